@@ -1,0 +1,2 @@
+import Keras
+print("bench")

@@ -1,0 +1,151 @@
+/// Records operations so that gradients can be computed in reverse (reverse-mode autodiff).
+///
+/// While a tape is recording on the current thread, every operation on a tensor that depends
+/// on a watched ``Variable`` (or on a watched tensor) adds a node with its vector-Jacobian
+/// product. ``gradient(of:with:)`` walks the nodes backwards. Keras: `tf.GradientTape` /
+/// `jax.grad`.
+///
+/// ```swift
+/// let tape = GradientTape()
+/// let loss = try tape.record { try Ops.sum(Ops.square(w.value)) }
+/// let grads = try tape.gradient(of: loss, with: [w])
+/// ```
+public final class GradientTape {
+    /// What produced a node; lets fused kernels recognise their producers (softmax before
+    /// cross-entropy).
+    enum Kind { case leaf, op, softmax }
+
+    struct Node {
+        var kind: Kind
+        /// Upstream gradient in, gradients accumulated into the inputs' nodes.
+        var backward: ((Tensor, GradientTape) throws -> Void)?
+        /// For `.softmax`: the node of the logits and the logits themselves.
+        var source: Tensor?
+    }
+
+    let id: UInt64
+    var nodes: [Node] = []
+    private var grads: [Tensor?] = []
+    private var watchedVariables: [ObjectIdentifier: Int32] = [:]
+
+    private static let counter = SeedBox()
+    private final class Stack { var tapes: [GradientTape] = [] }
+    private static let stack = ThreadLocal { Stack() }
+
+    public init() {
+        id = GradientTape.counter.next() | 1
+        nodes.reserveCapacity(64)
+    }
+
+    /// The tape recording on this thread, if any.
+    static var active: GradientTape? { stack.value.tapes.last }
+
+    /// Runs `body` with this tape recording.
+    public func record<T>(_ body: () throws -> T) rethrows -> T {
+        let s = GradientTape.stack.value
+        s.tapes.append(self)
+        defer { s.tapes.removeLast() }
+        return try body()
+    }
+
+    /// Runs `body` with no tape recording (inference, metric updates).
+    public static func withoutRecording<T>(_ body: () throws -> T) rethrows -> T {
+        let s = stack.value
+        let saved = s.tapes
+        s.tapes = []
+        defer { s.tapes = saved }
+        return try body()
+    }
+
+    /// Forgets every node, keeping capacity, so that the next step reuses it.
+    public func reset() {
+        nodes.removeAll(keepingCapacity: true)
+        grads.removeAll(keepingCapacity: true)
+        watchedVariables.removeAll(keepingCapacity: true)
+    }
+
+    /// True when `t` was recorded on this tape.
+    @inline(__always) func tracks(_ t: Tensor) -> Bool { t.tapeID == id && t.node >= 0 }
+
+    /// Makes `t` a leaf whose gradient can be asked for.
+    public func watch(_ t: Tensor) -> Tensor {
+        if tracks(t) { return t }
+        var out = t.detached
+        out.tapeID = id
+        out.node = Int32(nodes.count)
+        nodes.append(Node(kind: .leaf, backward: nil, source: nil))
+        return out
+    }
+
+    /// The variable's value as a leaf of this tape, the same leaf on every read.
+    func read(_ v: Variable) -> Tensor {
+        let key = ObjectIdentifier(v)
+        if let n = watchedVariables[key] {
+            var out = v.storedValue.detached
+            out.tapeID = id
+            out.node = n
+            return out
+        }
+        let out = watch(v.storedValue)
+        watchedVariables[key] = out.node
+        return out
+    }
+
+    /// Records an op producing `output`; `backward` receives the upstream gradient.
+    func record(_ output: Tensor, kind: Kind = .op, source: Tensor? = nil,
+                _ backward: @escaping (Tensor, GradientTape) throws -> Void) -> Tensor {
+        var out = output
+        out.tapeID = id
+        out.node = Int32(nodes.count)
+        nodes.append(Node(kind: kind, backward: backward, source: source))
+        return out
+    }
+
+    /// The producer kind of a recorded tensor.
+    func kind(of t: Tensor) -> Kind? { tracks(t) ? nodes[Int(t.node)].kind : nil }
+    func source(of t: Tensor) -> Tensor? { tracks(t) ? nodes[Int(t.node)].source : nil }
+
+    /// Adds `g` to the gradient of the node that produced `t` (no-op for untracked tensors).
+    func accumulate(_ t: Tensor, _ g: Tensor) {
+        guard tracks(t) else { return }
+        let i = Int(t.node)
+        if let existing = grads[i] {
+            grads[i] = Kernels.addSameShape(existing, g)
+        } else {
+            grads[i] = g
+        }
+    }
+
+    /// Gradients of the scalar `target` with respect to `sources` (zeros where unconnected).
+    public func gradient(of target: Tensor, with sources: [Tensor]) throws -> [Tensor] {
+        try backpropagate(from: target)
+        return sources.map { s in
+            tracks(s) ? (grads[Int(s.node)] ?? Tensor(shape: s.shape)) : Tensor(shape: s.shape)
+        }
+    }
+
+    /// Gradients of the scalar `target` with respect to variables read while recording.
+    public func gradient(of target: Tensor, with variables: [Variable]) throws -> [Tensor] {
+        try backpropagate(from: target)
+        return variables.map { v in
+            if let n = watchedVariables[ObjectIdentifier(v)], let g = grads[Int(n)] { return g }
+            return Tensor(shape: v.shape)
+        }
+    }
+
+    private func backpropagate(from target: Tensor) throws {
+        guard tracks(target) else {
+            throw KerasError.invalidState("GradientTape.gradient: the target was not computed while this tape was recording, or does not depend on anything watched")
+        }
+        grads = Array(repeating: nil, count: nodes.count)
+        grads[Int(target.node)] = Tensor(shape: target.shape, repeating: 1)
+        var i = Int(target.node)
+        while i >= 0 {
+            if let g = grads[i], let back = nodes[i].backward {
+                grads[i] = nil
+                try back(g, self)
+            }
+            i -= 1
+        }
+    }
+}

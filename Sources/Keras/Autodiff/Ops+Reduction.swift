@@ -1,0 +1,130 @@
+extension Ops {
+    /// Normalises axes (negative counts from the end); nil means all axes.
+    static func normalizedAxes(_ op: String, _ axes: [Int]?, rank: Int) throws -> [Int] {
+        guard let axes else { return Array(0..<rank) }
+        var out: [Int] = []
+        for a in axes {
+            let n = a < 0 ? a + rank : a
+            guard n >= 0 && n < rank else {
+                throw KerasError.invalidArgument("\(op): axis \(a) is out of range for a tensor of rank \(rank)")
+            }
+            if !out.contains(n) { out.append(n) }
+        }
+        return out.sorted()
+    }
+
+    static func keptShape(_ shape: [Int], _ axes: [Int]) -> [Int] {
+        shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+    }
+
+    static func droppedShape(_ shape: [Int], _ axes: [Int]) -> [Int] {
+        shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+    }
+
+    /// Sum over `axes` (all when nil). Keras: `ops.sum`.
+    public static func sum(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+        let ax = try normalizedAxes("sum", axes, rank: x.rank)
+        let kept = keptShape(x.shape, ax)
+        let reduced = Kernels.sumToShape(x, kept)
+        let out = reduced.viewing(keepDims ? kept : droppedShape(x.shape, ax))
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { g, t in
+            let gk = g.viewing(kept)
+            t.accumulate(x, Kernels.broadcast(gk, Tensor(shape: [], repeating: 0), shape: x.shape) { a, _ in a })
+        }
+    }
+
+    /// Sum over `axis`.
+    public static func sum(_ x: Tensor, axis: Int, keepDims: Bool = false) throws -> Tensor {
+        try sum(x, axes: [axis], keepDims: keepDims)
+    }
+
+    /// Mean over `axes` (all when nil). Keras: `ops.mean`.
+    public static func mean(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+        let ax = try normalizedAxes("mean", axes, rank: x.rank)
+        let n = ax.reduce(1) { $0 * x.shape[$1] }
+        let s = try sum(x, axes: ax, keepDims: keepDims)
+        return n == 0 ? s : s * (1 / Float(n))
+    }
+
+    public static func mean(_ x: Tensor, axis: Int, keepDims: Bool = false) throws -> Tensor {
+        try mean(x, axes: [axis], keepDims: keepDims)
+    }
+
+    /// Maximum over `axes`; ties share the gradient equally.
+    public static func max(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+        try extreme("max", x, axes, keepDims) { $0 > $1 }
+    }
+
+    /// Minimum over `axes`; ties share the gradient equally.
+    public static func min(_ x: Tensor, axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+        try extreme("min", x, axes, keepDims) { $0 < $1 }
+    }
+
+    static func extreme(_ op: String, _ x: Tensor, _ axes: [Int]?, _ keepDims: Bool,
+                        _ better: @escaping (Float, Float) -> Bool) throws -> Tensor {
+        guard x.count > 0 else { throw KerasError.invalidArgument("\(op): the tensor is empty") }
+        let ax = try normalizedAxes(op, axes, rank: x.rank)
+        let kept = keptShape(x.shape, ax)
+        let best = Tensor(shape: kept, repeating: .nan)
+        let strides = Kernels.broadcastStrides(kept, into: x.shape)
+        forEachOffset(x.shape, strides) { i, o in
+            let v = x.data[i]
+            if best.data[o].isNaN || better(v, best.data[o]) { best.data[o] = v }
+        }
+        let out = best.viewing(keepDims ? kept : droppedShape(x.shape, ax))
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { g, t in
+            let ties = Tensor(shape: kept, repeating: 0)
+            forEachOffset(x.shape, strides) { i, o in if x.data[i] == best.data[o] { ties.data[o] += 1 } }
+            let dx = Tensor(shape: x.shape, repeating: 0)
+            forEachOffset(x.shape, strides) { i, o in
+                if x.data[i] == best.data[o] { dx.data[i] = g.data[o] / ties.data[o] }
+            }
+            t.accumulate(x, dx)
+        }
+    }
+
+    /// Calls `body(i, o)` for each flat index `i` of `shape` with the offset `o` given by `strides`.
+    static func forEachOffset(_ shape: [Int], _ strides: [Int], _ body: (Int, Int) -> Void) {
+        let n = shape.reduce(1, *)
+        var index = [Int](repeating: 0, count: shape.count)
+        var o = 0
+        for i in 0..<n {
+            body(i, o)
+            var d = shape.count - 1
+            while d >= 0 {
+                index[d] += 1
+                o += strides[d]
+                if index[d] < shape[d] { break }
+                o -= strides[d] * shape[d]
+                index[d] = 0
+                d -= 1
+            }
+        }
+    }
+
+    /// Index of the largest value along `axis` (not differentiable). Keras: `ops.argmax`.
+    public static func argmax(_ x: Tensor, axis: Int = -1) throws -> Tensor {
+        let a = try normalizedAxes("argmax", [axis], rank: x.rank)[0]
+        let outer = x.shape[..<a].reduce(1, *)
+        let n = x.shape[a]
+        let inner = x.shape[(a + 1)...].reduce(1, *)
+        guard n > 0 else { throw KerasError.invalidArgument("argmax: axis \(axis) has length 0") }
+        var outShape = x.shape
+        outShape.remove(at: a)
+        let out = Tensor.uninitialized(outShape)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var best = 0
+                var bv = x.data[o * n * inner + i]
+                for k in 1..<n {
+                    let v = x.data[(o * n + k) * inner + i]
+                    if v > bv { bv = v; best = k }
+                }
+                out.data[o * inner + i] = Float(best)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,45 @@
+/// A named, mutable tensor owned by a layer or an optimizer: a weight. Keras: `keras.Variable`.
+///
+/// Reading ``value`` while a tape records makes the variable a leaf of that tape, so layers
+/// simply use `kernel.value` in their `call` and get gradients for free.
+public final class Variable: @unchecked Sendable {
+    /// The short name (`kernel`, `bias`).
+    public let name: String
+    /// The full path (`dense/kernel`), set when the owning layer is named.
+    public var path: String
+    /// Whether optimizers update it.
+    public var trainable: Bool
+    /// Applied after each optimizer update.
+    public var constraint: Constraint?
+    var storedValue: Tensor
+
+    public init(_ value: Tensor, name: String, trainable: Bool = true, constraint: Constraint? = nil) {
+        self.storedValue = value.detached
+        self.name = name
+        self.path = name
+        self.trainable = trainable
+        self.constraint = constraint
+    }
+
+    /// The current value; recorded as a leaf when a tape is active.
+    public var value: Tensor {
+        if let tape = GradientTape.active { return tape.read(self) }
+        return storedValue
+    }
+
+    /// The current value, never recorded.
+    public var numpy: Tensor { storedValue.copy() }
+
+    public var shape: [Int] { storedValue.shape }
+
+    /// Replaces the value; the shape must match. The caller's tensor is copied.
+    public func assign(_ newValue: Tensor) throws {
+        guard newValue.shape == shape else {
+            throw KerasError.shapeMismatch("Variable '\(path)': cannot assign a value of shape \(newValue.shape) to a variable of shape \(shape)")
+        }
+        storedValue = newValue.copy()
+    }
+
+    /// In-place access for optimizers and constraints.
+    var mutableData: UnsafeMutablePointer<Float> { storedValue.data }
+}

@@ -1,0 +1,77 @@
+/// Named figures passed to callbacks (`loss`, `accuracy`, `val_loss`, ...).
+public typealias Logs = [String: Double]
+
+/// Hooks into training, evaluation and prediction. Keras: `keras.callbacks.Callback`.
+///
+/// Override any hook; throwing from a hook stops the loop and the error reaches the caller.
+/// Set `model?.stopTraining = true` to end `fit` cleanly.
+open class Callback: @unchecked Sendable {
+    /// The model being trained; set before `onTrainBegin`.
+    public weak var model: Model?
+    /// `epochs`, `steps` and `verbose` of the running loop.
+    public var params: [String: Int] = [:]
+
+    public init() {}
+
+    open func onTrainBegin(logs: Logs) throws {}
+    open func onTrainEnd(logs: Logs) throws {}
+    open func onEpochBegin(_ epoch: Int, logs: Logs) throws {}
+    open func onEpochEnd(_ epoch: Int, logs: Logs) throws {}
+    open func onTrainBatchBegin(_ batch: Int, logs: Logs) throws {}
+    open func onTrainBatchEnd(_ batch: Int, logs: Logs) throws {}
+    open func onTestBegin(logs: Logs) throws {}
+    open func onTestEnd(logs: Logs) throws {}
+    open func onTestBatchBegin(_ batch: Int, logs: Logs) throws {}
+    open func onTestBatchEnd(_ batch: Int, logs: Logs) throws {}
+    open func onPredictBegin(logs: Logs) throws {}
+    open func onPredictEnd(logs: Logs) throws {}
+    open func onPredictBatchBegin(_ batch: Int, logs: Logs) throws {}
+    open func onPredictBatchEnd(_ batch: Int, logs: Logs) throws {}
+
+    /// Whether this callback needs per-batch logs (lets the loop skip building them).
+    open var wantsBatchLogs: Bool { true }
+}
+
+/// Calls a list of callbacks in order. Keras: `CallbackList`.
+final class CallbackList {
+    let callbacks: [Callback]
+    let wantsBatchLogs: Bool
+
+    init(_ callbacks: [Callback], model: Model, params: [String: Int]) {
+        self.callbacks = callbacks
+        wantsBatchLogs = callbacks.contains { $0.wantsBatchLogs }
+        for c in callbacks {
+            c.model = model
+            c.params = params
+        }
+    }
+
+    func each(_ body: (Callback) throws -> Void) throws {
+        for c in callbacks { try body(c) }
+    }
+}
+
+/// Records the epoch logs of `fit`. Always attached. Keras: `History`.
+public final class History: Callback, @unchecked Sendable {
+    /// Epoch indices seen.
+    public private(set) var epoch: [Int] = []
+    /// Each figure per epoch: `history["loss"]`.
+    public private(set) var history: [String: [Double]] = [:]
+
+    public override func onTrainBegin(logs: Logs) throws {}
+
+    public override func onEpochEnd(_ epoch: Int, logs: Logs) throws {
+        self.epoch.append(epoch)
+        for (k, v) in logs { history[k, default: []].append(v) }
+    }
+
+    public override var wantsBatchLogs: Bool { false }
+}
+
+/// Orders log keys as Keras prints them: alphabetical, validation figures last.
+func orderedLogKeys(_ logs: Logs) -> [String] {
+    logs.keys.sorted { a, b in
+        let va = a.hasPrefix("val_"), vb = b.hasPrefix("val_")
+        return va == vb ? a < b : !va
+    }
+}

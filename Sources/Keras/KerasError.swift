@@ -1,0 +1,28 @@
+/// Every error the library throws. Each case carries a message that names the object,
+/// the argument and the value that were wrong, so that C and Python callers can show it as is.
+public enum KerasError: Error, CustomStringConvertible, Equatable {
+    /// An argument is out of range or of the wrong kind: `Dense(units: -3): units must be positive`.
+    case invalidArgument(String)
+    /// Shapes that do not fit together.
+    case shapeMismatch(String)
+    /// A name (loss, optimizer, activation, layer class) that the registry does not know.
+    case unknownName(String)
+    /// A call in the wrong order: fit before compile, weights before build.
+    case invalidState(String)
+    /// Data that cannot be used: NaN or infinite values, empty arrays.
+    case invalidData(String)
+    /// A file or config that cannot be read or written.
+    case io(String)
+    /// A user callback, layer or plugin failed.
+    case callbackFailed(String)
+
+    public var message: String {
+        switch self {
+        case .invalidArgument(let m), .shapeMismatch(let m), .unknownName(let m),
+             .invalidState(let m), .invalidData(let m), .io(let m), .callbackFailed(let m):
+            return m
+        }
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,98 @@
+/// A fully connected layer: `activation(inputs · kernel + bias)` over the last axis.
+/// Keras: `keras.layers.Dense`.
+///
+/// ```swift
+/// let layer = Dense(64, activation: .relu, inputShape: [784])
+/// ```
+public final class Dense: Layer {
+    public let units: Int
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public let kernelRegularizer: Regularizer?
+    public let biasRegularizer: Regularizer?
+    public let kernelConstraint: Constraint?
+    public let biasConstraint: Constraint?
+
+    /// The weight matrix `(input_dim, units)`, once built.
+    public private(set) var kernel: Variable?
+    /// The bias `(units,)`, once built with `useBias`.
+    public private(set) var bias: Variable?
+
+    public init(_ units: Int, activation: Activation = .linear, useBias: Bool = true,
+                kernelInitializer: Initializer = VarianceScaling.glorotUniform(),
+                biasInitializer: Initializer = Zeros(),
+                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+                activityRegularizer: Regularizer? = nil,
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil,
+                name: String? = nil, trainable: Bool = true,
+                inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) {
+        self.units = units
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+        self.kernelRegularizer = kernelRegularizer
+        self.biasRegularizer = biasRegularizer
+        self.kernelConstraint = kernelConstraint
+        self.biasConstraint = biasConstraint
+        super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        self.activityRegularizer = activityRegularizer
+    }
+
+    /// Keras-style construction with string names: `Dense(64, activation: "relu")`.
+    public convenience init(_ units: Int, activation: String?, useBias: Bool = true,
+                            kernelInitializer: String = "glorot_uniform", biasInitializer: String = "zeros",
+                            name: String? = nil, inputShape: [Int]? = nil, inputDim: Int? = nil,
+                            batchSize: Int? = nil) throws {
+        self.init(units, activation: try Activation.named(activation), useBias: useBias,
+                  kernelInitializer: try initializer(named: kernelInitializer),
+                  biasInitializer: try initializer(named: biasInitializer),
+                  name: name, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+    }
+
+    public override func build(_ inputShape: [Int?]) throws {
+        guard units > 0 else {
+            throw KerasError.invalidArgument("Dense(units: \(units)): units must be positive")
+        }
+        guard let last = inputShape.last, let inputDim = last else {
+            throw KerasError.shapeMismatch("Dense '\(name)': the last dimension of the input must be known, got \(formatShape(inputShape))")
+        }
+        kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer,
+                           regularizer: kernelRegularizer, constraint: kernelConstraint)
+        if useBias {
+            bias = addWeight(name: "bias", shape: [units], initializer: biasInitializer,
+                             regularizer: biasRegularizer, constraint: biasConstraint)
+        }
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        guard let kernel else { throw KerasError.invalidState("Dense '\(name)' is not built") }
+        if let fused = activation.elementwise {
+            return try Ops.dense(inputs, kernel: kernel.value, bias: bias?.value, activation: fused)
+        }
+        return try activation(Ops.dense(inputs, kernel: kernel.value, bias: bias?.value))
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        guard !inputShape.isEmpty else {
+            throw KerasError.shapeMismatch("Dense '\(name)': input must have at least one dimension")
+        }
+        return Array(inputShape.dropLast()) + [units]
+    }
+
+    public override func getConfig() -> JSON {
+        var c = super.getConfig()
+        c.set("units", .int(units))
+        c.set("activation", activation.config)
+        c.set("use_bias", .bool(useBias))
+        c.set("kernel_initializer", kernelInitializer.serialized)
+        c.set("bias_initializer", biasInitializer.serialized)
+        c.set("kernel_regularizer", kernelRegularizer?.serialized ?? .null)
+        c.set("bias_regularizer", biasRegularizer?.serialized ?? .null)
+        c.set("kernel_constraint", kernelConstraint?.serialized ?? .null)
+        c.set("bias_constraint", biasConstraint?.serialized ?? .null)
+        return c
+    }
+}

@@ -1,0 +1,48 @@
+/// The entry point of a model: it only declares the input shape. Keras: `InputLayer`.
+public final class InputLayer: Layer {
+    /// The shape with the batch dimension first.
+    public let batchShape: [Int?]
+    /// The symbolic tensor this layer produced, while someone (a model, the caller) holds it.
+    public private(set) weak var output: KerasTensor?
+
+    public init(shape: [Int?], batchSize: Int? = nil, name: String? = nil) {
+        batchShape = [batchSize] + shape
+        super.init(name: name ?? LayerNames.unique(for: "input_layer"))
+        batchInputShape = batchShape
+        built = true
+    }
+
+    /// Makes the symbolic tensor of this input; the caller owns it.
+    func makeOutput() -> KerasTensor {
+        if let output { return output }
+        let node = GraphNode(layer: self, inputs: [], index: 0)
+        node.outputShape = batchShape
+        callCount = 1
+        let t = KerasTensor(shape: batchShape, node: node, name: name)
+        output = t
+        return t
+    }
+
+    public convenience init(batchShape: [Int?], name: String? = nil) {
+        self.init(shape: Array(batchShape.dropFirst()), batchSize: batchShape.first ?? nil, name: name)
+    }
+
+    public override var className: String { "InputLayer" }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { inputs }
+
+    public override func getConfig() -> JSON {
+        ["batch_shape": .array(batchShape.map { $0.map { .int($0) } ?? .null }), "dtype": "float32",
+         "sparse": false, "ragged": false, "name": .string(name), "optional": false]
+    }
+}
+
+/// A symbolic input for the functional API. Keras: `keras.Input(shape=...)`.
+public func Input(shape: [Int?], batchSize: Int? = nil, name: String? = nil) -> KerasTensor {
+    InputLayer(shape: shape, batchSize: batchSize, name: name).makeOutput()
+}
+
+/// A symbolic input from integer dimensions.
+public func Input(shape: [Int], batchSize: Int? = nil, name: String? = nil) -> KerasTensor {
+    Input(shape: shape.map { Optional($0) }, batchSize: batchSize, name: name)
+}

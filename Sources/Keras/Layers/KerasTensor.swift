@@ -1,0 +1,73 @@
+/// A symbolic tensor: the shape of data that will flow through a functional model, and the
+/// layer call that produces it. Keras: `KerasTensor`.
+///
+/// ```swift
+/// let inputs = Input(shape: [4])
+/// let hidden = try Dense(8, activation: .relu)(inputs)
+/// let model = try Model(inputs: inputs, outputs: try Dense(3)(hidden))
+/// ```
+public final class KerasTensor: CustomStringConvertible {
+    /// The shape with the batch dimension first (nil when unknown).
+    public let shape: [Int?]
+    /// The layer call that produces this tensor.
+    let node: GraphNode?
+    public var name: String
+
+    init(shape: [Int?], node: GraphNode?, name: String) {
+        self.shape = shape
+        self.node = node
+        self.name = name
+    }
+
+    /// The producing layer.
+    public var layer: Layer? { node?.layer }
+
+    public var description: String {
+        "<KerasTensor shape=\(formatShape(shape)), name=\(name)>"
+    }
+}
+
+/// One call of a layer on symbolic inputs.
+///
+/// Ownership runs one way, from outputs back to inputs: a tensor owns the node that made it, a
+/// node owns its layer and its input tensors. Layers do not point back at their nodes, so a
+/// model and its graph are freed together.
+final class GraphNode {
+    let layer: Layer
+    let inputs: [KerasTensor]
+    /// The output's shape (the output tensor itself owns this node).
+    var outputShape: [Int?] = []
+    /// The position of this node among the layer's calls.
+    let index: Int
+
+    init(layer: Layer, inputs: [KerasTensor], index: Int) {
+        self.layer = layer
+        self.inputs = inputs
+        self.index = index
+    }
+}
+
+/// `(None, 8)` as Python prints a shape tuple.
+public func formatShape(_ shape: [Int?]) -> String {
+    let parts = shape.map { $0.map(String.init) ?? "None" }
+    return parts.count == 1 ? "(\(parts[0]),)" : "(" + parts.joined(separator: ", ") + ")"
+}
+
+extension Layer {
+    /// Calls the layer on a symbolic tensor, adding a node to the functional graph.
+    public func callAsFunction(_ input: KerasTensor) throws -> KerasTensor {
+        try callAsFunction([input])
+    }
+
+    /// Calls the layer on several symbolic tensors (merge layers).
+    public func callAsFunction(_ inputs: [KerasTensor]) throws -> KerasTensor {
+        guard !inputs.isEmpty else { throw KerasError.invalidArgument("\(className) '\(name)' was called on no inputs") }
+        let shapes = inputs.map(\.shape)
+        try ensureBuilt(shapes)
+        let outShape = try computeOutputShape(shapes: shapes)
+        let node = GraphNode(layer: self, inputs: inputs, index: callCount)
+        callCount += 1
+        node.outputShape = outShape
+        return KerasTensor(shape: outShape, node: node, name: name)
+    }
+}

@@ -1,0 +1,232 @@
+/// The base of every layer. Keras: `keras.layers.Layer`.
+///
+/// A layer follows Keras's contract: the initializer stores arguments, ``build(_:)`` creates
+/// weights from the input shape with ``addWeight(name:shape:initializer:trainable:regularizer:constraint:)``,
+/// ``call(_:training:)`` computes with differentiable ``Ops`` (no backward code is needed), and
+/// ``getConfig()`` returns the constructor's arguments.
+///
+/// ```swift
+/// final class Scale: Layer {
+///     var w: Variable!
+///     override func build(_ inputShape: [Int?]) throws {
+///         w = addWeight(name: "w", shape: [inputShape.last!!], initializer: Ones())
+///     }
+///     override func call(_ x: Tensor, training: Bool) throws -> Tensor { try x * w.value }
+/// }
+/// ```
+open class Layer: @unchecked Sendable {
+    /// The unique name (`dense`, `dense_1`), used in summaries and files.
+    public var name: String
+    /// Whether the layer's weights are updated by training.
+    open var trainable: Bool = true
+    /// True once ``build(_:)`` has created the weights.
+    public internal(set) var built = false
+    /// The batch input shape given at construction (`inputShape`, `inputDim`, `batchSize`).
+    public var batchInputShape: [Int?]?
+    /// Penalty on the layer's output, added to the loss during training.
+    public var activityRegularizer: Regularizer?
+    /// The own weights in creation order.
+    public private(set) var variables: [Variable] = []
+    /// Penalties for weight regularizers: (weight, regularizer).
+    var weightRegularizers: [(Variable, Regularizer)] = []
+    /// Penalties produced by the last training call (activity regularization, `addLoss`).
+    public internal(set) var losses: [Tensor] = []
+    /// How many times the layer was called on symbolic tensors (numbers its graph nodes).
+    var callCount = 0
+    /// The input shape the layer was built with.
+    public internal(set) var buildInputShape: [Int?]?
+
+    /// - Parameters:
+    ///   - name: a unique name; by default the snake-cased class name with a counter.
+    ///   - inputShape: the shape of one sample, for the first layer of a `Sequential` model.
+    ///   - inputDim: shorthand for `inputShape: [inputDim]`.
+    ///   - batchSize: a fixed batch size for the first layer.
+    public init(name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil,
+                inputDim: Int? = nil, batchSize: Int? = nil) {
+        self.name = ""
+        self.trainable = trainable
+        self.name = name ?? LayerNames.unique(for: Self.defaultName(of: String(describing: type(of: self))))
+        if let inputShape {
+            batchInputShape = [batchSize] + inputShape.map { Optional($0) }
+        } else if let inputDim {
+            batchInputShape = [batchSize, inputDim]
+        }
+    }
+
+    /// Snake case of a class name: `BatchNormalization` → `batch_normalization`.
+    static func defaultName(of className: String) -> String {
+        var out = ""
+        let chars = Array(className)
+        for (i, c) in chars.enumerated() {
+            if c.isUppercase, i > 0, chars[i - 1].isLowercase || chars[i - 1].isNumber
+                || (i + 1 < chars.count && chars[i + 1].isLowercase && chars[i - 1].isUppercase) {
+                out.append("_")
+            }
+            out.append(contentsOf: c.lowercased())
+        }
+        return out
+    }
+
+    /// The Keras class name used in configs and summaries.
+    open var className: String { String(describing: type(of: self)) }
+
+    // MARK: The contract
+
+    /// Creates the weights for inputs of `inputShape` (batch dimension first, nil when unknown).
+    open func build(_ inputShape: [Int?]) throws {}
+
+    /// Creates the weights for a layer with several inputs; by default builds from the first.
+    open func build(shapes: [[Int?]]) throws {
+        guard shapes.count == 1 else {
+            throw KerasError.invalidArgument("\(className) '\(name)' takes one input, got \(shapes.count)")
+        }
+        try build(shapes[0])
+    }
+
+    /// The forward computation on one input.
+    open func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        throw KerasError.invalidState("\(className) '\(name)' does not implement call(_:training:)")
+    }
+
+    /// The forward computation on several inputs; by default requires exactly one.
+    open func call(_ inputs: [Tensor], training: Bool) throws -> Tensor {
+        guard inputs.count == 1 else {
+            throw KerasError.invalidArgument("\(className) '\(name)' takes one input, got \(inputs.count)")
+        }
+        return try call(inputs[0], training: training)
+    }
+
+    /// The output shape for an input shape, without computing anything.
+    open func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
+
+    /// The output shape for several inputs; by default the single-input version.
+    open func computeOutputShape(shapes: [[Int?]]) throws -> [Int?] {
+        guard shapes.count == 1 else {
+            throw KerasError.invalidArgument("\(className) '\(name)' takes one input, got \(shapes.count)")
+        }
+        return try computeOutputShape(shapes[0])
+    }
+
+    /// The constructor's arguments in Keras's config form. Subclasses add theirs to `super`'s.
+    open func getConfig() -> JSON {
+        var c: JSON = ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy]
+        if let b = batchInputShape, !(self is InputLayer) {
+            c.set("batch_input_shape", .array(b.map { $0.map { .int($0) } ?? .null }))
+        }
+        return c
+    }
+
+    static let dtypePolicy: JSON = [
+        "module": "keras", "class_name": "DTypePolicy", "config": ["name": "float32"], "registered_name": nil,
+    ]
+
+    // MARK: Weights
+
+    /// Creates a weight owned by this layer. Keras: `add_weight`.
+    @discardableResult
+    public func addWeight(name: String, shape: [Int], initializer: Initializer = VarianceScaling.glorotUniform(),
+                          trainable: Bool = true, regularizer: Regularizer? = nil,
+                          constraint: Constraint? = nil) -> Variable {
+        let v = Variable(initializer(shape), name: name, trainable: trainable, constraint: constraint)
+        v.path = "\(self.name)/\(name)"
+        variables.append(v)
+        if let regularizer { weightRegularizers.append((v, regularizer)) }
+        return v
+    }
+
+    /// Weights that training updates: trainable ones of a trainable layer.
+    open var trainableWeights: [Variable] { trainable ? variables.filter(\.trainable) : [] }
+    /// Weights that training leaves alone.
+    open var nonTrainableWeights: [Variable] { trainable ? variables.filter { !$0.trainable } : variables }
+    /// All weights, trainable first, as Keras orders them.
+    open var weights: [Variable] { trainableWeights + nonTrainableWeights }
+
+    /// Copies of the weight values. Keras: `get_weights()`.
+    public func getWeights() -> [Tensor] { weights.map { $0.numpy } }
+
+    /// Replaces the weight values; count and shapes must match. Keras: `set_weights()`.
+    public func setWeights(_ values: [Tensor]) throws {
+        let ws = weights
+        guard values.count == ws.count else {
+            throw KerasError.shapeMismatch("\(className) '\(name)'.setWeights: expected \(ws.count) arrays, got \(values.count)")
+        }
+        for (w, v) in zip(ws, values) where w.shape != v.shape {
+            throw KerasError.shapeMismatch("\(className) '\(name)'.setWeights: weight '\(w.path)' has shape \(w.shape), got \(v.shape)")
+        }
+        for (w, v) in zip(ws, values) { try w.assign(v) }
+    }
+
+    /// The weight named `name` (`kernel`, `bias`), as `layer.kernel` in Keras.
+    public func weight(_ name: String) -> Variable? { variables.first { $0.name == name } }
+
+    /// The number of weight values. Throws when the layer is not built.
+    public func countParams() throws -> Int {
+        guard built else {
+            throw KerasError.invalidState("\(className) '\(name)' is not built yet, so its weights do not exist: call it on data or give it an input shape")
+        }
+        return weights.reduce(0) { $0 + $1.storedValue.count }
+    }
+
+    // MARK: Calling
+
+    /// Builds the layer for `shape` once.
+    func ensureBuilt(_ shapes: [[Int?]]) throws {
+        if built { return }
+        if shapes.count == 1 { try build(shapes[0]) } else { try build(shapes: shapes) }
+        buildInputShape = shapes.first
+        built = true
+    }
+
+    /// Runs the layer eagerly on `inputs`, building it first if needed, collecting activity
+    /// penalties when training.
+    public func callEager(_ inputs: [Tensor], training: Bool = false) throws -> Tensor {
+        try ensureBuilt(inputs.map { t in [nil] + t.shape.dropFirst().map { Optional($0) } })
+        let out = try inputs.count == 1 ? call(inputs[0], training: training) : call(inputs, training: training)
+        if training, let activityRegularizer {
+            let batch = Float(Swift.max(out.shape.first ?? 1, 1))
+            losses.append(try activityRegularizer(out) / batch)
+        }
+        return out
+    }
+
+    /// Runs the layer on a tensor and returns its output, as `layer(x)` in Keras.
+    public func callAsFunction(_ x: Tensor, training: Bool = false) throws -> Tensor {
+        try callEager([x], training: training)
+    }
+
+    /// Runs the layer on several tensors (merge layers).
+    public func callAsFunction(_ xs: [Tensor], training: Bool = false) throws -> Tensor {
+        try callEager(xs, training: training)
+    }
+
+    /// The penalties of weight regularizers, as differentiable scalars.
+    func regularizationLosses() throws -> [Tensor] {
+        try weightRegularizers.filter { $0.0.trainable && trainable }.map { try $0.1($0.0.value) }
+    }
+
+    /// Clears penalties collected by the previous step.
+    func clearLosses() { losses.removeAll(keepingCapacity: true) }
+
+    /// Adds a penalty to the loss during training. Keras: `add_loss`.
+    public func addLoss(_ penalty: Tensor) { losses.append(penalty) }
+}
+
+/// Hands out unique default layer names (`dense`, `dense_1`, ...), as Keras does per session.
+public enum LayerNames {
+    private static let mutex = Mutex()
+    nonisolated(unsafe) private static var counts: [String: Int] = [:]
+
+    static func unique(for base: String) -> String {
+        mutex.withLock {
+            let n = counts[base, default: 0]
+            counts[base] = n + 1
+            return n == 0 ? base : "\(base)_\(n)"
+        }
+    }
+
+    /// Forgets issued names so numbering starts again. Keras: `keras.backend.clear_session()`.
+    public static func reset() { mutex.withLock { counts.removeAll() } }
+}
+
+/// Resets the default layer names. Keras: `keras.backend.clear_session()`.
+public func clearSession() { LayerNames.reset() }

@@ -1,0 +1,119 @@
+/// An optimizer by Keras name (`"adam"`) or as an object. Used by `compile`.
+public enum OptimizerSpec: ExpressibleByStringLiteral {
+    case name(String)
+    case instance(Optimizer)
+
+    public init(stringLiteral value: String) { self = .name(value) }
+
+    func resolve() throws -> Optimizer {
+        switch self {
+        case .name(let n): return try Optimizer.named(n)
+        case .instance(let o): return o
+        }
+    }
+}
+
+/// A loss by Keras name (`"mse"`), as an object, or as a function of (yTrue, yPred).
+public enum LossSpec: ExpressibleByStringLiteral {
+    case name(String)
+    case instance(Loss)
+    case function(String, (Tensor, Tensor) throws -> Tensor)
+
+    public init(stringLiteral value: String) { self = .name(value) }
+
+    func resolve() throws -> Loss {
+        switch self {
+        case .name(let n): return try Loss.named(n)
+        case .instance(let l): return l
+        case .function(let name, let f): return LossFunction(name: name, f)
+        }
+    }
+}
+
+/// A metric by Keras name (`"accuracy"`), as an object, or as a function of (yTrue, yPred) such
+/// as `mean_pred` in the Keras guides.
+public enum MetricSpec: ExpressibleByStringLiteral {
+    case name(String)
+    case instance(Metric)
+    case function(String, (Tensor, Tensor) throws -> Tensor)
+
+    public init(stringLiteral value: String) { self = .name(value) }
+
+    /// The name this metric will have in logs, before output prefixes.
+    var displayName: String {
+        switch self {
+        case .name(let n): return n
+        case .instance(let m): return m.name
+        case .function(let n, _): return n
+        }
+    }
+
+    func resolve(yTrue: [Int], yPred: [Int], loss: Loss?) throws -> Metric {
+        switch self {
+        case .name(let n): return try Metric.named(n, yTrueShape: yTrue, yPredShape: yPred, loss: loss)
+        case .instance(let m): return m
+        case .function(let name, let f): return MeanMetricWrapper(name: name, f)
+        }
+    }
+}
+
+/// Everything `compile` fixed, plus metrics resolved from the first data.
+final class CompiledState {
+    let optimizer: Optimizer
+    let losses: [Loss]
+    let lossWeights: [Float]
+    let metricSpecs: [[MetricSpec]]
+    var metrics: [[Metric]]? = nil
+    let lossTracker = Mean(name: "loss")
+    var outputLossTrackers: [Mean] = []
+    let specs: (optimizer: OptimizerSpec, loss: [LossSpec], metrics: [[MetricSpec]], lossWeights: [Float]?)
+
+    init(optimizer: Optimizer, losses: [Loss], lossWeights: [Float], metricSpecs: [[MetricSpec]],
+         specs: (OptimizerSpec, [LossSpec], [[MetricSpec]], [Float]?)) {
+        self.optimizer = optimizer
+        self.losses = losses
+        self.lossWeights = lossWeights
+        self.metricSpecs = metricSpecs
+        self.specs = specs
+    }
+
+    /// Resolves names such as `"accuracy"` once the shapes of targets and predictions are known.
+    func resolveMetrics(yTrue: [[Int]], yPred: [[Int]], outputNames: [String]) throws -> [[Metric]] {
+        if let metrics { return metrics }
+        var out: [[Metric]] = []
+        for (i, specs) in metricSpecs.enumerated() {
+            var list: [Metric] = []
+            for s in specs {
+                let m = try s.resolve(yTrue: yTrue[i], yPred: yPred[i], loss: losses[i])
+                if outputNames.count > 1 { m.name = "\(outputNames[i])_\(m.name)" }
+                list.append(m)
+            }
+            out.append(list)
+        }
+        if outputNames.count > 1 { outputLossTrackers = outputNames.map { Mean(name: "\($0)_loss") } }
+        metrics = out
+        return out
+    }
+
+    func resetMetrics() {
+        lossTracker.reset()
+        outputLossTrackers.forEach { $0.reset() }
+        metrics?.forEach { $0.forEach { $0.reset() } }
+    }
+
+    /// Current figures: loss, per-output losses, then metrics.
+    func logs() -> Logs {
+        var l: Logs = ["loss": Double(lossTracker.result())]
+        for t in outputLossTrackers { l[t.name] = Double(t.result()) }
+        for list in metrics ?? [] { for m in list { l[m.name] = Double(m.result()) } }
+        return l
+    }
+
+    /// Figures in compile order (for `evaluate`): loss, per-output losses, metrics.
+    func orderedResults() -> [(String, Double)] {
+        var r: [(String, Double)] = [("loss", Double(lossTracker.result()))]
+        for t in outputLossTrackers { r.append((t.name, Double(t.result()))) }
+        for list in metrics ?? [] { for m in list { r.append((m.name, Double(m.result()))) } }
+        return r
+    }
+}

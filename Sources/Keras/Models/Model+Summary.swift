@@ -1,0 +1,185 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which Keras generation's `summary()` table to print.
+public enum SummaryStyle: Sendable {
+    /// Keras 3: a box-drawn table with memory sizes.
+    case keras3
+    /// Keras 2 (≥ 2.9): a 65-column text table without thousands separators.
+    case keras2
+}
+
+extension Model {
+    /// The summary table as text. Keras: `model.summary()`.
+    public func summaryText(style: SummaryStyle = .keras3, lineLength: Int? = nil) -> String {
+        let rows = summaryRows()
+        switch style {
+        case .keras3: return keras3Summary(rows, width: lineLength ?? Model.defaultSummaryWidth())
+        case .keras2: return keras2Summary(rows, width: lineLength ?? 65)
+        }
+    }
+
+    /// Prints the summary table. Keras: `model.summary()`.
+    public func summary(style: SummaryStyle = .keras3, lineLength: Int? = nil, print output: (String) -> Void = writeStdout) {
+        output(summaryText(style: style, lineLength: lineLength))
+    }
+
+    struct SummaryRow { let name: String; let shape: String; let params: Int?; let connected: [String] }
+
+    var isSequentialLike: Bool {
+        self is Sequential || (inputs.count == 1 && outputs.count == 1 && executionOrder.allSatisfy { $0.inputs.count <= 1 })
+    }
+
+    func summaryRows() -> [SummaryRow] {
+        let showInputs = !(self is Sequential)
+        var rows: [SummaryRow] = []
+        var nodes: [GraphNode] = executionOrder
+        if nodes.isEmpty {
+            return layers.map { SummaryRow(name: "\($0.name) (\($0.className))", shape: "?", params: $0.built ? (try? $0.countParams()) : nil, connected: []) }
+        }
+        if !showInputs { nodes = nodes.filter { !($0.layer is InputLayer) } }
+        for node in nodes {
+            let l = node.layer
+            let params = l.built ? (try? l.countParams()) ?? 0 : nil
+            let connected = node.inputs.map { kt -> String in
+                let idx = kt.node?.index ?? 0
+                return "\(kt.layer?.name ?? kt.name)[\(idx)][0]"
+            }
+            rows.append(SummaryRow(name: "\(l.name) (\(l.className))", shape: formatShape(node.outputShape),
+                                   params: params, connected: connected))
+        }
+        return rows
+    }
+
+    static func defaultSummaryWidth() -> Int {
+        guard isatty(STDOUT_FILENO) != 0 else { return 76 }
+        var ws = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Swift.min(88, Int(ws.ws_col) - 4) }
+        return 76
+    }
+
+    var paramCounts: (total: Int, trainable: Int, nonTrainable: Int) {
+        let t = trainableWeights.reduce(0) { $0 + $1.storedValue.count }
+        let n = nonTrainableWeights.reduce(0) { $0 + $1.storedValue.count }
+        return (t + n, t, n)
+    }
+
+    func keras3Summary(_ rows: [SummaryRow], width: Int) -> String {
+        let connectedColumn = !isSequentialLike
+        let total = connectedColumn ? Swift.max(width, 108) : width
+        let fractions: [Double] = connectedColumn ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0]
+        var widths: [Int] = []
+        var prev = 0
+        for f in fractions { let end = Int(Double(total) * f); widths.append(end - prev); prev = end }
+        let inner = widths.map { $0 - 3 }
+        func cell(_ s: String, _ w: Int, right: Bool = false) -> [String] {
+            var lines: [String] = []
+            var rest = s
+            while rest.count > w {
+                if let sp = rest.prefix(w + 1).lastIndex(of: " "), sp != rest.startIndex {
+                    lines.append(String(rest[..<sp])); rest = String(rest[rest.index(after: sp)...])
+                } else {
+                    lines.append(String(rest.prefix(w))); rest = String(rest.dropFirst(w))
+                }
+            }
+            lines.append(rest)
+            return lines.map { right ? String(repeating: " ", count: Swift.max(0, w - $0.count)) + $0 : $0 + String(repeating: " ", count: Swift.max(0, w - $0.count)) }
+        }
+        func line(_ l: String, _ m: String, _ r: String, _ fill: String) -> String {
+            l + inner.map { String(repeating: fill, count: $0 + 2) }.joined(separator: m) + r + "\n"
+        }
+        func row(_ cols: [String], sep: String, rightLast: Bool) -> String {
+            let cells = cols.enumerated().map { cell($0.element, inner[$0.offset], right: rightLast && $0.offset == 2) }
+            let h = cells.map(\.count).max() ?? 1
+            var out = ""
+            for k in 0..<h {
+                let parts = cells.enumerated().map { i, c in k < c.count ? c[k] : String(repeating: " ", count: inner[i]) }
+                out += sep + " " + parts.joined(separator: " " + sep + " ") + " " + sep + "\n"
+            }
+            return out
+        }
+        var out = "Model: \"\(name)\"\n"
+        out += line("┏", "┳", "┓", "━")
+        var header = ["Layer (type)", "Output Shape", "Param #"]
+        if connectedColumn { header.append("Connected to") }
+        let hc = header.enumerated().map { cell($0.element, inner[$0.offset], right: $0.offset == 2) }
+        out += "┃ " + hc.enumerated().map { $0.element[0] }.joined(separator: " ┃ ") + " ┃\n"
+        out += line("┡", "╇", "┩", "━")
+        for (i, r) in rows.enumerated() {
+            var cols = [r.name, r.shape, r.params.map(groupThousands) ?? "0 (unbuilt)"]
+            if connectedColumn { cols.append(r.connected.isEmpty ? "-" : r.connected.joined(separator: ", ")) }
+            out += row(cols, sep: "│", rightLast: true)
+            if i < rows.count - 1 { out += line("├", "┼", "┤", "─") }
+        }
+        out += line("└", "┴", "┘", "─")
+        let p = paramCounts
+        var totalCount = p.total
+        var optimizerCount = 0
+        if let opt = compiled?.optimizer, !opt.slots.isEmpty || opt.iterations > 0 {
+            optimizerCount = opt.slots.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } } + 2
+            totalCount += optimizerCount
+        }
+        out += " Total params: \(groupThousands(totalCount)) (\(formatBytes(totalCount * 4)))\n"
+        out += " Trainable params: \(groupThousands(p.trainable)) (\(formatBytes(p.trainable * 4)))\n"
+        out += " Non-trainable params: \(groupThousands(p.nonTrainable)) (\(formatBytes(p.nonTrainable * 4)))\n"
+        if optimizerCount > 0 {
+            out += " Optimizer params: \(groupThousands(optimizerCount)) (\(formatBytes(optimizerCount * 4)))\n"
+        }
+        return out
+    }
+
+    func keras2Summary(_ rows: [SummaryRow], width: Int) -> String {
+        let connectedColumn = !isSequentialLike
+        let w = connectedColumn ? Swift.max(width, 98) : width
+        let positions = (connectedColumn ? [0.33, 0.55, 0.67, 1.0] : [0.45, 0.85, 1.0]).map { Int(Double(w) * $0) }
+        func fields(_ cols: [String]) -> String {
+            var line = ""
+            for (i, c) in cols.enumerated() {
+                if i > 0 { line = String(line.dropLast()) + " " }
+                line += i == 0 ? " " + c : c
+                line = String(line.prefix(positions[i] - 1))
+                line += String(repeating: " ", count: Swift.max(0, positions[i] - line.count))
+            }
+            return line + "\n"
+        }
+        var header = ["Layer (type)", "Output Shape", "Param #"]
+        if connectedColumn { header.append("Connected to") }
+        var out = "Model: \"\(name)\"\n" + String(repeating: "_", count: w) + "\n"
+        out += fields(header)
+        out += String(repeating: "=", count: w) + "\n"
+        for r in rows {
+            var cols = [r.name, r.shape, r.params.map(String.init) ?? "0 (unbuilt)"]
+            if connectedColumn { cols.append(r.connected.joined(separator: ", ")) }
+            out += fields(cols)
+            out += String(repeating: " ", count: w) + "\n"
+        }
+        let p = paramCounts
+        out += String(repeating: "=", count: w) + "\n"
+        out += "Total params: \(p.total) (\(formatBytes(p.total * 4, byteUnit: "Byte")))\n"
+        out += "Trainable params: \(p.trainable) (\(formatBytes(p.trainable * 4, byteUnit: "Byte")))\n"
+        out += "Non-trainable params: \(p.nonTrainable) (\(formatBytes(p.nonTrainable * 4, byteUnit: "Byte")))\n"
+        out += String(repeating: "_", count: w) + "\n"
+        return out
+    }
+}
+
+/// `101770` → `101,770`.
+func groupThousands(_ n: Int) -> String {
+    let s = String(Swift.abs(n))
+    var out = ""
+    for (i, c) in s.enumerated() {
+        if i > 0 && (s.count - i) % 3 == 0 { out += "," }
+        out.append(c)
+    }
+    return n < 0 ? "-" + out : out
+}
+
+/// `397.54 KB`, base 1024, as Keras prints parameter memory.
+func formatBytes(_ bytes: Int, byteUnit: String = "B") -> String {
+    let units = [byteUnit, "KB", "MB", "GB", "TB"]
+    var v = Double(bytes)
+    var u = 0
+    while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+    return cFormat("%.2f", v) + " " + units[u]
+}

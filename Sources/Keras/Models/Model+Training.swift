@@ -1,0 +1,177 @@
+extension Model {
+    // MARK: Compile
+
+    /// Configures training. Keras: `model.compile(optimizer="rmsprop", loss=..., metrics=[...])`.
+    public func compile(optimizer: OptimizerSpec = "rmsprop", loss: LossSpec, metrics: [MetricSpec] = [],
+                        lossWeights: [Float]? = nil) throws {
+        try compile(optimizer: optimizer, losses: [loss], metrics: [metrics], lossWeights: lossWeights)
+    }
+
+    /// Configures training of a model with several outputs: one loss (and metric list) per output,
+    /// or a single one shared by all.
+    public func compile(optimizer: OptimizerSpec = "rmsprop", losses: [LossSpec], metrics: [[MetricSpec]] = [],
+                        lossWeights: [Float]? = nil) throws {
+        guard !losses.isEmpty else { throw KerasError.invalidArgument("compile: a loss is required") }
+        let opt = try optimizer.resolve()
+        let resolved = try losses.map { try $0.resolve() }
+        if let lossWeights, lossWeights.contains(where: { !$0.isFinite }) {
+            throw KerasError.invalidArgument("compile: loss_weights must be finite numbers, got \(lossWeights)")
+        }
+        compiled = CompiledState(optimizer: opt, losses: resolved, lossWeights: lossWeights ?? [],
+                                 metricSpecs: metrics, specs: (optimizer, losses, metrics, lossWeights))
+    }
+
+    /// The optimizer set by `compile`.
+    public var optimizer: Optimizer? { compiled?.optimizer }
+    /// True while `fit` runs (validation inside `fit` is not reported as a separate evaluation).
+    public internal(set) var isFitting: Bool {
+        get { fittingFlag }
+        set { fittingFlag = newValue }
+    }
+
+    /// Names of the outputs (their layers' names), used for per-output logs.
+    public var outputNames: [String] { outputs.map { $0.layer?.name ?? $0.name } }
+
+    func requireCompiled(_ what: String) throws -> CompiledState {
+        guard let compiled else {
+            throw KerasError.invalidState("You must call compile() before \(what)")
+        }
+        return compiled
+    }
+
+    /// Per-output losses and metrics for one output count.
+    func expand(_ c: CompiledState, outputs count: Int) throws -> (losses: [Loss], weights: [Float], metrics: [[MetricSpec]]) {
+        let losses = c.losses.count == 1 ? Array(repeating: c.losses[0], count: count) : c.losses
+        guard losses.count == count else {
+            throw KerasError.invalidArgument("compile: \(c.losses.count) losses given for a model with \(count) outputs")
+        }
+        let weights = c.lossWeights.isEmpty ? Array(repeating: 1, count: count) : c.lossWeights
+        guard weights.count == count else {
+            throw KerasError.invalidArgument("compile: \(c.lossWeights.count) loss weights given for a model with \(count) outputs")
+        }
+        return (losses, weights, c.metricSpecs)
+    }
+
+    // MARK: Steps
+
+    /// One gradient step on one batch; returns the batch loss. Keras: `train_on_batch`.
+    @discardableResult
+    public func trainOnBatch(_ x: Tensor, _ y: Tensor, sampleWeight: Tensor? = nil) throws -> Double {
+        try trainOnBatch([x], [y], sampleWeight: sampleWeight)
+    }
+
+    @discardableResult
+    public func trainOnBatch(_ xs: [Tensor], _ ys: [Tensor], sampleWeight: Tensor? = nil) throws -> Double {
+        let c = try requireCompiled("training the model")
+        try ensureBuilt(for: xs)
+        try checkBatch(xs, ys, sampleWeight)
+        c.resetMetrics()
+        return try trainStep(xs, ys, sampleWeight, c)
+    }
+
+    /// The loss of one batch without updating weights. Keras: `test_on_batch`.
+    @discardableResult
+    public func testOnBatch(_ x: Tensor, _ y: Tensor, sampleWeight: Tensor? = nil) throws -> Double {
+        let c = try requireCompiled("evaluating the model")
+        try ensureBuilt(for: [x])
+        try checkBatch([x], [y], sampleWeight)
+        c.resetMetrics()
+        return try testStep([x], [y], sampleWeight, c)
+    }
+
+    /// Outputs for one batch, no batching or callbacks. Keras: `predict_on_batch`.
+    public func predictOnBatch(_ x: Tensor) throws -> Tensor {
+        try GradientTape.withoutRecording { try forward([x], training: false)[0] }
+    }
+
+    /// Outputs of every output for one batch.
+    public func predictOnBatch(_ xs: [Tensor]) throws -> [Tensor] {
+        try GradientTape.withoutRecording { try forward(xs, training: false) }
+    }
+
+    func trainStep(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) throws -> Double {
+        tape.reset()
+        clearAllLosses()
+        let variables = trainableWeights
+        let (total, preds, perOutput) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
+        let grads = try tape.gradient(of: total, with: variables)
+        try c.optimizer.apply(grads, to: variables)
+        tape.reset()
+        let value = Double(total.scalar ?? .nan)
+        try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0])
+        return value
+    }
+
+    func testStep(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) throws -> Double {
+        let (total, preds, perOutput) = try GradientTape.withoutRecording {
+            try computeLoss(xs, ys, sw, c, training: false)
+        }
+        let value = Double(total.scalar ?? .nan)
+        try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0])
+        return value
+    }
+
+    /// Forward pass and total loss (weighted per-output losses plus regularization penalties).
+    func computeLoss(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState,
+                     training: Bool) throws -> (Tensor, [Tensor], [Double]) {
+        let preds = try forward(xs, training: training)
+        let (losses, weights, _) = try expand(c, outputs: preds.count)
+        guard ys.count == preds.count else {
+            throw KerasError.invalidArgument("Model '\(name)' has \(preds.count) output(s) but \(ys.count) target array(s) were given")
+        }
+        var total: Tensor?
+        var perOutput: [Double] = []
+        for i in 0..<preds.count {
+            var l = try losses[i](ys[i], preds[i], sampleWeight: sw)
+            perOutput.append(Double(l.scalar ?? .nan))
+            if weights[i] != 1 { l = l * weights[i] }
+            total = try total.map { try $0 + l } ?? l
+        }
+        if training {
+            for penalty in try collectLosses() { total = try total.map { try $0 + penalty } ?? penalty }
+        }
+        guard let total else { throw KerasError.invalidState("Model '\(name)' has no outputs") }
+        return (total, preds, perOutput)
+    }
+
+    func updateMetrics(_ ys: [Tensor], _ preds: [Tensor], _ sw: Tensor?, _ c: CompiledState,
+                       total: Double, perOutput: [Double], batch: Int) throws {
+        let metrics = try c.resolveMetrics(yTrue: ys.map(\.shape), yPred: preds.map(\.shape), outputNames: outputNames)
+        let weight = Double(batch)
+        c.lossTracker.add(Float(total), weight: weight)
+        for (t, v) in zip(c.outputLossTrackers, perOutput) { t.add(Float(v), weight: weight) }
+        for (i, list) in metrics.enumerated() where i < preds.count {
+            for m in list { try m.update(ys[i], preds[i].detached, sampleWeight: sw) }
+        }
+    }
+
+    /// Checks that inputs, targets and weights agree on the number of samples and are finite.
+    func checkBatch(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?) throws {
+        guard let n = xs.first?.shape.first else {
+            throw KerasError.invalidData("Model '\(name)': input data must have a batch dimension")
+        }
+        for (i, x) in xs.enumerated() where x.shape.first != n {
+            throw KerasError.shapeMismatch("Model '\(name)': input \(i) has \(x.shape.first ?? 0) samples, input 0 has \(n)")
+        }
+        for (i, y) in ys.enumerated() where y.shape.first != n {
+            throw KerasError.shapeMismatch("Model '\(name)': target \(i) has \(y.shape.first ?? 0) samples but the inputs have \(n)")
+        }
+        if let sw, sw.count != n {
+            throw KerasError.shapeMismatch("Model '\(name)': sample_weight has \(sw.count) values for \(n) samples")
+        }
+        for (i, x) in xs.enumerated() where x.hasNonFinite {
+            throw KerasError.invalidData("Model '\(name)': input \(i) contains NaN or infinite values")
+        }
+        for (i, y) in ys.enumerated() where y.hasNonFinite {
+            throw KerasError.invalidData("Model '\(name)': target \(i) contains NaN or infinite values")
+        }
+    }
+}
+
+/// Storage for `isFitting` (extensions cannot add stored properties).
+extension Model {
+    var fittingFlag: Bool {
+        get { fitState.fitting }
+        set { fitState.fitting = newValue }
+    }
+}

@@ -1,0 +1,224 @@
+/// A model: layers wired into a graph, with training and inference. Keras: `keras.Model`.
+///
+/// The functional API builds one from symbolic tensors:
+/// ```swift
+/// let inputs = Input(shape: [4])
+/// let x = try Dense(8, activation: .relu)(inputs)
+/// let outputs = try Dense(3, activation: .softmax)(x)
+/// let model = try Model(inputs: inputs, outputs: outputs)
+/// ```
+open class Model: Layer, @unchecked Sendable {
+    /// The symbolic inputs and outputs (functional models, and built Sequential models).
+    public internal(set) var inputs: [KerasTensor] = []
+    public internal(set) var outputs: [KerasTensor] = []
+    /// Layer calls in execution order.
+    var executionOrder: [GraphNode] = []
+    var layerList: [Layer] = []
+
+    /// Compiled state: set by `compile`.
+    var compiled: CompiledState?
+    /// Set by a callback to end `fit` after the current batch or epoch. Keras: `model.stop_training`.
+    public var stopTraining = false
+    /// The history of the last `fit`.
+    public internal(set) var history: History?
+    /// The tape reused by every training step, so that its node storage stays warm.
+    let tape = GradientTape()
+    /// Flags of the running loop.
+    final class FitState { var fitting = false }
+    let fitState = FitState()
+
+    /// A functional model from symbolic inputs to symbolic outputs.
+    public init(inputs: [KerasTensor], outputs: [KerasTensor], name: String? = nil) throws {
+        super.init(name: name ?? LayerNames.unique(for: "functional"))
+        try setGraph(inputs: inputs, outputs: outputs)
+    }
+
+    /// A functional model with one input and one output.
+    public convenience init(inputs: KerasTensor, outputs: KerasTensor, name: String? = nil) throws {
+        try self.init(inputs: [inputs], outputs: [outputs], name: name)
+    }
+
+    /// A functional model with one input and several outputs.
+    public convenience init(inputs: KerasTensor, outputs: [KerasTensor], name: String? = nil) throws {
+        try self.init(inputs: [inputs], outputs: outputs, name: name)
+    }
+
+    /// A functional model with several inputs and one output.
+    public convenience init(inputs: [KerasTensor], outputs: KerasTensor, name: String? = nil) throws {
+        try self.init(inputs: inputs, outputs: [outputs], name: name)
+    }
+
+    /// For subclasses (Sequential) that manage their own graph.
+    init(name: String, inputShape: [Int]? = nil) {
+        super.init(name: name)
+    }
+
+    open override var className: String { "Functional" }
+
+    /// Orders the layer calls between `inputs` and `outputs` and checks they are connected.
+    func setGraph(inputs: [KerasTensor], outputs: [KerasTensor]) throws {
+        guard !inputs.isEmpty, !outputs.isEmpty else {
+            throw KerasError.invalidArgument("Model '\(name)': needs at least one input and one output")
+        }
+        for i in inputs where !(i.layer is InputLayer) {
+            throw KerasError.invalidArgument("Model '\(name)': input '\(i.name)' is not an Input (made by Input(shape:))")
+        }
+        var order: [GraphNode] = []
+        var seen = Set<ObjectIdentifier>()
+        var visiting = Set<ObjectIdentifier>()
+        func visit(_ t: KerasTensor) throws {
+            guard let node = t.node else {
+                throw KerasError.invalidArgument("Model '\(name)': tensor '\(t.name)' was not produced by a layer")
+            }
+            let id = ObjectIdentifier(node)
+            if seen.contains(id) { return }
+            guard !visiting.contains(id) else { throw KerasError.invalidArgument("Model '\(name)': the graph has a cycle") }
+            visiting.insert(id)
+            if node.layer is InputLayer {
+                guard inputs.contains(where: { $0 === t }) else {
+                    throw KerasError.invalidArgument("Model '\(name)': output depends on input '\(t.name)', which is not among the model's inputs")
+                }
+            }
+            for i in node.inputs { try visit(i) }
+            visiting.remove(id)
+            seen.insert(id)
+            order.append(node)
+        }
+        for o in outputs { try visit(o) }
+        for i in inputs {
+            guard let node = i.node else { continue }
+            if seen.insert(ObjectIdentifier(node)).inserted { order.insert(node, at: 0) }
+        }
+        self.inputs = inputs
+        self.outputs = outputs
+        executionOrder = order
+        var layers: [Layer] = []
+        var layerSeen = Set<ObjectIdentifier>()
+        for n in order where layerSeen.insert(ObjectIdentifier(n.layer)).inserted { layers.append(n.layer) }
+        layerList = layers
+        built = true
+        buildInputShape = inputs.first?.shape
+    }
+
+    // MARK: Layers and shapes
+
+    /// The layers, in the order they run (functional models include their `InputLayer`s).
+    open var layers: [Layer] { layerList }
+
+    /// The layer named `name`. Keras: `get_layer(name=...)`.
+    public func getLayer(name: String) throws -> Layer {
+        guard let l = layers.first(where: { $0.name == name }) else {
+            throw KerasError.invalidArgument("No such layer: \(name). Existing layers are: \(layers.map(\.name))")
+        }
+        return l
+    }
+
+    /// The layer at `index` in `layers`. Keras: `get_layer(index=...)`.
+    public func getLayer(index: Int) throws -> Layer {
+        let ls = layers
+        guard index >= 0 && index < ls.count else {
+            throw KerasError.invalidArgument("Was asked to retrieve layer at index \(index) but model only has \(ls.count) layers")
+        }
+        return ls[index]
+    }
+
+    /// The input shape, batch first (nil where unknown). With several inputs, the first.
+    public var inputShape: [Int?]? { inputs.first?.shape }
+    /// The output shape, batch first. With several outputs, the first.
+    public var outputShape: [Int?]? { outputs.first?.shape }
+    /// All input shapes.
+    public var inputShapes: [[Int?]] { inputs.map(\.shape) }
+    /// All output shapes.
+    public var outputShapes: [[Int?]] { outputs.map(\.shape) }
+
+    open override var trainableWeights: [Variable] {
+        trainable ? layers.flatMap(\.trainableWeights) : []
+    }
+    open override var nonTrainableWeights: [Variable] {
+        trainable ? layers.flatMap(\.nonTrainableWeights) : layers.flatMap(\.weights)
+    }
+    /// All weights, layer by layer (Keras's `model.weights` order).
+    open override var weights: [Variable] {
+        layers.flatMap(\.weights)
+    }
+
+    // MARK: Running
+
+    /// Builds a model that was created without input shapes, from the shapes of real data.
+    open func ensureBuilt(for xs: [Tensor]) throws {}
+
+    /// Runs the graph on `xs`, one tensor per input.
+    open func forward(_ xs: [Tensor], training: Bool) throws -> [Tensor] {
+        guard xs.count == inputs.count else {
+            throw KerasError.invalidArgument("Model '\(name)' expects \(inputs.count) input(s), got \(xs.count)")
+        }
+        var values: [ObjectIdentifier: Tensor] = [:]
+        for (kt, x) in zip(inputs, xs) {
+            try checkInput(x, against: kt.shape, what: "input '\(kt.name)'")
+            if let node = kt.node { values[ObjectIdentifier(node)] = x }
+        }
+        func value(of kt: KerasTensor) throws -> Tensor {
+            guard let node = kt.node, let v = values[ObjectIdentifier(node)] else {
+                throw KerasError.invalidState("Model '\(name)': no value for tensor '\(kt.name)'")
+            }
+            return v
+        }
+        for node in executionOrder where !(node.layer is InputLayer) {
+            let args = try node.inputs.map(value(of:))
+            values[ObjectIdentifier(node)] = try node.layer.callEager(args, training: training)
+        }
+        return try outputs.map { kt in
+            guard let node = kt.node, let v = values[ObjectIdentifier(node)] else {
+                throw KerasError.invalidState("Model '\(name)': output '\(kt.name)' was not computed")
+            }
+            return v
+        }
+    }
+
+    /// Checks a data tensor against a declared batch shape.
+    func checkInput(_ x: Tensor, against shape: [Int?], what: String) throws {
+        let ok = x.rank == shape.count && zip(x.shape, shape).allSatisfy { $1 == nil || $0 == $1! }
+        guard ok else {
+            throw KerasError.shapeMismatch("Model '\(name)': \(what) expects shape \(formatShape(shape)), got data of shape \(x.shape)")
+        }
+    }
+
+    open override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        try forward([inputs], training: training)[0]
+    }
+
+    open override func call(_ inputs: [Tensor], training: Bool) throws -> Tensor {
+        try forward(inputs, training: training)[0]
+    }
+
+    open override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        guard let s = outputs.first?.shape else { throw KerasError.invalidState("Model '\(name)' is not built") }
+        return s
+    }
+
+    /// Penalties collected by layers in the last training call, plus weight regularizers.
+    func collectLosses() throws -> [Tensor] {
+        var all: [Tensor] = []
+        for l in layers {
+            all.append(contentsOf: l.losses)
+            all.append(contentsOf: try l.regularizationLosses())
+            if let m = l as? Model { all.append(contentsOf: try m.collectLosses()) }
+        }
+        return all
+    }
+
+    func clearAllLosses() {
+        for l in layers {
+            l.clearLosses()
+            if let m = l as? Model { m.clearAllLosses() }
+        }
+    }
+
+    /// The number of weight values in the model.
+    public override func countParams() throws -> Int {
+        guard built else {
+            throw KerasError.invalidState("Model '\(name)' is not built yet: give the first layer an input shape or call it on data")
+        }
+        return weights.reduce(0) { $0 + $1.storedValue.count }
+    }
+}

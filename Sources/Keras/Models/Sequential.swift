@@ -1,0 +1,140 @@
+/// A linear stack of layers. Keras: `keras.Sequential`.
+///
+/// ```swift
+/// let model = Sequential([
+///     Dense(8, activation: .relu, inputShape: [4]),
+///     Dense(3, activation: .softmax),
+/// ])
+/// ```
+/// When no layer declares an input shape, the model builds itself on the first data it sees.
+public final class Sequential: Model, @unchecked Sendable {
+    private var stack: [Layer] = []
+    /// The model's input tensor; owns the input layer through its node.
+    private var inputTensor: KerasTensor?
+    private var inputLayer: InputLayer? { inputTensor?.layer as? InputLayer }
+
+    public init(_ layers: [Layer] = [], name: String? = nil) throws {
+        super.init(name: name ?? LayerNames.unique(for: "sequential"))
+        built = false
+        for l in layers { try add(l) }
+    }
+
+    public override var className: String { "Sequential" }
+
+    /// The layers, without the input layer (as Keras lists them).
+    public override var layers: [Layer] { stack }
+
+    /// Appends a layer. An `InputLayer` (or a first layer with an input shape) fixes the input
+    /// shape, and every layer is then built as it is added.
+    public func add(_ layer: Layer) throws {
+        if let input = layer as? InputLayer {
+            guard stack.isEmpty, inputLayer == nil else {
+                throw KerasError.invalidArgument("Sequential '\(name)': an InputLayer can only be the first layer")
+            }
+            inputTensor = input.makeOutput()
+            return
+        }
+        if let model = layer as? Model, model === self {
+            throw KerasError.invalidArgument("Sequential '\(name)': cannot add a model to itself")
+        }
+        if stack.contains(where: { $0 === layer }) {
+            throw KerasError.invalidArgument("Sequential '\(name)': layer '\(layer.name)' is already in the model")
+        }
+        if stack.isEmpty, inputLayer == nil, let shape = layer.batchInputShape {
+            inputTensor = InputLayer(batchShape: shape, name: LayerNames.unique(for: "input_layer")).makeOutput()
+        }
+        if built, let last = outputs.first {
+            let out = try layer(last)
+            stack.append(layer)
+            outputs = [out]
+            if let node = out.node { executionOrder.append(node) }
+            layerList = stack
+        } else {
+            stack.append(layer)
+            if let inputTensor {
+                do {
+                    try rebuildGraph(from: inputTensor)
+                } catch {
+                    stack.removeLast()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Removes the last layer. Keras: `pop()`.
+    @discardableResult
+    public func pop() throws -> Layer {
+        guard let last = stack.popLast() else {
+            throw KerasError.invalidState("Sequential '\(name)': there are no layers to remove")
+        }
+        if let inputTensor, !stack.isEmpty { try rebuildGraph(from: inputTensor) } else { built = false; inputs = []; outputs = [] }
+        return last
+    }
+
+    /// Calls every layer symbolically from the input, which builds them and fixes the shapes.
+    private func rebuildGraph(from input: KerasTensor) throws {
+        var t = input
+        var order: [GraphNode] = input.node.map { [$0] } ?? []
+        for l in stack {
+            t = try l(t)
+            if let node = t.node { order.append(node) }
+        }
+        inputs = [input]
+        outputs = [t]
+        executionOrder = order
+        layerList = stack
+        built = true
+        buildInputShape = input.shape
+    }
+
+    /// Builds from the shape of the first data seen, when no input shape was given.
+    public override func ensureBuilt(for xs: [Tensor]) throws {
+        if built { return }
+        guard !stack.isEmpty else {
+            throw KerasError.invalidState("Sequential '\(name)' has no layers; add layers before using it")
+        }
+        guard xs.count == 1, let x = xs.first, x.rank >= 1 else {
+            throw KerasError.invalidArgument("Sequential '\(name)' takes one input tensor with a batch dimension")
+        }
+        let input = InputLayer(shape: x.shape.dropFirst().map { Optional($0) }, name: LayerNames.unique(for: "input_layer")).makeOutput()
+        try rebuildGraph(from: input)
+        inputTensor = input
+    }
+
+    /// Builds the model for `inputShape` (batch first). Keras: `model.build(input_shape)`.
+    public func build(inputShape: [Int?]) throws {
+        let input = InputLayer(batchShape: inputShape, name: LayerNames.unique(for: "input_layer")).makeOutput()
+        try rebuildGraph(from: input)
+        inputTensor = input
+    }
+
+    public override func forward(_ xs: [Tensor], training: Bool) throws -> [Tensor] {
+        try ensureBuilt(for: xs)
+        guard xs.count == 1 else {
+            throw KerasError.invalidArgument("Sequential '\(name)' takes one input, got \(xs.count)")
+        }
+        if let shape = inputs.first?.shape { try checkInput(xs[0], against: shape, what: "the input") }
+        var x = xs[0]
+        for l in stack { x = try l.callEager([x], training: training) }
+        return [x]
+    }
+
+    public override func getConfig() -> JSON {
+        var layerConfigs: [JSON] = []
+        if let inputLayer {
+            layerConfigs.append(["module": "keras.layers", "class_name": "InputLayer",
+                                 "config": inputLayer.getConfig(), "registered_name": nil])
+        }
+        for l in stack {
+            layerConfigs.append(["module": "keras.layers", "class_name": .string(l.className),
+                                 "config": l.getConfig(), "registered_name": nil])
+        }
+        var c: JSON = ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy,
+                       "layers": .array(layerConfigs)]
+        if let shape = inputLayer?.batchShape {
+            c.set("build_input_shape", .array(shape.map { $0.map { .int($0) } ?? .null }))
+        }
+        return c
+    }
+}

@@ -1,0 +1,180 @@
+import CBLAS
+
+/// Plain float kernels over contiguous buffers: no taping, no validation (callers check shapes).
+enum Kernels {
+    // MARK: Elementwise
+
+    /// `out[i] = f(x[i])`, split across cores when large.
+    @inline(__always)
+    static func map(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
+        let out = Tensor.uninitialized(x.shape)
+        let src = x.data, dst = out.data
+        Parallel.forEachChunk(x.count) { r in
+            for i in r { dst[i] = f(src[i]) }
+        }
+        return out
+    }
+
+    /// `out[i] = f(a[i], b[i])` for equal counts.
+    @inline(__always)
+    static func zipMap(_ a: Tensor, _ b: Tensor, shape: [Int], _ f: (Float, Float) -> Float) -> Tensor {
+        let out = Tensor.uninitialized(shape)
+        let pa = a.data, pb = b.data, dst = out.data
+        Parallel.forEachChunk(out.count) { r in
+            for i in r { dst[i] = f(pa[i], pb[i]) }
+        }
+        return out
+    }
+
+    static func addSameShape(_ a: Tensor, _ b: Tensor) -> Tensor {
+        zipMap(a, b, shape: a.shape, +)
+    }
+
+    static func scale(_ x: Tensor, _ s: Float) -> Tensor { map(x) { $0 * s } }
+
+    // MARK: Broadcasting
+
+    /// The numpy broadcast of two shapes, or nil when they do not broadcast.
+    static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+        let n = Swift.max(a.count, b.count)
+        var out = [Int](repeating: 1, count: n)
+        for i in 0..<n {
+            let da = i < n - a.count ? 1 : a[i - (n - a.count)]
+            let db = i < n - b.count ? 1 : b[i - (n - b.count)]
+            if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
+        }
+        return out
+    }
+
+    /// Strides of `shape` placed into an output of rank `rank`, zero on broadcast axes.
+    static func broadcastStrides(_ shape: [Int], into out: [Int]) -> [Int] {
+        let rank = out.count
+        var strides = [Int](repeating: 0, count: rank)
+        var s = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) {
+            let o = i + rank - shape.count
+            strides[o] = shape[i] == 1 && out[o] != 1 ? 0 : s
+            s *= shape[i]
+        }
+        return strides
+    }
+
+    /// True when `small` (leading ones dropped) equals the trailing dimensions of `big`.
+    static func isSuffix(_ small: [Int], of big: [Int]) -> Bool {
+        let trimmed = small.drop(while: { $0 == 1 })
+        return trimmed.count <= big.count && Array(big.suffix(trimmed.count)) == Array(trimmed)
+    }
+
+    /// `f(a, b)` with numpy broadcasting; `shape` is the broadcast shape.
+    @inline(__always)
+    static func broadcast(_ a: Tensor, _ b: Tensor, shape: [Int], _ f: (Float, Float) -> Float) -> Tensor {
+        let n = shape.reduce(1, *)
+        if a.count == n && b.count == n { return zipMap(a, b, shape: shape, f) }
+        let out = Tensor.uninitialized(shape)
+        let pa = a.data, pb = b.data, dst = out.data
+        if b.count == 1 {
+            let s = pb[0]
+            Parallel.forEachChunk(n) { r in for i in r { dst[i] = f(pa[i], s) } }
+        } else if a.count == 1 {
+            let s = pa[0]
+            Parallel.forEachChunk(n) { r in for i in r { dst[i] = f(s, pb[i]) } }
+        } else if a.count == n && isSuffix(b.shape, of: shape) {
+            let m = b.count
+            for row in 0..<(n / m) {
+                let base = row * m
+                for j in 0..<m { dst[base + j] = f(pa[base + j], pb[j]) }
+            }
+        } else if b.count == n && isSuffix(a.shape, of: shape) {
+            let m = a.count
+            for row in 0..<(n / m) {
+                let base = row * m
+                for j in 0..<m { dst[base + j] = f(pa[j], pb[base + j]) }
+            }
+        } else {
+            let sa = broadcastStrides(a.shape, into: shape)
+            let sb = broadcastStrides(b.shape, into: shape)
+            var index = [Int](repeating: 0, count: shape.count)
+            var oa = 0, ob = 0
+            for i in 0..<n {
+                dst[i] = f(pa[oa], pb[ob])
+                var d = shape.count - 1
+                while d >= 0 {
+                    index[d] += 1
+                    oa += sa[d]; ob += sb[d]
+                    if index[d] < shape[d] { break }
+                    oa -= sa[d] * shape[d]; ob -= sb[d] * shape[d]
+                    index[d] = 0
+                    d -= 1
+                }
+            }
+        }
+        return out
+    }
+
+    /// Sums `g` down to `shape`, undoing a broadcast (the gradient of broadcasting).
+    static func sumToShape(_ g: Tensor, _ shape: [Int]) -> Tensor {
+        if g.shape == shape { return g }
+        let target = shape.reduce(1, *)
+        let out = Tensor(shape: shape, repeating: 0)
+        let src = g.data, dst = out.data
+        if target == g.count { out.data.update(from: src, count: target); return out }
+        if target == 1 {
+            var s: Float = 0
+            for i in 0..<g.count { s += src[i] }
+            dst[0] = s
+        } else if isSuffix(shape, of: g.shape) {
+            let rows = g.count / target
+            for r in 0..<rows {
+                let base = r * target
+                for j in 0..<target { dst[j] += src[base + j] }
+            }
+        } else {
+            let st = broadcastStrides(shape, into: g.shape)
+            var index = [Int](repeating: 0, count: g.shape.count)
+            var o = 0
+            for i in 0..<g.count {
+                dst[o] += src[i]
+                var d = g.shape.count - 1
+                while d >= 0 {
+                    index[d] += 1
+                    o += st[d]
+                    if index[d] < g.shape[d] { break }
+                    o -= st[d] * g.shape[d]
+                    index[d] = 0
+                    d -= 1
+                }
+            }
+        }
+        return out
+    }
+
+    // MARK: GEMM
+
+    /// `C = alpha * op(A) * op(B) + beta * C`, row-major; A is m×k after op, B is k×n.
+    @inline(__always)
+    static func gemm(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
+                     _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
+                     alpha: Float = 1, beta: Float = 0) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if beta == 0 { c.initialize(repeating: 0, count: m * n) }
+            return
+        }
+        cblas_sgemm(CblasRowMajor,
+                    transA ? CblasTrans : CblasNoTrans,
+                    transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(transA ? m : k),
+                    b, Int32(transB ? k : n),
+                    beta, c, Int32(n))
+    }
+
+    /// Column sums of an `rows × cols` matrix into `out` (bias gradients).
+    static func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
+        out.initialize(repeating: 0, count: cols)
+        for r in 0..<rows {
+            let row = x + r * cols
+            for j in 0..<cols { out[j] += row[j] }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import CBLAS
+
+/// Splits large elementwise work across cores. Below `threshold` elements, or on a thread
+/// that already runs one of several parallel fits, work stays on the calling thread.
+public enum Parallel {
+    /// Element count from which elementwise kernels split work across cores.
+    public static let threshold = 1 << 17
+    static let cores = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    private final class Flag { var nested = false }
+    private static let flag = ThreadLocal { Flag() }
+
+    /// True on threads where kernels must not fan out (worker threads of a parallel search).
+    public static var isWorkerThread: Bool {
+        get { flag.value.nested }
+        set { flag.value.nested = newValue }
+    }
+
+    /// Calls `body` over `0..<count` in contiguous chunks, in parallel when it pays.
+    @inline(__always)
+    static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+        if count < threshold || cores == 1 || isWorkerThread {
+            body(0..<count)
+            return
+        }
+        let chunks = cores
+        let size = (count + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * size
+            let hi = Swift.min(count, lo + size)
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+
+    /// Runs `body` as a worker of a parallel job: single-threaded BLAS and kernels on this thread.
+    public static func asWorker<T>(_ body: () throws -> T) rethrows -> T {
+        let was = isWorkerThread
+        isWorkerThread = true
+        defer { isWorkerThread = was }
+        return try body()
+    }
+
+    /// Sets the number of OpenBLAS threads (process-wide).
+    public static func setBLASThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(Swift.max(1, n)))
+    }
+
+    /// The number of OpenBLAS threads.
+    public static var blasThreads: Int { Int(openblas_get_num_threads()) }
+}

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A seeded pseudo-random generator (xoshiro256**, seeded through splitmix64).
+///
+/// Each thread draws from its own generator, so that parallel fits do not disturb each other;
+/// ``setRandomSeed(_:)`` reseeds the calling thread and sets the seed that new threads start from.
+public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+
+    public init(seed: UInt64) {
+        var x = seed
+        func splitmix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s = (splitmix(), splitmix(), splitmix(), splitmix())
+    }
+
+    public func next() -> UInt64 {
+        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= t
+        s.3 = (s.3 << 45) | (s.3 >> 19)
+        return result
+    }
+
+    /// Uniform in [0, 1).
+    @inline(__always) public func uniform() -> Float {
+        Float(next() >> 40) * (1.0 / Float(1 << 24))
+    }
+
+    /// Uniform in [low, high).
+    public func uniform(_ low: Float, _ high: Float) -> Float {
+        low + (high - low) * uniform()
+    }
+
+    /// Standard normal (Box-Muller).
+    public func normal() -> Float {
+        var u1 = Double(next() >> 11) * (1.0 / Double(UInt64(1) << 53))
+        if u1 < 1e-300 { u1 = 1e-300 }
+        let u2 = Double(next() >> 11) * (1.0 / Double(UInt64(1) << 53))
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
+    }
+
+    /// A seed for a child generator (one per initializer, dropout layer, fit).
+    public func nextSeed() -> UInt64 { next() }
+
+    /// Integers 0..<n in a random order (Fisher-Yates).
+    public func permutation(_ n: Int) -> [Int] {
+        var p = Array(0..<n)
+        if n < 2 { return p }
+        for i in stride(from: n - 1, to: 0, by: -1) {
+            let j = Int(next() % UInt64(i + 1))
+            p.swapAt(i, j)
+        }
+        return p
+    }
+
+    /// The calling thread's generator.
+    public static var current: RandomGenerator { perThread.value }
+
+    private static let defaultSeed = SeedBox()
+    private static let perThread = ThreadLocal { RandomGenerator(seed: defaultSeed.next()) }
+
+    static func reseedCurrent(_ seed: UInt64) {
+        perThread.set(RandomGenerator(seed: seed))
+    }
+
+    static func setDefaultSeed(_ seed: UInt64) { defaultSeed.reset(seed) }
+}
+
+/// Hands distinct seeds to threads that start drawing without an explicit seed.
+final class SeedBox: @unchecked Sendable {
+    private let mutex = Mutex()
+    private var generator = RandomGenerator(seed: 0x5EED_CAFE)
+    func next() -> UInt64 { mutex.withLock { generator.next() } }
+    func reset(_ seed: UInt64) { mutex.withLock { generator = RandomGenerator(seed: seed) } }
+}
+
+/// Makes runs reproducible: the same seed gives the same initial weights, shuffles and
+/// dropout masks. Keras: `keras.utils.set_random_seed(seed)`.
+public func setRandomSeed(_ seed: Int) {
+    RandomGenerator.setDefaultSeed(UInt64(bitPattern: Int64(seed)) ^ 0xA5A5_A5A5)
+    RandomGenerator.reseedCurrent(UInt64(bitPattern: Int64(seed)))
+}
+
+/// Runs `body` with the calling thread's generator seeded by `seed`, restoring the previous
+/// generator afterwards. Model selection gives each fit its own seed this way.
+public func withRandomSeed<T>(_ seed: UInt64, _ body: () throws -> T) rethrows -> T {
+    let saved = RandomGenerator.current
+    RandomGenerator.reseedCurrent(seed)
+    defer { perThreadRestore(saved) }
+    return try body()
+}
+
+private func perThreadRestore(_ g: RandomGenerator) {
+    RandomGenerator.restore(g)
+}
+
+extension RandomGenerator {
+    static func restore(_ g: RandomGenerator) { perThread.set(g) }
+}
