@@ -5,19 +5,30 @@ let package = Package(
     name: "SwiftKeras",
     products: [
         .library(name: "Keras", targets: ["Keras"]),
+        .library(name: "KerasSklearn", targets: ["KerasSklearn"]),
+        // libkeras.so: the C ABI declared in include/keras.h.
+        .library(name: "keras", type: .dynamic, targets: ["KerasC"]),
         .executable(name: "swiftkeras", targets: ["swiftkeras"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // Accessors for HDF5 macros that Swift cannot import (H5T_NATIVE_FLOAT, H5F_ACC_TRUNC, ...).
+        .target(name: "CHDF5Shim", dependencies: ["CHDF5"]),
         .target(
             name: "Keras",
-            dependencies: ["CBLAS", "CHDF5"],
+            dependencies: ["CBLAS", "CHDF5", "CHDF5Shim", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Data/Resources")]
         ),
-        .executableTarget(name: "swiftkeras", dependencies: ["Keras"]),
-        .executableTarget(name: "KerasBench", dependencies: ["Keras", "CBLAS"], path: "Benchmarks/KerasBench"),
+        .target(name: "KerasSklearn", dependencies: ["Keras"]),
+        .target(name: "KerasC", dependencies: ["Keras", "KerasSklearn"]),
+        .executableTarget(name: "swiftkeras", dependencies: ["Keras", "KerasSklearn"]),
+        .executableTarget(name: "KerasBench", dependencies: ["Keras", "KerasSklearn", "CBLAS"], path: "Benchmarks/KerasBench"),
         .testTarget(name: "KerasTests", dependencies: ["Keras"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KerasSklearnTests", dependencies: ["KerasSklearn"]),
     ],
     swiftLanguageModes: [.v5]
 )

