@@ -37,7 +37,7 @@ open class Layer: @unchecked Sendable {
     public internal(set) var buildInputShape: [Int?]?
     /// The activation applied by layers that have one (`Dense`, `Activation`); nil otherwise.
     /// Keras: `layer.activation`.
-    open var activation: Activation? { nil }
+    open var activation: ActivationFunction? { nil }
 
     /// - Parameters:
     ///   - name: a unique name; by default the snake-cased class name with a counter.

@@ -29,10 +29,10 @@ final class ElementwiseActivationTests: XCTestCase {
         XCTAssertTrue(try Ops.logSoftmax(x).isClose(to: Ops.log(Ops.softmax(x))))
     }
 
-    /// Every activation Keras knows by name, through `Activation.builtins`.
+    /// Every activation Keras knows by name, through `ActivationFunction.builtins`.
     func testEveryBuiltinActivationGradient() throws {
-        for name in Activation.builtins.keys.sorted() {
-            let activation = try Activation.named(name)
+        for name in ActivationFunction.builtins.keys.sorted() {
+            let activation = try ActivationFunction.named(name)
             let x = G.random([4, 5], in: -4...4, avoiding: [0, 3, -3, 6], margin: 0.1, seed: 64)
             try G.check([x], "activation \(name)") { xs in try activation(xs[0]) }
         }

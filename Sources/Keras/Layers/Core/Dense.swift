@@ -6,9 +6,9 @@
 /// ```
 public final class Dense: Layer {
     public let units: Int
-    /// The activation applied after the affine map (never nil for Dense; linear by default).
-    public override var activation: Activation? { activationFunction }
-    let activationFunction: Activation
+    /// The activation applied after the affine map (linear by default, never nil for Dense).
+    public override var activation: ActivationFunction? { activationFunction }
+    let activationFunction: ActivationFunction
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
@@ -22,7 +22,7 @@ public final class Dense: Layer {
     /// The bias `(units,)`, once built with `useBias`.
     public private(set) var bias: Variable?
 
-    public init(_ units: Int, activation: Activation = .linear, useBias: Bool = true,
+    public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = VarianceScaling.glorotUniform(),
                 biasInitializer: Initializer = Zeros(),
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
@@ -48,7 +48,7 @@ public final class Dense: Layer {
                             kernelInitializer: String = "glorot_uniform", biasInitializer: String = "zeros",
                             name: String? = nil, inputShape: [Int]? = nil, inputDim: Int? = nil,
                             batchSize: Int? = nil) throws {
-        self.init(units, activation: try Activation.named(activation), useBias: useBias,
+        self.init(units, activation: try ActivationFunction.named(activation), useBias: useBias,
                   kernelInitializer: try initializer(named: kernelInitializer),
                   biasInitializer: try initializer(named: biasInitializer),
                   name: name, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
