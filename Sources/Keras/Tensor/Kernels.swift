@@ -72,10 +72,10 @@ enum Kernels {
         if a.count == n && b.count == n { return zipMap(a, b, shape: shape, f) }
         let out = Tensor.uninitialized(shape)
         let pa = a.data, pb = b.data, dst = out.data
-        if b.count == 1 {
+        if b.count == 1 && a.count == n {
             let s = pb[0]
             Parallel.forEachChunk(n) { r in for i in r { dst[i] = f(pa[i], s) } }
-        } else if a.count == 1 {
+        } else if a.count == 1 && b.count == n {
             let s = pa[0]
             Parallel.forEachChunk(n) { r in for i in r { dst[i] = f(s, pb[i]) } }
         } else if a.count == n && isSuffix(b.shape, of: shape) {
@@ -109,6 +109,19 @@ enum Kernels {
             }
         }
         return out
+    }
+
+    /// `x` repeated to `shape` (numpy `broadcast_to`); the caller checks that the shapes broadcast.
+    static func broadcastTo(_ x: Tensor, _ shape: [Int]) -> Tensor {
+        if x.shape == shape { return x }
+        let n = shape.reduce(1, *)
+        if x.count == 1 {
+            let out = Tensor.uninitialized(shape)
+            out.data.initialize(repeating: x.data[0], count: n)
+            return out
+        }
+        let zero = Tensor(shape: [], repeating: 0)
+        return broadcast(x, zero, shape: shape) { a, _ in a }
     }
 
     /// Sums `g` down to `shape`, undoing a broadcast (the gradient of broadcasting).
