@@ -51,7 +51,7 @@ final class MetricTests: XCTestCase {
             let y = try VocabFixtures.tensor(f["y"]), x = try VocabFixtures.tensor(f["x"])
             let weights = try (f["weights"]?.arrayValue ?? []).map(VocabFixtures.tensor)
             let units = weights[3].shape[0]
-            let activation: Activation = label == "regression" ? .linear : (units == 1 ? .sigmoid : .softmax)
+            let activation: ActivationFunction = label == "regression" ? .linear : (units == 1 ? .sigmoid : .softmax)
             let model = try Sequential([Dense(6, activation: .tanh, inputDim: 5), Dense(units, activation: activation)])
             try model.setWeights(weights)
             var specs: [MetricSpec] = []
