@@ -42,6 +42,7 @@ open class Loss: @unchecked Sendable {
 
     /// Finds a loss by Keras name or alias (`"mse"`, `"categorical_crossentropy"`).
     public static func named(_ name: String) throws -> Loss {
+        if case .loss(let make)? = ObjectRegistry.lookupCustom(.loss, name) { return try make(.object([])) }
         if let make = builtins[name] { return make() }
         throw KerasError.unknownName("Unknown loss '\(name)'. Known: \(builtins.keys.sorted().joined(separator: ", "))")
     }

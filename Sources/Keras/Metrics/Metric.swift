@@ -108,6 +108,7 @@ extension Metric {
     /// Resolves a metric name the way Keras's `compile` does; `"accuracy"` becomes binary,
     /// categorical or sparse categorical accuracy from the shapes of targets and predictions.
     public static func named(_ name: String, yTrueShape: [Int], yPredShape: [Int], loss: Loss?) throws -> Metric {
+        if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, name) { return try make(.object([])) }
         switch name {
         case "accuracy", "acc":
             let binary = yPredShape.last == 1 || loss is BinaryCrossentropy

@@ -104,6 +104,7 @@ open class Optimizer: @unchecked Sendable {
 
     /// An optimizer with Keras's defaults from its name (`"adam"`, `"sgd"`, `"rmsprop"`).
     public static func named(_ name: String) throws -> Optimizer {
+        if case .optimizer(let make)? = ObjectRegistry.lookupCustom(.optimizer, name) { return try make(.object([])) }
         switch name.lowercased() {
         case "sgd": return try SGD()
         case "adam": return try Adam()
