@@ -1,4 +1,8 @@
+import Foundation
 import Keras
+if CommandLine.arguments.count > 1, let command = savingCommands[CommandLine.arguments[1]] {
+    exit(command(Array(CommandLine.arguments.dropFirst(2))))
+}
 setRandomSeed(1337)
 let x = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
 let y = Tensor([[0], [1], [1], [0]])

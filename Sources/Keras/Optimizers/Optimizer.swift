@@ -130,7 +130,7 @@ public final class SGD: Optimizer, @unchecked Sendable {
         }
         self.momentum = momentum
         self.nesterov = nesterov
-        try super.init(name: "SGD", learningRate: learningRate, clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
+        try super.init(name: "sgd", learningRate: learningRate, clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
     }
 
     public override var slotCount: Int { momentum > 0 ? 1 : 0 }

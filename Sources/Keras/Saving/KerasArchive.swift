@@ -76,7 +76,7 @@ enum KerasArchive {
         let config = try JSONParser.parse(String(decoding: configData, as: UTF8.self))
         let model = try modelFromConfig(config)
         if compile, let cc = config["compile_config"], let pairs = cc.objectValue, !pairs.isEmpty {
-            try model.compile(fromConfig: cc)
+            try model.compileFromConfig(cc)
         }
         try loadWeights(into: model, archive: archive, path: path, skipMismatch: false)
         return model

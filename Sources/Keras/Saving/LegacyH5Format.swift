@@ -73,7 +73,7 @@ enum LegacyH5Format {
         try loadWeights(model, from: weights, byName: false, skipMismatch: false)
         if compile, root.hasAttribute("training_config") {
             let training = try JSONParser.parse(try root.stringAttribute("training_config"))
-            try model.compile(fromConfig: training)
+            try model.compileFromConfig(training)
             if let g = try root.group("optimizer_weights") { try loadOptimizer(model, from: g) }
         }
         return model

@@ -171,8 +171,9 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
 }
 
 extension Model {
-    /// Compiles the model from a Keras compile config (or legacy `training_config`).
-    func compile(fromConfig c: JSON) throws {
+    /// Compiles the model from a Keras compile config (or legacy `training_config`). Keras:
+    /// `model.compile_from_config(config)`.
+    public func compileFromConfig(_ c: JSON) throws {
         guard let optJSON = c["optimizer"] ?? c["optimizer_config"], !optJSON.isNull else {
             throw KerasError.io("The compile config has no optimizer")
         }

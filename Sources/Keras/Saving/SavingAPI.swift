@@ -143,7 +143,7 @@ public func loadModel(_ path: String, customObjects: [String: KerasObject] = [:]
             let config = try JSONParser.parse(String(decoding: data, as: UTF8.self))
             let model = try modelFromConfig(config)
             if compile, let cc = config["compile_config"], let pairs = cc.objectValue, !pairs.isEmpty {
-                try model.compile(fromConfig: cc)
+                try model.compileFromConfig(cc)
             }
             return model
         }
