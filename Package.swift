@@ -20,8 +20,7 @@ let package = Package(
         .target(name: "CHDF5Shim", dependencies: ["CHDF5"]),
         .target(
             name: "Keras",
-            dependencies: ["CBLAS", "CHDF5", "CHDF5Shim", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-            resources: [.copy("Data/Resources")]
+            dependencies: ["CBLAS", "CHDF5", "CHDF5Shim", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "KerasSklearn", dependencies: ["Keras"]),
         .target(name: "KerasC", dependencies: ["Keras", "KerasSklearn"]),

@@ -85,7 +85,7 @@ public struct LayerConfig {
     }
 
     /// An activation given by name or as a serialized function; absent means linear.
-    public func activation(_ key: String) throws -> Activation { try deserializeActivation(self[key] ?? .null) }
+    public func activation(_ key: String) throws -> ActivationFunction { try deserializeActivation(self[key] ?? .null) }
 
     public func initializer(_ key: String, default d: Initializer) throws -> Initializer {
         guard let v = self[key] else { return d }

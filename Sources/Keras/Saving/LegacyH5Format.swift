@@ -31,12 +31,12 @@ enum LegacyH5Format {
             try root.setStringAttribute("training_config", t.description, utf8: false)
         }
         try saveWeights(model, to: try root.createGroup("model_weights"))
-        if let opt = model.optimizer {
+        if let opt = model.optimizer, OptimizerState.isSupported(opt) {
             let g = try root.createGroup("optimizer_weights")
-            let values = OptimizerState.values(opt, variables: model.kerasTrainableWeights)
-            try g.setChunkedStringsAttribute("weight_names", values.map(\.0))
-            for (i, (name, t)) in values.enumerated() {
-                if i == 0 { try g.writeInt32(name, Int32(clamping: opt.iterations)) } else { try g.writeTensor(name, t) }
+            let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
+            try g.setChunkedStringsAttribute("weight_names", entries.map(\.name))
+            for (i, e) in entries.enumerated() {
+                if i == 0 { try g.writeInt32(e.name, Int32(clamping: opt.iterations)) } else { try g.writeTensor(e.name, try OptimizerState.value(opt, e, index: i)) }
             }
         }
     }
@@ -83,14 +83,14 @@ enum LegacyH5Format {
     /// fresh optimizer, and so does this.
     @discardableResult
     static func loadOptimizer(_ model: Model, from g: HDF5Group) throws -> [String] {
-        guard let opt = model.optimizer, let names = try g.chunkedStringsAttribute("weight_names") else { return [] }
-        let vars = model.kerasTrainableWeights
-        let shapes = OptimizerState.expectedShapes(opt, variables: vars)
-        guard names.count == shapes.count else {
-            return ["Skipping loading of optimizer weights: the file has \(names.count) values, the optimizer \(shapes.count)"]
+        guard let opt = model.optimizer, OptimizerState.isSupported(opt),
+              let names = try g.chunkedStringsAttribute("weight_names") else { return [] }
+        let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
+        guard names.count == entries.count else {
+            return ["Skipping loading of optimizer weights: the file has \(names.count) values, the optimizer \(entries.count)"]
         }
-        let values = try zip(names, shapes).map { try g.readTensor($0.0, expected: $0.1) }
-        try OptimizerState.restore(opt, variables: vars, from: values)
+        let values = try zip(names, entries).map { try g.readTensor($0.0, expected: $0.1.shape) }
+        try OptimizerState.restore(opt, entries: entries, from: values)
         return []
     }
 

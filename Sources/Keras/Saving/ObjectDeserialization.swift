@@ -31,11 +31,11 @@ struct SerializedObject {
 }
 
 /// An activation from a config value: `"relu"`, `{"class_name": "function", "config": "relu"}`, null.
-public func deserializeActivation(_ j: JSON) throws -> Activation {
+public func deserializeActivation(_ j: JSON) throws -> ActivationFunction {
     if j.isNull { return .linear }
-    if let s = j.stringValue { return try Activation.named(s) }
+    if let s = j.stringValue { return try ActivationFunction.named(s) }
     let o = try SerializedObject(j, what: "activation")
-    if o.className == "function", let name = o.config.stringValue { return try Activation.named(name) }
+    if o.className == "function", let name = o.config.stringValue { return try ActivationFunction.named(name) }
     for n in o.names { if case .activation(let a)? = ObjectRegistry.lookupCustom(.activation, n) { return a } }
     throw ObjectRegistry.unknown(.activation, o.registeredName ?? o.className)
 }
@@ -148,55 +148,26 @@ private func metricSpec(_ j: JSON) throws -> MetricSpec {
     let o = try SerializedObject(j, what: "metric")
     if o.className == "function", let name = o.config.stringValue { return .name(name) }
     for n in o.names { if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, n) { return .instance(try make(o.config)) } }
-    if let name = o.config["name"]?.stringValue, let make = Metric.builtins[o.className] {
-        let m = make(); m.name = name; return .instance(m)
-    }
-    switch o.className {
-    case "BinaryAccuracy": return .instance(BinaryAccuracy(name: o.config["name"]?.stringValue ?? "binary_accuracy",
-                                                          threshold: Float(o.config["threshold"]?.doubleValue ?? 0.5)))
-    case "CategoricalAccuracy": return .instance(CategoricalAccuracy(name: o.config["name"]?.stringValue ?? "categorical_accuracy"))
-    case "SparseCategoricalAccuracy":
-        return .instance(SparseCategoricalAccuracy(name: o.config["name"]?.stringValue ?? "sparse_categorical_accuracy"))
-    case "Mean": return .instance(Mean(name: o.config["name"]?.stringValue ?? "mean"))
-    default:
-        // Keras metric classes named like a loss function (MeanSquaredError → mean_squared_error).
-        let snake = Layer.defaultName(of: o.className)
-        if (try? Loss.named(snake)) != nil { return .name(o.config["name"]?.stringValue ?? snake) }
+    do {
+        let m = try Metric.from(className: o.className, config: o.config)
+        return .instance(m)
+    } catch let e as KerasError {
+        guard case .unknownName = e else { throw e }
         throw ObjectRegistry.unknown(.metric, o.registeredName ?? o.className)
     }
 }
 
-/// An optimizer from `{"class_name": "Adam", "config": {...}}` (or its name).
+/// An optimizer from `{"class_name": "Adam", "config": {...}}` (or its name); Keras 2's `lr` and
+/// `decay` are accepted.
 public func deserializeOptimizer(_ j: JSON) throws -> Optimizer {
     let o = try SerializedObject(j, what: "optimizer")
     for n in o.names { if case .optimizer(let make)? = ObjectRegistry.lookupCustom(.optimizer, n) { return try make(o.config) } }
-    let c = o.config, w = o.className
-    if let lr = c["learning_rate"], lr.objectValue != nil {
-        throw KerasError.io("\(w) config: learning rate schedules (\(lr["class_name"]?.stringValue ?? "?")) cannot be loaded yet")
+    do {
+        return try Optimizer.from(className: o.className, config: o.config)
+    } catch let e as KerasError {
+        if case .unknownName = e { throw ObjectRegistry.unknown(.optimizer, o.registeredName ?? o.className) }
+        throw e
     }
-    let lr = try float(c, "learning_rate", -1, w)
-    let clipnorm = try c["clipnorm"].flatMap { $0.isNull ? nil : try float(c, "clipnorm", 0, w) }
-    let clipvalue = try c["clipvalue"].flatMap { $0.isNull ? nil : try float(c, "clipvalue", 0, w) }
-    let global = try c["global_clipnorm"].flatMap { $0.isNull ? nil : try float(c, "global_clipnorm", 0, w) }
-    let opt: Optimizer
-    switch o.className.lowercased() {
-    case "sgd":
-        opt = try SGD(learningRate: lr < 0 ? 0.01 : lr, momentum: float(c, "momentum", 0, w), nesterov: c["nesterov"]?.boolValue ?? false,
-                      clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: global)
-    case "adam":
-        opt = try Adam(learningRate: lr < 0 ? 0.001 : lr, beta1: float(c, "beta_1", 0.9, w), beta2: float(c, "beta_2", 0.999, w),
-                       epsilon: float(c, "epsilon", 1e-7, w), amsgrad: c["amsgrad"]?.boolValue ?? false,
-                       clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: global)
-    case "rmsprop":
-        opt = try RMSprop(learningRate: lr < 0 ? 0.001 : lr, rho: float(c, "rho", 0.9, w), momentum: float(c, "momentum", 0, w),
-                          epsilon: float(c, "epsilon", 1e-7, w), centered: c["centered"]?.boolValue ?? false,
-                          clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: global)
-    default:
-        do { opt = try Optimizer.named(o.className) } catch { throw ObjectRegistry.unknown(.optimizer, o.registeredName ?? o.className) }
-        if lr >= 0 { opt.learningRate = lr }
-        opt.clipnorm = clipnorm; opt.clipvalue = clipvalue; opt.globalClipnorm = global
-    }
-    return opt
 }
 
 extension Optional {

@@ -15,7 +15,7 @@ public enum KerasObject: @unchecked Sendable {
     case layer((LayerConfig) throws -> Layer)
     case loss((JSON) throws -> Loss)
     case metric((JSON) throws -> Metric)
-    case activation(Activation)
+    case activation(ActivationFunction)
     case initializer((JSON) throws -> Initializer)
     case regularizer((JSON) throws -> Regularizer)
     case constraint((JSON) throws -> Constraint)

@@ -43,11 +43,11 @@ enum WeightsH5Store {
             try g.setStringAttribute("name", name)
             for (i, v) in vars.enumerated() { try g.writeTensor(String(i), v.storedValue) }
         }
-        if let opt = model.optimizer {
+        if let opt = model.optimizer, OptimizerState.isSupported(opt) {
             let g = try root.createGroup("optimizer/vars")
-            try g.setStringAttribute("name", opt.config["name"]?.stringValue ?? opt.name)
-            for (i, (_, value)) in OptimizerState.values(opt, variables: model.kerasTrainableWeights).enumerated() {
-                if i == 0 { try g.writeInt32("0", Int32(clamping: model.optimizer?.iterations ?? 0)) } else { try g.writeTensor(String(i), value) }
+            try g.setStringAttribute("name", opt.name)
+            for (i, e) in OptimizerState.entries(opt, variables: model.kerasTrainableWeights).enumerated() {
+                if i == 0 { try g.writeInt32("0", Int32(clamping: opt.iterations)) } else { try g.writeTensor(String(i), try OptimizerState.value(opt, e, index: i)) }
             }
         }
     }
@@ -88,18 +88,18 @@ enum WeightsH5Store {
             assignments += zip(vars, values).map { ($0, $1) }
         }
         var optimizerValues: [Tensor]?
-        if loadOptimizer, let opt = model.optimizer, let g = try root.group("optimizer/vars") {
-            let variables = model.kerasTrainableWeights
-            let shapes = OptimizerState.expectedShapes(opt, variables: variables)
-            if try count(g) == shapes.count {
-                optimizerValues = try shapes.enumerated().map { try g.readTensor(String($0.offset), expected: $0.element) }
+        var optimizerEntries: [OptimizerState.Entry] = []
+        if loadOptimizer, let opt = model.optimizer, OptimizerState.isSupported(opt), let g = try root.group("optimizer/vars") {
+            optimizerEntries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
+            if try count(g) == optimizerEntries.count {
+                optimizerValues = try optimizerEntries.enumerated().map { try g.readTensor(String($0.offset), expected: $0.element.shape) }
             } else {
-                warnings.append("Skipping variable loading for optimizer '\(opt.name)': the file has \(try count(g)) variables, the optimizer has \(shapes.count)")
+                warnings.append("Skipping variable loading for optimizer '\(opt.name)': the file has \(try count(g)) variables, the optimizer has \(optimizerEntries.count)")
             }
         }
         for (v, t) in assignments { try v.assign(t) }
         if let opt = model.optimizer, let values = optimizerValues {
-            try OptimizerState.restore(opt, variables: model.kerasTrainableWeights, from: values)
+            try OptimizerState.restore(opt, entries: optimizerEntries, from: values)
         }
         return warnings
     }
