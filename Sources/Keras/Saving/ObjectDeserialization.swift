@@ -112,7 +112,12 @@ public func deserializeLoss(_ j: JSON) throws -> Loss {
     let o = try SerializedObject(j, what: "loss")
     if o.className == "function", let name = o.config.stringValue { return try Loss.named(name) }
     for n in o.names { if case .loss(let make)? = ObjectRegistry.lookupCustom(.loss, n) { return try make(o.config) } }
-    do { return try Loss.named(o.className) } catch { throw ObjectRegistry.unknown(.loss, o.registeredName ?? o.className) }
+    do {
+        return j.stringValue != nil ? try Loss.named(o.className) : try Loss.from(className: o.className, config: o.config)
+    } catch let e as KerasError {
+        guard case .unknownName = e else { throw e }
+        throw ObjectRegistry.unknown(.loss, o.registeredName ?? o.className)
+    }
 }
 
 /// The loss part of a compile config as `compile` takes it: one spec per output.
