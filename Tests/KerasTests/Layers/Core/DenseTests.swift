@@ -30,6 +30,10 @@ final class DenseTests: XCTestCase {
         let layer = Dense(3)
         _ = try layer(Tensor(shape: [2, 4]))
         XCTAssertThrowsError(try layer(Tensor(shape: [2, 5]))) { XCTAssertTrue("\($0)".contains("[2, 5]"), "\($0)") }
+        XCTAssertThrowsError(try Dense(3)(Tensor(2)), "a scalar has no feature axis")
+        XCTAssertThrowsError(try Sequential([Dense(3, inputShape: [4]), Dense(2)]).predict(Tensor(shape: [2, 5]))) {
+            XCTAssertTrue("\($0)".contains("(None, 4)"), "\($0)")
+        }
         XCTAssertThrowsError(try Dense(3, activation: "no_such_thing")) { error in
             XCTAssertTrue("\(error)".contains("no_such_thing"), "\(error)")
         }

@@ -31,6 +31,7 @@ final class FlattenTests: XCTestCase {
     func testFlattenRejectsScalarsAndBadFormats() {
         XCTAssertThrowsError(try Flatten()(Tensor(3)))
         XCTAssertThrowsError(try Flatten().computeOutputShape([]))
+        XCTAssertThrowsError(try Flatten().computeOutputShape([nil, Int.max, 3]))
         XCTAssertThrowsError(try DataFormat.named("channels_middle")) { XCTAssertTrue("\($0)".contains("channels_middle")) }
     }
 }

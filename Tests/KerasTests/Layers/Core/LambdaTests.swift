@@ -34,6 +34,7 @@ final class LambdaTests: XCTestCase {
         XCTAssertThrowsError(try layer(Tensor(shape: [1, 2]))) { error in
             XCTAssertTrue("\(error)".contains("boom") && "\(error)".contains("explode"), "\(error)")
         }
+        XCTAssertThrowsError(try Lambda { x in x }.computeOutputShape([nil, -2]))
         let single = Lambda { x in x }
         XCTAssertThrowsError(try single([Tensor(shape: [1]), Tensor(shape: [1])]))
     }

@@ -22,5 +22,6 @@ final class RepeatVectorTests: XCTestCase {
         XCTAssertThrowsError(try RepeatVector(0)) { XCTAssertTrue("\($0)".contains("n: 0"), "\($0)") }
         XCTAssertThrowsError(try RepeatVector(2)(Tensor(shape: [2, 3, 4]))) { XCTAssertTrue("\($0)".contains("rank 2"), "\($0)") }
         XCTAssertThrowsError(try Sequential([RepeatVector(2, inputShape: [3, 4])]))
+        XCTAssertThrowsError(try RepeatVector(Int.max)(Tensor(shape: [2, 3])))
     }
 }

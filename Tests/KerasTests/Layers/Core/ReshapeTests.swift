@@ -35,5 +35,6 @@ final class ReshapeTests: XCTestCase {
         XCTAssertThrowsError(try Reshape([-1, -1])) { XCTAssertTrue("\($0)".contains("[-1, -1]"), "\($0)") }
         XCTAssertThrowsError(try Reshape([0, 3]))
         XCTAssertThrowsError(try Reshape([3])(Tensor(2)))
+        XCTAssertThrowsError(try Reshape([Int.max, 4])(Tensor(shape: [1, 4]))) { XCTAssertTrue("\($0)".contains("Reshape"), "\($0)") }
     }
 }
