@@ -43,6 +43,7 @@ test-c:
 test-python:
 	@true
 
+## Speed, side by side with real Keras when .venv has it (WITH_KERAS=1 creates it).
 bench: build
 	./scripts/bench.sh
 

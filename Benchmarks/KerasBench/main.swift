@@ -1,2 +1,21 @@
+import CBLAS
 import Keras
-print("bench")
+
+// `make bench`: this project's figures next to real Keras's (JAX backend) when a reference run
+// is available, as one table, also written as JSON to .build/bench.json.
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+let referencePath = option("--reference")
+let jsonPath = option("--json") ?? ".build/bench.json"
+
+var results: [BenchResult] = []
+results.append(contentsOf: try engineBenchmarks())
+let reference = referencePath.flatMap(loadReference)
+let table = BenchTable(results: results, reference: reference)
+print(table.render())
+try table.writeJSON(to: jsonPath)
+print("Wrote \(jsonPath)")

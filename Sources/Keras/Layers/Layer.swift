@@ -35,6 +35,9 @@ open class Layer: @unchecked Sendable {
     var callCount = 0
     /// The input shape the layer was built with.
     public internal(set) var buildInputShape: [Int?]?
+    /// The activation applied by layers that have one (`Dense`, `Activation`); nil otherwise.
+    /// Keras: `layer.activation`.
+    open var activation: ActivationFunction? { nil }
 
     /// - Parameters:
     ///   - name: a unique name; by default the snake-cased class name with a counter.

@@ -72,10 +72,13 @@ enum Kernels {
         if a.count == n && b.count == n { return zipMap(a, b, shape: shape, f) }
         let out = Tensor.uninitialized(shape)
         let pa = a.data, pb = b.data, dst = out.data
-        if b.count == 1 {
+        if a.count == 1 && b.count == 1 {
+            let v = f(pa[0], pb[0])
+            dst.initialize(repeating: v, count: n)
+        } else if b.count == 1 && a.count == n {
             let s = pb[0]
             Parallel.forEachChunk(n) { r in for i in r { dst[i] = f(pa[i], s) } }
-        } else if a.count == 1 {
+        } else if a.count == 1 && b.count == n {
             let s = pa[0]
             Parallel.forEachChunk(n) { r in for i in r { dst[i] = f(s, pb[i]) } }
         } else if a.count == n && isSuffix(b.shape, of: shape) {

@@ -6,7 +6,9 @@
 /// ```
 public final class Dense: Layer {
     public let units: Int
-    public let activation: Activation
+    /// The activation applied after the affine map (linear by default, never nil for Dense).
+    public override var activation: ActivationFunction? { activationFunction }
+    let activationFunction: ActivationFunction
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
@@ -20,7 +22,7 @@ public final class Dense: Layer {
     /// The bias `(units,)`, once built with `useBias`.
     public private(set) var bias: Variable?
 
-    public init(_ units: Int, activation: Activation = .linear, useBias: Bool = true,
+    public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = VarianceScaling.glorotUniform(),
                 biasInitializer: Initializer = Zeros(),
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
@@ -29,7 +31,7 @@ public final class Dense: Layer {
                 name: String? = nil, trainable: Bool = true,
                 inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) {
         self.units = units
-        self.activation = activation
+        self.activationFunction = activation
         self.useBias = useBias
         self.kernelInitializer = kernelInitializer
         self.biasInitializer = biasInitializer
@@ -46,7 +48,7 @@ public final class Dense: Layer {
                             kernelInitializer: String = "glorot_uniform", biasInitializer: String = "zeros",
                             name: String? = nil, inputShape: [Int]? = nil, inputDim: Int? = nil,
                             batchSize: Int? = nil) throws {
-        self.init(units, activation: try Activation.named(activation), useBias: useBias,
+        self.init(units, activation: try ActivationFunction.named(activation), useBias: useBias,
                   kernelInitializer: try initializer(named: kernelInitializer),
                   biasInitializer: try initializer(named: biasInitializer),
                   name: name, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
@@ -69,10 +71,10 @@ public final class Dense: Layer {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard let kernel else { throw KerasError.invalidState("Dense '\(name)' is not built") }
-        if let fused = activation.elementwise {
+        if let fused = activationFunction.elementwise {
             return try Ops.dense(inputs, kernel: kernel.value, bias: bias?.value, activation: fused)
         }
-        return try activation(Ops.dense(inputs, kernel: kernel.value, bias: bias?.value))
+        return try activationFunction(Ops.dense(inputs, kernel: kernel.value, bias: bias?.value))
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
@@ -85,7 +87,7 @@ public final class Dense: Layer {
     public override func getConfig() -> JSON {
         var c = super.getConfig()
         c.set("units", .int(units))
-        c.set("activation", activation.config)
+        c.set("activation", activationFunction.config)
         c.set("use_bias", .bool(useBias))
         c.set("kernel_initializer", kernelInitializer.serialized)
         c.set("bias_initializer", biasInitializer.serialized)

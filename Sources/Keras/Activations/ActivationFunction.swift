@@ -3,14 +3,14 @@ import Glibc
 #endif
 
 /// An activation function, named as Keras names it (`"relu"`, `"softmax"`) or a custom closure
-/// over differentiable ops. Keras: `keras.activations`.
+/// over differentiable ops. Keras: `keras.activations`. The layer that applies one is ``Activation``.
 ///
 /// ```swift
 /// Dense(64, activation: .relu)
 /// Dense(64, activation: try .named("tanh"))
 /// Dense(64, activation: .custom("swish2") { x in try x * Ops.sigmoid(x * 2) })
 /// ```
-public struct Activation: Equatable, CustomStringConvertible, @unchecked Sendable {
+public struct ActivationFunction: Equatable, CustomStringConvertible, @unchecked Sendable {
     /// The Keras name, used in configs.
     public let name: String
     /// Arguments beyond the name (softmax axis, relu slope).
@@ -29,21 +29,21 @@ public struct Activation: Equatable, CustomStringConvertible, @unchecked Sendabl
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try function(x) }
 
-    public static func == (a: Activation, b: Activation) -> Bool { a.name == b.name && a.arguments == b.arguments }
+    public static func == (a: ActivationFunction, b: ActivationFunction) -> Bool { a.name == b.name && a.arguments == b.arguments }
     public var description: String { name }
 
-    static func fused(_ name: String, _ kind: ElementwiseActivation) -> Activation {
-        Activation(name: name, elementwise: kind) { Ops.activation($0, kind) }
+    static func fused(_ name: String, _ kind: ElementwiseActivation) -> ActivationFunction {
+        ActivationFunction(name: name, elementwise: kind) { Ops.activation($0, kind) }
     }
 
     static func pointwise(_ name: String, _ f: @escaping (Float) -> Float,
-                          _ df: @escaping (Float, Float, Float) -> Float) -> Activation {
-        Activation(name: name) { Ops.unary($0, f, df) }
+                          _ df: @escaping (Float, Float, Float) -> Float) -> ActivationFunction {
+        ActivationFunction(name: name) { Ops.unary($0, f, df) }
     }
 
     /// A user activation: any composition of differentiable ops.
-    public static func custom(_ name: String, _ f: @escaping (Tensor) throws -> Tensor) -> Activation {
-        Activation(name: name, f)
+    public static func custom(_ name: String, _ f: @escaping (Tensor) throws -> Tensor) -> ActivationFunction {
+        ActivationFunction(name: name, f)
     }
 
     public static let linear = fused("linear", .linear)
@@ -58,7 +58,7 @@ public struct Activation: Equatable, CustomStringConvertible, @unchecked Sendabl
     public static let elu = elu(alpha: 1)
     public static let leakyReLU = leakyReLU(negativeSlope: 0.2)
     public static let softmax = softmax(axis: -1)
-    public static let logSoftmax = Activation(name: "log_softmax") { try Ops.logSoftmax($0) }
+    public static let logSoftmax = ActivationFunction(name: "log_softmax") { try Ops.logSoftmax($0) }
     public static let softsign = pointwise("softsign", { $0 / (1 + Swift.abs($0)) }) { x, _, g in
         let d = 1 + Swift.abs(x); return g / (d * d)
     }
@@ -73,30 +73,30 @@ public struct Activation: Equatable, CustomStringConvertible, @unchecked Sendabl
         x < -3 ? 0 : (x > 3 ? g : g * (2 * x + 3) / 6)
     }
 
-    public static func elu(alpha: Float) -> Activation {
-        Activation(name: "elu", arguments: alpha == 1 ? [:] : ["alpha": alpha], elementwise: .elu(alpha: alpha)) {
+    public static func elu(alpha: Float) -> ActivationFunction {
+        ActivationFunction(name: "elu", arguments: alpha == 1 ? [:] : ["alpha": alpha], elementwise: .elu(alpha: alpha)) {
             Ops.activation($0, .elu(alpha: alpha))
         }
     }
 
-    public static func leakyReLU(negativeSlope a: Float) -> Activation {
-        Activation(name: "leaky_relu", arguments: a == 0.2 ? [:] : ["negative_slope": a],
+    public static func leakyReLU(negativeSlope a: Float) -> ActivationFunction {
+        ActivationFunction(name: "leaky_relu", arguments: a == 0.2 ? [:] : ["negative_slope": a],
                    elementwise: a >= 0 ? .leakyReLU(negativeSlope: a) : nil) { x in
             Ops.unary(x, { $0 >= 0 ? $0 : a * $0 }) { x, _, g in x >= 0 ? g : a * g }
         }
     }
 
-    public static func softmax(axis: Int) -> Activation {
-        Activation(name: "softmax", arguments: axis == -1 ? [:] : ["axis": Float(axis)]) { try Ops.softmax($0, axis: axis) }
+    public static func softmax(axis: Int) -> ActivationFunction {
+        ActivationFunction(name: "softmax", arguments: axis == -1 ? [:] : ["axis": Float(axis)]) { try Ops.softmax($0, axis: axis) }
     }
 
     /// Keras `relu(x, negative_slope, max_value, threshold)`.
-    public static func relu(negativeSlope: Float = 0, maxValue: Float? = nil, threshold: Float = 0) -> Activation {
+    public static func relu(negativeSlope: Float = 0, maxValue: Float? = nil, threshold: Float = 0) -> ActivationFunction {
         if negativeSlope == 0 && maxValue == nil && threshold == 0 { return .relu }
         var args: [String: Float] = ["negative_slope": negativeSlope, "threshold": threshold]
         if let maxValue { args["max_value"] = maxValue }
         let hi = maxValue ?? .infinity
-        return Activation(name: "relu", arguments: args) { x in
+        return ActivationFunction(name: "relu", arguments: args) { x in
             Ops.unary(x, { v in
                 let y = v >= threshold ? v : negativeSlope * (v - threshold)
                 return Swift.min(y, hi)
@@ -108,10 +108,10 @@ public struct Activation: Equatable, CustomStringConvertible, @unchecked Sendabl
     }
 
     /// Keras `gelu(x, approximate)`.
-    public static func gelu(approximate: Bool) -> Activation {
+    public static func gelu(approximate: Bool) -> ActivationFunction {
         if approximate {
             let c: Float = 0.7978845608028654
-            return Activation(name: "gelu", arguments: ["approximate": 1]) { x in
+            return ActivationFunction(name: "gelu", arguments: ["approximate": 1]) { x in
                 Ops.unary(x, { v in 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v))) }) { v, _, g in
                     let u = c * (v + 0.044715 * v * v * v)
                     let t = tanhf(u)
@@ -119,7 +119,7 @@ public struct Activation: Equatable, CustomStringConvertible, @unchecked Sendabl
                 }
             }
         }
-        return Activation(name: "gelu") { x in
+        return ActivationFunction(name: "gelu") { x in
             Ops.unary(x, { v in 0.5 * v * (1 + erff(v / Float(2).squareRoot())) }) { v, _, g in
                 let cdf = 0.5 * (1 + erff(v / Float(2.0).squareRoot()))
                 let pdf = expf(-0.5 * v * v) / Float(2 * Double.pi).squareRoot()
@@ -129,7 +129,7 @@ public struct Activation: Equatable, CustomStringConvertible, @unchecked Sendabl
     }
 
     /// Every built-in name, with its aliases.
-    public static let builtins: [String: Activation] = [
+    public static let builtins: [String: ActivationFunction] = [
         "linear": .linear, "relu": .relu, "sigmoid": .sigmoid, "tanh": .tanh, "softmax": .softmax,
         "softplus": .softplus, "softsign": .softsign, "elu": .elu, "selu": .selu,
         "exponential": .exponential, "hard_sigmoid": .hardSigmoid, "gelu": .gelu,
@@ -138,15 +138,15 @@ public struct Activation: Equatable, CustomStringConvertible, @unchecked Sendabl
     ]
 
     /// The activation with a Keras name; `nil`/`"linear"`/`"None"` is linear.
-    public static func named(_ name: String?) throws -> Activation {
+    public static func named(_ name: String?) throws -> ActivationFunction {
         guard let name, name != "None", !name.isEmpty else { return .linear }
         if let a = builtins[name] { return a }
         if let custom = CustomActivations.lookup(name) { return custom }
-        throw KerasError.unknownName("Unknown activation '\(name)'. Known: \(builtins.keys.sorted().joined(separator: ", ")); register custom ones with Activation.register")
+        throw KerasError.unknownName("Unknown activation '\(name)'. Known: \(builtins.keys.sorted().joined(separator: ", ")); register custom ones with ActivationFunction.register")
     }
 
     /// Makes a custom activation findable by name (configs, string arguments).
-    public static func register(_ activation: Activation) {
+    public static func register(_ activation: ActivationFunction) {
         CustomActivations.register(activation)
     }
 
@@ -154,10 +154,10 @@ public struct Activation: Equatable, CustomStringConvertible, @unchecked Sendabl
     public var config: JSON { .string(name) }
 }
 
-/// Activations registered by users, visible to `Activation.named`.
+/// Activations registered by users, visible to `ActivationFunction.named`.
 enum CustomActivations {
     private static let mutex = Mutex()
-    nonisolated(unsafe) private static var table: [String: Activation] = [:]
-    static func register(_ a: Activation) { mutex.withLock { table[a.name] = a } }
-    static func lookup(_ name: String) -> Activation? { mutex.withLock { table[name] } }
+    nonisolated(unsafe) private static var table: [String: ActivationFunction] = [:]
+    static func register(_ a: ActivationFunction) { mutex.withLock { table[a.name] = a } }
+    static func lookup(_ name: String) -> ActivationFunction? { mutex.withLock { table[name] } }
 }

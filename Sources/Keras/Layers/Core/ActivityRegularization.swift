@@ -1,0 +1,33 @@
+/// Passes its input through unchanged and, during training, adds
+/// `(l1 · sum|x| + l2 · sum x²) / batch size` to the loss. Keras: `keras.layers.ActivityRegularization`.
+///
+/// ```swift
+/// let model = try Sequential([Dense(8, inputDim: 4), ActivityRegularization(l1: 0.01)])
+/// ```
+public final class ActivityRegularization: Layer {
+    public let l1: Double
+    public let l2: Double
+
+    public init(l1: Double = 0, l2: Double = 0, name: String? = nil, trainable: Bool = true,
+                inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) throws {
+        guard l1 >= 0, l2 >= 0, l1.isFinite, l2.isFinite else {
+            throw KerasError.invalidArgument("ActivityRegularization(l1: \(l1), l2: \(l2)): factors must be finite and not negative")
+        }
+        self.l1 = l1
+        self.l2 = l2
+        let penalty = try L1L2(l1: Float(l1), l2: Float(l2))
+        super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        activityRegularizer = penalty
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { inputs }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
+
+    public override func getConfig() -> JSON {
+        var c = super.getConfig()
+        c.set("l1", .double(l1))
+        c.set("l2", .double(l2))
+        return c
+    }
+}

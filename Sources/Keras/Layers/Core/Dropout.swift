@@ -1,0 +1,78 @@
+/// Sets a random fraction `rate` of its inputs to zero during training and scales the rest by
+/// `1 / (1 - rate)`, so that the expected sum is unchanged; passes inputs through at inference.
+/// Keras: `keras.layers.Dropout`.
+///
+/// A `seed` gives the layer a generator of its own, so that the masks are reproducible whatever
+/// else draws random numbers; without one it draws from the thread's generator, which
+/// ``setRandomSeed(_:)`` seeds. `noiseShape` shares one mask value along the axes where it is 1
+/// (nil entries take the input's size).
+///
+/// ```swift
+/// let model = try Sequential([Dense(16, activation: .relu), Dropout(0.1), Dense(1)])
+/// ```
+public final class Dropout: Layer {
+    /// The fraction of inputs dropped, in `[0, 1]`.
+    public let rate: Double
+    /// The shape of the mask (nil entries follow the input), or nil for the input's shape.
+    public let noiseShape: [Int?]?
+    /// The seed of the layer's own generator.
+    public let seed: Int?
+    private let generator: RandomGenerator?
+
+    public init(_ rate: Double, noiseShape: [Int?]? = nil, seed: Int? = nil, name: String? = nil,
+                trainable: Bool = true, inputShape: [Int]? = nil, inputDim: Int? = nil,
+                batchSize: Int? = nil) throws {
+        guard rate >= 0 && rate <= 1 else {
+            throw KerasError.invalidArgument("Dropout(rate: \(rate)): rate must be a number between 0 and 1")
+        }
+        if let noiseShape, let bad = noiseShape.firstIndex(where: { ($0 ?? 1) <= 0 }) {
+            throw KerasError.invalidArgument("Dropout(noiseShape: \(formatShape(noiseShape))): dimension \(bad) is \(noiseShape[bad] ?? 0); dimensions must be positive or nil")
+        }
+        self.rate = rate
+        self.noiseShape = noiseShape
+        self.seed = seed
+        generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        guard training && rate > 0 else { return inputs }
+        let maskShape = try concreteNoiseShape(for: inputs.shape)
+        let mask = Tensor.uninitialized(maskShape)
+        let p = mask.data
+        if rate >= 1 {
+            p.initialize(repeating: 0, count: mask.count)
+        } else {
+            let rng = generator ?? RandomGenerator.current
+            let keep = Float(1 - rate), scale = Float(1 / (1 - rate))
+            for i in 0..<mask.count { p[i] = rng.uniform() < keep ? scale : 0 }
+        }
+        return try Ops.multiply(inputs, mask)
+    }
+
+    /// The mask shape for an input: nil entries take the input's size; every entry must equal
+    /// the input's size or be 1 (shared along that axis).
+    func concreteNoiseShape(for shape: [Int]) throws -> [Int] {
+        guard let noiseShape else { return shape }
+        guard noiseShape.count == shape.count else {
+            throw KerasError.shapeMismatch("Dropout '\(name)': noiseShape \(formatShape(noiseShape)) has rank \(noiseShape.count), but the input has shape \(shape)")
+        }
+        return try zip(noiseShape, shape).map { n, d in
+            guard let n else { return d }
+            guard n == d || n == 1 else {
+                throw KerasError.shapeMismatch("Dropout '\(name)': noiseShape \(formatShape(noiseShape)) does not broadcast to the input shape \(shape)")
+            }
+            return n
+        }
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
+
+    public override func getConfig() -> JSON {
+        var c = super.getConfig()
+        c.set("rate", .double(rate))
+        c.set("seed", seed.map { .int($0) } ?? .null)
+        c.set("noise_shape", noiseShape.map { .array($0.map { $0.map { .int($0) } ?? .null }) } ?? .null)
+        return c
+    }
+}

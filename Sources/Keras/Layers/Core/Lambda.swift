@@ -1,0 +1,97 @@
+/// Wraps a Swift closure over differentiable ``Ops`` as a layer; gradients flow through it with
+/// no backward code. Keras: `keras.layers.Lambda`.
+///
+/// The output shape is inferred by running the closure once on zeros, unless `outputShape`
+/// (one sample, without the batch dimension) is given. A closure cannot be written to a file: the
+/// config names it by `functionName` (as Keras names a registered function), so a model that
+/// holds a Lambda reloads only where a function of that name is registered.
+///
+/// ```swift
+/// let square = Lambda(functionName: "square") { x in Ops.square(x) }
+/// let join = Lambda(combining: { xs in try Ops.concatenate(xs, axis: -1) })
+/// ```
+public final class Lambda: Layer {
+    /// The shape of one output sample (no batch dimension), when given.
+    public let outputShape: [Int?]?
+    /// The name the config uses for the closure.
+    public let functionName: String
+    private let function: ([Tensor]) throws -> Tensor
+    private let takesList: Bool
+
+    /// A Lambda over one input tensor.
+    public init(functionName: String = "lambda", outputShape: [Int?]? = nil, name: String? = nil,
+                trainable: Bool = true, inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil,
+                _ function: @escaping (Tensor) throws -> Tensor) {
+        self.functionName = functionName
+        self.outputShape = outputShape
+        takesList = false
+        self.function = { xs in
+            guard xs.count == 1 else {
+                throw KerasError.invalidArgument("Lambda '\(functionName)' takes one input, got \(xs.count)")
+            }
+            return try function(xs[0])
+        }
+        super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+    }
+
+    /// A Lambda over a list of input tensors (a merge written by hand).
+    public init(functionName: String = "lambda", outputShape: [Int?]? = nil, name: String? = nil,
+                trainable: Bool = true, combining function: @escaping ([Tensor]) throws -> Tensor) {
+        self.functionName = functionName
+        self.outputShape = outputShape
+        takesList = true
+        self.function = function
+        super.init(name: name, trainable: trainable)
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        try run([inputs])
+    }
+
+    public override func call(_ inputs: [Tensor], training: Bool) throws -> Tensor {
+        try run(inputs)
+    }
+
+    private func run(_ xs: [Tensor]) throws -> Tensor {
+        do {
+            return try function(xs)
+        } catch let error as KerasError {
+            throw error
+        } catch {
+            throw KerasError.callbackFailed("Lambda '\(name)': the function '\(functionName)' failed: \(error)")
+        }
+    }
+
+    public override func build(shapes: [[Int?]]) throws {}
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        try computeOutputShape(shapes: [inputShape])
+    }
+
+    /// `[batch] + outputShape` when given; otherwise the shape of the closure's result on zeros
+    /// (unknown sizes taken as 1, the batch dimension kept unknown).
+    public override func computeOutputShape(shapes: [[Int?]]) throws -> [Int?] {
+        guard let first = shapes.first, let batch = first.first else {
+            throw KerasError.shapeMismatch("Lambda '\(name)': inputs need a batch dimension, got \(shapes.map(formatShape))")
+        }
+        if let outputShape { return [batch] + outputShape }
+        let probes = shapes.map { s in Tensor(shape: s.map { $0 ?? 1 }, repeating: 0) }
+        let out: Tensor
+        do {
+            out = try GradientTape.withoutRecording { try run(takesList ? probes : [probes[0]]) }
+        } catch let error as KerasError {
+            throw KerasError.shapeMismatch("Lambda '\(name)': could not infer the output shape (pass outputShape): \(error.message)")
+        }
+        guard out.rank >= 1 else { return [] }
+        return [batch] + out.shape.dropFirst().map { Optional($0) }
+    }
+
+    public override func getConfig() -> JSON {
+        var c = super.getConfig()
+        c.set("function", ["module": "builtins", "class_name": "function", "config": .string(functionName),
+                           "registered_name": "function"])
+        if let outputShape { c.set("output_shape", .array(outputShape.map { $0.map { .int($0) } ?? .null })) }
+        c.set("arguments", [:])
+        return c
+    }
+}

@@ -1,0 +1,66 @@
+/// Joins its inputs along `axis`; all other dimensions must agree.
+/// Keras: `keras.layers.Concatenate`.
+///
+/// ```swift
+/// let a = Input(shape: [3]), b = Input(shape: [2])
+/// let joined = try Concatenate()([a, b])   // (None, 5)
+/// ```
+public final class Concatenate: Layer {
+    /// The axis to join along (negative counts from the end; 0 is the batch axis).
+    public let axis: Int
+
+    public init(axis: Int = -1, name: String? = nil, trainable: Bool = true) {
+        self.axis = axis
+        super.init(name: name, trainable: trainable)
+    }
+
+    public override func build(shapes: [[Int?]]) throws {
+        _ = try computeOutputShape(shapes: shapes)
+    }
+
+    public override func build(_ inputShape: [Int?]) throws {
+        _ = try computeOutputShape(shapes: [inputShape])
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        try call([inputs], training: training)
+    }
+
+    public override func call(_ inputs: [Tensor], training: Bool) throws -> Tensor {
+        _ = try computeOutputShape(shapes: inputs.map { $0.shape.map { Optional($0) } })
+        return try Ops.concatenate(inputs, axis: axis)
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        try computeOutputShape(shapes: [inputShape])
+    }
+
+    public override func computeOutputShape(shapes: [[Int?]]) throws -> [Int?] {
+        guard shapes.count >= 2 else {
+            throw KerasError.invalidArgument("Concatenate '\(name)' needs a list of at least 2 inputs, got \(shapes.count)")
+        }
+        let rank = shapes[0].count
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 0 && a < rank else {
+            throw KerasError.invalidArgument("Concatenate '\(name)': axis \(axis) is out of range for inputs of rank \(rank)")
+        }
+        var out = shapes[0]
+        for s in shapes.dropFirst() {
+            let fits = s.count == rank && s.indices.allSatisfy { i in
+                i == a || s[i] == nil || out[i] == nil || s[i] == out[i]
+            }
+            guard fits else {
+                throw KerasError.shapeMismatch("Concatenate '\(name)': inputs must match except on axis \(axis), got shapes \(shapes.map(formatShape).joined(separator: ", "))")
+            }
+            for i in s.indices where i != a && out[i] == nil { out[i] = s[i] }
+            out[a] = out[a].flatMap { x in s[a].map { x + $0 } }
+        }
+        return out
+    }
+
+    public override func getConfig() -> JSON {
+        var c = super.getConfig()
+        c.set("axis", .int(axis))
+        return c
+    }
+}

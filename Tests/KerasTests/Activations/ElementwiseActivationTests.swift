@@ -1,0 +1,61 @@
+import XCTest
+@testable import Keras
+
+/// Gradient checks for softmax, logSoftmax and every built-in activation, and forward values of
+/// the fused activations against their textbook formulas.
+final class ElementwiseActivationTests: XCTestCase {
+    typealias G = GradientCheck
+
+    func testSoftmaxGradientsOnEveryAxis() throws {
+        let x = G.random([2, 3, 4], seed: 61)
+        for axis in [-1, 0, 1, 2, -2] {
+            try G.check([x], "softmax axis \(axis)") { xs in try Ops.softmax(xs[0], axis: axis) }
+        }
+    }
+
+    func testSoftmaxSumsToOneAlongItsAxis() throws {
+        let x = G.random([2, 3, 4], seed: 62)
+        for axis in [0, 1, 2] {
+            let s = try Ops.sum(Ops.softmax(x, axis: axis), axes: [axis])
+            XCTAssertTrue(s.isClose(to: Tensor(shape: s.shape, repeating: 1)), "axis \(axis): \(s)")
+        }
+        XCTAssertThrowsError(try Ops.softmax(x, axis: 3))
+    }
+
+    func testLogSoftmaxGradientsAndValues() throws {
+        let x = G.random([3, 5], seed: 63)
+        try G.check([x], "logSoftmax") { xs in try Ops.logSoftmax(xs[0]) }
+        try G.check([x], "logSoftmax axis 0") { xs in try Ops.logSoftmax(xs[0], axis: 0) }
+        XCTAssertTrue(try Ops.logSoftmax(x).isClose(to: Ops.log(Ops.softmax(x))))
+    }
+
+    /// Every activation Keras knows by name, through `ActivationFunction.builtins`.
+    func testEveryBuiltinActivationGradient() throws {
+        for name in ActivationFunction.builtins.keys.sorted() {
+            let activation = try ActivationFunction.named(name)
+            let x = G.random([4, 5], in: -4...4, avoiding: [0, 3, -3, 6], margin: 0.1, seed: 64)
+            try G.check([x], "activation \(name)") { xs in try activation(xs[0]) }
+        }
+    }
+
+    func testFusedActivationValues() throws {
+        let xs: [Float] = [-2, -0.5, 0.5, 2, 7]
+        func check(_ kind: ElementwiseActivation, _ f: (Double) -> Double) {
+            let y = Ops.activation(Tensor(xs), kind).scalars
+            for (x, v) in zip(xs, y) {
+                let expected = f(Double(x))
+                XCTAssertEqual(Double(v), expected, accuracy: 1e-6 * max(1, abs(expected)), "\(kind) at \(x)")
+            }
+        }
+        check(.relu) { max($0, 0) }
+        check(.sigmoid) { 1 / (1 + Foundation.exp(-$0)) }
+        check(.tanh) { Foundation.tanh($0) }
+        check(.relu6) { min(max($0, 0), 6) }
+        check(.exponential) { Foundation.exp($0) }
+        check(.hardSigmoid) { min(max($0 / 6 + 0.5, 0), 1) }
+        check(.softplus) { Foundation.log(1 + Foundation.exp($0)) }
+        check(.selu) { $0 > 0 ? 1.0507009873554805 * $0 : 1.0507009873554805 * 1.6732632423543772 * (Foundation.exp($0) - 1) }
+        check(.elu(alpha: 0.5)) { $0 > 0 ? $0 : 0.5 * (Foundation.exp($0) - 1) }
+        check(.leakyReLU(negativeSlope: 0.3)) { $0 >= 0 ? $0 : 0.3 * $0 }
+    }
+}

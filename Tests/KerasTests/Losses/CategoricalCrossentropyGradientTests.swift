@@ -1,0 +1,63 @@
+import XCTest
+@testable import Keras
+
+/// Gradient checks for `Ops.categoricalCrossentropy`: the fused path (the prediction comes
+/// straight from a softmax on the tape), the unfused path, and from logits.
+final class CategoricalCrossentropyGradientTests: XCTestCase {
+    typealias G = GradientCheck
+
+    /// Soft targets whose rows sum to one.
+    func targets(_ rows: Int, _ classes: Int) throws -> Tensor {
+        let raw = G.random([rows, classes], in: 0.1...1, seed: 71)
+        return try Ops.divide(raw, Ops.sum(raw, axes: [1], keepDims: true))
+    }
+
+    func testFusedSoftmaxCrossentropyGradients() throws {
+        let y = try targets(3, 4)
+        let logits = G.random([3, 4], seed: 72)
+        try G.check([logits], "softmax → crossentropy (fused)") { xs in
+            try Ops.categoricalCrossentropy(y, Ops.softmax(xs[0]))
+        }
+    }
+
+    func testFusedPathIsTakenAndMatchesUnfused() throws {
+        let y = try targets(3, 4)
+        let logits = G.random([3, 4], seed: 73)
+        let tape = GradientTape()
+        let (w, fused) = try tape.record { () throws -> (Tensor, Tensor) in
+            let w = tape.watch(logits)
+            return (w, try Ops.categoricalCrossentropy(y, Ops.softmax(w)))
+        }
+        let gFused = try tape.gradient(of: try tape.record { try Ops.sum(fused) }, with: [w])[0]
+        // Going through an extra op hides the softmax producer, forcing the unfused path.
+        let tape2 = GradientTape()
+        let (w2, unfused) = try tape2.record { () throws -> (Tensor, Tensor) in
+            let w2 = tape2.watch(logits)
+            return (w2, try Ops.categoricalCrossentropy(y, Ops.softmax(w2) * 1))
+        }
+        let gUnfused = try tape2.gradient(of: try tape2.record { try Ops.sum(unfused) }, with: [w2])[0]
+        XCTAssertTrue(fused.isClose(to: unfused), "\(fused) vs \(unfused)")
+        XCTAssertTrue(gFused.isClose(to: gUnfused, atol: 1e-5, rtol: 1e-4), "\(gFused) vs \(gUnfused)")
+    }
+
+    func testUnfusedCrossentropyGradients() throws {
+        let y = try targets(3, 4)
+        // Unnormalised positive predictions exercise the renormalisation before the log.
+        let p = G.random([3, 4], in: 0.2...1, seed: 74)
+        try G.check([p], "crossentropy on probabilities (unfused)") { xs in
+            try Ops.categoricalCrossentropy(y, xs[0])
+        }
+    }
+
+    func testFromLogitsCrossentropyGradients() throws {
+        let y = try targets(2, 5)
+        let logits = G.random([2, 5], seed: 75)
+        try G.check([logits], "crossentropy from logits") { xs in
+            try Ops.categoricalCrossentropy(y, xs[0], fromLogits: true)
+        }
+    }
+
+    func testCrossentropyRejectsMismatchedShapes() {
+        XCTAssertThrowsError(try Ops.categoricalCrossentropy(Tensor(shape: [2, 3]), Tensor(shape: [2, 4])))
+    }
+}

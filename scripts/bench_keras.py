@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Measures, in real Keras 3 (JAX backend), the figures that `make bench` measures in SwiftKeras,
+and writes them as JSON {name: value} for the bench table. Usage: bench_keras.py OUT.json [names...]"""
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+
+
+def best(repeats, fn):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def otto_epoch():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((61878, 93)).astype("float32")
+    y = keras.utils.to_categorical(rng.integers(0, 9, 61878), 9)
+    model = keras.Sequential([keras.Input((93,)), keras.layers.Dense(100), keras.layers.Dense(9),
+                              keras.layers.Activation("softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+    return best(3, lambda: model.fit(x, y, batch_size=128, epochs=1, verbose=0))
+
+
+def iris_fit():
+    from sklearn import datasets
+    iris = datasets.load_iris()
+    x, y = iris.data.astype("float32"), iris.target
+
+    def run():
+        model = keras.Sequential([keras.layers.Dense(8), keras.layers.Activation("relu"),
+                                  keras.layers.Dense(3), keras.layers.Activation("softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(x, y, epochs=300, validation_split=0.1, verbose=0)
+    return best(1, run)
+
+
+def predict_one_row():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    row = np.array([[5.1, 3.5, 1.4, 0.2]], dtype="float32")
+    for _ in range(200):
+        model.predict_on_batch(row)
+    n = 2000
+    return best(3, lambda: [model.predict_on_batch(row) for _ in range(n)]) / n
+
+
+BENCHES = {"otto_epoch": otto_epoch, "iris_fit_300_epochs": iris_fit, "predict_one_row": predict_one_row}
+
+if __name__ == "__main__":
+    out = sys.argv[1]
+    names = sys.argv[2:] or list(BENCHES)
+    extra = {}
+    if os.path.exists(out):
+        with open(out) as f:
+            extra = json.load(f)
+    for name in names:
+        if name in BENCHES:
+            extra[name] = BENCHES[name]()
+            print(f"keras {name}: {extra[name]:.6g}", file=sys.stderr)
+    with open(out, "w") as f:
+        json.dump(extra, f, indent=1)
