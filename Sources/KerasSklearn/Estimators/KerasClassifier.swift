@@ -44,7 +44,7 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
     public override func analyzeTarget(_ y: Target, nFeatures: Int) throws -> ModelMetadata {
         let type = TargetType.of(y)
         let lossParam = getParams()["loss"]?.stringValue.map(LossFactory.canonical)
-        let k: Int, expected: Int, activation: Activation, loss: String, keys: [String]
+        let k: Int, expected: Int, activation: ActivationFunction, loss: String, keys: [String]
         switch type {
         case .binary, .multiclass:
             try labelEncoder.fit(y)

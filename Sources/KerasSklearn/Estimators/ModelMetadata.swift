@@ -48,7 +48,7 @@ public struct ModelMetadata: @unchecked Sendable {
     /// The kind of target. SciKeras: `target_type_`.
     public let targetType: TargetType
     /// The output activation the target needs: softmax, sigmoid or linear.
-    public let outputActivation: Activation
+    public let outputActivation: ActivationFunction
     /// The loss the estimator compiles with when the `loss` parameter is not set.
     public let defaultLoss: String
 
