@@ -39,7 +39,7 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
     }
 
     /// The classes as label keys (`"0"`, `"setosa"`).
-    public var classLabels: [String]? { metadata?.classes }
+    public override var classLabels: [String]? { metadata?.classes }
 
     public override func analyzeTarget(_ y: Target, nFeatures: Int) throws -> ModelMetadata {
         let type = TargetType.of(y)
@@ -135,7 +135,7 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
     }
 
     /// Class probabilities, `[samples, classes]`; a single sigmoid unit gives `[1 - p, p]`.
-    public func predictProba(_ x: Tensor) throws -> Tensor {
+    public override func predictProba(_ x: Tensor) throws -> Tensor {
         let out = try rawPredict(x, "predictProba")
         guard let meta = metadata else { return out }
         if meta.nOutputsExpected == 1 && meta.targetType == .binary {

@@ -301,6 +301,14 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         return try Ops.reshape(out.detached, [n, out.count / Swift.max(n, 1)])
     }
 
+    /// Class probabilities (classifiers).
+    open func predictProba(_ x: Tensor) throws -> Tensor {
+        throw KerasError.invalidState("\(estimatorName) has no predictProba: it is not a probabilistic classifier")
+    }
+
+    /// The classes as label keys (classifiers); nil for regressors.
+    open var classLabels: [String]? { nil }
+
     open func predict(_ x: Tensor) throws -> Target {
         throw KerasError.invalidState("\(estimatorName): predict must be overridden")
     }

@@ -22,7 +22,7 @@ public enum ParamDistribution: Sendable {
             throw KerasError.invalidArgument("\(owner): uniform(\(a), \(b)) for '\(key)' needs finite low <= high")
         case .logUniform(let a, let b) where !(a > 0 && b.isFinite && a <= b):
             throw KerasError.invalidArgument("\(owner): loguniform(\(a), \(b)) for '\(key)' needs 0 < low <= high")
-        case .randInt(let a, let b) where !(a < b):
+        case .randInt(let a, let b) where !(a < b) || b.subtractingReportingOverflow(a).overflow:
             throw KerasError.invalidArgument("\(owner): randint(\(a), \(b)) for '\(key)' needs low < high")
         default: break
         }
