@@ -140,6 +140,7 @@ public struct ActivationFunction: Equatable, CustomStringConvertible, @unchecked
     /// The activation with a Keras name; `nil`/`"linear"`/`"None"` is linear.
     public static func named(_ name: String?) throws -> ActivationFunction {
         guard let name, name != "None", !name.isEmpty else { return .linear }
+        if case .activation(let a)? = ObjectRegistry.lookupCustom(.activation, name) { return a }
         if let a = builtins[name] { return a }
         if let custom = CustomActivations.lookup(name) { return custom }
         throw KerasError.unknownName("Unknown activation '\(name)'. Known: \(builtins.keys.sorted().joined(separator: ", ")); register custom ones with ActivationFunction.register")

@@ -1,21 +1,41 @@
 /// A stateful measure accumulated over batches; the epoch figure is over every sample seen since
 /// the last reset, as Keras reports it. Keras: `keras.metrics.Metric`.
+///
+/// Subclass it for a custom stateful metric: accumulate in ``update(_:_:sampleWeight:)``, report
+/// in ``result()``, forget in ``reset()``.
 open class Metric: @unchecked Sendable {
+    /// Whether a larger figure is better; monitors (EarlyStopping, ReduceLROnPlateau) use it in
+    /// `auto` mode. Keras: the metric's `_direction`.
+    public enum Direction: String, Sendable { case up, down }
+
     /// The name shown in logs and history (`accuracy`, `val_loss` comes from `loss`).
     public var name: String
 
     public init(name: String) { self.name = name }
 
+    /// The Keras class name (`AUC`, `MeanSquaredError`).
     open var className: String { String(describing: type(of: self)) }
+
+    /// Up for accuracies, AUC, precision...; down for errors and losses; nil when unknown.
+    open var direction: Direction? { nil }
 
     /// Adds a batch.
     open func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {}
     /// The current figure.
     open func result() -> Float { 0 }
+    /// Every value of the current figure: one for most metrics, one per class for
+    /// `F1Score(average: nil)`.
+    open func resultValues() -> [Float] { [result()] }
     /// Forgets everything accumulated.
     open func reset() {}
 
+    /// The Keras config (`get_config()`), keys in Keras's order.
     open var config: JSON { ["name": .string(name), "dtype": "float32"] }
+
+    /// `{"module": "keras.metrics", "class_name": ..., "config": ..., "registered_name": null}`.
+    public var serialized: JSON {
+        ["module": "keras.metrics", "class_name": .string(className), "config": config, "registered_name": nil]
+    }
 }
 
 /// A weighted running mean. Keras: `keras.metrics.Mean`.
@@ -47,85 +67,63 @@ open class Mean: Metric, @unchecked Sendable {
         count += weight
     }
 
+    open override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
+        add(yPred, sampleWeight: sampleWeight)
+    }
+
     open override func result() -> Float { count == 0 ? 0 : Float(total / count) }
     open override func reset() { total = 0; count = 0 }
 }
 
+/// A running sum. Keras: `keras.metrics.Sum`.
+open class Sum: Metric, @unchecked Sendable {
+    var total: Double = 0
+    public override init(name: String = "sum") { super.init(name: name) }
+    open override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
+        let n = yPred.count
+        let w = sampleWeight
+        let per = Swift.max(1, n / Swift.max(w?.count ?? 1, 1))
+        for i in 0..<n {
+            let wi = w.map { Double($0.data[Swift.min(i / per, $0.count - 1)]) } ?? 1
+            total += Double(yPred.data[i]) * wi
+        }
+    }
+    open override func result() -> Float { Float(total) }
+    open override func reset() { total = 0 }
+}
+
 /// A metric from a function giving per-sample values, averaged over samples.
 /// Keras: `MeanMetricWrapper`; how plain functions like `mean_pred` become metrics.
+///
+/// ```swift
+/// let meanPred = MeanMetricWrapper(name: "mean_pred") { _, yPred in try Ops.mean(yPred, axis: -1) }
+/// try model.compile(loss: "mse", metrics: ["accuracy", .instance(meanPred)])
+/// // or: metrics: [.function("mean_pred") { _, yPred in try Ops.mean(yPred) }]
+/// ```
 open class MeanMetricWrapper: Mean, @unchecked Sendable {
     let fn: (Tensor, Tensor) throws -> Tensor
+    let fnDirection: Direction?
 
-    public init(name: String, _ fn: @escaping (Tensor, Tensor) throws -> Tensor) {
+    public init(name: String, direction: Direction? = nil, _ fn: @escaping (Tensor, Tensor) throws -> Tensor) {
         self.fn = fn
+        self.fnDirection = direction
         super.init(name: name)
     }
 
+    open override var direction: Direction? { fnDirection }
+
     open override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
-        add(try fn(yTrue, yPred), sampleWeight: sampleWeight)
-    }
-}
-
-public final class BinaryAccuracy: MeanMetricWrapper, @unchecked Sendable {
-    public let threshold: Float
-    public init(name: String = "binary_accuracy", threshold: Float = 0.5) {
-        self.threshold = threshold
-        super.init(name: name) { yt, yp in try binaryAccuracy(yt, yp, threshold: threshold) }
-    }
-}
-
-public final class CategoricalAccuracy: MeanMetricWrapper, @unchecked Sendable {
-    public init(name: String = "categorical_accuracy") { super.init(name: name, categoricalAccuracy) }
-}
-
-public final class SparseCategoricalAccuracy: MeanMetricWrapper, @unchecked Sendable {
-    public init(name: String = "sparse_categorical_accuracy") { super.init(name: name, sparseCategoricalAccuracy) }
-}
-
-/// 1 where `yPred > threshold` equals `yTrue`, averaged over the last axis.
-public func binaryAccuracy(_ yTrue: Tensor, _ yPred: Tensor, threshold: Float = 0.5) throws -> Tensor {
-    let t = try checkSameShape("binary_accuracy", yTrue, yPred)
-    let hits = Kernels.zipMap(t, yPred, shape: yPred.shape) { ($1 > threshold ? 1 : 0) == ($0 > threshold ? 1 : 0) ? 1 : 0 }
-    return try Ops.mean(hits, axis: -1)
-}
-
-/// 1 where the arg-max of `yPred` equals the arg-max of `yTrue`.
-public func categoricalAccuracy(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
-    let t = try checkSameShape("categorical_accuracy", yTrue, yPred)
-    return try Ops.equal(Ops.argmax(t), Ops.argmax(yPred))
-}
-
-/// 1 where the arg-max of `yPred` equals the integer label.
-public func sparseCategoricalAccuracy(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
-    let predicted = try Ops.argmax(yPred)
-    guard yTrue.count == predicted.count else {
-        throw KerasError.shapeMismatch("sparse_categorical_accuracy: \(yTrue.count) labels for predictions of shape \(yPred.shape)")
-    }
-    return try Ops.equal(yTrue.detached.viewing(predicted.shape), predicted)
-}
-
-extension Metric {
-    /// Resolves a metric name the way Keras's `compile` does; `"accuracy"` becomes binary,
-    /// categorical or sparse categorical accuracy from the shapes of targets and predictions.
-    public static func named(_ name: String, yTrueShape: [Int], yPredShape: [Int], loss: Loss?) throws -> Metric {
-        switch name {
-        case "accuracy", "acc":
-            let binary = yPredShape.last == 1 || loss is BinaryCrossentropy
-            let sparse = yTrueShape.count < yPredShape.count || (yTrueShape.last == 1 && !binary)
-            if binary { return BinaryAccuracy(name: name == "acc" ? "acc" : "accuracy") }
-            if sparse { return SparseCategoricalAccuracy(name: name == "acc" ? "acc" : "accuracy") }
-            return CategoricalAccuracy(name: name == "acc" ? "acc" : "accuracy")
-        case "binary_accuracy": return BinaryAccuracy()
-        case "categorical_accuracy": return CategoricalAccuracy()
-        case "sparse_categorical_accuracy": return SparseCategoricalAccuracy()
-        default:
-            if let make = Metric.builtins[name] { return make() }
-            if let l = try? Loss.named(name) {
-                return MeanMetricWrapper(name: name) { yt, yp in try l.perSample(yt, yp) }
-            }
-            throw KerasError.unknownName("Unknown metric '\(name)'")
+        let values: Tensor
+        do {
+            values = try fn(yTrue, yPred)
+        } catch let e as KerasError {
+            throw e
+        } catch {
+            throw KerasError.callbackFailed("Metric '\(name)': the metric function failed: \(error)")
         }
+        if let w = sampleWeight, values.count > 0, w.count > 0, values.count % w.count != 0, w.count % values.count != 0 {
+            throw KerasError.shapeMismatch("Metric '\(name)': \(w.count) sample weights for \(values.count) values")
+        }
+        add(values, sampleWeight: sampleWeight)
     }
-
-    nonisolated(unsafe) static var builtins: [String: () -> Metric] = [:]
 }

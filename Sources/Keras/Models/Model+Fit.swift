@@ -110,6 +110,8 @@ extension Model {
             epoch += 1
             if stopTraining { break }
         }
+        // Keras swaps in the moving averages of the weights once training ends (use_ema).
+        if epochs > 0 { c.optimizer.finalizeVariableValues(trainableWeights) }
         try cbs.each { try $0.onTrainEnd(logs: history.history.mapValues { $0.last ?? .nan }) }
         return history
     }

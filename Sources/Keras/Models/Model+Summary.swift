@@ -116,8 +116,8 @@ extension Model {
         let p = paramCounts
         var totalCount = p.total
         var optimizerCount = 0
-        if let opt = compiled?.optimizer, !opt.slots.isEmpty || opt.iterations > 0 {
-            optimizerCount = opt.slots.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } } + 2
+        if let opt = compiled?.optimizer, opt.isBuilt {
+            optimizerCount = opt.variableScalarCount
             totalCount += optimizerCount
         }
         out += " Total params: \(groupThousands(totalCount)) (\(formatBytes(totalCount * 4)))\n"

@@ -4,239 +4,379 @@ import Glibc
 
 /// Updates weights from gradients. Keras: `keras.optimizers.Optimizer`.
 ///
-/// Subclasses implement ``update(_:gradient:slots:step:learningRate:)`` for one variable; the base
-/// class handles the learning rate, gradient clipping, iteration counting and per-variable state.
+/// Subclasses implement ``update(_:gradient:count:slots:step:learningRate:)`` for one variable
+/// over raw pointers; the base class does what Keras's base optimizer does around it, in Keras's
+/// order: learning rate (constant, schedule, or Keras 2's `decay`), gradient clipping
+/// (`clipnorm`, `clipvalue` or `globalClipnorm`), decoupled weight decay, the update, the moving
+/// average of the weights (`useEMA`), constraints, and the step count. A warm step allocates
+/// nothing: each variable's state lives in one buffer made on first use.
+///
+/// ```swift
+/// let opt = try Adam(learningRate: 1e-3, weightDecay: 0.01, useEMA: true)
+/// try opt.apply(gradients, to: model.trainableWeights)
+/// ```
 open class Optimizer: @unchecked Sendable {
-    /// The Keras name (`adam`).
+    /// The name (Keras's `name`, `adam` by default).
     public let name: String
-    /// The current learning rate (a schedule, when given, overrides it each step).
-    public var learningRate: Float
-    /// Clips each gradient to this norm.
-    public var clipnorm: Float?
+    /// The schedule giving the learning rate of each step, when one was given.
+    public private(set) var schedule: LearningRateSchedule?
+    private var constantLearningRate: Float
+    /// Decoupled weight decay: before each update `w -= w * weightDecay * lr`.
+    public let weightDecay: Double?
+    /// Clips each gradient to this L2 norm.
+    public let clipnorm: Double?
     /// Clips each gradient element to `[-clipvalue, clipvalue]`.
-    public var clipvalue: Float?
-    /// Clips all gradients together to this global norm.
-    public var globalClipnorm: Float?
+    public let clipvalue: Double?
+    /// Clips all gradients together to this global L2 norm.
+    public let globalClipnorm: Double?
+    /// Keeps an exponential moving average of the weights.
+    public let useEMA: Bool
+    /// `average = emaMomentum * average + (1 - emaMomentum) * weight`.
+    public let emaMomentum: Double
+    /// Every this many steps, the weights are overwritten with their average.
+    public let emaOverwriteFrequency: Int?
+    /// Keras 2's learning-rate decay: `lr / (1 + decay * iterations)`.
+    public let decay: Double
     /// Steps taken so far.
     public internal(set) var iterations: Int = 0
-    /// Per-variable state (momentum, velocity), created on first use.
-    var slots: [ObjectIdentifier: [Tensor]] = [:]
 
-    public init(name: String, learningRate: Float, clipnorm: Float? = nil, clipvalue: Float? = nil,
-                globalClipnorm: Float? = nil) throws {
-        guard learningRate >= 0, learningRate.isFinite else {
-            throw KerasError.invalidArgument("\(name)(learning_rate: \(learningRate)): the learning rate must be a finite number >= 0")
+    private var stateByVariable: [ObjectIdentifier: SlotState] = [:]
+    private var currentStates: [SlotState] = []
+    private var excludedFromDecay: Set<ObjectIdentifier> = []
+    private var excludedNames: [String] = []
+
+    /// Shared initialisation; subclasses pass their defaults and Keras name.
+    public init(name: String, learningRate: any LearningRateConvertible, weightDecay: Double? = nil,
+                clipnorm: Double? = nil, clipvalue: Double? = nil, globalClipnorm: Double? = nil,
+                useEMA: Bool = false, emaMomentum: Double = 0.99, emaOverwriteFrequency: Int? = nil,
+                decay: Double = 0) throws {
+        let owner = String(describing: type(of: self))
+        switch learningRate.asLearningRate {
+        case .constant(let lr):
+            guard lr >= 0, lr.isFinite else {
+                throw KerasError.invalidArgument("\(owner)(learning_rate: \(lr)): the learning rate must be a finite number >= 0")
+            }
+            constantLearningRate = lr
+            schedule = nil
+        case .schedule(let s):
+            constantLearningRate = 0
+            schedule = s
+        }
+        for (key, value) in [("weight_decay", weightDecay), ("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                             ("global_clipnorm", globalClipnorm)] {
+            if let value, !(value >= 0 && value.isFinite) {
+                throw KerasError.invalidArgument("\(owner)(\(key): \(value)): \(key) must be a finite number >= 0")
+            }
+        }
+        let clips = [clipnorm, clipvalue, globalClipnorm].compactMap { $0 }.count
+        guard clips <= 1 else {
+            throw KerasError.invalidArgument("\(owner)(clipnorm: \(clipnorm.map { "\($0)" } ?? "nil"), clipvalue: \(clipvalue.map { "\($0)" } ?? "nil"), global_clipnorm: \(globalClipnorm.map { "\($0)" } ?? "nil")): only one of clipnorm, clipvalue and global_clipnorm can be set")
+        }
+        if useEMA {
+            guard emaMomentum >= 0, emaMomentum <= 1 else {
+                throw KerasError.invalidArgument("\(owner)(ema_momentum: \(emaMomentum)): ema_momentum must be in [0, 1]")
+            }
+            if let f = emaOverwriteFrequency, f < 1 {
+                throw KerasError.invalidArgument("\(owner)(ema_overwrite_frequency: \(f)): ema_overwrite_frequency must be an integer >= 1 or nil")
+            }
+        }
+        guard decay >= 0, decay.isFinite else {
+            throw KerasError.invalidArgument("\(owner)(decay: \(decay)): decay must be a finite number >= 0")
         }
         self.name = name
-        self.learningRate = learningRate
+        self.weightDecay = weightDecay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.globalClipnorm = globalClipnorm
+        self.useEMA = useEMA
+        self.emaMomentum = emaMomentum
+        self.emaOverwriteFrequency = emaOverwriteFrequency
+        self.decay = decay
     }
 
+    /// The Keras class name (`Adam`).
     open var className: String { String(describing: type(of: self)) }
 
-    /// How many state tensors each variable needs.
-    open var slotCount: Int { 0 }
+    // MARK: Subclass contract
 
-    /// Updates one variable in place. `slots` holds its state; `step` counts from 1.
+    /// Keras's names for each variable's state, grouped as Keras creates them (names in one
+    /// group interleave per variable). Slot `k` of ``update(_:gradient:count:slots:step:learningRate:)``
+    /// is the `k`-th name of the flattened groups.
+    open var slotGroups: [[String]] { [] }
+
+    /// The starting value of slot `index` (zero except for Adagrad's accumulator).
+    open func initialSlotValue(_ index: Int) -> Float { 0 }
+
+    /// Called once per step before the variables are updated (Nadam's running product).
+    open func beginStep(_ step: Int) {}
+
+    /// Updates one variable in place. Slot `k` occupies `slots[k * n ..< (k + 1) * n]`; `step`
+    /// counts from 1; `lr` is this step's learning rate.
     open func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count n: Int,
-                     slots: [UnsafeMutablePointer<Float>], step: Int, learningRate lr: Float) {}
+                     slots: UnsafeMutablePointer<Float>, step: Int, learningRate lr: Float) {}
 
-    /// Applies one step to `variables` with their `gradients`.
+    // MARK: Learning rate
+
+    /// The learning rate of the next step; setting it replaces any schedule (see
+    /// ``setLearningRate(_:)`` for Keras's checked setter).
+    public var learningRate: Float {
+        get { currentLearningRate }
+        set { constantLearningRate = newValue; schedule = nil }
+    }
+
+    /// Sets a constant learning rate, as Keras's `optimizer.learning_rate = value`: throws for a
+    /// negative or non-finite value, or when the optimizer was made with a schedule.
+    public func setLearningRate(_ value: Float) throws {
+        guard schedule == nil else {
+            throw KerasError.invalidState("\(className): this optimizer was created with a LearningRateSchedule, so its learning rate cannot be set")
+        }
+        guard value >= 0, value.isFinite else {
+            throw KerasError.invalidArgument("\(className)(learning_rate: \(value)): the learning rate must be a finite number >= 0")
+        }
+        constantLearningRate = value
+    }
+
+    /// The learning rate for the step being taken: the schedule at `iterations`, or the constant
+    /// divided by `1 + decay * iterations`.
+    open var currentLearningRate: Float {
+        if let schedule { return schedule(iterations) }
+        if decay > 0 { return Float(Double(constantLearningRate) / (1 + decay * Double(iterations))) }
+        return constantLearningRate
+    }
+
+    // MARK: Weight decay exclusions
+
+    /// Leaves these variables, and any whose name contains one of `names`, out of weight decay.
+    /// Keras: `optimizer.exclude_from_weight_decay(var_list, var_names)`.
+    public func excludeFromWeightDecay(variables: [Variable] = [], names: [String] = []) throws {
+        guard stateByVariable.isEmpty else {
+            throw KerasError.invalidState("\(className).excludeFromWeightDecay: can only be configured before the optimizer is built (before the first step)")
+        }
+        excludedFromDecay = Set(variables.map(ObjectIdentifier.init))
+        excludedNames = names
+    }
+
+    // MARK: Applying gradients
+
+    /// Applies one step to `variables` with their `gradients`. Keras: `optimizer.apply(grads, vars)`.
     public func apply(_ gradients: [Tensor], to variables: [Variable]) throws {
         guard gradients.count == variables.count else {
             throw KerasError.invalidArgument("\(name).apply: \(gradients.count) gradients for \(variables.count) variables")
         }
-        var grads = gradients
-        clip(&grads)
-        iterations += 1
+        for (g, v) in zip(gradients, variables) where g.count != v.storedValue.count {
+            throw KerasError.shapeMismatch("\(name).apply: gradient of shape \(g.shape) for variable '\(v.path)' of shape \(v.shape)")
+        }
+        if gradients.isEmpty { return }
+        let states = self.states(for: variables)
         let lr = currentLearningRate
-        for (v, g) in zip(variables, grads) {
-            let key = ObjectIdentifier(v)
-            let state: [Tensor]
-            if let s = slots[key] { state = s } else {
-                state = (0..<slotCount).map { _ in Tensor(shape: v.shape, repeating: 0) }
-                slots[key] = state
+        let step = iterations + 1
+        let globalScale = globalClipScale(gradients)
+        beginStep(step)
+        for i in 0..<variables.count {
+            let s = states[i], v = variables[i]
+            let n = s.count
+            let w = v.mutableData
+            let g = clippedGradient(gradients[i], s, globalScale: globalScale)
+            if let wd = weightDecay, s.decays {
+                let f = Float(wd)
+                for j in 0..<n { w[j] -= w[j] * f * lr }
             }
-            update(v.mutableData, gradient: g.data, count: g.count, slots: state.map(\.data),
-                   step: iterations, learningRate: lr)
-            v.constraint?.apply(v)
+            update(w, gradient: g, count: n, slots: s.slots.data, step: step, learningRate: lr)
         }
+        if useEMA { updateMovingAverages(states, variables) }
+        for v in variables { v.constraint?.apply(v) }
+        iterations = step
     }
 
-    /// The learning rate for the step being taken.
-    open var currentLearningRate: Float { learningRate }
-
-    func clip(_ grads: inout [Tensor]) {
-        if let c = clipvalue {
-            grads = grads.map { Kernels.map($0) { Swift.min(Swift.max($0, -c), c) } }
+    /// The state of each variable, made on first sight; the array is reused while the same
+    /// variables come back in the same order, so that a warm step allocates nothing.
+    private func states(for variables: [Variable]) -> [SlotState] {
+        if currentStates.count == variables.count {
+            var same = true
+            for i in 0..<variables.count where currentStates[i].variable !== variables[i] { same = false; break }
+            if same { return currentStates }
         }
-        if let c = clipnorm {
-            grads = grads.map { g in
-                let n = norm(g)
-                return n > c ? Kernels.scale(g, c / n) : g
-            }
+        let slotCount = slotGroups.reduce(0) { $0 + $1.count }
+        currentStates = variables.map { v in
+            if let s = stateByVariable[ObjectIdentifier(v)], s.count == v.storedValue.count { return s }
+            let decays = weightDecay != nil && !excludedFromDecay.contains(ObjectIdentifier(v))
+                && !excludedNames.contains { v.name.contains($0) || v.path.contains($0) }
+            let s = SlotState(variable: v, slotCount: slotCount, initial: initialSlotValue, useEMA: useEMA,
+                              clips: clipnorm != nil || clipvalue != nil, decays: decays)
+            stateByVariable[ObjectIdentifier(v)] = s
+            return s
         }
-        if let c = globalClipnorm {
-            let total = grads.reduce(Float(0)) { let n = norm($1); return $0 + n * n }.squareRoot()
-            if total > c { grads = grads.map { Kernels.scale($0, c / total) } }
-        }
+        return currentStates
     }
 
-    func norm(_ g: Tensor) -> Float {
+    /// Each variable's state, made (with initial slot values) when missing; for saving and
+    /// restoring optimizer variables (Saving/OptimizerState.swift).
+    func statesForSaving(_ variables: [Variable]) -> [SlotState] { states(for: variables) }
+
+    /// `clip * min(1 / norm, 1 / clip)` over all gradients (NaN when the norm is not finite), or 1.
+    private func globalClipScale(_ gradients: [Tensor]) -> Float {
+        guard let c = globalClipnorm, c > 0 else { return 1 }
+        var total: Float = 0
+        for g in gradients { total += squaredNorm(g.data, g.count) }
+        let norm = total.squareRoot()
+        let clip = Float(c)
+        let scale = clip * Swift.min(1 / norm, 1 / clip)
+        return norm.isFinite ? scale : .nan
+    }
+
+    /// The gradient to use: the caller's, or a clipped copy in the variable's scratch buffer.
+    private func clippedGradient(_ g: Tensor, _ s: SlotState, globalScale: Float) -> UnsafePointer<Float> {
+        let n = s.count
+        if let c = clipnorm, c > 0, let out = s.scratch?.data {
+            let clip = Float(c)
+            let denom = Swift.max(squaredNorm(g.data, n).squareRoot(), clip)
+            for j in 0..<n { out[j] = g.data[j] * clip / denom }
+            return UnsafePointer(out)
+        }
+        if let c = clipvalue, c > 0, let out = s.scratch?.data {
+            let clip = Float(c)
+            for j in 0..<n { out[j] = Swift.min(Swift.max(g.data[j], -clip), clip) }
+            return UnsafePointer(out)
+        }
+        if globalScale != 1 {
+            // Scaling in place would change the caller's tensor, so use the scratch buffer.
+            let out = s.scratchForGlobalClip()
+            for j in 0..<n { out[j] = g.data[j] * globalScale }
+            return UnsafePointer(out)
+        }
+        return UnsafePointer(g.data)
+    }
+
+    private func squaredNorm(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var s: Float = 0
-        for i in 0..<g.count { s += g.data[i] * g.data[i] }
-        return s.squareRoot()
+        for j in 0..<n { s += p[j] * p[j] }
+        return s
+    }
+
+    /// Keras's `_update_model_variables_moving_average` and the periodic overwrite.
+    private func updateMovingAverages(_ states: [SlotState], _ variables: [Variable]) {
+        let m: Float = iterations == 0 ? 0 : Float(emaMomentum)
+        let overwrite = emaOverwriteFrequency.map { (iterations + 1) % $0 == 0 } ?? false
+        for (s, v) in zip(states, variables) {
+            guard let avg = s.average?.data else { continue }
+            let w = v.mutableData
+            for j in 0..<s.count {
+                avg[j] = m * avg[j] + (1 - m) * w[j]
+                if overwrite { w[j] = avg[j] }
+            }
+        }
+    }
+
+    /// Replaces the weights with their moving averages when `useEMA` is on. Keras:
+    /// `optimizer.finalize_variable_values(var_list)`, which `fit` calls at the end of training.
+    public func finalizeVariableValues(_ variables: [Variable]) {
+        guard useEMA else { return }
+        for v in variables {
+            guard let s = stateByVariable[ObjectIdentifier(v)], let avg = s.average, s.count == v.storedValue.count else { continue }
+            v.mutableData.update(from: avg.data, count: s.count)
+        }
+    }
+
+    /// Exchanges the weights with their moving averages (call twice to swap back), as Keras's
+    /// `SwapEMAWeights` callback does around evaluation. Throws when `useEMA` is off.
+    public func swapMovingAverages(_ variables: [Variable]) throws {
+        guard useEMA else {
+            throw KerasError.invalidState("\(className): swapping moving averages needs use_ema=True")
+        }
+        for v in variables {
+            guard let s = stateByVariable[ObjectIdentifier(v)], let avg = s.average?.data, s.count == v.storedValue.count else { continue }
+            let w = v.mutableData
+            for j in 0..<s.count { let t = w[j]; w[j] = avg[j]; avg[j] = t }
+        }
+    }
+
+    /// True once a step has made per-variable state (Keras builds the optimizer on the first step).
+    public var isBuilt: Bool { !stateByVariable.isEmpty }
+
+    /// Scalars that are not per-variable slots but count among Keras's optimizer variables
+    /// (Nadam's running product).
+    open var extraScalarVariables: Int { 0 }
+
+    /// How many numbers `optimizer.variables` holds in Keras: the iteration count, the learning
+    /// rate (unless scheduled), moving averages, slots and extra scalars.
+    public var variableScalarCount: Int {
+        let slotCount = slotGroups.reduce(0) { $0 + $1.count }
+        let perWeight = slotCount + (useEMA ? 1 : 0)
+        let weights = stateByVariable.values.reduce(0) { $0 + $1.count }
+        return 1 + (schedule == nil ? 1 : 0) + perWeight * weights + extraScalarVariables
     }
 
     /// Forgets per-variable state and the step count.
-    public func reset() { slots.removeAll(); iterations = 0 }
+    open func reset() {
+        stateByVariable.removeAll()
+        currentStates.removeAll()
+        iterations = 0
+    }
 
+    /// The moving average of `variable`, when `useEMA` is on and a step has been taken.
+    public func movingAverage(of variable: Variable) -> Tensor? {
+        guard let s = stateByVariable[ObjectIdentifier(variable)], let avg = s.average else { return nil }
+        return avg.copy().viewing(variable.shape)
+    }
+
+    /// Slot `name` (`"momentum"`) of `variable`, shaped like the variable, or nil.
+    public func slot(_ name: String, of variable: Variable) -> Tensor? {
+        guard let s = stateByVariable[ObjectIdentifier(variable)],
+              let k = slotGroups.flatMap({ $0 }).firstIndex(of: name) else { return nil }
+        let out = Tensor(shape: variable.shape, repeating: 0)
+        out.data.update(from: s.slots.data + k * s.count, count: s.count)
+        return out
+    }
+
+    // MARK: Config
+
+    /// Keras's `get_config()`: the base keys in Keras's order, then the subclass's.
     open var config: JSON {
-        ["name": .string(name), "learning_rate": .double(Double(learningRate)), "weight_decay": nil,
-         "clipnorm": clipnorm.map { .double(Double($0)) } ?? nil,
-         "global_clipnorm": globalClipnorm.map { .double(Double($0)) } ?? nil,
-         "clipvalue": clipvalue.map { .double(Double($0)) } ?? nil,
-         "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": nil,
-         "loss_scale_factor": nil, "gradient_accumulation_steps": nil]
-    }
-
-    /// An optimizer with Keras's defaults from its name (`"adam"`, `"sgd"`, `"rmsprop"`).
-    public static func named(_ name: String) throws -> Optimizer {
-        switch name.lowercased() {
-        case "sgd": return try SGD()
-        case "adam": return try Adam()
-        case "rmsprop": return try RMSprop()
-        default:
-            if let make = builtins[name.lowercased()] { return try make() }
-            throw KerasError.unknownName("Unknown optimizer '\(name)'. Known: adam, rmsprop, sgd\(builtins.isEmpty ? "" : ", " + builtins.keys.sorted().joined(separator: ", "))")
-        }
-    }
-
-    nonisolated(unsafe) static var builtins: [String: () throws -> Optimizer] = [:]
-}
-
-/// Stochastic gradient descent with optional (Nesterov) momentum. Keras: `SGD`.
-public final class SGD: Optimizer, @unchecked Sendable {
-    public let momentum: Float
-    public let nesterov: Bool
-
-    public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false,
-                clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil) throws {
-        guard momentum >= 0, momentum <= 1 else {
-            throw KerasError.invalidArgument("SGD(momentum: \(momentum)): momentum must be in [0, 1]")
-        }
-        self.momentum = momentum
-        self.nesterov = nesterov
-        try super.init(name: "SGD", learningRate: learningRate, clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
-    }
-
-    public override var slotCount: Int { momentum > 0 ? 1 : 0 }
-
-    public override func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count n: Int,
-                                slots: [UnsafeMutablePointer<Float>], step: Int, learningRate lr: Float) {
-        if momentum == 0 {
-            for i in 0..<n { w[i] -= lr * g[i] }
-            return
-        }
-        let m = slots[0], mu = momentum
-        if nesterov {
-            for i in 0..<n { m[i] = mu * m[i] - lr * g[i]; w[i] += mu * m[i] - lr * g[i] }
-        } else {
-            for i in 0..<n { m[i] = mu * m[i] - lr * g[i]; w[i] += m[i] }
-        }
-    }
-
-    public override var config: JSON {
-        var c = super.config
-        c.set("momentum", .double(Double(momentum))); c.set("nesterov", .bool(nesterov))
+        var c: JSON = [
+            "name": .string(name), "learning_rate": learningRateConfig, "weight_decay": .optional(weightDecay),
+            "clipnorm": .optional(clipnorm), "global_clipnorm": .optional(globalClipnorm),
+            "clipvalue": .optional(clipvalue), "use_ema": .bool(useEMA), "ema_momentum": .double(emaMomentum),
+            "ema_overwrite_frequency": .optional(emaOverwriteFrequency), "loss_scale_factor": nil,
+            "gradient_accumulation_steps": nil,
+        ]
+        if decay > 0 { c.set("decay", .double(decay)) }
         return c
+    }
+
+    /// The learning rate as Keras writes it: the float32 value, or the serialized schedule.
+    var learningRateConfig: JSON {
+        schedule?.serialized ?? .double(Double(constantLearningRate))
     }
 }
 
-/// Adam. Keras: `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`.
-public final class Adam: Optimizer, @unchecked Sendable {
-    public let beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool
+/// One variable's optimizer state: its slots in one buffer, its moving average and a scratch
+/// buffer for clipped gradients.
+final class SlotState {
+    let variable: Variable
+    let count: Int
+    let slots: Tensor
+    let average: Tensor?
+    private(set) var scratch: Tensor?
+    let decays: Bool
 
-    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
-                amsgrad: Bool = false, clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil) throws {
-        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.amsgrad = amsgrad
-        try super.init(name: "adam", learningRate: learningRate, clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
-    }
-
-    public override var slotCount: Int { amsgrad ? 3 : 2 }
-
-    public override func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count n: Int,
-                                slots: [UnsafeMutablePointer<Float>], step: Int, learningRate lr: Float) {
-        let t = Float(step)
-        let alpha = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
-        let m = slots[0], v = slots[1]
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        if amsgrad {
-            let vhat = slots[2]
-            for i in 0..<n {
-                m[i] += (g[i] - m[i]) * (1 - b1)
-                v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
-                vhat[i] = Swift.max(vhat[i], v[i])
-                w[i] -= alpha * m[i] / (vhat[i].squareRoot() + eps)
-            }
-        } else {
-            for i in 0..<n {
-                m[i] += (g[i] - m[i]) * (1 - b1)
-                v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
-                w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
-            }
+    init(variable: Variable, slotCount: Int, initial: (Int) -> Float, useEMA: Bool, clips: Bool, decays: Bool) {
+        self.variable = variable
+        let n = variable.storedValue.count
+        count = n
+        slots = Tensor(shape: [Swift.max(slotCount * n, 1)], repeating: 0)
+        for k in 0..<slotCount {
+            let v = initial(k)
+            if v != 0 { (slots.data + k * n).update(repeating: v, count: n) }
         }
+        average = useEMA ? Tensor(shape: [n], repeating: 0) : nil
+        scratch = clips ? Tensor(shape: [n], repeating: 0) : nil
+        self.decays = decays
     }
 
-    public override var config: JSON {
-        var c = super.config
-        c.set("beta_1", .double(Double(beta1))); c.set("beta_2", .double(Double(beta2)))
-        c.set("epsilon", .double(Double(epsilon))); c.set("amsgrad", .bool(amsgrad))
-        return c
-    }
-}
-
-/// RMSprop, Keras's default optimizer in `compile`. Keras: `RMSprop(learning_rate=0.001, rho=0.9,
-/// momentum=0.0, epsilon=1e-7, centered=False)`.
-public final class RMSprop: Optimizer, @unchecked Sendable {
-    public let rho: Float, momentum: Float, epsilon: Float, centered: Bool
-
-    public init(learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
-                centered: Bool = false, clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil) throws {
-        self.rho = rho; self.momentum = momentum; self.epsilon = epsilon; self.centered = centered
-        try super.init(name: "rmsprop", learningRate: learningRate, clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
-    }
-
-    public override var slotCount: Int { 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0) }
-
-    public override func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count n: Int,
-                                slots: [UnsafeMutablePointer<Float>], step: Int, learningRate lr: Float) {
-        let vel = slots[0]
-        let mom: UnsafeMutablePointer<Float>? = momentum > 0 ? slots[1] : nil
-        let avg: UnsafeMutablePointer<Float>? = centered ? slots[momentum > 0 ? 2 : 1] : nil
-        for i in 0..<n {
-            vel[i] = rho * vel[i] + (1 - rho) * g[i] * g[i]
-            var denom = vel[i]
-            if let avg {
-                avg[i] = rho * avg[i] + (1 - rho) * g[i]
-                denom -= avg[i] * avg[i]
-            }
-            let inc = lr * g[i] / (denom + epsilon).squareRoot()
-            if let mom {
-                mom[i] = momentum * mom[i] + inc
-                w[i] -= mom[i]
-            } else {
-                w[i] -= inc
-            }
-        }
-    }
-
-    public override var config: JSON {
-        var c = super.config
-        c.set("rho", .double(Double(rho))); c.set("momentum", .double(Double(momentum)))
-        c.set("epsilon", .double(Double(epsilon))); c.set("centered", .bool(centered))
-        return c
+    func scratchForGlobalClip() -> UnsafeMutablePointer<Float> {
+        if let scratch { return scratch.data }
+        let t = Tensor(shape: [count], repeating: 0)
+        scratch = t
+        return t.data
     }
 }

@@ -38,6 +38,17 @@ final class ElementwiseActivationTests: XCTestCase {
         }
     }
 
+    func testOpsShortcutsGradients() throws {
+        let x = G.random([3, 4], avoiding: [0], seed: 65)
+        try G.check([x], "Ops.relu") { xs in Ops.relu(xs[0]) }
+        try G.check([x], "Ops.sigmoid") { xs in Ops.sigmoid(xs[0]) }
+        try G.check([x], "Ops.tanh") { xs in Ops.tanh(xs[0]) }
+        for act in OpsLinearTests.activations {
+            let y = G.random([2, 5], in: -4...4, avoiding: [0, 3, -3, 6], seed: 66)
+            try G.check([y], "Ops.activation \(act)") { xs in Ops.activation(xs[0], act) }
+        }
+    }
+
     func testFusedActivationValues() throws {
         let xs: [Float] = [-2, -0.5, 0.5, 2, 7]
         func check(_ kind: ElementwiseActivation, _ f: (Double) -> Double) {

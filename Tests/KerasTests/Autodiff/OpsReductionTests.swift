@@ -45,6 +45,14 @@ final class OpsReductionTests: XCTestCase {
         XCTAssertEqual(try tape.gradient(of: loss, with: [w])[0].scalars, [0, 0.5, 0.5])
     }
 
+    func testArgmaxAlongEachAxis() throws {
+        let x = try Tensor(shape: [2, 3], scalars: [1, 5, 3, -4, 2, 0])
+        XCTAssertEqual(try Ops.argmax(x).scalars, [1, 1])
+        XCTAssertEqual(try Ops.argmax(x, axis: 0).scalars, [0, 0, 0])
+        XCTAssertThrowsError(try Ops.argmax(x, axis: 2))
+        XCTAssertThrowsError(try Ops.argmax(Tensor(shape: [2, 0])))
+    }
+
     func testReductionsRejectBadAxes() {
         let x = Tensor(shape: [2, 3])
         XCTAssertThrowsError(try Ops.sum(x, axes: [2])) { XCTAssertTrue("\($0)".contains("axis 2")) }

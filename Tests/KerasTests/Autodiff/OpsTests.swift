@@ -81,6 +81,26 @@ final class OpsTests: XCTestCase {
         try checkUnary("clip", kinks: [-0.5, 1]) { Ops.clip($0, -0.5, 1) }
     }
 
+    /// sign is flat away from 0 and stopGradient blocks the tape: both have zero gradients.
+    func testSignAndStopGradientHaveZeroGradients() throws {
+        try checkUnary("sign", kinks: [0]) { Ops.sign($0) }
+        let x = G.random([4], seed: 8)
+        let tape = GradientTape()
+        let (w, loss) = try tape.record { () throws -> (Tensor, Tensor) in
+            let w = tape.watch(x)
+            return (w, try Ops.sum(Ops.stopGradient(Ops.square(w)) + w * 3))
+        }
+        XCTAssertEqual(try tape.gradient(of: loss, with: [w])[0].scalars, [3, 3, 3, 3])
+        XCTAssertEqual(Ops.sign(Tensor([-2, 0, 3])).scalars, [-1, 0, 1])
+    }
+
+    func testComparisonsBroadcast() throws {
+        let a = Tensor([[1, 2, 3], [4, 5, 6]])
+        XCTAssertEqual(try Ops.greater(a, Tensor([2, 2, 7])).scalars, [0, 0, 0, 1, 1, 0])
+        XCTAssertEqual(try Ops.equal(a, Tensor(5)).scalars, [0, 0, 0, 0, 1, 0])
+        XCTAssertThrowsError(try Ops.greater(a, Tensor([1, 2])))
+    }
+
     func testElementwiseForwardValues() throws {
         let x = Tensor([-1, 0.5, 2])
         XCTAssertTrue(Ops.abs(x).isClose(to: Tensor([1, 0.5, 2])))

@@ -34,7 +34,7 @@ public final class Flatten: Layer {
         }
         let rest = inputShape.dropFirst()
         if rest.contains(where: { $0 == nil }) { return [batch, nil] }
-        return [batch, rest.reduce(1) { $0 * ($1 ?? 1) }]
+        return [batch, try ShapeMath.product(rest.map { $0 ?? 1 }, "Flatten '\(name)'")]
     }
 
     public override func getConfig() -> JSON {

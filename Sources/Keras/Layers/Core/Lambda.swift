@@ -75,7 +75,14 @@ public final class Lambda: Layer {
             throw KerasError.shapeMismatch("Lambda '\(name)': inputs need a batch dimension, got \(shapes.map(formatShape))")
         }
         if let outputShape { return [batch] + outputShape }
-        let probes = shapes.map { s in Tensor(shape: s.map { $0 ?? 1 }, repeating: 0) }
+        let probes = try shapes.map { s -> Tensor in
+            let dims = s.map { $0 ?? 1 }
+            guard dims.allSatisfy({ $0 >= 0 }) else {
+                throw KerasError.shapeMismatch("Lambda '\(name)': input shape \(formatShape(s)) has a negative size")
+            }
+            _ = try ShapeMath.product(dims, "Lambda '\(name)'")
+            return Tensor(shape: dims, repeating: 0)
+        }
         let out: Tensor
         do {
             out = try GradientTape.withoutRecording { try run(takesList ? probes : [probes[0]]) }

@@ -22,6 +22,7 @@ public final class RepeatVector: Layer {
         guard inputs.rank == 2 else {
             throw KerasError.shapeMismatch("RepeatVector '\(name)' expects inputs of rank 2 (batch, features), got shape \(inputs.shape)")
         }
+        _ = try ShapeMath.product(inputs.shape + [n], "RepeatVector '\(name)'")
         return try Ops.repeatVector(inputs, n)
     }
 

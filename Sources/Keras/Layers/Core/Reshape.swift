@@ -25,8 +25,8 @@ public final class Reshape: Layer {
         guard !sampleShape.contains(where: { $0 == nil }) else {
             return targetShape.map { $0 == -1 ? nil : $0 }
         }
-        let count = sampleShape.reduce(1) { $0 * ($1 ?? 1) }
-        let known = targetShape.filter { $0 != -1 }.reduce(1, *)
+        let count = try ShapeMath.product(sampleShape.map { $0 ?? 1 }, "Reshape '\(name)'")
+        let known = try ShapeMath.product(targetShape.filter { $0 != -1 }, "Reshape '\(name)'")
         let fits = targetShape.contains(-1) ? known > 0 && count % known == 0 : known == count
         guard fits else {
             throw KerasError.shapeMismatch("Reshape '\(name)': cannot reshape samples of shape \(formatShape(sampleShape)) (\(count) elements) into target_shape \(formatShape(targetShape.map { Optional($0) }))")

@@ -53,7 +53,11 @@ public final class Concatenate: Layer {
                 throw KerasError.shapeMismatch("Concatenate '\(name)': inputs must match except on axis \(axis), got shapes \(shapes.map(formatShape).joined(separator: ", "))")
             }
             for i in s.indices where i != a && out[i] == nil { out[i] = s[i] }
-            out[a] = out[a].flatMap { x in s[a].map { x + $0 } }
+            if let x = out[a], let y = s[a] {
+                out[a] = try ShapeMath.sum(x, y, "Concatenate '\(name)'")
+            } else {
+                out[a] = nil
+            }
         }
         return out
     }

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Any loss reported as a metric: the per-sample loss averaged over every sample of the epoch.
+/// Keras: the metric classes that mirror losses (`keras.metrics.BinaryCrossentropy`,
+/// `Hinge`, `Poisson`, `KLDivergence`...) and loss names given to `metrics=`.
+///
+/// ```swift
+/// try model.compile(loss: "mse", metrics: ["mae", .instance(LossMetric(try Loss.named("huber")))])
+/// ```
+public final class LossMetric: MeanMetricWrapper, @unchecked Sendable {
+    /// The wrapped loss; its per-sample values are what is averaged.
+    public let loss: Loss
+
+    public init(_ loss: Loss, name: String? = nil) {
+        self.loss = loss
+        super.init(name: name ?? loss.name, direction: .down) { yt, yp in try loss.perSample(yt, yp) }
+    }
+
+    public override var className: String { loss.className }
+
+    /// `name`, `dtype`, then the loss's own arguments (`from_logits`, `label_smoothing`...).
+    public override var config: JSON {
+        var c: JSON = ["name": .string(name), "dtype": "float32"]
+        for (k, v) in loss.config.objectValue ?? [] where k != "name" && k != "reduction" && k != "dtype" {
+            c.set(k, v)
+        }
+        return c
+    }
+}
+
+/// Mean of `(yTrue - yPred)²`. Keras: `keras.metrics.MeanSquaredError` (the Swift name avoids
+/// the loss of the same Keras name).
+public final class MeanSquaredErrorMetric: MeanMetricWrapper, @unchecked Sendable {
+    public init(name: String = "mean_squared_error") {
+        super.init(name: name, direction: .down) { yt, yp in try squaredErrors(yt, yp, "mean_squared_error") }
+    }
+    public override var className: String { "MeanSquaredError" }
+}
+
+/// Mean of `|yTrue - yPred|`. Keras: `keras.metrics.MeanAbsoluteError`.
+public final class MeanAbsoluteErrorMetric: MeanMetricWrapper, @unchecked Sendable {
+    public init(name: String = "mean_absolute_error") {
+        super.init(name: name, direction: .down) { yt, yp in
+            let t = try checkSameShape("mean_absolute_error", yt, yp)
+            return try Ops.mean(Kernels.zipMap(t, yp, shape: yp.shape) { Swift.abs($0 - $1) }, axis: -1)
+        }
+    }
+    public override var className: String { "MeanAbsoluteError" }
+}
+
+/// Square root of the mean squared error over the whole epoch (not a mean of batch roots).
+/// Keras: `RootMeanSquaredError`.
+public final class RootMeanSquaredError: Mean, @unchecked Sendable {
+    public override init(name: String = "root_mean_squared_error") { super.init(name: name) }
+    public override var direction: Direction? { .down }
+    public override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
+        let t = try checkSameShape(name, yTrue, yPred)
+        add(Kernels.zipMap(t, yPred, shape: yPred.shape) { ($0 - $1) * ($0 - $1) }, sampleWeight: sampleWeight)
+    }
+    public override func result() -> Float { super.result().squareRoot() }
+}
+
+func squaredErrors(_ yTrue: Tensor, _ yPred: Tensor, _ what: String) throws -> Tensor {
+    let t = try checkSameShape(what, yTrue, yPred)
+    return try Ops.mean(Kernels.zipMap(t, yPred, shape: yPred.shape) { ($0 - $1) * ($0 - $1) }, axis: -1)
+}
+
+/// The coefficient of determination, accumulated over the epoch per output column.
+/// Keras: `R2Score(class_aggregation="uniform_average", num_regressors=0)`.
+public final class R2Score: Metric, @unchecked Sendable {
+    /// How per-output scores become one figure.
+    public enum ClassAggregation: String, Sendable {
+        case uniformAverage = "uniform_average", varianceWeightedAverage = "variance_weighted_average"
+    }
+    /// nil keeps one score per output (`resultValues()`); `result()` then gives their mean.
+    public let classAggregation: ClassAggregation?
+    /// For the adjusted R²; 0 gives the plain score.
+    public let numRegressors: Int
+    private var sum: [Double] = [], squaredSum: [Double] = [], totalMSE: [Double] = [], count: [Double] = []
+    private var numSamples: Double = 0
+
+    public init(classAggregation: ClassAggregation? = .uniformAverage, numRegressors: Int = 0, name: String = "r2_score") throws {
+        guard numRegressors >= 0 else {
+            throw KerasError.invalidArgument("R2Score(num_regressors: \(numRegressors)): must be >= 0")
+        }
+        self.classAggregation = classAggregation
+        self.numRegressors = numRegressors
+        super.init(name: name)
+    }
+
+    public override var direction: Direction? { .up }
+
+    public override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
+        let t = try checkSameShape(name, yTrue, yPred)
+        let outputs = yPred.rank >= 2 ? yPred.shape.last! : 1
+        let rows = yPred.count / Swift.max(outputs, 1)
+        if sum.isEmpty {
+            sum = Array(repeating: 0, count: outputs); squaredSum = sum; totalMSE = sum; count = sum
+        } else if sum.count != outputs {
+            throw KerasError.shapeMismatch("R2Score '\(name)': built for \(sum.count) outputs, got predictions of shape \(yPred.shape)")
+        }
+        if let sw = sampleWeight, sw.count != rows {
+            throw KerasError.shapeMismatch("R2Score '\(name)': \(sw.count) sample weights for \(rows) samples")
+        }
+        for r in 0..<rows {
+            let w = sampleWeight.map { Double($0.data[r]) } ?? 1
+            for j in 0..<outputs {
+                let yt = Double(t.data[r * outputs + j]), yp = Double(yPred.data[r * outputs + j])
+                sum[j] += yt * w
+                squaredSum[j] += yt * yt * w
+                totalMSE[j] += (yt - yp) * (yt - yp) * w
+                count[j] += w
+            }
+        }
+        numSamples += Double(yPred.count)
+    }
+
+    public override func resultValues() -> [Float] {
+        guard !sum.isEmpty else { return [0] }
+        var raw: [Double] = [], totals: [Double] = []
+        for j in 0..<sum.count {
+            let mean = sum[j] / count[j]
+            let total = squaredSum[j] - sum[j] * mean
+            var score = 1 - totalMSE[j] / total
+            if score.isInfinite { score = 0 }
+            raw.append(score); totals.append(total)
+        }
+        var scores: [Double]
+        switch classAggregation {
+        case .uniformAverage: scores = [raw.reduce(0, +) / Double(raw.count)]
+        case .varianceWeightedAverage: scores = [zip(totals, raw).map(*).reduce(0, +) / totals.reduce(0, +)]
+        case nil: scores = raw
+        }
+        let n = numSamples, p = Double(numRegressors)
+        if numRegressors != 0 && p < n - 1 {
+            scores = scores.map { 1 - (1 - $0) * (n - 1) / (n - p - 1) }
+        }
+        return scores.map { Float($0) }
+    }
+
+    public override func result() -> Float {
+        let v = resultValues()
+        return v.reduce(0, +) / Float(v.count)
+    }
+
+    public override func reset() {
+        sum = []; squaredSum = []; totalMSE = []; count = []; numSamples = 0
+    }
+
+    public override var config: JSON {
+        ["name": .string(name), "dtype": "float32",
+         "class_aggregation": classAggregation.map { .string($0.rawValue) } ?? .null,
+         "num_regressors": .int(numRegressors)]
+    }
+}

@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Adam: bias-corrected running means of the gradient and its square, optionally with AMSGrad's
+/// running maximum. Keras: `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`.
+public final class Adam: Optimizer, @unchecked Sendable {
+    public let beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool
+
+    public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
+                epsilon: Double = 1e-7, amsgrad: Bool = false,
+                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
+                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
+                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "adam") throws {
+        try checkBeta("Adam", "beta_1", beta1)
+        try checkBeta("Adam", "beta_2", beta2)
+        try checkNonNegative("Adam", "epsilon", epsilon)
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.amsgrad = amsgrad
+        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
+                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+    }
+
+    convenience init(config: JSON) throws {
+        var a = try ConfigArguments("Adam", config)
+        let c = try CommonOptimizerArguments(&a)
+        let beta1 = try a.double("beta_1", default: 0.9)
+        let beta2 = try a.double("beta_2", default: 0.999)
+        let epsilon = try a.double("epsilon", default: 1e-7)
+        let amsgrad = try a.bool("amsgrad", default: false)
+        try a.finish()
+        try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                      amsgrad: amsgrad, weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
+                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
+                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "adam")
+    }
+
+    public override var slotGroups: [[String]] { [["momentum", "velocity"]] + (amsgrad ? [["velocity_hat"]] : []) }
+
+    public override func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count n: Int,
+                                slots: UnsafeMutablePointer<Float>, step: Int, learningRate lr: Float) {
+        adamUpdate(w, g, n, slots, step: step, lr: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
+    }
+
+    public override var config: JSON {
+        var c = super.config
+        c.set("beta_1", .double(beta1)); c.set("beta_2", .double(beta2))
+        c.set("epsilon", .double(epsilon)); c.set("amsgrad", .bool(amsgrad))
+        return c
+    }
+}
+
+/// The Adam step shared by ``Adam`` and ``AdamW``: slots are momentum, velocity, then the
+/// AMSGrad maximum.
+func adamUpdate(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, _ slots: UnsafeMutablePointer<Float>,
+                step: Int, lr: Float, beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool) {
+    let b1 = Float(beta1), b2 = Float(beta2), eps = Float(epsilon)
+    let t = Float(step)
+    let alpha = lr * (1 - powf(b2, t)).squareRoot() / (1 - powf(b1, t))
+    let m = slots, v = slots + n
+    if amsgrad {
+        let vhat = slots + 2 * n
+        for i in 0..<n {
+            m[i] += (g[i] - m[i]) * (1 - b1)
+            v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+            vhat[i] = Swift.max(vhat[i], v[i])
+            w[i] -= m[i] * alpha / (vhat[i].squareRoot() + eps)
+        }
+    } else {
+        for i in 0..<n {
+            m[i] += (g[i] - m[i]) * (1 - b1)
+            v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+            w[i] -= m[i] * alpha / (v[i].squareRoot() + eps)
+        }
+    }
+}

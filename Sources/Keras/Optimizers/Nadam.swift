@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Nadam: Adam with Nesterov momentum and Keras's momentum schedule
+/// `u_t = beta_1 * (1 - 0.5 * 0.96^t)`. Keras: `Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
+/// Keras 2's `schedule_decay` is accepted in configs and ignored, as Keras 3 fixes the schedule.
+public final class Nadam: Optimizer, @unchecked Sendable {
+    public let beta1: Double, beta2: Double, epsilon: Double
+    /// The running product of `u_t` (Keras's `_u_product`), advanced once per step.
+    public private(set) var uProduct: Float = 1
+
+    public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
+                epsilon: Double = 1e-7,
+                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
+                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
+                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "nadam") throws {
+        try checkBeta("Nadam", "beta_1", beta1)
+        try checkBeta("Nadam", "beta_2", beta2)
+        try checkNonNegative("Nadam", "epsilon", epsilon)
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
+                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+    }
+
+    convenience init(config: JSON) throws {
+        var a = try ConfigArguments("Nadam", config)
+        let c = try CommonOptimizerArguments(&a)
+        let beta1 = try a.double("beta_1", default: 0.9)
+        let beta2 = try a.double("beta_2", default: 0.999)
+        let epsilon = try a.double("epsilon", default: 1e-7)
+        _ = try a.double("schedule_decay")
+        try a.finish()
+        try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                      weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
+                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
+                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "nadam")
+    }
+
+    public override var slotGroups: [[String]] { [["momentum", "velocity"]] }
+
+    private func u(_ t: Int) -> Float { Float(beta1) * (1 - 0.5 * powf(0.96, Float(t))) }
+
+    public override var extraScalarVariables: Int { 1 }
+
+    public override func beginStep(_ step: Int) { uProduct *= u(step) }
+
+    public override func reset() {
+        super.reset()
+        uProduct = 1
+    }
+
+    public override func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count n: Int,
+                                slots: UnsafeMutablePointer<Float>, step: Int, learningRate lr: Float) {
+        let b1 = Float(beta1), b2 = Float(beta2), eps = Float(epsilon)
+        let ut = u(step), ut1 = u(step + 1)
+        let prod = uProduct, prod1 = uProduct * ut1
+        let b2Correction = 1 - powf(b2, Float(step))
+        let m = slots, v = slots + n
+        for i in 0..<n {
+            m[i] += (g[i] - m[i]) * (1 - b1)
+            v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+            let mHat = ut1 * m[i] / (1 - prod1) + (1 - ut) * g[i] / (1 - prod)
+            let vHat = v[i] / b2Correction
+            w[i] -= mHat * lr / (vHat.squareRoot() + eps)
+        }
+    }
+
+    public override var config: JSON {
+        var c = super.config
+        c.set("beta_1", .double(beta1)); c.set("beta_2", .double(beta2)); c.set("epsilon", .double(epsilon))
+        return c
+    }
+}

@@ -1,0 +1,105 @@
+/// The arguments every Keras optimizer accepts, read from a config.
+struct CommonOptimizerArguments {
+    var learningRate: LearningRate?
+    var weightDecay: Double?
+    var clipnorm: Double?
+    var clipvalue: Double?
+    var globalClipnorm: Double?
+    var useEMA: Bool
+    var emaMomentum: Double
+    var emaOverwriteFrequency: Int?
+    var decay: Double
+    var name: String?
+
+    /// Reads the base keys, with Keras 2's `lr` for `learning_rate` and `decay`.
+    init(_ a: inout ConfigArguments) throws {
+        if let lr = a.raw("learning_rate") ?? a.raw("lr") {
+            if lr.objectValue != nil {
+                learningRate = .schedule(try LearningRateSchedule.deserialize(lr))
+            } else if let v = lr.doubleValue {
+                learningRate = .constant(Float(v))
+            } else {
+                throw KerasError.invalidArgument("\(a.owner)(learning_rate: \(lr)): learning_rate must be a number or a learning rate schedule")
+            }
+        }
+        weightDecay = try a.double("weight_decay")
+        clipnorm = try a.double("clipnorm")
+        clipvalue = try a.double("clipvalue")
+        globalClipnorm = try a.double("global_clipnorm")
+        useEMA = try a.bool("use_ema", default: false)
+        emaMomentum = try a.double("ema_momentum", default: 0.99)
+        emaOverwriteFrequency = try a.int("ema_overwrite_frequency")
+        decay = try a.double("decay", default: 0)
+        name = try a.string("name")
+        if let s = try a.double("loss_scale_factor") {
+            throw KerasError.invalidArgument("\(a.owner)(loss_scale_factor: \(s)): loss scaling is not supported (float32 only)")
+        }
+        if let s = try a.int("gradient_accumulation_steps") {
+            throw KerasError.invalidArgument("\(a.owner)(gradient_accumulation_steps: \(s)): gradient accumulation is not supported")
+        }
+    }
+}
+
+extension Optimizer {
+    nonisolated(unsafe) static var registry: [String: (JSON) throws -> Optimizer] = [
+        "sgd": SGD.init(config:), "rmsprop": RMSprop.init(config:), "adagrad": Adagrad.init(config:),
+        "adadelta": Adadelta.init(config:), "adam": Adam.init(config:), "adamax": Adamax.init(config:),
+        "nadam": Nadam.init(config:), "adamw": AdamW.init(config:), "lion": Lion.init(config:),
+    ]
+
+    /// An optimizer with Keras's defaults from its name, in any case (`"adam"`, `"SGD"`,
+    /// `"rmsprop"`). Keras: `keras.optimizers.get("adam")`.
+    public static func named(_ name: String) throws -> Optimizer {
+        try from(className: name, config: [:])
+    }
+
+    /// An optimizer from its Keras class name (any case) and config; Keras 2's `lr` and `decay`
+    /// are accepted. Keras: `keras.optimizers.deserialize({"class_name": ..., "config": ...})`.
+    public static func from(className: String, config: JSON) throws -> Optimizer {
+        if case .optimizer(let make)? = ObjectRegistry.lookupCustom(.optimizer, className) { return try make(config) }
+        guard let make = registry[className.lowercased()] else {
+            throw KerasError.unknownName("Unknown optimizer '\(className)'. Known: \(registry.keys.sorted().joined(separator: ", "))")
+        }
+        return try make(config)
+    }
+
+    /// An optimizer from a name or Keras's serialized form (`{"class_name": "Adam", "config": {...}}`).
+    public static func deserialize(_ json: JSON) throws -> Optimizer {
+        if let name = json.stringValue { return try named(name) }
+        guard let className = json["class_name"]?.stringValue else {
+            throw KerasError.invalidArgument("optimizer: expected a name or {\"class_name\": ..., \"config\": ...}, got \(json)")
+        }
+        return try from(className: className, config: json["config"] ?? [:])
+    }
+
+    /// Keras's serialized form: `{"module": "keras.optimizers", "class_name": ..., "config": ..., "registered_name": null}`.
+    public var serialized: JSON {
+        ["module": "keras.optimizers", "class_name": .string(className), "config": config, "registered_name": nil]
+    }
+
+    /// Registers a custom optimizer class under `className` (matched in any case).
+    public static func register(_ className: String, _ make: @escaping (JSON) throws -> Optimizer) {
+        registry[className.lowercased()] = make
+    }
+}
+
+/// Throws unless `value` lies in `range`.
+func checkRange(_ owner: String, _ key: String, _ value: Double, _ range: ClosedRange<Double>) throws {
+    guard range.contains(value) else {
+        throw KerasError.invalidArgument("\(owner)(\(key): \(value)): \(key) must be in [\(range.lowerBound), \(range.upperBound)]")
+    }
+}
+
+/// Throws unless `0 <= value < 1` (a decay rate whose powers must not reach 1).
+func checkBeta(_ owner: String, _ key: String, _ value: Double) throws {
+    guard value >= 0, value < 1 else {
+        throw KerasError.invalidArgument("\(owner)(\(key): \(value)): \(key) must be in [0, 1)")
+    }
+}
+
+/// Throws unless `value` is a finite number >= 0.
+func checkNonNegative(_ owner: String, _ key: String, _ value: Double) throws {
+    guard value >= 0, value.isFinite else {
+        throw KerasError.invalidArgument("\(owner)(\(key): \(value)): \(key) must be a finite number >= 0")
+    }
+}

@@ -1,0 +1,133 @@
+import XCTest
+@testable import Keras
+
+final class MetricTests: XCTestCase {
+    func testStatefulMetricsMatchKerasOverSeveralBatches() throws {
+        let cases = try VocabFixtures.load("metrics", "stateful.json").arrayValue ?? []
+        XCTAssertGreaterThan(cases.count, 50)
+        for c in cases {
+            let label = c["label"]?.stringValue ?? "?"
+            let cls = c["class"]?.stringValue ?? ""
+            let config = c["config"] ?? [:]
+            let m = try Metric.from(className: cls, config: config)
+            XCTAssertEqual(m.className, cls, label)
+            assertConfig(m.config, config, label)
+            for b in c["batches"]?.arrayValue ?? [] {
+                let sw = b["sample_weight"]?.isNull == false ? Tensor(VocabFixtures.floats(b["sample_weight"])) : nil
+                try m.update(try VocabFixtures.tensor(b["y_true"]), try VocabFixtures.tensor(b["y_pred"]), sampleWeight: sw)
+            }
+            assertClose(m.resultValues(), VocabFixtures.floats(c["result"]), label)
+            m.reset()
+            XCTAssertEqual(m.resultValues().allSatisfy { $0 == 0 }, true, "\(label) after reset")
+        }
+    }
+
+    func testCompileNamesMetricsAsKerasLogsThem() throws {
+        let names = try VocabFixtures.load("metrics", "names.json").objectValue ?? []
+        XCTAssertFalse(names.isEmpty)
+        for (spec, keys) in names {
+            let model = try Sequential([Dense(1, activation: .sigmoid, inputDim: 3)])
+            try model.compile(optimizer: "sgd", loss: "binary_crossentropy", metrics: [.name(spec)])
+            let h = try model.fit(Tensor(shape: [4, 3]), Tensor(shape: [4, 1]), epochs: 1, verbose: 0)
+            XCTAssertEqual(h.history.keys.sorted(), keys.arrayValue?.compactMap(\.stringValue), spec)
+        }
+    }
+
+    func testAccuracyResolvesFromShapesAsKerasDoes() throws {
+        XCTAssertTrue(try Metric.named("accuracy", yTrueShape: [8, 1], yPredShape: [8, 1], loss: nil) is BinaryAccuracy)
+        XCTAssertTrue(try Metric.named("acc", yTrueShape: [8], yPredShape: [8, 3], loss: nil) is SparseCategoricalAccuracy)
+        XCTAssertTrue(try Metric.named("accuracy", yTrueShape: [8, 1], yPredShape: [8, 3], loss: nil) is SparseCategoricalAccuracy)
+        XCTAssertTrue(try Metric.named("accuracy", yTrueShape: [8, 3], yPredShape: [8, 3], loss: nil) is CategoricalAccuracy)
+        XCTAssertEqual(try Metric.named("acc", yTrueShape: [8, 3], yPredShape: [8, 3], loss: nil).name, "acc")
+    }
+
+    /// The epoch figures of a multi-batch fit (with a partial last batch) equal Keras's history
+    /// for the same initial weights and data: metrics accumulate over the epoch.
+    func testFitHistoryMatchesKerasOverWholeEpochs() throws {
+        let fits = try VocabFixtures.load("metrics", "fit_history.json").arrayValue ?? []
+        XCTAssertEqual(fits.count, 4)
+        for f in fits {
+            let label = f["label"]?.stringValue ?? "?"
+            let y = try VocabFixtures.tensor(f["y"]), x = try VocabFixtures.tensor(f["x"])
+            let weights = try (f["weights"]?.arrayValue ?? []).map(VocabFixtures.tensor)
+            let units = weights[3].shape[0]
+            let activation: ActivationFunction = label == "regression" ? .linear : (units == 1 ? .sigmoid : .softmax)
+            let model = try Sequential([Dense(6, activation: .tanh, inputDim: 5), Dense(units, activation: activation)])
+            try model.setWeights(weights)
+            var specs: [MetricSpec] = []
+            for name in f["metrics"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                switch name {
+                case "f1_score": specs.append(.instance(try F1Score(average: .macro)))
+                case "root_mean_squared_error": specs.append(.instance(RootMeanSquaredError()))
+                case "r2_score": specs.append(.instance(try R2Score()))
+                default: specs.append(.name(name))
+                }
+            }
+            try model.compile(optimizer: .instance(try SGD(learningRate: 0.1)), loss: .name(f["loss"]?.stringValue ?? ""), metrics: specs)
+            let n = x.shape[0], nVal = f["n_val"]?.intValue ?? 0
+            let train = Array(0..<(n - nVal)), val = Array((n - nVal)..<n)
+            let h = try model.fit(Ops.take(x, train), Ops.take(y, train), batchSize: f["batch_size"]?.intValue,
+                                  epochs: f["epochs"]?.intValue ?? 1, verbose: 0,
+                                  validationData: (try Ops.take(x, val), try Ops.take(y, val)), shuffle: false)
+            let expected = f["history"]?.objectValue ?? []
+            XCTAssertEqual(h.history.keys.sorted(), expected.map(\.0).sorted(), label)
+            for (key, values) in expected {
+                assertClose((h.history[key] ?? []).map { Float($0) }, VocabFixtures.floats(values), accuracy: 1e-5, "\(label) \(key)")
+            }
+        }
+    }
+
+    func testCustomMetricFunctionAveragesOverTheEpoch() throws {
+        let model = try Sequential([Dense(2, activation: .sigmoid, inputDim: 3)])
+        try model.compile(optimizer: "sgd", loss: "mse",
+                          metrics: ["accuracy", .function("mean_pred") { _, yPred in try Ops.mean(yPred, axis: -1) }])
+        let x = Tensor((0..<21).map { [Float($0) * 0.1, 1, -Float($0) * 0.05] })
+        let y = Tensor(shape: [21, 2], repeating: 1)
+        let results = try model.evaluateDict([x], [y], batchSize: 4, verbose: 0)
+        XCTAssertEqual(results.map(\.0), ["loss", "accuracy", "mean_pred"])
+        let p = try model.predict(x)
+        let expected = p.scalars.reduce(0, +) / Float(p.count)
+        XCTAssertEqual(Float(results[2].1), expected, accuracy: 1e-6)
+    }
+
+    func testEveryLossNameIsAMetric() throws {
+        for name in Loss.builtins.keys {
+            let m = try Metric.named(name, yTrueShape: [2, 1], yPredShape: [2, 1], loss: nil)
+            XCTAssertEqual(m.name, name)
+            XCTAssertEqual(m.direction, .down, name)
+        }
+        let m = try Metric.named("binary_crossentropy")
+        XCTAssertTrue(m is LossMetric)
+        try m.update(Tensor([[1], [0]]), Tensor([[0.9], [0.2]]), sampleWeight: nil)
+        let expected = -(logf(0.9) + logf(0.8)) / 2
+        XCTAssertEqual(m.result(), expected, accuracy: 1e-6)
+        XCTAssertEqual(m.className, "BinaryCrossentropy")
+    }
+
+    func testRegisteredCustomMetricIsFoundByName() throws {
+        Metric.register("always_two") { MeanMetricWrapper(name: "always_two") { _, p in Tensor(shape: [p.shape[0]], repeating: 2) } }
+        let m = try Metric.named("always_two")
+        try m.update(Tensor([[1]]), Tensor([[0]]), sampleWeight: nil)
+        XCTAssertEqual(m.result(), 2)
+    }
+
+    func testBadMetricArgumentsThrowNamingTheValue() {
+        XCTAssertThrowsError(try Metric.named("no_such_metric")) { e in
+            XCTAssertTrue("\(e)".contains("no_such_metric"))
+        }
+        XCTAssertThrowsError(try AUC(numThresholds: 1)) { e in XCTAssertTrue("\(e)".contains("num_thresholds")) }
+        XCTAssertThrowsError(try AUC(numLabels: 3)) { e in XCTAssertTrue("\(e)".contains("num_labels")) }
+        XCTAssertThrowsError(try Precision(thresholds: [1.5])) { e in XCTAssertTrue("\(e)".contains("1.5")) }
+        XCTAssertThrowsError(try Recall(topK: 0))
+        XCTAssertThrowsError(try F1Score(threshold: 0))
+        XCTAssertThrowsError(try FBetaScore(beta: -1))
+        XCTAssertThrowsError(try R2Score(numRegressors: -1))
+        XCTAssertThrowsError(try F1Score().update(Tensor([1, 0]), Tensor([0.3, 0.2]), sampleWeight: nil))
+        XCTAssertThrowsError(try Precision().update(Tensor([[1], [0]]), Tensor([[0.3], [0.2], [0.1]]), sampleWeight: nil))
+        XCTAssertThrowsError(try Precision(classId: 5).update(Tensor([[1, 0]]), Tensor([[0.3, 0.2]]), sampleWeight: nil))
+        XCTAssertThrowsError(try SparseTopKCategoricalAccuracy(k: 2).update(Tensor([[7]]), Tensor([[0.3, 0.2]]), sampleWeight: nil))
+        XCTAssertThrowsError(try Metric.from(className: "AUC", config: ["curve": "XYZ"]))
+        let mse = MeanSquaredErrorMetric()
+        XCTAssertThrowsError(try mse.update(Tensor([[1, 2]]), Tensor([[1, 2, 3]]), sampleWeight: nil))
+    }
+}

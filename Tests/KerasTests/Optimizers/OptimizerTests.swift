@@ -1,0 +1,129 @@
+import XCTest
+@testable import Keras
+
+/// The Swift API of the optimizers: names, configs, options and bad arguments.
+final class OptimizerTests: XCTestCase {
+    func testNamedFindsEveryOptimizerInAnyCase() throws {
+        let expected: [(String, String, Float)] = [
+            ("sgd", "SGD", 0.01), ("RMSprop", "RMSprop", 0.001), ("adagrad", "Adagrad", 0.001),
+            ("Adadelta", "Adadelta", 0.001), ("adam", "Adam", 0.001), ("ADAMAX", "Adamax", 0.001),
+            ("nadam", "Nadam", 0.001), ("adamw", "AdamW", 0.001), ("lion", "Lion", 0.001),
+        ]
+        for (name, className, lr) in expected {
+            let opt = try Optimizer.named(name)
+            XCTAssertEqual(opt.className, className)
+            XCTAssertEqual(opt.learningRate, lr)
+        }
+        XCTAssertThrowsError(try Optimizer.named("adamm")) { XCTAssertTrue("\($0)".contains("adamm")) }
+    }
+
+    func testSwiftInitializersMatchConfigPath() throws {
+        let pairs: [(Optimizer, String, JSON)] = [
+            (try SGD(learningRate: 0.1, momentum: 0.9, nesterov: true), "SGD", ["learning_rate": 0.1, "momentum": 0.9, "nesterov": true]),
+            (try RMSprop(rho: 0.8, centered: true), "RMSprop", ["rho": 0.8, "centered": true]),
+            (try Adagrad(initialAccumulatorValue: 0.5), "Adagrad", ["initial_accumulator_value": 0.5]),
+            (try Adam(learningRate: 0.01, amsgrad: true, clipnorm: 1), "Adam", ["learning_rate": 0.01, "amsgrad": true, "clipnorm": 1.0]),
+            (try AdamW(weightDecay: 0.1), "AdamW", ["weight_decay": 0.1]),
+            (try Lion(beta2: 0.5, useEMA: true, emaMomentum: 0.9), "Lion", ["beta_2": 0.5, "use_ema": true, "ema_momentum": 0.9]),
+        ]
+        for (swift, className, config) in pairs {
+            XCTAssertEqual(swift.config, try Optimizer.from(className: className, config: config).config, className)
+        }
+    }
+
+    func testKeras2SpellingsAreAccepted() throws {
+        let opt = try Optimizer.from(className: "SGD", config: ["lr": 0.02, "decay": 1e-6, "momentum": 0.9, "nesterov": true])
+        XCTAssertEqual(opt.learningRate, 0.02)
+        opt.iterations = 1_000_000
+        XCTAssertEqual(opt.currentLearningRate, 0.01, accuracy: 1e-7)
+        let nadam = try Optimizer.from(className: "Nadam", config: ["lr": 0.002, "epsilon": nil, "schedule_decay": 0.004])
+        XCTAssertEqual(nadam.learningRate, 0.002)
+    }
+
+    func testBadArgumentsThrowNamingTheArgument() {
+        func expect(_ what: String, _ body: () throws -> Optimizer) {
+            XCTAssertThrowsError(try body(), what) { XCTAssertTrue("\($0)".contains(what), "\($0) should mention \(what)") }
+        }
+        expect("learning_rate") { try Adam(learningRate: -0.1) }
+        expect("learning_rate") { try SGD(learningRate: Float.nan) }
+        expect("momentum") { try SGD(momentum: 1.5) }
+        expect("beta_1") { try Adam(beta1: 1) }
+        expect("beta_2") { try Nadam(beta2: -0.1) }
+        expect("beta_1") { try Lion(beta1: 0) }
+        expect("rho") { try RMSprop(rho: 2) }
+        expect("epsilon") { try Adagrad(epsilon: -1) }
+        expect("only one of clipnorm") { try SGD(clipnorm: 1, clipvalue: 1) }
+        expect("clipnorm") { try SGD(clipnorm: -1) }
+        expect("ema_momentum") { try SGD(useEMA: true, emaMomentum: 1.5) }
+        expect("ema_overwrite_frequency") { try SGD(useEMA: true, emaOverwriteFrequency: 0) }
+        expect("decay") { try SGD(decay: -1) }
+        expect("bogus") { try Optimizer.from(className: "adam", config: ["bogus": 1]) }
+        expect("beta_1") { try Optimizer.from(className: "adam", config: ["beta_1": "high"]) }
+        expect("gradient_accumulation_steps") { try Optimizer.from(className: "adam", config: ["gradient_accumulation_steps": 4]) }
+    }
+
+    func testApplyRejectsMismatchedGradients() throws {
+        let opt = try SGD()
+        let v = Variable(Tensor(shape: [2, 2], repeating: 1), name: "w")
+        XCTAssertThrowsError(try opt.apply([Tensor(shape: [3], repeating: 1)], to: [v]))
+        XCTAssertThrowsError(try opt.apply([], to: [v]))
+    }
+
+    func testSetLearningRateFollowsKeras() throws {
+        let opt = try Adam()
+        try opt.setLearningRate(0.5)
+        XCTAssertEqual(opt.learningRate, 0.5)
+        XCTAssertThrowsError(try opt.setLearningRate(-1))
+        let scheduled = try Adam(learningRate: try ExponentialDecay(initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5))
+        XCTAssertThrowsError(try scheduled.setLearningRate(0.1))
+        XCTAssertEqual(scheduled.learningRate, 0.1)
+        try scheduled.apply([Tensor([1])], to: [Variable(Tensor([0]), name: "w")])
+        XCTAssertEqual(scheduled.learningRate, 0.05)
+    }
+
+    func testWeightDecayExclusionByName() throws {
+        let opt = try SGD(learningRate: 0.5, weightDecay: 0.2)
+        let kernel = Variable(Tensor([1, 1]), name: "kernel"), bias = Variable(Tensor([1, 1]), name: "bias")
+        try opt.excludeFromWeightDecay(names: ["bias"])
+        try opt.apply([Tensor([0, 0]), Tensor([0, 0])], to: [kernel, bias])
+        XCTAssertEqual(kernel.numpy.scalars, [0.9, 0.9])
+        XCTAssertEqual(bias.numpy.scalars, [1, 1])
+        XCTAssertThrowsError(try opt.excludeFromWeightDecay(names: ["kernel"]))
+    }
+
+    func testMovingAverageSwapAndSlots() throws {
+        let opt = try SGD(learningRate: 1, momentum: 0.5, useEMA: true, emaMomentum: 0.5)
+        let v = Variable(Tensor([0]), name: "w")
+        try opt.apply([Tensor([1])], to: [v])   // w = -1, average = -1 (first step copies)
+        try opt.apply([Tensor([1])], to: [v])   // m = -1.5, w = -2.5, average = -1.75
+        XCTAssertEqual(v.numpy.scalars, [-2.5])
+        XCTAssertEqual(opt.movingAverage(of: v)?.scalars, [-1.75])
+        XCTAssertEqual(opt.slot("momentum", of: v)?.scalars, [-1.5])
+        try opt.swapMovingAverages([v])
+        XCTAssertEqual(v.numpy.scalars, [-1.75])
+        try opt.swapMovingAverages([v])
+        XCTAssertEqual(v.numpy.scalars, [-2.5])
+        XCTAssertThrowsError(try SGD().swapMovingAverages([v]))
+    }
+
+    func testFitEndsWithMovingAverageWeights() throws {
+        setRandomSeed(3)
+        let model = try Sequential([Dense(1, inputDim: 2)])
+        try model.compile(optimizer: .instance(try SGD(learningRate: 0.1, useEMA: true, emaMomentum: 0.9)), loss: "mse")
+        let x = Tensor([[1, 2], [3, 4], [5, 6]]), y = Tensor([[1], [2], [3]])
+        try model.fit(x, y, batchSize: 3, epochs: 3, verbose: 0, shuffle: false)
+        let opt = try XCTUnwrap(model.optimizer)
+        for w in model.trainableWeights {
+            XCTAssertEqual(w.numpy.scalars, opt.movingAverage(of: w)?.scalars)
+        }
+        XCTAssertEqual(opt.iterations, 3)
+    }
+
+    func testScheduleStepsWithIterations() throws {
+        let opt = try SGD(learningRate: try PiecewiseConstantDecay(boundaries: [1], values: [1, 0.5]))
+        let v = Variable(Tensor([0]), name: "w")
+        for _ in 0..<3 { try opt.apply([Tensor([1])], to: [v]) }
+        XCTAssertEqual(v.numpy.scalars, [-2.5])   // steps 0 and 1 at 1, step 2 at 0.5
+        XCTAssertEqual(opt.config["learning_rate"]?["class_name"], "PiecewiseConstantDecay")
+    }
+}

@@ -1,0 +1,165 @@
+"""Writes the optimizer and learning-rate-schedule fixtures used by
+Tests/KerasTests/Optimizers: real Keras 3 (JAX backend) takes N steps on fixed gradients and
+records the weights after each step, the optimizer's get_config(), and schedule values.
+
+    KERAS_BACKEND=jax /work/refvenv/bin/python scripts/make_optimizer_fixtures.py
+"""
+import json
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import optimizers  # noqa: E402
+from keras.optimizers import schedules  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "KerasTests", "Fixtures", "optimizers")
+STEPS = 6
+SHAPES = [[3, 2], [2]]
+
+
+def f32list(a):
+    return [float(v) for v in np.asarray(a, dtype=np.float32).ravel()]
+
+
+def data(seed):
+    rng = np.random.default_rng(seed)
+    initial = [rng.normal(size=s).astype(np.float32) for s in SHAPES]
+    # Gradients of mixed sizes so that the clipping options have something to clip.
+    grads = [[(rng.normal(size=s) * (1.5 if step % 2 else 0.4)).astype(np.float32) for s in SHAPES]
+             for step in range(STEPS)]
+    return initial, grads
+
+
+def serialize_schedule(s):
+    return keras.saving.serialize_keras_object(s)
+
+
+def run_case(name, class_name, kwargs, keras_kwargs=None, keep_config=True, seed=0):
+    """kwargs: what the Swift side receives (Keras names, Keras 2 aliases allowed);
+    keras_kwargs: what real Keras 3 is given to compute the same thing."""
+    keras.backend.clear_session()
+    keras_kwargs = dict(kwargs if keras_kwargs is None else keras_kwargs)
+    json_kwargs = {}
+    for k, v in kwargs.items():
+        json_kwargs[k] = serialize_schedule(v) if isinstance(v, schedules.LearningRateSchedule) else v
+    opt = getattr(optimizers, class_name)(**keras_kwargs)
+    initial, grads = data(seed)
+    variables = [keras.Variable(w, name=f"v{i}") for i, w in enumerate(initial)]
+    weights = []
+    for step in range(STEPS):
+        opt.apply([keras.ops.convert_to_tensor(g) for g in grads[step]], variables)
+        weights.append([f32list(v.numpy()) for v in variables])
+    finalized = None
+    if opt.use_ema:
+        opt.finalize_variable_values(variables)
+        finalized = [f32list(v.numpy()) for v in variables]
+    config = opt.get_config() if keep_config else None
+    return {
+        "name": name,
+        "class_name": class_name,
+        "kwargs": json_kwargs,
+        "config": config,
+        "shapes": SHAPES,
+        "initial": [f32list(w) for w in initial],
+        "gradients": [[f32list(g) for g in step] for step in grads],
+        "weights": weights,
+        "finalized": finalized,
+    }
+
+
+def optimizer_cases():
+    exp = schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
+    cos = schedules.CosineDecay(0.0, decay_steps=4, warmup_target=0.1, warmup_steps=2)
+    return [
+        run_case("sgd_default", "SGD", {}),
+        run_case("sgd_momentum", "SGD", {"learning_rate": 0.1, "momentum": 0.9}),
+        run_case("sgd_nesterov", "SGD", {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}),
+        # Keras 2 spelling `lr`: Keras 3 only accepts learning_rate, so it computes with that.
+        run_case("sgd_lr_alias", "SGD", {"lr": 0.05, "momentum": 0.5},
+                 keras_kwargs={"learning_rate": 0.05, "momentum": 0.5}),
+        # Keras 2's `decay`: lr / (1 + decay * iterations), which is InverseTimeDecay with
+        # decay_steps=1. Keras 3 ignores `decay`, so its config is not comparable.
+        run_case("sgd_legacy_decay", "SGD", {"lr": 0.1, "decay": 0.25, "momentum": 0.9, "nesterov": True},
+                 keras_kwargs={"learning_rate": schedules.InverseTimeDecay(0.1, 1, 0.25),
+                               "momentum": 0.9, "nesterov": True},
+                 keep_config=False),
+        run_case("sgd_weight_decay", "SGD", {"learning_rate": 0.1, "weight_decay": 0.2}),
+        run_case("sgd_clipnorm", "SGD", {"learning_rate": 0.1, "clipnorm": 1.0}),
+        run_case("sgd_clipvalue", "SGD", {"learning_rate": 0.1, "clipvalue": 0.5}),
+        run_case("sgd_global_clipnorm", "SGD", {"learning_rate": 0.1, "global_clipnorm": 1.5}),
+        run_case("sgd_ema", "SGD", {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.8}),
+        run_case("sgd_ema_overwrite", "SGD", {"learning_rate": 0.1, "momentum": 0.5, "use_ema": True,
+                                               "ema_momentum": 0.7, "ema_overwrite_frequency": 2}),
+        run_case("sgd_exponential_decay", "SGD", {"learning_rate": exp, "momentum": 0.9}),
+        run_case("rmsprop_default", "RMSprop", {}),
+        run_case("rmsprop_centered_momentum", "RMSprop", {"learning_rate": 0.01, "rho": 0.8, "momentum": 0.5,
+                                                           "centered": True, "epsilon": 1e-6}),
+        run_case("rmsprop_clipnorm", "RMSprop", {"learning_rate": 0.01, "clipnorm": 0.5}),
+        run_case("adagrad_default", "Adagrad", {}),
+        run_case("adagrad_options", "Adagrad", {"learning_rate": 0.1, "initial_accumulator_value": 0.5,
+                                                 "epsilon": 1e-6, "weight_decay": 0.05}),
+        run_case("adadelta_default", "Adadelta", {}),
+        run_case("adadelta_options", "Adadelta", {"learning_rate": 1.0, "rho": 0.9, "epsilon": 1e-6}),
+        run_case("adam_default", "Adam", {}),
+        run_case("adam_amsgrad", "Adam", {"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.95,
+                                          "epsilon": 1e-6, "amsgrad": True}),
+        run_case("adam_weight_decay_ema", "Adam", {"learning_rate": 0.05, "weight_decay": 0.1,
+                                                   "use_ema": True, "ema_momentum": 0.9}),
+        run_case("adam_cosine_warmup", "Adam", {"learning_rate": cos}),
+        run_case("adamax_default", "Adamax", {}),
+        run_case("adamax_options", "Adamax", {"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.9,
+                                              "epsilon": 1e-6, "global_clipnorm": 1.0}),
+        run_case("nadam_default", "Nadam", {}),
+        run_case("nadam_options", "Nadam", {"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.95,
+                                            "clipvalue": 0.3}),
+        run_case("adamw_default", "AdamW", {}),
+        run_case("adamw_options", "AdamW", {"learning_rate": 0.05, "weight_decay": 0.1, "amsgrad": True}),
+        run_case("lion_default", "Lion", {}),
+        run_case("lion_options", "Lion", {"learning_rate": 0.01, "beta_1": 0.5, "beta_2": 0.8,
+                                          "weight_decay": 0.1}),
+    ]
+
+
+def schedule_cases():
+    steps = [0, 1, 2, 3, 5, 9, 10, 11, 20, 33, 50, 70, 100, 150, 200]
+    made = [
+        schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5),
+        schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5, staircase=True, name="exp_stair"),
+        schedules.PiecewiseConstantDecay([5, 20], [0.1, 0.05, 0.01]),
+        schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5),
+        schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5, staircase=True),
+        schedules.PolynomialDecay(0.1, decay_steps=50),
+        schedules.PolynomialDecay(0.1, decay_steps=50, end_learning_rate=0.001, power=2.0, cycle=True),
+        schedules.CosineDecay(0.1, decay_steps=100),
+        schedules.CosineDecay(0.1, decay_steps=100, alpha=0.1),
+        schedules.CosineDecay(0.0, decay_steps=100, warmup_target=0.1, warmup_steps=10),
+        schedules.CosineDecayRestarts(0.1, first_decay_steps=20),
+        schedules.CosineDecayRestarts(0.1, first_decay_steps=20, t_mul=1.0, m_mul=0.9, alpha=0.05),
+    ]
+    return [{
+        "class_name": s.__class__.__name__,
+        "config": s.get_config(),
+        "serialized": serialize_schedule(s),
+        "steps": steps,
+        "values": [float(np.float32(s(step))) for step in steps],
+    } for s in made]
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    cases = optimizer_cases()
+    by_class = {}
+    for c in cases:
+        by_class.setdefault(c["class_name"], []).append(c)
+    for cls, cs in by_class.items():
+        with open(os.path.join(OUT, f"{cls.lower()}.json"), "w") as f:
+            json.dump(cs, f, indent=1)
+    with open(os.path.join(OUT, "schedules.json"), "w") as f:
+        json.dump(schedule_cases(), f, indent=1)
+    print(f"wrote {len(cases)} optimizer cases in {len(by_class)} files and schedules.json to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
