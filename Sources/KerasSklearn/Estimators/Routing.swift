@@ -1,82 +1,51 @@
-/// Builds an optimizer from its Keras name and the routed `optimizer__<name>` arguments, as
-/// SciKeras instantiates `optimizer` with `optimizer__*` keyword arguments.
-enum OptimizerFactory {
-    static let common = ["learning_rate", "lr", "clipnorm", "clipvalue", "global_clipnorm"]
-    static let specific: [String: [String]] = [
-        "sgd": ["momentum", "nesterov"],
-        "adam": ["beta_1", "beta_2", "epsilon", "amsgrad"],
-        "rmsprop": ["rho", "momentum", "epsilon", "centered"],
-    ]
+/// A parameter value as a Keras config value.
+func jsonValue(_ v: ParamValue, owner: String, key: String) throws -> JSON {
+    switch v {
+    case .int(let i): return .int(i)
+    case .double(let d): return .double(d)
+    case .string(let s): return .string(s)
+    case .bool(let b): return .bool(b)
+    case .none: return .null
+    case .array(let a): return .array(try a.map { try jsonValue($0, owner: owner, key: key) })
+    case .dict(let d): return .object(try d.keys.sorted().map { ($0, try jsonValue(d[$0]!, owner: owner, key: key)) })
+    case .object(let o):
+        throw KerasError.invalidArgument("\(owner): \(key) = <\(type(of: o))> cannot be passed to a Keras config")
+    }
+}
 
+/// Routed `prefix__<name>` arguments as a Keras config object, keys sorted.
+func routedConfig(_ kw: Params, prefix: String, owner: String) throws -> JSON {
+    .object(try kw.keys.sorted().map { ($0, try jsonValue(kw[$0]!, owner: owner, key: prefix + $0)) })
+}
+
+/// Builds an optimizer from its Keras name and the routed `optimizer__<name>` arguments, as
+/// SciKeras instantiates `optimizer(**optimizer__kwargs)`: unknown arguments are rejected.
+enum OptimizerFactory {
     static func make(_ name: String, _ kw: Params, owner: String) throws -> Optimizer {
-        let key = name.lowercased()
-        let allowed = Set(common + (specific[key] ?? []))
-        for k in kw.keys.sorted() where !allowed.contains(k) {
-            throw KerasError.invalidArgument("\(owner): optimizer '\(name)' has no argument '\(k)' (optimizer__\(k)); it takes \(allowed.sorted().joined(separator: ", "))")
-        }
-        let r = ParamReader(owner: "\(owner) optimizer '\(name)'", params: kw)
-        let lrValue = try kw["learning_rate"] != nil ? r.double("learning_rate", default: 0) : (kw["lr"] != nil ? r.double("lr", default: 0) : nil)
-        let lr = lrValue.map { Float($0) }
-        func opt(_ k: String) throws -> Float? { kw[k] == nil || kw[k]!.isNone ? nil : Float(try r.double(k, default: 0)) }
-        let clipnorm = try opt("clipnorm"), clipvalue = try opt("clipvalue"), globalClipnorm = try opt("global_clipnorm")
-        switch key {
-        case "sgd":
-            return try SGD(learningRate: lr ?? 0.01, momentum: Float(r.double("momentum", default: 0)),
-                           nesterov: r.bool("nesterov", default: false),
-                           clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
-        case "adam":
-            return try Adam(learningRate: lr ?? 0.001, beta1: Float(r.double("beta_1", default: 0.9)),
-                            beta2: Float(r.double("beta_2", default: 0.999)), epsilon: Float(r.double("epsilon", default: 1e-7)),
-                            amsgrad: r.bool("amsgrad", default: false),
-                            clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
-        case "rmsprop":
-            return try RMSprop(learningRate: lr ?? 0.001, rho: Float(r.double("rho", default: 0.9)),
-                               momentum: Float(r.double("momentum", default: 0)), epsilon: Float(r.double("epsilon", default: 1e-7)),
-                               centered: r.bool("centered", default: false),
-                               clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
-        default:
-            let o = try Optimizer.named(name)
-            if let lr {
-                guard lr >= 0, lr.isFinite else { throw r.bad("learning_rate", .double(Double(lr)), "a finite number >= 0") }
-                o.learningRate = lr
-            }
-            o.clipnorm = clipnorm ?? o.clipnorm
-            o.clipvalue = clipvalue ?? o.clipvalue
-            o.globalClipnorm = globalClipnorm ?? o.globalClipnorm
-            return o
+        do {
+            return try Optimizer.from(className: name, config: routedConfig(kw, prefix: "optimizer__", owner: owner))
+        } catch let e as KerasError {
+            throw KerasError.invalidArgument("\(owner): optimizer '\(name)' with \(kw.isEmpty ? "no arguments" : "optimizer__ arguments \(kw.pythonDescription)"): \(e.message)")
         }
     }
 }
 
-/// Builds a loss from its Keras name and the routed `loss__<name>` arguments.
+/// Builds a loss from its Keras name and the routed `loss__<name>` arguments
+/// (`loss__from_logits`, `loss__label_smoothing`).
 enum LossFactory {
     static func make(_ name: String, _ kw: Params, owner: String) throws -> LossSpec {
-        let r = ParamReader(owner: "\(owner) loss '\(name)'", params: kw)
-        func only(_ allowed: [String]) throws {
-            for k in kw.keys.sorted() where !allowed.contains(k) {
-                throw KerasError.invalidArgument("\(owner): loss '\(name)' has no argument '\(k)' (loss__\(k))" + (allowed.isEmpty ? "" : "; it takes \(allowed.joined(separator: ", "))"))
+        do {
+            if kw.isEmpty {
+                _ = try Loss.named(name)
+                return .name(name)
             }
-        }
-        switch canonical(name) {
-        case "categorical_crossentropy":
-            try only(["from_logits", "label_smoothing"])
-            return .instance(CategoricalCrossentropy(fromLogits: try r.bool("from_logits", default: false),
-                                                     labelSmoothing: Float(try r.double("label_smoothing", default: 0))))
-        case "sparse_categorical_crossentropy":
-            try only(["from_logits"])
-            return .instance(SparseCategoricalCrossentropy(fromLogits: try r.bool("from_logits", default: false)))
-        case "binary_crossentropy":
-            try only(["from_logits", "label_smoothing"])
-            return .instance(BinaryCrossentropy(fromLogits: try r.bool("from_logits", default: false),
-                                                labelSmoothing: Float(try r.double("label_smoothing", default: 0))))
-        default:
-            try only([])
-            _ = try Loss.named(name)
-            return .name(name)
+            return .instance(try Loss.from(className: name, config: routedConfig(kw, prefix: "loss__", owner: owner)))
+        } catch let e as KerasError {
+            throw KerasError.invalidArgument("\(owner): loss '\(name)'\(kw.isEmpty ? "" : " with loss__ arguments \(kw.pythonDescription)"): \(e.message)")
         }
     }
 
-    /// The Keras function name for a loss name or class name or alias.
+    /// The Keras function name for the crossentropy losses' names, class names and aliases.
     static func canonical(_ name: String) -> String {
         switch name {
         case "categorical_crossentropy", "CategoricalCrossentropy", "cce": return "categorical_crossentropy"
