@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(name: "swiftkeras", dependencies: ["Keras", "KerasSklearn"]),
         .executableTarget(name: "KerasBench", dependencies: ["Keras", "KerasSklearn", "CBLAS"], path: "Benchmarks/KerasBench"),
         .testTarget(name: "KerasTests", dependencies: ["Keras"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KerasSklearnTests", dependencies: ["KerasSklearn"]),
+        .testTarget(name: "KerasSklearnTests", dependencies: ["KerasSklearn"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -65,3 +65,13 @@ func engineBenchmarks() throws -> [BenchResult] {
                            note: String(format: "%.2f us per predict_on_batch", latency * 1e6)))
     return out
 }
+
+/// `KerasBench --profile-otto N`: runs N Otto-shaped epochs and nothing else (for profilers).
+func profileOtto(epochs: Int) throws {
+    let otto = Datasets.ottoLike()
+    let y = otto.yOneHot
+    let mlp = try Sequential([Dense(100, inputShape: [93]), Dense(9), try Activation("softmax")])
+    try mlp.compile(optimizer: "sgd", loss: "categorical_crossentropy")
+    let t = try bestTime(epochs) { try mlp.fit(otto.x, y, batchSize: 128, epochs: 1, verbose: 0) }
+    print("otto epoch best of \(epochs): \(t)s")
+}

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 import Keras
 
 // `make bench`: this project's figures next to real Keras's (JAX backend) when a reference run
@@ -11,6 +12,11 @@ func option(_ name: String) -> String? {
 }
 let referencePath = option("--reference")
 let jsonPath = option("--json") ?? ".build/bench.json"
+
+if let n = option("--profile-otto").flatMap(Int.init) {
+    try profileOtto(epochs: n)
+    exit(0)
+}
 
 var results: [BenchResult] = []
 results.append(contentsOf: try engineBenchmarks())

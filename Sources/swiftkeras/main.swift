@@ -1,20 +1,19 @@
+import Foundation
 import Keras
-setRandomSeed(1337)
-let x = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
-let y = Tensor([[0], [1], [1], [0]])
-let model = try Sequential()
-try model.add(Dense(16, activation: .tanh, inputDim: 2))
-try model.add(Dense(1, activation: .tanh))
-try model.compile(optimizer: "adam", loss: "mean_squared_error", metrics: ["accuracy"])
-model.summary()
-let t0 = monotonicSeconds()
-let h = try model.fit(x, y, epochs: 1000, verbose: 0)
-print("fit", monotonicSeconds() - t0)
-print(try model.predict(x))
-print(h.history["accuracy"]!.last!, h.history["loss"]!.last!)
-let inputs = Input(shape: [4])
-let hdn = try Dense(8, activation: .relu)(inputs)
-let out = try Dense(3, activation: .softmax)(hdn)
-let m2 = try Model(inputs: inputs, outputs: out)
-m2.summary()
-m2.summary(style: .keras2)
+
+// The `swiftkeras` command line. Each subcommand lives in its own file and is listed here.
+let commands: [Subcommand] = [DemoCommand()] + extraCommands
+
+let args = Array(CommandLine.arguments.dropFirst())
+guard let name = args.first, let command = commands.first(where: { $0.name == name }) else {
+    var usage = "usage: swiftkeras <command> [arguments]\n\ncommands:\n"
+    for c in commands { usage += "  \(c.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(c.summary)\n" }
+    FileHandle.standardError.write(Data(usage.utf8))
+    exit(args.isEmpty || args.first == "help" || args.first == "--help" ? 0 : 2)
+}
+do {
+    try command.run(Array(args.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("swiftkeras \(name): \(error)\n".utf8))
+    exit(1)
+}

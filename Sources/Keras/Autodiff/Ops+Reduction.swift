@@ -30,7 +30,7 @@ extension Ops {
         guard let tape = recording(x) else { return out }
         return tape.record(out) { g, t in
             let gk = g.viewing(kept)
-            t.accumulate(x, Kernels.broadcast(gk, Tensor(shape: [], repeating: 0), shape: x.shape) { a, _ in a })
+            t.accumulate(x, Kernels.broadcastTo(gk, x.shape))
         }
     }
 

@@ -62,9 +62,12 @@ public enum Datasets {
         let classes = 9
         let frequencies: [Double] = [0.031, 0.261, 0.129, 0.044, 0.044, 0.228, 0.046, 0.137, 0.080]
         let g = RandomGenerator(seed: seed)
+        // Sparse counts: every feature has a base rate shared by all classes, which each class
+        // scales by its own factor, so classes overlap as much as Otto's do.
         var rates = [Float](repeating: 0, count: classes * features)
-        for i in rates.indices {
-            rates[i] = g.uniform() < 0.35 ? expf(g.normal() * 0.9) : 0.05
+        for j in 0..<features {
+            let base = g.uniform() < 0.5 ? 0.15 * expf(g.normal()) : 0.02
+            for c in 0..<classes { rates[c * features + j] = base * expf(0.6 * g.normal()) }
         }
         let x = Tensor(shape: [samples, features])
         let y = Tensor(shape: [samples])
@@ -76,7 +79,7 @@ public enum Datasets {
             let c = cumulative.firstIndex { u < $0 } ?? classes - 1
             y.data[i] = Float(c)
             for j in 0..<features {
-                x.data[i * features + j] = Float(poisson(rates[c * features + j] * (0.5 + g.uniform()), g))
+                x.data[i * features + j] = Float(poisson(rates[c * features + j], g))
             }
         }
         standardize(x, rows: samples, cols: features)

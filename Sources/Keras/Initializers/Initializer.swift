@@ -138,9 +138,9 @@ public struct VarianceScaling: Initializer {
 
     public var className: String { name }
     public var config: JSON {
-        if name != "VarianceScaling" { return ["seed": seedJSON(seed)] }
-        return ["scale": .double(Double(scale)), "mode": .string(mode.rawValue),
-                "distribution": .string(distribution.rawValue), "seed": seedJSON(seed)]
+        if name != "VarianceScaling" { return ["seed": seedJSON(seed), "input_axes": nil, "output_axes": nil] }
+        return ["seed": seedJSON(seed), "scale": .double(Double(scale)), "mode": .string(mode.rawValue),
+                "distribution": .string(distribution.rawValue), "input_axes": nil, "output_axes": nil]
     }
 
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
@@ -185,6 +185,7 @@ public struct VarianceScaling: Initializer {
 
 /// Finds an initializer by its Keras name (`"glorot_uniform"`, `"zeros"`, `"GlorotUniform"`).
 public func initializer(named name: String) throws -> Initializer {
+    if case .initializer(let make)? = ObjectRegistry.lookupCustom(.initializer, name) { return try make(.object([])) }
     switch name {
     case "zeros", "Zeros", "zero": return Zeros()
     case "ones", "Ones", "one": return Ones()

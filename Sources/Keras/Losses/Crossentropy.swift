@@ -5,97 +5,175 @@ import Glibc
 /// Keras's clipping constant for probabilities (`keras.config.epsilon()`).
 public let kerasEpsilon: Float = 1e-7
 
-/// Cross-entropy between one-hot (or soft) targets and class probabilities.
-/// Keras: `CategoricalCrossentropy(from_logits, label_smoothing)`.
+/// Checks a label-smoothing amount.
+func checkLabelSmoothing(_ owner: String, _ v: Double) throws {
+    guard v >= 0, v <= 1 else {
+        throw KerasError.invalidArgument("\(owner)(label_smoothing: \(v)): label_smoothing must be in [0, 1]")
+    }
+}
+
+/// Cross-entropy between one-hot (or soft) targets and class probabilities (or logits) along
+/// `axis`. Keras: `CategoricalCrossentropy(from_logits=False, label_smoothing=0.0, axis=-1)`.
 public final class CategoricalCrossentropy: Loss, @unchecked Sendable {
     public let fromLogits: Bool
-    public let labelSmoothing: Float
+    public let labelSmoothing: Double
+    public let axis: Int
 
-    public init(fromLogits: Bool = false, labelSmoothing: Float = 0, reduction: Reduction = .sumOverBatchSize) {
+    public init(fromLogits: Bool = false, labelSmoothing: Double = 0, axis: Int = -1,
+                reduction: Reduction = .sumOverBatchSize, name: String = "categorical_crossentropy") {
         self.fromLogits = fromLogits
         self.labelSmoothing = labelSmoothing
-        super.init(name: "categorical_crossentropy", reduction: reduction)
+        self.axis = axis
+        super.init(name: name, reduction: reduction)
+    }
+
+    convenience init(config: JSON) throws {
+        var a = try ConfigArguments("CategoricalCrossentropy", config)
+        let (reduction, name) = try lossBaseArguments(&a)
+        let fromLogits = try a.bool("from_logits", default: false)
+        let smoothing = try a.double("label_smoothing", default: 0)
+        let axis = try a.int("axis") ?? -1
+        try a.finish()
+        try checkLabelSmoothing("CategoricalCrossentropy", smoothing)
+        self.init(fromLogits: fromLogits, labelSmoothing: smoothing, axis: axis, reduction: reduction,
+                  name: name ?? "categorical_crossentropy")
     }
 
     public override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
-        var t = try checkSameShape(name, yTrue, yPred)
-        if labelSmoothing > 0, let k = yPred.shape.last {
-            t = Ops.affine(t, scale: 1 - labelSmoothing, offset: labelSmoothing / Float(k))
+        try checkLabelSmoothing("CategoricalCrossentropy", labelSmoothing)
+        var (t, p) = try LossReduction.prepare(yTrue, yPred)
+        if labelSmoothing > 0, let k = t.shape.last {
+            let s = Float(labelSmoothing)
+            t = Kernels.map(t) { $0 * (1 - s) + s / Float(k) }
         }
-        return try Ops.categoricalCrossentropy(t, yPred, fromLogits: fromLogits)
+        return try Ops.categoricalCrossentropy(t, p, fromLogits: fromLogits, axis: axis)
     }
 
     public override var config: JSON {
         var c = super.config
-        c.set("from_logits", .bool(fromLogits)); c.set("label_smoothing", .double(Double(labelSmoothing)))
+        c.set("from_logits", .bool(fromLogits)); c.set("label_smoothing", .double(labelSmoothing))
+        c.set("axis", .int(axis))
         return c
     }
 }
 
-/// Cross-entropy with integer class labels. Keras: `SparseCategoricalCrossentropy`.
+/// Cross-entropy with integer class labels; labels equal to `ignoreClass` count for nothing
+/// (nor in the mean). Keras: `SparseCategoricalCrossentropy(from_logits=False, ignore_class=None)`.
 public final class SparseCategoricalCrossentropy: Loss, @unchecked Sendable {
     public let fromLogits: Bool
+    public let ignoreClass: Int?
+    public let axis: Int
 
-    public init(fromLogits: Bool = false, reduction: Reduction = .sumOverBatchSize) {
+    public init(fromLogits: Bool = false, ignoreClass: Int? = nil, reduction: Reduction = .sumOverBatchSize,
+                axis: Int = -1, name: String = "sparse_categorical_crossentropy") {
         self.fromLogits = fromLogits
-        super.init(name: "sparse_categorical_crossentropy", reduction: reduction)
+        self.ignoreClass = ignoreClass
+        self.axis = axis
+        super.init(name: name, reduction: reduction)
+    }
+
+    convenience init(config: JSON) throws {
+        var a = try ConfigArguments("SparseCategoricalCrossentropy", config)
+        let (reduction, name) = try lossBaseArguments(&a)
+        let fromLogits = try a.bool("from_logits", default: false)
+        let ignore = try a.int("ignore_class")
+        let axis = try a.int("axis") ?? -1
+        try a.finish()
+        self.init(fromLogits: fromLogits, ignoreClass: ignore, reduction: reduction, axis: axis,
+                  name: name ?? "sparse_categorical_crossentropy")
     }
 
     public override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
-        guard let k = yPred.shape.last, yPred.rank >= 1 else {
+        try maskedPerSample(yTrue, yPred).values
+    }
+
+    public override func maskedPerSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> (values: Tensor, mask: Tensor?) {
+        guard yPred.rank >= 1, let k = yPred.shape.last, k > 0 else {
             throw KerasError.shapeMismatch("sparse_categorical_crossentropy: predictions need a class axis, got shape \(yPred.shape)")
         }
-        let rows = yPred.count / Swift.max(k, 1)
-        guard yTrue.count == rows else {
-            throw KerasError.shapeMismatch("sparse_categorical_crossentropy: \(yTrue.count) labels for \(rows) predictions of shape \(yPred.shape)")
+        guard axis == -1 || axis == yPred.rank - 1 else {
+            throw KerasError.invalidArgument("SparseCategoricalCrossentropy(axis: \(axis)): only the last axis is supported for predictions of shape \(yPred.shape)")
+        }
+        var labels = yTrue.detached
+        if labels.rank == yPred.rank, labels.shape.last == 1 { labels = labels.viewing(Array(labels.shape.dropLast())) }
+        let rows = yPred.count / k
+        guard labels.count == rows else {
+            throw KerasError.shapeMismatch("sparse_categorical_crossentropy: \(labels.count) labels for \(rows) predictions of shape \(yPred.shape)")
         }
         let oneHot = Tensor(shape: yPred.shape, repeating: 0)
+        let mask: Tensor? = ignoreClass == nil ? nil : Tensor(shape: Array(yPred.shape.dropLast()), repeating: 1)
         for r in 0..<rows {
-            let label = yTrue.data[r]
+            let label = labels.data[r]
+            if let ignore = ignoreClass, label == Float(ignore) {
+                mask?.data[r] = 0
+                continue
+            }
             guard label >= 0, label < Float(k), label == label.rounded() else {
                 throw KerasError.invalidData("sparse_categorical_crossentropy: label \(label) at row \(r) is not a class index in 0..<\(k)")
             }
             oneHot.data[r * k + Int(label)] = 1
         }
-        return try Ops.categoricalCrossentropy(oneHot, yPred, fromLogits: fromLogits)
+        let values = try Ops.categoricalCrossentropy(oneHot, yPred, fromLogits: fromLogits)
+        return (values, mask)
     }
 
     public override var config: JSON {
         var c = super.config
-        c.set("from_logits", .bool(fromLogits)); c.set("ignore_class", .null)
+        c.set("from_logits", .bool(fromLogits)); c.set("ignore_class", .optional(ignoreClass))
         return c
     }
 }
 
-/// Cross-entropy for independent binary targets. Keras: `BinaryCrossentropy`.
+/// Cross-entropy for independent binary targets, averaged over `axis`.
+/// Keras: `BinaryCrossentropy(from_logits=False, label_smoothing=0.0, axis=-1)`.
 public final class BinaryCrossentropy: Loss, @unchecked Sendable {
     public let fromLogits: Bool
-    public let labelSmoothing: Float
+    public let labelSmoothing: Double
+    public let axis: Int
 
-    public init(fromLogits: Bool = false, labelSmoothing: Float = 0, reduction: Reduction = .sumOverBatchSize) {
+    public init(fromLogits: Bool = false, labelSmoothing: Double = 0, axis: Int = -1,
+                reduction: Reduction = .sumOverBatchSize, name: String = "binary_crossentropy") {
         self.fromLogits = fromLogits
         self.labelSmoothing = labelSmoothing
-        super.init(name: "binary_crossentropy", reduction: reduction)
+        self.axis = axis
+        super.init(name: name, reduction: reduction)
+    }
+
+    convenience init(config: JSON) throws {
+        var a = try ConfigArguments("BinaryCrossentropy", config)
+        let (reduction, name) = try lossBaseArguments(&a)
+        let fromLogits = try a.bool("from_logits", default: false)
+        let smoothing = try a.double("label_smoothing", default: 0)
+        let axis = try a.int("axis") ?? -1
+        try a.finish()
+        try checkLabelSmoothing("BinaryCrossentropy", smoothing)
+        self.init(fromLogits: fromLogits, labelSmoothing: smoothing, axis: axis, reduction: reduction,
+                  name: name ?? "binary_crossentropy")
     }
 
     public override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
-        var t = try checkSameShape(name, yTrue, yPred)
-        if labelSmoothing > 0 { t = Ops.affine(t, scale: 1 - labelSmoothing, offset: labelSmoothing / 2) }
-        if fromLogits {
-            // max(x, 0) - x*y + log(1 + exp(-|x|))
-            let x = yPred
-            let terms = try Ops.maximum(x, Tensor(0)) - x * t + Ops.log1p(Ops.exp(-Ops.abs(x)))
-            return try Ops.mean(terms, axis: -1)
+        try checkLabelSmoothing("BinaryCrossentropy", labelSmoothing)
+        var (t, p) = try LossReduction.prepare(yTrue, yPred)
+        guard t.shape == p.shape else {
+            throw KerasError.shapeMismatch("binary_crossentropy: targets of shape \(yTrue.shape) do not match predictions of shape \(yPred.shape)")
         }
-        let p = Ops.clip(yPred, kerasEpsilon, 1 - kerasEpsilon)
-        let terms = try t * Ops.log(p) + (1 - t) * Ops.log(1 - p)
-        return try Ops.mean(-terms, axis: -1)
+        if labelSmoothing > 0 {
+            let s = Float(labelSmoothing)
+            t = Kernels.map(t) { $0 * (1 - s) + 0.5 * s }
+        }
+        if fromLogits {
+            // -t log σ(x) - (1 - t) log σ(-x) = softplus(x) - t x
+            return try Ops.mean(Ops.activation(p, .softplus) - t * p, axis: axis)
+        }
+        let q = Ops.clip(p, kerasEpsilon, 1 - kerasEpsilon)
+        let terms = try t * Ops.log(q) + (1 - t) * Ops.log(1 - q)
+        return try Ops.mean(-terms, axis: axis)
     }
 
     public override var config: JSON {
         var c = super.config
-        c.set("from_logits", .bool(fromLogits)); c.set("label_smoothing", .double(Double(labelSmoothing)))
-        c.set("axis", -1)
+        c.set("from_logits", .bool(fromLogits)); c.set("label_smoothing", .double(labelSmoothing))
+        c.set("axis", .int(axis))
         return c
     }
 }
@@ -105,20 +183,22 @@ extension Ops {
     /// are renormalised and clipped to `[eps, 1 - eps]`. When `yPred` comes straight from a
     /// softmax on the tape, the gradient goes to the logits in one fused step
     /// (`softmax(z) * sum(y) - y`), skipping the softmax Jacobian.
-    public static func categoricalCrossentropy(_ yTrue: Tensor, _ yPred: Tensor, fromLogits: Bool = false) throws -> Tensor {
+    public static func categoricalCrossentropy(_ yTrue: Tensor, _ yPred: Tensor, fromLogits: Bool = false,
+                                               axis: Int = -1) throws -> Tensor {
         guard yTrue.shape == yPred.shape, let k = yPred.shape.last else {
             throw KerasError.shapeMismatch("categorical_crossentropy: targets of shape \(yTrue.shape) do not match predictions of shape \(yPred.shape)")
         }
+        let a = try normalizedAxes("categorical_crossentropy", [axis], rank: yPred.rank)[0]
         if fromLogits {
-            return try negative(sum(yTrue * logSoftmax(yPred), axis: -1))
+            return try negative(sum(yTrue * logSoftmax(yPred, axis: a), axis: a))
         }
         let tape = recording(yPred)
-        if let tape, tape.kind(of: yPred) == .softmax, let logits = tape.source(of: yPred) {
+        if a == yPred.rank - 1, let tape, tape.kind(of: yPred) == .softmax, let logits = tape.source(of: yPred) {
             return softmaxCrossentropy(yTrue, probabilities: yPred, logits: logits, classes: k, tape: tape)
         }
-        let normalized = try yPred / sum(yPred, axis: -1, keepDims: true)
+        let normalized = try yPred / sum(yPred, axis: a, keepDims: true)
         let clipped = clip(normalized, kerasEpsilon, 1 - kerasEpsilon)
-        return try negative(sum(yTrue * log(clipped), axis: -1))
+        return try negative(sum(yTrue * log(clipped), axis: a))
     }
 
     /// The fused softmax + cross-entropy node.

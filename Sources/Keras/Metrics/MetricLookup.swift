@@ -23,6 +23,7 @@ extension Metric {
     /// `"root_mean_squared_error"`), a registered custom metric, or any loss (`Loss.named`),
     /// reported as its per-sample mean. Keras: `keras.metrics.get(name)`.
     public static func named(_ name: String) throws -> Metric {
+        if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, name) { return try make(.object([])) }
         if let make = builtinMetrics[name] { return try make() }
         if let make = CustomMetrics.lookup(name) { return make() }
         if let loss = try? Loss.named(name) { return LossMetric(loss, name: name) }

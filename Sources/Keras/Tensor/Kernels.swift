@@ -114,6 +114,19 @@ enum Kernels {
         return out
     }
 
+    /// `x` repeated to `shape` (numpy `broadcast_to`); the caller checks that the shapes broadcast.
+    static func broadcastTo(_ x: Tensor, _ shape: [Int]) -> Tensor {
+        if x.shape == shape { return x }
+        let n = shape.reduce(1, *)
+        if x.count == 1 {
+            let out = Tensor.uninitialized(shape)
+            out.data.initialize(repeating: x.data[0], count: n)
+            return out
+        }
+        let zero = Tensor(shape: [], repeating: 0)
+        return broadcast(x, zero, shape: shape) { a, _ in a }
+    }
+
     /// Sums `g` down to `shape`, undoing a broadcast (the gradient of broadcasting).
     static func sumToShape(_ g: Tensor, _ shape: [Int]) -> Tensor {
         if g.shape == shape { return g }

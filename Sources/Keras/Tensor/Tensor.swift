@@ -131,9 +131,11 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// True when any element is NaN or infinite.
     public var hasNonFinite: Bool {
+        // x * 0 is 0 for finite x and NaN for NaN or infinity; the sum vectorises.
         let p = data
-        for i in 0..<count where !p[i].isFinite { return true }
-        return false
+        var acc: Float = 0
+        for i in 0..<count { acc += p[i] * 0 }
+        return acc.isNaN
     }
 
     public var description: String {
