@@ -57,7 +57,8 @@ def layer_case(layer, weights=None):
     y = np.asarray(layer(xl))
     cfg = layer.get_config()
     cfg.pop("dtype", None)
-    cases.append({"class": layer.__class__.__name__, "config": cfg, "x": arr(xl), "y": arr(y)})
+    cases.append({"class": layer.__class__.__name__, "config": cfg, "x": arr(xl), "y": arr(y),
+                  "weights": [arr(w) for w in layer.get_weights()]})
 
 layer_case(layers.ReLU(name="relu_a"))
 layer_case(layers.ReLU(max_value=4.0, negative_slope=0.1, threshold=0.5, name="relu_b"))
