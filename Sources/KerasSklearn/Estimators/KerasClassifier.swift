@@ -30,12 +30,8 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
 
     public override var defaultParams: Params {
         var p = super.defaultParams
-        p["class_weight"] = .none
+        p["class_weight"] = ParamValue.none
         return p
-    }
-
-    public override func makeClone(_ builder: @escaping ModelBuilder) throws -> KerasEstimator {
-        KerasClassifier(model: builder, params: params)
     }
 
     /// The classes as label keys (`"0"`, `"setosa"`).

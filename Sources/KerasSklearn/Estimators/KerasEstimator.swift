@@ -9,8 +9,9 @@
 open class KerasEstimator: Predictor, @unchecked Sendable {
     /// The parameters that were set (defaults are not stored; ``getParams(deep:)`` adds them).
     public private(set) var params: Params
-    let builder: ModelBuilder?
-    let givenModel: Model?
+    let builder: ModelBuilder
+    /// The Keras JSON config the models are built from, for estimators made from a model or config.
+    public let modelConfig: String?
 
     /// The fitted Keras model. SciKeras: `model_`.
     public internal(set) var model: Model?
@@ -23,18 +24,30 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
 
     /// An estimator whose model comes from `model`, called at each fit with the routed
     /// `model__` parameters and the data's metadata.
-    public init(model builder: @escaping ModelBuilder, params: Params = [:]) {
+    public required init(model builder: @escaping ModelBuilder, params: Params = [:]) {
         self.builder = builder
-        self.givenModel = nil
+        self.modelConfig = nil
         self.params = params
     }
 
-    /// An estimator around an existing model (built with any layers; compiled or not). It is
-    /// trained in place; ``clone()`` cannot copy it, so searches need a builder.
-    public init(model: Model, params: Params = [:]) {
-        self.builder = nil
-        self.givenModel = model
+    /// An estimator that builds its models from a Keras JSON model config (what `model.toJSON()`
+    /// and Keras's `model.to_json()` give): each fit starts from a fresh copy with new weights, as
+    /// SciKeras clones a model instance. `model__` parameters do not apply.
+    public required init(modelConfig: String, params: Params = [:]) {
+        self.builder = { p, _ in
+            guard p.values.isEmpty else {
+                throw KerasError.invalidArgument("model__ parameters (\(p.values.keys.sorted().joined(separator: ", "))) need a model builder, not a model config")
+            }
+            return try modelFromJSON(modelConfig)
+        }
+        self.modelConfig = modelConfig
         self.params = params
+    }
+
+    /// An estimator that trains copies of `model`'s architecture (its config; weights are new
+    /// at each fit).
+    public convenience init(model: Model, params: Params = [:]) {
+        self.init(modelConfig: model.toJSON(), params: params)
     }
 
     open var estimatorName: String { "KerasEstimator" }
@@ -55,7 +68,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     public func getParams(deep: Bool = true) -> Params {
         var p = defaultParams
         for (k, v) in params { p[k] = v }
-        if let builder { p["model"] = .object(ModelBuilderBox(builder)) } else if let givenModel { p["model"] = .object(givenModel) }
+        p["model"] = modelConfig.map { .string($0) } ?? .object(ModelBuilderBox(builder))
         return p
     }
 
@@ -75,15 +88,8 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     }
 
     public func clone() throws -> Estimator {
-        guard let builder else {
-            throw KerasError.invalidState("\(estimatorName).clone: an estimator made from a model instance cannot be cloned; make it with a model builder")
-        }
-        return try makeClone(builder)
-    }
-
-    /// A new unfitted estimator of the same kind with the same parameters.
-    open func makeClone(_ builder: @escaping ModelBuilder) throws -> KerasEstimator {
-        KerasEstimator(model: builder, params: params)
+        if let modelConfig { return Self(modelConfig: modelConfig, params: params) }
+        return Self(model: builder, params: params)
     }
 
     var reader: ParamReader { ParamReader(owner: estimatorName, params: getParams()) }
@@ -181,22 +187,12 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     /// The builder's model, with an output layer appended when it ends in a hidden layer.
     func buildModel(_ meta: ModelMetadata, sample x: Tensor) throws -> Model {
         let m: Model
-        if let builder {
-            do {
-                m = try builder(ModelParams(routed("model__")), meta)
-            } catch let e as KerasError {
-                throw e
-            } catch {
-                throw KerasError.callbackFailed("\(estimatorName): the model builder failed: \(error)")
-            }
-        } else if let givenModel {
-            let extra = routed("model__")
-            guard extra.isEmpty else {
-                throw KerasError.invalidArgument("\(estimatorName): model__ parameters (\(extra.keys.sorted().joined(separator: ", "))) need a model builder, not a model instance")
-            }
-            m = givenModel
-        } else {
-            throw KerasError.invalidState("\(estimatorName): no model or model builder")
+        do {
+            m = try builder(ModelParams(routed("model__")), meta)
+        } catch let e as KerasError {
+            throw KerasError.invalidArgument("\(estimatorName): building the model failed: \(e.message)")
+        } catch {
+            throw KerasError.callbackFailed("\(estimatorName): the model builder failed: \(error)")
         }
         try m.ensureBuilt(for: [takeRows(x, [0])])
         return try withOutputLayer(m, meta)

@@ -16,10 +16,6 @@ public final class KerasRegressor: KerasEstimator, @unchecked Sendable {
     public override var estimatorName: String { "KerasRegressor" }
     public override var isClassifier: Bool { false }
 
-    public override func makeClone(_ builder: @escaping ModelBuilder) throws -> KerasEstimator {
-        KerasRegressor(model: builder, params: params)
-    }
-
     public override func analyzeTarget(_ y: Target, nFeatures: Int) throws -> ModelMetadata {
         guard let t = y.tensor else {
             throw KerasError.invalidArgument("KerasRegressor.fit: y must be numbers, got string labels")
