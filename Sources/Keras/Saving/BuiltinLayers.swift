@@ -9,6 +9,16 @@ enum BuiltinLayers {
     static let all: [String: (LayerConfig) throws -> Layer] = [
         "InputLayer": InputLayer.fromConfig,
         "Dense": Dense.fromConfig,
+        "Activation": Activation.fromConfig,
+        "Dropout": Dropout.fromConfig,
+        "Flatten": Flatten.fromConfig,
+        "Reshape": Reshape.fromConfig,
+        "Permute": Permute.fromConfig,
+        "RepeatVector": RepeatVector.fromConfig,
+        "Rescaling": Rescaling.fromConfig,
+        "ActivityRegularization": ActivityRegularization.fromConfig,
+        "Lambda": Lambda.fromConfig,
+        "Concatenate": Concatenate.fromConfig,
     ]
 }
 
