@@ -1,3 +1,5 @@
+import Foundation
+
 /// Progress of a running search or cross-validation, reported after each fit.
 public struct SearchProgress: Sendable {
     /// Fits finished so far.
