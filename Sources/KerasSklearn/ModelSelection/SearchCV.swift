@@ -94,7 +94,7 @@ open class BaseSearchCV: @unchecked Sendable {
         var best: (Double, Int)?
         let est = estimator, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
         let outcomes: [FitOutcome?] = BLASSearchGuard.with {
-            runTasks(total, workers: workers, { i in
+            runTasks(total, workers: workers, order: longestFirst(cands, base: est, splits: k), { i in
                 let c = i / k, s = i % k
                 return fitAndScore(est, params: cands[c], x: x, y: y, sampleWeight: sampleWeight, split: splits[s],
                                    scorers: [scorer], errorScore: errScore, seed: fitSeed(base, candidate: c, split: s),

@@ -155,3 +155,13 @@ final class SearchCVTests: XCTestCase {
         XCTAssertTrue(kf.allSatisfy { $0 < 0.5 }, "\(kf)")
     }
 }
+
+final class SchedulingTests: XCTestCase {
+    func testLongestFitsAreScheduledFirstAndEveryTaskRunsOnce() {
+        let base = KerasClassifier(model: mlpBuilder, params: ["epochs": 3])
+        let order = longestFirst([["model__hidden": 2], ["epochs": 10], ["epochs": 1]], base: base, splits: 2)
+        XCTAssertEqual(order, [2, 3, 0, 1, 4, 5])
+        let results = runTasks(6, workers: 2, order: order, { $0 * $0 })
+        XCTAssertEqual(results.compactMap { $0 }, [0, 1, 4, 9, 16, 25])
+    }
+}
