@@ -1,5 +1,6 @@
 /// A callback made of closures, for quick one-off hooks. Keras: `LambdaCallback(on_epoch_begin,
-/// on_epoch_end, on_train_begin, on_train_end, on_train_batch_begin, on_train_batch_end)`.
+/// on_epoch_end, on_train_begin, on_train_end, on_train_batch_begin, on_train_batch_end)`; Keras 2's
+/// `on_batch_begin`/`on_batch_end` are the training-batch hooks.
 ///
 /// ```swift
 /// let log = LambdaCallback(onEpochEnd: { epoch, logs in print(epoch, logs["loss"] ?? 0) })
@@ -14,10 +15,11 @@ public final class LambdaCallback: Callback, @unchecked Sendable {
 
     public init(onEpochBegin: EpochHook? = nil, onEpochEnd: EpochHook? = nil,
                 onTrainBegin: TrainHook? = nil, onTrainEnd: TrainHook? = nil,
-                onTrainBatchBegin: EpochHook? = nil, onTrainBatchEnd: EpochHook? = nil) {
+                onTrainBatchBegin: EpochHook? = nil, onTrainBatchEnd: EpochHook? = nil,
+                onBatchBegin: EpochHook? = nil, onBatchEnd: EpochHook? = nil) {
         epochBegin = onEpochBegin; epochEnd = onEpochEnd
         trainBegin = onTrainBegin; trainEnd = onTrainEnd
-        batchBegin = onTrainBatchBegin; batchEnd = onTrainBatchEnd
+        batchBegin = onTrainBatchBegin ?? onBatchBegin; batchEnd = onTrainBatchEnd ?? onBatchEnd
     }
 
     public override var wantsBatchLogs: Bool { batchBegin != nil || batchEnd != nil }

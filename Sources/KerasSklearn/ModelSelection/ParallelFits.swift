@@ -48,19 +48,21 @@ func resolveJobs(_ nJobs: Int?, tasks: Int, owner: String) throws -> Int {
     return Swift.max(1, Swift.min(workers, tasks))
 }
 
-/// Runs `count` tasks on `workers` threads, each task pulled in index order by the next free
-/// worker; results are stored by index, so they do not depend on the schedule. `onDone` is
-/// called under a lock after each task.
-func runTasks<R>(_ count: Int, workers: Int, _ body: @escaping (Int) -> R, onDone: ((Int, R) -> Void)? = nil) -> [R?] {
+/// Runs `count` tasks on `workers` threads, each task pulled in `order` (default: index order)
+/// by the next free worker; results are stored by index, so they do not depend on the schedule.
+/// `onDone` is called under a lock after each task.
+func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escaping (Int) -> R,
+                 onDone: ((Int, R) -> Void)? = nil) -> [R?] {
     var results = [R?](repeating: nil, count: count)
+    let sequence = order ?? Array(0..<count)
     let lock = SearchLock()
     var next = 0
     let work = {
         while true {
             let i: Int? = lock.withLock { () -> Int? in
-                guard next < count else { return nil }
+                guard next < sequence.count else { return nil }
                 next += 1
-                return next - 1
+                return sequence[next - 1]
             }
             guard let i else { return }
             let r = Parallel.asWorker { body(i) }
@@ -88,6 +90,20 @@ func runTasks<R>(_ count: Int, workers: Int, _ body: @escaping (Int) -> R, onDon
     threads.forEach { $0.start() }
     group.wait()
     return results
+}
+
+/// Task order that starts the longest fits first (longest-processing-time scheduling), with
+/// `epochs` as the cost of a candidate, so that no worker is left with one long fit at the end.
+func longestFirst(_ candidates: [Params], base: Estimator, splits: Int) -> [Int] {
+    let costs = candidates.map { c -> Int in
+        let merged = base.getParams(deep: true).merging(c) { $1 }
+        let epochs = merged.filter { $0.key == "epochs" || $0.key.hasSuffix("__epochs") }.compactMap { $0.value.intValue }
+        return Swift.max(1, epochs.max() ?? 1)
+    }
+    return (0..<(candidates.count * splits)).sorted { a, b in
+        let ca = costs[a / splits], cb = costs[b / splits]
+        return ca != cb ? ca > cb : a < b
+    }
 }
 
 /// A seed for one fit, mixed from the search's seed and the (candidate, split) index, so that

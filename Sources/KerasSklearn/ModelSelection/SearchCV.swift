@@ -1,3 +1,5 @@
+import Foundation
+
 /// Progress of a running search or cross-validation, reported after each fit.
 public struct SearchProgress: Sendable {
     /// Fits finished so far.
@@ -17,7 +19,7 @@ public struct SearchProgress: Sendable {
 /// Each fit runs as a parallel worker (single-threaded kernels, OpenBLAS at one thread for the
 /// search) with a seed mixed from `randomState` and its (candidate, split) index, so scores,
 /// best parameters and the refitted weights are the same for any `nJobs`.
-open class BaseSearchCV: @unchecked Sendable {
+open class BaseSearchCV: Predictor, @unchecked Sendable {
     /// The estimator whose clones are fitted.
     public let estimator: Estimator
     /// Scoring; nil uses the estimator's `score`.
@@ -67,6 +69,54 @@ open class BaseSearchCV: @unchecked Sendable {
     }
 
     open var searchName: String { "BaseSearchCV" }
+    public var estimatorName: String { searchName }
+    public var isClassifier: Bool { estimator.isClassifier }
+    public var classLabels: [String]? { (bestEstimator as? Predictor)?.classLabels }
+
+    /// The search's own settings plus the estimator's parameters as `estimator__<key>`.
+    public func getParams(deep: Bool = true) -> Params {
+        var p: Params = ["n_jobs": .int(nJobs), "refit": .bool(refit), "verbose": .int(verbose),
+                         "return_train_score": .bool(returnTrainScore),
+                         "random_state": randomState.map { .int($0) } ?? ParamValue.none,
+                         "scoring": scoring.map { .string($0.name) } ?? ParamValue.none, "estimator": .object(estimator)]
+        if deep { for (k, v) in estimator.getParams(deep: true) { p["estimator__" + k] = v } }
+        return p
+    }
+
+    /// Sets `n_jobs`, `refit`, `verbose`, `return_train_score`, `random_state`, `scoring` (a
+    /// name), or the estimator's parameters as `estimator__<key>`.
+    public func setParams(_ params: Params) throws {
+        let r = ParamReader(owner: "\(searchName).setParams", params: params)
+        var nested: Params = [:]
+        for (k, v) in params {
+            switch k {
+            case "n_jobs": nJobs = try r.int(k, default: nJobs)
+            case "refit": refit = try r.bool(k, default: refit)
+            case "verbose": verbose = try r.int(k, default: verbose)
+            case "return_train_score": returnTrainScore = try r.bool(k, default: returnTrainScore)
+            case "random_state": randomState = try r.optionalInt(k)
+            case "scoring": scoring = try r.string(k).map { try Scorer.named($0) }
+            default:
+                guard k.hasPrefix("estimator__") else {
+                    throw KerasError.invalidArgument("\(searchName).setParams: invalid parameter '\(k)'. Valid parameters are: n_jobs, random_state, refit, return_train_score, scoring, verbose, estimator__*")
+                }
+                nested[String(k.dropFirst("estimator__".count))] = v
+            }
+        }
+        if !nested.isEmpty { try estimator.setParams(nested) }
+    }
+
+    /// An unfitted search with the same settings over a clone of the estimator.
+    public func clone() throws -> Estimator {
+        let copy = try makeCopy(estimator.clone())
+        copy.progress = progress
+        return copy
+    }
+
+    /// A new search of the same kind over `estimator`.
+    open func makeCopy(_ estimator: Estimator) throws -> BaseSearchCV {
+        throw KerasError.invalidState("\(searchName): makeCopy must be overridden")
+    }
 
     /// The candidates to evaluate.
     open func candidates() throws -> [Params] { [] }
@@ -94,7 +144,7 @@ open class BaseSearchCV: @unchecked Sendable {
         var best: (Double, Int)?
         let est = estimator, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
         let outcomes: [FitOutcome?] = BLASSearchGuard.with {
-            runTasks(total, workers: workers, { i in
+            runTasks(total, workers: workers, order: longestFirst(cands, base: est, splits: k), { i in
                 let c = i / k, s = i % k
                 return fitAndScore(est, params: cands[c], x: x, y: y, sampleWeight: sampleWeight, split: splits[s],
                                    scorers: [scorer], errorScore: errScore, seed: fitSeed(base, candidate: c, split: s),
@@ -157,8 +207,10 @@ open class BaseSearchCV: @unchecked Sendable {
     /// Class probabilities of the refitted best estimator.
     public func predictProba(_ x: Tensor) throws -> Tensor { try fittedBest("predictProba").predictProba(x) }
     /// The search's scoring applied to the refitted best estimator.
-    public func score(_ x: Tensor, _ y: Target) throws -> Double {
-        try (scoring ?? .estimatorScore)(fittedBest("score"), x, y)
+    public func score(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
+        let best = try fittedBest("score")
+        if let scoring { return try scoring(best, x, y) }
+        return try best.score(x, y, sampleWeight: sampleWeight)
     }
 }
 
@@ -193,6 +245,11 @@ public final class GridSearchCV: BaseSearchCV, @unchecked Sendable {
 
     public override var searchName: String { "GridSearchCV" }
 
+    public override func makeCopy(_ estimator: Estimator) throws -> BaseSearchCV {
+        GridSearchCV(estimator, grids: paramGrid.grids, scoring: scoring, nJobs: nJobs, refit: refit, cv: cv,
+                     verbose: verbose, errorScore: errorScore, returnTrainScore: returnTrainScore, randomState: randomState)
+    }
+
     public override func candidates() throws -> [Params] {
         try paramGrid.validate(owner: searchName)
         return paramGrid.candidates
@@ -207,19 +264,29 @@ public final class GridSearchCV: BaseSearchCV, @unchecked Sendable {
 ///                                       "model__hidden": .randInt(4, 33)], nIter: 20, randomState: 0)
 /// ```
 public final class RandomizedSearchCV: BaseSearchCV, @unchecked Sendable {
-    public let paramDistributions: [[String: ParamDistribution]]
+    public var paramDistributions: [[String: ParamDistribution]] { distributionsOverride ?? distributions }
+    private let distributions: [[String: ParamDistribution]]
+    fileprivate var distributionsOverride: [[String: ParamDistribution]]?
     public let nIter: Int
 
     public init(_ estimator: Estimator, _ paramDistributions: [String: ParamDistribution], nIter: Int = 10,
                 scoring: Scorer? = nil, nJobs: Int = 1, refit: Bool = true, cv: CV = 5, verbose: Int = 0,
                 errorScore: ErrorScore = .nan, returnTrainScore: Bool = false, randomState: Int? = nil) {
-        self.paramDistributions = [paramDistributions]
+        self.distributions = [paramDistributions]
         self.nIter = nIter
         super.init(estimator: estimator, scoring: scoring, nJobs: nJobs, refit: refit, cv: cv, verbose: verbose,
                    errorScore: errorScore, returnTrainScore: returnTrainScore, randomState: randomState)
     }
 
     public override var searchName: String { "RandomizedSearchCV" }
+
+    public override func makeCopy(_ estimator: Estimator) throws -> BaseSearchCV {
+        let copy = RandomizedSearchCV(estimator, [:], nIter: nIter, scoring: scoring, nJobs: nJobs, refit: refit, cv: cv,
+                                      verbose: verbose, errorScore: errorScore, returnTrainScore: returnTrainScore,
+                                      randomState: randomState)
+        copy.distributionsOverride = paramDistributions
+        return copy
+    }
 
     public override func candidates() throws -> [Params] {
         try ParameterSampler(paramDistributions, nIter: nIter, randomState: randomState).candidates()

@@ -2,6 +2,7 @@
 /// columns, feature by feature. An unseen value throws (`handle_unknown="error"`) or gives
 /// all zeros (`handleUnknown: .ignore`). scikit-learn: `OneHotEncoder(sparse_output=False)`.
 public final class OneHotEncoder: Transformer, @unchecked Sendable {
+    /// What `transform` does with a category `fit` did not see.
     public enum HandleUnknown: String, Sendable { case error, ignore }
     public var handleUnknown: HandleUnknown
     /// The categories of each feature. scikit-learn: `categories_`.

@@ -106,3 +106,24 @@ final class KerasEstimatorParamsTests: XCTestCase {
         XCTAssertThrowsError(try KerasRegressor(model: mlpBuilder, params: ["verbose": 0]).fit(x, .labels(Array(repeating: "a", count: 150))))
     }
 }
+
+final class KerasCallbacksParamTests: XCTestCase {
+    func testCallbackFactoriesGiveEachParallelFitItsOwnCallback() throws {
+        let (x, y) = try standardizedIris()
+        let made = SearchLock()
+        var count = 0
+        let factory = CallbackFactory {
+            made.withLock { count += 1 }
+            return try EarlyStopping(monitor: "loss", minDelta: 10, patience: 0)
+        }
+        let clf = KerasClassifier(model: mlpBuilder, params: ["epochs": 50, "verbose": 0, "callbacks": [.object(factory)]])
+        let search = GridSearchCV(clf, ["model__hidden": [3, 5]], nJobs: 2, cv: 2, randomState: 0)
+        try search.fit(x, y)
+        XCTAssertEqual(count, 5)  // 4 fits + the refit
+        // EarlyStopping with an impossible min_delta stops after the second epoch.
+        XCTAssertEqual((search.bestEstimator as? KerasClassifier)?.history["loss"]?.count, 2)
+        XCTAssertThrowsError(try KerasClassifier(model: mlpBuilder, params: ["verbose": 0, "callbacks": ["early"]]).fit(x, y)) {
+            XCTAssertTrue("\($0)".contains("'callbacks' must be a list of callbacks"), "\($0)")
+        }
+    }
+}

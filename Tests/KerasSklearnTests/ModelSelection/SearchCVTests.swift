@@ -155,3 +155,36 @@ final class SearchCVTests: XCTestCase {
         XCTAssertTrue(kf.allSatisfy { $0 < 0.5 }, "\(kf)")
     }
 }
+
+final class SchedulingTests: XCTestCase {
+    func testLongestFitsAreScheduledFirstAndEveryTaskRunsOnce() {
+        let base = KerasClassifier(model: mlpBuilder, params: ["epochs": 3])
+        let order = longestFirst([["model__hidden": 2], ["epochs": 10], ["epochs": 1]], base: base, splits: 2)
+        XCTAssertEqual(order, [2, 3, 0, 1, 4, 5])
+        let results = runTasks(6, workers: 2, order: order, { $0 * $0 })
+        XCTAssertEqual(results.compactMap { $0 }, [0, 1, 4, 9, 16, 25])
+    }
+}
+
+final class NestedSearchTests: XCTestCase {
+    func testASearchIsAnEstimatorForNestedCrossValidation() throws {
+        let (x, y) = try standardizedIris()
+        let clf = KerasClassifier(model: mlpBuilder, params: ["epochs": 6, "batch_size": 16, "verbose": 0, "optimizer": "adam",
+                                                              "optimizer__learning_rate": 0.03])
+        let inner = GridSearchCV(clf, ["model__hidden": [3, 6]], cv: 2, randomState: 0)
+        XCTAssertEqual(inner.getParams()["estimator__epochs"], 6)
+        try inner.setParams(["estimator__epochs": 5, "n_jobs": 1, "scoring": "accuracy"])
+        XCTAssertEqual(clf.getParams()["epochs"], 5)
+        XCTAssertThrowsError(try inner.setParams(["cv_folds": 3])) { XCTAssertTrue("\($0)".contains("invalid parameter 'cv_folds'")) }
+        let copy = try XCTUnwrap(try inner.clone() as? GridSearchCV)
+        XCTAssertNil(copy.cvResults)
+        XCTAssertFalse(copy.estimator === clf)
+        let a = try crossValScore(inner, x, y, cv: 3, nJobs: 2, randomState: 1)
+        let b = try crossValScore(inner, x, y, cv: 3, nJobs: 1, randomState: 1)
+        XCTAssertEqual(a, b)
+        XCTAssertTrue(a.allSatisfy { $0 > 0.5 }, "\(a)")
+        let randomized = RandomizedSearchCV(clf, ["model__hidden": .randInt(2, 5)], nIter: 2, cv: 2, randomState: 0)
+        let rcopy = try XCTUnwrap(try randomized.clone() as? RandomizedSearchCV)
+        XCTAssertEqual(try rcopy.candidates(), try randomized.candidates())
+    }
+}

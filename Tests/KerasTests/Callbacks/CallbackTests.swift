@@ -34,6 +34,10 @@ final class CallbackTests: XCTestCase {
         try model.compile(optimizer: "sgd", loss: "mse")
         try model.fit(Tensor([[1], [2], [3]]), Tensor([[1], [2], [3]]), batchSize: 2, epochs: 2, verbose: 0, callbacks: [cb])
         XCTAssertEqual(events, ["tb", "eb0", "bb0", "be0", "bb1", "be1", "ee0:true", "eb1", "bb0", "be0", "bb1", "be1", "ee1:true", "te"])
+        var keras2Batches = 0
+        try model.fit(Tensor([[1], [2], [3]]), Tensor([[1], [2], [3]]), batchSize: 2, epochs: 1, verbose: 0,
+                      callbacks: [LambdaCallback(onBatchEnd: { _, _ in keras2Batches += 1 })])
+        XCTAssertEqual(keras2Batches, 2)
         struct Boom: Error {}
         let failing = LambdaCallback(onEpochEnd: { _, _ in throw Boom() })
         XCTAssertThrowsError(try model.fit(Tensor([[1]]), Tensor([[1]]), verbose: 0, callbacks: [failing])) { e in
