@@ -57,7 +57,8 @@ def layer_case(layer, weights=None):
     y = np.asarray(layer(xl))
     cfg = layer.get_config()
     cfg.pop("dtype", None)
-    cases.append({"class": layer.__class__.__name__, "config": cfg, "x": arr(xl), "y": arr(y)})
+    cases.append({"class": layer.__class__.__name__, "config": cfg, "x": arr(xl), "y": arr(y),
+                  "weights": [arr(w) for w in layer.get_weights()]})
 
 layer_case(layers.ReLU(name="relu_a"))
 layer_case(layers.ReLU(max_value=4.0, negative_slope=0.1, threshold=0.5, name="relu_b"))
@@ -277,3 +278,22 @@ fit_es = {"weights": [arr(v) for v in w0], "x": arr(xs), "y": arr(yv), "n_train"
           "final_weights": [arr(v) for v in m.get_weights()]}
 write("callbacks", "fit_early_stopping.json", fit_es)
 print("fixtures written to", os.path.abspath(ROOT))
+
+# ---------------------------------------------------------------- losses reported as metrics
+metric_cases = []
+for weighted in (False, True):
+    w = "_w" if weighted else ""
+    metric_case("bce" + w, metrics.BinaryCrossentropy(), "binary", weighted)
+    metric_case("bce_smooth" + w, metrics.BinaryCrossentropy(label_smoothing=0.1), "binary", weighted)
+    metric_case("cce" + w, metrics.CategoricalCrossentropy(), "categorical", weighted)
+    metric_case("scce" + w, metrics.SparseCategoricalCrossentropy(), "sparse", weighted)
+    metric_case("kld" + w, metrics.KLDivergence(), "categorical", weighted)
+    metric_case("poisson" + w, metrics.Poisson(), "categorical", weighted)
+    metric_case("hinge" + w, metrics.Hinge(), "binary", weighted)
+    metric_case("squared_hinge" + w, metrics.SquaredHinge(), "binary", weighted)
+    metric_case("categorical_hinge" + w, metrics.CategoricalHinge(), "categorical", weighted)
+    metric_case("logcosh" + w, metrics.LogCoshError(), "regression", weighted)
+    metric_case("mape" + w, metrics.MeanAbsolutePercentageError(), "regression", weighted)
+    metric_case("msle" + w, metrics.MeanSquaredLogarithmicError(), "categorical", weighted)
+    metric_case("cosine" + w, metrics.CosineSimilarity(), "regression", weighted)
+write("metrics", "loss_metrics.json", metric_cases)

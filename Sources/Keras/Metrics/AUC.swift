@@ -34,8 +34,8 @@ public final class AUC: Metric, @unchecked Sendable {
             t = thresholds.sorted()
             self.numThresholds = t.count + 2
         } else {
-            guard numThresholds > 1 else {
-                throw KerasError.invalidArgument("AUC(num_thresholds: \(numThresholds)): must be an integer > 1")
+            guard numThresholds > 1, numThresholds <= 1 << 24 else {
+                throw KerasError.invalidArgument("AUC(num_thresholds: \(numThresholds)): must be an integer > 1 (and at most 2^24)")
             }
             t = (0..<(numThresholds - 2)).map { Float(Double($0 + 1) / Double(numThresholds - 1)) }
             self.numThresholds = numThresholds

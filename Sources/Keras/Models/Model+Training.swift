@@ -141,7 +141,8 @@ extension Model {
         c.lossTracker.add(Float(total), weight: weight)
         for (t, v) in zip(c.outputLossTrackers, perOutput) { t.add(Float(v), weight: weight) }
         for (i, list) in metrics.enumerated() where i < preds.count {
-            for m in list { try m.update(ys[i], preds[i].detached, sampleWeight: sw) }
+            // Keras applies sample and class weights to the loss only; `metrics` are unweighted.
+            for m in list { try m.update(ys[i], preds[i].detached, sampleWeight: nil) }
         }
     }
 

@@ -209,6 +209,10 @@ open class Optimizer: @unchecked Sendable {
         return currentStates
     }
 
+    /// Each variable's state, made (with initial slot values) when missing; for saving and
+    /// restoring optimizer variables (Saving/OptimizerState.swift).
+    func statesForSaving(_ variables: [Variable]) -> [SlotState] { states(for: variables) }
+
     /// `clip * min(1 / norm, 1 / clip)` over all gradients (NaN when the norm is not finite), or 1.
     private func globalClipScale(_ gradients: [Tensor]) -> Float {
         guard let c = globalClipnorm, c > 0 else { return 1 }

@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+@testable import Keras
+
+final class BufferPoolTests: XCTestCase {
+    /// A warm training step asks the pool only for sizes it has seen, so it allocates no tensor
+    /// storage: the pool's miss count does not move.
+    func testWarmTrainingStepAllocatesNoTensorStorage() throws {
+        setRandomSeed(3)
+        let data = Datasets.ottoLike(samples: 512)
+        let x = try Ops.take(data.x, Array(0..<128)), y = try Ops.take(data.yOneHot, Array(0..<128))
+        let model = try Sequential([Dense(100, inputShape: [93]), Dense(9), Activation("softmax")])
+        try model.compile(optimizer: "adam", loss: "categorical_crossentropy", metrics: ["accuracy"])
+        for _ in 0..<3 { try model.trainOnBatch(x, y) }
+        let pool = BufferPool.current
+        let misses = pool.misses, hits = pool.hits
+        for _ in 0..<20 { try model.trainOnBatch(x, y) }
+        XCTAssertEqual(pool.misses, misses, "a warm training step allocated tensor storage")
+        XCTAssertGreaterThan(pool.hits, hits, "the steps did not use the pool at all")
+    }
+
+    /// A whole warm epoch of `fit` with full batches allocates nothing either.
+    func testWarmEpochAllocatesNoTensorStorage() throws {
+        setRandomSeed(4)
+        let data = Datasets.ottoLike(samples: 512)
+        let model = try Sequential([Dense(32, activation: .relu, inputShape: [93]), Dense(9, activation: .softmax)])
+        try model.compile(optimizer: "sgd", loss: "categorical_crossentropy")
+        let y = data.yOneHot
+        try model.fit(data.x, y, batchSize: 128, epochs: 2, verbose: 0)
+        let pool = BufferPool.current
+        let misses = pool.misses
+        try model.fit(data.x, y, batchSize: 128, epochs: 3, verbose: 0)
+        XCTAssertEqual(pool.misses, misses)
+    }
+
+    func testBuffersReturnToThePoolTheyCameFrom() {
+        let pool = BufferPool.current
+        let before = pool.misses
+        do { _ = Tensor(shape: [1234], repeating: 1) }
+        let afterFirst = pool.misses
+        do { _ = Tensor(shape: [1234], repeating: 2) }
+        XCTAssertEqual(afterFirst - before <= 1, true)
+        XCTAssertEqual(pool.misses, afterFirst, "the freed buffer was not reused")
+    }
+}
+
+final class BufferPoolThreadTests: XCTestCase {
+    /// A tensor made on one thread and freed on another goes back to its own pool, which
+    /// reuses the buffer once its thread asks again.
+    func testBufferFreedOnAnotherThreadReturnsToItsPool() throws {
+        let pool = BufferPool.current
+        var made: Tensor? = Tensor(shape: [4321], repeating: 1)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            made = nil
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        XCTAssertNil(made)
+        let misses = pool.misses
+        _ = Tensor(shape: [4321], repeating: 2)
+        XCTAssertEqual(pool.misses, misses, "the buffer freed on the other thread was not reused")
+    }
+}
