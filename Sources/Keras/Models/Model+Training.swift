@@ -7,6 +7,17 @@ extension Model {
         try compile(optimizer: optimizer, losses: [loss], metrics: [metrics], lossWeights: lossWeights)
     }
 
+    /// Configures training with optimizer and loss objects:
+    /// `model.compile(optimizer: try SGD(learningRate: 0.02, momentum: 0.9), loss: MeanSquaredError())`.
+    public func compile(optimizer: Optimizer, loss: Loss, metrics: [MetricSpec] = [], lossWeights: [Float]? = nil) throws {
+        try compile(optimizer: .instance(optimizer), losses: [.instance(loss)], metrics: [metrics], lossWeights: lossWeights)
+    }
+
+    /// Configures training with an optimizer object and a loss name.
+    public func compile(optimizer: Optimizer, loss: LossSpec, metrics: [MetricSpec] = [], lossWeights: [Float]? = nil) throws {
+        try compile(optimizer: .instance(optimizer), losses: [loss], metrics: [metrics], lossWeights: lossWeights)
+    }
+
     /// Configures training of a model with several outputs: one loss (and metric list) per output,
     /// or a single one shared by all.
     public func compile(optimizer: OptimizerSpec = "rmsprop", losses: [LossSpec], metrics: [[MetricSpec]] = [],

@@ -290,6 +290,10 @@ open class Optimizer: @unchecked Sendable {
         }
     }
 
+    /// Makes the state of `variables` now rather than on the first step (before restoring saved
+    /// optimizer weights, as Keras's `optimizer.build(var_list)`).
+    public func build(_ variables: [Variable]) { _ = states(for: variables) }
+
     /// True once a step has made per-variable state (Keras builds the optimizer on the first step).
     public var isBuilt: Bool { !stateByVariable.isEmpty }
 

@@ -61,6 +61,7 @@ final class MetricTests: XCTestCase {
                 case "f1_score": specs.append(.instance(try F1Score(average: .macro)))
                 case "root_mean_squared_error": specs.append(.instance(RootMeanSquaredError()))
                 case "r2_score": specs.append(.instance(try R2Score()))
+                case "mean_pred": specs.append(.function("mean_pred") { _, yPred in try Ops.mean(yPred) })
                 default: specs.append(.name(name))
                 }
             }
