@@ -20,14 +20,17 @@ let package = Package(
         .target(name: "CHDF5Shim", dependencies: ["CHDF5"]),
         .target(
             name: "Keras",
-            dependencies: ["CBLAS", "CHDF5", "CHDF5Shim", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["CBLAS", "CHDF5", "CHDF5Shim", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            // Dynamic exclusivity checks cost about a tenth of a small model's training step; the
+            // engine's shared state is per thread, and the checks would trap rather than throw.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(name: "KerasSklearn", dependencies: ["Keras"]),
         .target(name: "KerasC", dependencies: ["Keras", "KerasSklearn"]),
         .executableTarget(name: "swiftkeras", dependencies: ["Keras", "KerasSklearn"]),
         .executableTarget(name: "KerasBench", dependencies: ["Keras", "KerasSklearn", "CBLAS"], path: "Benchmarks/KerasBench"),
         .testTarget(name: "KerasTests", dependencies: ["Keras"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KerasSklearnTests", dependencies: ["KerasSklearn"]),
+        .testTarget(name: "KerasSklearnTests", dependencies: ["KerasSklearn"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -57,7 +57,8 @@ def layer_case(layer, weights=None):
     y = np.asarray(layer(xl))
     cfg = layer.get_config()
     cfg.pop("dtype", None)
-    cases.append({"class": layer.__class__.__name__, "config": cfg, "x": arr(xl), "y": arr(y)})
+    cases.append({"class": layer.__class__.__name__, "config": cfg, "x": arr(xl), "y": arr(y),
+                  "weights": [arr(w) for w in layer.get_weights()]})
 
 layer_case(layers.ReLU(name="relu_a"))
 layer_case(layers.ReLU(max_value=4.0, negative_slope=0.1, threshold=0.5, name="relu_b"))
@@ -165,17 +166,22 @@ def fit_case(label, loss, metric_specs, out_units, out_act, y, epochs=3, bs=4, v
     nval = 6
     h = m.fit(xs[:-nval], y[:-nval], batch_size=bs, epochs=epochs, shuffle=False, verbose=0,
               validation_data=(xs[-nval:], y[-nval:]) if val else None)
-    return {"label": label, "loss": loss, "metrics": [s if isinstance(s, str) else s.name for s in metric_specs],
+    return {"label": label, "loss": loss,
+            "metrics": [s if isinstance(s, str) else getattr(s, "name", None) or s.__name__ for s in metric_specs],
             "weights": [arr(v) for v in w], "x": arr(xs), "y": arr(y), "n_val": nval if val else 0,
             "batch_size": bs, "epochs": epochs, "learning_rate": 0.1,
             "history": {k: [float(v) for v in vs] for k, vs in h.history.items()}}
+
+def mean_pred(y_true, y_pred):
+    """seeds/001's custom metric: a scalar per batch."""
+    return keras.ops.mean(y_pred)
 
 yb = rng.integers(0, 2, size=(23, 1)).astype("float32")
 ys = rng.integers(0, 3, size=(23, 1)).astype("float32")
 yc = np.eye(3, dtype="float32")[ys[:, 0].astype(int)]
 yr = rng.normal(size=(23, 2)).astype("float32")
 fits = [
-    fit_case("binary", "binary_crossentropy", ["accuracy", "mse", "auc", "precision", "recall"], 1, "sigmoid", yb),
+    fit_case("binary", "binary_crossentropy", ["accuracy", "mse", "auc", "precision", "recall", mean_pred], 1, "sigmoid", yb),
     fit_case("categorical", "categorical_crossentropy",
              ["accuracy", "top_k_categorical_accuracy", metrics.F1Score(average="macro")], 3, "softmax", yc),
     fit_case("sparse", "sparse_categorical_crossentropy",
@@ -277,3 +283,22 @@ fit_es = {"weights": [arr(v) for v in w0], "x": arr(xs), "y": arr(yv), "n_train"
           "final_weights": [arr(v) for v in m.get_weights()]}
 write("callbacks", "fit_early_stopping.json", fit_es)
 print("fixtures written to", os.path.abspath(ROOT))
+
+# ---------------------------------------------------------------- losses reported as metrics
+metric_cases = []
+for weighted in (False, True):
+    w = "_w" if weighted else ""
+    metric_case("bce" + w, metrics.BinaryCrossentropy(), "binary", weighted)
+    metric_case("bce_smooth" + w, metrics.BinaryCrossentropy(label_smoothing=0.1), "binary", weighted)
+    metric_case("cce" + w, metrics.CategoricalCrossentropy(), "categorical", weighted)
+    metric_case("scce" + w, metrics.SparseCategoricalCrossentropy(), "sparse", weighted)
+    metric_case("kld" + w, metrics.KLDivergence(), "categorical", weighted)
+    metric_case("poisson" + w, metrics.Poisson(), "categorical", weighted)
+    metric_case("hinge" + w, metrics.Hinge(), "binary", weighted)
+    metric_case("squared_hinge" + w, metrics.SquaredHinge(), "binary", weighted)
+    metric_case("categorical_hinge" + w, metrics.CategoricalHinge(), "categorical", weighted)
+    metric_case("logcosh" + w, metrics.LogCoshError(), "regression", weighted)
+    metric_case("mape" + w, metrics.MeanAbsolutePercentageError(), "regression", weighted)
+    metric_case("msle" + w, metrics.MeanSquaredLogarithmicError(), "categorical", weighted)
+    metric_case("cosine" + w, metrics.CosineSimilarity(), "regression", weighted)
+write("metrics", "loss_metrics.json", metric_cases)

@@ -75,3 +75,15 @@ func profileOtto(epochs: Int) throws {
     let t = try bestTime(epochs) { try mlp.fit(otto.x, y, batchSize: 128, epochs: 1, verbose: 0) }
     print("otto epoch best of \(epochs): \(t)s")
 }
+
+/// `KerasBench --profile-iris N`: runs the seeds/003 iris fit N times and nothing else.
+func profileIris(runs: Int) throws {
+    let iris = Datasets.iris()
+    let t = try bestTime(runs) {
+        setRandomSeed(2)
+        let model = try Sequential([Dense(8), try Activation("relu"), Dense(3), try Activation("softmax")])
+        try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])
+        try model.fit(iris.x, iris.y, epochs: 300, verbose: 0, validationSplit: 0.1)
+    }
+    print("iris fit best of \(runs): \(t)s")
+}

@@ -18,6 +18,11 @@ if let n = option("--profile-otto").flatMap(Int.init) {
     exit(0)
 }
 
+if let n = option("--profile-iris").flatMap(Int.init) {
+    try profileIris(runs: n)
+    exit(0)
+}
+
 var results: [BenchResult] = []
 results.append(contentsOf: try engineBenchmarks())
 let reference = referencePath.flatMap(loadReference)

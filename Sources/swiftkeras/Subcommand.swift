@@ -9,4 +9,4 @@ protocol Subcommand {
 
 /// Subcommands defined in other files of this target (saving: `summary`, `convert`; ...).
 /// Add new ones here.
-let extraCommands: [Subcommand] = []
+let extraCommands: [Subcommand] = [SummaryCommand(), ConvertCommand()]

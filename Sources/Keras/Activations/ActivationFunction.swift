@@ -96,13 +96,17 @@ public struct ActivationFunction: Equatable, CustomStringConvertible, @unchecked
         var args: [String: Float] = ["negative_slope": negativeSlope, "threshold": threshold]
         if let maxValue { args["max_value"] = maxValue }
         let hi = maxValue ?? .infinity
+        // Keras's ReLU.static_call: the positive part is x above the threshold (clipped to
+        // max_value), the negative part slope * relu(threshold - x).
+        @inline(__always) func positive(_ v: Float) -> Float {
+            let p = threshold != 0 ? (v > threshold ? v : 0) : Swift.max(v, 0)
+            return maxValue == nil ? p : Swift.min(Swift.max(p, 0), hi)
+        }
         return ActivationFunction(name: "relu", arguments: args) { x in
-            Ops.unary(x, { v in
-                let y = v >= threshold ? v : negativeSlope * (v - threshold)
-                return Swift.min(y, hi)
-            }) { v, y, g in
-                if y >= hi { return 0 }
-                return v >= threshold ? g : negativeSlope * g
+            Ops.unary(x, { v in positive(v) - negativeSlope * Swift.max(threshold - v, 0) }) { v, _, g in
+                let raw: Float = threshold != 0 ? (v > threshold ? v : 0) : Swift.max(v, 0)
+                let passes = (threshold != 0 ? v > threshold : v > 0) && (maxValue == nil || (raw > 0 && raw < hi))
+                return (passes ? g : 0) + (threshold - v > 0 ? negativeSlope * g : 0)
             }
         }
     }
@@ -140,6 +144,7 @@ public struct ActivationFunction: Equatable, CustomStringConvertible, @unchecked
     /// The activation with a Keras name; `nil`/`"linear"`/`"None"` is linear.
     public static func named(_ name: String?) throws -> ActivationFunction {
         guard let name, name != "None", !name.isEmpty else { return .linear }
+        if case .activation(let a)? = ObjectRegistry.lookupCustom(.activation, name) { return a }
         if let a = builtins[name] { return a }
         if let custom = CustomActivations.lookup(name) { return custom }
         throw KerasError.unknownName("Unknown activation '\(name)'. Known: \(builtins.keys.sorted().joined(separator: ", ")); register custom ones with ActivationFunction.register")

@@ -17,6 +17,10 @@ open class Callback: @unchecked Sendable {
     open func onTrainEnd(logs: Logs) throws {}
     open func onEpochBegin(_ epoch: Int, logs: Logs) throws {}
     open func onEpochEnd(_ epoch: Int, logs: Logs) throws {}
+    /// The end of an epoch, with the logs that later callbacks and the History will see: a
+    /// callback that reports something (the learning rate) adds it here, as Keras callbacks add
+    /// keys to the `logs` dict. By default calls ``onEpochEnd(_:logs:)``.
+    open func onEpochEnd(_ epoch: Int, updating logs: inout Logs) throws { try onEpochEnd(epoch, logs: logs) }
     open func onTrainBatchBegin(_ batch: Int, logs: Logs) throws {}
     open func onTrainBatchEnd(_ batch: Int, logs: Logs) throws {}
     open func onTestBegin(logs: Logs) throws {}
@@ -48,6 +52,11 @@ final class CallbackList {
 
     func each(_ body: (Callback) throws -> Void) throws {
         for c in callbacks { try body(c) }
+    }
+
+    /// Ends an epoch: each callback in turn may add to the logs the next ones see.
+    func epochEnd(_ epoch: Int, _ logs: inout Logs) throws {
+        for c in callbacks { try c.onEpochEnd(epoch, updating: &logs) }
     }
 }
 

@@ -82,8 +82,11 @@ public struct Progbar {
     let start = monotonicSeconds()
     var lastDraw: Double = 0
     var previousWidth = 0
+    var timeAfterFirstStep: Double?
     private(set) var seen = 0
-    let dynamic = isatty(STDOUT_FILENO) != 0
+    /// Redraws in place on a terminal; elsewhere prints only each epoch's final line, without
+    /// colour codes, so logs stay readable.
+    var dynamic = isatty(STDOUT_FILENO) != 0
 
     public init(target: Int?, verbose: Int = 1, output: @escaping (String) -> Void = writeStdout) {
         self.target = target
@@ -91,63 +94,108 @@ public struct Progbar {
         self.output = output
     }
 
+    /// Keras's estimate: the first step (compilation, warm-up) is left out once there are others.
+    mutating func stepDuration(_ current: Int, _ now: Double) -> Double {
+        guard current > 0 else { return 0 }
+        let perStep: Double
+        if let after = timeAfterFirstStep, current > 1 {
+            perStep = (now - after) / Double(current - 1)
+        } else {
+            perStep = (now - start) / Double(current)
+        }
+        if current == 1 { timeAfterFirstStep = now }
+        return perStep
+    }
+
     public mutating func update(_ current: Int, logs: Logs, finalize: Bool) {
         seen = current
         let now = monotonicSeconds()
-        let elapsed = now - start
+        let perStep = stepDuration(current, now)
         if verbose == 2 {
             guard finalize else { return }
-            let perStep = current > 0 ? elapsed / Double(current) : 0
-            output("\(current)/\(target ?? current) - \(Int(elapsed.rounded()))s - \(Progbar.formatPerStep(perStep))\(Progbar.formatLogs(logs))\n")
+            output(Progbar.epochLine(current: current, target: target ?? current, elapsed: now - start,
+                                     perStep: perStep, logs: logs))
             return
         }
         if !finalize && (!dynamic || now - lastDraw < 0.05) { return }
         lastDraw = now
-        let t = target ?? current
-        let digits = String(t).count
-        var line = String(repeating: " ", count: Swift.max(0, digits - String(current).count)) + "\(current)/\(t) "
-        let done = t > 0 ? Int(Double(20 * current) / Double(t)) : 20
-        let bar = String(repeating: "━", count: Swift.min(done, 20)) + String(repeating: "━", count: Swift.max(0, 20 - done))
-        line += dynamic ? "\u{1b}[32m" + String(bar.prefix(done)) + "\u{1b}[0m\u{1b}[37m" + String(bar.dropFirst(done)) + "\u{1b}[0m" : bar
-        let perStep = current > 0 ? elapsed / Double(current) : 0
-        if finalize {
-            line += " \(Int(elapsed.rounded()))s \(Progbar.formatPerStep(perStep))"
-        } else {
-            let eta = perStep * Double(t - current)
-            line += " \(Progbar.formatETA(eta)) \(Progbar.formatPerStep(perStep))"
-        }
-        line += Progbar.formatLogs(logs)
+        let line = Progbar.barLine(current: current, target: target ?? current, elapsed: now - start,
+                                   perStep: perStep, logs: logs, finalize: finalize, colored: dynamic)
         if dynamic {
-            let pad = String(repeating: " ", count: Swift.max(0, previousWidth - line.count))
+            let visible = line.visibleCount
+            let pad = String(repeating: " ", count: Swift.max(0, previousWidth - visible))
             output("\r" + line + pad + (finalize ? "\n" : ""))
-            previousWidth = line.count
+            previousWidth = visible
         } else if finalize {
             output(line + "\n")
         }
     }
 
-    static func formatLogs(_ logs: Logs) -> String {
-        orderedLogKeys(logs).map { k in " - \(k): \(formatLogValue(logs[k]!))" }.joined()
+    /// `4/4 ━━━━━━━━━━━━━━━━━━━━ 0s 75ms/step - accuracy: 0.4100 - loss: 0.7324` (verbose 1).
+    static func barLine(current: Int, target t: Int, elapsed: Double, perStep: Double, logs: Logs,
+                        finalize: Bool, colored: Bool) -> String {
+        let digits = String(Swift.max(t, 1)).count
+        let count = String(repeating: " ", count: Swift.max(0, digits - String(current).count)) + "\(current)/\(t)"
+        let done = t > 0 ? Swift.min(20, Int(20 * Double(current) / Double(t))) : 20
+        let green = String(repeating: "━", count: done), white = String(repeating: "━", count: 20 - done)
+        let time = finalize ? "\(pythonRoundedInt(elapsed))s" : formatETA(perStep * Double(t - current))
+        if colored {
+            return "\u{1b}[1m\(count)\u{1b}[0m " + (done > 0 ? "\u{1b}[32m\(green)\u{1b}[0m" : "") + "\u{1b}[37m\(white)\u{1b}[0m"
+                + " \u{1b}[1m\(time)\u{1b}[0m " + formatPerStep(perStep) + formatLogs(logs)
+        }
+        return "\(count) \(green)\(white) \(time) \(formatPerStep(perStep))\(formatLogs(logs))"
     }
 
-    /// `{:.4f}`, or `{:.4e}` for small magnitudes, as Keras prints log values.
-    static func formatLogValue(_ v: Double) -> String {
+    /// `8/8 - 0s - 399us/step - accuracy: 0.4375 - loss: 0.7275` (verbose 2).
+    static func epochLine(current: Int, target: Int, elapsed: Double, perStep: Double, logs: Logs) -> String {
+        "\(current)/\(target) - \(pythonRoundedInt(elapsed))s - \(formatPerStep(perStep))\(formatLogs(logs, signedThreshold: true))\n"
+    }
+
+    static func formatLogs(_ logs: Logs, signedThreshold: Bool = false) -> String {
+        orderedLogKeys(logs).map { k in " - \(k): \(formatLogValue(logs[k] ?? .nan, signedThreshold: signedThreshold))" }.joined()
+    }
+
+    /// `{:.4f}` when `|v| > 1e-3`, else `{:.4e}`, as Keras prints log values (verbose 2 compares
+    /// `v > 1e-3` without the absolute value, as Keras does).
+    static func formatLogValue(_ v: Double, signedThreshold: Bool = false) -> String {
         if v.isNaN { return "nan" }
-        if abs(v) > 1e-3 || v == 0 { return cFormat("%.4f", v) }
-        return cFormat("%.4e", v)
+        let large = signedThreshold ? v > 1e-3 : abs(v) > 1e-3
+        return cFormat(large ? "%.4f" : "%.4e", v)
     }
 
+    /// ` 2s/step`, `75ms/step`, `791us/step` (`0s/step` for zero).
     static func formatPerStep(_ seconds: Double) -> String {
-        if seconds >= 1 { return "\(Int(seconds.rounded()))s/step" }
-        if seconds >= 1e-3 { return "\(Int((seconds * 1e3).rounded()))ms/step" }
-        return "\(Int((seconds * 1e6).rounded()))us/step"
+        if seconds >= 1 || seconds == 0 { return "\(pythonRoundedInt(seconds))s/step" }
+        if seconds >= 1e-3 { return "\(pythonRoundedInt(seconds * 1e3))ms/step" }
+        return "\(pythonRoundedInt(seconds * 1e6))us/step"
     }
 
+    /// `12s`, `3:05`, `1:02:03`: whole seconds, truncated as Keras's `%d` does.
     static func formatETA(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        if s >= 3600 { return cFormat("%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60) }
-        if s >= 60 { return cFormat("%d:%02d", s / 60, s % 60) }
+        let s = Int(Swift.max(0, seconds))
+        if seconds > 3600 { return cFormat("%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60) }
+        if seconds > 60 { return cFormat("%d:%02d", s / 60, s % 60) }
         return "\(s)s"
+    }
+}
+
+/// Python's `f"{x:.0f}"`: round half to even.
+func pythonRoundedInt(_ x: Double) -> Int {
+    guard x.isFinite else { return 0 }
+    return Int(x.rounded(.toNearestOrEven))
+}
+
+extension String {
+    /// Characters shown on a terminal, not counting ANSI colour codes.
+    var visibleCount: Int {
+        var n = 0
+        var inEscape = false
+        for c in unicodeScalars {
+            if inEscape { if c == "m" { inEscape = false }; continue }
+            if c == "\u{1b}" { inEscape = true; continue }
+            n += 1
+        }
+        return n
     }
 }
 

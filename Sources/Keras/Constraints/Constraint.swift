@@ -1,4 +1,6 @@
 /// Projects a weight after each optimizer update. Keras: `keras.constraints`.
+///
+/// Conform a type for a custom constraint, or wrap a closure in ``ConstraintFunction``.
 public protocol Constraint {
     var className: String { get }
     var config: JSON { get }
@@ -52,5 +54,93 @@ func rescaleNorms(_ w: Variable, axis: Int, _ factor: (Float) -> Float) {
             let f = factor(s.squareRoot())
             for k in 0..<n { p[(o * n + k) * inner + i] *= f }
         }
+    }
+}
+
+/// Scales each column (norms along `axis`) to norm 1. Keras: `UnitNorm(axis=0)`.
+public struct UnitNorm: Constraint {
+    public var axis: Int
+    public init(axis: Int = 0) { self.axis = axis }
+    public var className: String { "UnitNorm" }
+    public var config: JSON { ["axis": .int(axis)] }
+    public func apply(_ w: Variable) {
+        rescaleNorms(w, axis: axis) { n in 1 / (kerasEpsilon + n) }
+    }
+}
+
+/// Keeps each column's norm within `[minValue, maxValue]`, moving it there at `rate` per step.
+/// Keras: `MinMaxNorm(min_value=0.0, max_value=1.0, rate=1.0, axis=0)`.
+public struct MinMaxNorm: Constraint {
+    public var minValue: Float, maxValue: Float, rate: Float, axis: Int
+    public init(minValue: Float = 0, maxValue: Float = 1, rate: Float = 1, axis: Int = 0) throws {
+        guard minValue >= 0, maxValue >= minValue, minValue.isFinite, maxValue.isFinite else {
+            throw KerasError.invalidArgument("MinMaxNorm(min_value: \(minValue), max_value: \(maxValue)): need 0 <= min_value <= max_value")
+        }
+        guard rate >= 0, rate <= 1 else {
+            throw KerasError.invalidArgument("MinMaxNorm(rate: \(rate)): rate must be in [0, 1]")
+        }
+        self.minValue = minValue; self.maxValue = maxValue; self.rate = rate; self.axis = axis
+    }
+    public var className: String { "MinMaxNorm" }
+    public var config: JSON {
+        ["min_value": .double(Double(minValue)), "max_value": .double(Double(maxValue)), "rate": .double(Double(rate)), "axis": .int(axis)]
+    }
+    public func apply(_ w: Variable) {
+        rescaleNorms(w, axis: axis) { n in
+            let desired = rate * Swift.min(Swift.max(n, minValue), maxValue) + (1 - rate) * n
+            return desired / (kerasEpsilon + n)
+        }
+    }
+}
+
+/// A custom constraint from a closure that maps the weight's value to its projected value.
+///
+/// ```swift
+/// let clip = ConstraintFunction("clip") { w in Ops.clip(w, -1, 1) }
+/// ```
+public struct ConstraintFunction: Constraint {
+    public let name: String
+    let body: (Tensor) throws -> Tensor
+    public init(_ name: String, _ body: @escaping (Tensor) throws -> Tensor) { self.name = name; self.body = body }
+    public var className: String { name }
+    public var config: JSON { [:] }
+    /// Replaces the weight with the closure's result; a result of the wrong shape, or a closure
+    /// that throws, leaves the weight unchanged (constraints run inside the optimizer step, which
+    /// cannot fail half-way).
+    public func apply(_ w: Variable) {
+        guard let v = try? GradientTape.withoutRecording({ try body(w.storedValue) }), v.shape == w.shape else { return }
+        try? w.assign(v)
+    }
+}
+
+/// A constraint by Keras name or class name with Keras's defaults (`"max_norm"`, `"NonNeg"`,
+/// `"unit_norm"`, `"min_max_norm"`).
+public func constraint(named name: String) throws -> Constraint {
+    switch name {
+    case "max_norm", "MaxNorm", "maxnorm", "max_norm_constraint": return try MaxNorm()
+    case "non_neg", "NonNeg", "nonneg": return NonNeg()
+    case "unit_norm", "UnitNorm", "unitnorm": return UnitNorm()
+    case "min_max_norm", "MinMaxNorm": return try MinMaxNorm()
+    default:
+        throw KerasError.unknownName("Unknown constraint '\(name)'. Known: max_norm, non_neg, unit_norm, min_max_norm and their class names")
+    }
+}
+
+/// A constraint from a Keras class name and config. Keras: `constraints.deserialize`.
+public func constraint(className: String, config: JSON) throws -> Constraint {
+    func f(_ key: String, _ d: Float) throws -> Float {
+        guard let v = config[key], !v.isNull else { return d }
+        guard let x = v.doubleValue else {
+            throw KerasError.invalidArgument("\(className) config: '\(key)' must be a number, got \(v)")
+        }
+        return Float(x)
+    }
+    let axis = config["axis"]?.intValue ?? 0
+    switch className {
+    case "MaxNorm", "max_norm": return try MaxNorm(maxValue: f("max_value", 2), axis: axis)
+    case "UnitNorm", "unit_norm": return UnitNorm(axis: axis)
+    case "MinMaxNorm", "min_max_norm":
+        return try MinMaxNorm(minValue: f("min_value", 0), maxValue: f("max_value", 1), rate: f("rate", 1), axis: axis)
+    default: return try constraint(named: className)
     }
 }

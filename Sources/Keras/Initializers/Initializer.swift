@@ -42,149 +42,9 @@ func drawing(_ seed: Int?, _ generator: RandomGenerator) -> RandomGenerator {
     seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) } ?? generator
 }
 
-public struct Zeros: Initializer {
-    public init() {}
-    public var className: String { "Zeros" }
-    public var config: JSON { [:] }
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor { Tensor(shape: shape) }
-}
-
-public struct Ones: Initializer {
-    public init() {}
-    public var className: String { "Ones" }
-    public var config: JSON { [:] }
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor { Tensor(shape: shape, repeating: 1) }
-}
-
-public struct Constant: Initializer {
-    public var value: Float
-    public init(_ value: Float = 0) { self.value = value }
-    public var className: String { "Constant" }
-    public var config: JSON { ["value": .double(Double(value))] }
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor { Tensor(shape: shape, repeating: value) }
-}
-
-public struct RandomUniform: Initializer {
-    public var minval: Float, maxval: Float, seed: Int?
-    public init(minval: Float = -0.05, maxval: Float = 0.05, seed: Int? = nil) {
-        self.minval = minval; self.maxval = maxval; self.seed = seed
-    }
-    public var className: String { "RandomUniform" }
-    public var config: JSON { ["seed": seedJSON(seed), "minval": .double(Double(minval)), "maxval": .double(Double(maxval))] }
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let g = drawing(seed, generator)
-        let t = Tensor.uninitialized(shape)
-        for i in 0..<t.count { t.data[i] = g.uniform(minval, maxval) }
-        return t
-    }
-}
-
-public struct RandomNormal: Initializer {
-    public var mean: Float, stddev: Float, seed: Int?
-    public init(mean: Float = 0, stddev: Float = 0.05, seed: Int? = nil) {
-        self.mean = mean; self.stddev = stddev; self.seed = seed
-    }
-    public var className: String { "RandomNormal" }
-    public var config: JSON { ["seed": seedJSON(seed), "mean": .double(Double(mean)), "stddev": .double(Double(stddev))] }
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let g = drawing(seed, generator)
-        let t = Tensor.uninitialized(shape)
-        for i in 0..<t.count { t.data[i] = mean + stddev * g.normal() }
-        return t
-    }
-}
-
-public struct TruncatedNormal: Initializer {
-    public var mean: Float, stddev: Float, seed: Int?
-    public init(mean: Float = 0, stddev: Float = 0.05, seed: Int? = nil) {
-        self.mean = mean; self.stddev = stddev; self.seed = seed
-    }
-    public var className: String { "TruncatedNormal" }
-    public var config: JSON { ["seed": seedJSON(seed), "mean": .double(Double(mean)), "stddev": .double(Double(stddev))] }
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let g = drawing(seed, generator)
-        let t = Tensor.uninitialized(shape)
-        for i in 0..<t.count { t.data[i] = mean + stddev * truncatedNormal(g) }
-        return t
-    }
-}
-
-/// A standard normal redrawn until it falls within two standard deviations.
-func truncatedNormal(_ g: RandomGenerator) -> Float {
-    while true {
-        let v = g.normal()
-        if Swift.abs(v) <= 2 { return v }
-    }
-}
-
-/// Keras `VarianceScaling`: the parent of the Glorot, He and LeCun initializers.
-public struct VarianceScaling: Initializer {
-    public enum Mode: String { case fanIn = "fan_in", fanOut = "fan_out", fanAvg = "fan_avg" }
-    public enum Distribution: String {
-        case truncatedNormal = "truncated_normal", untruncatedNormal = "untruncated_normal", uniform
-    }
-    public var scale: Float, mode: Mode, distribution: Distribution, seed: Int?
-    /// The Keras class name when this is one of the named variants.
-    var name: String = "VarianceScaling"
-
-    public init(scale: Float = 1, mode: Mode = .fanIn, distribution: Distribution = .truncatedNormal, seed: Int? = nil) throws {
-        guard scale > 0 else { throw KerasError.invalidArgument("VarianceScaling(scale: \(scale)): scale must be positive") }
-        self.scale = scale; self.mode = mode; self.distribution = distribution; self.seed = seed
-    }
-
-    init(named name: String, scale: Float, mode: Mode, distribution: Distribution, seed: Int?) {
-        self.name = name; self.scale = scale; self.mode = mode; self.distribution = distribution; self.seed = seed
-    }
-
-    public var className: String { name }
-    public var config: JSON {
-        if name != "VarianceScaling" { return ["seed": seedJSON(seed)] }
-        return ["scale": .double(Double(scale)), "mode": .string(mode.rawValue),
-                "distribution": .string(distribution.rawValue), "seed": seedJSON(seed)]
-    }
-
-    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let g = drawing(seed, generator)
-        let (fanIn, fanOut) = computeFans(shape)
-        let denom: Float = mode == .fanIn ? fanIn : (mode == .fanOut ? fanOut : (fanIn + fanOut) / 2)
-        let s = scale / Swift.max(1, denom)
-        let t = Tensor.uninitialized(shape)
-        switch distribution {
-        case .truncatedNormal:
-            let std = s.squareRoot() / 0.87962566103423978
-            for i in 0..<t.count { t.data[i] = std * truncatedNormal(g) }
-        case .untruncatedNormal:
-            let std = s.squareRoot()
-            for i in 0..<t.count { t.data[i] = std * g.normal() }
-        case .uniform:
-            let limit = (3 * s).squareRoot()
-            for i in 0..<t.count { t.data[i] = g.uniform(-limit, limit) }
-        }
-        return t
-    }
-
-    public static func glorotUniform(seed: Int? = nil) -> VarianceScaling {
-        VarianceScaling(named: "GlorotUniform", scale: 1, mode: .fanAvg, distribution: .uniform, seed: seed)
-    }
-    public static func glorotNormal(seed: Int? = nil) -> VarianceScaling {
-        VarianceScaling(named: "GlorotNormal", scale: 1, mode: .fanAvg, distribution: .truncatedNormal, seed: seed)
-    }
-    public static func heUniform(seed: Int? = nil) -> VarianceScaling {
-        VarianceScaling(named: "HeUniform", scale: 2, mode: .fanIn, distribution: .uniform, seed: seed)
-    }
-    public static func heNormal(seed: Int? = nil) -> VarianceScaling {
-        VarianceScaling(named: "HeNormal", scale: 2, mode: .fanIn, distribution: .truncatedNormal, seed: seed)
-    }
-    public static func lecunUniform(seed: Int? = nil) -> VarianceScaling {
-        VarianceScaling(named: "LecunUniform", scale: 1, mode: .fanIn, distribution: .uniform, seed: seed)
-    }
-    public static func lecunNormal(seed: Int? = nil) -> VarianceScaling {
-        VarianceScaling(named: "LecunNormal", scale: 1, mode: .fanIn, distribution: .truncatedNormal, seed: seed)
-    }
-}
-
 /// Finds an initializer by its Keras name (`"glorot_uniform"`, `"zeros"`, `"GlorotUniform"`).
 public func initializer(named name: String) throws -> Initializer {
+    if case .initializer(let make)? = ObjectRegistry.lookupCustom(.initializer, name) { return try make(.object([])) }
     switch name {
     case "zeros", "Zeros", "zero": return Zeros()
     case "ones", "Ones", "one": return Ones()
@@ -199,13 +59,49 @@ public func initializer(named name: String) throws -> Initializer {
     case "lecun_uniform", "LecunUniform": return VarianceScaling.lecunUniform()
     case "lecun_normal", "LecunNormal": return VarianceScaling.lecunNormal()
     case "variance_scaling", "VarianceScaling": return VarianceScaling.lecunNormal().asPlain()
+    case "orthogonal", "Orthogonal", "OrthogonalInitializer": return Orthogonal()
+    case "identity", "Identity", "IdentityInitializer": return Identity()
     default:
         throw KerasError.unknownName("Unknown initializer '\(name)'")
     }
 }
 
-extension VarianceScaling {
-    func asPlain() -> VarianceScaling {
-        VarianceScaling(named: "VarianceScaling", scale: scale, mode: mode, distribution: distribution, seed: seed)
+
+/// An initializer from a Keras class name and config (`{"seed": 3, "gain": 2.0}`), with
+/// Keras's defaults for missing keys. Keras: `keras.initializers.deserialize`.
+public func initializer(className: String, config: JSON) throws -> Initializer {
+    func f(_ key: String, _ d: Float) throws -> Float {
+        guard let v = config[key], !v.isNull else { return d }
+        guard let x = v.doubleValue else {
+            throw KerasError.invalidArgument("\(className) config: '\(key)' must be a number, got \(v)")
+        }
+        return Float(x)
+    }
+    let seed = config["seed"]?.intValue
+    switch className {
+    case "Constant": return Constant(try f("value", 0))
+    case "RandomUniform": return RandomUniform(minval: try f("minval", -0.05), maxval: try f("maxval", 0.05), seed: seed)
+    case "RandomNormal": return RandomNormal(mean: try f("mean", 0), stddev: try f("stddev", 0.05), seed: seed)
+    case "TruncatedNormal": return TruncatedNormal(mean: try f("mean", 0), stddev: try f("stddev", 0.05), seed: seed)
+    case "GlorotUniform": return VarianceScaling.glorotUniform(seed: seed)
+    case "GlorotNormal": return VarianceScaling.glorotNormal(seed: seed)
+    case "HeUniform": return VarianceScaling.heUniform(seed: seed)
+    case "HeNormal": return VarianceScaling.heNormal(seed: seed)
+    case "LecunUniform": return VarianceScaling.lecunUniform(seed: seed)
+    case "LecunNormal": return VarianceScaling.lecunNormal(seed: seed)
+    case "VarianceScaling":
+        let modeName = config["mode"]?.stringValue ?? "fan_in"
+        let distName = config["distribution"]?.stringValue ?? "truncated_normal"
+        guard let mode = VarianceScaling.Mode(rawValue: modeName) else {
+            throw KerasError.invalidArgument("VarianceScaling config: mode must be fan_in, fan_out or fan_avg, got '\(modeName)'")
+        }
+        // Keras 2 before 2.3 wrote "normal" for the truncated normal.
+        guard let dist = VarianceScaling.Distribution(rawValue: distName == "normal" ? "truncated_normal" : distName) else {
+            throw KerasError.invalidArgument("VarianceScaling config: distribution must be truncated_normal, untruncated_normal or uniform, got '\(distName)'")
+        }
+        return try VarianceScaling(scale: try f("scale", 1), mode: mode, distribution: dist, seed: seed)
+    case "Orthogonal", "OrthogonalInitializer": return Orthogonal(gain: try f("gain", 1), seed: seed)
+    case "Identity", "IdentityInitializer": return Identity(gain: try f("gain", 1))
+    default: return try initializer(named: className)
     }
 }

@@ -111,12 +111,11 @@ open class Layer: @unchecked Sendable {
     }
 
     /// The constructor's arguments in Keras's config form. Subclasses add theirs to `super`'s.
+    ///
+    /// As in Keras 3, a declared input shape is not part of a layer's config (models carry it as
+    /// an `InputLayer`); Keras 3 refuses to load a layer config holding `batch_input_shape`.
     open func getConfig() -> JSON {
-        var c: JSON = ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy]
-        if let b = batchInputShape, !(self is InputLayer) {
-            c.set("batch_input_shape", .array(b.map { $0.map { .int($0) } ?? .null }))
-        }
-        return c
+        ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy]
     }
 
     static let dtypePolicy: JSON = [

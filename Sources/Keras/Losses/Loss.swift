@@ -67,6 +67,7 @@ open class Loss: @unchecked Sendable {
     /// `"mean_squared_error"`, `"mse"`, Keras 2's `"logcosh"`), with default arguments.
     /// Keras: `keras.losses.get("mse")`.
     public static func named(_ name: String) throws -> Loss {
+        if case .loss(let make)? = ObjectRegistry.lookupCustom(.loss, name) { return try make(.object([])) }
         if let className = aliases[name] { return try from(className: className, config: [:]) }
         if let make = builtins[name] { return make() }
         if registry[name] != nil { return try from(className: name, config: [:]) }
@@ -76,6 +77,7 @@ open class Loss: @unchecked Sendable {
 
     /// A loss from its Keras class name and config (`{"from_logits": true}`).
     public static func from(className: String, config: JSON) throws -> Loss {
+        if case .loss(let make)? = ObjectRegistry.lookupCustom(.loss, className) { return try make(config) }
         guard let make = registry[className] ?? aliases[className].flatMap({ registry[$0] }) else {
             throw KerasError.unknownName("Unknown loss class '\(className)'. Known: \(registry.keys.sorted().joined(separator: ", "))")
         }

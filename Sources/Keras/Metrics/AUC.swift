@@ -9,7 +9,9 @@ import Glibc
 /// PR curves with interpolation use Keras's closed form of Davis & Goadrich (2006), so the
 /// figures are Keras's, not a trapezoid over (recall, precision).
 public final class AUC: Metric, @unchecked Sendable {
+    /// The curve whose area is taken: ROC (recall against false-positive rate), PR, or PR-gain.
     public enum Curve: String, Sendable { case roc = "ROC", pr = "PR", prGain = "PRGAIN" }
+    /// How each interval between thresholds is summed: trapezoids, or lower/upper rectangles.
     public enum SummationMethod: String, Sendable { case interpolation, minoring, majoring }
 
     public let numThresholds: Int
@@ -34,8 +36,8 @@ public final class AUC: Metric, @unchecked Sendable {
             t = thresholds.sorted()
             self.numThresholds = t.count + 2
         } else {
-            guard numThresholds > 1 else {
-                throw KerasError.invalidArgument("AUC(num_thresholds: \(numThresholds)): must be an integer > 1")
+            guard numThresholds > 1, numThresholds <= 1 << 24 else {
+                throw KerasError.invalidArgument("AUC(num_thresholds: \(numThresholds)): must be an integer > 1 (and at most 2^24)")
             }
             t = (0..<(numThresholds - 2)).map { Float(Double($0 + 1) / Double(numThresholds - 1)) }
             self.numThresholds = numThresholds

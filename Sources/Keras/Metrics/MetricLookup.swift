@@ -23,6 +23,7 @@ extension Metric {
     /// `"root_mean_squared_error"`), a registered custom metric, or any loss (`Loss.named`),
     /// reported as its per-sample mean. Keras: `keras.metrics.get(name)`.
     public static func named(_ name: String) throws -> Metric {
+        if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, name) { return try make(.object([])) }
         if let make = builtinMetrics[name] { return try make() }
         if let make = CustomMetrics.lookup(name) { return make() }
         if let loss = try? Loss.named(name) { return LossMetric(loss, name: name) }
@@ -83,8 +84,17 @@ extension Metric {
                 agg = v
             }
             m = try R2Score(classAggregation: agg, numRegressors: i("num_regressors") ?? 0)
+        case "LogCoshError":
+            m = LossMetric(try Loss.named("log_cosh"), name: "logcosh", className: "LogCoshError")
         default:
-            m = try named(className)
+            if Loss.registry[className] != nil {
+                // The metric twin of a loss (`BinaryCrossentropy(from_logits=True)`): the loss
+                // reads its own arguments; the metric keeps its name.
+                let lossConfig = JSON.object((config.objectValue ?? []).filter { $0.0 != "name" })
+                m = LossMetric(try Loss.from(className: className, config: lossConfig))
+            } else {
+                m = try named(className)
+            }
         }
         if let name { m.name = name }
         return m

@@ -6,26 +6,51 @@ import Glibc
 /// Keras: the metric classes that mirror losses (`keras.metrics.BinaryCrossentropy`,
 /// `Hinge`, `Poisson`, `KLDivergence`...) and loss names given to `metrics=`.
 ///
+/// As in Keras, the cosine similarity metric is the similarity itself (higher is better), the
+/// opposite sign of the loss.
+///
 /// ```swift
 /// try model.compile(loss: "mse", metrics: ["mae", .instance(LossMetric(try Loss.named("huber")))])
 /// ```
 public final class LossMetric: MeanMetricWrapper, @unchecked Sendable {
     /// The wrapped loss; its per-sample values are what is averaged.
     public let loss: Loss
+    let metricClassName: String?
 
-    public init(_ loss: Loss, name: String? = nil) {
+    /// - Parameter className: the Keras metric class when it differs from the loss's
+    ///   (`LogCoshError` for `LogCosh`).
+    public init(_ loss: Loss, name: String? = nil, className: String? = nil) {
         self.loss = loss
-        super.init(name: name ?? loss.name, direction: .down) { yt, yp in try loss.perSample(yt, yp) }
+        metricClassName = className
+        let similarity = loss.className == "CosineSimilarity"
+        super.init(name: name ?? loss.name, direction: similarity ? .up : .down) { yt, yp in
+            let v = try loss.perSample(yt, yp)
+            return similarity ? Ops.negative(v) : v
+        }
     }
 
-    public override var className: String { loss.className }
+    public override var className: String { metricClassName ?? loss.className }
 
-    /// `name`, `dtype`, then the loss's own arguments (`from_logits`, `label_smoothing`...).
+    /// Keras's metric twins keep only some of the loss's arguments.
+    static let keptArguments: [String: [String]] = [
+        "BinaryCrossentropy": ["from_logits", "label_smoothing"],
+        "CategoricalCrossentropy": ["from_logits", "label_smoothing", "axis"],
+        "SparseCategoricalCrossentropy": ["from_logits", "ignore_class", "axis"],
+    ]
+
+    /// `name`, `dtype`, then the loss arguments Keras's metric class keeps (all of them for a
+    /// loss Keras has no metric class for).
     public override var config: JSON {
         var c: JSON = ["name": .string(name), "dtype": "float32"]
+        let builtin = Loss.registry[loss.className] != nil
+        let kept = Self.keptArguments[loss.className]
         for (k, v) in loss.config.objectValue ?? [] where k != "name" && k != "reduction" && k != "dtype" {
+            if let kept, !kept.contains(k) { continue }
+            if kept == nil && builtin { continue }
             c.set(k, v)
         }
+        // Keras's sparse categorical metric records the class axis its loss leaves implicit.
+        if kept?.contains("axis") == true && c["axis"] == nil { c.set("axis", -1) }
         return c
     }
 }

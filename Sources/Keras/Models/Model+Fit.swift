@@ -65,9 +65,10 @@ extension Model {
         let stepsPerFullPass = (n + batch - 1) / batch
         let steps = stepsPerEpoch ?? stepsPerFullPass
         let history = History()
-        var list: [Callback] = []
+        // Keras's order: the user's callbacks, then the progress bar and the History, so that
+        // figures the user's callbacks add (learning_rate) are printed and recorded.
+        var list: [Callback] = callbacks
         if verbose > 0 { list.append(ProgbarLogger(verbose: verbose)) }
-        list.append(contentsOf: callbacks)
         list.append(history)
         let cbs = CallbackList(list, model: self, params: ["epochs": epochs, "steps": steps, "verbose": verbose])
         self.history = history
@@ -106,7 +107,7 @@ extension Model {
                 let results = try evaluateResults(vx, vy, batchSize: batch, verbose: 0, sampleWeight: nil, callbacks: cbs)
                 for (k, v) in results { logs["val_" + k] = v }
             }
-            try cbs.each { try $0.onEpochEnd(epoch, logs: logs) }
+            try cbs.epochEnd(epoch, &logs)
             epoch += 1
             if stopTraining { break }
         }

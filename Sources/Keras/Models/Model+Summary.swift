@@ -15,7 +15,7 @@ extension Model {
     public func summaryText(style: SummaryStyle = .keras3, lineLength: Int? = nil) -> String {
         let rows = summaryRows()
         switch style {
-        case .keras3: return keras3Summary(rows, width: lineLength ?? Model.defaultSummaryWidth())
+        case .keras3: return keras3Summary(rows, width: lineLength ?? Model.defaultSummaryWidth(connected: !isSequentialLike))
         case .keras2: return keras2Summary(rows, width: lineLength ?? 65)
         }
     }
@@ -52,11 +52,43 @@ extension Model {
         return rows
     }
 
-    static func defaultSummaryWidth() -> Int {
-        guard isatty(STDOUT_FILENO) != 0 else { return 76 }
-        var ws = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Swift.min(88, Int(ws.ws_col) - 4) }
-        return 76
+    /// Keras's default: at most 88 columns (108 with "Connected to"), and 4 fewer than the
+    /// terminal (`$COLUMNS`, the tty's width, or 80 as Python's `shutil` falls back).
+    static func defaultSummaryWidth(connected: Bool = false) -> Int {
+        var columns = 80
+        if let env = getenv("COLUMNS"), let c = Int(String(cString: env)), c > 0 {
+            columns = c
+        } else if isatty(STDOUT_FILENO) != 0 {
+            var ws = winsize()
+            if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { columns = Int(ws.ws_col) }
+        }
+        return Swift.min(connected ? 108 : 88, columns - 4)
+    }
+
+    /// Content widths of the summary's columns as Keras asks rich for them (`int(position *
+    /// line_length)` steps) and as rich shrinks them to fit the table width: the excess is taken
+    /// from every column in turn, rounding half to even (rich's `ratio_reduce`).
+    static func richColumnWidths(fractions: [Double], lineLength: Int) -> [Int] {
+        var widths: [Int] = []
+        var current = 0
+        for f in fractions {
+            let w = Int(f * Double(lineLength)) - current
+            widths.append(w + 2)
+            current += w
+        }
+        let available = lineLength - (fractions.count + 1)
+        var excess = widths.reduce(0, +) - available
+        if excess > 0 {
+            var remainingRatio = widths.count
+            for i in widths.indices {
+                let share = (Double(excess) / Double(remainingRatio)).rounded(.toNearestOrEven)
+                let cut = Swift.min(widths[i], Int(share))
+                widths[i] -= cut
+                excess -= cut
+                remainingRatio -= 1
+            }
+        }
+        return widths.map { Swift.max($0 - 2, 1) }
     }
 
     var paramCounts: (total: Int, trainable: Int, nonTrainable: Int) {
@@ -67,12 +99,9 @@ extension Model {
 
     func keras3Summary(_ rows: [SummaryRow], width: Int) -> String {
         let connectedColumn = !isSequentialLike
-        let total = connectedColumn ? Swift.max(width, 108) : width
+        let total = width
         let fractions: [Double] = connectedColumn ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0]
-        var widths: [Int] = []
-        var prev = 0
-        for f in fractions { let end = Int(Double(total) * f); widths.append(end - prev); prev = end }
-        let inner = widths.map { $0 - 3 }
+        let inner = Model.richColumnWidths(fractions: fractions, lineLength: total)
         func cell(_ s: String, _ w: Int, right: Bool = false) -> [String] {
             var lines: [String] = []
             var rest = s

@@ -7,6 +7,17 @@ extension Model {
         try compile(optimizer: optimizer, losses: [loss], metrics: [metrics], lossWeights: lossWeights)
     }
 
+    /// Configures training with optimizer and loss objects:
+    /// `model.compile(optimizer: try SGD(learningRate: 0.02, momentum: 0.9), loss: MeanSquaredError())`.
+    public func compile(optimizer: Optimizer, loss: Loss, metrics: [MetricSpec] = [], lossWeights: [Float]? = nil) throws {
+        try compile(optimizer: .instance(optimizer), losses: [.instance(loss)], metrics: [metrics], lossWeights: lossWeights)
+    }
+
+    /// Configures training with an optimizer object and a loss name.
+    public func compile(optimizer: Optimizer, loss: LossSpec, metrics: [MetricSpec] = [], lossWeights: [Float]? = nil) throws {
+        try compile(optimizer: .instance(optimizer), losses: [loss], metrics: [metrics], lossWeights: lossWeights)
+    }
+
     /// Configures training of a model with several outputs: one loss (and metric list) per output,
     /// or a single one shared by all.
     public func compile(optimizer: OptimizerSpec = "rmsprop", losses: [LossSpec], metrics: [[MetricSpec]] = [],
@@ -141,7 +152,8 @@ extension Model {
         c.lossTracker.add(Float(total), weight: weight)
         for (t, v) in zip(c.outputLossTrackers, perOutput) { t.add(Float(v), weight: weight) }
         for (i, list) in metrics.enumerated() where i < preds.count {
-            for m in list { try m.update(ys[i], preds[i].detached, sampleWeight: sw) }
+            // Keras applies sample and class weights to the loss only; `metrics` are unweighted.
+            for m in list { try m.update(ys[i], preds[i].detached, sampleWeight: nil) }
         }
     }
 

@@ -55,6 +55,9 @@ open class Model: Layer, @unchecked Sendable {
 
     open override var className: String { "Functional" }
 
+    /// The functional config (layers with inbound nodes, input and output layers). Keras: `get_config()`.
+    open override func getConfig() -> JSON { functionalConfig() }
+
     /// Orders the layer calls between `inputs` and `outputs` and checks they are connected.
     func setGraph(inputs: [KerasTensor], outputs: [KerasTensor]) throws {
         guard !inputs.isEmpty, !outputs.isEmpty else {

@@ -122,14 +122,8 @@ public final class Sequential: Model, @unchecked Sendable {
 
     public override func getConfig() -> JSON {
         var layerConfigs: [JSON] = []
-        if let inputLayer {
-            layerConfigs.append(["module": "keras.layers", "class_name": "InputLayer",
-                                 "config": inputLayer.getConfig(), "registered_name": nil])
-        }
-        for l in stack {
-            layerConfigs.append(["module": "keras.layers", "class_name": .string(l.className),
-                                 "config": l.getConfig(), "registered_name": nil])
-        }
+        if let inputLayer { layerConfigs.append(serializedLayer(inputLayer, legacy: false)) }
+        for l in stack { layerConfigs.append(serializedLayer(l, legacy: false)) }
         var c: JSON = ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy,
                        "layers": .array(layerConfigs)]
         if let shape = inputLayer?.batchShape {

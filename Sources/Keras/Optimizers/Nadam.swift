@@ -8,7 +8,7 @@ import Glibc
 public final class Nadam: Optimizer, @unchecked Sendable {
     public let beta1: Double, beta2: Double, epsilon: Double
     /// The running product of `u_t` (Keras's `_u_product`), advanced once per step.
-    public private(set) var uProduct: Float = 1
+    public internal(set) var uProduct: Float = 1
 
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-7,

@@ -56,6 +56,7 @@ extension Optimizer {
     /// An optimizer from its Keras class name (any case) and config; Keras 2's `lr` and `decay`
     /// are accepted. Keras: `keras.optimizers.deserialize({"class_name": ..., "config": ...})`.
     public static func from(className: String, config: JSON) throws -> Optimizer {
+        if case .optimizer(let make)? = ObjectRegistry.lookupCustom(.optimizer, className) { return try make(config) }
         guard let make = registry[className.lowercased()] else {
             throw KerasError.unknownName("Unknown optimizer '\(className)'. Known: \(registry.keys.sorted().joined(separator: ", "))")
         }

@@ -209,6 +209,10 @@ open class Optimizer: @unchecked Sendable {
         return currentStates
     }
 
+    /// Each variable's state, made (with initial slot values) when missing; for saving and
+    /// restoring optimizer variables (Saving/OptimizerState.swift).
+    func statesForSaving(_ variables: [Variable]) -> [SlotState] { states(for: variables) }
+
     /// `clip * min(1 / norm, 1 / clip)` over all gradients (NaN when the norm is not finite), or 1.
     private func globalClipScale(_ gradients: [Tensor]) -> Float {
         guard let c = globalClipnorm, c > 0 else { return 1 }
@@ -285,6 +289,10 @@ open class Optimizer: @unchecked Sendable {
             for j in 0..<s.count { let t = w[j]; w[j] = avg[j]; avg[j] = t }
         }
     }
+
+    /// Makes the state of `variables` now rather than on the first step (before restoring saved
+    /// optimizer weights, as Keras's `optimizer.build(var_list)`).
+    public func build(_ variables: [Variable]) { _ = states(for: variables) }
 
     /// True once a step has made per-variable state (Keras builds the optimizer on the first step).
     public var isBuilt: Bool { !stateByVariable.isEmpty }

@@ -1,10 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Recycles float buffers by exact size, so that a warm training step, which asks for the same
 /// sizes every time, allocates no tensor storage. Each thread has its own pool; a buffer
 /// returns to the pool it came from, whichever thread frees it.
 public final class BufferPool: @unchecked Sendable {
-    private let mutex = Mutex()
-    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    /// The thread that owns the pool: only it takes buffers, and its frees need no lock.
+    private let owner = pthread_self()
+    private var table = SizeTable()
     private var cachedFloats = 0
+    /// Buffers freed by other threads, handed back to the owner when it next misses.
+    private let remoteMutex = Mutex()
+    private var remote: [(UnsafeMutablePointer<Float>, Int)] = []
     /// Requests that no cached buffer could serve. A warm training step adds none.
     public private(set) var misses = 0
     /// Requests served from the cache.
@@ -17,44 +25,120 @@ public final class BufferPool: @unchecked Sendable {
     /// The calling thread's pool.
     public static var current: BufferPool { perThread.value }
 
+    /// A buffer of at least `count` floats; called on the owning thread only.
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let size = Swift.max(count, 1)
-        mutex.lock()
-        if var list = free[size], let p = list.popLast() {
-            free[size] = list
+        if let p = table.pop(size) {
             cachedFloats -= size
             hits += 1
-            mutex.unlock()
+            return p
+        }
+        if reclaimRemote(), let p = table.pop(size) {
+            cachedFloats -= size
+            hits += 1
             return p
         }
         misses += 1
-        mutex.unlock()
         return UnsafeMutablePointer<Float>.allocate(capacity: size)
     }
 
     func give(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) {
         let size = Swift.max(count, 1)
-        mutex.lock()
+        guard pthread_equal(pthread_self(), owner) != 0 else {
+            remoteMutex.withLock { remote.append((pointer, size)) }
+            return
+        }
+        keep(pointer, size)
+    }
+
+    private func keep(_ pointer: UnsafeMutablePointer<Float>, _ size: Int) {
         if cachedFloats + size <= limitFloats {
-            free[size, default: []].append(pointer)
+            table.push(pointer, size)
             cachedFloats += size
-            mutex.unlock()
         } else {
-            mutex.unlock()
             pointer.deallocate()
         }
     }
 
-    /// Returns every cached buffer to the system.
+    /// Moves buffers other threads freed into the table; true when there were any.
+    private func reclaimRemote() -> Bool {
+        let handed: [(UnsafeMutablePointer<Float>, Int)] = remoteMutex.withLock {
+            let r = remote
+            remote.removeAll()
+            return r
+        }
+        for (p, size) in handed { keep(p, size) }
+        return !handed.isEmpty
+    }
+
+    /// Returns every cached buffer to the system (owning thread only).
     public func drain() {
-        mutex.withLock {
-            for (_, list) in free { for p in list { p.deallocate() } }
-            free.removeAll()
-            cachedFloats = 0
+        _ = reclaimRemote()
+        table.removeAll { $0.deallocate() }
+        cachedFloats = 0
+    }
+
+    deinit {
+        for (p, _) in remote { p.deallocate() }
+        table.removeAll { $0.deallocate() }
+    }
+}
+
+/// Stacks of free buffers by exact size, in an open-addressed table: a training step uses a few
+/// dozen sizes, and this keeps a lookup to a multiply and a probe or two.
+struct SizeTable {
+    private var keys = [Int](repeating: 0, count: 64)
+    private var stacks = [[UnsafeMutablePointer<Float>]](repeating: [], count: 64)
+    private var used = 0
+
+    @inline(__always) private func slot(_ size: Int, _ capacity: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: size) &* 0x9E37_79B9_7F4A_7C15) >> 40) & (capacity - 1)
+    }
+
+    private func find(_ size: Int) -> Int? {
+        let cap = keys.count
+        var i = slot(size, cap)
+        while keys[i] != 0 {
+            if keys[i] == size { return i }
+            i = (i + 1) & (cap - 1)
+        }
+        return nil
+    }
+
+    mutating func pop(_ size: Int) -> UnsafeMutablePointer<Float>? {
+        guard let i = find(size) else { return nil }
+        return stacks[i].popLast()
+    }
+
+    mutating func push(_ p: UnsafeMutablePointer<Float>, _ size: Int) {
+        if let i = find(size) { stacks[i].append(p); return }
+        if (used + 1) * 2 > keys.count { grow() }
+        let cap = keys.count
+        var i = slot(size, cap)
+        while keys[i] != 0 { i = (i + 1) & (cap - 1) }
+        keys[i] = size
+        stacks[i] = [p]
+        used += 1
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldStacks = stacks
+        keys = [Int](repeating: 0, count: oldKeys.count * 2)
+        stacks = [[UnsafeMutablePointer<Float>]](repeating: [], count: oldKeys.count * 2)
+        used = 0
+        for (k, stack) in zip(oldKeys, oldStacks) where k != 0 {
+            let cap = keys.count
+            var i = slot(k, cap)
+            while keys[i] != 0 { i = (i + 1) & (cap - 1) }
+            keys[i] = k
+            stacks[i] = stack
+            used += 1
         }
     }
 
-    deinit { drain() }
+    mutating func removeAll(_ release: (UnsafeMutablePointer<Float>) -> Void) {
+        for i in stacks.indices { for p in stacks[i] { release(p) }; stacks[i].removeAll() }
+    }
 }
 
 /// The memory behind a tensor: a pooled float buffer, returned to its pool when the last

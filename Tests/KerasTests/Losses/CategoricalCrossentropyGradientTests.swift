@@ -40,6 +40,21 @@ final class CategoricalCrossentropyGradientTests: XCTestCase {
         XCTAssertTrue(gFused.isClose(to: gUnfused, atol: 1e-5, rtol: 1e-4), "\(gFused) vs \(gUnfused)")
     }
 
+    /// With a saturated softmax the clipped, unfused formula has no gradient left; the fused node
+    /// still gives `softmax − target`, which shows the fused path was taken.
+    func testFusedPathKeepsGradientsOfSaturatedSoftmax() throws {
+        let y = Tensor([[0, 1, 0]])
+        let logits = Tensor([[20, -20, 0]])
+        let tape = GradientTape()
+        let (w, loss) = try tape.record { () throws -> (Tensor, Tensor) in
+            let w = tape.watch(logits)
+            return (w, try Ops.sum(Ops.categoricalCrossentropy(y, Ops.softmax(w))))
+        }
+        let g = try tape.gradient(of: loss, with: [w])[0]
+        XCTAssertTrue(g.isClose(to: Tensor([[1, -1, 0]]), atol: 1e-5), "\(g)")
+        XCTAssertEqual(try XCTUnwrap(loss.scalar), -Float(log(1e-7)), accuracy: 1e-3)
+    }
+
     func testUnfusedCrossentropyGradients() throws {
         let y = try targets(3, 4)
         // Unnormalised positive predictions exercise the renormalisation before the log.

@@ -3,8 +3,9 @@ import XCTest
 
 final class MetricTests: XCTestCase {
     func testStatefulMetricsMatchKerasOverSeveralBatches() throws {
-        let cases = try VocabFixtures.load("metrics", "stateful.json").arrayValue ?? []
-        XCTAssertGreaterThan(cases.count, 50)
+        let cases = try (VocabFixtures.load("metrics", "stateful.json").arrayValue ?? [])
+            + (VocabFixtures.load("metrics", "loss_metrics.json").arrayValue ?? [])
+        XCTAssertGreaterThan(cases.count, 80)
         for c in cases {
             let label = c["label"]?.stringValue ?? "?"
             let cls = c["class"]?.stringValue ?? ""
@@ -60,6 +61,7 @@ final class MetricTests: XCTestCase {
                 case "f1_score": specs.append(.instance(try F1Score(average: .macro)))
                 case "root_mean_squared_error": specs.append(.instance(RootMeanSquaredError()))
                 case "r2_score": specs.append(.instance(try R2Score()))
+                case "mean_pred": specs.append(.function("mean_pred") { _, yPred in try Ops.mean(yPred) })
                 default: specs.append(.name(name))
                 }
             }
@@ -91,10 +93,12 @@ final class MetricTests: XCTestCase {
     }
 
     func testEveryLossNameIsAMetric() throws {
-        for name in Loss.builtins.keys {
+        let names = Set(Loss.aliases.keys).union(Loss.registry.keys)
+        XCTAssertGreaterThan(names.count, 30)
+        for name in names {
             let m = try Metric.named(name, yTrueShape: [2, 1], yPredShape: [2, 1], loss: nil)
             XCTAssertEqual(m.name, name)
-            XCTAssertEqual(m.direction, .down, name)
+            XCTAssertEqual(m.direction, m.className == "CosineSimilarity" ? .up : .down, name)
         }
         let m = try Metric.named("binary_crossentropy")
         XCTAssertTrue(m is LossMetric)
@@ -102,6 +106,13 @@ final class MetricTests: XCTestCase {
         let expected = -(logf(0.9) + logf(0.8)) / 2
         XCTAssertEqual(m.result(), expected, accuracy: 1e-6)
         XCTAssertEqual(m.className, "BinaryCrossentropy")
+        // a metric twin keeps the loss's arguments from its Keras config
+        let logits = try Metric.from(className: "BinaryCrossentropy",
+                                     config: ["name": "bce_logits", "dtype": "float32", "from_logits": true, "label_smoothing": 0])
+        try logits.update(Tensor([[1], [0]]), Tensor([[2], [-1]]), sampleWeight: nil)
+        XCTAssertEqual(logits.name, "bce_logits")
+        XCTAssertEqual(logits.result(), (log1pf(expf(-2)) + log1pf(expf(-1))) / 2, accuracy: 1e-6)
+        XCTAssertEqual(try Metric.from(className: "LogCoshError", config: [:]).className, "LogCoshError")
     }
 
     func testRegisteredCustomMetricIsFoundByName() throws {

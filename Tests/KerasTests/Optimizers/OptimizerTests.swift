@@ -104,6 +104,12 @@ final class OptimizerTests: XCTestCase {
         try opt.swapMovingAverages([v])
         XCTAssertEqual(v.numpy.scalars, [-2.5])
         XCTAssertThrowsError(try SGD().swapMovingAverages([v]))
+        let built = try Adam(amsgrad: true)
+        XCTAssertFalse(built.isBuilt)
+        built.build([v])
+        XCTAssertTrue(built.isBuilt)
+        XCTAssertEqual(built.slot("velocity_hat", of: v)?.scalars, [0])
+        XCTAssertEqual(built.variableScalarCount, 2 + 3)
     }
 
     func testFitEndsWithMovingAverageWeights() throws {
@@ -125,5 +131,20 @@ final class OptimizerTests: XCTestCase {
         for _ in 0..<3 { try opt.apply([Tensor([1])], to: [v]) }
         XCTAssertEqual(v.numpy.scalars, [-2.5])   // steps 0 and 1 at 1, step 2 at 0.5
         XCTAssertEqual(opt.config["learning_rate"]?["class_name"], "PiecewiseConstantDecay")
+    }
+
+    func testEveryOptimizerByNameTrainsAModel() throws {
+        let x = Tensor([[0, 1], [1, 0], [1, 1], [0, 0], [2, 1], [1, 2]])
+        let y = Tensor([[1], [2], [3], [0], [5], [4]])
+        for name in ["sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam", "adamw", "lion"] {
+            setRandomSeed(9)
+            let model = try Sequential([Dense(4, activation: .tanh, inputDim: 2), Dense(1)])
+            try model.compile(optimizer: .name(name), loss: "mse")
+            let before = try model.evaluate(x, y, verbose: 0)[0]
+            try model.fit(x, y, batchSize: 6, epochs: 20, verbose: 0)
+            let after = try model.evaluate(x, y, verbose: 0)[0]
+            XCTAssertLessThan(after, before, name)
+            XCTAssertEqual(model.optimizer?.iterations, 20, name)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Keras
 
@@ -40,5 +41,25 @@ final class BufferPoolTests: XCTestCase {
         do { _ = Tensor(shape: [1234], repeating: 2) }
         XCTAssertEqual(afterFirst - before <= 1, true)
         XCTAssertEqual(pool.misses, afterFirst, "the freed buffer was not reused")
+    }
+}
+
+final class BufferPoolThreadTests: XCTestCase {
+    /// A tensor made on one thread and freed on another goes back to its own pool, which
+    /// reuses the buffer once its thread asks again.
+    func testBufferFreedOnAnotherThreadReturnsToItsPool() throws {
+        let pool = BufferPool.current
+        var made: Tensor? = Tensor(shape: [4321], repeating: 1)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            made = nil
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        XCTAssertNil(made)
+        let misses = pool.misses
+        _ = Tensor(shape: [4321], repeating: 2)
+        XCTAssertEqual(pool.misses, misses, "the buffer freed on the other thread was not reused")
     }
 }

@@ -95,6 +95,7 @@ public final class Dense: Layer {
         c.set("bias_regularizer", biasRegularizer?.serialized ?? .null)
         c.set("kernel_constraint", kernelConstraint?.serialized ?? .null)
         c.set("bias_constraint", biasConstraint?.serialized ?? .null)
+        c.set("quantization_config", .null)
         return c
     }
 }

@@ -1,0 +1,56 @@
+/// Uniform in `[minval, maxval)`. Keras: `RandomUniform(minval=-0.05, maxval=0.05, seed=None)`;
+/// a seeded one gives the same values at every call, as in Keras.
+public struct RandomUniform: Initializer {
+    public var minval: Float, maxval: Float, seed: Int?
+    public init(minval: Float = -0.05, maxval: Float = 0.05, seed: Int? = nil) {
+        self.minval = minval; self.maxval = maxval; self.seed = seed
+    }
+    public var className: String { "RandomUniform" }
+    public var config: JSON { ["seed": seedJSON(seed), "minval": .double(Double(minval)), "maxval": .double(Double(maxval))] }
+    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+        let g = drawing(seed, generator)
+        let t = Tensor.uninitialized(shape)
+        for i in 0..<t.count { t.data[i] = g.uniform(minval, maxval) }
+        return t
+    }
+}
+
+/// Normal with `mean` and `stddev`. Keras: `RandomNormal(mean=0.0, stddev=0.05, seed=None)`.
+public struct RandomNormal: Initializer {
+    public var mean: Float, stddev: Float, seed: Int?
+    public init(mean: Float = 0, stddev: Float = 0.05, seed: Int? = nil) {
+        self.mean = mean; self.stddev = stddev; self.seed = seed
+    }
+    public var className: String { "RandomNormal" }
+    public var config: JSON { ["seed": seedJSON(seed), "mean": .double(Double(mean)), "stddev": .double(Double(stddev))] }
+    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+        let g = drawing(seed, generator)
+        let t = Tensor.uninitialized(shape)
+        for i in 0..<t.count { t.data[i] = mean + stddev * g.normal() }
+        return t
+    }
+}
+
+/// Normal redrawn beyond two standard deviations. Keras: `TruncatedNormal(mean=0.0, stddev=0.05, seed=None)`.
+public struct TruncatedNormal: Initializer {
+    public var mean: Float, stddev: Float, seed: Int?
+    public init(mean: Float = 0, stddev: Float = 0.05, seed: Int? = nil) {
+        self.mean = mean; self.stddev = stddev; self.seed = seed
+    }
+    public var className: String { "TruncatedNormal" }
+    public var config: JSON { ["seed": seedJSON(seed), "mean": .double(Double(mean)), "stddev": .double(Double(stddev))] }
+    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+        let g = drawing(seed, generator)
+        let t = Tensor.uninitialized(shape)
+        for i in 0..<t.count { t.data[i] = mean + stddev * truncatedNormal(g) }
+        return t
+    }
+}
+
+/// A standard normal redrawn until it falls within two standard deviations.
+func truncatedNormal(_ g: RandomGenerator) -> Float {
+    while true {
+        let v = g.normal()
+        if Swift.abs(v) <= 2 { return v }
+    }
+}

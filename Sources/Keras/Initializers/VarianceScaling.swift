@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keras `VarianceScaling`: the parent of the Glorot, He and LeCun initializers.
+public struct VarianceScaling: Initializer {
+    /// Which fan sets the scale: inputs, outputs or their average.
+    public enum Mode: String { case fanIn = "fan_in", fanOut = "fan_out", fanAvg = "fan_avg" }
+    /// The distribution drawn from, scaled to the variance `scale / fan`.
+    public enum Distribution: String {
+        case truncatedNormal = "truncated_normal", untruncatedNormal = "untruncated_normal", uniform
+    }
+    public var scale: Float, mode: Mode, distribution: Distribution, seed: Int?
+    /// The Keras class name when this is one of the named variants.
+    var name: String = "VarianceScaling"
+
+    public init(scale: Float = 1, mode: Mode = .fanIn, distribution: Distribution = .truncatedNormal, seed: Int? = nil) throws {
+        guard scale > 0 else { throw KerasError.invalidArgument("VarianceScaling(scale: \(scale)): scale must be positive") }
+        self.scale = scale; self.mode = mode; self.distribution = distribution; self.seed = seed
+    }
+
+    init(named name: String, scale: Float, mode: Mode, distribution: Distribution, seed: Int?) {
+        self.name = name; self.scale = scale; self.mode = mode; self.distribution = distribution; self.seed = seed
+    }
+
+    public var className: String { name }
+    public var config: JSON {
+        if name != "VarianceScaling" { return ["seed": seedJSON(seed), "input_axes": nil, "output_axes": nil] }
+        return ["seed": seedJSON(seed), "scale": .double(Double(scale)), "mode": .string(mode.rawValue),
+                "distribution": .string(distribution.rawValue), "input_axes": nil, "output_axes": nil]
+    }
+
+    public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+        let g = drawing(seed, generator)
+        let (fanIn, fanOut) = computeFans(shape)
+        let denom: Float = mode == .fanIn ? fanIn : (mode == .fanOut ? fanOut : (fanIn + fanOut) / 2)
+        let s = scale / Swift.max(1, denom)
+        let t = Tensor.uninitialized(shape)
+        switch distribution {
+        case .truncatedNormal:
+            let std = s.squareRoot() / 0.87962566103423978
+            for i in 0..<t.count { t.data[i] = std * truncatedNormal(g) }
+        case .untruncatedNormal:
+            let std = s.squareRoot()
+            for i in 0..<t.count { t.data[i] = std * g.normal() }
+        case .uniform:
+            let limit = (3 * s).squareRoot()
+            for i in 0..<t.count { t.data[i] = g.uniform(-limit, limit) }
+        }
+        return t
+    }
+
+    public static func glorotUniform(seed: Int? = nil) -> VarianceScaling {
+        VarianceScaling(named: "GlorotUniform", scale: 1, mode: .fanAvg, distribution: .uniform, seed: seed)
+    }
+    public static func glorotNormal(seed: Int? = nil) -> VarianceScaling {
+        VarianceScaling(named: "GlorotNormal", scale: 1, mode: .fanAvg, distribution: .truncatedNormal, seed: seed)
+    }
+    public static func heUniform(seed: Int? = nil) -> VarianceScaling {
+        VarianceScaling(named: "HeUniform", scale: 2, mode: .fanIn, distribution: .uniform, seed: seed)
+    }
+    public static func heNormal(seed: Int? = nil) -> VarianceScaling {
+        VarianceScaling(named: "HeNormal", scale: 2, mode: .fanIn, distribution: .truncatedNormal, seed: seed)
+    }
+    public static func lecunUniform(seed: Int? = nil) -> VarianceScaling {
+        VarianceScaling(named: "LecunUniform", scale: 1, mode: .fanIn, distribution: .uniform, seed: seed)
+    }
+    public static func lecunNormal(seed: Int? = nil) -> VarianceScaling {
+        VarianceScaling(named: "LecunNormal", scale: 1, mode: .fanIn, distribution: .truncatedNormal, seed: seed)
+    }
+}
+
+extension VarianceScaling {
+    func asPlain() -> VarianceScaling {
+        VarianceScaling(named: "VarianceScaling", scale: scale, mode: mode, distribution: distribution, seed: seed)
+    }
+}

@@ -1,0 +1,33 @@
+/// A regularizer by Keras name or class name with Keras's defaults: `"l1"`/`"L1"` (0.01),
+/// `"l2"`/`"L2"` (0.01), `"l1l2"`/`"L1L2"` (0, 0, as Keras 3), `"l1_l2"` (0.01, 0.01, Keras 2's
+/// function), `"orthogonal_regularizer"`/`"OrthogonalRegularizer"`.
+public func regularizer(named name: String) throws -> Regularizer {
+    switch name {
+    case "l1", "L1": return try L1()
+    case "l2", "L2": return try L2()
+    case "l1l2", "L1L2": return try L1L2()
+    case "l1_l2": return try L1L2(l1: 0.01, l2: 0.01)
+    case "orthogonal_regularizer", "OrthogonalRegularizer": return try OrthogonalRegularizer()
+    default:
+        throw KerasError.unknownName("Unknown regularizer '\(name)'. Known: l1, l2, l1l2, l1_l2, orthogonal_regularizer and their class names")
+    }
+}
+
+/// A regularizer from a Keras class name and config (`{"l2": 0.01}`). Keras: `regularizers.deserialize`.
+public func regularizer(className: String, config: JSON) throws -> Regularizer {
+    func f(_ key: String, _ d: Float) throws -> Float {
+        guard let v = config[key], !v.isNull else { return d }
+        guard let x = v.doubleValue else {
+            throw KerasError.invalidArgument("\(className) config: '\(key)' must be a number, got \(v)")
+        }
+        return Float(x)
+    }
+    switch className {
+    case "L1", "l1": return try L1(f("l1", 0.01))
+    case "L2", "l2": return try L2(f("l2", 0.01))
+    case "L1L2", "l1l2", "l1_l2": return try L1L2(l1: f("l1", 0), l2: f("l2", 0))
+    case "OrthogonalRegularizer", "orthogonal_regularizer":
+        return try OrthogonalRegularizer(factor: f("factor", 0.01), mode: config["mode"]?.stringValue ?? "rows")
+    default: return try regularizer(named: className)
+    }
+}

@@ -1,0 +1,68 @@
+extension Model {
+    /// The layers in the order Keras lists them (`model.layers`), which fixes the order of
+    /// configs, legacy `.h5` weight groups and `.weights.h5` paths.
+    ///
+    /// Sequential: the stack. Functional: Keras's `map_graph` order — layers grouped by depth
+    /// from the inputs, and within one depth by first visit in a depth-first walk from the outputs.
+    var kerasLayers: [Layer] {
+        if self is Sequential { return layers }
+        var opIndex: [ObjectIdentifier: Int] = [:]
+        var finished = Set<ObjectIdentifier>()
+        var post: [GraphNode] = []
+        let inputNodes = Set(inputs.compactMap { $0.node.map(ObjectIdentifier.init) })
+        func visit(_ node: GraphNode, depth: Int) {
+            let id = ObjectIdentifier(node)
+            guard !finished.contains(id), depth < 100_000 else { return }
+            let lid = ObjectIdentifier(node.layer)
+            if opIndex[lid] == nil { opIndex[lid] = opIndex.count }
+            if !inputNodes.contains(id) {
+                for t in node.inputs { if let n = t.node { visit(n, depth: depth + 1) } }
+            }
+            finished.insert(id)
+            post.append(node)
+        }
+        for o in outputs { if let n = o.node { visit(n, depth: 0) } }
+        var nodeDepth: [ObjectIdentifier: Int] = [:]
+        var layerDepth: [ObjectIdentifier: Int] = [:]
+        var layerByID: [ObjectIdentifier: Layer] = [:]
+        for node in post.reversed() {
+            let id = ObjectIdentifier(node), lid = ObjectIdentifier(node.layer)
+            layerByID[lid] = node.layer
+            let depth = Swift.max(nodeDepth[id] ?? 0, layerDepth[lid] ?? 0)
+            layerDepth[lid] = depth
+            nodeDepth[id] = depth
+            guard !inputNodes.contains(id) else { continue }
+            for t in node.inputs {
+                if let p = t.node { nodeDepth[ObjectIdentifier(p)] = Swift.max(depth + 1, nodeDepth[ObjectIdentifier(p)] ?? 0) }
+            }
+        }
+        for i in inputs {
+            guard let l = i.layer else { continue }
+            let lid = ObjectIdentifier(l)
+            if layerDepth[lid] == nil { layerDepth[lid] = 0; opIndex[lid] = -1; layerByID[lid] = l }
+        }
+        return layerByID.keys.sorted { a, b in
+            let da = layerDepth[a] ?? 0, db = layerDepth[b] ?? 0
+            return da != db ? da > db : (opIndex[a] ?? 0) < (opIndex[b] ?? 0)
+        }.compactMap { layerByID[$0] }
+    }
+
+    /// Weights in Keras's order (`model.weights`): layer by layer in ``kerasLayers`` order.
+    var kerasWeights: [Variable] { kerasLayers.flatMap { ownVariablesInKerasOrder($0) } }
+
+    /// Trainable weights in Keras's order: what optimizer slots follow.
+    var kerasTrainableWeights: [Variable] {
+        guard trainable else { return [] }
+        return kerasLayers.flatMap { l -> [Variable] in
+            if let m = l as? Model { return m.kerasTrainableWeights }
+            return l.trainable ? ownVariablesInKerasOrder(l).filter(\.trainable) : []
+        }
+    }
+}
+
+/// A layer's variables as Keras saves them: trainable ones, then non-trainable ones, whatever
+/// the layer's own `trainable` flag (Keras: `_trainable_variables + _non_trainable_variables`).
+func ownVariablesInKerasOrder(_ l: Layer) -> [Variable] {
+    if let m = l as? Model { return m.kerasWeights }
+    return l.variables.filter(\.trainable) + l.variables.filter { !$0.trainable }
+}

@@ -1,0 +1,118 @@
+/// A layer's Keras config with typed, validating accessors, handed to each layer class's
+/// `fromConfig` builder. Every accessor throws a ``KerasError`` naming the layer class and the key
+/// when the value has the wrong type, so a hostile or mistyped config never traps.
+///
+/// ```swift
+/// ObjectRegistry.registerLayer("Dense") { c in
+///     let layer = Dense(try c.int("units"), activation: try c.activation("activation"), name: c.name)
+///     try c.applyCommon(to: layer)
+///     return layer
+/// }
+/// ```
+public struct LayerConfig {
+    /// The Keras class name (`Dense`).
+    public let className: String
+    /// The `config` object.
+    public let json: JSON
+
+    public init(className: String, json: JSON) throws {
+        guard json.objectValue != nil else {
+            throw KerasError.io("\(className): the layer config must be a JSON object, got \(json.description.prefix(80))")
+        }
+        self.className = className
+        self.json = json
+    }
+
+    private func bad(_ key: String, _ expected: String) -> KerasError {
+        .io("\(className) config: '\(key)' must be \(expected), got \(json[key]?.description.prefix(80) ?? "nothing")")
+    }
+
+    /// The value at `key` unless it is absent or null.
+    public subscript(key: String) -> JSON? {
+        guard let v = json[key], !v.isNull else { return nil }
+        return v
+    }
+
+    /// The layer name given in the config.
+    public var name: String? { json["name"]?.stringValue }
+
+    public func int(_ key: String) throws -> Int {
+        guard let v = self[key]?.intValue else { throw bad(key, "an integer") }
+        return v
+    }
+    public func int(_ key: String, default d: Int) throws -> Int { self[key] == nil ? d : try int(key) }
+    public func optionalInt(_ key: String) throws -> Int? { self[key] == nil ? nil : try int(key) }
+
+    public func float(_ key: String) throws -> Float {
+        guard let v = self[key]?.doubleValue else { throw bad(key, "a number") }
+        return Float(v)
+    }
+    public func float(_ key: String, default d: Float) throws -> Float { self[key] == nil ? d : try float(key) }
+    public func optionalFloat(_ key: String) throws -> Float? { self[key] == nil ? nil : try float(key) }
+
+    public func bool(_ key: String, default d: Bool) throws -> Bool {
+        guard let v = self[key] else { return d }
+        guard let b = v.boolValue else { throw bad(key, "true or false") }
+        return b
+    }
+
+    public func string(_ key: String) throws -> String {
+        guard let v = self[key]?.stringValue else { throw bad(key, "a string") }
+        return v
+    }
+    public func string(_ key: String, default d: String) throws -> String { self[key] == nil ? d : try string(key) }
+    public func optionalString(_ key: String) throws -> String? { self[key] == nil ? nil : try string(key) }
+
+    /// An integer tuple given as a list or a single integer repeated `rank` times
+    /// (`kernel_size: 3` or `[3, 3]`).
+    public func ints(_ key: String, rank: Int) throws -> [Int] {
+        guard let v = self[key] else { throw bad(key, "an integer or a list of \(rank)") }
+        if let i = v.intValue { return Array(repeating: i, count: rank) }
+        guard let a = v.arrayValue, a.count == rank else { throw bad(key, "an integer or a list of \(rank)") }
+        return try a.map { guard let i = $0.intValue else { throw bad(key, "a list of integers") }; return i }
+    }
+    public func optionalInts(_ key: String, rank: Int) throws -> [Int]? { self[key] == nil ? nil : try ints(key, rank: rank) }
+
+    /// A shape list with `null` for unknown dimensions.
+    public func shape(_ key: String) throws -> [Int?]? {
+        guard let v = self[key] else { return nil }
+        guard let a = v.arrayValue, a.count <= 32 else { throw bad(key, "a shape list") }
+        return try a.map { d -> Int? in
+            if d.isNull { return nil }
+            guard let i = d.intValue, i >= 0 else { throw bad(key, "a shape list of non-negative integers or null") }
+            return i
+        }
+    }
+
+    /// An activation given by name or as a serialized function; absent means linear.
+    public func activation(_ key: String) throws -> ActivationFunction { try deserializeActivation(self[key] ?? .null) }
+
+    public func initializer(_ key: String, default d: Initializer) throws -> Initializer {
+        guard let v = self[key] else { return d }
+        return try deserializeInitializer(v)
+    }
+    public func regularizer(_ key: String) throws -> Regularizer? { try self[key].map(deserializeRegularizer) }
+    public func constraint(_ key: String) throws -> Constraint? { try self[key].map(deserializeConstraint) }
+
+    /// The input shape a layer was declared with: Keras 3 `batch_shape`, Keras 2
+    /// `batch_input_shape`, or `input_shape` (+ `batch_size`).
+    public func batchInputShape() throws -> [Int?]? {
+        if let s = try shape("batch_shape") ?? shape("batch_input_shape") { return s }
+        if let s = try shape("input_shape") { return [try optionalInt("batch_size")] + s }
+        return nil
+    }
+
+    /// Applies what every layer config carries: trainable, the declared input shape and the
+    /// activity regularizer.
+    public func applyCommon(to layer: Layer) throws {
+        layer.trainable = try bool("trainable", default: true)
+        if let s = try batchInputShape(), !(layer is InputLayer) { layer.batchInputShape = s }
+        if let r = try regularizer("activity_regularizer") { layer.activityRegularizer = r }
+        if let dtype = self["dtype"] {
+            let name = dtype.stringValue ?? dtype["config"]?["name"]?.stringValue
+            guard let name, name == "float32" || name == "float64" || name == "mixed_float16" || name == "float16" else {
+                throw bad("dtype", "a float dtype policy (this library computes in float32)")
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+/// The legacy HDF5 model format (`model.save("m.h5")`), as Keras 3's
+/// `keras/src/legacy/saving/legacy_h5_format.py` writes it and as Keras 2 wrote it:
+/// root attributes `keras_version`, `backend`, `model_config`, `training_config`; the group
+/// `model_weights` with `layer_names` and one group per layer holding `weight_names` and the
+/// datasets; `optimizer_weights` when the model is compiled.
+enum LegacyH5Format {
+    static let backendName = "swiftkeras"
+
+    /// Names Keras gives the weights in the file: the variable path, with the model name in front
+    /// for Sequential models (`sequential/dense/kernel`).
+    static func weightNames(_ model: Model, _ layer: Layer) -> [String] {
+        let prefix = model is Sequential ? model.name + "/" : ""
+        if let nested = layer as? Model {
+            return nested.kerasLayers.flatMap { weightNames(nested, $0) }.map { prefix + $0 }
+        }
+        return ownVariablesInKerasOrder(layer).map { prefix + $0.path }
+    }
+
+    /// The layers that own a group in `model_weights` (Sequential's input layer has none).
+    static func savedLayers(_ model: Model) -> [Layer] {
+        model.kerasLayers.filter { !(model is Sequential && $0 is InputLayer) }
+    }
+
+    /// Writes the whole model: config, weights and (when compiled) training config and optimizer.
+    static func save(_ model: Model, to file: HDF5File) throws {
+        let root = try file.root()
+        try root.setStringAttribute("keras_version", kerasCompatibilityVersion)
+        try root.setStringAttribute("backend", backendName)
+        try root.setStringAttribute("model_config", model.legacyModelConfig().description, utf8: false)
+        if let t = model.trainingConfig() {
+            try root.setStringAttribute("training_config", t.description, utf8: false)
+        }
+        try saveWeights(model, to: try root.createGroup("model_weights"))
+        if let opt = model.optimizer, OptimizerState.isSupported(opt) {
+            let g = try root.createGroup("optimizer_weights")
+            let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
+            try g.setChunkedStringsAttribute("weight_names", entries.map(\.name))
+            for (i, e) in entries.enumerated() {
+                if i == 0 { try g.writeInt32(e.name, Int32(clamping: opt.iterations)) } else { try g.writeTensor(e.name, try OptimizerState.value(opt, e, index: i)) }
+            }
+        }
+    }
+
+    /// Writes `layer_names` and one group per layer into `group` (the model_weights group, or the
+    /// root of a weights-only file).
+    static func saveWeights(_ model: Model, to group: HDF5Group) throws {
+        let layers = savedLayers(model)
+        try group.setChunkedStringsAttribute("layer_names", layers.map(\.name))
+        try group.setStringAttribute("backend", backendName, utf8: false)
+        try group.setStringAttribute("keras_version", kerasCompatibilityVersion, utf8: false)
+        for l in layers.sorted(by: { $0.name < $1.name }) {
+            let g = try group.createGroup(l.name)
+            let names = weightNames(model, l)
+            try g.setChunkedStringsAttribute("weight_names", names)
+            for (n, v) in zip(names, ownVariablesInKerasOrder(l)) { try g.writeTensor(n, v.storedValue) }
+        }
+        let top = try group.createGroup("top_level_model_weights")
+        try top.setStringsAttribute("weight_names", [])
+    }
+
+    /// Reads a whole model: rebuilds it from `model_config`, loads the weights, compiles it from
+    /// `training_config` and restores the optimizer.
+    static func loadModel(from file: HDF5File, compile: Bool = true) throws -> Model {
+        let root = try file.root()
+        guard root.hasAttribute("model_config") else {
+            throw KerasError.io("'\(file.path)': no model found in config file (the root attribute 'model_config' is missing)")
+        }
+        let config = try JSONParser.parse(try root.stringAttribute("model_config"))
+        let model = try modelFromConfig(config)
+        guard let weights = try root.group("model_weights") else {
+            throw KerasError.io("'\(file.path)': the group 'model_weights' is missing")
+        }
+        try loadWeights(model, from: weights, byName: false, skipMismatch: false)
+        if compile, root.hasAttribute("training_config") {
+            let training = try JSONParser.parse(try root.stringAttribute("training_config"))
+            try model.compileFromConfig(training)
+            if let g = try root.group("optimizer_weights") { try loadOptimizer(model, from: g) }
+        }
+        return model
+    }
+
+    /// Restores optimizer state saved positionally; on a count mismatch Keras warns and keeps a
+    /// fresh optimizer, and so does this.
+    @discardableResult
+    static func loadOptimizer(_ model: Model, from g: HDF5Group) throws -> [String] {
+        guard let opt = model.optimizer, OptimizerState.isSupported(opt),
+              let names = try g.chunkedStringsAttribute("weight_names") else { return [] }
+        let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
+        guard names.count == entries.count else {
+            return ["Skipping loading of optimizer weights: the file has \(names.count) values, the optimizer \(entries.count)"]
+        }
+        let values = try zip(names, entries).map { try g.readTensor($0.0, expected: $0.1.shape) }
+        try OptimizerState.restore(opt, entries: entries, from: values)
+        return []
+    }
+
+    /// Loads weights saved in legacy layout. `byName` matches layer groups by name; otherwise the
+    /// k-th layer with weights takes the k-th group with weights (Keras ignores names then).
+    @discardableResult
+    static func loadWeights(_ model: Model, from group: HDF5Group, byName: Bool, skipMismatch: Bool) throws -> [String] {
+        guard let layerNames = try group.chunkedStringsAttribute("layer_names") else {
+            throw KerasError.io("HDF5 '\(group.file)': the attribute 'layer_names' is missing from '\(group.path)'")
+        }
+        var fileLayers: [(String, [String])] = []
+        for n in layerNames {
+            guard let g = try group.group(n) else {
+                throw KerasError.io("HDF5 '\(group.file)': layer group '\(n)' listed in layer_names is missing")
+            }
+            fileLayers.append((n, try g.chunkedStringsAttribute("weight_names") ?? []))
+        }
+        let modelLayers = savedLayers(model).filter { !ownVariablesInKerasOrder($0).isEmpty }
+        var pairs: [(Layer, String, [String])] = []
+        var warnings: [String] = []
+        if byName {
+            let byLayer = Dictionary(fileLayers.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+            for l in modelLayers {
+                if let names = byLayer[l.name], !names.isEmpty { pairs.append((l, l.name, names)) }
+            }
+        } else {
+            let withWeights = fileLayers.filter { !$0.1.isEmpty }
+            guard withWeights.count == modelLayers.count else {
+                throw KerasError.shapeMismatch("Layer count mismatch when loading weights from file. Model expected \(modelLayers.count) layers with weights, found \(withWeights.count) saved layers with weights")
+            }
+            pairs = zip(modelLayers, withWeights).map { ($0, $1.0, $1.1) }
+        }
+        var assignments: [(Variable, Tensor)] = []
+        for (layer, groupName, names) in pairs {
+            let vars = ownVariablesInKerasOrder(layer)
+            guard vars.count == names.count else {
+                let msg = "Layer '\(layer.name)' expects \(vars.count) weights, but the saved weights have \(names.count) elements"
+                if skipMismatch { warnings.append(msg); continue }
+                throw KerasError.shapeMismatch(msg)
+            }
+            let g = try group.requireGroup(groupName)
+            do {
+                let values = try zip(names, vars).map { try g.readTensor($0.0, expected: $0.1.shape) }
+                assignments += zip(vars, values).map { ($0, $1) }
+            } catch let e as KerasError {
+                if skipMismatch, case .shapeMismatch = e { warnings.append("Layer '\(layer.name)': \(e.message)"); continue }
+                throw e
+            }
+        }
+        for (v, t) in assignments { try v.assign(t) }
+        return warnings
+    }
+}

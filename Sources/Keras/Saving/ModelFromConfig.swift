@@ -1,0 +1,197 @@
+/// Rebuilding models from Keras configs: Keras 3 (`to_json`, `.keras` `config.json`, legacy
+/// `.h5` `model_config`) and Keras 2 (`batch_input_shape`, `{"class_name", "config"}` without
+/// `module`, list-style inbound nodes).
+
+/// A model from the text of `model.to_json()`. Keras: `keras.models.model_from_json`.
+///
+/// ```swift
+/// let model = try modelFromJSON(json, customObjects: ["Scale": .layer { c in try Scale.fromConfig(c) }])
+/// ```
+public func modelFromJSON(_ text: String, customObjects: [String: KerasObject] = [:]) throws -> Model {
+    let json = try JSONParser.parse(text)
+    return try modelFromConfig(json, customObjects: customObjects)
+}
+
+/// A model from a parsed config: `{"class_name": "Sequential" | "Functional", "config": {...}}`.
+public func modelFromConfig(_ json: JSON, customObjects: [String: KerasObject] = [:]) throws -> Model {
+    try withCustomObjects(customObjects) {
+        let layer = try deserializeLayer(json)
+        guard let model = layer as? Model else {
+            throw KerasError.io("The config describes a \(layer.className) layer, not a model")
+        }
+        return model
+    }
+}
+
+/// A layer (or nested model) from `{"class_name", "config", ...}`.
+public func deserializeLayer(_ j: JSON) throws -> Layer {
+    guard let className = j["class_name"]?.stringValue else {
+        throw KerasError.io("A layer entry must be an object with a 'class_name', got \(j.description.prefix(80))")
+    }
+    let config = j["config"] ?? .object([])
+    let registered = j["registered_name"]?.stringValue
+    switch className {
+    case "Sequential": return try sequentialFromConfig(config)
+    case "Functional", "Model": return try functionalFromConfig(config)
+    default: break
+    }
+    guard let build = ObjectRegistry.layerBuilder(className, registeredName: registered) else {
+        throw ObjectRegistry.unknown(.layer, registered ?? className)
+    }
+    let layer = try build(LayerConfig(className: className, json: config))
+    return layer
+}
+
+/// A `Sequential` from its config (Keras 3 or Keras 2, or the very old bare list of layers).
+func sequentialFromConfig(_ config: JSON) throws -> Sequential {
+    let entries: [JSON]
+    var name: String?
+    if let list = config.arrayValue {
+        entries = list
+    } else {
+        guard let list = config["layers"]?.arrayValue else {
+            throw KerasError.io("Sequential config: 'layers' must be a list")
+        }
+        entries = list
+        name = config["name"]?.stringValue
+    }
+    let model = try Sequential(name: name)
+    for e in entries { try model.add(try deserializeLayer(e)) }
+    if !model.built, let shape = config["build_input_shape"]?.arrayValue, !shape.isEmpty {
+        try model.build(inputShape: try LayerConfig(className: "Sequential", json: config).shape("build_input_shape") ?? [])
+    }
+    return model
+}
+
+/// One call recorded in a functional config: the producing (layer, node, tensor) of each input.
+private struct InboundNode {
+    var inputs: [(layer: String, node: Int, tensor: Int)] = []
+    var asList = false
+}
+
+private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: Int, tensor: Int) {
+    guard let a = j.arrayValue, a.count >= 3, let l = a[0].stringValue, let n = a[1].intValue, let t = a[2].intValue,
+          n >= 0, t >= 0 else {
+        throw KerasError.io("\(what): expected [layer_name, node_index, tensor_index], got \(j.description.prefix(80))")
+    }
+    return (l, n, t)
+}
+
+/// Reads Keras 3 `{"args": [...], "kwargs": {}}` and Keras 2 `[[name, node, tensor, kwargs], ...]` nodes.
+private func parseInbound(_ j: JSON, layer: String) throws -> InboundNode {
+    var node = InboundNode()
+    let what = "Functional config, inbound node of '\(layer)'"
+    if let args = j["args"]?.arrayValue {
+        func collect(_ v: JSON, depth: Int) throws {
+            guard depth < 8 else { return }
+            if v["class_name"]?.stringValue == "__keras_tensor__" {
+                guard let h = v["config"]?["keras_history"] else { throw KerasError.io("\(what): a tensor without keras_history") }
+                node.inputs.append(try history(h, what))
+            } else if let a = v.arrayValue {
+                for x in a { try collect(x, depth: depth + 1) }
+            }
+        }
+        guard let first = args.first else { throw KerasError.io("\(what): no arguments") }
+        node.asList = first.arrayValue != nil
+        try collect(first, depth: 0)
+    } else if let list = j.arrayValue {
+        for item in list { node.inputs.append(try history(item, what)) }
+        node.asList = list.count > 1
+    } else {
+        throw KerasError.io("\(what): unrecognised node \(j.description.prefix(80))")
+    }
+    guard !node.inputs.isEmpty else { throw KerasError.io("\(what): the node has no input tensors") }
+    return node
+}
+
+/// A functional `Model` from its config: layers, their inbound nodes, input and output layers.
+func functionalFromConfig(_ config: JSON) throws -> Model {
+    guard let entries = config["layers"]?.arrayValue else {
+        throw KerasError.io("Functional config: 'layers' must be a list")
+    }
+    var layers: [String: Layer] = [:]
+    var order: [(Layer, [InboundNode])] = []
+    var produced: [String: [KerasTensor]] = [:]
+    for e in entries {
+        let layer = try deserializeLayer(e)
+        let name = e["name"]?.stringValue ?? layer.name
+        guard layers[name] == nil else { throw KerasError.io("Functional config: two layers are named '\(name)'") }
+        layers[name] = layer
+        if let input = layer as? InputLayer {
+            produced[name] = [input.makeOutput()]
+            continue
+        }
+        let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name) }
+        order.append((layer, nodes))
+    }
+    // Calls whose inputs exist run first; repeat until every node has run (Keras does the same).
+    var next = Array(repeating: 0, count: order.count)
+    var remaining = order.reduce(0) { $0 + $1.1.count }
+    while remaining > 0 {
+        var progressed = false
+        for (i, (layer, nodes)) in order.enumerated() where next[i] < nodes.count {
+            let node = nodes[next[i]]
+            var args: [KerasTensor] = []
+            for h in node.inputs {
+                guard layers[h.layer] != nil else {
+                    throw KerasError.io("Functional config: '\(layer.name)' takes input from unknown layer '\(h.layer)'")
+                }
+                guard h.tensor == 0 else {
+                    throw KerasError.io("Functional config: '\(layer.name)' uses output \(h.tensor) of '\(h.layer)'; only single-output layers are supported")
+                }
+                guard let outs = produced[h.layer], h.node < outs.count else { break }
+                args.append(outs[h.node])
+            }
+            guard args.count == node.inputs.count else { continue }
+            let out = node.asList ? try layer(args) : try layer(args[0])
+            produced[layer.name, default: []].append(out)
+            next[i] += 1
+            remaining -= 1
+            progressed = true
+        }
+        guard progressed else {
+            throw KerasError.io("Functional config: some layer calls reference nodes that never exist (a cycle or a missing layer)")
+        }
+    }
+    func tensors(_ key: String) throws -> [KerasTensor] {
+        guard let j = config[key], let a = j.arrayValue, !a.isEmpty else {
+            throw KerasError.io("Functional config: '\(key)' must be a list")
+        }
+        let items = a[0].stringValue != nil ? [j] : a
+        return try items.map { item in
+            let h = try history(item, "Functional config '\(key)'")
+            guard let outs = produced[h.layer], h.node < outs.count else {
+                throw KerasError.io("Functional config '\(key)': no tensor \(h.node) of layer '\(h.layer)'")
+            }
+            return outs[h.node]
+        }
+    }
+    return try Model(inputs: try tensors("input_layers"), outputs: try tensors("output_layers"),
+                     name: config["name"]?.stringValue)
+}
+
+extension Model {
+    /// Compiles the model from a Keras compile config (or legacy `training_config`). Keras:
+    /// `model.compile_from_config(config)`.
+    public func compileFromConfig(_ c: JSON) throws {
+        guard let optJSON = c["optimizer"] ?? c["optimizer_config"], !optJSON.isNull else {
+            throw KerasError.io("The compile config has no optimizer")
+        }
+        let optimizer = try deserializeOptimizer(optJSON)
+        guard let lossJSON = c["loss"], !lossJSON.isNull else { throw KerasError.io("The compile config has no loss") }
+        let losses = try deserializeLossSpecs(lossJSON)
+        let metrics = try deserializeMetricSpecs(c["metrics"])
+        var weights: [Float]?
+        if let w = c["loss_weights"], !w.isNull {
+            if let a = w.arrayValue {
+                weights = try a.map { guard let d = $0.doubleValue else { throw KerasError.io("loss_weights must be numbers") }; return Float(d) }
+            } else if w.objectValue != nil {
+                weights = try outputNames.map { n in
+                    guard let d = w[n]?.doubleValue else { throw KerasError.io("loss_weights has no number for output '\(n)'") }
+                    return Float(d)
+                }
+            }
+        }
+        try compile(optimizer: .instance(optimizer), losses: losses, metrics: metrics, lossWeights: weights)
+    }
+}

@@ -1,0 +1,167 @@
+/// Writing models as Keras configs: `to_json()`, the `.keras` `config.json`, the legacy `.h5`
+/// `model_config` and `training_config`.
+extension Model {
+    /// The model's Keras JSON, exactly as Keras 3's `model.to_json()` prints it.
+    public func toJSON() -> String { serializedModel().description }
+
+    /// `{"module", "class_name", "config", "registered_name", "build_config", "compile_config"}`.
+    func serializedModel() -> JSON {
+        var j = serializedLayer(self, legacy: false)
+        j.set("compile_config", compileConfig() ?? .object([]))
+        return j
+    }
+
+    /// `{"class_name", "config"}` as the legacy `.h5` writer stores it in `model_config`.
+    func legacyModelConfig() -> JSON {
+        var config = pythonFloats(getConfig())
+        if let entries = config["layers"]?.arrayValue {
+            config.set("layers", .array(entries.map { e in
+                var out: JSON = ["class_name": e["class_name"] ?? .null, "config": e["config"] ?? .null]
+                if let n = e["name"] { out.set("name", n) }
+                if let n = e["inbound_nodes"] { out.set("inbound_nodes", n) }
+                return out
+            }))
+        }
+        return ["class_name": .string(className), "config": config]
+    }
+
+    /// The functional config: layers with their inbound nodes, input and output layers.
+    func functionalConfig() -> JSON {
+        var nodeIndex: [ObjectIdentifier: Int] = [:]
+        var perLayer: [ObjectIdentifier: [GraphNode]] = [:]
+        for node in executionOrder {
+            let key = ObjectIdentifier(node.layer)
+            nodeIndex[ObjectIdentifier(node)] = perLayer[key, default: []].count
+            perLayer[key, default: []].append(node)
+        }
+        func history(_ t: KerasTensor) -> JSON {
+            let layerName = t.node?.layer.name ?? t.name
+            let idx = t.node.flatMap { nodeIndex[ObjectIdentifier($0)] } ?? 0
+            return [.string(layerName), .int(idx), 0]
+        }
+        func kerasTensor(_ t: KerasTensor) -> JSON {
+            ["class_name": "__keras_tensor__",
+             "config": ["shape": shapeJSON(t.shape), "dtype": "float32", "keras_history": history(t)]]
+        }
+        var layerEntries: [JSON] = []
+        for l in kerasLayers {
+            var entry = serializedLayer(l, legacy: false)
+            entry.set("name", .string(l.name))
+            let nodes = (perLayer[ObjectIdentifier(l)] ?? []).filter { !($0.layer is InputLayer) }
+            entry.set("inbound_nodes", .array(nodes.map { node in
+                let arg: JSON = node.inputs.count == 1 ? kerasTensor(node.inputs[0]) : .array(node.inputs.map(kerasTensor))
+                return ["args": [arg], "kwargs": .object([])]
+            }))
+            layerEntries.append(entry)
+        }
+        let ins = inputs.map(history), outs = outputs.map(history)
+        return ["name": .string(name), "trainable": .bool(trainable), "layers": .array(layerEntries),
+                "input_layers": ins.count == 1 ? ins[0] : .array(ins),
+                "output_layers": outs.count == 1 ? outs[0] : .array(outs)]
+    }
+
+    /// Keras's `get_compile_config()`, or nil when the model is not compiled.
+    func compileConfig() -> JSON? {
+        guard let c = compiled else { return nil }
+        let (_, lossSpecs, metricSpecs, lossWeights) = c.specs
+        let losses = lossSpecs.map(serializeLossSpec)
+        let metrics: JSON
+        let nonEmpty = metricSpecs.filter { !$0.isEmpty }
+        if nonEmpty.isEmpty {
+            metrics = .null
+        } else if metricSpecs.count == 1 {
+            metrics = .array(metricSpecs[0].map(serializeMetricSpec))
+        } else {
+            metrics = .array(metricSpecs.map { .array($0.map(serializeMetricSpec)) })
+        }
+        return ["optimizer": serializeOptimizer(c.optimizer),
+                "loss": losses.count == 1 ? losses[0] : .array(losses),
+                "loss_weights": lossWeights.map { .array($0.map { pythonFloat(Double($0)) }) } ?? .null,
+                "metrics": metrics, "weighted_metrics": nil, "run_eagerly": false, "steps_per_execution": 1,
+                "jit_compile": true]
+    }
+
+    /// The legacy `.h5` `training_config`: the compile config with `optimizer_config` last.
+    func trainingConfig() -> JSON? {
+        guard let c = compileConfig(), var pairs = c.objectValue else { return nil }
+        let opt = pairs.first { $0.0 == "optimizer" }?.1 ?? .null
+        pairs.removeAll { $0.0 == "optimizer" }
+        pairs.append(("optimizer_config", ["class_name": opt["class_name"] ?? .null, "config": opt["config"] ?? .null]))
+        return .object(pairs)
+    }
+}
+
+/// `[null, 4]` for a shape with an unknown batch dimension.
+func shapeJSON(_ s: [Int?]) -> JSON { .array(s.map { $0.map { .int($0) } ?? .null }) }
+
+/// A layer as Keras 3 serializes it inside a model config (or, `legacy`, as `{"class_name", "config"}`).
+func serializedLayer(_ l: Layer, legacy: Bool) -> JSON {
+    let config = pythonFloats(l.getConfig())
+    let registered = ObjectRegistry.registeredName(of: l.className, .layer)
+    if legacy {
+        return ["class_name": .string(registered ?? l.className), "config": config]
+    }
+    let module: JSON
+    if l is Sequential { module = "keras" } else if l is Model { module = "keras.src.models.functional" }
+    else if let registered { module = .string(String(registered.split(separator: ">").first ?? "custom")) }
+    else if ObjectRegistry.isBuiltinLayer(l.className) { module = "keras.layers" } else { module = "custom" }
+    let registeredName: JSON = l is Sequential ? .null : (l is Model ? .string(l.className) : registered.map { .string($0) } ?? .null)
+    var j: JSON = ["module": module, "class_name": .string(l.className), "config": config, "registered_name": registeredName]
+    if let m = l as? Model {
+        j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])
+    } else if l.built, !l.variables.isEmpty, let shape = l.buildInputShape, !(l is InputLayer) {
+        j.set("build_config", ["input_shape": shapeJSON(shape)])
+    }
+    return j
+}
+
+func serializeOptimizer(_ o: Optimizer) -> JSON {
+    var config = pythonFloats(o.config)
+    // Keras keeps the learning rate in a float32 variable, so it prints as the float32 value.
+    config.set("learning_rate", .double(Double(o.learningRate)))
+    return ["module": "keras.optimizers", "class_name": .string(o.className), "config": config,
+            "registered_name": ObjectRegistry.registeredName(of: o.className, .optimizer).map { .string($0) } ?? .null]
+}
+
+private func serializeLossSpec(_ s: LossSpec) -> JSON {
+    switch s {
+    case .name(let n): return .string(n)
+    case .instance(let l):
+        if let f = l as? LossFunction {
+            return ["module": "builtins", "class_name": "function", "config": .string(f.name), "registered_name": "function"]
+        }
+        return ["module": "keras.losses", "class_name": .string(l.className), "config": pythonFloats(l.config),
+                "registered_name": ObjectRegistry.registeredName(of: l.className, .loss).map { .string($0) } ?? .null]
+    case .function(let n, _):
+        return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
+    }
+}
+
+private func serializeMetricSpec(_ s: MetricSpec) -> JSON {
+    switch s {
+    case .name(let n): return .string(n)
+    case .instance(let m):
+        return ["module": "keras.metrics", "class_name": .string(m.className), "config": pythonFloats(m.config),
+                "registered_name": ObjectRegistry.registeredName(of: m.className, .metric).map { .string($0) } ?? .null]
+    case .function(let n, _):
+        return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
+    }
+}
+
+/// A float32 hyperparameter as Python prints the float the user typed (`0.9`, not `0.8999999761581421`).
+func pythonFloat(_ d: Double) -> JSON {
+    let f = Float(d)
+    guard d.isFinite, Double(f) == d, let back = Double("\(f)") else { return .double(d) }
+    return .double(back)
+}
+
+/// Every number in a config as ``pythonFloat(_:)`` writes it: our objects keep float32 values,
+/// Keras keeps the Python floats they came from.
+func pythonFloats(_ j: JSON) -> JSON {
+    switch j {
+    case .double(let d): return pythonFloat(d)
+    case .array(let a): return .array(a.map(pythonFloats))
+    case .object(let o): return .object(o.map { ($0.0, pythonFloats($0.1)) })
+    default: return j
+    }
+}

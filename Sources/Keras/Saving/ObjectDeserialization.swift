@@ -1,0 +1,183 @@
+/// Reading the Keras config of small objects: activations, initializers, regularizers,
+/// constraints, losses, metrics and optimizers. Each accepts what Keras 3 writes
+/// (`{"module", "class_name", "config", "registered_name"}`), Keras 2's `{"class_name", "config"}`
+/// and plain strings, and consults custom objects (scopes, then the global registry) first.
+
+/// The class name and config of a serialized object, or the name when it is a string.
+struct SerializedObject {
+    let className: String
+    let registeredName: String?
+    let config: JSON
+
+    init(_ j: JSON, what: String) throws {
+        if let s = j.stringValue {
+            className = s; registeredName = nil; config = .object([]); return
+        }
+        guard let cls = j["class_name"]?.stringValue else {
+            throw KerasError.io("\(what): expected a name or an object with 'class_name', got \(j.description.prefix(80))")
+        }
+        className = cls
+        registeredName = j["registered_name"]?.stringValue
+        config = j["config"] ?? .object([])
+    }
+
+    /// Names to try in the registry, most specific first.
+    var names: [String] {
+        var out: [String] = []
+        if let r = registeredName, r != "function", r != className { out.append(r) }
+        out.append(className)
+        return out
+    }
+}
+
+/// An activation from a config value: `"relu"`, `{"class_name": "function", "config": "relu"}`, null.
+public func deserializeActivation(_ j: JSON) throws -> ActivationFunction {
+    if j.isNull { return .linear }
+    if let s = j.stringValue { return try ActivationFunction.named(s) }
+    let o = try SerializedObject(j, what: "activation")
+    if o.className == "function", let name = o.config.stringValue { return try ActivationFunction.named(name) }
+    for n in o.names { if case .activation(let a)? = ObjectRegistry.lookupCustom(.activation, n) { return a } }
+    throw ObjectRegistry.unknown(.activation, o.registeredName ?? o.className)
+}
+
+private func float(_ c: JSON, _ key: String, _ d: Float, _ what: String) throws -> Float {
+    guard let v = c[key], !v.isNull else { return d }
+    guard let x = v.doubleValue else { throw KerasError.io("\(what) config: '\(key)' must be a number, got \(v)") }
+    return Float(x)
+}
+
+private func seed(_ c: JSON) -> Int? { c["seed"]?.intValue }
+
+/// An initializer from a config value (`"glorot_uniform"` or a serialized object).
+public func deserializeInitializer(_ j: JSON) throws -> Initializer {
+    let o = try SerializedObject(j, what: "initializer")
+    for n in o.names { if case .initializer(let make)? = ObjectRegistry.lookupCustom(.initializer, n) { return try make(o.config) } }
+    let c = o.config, w = o.className
+    switch o.className {
+    case "GlorotUniform": return VarianceScaling.glorotUniform(seed: seed(c))
+    case "GlorotNormal": return VarianceScaling.glorotNormal(seed: seed(c))
+    case "HeUniform": return VarianceScaling.heUniform(seed: seed(c))
+    case "HeNormal": return VarianceScaling.heNormal(seed: seed(c))
+    case "LecunUniform": return VarianceScaling.lecunUniform(seed: seed(c))
+    case "LecunNormal": return VarianceScaling.lecunNormal(seed: seed(c))
+    case "VarianceScaling" where j.stringValue == nil:
+        let mode = try VarianceScaling.Mode(rawValue: c["mode"]?.stringValue ?? "fan_in")
+            .orThrow(KerasError.io("VarianceScaling config: bad mode \(c["mode"] ?? .null)"))
+        let distName = c["distribution"]?.stringValue ?? "truncated_normal"
+        // Keras 2 before 2.3 wrote "normal" for the truncated normal.
+        let dist = try VarianceScaling.Distribution(rawValue: distName == "normal" ? "truncated_normal" : distName)
+            .orThrow(KerasError.io("VarianceScaling config: bad distribution \(c["distribution"] ?? .null)"))
+        return try VarianceScaling(scale: float(c, "scale", 1, w), mode: mode, distribution: dist, seed: seed(c))
+    case "RandomUniform" where j.stringValue == nil:
+        return RandomUniform(minval: try float(c, "minval", -0.05, w), maxval: try float(c, "maxval", 0.05, w), seed: seed(c))
+    case "RandomNormal" where j.stringValue == nil:
+        return RandomNormal(mean: try float(c, "mean", 0, w), stddev: try float(c, "stddev", 0.05, w), seed: seed(c))
+    case "TruncatedNormal" where j.stringValue == nil:
+        return TruncatedNormal(mean: try float(c, "mean", 0, w), stddev: try float(c, "stddev", 0.05, w), seed: seed(c))
+    case "Constant" where j.stringValue == nil:
+        return Constant(try float(c, "value", 0, w))
+    default:
+        do { return try initializer(named: o.className) } catch { throw ObjectRegistry.unknown(.initializer, o.className) }
+    }
+}
+
+/// A regularizer from a config value (`"l2"` or `{"class_name": "L2", "config": {"l2": 0.01}}`).
+public func deserializeRegularizer(_ j: JSON) throws -> Regularizer {
+    let o = try SerializedObject(j, what: "regularizer")
+    for n in o.names { if case .regularizer(let make)? = ObjectRegistry.lookupCustom(.regularizer, n) { return try make(o.config) } }
+    let c = o.config, w = o.className
+    switch o.className {
+    case "L1", "l1": return try L1L2(l1: float(c, "l1", 0.01, w))
+    case "L2", "l2": return try L1L2(l2: float(c, "l2", 0.01, w))
+    case "L1L2", "l1_l2": return try L1L2(l1: float(c, "l1", j.stringValue == nil ? 0 : 0.01, w), l2: float(c, "l2", j.stringValue == nil ? 0 : 0.01, w))
+    default: throw ObjectRegistry.unknown(.regularizer, o.registeredName ?? o.className)
+    }
+}
+
+/// A constraint from a config value.
+public func deserializeConstraint(_ j: JSON) throws -> Constraint {
+    let o = try SerializedObject(j, what: "constraint")
+    for n in o.names { if case .constraint(let make)? = ObjectRegistry.lookupCustom(.constraint, n) { return try make(o.config) } }
+    let c = o.config
+    switch o.className {
+    case "NonNeg", "non_neg": return NonNeg()
+    case "MaxNorm", "max_norm":
+        return try MaxNorm(maxValue: float(c, "max_value", 2, "MaxNorm"), axis: c["axis"]?.intValue ?? 0)
+    default: throw ObjectRegistry.unknown(.constraint, o.registeredName ?? o.className)
+    }
+}
+
+/// A loss from a compile config value: a name, a serialized function or a serialized class.
+public func deserializeLoss(_ j: JSON) throws -> Loss {
+    let o = try SerializedObject(j, what: "loss")
+    if o.className == "function", let name = o.config.stringValue { return try Loss.named(name) }
+    for n in o.names { if case .loss(let make)? = ObjectRegistry.lookupCustom(.loss, n) { return try make(o.config) } }
+    do {
+        return j.stringValue != nil ? try Loss.named(o.className) : try Loss.from(className: o.className, config: o.config)
+    } catch let e as KerasError {
+        guard case .unknownName = e else { throw e }
+        throw ObjectRegistry.unknown(.loss, o.registeredName ?? o.className)
+    }
+}
+
+/// The loss part of a compile config as `compile` takes it: one spec per output.
+func deserializeLossSpecs(_ j: JSON) throws -> [LossSpec] {
+    if let list = j.arrayValue { return try list.map(lossSpec) }
+    if let obj = j.objectValue, j["class_name"] == nil { return try obj.map { try lossSpec($0.1) } }
+    return [try lossSpec(j)]
+}
+
+private func lossSpec(_ j: JSON) throws -> LossSpec {
+    if let s = j.stringValue { _ = try Loss.named(s); return .name(s) }
+    return .instance(try deserializeLoss(j))
+}
+
+/// The metrics part of a compile config: one list per output.
+func deserializeMetricSpecs(_ j: JSON?) throws -> [[MetricSpec]] {
+    guard let j, !j.isNull else { return [] }
+    guard let list = j.arrayValue else {
+        if let obj = j.objectValue { return try obj.map { try deserializeMetricSpecs($0.1).first ?? [] } }
+        return [[try metricSpec(j)]]
+    }
+    if list.contains(where: { $0.arrayValue != nil }) {
+        return try list.map { item in try (item.arrayValue ?? [item]).filter { !$0.isNull }.map(metricSpec) }
+    }
+    return [try list.map(metricSpec)]
+}
+
+private func metricSpec(_ j: JSON) throws -> MetricSpec {
+    if let s = j.stringValue {
+        if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, s) { return .instance(try make(.object([]))) }
+        return .name(s)
+    }
+    let o = try SerializedObject(j, what: "metric")
+    if o.className == "function", let name = o.config.stringValue { return .name(name) }
+    for n in o.names { if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, n) { return .instance(try make(o.config)) } }
+    do {
+        let m = try Metric.from(className: o.className, config: o.config)
+        return .instance(m)
+    } catch let e as KerasError {
+        guard case .unknownName = e else { throw e }
+        throw ObjectRegistry.unknown(.metric, o.registeredName ?? o.className)
+    }
+}
+
+/// An optimizer from `{"class_name": "Adam", "config": {...}}` (or its name); Keras 2's `lr` and
+/// `decay` are accepted.
+public func deserializeOptimizer(_ j: JSON) throws -> Optimizer {
+    let o = try SerializedObject(j, what: "optimizer")
+    for n in o.names { if case .optimizer(let make)? = ObjectRegistry.lookupCustom(.optimizer, n) { return try make(o.config) } }
+    do {
+        return try Optimizer.from(className: o.className, config: o.config)
+    } catch let e as KerasError {
+        if case .unknownName = e { throw ObjectRegistry.unknown(.optimizer, o.registeredName ?? o.className) }
+        throw e
+    }
+}
+
+extension Optional {
+    func orThrow(_ e: @autoclosure () -> Error) throws -> Wrapped {
+        guard let v = self else { throw e() }
+        return v
+    }
+}

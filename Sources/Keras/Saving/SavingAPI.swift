@@ -1,0 +1,151 @@
+import Foundation
+
+/// The file formats a model can be saved in, chosen from the file name as Keras chooses.
+public enum ModelFileFormat: Sendable {
+    /// Keras 3 native `.keras` zip.
+    case keras
+    /// Legacy HDF5 `.h5` / `.hdf5`.
+    case h5
+    /// A JSON config (`to_json()`), without weights.
+    case json
+
+    /// The format for a path by extension, or by the file's first bytes when it exists.
+    public static func of(_ path: String) throws -> ModelFileFormat {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".keras") { return .keras }
+        if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") || lower.hasSuffix(".keras.h5") { return .h5 }
+        if lower.hasSuffix(".json") { return .json }
+        if let handle = FileHandle(forReadingAtPath: path) {
+            defer { try? handle.close() }
+            let head = [UInt8](handle.readData(ofLength: 8))
+            if head.starts(with: [0x50, 0x4B]) { return .keras }
+            if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return .h5 }
+            if head.first == UInt8(ascii: "{") { return .json }
+        }
+        throw KerasError.invalidArgument("Invalid filepath extension for '\(path)'. Please add either a `.keras` extension for the native Keras format (recommended) or a `.h5` extension")
+    }
+}
+
+/// Writes a file through a temporary file in the same folder renamed into place, so readers
+/// never see a half-written file and a failed save leaves the old file intact.
+func writeAtomically(_ path: String, overwrite: Bool, _ write: (String) throws -> Void) throws {
+    let url = URL(fileURLWithPath: path)
+    if !overwrite, FileManager.default.fileExists(atPath: path) {
+        throw KerasError.io("'\(path)' exists and overwrite is false")
+    }
+    let dir = url.deletingLastPathComponent().path
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+        throw KerasError.io("Cannot save to '\(path)': the folder '\(dir)' does not exist")
+    }
+    let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
+    do {
+        try write(tmp)
+        if rename(tmp, path) != 0 {
+            throw KerasError.io("Cannot move the saved file into place at '\(path)' (errno \(errno))")
+        }
+    } catch {
+        unlink(tmp)
+        throw error
+    }
+}
+
+extension Model {
+    /// Saves the architecture, weights, compile configuration and optimizer state. Keras:
+    /// `model.save("model.keras")` (native) or `model.save("model.h5")` (legacy HDF5).
+    public func save(_ path: String, overwrite: Bool = true) throws {
+        guard built else { throw KerasError.invalidState("Model '\(name)' is not built yet; build it (call it on data or give an input shape) before saving") }
+        switch try ModelFileFormat.of(path) {
+        case .keras:
+            try writeAtomically(path, overwrite: overwrite) { tmp in try KerasArchive.write(self, to: URL(fileURLWithPath: tmp)) }
+        case .h5:
+            try writeAtomically(path, overwrite: overwrite) { tmp in
+                let file = try HDF5File.create(tmp)
+                try LegacyH5Format.save(self, to: file)
+                try file.close()
+            }
+        case .json:
+            try writeAtomically(path, overwrite: overwrite) { tmp in
+                guard FileManager.default.createFile(atPath: tmp, contents: Data(toJSON().utf8)) else {
+                    throw KerasError.io("Cannot write '\(tmp)'")
+                }
+            }
+        }
+    }
+
+    /// Saves only the weights (and optimizer state). Keras: `model.save_weights("x.weights.h5")`;
+    /// a plain `.h5` name writes the legacy Keras 2 weights layout.
+    public func saveWeights(_ path: String, overwrite: Bool = true) throws {
+        guard built else { throw KerasError.invalidState("Model '\(name)' is not built yet, so it has no weights to save") }
+        let lower = path.lowercased()
+        guard lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") else {
+            throw KerasError.invalidArgument("The filename must end in `.weights.h5` (or `.h5` for the legacy layout). Received: filepath=\(path)")
+        }
+        try writeAtomically(path, overwrite: overwrite) { tmp in
+            let file = try HDF5File.create(tmp)
+            if lower.hasSuffix(".weights.h5") {
+                try WeightsH5Store.save(self, to: try file.root())
+            } else {
+                try LegacyH5Format.saveWeights(self, to: try file.root())
+            }
+            try file.close()
+        }
+    }
+
+    /// Loads weights from `.weights.h5`, `.keras` or legacy `.h5`. Keras: `model.load_weights`.
+    ///
+    /// - Parameters:
+    ///   - byName: legacy `.h5` only: match layers by name instead of by position.
+    ///   - skipMismatch: skip layers whose weight count or shapes differ instead of failing.
+    /// - Returns: warnings about what was skipped.
+    @discardableResult
+    public func loadWeights(_ path: String, byName: Bool = false, skipMismatch: Bool = false) throws -> [String] {
+        guard built else {
+            throw KerasError.invalidState("Model '\(name)' is not built yet; build it before loading weights so that the weights exist")
+        }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".keras") {
+            if byName { throw KerasError.invalidArgument("Invalid keyword arguments: by_name is only supported for legacy .h5 files") }
+            let archive = try KerasArchive.open(path)
+            return try KerasArchive.loadWeights(into: self, archive: archive, path: path, skipMismatch: skipMismatch)
+        }
+        let file = try HDF5File.open(path)
+        let root = try file.root()
+        if root.hasAttribute("layer_names") || root.hasAttribute("layer_names0") {
+            return try LegacyH5Format.loadWeights(self, from: root, byName: byName, skipMismatch: skipMismatch)
+        }
+        if let mw = try root.group("model_weights") {
+            return try LegacyH5Format.loadWeights(self, from: mw, byName: byName, skipMismatch: skipMismatch)
+        }
+        if byName { throw KerasError.invalidArgument("by_name is only supported for legacy .h5 weight files, not '\(path)'") }
+        return try WeightsH5Store.load(self, from: root, skipMismatch: skipMismatch)
+    }
+}
+
+/// Loads a model saved by ``Model/save(_:overwrite:)`` or by Keras (`.keras`, legacy `.h5`, or a
+/// JSON config without weights). Keras: `keras.models.load_model`.
+///
+/// ```swift
+/// let model = try loadModel("model.keras", customObjects: ["Scale": .layer(Scale.fromConfig)])
+/// ```
+public func loadModel(_ path: String, customObjects: [String: KerasObject] = [:], compile: Bool = true) throws -> Model {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw KerasError.io("File not found: filepath=\(path). Please ensure the file is an accessible `.keras` zip file or `.h5` file")
+    }
+    return try withCustomObjects(customObjects) {
+        switch try ModelFileFormat.of(path) {
+        case .keras: return try KerasArchive.loadModel(path, compile: compile)
+        case .h5: return try LegacyH5Format.loadModel(from: try HDF5File.open(path), compile: compile)
+        case .json:
+            guard let data = FileManager.default.contents(atPath: path), data.count <= Int(KerasArchive.maxConfigBytes) else {
+                throw KerasError.io("Cannot read the JSON config '\(path)'")
+            }
+            let config = try JSONParser.parse(String(decoding: data, as: UTF8.self))
+            let model = try modelFromConfig(config)
+            if compile, let cc = config["compile_config"], let pairs = cc.objectValue, !pairs.isEmpty {
+                try model.compileFromConfig(cc)
+            }
+            return model
+        }
+    }
+}

@@ -1,0 +1,315 @@
+/// What ``KerasClassifier`` and ``KerasRegressor`` share: SciKeras's `BaseWrapper`.
+///
+/// Parameters live in one dictionary with scikit-learn's keys and SciKeras's defaults
+/// (`optimizer: "rmsprop"`, `epochs: 1`, `batch_size: None` = 32, `verbose: 1`, `shuffle: True`,
+/// `validation_split: 0.0`, `warm_start: False`, `random_state: None`, `loss`, `metrics`,
+/// `callbacks`), plus routed keys: `model__<name>` goes to the builder, `optimizer__<name>` to the
+/// optimizer's constructor (`learning_rate`, `momentum`, `beta_1`, ...), `loss__<name>` to the
+/// loss (`from_logits`, `label_smoothing`). Fitting sets ``model``, ``history`` and ``nFeaturesIn``.
+open class KerasEstimator: Predictor, @unchecked Sendable {
+    /// The parameters that were set (defaults are not stored; ``getParams(deep:)`` adds them).
+    public private(set) var params: Params
+    let builder: ModelBuilder
+    /// The Keras JSON config the models are built from, for estimators made from a model or config.
+    public let modelConfig: String?
+
+    /// The fitted Keras model. SciKeras: `model_`.
+    public internal(set) var model: Model?
+    /// Loss and metric values per epoch, over all fits since the model was built. SciKeras: `history_`.
+    public internal(set) var history: [String: [Double]] = [:]
+    /// Features seen by `fit`. scikit-learn: `n_features_in_`.
+    public internal(set) var nFeaturesIn: Int?
+    /// What the data told the builder. SciKeras: `n_outputs_`, `target_type_`, ...
+    public internal(set) var metadata: ModelMetadata?
+
+    /// An estimator whose model comes from `model`, called at each fit with the routed
+    /// `model__` parameters and the data's metadata.
+    public required init(model builder: @escaping ModelBuilder, params: Params = [:]) {
+        self.builder = builder
+        self.modelConfig = nil
+        self.params = params
+    }
+
+    /// An estimator that builds its models from a Keras JSON model config (what `model.toJSON()`
+    /// and Keras's `model.to_json()` give): each fit starts from a fresh copy with new weights, as
+    /// SciKeras clones a model instance. `model__` parameters do not apply.
+    public required init(modelConfig: String, params: Params = [:]) {
+        self.builder = { p, _ in
+            guard p.values.isEmpty else {
+                throw KerasError.invalidArgument("model__ parameters (\(p.values.keys.sorted().joined(separator: ", "))) need a model builder, not a model config")
+            }
+            return try modelFromJSON(modelConfig)
+        }
+        self.modelConfig = modelConfig
+        self.params = params
+    }
+
+    /// An estimator that trains copies of `model`'s architecture (its config; weights are new
+    /// at each fit).
+    public convenience init(model: Model, params: Params = [:]) {
+        self.init(modelConfig: model.toJSON(), params: params)
+    }
+
+    open var estimatorName: String { "KerasEstimator" }
+    open var isClassifier: Bool { false }
+
+    /// SciKeras's defaults for the keys every wrapper knows.
+    open var defaultParams: Params {
+        ["optimizer": "rmsprop", "loss": .none, "metrics": .none, "epochs": 1, "batch_size": .none,
+         "validation_split": 0.0, "callbacks": .none, "shuffle": true, "verbose": 1,
+         "random_state": .none, "warm_start": false]
+    }
+
+    /// Prefixes routed to the builder, the optimizer and the loss.
+    static let routedPrefixes = ["model__", "optimizer__", "loss__"]
+
+    // MARK: Parameters
+
+    public func getParams(deep: Bool = true) -> Params {
+        var p = defaultParams
+        for (k, v) in params { p[k] = v }
+        p["model"] = modelConfig.map { .string($0) } ?? .object(ModelBuilderBox(builder))
+        return p
+    }
+
+    public func setParams(_ new: Params) throws {
+        for key in new.keys { try checkKey(key) }
+        for (k, v) in new where k != "model" { params[k] = v }
+    }
+
+    func checkKey(_ key: String) throws {
+        if key == "model" {
+            throw KerasError.invalidArgument("\(estimatorName).setParams: 'model' cannot be set; make a new estimator with the builder")
+        }
+        if defaultParams[key] != nil { return }
+        for prefix in Self.routedPrefixes where key.hasPrefix(prefix) && key.count > prefix.count { return }
+        throw KerasError.invalidArgument("\(estimatorName).setParams: invalid parameter '\(key)'. Valid parameters are: "
+            + defaultParams.keys.sorted().joined(separator: ", ") + ", and model__*, optimizer__*, loss__*")
+    }
+
+    public func clone() throws -> Estimator {
+        if let modelConfig { return Self(modelConfig: modelConfig, params: params) }
+        return Self(model: builder, params: params)
+    }
+
+    var reader: ParamReader { ParamReader(owner: estimatorName, params: getParams()) }
+
+    /// Parameters under `prefix`, keys without it.
+    func routed(_ prefix: String) -> Params {
+        var out: Params = [:]
+        for (k, v) in params where k.hasPrefix(prefix) { out[String(k.dropFirst(prefix.count))] = v }
+        return out
+    }
+
+    // MARK: Fitting
+
+    /// Trains a model on `x` and `y`: a new one, unless `warm_start` is set and one was fitted.
+    public func fit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws {
+        try fitModel(x, y, sampleWeight: sampleWeight, epochs: nil, warm: false)
+    }
+
+    /// One more epoch on `x` and `y`, keeping the model (a new one on the first call).
+    /// SciKeras: `partial_fit`.
+    public func partialFit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws {
+        try fitModel(x, y, sampleWeight: sampleWeight, epochs: 1, warm: true)
+    }
+
+    func fitModel(_ x: Tensor, _ y: Target, sampleWeight: Tensor?, epochs epochsOverride: Int?, warm forceWarm: Bool) throws {
+        for key in params.keys { try checkKey(key) }
+        let r = reader
+        let epochs = try epochsOverride ?? r.int("epochs", default: 1)
+        guard epochs >= 0 else { throw r.bad("epochs", .int(epochs), "a non-negative integer") }
+        let batchSize = try r.optionalInt("batch_size")
+        if let b = batchSize, b <= 0 { throw r.bad("batch_size", .int(b), "a positive integer or None") }
+        let verbose = try r.int("verbose", default: 1)
+        guard (0...2).contains(verbose) else { throw r.bad("verbose", .int(verbose), "0, 1 or 2") }
+        let shuffle = try r.bool("shuffle", default: true)
+        let validationSplit = try r.double("validation_split", default: 0)
+        guard validationSplit >= 0, validationSplit < 1 else { throw r.bad("validation_split", .double(validationSplit), "in [0, 1)") }
+        let warm = try forceWarm || r.bool("warm_start", default: false)
+        let randomState = try r.optionalInt("random_state")
+        try checkFeatures(x, owner: "\(estimatorName).fit", rows: y.count)
+        if let sw = sampleWeight {
+            guard sw.count == y.count, sw.rank <= 1 || sw.count == sw.shape[0] else {
+                throw KerasError.invalidArgument("\(estimatorName).fit: sample_weight has shape \(sw.shape), expected [\(y.count)]")
+            }
+            for i in 0..<sw.count where !(sw.data[i].isFinite && sw.data[i] >= 0) {
+                throw KerasError.invalidData("\(estimatorName).fit: sample_weight[\(i)] = \(sw.data[i]) must be finite and >= 0")
+            }
+        }
+        let reuse = warm && model != nil
+        if reuse, let n = nFeaturesIn, n != x.shape[1] {
+            throw KerasError.invalidArgument("\(estimatorName).fit: X has \(x.shape[1]) features, but the estimator was fitted with \(n) features (warm start)")
+        }
+
+        let body = { [self] in
+            if !reuse {
+                let meta = try analyzeTarget(y, nFeatures: x.shape[1])
+                let m = try buildModel(meta, sample: x)
+                if m.optimizer == nil {
+                    try m.compile(optimizer: .instance(makeOptimizer()), loss: makeLoss(meta), metrics: makeMetrics())
+                }
+                metadata = meta
+                nFeaturesIn = x.shape[1]
+                history = [:]
+                model = m
+            }
+            guard let m = model else { return }
+            let yEncoded = try encodeTarget(y)
+            let h = try m.fit(x, yEncoded, batchSize: batchSize, epochs: epochs, verbose: verbose,
+                              callbacks: makeCallbacks(), validationSplit: validationSplit, shuffle: shuffle,
+                              classWeight: try classWeights(y), sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) })
+            for (k, v) in h.history { history[k, default: []].append(contentsOf: v) }
+            if let losses = h.history["loss"], let bad = losses.firstIndex(where: { !$0.isFinite }) {
+                throw KerasError.invalidData("\(estimatorName).fit: the loss became \(losses[bad]) at epoch \(bad + 1); the model diverged")
+            }
+        }
+        if let seed = randomState {
+            try withRandomSeed(UInt64(bitPattern: Int64(seed)), body)
+        } else {
+            try body()
+        }
+    }
+
+    /// Metadata for the builder; subclasses set the target encoding here.
+    open func analyzeTarget(_ y: Target, nFeatures: Int) throws -> ModelMetadata {
+        throw KerasError.invalidState("\(estimatorName): analyzeTarget must be overridden")
+    }
+
+    /// The targets as the compiled loss wants them.
+    open func encodeTarget(_ y: Target) throws -> Tensor {
+        throw KerasError.invalidState("\(estimatorName): encodeTarget must be overridden")
+    }
+
+    /// Class weights by class index (classifiers).
+    open func classWeights(_ y: Target) throws -> [Int: Float]? { nil }
+
+    /// The builder's model, with an output layer appended when it ends in a hidden layer.
+    func buildModel(_ meta: ModelMetadata, sample x: Tensor) throws -> Model {
+        let m: Model
+        do {
+            m = try builder(ModelParams(routed("model__")), meta)
+        } catch let e as KerasError {
+            throw KerasError.invalidArgument("\(estimatorName): building the model failed: \(e.message)")
+        } catch {
+            throw KerasError.callbackFailed("\(estimatorName): the model builder failed: \(error)")
+        }
+        try m.ensureBuilt(for: [takeRows(x, [0])])
+        return try withOutputLayer(m, meta)
+    }
+
+    func withOutputLayer(_ m: Model, _ meta: ModelMetadata) throws -> Model {
+        guard m.outputs.count == 1, let shape = m.outputShape, let last = shape.last, let width = last else {
+            throw KerasError.invalidArgument("\(estimatorName): the model must have one output with a known width, got output shapes \(m.outputShapes.map(formatShape))")
+        }
+        let activation = m.layers.last?.getConfig()["activation"]?.stringValue ?? "linear"
+        let fromLogits = (try? reader.bool("loss__from_logits", default: false)) ?? false
+        let outputActivations: Set<String> = isClassifier ? (fromLogits ? ["linear"] : ["softmax", "sigmoid"]) : ["linear"]
+        let isOutput = outputActivations.contains(activation) && (isClassifier || width == meta.nOutputsExpected)
+        if isOutput {
+            guard width == meta.nOutputsExpected else {
+                throw KerasError.shapeMismatch("\(estimatorName): the model's output has \(width) units but the target needs \(meta.nOutputsExpected) (\(meta.targetType.rawValue), \(meta.nClasses) classes)")
+            }
+            return m
+        }
+        if m.optimizer != nil {
+            throw KerasError.invalidArgument("\(estimatorName): the builder compiled a model that ends in a hidden layer ('\(activation)', \(width) units); add the output layer or leave the model uncompiled")
+        }
+        if let seq = m as? Sequential {
+            try seq.add(meta.outputLayer())
+            return seq
+        }
+        return try Model(inputs: m.inputs, outputs: [meta.outputLayer()(m.outputs[0])], name: m.name)
+    }
+
+    func makeOptimizer() throws -> Optimizer {
+        let value = getParams()["optimizer"] ?? "rmsprop"
+        let kw = routed("optimizer__")
+        if case .object(let o) = value, let opt = o as? Optimizer {
+            guard kw.isEmpty else {
+                throw KerasError.invalidArgument("\(estimatorName): optimizer__ parameters need the optimizer given by name, not as an object")
+            }
+            return opt
+        }
+        guard let name = value.stringValue else { throw reader.bad("optimizer", value, "an optimizer name or object") }
+        return try OptimizerFactory.make(name, kw, owner: estimatorName)
+    }
+
+    func makeLoss(_ meta: ModelMetadata) throws -> LossSpec {
+        let value = getParams()["loss"] ?? .none
+        let kw = routed("loss__")
+        if case .object(let o) = value, let loss = o as? Loss {
+            guard kw.isEmpty else { throw KerasError.invalidArgument("\(estimatorName): loss__ parameters need the loss given by name") }
+            return .instance(loss)
+        }
+        if !value.isNone && value.stringValue == nil { throw reader.bad("loss", value, "a loss name or object") }
+        return try LossFactory.make(value.stringValue ?? meta.defaultLoss, kw, owner: estimatorName)
+    }
+
+    func makeMetrics() throws -> [MetricSpec] {
+        let value = getParams()["metrics"] ?? .none
+        let items: [ParamValue]
+        switch value {
+        case .none: return []
+        case .array(let a): items = a
+        default: items = [value]
+        }
+        return try items.map { item in
+            if let s = item.stringValue { return .name(s) }
+            if case .object(let o) = item, let m = o as? Metric { return .instance(m) }
+            throw reader.bad("metrics", value, "a list of metric names or objects")
+        }
+    }
+
+    func makeCallbacks() throws -> [Callback] {
+        let value = getParams()["callbacks"] ?? .none
+        let items: [ParamValue]
+        switch value {
+        case .none: return []
+        case .array(let a): items = a
+        default: items = [value]
+        }
+        return try items.map { item in
+            if case .object(let o) = item {
+                if let c = o as? Callback { return c }
+                if let f = o as? CallbackFactory { return try f.make() }
+            }
+            throw reader.bad("callbacks", value, "a list of callbacks or CallbackFactory objects")
+        }
+    }
+
+    // MARK: Prediction
+
+    func requireModel(_ what: String) throws -> (Model, ModelMetadata) {
+        guard let model, let metadata else {
+            throw KerasError.invalidState("This \(estimatorName) instance is not fitted yet. Call 'fit' with appropriate arguments before using '\(what)'.")
+        }
+        return (model, metadata)
+    }
+
+    /// The model's raw outputs for `x`, `[samples, outputs]`.
+    func rawPredict(_ x: Tensor, _ what: String) throws -> Tensor {
+        let (m, _) = try requireModel(what)
+        try checkFeatures(x, owner: "\(estimatorName).\(what)", features: nFeaturesIn)
+        let batch = try reader.optionalInt("batch_size") ?? 32
+        let out = try m.predict(x, batchSize: Swift.max(batch, 1), verbose: 0)
+        let n = x.shape[0]
+        return try Ops.reshape(out.detached, [n, out.count / Swift.max(n, 1)])
+    }
+
+    /// Class probabilities (classifiers).
+    open func predictProba(_ x: Tensor) throws -> Tensor {
+        throw KerasError.invalidState("\(estimatorName) has no predictProba: it is not a probabilistic classifier")
+    }
+
+    /// The classes as label keys (classifiers); nil for regressors.
+    open var classLabels: [String]? { nil }
+
+    open func predict(_ x: Tensor) throws -> Target {
+        throw KerasError.invalidState("\(estimatorName): predict must be overridden")
+    }
+
+    open func score(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
+        throw KerasError.invalidState("\(estimatorName): score must be overridden")
+    }
+}

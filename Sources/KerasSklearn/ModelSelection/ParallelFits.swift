@@ -1,0 +1,213 @@
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A pthread mutex for the search's bookkeeping.
+final class SearchLock: @unchecked Sendable {
+    private var raw = pthread_mutex_t()
+    init() { pthread_mutex_init(&raw, nil) }
+    deinit { pthread_mutex_destroy(&raw) }
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&raw)
+        defer { pthread_mutex_unlock(&raw) }
+        return try body()
+    }
+}
+
+/// Keeps OpenBLAS at one thread while any search runs, and restores the previous count when
+/// the last one ends (toolchain.md §6: small GEMMs from parallel callers run faster this way,
+/// and results do not depend on the number of workers).
+enum BLASSearchGuard {
+    private static let lock = SearchLock()
+    nonisolated(unsafe) private static var active = 0
+    nonisolated(unsafe) private static var saved = 1
+
+    static func with<T>(_ body: () throws -> T) rethrows -> T {
+        lock.withLock {
+            if active == 0 { saved = Parallel.blasThreads; Parallel.setBLASThreads(1) }
+            active += 1
+        }
+        defer {
+            lock.withLock {
+                active -= 1
+                if active == 0 { Parallel.setBLASThreads(saved) }
+            }
+        }
+        return try body()
+    }
+}
+
+/// The number of worker threads for `nJobs` (joblib's rule: -1 is all cores, -2 all but one).
+func resolveJobs(_ nJobs: Int?, tasks: Int, owner: String) throws -> Int {
+    let cores = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    let n = nJobs ?? 1
+    guard n != 0 else { throw KerasError.invalidArgument("\(owner): n_jobs == 0 has no meaning; use 1 for one thread or -1 for all cores") }
+    let workers = n > 0 ? n : Swift.max(1, cores + 1 + n)
+    return Swift.max(1, Swift.min(workers, tasks))
+}
+
+/// Runs `count` tasks on `workers` threads, each task pulled in `order` (default: index order)
+/// by the next free worker; results are stored by index, so they do not depend on the schedule.
+/// `onDone` is called under a lock after each task.
+func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escaping (Int) -> R,
+                 onDone: ((Int, R) -> Void)? = nil) -> [R?] {
+    var results = [R?](repeating: nil, count: count)
+    let sequence = order ?? Array(0..<count)
+    let lock = SearchLock()
+    var next = 0
+    let work = {
+        while true {
+            let i: Int? = lock.withLock { () -> Int? in
+                guard next < sequence.count else { return nil }
+                next += 1
+                return sequence[next - 1]
+            }
+            guard let i else { return }
+            let r = Parallel.asWorker { body(i) }
+            lock.withLock {
+                results[i] = r
+                onDone?(i, r)
+            }
+        }
+    }
+    if workers <= 1 {
+        work()
+        return results
+    }
+    let group = DispatchGroup()
+    var threads: [Thread] = []
+    for _ in 0..<workers {
+        group.enter()
+        let t = Thread {
+            work()
+            group.leave()
+        }
+        t.stackSize = 16 << 20
+        threads.append(t)
+    }
+    threads.forEach { $0.start() }
+    group.wait()
+    return results
+}
+
+/// Task order that starts the longest fits first (longest-processing-time scheduling), with
+/// `epochs` as the cost of a candidate, so that no worker is left with one long fit at the end.
+func longestFirst(_ candidates: [Params], base: Estimator, splits: Int) -> [Int] {
+    let costs = candidates.map { c -> Int in
+        let merged = base.getParams(deep: true).merging(c) { $1 }
+        let epochs = merged.filter { $0.key == "epochs" || $0.key.hasSuffix("__epochs") }.compactMap { $0.value.intValue }
+        return Swift.max(1, epochs.max() ?? 1)
+    }
+    return (0..<(candidates.count * splits)).sorted { a, b in
+        let ca = costs[a / splits], cb = costs[b / splits]
+        return ca != cb ? ca > cb : a < b
+    }
+}
+
+/// A seed for one fit, mixed from the search's seed and the (candidate, split) index, so that
+/// each fit gets the same seed whichever thread runs it.
+func fitSeed(_ base: UInt64, candidate: Int, split: Int) -> UInt64 {
+    var z = base &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(bitPattern: Int64(candidate &* 1_000_003 &+ split &+ 1))
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+}
+
+/// Seconds on a monotonic clock.
+func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// What to record when a fit fails. scikit-learn: `error_score` (default `np.nan`).
+public enum ErrorScore: Sendable, Equatable {
+    /// Record NaN and go on.
+    case nan
+    /// Rethrow the fit's error.
+    case raise
+    /// Record this score and go on.
+    case value(Double)
+
+    var score: Double {
+        switch self {
+        case .value(let v): return v
+        default: return .nan
+        }
+    }
+}
+
+/// How to split for cross-validation: a number of folds (stratified for classifiers), a
+/// splitter, or explicit splits. scikit-learn: `cv`.
+public enum CV: ExpressibleByIntegerLiteral {
+    case folds(Int)
+    case splitter(CrossValidator)
+    case splits([Split])
+
+    public init(integerLiteral value: Int) { self = .folds(value) }
+
+    func resolve(_ n: Int, _ y: Target, classifier: Bool) throws -> [Split] {
+        switch self {
+        case .folds(let k): return try defaultSplitter(k, classifier: classifier, y: y).split(n, y: y)
+        case .splitter(let s): return try s.split(n, y: y)
+        case .splits(let s):
+            guard !s.isEmpty else { throw KerasError.invalidArgument("cv: the list of splits is empty") }
+            for sp in s where (sp.train + sp.test).contains(where: { $0 < 0 || $0 >= n }) {
+                throw KerasError.invalidArgument("cv: a split holds an index outside 0..<\(n)")
+            }
+            return s
+        }
+    }
+}
+
+/// The outcome of one fit in a search or cross-validation.
+struct FitOutcome {
+    var testScores: [Double]
+    var trainScores: [Double]
+    var fitTime: Double
+    var scoreTime: Double
+    var error: Error?
+    var estimator: Estimator?
+}
+
+/// Clones `base`, sets `params`, fits on the split's train part under `seed`, and scores the
+/// test part. A failure becomes `errorScore` (the error is kept for `.raise` and for reports).
+func fitAndScore(_ base: Estimator, params: Params, x: Tensor, y: Target, sampleWeight: Tensor?, split: Split,
+                 scorers: [Scorer], errorScore: ErrorScore, seed: UInt64, returnTrainScore: Bool,
+                 keepEstimator: Bool) -> FitOutcome {
+    let start = monotonicSeconds()
+    var out = FitOutcome(testScores: [], trainScores: [], fitTime: 0, scoreTime: 0, error: nil, estimator: nil)
+    do {
+        let est = try base.clone()
+        try est.setParams(params)
+        let xt = takeRows(x, split.train), yt = try y.take(split.train)
+        let sw = sampleWeight.map { takeRows($0, split.train) }
+        try withRandomSeed(seed) { try est.fit(xt, yt, sampleWeight: sw) }
+        out.fitTime = monotonicSeconds() - start
+        guard let p = est as? Predictor else {
+            throw KerasError.invalidArgument("\(est.estimatorName) cannot be scored: it does not predict")
+        }
+        let scoreStart = monotonicSeconds()
+        let xs = takeRows(x, split.test), ys = try y.take(split.test)
+        out.testScores = try scorers.map { try $0(p, xs, ys) }
+        if returnTrainScore { out.trainScores = try scorers.map { try $0(p, xt, yt) } }
+        out.scoreTime = monotonicSeconds() - scoreStart
+        if keepEstimator { out.estimator = est }
+    } catch {
+        if out.fitTime == 0 { out.fitTime = monotonicSeconds() - start }
+        out.error = error
+        out.testScores = Array(repeating: errorScore.score, count: scorers.count)
+        if returnTrainScore { out.trainScores = out.testScores }
+    }
+    return out
+}
+
+/// Refuses callback objects in parallel fits: each fit would share (and race on) one object.
+func checkSharedCallbacks(_ estimator: Estimator, workers: Int, owner: String) throws {
+    guard workers > 1 else { return }
+    var items: [ParamValue] = []
+    for (k, v) in estimator.getParams(deep: true) where k == "callbacks" || k.hasSuffix("__callbacks") {
+        if case .array(let a) = v { items += a } else { items.append(v) }
+    }
+    for case .object(let o) in items where o is Callback {
+        throw KerasError.invalidArgument("\(owner): callbacks given as objects would be shared by parallel fits (n_jobs > 1); wrap each in CallbackFactory { ... }")
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+
+/// Progress of a running search or cross-validation, reported after each fit.
+public struct SearchProgress: Sendable {
+    /// Fits finished so far.
+    public let fitsDone: Int
+    /// Fits in total (candidates × splits).
+    public let totalFits: Int
+    /// The best mean test score among candidates whose splits are all done.
+    public let bestScore: Double?
+    /// That candidate's parameters.
+    public let bestParams: Params?
+}
+
+/// Shared by ``GridSearchCV`` and ``RandomizedSearchCV``: fits every candidate on every split
+/// (on `nJobs` worker threads of this process), records ``cvResults``, and refits the best
+/// candidate on all the data. scikit-learn: `BaseSearchCV`.
+///
+/// Each fit runs as a parallel worker (single-threaded kernels, OpenBLAS at one thread for the
+/// search) with a seed mixed from `randomState` and its (candidate, split) index, so scores,
+/// best parameters and the refitted weights are the same for any `nJobs`.
+open class BaseSearchCV: Predictor, @unchecked Sendable {
+    /// The estimator whose clones are fitted.
+    public let estimator: Estimator
+    /// Scoring; nil uses the estimator's `score`.
+    public var scoring: Scorer?
+    /// Worker threads (1: the calling thread; -1: all cores).
+    public var nJobs: Int
+    /// Refit the best candidate on all data (`bestEstimator`).
+    public var refit: Bool
+    public var cv: CV
+    /// 0 silent; 1 prints the plan; 2 also prints each fit.
+    public var verbose: Int
+    public var errorScore: ErrorScore
+    public var returnTrainScore: Bool
+    /// Seeds the fits (and, for the randomized search, the sampling).
+    public var randomState: Int?
+    /// Called after each fit, on the thread that ran it, under the search's lock.
+    public var progress: ((SearchProgress) -> Void)?
+
+    /// scikit-learn: `cv_results_`.
+    public private(set) var cvResults: CVResults?
+    /// scikit-learn: `best_index_`.
+    public private(set) var bestIndex: Int?
+    /// scikit-learn: `best_params_`.
+    public private(set) var bestParams: Params?
+    /// scikit-learn: `best_score_` (mean test score of the best candidate).
+    public private(set) var bestScore: Double?
+    /// scikit-learn: `best_estimator_` (with `refit`).
+    public private(set) var bestEstimator: Estimator?
+    /// scikit-learn: `refit_time_`.
+    public private(set) var refitTime: Double?
+    /// scikit-learn: `n_splits_`.
+    public private(set) var nSplits: Int?
+    /// The errors of failed fits, by (candidate, split).
+    public private(set) var fitErrors: [(candidate: Int, split: Int, error: Error)] = []
+
+    init(estimator: Estimator, scoring: Scorer?, nJobs: Int, refit: Bool, cv: CV, verbose: Int,
+         errorScore: ErrorScore, returnTrainScore: Bool, randomState: Int?) {
+        self.estimator = estimator
+        self.scoring = scoring
+        self.nJobs = nJobs
+        self.refit = refit
+        self.cv = cv
+        self.verbose = verbose
+        self.errorScore = errorScore
+        self.returnTrainScore = returnTrainScore
+        self.randomState = randomState
+    }
+
+    open var searchName: String { "BaseSearchCV" }
+    public var estimatorName: String { searchName }
+    public var isClassifier: Bool { estimator.isClassifier }
+    public var classLabels: [String]? { (bestEstimator as? Predictor)?.classLabels }
+
+    /// The search's own settings plus the estimator's parameters as `estimator__<key>`.
+    public func getParams(deep: Bool = true) -> Params {
+        var p: Params = ["n_jobs": .int(nJobs), "refit": .bool(refit), "verbose": .int(verbose),
+                         "return_train_score": .bool(returnTrainScore),
+                         "random_state": randomState.map { .int($0) } ?? ParamValue.none,
+                         "scoring": scoring.map { .string($0.name) } ?? ParamValue.none, "estimator": .object(estimator)]
+        if deep { for (k, v) in estimator.getParams(deep: true) { p["estimator__" + k] = v } }
+        return p
+    }
+
+    /// Sets `n_jobs`, `refit`, `verbose`, `return_train_score`, `random_state`, `scoring` (a
+    /// name), or the estimator's parameters as `estimator__<key>`.
+    public func setParams(_ params: Params) throws {
+        let r = ParamReader(owner: "\(searchName).setParams", params: params)
+        var nested: Params = [:]
+        for (k, v) in params {
+            switch k {
+            case "n_jobs": nJobs = try r.int(k, default: nJobs)
+            case "refit": refit = try r.bool(k, default: refit)
+            case "verbose": verbose = try r.int(k, default: verbose)
+            case "return_train_score": returnTrainScore = try r.bool(k, default: returnTrainScore)
+            case "random_state": randomState = try r.optionalInt(k)
+            case "scoring": scoring = try r.string(k).map { try Scorer.named($0) }
+            default:
+                guard k.hasPrefix("estimator__") else {
+                    throw KerasError.invalidArgument("\(searchName).setParams: invalid parameter '\(k)'. Valid parameters are: n_jobs, random_state, refit, return_train_score, scoring, verbose, estimator__*")
+                }
+                nested[String(k.dropFirst("estimator__".count))] = v
+            }
+        }
+        if !nested.isEmpty { try estimator.setParams(nested) }
+    }
+
+    /// An unfitted search with the same settings over a clone of the estimator.
+    public func clone() throws -> Estimator {
+        let copy = try makeCopy(estimator.clone())
+        copy.progress = progress
+        return copy
+    }
+
+    /// A new search of the same kind over `estimator`.
+    open func makeCopy(_ estimator: Estimator) throws -> BaseSearchCV {
+        throw KerasError.invalidState("\(searchName): makeCopy must be overridden")
+    }
+
+    /// The candidates to evaluate.
+    open func candidates() throws -> [Params] { [] }
+
+    /// Runs the search. scikit-learn: `fit(X, y)`.
+    public func fit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws {
+        try checkFeatures(x, owner: "\(searchName).fit", rows: y.count)
+        let scorer = scoring ?? .estimatorScore
+        try scorer.validate()
+        let cands = try candidates()
+        guard !cands.isEmpty else { throw KerasError.invalidArgument("\(searchName): there are no candidates to evaluate") }
+        // Setting each candidate on a clone checks every key before any fit runs.
+        for c in cands { try estimator.clone().setParams(c) }
+        let splits = try cv.resolve(y.count, y, classifier: estimator.isClassifier)
+        let k = splits.count
+        let total = cands.count * k
+        let workers = try resolveJobs(nJobs, tasks: total, owner: searchName)
+        try checkSharedCallbacks(estimator, workers: workers, owner: searchName)
+        let base = randomState.map { UInt64(bitPattern: Int64($0)) } ?? RandomGenerator.current.nextSeed()
+        if verbose > 0 { print("Fitting \(k) folds for each of \(cands.count) candidates, totalling \(total) fits") }
+
+        var done = 0
+        var splitsDone = Array(repeating: 0, count: cands.count)
+        var sums = Array(repeating: 0.0, count: cands.count)
+        var best: (Double, Int)?
+        let est = estimator, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
+        let outcomes: [FitOutcome?] = BLASSearchGuard.with {
+            runTasks(total, workers: workers, order: longestFirst(cands, base: est, splits: k), { i in
+                let c = i / k, s = i % k
+                return fitAndScore(est, params: cands[c], x: x, y: y, sampleWeight: sampleWeight, split: splits[s],
+                                   scorers: [scorer], errorScore: errScore, seed: fitSeed(base, candidate: c, split: s),
+                                   returnTrainScore: train, keepEstimator: false)
+            }, onDone: { i, o in
+                let c = i / k, s = i % k
+                done += 1
+                splitsDone[c] += 1
+                sums[c] += o.testScores.first ?? .nan
+                if splitsDone[c] == k {
+                    let mean = sums[c] / Double(k)
+                    if !mean.isNaN, best == nil || mean > best!.0 || (mean == best!.0 && c < best!.1) { best = (mean, c) }
+                }
+                if verb > 1 {
+                    let score = o.testScores.first.map { String($0) } ?? "nan"
+                    print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
+                }
+                report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
+            })
+        }
+        let table = (0..<cands.count).map { c in (0..<k).map { outcomes[c * k + $0]! } }
+        fitErrors = []
+        for (c, row) in table.enumerated() { for (s, o) in row.enumerated() { if let e = o.error { fitErrors.append((c, s, e)) } } }
+        if errorScore == .raise, let first = fitErrors.first { throw first.error }
+        if fitErrors.count == total, let first = fitErrors.first {
+            throw KerasError.callbackFailed("\(searchName): all the \(total) fits failed; the first error: \(first.error)")
+        }
+        let results = CVResults(params: cands, outcomes: table, nSplits: k, returnTrainScore: returnTrainScore)
+        cvResults = results
+        nSplits = k
+        let bi = results.rankTestScore.firstIndex(of: 1) ?? 0
+        bestIndex = bi
+        bestParams = cands[bi]
+        bestScore = results.meanTestScore[bi]
+        bestEstimator = nil
+        refitTime = nil
+        if refit {
+            let e = try estimator.clone()
+            try e.setParams(cands[bi])
+            let start = monotonicSeconds()
+            try BLASSearchGuard.with {
+                try Parallel.asWorker {
+                    try withRandomSeed(fitSeed(base, candidate: -1, split: 0)) { try e.fit(x, y, sampleWeight: sampleWeight) }
+                }
+            }
+            refitTime = monotonicSeconds() - start
+            bestEstimator = e
+        }
+    }
+
+    func fittedBest(_ what: String) throws -> Predictor {
+        guard let p = bestEstimator as? Predictor else {
+            throw KerasError.invalidState("\(searchName).\(what): needs a search fitted with refit=True")
+        }
+        return p
+    }
+
+    /// Predictions of the refitted best estimator.
+    public func predict(_ x: Tensor) throws -> Target { try fittedBest("predict").predict(x) }
+    /// Class probabilities of the refitted best estimator.
+    public func predictProba(_ x: Tensor) throws -> Tensor { try fittedBest("predictProba").predictProba(x) }
+    /// The search's scoring applied to the refitted best estimator.
+    public func score(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
+        let best = try fittedBest("score")
+        if let scoring { return try scoring(best, x, y) }
+        return try best.score(x, y, sampleWeight: sampleWeight)
+    }
+}
+
+/// Exhaustive search over a grid (or a list of grids) of parameter values, scored by
+/// cross-validation. scikit-learn: `GridSearchCV`.
+///
+/// ```swift
+/// let search = GridSearchCV(clf, ["model__hidden": [8, 16], "epochs": [50, 100], "optimizer": ["adam", "sgd"]],
+///                           cv: 3, nJobs: 2, randomState: 0)
+/// try search.fit(x, y)
+/// print(search.bestParams!, search.bestScore!)
+/// ```
+public final class GridSearchCV: BaseSearchCV, @unchecked Sendable {
+    public let paramGrid: ParameterGrid
+
+    public init(_ estimator: Estimator, _ paramGrid: [String: [ParamValue]], scoring: Scorer? = nil, nJobs: Int = 1,
+                refit: Bool = true, cv: CV = 5, verbose: Int = 0, errorScore: ErrorScore = .nan,
+                returnTrainScore: Bool = false, randomState: Int? = nil) {
+        self.paramGrid = ParameterGrid(paramGrid)
+        super.init(estimator: estimator, scoring: scoring, nJobs: nJobs, refit: refit, cv: cv, verbose: verbose,
+                   errorScore: errorScore, returnTrainScore: returnTrainScore, randomState: randomState)
+    }
+
+    /// A search over several grids, one after another.
+    public init(_ estimator: Estimator, grids: [[String: [ParamValue]]], scoring: Scorer? = nil, nJobs: Int = 1,
+                refit: Bool = true, cv: CV = 5, verbose: Int = 0, errorScore: ErrorScore = .nan,
+                returnTrainScore: Bool = false, randomState: Int? = nil) {
+        self.paramGrid = ParameterGrid(grids)
+        super.init(estimator: estimator, scoring: scoring, nJobs: nJobs, refit: refit, cv: cv, verbose: verbose,
+                   errorScore: errorScore, returnTrainScore: returnTrainScore, randomState: randomState)
+    }
+
+    public override var searchName: String { "GridSearchCV" }
+
+    public override func makeCopy(_ estimator: Estimator) throws -> BaseSearchCV {
+        GridSearchCV(estimator, grids: paramGrid.grids, scoring: scoring, nJobs: nJobs, refit: refit, cv: cv,
+                     verbose: verbose, errorScore: errorScore, returnTrainScore: returnTrainScore, randomState: randomState)
+    }
+
+    public override func candidates() throws -> [Params] {
+        try paramGrid.validate(owner: searchName)
+        return paramGrid.candidates
+    }
+}
+
+/// Search over `nIter` settings drawn from distributions, scored by cross-validation; the draws
+/// are seeded by `randomState`. scikit-learn: `RandomizedSearchCV` (default `n_iter` 10).
+///
+/// ```swift
+/// let search = RandomizedSearchCV(clf, ["optimizer__learning_rate": .logUniform(1e-4, 1e-1),
+///                                       "model__hidden": .randInt(4, 33)], nIter: 20, randomState: 0)
+/// ```
+public final class RandomizedSearchCV: BaseSearchCV, @unchecked Sendable {
+    public var paramDistributions: [[String: ParamDistribution]] { distributionsOverride ?? distributions }
+    private let distributions: [[String: ParamDistribution]]
+    fileprivate var distributionsOverride: [[String: ParamDistribution]]?
+    public let nIter: Int
+
+    public init(_ estimator: Estimator, _ paramDistributions: [String: ParamDistribution], nIter: Int = 10,
+                scoring: Scorer? = nil, nJobs: Int = 1, refit: Bool = true, cv: CV = 5, verbose: Int = 0,
+                errorScore: ErrorScore = .nan, returnTrainScore: Bool = false, randomState: Int? = nil) {
+        self.distributions = [paramDistributions]
+        self.nIter = nIter
+        super.init(estimator: estimator, scoring: scoring, nJobs: nJobs, refit: refit, cv: cv, verbose: verbose,
+                   errorScore: errorScore, returnTrainScore: returnTrainScore, randomState: randomState)
+    }
+
+    public override var searchName: String { "RandomizedSearchCV" }
+
+    public override func makeCopy(_ estimator: Estimator) throws -> BaseSearchCV {
+        let copy = RandomizedSearchCV(estimator, [:], nIter: nIter, scoring: scoring, nJobs: nJobs, refit: refit, cv: cv,
+                                      verbose: verbose, errorScore: errorScore, returnTrainScore: returnTrainScore,
+                                      randomState: randomState)
+        copy.distributionsOverride = paramDistributions
+        return copy
+    }
+
+    public override func candidates() throws -> [Params] {
+        try ParameterSampler(paramDistributions, nIter: nIter, randomState: randomState).candidates()
+    }
+}

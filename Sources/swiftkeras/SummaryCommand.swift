@@ -1,0 +1,23 @@
+import Foundation
+import Keras
+
+/// `swiftkeras summary FILE [--keras2]`: prints the summary of a model file (.keras, .h5 or a
+/// JSON config), as `keras.models.load_model(FILE).summary()` would.
+struct SummaryCommand: Subcommand {
+    let name = "summary"
+    let summary = "print the summary of a .keras, .h5 or JSON model file"
+
+    func run(_ arguments: [String]) throws {
+        let files = arguments.filter { !$0.hasPrefix("--") }
+        guard files.count == 1 else {
+            throw KerasError.invalidArgument("usage: swiftkeras summary FILE [--keras2]   (FILE: .keras, .h5 or .json)")
+        }
+        let model: Model
+        do { model = try loadModel(files[0]) } catch let e as KerasError {
+            // A model whose training setup cannot be rebuilt (a custom loss) still has a summary.
+            guard case .unknownName = e else { throw e }
+            model = try loadModel(files[0], compile: false)
+        }
+        model.summary(style: arguments.contains("--keras2") ? .keras2 : .keras3)
+    }
+}

@@ -1,0 +1,190 @@
+import XCTest
+@testable import KerasSklearn
+
+final class SearchCVTests: XCTestCase {
+    func smallClassifier(_ extra: Params = [:]) -> KerasClassifier {
+        var p: Params = ["epochs": 8, "batch_size": 16, "verbose": 0, "optimizer": "adam", "optimizer__learning_rate": 0.02]
+        for (k, v) in extra { p[k] = v }
+        return KerasClassifier(model: mlpBuilder, params: p)
+    }
+
+    func testSearchResultsAreIdenticalForOneAndTwoJobs() throws {
+        let (x, y) = try standardizedIris()
+        func run(_ jobs: Int) throws -> GridSearchCV {
+            let s = GridSearchCV(smallClassifier(), ["model__hidden": [4, 8], "optimizer": ["adam", "sgd"]],
+                                 nJobs: jobs, cv: 3, randomState: 7)
+            try s.fit(x, y)
+            return s
+        }
+        let a = try run(1), b = try run(2)
+        let ra = try XCTUnwrap(a.cvResults), rb = try XCTUnwrap(b.cvResults)
+        for s in 0..<3 { XCTAssertEqual(ra.splitTestScore(s), rb.splitTestScore(s)) }
+        XCTAssertEqual(ra.meanTestScore, rb.meanTestScore)
+        XCTAssertEqual(ra.rankTestScore, rb.rankTestScore)
+        XCTAssertEqual(a.bestParams, b.bestParams)
+        XCTAssertEqual(a.bestScore, b.bestScore)
+        let wa = try XCTUnwrap((a.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars)
+        let wb = try XCTUnwrap((b.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars)
+        XCTAssertEqual(wa, wb)
+        // A different seed gives different fits.
+        let c = GridSearchCV(smallClassifier(), ["model__hidden": [4, 8], "optimizer": ["adam", "sgd"]], cv: 3, randomState: 8)
+        try c.fit(x, y)
+        XCTAssertNotEqual(c.cvResults?.meanTestScore, ra.meanTestScore)
+    }
+
+    func testCVResultsHoldScikitLearnKeysAndConsistentNumbers() throws {
+        let (x, y) = try standardizedIris()
+        let s = GridSearchCV(smallClassifier(), grids: [["model__hidden": [4, 8]], ["epochs": [3]]],
+                             scoring: "accuracy", cv: .splitter(StratifiedKFold(nSplits: 3)), returnTrainScore: true, randomState: 0)
+        var reports: [SearchProgress] = []
+        s.progress = { reports.append($0) }
+        try s.fit(x, y)
+        let r = try XCTUnwrap(s.cvResults)
+        for key in ["mean_test_score", "std_test_score", "rank_test_score", "mean_fit_time", "std_fit_time",
+                    "mean_score_time", "std_score_time", "split0_test_score", "split1_test_score", "split2_test_score",
+                    "mean_train_score", "split2_train_score", "params", "param_model__hidden", "param_epochs"] {
+            XCTAssertTrue(r.keys.contains(key), key)
+        }
+        XCTAssertEqual(r.params, [["model__hidden": 4], ["model__hidden": 8], ["epochs": 3]])
+        XCTAssertEqual(r.paramColumns["epochs"], [.none, .none, 3])
+        for c in 0..<3 {
+            let splits = (0..<3).map { r.splitTestScore($0)[c] }
+            let mean = splits.reduce(0, +) / 3
+            XCTAssertEqual(r.meanTestScore[c], mean, accuracy: 1e-12)
+            let std = (splits.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3).squareRoot()
+            XCTAssertEqual(r.stdTestScore[c], std, accuracy: 1e-12)
+            XCTAssertGreaterThan(r.meanFitTime[c], 0)
+        }
+        let best = try XCTUnwrap(s.bestIndex)
+        XCTAssertEqual(r.rankTestScore[best], 1)
+        XCTAssertEqual(s.bestScore, r.meanTestScore.max())
+        XCTAssertEqual(s.bestParams, r.params[best])
+        XCTAssertEqual(reports.count, 9)
+        XCTAssertEqual(reports.last?.fitsDone, 9)
+        XCTAssertEqual(reports.last?.totalFits, 9)
+        XCTAssertEqual(reports.last?.bestScore, s.bestScore)
+        XCTAssertNotNil(s.bestEstimator)
+        XCTAssertEqual(try s.predict(x).count, 150)
+        XCTAssertEqual(try s.score(x, y), try accuracyScore(y, s.predict(x)))
+    }
+
+    func testFailingFitsAreRecordedAsNaNAndDoNotStopTheSearch() throws {
+        let (x, y) = try standardizedIris()
+        // A builder that throws for one candidate, and a learning rate that makes the loss NaN.
+        let builder: ModelBuilder = { p, _ in
+            let h = try p.int("hidden", default: 8)
+            if h == 13 { throw KerasError.invalidArgument("unlucky width") }
+            return try Sequential([Dense(h, activation: .relu)])
+        }
+        let clf = KerasClassifier(model: builder, params: ["epochs": 5, "verbose": 0, "optimizer": "sgd"])
+        let s = GridSearchCV(clf, grids: [["model__hidden": [8, 13]], ["optimizer__learning_rate": [1e30]]],
+                             nJobs: 2, cv: 3, randomState: 0)
+        try s.fit(x, y)
+        let r = try XCTUnwrap(s.cvResults)
+        XCTAssertFalse(r.meanTestScore[0].isNaN)
+        XCTAssertTrue(r.meanTestScore[1].isNaN)
+        XCTAssertTrue(r.meanTestScore[2].isNaN)
+        XCTAssertTrue(r.splitTestScore(0)[1].isNaN)
+        XCTAssertEqual(r.rankTestScore, [1, 2, 2])
+        XCTAssertEqual(s.bestParams, ["model__hidden": 8])
+        XCTAssertEqual(s.fitErrors.count, 6)
+        XCTAssertTrue(s.fitErrors.contains { "\($0.error)".contains("unlucky width") })
+        XCTAssertTrue(s.fitErrors.contains { "\($0.error)".contains("diverged") })
+
+        let raising = GridSearchCV(clf, ["model__hidden": [8, 13]], cv: 3, errorScore: .raise)
+        XCTAssertThrowsError(try raising.fit(x, y)) { XCTAssertTrue("\($0)".contains("unlucky width")) }
+        let fixed = GridSearchCV(clf, ["model__hidden": [13]], refit: false, cv: 3, errorScore: .value(-1))
+        XCTAssertThrowsError(try fixed.fit(x, y)) { XCTAssertTrue("\($0)".contains("all the 3 fits failed")) }
+    }
+
+    func testBadParameterKeysAreRejectedBeforeFitting() throws {
+        let (x, y) = try standardizedIris()
+        let s = GridSearchCV(smallClassifier(), ["epoch": [1, 2]], cv: 3)
+        XCTAssertThrowsError(try s.fit(x, y)) { XCTAssertTrue("\($0)".contains("invalid parameter 'epoch'")) }
+        XCTAssertThrowsError(try GridSearchCV(smallClassifier(), ["epochs": []]).fit(x, y))
+        XCTAssertThrowsError(try GridSearchCV(smallClassifier(), ["epochs": [1]], nJobs: 0).fit(x, y))
+        let withCallback = smallClassifier(["callbacks": [.object(History())]])
+        XCTAssertThrowsError(try GridSearchCV(withCallback, ["epochs": [1, 2]], nJobs: 2, cv: 2).fit(x, y)) {
+            XCTAssertTrue("\($0)".contains("CallbackFactory"))
+        }
+    }
+
+    func testRandomizedSearchDrawsSeededCandidatesFromDistributions() throws {
+        let dists: [String: ParamDistribution] = ["optimizer__learning_rate": .logUniform(1e-3, 1e-1),
+                                                   "model__hidden": .randInt(2, 9), "optimizer": .choice(["adam", "sgd"]),
+                                                   "validation_split": .uniform(0, 0.2)]
+        let a = try ParameterSampler(dists, nIter: 50, randomState: 3).candidates()
+        XCTAssertEqual(a, try ParameterSampler(dists, nIter: 50, randomState: 3).candidates())
+        XCTAssertNotEqual(a, try ParameterSampler(dists, nIter: 50, randomState: 4).candidates())
+        for p in a {
+            let lr = try XCTUnwrap(p["optimizer__learning_rate"]?.doubleValue)
+            XCTAssertTrue(lr >= 1e-3 && lr <= 1e-1)
+            XCTAssertTrue((2..<9).contains(try XCTUnwrap(p["model__hidden"]?.intValue)))
+        }
+        XCTAssertEqual(Set(a.compactMap { $0["model__hidden"]?.intValue }).count, 7)
+        // All lists: sampled without replacement, at most the grid's size.
+        let lists = try ParameterSampler(["a": .choice([1, 2]), "b": .choice(["x", "y", "z"])], nIter: 10, randomState: 0).candidates()
+        XCTAssertEqual(lists.count, 6)
+        XCTAssertEqual(Set(lists.map(\.pythonDescription)).count, 6)
+        XCTAssertThrowsError(try ParameterSampler(["a": .logUniform(0, 1)], nIter: 2).candidates())
+
+        let (x, y) = try standardizedIris()
+        let s = RandomizedSearchCV(smallClassifier(), ["model__hidden": .randInt(3, 9), "optimizer__learning_rate": .logUniform(0.005, 0.05)],
+                                   nIter: 3, nJobs: 2, cv: 3, randomState: 1)
+        try s.fit(x, y)
+        XCTAssertEqual(s.cvResults?.params.count, 3)
+        XCTAssertEqual(s.cvResults?.params, try ParameterSampler(s.paramDistributions, nIter: 3, randomState: 1).candidates())
+    }
+
+    func testCrossValScoreIsSeededAndStratifiesClassifiers() throws {
+        let (x, y) = try standardizedIris()
+        let a = try crossValScore(smallClassifier(), x, y, cv: 3, nJobs: 2, randomState: 5)
+        let b = try crossValScore(smallClassifier(), x, y, cv: 3, nJobs: 1, randomState: 5)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a.count, 3)
+        XCTAssertTrue(a.allSatisfy { $0 > 0.5 }, "\(a)")
+        let r = try crossValidate(smallClassifier(), x, y, cv: 3, scoring: ["accuracy", "neg_log_loss", "f1_macro"],
+                                  returnTrainScore: true, returnEstimator: true, randomState: 5)
+        XCTAssertEqual(Set(r.scores.keys), ["test_accuracy", "test_neg_log_loss", "test_f1_macro",
+                                            "train_accuracy", "train_neg_log_loss", "train_f1_macro"])
+        XCTAssertEqual(r.scores["test_accuracy"], a)
+        XCTAssertTrue(r.scores["test_neg_log_loss"]!.allSatisfy { $0 < 0 })
+        XCTAssertEqual(r.estimators?.count, 3)
+        // Unshuffled iris (sorted by class) with plain KFold puts unseen classes in each test fold.
+        let kf = try crossValScore(smallClassifier(), x, y, cv: .splitter(KFold(nSplits: 3)), randomState: 5)
+        XCTAssertTrue(kf.allSatisfy { $0 < 0.5 }, "\(kf)")
+    }
+}
+
+final class SchedulingTests: XCTestCase {
+    func testLongestFitsAreScheduledFirstAndEveryTaskRunsOnce() {
+        let base = KerasClassifier(model: mlpBuilder, params: ["epochs": 3])
+        let order = longestFirst([["model__hidden": 2], ["epochs": 10], ["epochs": 1]], base: base, splits: 2)
+        XCTAssertEqual(order, [2, 3, 0, 1, 4, 5])
+        let results = runTasks(6, workers: 2, order: order, { $0 * $0 })
+        XCTAssertEqual(results.compactMap { $0 }, [0, 1, 4, 9, 16, 25])
+    }
+}
+
+final class NestedSearchTests: XCTestCase {
+    func testASearchIsAnEstimatorForNestedCrossValidation() throws {
+        let (x, y) = try standardizedIris()
+        let clf = KerasClassifier(model: mlpBuilder, params: ["epochs": 6, "batch_size": 16, "verbose": 0, "optimizer": "adam",
+                                                              "optimizer__learning_rate": 0.03])
+        let inner = GridSearchCV(clf, ["model__hidden": [3, 6]], cv: 2, randomState: 0)
+        XCTAssertEqual(inner.getParams()["estimator__epochs"], 6)
+        try inner.setParams(["estimator__epochs": 5, "n_jobs": 1, "scoring": "accuracy"])
+        XCTAssertEqual(clf.getParams()["epochs"], 5)
+        XCTAssertThrowsError(try inner.setParams(["cv_folds": 3])) { XCTAssertTrue("\($0)".contains("invalid parameter 'cv_folds'")) }
+        let copy = try XCTUnwrap(try inner.clone() as? GridSearchCV)
+        XCTAssertNil(copy.cvResults)
+        XCTAssertFalse(copy.estimator === clf)
+        let a = try crossValScore(inner, x, y, cv: 3, nJobs: 2, randomState: 1)
+        let b = try crossValScore(inner, x, y, cv: 3, nJobs: 1, randomState: 1)
+        XCTAssertEqual(a, b)
+        XCTAssertTrue(a.allSatisfy { $0 > 0.5 }, "\(a)")
+        let randomized = RandomizedSearchCV(clf, ["model__hidden": .randInt(2, 5)], nIter: 2, cv: 2, randomState: 0)
+        let rcopy = try XCTUnwrap(try randomized.clone() as? RandomizedSearchCV)
+        XCTAssertEqual(try rcopy.candidates(), try randomized.candidates())
+    }
+}

@@ -1,0 +1,16 @@
+import XCTest
+@testable import Keras
+
+/// Every built-in activation function against real Keras on the same inputs.
+final class ActivationFixtureTests: XCTestCase {
+    func testEveryBuiltinMatchesKeras() throws {
+        let fixtures = try VocabFixtures.load("activations", "builtins.json").objectValue ?? []
+        XCTAssertEqual(Set(fixtures.map(\.0)), Set(ActivationFunction.builtins.keys))
+        for (name, f) in fixtures {
+            let x = try VocabFixtures.tensor(f["x"]), y = try VocabFixtures.tensor(f["y"])
+            let ours = try ActivationFunction.named(name)(x)
+            XCTAssertEqual(ours.shape, y.shape, name)
+            assertClose(ours.scalars, y.scalars, accuracy: 1e-5, name)
+        }
+    }
+}

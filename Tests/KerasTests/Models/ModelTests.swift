@@ -1,0 +1,187 @@
+import XCTest
+@testable import Keras
+
+final class ModelTests: XCTestCase {
+    func testFitBeforeCompileSaysSo() throws {
+        let model = try Sequential([Dense(1, inputShape: [2])])
+        XCTAssertThrowsError(try model.fit(Tensor([[1, 2]]), Tensor([[1]]), verbose: 0)) { error in
+            XCTAssertTrue("\(error)".contains("compile"), "\(error)")
+        }
+    }
+
+    func testUnknownNamesAreRejectedWithTheName() throws {
+        let model = try Sequential([Dense(1, inputShape: [2])])
+        XCTAssertThrowsError(try model.compile(optimizer: "adamm", loss: "mse")) { XCTAssertTrue("\($0)".contains("adamm")) }
+        XCTAssertThrowsError(try model.compile(loss: "mean_squared_errr")) { XCTAssertTrue("\($0)".contains("mean_squared_errr")) }
+        XCTAssertThrowsError(try Dense(3, activation: "relux")) { XCTAssertTrue("\($0)".contains("relux")) }
+        try model.compile(loss: "mse", metrics: ["accurasy"])
+        XCTAssertThrowsError(try model.fit(Tensor([[1, 2]]), Tensor([[1]]), verbose: 0)) { XCTAssertTrue("\($0)".contains("accurasy")) }
+    }
+
+    func testNaNInDataIsRejected() throws {
+        let model = try Sequential([Dense(1, inputShape: [2])])
+        try model.compile(loss: "mse")
+        XCTAssertThrowsError(try model.fit(Tensor([[1, .nan]]), Tensor([[1]]), verbose: 0)) { XCTAssertTrue("\($0)".contains("NaN")) }
+        XCTAssertThrowsError(try model.fit(Tensor([[1, 2]]), Tensor([[.infinity]]), verbose: 0)) { XCTAssertTrue("\($0)".contains("target")) }
+        XCTAssertThrowsError(try model.predict(Tensor([[.nan, 1]])))
+    }
+
+    func testWrongShapesAreRejected() throws {
+        let model = try Sequential([Dense(1, inputShape: [2])])
+        try model.compile(loss: "mse")
+        XCTAssertThrowsError(try model.fit(Tensor([[1, 2, 3]]), Tensor([[1]]), verbose: 0)) { XCTAssertTrue("\($0)".contains("(None, 2)"), "\($0)") }
+        XCTAssertThrowsError(try model.fit(Tensor([[1, 2], [3, 4]]), Tensor([[1]]), verbose: 0)) { XCTAssertTrue("\($0)".contains("samples"), "\($0)") }
+        XCTAssertThrowsError(try model.fit(Tensor([[1, 2]]), Tensor([[1]]), batchSize: 0, verbose: 0))
+        XCTAssertThrowsError(try model.fit(Tensor([[1, 2]]), Tensor([[1]]), verbose: 0, validationSplit: 1.5))
+    }
+
+    func testSequentialBuildsLazilyFromFirstData() throws {
+        let model = try Sequential([Dense(5), Dense(1)])
+        XCTAssertFalse(model.built)
+        XCTAssertThrowsError(try model.countParams())
+        _ = try model.predict(Tensor(shape: [3, 7], repeating: 1))
+        XCTAssertEqual(model.inputShape, [nil, 7])
+        XCTAssertEqual(try model.countParams(), 7 * 5 + 5 + 5 + 1)
+        XCTAssertEqual(model.layers.count, 2)
+    }
+
+    func testLayersAccessorsAndWeights() throws {
+        LayerNames.reset()
+        let model = try Sequential([Dense(4, inputShape: [3]), Activation("relu"), Dense(2)])
+        XCTAssertEqual(model.layers.map(\.name), ["dense", "activation", "dense_1"])
+        XCTAssertTrue(try model.getLayer(name: "dense_1") === model.layers[2])
+        XCTAssertTrue(try model.getLayer(index: 1) === model.layers[1])
+        XCTAssertThrowsError(try model.getLayer(index: 3))
+        XCTAssertThrowsError(try model.getLayer(name: "nope"))
+        let weights = model.getWeights()
+        XCTAssertEqual(weights.map(\.shape), [[3, 4], [4], [4, 2], [2]])
+        let replaced = weights.map { Tensor(shape: $0.shape, repeating: 0.5) }
+        try model.setWeights(replaced)
+        XCTAssertEqual(model.getWeights(), replaced)
+        XCTAssertThrowsError(try model.setWeights(Array(replaced.dropLast())))
+        XCTAssertThrowsError(try model.setWeights([Tensor(shape: [4, 3])] + replaced.dropFirst()))
+    }
+
+    func testFrozenLayerIsNotTrained() throws {
+        setRandomSeed(5)
+        let first = Dense(4, inputShape: [3])
+        let model = try Sequential([first, Dense(1)])
+        first.trainable = false
+        try model.compile(optimizer: "sgd", loss: "mse")
+        let before = first.getWeights()
+        try model.fit(Tensor(shape: [8, 3], repeating: 1), Tensor(shape: [8, 1], repeating: 3), epochs: 3, verbose: 0)
+        XCTAssertEqual(first.getWeights(), before)
+        XCTAssertEqual(model.trainableWeights.count, 2)
+        XCTAssertEqual(model.nonTrainableWeights.count, 2)
+    }
+
+    func testFunctionalModelWithTwoInputsAndTwoOutputsTrains() throws {
+        setRandomSeed(6)
+        let a = Input(shape: [3]), b = Input(shape: [2])
+        let ha = try Dense(8, activation: .tanh)(a)
+        let hb = try Dense(8, activation: .tanh)(b)
+        let merged = try Lambda { xs in try Ops.concatenate(xs, axis: -1) }([ha, hb])
+        let out1 = try Dense(1, name: "sum")(merged)
+        let out2 = try Dense(2, activation: .softmax, name: "sign")(merged)
+        let model = try Model(inputs: [a, b], outputs: [out1, out2])
+        XCTAssertEqual(model.outputShapes, [[nil, 1], [nil, 2]])
+        try model.compile(optimizer: .instance(try Adam(learningRate: 0.02)), losses: ["mse", "sparse_categorical_crossentropy"],
+                          metrics: [[], ["accuracy"]], lossWeights: [1, 0.5])
+        let g = RandomGenerator(seed: 9)
+        let n = 256
+        let xa = Tensor(shape: [n, 3]), xb = Tensor(shape: [n, 2])
+        let y1 = Tensor(shape: [n, 1]), y2 = Tensor(shape: [n])
+        for i in 0..<n {
+            var s: Float = 0
+            for j in 0..<3 { xa.data[i * 3 + j] = g.uniform(-1, 1); s += xa.data[i * 3 + j] }
+            for j in 0..<2 { xb.data[i * 2 + j] = g.uniform(-1, 1); s += xb.data[i * 2 + j] }
+            y1.data[i] = s
+            y2.data[i] = s > 0 ? 1 : 0
+        }
+        let history = try model.fit([xa, xb], [y1, y2], epochs: 60, verbose: 0)
+        XCTAssertEqual(Set(history.history.keys), ["loss", "sum_loss", "sign_loss", "sign_accuracy"])
+        XCTAssertLessThan(history.history["sum_loss"]?.last ?? 1, 0.05)
+        XCTAssertGreaterThan(history.history["sign_accuracy"]?.last ?? 0, 0.9)
+        let total = (history.history["sum_loss"]?.last ?? 0) + 0.5 * (history.history["sign_loss"]?.last ?? 0)
+        XCTAssertEqual(history.history["loss"]?.last ?? 0, total, accuracy: 1e-3)
+    }
+
+    func testCallingALayerOnATensorShowsIntermediateValues() throws {
+        let model = try Sequential([Dense(2, inputShape: [2]), Activation("relu")])
+        let dense = try XCTUnwrap(model.layers[0] as? Dense)
+        try dense.setWeights([Tensor([[1, -1], [2, 1]]), Tensor([0.5, -3])])
+        let x = Tensor([[1, 1]])
+        let values1 = try dense(x)
+        XCTAssertEqual(values1.scalars, [3.5, -3])
+        let values2 = try model.layers[1](values1)
+        XCTAssertEqual(values2.scalars, [3.5, 0])
+        XCTAssertEqual(try model.predict(x).scalars, [3.5, 0])
+        XCTAssertEqual(dense.kernel?.value.shape, [2, 2])
+    }
+
+    func testInitialEpochStepsPerEpochAndValidationFreq() throws {
+        let model = try Sequential([Dense(1, inputShape: [1])])
+        try model.compile(optimizer: "sgd", loss: "mse")
+        let x = Tensor(shape: [64, 1], repeating: 1), y = Tensor(shape: [64, 1], repeating: 2)
+        let counter = StepCounter()
+        let h = try model.fit(x, y, batchSize: 8, epochs: 5, verbose: 0, callbacks: [counter],
+                              validationData: (x, y), initialEpoch: 2, stepsPerEpoch: 3, validationFreq: 2)
+        XCTAssertEqual(h.epoch, [2, 3, 4])
+        XCTAssertEqual(counter.batches, 9)
+        XCTAssertEqual(h.history["val_loss"]?.count, 1, "validated only every second epoch")
+    }
+
+    func testStopTrainingFromACallbackEndsFit() throws {
+        final class StopAfterTwo: Callback {
+            override func onEpochEnd(_ epoch: Int, logs: Logs) throws { if epoch == 1 { model?.stopTraining = true } }
+        }
+        let model = try Sequential([Dense(1, inputShape: [1])])
+        try model.compile(loss: "mse")
+        let h = try model.fit(Tensor([[1]]), Tensor([[1]]), epochs: 10, verbose: 0, callbacks: [StopAfterTwo()])
+        XCTAssertEqual(h.epoch, [0, 1])
+    }
+
+    func testEvaluateReturnsLossThenMetricsInCompileOrder() throws {
+        let model = try Sequential([Dense(1, useBias: false, kernelInitializer: Ones(), inputShape: [1])])
+        try model.compile(loss: "mse", metrics: ["mae"])
+        let r = try model.evaluate(Tensor([[1], [2]]), Tensor([[2], [2]]), verbose: 0)
+        XCTAssertEqual(r.count, 2)
+        XCTAssertEqual(r[0], 0.5, accuracy: 1e-6)
+        XCTAssertEqual(r[1], 0.5, accuracy: 1e-6)
+    }
+
+    func testSetRandomSeedMakesRunsReproducible() throws {
+        func run() throws -> [Float] {
+            setRandomSeed(11)
+            let m = try Sequential([Dense(4, activation: .relu, inputShape: [3]), Dropout(0.5), Dense(1)])
+            try m.compile(loss: "mse")
+            try m.fit(Tensor(shape: [16, 3], repeating: 0.3), Tensor(shape: [16, 1], repeating: 1), batchSize: 4, epochs: 2, verbose: 0)
+            return m.getWeights().flatMap(\.scalars)
+        }
+        XCTAssertEqual(try run(), try run())
+    }
+}
+
+final class StepCounter: Callback {
+    var batches = 0
+    override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws { batches += 1 }
+}
+
+final class CompileFormsTests: XCTestCase {
+    func testCompileTakesObjectsAsWellAsNames() throws {
+        let model = try Sequential([Dense(1, inputShape: [2])])
+        try model.compile(optimizer: try SGD(learningRate: 0.02, momentum: 0.9, nesterov: true), loss: MeanSquaredError())
+        XCTAssertTrue(model.optimizer is SGD)
+        try model.compile(optimizer: try Adam(), loss: "mae", metrics: ["mse"])
+        XCTAssertTrue(model.optimizer is Adam)
+        try model.compile(loss: "mse")
+        XCTAssertTrue(model.optimizer is RMSprop, "Keras's compile defaults to rmsprop")
+    }
+
+    func testKernelPrintsLikeAKerasVariable() throws {
+        let dense = Dense(2, inputShape: [1])
+        _ = try Sequential([dense])
+        try dense.setWeights([Tensor([[1, 2]]), Tensor([0, 0])])
+        XCTAssertEqual(dense.kernel?.description, "<Variable path=\(dense.name)/kernel, shape=(1, 2), dtype=float32, value=[[1. 2.]]>")
+    }
+}

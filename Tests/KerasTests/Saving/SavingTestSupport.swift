@@ -1,0 +1,59 @@
+import XCTest
+@testable import Keras
+
+/// A custom layer `y = x * w`, the Swift twin of `Scale` in scripts/make_saving_fixtures.py.
+final class Scale: Layer {
+    var w: Variable?
+
+    override func build(_ inputShape: [Int?]) throws {
+        guard let last = inputShape.last, let n = last else { throw KerasError.shapeMismatch("Scale needs a known last dimension") }
+        w = addWeight(name: "w", shape: [n], initializer: Ones())
+    }
+
+    override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        guard let w else { throw KerasError.invalidState("Scale is not built") }
+        return try inputs * w.value
+    }
+
+    static func fromConfig(_ c: LayerConfig) throws -> Layer {
+        let layer = Scale(name: c.name)
+        try c.applyCommon(to: layer)
+        return layer
+    }
+}
+
+/// Files written by real Keras (scripts/make_saving_fixtures.py).
+enum SavingFixtures {
+    static func path(_ name: String) throws -> String {
+        let base = try XCTUnwrap(Bundle.module.resourceURL)
+        return base.appendingPathComponent("Fixtures/saving/\(name)").path
+    }
+
+    /// Inputs and Keras's predictions for a fixture model.
+    static func expected(_ name: String) throws -> (inputs: [Tensor], outputs: [Tensor]) {
+        let text = try String(contentsOfFile: try path(name + ".expected.json"), encoding: .utf8)
+        let json = try JSONParser.parse(text)
+        func tensors(_ key: String) throws -> [Tensor] {
+            try XCTUnwrap(json[key]?.arrayValue).map { m in
+                let rows = try XCTUnwrap(m.arrayValue)
+                let values = try rows.map { r in try XCTUnwrap(r.arrayValue).map { Float($0.doubleValue ?? .nan) } }
+                return try Tensor(shape: [rows.count, values.first?.count ?? 0], scalars: values.flatMap { $0 })
+            }
+        }
+        return (try tensors("inputs"), try tensors("outputs"))
+    }
+
+    static func makeTempDir() throws -> String {
+        let dir = NSTemporaryDirectory() + "saving-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+func assertClose(_ a: [Tensor], _ b: [Tensor], atol: Float = 1e-5, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, what, file: file, line: line)
+    for (x, y) in zip(a, b) {
+        XCTAssertEqual(x.shape, y.shape, what, file: file, line: line)
+        XCTAssertTrue(x.isClose(to: y, atol: atol, rtol: 0), "\(what): \(x) vs \(y)", file: file, line: line)
+    }
+}
