@@ -176,6 +176,10 @@ enum Kernels {
             if beta == 0 { c.initialize(repeating: 0, count: m * n) }
             return
         }
+        if m * n * k <= smallGemmLimit {
+            smallGemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+            return
+        }
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans,
                     transB ? CblasTrans : CblasNoTrans,

@@ -188,3 +188,17 @@ final class NestedSearchTests: XCTestCase {
         XCTAssertEqual(try rcopy.candidates(), try randomized.candidates())
     }
 }
+
+final class VerboseSearchTests: XCTestCase {
+    func testVerboseSearchRunsAndReportsEveryFit() throws {
+        let (x, y) = try standardizedIris()
+        let clf = KerasClassifier(model: mlpBuilder, params: ["epochs": 2, "verbose": 0])
+        let s = GridSearchCV(clf, ["model__hidden": [2, 3]], nJobs: 2, cv: 2, verbose: 2, randomState: 0)
+        var seen: [Int] = []
+        s.progress = { seen.append($0.fitsDone) }
+        try s.fit(x, y)
+        XCTAssertEqual(seen, [1, 2, 3, 4])
+        XCTAssertEqual(s.nSplits, 2)
+        XCTAssertNotNil(s.refitTime)
+    }
+}
