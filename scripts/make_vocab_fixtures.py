@@ -319,3 +319,14 @@ with contextlib.redirect_stdout(out4):
 write("callbacks", "fit_seed004.json", {
     "x": arr(x4), "y": arr(y4), "n_train": 120, "weights": [arr(v) for v in init4],
     "history": {k: [float(v) for v in vs] for k, vs in h4.history.items()}, "printed": out4.getvalue()})
+
+# ---------------------------------------------------------------- rates at a constraint
+metric_cases = []
+for weighted in (False, True):
+    w = "_w" if weighted else ""
+    metric_case("sens_at_spec" + w, metrics.SensitivityAtSpecificity(0.5), "binary", weighted)
+    metric_case("spec_at_sens" + w, metrics.SpecificityAtSensitivity(0.6, num_thresholds=50), "binary", weighted)
+    metric_case("prec_at_rec" + w, metrics.PrecisionAtRecall(0.4), "multilabel", weighted)
+    metric_case("rec_at_prec" + w, metrics.RecallAtPrecision(0.3, class_id=2), "categorical", weighted)
+    metric_case("sens_at_spec_1" + w, metrics.SensitivityAtSpecificity(0.2, num_thresholds=1), "binary", weighted)
+write("metrics", "at_constraint.json", metric_cases)
