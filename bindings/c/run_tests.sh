@@ -29,7 +29,7 @@ done
 VALGRIND=()
 if [ "${KERAS_VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
     VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
-              --show-leak-kinds=definite --suppressions=bindings/c/valgrind.supp)
+              --show-leak-kinds=definite --suppressions=$PWD/bindings/c/valgrind.supp)
 fi
 cd "$OUT"
 for p in "${programs[@]}"; do
