@@ -4,6 +4,7 @@ records the weights after each step, the optimizer's get_config(), and schedule 
 
     KERAS_BACKEND=jax /work/refvenv/bin/python scripts/make_optimizer_fixtures.py
 """
+import inspect
 import json
 import os
 
@@ -154,8 +155,36 @@ def schedule_cases():
     } for s in made]
 
 
+def signature_args(cls, skip=("self", "name", "dtype")):
+    """Constructor arguments in order, with defaults (the catalogue the C ABI publishes)."""
+    out = []
+    for p in inspect.signature(cls.__init__).parameters.values():
+        if p.name in skip or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+            continue
+        out.append({"name": p.name, "required": True} if p.default is p.empty
+                   else {"name": p.name, "default": p.default})
+    return out
+
+
+def catalogue():
+    from keras import losses
+    opt = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "AdamW", "Lion"]
+    sch = ["ExponentialDecay", "PiecewiseConstantDecay", "InverseTimeDecay", "PolynomialDecay", "CosineDecay",
+           "CosineDecayRestarts"]
+    los = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
+           "CosineSimilarity", "Huber", "LogCosh", "Hinge", "SquaredHinge", "CategoricalHinge", "KLDivergence",
+           "Poisson", "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy"]
+    return {
+        "optimizers": {c: signature_args(getattr(optimizers, c)) for c in opt},
+        "schedules": {c: signature_args(getattr(schedules, c)) for c in sch},
+        "losses": {c: signature_args(getattr(losses, c)) for c in los},
+    }
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "catalogue.json"), "w") as f:
+        json.dump(catalogue(), f, indent=1)
     cases = optimizer_cases()
     by_class = {}
     for c in cases:
