@@ -230,9 +230,10 @@ extension Ops {
             }
             out.data[r] = s
         }
+        // The backward reads y and p through the tensors, which keeps their buffers alive.
         return tape.record(out) { g, t in
             let dz = Tensor.uninitialized(logits.shape)
-            let pd = dz.data, pg = g.data
+            let pd = dz.data, pg = g.data, pp = p.data, py = y.data
             for r in 0..<rows {
                 var ysum: Float = 0
                 for j in 0..<k { ysum += py[r * k + j] }
@@ -257,9 +258,10 @@ extension Ops {
             let q = Swift.min(Swift.max(pp[r * k + Int(pl[r])], kerasEpsilon), 1 - kerasEpsilon)
             po[r] = -logf(q)
         }
+        // The backward reads p, the labels and the mask through the tensors, keeping them alive.
         return tape.record(out) { g, t in
             let dz = Tensor.uninitialized(logits.shape)
-            let pd = dz.data, pg = g.data
+            let pd = dz.data, pg = g.data, pp = p.data, pl = labels.data, pm = mask?.data
             for r in 0..<rows {
                 let row = pd + r * k
                 if let pm, pm[r] == 0 { row.initialize(repeating: 0, count: k); continue }
