@@ -166,17 +166,22 @@ def fit_case(label, loss, metric_specs, out_units, out_act, y, epochs=3, bs=4, v
     nval = 6
     h = m.fit(xs[:-nval], y[:-nval], batch_size=bs, epochs=epochs, shuffle=False, verbose=0,
               validation_data=(xs[-nval:], y[-nval:]) if val else None)
-    return {"label": label, "loss": loss, "metrics": [s if isinstance(s, str) else s.name for s in metric_specs],
+    return {"label": label, "loss": loss,
+            "metrics": [s if isinstance(s, str) else getattr(s, "name", None) or s.__name__ for s in metric_specs],
             "weights": [arr(v) for v in w], "x": arr(xs), "y": arr(y), "n_val": nval if val else 0,
             "batch_size": bs, "epochs": epochs, "learning_rate": 0.1,
             "history": {k: [float(v) for v in vs] for k, vs in h.history.items()}}
+
+def mean_pred(y_true, y_pred):
+    """seeds/001's custom metric: a scalar per batch."""
+    return keras.ops.mean(y_pred)
 
 yb = rng.integers(0, 2, size=(23, 1)).astype("float32")
 ys = rng.integers(0, 3, size=(23, 1)).astype("float32")
 yc = np.eye(3, dtype="float32")[ys[:, 0].astype(int)]
 yr = rng.normal(size=(23, 2)).astype("float32")
 fits = [
-    fit_case("binary", "binary_crossentropy", ["accuracy", "mse", "auc", "precision", "recall"], 1, "sigmoid", yb),
+    fit_case("binary", "binary_crossentropy", ["accuracy", "mse", "auc", "precision", "recall", mean_pred], 1, "sigmoid", yb),
     fit_case("categorical", "categorical_crossentropy",
              ["accuracy", "top_k_categorical_accuracy", metrics.F1Score(average="macro")], 3, "softmax", yc),
     fit_case("sparse", "sparse_categorical_crossentropy",
@@ -297,3 +302,56 @@ for weighted in (False, True):
     metric_case("msle" + w, metrics.MeanSquaredLogarithmicError(), "categorical", weighted)
     metric_case("cosine" + w, metrics.CosineSimilarity(), "regression", weighted)
 write("metrics", "loss_metrics.json", metric_cases)
+
+# ---------------------------------------------------------------- seeds/004: EarlyStopping(monitor='val_loss', patience=4, verbose=1)
+r4 = np.random.default_rng(103)
+x4 = r4.normal(size=(160, 12)).astype("float32")
+w4 = r4.normal(size=(12, 5))
+y4 = np.eye(5, dtype="float32")[np.argmax(x4 @ w4 + 2.5 * r4.normal(size=(160, 5)), axis=1)]
+keras.utils.set_random_seed(4)
+m4 = keras.Sequential([keras.Input((12,)), layers.Dense(5), layers.Activation("softmax")])
+init4 = m4.get_weights()
+m4.compile(optimizer=keras.optimizers.SGD(learning_rate=0.3), loss="categorical_crossentropy")
+out4 = io.StringIO()
+with contextlib.redirect_stdout(out4):
+    h4 = m4.fit(x4[:120], y4[:120], validation_data=(x4[120:], y4[120:]), epochs=20, batch_size=32, verbose=2,
+                callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=4, verbose=1)], shuffle=False)
+write("callbacks", "fit_seed004.json", {
+    "x": arr(x4), "y": arr(y4), "n_train": 120, "weights": [arr(v) for v in init4],
+    "history": {k: [float(v) for v in vs] for k, vs in h4.history.items()}, "printed": out4.getvalue()})
+
+# ---------------------------------------------------------------- rates at a constraint
+metric_cases = []
+for weighted in (False, True):
+    w = "_w" if weighted else ""
+    metric_case("sens_at_spec" + w, metrics.SensitivityAtSpecificity(0.5), "binary", weighted)
+    metric_case("spec_at_sens" + w, metrics.SpecificityAtSensitivity(0.6, num_thresholds=50), "binary", weighted)
+    metric_case("prec_at_rec" + w, metrics.PrecisionAtRecall(0.4), "multilabel", weighted)
+    metric_case("rec_at_prec" + w, metrics.RecallAtPrecision(0.3, class_id=2), "categorical", weighted)
+    metric_case("sens_at_spec_1" + w, metrics.SensitivityAtSpecificity(0.2, num_thresholds=1), "binary", weighted)
+write("metrics", "at_constraint.json", metric_cases)
+
+# ---------------------------------------------------------------- seeds/004's ModelCheckpoint(save_best_only=True)
+import tempfile
+ck = {}
+with tempfile.TemporaryDirectory() as tmp:
+    cwd = os.getcwd()
+    os.chdir(tmp)
+    try:
+        for label, cb in [("best", lambda: keras.callbacks.ModelCheckpoint("ckpt/best_model.h5", verbose=1, save_best_only=True)),
+                          ("every", lambda: keras.callbacks.ModelCheckpoint("ckpt/w.{epoch:02d}-{val_loss:.2f}.weights.h5",
+                                                                            verbose=1, save_weights_only=True))]:
+            m5 = keras.Sequential([keras.Input((12,)), layers.Dense(5), layers.Activation("softmax")])
+            m5.set_weights(init4)
+            m5.compile(optimizer=keras.optimizers.SGD(learning_rate=3.0), loss="categorical_crossentropy")
+            out5 = io.StringIO()
+            with contextlib.redirect_stdout(out5):
+                h5 = m5.fit(x4[:120], y4[:120], validation_data=(x4[120:], y4[120:]), epochs=6, batch_size=32, verbose=0,
+                            callbacks=[cb()], shuffle=False)
+            ck[label] = {"printed": out5.getvalue(), "files": sorted(os.listdir("ckpt")),
+                         "val_loss": [float(v) for v in h5.history["val_loss"]]}
+            for f in os.listdir("ckpt"):
+                os.remove(os.path.join("ckpt", f))
+    finally:
+        os.chdir(cwd)
+write("callbacks", "model_checkpoint.json", ck)

@@ -43,3 +43,10 @@ public final class Variable: @unchecked Sendable {
     /// In-place access for optimizers and constraints.
     var mutableData: UnsafeMutablePointer<Float> { storedValue.data }
 }
+
+extension Variable: CustomStringConvertible {
+    /// `<Variable path=dense/kernel, shape=(4, 8), dtype=float32, value=[[...]]>`, as Keras prints one.
+    public var description: String {
+        "<Variable path=\(path), shape=\(formatShape(shape.map { Optional($0) })), dtype=float32, value=\(storedValue)>"
+    }
+}

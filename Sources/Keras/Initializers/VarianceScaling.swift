@@ -4,7 +4,9 @@ import Glibc
 
 /// Keras `VarianceScaling`: the parent of the Glorot, He and LeCun initializers.
 public struct VarianceScaling: Initializer {
+    /// Which fan sets the scale: inputs, outputs or their average.
     public enum Mode: String { case fanIn = "fan_in", fanOut = "fan_out", fanAvg = "fan_avg" }
+    /// The distribution drawn from, scaled to the variance `scale / fan`.
     public enum Distribution: String {
         case truncatedNormal = "truncated_normal", untruncatedNormal = "untruncated_normal", uniform
     }

@@ -9,7 +9,9 @@ import Glibc
 /// PR curves with interpolation use Keras's closed form of Davis & Goadrich (2006), so the
 /// figures are Keras's, not a trapezoid over (recall, precision).
 public final class AUC: Metric, @unchecked Sendable {
+    /// The curve whose area is taken: ROC (recall against false-positive rate), PR, or PR-gain.
     public enum Curve: String, Sendable { case roc = "ROC", pr = "PR", prGain = "PRGAIN" }
+    /// How each interval between thresholds is summed: trapezoids, or lower/upper rectangles.
     public enum SummationMethod: String, Sendable { case interpolation, minoring, majoring }
 
     public let numThresholds: Int

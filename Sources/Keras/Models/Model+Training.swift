@@ -7,6 +7,17 @@ extension Model {
         try compile(optimizer: optimizer, losses: [loss], metrics: [metrics], lossWeights: lossWeights)
     }
 
+    /// Configures training with optimizer and loss objects:
+    /// `model.compile(optimizer: try SGD(learningRate: 0.02, momentum: 0.9), loss: MeanSquaredError())`.
+    public func compile(optimizer: Optimizer, loss: Loss, metrics: [MetricSpec] = [], lossWeights: [Float]? = nil) throws {
+        try compile(optimizer: .instance(optimizer), losses: [.instance(loss)], metrics: [metrics], lossWeights: lossWeights)
+    }
+
+    /// Configures training with an optimizer object and a loss name.
+    public func compile(optimizer: Optimizer, loss: LossSpec, metrics: [MetricSpec] = [], lossWeights: [Float]? = nil) throws {
+        try compile(optimizer: .instance(optimizer), losses: [loss], metrics: [metrics], lossWeights: lossWeights)
+    }
+
     /// Configures training of a model with several outputs: one loss (and metric list) per output,
     /// or a single one shared by all.
     public func compile(optimizer: OptimizerSpec = "rmsprop", losses: [LossSpec], metrics: [[MetricSpec]] = [],
@@ -94,7 +105,9 @@ extension Model {
         clearAllLosses()
         let variables = trainableWeights
         let (total, preds, perOutput) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
-        let grads = try tape.gradient(of: total, with: variables)
+        // Keras differentiates optimizer.scale_loss(loss) (loss_scale_factor); logs show the loss.
+        let scaled = c.optimizer.lossScaleFactor == nil ? total : try tape.record { c.optimizer.scaleLoss(total) }
+        let grads = try tape.gradient(of: scaled, with: variables)
         try c.optimizer.apply(grads, to: variables)
         tape.reset()
         let value = Double(total.scalar ?? .nan)

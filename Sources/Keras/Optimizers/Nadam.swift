@@ -8,20 +8,23 @@ import Glibc
 public final class Nadam: Optimizer, @unchecked Sendable {
     public let beta1: Double, beta2: Double, epsilon: Double
     /// The running product of `u_t` (Keras's `_u_product`), advanced once per step.
-    public private(set) var uProduct: Float = 1
+    public internal(set) var uProduct: Float = 1
 
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-7,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "nadam") throws {
+                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
+                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "nadam") throws {
         try checkBeta("Nadam", "beta_1", beta1)
         try checkBeta("Nadam", "beta_2", beta2)
         try checkNonNegative("Nadam", "epsilon", epsilon)
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
+                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
+                       decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -35,7 +38,9 @@ public final class Nadam: Optimizer, @unchecked Sendable {
         try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "nadam")
+                      emaOverwriteFrequency: c.emaOverwriteFrequency,
+                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
+                      decay: c.decay, name: c.name ?? "nadam")
     }
 
     public override var slotGroups: [[String]] { [["momentum", "velocity"]] }

@@ -2,6 +2,7 @@
 /// `factor * 0.5 * sum(|offdiag(N Nᵀ)|) / (size * (size - 1) / 2)`, `N` the L2-normalised rows.
 /// Keras: `OrthogonalRegularizer(factor=0.01, mode="rows")`.
 public struct OrthogonalRegularizer: Regularizer {
+    /// Whether rows or columns are pushed apart.
     public enum Mode: String, Sendable { case rows, columns }
     public var factor: Float
     public var mode: Mode

@@ -179,6 +179,10 @@ enum Kernels {
             if beta == 0 { c.initialize(repeating: 0, count: m * n) }
             return
         }
+        if m * n * k <= smallGemmLimit {
+            smallGemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+            return
+        }
         var beta = beta
         if beta == 0 {
             // OpenBLAS clears C for beta = 0 with one small memset per row of a row-major C,

@@ -166,3 +166,22 @@ final class StepCounter: Callback {
     var batches = 0
     override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws { batches += 1 }
 }
+
+final class CompileFormsTests: XCTestCase {
+    func testCompileTakesObjectsAsWellAsNames() throws {
+        let model = try Sequential([Dense(1, inputShape: [2])])
+        try model.compile(optimizer: try SGD(learningRate: 0.02, momentum: 0.9, nesterov: true), loss: MeanSquaredError())
+        XCTAssertTrue(model.optimizer is SGD)
+        try model.compile(optimizer: try Adam(), loss: "mae", metrics: ["mse"])
+        XCTAssertTrue(model.optimizer is Adam)
+        try model.compile(loss: "mse")
+        XCTAssertTrue(model.optimizer is RMSprop, "Keras's compile defaults to rmsprop")
+    }
+
+    func testKernelPrintsLikeAKerasVariable() throws {
+        let dense = Dense(2, inputShape: [1])
+        _ = try Sequential([dense])
+        try dense.setWeights([Tensor([[1, 2]]), Tensor([0, 0])])
+        XCTAssertEqual(dense.kernel?.description, "<Variable path=\(dense.name)/kernel, shape=(1, 2), dtype=float32, value=[[1. 2.]]>")
+    }
+}

@@ -1,0 +1,47 @@
+import XCTest
+@testable import Keras
+
+final class SmallGemmTests: XCTestCase {
+    /// The plain-loop GEMM for tiny sizes agrees with a double-precision product for every transposition, alpha and beta.
+    func testSmallGemmMatchesADoublePrecisionProduct() {
+        let g = RandomGenerator(seed: 11)
+        for (m, n, k) in [(1, 1, 1), (16, 16, 4), (16, 3, 16), (3, 7, 5), (4, 16, 16)] {
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (2, -0.5)] {
+                        let a = (0..<(m * k)).map { _ in g.uniform(-1, 1) }
+                        let b = (0..<(k * n)).map { _ in g.uniform(-1, 1) }
+                        let c0 = (0..<(m * n)).map { _ in g.uniform(-1, 1) }
+                        var small = c0, blas = c0
+                        small.withUnsafeMutableBufferPointer { c in
+                            Kernels.smallGemm(a, transA: transA, b, transB: transB, c.baseAddress!, m: m, n: n, k: k, alpha: alpha, beta: beta)
+                        }
+                        blas.withUnsafeMutableBufferPointer { c in
+                            cblasReference(a, transA, b, transB, c.baseAddress!, m, n, k, alpha, beta)
+                        }
+                        for (x, y) in zip(small, blas) {
+                            XCTAssertEqual(x, y, accuracy: 1e-5, "m=\(m) n=\(n) k=\(k) transA=\(transA) transB=\(transB)")
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertLessThanOrEqual(16 * 16 * 16, Kernels.smallGemmLimit)
+    }
+
+    /// A naive triple loop in double precision.
+    func cblasReference(_ a: [Float], _ transA: Bool, _ b: [Float], _ transB: Bool, _ c: UnsafeMutablePointer<Float>,
+                        _ m: Int, _ n: Int, _ k: Int, _ alpha: Float, _ beta: Float) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k {
+                    let av = transA ? a[p * m + i] : a[i * k + p]
+                    let bv = transB ? b[j * k + p] : b[p * n + j]
+                    s += Double(av) * Double(bv)
+                }
+                c[i * n + j] = Float(Double(alpha) * s + (beta == 0 ? 0 : Double(beta) * Double(c[i * n + j])))
+            }
+        }
+    }
+}
