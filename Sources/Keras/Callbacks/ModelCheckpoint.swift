@@ -160,7 +160,7 @@ private func pythonFormat(_ v: Double, spec: String, isInt: Bool, pattern: Strin
         throw KerasError.invalidArgument("ModelCheckpoint(filepath: \(pattern)): unsupported format spec '\(spec)'")
     }
     if kind == "d" {
-        guard isInt || v == v.rounded() else {
+        guard v.isFinite, Swift.abs(v) < 9e18, isInt || v == v.rounded() else {
             throw KerasError.invalidArgument("ModelCheckpoint(filepath: \(pattern)): format 'd' needs an integer, got \(v)")
         }
         return cFormat("%\(flags)lld", Int64(v))

@@ -49,6 +49,8 @@ final class ModelCheckpointTests: XCTestCase {
         XCTAssertThrowsError(try ModelCheckpoint("m{epoch:q}.keras"))
         XCTAssertEqual(try formatCheckpointPath("m{{x}}-{epoch:03d}-{loss:.3f}-{acc}.keras", epoch: 7, batch: nil, logs: ["loss": 0.12345, "acc": 0.5]),
                        "m{x}-007-0.123-0.5.keras")
+        XCTAssertThrowsError(try formatCheckpointPath("m-{loss:d}.keras", epoch: 1, batch: nil, logs: ["loss": .infinity]))
+        XCTAssertEqual(try formatCheckpointPath("m-{loss}.keras", epoch: 1, batch: nil, logs: ["loss": .nan]), "m-nan.keras")
         XCTAssertThrowsError(try formatCheckpointPath("m-{val_auc}.keras", epoch: 1, batch: nil, logs: ["loss": 1])) { e in
             XCTAssertTrue("\(e)".contains("val_auc"))
         }
