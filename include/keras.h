@@ -76,6 +76,8 @@ void keras_string_free(char *s);
 
 typedef struct keras_model keras_model;       /* a Keras model (Sequential or Functional) */
 typedef struct keras_callback keras_callback; /* a training/evaluation/prediction callback */
+typedef struct keras_estimator keras_estimator; /* a KerasClassifier or KerasRegressor */
+typedef struct keras_search keras_search;       /* a grid search over an estimator */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Models                                                                                     */
@@ -249,6 +251,79 @@ int keras_callback_from_config(const char *class_name, const char *args_json, ke
 
 /* Frees a callback handle. NULL is ignored. */
 void keras_callback_free(keras_callback *callback);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Estimators (scikit-learn style) and model selection                                        */
+/* ------------------------------------------------------------------------------------------ */
+/* Parameters are JSON objects with scikit-learn / SciKeras keys: "epochs", "batch_size",
+ * "optimizer", "loss", "metrics", "verbose", "validation_split", "random_state", and routed keys
+ * such as "optimizer__learning_rate". Targets y are float32: class labels as numbers (shape {n})
+ * for classifiers, values ({n} or {n, k}) for regressors. */
+
+/* An estimator of `kind` "KerasClassifier" or "KerasRegressor" whose models are built from
+ * model_json (a Keras model config, as keras_model_to_json gives; each fit starts from fresh
+ * weights). params_json may be NULL. *out is caller-owned (keras_estimator_free).
+ * Errors: UNKNOWN_NAME (kind), INVALID_ARGUMENT/IO (bad JSON or config, unknown parameter). */
+int keras_estimator_new(const char *kind, const char *model_json, const char *params_json,
+                        keras_estimator **out);
+
+/* Frees an estimator. NULL is ignored. */
+void keras_estimator_free(keras_estimator *estimator);
+
+/* Sets parameters (scikit-learn set_params). Errors: INVALID_ARGUMENT (unknown key). */
+int keras_estimator_set_params(keras_estimator *estimator, const char *params_json);
+
+/* All parameters with defaults (get_params(deep=True)) as a JSON object; *out caller-owned. */
+int keras_estimator_get_params(keras_estimator *estimator, char **out);
+
+/* An unfitted copy with the same parameters (sklearn.base.clone). *out is caller-owned. */
+int keras_estimator_clone(keras_estimator *estimator, keras_estimator **out);
+
+/* Fits on x ({n, features}) and y. */
+int keras_estimator_fit(keras_estimator *estimator,
+                        const float *x, int x_ndim, const int64_t *x_shape,
+                        const float *y, int y_ndim, const int64_t *y_shape);
+
+/* Predicted labels (classifier, shape {n}) or values (regressor) into out; buffers as
+ * keras_model_predict. Errors: STATE (not fitted), SHAPE, BUFFER_TOO_SMALL. */
+int keras_estimator_predict(keras_estimator *estimator,
+                            const float *x, int x_ndim, const int64_t *x_shape,
+                            float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
+
+/* Class probabilities {n, classes} (classifiers only). Errors: STATE (regressor, not fitted). */
+int keras_estimator_predict_proba(keras_estimator *estimator,
+                                  const float *x, int x_ndim, const int64_t *x_shape,
+                                  float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
+
+/* The default score: accuracy for classifiers, R^2 for regressors. */
+int keras_estimator_score(keras_estimator *estimator,
+                          const float *x, int x_ndim, const int64_t *x_shape,
+                          const float *y, int y_ndim, const int64_t *y_shape, double *score);
+
+/* A grid search (GridSearchCV) over a copy of `estimator`. param_grid_json:
+ * {"epochs": [10, 20], "optimizer__learning_rate": [0.01, 0.1]}. options_json (may be NULL):
+ * {"cv": 5, "scoring": "accuracy", "n_jobs": 2, "refit": true, "return_train_score": false,
+ *  "random_state": 0, "verbose": 0}. *out is caller-owned (keras_search_free). */
+int keras_grid_search_new(keras_estimator *estimator, const char *param_grid_json,
+                          const char *options_json, keras_search **out);
+
+/* Frees a search. NULL is ignored. */
+void keras_search_free(keras_search *search);
+
+/* Runs the search: every candidate on every split (in n_jobs threads), then refits the best. */
+int keras_search_fit(keras_search *search,
+                     const float *x, int x_ndim, const int64_t *x_shape,
+                     const float *y, int y_ndim, const int64_t *y_shape);
+
+/* The results as JSON: {"best_params": {...}, "best_score": s, "best_index": i, "n_splits": k,
+ * "cv_results": {"mean_test_score": [...], "std_test_score": [...], "split0_test_score": [...],
+ * ..., "rank_test_score": [...], "params": [{...}, ...]}}. *out is caller-owned.
+ * Errors: STATE (not fitted). */
+int keras_search_results(keras_search *search, char **out);
+
+/* The best estimator, refitted on all the data; *out is caller-owned and independent of the
+ * search handle. Errors: STATE (not fitted, or refit false). */
+int keras_search_best_estimator(keras_search *search, keras_estimator **out);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Plugins: custom layers, losses, metrics, activations, callbacks                            */
