@@ -56,6 +56,15 @@ public func callback(className: String, arguments: JSON) throws -> Callback {
     case "CSVLogger":
         guard value("filename") != nil else { throw KerasError.invalidArgument("CSVLogger: filename is required") }
         made = try CSVLogger(string("filename", ""), separator: string("separator", ","), append: bool("append", false))
+    case "ModelCheckpoint":
+        guard value("filepath") != nil else { throw KerasError.invalidArgument("ModelCheckpoint: filepath is required") }
+        let freq: ModelCheckpoint.SaveFrequency
+        if let n = value("save_freq")?.intValue { freq = .batches(n) } else { freq = try string("save_freq", "epoch") == "epoch" ? .epoch : .batches(0) }
+        made = try ModelCheckpoint(
+            string("filepath", ""), monitor: string("monitor", "val_loss"), verbose: int("verbose", 0),
+            saveBestOnly: bool("save_best_only", false), saveWeightsOnly: bool("save_weights_only", false),
+            mode: MonitorCallback.Mode(keras: string("mode", "auto"), for: className), saveFreq: freq,
+            initialValueThreshold: optionalDouble("initial_value_threshold"))
     case "TerminateOnNaN":
         made = TerminateOnNaN(raiseError: try bool("raise_error", false))
     case "PlotHistory":
