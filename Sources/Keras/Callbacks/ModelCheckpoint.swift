@@ -1,140 +1,169 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Saves the model (or its weights) during training. Keras: `keras.callbacks.ModelCheckpoint`.
+/// Saves the model (or its weights) during training: every epoch, every `saveFreq` batches, or
+/// only when the monitored figure improves. Keras: `ModelCheckpoint(filepath, monitor="val_loss",
+/// verbose=0, save_best_only=False, save_weights_only=False, mode="auto", save_freq="epoch",
+/// initial_value_threshold=None)`.
 ///
-/// The path may hold Python format fields filled from the epoch (counted from 1), the batch
-/// and the logs: `"weights.{epoch:02d}-{val_loss:.2f}.h5"`. The format is chosen from the name
-/// as ``Model/save(_:overwrite:)`` and ``Model/saveWeights(_:overwrite:)`` choose it.
+/// `filepath` may hold Python format fields filled from the epoch (1-based) and the logs:
+/// `"weights.{epoch:02d}-{val_loss:.2f}.weights.h5"`.
 ///
 /// ```swift
-/// let best = try ModelCheckpoint("best_model.h5", saveBestOnly: true)
-/// try model.fit(x, y, validationData: (xv, yv), epochs: 20, callbacks: [best])
+/// let best = try ModelCheckpoint("best_model.h5", saveBestOnly: true)   // seeds/004
 /// ```
 public final class ModelCheckpoint: MonitorCallback, @unchecked Sendable {
-    /// When to save: after each epoch, or every N training batches.
-    public enum SaveFrequency: Sendable, Equatable {
-        case epoch
-        case batches(Int)
-    }
+    /// When to save: at each epoch end, or every so many batches.
+    public enum SaveFrequency: Equatable, Sendable { case epoch, batches(Int) }
 
     public let filepath: String
     public let verbose: Int
     public let saveBestOnly: Bool
     public let saveWeightsOnly: Bool
     public let saveFreq: SaveFrequency
-    /// Where messages go (Keras prints them); standard output by default.
-    public var output: (String) -> Void = { print($0) }
-    private var batchesSinceSave = 0
+    public var output: (String) -> Void
     private var currentEpoch = 0
+    private var batchesSinceSave = 0
+    private var lastBatch: Int?
 
     public init(_ filepath: String, monitor: String = "val_loss", verbose: Int = 0, saveBestOnly: Bool = false,
                 saveWeightsOnly: Bool = false, mode: Mode = .auto, saveFreq: SaveFrequency = .epoch,
-                initialValueThreshold: Double? = nil) throws {
-        guard !filepath.isEmpty else { throw KerasError.invalidArgument("ModelCheckpoint: filepath must not be empty") }
-        if case .batches(let n) = saveFreq, n <= 0 {
-            throw KerasError.invalidArgument("ModelCheckpoint(save_freq: \(n)): must be 'epoch' or a positive integer")
-        }
-        let lower = filepath.lowercased()
+                initialValueThreshold: Double? = nil, output: @escaping (String) -> Void = writeStdout) throws {
         if saveWeightsOnly {
-            guard lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") else {
-                throw KerasError.invalidArgument("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end in `.weights.h5` (Keras weights format) or `.h5`. Received: filepath=\(filepath)")
+            guard filepath.hasSuffix(".weights.h5") else {
+                throw KerasError.invalidArgument("ModelCheckpoint(filepath: \(filepath)): when using save_weights_only=True, the filepath must end in `.weights.h5`")
             }
         } else {
-            guard lower.hasSuffix(".keras") || lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") else {
-                throw KerasError.invalidArgument("The filepath provided must end in `.keras` (Keras model format) or `.h5`. Received: filepath=\(filepath)")
+            guard filepath.hasSuffix(".keras") || filepath.hasSuffix(".h5") else {
+                throw KerasError.invalidArgument("ModelCheckpoint(filepath: \(filepath)): the filepath must end in `.keras` (or `.h5`)")
             }
         }
-        _ = try ModelCheckpoint.format(filepath, epoch: 1, batch: nil, logs: [:], checkOnly: true)
+        if case .batches(let n) = saveFreq, n <= 0 {
+            throw KerasError.invalidArgument("ModelCheckpoint(save_freq: \(n)): must be 'epoch' or a positive number of batches")
+        }
+        _ = try formatCheckpointPath(filepath, epoch: 1, batch: nil, logs: nil)
         self.filepath = filepath
         self.verbose = verbose
         self.saveBestOnly = saveBestOnly
         self.saveWeightsOnly = saveWeightsOnly
         self.saveFreq = saveFreq
+        self.output = output
         try super.init(owner: "ModelCheckpoint", monitor: monitor, mode: mode, baseline: initialValueThreshold, minDelta: 0)
-    }
-
-    public override func onEpochBegin(_ epoch: Int, logs: Logs) throws { currentEpoch = epoch }
-
-    public override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws {
-        guard case .batches(let n) = saveFreq else { return }
-        batchesSinceSave += 1
-        if batchesSinceSave >= n {
-            batchesSinceSave = 0
-            try save(epoch: currentEpoch, batch: batch, logs: logs)
-        }
-    }
-
-    public override func onEpochEnd(_ epoch: Int, logs: Logs) throws {
-        if saveFreq == .epoch { try save(epoch: epoch, batch: nil, logs: logs) }
     }
 
     public override var wantsBatchLogs: Bool { saveFreq != .epoch }
 
+    public override func onEpochBegin(_ epoch: Int, logs: Logs) throws { currentEpoch = epoch }
+
+    public override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws {
+        guard case .batches(let every) = saveFreq else { return }
+        batchesSinceSave += lastBatch.map { batch <= $0 ? batch + 1 : batch - $0 } ?? batch + 1
+        lastBatch = batch
+        guard batchesSinceSave >= every else { return }
+        batchesSinceSave = 0
+        try save(epoch: currentEpoch, batch: batch, logs: logs)
+    }
+
+    public override func onEpochEnd(_ epoch: Int, logs: Logs) throws {
+        if saveBestOnly { _ = try resolveDirection() }
+        if saveFreq == .epoch { try save(epoch: epoch, batch: nil, logs: logs) }
+    }
+
     private func save(epoch: Int, batch: Int?, logs: Logs) throws {
         guard let model else { return }
-        let path = try ModelCheckpoint.format(filepath, epoch: epoch + 1, batch: batch, logs: logs)
+        let path = try formatCheckpointPath(filepath, epoch: epoch + 1, batch: batch.map { $0 + 1 }, logs: logs)
         if saveBestOnly {
-            guard let current = monitoredValue(logs, "Can save best model only with \(monitor) available.") else { return }
+            guard let current = logs[monitor] else {
+                warn("Can save best model only with \(monitor) available.")
+                return try write(model, path, epoch)
+            }
+            let bestText = best.map { cFormat("%.5f", $0) } ?? "None"
             guard try isImprovement(current, over: best) else {
-                if verbose > 0 { output("\nEpoch \(epoch + 1): \(monitor) did not improve from \(fmt5(best))") }
+                if verbose > 0 { output("\nEpoch \(epoch + 1): \(monitor) did not improve from \(bestText)\n") }
                 return
             }
-            if verbose > 0 { output("\nEpoch \(epoch + 1): \(monitor) improved from \(fmt5(best)) to \(fmt5(current)), saving model to \(path)") }
+            if verbose > 0 {
+                output("\nEpoch \(epoch + 1): \(monitor) improved from \(bestText) to \(cFormat("%.5f", current)), saving model to \(path)\n")
+            }
             best = current
         } else if verbose > 0 {
-            output("\nEpoch \(epoch + 1): saving model to \(path)")
+            output("\nEpoch \(epoch + 1): saving model to \(path)\n")
         }
-        if saveWeightsOnly { try model.saveWeights(path) } else { try model.save(path) }
+        try write(model, path, epoch)
     }
 
-    private func fmt5(_ v: Double?) -> String {
-        guard let v else { return (try? resolveDirection()) == false ? "-inf" : "inf" }
-        return String(format: "%.5f", v)
+    private func write(_ model: Model, _ path: String, _ epoch: Int) throws {
+        try makeParentDirectories(of: path)
+        if saveWeightsOnly { try model.saveWeights(path, overwrite: true) } else { try model.save(path, overwrite: true) }
+        if verbose > 0 { output("\nEpoch \(epoch + 1): finished saving model to \(path)\n") }
     }
+}
 
-    /// Python's `filepath.format(epoch=..., batch=..., **logs)` for the fields Keras users write:
-    /// `{name}`, `{name:02d}`, `{name:d}`, `{name:.2f}`, `{name:.3e}`, `{name:g}`.
-    static func format(_ pattern: String, epoch: Int, batch: Int?, logs: Logs, checkOnly: Bool = false) throws -> String {
-        var out = ""
-        var chars = Substring(pattern)
-        while let c = chars.first {
-            chars.removeFirst()
-            if c == "}" {
-                guard chars.first == "}" else { throw KerasError.invalidArgument("ModelCheckpoint filepath '\(pattern)': single '}' in the format") }
-                chars.removeFirst(); out.append("}"); continue
-            }
-            guard c == "{" else { out.append(c); continue }
-            if chars.first == "{" { chars.removeFirst(); out.append("{"); continue }
-            guard let end = chars.firstIndex(of: "}") else {
-                throw KerasError.invalidArgument("ModelCheckpoint filepath '\(pattern)': unclosed '{'")
-            }
-            let field = chars[..<end]
-            chars = chars[chars.index(after: end)...]
-            let parts = field.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0]), spec = parts.count > 1 ? String(parts[1]) : ""
-            if checkOnly { _ = try render(1.5, spec: spec, pattern: pattern); continue }
-            let value: Double
-            if name == "epoch" { value = Double(epoch) } else if name == "batch", let batch { value = Double(batch) } else if let v = logs[name] { value = v } else {
-                throw KerasError.invalidArgument("Failed to format this callback filepath: \"\(pattern)\". Reason: '\(name)' is not in the logs (available: \(orderedLogKeys(logs).joined(separator: ", ")))")
-            }
-            out += try render(value, spec: spec, pattern: pattern, isInt: name == "epoch" || name == "batch")
+/// Creates the folders above `path` that do not exist yet (`os.makedirs(dirname)`).
+func makeParentDirectories(of path: String) throws {
+    var parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+    guard !parts.isEmpty else { return }
+    var current = path.hasPrefix("/") ? "" : "."
+    if path.hasPrefix("/") { parts = parts.dropFirst() }
+    for p in parts where !p.isEmpty {
+        current += "/" + p
+        if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            throw KerasError.io("cannot create the folder '\(current)': \(String(cString: strerror(errno)))")
         }
-        return out
     }
+}
 
-    private static func render(_ v: Double, spec: String, pattern: String, isInt: Bool = false) throws -> String {
-        if spec.isEmpty { return isInt ? String(Int(v)) : JSON.pythonRepr(v) }
-        guard let kind = spec.last, "dfeEgG%".contains(kind) else {
-            throw KerasError.invalidArgument("ModelCheckpoint filepath '\(pattern)': unsupported format spec '\(spec)'")
+/// Fills Python format fields (`{epoch:02d}`, `{val_loss:.2f}`, `{loss}`) from the epoch, batch
+/// and logs, as Keras's `filepath.format(epoch=..., **logs)`; an unknown field or spec throws.
+func formatCheckpointPath(_ pattern: String, epoch: Int, batch: Int?, logs: Logs?) throws -> String {
+    var out = ""
+    var rest = Substring(pattern)
+    while let open = rest.firstIndex(of: "{") {
+        out += String(rest[..<open]).replacingAll("}}", with: "}")
+        let afterOpen = rest.index(after: open)
+        if afterOpen < rest.endIndex, rest[afterOpen] == "{" {
+            out += "{"
+            rest = rest[rest.index(after: afterOpen)...]
+            continue
         }
-        let body = String(spec.dropLast())
-        guard body.allSatisfy({ $0.isNumber || $0 == "." || $0 == "0" || $0 == "+" || $0 == "-" }), body.count <= 6 else {
-            throw KerasError.invalidArgument("ModelCheckpoint filepath '\(pattern)': unsupported format spec '\(spec)'")
+        guard let close = rest[afterOpen...].firstIndex(of: "}") else {
+            throw KerasError.invalidArgument("ModelCheckpoint(filepath: \(pattern)): unmatched '{'")
         }
-        switch kind {
-        case "d": return String(format: "%\(body)ld", Int(v.rounded(.towardZero)))
-        case "%": return String(format: "%\(body)f%%", v * 100)
-        default: return String(format: "%\(body)\(kind)", v)
+        let field = rest[afterOpen..<close]
+        let parts = field.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let key = String(parts[0]), spec = parts.count > 1 ? String(parts[1]) : ""
+        let value: Double?
+        var isInt = false
+        switch key {
+        case "epoch": value = Double(epoch); isInt = true
+        case "batch": value = batch.map(Double.init); isInt = true
+        default: value = logs == nil ? 0 : logs?[key]
         }
+        guard let value else {
+            throw KerasError.invalidArgument("ModelCheckpoint: failed to format the filepath \"\(pattern)\": no value for '\(key)'")
+        }
+        out += try pythonFormat(value, spec: spec, isInt: isInt, pattern: pattern)
+        rest = rest[rest.index(after: close)...]
     }
+    return out + String(rest).replacingAll("}}", with: "}")
+}
+
+/// Python's format mini-language for the specs checkpoint names use: `d`, `02d`, `.2f`, `.3e`, `g`.
+private func pythonFormat(_ v: Double, spec: String, isInt: Bool, pattern: String) throws -> String {
+    if spec.isEmpty { return isInt ? String(Int(v)) : pythonFloat(v) }
+    guard let kind = spec.last, "dfeg".contains(kind) else {
+        throw KerasError.invalidArgument("ModelCheckpoint(filepath: \(pattern)): unsupported format spec '\(spec)'")
+    }
+    let flags = spec.dropLast()
+    guard flags.allSatisfy({ $0.isNumber || $0 == "." || $0 == "0" || $0 == "+" || $0 == "-" }) else {
+        throw KerasError.invalidArgument("ModelCheckpoint(filepath: \(pattern)): unsupported format spec '\(spec)'")
+    }
+    if kind == "d" {
+        guard v.isFinite, Swift.abs(v) < 9e18, isInt || v == v.rounded() else {
+            throw KerasError.invalidArgument("ModelCheckpoint(filepath: \(pattern)): format 'd' needs an integer, got \(v)")
+        }
+        return cFormat("%\(flags)lld", Int64(v))
+    }
+    return cFormat("%\(flags)\(kind)", v)
 }

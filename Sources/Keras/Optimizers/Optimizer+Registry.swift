@@ -33,6 +33,9 @@ struct CommonOptimizerArguments {
         emaOverwriteFrequency = try a.int("ema_overwrite_frequency")
         decay = try a.double("decay", default: 0)
         name = try a.string("name")
+        // tf.keras 2.11+ writes these in optimizer configs; they mean nothing here.
+        _ = a.raw("jit_compile")
+        _ = a.raw("is_legacy_optimizer")
         lossScaleFactor = try a.double("loss_scale_factor")
         gradientAccumulationSteps = try a.int("gradient_accumulation_steps")
     }

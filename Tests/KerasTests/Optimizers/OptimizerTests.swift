@@ -36,6 +36,16 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(opt.learningRate, 0.02)
         opt.iterations = 1_000_000
         XCTAssertEqual(opt.currentLearningRate, 0.01, accuracy: 1e-7)
+        // An optimizer config as tf.keras 2.11+ writes it in .h5 files.
+        let tf = try Optimizer.from(className: "Adam", config: [
+            "name": "Adam", "weight_decay": nil, "clipnorm": nil, "global_clipnorm": nil, "clipvalue": nil,
+            "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": nil, "jit_compile": true,
+            "is_legacy_optimizer": false, "learning_rate": 0.0005, "beta_1": 0.9, "beta_2": 0.999,
+            "epsilon": 1e-07, "amsgrad": false])
+        XCTAssertEqual(tf.learningRate, 0.0005)
+        // A Keras 2.3 optimizer config.
+        let old = try Optimizer.from(className: "RMSprop", config: ["lr": 0.001, "rho": 0.9, "decay": 0.0, "epsilon": 1e-07])
+        XCTAssertEqual(old.config["decay"], nil)
         let nadam = try Optimizer.from(className: "Nadam", config: ["lr": 0.002, "epsilon": nil, "schedule_decay": 0.004])
         XCTAssertEqual(nadam.learningRate, 0.002)
     }
