@@ -123,6 +123,19 @@ final class MetricTests: XCTestCase {
         XCTAssertEqual(m.result(), 2)
     }
 
+    /// A diverged model's NaN predictions must not trap any metric.
+    func testNaNPredictionsDoNotTrap() throws {
+        let yTrue = Tensor([[1, 0, 0], [0, 1, 0]]), yPred = Tensor([[.nan, 0.2, 0.1], [0.3, .nan, .infinity]])
+        let metrics: [Metric] = [try AUC(), try AUC(curve: .pr, multiLabel: true), try Precision(), try Recall(topK: 1),
+                                 try SensitivityAtSpecificity(specificity: 0.5), try F1Score(average: .macro), try R2Score(),
+                                 CategoricalAccuracy(), TopKCategoricalAccuracy(k: 2), BinaryAccuracy(), RootMeanSquaredError()]
+        for m in metrics {
+            try m.update(yTrue, yPred, sampleWeight: nil)
+            _ = m.resultValues()
+        }
+        XCTAssertEqual(try AUC().resultValues().count, 1)
+    }
+
     func testBadMetricArgumentsThrowNamingTheValue() {
         XCTAssertThrowsError(try Metric.named("no_such_metric")) { e in
             XCTAssertTrue("\(e)".contains("no_such_metric"))
