@@ -18,6 +18,11 @@ if let n = option("--profile-otto").flatMap(Int.init) {
     exit(0)
 }
 
+if let n = option("--profile-predict").flatMap(Int.init) {
+    try profilePredict(calls: n)
+    exit(0)
+}
+
 if let n = option("--profile-iris").flatMap(Int.init) {
     try profileIris(runs: n)
     exit(0)
