@@ -37,8 +37,10 @@ test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+## The C ABI: libkeras.so, the examples and ABI tests in bindings/c (under valgrind when installed).
 test-c:
-	@true
+	$(SWIFT) build --product keras
+	./bindings/c/run_tests.sh
 
 test-python:
 	@true
