@@ -20,7 +20,8 @@ extension Kernels {
             let aStride = transA ? m : 1
             if !transB {
                 // Eight columns of the row stay in a register while the k products are added in
-                // order, so each element sums exactly as the plain loop below does.
+                // order (p ascending, as `c[i][j] += a[i][p] * b[p][j]` would), so each element
+                // rounds exactly as the plain loop does.
                 var j = 0
                 while j + 8 <= n {
                     var acc = UnsafeRawPointer(crow + j).loadUnaligned(as: SIMD8<Float>.self)
@@ -30,12 +31,11 @@ extension Kernels {
                     UnsafeMutableRawPointer(crow + j).storeBytes(of: acc, as: SIMD8<Float>.self)
                     j += 8
                 }
-                if j < n {
-                    for p in 0..<k {
-                        let av = alpha * arow[p * aStride]
-                        let brow = b + p * n
-                        for jj in j..<n { crow[jj] += av * brow[jj] }
-                    }
+                // The remaining columns, each summed in a register in the same order.
+                for jj in j..<n {
+                    var acc = crow[jj]
+                    for p in 0..<k { acc += alpha * arow[p * aStride] * b[p * n + jj] }
+                    crow[jj] = acc
                 }
             } else {
                 for j in 0..<n {
