@@ -37,11 +37,19 @@ test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+## The C ABI: libkeras.so, the examples and ABI tests in bindings/c (under valgrind when installed).
 test-c:
-	@true
+	$(SWIFT) build --product keras
+	./bindings/c/run_tests.sh
 
-test-python:
-	@true
+## Interop: files written here load in real Keras 3 (Tests/interop), through the .venv.
+INTEROP_OUT := $(CURDIR)/.build/interop
+test-python: venv
+	$(SWIFT) build --build-tests
+	rm -rf $(INTEROP_OUT)
+	SWIFTKERAS_INTEROP_OUT=$(INTEROP_OUT) $(SWIFT) test --skip-build --filter InteropExportTests
+	KERAS_BACKEND=jax SWIFTKERAS_INTEROP_OUT=$(INTEROP_OUT) SWIFTKERAS_BIN=$(CURDIR)/.build/debug/swiftkeras \
+		$(VPY) -m pytest -q -p no:cacheprovider Tests/interop
 
 ## Speed, side by side with real Keras when .venv has it (WITH_KERAS=1 creates it).
 bench: build

@@ -90,6 +90,9 @@ def batches_for(kind, n_batches=3, bs=5):
             yt = rng.integers(0, 4, size=(bs, 1)).astype("float32")
             yp = rng.uniform(size=(bs, 4)).astype("float32")
             yp = yp / yp.sum(axis=1, keepdims=True)
+        elif kind == "wide":
+            yt = rng.normal(size=(bs, 6)).astype("float32")
+            yp = (0.7 * yt + 0.6 * rng.normal(size=(bs, 6)) + 0.3).astype("float32")
         else:  # regression
             yt = rng.normal(size=(bs, 2)).astype("float32")
             yp = (yt + 0.5 * rng.normal(size=(bs, 2))).astype("float32")
@@ -355,3 +358,11 @@ with tempfile.TemporaryDirectory() as tmp:
     finally:
         os.chdir(cwd)
 write("callbacks", "model_checkpoint.json", ck)
+
+# ---------------------------------------------------------------- correlations
+metric_cases = []
+for weighted in (False, True):
+    w = "_w" if weighted else ""
+    metric_case("pearson" + w, metrics.PearsonCorrelation(), "wide", weighted)
+    metric_case("concordance" + w, metrics.ConcordanceCorrelation(), "wide", weighted)
+write("metrics", "correlation.json", metric_cases)

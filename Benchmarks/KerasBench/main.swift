@@ -30,6 +30,8 @@ if let n = option("--profile-iris").flatMap(Int.init) {
 
 var results: [BenchResult] = []
 results.append(contentsOf: try engineBenchmarks())
+results.append(contentsOf: try searchBenchmarks())
+results.append(contentsOf: try vocabularyBenchmarks())
 let reference = referencePath.flatMap(loadReference)
 let table = BenchTable(results: results, reference: reference)
 print(table.render())

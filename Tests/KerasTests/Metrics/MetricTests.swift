@@ -6,7 +6,8 @@ final class MetricTests: XCTestCase {
         let cases = try (VocabFixtures.load("metrics", "stateful.json").arrayValue ?? [])
             + (VocabFixtures.load("metrics", "loss_metrics.json").arrayValue ?? [])
             + (VocabFixtures.load("metrics", "at_constraint.json").arrayValue ?? [])
-        XCTAssertGreaterThan(cases.count, 90)
+            + (VocabFixtures.load("metrics", "correlation.json").arrayValue ?? [])
+        XCTAssertGreaterThan(cases.count, 94)
         for c in cases {
             let label = c["label"]?.stringValue ?? "?"
             let cls = c["class"]?.stringValue ?? ""
