@@ -40,8 +40,12 @@ test-swift:
 test-c:
 	@true
 
-test-python:
-	@true
+## Python binding: libkeras.so (release: the seed examples train real-sized models), the package
+## installed into .venv with the library inside, then its pytest suite.
+test-python: deps venv
+	$(SWIFT) build $(RELEASE_FLAGS) --product keras
+	$(VPY) -m pip install -q --no-deps --force-reinstall ./bindings/python
+	SWIFTKERAS_TEST_INSTALLED=1 $(VPY) -m pytest -q bindings/python/tests
 
 ## Speed, side by side with real Keras when .venv has it (WITH_KERAS=1 creates it).
 bench: build
