@@ -4,6 +4,7 @@ records the weights after each step, the optimizer's get_config(), and schedule 
 
     KERAS_BACKEND=jax /work/refvenv/bin/python scripts/make_optimizer_fixtures.py
 """
+import inspect
 import json
 import os
 
@@ -93,6 +94,10 @@ def optimizer_cases():
         run_case("sgd_ema_overwrite", "SGD", {"learning_rate": 0.1, "momentum": 0.5, "use_ema": True,
                                                "ema_momentum": 0.7, "ema_overwrite_frequency": 2}),
         run_case("sgd_exponential_decay", "SGD", {"learning_rate": exp, "momentum": 0.9}),
+        run_case("sgd_accumulation", "SGD", {"learning_rate": 0.1, "momentum": 0.9, "gradient_accumulation_steps": 2}),
+        run_case("sgd_accumulation_ema_schedule", "SGD", {"learning_rate": exp, "gradient_accumulation_steps": 3,
+                                                          "use_ema": True, "ema_momentum": 0.6,
+                                                          "ema_overwrite_frequency": 2, "weight_decay": 0.1}),
         run_case("rmsprop_default", "RMSprop", {}),
         run_case("rmsprop_centered_momentum", "RMSprop", {"learning_rate": 0.01, "rho": 0.8, "momentum": 0.5,
                                                            "centered": True, "epsilon": 1e-6}),
@@ -108,10 +113,13 @@ def optimizer_cases():
         run_case("adam_weight_decay_ema", "Adam", {"learning_rate": 0.05, "weight_decay": 0.1,
                                                    "use_ema": True, "ema_momentum": 0.9}),
         run_case("adam_cosine_warmup", "Adam", {"learning_rate": cos}),
+        run_case("adam_accumulation_global_clipnorm", "Adam", {"learning_rate": 0.05, "global_clipnorm": 0.5,
+                                                               "gradient_accumulation_steps": 2}),
         run_case("adamax_default", "Adamax", {}),
         run_case("adamax_options", "Adamax", {"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.9,
                                               "epsilon": 1e-6, "global_clipnorm": 1.0}),
         run_case("nadam_default", "Nadam", {}),
+        run_case("nadam_accumulation", "Nadam", {"learning_rate": 0.05, "gradient_accumulation_steps": 2}),
         run_case("nadam_options", "Nadam", {"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.95,
                                             "clipvalue": 0.3}),
         run_case("adamw_default", "AdamW", {}),
@@ -147,8 +155,36 @@ def schedule_cases():
     } for s in made]
 
 
+def signature_args(cls, skip=("self", "name", "dtype")):
+    """Constructor arguments in order, with defaults (the catalogue the C ABI publishes)."""
+    out = []
+    for p in inspect.signature(cls.__init__).parameters.values():
+        if p.name in skip or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+            continue
+        out.append({"name": p.name, "required": True} if p.default is p.empty
+                   else {"name": p.name, "default": p.default})
+    return out
+
+
+def catalogue():
+    from keras import losses
+    opt = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "AdamW", "Lion"]
+    sch = ["ExponentialDecay", "PiecewiseConstantDecay", "InverseTimeDecay", "PolynomialDecay", "CosineDecay",
+           "CosineDecayRestarts"]
+    los = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
+           "CosineSimilarity", "Huber", "LogCosh", "Hinge", "SquaredHinge", "CategoricalHinge", "KLDivergence",
+           "Poisson", "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy"]
+    return {
+        "optimizers": {c: signature_args(getattr(optimizers, c)) for c in opt},
+        "schedules": {c: signature_args(getattr(schedules, c)) for c in sch},
+        "losses": {c: signature_args(getattr(losses, c)) for c in los},
+    }
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "catalogue.json"), "w") as f:
+        json.dump(catalogue(), f, indent=1)
     cases = optimizer_cases()
     by_class = {}
     for c in cases:

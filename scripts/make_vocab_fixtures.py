@@ -302,3 +302,31 @@ for weighted in (False, True):
     metric_case("msle" + w, metrics.MeanSquaredLogarithmicError(), "categorical", weighted)
     metric_case("cosine" + w, metrics.CosineSimilarity(), "regression", weighted)
 write("metrics", "loss_metrics.json", metric_cases)
+
+# ---------------------------------------------------------------- seeds/004: EarlyStopping(monitor='val_loss', patience=4, verbose=1)
+r4 = np.random.default_rng(103)
+x4 = r4.normal(size=(160, 12)).astype("float32")
+w4 = r4.normal(size=(12, 5))
+y4 = np.eye(5, dtype="float32")[np.argmax(x4 @ w4 + 2.5 * r4.normal(size=(160, 5)), axis=1)]
+keras.utils.set_random_seed(4)
+m4 = keras.Sequential([keras.Input((12,)), layers.Dense(5), layers.Activation("softmax")])
+init4 = m4.get_weights()
+m4.compile(optimizer=keras.optimizers.SGD(learning_rate=0.3), loss="categorical_crossentropy")
+out4 = io.StringIO()
+with contextlib.redirect_stdout(out4):
+    h4 = m4.fit(x4[:120], y4[:120], validation_data=(x4[120:], y4[120:]), epochs=20, batch_size=32, verbose=2,
+                callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=4, verbose=1)], shuffle=False)
+write("callbacks", "fit_seed004.json", {
+    "x": arr(x4), "y": arr(y4), "n_train": 120, "weights": [arr(v) for v in init4],
+    "history": {k: [float(v) for v in vs] for k, vs in h4.history.items()}, "printed": out4.getvalue()})
+
+# ---------------------------------------------------------------- rates at a constraint
+metric_cases = []
+for weighted in (False, True):
+    w = "_w" if weighted else ""
+    metric_case("sens_at_spec" + w, metrics.SensitivityAtSpecificity(0.5), "binary", weighted)
+    metric_case("spec_at_sens" + w, metrics.SpecificityAtSensitivity(0.6, num_thresholds=50), "binary", weighted)
+    metric_case("prec_at_rec" + w, metrics.PrecisionAtRecall(0.4), "multilabel", weighted)
+    metric_case("rec_at_prec" + w, metrics.RecallAtPrecision(0.3, class_id=2), "categorical", weighted)
+    metric_case("sens_at_spec_1" + w, metrics.SensitivityAtSpecificity(0.2, num_thresholds=1), "binary", weighted)
+write("metrics", "at_constraint.json", metric_cases)

@@ -25,7 +25,7 @@ struct ConfusionCounts {
     /// ±epsilon ends), which clips predictions to [0, 1].
     mutating func update(_ what: String, _ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?,
                          topK: Int? = nil, classId: Int? = nil, multiLabel: Bool = false,
-                         labelWeights: [Float]? = nil, evenly: Bool = false) throws {
+                         labelWeights: [Float]? = nil, evenly: Bool = false, endsWithEpsilon: Bool = true) throws {
         guard yTrue.count == yPred.count else {
             throw KerasError.shapeMismatch("\(what): targets of shape \(yTrue.shape) do not match predictions of shape \(yPred.shape)")
         }
@@ -77,7 +77,10 @@ struct ConfusionCounts {
             let positive = truth[i] != 0
             if evenly {
                 let p = Swift.min(Swift.max(pred[i], 0), 1)
-                let b = Swift.min(Swift.max(Int((p * Float(n - 1)).rounded(.up)) - 1, 0), n - 1)
+                // Keras's bucket: ceil(p * (n - 1)) - 1; without the ±epsilon ends a prediction of
+                // 0 falls in no bucket (it is above no threshold).
+                let raw = Int((p * Float(n - 1)).rounded(.up)) - 1
+                let b = Swift.min(endsWithEpsilon ? Swift.max(raw, 0) : raw, n - 1)
                 for t in 0..<n {
                     switch (positive, t <= b) {
                     case (true, true): tp[at(t, label)] += w

@@ -84,6 +84,17 @@ extension Metric {
                 agg = v
             }
             m = try R2Score(classAggregation: agg, numRegressors: i("num_regressors") ?? 0)
+        case "SensitivityAtSpecificity", "SpecificityAtSensitivity", "PrecisionAtRecall", "RecallAtPrecision":
+            let key = ["SensitivityAtSpecificity": "specificity", "SpecificityAtSensitivity": "sensitivity",
+                       "PrecisionAtRecall": "recall", "RecallAtPrecision": "precision"][className] ?? ""
+            guard let v = f(key) else { throw KerasError.invalidArgument("\(className) config: '\(key)' is required") }
+            let n = i("num_thresholds") ?? 200, c = i("class_id")
+            switch className {
+            case "SensitivityAtSpecificity": m = try SensitivityAtSpecificity(specificity: v, numThresholds: n, classId: c)
+            case "SpecificityAtSensitivity": m = try SpecificityAtSensitivity(sensitivity: v, numThresholds: n, classId: c)
+            case "PrecisionAtRecall": m = try PrecisionAtRecall(recall: v, numThresholds: n, classId: c)
+            default: m = try RecallAtPrecision(precision: v, numThresholds: n, classId: c)
+            }
         case "LogCoshError":
             m = LossMetric(try Loss.named("log_cosh"), name: "logcosh", className: "LogCoshError")
         default:

@@ -7,13 +7,15 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
                 epsilon: Double = 1e-7,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "adagrad") throws {
+                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
+                decay: Double = 0, name: String = "adagrad") throws {
         try checkNonNegative("Adagrad", "initial_accumulator_value", initialAccumulatorValue)
         try checkNonNegative("Adagrad", "epsilon", epsilon)
         self.initialAccumulatorValue = initialAccumulatorValue; self.epsilon = epsilon
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
+                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -25,7 +27,8 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
         try self.init(learningRate: c.learningRate ?? 0.001, initialAccumulatorValue: initial, epsilon: epsilon,
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "adagrad")
+                      emaOverwriteFrequency: c.emaOverwriteFrequency,
+                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "adagrad")
     }
 
     public override var slotGroups: [[String]] { [["accumulator"]] }

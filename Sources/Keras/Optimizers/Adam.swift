@@ -11,14 +11,16 @@ public final class Adam: Optimizer, @unchecked Sendable {
                 epsilon: Double = 1e-7, amsgrad: Bool = false,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "adam") throws {
+                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
+                decay: Double = 0, name: String = "adam") throws {
         try checkBeta("Adam", "beta_1", beta1)
         try checkBeta("Adam", "beta_2", beta2)
         try checkNonNegative("Adam", "epsilon", epsilon)
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.amsgrad = amsgrad
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
+                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -32,7 +34,8 @@ public final class Adam: Optimizer, @unchecked Sendable {
         try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
                       amsgrad: amsgrad, weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "adam")
+                      emaOverwriteFrequency: c.emaOverwriteFrequency,
+                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "adam")
     }
 
     public override var slotGroups: [[String]] { [["momentum", "velocity"]] + (amsgrad ? [["velocity_hat"]] : []) }

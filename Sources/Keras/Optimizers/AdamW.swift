@@ -7,14 +7,16 @@ public final class AdamW: Optimizer, @unchecked Sendable {
                 beta2: Double = 0.999, epsilon: Double = 1e-7, amsgrad: Bool = false,
                 clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "adam_w") throws {
+                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
+                decay: Double = 0, name: String = "adam_w") throws {
         try checkBeta("AdamW", "beta_1", beta1)
         try checkBeta("AdamW", "beta_2", beta2)
         try checkNonNegative("AdamW", "epsilon", epsilon)
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.amsgrad = amsgrad
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
+                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -31,7 +33,8 @@ public final class AdamW: Optimizer, @unchecked Sendable {
         try self.init(learningRate: c.learningRate ?? 0.001, weightDecay: c.weightDecay ?? 0.004, beta1: beta1,
                       beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "adam_w")
+                      emaOverwriteFrequency: c.emaOverwriteFrequency,
+                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "adam_w")
     }
 
     public override var slotGroups: [[String]] { [["momentum", "velocity"]] + (amsgrad ? [["velocity_hat"]] : []) }

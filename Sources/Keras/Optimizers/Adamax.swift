@@ -11,14 +11,16 @@ public final class Adamax: Optimizer, @unchecked Sendable {
                 epsilon: Double = 1e-7,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "adamax") throws {
+                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
+                decay: Double = 0, name: String = "adamax") throws {
         try checkBeta("Adamax", "beta_1", beta1)
         try checkRange("Adamax", "beta_2", beta2, 0...1)
         try checkNonNegative("Adamax", "epsilon", epsilon)
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
+                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -31,7 +33,8 @@ public final class Adamax: Optimizer, @unchecked Sendable {
         try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "adamax")
+                      emaOverwriteFrequency: c.emaOverwriteFrequency,
+                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "adamax")
     }
 
     public override var slotGroups: [[String]] { [["momentum", "norm"]] }

@@ -6,7 +6,8 @@ public final class Lion: Optimizer, @unchecked Sendable {
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.99,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "lion") throws {
+                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
+                decay: Double = 0, name: String = "lion") throws {
         guard beta1 > 0, beta1 <= 1 else {
             throw KerasError.invalidArgument("Lion(beta_1: \(beta1)): beta_1 must be in (0, 1]; otherwise the optimizer degenerates to SignSGD")
         }
@@ -14,7 +15,8 @@ public final class Lion: Optimizer, @unchecked Sendable {
         self.beta1 = beta1; self.beta2 = beta2
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
+                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -26,7 +28,8 @@ public final class Lion: Optimizer, @unchecked Sendable {
         try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2,
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "lion")
+                      emaOverwriteFrequency: c.emaOverwriteFrequency,
+                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "lion")
     }
 
     public override var slotGroups: [[String]] { [["momentum"]] }

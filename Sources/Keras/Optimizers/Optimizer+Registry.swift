@@ -8,6 +8,7 @@ struct CommonOptimizerArguments {
     var useEMA: Bool
     var emaMomentum: Double
     var emaOverwriteFrequency: Int?
+    var gradientAccumulationSteps: Int?
     var decay: Double
     var name: String?
 
@@ -34,9 +35,7 @@ struct CommonOptimizerArguments {
         if let s = try a.double("loss_scale_factor") {
             throw KerasError.invalidArgument("\(a.owner)(loss_scale_factor: \(s)): loss scaling is not supported (float32 only)")
         }
-        if let s = try a.int("gradient_accumulation_steps") {
-            throw KerasError.invalidArgument("\(a.owner)(gradient_accumulation_steps: \(s)): gradient accumulation is not supported")
-        }
+        gradientAccumulationSteps = try a.int("gradient_accumulation_steps")
     }
 }
 

@@ -37,10 +37,14 @@ open class Optimizer: @unchecked Sendable {
     public let emaOverwriteFrequency: Int?
     /// Keras 2's learning-rate decay: `lr / (1 + decay * iterations)`.
     public let decay: Double
-    /// Steps taken so far.
+    /// When set, gradients are summed over this many calls and their mean applied on the last
+    /// one; the other calls only accumulate.
+    public let gradientAccumulationSteps: Int?
+    /// Calls to ``apply(_:to:)`` so far (Keras's `_iterations`: with gradient accumulation,
+    /// Keras's `optimizer.iterations` is this divided by the accumulation steps).
     public internal(set) var iterations: Int = 0
 
-    private var stateByVariable: [ObjectIdentifier: SlotState] = [:]
+    var stateByVariable: [ObjectIdentifier: SlotState] = [:]
     private var currentStates: [SlotState] = []
     private var excludedFromDecay: Set<ObjectIdentifier> = []
     private var excludedNames: [String] = []
@@ -49,7 +53,7 @@ open class Optimizer: @unchecked Sendable {
     public init(name: String, learningRate: any LearningRateConvertible, weightDecay: Double? = nil,
                 clipnorm: Double? = nil, clipvalue: Double? = nil, globalClipnorm: Double? = nil,
                 useEMA: Bool = false, emaMomentum: Double = 0.99, emaOverwriteFrequency: Int? = nil,
-                decay: Double = 0) throws {
+                gradientAccumulationSteps: Int? = nil, decay: Double = 0) throws {
         let owner = String(describing: type(of: self))
         switch learningRate.asLearningRate {
         case .constant(let lr):
@@ -80,6 +84,9 @@ open class Optimizer: @unchecked Sendable {
                 throw KerasError.invalidArgument("\(owner)(ema_overwrite_frequency: \(f)): ema_overwrite_frequency must be an integer >= 1 or nil")
             }
         }
+        if let k = gradientAccumulationSteps, k < 2 {
+            throw KerasError.invalidArgument("\(owner)(gradient_accumulation_steps: \(k)): gradient_accumulation_steps must be an integer >= 2")
+        }
         guard decay >= 0, decay.isFinite else {
             throw KerasError.invalidArgument("\(owner)(decay: \(decay)): decay must be a finite number >= 0")
         }
@@ -92,6 +99,7 @@ open class Optimizer: @unchecked Sendable {
         self.emaMomentum = emaMomentum
         self.emaOverwriteFrequency = emaOverwriteFrequency
         self.decay = decay
+        self.gradientAccumulationSteps = gradientAccumulationSteps
     }
 
     /// The Keras class name (`Adam`).
@@ -169,23 +177,32 @@ open class Optimizer: @unchecked Sendable {
         if gradients.isEmpty { return }
         let states = self.states(for: variables)
         let lr = currentLearningRate
-        let step = iterations + 1
-        let globalScale = globalClipScale(gradients)
-        beginStep(step)
-        for i in 0..<variables.count {
-            let s = states[i], v = variables[i]
-            let n = s.count
-            let w = v.mutableData
-            let g = clippedGradient(gradients[i], s, globalScale: globalScale)
-            if let wd = weightDecay, s.decays {
-                let f = Float(wd)
-                for j in 0..<n { w[j] -= w[j] * f * lr }
+        let k = gradientAccumulationSteps ?? 1
+        if (iterations + 1) % k == 0 {
+            let step = iterations / k + 1
+            for i in 0..<states.count { states[i].gradient = meanGradient(gradients[i], states[i], k) }
+            let globalScale = globalClipScale(states)
+            beginStep(step)
+            for i in 0..<variables.count {
+                let s = states[i]
+                let n = s.count
+                let w = variables[i].mutableData
+                let g = clippedGradient(s, globalScale: globalScale)
+                if let wd = weightDecay, s.decays {
+                    let f = Float(wd)
+                    for j in 0..<n { w[j] -= w[j] * f * lr }
+                }
+                update(w, gradient: g, count: n, slots: s.slots.data, step: step, learningRate: lr)
             }
-            update(w, gradient: g, count: n, slots: s.slots.data, step: step, learningRate: lr)
+        } else {
+            for (g, s) in zip(gradients, states) {
+                guard let acc = s.accumulator?.data else { continue }
+                for j in 0..<s.count { acc[j] += g.data[j] }
+            }
         }
-        if useEMA { updateMovingAverages(states, variables) }
+        if useEMA { updateMovingAverages(states, variables, step: iterations / k) }
         for v in variables { v.constraint?.apply(v) }
-        iterations = step
+        iterations += 1
     }
 
     /// The state of each variable, made on first sight; the array is reused while the same
@@ -202,7 +219,8 @@ open class Optimizer: @unchecked Sendable {
             let decays = weightDecay != nil && !excludedFromDecay.contains(ObjectIdentifier(v))
                 && !excludedNames.contains { v.name.contains($0) || v.path.contains($0) }
             let s = SlotState(variable: v, slotCount: slotCount, initial: initialSlotValue, useEMA: useEMA,
-                              clips: clipnorm != nil || clipvalue != nil, decays: decays)
+                              clips: clipnorm != nil || clipvalue != nil, accumulates: gradientAccumulationSteps != nil,
+                              decays: decays)
             stateByVariable[ObjectIdentifier(v)] = s
             return s
         }
@@ -213,81 +231,60 @@ open class Optimizer: @unchecked Sendable {
     /// restoring optimizer variables (Saving/OptimizerState.swift).
     func statesForSaving(_ variables: [Variable]) -> [SlotState] { states(for: variables) }
 
+    /// The gradient of an updating step: the caller's, or with accumulation the mean of the
+    /// accumulated ones and this one, written to the scratch buffer (the accumulator restarts).
+    private func meanGradient(_ g: Tensor, _ s: SlotState, _ k: Int) -> UnsafePointer<Float> {
+        guard k > 1, let acc = s.accumulator?.data else { return UnsafePointer(g.data) }
+        let out = s.scratchBuffer()
+        let scale = 1 / Float(k)
+        for j in 0..<s.count {
+            out[j] = (g.data[j] + acc[j]) * scale
+            acc[j] = 0
+        }
+        return UnsafePointer(out)
+    }
+
     /// `clip * min(1 / norm, 1 / clip)` over all gradients (NaN when the norm is not finite), or 1.
-    private func globalClipScale(_ gradients: [Tensor]) -> Float {
+    private func globalClipScale(_ states: [SlotState]) -> Float {
         guard let c = globalClipnorm, c > 0 else { return 1 }
         var total: Float = 0
-        for g in gradients { total += squaredNorm(g.data, g.count) }
+        for s in states { total += squaredNorm(s.gradient, s.count) }
         let norm = total.squareRoot()
         let clip = Float(c)
         let scale = clip * Swift.min(1 / norm, 1 / clip)
         return norm.isFinite ? scale : .nan
     }
 
-    /// The gradient to use: the caller's, or a clipped copy in the variable's scratch buffer.
-    private func clippedGradient(_ g: Tensor, _ s: SlotState, globalScale: Float) -> UnsafePointer<Float> {
-        let n = s.count
-        if let c = clipnorm, c > 0, let out = s.scratch?.data {
+    /// The gradient to use: `s.gradient`, or a clipped copy in the variable's scratch buffer
+    /// (elementwise, so clipping the scratch buffer in place is safe).
+    private func clippedGradient(_ s: SlotState, globalScale: Float) -> UnsafePointer<Float> {
+        let n = s.count, g = s.gradient
+        if let c = clipnorm, c > 0 {
+            let out = s.scratchBuffer()
             let clip = Float(c)
-            let denom = Swift.max(squaredNorm(g.data, n).squareRoot(), clip)
-            for j in 0..<n { out[j] = g.data[j] * clip / denom }
+            let denom = Swift.max(squaredNorm(g, n).squareRoot(), clip)
+            for j in 0..<n { out[j] = g[j] * clip / denom }
             return UnsafePointer(out)
         }
-        if let c = clipvalue, c > 0, let out = s.scratch?.data {
+        if let c = clipvalue, c > 0 {
+            let out = s.scratchBuffer()
             let clip = Float(c)
-            for j in 0..<n { out[j] = Swift.min(Swift.max(g.data[j], -clip), clip) }
+            for j in 0..<n { out[j] = Swift.min(Swift.max(g[j], -clip), clip) }
             return UnsafePointer(out)
         }
         if globalScale != 1 {
             // Scaling in place would change the caller's tensor, so use the scratch buffer.
-            let out = s.scratchForGlobalClip()
-            for j in 0..<n { out[j] = g.data[j] * globalScale }
+            let out = s.scratchBuffer()
+            for j in 0..<n { out[j] = g[j] * globalScale }
             return UnsafePointer(out)
         }
-        return UnsafePointer(g.data)
+        return g
     }
 
     private func squaredNorm(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var s: Float = 0
         for j in 0..<n { s += p[j] * p[j] }
         return s
-    }
-
-    /// Keras's `_update_model_variables_moving_average` and the periodic overwrite.
-    private func updateMovingAverages(_ states: [SlotState], _ variables: [Variable]) {
-        let m: Float = iterations == 0 ? 0 : Float(emaMomentum)
-        let overwrite = emaOverwriteFrequency.map { (iterations + 1) % $0 == 0 } ?? false
-        for (s, v) in zip(states, variables) {
-            guard let avg = s.average?.data else { continue }
-            let w = v.mutableData
-            for j in 0..<s.count {
-                avg[j] = m * avg[j] + (1 - m) * w[j]
-                if overwrite { w[j] = avg[j] }
-            }
-        }
-    }
-
-    /// Replaces the weights with their moving averages when `useEMA` is on. Keras:
-    /// `optimizer.finalize_variable_values(var_list)`, which `fit` calls at the end of training.
-    public func finalizeVariableValues(_ variables: [Variable]) {
-        guard useEMA else { return }
-        for v in variables {
-            guard let s = stateByVariable[ObjectIdentifier(v)], let avg = s.average, s.count == v.storedValue.count else { continue }
-            v.mutableData.update(from: avg.data, count: s.count)
-        }
-    }
-
-    /// Exchanges the weights with their moving averages (call twice to swap back), as Keras's
-    /// `SwapEMAWeights` callback does around evaluation. Throws when `useEMA` is off.
-    public func swapMovingAverages(_ variables: [Variable]) throws {
-        guard useEMA else {
-            throw KerasError.invalidState("\(className): swapping moving averages needs use_ema=True")
-        }
-        for v in variables {
-            guard let s = stateByVariable[ObjectIdentifier(v)], let avg = s.average?.data, s.count == v.storedValue.count else { continue }
-            let w = v.mutableData
-            for j in 0..<s.count { let t = w[j]; w[j] = avg[j]; avg[j] = t }
-        }
     }
 
     /// Makes the state of `variables` now rather than on the first step (before restoring saved
@@ -317,12 +314,6 @@ open class Optimizer: @unchecked Sendable {
         iterations = 0
     }
 
-    /// The moving average of `variable`, when `useEMA` is on and a step has been taken.
-    public func movingAverage(of variable: Variable) -> Tensor? {
-        guard let s = stateByVariable[ObjectIdentifier(variable)], let avg = s.average else { return nil }
-        return avg.copy().viewing(variable.shape)
-    }
-
     /// Slot `name` (`"momentum"`) of `variable`, shaped like the variable, or nil.
     public func slot(_ name: String, of variable: Variable) -> Tensor? {
         guard let s = stateByVariable[ObjectIdentifier(variable)],
@@ -341,7 +332,7 @@ open class Optimizer: @unchecked Sendable {
             "clipnorm": .optional(clipnorm), "global_clipnorm": .optional(globalClipnorm),
             "clipvalue": .optional(clipvalue), "use_ema": .bool(useEMA), "ema_momentum": .double(emaMomentum),
             "ema_overwrite_frequency": .optional(emaOverwriteFrequency), "loss_scale_factor": nil,
-            "gradient_accumulation_steps": nil,
+            "gradient_accumulation_steps": .optional(gradientAccumulationSteps),
         ]
         if decay > 0 { c.set("decay", .double(decay)) }
         return c
@@ -350,37 +341,5 @@ open class Optimizer: @unchecked Sendable {
     /// The learning rate as Keras writes it: the float32 value, or the serialized schedule.
     var learningRateConfig: JSON {
         schedule?.serialized ?? .double(Double(constantLearningRate))
-    }
-}
-
-/// One variable's optimizer state: its slots in one buffer, its moving average and a scratch
-/// buffer for clipped gradients.
-final class SlotState {
-    let variable: Variable
-    let count: Int
-    let slots: Tensor
-    let average: Tensor?
-    private(set) var scratch: Tensor?
-    let decays: Bool
-
-    init(variable: Variable, slotCount: Int, initial: (Int) -> Float, useEMA: Bool, clips: Bool, decays: Bool) {
-        self.variable = variable
-        let n = variable.storedValue.count
-        count = n
-        slots = Tensor(shape: [Swift.max(slotCount * n, 1)], repeating: 0)
-        for k in 0..<slotCount {
-            let v = initial(k)
-            if v != 0 { (slots.data + k * n).update(repeating: v, count: n) }
-        }
-        average = useEMA ? Tensor(shape: [n], repeating: 0) : nil
-        scratch = clips ? Tensor(shape: [n], repeating: 0) : nil
-        self.decays = decays
-    }
-
-    func scratchForGlobalClip() -> UnsafeMutablePointer<Float> {
-        if let scratch { return scratch.data }
-        let t = Tensor(shape: [count], repeating: 0)
-        scratch = t
-        return t.data
     }
 }

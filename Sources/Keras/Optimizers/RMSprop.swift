@@ -7,14 +7,16 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
                 epsilon: Double = 1e-7, centered: Bool = false,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "rm_sprop") throws {
+                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
+                decay: Double = 0, name: String = "rm_sprop") throws {
         try checkRange("RMSprop", "rho", rho, 0...1)
         try checkRange("RMSprop", "momentum", momentum, 0...1)
         try checkNonNegative("RMSprop", "epsilon", epsilon)
         self.rho = rho; self.momentum = momentum; self.epsilon = epsilon; self.centered = centered
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
+                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -28,7 +30,8 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
         try self.init(learningRate: c.learningRate ?? 0.001, rho: rho, momentum: momentum, epsilon: epsilon,
                       centered: centered, weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "rm_sprop")
+                      emaOverwriteFrequency: c.emaOverwriteFrequency,
+                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "rm_sprop")
     }
 
     public override var slotGroups: [[String]] {

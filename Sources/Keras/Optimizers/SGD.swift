@@ -12,13 +12,15 @@ public final class SGD: Optimizer, @unchecked Sendable {
     public init(learningRate: any LearningRateConvertible = 0.01, momentum: Double = 0, nesterov: Bool = false,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, decay: Double = 0, name: String = "sgd") throws {
+                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
+                decay: Double = 0, name: String = "sgd") throws {
         try checkRange("SGD", "momentum", momentum, 0...1)
         self.momentum = momentum
         self.nesterov = nesterov
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency, decay: decay)
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
+                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -30,7 +32,8 @@ public final class SGD: Optimizer, @unchecked Sendable {
         try self.init(learningRate: c.learningRate ?? 0.01, momentum: momentum, nesterov: nesterov,
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency, decay: c.decay, name: c.name ?? "sgd")
+                      emaOverwriteFrequency: c.emaOverwriteFrequency,
+                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "sgd")
     }
 
     public override var slotGroups: [[String]] { momentum != 0 ? [["momentum"]] : [] }

@@ -57,6 +57,8 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escap
     let sequence = order ?? Array(0..<count)
     let lock = SearchLock()
     var next = 0
+    // Custom objects in scope on the calling thread stay visible to the workers' model loading.
+    let scoped = CustomObjectScope.active
     let work = {
         while true {
             let i: Int? = lock.withLock { () -> Int? in
@@ -65,7 +67,7 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escap
                 return sequence[next - 1]
             }
             guard let i else { return }
-            let r = Parallel.asWorker { body(i) }
+            let r = Parallel.asWorker { scoped.isEmpty ? body(i) : CustomObjectScope(scoped).callAsFunction { body(i) } }
             lock.withLock {
                 results[i] = r
                 onDone?(i, r)

@@ -188,3 +188,31 @@ final class NestedSearchTests: XCTestCase {
         XCTAssertEqual(try rcopy.candidates(), try randomized.candidates())
     }
 }
+
+final class VerboseSearchTests: XCTestCase {
+    func testVerboseSearchRunsAndReportsEveryFit() throws {
+        let (x, y) = try standardizedIris()
+        let clf = KerasClassifier(model: mlpBuilder, params: ["epochs": 2, "verbose": 0])
+        let s = GridSearchCV(clf, ["model__hidden": [2, 3]], nJobs: 2, cv: 2, verbose: 2, randomState: 0)
+        var seen: [Int] = []
+        s.progress = { seen.append($0.fitsDone) }
+        try s.fit(x, y)
+        XCTAssertEqual(seen, [1, 2, 3, 4])
+        XCTAssertEqual(s.nSplits, 2)
+        XCTAssertNotNil(s.refitTime)
+    }
+}
+
+final class CustomObjectsInSearchTests: XCTestCase {
+    func testWorkersSeeTheCallersCustomObjectScope() throws {
+        let (x, y) = try standardizedIris()
+        let swishish = ActivationFunction.custom("sklearn_test_swish") { t in try t * Ops.sigmoid(t) }
+        let template = try Sequential([Dense(5, activation: swishish, inputShape: [4]), Dense(3, activation: .softmax)])
+        let clf = KerasClassifier(model: template, params: ["epochs": 2, "verbose": 0])
+        XCTAssertTrue(clf.modelConfig?.contains("sklearn_test_swish") ?? false)
+        let search = GridSearchCV(clf, ["batch_size": [16, 32]], nJobs: 2, cv: 2, randomState: 0)
+        XCTAssertThrowsError(try search.fit(x, y))  // the name is unknown outside the scope
+        try CustomObjectScope(["sklearn_test_swish": .activation(swishish)]) { try search.fit(x, y) }
+        XCTAssertTrue(search.cvResults?.meanTestScore.allSatisfy { !$0.isNaN } ?? false)
+    }
+}

@@ -5,7 +5,8 @@ final class MetricTests: XCTestCase {
     func testStatefulMetricsMatchKerasOverSeveralBatches() throws {
         let cases = try (VocabFixtures.load("metrics", "stateful.json").arrayValue ?? [])
             + (VocabFixtures.load("metrics", "loss_metrics.json").arrayValue ?? [])
-        XCTAssertGreaterThan(cases.count, 80)
+            + (VocabFixtures.load("metrics", "at_constraint.json").arrayValue ?? [])
+        XCTAssertGreaterThan(cases.count, 90)
         for c in cases {
             let label = c["label"]?.stringValue ?? "?"
             let cls = c["class"]?.stringValue ?? ""
@@ -138,6 +139,9 @@ final class MetricTests: XCTestCase {
         XCTAssertThrowsError(try Precision(classId: 5).update(Tensor([[1, 0]]), Tensor([[0.3, 0.2]]), sampleWeight: nil))
         XCTAssertThrowsError(try SparseTopKCategoricalAccuracy(k: 2).update(Tensor([[7]]), Tensor([[0.3, 0.2]]), sampleWeight: nil))
         XCTAssertThrowsError(try Metric.from(className: "AUC", config: ["curve": "XYZ"]))
+        XCTAssertThrowsError(try SensitivityAtSpecificity(specificity: 1.5)) { e in XCTAssertTrue("\(e)".contains("specificity: 1.5")) }
+        XCTAssertThrowsError(try PrecisionAtRecall(recall: 0.5, numThresholds: 0))
+        XCTAssertThrowsError(try Metric.from(className: "RecallAtPrecision", config: [:]))
         let mse = MeanSquaredErrorMetric()
         XCTAssertThrowsError(try mse.update(Tensor([[1, 2]]), Tensor([[1, 2, 3]]), sampleWeight: nil))
     }

@@ -59,7 +59,8 @@ final class OptimizerTests: XCTestCase {
         expect("decay") { try SGD(decay: -1) }
         expect("bogus") { try Optimizer.from(className: "adam", config: ["bogus": 1]) }
         expect("beta_1") { try Optimizer.from(className: "adam", config: ["beta_1": "high"]) }
-        expect("gradient_accumulation_steps") { try Optimizer.from(className: "adam", config: ["gradient_accumulation_steps": 4]) }
+        expect("gradient_accumulation_steps") { try Optimizer.from(className: "adam", config: ["gradient_accumulation_steps": 1]) }
+        expect("loss_scale_factor") { try Optimizer.from(className: "adam", config: ["loss_scale_factor": 128.0]) }
     }
 
     func testApplyRejectsMismatchedGradients() throws {

@@ -1,0 +1,51 @@
+import XCTest
+@testable import Keras
+
+/// The catalogues give Keras's constructor arguments (fixture from Keras's signatures) and the
+/// defaults the classes really use.
+final class CatalogueTests: XCTestCase {
+    func testOptimizerCatalogueMatchesKerasSignaturesAndDefaults() throws {
+        let keras = try XCTUnwrap(loadTrainingFixture("optimizers/catalogue.json")["optimizers"]?.objectValue)
+        let ours = try XCTUnwrap(Optimizer.catalogue.objectValue)
+        XCTAssertEqual(ours.map(\.0), keras.map(\.0))
+        for (className, args) in keras {
+            let entry = try XCTUnwrap(Optimizer.catalogue[className])
+            XCTAssertEqual(entry["args"], args, className)
+            let made = try Optimizer.from(className: className, config: [:])
+            for arg in args.arrayValue ?? [] {
+                let key = try XCTUnwrap(arg["name"]?.stringValue), value = try XCTUnwrap(arg["default"])
+                if key == "learning_rate" {
+                    XCTAssertEqual(made.learningRate, Float(value.doubleValue ?? .nan), className)
+                } else {
+                    XCTAssertEqual(made.config[key], value, "\(className).\(key)")
+                }
+            }
+        }
+    }
+
+    func testScheduleCatalogueMatchesKerasSignatures() throws {
+        let keras = try XCTUnwrap(loadTrainingFixture("optimizers/catalogue.json")["schedules"]?.objectValue)
+        for (className, args) in keras {
+            XCTAssertEqual(LearningRateSchedule.catalogue[className]?["args"], args, className)
+        }
+        XCTAssertEqual(LearningRateSchedule.catalogue.objectValue?.count, keras.count)
+    }
+
+    func testLossCatalogueMatchesKerasSignaturesDefaultsAndNames() throws {
+        let keras = try XCTUnwrap(loadTrainingFixture("optimizers/catalogue.json")["losses"]?.objectValue)
+        XCTAssertEqual(Loss.catalogue.objectValue?.count, keras.count)
+        for (className, args) in keras {
+            let entry = try XCTUnwrap(Loss.catalogue[className], className)
+            XCTAssertEqual(entry["args"], args, className)
+            let made = try Loss.from(className: className, config: [:])
+            for arg in args.arrayValue ?? [] {
+                let key = try XCTUnwrap(arg["name"]?.stringValue)
+                if let actual = made.config[key] { XCTAssertEqual(actual, arg["default"], "\(className).\(key)") }
+            }
+            for name in entry["names"]?.arrayValue ?? [] {
+                XCTAssertEqual(try Loss.named(try XCTUnwrap(name.stringValue)).className, className)
+            }
+        }
+        XCTAssertEqual(Loss.catalogue["LogCosh"]?["names"], ["log_cosh", "logcosh"])
+    }
+}
