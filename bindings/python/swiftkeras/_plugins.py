@@ -54,9 +54,23 @@ class PythonCallback:
     def _overrides(self, hook):
         return getattr(type(self), hook, None) is not getattr(PythonCallback, hook, None)
 
-    for _hook in [h for h, _ in _EVENTS.values()] + ["on_batch_begin", "on_batch_end"]:
-        exec(f"def {_hook}(self, *args, **kwargs):\n    pass")
-    del _hook
+    # Every hook Keras has; a subclass overrides the ones it needs.
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): pass
+    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
 
 
 class _Trampoline:

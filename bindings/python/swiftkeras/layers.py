@@ -108,8 +108,12 @@ class Layer:
         from . import _plugins
         if not isinstance(self, _BuiltinLayer):
             _plugins.register_layer_class(type(self))
+        config = self.get_config()
+        if self._class_name() == "InputLayer":  # Keras's InputLayer keys, nothing else
+            config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
+                      "sparse": False, "name": self.name}
         return {"module": "keras.layers", "class_name": self._class_name(),
-                "config": self.get_config(), "registered_name": None}
+                "config": config, "registered_name": None}
 
     # -- weights ---------------------------------------------------------------------------
     def _weights_info(self) -> list[dict]:
@@ -246,7 +250,7 @@ class _BuiltinLayer(Layer):
         config = super().get_config()
         from . import _plugins
         for k, v in self._args.items():
-            if k.endswith("activation") and callable(v) and not isinstance(v, str):
+            if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
                 _plugins.register_function("activation", v)
             config[k] = serialize(v)
         return config

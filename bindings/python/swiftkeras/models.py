@@ -216,7 +216,9 @@ class Model:
         if self._handle is not None:
             infos = self._layers_info()
             by_name = {layer.name: layer for layer in self._layers}
-            return [by_name[i["name"]] for i in infos if i["name"] in by_name]
+            skip_inputs = isinstance(self, Sequential)
+            return [by_name[i["name"]] for i in infos if i["name"] in by_name
+                    and not (skip_inputs and i.get("class_name") == "InputLayer")]
         return list(self._layers)
 
     def get_layer(self, name=None, index=None):
@@ -536,7 +538,9 @@ class Sequential(Model):
         if self._handle is not None:
             self._rebuild_keeping_weights()
         if getattr(layer, "class_name", None) == "InputLayer":
-            self._input_batch_shape = tuple(layer._args.get("batch_shape"))
+            args = layer._args
+            shape = args.get("batch_shape") or (args.get("batch_size"),) + tuple(args.get("shape") or ())
+            self._input_batch_shape = tuple(shape)
             self._input_name = layer.name
             return
         if not self._layers and layer._batch_input_shape is not None:
