@@ -19,8 +19,12 @@ class KerasError(Exception):
     """An error reported by the SwiftKeras library (the message is the library's)."""
 
 
-# Status codes of include/keras.h.
-OK, INVALID_ARGUMENT, TYPE_ERROR, NOT_FOUND, CALLBACK_FAILED, IO_ERROR, INTERRUPTED = range(7)
+# Status codes of include/keras.h (enum keras_status).
+OK, INVALID_ARGUMENT, SHAPE, STATE, IO_ERROR, CALLBACK_FAILED, UNKNOWN_NAME, DATA, \
+    BUFFER_TOO_SMALL, INTERNAL = range(10)
+_EXCEPTIONS = {INVALID_ARGUMENT: ValueError, SHAPE: ValueError, UNKNOWN_NAME: ValueError,
+               DATA: ValueError, IO_ERROR: OSError}
+
 
 _pending = threading.local()
 
@@ -54,16 +58,7 @@ def check(status: int) -> None:
         return
     if stashed is not None:
         raise stashed
-    msg = last_error()
-    if status in (INVALID_ARGUMENT, NOT_FOUND):
-        raise ValueError(msg)
-    if status == TYPE_ERROR:
-        raise TypeError(msg)
-    if status == IO_ERROR:
-        raise OSError(msg)
-    if status == INTERRUPTED:
-        raise KeyboardInterrupt(msg)
-    raise KerasError(msg)
+    raise _EXCEPTIONS.get(status, KerasError)(last_error())
 
 
 def take_string(fn, *args) -> str:
