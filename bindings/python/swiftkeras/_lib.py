@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_float, c_int32,
-                    c_int64, c_void_p)
+from ctypes import CFUNCTYPE, POINTER, Structure, c_char_p, c_float, c_int32, c_int64, c_void_p
 from pathlib import Path
 
 LIBRARY_NAME = "libkeras.so"
@@ -103,37 +102,38 @@ def has(name: str) -> bool:
 
 # ---- types -------------------------------------------------------------------------------
 
-class keras_array(Structure):
-    _fields_ = [("data", POINTER(c_float)), ("shape", POINTER(c_int64)), ("rank", c_int32)]
-
-
-keras_array_p = POINTER(keras_array)
 keras_model_p = c_void_p
-keras_layer_ctx_p = c_void_p
+keras_callback_p = c_void_p
 char_pp = POINTER(c_char_p)
+float_p = POINTER(c_float)
+int64_p = POINTER(c_int64)
+int32_p = POINTER(c_int32)
 
-# Callback event codes (enum keras_callback_event).
+# enum keras_callback_event
 KERAS_TRAIN_BEGIN, KERAS_TRAIN_END, KERAS_EPOCH_BEGIN, KERAS_EPOCH_END = 0, 1, 2, 3
 KERAS_TRAIN_BATCH_BEGIN, KERAS_TRAIN_BATCH_END, KERAS_TEST_BEGIN, KERAS_TEST_END = 4, 5, 6, 7
 KERAS_TEST_BATCH_BEGIN, KERAS_TEST_BATCH_END, KERAS_PREDICT_BEGIN, KERAS_PREDICT_END = 8, 9, 10, 11
 KERAS_PREDICT_BATCH_BEGIN, KERAS_PREDICT_BATCH_END = 12, 13
 
-keras_callback_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int32, c_char_p)
+# int (*)(void *user_data, int event, int64_t index, const char *logs_json)
+keras_callback_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int64, c_char_p)
+# void (*)(void *user_data)
+keras_free_fn = CFUNCTYPE(None, c_void_p)
 
 
-class keras_callback(Structure):
-    _fields_ = [("on_event", keras_callback_fn), ("wants_batch_logs", c_int32), ("user_data", c_void_p)]
+class keras_array(Structure):
+    """float32 buffer + shape, for the entry points requested in ABI_REQUESTS.md."""
+    _fields_ = [("data", float_p), ("shape", int64_p), ("rank", c_int32)]
 
 
-keras_callback_p = POINTER(keras_callback)
-
+keras_array_p = POINTER(keras_array)
 keras_array_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, keras_array_p, keras_array_p)
-keras_loss_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, POINTER(c_float),
-                          POINTER(c_float), keras_array_p)
-
-keras_layer_build_fn = CFUNCTYPE(c_int32, c_void_p, keras_layer_ctx_p, POINTER(c_int64), c_int32)
-keras_layer_output_shape_fn = CFUNCTYPE(c_int32, c_void_p, POINTER(c_int64), c_int32,
-                                        POINTER(c_int64), POINTER(c_int32))
+keras_loss_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, float_p, float_p,
+                          keras_array_p)
+keras_print_fn = CFUNCTYPE(None, c_void_p, c_char_p)
+keras_layer_ctx_p = c_void_p
+keras_layer_build_fn = CFUNCTYPE(c_int32, c_void_p, keras_layer_ctx_p, int64_p, c_int32)
+keras_layer_output_shape_fn = CFUNCTYPE(c_int32, c_void_p, int64_p, c_int32, int64_p, int32_p)
 keras_layer_call_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, c_int32,
                                 keras_array_p, c_int32)
 keras_layer_backward_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, c_int32,
@@ -147,70 +147,65 @@ class keras_layer_plugin(Structure):
 
 
 keras_layer_factory = CFUNCTYPE(c_int32, c_void_p, c_char_p, POINTER(keras_layer_plugin))
-keras_print_fn = CFUNCTYPE(None, c_void_p, c_char_p)
 
-# ---- 1. basics ---------------------------------------------------------------------------
+# ---- basics --------------------------------------------------------------------------------
 _declare("keras_version", [], c_char_p)
 _declare("keras_last_error", [], c_char_p)
+_declare("keras_status_name", [c_int32], c_char_p)
 _declare("keras_string_free", [c_void_p], None)
-_declare("keras_set_random_seed", [c_int64], None)
 
-# ---- 2. catalogue ------------------------------------------------------------------------
-_declare("keras_catalog_json", [char_pp], c_int32)
+# ---- callbacks -------------------------------------------------------------------------------
+_declare("keras_callback_error", [c_char_p], None)
+_declare("keras_callback_new", [c_char_p, keras_callback_fn, c_void_p, keras_free_fn,
+                                POINTER(keras_callback_p)], c_int32)
+_declare("keras_callback_from_config", [c_char_p, c_char_p, POINTER(keras_callback_p)], c_int32)
+_declare("keras_callback_free", [keras_callback_p], None)
 
-# ---- 3. models ---------------------------------------------------------------------------
+# ---- models ----------------------------------------------------------------------------------
 _declare("keras_model_from_json", [c_char_p, POINTER(keras_model_p)], c_int32)
-_declare("keras_model_free", [keras_model_p], None)
-_declare("keras_model_to_json", [keras_model_p, char_pp], c_int32)
-_declare("keras_model_compile", [keras_model_p, c_char_p], c_int32)
-_declare("keras_model_fit", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
-                             keras_array_p, keras_array_p, c_int32, keras_array_p, c_int32,
-                             c_char_p, keras_callback_p, c_int32, char_pp], c_int32)
-_declare("keras_model_evaluate", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
-                                  keras_array_p, c_char_p, keras_callback_p, c_int32, char_pp],
-         c_int32)
-_declare("keras_model_output_count", [keras_model_p, POINTER(c_int32)], c_int32)
-_declare("keras_model_output_shape", [keras_model_p, c_int32, POINTER(c_int64), c_int32,
-                                      POINTER(c_int32)], c_int32)
-_declare("keras_model_input_count", [keras_model_p, POINTER(c_int32)], c_int32)
-_declare("keras_model_input_shape", [keras_model_p, c_int32, POINTER(c_int64), c_int32,
-                                     POINTER(c_int32)], c_int32)
-_declare("keras_model_predict", [keras_model_p, keras_array_p, c_int32, c_char_p, keras_callback_p,
-                                 c_int32, keras_array_p, c_int32], c_int32)
-_declare("keras_model_train_on_batch", [keras_model_p, keras_array_p, c_int32, keras_array_p,
-                                        c_int32, char_pp], c_int32)
-_declare("keras_model_summary", [keras_model_p, c_int32, char_pp], c_int32)
-
-# ---- 4. layers and weights of a model ----------------------------------------------------
-_declare("keras_model_layers_json", [keras_model_p, char_pp], c_int32)
-_declare("keras_model_get_weight", [keras_model_p, c_int32, POINTER(c_float), c_int64], c_int32)
-_declare("keras_model_set_weight", [keras_model_p, c_int32, POINTER(c_float), c_int64], c_int32)
-_declare("keras_model_layer_output_shape", [keras_model_p, c_int32, POINTER(c_int64), c_int32,
-                                            POINTER(c_int64), c_int32, POINTER(c_int32)], c_int32)
-_declare("keras_model_layer_call", [keras_model_p, c_int32, keras_array_p, keras_array_p], c_int32)
-_declare("keras_model_set_stop_training", [keras_model_p, c_int32], c_int32)
-
-# ---- 5. saving ---------------------------------------------------------------------------
-_declare("keras_model_save", [keras_model_p, c_char_p], c_int32)
 _declare("keras_model_load", [c_char_p, c_int32, POINTER(keras_model_p)], c_int32)
-_declare("keras_model_save_weights", [keras_model_p, c_char_p], c_int32)
-_declare("keras_model_load_weights", [keras_model_p, c_char_p, c_int32, c_int32], c_int32)
+_declare("keras_sequential_new", [c_char_p, POINTER(keras_model_p)], c_int32)
+_declare("keras_sequential_add_json", [keras_model_p, c_char_p], c_int32)
+_declare("keras_model_build", [keras_model_p, c_int32, int64_p], c_int32)
+_declare("keras_model_free", [keras_model_p], None)
+_declare("keras_model_compile", [keras_model_p, c_char_p], c_int32)
+_declare("keras_model_fit", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32, int64_p,
+                             c_char_p, POINTER(keras_callback_p), c_int32, char_pp], c_int32)
+_declare("keras_model_evaluate", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
+                                  int64_p, c_char_p, POINTER(keras_callback_p), c_int32, char_pp],
+         c_int32)
+_declare("keras_model_predict", [keras_model_p, float_p, c_int32, int64_p, c_char_p,
+                                 POINTER(keras_callback_p), c_int32, float_p, c_int64, int64_p,
+                                 int32_p], c_int32)
+_declare("keras_model_layer_output", [keras_model_p, c_char_p, float_p, c_int32, int64_p, float_p,
+                                      c_int64, int64_p, int32_p], c_int32)
+_declare("keras_model_output_shape", [keras_model_p, c_int64, int64_p, c_int32, int32_p], c_int32)
+_declare("keras_model_summary", [keras_model_p, char_pp], c_int32)
+_declare("keras_model_to_json", [keras_model_p, char_pp], c_int32)
+_declare("keras_model_stop_training", [keras_model_p], c_int32)
+_declare("keras_model_save", [keras_model_p, c_char_p, c_int32], c_int32)
+_declare("keras_model_save_weights", [keras_model_p, c_char_p, c_int32], c_int32)
+_declare("keras_model_load_weights", [keras_model_p, c_char_p], c_int32)
+_declare("keras_model_weight_count", [keras_model_p, int32_p], c_int32)
+_declare("keras_model_weight_info", [keras_model_p, c_int32, char_pp, int64_p, c_int32, int32_p],
+         c_int32)
+_declare("keras_model_get_weight", [keras_model_p, c_int32, float_p, c_int64], c_int32)
+_declare("keras_model_set_weight", [keras_model_p, c_int32, float_p, c_int64], c_int32)
 
-# ---- 6. plugins --------------------------------------------------------------------------
+# ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
+_declare("keras_catalog_json", [char_pp], c_int32)
+_declare("keras_set_random_seed", [c_int64], None)
+_declare("keras_model_fit_validation", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
+                                        int64_p, float_p, c_int32, int64_p, float_p, c_int32,
+                                        int64_p, float_p, c_char_p, POINTER(keras_callback_p),
+                                        c_int32, char_pp], c_int32)
 _declare("keras_register_activation", [c_char_p, keras_array_fn, c_void_p], c_int32)
 _declare("keras_register_loss", [c_char_p, keras_loss_fn, c_void_p], c_int32)
 _declare("keras_register_metric", [c_char_p, keras_loss_fn, c_void_p], c_int32)
-_declare("keras_layer_add_weight", [keras_layer_ctx_p, c_char_p, POINTER(c_int64), c_int32,
-                                    c_char_p, c_int32, POINTER(c_int32)], c_int32)
+_declare("keras_layer_add_weight", [keras_layer_ctx_p, c_char_p, int64_p, c_int32, c_char_p,
+                                    c_int32, int32_p], c_int32)
 _declare("keras_register_layer", [c_char_p, keras_layer_factory, c_void_p], c_int32)
 _declare("keras_unregister", [c_char_p, c_char_p], c_int32)
-
-# ---- 7. interruption and output ----------------------------------------------------------
-_declare("keras_interrupt", [], None)
 _declare("keras_set_print_hook", [keras_print_fn, c_void_p], None)
-
-# ---- 8. native model selection -----------------------------------------------------------
 _declare("keras_cross_validate", [c_char_p, keras_array_p, keras_array_p, keras_array_p, char_pp],
          c_int32)
-
-del c_double

@@ -17,8 +17,7 @@ from . import _lib, _native
 from ._native import stash_exception, view
 from ._objects import custom_objects_in_scope, serialize
 
-FAILED = 2
-STOP = 1
+FAILED = 1
 
 _EVENTS = {
     _lib.KERAS_TRAIN_BEGIN: ("on_train_begin", False), _lib.KERAS_TRAIN_END: ("on_train_end", False),
@@ -73,52 +72,55 @@ class PythonCallback:
     def on_predict_batch_end(self, batch, logs=None): pass
 
 
-class _Trampoline:
-    def __init__(self, fn, wants_batch_logs):
-        self.fn = _lib.keras_callback_fn(fn)   # referenced for as long as the library may call it
-        self.struct = _lib.keras_callback(self.fn, int(wants_batch_logs), None)
+def _fail(e: BaseException) -> int:
+    stash_exception(e)
+    try:
+        _lib.keras_callback_error(f"{type(e).__name__}: {e}".encode("utf-8", "replace"))
+    except BaseException:  # noqa: BLE001 — the stashed exception is what the caller gets
+        pass
+    return FAILED
 
 
-def callback_trampoline(cb: PythonCallback, model) -> _Trampoline:
+def callback_trampoline(cb: PythonCallback, model):
+    """The C function the library calls for every hook of `cb` (keras_callback_new)."""
     overridden = {h for h, _ in _EVENTS.values() if cb._overrides(h)}
-    if cb._overrides("on_batch_begin"):
-        overridden.add("on_train_batch_begin")
-    if cb._overrides("on_batch_end"):
-        overridden.add("on_train_batch_end")
-    wants_batches = bool(overridden & _BATCH_HOOKS)
+    legacy = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+    for new, old in legacy.items():
+        if cb._overrides(old) and not cb._overrides(new):
+            overridden.add(new)
+    events = {code: (hook, indexed) for code, (hook, indexed) in _EVENTS.items()
+              if hook in overridden}
 
     def on_event(_user, event, index, logs_json):
+        entry = events.get(event)
+        if entry is None:
+            return 0
         try:
-            hook, indexed = _EVENTS.get(event, (None, False))
-            if hook in overridden:
-                logs = json.loads(logs_json) if logs_json else {}
-                if event == _lib.KERAS_TRAIN_BEGIN and "params" in logs:
-                    cb.set_params(logs.pop("params"))
-                method = getattr(cb, hook)
-                if hook in ("on_train_batch_begin", "on_train_batch_end") and \
-                        not cb._overrides(hook):
-                    method = getattr(cb, hook.replace("train_", ""))
-                if indexed:
-                    method(index, logs)
-                else:
-                    method(logs)
-            return STOP if model.stop_training else 0
+            hook, indexed = entry
+            logs = json.loads(logs_json) if logs_json else {}
+            method = getattr(cb, hook)
+            if hook in legacy and not cb._overrides(hook):
+                method = getattr(cb, legacy[hook])
+            if indexed:
+                method(int(index), logs)
+            else:
+                method(logs)
+            return 0
         except BaseException as e:  # noqa: BLE001 — carried back to the caller
-            stash_exception(e)
-            return FAILED
+            return _fail(e)
 
-    return _Trampoline(on_event, wants_batches)
+    return _lib.keras_callback_fn(on_event)
 
 
-def interrupt_trampoline() -> _Trampoline:
-    def on_event(_user, _event, _index, _logs):
-        try:
-            return 0  # running Python here is what lets a pending SIGINT raise
-        except BaseException as e:  # noqa: BLE001
-            stash_exception(e)
-            return FAILED
+class _InterruptCheck(PythonCallback):
+    """Runs a line of Python at each epoch end: a pending Ctrl-C raises KeyboardInterrupt
+    there, which stops the loop cleanly and reaches the caller."""
 
-    return _Trampoline(on_event, False)
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+
+INTERRUPT_CHECK = _InterruptCheck()
 
 
 # ---- functions: losses, metrics, activations ---------------------------------------------

@@ -18,7 +18,7 @@ from ctypes import byref, c_int32, c_int64
 import numpy as np
 
 from . import _lib, _native, _plugins
-from ._native import as_float32, check, dumps, pack
+from ._native import as_float32, check, dumps
 from ._objects import serialize, unique_name
 from .layers import KerasTensor, Layer, _BuiltinLayer, _layer_class
 
@@ -151,16 +151,44 @@ class Model:
         out = ctypes.c_void_p()
         check(_lib.keras_model_from_json(dumps(config), byref(out)))
         self._set_handle(out.value)
-        if self._compile_config is not None:
-            check(_lib.keras_model_compile(self._handle, dumps(self._compile_config)))
+        self._send_compile()
         return self._handle
+
+    def _send_compile(self):
+        config = self._compile_config
+        if self._handle is not None and config is not None and config.get("loss") is not None:
+            check(_lib.keras_model_compile(self._handle, dumps(config)))
 
     def _model_config_for(self, x):
         return self._model_config()
 
     def _layers_info(self):
+        """model.layers as the library has them: name, class, config, and their weights
+        (global index, path, shape), matched to layers by the layer names in the paths."""
         if self._layers_cache is None:
-            self._layers_cache = _native.take_json(_lib.keras_model_layers_json, self._ensure_handle())
+            handle = self._ensure_handle()
+            config = json.loads(_native.take_string(_lib.keras_model_to_json, handle))
+            infos = []
+            for e in config.get("config", {}).get("layers", []):
+                c = e.get("config", {})
+                infos.append({"name": e.get("name") or c.get("name"), "class_name": e["class_name"],
+                              "config": c, "weights": []})
+            by_name = {info["name"]: info for info in infos}
+            count = c_int32()
+            check(_lib.keras_model_weight_count(handle, byref(count)))
+            for i in range(count.value):
+                path, shape = _weight_info(handle, i)
+                parts = path.split("/")
+                owner = next((p for p in parts if p in by_name), None)
+                if owner is None:
+                    owner = parts[-2] if len(parts) > 1 else parts[0]
+                info = by_name.get(owner)
+                if info is None:
+                    continue
+                info["weights"].append({"index": i, "name": path, "shape": shape,
+                                        "trainable": True})
+            self._layers_cache = infos
+            self._config_cache = config
         return self._layers_cache
 
     def _attach_layers(self):
@@ -192,23 +220,24 @@ class Model:
                                           arr.size))
 
     def _call_layer(self, index, x):
-        in_shape = _native.int64_array(x.shape)
-        out_shape = (c_int64 * _MAX_RANK)()
-        rank = c_int32()
-        check(_lib.keras_model_layer_output_shape(self._handle, index, in_shape, x.ndim,
-                                                  out_shape, _MAX_RANK, byref(rank)))
-        out = np.empty(tuple(out_shape[i] for i in range(rank.value)), np.float32)
-        xs, ys = pack([x]), pack([out])
-        check(_lib.keras_model_layer_call(self._handle, index, xs.pointer, ys.pointer))
-        return out
+        """Keras's `layer(x)` on numpy: a one-layer model made from the layer's config and
+        weights computes it (the library runs every layer; nothing is recomputed here)."""
+        info = self._layers_info()[index]
+        if getattr(self, "_single_layer", False) and not info["class_name"] == "InputLayer":
+            return self.predict(x, verbose=0)
+        probe = Sequential(name=unique_name("layer_call"))
+        probe._input_batch_shape = (None,) + tuple(x.shape[1:])
+        probe._entries_override = [{"module": "keras.layers", "class_name": info["class_name"],
+                                    "config": info["config"], "registered_name": None}]
+        probe._ensure_handle()
+        weights = [self._get_weight(w) for w in info["weights"]]
+        if weights:
+            probe.set_weights(weights)
+        return probe.predict(x, verbose=0)
 
     def _layer_output_shape(self, index, input_shape):
-        dims = [-1 if d is None else d for d in input_shape]
-        out_shape = (c_int64 * _MAX_RANK)()
-        rank = c_int32()
-        check(_lib.keras_model_layer_output_shape(self._handle, index, _native.int64_array(dims),
-                                                  len(dims), out_shape, _MAX_RANK, byref(rank)))
-        return tuple(None if out_shape[i] < 0 else out_shape[i] for i in range(rank.value))
+        x = np.zeros((1,) + tuple(1 if d is None else d for d in input_shape[1:]), np.float32)
+        return (None,) + self._call_layer(index, x).shape[1:]
 
     # -- layers and shapes -----------------------------------------------------------------
     @property
@@ -236,27 +265,29 @@ class Model:
         raise ValueError(f"No such layer: {name}. Existing layers are: "
                          f"{[layer.name for layer in layers]}.")
 
-    def _io_shapes(self, which):
-        handle = self._ensure_handle()
-        count = c_int32()
-        check(getattr(_lib, f"keras_model_{which}_count")(handle, byref(count)))
-        shapes = []
-        for i in range(count.value):
-            buf = (c_int64 * _MAX_RANK)()
-            rank = c_int32()
-            check(getattr(_lib, f"keras_model_{which}_shape")(handle, i, buf, _MAX_RANK, byref(rank)))
-            shapes.append(tuple(None if buf[k] < 0 else buf[k] for k in range(rank.value)))
-        return shapes
+    def _input_shapes(self):
+        self._layers_info()
+        shapes = [tuple(info["config"].get("batch_shape") or ())
+                  for info in self._layers_cache if info["class_name"] == "InputLayer"]
+        return [tuple(None if d is None or d < 0 else d for d in s) for s in shapes]
+
+    def _output_shape(self, batch=None):
+        buf = (c_int64 * _MAX_RANK)()
+        rank = c_int32()
+        check(_lib.keras_model_output_shape(self._ensure_handle(), 0 if batch is None else batch,
+                                            buf, _MAX_RANK, byref(rank)))
+        dims = [buf[k] for k in range(rank.value)]
+        dims[0] = None if batch is None else batch
+        return tuple(None if (d is not None and d < 0) else d for d in dims)
 
     @property
     def input_shape(self):
-        s = self._io_shapes("input")
+        s = self._input_shapes()
         return s[0] if len(s) == 1 else s
 
     @property
     def output_shape(self):
-        s = self._io_shapes("output")
-        return s[0] if len(s) == 1 else s
+        return self._output_shape()
 
     @property
     def stop_training(self):
@@ -265,8 +296,8 @@ class Model:
     @stop_training.setter
     def stop_training(self, value):
         self._stop_training = bool(value)
-        if self._handle is not None and _lib.has("keras_model_set_stop_training"):
-            check(_lib.keras_model_set_stop_training(self._handle, int(bool(value))))
+        if value and self._handle is not None:
+            check(_lib.keras_model_stop_training(self._handle))
 
     # -- weights ---------------------------------------------------------------------------
     def _all_weight_infos(self):
@@ -312,22 +343,23 @@ class Model:
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.compiled = True
-        if self._handle is not None:
-            check(_lib.keras_model_compile(self._handle, dumps(config)))
+        self._send_compile()
 
     # -- data ------------------------------------------------------------------------------
     @staticmethod
-    def _arrays(data, what):
-        if data is None:
-            return []
+    def _array(data, what):
         if isinstance(data, dict):
             data = list(data.values())
-        if isinstance(data, (list, tuple)) and data and isinstance(data[0], np.ndarray):
-            return [as_float32(d, f"{what}[{i}]") for i, d in enumerate(data)]
-        return [as_float32(data, what)]
-
-    def _fit_options(self, **options):
-        return {k: v for k, v in options.items() if v is not None}
+        if isinstance(data, (list, tuple)) and data and isinstance(data[0], np.ndarray) \
+                and data[0].ndim >= 1 and len(data) > 1 and data[0].shape[0] != len(data):
+            raise NotImplementedError(f"{what}: models with several inputs or outputs take one "
+                                      f"array each; the C ABI passes a single array for now")
+        if isinstance(data, (list, tuple)) and len(data) == 1 and isinstance(data[0], np.ndarray):
+            data = data[0]
+        arr = as_float32(data, what)
+        if arr.ndim == 0:
+            raise ValueError(f"{what}: expected an array with a batch dimension, got a scalar")
+        return arr
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -336,74 +368,98 @@ class Model:
         """Keras `model.fit`; returns a History whose `.history` holds the epoch figures."""
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
+        if x is None or y is None:
+            raise ValueError("fit: x and y are required")
+        if sample_weight is not None:
+            raise NotImplementedError("fit(sample_weight=...) needs the C ABI to take sample "
+                                      "weights (requested in ABI_REQUESTS.md)")
         if nb_epoch is not None:
             epochs = nb_epoch
-        xs, ys = self._arrays(x, "x"), self._arrays(y, "y")
-        if not xs:
-            raise ValueError("fit: x is required")
-        self._ensure_handle(xs[0])
-        sw = as_float32(sample_weight, "sample_weight") if sample_weight is not None else None
-        vx = vy = []
+        xs, ys = self._array(x, "x"), self._array(y, "y")
+        self._require_loss()
+        self._ensure_handle(xs)
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                                  "(x_val, y_val, val_sample_weight)")
-            vx = self._arrays(validation_data[0], "validation_data x")
-            vy = self._arrays(validation_data[1], "validation_data y")
-        options = self._fit_options(
-            batch_size=batch_size, epochs=int(epochs), verbose=_verbosity(verbose, 1),
-            validation_split=float(validation_split), shuffle=bool(shuffle),
-            class_weight={str(k): float(v) for k, v in class_weight.items()} if class_weight else None,
-            initial_epoch=int(initial_epoch), steps_per_epoch=steps_per_epoch,
-            validation_freq=validation_freq)
+            vx = self._array(validation_data[0], "validation_data x")
+            vy = self._array(validation_data[1], "validation_data y")
+            if vx.shape[1:] != xs.shape[1:] or vy.shape[1:] != ys.shape[1:] or len(vx) != len(vy):
+                raise ValueError(f"validation_data: x {vx.shape} and y {vy.shape} do not match "
+                                 f"the training data x {xs.shape} and y {ys.shape}")
+            if len(xs) != len(ys):
+                raise ValueError(f"Data cardinality is ambiguous: x has {len(xs)} samples, "
+                                 f"y has {len(ys)}")
+            # The library holds out the last floor(n * validation_split) rows before shuffling,
+            # which is exactly validation_data appended at the end (Keras's own semantics).
+            n, nv = len(xs), len(vx)
+            xs, ys = np.concatenate([xs, vx]), np.concatenate([ys, vy])
+            validation_split = (nv + 0.5) / (n + nv)
+        options = {"epochs": int(epochs), "verbose": _verbosity(verbose, 1),
+                   "validation_split": float(validation_split), "shuffle": bool(shuffle),
+                   "initial_epoch": int(initial_epoch), "validation_freq": int(validation_freq)}
+        if batch_size is not None:
+            options["batch_size"] = int(batch_size)
+        if steps_per_epoch is not None:
+            options["steps_per_epoch"] = int(steps_per_epoch)
+        if class_weight:
+            options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
         self._stop_training = False
-        data = self._run_with_callbacks(
-            "fit", callbacks, options,
-            lambda cbs, n, opts: _native.take_json(
-                _lib.keras_model_fit, self._handle, _p(xs), len(xs), _p(ys), len(ys),
-                _p([sw]) if sw is not None else None, _p(vx), len(vx), _p(vy), len(vy),
-                dumps(opts), cbs, n))
-        self.history = History(self, data)
-        for cb in _python_callbacks(callbacks):
-            if hasattr(cb, "_set_history"):
-                cb._set_history(self.history)
+        text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
+            _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
+            cbs, n))
+        history = json.loads(text) if text else {}
+        self.history = History(self, {"history": history,
+                                      "epoch": list(range(initial_epoch, initial_epoch + len(
+                                          next(iter(history.values()), [])))),
+                                      "params": {"epochs": int(epochs), "verbose": options["verbose"]}})
         return self.history
+
+    def _require_loss(self):
+        if self._compile_config is None:
+            raise ValueError("You must call `compile()` before using the model.")
+        if self._compile_config.get("loss") is None:
+            raise ValueError("The model was compiled without a loss: pass `loss=` to compile()")
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order."""
-        xs, ys = self._arrays(x, "x"), self._arrays(y, "y")
-        self._ensure_handle(xs[0] if xs else None)
-        sw = as_float32(sample_weight, "sample_weight") if sample_weight is not None else None
-        options = self._fit_options(batch_size=batch_size, verbose=_verbosity(verbose, 1),
-                                    steps=steps)
-        data = self._run_with_callbacks(
-            "evaluate", callbacks, options,
-            lambda cbs, n, opts: _native.take_json(
-                _lib.keras_model_evaluate, self._handle, _p(xs), len(xs), _p(ys), len(ys),
-                _p([sw]) if sw is not None else None, dumps(opts), cbs, n))
-        names, values = data["names"], data["values"]
+        if sample_weight is not None:
+            raise NotImplementedError("evaluate(sample_weight=...) needs the C ABI to take "
+                                      "sample weights (requested in ABI_REQUESTS.md)")
+        xs, ys = self._array(x, "x"), self._array(y, "y")
+        self._require_loss()
+        self._ensure_handle(xs)
+        options = {"verbose": _verbosity(verbose, 1)}
+        if batch_size is not None:
+            options["batch_size"] = int(batch_size)
+        text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
+            _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
+            cbs, n))
+        results = json.loads(text)
         if return_dict:
-            return dict(zip(names, values))
-        return values[0] if len(values) == 1 else list(values)
+            return results
+        values = list(results.values())
+        return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
-        """Keras `model.predict`: numpy outputs allocated here and filled by the library."""
-        xs = self._arrays(x, "x")
-        if not xs:
-            raise ValueError("predict: x is required")
-        self._ensure_handle(xs[0])
-        n = xs[0].shape[0] if xs[0].ndim else 1
-        outs = [np.empty((n,) + tuple(s[1:]), np.float32) for s in self._io_shapes("output")]
-        if any(d is None for o in self._io_shapes("output") for d in o[1:]):
-            raise ValueError("predict: the model's output shape is not fully known")
-        options = self._fit_options(batch_size=batch_size, verbose=_verbosity(verbose, 1))
-        packed = pack(outs)
-        self._run_with_callbacks(
-            "predict", callbacks, options,
-            lambda cbs, k, opts: check(_lib.keras_model_predict(
-                self._handle, _p(xs), len(xs), dumps(opts), cbs, k, packed.pointer, len(outs))))
-        return outs[0] if len(outs) == 1 else outs
+        """Keras `model.predict`: numpy output allocated here and filled by the library."""
+        xs = self._array(x, "x")
+        self._ensure_handle(xs)
+        shape = self._output_shape(len(xs))
+        if any(d is None for d in shape):
+            raise ValueError(f"predict: the model's output shape {shape} is not fully known")
+        out = np.empty(shape, np.float32)
+        out_shape = (c_int64 * _MAX_RANK)()
+        out_rank = c_int32()
+        options = {"verbose": _verbosity(verbose, 1)}
+        if batch_size is not None:
+            options["batch_size"] = int(batch_size)
+        self._run_with_callbacks(callbacks, lambda cbs, n: check(_lib.keras_model_predict(
+            self._handle, *_buffer(xs), dumps(options), cbs, n,
+            out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), out.size, out_shape,
+            byref(out_rank))))
+        return out
 
     def __call__(self, x, training=False):
         if isinstance(x, KerasTensor):
@@ -412,46 +468,42 @@ class Model:
         return self.predict(x, verbose=0)
 
     def predict_on_batch(self, x):
-        return self.predict(x, batch_size=len(x), verbose=0)
-
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        xs, ys = self._arrays(x, "x"), self._arrays(y, "y")
-        self._ensure_handle(xs[0])
-        data = _native.take_json(_lib.keras_model_train_on_batch, self._handle, _p(xs), len(xs),
-                                 _p(ys), len(ys))
-        if return_dict:
-            return dict(zip(data["names"], data["values"]))
-        return data["values"][0] if len(data["values"]) == 1 else data["values"]
+        return self.predict(x, batch_size=max(len(x), 1), verbose=0)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        return self.evaluate(x, y, batch_size=len(x), verbose=0, sample_weight=sample_weight,
-                             return_dict=return_dict)
+        return self.evaluate(x, y, batch_size=max(len(x), 1), verbose=0,
+                             sample_weight=sample_weight, return_dict=return_dict)
 
-    def _run_with_callbacks(self, loop, callbacks, options, call):
-        """Runs a loop with the user's callbacks: built-in ones travel as configs, Python ones
-        as trampolines; an exception in any of them is re-raised here after the loop stops."""
-        callbacks = list(callbacks or [])
-        entries, tramps = [], []
-        for cb in callbacks:
-            if isinstance(cb, _plugins.PythonCallback):
-                cb.set_model(self)
-                entries.append({"class_name": "ExternalCallback", "config": {"index": len(tramps)}})
-                tramps.append(_plugins.callback_trampoline(cb, self))
-            else:
-                entries.append(serialize(cb))
-        # Lets Python handle Ctrl-C between epochs: the handler runs inside this callback,
-        # its KeyboardInterrupt stops the loop and is re-raised below.
-        entries.append({"class_name": "ExternalCallback", "config": {"index": len(tramps)}})
-        tramps.append(_plugins.interrupt_trampoline())
-        options = dict(options, callbacks=entries)
-        structs = (_lib.keras_callback * len(tramps))()
-        for i, t in enumerate(tramps):
-            structs[i] = t.struct
-        _native.take_stashed()
+    def _run_with_callbacks(self, callbacks, call):
+        """Runs a loop with the user's callbacks: built-in ones are made by the library from
+        their configs, Python ones call back through trampolines; an exception raised in any
+        of them is re-raised here, with its traceback, once the loop has stopped."""
+        handles, keep = [], []
         try:
-            return call(structs, len(tramps), options)
+            for cb in list(callbacks or []) + [_plugins.INTERRUPT_CHECK]:
+                h = ctypes.c_void_p()
+                if isinstance(cb, _plugins.PythonCallback):
+                    if cb is not _plugins.INTERRUPT_CHECK:
+                        cb.set_model(self)
+                    tramp = _plugins.callback_trampoline(cb, self)
+                    keep.append(tramp)
+                    check(_lib.keras_callback_new(type(cb).__name__.encode(), tramp, None,
+                                                  _lib.keras_free_fn(), byref(h)))
+                else:
+                    config = serialize(cb)
+                    if not isinstance(config, dict) or "class_name" not in config:
+                        raise TypeError(f"callbacks: {cb!r} is not a Keras callback")
+                    check(_lib.keras_callback_from_config(config["class_name"].encode(),
+                                                          dumps(config.get("config", {})),
+                                                          byref(h)))
+                handles.append(h.value)
+            array = (ctypes.c_void_p * max(len(handles), 1))(*handles)
+            _native.take_stashed()
+            return call(array, len(handles))
         finally:
-            del tramps
+            for h in handles:
+                _lib.keras_callback_free(h)
+            del keep
 
     # -- text ------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
@@ -459,8 +511,7 @@ class Model:
         if self._handle is None and not self._input_known():
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
-        text = _native.take_string(_lib.keras_model_summary, self._ensure_handle(),
-                                   int(line_length or 0))
+        text = _native.take_string(_lib.keras_model_summary, self._ensure_handle())
         if print_fn is not None:
             for line in text.rstrip("\n").split("\n"):
                 print_fn(line)
@@ -473,6 +524,7 @@ class Model:
     def build(self, input_shape=None):
         self._ensure_handle(None if input_shape is None else
                             np.empty((1,) + tuple(input_shape)[1:], np.float32))
+        self._layers_cache = None
 
     @property
     def built(self):
@@ -480,14 +532,17 @@ class Model:
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
-        check(_lib.keras_model_save(self._ensure_handle(), str(filepath).encode()))
+        check(_lib.keras_model_save(self._ensure_handle(), str(filepath).encode(), int(bool(overwrite))))
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
-        check(_lib.keras_model_save_weights(self._ensure_handle(), str(filepath).encode()))
+        check(_lib.keras_model_save_weights(self._ensure_handle(), str(filepath).encode(),
+                                            int(bool(overwrite))))
 
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
-        check(_lib.keras_model_load_weights(self._ensure_handle(), str(filepath).encode(),
-                                            int(by_name), int(skip_mismatch)))
+        if by_name or skip_mismatch:
+            raise NotImplementedError("load_weights(by_name=..., skip_mismatch=...) is not in "
+                                      "the C ABI yet")
+        check(_lib.keras_model_load_weights(self._ensure_handle(), str(filepath).encode()))
 
     # -- pickling (by value: config, weights, compile config) ------------------------------
     def __getstate__(self):
@@ -564,6 +619,7 @@ class Sequential(Model):
     def _adopt(self, layer, batch_shape):
         self._input_batch_shape = tuple(batch_shape)
         self._layers.append(layer)
+        self._single_layer = True
         self._ensure_handle()
 
     def _input_known(self):
@@ -585,7 +641,8 @@ class Sequential(Model):
                                        "dtype": "float32", "sparse": False,
                                        "name": self._input_name or "input_layer"},
                             "registered_name": None})
-        entries += [layer._layer_entry() for layer in self._layers]
+        override = getattr(self, "_entries_override", None)
+        entries += override if override is not None else [layer._layer_entry() for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable, "layers": entries}
         if self._input_batch_shape is not None:
             config["build_input_shape"] = list(self._input_batch_shape)
@@ -607,13 +664,24 @@ class Sequential(Model):
         return super().input_shape
 
 
-def _p(arrays):
-    """keras_array descriptors of float32 arrays, kept alive by the returned object."""
-    if not arrays:
-        return None
-    packed = pack(arrays)
-    _p.keep = packed  # alive for the duration of the ctypes call that reads it
-    return packed.structs
+def _buffer(arr):
+    """(data, ndim, shape) of a float32 C-contiguous array: the ABI reads it in place."""
+    return (arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), arr.ndim,
+            _native.int64_array(arr.shape))
+
+
+def _weight_info(handle, index):
+    name = ctypes.c_char_p()
+    shape = (c_int64 * _MAX_RANK)()
+    rank = c_int32()
+    check(_lib.keras_model_weight_info(handle, index, byref(name), shape, _MAX_RANK, byref(rank)))
+    raw = ctypes.cast(name, ctypes.c_void_p)
+    try:
+        path = name.value.decode("utf-8") if name.value else f"weight_{index}"
+    finally:
+        if raw.value:
+            _lib.keras_string_free(raw)
+    return path, tuple(shape[i] for i in range(rank.value))
 
 
 def _verbosity(verbose, auto):
@@ -624,10 +692,6 @@ def _verbosity(verbose, auto):
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
     return int(verbose)
-
-
-def _python_callbacks(callbacks):
-    return [cb for cb in callbacks or [] if isinstance(cb, _plugins.PythonCallback)]
 
 
 def _graph_layers(inputs, outputs):
