@@ -7,8 +7,10 @@ it, and returns a failure code; the library stops the loop and returns CALLBACK_
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
+import signal
 import threading
 
 import numpy as np
@@ -72,6 +74,43 @@ class PythonCallback:
     def on_predict_batch_end(self, batch, logs=None): pass
 
 
+class _Interrupt:
+    """Ctrl-C during a library call. Python would raise KeyboardInterrupt at the entry of
+    whatever Python function runs next, outside any try (ctypes then drops it); instead the
+    handler only records it, and the next callback raises it inside its try."""
+    requested = False
+
+
+@contextlib.contextmanager
+def interrupt_guard():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:
+        yield  # the program has its own SIGINT handling: leave it alone
+        return
+    _Interrupt.requested = False
+
+    def record(_signum, _frame):
+        _Interrupt.requested = True
+
+    signal.signal(signal.SIGINT, record)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if _Interrupt.requested:
+            _Interrupt.requested = False
+            raise KeyboardInterrupt
+
+
+def _check_interrupt():
+    if _Interrupt.requested:
+        _Interrupt.requested = False
+        raise KeyboardInterrupt
+
+
 def _fail(e: BaseException) -> int:
     stash_exception(e)
     try:
@@ -96,6 +135,7 @@ def callback_trampoline(cb: PythonCallback, model):
         if entry is None:
             return 0
         try:
+            _check_interrupt()
             hook, indexed = entry
             logs = json.loads(logs_json) if logs_json else {}
             method = getattr(cb, hook)

@@ -197,6 +197,9 @@ class Model:
         by_name = {layer.name: layer for layer in self._layers}
         for name, i in index.items():
             layer = by_name.get(name)
+            if layer is None and isinstance(self, Sequential) and \
+                    infos[i]["class_name"] == "InputLayer":
+                continue  # Sequential keeps its input as a shape, not as a layer
             if layer is None:
                 layer = _layer_from_info(infos[i])
                 self._layers.append(layer)
@@ -499,11 +502,13 @@ class Model:
                 handles.append(h.value)
             array = (ctypes.c_void_p * max(len(handles), 1))(*handles)
             _native.take_stashed()
-            return call(array, len(handles))
+            with _plugins.interrupt_guard():
+                return call(array, len(handles))
         finally:
             for h in handles:
                 _lib.keras_callback_free(h)
             del keep
+            _flush_library_output()
 
     # -- text ------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
@@ -512,6 +517,7 @@ class Model:
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
         text = _native.take_string(_lib.keras_model_summary, self._ensure_handle())
+        _flush_library_output()
         if print_fn is not None:
             for line in text.rstrip("\n").split("\n"):
                 print_fn(line)
@@ -662,6 +668,16 @@ class Sequential(Model):
         if self._handle is None and self._input_batch_shape is not None:
             return tuple(self._input_batch_shape)
         return super().input_shape
+
+
+_libc = ctypes.CDLL(None)
+
+
+def _flush_library_output():
+    """The library prints with C stdio, which buffers when stdout is a file or a pipe: flush
+    it so that its progress bar and Python's prints come out in order."""
+    _libc.fflush(None)
+    sys.stdout.flush()
 
 
 def _buffer(arr):

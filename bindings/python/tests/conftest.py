@@ -19,4 +19,5 @@ def needs(*symbols):
 
 
 CORE = ("keras_model_from_json", "keras_model_compile", "keras_model_fit", "keras_model_predict",
-        "keras_model_layers_json", "keras_model_get_weight", "keras_last_error")
+        "keras_model_weight_info", "keras_model_get_weight", "keras_callback_new",
+        "keras_last_error")

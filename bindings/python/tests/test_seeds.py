@@ -90,7 +90,7 @@ plt.show()
 '''
 
 
-def test_seed_000_xor_learns_and_plots(capsys):
+def test_seed_000_xor_learns_and_plots(capfd):
     ns = run(SEED_000_XOR)
     pred = ns["model"].predict(ns["eingangswerte"], verbose=0)
     assert pred.shape == (4, 1)
@@ -194,7 +194,7 @@ predictions = model.predict(my_x)
 '''
 
 
-def test_seed_001_life_cycle(capsys):
+def test_seed_001_life_cycle(capfd):
     run(SEED_001_DEFINE)
     ns = run(SEED_001_ACTIVATION)
     x = ns["model3"].predict(np.ones((2, 32), np.float32), verbose=0)
@@ -216,7 +216,7 @@ def test_seed_001_life_cycle(capsys):
     h = ns["history"].history
     assert set(h) == {"loss", "accuracy", "mean_pred"}
     p = ns["model"].predict(x_train, verbose=0)
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "Epoch 100/100" in out and "mean_pred:" in out
     assert np.isfinite(h["mean_pred"]).all()
     assert abs(h["mean_pred"][-1] - float(p.mean())) < 0.2
@@ -339,12 +339,12 @@ predict_and_log(np.array([[6.3, 3.3, 6.0, 2.5]]))
 '''
 
 
-def test_seed_003_iris_fit_predict_and_inspection(capsys):
+def test_seed_003_iris_fit_predict_and_inspection(capfd):
     ns = run(SEED_003_IRIS)
     y_pred = ns["y_pred"]
     assert y_pred.shape == (3, 3)
     np.testing.assert_allclose(y_pred.sum(1), 1, rtol=1e-5)
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "Epoch 300/300" in out and "val_accuracy" in out
     ns = run(SEED_003_INSPECT, **ns)
     np.testing.assert_allclose(ns["values_1"], ns["check_1"], rtol=1e-5, atol=1e-5)
@@ -419,7 +419,7 @@ def _synthetic_mnist(tmp_path):
              x_test=x[60000:], y_test=y[60000:])
 
 
-def test_seed_003_api_examples_and_mnist_shaped_fit(tmp_path, monkeypatch, capsys):
+def test_seed_003_api_examples_and_mnist_shaped_fit(tmp_path, monkeypatch, capfd):
     ns = run(SEED_003_APIS)
     assert ns["model"].predict(np.zeros((2, 28, 28), np.float32), verbose=0).shape == (2, 28, 10)
     _synthetic_mnist(tmp_path)
@@ -427,7 +427,7 @@ def test_seed_003_api_examples_and_mnist_shaped_fit(tmp_path, monkeypatch, capsy
     (tmp_path / "path" / "to").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
     ns = run(SEED_003_MNIST)
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "Epoch 15/15" in out
     acc = ns["model"].evaluate(ns["x_test"], ns["y_test"], verbose=0)[1]
     assert acc > 0.8
@@ -457,14 +457,14 @@ result = model.evaluate(x, y)
 '''  # datasets.fetch_california_housing() downloads: synthetic data of its shape instead
 
 
-def test_seed_003_housing_shaped_regression(capsys):
+def test_seed_003_housing_shaped_regression(capfd):
     rng = np.random.default_rng(1)
     data = rng.normal(size=(20640, 8)) * [2, 12, 2, 0.5, 1000, 10, 2, 2] + [4, 28, 5, 1, 1400, 3, 35, -119]
     target = (0.4 * (data[:, 0] - 4) + 0.1 * np.sin(data[:, 6]) + 2 + 0.1 * rng.normal(size=20640))
     ns = run(SEED_003_HOUSING, housing_data=data, housing_target=target)
     assert isinstance(ns["result"], float)
     assert ns["result"] < np.var(target)
-    assert "Epoch 100/100" in capsys.readouterr().out
+    assert "Epoch 100/100" in capfd.readouterr().out
 
 
 # ---- seed 004: Otto-shaped logistic regression and MLP --------------------------------------
@@ -524,16 +524,16 @@ def otto_shaped(n=61878, seed=0):
     return x, y
 
 
-def test_seed_004_otto_shaped_with_early_stopping_and_checkpoint(tmp_path, monkeypatch, capsys):
+def test_seed_004_otto_shaped_with_early_stopping_and_checkpoint(tmp_path, monkeypatch, capfd):
     monkeypatch.chdir(tmp_path)
     X_train, Y_train = otto_shaped()
     ns = run(SEED_004_LOGREG, X_train=X_train, Y_train=Y_train)
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "93 dims" in out and "9 classes" in out and "Total params: 846" in out
     assert (tmp_path / "best_model.h5").exists()
     import swiftkeras as keras
     best = keras.models.load_model(str(tmp_path / "best_model.h5"))
     assert best.predict(X_train[:4], verbose=0).shape == (4, 9)
     ns = run(SEED_004_MLP, **ns)
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "Total params: 10,309" in out and "Epoch 20/20" in out
