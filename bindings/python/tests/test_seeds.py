@@ -211,6 +211,14 @@ def test_seed_001_life_cycle(capfd):
     assert h["loss"][-1] < h["loss"][0]
     assert ns["predictions"].shape == (5, 32)
     assert isinstance(ns["loss"], float) and 0 <= ns["accuracy"] <= 1
+
+
+@needs("keras_register_metric")
+def test_seed_001_custom_metric_mean_pred(capfd):
+    rng = np.random.default_rng(0)
+    x_train = rng.normal(size=(200, 784)).astype(np.float32)
+    y_train = (rng.random((200, 32)) > 0.5).astype(np.float32)
+    data = dict(x_train=x_train, y_train=y_train)
     # The custom metric mean_pred is a Python function the library calls back.
     ns = run(SEED_001_CUSTOM_METRIC + SEED_001_FIT, **data)
     h = ns["history"].history

@@ -16,7 +16,7 @@ from conftest import CORE, needs
 import swiftkeras as keras
 from swiftkeras.wrappers import KerasClassifier, KerasRegressor
 
-pytestmark = needs(*CORE, "keras_set_random_seed")
+pytestmark = needs(*CORE)
 
 
 def iris_model(hidden=8, meta=None):
@@ -67,6 +67,7 @@ def test_routed_model_parameter_reaches_the_model_function(iris):
     assert clf.model_.layers[0].get_weights()[0].shape == (4, 5)
 
 
+@needs("keras_set_random_seed")
 def test_deterministic_with_random_state(iris):
     x, y = iris
     a = classifier().fit(x, y).predict_proba(x)
@@ -110,6 +111,7 @@ def test_regressor(iris):
     assert reg.score(x, y) > 0.8
 
 
+@needs("keras_set_random_seed")
 def test_pickle_by_value(iris):
     x, y = iris
     clf = classifier().fit(x, y)
