@@ -68,7 +68,37 @@ def custom_layer():
     return m, [x[:3]]
 
 
-MODELS = {"dense_sequential": dense_sequential, "functional_two_heads": functional_two_heads,
+def core_layers():
+    L = keras.layers
+    m = keras.Sequential([
+        keras.Input((2, 3)), L.Rescaling(0.5, offset=0.1), L.Permute((2, 1)), L.Reshape((6,)),
+        L.Dense(8), L.LeakyReLU(negative_slope=0.1), L.Dropout(0.2), L.Dense(6), L.ReLU(max_value=5.0),
+        L.ELU(alpha=0.7), L.ActivityRegularization(l1=0.01), L.Reshape((2, 3)), L.Flatten(), L.RepeatVector(2),
+        L.Flatten(), L.Dense(4), L.PReLU(), L.Dense(3), L.ThresholdedReLU(theta=0.1) if hasattr(L, "ThresholdedReLU") else L.Activation("relu"),
+        L.Dense(3), L.Softmax(), L.Activation("linear"),
+    ], name="core_layers")
+    m.compile(optimizer="adam", loss="categorical_crossentropy")
+    x = rng.normal(size=(16, 2, 3)).astype("float32")
+    m.fit(x, np.eye(3)[rng.integers(0, 3, 16)], epochs=1, verbose=0)
+    return m, [x[:4]]
+
+
+def concat_functional():
+    a = keras.Input((3,), name="left")
+    b = keras.Input((2,), name="right")
+    x = keras.layers.Dense(4, activation="relu", name="dl")(a)
+    y = keras.layers.Dense(4, activation="tanh", name="dr")(b)
+    z = keras.layers.Concatenate(name="cat")([x, y, a])
+    out = keras.layers.Dense(1, name="out")(z)
+    m = keras.Model([a, b], out, name="concat")
+    m.compile(optimizer="rmsprop", loss="mae", metrics=["mse"])
+    xa = rng.normal(size=(8, 3)).astype("float32")
+    xb = rng.normal(size=(8, 2)).astype("float32")
+    m.fit([xa, xb], rng.normal(size=(8, 1)), epochs=1, verbose=0)
+    return m, [xa[:3], xb[:3]]
+
+
+MODELS = {"core_layers": core_layers, "concat_functional": concat_functional, "dense_sequential": dense_sequential, "functional_two_heads": functional_two_heads,
           "custom_layer": custom_layer}
 
 

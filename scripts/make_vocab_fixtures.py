@@ -90,6 +90,9 @@ def batches_for(kind, n_batches=3, bs=5):
             yt = rng.integers(0, 4, size=(bs, 1)).astype("float32")
             yp = rng.uniform(size=(bs, 4)).astype("float32")
             yp = yp / yp.sum(axis=1, keepdims=True)
+        elif kind == "wide":
+            yt = rng.normal(size=(bs, 6)).astype("float32")
+            yp = (0.7 * yt + 0.6 * rng.normal(size=(bs, 6)) + 0.3).astype("float32")
         else:  # regression
             yt = rng.normal(size=(bs, 2)).astype("float32")
             yp = (yt + 0.5 * rng.normal(size=(bs, 2))).astype("float32")
@@ -330,3 +333,36 @@ for weighted in (False, True):
     metric_case("rec_at_prec" + w, metrics.RecallAtPrecision(0.3, class_id=2), "categorical", weighted)
     metric_case("sens_at_spec_1" + w, metrics.SensitivityAtSpecificity(0.2, num_thresholds=1), "binary", weighted)
 write("metrics", "at_constraint.json", metric_cases)
+
+# ---------------------------------------------------------------- seeds/004's ModelCheckpoint(save_best_only=True)
+import tempfile
+ck = {}
+with tempfile.TemporaryDirectory() as tmp:
+    cwd = os.getcwd()
+    os.chdir(tmp)
+    try:
+        for label, cb in [("best", lambda: keras.callbacks.ModelCheckpoint("ckpt/best_model.h5", verbose=1, save_best_only=True)),
+                          ("every", lambda: keras.callbacks.ModelCheckpoint("ckpt/w.{epoch:02d}-{val_loss:.2f}.weights.h5",
+                                                                            verbose=1, save_weights_only=True))]:
+            m5 = keras.Sequential([keras.Input((12,)), layers.Dense(5), layers.Activation("softmax")])
+            m5.set_weights(init4)
+            m5.compile(optimizer=keras.optimizers.SGD(learning_rate=3.0), loss="categorical_crossentropy")
+            out5 = io.StringIO()
+            with contextlib.redirect_stdout(out5):
+                h5 = m5.fit(x4[:120], y4[:120], validation_data=(x4[120:], y4[120:]), epochs=6, batch_size=32, verbose=0,
+                            callbacks=[cb()], shuffle=False)
+            ck[label] = {"printed": out5.getvalue(), "files": sorted(os.listdir("ckpt")),
+                         "val_loss": [float(v) for v in h5.history["val_loss"]]}
+            for f in os.listdir("ckpt"):
+                os.remove(os.path.join("ckpt", f))
+    finally:
+        os.chdir(cwd)
+write("callbacks", "model_checkpoint.json", ck)
+
+# ---------------------------------------------------------------- correlations
+metric_cases = []
+for weighted in (False, True):
+    w = "_w" if weighted else ""
+    metric_case("pearson" + w, metrics.PearsonCorrelation(), "wide", weighted)
+    metric_case("concordance" + w, metrics.ConcordanceCorrelation(), "wide", weighted)
+write("metrics", "correlation.json", metric_cases)

@@ -87,3 +87,12 @@ func profileIris(runs: Int) throws {
     }
     print("iris fit best of \(runs): \(t)s")
 }
+
+/// `KerasBench --profile-predict N`: N single-row `predictOnBatch` calls on the iris-sized model.
+func profilePredict(calls: Int) throws {
+    let small = try Sequential([Dense(8, activation: .relu, inputShape: [4]), Dense(3, activation: .softmax)])
+    let row = Tensor([[5.1, 3.5, 1.4, 0.2]])
+    _ = try small.predictOnBatch(row)
+    let t = try bestTime(1) { for _ in 0..<calls { _ = try small.predictOnBatch(row) } }
+    print("predict_on_batch: \(t / Double(max(calls, 1)) * 1e6) us per call")
+}

@@ -18,6 +18,11 @@ if let n = option("--profile-otto").flatMap(Int.init) {
     exit(0)
 }
 
+if let n = option("--profile-predict").flatMap(Int.init) {
+    try profilePredict(calls: n)
+    exit(0)
+}
+
 if let n = option("--profile-iris").flatMap(Int.init) {
     try profileIris(runs: n)
     exit(0)
@@ -25,6 +30,8 @@ if let n = option("--profile-iris").flatMap(Int.init) {
 
 var results: [BenchResult] = []
 results.append(contentsOf: try engineBenchmarks())
+results.append(contentsOf: try searchBenchmarks())
+results.append(contentsOf: try vocabularyBenchmarks())
 let reference = referencePath.flatMap(loadReference)
 let table = BenchTable(results: results, reference: reference)
 print(table.render())

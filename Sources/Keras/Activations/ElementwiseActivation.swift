@@ -86,19 +86,23 @@ extension Ops {
     /// Softmax along `axis`. Recorded as a softmax node so that a following cross-entropy can
     /// fuse with it.
     public static func softmax(_ x: Tensor, axis: Int = -1) throws -> Tensor {
-        let a = try normalizedAxes("softmax", [axis], rank: x.rank)[0]
+        let a = try normalizedAxis("softmax", axis, rank: x.rank)
         let (outer, n, inner) = (x.shape[..<a].reduce(1, *), x.shape[a], x.shape[(a + 1)...].reduce(1, *))
         let out = Tensor.uninitialized(x.shape)
         let px = x.data, py = out.data
-        for o in 0..<outer {
-            for i in 0..<inner {
-                let base = o * n * inner + i
-                var m = -Float.infinity
-                for k in 0..<n { m = Swift.max(m, px[base + k * inner]) }
-                var s: Float = 0
-                for k in 0..<n { let e = expf(px[base + k * inner] - m); py[base + k * inner] = e; s += e }
-                let inv = 1 / s
-                for k in 0..<n { py[base + k * inner] *= inv }
+        if inner == 1 {
+            Kernels.softmaxRows(px, py, rows: outer, cols: n)
+        } else {
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    let base = o * n * inner + i
+                    var m = -Float.infinity
+                    for k in 0..<n { m = Swift.max(m, px[base + k * inner]) }
+                    var s: Float = 0
+                    for k in 0..<n { let e = expf(px[base + k * inner] - m); py[base + k * inner] = e; s += e }
+                    let inv = 1 / s
+                    for k in 0..<n { py[base + k * inner] *= inv }
+                }
             }
         }
         guard let tape = recording(x) else { return out }

@@ -40,21 +40,25 @@ extension Ops {
         var outShape = x.shape
         outShape[x.rank - 1] = n
         let out = Tensor.uninitialized(outShape)
-        Kernels.gemm(x.data, transA: false, kernel.data, transB: false, out.data, m: m, n: n, k: k)
         let py = out.data
+        // The bias goes in first and the product accumulates onto it (beta = 1): no second pass.
         if let bias {
-            let pb = bias.data
-            for r in 0..<m {
-                let row = py + r * n
-                for j in 0..<n { row[j] += pb[j] }
-            }
+            Kernels.fillRows(py, with: bias.data, rows: m, cols: n)
+        } else {
+            py.initialize(repeating: 0, count: m * n)
         }
+        Kernels.gemm(x.data, transA: false, kernel.data, transB: false, py, m: m, n: n, k: k, beta: 1)
         activation.apply(py, count: m * n)
         guard let tape = GradientTape.active,
               tape.tracks(x) || tape.tracks(kernel) || (bias.map(tape.tracks) ?? false) else { return out }
         return tape.record(out) { g, t in
-            let dz = Tensor.uninitialized(outShape)
-            activation.backward(output: out.data, upstream: g.data, into: dz.data, count: m * n)
+            let dz: Tensor
+            if activation == .linear {
+                dz = g
+            } else {
+                dz = Tensor.uninitialized(outShape)
+                activation.backward(output: out.data, upstream: g.data, into: dz.data, count: m * n)
+            }
             if t.tracks(kernel) {
                 let dk = Tensor.uninitialized(kernel.shape)
                 Kernels.gemm(x.data, transA: true, dz.data, transB: false, dk.data, m: k, n: n, k: m)

@@ -13,6 +13,15 @@ extension Ops {
         return out.sorted()
     }
 
+    /// One axis, made non-negative and checked against `rank`.
+    static func normalizedAxis(_ op: String, _ axis: Int, rank: Int) throws -> Int {
+        let n = axis < 0 ? axis + rank : axis
+        guard n >= 0 && n < rank else {
+            throw KerasError.invalidArgument("\(op): axis \(axis) is out of range for a tensor of rank \(rank)")
+        }
+        return n
+    }
+
     static func keptShape(_ shape: [Int], _ axes: [Int]) -> [Int] {
         shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
     }

@@ -56,13 +56,25 @@ public func callback(className: String, arguments: JSON) throws -> Callback {
     case "CSVLogger":
         guard value("filename") != nil else { throw KerasError.invalidArgument("CSVLogger: filename is required") }
         made = try CSVLogger(string("filename", ""), separator: string("separator", ","), append: bool("append", false))
+    case "ModelCheckpoint":
+        guard value("filepath") != nil else { throw KerasError.invalidArgument("ModelCheckpoint: filepath is required") }
+        var freq = ModelCheckpoint.SaveFrequency.epoch
+        if let f = value("save_freq"), f.stringValue != "epoch" {
+            guard let n = f.intValue else { throw KerasError.invalidArgument("ModelCheckpoint(save_freq=\(f)): must be 'epoch' or an integer") }
+            freq = .batches(n)
+        }
+        made = try ModelCheckpoint(
+            string("filepath", ""), monitor: string("monitor", "val_loss"), verbose: int("verbose", 0),
+            saveBestOnly: bool("save_best_only", false), saveWeightsOnly: bool("save_weights_only", false),
+            mode: MonitorCallback.Mode(keras: string("mode", "auto"), for: className), saveFreq: freq,
+            initialValueThreshold: optionalDouble("initial_value_threshold"))
     case "TerminateOnNaN":
         made = TerminateOnNaN(raiseError: try bool("raise_error", false))
     case "PlotHistory":
         guard value("path") != nil else { throw KerasError.invalidArgument("PlotHistory: path is required") }
         made = try PlotHistory(string("path", ""), title: value("title")?.stringValue)
     default:
-        throw KerasError.unknownName("Unknown callback '\(className)'. Built from arguments: EarlyStopping, ReduceLROnPlateau, CSVLogger, TerminateOnNaN, PlotHistory")
+        throw KerasError.unknownName("Unknown callback '\(className)'. Built from arguments: EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, CSVLogger, TerminateOnNaN, PlotHistory")
     }
     if let extra = pairs.map(\.0).first(where: { !used.contains($0) }) {
         throw KerasError.invalidArgument("\(className): unexpected argument '\(extra)'")

@@ -182,8 +182,18 @@ open class Layer: @unchecked Sendable {
     /// Runs the layer eagerly on `inputs`, building it first if needed, collecting activity
     /// penalties when training.
     public func callEager(_ inputs: [Tensor], training: Bool = false) throws -> Tensor {
-        try ensureBuilt(inputs.map { t in [nil] + t.shape.dropFirst().map { Optional($0) } })
-        let out = try inputs.count == 1 ? call(inputs[0], training: training) : call(inputs, training: training)
+        if inputs.count == 1 { return try callEager(single: inputs[0], training: training) }
+        if !built { try ensureBuilt(inputs.map { t in [nil] + t.shape.dropFirst().map { Optional($0) } }) }
+        return try withActivityPenalty(call(inputs, training: training), training: training)
+    }
+
+    /// ``callEager(_:training:)`` for one input, without wrapping it in an array.
+    func callEager(single x: Tensor, training: Bool) throws -> Tensor {
+        if !built { try ensureBuilt([[nil] + x.shape.dropFirst().map { Optional($0) }]) }
+        return try withActivityPenalty(call(x, training: training), training: training)
+    }
+
+    private func withActivityPenalty(_ out: Tensor, training: Bool) throws -> Tensor {
         if training, let activityRegularizer {
             let batch = Float(Swift.max(out.shape.first ?? 1, 1))
             losses.append(try activityRegularizer(out) / batch)

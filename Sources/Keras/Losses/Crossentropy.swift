@@ -100,7 +100,6 @@ public final class SparseCategoricalCrossentropy: Loss, @unchecked Sendable {
         guard labels.count == rows else {
             throw KerasError.shapeMismatch("sparse_categorical_crossentropy: \(labels.count) labels for \(rows) predictions of shape \(yPred.shape)")
         }
-        let oneHot = Tensor(shape: yPred.shape, repeating: 0)
         let mask: Tensor? = ignoreClass == nil ? nil : Tensor(shape: Array(yPred.shape.dropLast()), repeating: 1)
         for r in 0..<rows {
             let label = labels.data[r]
@@ -111,7 +110,20 @@ public final class SparseCategoricalCrossentropy: Loss, @unchecked Sendable {
             guard label >= 0, label < Float(k), label == label.rounded() else {
                 throw KerasError.invalidData("sparse_categorical_crossentropy: label \(label) at row \(r) is not a class index in 0..<\(k)")
             }
-            oneHot.data[r * k + Int(label)] = 1
+        }
+        if !fromLogits {
+            let tape = Ops.recording(yPred)
+            if let tape, tape.kind(of: yPred) == .softmax, let logits = tape.source(of: yPred) {
+                return (Ops.sparseSoftmaxCrossentropy(labels, probabilities: yPred, logits: logits, classes: k,
+                                                      mask: mask, tape: tape), mask)
+            }
+            if tape == nil {
+                return (Ops.sparseCrossentropyValues(labels, probabilities: yPred, classes: k, mask: mask), mask)
+            }
+        }
+        let oneHot = Tensor(shape: yPred.shape, repeating: 0)
+        for r in 0..<rows where mask.map({ $0.data[r] != 0 }) ?? true {
+            oneHot.data[r * k + Int(labels.data[r])] = 1
         }
         let values = try Ops.categoricalCrossentropy(oneHot, yPred, fromLogits: fromLogits)
         return (values, mask)
@@ -188,7 +200,7 @@ extension Ops {
         guard yTrue.shape == yPred.shape, let k = yPred.shape.last else {
             throw KerasError.shapeMismatch("categorical_crossentropy: targets of shape \(yTrue.shape) do not match predictions of shape \(yPred.shape)")
         }
-        let a = try normalizedAxes("categorical_crossentropy", [axis], rank: yPred.rank)[0]
+        let a = try normalizedAxis("categorical_crossentropy", axis, rank: yPred.rank)
         if fromLogits {
             return try negative(sum(yTrue * logSoftmax(yPred, axis: a), axis: a))
         }
@@ -210,14 +222,18 @@ extension Ops {
         for r in 0..<rows {
             var s: Float = 0
             for j in 0..<k {
+                // A zero target adds exactly nothing (q is clipped, so its log is finite).
+                let y = py[r * k + j]
+                if y == 0 { continue }
                 let q = Swift.min(Swift.max(pp[r * k + j], kerasEpsilon), 1 - kerasEpsilon)
-                s -= py[r * k + j] * logf(q)
+                s -= y * logf(q)
             }
             out.data[r] = s
         }
+        // The backward reads y and p through the tensors, which keeps their buffers alive.
         return tape.record(out) { g, t in
             let dz = Tensor.uninitialized(logits.shape)
-            let pd = dz.data, pg = g.data
+            let pd = dz.data, pg = g.data, pp = p.data, py = y.data
             for r in 0..<rows {
                 var ysum: Float = 0
                 for j in 0..<k { ysum += py[r * k + j] }
@@ -226,5 +242,52 @@ extension Ops {
             }
             t.accumulate(logits, dz)
         }
+    }
+
+    /// The fused softmax + sparse cross-entropy node: the same numbers as the one-hot path
+    /// (`-log(clip(p[label]))`, gradient `p - onehot` into the logits) without building the
+    /// one-hot tensor. Rows whose mask is zero (`ignore_class`) count for nothing. Labels are
+    /// checked by the caller.
+    static func sparseSoftmaxCrossentropy(_ labels: Tensor, probabilities p: Tensor, logits: Tensor, classes k: Int,
+                                          mask: Tensor?, tape: GradientTape) -> Tensor {
+        let rows = p.count / k
+        let out = Tensor.uninitialized(Array(p.shape.dropLast()))
+        let pp = p.data, pl = labels.data, po = out.data, pm = mask?.data
+        for r in 0..<rows {
+            if let pm, pm[r] == 0 { po[r] = 0; continue }
+            let q = Swift.min(Swift.max(pp[r * k + Int(pl[r])], kerasEpsilon), 1 - kerasEpsilon)
+            po[r] = -logf(q)
+        }
+        // The backward reads p, the labels and the mask through the tensors, keeping them alive.
+        return tape.record(out) { g, t in
+            let dz = Tensor.uninitialized(logits.shape)
+            let pd = dz.data, pg = g.data, pp = p.data, pl = labels.data, pm = mask?.data
+            for r in 0..<rows {
+                let row = pd + r * k
+                if let pm, pm[r] == 0 { row.initialize(repeating: 0, count: k); continue }
+                let gr = pg[r]
+                for j in 0..<k { row[j] = gr * pp[r * k + j] }
+                let label = Int(pl[r])
+                row[label] = gr * (pp[r * k + label] - 1)
+            }
+            t.accumulate(logits, dz)
+        }
+    }
+
+    /// Sparse cross-entropy values when no gradient is needed, as Keras computes them from
+    /// probabilities: `-log(clip(p[label] / sum(p)))`, summed in the same order as the one-hot path.
+    static func sparseCrossentropyValues(_ labels: Tensor, probabilities p: Tensor, classes k: Int,
+                                         mask: Tensor?) -> Tensor {
+        let rows = p.count / k
+        let out = Tensor.uninitialized(Array(p.shape.dropLast()))
+        let pp = p.data, pl = labels.data, po = out.data, pm = mask?.data
+        for r in 0..<rows {
+            if let pm, pm[r] == 0 { po[r] = 0; continue }
+            var s: Float = 0
+            for j in 0..<k { s += pp[r * k + j] }
+            let q = Swift.min(Swift.max(pp[r * k + Int(pl[r])] / s, kerasEpsilon), 1 - kerasEpsilon)
+            po[r] = -logf(q)
+        }
+        return out
     }
 }

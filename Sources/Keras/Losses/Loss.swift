@@ -144,6 +144,8 @@ func lossBaseArguments(_ a: inout ConfigArguments) throws -> (Loss.Reduction, St
     _ = try a.string("dtype")
     guard a.contains("reduction") else { return (.sumOverBatchSize, name) }
     guard let r = try a.string("reduction") else { return (.none, name) }
+    // tf.keras 2 writes "auto", which means sum_over_batch_size outside distribution strategies.
+    if r == "auto" { return (.sumOverBatchSize, name) }
     guard let reduction = Loss.Reduction(rawValue: r) else {
         throw KerasError.invalidArgument("\(a.owner)(reduction: \(r)): reduction must be one of \(Loss.Reduction.allCases.map(\.rawValue).joined(separator: ", "))")
     }

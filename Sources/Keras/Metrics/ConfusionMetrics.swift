@@ -76,11 +76,12 @@ struct ConfusionCounts {
             if let lw = labelWeights { w *= Double(lw[i % cols]) }
             let positive = truth[i] != 0
             if evenly {
-                let p = Swift.min(Swift.max(pred[i], 0), 1)
+                // A NaN prediction (a diverged model) is above no threshold.
+                let p = pred[i].isNaN ? -1 : Swift.min(Swift.max(pred[i], 0), 1)
                 // Keras's bucket: ceil(p * (n - 1)) - 1; without the ±epsilon ends a prediction of
                 // 0 falls in no bucket (it is above no threshold).
-                let raw = Int((p * Float(n - 1)).rounded(.up)) - 1
-                let b = Swift.min(endsWithEpsilon ? Swift.max(raw, 0) : raw, n - 1)
+                let raw = p < 0 ? -1 : Int((p * Float(n - 1)).rounded(.up)) - 1
+                let b = Swift.min(endsWithEpsilon && p >= 0 ? Swift.max(raw, 0) : raw, n - 1)
                 for t in 0..<n {
                     switch (positive, t <= b) {
                     case (true, true): tp[at(t, label)] += w

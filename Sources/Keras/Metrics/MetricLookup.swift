@@ -134,6 +134,8 @@ extension Metric {
         add(["f1_score", "F1Score"]) { try F1Score() }
         add(["f_beta_score", "FBetaScore"]) { try FBetaScore() }
         add(["r2_score", "R2Score"]) { try R2Score() }
+        add(["pearson_correlation", "PearsonCorrelation"]) { PearsonCorrelation() }
+        add(["concordance_correlation", "ConcordanceCorrelation"]) { ConcordanceCorrelation() }
         add(["mean", "Mean"]) { Mean() }
         add(["sum", "Sum"]) { Sum() }
         return t

@@ -105,7 +105,9 @@ extension Model {
         clearAllLosses()
         let variables = trainableWeights
         let (total, preds, perOutput) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
-        let grads = try tape.gradient(of: total, with: variables)
+        // Keras differentiates optimizer.scale_loss(loss) (loss_scale_factor); logs show the loss.
+        let scaled = c.optimizer.lossScaleFactor == nil ? total : try tape.record { c.optimizer.scaleLoss(total) }
+        let grads = try tape.gradient(of: scaled, with: variables)
         try c.optimizer.apply(grads, to: variables)
         tape.reset()
         let value = Double(total.scalar ?? .nan)

@@ -116,7 +116,7 @@ public final class Sequential: Model, @unchecked Sendable {
         }
         if let shape = inputs.first?.shape { try checkInput(xs[0], against: shape, what: "the input") }
         var x = xs[0]
-        for l in stack { x = try l.callEager([x], training: training) }
+        for l in stack { x = try l.callEager(single: x, training: training) }
         return [x]
     }
 

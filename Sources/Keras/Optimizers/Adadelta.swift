@@ -6,15 +6,16 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
     public init(learningRate: any LearningRateConvertible = 0.001, rho: Double = 0.95, epsilon: Double = 1e-7,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
-                decay: Double = 0, name: String = "adadelta") throws {
+                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
+                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "adadelta") throws {
         try checkRange("Adadelta", "rho", rho, 0...1)
         try checkNonNegative("Adadelta", "epsilon", epsilon)
         self.rho = rho; self.epsilon = epsilon
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
                        emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
+                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
+                       decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -27,7 +28,8 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
                       emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "adadelta")
+                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
+                      decay: c.decay, name: c.name ?? "adadelta")
     }
 
     public override var slotGroups: [[String]] { [["accumulated_grad", "accumulated_delta_var"]] }

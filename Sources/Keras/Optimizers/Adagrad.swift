@@ -7,15 +7,16 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
                 epsilon: Double = 1e-7,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
-                decay: Double = 0, name: String = "adagrad") throws {
+                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
+                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "adagrad") throws {
         try checkNonNegative("Adagrad", "initial_accumulator_value", initialAccumulatorValue)
         try checkNonNegative("Adagrad", "epsilon", epsilon)
         self.initialAccumulatorValue = initialAccumulatorValue; self.epsilon = epsilon
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
                        emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
+                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
+                       decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -28,7 +29,8 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
                       emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "adagrad")
+                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
+                      decay: c.decay, name: c.name ?? "adagrad")
     }
 
     public override var slotGroups: [[String]] { [["accumulator"]] }

@@ -11,8 +11,8 @@ public final class Adam: Optimizer, @unchecked Sendable {
                 epsilon: Double = 1e-7, amsgrad: Bool = false,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
-                decay: Double = 0, name: String = "adam") throws {
+                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
+                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "adam") throws {
         try checkBeta("Adam", "beta_1", beta1)
         try checkBeta("Adam", "beta_2", beta2)
         try checkNonNegative("Adam", "epsilon", epsilon)
@@ -20,7 +20,8 @@ public final class Adam: Optimizer, @unchecked Sendable {
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
                        emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
+                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
+                       decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -35,7 +36,8 @@ public final class Adam: Optimizer, @unchecked Sendable {
                       amsgrad: amsgrad, weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
                       emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "adam")
+                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
+                      decay: c.decay, name: c.name ?? "adam")
     }
 
     public override var slotGroups: [[String]] { [["momentum", "velocity"]] + (amsgrad ? [["velocity_hat"]] : []) }

@@ -11,8 +11,8 @@ public final class Adamax: Optimizer, @unchecked Sendable {
                 epsilon: Double = 1e-7,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
-                decay: Double = 0, name: String = "adamax") throws {
+                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
+                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "adamax") throws {
         try checkBeta("Adamax", "beta_1", beta1)
         try checkRange("Adamax", "beta_2", beta2, 0...1)
         try checkNonNegative("Adamax", "epsilon", epsilon)
@@ -20,7 +20,8 @@ public final class Adamax: Optimizer, @unchecked Sendable {
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
                        emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
+                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
+                       decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -34,7 +35,8 @@ public final class Adamax: Optimizer, @unchecked Sendable {
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
                       emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "adamax")
+                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
+                      decay: c.decay, name: c.name ?? "adamax")
     }
 
     public override var slotGroups: [[String]] { [["momentum", "norm"]] }

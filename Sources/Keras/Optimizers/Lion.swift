@@ -6,8 +6,8 @@ public final class Lion: Optimizer, @unchecked Sendable {
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.99,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
-                decay: Double = 0, name: String = "lion") throws {
+                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
+                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "lion") throws {
         guard beta1 > 0, beta1 <= 1 else {
             throw KerasError.invalidArgument("Lion(beta_1: \(beta1)): beta_1 must be in (0, 1]; otherwise the optimizer degenerates to SignSGD")
         }
@@ -16,7 +16,8 @@ public final class Lion: Optimizer, @unchecked Sendable {
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
                        emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
+                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
+                       decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -29,7 +30,8 @@ public final class Lion: Optimizer, @unchecked Sendable {
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
                       emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "lion")
+                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
+                      decay: c.decay, name: c.name ?? "lion")
     }
 
     public override var slotGroups: [[String]] { [["momentum"]] }

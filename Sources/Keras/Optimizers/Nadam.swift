@@ -14,8 +14,8 @@ public final class Nadam: Optimizer, @unchecked Sendable {
                 epsilon: Double = 1e-7,
                 weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
                 globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, gradientAccumulationSteps: Int? = nil,
-                decay: Double = 0, name: String = "nadam") throws {
+                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
+                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "nadam") throws {
         try checkBeta("Nadam", "beta_1", beta1)
         try checkBeta("Nadam", "beta_2", beta2)
         try checkNonNegative("Nadam", "epsilon", epsilon)
@@ -23,7 +23,8 @@ public final class Nadam: Optimizer, @unchecked Sendable {
         try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
                        clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
                        emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       gradientAccumulationSteps: gradientAccumulationSteps, decay: decay)
+                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
+                       decay: decay)
     }
 
     convenience init(config: JSON) throws {
@@ -38,7 +39,8 @@ public final class Nadam: Optimizer, @unchecked Sendable {
                       weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
                       globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
                       emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      gradientAccumulationSteps: c.gradientAccumulationSteps, decay: c.decay, name: c.name ?? "nadam")
+                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
+                      decay: c.decay, name: c.name ?? "nadam")
     }
 
     public override var slotGroups: [[String]] { [["momentum", "velocity"]] }

@@ -9,6 +9,7 @@ struct CommonOptimizerArguments {
     var emaMomentum: Double
     var emaOverwriteFrequency: Int?
     var gradientAccumulationSteps: Int?
+    var lossScaleFactor: Double?
     var decay: Double
     var name: String?
 
@@ -32,9 +33,10 @@ struct CommonOptimizerArguments {
         emaOverwriteFrequency = try a.int("ema_overwrite_frequency")
         decay = try a.double("decay", default: 0)
         name = try a.string("name")
-        if let s = try a.double("loss_scale_factor") {
-            throw KerasError.invalidArgument("\(a.owner)(loss_scale_factor: \(s)): loss scaling is not supported (float32 only)")
-        }
+        // tf.keras 2.11+ writes these in optimizer configs; they mean nothing here.
+        _ = a.raw("jit_compile")
+        _ = a.raw("is_legacy_optimizer")
+        lossScaleFactor = try a.double("loss_scale_factor")
         gradientAccumulationSteps = try a.int("gradient_accumulation_steps")
     }
 }

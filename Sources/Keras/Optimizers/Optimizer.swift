@@ -37,6 +37,9 @@ open class Optimizer: @unchecked Sendable {
     public let emaOverwriteFrequency: Int?
     /// Keras 2's learning-rate decay: `lr / (1 + decay * iterations)`.
     public let decay: Double
+    /// The loss is multiplied by this before gradients are taken and the gradients divided by it
+    /// (Keras's `loss_scale_factor`, for reduced precision; harmless in float32).
+    public let lossScaleFactor: Double?
     /// When set, gradients are summed over this many calls and their mean applied on the last
     /// one; the other calls only accumulate.
     public let gradientAccumulationSteps: Int?
@@ -53,7 +56,7 @@ open class Optimizer: @unchecked Sendable {
     public init(name: String, learningRate: any LearningRateConvertible, weightDecay: Double? = nil,
                 clipnorm: Double? = nil, clipvalue: Double? = nil, globalClipnorm: Double? = nil,
                 useEMA: Bool = false, emaMomentum: Double = 0.99, emaOverwriteFrequency: Int? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0) throws {
+                lossScaleFactor: Double? = nil, gradientAccumulationSteps: Int? = nil, decay: Double = 0) throws {
         let owner = String(describing: type(of: self))
         switch learningRate.asLearningRate {
         case .constant(let lr):
@@ -84,6 +87,9 @@ open class Optimizer: @unchecked Sendable {
                 throw KerasError.invalidArgument("\(owner)(ema_overwrite_frequency: \(f)): ema_overwrite_frequency must be an integer >= 1 or nil")
             }
         }
+        if let f = lossScaleFactor, !(f > 0 && f.isFinite) {
+            throw KerasError.invalidArgument("\(owner)(loss_scale_factor: \(f)): loss_scale_factor must be a finite number > 0")
+        }
         if let k = gradientAccumulationSteps, k < 2 {
             throw KerasError.invalidArgument("\(owner)(gradient_accumulation_steps: \(k)): gradient_accumulation_steps must be an integer >= 2")
         }
@@ -100,6 +106,14 @@ open class Optimizer: @unchecked Sendable {
         self.emaOverwriteFrequency = emaOverwriteFrequency
         self.decay = decay
         self.gradientAccumulationSteps = gradientAccumulationSteps
+        self.lossScaleFactor = lossScaleFactor
+    }
+
+    /// The loss to differentiate: multiplied by ``lossScaleFactor`` when set. Keras:
+    /// `optimizer.scale_loss(loss)`.
+    public func scaleLoss(_ loss: Tensor) -> Tensor {
+        guard let f = lossScaleFactor else { return loss }
+        return loss * Float(f)
     }
 
     /// The Keras class name (`Adam`).
@@ -195,9 +209,10 @@ open class Optimizer: @unchecked Sendable {
                 update(w, gradient: g, count: n, slots: s.slots.data, step: step, learningRate: lr)
             }
         } else {
+            let unscale = lossScaleFactor.map { 1 / Float($0) } ?? 1
             for (g, s) in zip(gradients, states) {
                 guard let acc = s.accumulator?.data else { continue }
-                for j in 0..<s.count { acc[j] += g.data[j] }
+                for j in 0..<s.count { acc[j] += g.data[j] * unscale }
             }
         }
         if useEMA { updateMovingAverages(states, variables, step: iterations / k) }
@@ -219,7 +234,7 @@ open class Optimizer: @unchecked Sendable {
             let decays = weightDecay != nil && !excludedFromDecay.contains(ObjectIdentifier(v))
                 && !excludedNames.contains { v.name.contains($0) || v.path.contains($0) }
             let s = SlotState(variable: v, slotCount: slotCount, initial: initialSlotValue, useEMA: useEMA,
-                              clips: clipnorm != nil || clipvalue != nil, accumulates: gradientAccumulationSteps != nil,
+                              clips: clipnorm != nil || clipvalue != nil || lossScaleFactor != nil, accumulates: gradientAccumulationSteps != nil,
                               decays: decays)
             stateByVariable[ObjectIdentifier(v)] = s
             return s
@@ -233,14 +248,21 @@ open class Optimizer: @unchecked Sendable {
 
     /// The gradient of an updating step: the caller's, or with accumulation the mean of the
     /// accumulated ones and this one, written to the scratch buffer (the accumulator restarts).
+    /// Gradients are first divided by ``lossScaleFactor`` when set.
     private func meanGradient(_ g: Tensor, _ s: SlotState, _ k: Int) -> UnsafePointer<Float> {
-        guard k > 1, let acc = s.accumulator?.data else { return UnsafePointer(g.data) }
-        let out = s.scratchBuffer()
-        let scale = 1 / Float(k)
-        for j in 0..<s.count {
-            out[j] = (g.data[j] + acc[j]) * scale
-            acc[j] = 0
+        let unscale = lossScaleFactor.map { 1 / Float($0) } ?? 1
+        if k > 1, let acc = s.accumulator?.data {
+            let out = s.scratchBuffer()
+            let scale = 1 / Float(k)
+            for j in 0..<s.count {
+                out[j] = (g.data[j] * unscale + acc[j]) * scale
+                acc[j] = 0
+            }
+            return UnsafePointer(out)
         }
+        guard unscale != 1 else { return UnsafePointer(g.data) }
+        let out = s.scratchBuffer()
+        for j in 0..<s.count { out[j] = g.data[j] * unscale }
         return UnsafePointer(out)
     }
 
@@ -331,7 +353,7 @@ open class Optimizer: @unchecked Sendable {
             "name": .string(name), "learning_rate": learningRateConfig, "weight_decay": .optional(weightDecay),
             "clipnorm": .optional(clipnorm), "global_clipnorm": .optional(globalClipnorm),
             "clipvalue": .optional(clipvalue), "use_ema": .bool(useEMA), "ema_momentum": .double(emaMomentum),
-            "ema_overwrite_frequency": .optional(emaOverwriteFrequency), "loss_scale_factor": nil,
+            "ema_overwrite_frequency": .optional(emaOverwriteFrequency), "loss_scale_factor": .optional(lossScaleFactor),
             "gradient_accumulation_steps": .optional(gradientAccumulationSteps),
         ]
         if decay > 0 { c.set("decay", .double(decay)) }

@@ -45,9 +45,9 @@ extension Model {
         }
         var layerEntries: [JSON] = []
         for l in kerasLayers {
-            var entry = serializedLayer(l, legacy: false)
-            entry.set("name", .string(l.name))
             let nodes = (perLayer[ObjectIdentifier(l)] ?? []).filter { !($0.layer is InputLayer) }
+            var entry = serializedLayer(l, legacy: false, inputShapes: nodes.first.map { $0.inputs.map(\.shape) })
+            entry.set("name", .string(l.name))
             entry.set("inbound_nodes", .array(nodes.map { node in
                 let arg: JSON = node.inputs.count == 1 ? kerasTensor(node.inputs[0]) : .array(node.inputs.map(kerasTensor))
                 return ["args": [arg], "kwargs": .object([])]
@@ -95,7 +95,20 @@ extension Model {
 func shapeJSON(_ s: [Int?]) -> JSON { .array(s.map { $0.map { .int($0) } ?? .null }) }
 
 /// A layer as Keras 3 serializes it inside a model config (or, `legacy`, as `{"class_name", "config"}`).
-func serializedLayer(_ l: Layer, legacy: Bool) -> JSON {
+/// Keras layers that mark themselves built in `__init__` (`_build_at_init`), so their saved entry
+/// has no `build_config`; every other built layer records the shapes it was built with.
+let layersBuiltAtInit: Set<String> = [
+    "Activation", "ActivityRegularization", "AlphaDropout", "Dropout", "ELU", "GaussianDropout", "GaussianNoise",
+    "Identity", "InputLayer", "LeakyReLU", "Masking", "ReLU", "Reshape", "Softmax", "UnitNormalization",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+]
+
+/// - Parameter inputShapes: the shapes of the layer's first call, when known from a graph (a
+///   layer with several inputs records them all).
+func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> JSON {
     let config = pythonFloats(l.getConfig())
     let registered = ObjectRegistry.registeredName(of: l.className, .layer)
     if legacy {
@@ -109,8 +122,12 @@ func serializedLayer(_ l: Layer, legacy: Bool) -> JSON {
     var j: JSON = ["module": module, "class_name": .string(l.className), "config": config, "registered_name": registeredName]
     if let m = l as? Model {
         j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])
-    } else if l.built, !l.variables.isEmpty, let shape = l.buildInputShape, !(l is InputLayer) {
-        j.set("build_config", ["input_shape": shapeJSON(shape)])
+    } else if l.built, !layersBuiltAtInit.contains(l.className), !(l is InputLayer) {
+        if let shapes = inputShapes, shapes.count > 1 {
+            j.set("build_config", ["input_shape": .array(shapes.map(shapeJSON))])
+        } else if let shape = inputShapes?.first ?? l.buildInputShape {
+            j.set("build_config", ["input_shape": shapeJSON(shape)])
+        }
     }
     return j
 }

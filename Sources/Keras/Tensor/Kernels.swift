@@ -1,4 +1,7 @@
 import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Plain float kernels over contiguous buffers: no taping, no validation (callers check shapes).
 enum Kernels {
@@ -180,6 +183,13 @@ enum Kernels {
             smallGemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
             return
         }
+        var beta = beta
+        if beta == 0 {
+            // OpenBLAS clears C for beta = 0 with one small memset per row of a row-major C,
+            // which costs a small layer as much as its product: one memset, then beta = 1.
+            c.initialize(repeating: 0, count: m * n)
+            beta = 1
+        }
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans,
                     transB ? CblasTrans : CblasNoTrans,
@@ -187,6 +197,24 @@ enum Kernels {
                     a, Int32(transA ? m : k),
                     b, Int32(transB ? k : n),
                     beta, c, Int32(n))
+    }
+
+    /// Writes `row` (`cols` floats) into each of the `rows` rows of `out` (a pre-broadcast bias).
+    static func fillRows(_ out: UnsafeMutablePointer<Float>, with row: UnsafePointer<Float>, rows: Int, cols: Int) {
+        for r in 0..<rows { (out + r * cols).update(from: row, count: cols) }
+    }
+
+    /// Softmax of each contiguous row of `rows × cols`: `exp(x - max) / sum`.
+    static func softmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        for r in 0..<rows {
+            let px = x + r * cols, py = y + r * cols
+            var m = -Float.infinity
+            for k in 0..<cols { m = Swift.max(m, px[k]) }
+            var s: Float = 0
+            for k in 0..<cols { let e = expf(px[k] - m); py[k] = e; s += e }
+            let inv = 1 / s
+            for k in 0..<cols { py[k] *= inv }
+        }
     }
 
     /// Column sums of an `rows × cols` matrix into `out` (bias gradients).

@@ -131,10 +131,17 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// True when any element is NaN or infinite.
     public var hasNonFinite: Bool {
-        // x * 0 is 0 for finite x and NaN for NaN or infinity; the sum vectorises.
-        let p = data
-        var acc: Float = 0
-        for i in 0..<count { acc += p[i] * 0 }
+        // x * 0 is 0 for finite x and NaN for NaN or infinity; sixteen lanes at a time.
+        let p = data, n = count
+        let raw = UnsafeRawPointer(p)
+        var lanes = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= n {
+            lanes += raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD16<Float>.self) * 0
+            i += 16
+        }
+        var acc = lanes.sum()
+        while i < n { acc += p[i] * 0; i += 1 }
         return acc.isNaN
     }
 

@@ -12,6 +12,11 @@ final class CallbackLookupTests: XCTestCase {
         XCTAssertEqual(rlr.factor, 0.5)
         XCTAssertEqual(rlr.patience, 10)
         XCTAssertTrue(try callback(className: "TerminateOnNaN", arguments: [:]) is TerminateOnNaN)
+        let ck = try XCTUnwrap(try callback(className: "ModelCheckpoint",
+                                            arguments: ["filepath": "best_model.h5", "save_best_only": true, "save_freq": 10]) as? ModelCheckpoint)
+        XCTAssertTrue(ck.saveBestOnly)
+        XCTAssertEqual(ck.saveFreq, .batches(10))
+        XCTAssertThrowsError(try callback(className: "ModelCheckpoint", arguments: ["filepath": "best_model.h5", "save_freq": "often"]))
         XCTAssertEqual((try callback(className: "CSVLogger", arguments: ["filename": "x.csv", "append": true]) as? CSVLogger)?.append, true)
         XCTAssertThrowsError(try callback(className: "EarlyStopping", arguments: ["patience": -1]))
         XCTAssertThrowsError(try callback(className: "EarlyStopping", arguments: ["mode": "sideways"]))

@@ -36,6 +36,13 @@ final class LossTests: XCTestCase {
         XCTAssertEqual(round.config, BinaryCrossentropy(fromLogits: true, labelSmoothing: 0.1).config)
     }
 
+    func testTfKeras2LossConfigsLoad() throws {
+        let loss = try Loss.deserialize(["class_name": "CategoricalCrossentropy", "config": [
+            "reduction": "auto", "name": "categorical_crossentropy", "from_logits": false, "label_smoothing": 0, "axis": -1]])
+        XCTAssertEqual(loss.reduction, .sumOverBatchSize)
+        XCTAssertEqual(loss.config["label_smoothing"], 0.0)
+    }
+
     func testHuberUsesDelta() throws {
         let y = Tensor([[0, 0]]), p = Tensor([[0.5, 3]])
         // 0.5 * 0.25 = 0.125 and 1 * 3 - 0.5 = 2.5: mean 1.3125

@@ -6,7 +6,8 @@ final class MetricTests: XCTestCase {
         let cases = try (VocabFixtures.load("metrics", "stateful.json").arrayValue ?? [])
             + (VocabFixtures.load("metrics", "loss_metrics.json").arrayValue ?? [])
             + (VocabFixtures.load("metrics", "at_constraint.json").arrayValue ?? [])
-        XCTAssertGreaterThan(cases.count, 90)
+            + (VocabFixtures.load("metrics", "correlation.json").arrayValue ?? [])
+        XCTAssertGreaterThan(cases.count, 94)
         for c in cases {
             let label = c["label"]?.stringValue ?? "?"
             let cls = c["class"]?.stringValue ?? ""
@@ -121,6 +122,19 @@ final class MetricTests: XCTestCase {
         let m = try Metric.named("always_two")
         try m.update(Tensor([[1]]), Tensor([[0]]), sampleWeight: nil)
         XCTAssertEqual(m.result(), 2)
+    }
+
+    /// A diverged model's NaN predictions must not trap any metric.
+    func testNaNPredictionsDoNotTrap() throws {
+        let yTrue = Tensor([[1, 0, 0], [0, 1, 0]]), yPred = Tensor([[.nan, 0.2, 0.1], [0.3, .nan, .infinity]])
+        let metrics: [Metric] = [try AUC(), try AUC(curve: .pr, multiLabel: true), try Precision(), try Recall(topK: 1),
+                                 try SensitivityAtSpecificity(specificity: 0.5), try F1Score(average: .macro), try R2Score(),
+                                 CategoricalAccuracy(), TopKCategoricalAccuracy(k: 2), BinaryAccuracy(), RootMeanSquaredError()]
+        for m in metrics {
+            try m.update(yTrue, yPred, sampleWeight: nil)
+            _ = m.resultValues()
+        }
+        XCTAssertEqual(try AUC().resultValues().count, 1)
     }
 
     func testBadMetricArgumentsThrowNamingTheValue() {

@@ -36,6 +36,16 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(opt.learningRate, 0.02)
         opt.iterations = 1_000_000
         XCTAssertEqual(opt.currentLearningRate, 0.01, accuracy: 1e-7)
+        // An optimizer config as tf.keras 2.11+ writes it in .h5 files.
+        let tf = try Optimizer.from(className: "Adam", config: [
+            "name": "Adam", "weight_decay": nil, "clipnorm": nil, "global_clipnorm": nil, "clipvalue": nil,
+            "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": nil, "jit_compile": true,
+            "is_legacy_optimizer": false, "learning_rate": 0.0005, "beta_1": 0.9, "beta_2": 0.999,
+            "epsilon": 1e-07, "amsgrad": false])
+        XCTAssertEqual(tf.learningRate, 0.0005)
+        // A Keras 2.3 optimizer config.
+        let old = try Optimizer.from(className: "RMSprop", config: ["lr": 0.001, "rho": 0.9, "decay": 0.0, "epsilon": 1e-07])
+        XCTAssertEqual(old.config["decay"], nil)
         let nadam = try Optimizer.from(className: "Nadam", config: ["lr": 0.002, "epsilon": nil, "schedule_decay": 0.004])
         XCTAssertEqual(nadam.learningRate, 0.002)
     }
@@ -60,7 +70,7 @@ final class OptimizerTests: XCTestCase {
         expect("bogus") { try Optimizer.from(className: "adam", config: ["bogus": 1]) }
         expect("beta_1") { try Optimizer.from(className: "adam", config: ["beta_1": "high"]) }
         expect("gradient_accumulation_steps") { try Optimizer.from(className: "adam", config: ["gradient_accumulation_steps": 1]) }
-        expect("loss_scale_factor") { try Optimizer.from(className: "adam", config: ["loss_scale_factor": 128.0]) }
+        expect("loss_scale_factor") { try Optimizer.from(className: "adam", config: ["loss_scale_factor": -2.0]) }
     }
 
     func testApplyRejectsMismatchedGradients() throws {
@@ -147,5 +157,21 @@ final class OptimizerTests: XCTestCase {
             XCTAssertLessThan(after, before, name)
             XCTAssertEqual(model.optimizer?.iterations, 20, name)
         }
+    }
+
+    func testLossScaleFactorLeavesTrainingUnchanged() throws {
+        let x = Tensor([[0, 1], [1, 0], [1, 1], [0, 0]]), y = Tensor([[1], [2], [3], [0]])
+        var finals: [[Float]] = []
+        var losses: [Double] = []
+        for scale in [nil, 64.0] as [Double?] {
+            setRandomSeed(4)
+            let model = try Sequential([Dense(3, activation: .tanh, inputDim: 2), Dense(1)])
+            try model.compile(optimizer: .instance(try SGD(learningRate: 0.1, lossScaleFactor: scale)), loss: "mse")
+            let h = try model.fit(x, y, batchSize: 4, epochs: 5, verbose: 0, shuffle: false)
+            losses.append(h.history["loss"]?.last ?? .nan)
+            finals.append(model.trainableWeights.flatMap { $0.numpy.scalars })
+        }
+        assertClose(finals[1], finals[0], "weights with loss_scale_factor 64")
+        XCTAssertEqual(losses[1], losses[0], accuracy: 1e-6, "logged loss is the unscaled one")
     }
 }

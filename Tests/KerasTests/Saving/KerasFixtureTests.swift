@@ -21,10 +21,12 @@ final class KerasFixtureTests: XCTestCase {
 
     func testDenseSequentialFromKeras() throws { try check("dense_sequential") }
     func testFunctionalWithSharedLayerAndTwoHeadsFromKeras() throws { try check("functional_two_heads") }
+    func testCoreAndActivationLayersFromKeras() throws { try check("core_layers") }
+    func testConcatenateFunctionalFromKeras() throws { try check("concat_functional") }
     func testCustomLayerFromKerasThroughScope() throws { try check("custom_layer") }
 
     func testToJSONMatchesKerasExactly() throws {
-        for name in ["dense_sequential", "functional_two_heads"] {
+        for name in ["dense_sequential", "functional_two_heads", "core_layers", "concat_functional"] {
             let json = try String(contentsOfFile: try SavingFixtures.path("\(name).json"), encoding: .utf8)
             let model = try modelFromJSON(json)
             // model_from_json does not compile (as in Keras); compile_from_config does.

@@ -34,13 +34,22 @@ enum SavingFixtures {
         let text = try String(contentsOfFile: try path(name + ".expected.json"), encoding: .utf8)
         let json = try JSONParser.parse(text)
         func tensors(_ key: String) throws -> [Tensor] {
-            try XCTUnwrap(json[key]?.arrayValue).map { m in
-                let rows = try XCTUnwrap(m.arrayValue)
-                let values = try rows.map { r in try XCTUnwrap(r.arrayValue).map { Float($0.doubleValue ?? .nan) } }
-                return try Tensor(shape: [rows.count, values.first?.count ?? 0], scalars: values.flatMap { $0 })
-            }
+            try XCTUnwrap(json[key]?.arrayValue).map { try nested($0) }
         }
         return (try tensors("inputs"), try tensors("outputs"))
+    }
+
+    /// A tensor from nested JSON lists.
+    static func nested(_ j: JSON) throws -> Tensor {
+        var shape: [Int] = []
+        var level = j
+        while let a = level.arrayValue { shape.append(a.count); guard let f = a.first else { break }; level = f }
+        var values: [Float] = []
+        func walk(_ v: JSON) {
+            if let a = v.arrayValue { a.forEach(walk) } else { values.append(Float(v.doubleValue ?? .nan)) }
+        }
+        walk(j)
+        return try Tensor(shape: shape, scalars: values)
     }
 
     static func makeTempDir() throws -> String {

@@ -1,6 +1,6 @@
 /// Exponential linear unit: `x` for `x > 0`, `alpha * (exp(x) - 1)` below.
 /// Keras: `keras.layers.ELU(alpha=1.0)`.
-public final class ELU: Layer {
+public final class ELU: Layer, @unchecked Sendable {
     public let alpha: Float
     let function: ActivationFunction
 

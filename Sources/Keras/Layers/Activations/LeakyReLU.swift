@@ -1,6 +1,6 @@
 /// Leaky rectified linear unit: `x` for `x >= 0`, `negativeSlope * x` below.
 /// Keras: `keras.layers.LeakyReLU(negative_slope=0.3)` (Keras 2's `alpha` is accepted).
-public final class LeakyReLU: Layer {
+public final class LeakyReLU: Layer, @unchecked Sendable {
     public let negativeSlope: Float
     let function: ActivationFunction
 

@@ -6,7 +6,7 @@
 /// ```swift
 /// PReLU(sharedAxes: [1, 2])   // one alpha per channel of an image
 /// ```
-public final class PReLU: Layer {
+public final class PReLU: Layer, @unchecked Sendable {
     public let alphaInitializer: Initializer
     public let alphaRegularizer: Regularizer?
     public let alphaConstraint: Constraint?

@@ -5,7 +5,7 @@
 /// ```swift
 /// Sequential([Dense(32, inputDim: 8), ReLU(maxValue: 6)])
 /// ```
-public final class ReLU: Layer {
+public final class ReLU: Layer, @unchecked Sendable {
     public let maxValue: Float?
     public let negativeSlope: Float
     public let threshold: Float

@@ -1,5 +1,5 @@
 /// Softmax along `axis`. Keras: `keras.layers.Softmax(axis=-1)`.
-public final class Softmax: Layer {
+public final class Softmax: Layer, @unchecked Sendable {
     public let axis: Int
 
     public init(axis: Int = -1, name: String? = nil, trainable: Bool = true,

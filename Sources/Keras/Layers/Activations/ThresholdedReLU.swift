@@ -1,7 +1,7 @@
 /// `x` where `x > theta`, else 0. Keras 2: `keras.layers.ThresholdedReLU(theta=1.0)`; Keras 3
 /// dropped the layer (`ReLU(threshold:)` differs: it keeps values equal to the threshold out
 /// and allows a slope), so this follows Keras 2.
-public final class ThresholdedReLU: Layer {
+public final class ThresholdedReLU: Layer, @unchecked Sendable {
     public let theta: Float
 
     public init(theta: Float = 1, name: String? = nil, trainable: Bool = true,

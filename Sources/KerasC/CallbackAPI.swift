@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Keras
+
+/// `int (*)(void *user_data, int event, int64_t index, const char *logs_json)`.
+public typealias CCallbackFn = @convention(c) (UnsafeMutableRawPointer?, Int32, Int64, UnsafePointer<CChar>?) -> Int32
+/// `void (*)(void *user_data)`.
+public typealias CFreeFn = @convention(c) (UnsafeMutableRawPointer?) -> Void
+
+/// The message a failing user callback leaves with keras_callback_error, per thread.
+enum CallbackMessage {
+    nonisolated(unsafe) static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { free($0) }
+        return k
+    }()
+
+    static func set(_ message: UnsafePointer<CChar>?) {
+        if let old = pthread_getspecific(key) { free(old) }
+        pthread_setspecific(key, message.flatMap { strdup($0) })
+    }
+
+    /// Takes (and clears) the message left by the callback that just failed.
+    static func take() -> String? {
+        guard let p = pthread_getspecific(key) else { return nil }
+        let s = String(cString: p.assumingMemoryBound(to: CChar.self))
+        free(p)
+        pthread_setspecific(key, nil)
+        return s
+    }
+
+    /// Calls a user function; a non-zero return becomes `KerasError.callbackFailed` naming the
+    /// object, the hook and the user's message.
+    static func check(_ what: String, _ call: () -> Int32) throws {
+        _ = take()
+        let code = call()
+        guard code == 0 else {
+            let m = take()
+            throw KerasError.callbackFailed("\(what) failed with code \(code)" + (m.map { ": \($0)" } ?? " (no message: call keras_callback_error before returning non-zero)"))
+        }
+    }
+}
+
+/// Sets the message reported when the user callback that is running returns non-zero.
+@_cdecl("keras_callback_error")
+public func keras_callback_error(_ message: UnsafePointer<CChar>?) {
+    CallbackMessage.set(message)
+}
+
+/// User data and its destructor, owned by a handle (or a registered object): freed once, when the
+/// last owner goes.
+final class UserData: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer?
+    let free: CFreeFn?
+    init(_ pointer: UnsafeMutableRawPointer?, _ free: CFreeFn?) {
+        self.pointer = pointer
+        self.free = free
+    }
+    deinit { free?(pointer) }
+}
+
+/// The hooks of keras_callback_event, in the header's order.
+enum CallbackEvent: Int32 {
+    case trainBegin = 0, trainEnd, epochBegin, epochEnd, trainBatchBegin, trainBatchEnd,
+         testBegin, testEnd, testBatchBegin, testBatchEnd,
+         predictBegin, predictEnd, predictBatchBegin, predictBatchEnd
+
+    var hookName: String {
+        ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+         "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+         "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end"][Int(rawValue)]
+    }
+}
+
+/// A Keras callback whose every hook calls one C function.
+final class CFunctionCallback: Callback, @unchecked Sendable {
+    let fn: CCallbackFn
+    let userData: UserData
+    let name: String
+
+    init(name: String, fn: CCallbackFn, userData: UserData) {
+        self.fn = fn
+        self.userData = userData
+        self.name = name
+    }
+
+    private func fire(_ event: CallbackEvent, _ index: Int, _ logs: Logs) throws {
+        let text = JSON.object(orderedKeys(logs.keys).map { k in (k, logs[k].map { $0.isFinite ? .double($0) : .null } ?? .null) }).description
+        try CallbackMessage.check("callback '\(name)' \(event.hookName)" + (index >= 0 ? "(\(index))" : "")) {
+            text.withCString { fn(userData.pointer, event.rawValue, Int64(index), $0) }
+        }
+    }
+
+    override func onTrainBegin(logs: Logs) throws { try fire(.trainBegin, -1, logs) }
+    override func onTrainEnd(logs: Logs) throws { try fire(.trainEnd, -1, logs) }
+    override func onEpochBegin(_ epoch: Int, logs: Logs) throws { try fire(.epochBegin, epoch, logs) }
+    override func onEpochEnd(_ epoch: Int, logs: Logs) throws { try fire(.epochEnd, epoch, logs) }
+    override func onTrainBatchBegin(_ batch: Int, logs: Logs) throws { try fire(.trainBatchBegin, batch, logs) }
+    override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws { try fire(.trainBatchEnd, batch, logs) }
+    override func onTestBegin(logs: Logs) throws { try fire(.testBegin, -1, logs) }
+    override func onTestEnd(logs: Logs) throws { try fire(.testEnd, -1, logs) }
+    override func onTestBatchBegin(_ batch: Int, logs: Logs) throws { try fire(.testBatchBegin, batch, logs) }
+    override func onTestBatchEnd(_ batch: Int, logs: Logs) throws { try fire(.testBatchEnd, batch, logs) }
+    override func onPredictBegin(logs: Logs) throws { try fire(.predictBegin, -1, logs) }
+    override func onPredictEnd(logs: Logs) throws { try fire(.predictEnd, -1, logs) }
+    override func onPredictBatchBegin(_ batch: Int, logs: Logs) throws { try fire(.predictBatchBegin, batch, logs) }
+    override func onPredictBatchEnd(_ batch: Int, logs: Logs) throws { try fire(.predictBatchEnd, batch, logs) }
+}
+
+/// A callback handle: makes a fresh Swift callback for each fit/evaluate/predict call, so that
+/// one handle can be passed to several calls (and threads) without sharing loop state.
+final class CallbackBox: LockedBox {
+    let make: () throws -> Callback
+    init(_ make: @escaping () throws -> Callback) { self.make = make }
+}
+
+func callbackBox(_ h: OpaquePointer?) throws -> CallbackBox { try Handles.resolve(h, CallbackBox.self, kind: "keras_callback") }
+
+/// A callback calling `fn` for every hook.
+@_cdecl("keras_callback_new")
+public func keras_callback_new(_ name: UnsafePointer<CChar>?, _ fn: CCallbackFn?, _ userData: UnsafeMutableRawPointer?,
+                               _ freeUserData: CFreeFn?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_callback_new") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        guard let fn else { throw ABIError(.invalidArgument, "fn must not be NULL") }
+        let n = try name.map { try string($0, "name") } ?? "callback"
+        let data = UserData(userData, freeUserData)
+        out.pointee = Handles.make(CallbackBox { CFunctionCallback(name: n, fn: fn, userData: data) }, kind: "keras_callback")
+    }
+}
+
+/// A built-in Keras callback by class name and constructor arguments.
+@_cdecl("keras_callback_from_config")
+public func keras_callback_from_config(_ className: UnsafePointer<CChar>?, _ arguments: UnsafePointer<CChar>?,
+                                       _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_callback_from_config") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let cls = try string(className, "class_name")
+        let args = try json(arguments, "args_json", nullAs: .object([]))
+        _ = try callback(className: cls, arguments: args)
+        out.pointee = Handles.make(CallbackBox { try callback(className: cls, arguments: args) }, kind: "keras_callback")
+    }
+}
+
+@_cdecl("keras_callback_free")
+public func keras_callback_free(_ handle: OpaquePointer?) {
+    Handles.free(handle, kind: "keras_callback")
+}

@@ -1,0 +1,359 @@
+import Keras
+
+// Models: creation, compile, fit, evaluate, predict, inspection. Each entry point validates its
+// arguments, locks the model's handle and calls the Swift library.
+
+private func storeModel(_ model: Model, _ out: UnsafeMutablePointer<OpaquePointer?>) {
+    out.pointee = Handles.make(ModelBox(model), kind: "keras_model")
+}
+
+/// A model from the text of `model.to_json()` (Sequential or Functional).
+@_cdecl("keras_model_from_json")
+public func keras_model_from_json(_ text: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_model_from_json") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let config = try json(text, "json")
+        storeModel(try modelFromConfig(config), out)
+    }
+}
+
+/// A model loaded from a `.keras`, `.h5` or `.json` file.
+@_cdecl("keras_model_load")
+public func keras_model_load(_ path: UnsafePointer<CChar>?, _ compile: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_model_load") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let p = try string(path, "path")
+        storeModel(try loadModel(p, compile: compile != 0), out)
+    }
+}
+
+/// An empty Sequential model.
+@_cdecl("keras_sequential_new")
+public func keras_sequential_new(_ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_sequential_new") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let n = try name.map { try string($0, "name") }
+        storeModel(try Sequential(name: n), out)
+    }
+}
+
+/// Appends a layer given as Keras layer JSON (`{"class_name": "Dense", "config": {...}}`).
+@_cdecl("keras_sequential_add_json")
+public func keras_sequential_add_json(_ handle: OpaquePointer?, _ layerJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_sequential_add_json") {
+        let box = try modelBox(handle)
+        let config = try json(layerJSON, "layer_json")
+        try box.locked {
+            guard let seq = box.model as? Sequential else {
+                throw ABIError(.invalidArgument, "model '\(box.model.name)' is a \(box.model.className) model, not Sequential")
+            }
+            try seq.add(try deserializeLayer(config))
+        }
+    }
+}
+
+/// Builds a Sequential model for a batch input shape (-1 for unknown dimensions).
+@_cdecl("keras_model_build")
+public func keras_model_build(_ handle: OpaquePointer?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?) -> Int32 {
+    guarded("keras_model_build") {
+        let box = try modelBox(handle)
+        guard ndim >= 1 && Int(ndim) <= maxRank else { throw ABIError(.invalidArgument, "ndim must be between 1 and \(maxRank), got \(ndim)") }
+        guard let shape else { throw ABIError(.invalidArgument, "shape must not be NULL") }
+        var dims: [Int?] = []
+        for i in 0..<Int(ndim) {
+            let d = shape[i]
+            guard d >= -1, d <= Int64(Int32.max) else { throw ABIError(.invalidArgument, "dimension \(i) is \(d); use -1 for an unknown dimension") }
+            dims.append(d < 0 ? nil : Int(d))
+        }
+        try box.locked {
+            guard let seq = box.model as? Sequential else {
+                if box.model.built { return }
+                throw ABIError(.invalidArgument, "model '\(box.model.name)' is not Sequential")
+            }
+            try seq.build(inputShape: dims)
+        }
+    }
+}
+
+/// Frees a model. NULL is ignored.
+@_cdecl("keras_model_free")
+public func keras_model_free(_ handle: OpaquePointer?) {
+    Handles.free(handle, kind: "keras_model")
+}
+
+/// Compiles from `{"optimizer": ..., "loss": ..., "metrics": [...], "loss_weights": ...}`.
+@_cdecl("keras_model_compile")
+public func keras_model_compile(_ handle: OpaquePointer?, _ spec: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_model_compile") {
+        let box = try modelBox(handle)
+        var config = try json(spec, "spec_json")
+        _ = try Options(config, what: "compile spec", allowed: ["optimizer", "loss", "metrics", "loss_weights", "weighted_metrics", "run_eagerly", "steps_per_execution", "jit_compile"])
+        guard let loss = config["loss"], !loss.isNull else { throw ABIError(.invalidArgument, "compile spec: 'loss' is required") }
+        if config["optimizer"] == nil || config["optimizer"]?.isNull == true { config.set("optimizer", "rmsprop") }
+        try box.locked {
+            do {
+                try box.model.compileFromConfig(config)
+            } catch KerasError.io(let m) {
+                throw ABIError(.invalidArgument, m)
+            }
+        }
+    }
+}
+
+/// The callbacks of a `(keras_callback* const*, count)` pair.
+func callbackList(_ list: UnsafePointer<OpaquePointer?>?, _ count: Int32) throws -> [Callback] {
+    guard count >= 0 else { throw ABIError(.invalidArgument, "n_callbacks is negative (\(count))") }
+    if count == 0 { return [] }
+    guard let list else { throw ABIError(.invalidArgument, "callbacks is NULL but n_callbacks is \(count)") }
+    return try (0..<Int(count)).map { i in
+        do { return try callbackBox(list[i]).make() } catch let e as ABIError {
+            throw ABIError(e.status, "callbacks[\(i)]: \(e.message)")
+        }
+    }
+}
+
+/// Trains; writes the History (`{"loss": [...], ...}`) into `*history_json` when it is not NULL.
+@_cdecl("keras_model_fit")
+public func keras_model_fit(_ handle: OpaquePointer?,
+                            _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                            _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
+                            _ options: UnsafePointer<CChar>?,
+                            _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+                            _ historyOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_fit") {
+        historyOut?.pointee = nil
+        let box = try modelBox(handle)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try inputTensor(y, yNdim, yShape, "y")
+        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
+                            allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
+                                      "initial_epoch", "steps_per_epoch", "validation_freq"])
+        let cbs = try callbackList(callbacks, nCallbacks)
+        let history = try box.locked {
+            try box.model.fit(xt, yt, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
+                              verbose: o.int("verbose") ?? 1, callbacks: cbs,
+                              validationSplit: o.double("validation_split") ?? 0, shuffle: o.bool("shuffle") ?? true,
+                              classWeight: o.classWeight("class_weight"), initialEpoch: o.int("initial_epoch") ?? 0,
+                              stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1)
+        }
+        if let historyOut {
+            let h = history.history
+            let j: JSON = .object(orderedKeys(h.keys).map { k in (k, .array((h[k] ?? []).map { $0.isFinite ? .double($0) : .null })) })
+            historyOut.pointee = try ownedCString(j.description)
+        }
+    }
+}
+
+/// Loss and metrics; writes `{"loss": ..., "accuracy": ...}` into `*results_json`.
+@_cdecl("keras_model_evaluate")
+public func keras_model_evaluate(_ handle: OpaquePointer?,
+                                 _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                 _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
+                                 _ options: UnsafePointer<CChar>?,
+                                 _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+                                 _ resultsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_evaluate") {
+        let out = try requireOut(resultsOut, "results_json")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try inputTensor(y, yNdim, yShape, "y")
+        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
+                            allowed: ["batch_size", "verbose"])
+        let cbs = try callbackList(callbacks, nCallbacks)
+        let results = try box.locked {
+            try box.model.evaluateDict([xt], [yt], batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1, callbacks: cbs)
+        }
+        out.pointee = try ownedCString(jsonObject(results).description)
+    }
+}
+
+/// Predictions into the caller's buffer; see keras.h.
+@_cdecl("keras_model_predict")
+public func keras_model_predict(_ handle: OpaquePointer?,
+                                _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                _ options: UnsafePointer<CChar>?,
+                                _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+                                _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
+                                _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_model_predict") {
+        let box = try modelBox(handle)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "predict options",
+                            allowed: ["batch_size", "verbose"])
+        let cbs = try callbackList(callbacks, nCallbacks)
+        let result = try box.locked {
+            try box.model.predict(xt, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 0, callbacks: cbs)
+        }
+        try copyOut(result, out, capacity, outShape, outNdim, "predict")
+    }
+}
+
+/// The output of the layer named `layer_name` when the model runs on `x`.
+@_cdecl("keras_model_layer_output")
+public func keras_model_layer_output(_ handle: OpaquePointer?, _ layerName: UnsafePointer<CChar>?,
+                                     _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                     _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
+                                     _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_model_layer_output") {
+        let box = try modelBox(handle)
+        let name = try string(layerName, "layer_name")
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let result = try box.locked { try box.model.intermediateOutput(layer: name, xt) }
+        try copyOut(result, out, capacity, outShape, outNdim, "layer '\(name)'")
+    }
+}
+
+/// The output shape for `batch` samples; unknown non-batch dimensions are -1.
+@_cdecl("keras_model_output_shape")
+public func keras_model_output_shape(_ handle: OpaquePointer?, _ batch: Int64, _ shape: UnsafeMutablePointer<Int64>?,
+                                     _ capacity: Int32, _ ndim: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_model_output_shape") {
+        let box = try modelBox(handle)
+        let shape = try requireOut(shape, "shape")
+        let ndim = try requireOut(ndim, "ndim")
+        guard batch >= 0 else { throw ABIError(.invalidArgument, "batch is negative (\(batch))") }
+        let s = try box.locked { () throws -> [Int?] in
+            guard box.model.built, let s = box.model.outputShape else {
+                throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
+            }
+            return s
+        }
+        ndim.pointee = Int32(s.count)
+        guard Int(capacity) >= s.count else { throw ABIError(.bufferTooSmall, "the output has rank \(s.count), the shape buffer holds \(capacity)") }
+        for (i, d) in s.enumerated() { shape[i] = i == 0 ? batch : Int64(d ?? -1) }
+    }
+}
+
+/// The summary table as Keras prints it.
+@_cdecl("keras_model_summary")
+public func keras_model_summary(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_summary") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        out.pointee = try ownedCString(box.locked { box.model.summaryText() })
+    }
+}
+
+/// `model.to_json()`.
+@_cdecl("keras_model_to_json")
+public func keras_model_to_json(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_to_json") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        out.pointee = try ownedCString(box.locked { box.model.toJSON() })
+    }
+}
+
+/// Ends the running fit after the current batch (Keras `model.stop_training = True`).
+@_cdecl("keras_model_stop_training")
+public func keras_model_stop_training(_ handle: OpaquePointer?) -> Int32 {
+    guarded("keras_model_stop_training") {
+        let box = try modelBox(handle)
+        box.locked { box.model.stopTraining = true }
+    }
+}
+
+// MARK: Files
+
+@_cdecl("keras_model_save")
+public func keras_model_save(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32) -> Int32 {
+    guarded("keras_model_save") {
+        let box = try modelBox(handle)
+        let p = try string(path, "path")
+        try box.locked { try box.model.save(p, overwrite: overwrite != 0) }
+    }
+}
+
+@_cdecl("keras_model_save_weights")
+public func keras_model_save_weights(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ overwrite: Int32) -> Int32 {
+    guarded("keras_model_save_weights") {
+        let box = try modelBox(handle)
+        let p = try string(path, "path")
+        try box.locked { try box.model.saveWeights(p, overwrite: overwrite != 0) }
+    }
+}
+
+@_cdecl("keras_model_load_weights")
+public func keras_model_load_weights(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_model_load_weights") {
+        let box = try modelBox(handle)
+        let p = try string(path, "path")
+        try box.locked { _ = try box.model.loadWeights(p) }
+    }
+}
+
+// MARK: Weights
+
+@_cdecl("keras_model_weight_count")
+public func keras_model_weight_count(_ handle: OpaquePointer?, _ count: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_model_weight_count") {
+        let count = try requireOut(count, "count")
+        let box = try modelBox(handle)
+        count.pointee = Int32(box.locked { box.model.weights.count })
+    }
+}
+
+private func weight(_ box: ModelBox, _ index: Int32) throws -> Variable {
+    let ws = box.model.weights
+    guard index >= 0 && Int(index) < ws.count else {
+        throw ABIError(.invalidArgument, "weight index \(index) is out of range: model '\(box.model.name)' has \(ws.count) weights")
+    }
+    return ws[Int(index)]
+}
+
+/// The path (`dense/kernel`) and shape of weight `index`; `*name` is caller-owned.
+@_cdecl("keras_model_weight_info")
+public func keras_model_weight_info(_ handle: OpaquePointer?, _ index: Int32,
+                                    _ name: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                    _ shape: UnsafeMutablePointer<Int64>?, _ capacity: Int32,
+                                    _ ndim: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_model_weight_info") {
+        name?.pointee = nil
+        let box = try modelBox(handle)
+        let ndim = try requireOut(ndim, "ndim")
+        let v = try box.locked { try weight(box, index) }
+        ndim.pointee = Int32(v.shape.count)
+        if v.shape.count > 0 {
+            let shape = try requireOut(shape, "shape")
+            guard Int(capacity) >= v.shape.count else {
+                throw ABIError(.bufferTooSmall, "weight '\(v.path)' has rank \(v.shape.count), the shape buffer holds \(capacity)")
+            }
+            for (i, d) in v.shape.enumerated() { shape[i] = Int64(d) }
+        }
+        if let name { name.pointee = try ownedCString(v.path) }
+    }
+}
+
+@_cdecl("keras_model_get_weight")
+public func keras_model_get_weight(_ handle: OpaquePointer?, _ index: Int32, _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64) -> Int32 {
+    guarded("keras_model_get_weight") {
+        let box = try modelBox(handle)
+        let value = try box.locked { try weight(box, index).numpy }
+        try copyOut(value, out, capacity, nil, nil, "weight \(index)")
+    }
+}
+
+@_cdecl("keras_model_set_weight")
+public func keras_model_set_weight(_ handle: OpaquePointer?, _ index: Int32, _ data: UnsafePointer<Float>?, _ count: Int64) -> Int32 {
+    guarded("keras_model_set_weight") {
+        let box = try modelBox(handle)
+        try box.locked {
+            let v = try weight(box, index)
+            let n = v.shape.reduce(1, *)
+            guard count == Int64(n) else {
+                throw ABIError(.shape, "weight '\(v.path)' has shape \(v.shape) (\(n) values), got \(count) values")
+            }
+            guard let data else { throw ABIError(.invalidArgument, "data must not be NULL") }
+            let t = Tensor(shape: v.shape)
+            t.data.update(from: data, count: n)
+            guard !t.hasNonFinite else { throw ABIError(.data, "the values for weight '\(v.path)' contain NaN or infinity") }
+            try v.assign(t)
+        }
+    }
+}

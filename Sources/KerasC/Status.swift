@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Keras
+
+/// Status codes of include/keras.h, in the same order.
+enum Status: Int32 {
+    case ok = 0
+    case invalidArgument = 1
+    case shape = 2
+    case state = 3
+    case io = 4
+    case callback = 5
+    case unknownName = 6
+    case data = 7
+    case bufferTooSmall = 8
+    case `internal` = 9
+}
+
+/// An error raised by the ABI layer itself (argument checks), with its status code.
+struct ABIError: Error {
+    let status: Status
+    let message: String
+    init(_ status: Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+}
+
+/// The calling thread's last error message: a `strdup`ed C string freed by the key's destructor
+/// when the thread ends, or when the next error replaces it.
+enum LastError {
+    nonisolated(unsafe) static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { free($0) }
+        return k
+    }()
+
+    static func set(_ message: String) {
+        if let old = pthread_getspecific(key) { free(old) }
+        pthread_setspecific(key, strdup(message))
+    }
+
+    static var pointer: UnsafePointer<CChar>? {
+        pthread_getspecific(key).map { UnsafePointer($0.assumingMemoryBound(to: CChar.self)) }
+    }
+}
+
+/// Runs the body of an entry point: every thrown error becomes a status code and a message.
+func guarded(_ function: String, _ body: () throws -> Void) -> Int32 {
+    do {
+        try body()
+        return Status.ok.rawValue
+    } catch let e as ABIError {
+        LastError.set("\(function): \(e.message)")
+        return e.status.rawValue
+    } catch let e as KerasError {
+        LastError.set("\(function): \(e.message)")
+        return status(of: e).rawValue
+    } catch {
+        LastError.set("\(function): \(error)")
+        return Status.internal.rawValue
+    }
+}
+
+func status(of e: KerasError) -> Status {
+    switch e {
+    case .invalidArgument: return .invalidArgument
+    case .shapeMismatch: return .shape
+    case .unknownName: return .unknownName
+    case .invalidState: return .state
+    case .invalidData: return .data
+    case .io: return .io
+    case .callbackFailed: return .callback
+    }
+}
+
+/// The message of the last failed call on this thread; "" when none failed yet.
+@_cdecl("keras_last_error")
+public func keras_last_error() -> UnsafePointer<CChar> {
+    if let p = LastError.pointer { return p }
+    return KerasCStrings.empty
+}
+
+/// A short constant name for a status code ("KERAS_ERR_SHAPE").
+@_cdecl("keras_status_name")
+public func keras_status_name(_ code: Int32) -> UnsafePointer<CChar> {
+    KerasCStrings.statusNames[Int(code)] ?? KerasCStrings.unknownStatus
+}
+
+/// Frees a string returned by the library. NULL is ignored.
+@_cdecl("keras_string_free")
+public func keras_string_free(_ s: UnsafeMutablePointer<CChar>?) {
+    free(s)
+}
+
+enum KerasCStrings {
+    static func constant(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
+    nonisolated(unsafe) static let empty = constant("")
+    nonisolated(unsafe) static let unknownStatus = constant("KERAS_ERR_UNKNOWN_STATUS")
+    nonisolated(unsafe) static let statusNames: [Int: UnsafePointer<CChar>] = {
+        let names = ["KERAS_OK", "KERAS_ERR_INVALID_ARGUMENT", "KERAS_ERR_SHAPE", "KERAS_ERR_STATE", "KERAS_ERR_IO",
+                     "KERAS_ERR_CALLBACK", "KERAS_ERR_UNKNOWN_NAME", "KERAS_ERR_DATA", "KERAS_ERR_BUFFER_TOO_SMALL",
+                     "KERAS_ERR_INTERNAL"]
+        var out: [Int: UnsafePointer<CChar>] = [:]
+        for (i, n) in names.enumerated() { out[i] = constant(n) }
+        return out
+    }()
+}
+
+/// A string the caller owns and frees with keras_string_free.
+func ownedCString(_ s: String) throws -> UnsafeMutablePointer<CChar> {
+    guard let p = strdup(s) else { throw ABIError(.internal, "out of memory copying a string of \(s.utf8.count) bytes") }
+    return p
+}
+
+/// Stores a caller-owned string into `out` (which must be non-null).
+func give(_ s: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ what: String) throws {
+    guard let out else { throw ABIError(.invalidArgument, "\(what) must not be NULL") }
+    out.pointee = try ownedCString(s)
+}
+
+/// A C string argument as a Swift string; throws when NULL or not UTF-8.
+func string(_ p: UnsafePointer<CChar>?, _ what: String) throws -> String {
+    guard let p else { throw ABIError(.invalidArgument, "\(what) must not be NULL") }
+    guard let s = String(validatingCString: p) else { throw ABIError(.invalidArgument, "\(what) is not valid UTF-8") }
+    return s
+}
+
+/// A JSON argument; NULL or "" gives `empty` when allowed.
+func json(_ p: UnsafePointer<CChar>?, _ what: String, nullAs empty: JSON? = nil) throws -> JSON {
+    if p == nil, let empty { return empty }
+    let text = try string(p, what)
+    if text.isEmpty, let empty { return empty }
+    do {
+        return try JSONParser.parse(text)
+    } catch let e as KerasError {
+        throw ABIError(.invalidArgument, "\(what) is not valid JSON: \(e.message)")
+    }
+}
+
+func requireOut<T>(_ p: UnsafeMutablePointer<T>?, _ what: String) throws -> UnsafeMutablePointer<T> {
+    guard let p else { throw ABIError(.invalidArgument, "\(what) must not be NULL") }
+    return p
+}

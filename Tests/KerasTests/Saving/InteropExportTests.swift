@@ -1,0 +1,50 @@
+import XCTest
+@testable import Keras
+
+/// Writes models built and trained here into `$SWIFTKERAS_INTEROP_OUT` (in every format, with
+/// inputs and this library's predictions) for Tests/interop/test_load_in_keras.py, which loads
+/// them in real Keras. Skipped when the variable is not set (`make test-python` sets it).
+final class InteropExportTests: XCTestCase {
+    func testWriteModelsForKeras() throws {
+        guard let out = ProcessInfo.processInfo.environment["SWIFTKERAS_INTEROP_OUT"] else {
+            throw XCTSkip("SWIFTKERAS_INTEROP_OUT is not set")
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        setRandomSeed(11)
+        let x = Tensor([[0.1, -0.2, 0.3, 0.4], [1, -1, 0.5, 2], [0, 0.3, -0.7, 1], [0.9, 0.1, 0.2, -0.4]])
+        let y = Tensor([0, 2, 1, 1] as [Float])
+
+        let seq = try Sequential([InputLayer(shape: [4]), Dense(6, activation: .relu), Dropout(0.1),
+                                  Dense(5, activation: .tanh, kernelRegularizer: try L1L2.l2(0.01)), Activation("sigmoid"),
+                                  Dense(3, activation: .softmax)], name: "swift_seq")
+        try seq.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])
+        try seq.fit(x, y, epochs: 3, verbose: 0)
+        try export(seq, "swift_seq", [x], out)
+
+        let a = Input(shape: [4], name: "a"), b = Input(shape: [2], name: "b")
+        let h = try Dense(3, activation: .elu, name: "h")(a)
+        let cat = try Concatenate(name: "cat")([h, b])
+        let o1 = try Dense(2, name: "o1")(cat)
+        let o2 = try Dense(1, activation: .sigmoid, name: "o2")(h)
+        let fn = try Model(inputs: [a, b], outputs: [o1, o2], name: "swift_fn")
+        try fn.compile(optimizer: .instance(try SGD(learningRate: 0.05, momentum: 0.9)), losses: ["mse", "binary_crossentropy"])
+        let xb = Tensor([[1, 2], [0, -1], [0.5, 0.5], [2, -2]])
+        try fn.fit([x, xb], [Tensor(shape: [4, 2], repeating: 0.5), Tensor([[1], [0], [1], [0]])], epochs: 2, verbose: 0)
+        try export(fn, "swift_fn", [x, xb], out)
+    }
+
+    private func export(_ m: Model, _ name: String, _ inputs: [Tensor], _ dir: String) throws {
+        try m.save("\(dir)/\(name).keras")
+        try m.save("\(dir)/\(name).h5")
+        try m.saveWeights("\(dir)/\(name).weights.h5")
+        try m.save("\(dir)/\(name).json")
+        let preds = try m.predict(inputs)
+        func nested(_ t: Tensor) -> JSON {
+            let cols = t.shape.last ?? 1
+            return .array((0..<(t.count / Swift.max(cols, 1))).map { r in .array((0..<cols).map { .double(Double(t.data[r * cols + $0])) }) })
+        }
+        let info: JSON = ["inputs": .array(inputs.map(nested)), "outputs": .array(preds.map(nested)),
+                          "iterations": .int(m.optimizer?.iterations ?? 0)]
+        try Data(info.description.utf8).write(to: URL(fileURLWithPath: "\(dir)/\(name).expected.json"))
+    }
+}

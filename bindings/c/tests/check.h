@@ -1,0 +1,49 @@
+/* Tiny assertion helpers for the ABI tests: print the failing line and the library's message. */
+#ifndef KERAS_TEST_CHECK_H
+#define KERAS_TEST_CHECK_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "keras.h"
+
+static int check_failures = 0;
+
+static int check_contains(const char *haystack, const char *needle) {
+    return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+/* A call that must succeed. */
+#define CHECK_OK(call) do { \
+    int rc_ = (call); \
+    if (rc_ != KERAS_OK) { \
+        fprintf(stderr, "%s:%d: %s returned %s: %s\n", __FILE__, __LINE__, #call, \
+                keras_status_name(rc_), keras_last_error()); \
+        check_failures++; \
+    } \
+} while (0)
+
+/* A call that must fail with `code` and leave a message containing `needle`. */
+#define CHECK_ERR(code, needle, call) do { \
+    int rc_ = (call); \
+    const char *msg_ = keras_last_error(); \
+    if (rc_ != (code)) { \
+        fprintf(stderr, "%s:%d: %s returned %s, expected %s (message: %s)\n", __FILE__, __LINE__, #call, \
+                keras_status_name(rc_), keras_status_name(code), msg_); \
+        check_failures++; \
+    } else if (!check_contains(msg_, (needle))) { \
+        fprintf(stderr, "%s:%d: %s: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, #call, msg_, (needle)); \
+        check_failures++; \
+    } \
+} while (0)
+
+#define CHECK(cond) do { \
+    if (!(cond)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); check_failures++; } \
+} while (0)
+
+#define CHECK_DONE(name) do { \
+    if (check_failures) { fprintf(stderr, "%s: %d check(s) failed\n", name, check_failures); return 1; } \
+    printf("%s: all checks passed\n", name); \
+    return 0; \
+} while (0)
+
+#endif

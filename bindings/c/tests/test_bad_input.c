@@ -1,0 +1,155 @@
+/* Every entry point with bad arguments: each must return an error code and a useful message,
+ * never crash. */
+#include "check.h"
+
+static int failing_callback(void *u, int event, int64_t index, const char *logs) {
+    (void)u; (void)index; (void)logs;
+    if (event == KERAS_ON_TRAIN_BATCH_END) { keras_callback_error("plugin refused batch"); return 7; }
+    return 0;
+}
+static int silent_failure(void *u, int event, int64_t index, const char *logs) {
+    (void)u; (void)event; (void)index; (void)logs;
+    return -1;
+}
+
+int main(void) {
+    float x[8] = {0, 1, 2, 3, 4, 5, 6, 7}, y[2] = {0, 1}, out[4], nan_x[8];
+    const int64_t xs[2] = {2, 4}, ys[2] = {2, 1}, neg[2] = {-2, 4}, huge[3] = {1 << 20, 1 << 20, 1 << 20};
+    const int64_t wrong[2] = {2, 3};
+    int64_t shape[KERAS_MAX_RANK];
+    int ndim = 0, count = 0;
+    char *text = (char *)1;
+    keras_model *m = NULL, *empty = NULL, *freed = NULL;
+    keras_callback *cb = NULL, *bad_cb = NULL, *quiet_cb = NULL;
+
+    CHECK(strcmp(keras_status_name(KERAS_ERR_SHAPE), "KERAS_ERR_SHAPE") == 0);
+    CHECK(strcmp(keras_status_name(1234), "KERAS_ERR_UNKNOWN_STATUS") == 0);
+    keras_string_free(NULL);
+    keras_model_free(NULL);
+    keras_callback_free(NULL);
+
+    /* Creation */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_sequential_new(NULL, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "json must not be NULL", keras_model_from_json(NULL, &m));
+    CHECK(m == NULL);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not valid JSON", keras_model_from_json("{\"class_name\": ", &m));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "Unknown layer class 'NoSuchLayer'",
+              keras_model_from_json("{\"class_name\": \"NoSuchLayer\", \"config\": {}}", &m));
+    CHECK_ERR(KERAS_ERR_IO, "not a model",
+              keras_model_from_json("{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}", &m));
+    CHECK_ERR(KERAS_ERR_IO, "File not found", keras_model_load("/nonexistent/model.keras", 1, &m));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "path must not be NULL", keras_model_load(NULL, 1, &m));
+
+    CHECK_OK(keras_sequential_new(NULL, &empty));
+    /* Wrong order: predict, shape, summary before any layer. */
+    CHECK_ERR(KERAS_ERR_STATE, "has no layers", keras_model_predict(empty, x, 2, xs, NULL, NULL, 0, out, 4, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_STATE, "not built", keras_model_output_shape(empty, 2, shape, KERAS_MAX_RANK, &ndim));
+    CHECK_ERR(KERAS_ERR_STATE, "compile", keras_model_fit(empty, x, 2, xs, y, 2, ys, NULL, NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_STATE, "not built", keras_model_save(empty, "x.keras", 1));
+
+    CHECK_OK(keras_sequential_new(NULL, &m));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "layer_json must not be NULL", keras_sequential_add_json(m, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not valid JSON", keras_sequential_add_json(m, "[1, 2"));
+    CHECK_ERR(KERAS_ERR_IO, "units", keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": \"many\"}}"));
+    CHECK_ERR(KERAS_ERR_IO, "units must be positive", keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": -3}}"));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "activation", keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"wiggle\"}}"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "ndim", keras_model_build(m, 0, xs));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "shape must not be NULL", keras_model_build(m, 2, NULL));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}}"));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}"));
+
+    /* Compile */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "spec_json must not be NULL", keras_model_compile(m, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not valid JSON", keras_model_compile(m, "{loss: mse}"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'loss' is required", keras_model_compile(m, "{\"optimizer\": \"adam\"}"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown option 'lose'", keras_model_compile(m, "{\"lose\": \"mse\"}"));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "Unknown loss", keras_model_compile(m, "{\"loss\": \"not_a_loss\"}"));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "Unknown optimizer", keras_model_compile(m, "{\"loss\": \"mse\", \"optimizer\": \"sgdd\"}"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "must be a JSON object", keras_model_compile(m, "[\"mse\"]"));
+
+    /* Fit before compile, then bad arrays */
+    CHECK_ERR(KERAS_ERR_STATE, "compile", keras_model_fit(m, x, 2, xs, y, 2, ys, NULL, NULL, 0, NULL));
+    CHECK_OK(keras_model_compile(m, "{\"loss\": \"mse\", \"optimizer\": \"sgd\"}"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "x: the data pointer is NULL", keras_model_fit(m, NULL, 2, xs, y, 2, ys, NULL, NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "y: the shape pointer is NULL", keras_model_fit(m, x, 2, xs, y, 2, NULL, NULL, NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "dimension 0 is negative", keras_model_fit(m, x, 2, neg, y, 2, ys, NULL, NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "ndim must be between", keras_model_fit(m, x, -1, xs, y, 2, ys, NULL, NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "ndim must be between", keras_model_fit(m, x, 99, xs, y, 2, ys, NULL, NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "too many elements", keras_model_fit(m, x, 3, huge, y, 2, ys, NULL, NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_SHAPE, "expects shape (None, 4)", keras_model_fit(m, x, 2, wrong, y, 2, ys, "{\"verbose\": 0}", NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown option 'epoch'", keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epoch\": 3}", NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'epochs' must be an integer", keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": \"3\"}", NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "batch_size must be positive", keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"batch_size\": -1}", NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not valid JSON", keras_model_fit(m, x, 2, xs, y, 2, ys, "{", NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "callbacks is NULL", keras_model_fit(m, x, 2, xs, y, 2, ys, NULL, NULL, 2, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "n_callbacks is negative", keras_model_fit(m, x, 2, xs, y, 2, ys, NULL, NULL, -1, NULL));
+    memcpy(nan_x, x, sizeof x);
+    nan_x[3] = 0.0f / 0.0f;
+    CHECK_ERR(KERAS_ERR_DATA, "NaN", keras_model_fit(m, nan_x, 2, xs, y, 2, ys, "{\"verbose\": 0}", NULL, 0, NULL));
+
+    /* Callbacks */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "fn must not be NULL", keras_callback_new("c", NULL, NULL, NULL, &cb));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_callback_new("c", failing_callback, NULL, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "Unknown callback 'EarlyStop'", keras_callback_from_config("EarlyStop", NULL, &cb));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unexpected argument 'patients'", keras_callback_from_config("EarlyStopping", "{\"patients\": 3}", &cb));
+    CHECK_OK(keras_callback_new("refuser", failing_callback, NULL, NULL, &bad_cb));
+    CHECK_ERR(KERAS_ERR_CALLBACK, "callback 'refuser' on_train_batch_end(0) failed with code 7: plugin refused batch",
+              keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"verbose\": 0}", &bad_cb, 1, NULL));
+    CHECK_OK(keras_callback_new("quiet", silent_failure, NULL, NULL, &quiet_cb));
+    CHECK_ERR(KERAS_ERR_CALLBACK, "failed with code -1 (no message", keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"verbose\": 0}", &quiet_cb, 1, NULL));
+    CHECK_ERR(KERAS_ERR_CALLBACK, "on_predict_begin", keras_model_predict(m, x, 2, xs, NULL, &quiet_cb, 1, out, 4, NULL, NULL));
+    /* A model handle where a callback is expected, and the reverse. */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "is a keras_model, not a keras_callback",
+              keras_model_fit(m, x, 2, xs, y, 2, ys, NULL, (keras_callback *const *)&m, 1, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "is a keras_callback, not a keras_model", keras_model_stop_training((keras_model *)bad_cb));
+
+    /* Evaluate / predict */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "results_json must not be NULL", keras_model_evaluate(m, x, 2, xs, y, 2, ys, NULL, NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_SHAPE, "target 0 has 1 samples", keras_model_evaluate(m, x, 2, xs, y, 1, ys + 1, "{\"verbose\": 0}", NULL, 0, &text));
+    CHECK(text == NULL);
+    CHECK_ERR(KERAS_ERR_BUFFER_TOO_SMALL, "needs 2 floats, the buffer holds 1", keras_model_predict(m, x, 2, xs, NULL, NULL, 0, out, 1, shape, &ndim));
+    CHECK(ndim == 2 && shape[0] == 2 && shape[1] == 1);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "output buffer is NULL", keras_model_predict(m, x, 2, xs, NULL, NULL, 0, NULL, 4, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "capacity is negative", keras_model_predict(m, x, 2, xs, NULL, NULL, 0, out, -4, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_SHAPE, "expects shape", keras_model_predict(m, x, 2, wrong, NULL, NULL, 0, out, 4, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown option", keras_model_predict(m, x, 2, xs, "{\"batchsize\": 1}", NULL, 0, out, 4, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "No such layer: nope", keras_model_layer_output(m, "nope", x, 2, xs, out, 4, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "layer_name must not be NULL", keras_model_layer_output(m, NULL, x, 2, xs, out, 4, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_BUFFER_TOO_SMALL, "rank 2", keras_model_output_shape(m, 2, shape, 1, &ndim));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "batch is negative", keras_model_output_shape(m, -2, shape, KERAS_MAX_RANK, &ndim));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "ndim must not be NULL", keras_model_output_shape(m, 2, shape, KERAS_MAX_RANK, NULL));
+
+    /* Weights */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "count must not be NULL", keras_model_weight_count(m, NULL));
+    CHECK_OK(keras_model_weight_count(m, &count));
+    CHECK(count == 2);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "weight index 2 is out of range", keras_model_weight_info(m, 2, NULL, shape, KERAS_MAX_RANK, &ndim));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "weight index -1 is out of range", keras_model_get_weight(m, -1, out, 4));
+    CHECK_ERR(KERAS_ERR_BUFFER_TOO_SMALL, "needs 4 floats", keras_model_get_weight(m, 0, out, 3));
+    CHECK_ERR(KERAS_ERR_SHAPE, "has shape [4, 1] (4 values), got 3 values", keras_model_set_weight(m, 0, x, 3));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "data must not be NULL", keras_model_set_weight(m, 0, NULL, 4));
+    CHECK_ERR(KERAS_ERR_DATA, "NaN", keras_model_set_weight(m, 0, nan_x, 4));
+
+    /* Files */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "Invalid filepath extension", keras_model_save(m, "model.txt", 1));
+    CHECK_ERR(KERAS_ERR_IO, "does not exist", keras_model_save(m, "/nonexistent/dir/model.keras", 1));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "must end in", keras_model_save_weights(m, "w.bin", 1));
+    CHECK_ERR(KERAS_ERR_IO, "", keras_model_load_weights(m, "/nonexistent.weights.h5"));
+
+    /* Null and freed handles */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_model_compile(NULL, "{\"loss\": \"mse\"}"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_model_summary(NULL, &text));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_model_summary(m, NULL));
+    CHECK_OK(keras_sequential_new(NULL, &freed));
+    keras_model_free(freed);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_summary(freed, &text));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_sequential_add_json(freed, "{}"));
+    keras_model_free(freed); /* double free is ignored */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_summary((keras_model *)x, &text));
+
+    keras_callback_free(bad_cb);
+    keras_callback_free(quiet_cb);
+    keras_model_free(m);
+    keras_model_free(empty);
+    CHECK_DONE("test_bad_input");
+}

@@ -1,0 +1,135 @@
+/* The model API end to end: build, compile, fit with a counting callback, evaluate, predict,
+ * intermediate outputs, weights, summary, JSON and file round trips. */
+#include "check.h"
+#include <math.h>
+#include <stdint.h>
+
+static const char *input4 = "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}}";
+
+typedef struct { int counts[14]; int last_epoch; } counter;
+
+static int count_events(void *user_data, int event, int64_t index, const char *logs_json) {
+    counter *c = (counter *)user_data;
+    if (event < 0 || event > 13 || logs_json == NULL) return 1;
+    c->counts[event]++;
+    if (event == KERAS_ON_EPOCH_END) {
+        c->last_epoch = (int)index;
+        if (!strstr(logs_json, "\"loss\"")) return 2;
+    }
+    return 0;
+}
+
+static int freed = 0;
+static void free_counter(void *p) { (void)p; freed++; }
+
+static keras_model *make_model(void) {
+    keras_model *m = NULL;
+    CHECK_OK(keras_sequential_new("mlp", &m));
+    CHECK_OK(keras_sequential_add_json(m, input4));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"name\": \"hidden\", \"units\": 5, \"activation\": \"relu\"}}"));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"name\": \"out\", \"units\": 2}}"));
+    return m;
+}
+
+int main(void) {
+    float x[40], y[20], pred[20], pred2[20], hidden[50], w[10];
+    const int64_t xs[2] = {10, 4}, ys[2] = {10, 2};
+    int64_t shape[KERAS_MAX_RANK];
+    int ndim = 0, count = 0, i;
+    char *text = NULL, *name = NULL;
+    counter c;
+    keras_model *m = make_model(), *m2 = NULL, *m3 = NULL;
+    keras_callback *cb = NULL;
+
+    for (i = 0; i < 40; i++) x[i] = (float)((i * 7) % 11) / 11.0f;
+    for (i = 0; i < 20; i++) y[i] = (float)(i % 3);
+    memset(&c, 0, sizeof c);
+
+    CHECK(strcmp(keras_version(), KERAS_VERSION_STRING) == 0);
+    CHECK_OK(keras_model_output_shape(m, 10, shape, KERAS_MAX_RANK, &ndim));
+    CHECK(ndim == 2 && shape[0] == 10 && shape[1] == 2);
+
+    CHECK_OK(keras_model_compile(m, "{\"optimizer\": \"adam\", \"loss\": \"mse\", \"metrics\": [\"mae\"]}"));
+    CHECK_OK(keras_callback_new("counter", count_events, &c, free_counter, &cb));
+    CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 3, \"batch_size\": 4, \"verbose\": 0}", &cb, 1, &text));
+    CHECK(text && strstr(text, "\"loss\": [") && strstr(text, "\"mae\": ["));
+    keras_string_free(text);
+    CHECK(c.counts[KERAS_ON_TRAIN_BEGIN] == 1 && c.counts[KERAS_ON_TRAIN_END] == 1);
+    CHECK(c.counts[KERAS_ON_EPOCH_BEGIN] == 3 && c.counts[KERAS_ON_EPOCH_END] == 3 && c.last_epoch == 2);
+    CHECK(c.counts[KERAS_ON_TRAIN_BATCH_BEGIN] == 9 && c.counts[KERAS_ON_TRAIN_BATCH_END] == 9);
+
+    CHECK_OK(keras_model_evaluate(m, x, 2, xs, y, 2, ys, "{\"verbose\": 0, \"batch_size\": 5}", &cb, 1, &text));
+    CHECK(text && strncmp(text, "{\"loss\": ", 9) == 0 && strstr(text, "\"mae\""));
+    keras_string_free(text);
+    CHECK(c.counts[KERAS_ON_TEST_BEGIN] == 1 && c.counts[KERAS_ON_TEST_BATCH_END] == 2);
+
+    CHECK_OK(keras_model_predict(m, x, 2, xs, "{\"batch_size\": 3}", &cb, 1, pred, 20, shape, &ndim));
+    CHECK(ndim == 2 && shape[0] == 10 && shape[1] == 2);
+    CHECK(c.counts[KERAS_ON_PREDICT_BATCH_BEGIN] == 4 && c.counts[KERAS_ON_PREDICT_END] == 1);
+    keras_callback_free(cb);
+    CHECK(freed == 1);
+
+    /* The hidden layer's output, and the output layer recomputed from it by hand. */
+    CHECK_OK(keras_model_layer_output(m, "hidden", x, 2, xs, hidden, 50, shape, &ndim));
+    CHECK(ndim == 2 && shape[1] == 5);
+    CHECK_OK(keras_model_weight_count(m, &count));
+    CHECK(count == 4);
+    CHECK_OK(keras_model_weight_info(m, 2, &name, shape, KERAS_MAX_RANK, &ndim));
+    CHECK(name && strcmp(name, "out/kernel") == 0 && ndim == 2 && shape[0] == 5 && shape[1] == 2);
+    keras_string_free(name);
+    {
+        float k[10], b[2];
+        int r, j, h;
+        CHECK_OK(keras_model_get_weight(m, 2, k, 10));
+        CHECK_OK(keras_model_get_weight(m, 3, b, 2));
+        for (r = 0; r < 10; r++) for (j = 0; j < 2; j++) {
+            float s = b[j];
+            for (h = 0; h < 5; h++) s += hidden[r * 5 + h] * k[h * 2 + j];
+            CHECK(fabsf(s - pred[r * 2 + j]) < 1e-4f);
+        }
+    }
+
+    /* set_weight changes predictions: zero kernel gives the bias everywhere. */
+    memset(w, 0, sizeof w);
+    CHECK_OK(keras_model_set_weight(m, 2, w, 10));
+    CHECK_OK(keras_model_predict(m, x, 2, xs, NULL, NULL, 0, pred2, 20, NULL, NULL));
+    {
+        float b[2];
+        CHECK_OK(keras_model_get_weight(m, 3, b, 2));
+        for (i = 0; i < 10; i++) CHECK(pred2[2 * i] == b[0] && pred2[2 * i + 1] == b[1]);
+    }
+
+    CHECK_OK(keras_model_summary(m, &text));
+    CHECK(text && strstr(text, "hidden (Dense)") && strstr(text, "Total params"));
+    keras_string_free(text);
+
+    /* JSON round trip keeps the architecture. */
+    CHECK_OK(keras_model_to_json(m, &text));
+    CHECK(text && strstr(text, "\"class_name\": \"Sequential\""));
+    CHECK_OK(keras_model_from_json(text, &m2));
+    keras_string_free(text);
+    CHECK_OK(keras_model_weight_count(m2, &count));
+    CHECK(count == 4);
+
+    /* Files: .keras and .h5 keep weights; weights files load into the JSON copy. */
+    CHECK_OK(keras_model_save(m, "test_model.keras", 1));
+    CHECK_OK(keras_model_load("test_model.keras", 1, &m3));
+    CHECK_OK(keras_model_predict(m3, x, 2, xs, NULL, NULL, 0, pred, 20, NULL, NULL));
+    CHECK(memcmp(pred, pred2, sizeof pred) == 0);
+    keras_model_free(m3); m3 = NULL;
+    CHECK_OK(keras_model_save(m, "test_model.h5", 1));
+    CHECK_OK(keras_model_load("test_model.h5", 0, &m3));
+    CHECK_OK(keras_model_predict(m3, x, 2, xs, NULL, NULL, 0, pred, 20, NULL, NULL));
+    CHECK(memcmp(pred, pred2, sizeof pred) == 0);
+    CHECK_OK(keras_model_save_weights(m, "test_model.weights.h5", 1));
+    CHECK_OK(keras_model_load_weights(m2, "test_model.weights.h5"));
+    CHECK_OK(keras_model_predict(m2, x, 2, xs, NULL, NULL, 0, pred, 20, NULL, NULL));
+    CHECK(memcmp(pred, pred2, sizeof pred) == 0);
+    CHECK_ERR(KERAS_ERR_IO, "exists", keras_model_save(m, "test_model.keras", 0));
+    remove("test_model.keras"); remove("test_model.h5"); remove("test_model.weights.h5");
+
+    keras_model_free(m);
+    keras_model_free(m2);
+    keras_model_free(m3);
+    CHECK_DONE("test_model");
+}

@@ -1,0 +1,257 @@
+/*
+ * keras.h — the C API of SwiftKeras (libkeras.so).
+ *
+ * Conventions (as in libgit2 / sqlite3.h / llama.h):
+ *   - Objects are opaque handles made by a *_new / *_from_* / *_load function and released by
+ *     the matching *_free. Every *_free accepts NULL. A handle that was freed, or was never made by
+ *     this library, is refused with KERAS_ERR_INVALID_ARGUMENT (live handles are tracked).
+ *   - Every fallible function returns a keras_status: KERAS_OK (0) or an error code. The message of
+ *     the last failed call on the calling thread is keras_last_error().
+ *   - Out-parameters are set to NULL/0 first, so they hold nothing on failure.
+ *   - Strings the library returns through `char **` are owned by the caller and released with
+ *     keras_string_free(). Strings returned as `const char *` are owned by the library.
+ *   - Strings passed in are NUL-terminated UTF-8 and borrowed only for the duration of the call.
+ *   - Arrays are float32, contiguous, row-major: (data, ndim, shape) with int64 dimensions,
+ *     1 <= ndim <= KERAS_MAX_RANK. Input arrays are copied; the caller keeps ownership.
+ *   - Output arrays are written into caller buffers whose capacity (in floats) is passed; a
+ *     buffer that is too small gives KERAS_ERR_BUFFER_TOO_SMALL and the shape is still written.
+ *   - Options and configs are JSON text in Keras's own vocabulary (snake_case keys).
+ *
+ * Threads: every function may be called from any thread. Different handles may be used from
+ * different threads at the same time. Calls on one handle from several threads are serialized by
+ * a per-handle lock (they are safe, but do not run in parallel). A callback may call back into the
+ * handle it was invoked for (e.g. keras_model_stop_training from a fit callback).
+ */
+#ifndef KERAS_H
+#define KERAS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KERAS_VERSION_MAJOR 0
+#define KERAS_VERSION_MINOR 1
+#define KERAS_VERSION_PATCH 0
+#define KERAS_VERSION_STRING "0.1.0"
+
+/* The largest rank of an array crossing the API. */
+#define KERAS_MAX_RANK 8
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status and errors                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum keras_status {
+    KERAS_OK = 0,
+    KERAS_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, bad handle, bad value, invalid JSON, unknown option */
+    KERAS_ERR_SHAPE = 2,            /* shapes that do not fit together */
+    KERAS_ERR_STATE = 3,            /* wrong call order: fit before compile, shape before build */
+    KERAS_ERR_IO = 4,               /* a file or config that cannot be read or written */
+    KERAS_ERR_CALLBACK = 5,         /* a user callback, plugin layer, loss or metric failed */
+    KERAS_ERR_UNKNOWN_NAME = 6,     /* a class, loss, optimizer, activation name nobody registered */
+    KERAS_ERR_DATA = 7,             /* unusable data: NaN or infinite values, empty arrays */
+    KERAS_ERR_BUFFER_TOO_SMALL = 8, /* an output buffer cannot hold the result */
+    KERAS_ERR_INTERNAL = 9          /* anything else (a bug: please report the message) */
+} keras_status;
+
+/* The version string "MAJOR.MINOR.PATCH" of the loaded library. Static; do not free. */
+const char *keras_version(void);
+
+/* The message of the last failed call on the calling thread, "" if none failed yet. Owned by the
+ * library; valid until the next failing call on this thread. Never NULL. */
+const char *keras_last_error(void);
+
+/* The constant name of a status code ("KERAS_ERR_SHAPE"). Static; do not free. Never NULL. */
+const char *keras_status_name(int status);
+
+/* Frees a string returned through a `char **` out-parameter. NULL is ignored. */
+void keras_string_free(char *s);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Handles                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct keras_model keras_model;       /* a Keras model (Sequential or Functional) */
+typedef struct keras_callback keras_callback; /* a training/evaluation/prediction callback */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Models                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A model from the JSON that Keras's model.to_json() prints ({"class_name": "Sequential" or
+ * "Functional", "config": {...}}). Layer classes are found in the registry: built-ins, then
+ * registered custom objects (global and scoped). *out is caller-owned (keras_model_free).
+ * Errors: INVALID_ARGUMENT (NULL, invalid JSON), IO (malformed config), UNKNOWN_NAME (class). */
+int keras_model_from_json(const char *json, keras_model **out);
+
+/* A model loaded from a file: native ".keras", legacy ".h5"/".hdf5", or a ".json" config (no
+ * weights). compile != 0 restores the saved compile configuration. *out is caller-owned.
+ * Errors: IO (missing/unreadable file), UNKNOWN_NAME (unregistered custom class). */
+int keras_model_load(const char *path, int compile, keras_model **out);
+
+/* An empty Sequential model. name may be NULL (default "sequential", "sequential_1", ...).
+ * *out is caller-owned (keras_model_free). */
+int keras_sequential_new(const char *name, keras_model **out);
+
+/* Appends a layer given as Keras layer JSON: {"class_name": "Dense", "config": {"units": 8,
+ * "activation": "relu"}}. An "InputLayer" (config "batch_shape": [null, 4]) first fixes the input
+ * shape; later layers are then built as they are added. Custom layer classes registered with
+ * keras_register_layer are found by name.
+ * Errors: INVALID_ARGUMENT (not Sequential, bad JSON), IO (bad layer config), UNKNOWN_NAME, SHAPE. */
+int keras_sequential_add_json(keras_model *model, const char *layer_json);
+
+/* Builds a Sequential model for a batch input shape; -1 marks an unknown dimension
+ * (e.g. {-1, 4}). Does nothing for an already built Functional model. */
+int keras_model_build(keras_model *model, int ndim, const int64_t *shape);
+
+/* Frees a model. NULL is ignored; a handle that is not live is ignored. */
+void keras_model_free(keras_model *model);
+
+/* Configures training from a JSON spec:
+ *   {"optimizer": "adam" | {"class_name": "Adam", "config": {"learning_rate": 0.01}},  (default "rmsprop")
+ *    "loss": "mse" | {"class_name": ..., "config": ...} | [one per output],           (required)
+ *    "metrics": ["accuracy", ...], "loss_weights": [1.0, ...]}
+ * Errors: INVALID_ARGUMENT (bad JSON, no loss, unknown key), UNKNOWN_NAME (optimizer, loss, metric). */
+int keras_model_compile(keras_model *model, const char *spec_json);
+
+/* Trains on x (samples first) and y. options_json may be NULL or a JSON object with any of
+ * batch_size (32), epochs (1), verbose (1: progress bar on stdout; 0 silent; 2 one line per epoch),
+ * validation_split (0), shuffle (true), class_weight ({"0": 1.0, "1": 3.0}), initial_epoch (0),
+ * steps_per_epoch, validation_freq (1).
+ * callbacks: n_callbacks handles (borrowed; may be NULL when n_callbacks is 0).
+ * history_json: if not NULL, receives the History as {"loss": [...], "val_loss": [...], ...}
+ * (caller-owned; keras_string_free).
+ * Errors: STATE (not compiled), SHAPE, DATA (NaN), CALLBACK (a callback returned non-zero: the
+ * message names the callback, the hook and the callback's own message). */
+int keras_model_fit(keras_model *model,
+                    const float *x, int x_ndim, const int64_t *x_shape,
+                    const float *y, int y_ndim, const int64_t *y_shape,
+                    const char *options_json,
+                    keras_callback *const *callbacks, int n_callbacks,
+                    char **history_json);
+
+/* Loss and metrics on (x, y). options_json: NULL or {"batch_size": 32, "verbose": 1}.
+ * *results_json receives {"loss": 0.1, "accuracy": 0.9} in compile order (caller-owned). */
+int keras_model_evaluate(keras_model *model,
+                         const float *x, int x_ndim, const int64_t *x_shape,
+                         const float *y, int y_ndim, const int64_t *y_shape,
+                         const char *options_json,
+                         keras_callback *const *callbacks, int n_callbacks,
+                         char **results_json);
+
+/* Predictions for x into out (capacity floats). options_json: NULL or {"batch_size": 32,
+ * "verbose": 0}. out_shape (may be NULL; else room for KERAS_MAX_RANK) and out_ndim (may be NULL)
+ * receive the result's shape, also when the result does not fit (KERAS_ERR_BUFFER_TOO_SMALL), so
+ * a caller may size the buffer with keras_model_output_shape or by retrying.
+ * Errors: SHAPE (x does not fit the model), DATA, BUFFER_TOO_SMALL, STATE (no layers). */
+int keras_model_predict(keras_model *model,
+                        const float *x, int x_ndim, const int64_t *x_shape,
+                        const char *options_json,
+                        keras_callback *const *callbacks, int n_callbacks,
+                        float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
+
+/* The output of the layer named layer_name when the model runs on x in inference mode (Keras:
+ * Model(model.input, model.get_layer(name).output).predict(x)). Buffers as keras_model_predict.
+ * Errors: INVALID_ARGUMENT (no such layer), SHAPE, BUFFER_TOO_SMALL. */
+int keras_model_layer_output(keras_model *model, const char *layer_name,
+                             const float *x, int x_ndim, const int64_t *x_shape,
+                             float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
+
+/* The output shape for `batch` samples: shape (capacity entries) receives *ndim dimensions, the
+ * first being `batch`, unknown others -1. Errors: STATE (model not built), BUFFER_TOO_SMALL. */
+int keras_model_output_shape(keras_model *model, int64_t batch, int64_t *shape, int capacity, int *ndim);
+
+/* The summary table, as Keras's model.summary() prints it. *out is caller-owned. */
+int keras_model_summary(keras_model *model, char **out);
+
+/* model.to_json(). *out is caller-owned. */
+int keras_model_to_json(keras_model *model, char **out);
+
+/* Ends the running fit after the current batch (Keras: model.stop_training = True). Meant to be
+ * called from a callback. */
+int keras_model_stop_training(keras_model *model);
+
+/* Saves the model: format by extension, ".keras" (native zip), ".h5" (legacy HDF5) or ".json"
+ * (config only). overwrite == 0 refuses an existing file. Errors: STATE (not built), IO,
+ * INVALID_ARGUMENT (unknown extension). */
+int keras_model_save(keras_model *model, const char *path, int overwrite);
+
+/* Saves only the weights: ".weights.h5" (Keras 3 layout) or ".h5" (legacy layout). */
+int keras_model_save_weights(keras_model *model, const char *path, int overwrite);
+
+/* Loads weights from ".weights.h5", ".keras" or legacy ".h5" into a built model. */
+int keras_model_load_weights(keras_model *model, const char *path);
+
+/* The number of weight arrays (Keras's model.weights order: layer by layer, trainable first). */
+int keras_model_weight_count(keras_model *model, int *count);
+
+/* The path ("dense/kernel") and shape of weight `index`. name may be NULL; else *name is
+ * caller-owned. shape: capacity entries (may be NULL for a scalar). Errors: INVALID_ARGUMENT
+ * (index out of range), BUFFER_TOO_SMALL. */
+int keras_model_weight_info(keras_model *model, int index, char **name,
+                            int64_t *shape, int capacity, int *ndim);
+
+/* Copies weight `index` into out (capacity floats). */
+int keras_model_get_weight(keras_model *model, int index, float *out, int64_t capacity);
+
+/* Replaces weight `index` with `count` floats (count must equal the weight's size). */
+int keras_model_set_weight(keras_model *model, int index, const float *data, int64_t count);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Callbacks                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The hooks of keras.callbacks.Callback, passed as `event`. */
+typedef enum keras_callback_event {
+    KERAS_ON_TRAIN_BEGIN = 0,
+    KERAS_ON_TRAIN_END = 1,
+    KERAS_ON_EPOCH_BEGIN = 2,       /* index: epoch */
+    KERAS_ON_EPOCH_END = 3,         /* index: epoch; logs hold the epoch's figures */
+    KERAS_ON_TRAIN_BATCH_BEGIN = 4, /* index: batch */
+    KERAS_ON_TRAIN_BATCH_END = 5,
+    KERAS_ON_TEST_BEGIN = 6,
+    KERAS_ON_TEST_END = 7,
+    KERAS_ON_TEST_BATCH_BEGIN = 8,
+    KERAS_ON_TEST_BATCH_END = 9,
+    KERAS_ON_PREDICT_BEGIN = 10,
+    KERAS_ON_PREDICT_END = 11,
+    KERAS_ON_PREDICT_BATCH_BEGIN = 12,
+    KERAS_ON_PREDICT_BATCH_END = 13
+} keras_callback_event;
+
+/* A callback function: called for every hook with the event, the epoch or batch index (-1 for
+ * begin/end hooks) and the logs as a JSON object ({"loss": 0.25, "accuracy": 0.75}; borrowed,
+ * valid during the call). Return 0 to continue; any other value stops the running loop, which
+ * then fails with KERAS_ERR_CALLBACK and a message naming the hook, the code and the message set
+ * with keras_callback_error(). To end training cleanly instead, call keras_model_stop_training. */
+typedef int (*keras_callback_fn)(void *user_data, int event, int64_t index, const char *logs_json);
+
+/* A destructor for user data, called once when the last object using it is freed. */
+typedef void (*keras_free_fn)(void *user_data);
+
+/* Sets the message that explains why the running user callback (of any kind: callback, plugin
+ * layer, loss, metric, activation) is about to return non-zero. The string is copied. */
+void keras_callback_error(const char *message);
+
+/* A callback that calls fn(user_data, ...) for every hook. name (may be NULL) appears in error
+ * messages. free_user_data (may be NULL) is called on user_data when the handle is freed and no
+ * running call uses it any more. *out is caller-owned (keras_callback_free). */
+int keras_callback_new(const char *name, keras_callback_fn fn, void *user_data,
+                       keras_free_fn free_user_data, keras_callback **out);
+
+/* A built-in Keras callback by class name and constructor arguments, e.g.
+ * ("EarlyStopping", "{\"monitor\": \"loss\", \"patience\": 2}"). Also ReduceLROnPlateau,
+ * CSVLogger, TerminateOnNaN. args_json may be NULL. Errors: UNKNOWN_NAME, INVALID_ARGUMENT. */
+int keras_callback_from_config(const char *class_name, const char *args_json, keras_callback **out);
+
+/* Frees a callback handle. NULL is ignored. */
+void keras_callback_free(keras_callback *callback);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KERAS_H */
