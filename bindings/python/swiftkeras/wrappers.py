@@ -156,6 +156,7 @@ class BaseWrapper(BaseEstimator):
                 if ck["loss"] is None:
                     ck["loss"] = self._default_loss()
                 model.compile(**ck)
+            model._ensure_handle(np.asarray(X[:1], np.float32))
             self.model_ = model
         y_enc = self._adapt_target_to_model(y_enc)
         fit_kwargs = dict(batch_size=self.batch_size, epochs=self.epochs, verbose=self.verbose,
