@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import optimizers as _optimizers
 from .models import Model
@@ -145,10 +145,14 @@ class BaseWrapper(BaseEstimator):
             set_random_seed(int(seed))
 
     def fit(self, X, y, sample_weight=None, **kwargs):
-        X, y = self._validate(X, y, reset=True)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             f"is None")
+        warm = self.warm_start and hasattr(self, "model_")
+        X, y = self._validate(X, y, reset=not warm)
         meta = self._fit_meta(y)
         y_enc = self._encode_target(y)
-        if not (self.warm_start and hasattr(self, "model_")):
+        if not warm:
             self._seed()
             model = self._build_model(meta)
             if not getattr(model, "_compile_config", None):
@@ -170,7 +174,7 @@ class BaseWrapper(BaseEstimator):
         self.history_ = {k: list(v) for k, v in history.history.items()}
         return self
 
-    def partial_fit(self, X, y, **kwargs):
+    def partial_fit(self, X, y, classes=None, **kwargs):
         saved = self.warm_start
         self.warm_start = True
         try:
@@ -184,6 +188,9 @@ class BaseWrapper(BaseEstimator):
                                  ensure_all_finite=True)
         X, y = validate_data(self, X, y, reset=reset, dtype=[np.float32, np.float64],
                              ensure_all_finite=True, multi_output=True, y_numeric=self._y_numeric)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         return X, y
 
     def _predict_raw(self, X):
@@ -203,13 +210,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     _y_numeric = False
 
     def _fit_meta(self, y):
-        self.target_type_ = type_of_target(y)
+        self.target_type_ = type_of_target(y, raise_unknown=True)
         if self.target_type_ not in ("binary", "multiclass"):
             raise ValueError(f"KerasClassifier supports binary and multiclass targets, got "
                              f"{self.target_type_}")
         self._encoder = LabelEncoder().fit(np.ravel(y))
         self.classes_ = self._encoder.classes_
         self.n_classes_ = len(self.classes_)
+        if self.n_classes_ < 2:
+            raise ValueError(f"KerasClassifier needs at least 2 classes in y; got only one "
+                             f"class: {self.classes_[0]!r}")
         self.n_outputs_expected_ = 1
         return {"n_features_in_": self.n_features_in_, "n_classes_": self.n_classes_,
                 "classes_": self.classes_, "target_type_": self.target_type_,
@@ -291,6 +301,9 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        # As SciKeras: a few epochs of a small network need not reach the score bar that
+        # check_regressors_train sets for scikit-learn's own regressors.
+        tags.regressor_tags.poor_score = True
         return tags
 
 
