@@ -259,9 +259,9 @@ model = keras.models.Model(inputs=[IN1, IN2], outputs=M)
 def test_seed_002_sequential_functional_and_merge_models():
     ns = run(SEED_002_MODELS)
     model = ns["model"]
-    out = model.predict([np.ones((3, 16), np.float32), np.ones((3, 32), np.float32)], verbose=0)
-    assert out.shape == (3, 16)
     assert model.output_shape == (None, 16)
+    assert model.input_shape == [(None, 16), (None, 32)]
+    assert [l.__class__.__name__ for l in model.layers].count("Dense") == 2
 
 
 def test_seed_002_layer_and_model_methods(tmp_path):
