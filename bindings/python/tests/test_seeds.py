@@ -537,7 +537,7 @@ def test_seed_004_otto_shaped_with_early_stopping_and_checkpoint(tmp_path, monke
     X_train, Y_train = otto_shaped()
     ns = run(SEED_004_LOGREG, X_train=X_train, Y_train=Y_train)
     out = capfd.readouterr().out
-    assert "93 dims" in out and "9 classes" in out and "Total params: 846" in out
+    assert "93 dims" in out and "9 classes" in out and "Trainable params: 846" in out
     assert (tmp_path / "best_model.h5").exists()
     import swiftkeras as keras
     best = keras.models.load_model(str(tmp_path / "best_model.h5"))
