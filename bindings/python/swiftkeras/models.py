@@ -419,9 +419,8 @@ class Model:
         return self.history
 
     def _require_loss(self):
-        if self._compile_config is None:
-            raise ValueError("You must call `compile()` before using the model.")
-        if self._compile_config.get("loss") is None:
+        # An uncompiled model is the library's to report (a loaded model may be compiled there).
+        if self._compile_config is not None and self._compile_config.get("loss") is None:
             raise ValueError("The model was compiled without a loss: pass `loss=` to compile()")
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
