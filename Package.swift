@@ -27,6 +27,8 @@ let package = Package(
         ),
         .target(name: "KerasSklearn", dependencies: ["Keras"]),
         .target(name: "KerasC", dependencies: ["Keras", "KerasSklearn"]),
+        // Fuzz target for the file readers (README "Fuzzing"); a corpus replayer in normal builds.
+        .executableTarget(name: "KerasFuzz", dependencies: ["Keras"]),
         .executableTarget(name: "swiftkeras", dependencies: ["Keras", "KerasSklearn"]),
         .executableTarget(name: "KerasBench", dependencies: ["Keras", "KerasSklearn", "CBLAS"], path: "Benchmarks/KerasBench"),
         .testTarget(name: "KerasTests", dependencies: ["Keras"], resources: [.copy("Fixtures")]),

@@ -1,3 +1,4 @@
+import Foundation
 import Keras
 
 /// `swiftkeras demo`: trains the seeds' first examples on data shipped inside the library.
@@ -92,11 +93,23 @@ struct DemoCommand: Subcommand {
         try model.compile(optimizer: "sgd", loss: "categorical_crossentropy", metrics: ["accuracy"])
         model.summary(style: .keras2)
         print("Train on \(xTrain.shape[0]) samples, validate on \(xVal.shape[0]) samples")
+        // seeds/004: keep the best model on disk, stop when val_loss has not improved for 4 epochs.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swiftkeras-demo-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bestPath = folder.appendingPathComponent("best_model.h5").path
+        let earlyStop = try EarlyStopping(monitor: "val_loss", patience: 4, verbose: 1)
+        let bestModel = try ModelCheckpoint(bestPath, verbose: 0, saveBestOnly: true)
+        let epochs = quick ? 3 : 20
         let t0 = monotonicSeconds()
-        try model.fit(xTrain, yTrain, batchSize: 128, epochs: quick ? 3 : 20, verbose: 1, validationData: (xVal, yVal))
+        let history = try model.fit(xTrain, yTrain, batchSize: 128, epochs: epochs, verbose: 1,
+                                    callbacks: [bestModel, earlyStop], validationData: (xVal, yVal))
         let seconds = monotonicSeconds() - t0
         let (loss, accuracy) = try evaluated(model, xVal, yVal)
-        print("validation: loss \(format(loss)), accuracy \(format(accuracy)); \(quick ? 3 : 20) epochs took \(format(seconds)) s")
+        print("validation: loss \(format(loss)), accuracy \(format(accuracy)); \(history.epoch.count) epochs took \(format(seconds)) s")
+        let best = try loadModel(bestPath)
+        let (bestLoss, _) = try evaluated(best, xVal, yVal)
+        print("best model reloaded from \(URL(fileURLWithPath: bestPath).lastPathComponent): val_loss \(format(bestLoss))")
     }
 
     func evaluated(_ model: Model, _ x: Tensor, _ y: Tensor) throws -> (Double, Double) {

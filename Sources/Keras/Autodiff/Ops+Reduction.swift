@@ -115,7 +115,7 @@ extension Ops {
 
     /// Index of the largest value along `axis` (not differentiable). Keras: `ops.argmax`.
     public static func argmax(_ x: Tensor, axis: Int = -1) throws -> Tensor {
-        let a = try normalizedAxes("argmax", [axis], rank: x.rank)[0]
+        let a = try normalizedAxis("argmax", axis, rank: x.rank)
         let outer = x.shape[..<a].reduce(1, *)
         let n = x.shape[a]
         let inner = x.shape[(a + 1)...].reduce(1, *)
@@ -123,15 +123,17 @@ extension Ops {
         var outShape = x.shape
         outShape.remove(at: a)
         let out = Tensor.uninitialized(outShape)
+        let px = x.data, po = out.data
         for o in 0..<outer {
             for i in 0..<inner {
+                let base = px + o * n * inner + i
                 var best = 0
-                var bv = x.data[o * n * inner + i]
+                var bv = base[0]
                 for k in 1..<n {
-                    let v = x.data[(o * n + k) * inner + i]
+                    let v = base[k * inner]
                     if v > bv { bv = v; best = k }
                 }
-                out.data[o * inner + i] = Float(best)
+                po[o * inner + i] = Float(best)
             }
         }
         return out

@@ -129,12 +129,28 @@ open class Layer: @unchecked Sendable {
     public func addWeight(name: String, shape: [Int], initializer: Initializer = VarianceScaling.glorotUniform(),
                           trainable: Bool = true, regularizer: Regularizer? = nil,
                           constraint: Constraint? = nil) -> Variable {
+        // A shape from a hostile or mistaken config must not trap or allocate without bound:
+        // the weight is left empty and `ensureBuilt` reports the error after `build` returns.
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, p <= Layer.maxWeightValues else {
+                oversizedWeight = "\(className) '\(self.name)': weight '\(name)' of shape \(shape) has more than \(Layer.maxWeightValues) values (or a negative dimension)"
+                return Variable(Tensor(shape: [0]), name: name, trainable: trainable)
+            }
+            count = p
+        }
         let v = Variable(initializer(shape), name: name, trainable: trainable, constraint: constraint)
         v.path = "\(self.name)/\(name)"
         variables.append(v)
         if let regularizer { weightRegularizers.append((v, regularizer)) }
         return v
     }
+
+    /// The most values one weight may hold (8 GiB of float32).
+    public static let maxWeightValues = 1 << 31
+    /// Set by `addWeight` when a requested shape is too large; thrown by `ensureBuilt`.
+    var oversizedWeight: String?
 
     /// Weights that training updates: trainable ones of a trainable layer.
     open var trainableWeights: [Variable] { trainable ? variables.filter(\.trainable) : [] }
@@ -175,6 +191,12 @@ open class Layer: @unchecked Sendable {
     func ensureBuilt(_ shapes: [[Int?]]) throws {
         if built { return }
         if shapes.count == 1 { try build(shapes[0]) } else { try build(shapes: shapes) }
+        if let oversizedWeight {
+            self.oversizedWeight = nil
+            variables.removeAll()
+            weightRegularizers.removeAll()
+            throw KerasError.shapeMismatch(oversizedWeight)
+        }
         buildInputShape = shapes.first
         built = true
     }

@@ -15,22 +15,33 @@ extension Kernels {
             } else if beta != 1 {
                 for j in 0..<n { crow[j] *= beta }
             }
+            // Row i of op(A) is a[i * k + p], or a[p * m + i] when A is transposed.
+            let arow = transA ? a + i : a + i * k
+            let aStride = transA ? m : 1
             if !transB {
-                for p in 0..<k {
-                    let av = alpha * (transA ? a[p * m + i] : a[i * k + p])
-                    let brow = b + p * n
-                    for j in 0..<n { crow[j] += av * brow[j] }
+                // Eight columns of the row stay in a register while the k products are added in
+                // order (p ascending, as `c[i][j] += a[i][p] * b[p][j]` would), so each element
+                // rounds exactly as the plain loop does.
+                var j = 0
+                while j + 8 <= n {
+                    var acc = UnsafeRawPointer(crow + j).loadUnaligned(as: SIMD8<Float>.self)
+                    for p in 0..<k {
+                        acc += alpha * arow[p * aStride] * UnsafeRawPointer(b + p * n + j).loadUnaligned(as: SIMD8<Float>.self)
+                    }
+                    UnsafeMutableRawPointer(crow + j).storeBytes(of: acc, as: SIMD8<Float>.self)
+                    j += 8
+                }
+                // The remaining columns, each summed in a register in the same order.
+                for jj in j..<n {
+                    var acc = crow[jj]
+                    for p in 0..<k { acc += alpha * arow[p * aStride] * b[p * n + jj] }
+                    crow[jj] = acc
                 }
             } else {
                 for j in 0..<n {
                     let bcol = b + j * k
                     var s: Float = 0
-                    if transA {
-                        for p in 0..<k { s += a[p * m + i] * bcol[p] }
-                    } else {
-                        let arow = a + i * k
-                        for p in 0..<k { s += arow[p] * bcol[p] }
-                    }
+                    for p in 0..<k { s += arow[p * aStride] * bcol[p] }
                     crow[j] += alpha * s
                 }
             }
