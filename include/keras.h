@@ -76,6 +76,8 @@ void keras_string_free(char *s);
 
 typedef struct keras_model keras_model;       /* a Keras model (Sequential or Functional) */
 typedef struct keras_callback keras_callback; /* a training/evaluation/prediction callback */
+typedef struct keras_estimator keras_estimator; /* a KerasClassifier or KerasRegressor */
+typedef struct keras_search keras_search;       /* a grid search over an estimator */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Models                                                                                     */
@@ -249,6 +251,210 @@ int keras_callback_from_config(const char *class_name, const char *args_json, ke
 
 /* Frees a callback handle. NULL is ignored. */
 void keras_callback_free(keras_callback *callback);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Estimators (scikit-learn style) and model selection                                        */
+/* ------------------------------------------------------------------------------------------ */
+/* Parameters are JSON objects with scikit-learn / SciKeras keys: "epochs", "batch_size",
+ * "optimizer", "loss", "metrics", "verbose", "validation_split", "random_state", and routed keys
+ * such as "optimizer__learning_rate". Targets y are float32: class labels as numbers (shape {n})
+ * for classifiers, values ({n} or {n, k}) for regressors. */
+
+/* An estimator of `kind` "KerasClassifier" or "KerasRegressor" whose models are built from
+ * model_json (a Keras model config, as keras_model_to_json gives; each fit starts from fresh
+ * weights). params_json may be NULL. *out is caller-owned (keras_estimator_free).
+ * Errors: UNKNOWN_NAME (kind), INVALID_ARGUMENT/IO (bad JSON or config, unknown parameter). */
+int keras_estimator_new(const char *kind, const char *model_json, const char *params_json,
+                        keras_estimator **out);
+
+/* Frees an estimator. NULL is ignored. */
+void keras_estimator_free(keras_estimator *estimator);
+
+/* Sets parameters (scikit-learn set_params). Errors: INVALID_ARGUMENT (unknown key). */
+int keras_estimator_set_params(keras_estimator *estimator, const char *params_json);
+
+/* All parameters with defaults (get_params(deep=True)) as a JSON object; *out caller-owned. */
+int keras_estimator_get_params(keras_estimator *estimator, char **out);
+
+/* An unfitted copy with the same parameters (sklearn.base.clone). *out is caller-owned. */
+int keras_estimator_clone(keras_estimator *estimator, keras_estimator **out);
+
+/* Fits on x ({n, features}) and y. */
+int keras_estimator_fit(keras_estimator *estimator,
+                        const float *x, int x_ndim, const int64_t *x_shape,
+                        const float *y, int y_ndim, const int64_t *y_shape);
+
+/* Predicted labels (classifier, shape {n}) or values (regressor) into out; buffers as
+ * keras_model_predict. Errors: STATE (not fitted), SHAPE, BUFFER_TOO_SMALL. */
+int keras_estimator_predict(keras_estimator *estimator,
+                            const float *x, int x_ndim, const int64_t *x_shape,
+                            float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
+
+/* Class probabilities {n, classes} (classifiers only). Errors: STATE (regressor, not fitted). */
+int keras_estimator_predict_proba(keras_estimator *estimator,
+                                  const float *x, int x_ndim, const int64_t *x_shape,
+                                  float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
+
+/* The default score: accuracy for classifiers, R^2 for regressors. */
+int keras_estimator_score(keras_estimator *estimator,
+                          const float *x, int x_ndim, const int64_t *x_shape,
+                          const float *y, int y_ndim, const int64_t *y_shape, double *score);
+
+/* A grid search (GridSearchCV) over a copy of `estimator`. param_grid_json:
+ * {"epochs": [10, 20], "optimizer__learning_rate": [0.01, 0.1]}. options_json (may be NULL):
+ * {"cv": 5, "scoring": "accuracy", "n_jobs": 2, "refit": true, "return_train_score": false,
+ *  "random_state": 0, "verbose": 0}. *out is caller-owned (keras_search_free). */
+int keras_grid_search_new(keras_estimator *estimator, const char *param_grid_json,
+                          const char *options_json, keras_search **out);
+
+/* Frees a search. NULL is ignored. */
+void keras_search_free(keras_search *search);
+
+/* Runs the search: every candidate on every split (in n_jobs threads), then refits the best. */
+int keras_search_fit(keras_search *search,
+                     const float *x, int x_ndim, const int64_t *x_shape,
+                     const float *y, int y_ndim, const int64_t *y_shape);
+
+/* The results as JSON: {"best_params": {...}, "best_score": s, "best_index": i, "n_splits": k,
+ * "cv_results": {"mean_test_score": [...], "std_test_score": [...], "split0_test_score": [...],
+ * ..., "rank_test_score": [...], "params": [{...}, ...]}}. *out is caller-owned.
+ * Errors: STATE (not fitted). */
+int keras_search_results(keras_search *search, char **out);
+
+/* The best estimator, refitted on all the data; *out is caller-owned and independent of the
+ * search handle. Errors: STATE (not fitted, or refit false). */
+int keras_search_best_estimator(keras_search *search, keras_estimator **out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plugins: custom layers, losses, metrics, activations, callbacks                            */
+/* ------------------------------------------------------------------------------------------ */
+/*
+ * Registered objects are found by name wherever Keras looks names up: layer "class_name" in
+ * model configs and keras_sequential_add_json, "loss"/"metrics" in compile specs, "activation"
+ * in layer configs, and model files (keras_model_load). Names may carry a package, as Keras's
+ * register_keras_serializable writes them: "MyPackage>Scale" (found as "Scale" too).
+ *
+ * A registration goes into the innermost scope opened on the calling thread with
+ * keras_scope_push (Keras's CustomObjectScope), or, when none is open, into the global registry
+ * for every thread. Registering a name again replaces the earlier object.
+ *
+ * The tables below are copied at registration; their user_data stays owned by the caller until
+ * free_user_data (if not NULL) is called, once, when no registered object or live layer uses it
+ * any more (global registrations live until the process ends).
+ *
+ * Every function in a table returns 0 on success. Any other value makes the library call
+ * fail with KERAS_ERR_CALLBACK and a message naming the object and the function, plus the
+ * message given to keras_callback_error() (or registrar->callback_error) before returning.
+ */
+
+/* Passed to a layer's build function: creates the layer's weights. Valid only during build. */
+typedef struct keras_layer_builder keras_layer_builder;
+struct keras_layer_builder {
+    void *opaque; /* the library's; do not touch */
+    /* Creates a weight `name` of the given shape, initialized by `initializer` (a Keras name such
+     * as "glorot_uniform", "zeros", "ones", or a JSON config {"class_name": "RandomNormal", ...};
+     * NULL means "glorot_uniform"). trainable != 0: updated by the optimizer. The library owns the
+     * weight: it is saved, loaded and optimized like any built-in layer's. Weights are handed to
+     * forward/backward in creation order. */
+    int (*add_weight)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
+                      const char *initializer, int trainable);
+};
+
+/* A custom layer class. Only `create` and `forward` are required.
+ * Shapes: batch first; in build and output_shape, -1 marks an unknown dimension (the batch).
+ * Arrays are float32, row-major; y, dx and dweights are library-owned, y is sized by
+ * output_shape for the actual batch, dx and dweights are zeroed before backward. */
+typedef struct keras_layer_class {
+    void *user_data; /* passed to create */
+    /* Makes the state of one layer instance from its config JSON (the "config" object of the
+     * layer entry, e.g. {"name": "scale", "factor": 2.0}). */
+    int (*create)(void *user_data, const char *config_json, void **state);
+    /* Creates weights for the input shape with builder->add_weight. May be NULL (no weights). */
+    int (*build)(void *state, keras_layer_builder *builder, int ndim, const int64_t *input_shape);
+    /* The output shape for an input shape (out_shape has KERAS_MAX_RANK entries). NULL: the
+     * output has the input's shape. */
+    int (*output_shape)(void *state, int ndim, const int64_t *input_shape, int *out_ndim, int64_t *out_shape);
+    /* y = layer(x). training != 0 during fit. */
+    int (*forward)(void *state, const float *x, int ndim, const int64_t *shape,
+                   const float *const *weights, int n_weights, float *y, int training);
+    /* dx = dL/dx and dweights[i] = dL/dweights[i], given dy = dL/dy (shape of y). May be NULL: the
+     * layer then works for inference and as a first layer without trainable weights; fit fails
+     * with KERAS_ERR_STATE naming the layer wherever a gradient would have to pass through it. */
+    int (*backward)(void *state, const float *x, int ndim, const int64_t *shape,
+                    const float *const *weights, int n_weights, const float *dy,
+                    float *dx, float *const *dweights);
+    /* Writes the layer's own constructor arguments as a JSON object (NUL-terminated, at most
+     * `size` bytes) into buf; they are saved in the model config and given back to create.
+     * NULL: nothing beyond name/trainable/dtype. */
+    int (*get_config)(void *state, char *buf, size_t size);
+    /* Frees one instance's state (may be NULL). */
+    void (*destroy)(void *state);
+    /* Frees user_data when the class is no longer used (may be NULL). */
+    keras_free_fn free_user_data;
+} keras_layer_class;
+
+/* A loss or metric function over a batch. y_true and y_pred have their own shapes (sparse
+ * labels: y_true {batch} or {batch, 1}). Writes one value per sample into per_sample[shape[0]].
+ * For a loss, when grad is not NULL, also writes d per_sample[i] / d y_pred into grad (the size
+ * of y_pred). The library weights and averages the values as Keras does. */
+typedef int (*keras_loss_fn)(void *user_data,
+                             const float *y_true, int true_ndim, const int64_t *true_shape,
+                             const float *y_pred, int pred_ndim, const int64_t *pred_shape,
+                             float *per_sample, float *grad);
+
+/* An elementwise activation: y[i] = f(x[i]) and dydx[i] = f'(x[i]) for i < n. */
+typedef int (*keras_activation_fn)(void *user_data, const float *x, int64_t n, float *y, float *dydx);
+
+/* Registers a layer class under `name` (e.g. "MyPackage>Scale"); configs name it by class_name
+ * "Scale". Errors: INVALID_ARGUMENT (NULL name or table, no create/forward). */
+int keras_register_layer(const char *name, const keras_layer_class *cls);
+
+/* Registers a loss (usable in compile specs as "loss": "name"). */
+int keras_register_loss(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
+
+/* Registers a metric: the mean over samples of fn's per_sample values (grad is always NULL). */
+int keras_register_metric(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
+
+/* Registers an elementwise activation ("activation": "name" in layer configs). */
+int keras_register_activation(const char *name, keras_activation_fn fn, void *user_data, keras_free_fn free_user_data);
+
+/* Registers a callback class under `name`: wherever a callback is named (a config
+ * {"class_name": "name", "config": {...}}, keras_callback_from_registry), a callback calling fn
+ * for every hook, as keras_callback_new does, is made. */
+int keras_register_callback(const char *name, keras_callback_fn fn, void *user_data, keras_free_fn free_user_data);
+
+/* A callback handle for a registered callback class `name` (global or scoped). */
+int keras_callback_from_registry(const char *name, keras_callback **out);
+
+/* Opens a custom object scope on the calling thread (Keras: CustomObjectScope). Registrations
+ * made on this thread while it is open go into it, and disappear at keras_scope_pop. */
+int keras_scope_push(void);
+
+/* Closes the innermost scope of the calling thread. Errors: STATE (none open). */
+int keras_scope_pop(void);
+
+/* The table a plugin's init function receives: everything a plugin needs, so that a plugin
+ * shared library does not have to link libkeras.so. */
+#define KERAS_PLUGIN_ABI_VERSION 1
+typedef struct keras_plugin_registrar {
+    int abi_version; /* KERAS_PLUGIN_ABI_VERSION */
+    int (*register_layer)(const char *name, const keras_layer_class *cls);
+    int (*register_loss)(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
+    int (*register_metric)(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
+    int (*register_activation)(const char *name, keras_activation_fn fn, void *user_data, keras_free_fn free_user_data);
+    int (*register_callback)(const char *name, keras_callback_fn fn, void *user_data, keras_free_fn free_user_data);
+    void (*callback_error)(const char *message);
+} keras_plugin_registrar;
+
+/* The function a plugin exports: registers what it brings; returns 0 on success. */
+typedef int (*keras_plugin_init_fn)(const keras_plugin_registrar *registrar);
+#define KERAS_PLUGIN_INIT_SYMBOL "keras_plugin_init"
+
+/* Loads the shared library at `path` and calls its keras_plugin_init with a registrar. The
+ * library stays loaded for the life of the process (its functions are registered). Its
+ * registrations go where keras_register_* would put them (the open scope, else global).
+ * Errors: IO (cannot load, no keras_plugin_init), CALLBACK (init returned non-zero). */
+int keras_load_plugin(const char *path);
 
 #ifdef __cplusplus
 }

@@ -8,14 +8,33 @@
 import Foundation
 import Keras
 
+/// `KERAS_FUZZ_READERS=json,keras,h5` picks the readers (all by default).
+let readers = Set((ProcessInfo.processInfo.environment["KERAS_FUZZ_READERS"] ?? "json,keras,h5").split(separator: ",").map(String.init))
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
-    ReaderFuzzing.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    ReaderFuzzing.run(Array(UnsafeBufferPointer(start: data, count: size)), readers: readers)
     return 0
 }
 
-#if !FUZZING
+#if FUZZING
+/// libFuzzer's driver; SwiftPM names an executable's entry point `<target>_main`, so the
+/// fuzzer's own `main` is not used and the driver is started from here.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+@main
+struct Fuzz {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
+    }
+}
+#else
 /// Replays corpus files through the readers (libFuzzer provides `main` when fuzzing).
 @main
 struct ReplayCorpus {

@@ -13,12 +13,13 @@ public enum ReaderFuzzing {
 
     /// Runs every reader on `bytes`; returns how many of them accepted the input.
     @discardableResult
-    public static func run(_ bytes: [UInt8], scratchDirectory: String = NSTemporaryDirectory()) -> Int {
+    public static func run(_ bytes: [UInt8], scratchDirectory: String = NSTemporaryDirectory(),
+                           readers: Set<String> = ["json", "h5", "keras"]) -> Int {
         var accepted = 0
-        if let text = String(bytes: bytes, encoding: .utf8), let json = try? JSONParser.parse(text) {
+        if readers.contains("json"), let text = String(bytes: bytes, encoding: .utf8), let json = try? JSONParser.parse(text) {
             if (try? modelFromConfig(json)) != nil { accepted += 1 }
         }
-        if bytes.starts(with: [0x89, 0x48, 0x44, 0x46]) {
+        if readers.contains("h5"), bytes.starts(with: [0x89, 0x48, 0x44, 0x46]) {
             if let file = try? HDF5File.open(image: bytes, name: "fuzz.h5"), let root = try? file.root() {
                 if let model = try? targetModel() {
                     if (try? WeightsH5Store.load(model, from: root, skipMismatch: true)) != nil { accepted += 1 }
@@ -28,7 +29,7 @@ public enum ReaderFuzzing {
                 if (try? LegacyH5Format.loadModel(from: file)) != nil { accepted += 1 }
             }
         }
-        if bytes.starts(with: [0x50, 0x4B]) {
+        if readers.contains("keras"), bytes.starts(with: [0x50, 0x4B]) {
             let path = scratchDirectory + "/fuzz-\(UInt32.random(in: 0...UInt32.max)).keras"
             if FileManager.default.createFile(atPath: path, contents: Data(bytes)) {
                 defer { unlink(path) }

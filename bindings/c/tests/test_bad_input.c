@@ -147,6 +147,34 @@ int main(void) {
     keras_model_free(freed); /* double free is ignored */
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_summary((keras_model *)x, &text));
 
+    /* Estimators and search */
+    {
+        keras_estimator *est = NULL, *none = NULL;
+        keras_search *search = NULL;
+        double score = 0;
+        const char *cfg = "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
+                          "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
+                          "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}]}}";
+        CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "unknown estimator kind 'SVC'", keras_estimator_new("SVC", cfg, NULL, &est));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "model_json must not be NULL", keras_estimator_new("KerasRegressor", NULL, NULL, &est));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not valid JSON", keras_estimator_new("KerasRegressor", cfg, "{", &est));
+        CHECK_OK(keras_estimator_new("KerasRegressor", cfg, "{\"loss\": \"mse\", \"verbose\": 0}", &est));
+        CHECK_ERR(KERAS_ERR_STATE, "", keras_estimator_predict(est, x, 2, xs, out, 4, NULL, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "", keras_estimator_set_params(est, "{\"epochz\": 3}"));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "score must not be NULL", keras_estimator_score(est, x, 2, xs, y, 1, ys, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_estimator_score(NULL, x, 2, xs, y, 1, ys, &score));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "dimension 0 is negative", keras_estimator_fit(est, x, 2, neg, y, 1, ys));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "must be a non-empty list", keras_grid_search_new(est, "{\"epochs\": 3}", NULL, &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown option 'folds'", keras_grid_search_new(est, "{\"epochs\": [1]}", "{\"folds\": 3}", &search));
+        CHECK_OK(keras_grid_search_new(est, "{\"epochs\": [1]}", NULL, &search));
+        CHECK_ERR(KERAS_ERR_STATE, "not been fitted", keras_search_results(search, &text));
+        CHECK_ERR(KERAS_ERR_STATE, "fit the search first", keras_search_best_estimator(search, &none));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "is a keras_estimator, not a keras_search", keras_search_results((keras_search *)est, &text));
+        keras_search_free(search);
+        keras_estimator_free(est);
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_estimator_get_params(est, &text));
+    }
+
     keras_callback_free(bad_cb);
     keras_callback_free(quiet_cb);
     keras_model_free(m);

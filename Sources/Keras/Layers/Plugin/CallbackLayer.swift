@@ -1,0 +1,104 @@
+/// What a layer written outside Swift (C through the ABI, or Python through ctypes) supplies:
+/// Keras's layer contract as functions over whole arrays, with an explicit backward since the
+/// forward computation is opaque to the tape.
+public struct CallbackLayerFunctions: @unchecked Sendable {
+    /// Creates weights for a batch input shape through `addWeight(name, shape, initializer, trainable)`.
+    public var build: ((_ inputShape: [Int?], _ addWeight: (String, [Int], Initializer, Bool) throws -> Void) throws -> Void)?
+    /// The output shape for an input shape; nil means the output has the input's shape.
+    public var outputShape: ((_ inputShape: [Int?]) throws -> [Int?])?
+    /// The output for `x` given the current weight values, into a tensor of `outputShape`.
+    public var forward: (_ x: Tensor, _ weights: [Tensor], _ training: Bool, _ output: Tensor) throws -> Void
+    /// Gradients: given `x`, the weights and dL/dy, fills dL/dx and dL/dw (zeroed beforehand).
+    /// nil for a layer that can only run where no gradient passes through it.
+    public var backward: ((_ x: Tensor, _ weights: [Tensor], _ dy: Tensor, _ dx: Tensor, _ dWeights: [Tensor]) throws -> Void)?
+    /// The layer's own constructor arguments (merged into the base layer config).
+    public var config: (() throws -> JSON)?
+    /// Called when the layer is freed.
+    public var destroy: (() -> Void)?
+
+    public init(forward: @escaping (Tensor, [Tensor], Bool, Tensor) throws -> Void) {
+        self.forward = forward
+    }
+}
+
+/// A layer whose build, forward, backward, output shape and config are supplied as functions: how
+/// C and Python plugin layers live in a model. Its weights are ordinary ``Variable``s created with
+/// ``Layer/addWeight(name:shape:initializer:trainable:regularizer:constraint:)``, so they are
+/// optimized, saved and loaded like any built-in layer's; its call records one tape node whose
+/// backward calls the supplied backward function.
+public final class CallbackLayer: Layer, @unchecked Sendable {
+    let pluginClassName: String
+    let functions: CallbackLayerFunctions
+
+    /// - Parameters:
+    ///   - className: the Keras class name written in configs (without any `Package>` prefix).
+    public init(className: String, functions: CallbackLayerFunctions, name: String? = nil) {
+        self.pluginClassName = className
+        self.functions = functions
+        super.init(name: name ?? LayerNames.unique(for: Layer.defaultName(of: className)))
+    }
+
+    deinit { functions.destroy?() }
+
+    public override var className: String { pluginClassName }
+
+    public override func build(_ inputShape: [Int?]) throws {
+        try functions.build?(inputShape) { name, shape, initializer, trainable in
+            guard !name.isEmpty, shape.allSatisfy({ $0 >= 0 }) else {
+                throw KerasError.invalidArgument("\(pluginClassName) '\(self.name)': add_weight needs a name and non-negative dimensions, got '\(name)' \(shape)")
+            }
+            self.addWeight(name: name, shape: shape, initializer: initializer, trainable: trainable)
+        }
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        try functions.outputShape?(inputShape) ?? inputShape
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        let tape = GradientTape.active
+        let trainableSet = Set(trainableWeights.map(ObjectIdentifier.init))
+        // Trainable weights are read through the tape (they become leaves); others are constants.
+        let values = variables.map { v in tape != nil && trainableSet.contains(ObjectIdentifier(v)) ? v.value : v.storedValue }
+        let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
+        var outShape: [Int] = []
+        for (i, d) in shape.enumerated() {
+            if i == 0 { outShape.append(inputs.shape.first ?? 0); continue }
+            guard let d, d >= 0 else {
+                throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': the output shape \(formatShape(shape)) has an unknown dimension for input \(inputs.shape)")
+            }
+            outShape.append(d)
+        }
+        let out = Tensor(shape: outShape)
+        let x = inputs.detached
+        let plain = values.map(\.detached)
+        try functions.forward(x, plain, training, out)
+        guard let tape else { return out }
+        let needed = tape.tracks(inputs) || values.contains(where: tape.tracks)
+        guard needed else { return out }
+        guard let backward = functions.backward else {
+            throw KerasError.invalidState("\(pluginClassName) '\(name)' has no backward function, so gradients cannot pass through it: it can only be the first layer and must have no trainable weights (set trainable to false), or be used for inference only")
+        }
+        return tape.record(out) { [pluginClassName, name] g, t in
+            let dx = Tensor(shape: x.shape)
+            let dws = plain.map { Tensor(shape: $0.shape) }
+            do {
+                try backward(x, plain, g, dx, dws)
+            } catch let e as KerasError {
+                throw e
+            } catch {
+                throw KerasError.callbackFailed("\(pluginClassName) '\(name)': backward failed: \(error)")
+            }
+            t.accumulate(inputs, dx)
+            for (v, d) in zip(values, dws) { t.accumulate(v, d) }
+        }
+    }
+
+    public override func getConfig() -> JSON {
+        var c = super.getConfig()
+        if let extra = try? functions.config?(), let pairs = extra.objectValue {
+            for (k, v) in pairs { c.set(k, v) }
+        }
+        return c
+    }
+}

@@ -1,0 +1,25 @@
+extension CustomObjectScope {
+    /// Enters a scope on the calling thread without a closure, for callers that cannot pass one
+    /// (the C ABI's keras_scope_push, Python's `with` statement). Pair with ``pop()``.
+    public static func push(_ objects: [String: KerasObject] = [:]) {
+        stack.value.scopes.append(objects)
+    }
+
+    /// Leaves the innermost scope entered with ``push(_:)``.
+    public static func pop() throws {
+        guard stack.value.scopes.popLast() != nil else {
+            throw KerasError.invalidState("CustomObjectScope.pop: no scope is open on this thread")
+        }
+    }
+
+    /// How many scopes are open on the calling thread.
+    public static var depth: Int { stack.value.scopes.count }
+
+    /// Adds `object` to the innermost open scope of the calling thread; false when none is open.
+    public static func registerInInnermost(_ name: String, _ object: KerasObject) -> Bool {
+        let s = stack.value
+        guard !s.scopes.isEmpty else { return false }
+        s.scopes[s.scopes.count - 1][name] = object
+        return true
+    }
+}

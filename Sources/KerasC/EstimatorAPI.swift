@@ -1,0 +1,246 @@
+import Keras
+import KerasSklearn
+
+// scikit-learn-style estimators (KerasClassifier, KerasRegressor) and grid search over them.
+// Parameters travel as JSON objects with scikit-learn's keys ({"epochs": 20, "optimizer__learning_rate": 0.01}).
+
+final class EstimatorBox: LockedBox {
+    let estimator: KerasEstimator
+    init(_ e: KerasEstimator) { estimator = e }
+}
+
+final class SearchBox: LockedBox {
+    let search: GridSearchCV
+    init(_ s: GridSearchCV) { search = s }
+}
+
+func estimatorBox(_ h: OpaquePointer?) throws -> EstimatorBox { try Handles.resolve(h, EstimatorBox.self, kind: "keras_estimator") }
+func searchBox(_ h: OpaquePointer?) throws -> SearchBox { try Handles.resolve(h, SearchBox.self, kind: "keras_search") }
+
+func paramValue(_ j: JSON) -> ParamValue {
+    switch j {
+    case .null: return .none
+    case .bool(let b): return .bool(b)
+    case .int(let i): return .int(i)
+    case .double(let d): return .double(d)
+    case .string(let s): return .string(s)
+    case .array(let a): return .array(a.map(paramValue))
+    case .object(let o): return .dict(Dictionary(o.map { ($0.0, paramValue($0.1)) }, uniquingKeysWith: { _, b in b }))
+    }
+}
+
+func jsonValue(_ v: ParamValue) -> JSON {
+    switch v {
+    case .none: return .null
+    case .bool(let b): return .bool(b)
+    case .int(let i): return .int(i)
+    case .double(let d): return d.isFinite ? .double(d) : .null
+    case .string(let s): return .string(s)
+    case .array(let a): return .array(a.map(jsonValue))
+    case .dict(let d): return .object(d.keys.sorted().map { ($0, jsonValue(d[$0] ?? .none)) })
+    case .object(let o): return .string(String(describing: type(of: o)))
+    }
+}
+
+func paramsJSON(_ p: Params) -> JSON { .object(p.keys.sorted().map { ($0, jsonValue(p[$0] ?? .none)) }) }
+
+func params(_ text: UnsafePointer<CChar>?, _ what: String) throws -> Params {
+    let j = try json(text, what, nullAs: .object([]))
+    guard let pairs = j.objectValue else { throw ABIError(.invalidArgument, "\(what) must be a JSON object of parameters") }
+    return Dictionary(pairs.map { ($0.0, paramValue($0.1)) }, uniquingKeysWith: { _, b in b })
+}
+
+/// y as a target: one label or value per sample (shape {n}) or a matrix (shape {n, k}).
+func target(_ y: UnsafePointer<Float>?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?) throws -> Target {
+    .values(try inputTensor(y, ndim, shape, "y"))
+}
+
+@_cdecl("keras_estimator_new")
+public func keras_estimator_new(_ kind: UnsafePointer<CChar>?, _ modelJSON: UnsafePointer<CChar>?,
+                                _ paramsJSON: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_estimator_new") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let k = try string(kind, "kind")
+        let config = try string(modelJSON, "model_json")
+        _ = try modelFromJSON(config)
+        let p = try params(paramsJSON, "params_json")
+        let e: KerasEstimator
+        switch k {
+        case "KerasClassifier", "classifier": e = KerasClassifier(modelConfig: config, params: [:])
+        case "KerasRegressor", "regressor": e = KerasRegressor(modelConfig: config, params: [:])
+        default: throw ABIError(.unknownName, "unknown estimator kind '\(k)': use \"KerasClassifier\" or \"KerasRegressor\"")
+        }
+        try e.setParams(p)
+        out.pointee = Handles.make(EstimatorBox(e), kind: "keras_estimator")
+    }
+}
+
+@_cdecl("keras_estimator_free")
+public func keras_estimator_free(_ h: OpaquePointer?) { Handles.free(h, kind: "keras_estimator") }
+
+@_cdecl("keras_estimator_set_params")
+public func keras_estimator_set_params(_ h: OpaquePointer?, _ paramsJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_estimator_set_params") {
+        let box = try estimatorBox(h)
+        let p = try params(paramsJSON, "params_json")
+        try box.locked { try box.estimator.setParams(p) }
+    }
+}
+
+@_cdecl("keras_estimator_get_params")
+public func keras_estimator_get_params(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_estimator_get_params") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try estimatorBox(h)
+        out.pointee = try ownedCString(paramsJSON(box.locked { box.estimator.getParams(deep: true) }).description)
+    }
+}
+
+@_cdecl("keras_estimator_clone")
+public func keras_estimator_clone(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_estimator_clone") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try estimatorBox(h)
+        guard let copy = try box.locked({ try box.estimator.clone() }) as? KerasEstimator else {
+            throw ABIError(.internal, "clone did not give a Keras estimator")
+        }
+        out.pointee = Handles.make(EstimatorBox(copy), kind: "keras_estimator")
+    }
+}
+
+@_cdecl("keras_estimator_fit")
+public func keras_estimator_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?) -> Int32 {
+    guarded("keras_estimator_fit") {
+        let box = try estimatorBox(h)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try target(y, yNdim, yShape)
+        try box.locked { try box.estimator.fit(xt, yt, sampleWeight: nil) }
+    }
+}
+
+private func predictorOutput(_ t: Target, _ what: String) throws -> Tensor {
+    guard let v = t.tensor else { throw ABIError(.state, "\(what): the predictions are string labels; fit with numeric labels from C") }
+    return v
+}
+
+@_cdecl("keras_estimator_predict")
+public func keras_estimator_predict(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                    _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
+                                    _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_estimator_predict") {
+        let box = try estimatorBox(h)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let r = try predictorOutput(try box.locked { try box.estimator.predict(xt) }, "predict")
+        try copyOut(r, out, capacity, outShape, outNdim, "predict")
+    }
+}
+
+@_cdecl("keras_estimator_predict_proba")
+public func keras_estimator_predict_proba(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                          _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
+                                          _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_estimator_predict_proba") {
+        let box = try estimatorBox(h)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let r = try box.locked { try box.estimator.predictProba(xt) }
+        try copyOut(r, out, capacity, outShape, outNdim, "predict_proba")
+    }
+}
+
+@_cdecl("keras_estimator_score")
+public func keras_estimator_score(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                  _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
+                                  _ score: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("keras_estimator_score") {
+        let score = try requireOut(score, "score")
+        let box = try estimatorBox(h)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try target(y, yNdim, yShape)
+        score.pointee = try box.locked { try box.estimator.score(xt, yt, sampleWeight: nil) }
+    }
+}
+
+// MARK: Grid search
+
+@_cdecl("keras_grid_search_new")
+public func keras_grid_search_new(_ h: OpaquePointer?, _ gridJSON: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?,
+                                  _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_grid_search_new") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try estimatorBox(h)
+        let g = try json(gridJSON, "param_grid_json")
+        guard let pairs = g.objectValue, !pairs.isEmpty else { throw ABIError(.invalidArgument, "param_grid_json must be a non-empty object of lists") }
+        var grid: [String: [ParamValue]] = [:]
+        for (k, v) in pairs {
+            guard let list = v.arrayValue, !list.isEmpty else { throw ABIError(.invalidArgument, "param_grid_json: '\(k)' must be a non-empty list") }
+            grid[k] = list.map(paramValue)
+        }
+        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "search options",
+                            allowed: ["cv", "scoring", "n_jobs", "refit", "verbose", "return_train_score", "random_state"])
+        let cv = try o.int("cv").map { CV.folds($0) } ?? 5
+        let scoring = try o.string("scoring").map { try Scorer.named($0) }
+        let base = try box.locked { try box.estimator.clone() }
+        let s = GridSearchCV(base, grid, scoring: scoring, nJobs: try o.int("n_jobs") ?? 1, refit: try o.bool("refit") ?? true,
+                             cv: cv, verbose: try o.int("verbose") ?? 0,
+                             returnTrainScore: try o.bool("return_train_score") ?? false, randomState: try o.int("random_state"))
+        out.pointee = Handles.make(SearchBox(s), kind: "keras_search")
+    }
+}
+
+@_cdecl("keras_search_free")
+public func keras_search_free(_ h: OpaquePointer?) { Handles.free(h, kind: "keras_search") }
+
+@_cdecl("keras_search_fit")
+public func keras_search_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                             _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?) -> Int32 {
+    guarded("keras_search_fit") {
+        let box = try searchBox(h)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try target(y, yNdim, yShape)
+        try box.locked { try box.search.fit(xt, yt) }
+    }
+}
+
+/// {"best_params": {...}, "best_score": s, "best_index": i, "n_splits": k, "cv_results": {...}}.
+@_cdecl("keras_search_results")
+public func keras_search_results(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_search_results") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try searchBox(h)
+        let j: JSON = try box.locked {
+            let s = box.search
+            guard let r = s.cvResults else { throw ABIError(.state, "the search has not been fitted: call keras_search_fit first") }
+            let numeric = r.keys.filter { $0 != "params" && $0 != "rank_test_score" && !$0.hasPrefix("param_") }
+            var cv: [(String, JSON)] = numeric.map { k in (k, .array((r[k] ?? []).map { $0.isFinite ? .double($0) : .null })) }
+            for k in r.paramColumns.keys.sorted() { cv.append(("param_" + k, .array((r.paramColumns[k] ?? []).map(jsonValue)))) }
+            cv.append(("rank_test_score", .array(r.rankTestScore.map { .int($0) })))
+            cv.append(("params", .array(r.params.map(paramsJSON))))
+            return .object([("best_params", s.bestParams.map(paramsJSON) ?? .null),
+                            ("best_score", s.bestScore.map { $0.isFinite ? .double($0) : .null } ?? .null),
+                            ("best_index", s.bestIndex.map { .int($0) } ?? .null),
+                            ("n_splits", s.nSplits.map { .int($0) } ?? .null),
+                            ("cv_results", .object(cv))])
+        }
+        out.pointee = try ownedCString(j.description)
+    }
+}
+
+/// The refitted best estimator (a new handle sharing the fitted model).
+@_cdecl("keras_search_best_estimator")
+public func keras_search_best_estimator(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_search_best_estimator") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try searchBox(h)
+        guard let best = box.locked({ box.search.bestEstimator }) as? KerasEstimator else {
+            throw ABIError(.state, "no best estimator: fit the search first (with refit true)")
+        }
+        out.pointee = Handles.make(EstimatorBox(best), kind: "keras_estimator")
+    }
+}

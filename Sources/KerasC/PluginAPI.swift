@@ -1,0 +1,356 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Keras
+
+// Custom layers, losses, metrics, activations and callbacks written in C (or Python through
+// ctypes), registered globally or in a scope, and plugins loaded from shared libraries.
+// C structs are read at their LP64 offsets, as laid out by include/keras.h.
+
+typealias CreateFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+typealias BuildFn = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32, UnsafePointer<Int64>?) -> Int32
+typealias OutputShapeFn = @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<Int64>?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int64>?) -> Int32
+typealias ForwardFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<Float>?, Int32, UnsafePointer<Int64>?,
+                                      UnsafePointer<UnsafePointer<Float>?>?, Int32, UnsafeMutablePointer<Float>?, Int32) -> Int32
+typealias BackwardFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<Float>?, Int32, UnsafePointer<Int64>?,
+                                       UnsafePointer<UnsafePointer<Float>?>?, Int32, UnsafePointer<Float>?,
+                                       UnsafeMutablePointer<Float>?, UnsafePointer<UnsafeMutablePointer<Float>?>?) -> Int32
+typealias GetConfigFn = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> Int32
+typealias DestroyFn = @convention(c) (UnsafeMutableRawPointer?) -> Void
+public typealias CLossFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<Float>?, Int32, UnsafePointer<Int64>?,
+                                           UnsafePointer<Float>?, Int32, UnsafePointer<Int64>?,
+                                           UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?) -> Int32
+public typealias CActivationFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<Float>?, Int64,
+                                                 UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?) -> Int32
+typealias AddWeightFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Int64>?, UnsafePointer<CChar>?, Int32) -> Int32
+
+/// A copy of a keras_layer_class table.
+struct LayerClassTable {
+    let userData: UserData
+    let create: CreateFn
+    let build: BuildFn?
+    let outputShape: OutputShapeFn?
+    let forward: ForwardFn
+    let backward: BackwardFn?
+    let getConfig: GetConfigFn?
+    let destroy: DestroyFn?
+
+    init(_ raw: UnsafeRawPointer) throws {
+        let ud = raw.load(fromByteOffset: 0, as: UnsafeMutableRawPointer?.self)
+        guard let create = raw.load(fromByteOffset: 8, as: CreateFn?.self) else { throw ABIError(.invalidArgument, "the layer class has no create function") }
+        guard let forward = raw.load(fromByteOffset: 32, as: ForwardFn?.self) else { throw ABIError(.invalidArgument, "the layer class has no forward function") }
+        self.create = create
+        self.forward = forward
+        build = raw.load(fromByteOffset: 16, as: BuildFn?.self)
+        outputShape = raw.load(fromByteOffset: 24, as: OutputShapeFn?.self)
+        backward = raw.load(fromByteOffset: 40, as: BackwardFn?.self)
+        getConfig = raw.load(fromByteOffset: 48, as: GetConfigFn?.self)
+        destroy = raw.load(fromByteOffset: 56, as: DestroyFn?.self)
+        userData = UserData(ud, raw.load(fromByteOffset: 64, as: CFreeFn?.self))
+    }
+}
+
+/// The state of one plugin layer instance, destroyed with the layer.
+final class PluginInstance: @unchecked Sendable {
+    let table: LayerClassTable
+    let state: UnsafeMutableRawPointer?
+    init(_ table: LayerClassTable, _ state: UnsafeMutableRawPointer?) {
+        self.table = table
+        self.state = state
+    }
+    deinit { table.destroy?(state) }
+}
+
+/// Context behind a keras_layer_builder during build.
+final class BuilderContext {
+    let add: (String, [Int], Initializer, Bool) throws -> Void
+    var error: Error?
+    init(_ add: @escaping (String, [Int], Initializer, Bool) throws -> Void) { self.add = add }
+}
+
+private let addWeightThunk: AddWeightFn = { builder, name, ndim, shape, initializer, trainable in
+    guard let builder, let opaque = builder.load(as: UnsafeMutableRawPointer?.self) else {
+        LastError.set("keras_layer_builder.add_weight: the builder is NULL or no longer valid")
+        return Status.invalidArgument.rawValue
+    }
+    let ctx = Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue()
+    let rc = guarded("add_weight") {
+        let n = try string(name, "name")
+        let (dims, _) = try shapeArray(ndim, shape, "add_weight '\(n)'")
+        let initName = try initializer.map { try string($0, "initializer") } ?? "glorot_uniform"
+        let initJSON: JSON = initName.hasPrefix("{") ? try JSONParser.parse(initName) : .string(initName)
+        try ctx.add(n, dims, try deserializeInitializer(initJSON), trainable != 0)
+    }
+    if rc != 0, let p = LastError.pointer { CallbackMessage.set(p) }
+    return rc
+}
+
+private func cShape(_ shape: [Int?]) -> [Int64] { shape.map { Int64($0 ?? -1) } }
+
+/// The functions of a CallbackLayer, calling the C table.
+private func layerFunctions(_ inst: PluginInstance, className: String) -> CallbackLayerFunctions {
+    let t = inst.table
+    let what = "layer \(className)"
+    var f = CallbackLayerFunctions { x, weights, training, out in
+        let ptrs: [UnsafePointer<Float>?] = weights.map { UnsafePointer($0.data) }
+        let shape = x.shape.map(Int64.init)
+        try CallbackMessage.check("\(what): forward") {
+            ptrs.withUnsafeBufferPointer { wp in
+                shape.withUnsafeBufferPointer { sp in
+                    t.forward(inst.state, x.data, Int32(shape.count), sp.baseAddress, wp.baseAddress, Int32(ptrs.count), out.data, training ? 1 : 0)
+                }
+            }
+        }
+    }
+    if let build = t.build {
+        f.build = { inputShape, add in
+            try withoutActuallyEscaping(add) { add in
+            let ctx = BuilderContext(add)
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+            defer { raw.deallocate() }
+            let opaque = Unmanaged.passRetained(ctx).toOpaque()
+            defer { Unmanaged<BuilderContext>.fromOpaque(opaque).release() }
+            raw.storeBytes(of: opaque, as: UnsafeMutableRawPointer.self)
+            raw.storeBytes(of: addWeightThunk, toByteOffset: 8, as: AddWeightFn.self)
+            let shape = cShape(inputShape)
+            try CallbackMessage.check("\(what): build") {
+                shape.withUnsafeBufferPointer { build(inst.state, raw, Int32(shape.count), $0.baseAddress) }
+            }
+            raw.storeBytes(of: nil, as: UnsafeMutableRawPointer?.self)
+            }
+        }
+    }
+    if let outputShape = t.outputShape {
+        f.outputShape = { inputShape in
+            let shape = cShape(inputShape)
+            var out = [Int64](repeating: 0, count: maxRank)
+            var ndim: Int32 = -1
+            try CallbackMessage.check("\(what): output_shape") {
+                shape.withUnsafeBufferPointer { sp in out.withUnsafeMutableBufferPointer { op in
+                    outputShape(inst.state, Int32(shape.count), sp.baseAddress, &ndim, op.baseAddress)
+                } }
+            }
+            guard ndim >= 1 && Int(ndim) <= maxRank else {
+                throw KerasError.callbackFailed("\(what): output_shape gave rank \(ndim), expected 1...\(maxRank)")
+            }
+            return try out.prefix(Int(ndim)).map { d in
+                guard d >= -1 && d <= Int64(Int32.max) else { throw KerasError.callbackFailed("\(what): output_shape gave dimension \(d)") }
+                return d < 0 ? nil : Int(d)
+            }
+        }
+    }
+    if let backward = t.backward {
+        f.backward = { x, weights, dy, dx, dws in
+            let wp: [UnsafePointer<Float>?] = weights.map { UnsafePointer($0.data) }
+            let dwp: [UnsafeMutablePointer<Float>?] = dws.map { $0.data }
+            let shape = x.shape.map(Int64.init)
+            try CallbackMessage.check("\(what): backward") {
+                wp.withUnsafeBufferPointer { w in dwp.withUnsafeBufferPointer { d in shape.withUnsafeBufferPointer { s in
+                    backward(inst.state, x.data, Int32(shape.count), s.baseAddress, w.baseAddress, Int32(wp.count), dy.data, dx.data, d.baseAddress)
+                } } }
+            }
+        }
+    }
+    if let getConfig = t.getConfig {
+        f.config = {
+            var buf = [CChar](repeating: 0, count: 1 << 16)
+            try CallbackMessage.check("\(what): get_config") { buf.withUnsafeMutableBufferPointer { getConfig(inst.state, $0.baseAddress, $0.count) } }
+            buf[buf.count - 1] = 0
+            return try JSONParser.parse(String(cString: buf))
+        }
+    }
+    return f
+}
+
+/// Where a registration goes: the calling thread's innermost open scope, else the global registry.
+private func register(_ name: String, _ object: KerasObject) {
+    if !CustomObjectScope.registerInInnermost(name, object) { ObjectRegistry.register(name, object) }
+}
+
+private func bareName(_ name: String) -> String { String(name.split(separator: ">").last ?? Substring(name)) }
+
+@_cdecl("keras_register_layer")
+public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRawPointer?) -> Int32 {
+    guarded("keras_register_layer") {
+        let n = try string(name, "name")
+        guard !n.isEmpty else { throw ABIError(.invalidArgument, "name must not be empty") }
+        guard let cls else { throw ABIError(.invalidArgument, "cls must not be NULL") }
+        let table = try LayerClassTable(cls)
+        let className = bareName(n)
+        register(n, .layer { config in
+            let text = config.json.description
+            var state: UnsafeMutableRawPointer?
+            try CallbackMessage.check("layer \(className): create") { text.withCString { table.create(table.userData.pointer, $0, &state) } }
+            let inst = PluginInstance(table, state)
+            let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className), name: config.name)
+            try config.applyCommon(to: layer)
+            return layer
+        })
+    }
+}
+
+/// Per-sample values (and the gradient) of a C loss function.
+private func callLoss(_ fn: CLossFn, _ ud: UserData, _ what: String, _ yTrue: Tensor, _ yPred: Tensor, grad: Tensor?) throws -> Tensor {
+    guard let batch = yPred.shape.first, yTrue.shape.first == batch else {
+        throw KerasError.shapeMismatch("\(what): y_true \(yTrue.shape) and y_pred \(yPred.shape) need the same number of samples")
+    }
+    let per = Tensor(shape: [batch])
+    let ts = yTrue.shape.map(Int64.init), ps = yPred.shape.map(Int64.init)
+    try CallbackMessage.check(what) {
+        ts.withUnsafeBufferPointer { t in ps.withUnsafeBufferPointer { p in
+            fn(ud.pointer, yTrue.data, Int32(ts.count), t.baseAddress, yPred.data, Int32(ps.count), p.baseAddress, per.data, grad?.data)
+        } }
+    }
+    return per
+}
+
+/// A Keras loss computed by a C function that also gives d(per-sample)/d(y_pred).
+final class CFunctionLoss: Loss, @unchecked Sendable {
+    let fn: CLossFn
+    let ud: UserData
+    let registered: String
+    init(name: String, fn: CLossFn, ud: UserData) {
+        self.fn = fn
+        self.ud = ud
+        self.registered = name
+        super.init(name: bareName(name))
+    }
+    override var className: String { bareName(registered) }
+    override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
+        let grad = yPred.isRecorded ? Tensor(shape: yPred.shape) : nil
+        let per = try callLoss(fn, ud, "loss '\(name)'", yTrue.detached, yPred.detached, grad: grad)
+        guard let grad else { return per }
+        return try Ops.customGradient(per, input: yPred) { upstream in
+            // d loss / d y_pred[i, ...] = upstream[i] * grad[i, ...]
+            let rows = per.count, cols = grad.count / Swift.max(rows, 1)
+            let out = Tensor(shape: grad.shape)
+            for i in 0..<rows { for j in 0..<cols { out.data[i * cols + j] = upstream.data[i] * grad.data[i * cols + j] } }
+            return out
+        }
+    }
+}
+
+@_cdecl("keras_register_loss")
+public func keras_register_loss(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?, _ userData: UnsafeMutableRawPointer?, _ free: CFreeFn?) -> Int32 {
+    guarded("keras_register_loss") {
+        let n = try string(name, "name")
+        guard let fn else { throw ABIError(.invalidArgument, "fn must not be NULL") }
+        let ud = UserData(userData, free)
+        register(n, .loss { _ in CFunctionLoss(name: n, fn: fn, ud: ud) })
+    }
+}
+
+@_cdecl("keras_register_metric")
+public func keras_register_metric(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?, _ userData: UnsafeMutableRawPointer?, _ free: CFreeFn?) -> Int32 {
+    guarded("keras_register_metric") {
+        let n = try string(name, "name")
+        guard let fn else { throw ABIError(.invalidArgument, "fn must not be NULL") }
+        let ud = UserData(userData, free)
+        let short = bareName(n)
+        register(n, .metric { _ in
+            MeanMetricWrapper(name: short) { yTrue, yPred in
+                try callLoss(fn, ud, "metric '\(short)'", yTrue.detached, yPred.detached, grad: nil)
+            }
+        })
+    }
+}
+
+@_cdecl("keras_register_activation")
+public func keras_register_activation(_ name: UnsafePointer<CChar>?, _ fn: CActivationFn?, _ userData: UnsafeMutableRawPointer?, _ free: CFreeFn?) -> Int32 {
+    guarded("keras_register_activation") {
+        let n = try string(name, "name")
+        guard let fn else { throw ABIError(.invalidArgument, "fn must not be NULL") }
+        let ud = UserData(userData, free)
+        let short = bareName(n)
+        register(n, .activation(ActivationFunction(name: short) { x in
+            let y = Tensor(shape: x.shape), d = Tensor(shape: x.shape)
+            let src = x.detached
+            try CallbackMessage.check("activation '\(short)'") { fn(ud.pointer, src.data, Int64(src.count), y.data, d.data) }
+            guard x.isRecorded else { return y }
+            return try Ops.customGradient(y, input: x) { upstream in
+                let g = Tensor(shape: x.shape)
+                for i in 0..<g.count { g.data[i] = upstream.data[i] * d.data[i] }
+                return g
+            }
+        }))
+    }
+}
+
+@_cdecl("keras_register_callback")
+public func keras_register_callback(_ name: UnsafePointer<CChar>?, _ fn: CCallbackFn?, _ userData: UnsafeMutableRawPointer?, _ free: CFreeFn?) -> Int32 {
+    guarded("keras_register_callback") {
+        let n = try string(name, "name")
+        guard let fn else { throw ABIError(.invalidArgument, "fn must not be NULL") }
+        let ud = UserData(userData, free)
+        register(n, .callback { _ in CFunctionCallback(name: bareName(n), fn: fn, userData: ud) })
+    }
+}
+
+@_cdecl("keras_callback_from_registry")
+public func keras_callback_from_registry(_ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_callback_from_registry") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let n = try string(name, "name")
+        guard case .callback(let make)? = ObjectRegistry.lookupCustom(.callback, n) else {
+            throw ABIError(.unknownName, "no callback class '\(n)' is registered (globally or in an open scope of this thread)")
+        }
+        out.pointee = Handles.make(CallbackBox { try make(.object([])) }, kind: "keras_callback")
+    }
+}
+
+@_cdecl("keras_scope_push")
+public func keras_scope_push() -> Int32 {
+    guarded("keras_scope_push") { CustomObjectScope.push() }
+}
+
+@_cdecl("keras_scope_pop")
+public func keras_scope_pop() -> Int32 {
+    guarded("keras_scope_pop") { try CustomObjectScope.pop() }
+}
+
+/// The registrar handed to plugins: keras_plugin_registrar at its LP64 offsets, made once.
+enum PluginRegistrar {
+    nonisolated(unsafe) static let table: UnsafeMutableRawPointer = {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 56, alignment: 8)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: 56)
+        raw.storeBytes(of: Int32(1), as: Int32.self)
+        typealias Reg = @convention(c) (UnsafePointer<CChar>?, UnsafeRawPointer?) -> Int32
+        typealias RegLoss = @convention(c) (UnsafePointer<CChar>?, CLossFn?, UnsafeMutableRawPointer?, CFreeFn?) -> Int32
+        typealias RegAct = @convention(c) (UnsafePointer<CChar>?, CActivationFn?, UnsafeMutableRawPointer?, CFreeFn?) -> Int32
+        typealias RegCb = @convention(c) (UnsafePointer<CChar>?, CCallbackFn?, UnsafeMutableRawPointer?, CFreeFn?) -> Int32
+        typealias ErrFn = @convention(c) (UnsafePointer<CChar>?) -> Void
+        // Closures rather than the @_cdecl functions themselves: converting those to C function
+        // pointers would emit a second definition of their symbols.
+        let layer: Reg = { keras_register_layer($0, $1) }
+        let loss: RegLoss = { keras_register_loss($0, $1, $2, $3) }
+        let metric: RegLoss = { keras_register_metric($0, $1, $2, $3) }
+        let activation: RegAct = { keras_register_activation($0, $1, $2, $3) }
+        let callback: RegCb = { keras_register_callback($0, $1, $2, $3) }
+        let error: ErrFn = { CallbackMessage.set($0) }
+        raw.storeBytes(of: layer, toByteOffset: 8, as: Reg.self)
+        raw.storeBytes(of: loss, toByteOffset: 16, as: RegLoss.self)
+        raw.storeBytes(of: metric, toByteOffset: 24, as: RegLoss.self)
+        raw.storeBytes(of: activation, toByteOffset: 32, as: RegAct.self)
+        raw.storeBytes(of: callback, toByteOffset: 40, as: RegCb.self)
+        raw.storeBytes(of: error, toByteOffset: 48, as: ErrFn.self)
+        return raw
+    }()
+}
+
+@_cdecl("keras_load_plugin")
+public func keras_load_plugin(_ path: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_load_plugin") {
+        let p = try string(path, "path")
+        guard let lib = dlopen(p, RTLD_NOW | RTLD_LOCAL) else {
+            throw ABIError(.io, "cannot load plugin '\(p)': \(dlerror().map { String(cString: $0) } ?? "unknown error")")
+        }
+        guard let sym = dlsym(lib, "keras_plugin_init") else {
+            dlclose(lib)
+            throw ABIError(.io, "plugin '\(p)' does not export keras_plugin_init")
+        }
+        typealias InitFn = @convention(c) (UnsafeRawPointer?) -> Int32
+        let initFn = unsafeBitCast(sym, to: InitFn.self)
+        try CallbackMessage.check("plugin '\(p)': keras_plugin_init") { initFn(PluginRegistrar.table) }
+    }
+}

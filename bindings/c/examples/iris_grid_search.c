@@ -1,0 +1,56 @@
+/* Grid search over a KerasClassifier on iris: 3-fold cross-validation of two learning rates and
+ * two epoch counts in 2 threads, the results as JSON, then the refitted best estimator. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "keras.h"
+#include "iris_data.h"
+
+#define TRY(call) do { int rc_ = (call); if (rc_ != KERAS_OK) { \
+    fprintf(stderr, "%s failed: %s\n", #call, keras_last_error()); return 1; } } while (0)
+
+static const char *model_json =
+    "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"iris\", \"layers\": ["
+    "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
+    "{\"class_name\": \"Dense\", \"config\": {\"units\": 12, \"activation\": \"relu\"}},"
+    "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"softmax\"}}]}}";
+
+int main(void) {
+    float y[150], labels[150], proba[150 * 3];
+    const int64_t x_shape[2] = {150, 4}, y_shape[1] = {150};
+    double score = 0;
+    char *results = NULL, *params = NULL;
+    keras_estimator *clf = NULL, *best = NULL, *copy = NULL;
+    keras_search *search = NULL;
+    int i, ndim = 0;
+    int64_t shape[KERAS_MAX_RANK];
+
+    for (i = 0; i < 150; i++) y[i] = (float)iris_y[i];
+    TRY(keras_estimator_new("KerasClassifier", model_json,
+                            "{\"loss\": \"sparse_categorical_crossentropy\", \"optimizer\": \"adam\","
+                            " \"batch_size\": 16, \"verbose\": 0, \"random_state\": 0}", &clf));
+    TRY(keras_estimator_get_params(clf, &params));
+    printf("params: %s\n", params);
+    keras_string_free(params);
+    TRY(keras_estimator_clone(clf, &copy));
+
+    TRY(keras_grid_search_new(clf, "{\"optimizer__learning_rate\": [0.01, 0.05], \"epochs\": [20, 60]}",
+                              "{\"cv\": 3, \"n_jobs\": 2, \"scoring\": \"accuracy\"}", &search));
+    TRY(keras_search_fit(search, &iris_x[0][0], 2, x_shape, y, 1, y_shape));
+    TRY(keras_search_results(search, &results));
+    printf("results: %s\n", results);
+    if (!strstr(results, "\"best_params\": {") || !strstr(results, "\"mean_test_score\": [")) return 1;
+    keras_string_free(results);
+
+    TRY(keras_search_best_estimator(search, &best));
+    TRY(keras_estimator_score(best, &iris_x[0][0], 2, x_shape, y, 1, y_shape, &score));
+    TRY(keras_estimator_predict(best, &iris_x[0][0], 2, x_shape, labels, 150, shape, &ndim));
+    TRY(keras_estimator_predict_proba(best, &iris_x[0][0], 2, x_shape, proba, 450, shape, &ndim));
+    printf("best estimator accuracy on iris: %.3f; proba shape (%lld, %lld)\n", score, (long long)shape[0], (long long)shape[1]);
+
+    keras_search_free(search);
+    keras_estimator_free(best);
+    keras_estimator_free(copy);
+    keras_estimator_free(clf);
+    return score > 0.8 && ndim == 2 && shape[1] == 3 ? 0 : 1;
+}

@@ -1,0 +1,156 @@
+/* Plugins: a layer from a shared library loaded at run time (trained, saved, reloaded), C losses,
+ * metrics and activations, scoped registration, a layer without backward, failing plugins. */
+#include "check.h"
+#include <math.h>
+
+static const char *input3 = "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3]}}";
+
+/* Mean squared error per sample, with its gradient. */
+static int my_mse(void *ud, const float *t, int tn, const int64_t *ts, const float *p, int pn,
+                  const int64_t *ps, float *per, float *grad) {
+    int64_t b, j, cols = pn > 1 ? ps[1] : 1;
+    (void)ud; (void)tn; (void)ts;
+    for (b = 0; b < ps[0]; b++) {
+        float s = 0;
+        for (j = 0; j < cols; j++) {
+            float d = p[b * cols + j] - t[b * cols + j];
+            s += d * d;
+            if (grad) grad[b * cols + j] = 2 * d / (float)cols;
+        }
+        per[b] = s / (float)cols;
+    }
+    return 0;
+}
+static int failing_loss(void *ud, const float *t, int tn, const int64_t *ts, const float *p, int pn,
+                        const int64_t *ps, float *per, float *grad) {
+    (void)ud; (void)t; (void)tn; (void)ts; (void)p; (void)pn; (void)ps; (void)per; (void)grad;
+    keras_callback_error("loss exploded");
+    return 3;
+}
+static int frees = 0;
+static void count_free(void *p) { (void)p; frees++; }
+
+/* A layer with no backward: doubles its input. */
+static int twice_create(void *ud, const char *cfg, void **state) { (void)ud; (void)cfg; *state = NULL; return 0; }
+static int twice_forward(void *state, const float *x, int ndim, const int64_t *shape,
+                         const float *const *w, int nw, float *y, int training) {
+    int64_t n = 1, i; int d;
+    (void)state; (void)w; (void)nw; (void)training;
+    for (d = 0; d < ndim; d++) n *= shape[d];
+    for (i = 0; i < n; i++) y[i] = 2 * x[i];
+    return 0;
+}
+static int broken_forward(void *state, const float *x, int ndim, const int64_t *shape,
+                          const float *const *w, int nw, float *y, int training) {
+    (void)state; (void)x; (void)ndim; (void)shape; (void)w; (void)nw; (void)y; (void)training;
+    keras_callback_error("forward is broken");
+    return 5;
+}
+
+int main(int argc, char **argv) {
+    const char *plugin = argc > 1 ? argv[1] : "./plugin_scale.so";
+    float x[30], y[30], pred[30], again[30], w[3];
+    const int64_t xs[2] = {10, 3};
+    int i, count = 0;
+    char *text = NULL;
+    keras_model *m = NULL, *loaded = NULL, *m2 = NULL;
+    keras_layer_class twice, broken;
+
+    for (i = 0; i < 30; i++) { x[i] = (float)(i % 7) / 7.0f; y[i] = x[i] * (float)(1 + i % 3); }
+
+    CHECK_ERR(KERAS_ERR_IO, "cannot load plugin", keras_load_plugin("/nonexistent/plugin.so"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "path must not be NULL", keras_load_plugin(NULL));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "Scale", keras_model_from_json(
+        "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"Scale\", \"config\": {}}]}}", &m));
+    CHECK_OK(keras_load_plugin(plugin));
+
+    /* The plugin layer trains: its weight goes from ones toward (1, 2, 3). */
+    CHECK_OK(keras_sequential_new(NULL, &m));
+    CHECK_OK(keras_sequential_add_json(m, input3));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"Scale\", \"config\": {\"name\": \"scale\"}}"));
+    CHECK_OK(keras_register_loss("Test>my_mse", my_mse, NULL, NULL));
+    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.5}}, \"loss\": \"my_mse\"}"));
+    CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, xs, "{\"epochs\": 200, \"batch_size\": 10, \"verbose\": 0}", NULL, 0, &text));
+    keras_string_free(text);
+    CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+    printf("Scale weights after training: %.3f %.3f %.3f\n", w[0], w[1], w[2]);
+    CHECK(fabsf(w[0] - 1) < 0.05f && fabsf(w[1] - 2) < 0.05f && fabsf(w[2] - 3) < 0.05f);
+    CHECK_OK(keras_model_to_json(m, &text));
+    CHECK(strstr(text, "\"class_name\": \"Scale\"") && strstr(text, "\"plugin\": \"plugin_scale\"") && strstr(text, "Demo"));
+    keras_string_free(text);
+
+    /* Saved and reloaded: the weight comes back through the registry. */
+    CHECK_OK(keras_model_predict(m, x, 2, xs, NULL, NULL, 0, pred, 30, NULL, NULL));
+    CHECK_OK(keras_model_save(m, "plugin_model.keras", 1));
+    CHECK_OK(keras_model_load("plugin_model.keras", 0, &loaded));
+    CHECK_OK(keras_model_predict(loaded, x, 2, xs, NULL, NULL, 0, again, 30, NULL, NULL));
+    CHECK(memcmp(pred, again, sizeof pred) == 0);
+    remove("plugin_model.keras");
+
+    /* Plugin activation and a C metric. */
+    CHECK_OK(keras_register_metric("my_mae_like", my_mse, NULL, count_free));
+    CHECK_OK(keras_sequential_new(NULL, &m2));
+    CHECK_OK(keras_sequential_add_json(m2, input3));
+    CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"cube\"}}"));
+    CHECK_OK(keras_model_compile(m2, "{\"optimizer\": \"sgd\", \"loss\": \"mse\", \"metrics\": [\"my_mae_like\"]}"));
+    CHECK_OK(keras_model_fit(m2, x, 2, xs, y, 2, xs, "{\"epochs\": 2, \"verbose\": 0}", NULL, 0, &text));
+    CHECK(text && strstr(text, "\"my_mae_like\": ["));
+    keras_string_free(text);
+    keras_model_free(m2); m2 = NULL;
+
+    /* Scoped registration: visible until the scope is popped, on this thread. */
+    memset(&twice, 0, sizeof twice);
+    twice.create = twice_create;
+    twice.forward = twice_forward;
+    CHECK_OK(keras_scope_push());
+    CHECK_OK(keras_register_layer("Twice", &twice));
+    CHECK_OK(keras_sequential_new(NULL, &m2));
+    CHECK_OK(keras_sequential_add_json(m2, input3));
+    CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Twice\", \"config\": {}}"));
+    CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Dense\", \"config\": {\"units\": 3}}"));
+    CHECK_OK(keras_model_compile(m2, "{\"loss\": \"mse\"}"));
+    /* First layer without weights: no gradient has to pass, so it trains. */
+    CHECK_OK(keras_model_fit(m2, x, 2, xs, y, 2, xs, "{\"epochs\": 1, \"verbose\": 0}", NULL, 0, NULL));
+    CHECK_OK(keras_model_predict(m2, x, 2, xs, NULL, NULL, 0, pred, 30, NULL, NULL));
+    CHECK_OK(keras_scope_pop());
+    CHECK_ERR(KERAS_ERR_STATE, "no scope is open", keras_scope_pop());
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "Twice", keras_sequential_add_json(m2, "{\"class_name\": \"Twice\", \"config\": {}}"));
+    keras_model_free(m2); m2 = NULL;
+
+    /* A layer without backward behind a trainable layer: fit says why it cannot train. */
+    CHECK_OK(keras_register_layer("Twice", &twice));
+    CHECK_OK(keras_sequential_new(NULL, &m2));
+    CHECK_OK(keras_sequential_add_json(m2, input3));
+    CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Dense\", \"config\": {\"units\": 3}}"));
+    CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Twice\", \"config\": {\"name\": \"twice\"}}"));
+    CHECK_OK(keras_model_compile(m2, "{\"loss\": \"mse\"}"));
+    CHECK_ERR(KERAS_ERR_STATE, "Twice 'twice' has no backward function",
+              keras_model_fit(m2, x, 2, xs, y, 2, xs, "{\"verbose\": 0}", NULL, 0, NULL));
+    CHECK_OK(keras_model_predict(m2, x, 2, xs, NULL, NULL, 0, pred, 30, NULL, NULL));
+    keras_model_free(m2); m2 = NULL;
+
+    /* Failing plugins. */
+    memset(&broken, 0, sizeof broken);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "no create function", keras_register_layer("Broken", &broken));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "cls must not be NULL", keras_register_layer("Broken", NULL));
+    broken.create = twice_create;
+    broken.forward = broken_forward;
+    CHECK_OK(keras_register_layer("Broken", &broken));
+    CHECK_OK(keras_sequential_new(NULL, &m2));
+    CHECK_OK(keras_sequential_add_json(m2, input3));
+    CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Broken\", \"config\": {}}"));
+    CHECK_ERR(KERAS_ERR_CALLBACK, "layer Broken: forward failed with code 5: forward is broken",
+              keras_model_predict(m2, x, 2, xs, NULL, NULL, 0, pred, 30, NULL, NULL));
+    keras_model_free(m2); m2 = NULL;
+    CHECK_OK(keras_register_loss("exploding", failing_loss, NULL, NULL));
+    CHECK_OK(keras_model_compile(m, "{\"loss\": \"exploding\"}"));
+    CHECK_ERR(KERAS_ERR_CALLBACK, "loss 'exploding' failed with code 3: loss exploded",
+              keras_model_fit(m, x, 2, xs, y, 2, xs, "{\"verbose\": 0}", NULL, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "fn must not be NULL", keras_register_activation("a", NULL, NULL, NULL));
+
+    CHECK_OK(keras_model_weight_count(loaded, &count));
+    CHECK(count == 1);
+    keras_model_free(m);
+    keras_model_free(loaded);
+    CHECK_DONE("test_plugins");
+}
