@@ -253,6 +253,10 @@ def _activation_thunk(fn):
 def register_function(kind: str, fn) -> str:
     """Makes a Python function known to the library as a loss, metric or activation."""
     name = name_of_function(fn)
+    if not _lib.has(f"keras_register_{kind}"):
+        raise _native.KerasError(
+            f"{name}: Python {kind} functions need the C ABI's plugin registration, which "
+            f"this binding does not call yet (bindings/python/ABI_REQUESTS.md item 4)")
     with _lock:
         key = (kind, name)
         if key in _registered and _registered[key][0] is fn:
@@ -422,6 +426,10 @@ def register_layer_class(cls, name=None):
     class_name = name or getattr(cls, "class_name", None) or cls.__name__
     if class_name == "Layer" or cls.__dict__.get("class_name"):
         class_name = cls.__name__
+    if not _lib.has("keras_register_layer"):
+        raise _native.KerasError(
+            f"{class_name}: layers written in Python need the C ABI's plugin registration, "
+            f"which this binding does not call yet (bindings/python/ABI_REQUESTS.md item 4)")
     with _lock:
         if _layer_classes.get(class_name) is cls:
             return class_name
