@@ -1,0 +1,27 @@
+"""SwiftKeras from Python: Keras's API over the SwiftKeras library (libkeras.so, C ABI).
+
+    import swiftkeras as keras
+    model = keras.Sequential([keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+"""
+
+from . import (activations, backend, callbacks, constraints, datasets, initializers, layers,
+               losses, metrics, models, optimizers, regularizers, utils)
+from ._lib import LibraryUnavailable
+from ._native import KerasError
+from .layers import Input, Layer
+from .models import Model, Sequential, load_model, model_from_json
+
+__version__ = "0.1.0"
+
+
+def library_version():
+    """The version of the loaded libkeras.so."""
+    from . import _lib
+    return _lib.keras_version().decode()
+
+
+__all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers",
+           "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils",
+           "Input", "Layer", "Model", "Sequential", "load_model", "model_from_json",
+           "KerasError", "LibraryUnavailable", "library_version"]

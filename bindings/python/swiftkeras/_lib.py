@@ -1,0 +1,210 @@
+"""The whole C ABI of libkeras.so (include/keras.h), declared with ctypes in header order.
+
+Nothing here is meant for users: the Pythonic layer (models, layers, wrappers) sits on top in
+separate modules. The library is found in, in order: $SWIFTKERAS_LIBRARY, this package's
+folder (a wheel built next to a build of the library ships it), then the build folders of the
+SwiftKeras checkout this package lives in. An entry point the loaded library does not export
+is declared as a function raising KerasError, so the package works with what exists and says
+exactly what is missing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from ctypes import CFUNCTYPE, POINTER, Structure, c_char_p, c_float, c_int32, c_int64, c_void_p
+from pathlib import Path
+
+LIBRARY_NAME = "libkeras.so"
+
+
+def _candidates() -> list[Path]:
+    found: list[Path] = []
+    env = os.environ.get("SWIFTKERAS_LIBRARY")
+    if env:
+        found.append(Path(env))
+    here = Path(__file__).resolve().parent
+    found.append(here / LIBRARY_NAME)
+    for parent in here.parents:
+        if (parent / "Package.swift").exists():
+            for build in (".build-static/release", ".build/release", ".build/debug"):
+                found.append(parent / build / LIBRARY_NAME)
+            break
+    return found
+
+
+def _not_found_message(tried: list[Path]) -> str:
+    lines = "\n  ".join(str(p) for p in tried)
+    return (
+        "swiftkeras could not find libkeras.so. Tried:\n  " + lines + "\n"
+        "Build it in the SwiftKeras checkout with `swift build -c release --product keras`, then "
+        "either set SWIFTKERAS_LIBRARY=/path/to/libkeras.so or reinstall the package with "
+        "`pip install ./bindings/python` from that checkout (the wheel then ships the library)."
+    )
+
+
+def _load() -> tuple[ctypes.CDLL | None, str | None, Path | None]:
+    tried = _candidates()
+    env = os.environ.get("SWIFTKERAS_LIBRARY")
+    for path in tried:
+        if path.is_file():
+            try:
+                return ctypes.CDLL(str(path)), None, path
+            except OSError as e:
+                return None, f"swiftkeras could not load {path}: {e}", path
+        if env and path == Path(env):
+            return None, f"SWIFTKERAS_LIBRARY={env} is not a file", None
+    return None, _not_found_message(tried), None
+
+
+_cdll, load_error, library_path = _load()
+missing: list[str] = []
+
+
+class LibraryUnavailable(RuntimeError):
+    """Raised when libkeras.so (or one of its entry points) is not available."""
+
+
+def _unavailable(name: str):
+    def call(*_args, **_kwargs):
+        if load_error is not None:
+            raise LibraryUnavailable(load_error)
+        raise LibraryUnavailable(
+            f"libkeras.so at {library_path} has no {name}: this build of the library predates "
+            f"that part of the C ABI; rebuild it from a newer checkout")
+    call.__name__ = name
+    call.available = False
+    return call
+
+
+def _declare(name: str, argtypes: list, restype):
+    fn = None
+    if _cdll is not None:
+        try:
+            fn = getattr(_cdll, name)
+        except AttributeError:
+            fn = None
+    if fn is None:
+        missing.append(name)
+        fn = _unavailable(name)
+    else:
+        fn.argtypes = argtypes
+        fn.restype = restype
+        fn.available = True
+    globals()[name] = fn
+    return fn
+
+
+def has(name: str) -> bool:
+    """Whether the loaded library exports `name`."""
+    return getattr(globals().get(name), "available", False)
+
+
+# ---- types -------------------------------------------------------------------------------
+
+keras_model_p = c_void_p
+keras_callback_p = c_void_p
+char_pp = POINTER(c_char_p)
+float_p = POINTER(c_float)
+int64_p = POINTER(c_int64)
+int32_p = POINTER(c_int32)
+
+# enum keras_callback_event
+KERAS_TRAIN_BEGIN, KERAS_TRAIN_END, KERAS_EPOCH_BEGIN, KERAS_EPOCH_END = 0, 1, 2, 3
+KERAS_TRAIN_BATCH_BEGIN, KERAS_TRAIN_BATCH_END, KERAS_TEST_BEGIN, KERAS_TEST_END = 4, 5, 6, 7
+KERAS_TEST_BATCH_BEGIN, KERAS_TEST_BATCH_END, KERAS_PREDICT_BEGIN, KERAS_PREDICT_END = 8, 9, 10, 11
+KERAS_PREDICT_BATCH_BEGIN, KERAS_PREDICT_BATCH_END = 12, 13
+
+# int (*)(void *user_data, int event, int64_t index, const char *logs_json)
+keras_callback_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int64, c_char_p)
+# void (*)(void *user_data)
+keras_free_fn = CFUNCTYPE(None, c_void_p)
+
+
+class keras_array(Structure):
+    """float32 buffer + shape, for the entry points requested in ABI_REQUESTS.md."""
+    _fields_ = [("data", float_p), ("shape", int64_p), ("rank", c_int32)]
+
+
+keras_array_p = POINTER(keras_array)
+keras_array_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, keras_array_p, keras_array_p)
+keras_loss_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, float_p, float_p,
+                          keras_array_p)
+keras_print_fn = CFUNCTYPE(None, c_void_p, c_char_p)
+keras_layer_ctx_p = c_void_p
+keras_layer_build_fn = CFUNCTYPE(c_int32, c_void_p, keras_layer_ctx_p, int64_p, c_int32)
+keras_layer_output_shape_fn = CFUNCTYPE(c_int32, c_void_p, int64_p, c_int32, int64_p, int32_p)
+keras_layer_call_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, c_int32,
+                                keras_array_p, c_int32)
+keras_layer_backward_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, c_int32,
+                                    keras_array_p, keras_array_p, keras_array_p)
+
+
+class keras_layer_plugin(Structure):
+    _fields_ = [("build", keras_layer_build_fn), ("output_shape", keras_layer_output_shape_fn),
+                ("call", keras_layer_call_fn), ("backward", keras_layer_backward_fn),
+                ("user_data", c_void_p)]
+
+
+keras_layer_factory = CFUNCTYPE(c_int32, c_void_p, c_char_p, POINTER(keras_layer_plugin))
+
+# ---- basics --------------------------------------------------------------------------------
+_declare("keras_version", [], c_char_p)
+_declare("keras_last_error", [], c_char_p)
+_declare("keras_status_name", [c_int32], c_char_p)
+_declare("keras_string_free", [c_void_p], None)
+
+# ---- callbacks -------------------------------------------------------------------------------
+_declare("keras_callback_error", [c_char_p], None)
+_declare("keras_callback_new", [c_char_p, keras_callback_fn, c_void_p, keras_free_fn,
+                                POINTER(keras_callback_p)], c_int32)
+_declare("keras_callback_from_config", [c_char_p, c_char_p, POINTER(keras_callback_p)], c_int32)
+_declare("keras_callback_free", [keras_callback_p], None)
+
+# ---- models ----------------------------------------------------------------------------------
+_declare("keras_model_from_json", [c_char_p, POINTER(keras_model_p)], c_int32)
+_declare("keras_model_load", [c_char_p, c_int32, POINTER(keras_model_p)], c_int32)
+_declare("keras_sequential_new", [c_char_p, POINTER(keras_model_p)], c_int32)
+_declare("keras_sequential_add_json", [keras_model_p, c_char_p], c_int32)
+_declare("keras_model_build", [keras_model_p, c_int32, int64_p], c_int32)
+_declare("keras_model_free", [keras_model_p], None)
+_declare("keras_model_compile", [keras_model_p, c_char_p], c_int32)
+_declare("keras_model_fit", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32, int64_p,
+                             c_char_p, POINTER(keras_callback_p), c_int32, char_pp], c_int32)
+_declare("keras_model_evaluate", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
+                                  int64_p, c_char_p, POINTER(keras_callback_p), c_int32, char_pp],
+         c_int32)
+_declare("keras_model_predict", [keras_model_p, float_p, c_int32, int64_p, c_char_p,
+                                 POINTER(keras_callback_p), c_int32, float_p, c_int64, int64_p,
+                                 int32_p], c_int32)
+_declare("keras_model_layer_output", [keras_model_p, c_char_p, float_p, c_int32, int64_p, float_p,
+                                      c_int64, int64_p, int32_p], c_int32)
+_declare("keras_model_output_shape", [keras_model_p, c_int64, int64_p, c_int32, int32_p], c_int32)
+_declare("keras_model_summary", [keras_model_p, char_pp], c_int32)
+_declare("keras_model_to_json", [keras_model_p, char_pp], c_int32)
+_declare("keras_model_stop_training", [keras_model_p], c_int32)
+_declare("keras_model_save", [keras_model_p, c_char_p, c_int32], c_int32)
+_declare("keras_model_save_weights", [keras_model_p, c_char_p, c_int32], c_int32)
+_declare("keras_model_load_weights", [keras_model_p, c_char_p], c_int32)
+_declare("keras_model_weight_count", [keras_model_p, int32_p], c_int32)
+_declare("keras_model_weight_info", [keras_model_p, c_int32, char_pp, int64_p, c_int32, int32_p],
+         c_int32)
+_declare("keras_model_get_weight", [keras_model_p, c_int32, float_p, c_int64], c_int32)
+_declare("keras_model_set_weight", [keras_model_p, c_int32, float_p, c_int64], c_int32)
+
+# ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
+# (keras.h's plugin registration, keras_register_loss/_metric/_activation/_layer, landed at 11:20
+# with signatures of its own; it is not bound yet, so Python plugins report that they are not
+# available instead of calling it with the wrong arguments.)
+_declare("keras_catalog_json", [char_pp], c_int32)
+_declare("keras_set_random_seed", [c_int64], None)
+_declare("keras_model_fit_validation", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
+                                        int64_p, float_p, c_int32, int64_p, float_p, c_int32,
+                                        int64_p, float_p, c_char_p, POINTER(keras_callback_p),
+                                        c_int32, char_pp], c_int32)
+_declare("keras_layer_add_weight", [keras_layer_ctx_p, c_char_p, int64_p, c_int32, c_char_p,
+                                    c_int32, int32_p], c_int32)
+_declare("keras_unregister", [c_char_p, c_char_p], c_int32)
+_declare("keras_set_print_hook", [keras_print_fn, c_void_p], None)
+_declare("keras_cross_validate", [c_char_p, keras_array_p, keras_array_p, keras_array_p, char_pp],
+         c_int32)

@@ -1,0 +1,156 @@
+"""Glue between the raw declarations in _lib and the Pythonic layer: status codes to
+exceptions, library-owned strings, numpy arrays to keras_array without copies, and the
+trampoline that carries an exception raised in Python code out of a C callback."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import math
+import threading
+from ctypes import POINTER, byref, c_char_p, c_float, c_int64
+
+import numpy as np
+
+from . import _lib
+
+
+class KerasError(Exception):
+    """An error reported by the SwiftKeras library (the message is the library's)."""
+
+
+# Status codes of include/keras.h (enum keras_status).
+OK, INVALID_ARGUMENT, SHAPE, STATE, IO_ERROR, CALLBACK_FAILED, UNKNOWN_NAME, DATA, \
+    BUFFER_TOO_SMALL, INTERNAL = range(10)
+_EXCEPTIONS = {INVALID_ARGUMENT: ValueError, SHAPE: ValueError, UNKNOWN_NAME: ValueError,
+               DATA: ValueError, IO_ERROR: OSError}
+
+
+_pending = threading.local()
+
+
+def stash_exception(exc: BaseException) -> None:
+    """Keeps an exception raised inside a callback so that `check` re-raises it."""
+    stack = getattr(_pending, "stack", None)
+    if stack is None:
+        stack = _pending.stack = []
+    stack.append(exc)
+
+
+def take_stashed() -> BaseException | None:
+    stack = getattr(_pending, "stack", None)
+    if not stack:
+        return None
+    exc = stack[0]
+    stack.clear()
+    return exc
+
+
+def last_error() -> str:
+    msg = _lib.keras_last_error()
+    return msg.decode("utf-8", "replace") if msg else "unknown error"
+
+
+def check(status: int) -> None:
+    """Raises the Python exception for a non-zero status, with the library's message."""
+    stashed = take_stashed()
+    if status == OK and stashed is None:
+        return
+    if stashed is not None:
+        raise stashed
+    raise _EXCEPTIONS.get(status, KerasError)(last_error())
+
+
+def take_string(fn, *args) -> str:
+    """Calls an entry point whose last argument is `char **out`, returns and frees the text."""
+    out = c_char_p()
+    check(fn(*args, byref(out)))
+    raw = ctypes.cast(out, ctypes.c_void_p)
+    try:
+        return out.value.decode("utf-8") if out.value is not None else ""
+    finally:
+        if raw.value:
+            _lib.keras_string_free(raw)
+
+
+def take_json(fn, *args):
+    return json.loads(take_string(fn, *args))
+
+
+def dumps(obj) -> bytes:
+    return json.dumps(obj, allow_nan=False, default=_json_default).encode("utf-8")
+
+
+def _json_default(o):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, tuple):
+        return list(o)
+    raise TypeError(f"{o!r} (of type {type(o).__name__}) cannot be written into a Keras config")
+
+
+# ---- arrays ------------------------------------------------------------------------------
+
+def as_float32(x, what: str) -> np.ndarray:
+    """float32, C-contiguous, at least 1-D; the same object when it already is (zero copy).
+
+    Converts what Keras converts (ints, bools, float64, nested lists); rejects the rest with
+    a TypeError naming the argument.
+    """
+    if isinstance(x, np.ndarray) and x.dtype == np.float32 and x.flags.c_contiguous:
+        return x
+    try:
+        arr = np.asarray(x)
+    except Exception as e:  # ragged lists and the like
+        raise ValueError(f"{what}: could not make an array of it: {e}") from None
+    if arr.dtype == object:
+        raise ValueError(f"{what}: could not make a numeric array of it (ragged or mixed "
+                         f"values, dtype=object)")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"{what}: expected numbers, got an array of dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{what}: complex values cannot be converted to float32")
+    return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+class ArrayPack:
+    """Keeps a list of float32 arrays and their keras_array descriptors alive for one call."""
+
+    def __init__(self, arrays: list[np.ndarray]):
+        self.arrays = arrays
+        self._shapes = [(c_int64 * max(a.ndim, 1))(*a.shape) for a in arrays]
+        n = len(arrays)
+        self.structs = (_lib.keras_array * max(n, 1))()
+        for i, (a, s) in enumerate(zip(arrays, self._shapes)):
+            self.structs[i].data = a.ctypes.data_as(POINTER(c_float))
+            self.structs[i].shape = s
+            self.structs[i].rank = a.ndim
+        self.count = n
+
+    @property
+    def pointer(self):
+        return self.structs if self.count else None
+
+
+def pack(arrays) -> ArrayPack:
+    return ArrayPack(list(arrays))
+
+
+def view(struct_ptr) -> np.ndarray:
+    """A zero-copy numpy view of a keras_array the library passed to a callback. It must not
+    outlive the callback."""
+    s = struct_ptr.contents
+    shape = tuple(s.shape[i] for i in range(s.rank))
+    n = math.prod(shape)
+    if n == 0 or not s.data:
+        return np.empty(shape, np.float32)
+    return np.ctypeslib.as_array(s.data, shape=shape)
+
+
+def int64_array(values):
+    values = list(values)
+    return (c_int64 * max(len(values), 1))(*values)

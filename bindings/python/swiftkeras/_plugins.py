@@ -1,0 +1,456 @@
+"""Python code the library calls back: callbacks, loss/metric/activation functions and layers.
+
+Every trampoline follows toolchain.md §8: it catches BaseException (Ctrl-C included), stashes
+it, and returns a failure code; the library stops the loop and returns CALLBACK_FAILED, and
+`_native.check` re-raises the original exception with its traceback in the caller's thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import signal
+import threading
+
+import numpy as np
+
+from . import _lib, _native
+from ._native import stash_exception, view
+from ._objects import custom_objects_in_scope, serialize
+
+FAILED = 1
+
+_EVENTS = {
+    _lib.KERAS_TRAIN_BEGIN: ("on_train_begin", False), _lib.KERAS_TRAIN_END: ("on_train_end", False),
+    _lib.KERAS_EPOCH_BEGIN: ("on_epoch_begin", True), _lib.KERAS_EPOCH_END: ("on_epoch_end", True),
+    _lib.KERAS_TRAIN_BATCH_BEGIN: ("on_train_batch_begin", True),
+    _lib.KERAS_TRAIN_BATCH_END: ("on_train_batch_end", True),
+    _lib.KERAS_TEST_BEGIN: ("on_test_begin", False), _lib.KERAS_TEST_END: ("on_test_end", False),
+    _lib.KERAS_TEST_BATCH_BEGIN: ("on_test_batch_begin", True),
+    _lib.KERAS_TEST_BATCH_END: ("on_test_batch_end", True),
+    _lib.KERAS_PREDICT_BEGIN: ("on_predict_begin", False),
+    _lib.KERAS_PREDICT_END: ("on_predict_end", False),
+    _lib.KERAS_PREDICT_BATCH_BEGIN: ("on_predict_batch_begin", True),
+    _lib.KERAS_PREDICT_BATCH_END: ("on_predict_batch_end", True),
+}
+_BATCH_HOOKS = {"on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
+                "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end",
+                "on_batch_begin", "on_batch_end"}
+
+
+class PythonCallback:
+    """Base of callbacks written in Python (swiftkeras.callbacks.Callback)."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def _overrides(self, hook):
+        return getattr(type(self), hook, None) is not getattr(PythonCallback, hook, None)
+
+    # Every hook Keras has; a subclass overrides the ones it needs.
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): pass
+    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
+
+
+class _Interrupt:
+    """Ctrl-C during a library call. Python would raise KeyboardInterrupt at the entry of
+    whatever Python function runs next, outside any try (ctypes then drops it); instead the
+    handler only records it, and the next callback raises it inside its try."""
+    requested = False
+
+
+@contextlib.contextmanager
+def interrupt_guard():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:
+        yield  # the program has its own SIGINT handling: leave it alone
+        return
+    _Interrupt.requested = False
+
+    def record(_signum, _frame):
+        _Interrupt.requested = True
+
+    signal.signal(signal.SIGINT, record)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if _Interrupt.requested:
+            _Interrupt.requested = False
+            raise KeyboardInterrupt
+
+
+def _check_interrupt():
+    if _Interrupt.requested:
+        _Interrupt.requested = False
+        raise KeyboardInterrupt
+
+
+def _fail(e: BaseException) -> int:
+    stash_exception(e)
+    try:
+        _lib.keras_callback_error(f"{type(e).__name__}: {e}".encode("utf-8", "replace"))
+    except BaseException:  # noqa: BLE001 — the stashed exception is what the caller gets
+        pass
+    return FAILED
+
+
+def callback_trampoline(cb: PythonCallback, model):
+    """The C function the library calls for every hook of `cb` (keras_callback_new)."""
+    overridden = {h for h, _ in _EVENTS.values() if cb._overrides(h)}
+    legacy = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+    for new, old in legacy.items():
+        if cb._overrides(old) and not cb._overrides(new):
+            overridden.add(new)
+    events = {code: (hook, indexed) for code, (hook, indexed) in _EVENTS.items()
+              if hook in overridden}
+
+    def on_event(_user, event, index, logs_json):
+        entry = events.get(event)
+        if entry is None:
+            return 0
+        try:
+            _check_interrupt()
+            hook, indexed = entry
+            logs = json.loads(logs_json) if logs_json else {}
+            method = getattr(cb, hook)
+            if hook in legacy and not cb._overrides(hook):
+                method = getattr(cb, legacy[hook])
+            if indexed:
+                method(int(index), logs)
+            else:
+                method(logs)
+            return 0
+        except BaseException as e:  # noqa: BLE001 — carried back to the caller
+            return _fail(e)
+
+    return _lib.keras_callback_fn(on_event)
+
+
+class _InterruptCheck(PythonCallback):
+    """Runs a line of Python at each epoch end: a pending Ctrl-C raises KeyboardInterrupt
+    there, which stops the loop cleanly and reaches the caller."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+
+INTERRUPT_CHECK = _InterruptCheck()
+
+
+# ---- functions: losses, metrics, activations ---------------------------------------------
+
+_registered: dict[tuple[str, str], object] = {}   # (kind, name) -> (fn, ctypes thunk)
+_lock = threading.Lock()
+
+
+def name_of_function(fn) -> str:
+    name = getattr(fn, "__name__", None)
+    if not name or name == "<lambda>":
+        raise ValueError(f"{fn!r}: a Python function used in a model must have a name "
+                         f"(def name(...)) so that saved models can refer to it")
+    return name
+
+
+def _per_sample(value, batch):
+    v = np.asarray(value, dtype=np.float32)
+    if v.ndim == 0:
+        return np.full(batch, float(v), np.float32)
+    if v.shape[0] != batch:
+        raise ValueError(f"a loss or metric function must return one value per sample "
+                         f"(shape ({batch},)) or a scalar, got shape {v.shape}")
+    return v.reshape(batch, -1).mean(axis=1)
+
+
+def _loss_thunk(fn, differentiable):
+    def call(_user, yt_p, yp_p, out_p, dout_p, dyp_p):
+        try:
+            yt, yp = view(yt_p), view(yp_p)
+            batch = yp.shape[0]
+            out = np.ctypeslib.as_array(out_p, shape=(batch,))
+            if not dout_p:
+                out[:] = _per_sample(fn(yt.copy(), yp.copy()), batch)
+                return 0
+            dout = np.ctypeslib.as_array(dout_p, shape=(batch,))
+            dyp = view(dyp_p)
+            grad = getattr(fn, "gradient", None)
+            if grad is not None:
+                dyp[...] = np.asarray(grad(yt.copy(), yp.copy()), np.float32) * \
+                    dout.reshape((batch,) + (1,) * (yp.ndim - 1))
+                return 0
+            # Central differences, one output column at a time for the whole batch: exact
+            # enough for float32 training and valid because each sample's value depends only
+            # on its own row (the per-sample contract above).
+            flat = yp.reshape(batch, -1).astype(np.float64)
+            g = np.empty_like(flat)
+            for j in range(flat.shape[1]):
+                h = 1e-3 * np.maximum(1.0, np.abs(flat[:, j]))
+                up, down = flat.copy(), flat.copy()
+                up[:, j] += h
+                down[:, j] -= h
+                fu = _per_sample(fn(yt, up.reshape(yp.shape).astype(np.float32)), batch)
+                fd = _per_sample(fn(yt, down.reshape(yp.shape).astype(np.float32)), batch)
+                g[:, j] = (fu.astype(np.float64) - fd) / (2 * h)
+            dyp[...] = (g * dout[:, None]).reshape(yp.shape).astype(np.float32)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            stash_exception(e)
+            return FAILED
+
+    return _lib.keras_loss_fn(call)
+
+
+def _activation_thunk(fn):
+    def call(_user, x_p, y_p, dy_p, dx_p):
+        try:
+            x = view(x_p)
+            if not dy_p:
+                view(y_p)[...] = np.asarray(fn(x.copy()), np.float32)
+                return 0
+            dy, dx = view(dy_p), view(dx_p)
+            grad = getattr(fn, "gradient", None)
+            if grad is not None:
+                dx[...] = np.asarray(grad(x.copy()), np.float32) * dy
+                return 0
+            x64 = x.astype(np.float64)
+            h = 1e-3 * np.maximum(1.0, np.abs(x64))
+            up = np.asarray(fn((x64 + h).astype(np.float32)), np.float64)
+            down = np.asarray(fn((x64 - h).astype(np.float32)), np.float64)
+            dx[...] = ((up - down) / (2 * h) * dy).astype(np.float32)  # elementwise activations
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            stash_exception(e)
+            return FAILED
+
+    return _lib.keras_array_fn(call)
+
+
+def register_function(kind: str, fn) -> str:
+    """Makes a Python function known to the library as a loss, metric or activation."""
+    name = name_of_function(fn)
+    if not _lib.has(f"keras_register_{kind}"):
+        raise _native.KerasError(
+            f"{name}: Python {kind} functions need the C ABI's plugin registration, which "
+            f"this binding does not call yet (bindings/python/ABI_REQUESTS.md item 4)")
+    with _lock:
+        key = (kind, name)
+        if key in _registered and _registered[key][0] is fn:
+            return name
+        if kind == "activation":
+            thunk = _activation_thunk(fn)
+            _native.check(_lib.keras_register_activation(name.encode(), thunk, None))
+        elif kind == "loss":
+            thunk = _loss_thunk(fn, True)
+            _native.check(_lib.keras_register_loss(name.encode(), thunk, None))
+        elif kind == "metric":
+            thunk = _loss_thunk(fn, False)
+            _native.check(_lib.keras_register_metric(name.encode(), thunk, None))
+        else:
+            raise ValueError(f"unknown plugin kind {kind}")
+        _registered[key] = (fn, thunk)
+    return name
+
+
+def _is_builtin(obj) -> bool:
+    return hasattr(obj, "_keras_config") or hasattr(obj, "get_config")
+
+
+def serialize_loss(loss):
+    if loss is None:
+        return None
+    if isinstance(loss, dict):
+        return {k: serialize_loss(v) for k, v in loss.items()}
+    if isinstance(loss, (list, tuple)):
+        return [serialize_loss(v) for v in loss]
+    if callable(loss) and not _is_builtin(loss):
+        return register_function("loss", loss)
+    return serialize(loss)
+
+
+def serialize_metrics(metrics):
+    if metrics is None:
+        return None
+    if isinstance(metrics, dict):
+        return {k: serialize_metrics(v) for k, v in metrics.items()}
+    if isinstance(metrics, (list, tuple)):
+        return [serialize_metrics(m) for m in metrics]
+    if callable(metrics) and not _is_builtin(metrics) and not isinstance(metrics, type):
+        return register_function("metric", metrics)
+    return serialize(metrics)
+
+
+def register_scope_objects():
+    """Before the library reads a config: every custom object in scope becomes known to it
+    (a function as loss, metric and activation, since a config names it in any of these;
+    a Layer subclass as a layer class)."""
+    from .layers import Layer
+    for name, obj in custom_objects_in_scope().items():
+        if isinstance(obj, type) and issubclass(obj, Layer):
+            register_layer_class(obj, name)
+        elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):
+            for kind in ("loss", "metric", "activation"):
+                if _lib.has(f"keras_register_{kind}"):
+                    register_function(kind, obj)
+
+
+# ---- layers written in Python ------------------------------------------------------------
+
+_layer_classes: dict[str, type] = {}
+_layer_factories: dict[str, object] = {}
+_building = threading.local()
+
+
+def python_layer_class(class_name):
+    return _layer_classes.get(class_name) or (
+        lambda c: c if isinstance(c, type) else None)(custom_objects_in_scope().get(class_name))
+
+
+def add_weight(layer, shape, initializer, trainable, name):
+    ctx = getattr(_building, "ctx", None)
+    if ctx is None:
+        raise RuntimeError(f"{type(layer).__name__}.add_weight can only be called from build(), "
+                           f"which the library calls when the model is built")
+    from . import initializers
+    init = serialize(initializers.get(initializer))
+    dims = tuple(int(d) for d in shape)
+    index = ctypes.c_int32()
+    wname = name or f"weight_{len(layer._python_weights)}"
+    _native.check(_lib.keras_layer_add_weight(ctx, wname.encode(), _native.int64_array(dims),
+                                              len(dims), json.dumps(init).encode(),
+                                              int(bool(trainable)), ctypes.byref(index)))
+    layer._python_weights.append({"name": wname, "shape": dims, "index": index.value})
+    return _WeightRef(layer, len(layer._python_weights) - 1)
+
+
+class _WeightRef:
+    """What add_weight returns: inside call/backward, `layer.w` is the current numpy value."""
+
+    def __init__(self, layer, position):
+        self.layer, self.position = layer, position
+
+    def numpy(self):
+        return self.layer._current_weights[self.position]
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+
+def _plugin_table(layer):
+    def build(_user, ctx, shape_p, rank):
+        try:
+            _building.ctx = ctx
+            layer._python_weights = []
+            layer.build(tuple(None if shape_p[i] < 0 else shape_p[i] for i in range(rank)))
+            layer.built = True
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            stash_exception(e)
+            return FAILED
+        finally:
+            _building.ctx = None
+
+    def output_shape(_user, in_p, rank, out_p, out_rank):
+        try:
+            shape = layer.compute_output_shape(
+                tuple(None if in_p[i] < 0 else in_p[i] for i in range(rank)))
+            for i, d in enumerate(shape):
+                out_p[i] = -1 if d is None else int(d)
+            out_rank[0] = len(shape)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            stash_exception(e)
+            return FAILED
+
+    def call(_user, x_p, w_p, nw, y_p, training):
+        try:
+            layer._current_weights = [view(ctypes.pointer(w_p[i])) for i in range(nw)]
+            y = layer.call(view(x_p).copy(), training=bool(training))
+            view(y_p)[...] = np.asarray(y, np.float32)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            stash_exception(e)
+            return FAILED
+        finally:
+            layer._current_weights = None
+
+    def backward(_user, x_p, w_p, nw, dy_p, dx_p, dw_p):
+        try:
+            weights = [view(ctypes.pointer(w_p[i])) for i in range(nw)]
+            layer._current_weights = weights
+            dx, dws = layer.backward(view(x_p).copy(), [w.copy() for w in weights],
+                                     view(dy_p).copy())
+            view(dx_p)[...] = np.asarray(dx, np.float32)
+            for i, g in enumerate(dws):
+                view(ctypes.pointer(dw_p[i]))[...] += np.asarray(g, np.float32)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            stash_exception(e)
+            return FAILED
+        finally:
+            layer._current_weights = None
+
+    fns = (_lib.keras_layer_build_fn(build), _lib.keras_layer_output_shape_fn(output_shape),
+           _lib.keras_layer_call_fn(call), _lib.keras_layer_backward_fn(backward))
+    layer._plugin_fns = fns  # referenced for the layer's lifetime
+    return _lib.keras_layer_plugin(*fns, None)
+
+
+def register_layer_class(cls, name=None):
+    """Registers a Python Layer subclass with the library under its class name."""
+    class_name = name or getattr(cls, "class_name", None) or cls.__name__
+    if class_name == "Layer" or cls.__dict__.get("class_name"):
+        class_name = cls.__name__
+    if not _lib.has("keras_register_layer"):
+        raise _native.KerasError(
+            f"{class_name}: layers written in Python need the C ABI's plugin registration, "
+            f"which this binding does not call yet (bindings/python/ABI_REQUESTS.md item 4)")
+    with _lock:
+        if _layer_classes.get(class_name) is cls:
+            return class_name
+        pending = getattr(_building, "instances", None)
+
+        def factory(_user, config_json, out):
+            try:
+                config = json.loads(config_json) if config_json else {}
+                instance = None
+                if pending:
+                    instance = pending.pop(config.get("name"), None)
+                if instance is None:
+                    instance = cls.from_config(config)
+                out[0] = _plugin_table(instance)
+                return 0
+            except BaseException as e:  # noqa: BLE001
+                stash_exception(e)
+                return FAILED
+
+        thunk = _lib.keras_layer_factory(factory)
+        _native.check(_lib.keras_register_layer(class_name.encode(), thunk, None))
+        _layer_classes[class_name] = cls
+        _layer_factories[class_name] = thunk
+    return class_name

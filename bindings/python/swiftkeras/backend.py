@@ -1,0 +1,180 @@
+"""The Keras backend functions Keras code uses inside custom losses, metrics and activations
+(`import keras.backend as K`; `K.mean(y_pred)`, `activation=K.tanh`).
+
+Inside a Python plugin the library hands numpy arrays, so these are numpy operations; the
+activations among them are the same objects as `swiftkeras.activations`, so
+`Dense(64, activation=K.tanh)` builds the library's own tanh layer.
+"""
+
+import numpy as np
+
+from . import activations as _act
+
+tanh = _act.tanh
+sigmoid = _act.sigmoid
+hard_sigmoid = _act.hard_sigmoid
+relu = _act.relu
+elu = _act.elu
+softmax = _act.softmax
+softplus = _act.softplus
+softsign = _act.softsign
+
+_EPSILON = 1e-7
+_FLOATX = "float32"
+
+
+def epsilon():
+    return _EPSILON
+
+
+def set_epsilon(value):
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def floatx():
+    return _FLOATX
+
+
+def backend():
+    return "swiftkeras"
+
+
+def image_data_format():
+    return "channels_last"
+
+
+def clear_session():
+    from . import _objects
+    _objects._uids.clear()
+
+
+def mean(x, axis=None, keepdims=False):
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 (Keras's name)
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    return np.std(x, axis=axis, keepdims=keepdims)
+
+
+def var(x, axis=None, keepdims=False):
+    return np.var(x, axis=axis, keepdims=keepdims)
+
+
+def abs(x):  # noqa: A001
+    return np.abs(x)
+
+
+def square(x):
+    return np.square(x)
+
+
+def sqrt(x):
+    return np.sqrt(x)
+
+
+def exp(x):
+    return np.exp(x)
+
+
+def log(x):
+    return np.log(x)
+
+
+def pow(x, a):  # noqa: A001
+    return np.power(x, a)
+
+
+def clip(x, min_value, max_value):
+    return np.clip(x, min_value, max_value)
+
+
+def maximum(x, y):
+    return np.maximum(x, y)
+
+
+def minimum(x, y):
+    return np.minimum(x, y)
+
+
+def round(x):  # noqa: A001
+    return np.round(x)
+
+
+def argmax(x, axis=-1):
+    return np.argmax(x, axis=axis)
+
+
+def equal(x, y):
+    return np.equal(x, y)
+
+
+def cast(x, dtype):
+    return np.asarray(x).astype(dtype)
+
+
+def dot(x, y):
+    return np.dot(x, y)
+
+
+def constant(value, dtype=None, shape=None):
+    a = np.asarray(value, dtype=dtype or _FLOATX)
+    return np.broadcast_to(a, shape).copy() if shape is not None else a
+
+
+def zeros(shape, dtype=None):
+    return np.zeros(shape, dtype or _FLOATX)
+
+
+def ones(shape, dtype=None):
+    return np.ones(shape, dtype or _FLOATX)
+
+
+def shape(x):
+    return np.shape(x)
+
+
+def int_shape(x):
+    return tuple(np.shape(x))
+
+
+def ndim(x):
+    return np.ndim(x)
+
+
+def flatten(x):
+    return np.reshape(x, (-1,))
+
+
+def reshape(x, shape):
+    return np.reshape(x, shape)
+
+
+def concatenate(tensors, axis=-1):
+    return np.concatenate(tensors, axis=axis)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    if from_logits:
+        output = 1 / (1 + np.exp(-output))
+    output = np.clip(output, _EPSILON, 1 - _EPSILON)
+    return -(target * np.log(output) + (1 - target) * np.log(1 - output))
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    if from_logits:
+        output = softmax(output, axis)
+    output = output / np.sum(output, axis=axis, keepdims=True)
+    return -np.sum(target * np.log(np.clip(output, _EPSILON, 1 - _EPSILON)), axis=axis)

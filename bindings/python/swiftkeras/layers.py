@@ -1,0 +1,318 @@
+"""Layers (Keras `keras.layers`).
+
+The built-in layer classes come from the library's catalogue (`from swiftkeras.layers import
+Dense` asks the library for "Dense"): each stores its constructor arguments as Keras does and
+hands them to the library as the layer's Keras config. Weights live in the library once the
+layer belongs to a built model; `layer.kernel`, `layer.get_weights()` and `layer(x)` read them
+from there.
+
+Subclass `Layer` to write a layer in Python: `build` (calling `add_weight`), `call` and
+`backward` on numpy arrays, `compute_output_shape`, `get_config`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _catalog, _native
+from ._objects import serialize, snake_case, unique_name
+
+_BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length")
+
+
+class KerasTensor:
+    """A symbolic tensor of the functional API: where it comes from, not what it holds."""
+
+    def __init__(self, shape, layer, node_index=0, tensor_index=0, dtype="float32"):
+        self.shape = tuple(shape) if shape is not None else None
+        self.dtype = dtype
+        self._keras_history = (layer, node_index, tensor_index)
+
+    @property
+    def name(self):
+        return self._keras_history[0].name
+
+    def _config(self):
+        layer, node, tensor = self._keras_history
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": list(self.shape) if self.shape is not None else None,
+                           "dtype": self.dtype, "keras_history": [layer.name, node, tensor]}}
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+class Layer:
+    """Base of every layer. Keras: `keras.layers.Layer`."""
+
+    class_name = "Layer"
+
+    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+        self._init_base(trainable, name, dtype, kwargs)
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                            f"{kwargs}")
+        self._python_weights: list[dict] = []
+        self.built = False
+
+    # -- shared construction ---------------------------------------------------------------
+    def _init_base(self, trainable, name, dtype, kwargs):
+        self.trainable = trainable
+        self._name = name or unique_name(snake_case(self._class_name()))
+        self._dtype = dtype
+        self._owner = None       # the Model whose library handle holds this layer's weights
+        self._index = None       # its position in owner.layers
+        self._inbound = []       # functional calls: list of input KerasTensor (lists)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        input_shape = kwargs.pop("input_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_size = kwargs.pop("batch_size", None)
+        input_length = kwargs.pop("input_length", None)
+        if input_shape is None and input_dim is not None:
+            input_shape = (input_dim,) if input_length is None else (input_length, input_dim)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            if isinstance(input_shape, int):
+                input_shape = (input_shape,)
+            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+        else:
+            self._batch_input_shape = None
+
+    def _class_name(self):
+        return type(self).__dict__.get("class_name") or type(self).__name__
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def dtype(self):
+        return self._dtype or "float32"
+
+    # -- config ----------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable}
+        if self._dtype is not None:
+            config["dtype"] = self._dtype
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def _layer_entry(self) -> dict:
+        """The entry of this layer in a model config: Keras's serialize_keras_object form."""
+        from . import _plugins
+        if not isinstance(self, _BuiltinLayer):
+            _plugins.register_layer_class(type(self))
+        config = self.get_config()
+        if self._class_name() == "InputLayer":  # Keras's InputLayer keys, nothing else
+            config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
+                      "sparse": False, "name": self.name}
+        return {"module": "keras.layers", "class_name": self._class_name(),
+                "config": config, "registered_name": None}
+
+    # -- weights ---------------------------------------------------------------------------
+    def _weights_info(self) -> list[dict]:
+        if self._owner is None or self._owner._handle is None:
+            return []
+        return self._owner._layers_info()[self._index]["weights"]
+
+    def _weight_array(self, info) -> np.ndarray:
+        return self._owner._get_weight(info)
+
+    @property
+    def weights(self):
+        return [self._weight_array(w) for w in self._weights_info()]
+
+    @property
+    def trainable_weights(self):
+        return [self._weight_array(w) for w in self._weights_info() if w.get("trainable", True)]
+
+    @property
+    def non_trainable_weights(self):
+        return [self._weight_array(w) for w in self._weights_info() if not w.get("trainable", True)]
+
+    def get_weights(self):
+        return self.weights
+
+    def set_weights(self, weights):
+        infos = self._weights_info()
+        if len(weights) != len(infos):
+            raise ValueError(f"Layer {self.name} weight shape mismatch: you called set_weights "
+                             f"with a list of {len(weights)} weights, but the layer expects "
+                             f"{len(infos)} weights.")
+        for info, w in zip(infos, weights):
+            self._owner._set_weight(info, w)
+
+    def count_params(self):
+        return int(sum(math.prod(w["shape"]) for w in self._weights_info()))
+
+    @property
+    def input_shape(self):
+        self._require_owner("input_shape")
+        return _shape_tuple(self._owner._layers_info()[self._index].get("input_shape"))
+
+    @property
+    def output_shape(self):
+        self._require_owner("output_shape")
+        return _shape_tuple(self._owner._layers_info()[self._index].get("output_shape"))
+
+    def _require_owner(self, what):
+        if self._owner is None or self._owner._handle is None:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                                 f"defined {what}.")
+
+    def __getattr__(self, item):
+        # Weights by name (layer.kernel, layer.bias) once the library holds them.
+        if item.startswith("_"):
+            raise AttributeError(item)
+        for w in self.__dict__.get("_owner") and self._weights_info() or []:
+            if w["name"].split("/")[-1].split(":")[0] == item:
+                return self._weight_array(w)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{item}'")
+
+    # -- calling ---------------------------------------------------------------------------
+    def __call__(self, inputs, *args, **kwargs):
+        flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if flat and all(isinstance(t, KerasTensor) for t in flat):
+            node = len(self._inbound)
+            self._inbound.append(inputs)
+            return KerasTensor(None, self, node, 0)
+        return self._call_eagerly(inputs, kwargs.get("training", False))
+
+    def _call_eagerly(self, x, training=False):
+        x = _native.as_float32(x, f"{self.name}(inputs)")
+        if self._owner is None or self._owner._handle is None:
+            # Keras builds a layer on its first call; here that is a one-layer model holding it.
+            from .models import Sequential
+            owner = Sequential(name=unique_name("layer_call"))
+            owner._adopt(self, batch_shape=(None,) + x.shape[1:])
+        return self._owner._call_layer(self._index, x)
+
+    def compute_output_shape(self, input_shape):
+        if self._owner is not None and self._owner._handle is not None:
+            return self._owner._layer_output_shape(self._index, input_shape)
+        raise NotImplementedError(f"{type(self).__name__}.compute_output_shape")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self._owner is not None}>"
+
+    # -- Python layers (plugins) -----------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
+                   name=None, regularizer=None, constraint=None):
+        from . import _plugins
+        return _plugins.add_weight(self, shape, initializer, trainable, name)
+
+    def call(self, inputs, training=False):
+        raise NotImplementedError(f"{type(self).__name__}.call")
+
+    def backward(self, inputs, weights, grad_output):
+        raise NotImplementedError(f"{type(self).__name__}.backward")
+
+
+def _shape_tuple(shape):
+    if shape is None:
+        return None
+    if shape and isinstance(shape[0], list):
+        return [tuple(s) for s in shape]
+    return tuple(None if (d is None or d < 0) else d for d in shape)
+
+
+class _BuiltinLayer(Layer):
+    """A layer the library implements; its arguments come from the catalogue."""
+
+    _positional: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        if len(args) > len(self._positional):
+            raise TypeError(f"{self.class_name}() takes at most {len(self._positional)} "
+                            f"positional arguments ({len(args)} given)")
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        self._init_base(trainable, name, dtype, kwargs)
+        config = dict(zip(self._positional, args))
+        for k, v in kwargs.items():
+            if k in config:
+                raise TypeError(f"{self.class_name}() got multiple values for argument '{k}'")
+            config[k] = v
+        self._args = config
+        self.built = False
+
+    def get_config(self):
+        config = super().get_config()
+        from . import _plugins
+        for k, v in self._args.items():
+            if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
+                _plugins.register_function("activation", v)
+            config[k] = serialize(v)
+        return config
+
+    def __getattr__(self, item):
+        args = self.__dict__.get("_args")
+        if args is not None and item in args:
+            value = args[item]
+            if item.endswith("activation"):
+                from . import activations
+                return activations.get(value)
+            return value
+        if args is not None and item.endswith("activation"):
+            from . import activations
+            return activations.get(None)
+        return super().__getattr__(item)
+
+
+_classes: dict[str, type] = {}
+
+
+def _layer_class(class_name: str) -> type | None:
+    if class_name in _classes:
+        return _classes[class_name]
+    sig = _catalog.layer_signature(class_name)
+    if sig is None:
+        return None
+    positional, _defaults = sig
+    cls = type(class_name, (_BuiltinLayer,), {
+        "class_name": class_name, "_positional": positional, "__module__": __name__,
+        "__doc__": f"Keras `{class_name}`, computed by the SwiftKeras library."})
+    _classes[class_name] = cls
+    return cls
+
+
+def __getattr__(name):
+    cls = _layer_class(name)
+    if cls is None:
+        known = _catalog.layer_names()
+        hint = f" The library's layers: {', '.join(known)}." if known else ""
+        raise AttributeError(f"module 'swiftkeras.layers' has no attribute '{name}'.{hint}")
+    return cls
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_catalog.layer_names() or _catalog._POSITIONAL_BEFORE_CATALOGUE))
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """A symbolic input of the functional API. Keras: `keras.Input`."""
+    if batch_shape is None:
+        if shape is None:
+            raise ValueError("You must pass a `shape` argument.")
+        if isinstance(shape, int):
+            shape = (shape,)
+        batch_shape = (batch_size,) + tuple(shape)
+    layer = _layer_class("InputLayer")(batch_shape=tuple(batch_shape), name=name or unique_name("input_layer"),
+                                       **({"dtype": dtype} if dtype else {}))
+    layer._input_tensor = KerasTensor(batch_shape, layer, 0, 0, dtype or "float32")
+    return layer._input_tensor
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    return _layer_class("Concatenate")(axis=axis, **kwargs)(inputs)

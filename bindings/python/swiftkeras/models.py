@@ -1,0 +1,804 @@
+"""Models (Keras `keras.models`): Sequential, the functional Model, load_model,
+model_from_json.
+
+A model is a Keras config that Python assembles from its layers (exactly what
+`model.to_json()` prints) and a library handle made from it when the input shape is known.
+compile, fit, evaluate, predict, summary, saving and weights all run in the library.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import math
+import sys
+import weakref
+from ctypes import byref, c_int32, c_int64
+
+import numpy as np
+
+from . import _lib, _native, _plugins
+from ._native import as_float32, check, dumps
+from ._objects import serialize, unique_name
+from .layers import KerasTensor, Layer, _BuiltinLayer, _layer_class
+
+_MAX_RANK = 16
+
+
+def _route_library_output():
+    """Progress bars and summaries go through sys.stdout (pytest capture, Jupyter)."""
+    if not _lib.has("keras_set_print_hook"):
+        return
+
+    @_lib.keras_print_fn
+    def hook(_user, text):
+        try:
+            sys.stdout.write(text.decode("utf-8", "replace"))
+            sys.stdout.flush()
+        except BaseException:  # printing must never break training
+            pass
+
+    _route_library_output.hook = hook
+    _lib.keras_set_print_hook(hook, None)
+
+
+_route_library_output()
+
+
+def _free(handle):
+    if handle and _lib.has("keras_model_free"):
+        _lib.keras_model_free(handle)
+
+
+class History:
+    """What fit returns. Keras: `keras.callbacks.History` (history.history["loss"])."""
+
+    def __init__(self, model, data):
+        self.model = model
+        self.epoch = list(data.get("epoch", []))
+        self.history = {k: list(v) for k, v in data.get("history", {}).items()}
+        self.params = dict(data.get("params", {}))
+
+    def __repr__(self):
+        return f"<swiftkeras.callbacks.History epochs={len(self.epoch)} keys={list(self.history)}>"
+
+
+class Model:
+    """A functional model (`Model(inputs, outputs)`), or the base of Sequential.
+    Keras: `keras.Model`."""
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to Model: {kwargs}")
+        self._name = name or unique_name(self._default_name())
+        self.trainable = trainable
+        self._handle = None
+        self._handle_finalizer = None
+        self._compile_config = None
+        self._layers_cache = None
+        self._stop_training = False
+        self._layers: list[Layer] = []
+        self._functional = None
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("Model needs both `inputs` and `outputs`.")
+            self._functional = (inputs, outputs)
+            self._layers = _graph_layers(inputs, outputs)
+        elif type(self) is Model:
+            raise ValueError("Model(): pass `inputs` and `outputs` (subclassed models are not "
+                             "supported by swiftkeras; write a Sequential or functional model)")
+
+    def _default_name(self):
+        return "functional"
+
+    @property
+    def name(self):
+        return self._name
+
+    # -- config ----------------------------------------------------------------------------
+    def _model_config(self) -> dict:
+        inputs, outputs = self._functional
+        ins = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        entries = []
+        for layer in self._layers:
+            entry = layer._layer_entry()
+            entry["name"] = layer.name
+            nodes = []
+            for call_inputs in layer._inbound:
+                if isinstance(call_inputs, (list, tuple)):
+                    arg = [t._config() for t in call_inputs]
+                else:
+                    arg = call_inputs._config()
+                nodes.append({"args": [arg], "kwargs": {}})
+            entry["inbound_nodes"] = nodes
+            entries.append(entry)
+
+        def ref(t):
+            layer, node, tensor = t._keras_history
+            return [layer.name, node, tensor]
+
+        return {"class_name": "Functional",
+                "config": {"name": self.name, "trainable": self.trainable, "layers": entries,
+                           "input_layers": ref(ins[0]) if not isinstance(inputs, (list, tuple)) else [ref(t) for t in ins],
+                           "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}}
+
+    def get_config(self):
+        if self._handle is not None:
+            return json.loads(self.to_json())["config"]
+        return self._model_config()["config"]
+
+    def to_json(self, **kwargs):
+        if self._handle is not None:
+            return _native.take_string(_lib.keras_model_to_json, self._handle)
+        return json.dumps(self._model_config(), **kwargs)
+
+    # -- the library handle ----------------------------------------------------------------
+    def _set_handle(self, handle):
+        if self._handle_finalizer is not None:
+            self._handle_finalizer()
+        self._handle = handle
+        self._layers_cache = None
+        self._handle_finalizer = weakref.finalize(self, _free, handle) if handle else None
+        if handle:
+            self._attach_layers()
+
+    def _ensure_handle(self, x=None):
+        if self._handle is not None:
+            return self._handle
+        config = self._model_config_for(x)
+        _plugins.register_scope_objects()
+        out = ctypes.c_void_p()
+        check(_lib.keras_model_from_json(dumps(config), byref(out)))
+        self._set_handle(out.value)
+        self._send_compile()
+        return self._handle
+
+    def _send_compile(self):
+        config = self._compile_config
+        if self._handle is not None and config is not None and config.get("loss") is not None:
+            check(_lib.keras_model_compile(self._handle, dumps(config)))
+
+    def _model_config_for(self, x):
+        return self._model_config()
+
+    def _layers_info(self):
+        """model.layers as the library has them: name, class, config, and their weights
+        (global index, path, shape), matched to layers by the layer names in the paths."""
+        if self._layers_cache is None:
+            handle = self._ensure_handle()
+            config = json.loads(_native.take_string(_lib.keras_model_to_json, handle))
+            infos = []
+            for e in config.get("config", {}).get("layers", []):
+                c = e.get("config", {})
+                infos.append({"name": e.get("name") or c.get("name"), "class_name": e["class_name"],
+                              "config": c, "weights": []})
+            by_name = {info["name"]: info for info in infos}
+            count = c_int32()
+            check(_lib.keras_model_weight_count(handle, byref(count)))
+            for i in range(count.value):
+                path, shape = _weight_info(handle, i)
+                parts = path.split("/")
+                owner = next((p for p in parts if p in by_name), None)
+                if owner is None:
+                    owner = parts[-2] if len(parts) > 1 else parts[0]
+                info = by_name.get(owner)
+                if info is None:
+                    continue
+                info["weights"].append({"index": i, "name": path, "shape": shape,
+                                        "trainable": True})
+            self._layers_cache = infos
+            self._config_cache = config
+        return self._layers_cache
+
+    def _attach_layers(self):
+        infos = self._layers_info()
+        index = {info["name"]: i for i, info in enumerate(infos)}
+        by_name = {layer.name: layer for layer in self._layers}
+        for name, i in index.items():
+            layer = by_name.get(name)
+            if layer is None and isinstance(self, Sequential) and \
+                    infos[i]["class_name"] == "InputLayer":
+                continue  # Sequential keeps its input as a shape, not as a layer
+            if layer is None:
+                layer = _layer_from_info(infos[i])
+                self._layers.append(layer)
+            layer._owner, layer._index = self, i
+            layer.built = True
+
+    def _get_weight(self, info) -> np.ndarray:
+        out = np.empty(tuple(info["shape"]), np.float32)
+        check(_lib.keras_model_get_weight(self._handle, info["index"],
+                                          out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                          out.size))
+        return out
+
+    def _set_weight(self, info, value):
+        arr = as_float32(value, f"set_weights({info['name']})")
+        if tuple(arr.shape) != tuple(info["shape"]):
+            raise ValueError(f"Layer weight shape {tuple(info['shape'])} not compatible with "
+                             f"provided weight shape {arr.shape}")
+        check(_lib.keras_model_set_weight(self._handle, info["index"],
+                                          arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                          arr.size))
+
+    def _call_layer(self, index, x):
+        """Keras's `layer(x)` on numpy: a one-layer model made from the layer's config and
+        weights computes it (the library runs every layer; nothing is recomputed here)."""
+        info = self._layers_info()[index]
+        if getattr(self, "_single_layer", False) and not info["class_name"] == "InputLayer":
+            return self.predict(x, verbose=0)
+        probe = Sequential(name=unique_name("layer_call"))
+        probe._input_batch_shape = (None,) + tuple(x.shape[1:])
+        probe._entries_override = [{"module": "keras.layers", "class_name": info["class_name"],
+                                    "config": info["config"], "registered_name": None}]
+        probe._ensure_handle()
+        weights = [self._get_weight(w) for w in info["weights"]]
+        if weights:
+            probe.set_weights(weights)
+        return probe.predict(x, verbose=0)
+
+    def _layer_output_shape(self, index, input_shape):
+        x = np.zeros((1,) + tuple(1 if d is None else d for d in input_shape[1:]), np.float32)
+        return (None,) + self._call_layer(index, x).shape[1:]
+
+    # -- layers and shapes -----------------------------------------------------------------
+    @property
+    def layers(self):
+        if self._handle is not None:
+            infos = self._layers_info()
+            by_name = {layer.name: layer for layer in self._layers}
+            skip_inputs = isinstance(self, Sequential)
+            return [by_name[i["name"]] for i in infos if i["name"] in by_name
+                    and not (skip_inputs and i.get("class_name") == "InputLayer")]
+        return list(self._layers)
+
+    def get_layer(self, name=None, index=None):
+        layers = self.layers
+        if index is not None:
+            if name is not None:
+                raise ValueError("Provide only a layer name or a layer index, not both.")
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(layers)} layers.")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in layers]}.")
+
+    def _input_shapes(self):
+        self._layers_info()
+        shapes = [tuple(info["config"].get("batch_shape") or ())
+                  for info in self._layers_cache if info["class_name"] == "InputLayer"]
+        return [tuple(None if d is None or d < 0 else d for d in s) for s in shapes]
+
+    def _output_shape(self, batch=None):
+        buf = (c_int64 * _MAX_RANK)()
+        rank = c_int32()
+        check(_lib.keras_model_output_shape(self._ensure_handle(), 0 if batch is None else batch,
+                                            buf, _MAX_RANK, byref(rank)))
+        dims = [buf[k] for k in range(rank.value)]
+        dims[0] = None if batch is None else batch
+        return tuple(None if (d is not None and d < 0) else d for d in dims)
+
+    @property
+    def input_shape(self):
+        s = self._input_shapes()
+        return s[0] if len(s) == 1 else s
+
+    @property
+    def output_shape(self):
+        return self._output_shape()
+
+    @property
+    def stop_training(self):
+        return self._stop_training
+
+    @stop_training.setter
+    def stop_training(self, value):
+        self._stop_training = bool(value)
+        if value and self._handle is not None:
+            check(_lib.keras_model_stop_training(self._handle))
+
+    # -- weights ---------------------------------------------------------------------------
+    def _all_weight_infos(self):
+        self._ensure_handle()
+        return [w for info in self._layers_info() for w in info["weights"]]
+
+    @property
+    def weights(self):
+        return [self._get_weight(w) for w in self._all_weight_infos()]
+
+    def get_weights(self):
+        return self.weights
+
+    def set_weights(self, weights):
+        infos = self._all_weight_infos()
+        if len(weights) != len(infos):
+            raise ValueError(f"You called `set_weights(weights)` on model {self.name} with a "
+                             f"weight list of length {len(weights)}, but the model was "
+                             f"expecting {len(infos)} weights.")
+        for info, w in zip(infos, weights):
+            self._set_weight(info, w)
+
+    def count_params(self):
+        return int(sum(math.prod(w["shape"]) for w in self._all_weight_infos()))
+
+    # -- compile ---------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True, **kwargs):
+        """Keras `model.compile`. Keras 2 arguments without meaning here
+        (`sample_weight_mode`, `target_tensors`) are accepted and ignored, as Keras 2 did when
+        they had no effect."""
+        unknown = set(kwargs) - {"sample_weight_mode", "target_tensors"}
+        if unknown:
+            raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}")
+        from . import optimizers
+        config = {"optimizer": serialize(optimizers.get(optimizer)),
+                  "loss": _plugins.serialize_loss(loss),
+                  "metrics": _plugins.serialize_metrics(metrics),
+                  "loss_weights": serialize(loss_weights),
+                  "weighted_metrics": _plugins.serialize_metrics(weighted_metrics)}
+        self._compile_config = config
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self.compiled = True
+        self._send_compile()
+
+    # -- data ------------------------------------------------------------------------------
+    @staticmethod
+    def _array(data, what):
+        if isinstance(data, dict):
+            data = list(data.values())
+        if isinstance(data, (list, tuple)) and data and isinstance(data[0], np.ndarray) \
+                and data[0].ndim >= 1 and len(data) > 1 and data[0].shape[0] != len(data):
+            raise NotImplementedError(f"{what}: models with several inputs or outputs take one "
+                                      f"array each; the C ABI passes a single array for now")
+        if isinstance(data, (list, tuple)) and len(data) == 1 and isinstance(data[0], np.ndarray):
+            data = data[0]
+        arr = as_float32(data, what)
+        if arr.ndim == 0:
+            raise ValueError(f"{what}: expected an array with a batch dimension, got a scalar")
+        return arr
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, nb_epoch=None, **kwargs):
+        """Keras `model.fit`; returns a History whose `.history` holds the epoch figures."""
+        if kwargs:
+            raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
+        if x is None or y is None:
+            raise ValueError("fit: x and y are required")
+        if sample_weight is not None:
+            raise NotImplementedError("fit(sample_weight=...) needs the C ABI to take sample "
+                                      "weights (requested in ABI_REQUESTS.md)")
+        if nb_epoch is not None:
+            epochs = nb_epoch
+        xs, ys = self._array(x, "x"), self._array(y, "y")
+        self._require_loss()
+        self._ensure_handle(xs)
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("validation_data must be a tuple (x_val, y_val) or "
+                                 "(x_val, y_val, val_sample_weight)")
+            vx = self._array(validation_data[0], "validation_data x")
+            vy = self._array(validation_data[1], "validation_data y")
+            if vx.shape[1:] != xs.shape[1:] or vy.shape[1:] != ys.shape[1:] or len(vx) != len(vy):
+                raise ValueError(f"validation_data: x {vx.shape} and y {vy.shape} do not match "
+                                 f"the training data x {xs.shape} and y {ys.shape}")
+            if len(xs) != len(ys):
+                raise ValueError(f"Data cardinality is ambiguous: x has {len(xs)} samples, "
+                                 f"y has {len(ys)}")
+            # The library holds out the last floor(n * validation_split) rows before shuffling,
+            # which is exactly validation_data appended at the end (Keras's own semantics).
+            n, nv = len(xs), len(vx)
+            xs, ys = np.concatenate([xs, vx]), np.concatenate([ys, vy])
+            validation_split = (nv + 0.5) / (n + nv)
+        options = {"epochs": int(epochs), "verbose": _verbosity(verbose, 1),
+                   "validation_split": float(validation_split), "shuffle": bool(shuffle),
+                   "initial_epoch": int(initial_epoch), "validation_freq": int(validation_freq)}
+        if batch_size is not None:
+            options["batch_size"] = int(batch_size)
+        if steps_per_epoch is not None:
+            options["steps_per_epoch"] = int(steps_per_epoch)
+        if class_weight:
+            options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
+        self._stop_training = False
+        text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
+            _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
+            cbs, n))
+        history = json.loads(text) if text else {}
+        self.history = History(self, {"history": history,
+                                      "epoch": list(range(initial_epoch, initial_epoch + len(
+                                          next(iter(history.values()), [])))),
+                                      "params": {"epochs": int(epochs), "verbose": options["verbose"]}})
+        return self.history
+
+    def _require_loss(self):
+        # An uncompiled model is the library's to report (a loaded model may be compiled there).
+        if self._compile_config is not None and self._compile_config.get("loss") is None:
+            raise ValueError("The model was compiled without a loss: pass `loss=` to compile()")
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order."""
+        if sample_weight is not None:
+            raise NotImplementedError("evaluate(sample_weight=...) needs the C ABI to take "
+                                      "sample weights (requested in ABI_REQUESTS.md)")
+        xs, ys = self._array(x, "x"), self._array(y, "y")
+        self._require_loss()
+        self._ensure_handle(xs)
+        options = {"verbose": _verbosity(verbose, 1)}
+        if batch_size is not None:
+            options["batch_size"] = int(batch_size)
+        text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
+            _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
+            cbs, n))
+        results = json.loads(text)
+        if return_dict:
+            return results
+        values = list(results.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
+        """Keras `model.predict`: numpy output allocated here and filled by the library."""
+        xs = self._array(x, "x")
+        self._ensure_handle(xs)
+        shape = self._output_shape(len(xs))
+        if any(d is None for d in shape):
+            raise ValueError(f"predict: the model's output shape {shape} is not fully known")
+        out = np.empty(shape, np.float32)
+        out_shape = (c_int64 * _MAX_RANK)()
+        out_rank = c_int32()
+        options = {"verbose": _verbosity(verbose, 1)}
+        if batch_size is not None:
+            options["batch_size"] = int(batch_size)
+        self._run_with_callbacks(callbacks, lambda cbs, n: check(_lib.keras_model_predict(
+            self._handle, *_buffer(xs), dumps(options), cbs, n,
+            out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), out.size, out_shape,
+            byref(out_rank))))
+        return out
+
+    def __call__(self, x, training=False):
+        if isinstance(x, KerasTensor):
+            raise NotImplementedError("Calling a model on a symbolic tensor (nesting models) "
+                                      "is not supported by swiftkeras yet")
+        return self.predict(x, verbose=0)
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=max(len(x), 1), verbose=0)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        return self.evaluate(x, y, batch_size=max(len(x), 1), verbose=0,
+                             sample_weight=sample_weight, return_dict=return_dict)
+
+    def _run_with_callbacks(self, callbacks, call):
+        """Runs a loop with the user's callbacks: built-in ones are made by the library from
+        their configs, Python ones call back through trampolines; an exception raised in any
+        of them is re-raised here, with its traceback, once the loop has stopped."""
+        handles, keep = [], []
+        try:
+            for cb in list(callbacks or []) + [_plugins.INTERRUPT_CHECK]:
+                h = ctypes.c_void_p()
+                if isinstance(cb, _plugins.PythonCallback):
+                    if cb is not _plugins.INTERRUPT_CHECK:
+                        cb.set_model(self)
+                    tramp = _plugins.callback_trampoline(cb, self)
+                    keep.append(tramp)
+                    check(_lib.keras_callback_new(type(cb).__name__.encode(), tramp, None,
+                                                  _lib.keras_free_fn(), byref(h)))
+                else:
+                    config = serialize(cb)
+                    if not isinstance(config, dict) or "class_name" not in config:
+                        raise TypeError(f"callbacks: {cb!r} is not a Keras callback")
+                    check(_lib.keras_callback_from_config(config["class_name"].encode(),
+                                                          dumps(config.get("config", {})),
+                                                          byref(h)))
+                handles.append(h.value)
+            array = (ctypes.c_void_p * max(len(handles), 1))(*handles)
+            _native.take_stashed()
+            with _plugins.interrupt_guard():
+                return call(array, len(handles))
+        finally:
+            for h in handles:
+                _lib.keras_callback_free(h)
+            del keep
+            _flush_library_output()
+
+    # -- text ------------------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        if self._handle is None and not self._input_known():
+            raise ValueError("This model has not yet been built. Build the model first by "
+                             "calling `build()` or by calling the model on a batch of data.")
+        text = _native.take_string(_lib.keras_model_summary, self._ensure_handle())
+        _flush_library_output()
+        if print_fn is not None:
+            for line in text.rstrip("\n").split("\n"):
+                print_fn(line)
+        else:
+            print(text, end="" if text.endswith("\n") else "\n")
+
+    def _input_known(self):
+        return True
+
+    def build(self, input_shape=None):
+        self._ensure_handle(None if input_shape is None else
+                            np.empty((1,) + tuple(input_shape)[1:], np.float32))
+        self._layers_cache = None
+
+    @property
+    def built(self):
+        return self._handle is not None
+
+    # -- saving ----------------------------------------------------------------------------
+    def save(self, filepath, overwrite=True, **kwargs):
+        check(_lib.keras_model_save(self._ensure_handle(), str(filepath).encode(), int(bool(overwrite))))
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        check(_lib.keras_model_save_weights(self._ensure_handle(), str(filepath).encode(),
+                                            int(bool(overwrite))))
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        if by_name or skip_mismatch:
+            raise NotImplementedError("load_weights(by_name=..., skip_mismatch=...) is not in "
+                                      "the C ABI yet")
+        check(_lib.keras_model_load_weights(self._ensure_handle(), str(filepath).encode()))
+
+    # -- pickling (by value: config, weights, compile config) ------------------------------
+    def __getstate__(self):
+        state = {"json": self.to_json(), "compile": self._compile_config,
+                 "built": self._handle is not None}
+        if self._handle is not None:
+            state["weights"] = self.get_weights()
+        return state
+
+    def __setstate__(self, state):
+        other = model_from_json(state["json"]) if state["built"] else None
+        if other is None:
+            raise ValueError("an unbuilt swiftkeras model cannot be unpickled")
+        self.__dict__.update(other.__dict__)
+        other._handle_finalizer.detach()
+        self._handle_finalizer = weakref.finalize(self, _free, self._handle)
+        for layer in self._layers:
+            layer._owner = self
+        if state.get("weights"):
+            self.set_weights(state["weights"])
+        if state["compile"] is not None:
+            self._compile_config = state["compile"]
+            check(_lib.keras_model_compile(self._handle, dumps(state["compile"])))
+
+
+class Sequential(Model):
+    """A linear stack of layers. Keras: `keras.Sequential`."""
+
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__(name=name, trainable=trainable)
+        self._input_batch_shape = None
+        self._input_name = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def _default_name(self):
+        return "sequential"
+
+    def add(self, layer):
+        if isinstance(layer, KerasTensor):
+            input_layer = layer._keras_history[0]
+            self._input_batch_shape = tuple(input_layer._args.get("batch_shape"))
+            self._input_name = input_layer.name
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"The added layer must be an instance of class Layer. Received: "
+                            f"layer={layer} of type {type(layer)}.")
+        if self._handle is not None:
+            self._rebuild_keeping_weights()
+        if getattr(layer, "class_name", None) == "InputLayer":
+            args = layer._args
+            shape = args.get("batch_shape") or (args.get("batch_size"),) + tuple(args.get("shape") or ())
+            self._input_batch_shape = tuple(shape)
+            self._input_name = layer.name
+            return
+        if not self._layers and layer._batch_input_shape is not None:
+            self._input_batch_shape = layer._batch_input_shape
+        self._layers.append(layer)
+
+    def pop(self):
+        if not self._layers:
+            raise TypeError("There are no layers in the model.")
+        if self._handle is not None:
+            self._rebuild_keeping_weights()
+        return self._layers.pop()
+
+    def _rebuild_keeping_weights(self):
+        kept = {layer.name: layer.get_weights() for layer in self._layers}
+        self._set_handle(None)
+        for layer in self._layers:
+            layer._owner = None
+            layer._pending_weights = kept.get(layer.name)
+
+    def _adopt(self, layer, batch_shape):
+        self._input_batch_shape = tuple(batch_shape)
+        self._layers.append(layer)
+        self._single_layer = True
+        self._ensure_handle()
+
+    def _input_known(self):
+        return self._input_batch_shape is not None
+
+    def _model_config_for(self, x):
+        if self._input_batch_shape is None:
+            if x is None:
+                raise ValueError("This model has not yet been built. Build the model first by "
+                                 "calling `build()` or by calling the model on a batch of data.")
+            self._input_batch_shape = (None,) + tuple(x.shape[1:])
+        return self._model_config()
+
+    def _model_config(self):
+        entries = []
+        if self._input_batch_shape is not None:
+            entries.append({"module": "keras.layers", "class_name": "InputLayer",
+                            "config": {"batch_shape": list(self._input_batch_shape),
+                                       "dtype": "float32", "sparse": False,
+                                       "name": self._input_name or "input_layer"},
+                            "registered_name": None})
+        override = getattr(self, "_entries_override", None)
+        entries += override if override is not None else [layer._layer_entry() for layer in self._layers]
+        config = {"name": self.name, "trainable": self.trainable, "layers": entries}
+        if self._input_batch_shape is not None:
+            config["build_input_shape"] = list(self._input_batch_shape)
+        return {"class_name": "Sequential", "config": config}
+
+    def _set_handle(self, handle):
+        super()._set_handle(handle)
+        if handle:
+            for layer in self._layers:
+                pending = getattr(layer, "_pending_weights", None)
+                if pending:
+                    layer.set_weights(pending)
+                layer._pending_weights = None
+
+    @property
+    def input_shape(self):
+        if self._handle is None and self._input_batch_shape is not None:
+            return tuple(self._input_batch_shape)
+        return super().input_shape
+
+
+_libc = ctypes.CDLL(None)
+
+
+def _flush_library_output():
+    """The library prints with C stdio, which buffers when stdout is a file or a pipe: flush
+    it so that its progress bar and Python's prints come out in order."""
+    _libc.fflush(None)
+    sys.stdout.flush()
+
+
+def _buffer(arr):
+    """(data, ndim, shape) of a float32 C-contiguous array: the ABI reads it in place."""
+    return (arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), arr.ndim,
+            _native.int64_array(arr.shape))
+
+
+def _weight_info(handle, index):
+    name = ctypes.c_char_p()
+    shape = (c_int64 * _MAX_RANK)()
+    rank = c_int32()
+    check(_lib.keras_model_weight_info(handle, index, byref(name), shape, _MAX_RANK, byref(rank)))
+    raw = ctypes.cast(name, ctypes.c_void_p)
+    try:
+        path = name.value.decode("utf-8") if name.value else f"weight_{index}"
+    finally:
+        if raw.value:
+            _lib.keras_string_free(raw)
+    return path, tuple(shape[i] for i in range(rank.value))
+
+
+def _verbosity(verbose, auto):
+    if verbose == "auto":
+        return auto
+    if isinstance(verbose, bool):
+        return int(verbose)
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
+    return int(verbose)
+
+
+def _graph_layers(inputs, outputs):
+    """Layers reachable from the outputs, inputs first, each after the layers it reads."""
+    outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    order, seen = [], set()
+
+    def visit(layer):
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        for call_inputs in layer._inbound:
+            for t in (call_inputs if isinstance(call_inputs, (list, tuple)) else [call_inputs]):
+                visit(t._keras_history[0])
+        order.append(layer)
+
+    for t in outs:
+        if not isinstance(t, KerasTensor):
+            raise TypeError(f"Model outputs must be symbolic tensors (from keras.Input and "
+                            f"layer calls), got {type(t).__name__}")
+        visit(t._keras_history[0])
+    return order
+
+
+def _layer_from_info(info):
+    """A Python layer object for a layer the library made (a loaded model)."""
+    from . import _plugins as plugins
+    class_name = info["class_name"]
+    config = dict(info.get("config", {}))
+    custom = plugins.python_layer_class(class_name)
+    if custom is not None:
+        layer = custom.from_config(config)
+        return layer
+    cls = _layer_class(class_name)
+    if cls is None:
+        cls = type(class_name, (_BuiltinLayer,), {"class_name": class_name})
+    name = config.pop("name", None)
+    trainable = config.pop("trainable", True)
+    config.pop("dtype", None)
+    layer = cls.__new__(cls)
+    layer._init_base(trainable, name, None, {})
+    layer._args = config
+    layer.built = True
+    return layer
+
+
+def _from_handle(handle):
+    config = json.loads(_native.take_string(_lib.keras_model_to_json, handle))
+    if config.get("class_name") == "Sequential":
+        model = Sequential.__new__(Sequential)
+        Model.__init__(model, name=config.get("config", {}).get("name"))
+        model._input_batch_shape = None
+        model._input_name = None
+    else:
+        model = Model.__new__(Model)
+        model._name = config.get("config", {}).get("name") or unique_name("functional")
+        model.trainable = True
+        model._handle = None
+        model._handle_finalizer = None
+        model._compile_config = None
+        model._layers_cache = None
+        model._stop_training = False
+        model._layers = []
+        model._functional = None
+    model._set_handle(handle)
+    return model
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A model from the text of `model.to_json()`. Keras: `keras.models.model_from_json`."""
+    from .utils import CustomObjectScope
+    with CustomObjectScope(custom_objects or {}):
+        _plugins.register_scope_objects()
+        out = ctypes.c_void_p()
+        text = json_string if isinstance(json_string, str) else json.dumps(json_string)
+        check(_lib.keras_model_from_json(text.encode("utf-8"), byref(out)))
+        return _from_handle(out.value)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model from a `.keras` or `.h5` file. Keras: `keras.models.load_model`."""
+    from .utils import CustomObjectScope
+    with CustomObjectScope(custom_objects or {}):
+        _plugins.register_scope_objects()
+        out = ctypes.c_void_p()
+        check(_lib.keras_model_load(str(filepath).encode(), int(bool(compile)), byref(out)))
+        return _from_handle(out.value)
+
+
+def clone_model(model):
+    clone = model_from_json(model.to_json())
+    return clone
+
+
+__all__ = ["Model", "Sequential", "load_model", "model_from_json", "clone_model", "History"]

@@ -1,0 +1,55 @@
+"""Optimizers (Keras `keras.optimizers`). Each stores its constructor arguments, which go to
+the library as the Keras config; Keras 2 spellings the seeds use (`lr=`, `decay=`) are read
+by the library as Keras 2 did.
+
+    sgd = optimizers.SGD(lr=0.02, decay=1e-6, momentum=0.9, nesterov=True)
+"""
+
+from ._objects import KerasObject, make_class
+
+
+class Optimizer(KerasObject):
+    """Base of the optimizers; `learning_rate` is the first positional argument."""
+    kind = "optimizer"
+    _positional = ("learning_rate",)
+
+    @property
+    def learning_rate(self):
+        return self._config.get("learning_rate", self._config.get("lr"))
+
+
+_NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion"]
+for _n in _NAMES:
+    globals()[_n] = make_class(Optimizer, _n, ("learning_rate",), module=__name__)
+
+_ALIASES = {n.lower(): n for n in _NAMES}
+_ALIASES["adam_w"] = "AdamW"
+
+
+def get(identifier):
+    """An optimizer from a name ('adam'), a config dict or an optimizer (returned as is)."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = globals().get(_ALIASES.get(identifier.lower(), identifier))
+        if cls is None:
+            raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
+
+
+def serialize(optimizer):
+    from ._objects import serialize as _s
+    return _s(optimizer)
+
+
+def deserialize(config):
+    cls = globals().get(config.get("class_name"))
+    if cls is None:
+        raise ValueError(f"Could not interpret optimizer config: {config}")
+    return cls(**config.get("config", {}))
+
+
+__all__ = _NAMES + ["Optimizer", "get", "serialize", "deserialize"]

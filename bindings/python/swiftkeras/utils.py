@@ -1,0 +1,105 @@
+"""Utilities (Keras `keras.utils`): to_categorical, normalize, custom-object scopes and
+registration, set_random_seed."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from . import _objects
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot encoding of integer class labels. Keras: `keras.utils.to_categorical`."""
+    x = np.array(x, dtype="int64")
+    input_shape = x.shape
+    if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
+        input_shape = tuple(input_shape[:-1])
+    x = x.reshape(-1)
+    if x.size and x.min() < 0:
+        raise ValueError(f"to_categorical: class labels must be non-negative, got {x.min()}")
+    if not num_classes:
+        num_classes = int(np.max(x)) + 1 if x.size else 0
+    elif x.size and x.max() >= num_classes:
+        raise ValueError(f"to_categorical: label {x.max()} is out of range for "
+                         f"num_classes={num_classes}")
+    categorical = np.zeros((x.shape[0], num_classes), dtype="float32")
+    categorical[np.arange(x.shape[0]), x] = 1
+    return categorical.reshape(input_shape + (num_classes,))
+
+
+def normalize(x, axis=-1, order=2):
+    """Lp-normalizes an array along an axis. Keras: `keras.utils.normalize`."""
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+class CustomObjectScope:
+    """Makes custom objects (functions, Layer subclasses) findable by name inside a `with`.
+    Keras: `keras.utils.CustomObjectScope({"mean_pred": mean_pred})`."""
+
+    def __init__(self, *args):
+        self.custom_objects = {}
+        for objects in args:
+            if not isinstance(objects, dict):
+                raise TypeError(f"CustomObjectScope takes dicts of name -> object, got "
+                                f"{type(objects).__name__}")
+            self.custom_objects.update(objects)
+
+    def __enter__(self):
+        _objects.push_scope(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc):
+        _objects.pop_scope()
+
+
+def custom_object_scope(*args):
+    return CustomObjectScope(*args)
+
+
+def get_custom_objects():
+    """The global custom objects dict (Keras: `keras.utils.get_custom_objects()`)."""
+    return _objects._GLOBAL_CUSTOM_OBJECTS
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator registering a class or function globally as 'package>name' (and by its plain
+    name, which is what configs written here carry)."""
+
+    def decorator(obj):
+        registered = name or getattr(obj, "__name__", None)
+        if registered is None:
+            raise ValueError(f"Cannot register {obj!r}: it has no __name__; pass name=")
+        _objects._GLOBAL_CUSTOM_OBJECTS[f"{package}>{registered}"] = obj
+        _objects._GLOBAL_CUSTOM_OBJECTS[registered] = obj
+        obj._registered_name = f"{package}>{registered}"
+        return obj
+
+    return decorator
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    merged = dict(_objects.custom_objects_in_scope())
+    merged.update(custom_objects or {})
+    merged.update(module_objects or {})
+    return merged.get(name)
+
+
+def set_random_seed(seed):
+    """Seeds Python, numpy and the library's generator. Keras: `keras.utils.set_random_seed`."""
+    if not isinstance(seed, int):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    from . import _lib
+    if _lib.has("keras_set_random_seed"):
+        _lib.keras_set_random_seed(seed)
+
+
+__all__ = ["to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
+           "get_custom_objects", "register_keras_serializable", "get_registered_object",
+           "set_random_seed"]

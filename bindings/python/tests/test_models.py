@@ -1,0 +1,203 @@
+"""Models through the C ABI: fit/evaluate/predict, weights, errors as Python exceptions,
+Python callbacks (exceptions carried out with their traceback, stop_training, Ctrl-C),
+pickling, saving."""
+
+import os
+import pickle
+import signal
+import threading
+import traceback
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs
+
+import swiftkeras as keras
+from swiftkeras import KerasError, layers
+from swiftkeras.callbacks import Callback, EarlyStopping, LambdaCallback
+
+pytestmark = needs(*CORE)
+
+
+def small_model(units=8, inputs=4, outputs=3):
+    model = keras.Sequential([layers.Dense(units, activation="relu", input_shape=(inputs,)),
+                              layers.Dense(outputs, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def data(n=60, d=4, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0.5)
+    return x, y.clip(0, classes - 1)
+
+
+def test_fit_returns_history_and_predict_fills_numpy():
+    x, y = data()
+    model = small_model()
+    h = model.fit(x, y, epochs=5, batch_size=16, verbose=0, validation_split=0.2)
+    assert sorted(h.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert len(h.history["loss"]) == 5 and h.epoch == [0, 1, 2, 3, 4]
+    p = model.predict(x, verbose=0)
+    assert p.dtype == np.float32 and p.shape == (60, 3)
+    np.testing.assert_allclose(p.sum(1), 1, rtol=1e-5)
+    loss, acc = model.evaluate(x, y, verbose=0)
+    assert loss > 0 and 0 <= acc <= 1
+
+
+def test_weights_round_trip_and_layer_attributes():
+    model = small_model()
+    w = model.get_weights()
+    assert [a.shape for a in w] == [(4, 8), (8,), (8, 3), (3,)]
+    model.set_weights([np.ones_like(a) for a in w])
+    np.testing.assert_array_equal(model.layers[0].kernel, np.ones((4, 8)))
+    np.testing.assert_array_equal(model.layers[1].bias, np.ones(3))
+    assert model.count_params() == 4 * 8 + 8 + 8 * 3 + 3
+    with pytest.raises(ValueError):
+        model.set_weights(w[:1])
+    with pytest.raises(ValueError):
+        model.layers[0].set_weights([np.ones((5, 8)), np.ones(8)])
+
+
+def test_dtypes_are_converted_as_keras_converts():
+    x, y = data()
+    model = small_model()
+    model.fit(x.astype(np.float64), y.astype(np.int32), epochs=1, verbose=0)
+    model.fit(x.tolist(), y.tolist(), epochs=1, verbose=0)
+    fortran = np.asfortranarray(x)
+    assert model.predict(fortran, verbose=0).shape == (60, 3)
+    assert model.predict(x[::2], verbose=0).shape == (30, 3)  # a strided view
+    with pytest.raises(TypeError):
+        model.predict(np.array([["a"] * 4]), verbose=0)
+
+
+def test_bad_input_is_a_python_exception_with_the_library_message():
+    x, y = data()
+    model = small_model()
+    with pytest.raises((ValueError, KerasError)):
+        model.fit(x, y[:10], epochs=1, verbose=0)             # mismatched lengths
+    with pytest.raises((ValueError, KerasError)):
+        model.predict(np.ones((3, 7), np.float32), verbose=0)  # wrong feature count
+    bad = x.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises((ValueError, KerasError), match="(?i)nan"):
+        model.fit(bad, y, epochs=1, verbose=0)
+    with pytest.raises((ValueError, KerasError)):
+        model.compile(optimizer="adam", loss="no_such_loss")
+        model.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises((ValueError, KerasError)):
+        keras.models.model_from_json('{"class_name": "Sequential", "config": {"layers": [{"class_name": "NoSuchLayer", "config": {}}]}}')
+    # The model is still usable afterwards.
+    small = small_model()
+    assert small.predict(x, verbose=0).shape == (60, 3)
+
+
+def test_exception_in_a_callback_stops_fit_and_keeps_its_traceback():
+    x, y = data()
+    model = small_model()
+
+    class Boom(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("boom at epoch 2")
+
+    with pytest.raises(RuntimeError, match="boom at epoch 2") as info:
+        model.fit(x, y, epochs=10, verbose=0, callbacks=[Boom()])
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert any(f.name == "on_epoch_end" for f in frames)
+    assert model.predict(x, verbose=0).shape == (60, 3)
+
+
+def test_stop_training_from_a_python_callback():
+    x, y = data()
+    model = small_model()
+    seen = []
+
+    class Stopper(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((epoch, sorted(logs)))
+            if epoch == 1:
+                self.model.stop_training = True
+
+    h = model.fit(x, y, epochs=10, verbose=0, callbacks=[Stopper()])
+    assert len(h.history["loss"]) == 2
+    assert seen[0][1] == ["accuracy", "loss"]
+
+
+def test_lambda_callback_and_batch_hooks():
+    x, y = data()
+    model = small_model()
+    batches = []
+    cb = LambdaCallback(on_batch_end=lambda batch, logs: batches.append(batch))
+    model.fit(x, y, epochs=2, batch_size=20, verbose=0, callbacks=[cb])
+    assert batches == [0, 1, 2, 0, 1, 2]
+
+
+def test_builtin_early_stopping_runs_in_the_library():
+    x, y = data()
+    model = small_model()
+    h = model.fit(x, y, epochs=200, verbose=0, validation_split=0.3,
+                  callbacks=[EarlyStopping(monitor="loss", patience=0, min_delta=10.0)])
+    assert len(h.history["loss"]) == 2  # Keras: the first epoch always improves on inf
+
+
+def test_ctrl_c_stops_training_cleanly():
+    x, y = data(n=4000)
+    model = small_model()
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(x, y, epochs=100000, batch_size=8, verbose=0)
+    finally:
+        timer.cancel()
+    assert np.isfinite(model.predict(x[:5], verbose=0)).all()
+
+
+def test_models_pickle_by_value():
+    x, y = data()
+    model = small_model()
+    model.fit(x, y, epochs=2, verbose=0)
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    clone.fit(x, y, epochs=1, verbose=0)  # compiled too
+
+
+def test_to_json_model_from_json_and_saving(tmp_path):
+    x, y = data()
+    model = small_model()
+    again = keras.models.model_from_json(model.to_json())
+    assert [l.name for l in again.layers] == [l.name for l in model.layers]
+    for suffix in (".keras", ".h5"):
+        path = tmp_path / f"m{suffix}"
+        model.save(str(path))
+        loaded = keras.models.load_model(str(path))
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                                   rtol=1e-6)
+
+
+def test_summary_prints_the_keras_table(capfd):
+    model = small_model()
+    model.summary()
+    out = capfd.readouterr().out
+    assert "Total params: 67" in out and "Dense" in out
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any("Trainable params" in l for l in lines)
+
+
+def test_calling_a_standalone_layer_on_numpy():
+    dense = layers.Dense(3, kernel_initializer="ones")
+    out = dense(np.ones((2, 4)))
+    np.testing.assert_allclose(out, np.full((2, 3), 4.0))
+    assert dense.kernel.shape == (4, 3)
+
+
+def test_progress_bar_and_epoch_lines(capfd):
+    x, y = data()
+    model = small_model()
+    model.fit(x, y, epochs=2, batch_size=30, verbose=1)
+    out = capfd.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out and "2/2" in out and "loss:" in out

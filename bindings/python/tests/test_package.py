@@ -1,0 +1,197 @@
+"""The parts of swiftkeras that need no library: configs, utils, data sets, errors."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import swiftkeras as keras
+from swiftkeras import activations, backend as K, layers, losses, optimizers, utils
+from swiftkeras.layers import Activation, Dense
+from swiftkeras.models import Sequential
+
+PKG = Path(__file__).resolve().parents[1]
+
+
+def test_to_categorical_matches_keras():
+    y = np.array([0, 2, 1, 2])
+    out = utils.to_categorical(y)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.eye(3, dtype=np.float32)[y])
+    assert utils.to_categorical(y.reshape(-1, 1), num_classes=5).shape == (4, 5)
+    with pytest.raises(ValueError, match="out of range"):
+        utils.to_categorical([3], num_classes=2)
+
+
+def test_normalize_l2_rows():
+    x = np.array([[3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(utils.normalize(x), [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_custom_object_scope_nests_and_unwinds():
+    def mean_pred(y_true, y_pred):
+        return K.mean(y_pred)
+
+    from swiftkeras._objects import custom_objects_in_scope
+    with utils.CustomObjectScope({"mean_pred": mean_pred}):
+        assert custom_objects_in_scope()["mean_pred"] is mean_pred
+        with utils.custom_object_scope({"other": len}):
+            assert set(custom_objects_in_scope()) >= {"mean_pred", "other"}
+        assert "other" not in custom_objects_in_scope()
+    assert "mean_pred" not in custom_objects_in_scope()
+    with pytest.raises(TypeError):
+        utils.CustomObjectScope(["not a dict"])
+
+
+def test_register_keras_serializable_names_package_and_name():
+    @utils.register_keras_serializable(package="Tests")
+    def my_act(x):
+        return x
+
+    assert utils.get_registered_object("Tests>my_act") is my_act
+    assert my_act._registered_name == "Tests>my_act"
+
+
+def test_activation_attribute_is_the_same_object_for_names_functions_and_backend():
+    d = Dense(64, input_shape=(32,), activation="tanh")
+    a = Activation("tanh")
+    k = Dense(64, activation=K.tanh)
+    assert d.activation == a.activation == k.activation == activations.tanh
+    assert Dense(3).activation is activations.linear
+
+
+def test_builtin_activations_match_keras_on_numpy():
+    x = np.linspace(-3, 3, 13, dtype=np.float32).reshape(1, -1)
+    np.testing.assert_allclose(activations.relu(x), np.maximum(x, 0))
+    np.testing.assert_allclose(activations.softmax(x).sum(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(activations.sigmoid(0.0), 0.5)
+    np.testing.assert_allclose(activations.selu(x)[0, -1], 1.0507009873554805 * 3, rtol=1e-6)
+
+
+def test_input_shape_forms_of_the_first_layer():
+    m = Sequential()
+    m.add(Dense(32, input_shape=(784,)))
+    assert m.input_shape == (None, 784)
+    m = Sequential()
+    m.add(Dense(32, input_dim=784))
+    assert m.input_shape == (None, 784)
+    m = Sequential()
+    m.add(Dense(32, batch_size=32, input_shape=(6, 8)))
+    assert m.input_shape == (32, 6, 8)
+    m = Sequential([Dense(5, input_dim=2), Dense(1)])
+    assert len(m.layers) == 2
+
+
+def test_sequential_config_is_keras_shaped():
+    m = Sequential([Dense(16, activation="relu", input_shape=(8,)), Dense(2, activation="sigmoid")])
+    cfg = json.loads(m.to_json())
+    assert cfg["class_name"] == "Sequential"
+    ls = cfg["config"]["layers"]
+    assert [e["class_name"] for e in ls] == ["InputLayer", "Dense", "Dense"]
+    assert ls[0]["config"]["batch_shape"] == [None, 8]
+    assert ls[1]["config"]["units"] == 16 and ls[1]["config"]["activation"] == "relu"
+    assert cfg["config"]["build_input_shape"] == [None, 8]
+
+
+def test_functional_config_is_keras_shaped():
+    inp = layers.Input(shape=(8,))
+    hidden = Dense(16, activation="relu")(inp)
+    out = Dense(2, activation="sigmoid")(hidden)
+    m = keras.Model(inputs=inp, outputs=out)
+    cfg = json.loads(m.to_json())["config"]
+    names = [e["name"] for e in cfg["layers"]]
+    assert cfg["layers"][0]["class_name"] == "InputLayer"
+    assert cfg["input_layers"] == [names[0], 0, 0]
+    assert cfg["output_layers"] == [names[2], 0, 0]
+    arg = cfg["layers"][2]["inbound_nodes"][0]["args"][0]
+    assert arg["config"]["keras_history"] == [names[1], 0, 0]
+
+
+def test_functional_merge_takes_a_list_argument():
+    a, b = layers.Input(shape=(16,)), layers.Input(shape=(32,))
+    m = layers.concatenate([Dense(8)(a), Dense(8)(b)])
+    model = keras.Model(inputs=[a, b], outputs=m)
+    cfg = json.loads(model.to_json())["config"]
+    concat = cfg["layers"][-1]
+    assert concat["class_name"] == "Concatenate"
+    assert isinstance(concat["inbound_nodes"][0]["args"][0], list)
+    assert len(cfg["input_layers"]) == 2
+
+
+def test_optimizer_configs_keep_keras2_arguments_for_the_library():
+    sgd = optimizers.SGD(lr=0.02, decay=1e-6, momentum=0.9, nesterov=True)
+    from swiftkeras._objects import serialize
+    s = serialize(sgd)
+    assert s["class_name"] == "SGD"
+    assert s["config"] == {"lr": 0.02, "decay": 1e-6, "momentum": 0.9, "nesterov": True}
+    assert sgd.learning_rate == 0.02
+    assert optimizers.get("adam") == optimizers.Adam()
+    with pytest.raises(ValueError):
+        optimizers.get("nope")
+
+
+def test_losses_serialize_by_keras_name():
+    from swiftkeras._objects import serialize
+    assert serialize(losses.mean_squared_error) == "mean_squared_error"
+    assert losses.mse is losses.mean_squared_error
+    assert serialize(losses.CategoricalCrossentropy(from_logits=True))["config"] == {"from_logits": True}
+
+
+def test_layer_argument_errors_are_python_errors():
+    with pytest.raises(TypeError):
+        Dense(3, 4, 5)
+    with pytest.raises(TypeError):
+        Dense(3, units=4)
+    with pytest.raises(AttributeError, match="no attribute"):
+        layers.NoSuchLayerAnywhere  # noqa: B018
+
+
+def test_unsupported_dtypes_are_rejected_with_a_message():
+    from swiftkeras._native import as_float32
+    a = np.arange(6, dtype=np.float32)
+    assert as_float32(a, "x") is a                       # zero copy
+    b = as_float32(np.arange(6.0)[::2], "x")
+    assert b.flags.c_contiguous and b.dtype == np.float32
+    with pytest.raises(TypeError, match="dtype"):
+        as_float32(np.array(["a", "b"]), "x")
+    with pytest.raises(ValueError, match="ragged|could not"):
+        as_float32([[1, 2], [3]], "x")
+    with pytest.raises(TypeError, match="complex"):
+        as_float32(np.array([1j]), "x")
+
+
+def test_datasets_read_the_keras_cache_and_say_when_it_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="does not download"):
+        keras.datasets.mnist.load_data()
+    (tmp_path / "datasets").mkdir()
+    x = np.zeros((3, 28, 28), np.uint8)
+    np.savez(tmp_path / "datasets" / "mnist.npz", x_train=x, y_train=np.arange(3),
+             x_test=x[:1], y_test=np.arange(1))
+    (xt, yt), (xs, ys) = keras.datasets.mnist.load_data()
+    assert xt.shape == (3, 28, 28) and ys.tolist() == [0]
+    np.savez(tmp_path / "datasets" / "boston_housing.npz", x=np.arange(20.0).reshape(10, 2),
+             y=np.arange(10.0))
+    (a, b), (c, d) = keras.datasets.boston_housing.load_data()
+    assert a.shape == (8, 2) and c.shape == (2, 2)
+    assert sorted(np.concatenate([b, d]).tolist()) == list(range(10))
+
+
+def test_missing_library_is_reported_with_what_to_do(tmp_path):
+    env = dict(os.environ, SWIFTKERAS_LIBRARY=str(tmp_path / "nope.so"))
+    code = ("import swiftkeras as k\n"
+            "try:\n    k.library_version()\nexcept k.LibraryUnavailable as e:\n    print('ERR', e)\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=PKG, capture_output=True,
+                         text=True, timeout=60)
+    assert "ERR SWIFTKERAS_LIBRARY=" in out.stdout, out.stderr
+
+
+def test_backend_functions_work_on_numpy():
+    y = np.array([[1.0, 3.0]], np.float32)
+    assert K.mean(y) == 2.0
+    np.testing.assert_allclose(K.tanh(y), np.tanh(y), rtol=1e-6)
+    assert K.epsilon() == 1e-7

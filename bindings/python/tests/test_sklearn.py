@@ -1,0 +1,185 @@
+"""KerasClassifier / KerasRegressor as scikit-learn estimators, and the native search."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.datasets import load_iris, make_regression
+from sklearn.model_selection import (GridSearchCV, RandomizedSearchCV, StratifiedKFold,
+                                     cross_val_score)
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from conftest import CORE, needs
+
+import swiftkeras as keras
+from swiftkeras.wrappers import KerasClassifier, KerasRegressor
+
+pytestmark = needs(*CORE)
+
+
+def iris_model(hidden=8, meta=None):
+    return keras.Sequential([keras.layers.Dense(hidden, activation="relu"),
+                             keras.layers.Dense(meta["n_classes_"], activation="softmax")])
+
+
+def reg_model(hidden=16, meta=None):
+    return keras.Sequential([keras.layers.Dense(hidden, activation="relu"),
+                             keras.layers.Dense(1)])
+
+
+def classifier(**kw):
+    params = dict(model=iris_model, loss="sparse_categorical_crossentropy", optimizer="adam",
+                  optimizer__learning_rate=0.05, epochs=40, batch_size=16, verbose=0,
+                  random_state=0)
+    params.update(kw)
+    return KerasClassifier(**params)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    x, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(x), y
+
+
+def test_estimator_protocol(iris):
+    x, y = iris
+    clf = classifier()
+    assert is_classifier(clf) and is_regressor(KerasRegressor(model=reg_model))
+    assert not hasattr(clf, "model_")
+    params = clf.get_params()
+    assert params["optimizer__learning_rate"] == 0.05 and params["epochs"] == 40
+    c2 = clone(clf).set_params(model__hidden=4)
+    assert c2.get_params()["model__hidden"] == 4
+    clf.fit(x, y)
+    assert clf.n_features_in_ == 4 and list(clf.classes_) == [0, 1, 2]
+    assert clf.score(x, y) > 0.85
+    assert clf.predict_proba(x).shape == (150, 3)
+    assert set(clf.history_) == {"loss"}
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    assert set(classifier().fit(x, names).predict(x[:5])) <= set(names)
+
+
+def test_routed_model_parameter_reaches_the_model_function(iris):
+    x, y = iris
+    clf = classifier(model__hidden=5).fit(x, y)
+    assert clf.model_.layers[0].get_weights()[0].shape == (4, 5)
+
+
+@needs("keras_set_random_seed")
+def test_deterministic_with_random_state(iris):
+    x, y = iris
+    a = classifier().fit(x, y).predict_proba(x)
+    b = classifier().fit(x, y).predict_proba(x)
+    np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_pipeline_cross_val_score_stratifies(iris):
+    x, y = iris
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", classifier())])
+    scores = cross_val_score(pipe, *load_iris(return_X_y=True), cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.8  # iris sorted by class: only stratified folds work
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_sklearn(iris, n_jobs):
+    x, y = iris
+    gs = GridSearchCV(classifier(epochs=20), {"model__hidden": [4, 8], "optimizer__learning_rate": [0.05]},
+                      cv=3, n_jobs=n_jobs)
+    gs.fit(x, y)
+    assert set(gs.best_params_) == {"model__hidden", "optimizer__learning_rate"}
+    assert gs.best_score_ > 0.7
+    assert gs.predict(x).shape == (150,)
+
+
+def test_randomized_search(iris):
+    x, y = iris
+    rs = RandomizedSearchCV(classifier(epochs=10), {"model__hidden": [2, 4, 8, 16]}, n_iter=2,
+                            cv=3, random_state=0, n_jobs=2)
+    rs.fit(x, y)
+    assert len(rs.cv_results_["params"]) == 2
+
+
+def test_regressor(iris):
+    x, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    y = y / y.std()
+    reg = KerasRegressor(model=reg_model, loss="mse", optimizer="adam", epochs=60, verbose=0,
+                         random_state=0, optimizer__learning_rate=0.02)
+    reg.fit(x, y)
+    assert reg.predict(x).shape == (200,)
+    assert reg.score(x, y) > 0.8
+
+
+@needs("keras_set_random_seed")
+def test_pickle_by_value(iris):
+    x, y = iris
+    clf = classifier().fit(x, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(x), clf.predict_proba(x), rtol=1e-6)
+    unfitted = pickle.loads(pickle.dumps(classifier()))
+    assert unfitted.get_params()["epochs"] == 40
+
+
+def test_bad_targets_and_data_raise(iris):
+    x, y = iris
+    with pytest.raises(ValueError):
+        classifier().fit(x, y[:10])
+    bad = x.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError):
+        classifier().fit(bad, y)
+    with pytest.raises(ValueError):
+        classifier(model__nope=3).fit(x, y)
+
+
+@needs("keras_cross_validate")
+def test_native_grid_search_matches_the_interface(iris):
+    from swiftkeras.model_selection import GridSearchCV as NativeGridSearchCV
+    x, y = iris
+    grid = {"model__hidden": [4, 8]}
+    native = NativeGridSearchCV(classifier(epochs=20), grid, cv=3, n_jobs=2).fit(x, y)
+    assert list(native.cv_results_["params"]) == [{"model__hidden": 4}, {"model__hidden": 8}]
+    assert {"mean_test_score", "std_test_score", "rank_test_score", "split2_test_score",
+            "mean_fit_time"} <= set(native.cv_results_)
+    assert native.best_score_ > 0.7 and native.predict(x).shape == (150,)
+    reference = GridSearchCV(classifier(epochs=20), grid, cv=3, n_jobs=1).fit(x, y)
+    np.testing.assert_allclose(native.cv_results_["mean_test_score"],
+                               reference.cv_results_["mean_test_score"], atol=0.05)
+
+
+# Checks that do not apply, each with the reason; everything else must pass.
+_SAMPLE_WEIGHTS = "sample_weight needs the C ABI to take sample weights (ABI_REQUESTS.md item 5)"
+_SEED = ("needs keras_set_random_seed in the C ABI (ABI_REQUESTS.md item 2): two fits with "
+         "random_state=0 must start from the same weights")
+CHECK_SKIPS = {
+    "check_no_attributes_set_in_init": "SciKeras's interface: routed parameters "
+                                       "(optimizer__learning_rate=...) are accepted by __init__ "
+                                       "and stored as given, which this check cannot know",
+    "check_sample_weights_not_an_array": _SAMPLE_WEIGHTS,
+    "check_sample_weights_list": _SAMPLE_WEIGHTS,
+    "check_all_zero_sample_weights_error": _SAMPLE_WEIGHTS,
+    "check_sample_weights_shape": _SAMPLE_WEIGHTS,
+    "check_sample_weights_not_overwritten": _SAMPLE_WEIGHTS,
+    "check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHTS,
+    "check_classifiers_one_label_sample_weights": _SAMPLE_WEIGHTS,
+    "check_fit_idempotent": _SEED,
+    "check_classifier_data_not_an_array": _SEED,
+    "check_regressor_data_not_an_array": _SEED,
+    "check_regressors_int": _SEED,
+    "check_supervised_y_2d": _SEED,
+}
+
+
+def test_check_estimator():
+    from sklearn.utils.estimator_checks import check_estimator
+    from swiftkeras import _lib
+    skips = dict(CHECK_SKIPS)
+    if _lib.has("keras_set_random_seed"):
+        skips = {k: v for k, v in skips.items() if v is not _SEED}
+    for est in (classifier(epochs=5),
+                KerasRegressor(model=reg_model, loss="mse", optimizer="adam", epochs=100,
+                               optimizer__learning_rate=0.02, verbose=0, random_state=0)):
+        results = check_estimator(est, on_fail=None, expected_failed_checks=skips)
+        failed = [r for r in results if r["status"] == "failed"]
+        assert not failed, [(r["check_name"], str(r["exception"])[:200]) for r in failed]
