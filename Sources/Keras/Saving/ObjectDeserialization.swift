@@ -40,44 +40,13 @@ public func deserializeActivation(_ j: JSON) throws -> ActivationFunction {
     throw ObjectRegistry.unknown(.activation, o.registeredName ?? o.className)
 }
 
-private func float(_ c: JSON, _ key: String, _ d: Float, _ what: String) throws -> Float {
-    guard let v = c[key], !v.isNull else { return d }
-    guard let x = v.doubleValue else { throw KerasError.io("\(what) config: '\(key)' must be a number, got \(v)") }
-    return Float(x)
-}
-
-private func seed(_ c: JSON) -> Int? { c["seed"]?.intValue }
-
-/// An initializer from a config value (`"glorot_uniform"` or a serialized object).
+/// An initializer from a config value (`"glorot_uniform"` or a serialized object): registered
+/// custom initializers first, then the built-ins through `initializer(className:config:)`.
 public func deserializeInitializer(_ j: JSON) throws -> Initializer {
     let o = try SerializedObject(j, what: "initializer")
     for n in o.names { if case .initializer(let make)? = ObjectRegistry.lookupCustom(.initializer, n) { return try make(o.config) } }
-    let c = o.config, w = o.className
-    switch o.className {
-    case "GlorotUniform": return VarianceScaling.glorotUniform(seed: seed(c))
-    case "GlorotNormal": return VarianceScaling.glorotNormal(seed: seed(c))
-    case "HeUniform": return VarianceScaling.heUniform(seed: seed(c))
-    case "HeNormal": return VarianceScaling.heNormal(seed: seed(c))
-    case "LecunUniform": return VarianceScaling.lecunUniform(seed: seed(c))
-    case "LecunNormal": return VarianceScaling.lecunNormal(seed: seed(c))
-    case "VarianceScaling" where j.stringValue == nil:
-        let mode = try VarianceScaling.Mode(rawValue: c["mode"]?.stringValue ?? "fan_in")
-            .orThrow(KerasError.io("VarianceScaling config: bad mode \(c["mode"] ?? .null)"))
-        let distName = c["distribution"]?.stringValue ?? "truncated_normal"
-        // Keras 2 before 2.3 wrote "normal" for the truncated normal.
-        let dist = try VarianceScaling.Distribution(rawValue: distName == "normal" ? "truncated_normal" : distName)
-            .orThrow(KerasError.io("VarianceScaling config: bad distribution \(c["distribution"] ?? .null)"))
-        return try VarianceScaling(scale: float(c, "scale", 1, w), mode: mode, distribution: dist, seed: seed(c))
-    case "RandomUniform" where j.stringValue == nil:
-        return RandomUniform(minval: try float(c, "minval", -0.05, w), maxval: try float(c, "maxval", 0.05, w), seed: seed(c))
-    case "RandomNormal" where j.stringValue == nil:
-        return RandomNormal(mean: try float(c, "mean", 0, w), stddev: try float(c, "stddev", 0.05, w), seed: seed(c))
-    case "TruncatedNormal" where j.stringValue == nil:
-        return TruncatedNormal(mean: try float(c, "mean", 0, w), stddev: try float(c, "stddev", 0.05, w), seed: seed(c))
-    case "Constant" where j.stringValue == nil:
-        return Constant(try float(c, "value", 0, w))
-    default:
-        do { return try initializer(named: o.className) } catch { throw ObjectRegistry.unknown(.initializer, o.className) }
+    return try builtin(.initializer, o) {
+        j.stringValue != nil ? try initializer(named: o.className) : try initializer(className: o.className, config: o.config)
     }
 }
 
@@ -85,25 +54,27 @@ public func deserializeInitializer(_ j: JSON) throws -> Initializer {
 public func deserializeRegularizer(_ j: JSON) throws -> Regularizer {
     let o = try SerializedObject(j, what: "regularizer")
     for n in o.names { if case .regularizer(let make)? = ObjectRegistry.lookupCustom(.regularizer, n) { return try make(o.config) } }
-    let c = o.config, w = o.className
-    switch o.className {
-    case "L1", "l1": return try L1L2(l1: float(c, "l1", 0.01, w))
-    case "L2", "l2": return try L1L2(l2: float(c, "l2", 0.01, w))
-    case "L1L2", "l1_l2": return try L1L2(l1: float(c, "l1", j.stringValue == nil ? 0 : 0.01, w), l2: float(c, "l2", j.stringValue == nil ? 0 : 0.01, w))
-    default: throw ObjectRegistry.unknown(.regularizer, o.registeredName ?? o.className)
+    return try builtin(.regularizer, o) {
+        j.stringValue != nil ? try regularizer(named: o.className) : try regularizer(className: o.className, config: o.config)
     }
 }
 
-/// A constraint from a config value.
+/// A constraint from a config value (`"non_neg"` or a serialized object).
 public func deserializeConstraint(_ j: JSON) throws -> Constraint {
     let o = try SerializedObject(j, what: "constraint")
     for n in o.names { if case .constraint(let make)? = ObjectRegistry.lookupCustom(.constraint, n) { return try make(o.config) } }
-    let c = o.config
-    switch o.className {
-    case "NonNeg", "non_neg": return NonNeg()
-    case "MaxNorm", "max_norm":
-        return try MaxNorm(maxValue: float(c, "max_value", 2, "MaxNorm"), axis: c["axis"]?.intValue ?? 0)
-    default: throw ObjectRegistry.unknown(.constraint, o.registeredName ?? o.className)
+    return try builtin(.constraint, o) {
+        j.stringValue != nil ? try constraint(named: o.className) : try constraint(className: o.className, config: o.config)
+    }
+}
+
+/// Runs a family's built-in lookup, turning "unknown name" into the registry's error, which says
+/// how to register a custom object.
+private func builtin<T>(_ kind: KerasObjectKind, _ o: SerializedObject, _ make: () throws -> T) throws -> T {
+    do {
+        return try make()
+    } catch KerasError.unknownName {
+        throw ObjectRegistry.unknown(kind, o.registeredName ?? o.className)
     }
 }
 
