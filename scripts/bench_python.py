@@ -114,10 +114,13 @@ def bench_scikeras(out):
 
 
 def main(argv):
-    out_path = next((a for a in argv if a.endswith(".json") and not a.startswith("--")), None)
     swift_path = ROOT / ".build" / "bench.json"
-    if "--swift" in argv:
-        swift_path = Path(argv[argv.index("--swift") + 1])
+    rest = list(argv)
+    if "--swift" in rest:
+        k = rest.index("--swift")
+        swift_path = Path(rest[k + 1])
+        del rest[k:k + 2]
+    out_path = next((a for a in rest if a.endswith(".json") and not a.startswith("--")), None)
     out = {}
     bench_swiftkeras(out)
     if "--skip-scikeras" not in argv:

@@ -127,9 +127,12 @@ class keras_array(Structure):
 
 
 keras_array_p = POINTER(keras_array)
-keras_array_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, keras_array_p, keras_array_p)
-keras_loss_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, float_p, float_p,
-                          keras_array_p)
+# int (*)(void *user_data, const float *y_true, int true_ndim, const int64_t *true_shape,
+#         const float *y_pred, int pred_ndim, const int64_t *pred_shape, float *per_sample, float *grad)
+keras_loss_fn = CFUNCTYPE(c_int32, c_void_p, float_p, c_int32, int64_p, float_p, c_int32, int64_p,
+                          float_p, float_p)
+# int (*)(void *user_data, const float *x, int64_t n, float *y, float *dydx)
+keras_activation_fn = CFUNCTYPE(c_int32, c_void_p, float_p, c_int64, float_p, float_p)
 keras_print_fn = CFUNCTYPE(None, c_void_p, c_char_p)
 keras_layer_ctx_p = c_void_p
 keras_layer_build_fn = CFUNCTYPE(c_int32, c_void_p, keras_layer_ctx_p, int64_p, c_int32)
@@ -193,15 +196,20 @@ _declare("keras_model_get_weight", [keras_model_p, c_int32, float_p, c_int64], c
 _declare("keras_model_set_weight", [keras_model_p, c_int32, float_p, c_int64], c_int32)
 
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
-# (keras.h's plugin registration, keras_register_loss/_metric/_activation/_layer, landed at 11:20
-# with signatures of its own; it is not bound yet, so Python plugins report that they are not
-# available instead of calling it with the wrong arguments.)
+# (keras.h's keras_register_layer takes a keras_layer_class table the binding does not fill yet;
+# Python layers report that instead of calling it with the wrong arguments.)
 _declare("keras_catalog_json", [char_pp], c_int32)
 _declare("keras_set_random_seed", [c_int64], None)
 _declare("keras_model_fit_validation", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
                                         int64_p, float_p, c_int32, int64_p, float_p, c_int32,
                                         int64_p, float_p, c_char_p, POINTER(keras_callback_p),
                                         c_int32, char_pp], c_int32)
+_declare("keras_register_loss", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
+_declare("keras_register_metric", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
+_declare("keras_register_activation", [c_char_p, keras_activation_fn, c_void_p, keras_free_fn],
+         c_int32)
+_declare("keras_scope_push", [], c_int32)
+_declare("keras_scope_pop", [], c_int32)
 _declare("keras_layer_add_weight", [keras_layer_ctx_p, c_char_p, int64_p, c_int32, c_char_p,
                                     c_int32, int32_p], c_int32)
 _declare("keras_unregister", [c_char_p, c_char_p], c_int32)

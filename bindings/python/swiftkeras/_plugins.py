@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import math
 import signal
 import threading
 
@@ -187,25 +188,33 @@ def _per_sample(value, batch):
     return v.reshape(batch, -1).mean(axis=1)
 
 
+def _array_at(ptr, ndim, shape_p):
+    shape = tuple(shape_p[k] for k in range(ndim))
+    if not ptr or math.prod(shape) == 0:
+        return np.zeros(shape, np.float32)
+    return np.ctypeslib.as_array(ptr, shape=shape)
+
+
 def _loss_thunk(fn, differentiable):
-    def call(_user, yt_p, yp_p, out_p, dout_p, dyp_p):
+    """keras_loss_fn: per-sample values of fn(y_true, y_pred) and, for a loss, their derivative
+    with respect to y_pred (fn.gradient if given, else central differences)."""
+    def call(_user, yt_p, tnd, tshape, yp_p, pnd, pshape, out_p, grad_p):
         try:
-            yt, yp = view(yt_p), view(yp_p)
+            _check_interrupt()
+            yt = _array_at(yt_p, tnd, tshape).copy()
+            yp = _array_at(yp_p, pnd, pshape).copy()
             batch = yp.shape[0]
             out = np.ctypeslib.as_array(out_p, shape=(batch,))
-            if not dout_p:
-                out[:] = _per_sample(fn(yt.copy(), yp.copy()), batch)
+            out[:] = _per_sample(fn(yt, yp), batch)
+            if not grad_p:
                 return 0
-            dout = np.ctypeslib.as_array(dout_p, shape=(batch,))
-            dyp = view(dyp_p)
-            grad = getattr(fn, "gradient", None)
-            if grad is not None:
-                dyp[...] = np.asarray(grad(yt.copy(), yp.copy()), np.float32) * \
-                    dout.reshape((batch,) + (1,) * (yp.ndim - 1))
+            grad = np.ctypeslib.as_array(grad_p, shape=yp.shape)
+            exact = getattr(fn, "gradient", None)
+            if exact is not None:
+                grad[...] = np.asarray(exact(yt, yp), np.float32)
                 return 0
-            # Central differences, one output column at a time for the whole batch: exact
-            # enough for float32 training and valid because each sample's value depends only
-            # on its own row (the per-sample contract above).
+            # Central differences, one column for the whole batch at a time: valid because each
+            # sample's value depends only on its own row (the per-sample contract).
             flat = yp.reshape(batch, -1).astype(np.float64)
             g = np.empty_like(flat)
             for j in range(flat.shape[1]):
@@ -216,38 +225,39 @@ def _loss_thunk(fn, differentiable):
                 fu = _per_sample(fn(yt, up.reshape(yp.shape).astype(np.float32)), batch)
                 fd = _per_sample(fn(yt, down.reshape(yp.shape).astype(np.float32)), batch)
                 g[:, j] = (fu.astype(np.float64) - fd) / (2 * h)
-            dyp[...] = (g * dout[:, None]).reshape(yp.shape).astype(np.float32)
+            grad[...] = g.reshape(yp.shape).astype(np.float32)
             return 0
         except BaseException as e:  # noqa: BLE001
-            stash_exception(e)
-            return FAILED
+            return _fail(e)
 
     return _lib.keras_loss_fn(call)
 
 
 def _activation_thunk(fn):
-    def call(_user, x_p, y_p, dy_p, dx_p):
+    """keras_activation_fn: y = fn(x) elementwise and dy/dx (fn.gradient, else central
+    differences; activations registered this way are elementwise by the ABI's contract)."""
+    def call(_user, x_p, n, y_p, dydx_p):
         try:
-            x = view(x_p)
-            if not dy_p:
-                view(y_p)[...] = np.asarray(fn(x.copy()), np.float32)
-                return 0
-            dy, dx = view(dy_p), view(dx_p)
-            grad = getattr(fn, "gradient", None)
-            if grad is not None:
-                dx[...] = np.asarray(grad(x.copy()), np.float32) * dy
-                return 0
-            x64 = x.astype(np.float64)
-            h = 1e-3 * np.maximum(1.0, np.abs(x64))
-            up = np.asarray(fn((x64 + h).astype(np.float32)), np.float64)
-            down = np.asarray(fn((x64 - h).astype(np.float32)), np.float64)
-            dx[...] = ((up - down) / (2 * h) * dy).astype(np.float32)  # elementwise activations
+            _check_interrupt()
+            x = np.ctypeslib.as_array(x_p, shape=(n,)).copy() if n else np.zeros(0, np.float32)
+            if y_p and n:
+                np.ctypeslib.as_array(y_p, shape=(n,))[:] = np.asarray(fn(x), np.float32).reshape(n)
+            if dydx_p and n:
+                exact = getattr(fn, "gradient", None)
+                if exact is not None:
+                    d = np.asarray(exact(x), np.float32)
+                else:
+                    x64 = x.astype(np.float64)
+                    h = 1e-3 * np.maximum(1.0, np.abs(x64))
+                    up = np.asarray(fn((x64 + h).astype(np.float32)), np.float64)
+                    down = np.asarray(fn((x64 - h).astype(np.float32)), np.float64)
+                    d = (up - down) / (2 * h)
+                np.ctypeslib.as_array(dydx_p, shape=(n,))[:] = np.asarray(d, np.float32).reshape(n)
             return 0
         except BaseException as e:  # noqa: BLE001
-            stash_exception(e)
-            return FAILED
+            return _fail(e)
 
-    return _lib.keras_array_fn(call)
+    return _lib.keras_activation_fn(call)
 
 
 def register_function(kind: str, fn) -> str:
@@ -263,13 +273,15 @@ def register_function(kind: str, fn) -> str:
             return name
         if kind == "activation":
             thunk = _activation_thunk(fn)
-            _native.check(_lib.keras_register_activation(name.encode(), thunk, None))
+            _native.check(_lib.keras_register_activation(name.encode(), thunk, None,
+                                                         _lib.keras_free_fn()))
         elif kind == "loss":
             thunk = _loss_thunk(fn, True)
-            _native.check(_lib.keras_register_loss(name.encode(), thunk, None))
+            _native.check(_lib.keras_register_loss(name.encode(), thunk, None, _lib.keras_free_fn()))
         elif kind == "metric":
             thunk = _loss_thunk(fn, False)
-            _native.check(_lib.keras_register_metric(name.encode(), thunk, None))
+            _native.check(_lib.keras_register_metric(name.encode(), thunk, None,
+                                                     _lib.keras_free_fn()))
         else:
             raise ValueError(f"unknown plugin kind {kind}")
         _registered[key] = (fn, thunk)
