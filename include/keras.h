@@ -70,6 +70,11 @@ const char *keras_status_name(int status);
 /* Frees a string returned through a `char **` out-parameter. NULL is ignored. */
 void keras_string_free(char *s);
 
+/* Seeds the library's random generator (Keras: keras.utils.set_random_seed), so that weight
+ * initialization, shuffling and dropout repeat from run to run. Errors: INVALID_ARGUMENT
+ * (negative seed). */
+int keras_set_random_seed(int64_t seed);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Handles                                                                                    */
 /* ------------------------------------------------------------------------------------------ */

@@ -143,3 +143,13 @@ func requireOut<T>(_ p: UnsafeMutablePointer<T>?, _ what: String) throws -> Unsa
     guard let p else { throw ABIError(.invalidArgument, "\(what) must not be NULL") }
     return p
 }
+
+/// Seeds the library's random generator (Keras: keras.utils.set_random_seed): weight
+/// initialization, shuffling and dropout then repeat from run to run.
+@_cdecl("keras_set_random_seed")
+public func keras_set_random_seed(_ seed: Int64) -> Int32 {
+    guarded("keras_set_random_seed") {
+        guard seed >= 0 else { throw ABIError(.invalidArgument, "seed must not be negative, got \(seed)") }
+        setRandomSeed(Int(seed))
+    }
+}

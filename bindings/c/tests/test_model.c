@@ -131,5 +131,17 @@ int main(void) {
     keras_model_free(m);
     keras_model_free(m2);
     keras_model_free(m3);
+
+    /* The same seed gives the same initial weights. */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "seed must not be negative", keras_set_random_seed(-1));
+    CHECK_OK(keras_set_random_seed(42));
+    m = make_model();
+    CHECK_OK(keras_model_predict(m, x, 2, xs, NULL, NULL, 0, pred, 20, NULL, NULL));
+    CHECK_OK(keras_set_random_seed(42));
+    m2 = make_model();
+    CHECK_OK(keras_model_predict(m2, x, 2, xs, NULL, NULL, 0, pred2, 20, NULL, NULL));
+    CHECK(memcmp(pred, pred2, sizeof pred) == 0);
+    keras_model_free(m);
+    keras_model_free(m2);
     CHECK_DONE("test_model");
 }
