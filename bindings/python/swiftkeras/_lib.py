@@ -195,6 +195,18 @@ _declare("keras_model_weight_info", [keras_model_p, c_int32, char_pp, int64_p, c
 _declare("keras_model_get_weight", [keras_model_p, c_int32, float_p, c_int64], c_int32)
 _declare("keras_model_set_weight", [keras_model_p, c_int32, float_p, c_int64], c_int32)
 
+# ---- estimators and model selection -----------------------------------------------------------
+keras_estimator_p = c_void_p
+keras_search_p = c_void_p
+_declare("keras_estimator_new", [c_char_p, c_char_p, c_char_p, POINTER(keras_estimator_p)], c_int32)
+_declare("keras_estimator_free", [keras_estimator_p], None)
+_declare("keras_grid_search_new", [keras_estimator_p, c_char_p, c_char_p, POINTER(keras_search_p)],
+         c_int32)
+_declare("keras_search_free", [keras_search_p], None)
+_declare("keras_search_fit", [keras_search_p, float_p, c_int32, int64_p, float_p, c_int32, int64_p],
+         c_int32)
+_declare("keras_search_results", [keras_search_p, char_pp], c_int32)
+
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
 # (keras.h's keras_register_layer takes a keras_layer_class table the binding does not fill yet;
 # Python layers report that instead of calling it with the wrong arguments.)

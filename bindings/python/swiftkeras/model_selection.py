@@ -9,6 +9,7 @@ scoring run natively (`keras_cross_validate`).
 
 from __future__ import annotations
 
+import ctypes
 import json
 
 import numpy as np
@@ -28,6 +29,9 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         raise NotImplementedError
 
     def fit(self, X, y, **fit_params):
+        if not _lib.has("keras_cross_validate") and _lib.has("keras_grid_search_new") and \
+                isinstance(self, GridSearchCV):
+            return self._fit_with_search_api(X, y, **fit_params)
         estimator = self.estimator
         classifier = is_classifier(estimator)
         scoring = self.scoring or ("accuracy" if classifier else "r2")
@@ -86,6 +90,65 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         if classifier:
             self.classes_ = np.unique(y)
         self.multimetric_ = False
+        return self
+
+    def _fit_with_search_api(self, X, y, **fit_params):
+        """GridSearchCV through keras_grid_search_new: one model config, grids over the
+        estimator's own parameters (epochs, batch_size, optimizer__learning_rate, ...)."""
+        grid = self.param_grid
+        if not isinstance(grid, dict) or any(k.startswith("model__") for k in grid):
+            raise ValueError("the library's grid search takes one model config: grid over the "
+                             "estimator's parameters (epochs, optimizer__learning_rate, ...) "
+                             "here, or use sklearn.model_selection.GridSearchCV for model__ "
+                             "parameters (ABI_REQUESTS.md item 6)")
+        if self.cv is not None and not isinstance(self.cv, (int, np.integer)):
+            raise ValueError("the library's grid search takes cv as a number of folds")
+        est = clone(self.estimator)
+        classifier = is_classifier(est)
+        Xv, yv = est._validate(np.asarray(X), np.asarray(y), reset=True)
+        meta = est._fit_meta(yv)
+        y_enc = est._encode_target(yv)
+        model = est._build_model(meta)
+        model._ensure_handle(as_float32(Xv[:1], "X"))
+        ck = est._compile_kwargs()
+        loss = ck["loss"] if ck["loss"] is not None else est._default_loss()
+        params = {"epochs": est.epochs, "batch_size": est.batch_size, "verbose": 0,
+                  "optimizer": ck["optimizer"].class_name.lower() if hasattr(ck["optimizer"], "class_name") else ck["optimizer"],
+                  "loss": loss if isinstance(loss, str) else None,
+                  "validation_split": est.validation_split,
+                  "random_state": est.random_state if isinstance(est.random_state, (int, np.integer)) else None}
+        params.update({f"optimizer__{k}": v for k, v in est._routed("optimizer").items()})
+        params = {k: v for k, v in params.items() if v is not None}
+        options = {"cv": int(self.cv or 5), "n_jobs": int(self.n_jobs or 1), "refit": False,
+                   "verbose": 0}
+        if self.scoring is not None:
+            options["scoring"] = self.scoring
+        kind = "KerasClassifier" if classifier else "KerasRegressor"
+        xs = as_float32(Xv, "X")
+        ys = as_float32(y_enc if classifier else np.asarray(yv, np.float32), "y")
+        est_h, search_h = ctypes.c_void_p(), ctypes.c_void_p()
+        try:
+            _native.check(_lib.keras_estimator_new(kind.encode(), model.to_json().encode(),
+                                                   dumps(params), ctypes.byref(est_h)))
+            _native.check(_lib.keras_grid_search_new(est_h, dumps(grid), dumps(options),
+                                                     ctypes.byref(search_h)))
+            _native.check(_lib.keras_search_fit(search_h, *_buf(xs), *_buf(ys)))
+            result = _native.take_json(_lib.keras_search_results, search_h)
+        finally:
+            _lib.keras_search_free(search_h)
+            _lib.keras_estimator_free(est_h)
+        cv = {k: (v if k == "params" else np.asarray(v)) for k, v in result["cv_results"].items()}
+        self.cv_results_ = cv
+        self.best_index_ = int(result["best_index"])
+        self.best_params_ = dict(result["best_params"])
+        self.best_score_ = float(result["best_score"])
+        self.n_splits_ = int(result.get("n_splits", options["cv"]))
+        self.scorer_ = self.scoring or ("accuracy" if classifier else "r2")
+        self.multimetric_ = False
+        if self.refit:
+            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_).fit(X, y, **fit_params)
+        if classifier:
+            self.classes_ = np.unique(y)
         return self
 
     @staticmethod
@@ -169,6 +232,11 @@ class RandomizedSearchCV(_NativeSearch):
     def _candidates(self):
         return ParameterSampler(self.param_distributions, self.n_iter,
                                 random_state=self.random_state)
+
+
+def _buf(arr):
+    return (arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), arr.ndim,
+            _native.int64_array(arr.shape))
 
 
 __all__ = ["GridSearchCV", "RandomizedSearchCV"]

@@ -152,6 +152,20 @@ def test_native_grid_search_matches_the_interface(iris):
 _SAMPLE_WEIGHTS = "sample_weight needs the C ABI to take sample weights (ABI_REQUESTS.md item 5)"
 _SEED = ("needs keras_set_random_seed in the C ABI (ABI_REQUESTS.md item 2): two fits with "
          "random_state=0 must start from the same weights")
+@needs("keras_grid_search_new")
+def test_native_grid_search_over_estimator_parameters(iris):
+    from swiftkeras.model_selection import GridSearchCV as NativeGridSearchCV
+    x, y = iris
+    grid = {"optimizer__learning_rate": [0.001, 0.05]}
+    native = NativeGridSearchCV(classifier(epochs=30), grid, cv=3, n_jobs=2).fit(x, y)
+    assert [p["optimizer__learning_rate"] for p in native.cv_results_["params"]] == [0.001, 0.05]
+    assert native.cv_results_["mean_test_score"].shape == (2,)
+    assert native.best_params_ == {"optimizer__learning_rate": 0.05}
+    assert native.best_score_ > 0.7 and native.predict(x).shape == (150,)
+    with pytest.raises(ValueError, match="model__"):
+        NativeGridSearchCV(classifier(), {"model__hidden": [4]}, cv=3).fit(x, y)
+
+
 CHECK_SKIPS = {
     "check_no_attributes_set_in_init": "SciKeras's interface: routed parameters "
                                        "(optimizer__learning_rate=...) are accepted by __init__ "
