@@ -35,7 +35,7 @@ test: deps test-swift test-c test-python test-fuzz
 
 test-swift:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 ## The C ABI: libkeras.so, the examples and ABI tests in bindings/c (under valgrind when installed).
 ## Then the shippable libkeras.so (Swift runtime linked in, only keras_* exported) and its checks:
@@ -59,7 +59,7 @@ INTEROP_OUT := $(CURDIR)/.build/interop
 test-python: deps venv
 	$(SWIFT) build --build-tests
 	rm -rf $(INTEROP_OUT)
-	SWIFTKERAS_INTEROP_OUT=$(INTEROP_OUT) $(SWIFT) test --skip-build --filter InteropExportTests
+	SWIFTKERAS_INTEROP_OUT=$(INTEROP_OUT) $(SWIFT) test --skip-build --disable-swift-testing --filter InteropExportTests
 	KERAS_BACKEND=jax SWIFTKERAS_INTEROP_OUT=$(INTEROP_OUT) SWIFTKERAS_BIN=$(CURDIR)/.build/debug/swiftkeras \
 		$(VPY) -m pytest -q -p no:cacheprovider Tests/interop
 	$(SWIFT) build $(RELEASE_FLAGS) --product keras
