@@ -149,7 +149,8 @@ class Model:
         config = self._model_config_for(x)
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
-        check(_lib.keras_model_from_json(dumps(config), byref(out)))
+        with _plugins.claiming(self._layers):
+            check(_lib.keras_model_from_json(dumps(config), byref(out)))
         self._set_handle(out.value)
         self._send_compile()
         return self._handle
@@ -738,8 +739,7 @@ def _layer_from_info(info):
     config = dict(info.get("config", {}))
     custom = plugins.python_layer_class(class_name)
     if custom is not None:
-        layer = custom.from_config(config)
-        return layer
+        return plugins.instance_named(config.get("name"), custom) or custom.from_config(config)
     cls = _layer_class(class_name)
     if cls is None:
         cls = type(class_name, (_BuiltinLayer,), {"class_name": class_name})
