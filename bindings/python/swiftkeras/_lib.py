@@ -117,7 +117,9 @@ KERAS_TEST_BATCH_BEGIN, KERAS_TEST_BATCH_END, KERAS_PREDICT_BEGIN, KERAS_PREDICT
 KERAS_PREDICT_BATCH_BEGIN, KERAS_PREDICT_BATCH_END = 12, 13
 
 # int (*)(void *user_data, int event, int64_t index, const char *logs_json)
-keras_callback_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int64, c_char_p)
+# (logs arrive as a raw pointer: most crossings do not read them, and a c_char_p would copy
+# them into bytes on every call)
+keras_callback_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int64, c_void_p)
 # void (*)(void *user_data)
 keras_free_fn = CFUNCTYPE(None, c_void_p)
 
@@ -228,6 +230,8 @@ _declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32
 
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
 _declare("keras_catalog_json", [char_pp], c_int32)
+_declare("keras_model_summary_ex", [keras_model_p, c_char_p, char_pp], c_int32)
+_declare("keras_model_load_weights_ex", [keras_model_p, c_char_p, c_int32, c_int32], c_int32)
 _declare("keras_set_random_seed", [c_int64], c_int32)
 _declare("keras_model_fit_validation", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
                                         int64_p, float_p, c_int32, int64_p, float_p, c_int32,

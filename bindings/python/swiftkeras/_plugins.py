@@ -138,7 +138,7 @@ def callback_trampoline(cb: PythonCallback, model):
         try:
             _check_interrupt()
             hook, indexed = entry
-            logs = json.loads(logs_json) if logs_json else {}
+            logs = json.loads(ctypes.string_at(logs_json)) if logs_json else {}
             method = getattr(cb, hook)
             if hook in legacy and not cb._overrides(hook):
                 method = getattr(cb, legacy[hook])
@@ -153,15 +153,30 @@ def callback_trampoline(cb: PythonCallback, model):
     return _lib.keras_callback_fn(on_event)
 
 
-class _InterruptCheck(PythonCallback):
-    """Runs a line of Python at each epoch end: a pending Ctrl-C raises KeyboardInterrupt
-    there, which stops the loop cleanly and reaches the caller."""
+def _interrupt_probe(_user, _event, _index, _logs):
+    # Any Python code running on the main thread lets the interpreter run the SIGINT handler
+    # (interrupt_guard's `record`); this is the least code that can (no logs decoded).
+    if _Interrupt.requested:
+        _Interrupt.requested = False
+        return _fail(KeyboardInterrupt())
+    return 0
 
-    def on_epoch_end(self, epoch, logs=None):
-        pass
+
+_INTERRUPT_PROBE = _lib.keras_callback_fn(_interrupt_probe)
+_interrupt_handle = []
 
 
-INTERRUPT_CHECK = _InterruptCheck()
+def interrupt_callback():
+    """The callback handle that makes Ctrl-C stop a running fit/evaluate/predict cleanly: one
+    handle for the process, added to every loop."""
+    if not _interrupt_handle:
+        with _lock:
+            if not _interrupt_handle:
+                h = ctypes.c_void_p()
+                _native.check(_lib.keras_callback_new(b"KeyboardInterrupt", _INTERRUPT_PROBE,
+                                                      None, _lib.keras_free_fn(), ctypes.byref(h)))
+                _interrupt_handle.append(h.value)
+    return _interrupt_handle[0]
 
 
 # ---- functions: losses, metrics, activations ---------------------------------------------

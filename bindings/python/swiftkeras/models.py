@@ -483,11 +483,10 @@ class Model:
         of them is re-raised here, with its traceback, once the loop has stopped."""
         handles, keep = [], []
         try:
-            for cb in list(callbacks or []) + [_plugins.INTERRUPT_CHECK]:
+            for cb in callbacks or []:
                 h = ctypes.c_void_p()
                 if isinstance(cb, _plugins.PythonCallback):
-                    if cb is not _plugins.INTERRUPT_CHECK:
-                        cb.set_model(self)
+                    cb.set_model(self)
                     tramp = _plugins.callback_trampoline(cb, self)
                     keep.append(tramp)
                     check(_lib.keras_callback_new(type(cb).__name__.encode(), tramp, None,
@@ -500,10 +499,11 @@ class Model:
                                                           dumps(config.get("config", {})),
                                                           byref(h)))
                 handles.append(h.value)
-            array = (ctypes.c_void_p * max(len(handles), 1))(*handles)
+            every = handles + [_plugins.interrupt_callback()]
+            array = (ctypes.c_void_p * len(every))(*every)
             _native.take_stashed()
             with _plugins.interrupt_guard():
-                return call(array, len(handles))
+                return call(array, len(every))
         finally:
             for h in handles:
                 _lib.keras_callback_free(h)
@@ -513,14 +513,41 @@ class Model:
     # -- text ------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
+        """Keras 3 `model.summary()`: the table the library renders. With `print_fn`, it is
+        called once with the whole text, as Keras 3 does."""
         if self._handle is None and not self._input_known():
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
-        text = _native.take_string(_lib.keras_model_summary, self._ensure_handle())
+        options = {}
+        if line_length is not None:
+            if not isinstance(line_length, int) or line_length <= 0:
+                raise ValueError(f"line_length must be a positive integer, got {line_length!r}")
+            options["line_length"] = line_length
+        if positions is not None:
+            positions = [float(p) for p in positions]
+            if any(b <= a for a, b in zip(positions, positions[1:])) or positions[0] <= 0:
+                raise ValueError(f"positions must be increasing and positive, got {positions}")
+            options["positions"] = positions
+        if show_trainable:
+            options["show_trainable"] = True
+        if layer_range is not None:
+            if len(layer_range) != 2:
+                raise ValueError(f"layer_range must be a list or tuple of 2 strings, got "
+                                 f"{layer_range!r}")
+            options["layer_range"] = list(layer_range)
+        handle = self._ensure_handle()
+        if _lib.has("keras_model_summary_ex"):
+            text = _native.take_string(_lib.keras_model_summary_ex, handle, dumps(options))
+        else:
+            if options:
+                import warnings
+                warnings.warn(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
+                              f"renders the default table only (keras_model_summary_ex is "
+                              f"missing)", stacklevel=2)
+            text = _native.take_string(_lib.keras_model_summary, handle)
         _flush_library_output()
         if print_fn is not None:
-            for line in text.rstrip("\n").split("\n"):
-                print_fn(line)
+            print_fn(text)
         else:
             print(text, end="" if text.endswith("\n") else "\n")
 
@@ -544,11 +571,29 @@ class Model:
         check(_lib.keras_model_save_weights(self._ensure_handle(), str(filepath).encode(),
                                             int(bool(overwrite))))
 
-    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Keras 3 `model.load_weights`: `.weights.h5`, `.keras` or legacy `.h5`; the legacy
+        `by_name=True` only for legacy `.h5` files, as in Keras 3."""
+        path = str(filepath)
+        by_name = kwargs.pop("by_name", None)
+        kwargs.pop("objects_to_skip", None)
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {kwargs}")
+        if by_name is not None and not (path.endswith(".h5") or path.endswith(".hdf5")) or \
+                by_name is not None and path.endswith(".weights.h5"):
+            raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
+                             f"Received: {filepath}")
+        handle = self._ensure_handle()
         if by_name or skip_mismatch:
-            raise NotImplementedError("load_weights(by_name=..., skip_mismatch=...) is not in "
-                                      "the C ABI yet")
-        check(_lib.keras_model_load_weights(self._ensure_handle(), str(filepath).encode()))
+            if not _lib.has("keras_model_load_weights_ex"):
+                raise NotImplementedError(
+                    "load_weights(by_name=True / skip_mismatch=True) needs "
+                    "keras_model_load_weights_ex, which this libkeras.so lacks")
+            check(_lib.keras_model_load_weights_ex(handle, path.encode(), int(bool(by_name)),
+                                                   int(bool(skip_mismatch))))
+        else:
+            check(_lib.keras_model_load_weights(handle, path.encode()))
+        self._layers_cache = None
 
     # -- pickling (by value: config, weights, compile config) ------------------------------
     def __getstate__(self):
