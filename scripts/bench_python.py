@@ -28,6 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 if not os.environ.get("SWIFTKERAS_BENCH_INSTALLED"):
     sys.path.insert(0, str(ROOT / "bindings" / "python"))
+    # the library `make bench` has just built, the one KerasBench is made from
+    os.environ.setdefault("SWIFTKERAS_LIBRARY", str(ROOT / ".build" / "release" / "libkeras.so"))
 
 GRID = {"model__hidden": [8, 16], "epochs": [50, 100], "optimizer": ["adam", "sgd"]}
 
