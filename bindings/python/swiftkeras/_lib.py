@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ctypes
 import os
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_float, c_int32, c_int64, c_size_t,
-                    c_void_p)
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_float, c_int32, c_int64,
+                    c_size_t, c_void_p)
 from pathlib import Path
 
 LIBRARY_NAME = "libkeras.so"
@@ -230,6 +230,11 @@ _declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32
 
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
 _declare("keras_catalog_json", [char_pp], c_int32)
+keras_schedule_fn = CFUNCTYPE(c_int32, c_void_p, c_int64, c_double, POINTER(c_double))
+_declare("keras_callback_lr_scheduler_new", [keras_schedule_fn, c_void_p, keras_free_fn, c_int32,
+                                             POINTER(keras_callback_p)], c_int32)
+_declare("keras_model_learning_rate", [keras_model_p, POINTER(c_double)], c_int32)
+_declare("keras_model_set_learning_rate", [keras_model_p, c_double], c_int32)
 _declare("keras_model_summary_ex", [keras_model_p, c_char_p, char_pp], c_int32)
 _declare("keras_model_load_weights_ex", [keras_model_p, c_char_p, c_int32, c_int32], c_int32)
 _declare("keras_set_random_seed", [c_int64], c_int32)

@@ -142,7 +142,14 @@ def callback_trampoline(cb: PythonCallback, model):
             method = getattr(cb, hook)
             if hook in legacy and not cb._overrides(hook):
                 method = getattr(cb, legacy[hook])
-            if indexed:
+            if event == _lib.KERAS_EPOCH_END:
+                before = dict(logs)
+                method(int(index), logs)
+                # Keras's History records the logs after every callback has seen them.
+                changed = {k: v for k, v in logs.items() if k not in before or before[k] != v}
+                if changed:
+                    model._epoch_log_updates.setdefault(int(index), {}).update(changed)
+            elif indexed:
                 method(int(index), logs)
             else:
                 method(logs)
@@ -151,6 +158,24 @@ def callback_trampoline(cb: PythonCallback, model):
             return _fail(e)
 
     return _lib.keras_callback_fn(on_event)
+
+
+def native_lr_scheduler(cb):
+    """A LearningRateScheduler run by the library (keras_callback_lr_scheduler_new), its
+    schedule called here. Returns (handle, thunk to keep alive)."""
+    def schedule(_user, epoch, lr, out):
+        try:
+            _check_interrupt()
+            out[0] = cb._next_rate(int(epoch), float(lr))
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+
+    thunk = _lib.keras_schedule_fn(schedule)
+    h = ctypes.c_void_p()
+    _native.check(_lib.keras_callback_lr_scheduler_new(thunk, None, _lib.keras_free_fn(),
+                                                       int(cb.verbose), ctypes.byref(h)))
+    return h.value, thunk
 
 
 def _interrupt_probe(_user, _event, _index, _logs):

@@ -293,6 +293,16 @@ class Model:
     def output_shape(self):
         return self._output_shape()
 
+    def _learning_rate(self):
+        """The optimizer's current learning rate (a callback's
+        `self.model.optimizer.learning_rate`)."""
+        value = ctypes.c_double()
+        check(_lib.keras_model_learning_rate(self._ensure_handle(), byref(value)))
+        return value.value
+
+    def _set_learning_rate(self, value):
+        check(_lib.keras_model_set_learning_rate(self._ensure_handle(), float(value)))
+
     @property
     def stop_training(self):
         return self._stop_training
@@ -409,10 +419,12 @@ class Model:
         if class_weight:
             options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
         self._stop_training = False
+        self._epoch_log_updates = {}
         text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
             _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
             cbs, n))
         history = json.loads(text) if text else {}
+        _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
                                           next(iter(history.values()), [])))),
@@ -485,6 +497,18 @@ class Model:
         try:
             for cb in callbacks or []:
                 h = ctypes.c_void_p()
+                if getattr(cb, "_next_rate", None) is not None and \
+                        not _lib.has("keras_model_set_learning_rate"):
+                    if not _lib.has("keras_callback_lr_scheduler_new"):
+                        raise NotImplementedError(
+                            "LearningRateScheduler needs keras_model_set_learning_rate or "
+                            "keras_callback_lr_scheduler_new, which this libkeras.so lacks "
+                            "(bindings/python/ABI_REQUESTS.md item 4)")
+                    cb.set_model(self)
+                    handle, thunk = _plugins.native_lr_scheduler(cb)
+                    keep.append(thunk)
+                    handles.append(handle)
+                    continue
                 if isinstance(cb, _plugins.PythonCallback):
                     cb.set_model(self)
                     tramp = _plugins.callback_trampoline(cb, self)
@@ -743,6 +767,19 @@ def _weight_info(handle, index):
         if raw.value:
             _lib.keras_string_free(raw)
     return path, tuple(shape[i] for i in range(rank.value))
+
+
+def _merge_log_updates(history, updates, initial_epoch):
+    """Entries Python callbacks added to the epoch logs (LearningRateScheduler's learning_rate),
+    into the History as Keras's History callback would have recorded them."""
+    epochs = len(next(iter(history.values()), []))
+    for epoch in sorted(updates):
+        for key, value in updates[epoch].items():
+            if isinstance(value, (int, float, np.floating, np.integer)):
+                column = history.setdefault(key, [None] * epochs)
+                position = epoch - initial_epoch
+                if 0 <= position < len(column):
+                    column[position] = float(value)
 
 
 def _verbosity(verbose, auto):

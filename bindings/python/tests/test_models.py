@@ -213,3 +213,30 @@ def test_progress_bar_and_epoch_lines(capfd):
     model.fit(x, y, epochs=2, batch_size=30, verbose=1)
     out = capfd.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out and "2/2" in out and "loss:" in out
+
+
+@needs("keras_model_learning_rate", "keras_model_set_learning_rate")
+def test_learning_rate_scheduler_as_keras_3(capfd):
+    # Numbers from Keras 3.15 (JAX): the same model, data and schedule.
+    x = np.linspace(-1, 1, 20, dtype=np.float32).reshape(10, 2)
+    y = (x @ np.array([[1.5], [-0.5]], np.float32) + 0.25).astype(np.float32)
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+
+    def schedule(epoch, lr):
+        return lr if epoch == 0 else lr * 0.5
+
+    h = model.fit(x, y, epochs=4, batch_size=10, shuffle=False, verbose=0,
+                  callbacks=[keras.callbacks.LearningRateScheduler(schedule, verbose=1)])
+    np.testing.assert_allclose(h.history["loss"], [0.38659971952438354, 0.27988260984420776,
+                                                   0.23977401852607727, 0.22227616608142853],
+                               rtol=1e-5)
+    np.testing.assert_allclose(h.history["learning_rate"], [0.1, 0.05, 0.025, 0.0125], rtol=1e-6)
+    out = capfd.readouterr().out
+    assert "Epoch 2: LearningRateScheduler setting learning rate to 0.05" in out
+
+    def bad(epoch, lr):
+        return "fast"
+
+    with pytest.raises(ValueError, match="should be a float"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(bad)])
