@@ -31,23 +31,27 @@ def catalog() -> dict | None:
 
 def layer_names() -> list[str] | None:
     c = catalog()
-    return sorted(c.get("layers", {})) if c else None
+    if c is None:
+        return None
+    return sorted(name for name, entry in c.get("layers", {}).items() if not entry.get("custom"))
 
 
-def layer_signature(class_name: str) -> tuple[tuple[str, ...], dict] | None:
-    """(positional argument names, defaults) of a library layer, or None if unknown."""
+def layer_signature(class_name: str) -> tuple[tuple[str, ...], dict, tuple[str, ...]] | None:
+    """(argument names in Keras's order, defaults, required names) of a library layer, or None
+    if the library has no such built-in layer."""
     c = catalog()
     if c is None:
         if class_name in _POSITIONAL_BEFORE_CATALOGUE:
-            return _POSITIONAL_BEFORE_CATALOGUE[class_name], {}
+            return _POSITIONAL_BEFORE_CATALOGUE[class_name], {}, ()
         return None
     entry = c.get("layers", {}).get(class_name)
-    if entry is None:
+    if entry is None or entry.get("custom"):
         return None
-    args = entry.get("args", [])
-    names = tuple(a["name"] for a in args if a.get("name") not in ("name", "trainable", "dtype"))
+    args = [a for a in entry.get("args", []) if a.get("name") not in ("name", "trainable", "dtype")]
+    names = tuple(a["name"] for a in args)
     defaults = {a["name"]: a.get("default") for a in args if "default" in a}
-    return names, defaults
+    required = tuple(a["name"] for a in args if a.get("required"))
+    return names, defaults, required
 
 
 def library_has_catalogue() -> bool:
