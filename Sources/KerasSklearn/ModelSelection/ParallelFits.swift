@@ -67,7 +67,7 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escap
                 return sequence[next - 1]
             }
             guard let i else { return }
-            let r = Parallel.asWorker { scoped.isEmpty ? body(i) : CustomObjectScope(scoped).callAsFunction { body(i) } }
+            let r = Parallel.asWorker { scoped.isEmpty ? body(i) : scoped { body(i) } }
             lock.withLock {
                 results[i] = r
                 onDone?(i, r)
