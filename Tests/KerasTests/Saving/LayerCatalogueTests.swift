@@ -8,7 +8,7 @@ final class LayerCatalogueTests: XCTestCase {
     private func names(_ args: JSON?) -> [String] { (args?.arrayValue ?? []).compactMap { $0["name"]?.stringValue } }
 
     func testLayerArgumentsFollowKerasConstructorOrderAndDefaults() throws {
-        let keras = try XCTUnwrap(loadTrainingFixture("layers/catalogue.json")["layers"]?.objectValue)
+        let keras = try XCTUnwrap(loadFixture("layers/catalogue.json")["layers"]?.objectValue)
         let ours = ObjectRegistry.layerCatalogue
         for (className, entry) in keras {
             let args = try XCTUnwrap(ours[className]?["args"]?.arrayValue, className)
@@ -36,7 +36,7 @@ final class LayerCatalogueTests: XCTestCase {
     }
 
     func testCallbackArgumentsFollowKeras() throws {
-        let keras = try XCTUnwrap(loadTrainingFixture("layers/catalogue.json")["callbacks"]?.objectValue)
+        let keras = try XCTUnwrap(loadFixture("layers/catalogue.json")["callbacks"]?.objectValue)
         let ours = Catalogue.callbacks
         for (className, entry) in keras {
             let args = try XCTUnwrap(ours[className]?["args"], className)
