@@ -69,14 +69,14 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escap
                 return sequence[next - 1]
             }
             guard let i else { break }
-            let r = Parallel.asWorker { scoped.isEmpty ? body(i) : CustomObjectScope(scoped).callAsFunction { body(i) } }
+            let r = Parallel.asWorker { scoped.isEmpty ? body(i) : scoped { body(i) } }
             lock.withLock {
                 results[i] = r
                 onDone?(i, r)
             }
         }
         if workers > 1, let extra = lock.withLock({ onIdle?() }) {
-            Parallel.asWorker { scoped.isEmpty ? extra() : CustomObjectScope(scoped).callAsFunction { extra() } }
+            Parallel.asWorker { scoped.isEmpty ? extra() : scoped { extra() } }
         }
     }
     if workers <= 1 {

@@ -54,7 +54,6 @@ class Layer:
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                             f"{kwargs}")
-        self._python_weights: list[dict] = []
         self.built = False
 
     # -- shared construction ---------------------------------------------------------------
@@ -106,14 +105,16 @@ class Layer:
     def _layer_entry(self) -> dict:
         """The entry of this layer in a model config: Keras's serialize_keras_object form."""
         from . import _plugins
+        registered = None
         if not isinstance(self, _BuiltinLayer):
-            _plugins.register_layer_class(type(self))
+            registered = _plugins.register_layer_class(type(self))
         config = self.get_config()
         if self._class_name() == "InputLayer":  # Keras's InputLayer keys, nothing else
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
                       "sparse": False, "name": self.name}
-        return {"module": "keras.layers", "class_name": self._class_name(),
-                "config": config, "registered_name": None}
+        return {"module": "keras.layers" if registered is None else type(self).__module__,
+                "class_name": self._class_name(), "config": config,
+                "registered_name": registered}
 
     # -- weights ---------------------------------------------------------------------------
     def _weights_info(self) -> list[dict]:
@@ -206,14 +207,34 @@ class Layer:
         self.built = True
 
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
-                   name=None, regularizer=None, constraint=None):
+                   name=None, regularizer=None, constraint=None, **kwargs):
+        """Creates a weight owned by the library (optimized, saved and loaded with the model).
+        Call it from `build`. Returns a `Weight`: inside `call`/`backward` it is the weight's
+        current value as numpy sees it."""
+        unsupported = {k: v for k, v in dict(regularizer=regularizer, constraint=constraint,
+                                              **kwargs).items()
+                       if v is not None and k not in ("autocast", "aggregation", "synchronization")}
+        if unsupported:
+            raise NotImplementedError(f"{type(self).__name__}.add_weight: {sorted(unsupported)} "
+                                      f"are not supported for layers written in Python (the C "
+                                      f"ABI's add_weight takes a shape, an initializer and "
+                                      f"trainable)")
+        if dtype is not None and str(np.dtype(dtype)) != "float32":
+            raise TypeError(f"{type(self).__name__}.add_weight: weights are float32, got "
+                            f"dtype={dtype}")
         from . import _plugins
         return _plugins.add_weight(self, shape, initializer, trainable, name)
 
     def call(self, inputs, training=False):
+        """The forward computation, on numpy arrays (layers written in Python)."""
         raise NotImplementedError(f"{type(self).__name__}.call")
 
     def backward(self, inputs, weights, grad_output):
+        """For layers written in Python that training passes a gradient through: given the
+        layer's input, its weights (numpy, creation order) and dL/d(output), returns
+        `(dL/d(input), [dL/d(weight) for each weight])` (None for a weight without gradient).
+        A layer without it works for inference, and as a first layer without trainable
+        weights."""
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 

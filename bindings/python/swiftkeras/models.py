@@ -149,7 +149,8 @@ class Model:
         config = self._model_config_for(x)
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
-        check(_lib.keras_model_from_json(dumps(config), byref(out)))
+        with _plugins.claiming(self._layers):
+            check(_lib.keras_model_from_json(dumps(config), byref(out)))
         self._set_handle(out.value)
         self._send_compile()
         return self._handle
@@ -292,6 +293,16 @@ class Model:
     def output_shape(self):
         return self._output_shape()
 
+    def _learning_rate(self):
+        """The optimizer's current learning rate (a callback's
+        `self.model.optimizer.learning_rate`)."""
+        value = ctypes.c_double()
+        check(_lib.keras_model_learning_rate(self._ensure_handle(), byref(value)))
+        return value.value
+
+    def _set_learning_rate(self, value):
+        check(_lib.keras_model_set_learning_rate(self._ensure_handle(), float(value)))
+
     @property
     def stop_training(self):
         return self._stop_training
@@ -408,10 +419,12 @@ class Model:
         if class_weight:
             options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
         self._stop_training = False
+        self._epoch_log_updates = {}
         text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
             _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
             cbs, n))
         history = json.loads(text) if text else {}
+        _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
                                           next(iter(history.values()), [])))),
@@ -482,11 +495,22 @@ class Model:
         of them is re-raised here, with its traceback, once the loop has stopped."""
         handles, keep = [], []
         try:
-            for cb in list(callbacks or []) + [_plugins.INTERRUPT_CHECK]:
+            for cb in callbacks or []:
                 h = ctypes.c_void_p()
+                if getattr(cb, "_next_rate", None) is not None and \
+                        not _lib.has("keras_model_set_learning_rate"):
+                    if not _lib.has("keras_callback_lr_scheduler_new"):
+                        raise NotImplementedError(
+                            "LearningRateScheduler needs keras_model_set_learning_rate or "
+                            "keras_callback_lr_scheduler_new, which this libkeras.so lacks "
+                            "(bindings/python/ABI_REQUESTS.md item 4)")
+                    cb.set_model(self)
+                    handle, thunk = _plugins.native_lr_scheduler(cb)
+                    keep.append(thunk)
+                    handles.append(handle)
+                    continue
                 if isinstance(cb, _plugins.PythonCallback):
-                    if cb is not _plugins.INTERRUPT_CHECK:
-                        cb.set_model(self)
+                    cb.set_model(self)
                     tramp = _plugins.callback_trampoline(cb, self)
                     keep.append(tramp)
                     check(_lib.keras_callback_new(type(cb).__name__.encode(), tramp, None,
@@ -499,10 +523,11 @@ class Model:
                                                           dumps(config.get("config", {})),
                                                           byref(h)))
                 handles.append(h.value)
-            array = (ctypes.c_void_p * max(len(handles), 1))(*handles)
+            every = handles + [_plugins.interrupt_callback()]
+            array = (ctypes.c_void_p * len(every))(*every)
             _native.take_stashed()
             with _plugins.interrupt_guard():
-                return call(array, len(handles))
+                return call(array, len(every))
         finally:
             for h in handles:
                 _lib.keras_callback_free(h)
@@ -512,14 +537,41 @@ class Model:
     # -- text ------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
+        """Keras 3 `model.summary()`: the table the library renders. With `print_fn`, it is
+        called once with the whole text, as Keras 3 does."""
         if self._handle is None and not self._input_known():
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
-        text = _native.take_string(_lib.keras_model_summary, self._ensure_handle())
+        options = {}
+        if line_length is not None:
+            if not isinstance(line_length, int) or line_length <= 0:
+                raise ValueError(f"line_length must be a positive integer, got {line_length!r}")
+            options["line_length"] = line_length
+        if positions is not None:
+            positions = [float(p) for p in positions]
+            if any(b <= a for a, b in zip(positions, positions[1:])) or positions[0] <= 0:
+                raise ValueError(f"positions must be increasing and positive, got {positions}")
+            options["positions"] = positions
+        if show_trainable:
+            options["show_trainable"] = True
+        if layer_range is not None:
+            if len(layer_range) != 2:
+                raise ValueError(f"layer_range must be a list or tuple of 2 strings, got "
+                                 f"{layer_range!r}")
+            options["layer_range"] = list(layer_range)
+        handle = self._ensure_handle()
+        if _lib.has("keras_model_summary_ex"):
+            text = _native.take_string(_lib.keras_model_summary_ex, handle, dumps(options))
+        else:
+            if options:
+                import warnings
+                warnings.warn(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
+                              f"renders the default table only (keras_model_summary_ex is "
+                              f"missing)", stacklevel=2)
+            text = _native.take_string(_lib.keras_model_summary, handle)
         _flush_library_output()
         if print_fn is not None:
-            for line in text.rstrip("\n").split("\n"):
-                print_fn(line)
+            print_fn(text)
         else:
             print(text, end="" if text.endswith("\n") else "\n")
 
@@ -543,11 +595,29 @@ class Model:
         check(_lib.keras_model_save_weights(self._ensure_handle(), str(filepath).encode(),
                                             int(bool(overwrite))))
 
-    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Keras 3 `model.load_weights`: `.weights.h5`, `.keras` or legacy `.h5`; the legacy
+        `by_name=True` only for legacy `.h5` files, as in Keras 3."""
+        path = str(filepath)
+        by_name = kwargs.pop("by_name", None)
+        kwargs.pop("objects_to_skip", None)
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {kwargs}")
+        if by_name is not None and not (path.endswith(".h5") or path.endswith(".hdf5")) or \
+                by_name is not None and path.endswith(".weights.h5"):
+            raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
+                             f"Received: {filepath}")
+        handle = self._ensure_handle()
         if by_name or skip_mismatch:
-            raise NotImplementedError("load_weights(by_name=..., skip_mismatch=...) is not in "
-                                      "the C ABI yet")
-        check(_lib.keras_model_load_weights(self._ensure_handle(), str(filepath).encode()))
+            if not _lib.has("keras_model_load_weights_ex"):
+                raise NotImplementedError(
+                    "load_weights(by_name=True / skip_mismatch=True) needs "
+                    "keras_model_load_weights_ex, which this libkeras.so lacks")
+            check(_lib.keras_model_load_weights_ex(handle, path.encode(), int(bool(by_name)),
+                                                   int(bool(skip_mismatch))))
+        else:
+            check(_lib.keras_model_load_weights(handle, path.encode()))
+        self._layers_cache = None
 
     # -- pickling (by value: config, weights, compile config) ------------------------------
     def __getstate__(self):
@@ -699,6 +769,19 @@ def _weight_info(handle, index):
     return path, tuple(shape[i] for i in range(rank.value))
 
 
+def _merge_log_updates(history, updates, initial_epoch):
+    """Entries Python callbacks added to the epoch logs (LearningRateScheduler's learning_rate),
+    into the History as Keras's History callback would have recorded them."""
+    epochs = len(next(iter(history.values()), []))
+    for epoch in sorted(updates):
+        for key, value in updates[epoch].items():
+            if isinstance(value, (int, float, np.floating, np.integer)):
+                column = history.setdefault(key, [None] * epochs)
+                position = epoch - initial_epoch
+                if 0 <= position < len(column):
+                    column[position] = float(value)
+
+
 def _verbosity(verbose, auto):
     if verbose == "auto":
         return auto
@@ -738,8 +821,7 @@ def _layer_from_info(info):
     config = dict(info.get("config", {}))
     custom = plugins.python_layer_class(class_name)
     if custom is not None:
-        layer = custom.from_config(config)
-        return layer
+        return plugins.instance_named(config.get("name"), custom) or custom.from_config(config)
     cls = _layer_class(class_name)
     if cls is None:
         cls = type(class_name, (_BuiltinLayer,), {"class_name": class_name})

@@ -111,7 +111,7 @@ class Scale(keras.layers.Layer):
         return dict(super().get_config(), init=self.init)
 
 
-@needs("keras_register_layer", "keras_layer_add_weight")
+@needs("keras_register_layer")
 def test_python_layer_trains_saves_and_loads(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(256, 3)).astype(np.float32)
