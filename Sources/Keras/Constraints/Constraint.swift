@@ -113,6 +113,10 @@ public struct ConstraintFunction: Constraint {
     }
 }
 
+/// Every name ``constraint(named:)`` accepts (keep in step with its switch).
+let builtinConstraintNames = ["max_norm", "MaxNorm", "maxnorm", "max_norm_constraint", "non_neg", "NonNeg", "nonneg",
+                              "unit_norm", "UnitNorm", "unitnorm", "min_max_norm", "MinMaxNorm"]
+
 /// A constraint by Keras name or class name with Keras's defaults (`"max_norm"`, `"NonNeg"`,
 /// `"unit_norm"`, `"min_max_norm"`).
 public func constraint(named name: String) throws -> Constraint {

@@ -42,6 +42,16 @@ func drawing(_ seed: Int?, _ generator: RandomGenerator) -> RandomGenerator {
     seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) } ?? generator
 }
 
+/// Every name ``initializer(named:)`` accepts (keep in step with its switch; the catalogue test
+/// resolves each one).
+let builtinInitializerNames = [
+    "zeros", "Zeros", "zero", "ones", "Ones", "one", "constant", "Constant", "random_uniform", "RandomUniform", "uniform",
+    "random_normal", "RandomNormal", "normal", "truncated_normal", "TruncatedNormal", "glorot_uniform", "GlorotUniform",
+    "glorot_normal", "GlorotNormal", "he_uniform", "HeUniform", "he_normal", "HeNormal", "lecun_uniform", "LecunUniform",
+    "lecun_normal", "LecunNormal", "variance_scaling", "VarianceScaling", "orthogonal", "Orthogonal", "OrthogonalInitializer",
+    "identity", "Identity", "IdentityInitializer",
+]
+
 /// Finds an initializer by its Keras name (`"glorot_uniform"`, `"zeros"`, `"GlorotUniform"`).
 public func initializer(named name: String) throws -> Initializer {
     if case .initializer(let make)? = ObjectRegistry.lookupCustom(.initializer, name) { return try make(.object([])) }

@@ -1,3 +1,6 @@
+/// Every name ``regularizer(named:)`` accepts (keep in step with its switch).
+let builtinRegularizerNames = ["l1", "L1", "l2", "L2", "l1l2", "L1L2", "l1_l2", "orthogonal_regularizer", "OrthogonalRegularizer"]
+
 /// A regularizer by Keras name or class name with Keras's defaults: `"l1"`/`"L1"` (0.01),
 /// `"l2"`/`"L2"` (0.01), `"l1l2"`/`"L1L2"` (0, 0, as Keras 3), `"l1_l2"` (0.01, 0.01, Keras 2's
 /// function), `"orthogonal_regularizer"`/`"OrthogonalRegularizer"`.
