@@ -251,7 +251,7 @@ class _BuiltinLayer(Layer):
 
     _positional: tuple[str, ...] = ()
     _required: tuple[str, ...] = ()
-    _known: frozenset | None = None   # every argument the catalogue lists (None: not checked)
+    _known: frozenset = frozenset()   # every argument the catalogue lists, plus Keras's base ones
 
     def __init__(self, *args, **kwargs):
         if len(args) > len(self._positional):
@@ -266,11 +266,10 @@ class _BuiltinLayer(Layer):
             if k in config:
                 raise TypeError(f"{self.class_name}() got multiple values for argument '{k}'")
             config[k] = v
-        if self._known is not None:
-            unknown = {k: v for k, v in config.items() if k not in self._known}
-            if unknown:
-                raise TypeError(f"Unrecognized keyword arguments passed to {self.class_name}: "
-                                f"{unknown}")
+        unknown = {k: v for k, v in config.items() if k not in self._known}
+        if unknown:
+            raise TypeError(f"Unrecognized keyword arguments passed to {self.class_name}: "
+                            f"{unknown}")
         missing = [k for k in self._required if k not in config]
         if missing:
             raise TypeError(f"{self.class_name}.__init__() missing {len(missing)} required "
@@ -315,10 +314,11 @@ def _layer_class(class_name: str) -> type | None:
     attrs = {"class_name": class_name, "_positional": names, "_required": required,
              "__module__": __name__,
              "__doc__": f"Keras `{class_name}`, computed by the SwiftKeras library."}
-    if _catalog.library_has_catalogue():
-        attrs["_known"] = frozenset(names) | {"input_shape", "input_dim", "batch_size",
-                                              "batch_input_shape", "input_length"}
-        attrs["__signature__"] = _signature(names, defaults)
+    # Keras's base Layer arguments go to the library as they are; the rest must be listed.
+    attrs["_known"] = frozenset(names) | {"input_shape", "input_dim", "batch_size",
+                                          "batch_input_shape", "input_length",
+                                          "activity_regularizer", "autocast"}
+    attrs["__signature__"] = _signature(names, defaults)
     cls = type(class_name, (_BuiltinLayer,), attrs)
     _classes[class_name] = cls
     return cls
@@ -346,17 +346,17 @@ def _signature(names, defaults):
 
 
 def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
     cls = _layer_class(name)
     if cls is None:
-        known = _catalog.layer_names()
-        hint = f" The library's layers: {', '.join(known)}." if known else ""
-        raise AttributeError(f"module 'swiftkeras.layers' has no attribute '{name}'.{hint}")
+        raise AttributeError(f"module 'swiftkeras.layers' has no attribute '{name}'. The "
+                             f"library's layers: {', '.join(_catalog.layer_names())}.")
     return cls
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_catalog.layer_names() or _catalog._POSITIONAL_BEFORE_CATALOGUE))
-
+    return sorted(set(globals()) | set(_catalog.layer_names()))
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
