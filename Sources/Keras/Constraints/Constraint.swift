@@ -114,23 +114,23 @@ public struct ConstraintFunction: Constraint {
 }
 
 /// The built-in constraints by every name Keras accepts for them, with Keras's defaults.
-private let constraintsByName: [(names: [String], make: () throws -> Constraint)] = [
+private let constraintsByName = NamedBuiltins<Constraint>([
     (["max_norm", "MaxNorm", "maxnorm", "max_norm_constraint"], { try MaxNorm() }),
     (["non_neg", "NonNeg", "nonneg"], { NonNeg() }),
     (["unit_norm", "UnitNorm", "unitnorm"], { UnitNorm() }),
     (["min_max_norm", "MinMaxNorm"], { try MinMaxNorm() }),
-]
+])
 
 /// Every name ``constraint(named:)`` accepts.
-let builtinConstraintNames = constraintsByName.flatMap(\.names)
+let builtinConstraintNames = constraintsByName.names
 
 /// A constraint by Keras name or class name with Keras's defaults (`"max_norm"`, `"NonNeg"`,
 /// `"unit_norm"`, `"min_max_norm"`).
 public func constraint(named name: String) throws -> Constraint {
-    guard let entry = constraintsByName.first(where: { $0.names.contains(name) }) else {
+    guard let made = try constraintsByName.make(name) else {
         throw KerasError.unknownName("Unknown constraint '\(name)'. Known: max_norm, non_neg, unit_norm, min_max_norm and their class names")
     }
-    return try entry.make()
+    return made
 }
 
 /// A constraint from a Keras class name and config. Keras: `constraints.deserialize`.

@@ -43,7 +43,7 @@ func drawing(_ seed: Int?, _ generator: RandomGenerator) -> RandomGenerator {
 }
 
 /// The built-in initializers by every name Keras accepts for them, with Keras's defaults.
-private let initializersByName: [(names: [String], make: () -> Initializer)] = [
+private let initializersByName = NamedBuiltins<Initializer>([
     (["zeros", "Zeros", "zero"], { Zeros() }),
     (["ones", "Ones", "one"], { Ones() }),
     (["constant", "Constant"], { Constant() }),
@@ -59,19 +59,19 @@ private let initializersByName: [(names: [String], make: () -> Initializer)] = [
     (["variance_scaling", "VarianceScaling"], { VarianceScaling.lecunNormal().asPlain() }),
     (["orthogonal", "Orthogonal", "OrthogonalInitializer"], { Orthogonal() }),
     (["identity", "Identity", "IdentityInitializer"], { Identity() }),
-]
+])
 
 /// Every name ``initializer(named:)`` accepts for a built-in initializer.
-let builtinInitializerNames = initializersByName.flatMap(\.names)
+let builtinInitializerNames = initializersByName.names
 
 /// Finds an initializer by its Keras name (`"glorot_uniform"`, `"zeros"`, `"GlorotUniform"`),
 /// a registered custom one first.
 public func initializer(named name: String) throws -> Initializer {
     if case .initializer(let make)? = ObjectRegistry.lookupCustom(.initializer, name) { return try make(.object([])) }
-    guard let entry = initializersByName.first(where: { $0.names.contains(name) }) else {
+    guard let made = try initializersByName.make(name) else {
         throw KerasError.unknownName("Unknown initializer '\(name)'")
     }
-    return entry.make()
+    return made
 }
 
 /// An initializer from a Keras class name and config (`{"seed": 3, "gain": 2.0}`), with
