@@ -17,7 +17,7 @@ from ctypes import byref, c_int32, c_int64
 
 import numpy as np
 
-from . import _lib, _native, _plugins
+from . import _lib, _native, _plugins, _python_layers
 from ._native import as_float32, check, dumps
 from ._objects import serialize, unique_name
 from .layers import KerasTensor, Layer, _BuiltinLayer, _layer_class
@@ -149,7 +149,7 @@ class Model:
         config = self._model_config_for(x)
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
-        with _plugins.claiming(self._layers):
+        with _python_layers.claiming(self._layers):
             check(_lib.keras_model_from_json(dumps(config), byref(out)))
         self._set_handle(out.value)
         self._send_compile()
@@ -945,7 +945,7 @@ def _graph_layers(inputs, outputs):
 
 def _layer_from_info(info):
     """A Python layer object for a layer the library made (a loaded model)."""
-    from . import _plugins as plugins
+    from . import _python_layers as plugins
     class_name = info["class_name"]
     config = dict(info.get("config", {}))
     custom = plugins.python_layer_class(class_name)
