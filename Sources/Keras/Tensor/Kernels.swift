@@ -183,20 +183,27 @@ enum Kernels {
             smallGemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
             return
         }
-        var beta = beta
         if beta == 0 {
             // OpenBLAS clears C for beta = 0 with one small memset per row of a row-major C,
             // which costs a small layer as much as its product: one memset, then beta = 1.
             c.initialize(repeating: 0, count: m * n)
-            beta = 1
         }
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(transA ? m : k),
-                    b, Int32(transB ? k : n),
-                    beta, c, Int32(n))
+        let blasBeta = beta == 0 ? 1 : beta
+        func product() {
+            cblas_sgemm(CblasRowMajor,
+                        transA ? CblasTrans : CblasNoTrans,
+                        transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha,
+                        a, Int32(transA ? m : k),
+                        b, Int32(transB ? k : n),
+                        blasBeta, c, Int32(n))
+        }
+        // Workers already run OpenBLAS on one thread.
+        if m * n * k >= threadedGemmMinimum || Parallel.isWorkerThread {
+            product()
+        } else {
+            Parallel.withSingleThreadedBLAS(product)
+        }
     }
 
     /// Writes `row` (`cols` floats) into each of the `rows` rows of `out` (a pre-broadcast bias).

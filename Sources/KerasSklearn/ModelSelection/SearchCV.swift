@@ -143,28 +143,26 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         var sums = Array(repeating: 0.0, count: cands.count)
         var best: (Double, Int)?
         let est = estimator, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
-        let outcomes: [FitOutcome?] = BLASSearchGuard.with {
-            runTasks(total, workers: workers, order: longestFirst(cands, base: est, splits: k), { i in
-                let c = i / k, s = i % k
-                return fitAndScore(est, params: cands[c], x: x, y: y, sampleWeight: sampleWeight, split: splits[s],
-                                   scorers: [scorer], errorScore: errScore, seed: fitSeed(base, candidate: c, split: s),
-                                   returnTrainScore: train, keepEstimator: false)
-            }, onDone: { i, o in
-                let c = i / k, s = i % k
-                done += 1
-                splitsDone[c] += 1
-                sums[c] += o.testScores.first ?? .nan
-                if splitsDone[c] == k {
-                    let mean = sums[c] / Double(k)
-                    if !mean.isNaN, best == nil || mean > best!.0 || (mean == best!.0 && c < best!.1) { best = (mean, c) }
-                }
-                if verb > 1 {
-                    let score = o.testScores.first.map { String($0) } ?? "nan"
-                    print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
-                }
-                report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
-            })
-        }
+        let outcomes: [FitOutcome?] = runTasks(total, workers: workers, order: longestFirst(cands, base: est, splits: k), { i in
+            let c = i / k, s = i % k
+            return fitAndScore(est, params: cands[c], x: x, y: y, sampleWeight: sampleWeight, split: splits[s],
+                               scorers: [scorer], errorScore: errScore, seed: fitSeed(base, candidate: c, split: s),
+                               returnTrainScore: train, keepEstimator: false)
+        }, onDone: { i, o in
+            let c = i / k, s = i % k
+            done += 1
+            splitsDone[c] += 1
+            sums[c] += o.testScores.first ?? .nan
+            if splitsDone[c] == k {
+                let mean = sums[c] / Double(k)
+                if !mean.isNaN, best == nil || mean > best!.0 || (mean == best!.0 && c < best!.1) { best = (mean, c) }
+            }
+            if verb > 1 {
+                let score = o.testScores.first.map { String($0) } ?? "nan"
+                print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
+            }
+            report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
+        })
         let table = (0..<cands.count).map { c in (0..<k).map { outcomes[c * k + $0]! } }
         fitErrors = []
         for (c, row) in table.enumerated() { for (s, o) in row.enumerated() { if let e = o.error { fitErrors.append((c, s, e)) } } }
@@ -185,10 +183,8 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
             let e = try estimator.clone()
             try e.setParams(cands[bi])
             let start = monotonicSeconds()
-            try BLASSearchGuard.with {
-                try Parallel.asWorker {
-                    try withRandomSeed(fitSeed(base, candidate: -1, split: 0)) { try e.fit(x, y, sampleWeight: sampleWeight) }
-                }
+            try Parallel.asWorker {
+                try withRandomSeed(fitSeed(base, candidate: -1, split: 0)) { try e.fit(x, y, sampleWeight: sampleWeight) }
             }
             refitTime = monotonicSeconds() - start
             bestEstimator = e
