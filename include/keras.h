@@ -76,6 +76,35 @@ void keras_string_free(char *s);
 int keras_set_random_seed(int64_t seed);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Catalogue                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Every object a config or a name can refer to, built-in and registered (globally or in a scope
+ * open on the calling thread), as one JSON object (*out_json caller-owned, keras_string_free):
+ *   {"version": "0.1.0",
+ *    "layers": {"Dense": {"module": "keras.layers",
+ *                         "args": [{"name": "units", "required": true},
+ *                                  {"name": "activation", "default": "linear"}, ...]}, ...},
+ *    "activations": ["elu", "gelu", ...],
+ *    "losses": {"MeanSquaredError": {"module": "keras.losses", "args": [...],
+ *                                    "names": ["MSE", "mean_squared_error", "mse"]}, ...},
+ *    "metrics": {"AUC": {"module": "keras.metrics", "args": [...], "names": ["AUC", "auc"]}, ...},
+ *    "optimizers": {"Adam": {"module": "keras.optimizers", "args": [...]}, ...},
+ *    "schedules": {"ExponentialDecay": {...}, ...},
+ *    "initializers": {"GlorotUniform": {"module": "keras.initializers", "args": [...],
+ *                                       "names": ["glorot_uniform", "GlorotUniform"]}, ...},
+ *    "regularizers": {...}, "constraints": {...},
+ *    "callbacks": {"EarlyStopping": {"module": "keras.callbacks", "args": [...]}, ...}}
+ * "args" are the constructor arguments in Keras's order: {"name", "required": true} or
+ * {"name", "default": <JSON value>}. For layers they are the keys of get_config() without
+ * name/trainable/dtype, with the defaults in config form (an initializer default is its serialized
+ * config). A registered (custom) object appears as {"module": "custom", "registered_name":
+ * "Pkg>Name", "custom": true, "args": []} (plus "names" for losses, metrics, initializers...).
+ * Every string "names" lists is accepted where Keras takes that kind of name; besides the metrics
+ * listed, every loss name is accepted as a metric. Errors: INVALID_ARGUMENT (out_json NULL). */
+int keras_catalog_json(char **out_json);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Handles                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 

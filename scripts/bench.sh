@@ -19,3 +19,11 @@ else
   echo "Real Keras is not installed in $PY: showing SwiftKeras alone (run 'make bench WITH_KERAS=1' to compare)."
 fi
 .build/release/KerasBench "${args[@]}" --json .build/bench.json
+# Issue 7: the same fits from Python (within 10% of Swift) and the iris grid search against
+# SciKeras (at least 50x), appended to .build/bench.json.
+if "$PY" -c "import numpy, sklearn" 2>/dev/null; then
+  echo "Measuring the Python binding with $PY (load: $(cut -d' ' -f1-3 /proc/loadavg)) ..."
+  "$PY" scripts/bench_python.py --swift .build/bench.json --keras .build/bench-keras.json
+else
+  echo "numpy/scikit-learn are not installed in $PY: the Python binding is not measured."
+fi

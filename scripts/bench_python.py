@@ -1,15 +1,24 @@
-"""SwiftKeras from Python, for `make bench`: the seeds/003 iris fit and the seeds/004
-Otto-shaped epoch run through the Python binding (to compare with the same fits from Swift,
-KerasBench's iris_fit_300_epochs and otto_epoch), and the iris grid search three ways:
-swiftkeras's native GridSearchCV, scikit-learn's GridSearchCV over swiftkeras's
-KerasClassifier, and SciKeras + real Keras with GridSearchCV(n_jobs=2) when installed.
+"""SwiftKeras from Python, for `make bench` (issue 7's numbers), side by side with the same work
+from Swift (KerasBench, already in .build/bench.json) and with SciKeras + real Keras:
 
-Usage: bench_python.py [OUT.json] [--swift .build/bench.json] [--skip-scikeras]
-Prints (and writes) JSON {name: seconds, ..., "ratios": {...}}.
+- the seeds/003 iris fit and the seeds/004 Otto-shaped epoch through the Python binding, against
+  KerasBench's iris_fit_300_epochs and otto_epoch (target: Python within 10% of Swift);
+- the iris grid search of the estimator issue (model__hidden x epochs x optimizer, 3 stratified
+  folds, n_jobs=2) with swiftkeras.model_selection.GridSearchCV, against SciKeras + scikit-learn's
+  GridSearchCV(n_jobs=2) (target: at least 50x faster). The SciKeras time is read from
+  .build/bench-keras.json (scripts/bench_keras.py) or measured here when that has none.
+
+The machine may be shared: Swift (KerasBench --profile-iris/--profile-otto) and Python runs
+alternate, each figure is the median over rounds of a best of 3, and the load average is kept.
+
+Usage: bench_python.py [--swift .build/bench.json] [--keras .build/bench-keras.json]
+                       [--json OUT.json] [--skip-scikeras] [--rounds N]
+Appends its rows to the --json file (default: the --swift file) in KerasBench's format.
 """
 
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -17,19 +26,28 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bindings" / "python"))
+if not os.environ.get("SWIFTKERAS_BENCH_INSTALLED"):
+    sys.path.insert(0, str(ROOT / "bindings" / "python"))
+    # the library `make bench` has just built, the one KerasBench is made from
+    os.environ.setdefault("SWIFTKERAS_LIBRARY", str(ROOT / ".build" / "release" / "libkeras.so"))
 
-GRID = {"model__hidden": [4, 8, 16], "optimizer__learning_rate": [0.01, 0.05]}
-GRID_EPOCHS = 100
+GRID = {"model__hidden": [8, 16], "epochs": [50, 100], "optimizer": ["adam", "sgd"]}
 
 
-def best(repeats, fn):
+def timed(repeats, fn):
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return min(times)
+    return {"median": statistics.median(times), "best": min(times), "runs": times}
+
+
+def load_average():
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def iris():
@@ -47,7 +65,19 @@ def otto_like(n=61878, seed=42):
     return np.ascontiguousarray(x, np.float32), np.eye(9, dtype=np.float32)[labels]
 
 
-def bench_swiftkeras(out):
+def swift_best(kind, runs):
+    """Best of `runs` of the same fit in Swift: KerasBench --profile-iris / --profile-otto (a
+    process that does that fit and nothing else)."""
+    import re
+    import subprocess
+    bench = ROOT / ".build" / "release" / "KerasBench"
+    text = subprocess.run([str(bench), f"--profile-{kind}", str(runs)], check=True,
+                          capture_output=True, text=True).stdout
+    return float(re.search(r"best of \d+: ([0-9.e+-]+)s", text).group(1))
+
+
+def python_fits():
+    """seeds/003 and seeds/004 exactly as KerasBench runs them in Swift."""
     import swiftkeras as keras
 
     x, y = iris()
@@ -56,92 +86,141 @@ def bench_swiftkeras(out):
         keras.utils.set_random_seed(2)
         model = keras.Sequential([keras.layers.Dense(8), keras.layers.Activation("relu"),
                                   keras.layers.Dense(3), keras.layers.Activation("softmax")])
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
         model.fit(x, y, epochs=300, verbose=0, validation_split=0.1)
 
-    out["iris_fit_300_epochs_python"] = best(3, iris_fit)
-
     ox, oy = otto_like()
-    keras.utils.set_random_seed(1)
     mlp = keras.Sequential([keras.layers.Dense(100, input_shape=(93,)), keras.layers.Dense(9),
                             keras.layers.Activation("softmax")])
     mlp.compile(optimizer="sgd", loss="categorical_crossentropy")
-    mlp.fit(ox, oy, batch_size=128, epochs=1, verbose=0)
-    out["otto_epoch_python"] = best(5, lambda: mlp.fit(ox, oy, batch_size=128, epochs=1, verbose=0))
+    return {"iris": iris_fit,
+            "otto": lambda: mlp.fit(ox, oy, batch_size=128, epochs=1, verbose=0)}
 
-    from sklearn.model_selection import GridSearchCV as SkGridSearchCV
 
+def bench_fits(rounds, runs=3):
+    """Rounds alternating Swift and Python, each the best of `runs` fits, so that both see the
+    same load; the figures are the medians over rounds."""
+    fits = python_fits()
+    fits["iris"]()
+    fits["otto"]()
+    out = {}
+    for kind, name in (("iris", "iris_fit_300_epochs"), ("otto", "otto_epoch")):
+        swift, python = [], []
+        for _ in range(rounds):
+            swift.append(swift_best(kind, runs))
+            python.append(timed(runs, fits[kind])["best"])
+        out[name] = {"python": statistics.median(python), "swift": statistics.median(swift),
+                     "python_runs": python, "swift_runs": swift}
+    return out
+
+
+def scaled_iris():
+    from sklearn.datasets import load_iris
+    from sklearn.preprocessing import StandardScaler
+    data = load_iris()
+    return StandardScaler().fit_transform(data.data).astype(np.float32), data.target
+
+
+def bench_native_search(repeats):
+    import swiftkeras as keras
     from swiftkeras.model_selection import GridSearchCV
     from swiftkeras.wrappers import KerasClassifier
 
-    def model_fn(hidden=8, meta=None):
-        return keras.Sequential([keras.layers.Dense(hidden, activation="relu"),
-                                 keras.layers.Dense(meta["n_classes_"], activation="softmax")])
+    def build(hidden=8, meta=None):
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(hidden, activation="relu"),
+                                 keras.layers.Dense(3, activation="softmax")])
 
-    clf = KerasClassifier(model=model_fn, loss="sparse_categorical_crossentropy", optimizer="adam",
-                          epochs=GRID_EPOCHS, verbose=0, random_state=0)
-    xi, yi = iris()
-    yi = yi.astype(int)
-    try:
-        out["iris_grid_search_native"] = best(
-            1, lambda: GridSearchCV(clf, GRID, cv=3, n_jobs=2).fit(xi, yi))
-    except Exception as e:  # the native search entry point may not be in this build
-        out["iris_grid_search_native_error"] = str(e).splitlines()[0]
-    out["iris_grid_search_sklearn_swiftkeras"] = best(
-        1, lambda: SkGridSearchCV(clf, GRID, cv=3, n_jobs=2).fit(xi, yi))
+    x, y = scaled_iris()
+    clf = KerasClassifier(model=build, loss="sparse_categorical_crossentropy", batch_size=16,
+                          verbose=0, model__hidden=8, random_state=0)
+    scores = []
+
+    def run():
+        search = GridSearchCV(clf, GRID, cv=3, scoring="accuracy", n_jobs=2).fit(x, y)
+        scores.append(search.best_score_)
+
+    result = timed(repeats, run)
+    result["best_score"] = scores[-1]
+    return result
 
 
-def bench_scikeras(out):
+def bench_scikeras():
     os.environ.setdefault("KERAS_BACKEND", "jax")
-    try:
-        import keras
-        from scikeras.wrappers import KerasClassifier
-    except ImportError as e:
-        out["iris_grid_search_scikeras_error"] = f"not installed: {e}"
-        return
-    from sklearn.model_selection import GridSearchCV
-
-    def model_fn(hidden=8, meta=None):
-        return keras.Sequential([keras.Input((meta["n_features_in_"],)),
-                                 keras.layers.Dense(hidden, activation="relu"),
-                                 keras.layers.Dense(meta["n_classes_"], activation="softmax")])
-
-    clf = KerasClassifier(model=model_fn, loss="sparse_categorical_crossentropy", optimizer="adam",
-                          epochs=GRID_EPOCHS, verbose=0, random_state=0)
-    x, y = iris()
-    out["iris_grid_search_scikeras"] = best(
-        1, lambda: GridSearchCV(clf, GRID, cv=3, n_jobs=2).fit(x, y.astype(int)))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_keras
+    seconds, score = bench_keras.iris_grid_search(2)
+    return {"median": seconds, "best": seconds, "runs": [seconds], "best_score": score}
 
 
 def main(argv):
-    swift_path = ROOT / ".build" / "bench.json"
-    rest = list(argv)
-    if "--swift" in rest:
-        k = rest.index("--swift")
-        swift_path = Path(rest[k + 1])
-        del rest[k:k + 2]
-    out_path = next((a for a in rest if a.endswith(".json") and not a.startswith("--")), None)
-    out = {}
-    bench_swiftkeras(out)
-    if "--skip-scikeras" not in argv:
-        bench_scikeras(out)
-    ratios = {}
-    if swift_path.exists():
-        swift = json.loads(swift_path.read_text())
-        values = swift if isinstance(swift, dict) else {}
-        flat = {r["name"]: r["value"] for r in values.get("results", [])} if "results" in values else values
-        for name in ("iris_fit_300_epochs", "otto_epoch"):
-            if isinstance(flat.get(name), (int, float)):
-                ratios[f"{name}_python_over_swift"] = out[f"{name}_python"] / flat[name]
-    if "iris_grid_search_scikeras" in out:
-        for mine in ("iris_grid_search_native", "iris_grid_search_sklearn_swiftkeras"):
-            if mine in out:
-                ratios[f"scikeras_over_{mine}"] = out["iris_grid_search_scikeras"] / out[mine]
-    out["ratios"] = ratios
-    text = json.dumps(out, indent=1)
-    print(text)
-    if out_path:
-        Path(out_path).write_text(text)
+    args = list(argv)
+
+    def option(name, default=None):
+        if name in args:
+            k = args.index(name)
+            value = args[k + 1]
+            del args[k:k + 2]
+            return value
+        return default
+
+    swift_path = Path(option("--swift", ROOT / ".build" / "bench.json"))
+    keras_path = Path(option("--keras", ROOT / ".build" / "bench-keras.json"))
+    json_path = Path(option("--json", swift_path))
+    rounds = int(option("--rounds", 5))
+    skip_scikeras = "--skip-scikeras" in args
+
+    load_before = load_average()
+    fits = bench_fits(rounds)
+    search = bench_native_search(max(3, rounds // 2))
+    load_after = load_average()
+
+    swift_rows = json.loads(swift_path.read_text()) if swift_path.exists() else []
+    swift = {r["name"]: r["value"] for r in swift_rows if isinstance(r, dict)}
+    reference = json.loads(keras_path.read_text()) if keras_path.exists() else {}
+    scikeras = reference.get("iris_grid_search_n_jobs_2")
+    scikeras_source = str(keras_path)
+    if scikeras is None and not skip_scikeras:
+        try:
+            scikeras = bench_scikeras()["best"]
+            scikeras_source = "measured by bench_python.py"
+        except ImportError as e:
+            print(f"SciKeras not measured: {e}", file=sys.stderr)
+
+    load = f"load average {load_before:.2f} before, {load_after:.2f} after" \
+        if load_before is not None else "load average unknown"
+    rows = []
+    for name, f in fits.items():
+        ratio = f["python"] / f["swift"]
+        rows.append({"name": f"python_{name}", "unit": "s", "value": f["python"],
+                     "reference": f["swift"],
+                     "note": f"Python/Swift {ratio:.3f} (target <= 1.10), medians of {rounds} "
+                             f"alternating rounds of best-of-3; {load}",
+                     "python_runs": f["python_runs"], "swift_runs": f["swift_runs"],
+                     "ratio_to_swift": ratio, "load_average": [load_before, load_after]})
+    speedup = scikeras / search["median"] if scikeras else None
+    note = (f"best accuracy {search['best_score']:.4f}; SciKeras + GridSearchCV(n_jobs=2) "
+            f"{scikeras:.1f} s ({scikeras_source}): {speedup:.0f}x (target >= 50x); {load}"
+            if speedup else f"best accuracy {search['best_score']:.4f}; no SciKeras figure")
+    rows.append({"name": "python_iris_grid_search_n_jobs_2", "unit": "s",
+                 "value": search["median"], "reference": scikeras, "note": note,
+                 "runs": search["runs"], "speedup_over_scikeras": speedup,
+                 "swift": swift.get("iris_grid_search_n_jobs_2"),
+                 "load_average": [load_before, load_after]})
+
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'Python binding':<{width}}  {'best':>9}  {'reference':>9}  note")
+    for r in rows:
+        ref = f"{r['reference']:.4f}" if r["reference"] else "-"
+        print(f"{r['name']:<{width}}  {r['value']:>9.4f}  {ref:>9}  {r['note']}")
+    print("(reference: the same fit from Swift for the fits, SciKeras for the grid search; "
+          "the search figure is a median)")
+
+    kept = [r for r in swift_rows if not str(r.get("name", "")).startswith("python_")] \
+        if json_path == swift_path else []
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(kept + rows, indent=1))
+    print(f"Wrote {json_path}")
 
 
 if __name__ == "__main__":

@@ -240,6 +240,16 @@ public func keras_register_loss(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?, _
     }
 }
 
+/// A C metric, saved in compile configs under its registered name so that loading finds it again.
+final class CFunctionMetric: MeanMetricWrapper, @unchecked Sendable {
+    private let registered: String
+    override init(name: String, direction: Direction? = nil, _ fn: @escaping (Tensor, Tensor) throws -> Tensor) {
+        registered = name
+        super.init(name: name, direction: direction, fn)
+    }
+    override var className: String { registered }
+}
+
 @_cdecl("keras_register_metric")
 public func keras_register_metric(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?, _ userData: UnsafeMutableRawPointer?, _ free: CFreeFn?) -> Int32 {
     guarded("keras_register_metric") {
@@ -248,7 +258,7 @@ public func keras_register_metric(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?,
         let ud = UserData(userData, free)
         let short = bareName(n)
         register(n, .metric { _ in
-            MeanMetricWrapper(name: short) { yTrue, yPred in
+            CFunctionMetric(name: short) { yTrue, yPred in
                 try callLoss(fn, ud, "metric '\(short)'", yTrue.detached, yPred.detached, grad: nil)
             }
         })

@@ -14,3 +14,13 @@ enum KerasCVersion {
         return UnsafePointer(p)
     }()
 }
+
+/// Every object a config can name, built-in and registered, as JSON (see keras.h).
+@_cdecl("keras_catalog_json")
+public func keras_catalog_json(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_catalog_json") {
+        let out = try requireOut(out, "out_json")
+        out.pointee = nil
+        out.pointee = try ownedCString(Catalogue.json.description)
+    }
+}

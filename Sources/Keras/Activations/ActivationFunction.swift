@@ -165,4 +165,5 @@ enum CustomActivations {
     nonisolated(unsafe) private static var table: [String: ActivationFunction] = [:]
     static func register(_ a: ActivationFunction) { mutex.withLock { table[a.name] = a } }
     static func lookup(_ name: String) -> ActivationFunction? { mutex.withLock { table[name] } }
+    static var names: [String] { mutex.withLock { Array(table.keys) } }
 }

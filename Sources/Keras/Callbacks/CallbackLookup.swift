@@ -6,6 +6,22 @@
 /// let early = try callback(className: "EarlyStopping", arguments: ["patience": 4, "verbose": 1])
 /// ```
 public func callback(className: String, arguments: JSON) throws -> Callback {
+    try callback(className: className, arguments: arguments, probe: nil)
+}
+
+/// The constructor arguments a built-in callback class reads, in order, with their defaults, as
+/// the code below reads them; required ones are marked. For the catalogue.
+final class CallbackArgumentProbe {
+    private(set) var arguments: [(String, JSON?)] = []
+    func record(_ key: String, _ d: JSON?) {
+        if !arguments.contains(where: { $0.0 == key }) { arguments.append((key, d)) }
+    }
+}
+
+/// The built-in callback classes that ``callback(className:arguments:)`` builds.
+let builtinCallbackClassNames = ["EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger", "TerminateOnNaN", "PlotHistory"]
+
+func callback(className: String, arguments: JSON, probe: CallbackArgumentProbe?) throws -> Callback {
     guard let pairs = arguments.objectValue else {
         throw KerasError.invalidArgument("\(className): arguments must be a JSON object, got \(arguments)")
     }
@@ -15,19 +31,30 @@ public func callback(className: String, arguments: JSON) throws -> Callback {
         guard let v = arguments[key], !v.isNull else { return nil }
         return v
     }
+    /// A required argument: present, or recorded as required by the probe.
+    func required(_ key: String) -> Bool {
+        if let probe { probe.record(key, nil); return true }
+        return value(key) != nil
+    }
     func double(_ key: String, _ d: Double) throws -> Double {
+        probe?.record(key, .double(d))
         guard let v = value(key) else { return d }
         guard let x = v.doubleValue else { throw KerasError.invalidArgument("\(className)(\(key)=\(v)): must be a number") }
         return x
     }
-    func optionalDouble(_ key: String) throws -> Double? { value(key) == nil ? nil : try double(key, 0) }
+    func optionalDouble(_ key: String) throws -> Double? {
+        probe?.record(key, .null)
+        return value(key) == nil ? nil : try double(key, 0)
+    }
     func int(_ key: String, _ d: Int) throws -> Int {
+        probe?.record(key, .int(d))
         guard let v = value(key) else { return d }
         if let b = v.boolValue { return b ? 1 : 0 }
         guard let x = v.intValue else { throw KerasError.invalidArgument("\(className)(\(key)=\(v)): must be an integer") }
         return x
     }
     func bool(_ key: String, _ d: Bool) throws -> Bool {
+        probe?.record(key, .bool(d))
         guard let v = value(key) else { return d }
         guard let b = v.boolValue ?? v.intValue.map({ $0 != 0 }) else {
             throw KerasError.invalidArgument("\(className)(\(key)=\(v)): must be true or false")
@@ -35,6 +62,7 @@ public func callback(className: String, arguments: JSON) throws -> Callback {
         return b
     }
     func string(_ key: String, _ d: String) throws -> String {
+        probe?.record(key, .string(d))
         guard let v = value(key) else { return d }
         guard let s = v.stringValue else { throw KerasError.invalidArgument("\(className)(\(key)=\(v)): must be a string") }
         return s
@@ -54,10 +82,10 @@ public func callback(className: String, arguments: JSON) throws -> Callback {
             verbose: int("verbose", 0), mode: MonitorCallback.Mode(keras: string("mode", "auto"), for: className),
             minDelta: double("min_delta", 1e-4), cooldown: int("cooldown", 0), minLR: double("min_lr", 0))
     case "CSVLogger":
-        guard value("filename") != nil else { throw KerasError.invalidArgument("CSVLogger: filename is required") }
+        guard required("filename") else { throw KerasError.invalidArgument("CSVLogger: filename is required") }
         made = try CSVLogger(string("filename", ""), separator: string("separator", ","), append: bool("append", false))
     case "ModelCheckpoint":
-        guard value("filepath") != nil else { throw KerasError.invalidArgument("ModelCheckpoint: filepath is required") }
+        guard required("filepath") else { throw KerasError.invalidArgument("ModelCheckpoint: filepath is required") }
         var freq = ModelCheckpoint.SaveFrequency.epoch
         if let f = value("save_freq"), f.stringValue != "epoch" {
             guard let n = f.intValue else { throw KerasError.invalidArgument("ModelCheckpoint(save_freq=\(f)): must be 'epoch' or an integer") }
@@ -66,12 +94,13 @@ public func callback(className: String, arguments: JSON) throws -> Callback {
         made = try ModelCheckpoint(
             string("filepath", ""), monitor: string("monitor", "val_loss"), verbose: int("verbose", 0),
             saveBestOnly: bool("save_best_only", false), saveWeightsOnly: bool("save_weights_only", false),
-            mode: MonitorCallback.Mode(keras: string("mode", "auto"), for: className), saveFreq: freq,
+            mode: MonitorCallback.Mode(keras: string("mode", "auto"), for: className), saveFreq: { probe?.record("save_freq", "epoch"); return freq }(),
             initialValueThreshold: optionalDouble("initial_value_threshold"))
     case "TerminateOnNaN":
         made = TerminateOnNaN(raiseError: try bool("raise_error", false))
     case "PlotHistory":
-        guard value("path") != nil else { throw KerasError.invalidArgument("PlotHistory: path is required") }
+        guard required("path") else { throw KerasError.invalidArgument("PlotHistory: path is required") }
+        probe?.record("title", .null)
         made = try PlotHistory(string("path", ""), title: value("title")?.stringValue)
     default:
         throw KerasError.unknownName("Unknown callback '\(className)'. Built from arguments: EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, CSVLogger, TerminateOnNaN, PlotHistory")

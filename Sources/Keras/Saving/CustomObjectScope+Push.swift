@@ -2,7 +2,7 @@ extension CustomObjectScope {
     /// Enters a scope on the calling thread without a closure, for callers that cannot pass one
     /// (the C ABI's keras_scope_push, Python's `with` statement). Pair with ``pop()``.
     public static func push(_ objects: [String: KerasObject] = [:]) {
-        stack.value.scopes.append(objects)
+        stack.value.scopes.append(CustomObjectScope(objects).entries)
     }
 
     /// Leaves the innermost scope entered with ``push(_:)``.
@@ -19,7 +19,7 @@ extension CustomObjectScope {
     public static func registerInInnermost(_ name: String, _ object: KerasObject) -> Bool {
         let s = stack.value
         guard !s.scopes.isEmpty else { return false }
-        s.scopes[s.scopes.count - 1][name] = object
+        s.scopes[s.scopes.count - 1][RegistryKey(object.kind, name)] = object
         return true
     }
 }

@@ -9,30 +9,45 @@
 /// // or: try CustomObjectScope([...]) { model = try loadModel("scale.keras") }
 /// ```
 public struct CustomObjectScope {
-    /// The objects this scope provides, by name.
-    public let objects: [String: KerasObject]
+    /// The objects this scope provides, by family and name: a loss and an activation may share a
+    /// name (a Python function passed as both) without hiding each other.
+    let entries: [RegistryKey: KerasObject]
 
     /// A scope over `objects`; enter it with ``callAsFunction(_:)``.
-    public init(_ objects: [String: KerasObject]) { self.objects = objects }
+    public init(_ objects: [String: KerasObject]) {
+        entries = Dictionary(objects.map { (RegistryKey($0.value.kind, $0.key), $0.value) }, uniquingKeysWith: { _, b in b })
+    }
+
+    init(entries: [RegistryKey: KerasObject]) { self.entries = entries }
+
+    /// The objects this scope provides, by name (one per name when families share a name).
+    public var objects: [String: KerasObject] {
+        Dictionary(entries.map { ($0.key.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Whether the scope provides nothing.
+    public var isEmpty: Bool { entries.isEmpty }
 
     /// Runs `body` inside this scope.
     public func callAsFunction<T>(_ body: () throws -> T) rethrows -> T {
         let stack = CustomObjectScope.stack.value
-        stack.scopes.append(objects)
+        stack.scopes.append(entries)
         defer { stack.scopes.removeLast() }
         return try body()
     }
 
-    /// The innermost object named `name` in the calling thread's scopes.
-    static func lookup(_ name: String) -> KerasObject? {
+    /// The innermost object of `kind` named `name` (or its bare name after `Package>`) in the
+    /// calling thread's scopes.
+    static func lookup(_ kind: KerasObjectKind, _ name: String) -> KerasObject? {
+        let bare = name.split(separator: ">").last.map(String.init)
         for scope in stack.value.scopes.reversed() {
-            if let o = scope[name] { return o }
-            if let bare = name.split(separator: ">").last.map(String.init), bare != name, let o = scope[bare] { return o }
+            if let o = scope[RegistryKey(kind, name)] { return o }
+            if let bare, bare != name, let o = scope[RegistryKey(kind, bare)] { return o }
         }
         return nil
     }
 
-    final class Stack { var scopes: [[String: KerasObject]] = [] }
+    final class Stack { var scopes: [[RegistryKey: KerasObject]] = [] }
     static let stack = ThreadLocal { Stack() }
 }
 

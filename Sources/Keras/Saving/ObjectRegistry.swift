@@ -38,24 +38,44 @@ public enum KerasObject: @unchecked Sendable {
     }
 }
 
+/// A registered name within its family: a loss and an activation may share a name.
+struct RegistryKey: Hashable {
+    let kind: KerasObjectKind
+    let name: String
+    init(_ kind: KerasObjectKind, _ name: String) {
+        self.kind = kind
+        self.name = name
+    }
+}
+
 /// Global table of custom objects plus the built-in layer classes. Keras:
 /// `keras.saving.get_registered_object` / `_GLOBAL_CUSTOM_OBJECTS`.
 ///
 /// Lookup order follows Keras: the innermost ``CustomObjectScope`` of the calling thread, then
 /// the global custom objects, then the built-ins.
 public enum ObjectRegistry {
-    private static let mutex = Mutex()
-    nonisolated(unsafe) private static var custom: [String: KerasObject] = [:]
-    nonisolated(unsafe) private static var layers: [String: (LayerConfig) throws -> Layer] = BuiltinLayers.all
+    static let mutex = Mutex()
+    nonisolated(unsafe) private static var custom: [RegistryKey: KerasObject] = [:]
+    nonisolated(unsafe) static var layers: [String: (LayerConfig) throws -> Layer] = BuiltinLayers.all
 
-    /// Registers `object` under `name` (use `"Package>Name"` as Keras does) for every thread.
+    /// Registers `object` under `name` (use `"Package>Name"` as Keras does) for every thread,
+    /// replacing an earlier object of the same family and name.
     public static func register(_ name: String, _ object: KerasObject) {
-        mutex.withLock { custom[name] = object }
+        mutex.withLock { custom[RegistryKey(object.kind, name)] = object }
     }
 
-    /// Forgets a globally registered name.
-    public static func unregister(_ name: String) {
-        _ = mutex.withLock { custom.removeValue(forKey: name) }
+    /// Forgets a globally registered name (in one family, or in every family when `kind` is nil).
+    public static func unregister(_ name: String, kind: KerasObjectKind? = nil) {
+        mutex.withLock {
+            for k in KerasObjectKind.allCases where kind == nil || kind == k { custom.removeValue(forKey: RegistryKey(k, name)) }
+        }
+    }
+
+    /// The names of every custom object of `kind` visible on the calling thread: its scopes,
+    /// then the global table, without duplicates, sorted.
+    public static func customNames(_ kind: KerasObjectKind) -> [String] {
+        let global = mutex.withLock { custom.keys.filter { $0.kind == kind }.map(\.name) }
+        return Array(Set(CustomObjectScope.names(kind) + global)).sorted()
     }
 
     /// Registers a built-in layer class by its Keras class name (for layers of this library).
@@ -69,11 +89,11 @@ public enum ObjectRegistry {
     /// A custom object named `name` of `kind`: from the scopes, then the global table. Names may
     /// be given with or without their `Package>` prefix.
     public static func lookupCustom(_ kind: KerasObjectKind, _ name: String) -> KerasObject? {
-        if let o = CustomObjectScope.lookup(name), o.kind == kind { return o }
+        if let o = CustomObjectScope.lookup(kind, name) { return o }
         let global = mutex.withLock { () -> KerasObject? in
-            if let o = custom[name], o.kind == kind { return o }
+            if let o = custom[RegistryKey(kind, name)] { return o }
             // A bare class name finds "Package>Name" when exactly one package registered it.
-            let matches = custom.filter { $0.key.hasSuffix(">" + name) && $0.value.kind == kind }
+            let matches = custom.filter { $0.key.kind == kind && $0.key.name.hasSuffix(">" + name) }
             return matches.count == 1 ? matches.first?.value : nil
         }
         return global
@@ -85,7 +105,7 @@ public enum ObjectRegistry {
     /// The `"Package>Name"` under which a class named `className` was registered globally, if any.
     static func registeredName(of className: String, _ kind: KerasObjectKind) -> String? {
         mutex.withLock {
-            custom.keys.filter { $0.hasSuffix(">" + className) && custom[$0]?.kind == kind }.sorted().first
+            custom.keys.filter { $0.kind == kind && $0.name.hasSuffix(">" + className) }.map(\.name).sorted().first
         }
     }
 
@@ -111,4 +131,20 @@ public enum ObjectRegistry {
 /// ```
 public func registerKerasSerializable(package: String = "Custom", name: String, _ object: KerasObject) {
     ObjectRegistry.register("\(package)>\(name)", object)
+}
+
+/// The built-in objects of one kind (initializers, regularizers, constraints) by every name Keras
+/// accepts for them: the one list both the lookup and the catalogue read.
+struct NamedBuiltins<T> {
+    let entries: [(names: [String], make: () throws -> T)]
+
+    init(_ entries: [(names: [String], make: () throws -> T)]) { self.entries = entries }
+
+    /// Every accepted name, in table order.
+    var names: [String] { entries.flatMap(\.names) }
+
+    /// A new object for `name` with Keras's defaults, or nil when `name` is not built in.
+    func make(_ name: String) throws -> T? {
+        try entries.first { $0.names.contains(name) }?.make()
+    }
 }

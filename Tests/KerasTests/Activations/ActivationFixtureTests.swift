@@ -10,7 +10,7 @@ final class ActivationFixtureTests: XCTestCase {
             let x = try VocabFixtures.tensor(f["x"]), y = try VocabFixtures.tensor(f["y"])
             let ours = try ActivationFunction.named(name)(x)
             XCTAssertEqual(ours.shape, y.shape, name)
-            assertClose(ours.scalars, y.scalars, accuracy: 1e-5, name)
+            assertClose(ours.scalars, y.scalars, atol: 1e-5, rtol: 1e-5, name)
         }
     }
 }

@@ -68,7 +68,7 @@ final class MonitorCallbackTests: XCTestCase {
         let x = Tensor([[1, 2], [3, 4], [5, 6]]), y = Tensor([[1], [2], [3]])
         let h = try model.fit(x, y, epochs: 3, verbose: 0,
                               callbacks: [LearningRateScheduler { e, lr in e == 0 ? lr : lr / 10 }])
-        assertClose((h.history["learning_rate"] ?? []).map { Float($0) }, [0.1, 0.01, 0.001], accuracy: 1e-6)
+        assertClose((h.history["learning_rate"] ?? []).map { Float($0) }, [0.1, 0.01, 0.001], atol: 1e-6, rtol: 1e-6)
     }
 
     /// seeds/004: `EarlyStopping(monitor='val_loss', patience=4, verbose=1)` inside a real fit,
@@ -90,7 +90,7 @@ final class MonitorCallbackTests: XCTestCase {
                               shuffle: false)
         XCTAssertEqual(printed, f["printed"]?.stringValue)
         for (k, v) in f["history"]?.objectValue ?? [] {
-            assertClose((h.history[k] ?? []).map { Float($0) }, VocabFixtures.floats(v), accuracy: 1e-5, k)
+            assertClose((h.history[k] ?? []).map { Float($0) }, VocabFixtures.floats(v), atol: 1e-5, rtol: 1e-5, k)
         }
         let finals = try (f["final_weights"]?.arrayValue ?? []).map(VocabFixtures.tensor)
         for (ours, theirs) in zip(model.getWeights(), finals) { assertClose(ours.scalars, theirs.scalars, "restored weights") }
@@ -103,7 +103,7 @@ final class MonitorCallbackTests: XCTestCase {
         XCTAssertEqual(ourLines.count, kerasLines.count)
         for (a, b) in zip(ourLines.dropFirst(), kerasLines.dropFirst()) {
             let va = a.split(separator: ",").compactMap { Float($0) }, vb = b.split(separator: ",").compactMap { Float($0) }
-            assertClose(va, vb, accuracy: 1e-5, "csv row \(b)")
+            assertClose(va, vb, atol: 1e-5, rtol: 1e-5, "csv row \(b)")
         }
     }
 

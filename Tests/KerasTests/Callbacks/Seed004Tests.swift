@@ -44,7 +44,7 @@ final class Seed004Tests: XCTestCase {
         XCTAssertEqual(withoutTimings(printed), withoutTimings(expected))
         XCTAssertTrue(printed.hasSuffix("Epoch 17: early stopping\n"), printed)
         for (k, v) in f["history"]?.objectValue ?? [] {
-            assertClose((history?.history[k] ?? []).map { Float($0) }, VocabFixtures.floats(v), accuracy: 1e-5, k)
+            assertClose((history?.history[k] ?? []).map { Float($0) }, VocabFixtures.floats(v), atol: 1e-5, rtol: 1e-5, k)
         }
     }
 }

@@ -12,7 +12,7 @@ final class ConstraintTests: XCTestCase {
             assertConfig(k.config, c["config"], exclude: [], cls)
             let v = Variable(try VocabFixtures.tensor(c["w"]), name: "w")
             k.apply(v)
-            assertClose(v.numpy.scalars, try VocabFixtures.tensor(c["out"]).scalars, accuracy: 1e-5, "\(cls) \(c["config"] ?? .null)")
+            assertClose(v.numpy.scalars, try VocabFixtures.tensor(c["out"]).scalars, atol: 1e-5, rtol: 1e-5, "\(cls) \(c["config"] ?? .null)")
         }
     }
 

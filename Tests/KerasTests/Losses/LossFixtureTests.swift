@@ -11,7 +11,7 @@ final class LossFixtureTests: XCTestCase {
     }
 
     func runFixtureFile(_ file: String) throws {
-        let cases = try XCTUnwrap(loadTrainingFixture("losses/\(file).json").arrayValue)
+        let cases = try XCTUnwrap(loadFixture("losses/\(file).json").arrayValue)
         XCTAssertFalse(cases.isEmpty)
         for c in cases { try runCase(c) }
     }

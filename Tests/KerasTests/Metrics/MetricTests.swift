@@ -76,7 +76,7 @@ final class MetricTests: XCTestCase {
             let expected = f["history"]?.objectValue ?? []
             XCTAssertEqual(h.history.keys.sorted(), expected.map(\.0).sorted(), label)
             for (key, values) in expected {
-                assertClose((h.history[key] ?? []).map { Float($0) }, VocabFixtures.floats(values), accuracy: 1e-5, "\(label) \(key)")
+                assertClose((h.history[key] ?? []).map { Float($0) }, VocabFixtures.floats(values), atol: 1e-5, rtol: 1e-5, "\(label) \(key)")
             }
         }
     }

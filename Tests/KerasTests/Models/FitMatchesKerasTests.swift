@@ -6,7 +6,7 @@ import XCTest
 /// Fixtures: scripts/make_training_fixtures.py.
 final class FitMatchesKerasTests: XCTestCase {
     func run(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let f = try loadTrainingFixture("training/\(name).json")
+        let f = try loadFixture("training/\(name).json")
         let rows = f["x"]?.arrayValue ?? []
         let x = try Tensor(shape: [rows.count, 4], scalars: rows.flatMap(\.floats))
         let yRows = f["y"]?.arrayValue ?? []

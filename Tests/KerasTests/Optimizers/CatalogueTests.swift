@@ -5,7 +5,7 @@ import XCTest
 /// defaults the classes really use.
 final class CatalogueTests: XCTestCase {
     func testOptimizerCatalogueMatchesKerasSignaturesAndDefaults() throws {
-        let keras = try XCTUnwrap(loadTrainingFixture("optimizers/catalogue.json")["optimizers"]?.objectValue)
+        let keras = try XCTUnwrap(loadFixture("optimizers/catalogue.json")["optimizers"]?.objectValue)
         let ours = try XCTUnwrap(Optimizer.catalogue.objectValue)
         XCTAssertEqual(ours.map(\.0), keras.map(\.0))
         for (className, args) in keras {
@@ -24,7 +24,7 @@ final class CatalogueTests: XCTestCase {
     }
 
     func testScheduleCatalogueMatchesKerasSignatures() throws {
-        let keras = try XCTUnwrap(loadTrainingFixture("optimizers/catalogue.json")["schedules"]?.objectValue)
+        let keras = try XCTUnwrap(loadFixture("optimizers/catalogue.json")["schedules"]?.objectValue)
         for (className, args) in keras {
             XCTAssertEqual(LearningRateSchedule.catalogue[className]?["args"], args, className)
         }
@@ -32,7 +32,7 @@ final class CatalogueTests: XCTestCase {
     }
 
     func testLossCatalogueMatchesKerasSignaturesDefaultsAndNames() throws {
-        let keras = try XCTUnwrap(loadTrainingFixture("optimizers/catalogue.json")["losses"]?.objectValue)
+        let keras = try XCTUnwrap(loadFixture("optimizers/catalogue.json")["losses"]?.objectValue)
         XCTAssertEqual(Loss.catalogue.objectValue?.count, keras.count)
         for (className, args) in keras {
             let entry = try XCTUnwrap(Loss.catalogue[className], className)

@@ -5,7 +5,7 @@ import XCTest
 /// (fixtures by scripts/make_optimizer_fixtures.py).
 final class LearningRateScheduleTests: XCTestCase {
     func testSchedulesMatchKerasValuesAndConfigs() throws {
-        let cases = try XCTUnwrap(loadTrainingFixture("optimizers/schedules.json").arrayValue)
+        let cases = try XCTUnwrap(loadFixture("optimizers/schedules.json").arrayValue)
         XCTAssertEqual(cases.count, 12)
         for c in cases {
             let className = try XCTUnwrap(c["class_name"]?.stringValue)

@@ -5,7 +5,7 @@ import XCTest
 /// gradients, and `get_config()` (fixtures by scripts/make_optimizer_fixtures.py).
 final class OptimizerFixtureTests: XCTestCase {
     func runFixtureFile(_ file: String) throws {
-        let cases = try XCTUnwrap(loadTrainingFixture("optimizers/\(file).json").arrayValue)
+        let cases = try XCTUnwrap(loadFixture("optimizers/\(file).json").arrayValue)
         XCTAssertFalse(cases.isEmpty)
         for c in cases { try runCase(c) }
     }

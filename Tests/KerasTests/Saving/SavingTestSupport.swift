@@ -58,11 +58,3 @@ enum SavingFixtures {
         return dir
     }
 }
-
-func assertClose(_ a: [Tensor], _ b: [Tensor], atol: Float = 1e-5, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, what, file: file, line: line)
-    for (x, y) in zip(a, b) {
-        XCTAssertEqual(x.shape, y.shape, what, file: file, line: line)
-        XCTAssertTrue(x.isClose(to: y, atol: atol, rtol: 0), "\(what): \(x) vs \(y)", file: file, line: line)
-    }
-}

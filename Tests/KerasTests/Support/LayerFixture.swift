@@ -9,22 +9,11 @@ struct LayerFixture {
     let json: JSON
 
     init(_ name: String) throws {
-        guard let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw KerasError.io("the test bundle has no Fixtures folder")
-        }
-        let url = dir.appendingPathComponent("layers").appendingPathComponent(name + ".json")
         self.name = name
-        json = try JSONParser.parse(try String(contentsOf: url, encoding: .utf8))
+        json = try loadFixture("layers/\(name).json")
     }
 
-    /// A tensor stored as `{"shape": [...], "data": [...]}`.
-    static func tensor(_ j: JSON) throws -> Tensor {
-        guard let shape = j["shape"]?.arrayValue?.compactMap(\.intValue),
-              let data = j["data"]?.arrayValue?.compactMap(\.doubleValue) else {
-            throw KerasError.io("fixture tensor is malformed: \(j)")
-        }
-        return try Tensor(shape: shape, scalars: data.map { Float($0) })
-    }
+    static func tensor(_ j: JSON) throws -> Tensor { try fixtureTensor(j) }
 
     var inputs: [Tensor] { get throws { try (json["inputs"]?.arrayValue ?? []).map(Self.tensor) } }
     var outputs: [Tensor] { get throws { try (json["outputs"]?.arrayValue ?? []).map(Self.tensor) } }

@@ -27,6 +27,7 @@ int main(void) {
     keras_string_free(NULL);
     keras_model_free(NULL);
     keras_callback_free(NULL);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out_json must not be NULL", keras_catalog_json(NULL));
 
     /* Creation */
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_sequential_new(NULL, NULL));

@@ -143,5 +143,20 @@ int main(void) {
     CHECK(memcmp(pred, pred2, sizeof pred) == 0);
     keras_model_free(m);
     keras_model_free(m2);
+
+    /* The catalogue: constructor arguments in Keras's order with Keras's defaults. */
+    {
+        char *cat = NULL;
+        CHECK_OK(keras_catalog_json(&cat));
+        CHECK(cat && strstr(cat, "\"Dense\": {\"module\": \"keras.layers\", \"args\": [{\"name\": \"units\", \"required\": true}, "
+                                 "{\"name\": \"activation\", \"default\": \"linear\"}, {\"name\": \"use_bias\", \"default\": true}"));
+        CHECK(cat && strstr(cat, "\"Dropout\": {\"module\": \"keras.layers\", \"args\": [{\"name\": \"rate\", \"required\": true}, "
+                                 "{\"name\": \"noise_shape\", \"default\": null}, {\"name\": \"seed\", \"default\": null}]}"));
+        CHECK(cat && strstr(cat, "\"LeakyReLU\": {\"module\": \"keras.layers\", \"args\": [{\"name\": \"negative_slope\", \"default\": 0.3}]}"));
+        CHECK(cat && strstr(cat, "\"EarlyStopping\": {\"module\": \"keras.callbacks\", \"args\": [{\"name\": \"monitor\", \"default\": \"val_loss\"}"));
+        CHECK(cat && strstr(cat, "\"names\": [\"MSE\", \"mean_squared_error\", \"mse\"]"));
+        CHECK(cat && strstr(cat, "\"activations\": [") && strstr(cat, "\"relu\""));
+        keras_string_free(cat);
+    }
     CHECK_DONE("test_model");
 }

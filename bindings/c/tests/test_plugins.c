@@ -27,6 +27,13 @@ static int failing_loss(void *ud, const float *t, int tn, const int64_t *ts, con
     keras_callback_error("loss exploded");
     return 3;
 }
+/* 2 tanh(x): an activation that a saved model names and loading must find again. */
+static int scaled_tanh(void *ud, const float *x, int64_t n, float *y, float *dydx) {
+    int64_t i;
+    (void)ud;
+    for (i = 0; i < n; i++) { float t = tanhf(x[i]); y[i] = 2 * t; dydx[i] = 2 * (1 - t * t); }
+    return 0;
+}
 static int frees = 0;
 static void count_free(void *p) { (void)p; frees++; }
 
@@ -53,7 +60,7 @@ int main(int argc, char **argv) {
     const int64_t xs[2] = {10, 3};
     int i, count = 0;
     char *text = NULL;
-    keras_model *m = NULL, *loaded = NULL, *m2 = NULL;
+    keras_model *m = NULL, *loaded = NULL, *m2 = NULL, *loaded2 = NULL;
     keras_layer_class twice, broken;
 
     for (i = 0; i < 30; i++) { x[i] = (float)(i % 7) / 7.0f; y[i] = x[i] * (float)(1 + i % 3); }
@@ -96,6 +103,59 @@ int main(int argc, char **argv) {
     CHECK_OK(keras_model_fit(m2, x, 2, xs, y, 2, xs, "{\"epochs\": 2, \"verbose\": 0}", NULL, 0, &text));
     CHECK(text && strstr(text, "\"my_mae_like\": ["));
     keras_string_free(text);
+    keras_model_free(m2); m2 = NULL;
+
+    /* A model naming a registered activation loads back (.keras, .h5, JSON), also when the same
+     * name is registered as a loss and a metric too, as Python registers a function it meets in a
+     * CustomObjectScope: each family keeps its own entry. */
+    CHECK_OK(keras_register_activation("scaled_tanh", scaled_tanh, NULL, NULL));
+    CHECK_OK(keras_sequential_new(NULL, &m2));
+    CHECK_OK(keras_sequential_add_json(m2, input3));
+    CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"scaled_tanh\"}}"));
+    CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": "
+                                           "{\"module\": \"builtins\", \"class_name\": \"function\", \"config\": \"scaled_tanh\", "
+                                           "\"registered_name\": \"function\"}}}"));
+    CHECK_OK(keras_model_compile(m2, "{\"optimizer\": \"sgd\", \"loss\": \"mse\", \"metrics\": [\"my_mae_like\"]}"));
+    CHECK_OK(keras_model_fit(m2, x, 2, xs, y, 2, xs, "{\"epochs\": 1, \"verbose\": 0}", NULL, 0, NULL));
+    CHECK_OK(keras_model_predict(m2, x, 2, xs, NULL, NULL, 0, pred, 30, NULL, NULL));
+    CHECK_OK(keras_register_loss("scaled_tanh", my_mse, NULL, NULL));
+    CHECK_OK(keras_register_metric("scaled_tanh", my_mse, NULL, NULL));
+    CHECK_OK(keras_model_save(m2, "activation_model.keras", 1));
+    CHECK_OK(keras_model_save(m2, "activation_model.h5", 1));
+    CHECK_OK(keras_model_load("activation_model.keras", 1, &loaded2));
+    CHECK_OK(keras_model_predict(loaded2, x, 2, xs, NULL, NULL, 0, again, 30, NULL, NULL));
+    CHECK(memcmp(pred, again, sizeof pred) == 0);
+    keras_model_free(loaded2); loaded2 = NULL;
+    CHECK_OK(keras_model_load("activation_model.h5", 0, &loaded2));
+    CHECK_OK(keras_model_predict(loaded2, x, 2, xs, NULL, NULL, 0, again, 30, NULL, NULL));
+    CHECK(memcmp(pred, again, sizeof pred) == 0);
+    keras_model_free(loaded2); loaded2 = NULL;
+    CHECK_OK(keras_model_to_json(m2, &text));
+    CHECK_OK(keras_model_from_json(text, &loaded2));
+    keras_string_free(text); text = NULL;
+    keras_model_free(loaded2); loaded2 = NULL;
+    /* Registered in a scope only (another name): found while the scope is open. */
+    CHECK_OK(keras_scope_push());
+    CHECK_OK(keras_register_activation("scoped_tanh", scaled_tanh, NULL, NULL));
+    CHECK_OK(keras_register_loss("scoped_tanh", my_mse, NULL, NULL));
+    CHECK_OK(keras_model_from_json("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [" 
+                                   "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3]}}, "
+                                   "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"scoped_tanh\"}}]}}", &loaded2));
+    CHECK_OK(keras_model_save(loaded2, "scoped_model.keras", 1));
+    keras_model_free(loaded2); loaded2 = NULL;
+    CHECK_OK(keras_model_load("scoped_model.keras", 0, &loaded2));
+    keras_model_free(loaded2); loaded2 = NULL;
+    /* The catalogue lists registered objects next to the built-ins. */
+    CHECK_OK(keras_catalog_json(&text));
+    CHECK(text && strstr(text, "\"scoped_tanh\"") && strstr(text, "\"Scale\": {\"module\": \"custom\"")
+          && strstr(text, "\"registered_name\": \"Demo>Scale\""));
+    keras_string_free(text); text = NULL;
+    CHECK_OK(keras_scope_pop());
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "scoped_tanh", keras_model_load("scoped_model.keras", 0, &loaded2));
+    CHECK_OK(keras_catalog_json(&text));
+    CHECK(text && !strstr(text, "\"scoped_tanh\"") && strstr(text, "\"scaled_tanh\""));
+    keras_string_free(text); text = NULL;
+    remove("activation_model.keras"); remove("activation_model.h5"); remove("scoped_model.keras");
     keras_model_free(m2); m2 = NULL;
 
     /* Scoped registration: visible until the scope is popped, on this thread. */

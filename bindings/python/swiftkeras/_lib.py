@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ctypes
 import os
-from ctypes import CFUNCTYPE, POINTER, Structure, c_char_p, c_float, c_int32, c_int64, c_void_p
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_float, c_int32, c_int64,
+                    c_size_t, c_void_p)
 from pathlib import Path
 
 LIBRARY_NAME = "libkeras.so"
@@ -116,14 +117,25 @@ KERAS_TEST_BATCH_BEGIN, KERAS_TEST_BATCH_END, KERAS_PREDICT_BEGIN, KERAS_PREDICT
 KERAS_PREDICT_BATCH_BEGIN, KERAS_PREDICT_BATCH_END = 12, 13
 
 # int (*)(void *user_data, int event, int64_t index, const char *logs_json)
-keras_callback_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int64, c_char_p)
+# (logs arrive as a raw pointer: most crossings do not read them, and a c_char_p would copy
+# them into bytes on every call)
+keras_callback_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int64, c_void_p)
 # void (*)(void *user_data)
 keras_free_fn = CFUNCTYPE(None, c_void_p)
 
 
+KERAS_MAX_RANK = 8
+
+
 class keras_array(Structure):
-    """float32 buffer + shape, for the entry points requested in ABI_REQUESTS.md."""
-    _fields_ = [("data", float_p), ("shape", int64_p), ("rank", c_int32)]
+    """An input array: const float *data; int ndim; const int64_t *shape."""
+    _fields_ = [("data", float_p), ("ndim", c_int32), ("shape", int64_p)]
+
+
+class keras_output(Structure):
+    """An output buffer: float *data; int64_t capacity; int ndim; int64_t shape[KERAS_MAX_RANK]."""
+    _fields_ = [("data", float_p), ("capacity", c_int64), ("ndim", c_int32),
+                ("shape", c_int64 * KERAS_MAX_RANK)]
 
 
 keras_array_p = POINTER(keras_array)
@@ -134,22 +146,37 @@ keras_loss_fn = CFUNCTYPE(c_int32, c_void_p, float_p, c_int32, int64_p, float_p,
 # int (*)(void *user_data, const float *x, int64_t n, float *y, float *dydx)
 keras_activation_fn = CFUNCTYPE(c_int32, c_void_p, float_p, c_int64, float_p, float_p)
 keras_print_fn = CFUNCTYPE(None, c_void_p, c_char_p)
-keras_layer_ctx_p = c_void_p
-keras_layer_build_fn = CFUNCTYPE(c_int32, c_void_p, keras_layer_ctx_p, int64_p, c_int32)
-keras_layer_output_shape_fn = CFUNCTYPE(c_int32, c_void_p, int64_p, c_int32, int64_p, int32_p)
-keras_layer_call_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, c_int32,
-                                keras_array_p, c_int32)
-keras_layer_backward_fn = CFUNCTYPE(c_int32, c_void_p, keras_array_p, keras_array_p, c_int32,
-                                    keras_array_p, keras_array_p, keras_array_p)
 
 
-class keras_layer_plugin(Structure):
-    _fields_ = [("build", keras_layer_build_fn), ("output_shape", keras_layer_output_shape_fn),
-                ("call", keras_layer_call_fn), ("backward", keras_layer_backward_fn),
-                ("user_data", c_void_p)]
+class keras_layer_builder(Structure):
+    """Passed to a layer's build: add_weight(self, name, ndim, shape, initializer, trainable)."""
 
 
-keras_layer_factory = CFUNCTYPE(c_int32, c_void_p, c_char_p, POINTER(keras_layer_plugin))
+keras_layer_builder_p = POINTER(keras_layer_builder)
+keras_add_weight_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
+                                c_char_p, c_int32)
+keras_layer_builder._fields_ = [("opaque", c_void_p), ("add_weight", keras_add_weight_fn)]
+
+float_pp = POINTER(float_p)
+# The functions of struct keras_layer_class, in header order.
+keras_layer_create_fn = CFUNCTYPE(c_int32, c_void_p, c_char_p, POINTER(c_void_p))
+keras_layer_build_fn = CFUNCTYPE(c_int32, c_void_p, keras_layer_builder_p, c_int32, int64_p)
+keras_layer_output_shape_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, int64_p, int32_p, int64_p)
+keras_layer_forward_fn = CFUNCTYPE(c_int32, c_void_p, float_p, c_int32, int64_p, float_pp, c_int32,
+                                   float_p, c_int32)
+keras_layer_backward_fn = CFUNCTYPE(c_int32, c_void_p, float_p, c_int32, int64_p, float_pp,
+                                    c_int32, float_p, float_p, float_pp)
+keras_layer_get_config_fn = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t)
+keras_layer_destroy_fn = CFUNCTYPE(None, c_void_p)
+
+
+class keras_layer_class(Structure):
+    _fields_ = [("user_data", c_void_p), ("create", keras_layer_create_fn),
+                ("build", keras_layer_build_fn), ("output_shape", keras_layer_output_shape_fn),
+                ("forward", keras_layer_forward_fn), ("backward", keras_layer_backward_fn),
+                ("get_config", keras_layer_get_config_fn), ("destroy", keras_layer_destroy_fn),
+                ("free_user_data", keras_free_fn)]
+
 
 # ---- basics --------------------------------------------------------------------------------
 _declare("keras_version", [], c_char_p)
@@ -207,23 +234,38 @@ _declare("keras_search_fit", [keras_search_p, float_p, c_int32, int64_p, float_p
          c_int32)
 _declare("keras_search_results", [keras_search_p, char_pp], c_int32)
 
+# ---- plugins --------------------------------------------------------------------------------
+_declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32)
+
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
-# (keras.h's keras_register_layer takes a keras_layer_class table the binding does not fill yet;
-# Python layers report that instead of calling it with the wrong arguments.)
 _declare("keras_catalog_json", [char_pp], c_int32)
-_declare("keras_set_random_seed", [c_int64], None)
-_declare("keras_model_fit_validation", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
-                                        int64_p, float_p, c_int32, int64_p, float_p, c_int32,
-                                        int64_p, float_p, c_char_p, POINTER(keras_callback_p),
-                                        c_int32, char_pp], c_int32)
+keras_schedule_fn = CFUNCTYPE(c_int32, c_void_p, c_int64, c_double, POINTER(c_double))
+_declare("keras_callback_lr_scheduler_new", [keras_schedule_fn, c_void_p, keras_free_fn, c_int32,
+                                             POINTER(keras_callback_p)], c_int32)
+_declare("keras_model_learning_rate", [keras_model_p, POINTER(c_double)], c_int32)
+_declare("keras_model_set_learning_rate", [keras_model_p, c_double], c_int32)
+_declare("keras_model_summary_ex", [keras_model_p, c_char_p, char_pp], c_int32)
+_declare("keras_model_load_weights_ex", [keras_model_p, c_char_p, c_int32, c_int32], c_int32)
+_declare("keras_set_random_seed", [c_int64], c_int32)
+_declare("keras_model_fit_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
+                                    keras_array_p, keras_array_p, c_int32, keras_array_p, c_int32,
+                                    c_char_p, POINTER(keras_callback_p), c_int32, char_pp], c_int32)
+_declare("keras_model_evaluate_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p,
+                                         c_int32, keras_array_p, c_char_p,
+                                         POINTER(keras_callback_p), c_int32, char_pp], c_int32)
+_declare("keras_model_predict_arrays", [keras_model_p, keras_array_p, c_int32, c_char_p,
+                                        POINTER(keras_callback_p), c_int32,
+                                        POINTER(keras_output), c_int32], c_int32)
+_declare("keras_model_input_count", [keras_model_p, int32_p], c_int32)
+_declare("keras_model_output_count", [keras_model_p, int32_p], c_int32)
+_declare("keras_model_io_shape", [keras_model_p, c_int32, c_int32, c_int64, int64_p, c_int32,
+                                  int32_p], c_int32)
 _declare("keras_register_loss", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
 _declare("keras_register_metric", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
 _declare("keras_register_activation", [c_char_p, keras_activation_fn, c_void_p, keras_free_fn],
          c_int32)
 _declare("keras_scope_push", [], c_int32)
 _declare("keras_scope_pop", [], c_int32)
-_declare("keras_layer_add_weight", [keras_layer_ctx_p, c_char_p, int64_p, c_int32, c_char_p,
-                                    c_int32, int32_p], c_int32)
 _declare("keras_unregister", [c_char_p, c_char_p], c_int32)
 _declare("keras_set_print_hook", [keras_print_fn, c_void_p], None)
 _declare("keras_cross_validate", [c_char_p, keras_array_p, keras_array_p, keras_array_p, char_pp],

@@ -29,8 +29,7 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         raise NotImplementedError
 
     def fit(self, X, y, **fit_params):
-        if not _lib.has("keras_cross_validate") and _lib.has("keras_grid_search_new") and \
-                isinstance(self, GridSearchCV):
+        if not _lib.has("keras_cross_validate") and _lib.has("keras_grid_search_new"):
             return self._fit_with_search_api(X, y, **fit_params)
         estimator = self.estimator
         classifier = is_classifier(estimator)
@@ -93,34 +92,96 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         return self
 
     def _fit_with_search_api(self, X, y, **fit_params):
-        """GridSearchCV through keras_grid_search_new: one model config, grids over the
-        estimator's own parameters (epochs, batch_size, optimizer__learning_rate, ...)."""
-        grid = self.param_grid
-        if not isinstance(grid, dict) or any(k.startswith("model__") for k in grid):
-            raise ValueError("the library's grid search takes one model config: grid over the "
-                             "estimator's parameters (epochs, optimizer__learning_rate, ...) "
-                             "here, or use sklearn.model_selection.GridSearchCV for model__ "
-                             "parameters (ABI_REQUESTS.md item 6)")
-        if self.cv is not None and not isinstance(self.cv, (int, np.integer)):
-            raise ValueError("the library's grid search takes cv as a number of folds")
-        est = clone(self.estimator)
+        """The search through keras_grid_search_new, which varies the estimator's own
+        parameters (epochs, batch_size, optimizer, optimizer__learning_rate, ...) over one model
+        config. Candidates are grouped by their model__ parameters: each group is one native
+        search over the model the estimator's model function builds for them (fits in n_jobs
+        library threads). cv_results_ lists the candidates in scikit-learn's order."""
+        cv = self.cv
+        classifier = is_classifier(self.estimator)
+        if cv is None:
+            n_splits = 5
+        elif isinstance(cv, (int, np.integer)):
+            n_splits = int(cv)
+        elif type(cv).__name__ == ("StratifiedKFold" if classifier else "KFold") and \
+                not getattr(cv, "shuffle", False):
+            n_splits = cv.get_n_splits()
+        else:
+            raise ValueError(f"cv={cv!r}: the native search splits like scikit-learn's cv=<int> "
+                             f"(StratifiedKFold for classifiers, KFold for regressors, no "
+                             f"shuffling); use sklearn.model_selection for other splitters")
+        if self.scoring is not None and self.scoring not in _SCORINGS:
+            raise ValueError(f"scoring={self.scoring!r}: the native search scores with one of "
+                             f"{sorted(_SCORINGS)}; use sklearn.model_selection for others")
+        params_list = [dict(p) for p in self._candidates()]
+        if not params_list:
+            raise ValueError("the parameter grid has no candidates")
+        X = np.asarray(X)
+        y = np.asarray(y)
+        groups: dict[str, list[int]] = {}
+        for i, p in enumerate(params_list):
+            key = json.dumps({k: _plain(v) for k, v in p.items() if k.startswith("model__")},
+                             sort_keys=True)
+            groups.setdefault(key, []).append(i)
+        scores = [None] * len(params_list)
+        fit_times = [None] * len(params_list)
+        score_times = [None] * len(params_list)
+        for indices in groups.values():
+            model_params = {k: v for k, v in params_list[indices[0]].items()
+                            if k.startswith("model__")}
+            rest = [{k: v for k, v in params_list[i].items() if not k.startswith("model__")}
+                    for i in indices]
+            for grid, members in _as_grids(rest, indices):
+                result = self._native_search(X, y, model_params, grid, n_splits)
+                cv_results = result["cv_results"]
+                found = [_plain_params(p) for p in cv_results["params"]]
+                for i in members:
+                    wanted = _plain_params({k: v for k, v in params_list[i].items()
+                                            if not k.startswith("model__")})
+                    j = next(k for k, f in enumerate(found)
+                             if all(_same(f.get(name), v) for name, v in wanted.items()))
+                    scores[i] = [_nan(cv_results[f"split{k}_test_score"][j])
+                                 for k in range(n_splits)]
+                    fit_times[i] = [_nan(cv_results.get("mean_fit_time", [0.0] * (j + 1))[j])] * n_splits
+                    score_times[i] = [_nan(cv_results.get("mean_score_time", [0.0] * (j + 1))[j])] * n_splits
+        result = {"scores": scores, "fit_times": fit_times, "score_times": score_times}
+        self.cv_results_ = self._results(params_list, result, n_splits)
+        self.best_index_ = int(np.argmin(self.cv_results_["rank_test_score"]))
+        self.best_params_ = params_list[self.best_index_]
+        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
+        self.n_splits_ = n_splits
+        self.scorer_ = self.scoring or ("accuracy" if classifier else "r2")
+        self.multimetric_ = False
+        if self.refit:
+            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_).fit(
+                X, y, **fit_params)
+        if classifier:
+            self.classes_ = np.unique(y)
+        return self
+
+    def _native_search(self, X, y, model_params, grid, n_splits):
+        """One keras_grid_search_new run: the estimator with `model_params` set, over `grid`."""
+        est = clone(self.estimator).set_params(**model_params)
         classifier = is_classifier(est)
-        Xv, yv = est._validate(np.asarray(X), np.asarray(y), reset=True)
+        Xv, yv = est._validate(X, y, reset=True)
         meta = est._fit_meta(yv)
         y_enc = est._encode_target(yv)
+        est._seed()
         model = est._build_model(meta)
         model._ensure_handle(as_float32(Xv[:1], "X"))
         ck = est._compile_kwargs()
         loss = ck["loss"] if ck["loss"] is not None else est._default_loss()
+        optimizer = ck["optimizer"]
         params = {"epochs": est.epochs, "batch_size": est.batch_size, "verbose": 0,
-                  "optimizer": ck["optimizer"].class_name.lower() if hasattr(ck["optimizer"], "class_name") else ck["optimizer"],
+                  "optimizer": optimizer.class_name.lower() if hasattr(optimizer, "class_name")
+                  else optimizer,
                   "loss": loss if isinstance(loss, str) else None,
                   "validation_split": est.validation_split,
-                  "random_state": est.random_state if isinstance(est.random_state, (int, np.integer)) else None}
+                  "random_state": est.random_state
+                  if isinstance(est.random_state, (int, np.integer)) else None}
         params.update({f"optimizer__{k}": v for k, v in est._routed("optimizer").items()})
         params = {k: v for k, v in params.items() if v is not None}
-        options = {"cv": int(self.cv or 5), "n_jobs": int(self.n_jobs or 1), "refit": False,
-                   "verbose": 0}
+        options = {"cv": n_splits, "n_jobs": int(self.n_jobs or 1), "refit": False, "verbose": 0}
         if self.scoring is not None:
             options["scoring"] = self.scoring
         kind = "KerasClassifier" if classifier else "KerasRegressor"
@@ -133,23 +194,10 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
             _native.check(_lib.keras_grid_search_new(est_h, dumps(grid), dumps(options),
                                                      ctypes.byref(search_h)))
             _native.check(_lib.keras_search_fit(search_h, *_buf(xs), *_buf(ys)))
-            result = _native.take_json(_lib.keras_search_results, search_h)
+            return _native.take_json(_lib.keras_search_results, search_h)
         finally:
             _lib.keras_search_free(search_h)
             _lib.keras_estimator_free(est_h)
-        cv = {k: (v if k == "params" else np.asarray(v)) for k, v in result["cv_results"].items()}
-        self.cv_results_ = cv
-        self.best_index_ = int(result["best_index"])
-        self.best_params_ = dict(result["best_params"])
-        self.best_score_ = float(result["best_score"])
-        self.n_splits_ = int(result.get("n_splits", options["cv"]))
-        self.scorer_ = self.scoring or ("accuracy" if classifier else "r2")
-        self.multimetric_ = False
-        if self.refit:
-            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_).fit(X, y, **fit_params)
-        if classifier:
-            self.classes_ = np.unique(y)
-        return self
 
     @staticmethod
     def _results(params_list, result, n_folds):
@@ -232,6 +280,52 @@ class RandomizedSearchCV(_NativeSearch):
     def _candidates(self):
         return ParameterSampler(self.param_distributions, self.n_iter,
                                 random_state=self.random_state)
+
+
+def _plain(v):
+    """A parameter value as JSON sees it (grids hold numpy scalars, tuples, ...)."""
+    return json.loads(dumps(v))
+
+
+def _plain_params(p):
+    return {k: _plain(v) for k, v in p.items()}
+
+
+def _same(a, b):
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and \
+            not isinstance(a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    return a == b
+
+
+def _nan(v):
+    return float("nan") if v is None else float(v)
+
+
+def _as_grids(candidates, indices):
+    """Candidates sharing a model, as few native grids as possible: one grid when they are the
+    full product of their values (a grid search), else one grid per candidate (a randomized
+    search). Yields (grid, indices of the candidates it scores)."""
+    keys = sorted({k for c in candidates for k in c})
+    if not keys:
+        yield {"verbose": [0]}, list(indices)
+        return
+    values = {k: [] for k in keys}
+    for c in candidates:
+        for k in keys:
+            v = _plain(c.get(k))
+            if v not in values[k]:
+                values[k].append(v)
+    product = 1
+    for v in values.values():
+        product *= len(v)
+    complete = all(set(c) == set(keys) for c in candidates)
+    distinct = {json.dumps(_plain_params(c), sort_keys=True) for c in candidates}
+    if complete and product == len(distinct) == len(candidates):
+        yield values, list(indices)
+        return
+    for c, i in zip(candidates, indices):
+        yield ({k: [_plain(v)] for k, v in c.items()} if c else {"verbose": [0]}), [i]
 
 
 def _buf(arr):

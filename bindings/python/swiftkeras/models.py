@@ -22,7 +22,7 @@ from ._native import as_float32, check, dumps
 from ._objects import serialize, unique_name
 from .layers import KerasTensor, Layer, _BuiltinLayer, _layer_class
 
-_MAX_RANK = 16
+_MAX_RANK = 8
 
 
 def _route_library_output():
@@ -149,7 +149,8 @@ class Model:
         config = self._model_config_for(x)
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
-        check(_lib.keras_model_from_json(dumps(config), byref(out)))
+        with _plugins.claiming(self._layers):
+            check(_lib.keras_model_from_json(dumps(config), byref(out)))
         self._set_handle(out.value)
         self._send_compile()
         return self._handle
@@ -292,6 +293,16 @@ class Model:
     def output_shape(self):
         return self._output_shape()
 
+    def _learning_rate(self):
+        """The optimizer's current learning rate (a callback's
+        `self.model.optimizer.learning_rate`)."""
+        value = ctypes.c_double()
+        check(_lib.keras_model_learning_rate(self._ensure_handle(), byref(value)))
+        return value.value
+
+    def _set_learning_rate(self, value):
+        check(_lib.keras_model_set_learning_rate(self._ensure_handle(), float(value)))
+
     @property
     def stop_training(self):
         return self._stop_training
@@ -351,18 +362,75 @@ class Model:
     # -- data ------------------------------------------------------------------------------
     @staticmethod
     def _array(data, what):
-        if isinstance(data, dict):
-            data = list(data.values())
-        if isinstance(data, (list, tuple)) and data and isinstance(data[0], np.ndarray) \
-                and data[0].ndim >= 1 and len(data) > 1 and data[0].shape[0] != len(data):
-            raise NotImplementedError(f"{what}: models with several inputs or outputs take one "
-                                      f"array each; the C ABI passes a single array for now")
         if isinstance(data, (list, tuple)) and len(data) == 1 and isinstance(data[0], np.ndarray):
             data = data[0]
         arr = as_float32(data, what)
         if arr.ndim == 0:
             raise ValueError(f"{what}: expected an array with a batch dimension, got a scalar")
         return arr
+
+    def _io_names(self, which):
+        """Names of the model's inputs ("input_layers") or outputs ("output_layers")."""
+        config = json.loads(self.to_json()).get("config", {})
+        refs = config.get(which) or []
+        if refs and not isinstance(refs[0], list):
+            refs = [refs]
+        return [r[0] for r in refs]
+
+    def _io_count(self, inputs):
+        if isinstance(self, Sequential) or not _lib.has("keras_model_input_count"):
+            return 1
+        n = c_int32()
+        fn = _lib.keras_model_input_count if inputs else _lib.keras_model_output_count
+        check(fn(self._ensure_handle(), byref(n)))
+        return n.value
+
+    def _arrays(self, data, what, inputs):
+        """One float32 array per model input (inputs=True) or output: an array, a list or tuple
+        of arrays in model order, or a dict keyed by input/output names, as Keras takes them."""
+        if data is None:
+            raise ValueError(f"{what} is required")
+        count = self._io_count(inputs)
+        if isinstance(data, dict):
+            names = self._io_names("input_layers" if inputs else "output_layers")
+            missing = [n for n in names if n not in data]
+            unknown = [k for k in data if k not in names]
+            if missing or unknown:
+                raise ValueError(f"{what}: the dict keys {sorted(data)} do not match the model's "
+                                 f"{'inputs' if inputs else 'outputs'} {names}")
+            data = [data[n] for n in names]
+        if count > 1:
+            if not isinstance(data, (list, tuple)) or len(data) != count:
+                got = len(data) if isinstance(data, (list, tuple)) else 1
+                raise ValueError(f"{what}: the model has {count} {'inputs' if inputs else 'outputs'}"
+                                 f", so {what} must be a list of {count} arrays (got {got})")
+            return [self._array(d, f"{what}[{i}]") for i, d in enumerate(data)]
+        if isinstance(data, (list, tuple)) and len(data) > 1 and \
+                all(isinstance(d, np.ndarray) and d.ndim >= 1 for d in data) and \
+                data[0].shape[0] != len(data):
+            raise ValueError(f"{what}: the model has one {'input' if inputs else 'output'}, got a "
+                             f"list of {len(data)} arrays")
+        return [self._array(data, what)]
+
+    @staticmethod
+    def _check_cardinality(named):
+        sizes = {name: [len(a) for a in arrays] for name, arrays in named.items() if arrays}
+        flat = {n for v in sizes.values() for n in v}
+        if len(flat) > 1:
+            detail = "\n".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+            raise ValueError(f"Data cardinality is ambiguous. Make sure all arrays contain the "
+                             f"same number of samples.\n{detail}")
+
+    def _sample_weight(self, sample_weight, n, what="sample_weight"):
+        if sample_weight is None:
+            return None
+        sw = self._array(sample_weight, what)
+        if sw.ndim == 2 and sw.shape[1] == 1:
+            sw = sw.reshape(-1)
+        if sw.ndim != 1 or len(sw) != n:
+            raise ValueError(f"{what} must have shape ({n},) (one weight per sample), got "
+                             f"{np.shape(sample_weight)}")
+        return sw
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -373,31 +441,43 @@ class Model:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
         if x is None or y is None:
             raise ValueError("fit: x and y are required")
-        if sample_weight is not None:
-            raise NotImplementedError("fit(sample_weight=...) needs the C ABI to take sample "
-                                      "weights (requested in ABI_REQUESTS.md)")
         if nb_epoch is not None:
             epochs = nb_epoch
-        xs, ys = self._array(x, "x"), self._array(y, "y")
+        arrays_api = _lib.has("keras_model_fit_arrays")
+        if not arrays_api and sample_weight is not None:
+            raise NotImplementedError("fit(sample_weight=...) needs keras_model_fit_arrays, "
+                                      "which this libkeras.so lacks")
         self._require_loss()
-        self._ensure_handle(xs)
+        if isinstance(self, Sequential) or not arrays_api:
+            xs_list = [self._array(x, "x")]
+            self._ensure_handle(xs_list[0])
+        else:
+            self._ensure_handle()
+            xs_list = self._arrays(x, "x", inputs=True)
+        ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
+        self._check_cardinality({"x": xs_list, "y": ys_list})
+        n = len(xs_list[0])
+        sw = self._sample_weight(sample_weight, n)
+        vxs, vys = [], []
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                                  "(x_val, y_val, val_sample_weight)")
-            vx = self._array(validation_data[0], "validation_data x")
-            vy = self._array(validation_data[1], "validation_data y")
-            if vx.shape[1:] != xs.shape[1:] or vy.shape[1:] != ys.shape[1:] or len(vx) != len(vy):
-                raise ValueError(f"validation_data: x {vx.shape} and y {vy.shape} do not match "
-                                 f"the training data x {xs.shape} and y {ys.shape}")
-            if len(xs) != len(ys):
-                raise ValueError(f"Data cardinality is ambiguous: x has {len(xs)} samples, "
-                                 f"y has {len(ys)}")
-            # The library holds out the last floor(n * validation_split) rows before shuffling,
-            # which is exactly validation_data appended at the end (Keras's own semantics).
-            n, nv = len(xs), len(vx)
-            xs, ys = np.concatenate([xs, vx]), np.concatenate([ys, vy])
-            validation_split = (nv + 0.5) / (n + nv)
+            if len(validation_data) == 3 and validation_data[2] is not None:
+                raise NotImplementedError("validation_data with sample weights needs the C ABI "
+                                          "to take them (ABI_REQUESTS.md item 1)")
+            if arrays_api and not isinstance(self, Sequential):
+                vxs = self._arrays(validation_data[0], "validation_data x", inputs=True)
+            else:
+                vxs = [self._array(validation_data[0], "validation_data x")]
+            vys = self._arrays(validation_data[1], "validation_data y", inputs=False) \
+                if arrays_api else [self._array(validation_data[1], "validation_data y")]
+            self._check_cardinality({"validation_data x": vxs, "validation_data y": vys})
+            for what, train, val in (("x", xs_list, vxs), ("y", ys_list, vys)):
+                for a, b in zip(train, val):
+                    if a.shape[1:] != b.shape[1:]:
+                        raise ValueError(f"validation_data: {what} of shape {b.shape} does not "
+                                         f"match the training {what} of shape {a.shape}")
         options = {"epochs": int(epochs), "verbose": _verbosity(verbose, 1),
                    "validation_split": float(validation_split), "shuffle": bool(shuffle),
                    "initial_epoch": int(initial_epoch), "validation_freq": int(validation_freq)}
@@ -408,10 +488,28 @@ class Model:
         if class_weight:
             options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
         self._stop_training = False
-        text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
-            _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-            cbs, n))
+        self._epoch_log_updates = {}
+        if arrays_api:
+            px, py = _native.pack(xs_list), _native.pack(ys_list)
+            pw = _native.pack([sw] if sw is not None else [])
+            pvx, pvy = _native.pack(vxs), _native.pack(vys)
+            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
+                py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
+                dumps(options), cbs, k))
+        else:
+            xs, ys = xs_list[0], ys_list[0]
+            if vxs:
+                # validation_data as Keras defines it: held out after the training rows, which
+                # is what validation_split takes (the last rows, before shuffling).
+                nv = len(vxs[0])
+                xs, ys = np.concatenate([xs, vxs[0]]), np.concatenate([ys, vys[0]])
+                options["validation_split"] = (nv + 0.5) / (n + nv)
+            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
+                cbs, k))
         history = json.loads(text) if text else {}
+        _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
                                           next(iter(history.values()), [])))),
@@ -426,18 +524,34 @@ class Model:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order."""
-        if sample_weight is not None:
-            raise NotImplementedError("evaluate(sample_weight=...) needs the C ABI to take "
-                                      "sample weights (requested in ABI_REQUESTS.md)")
-        xs, ys = self._array(x, "x"), self._array(y, "y")
+        arrays_api = _lib.has("keras_model_evaluate_arrays")
+        if not arrays_api and sample_weight is not None:
+            raise NotImplementedError("evaluate(sample_weight=...) needs "
+                                      "keras_model_evaluate_arrays, which this libkeras.so lacks")
         self._require_loss()
-        self._ensure_handle(xs)
+        if isinstance(self, Sequential) or not arrays_api:
+            xs_list = [self._array(x, "x")]
+            self._ensure_handle(xs_list[0])
+        else:
+            self._ensure_handle()
+            xs_list = self._arrays(x, "x", inputs=True)
+        ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
+        self._check_cardinality({"x": xs_list, "y": ys_list})
+        sw = self._sample_weight(sample_weight, len(xs_list[0]))
         options = {"verbose": _verbosity(verbose, 1)}
         if batch_size is not None:
             options["batch_size"] = int(batch_size)
-        text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
-            _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-            cbs, n))
+        if arrays_api:
+            px, py = _native.pack(xs_list), _native.pack(ys_list)
+            pw = _native.pack([sw] if sw is not None else [])
+            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                _lib.keras_model_evaluate_arrays, self._handle, px.pointer, px.count, py.pointer,
+                py.count, pw.pointer, dumps(options), cbs, k))
+        else:
+            xs, ys = xs_list[0], ys_list[0]
+            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
+                dumps(options), cbs, k))
         results = json.loads(text)
         if return_dict:
             return results
@@ -445,7 +559,27 @@ class Model:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
-        """Keras `model.predict`: numpy output allocated here and filled by the library."""
+        """Keras `model.predict`: numpy outputs allocated here and filled by the library (a
+        list for a model with several outputs)."""
+        options = {"verbose": _verbosity(verbose, 1)}
+        if batch_size is not None:
+            options["batch_size"] = int(batch_size)
+        if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential):
+            self._ensure_handle()
+            xs_list = self._arrays(x, "x", inputs=True)
+            self._check_cardinality({"x": xs_list})
+            n = len(xs_list[0])
+            outs = [np.empty(self._io_shape(False, i, n), np.float32)
+                    for i in range(self._io_count(False))]
+            descriptors = (_lib.keras_output * len(outs))()
+            for d, o in zip(descriptors, outs):
+                d.data = o.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+                d.capacity = o.size
+            px = _native.pack(xs_list)
+            self._run_with_callbacks(callbacks, lambda cbs, k: check(
+                _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
+                                                dumps(options), cbs, k, descriptors, len(outs))))
+            return outs[0] if len(outs) == 1 else outs
         xs = self._array(x, "x")
         self._ensure_handle(xs)
         shape = self._output_shape(len(xs))
@@ -454,14 +588,22 @@ class Model:
         out = np.empty(shape, np.float32)
         out_shape = (c_int64 * _MAX_RANK)()
         out_rank = c_int32()
-        options = {"verbose": _verbosity(verbose, 1)}
-        if batch_size is not None:
-            options["batch_size"] = int(batch_size)
-        self._run_with_callbacks(callbacks, lambda cbs, n: check(_lib.keras_model_predict(
-            self._handle, *_buffer(xs), dumps(options), cbs, n,
+        self._run_with_callbacks(callbacks, lambda cbs, k: check(_lib.keras_model_predict(
+            self._handle, *_buffer(xs), dumps(options), cbs, k,
             out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), out.size, out_shape,
             byref(out_rank))))
         return out
+
+    def _io_shape(self, inputs, index, batch):
+        buf = (c_int64 * _MAX_RANK)()
+        rank = c_int32()
+        check(_lib.keras_model_io_shape(self._ensure_handle(), int(inputs), index, batch, buf,
+                                        _MAX_RANK, byref(rank)))
+        shape = tuple(buf[k] for k in range(rank.value))
+        if any(d < 0 for d in shape):
+            raise ValueError(f"predict: the model's output {index} has shape {shape} with an "
+                             f"unknown dimension")
+        return shape
 
     def __call__(self, x, training=False):
         if isinstance(x, KerasTensor):
@@ -482,11 +624,22 @@ class Model:
         of them is re-raised here, with its traceback, once the loop has stopped."""
         handles, keep = [], []
         try:
-            for cb in list(callbacks or []) + [_plugins.INTERRUPT_CHECK]:
+            for cb in callbacks or []:
                 h = ctypes.c_void_p()
+                if getattr(cb, "_next_rate", None) is not None and \
+                        not _lib.has("keras_model_set_learning_rate"):
+                    if not _lib.has("keras_callback_lr_scheduler_new"):
+                        raise NotImplementedError(
+                            "LearningRateScheduler needs keras_model_set_learning_rate or "
+                            "keras_callback_lr_scheduler_new, which this libkeras.so lacks "
+                            "(bindings/python/ABI_REQUESTS.md item 4)")
+                    cb.set_model(self)
+                    handle, thunk = _plugins.native_lr_scheduler(cb)
+                    keep.append(thunk)
+                    handles.append(handle)
+                    continue
                 if isinstance(cb, _plugins.PythonCallback):
-                    if cb is not _plugins.INTERRUPT_CHECK:
-                        cb.set_model(self)
+                    cb.set_model(self)
                     tramp = _plugins.callback_trampoline(cb, self)
                     keep.append(tramp)
                     check(_lib.keras_callback_new(type(cb).__name__.encode(), tramp, None,
@@ -499,10 +652,11 @@ class Model:
                                                           dumps(config.get("config", {})),
                                                           byref(h)))
                 handles.append(h.value)
-            array = (ctypes.c_void_p * max(len(handles), 1))(*handles)
+            every = handles + [_plugins.interrupt_callback()]
+            array = (ctypes.c_void_p * len(every))(*every)
             _native.take_stashed()
             with _plugins.interrupt_guard():
-                return call(array, len(handles))
+                return call(array, len(every))
         finally:
             for h in handles:
                 _lib.keras_callback_free(h)
@@ -512,14 +666,41 @@ class Model:
     # -- text ------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
+        """Keras 3 `model.summary()`: the table the library renders. With `print_fn`, it is
+        called once with the whole text, as Keras 3 does."""
         if self._handle is None and not self._input_known():
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
-        text = _native.take_string(_lib.keras_model_summary, self._ensure_handle())
+        options = {}
+        if line_length is not None:
+            if not isinstance(line_length, int) or line_length <= 0:
+                raise ValueError(f"line_length must be a positive integer, got {line_length!r}")
+            options["line_length"] = line_length
+        if positions is not None:
+            positions = [float(p) for p in positions]
+            if any(b <= a for a, b in zip(positions, positions[1:])) or positions[0] <= 0:
+                raise ValueError(f"positions must be increasing and positive, got {positions}")
+            options["positions"] = positions
+        if show_trainable:
+            options["show_trainable"] = True
+        if layer_range is not None:
+            if len(layer_range) != 2:
+                raise ValueError(f"layer_range must be a list or tuple of 2 strings, got "
+                                 f"{layer_range!r}")
+            options["layer_range"] = list(layer_range)
+        handle = self._ensure_handle()
+        if _lib.has("keras_model_summary_ex"):
+            text = _native.take_string(_lib.keras_model_summary_ex, handle, dumps(options))
+        else:
+            if options:
+                import warnings
+                warnings.warn(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
+                              f"renders the default table only (keras_model_summary_ex is "
+                              f"missing)", stacklevel=2)
+            text = _native.take_string(_lib.keras_model_summary, handle)
         _flush_library_output()
         if print_fn is not None:
-            for line in text.rstrip("\n").split("\n"):
-                print_fn(line)
+            print_fn(text)
         else:
             print(text, end="" if text.endswith("\n") else "\n")
 
@@ -543,11 +724,29 @@ class Model:
         check(_lib.keras_model_save_weights(self._ensure_handle(), str(filepath).encode(),
                                             int(bool(overwrite))))
 
-    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Keras 3 `model.load_weights`: `.weights.h5`, `.keras` or legacy `.h5`; the legacy
+        `by_name=True` only for legacy `.h5` files, as in Keras 3."""
+        path = str(filepath)
+        by_name = kwargs.pop("by_name", None)
+        kwargs.pop("objects_to_skip", None)
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {kwargs}")
+        if by_name is not None and not (path.endswith(".h5") or path.endswith(".hdf5")) or \
+                by_name is not None and path.endswith(".weights.h5"):
+            raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
+                             f"Received: {filepath}")
+        handle = self._ensure_handle()
         if by_name or skip_mismatch:
-            raise NotImplementedError("load_weights(by_name=..., skip_mismatch=...) is not in "
-                                      "the C ABI yet")
-        check(_lib.keras_model_load_weights(self._ensure_handle(), str(filepath).encode()))
+            if not _lib.has("keras_model_load_weights_ex"):
+                raise NotImplementedError(
+                    "load_weights(by_name=True / skip_mismatch=True) needs "
+                    "keras_model_load_weights_ex, which this libkeras.so lacks")
+            check(_lib.keras_model_load_weights_ex(handle, path.encode(), int(bool(by_name)),
+                                                   int(bool(skip_mismatch))))
+        else:
+            check(_lib.keras_model_load_weights(handle, path.encode()))
+        self._layers_cache = None
 
     # -- pickling (by value: config, weights, compile config) ------------------------------
     def __getstate__(self):
@@ -699,6 +898,19 @@ def _weight_info(handle, index):
     return path, tuple(shape[i] for i in range(rank.value))
 
 
+def _merge_log_updates(history, updates, initial_epoch):
+    """Entries Python callbacks added to the epoch logs (LearningRateScheduler's learning_rate),
+    into the History as Keras's History callback would have recorded them."""
+    epochs = len(next(iter(history.values()), []))
+    for epoch in sorted(updates):
+        for key, value in updates[epoch].items():
+            if isinstance(value, (int, float, np.floating, np.integer)):
+                column = history.setdefault(key, [None] * epochs)
+                position = epoch - initial_epoch
+                if 0 <= position < len(column):
+                    column[position] = float(value)
+
+
 def _verbosity(verbose, auto):
     if verbose == "auto":
         return auto
@@ -738,8 +950,7 @@ def _layer_from_info(info):
     config = dict(info.get("config", {}))
     custom = plugins.python_layer_class(class_name)
     if custom is not None:
-        layer = custom.from_config(config)
-        return layer
+        return plugins.instance_named(config.get("name"), custom) or custom.from_config(config)
     cls = _layer_class(class_name)
     if cls is None:
         cls = type(class_name, (_BuiltinLayer,), {"class_name": class_name})

@@ -183,9 +183,21 @@ def test_summary_prints_the_keras_table(capfd):
     model.summary()
     out = capfd.readouterr().out
     assert "Total params: 67" in out and "Dense" in out
-    lines = []
-    model.summary(print_fn=lines.append)
-    assert any("Trainable params" in l for l in lines)
+    calls = []
+    model.summary(print_fn=calls.append)
+    # Keras 3 hands print_fn the whole table at once (Keras 2 called it line by line).
+    assert len(calls) == 1 and "Trainable params" in calls[0] and "Dense" in calls[0]
+
+
+def test_load_weights_by_name_follows_keras_3(tmp_path):
+    model = small_model()
+    for name in ("w.weights.h5", "m.keras"):
+        path = tmp_path / name
+        (model.save_weights if name.endswith(".weights.h5") else model.save)(str(path))
+        with pytest.raises(ValueError, match="`by_name` only supports loading legacy '.h5'"):
+            model.load_weights(str(path), by_name=True)
+    with pytest.raises(ValueError, match="Invalid keyword arguments"):
+        model.load_weights(str(tmp_path / "w.weights.h5"), by_nam=True)
 
 
 def test_calling_a_standalone_layer_on_numpy():
@@ -201,3 +213,30 @@ def test_progress_bar_and_epoch_lines(capfd):
     model.fit(x, y, epochs=2, batch_size=30, verbose=1)
     out = capfd.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out and "2/2" in out and "loss:" in out
+
+
+@needs("keras_model_learning_rate", "keras_model_set_learning_rate")
+def test_learning_rate_scheduler_as_keras_3(capfd):
+    # Numbers from Keras 3.15 (JAX): the same model, data and schedule.
+    x = np.linspace(-1, 1, 20, dtype=np.float32).reshape(10, 2)
+    y = (x @ np.array([[1.5], [-0.5]], np.float32) + 0.25).astype(np.float32)
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+
+    def schedule(epoch, lr):
+        return lr if epoch == 0 else lr * 0.5
+
+    h = model.fit(x, y, epochs=4, batch_size=10, shuffle=False, verbose=0,
+                  callbacks=[keras.callbacks.LearningRateScheduler(schedule, verbose=1)])
+    np.testing.assert_allclose(h.history["loss"], [0.38659971952438354, 0.27988260984420776,
+                                                   0.23977401852607727, 0.22227616608142853],
+                               rtol=1e-5)
+    np.testing.assert_allclose(h.history["learning_rate"], [0.1, 0.05, 0.025, 0.0125], rtol=1e-6)
+    out = capfd.readouterr().out
+    assert "Epoch 2: LearningRateScheduler setting learning rate to 0.05" in out
+
+    def bad(epoch, lr):
+        return "fast"
+
+    with pytest.raises(ValueError, match="should be a float"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(bad)])

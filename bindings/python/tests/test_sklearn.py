@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import load_iris, make_regression
-from sklearn.model_selection import (GridSearchCV, RandomizedSearchCV, StratifiedKFold,
-                                     cross_val_score)
+from sklearn.model_selection import (GridSearchCV, KFold, ParameterGrid, ParameterSampler,
+                                     RandomizedSearchCV, StratifiedKFold, cross_val_score)
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -133,7 +133,7 @@ def test_bad_targets_and_data_raise(iris):
         classifier(model__nope=3).fit(x, y)
 
 
-@needs("keras_cross_validate")
+@needs("keras_grid_search_new")
 def test_native_grid_search_matches_the_interface(iris):
     from swiftkeras.model_selection import GridSearchCV as NativeGridSearchCV
     x, y = iris
@@ -162,8 +162,30 @@ def test_native_grid_search_over_estimator_parameters(iris):
     assert native.cv_results_["mean_test_score"].shape == (2,)
     assert native.best_params_ == {"optimizer__learning_rate": 0.05}
     assert native.best_score_ > 0.7 and native.predict(x).shape == (150,)
-    with pytest.raises(ValueError, match="model__"):
-        NativeGridSearchCV(classifier(), {"model__hidden": [4]}, cv=3).fit(x, y)
+
+
+@needs("keras_grid_search_new")
+def test_native_search_over_model_and_estimator_parameters_in_sklearn_order(iris):
+    from swiftkeras.model_selection import GridSearchCV as NativeGridSearchCV
+    from swiftkeras.model_selection import RandomizedSearchCV as NativeRandomizedSearchCV
+    x, y = iris
+    grid = [{"model__hidden": [4, 8], "epochs": [10, 20], "optimizer": ["adam", "sgd"]},
+            {"model__hidden": [6], "optimizer__learning_rate": [0.05]}]
+    native = NativeGridSearchCV(classifier(), grid, cv=3, n_jobs=2).fit(x, y)
+    expected = list(ParameterGrid(grid))
+    assert list(native.cv_results_["params"]) == expected
+    assert native.cv_results_["split2_test_score"].shape == (len(expected),)
+    assert np.all(np.isfinite(native.cv_results_["mean_test_score"]))
+    assert native.best_params_ == expected[native.best_index_]
+    assert native.best_estimator_.get_params()["model__hidden"] == native.best_params_["model__hidden"]
+    with pytest.raises(ValueError, match="cv="):
+        NativeGridSearchCV(classifier(), {"epochs": [1]}, cv=KFold(3, shuffle=True)).fit(x, y)
+    rs = NativeRandomizedSearchCV(classifier(), {"model__hidden": [2, 4, 8, 16],
+                                                 "epochs": [5, 10, 15]},
+                                  n_iter=4, cv=3, random_state=0).fit(x, y)
+    assert list(rs.cv_results_["params"]) == list(
+        ParameterSampler({"model__hidden": [2, 4, 8, 16], "epochs": [5, 10, 15]}, 4,
+                         random_state=0))
 
 
 CHECK_SKIPS = {

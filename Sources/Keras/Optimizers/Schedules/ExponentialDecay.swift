@@ -2,44 +2,8 @@ import Foundation
 
 /// `initial * decay_rate ^ (step / decay_steps)`, the quotient floored when `staircase`.
 /// Keras: `ExponentialDecay(initial_learning_rate, decay_steps, decay_rate, staircase=False)`.
-public final class ExponentialDecay: LearningRateSchedule, @unchecked Sendable {
-    public let initialLearningRate: Double
-    public let decaySteps: Double
-    public let decayRate: Double
-    public let staircase: Bool
-
-    public init(initialLearningRate: Double, decaySteps: Double, decayRate: Double, staircase: Bool = false,
-                name: String = "ExponentialDecay") throws {
-        try checkFinite("ExponentialDecay", "initial_learning_rate", initialLearningRate)
-        try checkDecaySteps("ExponentialDecay", "decay_steps", decaySteps)
-        try checkFinite("ExponentialDecay", "decay_rate", decayRate)
-        self.initialLearningRate = initialLearningRate
-        self.decaySteps = decaySteps
-        self.decayRate = decayRate
-        self.staircase = staircase
-        super.init(name: name)
-    }
-
-    convenience init(config: JSON) throws {
-        var a = try ConfigArguments("ExponentialDecay", config)
-        guard let lr = try a.double("initial_learning_rate"), let steps = try a.double("decay_steps"),
-              let rate = try a.double("decay_rate") else {
-            throw KerasError.invalidArgument("ExponentialDecay: initial_learning_rate, decay_steps and decay_rate are required")
-        }
-        let staircase = try a.bool("staircase", default: false)
-        let name = try a.string("name") ?? "ExponentialDecay"
-        try a.finish()
-        try self.init(initialLearningRate: lr, decaySteps: steps, decayRate: rate, staircase: staircase, name: name)
-    }
-
+public final class ExponentialDecay: RateDecaySchedule, @unchecked Sendable {
     public override func value(at step: Double) -> Double {
-        var p = step / decaySteps
-        if staircase { p = p.rounded(.down) }
-        return initialLearningRate * pow(decayRate, p)
-    }
-
-    public override var config: JSON {
-        ["initial_learning_rate": .double(initialLearningRate), "decay_steps": .number(decaySteps),
-         "decay_rate": .double(decayRate), "staircase": .bool(staircase), "name": .string(name)]
+        initialLearningRate * pow(decayRate, progress(at: step))
     }
 }

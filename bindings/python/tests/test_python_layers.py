@@ -1,0 +1,248 @@
+"""Layers written in Python (keras_register_layer): build with add_weight, call and backward on
+numpy, compute_output_shape, get_config; in Sequential and functional models, trained by the
+library, saved and loaded with custom_objects / CustomObjectScope; errors re-raised."""
+
+import traceback
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs
+
+import swiftkeras as keras
+from swiftkeras import layers, utils
+
+pytestmark = needs(*CORE, "keras_register_layer")
+
+
+class PyDense(keras.layers.Layer):
+    """Dense without activation, written in Python: y = x @ kernel + bias."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, inputs):
+        return inputs @ self.kernel + self.bias
+
+    def backward(self, inputs, weights, grad_output):
+        kernel, _ = weights
+        return grad_output @ kernel.T, [inputs.T @ grad_output, grad_output.sum(axis=0)]
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return dict(super().get_config(), units=self.units)
+
+
+class Square(keras.layers.Layer):
+    """No weights, no backward: usable for inference and as a first layer."""
+
+    def call(self, inputs, training=False):
+        return inputs * inputs
+
+
+def regression(n=128, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    y = (x @ rng.normal(size=(4, 2)) + 0.1).astype(np.float32)
+    return x, y
+
+
+def test_python_dense_trains_exactly_like_the_builtin_dense():
+    x, y = regression()
+    histories, finals = {}, {}
+    for kind in ("builtin", "python"):
+        hidden = layers.Dense(3) if kind == "builtin" else PyDense(3)
+        model = keras.Sequential([keras.Input(shape=(4,)), hidden,
+                                  layers.Dense(2, activation="tanh")])
+        model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="mse")
+        if kind == "builtin":
+            start = model.get_weights()
+        else:
+            model.set_weights(start)
+        histories[kind] = model.fit(x, y, epochs=5, batch_size=16, shuffle=False,
+                                    verbose=0).history["loss"]
+        finals[kind] = model.get_weights()
+    np.testing.assert_allclose(histories["python"], histories["builtin"], rtol=1e-5)
+    for a, b in zip(finals["python"], finals["builtin"]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_python_layer_in_a_functional_model_saves_and_loads(tmp_path):
+    x, y = regression()
+    inputs = keras.Input(shape=(4,))
+    h = layers.Dense(8, activation="relu")(inputs)
+    h = PyDense(5, name="py_dense")(h)
+    outputs = layers.Dense(2)(h)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(x, y, epochs=20, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    layer = model.get_layer("py_dense")
+    assert isinstance(layer, PyDense) and layer.units == 5
+    assert layer.get_weights()[0].shape == (8, 5)
+    np.testing.assert_array_equal(np.asarray(layer.kernel), layer.get_weights()[0])
+    expected = model.predict(x, verbose=0)
+
+    path = tmp_path / "py_dense.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path, custom_objects={"PyDense": PyDense})
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)
+    assert isinstance(loaded.get_layer("py_dense"), PyDense)
+    assert loaded.get_layer("py_dense").units == 5
+
+    h5 = tmp_path / "py_dense.h5"
+    model.save(h5)
+    with utils.CustomObjectScope({"PyDense": PyDense}):
+        again = keras.models.load_model(h5)
+    np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-6)
+    # Training goes on after loading: the library optimizes the layer's weights.
+    again.compile(optimizer="sgd", loss="mse")
+    before = again.get_layer("py_dense").get_weights()[0].copy()
+    again.fit(x, y, epochs=1, verbose=0)
+    assert not np.allclose(again.get_layer("py_dense").get_weights()[0], before)
+
+
+def test_registered_python_layer_round_trips_through_json():
+    @utils.register_keras_serializable(package="Tests")
+    class Shift(keras.layers.Layer):
+        def __init__(self, offset=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.offset = offset
+
+        def call(self, inputs):
+            return inputs + self.offset
+
+        def backward(self, inputs, weights, grad_output):
+            return grad_output, []
+
+        def get_config(self):
+            return dict(super().get_config(), offset=self.offset)
+
+    model = keras.Sequential([keras.Input(shape=(3,)), Shift(2.5)])
+    text = model.to_json()
+    assert '"offset": 2.5' in text
+    clone = keras.models.model_from_json(text)
+    np.testing.assert_allclose(clone.predict(np.zeros((2, 3)), verbose=0), np.full((2, 3), 2.5))
+
+
+def test_calling_a_python_layer_on_numpy():
+    out = PyDense(2)(np.ones((3, 4), np.float32))
+    assert out.shape == (3, 2)
+    np.testing.assert_allclose(Square()(np.array([[1.0, -2.0]])), [[1.0, 4.0]])
+
+
+def test_layer_without_backward_works_first_and_for_inference():
+    x, y = regression()
+    model = keras.Sequential([keras.Input(shape=(4,)), Square(), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    assert model.predict(x[:3], verbose=0).shape == (3, 2)
+
+
+def test_layer_without_backward_where_a_gradient_must_pass_is_a_clear_error():
+    x, y = regression()
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(4), Square(), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(keras.KerasError, match=r"Square.*backward"):
+        model.fit(x, y, epochs=1, verbose=0)
+    assert model.predict(x[:2], verbose=0).shape == (2, 2)  # inference still works
+
+
+class Broken(keras.layers.Layer):
+    def __init__(self, where, **kwargs):
+        super().__init__(**kwargs)
+        self.where = where
+
+    def build(self, input_shape):
+        if self.where == "build":
+            raise KeyError("no weights today")
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+    def call(self, inputs):
+        if self.where == "call":
+            return inputs.sum() + {}["missing"]
+        if self.where == "shape":
+            return inputs[:, :1]
+        return inputs * self.w
+
+    def backward(self, inputs, weights, grad_output):
+        if self.where == "backward":
+            raise ArithmeticError("backward went wrong")
+        return grad_output * weights[0], [(grad_output * inputs).sum(0)]
+
+    def get_config(self):
+        return dict(super().get_config(), where=self.where)
+
+
+@pytest.mark.parametrize("where,exc,message", [
+    ("build", KeyError, "no weights today"), ("call", KeyError, "missing"),
+    ("backward", ArithmeticError, "backward went wrong"),
+    ("shape", ValueError, r"returned an array of shape \(8, 1\).*\(8, 4\)")])
+def test_exceptions_in_python_layer_code_are_reraised_with_traceback(where, exc, message):
+    x, y = regression(8)
+    model = keras.Sequential([keras.Input(shape=(4,)), Broken(where), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(exc, match=message) as info:
+        model.fit(x, y, epochs=1, verbose=0, batch_size=8)
+    frames = [f.name for f in traceback.extract_tb(info.value.__traceback__)]
+    if where != "shape":
+        assert where in frames  # the user's own method is in the traceback
+
+
+def test_add_weight_outside_build_and_bad_arguments():
+    layer = PyDense(2)
+    with pytest.raises(RuntimeError, match="only be called from build"):
+        layer.add_weight(shape=(2,))
+
+    class WithRegularizer(keras.layers.Layer):
+        def build(self, input_shape):
+            self.add_weight(shape=(2,), regularizer="l2")
+
+        def call(self, inputs):
+            return inputs
+
+    with pytest.raises(NotImplementedError, match="regularizer"):
+        keras.Sequential([keras.Input(shape=(2,)), WithRegularizer()]).predict(
+            np.ones((1, 2)), verbose=0)
+
+    class BadInit(WithRegularizer):
+        def build(self, input_shape):
+            self.add_weight(shape=(2,), initializer="no_such_initializer")
+
+    with pytest.raises(ValueError, match="no_such_initializer"):
+        keras.Sequential([keras.Input(shape=(2,)), BadInit()]).predict(np.ones((1, 2)), verbose=0)
+
+
+def test_python_layer_pickles_and_runs_in_the_native_search():
+    import pickle
+
+    from sklearn.datasets import load_iris
+
+    from swiftkeras.model_selection import GridSearchCV
+    from swiftkeras.wrappers import KerasClassifier
+
+    x, y = regression()
+    model = keras.Sequential([keras.Input(shape=(4,)), PyDense(3), layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+    def build(hidden=8, meta=None):
+        return keras.Sequential([keras.Input(shape=(4,)), PyDense(hidden),
+                                 layers.Activation("relu"), layers.Dense(3, activation="softmax")])
+
+    xi, yi = load_iris(return_X_y=True)
+    clf = KerasClassifier(model=build, loss="sparse_categorical_crossentropy", optimizer="adam",
+                          optimizer__learning_rate=0.05, epochs=20, verbose=0, random_state=0)
+    # The library's worker threads call the Python layer (ctypes takes the GIL for them).
+    search = GridSearchCV(clf, {"model__hidden": [4, 8]}, cv=3, n_jobs=2).fit(xi, yi)
+    assert search.best_score_ > 0.6
