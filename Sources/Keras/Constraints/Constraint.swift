@@ -113,21 +113,24 @@ public struct ConstraintFunction: Constraint {
     }
 }
 
-/// Every name ``constraint(named:)`` accepts (keep in step with its switch).
-let builtinConstraintNames = ["max_norm", "MaxNorm", "maxnorm", "max_norm_constraint", "non_neg", "NonNeg", "nonneg",
-                              "unit_norm", "UnitNorm", "unitnorm", "min_max_norm", "MinMaxNorm"]
+/// The built-in constraints by every name Keras accepts for them, with Keras's defaults.
+private let constraintsByName = NamedBuiltins<Constraint>([
+    (["max_norm", "MaxNorm", "maxnorm", "max_norm_constraint"], { try MaxNorm() }),
+    (["non_neg", "NonNeg", "nonneg"], { NonNeg() }),
+    (["unit_norm", "UnitNorm", "unitnorm"], { UnitNorm() }),
+    (["min_max_norm", "MinMaxNorm"], { try MinMaxNorm() }),
+])
+
+/// Every name ``constraint(named:)`` accepts.
+let builtinConstraintNames = constraintsByName.names
 
 /// A constraint by Keras name or class name with Keras's defaults (`"max_norm"`, `"NonNeg"`,
 /// `"unit_norm"`, `"min_max_norm"`).
 public func constraint(named name: String) throws -> Constraint {
-    switch name {
-    case "max_norm", "MaxNorm", "maxnorm", "max_norm_constraint": return try MaxNorm()
-    case "non_neg", "NonNeg", "nonneg": return NonNeg()
-    case "unit_norm", "UnitNorm", "unitnorm": return UnitNorm()
-    case "min_max_norm", "MinMaxNorm": return try MinMaxNorm()
-    default:
+    guard let made = try constraintsByName.make(name) else {
         throw KerasError.unknownName("Unknown constraint '\(name)'. Known: max_norm, non_neg, unit_norm, min_max_norm and their class names")
     }
+    return made
 }
 
 /// A constraint from a Keras class name and config. Keras: `constraints.deserialize`.

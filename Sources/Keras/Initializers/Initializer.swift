@@ -42,40 +42,37 @@ func drawing(_ seed: Int?, _ generator: RandomGenerator) -> RandomGenerator {
     seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) } ?? generator
 }
 
-/// Every name ``initializer(named:)`` accepts (keep in step with its switch; the catalogue test
-/// resolves each one).
-let builtinInitializerNames = [
-    "zeros", "Zeros", "zero", "ones", "Ones", "one", "constant", "Constant", "random_uniform", "RandomUniform", "uniform",
-    "random_normal", "RandomNormal", "normal", "truncated_normal", "TruncatedNormal", "glorot_uniform", "GlorotUniform",
-    "glorot_normal", "GlorotNormal", "he_uniform", "HeUniform", "he_normal", "HeNormal", "lecun_uniform", "LecunUniform",
-    "lecun_normal", "LecunNormal", "variance_scaling", "VarianceScaling", "orthogonal", "Orthogonal", "OrthogonalInitializer",
-    "identity", "Identity", "IdentityInitializer",
-]
+/// The built-in initializers by every name Keras accepts for them, with Keras's defaults.
+private let initializersByName = NamedBuiltins<Initializer>([
+    (["zeros", "Zeros", "zero"], { Zeros() }),
+    (["ones", "Ones", "one"], { Ones() }),
+    (["constant", "Constant"], { Constant() }),
+    (["random_uniform", "RandomUniform", "uniform"], { RandomUniform() }),
+    (["random_normal", "RandomNormal", "normal"], { RandomNormal() }),
+    (["truncated_normal", "TruncatedNormal"], { TruncatedNormal() }),
+    (["glorot_uniform", "GlorotUniform"], { VarianceScaling.glorotUniform() }),
+    (["glorot_normal", "GlorotNormal"], { VarianceScaling.glorotNormal() }),
+    (["he_uniform", "HeUniform"], { VarianceScaling.heUniform() }),
+    (["he_normal", "HeNormal"], { VarianceScaling.heNormal() }),
+    (["lecun_uniform", "LecunUniform"], { VarianceScaling.lecunUniform() }),
+    (["lecun_normal", "LecunNormal"], { VarianceScaling.lecunNormal() }),
+    (["variance_scaling", "VarianceScaling"], { VarianceScaling.lecunNormal().asPlain() }),
+    (["orthogonal", "Orthogonal", "OrthogonalInitializer"], { Orthogonal() }),
+    (["identity", "Identity", "IdentityInitializer"], { Identity() }),
+])
 
-/// Finds an initializer by its Keras name (`"glorot_uniform"`, `"zeros"`, `"GlorotUniform"`).
+/// Every name ``initializer(named:)`` accepts for a built-in initializer.
+let builtinInitializerNames = initializersByName.names
+
+/// Finds an initializer by its Keras name (`"glorot_uniform"`, `"zeros"`, `"GlorotUniform"`),
+/// a registered custom one first.
 public func initializer(named name: String) throws -> Initializer {
     if case .initializer(let make)? = ObjectRegistry.lookupCustom(.initializer, name) { return try make(.object([])) }
-    switch name {
-    case "zeros", "Zeros", "zero": return Zeros()
-    case "ones", "Ones", "one": return Ones()
-    case "constant", "Constant": return Constant()
-    case "random_uniform", "RandomUniform", "uniform": return RandomUniform()
-    case "random_normal", "RandomNormal", "normal": return RandomNormal()
-    case "truncated_normal", "TruncatedNormal": return TruncatedNormal()
-    case "glorot_uniform", "GlorotUniform": return VarianceScaling.glorotUniform()
-    case "glorot_normal", "GlorotNormal": return VarianceScaling.glorotNormal()
-    case "he_uniform", "HeUniform": return VarianceScaling.heUniform()
-    case "he_normal", "HeNormal": return VarianceScaling.heNormal()
-    case "lecun_uniform", "LecunUniform": return VarianceScaling.lecunUniform()
-    case "lecun_normal", "LecunNormal": return VarianceScaling.lecunNormal()
-    case "variance_scaling", "VarianceScaling": return VarianceScaling.lecunNormal().asPlain()
-    case "orthogonal", "Orthogonal", "OrthogonalInitializer": return Orthogonal()
-    case "identity", "Identity", "IdentityInitializer": return Identity()
-    default:
+    guard let made = try initializersByName.make(name) else {
         throw KerasError.unknownName("Unknown initializer '\(name)'")
     }
+    return made
 }
-
 
 /// An initializer from a Keras class name and config (`{"seed": 3, "gain": 2.0}`), with
 /// Keras's defaults for missing keys. Keras: `keras.initializers.deserialize`.

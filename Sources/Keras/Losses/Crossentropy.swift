@@ -12,32 +12,50 @@ func checkLabelSmoothing(_ owner: String, _ v: Double) throws {
     }
 }
 
-/// Cross-entropy between one-hot (or soft) targets and class probabilities (or logits) along
-/// `axis`. Keras: `CategoricalCrossentropy(from_logits=False, label_smoothing=0.0, axis=-1)`.
-public final class CategoricalCrossentropy: Loss, @unchecked Sendable {
+/// The cross-entropies over probabilities or logits with label smoothing along `axis`:
+/// ``CategoricalCrossentropy`` and ``BinaryCrossentropy``, which share their arguments, checks
+/// and config and differ in ``perSample(_:_:)``.
+/// Keras: `(from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=...)`.
+public class SmoothedCrossentropy: Loss, @unchecked Sendable {
     public let fromLogits: Bool
     public let labelSmoothing: Double
     public let axis: Int
 
+    /// Keras's default `name`.
+    class var defaultName: String { "crossentropy" }
+
     public init(fromLogits: Bool = false, labelSmoothing: Double = 0, axis: Int = -1,
-                reduction: Reduction = .sumOverBatchSize, name: String = "categorical_crossentropy") {
+                reduction: Reduction = .sumOverBatchSize, name: String? = nil) {
         self.fromLogits = fromLogits
         self.labelSmoothing = labelSmoothing
         self.axis = axis
-        super.init(name: name, reduction: reduction)
+        super.init(name: name ?? Self.defaultName, reduction: reduction)
     }
 
     convenience init(config: JSON) throws {
-        var a = try ConfigArguments("CategoricalCrossentropy", config)
+        let owner = String(describing: Self.self)
+        var a = try ConfigArguments(owner, config)
         let (reduction, name) = try lossBaseArguments(&a)
         let fromLogits = try a.bool("from_logits", default: false)
         let smoothing = try a.double("label_smoothing", default: 0)
         let axis = try a.int("axis") ?? -1
         try a.finish()
-        try checkLabelSmoothing("CategoricalCrossentropy", smoothing)
-        self.init(fromLogits: fromLogits, labelSmoothing: smoothing, axis: axis, reduction: reduction,
-                  name: name ?? "categorical_crossentropy")
+        try checkLabelSmoothing(owner, smoothing)
+        self.init(fromLogits: fromLogits, labelSmoothing: smoothing, axis: axis, reduction: reduction, name: name)
     }
+
+    public override var config: JSON {
+        var c = super.config
+        c.set("from_logits", .bool(fromLogits)); c.set("label_smoothing", .double(labelSmoothing))
+        c.set("axis", .int(axis))
+        return c
+    }
+}
+
+/// Cross-entropy between one-hot (or soft) targets and class probabilities (or logits) along
+/// `axis`. Keras: `CategoricalCrossentropy(from_logits=False, label_smoothing=0.0, axis=-1)`.
+public final class CategoricalCrossentropy: SmoothedCrossentropy, @unchecked Sendable {
+    override class var defaultName: String { "categorical_crossentropy" }
 
     public override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
         try checkLabelSmoothing("CategoricalCrossentropy", labelSmoothing)
@@ -47,13 +65,6 @@ public final class CategoricalCrossentropy: Loss, @unchecked Sendable {
             t = Kernels.map(t) { $0 * (1 - s) + s / Float(k) }
         }
         return try Ops.categoricalCrossentropy(t, p, fromLogits: fromLogits, axis: axis)
-    }
-
-    public override var config: JSON {
-        var c = super.config
-        c.set("from_logits", .bool(fromLogits)); c.set("label_smoothing", .double(labelSmoothing))
-        c.set("axis", .int(axis))
-        return c
     }
 }
 
@@ -138,30 +149,8 @@ public final class SparseCategoricalCrossentropy: Loss, @unchecked Sendable {
 
 /// Cross-entropy for independent binary targets, averaged over `axis`.
 /// Keras: `BinaryCrossentropy(from_logits=False, label_smoothing=0.0, axis=-1)`.
-public final class BinaryCrossentropy: Loss, @unchecked Sendable {
-    public let fromLogits: Bool
-    public let labelSmoothing: Double
-    public let axis: Int
-
-    public init(fromLogits: Bool = false, labelSmoothing: Double = 0, axis: Int = -1,
-                reduction: Reduction = .sumOverBatchSize, name: String = "binary_crossentropy") {
-        self.fromLogits = fromLogits
-        self.labelSmoothing = labelSmoothing
-        self.axis = axis
-        super.init(name: name, reduction: reduction)
-    }
-
-    convenience init(config: JSON) throws {
-        var a = try ConfigArguments("BinaryCrossentropy", config)
-        let (reduction, name) = try lossBaseArguments(&a)
-        let fromLogits = try a.bool("from_logits", default: false)
-        let smoothing = try a.double("label_smoothing", default: 0)
-        let axis = try a.int("axis") ?? -1
-        try a.finish()
-        try checkLabelSmoothing("BinaryCrossentropy", smoothing)
-        self.init(fromLogits: fromLogits, labelSmoothing: smoothing, axis: axis, reduction: reduction,
-                  name: name ?? "binary_crossentropy")
-    }
+public final class BinaryCrossentropy: SmoothedCrossentropy, @unchecked Sendable {
+    override class var defaultName: String { "binary_crossentropy" }
 
     public override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
         try checkLabelSmoothing("BinaryCrossentropy", labelSmoothing)
@@ -180,13 +169,6 @@ public final class BinaryCrossentropy: Loss, @unchecked Sendable {
         let q = Ops.clip(p, kerasEpsilon, 1 - kerasEpsilon)
         let terms = try t * Ops.log(q) + (1 - t) * Ops.log(1 - q)
         return try Ops.mean(-terms, axis: axis)
-    }
-
-    public override var config: JSON {
-        var c = super.config
-        c.set("from_logits", .bool(fromLogits)); c.set("label_smoothing", .double(labelSmoothing))
-        c.set("axis", .int(axis))
-        return c
     }
 }
 

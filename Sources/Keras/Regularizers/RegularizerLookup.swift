@@ -1,19 +1,23 @@
-/// Every name ``regularizer(named:)`` accepts (keep in step with its switch).
-let builtinRegularizerNames = ["l1", "L1", "l2", "L2", "l1l2", "L1L2", "l1_l2", "orthogonal_regularizer", "OrthogonalRegularizer"]
+/// The built-in regularizers by every name Keras accepts for them, with Keras's defaults:
+/// `"l1"`/`"L1"` (0.01), `"l2"`/`"L2"` (0.01), `"l1l2"`/`"L1L2"` (0, 0, as Keras 3), `"l1_l2"`
+/// (0.01, 0.01, Keras 2's function), `"orthogonal_regularizer"`/`"OrthogonalRegularizer"`.
+private let regularizersByName = NamedBuiltins<Regularizer>([
+    (["l1", "L1"], { try L1() }),
+    (["l2", "L2"], { try L2() }),
+    (["l1l2", "L1L2"], { try L1L2() }),
+    (["l1_l2"], { try L1L2(l1: 0.01, l2: 0.01) }),
+    (["orthogonal_regularizer", "OrthogonalRegularizer"], { try OrthogonalRegularizer() }),
+])
 
-/// A regularizer by Keras name or class name with Keras's defaults: `"l1"`/`"L1"` (0.01),
-/// `"l2"`/`"L2"` (0.01), `"l1l2"`/`"L1L2"` (0, 0, as Keras 3), `"l1_l2"` (0.01, 0.01, Keras 2's
-/// function), `"orthogonal_regularizer"`/`"OrthogonalRegularizer"`.
+/// Every name ``regularizer(named:)`` accepts.
+let builtinRegularizerNames = regularizersByName.names
+
+/// A regularizer by Keras name or class name with Keras's defaults (``regularizersByName``).
 public func regularizer(named name: String) throws -> Regularizer {
-    switch name {
-    case "l1", "L1": return try L1()
-    case "l2", "L2": return try L2()
-    case "l1l2", "L1L2": return try L1L2()
-    case "l1_l2": return try L1L2(l1: 0.01, l2: 0.01)
-    case "orthogonal_regularizer", "OrthogonalRegularizer": return try OrthogonalRegularizer()
-    default:
+    guard let made = try regularizersByName.make(name) else {
         throw KerasError.unknownName("Unknown regularizer '\(name)'. Known: l1, l2, l1l2, l1_l2, orthogonal_regularizer and their class names")
     }
+    return made
 }
 
 /// A regularizer from a Keras class name and config (`{"l2": 0.01}`). Keras: `regularizers.deserialize`.

@@ -132,3 +132,19 @@ public enum ObjectRegistry {
 public func registerKerasSerializable(package: String = "Custom", name: String, _ object: KerasObject) {
     ObjectRegistry.register("\(package)>\(name)", object)
 }
+
+/// The built-in objects of one kind (initializers, regularizers, constraints) by every name Keras
+/// accepts for them: the one list both the lookup and the catalogue read.
+struct NamedBuiltins<T> {
+    let entries: [(names: [String], make: () throws -> T)]
+
+    init(_ entries: [(names: [String], make: () throws -> T)]) { self.entries = entries }
+
+    /// Every accepted name, in table order.
+    var names: [String] { entries.flatMap(\.names) }
+
+    /// A new object for `name` with Keras's defaults, or nil when `name` is not built in.
+    func make(_ name: String) throws -> T? {
+        try entries.first { $0.names.contains(name) }?.make()
+    }
+}

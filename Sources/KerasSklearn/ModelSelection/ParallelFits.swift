@@ -50,9 +50,11 @@ func resolveJobs(_ nJobs: Int?, tasks: Int, owner: String) throws -> Int {
 
 /// Runs `count` tasks on `workers` threads, each task pulled in `order` (default: index order)
 /// by the next free worker; results are stored by index, so they do not depend on the schedule.
-/// `onDone` is called under a lock after each task.
+/// `onDone` is called under a lock after each task. With several workers, `onIdle` is asked
+/// (under the same lock) by each worker that finds no task left for extra work to run while the
+/// others finish theirs: a search uses it to start its refit early (``SpeculativeRefit``).
 func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escaping (Int) -> R,
-                 onDone: ((Int, R) -> Void)? = nil) -> [R?] {
+                 onDone: ((Int, R) -> Void)? = nil, onIdle: (() -> (() -> Void)?)? = nil) -> [R?] {
     var results = [R?](repeating: nil, count: count)
     let sequence = order ?? Array(0..<count)
     let lock = SearchLock()
@@ -66,12 +68,15 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escap
                 next += 1
                 return sequence[next - 1]
             }
-            guard let i else { return }
+            guard let i else { break }
             let r = Parallel.asWorker { scoped.isEmpty ? body(i) : scoped { body(i) } }
             lock.withLock {
                 results[i] = r
                 onDone?(i, r)
             }
+        }
+        if workers > 1, let extra = lock.withLock({ onIdle?() }) {
+            Parallel.asWorker { scoped.isEmpty ? extra() : scoped { extra() } }
         }
     }
     if workers <= 1 {
@@ -205,11 +210,42 @@ func fitAndScore(_ base: Estimator, params: Params, x: Tensor, y: Target, sample
 /// Refuses callback objects in parallel fits: each fit would share (and race on) one object.
 func checkSharedCallbacks(_ estimator: Estimator, workers: Int, owner: String) throws {
     guard workers > 1 else { return }
-    var items: [ParamValue] = []
-    for (k, v) in estimator.getParams(deep: true) where k == "callbacks" || k.hasSuffix("__callbacks") {
-        if case .array(let a) = v { items += a } else { items.append(v) }
-    }
-    for case .object(let o) in items where o is Callback {
+    for case .object(let o) in callbackParams(estimator.getParams(deep: true)) where o is Callback {
         throw KerasError.invalidArgument("\(owner): callbacks given as objects would be shared by parallel fits (n_jobs > 1); wrap each in CallbackFactory { ... }")
+    }
+}
+
+/// The callbacks (objects, factories or names) that `params` give fits: `callbacks` and every
+/// nested `..._callbacks`.
+func callbackParams(_ params: Params) -> [ParamValue] {
+    var items: [ParamValue] = []
+    for (k, v) in params where k == "callbacks" || k.hasSuffix("__callbacks") {
+        if case .array(let a) = v { items += a } else if v != .none { items.append(v) }
+    }
+    return items
+}
+
+/// A search's refit started on a worker that ran out of fits while the other workers finish
+/// theirs, for the candidate that leads among those whose folds are all scored. The refit is
+/// seeded the same way whenever it runs, so when the leader stays the best the result is the one
+/// a refit after the search gives, and the search saves that time (at the end of a search the
+/// serial refit is what keeps two workers from being twice as fast as one). When another
+/// candidate wins, the search discards it and refits the winner as usual. A candidate whose fits
+/// run callbacks is never refitted early: what callbacks leave behind (checkpoints, logs) must
+/// come from the one refit, after the search.
+final class SpeculativeRefit: @unchecked Sendable {
+    let candidate: Int
+    private(set) var outcome: Result<(estimator: Estimator, seconds: Double), Error>?
+
+    init(candidate: Int) { self.candidate = candidate }
+
+    func run(_ refit: () throws -> (estimator: Estimator, seconds: Double)) {
+        outcome = Result { try refit() }
+    }
+
+    /// The refitted estimator when `winner` is the candidate it refitted and the fit succeeded.
+    func result(for winner: Int) -> (estimator: Estimator, seconds: Double)? {
+        guard winner == candidate, case .success(let r)? = outcome else { return nil }
+        return r
     }
 }

@@ -50,6 +50,8 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
     public private(set) var bestEstimator: Estimator?
     /// scikit-learn: `refit_time_`.
     public private(set) var refitTime: Double?
+    /// Whether the refit ran on a worker that had run out of fits (``SpeculativeRefit``).
+    public private(set) var refitSpeculated = false
     /// scikit-learn: `n_splits_`.
     public private(set) var nSplits: Int?
     /// The errors of failed fits, by (candidate, split).
@@ -143,6 +145,8 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         var sums = Array(repeating: 0.0, count: cands.count)
         var best: (Double, Int)?
         let est = estimator, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
+        let refitSeed = fitSeed(base, candidate: -1, split: 0)
+        var speculation: SpeculativeRefit?
         let outcomes: [FitOutcome?] = BLASSearchGuard.with {
             runTasks(total, workers: workers, order: longestFirst(cands, base: est, splits: k), { i in
                 let c = i / k, s = i % k
@@ -163,7 +167,13 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
                     print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
                 }
                 report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
-            })
+            }, onIdle: refit ? {
+                guard speculation == nil, let leader = best?.1,
+                      callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
+                let s = SpeculativeRefit(candidate: leader)
+                speculation = s
+                return { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }
+            } : nil)
         }
         let table = (0..<cands.count).map { c in (0..<k).map { outcomes[c * k + $0]! } }
         fitErrors = []
@@ -181,18 +191,26 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         bestScore = results.meanTestScore[bi]
         bestEstimator = nil
         refitTime = nil
+        refitSpeculated = false
         if refit {
-            let e = try estimator.clone()
-            try e.setParams(cands[bi])
-            let start = monotonicSeconds()
-            try BLASSearchGuard.with {
-                try Parallel.asWorker {
-                    try withRandomSeed(fitSeed(base, candidate: -1, split: 0)) { try e.fit(x, y, sampleWeight: sampleWeight) }
-                }
+            let r = try speculation?.result(for: bi) ?? BLASSearchGuard.with {
+                try Parallel.asWorker { try Self.refitEstimator(estimator, cands[bi], x, y, sampleWeight, seed: refitSeed) }
             }
-            refitTime = monotonicSeconds() - start
-            bestEstimator = e
+            refitSpeculated = speculation?.result(for: bi) != nil
+            refitTime = r.seconds
+            bestEstimator = r.estimator
         }
+    }
+
+    /// A clone of `base` with `params`, fitted on all the data with the refit's seed; and the
+    /// seconds it took (scikit-learn's `refit_time_`).
+    static func refitEstimator(_ base: Estimator, _ params: Params, _ x: Tensor, _ y: Target, _ sampleWeight: Tensor?,
+                               seed: UInt64) throws -> (estimator: Estimator, seconds: Double) {
+        let e = try base.clone()
+        try e.setParams(params)
+        let start = monotonicSeconds()
+        try withRandomSeed(seed) { try e.fit(x, y, sampleWeight: sampleWeight) }
+        return (e, monotonicSeconds() - start)
     }
 
     func fittedBest(_ what: String) throws -> Predictor {

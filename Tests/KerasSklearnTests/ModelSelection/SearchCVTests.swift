@@ -32,6 +32,37 @@ final class SearchCVTests: XCTestCase {
         XCTAssertNotEqual(c.cvResults?.meanTestScore, ra.meanTestScore)
     }
 
+    /// With two workers the refit starts on the first worker that runs out of fits, for the
+    /// leading candidate so far; the search keeps it only when that candidate wins. Fits are
+    /// scheduled longest first (3, 2, then 1 epoch), so a scorer preferring more epochs makes the
+    /// first-finished candidate win (kept) and one preferring fewer makes the last one win (the
+    /// guess is discarded). Either way the refitted weights are those of a one-worker search.
+    func testSpeculativeRefitIsKeptOnlyForTheWinner() throws {
+        let (x, y) = try standardizedIris()
+        for prefersMoreEpochs in [true, false] {
+            let scorer = Scorer(name: "epochs") { est, _, _ in
+                let epochs = Double(try XCTUnwrap((est as? KerasClassifier)?.getParams(deep: false)["epochs"]?.intValue))
+                return prefersMoreEpochs ? epochs : -epochs
+            }
+            func run(_ jobs: Int) throws -> GridSearchCV {
+                let s = GridSearchCV(smallClassifier(), ["epochs": [1, 2, 3]], scoring: scorer, nJobs: jobs, cv: 3, randomState: 3)
+                try s.fit(x, y)
+                return s
+            }
+            let one = try run(1), two = try run(2)
+            XCTAssertEqual(two.bestParams, ["epochs": prefersMoreEpochs ? 3 : 1])
+            XCTAssertEqual(one.bestParams, two.bestParams)
+            XCTAssertFalse(one.refitSpeculated)
+            // The 3-epoch folds run first, so the first idle worker finds them scored; the 1-epoch
+            // folds run last, so the leader it sees then is not the winner.
+            if prefersMoreEpochs { XCTAssertTrue(two.refitSpeculated) }
+            let w1 = try XCTUnwrap((one.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars)
+            let w2 = try XCTUnwrap((two.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars)
+            XCTAssertEqual(w1, w2, "prefersMoreEpochs=\(prefersMoreEpochs)")
+            XCTAssertEqual(try XCTUnwrap((two.bestEstimator as? KerasClassifier)?.getParams(deep: false)["epochs"]), two.bestParams?["epochs"])
+        }
+    }
+
     func testCVResultsHoldScikitLearnKeysAndConsistentNumbers() throws {
         let (x, y) = try standardizedIris()
         let s = GridSearchCV(smallClassifier(), grids: [["model__hidden": [4, 8]], ["epochs": [3]]],

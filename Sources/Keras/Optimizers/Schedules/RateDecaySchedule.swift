@@ -2,7 +2,7 @@
 /// progress `step / decay_steps` floored when `staircase`: ``ExponentialDecay`` and
 /// ``InverseTimeDecay``, which differ only in how they apply the rate (``value(at:)``).
 /// Keras: `(initial_learning_rate, decay_steps, decay_rate, staircase=False, name=<class name>)`.
-open class RateDecaySchedule: LearningRateSchedule, @unchecked Sendable {
+public class RateDecaySchedule: LearningRateSchedule, @unchecked Sendable {
     public let initialLearningRate: Double
     public let decaySteps: Double
     public let decayRate: Double
