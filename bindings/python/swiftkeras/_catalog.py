@@ -1,10 +1,6 @@
 """The library's catalogue of layer classes and their constructor arguments
 (`keras_catalog_json`), from which swiftkeras.layers makes its classes: a layer added to the
-Swift library appears in Python with no Python change.
-
-A library built before the catalogue entry point existed gives no argument lists; then each
-layer class takes keyword arguments plus the positional ones Keras users write for the layers
-the library had at that time (the table below), and the library validates every argument.
+Swift library appears in Python with no Python change (DESIGN: one source of truth).
 """
 
 from __future__ import annotations
@@ -13,42 +9,26 @@ import functools
 
 from . import _lib, _native
 
-_POSITIONAL_BEFORE_CATALOGUE = {
-    "Dense": ("units", "activation"), "Activation": ("activation",), "Dropout": ("rate",),
-    "Flatten": ("data_format",), "Reshape": ("target_shape",), "Permute": ("dims",),
-    "RepeatVector": ("n",), "Rescaling": ("scale", "offset"), "Lambda": ("function",),
-    "ActivityRegularization": ("l1", "l2"), "Concatenate": ("axis",),
-    "InputLayer": ("shape", "batch_size"),
-}
-
 
 @functools.lru_cache(maxsize=1)
-def catalog() -> dict | None:
-    if not _lib.has("keras_catalog_json"):
-        return None
+def catalog() -> dict:
+    """Built-in objects of the library (custom ones registered later are looked up by name)."""
     return _native.take_json(_lib.keras_catalog_json)
 
 
-def layer_names() -> list[str] | None:
-    c = catalog()
-    return sorted(c.get("layers", {})) if c else None
+def layer_names() -> list[str]:
+    return sorted(name for name, entry in catalog().get("layers", {}).items()
+                  if not entry.get("custom"))
 
 
-def layer_signature(class_name: str) -> tuple[tuple[str, ...], dict] | None:
-    """(positional argument names, defaults) of a library layer, or None if unknown."""
-    c = catalog()
-    if c is None:
-        if class_name in _POSITIONAL_BEFORE_CATALOGUE:
-            return _POSITIONAL_BEFORE_CATALOGUE[class_name], {}
+def layer_signature(class_name: str) -> tuple[tuple[str, ...], dict, tuple[str, ...]] | None:
+    """(argument names in Keras's order, defaults, required names) of a library layer, or None
+    if the library has no such built-in layer."""
+    entry = catalog().get("layers", {}).get(class_name)
+    if entry is None or entry.get("custom"):
         return None
-    entry = c.get("layers", {}).get(class_name)
-    if entry is None:
-        return None
-    args = entry.get("args", [])
-    names = tuple(a["name"] for a in args if a.get("name") not in ("name", "trainable", "dtype"))
+    args = [a for a in entry.get("args", []) if a.get("name") not in ("name", "trainable", "dtype")]
+    names = tuple(a["name"] for a in args)
     defaults = {a["name"]: a.get("default") for a in args if "default" in a}
-    return names, defaults
-
-
-def library_has_catalogue() -> bool:
-    return catalog() is not None
+    required = tuple(a["name"] for a in args if a.get("required"))
+    return names, defaults, required

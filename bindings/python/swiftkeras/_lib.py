@@ -124,9 +124,18 @@ keras_callback_fn = CFUNCTYPE(c_int32, c_void_p, c_int32, c_int64, c_void_p)
 keras_free_fn = CFUNCTYPE(None, c_void_p)
 
 
+KERAS_MAX_RANK = 8
+
+
 class keras_array(Structure):
-    """float32 buffer + shape, for the entry points requested in ABI_REQUESTS.md."""
-    _fields_ = [("data", float_p), ("shape", int64_p), ("rank", c_int32)]
+    """An input array: const float *data; int ndim; const int64_t *shape."""
+    _fields_ = [("data", float_p), ("ndim", c_int32), ("shape", int64_p)]
+
+
+class keras_output(Structure):
+    """An output buffer: float *data; int64_t capacity; int ndim; int64_t shape[KERAS_MAX_RANK]."""
+    _fields_ = [("data", float_p), ("capacity", c_int64), ("ndim", c_int32),
+                ("shape", c_int64 * KERAS_MAX_RANK)]
 
 
 keras_array_p = POINTER(keras_array)
@@ -238,10 +247,19 @@ _declare("keras_model_set_learning_rate", [keras_model_p, c_double], c_int32)
 _declare("keras_model_summary_ex", [keras_model_p, c_char_p, char_pp], c_int32)
 _declare("keras_model_load_weights_ex", [keras_model_p, c_char_p, c_int32, c_int32], c_int32)
 _declare("keras_set_random_seed", [c_int64], c_int32)
-_declare("keras_model_fit_validation", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
-                                        int64_p, float_p, c_int32, int64_p, float_p, c_int32,
-                                        int64_p, float_p, c_char_p, POINTER(keras_callback_p),
-                                        c_int32, char_pp], c_int32)
+_declare("keras_model_fit_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
+                                    keras_array_p, keras_array_p, c_int32, keras_array_p, c_int32,
+                                    c_char_p, POINTER(keras_callback_p), c_int32, char_pp], c_int32)
+_declare("keras_model_evaluate_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p,
+                                         c_int32, keras_array_p, c_char_p,
+                                         POINTER(keras_callback_p), c_int32, char_pp], c_int32)
+_declare("keras_model_predict_arrays", [keras_model_p, keras_array_p, c_int32, c_char_p,
+                                        POINTER(keras_callback_p), c_int32,
+                                        POINTER(keras_output), c_int32], c_int32)
+_declare("keras_model_input_count", [keras_model_p, int32_p], c_int32)
+_declare("keras_model_output_count", [keras_model_p, int32_p], c_int32)
+_declare("keras_model_io_shape", [keras_model_p, c_int32, c_int32, c_int64, int64_p, c_int32,
+                                  int32_p], c_int32)
 _declare("keras_register_loss", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
 _declare("keras_register_metric", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
 _declare("keras_register_activation", [c_char_p, keras_activation_fn, c_void_p, keras_free_fn],

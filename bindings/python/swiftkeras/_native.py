@@ -118,7 +118,8 @@ def as_float32(x, what: str) -> np.ndarray:
 
 
 class ArrayPack:
-    """Keeps a list of float32 arrays and their keras_array descriptors alive for one call."""
+    """float32 arrays and their keras_array descriptors, kept alive for one call (the library
+    reads the arrays in place)."""
 
     def __init__(self, arrays: list[np.ndarray]):
         self.arrays = arrays
@@ -128,7 +129,7 @@ class ArrayPack:
         for i, (a, s) in enumerate(zip(arrays, self._shapes)):
             self.structs[i].data = a.ctypes.data_as(POINTER(c_float))
             self.structs[i].shape = s
-            self.structs[i].rank = a.ndim
+            self.structs[i].ndim = a.ndim
         self.count = n
 
     @property
@@ -138,17 +139,6 @@ class ArrayPack:
 
 def pack(arrays) -> ArrayPack:
     return ArrayPack(list(arrays))
-
-
-def view(struct_ptr) -> np.ndarray:
-    """A zero-copy numpy view of a keras_array the library passed to a callback. It must not
-    outlive the callback."""
-    s = struct_ptr.contents
-    shape = tuple(s.shape[i] for i in range(s.rank))
-    n = math.prod(shape)
-    if n == 0 or not s.data:
-        return np.empty(shape, np.float32)
-    return np.ctypeslib.as_array(s.data, shape=shape)
 
 
 def int64_array(values):

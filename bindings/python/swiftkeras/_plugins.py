@@ -17,7 +17,7 @@ import threading
 import numpy as np
 
 from . import _lib, _native
-from ._native import stash_exception, view
+from ._native import stash_exception
 from ._objects import custom_objects_in_scope, serialize
 
 FAILED = 1

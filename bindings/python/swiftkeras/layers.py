@@ -250,6 +250,8 @@ class _BuiltinLayer(Layer):
     """A layer the library implements; its arguments come from the catalogue."""
 
     _positional: tuple[str, ...] = ()
+    _required: tuple[str, ...] = ()
+    _known: frozenset = frozenset()   # every argument the catalogue lists, plus Keras's base ones
 
     def __init__(self, *args, **kwargs):
         if len(args) > len(self._positional):
@@ -264,6 +266,15 @@ class _BuiltinLayer(Layer):
             if k in config:
                 raise TypeError(f"{self.class_name}() got multiple values for argument '{k}'")
             config[k] = v
+        unknown = {k: v for k, v in config.items() if k not in self._known}
+        if unknown:
+            raise TypeError(f"Unrecognized keyword arguments passed to {self.class_name}: "
+                            f"{unknown}")
+        missing = [k for k in self._required if k not in config]
+        if missing:
+            raise TypeError(f"{self.class_name}.__init__() missing {len(missing)} required "
+                            f"argument{'s' if len(missing) > 1 else ''}: "
+                            f"{', '.join(repr(k) for k in missing)}")
         self._args = config
         self.built = False
 
@@ -299,25 +310,53 @@ def _layer_class(class_name: str) -> type | None:
     sig = _catalog.layer_signature(class_name)
     if sig is None:
         return None
-    positional, _defaults = sig
-    cls = type(class_name, (_BuiltinLayer,), {
-        "class_name": class_name, "_positional": positional, "__module__": __name__,
-        "__doc__": f"Keras `{class_name}`, computed by the SwiftKeras library."})
+    names, defaults, required = sig
+    attrs = {"class_name": class_name, "_positional": names, "_required": required,
+             "__module__": __name__,
+             "__doc__": f"Keras `{class_name}`, computed by the SwiftKeras library."}
+    # Keras's base Layer arguments go to the library as they are; the rest must be listed.
+    attrs["_known"] = frozenset(names) | {"input_shape", "input_dim", "batch_size",
+                                          "batch_input_shape", "input_length",
+                                          "activity_regularizer", "autocast"}
+    attrs["__signature__"] = _signature(names, defaults)
+    cls = type(class_name, (_BuiltinLayer,), attrs)
     _classes[class_name] = cls
     return cls
 
 
+def _signature(names, defaults):
+    """`inspect.signature(layers.Dense)`: the catalogue's arguments and defaults, as Keras."""
+    import inspect
+    params, keyword_only = [], False
+    for n in names:
+        has_default = n in defaults
+        if not has_default and keyword_only:
+            kind = inspect.Parameter.KEYWORD_ONLY
+        else:
+            kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+            keyword_only = keyword_only or has_default
+        params.append(inspect.Parameter(n, kind, default=defaults[n] if has_default
+                                        else inspect.Parameter.empty))
+    params.sort(key=lambda p: p.kind)
+    params.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    try:
+        return inspect.Signature(params)
+    except ValueError:
+        return None
+
+
 def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
     cls = _layer_class(name)
     if cls is None:
-        known = _catalog.layer_names()
-        hint = f" The library's layers: {', '.join(known)}." if known else ""
-        raise AttributeError(f"module 'swiftkeras.layers' has no attribute '{name}'.{hint}")
+        raise AttributeError(f"module 'swiftkeras.layers' has no attribute '{name}'. The "
+                             f"library's layers: {', '.join(_catalog.layer_names())}.")
     return cls
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_catalog.layer_names() or _catalog._POSITIONAL_BEFORE_CATALOGUE))
+    return sorted(set(globals()) | set(_catalog.layer_names()))
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,

@@ -22,7 +22,7 @@ from ._native import as_float32, check, dumps
 from ._objects import serialize, unique_name
 from .layers import KerasTensor, Layer, _BuiltinLayer, _layer_class
 
-_MAX_RANK = 16
+_MAX_RANK = 8
 
 
 def _route_library_output():
@@ -362,18 +362,75 @@ class Model:
     # -- data ------------------------------------------------------------------------------
     @staticmethod
     def _array(data, what):
-        if isinstance(data, dict):
-            data = list(data.values())
-        if isinstance(data, (list, tuple)) and data and isinstance(data[0], np.ndarray) \
-                and data[0].ndim >= 1 and len(data) > 1 and data[0].shape[0] != len(data):
-            raise NotImplementedError(f"{what}: models with several inputs or outputs take one "
-                                      f"array each; the C ABI passes a single array for now")
         if isinstance(data, (list, tuple)) and len(data) == 1 and isinstance(data[0], np.ndarray):
             data = data[0]
         arr = as_float32(data, what)
         if arr.ndim == 0:
             raise ValueError(f"{what}: expected an array with a batch dimension, got a scalar")
         return arr
+
+    def _io_names(self, which):
+        """Names of the model's inputs ("input_layers") or outputs ("output_layers")."""
+        config = json.loads(self.to_json()).get("config", {})
+        refs = config.get(which) or []
+        if refs and not isinstance(refs[0], list):
+            refs = [refs]
+        return [r[0] for r in refs]
+
+    def _io_count(self, inputs):
+        if isinstance(self, Sequential) or not _lib.has("keras_model_input_count"):
+            return 1
+        n = c_int32()
+        fn = _lib.keras_model_input_count if inputs else _lib.keras_model_output_count
+        check(fn(self._ensure_handle(), byref(n)))
+        return n.value
+
+    def _arrays(self, data, what, inputs):
+        """One float32 array per model input (inputs=True) or output: an array, a list or tuple
+        of arrays in model order, or a dict keyed by input/output names, as Keras takes them."""
+        if data is None:
+            raise ValueError(f"{what} is required")
+        count = self._io_count(inputs)
+        if isinstance(data, dict):
+            names = self._io_names("input_layers" if inputs else "output_layers")
+            missing = [n for n in names if n not in data]
+            unknown = [k for k in data if k not in names]
+            if missing or unknown:
+                raise ValueError(f"{what}: the dict keys {sorted(data)} do not match the model's "
+                                 f"{'inputs' if inputs else 'outputs'} {names}")
+            data = [data[n] for n in names]
+        if count > 1:
+            if not isinstance(data, (list, tuple)) or len(data) != count:
+                got = len(data) if isinstance(data, (list, tuple)) else 1
+                raise ValueError(f"{what}: the model has {count} {'inputs' if inputs else 'outputs'}"
+                                 f", so {what} must be a list of {count} arrays (got {got})")
+            return [self._array(d, f"{what}[{i}]") for i, d in enumerate(data)]
+        if isinstance(data, (list, tuple)) and len(data) > 1 and \
+                all(isinstance(d, np.ndarray) and d.ndim >= 1 for d in data) and \
+                data[0].shape[0] != len(data):
+            raise ValueError(f"{what}: the model has one {'input' if inputs else 'output'}, got a "
+                             f"list of {len(data)} arrays")
+        return [self._array(data, what)]
+
+    @staticmethod
+    def _check_cardinality(named):
+        sizes = {name: [len(a) for a in arrays] for name, arrays in named.items() if arrays}
+        flat = {n for v in sizes.values() for n in v}
+        if len(flat) > 1:
+            detail = "\n".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+            raise ValueError(f"Data cardinality is ambiguous. Make sure all arrays contain the "
+                             f"same number of samples.\n{detail}")
+
+    def _sample_weight(self, sample_weight, n, what="sample_weight"):
+        if sample_weight is None:
+            return None
+        sw = self._array(sample_weight, what)
+        if sw.ndim == 2 and sw.shape[1] == 1:
+            sw = sw.reshape(-1)
+        if sw.ndim != 1 or len(sw) != n:
+            raise ValueError(f"{what} must have shape ({n},) (one weight per sample), got "
+                             f"{np.shape(sample_weight)}")
+        return sw
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -384,31 +441,43 @@ class Model:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
         if x is None or y is None:
             raise ValueError("fit: x and y are required")
-        if sample_weight is not None:
-            raise NotImplementedError("fit(sample_weight=...) needs the C ABI to take sample "
-                                      "weights (requested in ABI_REQUESTS.md)")
         if nb_epoch is not None:
             epochs = nb_epoch
-        xs, ys = self._array(x, "x"), self._array(y, "y")
+        arrays_api = _lib.has("keras_model_fit_arrays")
+        if not arrays_api and sample_weight is not None:
+            raise NotImplementedError("fit(sample_weight=...) needs keras_model_fit_arrays, "
+                                      "which this libkeras.so lacks")
         self._require_loss()
-        self._ensure_handle(xs)
+        if isinstance(self, Sequential) or not arrays_api:
+            xs_list = [self._array(x, "x")]
+            self._ensure_handle(xs_list[0])
+        else:
+            self._ensure_handle()
+            xs_list = self._arrays(x, "x", inputs=True)
+        ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
+        self._check_cardinality({"x": xs_list, "y": ys_list})
+        n = len(xs_list[0])
+        sw = self._sample_weight(sample_weight, n)
+        vxs, vys = [], []
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                                  "(x_val, y_val, val_sample_weight)")
-            vx = self._array(validation_data[0], "validation_data x")
-            vy = self._array(validation_data[1], "validation_data y")
-            if vx.shape[1:] != xs.shape[1:] or vy.shape[1:] != ys.shape[1:] or len(vx) != len(vy):
-                raise ValueError(f"validation_data: x {vx.shape} and y {vy.shape} do not match "
-                                 f"the training data x {xs.shape} and y {ys.shape}")
-            if len(xs) != len(ys):
-                raise ValueError(f"Data cardinality is ambiguous: x has {len(xs)} samples, "
-                                 f"y has {len(ys)}")
-            # The library holds out the last floor(n * validation_split) rows before shuffling,
-            # which is exactly validation_data appended at the end (Keras's own semantics).
-            n, nv = len(xs), len(vx)
-            xs, ys = np.concatenate([xs, vx]), np.concatenate([ys, vy])
-            validation_split = (nv + 0.5) / (n + nv)
+            if len(validation_data) == 3 and validation_data[2] is not None:
+                raise NotImplementedError("validation_data with sample weights needs the C ABI "
+                                          "to take them (ABI_REQUESTS.md item 1)")
+            if arrays_api and not isinstance(self, Sequential):
+                vxs = self._arrays(validation_data[0], "validation_data x", inputs=True)
+            else:
+                vxs = [self._array(validation_data[0], "validation_data x")]
+            vys = self._arrays(validation_data[1], "validation_data y", inputs=False) \
+                if arrays_api else [self._array(validation_data[1], "validation_data y")]
+            self._check_cardinality({"validation_data x": vxs, "validation_data y": vys})
+            for what, train, val in (("x", xs_list, vxs), ("y", ys_list, vys)):
+                for a, b in zip(train, val):
+                    if a.shape[1:] != b.shape[1:]:
+                        raise ValueError(f"validation_data: {what} of shape {b.shape} does not "
+                                         f"match the training {what} of shape {a.shape}")
         options = {"epochs": int(epochs), "verbose": _verbosity(verbose, 1),
                    "validation_split": float(validation_split), "shuffle": bool(shuffle),
                    "initial_epoch": int(initial_epoch), "validation_freq": int(validation_freq)}
@@ -420,9 +489,25 @@ class Model:
             options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
         self._stop_training = False
         self._epoch_log_updates = {}
-        text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
-            _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-            cbs, n))
+        if arrays_api:
+            px, py = _native.pack(xs_list), _native.pack(ys_list)
+            pw = _native.pack([sw] if sw is not None else [])
+            pvx, pvy = _native.pack(vxs), _native.pack(vys)
+            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
+                py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
+                dumps(options), cbs, k))
+        else:
+            xs, ys = xs_list[0], ys_list[0]
+            if vxs:
+                # validation_data as Keras defines it: held out after the training rows, which
+                # is what validation_split takes (the last rows, before shuffling).
+                nv = len(vxs[0])
+                xs, ys = np.concatenate([xs, vxs[0]]), np.concatenate([ys, vys[0]])
+                options["validation_split"] = (nv + 0.5) / (n + nv)
+            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
+                cbs, k))
         history = json.loads(text) if text else {}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
@@ -439,18 +524,34 @@ class Model:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order."""
-        if sample_weight is not None:
-            raise NotImplementedError("evaluate(sample_weight=...) needs the C ABI to take "
-                                      "sample weights (requested in ABI_REQUESTS.md)")
-        xs, ys = self._array(x, "x"), self._array(y, "y")
+        arrays_api = _lib.has("keras_model_evaluate_arrays")
+        if not arrays_api and sample_weight is not None:
+            raise NotImplementedError("evaluate(sample_weight=...) needs "
+                                      "keras_model_evaluate_arrays, which this libkeras.so lacks")
         self._require_loss()
-        self._ensure_handle(xs)
+        if isinstance(self, Sequential) or not arrays_api:
+            xs_list = [self._array(x, "x")]
+            self._ensure_handle(xs_list[0])
+        else:
+            self._ensure_handle()
+            xs_list = self._arrays(x, "x", inputs=True)
+        ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
+        self._check_cardinality({"x": xs_list, "y": ys_list})
+        sw = self._sample_weight(sample_weight, len(xs_list[0]))
         options = {"verbose": _verbosity(verbose, 1)}
         if batch_size is not None:
             options["batch_size"] = int(batch_size)
-        text = self._run_with_callbacks(callbacks, lambda cbs, n: _native.take_string(
-            _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-            cbs, n))
+        if arrays_api:
+            px, py = _native.pack(xs_list), _native.pack(ys_list)
+            pw = _native.pack([sw] if sw is not None else [])
+            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                _lib.keras_model_evaluate_arrays, self._handle, px.pointer, px.count, py.pointer,
+                py.count, pw.pointer, dumps(options), cbs, k))
+        else:
+            xs, ys = xs_list[0], ys_list[0]
+            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
+                dumps(options), cbs, k))
         results = json.loads(text)
         if return_dict:
             return results
@@ -458,7 +559,27 @@ class Model:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
-        """Keras `model.predict`: numpy output allocated here and filled by the library."""
+        """Keras `model.predict`: numpy outputs allocated here and filled by the library (a
+        list for a model with several outputs)."""
+        options = {"verbose": _verbosity(verbose, 1)}
+        if batch_size is not None:
+            options["batch_size"] = int(batch_size)
+        if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential):
+            self._ensure_handle()
+            xs_list = self._arrays(x, "x", inputs=True)
+            self._check_cardinality({"x": xs_list})
+            n = len(xs_list[0])
+            outs = [np.empty(self._io_shape(False, i, n), np.float32)
+                    for i in range(self._io_count(False))]
+            descriptors = (_lib.keras_output * len(outs))()
+            for d, o in zip(descriptors, outs):
+                d.data = o.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+                d.capacity = o.size
+            px = _native.pack(xs_list)
+            self._run_with_callbacks(callbacks, lambda cbs, k: check(
+                _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
+                                                dumps(options), cbs, k, descriptors, len(outs))))
+            return outs[0] if len(outs) == 1 else outs
         xs = self._array(x, "x")
         self._ensure_handle(xs)
         shape = self._output_shape(len(xs))
@@ -467,14 +588,22 @@ class Model:
         out = np.empty(shape, np.float32)
         out_shape = (c_int64 * _MAX_RANK)()
         out_rank = c_int32()
-        options = {"verbose": _verbosity(verbose, 1)}
-        if batch_size is not None:
-            options["batch_size"] = int(batch_size)
-        self._run_with_callbacks(callbacks, lambda cbs, n: check(_lib.keras_model_predict(
-            self._handle, *_buffer(xs), dumps(options), cbs, n,
+        self._run_with_callbacks(callbacks, lambda cbs, k: check(_lib.keras_model_predict(
+            self._handle, *_buffer(xs), dumps(options), cbs, k,
             out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), out.size, out_shape,
             byref(out_rank))))
         return out
+
+    def _io_shape(self, inputs, index, batch):
+        buf = (c_int64 * _MAX_RANK)()
+        rank = c_int32()
+        check(_lib.keras_model_io_shape(self._ensure_handle(), int(inputs), index, batch, buf,
+                                        _MAX_RANK, byref(rank)))
+        shape = tuple(buf[k] for k in range(rank.value))
+        if any(d < 0 for d in shape):
+            raise ValueError(f"predict: the model's output {index} has shape {shape} with an "
+                             f"unknown dimension")
+        return shape
 
     def __call__(self, x, training=False):
         if isinstance(x, KerasTensor):

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import needs
+
 import swiftkeras as keras
 from swiftkeras import activations, backend as K, layers, losses, optimizers, utils
 from swiftkeras.layers import Activation, Dense
@@ -143,11 +145,32 @@ def test_losses_serialize_by_keras_name():
 
 def test_layer_argument_errors_are_python_errors():
     with pytest.raises(TypeError):
-        Dense(3, 4, 5)
+        Dense(*range(20))
     with pytest.raises(TypeError):
         Dense(3, units=4)
     with pytest.raises(AttributeError, match="no attribute"):
         layers.NoSuchLayerAnywhere  # noqa: B018
+
+
+@needs("keras_catalog_json")
+def test_layer_classes_come_from_the_library_catalogue():
+    import inspect
+
+    from swiftkeras import _catalog
+    names = _catalog.layer_names()
+    assert {"Dense", "Dropout", "Flatten", "InputLayer"} <= set(names)
+    assert set(names) <= set(dir(layers))
+    for name in names:                        # every catalogue layer is a class here
+        assert getattr(layers, name).class_name == name
+    signature = inspect.signature(layers.Dense)
+    assert list(signature.parameters)[:3] == ["units", "activation", "use_bias"]
+    assert signature.parameters["use_bias"].default is True
+    assert layers.Dropout(0.5, None, 3).get_config()["seed"] == 3    # positional, Keras order
+    with pytest.raises(TypeError, match="missing 1 required argument: 'units'"):
+        Dense()
+    with pytest.raises(TypeError, match="Unrecognized keyword arguments passed to Dense: "
+                                        "{'unit': 3}"):
+        Dense(unit=3)
 
 
 def test_unsupported_dtypes_are_rejected_with_a_message():

@@ -63,9 +63,6 @@ def test_python_activation_and_metric_train(tmp_path):
     assert model.predict(np.zeros((2, 3), np.float32), verbose=0).shape == (2, 1)
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="library: keras_model_load does not look up activations registered with "
-                          "keras_register_activation ('Unknown activation'); remove when fixed")
 def test_custom_object_scope_loads_a_model_with_python_functions(tmp_path):
     x, y = data()
     model, path, max_err = _train_with_python_activation_and_metric(tmp_path)

@@ -219,3 +219,30 @@ def test_add_weight_outside_build_and_bad_arguments():
 
     with pytest.raises(ValueError, match="no_such_initializer"):
         keras.Sequential([keras.Input(shape=(2,)), BadInit()]).predict(np.ones((1, 2)), verbose=0)
+
+
+def test_python_layer_pickles_and_runs_in_the_native_search():
+    import pickle
+
+    from sklearn.datasets import load_iris
+
+    from swiftkeras.model_selection import GridSearchCV
+    from swiftkeras.wrappers import KerasClassifier
+
+    x, y = regression()
+    model = keras.Sequential([keras.Input(shape=(4,)), PyDense(3), layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+    def build(hidden=8, meta=None):
+        return keras.Sequential([keras.Input(shape=(4,)), PyDense(hidden),
+                                 layers.Activation("relu"), layers.Dense(3, activation="softmax")])
+
+    xi, yi = load_iris(return_X_y=True)
+    clf = KerasClassifier(model=build, loss="sparse_categorical_crossentropy", optimizer="adam",
+                          optimizer__learning_rate=0.05, epochs=20, verbose=0, random_state=0)
+    # The library's worker threads call the Python layer (ctypes takes the GIL for them).
+    search = GridSearchCV(clf, {"model__hidden": [4, 8]}, cv=3, n_jobs=2).fit(xi, yi)
+    assert search.best_score_ > 0.6

@@ -14,6 +14,8 @@ import pytest
 
 from conftest import CORE, needs
 
+import swiftkeras as keras
+
 pytestmark = needs(*CORE, "keras_model_summary", "keras_model_evaluate")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -94,6 +96,9 @@ def test_seed_000_xor_learns_and_plots(capfd):
     ns = run(SEED_000_XOR)
     pred = ns["model"].predict(ns["eingangswerte"], verbose=0)
     assert pred.shape == (4, 1)
+    # XOR from a random start can stall in a local minimum (in Keras too): fix the start so the
+    # check does not depend on the tests that ran before.
+    keras.utils.set_random_seed(0)
     ns = run(SEED_000_TANH, **ns)
     pred = ns["model"].predict(ns["eingangswerte"], verbose=0).ravel()
     assert np.all(np.abs(pred - np.array([0, 1, 1, 0])) < 0.3), pred
