@@ -189,6 +189,75 @@ int keras_model_predict(keras_model *model,
                         keras_callback *const *callbacks, int n_callbacks,
                         float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
 
+/* ---- Several inputs and outputs, sample weights, validation data ---- */
+
+/* An input array: float32, row-major, contiguous; shape has ndim entries (1..KERAS_MAX_RANK). Read
+ * only during the call (copied); the caller keeps ownership of data and shape. */
+typedef struct keras_array {
+    const float *data;
+    int ndim;
+    const int64_t *shape;
+} keras_array;
+
+/* An output buffer the caller owns: data holds `capacity` floats; the library writes the result's
+ * rank and shape into ndim and shape (also when the result does not fit, so that the caller can
+ * size the buffer and retry), and the values into data. */
+typedef struct keras_output {
+    float *data;
+    int64_t capacity;
+    int ndim;
+    int64_t shape[KERAS_MAX_RANK];
+} keras_output;
+
+/* Keras model.fit(x, y, sample_weight=..., validation_data=(val_x, val_y, val_sample_weight)):
+ *   x: nx arrays, one per model input (model.inputs order); y: ny arrays, one per output;
+ *   sample_weight: NULL, or one weight per sample (shape {n});
+ *   val_x / val_y: nvx / nvy arrays (NULL and 0 for none; both or neither), with
+ *   val_sample_weight NULL or shape {n_val}. Validation data takes precedence over
+ *   options' validation_split, as in Keras.
+ * options_json, callbacks and history_json as keras_model_fit (which is this call with one x, one
+ * y and nothing else). Errors: as keras_model_fit; SHAPE when the number of arrays does not match
+ * the model's inputs/outputs or the sample counts differ; INVALID_ARGUMENT (NULL array with a
+ * non-zero count, val_x without val_y). */
+int keras_model_fit_arrays(keras_model *model,
+                           const keras_array *x, int nx, const keras_array *y, int ny,
+                           const keras_array *sample_weight,
+                           const keras_array *val_x, int nvx, const keras_array *val_y, int nvy,
+                           const keras_array *val_sample_weight,
+                           const char *options_json,
+                           keras_callback *const *callbacks, int n_callbacks,
+                           char **history_json);
+
+/* model.evaluate(x, y, sample_weight=...): arrays as keras_model_fit_arrays; results_json as
+ * keras_model_evaluate (caller-owned). */
+int keras_model_evaluate_arrays(keras_model *model,
+                                const keras_array *x, int nx, const keras_array *y, int ny,
+                                const keras_array *sample_weight,
+                                const char *options_json,
+                                keras_callback *const *callbacks, int n_callbacks,
+                                char **results_json);
+
+/* model.predict(x) for a model with any number of inputs and outputs: x has nx arrays (one per
+ * input), outputs has n_outputs caller buffers (one per output, model.outputs order; see
+ * keras_model_output_count and keras_model_io_shape to size them). Every output's shape is
+ * written; if any buffer is too small, the call fails with BUFFER_TOO_SMALL after writing the
+ * shapes and the outputs that fit. Errors: SHAPE (n_outputs differs from the model's outputs,
+ * wrong input count), DATA, BUFFER_TOO_SMALL, STATE. */
+int keras_model_predict_arrays(keras_model *model, const keras_array *x, int nx,
+                               const char *options_json,
+                               keras_callback *const *callbacks, int n_callbacks,
+                               keras_output *outputs, int n_outputs);
+
+/* The number of inputs / outputs of a built model. Errors: STATE (not built). */
+int keras_model_input_count(keras_model *model, int *count);
+int keras_model_output_count(keras_model *model, int *count);
+
+/* The shape of input `index` (is_input != 0) or output `index` (is_input == 0) for `batch`
+ * samples, as keras_model_output_shape. Errors: STATE (not built), INVALID_ARGUMENT (index out of
+ * range), BUFFER_TOO_SMALL. */
+int keras_model_io_shape(keras_model *model, int is_input, int index, int64_t batch,
+                         int64_t *shape, int capacity, int *ndim);
+
 /* The output of the layer named layer_name when the model runs on x in inference mode (Keras:
  * Model(model.input, model.get_layer(name).output).predict(x)). Buffers as keras_model_predict.
  * Errors: INVALID_ARGUMENT (no such layer), SHAPE, BUFFER_TOO_SMALL. */
@@ -318,6 +387,13 @@ int keras_estimator_fit(keras_estimator *estimator,
                         const float *x, int x_ndim, const int64_t *x_shape,
                         const float *y, int y_ndim, const int64_t *y_shape);
 
+/* fit(x, y, sample_weight=w): keras_estimator_fit with one weight per sample (n_weights == n;
+ * sample_weight NULL and n_weights 0 for none). Errors: SHAPE (count differs), DATA (NaN). */
+int keras_estimator_fit_weighted(keras_estimator *estimator,
+                                 const float *x, int x_ndim, const int64_t *x_shape,
+                                 const float *y, int y_ndim, const int64_t *y_shape,
+                                 const float *sample_weight, int64_t n_weights);
+
 /* Predicted labels (classifier, shape {n}) or values (regressor) into out; buffers as
  * keras_model_predict. Errors: STATE (not fitted), SHAPE, BUFFER_TOO_SMALL. */
 int keras_estimator_predict(keras_estimator *estimator,
@@ -333,6 +409,12 @@ int keras_estimator_predict_proba(keras_estimator *estimator,
 int keras_estimator_score(keras_estimator *estimator,
                           const float *x, int x_ndim, const int64_t *x_shape,
                           const float *y, int y_ndim, const int64_t *y_shape, double *score);
+
+/* score(x, y, sample_weight=w): the weighted default score; weights as keras_estimator_fit_weighted. */
+int keras_estimator_score_weighted(keras_estimator *estimator,
+                                   const float *x, int x_ndim, const int64_t *x_shape,
+                                   const float *y, int y_ndim, const int64_t *y_shape,
+                                   const float *sample_weight, int64_t n_weights, double *score);
 
 /* A grid search (GridSearchCV) over a copy of `estimator`. param_grid_json:
  * {"epochs": [10, 20], "optimizer__learning_rate": [0.01, 0.1]}. options_json (may be NULL):

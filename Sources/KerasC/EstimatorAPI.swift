@@ -122,6 +122,55 @@ public func keras_estimator_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?,
     }
 }
 
+/// Sample weights as a vector of `count` floats (NULL means none).
+private func weightVector(_ w: UnsafePointer<Float>?, _ count: Int64) throws -> Tensor? {
+    guard let w else {
+        guard count == 0 else { throw ABIError(.invalidArgument, "sample_weight is NULL but n_weights is \(count)") }
+        return nil
+    }
+    guard count > 0 else { throw ABIError(.invalidArgument, "n_weights must be positive when sample_weight is given, got \(count)") }
+    var shape = [count]
+    let t = try inputTensor(w, 1, &shape, "sample_weight")
+    guard !t.hasNonFinite else { throw ABIError(.data, "sample_weight contains NaN or infinite values") }
+    return t
+}
+
+/// fit(x, y, sample_weight=w): one weight per sample.
+@_cdecl("keras_estimator_fit_weighted")
+public func keras_estimator_fit_weighted(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                         _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
+                                         _ w: UnsafePointer<Float>?, _ nWeights: Int64) -> Int32 {
+    guarded("keras_estimator_fit_weighted") {
+        let box = try estimatorBox(h)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try target(y, yNdim, yShape)
+        let sw = try weightVector(w, nWeights)
+        if let sw, sw.count != xt.shape.first {
+            throw ABIError(.shape, "sample_weight has \(sw.count) values for \(xt.shape.first ?? 0) samples")
+        }
+        try box.locked { try box.estimator.fit(xt, yt, sampleWeight: sw) }
+    }
+}
+
+/// score(x, y, sample_weight=w).
+@_cdecl("keras_estimator_score_weighted")
+public func keras_estimator_score_weighted(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                           _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
+                                           _ w: UnsafePointer<Float>?, _ nWeights: Int64,
+                                           _ score: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("keras_estimator_score_weighted") {
+        let score = try requireOut(score, "score")
+        let box = try estimatorBox(h)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try target(y, yNdim, yShape)
+        let sw = try weightVector(w, nWeights)
+        if let sw, sw.count != xt.shape.first {
+            throw ABIError(.shape, "sample_weight has \(sw.count) values for \(xt.shape.first ?? 0) samples")
+        }
+        score.pointee = try box.locked { try box.estimator.score(xt, yt, sampleWeight: sw) }
+    }
+}
+
 private func predictorOutput(_ t: Target, _ what: String) throws -> Tensor {
     guard let v = t.tensor else { throw ABIError(.state, "\(what): the predictions are string labels; fit with numeric labels from C") }
     return v

@@ -27,7 +27,8 @@ extension Model {
                     callbacks: [Callback] = [], validationSplit: Double = 0,
                     validationData: ([Tensor], [Tensor])? = nil, shuffle: Bool = true,
                     classWeight: [Int: Float]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0,
-                    stepsPerEpoch: Int? = nil, validationFreq: Int = 1) throws -> History {
+                    stepsPerEpoch: Int? = nil, validationFreq: Int = 1,
+                    validationSampleWeight: Tensor? = nil) throws -> History {
         let c = try requireCompiled("training the model")
         let batch = batchSize ?? 32
         guard batch > 0 else { throw KerasError.invalidArgument("fit: batch_size must be positive, got \(batch)") }
@@ -59,7 +60,9 @@ extension Model {
             trainW = try weights.map { try Ops.take($0, trainIdx) }
             valData = (try xs.map { try Ops.take($0.detached, valIdx) }, try ys.map { try Ops.take($0.detached, valIdx) })
         }
-        if let (vx, vy) = valData { try checkBatch(vx, vy, nil) }
+        // Keras's validation_data=(x_val, y_val, val_sample_weight); ignored with validation_split.
+        let valW = validationData == nil ? nil : validationSampleWeight
+        if let (vx, vy) = valData { try checkBatch(vx, vy, valW) }
 
         let n = trainX[0].shape[0]
         let stepsPerFullPass = (n + batch - 1) / batch
@@ -104,7 +107,7 @@ extension Model {
             }
             var logs = c.logs()
             if let (vx, vy) = valData, (epoch + 1 - initialEpoch) % validationFreq == 0 {
-                let results = try evaluateResults(vx, vy, batchSize: batch, verbose: 0, sampleWeight: nil, callbacks: cbs)
+                let results = try evaluateResults(vx, vy, batchSize: batch, verbose: 0, sampleWeight: valW, callbacks: cbs)
                 for (k, v) in results { logs["val_" + k] = v }
             }
             try cbs.epochEnd(epoch, &logs)

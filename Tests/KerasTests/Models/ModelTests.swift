@@ -131,6 +131,20 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(h.history["val_loss"]?.count, 1, "validated only every second epoch")
     }
 
+    func testValidationSampleWeightsWeighTheValidationLoss() throws {
+        let model = try Sequential([Dense(1, kernelInitializer: Zeros(), inputShape: [1])])
+        try model.compile(optimizer: "sgd", loss: "mse")
+        let x = Tensor([[1], [2], [3], [4]]), y = Tensor([[1], [0], [0], [0]])
+        let w = Tensor([1, 0, 0, 0])
+        // Validation runs after the epoch's training, on the weights evaluate() then sees.
+        let h = try model.fit([x], [y], epochs: 1, verbose: 0, validationData: ([x], [y]),
+                              stepsPerEpoch: 1, validationFreq: 1, validationSampleWeight: w)
+        let expected = try model.evaluate(x, y, verbose: 0, sampleWeight: w)[0]
+        XCTAssertEqual(h.history["val_loss"]?.first ?? .nan, expected, accuracy: 1e-6)
+        let unweighted = try model.evaluate(x, y, verbose: 0)[0]
+        XCTAssertNotEqual(h.history["val_loss"]?.first ?? .nan, unweighted, accuracy: 1e-5)
+    }
+
     func testStopTrainingFromACallbackEndsFit() throws {
         final class StopAfterTwo: Callback {
             override func onEpochEnd(_ epoch: Int, logs: Logs) throws { if epoch == 1 { model?.stopTraining = true } }

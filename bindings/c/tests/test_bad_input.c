@@ -120,6 +120,41 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "batch is negative", keras_model_output_shape(m, -2, shape, KERAS_MAX_RANK, &ndim));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "ndim must not be NULL", keras_model_output_shape(m, 2, shape, KERAS_MAX_RANK, NULL));
 
+    /* Arrays of inputs and outputs */
+    {
+        keras_array ax[1], ay[1], bad[1], aw;
+        keras_output o[1];
+        const int64_t ws[1] = {3};
+        ax[0].data = x; ax[0].ndim = 2; ax[0].shape = xs;
+        ay[0].data = y; ay[0].ndim = 2; ay[0].shape = ys;
+        bad[0].data = x; bad[0].ndim = 0; bad[0].shape = xs;
+        aw.data = y; aw.ndim = 1; aw.shape = ws;
+        o[0].data = out; o[0].capacity = 4;
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_model_fit_arrays(NULL, ax, 1, ay, 1, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "nx is negative", keras_model_fit_arrays(m, ax, -1, ay, 1, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "at least one array", keras_model_fit_arrays(m, ax, 0, ay, 1, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "x[0]: ndim must be between 1 and 8", keras_model_fit_arrays(m, bad, 1, ay, 1, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "val_y is NULL but nvy is 1", keras_model_fit_arrays(m, ax, 1, ay, 1, NULL, ax, 1, NULL, 1, NULL, NULL, NULL, 0, NULL));
+        CHECK_ERR(KERAS_ERR_SHAPE, "sample", keras_model_fit_arrays(m, ax, 1, ay, 1, &aw, NULL, 0, NULL, 0, NULL, "{\"verbose\": 0}", NULL, 0, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown option", keras_model_fit_arrays(m, ax, 1, ay, 1, NULL, NULL, 0, NULL, 0, NULL, "{\"epoch\": 1}", NULL, 0, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "results_json must not be NULL", keras_model_evaluate_arrays(m, ax, 1, ay, 1, NULL, NULL, NULL, 0, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "y is NULL but ny is 1", keras_model_evaluate_arrays(m, ax, 1, NULL, 1, NULL, NULL, NULL, 0, &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "outputs must not be NULL", keras_model_predict_arrays(m, ax, 1, NULL, NULL, 0, NULL, 1));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "n_outputs is negative", keras_model_predict_arrays(m, ax, 1, NULL, NULL, 0, o, -1));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "nx is too large", keras_model_predict_arrays(m, ax, 100000, NULL, NULL, 0, o, 1));
+        o[0].capacity = -1;
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "capacity is negative", keras_model_predict_arrays(m, ax, 1, NULL, NULL, 0, o, 1));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "count must not be NULL", keras_model_input_count(m, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "count must not be NULL", keras_model_output_count(m, NULL));
+        CHECK_ERR(KERAS_ERR_STATE, "not built", keras_model_input_count(empty, &count));
+        CHECK_ERR(KERAS_ERR_STATE, "not built", keras_model_output_count(empty, &count));
+        CHECK_ERR(KERAS_ERR_STATE, "not built", keras_model_io_shape(empty, 1, 0, 2, shape, KERAS_MAX_RANK, &ndim));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "input index -1 is out of range", keras_model_io_shape(m, 1, -1, 2, shape, KERAS_MAX_RANK, &ndim));
+        CHECK_ERR(KERAS_ERR_BUFFER_TOO_SMALL, "rank 2", keras_model_io_shape(m, 0, 0, 2, shape, 1, &ndim));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "shape must not be NULL", keras_model_io_shape(m, 0, 0, 2, NULL, 1, &ndim));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "batch is negative", keras_model_io_shape(m, 0, 0, -1, shape, 1, &ndim));
+    }
+
     /* Weights */
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "count must not be NULL", keras_model_weight_count(m, NULL));
     CHECK_OK(keras_model_weight_count(m, &count));
@@ -165,6 +200,11 @@ int main(void) {
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "score must not be NULL", keras_estimator_score(est, x, 2, xs, y, 1, ys, NULL));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_estimator_score(NULL, x, 2, xs, y, 1, ys, &score));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "dimension 0 is negative", keras_estimator_fit(est, x, 2, neg, y, 1, ys));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_estimator_fit_weighted(NULL, x, 2, xs, y, 1, ys, y, 2));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "n_weights must be positive", keras_estimator_fit_weighted(est, x, 2, xs, y, 1, ys, y, -2));
+        CHECK_ERR(KERAS_ERR_DATA, "sample_weight contains NaN", keras_estimator_fit_weighted(est, x, 2, xs, y, 1, ys, nan_x + 2, 2));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "score must not be NULL", keras_estimator_score_weighted(est, x, 2, xs, y, 1, ys, y, 2, NULL));
+        CHECK_ERR(KERAS_ERR_SHAPE, "sample_weight has 1 values for 2 samples", keras_estimator_score_weighted(est, x, 2, xs, y, 1, ys, y, 1, &score));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "must be a non-empty list", keras_grid_search_new(est, "{\"epochs\": 3}", NULL, &search));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown option 'folds'", keras_grid_search_new(est, "{\"epochs\": [1]}", "{\"folds\": 3}", &search));
         CHECK_OK(keras_grid_search_new(est, "{\"epochs\": [1]}", NULL, &search));

@@ -249,7 +249,8 @@ _declare("keras_model_load_weights_ex", [keras_model_p, c_char_p, c_int32, c_int
 _declare("keras_set_random_seed", [c_int64], c_int32)
 _declare("keras_model_fit_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
                                     keras_array_p, keras_array_p, c_int32, keras_array_p, c_int32,
-                                    c_char_p, POINTER(keras_callback_p), c_int32, char_pp], c_int32)
+                                    keras_array_p, c_char_p, POINTER(keras_callback_p), c_int32,
+                                    char_pp], c_int32)
 _declare("keras_model_evaluate_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p,
                                          c_int32, keras_array_p, c_char_p,
                                          POINTER(keras_callback_p), c_int32, char_pp], c_int32)

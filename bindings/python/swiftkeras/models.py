@@ -496,7 +496,7 @@ class Model:
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
                 py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
-                dumps(options), cbs, k))
+                None, dumps(options), cbs, k))
         else:
             xs, ys = xs_list[0], ys_list[0]
             if vxs:

@@ -1,0 +1,204 @@
+import Keras
+
+// fit / evaluate / predict over several inputs and outputs, with sample weights and validation
+// arrays: the keras_array and keras_output structs of include/keras.h, read at their LP64 offsets.
+
+/// `keras_array {const float *data; int ndim; const int64_t *shape;}` (24 bytes).
+private let arrayStride = 24
+/// `keras_output {float *data; int64_t capacity; int ndim; int64_t shape[KERAS_MAX_RANK];}` (88 bytes).
+private let outputStride = 24 + 8 * maxRank
+
+/// The tensors of `count` keras_array structs; `what` names them in errors ("x[1]").
+func inputTensors(_ list: UnsafeRawPointer?, _ count: Int32, _ what: String, counted countName: String,
+                  allowEmpty: Bool = false) throws -> [Tensor] {
+    guard count >= 0 else { throw ABIError(.invalidArgument, "\(countName) is negative (\(count))") }
+    if count == 0 {
+        if allowEmpty { return [] }
+        throw ABIError(.invalidArgument, "\(what): at least one array is needed (\(countName) is 0)")
+    }
+    guard count <= 1024 else { throw ABIError(.invalidArgument, "\(countName) is too large (\(count))") }
+    guard let list else { throw ABIError(.invalidArgument, "\(what) is NULL but \(countName) is \(count)") }
+    return try (0..<Int(count)).map { i in
+        let base = list + i * arrayStride
+        return try inputTensor(base.load(as: UnsafePointer<Float>?.self), base.load(fromByteOffset: 8, as: Int32.self),
+                               base.load(fromByteOffset: 16, as: UnsafePointer<Int64>?.self), "\(what)[\(i)]")
+    }
+}
+
+/// One optional keras_array (sample weights): NULL means none.
+private func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Tensor? {
+    guard let p else { return nil }
+    return try inputTensors(p, 1, what, counted: "1")[0]
+}
+
+private func historyJSON(_ h: [String: [Double]]) -> String {
+    JSON.object(orderedKeys(h.keys).map { k in (k, .array((h[k] ?? []).map { $0.isFinite ? .double($0) : .null })) }).description
+}
+
+/// fit with arrays for every input and output, sample weights and validation data.
+@_cdecl("keras_model_fit_arrays")
+public func keras_model_fit_arrays(_ handle: OpaquePointer?,
+                                   _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?, _ ny: Int32,
+                                   _ sampleWeight: UnsafeRawPointer?,
+                                   _ valX: UnsafeRawPointer?, _ nvx: Int32, _ valY: UnsafeRawPointer?, _ nvy: Int32,
+                                   _ valSampleWeight: UnsafeRawPointer?, _ options: UnsafePointer<CChar>?,
+                                   _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+                                   _ historyOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_fit_arrays") {
+        historyOut?.pointee = nil
+        let box = try modelBox(handle)
+        let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
+        let sw = try optionalTensor(sampleWeight, "sample_weight")
+        let vxs = try inputTensors(valX, nvx, "val_x", counted: "nvx", allowEmpty: true)
+        let vys = try inputTensors(valY, nvy, "val_y", counted: "nvy", allowEmpty: true)
+        guard vxs.isEmpty == vys.isEmpty else {
+            throw ABIError(.invalidArgument, "validation data needs both val_x and val_y (got \(vxs.count) and \(vys.count) arrays)")
+        }
+        let vsw = try optionalTensor(valSampleWeight, "val_sample_weight")
+        if vsw != nil && vxs.isEmpty { throw ABIError(.invalidArgument, "val_sample_weight is given without val_x and val_y") }
+        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
+                            allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
+                                      "initial_epoch", "steps_per_epoch", "validation_freq"])
+        let cbs = try callbackList(callbacks, nCallbacks)
+        let history = try box.locked {
+            try checkArity(box.model, inputs: xs.count, outputs: ys.count, "fit")
+            if !vxs.isEmpty { try checkArity(box.model, inputs: vxs.count, outputs: vys.count, "fit (validation data)") }
+            return try box.model.fit(xs, ys, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
+                                     verbose: o.int("verbose") ?? 1, callbacks: cbs,
+                                     validationSplit: o.double("validation_split") ?? 0,
+                                     validationData: vxs.isEmpty ? nil : (vxs, vys), shuffle: o.bool("shuffle") ?? true,
+                                     classWeight: o.classWeight("class_weight"), sampleWeight: sw,
+                                     initialEpoch: o.int("initial_epoch") ?? 0,
+                                     stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
+                                     validationSampleWeight: vsw)
+        }
+        if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history.history)) }
+    }
+}
+
+/// A model with several inputs or outputs takes one array for each, in model.inputs / model.outputs order.
+private func checkArity(_ model: Model, inputs: Int, outputs: Int?, _ what: String) throws {
+    if model.built, !model.inputs.isEmpty, inputs != model.inputs.count {
+        throw ABIError(.shape, "\(what): model '\(model.name)' has \(model.inputs.count) input(s), got \(inputs) x array(s)")
+    }
+    if let outputs, model.built, !model.outputs.isEmpty, outputs != model.outputs.count {
+        throw ABIError(.shape, "\(what): model '\(model.name)' has \(model.outputs.count) output(s), got \(outputs) y array(s)")
+    }
+}
+
+/// evaluate with arrays for every input and output and optional sample weights.
+@_cdecl("keras_model_evaluate_arrays")
+public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
+                                        _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?, _ ny: Int32,
+                                        _ sampleWeight: UnsafeRawPointer?, _ options: UnsafePointer<CChar>?,
+                                        _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+                                        _ resultsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_evaluate_arrays") {
+        let out = try requireOut(resultsOut, "results_json")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
+        let sw = try optionalTensor(sampleWeight, "sample_weight")
+        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
+                            allowed: ["batch_size", "verbose"])
+        let cbs = try callbackList(callbacks, nCallbacks)
+        let results = try box.locked {
+            try checkArity(box.model, inputs: xs.count, outputs: ys.count, "evaluate")
+            return try box.model.evaluateDict(xs, ys, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1,
+                                              sampleWeight: sw, callbacks: cbs)
+        }
+        out.pointee = try ownedCString(jsonObject(results).description)
+    }
+}
+
+/// predict for several inputs into one caller buffer per output.
+@_cdecl("keras_model_predict_arrays")
+public func keras_model_predict_arrays(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32,
+                                       _ options: UnsafePointer<CChar>?,
+                                       _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+                                       _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32) -> Int32 {
+    guarded("keras_model_predict_arrays") {
+        let box = try modelBox(handle)
+        let xs = try inputTensors(x, nx, "x", counted: "nx")
+        guard nOut >= 0 else { throw ABIError(.invalidArgument, "n_outputs is negative (\(nOut))") }
+        guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
+        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "predict options",
+                            allowed: ["batch_size", "verbose"])
+        let cbs = try callbackList(callbacks, nCallbacks)
+        let results = try box.locked { () throws -> [Tensor] in
+            try checkArity(box.model, inputs: xs.count, outputs: nil, "predict")
+            return try box.model.predict(xs, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 0, callbacks: cbs)
+        }
+        guard Int(nOut) == results.count else {
+            throw ABIError(.shape, "predict: the model gives \(results.count) output(s), n_outputs is \(nOut)")
+        }
+        var tooSmall: ABIError?
+        for (i, r) in results.enumerated() {
+            let base = outputs + i * outputStride
+            let data = base.load(as: UnsafeMutablePointer<Float>?.self)
+            let capacity = base.load(fromByteOffset: 8, as: Int64.self)
+            let ndim = (base + 16).assumingMemoryBound(to: Int32.self)
+            let shape = (base + 24).assumingMemoryBound(to: Int64.self)
+            do {
+                try copyOut(r, data, capacity, shape, ndim, "predict output \(i)")
+            } catch let e as ABIError where e.status == .bufferTooSmall {
+                tooSmall = tooSmall ?? e
+            }
+        }
+        if let tooSmall { throw tooSmall }
+    }
+}
+
+@_cdecl("keras_model_input_count")
+public func keras_model_input_count(_ handle: OpaquePointer?, _ count: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_model_input_count") {
+        let count = try requireOut(count, "count")
+        let box = try modelBox(handle)
+        count.pointee = try box.locked {
+            guard box.model.built, !box.model.inputs.isEmpty else {
+                throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
+            }
+            return Int32(box.model.inputs.count)
+        }
+    }
+}
+
+@_cdecl("keras_model_output_count")
+public func keras_model_output_count(_ handle: OpaquePointer?, _ count: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_model_output_count") {
+        let count = try requireOut(count, "count")
+        let box = try modelBox(handle)
+        count.pointee = try box.locked {
+            guard box.model.built, !box.model.outputs.isEmpty else {
+                throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
+            }
+            return Int32(box.model.outputs.count)
+        }
+    }
+}
+
+/// The shape of input (`is_input` != 0) or output `index` for `batch` samples.
+@_cdecl("keras_model_io_shape")
+public func keras_model_io_shape(_ handle: OpaquePointer?, _ isInput: Int32, _ index: Int32, _ batch: Int64,
+                                 _ shape: UnsafeMutablePointer<Int64>?, _ capacity: Int32,
+                                 _ ndim: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_model_io_shape") {
+        let box = try modelBox(handle)
+        let shape = try requireOut(shape, "shape")
+        let ndim = try requireOut(ndim, "ndim")
+        guard batch >= 0 else { throw ABIError(.invalidArgument, "batch is negative (\(batch))") }
+        let s = try box.locked { () throws -> [Int?] in
+            let list = isInput != 0 ? box.model.inputShapes : box.model.outputShapes
+            guard box.model.built, !list.isEmpty else {
+                throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
+            }
+            guard index >= 0 && Int(index) < list.count else {
+                throw ABIError(.invalidArgument, "\(isInput != 0 ? "input" : "output") index \(index) is out of range: model '\(box.model.name)' has \(list.count)")
+            }
+            return list[Int(index)]
+        }
+        ndim.pointee = Int32(s.count)
+        guard Int(capacity) >= s.count else { throw ABIError(.bufferTooSmall, "the shape has rank \(s.count), the shape buffer holds \(capacity)") }
+        for (i, d) in s.enumerated() { shape[i] = i == 0 ? batch : Int64(d ?? -1) }
+    }
+}
