@@ -28,6 +28,11 @@ if let n = option("--profile-iris").flatMap(Int.init) {
     exit(0)
 }
 
+if let n = option("--profile-search").flatMap(Int.init) {
+    try profileSearch(runs: n)
+    exit(0)
+}
+
 var results: [BenchResult] = []
 results.append(contentsOf: try engineBenchmarks())
 results.append(contentsOf: try searchBenchmarks())

@@ -41,12 +41,37 @@ public enum Parallel {
         let was = isWorkerThread
         isWorkerThread = true
         defer { isWorkerThread = was }
-        return try body()
+        return try withSingleThreadedBLAS(body)
     }
 
     /// Sets the number of OpenBLAS threads (process-wide).
     public static func setBLASThreads(_ n: Int) {
         openblas_set_num_threads(Int32(Swift.max(1, n)))
+    }
+
+    private static let blasLock = Mutex()
+    nonisolated(unsafe) private static var singleThreadedScopes = 0
+    nonisolated(unsafe) private static var savedBLASThreads = 1
+
+    /// Runs `body` with OpenBLAS on one thread. The thread count is one process-wide setting, so
+    /// scopes are counted: the first to open saves the count and sets one thread, the last to
+    /// close restores it. Workers hold a scope for their whole task; ``Kernels`` holds one
+    /// around a product too small for OpenBLAS's threads to pay (toolchain.md §5-6).
+    static func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+        blasLock.withLock {
+            if singleThreadedScopes == 0 {
+                savedBLASThreads = blasThreads
+                if savedBLASThreads > 1 { setBLASThreads(1) }
+            }
+            singleThreadedScopes += 1
+        }
+        defer {
+            blasLock.withLock {
+                singleThreadedScopes -= 1
+                if singleThreadedScopes == 0 && savedBLASThreads > 1 { setBLASThreads(savedBLASThreads) }
+            }
+        }
+        return try body()
     }
 
     /// The number of OpenBLAS threads.

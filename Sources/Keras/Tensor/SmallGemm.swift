@@ -5,6 +5,12 @@ extension Kernels {
     /// (`blas_memory_alloc`/`blas_memory_free`), which serialises parallel fits.
     static let smallGemmLimit = 4096
 
+    /// From this many multiply-adds, ``gemm(_:transA:_:transB:_:m:n:k:alpha:beta:)`` lets OpenBLAS
+    /// use all its threads. Below it one thread is faster: a 128×93·93×100 product (a dense
+    /// layer of the Otto model) takes 25 µs on one thread and 17–67 µs on two, as the second
+    /// thread wakes and syncs per call (toolchain.md §5: small shapes on two threads are bimodal).
+    static let threadedGemmMinimum = 1 << 22
+
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, for small sizes (same contract as `gemm`).
     static func smallGemm(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
                           _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, alpha: Float, beta: Float) {

@@ -129,20 +129,26 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
         Tensor(shape: newShape, storage: storage)
     }
 
-    /// True when any element is NaN or infinite.
+    /// True when any element is NaN or infinite. Large tensors (whole data sets, checked on
+    /// every `fit`) are scanned on all cores.
     public var hasNonFinite: Bool {
-        // x * 0 is 0 for finite x and NaN for NaN or infinity; sixteen lanes at a time.
-        let p = data, n = count
-        let raw = UnsafeRawPointer(p)
-        var lanes = SIMD16<Float>(repeating: 0)
-        var i = 0
-        while i + 16 <= n {
-            lanes += raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD16<Float>.self) * 0
-            i += 16
+        let p = data
+        let lock = Mutex()
+        var found = false
+        Parallel.forEachChunk(count) { r in
+            // x * 0 is 0 for finite x and NaN for NaN or infinity; sixteen lanes at a time.
+            let raw = UnsafeRawPointer(p)
+            var lanes = SIMD16<Float>(repeating: 0)
+            var i = r.lowerBound
+            while i + 16 <= r.upperBound {
+                lanes += raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD16<Float>.self) * 0
+                i += 16
+            }
+            var acc = lanes.sum()
+            while i < r.upperBound { acc += p[i] * 0; i += 1 }
+            if acc.isNaN { lock.withLock { found = true } }
         }
-        var acc = lanes.sum()
-        while i < n { acc += p[i] * 0; i += 1 }
-        return acc.isNaN
+        return found
     }
 
     public var description: String {

@@ -29,16 +29,14 @@ public func crossValidate(_ estimator: Estimator, _ x: Tensor, _ y: Target, cv: 
     try checkSharedCallbacks(estimator, workers: workers, owner: "cross_validate")
     let base = randomState.map { UInt64(bitPattern: Int64($0)) } ?? RandomGenerator.current.nextSeed()
     var done = 0
-    let outcomes = BLASSearchGuard.with {
-        runTasks(splits.count, workers: workers, { s in
-            fitAndScore(estimator, params: [:], x: x, y: y, sampleWeight: nil, split: splits[s], scorers: scorers,
-                        errorScore: errorScore, seed: fitSeed(base, candidate: 0, split: s),
-                        returnTrainScore: returnTrainScore, keepEstimator: returnEstimator)
-        }, onDone: { _, _ in
-            done += 1
-            progress?(SearchProgress(fitsDone: done, totalFits: splits.count, bestScore: nil, bestParams: nil))
-        }).map { $0! }
-    }
+    let outcomes = runTasks(splits.count, workers: workers, { s in
+        fitAndScore(estimator, params: [:], x: x, y: y, sampleWeight: nil, split: splits[s], scorers: scorers,
+                    errorScore: errorScore, seed: fitSeed(base, candidate: 0, split: s),
+                    returnTrainScore: returnTrainScore, keepEstimator: returnEstimator)
+    }, onDone: { _, _ in
+        done += 1
+        progress?(SearchProgress(fitsDone: done, totalFits: splits.count, bestScore: nil, bestParams: nil))
+    }).map { $0! }
     let errors = outcomes.compactMap(\.error)
     if errorScore == .raise, let e = errors.first { throw e }
     if errors.count == outcomes.count, let e = errors.first {

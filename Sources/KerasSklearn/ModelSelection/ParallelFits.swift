@@ -16,29 +16,6 @@ final class SearchLock: @unchecked Sendable {
     }
 }
 
-/// Keeps OpenBLAS at one thread while any search runs, and restores the previous count when
-/// the last one ends (toolchain.md §6: small GEMMs from parallel callers run faster this way,
-/// and results do not depend on the number of workers).
-enum BLASSearchGuard {
-    private static let lock = SearchLock()
-    nonisolated(unsafe) private static var active = 0
-    nonisolated(unsafe) private static var saved = 1
-
-    static func with<T>(_ body: () throws -> T) rethrows -> T {
-        lock.withLock {
-            if active == 0 { saved = Parallel.blasThreads; Parallel.setBLASThreads(1) }
-            active += 1
-        }
-        defer {
-            lock.withLock {
-                active -= 1
-                if active == 0 { Parallel.setBLASThreads(saved) }
-            }
-        }
-        return try body()
-    }
-}
-
 /// The number of worker threads for `nJobs` (joblib's rule: -1 is all cores, -2 all but one).
 func resolveJobs(_ nJobs: Int?, tasks: Int, owner: String) throws -> Int {
     let cores = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

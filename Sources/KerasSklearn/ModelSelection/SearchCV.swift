@@ -147,34 +147,32 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         let est = estimator, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
         let refitSeed = fitSeed(base, candidate: -1, split: 0)
         var speculation: SpeculativeRefit?
-        let outcomes: [FitOutcome?] = BLASSearchGuard.with {
-            runTasks(total, workers: workers, order: longestFirst(cands, base: est, splits: k), { i in
-                let c = i / k, s = i % k
-                return fitAndScore(est, params: cands[c], x: x, y: y, sampleWeight: sampleWeight, split: splits[s],
-                                   scorers: [scorer], errorScore: errScore, seed: fitSeed(base, candidate: c, split: s),
-                                   returnTrainScore: train, keepEstimator: false)
-            }, onDone: { i, o in
-                let c = i / k, s = i % k
-                done += 1
-                splitsDone[c] += 1
-                sums[c] += o.testScores.first ?? .nan
-                if splitsDone[c] == k {
-                    let mean = sums[c] / Double(k)
-                    if !mean.isNaN, best == nil || mean > best!.0 || (mean == best!.0 && c < best!.1) { best = (mean, c) }
-                }
-                if verb > 1 {
-                    let score = o.testScores.first.map { String($0) } ?? "nan"
-                    print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
-                }
-                report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
-            }, onIdle: refit ? {
-                guard speculation == nil, let leader = best?.1,
-                      callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
-                let s = SpeculativeRefit(candidate: leader)
-                speculation = s
-                return { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }
-            } : nil)
-        }
+        let outcomes: [FitOutcome?] = runTasks(total, workers: workers, order: longestFirst(cands, base: est, splits: k), { i in
+            let c = i / k, s = i % k
+            return fitAndScore(est, params: cands[c], x: x, y: y, sampleWeight: sampleWeight, split: splits[s],
+                               scorers: [scorer], errorScore: errScore, seed: fitSeed(base, candidate: c, split: s),
+                               returnTrainScore: train, keepEstimator: false)
+        }, onDone: { i, o in
+            let c = i / k, s = i % k
+            done += 1
+            splitsDone[c] += 1
+            sums[c] += o.testScores.first ?? .nan
+            if splitsDone[c] == k {
+                let mean = sums[c] / Double(k)
+                if !mean.isNaN, best == nil || mean > best!.0 || (mean == best!.0 && c < best!.1) { best = (mean, c) }
+            }
+            if verb > 1 {
+                let score = o.testScores.first.map { String($0) } ?? "nan"
+                print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
+            }
+            report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
+        }, onIdle: refit ? {
+            guard speculation == nil, let leader = best?.1,
+                  callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
+            let s = SpeculativeRefit(candidate: leader)
+            speculation = s
+            return { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }
+        } : nil)
         let table = (0..<cands.count).map { c in (0..<k).map { outcomes[c * k + $0]! } }
         fitErrors = []
         for (c, row) in table.enumerated() { for (s, o) in row.enumerated() { if let e = o.error { fitErrors.append((c, s, e)) } } }
@@ -193,8 +191,8 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         refitTime = nil
         refitSpeculated = false
         if refit {
-            let r = try speculation?.result(for: bi) ?? BLASSearchGuard.with {
-                try Parallel.asWorker { try Self.refitEstimator(estimator, cands[bi], x, y, sampleWeight, seed: refitSeed) }
+            let r = try speculation?.result(for: bi) ?? Parallel.asWorker {
+                try Self.refitEstimator(estimator, cands[bi], x, y, sampleWeight, seed: refitSeed)
             }
             refitSpeculated = speculation?.result(for: bi) != nil
             refitTime = r.seconds

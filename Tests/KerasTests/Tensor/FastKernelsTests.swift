@@ -42,6 +42,60 @@ final class FastKernelsTests: XCTestCase {
         }
     }
 
+    func testVectorExpMatchesExpfToTwoUlpAndKeepsItsSpecialValues() {
+        var xs: [Float] = stride(from: Float(-86.9), through: 88.5, by: 0.173).map { $0 }
+        xs += [0, -0.0, 1e-8, -1e-8, 0.3465736, -0.3465736, 88.72, -86.9]
+        var ys = xs
+        ys.withUnsafeMutableBufferPointer { Kernels.expInPlace($0.baseAddress!, count: $0.count) }
+        for (x, y) in zip(xs, ys) {
+            let e = expf(x)
+            XCTAssertLessThanOrEqual(abs(y - e), 2 * e.ulp, "exp(\(x)): \(y) vs expf \(e)")
+        }
+        // The tail (count not a multiple of eight) and the values expf gives at the edges.
+        var special: [Float] = [.nan, -.infinity, .infinity, 89, -200, 0, 1, 2, -1, 3, 4]
+        special.withUnsafeMutableBufferPointer { Kernels.expInPlace($0.baseAddress!, count: $0.count) }
+        XCTAssertTrue(special[0].isNaN)
+        XCTAssertEqual(special[1], 0)
+        XCTAssertEqual(special[2], .infinity)
+        XCTAssertEqual(special[3], .infinity)
+        XCTAssertEqual(special[4], 0)
+        XCTAssertEqual(special[5], 1)
+        for (v, x) in zip(special[6...], [Float(1), 2, -1, 3, 4]) { XCTAssertEqual(v, expf(x), accuracy: 2 * expf(x).ulp) }
+    }
+
+    func testSoftmaxRowsOfNaNAndVeryNegativeLogits() throws {
+        let x = try Tensor(shape: [2, 3], scalars: [0, -200, .nan, 1, -1000, 2])
+        let y = Tensor(shape: [2, 3])
+        Kernels.softmaxRows(x.data, y.data, rows: 2, cols: 3)
+        XCTAssertTrue((0..<3).allSatisfy { y.data[$0].isNaN }, "a NaN logit makes its whole row NaN")
+        XCTAssertEqual(y.data[4], 0)
+        XCTAssertEqual(y.data[3] + y.data[5], 1, accuracy: 1e-6)
+    }
+
+    func testColumnSumsAddRowsInOrder() {
+        for (rows, cols) in [(1, 1), (3, 7), (128, 100), (5, 16), (2, 9)] {
+            let x = G.random([rows, cols], seed: 87)
+            let out = Tensor(shape: [cols], repeating: .nan)
+            Kernels.columnSums(x.data, rows: rows, cols: cols, into: out.data)
+            for j in 0..<cols {
+                var s: Float = 0
+                for r in 0..<rows { s += x.data[r * cols + j] }
+                XCTAssertEqual(out.data[j], s, "column \(j) of \(rows)x\(cols)")
+            }
+        }
+    }
+
+    func testHasNonFiniteFindsNaNInEveryChunkOfALargeTensor() {
+        let n = Parallel.threshold * 3 + 5
+        let t = Tensor(shape: [n], repeating: 1)
+        XCTAssertFalse(t.hasNonFinite)
+        for position in [0, n / 3, n / 2, n - 1] {
+            t.data[position] = .infinity
+            XCTAssertTrue(t.hasNonFinite, "inf at \(position) of \(n)")
+            t.data[position] = 1
+        }
+    }
+
     func testHasNonFiniteFindsNaNAndInfinityInTheVectorBodyAndTheTail() {
         for n in [1, 15, 16, 17, 40] {
             for position in [0, n / 2, n - 1] {

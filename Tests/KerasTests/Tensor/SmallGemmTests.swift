@@ -29,6 +29,38 @@ final class SmallGemmTests: XCTestCase {
         XCTAssertLessThanOrEqual(16 * 16 * 16, Kernels.smallGemmLimit)
     }
 
+    /// Single-threaded BLAS scopes nest, hold while a worker runs, and give the process its
+    /// thread count back when the last one closes; a mid-sized product inside a scope is right.
+    func testSingleThreadedBLASScopesNestAndRestoreTheThreadCount() {
+        let before = Parallel.blasThreads
+        Parallel.withSingleThreadedBLAS {
+            XCTAssertEqual(Parallel.blasThreads, 1)
+            Parallel.asWorker {
+                XCTAssertTrue(Parallel.isWorkerThread)
+                XCTAssertEqual(Parallel.blasThreads, 1)
+            }
+            XCTAssertFalse(Parallel.isWorkerThread)
+            XCTAssertEqual(Parallel.blasThreads, 1)
+        }
+        XCTAssertEqual(Parallel.blasThreads, before)
+
+        let (m, n, k) = (128, 100, 93)
+        XCTAssertLessThan(m * n * k, Kernels.threadedGemmMinimum)
+        let g = RandomGenerator(seed: 12)
+        let a = (0..<(m * k)).map { _ in g.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in g.uniform(-1, 1) }
+        var c = [Float](repeating: .nan, count: m * n), reference = c
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    Kernels.gemm(pa.baseAddress!, transA: false, pb.baseAddress!, transB: false, pc.baseAddress!, m: m, n: n, k: k)
+                }
+            }
+        }
+        reference.withUnsafeMutableBufferPointer { cblasReference(a, false, b, false, $0.baseAddress!, m, n, k, 1, 0) }
+        for (x, y) in zip(c, reference) { XCTAssertEqual(x, y, accuracy: 1e-4) }
+        XCTAssertEqual(Parallel.blasThreads, before)
+    }
+
     /// A naive triple loop in double precision.
     func cblasReference(_ a: [Float], _ transA: Bool, _ b: [Float], _ transB: Bool, _ c: UnsafeMutablePointer<Float>,
                         _ m: Int, _ n: Int, _ k: Int, _ alpha: Float, _ beta: Float) {
