@@ -111,7 +111,7 @@ int keras_catalog_json(char **out_json);
 typedef struct keras_model keras_model;       /* a Keras model (Sequential or Functional) */
 typedef struct keras_callback keras_callback; /* a training/evaluation/prediction callback */
 typedef struct keras_estimator keras_estimator; /* a KerasClassifier or KerasRegressor */
-typedef struct keras_search keras_search;       /* a grid search over an estimator */
+typedef struct keras_search keras_search;       /* a grid or randomized search over an estimator */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Models                                                                                     */
@@ -366,7 +366,15 @@ void keras_callback_free(keras_callback *callback);
 /* An estimator of `kind` "KerasClassifier" or "KerasRegressor" whose models are built from
  * model_json (a Keras model config, as keras_model_to_json gives; each fit starts from fresh
  * weights). params_json may be NULL. *out is caller-owned (keras_estimator_free).
- * Errors: UNKNOWN_NAME (kind), INVALID_ARGUMENT/IO (bad JSON or config, unknown parameter). */
+ *
+ * Model parameters (SciKeras's model__<name>): model_json may be a template, a config holding
+ * placeholders {"$param": "hidden"} or {"$param": "hidden", "default": 8} anywhere (a layer's
+ * "units", an "activation", a whole "layers" list...). Each fit fills every placeholder with the
+ * estimator's model__<name> parameter (any JSON value), or its default, so that
+ * keras_estimator_set_params({"model__hidden": 16}) and searches over "model__hidden" vary the
+ * model itself. get_params reports the template as "model".
+ * Errors: UNKNOWN_NAME (kind), INVALID_ARGUMENT/IO (bad JSON or config, unknown parameter,
+ * malformed placeholder; a model__ key that is not a placeholder fails at fit). */
 int keras_estimator_new(const char *kind, const char *model_json, const char *params_json,
                         keras_estimator **out);
 
@@ -417,11 +425,40 @@ int keras_estimator_score_weighted(keras_estimator *estimator,
                                    const float *sample_weight, int64_t n_weights, double *score);
 
 /* A grid search (GridSearchCV) over a copy of `estimator`. param_grid_json:
- * {"epochs": [10, 20], "optimizer__learning_rate": [0.01, 0.1]}. options_json (may be NULL):
+ * {"epochs": [10, 20], "optimizer__learning_rate": [0.01, 0.1], "model__hidden": [4, 8]} (model__
+ * keys need a template estimator, see keras_estimator_new), or a list of such grids searched one
+ * after another. options_json (may be NULL):
  * {"cv": 5, "scoring": "accuracy", "n_jobs": 2, "refit": true, "return_train_score": false,
- *  "random_state": 0, "verbose": 0}. *out is caller-owned (keras_search_free). */
+ *  "random_state": 0, "verbose": 0}; "cv" may also be explicit splits
+ * [{"train": [row indices], "test": [row indices]}, ...] (e.g. a scikit-learn splitter's).
+ * *out is caller-owned (keras_search_free). */
 int keras_grid_search_new(keras_estimator *estimator, const char *param_grid_json,
                           const char *options_json, keras_search **out);
+
+/* A randomized search (RandomizedSearchCV) over a copy of `estimator`: n_iter settings drawn from
+ * param_distributions_json, each entry a list of values (drawn equally) or one of
+ *   {"choice": [values]}, {"uniform": [low, high]}, {"loguniform": [low, high]} (0 < low),
+ *   {"randint": [low, high]} (integers low..high-1, as scipy.stats.randint).
+ * E.g. {"optimizer__learning_rate": {"loguniform": [1e-4, 0.1]}, "model__hidden": {"randint": [4, 33]},
+ *       "batch_size": [16, 32]}. When every entry is a list, settings are drawn without
+ * replacement (at most the grid's size), as scikit-learn does. options_json: the grid search's
+ * options plus "n_iter" (10); "random_state" seeds the draws and the fits. The search handle works
+ * with keras_search_fit / _results / _best_estimator. *out is caller-owned (keras_search_free).
+ * Errors: INVALID_ARGUMENT (bad JSON, unknown distribution, bad bounds, n_iter < 1). */
+int keras_randomized_search_new(keras_estimator *estimator, const char *param_distributions_json,
+                                const char *options_json, keras_search **out);
+
+/* scikit-learn's cross_validate: fits a copy of `estimator` on each split of (x, y) (n_jobs
+ * threads) and scores it. options_json (may be NULL): {"cv": 5 or explicit splits as the
+ * searches take, "scoring": "accuracy" or ["accuracy", "f1_macro"] (default: the estimator's
+ * score), "n_jobs": 1, "return_train_score": false, "random_state": null}.
+ * *result_json (caller-owned): {"fit_time": [...], "score_time": [...], "test_score": [...]}, with
+ * one "test_<name>" per scorer when scoring is a list, and "train_*" with return_train_score.
+ * Errors: INVALID_ARGUMENT (options), SHAPE, CALLBACK (every fit failed: the first error). */
+int keras_cross_validate(keras_estimator *estimator,
+                         const float *x, int x_ndim, const int64_t *x_shape,
+                         const float *y, int y_ndim, const int64_t *y_shape,
+                         const char *options_json, char **result_json);
 
 /* Frees a search. NULL is ignored. */
 void keras_search_free(keras_search *search);

@@ -10,8 +10,8 @@ final class EstimatorBox: LockedBox {
 }
 
 final class SearchBox: LockedBox {
-    let search: GridSearchCV
-    init(_ s: GridSearchCV) { search = s }
+    let search: BaseSearchCV
+    init(_ s: BaseSearchCV) { search = s }
 }
 
 func estimatorBox(_ h: OpaquePointer?) throws -> EstimatorBox { try Handles.resolve(h, EstimatorBox.self, kind: "keras_estimator") }
@@ -63,12 +63,22 @@ public func keras_estimator_new(_ kind: UnsafePointer<CChar>?, _ modelJSON: Unsa
         out.pointee = nil
         let k = try string(kind, "kind")
         let config = try string(modelJSON, "model_json")
-        _ = try modelFromJSON(config)
+        let parsed = try json(modelJSON, "model_json")
+        // A config with {"$param": name} holes is a template that model__<name> parameters fill.
+        let template = ModelTemplate.hasPlaceholders(parsed) ? try ModelTemplate(config) : nil
+        if let template {
+            // Checked now when every hole has a default; otherwise at the first fit.
+            if template.parameters.allSatisfy({ $0.default != nil }) { _ = try modelFromConfig(try template.config([:])) }
+        } else {
+            _ = try modelFromJSON(config)
+        }
         let p = try params(paramsJSON, "params_json")
         let e: KerasEstimator
-        switch k {
-        case "KerasClassifier", "classifier": e = KerasClassifier(modelConfig: config, params: [:])
-        case "KerasRegressor", "regressor": e = KerasRegressor(modelConfig: config, params: [:])
+        switch (k, template) {
+        case ("KerasClassifier", nil), ("classifier", nil): e = KerasClassifier(modelConfig: config, params: [:])
+        case ("KerasRegressor", nil), ("regressor", nil): e = KerasRegressor(modelConfig: config, params: [:])
+        case ("KerasClassifier", let t?), ("classifier", let t?): e = KerasClassifier(modelTemplate: t, params: [:])
+        case ("KerasRegressor", let t?), ("regressor", let t?): e = KerasRegressor(modelTemplate: t, params: [:])
         default: throw ABIError(.unknownName, "unknown estimator kind '\(k)': use \"KerasClassifier\" or \"KerasRegressor\"")
         }
         try e.setParams(p)
@@ -223,20 +233,24 @@ public func keras_grid_search_new(_ h: OpaquePointer?, _ gridJSON: UnsafePointer
         out.pointee = nil
         let box = try estimatorBox(h)
         let g = try json(gridJSON, "param_grid_json")
-        guard let pairs = g.objectValue, !pairs.isEmpty else { throw ABIError(.invalidArgument, "param_grid_json must be a non-empty object of lists") }
-        var grid: [String: [ParamValue]] = [:]
-        for (k, v) in pairs {
-            guard let list = v.arrayValue, !list.isEmpty else { throw ABIError(.invalidArgument, "param_grid_json: '\(k)' must be a non-empty list") }
-            grid[k] = list.map(paramValue)
+        // One grid (an object of lists) or several (a list of such objects), as scikit-learn takes.
+        let gridList = g.arrayValue ?? [g]
+        guard !gridList.isEmpty else { throw ABIError(.invalidArgument, "param_grid_json must be a non-empty object of lists") }
+        let grids = try gridList.map { one -> [String: [ParamValue]] in
+            guard let pairs = one.objectValue, !pairs.isEmpty else {
+                throw ABIError(.invalidArgument, "param_grid_json must be a non-empty object of lists (or a list of them)")
+            }
+            var grid: [String: [ParamValue]] = [:]
+            for (k, v) in pairs {
+                guard let list = v.arrayValue, !list.isEmpty else { throw ABIError(.invalidArgument, "param_grid_json: '\(k)' must be a non-empty list") }
+                grid[k] = list.map(paramValue)
+            }
+            return grid
         }
-        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "search options",
-                            allowed: ["cv", "scoring", "n_jobs", "refit", "verbose", "return_train_score", "random_state"])
-        let cv = try o.int("cv").map { CV.folds($0) } ?? 5
-        let scoring = try o.string("scoring").map { try Scorer.named($0) }
+        let o = try SearchSettings(options, extra: [])
         let base = try box.locked { try box.estimator.clone() }
-        let s = GridSearchCV(base, grid, scoring: scoring, nJobs: try o.int("n_jobs") ?? 1, refit: try o.bool("refit") ?? true,
-                             cv: cv, verbose: try o.int("verbose") ?? 0,
-                             returnTrainScore: try o.bool("return_train_score") ?? false, randomState: try o.int("random_state"))
+        let s = GridSearchCV(base, grids: grids, scoring: o.scoring, nJobs: o.nJobs, refit: o.refit, cv: o.cv, verbose: o.verbose,
+                             returnTrainScore: o.returnTrainScore, randomState: o.randomState)
         out.pointee = Handles.make(SearchBox(s), kind: "keras_search")
     }
 }

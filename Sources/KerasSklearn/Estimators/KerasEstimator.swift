@@ -44,6 +44,16 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         self.params = params
     }
 
+    /// The template the models are built from, for estimators made from a ``ModelTemplate``.
+    public private(set) var modelTemplate: ModelTemplate?
+
+    /// An estimator whose models are built from a config template: `model__<name>` parameters
+    /// fill its `{"$param": name}` holes at each fit, so that searches can vary the model.
+    public required convenience init(modelTemplate template: ModelTemplate, params: Params = [:]) {
+        self.init(model: { p, _ in try modelFromConfig(try template.config(p.values)) }, params: params)
+        self.modelTemplate = template
+    }
+
     /// An estimator that trains copies of `model`'s architecture (its config; weights are new
     /// at each fit).
     public convenience init(model: Model, params: Params = [:]) {
@@ -68,12 +78,14 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     public func getParams(deep: Bool = true) -> Params {
         var p = defaultParams
         for (k, v) in params { p[k] = v }
-        p["model"] = modelConfig.map { .string($0) } ?? .object(ModelBuilderBox(builder))
+        p["model"] = (modelConfig ?? modelTemplate?.text).map { .string($0) } ?? .object(ModelBuilderBox(builder))
         return p
     }
 
     public func setParams(_ new: Params) throws {
-        for key in new.keys { try checkKey(key) }
+        // set_params(**get_params()) is a no-op in scikit-learn: 'model' may be given unchanged.
+        let current = getParams()["model"]
+        for key in new.keys where !(key == "model" && new[key] == current) { try checkKey(key) }
         for (k, v) in new where k != "model" { params[k] = v }
     }
 
@@ -89,6 +101,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
 
     public func clone() throws -> Estimator {
         if let modelConfig { return Self(modelConfig: modelConfig, params: params) }
+        if let modelTemplate { return Self(modelTemplate: modelTemplate, params: params) }
         return Self(model: builder, params: params)
     }
 

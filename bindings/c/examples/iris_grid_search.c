@@ -1,5 +1,9 @@
-/* Grid search over a KerasClassifier on iris: 3-fold cross-validation of two learning rates and
- * two epoch counts in 2 threads, the results as JSON, then the refitted best estimator. */
+/* Model selection for a KerasClassifier on iris, in 2 threads:
+ *   - a grid search over the model itself (model__hidden, the size of the hidden layer, filled
+ *     into a model config template) and the learning rate, 3-fold, results as JSON;
+ *   - a randomized search drawing the learning rate from a log-uniform distribution and the
+ *     hidden size from randint;
+ *   - cross_validate of the best setting, then the refitted best estimator. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +13,11 @@
 #define TRY(call) do { int rc_ = (call); if (rc_ != KERAS_OK) { \
     fprintf(stderr, "%s failed: %s\n", #call, keras_last_error()); return 1; } } while (0)
 
-static const char *model_json =
+/* {"$param": "hidden", "default": 12}: filled with the estimator's model__hidden at each fit. */
+static const char *model_template =
     "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"iris\", \"layers\": ["
     "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
-    "{\"class_name\": \"Dense\", \"config\": {\"units\": 12, \"activation\": \"relu\"}},"
+    "{\"class_name\": \"Dense\", \"config\": {\"units\": {\"$param\": \"hidden\", \"default\": 12}, \"activation\": \"relu\"}},"
     "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"softmax\"}}]}}";
 
 int main(void) {
@@ -21,34 +26,54 @@ int main(void) {
     double score = 0;
     char *results = NULL, *params = NULL;
     keras_estimator *clf = NULL, *best = NULL, *copy = NULL;
-    keras_search *search = NULL;
+    keras_search *search = NULL, *random_search = NULL;
     int i, ndim = 0;
     int64_t shape[KERAS_MAX_RANK];
 
     for (i = 0; i < 150; i++) y[i] = (float)iris_y[i];
-    TRY(keras_estimator_new("KerasClassifier", model_json,
+    TRY(keras_estimator_new("KerasClassifier", model_template,
                             "{\"loss\": \"sparse_categorical_crossentropy\", \"optimizer\": \"adam\","
-                            " \"batch_size\": 16, \"verbose\": 0, \"random_state\": 0}", &clf));
+                            " \"epochs\": 40, \"batch_size\": 16, \"verbose\": 0, \"random_state\": 0}", &clf));
     TRY(keras_estimator_get_params(clf, &params));
     printf("params: %s\n", params);
     keras_string_free(params);
     TRY(keras_estimator_clone(clf, &copy));
 
-    TRY(keras_grid_search_new(clf, "{\"optimizer__learning_rate\": [0.01, 0.05], \"epochs\": [20, 60]}",
+    /* Grid: the hidden layer's size and the learning rate. */
+    TRY(keras_grid_search_new(clf, "{\"model__hidden\": [4, 16], \"optimizer__learning_rate\": [0.01, 0.05]}",
                               "{\"cv\": 3, \"n_jobs\": 2, \"scoring\": \"accuracy\"}", &search));
     TRY(keras_search_fit(search, &iris_x[0][0], 2, x_shape, y, 1, y_shape));
     TRY(keras_search_results(search, &results));
-    printf("results: %s\n", results);
-    if (!strstr(results, "\"best_params\": {") || !strstr(results, "\"mean_test_score\": [")) return 1;
+    printf("grid results: %s\n", results);
+    if (!strstr(results, "\"best_params\": {") || !strstr(results, "\"param_model__hidden\": [4, 4, 16, 16]")) return 1;
     keras_string_free(results);
 
+    /* Randomized: 4 draws from distributions, seeded. */
+    TRY(keras_randomized_search_new(clf, "{\"optimizer__learning_rate\": {\"loguniform\": [0.001, 0.1]},"
+                                         " \"model__hidden\": {\"randint\": [4, 17]}}",
+                                    "{\"n_iter\": 4, \"cv\": 3, \"n_jobs\": 2, \"random_state\": 0}", &random_search));
+    TRY(keras_search_fit(random_search, &iris_x[0][0], 2, x_shape, y, 1, y_shape));
+    TRY(keras_search_results(random_search, &results));
+    printf("randomized search: %s\n", strstr(results, "\"params\": ["));
+    keras_string_free(results);
+
+    /* Cross-validation of the grid's best setting. */
     TRY(keras_search_best_estimator(search, &best));
+    TRY(keras_estimator_get_params(best, &params));
+    TRY(keras_estimator_set_params(copy, params));
+    keras_string_free(params);
+    TRY(keras_cross_validate(copy, &iris_x[0][0], 2, x_shape, y, 1, y_shape,
+                             "{\"cv\": 3, \"n_jobs\": 2, \"scoring\": [\"accuracy\", \"f1_macro\"]}", &results));
+    printf("cross_validate: %s\n", results);
+    keras_string_free(results);
+
     TRY(keras_estimator_score(best, &iris_x[0][0], 2, x_shape, y, 1, y_shape, &score));
     TRY(keras_estimator_predict(best, &iris_x[0][0], 2, x_shape, labels, 150, shape, &ndim));
     TRY(keras_estimator_predict_proba(best, &iris_x[0][0], 2, x_shape, proba, 450, shape, &ndim));
     printf("best estimator accuracy on iris: %.3f; proba shape (%lld, %lld)\n", score, (long long)shape[0], (long long)shape[1]);
 
     keras_search_free(search);
+    keras_search_free(random_search);
     keras_estimator_free(best);
     keras_estimator_free(copy);
     keras_estimator_free(clf);

@@ -207,6 +207,59 @@ int main(void) {
         CHECK_ERR(KERAS_ERR_SHAPE, "sample_weight has 1 values for 2 samples", keras_estimator_score_weighted(est, x, 2, xs, y, 1, ys, y, 1, &score));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "must be a non-empty list", keras_grid_search_new(est, "{\"epochs\": 3}", NULL, &search));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown option 'folds'", keras_grid_search_new(est, "{\"epochs\": [1]}", "{\"folds\": 3}", &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'cv' must be a number of folds or a non-empty list",
+                  keras_grid_search_new(est, "{\"epochs\": [1]}", "{\"cv\": \"five\"}", &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "cv[0] needs a 'test' list",
+                  keras_grid_search_new(est, "{\"epochs\": [1]}", "{\"cv\": [{\"train\": [0]}]}", &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "cv[0].train holds -1",
+                  keras_grid_search_new(est, "{\"epochs\": [1]}", "{\"cv\": [{\"train\": [-1], \"test\": [0]}]}", &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'nope' is not a valid scoring value", keras_grid_search_new(est, "{\"epochs\": [1]}", "{\"scoring\": [\"nope\"]}", &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "non-empty object of lists (or a list of them)", keras_grid_search_new(est, "[{\"epochs\": [1]}, 3]", NULL, &search));
+        /* Randomized search */
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_randomized_search_new(NULL, "{\"epochs\": [1]}", NULL, &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_randomized_search_new(est, "{\"epochs\": [1]}", NULL, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "param_distributions_json must not be NULL", keras_randomized_search_new(est, NULL, NULL, &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "non-empty object of distributions", keras_randomized_search_new(est, "{}", NULL, &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown distribution 'normal'",
+                  keras_randomized_search_new(est, "{\"optimizer__learning_rate\": {\"normal\": [0, 1]}}", NULL, &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "needs 0 < low <= high",
+                  keras_randomized_search_new(est, "{\"optimizer__learning_rate\": {\"loguniform\": [0, 1]}}", NULL, &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "randint needs integer bounds",
+                  keras_randomized_search_new(est, "{\"epochs\": {\"randint\": [1.5, 3]}}", NULL, &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "needs low < high",
+                  keras_randomized_search_new(est, "{\"epochs\": {\"randint\": [3, 3]}}", NULL, &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "uniform needs [low, high]",
+                  keras_randomized_search_new(est, "{\"epochs\": {\"uniform\": [1]}}", NULL, &search));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "n_iter must be at least 1",
+                  keras_randomized_search_new(est, "{\"epochs\": [1, 2]}", "{\"n_iter\": 0}", &search));
+        CHECK(search == NULL);
+        CHECK_OK(keras_randomized_search_new(est, "{\"epochs\": {\"randint\": [1, 3]}}", "{\"n_iter\": 2}", &search));
+        CHECK_ERR(KERAS_ERR_STATE, "not been fitted", keras_search_results(search, &text));
+        keras_search_free(search); search = NULL;
+        /* Cross-validation */
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "result_json must not be NULL", keras_cross_validate(est, x, 2, xs, y, 1, ys, NULL, NULL));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_cross_validate(NULL, x, 2, xs, y, 1, ys, NULL, &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown option 'folds'", keras_cross_validate(est, x, 2, xs, y, 1, ys, "{\"folds\": 2}", &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "belong to searches", keras_cross_validate(est, x, 2, xs, y, 1, ys, "{\"refit\": true}", &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "", keras_cross_validate(est, x, 2, xs, y, 1, ys, "{\"cv\": 5}", &text));
+        CHECK(text == NULL);
+        /* Model templates */
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "\"$param\" must be a parameter name", keras_estimator_new("KerasRegressor",
+                  "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
+                  "{\"class_name\": \"Dense\", \"config\": {\"units\": {\"$param\": 3}}}]}}", NULL, &none));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown key 'defualt'", keras_estimator_new("KerasRegressor",
+                  "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
+                  "{\"class_name\": \"Dense\", \"config\": {\"units\": {\"$param\": \"u\", \"defualt\": 3}}}]}}", NULL, &none));
+        CHECK_ERR(KERAS_ERR_IO, "units must be positive", keras_estimator_new("KerasRegressor",
+                  "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
+                  "{\"class_name\": \"Dense\", \"config\": {\"units\": {\"$param\": \"u\", \"default\": -3}}}]}}", NULL, &none));
+        CHECK_OK(keras_estimator_new("KerasRegressor",
+                  "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
+                  "{\"class_name\": \"Dense\", \"config\": {\"units\": {\"$param\": \"u\"}}}]}}", "{\"loss\": \"mse\", \"verbose\": 0}", &none));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "has no default: set model__u", keras_estimator_fit(none, x, 2, xs, y, 1, ys));
+        CHECK_OK(keras_estimator_set_params(none, "{\"model__v\": 1}"));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "model__v is not a parameter of the model template (its parameters: u)", keras_estimator_fit(none, x, 2, xs, y, 1, ys));
+        keras_estimator_free(none); none = NULL;
         CHECK_OK(keras_grid_search_new(est, "{\"epochs\": [1]}", NULL, &search));
         CHECK_ERR(KERAS_ERR_STATE, "not been fitted", keras_search_results(search, &text));
         CHECK_ERR(KERAS_ERR_STATE, "fit the search first", keras_search_best_estimator(search, &none));

@@ -104,10 +104,10 @@ class Layer:
 
     def _layer_entry(self) -> dict:
         """The entry of this layer in a model config: Keras's serialize_keras_object form."""
-        from . import _plugins
+        from . import _python_layers
         registered = None
         if not isinstance(self, _BuiltinLayer):
-            registered = _plugins.register_layer_class(type(self))
+            registered = _python_layers.register_layer_class(type(self))
         config = self.get_config()
         if self._class_name() == "InputLayer":  # Keras's InputLayer keys, nothing else
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
@@ -222,8 +222,8 @@ class Layer:
         if dtype is not None and str(np.dtype(dtype)) != "float32":
             raise TypeError(f"{type(self).__name__}.add_weight: weights are float32, got "
                             f"dtype={dtype}")
-        from . import _plugins
-        return _plugins.add_weight(self, shape, initializer, trainable, name)
+        from . import _python_layers
+        return _python_layers.add_weight(self, shape, initializer, trainable, name)
 
     def call(self, inputs, training=False):
         """The forward computation, on numpy arrays (layers written in Python)."""

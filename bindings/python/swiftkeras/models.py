@@ -17,7 +17,7 @@ from ctypes import byref, c_int32, c_int64
 
 import numpy as np
 
-from . import _lib, _native, _plugins
+from . import _lib, _native, _plugins, _python_layers
 from ._native import as_float32, check, dumps
 from ._objects import serialize, unique_name
 from .layers import KerasTensor, Layer, _BuiltinLayer, _layer_class
@@ -149,7 +149,7 @@ class Model:
         config = self._model_config_for(x)
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
-        with _plugins.claiming(self._layers):
+        with _python_layers.claiming(self._layers):
             check(_lib.keras_model_from_json(dumps(config), byref(out)))
         self._set_handle(out.value)
         self._send_compile()
@@ -458,14 +458,14 @@ class Model:
         self._check_cardinality({"x": xs_list, "y": ys_list})
         n = len(xs_list[0])
         sw = self._sample_weight(sample_weight, n)
-        vxs, vys = [], []
+        vxs, vys, vsw = [], [], None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                                  "(x_val, y_val, val_sample_weight)")
-            if len(validation_data) == 3 and validation_data[2] is not None:
-                raise NotImplementedError("validation_data with sample weights needs the C ABI "
-                                          "to take them (ABI_REQUESTS.md item 1)")
+            if len(validation_data) == 3 and validation_data[2] is not None and not arrays_api:
+                raise NotImplementedError("validation_data with sample weights needs "
+                                          "keras_model_fit_arrays, which this libkeras.so lacks")
             if arrays_api and not isinstance(self, Sequential):
                 vxs = self._arrays(validation_data[0], "validation_data x", inputs=True)
             else:
@@ -473,6 +473,9 @@ class Model:
             vys = self._arrays(validation_data[1], "validation_data y", inputs=False) \
                 if arrays_api else [self._array(validation_data[1], "validation_data y")]
             self._check_cardinality({"validation_data x": vxs, "validation_data y": vys})
+            if len(validation_data) == 3:
+                vsw = self._sample_weight(validation_data[2], len(vxs[0]),
+                                          "validation_data sample_weight")
             for what, train, val in (("x", xs_list, vxs), ("y", ys_list, vys)):
                 for a, b in zip(train, val):
                     if a.shape[1:] != b.shape[1:]:
@@ -493,10 +496,11 @@ class Model:
             px, py = _native.pack(xs_list), _native.pack(ys_list)
             pw = _native.pack([sw] if sw is not None else [])
             pvx, pvy = _native.pack(vxs), _native.pack(vys)
+            pvw = _native.pack([vsw] if vsw is not None else [])
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
                 py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
-                None, dumps(options), cbs, k))
+                pvw.pointer, dumps(options), cbs, k))
         else:
             xs, ys = xs_list[0], ys_list[0]
             if vxs:
@@ -945,7 +949,7 @@ def _graph_layers(inputs, outputs):
 
 def _layer_from_info(info):
     """A Python layer object for a layer the library made (a loaded model)."""
-    from . import _plugins as plugins
+    from . import _python_layers as plugins
     class_name = info["class_name"]
     config = dict(info.get("config", {}))
     custom = plugins.python_layer_class(class_name)

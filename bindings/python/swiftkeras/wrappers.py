@@ -169,7 +169,13 @@ class BaseWrapper(BaseEstimator):
         fit_kwargs.update(self._routed("fit"))
         fit_kwargs.update(kwargs)
         if sample_weight is not None:
-            fit_kwargs["sample_weight"] = np.asarray(sample_weight, np.float32)
+            sample_weight = np.asarray(sample_weight, np.float32)
+            if sample_weight.size and not np.any(sample_weight):
+                # SciKeras's check (scikit-learn's estimator checks ask for a ValueError).
+                raise ValueError("No training samples had any weight; only zeros were passed in "
+                                 "`sample_weight`. That means there's nothing to train on by "
+                                 "definition, so training can not be completed.")
+            fit_kwargs["sample_weight"] = sample_weight
         history = self.model_.fit(X, y_enc, **fit_kwargs)
         self.history_ = {k: list(v) for k, v in history.history.items()}
         return self

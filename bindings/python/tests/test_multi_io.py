@@ -95,3 +95,16 @@ def test_bad_multi_io_input_is_a_python_error():
     with pytest.raises(ValueError, match="(?i)nan"):
         model.fit([bad, b], [y1, y2], verbose=0)
     assert model.predict([a, b], verbose=0)[0].shape == (12, 1)
+
+
+def test_validation_sample_weights_match_keras():
+    a, _, y1, _ = data()
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    h = model.fit(a, y1, validation_data=(a[:4], y1[:4], np.array([0.0, 1.0, 2.0, 3.0])),
+                  epochs=2, batch_size=6, shuffle=False, verbose=0)
+    # Keras 3.15 (JAX), same code.
+    np.testing.assert_allclose(h.history["loss"], [1.1431326866149902, 1.0978246927261353],
+                               rtol=2e-5)
+    np.testing.assert_allclose(h.history["val_loss"], [2.013381242752075, 1.8118613958358765],
+                               rtol=2e-5)

@@ -1,0 +1,362 @@
+"""Layers written in Python, as the library sees them: a Layer subclass becomes a
+keras_layer_class (include/keras.h). The library owns each layer instance and its weights
+(created through add_weight in build, optimized, saved and loaded like a built-in layer's) and
+calls forward/backward here with the current weight values, as zero-copy numpy views valid
+for the call. Exceptions follow _plugins' trampoline pattern: stashed, re-raised by the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import math
+import threading
+
+import numpy as np
+
+from . import _lib, _native
+from ._objects import custom_objects_in_scope, serialize
+from ._plugins import _check_interrupt, _fail
+
+# The state pointer of each library instance is a key into _instances.
+
+_lock = threading.Lock()
+_layer_classes: dict[str, type] = {}
+_layer_tables: dict[str, object] = {}        # class name -> (keras_layer_class, its thunks)
+_instances: dict[int, "_LayerInstance"] = {}
+_next_key = [0]
+_claims = threading.local()                  # user layer objects a model being built adopts
+
+
+class _LayerInstance:
+    """One library instance of a Python layer: the Python object and its weights' shapes."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.weight_shapes: list[tuple[int, ...]] = []
+        self.out_shapes: dict[tuple, tuple] = {}
+
+    def output_shape(self, in_shape):
+        out = self.out_shapes.get(in_shape)
+        if out is None:
+            layer = self.layer
+            if not _overrides(layer, "compute_output_shape"):
+                out = in_shape
+            else:
+                symbolic = layer.compute_output_shape((None,) + tuple(in_shape[1:]))
+                out = (in_shape[0],) + tuple(int(d) for d in tuple(symbolic)[1:])
+            self.out_shapes[in_shape] = out
+        return out
+
+
+def _overrides(layer, method):
+    from .layers import Layer
+    return getattr(type(layer), method, None) is not getattr(Layer, method, None)
+
+
+@contextlib.contextmanager
+def claiming(layers):
+    """While a model config is read by the library, its layers written in Python are the very
+    objects the user made (model.layers[i] is the user's layer), not copies from get_config."""
+    from .layers import _BuiltinLayer
+    previous = getattr(_claims, "by_name", None)
+    _claims.by_name = {layer.name: layer for layer in layers
+                       if not isinstance(layer, _BuiltinLayer)}
+    try:
+        yield
+    finally:
+        _claims.by_name = previous
+
+
+def _float_view(ptr, shape, writeable=True):
+    n = math.prod(shape)
+    if n == 0 or not ptr:
+        return np.zeros(shape, np.float32)
+    a = np.ctypeslib.as_array(ptr, shape=shape)
+    if not writeable:
+        a.flags.writeable = False
+    return a
+
+
+def add_weight(layer, shape, initializer, trainable, name):
+    """Layer.add_weight for a Python layer: only valid inside build, which the library calls."""
+    building = getattr(layer, "_building", None)
+    if building is None:
+        raise RuntimeError(f"{type(layer).__name__}.add_weight can only be called from build(), "
+                           f"which the library calls when the model holding the layer is built")
+    builder, instance = building
+    if shape is None:
+        raise ValueError(f"{type(layer).__name__}.add_weight: shape is required")
+    from . import initializers
+    init = serialize(initializers.get(initializer))
+    dims = tuple(int(d) for d in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{type(layer).__name__}.add_weight: shape {dims} has a negative or "
+                         f"unknown dimension")
+    position = len(instance.weight_shapes)
+    wname = name or ("kernel" if position == 0 else f"variable_{position}")
+    init_text = init if isinstance(init, str) else json.dumps(init)
+    rc = builder.contents.add_weight(builder, wname.encode(), len(dims), _native.int64_array(dims),
+                                     init_text.encode(), int(bool(trainable)))
+    if rc != 0:
+        raise _native._EXCEPTIONS.get(rc, _native.KerasError)(_native.last_error())
+    instance.weight_shapes.append(dims)
+    return Weight(layer, position, wname, dims)
+
+
+class Weight(np.lib.mixins.NDArrayOperatorsMixin):
+    """What add_weight returns. Inside call/backward it is the weight's current value (numpy
+    arithmetic, np.asarray, @ work on it); elsewhere it reads the value from the model."""
+
+    def __init__(self, layer, position, name, shape):
+        self._layer, self._position, self.name, self.shape = layer, position, name, shape
+        self.dtype = np.dtype(np.float32)
+
+    def numpy(self):
+        current = getattr(self._layer, "_current_weights", None)
+        if current is not None:
+            return current[self._position]
+        return self._layer.get_weights()[self._position]
+
+    @property
+    def value(self):
+        return self.numpy()
+
+    def assign(self, value):
+        weights = self._layer.get_weights()
+        weights[self._position] = np.asarray(value, np.float32).reshape(self.shape)
+        self._layer.set_weights(weights)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = tuple(i.numpy() if isinstance(i, Weight) else i for i in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __getitem__(self, item):
+        return self.numpy()[item]
+
+    def __len__(self):
+        return self.shape[0] if self.shape else 0
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def T(self):
+        return self.numpy().T
+
+    def __repr__(self):
+        return f"<Weight {self.name} shape={self.shape}>"
+
+
+def _call_signature(layer):
+    import inspect
+    cls = type(layer)
+    cached = cls.__dict__.get("_swiftkeras_call_takes_training")
+    if cached is None:
+        try:
+            params = inspect.signature(layer.call).parameters
+            cached = "training" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+        except (TypeError, ValueError):
+            cached = False
+        setattr(cls, "_swiftkeras_call_takes_training", cached)
+    return cached
+
+
+def _as_output(value, shape, what):
+    y = np.asarray(value, dtype=np.float32)
+    if y.shape != shape:
+        raise ValueError(f"{what} returned an array of shape {y.shape}, but the layer's output "
+                         f"shape for this input is {shape} (define compute_output_shape when "
+                         f"the output shape differs from the input shape)")
+    return y
+
+
+def _layer_table(cls, class_name):
+    """The keras_layer_class of a Python Layer subclass (its thunks live as long as the process:
+    the library may call them until it ends)."""
+    label = class_name
+
+    def create(_user, config_json, state_p):
+        try:
+            config = json.loads(config_json) if config_json else {}
+            claims = getattr(_claims, "by_name", None) or {}
+            layer = claims.get(config.get("name"))
+            if layer is None or type(layer) is not cls:
+                layer = cls.from_config(config)
+            with _lock:
+                _next_key[0] += 1
+                key = _next_key[0]
+                _instances[key] = _LayerInstance(layer)
+            state_p[0] = key
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+
+    def build(state, builder, ndim, shape_p):
+        try:
+            instance = _instances[state]
+            layer = instance.layer
+            instance.weight_shapes = []
+            instance.out_shapes = {}
+            layer._building = (builder, instance)
+            try:
+                layer.build(tuple(None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim)))
+            finally:
+                layer._building = None
+            layer.built = True
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+
+    def output_shape(state, ndim, in_p, out_ndim_p, out_p):
+        try:
+            layer = _instances[state].layer
+            shape = tuple(layer.compute_output_shape(
+                tuple(None if in_p[i] < 0 else int(in_p[i]) for i in range(ndim))))
+            if not 1 <= len(shape) <= 8:
+                raise ValueError(f"{label}.compute_output_shape returned {shape}: expected a "
+                                 f"shape of rank 1 to 8 with the batch dimension first")
+            for i, d in enumerate(shape):
+                out_p[i] = -1 if d is None else int(d)
+            out_ndim_p[0] = len(shape)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+
+    def forward(state, x_p, ndim, shape_p, w_pp, nw, y_p, training):
+        try:
+            _check_interrupt()
+            instance = _instances[state]
+            layer = instance.layer
+            shape = tuple(int(shape_p[i]) for i in range(ndim))
+            x = _float_view(x_p, shape, writeable=False)
+            weights = [_float_view(w_pp[i], instance.weight_shapes[i], writeable=False)
+                       for i in range(nw)]
+            out_shape = instance.output_shape(shape)
+            layer._current_weights = weights
+            try:
+                if _call_signature(layer):
+                    y = layer.call(x, training=bool(training))
+                else:
+                    y = layer.call(x)
+            finally:
+                layer._current_weights = None
+            _float_view(y_p, out_shape)[...] = _as_output(y, out_shape, f"{label}.call")
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+
+    def backward(state, x_p, ndim, shape_p, w_pp, nw, dy_p, dx_p, dw_pp):
+        try:
+            _check_interrupt()
+            instance = _instances[state]
+            layer = instance.layer
+            shape = tuple(int(shape_p[i]) for i in range(ndim))
+            x = _float_view(x_p, shape, writeable=False)
+            weights = [_float_view(w_pp[i], instance.weight_shapes[i], writeable=False)
+                       for i in range(nw)]
+            dy = _float_view(dy_p, instance.output_shape(shape), writeable=False)
+            layer._current_weights = weights
+            try:
+                result = layer.backward(x, weights, dy)
+            finally:
+                layer._current_weights = None
+            if isinstance(result, tuple) and len(result) == 2:
+                dx, dws = result
+            elif nw == 0:
+                dx, dws = result, []
+            else:
+                raise ValueError(f"{label}.backward must return (grad_inputs, [one gradient "
+                                 f"per weight]) for a layer with {nw} weights")
+            dws = list(dws or [])
+            if len(dws) != nw:
+                raise ValueError(f"{label}.backward returned {len(dws)} weight gradients; the "
+                                 f"layer has {nw} weights (use None for a weight without one)")
+            _float_view(dx_p, shape)[...] = _as_output(dx, shape, f"{label}.backward (grad_inputs)")
+            for i, g in enumerate(dws):
+                if g is not None:
+                    ws = instance.weight_shapes[i]
+                    _float_view(dw_pp[i], ws)[...] = _as_output(
+                        g, ws, f"{label}.backward (gradient of weight {i})")
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+
+    def get_config(state, buf, size):
+        try:
+            layer = _instances[state].layer
+            text = json.dumps(layer.get_config(), allow_nan=False,
+                              default=_native._json_default).encode("utf-8")
+            if len(text) + 1 > size:
+                raise ValueError(f"{label}.get_config: the config is {len(text)} bytes, more "
+                                 f"than the library's {size - 1}")
+            ctypes.memmove(buf, text + b"\0", len(text) + 1)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+
+    def destroy(state):
+        with _lock:
+            _instances.pop(state, None)
+
+    from .layers import Layer
+    thunks = (_lib.keras_layer_create_fn(create), _lib.keras_layer_build_fn(build),
+              _lib.keras_layer_output_shape_fn(output_shape), _lib.keras_layer_forward_fn(forward),
+              _lib.keras_layer_backward_fn(backward), _lib.keras_layer_get_config_fn(get_config),
+              _lib.keras_layer_destroy_fn(destroy))
+    table = _lib.keras_layer_class()
+    table.create, table.build, table.forward = thunks[0], thunks[1], thunks[3]
+    table.get_config, table.destroy = thunks[5], thunks[6]
+    if getattr(cls, "compute_output_shape") is not getattr(Layer, "compute_output_shape"):
+        table.output_shape = thunks[2]
+    if getattr(cls, "backward") is not getattr(Layer, "backward"):
+        table.backward = thunks[4]
+    return table, thunks
+
+
+def layer_class_name(cls) -> str:
+    """The name a Python layer class is registered under (Keras: 'package>Name' when
+    registered with register_keras_serializable, else the class name)."""
+    return cls.__dict__.get("_registered_name") or cls.__name__
+
+
+def register_layer_class(cls, name=None):
+    """Makes a Python Layer subclass known to the library (keras_register_layer)."""
+    class_name = name or layer_class_name(cls)
+    if not _lib.has("keras_register_layer"):
+        raise _native.KerasError(f"{class_name}: this libkeras.so has no keras_register_layer, "
+                                 f"so layers written in Python cannot be used; rebuild it")
+    with _lock:
+        if _layer_classes.get(class_name) is cls:
+            return class_name
+    table, thunks = _layer_table(cls, class_name.split(">")[-1])
+    _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))
+    with _lock:
+        _layer_classes[class_name] = cls
+        _layer_classes[class_name.split(">")[-1]] = cls
+        _layer_tables[class_name] = (table, thunks)
+    return class_name
+
+
+def instance_named(name, cls):
+    """The newest library instance of a Python layer class with this name (a loaded model's
+    model.layers are the objects the library computes with)."""
+    with _lock:
+        for instance in reversed(list(_instances.values())):
+            if instance.layer.name == name and type(instance.layer) is cls:
+                return instance.layer
+    return None
+
+
+def python_layer_class(class_name):
+    cls = _layer_classes.get(class_name)
+    if cls is not None:
+        return cls
+    found = custom_objects_in_scope().get(class_name)
+    return found if isinstance(found, type) else None
