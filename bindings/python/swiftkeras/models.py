@@ -26,7 +26,8 @@ _MAX_RANK = 8
 
 
 def _route_library_output():
-    """Progress bars and summaries go through sys.stdout (pytest capture, Jupyter)."""
+    """Progress bars, verbose callbacks' messages and summaries go through sys.stdout (pytest
+    capture, Jupyter), animated where stdout redraws lines (a terminal, a notebook)."""
     if not _lib.has("keras_set_print_hook"):
         return
 
@@ -35,11 +36,15 @@ def _route_library_output():
         try:
             sys.stdout.write(text.decode("utf-8", "replace"))
             sys.stdout.flush()
-        except BaseException:  # printing must never break training
+        except BaseException:  # noqa: BLE001 — printing must never break training
             pass
 
+    try:
+        dynamic = sys.stdout.isatty() or "ipykernel" in sys.modules
+    except (AttributeError, ValueError):
+        dynamic = False
     _route_library_output.hook = hook
-    _lib.keras_set_print_hook(hook, None)
+    _lib.keras_set_print_hook(hook, None, int(dynamic))
 
 
 _route_library_output()
@@ -187,7 +192,7 @@ class Model:
                 if info is None:
                     continue
                 info["weights"].append({"index": i, "name": path, "shape": shape,
-                                        "trainable": True})
+                                        "trainable": _weight_trainable(handle, i)})
             self._layers_cache = infos
             self._config_cache = config
         return self._layers_cache
@@ -492,6 +497,10 @@ class Model:
             options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
         self._stop_training = False
         self._epoch_log_updates = {}
+        # Ctrl-C is noticed at each epoch's end, or after each batch when epochs are long.
+        steps = steps_per_epoch or math.ceil(n * (1 - (0 if vxs else validation_split))
+                                             / (batch_size or 32))
+        batch_level = steps > 1000
         if arrays_api:
             px, py = _native.pack(xs_list), _native.pack(ys_list)
             pw = _native.pack([sw] if sw is not None else [])
@@ -500,7 +509,7 @@ class Model:
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
                 py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
-                pvw.pointer, dumps(options), cbs, k))
+                pvw.pointer, dumps(options), cbs, k), batch_level)
         else:
             xs, ys = xs_list[0], ys_list[0]
             if vxs:
@@ -511,7 +520,7 @@ class Model:
                 options["validation_split"] = (nv + 0.5) / (n + nv)
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-                cbs, k))
+                cbs, k), batch_level)
         history = json.loads(text) if text else {}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
@@ -622,7 +631,7 @@ class Model:
         return self.evaluate(x, y, batch_size=max(len(x), 1), verbose=0,
                              sample_weight=sample_weight, return_dict=return_dict)
 
-    def _run_with_callbacks(self, callbacks, call):
+    def _run_with_callbacks(self, callbacks, call, batch_level=False):
         """Runs a loop with the user's callbacks: built-in ones are made by the library from
         their configs, Python ones call back through trampolines; an exception raised in any
         of them is re-raised here, with its traceback, once the loop has stopped."""
@@ -644,10 +653,9 @@ class Model:
                     continue
                 if isinstance(cb, _plugins.PythonCallback):
                     cb.set_model(self)
-                    tramp = _plugins.callback_trampoline(cb, self)
+                    tramp, events = _plugins.callback_trampoline(cb, self)
                     keep.append(tramp)
-                    check(_lib.keras_callback_new(type(cb).__name__.encode(), tramp, None,
-                                                  _lib.keras_free_fn(), byref(h)))
+                    check(_plugins.new_callback(type(cb).__name__, tramp, events, byref(h)))
                 else:
                     config = serialize(cb)
                     if not isinstance(config, dict) or "class_name" not in config:
@@ -656,7 +664,7 @@ class Model:
                                                           dumps(config.get("config", {})),
                                                           byref(h)))
                 handles.append(h.value)
-            every = handles + [_plugins.interrupt_callback()]
+            every = handles + [_plugins.interrupt_callback(batch_level)]
             array = (ctypes.c_void_p * len(every))(*every)
             _native.take_stashed()
             with _plugins.interrupt_guard():
@@ -886,6 +894,14 @@ def _buffer(arr):
     """(data, ndim, shape) of a float32 C-contiguous array: the ABI reads it in place."""
     return (arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), arr.ndim,
             _native.int64_array(arr.shape))
+
+
+def _weight_trainable(handle, index):
+    if not _lib.has("keras_model_weight_trainable"):
+        return True
+    flag = c_int32()
+    check(_lib.keras_model_weight_trainable(handle, index, byref(flag)))
+    return bool(flag.value)
 
 
 def _weight_info(handle, index):
