@@ -204,13 +204,16 @@ _declare("keras_sequential_add_json", [keras_model_p, c_char_p], c_int32)
 _declare("keras_model_build", [keras_model_p, c_int32, int64_p], c_int32)
 _declare("keras_model_free", [keras_model_p], None)
 _declare("keras_model_compile", [keras_model_p, c_char_p], c_int32)
-_declare("keras_model_fit", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32, int64_p,
-                             c_char_p, POINTER(keras_callback_p), c_int32, char_pp], c_int32)
-_declare("keras_model_evaluate", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
+# (float buffers of the per-call entry points are declared as void *: the binding passes numpy's
+# address, an int, which ctypes converts faster than a POINTER(c_float) object is made)
+_declare("keras_model_fit", [keras_model_p, c_void_p, c_int32, int64_p, c_void_p, c_int32,
+                             int64_p, c_char_p, POINTER(keras_callback_p), c_int32, char_pp],
+         c_int32)
+_declare("keras_model_evaluate", [keras_model_p, c_void_p, c_int32, int64_p, c_void_p, c_int32,
                                   int64_p, c_char_p, POINTER(keras_callback_p), c_int32, char_pp],
          c_int32)
-_declare("keras_model_predict", [keras_model_p, float_p, c_int32, int64_p, c_char_p,
-                                 POINTER(keras_callback_p), c_int32, float_p, c_int64, int64_p,
+_declare("keras_model_predict", [keras_model_p, c_void_p, c_int32, int64_p, c_char_p,
+                                 POINTER(keras_callback_p), c_int32, c_void_p, c_int64, int64_p,
                                  int32_p], c_int32)
 _declare("keras_model_layer_output", [keras_model_p, c_char_p, float_p, c_int32, int64_p, float_p,
                                       c_int64, int64_p, int32_p], c_int32)

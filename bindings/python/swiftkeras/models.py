@@ -281,12 +281,14 @@ class Model:
         return [tuple(None if d is None or d < 0 else d for d in s) for s in shapes]
 
     def _output_shape(self, batch=None):
-        buf = (c_int64 * _MAX_RANK)()
-        rank = c_int32()
-        check(_lib.keras_model_output_shape(self._ensure_handle(), 0 if batch is None else batch,
-                                            buf, _MAX_RANK, byref(rank)))
-        dims = [buf[k] for k in range(rank.value)]
-        dims[0] = None if batch is None else batch
+        handle = self._ensure_handle()
+        cached = getattr(self, "_output_dims", None)
+        if cached is None or cached[0] != handle:
+            buf = (c_int64 * _MAX_RANK)()
+            rank = c_int32()
+            check(_lib.keras_model_output_shape(handle, 0, buf, _MAX_RANK, byref(rank)))
+            cached = self._output_dims = (handle, tuple(buf[k] for k in range(rank.value)))
+        dims = (batch,) + cached[1][1:]
         return tuple(None if (d is not None and d < 0) else d for d in dims)
 
     @property
@@ -551,20 +553,21 @@ class Model:
         ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
         self._check_cardinality({"x": xs_list, "y": ys_list})
         sw = self._sample_weight(sample_weight, len(xs_list[0]))
-        options = {"verbose": _verbosity(verbose, 1)}
-        if batch_size is not None:
-            options["batch_size"] = int(batch_size)
+        verbosity = _verbosity(verbose, 1)
+        options = _options_json(verbose=verbosity,
+                                batch_size=None if batch_size is None else int(batch_size))
+        long_call = dict(interruptible=len(xs_list[0]) > _LONG_CALL_ROWS, prints=verbosity != 0)
         if arrays_api:
             px, py = _native.pack(xs_list), _native.pack(ys_list)
             pw = _native.pack([sw] if sw is not None else [])
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_evaluate_arrays, self._handle, px.pointer, px.count, py.pointer,
-                py.count, pw.pointer, dumps(options), cbs, k))
+                py.count, pw.pointer, options, cbs, k), **long_call)
         else:
             xs, ys = xs_list[0], ys_list[0]
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
-                dumps(options), cbs, k))
+                options, cbs, k), **long_call)
         results = json.loads(text)
         if return_dict:
             return results
@@ -574,9 +577,9 @@ class Model:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """Keras `model.predict`: numpy outputs allocated here and filled by the library (a
         list for a model with several outputs)."""
-        options = {"verbose": _verbosity(verbose, 1)}
-        if batch_size is not None:
-            options["batch_size"] = int(batch_size)
+        verbosity = _verbosity(verbose, 1)
+        options = _options_json(verbose=verbosity,
+                                batch_size=None if batch_size is None else int(batch_size))
         if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential):
             self._ensure_handle()
             xs_list = self._arrays(x, "x", inputs=True)
@@ -591,7 +594,8 @@ class Model:
             px = _native.pack(xs_list)
             self._run_with_callbacks(callbacks, lambda cbs, k: check(
                 _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
-                                                dumps(options), cbs, k, descriptors, len(outs))))
+                                                options, cbs, k, descriptors, len(outs))),
+                interruptible=n > _LONG_CALL_ROWS, prints=verbosity != 0)
             return outs[0] if len(outs) == 1 else outs
         xs = self._array(x, "x")
         self._ensure_handle(xs)
@@ -599,12 +603,9 @@ class Model:
         if any(d is None for d in shape):
             raise ValueError(f"predict: the model's output shape {shape} is not fully known")
         out = np.empty(shape, np.float32)
-        out_shape = (c_int64 * _MAX_RANK)()
-        out_rank = c_int32()
         self._run_with_callbacks(callbacks, lambda cbs, k: check(_lib.keras_model_predict(
-            self._handle, *_buffer(xs), dumps(options), cbs, k,
-            out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), out.size, out_shape,
-            byref(out_rank))))
+            self._handle, *_buffer(xs), options, cbs, k, out.ctypes.data, out.size, None,
+            None)), interruptible=len(xs) > _LONG_CALL_ROWS, prints=verbosity != 0)
         return out
 
     def _io_shape(self, inputs, index, batch):
@@ -631,10 +632,20 @@ class Model:
         return self.evaluate(x, y, batch_size=max(len(x), 1), verbose=0,
                              sample_weight=sample_weight, return_dict=return_dict)
 
-    def _run_with_callbacks(self, callbacks, call, batch_level=False):
+    def _run_with_callbacks(self, callbacks, call, batch_level=False, interruptible=True,
+                            prints=True):
         """Runs a loop with the user's callbacks: built-in ones are made by the library from
         their configs, Python ones call back through trampolines; an exception raised in any
-        of them is re-raised here, with its traceback, once the loop has stopped."""
+        of them is re-raised here, with its traceback, once the loop has stopped.
+        `interruptible`: Ctrl-C stops the loop cleanly (a short call instead finishes, and
+        Python raises KeyboardInterrupt after it, as for any C call)."""
+        if not callbacks and not interruptible:
+            _native.take_stashed()
+            try:
+                return call(None, 0)
+            finally:
+                if prints:
+                    _flush_library_output()
         handles, keep = [], []
         try:
             for cb in callbacks or []:
@@ -892,8 +903,7 @@ def _flush_library_output():
 
 def _buffer(arr):
     """(data, ndim, shape) of a float32 C-contiguous array: the ABI reads it in place."""
-    return (arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), arr.ndim,
-            _native.int64_array(arr.shape))
+    return arr.ctypes.data, arr.ndim, (c_int64 * max(arr.ndim, 1))(*arr.shape)
 
 
 def _weight_trainable(handle, index):
@@ -916,6 +926,22 @@ def _weight_info(handle, index):
         if raw.value:
             _lib.keras_string_free(raw)
     return path, tuple(shape[i] for i in range(rank.value))
+
+
+# evaluate/predict on more rows than this can be stopped with Ctrl-C while they run.
+_LONG_CALL_ROWS = 1 << 16
+_options_cache: dict[tuple, bytes] = {}
+
+
+def _options_json(**options):
+    """The options JSON of a call (cached: predict_on_batch in a loop sends the same ones)."""
+    key = tuple(sorted(options.items()))
+    text = _options_cache.get(key)
+    if text is None:
+        text = dumps({k: v for k, v in options.items() if v is not None})
+        if len(_options_cache) < 256:
+            _options_cache[key] = text
+    return text
 
 
 def _merge_log_updates(history, updates, initial_epoch):
