@@ -133,9 +133,7 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
     /// every `fit`) are scanned on all cores.
     public var hasNonFinite: Bool {
         let p = data
-        let lock = Mutex()
-        var found = false
-        Parallel.forEachChunk(count) { r in
+        func scan(_ r: Range<Int>) -> Bool {
             // x * 0 is 0 for finite x and NaN for NaN or infinity; sixteen lanes at a time.
             let raw = UnsafeRawPointer(p)
             var lanes = SIMD16<Float>(repeating: 0)
@@ -146,7 +144,14 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
             }
             var acc = lanes.sum()
             while i < r.upperBound { acc += p[i] * 0; i += 1 }
-            if acc.isNaN { lock.withLock { found = true } }
+            return acc.isNaN
+        }
+        // Batches (trainOnBatch, predict) are checked in place, without the chunks' lock.
+        if count < Parallel.threshold { return scan(0..<count) }
+        let lock = Mutex()
+        var found = false
+        Parallel.forEachChunk(count) { r in
+            if scan(r) { lock.withLock { found = true } }
         }
         return found
     }

@@ -233,6 +233,10 @@ _declare("keras_search_free", [keras_search_p], None)
 _declare("keras_search_fit", [keras_search_p, float_p, c_int32, int64_p, float_p, c_int32, int64_p],
          c_int32)
 _declare("keras_search_results", [keras_search_p, char_pp], c_int32)
+_declare("keras_randomized_search_new", [keras_estimator_p, c_char_p, c_char_p,
+                                         POINTER(keras_search_p)], c_int32)
+_declare("keras_cross_validate", [keras_estimator_p, float_p, c_int32, int64_p, float_p, c_int32,
+                                  int64_p, c_char_p, char_pp], c_int32)
 
 # ---- plugins --------------------------------------------------------------------------------
 _declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32)
@@ -268,6 +272,4 @@ _declare("keras_register_activation", [c_char_p, keras_activation_fn, c_void_p, 
 _declare("keras_scope_push", [], c_int32)
 _declare("keras_scope_pop", [], c_int32)
 _declare("keras_unregister", [c_char_p, c_char_p], c_int32)
-_declare("keras_set_print_hook", [keras_print_fn, c_void_p], None)
-_declare("keras_cross_validate", [c_char_p, keras_array_p, keras_array_p, keras_array_p, char_pp],
-         c_int32)
+_declare("keras_set_print_hook", [keras_print_fn, c_void_p, c_int32], None)

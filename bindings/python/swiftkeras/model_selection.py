@@ -4,7 +4,8 @@ the candidate x fold fits run by the library on its worker threads in this proce
 Python decides what scikit-learn decides (the candidates from the parameter grid, the folds
 from scikit-learn's splitter, the models from the estimator's model function), so the splits
 and cv_results_ are those of `sklearn.model_selection.GridSearchCV`; only the training and
-scoring run natively (`keras_cross_validate`).
+scoring run natively: keras_grid_search_new, one search per combination of model__ parameters
+(the model function is Python code), and keras_cross_validate for cross_validate.
 """
 
 from __future__ import annotations
@@ -24,100 +25,70 @@ from ._native import as_float32, dumps
 _SCORINGS = {"accuracy", "r2", "neg_mean_squared_error", "neg_mean_absolute_error"}
 
 
+class _NativeEstimator:
+    """A library estimator (keras_estimator_new) equal to a swiftkeras KerasClassifier /
+    KerasRegressor: the model its model function builds, its compile and fit parameters, and
+    the data encoded as its fit would encode it. A context manager freeing the handle."""
+
+    def __init__(self, est, X, y):
+        classifier = is_classifier(est)
+        Xv, yv = est._validate(X, y, reset=True)
+        meta = est._fit_meta(yv)
+        y_enc = est._encode_target(yv)
+        est._seed()
+        model = est._build_model(meta)
+        model._ensure_handle(as_float32(Xv[:1], "X"))
+        ck = est._compile_kwargs()
+        loss = ck["loss"] if ck["loss"] is not None else est._default_loss()
+        optimizer = ck["optimizer"]
+        params = {"epochs": est.epochs, "batch_size": est.batch_size, "verbose": 0,
+                  "optimizer": optimizer.class_name.lower() if hasattr(optimizer, "class_name")
+                  else optimizer,
+                  "loss": loss if isinstance(loss, str) else None,
+                  "validation_split": est.validation_split,
+                  "random_state": est.random_state
+                  if isinstance(est.random_state, (int, np.integer)) else None}
+        params.update({f"optimizer__{k}": v for k, v in est._routed("optimizer").items()})
+        self.params = {k: v for k, v in params.items() if v is not None}
+        self.kind = "KerasClassifier" if classifier else "KerasRegressor"
+        self.model_json = model.to_json()
+        self.x = as_float32(Xv, "X")
+        self.y = as_float32(y_enc if classifier else np.asarray(yv, np.float32), "y")
+        self.handle = None
+
+    def __enter__(self):
+        h = ctypes.c_void_p()
+        _native.check(_lib.keras_estimator_new(self.kind.encode(), self.model_json.encode(),
+                                               dumps(self.params), ctypes.byref(h)))
+        self.handle = h.value
+        return self
+
+    def __exit__(self, *exc):
+        _lib.keras_estimator_free(self.handle)
+        self.handle = None
+
+
 class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
     def _candidates(self):
         raise NotImplementedError
 
     def fit(self, X, y, **fit_params):
-        if not _lib.has("keras_cross_validate") and _lib.has("keras_grid_search_new"):
-            return self._fit_with_search_api(X, y, **fit_params)
-        estimator = self.estimator
-        classifier = is_classifier(estimator)
-        scoring = self.scoring or ("accuracy" if classifier else "r2")
-        if scoring not in _SCORINGS:
-            raise ValueError(f"scoring={scoring!r}: the native search scores with one of "
-                             f"{sorted(_SCORINGS)}; use sklearn.model_selection for others")
-        cv = check_cv(self.cv, y, classifier=classifier)
-        X = np.asarray(X)
-        y = np.asarray(y)
-        folds = [{"train": tr.tolist(), "test": te.tolist()} for tr, te in cv.split(X, y)]
-        params_list = list(self._candidates())
-        candidates, y_train, y_score = [], None, None
-        for params in params_list:
-            est = clone(estimator).set_params(**params)
-            Xv, yv = est._validate(X, y, reset=True)
-            meta = est._fit_meta(yv)
-            y_idx = est._encode_target(yv)
-            est._seed()
-            model = est._build_model(meta)
-            ck = est._compile_kwargs()
-            if not getattr(model, "_compile_config", None):
-                if ck["loss"] is None:
-                    ck["loss"] = est._default_loss()
-                model.compile(**ck)
-            model._ensure_handle(as_float32(Xv, "X"))
-            est.model_ = model
-            y_enc = est._adapt_target_to_model(y_idx)
-            if y_train is None:
-                y_train, y_score = y_enc, y_idx
-            elif y_enc.shape != y_train.shape:
-                raise ValueError("the native search needs every candidate to train on the same "
-                                 "target encoding; use sklearn.model_selection.GridSearchCV")
-            fit = {"batch_size": est.batch_size, "epochs": est.epochs, "verbose": 0,
-                   "shuffle": est.shuffle, "validation_split": est.validation_split}
-            fit.update(est._routed("fit"))
-            seed = est.random_state if isinstance(est.random_state, (int, np.integer)) else None
-            candidates.append({"model": json.loads(model.to_json()),
-                               "compile": model._compile_config,
-                               "fit": {k: v for k, v in fit.items() if v is not None},
-                               "seed": seed})
-        spec = {"kind": "classifier" if classifier else "regressor", "candidates": candidates,
-                "folds": folds, "scoring": scoring, "n_jobs": int(self.n_jobs or 1)}
-        xs = _native.pack([as_float32(X, "X")])
-        ys = _native.pack([as_float32(y_train, "y")])
-        ss = _native.pack([as_float32(y_score, "y")])
-        result = _native.take_json(_lib.keras_cross_validate, dumps(spec), xs.pointer,
-                                   ys.pointer, ss.pointer)
-        self.cv_results_ = self._results(params_list, result, len(folds))
-        self.best_index_ = int(np.argmin(self.cv_results_["rank_test_score"]))
-        self.best_params_ = params_list[self.best_index_]
-        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
-        self.n_splits_ = len(folds)
-        self.scorer_ = scoring
-        if self.refit:
-            self.best_estimator_ = clone(estimator).set_params(**self.best_params_).fit(X, y, **fit_params)
-        if classifier:
-            self.classes_ = np.unique(y)
-        self.multimetric_ = False
-        return self
-
-    def _fit_with_search_api(self, X, y, **fit_params):
         """The search through keras_grid_search_new, which varies the estimator's own
         parameters (epochs, batch_size, optimizer, optimizer__learning_rate, ...) over one model
         config. Candidates are grouped by their model__ parameters: each group is one native
         search over the model the estimator's model function builds for them (fits in n_jobs
         library threads). cv_results_ lists the candidates in scikit-learn's order."""
-        cv = self.cv
         classifier = is_classifier(self.estimator)
-        if cv is None:
-            n_splits = 5
-        elif isinstance(cv, (int, np.integer)):
-            n_splits = int(cv)
-        elif type(cv).__name__ == ("StratifiedKFold" if classifier else "KFold") and \
-                not getattr(cv, "shuffle", False):
-            n_splits = cv.get_n_splits()
-        else:
-            raise ValueError(f"cv={cv!r}: the native search splits like scikit-learn's cv=<int> "
-                             f"(StratifiedKFold for classifiers, KFold for regressors, no "
-                             f"shuffling); use sklearn.model_selection for other splitters")
+        X = np.asarray(X)
+        y = np.asarray(y)
+        splits = _splits(self.cv, X, y, classifier)
+        n_splits = splits if isinstance(splits, int) else len(splits)
         if self.scoring is not None and self.scoring not in _SCORINGS:
             raise ValueError(f"scoring={self.scoring!r}: the native search scores with one of "
                              f"{sorted(_SCORINGS)}; use sklearn.model_selection for others")
         params_list = [dict(p) for p in self._candidates()]
         if not params_list:
             raise ValueError("the parameter grid has no candidates")
-        X = np.asarray(X)
-        y = np.asarray(y)
         groups: dict[str, list[int]] = {}
         for i, p in enumerate(params_list):
             key = json.dumps({k: _plain(v) for k, v in p.items() if k.startswith("model__")},
@@ -132,7 +103,7 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
             rest = [{k: v for k, v in params_list[i].items() if not k.startswith("model__")}
                     for i in indices]
             for grid, members in _as_grids(rest, indices):
-                result = self._native_search(X, y, model_params, grid, n_splits)
+                result = self._native_search(X, y, model_params, grid, splits)
                 cv_results = result["cv_results"]
                 found = [_plain_params(p) for p in cv_results["params"]]
                 for i in members:
@@ -159,45 +130,21 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
             self.classes_ = np.unique(y)
         return self
 
-    def _native_search(self, X, y, model_params, grid, n_splits):
+    def _native_search(self, X, y, model_params, grid, splits):
         """One keras_grid_search_new run: the estimator with `model_params` set, over `grid`."""
         est = clone(self.estimator).set_params(**model_params)
-        classifier = is_classifier(est)
-        Xv, yv = est._validate(X, y, reset=True)
-        meta = est._fit_meta(yv)
-        y_enc = est._encode_target(yv)
-        est._seed()
-        model = est._build_model(meta)
-        model._ensure_handle(as_float32(Xv[:1], "X"))
-        ck = est._compile_kwargs()
-        loss = ck["loss"] if ck["loss"] is not None else est._default_loss()
-        optimizer = ck["optimizer"]
-        params = {"epochs": est.epochs, "batch_size": est.batch_size, "verbose": 0,
-                  "optimizer": optimizer.class_name.lower() if hasattr(optimizer, "class_name")
-                  else optimizer,
-                  "loss": loss if isinstance(loss, str) else None,
-                  "validation_split": est.validation_split,
-                  "random_state": est.random_state
-                  if isinstance(est.random_state, (int, np.integer)) else None}
-        params.update({f"optimizer__{k}": v for k, v in est._routed("optimizer").items()})
-        params = {k: v for k, v in params.items() if v is not None}
-        options = {"cv": n_splits, "n_jobs": int(self.n_jobs or 1), "refit": False, "verbose": 0}
+        options = {"cv": splits, "n_jobs": int(self.n_jobs or 1), "refit": False, "verbose": 0}
         if self.scoring is not None:
             options["scoring"] = self.scoring
-        kind = "KerasClassifier" if classifier else "KerasRegressor"
-        xs = as_float32(Xv, "X")
-        ys = as_float32(y_enc if classifier else np.asarray(yv, np.float32), "y")
-        est_h, search_h = ctypes.c_void_p(), ctypes.c_void_p()
-        try:
-            _native.check(_lib.keras_estimator_new(kind.encode(), model.to_json().encode(),
-                                                   dumps(params), ctypes.byref(est_h)))
-            _native.check(_lib.keras_grid_search_new(est_h, dumps(grid), dumps(options),
-                                                     ctypes.byref(search_h)))
-            _native.check(_lib.keras_search_fit(search_h, *_buf(xs), *_buf(ys)))
-            return _native.take_json(_lib.keras_search_results, search_h)
-        finally:
-            _lib.keras_search_free(search_h)
-            _lib.keras_estimator_free(est_h)
+        search_h = ctypes.c_void_p()
+        with _NativeEstimator(est, X, y) as native:
+            try:
+                _native.check(_lib.keras_grid_search_new(native.handle, dumps(grid),
+                                                         dumps(options), ctypes.byref(search_h)))
+                _native.check(_lib.keras_search_fit(search_h, *_buf(native.x), *_buf(native.y)))
+                return _native.take_json(_lib.keras_search_results, search_h)
+            finally:
+                _lib.keras_search_free(search_h)
 
     @staticmethod
     def _results(params_list, result, n_folds):
@@ -282,6 +229,26 @@ class RandomizedSearchCV(_NativeSearch):
                                 random_state=self.random_state)
 
 
+def _splits(cv, X, y, classifier):
+    """What the library's "cv" option gets: scikit-learn's own splits (so that the folds are
+    scikit-learn's, whatever the splitter), or a number of folds for a library that predates
+    explicit splits (then only cv=<int> and unshuffled (Stratified)KFold are accepted)."""
+    if _lib.has("keras_randomized_search_new"):   # the header that takes explicit splits
+        splitter = check_cv(cv, y, classifier=classifier)
+        return [{"train": train.tolist(), "test": test.tolist()}
+                for train, test in splitter.split(X, y)]
+    if cv is None:
+        return 5
+    if isinstance(cv, (int, np.integer)):
+        return int(cv)
+    if type(cv).__name__ == ("StratifiedKFold" if classifier else "KFold") and \
+            not getattr(cv, "shuffle", False):
+        return cv.get_n_splits()
+    raise ValueError(f"cv={cv!r}: this libkeras.so splits like scikit-learn's cv=<int> "
+                     f"(StratifiedKFold for classifiers, KFold for regressors, no shuffling); "
+                     f"use sklearn.model_selection for other splitters")
+
+
 def _plain(v):
     """A parameter value as JSON sees it (grids hold numpy scalars, tuples, ...)."""
     return json.loads(dumps(v))
@@ -328,9 +295,35 @@ def _as_grids(candidates, indices):
         yield ({k: [_plain(v)] for k, v in c.items()} if c else {"verbose": [0]}), [i]
 
 
+def cross_validate(estimator, X, y, *, scoring=None, cv=None, n_jobs=None,
+                   return_train_score=False):
+    """scikit-learn's `cross_validate` for a swiftkeras KerasClassifier / KerasRegressor, the
+    fits run by the library on n_jobs threads (`keras_cross_validate`); the folds are
+    scikit-learn's. Returns {"fit_time", "score_time", "test_score"[, "train_score"]} (one
+    "test_<name>" per scorer when scoring is a list) as numpy arrays."""
+    if not _lib.has("keras_randomized_search_new"):
+        raise _native.KerasError("this libkeras.so has no keras_cross_validate taking explicit "
+                                 "splits; use sklearn.model_selection.cross_validate")
+    X, y = np.asarray(X), np.asarray(y)
+    options = {"cv": _splits(cv, X, y, is_classifier(estimator)), "n_jobs": int(n_jobs or 1),
+               "return_train_score": bool(return_train_score)}
+    if scoring is not None:
+        options["scoring"] = scoring
+    with _NativeEstimator(clone(estimator), X, y) as native:
+        result = _native.take_json(_lib.keras_cross_validate, native.handle, *_buf(native.x),
+                                   *_buf(native.y), dumps(options))
+    return {k: np.asarray([np.nan if v is None else v for v in values], dtype=float)
+            for k, values in result.items()}
+
+
+def cross_val_score(estimator, X, y, *, scoring=None, cv=None, n_jobs=None):
+    """scikit-learn's `cross_val_score`, natively (see cross_validate)."""
+    return cross_validate(estimator, X, y, scoring=scoring, cv=cv, n_jobs=n_jobs)["test_score"]
+
+
 def _buf(arr):
     return (arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), arr.ndim,
             _native.int64_array(arr.shape))
 
 
-__all__ = ["GridSearchCV", "RandomizedSearchCV"]
+__all__ = ["GridSearchCV", "RandomizedSearchCV", "cross_validate", "cross_val_score"]

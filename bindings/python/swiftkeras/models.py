@@ -39,7 +39,9 @@ def _route_library_output():
             pass
 
     _route_library_output.hook = hook
-    _lib.keras_set_print_hook(hook, None)
+    # dynamic: the bar redraws in place where sys.stdout does (a terminal, Jupyter).
+    dynamic = "ipykernel" in sys.modules or bool(getattr(sys.stdout, "isatty", lambda: False)())
+    _lib.keras_set_print_hook(hook, None, int(dynamic))
 
 
 _route_library_output()

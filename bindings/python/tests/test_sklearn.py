@@ -178,8 +178,10 @@ def test_native_search_over_model_and_estimator_parameters_in_sklearn_order(iris
     assert np.all(np.isfinite(native.cv_results_["mean_test_score"]))
     assert native.best_params_ == expected[native.best_index_]
     assert native.best_estimator_.get_params()["model__hidden"] == native.best_params_["model__hidden"]
-    with pytest.raises(ValueError, match="cv="):
-        NativeGridSearchCV(classifier(), {"epochs": [1]}, cv=KFold(3, shuffle=True)).fit(x, y)
+    from swiftkeras import _lib
+    if not _lib.has("keras_randomized_search_new"):  # a library without explicit splits
+        with pytest.raises(ValueError, match="cv="):
+            NativeGridSearchCV(classifier(), {"epochs": [1]}, cv=KFold(3, shuffle=True)).fit(x, y)
     rs = NativeRandomizedSearchCV(classifier(), {"model__hidden": [2, 4, 8, 16],
                                                  "epochs": [5, 10, 15]},
                                   n_iter=4, cv=3, random_state=0).fit(x, y)
@@ -223,3 +225,20 @@ def test_check_estimator():
         results = check_estimator(est, on_fail=None, expected_failed_checks=skips)
         failed = [r for r in results if r["status"] == "failed"]
         assert not failed, [(r["check_name"], str(r["exception"])[:200]) for r in failed]
+
+
+@needs("keras_randomized_search_new", "keras_cross_validate")
+def test_native_cross_validation_uses_sklearn_folds(iris):
+    from swiftkeras.model_selection import GridSearchCV as NativeGridSearchCV
+    from swiftkeras.model_selection import cross_val_score as native_cross_val_score
+    from swiftkeras.model_selection import cross_validate as native_cross_validate
+    x, y = iris
+    folds = StratifiedKFold(4, shuffle=True, random_state=0)
+    scores = native_cross_val_score(classifier(epochs=30), x, y, cv=folds, n_jobs=2)
+    assert scores.shape == (4,) and np.all((scores > 0.5) & (scores <= 1.0))
+    result = native_cross_validate(classifier(epochs=5), x, y, cv=3, return_train_score=True)
+    assert {"fit_time", "score_time", "test_score", "train_score"} <= set(result)
+    # Any scikit-learn splitter: the folds are scikit-learn's.
+    search = NativeGridSearchCV(classifier(epochs=10), {"model__hidden": [4, 8]},
+                                cv=KFold(3, shuffle=True, random_state=1)).fit(x, y)
+    assert search.n_splits_ == 3 and search.cv_results_["split2_test_score"].shape == (2,)
