@@ -299,6 +299,10 @@ int keras_model_weight_count(keras_model *model, int *count);
 int keras_model_weight_info(keras_model *model, int index, char **name,
                             int64_t *shape, int capacity, int *ndim);
 
+/* *trainable = 1 when weight `index` is updated by fit (it is in Keras's model.trainable_weights:
+ * a trainable variable of a trainable layer), else 0. Errors: INVALID_ARGUMENT (index, NULL). */
+int keras_model_weight_trainable(keras_model *model, int index, int *trainable);
+
 /* Copies weight `index` into out (capacity floats). */
 int keras_model_get_weight(keras_model *model, int index, float *out, int64_t capacity);
 
@@ -347,6 +351,24 @@ void keras_callback_error(const char *message);
 int keras_callback_new(const char *name, keras_callback_fn fn, void *user_data,
                        keras_free_fn free_user_data, keras_callback **out);
 
+/* The bit of an event in keras_callback_new_masked's `events`. */
+#define KERAS_EVENT_BIT(event) (1u << (event))
+/* The epoch-level hooks (train/test/predict begin and end, epoch begin and end). */
+#define KERAS_EVENTS_EPOCH (KERAS_EVENT_BIT(KERAS_ON_TRAIN_BEGIN) | KERAS_EVENT_BIT(KERAS_ON_TRAIN_END) | \
+    KERAS_EVENT_BIT(KERAS_ON_EPOCH_BEGIN) | KERAS_EVENT_BIT(KERAS_ON_EPOCH_END) | \
+    KERAS_EVENT_BIT(KERAS_ON_TEST_BEGIN) | KERAS_EVENT_BIT(KERAS_ON_TEST_END) | \
+    KERAS_EVENT_BIT(KERAS_ON_PREDICT_BEGIN) | KERAS_EVENT_BIT(KERAS_ON_PREDICT_END))
+/* Every hook. */
+#define KERAS_EVENTS_ALL 0x3FFFu
+
+/* keras_callback_new, but fn is called only for the hooks whose bit is set in `events`
+ * (KERAS_EVENT_BIT(KERAS_ON_EPOCH_END) | ...), so that a callback implementing a few hooks costs
+ * nothing for the others (no call, no logs JSON); without batch-level bits the training loop also
+ * skips making per-batch logs for it. events == 0 gives a callback that is never called.
+ * Errors: INVALID_ARGUMENT (fn NULL, bits beyond KERAS_EVENTS_ALL). */
+int keras_callback_new_masked(const char *name, keras_callback_fn fn, void *user_data,
+                              keras_free_fn free_user_data, uint32_t events, keras_callback **out);
+
 /* A built-in Keras callback by class name and constructor arguments, e.g.
  * ("EarlyStopping", "{\"monitor\": \"loss\", \"patience\": 2}"). Also ReduceLROnPlateau,
  * CSVLogger, TerminateOnNaN. args_json may be NULL. Errors: UNKNOWN_NAME, INVALID_ARGUMENT. */
@@ -354,6 +376,22 @@ int keras_callback_from_config(const char *class_name, const char *args_json, ke
 
 /* Frees a callback handle. NULL is ignored. */
 void keras_callback_free(keras_callback *callback);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Output                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Receives text the library would print on stdout (a UTF-8 string, borrowed for the call). */
+typedef void (*keras_print_fn)(void *user_data, const char *text);
+
+/* Sends everything the library prints on stdout (fit/evaluate/predict progress bars, the
+ * messages of verbose callbacks such as EarlyStopping, printed summaries) to fn(user_data, text)
+ * instead, for the whole process; fn NULL restores stdout. dynamic != 0 says that the destination
+ * redraws a line on "\r" (a terminal, Jupyter): progress bars then animate; 0 gives one final
+ * line per epoch (logs, captured output). fn may be called from any thread that runs a fit
+ * (searches run fits on worker threads) and must not call back into the library; user_data stays
+ * owned by the caller and must outlive the hook. Not meant to be changed while fits run. */
+void keras_set_print_hook(keras_print_fn fn, void *user_data, int dynamic);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Estimators (scikit-learn style) and model selection                                        */

@@ -78,14 +78,26 @@ final class CFunctionCallback: Callback, @unchecked Sendable {
     let fn: CCallbackFn
     let userData: UserData
     let name: String
+    /// Bit `1 << event` set for each hook that calls fn.
+    let events: UInt32
 
-    init(name: String, fn: CCallbackFn, userData: UserData) {
+    /// Every hook of keras_callback_event.
+    static let allEvents: UInt32 = (1 << 14) - 1
+    /// The batch-level hooks: without them the training loop need not make per-batch logs.
+    static let batchEvents: UInt32 = [CallbackEvent.trainBatchBegin, .trainBatchEnd, .testBatchBegin, .testBatchEnd,
+                                      .predictBatchBegin, .predictBatchEnd].reduce(0) { $0 | (1 << $1.rawValue) }
+
+    init(name: String, fn: CCallbackFn, userData: UserData, events: UInt32 = CFunctionCallback.allEvents) {
         self.fn = fn
         self.userData = userData
         self.name = name
+        self.events = events
     }
 
+    override var wantsBatchLogs: Bool { events & CFunctionCallback.batchEvents != 0 }
+
     private func fire(_ event: CallbackEvent, _ index: Int, _ logs: Logs) throws {
+        guard events & (1 << event.rawValue) != 0 else { return }
         let text = JSON.object(orderedKeys(logs.keys).map { k in (k, logs[k].map { $0.isFinite ? .double($0) : .null } ?? .null) }).description
         try CallbackMessage.check("callback '\(name)' \(event.hookName)" + (index >= 0 ? "(\(index))" : "")) {
             text.withCString { fn(userData.pointer, event.rawValue, Int64(index), $0) }
@@ -132,6 +144,42 @@ public func keras_callback_new(_ name: UnsafePointer<CChar>?, _ fn: CCallbackFn?
 }
 
 /// A built-in Keras callback by class name and constructor arguments.
+/// A callback calling `fn` only for the hooks whose bit (`1 << event`) is set in `events`.
+@_cdecl("keras_callback_new_masked")
+public func keras_callback_new_masked(_ name: UnsafePointer<CChar>?, _ fn: CCallbackFn?, _ userData: UnsafeMutableRawPointer?,
+                                      _ freeUserData: CFreeFn?, _ events: UInt32,
+                                      _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_callback_new_masked") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        guard let fn else { throw ABIError(.invalidArgument, "fn must not be NULL") }
+        guard events & ~CFunctionCallback.allEvents == 0 else {
+            throw ABIError(.invalidArgument, "events 0x\(String(events, radix: 16)) has bits beyond the 14 hooks (mask 0x\(String(CFunctionCallback.allEvents, radix: 16)))")
+        }
+        let n = try name.map { try string($0, "name") } ?? "callback"
+        let data = UserData(userData, freeUserData)
+        out.pointee = Handles.make(CallbackBox { CFunctionCallback(name: n, fn: fn, userData: data, events: events) }, kind: "keras_callback")
+    }
+}
+
+/// `void (*)(void *user_data, const char *text)`.
+public typealias CPrintFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Void
+
+/// Sends progress bars, callback messages and printed text to `fn` instead of stdout (NULL: back
+/// to stdout).
+@_cdecl("keras_set_print_hook")
+public func keras_set_print_hook(_ fn: CPrintFn?, _ userData: UnsafeMutableRawPointer?, _ dynamic: Int32) {
+    guard let fn else { PrintHook.set(nil); return }
+    let ud = UnsafeSendablePointer(userData)
+    PrintHook.set(PrintHook(dynamic: dynamic != 0) { text in text.withCString { fn(ud.pointer, $0) } })
+}
+
+/// A raw pointer carried into a closure that may run on any thread.
+struct UnsafeSendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer?
+    init(_ p: UnsafeMutableRawPointer?) { pointer = p }
+}
+
 @_cdecl("keras_callback_from_config")
 public func keras_callback_from_config(_ className: UnsafePointer<CChar>?, _ arguments: UnsafePointer<CChar>?,
                                        _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {

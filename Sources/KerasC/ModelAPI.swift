@@ -330,6 +330,19 @@ public func keras_model_weight_info(_ handle: OpaquePointer?, _ index: Int32,
     }
 }
 
+/// Whether weight `index` is trained by fit (Keras: it is in model.trainable_weights).
+@_cdecl("keras_model_weight_trainable")
+public func keras_model_weight_trainable(_ handle: OpaquePointer?, _ index: Int32, _ trainable: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_model_weight_trainable") {
+        let trainable = try requireOut(trainable, "trainable")
+        let box = try modelBox(handle)
+        trainable.pointee = try box.locked {
+            let v = try weight(box, index)
+            return box.model.trainableWeights.contains { $0 === v } ? 1 : 0
+        }
+    }
+}
+
 @_cdecl("keras_model_get_weight")
 public func keras_model_get_weight(_ handle: OpaquePointer?, _ index: Int32, _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64) -> Int32 {
     guarded("keras_model_get_weight") {

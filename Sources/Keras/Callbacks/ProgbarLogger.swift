@@ -67,10 +67,37 @@ public final class ProgbarLogger: Callback, @unchecked Sendable {
     }
 }
 
-/// Writes to standard output without buffering surprises.
+/// Writes to standard output without buffering surprises, or to the print hook when one is set.
 public func writeStdout(_ s: String) {
+    if let hook = PrintHook.current {
+        hook.write(s)
+        return
+    }
     fputs(s, stdout)
     fflush(stdout)
+}
+
+/// Where progress bars, callback messages and printed summaries go instead of standard output,
+/// for the whole process: a host that captures output (Python's sys.stdout, a GUI log) sets it.
+/// `dynamic` says whether the destination redraws a line on `\r` (a terminal, Jupyter), so that
+/// progress bars animate; otherwise they print each epoch's final line only.
+public struct PrintHook: @unchecked Sendable {
+    public let write: (String) -> Void
+    public let dynamic: Bool
+
+    public init(dynamic: Bool, _ write: @escaping (String) -> Void) {
+        self.write = write
+        self.dynamic = dynamic
+    }
+
+    private static let mutex = Mutex()
+    nonisolated(unsafe) private static var installed: PrintHook?
+
+    /// The hook in use, nil for standard output.
+    public static var current: PrintHook? { mutex.withLock { installed } }
+
+    /// Installs `hook` (nil: back to standard output).
+    public static func set(_ hook: PrintHook?) { mutex.withLock { installed = hook } }
 }
 
 /// Keras 3's progress bar (`keras/src/utils/progbar.py`): `3/5 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.1234`.
@@ -86,7 +113,7 @@ public struct Progbar {
     private(set) var seen = 0
     /// Redraws in place on a terminal; elsewhere prints only each epoch's final line, without
     /// colour codes, so logs stay readable.
-    var dynamic = isatty(STDOUT_FILENO) != 0
+    var dynamic = PrintHook.current?.dynamic ?? (isatty(STDOUT_FILENO) != 0)
 
     public init(target: Int?, verbose: Int = 1, output: @escaping (String) -> Void = writeStdout) {
         self.target = target

@@ -52,4 +52,17 @@ final class ProgbarTests: XCTestCase {
         XCTAssertTrue(lines[1].contains("/step - loss: "), lines[1])
         XCTAssertTrue(lines[1].contains(" - mae: "), lines[1])
     }
+
+    func testPrintHookReceivesWhatWouldGoToStdout() throws {
+        final class Sink: @unchecked Sendable { var text = "" }
+        let sink = Sink()
+        PrintHook.set(PrintHook(dynamic: false) { sink.text += $0 })
+        defer { PrintHook.set(nil) }
+        let model = try Sequential([Dense(1, inputShape: [1])])
+        try model.compile(loss: "mse")
+        _ = try model.fit(Tensor([[1], [2]]), Tensor([[1], [2]]), epochs: 2, verbose: 1)
+        XCTAssertTrue(sink.text.contains("Epoch 2/2\n"), sink.text)
+        XCTAssertTrue(sink.text.contains("loss: "), sink.text)
+        XCTAssertFalse(sink.text.contains("\r"), "a non-dynamic hook gets final lines only")
+    }
 }

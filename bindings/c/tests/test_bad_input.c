@@ -91,6 +91,11 @@ int main(void) {
     /* Callbacks */
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "fn must not be NULL", keras_callback_new("c", NULL, NULL, NULL, &cb));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_callback_new("c", failing_callback, NULL, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "fn must not be NULL", keras_callback_new_masked("c", NULL, NULL, NULL, KERAS_EVENTS_ALL, &cb));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_callback_new_masked("c", failing_callback, NULL, NULL, KERAS_EVENTS_EPOCH, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "bits beyond", keras_callback_new_masked("c", failing_callback, NULL, NULL, 0xFFFFFFFFu, &cb));
+    CHECK(cb == NULL);
+    keras_set_print_hook(NULL, NULL, 1); /* restoring stdout when no hook is set is harmless */
     CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "Unknown callback 'EarlyStop'", keras_callback_from_config("EarlyStop", NULL, &cb));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unexpected argument 'patients'", keras_callback_from_config("EarlyStopping", "{\"patients\": 3}", &cb));
     CHECK_OK(keras_callback_new("refuser", failing_callback, NULL, NULL, &bad_cb));
@@ -161,6 +166,8 @@ int main(void) {
     CHECK(count == 2);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "weight index 2 is out of range", keras_model_weight_info(m, 2, NULL, shape, KERAS_MAX_RANK, &ndim));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "weight index -1 is out of range", keras_model_get_weight(m, -1, out, 4));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "weight index -1 is out of range", keras_model_weight_trainable(m, -1, &count));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_model_weight_trainable(NULL, 0, &count));
     CHECK_ERR(KERAS_ERR_BUFFER_TOO_SMALL, "needs 4 floats", keras_model_get_weight(m, 0, out, 3));
     CHECK_ERR(KERAS_ERR_SHAPE, "has shape [4, 1] (4 values), got 3 values", keras_model_set_weight(m, 0, x, 3));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "data must not be NULL", keras_model_set_weight(m, 0, NULL, 4));

@@ -19,6 +19,15 @@ static int count_events(void *user_data, int event, int64_t index, const char *l
     return 0;
 }
 
+/* Collects what the library prints. */
+typedef struct { char text[8192]; size_t used; int calls; } printed;
+static void collect(void *user_data, const char *text) {
+    printed *p = (printed *)user_data;
+    size_t n = strlen(text);
+    p->calls++;
+    if (p->used + n < sizeof p->text) { memcpy(p->text + p->used, text, n + 1); p->used += n; }
+}
+
 static int freed = 0;
 static void free_counter(void *p) { (void)p; freed++; }
 
@@ -143,6 +152,61 @@ int main(void) {
     CHECK(memcmp(pred, pred2, sizeof pred) == 0);
     keras_model_free(m);
     keras_model_free(m2);
+
+    /* A callback with an event mask is called for its hooks only. */
+    {
+        keras_callback *masked = NULL, *silent = NULL, *refused = NULL;
+        counter mc;
+        memset(&mc, 0, sizeof mc);
+        m = make_model();
+        CHECK_OK(keras_model_compile(m, "{\"optimizer\": \"sgd\", \"loss\": \"mse\"}"));
+        CHECK_OK(keras_callback_new_masked("epochs", count_events, &mc, NULL,
+                                           KERAS_EVENT_BIT(KERAS_ON_EPOCH_END) | KERAS_EVENT_BIT(KERAS_ON_TRAIN_END), &masked));
+        CHECK_OK(keras_callback_new_masked("silent", count_events, &mc, NULL, 0, &silent));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "bits beyond the 14 hooks", keras_callback_new_masked(NULL, count_events, NULL, NULL, 1u << 14, &refused));
+        CHECK(refused == NULL);
+        {
+            keras_callback *both[2];
+            both[0] = masked; both[1] = silent;
+            CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 3, \"batch_size\": 2, \"verbose\": 0}", both, 2, NULL));
+        }
+        CHECK(mc.counts[KERAS_ON_EPOCH_END] == 3 && mc.counts[KERAS_ON_TRAIN_END] == 1);
+        CHECK(mc.counts[KERAS_ON_TRAIN_BATCH_END] == 0 && mc.counts[KERAS_ON_EPOCH_BEGIN] == 0 && mc.counts[KERAS_ON_TRAIN_BEGIN] == 0);
+        keras_callback_free(masked);
+        keras_callback_free(silent);
+
+        /* Trainable flags: a frozen layer's weights are not trained. */
+        {
+            int flag = -1;
+            keras_model *frozen = NULL;
+            CHECK_OK(keras_sequential_new(NULL, &frozen));
+            CHECK_OK(keras_sequential_add_json(frozen, input4));
+            CHECK_OK(keras_sequential_add_json(frozen, "{\"class_name\": \"Dense\", \"config\": {\"units\": 2, \"trainable\": false}}"));
+            CHECK_OK(keras_sequential_add_json(frozen, "{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}"));
+            CHECK_OK(keras_model_weight_trainable(frozen, 0, &flag));
+            CHECK(flag == 0);
+            CHECK_OK(keras_model_weight_trainable(frozen, 2, &flag));
+            CHECK(flag == 1);
+            CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "weight index 4 is out of range", keras_model_weight_trainable(frozen, 4, &flag));
+            CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "trainable must not be NULL", keras_model_weight_trainable(frozen, 0, NULL));
+            keras_model_free(frozen);
+        }
+
+        /* The print hook receives the progress bar instead of stdout. */
+        {
+            printed out;
+            memset(&out, 0, sizeof out);
+            keras_set_print_hook(collect, &out, 0);
+            CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 2, \"verbose\": 1}", NULL, 0, NULL));
+            CHECK_OK(keras_model_evaluate(m, x, 2, xs, y, 2, ys, "{\"verbose\": 2}", NULL, 0, &text));
+            keras_string_free(text); text = NULL;
+            keras_set_print_hook(NULL, NULL, 0);
+            printf("printed through the hook (%d calls):\n%s", out.calls, out.text);
+            CHECK(strstr(out.text, "Epoch 1/2\n") && strstr(out.text, "Epoch 2/2\n") && strstr(out.text, "loss: "));
+            CHECK(!strchr(out.text, '\r'));
+        }
+        keras_model_free(m);
+    }
 
     /* The catalogue: constructor arguments in Keras's order with Keras's defaults. */
     {
