@@ -201,28 +201,29 @@ def _interrupt_probe(_user, _event, _index, _logs):
 
 
 _INTERRUPT_PROBE = _lib.keras_callback_fn(_interrupt_probe)
-_interrupt_handles: dict[bool, int] = {}
-# Where the probe runs: at each epoch's end (a crossing costs ~2 us: 0.6 ms for a 300-epoch
-# fit), or also after every training batch for fits whose epochs are long.
-_EPOCH_EVENTS = (_lib.KERAS_EVENT_BIT(_lib.KERAS_EPOCH_END) | _lib.KERAS_EVENT_BIT(_lib.KERAS_TEST_END)
-                 | _lib.KERAS_EVENT_BIT(_lib.KERAS_PREDICT_END))
-_BATCH_EVENTS = _EPOCH_EVENTS | _lib.KERAS_EVENT_BIT(_lib.KERAS_TRAIN_BATCH_END)
+_interrupt_handles: dict[int, int] = {}
+# Where the probe runs (a crossing costs a few microseconds): fits at each epoch's end, or also
+# after every training batch when epochs are long; long evaluate/predict calls after batches.
+PROBE_FIT_EPOCHS = _lib.KERAS_EVENT_BIT(_lib.KERAS_EPOCH_END)
+PROBE_FIT_BATCHES = PROBE_FIT_EPOCHS | _lib.KERAS_EVENT_BIT(_lib.KERAS_TRAIN_BATCH_END)
+PROBE_TEST = _lib.KERAS_EVENT_BIT(_lib.KERAS_TEST_BATCH_END)
+PROBE_PREDICT = _lib.KERAS_EVENT_BIT(_lib.KERAS_PREDICT_BATCH_END)
 
 
-def interrupt_callback(batch_level=False):
-    """The callback handle that makes Ctrl-C stop a running fit/evaluate/predict cleanly: one
-    handle per granularity for the process, added to every loop."""
-    batch_level = bool(batch_level) and _lib.has("keras_callback_new_masked")
-    handle = _interrupt_handles.get(batch_level)
+def interrupt_callback(events):
+    """The callback handle that makes Ctrl-C stop a running fit/evaluate/predict cleanly at
+    `events`: one handle per set of events for the process."""
+    if not _lib.has("keras_callback_new_masked"):
+        events = _lib.KERAS_EVENTS_ALL
+    handle = _interrupt_handles.get(events)
     if handle is None:
         with _lock:
-            handle = _interrupt_handles.get(batch_level)
+            handle = _interrupt_handles.get(events)
             if handle is None:
                 h = ctypes.c_void_p()
-                _native.check(new_callback("KeyboardInterrupt", _INTERRUPT_PROBE,
-                                           _BATCH_EVENTS if batch_level else _EPOCH_EVENTS,
+                _native.check(new_callback("KeyboardInterrupt", _INTERRUPT_PROBE, events,
                                            ctypes.byref(h)))
-                handle = _interrupt_handles[batch_level] = h.value
+                handle = _interrupt_handles[events] = h.value
     return handle
 
 

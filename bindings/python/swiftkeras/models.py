@@ -499,10 +499,15 @@ class Model:
             options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
         self._stop_training = False
         self._epoch_log_updates = {}
-        # Ctrl-C is noticed at each epoch's end, or after each batch when epochs are long.
+        # Ctrl-C stops a long fit at the next epoch's end (or batch's end, for long epochs): a
+        # crossing into Python costs microseconds, so a fit estimated to be short (tiny models,
+        # few samples) finishes and Python raises KeyboardInterrupt right after it.
         steps = steps_per_epoch or math.ceil(n * (1 - (0 if vxs else validation_split))
                                              / (batch_size or 32))
-        batch_level = steps > 1000
+        work = (int(epochs) - int(initial_epoch)) * steps * (batch_size or 32) * \
+            max(self.count_params(), 1)
+        probe = 0 if work < _LONG_FIT_WORK else _plugins.PROBE_FIT_BATCHES if steps > 1000 \
+            else _plugins.PROBE_FIT_EPOCHS
         if arrays_api:
             px, py = _native.pack(xs_list), _native.pack(ys_list)
             pw = _native.pack([sw] if sw is not None else [])
@@ -511,7 +516,7 @@ class Model:
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
                 py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
-                pvw.pointer, dumps(options), cbs, k), batch_level)
+                pvw.pointer, dumps(options), cbs, k), probe)
         else:
             xs, ys = xs_list[0], ys_list[0]
             if vxs:
@@ -522,7 +527,7 @@ class Model:
                 options["validation_split"] = (nv + 0.5) / (n + nv)
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-                cbs, k), batch_level)
+                cbs, k), probe)
         history = json.loads(text) if text else {}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
@@ -556,7 +561,8 @@ class Model:
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))
-        long_call = dict(interruptible=len(xs_list[0]) > _LONG_CALL_ROWS, prints=verbosity != 0)
+        long_call = dict(probe=_plugins.PROBE_TEST if len(xs_list[0]) > _LONG_CALL_ROWS else 0,
+                         prints=verbosity != 0)
         if arrays_api:
             px, py = _native.pack(xs_list), _native.pack(ys_list)
             pw = _native.pack([sw] if sw is not None else [])
@@ -595,7 +601,8 @@ class Model:
             self._run_with_callbacks(callbacks, lambda cbs, k: check(
                 _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
                                                 options, cbs, k, descriptors, len(outs))),
-                interruptible=n > _LONG_CALL_ROWS, prints=verbosity != 0)
+                probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
+                prints=verbosity != 0)
             return outs[0] if len(outs) == 1 else outs
         xs = self._array(x, "x")
         self._ensure_handle(xs)
@@ -605,7 +612,8 @@ class Model:
         out = np.empty(shape, np.float32)
         self._run_with_callbacks(callbacks, lambda cbs, k: check(_lib.keras_model_predict(
             self._handle, *_buffer(xs), options, cbs, k, out.ctypes.data, out.size, None,
-            None)), interruptible=len(xs) > _LONG_CALL_ROWS, prints=verbosity != 0)
+            None)), probe=_plugins.PROBE_PREDICT if len(xs) > _LONG_CALL_ROWS else 0,
+            prints=verbosity != 0)
         return out
 
     def _io_shape(self, inputs, index, batch):
@@ -632,14 +640,13 @@ class Model:
         return self.evaluate(x, y, batch_size=max(len(x), 1), verbose=0,
                              sample_weight=sample_weight, return_dict=return_dict)
 
-    def _run_with_callbacks(self, callbacks, call, batch_level=False, interruptible=True,
-                            prints=True):
+    def _run_with_callbacks(self, callbacks, call, probe=0, prints=True):
         """Runs a loop with the user's callbacks: built-in ones are made by the library from
         their configs, Python ones call back through trampolines; an exception raised in any
         of them is re-raised here, with its traceback, once the loop has stopped.
-        `interruptible`: Ctrl-C stops the loop cleanly (a short call instead finishes, and
-        Python raises KeyboardInterrupt after it, as for any C call)."""
-        if not callbacks and not interruptible:
+        `probe`: the events at which a pending Ctrl-C stops the loop cleanly (0: none; the call
+        then finishes and Python raises KeyboardInterrupt after it, as for any C call)."""
+        if not callbacks and not probe:
             _native.take_stashed()
             try:
                 return call(None, 0)
@@ -675,9 +682,11 @@ class Model:
                                                           dumps(config.get("config", {})),
                                                           byref(h)))
                 handles.append(h.value)
-            every = handles + [_plugins.interrupt_callback(batch_level)]
-            array = (ctypes.c_void_p * len(every))(*every)
+            every = handles + ([_plugins.interrupt_callback(probe)] if probe else [])
+            array = (ctypes.c_void_p * max(len(every), 1))(*every)
             _native.take_stashed()
+            if not probe:
+                return call(array, len(every))
             with _plugins.interrupt_guard():
                 return call(array, len(every))
         finally:
@@ -928,8 +937,10 @@ def _weight_info(handle, index):
     return path, tuple(shape[i] for i in range(rank.value))
 
 
-# evaluate/predict on more rows than this can be stopped with Ctrl-C while they run.
+# evaluate/predict on more rows than this can be stopped with Ctrl-C while they run, and fits
+# of more than this much work (samples x epochs x parameters: ~0.1 s and up).
 _LONG_CALL_ROWS = 1 << 16
+_LONG_FIT_WORK = 10 ** 8
 _options_cache: dict[tuple, bytes] = {}
 
 
