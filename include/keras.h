@@ -54,7 +54,8 @@ typedef enum keras_status {
     KERAS_ERR_UNKNOWN_NAME = 6,     /* a class, loss, optimizer, activation name nobody registered */
     KERAS_ERR_DATA = 7,             /* unusable data: NaN or infinite values, empty arrays */
     KERAS_ERR_BUFFER_TOO_SMALL = 8, /* an output buffer cannot hold the result */
-    KERAS_ERR_INTERNAL = 9          /* anything else (a bug: please report the message) */
+    KERAS_ERR_INTERNAL = 9,         /* anything else (a bug: please report the message) */
+    KERAS_ERR_INTERRUPTED = 10      /* keras_interrupt() stopped the call (e.g. Ctrl-C) */
 } keras_status;
 
 /* The version string "MAJOR.MINOR.PATCH" of the loaded library. Static; do not free. */
@@ -69,6 +70,14 @@ const char *keras_status_name(int status);
 
 /* Frees a string returned through a `char **` out-parameter. NULL is ignored. */
 void keras_string_free(char *s);
+
+/* Asks every running fit, evaluate and predict (also inside estimators, searches and
+ * cross-validation) to stop after its current batch; those calls then return
+ * KERAS_ERR_INTERRUPTED, the model keeping the weights of the last finished batch. Meant to be
+ * installed as (or called from) a SIGINT handler for the duration of a call: it is
+ * async-signal-safe (one atomic store). A request made while no such call runs is forgotten
+ * when the next one starts. */
+void keras_interrupt(void);
 
 /* Seeds the library's random generator (Keras: keras.utils.set_random_seed), so that weight
  * initialization, shuffling and dropout repeat from run to run. Errors: INVALID_ARGUMENT

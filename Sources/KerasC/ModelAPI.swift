@@ -123,7 +123,7 @@ public func keras_model_fit(_ handle: OpaquePointer?,
                             _ options: UnsafePointer<CChar>?,
                             _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
                             _ historyOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    guarded("keras_model_fit") {
+    guardedLoop("keras_model_fit") {
         historyOut?.pointee = nil
         let box = try modelBox(handle)
         let xt = try inputTensor(x, xNdim, xShape, "x")
@@ -155,7 +155,7 @@ public func keras_model_evaluate(_ handle: OpaquePointer?,
                                  _ options: UnsafePointer<CChar>?,
                                  _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
                                  _ resultsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    guarded("keras_model_evaluate") {
+    guardedLoop("keras_model_evaluate") {
         let out = try requireOut(resultsOut, "results_json")
         out.pointee = nil
         let box = try modelBox(handle)
@@ -179,7 +179,7 @@ public func keras_model_predict(_ handle: OpaquePointer?,
                                 _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
                                 _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
                                 _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded("keras_model_predict") {
+    guardedLoop("keras_model_predict") {
         let box = try modelBox(handle)
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "predict options",
@@ -198,7 +198,7 @@ public func keras_model_layer_output(_ handle: OpaquePointer?, _ layerName: Unsa
                                      _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
                                      _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
                                      _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded("keras_model_layer_output") {
+    guardedLoop("keras_model_layer_output") {
         let box = try modelBox(handle)
         let name = try string(layerName, "layer_name")
         let xt = try inputTensor(x, xNdim, xShape, "x")

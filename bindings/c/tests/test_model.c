@@ -3,6 +3,7 @@
 #include "check.h"
 #include <math.h>
 #include <stdint.h>
+#include <signal.h>
 
 static const char *input4 = "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}}";
 
@@ -37,6 +38,14 @@ static int halve(void *user_data, int64_t epoch, double lr, double *new_lr) {
 static int bad_schedule(void *user_data, int64_t epoch, double lr, double *new_lr) {
     (void)user_data; (void)lr; (void)new_lr;
     if (epoch == 1) { keras_callback_error("no rate for epoch 1"); return 3; }
+    return 0;
+}
+
+/* Ctrl-C during fit: the SIGINT handler asks the library to stop. */
+static void on_sigint(int sig) { (void)sig; keras_interrupt(); }
+static int press_ctrl_c(void *user_data, int event, int64_t index, const char *logs_json) {
+    (void)user_data; (void)logs_json;
+    if (event == KERAS_ON_EPOCH_END && index == 1) raise(SIGINT);
     return 0;
 }
 
@@ -267,6 +276,23 @@ int main(void) {
             keras_model_free(other);
             remove("by_name.h5");
         }
+        keras_model_free(m);
+    }
+
+    /* keras_interrupt from a SIGINT handler stops fit after the current batch. */
+    {
+        keras_callback *ctrl_c = NULL;
+        void (*previous)(int) = signal(SIGINT, on_sigint);
+        m = make_model();
+        CHECK_OK(keras_model_compile(m, "{\"loss\": \"mse\"}"));
+        CHECK_OK(keras_callback_new_masked("ctrl_c", press_ctrl_c, NULL, NULL, KERAS_EVENT_BIT(KERAS_ON_EPOCH_END), &ctrl_c));
+        CHECK_ERR(KERAS_ERR_INTERRUPTED, "interrupted", keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 50, \"verbose\": 0}", &ctrl_c, 1, NULL));
+        CHECK(strcmp(keras_status_name(KERAS_ERR_INTERRUPTED), "KERAS_ERR_INTERRUPTED") == 0);
+        /* A request left over from an earlier call does not stop the next one. */
+        keras_interrupt();
+        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 2, \"verbose\": 0}", NULL, 0, NULL));
+        signal(SIGINT, previous);
+        keras_callback_free(ctrl_c);
         keras_model_free(m);
     }
 
