@@ -203,6 +203,9 @@ int main(void) {
     keras_model_free(freed);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_summary(freed, &text));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_sequential_add_json(freed, "{}"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_input_count(freed, &count));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_summary_ex(freed, NULL, &text));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_set_learning_rate(freed, 0.1));
     keras_model_free(freed); /* double free is ignored */
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_summary((keras_model *)x, &text));
 
