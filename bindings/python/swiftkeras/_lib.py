@@ -13,7 +13,7 @@ from __future__ import annotations
 import ctypes
 import os
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_float, c_int32, c_int64,
-                    c_size_t, c_void_p)
+                    c_size_t, c_uint32, c_void_p)
 from pathlib import Path
 
 LIBRARY_NAME = "libkeras.so"
@@ -115,6 +115,11 @@ KERAS_TRAIN_BEGIN, KERAS_TRAIN_END, KERAS_EPOCH_BEGIN, KERAS_EPOCH_END = 0, 1, 2
 KERAS_TRAIN_BATCH_BEGIN, KERAS_TRAIN_BATCH_END, KERAS_TEST_BEGIN, KERAS_TEST_END = 4, 5, 6, 7
 KERAS_TEST_BATCH_BEGIN, KERAS_TEST_BATCH_END, KERAS_PREDICT_BEGIN, KERAS_PREDICT_END = 8, 9, 10, 11
 KERAS_PREDICT_BATCH_BEGIN, KERAS_PREDICT_BATCH_END = 12, 13
+KERAS_EVENTS_ALL = 0x3FFF
+
+
+def KERAS_EVENT_BIT(event):
+    return 1 << event
 
 # int (*)(void *user_data, int event, int64_t index, const char *logs_json)
 # (logs arrive as a raw pointer: most crossings do not read them, and a c_char_p would copy
@@ -199,13 +204,16 @@ _declare("keras_sequential_add_json", [keras_model_p, c_char_p], c_int32)
 _declare("keras_model_build", [keras_model_p, c_int32, int64_p], c_int32)
 _declare("keras_model_free", [keras_model_p], None)
 _declare("keras_model_compile", [keras_model_p, c_char_p], c_int32)
-_declare("keras_model_fit", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32, int64_p,
-                             c_char_p, POINTER(keras_callback_p), c_int32, char_pp], c_int32)
-_declare("keras_model_evaluate", [keras_model_p, float_p, c_int32, int64_p, float_p, c_int32,
+# (float buffers of the per-call entry points are declared as void *: the binding passes numpy's
+# address, an int, which ctypes converts faster than a POINTER(c_float) object is made)
+_declare("keras_model_fit", [keras_model_p, c_void_p, c_int32, int64_p, c_void_p, c_int32,
+                             int64_p, c_char_p, POINTER(keras_callback_p), c_int32, char_pp],
+         c_int32)
+_declare("keras_model_evaluate", [keras_model_p, c_void_p, c_int32, int64_p, c_void_p, c_int32,
                                   int64_p, c_char_p, POINTER(keras_callback_p), c_int32, char_pp],
          c_int32)
-_declare("keras_model_predict", [keras_model_p, float_p, c_int32, int64_p, c_char_p,
-                                 POINTER(keras_callback_p), c_int32, float_p, c_int64, int64_p,
+_declare("keras_model_predict", [keras_model_p, c_void_p, c_int32, int64_p, c_char_p,
+                                 POINTER(keras_callback_p), c_int32, c_void_p, c_int64, int64_p,
                                  int32_p], c_int32)
 _declare("keras_model_layer_output", [keras_model_p, c_char_p, float_p, c_int32, int64_p, float_p,
                                       c_int64, int64_p, int32_p], c_int32)
@@ -273,3 +281,6 @@ _declare("keras_scope_push", [], c_int32)
 _declare("keras_scope_pop", [], c_int32)
 _declare("keras_unregister", [c_char_p, c_char_p], c_int32)
 _declare("keras_set_print_hook", [keras_print_fn, c_void_p, c_int32], None)
+_declare("keras_callback_new_masked", [c_char_p, keras_callback_fn, c_void_p, keras_free_fn,
+                                       c_uint32, POINTER(keras_callback_p)], c_int32)
+_declare("keras_model_weight_trainable", [keras_model_p, c_int32, int32_p], c_int32)

@@ -158,7 +158,19 @@ def callback_trampoline(cb: PythonCallback, model):
         except BaseException as e:  # noqa: BLE001 — carried back to the caller
             return _fail(e)
 
-    return _lib.keras_callback_fn(on_event)
+    mask = 0
+    for code in events:
+        mask |= _lib.KERAS_EVENT_BIT(code)
+    return _lib.keras_callback_fn(on_event), mask
+
+
+def new_callback(name, fn, events, out):
+    """keras_callback_new_masked when the library has it (fn is called only for `events`),
+    else keras_callback_new (every hook crosses into Python)."""
+    if _lib.has("keras_callback_new_masked"):
+        return _lib.keras_callback_new_masked(name.encode(), fn, None, _lib.keras_free_fn(),
+                                              events, out)
+    return _lib.keras_callback_new(name.encode(), fn, None, _lib.keras_free_fn(), out)
 
 
 def native_lr_scheduler(cb):
@@ -189,20 +201,30 @@ def _interrupt_probe(_user, _event, _index, _logs):
 
 
 _INTERRUPT_PROBE = _lib.keras_callback_fn(_interrupt_probe)
-_interrupt_handle = []
+_interrupt_handles: dict[int, int] = {}
+# Where the probe runs (a crossing costs a few microseconds): fits at each epoch's end, or also
+# after every training batch when epochs are long; long evaluate/predict calls after batches.
+PROBE_FIT_EPOCHS = _lib.KERAS_EVENT_BIT(_lib.KERAS_EPOCH_END)
+PROBE_FIT_BATCHES = PROBE_FIT_EPOCHS | _lib.KERAS_EVENT_BIT(_lib.KERAS_TRAIN_BATCH_END)
+PROBE_TEST = _lib.KERAS_EVENT_BIT(_lib.KERAS_TEST_BATCH_END)
+PROBE_PREDICT = _lib.KERAS_EVENT_BIT(_lib.KERAS_PREDICT_BATCH_END)
 
 
-def interrupt_callback():
-    """The callback handle that makes Ctrl-C stop a running fit/evaluate/predict cleanly: one
-    handle for the process, added to every loop."""
-    if not _interrupt_handle:
+def interrupt_callback(events):
+    """The callback handle that makes Ctrl-C stop a running fit/evaluate/predict cleanly at
+    `events`: one handle per set of events for the process."""
+    if not _lib.has("keras_callback_new_masked"):
+        events = _lib.KERAS_EVENTS_ALL
+    handle = _interrupt_handles.get(events)
+    if handle is None:
         with _lock:
-            if not _interrupt_handle:
+            handle = _interrupt_handles.get(events)
+            if handle is None:
                 h = ctypes.c_void_p()
-                _native.check(_lib.keras_callback_new(b"KeyboardInterrupt", _INTERRUPT_PROBE,
-                                                      None, _lib.keras_free_fn(), ctypes.byref(h)))
-                _interrupt_handle.append(h.value)
-    return _interrupt_handle[0]
+                _native.check(new_callback("KeyboardInterrupt", _INTERRUPT_PROBE, events,
+                                           ctypes.byref(h)))
+                handle = _interrupt_handles[events] = h.value
+    return handle
 
 
 # ---- functions: losses, metrics, activations ---------------------------------------------

@@ -179,6 +179,10 @@ class Layer:
     # -- calling ---------------------------------------------------------------------------
     def __call__(self, inputs, *args, **kwargs):
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
+            raise NotImplementedError(
+                f"{type(self).__name__}: a layer written in Python takes one input (the C ABI's "
+                f"layer plugin has one input array and one output); got {len(flat)} inputs")
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)

@@ -26,7 +26,8 @@ _MAX_RANK = 8
 
 
 def _route_library_output():
-    """Progress bars and summaries go through sys.stdout (pytest capture, Jupyter)."""
+    """Progress bars, verbose callbacks' messages and summaries go through sys.stdout (pytest
+    capture, Jupyter), animated where stdout redraws lines (a terminal, a notebook)."""
     if not _lib.has("keras_set_print_hook"):
         return
 
@@ -35,12 +36,14 @@ def _route_library_output():
         try:
             sys.stdout.write(text.decode("utf-8", "replace"))
             sys.stdout.flush()
-        except BaseException:  # printing must never break training
+        except BaseException:  # noqa: BLE001 — printing must never break training
             pass
 
+    try:
+        dynamic = sys.stdout.isatty() or "ipykernel" in sys.modules
+    except (AttributeError, ValueError):
+        dynamic = False
     _route_library_output.hook = hook
-    # dynamic: the bar redraws in place where sys.stdout does (a terminal, Jupyter).
-    dynamic = "ipykernel" in sys.modules or bool(getattr(sys.stdout, "isatty", lambda: False)())
     _lib.keras_set_print_hook(hook, None, int(dynamic))
 
 
@@ -189,7 +192,7 @@ class Model:
                 if info is None:
                     continue
                 info["weights"].append({"index": i, "name": path, "shape": shape,
-                                        "trainable": True})
+                                        "trainable": _weight_trainable(handle, i)})
             self._layers_cache = infos
             self._config_cache = config
         return self._layers_cache
@@ -278,12 +281,14 @@ class Model:
         return [tuple(None if d is None or d < 0 else d for d in s) for s in shapes]
 
     def _output_shape(self, batch=None):
-        buf = (c_int64 * _MAX_RANK)()
-        rank = c_int32()
-        check(_lib.keras_model_output_shape(self._ensure_handle(), 0 if batch is None else batch,
-                                            buf, _MAX_RANK, byref(rank)))
-        dims = [buf[k] for k in range(rank.value)]
-        dims[0] = None if batch is None else batch
+        handle = self._ensure_handle()
+        cached = getattr(self, "_output_dims", None)
+        if cached is None or cached[0] != handle:
+            buf = (c_int64 * _MAX_RANK)()
+            rank = c_int32()
+            check(_lib.keras_model_output_shape(handle, 0, buf, _MAX_RANK, byref(rank)))
+            cached = self._output_dims = (handle, tuple(buf[k] for k in range(rank.value)))
+        dims = (batch,) + cached[1][1:]
         return tuple(None if (d is not None and d < 0) else d for d in dims)
 
     @property
@@ -494,6 +499,15 @@ class Model:
             options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
         self._stop_training = False
         self._epoch_log_updates = {}
+        # Ctrl-C stops a long fit at the next epoch's end (or batch's end, for long epochs): a
+        # crossing into Python costs microseconds, so a fit estimated to be short (tiny models,
+        # few samples) finishes and Python raises KeyboardInterrupt right after it.
+        steps = steps_per_epoch or math.ceil(n * (1 - (0 if vxs else validation_split))
+                                             / (batch_size or 32))
+        work = (int(epochs) - int(initial_epoch)) * steps * (batch_size or 32) * \
+            max(self.count_params(), 1)
+        probe = 0 if work < _LONG_FIT_WORK else _plugins.PROBE_FIT_BATCHES if steps > 1000 \
+            else _plugins.PROBE_FIT_EPOCHS
         if arrays_api:
             px, py = _native.pack(xs_list), _native.pack(ys_list)
             pw = _native.pack([sw] if sw is not None else [])
@@ -502,7 +516,7 @@ class Model:
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
                 py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
-                pvw.pointer, dumps(options), cbs, k))
+                pvw.pointer, dumps(options), cbs, k), probe)
         else:
             xs, ys = xs_list[0], ys_list[0]
             if vxs:
@@ -513,7 +527,7 @@ class Model:
                 options["validation_split"] = (nv + 0.5) / (n + nv)
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-                cbs, k))
+                cbs, k), probe)
         history = json.loads(text) if text else {}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
@@ -544,20 +558,22 @@ class Model:
         ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
         self._check_cardinality({"x": xs_list, "y": ys_list})
         sw = self._sample_weight(sample_weight, len(xs_list[0]))
-        options = {"verbose": _verbosity(verbose, 1)}
-        if batch_size is not None:
-            options["batch_size"] = int(batch_size)
+        verbosity = _verbosity(verbose, 1)
+        options = _options_json(verbose=verbosity,
+                                batch_size=None if batch_size is None else int(batch_size))
+        long_call = dict(probe=_plugins.PROBE_TEST if len(xs_list[0]) > _LONG_CALL_ROWS else 0,
+                         prints=verbosity != 0)
         if arrays_api:
             px, py = _native.pack(xs_list), _native.pack(ys_list)
             pw = _native.pack([sw] if sw is not None else [])
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_evaluate_arrays, self._handle, px.pointer, px.count, py.pointer,
-                py.count, pw.pointer, dumps(options), cbs, k))
+                py.count, pw.pointer, options, cbs, k), **long_call)
         else:
             xs, ys = xs_list[0], ys_list[0]
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
-                dumps(options), cbs, k))
+                options, cbs, k), **long_call)
         results = json.loads(text)
         if return_dict:
             return results
@@ -567,9 +583,9 @@ class Model:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """Keras `model.predict`: numpy outputs allocated here and filled by the library (a
         list for a model with several outputs)."""
-        options = {"verbose": _verbosity(verbose, 1)}
-        if batch_size is not None:
-            options["batch_size"] = int(batch_size)
+        verbosity = _verbosity(verbose, 1)
+        options = _options_json(verbose=verbosity,
+                                batch_size=None if batch_size is None else int(batch_size))
         if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential):
             self._ensure_handle()
             xs_list = self._arrays(x, "x", inputs=True)
@@ -584,7 +600,9 @@ class Model:
             px = _native.pack(xs_list)
             self._run_with_callbacks(callbacks, lambda cbs, k: check(
                 _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
-                                                dumps(options), cbs, k, descriptors, len(outs))))
+                                                options, cbs, k, descriptors, len(outs))),
+                probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
+                prints=verbosity != 0)
             return outs[0] if len(outs) == 1 else outs
         xs = self._array(x, "x")
         self._ensure_handle(xs)
@@ -592,12 +610,10 @@ class Model:
         if any(d is None for d in shape):
             raise ValueError(f"predict: the model's output shape {shape} is not fully known")
         out = np.empty(shape, np.float32)
-        out_shape = (c_int64 * _MAX_RANK)()
-        out_rank = c_int32()
         self._run_with_callbacks(callbacks, lambda cbs, k: check(_lib.keras_model_predict(
-            self._handle, *_buffer(xs), dumps(options), cbs, k,
-            out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), out.size, out_shape,
-            byref(out_rank))))
+            self._handle, *_buffer(xs), options, cbs, k, out.ctypes.data, out.size, None,
+            None)), probe=_plugins.PROBE_PREDICT if len(xs) > _LONG_CALL_ROWS else 0,
+            prints=verbosity != 0)
         return out
 
     def _io_shape(self, inputs, index, batch):
@@ -624,10 +640,19 @@ class Model:
         return self.evaluate(x, y, batch_size=max(len(x), 1), verbose=0,
                              sample_weight=sample_weight, return_dict=return_dict)
 
-    def _run_with_callbacks(self, callbacks, call):
+    def _run_with_callbacks(self, callbacks, call, probe=0, prints=True):
         """Runs a loop with the user's callbacks: built-in ones are made by the library from
         their configs, Python ones call back through trampolines; an exception raised in any
-        of them is re-raised here, with its traceback, once the loop has stopped."""
+        of them is re-raised here, with its traceback, once the loop has stopped.
+        `probe`: the events at which a pending Ctrl-C stops the loop cleanly (0: none; the call
+        then finishes and Python raises KeyboardInterrupt after it, as for any C call)."""
+        if not callbacks and not probe:
+            _native.take_stashed()
+            try:
+                return call(None, 0)
+            finally:
+                if prints:
+                    _flush_library_output()
         handles, keep = [], []
         try:
             for cb in callbacks or []:
@@ -646,10 +671,9 @@ class Model:
                     continue
                 if isinstance(cb, _plugins.PythonCallback):
                     cb.set_model(self)
-                    tramp = _plugins.callback_trampoline(cb, self)
+                    tramp, events = _plugins.callback_trampoline(cb, self)
                     keep.append(tramp)
-                    check(_lib.keras_callback_new(type(cb).__name__.encode(), tramp, None,
-                                                  _lib.keras_free_fn(), byref(h)))
+                    check(_plugins.new_callback(type(cb).__name__, tramp, events, byref(h)))
                 else:
                     config = serialize(cb)
                     if not isinstance(config, dict) or "class_name" not in config:
@@ -658,9 +682,11 @@ class Model:
                                                           dumps(config.get("config", {})),
                                                           byref(h)))
                 handles.append(h.value)
-            every = handles + [_plugins.interrupt_callback()]
-            array = (ctypes.c_void_p * len(every))(*every)
+            every = handles + ([_plugins.interrupt_callback(probe)] if probe else [])
+            array = (ctypes.c_void_p * max(len(every), 1))(*every)
             _native.take_stashed()
+            if not probe:
+                return call(array, len(every))
             with _plugins.interrupt_guard():
                 return call(array, len(every))
         finally:
@@ -886,8 +912,15 @@ def _flush_library_output():
 
 def _buffer(arr):
     """(data, ndim, shape) of a float32 C-contiguous array: the ABI reads it in place."""
-    return (arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), arr.ndim,
-            _native.int64_array(arr.shape))
+    return arr.ctypes.data, arr.ndim, (c_int64 * max(arr.ndim, 1))(*arr.shape)
+
+
+def _weight_trainable(handle, index):
+    if not _lib.has("keras_model_weight_trainable"):
+        return True
+    flag = c_int32()
+    check(_lib.keras_model_weight_trainable(handle, index, byref(flag)))
+    return bool(flag.value)
 
 
 def _weight_info(handle, index):
@@ -902,6 +935,24 @@ def _weight_info(handle, index):
         if raw.value:
             _lib.keras_string_free(raw)
     return path, tuple(shape[i] for i in range(rank.value))
+
+
+# evaluate/predict on more rows than this can be stopped with Ctrl-C while they run, and fits
+# of more than this much work (samples x epochs x parameters: ~0.1 s and up).
+_LONG_CALL_ROWS = 1 << 16
+_LONG_FIT_WORK = 10 ** 8
+_options_cache: dict[tuple, bytes] = {}
+
+
+def _options_json(**options):
+    """The options JSON of a call (cached: predict_on_batch in a loop sends the same ones)."""
+    key = tuple(sorted(options.items()))
+    text = _options_cache.get(key)
+    if text is None:
+        text = dumps({k: v for k, v in options.items() if v is not None})
+        if len(_options_cache) < 256:
+            _options_cache[key] = text
+    return text
 
 
 def _merge_log_updates(history, updates, initial_epoch):

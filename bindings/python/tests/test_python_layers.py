@@ -197,6 +197,12 @@ def test_exceptions_in_python_layer_code_are_reraised_with_traceback(where, exc,
         assert where in frames  # the user's own method is in the traceback
 
 
+def test_a_python_layer_takes_one_input():
+    a, b = keras.Input(shape=(2,)), keras.Input(shape=(2,))
+    with pytest.raises(NotImplementedError, match="one input"):
+        Square()([a, b])
+
+
 def test_add_weight_outside_build_and_bad_arguments():
     layer = PyDense(2)
     with pytest.raises(RuntimeError, match="only be called from build"):
