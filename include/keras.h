@@ -54,7 +54,8 @@ typedef enum keras_status {
     KERAS_ERR_UNKNOWN_NAME = 6,     /* a class, loss, optimizer, activation name nobody registered */
     KERAS_ERR_DATA = 7,             /* unusable data: NaN or infinite values, empty arrays */
     KERAS_ERR_BUFFER_TOO_SMALL = 8, /* an output buffer cannot hold the result */
-    KERAS_ERR_INTERNAL = 9          /* anything else (a bug: please report the message) */
+    KERAS_ERR_INTERNAL = 9,         /* anything else (a bug: please report the message) */
+    KERAS_ERR_INTERRUPTED = 10      /* keras_interrupt() stopped the call (e.g. Ctrl-C) */
 } keras_status;
 
 /* The version string "MAJOR.MINOR.PATCH" of the loaded library. Static; do not free. */
@@ -69,6 +70,14 @@ const char *keras_status_name(int status);
 
 /* Frees a string returned through a `char **` out-parameter. NULL is ignored. */
 void keras_string_free(char *s);
+
+/* Asks every running fit, evaluate and predict (also inside estimators, searches and
+ * cross-validation) to stop after its current batch; those calls then return
+ * KERAS_ERR_INTERRUPTED, the model keeping the weights of the last finished batch. Meant to be
+ * installed as (or called from) a SIGINT handler for the duration of a call: it is
+ * async-signal-safe (one atomic store). A request made while no such call runs is forgotten
+ * when the next one starts. */
+void keras_interrupt(void);
 
 /* Seeds the library's random generator (Keras: keras.utils.set_random_seed), so that weight
  * initialization, shuffling and dropout repeat from run to run. Errors: INVALID_ARGUMENT
@@ -272,6 +281,12 @@ int keras_model_output_shape(keras_model *model, int64_t batch, int64_t *shape, 
 /* The summary table, as Keras's model.summary() prints it. *out is caller-owned. */
 int keras_model_summary(keras_model *model, char **out);
 
+/* The summary with Keras's summary() options. options_json: NULL or {"line_length": 98 (20..1000),
+ * "style": "keras3" (default) or "keras2"}; "positions", "show_trainable" and "layer_range" are
+ * recognized but not supported yet (INVALID_ARGUMENT says so). *out is caller-owned.
+ * Errors: INVALID_ARGUMENT (bad or unsupported option). */
+int keras_model_summary_ex(keras_model *model, const char *options_json, char **out);
+
 /* model.to_json(). *out is caller-owned. */
 int keras_model_to_json(keras_model *model, char **out);
 
@@ -289,6 +304,20 @@ int keras_model_save_weights(keras_model *model, const char *path, int overwrite
 
 /* Loads weights from ".weights.h5", ".keras" or legacy ".h5" into a built model. */
 int keras_model_load_weights(keras_model *model, const char *path);
+
+/* keras_model_load_weights with Keras's options: by_name != 0 matches the layers of a legacy
+ * ".h5" file by name (layers absent from the file keep their weights); skip_mismatch != 0 skips
+ * layers whose weight shapes differ instead of failing. Errors: as keras_model_load_weights. */
+int keras_model_load_weights_ex(keras_model *model, const char *path, int by_name, int skip_mismatch);
+
+/* The optimizer's current learning rate (Keras: model.optimizer.learning_rate).
+ * Errors: STATE (not compiled). */
+int keras_model_learning_rate(keras_model *model, double *learning_rate);
+
+/* Sets the optimizer's learning rate; may be called from a callback during fit.
+ * Errors: STATE (not compiled, or the optimizer follows a LearningRateSchedule),
+ * INVALID_ARGUMENT (negative or not finite). */
+int keras_model_set_learning_rate(keras_model *model, double learning_rate);
 
 /* The number of weight arrays (Keras's model.weights order: layer by layer, trainable first). */
 int keras_model_weight_count(keras_model *model, int *count);
@@ -368,6 +397,19 @@ int keras_callback_new(const char *name, keras_callback_fn fn, void *user_data,
  * Errors: INVALID_ARGUMENT (fn NULL, bits beyond KERAS_EVENTS_ALL). */
 int keras_callback_new_masked(const char *name, keras_callback_fn fn, void *user_data,
                               keras_free_fn free_user_data, uint32_t events, keras_callback **out);
+
+/* A learning-rate schedule: writes the rate for `epoch` into *new_lr given the current rate lr
+ * (0-based epochs, as Keras's schedule(epoch, lr)). Non-zero return fails the fit (CALLBACK). */
+typedef int (*keras_schedule_fn)(void *user_data, int64_t epoch, double lr, double *new_lr);
+
+/* Keras's LearningRateScheduler(schedule, verbose): at each epoch's start the optimizer's learning
+ * rate becomes schedule(epoch, lr); "learning_rate" is added to the epoch logs (and the History);
+ * verbose > 0 prints the Keras message. free_user_data (may be NULL) runs when the handle is
+ * freed and no fit uses it. *out is caller-owned (keras_callback_free).
+ * Errors: INVALID_ARGUMENT (schedule NULL, verbose < 0); at fit: CALLBACK, INVALID_ARGUMENT (a
+ * negative or non-finite rate), STATE (not compiled). */
+int keras_callback_lr_scheduler_new(keras_schedule_fn schedule, void *user_data,
+                                    keras_free_fn free_user_data, int verbose, keras_callback **out);
 
 /* A built-in Keras callback by class name and constructor arguments, e.g.
  * ("EarlyStopping", "{\"monitor\": \"loss\", \"patience\": 2}"). Also ReduceLROnPlateau,

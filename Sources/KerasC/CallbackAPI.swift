@@ -197,3 +197,26 @@ public func keras_callback_from_config(_ className: UnsafePointer<CChar>?, _ arg
 public func keras_callback_free(_ handle: OpaquePointer?) {
     Handles.free(handle, kind: "keras_callback")
 }
+
+/// `int (*)(void *user_data, int64_t epoch, double lr, double *new_lr)`.
+public typealias CScheduleFn = @convention(c) (UnsafeMutableRawPointer?, Int64, Double, UnsafeMutablePointer<Double>?) -> Int32
+
+/// Keras's LearningRateScheduler with a C schedule.
+@_cdecl("keras_callback_lr_scheduler_new")
+public func keras_callback_lr_scheduler_new(_ fn: CScheduleFn?, _ userData: UnsafeMutableRawPointer?, _ freeUserData: CFreeFn?,
+                                            _ verbose: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_callback_lr_scheduler_new") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        guard let fn else { throw ABIError(.invalidArgument, "schedule must not be NULL") }
+        guard verbose >= 0 else { throw ABIError(.invalidArgument, "verbose must not be negative, got \(verbose)") }
+        let data = UserData(userData, freeUserData)
+        out.pointee = Handles.make(CallbackBox {
+            LearningRateScheduler(verbose: Int(verbose)) { epoch, lr in
+                var next = lr
+                try CallbackMessage.check("LearningRateScheduler schedule(\(epoch))") { fn(data.pointer, Int64(epoch), lr, &next) }
+                return next
+            }
+        }, kind: "keras_callback")
+    }
+}

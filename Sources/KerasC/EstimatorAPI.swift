@@ -124,7 +124,7 @@ public func keras_estimator_clone(_ h: OpaquePointer?, _ out: UnsafeMutablePoint
 @_cdecl("keras_estimator_fit")
 public func keras_estimator_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
                                 _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?) -> Int32 {
-    guarded("keras_estimator_fit") {
+    guardedLoop("keras_estimator_fit") {
         let box = try estimatorBox(h)
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let yt = try target(y, yNdim, yShape)
@@ -150,7 +150,7 @@ private func weightVector(_ w: UnsafePointer<Float>?, _ count: Int64) throws -> 
 public func keras_estimator_fit_weighted(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
                                          _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
                                          _ w: UnsafePointer<Float>?, _ nWeights: Int64) -> Int32 {
-    guarded("keras_estimator_fit_weighted") {
+    guardedLoop("keras_estimator_fit_weighted") {
         let box = try estimatorBox(h)
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let yt = try target(y, yNdim, yShape)
@@ -168,7 +168,7 @@ public func keras_estimator_score_weighted(_ h: OpaquePointer?, _ x: UnsafePoint
                                            _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
                                            _ w: UnsafePointer<Float>?, _ nWeights: Int64,
                                            _ score: UnsafeMutablePointer<Double>?) -> Int32 {
-    guarded("keras_estimator_score_weighted") {
+    guardedLoop("keras_estimator_score_weighted") {
         let score = try requireOut(score, "score")
         let box = try estimatorBox(h)
         let xt = try inputTensor(x, xNdim, xShape, "x")
@@ -190,7 +190,7 @@ private func predictorOutput(_ t: Target, _ what: String) throws -> Tensor {
 public func keras_estimator_predict(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
                                     _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
                                     _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded("keras_estimator_predict") {
+    guardedLoop("keras_estimator_predict") {
         let box = try estimatorBox(h)
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let r = try predictorOutput(try box.locked { try box.estimator.predict(xt) }, "predict")
@@ -202,7 +202,7 @@ public func keras_estimator_predict(_ h: OpaquePointer?, _ x: UnsafePointer<Floa
 public func keras_estimator_predict_proba(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
                                           _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
                                           _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded("keras_estimator_predict_proba") {
+    guardedLoop("keras_estimator_predict_proba") {
         let box = try estimatorBox(h)
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let r = try box.locked { try box.estimator.predictProba(xt) }
@@ -214,7 +214,7 @@ public func keras_estimator_predict_proba(_ h: OpaquePointer?, _ x: UnsafePointe
 public func keras_estimator_score(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
                                   _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
                                   _ score: UnsafeMutablePointer<Double>?) -> Int32 {
-    guarded("keras_estimator_score") {
+    guardedLoop("keras_estimator_score") {
         let score = try requireOut(score, "score")
         let box = try estimatorBox(h)
         let xt = try inputTensor(x, xNdim, xShape, "x")
@@ -261,7 +261,7 @@ public func keras_search_free(_ h: OpaquePointer?) { Handles.free(h, kind: "kera
 @_cdecl("keras_search_fit")
 public func keras_search_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
                              _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?) -> Int32 {
-    guarded("keras_search_fit") {
+    guardedLoop("keras_search_fit") {
         let box = try searchBox(h)
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let yt = try target(y, yNdim, yShape)

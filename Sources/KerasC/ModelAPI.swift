@@ -123,7 +123,7 @@ public func keras_model_fit(_ handle: OpaquePointer?,
                             _ options: UnsafePointer<CChar>?,
                             _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
                             _ historyOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    guarded("keras_model_fit") {
+    guardedLoop("keras_model_fit") {
         historyOut?.pointee = nil
         let box = try modelBox(handle)
         let xt = try inputTensor(x, xNdim, xShape, "x")
@@ -155,7 +155,7 @@ public func keras_model_evaluate(_ handle: OpaquePointer?,
                                  _ options: UnsafePointer<CChar>?,
                                  _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
                                  _ resultsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    guarded("keras_model_evaluate") {
+    guardedLoop("keras_model_evaluate") {
         let out = try requireOut(resultsOut, "results_json")
         out.pointee = nil
         let box = try modelBox(handle)
@@ -179,7 +179,7 @@ public func keras_model_predict(_ handle: OpaquePointer?,
                                 _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
                                 _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
                                 _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded("keras_model_predict") {
+    guardedLoop("keras_model_predict") {
         let box = try modelBox(handle)
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "predict options",
@@ -198,7 +198,7 @@ public func keras_model_layer_output(_ handle: OpaquePointer?, _ layerName: Unsa
                                      _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
                                      _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64,
                                      _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded("keras_model_layer_output") {
+    guardedLoop("keras_model_layer_output") {
         let box = try modelBox(handle)
         let name = try string(layerName, "layer_name")
         let xt = try inputTensor(x, xNdim, xShape, "x")
@@ -368,5 +368,74 @@ public func keras_model_set_weight(_ handle: OpaquePointer?, _ index: Int32, _ d
             guard !t.hasNonFinite else { throw ABIError(.data, "the values for weight '\(v.path)' contain NaN or infinity") }
             try v.assign(t)
         }
+    }
+}
+
+// MARK: Learning rate, summary and weight-loading options
+
+/// The optimizer's current learning rate (Keras: `model.optimizer.learning_rate`).
+@_cdecl("keras_model_learning_rate")
+public func keras_model_learning_rate(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("keras_model_learning_rate") {
+        let out = try requireOut(out, "learning_rate")
+        let box = try modelBox(handle)
+        out.pointee = try box.locked {
+            guard let o = box.model.optimizer else { throw ABIError(.state, "model '\(box.model.name)' is not compiled: it has no optimizer") }
+            return Double(o.learningRate)
+        }
+    }
+}
+
+/// Sets the optimizer's learning rate; callable from a callback during fit.
+@_cdecl("keras_model_set_learning_rate")
+public func keras_model_set_learning_rate(_ handle: OpaquePointer?, _ value: Double) -> Int32 {
+    guarded("keras_model_set_learning_rate") {
+        let box = try modelBox(handle)
+        guard value.isFinite, value >= 0 else { throw ABIError(.invalidArgument, "the learning rate must be a finite number >= 0, got \(value)") }
+        try box.locked {
+            guard let o = box.model.optimizer else { throw ABIError(.state, "model '\(box.model.name)' is not compiled: it has no optimizer") }
+            try o.setLearningRate(Float(value))
+        }
+    }
+}
+
+/// The summary table with Keras's summary() options.
+@_cdecl("keras_model_summary_ex")
+public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePointer<CChar>?,
+                                   _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_summary_ex") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "summary options",
+                            allowed: ["line_length", "style", "positions", "show_trainable", "layer_range"])
+        let lineLength = try o.int("line_length")
+        if let n = lineLength, n < 20 || n > 1000 {
+            throw ABIError(.invalidArgument, "summary options: line_length must be between 20 and 1000, got \(n)")
+        }
+        let style: SummaryStyle
+        switch try o.string("style") ?? "keras3" {
+        case "keras3": style = .keras3
+        case "keras2": style = .keras2
+        case let s: throw ABIError(.invalidArgument, "summary options: style must be \"keras3\" or \"keras2\", got \"\(s)\"")
+        }
+        for key in ["positions", "layer_range"] where o.json[key].map({ !$0.isNull }) ?? false {
+            throw ABIError(.invalidArgument, "summary options: '\(key)' is not supported yet (line_length and style are)")
+        }
+        if try o.bool("show_trainable") == true {
+            throw ABIError(.invalidArgument, "summary options: 'show_trainable' is not supported yet (line_length and style are)")
+        }
+        out.pointee = try ownedCString(box.locked { box.model.summaryText(style: style, lineLength: lineLength) })
+    }
+}
+
+/// Loads weights, matching legacy .h5 layers by name and/or skipping shape mismatches.
+@_cdecl("keras_model_load_weights_ex")
+public func keras_model_load_weights_ex(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?,
+                                        _ byName: Int32, _ skipMismatch: Int32) -> Int32 {
+    guarded("keras_model_load_weights_ex") {
+        let box = try modelBox(handle)
+        let p = try string(path, "path")
+        try box.locked { _ = try box.model.loadWeights(p, byName: byName != 0, skipMismatch: skipMismatch != 0) }
     }
 }

@@ -44,7 +44,7 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
                                    _ valSampleWeight: UnsafeRawPointer?, _ options: UnsafePointer<CChar>?,
                                    _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
                                    _ historyOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    guarded("keras_model_fit_arrays") {
+    guardedLoop("keras_model_fit_arrays") {
         historyOut?.pointee = nil
         let box = try modelBox(handle)
         let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
@@ -93,7 +93,7 @@ public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
                                         _ sampleWeight: UnsafeRawPointer?, _ options: UnsafePointer<CChar>?,
                                         _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
                                         _ resultsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    guarded("keras_model_evaluate_arrays") {
+    guardedLoop("keras_model_evaluate_arrays") {
         let out = try requireOut(resultsOut, "results_json")
         out.pointee = nil
         let box = try modelBox(handle)
@@ -117,7 +117,7 @@ public func keras_model_predict_arrays(_ handle: OpaquePointer?, _ x: UnsafeRawP
                                        _ options: UnsafePointer<CChar>?,
                                        _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
                                        _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32) -> Int32 {
-    guarded("keras_model_predict_arrays") {
+    guardedLoop("keras_model_predict_arrays") {
         let box = try modelBox(handle)
         let xs = try inputTensors(x, nx, "x", counted: "nx")
         guard nOut >= 0 else { throw ABIError(.invalidArgument, "n_outputs is negative (\(nOut))") }

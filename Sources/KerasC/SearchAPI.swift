@@ -125,7 +125,7 @@ public func keras_cross_validate(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?
                                  _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
                                  _ options: UnsafePointer<CChar>?,
                                  _ resultOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    guarded("keras_cross_validate") {
+    guardedLoop("keras_cross_validate") {
         let out = try requireOut(resultOut, "result_json")
         out.pointee = nil
         let box = try estimatorBox(h)

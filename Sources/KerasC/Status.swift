@@ -15,6 +15,7 @@ enum Status: Int32 {
     case data = 7
     case bufferTooSmall = 8
     case `internal` = 9
+    case interrupted = 10
 }
 
 /// An error raised by the ABI layer itself (argument checks), with its status code.
@@ -63,6 +64,24 @@ func guarded(_ function: String, _ body: () throws -> Void) -> Int32 {
     }
 }
 
+/// An entry point that runs training, evaluation or prediction loops: a keras_interrupt request
+/// made before it starts is forgotten, and a failure while one is pending is reported as
+/// KERAS_ERR_INTERRUPTED.
+func guardedLoop(_ function: String, _ body: () throws -> Void) -> Int32 {
+    Interruption.clear()
+    let rc = guarded(function, body)
+    guard rc != Status.ok.rawValue, Interruption.isRequested else { return rc }
+    LastError.set("\(function): interrupted (keras_interrupt or Ctrl-C): stopped after the current batch")
+    return Status.interrupted.rawValue
+}
+
+/// Asks every running fit/evaluate/predict (and search) to stop after its current batch; the
+/// call then returns KERAS_ERR_INTERRUPTED. Async-signal-safe.
+@_cdecl("keras_interrupt")
+public func keras_interrupt() {
+    Interruption.request()
+}
+
 func status(of e: KerasError) -> Status {
     switch e {
     case .invalidArgument: return .invalidArgument
@@ -101,7 +120,7 @@ enum KerasCStrings {
     nonisolated(unsafe) static let statusNames: [Int: UnsafePointer<CChar>] = {
         let names = ["KERAS_OK", "KERAS_ERR_INVALID_ARGUMENT", "KERAS_ERR_SHAPE", "KERAS_ERR_STATE", "KERAS_ERR_IO",
                      "KERAS_ERR_CALLBACK", "KERAS_ERR_UNKNOWN_NAME", "KERAS_ERR_DATA", "KERAS_ERR_BUFFER_TOO_SMALL",
-                     "KERAS_ERR_INTERNAL"]
+                     "KERAS_ERR_INTERNAL", "KERAS_ERR_INTERRUPTED"]
         var out: [Int: UnsafePointer<CChar>] = [:]
         for (i, n) in names.enumerated() { out[i] = constant(n) }
         return out

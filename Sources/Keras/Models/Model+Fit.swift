@@ -104,6 +104,7 @@ extension Model {
                     try cbs.each { try $0.onTrainBatchEnd(step, logs: logs) }
                 }
                 if stopTraining { break }
+                try Interruption.check("fit")
             }
             var logs = c.logs()
             if let (vx, vy) = valData, (epoch + 1 - initialEpoch) % validationFreq == 0 {
@@ -178,6 +179,7 @@ extension Model {
         while start < n {
             let end = Swift.min(start + batchSize, n)
             let idx = start..<end
+            try Interruption.check("evaluate")
             if cbs.wantsBatchLogs { try cbs.each { try $0.onTestBatchBegin(step, logs: [:]) } }
             _ = try testStep(gx.slice(idx), gy.slice(idx), gw?.slice(idx)[0], c)
             if cbs.wantsBatchLogs {
@@ -219,6 +221,7 @@ extension Model {
         var start = 0, step = 0
         while start < n {
             let end = Swift.min(start + batch, n)
+            try Interruption.check("predict")
             try cbs.each { try $0.onPredictBatchBegin(step, logs: [:]) }
             parts.append(try GradientTape.withoutRecording { try forward(gx.slice(start..<end), training: false) })
             try cbs.each { try $0.onPredictBatchEnd(step, logs: [:]) }

@@ -145,6 +145,27 @@ final class ModelTests: XCTestCase {
         XCTAssertNotEqual(h.history["val_loss"]?.first ?? .nan, unweighted, accuracy: 1e-5)
     }
 
+    func testInterruptionStopsFitAfterTheCurrentBatch() throws {
+        final class InterruptAtSecondBatch: Callback {
+            var batches = 0
+            override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws {
+                batches += 1
+                if batches == 2 { Interruption.request() }
+            }
+        }
+        defer { Interruption.clear() }
+        let model = try Sequential([Dense(1, inputShape: [1])])
+        try model.compile(loss: "mse")
+        let cb = InterruptAtSecondBatch()
+        XCTAssertThrowsError(try model.fit(Tensor(shape: [8, 1], repeating: 1), Tensor(shape: [8, 1], repeating: 1),
+                                           batchSize: 2, epochs: 3, verbose: 0, callbacks: [cb])) {
+            XCTAssertTrue("\($0)".contains("interrupted"), "\($0)")
+        }
+        XCTAssertEqual(cb.batches, 2)
+        Interruption.clear()
+        XCTAssertNoThrow(try model.predict(Tensor(shape: [2, 1], repeating: 1)))
+    }
+
     func testStopTrainingFromACallbackEndsFit() throws {
         final class StopAfterTwo: Callback {
             override func onEpochEnd(_ epoch: Int, logs: Logs) throws { if epoch == 1 { model?.stopTraining = true } }

@@ -7,6 +7,11 @@ static int failing_callback(void *u, int event, int64_t index, const char *logs)
     if (event == KERAS_ON_TRAIN_BATCH_END) { keras_callback_error("plugin refused batch"); return 7; }
     return 0;
 }
+static int same_rate(void *u, int64_t epoch, double lr, double *new_lr) {
+    (void)u; (void)epoch;
+    *new_lr = lr;
+    return 0;
+}
 static int silent_failure(void *u, int event, int64_t index, const char *logs) {
     (void)u; (void)event; (void)index; (void)logs;
     return -1;
@@ -94,6 +99,9 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "fn must not be NULL", keras_callback_new_masked("c", NULL, NULL, NULL, KERAS_EVENTS_ALL, &cb));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_callback_new_masked("c", failing_callback, NULL, NULL, KERAS_EVENTS_EPOCH, NULL));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "bits beyond", keras_callback_new_masked("c", failing_callback, NULL, NULL, 0xFFFFFFFFu, &cb));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "schedule must not be NULL", keras_callback_lr_scheduler_new(NULL, NULL, NULL, 0, &cb));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "verbose must not be negative", keras_callback_lr_scheduler_new(same_rate, NULL, NULL, -1, &cb));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_callback_lr_scheduler_new(NULL, NULL, NULL, 0, NULL));
     CHECK(cb == NULL);
     keras_set_print_hook(NULL, NULL, 1); /* restoring stdout when no hook is set is harmless */
     CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "Unknown callback 'EarlyStop'", keras_callback_from_config("EarlyStop", NULL, &cb));
@@ -168,6 +176,14 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "weight index -1 is out of range", keras_model_get_weight(m, -1, out, 4));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "weight index -1 is out of range", keras_model_weight_trainable(m, -1, &count));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_model_weight_trainable(NULL, 0, &count));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "learning_rate must not be NULL", keras_model_learning_rate(m, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_model_set_learning_rate(NULL, 0.1));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "finite number", keras_model_set_learning_rate(m, 0.0 / 0.0));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_model_summary_ex(m, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown option 'width'", keras_model_summary_ex(m, "{\"width\": 80}", &text));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "style must be", keras_model_summary_ex(m, "{\"style\": \"keras1\"}", &text));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "path must not be NULL", keras_model_load_weights_ex(m, NULL, 0, 0));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_model_load_weights_ex(NULL, "w.h5", 0, 0));
     CHECK_ERR(KERAS_ERR_BUFFER_TOO_SMALL, "needs 4 floats", keras_model_get_weight(m, 0, out, 3));
     CHECK_ERR(KERAS_ERR_SHAPE, "has shape [4, 1] (4 values), got 3 values", keras_model_set_weight(m, 0, x, 3));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "data must not be NULL", keras_model_set_weight(m, 0, NULL, 4));
@@ -187,6 +203,9 @@ int main(void) {
     keras_model_free(freed);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_summary(freed, &text));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_sequential_add_json(freed, "{}"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_input_count(freed, &count));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_summary_ex(freed, NULL, &text));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_set_learning_rate(freed, 0.1));
     keras_model_free(freed); /* double free is ignored */
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a live handle", keras_model_summary((keras_model *)x, &text));
 

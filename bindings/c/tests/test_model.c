@@ -3,6 +3,7 @@
 #include "check.h"
 #include <math.h>
 #include <stdint.h>
+#include <signal.h>
 
 static const char *input4 = "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}}";
 
@@ -26,6 +27,26 @@ static void collect(void *user_data, const char *text) {
     size_t n = strlen(text);
     p->calls++;
     if (p->used + n < sizeof p->text) { memcpy(p->text + p->used, text, n + 1); p->used += n; }
+}
+
+/* Halves the learning rate every epoch after the first. */
+static int halve(void *user_data, int64_t epoch, double lr, double *new_lr) {
+    (void)user_data;
+    *new_lr = epoch == 0 ? lr : lr / 2;
+    return 0;
+}
+static int bad_schedule(void *user_data, int64_t epoch, double lr, double *new_lr) {
+    (void)user_data; (void)lr; (void)new_lr;
+    if (epoch == 1) { keras_callback_error("no rate for epoch 1"); return 3; }
+    return 0;
+}
+
+/* Ctrl-C during fit: the SIGINT handler asks the library to stop. */
+static void on_sigint(int sig) { (void)sig; keras_interrupt(); }
+static int press_ctrl_c(void *user_data, int event, int64_t index, const char *logs_json) {
+    (void)user_data; (void)logs_json;
+    if (event == KERAS_ON_EPOCH_END && index == 1) raise(SIGINT);
+    return 0;
 }
 
 static int freed = 0;
@@ -205,6 +226,73 @@ int main(void) {
             CHECK(strstr(out.text, "Epoch 1/2\n") && strstr(out.text, "Epoch 2/2\n") && strstr(out.text, "loss: "));
             CHECK(!strchr(out.text, '\r'));
         }
+        keras_model_free(m);
+    }
+
+    /* Learning rate: read, set, scheduled by a C function. */
+    {
+        double lr = 0;
+        keras_callback *sched = NULL, *broken = NULL;
+        m = make_model();
+        CHECK_ERR(KERAS_ERR_STATE, "not compiled", keras_model_learning_rate(m, &lr));
+        CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.08}}, \"loss\": \"mse\"}"));
+        CHECK_OK(keras_model_learning_rate(m, &lr));
+        CHECK(fabs(lr - 0.08) < 1e-7);
+        CHECK_OK(keras_model_set_learning_rate(m, 0.04));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "finite number >= 0", keras_model_set_learning_rate(m, -1));
+        CHECK_OK(keras_callback_lr_scheduler_new(halve, NULL, NULL, 0, &sched));
+        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 3, \"verbose\": 0}", &sched, 1, &text));
+        printf("history with the scheduler: %s\n", text);
+        CHECK(text && strstr(text, "\"learning_rate\": [0.0399999") && strstr(text, ", 0.0199999"));
+        keras_string_free(text); text = NULL;
+        CHECK_OK(keras_model_learning_rate(m, &lr));
+        CHECK(fabs(lr - 0.01) < 1e-7);
+        CHECK_OK(keras_callback_lr_scheduler_new(bad_schedule, NULL, NULL, 0, &broken));
+        CHECK_ERR(KERAS_ERR_CALLBACK, "no rate for epoch 1", keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 3, \"verbose\": 0}", &broken, 1, NULL));
+        keras_callback_free(sched);
+        keras_callback_free(broken);
+
+        /* Summary options. */
+        CHECK_OK(keras_model_summary_ex(m, "{\"line_length\": 70}", &text));
+        CHECK(text && strstr(text, "Total params"));
+        keras_string_free(text); text = NULL;
+        CHECK_OK(keras_model_summary_ex(m, "{\"style\": \"keras2\"}", &text));
+        CHECK(text && strstr(text, "Total params: 37"));
+        keras_string_free(text); text = NULL;
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'positions' is not supported yet", keras_model_summary_ex(m, "{\"positions\": [0.5, 1]}", &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "line_length must be between", keras_model_summary_ex(m, "{\"line_length\": 3}", &text));
+
+        /* Weights by name from a legacy .h5: another model whose layers share the names. */
+        {
+            keras_model *other = NULL;
+            float w0[20], w1[20];
+            CHECK_OK(keras_model_save_weights(m, "by_name.h5", 1));
+            other = make_model();
+            CHECK_OK(keras_model_load_weights_ex(other, "by_name.h5", 1, 0));
+            CHECK_OK(keras_model_get_weight(m, 0, w0, 20));
+            CHECK_OK(keras_model_get_weight(other, 0, w1, 20));
+            CHECK(memcmp(w0, w1, 20 * sizeof(float)) == 0);
+            CHECK_ERR(KERAS_ERR_IO, "", keras_model_load_weights_ex(other, "/nonexistent.h5", 1, 1));
+            keras_model_free(other);
+            remove("by_name.h5");
+        }
+        keras_model_free(m);
+    }
+
+    /* keras_interrupt from a SIGINT handler stops fit after the current batch. */
+    {
+        keras_callback *ctrl_c = NULL;
+        void (*previous)(int) = signal(SIGINT, on_sigint);
+        m = make_model();
+        CHECK_OK(keras_model_compile(m, "{\"loss\": \"mse\"}"));
+        CHECK_OK(keras_callback_new_masked("ctrl_c", press_ctrl_c, NULL, NULL, KERAS_EVENT_BIT(KERAS_ON_EPOCH_END), &ctrl_c));
+        CHECK_ERR(KERAS_ERR_INTERRUPTED, "interrupted", keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 50, \"verbose\": 0}", &ctrl_c, 1, NULL));
+        CHECK(strcmp(keras_status_name(KERAS_ERR_INTERRUPTED), "KERAS_ERR_INTERRUPTED") == 0);
+        /* A request left over from an earlier call does not stop the next one. */
+        keras_interrupt();
+        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 2, \"verbose\": 0}", NULL, 0, NULL));
+        signal(SIGINT, previous);
+        keras_callback_free(ctrl_c);
         keras_model_free(m);
     }
 
