@@ -90,7 +90,11 @@ def add_weight(layer, shape, initializer, trainable, name):
         raise ValueError(f"{type(layer).__name__}.add_weight: shape is required")
     from . import initializers
     init = serialize(initializers.get(initializer))
-    dims = tuple(int(d) for d in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    given = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    if any(d is None for d in given):
+        raise ValueError(f"{type(layer).__name__}.add_weight: shape {given} has an unknown "
+                         f"(None) dimension; weights need every dimension")
+    dims = tuple(int(d) for d in given)
     if any(d < 0 for d in dims):
         raise ValueError(f"{type(layer).__name__}.add_weight: shape {dims} has a negative or "
                          f"unknown dimension")

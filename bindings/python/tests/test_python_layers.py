@@ -219,6 +219,13 @@ def test_add_weight_outside_build_and_bad_arguments():
         keras.Sequential([keras.Input(shape=(2,)), WithRegularizer()]).predict(
             np.ones((1, 2)), verbose=0)
 
+    class UnknownDim(WithRegularizer):
+        def build(self, input_shape):
+            self.add_weight(shape=(None, 2))
+
+    with pytest.raises(ValueError, match="unknown"):
+        keras.Sequential([keras.Input(shape=(2,)), UnknownDim()]).predict(np.ones((1, 2)), verbose=0)
+
     class BadInit(WithRegularizer):
         def build(self, input_shape):
             self.add_weight(shape=(2,), initializer="no_such_initializer")
