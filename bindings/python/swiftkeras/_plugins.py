@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import json
 import math
+import platform
 import signal
 import threading
 
@@ -105,6 +106,49 @@ def interrupt_guard():
         if _Interrupt.requested:
             _Interrupt.requested = False
             raise KeyboardInterrupt
+
+
+class _SigAction(ctypes.Structure):
+    """glibc's struct sigaction, opaque but for its first field, the handler (x86_64, aarch64);
+    larger than any of them."""
+    _fields_ = [("handler", ctypes.c_void_p), ("rest", ctypes.c_char * 248)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_NATIVE_INTERRUPT = _lib.has("keras_interrupt") and platform.system() == "Linux" and \
+    platform.machine() in ("x86_64", "aarch64", "arm64")
+if _NATIVE_INTERRUPT:
+    _libc.sigaction.argtypes = [ctypes.c_int, ctypes.POINTER(_SigAction), ctypes.POINTER(_SigAction)]
+    _libc.sigaction.restype = ctypes.c_int
+    _KERAS_INTERRUPT = ctypes.cast(_lib.keras_interrupt, ctypes.c_void_p).value
+
+
+def native_interrupt_available() -> bool:
+    return _NATIVE_INTERRUPT
+
+
+@contextlib.contextmanager
+def native_interrupt_guard():
+    """For the length of a library call, SIGINT calls keras_interrupt (async-signal-safe)
+    directly: the running loop stops after its batch and returns KERAS_ERR_INTERRUPTED, which
+    `check` raises as KeyboardInterrupt; nothing crosses into Python during the call. Python's
+    own handler (and its sigaction flags) come back afterwards. Only on the main thread, and
+    only while Python's default SIGINT handling is in place."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    previous, ours = _SigAction(), _SigAction()
+    if _libc.sigaction(signal.SIGINT, None, ctypes.byref(previous)) != 0:
+        yield
+        return
+    ctypes.memmove(ctypes.byref(ours), ctypes.byref(previous), ctypes.sizeof(_SigAction))
+    ours.handler = _KERAS_INTERRUPT
+    _libc.sigaction(signal.SIGINT, ctypes.byref(ours), None)
+    try:
+        yield
+    finally:
+        _libc.sigaction(signal.SIGINT, ctypes.byref(previous), None)
 
 
 def _check_interrupt():

@@ -506,8 +506,9 @@ class Model:
                                              / (batch_size or 32))
         work = (int(epochs) - int(initial_epoch)) * steps * (batch_size or 32) * \
             max(self.count_params(), 1)
-        probe = 0 if work < _LONG_FIT_WORK else _plugins.PROBE_FIT_BATCHES if steps > 1000 \
-            else _plugins.PROBE_FIT_EPOCHS
+        probe = _plugins.PROBE_FIT_BATCHES if steps > 1000 else _plugins.PROBE_FIT_EPOCHS
+        if work < _LONG_FIT_WORK and not _plugins.native_interrupt_available():
+            probe = 0
         if arrays_api:
             px, py = _native.pack(xs_list), _native.pack(ys_list)
             pw = _native.pack([sw] if sw is not None else [])
@@ -646,9 +647,15 @@ class Model:
         of them is re-raised here, with its traceback, once the loop has stopped.
         `probe`: the events at which a pending Ctrl-C stops the loop cleanly (0: none; the call
         then finishes and Python raises KeyboardInterrupt after it, as for any C call)."""
+        native_interrupt = probe and _plugins.native_interrupt_available()
+        if native_interrupt:
+            probe = 0   # SIGINT goes straight to keras_interrupt: no probe crossing at all
         if not callbacks and not probe:
             _native.take_stashed()
             try:
+                if native_interrupt:
+                    with _plugins.native_interrupt_guard():
+                        return call(None, 0)
                 return call(None, 0)
             finally:
                 if prints:
@@ -685,6 +692,9 @@ class Model:
             every = handles + ([_plugins.interrupt_callback(probe)] if probe else [])
             array = (ctypes.c_void_p * max(len(every), 1))(*every)
             _native.take_stashed()
+            if native_interrupt:
+                with _plugins.native_interrupt_guard():
+                    return call(array, len(every))
             if not probe:
                 return call(array, len(every))
             with _plugins.interrupt_guard():
@@ -721,14 +731,17 @@ class Model:
                                  f"{layer_range!r}")
             options["layer_range"] = list(layer_range)
         handle = self._ensure_handle()
-        if _lib.has("keras_model_summary_ex"):
-            text = _native.take_string(_lib.keras_model_summary_ex, handle, dumps(options))
+        supported = {"line_length"} if _lib.has("keras_model_summary_ex") else set()
+        ignored = sorted(set(options) - supported)
+        if ignored:
+            import warnings
+            warnings.warn(f"summary({', '.join(ignored)}=...): the library renders the table "
+                          f"without {'this option' if len(ignored) == 1 else 'these options'} "
+                          f"for now", stacklevel=2)
+        sent = {k: v for k, v in options.items() if k in supported}
+        if sent:
+            text = _native.take_string(_lib.keras_model_summary_ex, handle, dumps(sent))
         else:
-            if options:
-                import warnings
-                warnings.warn(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
-                              f"renders the default table only (keras_model_summary_ex is "
-                              f"missing)", stacklevel=2)
             text = _native.take_string(_lib.keras_model_summary, handle)
         _flush_library_output()
         if print_fn is not None:

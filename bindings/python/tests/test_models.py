@@ -240,3 +240,63 @@ def test_learning_rate_scheduler_as_keras_3(capfd):
 
     with pytest.raises(ValueError, match="should be a float"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(bad)])
+
+
+@needs("keras_model_summary_ex")
+def test_summary_line_length_as_keras_3():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu", name="hidden"),
+                              layers.Dense(3, name="out")], name="tiny")
+    calls = []
+    model.summary(line_length=60, print_fn=calls.append)
+    # What Keras 3.15 prints for the same model and line_length.
+    expected = (
+        'Model: "tiny"\n┏━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┓\n'
+        '┃ Layer (type)             ┃ Output Shape      ┃   Param # ┃\n'
+        '┡━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━┩\n'
+        '│ hidden (Dense)           │ (None, 8)         │        40 │\n'
+        '├──────────────────────────┼───────────────────┼───────────┤\n'
+        '│ out (Dense)              │ (None, 3)         │        27 │\n'
+        '└──────────────────────────┴───────────────────┴───────────┘\n'
+        ' Total params: 67 (268.00 B)\n Trainable params: 67 (268.00 B)\n'
+        ' Non-trainable params: 0 (0.00 B)\n')
+    assert calls[0].rstrip("\n") == expected.rstrip("\n")
+    with pytest.warns(UserWarning, match="positions"):
+        model.summary(positions=[0.5, 0.8, 1.0], print_fn=calls.append)
+
+
+@needs("keras_model_load_weights_ex")
+def test_load_weights_by_name_and_skip_mismatch_from_legacy_h5(tmp_path):
+    source = keras.Sequential([keras.Input((4,)), layers.Dense(8, name="a"),
+                               layers.Dense(3, name="b")])
+    path = str(tmp_path / "legacy.h5")
+    source.save_weights(path)
+    target = keras.Sequential([keras.Input((4,)), layers.Dense(8, name="a"),
+                               layers.Dense(5, name="extra"), layers.Dense(3, name="c")])
+    before = target.get_layer("c").get_weights()
+    target.load_weights(path, by_name=True)
+    for w, v in zip(target.get_layer("a").get_weights(), source.get_layer("a").get_weights()):
+        np.testing.assert_array_equal(w, v)
+    for w, v in zip(target.get_layer("c").get_weights(), before):
+        np.testing.assert_array_equal(w, v)         # no layer "c" in the file
+    mismatched = keras.Sequential([keras.Input((4,)), layers.Dense(8, name="z"),
+                                   layers.Dense(3, name="b"), layers.Dense(2, name="a")])
+    with pytest.raises((ValueError, OSError, KerasError)):
+        mismatched.load_weights(path, by_name=True)
+    mismatched.load_weights(path, by_name=True, skip_mismatch=True)
+    for w, v in zip(mismatched.get_layer("b").get_weights(), source.get_layer("b").get_weights()):
+        np.testing.assert_array_equal(w, v)
+
+
+@needs("keras_interrupt")
+def test_ctrl_c_during_a_fit_without_python_callbacks_stops_it():
+    x, y = data(n=4000)
+    model = small_model()
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(x, y, epochs=100000, batch_size=8, verbose=0)
+    finally:
+        timer.cancel()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    model.fit(x[:10], y[:10], epochs=1, verbose=0)   # usable, and no stale interrupt
