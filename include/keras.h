@@ -281,10 +281,13 @@ int keras_model_output_shape(keras_model *model, int64_t batch, int64_t *shape, 
 /* The summary table, as Keras's model.summary() prints it. *out is caller-owned. */
 int keras_model_summary(keras_model *model, char **out);
 
-/* The summary with Keras's summary() options. options_json: NULL or {"line_length": 98 (20..1000),
- * "style": "keras3" (default) or "keras2"}; "positions", "show_trainable" and "layer_range" are
- * recognized but not supported yet (INVALID_ARGUMENT says so). *out is caller-owned.
- * Errors: INVALID_ARGUMENT (bad or unsupported option). */
+/* The summary with Keras 3's summary() options. options_json: NULL or {"line_length": 98
+ * (20..1000), "positions": [0.45, 0.8, 1.0] (column ends as fractions of the line, one per
+ * column), "show_trainable": false (a Trainable column: Y, N, - for layers without weights),
+ * "layer_range": ["first", "last"] (rows from the first layer whose name matches the first
+ * regular expression to the last matching the second), "style": "keras3" (default) or "keras2"
+ * (Keras 2's table; line_length only)}. *out is caller-owned.
+ * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer). */
 int keras_model_summary_ex(keras_model *model, const char *options_json, char **out);
 
 /* model.to_json(). *out is caller-owned. */

@@ -419,11 +419,31 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
         case "keras2": style = .keras2
         case let s: throw ABIError(.invalidArgument, "summary options: style must be \"keras3\" or \"keras2\", got \"\(s)\"")
         }
-        for key in ["positions", "layer_range"] where o.json[key].map({ !$0.isNull }) ?? false {
-            throw ABIError(.invalidArgument, "summary options: '\(key)' is not supported yet (line_length and style are)")
+        var positions: [Double]?
+        if let p = o.json["positions"], !p.isNull {
+            guard let list = p.arrayValue, let values = Optional(list.compactMap(\.doubleValue)), values.count == list.count,
+                  zip(values, values.dropFirst()).allSatisfy({ $0 < $1 }), (values.first ?? 0) > 0, (values.last ?? 2) <= 1 else {
+                throw ABIError(.invalidArgument, "summary options: 'positions' must be increasing fractions in (0, 1], got \(p)")
+            }
+            positions = values
         }
-        if try o.bool("show_trainable") == true {
-            throw ABIError(.invalidArgument, "summary options: 'show_trainable' is not supported yet (line_length and style are)")
+        var layerRange: (String, String)?
+        if let r = o.json["layer_range"], !r.isNull {
+            guard let pair = r.arrayValue, pair.count == 2, let a = pair[0].stringValue, let b = pair[1].stringValue else {
+                throw ABIError(.invalidArgument, "summary options: 'layer_range' must be two layer names (regular expressions), got \(r)")
+            }
+            layerRange = (a, b)
+        }
+        let showTrainable = try o.bool("show_trainable") ?? false
+        let options = positions != nil || layerRange != nil || showTrainable
+        if options && style == .keras2 {
+            throw ABIError(.invalidArgument, "summary options: positions, show_trainable and layer_range apply to the keras3 style")
+        }
+        if options {
+            out.pointee = try ownedCString(box.locked {
+                try box.model.summaryText(lineLength: lineLength, positions: positions, showTrainable: showTrainable, layerRange: layerRange)
+            })
+            return
         }
         out.pointee = try ownedCString(box.locked { box.model.summaryText(style: style, lineLength: lineLength) })
     }

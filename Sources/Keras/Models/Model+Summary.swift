@@ -20,12 +20,53 @@ extension Model {
         }
     }
 
+    /// The Keras 3 summary with `summary()`'s options: `positions` (column ends as fractions of the
+    /// line), `showTrainable` (a Trainable column: Y, N, or - for layers without weights) and
+    /// `layerRange` (the rows from the first layer whose name matches the first regular
+    /// expression to the last one matching the second, as Keras's `re.match`).
+    public func summaryText(lineLength: Int? = nil, positions: [Double]? = nil, showTrainable: Bool = false,
+                            layerRange: (String, String)? = nil) throws -> String {
+        var rows = summaryRows()
+        if let (first, last) = layerRange {
+            func matches(_ pattern: String) throws -> [Int] {
+                let re: Regex<AnyRegexOutput>
+                do { re = try Regex(pattern) } catch {
+                    throw KerasError.invalidArgument("summary: layer_range pattern '\(pattern)' is not a regular expression: \(error)")
+                }
+                return rows.indices.filter { (try? re.prefixMatch(in: rows[$0].layerName)) != nil }
+            }
+            guard let lo = try matches(first).first, let hi = try matches(last).last, lo <= hi else {
+                throw KerasError.invalidArgument("summary: layer_range \([first, last]) matches no layers of model '\(name)' (layers: \(rows.map(\.layerName).joined(separator: ", ")))")
+            }
+            rows = Array(rows[lo...hi])
+        }
+        let connected = !isSequentialLike
+        var fractions = positions ?? (connected ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0])
+        guard fractions.count == (connected ? 4 : 3) else {
+            throw KerasError.invalidArgument("summary: positions needs \(connected ? 4 : 3) column ends for model '\(name)', got \(fractions.count)")
+        }
+        if showTrainable { fractions = fractions.map { $0 * 0.9 } + [1.0] }
+        let width = lineLength ?? Model.defaultSummaryWidth(connected: connected, extra: showTrainable ? 12 : 0)
+        var previous = 0
+        for f in fractions {
+            let end = Int(f * Double(width))
+            guard end - previous >= 4 else { throw KerasError.invalidArgument("summary: insufficient width for the columns (positions \(fractions), line_length \(width))") }
+            previous = end
+        }
+        return keras3Summary(rows, width: width, fractions: fractions, showTrainable: showTrainable)
+    }
+
     /// Prints the summary table. Keras: `model.summary()`.
     public func summary(style: SummaryStyle = .keras3, lineLength: Int? = nil, print output: (String) -> Void = writeStdout) {
         output(summaryText(style: style, lineLength: lineLength))
     }
 
-    struct SummaryRow { let name: String; let shape: String; let params: Int?; let connected: [String] }
+    struct SummaryRow {
+        let name: String; let shape: String; let params: Int?; let connected: [String]
+        var layerName = ""
+        /// Y, N, or - for a layer without weights (summary's show_trainable).
+        var trainable = "-"
+    }
 
     var isSequentialLike: Bool {
         self is Sequential || (inputs.count == 1 && outputs.count == 1 && executionOrder.allSatisfy { $0.inputs.count <= 1 })
@@ -36,7 +77,10 @@ extension Model {
         var rows: [SummaryRow] = []
         var nodes: [GraphNode] = executionOrder
         if nodes.isEmpty {
-            return layers.map { SummaryRow(name: "\($0.name) (\($0.className))", shape: "?", params: $0.built ? (try? $0.countParams()) : nil, connected: []) }
+            return layers.map {
+                SummaryRow(name: "\($0.name) (\($0.className))", shape: "?", params: $0.built ? (try? $0.countParams()) : nil, connected: [],
+                           layerName: $0.name, trainable: $0.weights.isEmpty ? "-" : ($0.trainable ? "Y" : "N"))
+            }
         }
         if !showInputs { nodes = nodes.filter { !($0.layer is InputLayer) } }
         for node in nodes {
@@ -47,14 +91,15 @@ extension Model {
                 return "\(kt.layer?.name ?? kt.name)[\(idx)][0]"
             }
             rows.append(SummaryRow(name: "\(l.name) (\(l.className))", shape: formatShape(node.outputShape),
-                                   params: params, connected: connected))
+                                   params: params, connected: connected, layerName: l.name,
+                                   trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N")))
         }
         return rows
     }
 
     /// Keras's default: at most 88 columns (108 with "Connected to"), and 4 fewer than the
     /// terminal (`$COLUMNS`, the tty's width, or 80 as Python's `shutil` falls back).
-    static func defaultSummaryWidth(connected: Bool = false) -> Int {
+    static func defaultSummaryWidth(connected: Bool = false, extra: Int = 0) -> Int {
         var columns = 80
         if let env = getenv("COLUMNS"), let c = Int(String(cString: env)), c > 0 {
             columns = c
@@ -62,7 +107,7 @@ extension Model {
             var ws = winsize()
             if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { columns = Int(ws.ws_col) }
         }
-        return Swift.min(connected ? 108 : 88, columns - 4)
+        return Swift.min((connected ? 108 : 88) + extra, columns - 4)
     }
 
     /// Content widths of the summary's columns as Keras asks rich for them (`int(position *
@@ -97,10 +142,10 @@ extension Model {
         return (t + n, t, n)
     }
 
-    func keras3Summary(_ rows: [SummaryRow], width: Int) -> String {
+    func keras3Summary(_ rows: [SummaryRow], width: Int, fractions custom: [Double]? = nil, showTrainable: Bool = false) -> String {
         let connectedColumn = !isSequentialLike
         let total = width
-        let fractions: [Double] = connectedColumn ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0]
+        let fractions: [Double] = custom ?? (connectedColumn ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0])
         let inner = Model.richColumnWidths(fractions: fractions, lineLength: total)
         func cell(_ s: String, _ w: Int, right: Bool = false) -> [String] {
             var lines: [String] = []
@@ -118,8 +163,16 @@ extension Model {
         func line(_ l: String, _ m: String, _ r: String, _ fill: String) -> String {
             l + inner.map { String(repeating: fill, count: $0 + 2) }.joined(separator: m) + r + "\n"
         }
+        /// rich's "center": the extra space goes right when it is odd.
+        func centered(_ s: String, _ w: Int) -> [String] {
+            let pad = Swift.max(0, w - s.count)
+            return [String(repeating: " ", count: pad / 2) + s + String(repeating: " ", count: pad - pad / 2)]
+        }
+        let trainableColumn = showTrainable ? inner.count - 1 : -1
         func row(_ cols: [String], sep: String, rightLast: Bool) -> String {
-            let cells = cols.enumerated().map { cell($0.element, inner[$0.offset], right: rightLast && $0.offset == 2) }
+            let cells = cols.enumerated().map { i, c in
+                i == trainableColumn ? centered(c, inner[i]) : cell(c, inner[i], right: rightLast && i == 2)
+            }
             let h = cells.map(\.count).max() ?? 1
             var out = ""
             for k in 0..<h {
@@ -132,12 +185,35 @@ extension Model {
         out += line("┏", "┳", "┓", "━")
         var header = ["Layer (type)", "Output Shape", "Param #"]
         if connectedColumn { header.append("Connected to") }
-        let hc = header.enumerated().map { cell($0.element, inner[$0.offset], right: $0.offset == 2) }
-        out += "┃ " + hc.enumerated().map { $0.element[0] }.joined(separator: " ┃ ") + " ┃\n"
+        if showTrainable { header.append("Trainable") }
+        // Header cells as rich renders them: words wrap, a word wider than the column ends in
+        // "…", and short cells sit at the bottom of the header row.
+        let hc: [[String]] = header.enumerated().map { i, title in
+            let w = inner[i]
+            let words = title.split(separator: " ").map { $0.count > w ? String($0.prefix(Swift.max(w - 1, 0))) + "…" : String($0) }
+            var lines: [String] = []
+            for word in words {
+                if let last = lines.last, last.count + 1 + word.count <= w { lines[lines.count - 1] = last + " " + word } else { lines.append(word) }
+            }
+            return lines.map { l in
+                if i == trainableColumn { return centered(l, w)[0] }
+                let pad = String(repeating: " ", count: Swift.max(0, w - l.count))
+                return i == 2 ? pad + l : l + pad
+            }
+        }
+        let headerHeight = hc.map(\.count).max() ?? 1
+        for k in 0..<headerHeight {
+            let parts = hc.enumerated().map { i, lines -> String in
+                let offset = headerHeight - lines.count
+                return k >= offset ? lines[k - offset] : String(repeating: " ", count: inner[i])
+            }
+            out += "┃ " + parts.joined(separator: " ┃ ") + " ┃\n"
+        }
         out += line("┡", "╇", "┩", "━")
         for (i, r) in rows.enumerated() {
             var cols = [r.name, r.shape, r.params.map(groupThousands) ?? "0 (unbuilt)"]
             if connectedColumn { cols.append(r.connected.isEmpty ? "-" : r.connected.joined(separator: ", ")) }
+            if showTrainable { cols.append(r.trainable) }
             out += row(cols, sep: "│", rightLast: true)
             if i < rows.count - 1 { out += line("├", "┼", "┤", "─") }
         }

@@ -76,4 +76,22 @@ final class SummaryTests: XCTestCase {
     func testColumnWidthsFollowRichReduction() {
         XCTAssertEqual(Model.richColumnWidths(fractions: [0.45, 0.80, 1.0], lineLength: 88), [36, 27, 15])
     }
+
+    func testSummaryOptionsMatchKeras() throws {
+        let keras = try loadFixture("models/summary_options.json")
+        let model = try Sequential([Dense(5, activation: .relu, name: "hidden", inputShape: [4]), Dropout(0.1, name: "drop"),
+                                    Dense(2, name: "out")], name: "mlp")
+        model.layers[0].trainable = false
+        func same(_ text: String, _ key: String) throws {
+            let expected = try XCTUnwrap(keras[key]?.stringValue, key)
+            XCTAssertEqual(text.trimmingCharacters(in: .newlines), expected.trimmingCharacters(in: .newlines), key)
+        }
+        try same(try model.summaryText(lineLength: 100, showTrainable: true), "show_trainable")
+        try same(try model.summaryText(lineLength: 70, positions: [0.5, 0.7, 1.0]), "positions")
+        try same(try model.summaryText(lineLength: 88, layerRange: ("drop", "out")), "layer_range")
+        try same(try model.summaryText(lineLength: 90, positions: [0.4, 0.8, 1.0], showTrainable: true, layerRange: ("hid", "drop")), "all")
+        XCTAssertThrowsError(try model.summaryText(layerRange: ("nope", "out")))
+        XCTAssertThrowsError(try model.summaryText(positions: [0.5, 1.0]))
+        XCTAssertThrowsError(try model.summaryText(lineLength: 20, positions: [0.01, 0.5, 1.0]))
+    }
 }

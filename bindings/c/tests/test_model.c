@@ -259,7 +259,14 @@ int main(void) {
         CHECK_OK(keras_model_summary_ex(m, "{\"style\": \"keras2\"}", &text));
         CHECK(text && strstr(text, "Total params: 37"));
         keras_string_free(text); text = NULL;
-        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'positions' is not supported yet", keras_model_summary_ex(m, "{\"positions\": [0.5, 1]}", &text));
+        CHECK_OK(keras_model_summary_ex(m, "{\"show_trainable\": true, \"positions\": [0.4, 0.8, 1.0], \"line_length\": 90, "
+                                           "\"layer_range\": [\"hid\", \"out\"]}", &text));
+        CHECK(text && strstr(text, "Train\xe2\x80\xa6") && strstr(text, "hidden (Dense)") && strstr(text, "out (Dense)"));
+        keras_string_free(text); text = NULL;
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "needs 3 column ends", keras_model_summary_ex(m, "{\"positions\": [0.5, 1]}", &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "matches no layers", keras_model_summary_ex(m, "{\"layer_range\": [\"x\", \"y\"]}", &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "apply to the keras3 style", keras_model_summary_ex(m, "{\"style\": \"keras2\", \"show_trainable\": true}", &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "increasing fractions", keras_model_summary_ex(m, "{\"positions\": [0.8, 0.4, 1.0]}", &text));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "line_length must be between", keras_model_summary_ex(m, "{\"line_length\": 3}", &text));
 
         /* Weights by name from a legacy .h5: another model whose layers share the names. */
