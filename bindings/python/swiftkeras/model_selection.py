@@ -30,14 +30,16 @@ class _NativeEstimator:
     KerasRegressor: the model its model function builds, its compile and fit parameters, and
     the data encoded as its fit would encode it. A context manager freeing the handle."""
 
-    def __init__(self, est, X, y):
+    def __init__(self, est, X, y, model_json=None):
         classifier = is_classifier(est)
         Xv, yv = est._validate(X, y, reset=True)
         meta = est._fit_meta(yv)
         y_enc = est._encode_target(yv)
         est._seed()
-        model = est._build_model(meta)
-        model._ensure_handle(as_float32(Xv[:1], "X"))
+        if model_json is None:
+            model = est._build_model(meta)
+            model._ensure_handle(as_float32(Xv[:1], "X"))
+            model_json = model.to_json()
         ck = est._compile_kwargs()
         loss = ck["loss"] if ck["loss"] is not None else est._default_loss()
         optimizer = ck["optimizer"]
@@ -51,7 +53,7 @@ class _NativeEstimator:
         params.update({f"optimizer__{k}": v for k, v in est._routed("optimizer").items()})
         self.params = {k: v for k, v in params.items() if v is not None}
         self.kind = "KerasClassifier" if classifier else "KerasRegressor"
-        self.model_json = model.to_json()
+        self.model_json = model_json
         self.x = as_float32(Xv, "X")
         self.y = as_float32(y_enc if classifier else np.asarray(yv, np.float32), "y")
         self.handle = None
@@ -75,9 +77,10 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
     def fit(self, X, y, **fit_params):
         """The search through keras_grid_search_new, which varies the estimator's own
         parameters (epochs, batch_size, optimizer, optimizer__learning_rate, ...) over one model
-        config. Candidates are grouped by their model__ parameters: each group is one native
-        search over the model the estimator's model function builds for them (fits in n_jobs
-        library threads). cv_results_ lists the candidates in scikit-learn's order."""
+        config. The estimator's model function (Python) builds one model per combination of
+        model__ parameters; the library searches over all of them at once, its model being a
+        template whose whole config is a parameter (one native search per model where the
+        library predates templates). cv_results_ lists the candidates in scikit-learn's order."""
         classifier = is_classifier(self.estimator)
         X = np.asarray(X)
         y = np.asarray(y)
@@ -94,27 +97,45 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
             key = json.dumps({k: _plain(v) for k, v in p.items() if k.startswith("model__")},
                              sort_keys=True)
             groups.setdefault(key, []).append(i)
-        scores = [None] * len(params_list)
-        fit_times = [None] * len(params_list)
-        score_times = [None] * len(params_list)
+        jobs = []   # (grid, indices of the candidates it scores, their model__ parameters)
         for indices in groups.values():
             model_params = {k: v for k, v in params_list[indices[0]].items()
                             if k.startswith("model__")}
             rest = [{k: v for k, v in params_list[i].items() if not k.startswith("model__")}
                     for i in indices]
-            for grid, members in _as_grids(rest, indices):
-                result = self._native_search(X, y, model_params, grid, splits)
-                cv_results = result["cv_results"]
-                found = [_plain_params(p) for p in cv_results["params"]]
+            jobs += [(grid, members, model_params) for grid, members in _as_grids(rest, indices)]
+        if len(groups) > 1 and _lib.has("keras_randomized_search_new"):
+            # One native search for every model: the estimator's model is a template whose
+            # whole config is the parameter model__<_CONFIG>, one config per model__ combination.
+            configs = {}
+            grids, wanted = [], {}
+            for grid, members, model_params in jobs:
+                key = json.dumps(_plain_params(model_params), sort_keys=True)
+                if key not in configs:
+                    configs[key] = self._model_config(X, y, model_params)
+                grids.append(dict(grid, **{f"model__{_CONFIG}": [configs[key]]}))
                 for i in members:
-                    wanted = _plain_params({k: v for k, v in params_list[i].items()
-                                            if not k.startswith("model__")})
-                    j = next(k for k, f in enumerate(found)
-                             if all(_same(f.get(name), v) for name, v in wanted.items()))
-                    scores[i] = [_nan(cv_results[f"split{k}_test_score"][j])
-                                 for k in range(n_splits)]
-                    fit_times[i] = [_nan(cv_results.get("mean_fit_time", [0.0] * (j + 1))[j])] * n_splits
-                    score_times[i] = [_nan(cv_results.get("mean_score_time", [0.0] * (j + 1))[j])] * n_splits
+                    wanted[i] = dict(_rest_params(params_list[i]),
+                                     **{f"model__{_CONFIG}": configs[key]})
+            searches = [(self._native_search(X, y, {}, grids, splits,
+                                             model_json=json.dumps({"$param": _CONFIG})), wanted)]
+        else:
+            searches = [(self._native_search(X, y, model_params, grid, splits),
+                         {i: _rest_params(params_list[i]) for i in members})
+                        for grid, members, model_params in jobs]
+        scores = [None] * len(params_list)
+        fit_times = [None] * len(params_list)
+        score_times = [None] * len(params_list)
+        for result, wanted in searches:
+            cv_results = result["cv_results"]
+            found = [_plain_params(p) for p in cv_results["params"]]
+            for i, params in wanted.items():
+                params = _plain_params(params)
+                j = next(k for k, f in enumerate(found)
+                         if all(_same(f.get(name), v) for name, v in params.items()))
+                scores[i] = [_nan(cv_results[f"split{k}_test_score"][j]) for k in range(n_splits)]
+                fit_times[i] = [_nan(cv_results.get("mean_fit_time", [0.0] * (j + 1))[j])] * n_splits
+                score_times[i] = [_nan(cv_results.get("mean_score_time", [0.0] * (j + 1))[j])] * n_splits
         result = {"scores": scores, "fit_times": fit_times, "score_times": score_times}
         self.cv_results_ = self._results(params_list, result, n_splits)
         self.best_index_ = int(np.argmin(self.cv_results_["rank_test_score"]))
@@ -130,14 +151,15 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
             self.classes_ = np.unique(y)
         return self
 
-    def _native_search(self, X, y, model_params, grid, splits):
-        """One keras_grid_search_new run: the estimator with `model_params` set, over `grid`."""
+    def _native_search(self, X, y, model_params, grid, splits, model_json=None):
+        """One keras_grid_search_new run: the estimator with `model_params` set, over `grid`
+        (a grid or a list of grids), its model `model_json` if given (a template)."""
         est = clone(self.estimator).set_params(**model_params)
         options = {"cv": splits, "n_jobs": int(self.n_jobs or 1), "refit": False, "verbose": 0}
         if self.scoring is not None:
             options["scoring"] = self.scoring
         search_h = ctypes.c_void_p()
-        with _NativeEstimator(est, X, y) as native:
+        with _NativeEstimator(est, X, y, model_json) as native:
             try:
                 _native.check(_lib.keras_grid_search_new(native.handle, dumps(grid),
                                                          dumps(options), ctypes.byref(search_h)))
@@ -145,6 +167,11 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
                 return _native.take_json(_lib.keras_search_results, search_h)
             finally:
                 _lib.keras_search_free(search_h)
+
+    def _model_config(self, X, y, model_params):
+        """The model config the estimator's model function builds for `model_params`."""
+        est = clone(self.estimator).set_params(**model_params)
+        return json.loads(_NativeEstimator(est, X, y).model_json)
 
     @staticmethod
     def _results(params_list, result, n_folds):
@@ -247,6 +274,14 @@ def _splits(cv, X, y, classifier):
     raise ValueError(f"cv={cv!r}: this libkeras.so splits like scikit-learn's cv=<int> "
                      f"(StratifiedKFold for classifiers, KFold for regressors, no shuffling); "
                      f"use sklearn.model_selection for other splitters")
+
+
+# The template parameter holding a whole model config (keras_estimator_new's "$param").
+_CONFIG = "swiftkeras_model_config"
+
+
+def _rest_params(params):
+    return {k: v for k, v in params.items() if not k.startswith("model__")}
 
 
 def _plain(v):
