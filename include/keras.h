@@ -576,7 +576,7 @@ int keras_search_best_estimator(keras_search *search, keras_estimator **out);
  *
  * The tables below are copied at registration; their user_data stays owned by the caller until
  * free_user_data (if not NULL) is called, once, when no registered object or live layer uses it
- * any more (global registrations live until the process ends).
+ * any more (global registrations live until the process ends or keras_unregister).
  *
  * Every function in a table returns 0 on success. Any other value makes the library call
  * fail with KERAS_ERR_CALLBACK and a message naming the object and the function, plus the
@@ -661,6 +661,14 @@ int keras_register_callback(const char *name, keras_callback_fn fn, void *user_d
 
 /* A callback handle for a registered callback class `name` (global or scoped). */
 int keras_callback_from_registry(const char *name, keras_callback **out);
+
+/* Forgets the object of `kind` ("layer", "loss", "metric", "activation", "callback", also
+ * "initializer", "regularizer", "constraint", "optimizer") registered as `name` (exactly as it was
+ * registered, e.g. "Demo>Scale"): from the innermost scope of the calling thread that holds it,
+ * else from the global registry. Its user data is freed once no live layer or handle uses it.
+ * Models already built keep working. Errors: INVALID_ARGUMENT (NULL, unknown kind),
+ * UNKNOWN_NAME (nothing registered under that name). */
+int keras_unregister(const char *kind, const char *name);
 
 /* Opens a custom object scope on the calling thread (Keras: CustomObjectScope). Registrations
  * made on this thread while it is open go into it, and disappear at keras_scope_pop. */

@@ -22,6 +22,8 @@ LAYERS = {
     "Concatenate": {}, "ReLU": {}, "LeakyReLU": {}, "ELU": {}, "Softmax": {}, "PReLU": {},
     "Lambda": None,
 }
+INITIALIZERS = ["Constant", "RandomUniform", "RandomNormal", "TruncatedNormal", "GlorotUniform", "GlorotNormal",
+                "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "VarianceScaling", "Orthogonal"]
 CALLBACKS = ["EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger", "TerminateOnNaN"]
 
 
@@ -57,9 +59,11 @@ def main():
             entry["config"] = {k: plain(v) for k, v in config.items() if k not in ("name", "trainable", "dtype")}
         layers[name] = entry
     callbacks = {c: {"args": signature_args(getattr(keras.callbacks, c))} for c in CALLBACKS}
+    initializers = {c: {"args": signature_args(getattr(keras.initializers, c))} for c in INITIALIZERS}
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "catalogue.json"), "w") as f:
-        json.dump({"keras_version": keras.__version__, "layers": layers, "callbacks": callbacks}, f, indent=1)
+        json.dump({"keras_version": keras.__version__, "layers": layers, "callbacks": callbacks,
+                   "initializers": initializers}, f, indent=1)
     print(f"wrote {len(layers)} layers and {len(callbacks)} callbacks to {OUT}/catalogue.json")
 
 

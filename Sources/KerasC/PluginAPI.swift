@@ -348,6 +348,24 @@ enum PluginRegistrar {
     }()
 }
 
+/// Forgets a registration: from the innermost scope of the calling thread that holds it, else
+/// from the global registry.
+@_cdecl("keras_unregister")
+public func keras_unregister(_ kind: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_unregister") {
+        let k = try string(kind, "kind")
+        let n = try string(name, "name")
+        guard let family = KerasObjectKind(rawValue: k) else {
+            throw ABIError(.invalidArgument, "unknown kind '\(k)': one of \(KerasObjectKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if CustomObjectScope.removeFromScopes(family, n) { return }
+        guard ObjectRegistry.isRegistered(n, kind: family) else {
+            throw ABIError(.unknownName, "no \(k) is registered as '\(n)' (in this thread's scopes or globally)")
+        }
+        ObjectRegistry.unregister(n, kind: family)
+    }
+}
+
 @_cdecl("keras_load_plugin")
 public func keras_load_plugin(_ path: UnsafePointer<CChar>?) -> Int32 {
     guarded("keras_load_plugin") {

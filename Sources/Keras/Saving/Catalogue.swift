@@ -21,7 +21,8 @@ public enum Catalogue {
             "schedules": LearningRateSchedule.catalogue,
             "initializers": family("keras.initializers", builtinInitializerNames, .initializer,
                                    named: { try initializer(named: $0) },
-                                   byClass: { try initializer(className: $0, config: [:]) }, \.className, \.config),
+                                   byClass: { try initializer(className: $0, config: [:]) }, \.className,
+                                   { initializerConstructorOrder($0.config) }),
             "regularizers": family("keras.regularizers", builtinRegularizerNames, .regularizer,
                                    named: { try regularizer(named: $0) },
                                    byClass: { try regularizer(className: $0, config: [:]) }, \.className, \.config),
@@ -110,6 +111,17 @@ public enum Catalogue {
             out.append((name, custom(name, names: [name])))
         }
         return .object(out)
+    }
+
+    /// An initializer's config in Keras's constructor order: Keras's get_config() puts the base
+    /// class's `seed` first, its constructors take it after their own arguments
+    /// (`RandomNormal(mean, stddev, seed)`), before `input_axes`/`output_axes`.
+    static func initializerConstructorOrder(_ config: JSON) -> JSON {
+        let pairs = config.objectValue ?? []
+        let trailing: Set<String> = ["seed", "input_axes", "output_axes"]
+        let own = pairs.filter { !trailing.contains($0.0) }
+        let rest = ["seed", "input_axes", "output_axes"].compactMap { k in pairs.first { $0.0 == k } }
+        return .object(own + rest)
     }
 
     private static func arguments(of config: JSON, dropping: Set<String>) -> JSON {

@@ -22,4 +22,15 @@ extension CustomObjectScope {
         s.scopes[s.scopes.count - 1][RegistryKey(object.kind, name)] = object
         return true
     }
+
+    /// Removes the object of `kind` named `name` from the innermost open scope of the calling
+    /// thread that holds one; false when none does.
+    public static func removeFromScopes(_ kind: KerasObjectKind, _ name: String) -> Bool {
+        let s = stack.value
+        for i in s.scopes.indices.reversed() where s.scopes[i][RegistryKey(kind, name)] != nil {
+            s.scopes[i][RegistryKey(kind, name)] = nil
+            return true
+        }
+        return false
+    }
 }

@@ -19,7 +19,9 @@ extension BuiltinLayers {
     static let signatures: [String: LayerSignature] = [
         "InputLayer": LayerSignature(order: ["shape", "batch_size", "sparse", "ragged", "batch_shape", "optional"],
                                      example: [("batch_shape", [nil, 1])]),
-        "Dense": LayerSignature(required: [("units", 1)]),
+        "Dense": LayerSignature(required: [("units", 1)],
+                                order: ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                                        "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"]),
         "Activation": LayerSignature(required: [("activation", "linear")]),
         "Dropout": LayerSignature(required: [("rate", 0.5)], order: ["rate", "noise_shape", "seed"]),
         "Lambda": LayerSignature(required: [("function", nil)], order: ["function", "output_shape", "mask", "arguments"]),

@@ -71,6 +71,11 @@ public enum ObjectRegistry {
         }
     }
 
+    /// Whether `name` is registered globally in family `kind`.
+    public static func isRegistered(_ name: String, kind: KerasObjectKind) -> Bool {
+        mutex.withLock { custom[RegistryKey(kind, name)] != nil }
+    }
+
     /// The names of every custom object of `kind` visible on the calling thread: its scopes,
     /// then the global table, without duplicates, sorted.
     public static func customNames(_ kind: KerasObjectKind) -> [String] {

@@ -50,6 +50,15 @@ final class LayerCatalogueTests: XCTestCase {
         }
     }
 
+    func testInitializerArgumentsFollowKerasConstructorOrder() throws {
+        let keras = try XCTUnwrap(loadFixture("layers/catalogue.json")["initializers"]?.objectValue)
+        let ours = Catalogue.json["initializers"]
+        for (className, entry) in keras {
+            let args = names(try XCTUnwrap(ours?[className]?["args"], className))
+            XCTAssertEqual(args, names(entry["args"]).filter { args.contains($0) }, className)
+        }
+    }
+
     func testEveryListedNameResolvesToItsClass() throws {
         let c = Catalogue.json
         for (cls, e) in c["initializers"]?.objectValue ?? [] {

@@ -33,6 +33,8 @@ int main(void) {
     keras_model_free(NULL);
     keras_callback_free(NULL);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out_json must not be NULL", keras_catalog_json(NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "kind must not be NULL", keras_unregister(NULL, "x"));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "no layer is registered as 'NoSuchLayer'", keras_unregister("layer", "NoSuchLayer"));
 
     /* Creation */
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_sequential_new(NULL, NULL));

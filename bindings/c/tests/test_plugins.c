@@ -155,6 +155,23 @@ int main(int argc, char **argv) {
     CHECK_OK(keras_catalog_json(&text));
     CHECK(text && !strstr(text, "\"scoped_tanh\"") && strstr(text, "\"scaled_tanh\""));
     keras_string_free(text); text = NULL;
+    /* Unregistering: the scoped one first, then the global one; the name is unknown after. */
+    CHECK_OK(keras_scope_push());
+    CHECK_OK(keras_register_activation("scaled_tanh", scaled_tanh, NULL, count_free));
+    {
+        int before = frees;
+        CHECK_OK(keras_unregister("activation", "scaled_tanh"));   /* the scope's: its user data is freed */
+        CHECK(frees == before + 1);
+    }
+    CHECK_OK(keras_model_load("activation_model.keras", 0, &loaded2)); /* the global one */
+    keras_model_free(loaded2); loaded2 = NULL;
+    CHECK_OK(keras_scope_pop());
+    CHECK_OK(keras_unregister("activation", "scaled_tanh"));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "scaled_tanh", keras_model_load("activation_model.keras", 0, &loaded2));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "no activation is registered as 'scaled_tanh'", keras_unregister("activation", "scaled_tanh"));
+    CHECK_OK(keras_unregister("loss", "scaled_tanh"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "unknown kind 'lossy'", keras_unregister("lossy", "x"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "name must not be NULL", keras_unregister("loss", NULL));
     remove("activation_model.keras"); remove("activation_model.h5"); remove("scoped_model.keras");
     keras_model_free(m2); m2 = NULL;
 
