@@ -731,16 +731,11 @@ class Model:
                                  f"{layer_range!r}")
             options["layer_range"] = list(layer_range)
         handle = self._ensure_handle()
-        supported = {"line_length"} if _lib.has("keras_model_summary_ex") else set()
-        ignored = sorted(set(options) - supported)
-        if ignored:
-            import warnings
-            warnings.warn(f"summary({', '.join(ignored)}=...): the library renders the table "
-                          f"without {'this option' if len(ignored) == 1 else 'these options'} "
-                          f"for now", stacklevel=2)
-        sent = {k: v for k, v in options.items() if k in supported}
-        if sent:
-            text = _native.take_string(_lib.keras_model_summary_ex, handle, dumps(sent))
+        if options and not _lib.has("keras_model_summary_ex"):
+            raise _native.KerasError(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
+                                     "has no keras_model_summary_ex; rebuild the library")
+        if options:
+            text = _native.take_string(_lib.keras_model_summary_ex, handle, dumps(options))
         else:
             text = _native.take_string(_lib.keras_model_summary, handle)
         _flush_library_output()

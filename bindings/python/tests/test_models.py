@@ -2,11 +2,13 @@
 Python callbacks (exceptions carried out with their traceback, stop_training, Ctrl-C),
 pickling, saving."""
 
+import json
 import os
 import pickle
 import signal
 import threading
 import traceback
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -260,8 +262,30 @@ def test_summary_line_length_as_keras_3():
         ' Total params: 67 (268.00 B)\n Trainable params: 67 (268.00 B)\n'
         ' Non-trainable params: 0 (0.00 B)\n')
     assert calls[0].rstrip("\n") == expected.rstrip("\n")
-    with pytest.warns(UserWarning, match="positions"):
-        model.summary(positions=[0.5, 0.8, 1.0], print_fn=calls.append)
+
+
+@needs("keras_model_summary_ex")
+def test_summary_options_print_what_keras_3_prints():
+    # Tests/KerasTests/Fixtures/models/summary_options.json: real Keras 3's tables for the same
+    # model (scripts/make_summary_option_fixtures.py).
+    fixture = Path(__file__).resolve().parents[3] / "Tests/KerasTests/Fixtures/models/summary_options.json"
+    expected = json.loads(fixture.read_text())
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(5, activation="relu", name="hidden"),
+                              layers.Dropout(0.1, name="drop"), layers.Dense(2, name="out")], name="mlp")
+    model.layers[0].trainable = False
+    # The fixture was written on a 200-column terminal, where Keras's default widths are 88 and
+    # 100 with the Trainable column; here the terminal may be narrower, so they are given.
+    cases = {"show_trainable": dict(show_trainable=True, line_length=100),
+             "positions": dict(positions=[0.5, 0.7, 1.0], line_length=70),
+             "layer_range": dict(layer_range=["drop", "out"], line_length=88),
+             "all": dict(show_trainable=True, positions=[0.4, 0.8, 1.0], line_length=90,
+                         layer_range=["hid", "drop"])}
+    for name, options in cases.items():
+        calls = []
+        model.summary(print_fn=calls.append, **options)
+        assert calls[0].rstrip("\n") == expected[name].rstrip("\n"), name
+    with pytest.raises(ValueError, match="layer_range"):
+        model.summary(layer_range=["nothing", "matches"], print_fn=calls.append)
 
 
 @needs("keras_model_load_weights_ex")
