@@ -133,7 +133,7 @@ public func keras_estimator_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?,
 }
 
 /// Sample weights as a vector of `count` floats (NULL means none).
-private func weightVector(_ w: UnsafePointer<Float>?, _ count: Int64) throws -> Tensor? {
+private func weightVector(_ w: UnsafePointer<Float>?, _ count: Int64, samples: Int?) throws -> Tensor? {
     guard let w else {
         guard count == 0 else { throw ABIError(.invalidArgument, "sample_weight is NULL but n_weights is \(count)") }
         return nil
@@ -142,6 +142,9 @@ private func weightVector(_ w: UnsafePointer<Float>?, _ count: Int64) throws -> 
     var shape = [count]
     let t = try inputTensor(w, 1, &shape, "sample_weight")
     guard !t.hasNonFinite else { throw ABIError(.data, "sample_weight contains NaN or infinite values") }
+    guard Int(count) == samples else {
+        throw ABIError(.shape, "sample_weight has \(count) values for \(samples ?? 0) samples")
+    }
     return t
 }
 
@@ -154,10 +157,7 @@ public func keras_estimator_fit_weighted(_ h: OpaquePointer?, _ x: UnsafePointer
         let box = try estimatorBox(h)
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let yt = try target(y, yNdim, yShape)
-        let sw = try weightVector(w, nWeights)
-        if let sw, sw.count != xt.shape.first {
-            throw ABIError(.shape, "sample_weight has \(sw.count) values for \(xt.shape.first ?? 0) samples")
-        }
+        let sw = try weightVector(w, nWeights, samples: xt.shape.first)
         try box.locked { try box.estimator.fit(xt, yt, sampleWeight: sw) }
     }
 }
@@ -173,10 +173,7 @@ public func keras_estimator_score_weighted(_ h: OpaquePointer?, _ x: UnsafePoint
         let box = try estimatorBox(h)
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let yt = try target(y, yNdim, yShape)
-        let sw = try weightVector(w, nWeights)
-        if let sw, sw.count != xt.shape.first {
-            throw ABIError(.shape, "sample_weight has \(sw.count) values for \(xt.shape.first ?? 0) samples")
-        }
+        let sw = try weightVector(w, nWeights, samples: xt.shape.first)
         score.pointee = try box.locked { try box.estimator.score(xt, yt, sampleWeight: sw) }
     }
 }

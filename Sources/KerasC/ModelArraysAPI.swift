@@ -151,29 +151,24 @@ public func keras_model_predict_arrays(_ handle: OpaquePointer?, _ x: UnsafeRawP
 
 @_cdecl("keras_model_input_count")
 public func keras_model_input_count(_ handle: OpaquePointer?, _ count: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded("keras_model_input_count") {
-        let count = try requireOut(count, "count")
-        let box = try modelBox(handle)
-        count.pointee = try box.locked {
-            guard box.model.built, !box.model.inputs.isEmpty else {
-                throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
-            }
-            return Int32(box.model.inputs.count)
-        }
-    }
+    guarded("keras_model_input_count") { try endpointCount(handle, count, \.inputs.count) }
 }
 
 @_cdecl("keras_model_output_count")
 public func keras_model_output_count(_ handle: OpaquePointer?, _ count: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded("keras_model_output_count") {
-        let count = try requireOut(count, "count")
-        let box = try modelBox(handle)
-        count.pointee = try box.locked {
-            guard box.model.built, !box.model.outputs.isEmpty else {
-                throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
-            }
-            return Int32(box.model.outputs.count)
+    guarded("keras_model_output_count") { try endpointCount(handle, count, \.outputs.count) }
+}
+
+/// Writes a built model's number of inputs or outputs (`endpoints`) to `count`.
+private func endpointCount(_ handle: OpaquePointer?, _ count: UnsafeMutablePointer<Int32>?,
+                           _ endpoints: KeyPath<Model, Int>) throws {
+    let count = try requireOut(count, "count")
+    let box = try modelBox(handle)
+    count.pointee = try box.locked {
+        guard box.model.built, box.model[keyPath: endpoints] > 0 else {
+            throw ABIError(.state, "model '\(box.model.name)' is not built yet: add an input layer, call keras_model_build, or fit/predict once")
         }
+        return Int32(box.model[keyPath: endpoints])
     }
 }
 
