@@ -233,15 +233,18 @@ def _layer_table(cls, class_name):
         except BaseException as e:  # noqa: BLE001
             return _fail(e)
 
+    def _call_views(state, x_p, ndim, shape_p, w_pp, nw):
+        # The layer of `state`, and read-only numpy views of the library's input and weights.
+        instance = _instances[state]
+        shape = tuple(int(shape_p[i]) for i in range(ndim))
+        weights = [_float_view(w_pp[i], instance.weight_shapes[i], writeable=False)
+                   for i in range(nw)]
+        return instance, instance.layer, shape, _float_view(x_p, shape, writeable=False), weights
+
     def forward(state, x_p, ndim, shape_p, w_pp, nw, y_p, training):
         try:
             _check_interrupt()
-            instance = _instances[state]
-            layer = instance.layer
-            shape = tuple(int(shape_p[i]) for i in range(ndim))
-            x = _float_view(x_p, shape, writeable=False)
-            weights = [_float_view(w_pp[i], instance.weight_shapes[i], writeable=False)
-                       for i in range(nw)]
+            instance, layer, shape, x, weights = _call_views(state, x_p, ndim, shape_p, w_pp, nw)
             out_shape = instance.output_shape(shape)
             layer._current_weights = weights
             try:
@@ -259,12 +262,7 @@ def _layer_table(cls, class_name):
     def backward(state, x_p, ndim, shape_p, w_pp, nw, dy_p, dx_p, dw_pp):
         try:
             _check_interrupt()
-            instance = _instances[state]
-            layer = instance.layer
-            shape = tuple(int(shape_p[i]) for i in range(ndim))
-            x = _float_view(x_p, shape, writeable=False)
-            weights = [_float_view(w_pp[i], instance.weight_shapes[i], writeable=False)
-                       for i in range(nw)]
+            instance, layer, shape, x, weights = _call_views(state, x_p, ndim, shape_p, w_pp, nw)
             dy = _float_view(dy_p, instance.output_shape(shape), writeable=False)
             layer._current_weights = weights
             try:

@@ -450,21 +450,8 @@ class Model:
             raise ValueError("fit: x and y are required")
         if nb_epoch is not None:
             epochs = nb_epoch
-        arrays_api = _lib.has("keras_model_fit_arrays")
-        if not arrays_api and sample_weight is not None:
-            raise NotImplementedError("fit(sample_weight=...) needs keras_model_fit_arrays, "
-                                      "which this libkeras.so lacks")
-        self._require_loss()
-        if isinstance(self, Sequential) or not arrays_api:
-            xs_list = [self._array(x, "x")]
-            self._ensure_handle(xs_list[0])
-        else:
-            self._ensure_handle()
-            xs_list = self._arrays(x, "x", inputs=True)
-        ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
-        self._check_cardinality({"x": xs_list, "y": ys_list})
+        arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "fit")
         n = len(xs_list[0])
-        sw = self._sample_weight(sample_weight, n)
         vxs, vys, vsw = [], [], None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -537,18 +524,14 @@ class Model:
                                       "params": {"epochs": int(epochs), "verbose": options["verbose"]}})
         return self.history
 
-    def _require_loss(self):
-        # An uncompiled model is the library's to report (a loaded model may be compiled there).
-        if self._compile_config is not None and self._compile_config.get("loss") is None:
-            raise ValueError("The model was compiled without a loss: pass `loss=` to compile()")
-
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False, **kwargs):
-        """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order."""
-        arrays_api = _lib.has("keras_model_evaluate_arrays")
+    def _training_arrays(self, x, y, sample_weight, call):
+        """The inputs, targets and sample weights of fit/evaluate as float32 arrays (lists for
+        several inputs/outputs), checked for equal lengths; and whether the library takes them
+        as arrays (`keras_model_<call>_arrays`) or one x and one y."""
+        arrays_api = _lib.has(f"keras_model_{call}_arrays")
         if not arrays_api and sample_weight is not None:
-            raise NotImplementedError("evaluate(sample_weight=...) needs "
-                                      "keras_model_evaluate_arrays, which this libkeras.so lacks")
+            raise NotImplementedError(f"{call}(sample_weight=...) needs keras_model_{call}_arrays, "
+                                      "which this libkeras.so lacks")
         self._require_loss()
         if isinstance(self, Sequential) or not arrays_api:
             xs_list = [self._array(x, "x")]
@@ -558,7 +541,17 @@ class Model:
             xs_list = self._arrays(x, "x", inputs=True)
         ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
         self._check_cardinality({"x": xs_list, "y": ys_list})
-        sw = self._sample_weight(sample_weight, len(xs_list[0]))
+        return arrays_api, xs_list, ys_list, self._sample_weight(sample_weight, len(xs_list[0]))
+
+    def _require_loss(self):
+        # An uncompiled model is the library's to report (a loaded model may be compiled there).
+        if self._compile_config is not None and self._compile_config.get("loss") is None:
+            raise ValueError("The model was compiled without a loss: pass `loss=` to compile()")
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order."""
+        arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "evaluate")
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))
