@@ -59,7 +59,14 @@ extension Model {
         }
         // Keras's validation_data=(x_val, y_val, val_sample_weight); ignored with validation_split.
         let valW = validationData == nil ? nil : validationSampleWeight
-        if let (vx, vy) = valData { try checkBatch(vx, vy, valW) }
+        if let (vx, vy) = validationData {
+            try checkBatch(vx, vy, valW, "validation data")
+            for (what, train, val) in [("x", xs, vx), ("y", ys, vy)] {
+                for (i, (a, b)) in zip(train, val).enumerated() where a.shape.dropFirst() != b.shape.dropFirst() {
+                    throw KerasError.shapeMismatch("Model '\(name)' validation data: \(what)[\(i)] of shape \(b.shape) does not match the training \(what) of shape \(a.shape)")
+                }
+            }
+        }
 
         let data = EpochIterator(x: trainX, y: trainY, sampleWeight: trainW, classWeight: classWeight,
                                  batchSize: batch, shuffle: shuffle, stepsPerEpoch: stepsPerEpoch)
@@ -161,7 +168,7 @@ extension Model {
     public func predict(_ xs: [Tensor], batchSize: Int? = nil, verbose: Int = 0, callbacks: [Callback] = []) throws -> [Tensor] {
         let batch = batchSize ?? 32
         guard batch > 0 else { throw KerasError.invalidArgument("predict: batch_size must be positive, got \(batch)") }
-        guard xs.first?.shape.first != nil else { throw KerasError.invalidData("predict: input data must have a batch dimension") }
+        try checkInputs(xs, "predict")
         for (i, x) in xs.enumerated() where x.hasNonFinite {
             throw KerasError.invalidData("predict: input \(i) contains NaN or infinite values")
         }
