@@ -37,7 +37,7 @@ extension Model {
         func history(_ t: KerasTensor) -> JSON {
             let layerName = t.node?.layer.name ?? t.name
             let idx = t.node.flatMap { nodeIndex[ObjectIdentifier($0)] } ?? 0
-            return [.string(layerName), .int(idx), 0]
+            return [.string(layerName), .int(idx), .int(t.tensorIndex)]
         }
         func kerasTensor(_ t: KerasTensor) -> JSON {
             ["class_name": "__keras_tensor__",
