@@ -16,7 +16,9 @@ extension Model {
         var config = pythonFloats(getConfig())
         if let entries = config["layers"]?.arrayValue {
             config.set("layers", .array(entries.map { e in
-                var out: JSON = ["class_name": e["class_name"] ?? .null, "config": e["config"] ?? .null]
+                // Keras's legacy writer names a registered custom layer by its registered name.
+                let custom = e["module"]?.stringValue == "keras.src.models.functional" ? nil : e["registered_name"]?.stringValue
+                var out: JSON = ["class_name": custom.map(JSON.string) ?? e["class_name"] ?? .null, "config": e["config"] ?? .null]
                 if let n = e["name"] { out.set("name", n) }
                 if let n = e["inbound_nodes"] { out.set("inbound_nodes", n) }
                 return out
