@@ -12,7 +12,6 @@ import numpy as np  # noqa: E402
 import keras  # noqa: E402
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "Tests" / "KerasTests" / "Fixtures" / "graph"
-OUT.mkdir(parents=True, exist_ok=True)
 
 
 def tensor(a):
@@ -28,7 +27,8 @@ def write(name, obj):
 
 @keras.saving.register_keras_serializable(package="SwiftKerasTest")
 class Halves(keras.layers.Layer):
-    """Returns the first and the second half of the last axis: a layer with two outputs."""
+    """Returns the first and the second half of the last axis: a layer with two outputs (its
+    Swift twin is in Tests/KerasTests/Models/GraphTests.swift; Tests/interop imports this one)."""
 
     def call(self, x):
         k = x.shape[-1] // 2
@@ -40,6 +40,7 @@ class Halves(keras.layers.Layer):
 
 
 def masking_case():
+    OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(3)
     x = rng.normal(size=(4, 5, 3)).astype("float32")
     x[0, 3:] = 0  # padded tail
@@ -87,6 +88,7 @@ def two_output_case():
         np.testing.assert_allclose(p, q, atol=1e-6)
 
 
-masking_case()
-two_output_case()
-print("wrote", sorted(p.name for p in OUT.iterdir()))
+if __name__ == "__main__":
+    masking_case()
+    two_output_case()
+    print("wrote", sorted(p.name for p in OUT.iterdir()))

@@ -6,6 +6,7 @@ into $SWIFTKERAS_INTEROP_OUT, and `swiftkeras convert` re-writes models saved by
 import json
 import os
 import subprocess
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402
@@ -84,17 +85,9 @@ def test_convert_round_trips_a_keras_model(tmp_path):
     assert "Trainable params: 26 (104.00 B)" in summary and "Optimizer params: 54" in summary
 
 
-@keras.saving.register_keras_serializable(package="SwiftKerasTest")
-class Halves(keras.layers.Layer):
-    """The twin of Halves in Tests/KerasTests/Models/GraphTests.swift: a layer with two outputs."""
-
-    def call(self, x):
-        k = x.shape[-1] // 2
-        return x[..., :k], x[..., k:]
-
-    def compute_output_shape(self, shape):
-        k = shape[-1] // 2
-        return (tuple(shape[:-1]) + (k,), tuple(shape[:-1]) + (shape[-1] - k,))
+# Halves, the layer with two outputs registered as "SwiftKerasTest>Halves" (twin of the Swift one).
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import make_graph_fixtures  # noqa: E402,F401
 
 
 @pytest.mark.parametrize("how", ["keras", "h5", "json"])
