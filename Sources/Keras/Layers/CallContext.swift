@@ -33,4 +33,7 @@ enum CallContext {
         defer { pthread_setspecific(key, saved) }
         return try body()
     }
+
+    /// Where Keras's `warnings.warn` from layer calls goes: standard error, as Python prints it.
+    static func warn(_ message: String) { fputs("UserWarning: " + message + "\n", stderr) }
 }

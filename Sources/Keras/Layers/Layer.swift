@@ -119,6 +119,9 @@ open class Layer: @unchecked Sendable {
     /// masks are taken from the call rather than from ``computeMask(_:mask:)``.
     var computesMasksInCall = false
 
+    /// Set once Keras's warning about a dropped mask was given for this layer.
+    private var warnedMaskDropped = false
+
     /// Set while the one-input `call` tries the general one, so that a layer overriding neither
     /// reports it instead of recursing.
     private var forwardingToGeneralCall = false
@@ -301,7 +304,13 @@ open class Layer: @unchecked Sendable {
     /// their own graph computed.
     func runCall(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor?]?) {
         let outs = try call(inputs, mask: masks, training: training)
-        guard supportsMasking else { return (outs, nil) }
+        guard supportsMasking else {
+            if !warnedMaskDropped, let masks, masks.contains(where: { $0 != nil }) {
+                warnedMaskDropped = true
+                CallContext.warn("Layer '\(name)' (of type \(className)) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.")
+            }
+            return (outs, nil)
+        }
         let given = masks ?? Array(repeating: nil, count: inputs.count)
         let computed = try computeMask(inputs, masks: given)
         guard computed.contains(where: { $0 != nil }) else { return (outs, nil) }
