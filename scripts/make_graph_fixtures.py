@@ -103,6 +103,9 @@ def two_output_case():
         "json": model.to_json(), "weights": [tensor(w) for w in model.get_weights()],
         "x": tensor(x), "outputs": [tensor(p) for p in preds],
     })
+    # The same model in Keras's files, for loading here.
+    model.save(OUT / "two_output.keras")
+    model.save(OUT / "two_output.h5")
     # And Keras reads its own file back (the Swift side must produce a config of the same shape).
     again = keras.models.model_from_json(model.to_json())
     again.set_weights(model.get_weights())

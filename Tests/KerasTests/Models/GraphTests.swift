@@ -73,6 +73,19 @@ final class MultiOutputGraphTests: XCTestCase {
         }
     }
 
+    func testTwoOutputModelSavedByKerasLoadsHere() throws {
+        Halves.register()
+        let f = try loadFixture("graph/two_output.json")
+        let x = try fixtureTensor(f["x"])
+        let want = try XCTUnwrap(f["outputs"]?.arrayValue).map(fixtureTensor)
+        let root = try XCTUnwrap(Bundle.module.resourceURL).appendingPathComponent("Fixtures/graph")
+        for ext in ["keras", "h5"] {
+            let model = try loadModel(root.appendingPathComponent("two_output.\(ext)").path)
+            XCTAssertEqual(model.outputs.map(\.tensorIndex), [0, 1], ext)
+            assertClose(try model.predict([x]), want, "Keras's two_output.\(ext)")
+        }
+    }
+
     func testCallingAMultiOutputLayerSymbolicallyAndEagerly() throws {
         let halves = Halves()
         let x = try Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, 5, 6, 7, 8])
