@@ -86,6 +86,18 @@ final class MultiOutputGraphTests: XCTestCase {
         }
     }
 
+    func testSummaryListsBothOutputShapesAsKeras() throws {
+        Halves.register()
+        let model = try modelFromJSON(try XCTUnwrap(try loadFixture("graph/two_output.json")["json"]?.stringValue))
+        // As Keras 3.15 prints it: the row `halves (Halves) │ [(None, 3), (None, 3)] │ 0`, and, the
+        // graph being a chain, no "Connected to" column.
+        let text = model.summaryText()
+        let row = text.split(separator: "\n").first { $0.contains("halves (Halves)") }.map(String.init) ?? ""
+        XCTAssertEqual(row.split(separator: "│").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+                       ["halves (Halves)", "[(None, 3), (None, 3)]", "0"], text)
+        XCTAssertFalse(text.contains("Connected to"), text)
+    }
+
     func testCallingAMultiOutputLayerSymbolicallyAndEagerly() throws {
         let halves = Halves()
         let x = try Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, 5, 6, 7, 8])
