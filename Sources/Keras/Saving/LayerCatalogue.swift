@@ -44,9 +44,8 @@ extension ObjectRegistry {
     /// Python) lists `"custom": true` and no arguments: its config is whatever it writes.
     public static var layerCatalogue: JSON {
         var out: [(String, JSON)] = []
-        let builtins = mutex.withLock { layers }
-        for className in builtins.keys.sorted() {
-            guard let build = builtins[className] else { continue }
+        for className in layerClassNames {
+            guard case .layer(let build)? = builtin(.layer, className) else { continue }
             let args = builtinLayerArguments(className, build, BuiltinLayers.signatures[className] ?? LayerSignature())
             out.append((className, ["module": "keras.layers", "args": .array(args)]))
         }

@@ -3,11 +3,11 @@
 /// when the value has the wrong type, so a hostile or mistyped config never traps.
 ///
 /// ```swift
-/// ObjectRegistry.registerLayer("Dense") { c in
+/// registerKerasSerializable(name: "MyDense", .layer { c in
 ///     let layer = Dense(try c.int("units"), activation: try c.activation("activation"), name: c.name)
 ///     try c.applyCommon(to: layer)
 ///     return layer
-/// }
+/// })
 /// ```
 public struct LayerConfig {
     /// The Keras class name (`Dense`).

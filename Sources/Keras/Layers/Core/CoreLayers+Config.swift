@@ -109,7 +109,8 @@ extension Lambda {
             throw KerasError.io("Lambda config: 'function' must name a registered function, got \(fn.description.prefix(80))")
         }
         let bare = functionName.split(separator: ">").last.map(String.init) ?? functionName
-        guard let function = LambdaFunctions.lookup(functionName) ?? LambdaFunctions.lookup(bare) else {
+        let found = ObjectRegistry.lookupCustom(.function, functionName) ?? ObjectRegistry.lookupCustom(.function, bare)
+        guard case .function(let function)? = found else {
             throw KerasError.unknownName("Lambda '\(c.name ?? "lambda")': no Swift function is registered as '\(functionName)'; register one with Lambda.register(\"\(bare)\") { x in ... }")
         }
         let layer = Lambda(functionName: functionName, outputShape: try c.shape("output_shape"), name: c.name,

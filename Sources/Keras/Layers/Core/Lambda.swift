@@ -96,17 +96,17 @@ public final class Lambda: Layer {
     /// Makes a function loadable by name: a saved Lambda whose config names `functionName`
     /// rebuilds with `function`. Single-input functions receive a one-element list.
     public static func register(_ functionName: String, _ function: @escaping (Tensor) throws -> Tensor) {
-        LambdaFunctions.register(functionName) { xs in
+        register(functionName, combining: { xs in
             guard xs.count == 1 else {
                 throw KerasError.invalidArgument("Lambda '\(functionName)' takes one input, got \(xs.count)")
             }
             return try function(xs[0])
-        }
+        })
     }
 
     /// Makes a function over several inputs loadable by name.
     public static func register(_ functionName: String, combining function: @escaping ([Tensor]) throws -> Tensor) {
-        LambdaFunctions.register(functionName, function)
+        ObjectRegistry.register(functionName, .function(function))
     }
 
     public override func getConfig() -> JSON {
@@ -117,12 +117,4 @@ public final class Lambda: Layer {
         c.set("arguments", [:])
         return c
     }
-}
-
-/// Swift functions that saved Lambda layers can be rebuilt with, by name.
-enum LambdaFunctions {
-    private static let mutex = Mutex()
-    nonisolated(unsafe) private static var table: [String: ([Tensor]) throws -> Tensor] = [:]
-    static func register(_ name: String, _ f: @escaping ([Tensor]) throws -> Tensor) { mutex.withLock { table[name] = f } }
-    static func lookup(_ name: String) -> (([Tensor]) throws -> Tensor)? { mutex.withLock { table[name] } }
 }
