@@ -88,7 +88,7 @@ public enum ObjectRegistry {
     /// Every built-in object by family and name, from each family's own list.
     private static func builtinObjects() -> [(RegistryKey, KerasObject)] {
         var out: [(RegistryKey, KerasObject)] = []
-        for (n, make) in BuiltinLayers.all { out.append((RegistryKey(.layer, n), .layer(make))) }
+        for d in LayerDeclaration.builtins { out.append((RegistryKey(.layer, d.className), .layer(d.make))) }
         for (n, make) in Loss.builtinClasses { out.append((RegistryKey(.loss, n), .loss(make))) }
         for (n, make) in Optimizer.builtinClasses { out.append((RegistryKey(.optimizer, n), .optimizer(make))) }
         for (n, make) in LearningRateSchedule.builtinClasses { out.append((RegistryKey(.schedule, n), .schedule(make))) }
