@@ -68,8 +68,23 @@ extension Model {
         var trainable = "-"
     }
 
+    /// Keras's rule: at most one layer call per depth from the outputs, none with several input
+    /// tensors, and no layer called twice (a layer with several outputs still qualifies).
     var isSequentialLike: Bool {
-        self is Sequential || (inputs.count == 1 && outputs.count == 1 && executionOrder.allSatisfy { $0.inputs.count <= 1 })
+        if self is Sequential { return true }
+        var depth: [ObjectIdentifier: Int] = [:]
+        for node in executionOrder.reversed() {
+            let d = depth[ObjectIdentifier(node), default: 0]
+            for t in node.inputs {
+                guard let parent = t.node else { continue }
+                depth[ObjectIdentifier(parent)] = Swift.max(depth[ObjectIdentifier(parent)] ?? 0, d + 1)
+            }
+        }
+        var depthsSeen = Set<Int>(), layersSeen = Set<ObjectIdentifier>()
+        return executionOrder.allSatisfy { node in
+            node.inputs.count <= 1 && depthsSeen.insert(depth[ObjectIdentifier(node), default: 0]).inserted
+                && layersSeen.insert(ObjectIdentifier(node.layer)).inserted
+        }
     }
 
     func summaryRows() -> [SummaryRow] {
@@ -88,9 +103,10 @@ extension Model {
             let params = l.built ? (try? l.countParams()) ?? 0 : nil
             let connected = node.inputs.map { kt -> String in
                 let idx = kt.node?.index ?? 0
-                return "\(kt.layer?.name ?? kt.name)[\(idx)][0]"
+                return "\(kt.layer?.name ?? kt.name)[\(idx)][\(kt.tensorIndex)]"
             }
-            rows.append(SummaryRow(name: "\(l.name) (\(l.className))", shape: formatShape(node.outputShape),
+            rows.append(SummaryRow(name: "\(l.name) (\(l.className))", shape: node.outputShapes.count == 1 ? formatShape(node.outputShapes[0])
+                                       : "[" + node.outputShapes.map(formatShape).joined(separator: ", ") + "]",
                                    params: params, connected: connected, layerName: l.name,
                                    trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N")))
         }
