@@ -16,7 +16,10 @@ extension Model {
         var config = pythonFloats(getConfig())
         if let entries = config["layers"]?.arrayValue {
             config.set("layers", .array(entries.map { e in
-                var out: JSON = ["class_name": e["class_name"] ?? .null, "config": e["config"] ?? .null]
+                // Keras's legacy format names a registered custom class by its registered name.
+                let custom = e["module"]?.stringValue.map { !$0.hasPrefix("keras") } ?? false
+                let registered = custom ? e["registered_name"]?.stringValue.map { JSON.string($0) } : nil
+                var out: JSON = ["class_name": registered ?? e["class_name"] ?? .null, "config": e["config"] ?? .null]
                 if let n = e["name"] { out.set("name", n) }
                 if let n = e["inbound_nodes"] { out.set("inbound_nodes", n) }
                 return out
