@@ -6,6 +6,7 @@ into $SWIFTKERAS_INTEROP_OUT, and `swiftkeras convert` re-writes models saved by
 import json
 import os
 import subprocess
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402
@@ -82,3 +83,26 @@ def test_convert_round_trips_a_keras_model(tmp_path):
     np.testing.assert_allclose(fresh.predict(x, verbose=0), want, atol=1e-5)
     summary = subprocess.run([BIN, "summary", src], check=True, capture_output=True, text=True).stdout
     assert "Trainable params: 26 (104.00 B)" in summary and "Optimizer params: 54" in summary
+
+
+# Halves, the layer with two outputs registered as "SwiftKerasTest>Halves" (twin of the Swift one).
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import make_graph_fixtures  # noqa: E402,F401
+
+
+@pytest.mark.parametrize("how", ["keras", "h5", "json"])
+def test_swift_model_with_a_two_output_layer_loads_in_keras(how):
+    inputs, outputs, _ = expected("swift_multi")
+    if how == "json":
+        with open(os.path.join(OUT, "swift_multi.json")) as f:
+            model = keras.models.model_from_json(f.read())
+        model.load_weights(os.path.join(OUT, "swift_multi.weights.h5"))
+    else:
+        model = keras.models.load_model(os.path.join(OUT, f"swift_multi.{how}"), compile=False)
+    history = [t._keras_history for t in model.outputs]
+    assert [(h.operation.name, h.node_index, h.tensor_index) for h in history] == [("mo", 0, 0), ("halves", 0, 1)]
+    for got, want in zip(predict(model, inputs), outputs):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    # And Keras writes the graph back as we wrote it.
+    config = json.loads(model.to_json())["config"]
+    assert config["output_layers"] == [["mo", 0, 0], ["halves", 0, 1]]

@@ -11,12 +11,15 @@ public final class KerasTensor: CustomStringConvertible {
     public let shape: [Int?]
     /// The layer call that produces this tensor.
     let node: GraphNode?
+    /// Which of the node's outputs this is (0 for single-output layers). Keras: `_keras_history.tensor_index`.
+    public let tensorIndex: Int
     public var name: String
 
-    init(shape: [Int?], node: GraphNode?, name: String) {
+    init(shape: [Int?], node: GraphNode?, name: String, tensorIndex: Int = 0) {
         self.shape = shape
         self.node = node
         self.name = name
+        self.tensorIndex = tensorIndex
     }
 
     /// The producing layer.
@@ -30,13 +33,18 @@ public final class KerasTensor: CustomStringConvertible {
 /// One call of a layer on symbolic inputs.
 ///
 /// Ownership runs one way, from outputs back to inputs: a tensor owns the node that made it, a
-/// node owns its layer and its input tensors. Layers do not point back at their nodes, so a
-/// model and its graph are freed together.
+/// node owns its layer and its input tensors. Layers do not point back at their nodes, and a
+/// node knows its outputs only by shape, so a model and its graph are freed together.
 final class GraphNode {
     let layer: Layer
     let inputs: [KerasTensor]
-    /// The output's shape (the output tensor itself owns this node).
-    var outputShape: [Int?] = []
+    /// The shapes of the outputs (the output tensors themselves own this node).
+    var outputShapes: [[Int?]] = []
+    /// The shape of a single-output node.
+    var outputShape: [Int?] {
+        get { outputShapes.first ?? [] }
+        set { outputShapes = [newValue] }
+    }
     /// The position of this node among the layer's calls.
     let index: Int
 
@@ -61,13 +69,26 @@ extension Layer {
 
     /// Calls the layer on several symbolic tensors (merge layers).
     public func callAsFunction(_ inputs: [KerasTensor]) throws -> KerasTensor {
+        let outs = try callMultiple(inputs)
+        guard outs.count == 1 else {
+            throw KerasError.invalidArgument("\(className) '\(name)' returns \(outs.count) tensors; call it with callMultiple(_:)")
+        }
+        return outs[0]
+    }
+
+    /// Calls a layer that returns several tensors (`LSTM(returnState: true)`) on a symbolic tensor.
+    public func callMultiple(_ input: KerasTensor) throws -> [KerasTensor] { try callMultiple([input]) }
+
+    /// Calls the layer on symbolic tensors and returns every output, one per tensor index.
+    public func callMultiple(_ inputs: [KerasTensor]) throws -> [KerasTensor] {
         guard !inputs.isEmpty else { throw KerasError.invalidArgument("\(className) '\(name)' was called on no inputs") }
         let shapes = inputs.map(\.shape)
         try ensureBuilt(shapes)
-        let outShape = try computeOutputShape(shapes: shapes)
+        let outShapes = try computeOutputShapes(shapes)
+        guard !outShapes.isEmpty else { throw KerasError.invalidState("\(className) '\(name)' computes no outputs") }
         let node = GraphNode(layer: self, inputs: inputs, index: callCount)
         callCount += 1
-        node.outputShape = outShape
-        return KerasTensor(shape: outShape, node: node, name: name)
+        node.outputShapes = outShapes
+        return outShapes.enumerated().map { KerasTensor(shape: $1, node: node, name: name, tensorIndex: $0) }
     }
 }

@@ -83,9 +83,17 @@ open class Layer: @unchecked Sendable {
         try build(shapes[0])
     }
 
-    /// The forward computation on one input.
+    /// The forward computation on one input. Simple layers override this one.
+    ///
+    /// By default it forwards to ``call(_:mask:training:)`` (for layers that override only the
+    /// general entry point) and returns its single output.
     open func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
-        throw KerasError.invalidState("\(className) '\(name)' does not implement call(_:training:)")
+        guard !forwardingToGeneralCall else {
+            throw KerasError.invalidState("\(className) '\(name)' does not implement call(_:training:)")
+        }
+        forwardingToGeneralCall = true
+        defer { forwardingToGeneralCall = false }
+        return try singleOutput(call([inputs], mask: nil, training: training))
     }
 
     /// The forward computation on several inputs; by default requires exactly one.
@@ -94,6 +102,32 @@ open class Layer: @unchecked Sendable {
             throw KerasError.invalidArgument("\(className) '\(name)' takes one input, got \(inputs.count)")
         }
         return try call(inputs[0], training: training)
+    }
+
+    /// The general forward computation: any number of inputs and outputs, with the inputs' masks
+    /// (nil when none has one). Layers with several outputs (`LSTM(returnState: true)`) or that
+    /// read the mask override this; by default it runs ``call(_:training:)-(_,Bool)`` and
+    /// returns one output. Keras: `call(inputs, training=None, mask=None)`.
+    open func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        [try call(inputs, training: training)]
+    }
+
+    /// True for layers whose `call` computes the masks of its outputs (models), so that the
+    /// masks are taken from the call rather than from ``computeMask(_:mask:)``.
+    var computesMasksInCall = false
+
+    /// Set once Keras's warning about a dropped mask was given for this layer.
+    private var warnedMaskDropped = false
+
+    /// Set while the one-input `call` tries the general one, so that a layer overriding neither
+    /// reports it instead of recursing.
+    private var forwardingToGeneralCall = false
+
+    func singleOutput(_ outs: [Tensor]) throws -> Tensor {
+        guard outs.count == 1 else {
+            throw KerasError.invalidArgument("\(className) '\(name)' returns \(outs.count) tensors; call it with callMultiple(_:)")
+        }
+        return outs[0]
     }
 
     /// The output shape for an input shape, without computing anything.
@@ -105,6 +139,40 @@ open class Layer: @unchecked Sendable {
             throw KerasError.invalidArgument("\(className) '\(name)' takes one input, got \(shapes.count)")
         }
         return try computeOutputShape(shapes[0])
+    }
+
+    /// The shape of every output, for layers that return several tensors; by default the one
+    /// output of ``computeOutputShape(shapes:)``.
+    open func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
+        [try computeOutputShape(shapes: shapes)]
+    }
+
+    // MARK: Masks and training mode
+
+    /// Whether the layer passes masks on (by default unchanged, through ``computeMask(_:mask:)``).
+    /// A layer that does not support masking drops the mask of its input, as Keras does (with a
+    /// warning). Keras: `supports_masking`.
+    public var supportsMasking = false
+
+    /// The mask of the output for one input and its mask (true or nonzero: the value counts);
+    /// by default the input's mask. Keras: `compute_mask(inputs, previous_mask)`.
+    open func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? { mask }
+
+    /// The masks of the outputs for several inputs: by default, with one input the one-input
+    /// version, otherwise the inputs' masks paired with the outputs in order (Keras's default).
+    open func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
+        inputs.count == 1 ? [try computeMask(inputs[0], mask: masks.first ?? nil)] : masks
+    }
+
+    /// True for layers whose training behaviour is off while they are frozen: with
+    /// `trainable == false` they run in inference mode even when training
+    /// (`BatchNormalization` in Keras 3).
+    open var trainingFollowsTrainable: Bool { false }
+
+    /// The training flag this layer's `call` receives for a requested one.
+    @inline(__always)
+    final func effectiveTraining(_ training: Bool) -> Bool {
+        training && (trainable || !trainingFollowsTrainable)
     }
 
     /// The constructor's arguments in Keras's config form. Subclasses add theirs to `super`'s.
@@ -226,17 +294,51 @@ open class Layer: @unchecked Sendable {
     }
 
     /// Runs the layer eagerly on `inputs`, building it first if needed, collecting activity
-    /// penalties when training.
-    public func callEager(_ inputs: [Tensor], training: Bool = false) throws -> Tensor {
-        if inputs.count == 1 { return try callEager(single: inputs[0], training: training) }
-        if !built { try ensureBuilt(inputs.map { t in [nil] + t.shape.dropFirst().map { Optional($0) } }) }
-        return try withActivityPenalty(call(inputs, training: training), training: training)
+    /// penalties when training. Without `training`, the enclosing call's flag, else inference.
+    public func callEager(_ inputs: [Tensor], training: Bool? = nil) throws -> Tensor {
+        let t = training ?? CallContext.training ?? false
+        if training == nil || CallContext.training == t {
+            return try callEager(inputs: inputs, training: t)
+        }
+        return try CallContext.with(training: t) { try callEager(inputs: inputs, training: t) }
     }
 
-    /// ``callEager(_:training:)`` for one input, without wrapping it in an array.
+    private func callEager(inputs: [Tensor], training: Bool) throws -> Tensor {
+        if inputs.count == 1 { return try callEager(single: inputs[0], training: training) }
+        return try singleOutput(callWithMasks(inputs, masks: nil, training: training).outputs)
+    }
+
+    /// ``callEager(_:training:)`` for one input, without wrapping it in an array: the fast path
+    /// of `Sequential` when no mask flows.
     func callEager(single x: Tensor, training: Bool) throws -> Tensor {
         if !built { try ensureBuilt([[nil] + x.shape.dropFirst().map { Optional($0) }]) }
-        return try withActivityPenalty(call(x, training: training), training: training)
+        return try withActivityPenalty(call(x, training: effectiveTraining(training)), training: training)
+    }
+
+    /// Runs the layer on inputs with masks and returns its outputs with their masks (nil when
+    /// no output has one): Keras's `__call__` with `_set_mask_metadata`.
+    func callWithMasks(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+        if !built { try ensureBuilt(inputs.map { t in [nil] + t.shape.dropFirst().map { Optional($0) } }) }
+        let (outs, outMasks) = try runCall(inputs, masks: masks, training: effectiveTraining(training))
+        if training, activityRegularizer != nil { for o in outs { _ = try withActivityPenalty(o, training: true) } }
+        return (outs, outMasks)
+    }
+
+    /// The call and the masks of its outputs; nested models override it to return the masks
+    /// their own graph computed.
+    func runCall(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor?]?) {
+        let outs = try call(inputs, mask: masks, training: training)
+        guard supportsMasking else {
+            if !warnedMaskDropped, let masks, masks.contains(where: { $0 != nil }) {
+                warnedMaskDropped = true
+                CallContext.warn("Layer '\(name)' (of type \(className)) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.")
+            }
+            return (outs, nil)
+        }
+        let given = masks ?? Array(repeating: nil, count: inputs.count)
+        let computed = try computeMask(inputs, masks: given)
+        guard computed.contains(where: { $0 != nil }) else { return (outs, nil) }
+        return (outs, outs.indices.map { $0 < computed.count ? computed[$0] : nil })
     }
 
     private func withActivityPenalty(_ out: Tensor, training: Bool) throws -> Tensor {
@@ -247,14 +349,26 @@ open class Layer: @unchecked Sendable {
         return out
     }
 
-    /// Runs the layer on a tensor and returns its output, as `layer(x)` in Keras.
-    public func callAsFunction(_ x: Tensor, training: Bool = false) throws -> Tensor {
+    /// Runs the layer on a tensor and returns its output, as `layer(x)` in Keras. Without
+    /// `training`, the enclosing call's flag, else inference.
+    public func callAsFunction(_ x: Tensor, training: Bool? = nil) throws -> Tensor {
         try callEager([x], training: training)
     }
 
     /// Runs the layer on several tensors (merge layers).
-    public func callAsFunction(_ xs: [Tensor], training: Bool = false) throws -> Tensor {
+    public func callAsFunction(_ xs: [Tensor], training: Bool? = nil) throws -> Tensor {
         try callEager(xs, training: training)
+    }
+
+    /// Runs a layer that returns several tensors (`LSTM(returnState: true)`) and returns them all.
+    public func callMultiple(_ xs: [Tensor], training: Bool? = nil) throws -> [Tensor] {
+        try callMultiple(xs, masks: nil, training: training).outputs
+    }
+
+    /// Runs the layer on tensors with their masks and returns every output with its mask.
+    public func callMultiple(_ xs: [Tensor], masks: [Tensor?]?, training: Bool? = nil) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+        let t = training ?? CallContext.training ?? false
+        return try CallContext.with(training: t) { try callWithMasks(xs, masks: masks, training: t) }
     }
 
     /// Clears penalties collected by the previous step.

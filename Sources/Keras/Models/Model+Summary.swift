@@ -88,9 +88,10 @@ extension Model {
             let params = l.built ? (try? l.countParams()) ?? 0 : nil
             let connected = node.inputs.map { kt -> String in
                 let idx = kt.node?.index ?? 0
-                return "\(kt.layer?.name ?? kt.name)[\(idx)][0]"
+                return "\(kt.layer?.name ?? kt.name)[\(idx)][\(kt.tensorIndex)]"
             }
-            rows.append(SummaryRow(name: "\(l.name) (\(l.className))", shape: formatShape(node.outputShape),
+            rows.append(SummaryRow(name: "\(l.name) (\(l.className))", shape: node.outputShapes.count == 1 ? formatShape(node.outputShapes[0])
+                                       : "[" + node.outputShapes.map(formatShape).joined(separator: ", ") + "]",
                                    params: params, connected: connected, layerName: l.name,
                                    trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N")))
         }

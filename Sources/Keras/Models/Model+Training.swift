@@ -104,30 +104,31 @@ extension Model {
         tape.reset()
         clearAllLosses()
         let variables = trainableWeights
-        let (total, preds, perOutput) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
+        let (total, preds, perOutput, masks) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
         // Keras differentiates optimizer.scale_loss(loss) (loss_scale_factor); logs show the loss.
         let scaled = c.optimizer.lossScaleFactor == nil ? total : try tape.record { c.optimizer.scaleLoss(total) }
         let grads = try tape.gradient(of: scaled, with: variables)
         try c.optimizer.apply(grads, to: variables)
         tape.reset()
         let value = Double(total.scalar ?? .nan)
-        try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0])
+        try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0], masks: masks)
         return value
     }
 
     func testStep(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) throws -> Double {
-        let (total, preds, perOutput) = try GradientTape.withoutRecording {
+        let (total, preds, perOutput, masks) = try GradientTape.withoutRecording {
             try computeLoss(xs, ys, sw, c, training: false)
         }
         let value = Double(total.scalar ?? .nan)
-        try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0])
+        try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0], masks: masks)
         return value
     }
 
     /// Forward pass and total loss (weighted per-output losses plus regularization penalties).
+    /// An output's mask (from `Masking`, `Embedding(maskZero:)`) weights its loss as in Keras.
     func computeLoss(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState,
-                     training: Bool) throws -> (Tensor, [Tensor], [Double]) {
-        let preds = try forward(xs, training: training)
+                     training: Bool) throws -> (Tensor, [Tensor], [Double], [Tensor?]?) {
+        let (preds, masks) = try forward(xs, masks: nil, training: training)
         let (losses, weights, _) = try expand(c, outputs: preds.count)
         guard ys.count == preds.count else {
             throw KerasError.invalidArgument("Model '\(name)' has \(preds.count) output(s) but \(ys.count) target array(s) were given")
@@ -135,7 +136,8 @@ extension Model {
         var total: Tensor?
         var perOutput: [Double] = []
         for i in 0..<preds.count {
-            var l = try losses[i](ys[i], preds[i], sampleWeight: sw)
+            let mask = masks.flatMap { i < $0.count ? $0[i] : nil }
+            var l = try losses[i](ys[i], preds[i], sampleWeight: sw, mask: mask)
             perOutput.append(Double(l.scalar ?? .nan))
             if weights[i] != 1 { l = l * weights[i] }
             total = try total.map { try $0 + l } ?? l
@@ -144,18 +146,22 @@ extension Model {
             for penalty in try collectLosses() { total = try total.map { try $0 + penalty } ?? penalty }
         }
         guard let total else { throw KerasError.invalidState("Model '\(name)' has no outputs") }
-        return (total, preds, perOutput)
+        return (total, preds, perOutput, masks)
     }
 
     func updateMetrics(_ ys: [Tensor], _ preds: [Tensor], _ sw: Tensor?, _ c: CompiledState,
-                       total: Double, perOutput: [Double], batch: Int) throws {
+                       total: Double, perOutput: [Double], batch: Int, masks: [Tensor?]? = nil) throws {
         let metrics = try c.resolveMetrics(yTrue: ys.map(\.shape), yPred: preds.map(\.shape), outputNames: outputNames)
         let weight = Double(batch)
         c.lossTracker.add(Float(total), weight: weight)
         for (t, v) in zip(c.outputLossTrackers, perOutput) { t.add(Float(v), weight: weight) }
         for (i, list) in metrics.enumerated() where i < preds.count {
-            // Keras applies sample and class weights to the loss only; `metrics` are unweighted.
-            for m in list { try m.update(ys[i], preds[i].detached, sampleWeight: nil) }
+            // Keras applies sample and class weights to the loss only; `metrics` are unweighted,
+            // but a mean of per-sample values (MeanMetricWrapper) counts only unmasked ones.
+            let mask = masks.flatMap { i < $0.count ? $0[i] : nil }
+            for m in list {
+                try m.update(ys[i], preds[i].detached, sampleWeight: m is MeanMetricWrapper ? mask : nil)
+            }
         }
     }
 

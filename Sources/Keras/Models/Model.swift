@@ -30,6 +30,7 @@ open class Model: Layer, @unchecked Sendable {
     /// A functional model from symbolic inputs to symbolic outputs.
     public init(inputs: [KerasTensor], outputs: [KerasTensor], name: String? = nil) throws {
         super.init(name: name ?? LayerNames.unique(for: "functional"))
+        computesMasksInCall = true
         try setGraph(inputs: inputs, outputs: outputs)
     }
 
@@ -51,6 +52,7 @@ open class Model: Layer, @unchecked Sendable {
     /// For subclasses (Sequential) that manage their own graph.
     init(name: String, inputShape: [Int]? = nil) {
         super.init(name: name)
+        computesMasksInCall = true
     }
 
     open override var className: String { "Functional" }
@@ -144,30 +146,59 @@ open class Model: Layer, @unchecked Sendable {
 
     /// Runs the graph on `xs`, one tensor per input.
     open func forward(_ xs: [Tensor], training: Bool) throws -> [Tensor] {
+        try forward(xs, masks: nil, training: training).outputs
+    }
+
+    /// Runs the graph on `xs` with the inputs' masks (nil: none), propagating masks from layer
+    /// to layer as Keras does; returns the outputs and their masks (nil when no output has one).
+    /// Layers called inside without a training flag of their own inherit `training`.
+    open func forward(_ xs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
         guard xs.count == inputs.count else {
             throw KerasError.invalidArgument("Model '\(name)' expects \(inputs.count) input(s), got \(xs.count)")
         }
-        var values: [ObjectIdentifier: Tensor] = [:]
-        for (kt, x) in zip(inputs, xs) {
+        return try CallContext.with(training: training) { try runGraph(xs, masks: masks, training: training) }
+    }
+
+    private func runGraph(_ xs: [Tensor], masks inputMasks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+        // The outputs (and masks, once any exists) of every node that ran, by node.
+        var values: [ObjectIdentifier: [Tensor]] = [:]
+        var masks: [ObjectIdentifier: [Tensor?]] = [:]
+        for (i, (kt, x)) in zip(inputs, xs).enumerated() {
             try checkInput(x, against: kt.shape, what: "input '\(kt.name)'")
-            if let node = kt.node { values[ObjectIdentifier(node)] = x }
+            guard let node = kt.node else { continue }
+            values[ObjectIdentifier(node)] = [x]
+            if let m = inputMasks, i < m.count, let mi = m[i] { masks[ObjectIdentifier(node)] = [mi] }
+        }
+        func lookup<T>(_ table: [ObjectIdentifier: [T]], _ kt: KerasTensor) -> T? {
+            guard let node = kt.node, let vs = table[ObjectIdentifier(node)], kt.tensorIndex < vs.count else { return nil }
+            return vs[kt.tensorIndex]
         }
         func value(of kt: KerasTensor) throws -> Tensor {
-            guard let node = kt.node, let v = values[ObjectIdentifier(node)] else {
+            guard let v = lookup(values, kt) else {
                 throw KerasError.invalidState("Model '\(name)': no value for tensor '\(kt.name)'")
             }
             return v
         }
         for node in executionOrder where !(node.layer is InputLayer) {
             let args = try node.inputs.map(value(of:))
-            values[ObjectIdentifier(node)] = try node.layer.callEager(args, training: training)
+            let id = ObjectIdentifier(node)
+            var given: [Tensor?]?
+            if !masks.isEmpty {
+                let argMasks = node.inputs.map { lookup(masks, $0) ?? nil }
+                if argMasks.contains(where: { $0 != nil }) { given = argMasks }
+            }
+            let (outs, outMasks) = try node.layer.callWithMasks(args, masks: given, training: training)
+            values[id] = outs
+            if let outMasks { masks[id] = outMasks }
         }
-        return try outputs.map { kt in
-            guard let node = kt.node, let v = values[ObjectIdentifier(node)] else {
+        let outs = try outputs.map { kt in
+            guard let v = lookup(values, kt) else {
                 throw KerasError.invalidState("Model '\(name)': output '\(kt.name)' was not computed")
             }
             return v
         }
+        let outMasks = outputs.map { lookup(masks, $0) ?? nil }
+        return (outs, outMasks.contains { $0 != nil } ? outMasks : nil)
     }
 
     /// Checks a data tensor against a declared batch shape.
@@ -179,16 +210,31 @@ open class Model: Layer, @unchecked Sendable {
     }
 
     open override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
-        try forward([inputs], training: training)[0]
+        try singleOutput(forward([inputs], training: training))
     }
 
     open override func call(_ inputs: [Tensor], training: Bool) throws -> Tensor {
-        try forward(inputs, training: training)[0]
+        try singleOutput(forward(inputs, training: training))
+    }
+
+    open override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        try forward(inputs, masks: mask, training: training).outputs
+    }
+
+    /// A nested model's outputs carry the masks its own graph computed (Keras keeps masks a
+    /// call already attached).
+    override func runCall(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor?]?) {
+        try forward(inputs, masks: masks, training: training)
     }
 
     open override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
         guard let s = outputs.first?.shape else { throw KerasError.invalidState("Model '\(name)' is not built") }
         return s
+    }
+
+    open override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
+        guard !outputs.isEmpty else { throw KerasError.invalidState("Model '\(name)' is not built") }
+        return outputs.map(\.shape)
     }
 
     /// The number of weight values in the model.

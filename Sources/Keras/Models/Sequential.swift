@@ -109,15 +109,29 @@ public final class Sequential: Model, @unchecked Sendable {
         inputTensor = input
     }
 
-    public override func forward(_ xs: [Tensor], training: Bool) throws -> [Tensor] {
+    public override func forward(_ xs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
         try ensureBuilt(for: xs)
         guard xs.count == 1 else {
             throw KerasError.invalidArgument("Sequential '\(name)' takes one input, got \(xs.count)")
         }
         if let shape = inputs.first?.shape { try checkInput(xs[0], against: shape, what: "the input") }
-        var x = xs[0]
-        for l in stack { x = try l.callEager(single: x, training: training) }
-        return [x]
+        return try CallContext.with(training: training) {
+            var x = xs[0]
+            var mask = masks?.first ?? nil
+            for l in stack {
+                if mask == nil, !l.computesMasksInCall {
+                    // The fast path: no arrays; a layer that supports masking may start a mask.
+                    let input = x
+                    x = try l.callEager(single: input, training: training)
+                    if l.supportsMasking { mask = try l.computeMask(input, mask: nil) }
+                } else {
+                    let (outs, outMasks) = try l.callWithMasks([x], masks: mask.map { [$0] }, training: training)
+                    x = try l.singleOutput(outs)
+                    mask = outMasks?.first ?? nil
+                }
+            }
+            return ([x], mask.map { [$0] })
+        }
     }
 
     public override func getConfig() -> JSON {

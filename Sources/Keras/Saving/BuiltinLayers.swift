@@ -14,6 +14,7 @@ enum BuiltinLayers {
         "Dropout": Dropout.fromConfig,
         "Flatten": Flatten.fromConfig,
         "Lambda": Lambda.fromConfig,
+        "Masking": Masking.fromConfig,
         "Permute": Permute.fromConfig,
         "RepeatVector": RepeatVector.fromConfig,
         "Rescaling": Rescaling.fromConfig,

@@ -66,7 +66,6 @@ func sequentialFromConfig(_ config: JSON) throws -> Sequential {
 /// One call recorded in a functional config: the producing (layer, node, tensor) of each input.
 private struct InboundNode {
     var inputs: [(layer: String, node: Int, tensor: Int)] = []
-    var asList = false
 }
 
 private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: Int, tensor: Int) {
@@ -92,11 +91,9 @@ private func parseInbound(_ j: JSON, layer: String) throws -> InboundNode {
             }
         }
         guard let first = args.first else { throw KerasError.io("\(what): no arguments") }
-        node.asList = first.arrayValue != nil
         try collect(first, depth: 0)
     } else if let list = j.arrayValue {
         for item in list { node.inputs.append(try history(item, what)) }
-        node.asList = list.count > 1
     } else {
         throw KerasError.io("\(what): unrecognised node \(j.description.prefix(80))")
     }
@@ -111,14 +108,15 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
     }
     var layers: [String: Layer] = [:]
     var order: [(Layer, [InboundNode])] = []
-    var produced: [String: [KerasTensor]] = [:]
+    // The outputs of every call made so far: by layer name, node index, tensor index.
+    var produced: [String: [[KerasTensor]]] = [:]
     for e in entries {
         let layer = try deserializeLayer(e)
         let name = e["name"]?.stringValue ?? layer.name
         guard layers[name] == nil else { throw KerasError.io("Functional config: two layers are named '\(name)'") }
         layers[name] = layer
         if let input = layer as? InputLayer {
-            produced[name] = [input.makeOutput()]
+            produced[name] = [[input.makeOutput()]]
             continue
         }
         let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name) }
@@ -136,15 +134,14 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
                 guard layers[h.layer] != nil else {
                     throw KerasError.io("Functional config: '\(layer.name)' takes input from unknown layer '\(h.layer)'")
                 }
-                guard h.tensor == 0 else {
-                    throw KerasError.io("Functional config: '\(layer.name)' uses output \(h.tensor) of '\(h.layer)'; only single-output layers are supported")
-                }
                 guard let outs = produced[h.layer], h.node < outs.count else { break }
-                args.append(outs[h.node])
+                guard h.tensor < outs[h.node].count else {
+                    throw KerasError.io("Functional config: '\(layer.name)' uses output \(h.tensor) of '\(h.layer)', which has \(outs[h.node].count) output(s)")
+                }
+                args.append(outs[h.node][h.tensor])
             }
             guard args.count == node.inputs.count else { continue }
-            let out = node.asList ? try layer(args) : try layer(args[0])
-            produced[layer.name, default: []].append(out)
+            produced[layer.name, default: []].append(try layer.callMultiple(args))
             next[i] += 1
             remaining -= 1
             progressed = true
@@ -160,10 +157,10 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
         let items = a[0].stringValue != nil ? [j] : a
         return try items.map { item in
             let h = try history(item, "Functional config '\(key)'")
-            guard let outs = produced[h.layer], h.node < outs.count else {
-                throw KerasError.io("Functional config '\(key)': no tensor \(h.node) of layer '\(h.layer)'")
+            guard let outs = produced[h.layer], h.node < outs.count, h.tensor < outs[h.node].count else {
+                throw KerasError.io("Functional config '\(key)': layer '\(h.layer)' has no node \(h.node) with output \(h.tensor)")
             }
-            return outs[h.node]
+            return outs[h.node][h.tensor]
         }
     }
     return try Model(inputs: try tensors("input_layers"), outputs: try tensors("output_layers"),

@@ -16,10 +16,9 @@ extension Model {
         var config = pythonFloats(getConfig())
         if let entries = config["layers"]?.arrayValue {
             config.set("layers", .array(entries.map { e in
-                // Keras's legacy format names a registered custom class by its registered name.
-                let custom = e["module"]?.stringValue.map { !$0.hasPrefix("keras") } ?? false
-                let registered = custom ? e["registered_name"]?.stringValue.map { JSON.string($0) } : nil
-                var out: JSON = ["class_name": registered ?? e["class_name"] ?? .null, "config": e["config"] ?? .null]
+                // Keras's legacy writer names a registered custom layer by its registered name.
+                let custom = e["module"]?.stringValue == "keras.src.models.functional" ? nil : e["registered_name"]?.stringValue
+                var out: JSON = ["class_name": custom.map(JSON.string) ?? e["class_name"] ?? .null, "config": e["config"] ?? .null]
                 if let n = e["name"] { out.set("name", n) }
                 if let n = e["inbound_nodes"] { out.set("inbound_nodes", n) }
                 return out
@@ -40,7 +39,7 @@ extension Model {
         func history(_ t: KerasTensor) -> JSON {
             let layerName = t.node?.layer.name ?? t.name
             let idx = t.node.flatMap { nodeIndex[ObjectIdentifier($0)] } ?? 0
-            return [.string(layerName), .int(idx), 0]
+            return [.string(layerName), .int(idx), .int(t.tensorIndex)]
         }
         func kerasTensor(_ t: KerasTensor) -> JSON {
             ["class_name": "__keras_tensor__",

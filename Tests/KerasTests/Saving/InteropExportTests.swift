@@ -31,6 +31,16 @@ final class InteropExportTests: XCTestCase {
         let xb = Tensor([[1, 2], [0, -1], [0.5, 0.5], [2, -2]])
         try fn.fit([x, xb], [Tensor(shape: [4, 2], repeating: 0.5), Tensor([[1], [0], [1], [0]])], epochs: 2, verbose: 0)
         try export(fn, "swift_fn", [x, xb], out)
+
+        // A layer with two outputs (Halves, registered in Keras by the test under the same name),
+        // one used by a Dense and one a model output: tensor indices in the config.
+        Halves.register()
+        let mi = Input(shape: [4], name: "mi")
+        let halves = try Halves(name: "halves").callMultiple(try Dense(6, activation: .tanh, name: "mh")(mi))
+        let multi = try Model(inputs: mi, outputs: [try Dense(2, name: "mo")(halves[0]), halves[1]], name: "swift_multi")
+        try multi.compile(optimizer: "adam", losses: ["mse", "mse"])
+        try multi.fit([x], [Tensor(shape: [4, 2], repeating: 0.5), Tensor(shape: [4, 3], repeating: 0.1)], epochs: 2, verbose: 0)
+        try export(multi, "swift_multi", [x], out)
     }
 
     private func export(_ m: Model, _ name: String, _ inputs: [Tensor], _ dir: String) throws {

@@ -10,6 +10,7 @@ public final class ELU: Layer, @unchecked Sendable {
         self.alpha = alpha
         function = .elu(alpha: alpha)
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        supportsMasking = true
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { try function(inputs) }

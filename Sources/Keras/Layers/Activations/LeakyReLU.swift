@@ -12,6 +12,7 @@ public final class LeakyReLU: Layer, @unchecked Sendable {
         self.negativeSlope = negativeSlope
         function = .leakyReLU(negativeSlope: negativeSlope)
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        supportsMasking = true
     }
 
     /// Keras 2's spelling: `LeakyReLU(alpha=0.3)`.

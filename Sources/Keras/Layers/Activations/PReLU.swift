@@ -23,6 +23,7 @@ public final class PReLU: Layer, @unchecked Sendable {
         self.alphaConstraint = alphaConstraint
         self.sharedAxes = sharedAxes
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        supportsMasking = true
     }
 
     public override func build(_ inputShape: [Int?]) throws {

@@ -14,6 +14,7 @@ public final class Activation: Layer {
                 inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) {
         activationFunction = activation
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        supportsMasking = true
     }
 
     /// An activation layer from a Keras name (`"relu"`, `"softmax"`); throws for unknown names.

@@ -17,6 +17,7 @@ public final class ActivityRegularization: Layer {
         self.l2 = l2
         let penalty = try L1L2(l1: Float(l1), l2: Float(l2))
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        supportsMasking = true
         activityRegularizer = penalty
     }
 

@@ -40,6 +40,7 @@ public final class Dense: Layer {
         self.kernelConstraint = kernelConstraint
         self.biasConstraint = biasConstraint
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        supportsMasking = true
         self.activityRegularizer = activityRegularizer
     }
 

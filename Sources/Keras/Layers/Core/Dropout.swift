@@ -33,6 +33,7 @@ public final class Dropout: Layer {
         self.seed = seed
         generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        supportsMasking = true
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {

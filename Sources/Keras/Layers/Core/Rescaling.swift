@@ -16,6 +16,7 @@ public final class Rescaling: Layer {
         self.scale = scale
         self.offset = offset
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        supportsMasking = true
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {

@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The training flag of the outermost layer call running on this thread, so that a layer called
+/// without one inside another layer's `call` (a block's `Dropout`, a model inside a model)
+/// inherits it. Keras: the `training` of the call context.
+///
+/// Keras's order of precedence: the `training` argument of the call, then the outer call's,
+/// then inference.
+enum CallContext {
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+
+    /// The flag of the call in progress on this thread, nil outside any call.
+    static var training: Bool? {
+        switch Int(bitPattern: pthread_getspecific(key)) {
+        case 1: return false
+        case 2: return true
+        default: return nil
+        }
+    }
+
+    /// Runs `body` with `training` as the thread's call flag, restoring the previous one after.
+    static func with<R>(training: Bool, _ body: () throws -> R) rethrows -> R {
+        let saved = pthread_getspecific(key)
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: training ? 2 : 1))
+        defer { pthread_setspecific(key, saved) }
+        return try body()
+    }
+
+    /// Where Keras's `warnings.warn` from layer calls goes: standard error, as Python prints it.
+    static func warn(_ message: String) { fputs("UserWarning: " + message + "\n", stderr) }
+}
