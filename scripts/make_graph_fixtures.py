@@ -67,6 +67,28 @@ def masking_case():
     })
 
 
+def concatenate_mask_case():
+    """A masked sequence joined in time with an unmasked one: Concatenate's mask reaches the loss."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(3, 4, 2)).astype("float32")
+    x[0, 2:] = 0
+    x[2, 0] = 0
+    z = rng.normal(size=(3, 2, 2)).astype("float32")
+    z[1, 1] = 0  # zeros in the unmasked input stay unmasked
+    y = rng.normal(size=(3, 6, 1)).astype("float32")
+    a, b = keras.Input((4, 2)), keras.Input((2, 2))
+    joined = keras.layers.Concatenate(axis=1)([keras.layers.Masking()(a), b])
+    dense = keras.layers.Dense(1)
+    model = keras.Model([a, b], dense(joined))
+    weights = [rng.normal(0, 0.5, (2, 1)).astype("float32"), np.array([0.1], "float32")]
+    model.set_weights(weights)
+    model.compile(optimizer="sgd", loss="mse")
+    write("concatenate_mask.json", {
+        "x": tensor(x), "z": tensor(z), "y": tensor(y), "kernel": tensor(weights[0]), "bias": tensor(weights[1]),
+        "loss": float(model.evaluate([x, z], y, verbose=0)),
+    })
+
+
 def two_output_case():
     rng = np.random.default_rng(4)
     inp = keras.Input((4,), name="x")
@@ -81,6 +103,9 @@ def two_output_case():
         "json": model.to_json(), "weights": [tensor(w) for w in model.get_weights()],
         "x": tensor(x), "outputs": [tensor(p) for p in preds],
     })
+    # The same model in Keras's files, for loading here.
+    model.save(OUT / "two_output.keras")
+    model.save(OUT / "two_output.h5")
     # And Keras reads its own file back (the Swift side must produce a config of the same shape).
     again = keras.models.model_from_json(model.to_json())
     again.set_weights(model.get_weights())
@@ -90,5 +115,6 @@ def two_output_case():
 
 if __name__ == "__main__":
     masking_case()
+    concatenate_mask_case()
     two_output_case()
     print("wrote", sorted(p.name for p in OUT.iterdir()))

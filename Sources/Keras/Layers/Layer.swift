@@ -5,6 +5,12 @@
 /// ``call(_:training:)`` computes with differentiable ``Ops`` (no backward code is needed), and
 /// ``getConfig()`` returns the constructor's arguments.
 ///
+/// Layers with several outputs, or that read their input's mask, override the general
+/// ``call(_:mask:training:)`` instead (and ``computeOutputShapes(_:)``); callers use
+/// `callMultiple`. A layer that passes masks on sets ``supportsMasking``; one that makes or
+/// changes a mask overrides ``computeMask(_:mask:)``. `training` reaches nested calls: a layer
+/// called inside another's `call` without a flag inherits the outer one, as in Keras.
+///
 /// ```swift
 /// final class Scale: Layer {
 ///     var w: Variable!

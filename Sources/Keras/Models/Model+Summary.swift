@@ -68,8 +68,23 @@ extension Model {
         var trainable = "-"
     }
 
+    /// Keras's rule: at most one layer call per depth from the outputs, none with several input
+    /// tensors, and no layer called twice (a layer with several outputs still qualifies).
     var isSequentialLike: Bool {
-        self is Sequential || (inputs.count == 1 && outputs.count == 1 && executionOrder.allSatisfy { $0.inputs.count <= 1 })
+        if self is Sequential { return true }
+        var depth: [ObjectIdentifier: Int] = [:]
+        for node in executionOrder.reversed() {
+            let d = depth[ObjectIdentifier(node), default: 0]
+            for t in node.inputs {
+                guard let parent = t.node else { continue }
+                depth[ObjectIdentifier(parent)] = Swift.max(depth[ObjectIdentifier(parent)] ?? 0, d + 1)
+            }
+        }
+        var depthsSeen = Set<Int>(), layersSeen = Set<ObjectIdentifier>()
+        return executionOrder.allSatisfy { node in
+            node.inputs.count <= 1 && depthsSeen.insert(depth[ObjectIdentifier(node), default: 0]).inserted
+                && layersSeen.insert(ObjectIdentifier(node.layer)).inserted
+        }
     }
 
     func summaryRows() -> [SummaryRow] {

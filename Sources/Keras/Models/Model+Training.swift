@@ -160,7 +160,7 @@ extension Model {
             // but a mean of per-sample values (MeanMetricWrapper) counts only unmasked ones.
             let mask = masks.flatMap { i < $0.count ? $0[i] : nil }
             for m in list {
-                try m.update(ys[i], preds[i].detached, sampleWeight: m is MeanMetricWrapper ? mask : nil)
+                try m.update(ys[i], preds[i].detached, sampleWeight: mask.flatMap { m is MeanMetricWrapper ? $0 : nil })
             }
         }
     }

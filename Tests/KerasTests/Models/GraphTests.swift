@@ -73,6 +73,31 @@ final class MultiOutputGraphTests: XCTestCase {
         }
     }
 
+    func testTwoOutputModelSavedByKerasLoadsHere() throws {
+        Halves.register()
+        let f = try loadFixture("graph/two_output.json")
+        let x = try fixtureTensor(f["x"])
+        let want = try XCTUnwrap(f["outputs"]?.arrayValue).map(fixtureTensor)
+        let root = try XCTUnwrap(Bundle.module.resourceURL).appendingPathComponent("Fixtures/graph")
+        for ext in ["keras", "h5"] {
+            let model = try loadModel(root.appendingPathComponent("two_output.\(ext)").path)
+            XCTAssertEqual(model.outputs.map(\.tensorIndex), [0, 1], ext)
+            assertClose(try model.predict([x]), want, "Keras's two_output.\(ext)")
+        }
+    }
+
+    func testSummaryListsBothOutputShapesAsKeras() throws {
+        Halves.register()
+        let model = try modelFromJSON(try XCTUnwrap(try loadFixture("graph/two_output.json")["json"]?.stringValue))
+        // As Keras 3.15 prints it: the row `halves (Halves) │ [(None, 3), (None, 3)] │ 0`, and, the
+        // graph being a chain, no "Connected to" column.
+        let text = model.summaryText()
+        let row = text.split(separator: "\n").first { $0.contains("halves (Halves)") }.map(String.init) ?? ""
+        XCTAssertEqual(row.split(separator: "│").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+                       ["halves (Halves)", "[(None, 3), (None, 3)]", "0"], text)
+        XCTAssertFalse(text.contains("Connected to"), text)
+    }
+
     func testCallingAMultiOutputLayerSymbolicallyAndEagerly() throws {
         let halves = Halves()
         let x = try Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, 5, 6, 7, 8])

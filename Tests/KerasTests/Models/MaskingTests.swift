@@ -56,6 +56,28 @@ final class MaskingTests: XCTestCase {
         XCTAssertNotEqual(loss, c.number("evaluate", "loss"), accuracy: 1e-3)
     }
 
+    func testConcatenateJoinsMasksAsKerasDoes() throws {
+        let f = try loadFixture("graph/concatenate_mask.json")
+        let (x, z, y) = (try fixtureTensor(f["x"]), try fixtureTensor(f["z"]), try fixtureTensor(f["y"]))
+        var losses: [Double] = []
+        for masked in [true, false] {
+            let a = Input(shape: [4, 2]), b = Input(shape: [2, 2])
+            let dense = Dense(1)
+            let joined = try Concatenate(axis: 1)([masked ? try Masking()(a) : a, b])
+            let model = try Model(inputs: [a, b], outputs: try dense(joined))
+            try dense.setWeights([try fixtureTensor(f["kernel"]), try fixtureTensor(f["bias"])])
+            try model.compile(optimizer: "sgd", loss: "mse")
+            losses.append(try model.evaluateDict([x, z], [y], verbose: 0)[0].1)
+        }
+        XCTAssertEqual(losses[0], f["loss"]?.doubleValue ?? .nan, accuracy: 1e-5, "Keras's loss over unmasked steps")
+        XCTAssertNotEqual(losses[1], losses[0], accuracy: 1e-3, "without the mask every step counts")
+        // Along the feature axis, an unmasked input unmasks every position (Keras's any over the last axis).
+        let m = try Tensor(shape: [1, 2], scalars: [1, 0])
+        let joined = try Concatenate().computeMask([Tensor(shape: [1, 2, 3]), Tensor(shape: [1, 2, 1])], masks: [m, nil])
+        XCTAssertEqual(joined.first??.scalars, [1, 1])
+        XCTAssertEqual(try Concatenate(axis: 1).computeMask([Tensor(shape: [1, 2, 3]), Tensor(shape: [1, 1, 3])], masks: [m, nil]).first??.scalars, [1, 0, 1])
+    }
+
     func testMaskingZeroesPaddedStepsAndComputesTheMask() throws {
         let x = try Tensor(shape: [1, 3, 2], scalars: [1, 0, 0, 0, 2, 2])
         let layer = Masking(maskValue: 0)

@@ -16,31 +16,22 @@ public final class Masking: Layer {
         supportsMasking = true
     }
 
-    /// 1 where some feature of the timestep differs from `maskValue`, else 0; shape `[rows, 1]`
-    /// over the last axis, with the number of rows.
-    private func keep(_ x: Tensor) throws -> (Tensor, rows: Int) {
+    /// 1 where some feature of the timestep differs from `maskValue`, else 0: the mask, shape
+    /// the input's without its last axis.
+    private func keep(_ x: Tensor) throws -> Tensor {
         guard x.rank >= 1, let width = x.shape.last, width > 0 else {
             throw KerasError.shapeMismatch("Masking '\(name)': the input needs a last (feature) axis of positive size, got shape \(x.shape)")
         }
-        let rows = x.count / width
-        let value = Float(maskValue)
-        let out = Tensor(shape: Array(x.shape.dropLast()) + [1])
-        let src = x.data, dst = out.data
-        for r in 0..<rows {
-            var any = false
-            for j in 0..<width where src[r * width + j] != value { any = true; break }
-            dst[r] = any ? 1 : 0
-        }
-        return (out, rows)
+        return anyAlongLastAxis(x, differingFrom: Float(maskValue))
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
-        try Ops.multiply(inputs, try keep(inputs).0)
+        try Ops.multiply(inputs, try keep(inputs).viewing(Array(inputs.shape.dropLast()) + [1]))
     }
 
     /// Keras: `any(inputs != mask_value, axis=-1)`.
     public override func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? {
-        try keep(inputs).0.viewing(Array(inputs.shape.dropLast()))
+        try keep(inputs)
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
@@ -56,4 +47,18 @@ public final class Masking: Layer {
         try c.applyCommon(to: layer)
         return layer
     }
+}
+
+/// 1 where some value along the last axis differs from `value`, else 0 (Keras's
+/// `any(x != value, axis=-1)`); the shape is `x`'s without its last axis.
+func anyAlongLastAxis(_ x: Tensor, differingFrom value: Float) -> Tensor {
+    let width = Swift.max(x.shape.last ?? 1, 1)
+    let out = Tensor(shape: Array(x.shape.dropLast()))
+    let src = x.data, dst = out.data
+    for r in 0..<(x.count / width) {
+        var any: Float = 0
+        for j in 0..<width where src[r * width + j] != value { any = 1; break }
+        dst[r] = any
+    }
+    return out
 }

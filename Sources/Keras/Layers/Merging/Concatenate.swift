@@ -12,6 +12,28 @@ public final class Concatenate: Layer {
     public init(axis: Int = -1, name: String? = nil, trainable: Bool = true) {
         self.axis = axis
         super.init(name: name, trainable: trainable)
+        supportsMasking = true
+    }
+
+    /// Keras's rule: an input without a mask counts as unmasked, a mask of lower rank is repeated
+    /// along the input's last axis, the masks are joined like the inputs, and a position is
+    /// unmasked when any value along the last axis is.
+    public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
+        guard masks.contains(where: { $0 != nil }) else { return [nil] }
+        guard masks.count == inputs.count else {
+            throw KerasError.invalidArgument("Concatenate '\(name)': \(masks.count) masks for \(inputs.count) inputs")
+        }
+        let full = try zip(inputs, masks).map { x, m -> Tensor in
+            guard let m else { return Tensor(shape: x.shape, repeating: 1) }
+            guard m.rank < x.rank else { return m }
+            let column = m.viewing(m.shape + Array(repeating: 1, count: x.rank - m.rank))
+            guard let shape = Kernels.broadcastShape(column.shape, x.shape), shape == x.shape else {
+                throw KerasError.shapeMismatch("Concatenate '\(name)': a mask of shape \(m.shape) does not fit its input of shape \(x.shape)")
+            }
+            return Kernels.broadcast(column, x, shape: shape) { m, _ in m }
+        }
+        let joined = try GradientTape.withoutRecording { try Ops.concatenate(full, axis: axis) }
+        return [anyAlongLastAxis(joined, differingFrom: 0)]
     }
 
     public override func build(shapes: [[Int?]]) throws {
