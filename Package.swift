@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "Keras", targets: ["Keras"]),
         .library(name: "KerasSklearn", targets: ["KerasSklearn"]),
+        // Iris, digits and an Otto-shaped table for examples (kept out of the Keras library).
+        .library(name: "KerasDatasets", targets: ["KerasDatasets"]),
         // libkeras.so: the C ABI declared in include/keras.h.
         .library(name: "keras", type: .dynamic, targets: ["KerasC"]),
         .executable(name: "swiftkeras", targets: ["swiftkeras"]),
@@ -29,12 +31,18 @@ let package = Package(
         ),
         .target(name: "KerasSklearn", dependencies: ["Keras"]),
         .target(name: "KerasC", dependencies: ["Keras", "KerasSklearn"]),
+        // Generated tables (scripts/embed_datasets.py) and the synthetic Otto-shaped data.
+        .target(name: "KerasDatasets", dependencies: ["Keras"]),
         // Fuzz target for the file readers (README "Fuzzing"); a corpus replayer in normal builds.
         .executableTarget(name: "KerasFuzz", dependencies: ["Keras"]),
-        .executableTarget(name: "swiftkeras", dependencies: ["Keras", "KerasSklearn"]),
-        .executableTarget(name: "KerasBench", dependencies: ["Keras", "KerasSklearn", "CBLAS"], path: "Benchmarks/KerasBench"),
-        .testTarget(name: "KerasTests", dependencies: ["Keras"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KerasSklearnTests", dependencies: ["KerasSklearn"], resources: [.copy("Fixtures")]),
+        .executableTarget(name: "swiftkeras", dependencies: ["Keras", "KerasSklearn", "KerasDatasets"]),
+        // `make bench`, with the workloads it times (TrainingStepCosts, SklearnBenchmarks).
+        .executableTarget(name: "KerasBench", dependencies: ["Keras", "KerasSklearn", "KerasDatasets", "CBLAS"],
+                          path: "Benchmarks/KerasBench"),
+        .testTarget(name: "KerasTests", dependencies: ["Keras", "KerasDatasets", "KerasFuzz"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KerasSklearnTests", dependencies: ["KerasSklearn", "KerasDatasets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KerasDatasetsTests", dependencies: ["KerasDatasets"]),
+        .testTarget(name: "KerasBenchTests", dependencies: ["KerasBench"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes scikit-learn's iris and digits tables into Swift sources, so that the library carries
+"""Writes scikit-learn's iris and digits tables into Swift sources, so that the KerasDatasets target carries
 them inside its binary (the demo, the benchmarks and C/Python users need no files at run time).
 
 Run with a Python that has scikit-learn:  python scripts/embed_datasets.py
@@ -7,7 +7,7 @@ Run with a Python that has scikit-learn:  python scripts/embed_datasets.py
 import pathlib
 from sklearn import datasets
 
-out = pathlib.Path(__file__).resolve().parent.parent / "Sources" / "Keras" / "Data" / "Embedded"
+out = pathlib.Path(__file__).resolve().parent.parent / "Sources" / "KerasDatasets" / "Embedded"
 out.mkdir(parents=True, exist_ok=True)
 
 iris = datasets.load_iris()

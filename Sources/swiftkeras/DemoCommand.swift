@@ -1,5 +1,6 @@
 import Foundation
 import Keras
+import KerasDatasets
 
 /// `swiftkeras demo`: trains the seeds' first examples on data shipped inside the library.
 struct DemoCommand: Subcommand {

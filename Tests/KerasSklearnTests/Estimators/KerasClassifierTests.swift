@@ -1,5 +1,6 @@
 import XCTest
 @testable import KerasSklearn
+import KerasDatasets
 
 /// A small MLP builder whose hidden width comes from `model__hidden`.
 let mlpBuilder: ModelBuilder = { p, _ in

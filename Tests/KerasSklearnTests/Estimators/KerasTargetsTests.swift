@@ -1,5 +1,6 @@
 import XCTest
 @testable import KerasSklearn
+import KerasDatasets
 
 final class KerasTargetsTests: XCTestCase {
     let fast: Params = ["epochs": 30, "batch_size": 16, "verbose": 0, "optimizer": "adam", "optimizer__learning_rate": 0.03, "random_state": 0]

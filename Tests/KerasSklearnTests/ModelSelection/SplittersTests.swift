@@ -1,5 +1,6 @@
 import XCTest
 @testable import KerasSklearn
+import KerasDatasets
 
 final class SplittersTests: XCTestCase {
     func testKFoldMatchesScikitLearn() throws {

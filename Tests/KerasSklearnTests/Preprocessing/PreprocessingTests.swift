@@ -1,5 +1,6 @@
 import XCTest
 @testable import KerasSklearn
+import KerasDatasets
 
 final class PreprocessingTests: XCTestCase {
     let x = Tensor([[1, 10, 3], [2, 10, -1], [4, 10, 0.5], [7, 10, 2]])

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Keras
+import KerasFuzz
 
 /// Bad and hostile inputs give a clear KerasError, never a trap; a seeded mutation run over
 /// every reader (the in-suite stand-in for the fuzz target in Sources/KerasFuzz).

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Keras
+import KerasDatasets
 
 final class BufferPoolTests: XCTestCase {
     /// A warm training step asks the pool only for sizes it has seen, so it allocates no tensor

@@ -1,3 +1,6 @@
+import KerasDatasets
+import KerasSklearn
+
 /// Workloads for `make bench`, measured against SciKeras + scikit-learn.
 public enum SklearnBenchmarks {
     /// The builder of the iris benchmark: one ReLU hidden layer of `model__hidden` units (the

@@ -1,3 +1,5 @@
+import Keras
+
 /// Per-step costs of every optimizer and every loss on fixed small problems, for `make bench`.
 ///
 /// Optimizer figures time `optimizer.apply` alone on the weights of the Otto MLP of the seeds

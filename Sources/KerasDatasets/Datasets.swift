@@ -1,8 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Keras
 
-/// Small data sets carried inside the library, for demos, benchmarks and tests.
+/// Small data sets carried inside the `KerasDatasets` target (not the `Keras` library), for demos,
+/// benchmarks, tests and examples.
 /// scikit-learn: `load_iris`, `load_digits`; plus a synthetic table shaped like the Otto Group
 /// product-classification data that `seeds/004` trains on.
 public enum Datasets {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import KerasSklearn
+@testable import KerasBench
 
 final class SklearnBenchmarksTests: XCTestCase {
     /// Runs the benchmark workload once (times are not asserted) and checks that it learns.

@@ -1,5 +1,6 @@
 import XCTest
-@testable import Keras
+import Keras
+@testable import KerasDatasets
 
 final class DatasetsTests: XCTestCase {
     func testIrisMatchesScikitLearnTable() {

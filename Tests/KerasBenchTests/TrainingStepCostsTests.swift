@@ -1,5 +1,6 @@
 import XCTest
-@testable import Keras
+@testable import KerasBench
+import Keras
 
 /// The bench entry points run every optimizer and loss, and warm optimizer steps allocate no
 /// tensor storage.
