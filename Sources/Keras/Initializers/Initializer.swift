@@ -36,6 +36,10 @@ func computeFans(_ shape: [Int]) -> (fanIn: Float, fanOut: Float) {
 
 func seedJSON(_ seed: Int?) -> JSON { seed.map { .int($0) } ?? .null }
 
+/// A `Float` argument as Keras writes it: the decimal the user gave (`0.05`, not the float's
+/// exact `0.05000000074505806`).
+func floatJSON(_ value: Float) -> JSON { .double(Double("\(value)") ?? Double(value)) }
+
 /// Draws with a generator of its own when seeded, so that a seeded initializer gives the same
 /// values whatever else ran before.
 func drawing(_ seed: Int?, _ generator: RandomGenerator) -> RandomGenerator {

@@ -6,7 +6,7 @@ public struct RandomUniform: Initializer {
         self.minval = minval; self.maxval = maxval; self.seed = seed
     }
     public var className: String { "RandomUniform" }
-    public var config: JSON { ["seed": seedJSON(seed), "minval": .double(Double(minval)), "maxval": .double(Double(maxval))] }
+    public var config: JSON { ["seed": seedJSON(seed), "minval": floatJSON(minval), "maxval": floatJSON(maxval)] }
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
         let g = drawing(seed, generator)
         let t = Tensor.uninitialized(shape)

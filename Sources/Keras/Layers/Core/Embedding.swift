@@ -1,0 +1,104 @@
+/// Turns integer indices into dense vectors: row `i` of an `(input_dim, output_dim)` table for
+/// each index `i`. With `maskZero`, index 0 is padding and the output carries a mask (false
+/// there) that recurrent layers and losses honour. Keras: `keras.layers.Embedding`.
+///
+/// ```swift
+/// let model = try Sequential([InputLayer(shape: [20]), Embedding(1000, 64, maskZero: true), LSTM(32)])
+/// ```
+public final class Embedding: Layer {
+    /// The number of rows of the table: indices run over `0..<inputDim`.
+    public let inputDim: Int
+    /// The length of each embedding vector.
+    public let outputDim: Int
+    public let embeddingsInitializer: Initializer
+    public let embeddingsRegularizer: Regularizer?
+    public let embeddingsConstraint: Constraint?
+    /// Whether index 0 is padding that masks its timestep.
+    public let maskZero: Bool
+
+    /// The table `(input_dim, output_dim)`, once built.
+    public private(set) var embeddings: Variable?
+
+    public init(_ inputDim: Int, _ outputDim: Int,
+                embeddingsInitializer: Initializer = RandomUniform(),
+                embeddingsRegularizer: Regularizer? = nil, activityRegularizer: Regularizer? = nil,
+                embeddingsConstraint: Constraint? = nil, maskZero: Bool = false,
+                name: String? = nil, trainable: Bool = true,
+                inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
+        guard inputDim > 0 else {
+            throw KerasError.invalidArgument("Embedding(input_dim: \(inputDim)): input_dim must be a positive integer")
+        }
+        guard outputDim > 0 else {
+            throw KerasError.invalidArgument("Embedding(output_dim: \(outputDim)): output_dim must be a positive integer")
+        }
+        self.inputDim = inputDim
+        self.outputDim = outputDim
+        self.embeddingsInitializer = embeddingsInitializer
+        self.embeddingsRegularizer = embeddingsRegularizer
+        self.embeddingsConstraint = embeddingsConstraint
+        self.maskZero = maskZero
+        super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
+        supportsMasking = maskZero
+        self.activityRegularizer = activityRegularizer
+    }
+
+    public override func build(_ inputShape: [Int?]) throws {
+        embeddings = addWeight(name: "embeddings", shape: [inputDim, outputDim], initializer: embeddingsInitializer,
+                               regularizer: embeddingsRegularizer, constraint: embeddingsConstraint)
+    }
+
+    /// The input's values as row indices (Keras casts them to int32: fractions truncate); an
+    /// index outside `0..<inputDim` (or not a finite number) is an error naming it.
+    private func indices(_ x: Tensor) throws -> [Int] {
+        let src = x.data, n = x.count, limit = Float(inputDim)
+        var out = [Int](repeating: 0, count: n)
+        for k in 0..<n {
+            let v = src[k]
+            guard v > -1, v < limit else {
+                let shown = abs(v) < 1e15 && v == v.rounded() ? String(Int(v)) : String(v)
+                throw KerasError.invalidArgument("Embedding '\(name)': index \(shown) at position \(k) of the input is out of range [0, \(inputDim))")
+            }
+            out[k] = Int(v)
+        }
+        return out
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        guard let embeddings else { throw KerasError.invalidState("Embedding '\(name)' is not built") }
+        let rows = try Ops.take(embeddings.value, try indices(inputs))
+        return try Ops.reshape(rows, inputs.shape + [outputDim])
+    }
+
+    /// Keras: `not_equal(inputs, 0)` with `mask_zero`, otherwise no mask.
+    public override func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? {
+        guard maskZero else { return nil }
+        let out = Tensor(shape: inputs.shape)
+        let src = inputs.data, dst = out.data
+        for k in 0..<inputs.count { dst[k] = src[k] != 0 ? 1 : 0 }
+        return out
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape + [outputDim] }
+}
+
+extension Embedding: DeclaredLayer {
+    /// Keras: `Embedding(input_dim, output_dim, embeddings_initializer="uniform",
+    /// embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False)`.
+    public static let declaration = LayerDeclaration(Embedding.self, arguments: [
+        .required("input_dim", \.inputDim),
+        .required("output_dim", \.outputDim),
+        .optional("embeddings_initializer", \.embeddingsInitializer, default: RandomUniform()),
+        .optional("embeddings_regularizer", \.embeddingsRegularizer),
+        .optional("activity_regularizer", default: .null) { $0.activityRegularizer?.serialized ?? .null },
+        .optional("embeddings_constraint", \.embeddingsConstraint),
+        .optional("mask_zero", \.maskZero, default: false),
+        .optional("quantization_config", default: nil) { _ in .null },
+    ]) { c in
+        try Embedding(try c.int("input_dim"), try c.int("output_dim"),
+                      embeddingsInitializer: try c.initializer("embeddings_initializer"),
+                      embeddingsRegularizer: try c.regularizer("embeddings_regularizer"),
+                      embeddingsConstraint: try c.constraint("embeddings_constraint"),
+                      maskZero: try c.bool("mask_zero"), name: c.name)
+    }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Embedding.self, $0) }

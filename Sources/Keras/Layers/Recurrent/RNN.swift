@@ -1,0 +1,161 @@
+/// A recurrent layer: runs its ``cell`` over the time axis of `(batch, steps, features)` inputs
+/// and returns the last output `(batch, units)` or, with `returnSequences`, every step's
+/// `(batch, steps, units)`; with `returnState` the final states follow as further outputs
+/// (call it with `callMultiple`). Masked steps carry state and output through, as in Keras.
+/// The cell's weights live in the cell (`lstm/lstm_cell/kernel`). Keras: `keras.layers.RNN`.
+public class RNN: Layer {
+    /// The step the layer repeats; a tracked sublayer holding the weights.
+    public let cell: RecurrentCell
+    public let returnSequences: Bool
+    public let returnState: Bool
+    /// Processes the sequence from its end (outputs come in that order, as in Keras).
+    public let goBackwards: Bool
+    /// Accepted for Keras compatibility; the fused op computes the same either way.
+    public let unroll: Bool
+    /// With `returnSequences` and a mask, masked steps output zeros instead of the last output.
+    public var zeroOutputForMask: Bool
+
+    public var units: Int { cell.units }
+    public var useBias: Bool { cell.useBias }
+    var activationFunction: ActivationFunction { cell.activationFunction }
+    var recurrentActivationFunction: ActivationFunction { cell.recurrentActivationFunction }
+    var kernelInitializer: Initializer { cell.options.kernelInitializer }
+    var recurrentInitializer: Initializer { cell.options.recurrentInitializer }
+    var biasInitializer: Initializer { cell.options.biasInitializer }
+    var kernelRegularizer: Regularizer? { cell.options.kernelRegularizer }
+    var recurrentRegularizer: Regularizer? { cell.options.recurrentRegularizer }
+    var biasRegularizer: Regularizer? { cell.options.biasRegularizer }
+    var kernelConstraint: Constraint? { cell.options.kernelConstraint }
+    var recurrentConstraint: Constraint? { cell.options.recurrentConstraint }
+    var biasConstraint: Constraint? { cell.options.biasConstraint }
+    var dropout: Double { cell.options.dropout }
+    var recurrentDropout: Double { cell.options.recurrentDropout }
+    var stateful: Bool { false }
+
+    init(cell: RecurrentCell, returnSequences: Bool, returnState: Bool, goBackwards: Bool, stateful: Bool,
+         unroll: Bool, zeroOutputForMask: Bool, activityRegularizer: Regularizer?, name: String?, trainable: Bool,
+         inputShape: [Int]?, batchSize: Int?) throws {
+        guard !stateful else {
+            throw KerasError.invalidArgument("\(type(of: self))(stateful: true): stateful recurrent layers are not supported yet")
+        }
+        self.cell = cell
+        self.returnSequences = returnSequences
+        self.returnState = returnState
+        self.goBackwards = goBackwards
+        self.unroll = unroll
+        self.zeroOutputForMask = zeroOutputForMask
+        super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
+        supportsMasking = true
+        self.activityRegularizer = activityRegularizer
+    }
+
+    private func checkRank(_ shape: [Int?]) throws {
+        guard shape.count == 3 else {
+            throw KerasError.shapeMismatch("\(className) '\(name)': expects inputs of rank 3 (batch, timesteps, features), got shape \(formatShape(shape))")
+        }
+    }
+
+    public override func build(_ inputShape: [Int?]) throws {
+        try checkRank(inputShape)
+        try cell.buildIfNeeded([inputShape[0], inputShape[2]])
+    }
+
+    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        guard inputs.count == 1 else {
+            throw KerasError.invalidArgument("\(className) '\(name)' takes one input (initial states are not supported yet), got \(inputs.count)")
+        }
+        let x = inputs[0]
+        try checkRank(x.shape.map { Optional($0) })
+        let m = mask?.first ?? nil
+        if let m, m.count != x.shape[0] * x.shape[1] {
+            throw KerasError.shapeMismatch("\(className) '\(name)': mask shape \(m.shape) does not fit inputs \(x.shape)")
+        }
+        let outs = try cell.run(x, mask: m, goBackwards: goBackwards)
+        var output = returnSequences ? outs[0] : outs[1]
+        if returnSequences, zeroOutputForMask, let m {
+            let keep = Tensor(shape: [x.shape[0], x.shape[1], 1])
+            let steps = x.shape[1]
+            for b in 0..<x.shape[0] {
+                for t in 0..<steps { keep.data[b * steps + t] = m.data[b * steps + (goBackwards ? steps - 1 - t : t)] != 0 ? 1 : 0 }
+            }
+            output = try Ops.multiply(output, keep)
+        }
+        return returnState ? [output] + outs.dropFirst() : [output]
+    }
+
+    public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
+        guard let s = shapes.first, shapes.count == 1 else {
+            throw KerasError.invalidArgument("\(className) '\(name)' takes one input, got \(shapes.count)")
+        }
+        try checkRank(s)
+        let out: [Int?] = returnSequences ? [s[0], s[1], units] : [s[0], units]
+        return [out] + (returnState ? [[Int?]](repeating: [s[0], units], count: cell.stateCount) : [])
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        try computeOutputShapes([inputShape])[0]
+    }
+
+    /// Keras: the input mask with `return_sequences`, else none; none for the states.
+    public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
+        let out = returnSequences ? (masks.first ?? nil) : nil
+        return [out] + (returnState ? [Tensor?](repeating: nil, count: cell.stateCount) : [])
+    }
+}
+
+extension RNN {
+    /// The `get_config()` entries every built-in recurrent layer shares, before its own
+    /// (`units`, activations, ...) in Keras's order.
+    static func leadingArguments<L: RNN>() -> [LayerArgument<L>] {
+        [
+            .optional("return_sequences", \.returnSequences, default: false),
+            .optional("return_state", \.returnState, default: false),
+            .optional("go_backwards", \.goBackwards, default: false),
+            .optional("stateful", \.stateful, default: false),
+            .optional("unroll", \.unroll, default: false),
+            .optional("zero_output_for_mask", \.zeroOutputForMask, default: false),
+            .required("units", \.units),
+        ]
+    }
+
+    /// The initializer, regularizer and constraint entries; `between` goes after the initializers
+    /// (LSTM's `unit_forget_bias`).
+    static func weightArguments<L: RNN>(between: [LayerArgument<L>] = []) -> [LayerArgument<L>] {
+        [
+            .optional("use_bias", \.useBias, default: true),
+            .optional("kernel_initializer", \.kernelInitializer, default: VarianceScaling.glorotUniform()),
+            .optional("recurrent_initializer", \.recurrentInitializer, default: Orthogonal()),
+            .optional("bias_initializer", \.biasInitializer, default: Zeros()),
+        ] + between + [
+            .optional("kernel_regularizer", \.kernelRegularizer),
+            .optional("recurrent_regularizer", \.recurrentRegularizer),
+            .optional("bias_regularizer", \.biasRegularizer),
+            .optional("activity_regularizer", default: .null) { $0.activityRegularizer?.serialized ?? .null },
+            .optional("kernel_constraint", \.kernelConstraint),
+            .optional("recurrent_constraint", \.recurrentConstraint),
+            .optional("bias_constraint", \.biasConstraint),
+            .optional("dropout", \.dropout, default: 0),
+            .optional("recurrent_dropout", \.recurrentDropout, default: 0),
+        ]
+    }
+
+    /// Keras's constructor order of the shared arguments (units first).
+    static let constructorOrder = ["units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
+                                   "recurrent_initializer", "bias_initializer", "unit_forget_bias",
+                                   "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                                   "activity_regularizer", "kernel_constraint", "recurrent_constraint",
+                                   "bias_constraint", "dropout", "recurrent_dropout", "reset_after", "seed",
+                                   "return_sequences", "return_state", "go_backwards", "stateful", "unroll"]
+}
+
+extension LayerDeclaration {
+    /// The declaration of a built-in recurrent layer: the shared arguments around its own, in
+    /// Keras's `get_config()` and constructor orders.
+    static func recurrent<L: RNN>(_ type: L.Type, activations: [LayerArgument<L>], between: [LayerArgument<L>] = [],
+                                  trailing: [LayerArgument<L>] = [], make: @escaping (LayerConfig) throws -> L) -> LayerDeclaration {
+        let arguments = RNN.leadingArguments() + activations + RNN.weightArguments(between: between) + trailing
+        let names = Set(arguments.map(\.name))
+        return LayerDeclaration(type, constructorOrder: RNN.constructorOrder.filter(names.contains),
+                                arguments: arguments, make: make)
+    }
+}

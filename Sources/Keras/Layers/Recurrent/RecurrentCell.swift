@@ -1,0 +1,128 @@
+/// The arguments every built-in recurrent cell shares besides units and activations: the
+/// initializers, regularizers and constraints of its kernel, recurrent kernel and bias, and
+/// its dropouts. Keras: the common arguments of `SimpleRNNCell`, `LSTMCell` and `GRUCell`.
+public struct RecurrentCellOptions {
+    public var kernelInitializer: Initializer = VarianceScaling.glorotUniform()
+    public var recurrentInitializer: Initializer = Orthogonal()
+    public var biasInitializer: Initializer = Zeros()
+    public var kernelRegularizer: Regularizer?
+    public var recurrentRegularizer: Regularizer?
+    public var biasRegularizer: Regularizer?
+    public var kernelConstraint: Constraint?
+    public var recurrentConstraint: Constraint?
+    public var biasConstraint: Constraint?
+    /// Fraction of the inputs dropped in training (only 0 is supported yet).
+    public var dropout: Double = 0
+    /// Fraction of the recurrent state dropped in training (only 0 is supported yet).
+    public var recurrentDropout: Double = 0
+
+    public init() {}
+
+    /// The options a Keras config holds.
+    init(_ c: LayerConfig) throws {
+        kernelInitializer = try c.initializer("kernel_initializer")
+        recurrentInitializer = try c.initializer("recurrent_initializer")
+        biasInitializer = try c.initializer("bias_initializer")
+        kernelRegularizer = try c.regularizer("kernel_regularizer")
+        recurrentRegularizer = try c.regularizer("recurrent_regularizer")
+        biasRegularizer = try c.regularizer("bias_regularizer")
+        kernelConstraint = try c.constraint("kernel_constraint")
+        recurrentConstraint = try c.constraint("recurrent_constraint")
+        biasConstraint = try c.constraint("bias_constraint")
+        dropout = Double(try c.float("dropout"))
+        recurrentDropout = Double(try c.float("recurrent_dropout"))
+    }
+}
+
+/// One step of a recurrent layer: its weights (kernel `(input, G·units)`, recurrent kernel
+/// `(units, G·units)`, bias) and its math, which ``RNN`` runs over whole sequences with one
+/// fused op. Keras: `SimpleRNNCell`, `LSTMCell`, `GRUCell` (the RNN layer's `cell`).
+public class RecurrentCell: Layer {
+    public let units: Int
+    public let kind: RecurrentCellKind
+    let activationFunction: ActivationFunction
+    let recurrentActivationFunction: ActivationFunction
+    public let useBias: Bool
+    /// LSTM: the forget gate's bias starts at 1. Keras: `unit_forget_bias`.
+    public let unitForgetBias: Bool
+    public let options: RecurrentCellOptions
+
+    public private(set) var kernel: Variable?
+    public private(set) var recurrentKernel: Variable?
+    public private(set) var bias: Variable?
+
+    init(units: Int, kind: RecurrentCellKind, activation: ActivationFunction, recurrentActivation: ActivationFunction,
+         useBias: Bool, unitForgetBias: Bool, options: RecurrentCellOptions, name: String) throws {
+        guard units > 0 else {
+            throw KerasError.invalidArgument("\(name)(units: \(units)): units must be positive")
+        }
+        for (arg, v) in [("dropout", options.dropout), ("recurrent_dropout", options.recurrentDropout)] where v != 0 {
+            throw KerasError.invalidArgument("\(name)(\(arg): \(v)): only 0 is supported yet")
+        }
+        for (arg, a) in [("activation", activation), ("recurrent_activation", recurrentActivation)] where a.elementwise == nil {
+            throw KerasError.invalidArgument("\(name)(\(arg): \(a.name)): the fused recurrent kernel needs an elementwise activation")
+        }
+        self.units = units
+        self.kind = kind
+        activationFunction = activation
+        recurrentActivationFunction = recurrentActivation
+        self.useBias = useBias
+        self.unitForgetBias = unitForgetBias
+        self.options = options
+        super.init(name: name)
+    }
+
+    public override func build(_ inputShape: [Int?]) throws {
+        guard let last = inputShape.last, let inputDim = last else {
+            throw KerasError.shapeMismatch("\(className) '\(name)': the last dimension of the input must be known, got \(formatShape(inputShape))")
+        }
+        let g = kind.gates * units, o = options
+        kernel = addWeight(name: "kernel", shape: [inputDim, g], initializer: o.kernelInitializer,
+                           regularizer: o.kernelRegularizer, constraint: o.kernelConstraint)
+        recurrentKernel = addWeight(name: "recurrent_kernel", shape: [units, g], initializer: o.recurrentInitializer,
+                                    regularizer: o.recurrentRegularizer, constraint: o.recurrentConstraint)
+        guard useBias else { return }
+        let shape = kind == .gru(resetAfter: true) ? [2, g] : [g]
+        let initializer: Initializer = kind == .lstm && unitForgetBias ? ForgetBias(base: o.biasInitializer, units: units) : o.biasInitializer
+        bias = addWeight(name: "bias", shape: shape, initializer: initializer,
+                         regularizer: o.biasRegularizer, constraint: o.biasConstraint)
+    }
+
+    /// Runs the cell over `x` `(batch, steps, features)`: outputs of every step, last state(s).
+    func run(_ x: Tensor, mask: Tensor?, goBackwards: Bool) throws -> [Tensor] {
+        guard let kernel, let recurrentKernel, let act = activationFunction.elementwise,
+              let rec = recurrentActivationFunction.elementwise else {
+            throw KerasError.invalidState("\(className) '\(name)' is not built")
+        }
+        return try Ops.recurrentSequence(x, kernel: kernel.value, recurrentKernel: recurrentKernel.value,
+                                         bias: bias?.value, kind: kind, activation: act, recurrentActivation: rec,
+                                         mask: mask, goBackwards: goBackwards)
+    }
+
+    /// The number of state tensors (2 for LSTM: h and c).
+    var stateCount: Int { kind == .lstm ? 2 : 1 }
+}
+
+/// Keras's LSTM bias initializer with `unit_forget_bias`: `base` for the i, c, o blocks, ones
+/// for the forget block.
+struct ForgetBias: Initializer {
+    let base: Initializer
+    let units: Int
+    var className: String { base.className }
+    var config: JSON { base.config }
+    func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+        let t = Tensor(shape: shape)
+        let first = base([units], generator: generator), rest = base([2 * units], generator: generator)
+        t.data.update(from: first.data, count: units)
+        (t.data + units).update(repeating: 1, count: units)
+        (t.data + 2 * units).update(from: rest.data, count: 2 * units)
+        return t
+    }
+}
+
+/// The cell of ``SimpleRNN``. Keras: `SimpleRNNCell`.
+public final class SimpleRNNCell: RecurrentCell {}
+/// The cell of ``LSTM``. Keras: `LSTMCell`.
+public final class LSTMCell: RecurrentCell {}
+/// The cell of ``GRU``. Keras: `GRUCell`.
+public final class GRUCell: RecurrentCell {}

@@ -1,0 +1,158 @@
+/// The cell a fused recurrent sequence runs: its gate count and math.
+public enum RecurrentCellKind: Equatable, Sendable {
+    /// `h = act(x·W + h·U + b)`. Keras: `SimpleRNNCell`.
+    case simple
+    /// Gates i, f, c, o. Keras: `LSTMCell`.
+    case lstm
+    /// Gates z, r, h; `resetAfter` applies the reset gate after the recurrent product (bias
+    /// `(2, 3u)`). Keras: `GRUCell`.
+    case gru(resetAfter: Bool)
+
+    /// The number of `units`-wide blocks of the kernels.
+    var gates: Int {
+        switch self {
+        case .simple: return 1
+        case .lstm: return 4
+        case .gru: return 3
+        }
+    }
+}
+
+/// A whole recurrent sequence, forward and backward through time: the input projection of all
+/// steps as one GEMM, per step the recurrent GEMM and the fused gate math (keeping what backward
+/// needs), and backward the weight gradients as one GEMM each over all steps. Masked rows of a
+/// step carry state and output through, as Keras does. Data is time-major inside.
+final class RecurrentSequence {
+    let kind: RecurrentCellKind
+    let act: ElementwiseActivation, recAct: ElementwiseActivation
+    let steps: Int, batch: Int, features: Int, units: Int
+    var width: Int { kind.gates * units }
+    /// `(T, B, F)` inputs in processing order; `(T, B)` mask or nil.
+    let x: Tensor, mask: Tensor?
+    let kernel: Tensor, recurrent: Tensor, bias: Tensor?
+    /// Input bias `(G·u)` and, for GRU with reset_after, the recurrent bias.
+    let inputBias: UnsafePointer<Float>?, recurrentBias: UnsafePointer<Float>?
+    /// `(T+1, B, u)` hidden states, `hs[0]` the initial one; cells for LSTM.
+    let hs: Tensor, cs: Tensor
+    /// `(T, B, G·u)` activated gates; `(T, B, u)` extra: act(c) (LSTM), the recurrent h part
+    /// (GRU reset_after) or r ⊙ h_prev (GRU reset_before).
+    let gates: Tensor, extra: Tensor
+
+    init(kind: RecurrentCellKind, activation: ElementwiseActivation, recurrentActivation: ElementwiseActivation,
+         x: Tensor, mask: Tensor?, kernel: Tensor, recurrent: Tensor, bias: Tensor?) {
+        self.kind = kind
+        act = activation
+        recAct = recurrentActivation
+        steps = x.shape[0]; batch = x.shape[1]; features = x.shape[2]; units = recurrent.shape[0]
+        self.x = x; self.mask = mask; self.kernel = kernel; self.recurrent = recurrent; self.bias = bias
+        let g = kind.gates * units
+        inputBias = bias.map { UnsafePointer($0.data) }
+        recurrentBias = bias.flatMap { b in b.count == 2 * g ? UnsafePointer(b.data + g) : nil }
+        hs = Tensor(shape: [steps + 1, batch, units])
+        cs = Tensor(shape: kind == .lstm ? [steps + 1, batch, units] : [1])
+        gates = Tensor.uninitialized([steps, batch, g])
+        extra = Tensor.uninitialized(kind == .simple ? [1] : [steps, batch, units])
+    }
+
+    func masked(_ t: Int, _ b: Int) -> Bool { mask.map { $0.data[t * batch + b] == 0 } ?? false }
+
+    /// Applies `f` to columns `[off, off + units)` of every row of a `(B, G·u)` block.
+    private func columns(_ p: UnsafeMutablePointer<Float>, _ off: Int, _ f: ElementwiseActivation) {
+        for b in 0..<batch { f.apply(p + b * width + off, count: units) }
+    }
+
+    // MARK: Forward
+
+    func forward() {
+        let scratch = Scratch()
+        defer { withExtendedLifetime(scratch) {} }
+        let g = width, u = units, bu = batch * units
+        // One GEMM for the input projection of every step (and the input bias).
+        let z = gates.data
+        if let inputBias { Kernels.fillRows(z, with: inputBias, rows: steps * batch, cols: g) }
+        Kernels.gemm(x.data, transA: false, kernel.data, transB: false, z, m: steps * batch, n: g, k: features,
+                     beta: inputBias == nil ? 0 : 1)
+        let rec = scratch.buffer([batch, g])
+        let uzr = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 0, 2 * u) : nil
+        let uh = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 2 * u, u) : nil
+        defer { withExtendedLifetime((uzr, uh)) {} }
+        for t in 0..<steps {
+            let hPrev = hs.data + t * bu, h = hs.data + (t + 1) * bu, zt = z + t * batch * g
+            switch kind {
+            case .simple:
+                Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: batch, n: g, k: u, beta: 1)
+                act.apply(zt, count: bu)
+                h.update(from: zt, count: bu)
+            case .lstm:
+                Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: batch, n: g, k: u, beta: 1)
+                for b in 0..<batch {
+                    let row = zt + b * g
+                    recAct.apply(row, count: 2 * u)
+                    act.apply(row + 2 * u, count: u)
+                    recAct.apply(row + 3 * u, count: u)
+                }
+                let cPrev = cs.data + t * bu, c = cs.data + (t + 1) * bu, ac = extra.data + t * bu
+                for b in 0..<batch {
+                    let row = zt + b * g
+                    for j in 0..<u { c[b * u + j] = row[u + j] * cPrev[b * u + j] + row[j] * row[2 * u + j] }
+                }
+                ac.update(from: c, count: bu)
+                act.apply(ac, count: bu)
+                for b in 0..<batch {
+                    for j in 0..<u { h[b * u + j] = zt[b * g + 3 * u + j] * ac[b * u + j] }
+                }
+            case .gru(let resetAfter):
+                let e = extra.data + t * bu
+                if resetAfter {
+                    if let recurrentBias { Kernels.fillRows(rec, with: recurrentBias, rows: batch, cols: g) }
+                    Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, rec, m: batch, n: g, k: u,
+                                 beta: recurrentBias == nil ? 0 : 1)
+                    for b in 0..<batch {
+                        for j in 0..<(2 * u) { zt[b * g + j] += rec[b * g + j] }
+                        for j in 0..<u { e[b * u + j] = rec[b * g + 2 * u + j] }
+                    }
+                    columns(zt, 0, recAct); columns(zt, u, recAct)
+                    for b in 0..<batch { for j in 0..<u { zt[b * g + 2 * u + j] += zt[b * g + u + j] * e[b * u + j] } }
+                } else if let uzr, let uh {
+                    Kernels.gemm(hPrev, transA: false, uzr.data, transB: false, rec, m: batch, n: 2 * u, k: u)
+                    for b in 0..<batch { for j in 0..<(2 * u) { zt[b * g + j] += rec[b * 2 * u + j] } }
+                    columns(zt, 0, recAct); columns(zt, u, recAct)
+                    for b in 0..<batch { for j in 0..<u { e[b * u + j] = zt[b * g + u + j] * hPrev[b * u + j] } }
+                    Kernels.gemm(e, transA: false, uh.data, transB: false, rec, m: batch, n: u, k: u)
+                    for b in 0..<batch { for j in 0..<u { zt[b * g + 2 * u + j] += rec[b * u + j] } }
+                }
+                columns(zt, 2 * u, act)
+                for b in 0..<batch {
+                    for j in 0..<u {
+                        let zz = zt[b * g + j], hh = zt[b * g + 2 * u + j]
+                        h[b * u + j] = zz * hPrev[b * u + j] + (1 - zz) * hh
+                    }
+                }
+            }
+            // Masked rows keep the previous state (and so output it again).
+            for b in 0..<batch where masked(t, b) {
+                (h + b * u).update(from: hPrev + b * u, count: u)
+                if kind == .lstm { (cs.data + (t + 1) * bu + b * u).update(from: cs.data + t * bu + b * u, count: u) }
+            }
+        }
+    }
+
+    /// Columns `[from, from + count)` of a `(rows, cols)` matrix as a new contiguous one.
+    static func columns(of m: Tensor, _ from: Int, _ count: Int) -> Tensor {
+        let rows = m.shape[0], cols = m.shape[1]
+        let out = Tensor.uninitialized([rows, count])
+        for r in 0..<rows { (out.data + r * count).update(from: m.data + r * cols + from, count: count) }
+        return out
+    }
+}
+
+/// Work buffers that live as long as the holder (a kernel's scope).
+final class Scratch {
+    private var tensors: [Tensor] = []
+    /// A new uninitialized buffer of `shape`'s size, alive while `self` is.
+    func buffer(_ shape: [Int]) -> UnsafeMutablePointer<Float> {
+        let t = Tensor.uninitialized(shape)
+        tensors.append(t)
+        return t.data
+    }
+}

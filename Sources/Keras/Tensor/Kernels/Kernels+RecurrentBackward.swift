@@ -1,0 +1,124 @@
+extension RecurrentSequence {
+    /// Gradients of x `(T, B, F)`, kernel, recurrent kernel and bias (the bias's shape) from the
+    /// upstream gradients of the outputs `(T, B, u)`, the last state `(B, u)` and, for LSTM,
+    /// the last cell `(B, u)`.
+    func backward(outputs dOut: Tensor, lastState dLast: Tensor, lastCell dLastCell: Tensor?,
+                  biasShape: [Int]?) -> (x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor?) {
+        let scratch = Scratch()
+        defer { withExtendedLifetime(scratch) {} }
+        let g = width, u = units, bu = batch * units, rows = steps * batch
+        let shared = kind == .lstm || kind == .simple
+        let dXW = Tensor.uninitialized([rows, g]), dHU = shared ? dXW : Tensor.uninitialized([rows, g])
+        let dh = dLast.copy(), dc = dLastCell?.copy() ?? Tensor(shape: [batch, units])
+        let tmp = scratch.buffer([batch, units])
+        let uzr = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 0, 2 * u) : nil
+        let uh = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 2 * u, u) : nil
+        defer { withExtendedLifetime((dh, dc, uzr, uh, dOut)) {} }
+        let direct = scratch.buffer([batch, units]), dpreH = scratch.buffer([batch, u])
+        let dzr = scratch.buffer([batch, 2 * u])
+        let keepH = scratch.buffer([batch, units]), keepC = scratch.buffer([batch, units])
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let dht = dh.data, dct = dc.data
+            for i in 0..<bu { dht[i] += dOut.data[t * bu + i] }
+            // Masked rows: no gate gradient, the state's gradient passes straight through.
+            if mask != nil {
+                keepH.update(from: dht, count: bu)
+                keepC.update(from: dct, count: bu)
+            }
+            let a = gates.data + t * batch * g, dx = dXW.data + t * batch * g, dr = dHU.data + t * batch * g
+            let hPrev = hs.data + t * bu
+            switch kind {
+            case .simple:
+                act.backward(output: hs.data + (t + 1) * bu, upstream: dht, into: dx, count: bu)
+            case .lstm:
+                let ac = extra.data + t * bu, cPrev = cs.data + t * bu
+                // dc += dh · o · act'(c)
+                for b in 0..<batch { for j in 0..<u { tmp[b * u + j] = dht[b * u + j] * a[b * g + 3 * u + j] } }
+                act.backward(output: ac, upstream: tmp, into: tmp, count: bu)
+                for b in 0..<batch {
+                    for j in 0..<u {
+                        let k = b * u + j, row = b * g
+                        let dcv = dct[k] + tmp[k]
+                        dx[row + j] = dcv * a[row + 2 * u + j]            // di
+                        dx[row + u + j] = dcv * cPrev[k]                  // df
+                        dx[row + 2 * u + j] = dcv * a[row + j]            // dg
+                        dx[row + 3 * u + j] = dht[k] * ac[k]              // do
+                        dct[k] = dcv * a[row + u + j]                     // dc_prev
+                    }
+                    recAct.backward(output: a + b * g, upstream: dx + b * g, into: dx + b * g, count: 2 * u)
+                    act.backward(output: a + b * g + 2 * u, upstream: dx + b * g + 2 * u, into: dx + b * g + 2 * u, count: u)
+                    recAct.backward(output: a + b * g + 3 * u, upstream: dx + b * g + 3 * u, into: dx + b * g + 3 * u, count: u)
+                }
+            case .gru(let resetAfter):
+                let e = extra.data + t * bu
+                for b in 0..<batch {
+                    let row = b * g
+                    for j in 0..<u {
+                        let k = b * u + j, z = a[row + j], hh = a[row + 2 * u + j]
+                        dx[row + j] = dht[k] * (hPrev[k] - hh)
+                        dx[row + 2 * u + j] = dht[k] * (1 - z)
+                    }
+                    recAct.backward(output: a + row, upstream: dx + row, into: dx + row, count: u)
+                    act.backward(output: a + row + 2 * u, upstream: dx + row + 2 * u, into: dx + row + 2 * u, count: u)
+                    if resetAfter {
+                        for j in 0..<u {
+                            let dpre = dx[row + 2 * u + j]
+                            dx[row + u + j] = dpre * e[b * u + j]
+                            dr[row + 2 * u + j] = dpre * a[row + u + j]
+                        }
+                        recAct.backward(output: a + row + u, upstream: dx + row + u, into: dx + row + u, count: u)
+                        for j in 0..<(2 * u) { dr[row + j] = dx[row + j] }
+                    }
+                }
+                if !resetAfter, let uh {
+                    // tmp = dpre_h · Uhᵀ: the gradient of r ⊙ h_prev.
+                    for b in 0..<batch { (dr + b * g).update(from: dx + b * g, count: g) }
+                    for b in 0..<batch { (dpreH + b * u).update(from: dx + b * g + 2 * u, count: u) }
+                    Kernels.gemm(dpreH, transA: false, uh.data, transB: true, tmp, m: batch, n: u, k: u)
+                    for b in 0..<batch {
+                        for j in 0..<u { dx[b * g + u + j] = tmp[b * u + j] * hPrev[b * u + j] }
+                        recAct.backward(output: a + b * g + u, upstream: dx + b * g + u, into: dx + b * g + u, count: u)
+                        for j in 0..<u { dr[b * g + u + j] = dx[b * g + u + j] }
+                    }
+                }
+            }
+            for b in 0..<batch where masked(t, b) {
+                (dx + b * g).update(repeating: 0, count: g)
+                if !shared { (dr + b * g).update(repeating: 0, count: g) }
+            }
+            // dh_prev = dHU · Uᵀ (+ the direct paths of GRU).
+            if case .gru = kind {
+                for b in 0..<batch { for j in 0..<u { direct[b * u + j] = dht[b * u + j] * a[b * g + j] } }
+            }
+            if kind == .gru(resetAfter: false), let uzr {
+                for b in 0..<batch { (dzr + b * 2 * u).update(from: dr + b * g, count: 2 * u) }
+                Kernels.gemm(dzr, transA: false, uzr.data, transB: true, dht, m: batch, n: u, k: 2 * u)
+                for b in 0..<batch { for j in 0..<u { dht[b * u + j] += tmp[b * u + j] * a[b * g + u + j] } }
+            } else {
+                Kernels.gemm(dr, transA: false, recurrent.data, transB: true, dht, m: batch, n: u, k: g)
+            }
+            if case .gru = kind { for i in 0..<bu { dht[i] += direct[i] } }
+            for b in 0..<batch where masked(t, b) {
+                (dht + b * u).update(from: keepH + b * u, count: u)
+                (dct + b * u).update(from: keepC + b * u, count: u)
+            }
+        }
+        // Weight gradients: one GEMM each over all steps.
+        let dx = Tensor.uninitialized([steps, batch, features])
+        Kernels.gemm(dXW.data, transA: false, kernel.data, transB: true, dx.data, m: rows, n: features, k: g)
+        let dW = Tensor.uninitialized(kernel.shape)
+        Kernels.gemm(x.data, transA: true, dXW.data, transB: false, dW.data, m: features, n: g, k: rows)
+        let dU = Tensor.uninitialized(recurrent.shape)
+        Kernels.gemm(hs.data, transA: true, dHU.data, transB: false, dU.data, m: u, n: g, k: rows)
+        if kind == .gru(resetAfter: false) {
+            let dUh = Tensor.uninitialized([u, g])
+            Kernels.gemm(extra.data, transA: true, dHU.data, transB: false, dUh.data, m: u, n: g, k: rows)
+            for r in 0..<u { (dU.data + r * g + 2 * u).update(from: dUh.data + r * g + 2 * u, count: u) }
+        }
+        guard let biasShape else { return (dx, dW, dU, nil) }
+        let db = Tensor.uninitialized(biasShape)
+        Kernels.columnSums(dXW.data, rows: rows, cols: g, into: db.data)
+        if recurrentBias != nil { Kernels.columnSums(dHU.data, rows: rows, cols: g, into: db.data + g) }
+        return (dx, dW, dU, db)
+    }
+}

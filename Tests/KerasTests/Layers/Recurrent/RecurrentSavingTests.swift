@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+@testable import Keras
+
+/// Recurrent models written by real Keras load here with Keras's predictions, and models
+/// written here load back (and, through `RecurrentInteropExportTests`, in real Keras).
+final class RecurrentSavingTests: XCTestCase {
+    static let kerasWritten = ["recurrent_embedding_lstm", "recurrent_gru"]
+
+    func testKerasWrittenRecurrentModelsLoadHere() throws {
+        for name in Self.kerasWritten {
+            let (inputs, outputs) = try SavingFixtures.expected(name)
+            for ext in ["keras", "h5"] {
+                let model = try loadModel(try SavingFixtures.path("\(name).\(ext)"))
+                assertClose([try model.predict(inputs[0])], outputs, "\(name).\(ext)")
+            }
+            let json = try String(contentsOfFile: try SavingFixtures.path("\(name).json"), encoding: .utf8)
+            let fromJSON = try modelFromJSON(json)
+            try fromJSON.loadWeights(try SavingFixtures.path("\(name).weights.h5"))
+            assertClose([try fromJSON.predict(inputs[0])], outputs, "\(name).json + .weights.h5")
+            let info = try JSONParser.parse(try String(contentsOfFile: try SavingFixtures.path("\(name).expected.json"), encoding: .utf8))
+            // Keras prefixes a Sequential's weight paths with the model's name.
+            let kerasPaths = try XCTUnwrap(info["weights"]?.arrayValue).compactMap(\.stringValue)
+            XCTAssertEqual(fromJSON.weights.map { "\(name)/\($0.path)" }, kerasPaths, name)
+        }
+    }
+
+    func testSwiftRecurrentModelsRoundTrip() throws {
+        let model = try RecurrentInteropExportTests.makeModel()
+        let x = RecurrentInteropExportTests.inputs
+        try model.fit(x, Tensor([[1], [0], [-1]]), epochs: 2, verbose: 0)
+        let want = try model.predict(x)
+        let dir = try SavingFixtures.makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for ext in ["keras", "h5"] {
+            try model.save("\(dir)/m.\(ext)")
+            assertClose([try loadModel("\(dir)/m.\(ext)").predict(x)], [want], "reloaded .\(ext)")
+        }
+    }
+}
+
+/// Writes a Swift-trained Embedding(mask_zero) → LSTM → GRU model into `$SWIFTKERAS_INTEROP_OUT`
+/// for Tests/interop/test_recurrent_in_keras.py (run by `make test-python`).
+final class RecurrentInteropExportTests: XCTestCase {
+    static let inputs = Tensor([[1, 4, 9, 0, 0], [2, 2, 3, 5, 7], [8, 0, 0, 0, 0]])
+
+    static func makeModel() throws -> Sequential {
+        setRandomSeed(21)
+        let model = try Sequential([InputLayer(shape: [5]), Embedding(10, 4, maskZero: true, name: "embedding"),
+                                    LSTM(3, returnSequences: true, name: "lstm"), GRU(2, resetAfter: false, name: "gru"),
+                                    Dense(1, name: "head")], name: "swift_recurrent")
+        try model.compile(optimizer: "adam", loss: "mean_squared_error")
+        return model
+    }
+
+    func testWriteRecurrentModelForKeras() throws {
+        guard let out = ProcessInfo.processInfo.environment["SWIFTKERAS_INTEROP_OUT"] else {
+            throw XCTSkip("SWIFTKERAS_INTEROP_OUT is not set")
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let model = try Self.makeModel()
+        try model.fit(Self.inputs, Tensor([[1], [0], [-1]]), epochs: 3, verbose: 0)
+        for ext in ["keras", "h5", "weights.h5", "json"] {
+            if ext == "weights.h5" { try model.saveWeights("\(out)/swift_recurrent.weights.h5") } else { try model.save("\(out)/swift_recurrent.\(ext)") }
+        }
+        let preds = try model.predict(Self.inputs)
+        let rows = { (t: Tensor) -> JSON in
+            let cols = t.shape[1]
+            return .array((0..<t.shape[0]).map { r in .array((0..<cols).map { .double(Double(t.scalars[r * cols + $0])) }) })
+        }
+        let info: JSON = ["inputs": .array([rows(Self.inputs)]), "outputs": .array([rows(preds)])]
+        try Data(info.description.utf8).write(to: URL(fileURLWithPath: "\(out)/swift_recurrent.expected.json"))
+    }
+}

@@ -1,0 +1,122 @@
+"""Writes Tests/KerasTests/Fixtures/recurrent/*.json and Fixtures/saving/recurrent_* from real Keras 3.
+
+Each JSON holds one layer: its get_config(), its weights (by layer name), the inputs, the mask
+(when the case has one), Keras's outputs (a list: several with return_state) and, for Embedding
+with mask_zero, the mask it computes. The saving fixtures are recurrent models Keras wrote as
+.keras / .h5 / .weights.h5 / .json, with their inputs and predictions in `*.expected.json`.
+
+    KERAS_BACKEND=jax /work/venv/bin/python scripts/make_recurrent_fixtures.py
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+from make_layer_fixtures import array, set_random_weights, uniform  # noqa: E402
+
+HERE = os.path.join(os.path.dirname(__file__), "..", "Tests", "KerasTests", "Fixtures")
+OUT = os.path.join(HERE, "recurrent")
+SAVING = os.path.join(HERE, "saving")
+L = keras.layers
+RNG = np.random.default_rng(20261202)
+
+
+def write(name, payload):
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(payload, f, indent=None, separators=(",", ":"))
+        f.write("\n")
+
+
+def case(name, layer, x, mask=None, extra=None):
+    kwargs = {} if mask is None else {"mask": mask}
+    layer(x, **kwargs)
+    weights = set_random_weights([layer])
+    out = layer(x, training=False, **kwargs)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    payload = {"class_name": type(layer).__name__, "config": layer.get_config(), "weights": weights,
+               "inputs": [array(x)], "outputs": [array(o) for o in outs]}
+    if mask is not None:
+        payload["mask"] = array(np.asarray(mask, dtype=np.float32))
+    payload.update(extra or {})
+    write(name, payload)
+
+
+def sequences(b=3, t=5, f=4):
+    return RNG.uniform(-1.5, 1.5, size=(b, t, f)).astype(np.float32)
+
+
+MASK = np.array([[1, 1, 1, 1, 1], [1, 1, 0, 1, 0], [0, 0, 1, 1, 1]], dtype=bool)
+
+
+def embedding_cases():
+    ids = np.array([[1, 0, 6, 2], [3, 3, 0, 5]], dtype=np.int32)
+    case("embedding", L.Embedding(7, 3, name="embedding"), ids)
+    layer = L.Embedding(7, 3, mask_zero=True, name="embedding_mask_zero")
+    layer(ids)
+    mask = layer.compute_mask(ids)
+    case("embedding_mask_zero", layer, ids, extra={"computed_mask": array(np.asarray(mask, dtype=np.float32))})
+
+
+def recurrent_cases():
+    x = sequences()
+    case("simple_rnn", L.SimpleRNN(3, name="simple_rnn"), x)
+    case("simple_rnn_seq_relu", L.SimpleRNN(3, activation="relu", return_sequences=True, name="simple_rnn_seq_relu"), x)
+    case("lstm", L.LSTM(3, name="lstm"), x)
+    case("lstm_seq_state", L.LSTM(3, return_sequences=True, return_state=True, name="lstm_seq_state"), x)
+    case("lstm_backwards", L.LSTM(3, go_backwards=True, return_state=True, name="lstm_backwards"), x)
+    case("lstm_masked", L.LSTM(3, return_sequences=True, return_state=True, name="lstm_masked"), x, mask=MASK)
+    case("lstm_no_bias", L.LSTM(3, use_bias=False, activation="relu", recurrent_activation="hard_sigmoid",
+                                name="lstm_no_bias"), x)
+    case("gru", L.GRU(3, return_sequences=True, return_state=True, name="gru"), x)
+    case("gru_reset_before", L.GRU(3, reset_after=False, return_sequences=True, name="gru_reset_before"), x)
+    case("gru_masked_backwards", L.GRU(3, go_backwards=True, return_sequences=True, name="gru_masked_backwards"),
+         x, mask=MASK)
+    case("simple_rnn_masked", L.SimpleRNN(3, return_sequences=True, return_state=True, name="simple_rnn_masked"),
+         x, mask=MASK)
+    # Default configs (untouched initializers) for config equality.
+    for cls in (L.SimpleRNN, L.LSTM, L.GRU):
+        layer = cls(5)
+        layer(x)
+        write(f"{cls.__name__.lower()}_default_config", {"config": layer.get_config()})
+
+
+def save_model(model, name, x):
+    model.compile(optimizer="adam", loss="mean_squared_error")
+    set_random_weights(model.layers)
+    base = os.path.join(SAVING, name)
+    model.save(base + ".keras")
+    model.save(base + ".h5")
+    model.save_weights(base + ".weights.h5")
+    with open(base + ".json", "w") as f:
+        f.write(model.to_json())
+    with open(base + ".expected.json", "w") as f:
+        json.dump({"inputs": [x.tolist()], "outputs": [model.predict(x, verbose=0).tolist()],
+                   "weights": [v.path for v in model.weights]}, f, indent=1)
+
+
+def saving_cases():
+    keras.utils.set_random_seed(3)
+    ids = np.array([[1, 4, 9, 0, 0, 0], [2, 2, 3, 5, 7, 1], [8, 0, 0, 0, 0, 0]], dtype=np.float32)
+    save_model(keras.Sequential([keras.Input((6,)), L.Embedding(10, 4, mask_zero=True, name="embedding"),
+                                 L.LSTM(3, name="lstm"), L.Dense(1, name="head")], name="recurrent_embedding_lstm"),
+               "recurrent_embedding_lstm", ids)
+    x = sequences(3, 5, 4)
+    save_model(keras.Sequential([keras.Input((5, 4)), L.GRU(3, return_sequences=True, name="gru"),
+                                 L.GRU(2, reset_after=False, name="gru_1"), L.Dense(1, name="head")],
+                                name="recurrent_gru"), "recurrent_gru", x)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    embedding_cases()
+    recurrent_cases()
+    saving_cases()
+    print("wrote", len(os.listdir(OUT)), "fixtures to", os.path.normpath(OUT), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
