@@ -11,7 +11,7 @@ public final class Variable: @unchecked Sendable {
     public var trainable: Bool
     /// Applied after each optimizer update.
     public var constraint: Constraint?
-    var storedValue: Tensor
+    @exclusivity(unchecked) var storedValue: Tensor
 
     public init(_ value: Tensor, name: String, trainable: Bool = true, constraint: Constraint? = nil) {
         self.storedValue = value.detached
