@@ -5,10 +5,15 @@
 public final class Variable: @unchecked Sendable {
     /// The short name (`kernel`, `bias`).
     public let name: String
-    /// The full path (`dense/kernel`), set when the owning layer is named.
+    /// The full path: the layers that created it, outermost first (`dense/kernel`,
+    /// `two_dense/dense/kernel` for a sublayer's weight). Keras: `variable.path`.
     public var path: String
-    /// Whether optimizers update it.
+    /// Whether optimizers update it; a layer's `trainable` setter sets it for the weights that
+    /// were created trainable.
     public var trainable: Bool
+    /// Whether it was created trainable: the layer lists it with its trainable weights first
+    /// (Keras: `layer._trainable_variables`), whatever its current flag.
+    let createdTrainable: Bool
     /// Applied after each optimizer update.
     public var constraint: Constraint?
     @exclusivity(unchecked) var storedValue: Tensor
@@ -18,6 +23,7 @@ public final class Variable: @unchecked Sendable {
         self.name = name
         self.path = name
         self.trainable = trainable
+        self.createdTrainable = trainable
         self.constraint = constraint
     }
 

@@ -23,8 +23,14 @@
 open class Layer: @unchecked Sendable {
     /// The unique name (`dense`, `dense_1`), used in summaries and files.
     public var name: String
-    /// Whether the layer's weights are updated by training.
-    @exclusivity(unchecked) open var trainable: Bool = true
+    /// Whether the layer's weights are updated by training. Setting it sets the `trainable` flag
+    /// of the weights created trainable and of every sublayer, as in Keras 3.
+    @exclusivity(unchecked) open var trainable: Bool = true {
+        didSet {
+            for v in variables where v.createdTrainable { v.trainable = trainable }
+            for s in sublayers { s.trainable = trainable }
+        }
+    }
     /// True once ``build(_:)`` has created the weights.
     @exclusivity(unchecked) public internal(set) var built = false
     /// The batch input shape given at construction (`inputShape`, `inputDim`, `batchSize`).
@@ -35,6 +41,8 @@ open class Layer: @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var variables: [Variable] = []
     /// Penalties for weight regularizers: (weight, regularizer).
     @exclusivity(unchecked) var weightRegularizers: [(Variable, Regularizer)] = []
+    /// The sublayers found in stored properties (see `trackedSublayers()`).
+    @exclusivity(unchecked) var trackedCache: TrackedSublayers?
     /// Penalties produced by the last training call (activity regularization, `addLoss`).
     @exclusivity(unchecked) public internal(set) var losses: [Tensor] = []
     /// How many times the layer was called on symbolic tensors (numbers its graph nodes).
@@ -63,18 +71,7 @@ open class Layer: @unchecked Sendable {
     }
 
     /// Snake case of a class name: `BatchNormalization` → `batch_normalization`.
-    static func defaultName(of className: String) -> String {
-        var out = ""
-        let chars = Array(className)
-        for (i, c) in chars.enumerated() {
-            if c.isUppercase, i > 0, chars[i - 1].isLowercase || chars[i - 1].isNumber
-                || (i + 1 < chars.count && chars[i + 1].isLowercase && chars[i - 1].isUppercase) {
-                out.append("_")
-            }
-            out.append(contentsOf: c.lowercased())
-        }
-        return out
-    }
+    static func defaultName(of className: String) -> String { kerasSnakeCase(className) }
 
     /// The Keras class name used in configs and summaries.
     open var className: String { String(describing: type(of: self)) }
@@ -184,12 +181,16 @@ open class Layer: @unchecked Sendable {
         training && (trainable || !trainingFollowsTrainable)
     }
 
-    /// The constructor's arguments in Keras's config form. Subclasses add theirs to `super`'s.
+    /// The constructor's arguments in Keras's config form: `name`, `trainable`, `dtype`, then
+    /// the arguments of the class's ``LayerDeclaration`` as this instance holds them. A class
+    /// without a declaration (a custom layer) adds its own to `super`'s.
     ///
     /// As in Keras 3, a declared input shape is not part of a layer's config (models carry it as
     /// an `InputLayer`); Keras 3 refuses to load a layer config holding `batch_input_shape`.
     open func getConfig() -> JSON {
-        ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy]
+        var c: JSON = ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy]
+        declaration?.writeArguments(of: self, into: &c)
+        return c
     }
 
     static let dtypePolicy: JSON = [
@@ -215,7 +216,8 @@ open class Layer: @unchecked Sendable {
             count = p
         }
         let v = Variable(initializer(shape), name: name, trainable: trainable, constraint: constraint)
-        v.path = "\(self.name)/\(name)"
+        v.path = NameScope.path(of: name, in: self)
+        if !self.trainable { v.trainable = false }
         variables.append(v)
         if let regularizer { weightRegularizers.append((v, regularizer)) }
         return v
@@ -226,12 +228,34 @@ open class Layer: @unchecked Sendable {
     /// Set by `addWeight` when a requested shape is too large; thrown by `ensureBuilt`.
     var oversizedWeight: String?
 
-    /// Weights that training updates: trainable ones of a trainable layer.
-    open var trainableWeights: [Variable] { trainable ? variables.filter(\.trainable) : [] }
-    /// Weights that training leaves alone.
-    open var nonTrainableWeights: [Variable] { trainable ? variables.filter { !$0.trainable } : variables }
-    /// All weights, trainable first, as Keras orders them.
-    open var weights: [Variable] { trainableWeights + nonTrainableWeights }
+    /// The layers held in stored properties, in declaration order (Keras: tracked sublayers);
+    /// their weights, losses and `trainable` flag belong to this layer too.
+    public var sublayers: [Layer] { trackedSublayers().layers }
+    /// Keras attribute names for properties whose snake-cased Swift name differs from Keras's
+    /// (`["fwd": "forward_layer"]`); they name sublayers in saved files.
+    open var sublayerAttributeNames: [String: String] { [:] }
+
+    /// Weights that training updates: those with the `trainable` flag, none when the layer is
+    /// frozen. Keras: `trainable_weights`.
+    open var trainableWeights: [Variable] {
+        guard trainable else { return [] }
+        var out: [Variable] = []
+        appendWeights(to: &out, trainable: true)
+        return out
+    }
+    /// Weights that training leaves alone (all of them when the layer is frozen).
+    open var nonTrainableWeights: [Variable] {
+        var out: [Variable] = []
+        appendWeights(to: &out, trainable: trainable ? false : nil)
+        return out
+    }
+    /// All weights, with the sublayers', in Keras's order: own weights created trainable, own
+    /// non-trainable ones, then each sublayer's.
+    open var weights: [Variable] {
+        var out: [Variable] = []
+        appendWeights(to: &out, trainable: nil)
+        return out
+    }
 
     /// Copies of the weight values. Keras: `get_weights()`.
     public func getWeights() -> [Tensor] { weights.map { $0.numpy } }
@@ -264,7 +288,11 @@ open class Layer: @unchecked Sendable {
     /// Builds the layer for `shape` once.
     func ensureBuilt(_ shapes: [[Int?]]) throws {
         if built { return }
-        if shapes.count == 1 { try build(shapes[0]) } else { try build(shapes: shapes) }
+        try NameScope.run(self) {
+            if shapes.count == 1 { try build(shapes[0]) } else { try build(shapes: shapes) }
+            invalidateTrackedSublayers()
+            buildSublayersByCalling(shapes)
+        }
         if let oversizedWeight {
             self.oversizedWeight = nil
             variables.removeAll()
@@ -351,11 +379,6 @@ open class Layer: @unchecked Sendable {
     public func callMultiple(_ xs: [Tensor], masks: [Tensor?]?, training: Bool? = nil) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
         let t = training ?? CallContext.training ?? false
         return try CallContext.with(training: t) { try callWithMasks(xs, masks: masks, training: t) }
-    }
-
-    /// The penalties of weight regularizers, as differentiable scalars.
-    func regularizationLosses() throws -> [Tensor] {
-        try weightRegularizers.filter { $0.0.trainable && trainable }.map { try $0.1($0.0.value) }
     }
 
     /// Clears penalties collected by the previous step.

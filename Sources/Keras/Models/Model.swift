@@ -136,16 +136,8 @@ open class Model: Layer, @unchecked Sendable {
     /// All output shapes.
     public var outputShapes: [[Int?]] { outputs.map(\.shape) }
 
-    open override var trainableWeights: [Variable] {
-        trainable ? layers.flatMap(\.trainableWeights) : []
-    }
-    open override var nonTrainableWeights: [Variable] {
-        trainable ? layers.flatMap(\.nonTrainableWeights) : layers.flatMap(\.weights)
-    }
-    /// All weights, layer by layer (Keras's `model.weights` order).
-    open override var weights: [Variable] {
-        layers.flatMap(\.weights)
-    }
+    /// A model's sublayers are its layers: weights, losses and `trainable` recurse through them.
+    public override var sublayers: [Layer] { layers }
 
     // MARK: Running
 
@@ -243,24 +235,6 @@ open class Model: Layer, @unchecked Sendable {
     open override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
         guard !outputs.isEmpty else { throw KerasError.invalidState("Model '\(name)' is not built") }
         return outputs.map(\.shape)
-    }
-
-    /// Penalties collected by layers in the last training call, plus weight regularizers.
-    func collectLosses() throws -> [Tensor] {
-        var all: [Tensor] = []
-        for l in layers {
-            all.append(contentsOf: l.losses)
-            all.append(contentsOf: try l.regularizationLosses())
-            if let m = l as? Model { all.append(contentsOf: try m.collectLosses()) }
-        }
-        return all
-    }
-
-    func clearAllLosses() {
-        for l in layers {
-            l.clearLosses()
-            if let m = l as? Model { m.clearAllLosses() }
-        }
     }
 
     /// The number of weight values in the model.

@@ -48,21 +48,15 @@ extension Model {
     }
 
     /// Weights in Keras's order (`model.weights`): layer by layer in ``kerasLayers`` order.
-    var kerasWeights: [Variable] { kerasLayers.flatMap { ownVariablesInKerasOrder($0) } }
+    var kerasWeights: [Variable] { kerasLayers.flatMap { ($0 as? Model)?.kerasWeights ?? $0.weights } }
 
     /// Trainable weights in Keras's order: what optimizer slots follow.
-    var kerasTrainableWeights: [Variable] {
-        guard trainable else { return [] }
-        return kerasLayers.flatMap { l -> [Variable] in
-            if let m = l as? Model { return m.kerasTrainableWeights }
-            return l.trainable ? ownVariablesInKerasOrder(l).filter(\.trainable) : []
-        }
-    }
+    var kerasTrainableWeights: [Variable] { trainable ? kerasWeights.filter(\.trainable) : [] }
 }
 
-/// A layer's variables as Keras saves them: trainable ones, then non-trainable ones, whatever
-/// the layer's own `trainable` flag (Keras: `_trainable_variables + _non_trainable_variables`).
+/// A layer's own variables as Keras saves them in its `vars` group: those created trainable,
+/// then the others (Keras: `_trainable_variables + _non_trainable_variables`); none for a model.
 func ownVariablesInKerasOrder(_ l: Layer) -> [Variable] {
-    if let m = l as? Model { return m.kerasWeights }
-    return l.variables.filter(\.trainable) + l.variables.filter { !$0.trainable }
+    if l is Model { return [] }
+    return l.variables.filter(\.createdTrainable) + l.variables.filter { !$0.createdTrainable }
 }

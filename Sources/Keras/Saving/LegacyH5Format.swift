@@ -6,14 +6,19 @@
 enum LegacyH5Format {
     static let backendName = "swiftkeras"
 
-    /// Names Keras gives the weights in the file: the variable path, with the model name in front
-    /// for Sequential models (`sequential/dense/kernel`).
-    static func weightNames(_ model: Model, _ layer: Layer) -> [String] {
+    /// The weights of `layer` (sublayers' included) in the file's order, trainable then
+    /// non-trainable (Keras: `_legacy_weights`), with the names Keras gives them: the variable
+    /// path, with the model name in front for Sequential models (`sequential/block/dense/kernel`).
+    static func weights(_ model: Model, _ layer: Layer) -> [(variable: Variable, name: String)] {
         let prefix = model is Sequential ? model.name + "/" : ""
+        let all: [(variable: Variable, name: String)]
         if let nested = layer as? Model {
-            return nested.kerasLayers.flatMap { weightNames(nested, $0) }.map { prefix + $0 }
+            all = nested.kerasLayers.flatMap { weights(nested, $0) }
+        } else {
+            all = layer.weights.map { ($0, $0.path) }
         }
-        return ownVariablesInKerasOrder(layer).map { prefix + $0.path }
+        let ordered = layer.trainable ? all.filter(\.variable.trainable) + all.filter { !$0.variable.trainable } : all
+        return ordered.map { ($0.variable, prefix + $0.name) }
     }
 
     /// The layers that own a group in `model_weights` (Sequential's input layer has none).
@@ -50,9 +55,9 @@ enum LegacyH5Format {
         try group.setStringAttribute("keras_version", kerasCompatibilityVersion, utf8: false)
         for l in layers.sorted(by: { $0.name < $1.name }) {
             let g = try group.createGroup(l.name)
-            let names = weightNames(model, l)
-            try g.setChunkedStringsAttribute("weight_names", names)
-            for (n, v) in zip(names, ownVariablesInKerasOrder(l)) { try g.writeTensor(n, v.storedValue) }
+            let entries = weights(model, l)
+            try g.setChunkedStringsAttribute("weight_names", entries.map(\.name))
+            for (v, n) in entries { try g.writeTensor(n, v.storedValue) }
         }
         let top = try group.createGroup("top_level_model_weights")
         try top.setStringsAttribute("weight_names", [])
@@ -108,7 +113,7 @@ enum LegacyH5Format {
             }
             fileLayers.append((n, try g.chunkedStringsAttribute("weight_names") ?? []))
         }
-        let modelLayers = savedLayers(model).filter { !ownVariablesInKerasOrder($0).isEmpty }
+        let modelLayers = savedLayers(model).filter { !weights(model, $0).isEmpty }
         var pairs: [(Layer, String, [String])] = []
         var warnings: [String] = []
         if byName {
@@ -125,7 +130,7 @@ enum LegacyH5Format {
         }
         var assignments: [(Variable, Tensor)] = []
         for (layer, groupName, names) in pairs {
-            let vars = ownVariablesInKerasOrder(layer)
+            let vars = weights(model, layer).map(\.variable)
             guard vars.count == names.count else {
                 let msg = "Layer '\(layer.name)' expects \(vars.count) weights, but the saved weights have \(names.count) elements"
                 if skipMismatch { warnings.append(msg); continue }

@@ -1,40 +1,42 @@
-/// A layer whose variables Keras saves under sub-objects (an RNN layer's `cell`). Layers that
-/// do not conform save all their variables in their own `vars` group.
-public protocol WeightsH5Layout {
-    /// `(relative path, variables)` pairs; `""` is the layer's own `vars` group.
-    var h5VariableGroups: [(path: String, variables: [Variable])] { get }
-}
-
 /// The Keras 3 weights layout shared by `.weights.h5` and the `model.weights.h5` inside a
-/// `.keras` archive (`keras/src/saving/saving_lib.py`, `H5IOStore`):
-/// `layers/<snake class name, de-duplicated>/vars/<i>`, `optimizer/vars/<i>`, and a `vars`
-/// group on every saveable object carrying its `name`.
+/// `.keras` archive (`keras/src/saving/saving_lib.py`, `_save_state`): every saveable object has
+/// a `vars` group carrying its `name`; a model's layers sit under `layers/<snake class name,
+/// de-duplicated>/`, a layer's sublayers under their attribute name (`cell/`, or
+/// `blocks/dense_1/` for a list), and the optimizer under `optimizer/vars`.
 enum WeightsH5Store {
     /// Every (path of a `vars` group, owner's name, variables) of a model, in save order.
+    ///
+    /// As Keras does, attributes are visited in sorted order with `_private` ones last, and an
+    /// object reached twice is saved at its first path only.
     static func entries(_ model: Model) -> [(path: String, name: String, variables: [Variable])] {
         var out: [(String, String, [Variable])] = []
+        var visited = Set<ObjectIdentifier>()
         func walk(_ layer: Layer, _ path: String) {
+            guard visited.insert(ObjectIdentifier(layer)).inserted else { return }
+            out.append((path + "vars", layer.name, ownVariablesInKerasOrder(layer)))
             if let m = layer as? Model {
-                var used: [String: Int] = [:]
-                for child in m.kerasLayers {
-                    if m is Sequential, child is InputLayer { continue }
-                    let base = Layer.defaultName(of: child.className)
-                    let n = used[base, default: 0]
-                    used[base] = n + 1
-                    walk(child, path + "layers/" + (n == 0 ? base : "\(base)_\(n)") + "/")
-                }
-                out.append((path + "vars", m.name, []))
-            } else if let custom = layer as? WeightsH5Layout {
-                for (sub, vars) in custom.h5VariableGroups {
-                    out.append((path + (sub.isEmpty ? "" : sub + "/") + "vars", layer.name, vars))
-                }
-            } else {
-                out.append((path + "vars", layer.name, ownVariablesInKerasOrder(layer)))
+                container(m.kerasLayers.filter { !(m is Sequential && $0 is InputLayer) }, path + "layers/")
+            }
+            let attributes = layer.trackedSublayers().attributes.sorted { nameKey($0.name) < nameKey($1.name) }
+            for a in attributes {
+                if a.isList { container(a.layers, path + a.name + "/") } else { walk(a.layers[0], path + a.name + "/") }
+            }
+        }
+        func container(_ layers: [Layer], _ path: String) {
+            var used: [String: Int] = [:]
+            for child in layers {
+                let base = kerasSnakeCase(child.className)
+                let n = used[base].map { $0 + 1 } ?? 0
+                used[base] = n
+                walk(child, path + (n == 0 ? base : "\(base)_\(n)") + "/")
             }
         }
         walk(model, "")
         return out
     }
+
+    /// Keras's `_name_key`: private attributes sort after public ones.
+    private static func nameKey(_ name: String) -> String { name.hasPrefix("_") ? "~" + name : name }
 
     /// Writes the model's weights (and its optimizer's state when compiled) under `root`.
     static func save(_ model: Model, to root: HDF5Group) throws {
