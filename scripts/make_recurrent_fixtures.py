@@ -84,6 +84,20 @@ def recurrent_cases():
         write(f"{cls.__name__.lower()}_default_config", {"config": layer.get_config()})
 
 
+def bidirectional_cases():
+    x = sequences()
+    case("bidirectional_concat_masked", L.Bidirectional(L.LSTM(3, return_sequences=True, name="lstm"),
+                                                         name="bidirectional_concat_masked"),
+         x, mask=MASK)
+    case("bidirectional_sum", L.Bidirectional(L.GRU(2, name="gru"), merge_mode="sum", name="bidirectional_sum"), x)
+    case("bidirectional_ave_state", L.Bidirectional(L.LSTM(2, return_state=True, name="lstm_1"), merge_mode="ave",
+                                                    name="bidirectional_ave_state"), x)
+    case("bidirectional_mul_seq", L.Bidirectional(L.SimpleRNN(2, return_sequences=True, name="simple_rnn"), merge_mode="mul",
+                                                  name="bidirectional_mul_seq"), x)
+    case("bidirectional_none", L.Bidirectional(L.GRU(2, return_sequences=True, return_state=True, name="gru_1"), merge_mode=None,
+                                               name="bidirectional_none"), x, mask=MASK)
+
+
 def save_model(model, name, x):
     model.compile(optimizer="adam", loss="mean_squared_error")
     set_random_weights(model.layers)
@@ -110,11 +124,37 @@ def saving_cases():
                                 name="recurrent_gru"), "recurrent_gru", x)
 
 
+def bidirectional_saving_cases():
+    keras.utils.set_random_seed(4)
+    ids = np.array([[1, 4, 9, 0, 0, 0], [2, 2, 3, 5, 7, 1], [8, 0, 0, 0, 0, 0]], dtype=np.float32)
+    save_model(keras.Sequential([keras.Input((6,)), L.Embedding(10, 4, mask_zero=True, name="embedding"),
+                                 L.Bidirectional(L.LSTM(3, name="lstm"), name="bidirectional"), L.Dense(1, name="head")],
+                                name="recurrent_bilstm"), "recurrent_bilstm", ids)
+
+
+def time_distributed_cases():
+    case("time_distributed", L.TimeDistributed(L.Dense(2, name="dense"), name="time_distributed"), sequences())
+    keras.utils.set_random_seed(6)
+    save_model(keras.Sequential([keras.Input((5, 4)), L.LSTM(3, return_sequences=True, name="lstm"),
+                                 L.TimeDistributed(L.Dense(2, name="dense"), name="time_distributed")],
+                                name="recurrent_time_distributed"), "recurrent_time_distributed", sequences())
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:] == ["time_distributed"]:
+        time_distributed_cases()
+        return
+    if sys.argv[1:] == ["bidirectional"]:
+        bidirectional_cases()
+        bidirectional_saving_cases()
+        return
     embedding_cases()
     recurrent_cases()
     saving_cases()
+    bidirectional_cases()
+    bidirectional_saving_cases()
+    time_distributed_cases()
     print("wrote", len(os.listdir(OUT)), "fixtures to", os.path.normpath(OUT), file=sys.stderr)
 
 

@@ -1,0 +1,125 @@
+/// Runs a recurrent layer over a sequence forwards and a copy of it backwards, and merges the
+/// two outputs (`concat` by default; `sum`, `mul`, `ave`, or nil for both as separate outputs).
+/// The two layers are tracked sublayers (`bidirectional/forward_lstm/lstm_cell/kernel`).
+/// Keras: `keras.layers.Bidirectional`.
+///
+/// ```swift
+/// let model = try Sequential([InputLayer(shape: [100]), Embedding(10_000, 64, maskZero: true),
+///                             Bidirectional(LSTM(32)), Dense(1, activation: .sigmoid)])
+/// ```
+public final class Bidirectional: Layer {
+    /// How the forward and backward outputs combine. Keras: `merge_mode`.
+    public enum MergeMode: String, Sendable { case concat, sum, mul, ave }
+
+    public let forwardLayer: RNN
+    public let backwardLayer: RNN
+    /// nil: the two outputs are returned separately.
+    public let mergeMode: MergeMode?
+    public var returnSequences: Bool { forwardLayer.returnSequences }
+    public var returnState: Bool { forwardLayer.returnState }
+
+    /// - Parameters:
+    ///   - layer: the recurrent layer; the wrapper runs a copy of it named `forward_<name>`.
+    ///   - backwardLayer: the backward layer; by default a copy of `layer` with `goBackwards`
+    ///     flipped, named `backward_<name>`.
+    public init(_ layer: RNN, mergeMode: MergeMode? = .concat, backwardLayer: RNN? = nil,
+                name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
+        forwardLayer = try Self.copy(layer, prefix: "forward_", goBackwards: nil)
+        self.backwardLayer = try backwardLayer ?? Self.copy(layer, prefix: "backward_", goBackwards: !layer.goBackwards)
+        guard forwardLayer.goBackwards != self.backwardLayer.goBackwards else {
+            throw KerasError.invalidArgument("Bidirectional(backward_layer: '\(self.backwardLayer.name)'): the forward and backward layers must differ in go_backwards")
+        }
+        guard forwardLayer.returnSequences == self.backwardLayer.returnSequences,
+              forwardLayer.returnState == self.backwardLayer.returnState else {
+            throw KerasError.invalidArgument("Bidirectional(backward_layer: '\(self.backwardLayer.name)'): return_sequences and return_state must equal the forward layer's")
+        }
+        self.mergeMode = mergeMode
+        super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
+        supportsMasking = true
+        for l in [forwardLayer, self.backwardLayer] { l.zeroOutputForMask = l.returnSequences }
+    }
+
+    /// `layer` rebuilt from its config, renamed `prefix + name` (as Keras recreates it).
+    private static func copy(_ layer: RNN, prefix: String, goBackwards: Bool?) throws -> RNN {
+        var config = layer.getConfig()
+        let base = layer.name.hasPrefix(prefix) ? String(layer.name.dropFirst(prefix.count)) : layer.name
+        config.set("name", .string(prefix + base))
+        if let goBackwards { config.set("go_backwards", .bool(goBackwards)) }
+        guard let copy = try deserializeLayer(["class_name": .string(layer.className), "config": config]) as? RNN else {
+            throw KerasError.invalidArgument("Bidirectional(layer: '\(layer.name)'): needs a recurrent layer")
+        }
+        return copy
+    }
+
+    public override func build(_ inputShape: [Int?]) throws {
+        try forwardLayer.buildIfNeeded(inputShape)
+        try backwardLayer.buildIfNeeded(inputShape)
+    }
+
+    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        let y = try forwardLayer.callMultiple(inputs, masks: mask, training: training).outputs
+        let yr = try backwardLayer.callMultiple(inputs, masks: mask, training: training).outputs
+        var rev = yr[0]
+        if returnSequences {
+            let steps = rev.shape[1]
+            rev = try Ops.transpose(Ops.take(Ops.transpose(rev, [1, 0, 2]), Array((0..<steps).reversed())), [1, 0, 2])
+        }
+        let states = Array(y.dropFirst()) + Array(yr.dropFirst())
+        let merged: [Tensor]
+        switch mergeMode {
+        case .concat: merged = [try Ops.concatenate([y[0], rev], axis: -1)]
+        case .sum: merged = [try Ops.add(y[0], rev)]
+        case .mul: merged = [try Ops.multiply(y[0], rev)]
+        case .ave: merged = [Ops.affine(try Ops.add(y[0], rev), scale: 0.5)]
+        case nil: merged = [y[0], rev]
+        }
+        return merged + states
+    }
+
+    public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
+        let f = try forwardLayer.computeOutputShapes(shapes)
+        var out = f[0]
+        if mergeMode == .concat, let last = out.last { out[out.count - 1] = last.map { $0 * 2 } }
+        let states = Array(f.dropFirst())
+        return (mergeMode == nil ? [out, out] : [out]) + states + states
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        try computeOutputShapes([inputShape])[0]
+    }
+
+    /// Keras: the input mask per output with `return_sequences`, else none; none for states.
+    public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
+        let m = returnSequences ? (masks.first ?? nil) : nil
+        let states = returnState ? 2 * forwardLayer.cell.stateCount : 0
+        return [Tensor?](repeating: m, count: mergeMode == nil ? 2 : 1) + [Tensor?](repeating: nil, count: states)
+    }
+}
+
+extension Bidirectional: DeclaredLayer {
+    /// Keras: `Bidirectional(layer, merge_mode="concat", backward_layer=None)`.
+    public static let declaration = LayerDeclaration(Bidirectional.self, arguments: [
+        .optional("merge_mode", default: "concat") { (l: Bidirectional) -> JSON? in l.mergeMode.map { JSON.string($0.rawValue) } ?? JSON.null },
+        .required("layer") { serializedLayer($0.forwardLayer, legacy: false) },
+        .optional("backward_layer", default: nil) { serializedLayer($0.backwardLayer, legacy: false) },
+    ]) { c in
+        func rnn(_ key: String) throws -> RNN? {
+            guard let j = c[key], j != .null else { return nil }
+            guard let l = try deserializeLayer(j) as? RNN else {
+                throw KerasError.io("Bidirectional config: '\(key)' must be a recurrent layer")
+            }
+            return l
+        }
+        guard let layer = try rnn("layer") else { throw KerasError.io("Bidirectional config: 'layer' is required") }
+        // An explicit null means no merging (the declared default fills only an absent key).
+        var mode: MergeMode?
+        if let s = (c.json["merge_mode"] == nil ? "concat" : c.json["merge_mode"]?.stringValue) {
+            guard let m = MergeMode(rawValue: s) else {
+                throw KerasError.io("Bidirectional config: merge_mode must be concat, sum, mul, ave or null, got '\(s)'")
+            }
+            mode = m
+        }
+        return try Bidirectional(layer, mergeMode: mode, backwardLayer: try rnn("backward_layer"), name: c.name)
+    }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Bidirectional.self, $0) }
