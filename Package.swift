@@ -20,9 +20,11 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         // Accessors for HDF5 macros that Swift cannot import (H5T_NATIVE_FLOAT, H5F_ACC_TRUNC, ...).
         .target(name: "CHDF5Shim", dependencies: ["CHDF5"]),
+        // The bounds of the linker section where each layer's file records its declaration.
+        .target(name: "KerasSections"),
         .target(
             name: "Keras",
-            dependencies: ["CBLAS", "CHDF5", "CHDF5Shim", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["CBLAS", "CHDF5", "CHDF5Shim", "KerasSections", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             // Dynamic exclusivity checks cost about a tenth of a small model's training step; the
             // engine's shared state is per thread, and the checks would trap rather than throw.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]

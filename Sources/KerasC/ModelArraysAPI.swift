@@ -58,41 +58,29 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
         if vsw != nil && vxs.isEmpty { throw ABIError(.invalidArgument, "val_sample_weight is given without val_x and val_y") }
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
                             allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
-                                      "initial_epoch", "steps_per_epoch", "validation_freq"])
+                               "initial_epoch", "steps_per_epoch", "validation_freq"])
         let cbs = try callbackList(callbacks, nCallbacks)
         let history = try box.locked {
-            try checkArity(box.model, inputs: xs.count, outputs: ys.count, "fit")
-            if !vxs.isEmpty { try checkArity(box.model, inputs: vxs.count, outputs: vys.count, "fit (validation data)") }
-            return try box.model.fit(xs, ys, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
-                                     verbose: o.int("verbose") ?? 1, callbacks: cbs,
-                                     validationSplit: o.double("validation_split") ?? 0,
-                                     validationData: vxs.isEmpty ? nil : (vxs, vys), shuffle: o.bool("shuffle") ?? true,
-                                     classWeight: o.classWeight("class_weight"), sampleWeight: sw,
-                                     initialEpoch: o.int("initial_epoch") ?? 0,
-                                     stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
-                                     validationSampleWeight: vsw)
+            try box.model.fit(xs, ys, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
+                              verbose: o.int("verbose") ?? 1, callbacks: cbs,
+                              validationSplit: o.double("validation_split") ?? 0,
+                              validationData: vxs.isEmpty ? nil : (vxs, vys), shuffle: o.bool("shuffle") ?? true,
+                              classWeight: o.classWeight("class_weight"), sampleWeight: sw,
+                              initialEpoch: o.int("initial_epoch") ?? 0,
+                              stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
+                              validationSampleWeight: vsw)
         }
         if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history.history)) }
-    }
-}
-
-/// A model with several inputs or outputs takes one array for each, in model.inputs / model.outputs order.
-private func checkArity(_ model: Model, inputs: Int, outputs: Int?, _ what: String) throws {
-    if model.built, !model.inputs.isEmpty, inputs != model.inputs.count {
-        throw ABIError(.shape, "\(what): model '\(model.name)' has \(model.inputs.count) input(s), got \(inputs) x array(s)")
-    }
-    if let outputs, model.built, !model.outputs.isEmpty, outputs != model.outputs.count {
-        throw ABIError(.shape, "\(what): model '\(model.name)' has \(model.outputs.count) output(s), got \(outputs) y array(s)")
     }
 }
 
 /// evaluate with arrays for every input and output and optional sample weights.
 @_cdecl("keras_model_evaluate_arrays")
 public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
-                                        _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?, _ ny: Int32,
-                                        _ sampleWeight: UnsafeRawPointer?, _ options: UnsafePointer<CChar>?,
-                                        _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
-                                        _ resultsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+                                 _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?, _ ny: Int32,
+                                 _ sampleWeight: UnsafeRawPointer?, _ options: UnsafePointer<CChar>?,
+                                 _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+                                 _ resultsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guardedLoop("keras_model_evaluate_arrays") {
         let out = try requireOut(resultsOut, "results_json")
         out.pointee = nil
@@ -103,9 +91,8 @@ public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
                             allowed: ["batch_size", "verbose"])
         let cbs = try callbackList(callbacks, nCallbacks)
         let results = try box.locked {
-            try checkArity(box.model, inputs: xs.count, outputs: ys.count, "evaluate")
-            return try box.model.evaluateDict(xs, ys, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1,
-                                              sampleWeight: sw, callbacks: cbs)
+            try box.model.evaluateDict(xs, ys, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1,
+                                       sampleWeight: sw, callbacks: cbs)
         }
         out.pointee = try ownedCString(jsonObject(results).description)
     }
@@ -114,9 +101,9 @@ public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
 /// predict for several inputs into one caller buffer per output.
 @_cdecl("keras_model_predict_arrays")
 public func keras_model_predict_arrays(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32,
-                                       _ options: UnsafePointer<CChar>?,
-                                       _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
-                                       _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32) -> Int32 {
+                                _ options: UnsafePointer<CChar>?,
+                                _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+                                _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32) -> Int32 {
     guardedLoop("keras_model_predict_arrays") {
         let box = try modelBox(handle)
         let xs = try inputTensors(x, nx, "x", counted: "nx")
@@ -126,7 +113,6 @@ public func keras_model_predict_arrays(_ handle: OpaquePointer?, _ x: UnsafeRawP
                             allowed: ["batch_size", "verbose"])
         let cbs = try callbackList(callbacks, nCallbacks)
         let results = try box.locked { () throws -> [Tensor] in
-            try checkArity(box.model, inputs: xs.count, outputs: nil, "predict")
             return try box.model.predict(xs, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 0, callbacks: cbs)
         }
         guard Int(nOut) == results.count else {

@@ -144,26 +144,10 @@ public struct ActivationFunction: Equatable, CustomStringConvertible, @unchecked
     /// The activation with a Keras name; `nil`/`"linear"`/`"None"` is linear.
     public static func named(_ name: String?) throws -> ActivationFunction {
         guard let name, name != "None", !name.isEmpty else { return .linear }
-        if case .activation(let a)? = ObjectRegistry.lookupCustom(.activation, name) { return a }
-        if let a = builtins[name] { return a }
-        if let custom = CustomActivations.lookup(name) { return custom }
-        throw KerasError.unknownName("Unknown activation '\(name)'. Known: \(builtins.keys.sorted().joined(separator: ", ")); register custom ones with ActivationFunction.register")
-    }
-
-    /// Makes a custom activation findable by name (configs, string arguments).
-    public static func register(_ activation: ActivationFunction) {
-        CustomActivations.register(activation)
+        if case .activation(let a)? = ObjectRegistry.lookup(.activation, name) { return a }
+        throw KerasError.unknownName("Unknown activation '\(name)'. Known: \(builtins.keys.sorted().joined(separator: ", ")); register custom ones with registerKerasSerializable(name: \"\(name)\", .activation(...)) or a CustomObjectScope")
     }
 
     /// The Keras config value: the name, or a serialized object for parameterised ones.
     public var config: JSON { .string(name) }
-}
-
-/// Activations registered by users, visible to `ActivationFunction.named`.
-enum CustomActivations {
-    private static let mutex = Mutex()
-    nonisolated(unsafe) private static var table: [String: ActivationFunction] = [:]
-    static func register(_ a: ActivationFunction) { mutex.withLock { table[a.name] = a } }
-    static func lookup(_ name: String) -> ActivationFunction? { mutex.withLock { table[name] } }
-    static var names: [String] { mutex.withLock { Array(table.keys) } }
 }

@@ -83,43 +83,21 @@ extension Ops {
     public static func sigmoid(_ x: Tensor) -> Tensor { activation(x, .sigmoid) }
     public static func tanh(_ x: Tensor) -> Tensor { activation(x, .tanh) }
 
-    /// Softmax along `axis`. Recorded as a softmax node so that a following cross-entropy can
-    /// fuse with it.
+    /// Softmax along `axis`. Over the last axis the output carries its logits, so that a
+    /// following cross-entropy can fuse with it (``softmaxCrossentropy(_:logits:)``).
     public static func softmax(_ x: Tensor, axis: Int = -1) throws -> Tensor {
         let a = try normalizedAxis("softmax", axis, rank: x.rank)
         let (outer, n, inner) = (x.shape[..<a].reduce(1, *), x.shape[a], x.shape[(a + 1)...].reduce(1, *))
         let out = Tensor.uninitialized(x.shape)
-        let px = x.data, py = out.data
-        if inner == 1 {
-            Kernels.softmaxRows(px, py, rows: outer, cols: n)
-        } else {
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    let base = o * n * inner + i
-                    var m = -Float.infinity
-                    for k in 0..<n { m = Swift.max(m, px[base + k * inner]) }
-                    var s: Float = 0
-                    for k in 0..<n { let e = expf(px[base + k * inner] - m); py[base + k * inner] = e; s += e }
-                    let inv = 1 / s
-                    for k in 0..<n { py[base + k * inner] *= inv }
-                }
-            }
-        }
+        Kernels.softmax(x.data, out.data, outer: outer, n: n, inner: inner)
         guard let tape = recording(x) else { return out }
-        let lastAxis = a == x.rank - 1
-        return tape.record(out, kind: lastAxis ? .softmax : .op, source: lastAxis ? x : nil) { g, t in
+        var y = tape.record(out) { g, t in
             let dx = Tensor.uninitialized(x.shape)
-            let pg = g.data, pd = dx.data
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    let base = o * n * inner + i
-                    var dot: Float = 0
-                    for k in 0..<n { dot += pg[base + k * inner] * py[base + k * inner] }
-                    for k in 0..<n { let j = base + k * inner; pd[j] = py[j] * (pg[j] - dot) }
-                }
-            }
+            Kernels.softmaxBackward(output: out.data, upstream: g.data, into: dx.data, outer: outer, n: n, inner: inner)
             t.accumulate(x, dx)
         }
+        if a == x.rank - 1 { y.logitsNode = x.node }
+        return y
     }
 
     /// `log(softmax(x))` computed stably.

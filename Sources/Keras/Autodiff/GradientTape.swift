@@ -11,16 +11,9 @@
 /// let grads = try tape.gradient(of: loss, with: [w])
 /// ```
 public final class GradientTape {
-    /// What produced a node; lets fused kernels recognise their producers (softmax before
-    /// cross-entropy).
-    enum Kind { case leaf, op, softmax }
-
     struct Node {
-        var kind: Kind
-        /// Upstream gradient in, gradients accumulated into the inputs' nodes.
+        /// Upstream gradient in, gradients accumulated into the inputs' nodes; nil for leaves.
         var backward: ((Tensor, GradientTape) throws -> Void)?
-        /// For `.softmax`: the node of the logits and the logits themselves.
-        var source: Tensor?
     }
 
     let id: UInt64
@@ -73,7 +66,7 @@ public final class GradientTape {
         var out = t.detached
         out.tapeID = id
         out.node = Int32(nodes.count)
-        nodes.append(Node(kind: .leaf, backward: nil, source: nil))
+        nodes.append(Node(backward: nil))
         return out
     }
 
@@ -92,23 +85,23 @@ public final class GradientTape {
     }
 
     /// Records an op producing `output`; `backward` receives the upstream gradient.
-    func record(_ output: Tensor, kind: Kind = .op, source: Tensor? = nil,
-                _ backward: @escaping (Tensor, GradientTape) throws -> Void) -> Tensor {
+    func record(_ output: Tensor, _ backward: @escaping (Tensor, GradientTape) throws -> Void) -> Tensor {
         var out = output
         out.tapeID = id
         out.node = Int32(nodes.count)
-        nodes.append(Node(kind: kind, backward: backward, source: source))
+        nodes.append(Node(backward: backward))
         return out
     }
-
-    /// The producer kind of a recorded tensor.
-    func kind(of t: Tensor) -> Kind? { tracks(t) ? nodes[Int(t.node)].kind : nil }
-    func source(of t: Tensor) -> Tensor? { tracks(t) ? nodes[Int(t.node)].source : nil }
 
     /// Adds `g` to the gradient of the node that produced `t` (no-op for untracked tensors).
     func accumulate(_ t: Tensor, _ g: Tensor) {
         guard tracks(t) else { return }
-        let i = Int(t.node)
+        accumulate(node: t.node, g)
+    }
+
+    /// Adds `g` to the gradient of node `node` of this tape.
+    func accumulate(node: Int32, _ g: Tensor) {
+        let i = Int(node)
         if let existing = grads[i] {
             grads[i] = Kernels.addSameShape(existing, g)
         } else {

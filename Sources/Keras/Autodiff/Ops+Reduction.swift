@@ -71,45 +71,16 @@ extension Ops {
     }
 
     static func extreme(_ op: String, _ x: Tensor, _ axes: [Int]?, _ keepDims: Bool,
-                        _ better: @escaping (Float, Float) -> Bool) throws -> Tensor {
+                        _ better: (Float, Float) -> Bool) throws -> Tensor {
         guard x.count > 0 else { throw KerasError.invalidArgument("\(op): the tensor is empty") }
         let ax = try normalizedAxes(op, axes, rank: x.rank)
         let kept = keptShape(x.shape, ax)
-        let best = Tensor(shape: kept, repeating: .nan)
         let strides = Kernels.broadcastStrides(kept, into: x.shape)
-        forEachOffset(x.shape, strides) { i, o in
-            let v = x.data[i]
-            if best.data[o].isNaN || better(v, best.data[o]) { best.data[o] = v }
-        }
+        let best = Kernels.extreme(x, kept: kept, strides: strides, better)
         let out = best.viewing(keepDims ? kept : droppedShape(x.shape, ax))
         guard let tape = recording(x) else { return out }
         return tape.record(out) { g, t in
-            let ties = Tensor(shape: kept, repeating: 0)
-            forEachOffset(x.shape, strides) { i, o in if x.data[i] == best.data[o] { ties.data[o] += 1 } }
-            let dx = Tensor(shape: x.shape, repeating: 0)
-            forEachOffset(x.shape, strides) { i, o in
-                if x.data[i] == best.data[o] { dx.data[i] = g.data[o] / ties.data[o] }
-            }
-            t.accumulate(x, dx)
-        }
-    }
-
-    /// Calls `body(i, o)` for each flat index `i` of `shape` with the offset `o` given by `strides`.
-    static func forEachOffset(_ shape: [Int], _ strides: [Int], _ body: (Int, Int) -> Void) {
-        let n = shape.reduce(1, *)
-        var index = [Int](repeating: 0, count: shape.count)
-        var o = 0
-        for i in 0..<n {
-            body(i, o)
-            var d = shape.count - 1
-            while d >= 0 {
-                index[d] += 1
-                o += strides[d]
-                if index[d] < shape[d] { break }
-                o -= strides[d] * shape[d]
-                index[d] = 0
-                d -= 1
-            }
+            t.accumulate(x, Kernels.extremeBackward(x, best: best, upstream: g, kept: kept, strides: strides))
         }
     }
 
@@ -123,19 +94,7 @@ extension Ops {
         var outShape = x.shape
         outShape.remove(at: a)
         let out = Tensor.uninitialized(outShape)
-        let px = x.data, po = out.data
-        for o in 0..<outer {
-            for i in 0..<inner {
-                let base = px + o * n * inner + i
-                var best = 0
-                var bv = base[0]
-                for k in 1..<n {
-                    let v = base[k * inner]
-                    if v > bv { bv = v; best = k }
-                }
-                po[o * inner + i] = Float(best)
-            }
-        }
+        Kernels.argmax(x.data, into: out.data, outer: outer, n: n, inner: inner)
         return out
     }
 }

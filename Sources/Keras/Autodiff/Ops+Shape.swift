@@ -27,22 +27,11 @@ extension Ops {
         guard p.sorted() == Array(0..<x.rank) else {
             throw KerasError.invalidArgument("transpose: \(p) is not a permutation of the \(x.rank) axes of a tensor of shape \(x.shape)")
         }
-        let out = permuted(x, p)
+        let out = Kernels.permuted(x, p)
         guard let tape = recording(x) else { return out }
         var inverse = p
         for (i, a) in p.enumerated() { inverse[a] = i }
-        return tape.record(out) { g, t in t.accumulate(x, permuted(g, inverse)) }
-    }
-
-    static func permuted(_ x: Tensor, _ p: [Int]) -> Tensor {
-        if p == Array(0..<x.rank) { return x.detached }
-        let outShape = p.map { x.shape[$0] }
-        var inStrides = [Int](repeating: 1, count: x.rank)
-        for d in stride(from: x.rank - 2, through: 0, by: -1) { inStrides[d] = inStrides[d + 1] * x.shape[d + 1] }
-        let strides = p.map { inStrides[$0] }
-        let out = Tensor.uninitialized(outShape)
-        forEachOffset(outShape, strides) { i, o in out.data[i] = x.data[o] }
-        return out
+        return tape.record(out) { g, t in t.accumulate(x, Kernels.permuted(g, inverse)) }
     }
 
     /// Inserts a dimension of size 1 at `axis`.
@@ -70,20 +59,14 @@ extension Ops {
         var outShape = first.shape
         outShape[a] = xs.reduce(0) { $0 + $1.shape[a] }
         let out = Tensor.uninitialized(outShape)
-        for o in 0..<outer {
-            var off = o * total
-            for (x, s) in zip(xs, sizes) {
-                (out.data + off).update(from: x.data + o * s, count: s)
-                off += s
-            }
-        }
+        Kernels.concatenate(xs.map { UnsafePointer($0.data) }, sizes: sizes, outer: outer, into: out.data)
         guard let tape = GradientTape.active, xs.contains(where: { tape.tracks($0) }) else { return out }
         return tape.record(out) { g, t in
             var start = 0
             for (x, s) in zip(xs, sizes) {
                 if t.tracks(x) {
                     let dx = Tensor.uninitialized(x.shape)
-                    for o in 0..<outer { (dx.data + o * s).update(from: g.data + o * total + start, count: s) }
+                    Kernels.concatenationPart(g.data, start: start, size: s, total: total, outer: outer, into: dx.data)
                     t.accumulate(x, dx)
                 }
                 start += s
@@ -102,13 +85,11 @@ extension Ops {
         var outShape = x.shape
         outShape[0] = indices.count
         let out = Tensor.uninitialized(outShape)
-        for (k, i) in indices.enumerated() { (out.data + k * row).update(from: x.data + i * row, count: row) }
+        Kernels.gatherRows(x.data, indices, row: row, into: out.data)
         guard let tape = recording(x) else { return out }
         return tape.record(out) { g, t in
             let dx = Tensor(shape: x.shape, repeating: 0)
-            for (k, i) in indices.enumerated() {
-                for j in 0..<row { dx.data[i * row + j] += g.data[k * row + j] }
-            }
+            Kernels.scatterAddRows(g.data, indices, row: row, into: dx.data)
             t.accumulate(x, dx)
         }
     }
@@ -119,7 +100,7 @@ extension Ops {
         guard n >= 0 else { throw KerasError.invalidArgument("repeatVector: n must not be negative, got \(n)") }
         let b = x.shape[0], f = x.shape[1]
         let out = Tensor.uninitialized([b, n, f])
-        for i in 0..<b { for r in 0..<n { (out.data + (i * n + r) * f).update(from: x.data + i * f, count: f) } }
+        Kernels.repeatRows(x.data, rows: b, times: n, row: f, into: out.data)
         guard let tape = recording(x) else { return out }
         return tape.record(out) { g, t in
             t.accumulate(x, Kernels.sumToShape(g.viewing([b, n, f]), [b, 1, f]).viewing([b, f]))

@@ -146,9 +146,8 @@ public enum Ops {
         guard condition.shape == a.shape, a.shape == b.shape else {
             throw KerasError.shapeMismatch("where: condition \(condition.shape), x \(a.shape) and y \(b.shape) must have the same shape")
         }
-        let n = a.count
         let out = Tensor.uninitialized(a.shape)
-        for i in 0..<n { out.data[i] = condition.data[i] != 0 ? a.data[i] : b.data[i] }
+        Kernels.select(condition.data, a.data, b.data, into: out.data, count: a.count)
         guard let tape = recording(a, b) else { return out }
         return tape.record(out) { g, t in
             t.accumulate(a, Kernels.zipMap(g, condition, shape: a.shape) { $1 != 0 ? $0 : 0 })

@@ -181,12 +181,16 @@ open class Layer: @unchecked Sendable {
         training && (trainable || !trainingFollowsTrainable)
     }
 
-    /// The constructor's arguments in Keras's config form. Subclasses add theirs to `super`'s.
+    /// The constructor's arguments in Keras's config form: `name`, `trainable`, `dtype`, then
+    /// the arguments of the class's ``LayerDeclaration`` as this instance holds them. A class
+    /// without a declaration (a custom layer) adds its own to `super`'s.
     ///
     /// As in Keras 3, a declared input shape is not part of a layer's config (models carry it as
     /// an `InputLayer`); Keras 3 refuses to load a layer config holding `batch_input_shape`.
     open func getConfig() -> JSON {
-        ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy]
+        var c: JSON = ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy]
+        declaration?.writeArguments(of: self, into: &c)
+        return c
     }
 
     static let dtypePolicy: JSON = [

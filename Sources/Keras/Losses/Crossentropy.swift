@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Keras's clipping constant for probabilities (`keras.config.epsilon()`).
 public let kerasEpsilon: Float = 1e-7
@@ -122,20 +119,11 @@ public final class SparseCategoricalCrossentropy: Loss, @unchecked Sendable {
                 throw KerasError.invalidData("sparse_categorical_crossentropy: label \(label) at row \(r) is not a class index in 0..<\(k)")
             }
         }
-        if !fromLogits {
-            let tape = Ops.recording(yPred)
-            if let tape, tape.kind(of: yPred) == .softmax, let logits = tape.source(of: yPred) {
-                return (Ops.sparseSoftmaxCrossentropy(labels, probabilities: yPred, logits: logits, classes: k,
-                                                      mask: mask, tape: tape), mask)
-            }
-            if tape == nil {
-                return (Ops.sparseCrossentropyValues(labels, probabilities: yPred, classes: k, mask: mask), mask)
-            }
+        if !fromLogits, let values = Ops.sparseCrossentropy(labels, probabilities: yPred, classes: k, mask: mask) {
+            return (values, mask)
         }
         let oneHot = Tensor(shape: yPred.shape, repeating: 0)
-        for r in 0..<rows where mask.map({ $0.data[r] != 0 }) ?? true {
-            oneHot.data[r * k + Int(labels.data[r])] = 1
-        }
+        Kernels.oneHot(labels.data, mask: mask.map { UnsafePointer($0.data) }, into: oneHot.data, rows: rows, classes: k)
         let values = try Ops.categoricalCrossentropy(oneHot, yPred, fromLogits: fromLogits)
         return (values, mask)
     }
@@ -169,107 +157,5 @@ public final class BinaryCrossentropy: SmoothedCrossentropy, @unchecked Sendable
         let q = Ops.clip(p, kerasEpsilon, 1 - kerasEpsilon)
         let terms = try t * Ops.log(q) + (1 - t) * Ops.log(1 - q)
         return try Ops.mean(-terms, axis: axis)
-    }
-}
-
-extension Ops {
-    /// Per-sample categorical cross-entropy over the last axis, as Keras computes it: probabilities
-    /// are renormalised and clipped to `[eps, 1 - eps]`. When `yPred` comes straight from a
-    /// softmax on the tape, the gradient goes to the logits in one fused step
-    /// (`softmax(z) * sum(y) - y`), skipping the softmax Jacobian.
-    public static func categoricalCrossentropy(_ yTrue: Tensor, _ yPred: Tensor, fromLogits: Bool = false,
-                                               axis: Int = -1) throws -> Tensor {
-        guard yTrue.shape == yPred.shape, let k = yPred.shape.last else {
-            throw KerasError.shapeMismatch("categorical_crossentropy: targets of shape \(yTrue.shape) do not match predictions of shape \(yPred.shape)")
-        }
-        let a = try normalizedAxis("categorical_crossentropy", axis, rank: yPred.rank)
-        if fromLogits {
-            return try negative(sum(yTrue * logSoftmax(yPred, axis: a), axis: a))
-        }
-        let tape = recording(yPred)
-        if a == yPred.rank - 1, let tape, tape.kind(of: yPred) == .softmax, let logits = tape.source(of: yPred) {
-            return softmaxCrossentropy(yTrue, probabilities: yPred, logits: logits, classes: k, tape: tape)
-        }
-        let normalized = try yPred / sum(yPred, axis: a, keepDims: true)
-        let clipped = clip(normalized, kerasEpsilon, 1 - kerasEpsilon)
-        return try negative(sum(yTrue * log(clipped), axis: a))
-    }
-
-    /// The fused softmax + cross-entropy node.
-    static func softmaxCrossentropy(_ y: Tensor, probabilities p: Tensor, logits: Tensor, classes k: Int,
-                                    tape: GradientTape) -> Tensor {
-        let rows = p.count / k
-        let out = Tensor.uninitialized(Array(p.shape.dropLast()))
-        let pp = p.data, py = y.data
-        for r in 0..<rows {
-            var s: Float = 0
-            for j in 0..<k {
-                // A zero target adds exactly nothing (q is clipped, so its log is finite).
-                let y = py[r * k + j]
-                if y == 0 { continue }
-                let q = Swift.min(Swift.max(pp[r * k + j], kerasEpsilon), 1 - kerasEpsilon)
-                s -= y * logf(q)
-            }
-            out.data[r] = s
-        }
-        // The backward reads y and p through the tensors, which keeps their buffers alive.
-        return tape.record(out) { g, t in
-            let dz = Tensor.uninitialized(logits.shape)
-            let pd = dz.data, pg = g.data, pp = p.data, py = y.data
-            for r in 0..<rows {
-                var ysum: Float = 0
-                for j in 0..<k { ysum += py[r * k + j] }
-                let gr = pg[r]
-                for j in 0..<k { pd[r * k + j] = gr * (pp[r * k + j] * ysum - py[r * k + j]) }
-            }
-            t.accumulate(logits, dz)
-        }
-    }
-
-    /// The fused softmax + sparse cross-entropy node: the same numbers as the one-hot path
-    /// (`-log(clip(p[label]))`, gradient `p - onehot` into the logits) without building the
-    /// one-hot tensor. Rows whose mask is zero (`ignore_class`) count for nothing. Labels are
-    /// checked by the caller.
-    static func sparseSoftmaxCrossentropy(_ labels: Tensor, probabilities p: Tensor, logits: Tensor, classes k: Int,
-                                          mask: Tensor?, tape: GradientTape) -> Tensor {
-        let rows = p.count / k
-        let out = Tensor.uninitialized(Array(p.shape.dropLast()))
-        let pp = p.data, pl = labels.data, po = out.data, pm = mask?.data
-        for r in 0..<rows {
-            if let pm, pm[r] == 0 { po[r] = 0; continue }
-            let q = Swift.min(Swift.max(pp[r * k + Int(pl[r])], kerasEpsilon), 1 - kerasEpsilon)
-            po[r] = -logf(q)
-        }
-        // The backward reads p, the labels and the mask through the tensors, keeping them alive.
-        return tape.record(out) { g, t in
-            let dz = Tensor.uninitialized(logits.shape)
-            let pd = dz.data, pg = g.data, pp = p.data, pl = labels.data, pm = mask?.data
-            for r in 0..<rows {
-                let row = pd + r * k
-                if let pm, pm[r] == 0 { row.initialize(repeating: 0, count: k); continue }
-                let gr = pg[r]
-                for j in 0..<k { row[j] = gr * pp[r * k + j] }
-                let label = Int(pl[r])
-                row[label] = gr * (pp[r * k + label] - 1)
-            }
-            t.accumulate(logits, dz)
-        }
-    }
-
-    /// Sparse cross-entropy values when no gradient is needed, as Keras computes them from
-    /// probabilities: `-log(clip(p[label] / sum(p)))`, summed in the same order as the one-hot path.
-    static func sparseCrossentropyValues(_ labels: Tensor, probabilities p: Tensor, classes k: Int,
-                                         mask: Tensor?) -> Tensor {
-        let rows = p.count / k
-        let out = Tensor.uninitialized(Array(p.shape.dropLast()))
-        let pp = p.data, pl = labels.data, po = out.data, pm = mask?.data
-        for r in 0..<rows {
-            if let pm, pm[r] == 0 { po[r] = 0; continue }
-            var s: Float = 0
-            for j in 0..<k { s += pp[r * k + j] }
-            let q = Swift.min(Swift.max(pp[r * k + Int(pl[r])] / s, kerasEpsilon), 1 - kerasEpsilon)
-            po[r] = -logf(q)
-        }
-        return out
     }
 }

@@ -69,17 +69,16 @@ open class Loss: @unchecked Sendable {
     public static func named(_ name: String) throws -> Loss {
         if case .loss(let make)? = ObjectRegistry.lookupCustom(.loss, name) { return try make(.object([])) }
         if let className = aliases[name] { return try from(className: className, config: [:]) }
-        if let make = builtins[name] { return make() }
-        if registry[name] != nil { return try from(className: name, config: [:]) }
-        let known = Set(aliases.keys).union(builtins.keys).union(registry.keys).sorted()
+        if case .loss(let make)? = ObjectRegistry.builtin(.loss, name) { return try make(.object([])) }
+        let known = Set(aliases.keys).union(ObjectRegistry.builtinNames(.loss)).sorted()
         throw KerasError.unknownName("Unknown loss '\(name)'. Known: \(known.joined(separator: ", "))")
     }
 
     /// A loss from its Keras class name and config (`{"from_logits": true}`).
     public static func from(className: String, config: JSON) throws -> Loss {
-        if case .loss(let make)? = ObjectRegistry.lookupCustom(.loss, className) { return try make(config) }
-        guard let make = registry[className] ?? aliases[className].flatMap({ registry[$0] }) else {
-            throw KerasError.unknownName("Unknown loss class '\(className)'. Known: \(registry.keys.sorted().joined(separator: ", "))")
+        guard case .loss(let make)? = ObjectRegistry.lookup(.loss, className)
+                ?? aliases[className].flatMap({ ObjectRegistry.builtin(.loss, $0) }) else {
+            throw KerasError.unknownName("Unknown loss class '\(className)'. Known: \(ObjectRegistry.builtinNames(.loss).joined(separator: ", "))")
         }
         return try make(config)
     }
@@ -92,14 +91,6 @@ open class Loss: @unchecked Sendable {
         }
         return try from(className: className, config: json["config"] ?? [:])
     }
-
-    /// Registers a custom loss class for `from(className:config:)` and `named(_:)`.
-    public static func register(_ className: String, _ make: @escaping (JSON) throws -> Loss) {
-        registry[className] = make
-    }
-
-    /// Extra names (custom losses registered as plain functions).
-    nonisolated(unsafe) static var builtins: [String: () -> Loss] = [:]
 
     /// Keras's function names and aliases, and Keras 2's spellings, to class names.
     static let aliases: [String: String] = [
@@ -119,7 +110,8 @@ open class Loss: @unchecked Sendable {
         "cosine_similarity": "CosineSimilarity", "cosine_proximity": "CosineSimilarity",
     ]
 
-    nonisolated(unsafe) static var registry: [String: (JSON) throws -> Loss] = [
+    /// The loss classes of this library by Keras class name, as ``ObjectRegistry`` loads them.
+    static let builtinClasses: [String: (JSON) throws -> Loss] = [
         "MeanSquaredError": { try simpleLoss("MeanSquaredError", $0) { MeanSquaredError(reduction: $0, name: $1 ?? "mean_squared_error") } },
         "MeanAbsoluteError": { try simpleLoss("MeanAbsoluteError", $0) { MeanAbsoluteError(reduction: $0, name: $1 ?? "mean_absolute_error") } },
         "MeanAbsolutePercentageError": { try simpleLoss("MeanAbsolutePercentageError", $0) { MeanAbsolutePercentageError(reduction: $0, name: $1 ?? "mean_absolute_percentage_error") } },

@@ -23,18 +23,16 @@ extension Metric {
     /// `"root_mean_squared_error"`), a registered custom metric, or any loss (`Loss.named`),
     /// reported as its per-sample mean. Keras: `keras.metrics.get(name)`.
     public static func named(_ name: String) throws -> Metric {
-        if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, name) { return try make(.object([])) }
-        if let make = builtinMetrics[name] { return try make() }
-        if let make = CustomMetrics.lookup(name) { return make() }
+        if case .metric(let make)? = ObjectRegistry.lookup(.metric, name) { return try make(.object([])) }
         if let loss = try? Loss.named(name) { return LossMetric(loss, name: name) }
-        let known = Set(builtinMetrics.keys).union(CustomMetrics.names)
+        let known = Set(builtinMetrics.keys).union(ObjectRegistry.customNames(.metric))
         throw KerasError.unknownName("Unknown metric '\(name)'. Known metrics: \(known.sorted().joined(separator: ", ")), and every loss name")
     }
 
     /// Makes a custom metric findable by name (compile strings, configs). Keras: registering the
     /// class with `keras.saving.register_keras_serializable` or a `CustomObjectScope`.
     public static func register(_ name: String, _ make: @escaping () -> Metric) {
-        CustomMetrics.register(name, make)
+        ObjectRegistry.register(name, .metric { _ in make() })
     }
 
     /// Rebuilds a metric from a Keras `{"class_name", "config"}` pair (a saved compile config).
@@ -98,7 +96,7 @@ extension Metric {
         case "LogCoshError":
             m = LossMetric(try Loss.named("log_cosh"), name: "logcosh", className: "LogCoshError")
         default:
-            if Loss.registry[className] != nil {
+            if ObjectRegistry.builtin(.loss, className) != nil {
                 // The metric twin of a loss (`BinaryCrossentropy(from_logits=True)`): the loss
                 // reads its own arguments; the metric keeps its name.
                 let lossConfig = JSON.object((config.objectValue ?? []).filter { $0.0 != "name" })
@@ -140,13 +138,4 @@ extension Metric {
         add(["sum", "Sum"]) { Sum() }
         return t
     }()
-}
-
-/// Metrics registered by users, visible to `Metric.named`.
-enum CustomMetrics {
-    private static let mutex = Mutex()
-    nonisolated(unsafe) private static var table: [String: () -> Metric] = [:]
-    static func register(_ name: String, _ make: @escaping () -> Metric) { mutex.withLock { table[name] = make } }
-    static func lookup(_ name: String) -> (() -> Metric)? { mutex.withLock { table[name] } }
-    static var names: [String] { mutex.withLock { Array(table.keys) } }
 }

@@ -42,7 +42,7 @@ public final class LossMetric: MeanMetricWrapper, @unchecked Sendable {
     /// loss Keras has no metric class for).
     public override var config: JSON {
         var c: JSON = ["name": .string(name), "dtype": "float32"]
-        let builtin = Loss.registry[loss.className] != nil
+        let builtin = ObjectRegistry.builtin(.loss, loss.className) != nil
         let kept = Self.keptArguments[loss.className]
         for (k, v) in loss.config.objectValue ?? [] where k != "name" && k != "reduction" && k != "dtype" {
             if let kept, !kept.contains(k) { continue }

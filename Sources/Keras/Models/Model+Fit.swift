@@ -43,10 +43,7 @@ extension Model {
         try checkBatch(xs, ys, sampleWeight)
         try ensureBuilt(for: xs)
 
-        var weights = sampleWeight
-        if let classWeight { weights = try applyClassWeight(classWeight, ys[0], weights) }
-
-        var trainX = xs, trainY = ys, trainW = weights
+        var trainX = xs, trainY = ys, trainW = sampleWeight
         var valData = validationData
         let total = xs[0].shape[0]
         if validationSplit > 0 && validationData == nil {
@@ -57,16 +54,23 @@ extension Model {
             let trainIdx = Array(0..<split), valIdx = Array(split..<total)
             trainX = try xs.map { try Ops.take($0.detached, trainIdx) }
             trainY = try ys.map { try Ops.take($0.detached, trainIdx) }
-            trainW = try weights.map { try Ops.take($0, trainIdx) }
+            trainW = try sampleWeight.map { try Ops.take($0, trainIdx) }
             valData = (try xs.map { try Ops.take($0.detached, valIdx) }, try ys.map { try Ops.take($0.detached, valIdx) })
         }
         // Keras's validation_data=(x_val, y_val, val_sample_weight); ignored with validation_split.
         let valW = validationData == nil ? nil : validationSampleWeight
-        if let (vx, vy) = valData { try checkBatch(vx, vy, valW) }
+        if let (vx, vy) = validationData {
+            try checkBatch(vx, vy, valW, "validation data")
+            for (what, train, val) in [("x", xs, vx), ("y", ys, vy)] {
+                for (i, (a, b)) in zip(train, val).enumerated() where a.shape.dropFirst() != b.shape.dropFirst() {
+                    throw KerasError.shapeMismatch("Model '\(name)' validation data: \(what)[\(i)] of shape \(b.shape) does not match the training \(what) of shape \(a.shape)")
+                }
+            }
+        }
 
-        let n = trainX[0].shape[0]
-        let stepsPerFullPass = (n + batch - 1) / batch
-        let steps = stepsPerEpoch ?? stepsPerFullPass
+        let data = EpochIterator(x: trainX, y: trainY, sampleWeight: trainW, classWeight: classWeight,
+                                 batchSize: batch, shuffle: shuffle, stepsPerEpoch: stepsPerEpoch)
+        let steps = data.steps
         let history = History()
         // Keras's order: the user's callbacks, then the progress bar and the History, so that
         // figures the user's callbacks add (learning_rate) are printed and recorded.
@@ -79,36 +83,25 @@ extension Model {
         isFitting = true
         defer { isFitting = false }
 
-        let generator = RandomGenerator.current
-        let batchX = BatchGatherer(trainX), batchY = BatchGatherer(trainY)
-        let batchW = trainW.map { BatchGatherer([$0]) }
-        var order = Array(0..<n)
-        var cursor = n
         try cbs.each { try $0.onTrainBegin(logs: [:]) }
         var epoch = initialEpoch
         while epoch < epochs {
             c.resetMetrics()
             try cbs.each { try $0.onEpochBegin(epoch, logs: [:]) }
-            for step in 0..<steps {
-                if cursor >= n || stepsPerEpoch == nil && step == 0 {
-                    if shuffle { order = generator.permutation(n) }
-                    cursor = 0
-                }
-                let end = Swift.min(cursor + batch, n)
-                let idx = order[cursor..<end]
-                cursor = end
-                if cbs.wantsBatchLogs { try cbs.each { try $0.onTrainBatchBegin(step, logs: [:]) } }
-                _ = try trainStep(batchX.gather(idx), batchY.gather(idx), batchW?.gather(idx)[0], c)
+            for b in data.epoch() {
+                if cbs.wantsBatchLogs { try cbs.each { try $0.onTrainBatchBegin(b.step, logs: [:]) } }
+                _ = try trainStep(b.x, b.y, b.sampleWeight, c)
                 if cbs.wantsBatchLogs {
                     let logs = c.logs()
-                    try cbs.each { try $0.onTrainBatchEnd(step, logs: logs) }
+                    try cbs.each { try $0.onTrainBatchEnd(b.step, logs: logs) }
                 }
                 if stopTraining { break }
                 try Interruption.check("fit")
             }
             var logs = c.logs()
             if let (vx, vy) = valData, (epoch + 1 - initialEpoch) % validationFreq == 0 {
-                let results = try evaluateResults(vx, vy, batchSize: batch, verbose: 0, sampleWeight: valW, callbacks: cbs)
+                let val = EpochIterator(x: vx, y: vy, sampleWeight: valW, batchSize: batch)
+                let results = try evaluateResults(val, callbacks: cbs)
                 for (k, v) in results { logs["val_" + k] = v }
             }
             try cbs.epochEnd(epoch, &logs)
@@ -119,26 +112,6 @@ extension Model {
         if epochs > 0 { c.optimizer.finalizeVariableValues(trainableWeights) }
         try cbs.each { try $0.onTrainEnd(logs: history.history.mapValues { $0.last ?? .nan }) }
         return history
-    }
-
-    /// Sample weights from class weights (labels as indices, or one-hot rows).
-    func applyClassWeight(_ classWeight: [Int: Float], _ y: Tensor, _ sw: Tensor?) throws -> Tensor {
-        let n = y.shape[0]
-        let perRow = y.count / Swift.max(n, 1)
-        let out = Tensor(shape: [n], repeating: 1)
-        for i in 0..<n {
-            let label: Int
-            if perRow == 1 {
-                label = Int(y.data[i].rounded())
-            } else {
-                var best = 0
-                for j in 1..<perRow where y.data[i * perRow + j] > y.data[i * perRow + best] { best = j }
-                label = best
-            }
-            out.data[i] = classWeight[label] ?? 1
-            if let sw { out.data[i] *= sw.data[i] }
-        }
-        return out
     }
 
     // MARK: Evaluate
@@ -160,34 +133,24 @@ extension Model {
         if verbose > 0 { list.append(ProgbarLogger(verbose: verbose)) }
         list.append(contentsOf: callbacks)
         let batch = batchSize ?? 32
-        let steps = (xs[0].shape[0] + batch - 1) / batch
-        let cbs = CallbackList(list, model: self, params: ["steps": steps, "verbose": verbose])
-        return try evaluateResults(xs, ys, batchSize: batch, verbose: verbose, sampleWeight: sampleWeight, callbacks: cbs)
+        guard batch > 0 else { throw KerasError.invalidArgument("evaluate: batch_size must be positive, got \(batch)") }
+        let data = EpochIterator(x: xs, y: ys, sampleWeight: sampleWeight, batchSize: batch)
+        let cbs = CallbackList(list, model: self, params: ["steps": data.steps, "verbose": verbose])
+        return try evaluateResults(data, callbacks: cbs)
     }
 
-    func evaluateResults(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int, verbose: Int, sampleWeight: Tensor?,
-                         callbacks cbs: CallbackList) throws -> [(String, Double)] {
-        guard batchSize > 0 else { throw KerasError.invalidArgument("evaluate: batch_size must be positive, got \(batchSize)") }
+    func evaluateResults(_ data: EpochIterator, callbacks cbs: CallbackList) throws -> [(String, Double)] {
         let c = try requireCompiled("evaluating the model")
         c.resetMetrics()
-        let n = xs[0].shape[0]
-        let gx = BatchGatherer(xs), gy = BatchGatherer(ys)
-        let gw = sampleWeight.map { BatchGatherer([$0]) }
         try cbs.each { try $0.onTestBegin(logs: [:]) }
-        var step = 0
-        var start = 0
-        while start < n {
-            let end = Swift.min(start + batchSize, n)
-            let idx = start..<end
+        for b in data.epoch() {
             try Interruption.check("evaluate")
-            if cbs.wantsBatchLogs { try cbs.each { try $0.onTestBatchBegin(step, logs: [:]) } }
-            _ = try testStep(gx.slice(idx), gy.slice(idx), gw?.slice(idx)[0], c)
+            if cbs.wantsBatchLogs { try cbs.each { try $0.onTestBatchBegin(b.step, logs: [:]) } }
+            _ = try testStep(b.x, b.y, b.sampleWeight, c)
             if cbs.wantsBatchLogs {
                 let logs = c.logs()
-                try cbs.each { try $0.onTestBatchEnd(step, logs: logs) }
+                try cbs.each { try $0.onTestBatchEnd(b.step, logs: logs) }
             }
-            start = end
-            step += 1
         }
         let results = c.orderedResults()
         try cbs.each { try $0.onTestEnd(logs: Dictionary(results, uniquingKeysWith: { a, _ in a })) }
@@ -205,7 +168,7 @@ extension Model {
     public func predict(_ xs: [Tensor], batchSize: Int? = nil, verbose: Int = 0, callbacks: [Callback] = []) throws -> [Tensor] {
         let batch = batchSize ?? 32
         guard batch > 0 else { throw KerasError.invalidArgument("predict: batch_size must be positive, got \(batch)") }
-        guard let n = xs.first?.shape.first else { throw KerasError.invalidData("predict: input data must have a batch dimension") }
+        try checkInputs(xs, "predict")
         for (i, x) in xs.enumerated() where x.hasNonFinite {
             throw KerasError.invalidData("predict: input \(i) contains NaN or infinite values")
         }
@@ -213,20 +176,15 @@ extension Model {
         var list: [Callback] = []
         if verbose > 0 { list.append(ProgbarLogger(verbose: verbose)) }
         list.append(contentsOf: callbacks)
-        let steps = (n + batch - 1) / batch
-        let cbs = CallbackList(list, model: self, params: ["steps": steps, "verbose": verbose])
-        let gx = BatchGatherer(xs)
+        let data = EpochIterator(x: xs, batchSize: batch)
+        let cbs = CallbackList(list, model: self, params: ["steps": data.steps, "verbose": verbose])
         try cbs.each { try $0.onPredictBegin(logs: [:]) }
         var parts: [[Tensor]] = []
-        var start = 0, step = 0
-        while start < n {
-            let end = Swift.min(start + batch, n)
+        for b in data.epoch() {
             try Interruption.check("predict")
-            try cbs.each { try $0.onPredictBatchBegin(step, logs: [:]) }
-            parts.append(try GradientTape.withoutRecording { try forward(gx.slice(start..<end), training: false) })
-            try cbs.each { try $0.onPredictBatchEnd(step, logs: [:]) }
-            start = end
-            step += 1
+            try cbs.each { try $0.onPredictBatchBegin(b.step, logs: [:]) }
+            parts.append(try GradientTape.withoutRecording { try forward(b.x, training: false) })
+            try cbs.each { try $0.onPredictBatchEnd(b.step, logs: [:]) }
         }
         try cbs.each { try $0.onPredictEnd(logs: [:]) }
         guard let first = parts.first else {
@@ -234,36 +192,5 @@ extension Model {
         }
         if parts.count == 1 { return first }
         return try (0..<first.count).map { o in try Ops.concatenate(parts.map { $0[o].detached }, axis: 0) }
-    }
-}
-
-/// Copies rows of whole data arrays into batch tensors (pooled, so a warm epoch allocates nothing).
-struct BatchGatherer {
-    let arrays: [Tensor]
-    let rowSizes: [Int]
-
-    init(_ arrays: [Tensor]) {
-        self.arrays = arrays
-        rowSizes = arrays.map { $0.count / Swift.max($0.shape.first ?? 1, 1) }
-    }
-
-    func gather(_ idx: ArraySlice<Int>) -> [Tensor] {
-        zip(arrays, rowSizes).map { a, row in
-            let out = Tensor.uninitialized([idx.count] + a.shape.dropFirst())
-            var k = 0
-            for i in idx {
-                (out.data + k * row).update(from: a.data + i * row, count: row)
-                k += 1
-            }
-            return out
-        }
-    }
-
-    func slice(_ r: Range<Int>) -> [Tensor] {
-        zip(arrays, rowSizes).map { a, row in
-            let out = Tensor.uninitialized([r.count] + a.shape.dropFirst())
-            out.data.update(from: a.data + r.lowerBound * row, count: r.count * row)
-            return out
-        }
     }
 }

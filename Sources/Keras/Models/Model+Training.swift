@@ -165,25 +165,44 @@ extension Model {
         }
     }
 
-    /// Checks that inputs, targets and weights agree on the number of samples and are finite.
-    func checkBatch(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?) throws {
-        guard let n = xs.first?.shape.first else {
-            throw KerasError.invalidData("Model '\(name)': input data must have a batch dimension")
-        }
-        for (i, x) in xs.enumerated() where x.shape.first != n {
-            throw KerasError.shapeMismatch("Model '\(name)': input \(i) has \(x.shape.first ?? 0) samples, input 0 has \(n)")
+    /// The one check of user data for fit, evaluate and the batch calls (the C ABI and Python
+    /// only marshal): one array per model input and output, the same number of samples in
+    /// every array, one sample weight per sample, finite values. `what` prefixes the messages
+    /// ("validation data").
+    func checkBatch(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ what: String? = nil) throws {
+        let owner = "Model '\(name)'" + (what.map { " \($0)" } ?? "")
+        try checkInputs(xs, owner)
+        let n = xs[0].shape[0]
+        if built, !outputs.isEmpty, ys.count != outputs.count {
+            throw KerasError.shapeMismatch("\(owner): the model has \(outputs.count) output(s), got \(ys.count) y array(s)")
         }
         for (i, y) in ys.enumerated() where y.shape.first != n {
-            throw KerasError.shapeMismatch("Model '\(name)': target \(i) has \(y.shape.first ?? 0) samples but the inputs have \(n)")
+            throw KerasError.shapeMismatch("\(owner): \(Self.ambiguous): target \(i) has \(y.shape.first ?? 0) samples but the inputs have \(n)")
         }
-        if let sw, sw.count != n {
-            throw KerasError.shapeMismatch("Model '\(name)': sample_weight has \(sw.count) values for \(n) samples")
+        if let sw, sw.count != n || sw.shape.first != n {
+            throw KerasError.shapeMismatch("\(owner): sample_weight must have shape (\(n),) (one weight per sample), got shape \(sw.shape) (\(sw.count) values for \(n) samples)")
         }
         for (i, x) in xs.enumerated() where x.hasNonFinite {
-            throw KerasError.invalidData("Model '\(name)': input \(i) contains NaN or infinite values")
+            throw KerasError.invalidData("\(owner): input \(i) contains NaN or infinite values")
         }
         for (i, y) in ys.enumerated() where y.hasNonFinite {
-            throw KerasError.invalidData("Model '\(name)': target \(i) contains NaN or infinite values")
+            throw KerasError.invalidData("\(owner): target \(i) contains NaN or infinite values")
+        }
+    }
+
+    static let ambiguous = "data cardinality is ambiguous (make sure all arrays contain the same number of samples)"
+
+    /// One array per model input (once the model knows its inputs), all with the same number
+    /// of samples.
+    func checkInputs(_ xs: [Tensor], _ owner: String) throws {
+        guard let n = xs.first?.shape.first else {
+            throw KerasError.invalidData("\(owner): input data must have a batch dimension")
+        }
+        if built, !inputs.isEmpty, xs.count != inputs.count {
+            throw KerasError.shapeMismatch("\(owner): the model has \(inputs.count) input(s), got \(xs.count) x array(s)")
+        }
+        for (i, x) in xs.enumerated() where x.shape.first != n {
+            throw KerasError.shapeMismatch("\(owner): \(Self.ambiguous): input \(i) has \(x.shape.first ?? 0) samples, input 0 has \(n)")
         }
     }
 }

@@ -42,7 +42,8 @@ struct CommonOptimizerArguments {
 }
 
 extension Optimizer {
-    nonisolated(unsafe) static var registry: [String: (JSON) throws -> Optimizer] = [
+    /// The optimizer classes of this library by lowercased class name, as ``ObjectRegistry`` loads them.
+    static let builtinClasses: [String: (JSON) throws -> Optimizer] = [
         "sgd": SGD.init(config:), "rmsprop": RMSprop.init(config:), "adagrad": Adagrad.init(config:),
         "adadelta": Adadelta.init(config:), "adam": Adam.init(config:), "adamax": Adamax.init(config:),
         "nadam": Nadam.init(config:), "adamw": AdamW.init(config:), "lion": Lion.init(config:),
@@ -58,8 +59,8 @@ extension Optimizer {
     /// are accepted. Keras: `keras.optimizers.deserialize({"class_name": ..., "config": ...})`.
     public static func from(className: String, config: JSON) throws -> Optimizer {
         if case .optimizer(let make)? = ObjectRegistry.lookupCustom(.optimizer, className) { return try make(config) }
-        guard let make = registry[className.lowercased()] else {
-            throw KerasError.unknownName("Unknown optimizer '\(className)'. Known: \(registry.keys.sorted().joined(separator: ", "))")
+        guard case .optimizer(let make)? = ObjectRegistry.builtin(.optimizer, className.lowercased()) else {
+            throw KerasError.unknownName("Unknown optimizer '\(className)'. Known: \(ObjectRegistry.builtinNames(.optimizer).joined(separator: ", "))")
         }
         return try make(config)
     }
@@ -76,11 +77,6 @@ extension Optimizer {
     /// Keras's serialized form: `{"module": "keras.optimizers", "class_name": ..., "config": ..., "registered_name": null}`.
     public var serialized: JSON {
         ["module": "keras.optimizers", "class_name": .string(className), "config": config, "registered_name": nil]
-    }
-
-    /// Registers a custom optimizer class under `className` (matched in any case).
-    public static func register(_ className: String, _ make: @escaping (JSON) throws -> Optimizer) {
-        registry[className.lowercased()] = make
     }
 }
 

@@ -36,7 +36,6 @@ public enum Catalogue {
     /// Sorted names: built-in (with aliases), then custom ones visible on this thread.
     static var activations: JSON {
         let names = Set(ActivationFunction.builtins.keys).union(ObjectRegistry.customNames(.activation))
-            .union(CustomActivations.names)
         return .array(names.sorted().map { .string($0) })
     }
 
@@ -70,7 +69,7 @@ public enum Catalogue {
             return (cls, ["module": "keras.metrics", "args": arguments(of: e.config, dropping: ["name", "dtype"]),
                           "names": .array(e.names.map { .string($0) })])
         }
-        for name in Set(ObjectRegistry.customNames(.metric)).union(CustomMetrics.names).sorted()
+        for name in ObjectRegistry.customNames(.metric)
         where !out.contains(where: { $0.0 == name }) {
             out.append((name, custom(name, names: [name])))
         }

@@ -1,19 +1,22 @@
 /// A layer's Keras config with typed, validating accessors, handed to each layer class's
-/// `fromConfig` builder. Every accessor throws a ``KerasError`` naming the layer class and the key
+/// builder (its ``LayerDeclaration``'s `make`, or a custom layer's registered builder); keys the
+/// config leaves out take the declared defaults. Every accessor throws a ``KerasError`` naming the layer class and the key
 /// when the value has the wrong type, so a hostile or mistyped config never traps.
 ///
 /// ```swift
-/// ObjectRegistry.registerLayer("Dense") { c in
+/// registerKerasSerializable(name: "MyDense", .layer { c in
 ///     let layer = Dense(try c.int("units"), activation: try c.activation("activation"), name: c.name)
 ///     try c.applyCommon(to: layer)
 ///     return layer
-/// }
+/// })
 /// ```
 public struct LayerConfig {
     /// The Keras class name (`Dense`).
     public let className: String
     /// The `config` object.
     public let json: JSON
+    /// The declared defaults of the class's arguments, which absent or null keys take.
+    private var defaults: [String: JSON] = [:]
 
     public init(className: String, json: JSON) throws {
         guard json.objectValue != nil else {
@@ -27,10 +30,21 @@ public struct LayerConfig {
         .io("\(className) config: '\(key)' must be \(expected), got \(json[key]?.description.prefix(80) ?? "nothing")")
     }
 
-    /// The value at `key` unless it is absent or null.
+    /// The value at `key`, or its declared default when it is absent or null; nil when both are.
     public subscript(key: String) -> JSON? {
-        guard let v = json[key], !v.isNull else { return nil }
-        return v
+        if let v = json[key], !v.isNull { return v }
+        guard let d = defaults[key], !d.isNull else { return nil }
+        return d
+    }
+
+    /// Whether the config itself gives `key` (not null), rather than its default.
+    public func isGiven(_ key: String) -> Bool { json[key].map { !$0.isNull } ?? false }
+
+    /// This config with `defaults` for the keys it leaves out.
+    func withDefaults(_ defaults: [String: JSON]) -> LayerConfig {
+        var c = self
+        c.defaults = defaults
+        return c
     }
 
     /// The layer name given in the config.
@@ -49,6 +63,16 @@ public struct LayerConfig {
     }
     public func float(_ key: String, default d: Float) throws -> Float { self[key] == nil ? d : try float(key) }
     public func optionalFloat(_ key: String) throws -> Float? { self[key] == nil ? nil : try float(key) }
+
+    public func double(_ key: String) throws -> Double {
+        guard let v = self[key]?.doubleValue else { throw bad(key, "a number") }
+        return v
+    }
+
+    public func bool(_ key: String) throws -> Bool {
+        guard let b = self[key]?.boolValue else { throw bad(key, "true or false") }
+        return b
+    }
 
     public func bool(_ key: String, default d: Bool) throws -> Bool {
         guard let v = self[key] else { return d }
@@ -73,6 +97,12 @@ public struct LayerConfig {
     }
     public func optionalInts(_ key: String, rank: Int) throws -> [Int]? { self[key] == nil ? nil : try ints(key, rank: rank) }
 
+    /// A list of integers of any length (Keras writes tuples as lists): `dims`, `target_shape`.
+    public func ints(_ key: String) throws -> [Int] {
+        guard let a = self[key]?.arrayValue, a.count <= 32 else { throw bad(key, "a list of integers") }
+        return try a.map { guard let i = $0.intValue else { throw bad(key, "a list of integers") }; return i }
+    }
+
     /// A shape list with `null` for unknown dimensions.
     public func shape(_ key: String) throws -> [Int?]? {
         guard let v = self[key] else { return nil }
@@ -89,6 +119,11 @@ public struct LayerConfig {
 
     public func initializer(_ key: String, default d: Initializer) throws -> Initializer {
         guard let v = self[key] else { return d }
+        return try deserializeInitializer(v)
+    }
+    /// An initializer the config or the declared default gives.
+    public func initializer(_ key: String) throws -> Initializer {
+        guard let v = self[key] else { throw bad(key, "an initializer") }
         return try deserializeInitializer(v)
     }
     public func regularizer(_ key: String) throws -> Regularizer? { try self[key].map(deserializeRegularizer) }

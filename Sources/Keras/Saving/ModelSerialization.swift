@@ -97,17 +97,8 @@ extension Model {
 func shapeJSON(_ s: [Int?]) -> JSON { .array(s.map { $0.map { .int($0) } ?? .null }) }
 
 /// A layer as Keras 3 serializes it inside a model config (or, `legacy`, as `{"class_name", "config"}`).
-/// Keras layers that mark themselves built in `__init__` (`_build_at_init`), so their saved entry
-/// has no `build_config`; every other built layer records the shapes it was built with.
-let layersBuiltAtInit: Set<String> = [
-    "Activation", "ActivityRegularization", "AlphaDropout", "Dropout", "ELU", "GaussianDropout", "GaussianNoise",
-    "Identity", "InputLayer", "LeakyReLU", "Masking", "ReLU", "Reshape", "Softmax", "UnitNormalization",
-    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-]
-
+/// A layer Keras builds in `__init__` (``LayerDeclaration/builtAtInit``) has no `build_config`;
+/// every other built layer records the shapes it was built with.
 /// - Parameter inputShapes: the shapes of the layer's first call, when known from a graph (a
 ///   layer with several inputs records them all).
 func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> JSON {
@@ -124,7 +115,7 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
     var j: JSON = ["module": module, "class_name": .string(l.className), "config": config, "registered_name": registeredName]
     if let m = l as? Model {
         j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])
-    } else if l.built, !layersBuiltAtInit.contains(l.className), !(l is InputLayer) {
+    } else if l.built, !(l.declaration?.builtAtInit ?? false) {
         if let shapes = inputShapes, shapes.count > 1 {
             j.set("build_config", ["input_shape": .array(shapes.map(shapeJSON))])
         } else if let shape = inputShapes?.first ?? l.buildInputShape {

@@ -1,6 +1,8 @@
-/// The families of objects that configs name and the registry can find.
+/// The families of objects that configs name and the registry holds.
 public enum KerasObjectKind: String, Sendable, CaseIterable {
-    case layer, loss, metric, activation, initializer, regularizer, constraint, optimizer, callback
+    case layer, loss, metric, activation, initializer, regularizer, constraint, optimizer, callback, schedule
+    /// A function that a `Lambda` layer's config names.
+    case function
 }
 
 /// A custom (or built-in) object as the registry holds it: how to build it from its Keras config.
@@ -21,6 +23,9 @@ public enum KerasObject: @unchecked Sendable {
     case constraint((JSON) throws -> Constraint)
     case optimizer((JSON) throws -> Optimizer)
     case callback((JSON) throws -> Callback)
+    case schedule((JSON) throws -> LearningRateSchedule)
+    /// The function of a `Lambda` layer, over its list of inputs. Keras: a registered function.
+    case function(([Tensor]) throws -> Tensor)
 
     /// The family this object belongs to.
     public var kind: KerasObjectKind {
@@ -34,6 +39,8 @@ public enum KerasObject: @unchecked Sendable {
         case .constraint: return .constraint
         case .optimizer: return .optimizer
         case .callback: return .callback
+        case .schedule: return .schedule
+        case .function: return .function
         }
     }
 }
@@ -48,69 +55,111 @@ struct RegistryKey: Hashable {
     }
 }
 
-/// Global table of custom objects plus the built-in layer classes. Keras:
-/// `keras.saving.get_registered_object` / `_GLOBAL_CUSTOM_OBJECTS`.
+/// The one table of named objects, built-in and custom, of every family. Keras:
+/// `keras.saving.get_registered_object` over `_GLOBAL_CUSTOM_OBJECTS` and the built-in modules.
 ///
 /// Lookup order follows Keras: the innermost ``CustomObjectScope`` of the calling thread, then
-/// the global custom objects, then the built-ins.
+/// the global custom objects, then the built-ins. The table is locked, so parallel fits may
+/// register and look up at the same time; the built-ins are loaded once, on first use (layers
+/// from their declarations, see ``LayerDeclaration``).
 public enum ObjectRegistry {
-    static let mutex = Mutex()
-    nonisolated(unsafe) private static var custom: [RegistryKey: KerasObject] = [:]
-    nonisolated(unsafe) static var layers: [String: (LayerConfig) throws -> Layer] = BuiltinLayers.all
+    /// One name of one family: the library's object, and a custom one registered under the
+    /// same name (which hides it until unregistered).
+    struct Entry {
+        var builtin: KerasObject?
+        var custom: KerasObject?
+    }
+
+    private static let mutex = Mutex()
+    nonisolated(unsafe) private static var table: [RegistryKey: Entry] = [:]
+    nonisolated(unsafe) private static var builtinsLoaded = false
+
+    /// Runs `body` on the table under the lock, loading the built-ins first if needed.
+    private static func withTable<T>(_ body: (inout [RegistryKey: Entry]) throws -> T) rethrows -> T {
+        try mutex.withLock {
+            if !builtinsLoaded {
+                builtinsLoaded = true
+                for (key, object) in builtinObjects() { table[key, default: Entry()].builtin = object }
+            }
+            return try body(&table)
+        }
+    }
+
+    /// Every built-in object by family and name, from each family's own list.
+    private static func builtinObjects() -> [(RegistryKey, KerasObject)] {
+        var out: [(RegistryKey, KerasObject)] = []
+        for d in LayerDeclaration.builtins { out.append((RegistryKey(.layer, d.className), .layer(d.make))) }
+        for (n, make) in Loss.builtinClasses { out.append((RegistryKey(.loss, n), .loss(make))) }
+        for (n, make) in Optimizer.builtinClasses { out.append((RegistryKey(.optimizer, n), .optimizer(make))) }
+        for (n, make) in LearningRateSchedule.builtinClasses { out.append((RegistryKey(.schedule, n), .schedule(make))) }
+        for (n, a) in ActivationFunction.builtins { out.append((RegistryKey(.activation, n), .activation(a))) }
+        for (n, make) in Metric.builtinMetrics { out.append((RegistryKey(.metric, n), .metric { _ in try make() })) }
+        return out
+    }
 
     /// Registers `object` under `name` (use `"Package>Name"` as Keras does) for every thread,
-    /// replacing an earlier object of the same family and name.
+    /// replacing an earlier custom object of the same family and name.
     public static func register(_ name: String, _ object: KerasObject) {
-        mutex.withLock { custom[RegistryKey(object.kind, name)] = object }
+        withTable { $0[RegistryKey(object.kind, name), default: Entry()].custom = object }
     }
 
     /// Forgets a globally registered name (in one family, or in every family when `kind` is nil).
     public static func unregister(_ name: String, kind: KerasObjectKind? = nil) {
-        mutex.withLock {
-            for k in KerasObjectKind.allCases where kind == nil || kind == k { custom.removeValue(forKey: RegistryKey(k, name)) }
+        withTable { t in
+            for k in KerasObjectKind.allCases where kind == nil || kind == k { t[RegistryKey(k, name)]?.custom = nil }
         }
     }
 
-    /// Whether `name` is registered globally in family `kind`.
+    /// Whether `name` is registered globally as a custom object of family `kind`.
     public static func isRegistered(_ name: String, kind: KerasObjectKind) -> Bool {
-        mutex.withLock { custom[RegistryKey(kind, name)] != nil }
+        withTable { $0[RegistryKey(kind, name)]?.custom != nil }
     }
 
     /// The names of every custom object of `kind` visible on the calling thread: its scopes,
     /// then the global table, without duplicates, sorted.
     public static func customNames(_ kind: KerasObjectKind) -> [String] {
-        let global = mutex.withLock { custom.keys.filter { $0.kind == kind }.map(\.name) }
+        let global = withTable { t in t.filter { $0.key.kind == kind && $0.value.custom != nil }.map(\.key.name) }
         return Array(Set(CustomObjectScope.names(kind) + global)).sorted()
     }
 
-    /// Registers a built-in layer class by its Keras class name (for layers of this library).
-    public static func registerLayer(_ className: String, _ build: @escaping (LayerConfig) throws -> Layer) {
-        mutex.withLock { layers[className] = build }
+    /// The names of the library's own objects of `kind`, sorted.
+    public static func builtinNames(_ kind: KerasObjectKind) -> [String] {
+        withTable { t in t.filter { $0.key.kind == kind && $0.value.builtin != nil }.map(\.key.name) }.sorted()
     }
 
     /// The Keras class names of every built-in layer.
-    public static var layerClassNames: [String] { mutex.withLock { layers.keys.sorted() } }
+    public static var layerClassNames: [String] { builtinNames(.layer) }
 
     /// A custom object named `name` of `kind`: from the scopes, then the global table. Names may
     /// be given with or without their `Package>` prefix.
     public static func lookupCustom(_ kind: KerasObjectKind, _ name: String) -> KerasObject? {
         if let o = CustomObjectScope.lookup(kind, name) { return o }
-        let global = mutex.withLock { () -> KerasObject? in
-            if let o = custom[RegistryKey(kind, name)] { return o }
+        return withTable { t -> KerasObject? in
+            if let o = t[RegistryKey(kind, name)]?.custom { return o }
             // A bare class name finds "Package>Name" when exactly one package registered it.
-            let matches = custom.filter { $0.key.kind == kind && $0.key.name.hasSuffix(">" + name) }
-            return matches.count == 1 ? matches.first?.value : nil
+            let matches = t.filter { $0.key.kind == kind && $0.value.custom != nil && $0.key.name.hasSuffix(">" + name) }
+            return matches.count == 1 ? matches.first?.value.custom : nil
         }
-        return global
+    }
+
+    /// The library's own object of `kind` named `name`, ignoring custom objects.
+    public static func builtin(_ kind: KerasObjectKind, _ name: String) -> KerasObject? {
+        withTable { $0[RegistryKey(kind, name)]?.builtin }
+    }
+
+    /// The object of `kind` named `name` in Keras's order: scopes, global custom objects, built-ins.
+    public static func lookup(_ kind: KerasObjectKind, _ name: String) -> KerasObject? {
+        lookupCustom(kind, name) ?? builtin(kind, name)
     }
 
     /// Whether `className` is a layer class of this library.
-    static func isBuiltinLayer(_ className: String) -> Bool { mutex.withLock { BuiltinLayers.all[className] != nil || layers[className] != nil } }
+    static func isBuiltinLayer(_ className: String) -> Bool { builtin(.layer, className) != nil }
 
     /// The `"Package>Name"` under which a class named `className` was registered globally, if any.
     static func registeredName(of className: String, _ kind: KerasObjectKind) -> String? {
-        mutex.withLock {
-            custom.keys.filter { $0.kind == kind && $0.name.hasSuffix(">" + className) }.map(\.name).sorted().first
+        withTable { t in
+            t.filter { $0.key.kind == kind && $0.value.custom != nil && $0.key.name.hasSuffix(">" + className) }
+                .map(\.key.name).sorted().first
         }
     }
 
@@ -119,7 +168,8 @@ public enum ObjectRegistry {
         for n in [registeredName, className].compactMap({ $0 }) {
             if case .layer(let b)? = lookupCustom(.layer, n) { return b }
         }
-        return mutex.withLock { layers[className] }
+        guard case .layer(let b)? = builtin(.layer, className) else { return nil }
+        return b
     }
 
     /// The error for a class the registry does not know, saying how to register it.

@@ -15,6 +15,10 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The tape and node that produced this tensor, when it was recorded.
     var tapeID: UInt64 = 0
     var node: Int32 = -1
+    /// For a softmax output: the tape node of the logits it was computed from, so that a
+    /// cross-entropy can take the fused path (Keras: the output's `_keras_logits`). Any op on
+    /// the output makes a new tensor without it.
+    var logitsNode: Int32 = -1
 
     /// The number of elements.
     @inlinable public var count: Int { storage.count }

@@ -72,6 +72,56 @@ final class CategoricalCrossentropyGradientTests: XCTestCase {
         }
     }
 
+    func testSoftmaxCrossentropyOpGradients() throws {
+        let y = try targets(3, 4)
+        let logits = G.random([3, 4], seed: 76)
+        try G.check([logits], "Ops.softmaxCrossentropy") { xs in try Ops.softmaxCrossentropy(y, logits: xs[0]) }
+        XCTAssertThrowsError(try Ops.softmaxCrossentropy(Tensor(shape: [2, 3]), logits: Tensor(shape: [2, 4])))
+    }
+
+    /// The fused op on logits gives the same numbers as the loss on a softmax output (which
+    /// carries its logits), and the output of any further op no longer carries them.
+    func testSoftmaxOutputCarriesItsLogits() throws {
+        let y = try targets(3, 4)
+        let logits = G.random([3, 4], seed: 77)
+        let tape = GradientTape()
+        let (w, p, direct, viaLoss) = try tape.record { () throws -> (Tensor, Tensor, Tensor, Tensor) in
+            let w = tape.watch(logits)
+            let p = try Ops.softmax(w)
+            return (w, p, try Ops.softmaxCrossentropy(y, logits: w), try Ops.categoricalCrossentropy(y, p))
+        }
+        XCTAssertEqual(p.logitsNode, w.node)
+        XCTAssertEqual(try tape.record { p * 1 }.logitsNode, -1)
+        XCTAssertEqual(try GradientTape.withoutRecording { try Ops.softmax(logits, axis: 0) }.logitsNode, -1)
+        XCTAssertEqual(direct, viaLoss)
+    }
+
+    /// Loss value and gradient into the logits of a `Dense(softmax)`-like head, fused (the loss
+    /// sees the softmax output) and unfused (an extra op hides the logits), for the categorical
+    /// and sparse losses.
+    func testLossesOnSoftmaxOutputMatchUnfusedPath() throws {
+        let logits = G.random([5, 4], seed: 78)
+        let oneHot = Tensor([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+        let labels = Tensor([0, 2, 1, 3, 2])
+        let cases: [(Loss, Tensor)] = [(CategoricalCrossentropy(), oneHot), (SparseCategoricalCrossentropy(), labels),
+                                       (SparseCategoricalCrossentropy(ignoreClass: 2), labels)]
+        for (loss, target) in cases {
+            func run(hide: Bool) throws -> (Tensor, Tensor) {
+                let tape = GradientTape()
+                let (w, l) = try tape.record { () throws -> (Tensor, Tensor) in
+                    let w = tape.watch(logits)
+                    let p = try Ops.softmax(w)
+                    return (w, try loss(target, hide ? p * 1 : p))
+                }
+                return (l, try tape.gradient(of: l, with: [w])[0])
+            }
+            let (fusedLoss, fusedGrad) = try run(hide: false)
+            let (plainLoss, plainGrad) = try run(hide: true)
+            XCTAssertEqual(try XCTUnwrap(fusedLoss.scalar), try XCTUnwrap(plainLoss.scalar), accuracy: 1e-6, loss.name)
+            XCTAssertTrue(fusedGrad.isClose(to: plainGrad, atol: 1e-6, rtol: 1e-4), "\(loss.name): \(fusedGrad) vs \(plainGrad)")
+        }
+    }
+
     func testCrossentropyRejectsMismatchedShapes() {
         XCTAssertThrowsError(try Ops.categoricalCrossentropy(Tensor(shape: [2, 3]), Tensor(shape: [2, 4])))
     }

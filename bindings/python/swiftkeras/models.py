@@ -419,25 +419,9 @@ class Model:
                              f"list of {len(data)} arrays")
         return [self._array(data, what)]
 
-    @staticmethod
-    def _check_cardinality(named):
-        sizes = {name: [len(a) for a in arrays] for name, arrays in named.items() if arrays}
-        flat = {n for v in sizes.values() for n in v}
-        if len(flat) > 1:
-            detail = "\n".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
-            raise ValueError(f"Data cardinality is ambiguous. Make sure all arrays contain the "
-                             f"same number of samples.\n{detail}")
-
-    def _sample_weight(self, sample_weight, n, what="sample_weight"):
-        if sample_weight is None:
-            return None
-        sw = self._array(sample_weight, what)
-        if sw.ndim == 2 and sw.shape[1] == 1:
-            sw = sw.reshape(-1)
-        if sw.ndim != 1 or len(sw) != n:
-            raise ValueError(f"{what} must have shape ({n},) (one weight per sample), got "
-                             f"{np.shape(sample_weight)}")
-        return sw
+    def _sample_weight(self, sample_weight, what="sample_weight"):
+        # The library checks that there is one weight per sample.
+        return None if sample_weight is None else self._array(sample_weight, what)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -466,15 +450,8 @@ class Model:
                 vxs = [self._array(validation_data[0], "validation_data x")]
             vys = self._arrays(validation_data[1], "validation_data y", inputs=False) \
                 if arrays_api else [self._array(validation_data[1], "validation_data y")]
-            self._check_cardinality({"validation_data x": vxs, "validation_data y": vys})
             if len(validation_data) == 3:
-                vsw = self._sample_weight(validation_data[2], len(vxs[0]),
-                                          "validation_data sample_weight")
-            for what, train, val in (("x", xs_list, vxs), ("y", ys_list, vys)):
-                for a, b in zip(train, val):
-                    if a.shape[1:] != b.shape[1:]:
-                        raise ValueError(f"validation_data: {what} of shape {b.shape} does not "
-                                         f"match the training {what} of shape {a.shape}")
+                vsw = self._sample_weight(validation_data[2], "validation_data sample_weight")
         options = {"epochs": int(epochs), "verbose": _verbosity(verbose, 1),
                    "validation_split": float(validation_split), "shuffle": bool(shuffle),
                    "initial_epoch": int(initial_epoch), "validation_freq": int(validation_freq)}
@@ -526,7 +503,7 @@ class Model:
 
     def _training_arrays(self, x, y, sample_weight, call):
         """The inputs, targets and sample weights of fit/evaluate as float32 arrays (lists for
-        several inputs/outputs), checked for equal lengths; and whether the library takes them
+        several inputs/outputs; the library checks them); and whether the library takes them
         as arrays (`keras_model_<call>_arrays`) or one x and one y."""
         arrays_api = _lib.has(f"keras_model_{call}_arrays")
         if not arrays_api and sample_weight is not None:
@@ -540,8 +517,7 @@ class Model:
             self._ensure_handle()
             xs_list = self._arrays(x, "x", inputs=True)
         ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
-        self._check_cardinality({"x": xs_list, "y": ys_list})
-        return arrays_api, xs_list, ys_list, self._sample_weight(sample_weight, len(xs_list[0]))
+        return arrays_api, xs_list, ys_list, self._sample_weight(sample_weight)
 
     def _require_loss(self):
         # An uncompiled model is the library's to report (a loaded model may be compiled there).
@@ -583,7 +559,6 @@ class Model:
         if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential):
             self._ensure_handle()
             xs_list = self._arrays(x, "x", inputs=True)
-            self._check_cardinality({"x": xs_list})
             n = len(xs_list[0])
             outs = [np.empty(self._io_shape(False, i, n), np.float32)
                     for i in range(self._io_count(False))]

@@ -19,8 +19,16 @@ public final class ELU: Layer, @unchecked Sendable {
     /// constructor arguments).
     public override func getConfig() -> JSON {
         let base = super.getConfig()
-        var c: JSON = ["name": .string(name), "alpha": .double(Double(alpha))]
+        var c: JSON = ["name": .string(name), "alpha": base["alpha"] ?? .null]
         for (k, v) in base.objectValue ?? [] where k != "name" { c.set(k, v) }
         return c
     }
 }
+
+extension ELU: DeclaredLayer {
+    /// Keras: `ELU(alpha=1.0)`.
+    public static let declaration = LayerDeclaration(ELU.self, builtAtInit: true, arguments: [
+        .optional("alpha", \.alpha, default: 1),
+    ]) { c in try ELU(alpha: c.float("alpha"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(ELU.self, $0) }

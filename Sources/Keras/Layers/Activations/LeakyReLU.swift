@@ -23,10 +23,15 @@ public final class LeakyReLU: Layer, @unchecked Sendable {
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { try function(inputs) }
+}
 
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("negative_slope", .double(Double(negativeSlope)))
-        return c
+extension LeakyReLU: DeclaredLayer {
+    /// Keras: `LeakyReLU(negative_slope=0.3)`; Keras 2's `alpha` is read when `negative_slope` is absent.
+    public static let declaration = LayerDeclaration(LeakyReLU.self, builtAtInit: true, arguments: [
+        .optional("negative_slope", \.negativeSlope, default: 0.3),
+    ]) { c in
+        try LeakyReLU(negativeSlope: c.isGiven("negative_slope") ? c.float("negative_slope") : c.float("alpha", default: 0.3),
+                      name: c.name)
     }
 }
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(LeakyReLU.self, $0) }

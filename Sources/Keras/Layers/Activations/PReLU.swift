@@ -49,13 +49,25 @@ public final class PReLU: Layer, @unchecked Sendable {
         guard let alpha else { throw KerasError.invalidState("PReLU '\(name)' is not built") }
         return try Ops.relu(inputs) - alpha.value * Ops.relu(Ops.negative(inputs))
     }
+}
 
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("alpha_initializer", alphaInitializer.serialized)
-        c.set("alpha_regularizer", alphaRegularizer?.serialized ?? .null)
-        c.set("alpha_constraint", alphaConstraint?.serialized ?? .null)
-        c.set("shared_axes", sharedAxes.map { .array($0.map { .int($0) }) } ?? .null)
-        return c
+extension PReLU: DeclaredLayer {
+    /// Keras: `PReLU(alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
+    /// shared_axes=None)`; `shared_axes` may be an integer or a list.
+    public static let declaration = LayerDeclaration(PReLU.self, arguments: [
+        .optional("alpha_initializer", \.alphaInitializer, default: Zeros()),
+        .optional("alpha_regularizer", \.alphaRegularizer),
+        .optional("alpha_constraint", \.alphaConstraint),
+        .optional("shared_axes", \.sharedAxes, default: nil),
+    ]) { c in
+        let shared = try c["shared_axes"].map { v in
+            guard let axes = v.intValue.map({ [$0] }) ?? v.arrayValue?.compactMap(\.intValue), axes.count == (v.arrayValue?.count ?? 1) else {
+                throw KerasError.io("PReLU config: 'shared_axes' must be an integer or a list of integers, got \(v)")
+            }
+            return axes
+        }
+        return PReLU(alphaInitializer: try c.initializer("alpha_initializer"), alphaRegularizer: try c.regularizer("alpha_regularizer"),
+                     alphaConstraint: try c.constraint("alpha_constraint"), sharedAxes: shared, name: c.name)
     }
 }
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(PReLU.self, $0) }

@@ -31,12 +31,17 @@ public final class ReLU: Layer, @unchecked Sendable {
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { try function(inputs) }
+}
 
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("max_value", maxValue.map { .double(Double($0)) } ?? .null)
-        c.set("negative_slope", .double(Double(negativeSlope)))
-        c.set("threshold", .double(Double(threshold)))
-        return c
+extension ReLU: DeclaredLayer {
+    /// Keras: `ReLU(max_value=None, negative_slope=0.0, threshold=0.0)`.
+    public static let declaration = LayerDeclaration(ReLU.self, builtAtInit: true, arguments: [
+        .optional("max_value", \.maxValue, default: nil),
+        .optional("negative_slope", \.negativeSlope, default: 0),
+        .optional("threshold", \.threshold, default: 0),
+    ]) { c in
+        try ReLU(maxValue: c.optionalFloat("max_value"), negativeSlope: c.float("negative_slope"),
+                 threshold: c.float("threshold"), name: c.name)
     }
 }
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(ReLU.self, $0) }

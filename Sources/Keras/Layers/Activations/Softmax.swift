@@ -15,10 +15,18 @@ public final class Softmax: Layer, @unchecked Sendable {
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { try Ops.softmax(inputs, axis: axis) }
+}
 
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("axis", .int(axis))
-        return c
+extension Softmax: DeclaredLayer {
+    /// Keras: `Softmax(axis=-1)`; Keras 2 may write a one-element list for `axis`.
+    public static let declaration = LayerDeclaration(Softmax.self, builtAtInit: true, arguments: [
+        .optional("axis", \.axis, default: -1),
+    ]) { c in
+        let v = c["axis"]
+        guard let axis = v?.intValue ?? (v?.arrayValue?.count == 1 ? v?.arrayValue?[0].intValue : nil) else {
+            throw KerasError.io("Softmax config: 'axis' must be an integer, got \(v ?? .null)")
+        }
+        return Softmax(axis: axis, name: c.name)
     }
 }
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Softmax.self, $0) }

@@ -17,10 +17,12 @@ public final class ThresholdedReLU: Layer, @unchecked Sendable {
         let t = theta
         return Ops.unary(inputs, { $0 > t ? $0 : 0 }) { x, _, g in x > t ? g : 0 }
     }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("theta", .double(Double(theta)))
-        return c
-    }
 }
+
+extension ThresholdedReLU: DeclaredLayer {
+    /// Keras 2: `ThresholdedReLU(theta=1.0)`.
+    public static let declaration = LayerDeclaration(ThresholdedReLU.self, arguments: [
+        .optional("theta", \.theta, default: 1),
+    ]) { c in try ThresholdedReLU(theta: c.float("theta"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(ThresholdedReLU.self, $0) }

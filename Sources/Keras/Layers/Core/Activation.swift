@@ -35,10 +35,12 @@ public final class Activation: Layer {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("activation", activationFunction.config)
-        return c
-    }
 }
+
+extension Activation: DeclaredLayer {
+    /// Keras: `Activation(activation)`.
+    public static let declaration = LayerDeclaration(Activation.self, builtAtInit: true, arguments: [
+        .required("activation", \.activationFunction),
+    ]) { c in Activation(try c.activation("activation"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Activation.self, $0) }

@@ -24,11 +24,13 @@ public final class ActivityRegularization: Layer {
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { inputs }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("l1", .double(l1))
-        c.set("l2", .double(l2))
-        return c
-    }
 }
+
+extension ActivityRegularization: DeclaredLayer {
+    /// Keras: `ActivityRegularization(l1=0.0, l2=0.0)`.
+    public static let declaration = LayerDeclaration(ActivityRegularization.self, builtAtInit: true, arguments: [
+        .optional("l1", \.l1, default: 0),
+        .optional("l2", \.l2, default: 0),
+    ]) { c in try ActivityRegularization(l1: c.double("l1"), l2: c.double("l2"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(ActivityRegularization.self, $0) }

@@ -84,19 +84,34 @@ public final class Dense: Layer {
         }
         return Array(inputShape.dropLast()) + [units]
     }
+}
 
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("units", .int(units))
-        c.set("activation", activationFunction.config)
-        c.set("use_bias", .bool(useBias))
-        c.set("kernel_initializer", kernelInitializer.serialized)
-        c.set("bias_initializer", biasInitializer.serialized)
-        c.set("kernel_regularizer", kernelRegularizer?.serialized ?? .null)
-        c.set("bias_regularizer", biasRegularizer?.serialized ?? .null)
-        c.set("kernel_constraint", kernelConstraint?.serialized ?? .null)
-        c.set("bias_constraint", biasConstraint?.serialized ?? .null)
-        c.set("quantization_config", .null)
-        return c
+extension Dense: DeclaredLayer {
+    /// Keras: `Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+    /// bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+    /// activity_regularizer=None, kernel_constraint=None, bias_constraint=None)`.
+    public static let declaration = LayerDeclaration(Dense.self, arguments: [
+        .required("units", \.units),
+        .optional("activation", \.activationFunction, default: .linear),
+        .optional("use_bias", \.useBias, default: true),
+        .optional("kernel_initializer", \.kernelInitializer, default: VarianceScaling.glorotUniform()),
+        .optional("bias_initializer", \.biasInitializer, default: Zeros()),
+        .optional("kernel_regularizer", \.kernelRegularizer),
+        .optional("bias_regularizer", \.biasRegularizer),
+        .unsaved("activity_regularizer"),
+        .optional("kernel_constraint", \.kernelConstraint),
+        .optional("bias_constraint", \.biasConstraint),
+        .optional("quantization_config", default: nil) { _ in .null },
+    ]) { c in
+        let units = try c.int("units")
+        guard units > 0 else { throw KerasError.io("Dense config: units must be positive, got \(units)") }
+        return Dense(units, activation: try c.activation("activation"), useBias: try c.bool("use_bias"),
+                     kernelInitializer: try c.initializer("kernel_initializer"),
+                     biasInitializer: try c.initializer("bias_initializer"),
+                     kernelRegularizer: try c.regularizer("kernel_regularizer"),
+                     biasRegularizer: try c.regularizer("bias_regularizer"),
+                     kernelConstraint: try c.constraint("kernel_constraint"),
+                     biasConstraint: try c.constraint("bias_constraint"), name: c.name)
     }
 }
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Dense.self, $0) }

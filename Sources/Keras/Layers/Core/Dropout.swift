@@ -68,12 +68,14 @@ public final class Dropout: Layer {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("rate", .double(rate))
-        c.set("seed", seed.map { .int($0) } ?? .null)
-        c.set("noise_shape", noiseShape.map { .array($0.map { $0.map { .int($0) } ?? .null }) } ?? .null)
-        return c
-    }
 }
+
+extension Dropout: DeclaredLayer {
+    /// Keras: `Dropout(rate, noise_shape=None, seed=None)`; its config lists `seed` before `noise_shape`.
+    public static let declaration = LayerDeclaration(Dropout.self, builtAtInit: true, constructorOrder: ["rate", "noise_shape", "seed"], arguments: [
+        .required("rate", \.rate),
+        .optional("seed", \.seed, default: nil),
+        .optional("noise_shape", \.noiseShape, default: nil),
+    ]) { c in try Dropout(c.double("rate"), noiseShape: c.shape("noise_shape"), seed: c.optionalInt("seed"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Dropout.self, $0) }

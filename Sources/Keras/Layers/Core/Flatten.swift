@@ -36,10 +36,12 @@ public final class Flatten: Layer {
         if rest.contains(where: { $0 == nil }) { return [batch, nil] }
         return [batch, try ShapeMath.product(rest.map { $0 ?? 1 }, "Flatten '\(name)'")]
     }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("data_format", .string(dataFormat.rawValue))
-        return c
-    }
 }
+
+extension Flatten: DeclaredLayer {
+    /// Keras: `Flatten(data_format=None)` (the config holds the resolved format).
+    public static let declaration = LayerDeclaration(Flatten.self, arguments: [
+        .optional("data_format", \.dataFormat, default: .channelsLast),
+    ]) { c in Flatten(dataFormat: try DataFormat.named(c.string("data_format")), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Flatten.self, $0) }

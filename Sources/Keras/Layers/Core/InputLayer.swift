@@ -46,3 +46,29 @@ public func Input(shape: [Int?], batchSize: Int? = nil, name: String? = nil) -> 
 public func Input(shape: [Int], batchSize: Int? = nil, name: String? = nil) -> KerasTensor {
     Input(shape: shape.map { Optional($0) }, batchSize: batchSize, name: name)
 }
+
+extension InputLayer: DeclaredLayer {
+    /// Keras: `InputLayer(shape=None, batch_size=None, sparse=None, ragged=False, batch_shape=None,
+    /// optional=False)`; rebuilt from `batch_shape` (Keras 3), `batch_input_shape` (Keras 2) or
+    /// `shape` + `batch_size`. It writes its own config, as Keras's does.
+    public static let declaration = LayerDeclaration(InputLayer.self, builtAtInit: true, arguments: [
+        .unsaved("shape"),
+        .unsaved("batch_size"),
+        .unsaved("sparse", default: false),
+        .unsaved("ragged", default: false),
+        .unsaved("batch_shape"),
+        .unsaved("optional", default: false),
+    ]) { c in
+        let shape: [Int?]
+        if let s = try c.shape("batch_shape") ?? c.shape("batch_input_shape") {
+            shape = s
+        } else if let s = try c.shape("shape") ?? c.shape("input_shape") {
+            shape = [try c.optionalInt("batch_size")] + s
+        } else {
+            throw KerasError.io("InputLayer config: needs 'batch_shape' (or 'batch_input_shape' / 'shape')")
+        }
+        guard !shape.isEmpty else { throw KerasError.io("InputLayer config: the batch shape must include the batch dimension") }
+        return InputLayer(batchShape: shape, name: c.name)
+    }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(InputLayer.self, $0) }

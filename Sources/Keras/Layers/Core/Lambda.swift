@@ -96,33 +96,45 @@ public final class Lambda: Layer {
     /// Makes a function loadable by name: a saved Lambda whose config names `functionName`
     /// rebuilds with `function`. Single-input functions receive a one-element list.
     public static func register(_ functionName: String, _ function: @escaping (Tensor) throws -> Tensor) {
-        LambdaFunctions.register(functionName) { xs in
+        register(functionName, combining: { xs in
             guard xs.count == 1 else {
                 throw KerasError.invalidArgument("Lambda '\(functionName)' takes one input, got \(xs.count)")
             }
             return try function(xs[0])
-        }
+        })
     }
 
     /// Makes a function over several inputs loadable by name.
     public static func register(_ functionName: String, combining function: @escaping ([Tensor]) throws -> Tensor) {
-        LambdaFunctions.register(functionName, function)
-    }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("function", ["module": "builtins", "class_name": "function", "config": .string(functionName),
-                           "registered_name": "function"])
-        if let outputShape { c.set("output_shape", .array(outputShape.map { $0.map { .int($0) } ?? .null })) }
-        c.set("arguments", [:])
-        return c
+        ObjectRegistry.register(functionName, .function(function))
     }
 }
 
-/// Swift functions that saved Lambda layers can be rebuilt with, by name.
-enum LambdaFunctions {
-    private static let mutex = Mutex()
-    nonisolated(unsafe) private static var table: [String: ([Tensor]) throws -> Tensor] = [:]
-    static func register(_ name: String, _ f: @escaping ([Tensor]) throws -> Tensor) { mutex.withLock { table[name] = f } }
-    static func lookup(_ name: String) -> (([Tensor]) throws -> Tensor)? { mutex.withLock { table[name] } }
+extension Lambda: DeclaredLayer {
+    /// Keras: `Lambda(function, output_shape=None, mask=None, arguments=None)`. The function is
+    /// found by name among the registered ones (``Lambda/register(_:_:)``, scopes); a Python
+    /// lambda (bytecode) cannot be rebuilt here.
+    public static let declaration = LayerDeclaration(Lambda.self, arguments: [
+        .required("function") { l in
+            ["module": "builtins", "class_name": "function", "config": .string(l.functionName), "registered_name": "function"]
+        },
+        .optional("output_shape", default: nil) { l in l.outputShape.map(\.configValue) },
+        .unsaved("mask"),
+        .optional("arguments", default: nil) { _ in [:] },
+    ]) { c in
+        guard let fn = c["function"] else { throw KerasError.io("Lambda config: needs 'function'") }
+        if fn["class_name"]?.stringValue == "__lambda__" {
+            throw KerasError.io("Lambda '\(c.name ?? "lambda")': its function is a Python lambda (bytecode), which cannot run here; rewrite it as a named function and register a Swift version with Lambda.register(\"name\") { x in ... }")
+        }
+        guard let functionName = fn.stringValue ?? fn["config"]?.stringValue else {
+            throw KerasError.io("Lambda config: 'function' must name a registered function, got \(fn.description.prefix(80))")
+        }
+        let bare = functionName.split(separator: ">").last.map(String.init) ?? functionName
+        let found = ObjectRegistry.lookupCustom(.function, functionName) ?? ObjectRegistry.lookupCustom(.function, bare)
+        guard case .function(let function)? = found else {
+            throw KerasError.unknownName("Lambda '\(c.name ?? "lambda")': no Swift function is registered as '\(functionName)'; register one with Lambda.register(\"\(bare)\") { x in ... }")
+        }
+        return Lambda(functionName: functionName, outputShape: try c.shape("output_shape"), name: c.name, combining: function)
+    }
 }
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Lambda.self, $0) }

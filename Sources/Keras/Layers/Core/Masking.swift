@@ -35,19 +35,15 @@ public final class Masking: Layer {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("mask_value", .double(maskValue))
-        return c
-    }
-
-    public static func fromConfig(_ c: LayerConfig) throws -> Layer {
-        let layer = Masking(maskValue: Double(try c.float("mask_value", default: 0)), name: c.name)
-        try c.applyCommon(to: layer)
-        return layer
-    }
 }
+
+extension Masking: DeclaredLayer {
+    /// Keras: `Masking(mask_value=0.0)`.
+    public static let declaration = LayerDeclaration(Masking.self, builtAtInit: true, arguments: [
+        .optional("mask_value", \.maskValue, default: 0),
+    ]) { c in Masking(maskValue: Double(try c.float("mask_value")), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Masking.self, $0) }
 
 /// 1 where some value along the last axis differs from `value`, else 0 (Keras's
 /// `any(x != value, axis=-1)`); the shape is `x`'s without its last axis.

@@ -34,10 +34,12 @@ public final class Permute: Layer {
         try checkRank(inputShape.count, formatShape(inputShape))
         return [inputShape[0]] + dims.map { inputShape[$0] }
     }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("dims", .array(dims.map { .int($0) }))
-        return c
-    }
 }
+
+extension Permute: DeclaredLayer {
+    /// Keras: `Permute(dims)`.
+    public static let declaration = LayerDeclaration(Permute.self, arguments: [
+        .required("dims", \.dims),
+    ]) { c in try Permute(c.ints("dims"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Permute.self, $0) }

@@ -32,10 +32,12 @@ public final class RepeatVector: Layer {
         }
         return [inputShape[0], n, inputShape[1]]
     }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("n", .int(n))
-        return c
-    }
 }
+
+extension RepeatVector: DeclaredLayer {
+    /// Keras: `RepeatVector(n)`.
+    public static let declaration = LayerDeclaration(RepeatVector.self, arguments: [
+        .required("n", \.n),
+    ]) { c in try RepeatVector(c.int("n"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RepeatVector.self, $0) }

@@ -24,11 +24,14 @@ public final class Rescaling: Layer {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("scale", .double(scale))
-        c.set("offset", .double(offset))
-        return c
-    }
 }
+
+extension Rescaling: DeclaredLayer {
+    /// Keras: `Rescaling(scale, offset=0.0)`; only scalar `scale` and `offset` are supported
+    /// (Keras also accepts per-channel lists).
+    public static let declaration = LayerDeclaration(Rescaling.self, arguments: [
+        .required("scale", \.scale),
+        .optional("offset", \.offset, default: 0),
+    ]) { c in Rescaling(try c.double("scale"), offset: try c.double("offset"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Rescaling.self, $0) }

@@ -48,10 +48,12 @@ public final class Reshape: Layer {
         }
         return [batch] + (try resolvedTarget(sampleShape: Array(inputShape.dropFirst())))
     }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("target_shape", .array(targetShape.map { .int($0) }))
-        return c
-    }
 }
+
+extension Reshape: DeclaredLayer {
+    /// Keras: `Reshape(target_shape)`.
+    public static let declaration = LayerDeclaration(Reshape.self, builtAtInit: true, arguments: [
+        .required("target_shape", \.targetShape),
+    ]) { c in try Reshape(c.ints("target_shape"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Reshape.self, $0) }

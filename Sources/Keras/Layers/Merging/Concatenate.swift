@@ -83,10 +83,12 @@ public final class Concatenate: Layer {
         }
         return out
     }
-
-    public override func getConfig() -> JSON {
-        var c = super.getConfig()
-        c.set("axis", .int(axis))
-        return c
-    }
 }
+
+extension Concatenate: DeclaredLayer {
+    /// Keras: `Concatenate(axis=-1)`.
+    public static let declaration = LayerDeclaration(Concatenate.self, arguments: [
+        .optional("axis", \.axis, default: -1),
+    ]) { c in Concatenate(axis: try c.int("axis"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Concatenate.self, $0) }

@@ -24,8 +24,8 @@ public struct CallbackLayerFunctions: @unchecked Sendable {
 /// A layer whose build, forward, backward, output shape and config are supplied as functions: how
 /// C and Python plugin layers live in a model. Its weights are ordinary ``Variable``s created with
 /// ``Layer/addWeight(name:shape:initializer:trainable:regularizer:constraint:)``, so they are
-/// optimized, saved and loaded like any built-in layer's; its call records one tape node whose
-/// backward calls the supplied backward function.
+/// optimized, saved and loaded like any built-in layer's; its call is one ``Ops/customGradient(_:inputs:_:)``
+/// op whose vector-Jacobian product calls the supplied backward function.
 public final class CallbackLayer: Layer, @unchecked Sendable {
     let pluginClassName: String
     let functions: CallbackLayerFunctions
@@ -73,25 +73,22 @@ public final class CallbackLayer: Layer, @unchecked Sendable {
         let x = inputs.detached
         let plain = values.map(\.detached)
         try functions.forward(x, plain, training, out)
-        guard let tape else { return out }
-        let needed = tape.tracks(inputs) || values.contains(where: tape.tracks)
-        guard needed else { return out }
+        guard let tape, tape.tracks(inputs) || values.contains(where: tape.tracks) else { return out }
         guard let backward = functions.backward else {
             throw KerasError.invalidState("\(pluginClassName) '\(name)' has no backward function, so gradients cannot pass through it: it can only be the first layer and must have no trainable weights (set trainable to false), or be used for inference only")
         }
-        return tape.record(out) { [pluginClassName, name] g, t in
+        return try Ops.customGradient([out], inputs: [inputs] + values) { [pluginClassName, name] g in
             let dx = Tensor(shape: x.shape)
             let dws = plain.map { Tensor(shape: $0.shape) }
             do {
-                try backward(x, plain, g, dx, dws)
+                try backward(x, plain, g[0], dx, dws)
             } catch let e as KerasError {
                 throw e
             } catch {
                 throw KerasError.callbackFailed("\(pluginClassName) '\(name)': backward failed: \(error)")
             }
-            t.accumulate(inputs, dx)
-            for (v, d) in zip(values, dws) { t.accumulate(v, d) }
-        }
+            return [dx] + dws
+        }[0]
     }
 
     public override func getConfig() -> JSON {

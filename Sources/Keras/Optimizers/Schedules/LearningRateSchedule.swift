@@ -35,7 +35,8 @@ open class LearningRateSchedule: LearningRateConvertible, @unchecked Sendable {
          "registered_name": nil]
     }
 
-    nonisolated(unsafe) static var registry: [String: (JSON) throws -> LearningRateSchedule] = [
+    /// The schedule classes of this library by Keras class name, as ``ObjectRegistry`` loads them.
+    static let builtinClasses: [String: (JSON) throws -> LearningRateSchedule] = [
         "ExponentialDecay": ExponentialDecay.init(config:),
         "PiecewiseConstantDecay": PiecewiseConstantDecay.init(config:),
         "InverseTimeDecay": InverseTimeDecay.init(config:),
@@ -44,10 +45,11 @@ open class LearningRateSchedule: LearningRateConvertible, @unchecked Sendable {
         "CosineDecayRestarts": CosineDecayRestarts.init(config:),
     ]
 
-    /// A schedule from its Keras class name and config.
+    /// A schedule from its Keras class name and config: a custom schedule (scopes, then global),
+    /// else one of this library's.
     public static func from(className: String, config: JSON) throws -> LearningRateSchedule {
-        guard let make = registry[className] else {
-            throw KerasError.unknownName("Unknown learning rate schedule '\(className)'. Known: \(registry.keys.sorted().joined(separator: ", "))")
+        guard case .schedule(let make)? = ObjectRegistry.lookup(.schedule, className) else {
+            throw KerasError.unknownName("Unknown learning rate schedule '\(className)'. Known: \(ObjectRegistry.builtinNames(.schedule).joined(separator: ", "))")
         }
         return try make(config)
     }
@@ -58,11 +60,6 @@ open class LearningRateSchedule: LearningRateConvertible, @unchecked Sendable {
             throw KerasError.invalidArgument("learning rate schedule: expected {\"class_name\": ..., \"config\": ...}, got \(json)")
         }
         return try from(className: name, config: json["config"] ?? [:])
-    }
-
-    /// Registers a custom schedule class for deserialization.
-    public static func register(_ className: String, _ make: @escaping (JSON) throws -> LearningRateSchedule) {
-        registry[className] = make
     }
 }
 

@@ -1,4 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension Kernels {
+    /// Softmax over the middle axis of `outer × n × inner`: contiguous rows when `inner` is 1
+    /// (``softmaxRows(_:_:rows:cols:)``), strided otherwise.
+    static func softmax(_ px: UnsafePointer<Float>, _ py: UnsafeMutablePointer<Float>, outer: Int, n: Int, inner: Int) {
+        if inner == 1 { softmaxRows(px, py, rows: outer, cols: n); return }
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * n * inner + i
+                var m = -Float.infinity
+                for k in 0..<n { m = Swift.max(m, px[base + k * inner]) }
+                var s: Float = 0
+                for k in 0..<n { let e = expf(px[base + k * inner] - m); py[base + k * inner] = e; s += e }
+                let inv = 1 / s
+                for k in 0..<n { py[base + k * inner] *= inv }
+            }
+        }
+    }
+
+    /// The softmax Jacobian-vector product `dx = y * (g - sum(g * y))` over the middle axis.
+    static func softmaxBackward(output py: UnsafePointer<Float>, upstream pg: UnsafePointer<Float>,
+                                into pd: UnsafeMutablePointer<Float>, outer: Int, n: Int, inner: Int) {
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * n * inner + i
+                var dot: Float = 0
+                for k in 0..<n { dot += pg[base + k * inner] * py[base + k * inner] }
+                for k in 0..<n { let j = base + k * inner; pd[j] = py[j] * (pg[j] - dot) }
+            }
+        }
+    }
+
     /// Softmax of each contiguous row of `rows × cols`: `exp(x - max) / sum`. The exponentials
     /// of the whole block are taken at once, eight lanes at a time (see ``expInPlace(_:count:)``).
     static func softmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {

@@ -1,0 +1,189 @@
+import KerasSections
+
+/// A layer class whose constructor arguments are declared once, in its own file: its config,
+/// its loading, the C catalogue's signature and the Python class all come from ``declaration``.
+///
+/// ```swift
+/// extension RepeatVector: DeclaredLayer {
+///     public static let declaration = LayerDeclaration(RepeatVector.self, arguments: [
+///         .required("n", \.n),
+///     ]) { c in try RepeatVector(c.int("n"), name: c.name) }
+/// }
+/// @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RepeatVector.self, $0) }
+/// ```
+/// The `record` line makes the class a built-in: the registry finds every such record in the
+/// linked program (this library's, a test target's, an app's), so no central list names it.
+public protocol DeclaredLayer: Layer {
+    /// The class's Keras name, constructor arguments and builder.
+    static var declaration: LayerDeclaration { get }
+}
+
+extension DeclaredLayer {
+    /// Rebuilds a layer of this class from its Keras config. Keras: `cls.from_config(config)`.
+    public static func fromConfig(_ c: LayerConfig) throws -> Layer { try declaration.make(c) }
+}
+
+/// What a layer file puts in the `keras_layers` linker section: a function that hands the
+/// registry the file's ``LayerDeclaration`` (see ``LayerDeclaration/record(_:_:)``).
+public typealias LayerRecord = @convention(c) (UnsafeMutableRawPointer) -> Void
+
+/// One constructor argument of a layer class as Keras declares it: its name, whether it is
+/// required or its default (in Keras's config form), and how `get_config()` reads it from an
+/// instance. Keras: an argument of the layer's `__init__` and a key of its `get_config()`.
+public struct LayerArgument<L: Layer> {
+    let name: String
+    /// nil for a required argument.
+    let defaultValue: JSON?
+    /// The config value of an instance; nil when `get_config()` does not write the argument
+    /// (or, returning nil, when it leaves it out for this instance).
+    let read: ((L) -> JSON?)?
+
+    /// An argument the constructor requires (`Dense(units)`).
+    public static func required<V: LayerArgumentValue>(_ name: String, _ path: KeyPath<L, V>) -> Self {
+        Self(name: name, defaultValue: nil, read: { $0[keyPath: path].configValue })
+    }
+
+    /// An argument with a default.
+    public static func optional<V: LayerArgumentValue>(_ name: String, _ path: KeyPath<L, V>, default d: V) -> Self {
+        Self(name: name, defaultValue: d.configValue, read: { $0[keyPath: path].configValue })
+    }
+
+    /// An initializer argument, written as Keras serializes initializers.
+    public static func optional(_ name: String, _ path: KeyPath<L, Initializer>, default d: Initializer) -> Self {
+        Self(name: name, defaultValue: d.serialized, read: { $0[keyPath: path].serialized })
+    }
+
+    /// A regularizer argument (none by default).
+    public static func optional(_ name: String, _ path: KeyPath<L, Regularizer?>) -> Self {
+        Self(name: name, defaultValue: .null, read: { $0[keyPath: path]?.serialized ?? .null })
+    }
+
+    /// A constraint argument (none by default).
+    public static func optional(_ name: String, _ path: KeyPath<L, Constraint?>) -> Self {
+        Self(name: name, defaultValue: .null, read: { $0[keyPath: path]?.serialized ?? .null })
+    }
+
+    /// An argument whose config value `read` computes; returning nil leaves the key out.
+    public static func optional(_ name: String, default d: JSON, _ read: @escaping (L) -> JSON?) -> Self {
+        Self(name: name, defaultValue: d, read: read)
+    }
+
+    /// A required argument whose config value `read` computes.
+    public static func required(_ name: String, _ read: @escaping (L) -> JSON?) -> Self {
+        Self(name: name, defaultValue: nil, read: read)
+    }
+
+    /// A constructor argument that `get_config()` does not write (Dense's `activity_regularizer`,
+    /// which every layer's common part reads).
+    public static func unsaved(_ name: String, default d: JSON = nil) -> Self {
+        Self(name: name, defaultValue: d, read: nil)
+    }
+}
+
+/// A value a layer argument holds, with its Keras config form.
+public protocol LayerArgumentValue {
+    /// The value as Keras writes it in a config.
+    var configValue: JSON { get }
+}
+
+extension Int: LayerArgumentValue { public var configValue: JSON { .int(self) } }
+extension Double: LayerArgumentValue { public var configValue: JSON { .double(self) } }
+extension Float: LayerArgumentValue { public var configValue: JSON { .double(Double(self)) } }
+extension Bool: LayerArgumentValue { public var configValue: JSON { .bool(self) } }
+extension String: LayerArgumentValue { public var configValue: JSON { .string(self) } }
+extension Optional: LayerArgumentValue where Wrapped: LayerArgumentValue {
+    public var configValue: JSON { map(\.configValue) ?? .null }
+}
+extension Array: LayerArgumentValue where Element: LayerArgumentValue {
+    public var configValue: JSON { .array(map(\.configValue)) }
+}
+extension ActivationFunction: LayerArgumentValue { public var configValue: JSON { config } }
+extension DataFormat: LayerArgumentValue { public var configValue: JSON { .string(rawValue) } }
+
+/// A layer class's Keras name, its constructor arguments in Keras's order, and how to build it
+/// from a config. ``Layer/getConfig()`` writes the arguments an instance holds, loading reads
+/// them with the declared defaults filled in, and the catalogue (`keras_catalog_json`, the
+/// Python classes) lists them. Keras: the class's `__init__` signature and `get_config()`.
+public struct LayerDeclaration: @unchecked Sendable {
+    /// The Keras class name (`Dense`).
+    public let className: String
+    /// Whether Keras builds the layer in `__init__` (`_build_at_init`), so that its saved entry
+    /// has no `build_config`.
+    public let builtAtInit: Bool
+    /// The arguments in `get_config()` order.
+    let arguments: [(name: String, defaultValue: JSON?, read: ((Layer) -> JSON?)?)]
+    /// Keras's constructor order where it differs from `get_config()`'s.
+    let constructorOrder: [String]?
+    /// Builds an instance from a config whose absent arguments take their declared defaults.
+    let make: (LayerConfig) throws -> Layer
+
+    /// - Parameters:
+    ///   - arguments: in `get_config()` order; ``LayerArgument/unsaved(_:default:)`` ones at
+    ///     their place in the constructor.
+    ///   - constructorOrder: the constructor's order, when it differs from `get_config()`'s.
+    ///   - make: builds the layer from the config (pass `name: c.name`); `trainable`, `dtype`,
+    ///     the declared input shape and the activity regularizer are applied afterwards.
+    public init<L: Layer>(_ type: L.Type, className: String? = nil, builtAtInit: Bool = false,
+                          constructorOrder: [String]? = nil, arguments: [LayerArgument<L>],
+                          make: @escaping (LayerConfig) throws -> L) {
+        let name = className ?? String(describing: type)
+        self.className = name
+        self.builtAtInit = builtAtInit
+        self.constructorOrder = constructorOrder
+        self.arguments = arguments.map { a in
+            let read = a.read.map { read in { (layer: Layer) -> JSON? in (layer as? L).flatMap(read) } }
+            return (a.name, a.defaultValue, read)
+        }
+        let defaults = Dictionary(arguments.compactMap { a in a.defaultValue.map { (a.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        self.make = { c in
+            let config = c.withDefaults(defaults)
+            let layer = try make(config)
+            try config.applyCommon(to: layer)
+            return layer
+        }
+    }
+
+    /// Writes the arguments `layer` holds into `config` (after its name, trainable and dtype).
+    func writeArguments(of layer: Layer, into config: inout JSON) {
+        for a in arguments { if let value = a.read?(layer) { config.set(a.name, value) } }
+    }
+
+    /// `[{"name": "units", "required": true}, {"name": "activation", "default": "linear"}, ...]`
+    /// in Keras's constructor order.
+    var catalogueArguments: JSON {
+        var names = constructorOrder ?? []
+        for a in arguments where !names.contains(a.name) { names.append(a.name) }
+        return .array(names.map { n -> JSON in
+            guard let a = arguments.first(where: { $0.name == n }) else { return ["name": .string(n), "default": nil] }
+            guard let d = a.defaultValue else { return ["name": .string(n), "required": true] }
+            return ["name": .string(n), "default": Catalogue.plain(d)]
+        })
+    }
+
+    /// Adds the declaration of `type` to the list `sink` points to; what a layer file's
+    /// ``LayerRecord`` calls.
+    public static func record<L: DeclaredLayer>(_ type: L.Type, _ sink: UnsafeMutableRawPointer) {
+        sink.assumingMemoryBound(to: [LayerDeclaration].self).pointee.append(type.declaration)
+    }
+
+    /// Every declaration recorded in the `keras_layers` section of the linked program, read once.
+    static let builtins: [LayerDeclaration] = {
+        var out: [LayerDeclaration] = []
+        guard var p = keras_layer_records_begin(), let end = keras_layer_records_end() else { return out }
+        withUnsafeMutablePointer(to: &out) { sink in
+            while p < end {
+                if let f = p.pointee { unsafeBitCast(f, to: LayerRecord.self)(UnsafeMutableRawPointer(sink)) }
+                p += 1
+            }
+        }
+        return out
+    }()
+
+    /// The built-in declarations by class name.
+    static let byClassName: [String: LayerDeclaration] = Dictionary(builtins.map { ($0.className, $0) }, uniquingKeysWith: { _, b in b })
+}
+
+extension Layer {
+    /// The declaration of this layer's class, when it (or a superclass) has one.
+    var declaration: LayerDeclaration? { (self as? any DeclaredLayer).map { type(of: $0).declaration } }
+}

@@ -1,0 +1,125 @@
+/// One batch of an epoch: the inputs, targets and per-sample weights of `size` samples.
+struct DataBatch {
+    let step: Int
+    let x: [Tensor]
+    let y: [Tensor]
+    let sampleWeight: Tensor?
+    var size: Int { x.first?.shape.first ?? 0 }
+}
+
+/// Batches of whole data arrays for `fit`, `evaluate` and `predict`. Keras 3's `EpochIterator`
+/// over an `ArrayDataAdapter`: class weights become sample weights once; with `shuffle` a new
+/// permutation is drawn at the start of each epoch (or, with `stepsPerEpoch`, each time the
+/// data run out, the cursor carrying over from one epoch to the next); the last batch may be
+/// partial. Batches are copied into pooled tensors, so a warm epoch allocates nothing there.
+/// Callers validate the arrays (``Model/checkBatch(_:_:_:)``) before making one.
+final class EpochIterator {
+    let count: Int
+    let batchSize: Int
+    let shuffle: Bool
+    let stepsPerEpoch: Int?
+    private let x: BatchGatherer, y: BatchGatherer, weights: BatchGatherer?
+    private let generator: RandomGenerator
+    private var order: [Int]
+    private var cursor: Int
+
+    /// - Parameters:
+    ///   - classWeight: weight per class index of `y[0]` (labels, or one-hot rows), multiplied
+    ///     into `sampleWeight`.
+    init(x: [Tensor], y: [Tensor] = [], sampleWeight: Tensor? = nil, classWeight: [Int: Float]? = nil,
+         batchSize: Int, shuffle: Bool = false, stepsPerEpoch: Int? = nil,
+         generator: RandomGenerator = .current) {
+        count = x.first?.shape.first ?? 0
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.stepsPerEpoch = stepsPerEpoch
+        self.x = BatchGatherer(x)
+        self.y = BatchGatherer(y)
+        var w = sampleWeight
+        if let classWeight, let labels = y.first { w = Self.sampleWeights(classWeight, labels, w) }
+        weights = w.map { BatchGatherer([$0]) }
+        self.generator = generator
+        order = Array(0..<count)
+        cursor = count
+    }
+
+    /// Steps in one epoch: `stepsPerEpoch`, or one per batch of the data.
+    var steps: Int { stepsPerEpoch ?? (count + batchSize - 1) / batchSize }
+
+    /// The batches of the next epoch.
+    func epoch() -> Epoch { Epoch(owner: self) }
+
+    struct Epoch: Sequence, IteratorProtocol {
+        let owner: EpochIterator
+        var step = 0
+
+        mutating func next() -> DataBatch? {
+            guard step < owner.steps else { return nil }
+            defer { step += 1 }
+            return owner.batch(step)
+        }
+    }
+
+    private func batch(_ step: Int) -> DataBatch {
+        if cursor >= count || stepsPerEpoch == nil && step == 0 {
+            if shuffle { order = generator.permutation(count) }
+            cursor = 0
+        }
+        let end = Swift.min(cursor + batchSize, count)
+        defer { cursor = end }
+        if shuffle {
+            let idx = order[cursor..<end]
+            return DataBatch(step: step, x: x.gather(idx), y: y.gather(idx), sampleWeight: weights?.gather(idx)[0])
+        }
+        let r = cursor..<end
+        return DataBatch(step: step, x: x.slice(r), y: y.slice(r), sampleWeight: weights?.slice(r)[0])
+    }
+
+    /// Sample weights from class weights (labels as indices, or one-hot rows): Keras's
+    /// `class_weight_to_sample_weights`; classes not listed weigh 1.
+    static func sampleWeights(_ classWeight: [Int: Float], _ y: Tensor, _ sw: Tensor?) -> Tensor {
+        let n = y.shape.first ?? 0
+        let perRow = y.count / Swift.max(n, 1)
+        let out = Tensor(shape: [n], repeating: 1)
+        for i in 0..<n {
+            let label: Int
+            if perRow == 1 {
+                label = Int(y.data[i].rounded())
+            } else {
+                var best = 0
+                for j in 1..<perRow where y.data[i * perRow + j] > y.data[i * perRow + best] { best = j }
+                label = best
+            }
+            out.data[i] = classWeight[label] ?? 1
+            if let sw { out.data[i] *= sw.data[i] }
+        }
+        return out
+    }
+}
+
+/// Copies rows of whole data arrays into batch tensors (pooled, so a warm epoch allocates nothing).
+struct BatchGatherer {
+    let arrays: [Tensor]
+    let rowSizes: [Int]
+
+    init(_ arrays: [Tensor]) {
+        self.arrays = arrays
+        rowSizes = arrays.map { $0.count / Swift.max($0.shape.first ?? 1, 1) }
+    }
+
+    func gather(_ idx: ArraySlice<Int>) -> [Tensor] {
+        zip(arrays, rowSizes).map { a, row in
+            let out = Tensor.uninitialized([idx.count] + a.shape.dropFirst())
+            Kernels.gatherRows(a.data, idx, row: row, into: out.data)
+            return out
+        }
+    }
+
+    func slice(_ r: Range<Int>) -> [Tensor] {
+        zip(arrays, rowSizes).map { a, row in
+            let out = Tensor.uninitialized([r.count] + a.shape.dropFirst())
+            out.data.update(from: a.data + r.lowerBound * row, count: r.count * row)
+            return out
+        }
+    }
+}

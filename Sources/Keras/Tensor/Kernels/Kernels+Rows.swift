@@ -1,0 +1,42 @@
+/// Row copies along the first or a middle axis: gathers, scatters, concatenation, repetition.
+extension Kernels {
+    /// Copies rows `indices` (each `row` floats) of `x` into consecutive rows of `out`.
+    static func gatherRows<C: Collection>(_ x: UnsafePointer<Float>, _ indices: C, row: Int,
+                                          into out: UnsafeMutablePointer<Float>) where C.Element == Int {
+        var k = 0
+        for i in indices {
+            (out + k * row).update(from: x + i * row, count: row)
+            k += 1
+        }
+    }
+
+    /// Adds consecutive rows of `g` into rows `indices` of `dx` (the gradient of a gather).
+    static func scatterAddRows(_ g: UnsafePointer<Float>, _ indices: [Int], row: Int, into dx: UnsafeMutablePointer<Float>) {
+        for (k, i) in indices.enumerated() {
+            for j in 0..<row { dx[i * row + j] += g[k * row + j] }
+        }
+    }
+
+    /// Concatenates blocks: for each of `outer` rows, the `sizes[i]` floats of part `i` in turn.
+    static func concatenate(_ parts: [UnsafePointer<Float>], sizes: [Int], outer: Int, into out: UnsafeMutablePointer<Float>) {
+        let total = sizes.reduce(0, +)
+        for o in 0..<outer {
+            var off = o * total
+            for (p, s) in zip(parts, sizes) {
+                (out + off).update(from: p + o * s, count: s)
+                off += s
+            }
+        }
+    }
+
+    /// The part of a concatenation that starts at `start` in each row of `total` floats.
+    static func concatenationPart(_ g: UnsafePointer<Float>, start: Int, size s: Int, total: Int, outer: Int,
+                                  into dx: UnsafeMutablePointer<Float>) {
+        for o in 0..<outer { (dx + o * s).update(from: g + o * total + start, count: s) }
+    }
+
+    /// Each of `rows` rows of `f` floats written `n` times in a row.
+    static func repeatRows(_ x: UnsafePointer<Float>, rows b: Int, times n: Int, row f: Int, into out: UnsafeMutablePointer<Float>) {
+        for i in 0..<b { for r in 0..<n { (out + (i * n + r) * f).update(from: x + i * f, count: f) } }
+    }
+}

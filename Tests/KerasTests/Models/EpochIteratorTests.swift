@@ -1,0 +1,74 @@
+import XCTest
+@testable import Keras
+
+/// The epoch iterator behind fit, evaluate and predict (Keras's `EpochIterator` over an
+/// `ArrayDataAdapter`).
+final class EpochIteratorTests: XCTestCase {
+    /// Rows 0..<n of a single feature holding the row index; targets 10 × the index.
+    func data(_ n: Int) throws -> (Tensor, Tensor) {
+        (try Tensor(shape: [n, 1], scalars: (0..<n).map(Float.init)),
+         try Tensor(shape: [n], scalars: (0..<n).map { Float($0 * 10) }))
+    }
+
+    func rows(_ epoch: EpochIterator.Epoch) -> [[Int]] {
+        epoch.map { b in b.x[0].scalars.map { Int($0) } }
+    }
+
+    func testBatchesInOrderWithPartialLastBatch() throws {
+        let (x, y) = try data(10)
+        let it = EpochIterator(x: [x], y: [y], batchSize: 4)
+        XCTAssertEqual(it.steps, 3)
+        let batches = Array(it.epoch())
+        XCTAssertEqual(batches.map(\.step), [0, 1, 2])
+        XCTAssertEqual(batches.map(\.size), [4, 4, 2])
+        XCTAssertEqual(batches[2].x[0].shape, [2, 1])
+        XCTAssertEqual(batches[2].y[0].scalars, [80, 90])
+        XCTAssertNil(batches[0].sampleWeight)
+        // A second epoch starts over.
+        XCTAssertEqual(rows(it.epoch()), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+    }
+
+    func testShuffleDrawsOnePermutationPerEpochFromTheGenerator() throws {
+        let (x, y) = try data(7)
+        let it = EpochIterator(x: [x], y: [y], batchSize: 3, shuffle: true, generator: RandomGenerator(seed: 5))
+        let reference = RandomGenerator(seed: 5)
+        for _ in 0..<3 {
+            let p = reference.permutation(7)
+            let epoch = Array(it.epoch())
+            XCTAssertEqual(epoch.map { $0.x[0].scalars.map { Int($0) } }, [Array(p[0..<3]), Array(p[3..<6]), [p[6]]])
+            // Targets and inputs stay paired.
+            for b in epoch { XCTAssertEqual(b.y[0].scalars, b.x[0].scalars.map { $0 * 10 }) }
+        }
+        let again = EpochIterator(x: [x], batchSize: 3, shuffle: true, generator: RandomGenerator(seed: 5))
+        XCTAssertEqual(rows(again.epoch()).flatMap { $0 }, RandomGenerator(seed: 5).permutation(7))
+    }
+
+    /// With steps_per_epoch the cursor continues across epochs; a pass that runs out ends with a
+    /// partial batch and the next one starts from the beginning.
+    func testStepsPerEpochContinuesTheCursor() throws {
+        let (x, _) = try data(10)
+        let it = EpochIterator(x: [x], batchSize: 4, stepsPerEpoch: 2)
+        XCTAssertEqual(it.steps, 2)
+        XCTAssertEqual(rows(it.epoch()), [[0, 1, 2, 3], [4, 5, 6, 7]])
+        XCTAssertEqual(rows(it.epoch()), [[8, 9], [0, 1, 2, 3]])
+        XCTAssertEqual(rows(it.epoch()), [[4, 5, 6, 7], [8, 9]])
+    }
+
+    func testClassWeightsBecomeSampleWeights() throws {
+        let x = Tensor(shape: [4, 1])
+        let labels = Tensor([0, 1, 2, 1])
+        let weights = Tensor([1, 2, 3, 4])
+        let it = EpochIterator(x: [x], y: [labels], sampleWeight: weights, classWeight: [1: 2, 2: 0.5], batchSize: 3)
+        XCTAssertEqual(it.epoch().map { $0.sampleWeight?.scalars ?? [] }, [[1, 4, 1.5], [8]])
+        // One-hot targets: the class is the largest entry of the row.
+        let oneHot = Tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]])
+        let it2 = EpochIterator(x: [x], y: [oneHot], classWeight: [1: 2, 2: 0.5], batchSize: 4)
+        XCTAssertEqual(it2.epoch().map { $0.sampleWeight?.scalars ?? [] }, [[1, 2, 0.5, 2]])
+    }
+
+    func testEmptyDataHasNoSteps() throws {
+        let it = EpochIterator(x: [Tensor(shape: [0, 3])], batchSize: 4)
+        XCTAssertEqual(it.steps, 0)
+        XCTAssertTrue(Array(it.epoch()).isEmpty)
+    }
+}
