@@ -78,7 +78,7 @@ FUZZ_SCRATCH := .build-fuzz
 FUZZ_BIN := $(FUZZ_SCRATCH)/debug/KerasFuzz
 FUZZ_CORPUS := $(FUZZ_SCRATCH)/corpus
 FUZZ_SECONDS ?= 20
-$(FUZZ_BIN): $(wildcard Sources/Keras/*/*.swift Sources/Keras/*/*/*.swift Sources/KerasFuzz/*.swift)
+$(FUZZ_BIN): $(wildcard Sources/Keras/*/*.swift Sources/Keras/*/*/*.swift Sources/KerasSections/*.c Sources/KerasFuzz/*.swift)
 	$(SWIFT) build -c debug --scratch-path $(FUZZ_SCRATCH) -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --product KerasFuzz
 fuzz: $(FUZZ_BIN)
 	mkdir -p $(FUZZ_CORPUS) && cp Tests/KerasTests/Fixtures/saving/*.h5 Tests/KerasTests/Fixtures/saving/*.keras Tests/KerasTests/Fixtures/saving/*.json $(FUZZ_CORPUS)/

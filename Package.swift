@@ -24,10 +24,7 @@ let package = Package(
         .target(name: "KerasSections"),
         .target(
             name: "Keras",
-            dependencies: ["CBLAS", "CHDF5", "CHDF5Shim", "KerasSections", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-            // Dynamic exclusivity checks cost about a tenth of a small model's training step; the
-            // engine's shared state is per thread, and the checks would trap rather than throw.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            dependencies: ["CBLAS", "CHDF5", "CHDF5Shim", "KerasSections", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "KerasSklearn", dependencies: ["Keras"]),
         .target(name: "KerasC", dependencies: ["Keras", "KerasSklearn"]),

@@ -17,12 +17,12 @@ public final class GradientTape {
     }
 
     let id: UInt64
-    var nodes: [Node] = []
-    private var grads: [Tensor?] = []
-    private var watchedVariables: [ObjectIdentifier: Int32] = [:]
+    @exclusivity(unchecked) var nodes: [Node] = []
+    @exclusivity(unchecked) private var grads: [Tensor?] = []
+    @exclusivity(unchecked) private var watchedVariables: [ObjectIdentifier: Int32] = [:]
 
     private static let counter = SeedBox()
-    private final class Stack { var tapes: [GradientTape] = [] }
+    private final class Stack { @exclusivity(unchecked) var tapes: [GradientTape] = [] }
     private static let stack = ThreadLocal { Stack() }
 
     public init() {

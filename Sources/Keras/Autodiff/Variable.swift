@@ -16,7 +16,7 @@ public final class Variable: @unchecked Sendable {
     let createdTrainable: Bool
     /// Applied after each optimizer update.
     public var constraint: Constraint?
-    var storedValue: Tensor
+    @exclusivity(unchecked) var storedValue: Tensor
 
     public init(_ value: Tensor, name: String, trainable: Bool = true, constraint: Constraint? = nil) {
         self.storedValue = value.detached

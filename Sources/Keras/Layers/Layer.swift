@@ -25,26 +25,26 @@ open class Layer: @unchecked Sendable {
     public var name: String
     /// Whether the layer's weights are updated by training. Setting it sets the `trainable` flag
     /// of the weights created trainable and of every sublayer, as in Keras 3.
-    open var trainable: Bool = true {
+    @exclusivity(unchecked) open var trainable: Bool = true {
         didSet {
             for v in variables where v.createdTrainable { v.trainable = trainable }
             for s in sublayers { s.trainable = trainable }
         }
     }
     /// True once ``build(_:)`` has created the weights.
-    public internal(set) var built = false
+    @exclusivity(unchecked) public internal(set) var built = false
     /// The batch input shape given at construction (`inputShape`, `inputDim`, `batchSize`).
     public var batchInputShape: [Int?]?
     /// Penalty on the layer's output, added to the loss during training.
-    public var activityRegularizer: Regularizer?
+    @exclusivity(unchecked) public var activityRegularizer: Regularizer?
     /// The own weights in creation order.
-    public private(set) var variables: [Variable] = []
+    @exclusivity(unchecked) public private(set) var variables: [Variable] = []
     /// Penalties for weight regularizers: (weight, regularizer).
-    var weightRegularizers: [(Variable, Regularizer)] = []
+    @exclusivity(unchecked) var weightRegularizers: [(Variable, Regularizer)] = []
     /// The sublayers found in stored properties (see `trackedSublayers()`).
-    var trackedCache: TrackedSublayers?
+    @exclusivity(unchecked) var trackedCache: TrackedSublayers?
     /// Penalties produced by the last training call (activity regularization, `addLoss`).
-    public internal(set) var losses: [Tensor] = []
+    @exclusivity(unchecked) public internal(set) var losses: [Tensor] = []
     /// How many times the layer was called on symbolic tensors (numbers its graph nodes).
     var callCount = 0
     /// The input shape the layer was built with.
@@ -120,7 +120,7 @@ open class Layer: @unchecked Sendable {
 
     /// True for layers whose `call` computes the masks of its outputs (models), so that the
     /// masks are taken from the call rather than from ``computeMask(_:mask:)``.
-    var computesMasksInCall = false
+    @exclusivity(unchecked) var computesMasksInCall = false
 
     /// Set once Keras's warning about a dropped mask was given for this layer.
     private var warnedMaskDropped = false
@@ -158,7 +158,7 @@ open class Layer: @unchecked Sendable {
     /// Whether the layer passes masks on (by default unchanged, through ``computeMask(_:mask:)``).
     /// A layer that does not support masking drops the mask of its input, as Keras does (with a
     /// warning). Keras: `supports_masking`.
-    public var supportsMasking = false
+    @exclusivity(unchecked) public var supportsMasking = false
 
     /// The mask of the output for one input and its mask (true or nonzero: the value counts);
     /// by default the input's mask. Keras: `compute_mask(inputs, previous_mask)`.

@@ -123,9 +123,7 @@ public final class SparseCategoricalCrossentropy: Loss, @unchecked Sendable {
             return (values, mask)
         }
         let oneHot = Tensor(shape: yPred.shape, repeating: 0)
-        for r in 0..<rows where mask.map({ $0.data[r] != 0 }) ?? true {
-            oneHot.data[r * k + Int(labels.data[r])] = 1
-        }
+        Kernels.oneHot(labels.data, mask: mask.map { UnsafePointer($0.data) }, into: oneHot.data, rows: rows, classes: k)
         let values = try Ops.categoricalCrossentropy(oneHot, yPred, fromLogits: fromLogits)
         return (values, mask)
     }

@@ -9,16 +9,16 @@
 /// ```
 open class Model: Layer, @unchecked Sendable {
     /// The symbolic inputs and outputs (functional models, and built Sequential models).
-    public internal(set) var inputs: [KerasTensor] = []
+    @exclusivity(unchecked) public internal(set) var inputs: [KerasTensor] = []
     public internal(set) var outputs: [KerasTensor] = []
     /// Layer calls in execution order.
     var executionOrder: [GraphNode] = []
-    var layerList: [Layer] = []
+    @exclusivity(unchecked) var layerList: [Layer] = []
 
     /// Compiled state: set by `compile`.
-    var compiled: CompiledState?
+    @exclusivity(unchecked) var compiled: CompiledState?
     /// Set by a callback to end `fit` after the current batch or epoch. Keras: `model.stop_training`.
-    public var stopTraining = false
+    @exclusivity(unchecked) public var stopTraining = false
     /// The history of the last `fit`.
     public internal(set) var history: History?
     /// The tape reused by every training step, so that its node storage stays warm.

@@ -8,7 +8,7 @@
 /// ```
 /// When no layer declares an input shape, the model builds itself on the first data it sees.
 public final class Sequential: Model, @unchecked Sendable {
-    private var stack: [Layer] = []
+    @exclusivity(unchecked) private var stack: [Layer] = []
     /// The model's input tensor; owns the input layer through its node.
     private var inputTensor: KerasTensor?
     private var inputLayer: InputLayer? { inputTensor?.layer as? InputLayer }

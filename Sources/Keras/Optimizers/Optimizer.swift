@@ -20,7 +20,7 @@ open class Optimizer: @unchecked Sendable {
     public let name: String
     /// The schedule giving the learning rate of each step, when one was given.
     public private(set) var schedule: LearningRateSchedule?
-    private var constantLearningRate: Float
+    @exclusivity(unchecked) private var constantLearningRate: Float
     /// Decoupled weight decay: before each update `w -= w * weightDecay * lr`.
     public let weightDecay: Double?
     /// Clips each gradient to this L2 norm.
@@ -45,10 +45,10 @@ open class Optimizer: @unchecked Sendable {
     public let gradientAccumulationSteps: Int?
     /// Calls to ``apply(_:to:)`` so far (Keras's `_iterations`: with gradient accumulation,
     /// Keras's `optimizer.iterations` is this divided by the accumulation steps).
-    public internal(set) var iterations: Int = 0
+    @exclusivity(unchecked) public internal(set) var iterations: Int = 0
 
-    var stateByVariable: [ObjectIdentifier: SlotState] = [:]
-    private var currentStates: [SlotState] = []
+    @exclusivity(unchecked) var stateByVariable: [ObjectIdentifier: SlotState] = [:]
+    @exclusivity(unchecked) private var currentStates: [SlotState] = []
     private var excludedFromDecay: Set<ObjectIdentifier> = []
     private var excludedNames: [String] = []
 

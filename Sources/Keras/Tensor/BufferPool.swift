@@ -8,17 +8,17 @@ import Glibc
 public final class BufferPool: @unchecked Sendable {
     /// The thread that owns the pool: only it takes buffers, and its frees need no lock.
     private let owner = pthread_self()
-    private var table = SizeTable()
-    private var cachedFloats = 0
+    @exclusivity(unchecked) private var table = SizeTable()
+    @exclusivity(unchecked) private var cachedFloats = 0
     /// Buffers freed by other threads, handed back to the owner when it next misses.
     private let remoteMutex = Mutex()
     private var remote: [(UnsafeMutablePointer<Float>, Int)] = []
     /// Requests that no cached buffer could serve. A warm training step adds none.
-    public private(set) var misses = 0
+    @exclusivity(unchecked) public private(set) var misses = 0
     /// Requests served from the cache.
-    public private(set) var hits = 0
+    @exclusivity(unchecked) public private(set) var hits = 0
     /// The most floats the pool keeps cached; buffers beyond it go back to the system.
-    public var limitFloats = 64 << 20
+    @exclusivity(unchecked) public var limitFloats = 64 << 20
 
     private static let perThread = ThreadLocal { BufferPool() }
 

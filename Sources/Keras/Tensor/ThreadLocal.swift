@@ -7,11 +7,13 @@ import Darwin
 /// A per-thread slot holding one object, created on first use in each thread.
 /// Parallel fits each see their own pool, tape and random generator through these.
 final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
-    private var key = pthread_key_t()
+    /// A constant, so that reading it costs no dynamic exclusivity check.
+    private let key: pthread_key_t
     private let make: () -> Value
 
     init(_ make: @escaping () -> Value) {
         self.make = make
+        var key = pthread_key_t()
         pthread_key_create(&key) { raw in
             #if canImport(Darwin)
             Unmanaged<AnyObject>.fromOpaque(raw).release()
@@ -19,6 +21,7 @@ final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
             if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
             #endif
         }
+        self.key = key
     }
 
     /// The calling thread's value.

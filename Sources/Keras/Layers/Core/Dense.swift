@@ -18,9 +18,9 @@ public final class Dense: Layer {
     public let biasConstraint: Constraint?
 
     /// The weight matrix `(input_dim, units)`, once built.
-    public private(set) var kernel: Variable?
+    @exclusivity(unchecked) public private(set) var kernel: Variable?
     /// The bias `(units,)`, once built with `useBias`.
-    public private(set) var bias: Variable?
+    @exclusivity(unchecked) public private(set) var bias: Variable?
 
     public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = VarianceScaling.glorotUniform(),

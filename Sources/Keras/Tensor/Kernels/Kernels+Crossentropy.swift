@@ -33,6 +33,12 @@ extension Kernels {
         }
     }
 
+    /// Sets `out[r, label[r]] = 1` in a zeroed `rows × k` block, skipping rows whose `mask` is 0.
+    static func oneHot(_ labels: UnsafePointer<Float>, mask pm: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
+                       rows: Int, classes k: Int) {
+        for r in 0..<rows where pm.map({ $0[r] != 0 }) ?? true { out[r * k + Int(labels[r])] = 1 }
+    }
+
     /// `out[r] = -log(clip(p[r, label[r]]))`, or with `renormalize` `-log(clip(p[r, label] / Σ_j p[r, j]))`
     /// (Keras on probabilities that need not sum to 1); 0 where `mask` is 0. Labels are checked
     /// by the caller.
