@@ -29,13 +29,13 @@ def expected(name):
     return [np.array(i, dtype="float32") for i in e["inputs"]], [np.array(o) for o in e["outputs"]], e["iterations"]
 
 
-@pytest.mark.parametrize("name", ["swift_seq", "swift_fn"])
+@pytest.mark.parametrize("name", ["swift_seq", "swift_fn", "swift_merge"])
 @pytest.mark.parametrize("ext", ["keras", "h5"])
 def test_swift_trained_model_loads_in_keras(name, ext):
     inputs, outputs, iterations = expected(name)
-    # Keras 3.15 cannot compile a legacy .h5 whose loss is a list of names, even one it wrote
-    # itself ("Could not deserialize 'keras.metrics.mse'"), so that file is loaded uncompiled.
-    keras_h5_bug = ext == "h5" and name == "swift_fn"
+    # Keras 3.15 cannot compile a legacy .h5 whose loss is "mse" (alone or in a list), even one
+    # it wrote itself ("Could not deserialize 'keras.metrics.mse'"), so that file is loaded uncompiled.
+    keras_h5_bug = ext == "h5" and name in ("swift_fn", "swift_merge")
     model = keras.models.load_model(os.path.join(OUT, f"{name}.{ext}"), compile=not keras_h5_bug)
     for got, want in zip(predict(model, inputs), outputs):
         np.testing.assert_allclose(got, want, atol=1e-5)
@@ -50,7 +50,7 @@ def test_swift_trained_model_loads_in_keras(name, ext):
         assert any(np.any(np.asarray(v) != 0) for v in model.optimizer.variables[2:]), "optimizer slots were restored"
 
 
-@pytest.mark.parametrize("name", ["swift_seq", "swift_fn"])
+@pytest.mark.parametrize("name", ["swift_seq", "swift_fn", "swift_merge"])
 def test_swift_json_and_weights_load_in_keras(name):
     inputs, outputs, _ = expected(name)
     with open(os.path.join(OUT, name + ".json")) as f:

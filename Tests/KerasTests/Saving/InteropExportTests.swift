@@ -32,6 +32,16 @@ final class InteropExportTests: XCTestCase {
         try fn.fit([x, xb], [Tensor(shape: [4, 2], repeating: 0.5), Tensor([[1], [0], [1], [0]])], epochs: 2, verbose: 0)
         try export(fn, "swift_fn", [x, xb], out)
 
+        // The merge layers through their functional forms (issue 14's seed: Dense branches merged).
+        let ma = Input(shape: [4], name: "ma"), mb = Input(shape: [2], name: "mb")
+        let b1 = try Dense(3, activation: .relu, name: "b1")(ma), b2 = try Dense(3, activation: .tanh, name: "b2")(mb)
+        let merged = try concatenate([add([b1, b2]), subtract([b1, b2]), multiply([b1, b2]), average([b1, b2]),
+                                      maximum([b1, b2]), minimum([b1, b2]), b1], name: "joined")
+        let mergeModel = try Model(inputs: [ma, mb], outputs: try Dense(1, name: "mo1")(merged), name: "swift_merge")
+        try mergeModel.compile(optimizer: "adam", loss: "mse")
+        try mergeModel.fit([x, xb], [Tensor([[1], [0], [1], [0]])], epochs: 2, verbose: 0)
+        try export(mergeModel, "swift_merge", [x, xb], out)
+
         // A layer with two outputs (Halves, registered in Keras by the test under the same name),
         // one used by a Dense and one a model output: tensor indices in the config.
         Halves.register()

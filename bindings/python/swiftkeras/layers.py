@@ -379,4 +379,21 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 
 def concatenate(inputs, axis=-1, **kwargs):
+    """Functional interface to `Concatenate`. Keras: `keras.layers.concatenate`."""
     return _layer_class("Concatenate")(axis=axis, **kwargs)(inputs)
+
+
+def _merge_function(class_name):
+    def merge(inputs, **kwargs):
+        return _layer_class(class_name)(**kwargs)(inputs)
+    merge.__name__ = merge.__qualname__ = class_name.lower()
+    merge.__doc__ = f"Functional interface to `{class_name}`. Keras: `keras.layers.{class_name.lower()}`."
+    return merge
+
+
+add = _merge_function("Add")
+subtract = _merge_function("Subtract")
+multiply = _merge_function("Multiply")
+average = _merge_function("Average")
+maximum = _merge_function("Maximum")
+minimum = _merge_function("Minimum")

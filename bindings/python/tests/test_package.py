@@ -218,3 +218,20 @@ def test_backend_functions_work_on_numpy():
     assert K.mean(y) == 2.0
     np.testing.assert_allclose(K.tanh(y), np.tanh(y), rtol=1e-6)
     assert K.epsilon() == 1e-7
+
+
+def test_functional_merge_forms_build_train_and_save(tmp_path):
+    a, b = layers.Input(shape=(4,)), layers.Input(shape=(4,))
+    h1, h2 = Dense(3, activation="relu")(a), Dense(3, activation="tanh")(b)
+    merged = [layers.add([h1, h2]), layers.subtract([h1, h2]), layers.multiply([h1, h2]),
+              layers.average([h1, h2]), layers.maximum([h1, h2]), layers.minimum([h1, h2], name="low")]
+    model = keras.Model(inputs=[a, b], outputs=Dense(1)(layers.concatenate(merged)))
+    names = [l["class_name"] for l in json.loads(model.to_json())["config"]["layers"]]
+    assert names[-8:-1] == ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
+    assert model.output_shape == (None, 1)
+    model.compile(optimizer="adam", loss="mse")
+    x = [np.random.default_rng(0).normal(size=(8, 4)).astype("float32") for _ in range(2)]
+    model.fit(x, np.ones((8, 1), "float32"), epochs=2, verbose=0)
+    path = str(tmp_path / "merge.keras")
+    model.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)

@@ -5,14 +5,13 @@
 /// let a = Input(shape: [3]), b = Input(shape: [2])
 /// let joined = try Concatenate()([a, b])   // (None, 5)
 /// ```
-public final class Concatenate: Layer {
+public final class Concatenate: Merge {
     /// The axis to join along (negative counts from the end; 0 is the batch axis).
     public let axis: Int
 
     public init(axis: Int = -1, name: String? = nil, trainable: Bool = true) {
         self.axis = axis
         super.init(name: name, trainable: trainable)
-        supportsMasking = true
     }
 
     /// Keras's rule: an input without a mask counts as unmasked, a mask of lower rank is repeated
@@ -23,38 +22,14 @@ public final class Concatenate: Layer {
         guard masks.count == inputs.count else {
             throw KerasError.invalidArgument("Concatenate '\(name)': \(masks.count) masks for \(inputs.count) inputs")
         }
-        let full = try zip(inputs, masks).map { x, m -> Tensor in
-            guard let m else { return Tensor(shape: x.shape, repeating: 1) }
-            guard m.rank < x.rank else { return m }
-            let column = m.viewing(m.shape + Array(repeating: 1, count: x.rank - m.rank))
-            guard let shape = Kernels.broadcastShape(column.shape, x.shape), shape == x.shape else {
-                throw KerasError.shapeMismatch("Concatenate '\(name)': a mask of shape \(m.shape) does not fit its input of shape \(x.shape)")
-            }
-            return Kernels.broadcast(column, x, shape: shape) { m, _ in m }
-        }
+        let full = try zip(inputs, masks).map { x, m in try m.map { try spread($0, over: x) } ?? Tensor(shape: x.shape, repeating: 1) }
         let joined = try GradientTape.withoutRecording { try Ops.concatenate(full, axis: axis) }
         return [anyAlongLastAxis(joined, differingFrom: 0)]
     }
 
-    public override func build(shapes: [[Int?]]) throws {
-        _ = try computeOutputShape(shapes: shapes)
-    }
-
-    public override func build(_ inputShape: [Int?]) throws {
-        _ = try computeOutputShape(shapes: [inputShape])
-    }
-
-    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
-        try call([inputs], training: training)
-    }
-
-    public override func call(_ inputs: [Tensor], training: Bool) throws -> Tensor {
+    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
         _ = try computeOutputShape(shapes: inputs.map { $0.shape.map { Optional($0) } })
-        return try Ops.concatenate(inputs, axis: axis)
-    }
-
-    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
-        try computeOutputShape(shapes: [inputShape])
+        return [try Ops.concatenate(inputs, axis: axis)]
     }
 
     public override func computeOutputShape(shapes: [[Int?]]) throws -> [Int?] {

@@ -1,0 +1,95 @@
+"""Writes the merging, noise and normalization fixtures from real Keras 3 (JAX backend).
+
+Tests/KerasTests/Fixtures/layers/<family>/*.json: one layer (config, weights, inputs, inference
+outputs) as make_layer_fixtures.py writes them, plus masked models; and in
+Tests/KerasTests/Fixtures/saving/ the models the Swift tests load from Keras's files
+(NAME.keras/.h5/.json/.weights.h5/.expected.json, as make_saving_fixtures.py writes them).
+
+    KERAS_BACKEND=jax /work/venv/bin/python scripts/make_merging_fixtures.py
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import make_layer_fixtures as lf  # noqa: E402
+import make_saving_fixtures as sf  # noqa: E402
+
+L = keras.layers
+LAYERS = lf.OUT
+
+
+def family(name):
+    os.makedirs(os.path.join(LAYERS, name), exist_ok=True)
+    return name
+
+
+def merging():
+    f = family("merging")
+    for cls in ["Add", "Multiply", "Average", "Maximum", "Minimum"]:
+        lf.layer_case(f"{f}/{cls.lower()}", getattr(L, cls)(name=cls.lower()), [lf.uniform(2, 3, 4) for _ in range(3)])
+    lf.layer_case(f"{f}/subtract", L.Subtract(name="subtract"), [lf.uniform(2, 3, 4), lf.uniform(2, 3, 4)])
+    # Lower rank: (2, 4) gets an axis after the batch axis and broadcasts against (2, 3, 4).
+    lf.layer_case(f"{f}/add_broadcast", L.Add(name="add_broadcast"), [lf.uniform(2, 3, 4), lf.uniform(2, 4), lf.uniform(2, 1, 4)])
+    # Masks: zero time steps masked by Masking, merged by each layer; outputs and output masks.
+    a, b = keras.Input((3, 2), name="a"), keras.Input((3, 2), name="b")
+    ma, mb = L.Masking(name="ma")(a), L.Masking(name="mb")(b)
+    merges = [L.Add(name="m_add"), L.Multiply(name="m_mul"), L.Maximum(name="m_max"), L.Minimum(name="m_min"), L.Average(name="m_avg")]
+    outs = [m([ma, mb]) for m in merges] + [L.Maximum(name="m_max_half")([ma, b]), L.Multiply(name="m_mul_half")([a, mb])]
+    model = keras.Model([a, b], outs)
+    xa, xb = lf.uniform(2, 3, 2), lf.uniform(2, 3, 2)
+    xa[0, 1] = 0
+    xb[0, 1] = 0
+    xa[1, 0] = 0
+    xb[1, 2] = 0
+    ys = model.predict([xa, xb], verbose=0)
+    masks = [np.asarray(o._keras_mask) if getattr(o, "_keras_mask", None) is not None else None
+             for o in [m([L.Masking()(keras.ops.convert_to_tensor(xa)), L.Masking()(keras.ops.convert_to_tensor(xb))]) for m in merges]]
+    lf.write(f"{f}/masked", {
+        "inputs": [lf.array(xa), lf.array(xb)],
+        "outputs": [lf.array(y) for y in ys],
+        "output_masks": [lf.array(m) if m is not None else None for m in masks],
+    })
+
+
+def merge_functional():
+    a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
+    h1 = L.Dense(5, activation="relu", name="h1")(a)
+    h2 = L.Dense(5, activation="tanh", name="h2")(b)
+    merged = [L.add([h1, h2], name="add"), L.subtract([h1, h2], name="sub"), L.multiply([h1, h2], name="mul"),
+              L.average([h1, h2], name="avg"), L.maximum([h1, h2], name="max"), L.minimum([h1, h2], name="min")]
+    z = L.concatenate(merged + [a], name="cat")
+    m = keras.Model([a, b], L.Dense(1, name="out")(z), name="merge_functional")
+    m.compile(optimizer="adam", loss="mse")
+    xa = sf.rng.normal(size=(8, 4)).astype("float32")
+    xb = sf.rng.normal(size=(8, 4)).astype("float32")
+    m.fit([xa, xb], sf.rng.normal(size=(8, 1)), epochs=2, verbose=0)
+    return m, [xa[:3], xb[:3]]
+
+
+SAVING = {"merge_functional": merge_functional}
+
+
+def saving():
+    for name, make in SAVING.items():
+        keras.utils.set_random_seed(1)
+        model, inputs = make()
+        model.save(os.path.join(sf.OUT, name + ".keras"))
+        model.save_weights(os.path.join(sf.OUT, name + ".weights.h5"))
+        with open(os.path.join(sf.OUT, name + ".json"), "w") as f:
+            f.write(model.to_json())
+        sf.expected(name, model, inputs)
+        model.save(os.path.join(sf.OUT, name + ".h5"))
+
+
+def main():
+    parts = sys.argv[1:] or ["merging", "saving"]
+    for p in parts:
+        globals()[p]()
+
+
+if __name__ == "__main__":
+    main()
