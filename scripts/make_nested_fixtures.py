@@ -2,9 +2,9 @@
 
 Run: KERAS_BACKEND=jax .venv/bin/python scripts/make_nested_fixtures.py
 Output: Tests/KerasTests/Fixtures/saving/nested_block.{keras,h5,weights.h5,json,expected.json}
-(a functional model x → TwoDense → Dense) and nested_block_seq.{h5,expected.json} (the same in
-a Sequential model). Besides inputs and predictions, expected.json records what Keras reports
-for the nested layer: variable paths, trainable weights with the block frozen, the `vars` groups
+(a functional model x → TwoDense → Dense), nested_block_seq.{h5,expected.json} (the same in
+a Sequential model) and nested_model_seq.{h5,expected.json} (a Sequential inside a Sequential). Besides inputs and predictions, expected.json records what Keras reports
+for the nested layer: variable paths, trainable weights with the first layer frozen, the `vars` groups
 of the `.keras` weights file and the legacy `.h5` weight names. The Swift twin of `TwoDense` is
 in Tests/KerasTests/Layers/NestedLayerTests.swift; Tests/interop/test_nested_in_keras.py imports
 the class from here to load the files Swift writes.
@@ -57,6 +57,11 @@ def sequential():
                             name="nested_block_seq")
 
 
+def nested_model():
+    inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(2)], name="inner")
+    return keras.Sequential([keras.Input((3,)), inner, keras.layers.Dense(1, name="head")], name="outer")
+
+
 def weights_groups(path):
     with zipfile.ZipFile(path) as z:
         f = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
@@ -76,7 +81,7 @@ def write(model, name, formats, rng):
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
     x = rng.normal(size=(16, 3)).astype("float32")
     model.fit(x, rng.normal(size=(16, 2)).astype("float32"), epochs=2, batch_size=4, verbose=0)
-    block = model.get_layer("block")
+    block = next(l for l in model.layers if l.name in ("block", "inner"))
     block.trainable = False
     frozen = [v.path for v in model.trainable_weights]
     block.trainable = True
@@ -109,6 +114,8 @@ def main():
     write(functional(), "nested_block", ["keras", "h5", "weights.h5", "json"], np.random.default_rng(5))
     keras.backend.clear_session()
     write(sequential(), "nested_block_seq", ["h5"], np.random.default_rng(6))
+    keras.backend.clear_session()
+    write(nested_model(), "nested_model_seq", ["h5"], np.random.default_rng(7))
 
 
 if __name__ == "__main__":

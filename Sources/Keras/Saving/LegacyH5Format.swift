@@ -8,9 +8,10 @@ enum LegacyH5Format {
 
     /// The weights of `layer` (sublayers' included) in the file's order, trainable then
     /// non-trainable (Keras: `_legacy_weights`), with the names Keras gives them: the variable
-    /// path, with the model name in front for Sequential models (`sequential/block/dense/kernel`).
+    /// path, with the model name in front for the layers a Sequential model built
+    /// (`sequential/block/dense/kernel`), not for a nested model built before (`inner/dense/kernel`).
     static func weights(_ model: Model, _ layer: Layer) -> [(variable: Variable, name: String)] {
-        let prefix = model is Sequential ? model.name + "/" : ""
+        let prefix = model is Sequential && !(layer is Model) ? model.name + "/" : ""
         let all: [(variable: Variable, name: String)]
         if let nested = layer as? Model {
             all = nested.kerasLayers.flatMap { weights(nested, $0) }

@@ -74,19 +74,20 @@ public enum ObjectRegistry {
     nonisolated(unsafe) private static var table: [RegistryKey: Entry] = [:]
     nonisolated(unsafe) private static var builtinsLoaded = false
 
-    /// Runs `body` on the table under the lock, loading the built-ins first if needed.
+    /// Runs `body` on the table under the lock, adding the built-ins first if needed.
     private static func withTable<T>(_ body: (inout [RegistryKey: Entry]) throws -> T) rethrows -> T {
-        try mutex.withLock {
+        let builtins = builtinObjects  // gathered outside the lock: a declaration may look names up
+        return try mutex.withLock {
             if !builtinsLoaded {
                 builtinsLoaded = true
-                for (key, object) in builtinObjects() { table[key, default: Entry()].builtin = object }
+                for (key, object) in builtins { table[key, default: Entry()].builtin = object }
             }
             return try body(&table)
         }
     }
 
-    /// Every built-in object by family and name, from each family's own list.
-    private static func builtinObjects() -> [(RegistryKey, KerasObject)] {
+    /// Every built-in object by family and name, from each family's own list, gathered once.
+    private static let builtinObjects: [(RegistryKey, KerasObject)] = {
         var out: [(RegistryKey, KerasObject)] = []
         for d in LayerDeclaration.builtins {
             for n in [d.className] + d.aliases { out.append((RegistryKey(.layer, n), .layer(d.make))) }
@@ -97,7 +98,7 @@ public enum ObjectRegistry {
         for (n, a) in ActivationFunction.builtins { out.append((RegistryKey(.activation, n), .activation(a))) }
         for (n, make) in Metric.builtinMetrics { out.append((RegistryKey(.metric, n), .metric { _ in try make() })) }
         return out
-    }
+    }()
 
     /// Registers `object` under `name` (use `"Package>Name"` as Keras does) for every thread,
     /// replacing an earlier custom object of the same family and name.

@@ -134,6 +134,40 @@ final class NestedLayerTests: XCTestCase {
         }
     }
 
+    func testNestedSequentialLegacyNamesMatchKeras() throws {
+        let fixture = try NestedFixture("nested_model_seq")
+        let inner = try Sequential([InputLayer(shape: [3]), Dense(4), Dense(2)], name: "inner")
+        let outer = try Sequential([InputLayer(shape: [3]), inner, Dense(1, name: "head")], name: "outer")
+        for name in ["inner", "head"] {
+            XCTAssertEqual(LegacyH5Format.weights(outer, try outer.getLayer(name: name)).map(\.name), try fixture.h5Names(name))
+        }
+        let model = try loadModel(try SavingFixtures.path("nested_model_seq.h5"))
+        assertClose(try model.predict(fixture.inputs), fixture.outputs, "nested_model_seq.h5")
+    }
+
+    func testPenaltiesOfSublayersJoinTheLoss() throws {
+        final class Regularized: Layer {
+            let dense = Dense(2, kernelRegularizer: try? L1L2.l2(0.5), activityRegularizer: try? L1L2(l1: 0.25))
+            override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+                addLoss(Tensor(3))
+                return try dense(inputs, training: training)
+            }
+            override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { [inputShape[0], 2] }
+        }
+        let layer = Regularized()
+        let model = try Sequential([InputLayer(shape: [2]), layer])
+        try layer.dense.setWeights([Tensor([[1, -2], [0.5, 1]]), Tensor([0, 0])])
+        model.clearAllLosses()
+        _ = try model.forward([Tensor([[1, 1]])], training: true)
+        // addLoss 3; activity: 0.25 * (|1.5| + |-1|) / batch 1; kernel: 0.5 * (1 + 4 + 0.25 + 1).
+        let penalties = try model.collectLosses().map { try XCTUnwrap($0.scalar) }
+        XCTAssertEqual(penalties, [3, 0.625, 3.125])
+        layer.trainable = false
+        XCTAssertEqual(try model.collectLosses().count, 2, "a frozen sublayer's weights are not regularized")
+        model.clearAllLosses()
+        XCTAssertTrue(try model.collectLosses().isEmpty)
+    }
+
     func testBlockRoundTripsThroughKerasH5AndWeightsFiles() throws {
         let (model, _) = try makeFunctional()
         try model.compile(optimizer: "adam", loss: "mse")
