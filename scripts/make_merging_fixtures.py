@@ -55,6 +55,51 @@ def merging():
     })
 
 
+def normalization():
+    import jax
+    f = family("normalization")
+    cases = {
+        "batch_normalization": (L.BatchNormalization(name="batch_normalization"), lf.uniform(6, 4)),
+        "batch_normalization_axis1": (L.BatchNormalization(axis=1, momentum=0.9, epsilon=0.01, center=False, name="batch_normalization_axis1"), lf.uniform(3, 2, 5)),
+        "batch_normalization_noscale": (L.BatchNormalization(scale=False, name="batch_normalization_noscale"), lf.uniform(2, 3, 4)),
+    }
+    for name, (layer, x) in cases.items():
+        payload = lf.layer_case(f"{f}/{name}", layer, x)
+        w = layer.get_weights()
+        w[-1] = np.abs(w[-1]) + 0.1  # a variance is positive
+        layer.set_weights(w)
+        payload["weights"] = {layer.name: [lf.array(v) for v in w]}
+        payload["outputs"] = [lf.array(layer(x, training=False))]
+        r = lf.uniform(*x.shape, low=-1.0, high=1.0)
+        tv = [v.value for v in layer.trainable_variables]
+        ntv = [v.value for v in layer.non_trainable_variables]
+
+        def loss(x, tv):
+            out, _ = layer.stateless_call(tv, ntv, x, training=True)
+            return (out * r).sum()
+        out, _ = layer.stateless_call(tv, ntv, x, training=True)
+        gx, gw = jax.grad(loss, argnums=(0, 1))(x, tv)
+        payload["training_output"] = lf.array(out)
+        payload["loss_weights"] = lf.array(r)
+        payload["gradients"] = [lf.array(gx)] + [lf.array(g) for g in gw]
+        # Moving statistics after three training calls on different batches.
+        batches = [lf.uniform(*x.shape) for _ in range(3)]
+        for b in batches:
+            layer(b, training=True)
+        payload["batches"] = [lf.array(b) for b in batches]
+        payload["moving_after"] = [lf.array(v) for v in layer.non_trainable_weights]
+        lf.write(f"{f}/{name}", payload)
+
+
+def bn_sequential():
+    m = keras.Sequential([keras.Input((4,)), L.Dense(6, name="d1"), L.BatchNormalization(name="bn"),
+                          L.Activation("relu", name="act"), L.Dense(2, name="d2")], name="bn_sequential")
+    m.compile(optimizer="sgd", loss="mse")
+    x = sf.rng.normal(size=(16, 4)).astype("float32")
+    m.fit(x, sf.rng.normal(size=(16, 2)), epochs=2, batch_size=8, verbose=0)
+    return m, [x[:5]]
+
+
 def merge_functional():
     a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
     h1 = L.Dense(5, activation="relu", name="h1")(a)
@@ -70,7 +115,7 @@ def merge_functional():
     return m, [xa[:3], xb[:3]]
 
 
-SAVING = {"merge_functional": merge_functional}
+SAVING = {"merge_functional": merge_functional, "bn_sequential": bn_sequential}
 
 
 def saving():
@@ -86,7 +131,7 @@ def saving():
 
 
 def main():
-    parts = sys.argv[1:] or ["merging", "saving"]
+    parts = sys.argv[1:] or ["merging", "normalization", "saving"]
     for p in parts:
         globals()[p]()
 

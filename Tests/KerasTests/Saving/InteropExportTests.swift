@@ -42,6 +42,12 @@ final class InteropExportTests: XCTestCase {
         try mergeModel.fit([x, xb], [Tensor([[1], [0], [1], [0]])], epochs: 2, verbose: 0)
         try export(mergeModel, "swift_merge", [x, xb], out)
 
+        let bn = try Sequential([InputLayer(shape: [4]), Dense(5, name: "bd"), BatchNormalization(momentum: 0.9, name: "bn"),
+                                 Activation("relu"), Dense(1, activation: .sigmoid, name: "bo")], name: "swift_bn")
+        try bn.compile(optimizer: "adam", loss: "binary_crossentropy")
+        try bn.fit(x, Tensor([[1], [0], [1], [0]]), epochs: 3, verbose: 0)
+        try export(bn, "swift_bn", [x], out)
+
         // A layer with two outputs (Halves, registered in Keras by the test under the same name),
         // one used by a Dense and one a model output: tensor indices in the config.
         Halves.register()

@@ -1,0 +1,164 @@
+/// Normalizes its input per feature of `axis`: with the batch's mean and variance in training
+/// (updating the moving statistics), with the moving statistics at inference, then scales by
+/// `gamma` and shifts by `beta`. Keras: `keras.layers.BatchNormalization`.
+///
+/// A frozen layer (`trainable = false`) runs in inference mode even when training, as in Keras 3.
+///
+/// ```swift
+/// let model = try Sequential([Dense(16), BatchNormalization(), Activation("relu"), Dense(1)])
+/// ```
+public final class BatchNormalization: Layer {
+    /// The feature axis (negative counts from the end).
+    public let axis: Int
+    /// The weight of the old moving statistics in each update.
+    public let momentum: Double
+    /// Added to the variance before its square root.
+    public let epsilon: Double
+    /// Whether `beta` is added.
+    public let center: Bool
+    /// Whether the output is multiplied by `gamma`.
+    public let scale: Bool
+    public let betaInitializer: Initializer
+    public let gammaInitializer: Initializer
+    public let movingMeanInitializer: Initializer
+    public let movingVarianceInitializer: Initializer
+    public let betaRegularizer: Regularizer?
+    public let gammaRegularizer: Regularizer?
+    public let betaConstraint: Constraint?
+    public let gammaConstraint: Constraint?
+
+    public private(set) var gamma: Variable?
+    public private(set) var beta: Variable?
+    public private(set) var movingMean: Variable?
+    public private(set) var movingVariance: Variable?
+
+    public init(axis: Int = -1, momentum: Double = 0.99, epsilon: Double = 1e-3, center: Bool = true,
+                scale: Bool = true, betaInitializer: Initializer = Zeros(), gammaInitializer: Initializer = Ones(),
+                movingMeanInitializer: Initializer = Zeros(), movingVarianceInitializer: Initializer = Ones(),
+                betaRegularizer: Regularizer? = nil, gammaRegularizer: Regularizer? = nil,
+                betaConstraint: Constraint? = nil, gammaConstraint: Constraint? = nil,
+                name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil) {
+        self.axis = axis
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.betaInitializer = betaInitializer
+        self.gammaInitializer = gammaInitializer
+        self.movingMeanInitializer = movingMeanInitializer
+        self.movingVarianceInitializer = movingVarianceInitializer
+        self.betaRegularizer = betaRegularizer
+        self.gammaRegularizer = gammaRegularizer
+        self.betaConstraint = betaConstraint
+        self.gammaConstraint = gammaConstraint
+        super.init(name: name, trainable: trainable, inputShape: inputShape)
+        supportsMasking = true
+    }
+
+    /// Keras 3: a frozen BatchNormalization runs in inference mode.
+    public override var trainingFollowsTrainable: Bool { true }
+
+    /// The axis counted from the front for inputs of `rank`.
+    private func featureAxis(rank: Int) throws -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 0 && a < rank else {
+            throw KerasError.invalidArgument("BatchNormalization '\(name)': axis \(axis) is out of bounds for inputs of rank \(rank)")
+        }
+        return a
+    }
+
+    public override func build(_ inputShape: [Int?]) throws {
+        let a = try featureAxis(rank: inputShape.count)
+        guard let features = inputShape[a] else {
+            throw KerasError.shapeMismatch("BatchNormalization '\(name)': axis \(axis) of the input must be known, got \(formatShape(inputShape))")
+        }
+        let shape = [features]
+        if scale { gamma = addWeight(name: "gamma", shape: shape, initializer: gammaInitializer, regularizer: gammaRegularizer, constraint: gammaConstraint) }
+        if center { beta = addWeight(name: "beta", shape: shape, initializer: betaInitializer, regularizer: betaRegularizer, constraint: betaConstraint) }
+        movingMean = addWeight(name: "moving_mean", shape: shape, initializer: movingMeanInitializer, trainable: false)
+        movingVariance = addWeight(name: "moving_variance", shape: shape, initializer: movingVarianceInitializer, trainable: false)
+    }
+
+    public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
+        guard let movingMean, let movingVariance else {
+            throw KerasError.invalidState("BatchNormalization '\(name)' is not built")
+        }
+        let a = try featureAxis(rank: x.rank)
+        let features = movingMean.shape[0]
+        guard x.shape[a] == features else {
+            throw KerasError.shapeMismatch("BatchNormalization '\(name)': expected \(features) features on axis \(axis), got input of shape \(x.shape)")
+        }
+        var column = Array(repeating: 1, count: x.rank)
+        column[a] = features
+        let mean: Tensor, variance: Tensor
+        if training {
+            let axes = (0..<x.rank).filter { $0 != a }
+            mean = try Ops.mean(x, axes: axes, keepDims: true)
+            variance = try Ops.mean(Ops.square(Ops.subtract(x, mean)), axes: axes, keepDims: true)
+            try GradientTape.withoutRecording {
+                try update(movingMean, with: mean)
+                try update(movingVariance, with: variance)
+            }
+        } else {
+            mean = movingMean.value.viewing(column)
+            variance = movingVariance.value.viewing(column)
+        }
+        var inv = Ops.pow(Ops.affine(variance, scale: 1, offset: Float(epsilon)), -0.5)
+        if let gamma { inv = try Ops.multiply(inv, Ops.reshape(gamma.value, column)) }
+        var out = try Ops.multiply(Ops.subtract(x, mean), inv)
+        if let beta { out = try Ops.add(out, Ops.reshape(beta.value, column)) }
+        return out
+    }
+
+    /// `moving = moving · momentum + batch · (1 − momentum)`.
+    private func update(_ moving: Variable, with batch: Tensor) throws {
+        let m = Float(momentum)
+        let old = moving.storedValue, new = Tensor.uninitialized(old.shape)
+        for i in 0..<old.count { new.data[i] = old.data[i] * m + batch.data[i] * (1 - m) }
+        try moving.assign(new)
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        _ = try featureAxis(rank: inputShape.count)
+        return inputShape
+    }
+}
+
+extension BatchNormalization: DeclaredLayer {
+    /// Keras: `BatchNormalization(axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True,
+    /// beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
+    /// moving_variance_initializer="ones", ...)`; renormalization and `synchronized` are not supported.
+    public static let declaration = LayerDeclaration(BatchNormalization.self, arguments: [
+        .optional("axis", \.axis, default: -1),
+        .optional("momentum", \.momentum, default: 0.99),
+        .optional("epsilon", \.epsilon, default: 1e-3),
+        .optional("center", \.center, default: true),
+        .optional("scale", \.scale, default: true),
+        .optional("beta_initializer", \.betaInitializer, default: Zeros()),
+        .optional("gamma_initializer", \.gammaInitializer, default: Ones()),
+        .optional("moving_mean_initializer", \.movingMeanInitializer, default: Zeros()),
+        .optional("moving_variance_initializer", \.movingVarianceInitializer, default: Ones()),
+        .optional("beta_regularizer", \.betaRegularizer),
+        .optional("gamma_regularizer", \.gammaRegularizer),
+        .optional("beta_constraint", \.betaConstraint),
+        .optional("gamma_constraint", \.gammaConstraint),
+        .optional("synchronized", default: .bool(false)) { _ in .bool(false) },
+        .optional("renorm", default: .bool(false)) { _ in .bool(false) },
+        .optional("renorm_clipping", default: nil) { _ in .null },
+        .optional("renorm_momentum", default: .double(0.99)) { _ in .double(0.99) },
+    ]) { c in
+        if case .bool(true)? = c.json["renorm"] {
+            throw KerasError.io("BatchNormalization config: renorm=True is not supported")
+        }
+        return BatchNormalization(
+            axis: try c.int("axis"), momentum: try c.double("momentum"), epsilon: try c.double("epsilon"),
+            center: try c.bool("center"), scale: try c.bool("scale"),
+            betaInitializer: try c.initializer("beta_initializer"), gammaInitializer: try c.initializer("gamma_initializer"),
+            movingMeanInitializer: try c.initializer("moving_mean_initializer"),
+            movingVarianceInitializer: try c.initializer("moving_variance_initializer"),
+            betaRegularizer: try c.regularizer("beta_regularizer"), gammaRegularizer: try c.regularizer("gamma_regularizer"),
+            betaConstraint: try c.constraint("beta_constraint"), gammaConstraint: try c.constraint("gamma_constraint"),
+            name: c.name)
+    }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(BatchNormalization.self, $0) }
