@@ -8,7 +8,7 @@ struct LayerFixture {
     let name: String
     let json: JSON
 
-    /// `Fixtures/<family>/<name>.json` (`layers` by default; `recurrent` for that family's script).
+    /// The fixture `Fixtures/<family>/<name>.json`.
     init(_ name: String, family: String = "layers") throws {
         self.name = name
         json = try loadFixture("\(family)/\(name).json")
