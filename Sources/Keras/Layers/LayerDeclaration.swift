@@ -110,6 +110,9 @@ public struct LayerDeclaration: @unchecked Sendable {
     /// Whether Keras builds the layer in `__init__` (`_build_at_init`), so that its saved entry
     /// has no `build_config`.
     public let builtAtInit: Bool
+    /// Other names Keras exports the class under (`Convolution2D` for `Conv2D`); configs and
+    /// constructors accept them, configs written here use ``className``.
+    public let aliases: [String]
     /// The arguments in `get_config()` order.
     let arguments: [(name: String, defaultValue: JSON?, read: ((Layer) -> JSON?)?)]
     /// Keras's constructor order where it differs from `get_config()`'s.
@@ -120,14 +123,16 @@ public struct LayerDeclaration: @unchecked Sendable {
     /// - Parameters:
     ///   - arguments: in `get_config()` order; ``LayerArgument/unsaved(_:default:)`` ones at
     ///     their place in the constructor.
+    ///   - aliases: Keras's other exported names of the class.
     ///   - constructorOrder: the constructor's order, when it differs from `get_config()`'s.
     ///   - make: builds the layer from the config (pass `name: c.name`); `trainable`, `dtype`,
     ///     the declared input shape and the activity regularizer are applied afterwards.
-    public init<L: Layer>(_ type: L.Type, className: String? = nil, builtAtInit: Bool = false,
+    public init<L: Layer>(_ type: L.Type, className: String? = nil, aliases: [String] = [], builtAtInit: Bool = false,
                           constructorOrder: [String]? = nil, arguments: [LayerArgument<L>],
                           make: @escaping (LayerConfig) throws -> L) {
         let name = className ?? String(describing: type)
         self.className = name
+        self.aliases = aliases
         self.builtAtInit = builtAtInit
         self.constructorOrder = constructorOrder
         self.arguments = arguments.map { a in
@@ -179,8 +184,9 @@ public struct LayerDeclaration: @unchecked Sendable {
         return out
     }()
 
-    /// The built-in declarations by class name.
-    static let byClassName: [String: LayerDeclaration] = Dictionary(builtins.map { ($0.className, $0) }, uniquingKeysWith: { _, b in b })
+    /// The built-in declarations by class name and alias.
+    static let byClassName: [String: LayerDeclaration] = Dictionary(
+        builtins.flatMap { d in ([d.className] + d.aliases).map { ($0, d) } }, uniquingKeysWith: { _, b in b })
 }
 
 extension Layer {

@@ -89,7 +89,9 @@ public enum ObjectRegistry {
     /// Every built-in object by family and name, from each family's own list, gathered once.
     private static let builtinObjects: [(RegistryKey, KerasObject)] = {
         var out: [(RegistryKey, KerasObject)] = []
-        for d in LayerDeclaration.builtins { out.append((RegistryKey(.layer, d.className), .layer(d.make))) }
+        for d in LayerDeclaration.builtins {
+            for n in [d.className] + d.aliases { out.append((RegistryKey(.layer, n), .layer(d.make))) }
+        }
         for (n, make) in Loss.builtinClasses { out.append((RegistryKey(.loss, n), .loss(make))) }
         for (n, make) in Optimizer.builtinClasses { out.append((RegistryKey(.optimizer, n), .optimizer(make))) }
         for (n, make) in LearningRateSchedule.builtinClasses { out.append((RegistryKey(.schedule, n), .schedule(make))) }

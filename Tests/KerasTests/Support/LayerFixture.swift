@@ -8,9 +8,10 @@ struct LayerFixture {
     let name: String
     let json: JSON
 
-    init(_ name: String) throws {
+    /// The fixture `Fixtures/<family>/<name>.json`.
+    init(_ name: String, family: String = "layers") throws {
         self.name = name
-        json = try loadFixture("layers/\(name).json")
+        json = try loadFixture("\(family)/\(name).json")
     }
 
     static func tensor(_ j: JSON) throws -> Tensor { try fixtureTensor(j) }

@@ -1,0 +1,191 @@
+/// How a convolution or pooling window treats the borders. Keras: the `padding` argument.
+public enum ConvPadding: String, Sendable, CaseIterable, LayerArgumentValue {
+    /// No padding: windows lie inside the input.
+    case valid
+    /// Zero padding (split evenly, the extra one after) so that the output has `ceil(in / stride)` positions.
+    case same
+    /// Padding before the first axis only, so that no output sees later inputs (Conv1D).
+    case causal
+
+    public var configValue: JSON { .string(rawValue) }
+
+    /// The padding with a Keras name; throws naming `context` for anything else.
+    public static func named(_ name: String, _ context: String) throws -> ConvPadding {
+        guard let p = ConvPadding(rawValue: name.lowercased()) else {
+            throw KerasError.invalidArgument("\(context): padding '\(name)' is not one of \"valid\", \"same\", \"causal\"")
+        }
+        return p
+    }
+}
+
+extension Ops {
+    /// The window geometry of a channels-last input `(batch, spatial..., channels)` under a
+    /// window of `window` taps per spatial axis; throws naming `op` for a bad size.
+    static func windowGeometry(_ op: String, input shape: [Int], window: [Int], strides: [Int],
+                               dilation: [Int], padding: ConvPadding) throws -> WindowGeometry {
+        let r = shape.count - 2
+        guard (1...3).contains(r) else {
+            throw KerasError.shapeMismatch("\(op): expects an input of rank 3 to 5 (batch, spatial..., channels), got shape \(shape)")
+        }
+        for (label, v) in [("kernel/pool size", window), ("strides", strides), ("dilation_rate", dilation)] {
+            guard v.count == r, v.allSatisfy({ $0 > 0 }) else {
+                throw KerasError.invalidArgument("\(op): \(label) \(v) must be \(r) positive integers for an input of shape \(shape)")
+            }
+        }
+        var ins = [1, 1, 1], ks = [1, 1, 1], ss = [1, 1, 1], ds = [1, 1, 1], before = [0, 0, 0], outs = [1, 1, 1]
+        for a in 0..<r {
+            let i = 3 - r + a, n = shape[a + 1]
+            let effective = try ShapeMath.sum(try ShapeMath.product([window[a] - 1, dilation[a]], op), 1, op)
+            ins[i] = n; ks[i] = window[a]; ss[i] = strides[a]; ds[i] = dilation[a]
+            guard let (o, b) = windowLength(n, window: window[a], stride: strides[a], dilation: dilation[a], padding: padding) else {
+                throw KerasError.shapeMismatch("\(op): the window of \(effective) (kernel/pool size \(window[a]), dilation \(dilation[a])) is larger than the input's \(n) positions on spatial axis \(a) of shape \(shape) with padding 'valid'")
+            }
+            outs[i] = o; before[i] = b
+        }
+        return WindowGeometry(batch: shape[0], channels: shape[r + 1], input: (ins[0], ins[1], ins[2]),
+                              window: (ks[0], ks[1], ks[2]), stride: (ss[0], ss[1], ss[2]),
+                              dilation: (ds[0], ds[1], ds[2]), padBefore: (before[0], before[1], before[2]),
+                              output: (outs[0], outs[1], outs[2]))
+    }
+
+    /// The output length and leading padding of one spatial axis of `n` positions; nil when the
+    /// (dilated) window does not fit a `valid` input (or its size overflows). Keras: `compute_conv_output_shape`.
+    static func windowLength(_ n: Int, window k: Int, stride s: Int, dilation d: Int,
+                             padding: ConvPadding) -> (output: Int, before: Int)? {
+        let (span, overflow) = (k - 1).multipliedReportingOverflow(by: d)
+        guard !overflow, span < Int.max - n else { return nil }
+        let effective = span + 1
+        switch padding {
+        case .valid:
+            return n >= effective ? ((n - effective) / s + 1, 0) : nil
+        case .same:
+            let out = (n + s - 1) / s
+            return (out, Swift.max((out - 1) * s + effective - n, 0) / 2)
+        case .causal:
+            return (n == 0 ? 0 : (n - 1) / s + 1, effective - 1)
+        }
+    }
+
+    /// The output shape `(batch, spatial..., channels)` of geometry `g` over `r` spatial axes.
+    static func windowOutputShape(_ g: WindowGeometry, rank r: Int, channels: Int) -> [Int] {
+        [g.batch] + [g.output.0, g.output.1, g.output.2].suffix(r) + [channels]
+    }
+
+    /// N-d convolution (1 to 3 spatial axes) of a channels-last input with a kernel
+    /// `(k..., in / groups, filters)`, plus bias and a fused activation; im2col and GEMM.
+    /// Keras: `ops.conv` (with `data_format="channels_last"`), then bias and activation.
+    public static func conv(_ x: Tensor, kernel: Tensor, bias: Tensor?, strides: [Int], padding: ConvPadding,
+                            dilation: [Int], groups: Int = 1,
+                            activation: ElementwiseActivation = .linear) throws -> Tensor {
+        let r = x.rank - 2
+        guard r >= 1, kernel.rank == r + 2 else {
+            throw KerasError.shapeMismatch("conv: input of shape \(x.shape) does not fit a kernel of shape \(kernel.shape)")
+        }
+        let cin = x.shape[r + 1], f = kernel.shape[r + 1], cg = kernel.shape[r]
+        guard groups > 0, cg * groups == cin, f % groups == 0 else {
+            throw KerasError.shapeMismatch("conv: input of shape \(x.shape) with groups \(groups) does not fit a kernel of shape \(kernel.shape)")
+        }
+        if let bias, bias.shape != [f] {
+            throw KerasError.shapeMismatch("conv: bias of shape \(bias.shape) does not fit \(f) filters")
+        }
+        let g = try windowGeometry("conv", input: x.shape, window: Array(kernel.shape.prefix(r)), strides: strides,
+                                   dilation: dilation, padding: padding)
+        let m = g.outputRows, fg = f / groups, k = g.windowSize * cg
+        let outShape = windowOutputShape(g, rank: r, channels: f)
+        let out = Tensor.uninitialized(outShape), cols = Tensor.uninitialized([m, k])
+        if let bias { Kernels.fillRows(out.data, with: bias.data, rows: m, cols: f) } else { out.data.initialize(repeating: 0, count: m * f) }
+        if groups == 1 {
+            Kernels.im2col(x.data, g, channelStart: 0, channels: cin, into: cols.data)
+            Kernels.gemm(cols.data, transA: false, kernel.data, transB: false, out.data, m: m, n: f, k: k, beta: 1)
+        } else {
+            let wg = Tensor.uninitialized([k, fg]), og = Tensor.uninitialized([m, fg])
+            for gi in 0..<groups {
+                Kernels.im2col(x.data, g, channelStart: gi * cg, channels: cg, into: cols.data)
+                Kernels.copyColumns(kernel.data, rows: k, cols: f, start: gi * fg, width: fg, into: wg.data)
+                Kernels.copyColumns(out.data, rows: m, cols: f, start: gi * fg, width: fg, into: og.data)
+                Kernels.gemm(cols.data, transA: false, wg.data, transB: false, og.data, m: m, n: fg, k: k, beta: 1)
+                Kernels.storeColumns(og.data, rows: m, cols: f, start: gi * fg, width: fg, into: out.data)
+            }
+        }
+        activation.apply(out.data, count: m * f)
+        guard let tape = GradientTape.active,
+              tape.tracks(x) || tape.tracks(kernel) || (bias.map(tape.tracks) ?? false) else { return out }
+        return tape.record(out) { up, t in
+            let dz: Tensor
+            if activation == .linear {
+                dz = up
+            } else {
+                dz = Tensor.uninitialized(outShape)
+                activation.backward(output: out.data, upstream: up.data, into: dz.data, count: m * f)
+            }
+            if let bias, t.tracks(bias) {
+                let db = Tensor.uninitialized([f])
+                Kernels.columnSums(dz.data, rows: m, cols: f, into: db.data)
+                t.accumulate(bias, db)
+            }
+            let dk = t.tracks(kernel) ? Tensor.uninitialized(kernel.shape) : nil
+            let dx = t.tracks(x) ? Tensor(shape: x.shape) : nil
+            guard dk != nil || dx != nil else { return }
+            let dcols = dx == nil ? nil : Tensor.uninitialized([m, k])
+            let single = groups == 1
+            let dzg = single ? dz : Tensor.uninitialized([m, fg]), wg = single ? kernel : Tensor.uninitialized([k, fg])
+            let dwg = single ? dk : dk.map { _ in Tensor.uninitialized([k, fg]) }
+            for gi in 0..<groups {
+                if !single {
+                    Kernels.im2col(x.data, g, channelStart: gi * cg, channels: cg, into: cols.data)
+                    Kernels.copyColumns(dz.data, rows: m, cols: f, start: gi * fg, width: fg, into: dzg.data)
+                    Kernels.copyColumns(kernel.data, rows: k, cols: f, start: gi * fg, width: fg, into: wg.data)
+                }
+                if let dk, let dwg {
+                    Kernels.gemm(cols.data, transA: true, dzg.data, transB: false, dwg.data, m: k, n: fg, k: m)
+                    if !single { Kernels.storeColumns(dwg.data, rows: k, cols: f, start: gi * fg, width: fg, into: dk.data) }
+                }
+                if let dx, let dcols {
+                    Kernels.gemm(dzg.data, transA: false, wg.data, transB: true, dcols.data, m: m, n: k, k: fg)
+                    Kernels.col2im(dcols.data, g, channelStart: gi * cg, channels: cg, into: dx.data)
+                }
+            }
+            if let dk { t.accumulate(kernel, dk) }
+            if let dx { t.accumulate(x, dx) }
+        }
+    }
+
+    /// N-d max pooling of a channels-last input; the backward scatters onto each window's argmax.
+    /// Keras: `ops.max_pool`.
+    public static func maxPool(_ x: Tensor, poolSize: [Int], strides: [Int], padding: ConvPadding) throws -> Tensor {
+        let g = try windowGeometry("max_pool", input: x.shape, window: poolSize, strides: strides,
+                                   dilation: poolSize.map { _ in 1 }, padding: padding)
+        let c = g.channels
+        let out = Tensor.uninitialized(windowOutputShape(g, rank: x.rank - 2, channels: c))
+        var argmax = [Int32](repeating: 0, count: out.count)
+        guard x.count < Int(Int32.max) else {
+            throw KerasError.invalidArgument("max_pool: an input of shape \(x.shape) has more elements than the pooling index holds")
+        }
+        argmax.withUnsafeMutableBufferPointer { a in
+            if let base = a.baseAddress { Kernels.maxPool(x.data, g, into: out.data, argmax: base) }
+        }
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { up, t in
+            let dx = Tensor(shape: x.shape)
+            argmax.withUnsafeBufferPointer { a in
+                if let base = a.baseAddress { Kernels.maxPoolBackward(up.data, argmax: base, count: a.count, into: dx.data) }
+            }
+            t.accumulate(x, dx)
+        }
+    }
+
+    /// N-d average pooling of a channels-last input, averaging only the taps inside the input.
+    /// Keras: `ops.average_pool`.
+    public static func averagePool(_ x: Tensor, poolSize: [Int], strides: [Int], padding: ConvPadding) throws -> Tensor {
+        let g = try windowGeometry("average_pool", input: x.shape, window: poolSize, strides: strides,
+                                   dilation: poolSize.map { _ in 1 }, padding: padding)
+        let out = Tensor.uninitialized(windowOutputShape(g, rank: x.rank - 2, channels: g.channels))
+        Kernels.averagePool(x.data, g, into: out.data)
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { up, t in
+            let dx = Tensor(shape: x.shape)
+            Kernels.averagePoolBackward(up.data, g, into: dx.data)
+            t.accumulate(x, dx)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// Helpers the convolution and pooling family bases share: window tuples, data formats and
+/// output shapes.
+
+/// `values` as one positive integer per spatial axis: a single value is repeated `rank` times.
+/// Keras: `standardize_tuple`.
+func windowTuple(_ values: [Int], rank: Int, _ context: @autoclosure () -> String) throws -> [Int] {
+    let tuple = values.count == 1 ? Array(repeating: values[0], count: rank) : values
+    guard tuple.count == rank, tuple.allSatisfy({ $0 > 0 }) else {
+        throw KerasError.invalidArgument("\(context()): expects one positive integer or \(rank) positive integers")
+    }
+    return tuple
+}
+
+/// The input moved to channels-last (a no-op for channels-last data).
+func channelsLast(_ x: Tensor, _ format: DataFormat, rank: Int) throws -> Tensor {
+    format == .channelsLast ? x : try Ops.transpose(x, [0] + Array(2..<(rank + 2)) + [1])
+}
+
+/// A channels-last result moved back to `format`.
+func channelsRestored(_ y: Tensor, _ format: DataFormat, rank: Int) throws -> Tensor {
+    format == .channelsLast ? y : try Ops.transpose(y, [0, rank + 1] + Array(1...rank))
+}
+
+/// The output shape of a windowed layer (convolution or pooling) with `channels` output
+/// channels (nil keeps the input's); throws naming `layer` when the input has the wrong rank
+/// or a window larger than a `valid` input.
+func windowOutputShape(_ layer: Layer, _ inputShape: [Int?], rank: Int, dataFormat: DataFormat, window: [Int],
+                       strides: [Int], dilation: [Int], padding: ConvPadding, channels: Int?) throws -> [Int?] {
+    guard inputShape.count == rank + 2 else {
+        throw KerasError.shapeMismatch("\(type(of: layer)) '\(layer.name)': expects an input of rank \(rank + 2), got shape \(formatShape(inputShape))")
+    }
+    let first = dataFormat == .channelsLast ? 1 : 2
+    var out = inputShape
+    for a in 0..<rank {
+        guard let n = inputShape[first + a] else { continue }
+        guard let (length, _) = Ops.windowLength(n, window: window[a], stride: strides[a], dilation: dilation[a], padding: padding) else {
+            throw KerasError.shapeMismatch("\(type(of: layer)) '\(layer.name)': the window \(window) (dilation \(dilation)) is larger than the input \(formatShape(inputShape)) on spatial axis \(a) with padding 'valid'")
+        }
+        out[first + a] = length
+    }
+    if let channels { out[dataFormat == .channelsLast ? rank + 1 : 1] = channels }
+    return out
+}

@@ -1,0 +1,161 @@
+/// The geometry of a channels-last convolution or pooling window over 1 to 3 spatial axes,
+/// held as three axes (missing leading ones have size 1), so that one loop nest serves
+/// Conv1D, Conv2D and Conv3D and their poolings.
+struct WindowGeometry {
+    var batch: Int
+    var channels: Int
+    /// Input, window, stride, dilation, leading padding and output sizes per axis (depth, height, width).
+    var input: (Int, Int, Int)
+    var window: (Int, Int, Int)
+    var stride: (Int, Int, Int)
+    var dilation: (Int, Int, Int)
+    var padBefore: (Int, Int, Int)
+    var output: (Int, Int, Int)
+
+    /// Number of output positions of all samples.
+    var outputRows: Int { batch * output.0 * output.1 * output.2 }
+    /// Number of window positions.
+    var windowSize: Int { window.0 * window.1 * window.2 }
+
+    /// Calls `body(row, inputOffsets)` for every output position in order, with the flat
+    /// offset (in positions, not floats) of each window tap in the input, or -1 where the tap
+    /// falls in the padding; `taps` is reused between calls.
+    @inline(__always)
+    func forEachWindow(_ body: (Int, UnsafeMutableBufferPointer<Int>) -> Void) {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(windowSize, 1)) { taps in
+            var row = 0
+            for n in 0..<batch {
+                for od in 0..<output.0 {
+                    for oh in 0..<output.1 {
+                        for ow in 0..<output.2 {
+                            var t = 0
+                            for kd in 0..<window.0 {
+                                let id = od * stride.0 - padBefore.0 + kd * dilation.0
+                                for kh in 0..<window.1 {
+                                    let ih = oh * stride.1 - padBefore.1 + kh * dilation.1
+                                    for kw in 0..<window.2 {
+                                        let iw = ow * stride.2 - padBefore.2 + kw * dilation.2
+                                        let inside = id >= 0 && id < input.0 && ih >= 0 && ih < input.1 && iw >= 0 && iw < input.2
+                                        taps[t] = inside ? ((n * input.0 + id) * input.1 + ih) * input.2 + iw : -1
+                                        t += 1
+                                    }
+                                }
+                            }
+                            body(row, taps)
+                            row += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Kernels {
+    // MARK: Convolution (im2col)
+
+    /// Unfolds the channels `[c0, c0 + cg)` of every window of `x` (channels-last) into the rows
+    /// of `cols` (`outputRows × windowSize·cg`, taps major, channels minor: the layout of a
+    /// Keras kernel `(k..., cg, filters)` read as a `windowSize·cg × filters` matrix).
+    static func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, channelStart c0: Int, channels cg: Int,
+                       into cols: UnsafeMutablePointer<Float>) {
+        let k = g.windowSize * cg, c = g.channels
+        g.forEachWindow { row, taps in
+            let dst = cols + row * k
+            for t in 0..<taps.count {
+                let o = taps[t]
+                if o >= 0 {
+                    (dst + t * cg).update(from: x + o * c + c0, count: cg)
+                } else {
+                    (dst + t * cg).update(repeating: 0, count: cg)
+                }
+            }
+        }
+    }
+
+    /// The adjoint of ``im2col(_:_:channelStart:channels:into:)``: adds each row of `cols` back
+    /// onto the input positions it was read from (`dx` must be initialised).
+    static func col2im(_ cols: UnsafePointer<Float>, _ g: WindowGeometry, channelStart c0: Int, channels cg: Int,
+                       into dx: UnsafeMutablePointer<Float>) {
+        let k = g.windowSize * cg, c = g.channels
+        g.forEachWindow { row, taps in
+            let src = cols + row * k
+            for t in 0..<taps.count {
+                let o = taps[t]
+                guard o >= 0 else { continue }
+                let d = dx + o * c + c0, s = src + t * cg
+                for j in 0..<cg { d[j] += s[j] }
+            }
+        }
+    }
+
+    /// Copies columns `[c0, c0 + width)` of a `rows × cols` matrix into a dense `rows × width` one.
+    static func copyColumns(_ x: UnsafePointer<Float>, rows: Int, cols: Int, start c0: Int, width: Int,
+                            into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows { (out + r * width).update(from: x + r * cols + c0, count: width) }
+    }
+
+    /// Writes a dense `rows × width` matrix into columns `[c0, c0 + width)` of a `rows × cols` one.
+    static func storeColumns(_ x: UnsafePointer<Float>, rows: Int, cols: Int, start c0: Int, width: Int,
+                             into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows { (out + r * cols + c0).update(from: x + r * width, count: width) }
+    }
+
+    // MARK: Pooling
+
+    /// Max pooling of channels-last `x` into `out` (`outputRows × channels`), writing in
+    /// `argmax` the flat input index each output came from (its backward is a scatter).
+    static func maxPool(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into out: UnsafeMutablePointer<Float>,
+                        argmax: UnsafeMutablePointer<Int32>) {
+        let c = g.channels
+        g.forEachWindow { row, taps in
+            let o = out + row * c, a = argmax + row * c
+            o.update(repeating: -.infinity, count: c)
+            let first = (taps.first(where: { $0 >= 0 }) ?? 0) * c
+            for j in 0..<c { a[j] = Int32(truncatingIfNeeded: first + j) }
+            for t in taps where t >= 0 {
+                let src = x + t * c
+                for j in 0..<c where src[j] > o[j] {
+                    o[j] = src[j]
+                    a[j] = Int32(truncatingIfNeeded: t * c + j)
+                }
+            }
+        }
+    }
+
+    /// Adds each upstream value onto the input element its max came from.
+    static func maxPoolBackward(_ g: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, count: Int,
+                                into dx: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { dx[Int(argmax[i])] += g[i] }
+    }
+
+    /// Average pooling over the taps inside the input (padding is not counted, as in Keras).
+    static func averagePool(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into out: UnsafeMutablePointer<Float>) {
+        let c = g.channels
+        g.forEachWindow { row, taps in
+            let o = out + row * c
+            o.update(repeating: 0, count: c)
+            var n = 0
+            for t in taps where t >= 0 {
+                let src = x + t * c
+                for j in 0..<c { o[j] += src[j] }
+                n += 1
+            }
+            let scale = 1 / Float(Swift.max(n, 1))
+            for j in 0..<c { o[j] *= scale }
+        }
+    }
+
+    /// The adjoint of ``averagePool(_:_:into:)``; `dx` must be initialised.
+    static func averagePoolBackward(_ up: UnsafePointer<Float>, _ g: WindowGeometry, into dx: UnsafeMutablePointer<Float>) {
+        let c = g.channels
+        g.forEachWindow { row, taps in
+            let n = taps.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+            let scale = 1 / Float(Swift.max(n, 1)), src = up + row * c
+            for t in taps where t >= 0 {
+                let d = dx + t * c
+                for j in 0..<c { d[j] += src[j] * scale }
+            }
+        }
+    }
+}
