@@ -55,6 +55,14 @@ def merging():
     })
 
 
+def regularization():
+    """Configs only: the noise is random (the Swift tests check its statistics)."""
+    f = family("regularization")
+    layers = [L.GaussianNoise(0.1, seed=3, name="gaussian_noise"), L.GaussianDropout(0.2, name="gaussian_dropout"),
+              L.Identity(name="identity")]
+    lf.write(f"{f}/configs", {"layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in layers]})
+
+
 def normalization():
     import jax
     f = family("normalization")
@@ -131,7 +139,7 @@ def saving():
 
 
 def main():
-    parts = sys.argv[1:] or ["merging", "normalization", "saving"]
+    parts = sys.argv[1:] or ["merging", "regularization", "normalization", "saving"]
     for p in parts:
         globals()[p]()
 

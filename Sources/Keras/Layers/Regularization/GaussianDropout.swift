@@ -1,0 +1,40 @@
+/// Multiplies its inputs by Gaussian noise of mean 1 and standard deviation
+/// `sqrt(rate / (1 - rate))` during training; passes inputs through at inference.
+/// Keras: `keras.layers.GaussianDropout`.
+///
+/// ```swift
+/// let model = try Sequential([InputLayer(shape: [4]), GaussianDropout(0.2), Dense(1)])
+/// ```
+public final class GaussianDropout: Layer {
+    /// The drop probability, in `[0, 1]`.
+    public let rate: Double
+    /// The seed of the layer's own generator (else the thread's generator is used).
+    public let seed: Int?
+    private let generator: RandomGenerator?
+
+    public init(_ rate: Double, seed: Int? = nil, name: String? = nil, trainable: Bool = true) throws {
+        guard rate >= 0 && rate <= 1 else {
+            throw KerasError.invalidArgument("GaussianDropout(rate: \(rate)): rate must be a number between 0 and 1")
+        }
+        self.rate = rate
+        self.seed = seed
+        generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        super.init(name: name, trainable: trainable)
+        supportsMasking = true
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        guard training && rate > 0 else { return inputs }
+        let stddev = Float((rate / (1 - rate)).squareRoot())
+        return try Ops.multiply(inputs, gaussianNoise(inputs.shape, mean: 1, stddev: stddev, generator ?? RandomGenerator.current))
+    }
+}
+
+extension GaussianDropout: DeclaredLayer {
+    /// Keras: `GaussianDropout(rate, seed=None)`.
+    public static let declaration = LayerDeclaration(GaussianDropout.self, builtAtInit: true, arguments: [
+        .required("rate", \.rate),
+        .optional("seed", \.seed, default: nil),
+    ]) { c in try GaussianDropout(c.double("rate"), seed: c.optionalInt("seed"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(GaussianDropout.self, $0) }

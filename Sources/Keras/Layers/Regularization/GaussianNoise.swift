@@ -1,0 +1,47 @@
+/// Adds zero-mean Gaussian noise of standard deviation `stddev` during training; passes inputs
+/// through at inference. Keras: `keras.layers.GaussianNoise`.
+///
+/// ```swift
+/// let model = try Sequential([InputLayer(shape: [4]), GaussianNoise(0.1), Dense(1)])
+/// ```
+public final class GaussianNoise: Layer {
+    /// The standard deviation of the noise, in `[0, 1]`.
+    public let stddev: Double
+    /// The seed of the layer's own generator (else the thread's generator is used).
+    public let seed: Int?
+    private let generator: RandomGenerator?
+
+    public init(_ stddev: Double, seed: Int? = nil, name: String? = nil, trainable: Bool = true) throws {
+        guard stddev >= 0 && stddev <= 1 else {
+            throw KerasError.invalidArgument("GaussianNoise(stddev: \(stddev)): stddev must be a number between 0 and 1")
+        }
+        self.stddev = stddev
+        self.seed = seed
+        generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        super.init(name: name, trainable: trainable)
+        supportsMasking = true
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        guard training && stddev > 0 else { return inputs }
+        return try Ops.add(inputs, gaussianNoise(inputs.shape, mean: 0, stddev: Float(stddev), generator ?? RandomGenerator.current))
+    }
+}
+
+/// Normal samples of `shape` with `mean` and `stddev`: the noise of `GaussianNoise` and
+/// `GaussianDropout`.
+func gaussianNoise(_ shape: [Int], mean: Float, stddev: Float, _ rng: RandomGenerator) -> Tensor {
+    let noise = Tensor.uninitialized(shape)
+    let p = noise.data
+    for i in 0..<noise.count { p[i] = mean + stddev * rng.normal() }
+    return noise
+}
+
+extension GaussianNoise: DeclaredLayer {
+    /// Keras: `GaussianNoise(stddev, seed=None)`.
+    public static let declaration = LayerDeclaration(GaussianNoise.self, builtAtInit: true, arguments: [
+        .required("stddev", \.stddev),
+        .optional("seed", \.seed, default: nil),
+    ]) { c in try GaussianNoise(c.double("stddev"), seed: c.optionalInt("seed"), name: c.name) }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(GaussianNoise.self, $0) }

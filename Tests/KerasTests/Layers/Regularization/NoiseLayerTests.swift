@@ -1,0 +1,53 @@
+import XCTest
+@testable import Keras
+
+final class NoiseLayerTests: XCTestCase {
+    func testConfigsEqualKeras() throws {
+        let fixture = try loadFixture("layers/regularization/configs.json")
+        let expected = try XCTUnwrap(fixture["layers"]?.arrayValue)
+        let layers: [Layer] = [try GaussianNoise(0.1, seed: 3, name: "gaussian_noise"),
+                               try GaussianDropout(0.2, name: "gaussian_dropout"), IdentityLayer(name: "identity")]
+        for (layer, e) in zip(layers, expected) {
+            XCTAssertEqual(layer.getConfig(), e["config"], layer.className)
+            XCTAssertEqual(layer.declaration?.className, e["class_name"]?.stringValue)
+            let back = try XCTUnwrap(LayerDeclaration.byClassName[layer.className]).make(try LayerConfig(className: layer.className, json: try XCTUnwrap(e["config"])))
+            XCTAssertEqual(back.getConfig(), e["config"])
+        }
+    }
+
+    func testTrainingOnlyNoiseWithKerasStatistics() throws {
+        let x = Tensor(shape: [200, 50], repeating: 2)
+        for layer in [try GaussianNoise(0.5, seed: 1), try GaussianDropout(0.5, seed: 1), IdentityLayer()] as [Layer] {
+            XCTAssertEqual(try layer(x, training: false).scalars, x.scalars, "\(layer.className) at inference")
+        }
+        func stats(_ t: Tensor) -> (Double, Double) {
+            let v = t.scalars.map(Double.init), m = v.reduce(0, +) / Double(v.count)
+            return (m, (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count)).squareRoot())
+        }
+        let (m1, s1) = stats(try GaussianNoise(0.5, seed: 1)(x, training: true))
+        XCTAssertEqual(m1, 2, accuracy: 0.03); XCTAssertEqual(s1, 0.5, accuracy: 0.02)
+        let (m2, s2) = stats(try GaussianDropout(0.5, seed: 1)(x, training: true))
+        XCTAssertEqual(m2, 2, accuracy: 0.06); XCTAssertEqual(s2, 2, accuracy: 0.06)   // 2 · sqrt(0.5 / 0.5)
+        XCTAssertEqual(try GaussianNoise(0.5, seed: 7)(x, training: true).scalars, try GaussianNoise(0.5, seed: 7)(x, training: true).scalars, "a seed reproduces the noise")
+        XCTAssertThrowsError(try GaussianNoise(1.5)) { XCTAssertTrue("\($0)".contains("stddev: 1.5"), "\($0)") }
+        XCTAssertThrowsError(try GaussianDropout(-0.1)) { XCTAssertTrue("\($0)".contains("rate: -0.1"), "\($0)") }
+    }
+
+    func testGradientsAndSaving() throws {
+        let x = GradientCheck.random([3, 4], seed: 8)
+        try GradientCheck.check([x], "GaussianDropout") { try GaussianDropout(0.3, seed: 5)($0[0], training: true) }
+        try GradientCheck.check([x], "GaussianNoise") { try GaussianNoise(0.3, seed: 5)($0[0], training: true) }
+        let model = try Sequential([InputLayer(shape: [4]), GaussianNoise(0.1, seed: 2), Dense(3, name: "nd"),
+                                    GaussianDropout(0.2), IdentityLayer(), Dense(1)])
+        try model.compile(optimizer: "adam", loss: "mse")
+        try model.fit(x, Tensor(shape: [3, 1], repeating: 1), epochs: 2, verbose: 0)
+        for ext in ["keras", "h5"] {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("noise-\(UUID().uuidString).\(ext)").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try model.save(path)
+            let back = try loadModel(path)
+            assertClose(try back.predict([x]), try model.predict([x]), "noise model .\(ext)")
+            XCTAssertEqual(back.layers.map(\.className), model.layers.map(\.className))
+        }
+    }
+}
