@@ -51,15 +51,19 @@ final class ConvModelTests: XCTestCase {
         }
     }
 
-    /// Files for real Keras to load (`make test-python` sets `SWIFTKERAS_INTEROP_OUT`).
+}
+
+/// Writes a Swift-trained CNN into `$SWIFTKERAS_INTEROP_OUT` for Tests/interop/test_conv_in_keras.py
+/// (`make test-python` runs every `*InteropExportTests` class with that variable set).
+final class ConvInteropExportTests: XCTestCase {
     func testWriteCNNForKeras() throws {
         guard let out = ProcessInfo.processInfo.environment["SWIFTKERAS_INTEROP_OUT"] else {
             throw XCTSkip("SWIFTKERAS_INTEROP_OUT is not set")
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         setRandomSeed(5)
-        let (x, y) = try Self.digitImages()
-        let model = try Self.cnn(filters: 4, name: "swift_cnn")
+        let (x, y) = try ConvModelTests.digitImages()
+        let model = try ConvModelTests.cnn(filters: 4, name: "swift_cnn")
         try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
         try model.fit(x, y, batchSize: 128, epochs: 1, verbose: 0)
         let sample = try Ops.take(x, Array(0..<6))
