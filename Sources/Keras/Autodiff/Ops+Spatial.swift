@@ -129,12 +129,12 @@ extension Ops {
         try checkOutputFits(shape, "resize")
         try checkOutputFits([m, 11 * 3], "resize")   // the taps: up to 11 (lanczos5) Int and Float pairs per position
         let taps = interpolation.taps(from: n, to: m)
-        let out = Tensor.uninitialized(shape)
+        let out = Tensor(shape: shape)
         Kernels.resampleAxis(x.data, outer: outer, length: n, inner: inner, taps, into: out.data)
         guard let tape = recording(x) else { return out }
         return tape.record(out) { g, t in
             let dx = Tensor(shape: x.shape)
-            Kernels.resampleAxisBackward(g.data, outer: outer, length: n, inner: inner, taps, into: dx.data)
+            Kernels.resampleAxis(g.data, outer: outer, length: n, inner: inner, taps, into: dx.data, transposed: true)
             t.accumulate(x, dx)
         }
     }
