@@ -1,6 +1,6 @@
 /// What DepthwiseConv1D/2D and SeparableConv1D/2D share: a depthwise convolution (each input
-/// channel convolved with its own `depth_multiplier` kernels, a grouped
-/// ``Ops/conv(_:kernel:bias:strides:padding:dilation:groups:activation:)``), followed in the
+/// channel convolved with its own `depth_multiplier` kernels,
+/// ``Ops/depthwiseConv(_:kernel:bias:strides:padding:dilation:activation:)``), followed in the
 /// separable layers by a pointwise (1×1) convolution into `filters` channels. A subclass names
 /// its ``spatialRank`` and whether it ``isSeparable``.
 /// Keras: `keras.src.layers.convolutional.base_depthwise_conv.BaseDepthwiseConv` and
@@ -131,17 +131,16 @@ open class BaseDepthwiseConv: Layer {
             throw KerasError.shapeMismatch("\(type(of: self)) '\(name)': built for \(channels) input channels, got shape \(inputs.shape)")
         }
         let fused = activationFunction.elementwise
-        let kernel = try Ops.reshape(depthwiseKernel.value, kernelSize + [1, channels * depthMultiplier])
         var y: Tensor
         if let pointwiseKernel {
             let ones = Array(repeating: 1, count: rank)
-            let depthwise = try Ops.conv(x, kernel: kernel, bias: nil, strides: strides, padding: padding,
-                                         dilation: dilationRate, groups: channels)
+            let depthwise = try Ops.depthwiseConv(x, kernel: depthwiseKernel.value, bias: nil, strides: strides,
+                                                  padding: padding, dilation: dilationRate)
             y = try Ops.conv(depthwise, kernel: pointwiseKernel.value, bias: bias?.value, strides: ones, padding: .valid,
                              dilation: ones, activation: fused ?? .linear)
         } else {
-            y = try Ops.conv(x, kernel: kernel, bias: bias?.value, strides: strides, padding: padding,
-                             dilation: dilationRate, groups: channels, activation: fused ?? .linear)
+            y = try Ops.depthwiseConv(x, kernel: depthwiseKernel.value, bias: bias?.value, strides: strides, padding: padding,
+                                      dilation: dilationRate, activation: fused ?? .linear)
         }
         y = try channelsRestored(y, dataFormat, rank: rank)
         return fused == nil ? try activationFunction(y) : y

@@ -159,3 +159,51 @@ extension Kernels {
         }
     }
 }
+
+extension Kernels {
+    // MARK: Depthwise convolution (direct)
+
+    /// Adds the depthwise convolution of channels-last `x` (`g.channels` channels) with `w`
+    /// (`windowSize × channels × multiplier`) onto `out` (`outputRows × channels·multiplier`,
+    /// initialised): output channel `c·multiplier + j` sees input channel `c` only.
+    static func depthwiseConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ g: WindowGeometry, multiplier dm: Int,
+                              into out: UnsafeMutablePointer<Float>) {
+        let c = g.channels, width = c * dm
+        g.forEachWindow { row, taps in
+            let o = out + row * width
+            for t in 0..<taps.count where taps[t] >= 0 {
+                let xs = x + taps[t] * c, ws = w + t * width
+                for ci in 0..<c {
+                    let v = xs[ci], base = ci * dm
+                    for j in 0..<dm { o[base + j] += v * ws[base + j] }
+                }
+            }
+        }
+    }
+
+    /// The gradients of ``depthwiseConv(_:_:_:multiplier:into:)`` for upstream `dz`: adds onto
+    /// `dx` (shaped as `x`) and `dw` (shaped as `w`) where given; both must be initialised.
+    static func depthwiseConvBackward(_ dz: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                                      _ g: WindowGeometry, multiplier dm: Int,
+                                      dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
+        let c = g.channels, width = c * dm
+        g.forEachWindow { row, taps in
+            let up = dz + row * width
+            for t in 0..<taps.count where taps[t] >= 0 {
+                let offset = taps[t] * c, ws = w + t * width
+                for ci in 0..<c {
+                    let base = ci * dm
+                    if let dx {
+                        var s: Float = 0
+                        for j in 0..<dm { s += up[base + j] * ws[base + j] }
+                        dx[offset + ci] += s
+                    }
+                    if let dw {
+                        let v = x[offset + ci], d = dw + t * width + base
+                        for j in 0..<dm { d[j] += v * up[base + j] }
+                    }
+                }
+            }
+        }
+    }
+}
