@@ -66,6 +66,8 @@ func sequentialFromConfig(_ config: JSON) throws -> Sequential {
 /// One call recorded in a functional config: the producing (layer, node, tensor) of each input.
 private struct InboundNode {
     var inputs: [(layer: String, node: Int, tensor: Int)] = []
+    /// The call's keyword arguments other than tensors (`use_causal_mask`).
+    var kwargs: JSON = .object([])
 }
 
 private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: Int, tensor: Int) {
@@ -90,8 +92,15 @@ private func parseInbound(_ j: JSON, layer: String) throws -> InboundNode {
                 for x in a { try collect(x, depth: depth + 1) }
             }
         }
-        guard let first = args.first else { throw KerasError.io("\(what): no arguments") }
-        try collect(first, depth: 0)
+        guard !args.isEmpty else { throw KerasError.io("\(what): no arguments") }
+        // Every positional argument (`mha(query, value)`), then tensors passed by keyword
+        // (`key=`), in order; the other keyword arguments go to the layer.
+        for a in args { try collect(a, depth: 0) }
+        var rest: [(String, JSON)] = []
+        for (k, v) in j["kwargs"]?.objectValue ?? [] {
+            if v["class_name"]?.stringValue == "__keras_tensor__" { try collect(v, depth: 0) } else { rest.append((k, v)) }
+        }
+        node.kwargs = .object(rest)
     } else if let list = j.arrayValue {
         for item in list { node.inputs.append(try history(item, what)) }
     } else {
@@ -141,6 +150,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
                 args.append(outs[h.node][h.tensor])
             }
             guard args.count == node.inputs.count else { continue }
+            try layer.applyCallKeywordArguments(node.kwargs)
             produced[layer.name, default: []].append(try layer.callMultiple(args))
             next[i] += 1
             remaining -= 1

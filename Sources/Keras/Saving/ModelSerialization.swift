@@ -51,8 +51,9 @@ extension Model {
             var entry = serializedLayer(l, legacy: false, inputShapes: nodes.first.map { $0.inputs.map(\.shape) })
             entry.set("name", .string(l.name))
             entry.set("inbound_nodes", .array(nodes.map { node in
-                let arg: JSON = node.inputs.count == 1 ? kerasTensor(node.inputs[0]) : .array(node.inputs.map(kerasTensor))
-                return ["args": [arg], "kwargs": .object([])]
+                let tensors = node.inputs.map(kerasTensor)
+                let args: JSON = l.takesPositionalInputs ? .array(tensors) : [tensors.count == 1 ? tensors[0] : .array(tensors)]
+                return ["args": args, "kwargs": l.callKeywordArguments]
             }))
             layerEntries.append(entry)
         }
@@ -116,7 +117,9 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
     if let m = l as? Model {
         j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])
     } else if l.built, !(l.declaration?.builtAtInit ?? false) {
-        if let shapes = inputShapes, shapes.count > 1 {
+        if let shapes = inputShapes, shapes.count > 1, let names = l.buildShapeArgumentNames, names.count >= shapes.count {
+            j.set("build_config", ["shapes_dict": .object(zip(names, shapes.map(shapeJSON)).map { ($0, $1) })])
+        } else if let shapes = inputShapes, shapes.count > 1 {
             j.set("build_config", ["input_shape": .array(shapes.map(shapeJSON))])
         } else if let shape = inputShapes?.first ?? l.buildInputShape {
             j.set("build_config", ["input_shape": shapeJSON(shape)])
