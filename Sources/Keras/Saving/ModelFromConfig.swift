@@ -13,9 +13,10 @@ public func modelFromJSON(_ text: String, customObjects: [String: KerasObject] =
 }
 
 /// A model from a parsed config: `{"class_name": "Sequential" | "Functional", "config": {...}}`.
+/// Its weights together must fit ``MemoryBudget/bytes``, checked before each is allocated.
 public func modelFromConfig(_ json: JSON, customObjects: [String: KerasObject] = [:]) throws -> Model {
     try withCustomObjects(customObjects) {
-        let layer = try deserializeLayer(json)
+        let layer = try MemoryBudget.scope { try deserializeLayer(json) }
         guard let model = layer as? Model else {
             throw KerasError.io("The config describes a \(layer.className) layer, not a model")
         }
@@ -79,7 +80,8 @@ private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: 
 }
 
 /// Reads Keras 3 `{"args": [...], "kwargs": {}}` and Keras 2 `[[name, node, tensor, kwargs], ...]` nodes.
-private func parseInbound(_ j: JSON, layer: String) throws -> InboundNode {
+/// The tensors under `restKeyword` in `kwargs` follow those of the first argument (RNN's `initial_state`).
+private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positional: Bool) throws -> InboundNode {
     var node = InboundNode()
     let what = "Functional config, inbound node of '\(layer)'"
     if let args = j["args"]?.arrayValue {
@@ -92,15 +94,17 @@ private func parseInbound(_ j: JSON, layer: String) throws -> InboundNode {
                 for x in a { try collect(x, depth: depth + 1) }
             }
         }
-        guard !args.isEmpty else { throw KerasError.io("\(what): no arguments") }
-        // Every positional argument (`mha(query, value)`), then tensors passed by keyword
-        // (`key=`), in order; the other keyword arguments go to the layer.
-        for a in args { try collect(a, depth: 0) }
-        var rest: [(String, JSON)] = []
-        for (k, v) in j["kwargs"]?.objectValue ?? [] {
-            if v["class_name"]?.stringValue == "__keras_tensor__" { try collect(v, depth: 0) } else { rest.append((k, v)) }
+        guard let first = args.first else { throw KerasError.io("\(what): no arguments") }
+        // A layer taking several positional tensors (`mha(query, value)`) reads every argument
+        // and tensors passed by keyword (`key=`); others read the first argument. Tensors under
+        // `restKeyword` follow; the other keyword arguments go to the layer.
+        for a in positional ? args : [first] { try collect(a, depth: 0) }
+        if let restKeyword, let rest = j["kwargs"]?[restKeyword] { try collect(rest, depth: 0) }
+        var others: [(String, JSON)] = []
+        for (k, v) in j["kwargs"]?.objectValue ?? [] where k != restKeyword {
+            if positional, v["class_name"]?.stringValue == "__keras_tensor__" { try collect(v, depth: 0) } else { others.append((k, v)) }
         }
-        node.kwargs = .object(rest)
+        node.kwargs = .object(others)
     } else if let list = j.arrayValue {
         for item in list { node.inputs.append(try history(item, what)) }
     } else {
@@ -128,7 +132,8 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             produced[name] = [[input.makeOutput()]]
             continue
         }
-        let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name) }
+        let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name, restKeyword: layer.trailingInputsArgument?.rest,
+                                                                                  positional: layer.takesPositionalInputs) }
         order.append((layer, nodes))
     }
     // Calls whose inputs exist run first; repeat until every node has run (Keras does the same).

@@ -51,6 +51,10 @@ extension Model {
             var entry = serializedLayer(l, legacy: false, inputShapes: nodes.first.map { $0.inputs.map(\.shape) })
             entry.set("name", .string(l.name))
             entry.set("inbound_nodes", .array(nodes.map { node in
+                if let names = l.trailingInputsArgument, node.inputs.count > 1 {
+                    let rest = node.inputs.dropFirst().map(kerasTensor)
+                    return ["args": [kerasTensor(node.inputs[0])], "kwargs": .object([(names.rest, rest.count == 1 ? rest[0] : .array(rest))])]
+                }
                 let tensors = node.inputs.map(kerasTensor)
                 let args: JSON = l.takesPositionalInputs ? .array(tensors) : [tensors.count == 1 ? tensors[0] : .array(tensors)]
                 return ["args": args, "kwargs": l.callKeywordArguments]
@@ -117,7 +121,11 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
     if let m = l as? Model {
         j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])
     } else if l.built, !(l.declaration?.builtAtInit ?? false) {
-        if let shapes = inputShapes, shapes.count > 1, let names = l.buildShapeArgumentNames, names.count >= shapes.count {
+        if let shapes = inputShapes, shapes.count > 1, let names = l.trailingInputsArgument {
+            let rest = shapes.dropFirst().map(shapeJSON)
+            j.set("build_config", ["shapes_dict": .object([(names.first + "_shape", shapeJSON(shapes[0])),
+                                                           (names.rest + "_shape", rest.count == 1 ? rest[0] : .array(rest))])])
+        } else if let shapes = inputShapes, shapes.count > 1, let names = l.buildShapeArgumentNames, names.count >= shapes.count {
             j.set("build_config", ["shapes_dict": .object(zip(names, shapes.map(shapeJSON)).map { ($0, $1) })])
         } else if let shapes = inputShapes, shapes.count > 1 {
             j.set("build_config", ["input_shape": .array(shapes.map(shapeJSON))])
