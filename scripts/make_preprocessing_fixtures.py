@@ -2,6 +2,9 @@
 
 Tests/KerasTests/Fixtures/layers/preprocessing/*.json: each case holds the layer's get_config(),
 the inputs and Keras's outputs; adapted layers also hold the adapt data and the adapted state.
+Image layers: Resizing and CenterCrop at inference; the random augmentations in training with
+factors of one value (lower == upper), so that Keras's output is deterministic and equal here
+although the random generators differ (their random draws are checked by statistics in Swift).
 Tests/KerasTests/Fixtures/saving/: a model with Normalization (adapted) + CategoryEncoding written
 by Keras (.keras, .h5), as make_saving_fixtures.py writes them.
 
@@ -157,6 +160,47 @@ def integer_lookup():
         "inputs": [lf.array(xs)], "outputs": [lf.array(lookup_expected(tokens, xs))]})
 
 
+def image_case(name, layer, x, training=False):
+    out = layer(x, training=training)
+    lf.write(f"{FAMILY}/{name}", {"class_name": type(layer).__name__, "config": layer.get_config(),
+                                  "training": training, "inputs": [lf.array(x)], "outputs": [lf.array(out)]})
+
+
+def images():
+    img = RNG.uniform(0, 255, size=(2, 6, 7, 3)).astype("float32")
+    small = RNG.uniform(0, 255, size=(2, 4, 5, 2)).astype("float32")
+    image_case("resizing_up", L.Resizing(9, 11, name="resizing_up"), small)
+    image_case("resizing_down", L.Resizing(3, 4, name="resizing_down"), img)
+    image_case("resizing_nearest", L.Resizing(4, 9, interpolation="nearest", name="resizing_nearest"), img)
+    image_case("resizing_crop", L.Resizing(5, 5, crop_to_aspect_ratio=True, name="resizing_crop"), img)
+    image_case("resizing_channels_first", L.Resizing(3, 8, data_format="channels_first", name="resizing_cf"),
+               np.transpose(img, (0, 3, 1, 2)).copy())
+    image_case("resizing_single", L.Resizing(5, 3, name="resizing_single"), img[0])
+    image_case("center_crop", L.CenterCrop(3, 4, name="center_crop"), img)
+    image_case("center_crop_small", L.CenterCrop(5, 8, name="center_crop_small"), small)
+    for mode in ["reflect", "wrap", "constant", "nearest"]:
+        image_case(f"random_rotation_{mode}", L.RandomRotation((0.1, 0.1), fill_mode=mode, fill_value=7.0,
+                                                               name=f"random_rotation_{mode}"), img, training=True)
+    image_case("random_rotation_nearest_interp", L.RandomRotation((-0.2, -0.2), interpolation="nearest",
+                                                                  name="random_rotation_ni"), img, training=True)
+    image_case("random_zoom", L.RandomZoom((0.3, 0.3), (-0.2, -0.2), name="random_zoom"), img, training=True)
+    image_case("random_zoom_same", L.RandomZoom((-0.25, -0.25), fill_mode="constant", name="random_zoom_same"),
+               img, training=True)
+    image_case("random_translation", L.RandomTranslation((0.2, 0.2), (-0.3, -0.3), fill_mode="constant",
+                                                         fill_value=1.5, name="random_translation"), img, training=True)
+    image_case("random_translation_wrap", L.RandomTranslation((-0.4, -0.4), (0.15, 0.15), fill_mode="wrap",
+                                                              name="random_translation_wrap"), img, training=True)
+    image_case("random_contrast", L.RandomContrast((-0.3, 0.3), name="random_contrast"), img, training=True)
+    image_case("random_brightness", L.RandomBrightness((0.1, 0.1), name="random_brightness"), img, training=True)
+    image_case("random_brightness_range", L.RandomBrightness((-0.5, -0.5), value_range=(1.0, -1.0),
+                                                             name="random_brightness_range"), img / 127.5 - 1, training=True)
+    layers = [L.RandomFlip(name="random_flip"), L.RandomFlip("horizontal", seed=4, name="random_flip_h"),
+              L.RandomCrop(3, 3, seed=5, name="random_crop"), L.RandomRotation(0.1, name="random_rotation"),
+              L.RandomZoom(0.1, name="random_zoom_cfg"), L.RandomTranslation(0.1, 0.2, name="random_translation_cfg"),
+              L.RandomContrast(0.2, name="random_contrast_cfg"), L.RandomBrightness(0.2, name="random_brightness_cfg")]
+    lf.write(f"{FAMILY}/image_configs", {"layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in layers]})
+
+
 def preprocessing_model():
     norm = L.Normalization(name="norm")
     data = RNG.normal(3.0, 2.0, size=(64, 3)).astype("float32")
@@ -184,7 +228,7 @@ def saving():
 
 def main():
     os.makedirs(os.path.join(lf.OUT, FAMILY), exist_ok=True)
-    parts = sys.argv[1:] or ["normalization", "category_encoding", "discretization", "integer_lookup", "saving"]
+    parts = sys.argv[1:] or ["normalization", "category_encoding", "discretization", "integer_lookup", "images", "saving"]
     for p in parts:
         globals()[p]()
 

@@ -29,3 +29,14 @@ def test_swift_preprocessing_model_loads_in_keras(ext):
     np.testing.assert_allclose(np.asarray(norm.mean).reshape(-1), np.asarray(norm.adapt_mean), atol=1e-6)
     assert np.abs(np.asarray(norm.adapt_mean)).sum() > 0, "the adapted mean travelled"
     np.testing.assert_allclose(model.predict([x, c], verbose=0), arr(e["outputs"]), atol=1e-5)
+
+
+@pytest.mark.parametrize("ext", ["keras", "h5"])
+def test_swift_image_model_loads_in_keras(ext):
+    """Resizing, the augmentations (identity at inference) and CenterCrop, from Swift's files."""
+    with open(os.path.join(OUT, "swift_image.expected.json")) as f:
+        e = json.load(f)
+    model = keras.models.load_model(os.path.join(OUT, f"swift_image.{ext}"), compile=ext == "keras")
+    assert [type(l).__name__ for l in model.layers][:6] == ["Resizing", "RandomFlip", "RandomRotation", "RandomZoom",
+                                                            "RandomContrast", "CenterCrop"]
+    np.testing.assert_allclose(model.predict(arr(e["inputs"]), verbose=0), arr(e["outputs"]), atol=1e-4)
