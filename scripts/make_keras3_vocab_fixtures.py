@@ -176,3 +176,20 @@ metric_case("mean_iou_ignore_out_of_range", metrics.MeanIoU(num_classes=4, ignor
 metric_case("iou_named", metrics.IoU(num_classes=4, target_class_ids=[3], name="my_iou"), sparse_batch)
 write("metrics", "iou.json", metric_cases)
 print(f"wrote {len(act_cases)} activation, {len(loss_cases)} loss and {len(metric_cases)} metric cases")
+
+# ---------------------------------------------------------------- weighted_metrics in compile
+import keras  # noqa: E402
+
+wx = rng.normal(size=(10, 3)).astype("float32")
+wy = rng.integers(0, 2, size=(10, 1)).astype("float32")
+wsw = rng.uniform(0.1, 2.0, size=(10,)).astype("float32")
+wmodel = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+wmodel.set_weights([rng.normal(size=(3, 1)).astype("float32"), np.array([0.1], "float32")])
+wmodel.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["mae", "binary_accuracy"],
+               weighted_metrics=["mae", "mse", keras.metrics.BinaryIoU(name="binary_iou")])
+wresult = wmodel.evaluate(wx, wy, sample_weight=wsw, batch_size=4, verbose=0, return_dict=True)
+write("metrics", "weighted_metrics.json", {
+    "weights": [arr(w) for w in wmodel.get_weights()], "x": arr(wx), "y": arr(wy), "sample_weight": arr(wsw),
+    "batch_size": 4, "result": {k: float(v) for k, v in wresult.items()},
+    "compile_config": {k: wmodel.get_compile_config()[k] for k in ("metrics", "weighted_metrics")},
+})

@@ -33,25 +33,15 @@ public final class BinaryFocalCrossentropy: SmoothedCrossentropy, @unchecked Sen
         let (reduction, name) = try lossBaseArguments(&a)
         let balancing = try a.bool("apply_class_balancing", default: false)
         let (alpha, gamma) = try focalArguments(&a)
-        let fromLogits = try a.bool("from_logits", default: false)
-        let smoothing = try a.double("label_smoothing", default: 0)
-        let axis = try a.int("axis") ?? -1
+        let (fromLogits, smoothing, axis) = try Self.smoothingArguments(&a)
         try a.finish()
-        try checkLabelSmoothing("BinaryFocalCrossentropy", smoothing)
         self.init(applyClassBalancing: balancing, alpha: alpha, gamma: gamma, fromLogits: fromLogits,
                   labelSmoothing: smoothing, axis: axis, reduction: reduction, name: name)
     }
 
     public override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
-        var (t, p) = try LossReduction.prepare(yTrue, yPred)
-        guard t.shape == p.shape else {
-            throw KerasError.shapeMismatch("binary_focal_crossentropy: targets of shape \(yTrue.shape) do not match predictions of shape \(yPred.shape)")
-        }
-        if labelSmoothing > 0 {
-            let s = Float(labelSmoothing)
-            t = Kernels.map(t) { $0 * (1 - s) + 0.5 * s }
-        }
-        if fromLogits { p = Ops.sigmoid(p) }
+        let (t, raw) = try binaryTargets("binary_focal_crossentropy", yTrue, yPred)
+        let p = fromLogits ? Ops.sigmoid(raw) : raw
         let q = Ops.clip(p, kerasEpsilon, 1 - kerasEpsilon)
         let bce = try -(t * Ops.log(q) + (1 - t) * Ops.log(1 - q))
         let pT = try t * p + (1 - t) * (1 - p)
@@ -91,11 +81,8 @@ public final class CategoricalFocalCrossentropy: SmoothedCrossentropy, @unchecke
         var a = try ConfigArguments("CategoricalFocalCrossentropy", config)
         let (reduction, name) = try lossBaseArguments(&a)
         let (alpha, gamma) = try focalArguments(&a)
-        let fromLogits = try a.bool("from_logits", default: false)
-        let smoothing = try a.double("label_smoothing", default: 0)
-        let axis = try a.int("axis") ?? -1
+        let (fromLogits, smoothing, axis) = try Self.smoothingArguments(&a)
         try a.finish()
-        try checkLabelSmoothing("CategoricalFocalCrossentropy", smoothing)
         self.init(alpha: alpha, gamma: gamma, fromLogits: fromLogits, labelSmoothing: smoothing, axis: axis,
                   reduction: reduction, name: name)
     }

@@ -189,6 +189,7 @@ extension Model {
                 }
             }
         }
-        try compile(optimizer: .instance(optimizer), losses: losses, metrics: metrics, lossWeights: weights)
+        try compile(optimizer: .instance(optimizer), losses: losses, metrics: metrics, lossWeights: weights,
+                    weightedMetrics: try deserializeMetricSpecs(c["weighted_metrics"]))
     }
 }
