@@ -81,6 +81,12 @@ open class Layer: @unchecked Sendable {
     /// Creates the weights for inputs of `inputShape` (batch dimension first, nil when unknown).
     open func build(_ inputShape: [Int?]) throws {}
 
+    /// Keras's call arguments of a layer whose inputs after the first go under a keyword: the
+    /// first input's name and the keyword (RNN: `sequences`, `initial_state`); nil when all
+    /// inputs are one positional argument. Functional configs' `inbound_nodes` and
+    /// `build_config` follow it.
+    open var trailingInputsArgument: (first: String, rest: String)? { nil }
+
     /// Creates the weights for a layer with several inputs; by default builds from the first.
     open func build(shapes: [[Int?]]) throws {
         guard shapes.count == 1 else {
@@ -215,7 +221,12 @@ open class Layer: @unchecked Sendable {
             }
             count = p
         }
-        let v = Variable(initializer(shape), name: name, trainable: trainable, constraint: constraint)
+        if let why = MemoryBudget.charge(count * MemoryLayout<Float>.size) {
+            oversizedWeight = "\(className) '\(self.name)': weight '\(name)' of shape \(shape) \(why)"
+            return Variable(Tensor(shape: [0]), name: name, trainable: trainable)
+        }
+        let value = MemoryBudget.skipsInitialization ? Tensor.uninitialized(shape) : initializer(shape)
+        let v = Variable(value, name: name, trainable: trainable, constraint: constraint)
         v.path = NameScope.path(of: name, in: self)
         if !self.trainable { v.trainable = false }
         variables.append(v)
