@@ -193,3 +193,13 @@ write("metrics", "weighted_metrics.json", {
     "batch_size": 4, "result": {k: float(v) for k, v in wresult.items()},
     "compile_config": {k: wmodel.get_compile_config()[k] for k in ("metrics", "weighted_metrics")},
 })
+
+# ---------------------------------------------------------------- Dense with each new activation
+# (DenseTests checks every built-in name; threshold has no defaults and glu needs an even width,
+# so Keras's Dense(5) cannot use them either.)
+import make_layer_fixtures as layer_fixtures  # noqa: E402
+
+for act in ["celu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink", "sparse_plus", "sparse_sigmoid",
+            "sparsemax", "squareplus", "tanh_shrink"]:
+    layer_fixtures.layer_case(f"dense_{act}", keras.layers.Dense(5, activation=act, name=f"dense_{act}"),
+                              layer_fixtures.uniform(4, 3, low=-3, high=3))
