@@ -37,8 +37,8 @@ class Loss(KerasObject):
 
 def _library_losses():
     """{class name: catalogue entry} of the library's built-in losses."""
-    from ._catalog import catalog
-    return {c: e for c, e in catalog().get("losses", {}).items() if not e.get("custom")}
+    from ._catalog import builtin_objects
+    return builtin_objects("losses")
 
 
 def _function_names(entry, class_name):

@@ -23,8 +23,8 @@ class Metric(KerasObject):
 
 def _library_metrics():
     """{class name: catalogue entry} of the library's built-in metric classes."""
-    from ._catalog import catalog
-    return {c: e for c, e in catalog().get("metrics", {}).items() if not e.get("custom")}
+    from ._catalog import builtin_objects
+    return builtin_objects("metrics")
 
 
 # Classes and names as the library's catalogue lists them: the required arguments (IoU's
@@ -47,11 +47,10 @@ for _n in dir(_losses):
     if isinstance(getattr(_losses, _n), LossFunction) and _n not in globals():
         globals()[_n] = MetricFunction(getattr(_losses, _n).__name__)
         _FUNCTIONS.append(_n)
-mse = globals()["mean_squared_error"]
-mae = globals()["mean_absolute_error"]
-mape = globals()["mean_absolute_percentage_error"]
-msle = globals()["mean_squared_logarithmic_error"]
-acc = globals()["accuracy"]
+for _alias, _target in {"mse": "mean_squared_error", "mae": "mean_absolute_error", "acc": "accuracy",
+                        "mape": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error"}.items():
+    if _target in globals():
+        globals()[_alias] = globals()[_target]
 
 
 def MeanMetricWrapper(fn, name=None, dtype=None, **kwargs):  # noqa: N802 (Keras's class name)
