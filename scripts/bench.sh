@@ -9,6 +9,9 @@ mkdir -p .build
 if [ "${WITH_KERAS:-0}" = 1 ] && ! "$PY" -c "import keras, jax, sklearn" 2>/dev/null; then
   make venv
 fi
+if [ "${WITH_TF:-0}" = 1 ] && ! "$PY" -c "import tensorflow" 2>/dev/null; then
+  "$PY" -m pip install -q tensorflow-cpu
+fi
 args=()
 if "$PY" -c "import keras, jax, sklearn" 2>/dev/null; then
   echo "Measuring real Keras (JAX backend) with $PY ..."
@@ -27,3 +30,9 @@ if "$PY" -c "import numpy, sklearn" 2>/dev/null; then
 else
   echo "numpy/scikit-learn are not installed in $PY: the Python binding is not measured."
 fi
+# Issues 12-14: the layer-family epochs, each round a fresh process, alternating with real Keras
+# (JAX, and TensorFlow when installed); appended to .build/bench.json.
+FAMILY_PY="$PY"; [ -x "$FAMILY_PY" ] || FAMILY_PY=python3
+echo "Measuring the layer-family rows (load: $(cut -d' ' -f1-3 /proc/loadavg)) ..."
+"$FAMILY_PY" scripts/bench_families.py --json .build/bench.json ${BENCH_TF_PYTHON:+--tf-python "$BENCH_TF_PYTHON"} \
+  $("$FAMILY_PY" -c "import tensorflow" 2>/dev/null && echo --tf-python "$FAMILY_PY")

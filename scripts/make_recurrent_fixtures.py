@@ -140,8 +140,22 @@ def time_distributed_cases():
                                 name="recurrent_time_distributed"), "recurrent_time_distributed", sequences())
 
 
+def dropout_cases():
+    # Dropout acts in training only: these are inference outputs (and configs with the rates).
+    x = sequences()
+    case("simple_rnn_dropout", L.SimpleRNN(3, dropout=0.5, recurrent_dropout=0.25, return_sequences=True,
+                                           name="simple_rnn_dropout"), x)
+    case("lstm_dropout", L.LSTM(3, dropout=0.3, recurrent_dropout=0.2, seed=5, return_sequences=True,
+                                name="lstm_dropout"), x, mask=MASK)
+    case("gru_dropout", L.GRU(3, dropout=0.4, recurrent_dropout=0.1, reset_after=False, seed=2,
+                              name="gru_dropout"), x)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:] == ["dropout"]:
+        dropout_cases()
+        return
     if sys.argv[1:] == ["time_distributed"]:
         time_distributed_cases()
         return

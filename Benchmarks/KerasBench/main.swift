@@ -13,6 +13,23 @@ func option(_ name: String) -> String? {
 let referencePath = option("--reference")
 let jsonPath = option("--json") ?? ".build/bench.json"
 
+// scripts/bench_families.py runs each layer-family workload in its own process, alternating with
+// real Keras, and needs the same run's GEMM peak for the share-of-peak column.
+if let name = option("--family") {
+    do {
+        try runFamilyWorkload(name)
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("KerasBench: \(error)\n".utf8))
+        exit(2)
+    }
+}
+
+if arguments.contains("--gemm-peak") {
+    print(gemmPeak())
+    exit(0)
+}
+
 if let n = option("--profile-otto").flatMap(Int.init) {
     try profileOtto(epochs: n)
     exit(0)

@@ -12,11 +12,14 @@ struct SummaryCommand: Subcommand {
         guard files.count == 1 else {
             throw KerasError.invalidArgument("usage: swiftkeras summary FILE [--keras2]   (FILE: .keras, .h5 or .json)")
         }
-        let model: Model
-        do { model = try loadModel(files[0]) } catch let e as KerasError {
-            // A model whose training setup cannot be rebuilt (a custom loss) still has a summary.
-            guard case .unknownName = e else { throw e }
-            model = try loadModel(files[0], compile: false)
+        // The table needs shapes and counts, not values: weights the file does not fill are
+        // never initialised (a JSON config of huge layers costs no memory to summarise).
+        let model = try MemoryBudget.withoutInitializing { () throws -> Model in
+            do { return try loadModel(files[0]) } catch let e as KerasError {
+                // A model whose training setup cannot be rebuilt (a custom loss) still has a summary.
+                guard case .unknownName = e else { throw e }
+                return try loadModel(files[0], compile: false)
+            }
         }
         model.summary(style: arguments.contains("--keras2") ? .keras2 : .keras3)
     }

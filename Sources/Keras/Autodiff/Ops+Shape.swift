@@ -107,3 +107,28 @@ extension Ops {
         }
     }
 }
+
+extension Ops {
+    /// Splits `x` into `sections` equal parts along `axis`. Keras: `ops.split(x, sections, axis)`.
+    public static func split(_ x: Tensor, _ sections: Int, axis: Int = -1) throws -> [Tensor] {
+        let a = try normalizedAxes("split", [axis], rank: x.rank)[0]
+        guard sections > 0, x.shape[a] % sections == 0 else {
+            throw KerasError.invalidArgument("split: axis \(axis) of shape \(x.shape) does not split into \(sections) equal sections")
+        }
+        let outer = x.shape[..<a].reduce(1, *), inner = x.shape[(a + 1)...].reduce(1, *)
+        var partShape = x.shape
+        partShape[a] /= sections
+        let size = partShape[a] * inner, total = x.shape[a] * inner
+        let parts = (0..<sections).map { k in
+            let part = Tensor.uninitialized(partShape)
+            Kernels.concatenationPart(x.data, start: k * size, size: size, total: total, outer: outer, into: part.data)
+            return part
+        }
+        return try customGradient(parts, inputs: [x]) { grads in
+            let dx = Tensor.uninitialized(x.shape)
+            Kernels.concatenate(grads.map { UnsafePointer($0.data) }, sizes: Array(repeating: size, count: sections),
+                                outer: outer, into: dx.data)
+            return [dx]
+        }
+    }
+}

@@ -199,7 +199,7 @@ public struct Progbar {
 
     /// `12s`, `3:05`, `1:02:03`: whole seconds, truncated as Keras's `%d` does.
     static func formatETA(_ seconds: Double) -> String {
-        let s = Int(Swift.max(0, seconds))
+        let s = pythonRoundedInt(Swift.max(0, seconds.rounded(.down)))
         if seconds > 3600 { return cFormat("%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60) }
         if seconds > 60 { return cFormat("%d:%02d", s / 60, s % 60) }
         return "\(s)s"
@@ -209,7 +209,8 @@ public struct Progbar {
 /// Python's `f"{x:.0f}"`: round half to even.
 func pythonRoundedInt(_ x: Double) -> Int {
     guard x.isFinite else { return 0 }
-    return Int(x.rounded(.toNearestOrEven))
+    // Clamped: an ETA for steps_per_epoch near 2^63 must not overflow the conversion.
+    return Int(Swift.min(Swift.max(x, -1e18), 1e18).rounded(.toNearestOrEven))
 }
 
 extension String {

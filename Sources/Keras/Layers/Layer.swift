@@ -215,7 +215,12 @@ open class Layer: @unchecked Sendable {
             }
             count = p
         }
-        let v = Variable(initializer(shape), name: name, trainable: trainable, constraint: constraint)
+        if let why = MemoryBudget.charge(count * MemoryLayout<Float>.size) {
+            oversizedWeight = "\(className) '\(self.name)': weight '\(name)' of shape \(shape) \(why)"
+            return Variable(Tensor(shape: [0]), name: name, trainable: trainable)
+        }
+        let value = MemoryBudget.skipsInitialization ? Tensor.uninitialized(shape) : initializer(shape)
+        let v = Variable(value, name: name, trainable: trainable, constraint: constraint)
         v.path = NameScope.path(of: name, in: self)
         if !self.trainable { v.trainable = false }
         variables.append(v)

@@ -9,8 +9,9 @@ struct DataBatch {
 
 /// Batches of whole data arrays for `fit`, `evaluate` and `predict`. Keras 3's `EpochIterator`
 /// over an `ArrayDataAdapter`: class weights become sample weights once; with `shuffle` a new
-/// permutation is drawn at the start of each epoch (or, with `stepsPerEpoch`, each time the
-/// data run out, the cursor carrying over from one epoch to the next); the last batch may be
+/// permutation is drawn at the start of each epoch (or, with `stepsPerEpoch`, each time a pass
+/// over the data starts, the cursor carrying over from one epoch to the next and an epoch
+/// ending early when the data run out, as Keras 3's `EpochIterator`); the last batch may be
 /// partial. Batches are copied into pooled tensors, so a warm epoch allocates nothing there.
 /// Callers validate the arrays (``Model/checkBatch(_:_:_:)``) before making one.
 final class EpochIterator {
@@ -21,7 +22,7 @@ final class EpochIterator {
     private let x: BatchGatherer, y: BatchGatherer, weights: BatchGatherer?
     private let generator: RandomGenerator
     private var order: [Int]
-    private var cursor: Int
+    private(set) var cursor: Int
 
     /// - Parameters:
     ///   - classWeight: weight per class index of `y[0]` (labels, or one-hot rows), multiplied
@@ -43,8 +44,13 @@ final class EpochIterator {
         cursor = count
     }
 
-    /// Steps in one epoch: `stepsPerEpoch`, or one per batch of the data.
-    var steps: Int { stepsPerEpoch ?? (count + batchSize - 1) / batchSize }
+    /// Steps in one epoch: `stepsPerEpoch`, or one per batch of the data (no overflow for a
+    /// batch size near `Int.max`; callers check that it is positive).
+    var steps: Int { stepsPerEpoch ?? batches }
+
+    /// Batches in one pass over the data.
+    var batches: Int { batchSize > 0 ? count / batchSize + (count % batchSize == 0 ? 0 : 1) : 0 }
+
 
     /// The batches of the next epoch.
     func epoch() -> Epoch { Epoch(owner: self) }
@@ -53,19 +59,27 @@ final class EpochIterator {
         let owner: EpochIterator
         var step = 0
 
+        /// With `stepsPerEpoch`, an epoch ends when the data run out, with Keras's warning
+        /// ("Your input ran out of data"); the next epoch starts a new pass.
         mutating func next() -> DataBatch? {
             guard step < owner.steps else { return nil }
+            if owner.stepsPerEpoch != nil, step > 0, owner.cursor >= owner.count {
+                CallContext.warn(EpochIterator.ranOutWarning)
+                return nil
+            }
             defer { step += 1 }
             return owner.batch(step)
         }
     }
+
+    static let ranOutWarning = "Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` function when building your dataset."
 
     private func batch(_ step: Int) -> DataBatch {
         if cursor >= count || stepsPerEpoch == nil && step == 0 {
             if shuffle { order = generator.permutation(count) }
             cursor = 0
         }
-        let end = Swift.min(cursor + batchSize, count)
+        let end = count - cursor <= batchSize ? count : cursor + batchSize
         defer { cursor = end }
         if shuffle {
             let idx = order[cursor..<end]

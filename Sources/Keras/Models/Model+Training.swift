@@ -173,6 +173,9 @@ extension Model {
         let owner = "Model '\(name)'" + (what.map { " \($0)" } ?? "")
         try checkInputs(xs, owner)
         let n = xs[0].shape[0]
+        guard n > 0 else {
+            throw KerasError.invalidData("\(owner): the data has 0 samples (arrays of shape \(xs[0].shape)); at least one is needed")
+        }
         if built, !outputs.isEmpty, ys.count != outputs.count {
             throw KerasError.shapeMismatch("\(owner): the model has \(outputs.count) output(s), got \(ys.count) y array(s)")
         }

@@ -27,6 +27,7 @@ public final class Sequential: Model, @unchecked Sendable {
     /// Appends a layer. An `InputLayer` (or a first layer with an input shape) fixes the input
     /// shape, and every layer is then built as it is added.
     public func add(_ layer: Layer) throws {
+        try refuseWhileFitting("add a layer ('\(layer.name)')")
         if let input = layer as? InputLayer {
             guard stack.isEmpty, inputLayer == nil else {
                 throw KerasError.invalidArgument("Sequential '\(name)': an InputLayer can only be the first layer")
@@ -62,9 +63,18 @@ public final class Sequential: Model, @unchecked Sendable {
         }
     }
 
+    /// A callback must not change the model that is training (its optimizer and compiled
+    /// graph hold the current layers).
+    private func refuseWhileFitting(_ what: String) throws {
+        guard !isFitting else {
+            throw KerasError.invalidState("Sequential '\(name)': cannot \(what) while the model is being fit (from a callback?); change the model before or after fit")
+        }
+    }
+
     /// Removes the last layer. Keras: `pop()`.
     @discardableResult
     public func pop() throws -> Layer {
+        try refuseWhileFitting("remove a layer")
         guard let last = stack.popLast() else {
             throw KerasError.invalidState("Sequential '\(name)': there are no layers to remove")
         }

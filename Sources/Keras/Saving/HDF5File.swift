@@ -47,12 +47,14 @@ final class HDF5File {
     }()
 
     /// Opens an existing file for reading.
+    /// Directories, pipes and devices are refused before HDF5 sees them (``RegularFile``).
     static func open(_ path: String) throws -> HDF5File {
         _ = quiet
-        guard H5Fis_hdf5(path) > 0 else {
+        let file = try RegularFile(path)
+        guard H5Fis_hdf5(file.descriptorPath) > 0 else {
             throw KerasError.io("'\(path)' is not an HDF5 file (or cannot be read)")
         }
-        let f = H5Fopen(path, skh5_acc_rdonly(), hid_t(H5P_DEFAULT))
+        let f = H5Fopen(file.descriptorPath, skh5_acc_rdonly(), hid_t(H5P_DEFAULT))
         guard f >= 0 else { throw KerasError.io("Cannot open HDF5 file '\(path)'") }
         return HDF5File(id: f, path: path)
     }
@@ -402,6 +404,10 @@ final class HDF5Group {
         if t.count == 0 { return t }
         guard H5Dread(d, skh5_native_float(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), t.data) >= 0 else {
             throw KerasError.io("HDF5 '\(file)': cannot read dataset '\(child(name))'")
+        }
+        // As `set_weights` refuses them: a file of NaN weights is refused, not loaded silently.
+        guard !t.hasNonFinite else {
+            throw KerasError.invalidData("HDF5 '\(file)': dataset '\(child(name))' contains NaN or infinite values")
         }
         return t
     }

@@ -39,19 +39,26 @@ enum KerasArchive {
         return try file.image()
     }
 
-    /// Reads one member of the archive, refusing more than `limit` bytes.
-    static func member(_ archive: Archive, _ name: String, path: String, limit: UInt64) throws -> Data? {
+    /// Reads one member of the archive, refusing more than `limit` bytes or more than the
+    /// ``MemoryBudget`` (a zip bomb: a small file whose member inflates to gigabytes).
+    static func member(_ archive: Archive, _ name: String, path: String, limit: UInt64) throws -> [UInt8]? {
         guard let entry = archive[name] else { return nil }
-        guard entry.uncompressedSize <= limit else {
-            throw KerasError.io("'\(path)': member '\(name)' declares \(entry.uncompressedSize) bytes, more than the \(limit) allowed")
+        let cap = Swift.min(limit, UInt64(MemoryBudget.bytes))
+        guard entry.uncompressedSize <= cap else {
+            throw KerasError.io("'\(path)': member '\(name)' declares \(entry.uncompressedSize) bytes, more than the \(cap) allowed (the member cap or MemoryBudget.bytes)")
         }
-        var data = Data()
+        let declared = Int(entry.uncompressedSize)
+        guard MemoryBudget.available(declared) else {
+            throw KerasError.io("'\(path)': cannot allocate \(declared) bytes for member '\(name)' (out of memory)")
+        }
+        var data: [UInt8] = []
+        data.reserveCapacity(declared)
         do {
             _ = try archive.extract(entry) { chunk in
-                guard UInt64(data.count + chunk.count) <= limit else {
-                    throw KerasError.io("'\(path)': member '\(name)' is larger than it declares")
+                guard data.count + chunk.count <= declared else {
+                    throw KerasError.io("'\(path)': member '\(name)' is larger than the \(declared) bytes it declares")
                 }
-                data.append(chunk)
+                data.append(contentsOf: chunk)
             }
         } catch let e as KerasError {
             throw e
@@ -61,8 +68,12 @@ enum KerasArchive {
         return data
     }
 
+    /// Opens a `.keras` file after checking that it is a regular file (``RegularFile``) and a zip
+    /// with one reading (``ZipDirectory``).
     static func open(_ path: String) throws -> Archive {
-        do { return try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
+        let file = try RegularFile(path)
+        try ZipDirectory.validate(file)
+        do { return try Archive(url: URL(fileURLWithPath: file.descriptorPath), accessMode: .read) } catch {
             throw KerasError.io("'\(path)' is not a readable .keras (zip) file: \(error)")
         }
     }
@@ -91,7 +102,7 @@ enum KerasArchive {
             }
             throw KerasError.io("'\(path)': the archive has no model.weights.h5")
         }
-        let file = try HDF5File.open(image: [UInt8](weights), name: "\(path)/model.weights.h5")
+        let file = try HDF5File.open(image: weights, name: "\(path)/model.weights.h5")
         return try WeightsH5Store.load(model, from: try file.root(), skipMismatch: skipMismatch)
     }
 }

@@ -13,9 +13,10 @@ public func modelFromJSON(_ text: String, customObjects: [String: KerasObject] =
 }
 
 /// A model from a parsed config: `{"class_name": "Sequential" | "Functional", "config": {...}}`.
+/// Its weights together must fit ``MemoryBudget/bytes``, checked before each is allocated.
 public func modelFromConfig(_ json: JSON, customObjects: [String: KerasObject] = [:]) throws -> Model {
     try withCustomObjects(customObjects) {
-        let layer = try deserializeLayer(json)
+        let layer = try MemoryBudget.scope { try deserializeLayer(json) }
         guard let model = layer as? Model else {
             throw KerasError.io("The config describes a \(layer.className) layer, not a model")
         }

@@ -15,38 +15,17 @@ public enum ModelFileFormat: Sendable {
         if lower.hasSuffix(".keras") { return .keras }
         if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") || lower.hasSuffix(".keras.h5") { return .h5 }
         if lower.hasSuffix(".json") { return .json }
-        if let handle = FileHandle(forReadingAtPath: path) {
-            defer { try? handle.close() }
-            let head = [UInt8](handle.readData(ofLength: 8))
+        try RegularFile.checkName(path)
+        var st = stat()
+        let isDirectory = stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+        if !isDirectory, let file = try? RegularFile(path) {
+            let head = try file.read(at: 0, count: 8)
             if head.starts(with: [0x50, 0x4B]) { return .keras }
             if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return .h5 }
             if head.first == UInt8(ascii: "{") { return .json }
         }
-        throw KerasError.invalidArgument("Invalid filepath extension for '\(path)'. Please add either a `.keras` extension for the native Keras format (recommended) or a `.h5` extension")
-    }
-}
-
-/// Writes a file through a temporary file in the same folder renamed into place, so readers
-/// never see a half-written file and a failed save leaves the old file intact.
-func writeAtomically(_ path: String, overwrite: Bool, _ write: (String) throws -> Void) throws {
-    let url = URL(fileURLWithPath: path)
-    if !overwrite, FileManager.default.fileExists(atPath: path) {
-        throw KerasError.io("'\(path)' exists and overwrite is false")
-    }
-    let dir = url.deletingLastPathComponent().path
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-        throw KerasError.io("Cannot save to '\(path)': the folder '\(dir)' does not exist")
-    }
-    let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
-    do {
-        try write(tmp)
-        if rename(tmp, path) != 0 {
-            throw KerasError.io("Cannot move the saved file into place at '\(path)' (errno \(errno))")
-        }
-    } catch {
-        unlink(tmp)
-        throw error
+        let folder = isDirectory ? " ('\(path)' is a directory: Keras 3 saves a model as one file, and a Keras 2 SavedModel folder cannot be loaded)" : ""
+        throw KerasError.invalidArgument("Invalid filepath extension for '\(path)'\(folder). Please add either a `.keras` extension for the native Keras format (recommended) or a `.h5` extension")
     }
 }
 
@@ -129,6 +108,7 @@ extension Model {
 /// let model = try loadModel("model.keras", customObjects: ["Scale": .layer(Scale.fromConfig)])
 /// ```
 public func loadModel(_ path: String, customObjects: [String: KerasObject] = [:], compile: Bool = true) throws -> Model {
+    try RegularFile.checkName(path)
     guard FileManager.default.fileExists(atPath: path) else {
         throw KerasError.io("File not found: filepath=\(path). Please ensure the file is an accessible `.keras` zip file or `.h5` file")
     }
@@ -137,9 +117,7 @@ public func loadModel(_ path: String, customObjects: [String: KerasObject] = [:]
         case .keras: return try KerasArchive.loadModel(path, compile: compile)
         case .h5: return try LegacyH5Format.loadModel(from: try HDF5File.open(path), compile: compile)
         case .json:
-            guard let data = FileManager.default.contents(atPath: path), data.count <= Int(KerasArchive.maxConfigBytes) else {
-                throw KerasError.io("Cannot read the JSON config '\(path)'")
-            }
+            let data = try RegularFile(path).readAll(limit: Int(KerasArchive.maxConfigBytes))
             let config = try JSONParser.parse(String(decoding: data, as: UTF8.self))
             let model = try modelFromConfig(config)
             if compile, let cc = config["compile_config"], let pairs = cc.objectValue, !pairs.isEmpty {

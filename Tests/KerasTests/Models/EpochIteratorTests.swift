@@ -50,8 +50,23 @@ final class EpochIteratorTests: XCTestCase {
         let it = EpochIterator(x: [x], batchSize: 4, stepsPerEpoch: 2)
         XCTAssertEqual(it.steps, 2)
         XCTAssertEqual(rows(it.epoch()), [[0, 1, 2, 3], [4, 5, 6, 7]])
-        XCTAssertEqual(rows(it.epoch()), [[8, 9], [0, 1, 2, 3]])
-        XCTAssertEqual(rows(it.epoch()), [[4, 5, 6, 7], [8, 9]])
+        // Keras 3.15: the data run out after one step of the second epoch, which ends there
+        // ("Your input ran out of data"); the third starts a new pass.
+        XCTAssertEqual(rows(it.epoch()), [[8, 9]])
+        XCTAssertEqual(rows(it.epoch()), [[0, 1, 2, 3], [4, 5, 6, 7]])
+    }
+
+    /// steps_per_epoch far beyond the data (2^63 - 1) ends each epoch when the data run out,
+    /// as Keras does, instead of training forever; a batch size near 2^63 is one batch.
+    func testHugeStepsAndBatchSizesEndWithTheData() throws {
+        let (x, _) = try data(10)
+        let it = EpochIterator(x: [x], batchSize: 4, stepsPerEpoch: Int.max)
+        XCTAssertEqual(rows(it.epoch()), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+        XCTAssertEqual(rows(it.epoch()).count, 3)
+        let big = EpochIterator(x: [x], batchSize: Int.max)
+        XCTAssertEqual(big.steps, 1)
+        XCTAssertEqual(rows(big.epoch()), [Array(0..<10)])
+        XCTAssertEqual(EpochIterator(x: [x], batchSize: Int.max - 1).steps, 1)
     }
 
     func testClassWeightsBecomeSampleWeights() throws {

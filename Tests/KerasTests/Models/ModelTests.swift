@@ -127,7 +127,9 @@ final class ModelTests: XCTestCase {
         let h = try model.fit(x, y, batchSize: 8, epochs: 5, verbose: 0, callbacks: [counter],
                               validationData: (x, y), initialEpoch: 2, stepsPerEpoch: 3, validationFreq: 2)
         XCTAssertEqual(h.epoch, [2, 3, 4])
-        XCTAssertEqual(counter.batches, 9)
+        // 8 batches of data for 3 x 3 steps: Keras 3.15 ends the third epoch after 2 steps
+        // when the data run out ("Your input ran out of data"), so 8 steps in all.
+        XCTAssertEqual(counter.batches, 8)
         XCTAssertEqual(h.history["val_loss"]?.count, 1, "validated only every second epoch")
     }
 

@@ -31,7 +31,7 @@ extension GRU: DeclaredLayer {
         .optional("recurrent_activation", \.recurrentActivationFunction, default: .sigmoid),
     ], trailing: [
         .optional("reset_after", \.resetAfter, default: true),
-        .optional("seed", default: nil) { _ in .null },
+        .optional("seed", \.seed, default: nil),
     ]) { c in
         try GRU(try c.int("units"), activation: try c.activation("activation"),
                 recurrentActivation: try c.activation("recurrent_activation"), useBias: try c.bool("use_bias"),

@@ -29,7 +29,7 @@ extension LSTM: DeclaredLayer {
     ], between: [
         .optional("unit_forget_bias", \.unitForgetBias, default: true),
     ], trailing: [
-        .optional("seed", default: nil) { _ in .null },
+        .optional("seed", \.seed, default: nil),
     ]) { c in
         try LSTM(try c.int("units"), activation: try c.activation("activation"),
                  recurrentActivation: try c.activation("recurrent_activation"), useBias: try c.bool("use_bias"),

@@ -30,6 +30,7 @@ public class RNN: Layer {
     var biasConstraint: Constraint? { cell.options.biasConstraint }
     var dropout: Double { cell.options.dropout }
     var recurrentDropout: Double { cell.options.recurrentDropout }
+    var seed: Int? { cell.options.seed }
     var stateful: Bool { false }
 
     init(cell: RecurrentCell, returnSequences: Bool, returnState: Bool, goBackwards: Bool, stateful: Bool,
@@ -70,7 +71,16 @@ public class RNN: Layer {
         if let m, m.count != x.shape[0] * x.shape[1] {
             throw KerasError.shapeMismatch("\(className) '\(name)': mask shape \(m.shape) does not fit inputs \(x.shape)")
         }
-        let outs = try cell.run(x, mask: m, goBackwards: goBackwards)
+        let outs: [Tensor]
+        if training && (cell.dropsState || cell.pinnedMasks != nil) {
+            outs = try runSteps(x, mask: m, training: training)
+        } else if training && cell.dropsInputs {
+            // Keras's fused path: one input mask for every step of a sequence.
+            let drop = cell.dropoutMasks(rate: cell.options.dropout, shape: [x.shape[0], 1, x.shape[2]], count: 1)[0]
+            outs = try cell.run(Ops.multiply(x, drop), mask: m, goBackwards: goBackwards)
+        } else {
+            outs = try cell.run(x, mask: m, goBackwards: goBackwards)
+        }
         var output = returnSequences ? outs[0] : outs[1]
         if returnSequences, zeroOutputForMask, let m {
             let keep = Tensor(shape: [x.shape[0], x.shape[1], 1])

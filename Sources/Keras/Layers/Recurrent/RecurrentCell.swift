@@ -11,10 +11,13 @@ public struct RecurrentCellOptions {
     public var kernelConstraint: Constraint?
     public var recurrentConstraint: Constraint?
     public var biasConstraint: Constraint?
-    /// Fraction of the inputs dropped in training (only 0 is supported yet).
+    /// Fraction of the inputs dropped in training, one mask per sequence (clamped to [0, 1]
+    /// as Keras does; 1 drops nothing, as in Keras).
     public var dropout: Double = 0
-    /// Fraction of the recurrent state dropped in training (only 0 is supported yet).
+    /// Fraction of the recurrent state dropped in training, one mask per sequence and gate.
     public var recurrentDropout: Double = 0
+    /// The seed of the cell's own dropout generator; nil draws from the thread's generator.
+    public var seed: Int?
 
     public init() {}
 
@@ -29,8 +32,9 @@ public struct RecurrentCellOptions {
         kernelConstraint = try c.constraint("kernel_constraint")
         recurrentConstraint = try c.constraint("recurrent_constraint")
         biasConstraint = try c.constraint("bias_constraint")
-        dropout = Double(try c.float("dropout"))
-        recurrentDropout = Double(try c.float("recurrent_dropout"))
+        dropout = try c.double("dropout")
+        recurrentDropout = try c.double("recurrent_dropout")
+        seed = try c.optionalInt("seed")
     }
 }
 
@@ -50,14 +54,18 @@ public class RecurrentCell: Layer {
     public private(set) var kernel: Variable?
     public private(set) var recurrentKernel: Variable?
     public private(set) var bias: Variable?
+    /// The generator of the dropout masks when the options give a seed.
+    let generator: RandomGenerator?
+    /// Masks every call uses instead of drawing new ones (tests: gradients with a fixed mask).
+    var pinnedMasks: (inputs: [Tensor]?, recurrent: [Tensor]?)?
 
     init(units: Int, kind: RecurrentCellKind, activation: ActivationFunction, recurrentActivation: ActivationFunction,
          useBias: Bool, unitForgetBias: Bool, options: RecurrentCellOptions, name: String) throws {
         guard units > 0 else {
             throw KerasError.invalidArgument("\(name)(units: \(units)): units must be positive")
         }
-        for (arg, v) in [("dropout", options.dropout), ("recurrent_dropout", options.recurrentDropout)] where v != 0 {
-            throw KerasError.invalidArgument("\(name)(\(arg): \(v)): only 0 is supported yet")
+        for (arg, v) in [("dropout", options.dropout), ("recurrent_dropout", options.recurrentDropout)] where !v.isFinite {
+            throw KerasError.invalidArgument("\(name)(\(arg): \(v)): must be a number between 0 and 1")
         }
         for (arg, a) in [("activation", activation), ("recurrent_activation", recurrentActivation)] where a.elementwise == nil {
             throw KerasError.invalidArgument("\(name)(\(arg): \(a.name)): the fused recurrent kernel needs an elementwise activation")
@@ -68,7 +76,11 @@ public class RecurrentCell: Layer {
         recurrentActivationFunction = recurrentActivation
         self.useBias = useBias
         self.unitForgetBias = unitForgetBias
-        self.options = options
+        var clamped = options
+        clamped.dropout = min(1, max(0, options.dropout))
+        clamped.recurrentDropout = min(1, max(0, options.recurrentDropout))
+        self.options = clamped
+        generator = options.seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
         super.init(name: name)
     }
 

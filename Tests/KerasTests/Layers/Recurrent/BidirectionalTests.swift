@@ -15,13 +15,7 @@ func withoutBuildConfigs(_ j: JSON) -> JSON {
 /// Bidirectional against `scripts/make_recurrent_fixtures.py` (real Keras 3).
 final class BidirectionalTests: XCTestCase {
     private func assertMatches(_ name: String, _ layer: Bidirectional, file: StaticString = #filePath, line: UInt = #line) throws {
-        let fixture = try LayerFixture(name, family: "recurrent")
-        let x = try XCTUnwrap(fixture.inputs.first)
-        let mask = try fixture.json["mask"].map(LayerFixture.tensor)
-        _ = try layer.callMultiple([x], masks: [mask])
-        try fixture.loadWeights(into: [layer])
-        let (outs, _) = try layer.callMultiple([x], masks: [mask])
-        assertClose(outs, try fixture.outputs, "\(name) outputs", file: file, line: line)
+        let (fixture, x, outs) = try assertFixtureOutputs(name, layer, file: file, line: line)
         XCTAssertEqual(try layer.computeOutputShapes([x.shape.map { Optional($0) }]), outs.map { $0.shape.map { Optional($0) } },
                        "\(name): shapes", file: file, line: line)
         let want = withoutBuildConfigs(fixture.config)

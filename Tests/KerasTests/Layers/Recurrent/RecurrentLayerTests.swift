@@ -4,39 +4,25 @@ import XCTest
 
 /// SimpleRNN, LSTM and GRU against `scripts/make_recurrent_fixtures.py` (real Keras 3).
 final class RecurrentLayerTests: XCTestCase {
-    /// The fixture's layer rebuilt here, its outputs (all of them) compared with Keras's.
-    private func assertMatches(_ name: String, _ layer: RNN, file: StaticString = #filePath, line: UInt = #line) throws {
-        let fixture = try LayerFixture(name, family: "recurrent")
-        let x = try XCTUnwrap(fixture.inputs.first)
-        let mask = try fixture.json["mask"].map(LayerFixture.tensor)
-        _ = try layer.callMultiple([x], masks: [mask])
-        try fixture.loadWeights(into: [layer])
-        let (outs, _) = try layer.callMultiple([x], masks: [mask])
-        assertClose(outs, try fixture.outputs, "\(name) outputs", file: file, line: line)
-        fixture.assertConfigMatches(layer, file: file, line: line)
-        let back = try deserializeLayer(["class_name": .string(layer.className), "config": layer.getConfig()])
-        XCTAssertEqual(back.getConfig(), fixture.config, "\(name): config round trip", file: file, line: line)
-    }
-
     func testSimpleRNNMatchesKeras() throws {
-        try assertMatches("simple_rnn", SimpleRNN(3, name: "simple_rnn"))
-        try assertMatches("simple_rnn_seq_relu", SimpleRNN(3, activation: .relu, returnSequences: true, name: "simple_rnn_seq_relu"))
-        try assertMatches("simple_rnn_masked", SimpleRNN(3, returnSequences: true, returnState: true, name: "simple_rnn_masked"))
+        try assertRecurrentMatches("simple_rnn", SimpleRNN(3, name: "simple_rnn"))
+        try assertRecurrentMatches("simple_rnn_seq_relu", SimpleRNN(3, activation: .relu, returnSequences: true, name: "simple_rnn_seq_relu"))
+        try assertRecurrentMatches("simple_rnn_masked", SimpleRNN(3, returnSequences: true, returnState: true, name: "simple_rnn_masked"))
     }
 
     func testLSTMMatchesKeras() throws {
-        try assertMatches("lstm", LSTM(3, name: "lstm"))
-        try assertMatches("lstm_seq_state", LSTM(3, returnSequences: true, returnState: true, name: "lstm_seq_state"))
-        try assertMatches("lstm_backwards", LSTM(3, returnState: true, goBackwards: true, name: "lstm_backwards"))
-        try assertMatches("lstm_masked", LSTM(3, returnSequences: true, returnState: true, name: "lstm_masked"))
-        try assertMatches("lstm_no_bias", LSTM(3, activation: .relu, recurrentActivation: .hardSigmoid, useBias: false,
+        try assertRecurrentMatches("lstm", LSTM(3, name: "lstm"))
+        try assertRecurrentMatches("lstm_seq_state", LSTM(3, returnSequences: true, returnState: true, name: "lstm_seq_state"))
+        try assertRecurrentMatches("lstm_backwards", LSTM(3, returnState: true, goBackwards: true, name: "lstm_backwards"))
+        try assertRecurrentMatches("lstm_masked", LSTM(3, returnSequences: true, returnState: true, name: "lstm_masked"))
+        try assertRecurrentMatches("lstm_no_bias", LSTM(3, activation: .relu, recurrentActivation: .hardSigmoid, useBias: false,
                                                name: "lstm_no_bias"))
     }
 
     func testGRUMatchesKeras() throws {
-        try assertMatches("gru", GRU(3, returnSequences: true, returnState: true, name: "gru"))
-        try assertMatches("gru_reset_before", GRU(3, resetAfter: false, returnSequences: true, name: "gru_reset_before"))
-        try assertMatches("gru_masked_backwards", GRU(3, returnSequences: true, goBackwards: true, name: "gru_masked_backwards"))
+        try assertRecurrentMatches("gru", GRU(3, returnSequences: true, returnState: true, name: "gru"))
+        try assertRecurrentMatches("gru_reset_before", GRU(3, resetAfter: false, returnSequences: true, name: "gru_reset_before"))
+        try assertRecurrentMatches("gru_masked_backwards", GRU(3, returnSequences: true, goBackwards: true, name: "gru_masked_backwards"))
     }
 
     func testDefaultConfigsAndWeightsMatchKeras() throws {
@@ -86,5 +72,30 @@ final class RecurrentLayerTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("'l'") && "\($0)".contains("rank 3"), "\($0)")
         }
         XCTAssertThrowsError(try Sequential([InputLayer(shape: [4]), GRU(2)]))
+    }
+}
+
+extension XCTestCase {
+    /// Builds `layer` by a first call, loads the fixture's weights and compares all its outputs
+    /// with Keras's; returns the fixture, the input and the outputs.
+    @discardableResult
+    func assertFixtureOutputs(_ name: String, _ layer: Layer, file: StaticString = #filePath,
+                              line: UInt = #line) throws -> (fixture: LayerFixture, x: Tensor, outputs: [Tensor]) {
+        let fixture = try LayerFixture(name, family: "recurrent")
+        let x = try XCTUnwrap(fixture.inputs.first)
+        let mask = try fixture.json["mask"].map(LayerFixture.tensor)
+        _ = try layer.callMultiple([x], masks: [mask])
+        try fixture.loadWeights(into: [layer])
+        let (outs, _) = try layer.callMultiple([x], masks: [mask])
+        assertClose(outs, try fixture.outputs, "\(name) outputs", file: file, line: line)
+        return (fixture, x, outs)
+    }
+
+    /// The fixture's layer rebuilt here, its outputs (all of them) and config compared with Keras's.
+    func assertRecurrentMatches(_ name: String, _ layer: RNN, file: StaticString = #filePath, line: UInt = #line) throws {
+        let fixture = try assertFixtureOutputs(name, layer, file: file, line: line).fixture
+        fixture.assertConfigMatches(layer, file: file, line: line)
+        let back = try deserializeLayer(["class_name": .string(layer.className), "config": layer.getConfig()])
+        XCTAssertEqual(back.getConfig(), fixture.config, "\(name): config round trip", file: file, line: line)
     }
 }
