@@ -98,13 +98,7 @@ extension Ops {
     public static func repeatVector(_ x: Tensor, _ n: Int) throws -> Tensor {
         guard x.rank == 2 else { throw KerasError.shapeMismatch("repeatVector: expects a tensor of rank 2, got shape \(x.shape)") }
         guard n >= 0 else { throw KerasError.invalidArgument("repeatVector: n must not be negative, got \(n)") }
-        let b = x.shape[0], f = x.shape[1]
-        let out = Tensor.uninitialized([b, n, f])
-        Kernels.repeatRows(x.data, rows: b, times: n, row: f, into: out.data)
-        guard let tape = recording(x) else { return out }
-        return tape.record(out) { g, t in
-            t.accumulate(x, Kernels.sumToShape(g.viewing([b, n, f]), [b, 1, f]).viewing([b, f]))
-        }
+        return try `repeat`(reshape(x, [x.shape[0], 1, x.shape[1]]), n, axis: 1)
     }
 }
 

@@ -38,16 +38,7 @@ public final class Dropout: Layer {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && rate > 0 else { return inputs }
-        let maskShape = try concreteNoiseShape(for: inputs.shape)
-        let mask = Tensor.uninitialized(maskShape)
-        let p = mask.data
-        if rate >= 1 {
-            p.initialize(repeating: 0, count: mask.count)
-        } else {
-            let rng = generator ?? RandomGenerator.current
-            let keep = Float(1 - rate), scale = Float(1 / (1 - rate))
-            for i in 0..<mask.count { p[i] = rng.uniform() < keep ? scale : 0 }
-        }
+        let mask = dropoutMask(try concreteNoiseShape(for: inputs.shape), rate: rate, generator ?? RandomGenerator.current)
         return try Ops.multiply(inputs, mask)
     }
 
@@ -57,6 +48,20 @@ public final class Dropout: Layer {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
+}
+
+/// A dropout mask of `shape`: `1 / (1 - rate)` with probability `1 - rate`, else 0 (all zeros
+/// for `rate >= 1`). Keras: `backend.random.dropout`'s mask.
+func dropoutMask(_ shape: [Int], rate: Double, _ rng: RandomGenerator) -> Tensor {
+    let mask = Tensor.uninitialized(shape)
+    let p = mask.data
+    if rate >= 1 {
+        p.initialize(repeating: 0, count: mask.count)
+    } else {
+        let keep = Float(1 - rate), scale = Float(1 / (1 - rate))
+        for i in 0..<mask.count { p[i] = rng.uniform() < keep ? scale : 0 }
+    }
+    return mask
 }
 
 extension Dropout: DeclaredLayer {

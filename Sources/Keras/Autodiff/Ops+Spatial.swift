@@ -1,0 +1,102 @@
+/// How ``Ops/resize(_:size:interpolation:)`` computes new positions. Keras: the `interpolation`
+/// argument of `ops.image.resize` and `UpSampling2D`.
+public enum ResizeInterpolation: String, Sendable, CaseIterable, LayerArgumentValue {
+    /// The nearest input position.
+    case nearest
+    /// Linear along each spatial axis, half-pixel centres, borders clamped (`jax.image.resize`).
+    case bilinear
+
+    public var configValue: JSON { .string(rawValue) }
+
+    /// The interpolation with a Keras name (any case); throws naming `context` for anything else.
+    public static func named(_ name: String, _ context: String) throws -> ResizeInterpolation {
+        guard let i = ResizeInterpolation(rawValue: name.lowercased()) else {
+            throw KerasError.invalidArgument("\(context): interpolation '\(name)' is not supported; use \"nearest\" or \"bilinear\"")
+        }
+        return i
+    }
+}
+
+extension Ops {
+    /// Zeros added before and after each axis: `padding[a] = (before, after)`.
+    /// Keras: `ops.pad(x, pad_width)` (constant mode, value 0).
+    public static func pad(_ x: Tensor, _ padding: [(before: Int, after: Int)]) throws -> Tensor {
+        guard padding.count == x.rank, padding.allSatisfy({ $0.before >= 0 && $0.after >= 0 }) else {
+            throw KerasError.invalidArgument("pad: padding \(padding.map { [$0.before, $0.after] }) must hold one pair of non-negative integers per axis of a tensor of shape \(x.shape)")
+        }
+        let shape = try zip(x.shape, padding).map { n, p in try ShapeMath.sum(try ShapeMath.sum(n, p.before, "pad"), p.after, "pad") }
+        _ = try ShapeMath.product(shape, "pad")
+        let out = Tensor(shape: shape)
+        let before = padding.map(\.before)
+        Kernels.copyBlock(x.data, shape: x.shape, start: x.shape.map { _ in 0 }, into: out.data, shape: shape, start: before, block: x.shape)
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { g, t in
+            let dx = Tensor.uninitialized(x.shape)
+            Kernels.copyBlock(g.data, shape: shape, start: before, into: dx.data, shape: x.shape, start: x.shape.map { _ in 0 }, block: x.shape)
+            t.accumulate(x, dx)
+        }
+    }
+
+    /// The block of `shape` that starts at `start`. Keras: `ops.slice(x, start_indices, shape)`.
+    public static func slice(_ x: Tensor, start: [Int], shape: [Int]) throws -> Tensor {
+        guard start.count == x.rank, shape.count == x.rank,
+              x.shape.indices.allSatisfy({ start[$0] >= 0 && shape[$0] >= 0 && shape[$0] <= x.shape[$0] - start[$0] }) else {
+            throw KerasError.invalidArgument("slice: a block of shape \(shape) at \(start) does not lie inside a tensor of shape \(x.shape)")
+        }
+        let out = Tensor.uninitialized(shape)
+        let origin = shape.map { _ in 0 }
+        Kernels.copyBlock(x.data, shape: x.shape, start: start, into: out.data, shape: shape, start: origin, block: shape)
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { g, t in
+            let dx = Tensor(shape: x.shape)
+            Kernels.copyBlock(g.data, shape: shape, start: origin, into: dx.data, shape: x.shape, start: start, block: shape)
+            t.accumulate(x, dx)
+        }
+    }
+
+    /// Each slice along `axis` written `repeats` times in a row. Keras: `ops.repeat(x, repeats, axis)`.
+    public static func `repeat`(_ x: Tensor, _ repeats: Int, axis: Int) throws -> Tensor {
+        let a = try normalizedAxis("repeat", axis, rank: x.rank)
+        guard repeats >= 0 else { throw KerasError.invalidArgument("repeat: repeats must not be negative, got \(repeats)") }
+        let rows = x.shape[...a].reduce(1, *), inner = x.shape[(a + 1)...].reduce(1, *)
+        var shape = x.shape
+        shape[a] = try ShapeMath.product([shape[a], repeats], "repeat")
+        _ = try ShapeMath.product(shape, "repeat")
+        let out = Tensor.uninitialized(shape)
+        Kernels.repeatRows(x.data, rows: rows, times: repeats, row: inner, into: out.data)
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { g, t in
+            t.accumulate(x, Kernels.sumToShape(g.viewing([rows, repeats, inner]), [rows, 1, inner]).viewing(x.shape))
+        }
+    }
+
+    /// Channels-last images `(batch, spatial..., channels)` resized to `size` spatial positions.
+    /// Keras: `ops.image.resize(x, size, interpolation, antialias=False)` (JAX's numbers).
+    public static func resize(_ x: Tensor, size: [Int], interpolation: ResizeInterpolation) throws -> Tensor {
+        guard x.rank >= 3, size.count == x.rank - 2, size.allSatisfy({ $0 > 0 }), !x.shape.dropFirst().dropLast().contains(0) else {
+            throw KerasError.invalidArgument("resize: size \(size) must give one positive integer per spatial axis of non-empty images (batch, spatial..., channels) of shape \(x.shape)")
+        }
+        var y = x
+        for (a, m) in size.enumerated() where y.shape[a + 1] != m {
+            let n = y.shape[a + 1]
+            y = try resampled(y, axis: a + 1, interpolation == .bilinear ? .linear(from: n, to: m) : .nearest(from: n, to: m))
+        }
+        return y
+    }
+
+    /// Axis `axis` of `x` resampled by `taps`.
+    static func resampled(_ x: Tensor, axis a: Int, _ taps: Kernels.ResampleTaps) throws -> Tensor {
+        let outer = x.shape[..<a].reduce(1, *), n = x.shape[a], inner = x.shape[(a + 1)...].reduce(1, *)
+        var shape = x.shape
+        shape[a] = taps.low.count
+        _ = try ShapeMath.product(shape, "resize")
+        let out = Tensor.uninitialized(shape)
+        Kernels.resampleAxis(x.data, outer: outer, length: n, inner: inner, taps, into: out.data)
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { g, t in
+            let dx = Tensor(shape: x.shape)
+            Kernels.resampleAxisBackward(g.data, outer: outer, length: n, inner: inner, taps, into: dx.data)
+            t.accumulate(x, dx)
+        }
+    }
+}

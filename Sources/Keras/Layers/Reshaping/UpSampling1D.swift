@@ -1,0 +1,13 @@
+/// Repeats each step `size` times along the time axis; see BaseUpSampling.
+/// Keras: `keras.layers.UpSampling1D`.
+public final class UpSampling1D: BaseUpSampling {
+    override public class var spatialRank: Int { 1 }
+}
+
+extension UpSampling1D: DeclaredLayer {
+    /// Keras: `UpSampling1D(size=2)`.
+    public static let declaration = LayerDeclaration(UpSampling1D.self, arguments: [sizeArgument(UpSampling1D.self)]) { c in
+        try UpSampling1D(size: [try c.int("size")], name: c.name)
+    }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(UpSampling1D.self, $0) }
