@@ -245,9 +245,9 @@ def test_normalization_layers_and_dot_form(tmp_path):
     h2 = layers.AlphaDropout(0.1)(layers.UnitNormalization()(layers.GroupNormalization(groups=3)(b)))
     cosine = layers.dot([a, b], axes=1, normalize=True)
     model = keras.Model(inputs=[a, b], outputs=[layers.Dot(axes=(1, 1))([h1, h2]), cosine])
-    assert model.output_shape == [(None, 1), (None, 1)]
     x = [np.random.default_rng(1).normal(size=(5, 6)).astype("float32") for _ in range(2)]
-    _, cos = model.predict(x, verbose=0)
+    dots, cos = model.predict(x, verbose=0)
+    assert dots.shape == cos.shape == (5, 1)
     expected = (x[0] * x[1]).sum(1) / np.linalg.norm(x[0], axis=1) / np.linalg.norm(x[1], axis=1)
     np.testing.assert_allclose(cos[:, 0], expected, atol=1e-5)
     ln = keras.Sequential([layers.Input(shape=(6,)), layers.LayerNormalization(epsilon=0.01)])
