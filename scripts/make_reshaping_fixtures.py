@@ -51,6 +51,14 @@ def cases():
     yield "spatial_dropout3d", L.SpatialDropout3D(0.5, name="spatial_dropout3d"), u(1, 2, 2, 2, 3)
 
 
+def later_cases():
+    """Cases added after the first ones (last, so that the earlier fixtures' random inputs stay)."""
+    yield "upsample2d_bicubic", L.UpSampling2D((2, 3), interpolation="bicubic", name="upsample2d_bicubic"), u(2, 4, 3, 2)
+    yield "upsample2d_lanczos3_cf", L.UpSampling2D(3, data_format="channels_first", interpolation="lanczos3",
+                                                   name="upsample2d_lanczos3_cf"), u(1, 2, 4, 5)
+    yield "upsample2d_lanczos5", L.UpSampling2D((4, 2), interpolation="lanczos5", name="upsample2d_lanczos5"), u(1, 6, 5, 1)
+
+
 def masked_pooling():
     """GlobalAveragePooling1D called with a mask (one sample with masked steps in the middle)."""
     x = u(3, 5, 4)
@@ -65,6 +73,17 @@ def masked_pooling():
         base.write(name, {"class_name": type(layer).__name__, "config": layer.get_config(),
                           "inputs": [base.array(inputs)], "mask": base.array(m.astype("float32")),
                           "outputs": [base.array(out)]})
+
+
+def resize_ops():
+    """keras.ops.image.resize (antialias=False) to sizes that are not integer multiples, and down."""
+    cases = []
+    for interpolation, x, size in [("bilinear", u(2, 5, 4, 2), (3, 7)), ("bicubic", u(1, 6, 5, 2), (4, 8)),
+                                   ("lanczos3", u(1, 7, 3, 1), (5, 5)), ("lanczos5", u(1, 4, 9, 2), (6, 4)),
+                                   ("nearest", u(1, 5, 3, 2), (3, 7))]:
+        y = keras.ops.image.resize(x, size, interpolation=interpolation, antialias=False)
+        cases.append({"interpolation": interpolation, "size": list(size), "input": base.array(x), "output": base.array(y)})
+    base.write("resize_ops", {"cases": cases})
 
 
 def save_model(name, model, x):
@@ -117,6 +136,9 @@ def main():
         base.layer_case(name, layer, x)
     masked_pooling()
     models()
+    for name, layer, x in later_cases():
+        base.layer_case(name, layer, x)
+    resize_ops()
 
 
 if __name__ == "__main__":

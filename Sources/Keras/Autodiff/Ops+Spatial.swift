@@ -1,19 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How ``Ops/resize(_:size:interpolation:)`` computes new positions. Keras: the `interpolation`
-/// argument of `ops.image.resize` and `UpSampling2D`.
+/// argument of `ops.image.resize` and `UpSampling2D` (the methods its JAX backend offers).
 public enum ResizeInterpolation: String, Sendable, CaseIterable, LayerArgumentValue {
     /// The nearest input position.
     case nearest
-    /// Linear along each spatial axis, half-pixel centres, borders clamped (`jax.image.resize`).
+    /// Linear along each spatial axis (triangle kernel).
     case bilinear
+    /// Keys's cubic kernel with `a = -0.5`.
+    case bicubic
+    /// Lanczos kernel of radius 3.
+    case lanczos3
+    /// Lanczos kernel of radius 5.
+    case lanczos5
 
     public var configValue: JSON { .string(rawValue) }
 
     /// The interpolation with a Keras name (any case); throws naming `context` for anything else.
     public static func named(_ name: String, _ context: String) throws -> ResizeInterpolation {
         guard let i = ResizeInterpolation(rawValue: name.lowercased()) else {
-            throw KerasError.invalidArgument("\(context): interpolation '\(name)' is not supported; use \"nearest\" or \"bilinear\"")
+            throw KerasError.invalidArgument("\(context): interpolation '\(name)' is not one of \(allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
         }
         return i
+    }
+
+    /// The taps resampling an axis of `n` positions to `m`, with `jax.image.resize`'s kernels
+    /// (half-pixel centres, no antialiasing, weights inside the input normalized).
+    func taps(from n: Int, to m: Int) -> Kernels.ResampleTaps {
+        switch self {
+        case .nearest: return .nearest(from: n, to: m)
+        case .bilinear: return .kernel(from: n, to: m, radius: 1) { Swift.max(0, 1 - $0) }
+        case .bicubic:
+            return .kernel(from: n, to: m, radius: 2) { x in
+                x >= 2 ? 0 : x >= 1 ? ((-0.5 * x + 2.5) * x - 4) * x + 2 : ((1.5 * x - 2.5) * x) * x + 1
+            }
+        case .lanczos3, .lanczos5:
+            let r: Float = self == .lanczos3 ? 3 : 5
+            return .kernel(from: n, to: m, radius: Int(r)) { x in
+                x > r ? 0 : x > 1e-3 ? r * sinf(.pi * x) * sinf(.pi * x / r) / (.pi * .pi * x * x) : 1
+            }
+        }
     }
 }
 
@@ -79,7 +107,7 @@ extension Ops {
         var y = x
         for (a, m) in size.enumerated() where y.shape[a + 1] != m {
             let n = y.shape[a + 1]
-            y = try resampled(y, axis: a + 1, interpolation == .bilinear ? .linear(from: n, to: m) : .nearest(from: n, to: m))
+            y = try resampled(y, axis: a + 1, interpolation.taps(from: n, to: m))
         }
         return y
     }
@@ -88,7 +116,7 @@ extension Ops {
     static func resampled(_ x: Tensor, axis a: Int, _ taps: Kernels.ResampleTaps) throws -> Tensor {
         let outer = x.shape[..<a].reduce(1, *), n = x.shape[a], inner = x.shape[(a + 1)...].reduce(1, *)
         var shape = x.shape
-        shape[a] = taps.low.count
+        shape[a] = taps.count
         _ = try ShapeMath.product(shape, "resize")
         let out = Tensor.uninitialized(shape)
         Kernels.resampleAxis(x.data, outer: outer, length: n, inner: inner, taps, into: out.data)

@@ -1,6 +1,6 @@
 /// What UpSampling1D, 2D and 3D share: each spatial axis enlarged by an integer factor, by
-/// repeating positions (nearest) or, for UpSampling2D, by bilinear interpolation as JAX's
-/// `image.resize` computes it. Keras: `keras.layers.UpSampling1D/2D/3D`.
+/// repeating positions (nearest) or, for UpSampling2D, by interpolation (bilinear, bicubic,
+/// lanczos3, lanczos5) as JAX's `image.resize` computes it. Keras: `keras.layers.UpSampling1D/2D/3D`.
 ///
 /// ```swift
 /// let up = try UpSampling2D(size: [2, 3], interpolation: .bilinear)
@@ -13,7 +13,7 @@ open class BaseUpSampling: Layer {
     public let size: [Int]
     /// UpSampling1D has none in Keras and is always channels-last.
     public let dataFormat: DataFormat
-    /// Only UpSampling2D takes `bilinear` in Keras.
+    /// Only UpSampling2D interpolates in Keras; the others repeat (`nearest`).
     public let interpolation: ResizeInterpolation
 
     /// `size` takes one positive integer (repeated) or one per spatial axis.
@@ -32,14 +32,14 @@ open class BaseUpSampling: Layer {
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         let rank = Self.spatialRank, first = firstSpatialAxis(dataFormat)
         try checkInputRank(self, inputs.rank, expected: rank + 2, shape: "\(inputs.shape)")
-        guard interpolation == .bilinear else {
+        guard interpolation != .nearest else {
             var y = inputs
             for (a, s) in size.enumerated() where s > 1 { y = try Ops.repeat(y, s, axis: first + a) }
             return y
         }
         let x = try channelsLast(inputs, dataFormat, rank: rank)
         let target = try size.enumerated().map { a, s in try ShapeMath.product([x.shape[a + 1], s], name) }
-        return try channelsRestored(try Ops.resize(x, size: target, interpolation: .bilinear), dataFormat, rank: rank)
+        return try channelsRestored(try Ops.resize(x, size: target, interpolation: interpolation), dataFormat, rank: rank)
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {

@@ -1,5 +1,5 @@
 /// Enlarges height and width by integer factors, repeating rows and columns (`nearest`) or
-/// interpolating (`bilinear`, JAX's numbers); see BaseUpSampling. Keras: `keras.layers.UpSampling2D`.
+/// interpolating (`bilinear`, `bicubic`, `lanczos3`, `lanczos5`: JAX's numbers); see BaseUpSampling. Keras: `keras.layers.UpSampling2D`.
 public final class UpSampling2D: BaseUpSampling {
     override public class var spatialRank: Int { 2 }
 }

@@ -36,57 +36,75 @@ extension Kernels {
         }
     }
 
-    /// Where each output position of a resampled axis reads: `(1 - weight) · x[low] + weight · x[high]`.
+    /// Where each output position of a resampled axis reads: `width` input positions and their
+    /// weights per output position (unused taps have weight 0).
     struct ResampleTaps {
-        var low: [Int], high: [Int], weight: [Float]
+        var width: Int, index: [Int], weight: [Float]
+        var count: Int { index.count / Swift.max(width, 1) }
 
-        /// Linear interpolation with half-pixel centres and clamped borders, as
-        /// `jax.image.resize(method="linear", antialias=False)` (Keras's `bilinear`) computes it.
-        static func linear(from n: Int, to m: Int) -> ResampleTaps {
-            var taps = ResampleTaps(low: [], high: [], weight: [])
-            let scale = Double(n) / Double(m)
+        /// Interpolation by `kernel` of support `radius`, as `jax.image.resize(antialias=False)`
+        /// computes it (`compute_weight_mat`): half-pixel centres, the weights of the taps inside
+        /// the input normalized to sum 1.
+        static func kernel(from n: Int, to m: Int, radius: Int, _ kernel: (Float) -> Float) -> ResampleTaps {
+            let width = 2 * radius + 1
+            var taps = ResampleTaps(width: width, index: Array(repeating: 0, count: m * width), weight: Array(repeating: 0, count: m * width))
+            let inverse = 1 / Float(Double(m) / Double(n))
             for i in 0..<m {
-                let x = Swift.min(Swift.max((Double(i) + 0.5) * scale - 0.5, 0), Double(n - 1))
-                let lo = Int(x)
-                taps.low.append(lo)
-                taps.high.append(Swift.min(lo + 1, n - 1))
-                taps.weight.append(Float(x - Double(lo)))
+                let sample = (Float(i) + 0.5) * inverse - 0.5
+                guard sample >= -0.5 && sample <= Float(n) - 0.5 else { continue }
+                let first = Swift.max(Int((sample - Float(radius)).rounded(.up)), 0)
+                let last = Swift.min(Int((sample + Float(radius)).rounded(.down)), n - 1)
+                guard first <= last else { continue }
+                var total: Float = 0
+                for (t, j) in (first...last).enumerated() {
+                    let w = kernel(abs(sample - Float(j)))
+                    taps.index[i * width + t] = j
+                    taps.weight[i * width + t] = w
+                    total += w
+                }
+                guard abs(total) > 1000 * Float.ulpOfOne else {
+                    for t in 0..<width { taps.weight[i * width + t] = 0 }
+                    continue
+                }
+                for t in 0..<width { taps.weight[i * width + t] /= total }
             }
             return taps
         }
 
         /// The nearest input position, `floor((i + 0.5) · n / m)`, as `jax.image.resize(method="nearest")`.
         static func nearest(from n: Int, to m: Int) -> ResampleTaps {
-            let low = (0..<m).map { i in Swift.min(Int(((Float(i) + 0.5) * Float(n) / Float(m)).rounded(.down)), n - 1) }
-            return ResampleTaps(low: low, high: low, weight: Array(repeating: 0, count: m))
+            let index = (0..<m).map { i in Swift.min(Int(((Float(i) + 0.5) * Float(n) / Float(m)).rounded(.down)), n - 1) }
+            return ResampleTaps(width: 1, index: index, weight: Array(repeating: 1, count: m))
         }
     }
 
-    /// Resamples the middle axis of `x` (`[outer, n, inner]`) to `taps.low.count` positions.
+    /// Resamples the middle axis of `x` (`[outer, n, inner]`) to `taps.count` positions.
     static func resampleAxis(_ x: UnsafePointer<Float>, outer: Int, length n: Int, inner: Int, _ taps: ResampleTaps,
                              into out: UnsafeMutablePointer<Float>) {
-        let m = taps.low.count
+        let m = taps.count, k = taps.width
+        out.initialize(repeating: 0, count: outer * m * inner)
         for o in 0..<outer {
             for i in 0..<m {
-                let lo = x + (o * n + taps.low[i]) * inner, hi = x + (o * n + taps.high[i]) * inner
-                let w = taps.weight[i], v = 1 - w, dst = out + (o * m + i) * inner
-                for j in 0..<inner { dst[j] = v * lo[j] + w * hi[j] }
+                let dst = out + (o * m + i) * inner
+                for t in (i * k)..<(i * k + k) where taps.weight[t] != 0 {
+                    let src = x + (o * n + taps.index[t]) * inner, w = taps.weight[t]
+                    for j in 0..<inner { dst[j] += w * src[j] }
+                }
             }
         }
     }
 
     /// The gradient of ``resampleAxis(_:outer:length:inner:_:into:)``: adds each output
-    /// gradient into the two input positions it read, by their weights (`dx` starts at zero).
+    /// gradient into the input positions it read, by their weights (`dx` starts at zero).
     static func resampleAxisBackward(_ g: UnsafePointer<Float>, outer: Int, length n: Int, inner: Int, _ taps: ResampleTaps,
                                      into dx: UnsafeMutablePointer<Float>) {
-        let m = taps.low.count
+        let m = taps.count, k = taps.width
         for o in 0..<outer {
             for i in 0..<m {
-                let lo = dx + (o * n + taps.low[i]) * inner, hi = dx + (o * n + taps.high[i]) * inner
-                let w = taps.weight[i], v = 1 - w, src = g + (o * m + i) * inner
-                for j in 0..<inner {
-                    lo[j] += v * src[j]
-                    hi[j] += w * src[j]
+                let src = g + (o * m + i) * inner
+                for t in (i * k)..<(i * k + k) where taps.weight[t] != 0 {
+                    let dst = dx + (o * n + taps.index[t]) * inner, w = taps.weight[t]
+                    for j in 0..<inner { dst[j] += w * src[j] }
                 }
             }
         }

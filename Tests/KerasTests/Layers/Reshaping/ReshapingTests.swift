@@ -9,6 +9,7 @@ final class ReshapingTests: XCTestCase {
         "zeropad3d_mixed", "zeropad3d_cf", "crop1d_default", "crop1d_end", "crop2d_pairs", "crop2d_int_cf",
         "crop2d_tuple", "crop3d_default", "crop3d_pairs_cf", "upsample1d", "upsample2d_nearest",
         "upsample2d_nearest_cf", "upsample2d_bilinear", "upsample2d_bilinear_odd", "upsample2d_bilinear_cf",
+        "upsample2d_bicubic", "upsample2d_lanczos3_cf", "upsample2d_lanczos5",
         "upsample3d", "upsample3d_cf", "spatial_dropout1d", "spatial_dropout2d_cf", "spatial_dropout3d",
     ]
 
@@ -75,6 +76,8 @@ final class ReshapingTests: XCTestCase {
             (try UpSampling2D(size: [2, 3]), [1, 2, 3, 2]),
             (try UpSampling2D(size: [3, 2], interpolation: .bilinear), [2, 3, 2, 2]),
             (try UpSampling2D(size: [2], dataFormat: .channelsFirst, interpolation: .bilinear), [1, 2, 3, 3]),
+            (try UpSampling2D(size: [2, 3], interpolation: .bicubic), [1, 3, 2, 2]),
+            (try UpSampling2D(size: [2], interpolation: .lanczos3), [1, 3, 3, 1]),
             (try UpSampling3D(size: [2, 1, 2], dataFormat: .channelsFirst), [1, 2, 2, 2, 1]),
         ]
         for (i, (layer, shape)) in cases.enumerated() {
@@ -95,6 +98,20 @@ final class ReshapingTests: XCTestCase {
         XCTAssertEqual(try RepeatVector(2)(Tensor(shape: [1, 2], scalars: [7, 8])).scalars, [7, 8, 7, 8])
     }
 
+    func testResizeMatchesKerasImageResize() throws {
+        let f = try loadFixture("reshaping/resize_ops.json")
+        for c in f["cases"]?.arrayValue ?? [] {
+            let name = c["interpolation"]?.stringValue ?? ""
+            let x = try fixtureTensor(c["input"]), want = try fixtureTensor(c["output"])
+            let size = (c["size"]?.arrayValue ?? []).compactMap(\.intValue)
+            let y = try Ops.resize(x, size: size, interpolation: try ResizeInterpolation.named(name, "fixture"))
+            XCTAssertEqual(y.shape, want.shape, name)
+            XCTAssertTrue(y.isClose(to: want, atol: 1e-5, rtol: 1e-5), "\(name): \(y) vs \(want)")
+            try GradientCheck.check([x], "resize \(name)") { xs in try Ops.resize(xs[0], size: size, interpolation: .named(name, "")) }
+        }
+        XCTAssertEqual(f["cases"]?.arrayValue?.count, 5)
+    }
+
     func testBadInputNamesLayerAndArgument() throws {
         func expect(_ texts: [String], _ body: () throws -> Any) {
             XCTAssertThrowsError(try body()) { e in
@@ -110,8 +127,8 @@ final class ReshapingTests: XCTestCase {
         expect(["ZeroPadding1D", "rank 3"]) { try ZeroPadding1D()(Tensor(shape: [2, 3, 4, 1])) }
         expect(["UpSampling2D(size:"]) { try UpSampling2D(size: [0, 2]) }
         expect(["UpSampling3D(interpolation:"]) { try UpSampling3D(interpolation: .bilinear) }
-        expect(["UpSampling2D config", "bicubic"]) {
-            try deserializeLayer(["class_name": "UpSampling2D", "config": ["interpolation": "bicubic"]])
+        expect(["UpSampling2D config", "'area'", "lanczos5"]) {
+            try deserializeLayer(["class_name": "UpSampling2D", "config": ["interpolation": "area"]])
         }
         expect(["ZeroPadding3D config", "padding"]) {
             try deserializeLayer(["class_name": "ZeroPadding3D", "config": ["padding": "wide"]])
