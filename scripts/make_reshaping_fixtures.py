@@ -130,6 +130,18 @@ def models():
             keras.Input((6, 3)), L.Masking(0.0, name="masking"), pool, L.Dense(2, name="out"),
         ], name=f"keras_masked_{kind}_pooling"), x)
 
+def text_model():
+    """The common text pattern: Embedding(mask_zero) -> SpatialDropout1D -> GlobalAveragePooling1D, the
+    mask passing through the dropout to the masked mean."""
+    x = base.RNG.integers(1, 10, size=(4, 7)).astype("float32")
+    x[0, 3:] = 0
+    x[2, 5:] = 0
+    save_model("keras_text_spatial_dropout", keras.Sequential([
+        keras.Input((7,)), L.Embedding(10, 4, mask_zero=True, name="embed"), L.SpatialDropout1D(0.4, name="drop"),
+        L.GlobalAveragePooling1D(name="pool"), L.Dense(2, name="out"),
+    ], name="keras_text_spatial_dropout"), x)
+
+
 def main():
     os.makedirs(base.OUT, exist_ok=True)
     for name, layer, x in cases():
@@ -139,6 +151,7 @@ def main():
     for name, layer, x in later_cases():
         base.layer_case(name, layer, x)
     resize_ops()
+    text_model()
 
 
 if __name__ == "__main__":

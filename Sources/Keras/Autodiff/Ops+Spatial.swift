@@ -46,6 +46,16 @@ public enum ResizeInterpolation: String, Sendable, CaseIterable, LayerArgumentVa
 }
 
 extension Ops {
+    /// Throws naming `op` when an output of `shape` would not fit in memory (its size
+    /// overflows, exceeds ``MemoryBudget/bytes`` or cannot be allocated): a hostile padding or
+    /// upsampling factor must not abort the process.
+    static func checkOutputFits(_ shape: [Int], _ op: String) throws {
+        let bytes = try ShapeMath.product(shape + [MemoryLayout<Float>.size], op)
+        guard bytes <= MemoryBudget.bytes, MemoryBudget.available(bytes) else {
+            throw KerasError.invalidArgument("\(op): an output of shape \(shape) needs \(bytes) bytes, more than the memory budget of \(MemoryBudget.bytes) bytes (MemoryBudget.bytes, SWIFTKERAS_MEMORY_BUDGET) or than can be allocated")
+        }
+    }
+
     /// Zeros added before and after each axis: `padding[a] = (before, after)`.
     /// Keras: `ops.pad(x, pad_width)` (constant mode, value 0).
     public static func pad(_ x: Tensor, _ padding: [(before: Int, after: Int)]) throws -> Tensor {
@@ -53,7 +63,7 @@ extension Ops {
             throw KerasError.invalidArgument("pad: padding \(padding.map { [$0.before, $0.after] }) must hold one pair of non-negative integers per axis of a tensor of shape \(x.shape)")
         }
         let shape = try zip(x.shape, padding).map { n, p in try ShapeMath.sum(try ShapeMath.sum(n, p.before, "pad"), p.after, "pad") }
-        _ = try ShapeMath.product(shape, "pad")
+        try checkOutputFits(shape, "pad")
         let out = Tensor(shape: shape)
         let before = padding.map(\.before)
         Kernels.copyBlock(x.data, shape: x.shape, start: x.shape.map { _ in 0 }, into: out.data, shape: shape, start: before, block: x.shape)
@@ -89,7 +99,7 @@ extension Ops {
         let rows = x.shape[...a].reduce(1, *), inner = x.shape[(a + 1)...].reduce(1, *)
         var shape = x.shape
         shape[a] = try ShapeMath.product([shape[a], repeats], "repeat")
-        _ = try ShapeMath.product(shape, "repeat")
+        try checkOutputFits(shape, "repeat")
         let out = Tensor.uninitialized(shape)
         Kernels.repeatRows(x.data, rows: rows, times: repeats, row: inner, into: out.data)
         guard let tape = recording(x) else { return out }
@@ -106,24 +116,25 @@ extension Ops {
         }
         var y = x
         for (a, m) in size.enumerated() where y.shape[a + 1] != m {
-            let n = y.shape[a + 1]
-            y = try resampled(y, axis: a + 1, interpolation.taps(from: n, to: m))
+            y = try resampled(y, axis: a + 1, to: m, interpolation)
         }
         return y
     }
 
-    /// Axis `axis` of `x` resampled by `taps`.
-    static func resampled(_ x: Tensor, axis a: Int, _ taps: Kernels.ResampleTaps) throws -> Tensor {
+    /// Axis `axis` of `x` resampled to `m` positions.
+    static func resampled(_ x: Tensor, axis a: Int, to m: Int, _ interpolation: ResizeInterpolation) throws -> Tensor {
         let outer = x.shape[..<a].reduce(1, *), n = x.shape[a], inner = x.shape[(a + 1)...].reduce(1, *)
         var shape = x.shape
-        shape[a] = taps.count
-        _ = try ShapeMath.product(shape, "resize")
-        let out = Tensor.uninitialized(shape)
+        shape[a] = m
+        try checkOutputFits(shape, "resize")
+        try checkOutputFits([m, 11 * 3], "resize")   // the taps: up to 11 (lanczos5) Int and Float pairs per position
+        let taps = interpolation.taps(from: n, to: m)
+        let out = Tensor(shape: shape)
         Kernels.resampleAxis(x.data, outer: outer, length: n, inner: inner, taps, into: out.data)
         guard let tape = recording(x) else { return out }
         return tape.record(out) { g, t in
             let dx = Tensor(shape: x.shape)
-            Kernels.resampleAxisBackward(g.data, outer: outer, length: n, inner: inner, taps, into: dx.data)
+            Kernels.resampleAxis(g.data, outer: outer, length: n, inner: inner, taps, into: dx.data, transposed: true)
             t.accumulate(x, dx)
         }
     }

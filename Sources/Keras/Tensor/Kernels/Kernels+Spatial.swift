@@ -78,32 +78,19 @@ extension Kernels {
         }
     }
 
-    /// Resamples the middle axis of `x` (`[outer, n, inner]`) to `taps.count` positions.
+    /// Resamples the middle axis of `x` (`[outer, n, inner]`) to `taps.count` positions, adding
+    /// into `out` (zeroed by the caller). `transposed`: the gradient instead, from `x` shaped
+    /// `[outer, taps.count, inner]` into `out` shaped `[outer, n, inner]`, each value added to
+    /// the input positions it was read from, by their weights.
     static func resampleAxis(_ x: UnsafePointer<Float>, outer: Int, length n: Int, inner: Int, _ taps: ResampleTaps,
-                             into out: UnsafeMutablePointer<Float>) {
-        let m = taps.count, k = taps.width
-        out.initialize(repeating: 0, count: outer * m * inner)
-        for o in 0..<outer {
-            for i in 0..<m {
-                let dst = out + (o * m + i) * inner
-                for t in (i * k)..<(i * k + k) where taps.weight[t] != 0 {
-                    let src = x + (o * n + taps.index[t]) * inner, w = taps.weight[t]
-                    for j in 0..<inner { dst[j] += w * src[j] }
-                }
-            }
-        }
-    }
-
-    /// The gradient of ``resampleAxis(_:outer:length:inner:_:into:)``: adds each output
-    /// gradient into the input positions it read, by their weights (`dx` starts at zero).
-    static func resampleAxisBackward(_ g: UnsafePointer<Float>, outer: Int, length n: Int, inner: Int, _ taps: ResampleTaps,
-                                     into dx: UnsafeMutablePointer<Float>) {
+                             into out: UnsafeMutablePointer<Float>, transposed: Bool = false) {
         let m = taps.count, k = taps.width
         for o in 0..<outer {
             for i in 0..<m {
-                let src = g + (o * m + i) * inner
+                let resampled = (o * m + i) * inner
                 for t in (i * k)..<(i * k + k) where taps.weight[t] != 0 {
-                    let dst = dx + (o * n + taps.index[t]) * inner, w = taps.weight[t]
+                    let original = (o * n + taps.index[t]) * inner, w = taps.weight[t]
+                    let src = x + (transposed ? resampled : original), dst = out + (transposed ? original : resampled)
                     for j in 0..<inner { dst[j] += w * src[j] }
                 }
             }

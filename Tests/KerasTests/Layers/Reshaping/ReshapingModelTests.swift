@@ -6,7 +6,8 @@ import XCTest
 /// save and load (.keras, .h5) with equal predictions, spatial dropout trains, and global
 /// average pooling honours masks as Keras does.
 final class ReshapingModelTests: XCTestCase {
-    static let kerasModels = ["keras_reshaping2d", "keras_reshaping1d3d", "keras_masked_avg_pooling", "keras_masked_max_pooling"]
+    static let kerasModels = ["keras_reshaping2d", "keras_reshaping1d3d", "keras_masked_avg_pooling", "keras_masked_max_pooling",
+                              "keras_text_spatial_dropout"]
 
     func testKerasWrittenModelsLoadAndRoundTrip() throws {
         let root = try XCTUnwrap(Bundle.module.resourceURL).appendingPathComponent("Fixtures/reshaping")

@@ -138,6 +138,11 @@ final class ReshapingTests: XCTestCase {
         }
         expect(["SpatialDropout2D(rate: 1.5)"]) { try SpatialDropout2D(1.5) }
         expect(["SpatialDropout3D", "rank 5"]) { try SpatialDropout3D(0.5)(Tensor(shape: [2, 3, 4, 1])) }
+        expect(["repeat", "memory budget"]) { try UpSampling1D(size: [1 << 40])(Tensor(shape: [1, 2, 1])) }
+        expect(["pad", "memory budget"]) { try ZeroPadding2D(padding: [[1 << 20]])(Tensor(shape: [1, 1, 1, 1])) }
+        expect(["resize", "memory budget"]) {
+            try UpSampling2D(size: [1, 1 << 40], interpolation: .bilinear)(Tensor(shape: [1, 2, 2, 1]))
+        }
         expect(["slice"]) { try Ops.slice(Tensor(shape: [2, 3]), start: [1, 2], shape: [1, 2]) }
         expect(["pad"]) { try Ops.pad(Tensor(shape: [2]), [(1, -1)]) }
         expect(["resize"]) { try Ops.resize(Tensor(shape: [1, 2, 2, 1]), size: [0, 2], interpolation: .nearest) }
