@@ -151,8 +151,61 @@ def dropout_cases():
                               name="gru_dropout"), x)
 
 
+def state_case(name, layer, x, states, mask=None):
+    kwargs = {} if mask is None else {"mask": mask}
+    layer(x, initial_state=states, **kwargs)
+    weights = set_random_weights([layer])
+    out = layer(x, initial_state=states, training=False, **kwargs)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    payload = {"class_name": type(layer).__name__, "config": layer.get_config(), "weights": weights,
+               "inputs": [array(x)] + [array(s) for s in states], "outputs": [array(o) for o in outs]}
+    if mask is not None:
+        payload["mask"] = array(np.asarray(mask, dtype=np.float32))
+    write(name, payload)
+
+
+def state_cases():
+    x = sequences()
+    h, c = (RNG.uniform(-1, 1, size=(3, 3)).astype(np.float32) for _ in range(2))
+    state_case("lstm_initial_state", L.LSTM(3, return_sequences=True, return_state=True, name="lstm_initial_state"),
+               x, [h, c], mask=MASK)
+    state_case("gru_initial_state", L.GRU(3, return_state=True, go_backwards=True, name="gru_initial_state"), x, [h])
+    state_case("simple_rnn_initial_state", L.SimpleRNN(3, return_sequences=True, name="simple_rnn_initial_state"),
+               x, [h], mask=MASK)
+    # Stateful: two batches in a row, then again after reset_states().
+    layer = L.LSTM(3, stateful=True, return_sequences=True, name="lstm_stateful")
+    x2 = sequences()
+    layer(x)
+    weights = set_random_weights([layer])
+    layer.reset_states()
+    first, second = layer(x), layer(x2)
+    layer.reset_states()
+    again = layer(x2)
+    write("lstm_stateful", {"class_name": "LSTM", "config": layer.get_config(), "weights": weights,
+                            "inputs": [array(x), array(x2)], "outputs": [array(first), array(second), array(again)]})
+    # A functional model passing initial_state, as Keras writes it.
+    keras.utils.set_random_seed(8)
+    xi, hi, ci = keras.Input((5, 4), name="x"), keras.Input((3,), name="h"), keras.Input((3,), name="c")
+    y = L.LSTM(3, name="lstm")(xi, initial_state=[hi, ci])
+    model = keras.Model([xi, hi, ci], L.Dense(1, name="head")(y), name="recurrent_initial_state")
+    model.compile(optimizer="adam", loss="mean_squared_error")
+    set_random_weights(model.layers)
+    base = os.path.join(SAVING, "recurrent_initial_state")
+    model.save(base + ".keras")
+    model.save(base + ".h5")
+    with open(base + ".json", "w") as f:
+        f.write(model.to_json())
+    ins = [x, h, c]
+    with open(base + ".expected.json", "w") as f:
+        json.dump({"inputs": [i.tolist() for i in ins], "outputs": [model.predict(ins, verbose=0).tolist()],
+                   "weights": [v.path for v in model.weights]}, f, indent=1)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:] == ["state"]:
+        state_cases()
+        return
     if sys.argv[1:] == ["dropout"]:
         dropout_cases()
         return

@@ -45,3 +45,16 @@ def test_swift_recurrent_json_and_weights_load_in_keras():
     model.load_weights(os.path.join(OUT, "swift_recurrent.weights.h5"))
     check(model)
     np.testing.assert_allclose(model.predict(x, verbose=0), want, atol=1e-5)
+
+
+@pytest.mark.parametrize("ext", ["keras", "h5"])
+def test_swift_initial_state_model_loads_in_keras(ext):
+    """LSTM(3)(x, initial_state=[h, c]) written by Swift: Keras rebuilds the call and predicts the same."""
+    with open(os.path.join(OUT, "swift_initial_state.expected.json")) as f:
+        e = json.load(f)
+    keras.backend.clear_session()
+    model = keras.models.load_model(os.path.join(OUT, f"swift_initial_state.{ext}"))
+    node = model.get_layer("lstm")._inbound_nodes[0]
+    assert [t.shape for t in node.arguments.kwargs["initial_state"]] == [(None, 3), (None, 3)]
+    xs = [np.array(x, dtype="float32") for x in e["inputs"]]
+    np.testing.assert_allclose(model.predict(xs, verbose=0), np.array(e["outputs"][0]), atol=1e-5)

@@ -3,11 +3,13 @@ extension Ops {
     /// backward through time (see `RecurrentSequence`). Returns the outputs of every step
     /// `(batch, steps, units)` in processing order (reversed with `goBackwards`, as Keras), the
     /// last hidden state `(batch, units)` and, for LSTM, the last cell state. Steps where `mask`
-    /// `(batch, steps)` is 0 carry state and output through. Keras: `keras.ops.rnn` over a cell.
+    /// `(batch, steps)` is 0 carry state and output through. `initialStates` (`[h]`, `[h, c]` for
+    /// LSTM, each `(batch, units)`) start the sequence; zeros when empty. Keras: `keras.ops.rnn` over a cell.
     public static func recurrentSequence(_ x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor?,
                                          kind: RecurrentCellKind, activation: ElementwiseActivation,
                                          recurrentActivation: ElementwiseActivation,
-                                         mask: Tensor? = nil, goBackwards: Bool = false) throws -> [Tensor] {
+                                         mask: Tensor? = nil, initialStates: [Tensor] = [],
+                                         goBackwards: Bool = false) throws -> [Tensor] {
         guard x.rank == 3, x.shape[1] > 0 else {
             throw KerasError.shapeMismatch("recurrentSequence: expects inputs (batch, steps > 0, features), got shape \(x.shape)")
         }
@@ -18,6 +20,10 @@ extension Ops {
         }
         if let bias, bias.count != g, !(kind == .gru(resetAfter: true) && bias.shape == [2, g]) {
             throw KerasError.shapeMismatch("recurrentSequence: bias shape \(bias.shape) does not fit \(g) gate units")
+        }
+        let stateCount = kind == .lstm ? 2 : 1
+        guard initialStates.isEmpty || (initialStates.count == stateCount && initialStates.allSatisfy({ $0.shape == [b, units] })) else {
+            throw KerasError.shapeMismatch("recurrentSequence: initial states must be \(stateCount) tensor(s) of shape [\(b), \(units)], got \(initialStates.map(\.shape))")
         }
         if let mask, mask.count != b * steps {
             throw KerasError.shapeMismatch("recurrentSequence: mask shape \(mask.shape) does not fit inputs \(x.shape)")
@@ -33,7 +39,8 @@ extension Ops {
             return out
         }
         let seq = RecurrentSequence(kind: kind, activation: activation, recurrentActivation: recurrentActivation,
-                                    x: xt, mask: mt, kernel: kernel, recurrent: recurrentKernel, bias: bias)
+                                    x: xt, mask: mt, kernel: kernel, recurrent: recurrentKernel, bias: bias,
+                                    initialStates: initialStates)
         seq.forward()
         let bu = b * units
         let outputs = Tensor.uninitialized([b, steps, units])
@@ -49,6 +56,7 @@ extension Ops {
         if kind == .lstm { results.append(last(seq.cs)) }
         var inputs = [x, kernel, recurrentKernel]
         if let bias { inputs.append(bias) }
+        inputs += initialStates
         return try customGradient(results, inputs: inputs) { ups in
             let dOut = Tensor.uninitialized([steps, b, units])
             for t in 0..<steps {
@@ -61,6 +69,7 @@ extension Ops {
                 for i in 0..<b { (dx.data + (i * steps + order(t)) * f).update(from: grads.x.data + (t * b + i) * f, count: f) }
             }
             return [dx, grads.kernel, grads.recurrent] + (grads.bias.map { [$0] } ?? [])
+                + [grads.state, grads.cell].prefix(initialStates.count)
         }
     }
 }

@@ -81,6 +81,12 @@ open class Layer: @unchecked Sendable {
     /// Creates the weights for inputs of `inputShape` (batch dimension first, nil when unknown).
     open func build(_ inputShape: [Int?]) throws {}
 
+    /// Keras's call arguments of a layer whose inputs after the first go under a keyword: the
+    /// first input's name and the keyword (RNN: `sequences`, `initial_state`); nil when all
+    /// inputs are one positional argument. Functional configs' `inbound_nodes` and
+    /// `build_config` follow it.
+    open var trailingInputsArgument: (first: String, rest: String)? { nil }
+
     /// Creates the weights for a layer with several inputs; by default builds from the first.
     open func build(shapes: [[Int?]]) throws {
         guard shapes.count == 1 else {

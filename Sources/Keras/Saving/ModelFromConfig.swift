@@ -78,7 +78,8 @@ private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: 
 }
 
 /// Reads Keras 3 `{"args": [...], "kwargs": {}}` and Keras 2 `[[name, node, tensor, kwargs], ...]` nodes.
-private func parseInbound(_ j: JSON, layer: String) throws -> InboundNode {
+/// The tensors under `restKeyword` in `kwargs` follow those of the first argument (RNN's `initial_state`).
+private func parseInbound(_ j: JSON, layer: String, restKeyword: String?) throws -> InboundNode {
     var node = InboundNode()
     let what = "Functional config, inbound node of '\(layer)'"
     if let args = j["args"]?.arrayValue {
@@ -93,6 +94,7 @@ private func parseInbound(_ j: JSON, layer: String) throws -> InboundNode {
         }
         guard let first = args.first else { throw KerasError.io("\(what): no arguments") }
         try collect(first, depth: 0)
+        if let restKeyword, let rest = j["kwargs"]?[restKeyword] { try collect(rest, depth: 0) }
     } else if let list = j.arrayValue {
         for item in list { node.inputs.append(try history(item, what)) }
     } else {
@@ -120,7 +122,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             produced[name] = [[input.makeOutput()]]
             continue
         }
-        let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name) }
+        let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name, restKeyword: layer.trailingInputsArgument?.rest) }
         order.append((layer, nodes))
     }
     // Calls whose inputs exist run first; repeat until every node has run (Keras does the same).

@@ -51,6 +51,10 @@ extension Model {
             var entry = serializedLayer(l, legacy: false, inputShapes: nodes.first.map { $0.inputs.map(\.shape) })
             entry.set("name", .string(l.name))
             entry.set("inbound_nodes", .array(nodes.map { node in
+                if let names = l.trailingInputsArgument, node.inputs.count > 1 {
+                    let rest = node.inputs.dropFirst().map(kerasTensor)
+                    return ["args": [kerasTensor(node.inputs[0])], "kwargs": .object([(names.rest, rest.count == 1 ? rest[0] : .array(rest))])]
+                }
                 let arg: JSON = node.inputs.count == 1 ? kerasTensor(node.inputs[0]) : .array(node.inputs.map(kerasTensor))
                 return ["args": [arg], "kwargs": .object([])]
             }))
@@ -116,7 +120,11 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
     if let m = l as? Model {
         j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])
     } else if l.built, !(l.declaration?.builtAtInit ?? false) {
-        if let shapes = inputShapes, shapes.count > 1 {
+        if let shapes = inputShapes, shapes.count > 1, let names = l.trailingInputsArgument {
+            let rest = shapes.dropFirst().map(shapeJSON)
+            j.set("build_config", ["shapes_dict": .object([(names.first + "_shape", shapeJSON(shapes[0])),
+                                                           (names.rest + "_shape", rest.count == 1 ? rest[0] : .array(rest))])])
+        } else if let shapes = inputShapes, shapes.count > 1 {
             j.set("build_config", ["input_shape": .array(shapes.map(shapeJSON))])
         } else if let shape = inputShapes?.first ?? l.buildInputShape {
             j.set("build_config", ["input_shape": shapeJSON(shape)])

@@ -31,15 +31,19 @@ public class RNN: Layer {
     var dropout: Double { cell.options.dropout }
     var recurrentDropout: Double { cell.options.recurrentDropout }
     var seed: Int? { cell.options.seed }
-    var stateful: Bool { false }
+    /// The last states of each call start the next one (same batch size); ``resetStates()``
+    /// zeroes them.
+    public let stateful: Bool
+    /// The states a stateful layer carries between calls, nil before its first call.
+    public internal(set) var states: [Tensor]?
+    /// The batch size a stateful layer was built or first called with.
+    var statefulBatchSize: Int?
 
     init(cell: RecurrentCell, returnSequences: Bool, returnState: Bool, goBackwards: Bool, stateful: Bool,
          unroll: Bool, zeroOutputForMask: Bool, activityRegularizer: Regularizer?, name: String?, trainable: Bool,
          inputShape: [Int]?, batchSize: Int?) throws {
-        guard !stateful else {
-            throw KerasError.invalidArgument("\(type(of: self))(stateful: true): stateful recurrent layers are not supported yet")
-        }
         self.cell = cell
+        self.stateful = stateful
         self.returnSequences = returnSequences
         self.returnState = returnState
         self.goBackwards = goBackwards
@@ -59,28 +63,40 @@ public class RNN: Layer {
     public override func build(_ inputShape: [Int?]) throws {
         try checkRank(inputShape)
         try cell.buildIfNeeded([inputShape[0], inputShape[2]])
+        if stateful, let batch = inputShape[0] { statefulBatchSize = batch }
+    }
+
+    /// The sequences and, after them, the initial states (Keras's `initial_state`).
+    public override func build(shapes: [[Int?]]) throws {
+        _ = try computeOutputShapes(shapes)
+        try build(shapes[0])
     }
 
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
-        guard inputs.count == 1 else {
-            throw KerasError.invalidArgument("\(className) '\(name)' takes one input (initial states are not supported yet), got \(inputs.count)")
+        guard let x = inputs.first, inputs.count == 1 || inputs.count == 1 + cell.stateCount else {
+            throw KerasError.invalidArgument("\(className) '\(name)' takes the sequences and optionally \(cell.stateCount) initial state(s) (initial_state), got \(inputs.count) input(s)")
         }
-        let x = inputs[0]
         try checkRank(x.shape.map { Optional($0) })
         let m = mask?.first ?? nil
         if let m, m.count != x.shape[0] * x.shape[1] {
             throw KerasError.shapeMismatch("\(className) '\(name)': mask shape \(m.shape) does not fit inputs \(x.shape)")
         }
+        let given = Array(inputs.dropFirst())
+        if let bad = given.first(where: { $0.shape != [x.shape[0], units] }) {
+            throw KerasError.shapeMismatch("\(className) '\(name)': initial_state tensors must have shape [\(x.shape[0]), \(units)] (batch, units), got \(bad.shape)")
+        }
+        let initial = given.isEmpty ? try carriedStates(batch: x.shape[0]) : given
         let outs: [Tensor]
         if training && (cell.dropsState || cell.pinnedMasks != nil) {
-            outs = try runSteps(x, mask: m, training: training)
+            outs = try runSteps(x, mask: m, initialStates: initial, training: training)
         } else if training && cell.dropsInputs {
             // Keras's fused path: one input mask for every step of a sequence.
             let drop = cell.dropoutMasks(rate: cell.options.dropout, shape: [x.shape[0], 1, x.shape[2]], count: 1)[0]
-            outs = try cell.run(Ops.multiply(x, drop), mask: m, goBackwards: goBackwards)
+            outs = try cell.run(Ops.multiply(x, drop), mask: m, initialStates: initial, goBackwards: goBackwards)
         } else {
-            outs = try cell.run(x, mask: m, goBackwards: goBackwards)
+            outs = try cell.run(x, mask: m, initialStates: initial, goBackwards: goBackwards)
         }
+        if stateful { states = outs.dropFirst().map(\.detached) }
         var output = returnSequences ? outs[0] : outs[1]
         if returnSequences, zeroOutputForMask, let m {
             let keep = Tensor(shape: [x.shape[0], x.shape[1], 1])
@@ -93,11 +109,31 @@ public class RNN: Layer {
         return returnState ? [output] + outs.dropFirst() : [output]
     }
 
+    /// The states a call starts from without `initial_state`: zeros, or a stateful layer's carried ones.
+    private func carriedStates(batch: Int) throws -> [Tensor] {
+        guard stateful else { return [] }
+        let expected = statefulBatchSize ?? batch
+        guard batch == expected else {
+            throw KerasError.shapeMismatch("\(className) '\(name)' is stateful with batch size \(expected): every batch must have that size, got \(batch)")
+        }
+        statefulBatchSize = expected
+        if let states { return states }
+        return (0..<cell.stateCount).map { _ in Tensor(shape: [batch, units]) }
+    }
+
+    /// Zeroes the states a stateful layer carries. Keras: `reset_states()`.
+    public func resetStates() {
+        states = states?.map { Tensor(shape: $0.shape) }
+    }
+
     public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
-        guard let s = shapes.first, shapes.count == 1 else {
-            throw KerasError.invalidArgument("\(className) '\(name)' takes one input, got \(shapes.count)")
+        guard let s = shapes.first, shapes.count == 1 || shapes.count == 1 + cell.stateCount else {
+            throw KerasError.invalidArgument("\(className) '\(name)' takes the sequences and optionally \(cell.stateCount) initial state(s) (initial_state), got \(shapes.count) input(s)")
         }
         try checkRank(s)
+        for state in shapes.dropFirst() where state.count != 2 || (state[1] != nil && state[1] != units) {
+            throw KerasError.shapeMismatch("\(className) '\(name)': initial_state tensors must have shape (batch, \(units)), got \(formatShape(state))")
+        }
         let out: [Int?] = returnSequences ? [s[0], s[1], units] : [s[0], units]
         return [out] + (returnState ? [[Int?]](repeating: [s[0], units], count: cell.stateCount) : [])
     }
@@ -111,6 +147,9 @@ public class RNN: Layer {
         let out = returnSequences ? (masks.first ?? nil) : nil
         return [out] + (returnState ? [Tensor?](repeating: nil, count: cell.stateCount) : [])
     }
+
+    /// Keras passes the initial states as `initial_state`, the sequences as `sequences`.
+    public override var trailingInputsArgument: (first: String, rest: String)? { ("sequences", "initial_state") }
 }
 
 extension RNN {

@@ -100,15 +100,16 @@ public class RecurrentCell: Layer {
                          regularizer: o.biasRegularizer, constraint: o.biasConstraint)
     }
 
-    /// Runs the cell over `x` `(batch, steps, features)`: outputs of every step, last state(s).
-    func run(_ x: Tensor, mask: Tensor?, goBackwards: Bool) throws -> [Tensor] {
+    /// Runs the cell over `x` `(batch, steps, features)` from `initialStates` (zeros when empty):
+    /// outputs of every step, last state(s).
+    func run(_ x: Tensor, mask: Tensor?, initialStates: [Tensor] = [], goBackwards: Bool) throws -> [Tensor] {
         guard let kernel, let recurrentKernel, let act = activationFunction.elementwise,
               let rec = recurrentActivationFunction.elementwise else {
             throw KerasError.invalidState("\(className) '\(name)' is not built")
         }
         return try Ops.recurrentSequence(x, kernel: kernel.value, recurrentKernel: recurrentKernel.value,
                                          bias: bias?.value, kind: kind, activation: act, recurrentActivation: rec,
-                                         mask: mask, goBackwards: goBackwards)
+                                         mask: mask, initialStates: initialStates, goBackwards: goBackwards)
     }
 
     /// The number of state tensors (2 for LSTM: h and c).

@@ -39,7 +39,7 @@ final class RecurrentSequence {
     let gates: Tensor, extra: Tensor
 
     init(kind: RecurrentCellKind, activation: ElementwiseActivation, recurrentActivation: ElementwiseActivation,
-         x: Tensor, mask: Tensor?, kernel: Tensor, recurrent: Tensor, bias: Tensor?) {
+         x: Tensor, mask: Tensor?, kernel: Tensor, recurrent: Tensor, bias: Tensor?, initialStates: [Tensor] = []) {
         self.kind = kind
         act = activation
         recAct = recurrentActivation
@@ -52,6 +52,7 @@ final class RecurrentSequence {
         cs = Tensor(shape: kind == .lstm ? [steps + 1, batch, units] : [1])
         gates = Tensor.uninitialized([steps, batch, g])
         extra = Tensor.uninitialized(kind == .simple ? [1] : [steps, batch, units])
+        for (state, start) in zip(initialStates, [hs, cs]) { start.data.update(from: state.data, count: batch * units) }
     }
 
     func masked(_ t: Int, _ b: Int) -> Bool { mask.map { $0.data[t * batch + b] == 0 } ?? false }

@@ -1,9 +1,9 @@
 extension RecurrentSequence {
     /// Gradients of x `(T, B, F)`, kernel, recurrent kernel and bias (the bias's shape) from the
     /// upstream gradients of the outputs `(T, B, u)`, the last state `(B, u)` and, for LSTM,
-    /// the last cell `(B, u)`.
+    /// the last cell `(B, u)`; also those of the initial state and cell (`(B, u)`).
     func backward(outputs dOut: Tensor, lastState dLast: Tensor, lastCell dLastCell: Tensor?,
-                  biasShape: [Int]?) -> (x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor?) {
+                  biasShape: [Int]?) -> (x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor?, state: Tensor, cell: Tensor) {
         let scratch = Scratch()
         defer { withExtendedLifetime(scratch) {} }
         let g = width, u = units, bu = batch * units, rows = steps * batch
@@ -115,10 +115,10 @@ extension RecurrentSequence {
             Kernels.gemm(extra.data, transA: true, dHU.data, transB: false, dUh.data, m: u, n: g, k: rows)
             for r in 0..<u { (dU.data + r * g + 2 * u).update(from: dUh.data + r * g + 2 * u, count: u) }
         }
-        guard let biasShape else { return (dx, dW, dU, nil) }
+        guard let biasShape else { return (dx, dW, dU, nil, dh, dc) }
         let db = Tensor.uninitialized(biasShape)
         Kernels.columnSums(dXW.data, rows: rows, cols: g, into: db.data)
         if recurrentBias != nil { Kernels.columnSums(dHU.data, rows: rows, cols: g, into: db.data + g) }
-        return (dx, dW, dU, db)
+        return (dx, dW, dU, db, dh, dc)
     }
 }

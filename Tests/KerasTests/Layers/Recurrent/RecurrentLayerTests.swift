@@ -66,7 +66,6 @@ final class RecurrentLayerTests: XCTestCase {
 
     func testBadInputNamesLayerAndArgument() throws {
         XCTAssertThrowsError(try LSTM(0)) { XCTAssertTrue("\($0)".contains("units: 0"), "\($0)") }
-        XCTAssertThrowsError(try LSTM(2, stateful: true)) { XCTAssertTrue("\($0)".contains("stateful"), "\($0)") }
         XCTAssertThrowsError(try GRU(2, activation: .softmax)) { XCTAssertTrue("\($0)".contains("activation"), "\($0)") }
         XCTAssertThrowsError(try LSTM(2, name: "l")(Tensor(shape: [2, 3]))) {
             XCTAssertTrue("\($0)".contains("'l'") && "\($0)".contains("rank 3"), "\($0)")

@@ -63,12 +63,36 @@ final class RecurrentInteropExportTests: XCTestCase {
         for ext in ["keras", "h5", "weights.h5", "json"] {
             if ext == "weights.h5" { try model.saveWeights("\(out)/swift_recurrent.weights.h5") } else { try model.save("\(out)/swift_recurrent.\(ext)") }
         }
-        let preds = try model.predict(Self.inputs)
-        let rows = { (t: Tensor) -> JSON in
-            let cols = t.shape[1]
-            return .array((0..<t.shape[0]).map { r in .array((0..<cols).map { .double(Double(t.scalars[r * cols + $0])) }) })
+        try Self.writeExpected(model, [Self.inputs], to: "\(out)/swift_recurrent.expected.json")
+    }
+
+    /// A functional `LSTM(3)(x, initial_state=[h, c])` written here for Keras (its inbound_nodes
+    /// put the states under `initial_state`).
+    func testWriteInitialStateModelForKeras() throws {
+        guard let out = ProcessInfo.processInfo.environment["SWIFTKERAS_INTEROP_OUT"] else {
+            throw XCTSkip("SWIFTKERAS_INTEROP_OUT is not set")
         }
-        let info: JSON = ["inputs": .array([rows(Self.inputs)]), "outputs": .array([rows(preds)])]
-        try Data(info.description.utf8).write(to: URL(fileURLWithPath: "\(out)/swift_recurrent.expected.json"))
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        setRandomSeed(22)
+        let x = Input(shape: [5, 4], name: "x"), h = Input(shape: [3], name: "h"), c = Input(shape: [3], name: "c")
+        let y = try LSTM(3, name: "lstm")([x, h, c])
+        let model = try Model(inputs: [x, h, c], outputs: [try Dense(1, name: "head")(y)], name: "swift_initial_state")
+        for ext in ["keras", "h5"] { try model.save("\(out)/swift_initial_state.\(ext)") }
+        let inputs = [GradientCheck.random([2, 5, 4], seed: 1), GradientCheck.random([2, 3], seed: 2), GradientCheck.random([2, 3], seed: 3)]
+        try Self.writeExpected(model, inputs, to: "\(out)/swift_initial_state.expected.json")
+    }
+
+    /// The inputs and the model's predictions as nested lists, for the Python side.
+    static func writeExpected(_ model: Model, _ inputs: [Tensor], to path: String) throws {
+        let nested = { (t: Tensor) -> JSON in
+            let row = t.count / max(t.shape[0], 1)
+            return .array((0..<t.shape[0]).map { r in
+                let flat = (0..<row).map { JSON.double(Double(t.data[r * row + $0])) }
+                guard t.rank == 3 else { return .array(flat) }
+                return .array(stride(from: 0, to: row, by: t.shape[2]).map { .array(Array(flat[$0..<($0 + t.shape[2])])) })
+            })
+        }
+        let info: JSON = ["inputs": .array(inputs.map(nested)), "outputs": .array(try model.predict(inputs).map(nested))]
+        try Data(info.description.utf8).write(to: URL(fileURLWithPath: path))
     }
 }
