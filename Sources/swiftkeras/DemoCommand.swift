@@ -5,13 +5,15 @@ import KerasDatasets
 /// `swiftkeras demo`: trains the seeds' first examples on data shipped inside the library.
 struct DemoCommand: Subcommand {
     let name = "demo"
-    let summary = "train XOR, iris and an Otto-shaped MLP on embedded data and show the results"
+    let summary = "train XOR, iris, an Otto-shaped MLP and an LSTM on a sequence task, and show the results"
 
     func run(_ arguments: [String]) throws {
         let quick = arguments.contains("--quick")
+        if arguments.contains("sequences") { return try noisySum(quick: quick) }
         try xor()
         try iris()
         try otto(quick: quick)
+        try noisySum(quick: quick)
     }
 
     func banner(_ title: String) {

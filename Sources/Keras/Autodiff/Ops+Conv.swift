@@ -111,18 +111,7 @@ extension Ops {
         guard let tape = GradientTape.active,
               tape.tracks(x) || tape.tracks(kernel) || (bias.map(tape.tracks) ?? false) else { return out }
         return tape.record(out) { up, t in
-            let dz: Tensor
-            if activation == .linear {
-                dz = up
-            } else {
-                dz = Tensor.uninitialized(outShape)
-                activation.backward(output: out.data, upstream: up.data, into: dz.data, count: m * f)
-            }
-            if let bias, t.tracks(bias) {
-                let db = Tensor.uninitialized([f])
-                Kernels.columnSums(dz.data, rows: m, cols: f, into: db.data)
-                t.accumulate(bias, db)
-            }
+            let dz = biasActivationBackward(out: out, upstream: up, bias: bias, activation: activation, tape: t)
             let dk = t.tracks(kernel) ? Tensor.uninitialized(kernel.shape) : nil
             let dx = t.tracks(x) ? Tensor(shape: x.shape) : nil
             guard dk != nil || dx != nil else { return }

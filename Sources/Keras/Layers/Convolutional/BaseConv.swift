@@ -1,6 +1,8 @@
-/// What Conv1D, Conv2D and Conv3D share: arguments, weights, the call through ``Ops/conv(_:kernel:bias:strides:padding:dilation:groups:activation:)``
-/// and the declaration. A subclass only names its ``spatialRank``.
-/// Keras: `keras.src.layers.convolutional.base_conv.BaseConv`.
+/// What Conv1D, Conv2D and Conv3D and their transposed forms share: arguments, weights, the call
+/// through ``Ops/conv(_:kernel:bias:strides:padding:dilation:groups:activation:)`` (or
+/// ``Ops/convTranspose(_:kernel:bias:strides:padding:outputPadding:dilation:activation:)``) and the
+/// declaration. A subclass only names its ``spatialRank`` (and ``isTransposed``).
+/// Keras: `keras.src.layers.convolutional.base_conv.BaseConv` and `base_conv_transpose.BaseConvTranspose`.
 ///
 /// ```swift
 /// let conv = try Conv2D(32, kernelSize: [3], activation: .relu, inputShape: [28, 28, 1])
@@ -8,12 +10,16 @@
 open class BaseConv: Layer {
     /// The number of spatial axes (1, 2 or 3); each subclass overrides it.
     open class var spatialRank: Int { 2 }
+    /// Whether the layer is a transposed convolution (the input gradient of a convolution).
+    open class var isTransposed: Bool { false }
 
     public let filters: Int
     /// The window per spatial axis.
     public let kernelSize: [Int]
     public let strides: [Int]
     public let padding: ConvPadding
+    /// Transposed convolutions only: the extra output positions per axis (nil: Keras's default).
+    public let outputPadding: [Int]?
     public let dataFormat: DataFormat
     public let dilationRate: [Int]
     public let groups: Int
@@ -28,14 +34,14 @@ open class BaseConv: Layer {
     public let kernelConstraint: Constraint?
     public let biasConstraint: Constraint?
 
-    /// The kernel `(k..., in / groups, filters)`, once built.
+    /// The kernel `(k..., in / groups, filters)` (transposed: `(k..., filters, in)`), once built.
     public private(set) var kernel: Variable?
     /// The bias `(filters,)`, once built with `useBias`.
     public private(set) var bias: Variable?
 
-    /// `kernelSize`, `strides` and `dilationRate` take one integer (repeated) or one per spatial axis.
+    /// `kernelSize`, `strides`, `dilationRate` (and `outputPadding`) take one integer (repeated) or one per spatial axis.
     public required init(_ filters: Int, kernelSize: [Int], strides: [Int] = [1], padding: ConvPadding = .valid,
-                         dataFormat: DataFormat = .channelsLast, dilationRate: [Int] = [1], groups: Int = 1,
+                         outputPadding: [Int]? = nil, dataFormat: DataFormat = .channelsLast, dilationRate: [Int] = [1], groups: Int = 1,
                          activation: ActivationFunction = .linear, useBias: Bool = true,
                          kernelInitializer: Initializer = VarianceScaling.glorotUniform(),
                          biasInitializer: Initializer = Zeros(),
@@ -55,9 +61,10 @@ open class BaseConv: Layer {
         guard self.strides.allSatisfy({ $0 == 1 }) || self.dilationRate.allSatisfy({ $0 == 1 }) else {
             throw KerasError.invalidArgument("\(cls)(strides: \(strides), dilation_rate: \(dilationRate)): strides > 1 cannot be combined with dilation_rate > 1")
         }
-        guard padding != .causal || rank == 1 else {
+        guard padding != .causal || (rank == 1 && !Self.isTransposed) else {
             throw KerasError.invalidArgument("\(cls)(padding: \"causal\"): causal padding is only for Conv1D")
         }
+        self.outputPadding = try Self.checkedOutputPadding(outputPadding, strides: self.strides, groups: groups, cls)
         self.filters = filters
         self.padding = padding
         self.dataFormat = dataFormat
@@ -76,17 +83,13 @@ open class BaseConv: Layer {
 
     public override func build(_ inputShape: [Int?]) throws {
         let rank = Self.spatialRank
-        guard inputShape.count == rank + 2 else {
-            throw KerasError.shapeMismatch("\(type(of: self)) '\(name)': expects an input of rank \(rank + 2), got shape \(formatShape(inputShape))")
-        }
-        guard let channels = inputShape[dataFormat == .channelsLast ? rank + 1 : 1], channels > 0 else {
-            throw KerasError.shapeMismatch("\(type(of: self)) '\(name)': the channel dimension (data_format \(dataFormat.rawValue)) of the input must be known, got \(formatShape(inputShape))")
-        }
+        let channels = try inputChannels(self, inputShape, rank: rank, dataFormat: dataFormat)
         guard channels % groups == 0 else {
             throw KerasError.shapeMismatch("\(type(of: self)) '\(name)': the input's \(channels) channels are not divisible by groups \(groups)")
         }
         _ = try computeOutputShape(inputShape)
-        kernel = addWeight(name: "kernel", shape: kernelSize + [channels / groups, filters], initializer: kernelInitializer,
+        let kernelShape = Self.isTransposed ? kernelSize + [filters, channels] : kernelSize + [channels / groups, filters]
+        kernel = addWeight(name: "kernel", shape: kernelShape, initializer: kernelInitializer,
                            regularizer: kernelRegularizer, constraint: kernelConstraint)
         if useBias {
             bias = addWeight(name: "bias", shape: [filters], initializer: biasInitializer,
@@ -102,28 +105,37 @@ open class BaseConv: Layer {
         }
         let fused = activationFunction.elementwise
         let x = try channelsLast(inputs, dataFormat, rank: rank)
-        let y = try Ops.conv(x, kernel: kernel.value, bias: bias?.value, strides: strides, padding: padding,
-                             dilation: dilationRate, groups: groups, activation: fused ?? .linear)
+        let y = Self.isTransposed
+            ? try Ops.convTranspose(x, kernel: kernel.value, bias: bias?.value, strides: strides, padding: padding,
+                                    outputPadding: outputPadding, dilation: dilationRate, activation: fused ?? .linear)
+            : try Ops.conv(x, kernel: kernel.value, bias: bias?.value, strides: strides, padding: padding,
+                           dilation: dilationRate, groups: groups, activation: fused ?? .linear)
         let out = try channelsRestored(y, dataFormat, rank: rank)
         return fused == nil ? try activationFunction(out) : out
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
-        try windowOutputShape(self, inputShape, rank: Self.spatialRank, dataFormat: dataFormat, window: kernelSize,
+        if Self.isTransposed { return try transposedOutputShape(inputShape) }
+        return try windowOutputShape(self, inputShape, rank: Self.spatialRank, dataFormat: dataFormat, window: kernelSize,
                               strides: strides, dilation: dilationRate, padding: padding, channels: filters)
     }
 
     /// The declaration every convolution class shares (its Keras name and aliases differ).
     /// Keras: `BaseConv.__init__` and `get_config()`.
     public static func declaration<L: BaseConv>(_ type: L.Type, aliases: [String]) -> LayerDeclaration {
-        LayerDeclaration(type, aliases: aliases, arguments: [
+        let transposed: [LayerArgument<L>] = [
+            .optional("output_padding", default: nil) { $0.outputPadding.map { .array($0.map { .int($0) }) } ?? .null },
+        ]
+        let grouped: [LayerArgument<L>] = [.optional("groups", \.groups, default: 1)]
+        return LayerDeclaration(type, aliases: aliases, arguments: [
             .required("filters", \.filters),
             .required("kernel_size", \.kernelSize),
             .optional("strides", default: 1) { .array($0.strides.map { .int($0) }) },
             .optional("padding", \.padding, default: .valid),
+        ] + (L.isTransposed ? transposed : []) + [
             .optional("data_format", \.dataFormat, default: .channelsLast),
             .optional("dilation_rate", default: 1) { .array($0.dilationRate.map { .int($0) }) },
-            .optional("groups", \.groups, default: 1),
+        ] + (L.isTransposed ? [] : grouped) + [
             .optional("activation", \.activationFunction, default: .linear),
             .optional("use_bias", \.useBias, default: true),
             .optional("kernel_initializer", \.kernelInitializer, default: VarianceScaling.glorotUniform()),
@@ -138,8 +150,9 @@ open class BaseConv: Layer {
             return try L(try c.int("filters"), kernelSize: try c.ints("kernel_size", rank: rank),
                          strides: try c.ints("strides", rank: rank),
                          padding: try ConvPadding.named(try c.string("padding"), "\(cls) config"),
+                         outputPadding: L.isTransposed ? try c.optionalInts("output_padding", rank: rank) : nil,
                          dataFormat: try DataFormat.named(try c.optionalString("data_format") ?? "channels_last"),
-                         dilationRate: try c.ints("dilation_rate", rank: rank), groups: try c.int("groups"),
+                         dilationRate: try c.ints("dilation_rate", rank: rank), groups: try c.int("groups", default: 1),
                          activation: try c.activation("activation"), useBias: try c.bool("use_bias"),
                          kernelInitializer: try c.initializer("kernel_initializer"),
                          biasInitializer: try c.initializer("bias_initializer"),

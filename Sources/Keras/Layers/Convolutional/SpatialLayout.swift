@@ -26,6 +26,18 @@ func channelsRestored(_ y: Tensor, _ format: DataFormat, rank: Int) throws -> Te
 /// or a window larger than a `valid` input.
 func windowOutputShape(_ layer: Layer, _ inputShape: [Int?], rank: Int, dataFormat: DataFormat, window: [Int],
                        strides: [Int], dilation: [Int], padding: ConvPadding, channels: Int?) throws -> [Int?] {
+    try spatialOutputShape(layer, inputShape, rank: rank, dataFormat: dataFormat, channels: channels) { a, n in
+        guard let (length, _) = Ops.windowLength(n, window: window[a], stride: strides[a], dilation: dilation[a], padding: padding) else {
+            throw KerasError.shapeMismatch("\(type(of: layer)) '\(layer.name)': the window \(window) (dilation \(dilation)) is larger than the input \(formatShape(inputShape)) on spatial axis \(a) with padding 'valid'")
+        }
+        return length
+    }
+}
+
+/// The input shape with each known spatial length `n` of axis `a` replaced by `length(a, n)`
+/// and the channels by `channels` (nil keeps them); throws naming `layer` for a wrong rank.
+func spatialOutputShape(_ layer: Layer, _ inputShape: [Int?], rank: Int, dataFormat: DataFormat, channels: Int?,
+                        length: (_ axis: Int, _ n: Int) throws -> Int) throws -> [Int?] {
     guard inputShape.count == rank + 2 else {
         throw KerasError.shapeMismatch("\(type(of: layer)) '\(layer.name)': expects an input of rank \(rank + 2), got shape \(formatShape(inputShape))")
     }
@@ -33,11 +45,20 @@ func windowOutputShape(_ layer: Layer, _ inputShape: [Int?], rank: Int, dataForm
     var out = inputShape
     for a in 0..<rank {
         guard let n = inputShape[first + a] else { continue }
-        guard let (length, _) = Ops.windowLength(n, window: window[a], stride: strides[a], dilation: dilation[a], padding: padding) else {
-            throw KerasError.shapeMismatch("\(type(of: layer)) '\(layer.name)': the window \(window) (dilation \(dilation)) is larger than the input \(formatShape(inputShape)) on spatial axis \(a) with padding 'valid'")
-        }
-        out[first + a] = length
+        out[first + a] = try length(a, n)
     }
     if let channels { out[dataFormat == .channelsLast ? rank + 1 : 1] = channels }
     return out
+}
+
+/// The known channel count of an input shape of `rank` spatial axes, which building `layer`
+/// needs; throws naming the layer for a wrong rank or an unknown channel dimension.
+func inputChannels(_ layer: Layer, _ inputShape: [Int?], rank: Int, dataFormat: DataFormat) throws -> Int {
+    guard inputShape.count == rank + 2 else {
+        throw KerasError.shapeMismatch("\(type(of: layer)) '\(layer.name)': expects an input of rank \(rank + 2), got shape \(formatShape(inputShape))")
+    }
+    guard let channels = inputShape[dataFormat == .channelsLast ? rank + 1 : 1], channels > 0 else {
+        throw KerasError.shapeMismatch("\(type(of: layer)) '\(layer.name)': the channel dimension (data_format \(dataFormat.rawValue)) of the input must be known, got \(formatShape(inputShape))")
+    }
+    return channels
 }
