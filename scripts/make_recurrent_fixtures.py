@@ -201,8 +201,27 @@ def state_cases():
                    "weights": [v.path for v in model.weights]}, f, indent=1)
 
 
+def cell_cases():
+    x = sequences()
+    case("rnn_lstm_cell", L.RNN(L.LSTMCell(3, name="lstm_cell"), return_sequences=True, return_state=True, name="rnn_lstm_cell"),
+         x, mask=MASK)
+    case("rnn_gru_cell", L.RNN(L.GRUCell(3, reset_after=False, dropout=0.2, seed=4, name="gru_cell"), go_backwards=True,
+                               name="rnn_gru_cell"), x)
+    case("rnn_simple_rnn_cell", L.RNN(L.SimpleRNNCell(2, activation="relu", name="simple_rnn_cell"), return_state=True,
+                                      name="rnn_simple_rnn_cell"), x)
+    write("cell_configs", {"configs": [L.SimpleRNNCell(2, name="simple_rnn_cell").get_config(),
+                                       L.LSTMCell(3, unit_forget_bias=False, name="lstm_cell").get_config(),
+                                       L.GRUCell(4, recurrent_dropout=0.5, name="gru_cell").get_config()]})
+    keras.utils.set_random_seed(9)
+    save_model(keras.Sequential([keras.Input((5, 4)), L.RNN(L.LSTMCell(3), name="rnn"), L.Dense(1, name="head")],
+                                name="recurrent_rnn_lstm_cell"), "recurrent_rnn_lstm_cell", sequences())
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:] == ["cells"]:
+        cell_cases()
+        return
     if sys.argv[1:] == ["state"]:
         state_cases()
         return

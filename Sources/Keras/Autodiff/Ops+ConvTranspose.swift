@@ -7,7 +7,8 @@ extension Ops {
                                 outputPadding: Int?) -> (output: Int, before: Int)? {
         let (span, overflow) = (k - 1).multipliedReportingOverflow(by: d)
         let (scaled, overflow2) = (n - 1).multipliedReportingOverflow(by: s)
-        guard !overflow, !overflow2, span < Int.max / 4, scaled < Int.max / 4, (outputPadding ?? 0) < Int.max / 4 else { return nil }
+        let limit = Int.max / 4
+        guard !overflow, !overflow2, span < limit, scaled < limit, s < limit, (outputPadding ?? 0) < limit else { return nil }
         let effective = span + 1
         switch padding {
         case .valid:
@@ -44,7 +45,7 @@ extension Ops {
             let i = 3 - r + a, n = shape[a + 1]
             guard let (o, b) = transposeLength(n, window: window[a], stride: strides[a], dilation: dilation[a],
                                                padding: padding, outputPadding: outputPadding?[a]), o > 0 else {
-                throw KerasError.shapeMismatch("\(op): an input of shape \(shape) gives no output on spatial axis \(a) (kernel size \(window[a]), strides \(strides[a]), padding '\(padding.rawValue)', output_padding \(outputPadding.map { "\($0)" } ?? "None"))")
+                throw KerasError.shapeMismatch("\(op): an input of shape \(shape) gives no output (or one too large) on spatial axis \(a) (kernel size \(window[a]), strides \(strides[a]), padding '\(padding.rawValue)', output_padding \(outputPadding.map { "\($0)" } ?? "None"))")
             }
             ins[i] = o; ks[i] = window[a]; ss[i] = strides[a]; ds[i] = dilation[a]; before[i] = b; outs[i] = n
         }
@@ -73,6 +74,8 @@ extension Ops {
                                       strides: strides, dilation: dilation, padding: padding, outputPadding: outputPadding)
         let m = g.outputRows, k = g.windowSize * f
         let outShape = [g.batch] + [g.input.0, g.input.1, g.input.2].suffix(r) + [f]
+        try checkOutputFits(outShape, "conv_transpose")
+        try checkOutputFits([m, k], "conv_transpose (its columns)")
         let rows = outShape.dropLast().reduce(1, *)
         let out = Tensor.uninitialized(outShape), cols = Tensor.uninitialized([m, k])
         if let bias { Kernels.fillRows(out.data, with: bias.data, rows: rows, cols: f) } else { out.data.initialize(repeating: 0, count: rows * f) }

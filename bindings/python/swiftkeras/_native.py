@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import math
 import threading
 from ctypes import POINTER, byref, c_char_p, c_float, c_int64
@@ -76,6 +77,15 @@ def take_string(fn, *args) -> str:
 
 def take_json(fn, *args):
     return json.loads(take_string(fn, *args))
+
+
+def path_bytes(filepath) -> bytes:
+    """A file path for C: `str`, `bytes` or `os.PathLike`, refusing an embedded NUL byte with
+    the ValueError Python's `open` raises (C would cut the path short there)."""
+    raw = os.fsencode(filepath if isinstance(filepath, (str, bytes, os.PathLike)) else str(filepath))
+    if b"\0" in raw:
+        raise ValueError("embedded null byte")
+    return raw
 
 
 def dumps(obj) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import json
 import math
+import os
 import sys
 import weakref
 from ctypes import byref, c_int32, c_int64
@@ -473,26 +474,32 @@ class Model:
         probe = _plugins.PROBE_FIT_BATCHES if steps > 1000 else _plugins.PROBE_FIT_EPOCHS
         if work < _LONG_FIT_WORK and not _plugins.native_interrupt_available():
             probe = 0
-        if arrays_api:
-            px, py = _native.pack(xs_list), _native.pack(ys_list)
-            pw = _native.pack([sw] if sw is not None else [])
-            pvx, pvy = _native.pack(vxs), _native.pack(vys)
-            pvw = _native.pack([vsw] if vsw is not None else [])
-            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
-                _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
-                py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
-                pvw.pointer, dumps(options), cbs, k), probe)
-        else:
-            xs, ys = xs_list[0], ys_list[0]
-            if vxs:
-                # validation_data as Keras defines it: held out after the training rows, which
-                # is what validation_split takes (the last rows, before shuffling).
-                nv = len(vxs[0])
-                xs, ys = np.concatenate([xs, vxs[0]]), np.concatenate([ys, vys[0]])
-                options["validation_split"] = (nv + 0.5) / (n + nv)
-            text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
-                _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-                cbs, k), probe)
+        # A callback must not add or pop layers of the model it is fitting (Sequential.add
+        # would replace the native model under the running fit).
+        self._fitting = True
+        try:
+            if arrays_api:
+                px, py = _native.pack(xs_list), _native.pack(ys_list)
+                pw = _native.pack([sw] if sw is not None else [])
+                pvx, pvy = _native.pack(vxs), _native.pack(vys)
+                pvw = _native.pack([vsw] if vsw is not None else [])
+                text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                    _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
+                    py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
+                    pvw.pointer, dumps(options), cbs, k), probe)
+            else:
+                xs, ys = xs_list[0], ys_list[0]
+                if vxs:
+                    # validation_data as Keras defines it: held out after the training rows, which
+                    # is what validation_split takes (the last rows, before shuffling).
+                    nv = len(vxs[0])
+                    xs, ys = np.concatenate([xs, vxs[0]]), np.concatenate([ys, vys[0]])
+                    options["validation_split"] = (nv + 0.5) / (n + nv)
+                text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                    _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
+                    cbs, k), probe)
+        finally:
+            self._fitting = False
         history = json.loads(text) if text else {}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
@@ -726,16 +733,17 @@ class Model:
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
-        check(_lib.keras_model_save(self._ensure_handle(), str(filepath).encode(), int(bool(overwrite))))
+        check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
+                                    int(bool(overwrite))))
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
-        check(_lib.keras_model_save_weights(self._ensure_handle(), str(filepath).encode(),
+        check(_lib.keras_model_save_weights(self._ensure_handle(), _native.path_bytes(filepath),
                                             int(bool(overwrite))))
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Keras 3 `model.load_weights`: `.weights.h5`, `.keras` or legacy `.h5`; the legacy
         `by_name=True` only for legacy `.h5` files, as in Keras 3."""
-        path = str(filepath)
+        path = os.fsdecode(_native.path_bytes(filepath))
         by_name = kwargs.pop("by_name", None)
         kwargs.pop("objects_to_skip", None)
         if kwargs:
@@ -750,10 +758,10 @@ class Model:
                 raise NotImplementedError(
                     "load_weights(by_name=True / skip_mismatch=True) needs "
                     "keras_model_load_weights_ex, which this libkeras.so lacks")
-            check(_lib.keras_model_load_weights_ex(handle, path.encode(), int(bool(by_name)),
+            check(_lib.keras_model_load_weights_ex(handle, os.fsencode(path), int(bool(by_name)),
                                                    int(bool(skip_mismatch))))
         else:
-            check(_lib.keras_model_load_weights(handle, path.encode()))
+            check(_lib.keras_model_load_weights(handle, os.fsencode(path)))
         self._layers_cache = None
 
     # -- pickling (by value: config, weights, compile config) ------------------------------
@@ -799,6 +807,7 @@ class Sequential(Model):
             self._input_batch_shape = tuple(input_layer._args.get("batch_shape"))
             self._input_name = input_layer.name
             return
+        self._refuse_while_fitting(f"add a layer ('{getattr(layer, 'name', layer)}')")
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Received: "
                             f"layer={layer} of type {type(layer)}.")
@@ -814,7 +823,13 @@ class Sequential(Model):
             self._input_batch_shape = layer._batch_input_shape
         self._layers.append(layer)
 
+    def _refuse_while_fitting(self, what):
+        if getattr(self, "_fitting", False):
+            raise _native.KerasError(f"Sequential '{self.name}': cannot {what} while the model is being fit "
+                             "(from a callback?); change the model before or after fit")
+
     def pop(self):
+        self._refuse_while_fitting("remove a layer")
         if not self._layers:
             raise TypeError("There are no layers in the model.")
         if self._handle is not None:
@@ -1036,7 +1051,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with CustomObjectScope(custom_objects or {}):
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
-        check(_lib.keras_model_load(str(filepath).encode(), int(bool(compile)), byref(out)))
+        check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         return _from_handle(out.value)
 
 

@@ -30,7 +30,7 @@ extension BaseConv {
         try spatialOutputShape(self, inputShape, rank: Self.spatialRank, dataFormat: dataFormat, channels: filters) { a, n in
             guard let (length, _) = Ops.transposeLength(n, window: kernelSize[a], stride: strides[a], dilation: dilationRate[a],
                                                         padding: padding, outputPadding: outputPadding?[a]), length > 0 else {
-                throw KerasError.shapeMismatch("\(type(of: self)) '\(name)': an input of shape \(formatShape(inputShape)) gives no output on spatial axis \(a) (kernel_size \(kernelSize), strides \(strides), padding '\(padding.rawValue)')")
+                throw KerasError.shapeMismatch("\(type(of: self)) '\(name)': an input of shape \(formatShape(inputShape)) gives no output (or one too large) on spatial axis \(a) (kernel_size \(kernelSize), strides \(strides), padding '\(padding.rawValue)')")
             }
             return length
         }

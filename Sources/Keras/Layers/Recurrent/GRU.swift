@@ -6,6 +6,8 @@
 /// let model = try Sequential([InputLayer(shape: [50, 8]), GRU(32), Dense(1)])
 /// ```
 public final class GRU: RNN {
+    public override class var declaration: LayerDeclaration { layerDeclaration }
+
     public var resetAfter: Bool { cell.kind == .gru(resetAfter: true) }
 
     public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
@@ -23,10 +25,10 @@ public final class GRU: RNN {
     }
 }
 
-extension GRU: DeclaredLayer {
+extension GRU {
     /// Keras: `GRU(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True, ...,
     /// reset_after=True, return_sequences=False, return_state=False, go_backwards=False)`.
-    public static let declaration = LayerDeclaration.recurrent(GRU.self, activations: [
+    static let layerDeclaration = LayerDeclaration.recurrent(GRU.self, activations: [
         .optional("activation", \.activationFunction, default: .tanh),
         .optional("recurrent_activation", \.recurrentActivationFunction, default: .sigmoid),
     ], trailing: [

@@ -4,6 +4,8 @@
 /// let model = try Sequential([InputLayer(shape: [50, 8]), LSTM(32), Dense(1)])
 /// ```
 public final class LSTM: RNN {
+    public override class var declaration: LayerDeclaration { layerDeclaration }
+
     public var unitForgetBias: Bool { cell.unitForgetBias }
 
     public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
@@ -20,10 +22,10 @@ public final class LSTM: RNN {
     }
 }
 
-extension LSTM: DeclaredLayer {
+extension LSTM {
     /// Keras: `LSTM(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True, ...,
     /// unit_forget_bias=True, ..., return_sequences=False, return_state=False, go_backwards=False)`.
-    public static let declaration = LayerDeclaration.recurrent(LSTM.self, activations: [
+    static let layerDeclaration = LayerDeclaration.recurrent(LSTM.self, activations: [
         .optional("activation", \.activationFunction, default: .tanh),
         .optional("recurrent_activation", \.recurrentActivationFunction, default: .sigmoid),
     ], between: [

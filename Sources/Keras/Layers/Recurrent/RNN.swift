@@ -39,9 +39,11 @@ public class RNN: Layer {
     /// The batch size a stateful layer was built or first called with.
     var statefulBatchSize: Int?
 
-    init(cell: RecurrentCell, returnSequences: Bool, returnState: Bool, goBackwards: Bool, stateful: Bool,
-         unroll: Bool, zeroOutputForMask: Bool, activityRegularizer: Regularizer?, name: String?, trainable: Bool,
-         inputShape: [Int]?, batchSize: Int?) throws {
+    /// A layer running `cell` (a built-in cell: ``SimpleRNNCell``, ``LSTMCell``, ``GRUCell``).
+    public init(cell: RecurrentCell, returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
+                stateful: Bool = false, unroll: Bool = false, zeroOutputForMask: Bool = false,
+                activityRegularizer: Regularizer? = nil, name: String? = nil, trainable: Bool = true,
+                inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
         self.cell = cell
         self.stateful = stateful
         self.returnSequences = returnSequences
@@ -148,11 +150,28 @@ public class RNN: Layer {
         return [out] + (returnState ? [Tensor?](repeating: nil, count: cell.stateCount) : [])
     }
 
+    /// Keras: `RNN(cell, return_sequences=False, ...)`; the subclasses override it.
+    public class var declaration: LayerDeclaration { rnnDeclaration }
+
     /// Keras passes the initial states as `initial_state`, the sequences as `sequences`.
     public override var trailingInputsArgument: (first: String, rest: String)? { ("sequences", "initial_state") }
 }
 
-extension RNN {
+extension RNN: DeclaredLayer {
+    static let rnnDeclaration = LayerDeclaration(RNN.self, constructorOrder: [
+        "cell", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask",
+    ], arguments: Array(leadingArguments().dropLast()) + [
+        .required("cell") { serializedLayer($0.cell, legacy: false) },
+    ]) { c in
+        guard let j = c["cell"] else { throw KerasError.io("RNN config: 'cell' is required") }
+        guard let cell = try deserializeLayer(j) as? RecurrentCell else {
+            throw KerasError.io("RNN config: 'cell' must be a SimpleRNNCell, LSTMCell or GRUCell (other cells are not supported yet), got \(j["class_name"]?.description ?? "nothing")")
+        }
+        return try RNN(cell: cell, returnSequences: try c.bool("return_sequences"), returnState: try c.bool("return_state"),
+                       goBackwards: try c.bool("go_backwards"), stateful: try c.bool("stateful"), unroll: try c.bool("unroll"),
+                       zeroOutputForMask: try c.bool("zero_output_for_mask"), name: c.name)
+    }
+
     /// The `get_config()` entries every built-in recurrent layer shares, before its own
     /// (`units`, activations, ...) in Keras's order.
     static func leadingArguments<L: RNN>() -> [LayerArgument<L>] {
@@ -208,3 +227,4 @@ extension LayerDeclaration {
                                 arguments: arguments, make: make)
     }
 }
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RNN.self, $0) }

@@ -60,15 +60,16 @@ public class RecurrentCell: Layer {
     var pinnedMasks: (inputs: [Tensor]?, recurrent: [Tensor]?)?
 
     init(units: Int, kind: RecurrentCellKind, activation: ActivationFunction, recurrentActivation: ActivationFunction,
-         useBias: Bool, unitForgetBias: Bool, options: RecurrentCellOptions, name: String) throws {
+         useBias: Bool, unitForgetBias: Bool, options: RecurrentCellOptions, name: String?) throws {
+        let owner = name ?? kind.cellClassName
         guard units > 0 else {
-            throw KerasError.invalidArgument("\(name)(units: \(units)): units must be positive")
+            throw KerasError.invalidArgument("\(owner)(units: \(units)): units must be positive")
         }
         for (arg, v) in [("dropout", options.dropout), ("recurrent_dropout", options.recurrentDropout)] where !v.isFinite {
-            throw KerasError.invalidArgument("\(name)(\(arg): \(v)): must be a number between 0 and 1")
+            throw KerasError.invalidArgument("\(owner)(\(arg): \(v)): must be a number between 0 and 1")
         }
         for (arg, a) in [("activation", activation), ("recurrent_activation", recurrentActivation)] where a.elementwise == nil {
-            throw KerasError.invalidArgument("\(name)(\(arg): \(a.name)): the fused recurrent kernel needs an elementwise activation")
+            throw KerasError.invalidArgument("\(owner)(\(arg): \(a.name)): the fused recurrent kernel needs an elementwise activation")
         }
         self.units = units
         self.kind = kind
@@ -132,10 +133,3 @@ struct ForgetBias: Initializer {
         return t
     }
 }
-
-/// The cell of ``SimpleRNN``. Keras: `SimpleRNNCell`.
-public final class SimpleRNNCell: RecurrentCell {}
-/// The cell of ``LSTM``. Keras: `LSTMCell`.
-public final class LSTMCell: RecurrentCell {}
-/// The cell of ``GRU``. Keras: `GRUCell`.
-public final class GRUCell: RecurrentCell {}

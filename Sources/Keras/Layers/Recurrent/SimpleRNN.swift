@@ -5,6 +5,8 @@
 /// let model = try Sequential([InputLayer(shape: [10, 4]), SimpleRNN(16), Dense(1)])
 /// ```
 public final class SimpleRNN: RNN {
+    public override class var declaration: LayerDeclaration { layerDeclaration }
+
     public init(_ units: Int, activation: ActivationFunction = .tanh, useBias: Bool = true,
                 options: RecurrentCellOptions = RecurrentCellOptions(), activityRegularizer: Regularizer? = nil,
                 returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
@@ -19,10 +21,10 @@ public final class SimpleRNN: RNN {
     }
 }
 
-extension SimpleRNN: DeclaredLayer {
+extension SimpleRNN {
     /// Keras: `SimpleRNN(units, activation="tanh", use_bias=True, ..., return_sequences=False,
     /// return_state=False, go_backwards=False)`.
-    public static let declaration = LayerDeclaration.recurrent(SimpleRNN.self, activations: [
+    static let layerDeclaration = LayerDeclaration.recurrent(SimpleRNN.self, activations: [
         .optional("activation", \.activationFunction, default: .tanh),
     ]) { c in
         try SimpleRNN(try c.int("units"), activation: try c.activation("activation"), useBias: try c.bool("use_bias"),

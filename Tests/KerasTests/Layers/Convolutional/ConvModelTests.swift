@@ -66,14 +66,43 @@ final class ConvInteropExportTests: XCTestCase {
         let model = try ConvModelTests.cnn(filters: 4, name: "swift_cnn")
         try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
         try model.fit(x, y, batchSize: 128, epochs: 1, verbose: 0)
-        let sample = try Ops.take(x, Array(0..<6))
-        for ext in ["keras", "h5", "json"] { try model.save("\(out)/swift_cnn.\(ext)") }
-        try model.saveWeights("\(out)/swift_cnn.weights.h5")
+        try Self.export(model, sample: try Ops.take(x, Array(0..<6)), as: "swift_cnn", into: out)
+    }
+
+    /// Models of the transposed, depthwise and separable convolutions, for the same test.
+    func testWriteConvVariantsForKeras() throws {
+        guard let out = ProcessInfo.processInfo.environment["SWIFTKERAS_INTEROP_OUT"] else {
+            throw XCTSkip("SWIFTKERAS_INTEROP_OUT is not set")
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        setRandomSeed(6)
+        let models: [(String, [Int], [Layer])] = [
+            ("swift_conv_variants_2d", [6, 6, 2], [
+                try SeparableConv2D(filters: 4, kernelSize: [3], padding: .same, depthMultiplier: 2, activation: .relu),
+                try DepthwiseConv2D(kernelSize: [3], strides: [2], dataFormat: .channelsFirst, depthMultiplier: 2),
+                try Conv2DTranspose(3, kernelSize: [3], strides: [2], padding: .same, outputPadding: [1], activation: .tanh),
+            ]),
+            ("swift_conv_variants_1d", [8, 3], [
+                try SeparableConv1D(filters: 4, kernelSize: [3], strides: [2]), try DepthwiseConv1D(kernelSize: [2], padding: .same),
+                try Conv1DTranspose(2, kernelSize: [4], strides: [3], outputPadding: [2]),
+            ]),
+            ("swift_conv_variants_3d", [2, 3, 2, 2], [try Conv3DTranspose(2, kernelSize: [2, 3, 2], strides: [2, 1, 2], padding: .same)]),
+        ]
+        for (name, shape, layers) in models {
+            let model = try Sequential([InputLayer(shape: shape)] + layers + [Flatten(), Dense(2, activation: .softmax)], name: name)
+            try Self.export(model, sample: GradientCheck.random([3] + shape, seed: 7), as: name, into: out)
+        }
+    }
+
+    /// Writes `model` as .keras, .h5, .json + .weights.h5 and its predictions on `sample`.
+    static func export(_ model: Sequential, sample: Tensor, as name: String, into out: String) throws {
+        for ext in ["keras", "h5", "json"] { try model.save("\(out)/\(name).\(ext)") }
+        try model.saveWeights("\(out)/\(name).weights.h5")
         let preds = try model.predict(sample)
         func flat(_ t: Tensor) -> JSON {
             ["shape": .array(t.shape.map { .int($0) }), "data": .array((0..<t.count).map { .double(Double(t.data[$0])) })]
         }
         let info: JSON = ["inputs": flat(sample), "outputs": flat(preds)]
-        try Data(info.description.utf8).write(to: URL(fileURLWithPath: "\(out)/swift_cnn.expected.json"))
+        try Data(info.description.utf8).write(to: URL(fileURLWithPath: "\(out)/\(name).expected.json"))
     }
 }

@@ -128,6 +128,9 @@ final class ConvVariantTests: XCTestCase {
         expect("rank 4") { try built(Tensor(shape: [4, 4, 2])) }
         expect("channels") { try built(Tensor(shape: [1, 4, 4, 3])) }
         expect("filters") { try deserializeLayer(["class_name": "SeparableConv2D", "config": ["kernel_size": 3]]) }
+        let huge = try Conv1DTranspose(1, kernelSize: [2], strides: [1 << 40])
+        expect("memory budget") { try huge(Tensor(shape: [1, 3, 1])) }
+        expect("Conv1DTranspose") { try Conv1DTranspose(1, kernelSize: [2], strides: [Int.max / 2])(Tensor(shape: [1, 3, 1])) }
         expect("output_padding") {
             try deserializeLayer(["class_name": "Conv2DTranspose", "config": ["filters": 2, "kernel_size": 3, "output_padding": [1, 1]]])
         }
