@@ -124,6 +124,23 @@ open class Layer: @unchecked Sendable {
         [try call(inputs, training: training)]
     }
 
+    /// Whether a functional call passes the inputs as separate positional arguments, as
+    /// Keras's `MultiHeadAttention()(query, value)`, rather than as one list (`Add()([a, b])`).
+    open var takesPositionalInputs: Bool { false }
+
+    /// The names of `build`'s shape arguments when it takes one per input (Keras's
+    /// `MultiHeadAttention.build(query_shape, value_shape, key_shape)`): a saved `build_config`
+    /// then holds them as `shapes_dict` rather than one `input_shape` list.
+    open var buildShapeArgumentNames: [String]? { nil }
+
+    /// The non-tensor keyword arguments of the layer's functional calls (Keras's node `kwargs`,
+    /// `{"use_causal_mask": true}`), written into each node of a functional config.
+    open var callKeywordArguments: JSON { .object([]) }
+
+    /// Takes a functional node's keyword arguments read from a config (tensors already removed
+    /// into the node's inputs); by default ignores them.
+    open func applyCallKeywordArguments(_ kwargs: JSON) throws {}
+
     /// True for layers whose `call` computes the masks of its outputs (models), so that the
     /// masks are taken from the call rather than from ``computeMask(_:mask:)``.
     @exclusivity(unchecked) var computesMasksInCall = false

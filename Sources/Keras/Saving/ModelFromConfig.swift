@@ -67,6 +67,8 @@ func sequentialFromConfig(_ config: JSON) throws -> Sequential {
 /// One call recorded in a functional config: the producing (layer, node, tensor) of each input.
 private struct InboundNode {
     var inputs: [(layer: String, node: Int, tensor: Int)] = []
+    /// The call's keyword arguments other than tensors (`use_causal_mask`).
+    var kwargs: JSON = .object([])
 }
 
 private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: Int, tensor: Int) {
@@ -79,7 +81,7 @@ private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: 
 
 /// Reads Keras 3 `{"args": [...], "kwargs": {}}` and Keras 2 `[[name, node, tensor, kwargs], ...]` nodes.
 /// The tensors under `restKeyword` in `kwargs` follow those of the first argument (RNN's `initial_state`).
-private func parseInbound(_ j: JSON, layer: String, restKeyword: String?) throws -> InboundNode {
+private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positional: Bool) throws -> InboundNode {
     var node = InboundNode()
     let what = "Functional config, inbound node of '\(layer)'"
     if let args = j["args"]?.arrayValue {
@@ -93,8 +95,16 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?) throws
             }
         }
         guard let first = args.first else { throw KerasError.io("\(what): no arguments") }
-        try collect(first, depth: 0)
+        // A layer taking several positional tensors (`mha(query, value)`) reads every argument
+        // and tensors passed by keyword (`key=`); others read the first argument. Tensors under
+        // `restKeyword` follow; the other keyword arguments go to the layer.
+        for a in positional ? args : [first] { try collect(a, depth: 0) }
         if let restKeyword, let rest = j["kwargs"]?[restKeyword] { try collect(rest, depth: 0) }
+        var others: [(String, JSON)] = []
+        for (k, v) in j["kwargs"]?.objectValue ?? [] where k != restKeyword {
+            if positional, v["class_name"]?.stringValue == "__keras_tensor__" { try collect(v, depth: 0) } else { others.append((k, v)) }
+        }
+        node.kwargs = .object(others)
     } else if let list = j.arrayValue {
         for item in list { node.inputs.append(try history(item, what)) }
     } else {
@@ -122,7 +132,8 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             produced[name] = [[input.makeOutput()]]
             continue
         }
-        let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name, restKeyword: layer.trailingInputsArgument?.rest) }
+        let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name, restKeyword: layer.trailingInputsArgument?.rest,
+                                                                                  positional: layer.takesPositionalInputs) }
         order.append((layer, nodes))
     }
     // Calls whose inputs exist run first; repeat until every node has run (Keras does the same).
@@ -144,6 +155,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
                 args.append(outs[h.node][h.tensor])
             }
             guard args.count == node.inputs.count else { continue }
+            try layer.applyCallKeywordArguments(node.kwargs)
             produced[layer.name, default: []].append(try layer.callMultiple(args))
             next[i] += 1
             remaining -= 1

@@ -55,8 +55,9 @@ extension Model {
                     let rest = node.inputs.dropFirst().map(kerasTensor)
                     return ["args": [kerasTensor(node.inputs[0])], "kwargs": .object([(names.rest, rest.count == 1 ? rest[0] : .array(rest))])]
                 }
-                let arg: JSON = node.inputs.count == 1 ? kerasTensor(node.inputs[0]) : .array(node.inputs.map(kerasTensor))
-                return ["args": [arg], "kwargs": .object([])]
+                let tensors = node.inputs.map(kerasTensor)
+                let args: JSON = l.takesPositionalInputs ? .array(tensors) : [tensors.count == 1 ? tensors[0] : .array(tensors)]
+                return ["args": args, "kwargs": l.callKeywordArguments]
             }))
             layerEntries.append(entry)
         }
@@ -124,6 +125,8 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
             let rest = shapes.dropFirst().map(shapeJSON)
             j.set("build_config", ["shapes_dict": .object([(names.first + "_shape", shapeJSON(shapes[0])),
                                                            (names.rest + "_shape", rest.count == 1 ? rest[0] : .array(rest))])])
+        } else if let shapes = inputShapes, shapes.count > 1, let names = l.buildShapeArgumentNames, names.count >= shapes.count {
+            j.set("build_config", ["shapes_dict": .object(zip(names, shapes.map(shapeJSON)).map { ($0, $1) })])
         } else if let shapes = inputShapes, shapes.count > 1 {
             j.set("build_config", ["input_shape": .array(shapes.map(shapeJSON))])
         } else if let shape = inputShapes?.first ?? l.buildInputShape {

@@ -22,6 +22,13 @@ from ._objects import serialize, snake_case, unique_name
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length")
 
 
+class PositionalCall(tuple):
+    """The tensors of a functional call that passes them as separate positional arguments
+    (`MultiHeadAttention()(query, value)`), with its other keyword arguments (`kwargs`)."""
+
+    kwargs: dict = {}
+
+
 class KerasTensor:
     """A symbolic tensor of the functional API: where it comes from, not what it holds."""
 
@@ -178,6 +185,14 @@ class Layer:
 
     # -- calling ---------------------------------------------------------------------------
     def __call__(self, inputs, *args, **kwargs):
+        extra = [a for a in args if isinstance(a, KerasTensor)]
+        if isinstance(kwargs.get("key"), KerasTensor):
+            extra.append(kwargs.pop("key"))
+        if extra and isinstance(inputs, KerasTensor):
+            # `MultiHeadAttention()(query, value)`: several tensors as positional arguments.
+            call = PositionalCall([inputs, *extra])
+            call.kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+            return self(call)
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
             raise NotImplementedError(

@@ -21,7 +21,7 @@ import numpy as np
 from . import _lib, _native, _plugins, _python_layers
 from ._native import as_float32, check, dumps
 from ._objects import serialize, unique_name
-from .layers import KerasTensor, Layer, _BuiltinLayer, _layer_class
+from .layers import KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class
 
 _MAX_RANK = 8
 
@@ -112,6 +112,9 @@ class Model:
             entry["name"] = layer.name
             nodes = []
             for call_inputs in layer._inbound:
+                if isinstance(call_inputs, PositionalCall):
+                    nodes.append({"args": [t._config() for t in call_inputs], "kwargs": dict(call_inputs.kwargs)})
+                    continue
                 if isinstance(call_inputs, (list, tuple)):
                     arg = [t._config() for t in call_inputs]
                 else:

@@ -1,0 +1,63 @@
+extension Ops {
+    /// Batched matrix product over the leading axes: `a` is `[batch..., m, k]` (or
+    /// `[batch..., k, m]` with `transposeA`), `b` is `[batch..., k, n]` (or `[batch..., n, k]`
+    /// with `transposeB`), with equal batch axes. Keras: `ops.matmul` on stacks of matrices,
+    /// with `ops.swapaxes` folded into the product.
+    public static func batchMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
+        guard a.rank >= 2, a.rank == b.rank, a.shape.dropLast(2) == b.shape.dropLast(2) else {
+            throw KerasError.shapeMismatch("batchMatmul: cannot multiply stacks of shapes \(a.shape) and \(b.shape)")
+        }
+        let r = a.rank
+        let (m, ka) = transposeA ? (a.shape[r - 1], a.shape[r - 2]) : (a.shape[r - 2], a.shape[r - 1])
+        let (kb, n) = transposeB ? (b.shape[r - 1], b.shape[r - 2]) : (b.shape[r - 2], b.shape[r - 1])
+        guard ka == kb else {
+            throw KerasError.shapeMismatch("batchMatmul: inner dimensions differ for shapes \(a.shape) and \(b.shape) (transposeA: \(transposeA), transposeB: \(transposeB))")
+        }
+        let batch = a.shape.dropLast(2).reduce(1, *), k = ka
+        let out = Tensor.uninitialized(Array(a.shape.dropLast(2)) + [m, n])
+        Kernels.batchedGemm(a.data, transA: transposeA, b.data, transB: transposeB, out.data, batch: batch, m: m, n: n, k: k)
+        guard let tape = recording(a, b) else { return out }
+        return tape.record(out) { g, t in
+            // d(op(A)) = G · op(B)ᵀ, d(op(B)) = op(A)ᵀ · G, each transposed back when op transposes.
+            if t.tracks(a) {
+                let da = Tensor.uninitialized(a.shape)
+                if transposeA {
+                    Kernels.batchedGemm(b.data, transA: transposeB, g.data, transB: true, da.data, batch: batch, m: k, n: m, k: n)
+                } else {
+                    Kernels.batchedGemm(g.data, transA: false, b.data, transB: !transposeB, da.data, batch: batch, m: m, n: k, k: n)
+                }
+                t.accumulate(a, da)
+            }
+            if t.tracks(b) {
+                let db = Tensor.uninitialized(b.shape)
+                if transposeB {
+                    Kernels.batchedGemm(g.data, transA: true, a.data, transB: transposeA, db.data, batch: batch, m: n, n: k, k: m)
+                } else {
+                    Kernels.batchedGemm(a.data, transA: !transposeA, g.data, transB: false, db.data, batch: batch, m: k, n: n, k: m)
+                }
+                t.accumulate(b, db)
+            }
+        }
+    }
+
+    /// Softmax over the last axis where `mask` (broadcastable to `x`, nonzero or above 0.5 to
+    /// keep) allows, 0 elsewhere, in one op: Keras's `Softmax()(x, mask=mask)` (`where(mask, x,
+    /// -1e9)`, softmax, then zeros where masked). A row with nothing kept is all zeros, or
+    /// uniform with `uniformWhenEmpty` (Keras's `Attention`, which subtracts 1e9 instead).
+    public static func maskedSoftmax(_ x: Tensor, mask: Tensor?, uniformWhenEmpty: Bool = false) throws -> Tensor {
+        guard let mask else { return try softmax(x, axis: -1) }
+        guard x.rank >= 1, mask.rank <= x.rank, Kernels.broadcastShape(mask.shape, x.shape) == x.shape else {
+            throw KerasError.shapeMismatch("maskedSoftmax: a mask of shape \(mask.shape) does not broadcast to scores of shape \(x.shape)")
+        }
+        let full = mask.shape == x.shape ? mask : Kernels.broadcastTo(mask.detached, x.shape)
+        let cols = x.shape[x.rank - 1], rows = x.count / Swift.max(cols, 1)
+        let out = Tensor.uninitialized(x.shape)
+        Kernels.maskedSoftmaxRows(x.data, mask: full.data, out.data, rows: rows, cols: cols, uniformWhenEmpty: uniformWhenEmpty)
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { g, t in
+            let dx = Tensor.uninitialized(x.shape)
+            Kernels.softmaxBackward(output: out.data, upstream: g.data, into: dx.data, outer: rows, n: cols, inner: 1)
+            t.accumulate(x, dx)
+        }
+    }
+}

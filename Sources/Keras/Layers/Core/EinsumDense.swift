@@ -1,0 +1,165 @@
+/// A dense layer whose product is an einsum equation with one input and the kernel:
+/// `"abc,cde->abde"` projects the last axis into two. Keras: `keras.layers.EinsumDense`.
+///
+/// The product runs as one GEMM between transposed and reshaped operands (see `EinsumPlan`), so
+/// its gradient comes from the matmul and transpose ops; the equation may elide leading or
+/// trailing axes with `...`. Letters shared by input, weight and output (batched kernels) and
+/// input letters summed away are refused.
+///
+/// ```swift
+/// let layer = try EinsumDense("abc,cd->abd", outputShape: [nil, 64], biasAxes: "d")
+/// ```
+public final class EinsumDense: Layer {
+    public let equation: String
+    /// The output shape without the batch axis (nil entries follow the input).
+    public let partialOutputShape: [Int?]
+    /// The output letters that carry a bias, or nil for none.
+    public let biasAxes: String?
+    /// The activation applied after the product and bias.
+    public override var activation: ActivationFunction? { activationFunction }
+    let activationFunction: ActivationFunction
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public let kernelRegularizer: Regularizer?
+    public let biasRegularizer: Regularizer?
+    public let kernelConstraint: Constraint?
+    public let biasConstraint: Constraint?
+
+    /// The kernel, once built.
+    public private(set) var kernel: Variable?
+    /// The bias, once built with `biasAxes`.
+    public private(set) var bias: Variable?
+    private var plan: EinsumPlan?
+
+    public init(_ equation: String, outputShape: [Int?], activation: ActivationFunction = .linear, biasAxes: String? = nil,
+                kernelInitializer: Initializer = VarianceScaling.glorotUniform(), biasInitializer: Initializer = Zeros(),
+                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+                activityRegularizer: Regularizer? = nil, kernelConstraint: Constraint? = nil,
+                biasConstraint: Constraint? = nil, name: String? = nil, trainable: Bool = true,
+                inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
+        if let bad = outputShape.first(where: { ($0 ?? 1) <= 0 }) {
+            throw KerasError.invalidArgument("EinsumDense(outputShape: \(formatShape(outputShape))): sizes must be positive or nil, got \(bad ?? 0)")
+        }
+        self.equation = equation
+        self.partialOutputShape = outputShape
+        self.biasAxes = biasAxes
+        self.activationFunction = activation
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+        self.kernelRegularizer = kernelRegularizer
+        self.biasRegularizer = biasRegularizer
+        self.kernelConstraint = kernelConstraint
+        self.biasConstraint = biasConstraint
+        super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
+        self.activityRegularizer = activityRegularizer
+    }
+
+    /// One output size (Keras's `output_shape=64`).
+    public convenience init(_ equation: String, outputShape: Int, activation: ActivationFunction = .linear,
+                            biasAxes: String? = nil, name: String? = nil) throws {
+        try self.init(equation, outputShape: [outputShape], activation: activation, biasAxes: biasAxes, name: name)
+    }
+
+    public override func build(_ inputShape: [Int?]) throws {
+        let p = try EinsumPlan(equation, biasAxes: biasAxes, inputShape: inputShape, partialOutput: partialOutputShape, layer: name)
+        plan = p
+        // Keras gives variance-scaling initializers the einsum's input and output axes: the fans
+        // are the contracted and produced sizes, whatever the kernel's rank.
+        let kernelInit: Initializer = kernelInitializer is VarianceScaling
+            ? FlatFansInitializer(base: kernelInitializer, fans: [p.k, p.n]) : kernelInitializer
+        kernel = addWeight(name: "kernel", shape: p.kernelShape, initializer: kernelInit,
+                           regularizer: kernelRegularizer, constraint: kernelConstraint)
+        if let shape = p.biasShape {
+            bias = addWeight(name: "bias", shape: shape, initializer: biasInitializer,
+                             regularizer: biasRegularizer, constraint: biasConstraint)
+        }
+    }
+
+    public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        guard let plan, let kernel else { throw KerasError.invalidState("EinsumDense '\(name)' is not built") }
+        guard inputs.rank == plan.input.count else {
+            throw KerasError.shapeMismatch("EinsumDense '\(name)': expected inputs of rank \(plan.input.count) for '\(equation)', got shape \(inputs.shape)")
+        }
+        let identity = { (p: [Int]) in p == Array(0..<p.count) }
+        let x = identity(plan.inputPerm) ? inputs : try Ops.transpose(inputs, plan.inputPerm)
+        let w = identity(plan.kernelPerm) ? kernel.value : try Ops.transpose(kernel.value, plan.kernelPerm)
+        let m = inputs.count / Swift.max(plan.k, 1)
+        let x2 = try Ops.reshape(x, [m, plan.k]), w2 = try Ops.reshape(w, [plan.k, plan.n])
+        let outShape = plan.outputShape(for: inputs.shape)
+        if plan.biasFuses || bias == nil, identity(plan.outputPerm) {
+            let b = try bias.map { try Ops.reshape($0.value, [plan.n]) }
+            let y: Tensor
+            if let fused = activationFunction.elementwise {
+                y = try Ops.dense(x2, kernel: w2, bias: b, activation: fused)
+                return try Ops.reshape(y, outShape)
+            }
+            y = try Ops.dense(x2, kernel: w2, bias: b)
+            return try activationFunction(Ops.reshape(y, outShape))
+        }
+        let middle = outShape.indices.sorted { plan.outputPerm[$0] < plan.outputPerm[$1] }.map { outShape[$0] }
+        var y = try Ops.transpose(Ops.reshape(Ops.matmul(x2, w2), middle), plan.outputPerm)
+        if let bias { y = try Ops.add(y, bias.value) }
+        return try activationFunction(y)
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        let p = try plan ?? EinsumPlan(equation, biasAxes: biasAxes, inputShape: inputShape, partialOutput: partialOutputShape, layer: name)
+        return p.output.map { c in p.input.firstIndex(of: c).flatMap { $0 < inputShape.count ? inputShape[$0] : nil } ?? p.outputShape[p.output.firstIndex(of: c) ?? 0] }
+    }
+}
+
+/// A variance-scaling initializer drawing as if the kernel were the `fans[0] × fans[1]` matrix
+/// of its product (Keras's `input_axes`/`output_axes`), reshaped to the kernel's shape.
+struct FlatFansInitializer: Initializer {
+    let base: Initializer
+    let fans: [Int]
+    var className: String { base.className }
+    var config: JSON { base.config }
+    func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
+        let t = base(fans, generator: generator)
+        return t.count == shape.reduce(1, *) ? t.viewing(shape) : base(shape, generator: generator)
+    }
+}
+
+extension EinsumDense: DeclaredLayer {
+    /// Keras: `EinsumDense(equation, output_shape, activation=None, bias_axes=None,
+    /// kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+    /// bias_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None, …)`;
+    /// `get_config()` writes `output_shape` first.
+    public static let declaration = LayerDeclaration(EinsumDense.self, constructorOrder: [
+        "equation", "output_shape", "activation", "bias_axes", "kernel_initializer", "bias_initializer",
+        "kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint",
+    ], arguments: [
+        .required("output_shape") { .array($0.partialOutputShape.map { $0.map(JSON.int) ?? .null }) },
+        .required("equation", \.equation),
+        .optional("activation", \.activationFunction, default: .linear),
+        .optional("bias_axes", \.biasAxes, default: nil),
+        .optional("kernel_initializer", \.kernelInitializer, default: VarianceScaling.glorotUniform()),
+        .optional("bias_initializer", \.biasInitializer, default: Zeros()),
+        .optional("kernel_regularizer", \.kernelRegularizer),
+        .optional("bias_regularizer", \.biasRegularizer),
+        .optional("activity_regularizer", default: nil) { $0.activityRegularizer?.serialized ?? .null },
+        .optional("kernel_constraint", \.kernelConstraint),
+        .optional("bias_constraint", \.biasConstraint),
+        .optional("quantization_config", default: nil) { _ in .null },
+    ]) { c in
+        let shape: [Int?]
+        if let one = c["output_shape"]?.intValue {
+            shape = [one]
+        } else {
+            guard let s = try c.shape("output_shape") else {
+                throw KerasError.io("EinsumDense config: 'output_shape' must be an integer or a list, got \(c["output_shape"] ?? .null)")
+            }
+            shape = s
+        }
+        return try EinsumDense(try c.string("equation"), outputShape: shape, activation: try c.activation("activation"),
+                               biasAxes: try c.optionalString("bias_axes"),
+                               kernelInitializer: try c.initializer("kernel_initializer"),
+                               biasInitializer: try c.initializer("bias_initializer"),
+                               kernelRegularizer: try c.regularizer("kernel_regularizer"),
+                               biasRegularizer: try c.regularizer("bias_regularizer"),
+                               kernelConstraint: try c.constraint("kernel_constraint"),
+                               biasConstraint: try c.constraint("bias_constraint"), name: c.name)
+    }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(EinsumDense.self, $0) }
