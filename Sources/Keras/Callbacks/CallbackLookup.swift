@@ -6,7 +6,10 @@
 /// let early = try callback(className: "EarlyStopping", arguments: ["patience": 4, "verbose": 1])
 /// ```
 public func callback(className: String, arguments: JSON) throws -> Callback {
-    try callback(className: className, arguments: arguments, probe: nil)
+    guard case .callback(let make)? = ObjectRegistry.lookup(.callback, className) else {
+        throw KerasError.unknownName("Unknown callback '\(className)'. Built from arguments: \(builtinCallbackClassNames.joined(separator: ", "))")
+    }
+    return try make(arguments)
 }
 
 /// The constructor arguments a built-in callback class reads, in order, with their defaults, as
@@ -20,6 +23,11 @@ final class CallbackArgumentProbe {
 
 /// The built-in callback classes that ``callback(className:arguments:)`` builds.
 let builtinCallbackClassNames = ["EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger", "TerminateOnNaN", "PlotHistory"]
+
+/// The registry's builders of the built-in callbacks.
+let builtinCallbacks: [(String, KerasObject)] = builtinCallbackClassNames.map { name in
+    (name, .callback { arguments in try callback(className: name, arguments: arguments, probe: nil) })
+}
 
 func callback(className: String, arguments: JSON, probe: CallbackArgumentProbe?) throws -> Callback {
     guard let pairs = arguments.objectValue else {
@@ -103,7 +111,7 @@ func callback(className: String, arguments: JSON, probe: CallbackArgumentProbe?)
         probe?.record("title", .null)
         made = try PlotHistory(string("path", ""), title: value("title")?.stringValue)
     default:
-        throw KerasError.unknownName("Unknown callback '\(className)'. Built from arguments: EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, CSVLogger, TerminateOnNaN, PlotHistory")
+        throw KerasError.unknownName("Unknown callback '\(className)'. Built from arguments: \(builtinCallbackClassNames.joined(separator: ", "))")
     }
     if let extra = pairs.map(\.0).first(where: { !used.contains($0) }) {
         throw KerasError.invalidArgument("\(className): unexpected argument '\(extra)'")

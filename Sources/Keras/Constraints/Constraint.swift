@@ -124,17 +124,30 @@ private let constraintsByName = NamedBuiltins<Constraint>([
 /// Every name ``constraint(named:)`` accepts.
 let builtinConstraintNames = constraintsByName.names
 
-/// A constraint by Keras name or class name with Keras's defaults (`"max_norm"`, `"NonNeg"`,
-/// `"unit_norm"`, `"min_max_norm"`).
-public func constraint(named name: String) throws -> Constraint {
-    guard let made = try constraintsByName.make(name) else {
-        throw KerasError.unknownName("Unknown constraint '\(name)'. Known: max_norm, non_neg, unit_norm, min_max_norm and their class names")
-    }
-    return made
+/// The registry's builders of the built-in constraints, one per accepted name.
+let builtinConstraints: [(String, KerasObject)] = builtinConstraintNames.map { name in
+    (name, .constraint { config in try constraintsByName.make(name, config) { try builtinConstraint(name, config: $0) } })
 }
 
-/// A constraint from a Keras class name and config. Keras: `constraints.deserialize`.
+private func unknownConstraint(_ name: String) -> KerasError {
+    .unknownName("Unknown constraint '\(name)'. Known: max_norm, non_neg, unit_norm, min_max_norm and their class names")
+}
+
+/// A constraint by Keras name or class name with Keras's defaults (`"max_norm"`, `"NonNeg"`,
+/// `"unit_norm"`, `"min_max_norm"`), from the registry (custom ones first).
+public func constraint(named name: String) throws -> Constraint {
+    guard case .constraint(let make)? = ObjectRegistry.lookup(.constraint, name) else { throw unknownConstraint(name) }
+    return try make(.object([]))
+}
+
+/// A constraint from a Keras class name and config, from the registry. Keras: `constraints.deserialize`.
 public func constraint(className: String, config: JSON) throws -> Constraint {
+    guard case .constraint(let make)? = ObjectRegistry.lookup(.constraint, className) else { throw unknownConstraint(className) }
+    return try make(config)
+}
+
+/// A built-in constraint from its class name and a non-empty config.
+private func builtinConstraint(_ className: String, config: JSON) throws -> Constraint {
     func f(_ key: String, _ d: Float) throws -> Float {
         guard let v = config[key], !v.isNull else { return d }
         guard let x = v.doubleValue else {
@@ -148,6 +161,8 @@ public func constraint(className: String, config: JSON) throws -> Constraint {
     case "UnitNorm", "unit_norm": return UnitNorm(axis: axis)
     case "MinMaxNorm", "min_max_norm":
         return try MinMaxNorm(minValue: f("min_value", 0), maxValue: f("max_value", 1), rate: f("rate", 1), axis: axis)
-    default: return try constraint(named: className)
+    default:
+        guard let made = try constraintsByName.make(className) else { throw unknownConstraint(className) }
+        return made
     }
 }

@@ -68,19 +68,31 @@ private let initializersByName = NamedBuiltins<Initializer>([
 /// Every name ``initializer(named:)`` accepts for a built-in initializer.
 let builtinInitializerNames = initializersByName.names
 
-/// Finds an initializer by its Keras name (`"glorot_uniform"`, `"zeros"`, `"GlorotUniform"`),
-/// a registered custom one first.
+/// The registry's builders of the built-in initializers, one per accepted name.
+let builtinInitializers: [(String, KerasObject)] = builtinInitializerNames.map { name in
+    (name, .initializer { config in try initializersByName.make(name, config) { try builtinInitializer(name, config: $0) } })
+}
+
+/// Finds an initializer by its Keras name (`"glorot_uniform"`, `"zeros"`, `"GlorotUniform"`)
+/// in the registry: a custom one first, then the built-ins.
 public func initializer(named name: String) throws -> Initializer {
-    if case .initializer(let make)? = ObjectRegistry.lookupCustom(.initializer, name) { return try make(.object([])) }
-    guard let made = try initializersByName.make(name) else {
+    guard case .initializer(let make)? = ObjectRegistry.lookup(.initializer, name) else {
         throw KerasError.unknownName("Unknown initializer '\(name)'")
     }
-    return made
+    return try make(.object([]))
 }
 
 /// An initializer from a Keras class name and config (`{"seed": 3, "gain": 2.0}`), with
-/// Keras's defaults for missing keys. Keras: `keras.initializers.deserialize`.
+/// Keras's defaults for missing keys, from the registry. Keras: `keras.initializers.deserialize`.
 public func initializer(className: String, config: JSON) throws -> Initializer {
+    guard case .initializer(let make)? = ObjectRegistry.lookup(.initializer, className) else {
+        throw KerasError.unknownName("Unknown initializer '\(className)'")
+    }
+    return try make(config)
+}
+
+/// A built-in initializer from its class name and a non-empty config.
+private func builtinInitializer(_ className: String, config: JSON) throws -> Initializer {
     func f(_ key: String, _ d: Float) throws -> Float {
         guard let v = config[key], !v.isNull else { return d }
         guard let x = v.doubleValue else {
@@ -113,6 +125,10 @@ public func initializer(className: String, config: JSON) throws -> Initializer {
         return try VarianceScaling(scale: try f("scale", 1), mode: mode, distribution: dist, seed: seed)
     case "Orthogonal", "OrthogonalInitializer": return Orthogonal(gain: try f("gain", 1), seed: seed)
     case "Identity", "IdentityInitializer": return Identity(gain: try f("gain", 1))
-    default: return try initializer(named: className)
+    default:
+        guard let made = try initializersByName.make(className) else {
+            throw KerasError.unknownName("Unknown initializer '\(className)'")
+        }
+        return made
     }
 }

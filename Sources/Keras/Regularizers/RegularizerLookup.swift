@@ -12,16 +12,31 @@ private let regularizersByName = NamedBuiltins<Regularizer>([
 /// Every name ``regularizer(named:)`` accepts.
 let builtinRegularizerNames = regularizersByName.names
 
-/// A regularizer by Keras name or class name with Keras's defaults (``regularizersByName``).
-public func regularizer(named name: String) throws -> Regularizer {
-    guard let made = try regularizersByName.make(name) else {
-        throw KerasError.unknownName("Unknown regularizer '\(name)'. Known: l1, l2, l1l2, l1_l2, orthogonal_regularizer and their class names")
-    }
-    return made
+/// The registry's builders of the built-in regularizers, one per accepted name.
+let builtinRegularizers: [(String, KerasObject)] = builtinRegularizerNames.map { name in
+    (name, .regularizer { config in try regularizersByName.make(name, config) { try builtinRegularizer(name, config: $0) } })
 }
 
-/// A regularizer from a Keras class name and config (`{"l2": 0.01}`). Keras: `regularizers.deserialize`.
+private func unknownRegularizer(_ name: String) -> KerasError {
+    .unknownName("Unknown regularizer '\(name)'. Known: l1, l2, l1l2, l1_l2, orthogonal_regularizer and their class names")
+}
+
+/// A regularizer by Keras name or class name with Keras's defaults (``regularizersByName``),
+/// from the registry (custom ones first).
+public func regularizer(named name: String) throws -> Regularizer {
+    guard case .regularizer(let make)? = ObjectRegistry.lookup(.regularizer, name) else { throw unknownRegularizer(name) }
+    return try make(.object([]))
+}
+
+/// A regularizer from a Keras class name and config (`{"l2": 0.01}`), from the registry.
+/// Keras: `regularizers.deserialize`.
 public func regularizer(className: String, config: JSON) throws -> Regularizer {
+    guard case .regularizer(let make)? = ObjectRegistry.lookup(.regularizer, className) else { throw unknownRegularizer(className) }
+    return try make(config)
+}
+
+/// A built-in regularizer from its class name and a non-empty config.
+private func builtinRegularizer(_ className: String, config: JSON) throws -> Regularizer {
     func f(_ key: String, _ d: Float) throws -> Float {
         guard let v = config[key], !v.isNull else { return d }
         guard let x = v.doubleValue else {
@@ -35,6 +50,8 @@ public func regularizer(className: String, config: JSON) throws -> Regularizer {
     case "L1L2", "l1l2", "l1_l2": return try L1L2(l1: f("l1", 0), l2: f("l2", 0))
     case "OrthogonalRegularizer", "orthogonal_regularizer":
         return try OrthogonalRegularizer(factor: f("factor", 0.01), mode: config["mode"]?.stringValue ?? "rows")
-    default: return try regularizer(named: className)
+    default:
+        guard let made = try regularizersByName.make(className) else { throw unknownRegularizer(className) }
+        return made
     }
 }

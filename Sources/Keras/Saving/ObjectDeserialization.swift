@@ -40,42 +40,31 @@ public func deserializeActivation(_ j: JSON) throws -> ActivationFunction {
     throw ObjectRegistry.unknown(.activation, o.registeredName ?? o.className)
 }
 
-/// An initializer from a config value (`"glorot_uniform"` or a serialized object): registered
-/// custom initializers first, then the built-ins through `initializer(className:config:)`.
+/// An initializer from a config value (`"glorot_uniform"` or a serialized object), from the
+/// registry: custom initializers first, then the built-ins.
 public func deserializeInitializer(_ j: JSON) throws -> Initializer {
-    let o = try SerializedObject(j, what: "initializer")
-    for n in o.names { if case .initializer(let make)? = ObjectRegistry.lookupCustom(.initializer, n) { return try make(o.config) } }
-    return try builtin(.initializer, o) {
-        j.stringValue != nil ? try initializer(named: o.className) : try initializer(className: o.className, config: o.config)
-    }
+    try deserialize(j, .initializer) { if case .initializer(let make) = $0 { make } else { nil } }
 }
 
 /// A regularizer from a config value (`"l2"` or `{"class_name": "L2", "config": {"l2": 0.01}}`).
 public func deserializeRegularizer(_ j: JSON) throws -> Regularizer {
-    let o = try SerializedObject(j, what: "regularizer")
-    for n in o.names { if case .regularizer(let make)? = ObjectRegistry.lookupCustom(.regularizer, n) { return try make(o.config) } }
-    return try builtin(.regularizer, o) {
-        j.stringValue != nil ? try regularizer(named: o.className) : try regularizer(className: o.className, config: o.config)
-    }
+    try deserialize(j, .regularizer) { if case .regularizer(let make) = $0 { make } else { nil } }
 }
 
 /// A constraint from a config value (`"non_neg"` or a serialized object).
 public func deserializeConstraint(_ j: JSON) throws -> Constraint {
-    let o = try SerializedObject(j, what: "constraint")
-    for n in o.names { if case .constraint(let make)? = ObjectRegistry.lookupCustom(.constraint, n) { return try make(o.config) } }
-    return try builtin(.constraint, o) {
-        j.stringValue != nil ? try constraint(named: o.className) : try constraint(className: o.className, config: o.config)
-    }
+    try deserialize(j, .constraint) { if case .constraint(let make) = $0 { make } else { nil } }
 }
 
-/// Runs a family's built-in lookup, turning "unknown name" into the registry's error, which says
-/// how to register a custom object.
-private func builtin<T>(_ kind: KerasObjectKind, _ o: SerializedObject, _ make: () throws -> T) throws -> T {
-    do {
-        return try make()
-    } catch KerasError.unknownName {
-        throw ObjectRegistry.unknown(kind, o.registeredName ?? o.className)
+/// An object of `kind` from a name or a serialized object: the registry's builder for its
+/// registered name or class name, given its config (empty for a name: Keras's defaults).
+private func deserialize<T>(_ j: JSON, _ kind: KerasObjectKind,
+                            _ builder: (KerasObject) -> ((JSON) throws -> T)?) throws -> T {
+    let o = try SerializedObject(j, what: kind.rawValue)
+    for n in o.names {
+        if let object = ObjectRegistry.lookup(kind, n), let make = builder(object) { return try make(o.config) }
     }
+    throw ObjectRegistry.unknown(kind, o.registeredName ?? o.className)
 }
 
 /// A loss from a compile config value: a name, a serialized function or a serialized class.

@@ -97,6 +97,9 @@ public enum ObjectRegistry {
         for (n, make) in LearningRateSchedule.builtinClasses { out.append((RegistryKey(.schedule, n), .schedule(make))) }
         for (n, a) in ActivationFunction.builtins { out.append((RegistryKey(.activation, n), .activation(a))) }
         for (n, make) in Metric.builtinMetrics { out.append((RegistryKey(.metric, n), .metric { _ in try make() })) }
+        for (n, object) in builtinInitializers + builtinRegularizers + builtinConstraints + builtinCallbacks {
+            out.append((RegistryKey(object.kind, n), object))
+        }
         return out
     }()
 
@@ -204,5 +207,12 @@ struct NamedBuiltins<T> {
     /// A new object for `name` with Keras's defaults, or nil when `name` is not built in.
     func make(_ name: String) throws -> T? {
         try entries.first { $0.names.contains(name) }?.make()
+    }
+
+    /// The registry's builder for `name`: Keras's defaults for an empty config (a string
+    /// reference), otherwise `fromConfig` (the family's reading of a serialized config).
+    func make(_ name: String, _ config: JSON, fromConfig: (JSON) throws -> T) throws -> T {
+        if config.objectValue?.isEmpty ?? config.isNull, let made = try make(name) { return made }
+        return try fromConfig(config)
     }
 }
