@@ -68,16 +68,22 @@ final class HDF5File {
     }
 
     /// Creates a file that lives only in memory; read its bytes with ``image()``.
+    /// HDF5 knows open files by name, in-memory ones too: each gets its own, or two threads
+    /// saving `.keras` files at once fail with "unable to truncate a file which is already open".
     static func createInMemory(name: String = "model.weights.h5") throws -> HDF5File {
         _ = quiet
         let fapl = H5Pcreate(skh5_file_access())
         guard fapl >= 0 else { throw KerasError.io("HDF5: cannot create a file access list") }
         defer { H5Pclose(fapl) }
         guard H5Pset_fapl_core(fapl, 1 << 16, false) >= 0 else { throw KerasError.io("HDF5: cannot use the in-memory driver") }
-        let f = H5Fcreate(name, skh5_acc_trunc(), hid_t(H5P_DEFAULT), fapl)
+        let unique = memoryFileCounter.withLock { () -> Int in memoryFileCount += 1; return memoryFileCount }
+        let f = H5Fcreate("\(name).\(getpid()).\(unique)", skh5_acc_trunc(), hid_t(H5P_DEFAULT), fapl)
         guard f >= 0 else { throw KerasError.io("Cannot create in-memory HDF5 file '\(name)'") }
         return HDF5File(id: f, path: name)
     }
+
+    private static let memoryFileCounter = Mutex()
+    nonisolated(unsafe) private static var memoryFileCount = 0
 
     /// Opens the bytes of an HDF5 file held in memory (HDF5 keeps its own copy).
     static func open(image bytes: [UInt8], name: String) throws -> HDF5File {

@@ -127,6 +127,31 @@ final class HostileArchiveTests: ScratchFolderTestCase {
         XCTAssertEqual(left, ["m.keras", fresh, live, foreign, otherFile])
     }
 
+    /// Found by the stress test (bindings/c/stress): HDF5 knew every in-memory weights image by
+    /// one name, so two threads saving `.keras` files at once failed.
+    func testThreadsSavingKerasFilesAtOnceAllSucceed() throws {
+        let failures = Mutex(), done = DispatchGroup()
+        nonisolated(unsafe) var errors: [String] = []
+        let folder = dir
+        for t in 0..<8 {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                do {
+                    let m = try Sequential([Dense(16, inputShape: [16])])
+                    for i in 0..<8 {
+                        try m.save("\(folder)/t\(t)-\(i).keras")
+                        _ = try loadModel("\(folder)/t\(t)-\(i).keras")
+                    }
+                } catch {
+                    failures.withLock { errors.append("\(error)") }
+                }
+            }.start()
+        }
+        done.wait()
+        XCTAssertEqual(errors, [])
+    }
+
     func testOverwriteFalseNeverReplacesAndLeavesNoTemporaryFile() throws {
         let a = try Sequential([Dense(2, inputShape: [3])]), b = try Sequential([Dense(2, inputShape: [3])])
         for name in ["m.keras", "m.h5", "m.json"] {

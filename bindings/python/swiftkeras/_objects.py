@@ -122,6 +122,10 @@ def serialize(value):
     to_config = getattr(value, "_keras_config", None)
     if to_config is not None:
         return to_config()
+    if "_args" in getattr(value, "__dict__", {}) and hasattr(value, "get_config"):
+        # A built-in layer as an argument (RNN's cell, Bidirectional's layer): its nested config.
+        return {"module": "keras.layers", "class_name": value.class_name, "config": value.get_config(),
+                "registered_name": None}
     if callable(value):
         from . import _plugins
         return _plugins.name_of_function(value)

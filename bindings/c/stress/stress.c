@@ -1,0 +1,83 @@
+/* Concurrency stress test (issue 17, `make sanitize`): 8 threads at once fit, predict, save,
+ * load and register/unregister plugin activations, for a fixed number of iterations, under
+ * AddressSanitizer+UndefinedBehaviorSanitizer or ThreadSanitizer. Every call must succeed and
+ * every prediction be finite; the sanitizers report any race or memory error. */
+#define _XOPEN_SOURCE 700
+#include "check.h"
+#include <pthread.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#define THREADS 8
+#define ITERATIONS 6
+
+static char dir[] = "/tmp/keras-stress-XXXXXX";
+
+static int square(void *user_data, const float *x, int64_t n, float *y, float *dydx) {
+    int64_t i;
+    (void)user_data;
+    for (i = 0; i < n; i++) { y[i] = x[i] * x[i]; if (dydx) dydx[i] = 2 * x[i]; }
+    return 0;
+}
+
+typedef struct { int id; int failures; } job;
+
+static void *work(void *arg) {
+    job *j = (job *)arg;
+    float x[64], y[16], out[16];
+    const int64_t xs[2] = {16, 4}, ys[2] = {16, 1};
+    char path[256], name[64], layer[256];
+    int it, i;
+    for (i = 0; i < 64; i++) x[i] = (float)((i * 7 + j->id) % 11) / 11.0f;
+    for (i = 0; i < 16; i++) y[i] = (float)(i % 2);
+    for (it = 0; it < ITERATIONS; it++) {
+        keras_model *m = NULL, *m2 = NULL;
+        snprintf(name, sizeof name, "stress_square_%d_%d", j->id, it);
+        if (keras_register_activation(name, square, NULL, NULL) != KERAS_OK) j->failures++;
+        snprintf(layer, sizeof layer, "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"%s\"}}", name);
+        if (keras_sequential_new(NULL, &m) != KERAS_OK) { j->failures++; continue; }
+        if (keras_sequential_add_json(m, "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}}") != KERAS_OK ||
+            keras_sequential_add_json(m, layer) != KERAS_OK ||
+            keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}") != KERAS_OK ||
+            keras_model_compile(m, "{\"optimizer\": \"adam\", \"loss\": \"mse\"}") != KERAS_OK ||
+            keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 2, \"batch_size\": 4, \"verbose\": 0}", NULL, 0, NULL) != KERAS_OK ||
+            keras_model_predict(m, x, 2, xs, NULL, NULL, 0, out, 16, NULL, NULL) != KERAS_OK) {
+            fprintf(stderr, "thread %d: %s\n", j->id, keras_last_error());
+            j->failures++;
+        }
+        snprintf(path, sizeof path, "%s/t%d.keras", dir, j->id);
+        if (keras_model_save(m, path, 1) != KERAS_OK || keras_model_load(path, 0, &m2) != KERAS_OK) {
+            fprintf(stderr, "thread %d: %s\n", j->id, keras_last_error());
+            j->failures++;
+        }
+        for (i = 0; i < 16; i++) if (!(out[i] == out[i]) || out[i] > 1e30f || out[i] < -1e30f) j->failures++;
+        keras_model_free(m2);
+        keras_model_free(m);
+        keras_unregister("activation", name);
+    }
+    return NULL;
+}
+
+int main(void) {
+    pthread_t t[THREADS];
+    job jobs[THREADS];
+    char cmd[300];
+    int i, failures = 0;
+    (void)check_contains;
+    if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+    for (i = 0; i < THREADS; i++) {
+        jobs[i].id = i;
+        jobs[i].failures = 0;
+        CHECK(pthread_create(&t[i], NULL, work, &jobs[i]) == 0);
+    }
+    for (i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        failures += jobs[i].failures;
+    }
+    CHECK(failures == 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+    if (check_failures) { fprintf(stderr, "stress: %d failures\n", check_failures); return 1; }
+    printf("stress: %d threads x %d iterations passed\n", THREADS, ITERATIONS);
+    return 0;
+}

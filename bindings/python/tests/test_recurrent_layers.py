@@ -1,0 +1,42 @@
+"""Recurrent layers from Python: cells and RNN(cell), dropout in training, stateful layers and
+their batch-size error naming the layer."""
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs
+
+from swiftkeras import layers
+from swiftkeras.models import Sequential
+
+NAMES = ["SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "Bidirectional", "TimeDistributed"]
+
+
+def test_classes_exist():
+    assert [n for n in NAMES if not hasattr(layers, n)] == []
+
+
+def sequences(n=8):
+    return np.random.default_rng(0).uniform(-1, 1, size=(n, 5, 3)).astype("float32")
+
+
+@needs(*CORE)
+def test_rnn_over_a_cell_equals_the_layer_and_dropout_trains():
+    x = sequences()
+    rnn = Sequential([layers.RNN(layers.LSTMCell(4), input_shape=(5, 3)), layers.Dense(1)])
+    lstm = Sequential([layers.LSTM(4, dropout=0.3, recurrent_dropout=0.3, input_shape=(5, 3)), layers.Dense(1)])
+    lstm.set_weights(rnn.get_weights())
+    np.testing.assert_allclose(lstm.predict(x, verbose=0), rnn.predict(x, verbose=0), atol=1e-6)
+    lstm.compile(optimizer="adam", loss="mse")
+    history = lstm.fit(x, np.ones((8, 1), "float32"), epochs=3, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+
+
+@needs(*CORE)
+def test_stateful_layer_refuses_another_batch_size():
+    model = Sequential([layers.LSTM(2, stateful=True, name="carry", input_shape=(5, 3))])
+    x = sequences(4)
+    first = model.predict(x, batch_size=4, verbose=0)
+    assert not np.allclose(model.predict(x, batch_size=4, verbose=0), first)  # the state carried over
+    with pytest.raises(ValueError, match="carry"):  # Keras raises ValueError too
+        model.predict(sequences(3), batch_size=3, verbose=0)
