@@ -107,7 +107,8 @@ int keras_set_random_seed(int64_t seed);
  * "args" are the constructor arguments in Keras's order: {"name", "required": true} or
  * {"name", "default": <JSON value>}. For layers they are the keys of get_config() without
  * name/trainable/dtype, with the defaults in config form (an initializer default is its serialized
- * config). A registered (custom) object appears as {"module": "custom", "registered_name":
+ * config). A layer class with Keras's adapt (keras_model_adapt) has "adapt": true. A registered
+ * (custom) object appears as {"module": "custom", "registered_name":
  * "Pkg>Name", "custom": true, "args": []} (plus "names" for losses, metrics, initializers...).
  * Every string "names" lists is accepted where Keras takes that kind of name; besides the metrics
  * listed, every loss name is accepted as a metric. Errors: INVALID_ARGUMENT (out_json NULL). */
@@ -273,6 +274,14 @@ int keras_model_io_shape(keras_model *model, int is_input, int index, int64_t ba
 int keras_model_layer_output(keras_model *model, const char *layer_name,
                              const float *x, int x_ndim, const int64_t *x_shape,
                              float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
+
+/* Adapts the preprocessing layer named layer_name (Normalization: mean and variance;
+ * Discretization: bin boundaries from num_bins; IntegerLookup: vocabulary) to the samples x (batch
+ * axis first), as Keras's model.get_layer(name).adapt(x); call it before fit. The state is saved
+ * with the model. Errors: INVALID_ARGUMENT (no such layer, or one without adapt), SHAPE (x does not
+ * fit a built layer), DATA (NaN, empty), STATE (the layer was given its state at construction). */
+int keras_model_adapt(keras_model *model, const char *layer_name,
+                      const float *x, int x_ndim, const int64_t *x_shape);
 
 /* The output shape for `batch` samples: shape (capacity entries) receives *ndim dimensions, the
  * first being `batch`, unknown others -1. Errors: STATE (model not built), BUFFER_TOO_SMALL. */

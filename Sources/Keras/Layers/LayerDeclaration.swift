@@ -117,6 +117,8 @@ public struct LayerDeclaration: @unchecked Sendable {
     let arguments: [(name: String, defaultValue: JSON?, read: ((Layer) -> JSON?)?)]
     /// Keras's constructor order where it differs from `get_config()`'s.
     let constructorOrder: [String]?
+    /// Whether the class computes state from data (an ``AdaptableLayer``: Keras's `adapt`).
+    public let adaptable: Bool
     /// Builds an instance from a config whose absent arguments take their declared defaults.
     let make: (LayerConfig) throws -> Layer
 
@@ -135,6 +137,7 @@ public struct LayerDeclaration: @unchecked Sendable {
         self.aliases = aliases
         self.builtAtInit = builtAtInit
         self.constructorOrder = constructorOrder
+        self.adaptable = L.self is any AdaptableLayer.Type
         self.arguments = arguments.map { a in
             let read = a.read.map { read in { (layer: Layer) -> JSON? in (layer as? L).flatMap(read) } }
             return (a.name, a.defaultValue, read)

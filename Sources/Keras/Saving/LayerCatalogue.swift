@@ -4,11 +4,14 @@ extension ObjectRegistry {
     /// can build, built-in and custom. A built-in's arguments come from its
     /// ``LayerDeclaration``, in Keras's constructor order. A custom class (registered in Swift, C
     /// or Python) lists `"custom": true` and no arguments: its config is whatever it writes.
+    /// A class with Keras's `adapt` (``AdaptableLayer``) lists `"adapt": true`.
     public static var layerCatalogue: JSON {
         var out: [(String, JSON)] = []
         for className in layerClassNames {
             guard let declaration = LayerDeclaration.byClassName[className] else { continue }
-            out.append((className, ["module": "keras.layers", "args": declaration.catalogueArguments]))
+            var entry: JSON = ["module": "keras.layers", "args": declaration.catalogueArguments]
+            if declaration.adaptable { entry.set("adapt", true) }
+            out.append((className, entry))
         }
         for name in customNames(.layer) {
             let bare = String(name.split(separator: ">").last ?? Substring(name))

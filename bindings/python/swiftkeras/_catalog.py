@@ -32,3 +32,8 @@ def layer_signature(class_name: str) -> tuple[tuple[str, ...], dict, tuple[str, 
     defaults = {a["name"]: a.get("default") for a in args if "default" in a}
     required = tuple(a["name"] for a in args if a.get("required"))
     return names, defaults, required
+
+
+def layer_adaptable(class_name: str) -> bool:
+    """Whether a library layer class has Keras's `adapt` (preprocessing layers)."""
+    return bool(catalog().get("layers", {}).get(class_name, {}).get("adapt"))

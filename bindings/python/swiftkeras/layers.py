@@ -323,6 +323,20 @@ class _BuiltinLayer(Layer):
 _classes: dict[str, type] = {}
 
 
+def _adapt(self, data, batch_size=None, steps=None):
+    """Keras's `layer.adapt(data)`: computes the layer's state from a numpy array of samples
+    (Normalization: mean and variance; Discretization: bin boundaries; IntegerLookup: vocabulary),
+    in the library, before or after the layer joins a model."""
+    x = _native.as_float32(data, f"{self.name}.adapt(data)")
+    if x.ndim == 0:
+        raise ValueError(f"{self.class_name} '{self.name}'.adapt: data must have a batch axis, got a scalar")
+    if self._owner is None or self._owner._handle is None:
+        from .models import Sequential
+        owner = Sequential(name=unique_name("layer_adapt"))
+        owner._adopt(self, batch_shape=(None,) + x.shape[1:])
+    self._owner._adapt_layer(self, x)
+
+
 def _layer_class(class_name: str) -> type | None:
     if class_name in _classes:
         return _classes[class_name]
@@ -338,6 +352,8 @@ def _layer_class(class_name: str) -> type | None:
                                           "batch_input_shape", "input_length",
                                           "activity_regularizer", "autocast"}
     attrs["__signature__"] = _signature(names, defaults)
+    if _catalog.layer_adaptable(class_name):
+        attrs["adapt"] = _adapt
     cls = type(class_name, (_BuiltinLayer,), attrs)
     _classes[class_name] = cls
     return cls

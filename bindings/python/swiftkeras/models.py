@@ -151,6 +151,25 @@ class Model:
         self._handle_finalizer = weakref.finalize(self, _free, handle) if handle else None
         if handle:
             self._attach_layers()
+            for layer in self._layers:
+                pending = getattr(layer, "_pending_weights", None)
+                if pending:  # an adapted layer joining this model brings its state
+                    layer.set_weights(pending)
+                layer._pending_weights = None
+
+    def _adapt_layer(self, layer, x):
+        """Keras's `layer.adapt(x)` for a layer of this model, computed by the library; the
+        adapted state also goes into the Python layer (config and weights) so that a model built
+        from it later has it."""
+        shape = (c_int64 * x.ndim)(*x.shape)
+        check(_lib.keras_model_adapt(self._ensure_handle(), layer.name.encode(),
+                                     x.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), x.ndim, shape))
+        self._layers_cache = None
+        config = self._layers_info()[layer._index]["config"]
+        for key, value in config.items():
+            if key in layer._known and key not in ("name", "trainable", "dtype"):
+                layer._args[key] = value
+        layer._pending_weights = layer.get_weights() or None
 
     def _ensure_handle(self, x=None):
         if self._handle is not None:

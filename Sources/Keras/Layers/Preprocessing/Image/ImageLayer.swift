@@ -1,0 +1,155 @@
+/// The base of the image preprocessing and augmentation layers: the `data_format` argument,
+/// images given as one `(height, width, channels)` image or a batch of them (channels first
+/// with `channelsFirst`), and a seeded generator for the random ones. Keras:
+/// `BaseImagePreprocessingLayer`.
+open class ImageLayer: Layer {
+    /// Where the channel axis is.
+    public let dataFormat: DataFormat
+    /// The seed of the layer's own generator; nil draws from the thread's generator.
+    public let seed: Int?
+    private let generator: RandomGenerator?
+
+    init(dataFormat: DataFormat, seed: Int?, name: String?) {
+        self.dataFormat = dataFormat
+        self.seed = seed
+        generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        super.init(name: name)
+    }
+
+    /// The generator random transformations draw from.
+    var random: RandomGenerator { generator ?? RandomGenerator.current }
+
+    /// Runs `body` on the images as a `(batch, height, width, channels)` batch and returns its
+    /// result in the input's layout (rank and data format).
+    func onBatch(_ x: Tensor, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+        guard x.rank == 3 || x.rank == 4 else {
+            throw KerasError.shapeMismatch("\(className) '\(name)': expected images of rank 3 (one image) or 4 (a batch), got shape \(x.shape)")
+        }
+        var t = x.rank == 3 ? x.viewing([1] + x.shape) : x
+        if dataFormat == .channelsFirst { t = try Ops.transpose(t, [0, 2, 3, 1]) }
+        var out = try body(t)
+        if dataFormat == .channelsFirst { out = try Ops.transpose(out, [0, 3, 1, 2]) }
+        return x.rank == 3 ? out.viewing(Array(out.shape.dropFirst())) : out
+    }
+
+    /// The (height, width) axes of a shape of rank 3 or 4 in this layer's data format.
+    func spatialAxes(rank: Int) -> (Int, Int) {
+        let first = rank - 3 + (dataFormat == .channelsFirst ? 1 : 0)
+        return (first, first + 1)
+    }
+
+    /// `shape` with its height and width replaced.
+    func resizedShape(_ shape: [Int?], height: Int, width: Int) throws -> [Int?] {
+        guard shape.count == 3 || shape.count == 4 else {
+            throw KerasError.shapeMismatch("\(className) '\(name)': expected images of rank 3 or 4, got shape \(formatShape(shape))")
+        }
+        let (h, w) = spatialAxes(rank: shape.count)
+        var s = shape
+        s[h] = height
+        s[w] = width
+        return s
+    }
+}
+
+/// A `factor` argument as Keras's image layers take it: a number `f` (the range `(-f, f)`, or
+/// `(max(-f, lowest), f)`) or a pair sorted into `(lower, upper)`, within `bounds`.
+struct ImageFactor: Equatable {
+    var lower: Double
+    var upper: Double
+    /// The value as given, for `get_config()` when the layer writes it unchanged.
+    var given: JSON
+
+    init(_ json: JSON, bounds: ClosedRange<Double>, layer: String, argument: String, clampLower: Bool = true) throws {
+        let bad = KerasError.invalidArgument("\(layer): \(argument) must be a number or a pair of numbers in [\(bounds.lowerBound), \(bounds.upperBound)], got \(json)")
+        given = json
+        if let f = json.doubleValue {
+            guard bounds.contains(f) else { throw bad }
+            upper = abs(f)
+            lower = clampLower ? Swift.max(-upper, bounds.lowerBound) : -upper
+        } else if let pair = json.arrayValue, pair.count == 2, let a = pair[0].doubleValue, let b = pair[1].doubleValue {
+            guard a <= bounds.upperBound, b >= bounds.lowerBound else { throw bad }
+            (lower, upper) = (Swift.min(a, b), Swift.max(a, b))
+        } else {
+            throw bad
+        }
+    }
+
+    /// `[lower, upper]` as Keras writes `self.factor`.
+    var pair: JSON { [.double(lower), .double(upper)] }
+
+    /// A draw from `[lower, upper)`.
+    func sample(_ rng: RandomGenerator) -> Double { lower + (upper - lower) * Double(rng.uniform()) }
+}
+
+/// How the geometric augmentation layers fill points outside the image. Keras: `fill_mode`.
+enum FillMode: String, LayerArgumentValue {
+    case reflect, wrap, constant, nearest
+    var configValue: JSON { .string(rawValue) }
+
+    static func named(_ name: String, layer: String) throws -> FillMode {
+        guard let m = FillMode(rawValue: name) else {
+            throw KerasError.invalidArgument("\(layer): fill_mode must be one of reflect, wrap, constant, nearest, got '\(name)'")
+        }
+        return m
+    }
+}
+
+/// `bilinear` or `nearest`. Keras: `interpolation`.
+enum Interpolation: String, LayerArgumentValue {
+    case bilinear, nearest
+    var configValue: JSON { .string(rawValue) }
+
+    static func named(_ name: String, layer: String) throws -> Interpolation {
+        guard let i = Interpolation(rawValue: name) else {
+            throw KerasError.invalidArgument("\(layer): interpolation must be 'bilinear' or 'nearest', got '\(name)'")
+        }
+        return i
+    }
+}
+
+extension ImageLayer {
+    /// The largest centred window of `height × width` with the aspect ratio of
+    /// `targetHeight × targetWidth`, as Keras's `crop_to_aspect_ratio` computes it.
+    static func aspectCropBox(height: Int, width: Int, targetHeight: Int, targetWidth: Int) -> (top: Int, left: Int, height: Int, width: Int) {
+        let ch = Swift.max(Swift.min(height, Int(Double(width * targetHeight) / Double(targetWidth))), 1)
+        let cw = Swift.max(Swift.min(width, Int(Double(height * targetWidth) / Double(targetHeight))), 1)
+        return (Int(Double(height - ch) / 2), Int(Double(width - cw) / 2), ch, cw)
+    }
+
+    /// Crops a `(batch, height, width, channels)` batch to the aspect ratio of the target and
+    /// resizes it bilinearly (Keras's `resize(..., crop_to_aspect_ratio=True)`).
+    static func cropAndResize(_ t: Tensor, height: Int, width: Int, bilinear: Bool = true) -> Tensor {
+        let box = aspectCropBox(height: t.shape[1], width: t.shape[2], targetHeight: height, targetWidth: width)
+        let cropped = Kernels.crop(t, top: box.top, left: box.left, height: box.height, width: box.width)
+        return Kernels.resize(cropped, height: height, width: width, bilinear: bilinear)
+    }
+}
+
+/// The geometric augmentations (`RandomRotation`, `RandomZoom`, `RandomTranslation`): in
+/// training each image is resampled through an affine map drawn per image, with Keras's
+/// `fill_mode`, `fill_value` and `interpolation`; at inference the images pass unchanged.
+open class AffineAugmentation: ImageLayer {
+    let fillMode: FillMode
+    let interpolation: Interpolation
+    public let fillValue: Double
+
+    init(fillMode: String, interpolation: String, fillValue: Double, seed: Int?, dataFormat: DataFormat, name: String?, layer: String) throws {
+        self.fillMode = try .named(fillMode, layer: layer)
+        self.interpolation = try .named(interpolation, layer: layer)
+        self.fillValue = fillValue
+        super.init(dataFormat: dataFormat, seed: seed, name: name)
+    }
+
+    /// One map `[a0, a1, a2, b0, b1, b2]` per image: output pixel `(x, y)` samples the input at
+    /// `(a0·x + a1·y + a2, b0·x + b1·y + b2)`.
+    func transforms(count: Int, height: Int, width: Int) -> [[Double]] { [] }
+
+    public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
+        guard training else { return x }
+        return try onBatch(x) { t in
+            let maps = transforms(count: t.shape[0], height: t.shape[1], width: t.shape[2]).map { $0.map { Float($0) } }
+            return Kernels.affine(t, transforms: maps, bilinear: interpolation == .bilinear,
+                                  fillMode: fillMode.rawValue, fillValue: Float(fillValue))
+        }
+    }
+}

@@ -1,0 +1,67 @@
+/// Resizes images to `height × width` (bilinear or nearest, optionally cropping to the target
+/// aspect ratio first), in training and inference. Keras: `keras.layers.Resizing`.
+///
+/// ```swift
+/// let model = try Sequential([InputLayer(shape: [64, 64, 3]), Resizing(height: 32, width: 32), Flatten(), Dense(10)])
+/// ```
+public final class Resizing: ImageLayer {
+    public let height: Int
+    public let width: Int
+    let interpolation: Interpolation
+    /// Whether images are first cropped to the largest centred window of the target's aspect ratio.
+    public let cropToAspectRatio: Bool
+
+    public init(height: Int, width: Int, interpolation: String = "bilinear", cropToAspectRatio: Bool = false,
+                padToAspectRatio: Bool = false, fillMode: String = "constant", fillValue: Double = 0,
+                antialias: Bool = false, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws {
+        guard height > 0, width > 0 else {
+            throw KerasError.invalidArgument("Resizing: height and width must be positive, got \(height) × \(width)")
+        }
+        guard !padToAspectRatio, !antialias, fillMode == "constant", fillValue == 0 else {
+            throw KerasError.invalidArgument("Resizing: pad_to_aspect_ratio, antialias and fill_mode/fill_value are not supported (bilinear or nearest resizing, optionally cropped)")
+        }
+        self.height = height
+        self.width = width
+        self.interpolation = try .named(interpolation, layer: "Resizing")
+        self.cropToAspectRatio = cropToAspectRatio
+        super.init(dataFormat: dataFormat, seed: nil, name: name)
+    }
+
+    public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
+        try onBatch(x.detached) { t in
+            let bilinear = interpolation == .bilinear
+            if cropToAspectRatio { return Self.cropAndResize(t, height: height, width: width, bilinear: bilinear) }
+            return Kernels.resize(t, height: height, width: width, bilinear: bilinear)
+        }
+    }
+
+    public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
+        try resizedShape(inputShape, height: height, width: width)
+    }
+}
+
+extension Resizing: DeclaredLayer {
+    /// Keras: `Resizing(height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
+    /// pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False,
+    /// data_format=None)`.
+    public static let declaration = LayerDeclaration(Resizing.self, constructorOrder: [
+        "height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode",
+        "fill_value", "antialias", "data_format",
+    ], arguments: [
+        .optional("data_format", \.dataFormat, default: .channelsLast),
+        .required("height", \.height),
+        .required("width", \.width),
+        .optional("interpolation", \.interpolation, default: .bilinear),
+        .optional("crop_to_aspect_ratio", \.cropToAspectRatio, default: false),
+        .optional("pad_to_aspect_ratio", default: false) { _ in false },
+        .optional("fill_mode", default: "constant") { _ in "constant" },
+        .optional("fill_value", default: 0.0) { _ in 0.0 },
+        .optional("antialias", default: false) { _ in false },
+    ]) { c in
+        try Resizing(height: c.int("height"), width: c.int("width"), interpolation: c.string("interpolation"),
+                     cropToAspectRatio: c.bool("crop_to_aspect_ratio"), padToAspectRatio: c.bool("pad_to_aspect_ratio"),
+                     fillMode: c.string("fill_mode"), fillValue: c.double("fill_value"), antialias: c.bool("antialias"),
+                     dataFormat: DataFormat.named(c.string("data_format")), name: c.name)
+    }
+}
+@section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Resizing.self, $0) }
