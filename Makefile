@@ -9,7 +9,7 @@ RELEASE_FLAGS := -c release
 # The shared library built so that it loads without the Swift toolchain (reference/toolchain.md §4).
 STATIC_SCRATCH := .build-static
 
-.PHONY: fuzz test-fuzz all deps build demo test test-swift test-python test-c lib-static bench venv clean
+.PHONY: sanitize fuzz test-fuzz all deps build demo test test-swift test-python test-c lib-static bench venv clean
 
 all: build
 
@@ -47,6 +47,28 @@ test-c:
 	./bindings/c/run_tests.sh
 	$(SWIFT) build $(STATIC_LIB_FLAGS)
 	./bindings/c/test_static.sh $(STATIC_SCRATCH)/release/libkeras.so
+
+## Sanitizers (docs/RELIABILITY.md): libkeras.so built with AddressSanitizer (Swift on Linux has
+## no -sanitize=undefined; the C programs add UndefinedBehaviorSanitizer), then with
+## ThreadSanitizer, each in its own scratch path; the C ABI tests and the 8-thread stress test
+## (bindings/c/stress) built with the toolchain's clang (the sanitizer runtime Swift uses) and
+## run against each. Not in `make test` (two extra full builds); run it before every release.
+SANITIZE_PASSES ?= address:address,undefined thread:thread
+sanitize:
+	set -e; for pass in $(SANITIZE_PASSES); do \
+		swiftkind=$${pass%%:*}; ckind=$${pass#*:}; scratch=.build-sanitize-$$swiftkind; \
+		$(SWIFT) build -c debug --scratch-path $$scratch -Xswiftc -sanitize=$$swiftkind --product keras; \
+		out=$$scratch/c; mkdir -p $$out; \
+		for src in bindings/c/tests/*.c bindings/c/stress/stress.c; do \
+			name=$$(basename $$src .c); \
+			clang -std=c99 -O1 -g -fsanitize=$$ckind -Iinclude -Ibindings/c/examples -Ibindings/c/tests $$src \
+				-o $$out/$$name -L$$scratch/debug -lkeras -Wl,-rpath,$(CURDIR)/$$scratch/debug -lpthread -lm; \
+			echo "== $$ckind $$name"; \
+			ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 TSAN_OPTIONS=halt_on_error=1 \
+				UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $$out/$$name > $$out/$$name.log 2>&1 \
+				|| { cat $$out/$$name.log; exit 1; }; \
+		done; \
+	done
 
 ## libkeras.so to ship: loads without the Swift toolchain (reference/toolchain.md §4).
 lib-static: deps

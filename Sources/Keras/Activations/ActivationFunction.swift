@@ -139,7 +139,7 @@ public struct ActivationFunction: Equatable, CustomStringConvertible, @unchecked
         "exponential": .exponential, "hard_sigmoid": .hardSigmoid, "gelu": .gelu,
         "silu": .silu, "swish": .silu, "leaky_relu": .leakyReLU, "relu6": .relu6,
         "log_softmax": .logSoftmax, "mish": .mish, "hard_silu": .hardSilu, "hard_swish": .hardSilu,
-    ]
+    ].merging(keras3Builtins) { a, _ in a }
 
     /// The activation with a Keras name; `nil`/`"linear"`/`"None"` is linear.
     public static func named(_ name: String?) throws -> ActivationFunction {

@@ -33,12 +33,32 @@ public class SmoothedCrossentropy: Loss, @unchecked Sendable {
         let owner = String(describing: Self.self)
         var a = try ConfigArguments(owner, config)
         let (reduction, name) = try lossBaseArguments(&a)
+        let (fromLogits, smoothing, axis) = try Self.smoothingArguments(&a)
+        try a.finish()
+        self.init(fromLogits: fromLogits, labelSmoothing: smoothing, axis: axis, reduction: reduction, name: name)
+    }
+
+    /// Reads `from_logits`, `label_smoothing` (checked) and `axis`.
+    static func smoothingArguments(_ a: inout ConfigArguments) throws -> (fromLogits: Bool, labelSmoothing: Double, axis: Int) {
         let fromLogits = try a.bool("from_logits", default: false)
         let smoothing = try a.double("label_smoothing", default: 0)
         let axis = try a.int("axis") ?? -1
-        try a.finish()
-        try checkLabelSmoothing(owner, smoothing)
-        self.init(fromLogits: fromLogits, labelSmoothing: smoothing, axis: axis, reduction: reduction, name: name)
+        try checkLabelSmoothing(a.owner, smoothing)
+        return (fromLogits, smoothing, axis)
+    }
+
+    /// Binary targets (smoothed towards 0.5) and predictions of the same shape.
+    func binaryTargets(_ owner: String, _ yTrue: Tensor, _ yPred: Tensor) throws -> (Tensor, Tensor) {
+        try checkLabelSmoothing(className, labelSmoothing)
+        var (t, p) = try LossReduction.prepare(yTrue, yPred)
+        guard t.shape == p.shape else {
+            throw KerasError.shapeMismatch("\(owner): targets of shape \(yTrue.shape) do not match predictions of shape \(yPred.shape)")
+        }
+        if labelSmoothing > 0 {
+            let s = Float(labelSmoothing)
+            t = Kernels.map(t) { $0 * (1 - s) + 0.5 * s }
+        }
+        return (t, p)
     }
 
     public override var config: JSON {
@@ -141,15 +161,7 @@ public final class BinaryCrossentropy: SmoothedCrossentropy, @unchecked Sendable
     override class var defaultName: String { "binary_crossentropy" }
 
     public override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
-        try checkLabelSmoothing("BinaryCrossentropy", labelSmoothing)
-        var (t, p) = try LossReduction.prepare(yTrue, yPred)
-        guard t.shape == p.shape else {
-            throw KerasError.shapeMismatch("binary_crossentropy: targets of shape \(yTrue.shape) do not match predictions of shape \(yPred.shape)")
-        }
-        if labelSmoothing > 0 {
-            let s = Float(labelSmoothing)
-            t = Kernels.map(t) { $0 * (1 - s) + 0.5 * s }
-        }
+        let (t, p) = try binaryTargets("binary_crossentropy", yTrue, yPred)
         if fromLogits {
             // -t log σ(x) - (1 - t) log σ(-x) = softplus(x) - t x
             return try Ops.mean(Ops.activation(p, .softplus) - t * p, axis: axis)

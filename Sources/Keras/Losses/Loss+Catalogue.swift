@@ -15,6 +15,14 @@ extension Loss {
         ("BinaryCrossentropy", [("from_logits", false), ("label_smoothing", 0.0), ("axis", -1), reductionArgument]),
         ("CategoricalCrossentropy", [("from_logits", false), ("label_smoothing", 0.0), ("axis", -1), reductionArgument]),
         ("SparseCategoricalCrossentropy", [("from_logits", false), ("ignore_class", nil), reductionArgument, ("axis", -1)]),
+        ("BinaryFocalCrossentropy", [("apply_class_balancing", false), ("alpha", 0.25), ("gamma", 2.0), ("from_logits", false),
+                                     ("label_smoothing", 0.0), ("axis", -1), reductionArgument]),
+        ("CategoricalFocalCrossentropy", [("alpha", 0.25), ("gamma", 2.0), ("from_logits", false), ("label_smoothing", 0.0),
+                                          ("axis", -1), reductionArgument]),
+        ("CategoricalGeneralizedCrossEntropy", [("q", 0.5), reductionArgument]),
+        ("Dice", [reductionArgument, ("axis", nil)]),
+        ("Tversky", [("alpha", 0.5), ("beta", 0.5), reductionArgument, ("axis", nil)]),
+        ("Circle", [("gamma", 80.0), ("margin", 0.4), ("remove_diagonal", true), reductionArgument]),
     ]
 
     /// `{"MeanSquaredError": {"module": "keras.losses", "args": [{"name": "reduction", "default": ...}],

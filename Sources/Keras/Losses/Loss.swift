@@ -108,6 +108,10 @@ open class Loss: @unchecked Sendable {
         "kl_divergence": "KLDivergence", "kullback_leibler_divergence": "KLDivergence", "kld": "KLDivergence",
         "KLD": "KLDivergence", "poisson": "Poisson",
         "cosine_similarity": "CosineSimilarity", "cosine_proximity": "CosineSimilarity",
+        "binary_focal_crossentropy": "BinaryFocalCrossentropy",
+        "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
+        "categorical_generalized_cross_entropy": "CategoricalGeneralizedCrossEntropy",
+        "dice": "Dice", "tversky": "Tversky", "circle": "Circle",
     ]
 
     /// The loss classes of this library by Keras class name, as ``ObjectRegistry`` loads them.
@@ -127,6 +131,10 @@ open class Loss: @unchecked Sendable {
         "BinaryCrossentropy": BinaryCrossentropy.init(config:),
         "CategoricalCrossentropy": CategoricalCrossentropy.init(config:),
         "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy.init(config:),
+        "BinaryFocalCrossentropy": BinaryFocalCrossentropy.init(config:),
+        "CategoricalFocalCrossentropy": CategoricalFocalCrossentropy.init(config:),
+        "CategoricalGeneralizedCrossEntropy": CategoricalGeneralizedCrossEntropy.init(config:),
+        "Dice": Dice.init(config:), "Tversky": Tversky.init(config:), "Circle": Circle.init(config:),
     ]
 }
 

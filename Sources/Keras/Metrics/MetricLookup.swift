@@ -93,6 +93,8 @@ extension Metric {
             case "PrecisionAtRecall": m = try PrecisionAtRecall(recall: v, numThresholds: n, classId: c)
             default: m = try RecallAtPrecision(precision: v, numThresholds: n, classId: c)
             }
+        case "IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU":
+            m = try iouMetric(className, config)
         case "LogCoshError":
             m = LossMetric(try Loss.named("log_cosh"), name: "logcosh", className: "LogCoshError")
         default:

@@ -77,18 +77,40 @@ final class CompiledState {
         self.specs = specs
     }
 
+    /// Keras's `weighted_metrics`: updated with the sample weights (`metrics` are not).
+    var weightedMetricSpecs: [[MetricSpec]] = []
+    /// The resolved weighted metrics.
+    private(set) var weighted: Set<ObjectIdentifier> = []
+
+    func isWeighted(_ m: Metric) -> Bool { weighted.contains(ObjectIdentifier(m)) }
+
     /// Resolves names such as `"accuracy"` once the shapes of targets and predictions are known.
+    /// A weighted metric whose name is taken is logged as `weighted_<name>`, as Keras does.
     func resolveMetrics(yTrue: [[Int]], yPred: [[Int]], outputNames: [String]) throws -> [[Metric]] {
         if let metrics { return metrics }
-        var out: [[Metric]] = []
-        for (i, specs) in metricSpecs.enumerated() {
-            var list: [Metric] = []
-            for s in specs {
-                let m = try s.resolve(yTrue: yTrue[i], yPred: yPred[i], loss: losses[i])
-                if outputNames.count > 1 { m.name = "\(outputNames[i])_\(m.name)" }
-                list.append(m)
+        var out: [[Metric]] = Array(repeating: [], count: Swift.max(metricSpecs.count, weightedMetricSpecs.count))
+        var taken = Set<String>()
+        func prefixed(_ i: Int, _ name: String) -> String { outputNames.count > 1 ? "\(outputNames[i])_\(name)" : name }
+        for (weighting, lists) in [(false, metricSpecs), (true, weightedMetricSpecs)] {
+            for (i, specs) in lists.enumerated() {
+                guard i < yTrue.count, i < yPred.count, outputNames.count <= 1 || i < outputNames.count else {
+                    throw KerasError.invalidArgument("compile: metrics for output \(i), but the model has \(yPred.count) output(s)")
+                }
+                for s in specs {
+                    let m = try s.resolve(yTrue: yTrue[i], yPred: yPred[i], loss: losses[Swift.min(i, losses.count - 1)])
+                    var name = prefixed(i, m.name)
+                    if weighting && taken.contains(name) {
+                        let base = prefixed(i, "weighted_\(m.name)")
+                        name = base
+                        var k = 1
+                        while taken.contains(name) { name = "\(base)_\(k)"; k += 1 }
+                    }
+                    m.name = name
+                    taken.insert(name)
+                    if weighting { weighted.insert(ObjectIdentifier(m)) }
+                    out[i].append(m)
+                }
             }
-            out.append(list)
         }
         if outputNames.count > 1 { outputLossTrackers = outputNames.map { Mean(name: "\($0)_loss") } }
         metrics = out

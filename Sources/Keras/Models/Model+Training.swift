@@ -2,9 +2,11 @@ extension Model {
     // MARK: Compile
 
     /// Configures training. Keras: `model.compile(optimizer="rmsprop", loss=..., metrics=[...])`.
+    /// `weightedMetrics` are updated with the sample weights (Keras's `weighted_metrics`).
     public func compile(optimizer: OptimizerSpec = "rmsprop", loss: LossSpec, metrics: [MetricSpec] = [],
-                        lossWeights: [Float]? = nil) throws {
-        try compile(optimizer: optimizer, losses: [loss], metrics: [metrics], lossWeights: lossWeights)
+                        lossWeights: [Float]? = nil, weightedMetrics: [MetricSpec] = []) throws {
+        try compile(optimizer: optimizer, losses: [loss], metrics: [metrics], lossWeights: lossWeights,
+                    weightedMetrics: weightedMetrics.isEmpty ? [] : [weightedMetrics])
     }
 
     /// Configures training with optimizer and loss objects:
@@ -21,7 +23,7 @@ extension Model {
     /// Configures training of a model with several outputs: one loss (and metric list) per output,
     /// or a single one shared by all.
     public func compile(optimizer: OptimizerSpec = "rmsprop", losses: [LossSpec], metrics: [[MetricSpec]] = [],
-                        lossWeights: [Float]? = nil) throws {
+                        lossWeights: [Float]? = nil, weightedMetrics: [[MetricSpec]] = []) throws {
         guard !losses.isEmpty else { throw KerasError.invalidArgument("compile: a loss is required") }
         let opt = try optimizer.resolve()
         let resolved = try losses.map { try $0.resolve() }
@@ -30,6 +32,7 @@ extension Model {
         }
         compiled = CompiledState(optimizer: opt, losses: resolved, lossWeights: lossWeights ?? [],
                                  metricSpecs: metrics, specs: (optimizer, losses, metrics, lossWeights))
+        compiled?.weightedMetricSpecs = weightedMetrics
     }
 
     /// The optimizer set by `compile`.
@@ -156,10 +159,14 @@ extension Model {
         c.lossTracker.add(Float(total), weight: weight)
         for (t, v) in zip(c.outputLossTrackers, perOutput) { t.add(Float(v), weight: weight) }
         for (i, list) in metrics.enumerated() where i < preds.count {
-            // Keras applies sample and class weights to the loss only; `metrics` are unweighted,
-            // but a mean of per-sample values (MeanMetricWrapper) counts only unmasked ones.
+            // Keras applies sample and class weights to the loss and `weighted_metrics` only;
+            // `metrics` are unweighted, but a mean of per-sample values (MeanMetricWrapper) counts only unmasked ones.
             let mask = masks.flatMap { i < $0.count ? $0[i] : nil }
             for m in list {
+                if c.isWeighted(m), let sw {
+                    try m.update(ys[i], preds[i].detached, sampleWeight: sw)
+                    continue
+                }
                 try m.update(ys[i], preds[i].detached, sampleWeight: mask.flatMap { m is MeanMetricWrapper ? $0 : nil })
             }
         }

@@ -69,6 +69,14 @@ public enum Catalogue {
             return (cls, ["module": "keras.metrics", "args": arguments(of: e.config, dropping: ["name", "dtype"]),
                           "names": .array(e.names.map { .string($0) })])
         }
+        // Classes with required arguments, and the metric twins of losses, which no name finds.
+        for (cls, required) in Metric.classesByConfigOnly where byClass[cls] == nil {
+            guard let m = try? Metric.from(className: cls, config: .object(required)) else { continue }
+            let rest = arguments(of: m.config, dropping: Set(["name", "dtype"] + required.map(\.0))).arrayValue ?? []
+            let args = required.map { ["name": .string($0.0), "required": true] as JSON } + rest
+            out.append((cls, ["module": "keras.metrics", "args": .array(args), "names": []]))
+        }
+        out.sort { $0.0 < $1.0 }
         for name in ObjectRegistry.customNames(.metric)
         where !out.contains(where: { $0.0 == name }) {
             out.append((name, custom(name, names: [name])))

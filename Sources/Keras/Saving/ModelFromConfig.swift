@@ -204,6 +204,7 @@ extension Model {
                 }
             }
         }
-        try compile(optimizer: .instance(optimizer), losses: losses, metrics: metrics, lossWeights: weights)
+        try compile(optimizer: .instance(optimizer), losses: losses, metrics: metrics, lossWeights: weights,
+                    weightedMetrics: try deserializeMetricSpecs(c["weighted_metrics"]))
     }
 }

@@ -72,19 +72,16 @@ extension Model {
         guard let c = compiled else { return nil }
         let (_, lossSpecs, metricSpecs, lossWeights) = c.specs
         let losses = lossSpecs.map(serializeLossSpec)
-        let metrics: JSON
-        let nonEmpty = metricSpecs.filter { !$0.isEmpty }
-        if nonEmpty.isEmpty {
-            metrics = .null
-        } else if metricSpecs.count == 1 {
-            metrics = .array(metricSpecs[0].map(serializeMetricSpec))
-        } else {
-            metrics = .array(metricSpecs.map { .array($0.map(serializeMetricSpec)) })
+        func serialized(_ specs: [[MetricSpec]]) -> JSON {
+            if specs.allSatisfy(\.isEmpty) { return .null }
+            if specs.count == 1 { return .array(specs[0].map(serializeMetricSpec)) }
+            return .array(specs.map { .array($0.map(serializeMetricSpec)) })
         }
+        let metrics = serialized(metricSpecs)
         return ["optimizer": serializeOptimizer(c.optimizer),
                 "loss": losses.count == 1 ? losses[0] : .array(losses),
                 "loss_weights": lossWeights.map { .array($0.map { pythonFloat(Double($0)) }) } ?? .null,
-                "metrics": metrics, "weighted_metrics": nil, "run_eagerly": false, "steps_per_execution": 1,
+                "metrics": metrics, "weighted_metrics": serialized(c.weightedMetricSpecs), "run_eagerly": false, "steps_per_execution": 1,
                 "jit_compile": true]
     }
 

@@ -31,9 +31,11 @@ final class ElementwiseActivationTests: XCTestCase {
 
     /// Every activation Keras knows by name, through `ActivationFunction.builtins`.
     func testEveryBuiltinActivationGradient() throws {
-        for name in ActivationFunction.builtins.keys.sorted() {
+        // "threshold" has no defaults (Keras's neither), and Keras's sparsemax jumps where its
+        // support changes: Keras3ActivationTests checks both against jax.grad.
+        for name in ActivationFunction.builtins.keys.sorted() where name != "threshold" && name != "sparsemax" {
             let activation = try ActivationFunction.named(name)
-            let x = G.random([4, 5], in: -4...4, avoiding: [0, 3, -3, 6], margin: 0.1, seed: 64)
+            let x = G.random([4, 6], in: -4...4, avoiding: [0, 3, -3, 6, 0.5, -0.5, 1, -1], margin: 0.1, seed: 64)
             try G.check([x], "activation \(name)") { xs in try activation(xs[0]) }
         }
     }

@@ -46,4 +46,23 @@ final class LossFixtureTests: XCTestCase {
     func testHingeLossesMatchKeras() throws { try runFixtureFile("hinge") }
     func testCrossentropiesMatchKeras() throws { try runFixtureFile("crossentropy") }
     func testReductionsAndSampleWeightsMatchKeras() throws { try runFixtureFile("reductions") }
+    /// Keras 3's focal, generalized, overlap and Circle losses (scripts/make_keras3_vocab_fixtures.py).
+    func testKeras3LossesMatchKeras() throws { try runFixtureFile("keras3") }
+}
+
+/// The names and argument checks of the losses Keras 3 added.
+final class Keras3LossTests: XCTestCase {
+    func testFunctionNamesAndChecks() throws {
+        for (name, cls) in [("binary_focal_crossentropy", "BinaryFocalCrossentropy"), ("dice", "Dice"),
+                            ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy"), ("tversky", "Tversky"),
+                            ("categorical_generalized_cross_entropy", "CategoricalGeneralizedCrossEntropy"), ("circle", "Circle")] {
+            XCTAssertEqual(try Loss.named(name).className, cls)
+        }
+        XCTAssertThrowsError(try Loss.from(className: "CategoricalGeneralizedCrossEntropy", config: ["q": 1.0]))
+        XCTAssertThrowsError(try Loss.from(className: "Dice", config: ["axis": "x"]))
+        XCTAssertThrowsError(try Loss.from(className: "CategoricalFocalCrossentropy", config: ["alpha": [0.1, 0.9]]))
+        let gce = try Loss.named("categorical_generalized_cross_entropy")
+        XCTAssertThrowsError(try gce(Tensor([3]), Tensor(shape: [1, 3], scalars: [0.2, 0.3, 0.5])))
+        XCTAssertEqual(try Loss.from(className: "Dice", config: ["axis": 1]).config["axis"], .int(1))
+    }
 }

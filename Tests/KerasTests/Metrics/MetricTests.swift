@@ -8,6 +8,17 @@ final class MetricTests: XCTestCase {
             + (VocabFixtures.load("metrics", "at_constraint.json").arrayValue ?? [])
             + (VocabFixtures.load("metrics", "correlation.json").arrayValue ?? [])
         XCTAssertGreaterThan(cases.count, 94)
+        try runStatefulCases(cases)
+    }
+
+    /// IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU (scripts/make_keras3_vocab_fixtures.py).
+    func testIoUMetricsMatchKeras() throws {
+        let cases = try VocabFixtures.load("metrics", "iou.json").arrayValue ?? []
+        XCTAssertEqual(cases.count, 14)
+        try runStatefulCases(cases)
+    }
+
+    func runStatefulCases(_ cases: [JSON]) throws {
         for c in cases {
             let label = c["label"]?.stringValue ?? "?"
             let cls = c["class"]?.stringValue ?? ""

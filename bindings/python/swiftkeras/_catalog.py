@@ -16,6 +16,18 @@ def catalog() -> dict:
     return _native.take_json(_lib.keras_catalog_json)
 
 
+def builtin_objects(family: str, default=None):
+    """The catalogue's built-in entries of one family (`"losses"`, `"metrics"`, ...), custom ones
+    left out; `default` (empty) when the library cannot be loaded, so that importing the package
+    still works and says what is missing when the library is first needed."""
+    if _lib.load_error is not None or not _lib.has("keras_catalog_json"):
+        return default if default is not None else {}
+    entries = catalog().get(family, default if default is not None else {})
+    if isinstance(entries, dict):
+        return {k: e for k, e in entries.items() if not e.get("custom")}
+    return entries
+
+
 def layer_names() -> list[str]:
     return sorted(name for name, entry in catalog().get("layers", {}).items()
                   if not entry.get("custom"))

@@ -53,7 +53,31 @@ def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
-_BUILTINS = {
+def _glu(x, axis=-1):
+    a, b = np.split(x, 2, axis=axis)
+    return a * _sigmoid(b)
+
+
+def _sparsemax(x, axis=-1):
+    # As Keras computes it (keras/src/backend/numpy/nn.py).
+    z = -np.sort(-x, axis=axis)
+    cumsum = np.cumsum(z, axis=axis)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    r = np.arange(1, x.shape[axis] + 1).reshape(shape)
+    support = z - (cumsum - 1) / r > 0
+    k = np.sum(support, axis=axis, keepdims=True)
+    tau = (np.sum(np.where(support, cumsum, 0.0), axis=axis, keepdims=True) - 1) / k
+    return np.maximum(x - tau, 0.0).astype(np.float32)
+
+
+def _threshold(x, threshold, default_value):
+    return np.where(x > threshold, x, default_value)
+
+
+# numpy versions of the library's activations, for Python plugins; which names exist comes from
+# the library's catalogue.
+_NUMPY = {
     "linear": lambda x: x,
     "relu": _relu,
     "relu6": lambda x: np.clip(x, 0, 6),
@@ -73,10 +97,41 @@ _BUILTINS = {
     "gelu": lambda x: 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3))),
     "leaky_relu": lambda x, negative_slope=0.2: np.where(x >= 0, x, negative_slope * x),
     "mish": lambda x: x * np.tanh(np.logaddexp(0, x)),
+    "hard_silu": lambda x: x * np.clip(x / 6 + 0.5, 0, 1),
+    "hard_swish": lambda x: x * np.clip(x / 6 + 0.5, 0, 1),
+    "celu": lambda x, alpha=1.0: np.maximum(x, 0) + alpha * np.expm1(np.minimum(x, 0) / alpha),
+    "glu": _glu,
+    "hard_shrink": lambda x, threshold=0.5: np.where(np.abs(x) > threshold, x, 0.0),
+    "hard_tanh": lambda x: np.clip(x, -1, 1),
+    "log_sigmoid": lambda x: -np.logaddexp(0, -x),
+    "soft_shrink": lambda x, threshold=0.5: np.where(
+        x > threshold, x - threshold, np.where(x < -threshold, x + threshold, 0.0)),
+    "sparse_plus": lambda x: np.where(x <= -1, 0.0, np.where(x >= 1, x, (x + 1) ** 2 / 4)),
+    "sparse_sigmoid": lambda x: 0.5 * np.clip(x + 1, 0, 2),
+    "sparsemax": _sparsemax,
+    "squareplus": lambda x, b=4: (x + np.sqrt(x * x + b)) / 2,
+    "tanh_shrink": lambda x: x - np.tanh(x),
+    "threshold": _threshold,
 }
-for _name, _fn in _BUILTINS.items():
-    globals()[_name] = ActivationFunction(_name, _fn)
-_ALL = {n: globals()[n] for n in _BUILTINS}
+
+
+def _unavailable(name):
+    def fn(x, *args, **kwargs):
+        raise NotImplementedError(f"activations.{name} is computed by the library only; "
+                                  f"pass it to a layer")
+    return fn
+
+
+def _library_names():
+    from ._catalog import builtin_objects
+    # Without the library, the numpy functions still serve plugins and tests.
+    return builtin_objects("activations", default=list(_NUMPY))
+
+
+_ALL = {}
+for _name in _library_names():
+    _ALL[_name] = ActivationFunction(_name, _NUMPY.get(_name) or _unavailable(_name))
+    globals()[_name] = _ALL[_name]
 
 
 def get(identifier):

@@ -35,29 +35,34 @@ class Loss(KerasObject):
     kind = "loss"
 
 
-_FUNCTIONS = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
-              "mean_squared_logarithmic_error", "squared_hinge", "hinge", "categorical_hinge",
-              "log_cosh", "huber", "categorical_crossentropy", "sparse_categorical_crossentropy",
-              "binary_crossentropy", "binary_focal_crossentropy", "kl_divergence", "poisson",
-              "cosine_similarity"]
-for _n in _FUNCTIONS:
-    globals()[_n] = LossFunction(_n)
-# Keras 2 and short aliases.
-mse = MSE = globals()["mean_squared_error"]
-mae = MAE = globals()["mean_absolute_error"]
-mape = MAPE = globals()["mean_absolute_percentage_error"]
-msle = MSLE = globals()["mean_squared_logarithmic_error"]
-logcosh = globals()["log_cosh"]
-kld = KLD = kullback_leibler_divergence = globals()["kl_divergence"]
-cosine_proximity = globals()["cosine_similarity"]
+def _library_losses():
+    """{class name: catalogue entry} of the library's built-in losses."""
+    from ._catalog import builtin_objects
+    return builtin_objects("losses")
 
-_CLASSES = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
-            "MeanSquaredLogarithmicError", "SquaredHinge", "Hinge", "CategoricalHinge", "LogCosh",
-            "Huber", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
-            "BinaryCrossentropy", "BinaryFocalCrossentropy", "KLDivergence", "Poisson",
-            "CosineSimilarity"]
-for _n in _CLASSES:
-    globals()[_n] = make_class(Loss, _n, module=__name__)
+
+def _function_names(entry, class_name):
+    """The function names of a loss class, its canonical one (Keras's snake_case) first."""
+    from ._objects import snake_case
+    names = list(entry.get("names", []))
+    canonical = snake_case(class_name)
+    return ([canonical] if canonical in names else []) + [n for n in names if n != canonical]
+
+
+# Classes and function names (with Keras's and Keras 2's aliases: `mse`, `logcosh`) as the
+# library's catalogue lists them; an alias is the same object as the canonical function.
+_CLASSES = []
+_FUNCTIONS = []
+for _cls, _entry in _library_losses().items():
+    _args = tuple(a["name"] for a in _entry.get("args", []))
+    globals()[_cls] = make_class(Loss, _cls, _args, module=__name__)
+    _CLASSES.append(_cls)
+    _names = _function_names(_entry, _cls)
+    if _names:
+        _fn = LossFunction(_names[0])
+        _FUNCTIONS.append(_names[0])
+        for _n in _names:
+            globals()[_n] = _fn
 
 
 def get(identifier):

@@ -21,34 +21,54 @@ class Metric(KerasObject):
     kind = "metric"
 
 
-_FUNCTIONS = ["accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-              "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-              "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
-              "mean_squared_logarithmic_error", "root_mean_squared_error", "hinge",
-              "squared_hinge", "categorical_hinge", "log_cosh", "binary_crossentropy",
-              "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
-              "poisson", "cosine_similarity"]
-for _n in _FUNCTIONS:
-    globals()[_n] = MetricFunction(_n)
-mse = globals()["mean_squared_error"]
-mae = globals()["mean_absolute_error"]
-mape = globals()["mean_absolute_percentage_error"]
-msle = globals()["mean_squared_logarithmic_error"]
-acc = globals()["accuracy"]
+def _library_metrics():
+    """{class name: catalogue entry} of the library's built-in metric classes."""
+    from ._catalog import builtin_objects
+    return builtin_objects("metrics")
 
-_CLASSES = {"Accuracy": (), "BinaryAccuracy": (), "CategoricalAccuracy": (),
-            "SparseCategoricalAccuracy": (), "TopKCategoricalAccuracy": ("k",),
-            "SparseTopKCategoricalAccuracy": ("k",), "MeanSquaredError": (),
-            "MeanAbsoluteError": (), "MeanAbsolutePercentageError": (),
-            "MeanSquaredLogarithmicError": (), "RootMeanSquaredError": (), "AUC": (),
-            "Precision": (), "Recall": (), "TruePositives": (), "TrueNegatives": (),
-            "FalsePositives": (), "FalseNegatives": (), "F1Score": (), "FBetaScore": (),
-            "R2Score": (), "BinaryCrossentropy": (), "CategoricalCrossentropy": (),
-            "SparseCategoricalCrossentropy": (), "Hinge": (), "SquaredHinge": (),
-            "CategoricalHinge": (), "LogCoshError": (), "KLDivergence": (), "Poisson": (),
-            "CosineSimilarity": ()}
-for _n, _p in _CLASSES.items():
-    globals()[_n] = make_class(Metric, _n, _p, module=__name__)
+
+# Classes and names as the library's catalogue lists them: the required arguments (IoU's
+# num_classes, PrecisionAtRecall's recall) and TopK's k are positional, as in Keras.
+_CLASSES = {}
+_FUNCTIONS = []
+for _cls, _entry in _library_metrics().items():
+    _args = _entry.get("args", [])
+    _p = tuple(a["name"] for a in _args if a.get("required")) or tuple(
+        a["name"] for a in _args[:1] if a["name"] == "k")
+    _CLASSES[_cls] = _p
+    globals()[_cls] = make_class(Metric, _cls, _p, module=__name__)
+    for _n in _entry.get("names", []):
+        if _n != _cls and _n not in globals():
+            globals()[_n] = MetricFunction(_n)
+            _FUNCTIONS.append(_n)
+# Every loss function is a metric function too (`metrics.binary_focal_crossentropy`, `metrics.huber`).
+from . import losses as _losses  # noqa: E402
+for _n in dir(_losses):
+    if isinstance(getattr(_losses, _n), LossFunction) and _n not in globals():
+        globals()[_n] = MetricFunction(getattr(_losses, _n).__name__)
+        _FUNCTIONS.append(_n)
+for _alias, _target in {"mse": "mean_squared_error", "mae": "mean_absolute_error", "acc": "accuracy",
+                        "mape": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error"}.items():
+    if _target in globals():
+        globals()[_alias] = globals()[_target]
+
+
+def MeanMetricWrapper(fn, name=None, dtype=None, **kwargs):  # noqa: N802 (Keras's class name)
+    """Keras `MeanMetricWrapper(fn, name=None, dtype=None, **kwargs)`: the mean over samples of
+    `fn(y_true, y_pred, **kwargs)`. A built-in metric function without arguments stays the
+    library's; any other function (numpy in, per-sample values out) becomes a plugin metric
+    named `name`."""
+    if isinstance(fn, LossFunction) and not kwargs and name in (None, fn.__name__):
+        return MetricFunction(fn.__name__)
+    if isinstance(fn, LossFunction):
+        raise ValueError(f"MeanMetricWrapper: the built-in {fn.__name__} cannot take a new name or "
+                         f"arguments ({kwargs}); pass a metric class with its arguments instead")
+
+    def wrapped(y_true, y_pred):
+        return fn(y_true, y_pred, **kwargs)
+
+    wrapped.__name__ = name or getattr(fn, "__name__", "mean_metric_wrapper")
+    return wrapped
 
 
 def get(identifier):

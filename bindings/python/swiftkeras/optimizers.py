@@ -18,7 +18,13 @@ class Optimizer(KerasObject):
         return self._config.get("learning_rate", self._config.get("lr"))
 
 
-_NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion"]
+def _library_optimizers():
+    """The library's built-in optimizer classes, from its catalogue."""
+    from ._catalog import builtin_objects
+    return list(builtin_objects("optimizers"))
+
+
+_NAMES = _library_optimizers()
 for _n in _NAMES:
     globals()[_n] = make_class(Optimizer, _n, ("learning_rate",), module=__name__)
 

@@ -4,7 +4,8 @@ import XCTest
 final class DenseTests: XCTestCase {
     /// One fixture per name that `ActivationFunction.builtins` knows, written by real Keras.
     func testDenseMatchesKerasForwardForEveryActivation() throws {
-        for name in ActivationFunction.builtins.keys.sorted() {
+        // Keras's Dense(5) cannot use "threshold" (no defaults) nor "glu" (an odd width) either.
+        for name in ActivationFunction.builtins.keys.sorted() where name != "threshold" && name != "glu" {
             let fixture = try LayerFixture("dense_\(name)")
             let layer = try Dense(5, activation: name, name: "dense_\(name)")
             try fixture.assertLayerMatches(layer)
