@@ -99,6 +99,88 @@ def normalization():
         lf.write(f"{f}/{name}", payload)
 
 
+def with_gradients(name, layer, inputs):
+    """layer_case plus the gradients of sum(output * loss_weights) for the inputs and then the
+    trainable weights, from jax.grad."""
+    import jax
+    payload = lf.layer_case(name, layer, inputs)
+    xs = inputs if isinstance(inputs, list) else [inputs]
+    out = layer(inputs, training=False)
+    r = lf.uniform(*out.shape, low=-1.0, high=1.0)
+    tv = [v.value for v in layer.trainable_variables]
+    ntv = [v.value for v in layer.non_trainable_variables]
+
+    def loss(xs, tv):
+        y, _ = layer.stateless_call(tv, ntv, xs if isinstance(inputs, list) else xs[0])
+        return (y * r).sum()
+    gx, gw = jax.grad(loss, argnums=(0, 1))(xs, tv)
+    payload["loss_weights"] = lf.array(r)
+    payload["gradients"] = [lf.array(g) for g in gx] + [lf.array(g) for g in gw]
+    lf.write(name, payload)
+
+
+def layer_norms():
+    """LayerNormalization, GroupNormalization, UnitNormalization, RMSNormalization (issue 14)."""
+    f = family("normalization")
+    cases = [
+        (L.LayerNormalization(name="layer_normalization"), lf.uniform(3, 4, 5)),
+        (L.LayerNormalization(axis=[2, 1], epsilon=0.01, name="layer_normalization_axes"), lf.uniform(2, 3, 4, 5)),
+        (L.LayerNormalization(axis=1, center=False, name="layer_normalization_middle"), lf.uniform(2, 4, 3)),
+        (L.LayerNormalization(scale=False, gamma_initializer="zeros", name="layer_normalization_noscale"), lf.uniform(3, 6)),
+        (L.LayerNormalization(rms_scaling=True, name="layer_normalization_rms_scaling"), lf.uniform(3, 6)),
+        (L.GroupNormalization(groups=2, name="group_normalization"), lf.uniform(2, 3, 4)),
+        (L.GroupNormalization(groups=-1, axis=1, scale=False, epsilon=0.01, name="group_normalization_instance"), lf.uniform(2, 4, 3, 2)),
+        (L.GroupNormalization(groups=3, axis=-2, center=False, name="group_normalization_axis_m2"), lf.uniform(2, 6, 3)),
+        (L.UnitNormalization(name="unit_normalization"), lf.uniform(3, 5)),
+        (L.UnitNormalization(axis=[1, 2], name="unit_normalization_axes"), lf.uniform(2, 3, 4)),
+        (L.RMSNormalization(name="rms_normalization"), lf.uniform(3, 4, 6)),
+        (L.RMSNormalization(axis=[-2, -1], epsilon=1e-3, name="rms_normalization_axes"), lf.uniform(2, 3, 4)),
+    ]
+    for layer, x in cases:
+        with_gradients(f"{f}/{layer.name}", layer, x)
+
+
+def dot():
+    f = family("merging")
+    cases = [
+        (L.Dot(axes=1, name="dot"), [lf.uniform(3, 5), lf.uniform(3, 5)]),
+        (L.Dot(axes=-1, normalize=True, name="dot_normalize"), [lf.uniform(3, 5), lf.uniform(3, 5)]),
+        (L.Dot(axes=(1, 2), name="dot_pair"), [lf.uniform(2, 3, 5), lf.uniform(2, 4, 3)]),
+        (L.Dot(axes=[2, 1], name="dot_rank3_rank2"), [lf.uniform(2, 3, 4), lf.uniform(2, 4)]),
+        (L.Dot(axes=[-1, -2], name="dot_negative"), [lf.uniform(2, 3, 4), lf.uniform(2, 4, 5)]),
+        (L.Dot(axes=(3, 1), normalize=True, name="dot_rank4"), [lf.uniform(2, 2, 3, 4), lf.uniform(2, 4, 3)]),
+    ]
+    for layer, xs in cases:
+        with_gradients(f"{f}/{layer.name}", layer, xs)
+
+
+def alpha_dropout():
+    """Configs, and the inference pass-through (the noise is random: the Swift tests check its statistics)."""
+    f = family("regularization")
+    layers = [L.AlphaDropout(0.2, name="alpha_dropout"), L.AlphaDropout(0.5, noise_shape=(None, 1, 3), seed=4, name="alpha_dropout_shaped")]
+    lf.write(f"{f}/alpha_dropout_configs", {"layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in layers]})
+
+
+def norm_functional():
+    a, b = keras.Input((4, 6), name="a"), keras.Input((4, 6), name="b")
+    h1 = L.RMSNormalization(name="rms")(L.LayerNormalization(name="ln")(L.Dense(8, name="h1")(a)))
+    h2 = L.Dense(8, activation="selu", name="h2")(b)
+    h2 = L.AlphaDropout(0.1, seed=2, name="alpha")(L.UnitNormalization(name="unit")(L.GroupNormalization(groups=4, name="gn")(h2)))
+    d1 = L.Dot(axes=(2, 2), name="dot")([h1, h2])
+    d2 = L.dot([h1, h2], axes=-1, normalize=True, name="cosine")
+    z = L.concatenate([L.Flatten(name="f1")(d1), L.Flatten(name="f2")(d2)], name="cat")
+    m = keras.Model([a, b], L.Dense(1, name="out")(z), name="norm_functional")
+    m.compile(optimizer="adam", loss="mse")
+    xa = sf.rng.normal(size=(8, 4, 6)).astype("float32")
+    xb = sf.rng.normal(size=(8, 4, 6)).astype("float32")
+    m.fit([xa, xb], sf.rng.normal(size=(8, 1)), epochs=2, verbose=0)
+    return m, [xa[:3], xb[:3]]
+
+
+def norm_saving():
+    saving({"norm_functional": norm_functional})
+
+
 def bn_sequential():
     m = keras.Sequential([keras.Input((4,)), L.Dense(6, name="d1"), L.BatchNormalization(name="bn"),
                           L.Activation("relu", name="act"), L.Dense(2, name="d2")], name="bn_sequential")
@@ -126,8 +208,8 @@ def merge_functional():
 SAVING = {"merge_functional": merge_functional, "bn_sequential": bn_sequential}
 
 
-def saving():
-    for name, make in SAVING.items():
+def saving(models=SAVING):
+    for name, make in models.items():
         keras.utils.set_random_seed(1)
         model, inputs = make()
         model.save(os.path.join(sf.OUT, name + ".keras"))
@@ -139,7 +221,8 @@ def saving():
 
 
 def main():
-    parts = sys.argv[1:] or ["merging", "regularization", "normalization", "saving"]
+    parts = sys.argv[1:] or ["merging", "regularization", "normalization", "saving",
+                             "layer_norms", "dot", "alpha_dropout", "norm_saving"]
     for p in parts:
         globals()[p]()
 

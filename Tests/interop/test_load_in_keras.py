@@ -29,7 +29,7 @@ def expected(name):
     return [np.array(i, dtype="float32") for i in e["inputs"]], [np.array(o) for o in e["outputs"]], e["iterations"]
 
 
-@pytest.mark.parametrize("name", ["swift_seq", "swift_fn", "swift_merge", "swift_bn"])
+@pytest.mark.parametrize("name", ["swift_seq", "swift_fn", "swift_merge", "swift_bn", "swift_norm"])
 @pytest.mark.parametrize("ext", ["keras", "h5"])
 def test_swift_trained_model_loads_in_keras(name, ext):
     inputs, outputs, iterations = expected(name)
@@ -50,7 +50,7 @@ def test_swift_trained_model_loads_in_keras(name, ext):
         assert any(np.any(np.asarray(v) != 0) for v in model.optimizer.variables[2:]), "optimizer slots were restored"
 
 
-@pytest.mark.parametrize("name", ["swift_seq", "swift_fn", "swift_merge", "swift_bn"])
+@pytest.mark.parametrize("name", ["swift_seq", "swift_fn", "swift_merge", "swift_bn", "swift_norm"])
 def test_swift_json_and_weights_load_in_keras(name):
     inputs, outputs, _ = expected(name)
     with open(os.path.join(OUT, name + ".json")) as f:

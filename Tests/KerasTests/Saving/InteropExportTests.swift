@@ -48,6 +48,18 @@ final class InteropExportTests: XCTestCase {
         try bn.fit(x, Tensor([[1], [0], [1], [0]]), epochs: 3, verbose: 0)
         try export(bn, "swift_bn", [x], out)
 
+        // Issue 14's normalization layers, AlphaDropout, Dot and dot(normalize=True).
+        let na = Input(shape: [4], name: "na"), nb = Input(shape: [4], name: "nb")
+        let xn = Tensor([[1, 2, 0, -1], [0, -1, 0.5, 1], [0.5, 0.5, -0.3, 2], [2, -2, 1, 0]])
+        let n1 = try RMSNormalization(name: "rms")(LayerNormalization(name: "ln")(Dense(8, name: "nd1")(na)))
+        let n2 = try AlphaDropout(0.1, seed: 3, name: "alpha")(UnitNormalization(name: "unit")(
+            GroupNormalization(groups: 4, name: "gn")(Dense(8, activation: .selu, name: "nd2")(nb))))
+        let dots = try concatenate([Dot(axes: 1, name: "dot")([n1, n2]), dot([n1, n2], axes: -1, normalize: true, name: "cosine"), n1])
+        let norm = try Model(inputs: [na, nb], outputs: try Dense(1, name: "no")(dots), name: "swift_norm")
+        try norm.compile(optimizer: "adam", loss: "mean_squared_error")
+        try norm.fit([x, xn], [Tensor([[1], [0], [1], [0]])], epochs: 2, verbose: 0)
+        try export(norm, "swift_norm", [x, xn], out)
+
         // A layer with two outputs (Halves, registered in Keras by the test under the same name),
         // one used by a Dense and one a model output: tensor indices in the config.
         Halves.register()

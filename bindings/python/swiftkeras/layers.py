@@ -414,6 +414,11 @@ def concatenate(inputs, axis=-1, **kwargs):
     return _layer_class("Concatenate")(axis=axis, **kwargs)(inputs)
 
 
+def dot(inputs, axes=-1, **kwargs):
+    """Functional interface to `Dot`. Keras: `keras.layers.dot`."""
+    return _layer_class("Dot")(axes=axes, **kwargs)(inputs)
+
+
 def _merge_function(class_name):
     def merge(inputs, **kwargs):
         return _layer_class(class_name)(**kwargs)(inputs)

@@ -235,3 +235,25 @@ def test_functional_merge_forms_build_train_and_save(tmp_path):
     path = str(tmp_path / "merge.keras")
     model.save(path)
     np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_normalization_layers_and_dot_form(tmp_path):
+    for name in ["LayerNormalization", "GroupNormalization", "UnitNormalization", "RMSNormalization", "Dot", "AlphaDropout"]:
+        assert isinstance(getattr(layers, name), type), name
+    a, b = layers.Input(shape=(6,)), layers.Input(shape=(6,))
+    h1 = layers.RMSNormalization()(layers.LayerNormalization()(a))
+    h2 = layers.AlphaDropout(0.1)(layers.UnitNormalization()(layers.GroupNormalization(groups=3)(b)))
+    cosine = layers.dot([a, b], axes=1, normalize=True)
+    model = keras.Model(inputs=[a, b], outputs=[layers.Dot(axes=(1, 1))([h1, h2]), cosine])
+    x = [np.random.default_rng(1).normal(size=(5, 6)).astype("float32") for _ in range(2)]
+    dots, cos = model.predict(x, verbose=0)
+    assert dots.shape == cos.shape == (5, 1)
+    expected = (x[0] * x[1]).sum(1) / np.linalg.norm(x[0], axis=1) / np.linalg.norm(x[1], axis=1)
+    np.testing.assert_allclose(cos[:, 0], expected, atol=1e-5)
+    ln = keras.Sequential([layers.Input(shape=(6,)), layers.LayerNormalization(epsilon=0.01)])
+    m, v = x[0].mean(1, keepdims=True), x[0].var(1, keepdims=True)
+    np.testing.assert_allclose(ln.predict(x[0], verbose=0), (x[0] - m) / np.sqrt(v + 0.01), atol=1e-5)
+    path = str(tmp_path / "norm.keras")
+    model.save(path)
+    for got, want in zip(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0)):
+        np.testing.assert_allclose(got, want, atol=1e-6)

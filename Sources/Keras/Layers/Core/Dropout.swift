@@ -42,20 +42,9 @@ public final class Dropout: Layer {
         return try Ops.multiply(inputs, mask)
     }
 
-    /// The mask shape for an input: nil entries take the input's size; every entry must equal
-    /// the input's size or be 1 (shared along that axis).
+    /// The mask shape for an input (see ``concreteNoiseShape(_:for:_:)``).
     func concreteNoiseShape(for shape: [Int]) throws -> [Int] {
-        guard let noiseShape else { return shape }
-        guard noiseShape.count == shape.count else {
-            throw KerasError.shapeMismatch("Dropout '\(name)': noiseShape \(formatShape(noiseShape)) has rank \(noiseShape.count), but the input has shape \(shape)")
-        }
-        return try zip(noiseShape, shape).map { n, d in
-            guard let n else { return d }
-            guard n == d || n == 1 else {
-                throw KerasError.shapeMismatch("Dropout '\(name)': noiseShape \(formatShape(noiseShape)) does not broadcast to the input shape \(shape)")
-            }
-            return n
-        }
+        try Keras.concreteNoiseShape(noiseShape, for: shape, "Dropout '\(name)'")
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
@@ -84,3 +73,20 @@ extension Dropout: DeclaredLayer {
     ]) { c in try Dropout(c.double("rate"), noiseShape: c.shape("noise_shape"), seed: c.optionalInt("seed"), name: c.name) }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Dropout.self, $0) }
+
+/// The mask shape of a dropout layer (`Dropout`, `AlphaDropout`) for an input: nil entries of
+/// `noiseShape` take the input's size; every entry must equal the input's size or be 1 (shared
+/// along that axis). Errors name `owner`.
+func concreteNoiseShape(_ noiseShape: [Int?]?, for shape: [Int], _ owner: String) throws -> [Int] {
+    guard let noiseShape else { return shape }
+    guard noiseShape.count == shape.count else {
+        throw KerasError.shapeMismatch("\(owner): noiseShape \(formatShape(noiseShape)) has rank \(noiseShape.count), but the input has shape \(shape)")
+    }
+    return try zip(noiseShape, shape).map { n, d in
+        guard let n else { return d }
+        guard n == d || n == 1 else {
+            throw KerasError.shapeMismatch("\(owner): noiseShape \(formatShape(noiseShape)) does not broadcast to the input shape \(shape)")
+        }
+        return n
+    }
+}

@@ -7,52 +7,26 @@
 /// ```swift
 /// let model = try Sequential([Dense(16), BatchNormalization(), Activation("relu"), Dense(1)])
 /// ```
-public final class BatchNormalization: Layer {
+public final class BatchNormalization: AffineNormalization {
     /// The feature axis (negative counts from the end).
     public let axis: Int
     /// The weight of the old moving statistics in each update.
     public let momentum: Double
-    /// Added to the variance before its square root.
-    public let epsilon: Double
-    /// Whether `beta` is added.
-    public let center: Bool
-    /// Whether the output is multiplied by `gamma`.
-    public let scale: Bool
-    public let betaInitializer: Initializer
-    public let gammaInitializer: Initializer
     public let movingMeanInitializer: Initializer
     public let movingVarianceInitializer: Initializer
-    public let betaRegularizer: Regularizer?
-    public let gammaRegularizer: Regularizer?
-    public let betaConstraint: Constraint?
-    public let gammaConstraint: Constraint?
 
-    public private(set) var gamma: Variable?
-    public private(set) var beta: Variable?
     public private(set) var movingMean: Variable?
     public private(set) var movingVariance: Variable?
 
     public init(axis: Int = -1, momentum: Double = 0.99, epsilon: Double = 1e-3, center: Bool = true,
-                scale: Bool = true, betaInitializer: Initializer = Zeros(), gammaInitializer: Initializer = Ones(),
+                scale: Bool = true, affine: AffineOptions = AffineOptions(),
                 movingMeanInitializer: Initializer = Zeros(), movingVarianceInitializer: Initializer = Ones(),
-                betaRegularizer: Regularizer? = nil, gammaRegularizer: Regularizer? = nil,
-                betaConstraint: Constraint? = nil, gammaConstraint: Constraint? = nil,
                 name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil) {
         self.axis = axis
         self.momentum = momentum
-        self.epsilon = epsilon
-        self.center = center
-        self.scale = scale
-        self.betaInitializer = betaInitializer
-        self.gammaInitializer = gammaInitializer
         self.movingMeanInitializer = movingMeanInitializer
         self.movingVarianceInitializer = movingVarianceInitializer
-        self.betaRegularizer = betaRegularizer
-        self.gammaRegularizer = gammaRegularizer
-        self.betaConstraint = betaConstraint
-        self.gammaConstraint = gammaConstraint
-        super.init(name: name, trainable: trainable, inputShape: inputShape)
-        supportsMasking = true
+        super.init(epsilon: epsilon, center: center, scale: scale, affine: affine, name: name, trainable: trainable, inputShape: inputShape)
     }
 
     /// Keras 3: a frozen BatchNormalization runs in inference mode.
@@ -73,8 +47,7 @@ public final class BatchNormalization: Layer {
             throw KerasError.shapeMismatch("BatchNormalization '\(name)': axis \(axis) of the input must be known, got \(formatShape(inputShape))")
         }
         let shape = [features]
-        if scale { gamma = addWeight(name: "gamma", shape: shape, initializer: gammaInitializer, regularizer: gammaRegularizer, constraint: gammaConstraint) }
-        if center { beta = addWeight(name: "beta", shape: shape, initializer: betaInitializer, regularizer: betaRegularizer, constraint: betaConstraint) }
+        addAffineWeights(shape: shape, withGamma: scale, withBeta: center)
         movingMean = addWeight(name: "moving_mean", shape: shape, initializer: movingMeanInitializer, trainable: false)
         movingVariance = addWeight(name: "moving_variance", shape: shape, initializer: movingVarianceInitializer, trainable: false)
     }
@@ -134,14 +107,10 @@ extension BatchNormalization: DeclaredLayer {
         .optional("epsilon", \.epsilon, default: 1e-3),
         .optional("center", \.center, default: true),
         .optional("scale", \.scale, default: true),
-        .optional("beta_initializer", \.betaInitializer, default: Zeros()),
-        .optional("gamma_initializer", \.gammaInitializer, default: Ones()),
+    ] + affineArguments(BatchNormalization.self, initializers: [
         .optional("moving_mean_initializer", \.movingMeanInitializer, default: Zeros()),
         .optional("moving_variance_initializer", \.movingVarianceInitializer, default: Ones()),
-        .optional("beta_regularizer", \.betaRegularizer),
-        .optional("gamma_regularizer", \.gammaRegularizer),
-        .optional("beta_constraint", \.betaConstraint),
-        .optional("gamma_constraint", \.gammaConstraint),
+    ]) + [
         .optional("synchronized", default: .bool(false)) { _ in .bool(false) },
         .optional("renorm", default: .bool(false)) { _ in .bool(false) },
         .optional("renorm_clipping", default: nil) { _ in .null },
@@ -152,13 +121,9 @@ extension BatchNormalization: DeclaredLayer {
         }
         return BatchNormalization(
             axis: try c.int("axis"), momentum: try c.double("momentum"), epsilon: try c.double("epsilon"),
-            center: try c.bool("center"), scale: try c.bool("scale"),
-            betaInitializer: try c.initializer("beta_initializer"), gammaInitializer: try c.initializer("gamma_initializer"),
+            center: try c.bool("center"), scale: try c.bool("scale"), affine: try c.affineOptions(),
             movingMeanInitializer: try c.initializer("moving_mean_initializer"),
-            movingVarianceInitializer: try c.initializer("moving_variance_initializer"),
-            betaRegularizer: try c.regularizer("beta_regularizer"), gammaRegularizer: try c.regularizer("gamma_regularizer"),
-            betaConstraint: try c.constraint("beta_constraint"), gammaConstraint: try c.constraint("gamma_constraint"),
-            name: c.name)
+            movingVarianceInitializer: try c.initializer("moving_variance_initializer"), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(BatchNormalization.self, $0) }

@@ -13,12 +13,9 @@ public final class GaussianDropout: Layer {
     private let generator: RandomGenerator?
 
     public init(_ rate: Double, seed: Int? = nil, name: String? = nil, trainable: Bool = true) throws {
-        guard rate >= 0 && rate <= 1 else {
-            throw KerasError.invalidArgument("GaussianDropout(rate: \(rate)): rate must be a number between 0 and 1")
-        }
-        self.rate = rate
+        self.rate = try checkedDropRate(rate, "GaussianDropout")
         self.seed = seed
-        generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        generator = seededGenerator(seed)
         super.init(name: name, trainable: trainable)
         supportsMasking = true
     }
