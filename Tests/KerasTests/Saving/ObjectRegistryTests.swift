@@ -54,6 +54,44 @@ final class ObjectRegistryTests: XCTestCase {
         }
     }
 
+    func testInitializerLookupOrder() throws {
+        try assertLookupOrder("glorot_uniform", global: .initializer { _ in Zeros() }, scoped: .initializer { _ in Ones() },
+                              ("GlorotUniform", "Zeros", "Ones")) {
+            try deserializeInitializer("glorot_uniform").className
+        }
+    }
+
+    func testRegularizerLookupOrder() throws {
+        try assertLookupOrder("L2", global: .regularizer { _ in try L1() }, scoped: .regularizer { _ in try L1L2() },
+                              ("L2", "L1", "L1L2")) { try regularizer(className: "L2", config: ["l2": 0.5]).className }
+    }
+
+    func testConstraintLookupOrder() throws {
+        try assertLookupOrder("non_neg", global: .constraint { _ in UnitNorm() }, scoped: .constraint { _ in try MaxNorm() },
+                              ("NonNeg", "UnitNorm", "MaxNorm")) { try constraint(named: "non_neg").className }
+    }
+
+    func testCallbackLookupOrder() throws {
+        try assertLookupOrder("EarlyStopping", global: .callback { _ in TerminateOnNaN() },
+                              scoped: .callback { _ in try CSVLogger("/dev/null") },
+                              ("EarlyStopping", "TerminateOnNaN", "CSVLogger")) {
+            String(describing: type(of: try callback(className: "EarlyStopping", arguments: ["patience": 2])))
+        }
+    }
+
+    /// Built-ins of every family are in the one table, and a built-in read from a config keeps it.
+    func testEveryFamilyHasItsBuiltinsInTheRegistry() throws {
+        for (kind, name) in [(KerasObjectKind.initializer, "HeNormal"), (.regularizer, "l1l2"), (.constraint, "MinMaxNorm"),
+                             (.callback, "ReduceLROnPlateau"), (.layer, "Dense"), (.loss, "Huber")] {
+            XCTAssertTrue(ObjectRegistry.builtinNames(kind).contains(name), "\(kind) \(name)")
+        }
+        let seeded = try initializer(className: "RandomNormal", config: ["mean": 1, "stddev": 0.5, "seed": 3])
+        XCTAssertEqual(seeded.config["mean"]?.doubleValue, 1)
+        XCTAssertEqual(seeded.config["seed"]?.intValue, 3)
+        XCTAssertThrowsError(try initializer(named: "no_such_init")) { XCTAssertTrue("\($0)".contains("no_such_init")) }
+        XCTAssertThrowsError(try callback(className: "NoSuchCallback", arguments: [:])) { XCTAssertTrue("\($0)".contains("EarlyStopping")) }
+    }
+
     func testLayerLookupOrder() throws {
         let json: JSON = ["units": 2, "name": "d"]
         try assertLookupOrder("Dense", global: .layer { c in try Dropout(0.5, name: c.name) }, scoped: .layer { c in Flatten(name: c.name) },

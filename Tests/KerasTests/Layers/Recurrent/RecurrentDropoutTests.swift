@@ -128,7 +128,10 @@ final class RecurrentDropoutTests: XCTestCase {
             }
             layer.cell.pinnedMasks = (drop([2, 3], 20), drop([2, layer.units], 40))
             for m in [nil, seqMask] {
-                try GradientCheck.check([x], variables: layer.weights, "\(layer.name) mask \(m != nil)") { xs in
+                // Masks of 2 double the pre-activations, so the curvature is large: a step of 1e-2
+                // left a truncation error above tolerance for some initial weights (the tape agreed
+                // with steps of 3e-3 and 1e-3), hence the smaller step.
+                try GradientCheck.check([x], variables: layer.weights, step: 3e-3, "\(layer.name) mask \(m != nil)") { xs in
                     try Ops.concatenate(layer.callMultiple([xs[0]], masks: [m], training: true).outputs.map { try Ops.reshape($0, [2, -1]) }, axis: 1)
                 }
             }
