@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
@@ -32,15 +33,13 @@ class _NativeEstimator:
 
     def __init__(self, est, X, y, model_json=None):
         classifier = is_classifier(est)
-        Xv, yv = est._validate(X, y, reset=True)
-        meta = est._fit_meta(yv)
-        y_enc = est._encode_target(yv)
-        est._seed()
+        Xv, yv = est._initialize(X, y)
+        y_enc = est.target_encoder_.transform(yv)
+        Xv = est.feature_encoder_.transform(Xv)
+        est._ensure_compiled_model(Xv)
         if model_json is None:
-            model = est._build_model(meta)
-            model._ensure_handle(as_float32(Xv[:1], "X"))
-            model_json = model.to_json()
-        ck = est._compile_kwargs()
+            model_json = est.model_.to_json()
+        ck = est._get_compile_kwargs()
         loss = ck["loss"] if ck["loss"] is not None else est._default_loss()
         optimizer = ck["optimizer"]
         params = {"epochs": est.epochs, "batch_size": est.batch_size, "verbose": 0,
@@ -55,7 +54,7 @@ class _NativeEstimator:
         self.kind = "KerasClassifier" if classifier else "KerasRegressor"
         self.model_json = model_json
         self.x = as_float32(Xv, "X")
-        self.y = as_float32(y_enc if classifier else np.asarray(yv, np.float32), "y")
+        self.y = as_float32(np.ravel(y_enc) if classifier else np.asarray(yv, np.float32), "y")
         self.handle = None
 
     def __enter__(self):
@@ -81,14 +80,15 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         model__ parameters; the library searches over all of them at once, its model being a
         template whose whole config is a parameter (one native search per model where the
         library predates templates). cv_results_ lists the candidates in scikit-learn's order."""
+        reason = _not_native(self, X, y, fit_params)
+        if reason is not None:
+            return self._fit_with_sklearn(reason, X, y, **fit_params)
+        self.native_ = True
         classifier = is_classifier(self.estimator)
         X = np.asarray(X)
         y = np.asarray(y)
         splits = _splits(self.cv, X, y, classifier)
         n_splits = splits if isinstance(splits, int) else len(splits)
-        if self.scoring is not None and self.scoring not in _SCORINGS:
-            raise ValueError(f"scoring={self.scoring!r}: the native search scores with one of "
-                             f"{sorted(_SCORINGS)}; use sklearn.model_selection for others")
         params_list = [dict(p) for p in self._candidates()]
         if not params_list:
             raise ValueError("the parameter grid has no candidates")
@@ -149,6 +149,20 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
                 X, y, **fit_params)
         if classifier:
             self.classes_ = np.unique(y)
+        return self
+
+    def _fit_with_sklearn(self, reason, X, y, **fit_params):
+        """scikit-learn's own search (joblib workers) with this search's parameters, its
+        results copied here; `native_` is False and `fallback_reason_` says why."""
+        import sklearn.model_selection as skms
+        warnings.warn(f"swiftkeras.model_selection.{type(self).__name__}: {reason}; running "
+                      f"sklearn.model_selection.{type(self).__name__} instead", UserWarning,
+                      stacklevel=3)
+        search = getattr(skms, type(self).__name__)(**self.get_params(deep=False))
+        search.fit(X, y, **fit_params)
+        vars(self).update({k: v for k, v in vars(search).items()
+                           if k.endswith("_") and not k.startswith("_")})
+        self.native_, self.fallback_reason_ = False, reason
         return self
 
     def _native_search(self, X, y, model_params, grid, splits, model_json=None):
@@ -254,6 +268,45 @@ class RandomizedSearchCV(_NativeSearch):
     def _candidates(self):
         return ParameterSampler(self.param_distributions, self.n_iter,
                                 random_state=self.random_state)
+
+
+def _not_native(search, X, y, fit_params):
+    """Why the library cannot run this search itself (None when it can): it runs plain
+    swiftkeras KerasClassifier / KerasRegressor on 2-D float data with the library's scorers."""
+    from ._sk_estimators import KerasClassifier, KerasRegressor
+    est = search.estimator
+    if type(est) not in (KerasClassifier, KerasRegressor):
+        return (f"a {type(est).__name__} is not a plain swiftkeras KerasClassifier / "
+                f"KerasRegressor (pipelines, subclasses with their own hooks and other "
+                f"estimators are fitted by scikit-learn)")
+    if not _lib.has("keras_grid_search_new"):
+        return "this libkeras.so has no keras_grid_search_new"
+    if fit_params:
+        return f"fit parameters {sorted(fit_params)} are not passed to native fits"
+    if search.scoring is not None and search.scoring not in _SCORINGS:
+        return (f"scoring={search.scoring!r} is not one of the library's scorers "
+                f"{sorted(_SCORINGS)}")
+    if search.return_train_score:
+        return "return_train_score=True"
+    X = np.asarray(X)
+    if X.ndim != 2 or X.dtype.kind not in "biuf":
+        return f"X of {X.ndim} dimensions and dtype {X.dtype} (the library searches 2-D numbers)"
+    params = est.get_params()
+    if any(k.startswith(("callbacks", "fit__", "compile__", "metrics", "loss__", "predict__"))
+           and v is not None for k, v in params.items()):
+        return "callbacks, metrics or fit / compile / predict parameters are set"
+    if getattr(est, "class_weight", None) is not None:
+        return "class_weight is set"
+    if not isinstance(est.loss, (str, type(None))) or \
+            not isinstance(est.optimizer, str) or \
+            not isinstance(est.random_state, (int, np.integer, type(None))):
+        return "loss, optimizer or random_state is an object, not a name or an int"
+    from sklearn.utils.multiclass import type_of_target
+    kind = type_of_target(y)
+    if kind not in (("binary", "multiclass") if is_classifier(est) else ("continuous", "binary",
+                                                                          "multiclass")):
+        return f"a {kind} target"
+    return None
 
 
 def _splits(cv, X, y, classifier):

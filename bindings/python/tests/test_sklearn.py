@@ -191,9 +191,6 @@ def test_native_search_over_model_and_estimator_parameters_in_sklearn_order(iris
 
 
 CHECK_SKIPS = {
-    "check_no_attributes_set_in_init": "SciKeras's interface: routed parameters "
-                                       "(optimizer__learning_rate=...) are accepted by __init__ "
-                                       "and stored as given, which this check cannot know",
     "check_sample_weights_not_an_array": _SAMPLE_WEIGHTS,
     "check_sample_weights_list": _SAMPLE_WEIGHTS,
     "check_all_zero_sample_weights_error": _SAMPLE_WEIGHTS,

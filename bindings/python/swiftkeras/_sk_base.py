@@ -1,0 +1,402 @@
+"""BaseWrapper: what SciKeras-style KerasClassifier and KerasRegressor share (see wrappers)."""
+
+from __future__ import annotations
+
+import inspect
+from collections import defaultdict
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.validation import (_check_sample_weight, check_array, column_or_1d,
+                                      validate_data)
+
+from . import callbacks as _callbacks
+from . import optimizers as _optimizers
+from ._sk_utils import UnbuiltSequential, copy_model, route_params, unflatten_params
+from .models import Model
+
+_ROUTES = ("model", "fit", "predict", "compile", "optimizer", "loss", "metrics", "callbacks",
+           "score")
+_CALLBACK_TYPES = (_callbacks.Callback, _callbacks.BuiltinCallback)
+
+
+class BaseWrapper(BaseEstimator):
+    """Shared behaviour of KerasClassifier and KerasRegressor (SciKeras's BaseWrapper)."""
+
+    _fit_kwargs = {"batch_size", "epochs", "verbose", "validation_split", "shuffle",
+                   "class_weight", "sample_weight", "initial_epoch", "validation_steps",
+                   "validation_batch_size", "validation_freq", "steps_per_epoch"}
+    _predict_kwargs = {"batch_size", "verbose", "steps"}
+    _compile_kwargs = {"optimizer", "loss", "metrics", "loss_weights", "weighted_metrics",
+                       "run_eagerly"}
+
+    def __init__(self, model=None, *, build_fn=None, warm_start=False, random_state=None,
+                 optimizer="rmsprop", loss=None, metrics=None, batch_size=None,
+                 validation_batch_size=None, verbose=1, callbacks=None, validation_split=0.0,
+                 shuffle=True, run_eagerly=False, epochs=1, **kwargs):
+        self.model = model
+        self.build_fn = build_fn
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.validation_batch_size = validation_batch_size
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.validation_split = validation_split
+        self.shuffle = shuffle
+        self.run_eagerly = run_eagerly
+        self.epochs = epochs
+        self._kwargs = dict(kwargs)
+
+    # -- parameters ------------------------------------------------------------------------
+    def __getattr__(self, name):
+        kwargs = self.__dict__.get("_kwargs")
+        if kwargs is not None and name in kwargs:
+            return kwargs[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    @property
+    def __name__(self):
+        return type(self).__name__
+
+    @property
+    def _user_params(self):
+        return set(self.__dict__.get("_kwargs", ()))
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=False)
+        params.update(self.__dict__.get("_kwargs", {}))
+        return params
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            if key in self._user_params or any(key.startswith(p + "__") for p in _ROUTES):
+                self._kwargs[key] = value
+                continue
+            try:
+                super().set_params(**{key: value})
+            except ValueError:
+                raise ValueError(
+                    f"Invalid parameter {key} for estimator {self.__name__}.\nThis issue can "
+                    f"likely be resolved by setting this parameter in the {self.__name__} "
+                    f"constructor:\n`{self.__name__}({key}={value})`\nCheck the list of "
+                    f"available parameters with `estimator.get_params().keys()`") from None
+        return self
+
+    def _routed(self, prefix):
+        return route_params(self.get_params(), prefix, set())
+
+    # -- hooks a subclass overrides ------------------------------------------------------------
+    @property
+    def target_encoder(self):
+        """The transformer for y; its `get_metadata()` becomes attributes and `meta`."""
+        return FunctionTransformer()
+
+    @property
+    def feature_encoder(self):
+        """The transformer for X; its `get_metadata()` becomes attributes and `meta`."""
+        return FunctionTransformer()
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        raise NotImplementedError("Scoring is not implemented on BaseWrapper.")
+
+    @property
+    def current_epoch(self):
+        """Epochs trained since the model was built."""
+        return len(self.history_["loss"]) if hasattr(self, "history_") else 0
+
+    @property
+    def initialized_(self):
+        return hasattr(self, "model_")
+
+    # -- building ------------------------------------------------------------------------------
+    def _model_function(self):
+        model = self.model if self.model is not None else self.build_fn
+        if model is None:
+            if not hasattr(self, "_keras_build_fn"):
+                raise ValueError("If not using the ``build_fn`` param, you must implement "
+                                 "``_keras_build_fn``")
+            return self._keras_build_fn
+        if isinstance(model, Model):
+            return model
+        if not callable(model):
+            raise TypeError("``model`` must be a callable, a Keras Model instance or None")
+        if hasattr(self, "_keras_build_fn"):
+            raise ValueError("This class cannot implement ``_keras_build_fn`` if using the "
+                             "`model` parameter")
+        return model
+
+    def _get_metadata(self):
+        return {k: v for k, v in self.__dict__.items()
+                if len(k) > 1 and k[-1] == "_" and k[-2] != "_" and k[0] != "_"}
+
+    def _build_keras_model(self):
+        fn = self._model_function()
+        if isinstance(fn, Model):
+            return copy_model(fn)  # a fresh copy per fit, as SciKeras clones
+        params = self.get_params()
+        sig = inspect.signature(fn).parameters
+        var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.values())
+        kwargs = route_params(params, "model", self._user_params, strict=True)
+        kwargs = {k: v for k, v in kwargs.items() if not any(k.startswith(r + "__") for r in _ROUTES)}
+        for name in sig:
+            if name in params and name not in ("model", "build_fn") and name not in kwargs:
+                kwargs[name] = params[name]
+        if "meta" in sig or var_kw:
+            kwargs["meta"] = self._get_metadata()
+        if "compile_kwargs" in sig or var_kw:
+            kwargs["compile_kwargs"] = self._get_compile_kwargs()
+        if "params" in sig or var_kw:
+            kwargs["params"] = params
+        unknown = set(kwargs) - set(sig)
+        if unknown and not var_kw:
+            raise ValueError(f"model__{sorted(unknown)[0]} was given but the model function "
+                             f"{getattr(fn, '__name__', fn)} does not take that argument")
+        model = fn(**kwargs)
+        if not isinstance(model, Model):
+            raise TypeError(f"the model function must return a swiftkeras model, got "
+                            f"{type(model).__name__}")
+        return model
+
+    def _get_compile_kwargs(self):
+        params = self.get_params()
+        kw = route_params(params, "compile", self._compile_kwargs)
+        optimizer = kw.get("optimizer")
+        if isinstance(optimizer, str):
+            optimizer = type(_optimizers.get(optimizer))
+        kw["optimizer"] = unflatten_params(optimizer, route_params(params, "optimizer", set(), True))
+        loss = kw.get("loss")
+        kw["loss"] = unflatten_params(loss, route_params(params, "loss", set()))
+        metrics = unflatten_params(kw.get("metrics"), route_params(params, "metrics", set()))
+        if metrics is not None and not isinstance(metrics, (dict, list)):
+            metrics = [metrics]
+        kw["metrics"] = metrics
+        kw.pop("run_eagerly", None)
+        return kw
+
+    def _compile_kwargs_for_fit(self):
+        kw = self._get_compile_kwargs()
+        if kw["loss"] is None:
+            kw["loss"] = self._default_loss()
+        return kw
+
+    def _default_loss(self):
+        raise ValueError("You must provide a loss or a compiled model")
+
+    def _ensure_compiled_model(self, X):
+        if not getattr(self.model_, "_compile_config", None):
+            self.model_.compile(**self._compile_kwargs_for_fit())
+        self.model_._ensure_handle(np.asarray(_first(X)[:1], np.float32))
+
+    def _seed(self):
+        seed = self.random_state
+        if isinstance(seed, np.random.RandomState):
+            r = np.random.RandomState()
+            r.set_state(seed.get_state())
+            seed = int(r.randint(low=1, high=2 ** 31 - 1))
+        self._random_state = seed
+        if seed is not None:
+            from .utils import set_random_seed
+            set_random_seed(int(seed))
+
+    def _callbacks_for(self, destination):
+        params = self.get_params()
+        if params.get(destination) is None:
+            return []
+        cbs = unflatten_params(params[destination], route_params(params, destination, set()))
+        if isinstance(cbs, dict):
+            cbs = list(cbs.values())
+        elif isinstance(cbs, _CALLBACK_TYPES):
+            cbs = [cbs]
+        flat = [c for cb in (cbs if isinstance(cbs, (list, tuple)) else [None])
+                for c in (cb if isinstance(cb, list) else [cb])]
+        if not all(isinstance(c, _CALLBACK_TYPES) for c in flat):
+            raise TypeError("If specified, ``callbacks`` must be one of:\n - A dict of string "
+                            "keys with callbacks or lists of callbacks as values\n - A list of "
+                            "callbacks or lists of callbacks\n - A single callback\nWhere each "
+                            "callback can be a instance of `keras.callbacks.Callback` or a "
+                            "sublass of it to be compiled by SciKeras")
+        return flat
+
+    # -- data --------------------------------------------------------------------------------
+    _y_numeric = False
+
+    def _validate_data(self, X=None, y=None, reset=False):
+        if X is not None:
+            common = dict(reset=reset, dtype="numeric", allow_nd=True, ensure_all_finite=True)
+            if y is not None:
+                X, y = validate_data(self, X, y, multi_output=True, y_numeric=self._y_numeric,
+                                     **common)
+            else:
+                X = validate_data(self, X, **common)
+            if reset:
+                self.X_dtype_, self.X_shape_ = X.dtype, X.shape
+            elif X.shape[1:] != self.X_shape_[1:]:
+                raise ValueError(f"X has shape {X.shape[1:]}, but this {self.__name__} is "
+                                 f"expecting X of shape {self.X_shape_[1:]}")
+        if y is not None:
+            y = check_array(y, ensure_2d=False, allow_nd=False, ensure_all_finite=False,
+                            dtype=np.float32 if self._y_numeric and np.asarray(y).dtype.kind
+                            in "OUS" else None)
+            if y.ndim == 2 and y.shape[1] == 1:
+                y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning
+            if reset:
+                self.target_type_ = self._type_of_target(y)
+                self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
+            elif getattr(self, "y_ndim_", y.ndim) != y.ndim:
+                raise ValueError(f"y has {y.ndim} dimensions, but this {self.__name__} is "
+                                 f"expecting {self.y_ndim_} dimensions in y.")
+        return X, y
+
+    def _type_of_target(self, y):
+        from sklearn.utils.multiclass import type_of_target
+        return type_of_target(y)
+
+    @staticmethod
+    def _validate_sample_weight(X, y, sample_weight):
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        if np.all(sample_weight == 0):
+            raise ValueError("No training samples had any weight; only zeros were passed in "
+                             "sample_weight. That means there's nothing to train on by "
+                             "definition, so training can not be completed.")
+        keep = sample_weight != 0
+        return X[keep, ...], y[keep, ...], sample_weight[keep, ...]
+
+    # -- fitting -----------------------------------------------------------------------------
+    def _initialize(self, X, y=None):
+        self._seed()
+        X, y = self._validate_data(X, y, reset=True)
+        self.target_encoder_ = self.target_encoder.fit(y)
+        vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
+        self.feature_encoder_ = self.feature_encoder.fit(X)
+        vars(self).update(getattr(self.feature_encoder_, "get_metadata", dict)())
+        self.model_ = self._build_keras_model()
+        return X, y
+
+    def initialize(self, X, y=None):
+        """Builds (and compiles) the model without training it, for prediction with a
+        pretrained model. SciKeras: `initialize`."""
+        X, _ = self._initialize(X, y)
+        self._ensure_compiled_model(self.feature_encoder_.transform(X))
+        return self
+
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Builds a new model (unless warm_start) and trains it on (X, y)."""
+        kwargs["epochs"] = kwargs.get("epochs", self._kwargs.get("fit__epochs", self.epochs))
+        kwargs["initial_epoch"] = kwargs.get("initial_epoch", 0)
+        self._fit(X, y, sample_weight, warm_start=self.warm_start, **kwargs)
+        return self
+
+    def partial_fit(self, X, y, sample_weight=None, **kwargs):
+        """One epoch from where training stopped, extending history_."""
+        for name in ("epochs", "initial_epoch"):
+            if name in kwargs:
+                raise TypeError(f"Invalid argument `{name}` to `partial_fit`: `partial_fit` "
+                                f"always trains for 1 epoch from the current epoch")
+        self._fit(X, y, sample_weight, warm_start=True, epochs=1,
+                  initial_epoch=self.current_epoch, **kwargs)
+        return self
+
+    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        if y is None:
+            raise ValueError(f"{self.__name__} requires y to be passed, but the target y is None")
+        if not ((self.warm_start or warm_start) and self.initialized_):
+            X, y = self._initialize(X, y)
+        else:
+            X, y = self._validate_data(X, y)
+        if sample_weight is not None:
+            X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
+        y = self.target_encoder_.transform(y)
+        X = self.feature_encoder_.transform(X)
+        self._ensure_compiled_model(X)
+        y = self._adapt_target_to_model(y)
+        self._check_model_compatibility(y)
+        self._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
+
+    def _adapt_target_to_model(self, y):
+        return y
+
+    def _check_model_compatibility(self, y):
+        expected = getattr(self, "n_outputs_expected_", None)
+        if expected and expected != self.model_._io_count(False):
+            raise ValueError(f"Detected a Keras model input of size {expected}, but "
+                             f"{self.model_} has {self.model_._io_count(False)} outputs")
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        params = self.get_params()
+        args = route_params(params, "fit", self._fit_kwargs)
+        args.update(sample_weight=sample_weight, epochs=initial_epoch + epochs,
+                    initial_epoch=initial_epoch)
+        args.update(kwargs)
+        _whole_batch(args, X, ("batch_size", "validation_batch_size"))
+        args["callbacks"] = self._callbacks_for("callbacks") + self._callbacks_for("fit__callbacks")
+        hist = self.model_.fit(X, y, **args)
+        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
+            self.history_ = defaultdict(list)
+        for key, val in hist.history.items():
+            self.history_[key] += list(val)
+
+    # -- predicting --------------------------------------------------------------------------
+    def _predict_raw(self, X, **kwargs):
+        if not self.initialized_:
+            raise NotFittedError("Estimator needs to be fit before `predict` can be called")
+        X, _ = self._validate_data(X)
+        X = self.feature_encoder_.transform(X)
+        args = route_params(self.get_params(), "predict", self._predict_kwargs, strict=True)
+        args["verbose"] = 0 if args.get("verbose", 0) in (0, None) else args["verbose"]
+        args.update(kwargs)
+        _whole_batch(args, X, ("batch_size",))
+        out = self.model_.predict(X, **{k: v for k, v in args.items() if k != "callbacks"})
+        return [np.asarray(o) for o in out] if isinstance(out, list) else np.asarray(out)
+
+    def predict(self, X, **kwargs):
+        """Predictions decoded by the target encoder."""
+        raw = self._predict_raw(X, **kwargs)
+        return self.target_encoder_.inverse_transform(raw)
+
+    def score(self, X, y, sample_weight=None):
+        _, y = self._validate_data(None, y)
+        if sample_weight is not None:
+            X, y, sample_weight = self._validate_sample_weight(np.asarray(X), y, sample_weight)
+        score_args = route_params(self.get_params(), "score", set())
+        return self.scorer(y, self.predict(X), sample_weight=sample_weight, **score_args)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        model = state.get("model")
+        if isinstance(model, Model) and model._handle is None and \
+                getattr(model, "_input_batch_shape", True) is None:
+            state["model"] = UnbuiltSequential(model)
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("model"), UnbuiltSequential):
+            state = dict(state, model=state["model"].build())
+        super().__setstate__(state)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def _first(X):
+    return X[0] if isinstance(X, (list, tuple)) else X
+
+
+def _whole_batch(args, X, keys):
+    """SciKeras's batch_size=-1: the whole set in one batch."""
+    for key in keys:
+        if args.get(key) == -1:
+            args[key] = len(_first(X))
+
