@@ -89,7 +89,7 @@ final class CustomCellTests: XCTestCase {
         try model.compile(optimizer: "adam", loss: "mean_squared_error")
         let x = GradientCheck.random([3, 5, 4], seed: 51)
         try model.fit(x, Tensor([[1], [0], [-1]]), epochs: 2, verbose: 0)
-        try RecurrentSavingTests.assertRoundTrips(model, x)
+        try RecurrentSaving.assertRoundTrips(model, x)
     }
 
     func testCustomCellErrorsNameTheLayerAndArgument() throws {

@@ -8,44 +8,33 @@ final class RecurrentSavingTests: XCTestCase {
     static let kerasWritten = ["recurrent_embedding_lstm", "recurrent_gru", "recurrent_rnn_lstm_cell"]
 
     func testKerasWrittenRecurrentModelsLoadHere() throws {
-        try Self.assertKerasWrittenModelsLoad(Self.kerasWritten)
+        for name in Self.kerasWritten {
+            let (inputs, outputs) = try SavingFixtures.expected(name)
+            for ext in ["keras", "h5"] {
+                let model = try loadModel(try SavingFixtures.path("\(name).\(ext)"))
+                assertClose([try model.predict(inputs[0])], outputs, "\(name).\(ext)")
+            }
+            let json = try String(contentsOfFile: try SavingFixtures.path("\(name).json"), encoding: .utf8)
+            let fromJSON = try modelFromJSON(json)
+            try fromJSON.loadWeights(try SavingFixtures.path("\(name).weights.h5"))
+            assertClose([try fromJSON.predict(inputs[0])], outputs, "\(name).json + .weights.h5")
+            let info = try JSONParser.parse(try String(contentsOfFile: try SavingFixtures.path("\(name).expected.json"), encoding: .utf8))
+            // Keras prefixes a Sequential's weight paths with the model's name.
+            let kerasPaths = try XCTUnwrap(info["weights"]?.arrayValue).compactMap(\.stringValue)
+            XCTAssertEqual(fromJSON.weights.map { "\(name)/\($0.path)" }, kerasPaths, name)
+        }
     }
 
     func testSwiftRecurrentModelsRoundTrip() throws {
         let model = try RecurrentInteropExportTests.makeModel()
         let x = RecurrentInteropExportTests.inputs
         try model.fit(x, Tensor([[1], [0], [-1]]), epochs: 2, verbose: 0)
-        try Self.assertRoundTrips(model, x)
-    }
-
-    /// Models Keras wrote (saving fixtures `name`.keras, .h5, .json + .weights.h5) load here with
-    /// Keras's predictions and weight paths.
-    static func assertKerasWrittenModelsLoad(_ names: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        for name in names {
-            let (inputs, outputs) = try SavingFixtures.expected(name)
-            for ext in ["keras", "h5"] {
-                let model = try loadModel(try SavingFixtures.path("\(name).\(ext)"))
-                assertClose([try model.predict(inputs[0])], outputs, "\(name).\(ext)", file: file, line: line)
-            }
-            let json = try String(contentsOfFile: try SavingFixtures.path("\(name).json"), encoding: .utf8)
-            let fromJSON = try modelFromJSON(json)
-            try fromJSON.loadWeights(try SavingFixtures.path("\(name).weights.h5"))
-            assertClose([try fromJSON.predict(inputs[0])], outputs, "\(name).json + .weights.h5", file: file, line: line)
-            let info = try JSONParser.parse(try String(contentsOfFile: try SavingFixtures.path("\(name).expected.json"), encoding: .utf8))
-            // Keras prefixes a Sequential's weight paths with the model's name.
-            let kerasPaths = try XCTUnwrap(info["weights"]?.arrayValue).compactMap(\.stringValue)
-            XCTAssertEqual(fromJSON.weights.map { "\(name)/\($0.path)" }, kerasPaths, name, file: file, line: line)
-        }
-    }
-
-    /// `model` saved here as .keras and .h5 loads back with its predictions on `x`.
-    static func assertRoundTrips(_ model: Model, _ x: Tensor, file: StaticString = #filePath, line: UInt = #line) throws {
         let want = try model.predict(x)
         let dir = try SavingFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for ext in ["keras", "h5"] {
             try model.save("\(dir)/m.\(ext)")
-            assertClose([try loadModel("\(dir)/m.\(ext)").predict(x)], [want], "reloaded .\(ext)", file: file, line: line)
+            assertClose([try loadModel("\(dir)/m.\(ext)").predict(x)], [want], "reloaded .\(ext)")
         }
     }
 }

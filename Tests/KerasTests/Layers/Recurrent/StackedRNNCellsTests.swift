@@ -49,14 +49,14 @@ final class StackedRNNCellsTests: XCTestCase {
     }
 
     func testKerasWrittenStackedAndCustomCellModelsLoadHere() throws {
-        try RecurrentSavingTests.assertKerasWrittenModelsLoad(["recurrent_stacked", "recurrent_custom_cell"])
+        try RecurrentSaving.assertKerasWrittenModelsLoad(["recurrent_stacked", "recurrent_custom_cell"])
     }
 
     func testSwiftStackedModelsRoundTrip() throws {
         let model = try StackedInteropExportTests.makeModel()
         let x = GradientCheck.random([3, 5, 4], seed: 49)
         try model.fit(x, Tensor([[1], [0], [-1]]), epochs: 2, verbose: 0)
-        try RecurrentSavingTests.assertRoundTrips(model, x)
+        try RecurrentSaving.assertRoundTrips(model, x)
     }
 
     func testStackErrorsNameTheLayerAndArgument() throws {
