@@ -482,6 +482,12 @@ int keras_estimator_get_params(keras_estimator *estimator, char **out);
 /* An unfitted copy with the same parameters (sklearn.base.clone). *out is caller-owned. */
 int keras_estimator_clone(keras_estimator *estimator, keras_estimator **out);
 
+/* The fitted estimator's metadata as a JSON object with SciKeras's keys: n_features_in_,
+ * classes_ and n_classes_ (null for regressors), n_outputs_, n_outputs_expected_ (model
+ * outputs), output_units, target_type_, output_activation, default_loss, history_ (per-epoch
+ * figures since the model was built). *out caller-owned. Errors: STATE (not fitted). */
+int keras_estimator_metadata(keras_estimator *estimator, char **out);
+
 /* Fits on x ({n, features}) and y. */
 int keras_estimator_fit(keras_estimator *estimator,
                         const float *x, int x_ndim, const int64_t *x_shape,

@@ -71,6 +71,11 @@ int main(void) {
     TRY(keras_estimator_predict(best, &iris_x[0][0], 2, x_shape, labels, 150, shape, &ndim));
     TRY(keras_estimator_predict_proba(best, &iris_x[0][0], 2, x_shape, proba, 450, shape, &ndim));
     printf("best estimator accuracy on iris: %.3f; proba shape (%lld, %lld)\n", score, (long long)shape[0], (long long)shape[1]);
+    /* What the data told the model builder (SciKeras's meta) and the training history. */
+    TRY(keras_estimator_metadata(best, &results));
+    printf("metadata: %.160s...\n", results);
+    if (!strstr(results, "\"n_classes_\": 3") || !strstr(results, "\"target_type_\": \"multiclass\"")) return 1;
+    keras_string_free(results);
 
     keras_search_free(search);
     keras_search_free(random_search);

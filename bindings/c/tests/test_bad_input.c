@@ -224,6 +224,8 @@ int main(void) {
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not valid JSON", keras_estimator_new("KerasRegressor", cfg, "{", &est));
         CHECK_OK(keras_estimator_new("KerasRegressor", cfg, "{\"loss\": \"mse\", \"verbose\": 0}", &est));
         CHECK_ERR(KERAS_ERR_STATE, "", keras_estimator_predict(est, x, 2, xs, out, 4, NULL, NULL));
+        CHECK_ERR(KERAS_ERR_STATE, "is not fitted", keras_estimator_metadata(est, &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_estimator_metadata(est, NULL));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "", keras_estimator_set_params(est, "{\"epochz\": 3}"));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "score must not be NULL", keras_estimator_score(est, x, 2, xs, y, 1, ys, NULL));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_estimator_score(NULL, x, 2, xs, y, 1, ys, &score));

@@ -15,6 +15,7 @@ from conftest import CORE, needs
 
 import swiftkeras as keras
 from swiftkeras.wrappers import KerasClassifier, KerasRegressor
+from swiftkeras import _lib
 
 pytestmark = needs(*CORE)
 
@@ -239,3 +240,27 @@ def test_native_cross_validation_uses_sklearn_folds(iris):
     search = NativeGridSearchCV(classifier(epochs=10), {"model__hidden": [4, 8]},
                                 cv=KFold(3, shuffle=True, random_state=1)).fit(x, y)
     assert search.n_splits_ == 3 and search.cv_results_["split2_test_score"].shape == (2,)
+
+
+@needs("keras_estimator_metadata", "keras_estimator_fit")
+def test_library_estimator_metadata_matches_the_wrapper(iris):
+    """keras_estimator_metadata: the Swift estimator's meta for the data the Python wrapper
+    sends it equals the wrapper's own."""
+    from swiftkeras import _native
+    from swiftkeras.model_selection import _buf, _NativeEstimator
+    x, y = iris
+    reg_y = x[:, 0] * 2
+    for est, target in ((classifier(epochs=3), y),
+                        (KerasRegressor(model=reg_model, loss="mse", epochs=2, verbose=0), reg_y)):
+        fitted = clone(est).fit(x, target)
+        with _NativeEstimator(clone(est), x, target) as native:
+            _native.check(_lib.keras_estimator_fit(native.handle, *_buf(native.x), *_buf(native.y)))
+            meta = _native.take_json(_lib.keras_estimator_metadata, native.handle)
+        for key in ("n_features_in_", "target_type_", "n_outputs_", "n_outputs_expected_"):
+            assert meta[key] == getattr(fitted, key), key
+        assert meta["n_classes_"] == getattr(fitted, "n_classes_", None)
+        assert meta["output_units"] == fitted.model_.output_shape[-1]
+        assert len(meta["history_"]["loss"]) == len(fitted.history_["loss"])
+    with _NativeEstimator(classifier(), x, y) as native:
+        with pytest.raises(_native.KerasError, match="not fitted"):
+            _native.take_json(_lib.keras_estimator_metadata, native.handle)
