@@ -164,6 +164,18 @@ class ModelAPI:
         if config and config.get("input_shape") is not None:
             self.build(config["input_shape"])
 
+    def _refuse_lambdas(self):
+        """Saving a model that holds a Python lambda (a Lambda layer's function, a loss or
+        metric) is refused, with Keras's reason: a file cannot carry it safely."""
+        from ._lambda_layer import LAMBDA_MESSAGE, Lambda, is_lambda
+        for layer in self._layers:
+            if isinstance(layer, Lambda) and is_lambda(layer.function):
+                raise ValueError(LAMBDA_MESSAGE.format(what=f"the function of Lambda layer "
+                                                            f"'{layer.name}'"))
+        text = repr(self._compile_config or {})
+        if "'<lambda>" in text:
+            raise ValueError(LAMBDA_MESSAGE.format(what="a loss or metric given to compile()"))
+
     # -- subclassed models -----------------------------------------------------------------
     def _subclassed(self):
         """A `keras.Model` subclass that defines `call` and was not given inputs/outputs."""

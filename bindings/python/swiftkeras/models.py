@@ -18,7 +18,7 @@ from ctypes import byref, c_int32, c_int64
 
 import numpy as np
 
-from . import _lib, _native, _plugins, _python_layers
+from . import _datasets, _lib, _native, _plugins, _python_layers
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import serialize, snake_case, unique_name
@@ -463,6 +463,14 @@ class Model(ModelAPI):
         """Keras `model.fit`; returns a History whose `.history` holds the epoch figures."""
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
+        if _datasets.is_dataset(x):
+            if y is not None:
+                raise ValueError("fit: `y` must not be given with a dataset or generator (its "
+                                 "batches hold the targets)")
+            return _datasets.fit(self, x, nb_epoch or epochs, steps_per_epoch, validation_data,
+                                 callbacks, verbose=verbose, class_weight=class_weight,
+                                 initial_epoch=initial_epoch, validation_steps=validation_steps,
+                                 validation_freq=validation_freq)
         if x is None or y is None:
             raise ValueError("fit: x and y are required")
         if nb_epoch is not None:
@@ -566,6 +574,9 @@ class Model(ModelAPI):
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order."""
+        if _datasets.is_dataset(x):
+            return _datasets.evaluate(self, x, steps, verbose=verbose, callbacks=callbacks,
+                                      return_dict=return_dict)
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "evaluate")
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
@@ -592,6 +603,8 @@ class Model(ModelAPI):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """Keras `model.predict`: numpy outputs allocated here and filled by the library (a
         list for a model with several outputs)."""
+        if _datasets.is_dataset(x):
+            return _datasets.predict(self, x, steps, verbose=verbose, callbacks=callbacks)
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))
@@ -760,6 +773,7 @@ class Model(ModelAPI):
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
+        self._refuse_lambdas()
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))
 
