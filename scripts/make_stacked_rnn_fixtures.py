@@ -78,6 +78,9 @@ def main():
     save_model(keras.Sequential([keras.Input((5, 4)), L.RNN(MinimalRNNCell(3), return_sequences=True, name="rnn"),
                                  L.RNN([L.SimpleRNNCell(2), MinimalRNNCell(2)], name="rnn_1"),
                                  L.Dense(1, name="head")], name="recurrent_custom_cell"), "recurrent_custom_cell", sequences())
+    stacked_case("bidirectional_stacked", L.Bidirectional(L.RNN([L.LSTMCell(2, name="lstm_cell"), L.GRUCell(2, name="gru_cell")],
+                                                                return_sequences=True, name="rnn"), name="bidirectional_stacked"),
+                 sequences(), mask=MASK)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,18 @@ final class StackedRNNCellsTests: XCTestCase {
         XCTAssertEqual(stack.outputSize, 2)
     }
 
+    func testBidirectionalOverStackedCellsMatchesKeras() throws {
+        // Keras's copies keep the name the stack got in the script's session.
+        let stackName = try LayerFixture("bidirectional_stacked", family: "recurrent").json["config"]?["layer"]?["config"]?["cell"]?["config"]?["name"]
+        let stack = try StackedRNNCells([LSTMCell(2, name: "lstm_cell"), GRUCell(2, name: "gru_cell")], name: stackName?.stringValue)
+        let layer = try Bidirectional(RNN(cell: stack, returnSequences: true, name: "rnn"), name: "bidirectional_stacked")
+        let (fixture, x, _) = try assertFixtureOutputs("bidirectional_stacked", layer)
+        XCTAssertEqual(withoutBuildConfigs(layer.getConfig()), withoutBuildConfigs(fixture.config))
+        let paths = try XCTUnwrap(fixture.json["paths"]?.arrayValue).compactMap(\.stringValue)
+        XCTAssertEqual(layer.weights.map(\.path), paths)
+        try GradientCheck.check(layer: layer, input: x, step: 3e-3)
+    }
+
     /// One LSTM cell in a stack runs step by step and gives the fused LSTM's numbers.
     func testStackOfOneBuiltInCellEqualsTheFusedLayer() throws {
         let x = GradientCheck.random([2, 5, 4], seed: 43)
