@@ -9,7 +9,8 @@ from conftest import CORE, needs
 from swiftkeras import layers
 from swiftkeras.models import Sequential
 
-NAMES = ["SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "Bidirectional", "TimeDistributed"]
+NAMES = ["SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "Bidirectional", "TimeDistributed",
+         "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
 
 def test_classes_exist():
@@ -40,3 +41,16 @@ def test_stateful_layer_refuses_another_batch_size():
     assert not np.allclose(model.predict(x, batch_size=4, verbose=0), first)  # the state carried over
     with pytest.raises(ValueError, match="carry"):  # Keras raises ValueError too
         model.predict(sequences(3), batch_size=3, verbose=0)
+
+
+@needs(*CORE)
+def test_conv_lstm_trains_returns_states_and_names_bad_input():
+    x = np.random.default_rng(1).uniform(-1, 1, size=(4, 3, 5, 5, 2)).astype("float32")
+    model = Sequential([layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True, input_shape=(3, 5, 5, 2)),
+                        layers.ConvLSTM2D(2, (2, 2), name="last"), layers.Flatten(), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(x, np.ones((4, 1), "float32"), epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert model.predict(x, verbose=0).shape == (4, 1)
+    with pytest.raises(ValueError, match="short.*kernel_size"):
+        Sequential([layers.ConvLSTM1D(2, 4, name="short", input_shape=(3, 3, 2))])
