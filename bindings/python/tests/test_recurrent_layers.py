@@ -72,4 +72,5 @@ def test_conv_lstm_trains_and_names_bad_input():
     assert np.all(np.isfinite(history.history["loss"]))
     assert model.predict(x, verbose=0).shape == (4, 1)
     with pytest.raises(ValueError, match="short.*kernel_size"):
-        Sequential([layers.ConvLSTM1D(2, 4, name="short", input_shape=(3, 3, 2))])
+        Sequential([layers.ConvLSTM1D(2, 4, name="short", input_shape=(3, 3, 2))]).predict(
+            np.zeros((2, 3, 3, 2), "float32"), verbose=0)
