@@ -32,14 +32,24 @@ extension Kernels {
         Parallel.forEachPart(l.outer, parts: parts) { p, rows in
             let s1 = partial + p * 2 * c, s2 = s1 + c
             for o in rows {
-                var i = o * c * inner
-                for ch in 0..<c {
-                    for _ in 0..<inner {
-                        let (u, v) = term(i, ch)
+                let base = o * c * inner
+                guard inner > 1 else {
+                    for ch in 0..<c {
+                        let (u, v) = term(base + ch, ch)
                         s1[ch] += u
                         s2[ch] += v
-                        i += 1
                     }
+                    continue
+                }
+                for ch in 0..<c {
+                    var a = 0.0, b = 0.0
+                    for i in base + ch * inner..<base + (ch + 1) * inner {
+                        let (u, v) = term(i, ch)
+                        a += u
+                        b += v
+                    }
+                    s1[ch] += a
+                    s2[ch] += b
                 }
             }
         }
@@ -60,12 +70,13 @@ extension Kernels {
         let c = l.channels, inner = l.inner
         Parallel.forEachPart(l.outer, parts: Parallel.partCount(rows: l.outer, width: c * inner)) { _, rows in
             for o in rows {
-                var i = o * c * inner
+                let base = o * c * inner
+                guard inner > 1 else {
+                    for ch in 0..<c { body(base + ch, ch) }
+                    continue
+                }
                 for ch in 0..<c {
-                    for _ in 0..<inner {
-                        body(i, ch)
-                        i += 1
-                    }
+                    for i in base + ch * inner..<base + (ch + 1) * inner { body(i, ch) }
                 }
             }
         }
