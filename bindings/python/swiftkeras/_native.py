@@ -8,6 +8,7 @@ import ctypes
 import json
 import os
 import math
+import re
 import threading
 from ctypes import POINTER, byref, c_char_p, c_float, c_int64
 
@@ -50,7 +51,29 @@ def take_stashed() -> BaseException | None:
 
 def last_error() -> str:
     msg = _lib.keras_last_error()
-    return msg.decode("utf-8", "replace") if msg else "unknown error"
+    return in_python_terms(msg.decode("utf-8", "replace")) if msg else "unknown error"
+
+
+# The library's advice names its Swift API; from Python the user registers in Python.
+_SWIFT_ADVICE = [
+    (re.compile(r"register it with registerKerasSerializable\(package:name:_:\) \(then it is "
+                r"saved as 'Package>([^']*)'\) or pass it in customObjects / a "
+                r"CustomObjectScope: \[.*?\]$"),
+     r"decorate it with @keras.saving.register_keras_serializable() (it is then saved as "
+     r"'Custom>\1') or pass it in custom_objects={'\1': ...} or a "
+     r"keras.saving.custom_object_scope({'\1': ...})"),
+    (re.compile(r"register custom ones with registerKerasSerializable\(name: \"([^\"]*)\", "
+                r"\.activation\(\.\.\.\)\) or a CustomObjectScope"),
+     r"register custom ones with @keras.saving.register_keras_serializable() or pass them in "
+     r"custom_objects={'\1': ...} or a keras.saving.custom_object_scope"),
+]
+
+
+def in_python_terms(message: str) -> str:
+    """The library's message with its Swift registration advice said the Python way."""
+    for pattern, advice in _SWIFT_ADVICE:
+        message = pattern.sub(advice, message)
+    return message
 
 
 def check(status: int) -> None:
@@ -118,6 +141,9 @@ def as_float32(x, what: str) -> np.ndarray:
         arr = np.asarray(x)
     except Exception as e:  # ragged lists and the like
         raise ValueError(f"{what}: could not make an array of it: {e}") from None
+    if arr.dtype.kind in "US" or (arr.dtype == object and arr.size
+                                  and all(isinstance(v, (str, bytes)) for v in arr.reshape(-1))):
+        return encode_strings(arr)
     if arr.dtype == object:
         raise ValueError(f"{what}: could not make a numeric array of it (ragged or mixed "
                          f"values, dtype=object)")
@@ -126,6 +152,25 @@ def as_float32(x, what: str) -> np.ndarray:
     if np.iscomplexobj(arr):
         raise TypeError(f"{what}: complex values cannot be converted to float32")
     return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def encode_strings(arr: np.ndarray) -> np.ndarray:
+    """A string array (str, bytes as UTF-8) as the float32 values the library reads as strings
+    (Keras: a tf.string tensor; see keras_strings_encode)."""
+    raw = [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in arr.reshape(-1)]
+    out = np.empty(arr.shape, dtype=np.float32)
+    if raw:
+        ptrs = (c_char_p * len(raw))(*raw)
+        check(_lib.keras_strings_encode(ptrs, len(raw), out.ctypes.data_as(POINTER(c_float))))
+    return out
+
+
+def decode_strings(values) -> np.ndarray:
+    """The strings of float32 values made by encode_strings (None at numbers), as an object array
+    of values' shape (e.g. the output of StringLookup(invert=True))."""
+    arr = np.ascontiguousarray(values, dtype=np.float32)
+    text = take_string(_lib.keras_strings_decode, arr.ctypes.data_as(POINTER(c_float)), arr.size)
+    return np.array(json.loads(text), dtype=object).reshape(arr.shape)
 
 
 class ArrayPack:
