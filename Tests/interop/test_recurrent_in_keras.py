@@ -58,3 +58,17 @@ def test_swift_initial_state_model_loads_in_keras(ext):
     assert [t.shape for t in node.arguments.kwargs["initial_state"]] == [(None, 3), (None, 3)]
     xs = [np.array(x, dtype="float32") for x in e["inputs"]]
     np.testing.assert_allclose(model.predict(xs, verbose=0), np.array(e["outputs"][0]), atol=1e-5)
+
+
+@pytest.mark.parametrize("ext", ["keras", "h5"])
+def test_swift_stacked_cells_model_loads_in_keras(ext):
+    """RNN([LSTMCell, GRUCell]) and RNN([GRUCell, SimpleRNNCell]) written by Swift (StackedInteropExportTests)."""
+    with open(os.path.join(OUT, "swift_stacked.expected.json")) as f:
+        e = json.load(f)
+    keras.backend.clear_session()
+    model = keras.models.load_model(os.path.join(OUT, f"swift_stacked.{ext}"))
+    cell = model.get_layer("rnn").cell
+    assert isinstance(cell, keras.layers.StackedRNNCells)
+    assert [type(c).__name__ for c in cell.cells] == ["LSTMCell", "GRUCell"]
+    x = np.array(e["inputs"][0], dtype="float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.array(e["outputs"][0]), atol=1e-5)

@@ -8,7 +8,7 @@
 public final class GRU: RNN {
     public override class var declaration: LayerDeclaration { layerDeclaration }
 
-    public var resetAfter: Bool { cell.kind == .gru(resetAfter: true) }
+    public var resetAfter: Bool { builtInCell?.kind == .gru(resetAfter: true) }
 
     public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
                 useBias: Bool = true, resetAfter: Bool = true, options: RecurrentCellOptions = RecurrentCellOptions(),

@@ -6,7 +6,7 @@
 public final class LSTM: RNN {
     public override class var declaration: LayerDeclaration { layerDeclaration }
 
-    public var unitForgetBias: Bool { cell.unitForgetBias }
+    public var unitForgetBias: Bool { builtInCell?.unitForgetBias ?? true }
 
     public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
                 useBias: Bool = true, unitForgetBias: Bool = true, options: RecurrentCellOptions = RecurrentCellOptions(),

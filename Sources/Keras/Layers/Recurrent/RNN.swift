@@ -1,11 +1,13 @@
 /// A recurrent layer: runs its ``cell`` over the time axis of `(batch, steps, features)` inputs
 /// and returns the last output `(batch, units)` or, with `returnSequences`, every step's
 /// `(batch, steps, units)`; with `returnState` the final states follow as further outputs
-/// (call it with `callMultiple`). Masked steps carry state and output through, as in Keras.
-/// The cell's weights live in the cell (`lstm/lstm_cell/kernel`). Keras: `keras.layers.RNN`.
+/// (call it with `callMultiple`; a stack's states flattened in order). Masked steps carry state
+/// and output through, as in Keras. The cell is any ``RNNCell``: the built-in ones run as one
+/// fused op, others step by step on the tape. The cell's weights live in the cell
+/// (`lstm/lstm_cell/kernel`). Keras: `keras.layers.RNN`.
 public class RNN: Layer {
     /// The step the layer repeats; a tracked sublayer holding the weights.
-    public let cell: RecurrentCell
+    public let cell: RNNCell
     public let returnSequences: Bool
     public let returnState: Bool
     /// Processes the sequence from its end (outputs come in that order, as in Keras).
@@ -15,22 +17,27 @@ public class RNN: Layer {
     /// With `returnSequences` and a mask, masked steps output zeros instead of the last output.
     public var zeroOutputForMask: Bool
 
-    public var units: Int { cell.units }
-    public var useBias: Bool { cell.useBias }
-    var activationFunction: ActivationFunction { cell.activationFunction }
-    var recurrentActivationFunction: ActivationFunction { cell.recurrentActivationFunction }
-    var kernelInitializer: Initializer { cell.options.kernelInitializer }
-    var recurrentInitializer: Initializer { cell.options.recurrentInitializer }
-    var biasInitializer: Initializer { cell.options.biasInitializer }
-    var kernelRegularizer: Regularizer? { cell.options.kernelRegularizer }
-    var recurrentRegularizer: Regularizer? { cell.options.recurrentRegularizer }
-    var biasRegularizer: Regularizer? { cell.options.biasRegularizer }
-    var kernelConstraint: Constraint? { cell.options.kernelConstraint }
-    var recurrentConstraint: Constraint? { cell.options.recurrentConstraint }
-    var biasConstraint: Constraint? { cell.options.biasConstraint }
-    var dropout: Double { cell.options.dropout }
-    var recurrentDropout: Double { cell.options.recurrentDropout }
-    var seed: Int? { cell.options.seed }
+    /// The cell when it is a built-in one (run by the fused op); always so in ``SimpleRNN``,
+    /// ``LSTM`` and ``GRU``, whose arguments below read it.
+    public var builtInCell: RecurrentCell? { cell as? RecurrentCell }
+    /// The width of the output. Keras: the cell's `output_size` (`units` of a built-in layer).
+    public var units: Int { cell.outputSize }
+    public var useBias: Bool { builtInCell?.useBias ?? true }
+    var activationFunction: ActivationFunction { builtInCell?.activationFunction ?? .tanh }
+    var recurrentActivationFunction: ActivationFunction { builtInCell?.recurrentActivationFunction ?? .sigmoid }
+    private var options: RecurrentCellOptions { builtInCell?.options ?? RecurrentCellOptions() }
+    var kernelInitializer: Initializer { options.kernelInitializer }
+    var recurrentInitializer: Initializer { options.recurrentInitializer }
+    var biasInitializer: Initializer { options.biasInitializer }
+    var kernelRegularizer: Regularizer? { options.kernelRegularizer }
+    var recurrentRegularizer: Regularizer? { options.recurrentRegularizer }
+    var biasRegularizer: Regularizer? { options.biasRegularizer }
+    var kernelConstraint: Constraint? { options.kernelConstraint }
+    var recurrentConstraint: Constraint? { options.recurrentConstraint }
+    var biasConstraint: Constraint? { options.biasConstraint }
+    var dropout: Double { options.dropout }
+    var recurrentDropout: Double { options.recurrentDropout }
+    var seed: Int? { options.seed }
     /// The last states of each call start the next one (same batch size); ``resetStates()``
     /// zeroes them.
     public let stateful: Bool
@@ -39,8 +46,9 @@ public class RNN: Layer {
     /// The batch size a stateful layer was built or first called with.
     var statefulBatchSize: Int?
 
-    /// A layer running `cell` (a built-in cell: ``SimpleRNNCell``, ``LSTMCell``, ``GRUCell``).
-    public init(cell: RecurrentCell, returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
+    /// A layer running `cell`: a built-in cell (``SimpleRNNCell``, ``LSTMCell``, ``GRUCell``),
+    /// a ``StackedRNNCells`` or any other ``RNNCell``.
+    public init(cell: RNNCell, returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
                 stateful: Bool = false, unroll: Bool = false, zeroOutputForMask: Bool = false,
                 activityRegularizer: Regularizer? = nil, name: String? = nil, trainable: Bool = true,
                 inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
@@ -54,6 +62,16 @@ public class RNN: Layer {
         super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
         supportsMasking = true
         self.activityRegularizer = activityRegularizer
+    }
+
+    /// A layer running a stack of cells, each step feeding one cell's output to the next
+    /// (Keras's `RNN([cell1, cell2])`, which wraps them in a ``StackedRNNCells``).
+    public convenience init(cells: [RNNCell], returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
+                            stateful: Bool = false, unroll: Bool = false, zeroOutputForMask: Bool = false,
+                            name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
+        try self.init(cell: StackedRNNCells(cells), returnSequences: returnSequences, returnState: returnState,
+                      goBackwards: goBackwards, stateful: stateful, unroll: unroll, zeroOutputForMask: zeroOutputForMask,
+                      name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
     }
 
     private func checkRank(_ shape: [Int?]) throws {
@@ -84,21 +102,28 @@ public class RNN: Layer {
             throw KerasError.shapeMismatch("\(className) '\(name)': mask shape \(m.shape) does not fit inputs \(x.shape)")
         }
         let given = Array(inputs.dropFirst())
-        if let bad = given.first(where: { $0.shape != [x.shape[0], units] }) {
-            throw KerasError.shapeMismatch("\(className) '\(name)': initial_state tensors must have shape [\(x.shape[0]), \(units)] (batch, units), got \(bad.shape)")
+        let widths = cell.stateSize
+        if !zip(given, widths).allSatisfy({ $0.shape == [x.shape[0], $1] }) {
+            throw KerasError.shapeMismatch("\(className) '\(name)': initial_state tensors must have shapes (batch, state_size) \(widths.map { [x.shape[0], $0] }), got \(given.map(\.shape))")
         }
         let initial = given.isEmpty ? try carriedStates(batch: x.shape[0]) : given
-        let outs: [Tensor]
-        if training && (cell.dropsState || cell.pinnedMasks != nil) {
-            outs = try runSteps(x, mask: m, initialStates: initial, training: training)
-        } else if training && cell.dropsInputs {
-            // Keras's fused path: one input mask for every step of a sequence.
-            let drop = cell.dropoutMasks(rate: cell.options.dropout, shape: [x.shape[0], 1, x.shape[2]], count: 1)[0]
-            outs = try cell.run(Ops.multiply(x, drop), mask: m, initialStates: initial, goBackwards: goBackwards)
+        // The fused op returns the sequence and the states (its last output is the first state);
+        // the step path the sequence, the last output and the states.
+        let outs: [Tensor], finalStates: ArraySlice<Tensor>
+        if let fused = builtInCell, !(training && (fused.dropsState || fused.pinnedMasks != nil)) {
+            if training && fused.dropsInputs {
+                // Keras's fused path: one input mask for every step of a sequence.
+                let drop = fused.dropoutMasks(rate: fused.options.dropout, shape: [x.shape[0], 1, x.shape[2]], count: 1)[0]
+                outs = try fused.run(Ops.multiply(x, drop), mask: m, initialStates: initial, goBackwards: goBackwards)
+            } else {
+                outs = try fused.run(x, mask: m, initialStates: initial, goBackwards: goBackwards)
+            }
+            finalStates = outs.dropFirst()
         } else {
-            outs = try cell.run(x, mask: m, initialStates: initial, goBackwards: goBackwards)
+            outs = try runSteps(x, mask: m, initialStates: initial, training: training)
+            finalStates = outs.dropFirst(2)
         }
-        if stateful { states = outs.dropFirst().map(\.detached) }
+        if stateful { states = finalStates.map(\.detached) }
         var output = returnSequences ? outs[0] : outs[1]
         if returnSequences, zeroOutputForMask, let m {
             let keep = Tensor(shape: [x.shape[0], x.shape[1], 1])
@@ -108,7 +133,7 @@ public class RNN: Layer {
             }
             output = try Ops.multiply(output, keep)
         }
-        return returnState ? [output] + outs.dropFirst() : [output]
+        return returnState ? [output] + finalStates : [output]
     }
 
     /// The states a call starts from without `initial_state`: zeros, or a stateful layer's carried ones.
@@ -120,7 +145,7 @@ public class RNN: Layer {
         }
         statefulBatchSize = expected
         if let states { return states }
-        return (0..<cell.stateCount).map { _ in Tensor(shape: [batch, units]) }
+        return cell.stateSize.map { Tensor(shape: [batch, $0]) }
     }
 
     /// Zeroes the states a stateful layer carries. Keras: `reset_states()`.
@@ -133,11 +158,12 @@ public class RNN: Layer {
             throw KerasError.invalidArgument("\(className) '\(name)' takes the sequences and optionally \(cell.stateCount) initial state(s) (initial_state), got \(shapes.count) input(s)")
         }
         try checkRank(s)
-        for state in shapes.dropFirst() where state.count != 2 || (state[1] != nil && state[1] != units) {
-            throw KerasError.shapeMismatch("\(className) '\(name)': initial_state tensors must have shape (batch, \(units)), got \(formatShape(state))")
+        let widths = cell.stateSize
+        for (state, width) in zip(shapes.dropFirst(), widths) where state.count != 2 || (state[1] != nil && state[1] != width) {
+            throw KerasError.shapeMismatch("\(className) '\(name)': initial_state tensors must have shapes (batch, state_size) with state_size \(widths), got \(formatShape(state))")
         }
         let out: [Int?] = returnSequences ? [s[0], s[1], units] : [s[0], units]
-        return [out] + (returnState ? [[Int?]](repeating: [s[0], units], count: cell.stateCount) : [])
+        return [out] + (returnState ? widths.map { [s[0], $0] } : [])
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
@@ -164,8 +190,12 @@ extension RNN: DeclaredLayer {
         .required("cell") { serializedLayer($0.cell, legacy: false) },
     ]) { c in
         guard let j = c["cell"] else { throw KerasError.io("RNN config: 'cell' is required") }
-        guard let cell = try deserializeLayer(j) as? RecurrentCell else {
-            throw KerasError.io("RNN config: 'cell' must be a SimpleRNNCell, LSTMCell or GRUCell (other cells are not supported yet), got \(j["class_name"]?.description ?? "nothing")")
+        let cell: RNNCell
+        if let list = j.arrayValue {
+            // Keras wraps a list of cells in a StackedRNNCells.
+            cell = try StackedRNNCells(list.map { try StackedRNNCells.deserializeCell($0, owner: "RNN config: 'cell'") })
+        } else {
+            cell = try StackedRNNCells.deserializeCell(j, owner: "RNN config: 'cell'")
         }
         return try RNN(cell: cell, returnSequences: try c.bool("return_sequences"), returnState: try c.bool("return_state"),
                        goBackwards: try c.bool("go_backwards"), stateful: try c.bool("stateful"), unroll: try c.bool("unroll"),

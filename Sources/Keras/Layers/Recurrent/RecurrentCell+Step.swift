@@ -109,29 +109,3 @@ extension RecurrentCell {
         }
     }
 }
-
-extension RNN {
-    /// Runs the cell one step at a time on the tape (the path of recurrent dropout in training):
-    /// the same outputs as the fused op, masked steps carrying the state through and outputting the
-    /// previous state, as Keras's scan does.
-    func runSteps(_ x: Tensor, mask: Tensor?, initialStates: [Tensor], training: Bool) throws -> [Tensor] {
-        let (b, steps, f) = (x.shape[0], x.shape[1], x.shape[2])
-        let context = try cell.stepContext(batch: b, features: f, training: training)
-        var states = initialStates.isEmpty ? (0..<cell.stateCount).map { _ in Tensor(shape: [b, units]) } : initialStates
-        var outputs: [Tensor] = []
-        let timeMajor = try Ops.transpose(x, [1, 0, 2])
-        for t in 0..<steps {
-            let s = goBackwards ? steps - 1 - t : t
-            var (out, next) = try cell.step(Ops.reshape(Ops.take(timeMajor, [s]), [b, f]), states: states, context: context)
-            if let mask {
-                let keep = Tensor(shape: [b, units])
-                for i in 0..<b where mask.data[i * steps + s] != 0 { (keep.data + i * units).update(repeating: 1, count: units) }
-                out = try Ops.where(keep, out, states[0])
-                next = try zip(next, states).map { try Ops.where(keep, $0, $1) }
-            }
-            outputs.append(try Ops.expandDims(out, axis: 1))
-            states = next
-        }
-        return [try Ops.concatenate(outputs, axis: 1)] + states
-    }
-}

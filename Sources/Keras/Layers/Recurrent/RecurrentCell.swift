@@ -58,6 +58,8 @@ public class RecurrentCell: Layer {
     let generator: RandomGenerator?
     /// Masks every call uses instead of drawing new ones (tests: gradients with a fixed mask).
     var pinnedMasks: (inputs: [Tensor]?, recurrent: [Tensor]?)?
+    /// The split weights and masks of the sequence an ``RNN`` is stepping through, if any.
+    var sequenceContext: RecurrentStepContext?
 
     init(units: Int, kind: RecurrentCellKind, activation: ActivationFunction, recurrentActivation: ActivationFunction,
          useBias: Bool, unitForgetBias: Bool, options: RecurrentCellOptions, name: String?) throws {
@@ -112,9 +114,6 @@ public class RecurrentCell: Layer {
                                          bias: bias?.value, kind: kind, activation: act, recurrentActivation: rec,
                                          mask: mask, initialStates: initialStates, goBackwards: goBackwards)
     }
-
-    /// The number of state tensors (2 for LSTM: h and c).
-    var stateCount: Int { kind == .lstm ? 2 : 1 }
 }
 
 /// Keras's LSTM bias initializer with `unit_forget_bias`: `base` for the i, c, o blocks, ones

@@ -26,9 +26,9 @@ final class RecurrentDropoutTests: XCTestCase {
         for layer in layers {
             for m in [nil, mask] {
                 let fused = try layer.callMultiple([x], masks: [m], training: false).outputs
-                layer.cell.pinnedMasks = (nil, nil)
+                layer.builtInCell?.pinnedMasks = (nil, nil)
                 let stepped = try layer.callMultiple([x], masks: [m], training: true).outputs
-                layer.cell.pinnedMasks = nil
+                layer.builtInCell?.pinnedMasks = nil
                 assertClose(stepped, fused, "\(layer.name) mask \(m != nil)")
             }
         }
@@ -86,15 +86,15 @@ final class RecurrentDropoutTests: XCTestCase {
         options.dropout = 0.5
         let shared = try LSTM(3, options: options)
         _ = try shared(Tensor(shape: [2, 3, 4]))
-        let one = shared.cell.stepMasks(batch: 2, features: 4, training: true)
+        let one = try XCTUnwrap(shared.builtInCell).stepMasks(batch: 2, features: 4, training: true)
         XCTAssertEqual(one.inputs?.count, 4)
         XCTAssertTrue(one.inputs.map { m in m.allSatisfy { $0.scalars == m[0].scalars } } ?? false, "one input mask for all gates")
         XCTAssertNil(one.recurrent)
-        XCTAssertNil(shared.cell.stepMasks(batch: 2, features: 4, training: false).inputs, "no masks at inference")
+        XCTAssertNil(shared.builtInCell?.stepMasks(batch: 2, features: 4, training: false).inputs, "no masks at inference")
         options.recurrentDropout = 0.5
         let gru = try GRU(3, options: options)
         _ = try gru(Tensor(shape: [2, 3, 4]))
-        let perGate = gru.cell.stepMasks(batch: 40, features: 4, training: true)
+        let perGate = try XCTUnwrap(gru.builtInCell).stepMasks(batch: 40, features: 4, training: true)
         let inputs = try XCTUnwrap(perGate.inputs), recurrent = try XCTUnwrap(perGate.recurrent)
         XCTAssertEqual(inputs.map(\.shape), Array(repeating: [40, 4], count: 3))
         XCTAssertEqual(recurrent.map(\.shape), Array(repeating: [40, 3], count: 3))
@@ -118,7 +118,7 @@ final class RecurrentDropoutTests: XCTestCase {
                              try GRU(3, returnState: true), try GRU(2, resetAfter: false, returnSequences: true, goBackwards: true)]
         for layer in layers {
             _ = try layer.callMultiple([x])
-            let g = layer.cell.kind.gates
+            let g = try XCTUnwrap(layer.builtInCell).kind.gates
             let drop = { (shape: [Int], seed: UInt64) in
                 (0..<g).map { k in
                     let m = GradientCheck.random(shape, in: 0...1, seed: seed + UInt64(k))
@@ -126,7 +126,7 @@ final class RecurrentDropoutTests: XCTestCase {
                     return m
                 }
             }
-            layer.cell.pinnedMasks = (drop([2, 3], 20), drop([2, layer.units], 40))
+            layer.builtInCell?.pinnedMasks = (drop([2, 3], 20), drop([2, layer.units], 40))
             for m in [nil, seqMask] {
                 // Masks of 2 double the pre-activations, so the curvature is large: a step of 1e-2
                 // left a truncation error above tolerance for some initial weights (the tape agreed

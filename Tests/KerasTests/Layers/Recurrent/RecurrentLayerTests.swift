@@ -35,12 +35,12 @@ final class RecurrentLayerTests: XCTestCase {
         }
         let lstm = try LSTM(2)
         _ = try lstm(x)
-        XCTAssertEqual(try XCTUnwrap(lstm.cell.bias).value.scalars, [0, 0, 1, 1, 0, 0, 0, 0], "unit_forget_bias")
+        XCTAssertEqual(try XCTUnwrap(lstm.builtInCell?.bias).value.scalars, [0, 0, 1, 1, 0, 0, 0, 0], "unit_forget_bias")
         let gru = try GRU(2)
         _ = try gru(x)
-        XCTAssertEqual(try XCTUnwrap(gru.cell.bias).value.shape, [2, 6])
+        XCTAssertEqual(try XCTUnwrap(gru.builtInCell?.bias).value.shape, [2, 6])
         // The orthogonal recurrent kernel: Uᵀ·U = I on its (units, 3·units) rows.
-        let u = try XCTUnwrap(gru.cell.recurrentKernel).value
+        let u = try XCTUnwrap(gru.builtInCell?.recurrentKernel).value
         let gram = try Ops.matmul(u, Ops.transpose(u))
         XCTAssertTrue(gram.isClose(to: Tensor([[1, 0], [0, 1]]), atol: 1e-5, rtol: 0), "\(gram)")
     }

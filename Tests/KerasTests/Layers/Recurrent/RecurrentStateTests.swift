@@ -13,8 +13,8 @@ final class RecurrentStateTests: XCTestCase {
         try fixture.loadWeights(into: [layer])
         assertClose(try layer.callMultiple(inputs, masks: masks).outputs, try fixture.outputs, "\(name) outputs", file: file, line: line)
         // The step path from the same initial states.
-        layer.cell.pinnedMasks = (nil, nil)
-        defer { layer.cell.pinnedMasks = nil }
+        layer.builtInCell?.pinnedMasks = (nil, nil)
+        defer { layer.builtInCell?.pinnedMasks = nil }
         assertClose(try layer.callMultiple(inputs, masks: masks, training: true).outputs, try fixture.outputs,
                     "\(name) step path", file: file, line: line)
         fixture.assertConfigMatches(layer, file: file, line: line)
@@ -35,7 +35,7 @@ final class RecurrentStateTests: XCTestCase {
             let states = (0..<layer.cell.stateCount).map { GradientCheck.random([2, layer.units], in: -1...1, seed: 30 + UInt64($0)) }
             _ = try layer.callMultiple([x] + states)
             for (m, stepped) in [(nil, false), (mask, false), (mask, true)] {
-                layer.cell.pinnedMasks = stepped ? (nil, nil) : nil
+                layer.builtInCell?.pinnedMasks = stepped ? (nil, nil) : nil
                 try GradientCheck.check([x] + states, variables: layer.weights, "\(layer.name) mask \(m != nil) steps \(stepped)") { xs in
                     let masks = [m] + Array(repeating: nil, count: states.count)
                     return try Ops.concatenate(layer.callMultiple(xs, masks: masks, training: true).outputs.map { try Ops.reshape($0, [2, -1]) }, axis: 1)
