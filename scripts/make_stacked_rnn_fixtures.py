@@ -78,6 +78,13 @@ def main():
     save_model(keras.Sequential([keras.Input((5, 4)), L.RNN(MinimalRNNCell(3), return_sequences=True, name="rnn"),
                                  L.RNN([L.SimpleRNNCell(2), MinimalRNNCell(2)], name="rnn_1"),
                                  L.Dense(1, name="head")], name="recurrent_custom_cell"), "recurrent_custom_cell", sequences())
+    stacked_case("bidirectional_stacked", L.Bidirectional(L.RNN([L.LSTMCell(2, name="lstm_cell"), L.GRUCell(2, name="gru_cell")],
+                                                                return_sequences=True, name="rnn"), name="bidirectional_stacked"),
+                 sequences(), mask=MASK)
+    stacked_case("stacked_custom_zero_output", L.RNN([MinimalRNNCell(3, name="minimal_rnn_cell"), L.SimpleRNNCell(2, name="simple_rnn_cell")],
+                                                     return_sequences=True, return_state=True, go_backwards=True,
+                                                     zero_output_for_mask=True, name="stacked_custom_zero_output"),
+                 sequences(), mask=MASK)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Recurrent layers from Python: cells and RNN(cell), dropout in training, stateful layers and
-their batch-size error naming the layer."""
+"""Recurrent layers from Python: cells and RNN(cell), stacked cells (RNN([cell, cell]),
+StackedRNNCells), dropout in training, stateful layers and their batch-size error naming the layer."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,8 @@ from conftest import CORE, needs
 from swiftkeras import layers
 from swiftkeras.models import Sequential
 
-NAMES = ["SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "Bidirectional", "TimeDistributed"]
+NAMES = ["SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "Bidirectional", "TimeDistributed",
+         "StackedRNNCells"]
 
 
 def test_classes_exist():
@@ -40,3 +41,22 @@ def test_stateful_layer_refuses_another_batch_size():
     assert not np.allclose(model.predict(x, batch_size=4, verbose=0), first)  # the state carried over
     with pytest.raises(ValueError, match="carry"):  # Keras raises ValueError too
         model.predict(sequences(3), batch_size=3, verbose=0)
+
+
+@needs(*CORE)
+def test_rnn_over_a_list_of_cells_stacks_them():
+    x = sequences()
+    one = Sequential([layers.RNN([layers.LSTMCell(4)], input_shape=(5, 3)), layers.Dense(1)])
+    lstm = Sequential([layers.LSTM(4, input_shape=(5, 3)), layers.Dense(1)])
+    lstm.set_weights(one.get_weights())
+    np.testing.assert_allclose(one.predict(x, verbose=0), lstm.predict(x, verbose=0), atol=1e-6)
+    model = Sequential([layers.RNN(layers.StackedRNNCells([layers.LSTMCell(4), layers.GRUCell(2)]), return_sequences=True,
+                                   input_shape=(5, 3)),
+                        layers.RNN([layers.SimpleRNNCell(3), layers.GRUCell(2)]), layers.Dense(1)])
+    assert model.get_config()["layers"][1]["config"]["cell"]["class_name"] == "StackedRNNCells"
+    assert [w.shape for w in model.get_weights()][:6] == [(3, 16), (4, 16), (16,), (4, 6), (2, 6), (2, 6)]
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(x, np.ones((8, 1), "float32"), epochs=3, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    with pytest.raises(ValueError, match="cells"):
+        Sequential([layers.RNN([], input_shape=(5, 3))]).predict(x, verbose=0)
