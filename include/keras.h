@@ -276,12 +276,23 @@ int keras_model_layer_output(keras_model *model, const char *layer_name,
                              float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
 
 /* Adapts the preprocessing layer named layer_name (Normalization: mean and variance;
- * Discretization: bin boundaries from num_bins; IntegerLookup: vocabulary) to the samples x (batch
+ * Discretization: bin boundaries from num_bins; IntegerLookup, StringLookup: vocabulary; strings
+ * encoded by keras_strings_encode) to the samples x (batch
  * axis first), as Keras's model.get_layer(name).adapt(x); call it before fit. The state is saved
  * with the model. Errors: INVALID_ARGUMENT (no such layer, or one without adapt), SHAPE (x does not
  * fit a built layer), DATA (NaN, empty), STATE (the layer was given its state at construction). */
 int keras_model_adapt(keras_model *model, const char *layer_name,
                       const float *x, int x_ndim, const int64_t *x_shape);
+
+/* String inputs (Keras: a tf.string tensor, keras.Input(dtype="string")): the library holds a
+ * string as a float32 value (a NaN whose payload names the interned string), so string columns go
+ * through every float API (predict, fit, adapt, keras_array) once encoded. keras_strings_encode
+ * writes the n values for n NUL-terminated UTF-8 strings into out (n floats); keras_strings_decode
+ * gives the strings of n values (e.g. a StringLookup(invert=True) output) as a caller-owned JSON
+ * list, null at a number. A process holds at most 4194302 distinct strings.
+ * Errors: INVALID_ARGUMENT (NULL), DATA (invalid UTF-8, too many distinct strings). */
+int keras_strings_encode(const char *const *strings, int64_t n, float *out);
+int keras_strings_decode(const float *values, int64_t n, char **out_json);
 
 /* The output shape for `batch` samples: shape (capacity entries) receives *ndim dimensions, the
  * first being `batch`, unknown others -1. Errors: STATE (model not built), BUFFER_TOO_SMALL. */
@@ -334,7 +345,8 @@ int keras_model_set_learning_rate(keras_model *model, double learning_rate);
 /* The number of weight arrays (Keras's model.weights order: layer by layer, trainable first). */
 int keras_model_weight_count(keras_model *model, int *count);
 
-/* The path ("dense/kernel") and shape of weight `index`. name may be NULL; else *name is
+/* The path as Keras gives it ("sequential/dense/kernel", "dense/kernel" in a functional model)
+ * and shape of weight `index`. name may be NULL; else *name is
  * caller-owned. shape: capacity entries (may be NULL for a scalar). Errors: INVALID_ARGUMENT
  * (index out of range), BUFFER_TOO_SMALL. */
 int keras_model_weight_info(keras_model *model, int index, char **name,
@@ -653,6 +665,32 @@ typedef int (*keras_activation_fn)(void *user_data, const float *x, int64_t n, f
 /* Registers a layer class under `name` (e.g. "MyPackage>Scale"); configs name it by class_name
  * "Scale". Errors: INVALID_ARGUMENT (NULL name or table, no create/forward). */
 int keras_register_layer(const char *name, const keras_layer_class *cls);
+
+/* A layer's call as a composition of built-in ops, traced once inside `build`: the layer then
+ * runs natively (no forward or backward callback per step), with gradients from the library's
+ * autodiff. Nodes are numbered from 0 in creation order; shapes have -1 where a dimension
+ * follows an unknown input dimension (the batch). Valid only while `build` runs; if build sets
+ * no output, the layer keeps using its forward/backward callbacks.
+ * Ops (Keras 3 `keras.ops` names): add subtract multiply divide maximum minimum matmul dot power
+ * greater less equal ..., negative exp log sqrt square abs sign log1p expm1 sin cos reciprocal
+ * rsqrt stop_gradient zeros_like ones_like, activations (relu sigmoid tanh gelu silu softmax
+ * log_softmax elu leaky_relu ...), sum mean max min argmax ({"axis", "keepdims"}), reshape
+ * {"newshape"}, transpose {"axes"}, expand_dims/squeeze {"axis"}, clip {"x_min", "x_max"},
+ * power {"exponent"} (one input), concatenate/stack {"axis"} (n inputs), where (3 inputs).
+ * Errors: INVALID_ARGUMENT (unknown op, bad node or attribute), SHAPE, STATE (outside build). */
+int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);
+/* The layer's weight number `index` (creation order, as add_weight made them). */
+int keras_layer_builder_weight(keras_layer_builder *builder, int index, int64_t *node);
+/* A constant array (copied); ndim 0 is a scalar. */
+int keras_layer_builder_constant(keras_layer_builder *builder, const float *data, int ndim,
+                                 const int64_t *shape, int64_t *node);
+/* Appends op `op` over `inputs` with its arguments as a JSON object (NULL: none). */
+int keras_layer_builder_op(keras_layer_builder *builder, const char *op, int n_inputs,
+                           const int64_t *inputs, const char *attrs_json, int64_t *node);
+/* The shape of a node (shape has KERAS_MAX_RANK entries). */
+int keras_layer_builder_shape(keras_layer_builder *builder, int64_t node, int *ndim, int64_t *shape);
+/* Makes `node` the layer's output: training 1 during fit, 0 otherwise, -1 both. */
+int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int training);
 
 /* Registers a loss (usable in compile specs as "loss": "name"). */
 int keras_register_loss(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);

@@ -45,7 +45,7 @@ public final class Sequential: Model, @unchecked Sendable {
             inputTensor = InputLayer(batchShape: shape, name: LayerNames.unique(for: "input_layer")).makeOutput()
         }
         if built, let last = outputs.first {
-            let out = try layer(last)
+            let out = try NameScope.run(self) { try layer(last) }
             stack.append(layer)
             outputs = [out]
             if let node = out.node { executionOrder.append(node) }
@@ -86,9 +86,11 @@ public final class Sequential: Model, @unchecked Sendable {
     private func rebuildGraph(from input: KerasTensor) throws {
         var t = input
         var order: [GraphNode] = input.node.map { [$0] } ?? []
-        for l in stack {
-            t = try l(t)
-            if let node = t.node { order.append(node) }
+        try NameScope.run(self) {
+            for l in stack {
+                t = try l(t)
+                if let node = t.node { order.append(node) }
+            }
         }
         inputs = [input]
         outputs = [t]
@@ -128,7 +130,19 @@ public final class Sequential: Model, @unchecked Sendable {
         return try CallContext.with(training: training) {
             var x = xs[0]
             var mask = masks?.first ?? nil
-            for l in stack {
+            let folds = inferenceFolds(training: training)
+            var skip: Layer?
+            for (i, l) in stack.enumerated() {
+                if let s = skip, s === l {
+                    skip = nil  // a BatchNormalization folded into the layer before it
+                    continue
+                }
+                if mask == nil, let fold = folds?.byLayer[ObjectIdentifier(l)], i + 1 < stack.count, stack[i + 1] === fold.bn,
+                   let out = try fold.call(x) {
+                    x = out
+                    skip = fold.bn
+                    continue
+                }
                 if mask == nil, !l.computesMasksInCall {
                     // The fast path: no arrays; a layer that supports masking may start a mask.
                     let input = x
