@@ -57,6 +57,22 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
         }
     }
 
+    /// A tensor over the caller's buffer of float32 values in row-major order, without a copy
+    /// (the C ABI's inputs). The library only reads it; the caller keeps it alive and unchanged
+    /// until the last tensor that uses it (or a view of it) is gone, which for `fit`,
+    /// `evaluate` and `predict` is when they return. Anything kept longer (weights, adapted
+    /// state) is copied out of it.
+    public init(borrowing buffer: UnsafePointer<Float>, shape: [Int]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw KerasError.invalidArgument("Tensor(borrowing:shape: \(shape)): dimensions must not be negative")
+        }
+        self.init(shape: shape, storage: TensorStorage(borrowing: UnsafeMutablePointer(mutating: buffer),
+                                                       count: shape.reduce(1, *)))
+    }
+
+    /// True when the elements live in a caller's borrowed buffer (``init(borrowing:shape:)``).
+    public var isBorrowed: Bool { storage.isBorrowed }
+
     /// A rank-0 tensor.
     public init(_ scalar: Float) {
         self.init(shape: [], repeating: scalar)
@@ -135,6 +151,7 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// True when any element is NaN or infinite. Large tensors (whole data sets, checked on
     /// every `fit`) are scanned on all cores.
+    /// (String values, NaNs with a payload, are not counted: see ``StringValues``.)
     public var hasNonFinite: Bool {
         let p = data
         func scan(_ r: Range<Int>) -> Bool {
@@ -151,13 +168,13 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
             return acc.isNaN
         }
         // Batches (trainOnBatch, predict) are checked in place, without the chunks' lock.
-        if count < Parallel.threshold { return scan(0..<count) }
+        if count < Parallel.threshold { return scan(0..<count) && hasNonStringNonFinite }
         let lock = Mutex()
         var found = false
         Parallel.forEachChunk(count) { r in
             if scan(r) { lock.withLock { found = true } }
         }
-        return found
+        return found && hasNonStringNonFinite
     }
 
     public var description: String {
