@@ -44,6 +44,16 @@ def _not_found_message(tried: list[Path]) -> str:
     )
 
 
+def _runtime_hint(error: OSError) -> str:
+    """What to install when the library's own dependencies are missing (README, Install)."""
+    text = str(error)
+    if "libopenblas" in text or "libhdf5" in text or "libgfortran" in text:
+        return ("\nlibkeras.so needs OpenBLAS and HDF5 at run time: on Debian/Ubuntu "
+                "`apt-get install libopenblas0 libhdf5-103-1 libhdf5-hl-100` (the versions of "
+                "the machine that built it).")
+    return ""
+
+
 def _load() -> tuple[ctypes.CDLL | None, str | None, Path | None]:
     tried = _candidates()
     env = os.environ.get("SWIFTKERAS_LIBRARY")
@@ -52,7 +62,7 @@ def _load() -> tuple[ctypes.CDLL | None, str | None, Path | None]:
             try:
                 return ctypes.CDLL(str(path)), None, path
             except OSError as e:
-                return None, f"swiftkeras could not load {path}: {e}", path
+                return None, f"swiftkeras could not load {path}: {e}{_runtime_hint(e)}", path
         if env and path == Path(env):
             return None, f"SWIFTKERAS_LIBRARY={env} is not a file", None
     return None, _not_found_message(tried), None

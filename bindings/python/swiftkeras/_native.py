@@ -8,6 +8,7 @@ import ctypes
 import json
 import os
 import math
+import re
 import threading
 from ctypes import POINTER, byref, c_char_p, c_float, c_int64
 
@@ -50,7 +51,29 @@ def take_stashed() -> BaseException | None:
 
 def last_error() -> str:
     msg = _lib.keras_last_error()
-    return msg.decode("utf-8", "replace") if msg else "unknown error"
+    return in_python_terms(msg.decode("utf-8", "replace")) if msg else "unknown error"
+
+
+# The library's advice names its Swift API; from Python the user registers in Python.
+_SWIFT_ADVICE = [
+    (re.compile(r"register it with registerKerasSerializable\(package:name:_:\) \(then it is "
+                r"saved as 'Package>([^']*)'\) or pass it in customObjects / a "
+                r"CustomObjectScope: \[.*?\]$"),
+     r"decorate it with @keras.saving.register_keras_serializable() (it is then saved as "
+     r"'Custom>\1') or pass it in custom_objects={'\1': ...} or a "
+     r"keras.saving.custom_object_scope({'\1': ...})"),
+    (re.compile(r"register custom ones with registerKerasSerializable\(name: \"([^\"]*)\", "
+                r"\.activation\(\.\.\.\)\) or a CustomObjectScope"),
+     r"register custom ones with @keras.saving.register_keras_serializable() or pass them in "
+     r"custom_objects={'\1': ...} or a keras.saving.custom_object_scope"),
+]
+
+
+def in_python_terms(message: str) -> str:
+    """The library's message with its Swift registration advice said the Python way."""
+    for pattern, advice in _SWIFT_ADVICE:
+        message = pattern.sub(advice, message)
+    return message
 
 
 def check(status: int) -> None:

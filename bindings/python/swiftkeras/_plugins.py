@@ -278,11 +278,19 @@ _lock = threading.Lock()
 
 
 def name_of_function(fn) -> str:
+    """The name configs give a Python function: its own, or for a `lambda` (or a callable
+    without __name__) one made unique here, '<lambda>', '<lambda>_1', ... (saving refuses those)."""
     name = getattr(fn, "__name__", None)
-    if not name or name == "<lambda>":
-        raise ValueError(f"{fn!r}: a Python function used in a model must have a name "
-                         f"(def name(...)) so that saved models can refer to it")
-    return name
+    if name and name != "<lambda>":
+        return name
+    given = _lambda_names.get(id(fn))
+    if given is None or given[0] is not fn:
+        from ._objects import unique_name
+        given = _lambda_names[id(fn)] = (fn, unique_name("<lambda>"))
+    return given[1]
+
+
+_lambda_names: dict[int, tuple] = {}
 
 
 def _per_sample(value, batch):

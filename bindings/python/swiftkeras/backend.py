@@ -36,12 +36,37 @@ def floatx():
     return _FLOATX
 
 
+def set_floatx(value):
+    """Keras `set_floatx`. The library computes in float32, so that is the one accepted."""
+    global _FLOATX
+    if value not in ("float16", "bfloat16", "float32", "float64"):
+        raise ValueError(f"Unknown `floatx` value: {value}. Expected one of {{'float16', "
+                         f"'bfloat16', 'float32', 'float64'}}")
+    if value != "float32":
+        raise ValueError(f"set_floatx('{value}'): swiftkeras computes in float32 only")
+    _FLOATX = value
+
+
 def backend():
     return "swiftkeras"
 
 
+_IMAGE_DATA_FORMAT = "channels_last"
+
+
 def image_data_format():
-    return "channels_last"
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    """Keras `set_image_data_format`: the `data_format` layers created afterwards get when
+    they are not given one."""
+    global _IMAGE_DATA_FORMAT
+    value = str(data_format).lower()
+    if value not in ("channels_first", "channels_last"):
+        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format}")
+    _IMAGE_DATA_FORMAT = value
 
 
 def clear_session():

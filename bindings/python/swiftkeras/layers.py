@@ -294,6 +294,10 @@ class _BuiltinLayer(Layer):
             raise TypeError(f"{self.class_name}.__init__() missing {len(missing)} required "
                             f"argument{'s' if len(missing) > 1 else ''}: "
                             f"{', '.join(repr(k) for k in missing)}")
+        if "data_format" in self._known and config.get("data_format") is None:
+            from .backend import image_data_format
+            if image_data_format() != "channels_last":  # keras.backend.set_image_data_format
+                config["data_format"] = image_data_format()
         self._args = config
         self.built = False
 
@@ -433,3 +437,6 @@ multiply = _merge_function("Multiply")
 average = _merge_function("Average")
 maximum = _merge_function("Maximum")
 minimum = _merge_function("Minimum")
+
+
+from ._lambda_layer import Lambda  # noqa: E402  (a layer written in Python, not the library's)

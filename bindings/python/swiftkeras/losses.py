@@ -15,8 +15,9 @@ class LossFunction:
         return self.__name__
 
     def __call__(self, y_true, y_pred):
-        raise TypeError(f"losses.{self.__name__} is computed by the library inside "
-                        f"compile/fit/evaluate; pass it to model.compile(loss=...)")
+        """The loss of each sample, computed by the library (numpy in, numpy out)."""
+        from ._array_eval import per_sample
+        return per_sample(self, y_true, y_pred, f"losses.{self.__name__}")
 
     def __repr__(self):
         return f"<function {self.__name__}>"
@@ -33,6 +34,23 @@ class LossFunction:
 
 class Loss(KerasObject):
     kind = "loss"
+
+    @property
+    def name(self):
+        from ._objects import snake_case
+        return self._config.get("name") or snake_case(self.class_name)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Keras's `loss(y_true, y_pred, sample_weight=None)`: reduced as `reduction` says
+        (the mean by default; per sample for `reduction=None` or "none")."""
+        from ._array_eval import per_sample, reduced_loss
+        if self._config.get("reduction", "sum_over_batch_size") in (None, "none"):
+            if sample_weight is not None:
+                raise NotImplementedError(f"{self.class_name}(reduction=None) with sample_weight")
+            config = dict(self._config)
+            config.pop("reduction")
+            return per_sample(type(self)(**config), y_true, y_pred, self.name)
+        return reduced_loss(self, y_true, y_pred, sample_weight, self.name)
 
 
 def _library_losses():

@@ -2,6 +2,7 @@
 (`metrics.binary_accuracy`) and classes (`metrics.AUC()`) the library computes. A Python
 function `f(y_true, y_pred)` given as a metric is registered as a plugin."""
 
+from ._array_eval import ArrayMetric
 from ._objects import KerasObject, make_class
 from .losses import LossFunction
 
@@ -10,15 +11,23 @@ class MetricFunction(LossFunction):
     """A built-in metric function, known to the library by its Keras name."""
 
     def __call__(self, y_true, y_pred):
-        raise TypeError(f"metrics.{self.__name__} is computed by the library inside "
-                        f"compile/fit/evaluate; pass it to model.compile(metrics=[...])")
+        """The metric of each sample, computed by the library (numpy in, numpy out)."""
+        from ._array_eval import per_sample
+        return per_sample("mean_squared_error", y_true, y_pred, f"metrics.{self.__name__}", self)
 
     def __reduce__(self):
         return (MetricFunction, (self.__name__,))
 
 
-class Metric(KerasObject):
+class Metric(ArrayMetric, KerasObject):
+    """A metric object: compiled into a model, or used on numpy arrays (update_state, result,
+    reset_state) with the library computing it."""
     kind = "metric"
+
+    @property
+    def name(self):
+        from ._objects import snake_case
+        return self._config.get("name") or snake_case(self.class_name)
 
 
 def _library_metrics():

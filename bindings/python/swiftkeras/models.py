@@ -18,9 +18,10 @@ from ctypes import byref, c_int32, c_int64
 
 import numpy as np
 
-from . import _lib, _native, _plugins, _python_layers
+from . import _datasets, _lib, _native, _plugins, _python_layers
+from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
-from ._objects import serialize, unique_name
+from ._objects import serialize, snake_case, unique_name
 from .layers import KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class
 
 _MAX_RANK = 8
@@ -69,7 +70,7 @@ class History:
         return f"<swiftkeras.callbacks.History epochs={len(self.epoch)} keys={list(self.history)}>"
 
 
-class Model:
+class Model(ModelAPI):
     """A functional model (`Model(inputs, outputs)`), or the base of Sequential.
     Keras: `keras.Model`."""
 
@@ -81,6 +82,7 @@ class Model:
         self._handle = None
         self._handle_finalizer = None
         self._compile_config = None
+        self._compile_extras = {}
         self._layers_cache = None
         self._stop_training = False
         self._layers: list[Layer] = []
@@ -91,10 +93,12 @@ class Model:
             self._functional = (inputs, outputs)
             self._layers = _graph_layers(inputs, outputs)
         elif type(self) is Model:
-            raise ValueError("Model(): pass `inputs` and `outputs` (subclassed models are not "
-                             "supported by swiftkeras; write a Sequential or functional model)")
+            raise ValueError("Model(): pass `inputs` and `outputs`, or subclass Model and define "
+                             "`call` (composing layers)")
 
     def _default_name(self):
+        if type(self) is not Model and not isinstance(self, Sequential):
+            return snake_case(type(self).__name__)  # a subclass is named after its class
         return "functional"
 
     @property
@@ -174,6 +178,8 @@ class Model:
     def _ensure_handle(self, x=None):
         if self._handle is not None:
             return self._handle
+        if self._subclassed():
+            self._trace(x)
         config = self._model_config_for(x)
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
@@ -280,6 +286,8 @@ class Model:
             skip_inputs = isinstance(self, Sequential)
             return [by_name[i["name"]] for i in infos if i["name"] in by_name
                     and not (skip_inputs and i.get("class_name") == "InputLayer")]
+        if self._subclassed():
+            return self._tracked_layers()
         return list(self._layers)
 
     def get_layer(self, name=None, index=None):
@@ -384,6 +392,8 @@ class Model:
                   "loss_weights": serialize(loss_weights),
                   "weighted_metrics": _plugins.serialize_metrics(weighted_metrics)}
         self._compile_config = config
+        self._compile_extras = {"run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
+                                "jit_compile": jit_compile}
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.compiled = True
@@ -453,6 +463,14 @@ class Model:
         """Keras `model.fit`; returns a History whose `.history` holds the epoch figures."""
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
+        if _datasets.is_dataset(x):
+            if y is not None:
+                raise ValueError("fit: `y` must not be given with a dataset or generator (its "
+                                 "batches hold the targets)")
+            return _datasets.fit(self, x, nb_epoch or epochs, steps_per_epoch, validation_data,
+                                 callbacks, verbose=verbose, class_weight=class_weight,
+                                 initial_epoch=initial_epoch, validation_steps=validation_steps,
+                                 validation_freq=validation_freq)
         if x is None or y is None:
             raise ValueError("fit: x and y are required")
         if nb_epoch is not None:
@@ -543,7 +561,7 @@ class Model:
             xs_list = [self._array(x, "x")]
             self._ensure_handle(xs_list[0])
         else:
-            self._ensure_handle()
+            self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
         ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
         return arrays_api, xs_list, ys_list, self._sample_weight(sample_weight)
@@ -556,6 +574,9 @@ class Model:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order."""
+        if _datasets.is_dataset(x):
+            return _datasets.evaluate(self, x, steps, verbose=verbose, callbacks=callbacks,
+                                      return_dict=return_dict)
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "evaluate")
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
@@ -582,11 +603,13 @@ class Model:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """Keras `model.predict`: numpy outputs allocated here and filled by the library (a
         list for a model with several outputs)."""
+        if _datasets.is_dataset(x):
+            return _datasets.predict(self, x, steps, verbose=verbose, callbacks=callbacks)
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))
         if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential):
-            self._ensure_handle()
+            self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
             n = len(xs_list[0])
             outs = [np.empty(self._io_shape(False, i, n), np.float32)
@@ -630,13 +653,6 @@ class Model:
             raise NotImplementedError("Calling a model on a symbolic tensor (nesting models) "
                                       "is not supported by swiftkeras yet")
         return self.predict(x, verbose=0)
-
-    def predict_on_batch(self, x):
-        return self.predict(x, batch_size=max(len(x), 1), verbose=0)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        return self.evaluate(x, y, batch_size=max(len(x), 1), verbose=0,
-                             sample_weight=sample_weight, return_dict=return_dict)
 
     def _run_with_callbacks(self, callbacks, call, probe=0, prints=True):
         """Runs a loop with the user's callbacks: built-in ones are made by the library from
@@ -745,6 +761,8 @@ class Model:
         return True
 
     def build(self, input_shape=None):
+        if self._handle is None and self._subclassed():
+            self._ensure_handle(None if input_shape is None else list(input_shape))
         self._ensure_handle(None if input_shape is None else
                             np.empty((1,) + tuple(input_shape)[1:], np.float32))
         self._layers_cache = None
@@ -755,6 +773,7 @@ class Model:
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
+        self._refuse_lambdas()
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))
 
@@ -1048,6 +1067,7 @@ def _from_handle(handle):
         model._handle = None
         model._handle_finalizer = None
         model._compile_config = None
+        model._compile_extras = {}
         model._layers_cache = None
         model._stop_training = False
         model._layers = []

@@ -8,6 +8,10 @@ import random
 import numpy as np
 
 from . import _objects
+from ._datasets import (NumpyDataset, PyDataset, Sequence, split_dataset,  # noqa: F401
+                        timeseries_dataset_from_array)
+from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  # noqa: F401
+                          img_to_array, load_img, pad_sequences, text_dataset_from_directory)
 
 
 def to_categorical(x, num_classes=None):
@@ -102,4 +106,6 @@ def set_random_seed(seed):
 
 __all__ = ["to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
            "get_custom_objects", "register_keras_serializable", "get_registered_object",
-           "set_random_seed"]
+           "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
+           "timeseries_dataset_from_array", "Progbar", "pad_sequences", "load_img", "img_to_array",
+           "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory"]

@@ -1,0 +1,117 @@
+"""Losses and metrics computed on numpy arrays (`keras.losses.binary_crossentropy(y, p)`,
+`BinaryCrossentropy()(y, p)`, `metric.update_state(y, p); metric.result()`), by the library:
+a one-layer identity model compiled with the loss or metric evaluates `y_pred` against
+`y_true`, so the numbers are exactly those training reports."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ._native import as_float32
+from ._objects import serialize
+
+_probes: dict[tuple, object] = {}
+# Metric functions that Keras 3 computes element by element (no mean over the last axis).
+_ELEMENTWISE = ("binary_accuracy",)
+
+
+def _probe(loss, metric, feature_shape):
+    """A compiled identity model taking `y_pred` rows of `feature_shape` (cached)."""
+    key = (json.dumps(serialize(loss), sort_keys=True),
+           json.dumps(serialize(metric), sort_keys=True) if metric is not None else None,
+           tuple(feature_shape))
+    model = _probes.get(key)
+    if model is None:
+        from .layers import Input, _layer_class
+        from .models import Sequential
+        model = Sequential([Input(batch_shape=(None,) + tuple(feature_shape)),
+                            _layer_class("Identity")()])
+        # As weighted_metrics: sample weights apply to them (to `metrics` they do not, in Keras).
+        model.compile(optimizer="sgd", loss=loss,
+                      weighted_metrics=None if metric is None else [metric])
+        if len(_probes) > 64:
+            _probes.clear()
+        _probes[key] = model
+    return model
+
+
+def _pair(y_true, y_pred, what, rows=True):
+    yt = as_float32(y_true, f"{what}(y_true)")
+    yp = as_float32(y_pred, f"{what}(y_pred)")
+    if yp.ndim == 0:
+        raise ValueError(f"{what}: y_pred must have at least one axis, got a scalar")
+    if yp.ndim == 1 and rows:  # a batch of single values
+        yp = yp[:, None]
+        yt = yt.reshape(yp.shape[0], -1) if yt.size == yp.shape[0] else yt
+    return yt, yp
+
+
+def per_sample(loss, y_true, y_pred, what, metric=None):
+    """What a Keras loss (or metric) function returns: one value per sample (per position for
+    sequences: the shape of `y_pred` without its last axis; a scalar for a 1-D `y_pred`)."""
+    yt, yp = _pair(y_true, y_pred, what, rows=False)
+    if getattr(metric, "__name__", None) in _ELEMENTWISE and yt.shape == yp.shape:
+        yt, yp = yt[..., None], yp[..., None]  # Keras 3 keeps the last axis for these
+    lead = yp.shape[:-1]
+    rows = int(np.prod(lead)) if lead else 1
+    flat_p = yp.reshape(rows, yp.shape[-1])
+    flat_t = yt.reshape(rows, -1)
+    model = _probe(loss, metric, flat_p.shape[1:])
+    out = np.empty(rows, np.float32)
+    for i in range(rows):
+        results = model.evaluate(flat_p[i:i + 1], flat_t[i:i + 1], batch_size=1, verbose=0,
+                                 return_dict=True)
+        out[i] = results["loss"] if metric is None else \
+            [v for k, v in results.items() if k != "loss"][-1]
+    return out.reshape(lead)
+
+
+def reduced_loss(loss, y_true, y_pred, sample_weight, what):
+    """What a Keras loss object returns with its reduction ("sum_over_batch_size": the mean)."""
+    yt, yp = _pair(y_true, y_pred, what)
+    model = _probe(loss, None, yp.shape[1:])
+    value = model.evaluate(yp, yt, batch_size=max(len(yp), 1), verbose=0,
+                           sample_weight=sample_weight)
+    return np.float32(value)
+
+
+def metric_result(metric, batches):
+    """A metric's value over every (y_true, y_pred, sample_weight) batch it was updated with."""
+    if not batches:
+        return np.float32(0.0)
+    yt = np.concatenate([b[0] for b in batches])
+    yp = np.concatenate([b[1] for b in batches])
+    weights = [b[2] for b in batches]
+    sw = None
+    if any(w is not None for w in weights):
+        sw = np.concatenate([np.ones(len(b[1]), np.float32) if w is None else
+                             as_float32(w, "sample_weight").reshape(len(b[1]))
+                             for b, w in zip(batches, weights)])
+    model = _probe("mean_squared_error", metric, yp.shape[1:])
+    results = model.evaluate(yp, yt, batch_size=max(len(yp), 1), verbose=0, sample_weight=sw,
+                             return_dict=True)
+    values = [v for k, v in results.items() if k != "loss"]
+    return np.float32(values[-1] if values else 0.0)
+
+
+class ArrayMetric:
+    """Keras's stateful metric API on numpy: update_state, result, reset_state, __call__."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        yt, yp = _pair(y_true, y_pred, f"{self.name}.update_state")
+        self.__dict__.setdefault("_batches", []).append((yt, yp, sample_weight))
+
+    def result(self):
+        return metric_result(self, self.__dict__.get("_batches", []))
+
+    def reset_state(self):
+        self.__dict__["_batches"] = []
+
+    def reset_states(self):
+        self.reset_state()
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()

@@ -1,0 +1,248 @@
+"""The parts of Keras 3's Model API that sit on top of fit/evaluate/predict: the *_on_batch
+calls, weight lists, metrics, symbolic input/output, compile and build configs; and subclassed
+models (`class M(keras.Model)` with `__init__` and `call`), whose `call` composing built-in
+layers is traced once, at the first call or build, into a functional graph that the library
+then runs like any functional model."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .layers import Input, KerasTensor, Layer
+
+
+class _MetricName:
+    """An entry of `model.metrics` (Keras: the loss tracker `Mean` and `CompileMetrics`)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"<{'Mean' if self.name == 'loss' else 'CompileMetrics'} name={self.name}>"
+
+
+class ModelAPI:
+    """Mixed into `Model`: Keras 3 methods and properties built from the library's calls."""
+
+    # -- single batches --------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """Keras `model.train_on_batch`: one optimizer step on this batch; returns the batch's
+        loss (and metrics), computed before the step, as Keras does."""
+        rows = _rows(x)
+        history = self.fit(x, y, batch_size=max(rows, 1), epochs=1, verbose=0, shuffle=False,
+                           sample_weight=sample_weight, class_weight=class_weight)
+        logs = {k: v[-1] for k, v in history.history.items() if v}
+        if "loss" in logs:  # Keras's order: the loss, then the metrics
+            logs = {"loss": logs.pop("loss"), **logs}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Keras `model.test_on_batch`: loss and metrics on this batch."""
+        return self.evaluate(x, y, batch_size=max(_rows(x), 1), verbose=0,
+                             sample_weight=sample_weight, return_dict=return_dict)
+
+    def predict_on_batch(self, x):
+        """Keras `model.predict_on_batch`: the outputs for this batch."""
+        return self.predict(x, batch_size=max(_rows(x), 1), verbose=0)
+
+    # -- weights ---------------------------------------------------------------------------
+    @property
+    def trainable_weights(self):
+        """The trainable weights (numpy), in `model.weights` order. Keras: `trainable_weights`."""
+        if not self.trainable:
+            return []
+        return [self._get_weight(w) for w in self._all_weight_infos() if w.get("trainable", True)]
+
+    @property
+    def non_trainable_weights(self):
+        """The non-trainable weights (numpy), e.g. BatchNormalization's moving statistics."""
+        infos = self._all_weight_infos()
+        if not self.trainable:
+            return [self._get_weight(w) for w in infos]
+        return [self._get_weight(w) for w in infos if not w.get("trainable", True)]
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
+    def variables(self):
+        """Every weight of the model (Keras 3: `model.variables`, the same list as `weights`)."""
+        return self.weights
+
+    # -- metrics ---------------------------------------------------------------------------
+    @property
+    def metrics(self):
+        """Keras 3: the loss tracker and the compiled metrics once compiled, else []."""
+        return [_MetricName(n) for n in self.metrics_names]
+
+    @property
+    def metrics_names(self):
+        config = self._compile_config
+        if config is None:
+            return []
+        names = ["loss"]
+        if config.get("metrics") or config.get("weighted_metrics"):
+            names.append("compile_metrics")
+        return names
+
+    def reset_metrics(self):
+        """Keras `model.reset_metrics()`. Metrics here live inside each fit/evaluate call and
+        start from zero at every call, so there is no state to reset between calls."""
+
+    @property
+    def losses(self):
+        """Keras `model.losses`: the losses layers add (activity regularization). Those are
+        computed inside the library's training step, so there are none to list here."""
+        return []
+
+    # -- symbolic input and output ---------------------------------------------------------
+    @property
+    def input(self):
+        """The model's symbolic input(s) (Keras: `model.input`)."""
+        inputs, _ = self._symbolic("input")
+        return inputs
+
+    @property
+    def output(self):
+        """The model's symbolic output(s) (Keras: `model.output`)."""
+        _, outputs = self._symbolic("output")
+        return outputs
+
+    @property
+    def inputs(self):
+        inputs = self.input
+        return list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+
+    @property
+    def outputs(self):
+        outputs = self.output
+        return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+    def _symbolic(self, what):
+        if self._functional is not None:
+            return self._functional
+        raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                             f"defined {what}.")
+
+    # -- configs ---------------------------------------------------------------------------
+    def get_compile_config(self):
+        """The arguments `compile` received, serialized (Keras: `get_compile_config`)."""
+        if self._compile_config is None:
+            return None
+        config = dict(self._compile_config)
+        config.update(self._compile_extras)
+        return config
+
+    def compile_from_config(self, config):
+        """Compiles the model from `get_compile_config()`'s dict (Keras: `compile_from_config`)."""
+        from . import optimizers
+        config = dict(config)
+        optimizer = config.pop("optimizer", "rmsprop")
+        if isinstance(optimizer, dict):
+            optimizer = optimizers.deserialize(optimizer)
+        self.compile(optimizer=optimizer, **config)
+
+    def get_build_config(self):
+        """Keras `get_build_config`: the input shape the model was built with."""
+        if not self.built:
+            return None
+        shapes = self._input_shapes()
+        return {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
+
+    def build_from_config(self, config):
+        """Builds the model from `get_build_config()`'s dict."""
+        if config and config.get("input_shape") is not None:
+            self.build(config["input_shape"])
+
+    def _refuse_lambdas(self):
+        """Saving a model that holds a Python lambda (a Lambda layer's function, a loss or
+        metric) is refused, with Keras's reason: a file cannot carry it safely."""
+        from ._lambda_layer import LAMBDA_MESSAGE, Lambda, is_lambda
+        for layer in self._layers:
+            if isinstance(layer, Lambda) and is_lambda(layer.function):
+                raise ValueError(LAMBDA_MESSAGE.format(what=f"the function of Lambda layer "
+                                                            f"'{layer.name}'"))
+        text = repr(self._compile_config or {})
+        if "'<lambda>" in text:
+            raise ValueError(LAMBDA_MESSAGE.format(what="a loss or metric given to compile()"))
+
+    # -- subclassed models -----------------------------------------------------------------
+    def _subclassed(self):
+        """A `keras.Model` subclass that defines `call` and was not given inputs/outputs."""
+        from .models import Model, Sequential
+        return self._functional is None and \
+            any("call" in vars(c) for c in type(self).__mro__
+                if c not in (Model, Sequential, ModelAPI, object))
+
+    def _trace(self, x):
+        """Runs `call` once on symbolic inputs shaped like `x` (an array, a list or dict of
+        arrays, or a batch shape); the layers it composes become this model's graph."""
+        if x is None:
+            raise ValueError(f"This model ('{self.name}') has not yet been built. Build the model "
+                             f"first by calling `build()` or by calling the model on a batch of "
+                             f"data.")
+        if isinstance(x, dict):
+            inputs = {k: _symbolic_like(v, k) for k, v in x.items()}
+        elif isinstance(x, (list, tuple)) and x and not _is_shape(x):
+            inputs = [_symbolic_like(v) for v in x]
+        else:
+            inputs = _symbolic_like(x)
+        if _call_takes_training(self.call):
+            outputs = self.call(inputs, training=False)
+        else:
+            outputs = self.call(inputs)
+        flat = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        if not flat or not all(isinstance(t, KerasTensor) for t in flat):
+            raise TypeError(f"{type(self).__name__}.call must compose swiftkeras layers (layers "
+                            f"called on its inputs); it returned {type(outputs).__name__}, so "
+                            f"the model cannot be traced into a graph the library runs")
+        from .models import _graph_layers
+        graph_inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
+        self._functional = (graph_inputs, outputs)
+        self._layers = _graph_layers(graph_inputs, outputs)
+
+    def _tracked_layers(self):
+        """Before tracing: the layers a subclassed model holds as attributes, as Keras tracks."""
+        found = []
+        for value in vars(self).values():
+            items = value if isinstance(value, (list, tuple)) else [value]
+            found += [v for v in items if isinstance(v, Layer) and v not in found]
+        return found
+
+
+def _rows(x):
+    if isinstance(x, dict):
+        x = next(iter(x.values()), [])
+    if isinstance(x, (list, tuple)) and x and hasattr(x[0], "shape") and len(x[0].shape) > 0:
+        x = x[0]
+    return len(x)
+
+
+def _is_shape(x):
+    return all(d is None or isinstance(d, (int, np.integer)) for d in x)
+
+
+def _symbolic_like(x, name=None):
+    if isinstance(x, (list, tuple)) and _is_shape(x):
+        shape = tuple(x)
+    else:
+        shape = (None,) + tuple(np.shape(x))[1:]
+    return Input(batch_shape=(None,) + tuple(shape[1:]), name=name)
+
+
+def _call_takes_training(call):
+    try:
+        params = inspect.signature(call).parameters
+    except (TypeError, ValueError):
+        return False
+    return "training" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())

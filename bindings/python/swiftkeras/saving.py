@@ -1,0 +1,108 @@
+"""Saving and object registration (Keras `keras.saving`): register_keras_serializable,
+custom_object_scope, get_custom_objects, serialize_keras_object / deserialize_keras_object,
+load_model / save_model."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+from . import _objects
+from .utils import (CustomObjectScope, custom_object_scope, get_custom_objects,
+                    get_registered_object, register_keras_serializable)
+
+# Keras module names in configs -> the swiftkeras module that has those classes.
+_MODULES = {"keras.layers": "layers", "keras.optimizers": "optimizers", "keras.losses": "losses",
+            "keras.metrics": "metrics", "keras.initializers": "initializers",
+            "keras.regularizers": "regularizers", "keras.constraints": "constraints",
+            "keras.callbacks": "callbacks", "keras.activations": "activations"}
+
+
+def get_registered_name(obj):
+    """'package>name' for a registered object, else its class or function name."""
+    return getattr(obj, "_registered_name", None) or getattr(obj, "__name__", type(obj).__name__)
+
+
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """Keras `keras.saving.save_model(model, filepath)`: the same as `model.save(filepath)`."""
+    model.save(filepath, overwrite=overwrite, **kwargs)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Keras `keras.saving.load_model`: a model from a `.keras` or `.h5` file."""
+    from .models import load_model as _load
+    return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def serialize_keras_object(obj):
+    """Keras's serialized form: `{"module", "class_name", "config", "registered_name"}` for
+    objects, the name for functions, and plain values as they are."""
+    from .layers import Layer
+    from .models import Model
+    if isinstance(obj, Model):
+        config = json.loads(obj.to_json())
+        return {"module": "keras", "class_name": config["class_name"], "config": config["config"],
+                "registered_name": None}
+    if isinstance(obj, Layer):
+        return obj._layer_entry()
+    if callable(obj) and not isinstance(obj, type) and not hasattr(obj, "_keras_config") and \
+            not isinstance(obj, _objects.KerasObject):
+        name = get_registered_name(obj)
+        return {"module": getattr(obj, "__module__", None), "class_name": "function",
+                "config": name, "registered_name": name}
+    return _objects.serialize(obj)
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """The object `serialize_keras_object` described (a registered or custom object by its
+    registered name, a built-in by module and class name)."""
+    if config is None or isinstance(config, (bool, int, float)):
+        return config
+    with CustomObjectScope(custom_objects or {}):
+        found = _objects.custom_objects_in_scope()
+        if isinstance(config, str):
+            return found.get(config) or _builtin(None, config)
+        if isinstance(config, (list, tuple)):
+            return [deserialize_keras_object(c) for c in config]
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise TypeError(f"deserialize_keras_object: expected a dict with 'class_name', got "
+                            f"{config!r}")
+        class_name, inner = config["class_name"], config.get("config")
+        if class_name == "function":
+            fn = found.get(config.get("registered_name") or inner) or \
+                _builtin(config.get("module"), inner)
+            if fn is None:
+                raise ValueError(_unknown(inner))
+            return fn
+        if class_name in ("Sequential", "Functional", "Model"):
+            from .models import model_from_json
+            return model_from_json(json.dumps({"class_name": class_name, "config": inner}))
+        cls = found.get(config.get("registered_name") or "") or found.get(class_name) or \
+            _builtin(config.get("module"), class_name)
+        if cls is None:
+            raise ValueError(_unknown(class_name))
+        return cls.from_config(inner or {})
+
+
+def _builtin(module, name):
+    """A built-in class or function of swiftkeras by Keras module and name."""
+    candidates = [_MODULES[module]] if module in _MODULES else list(dict.fromkeys(_MODULES.values()))
+    for mod in candidates:
+        try:
+            found = getattr(importlib.import_module(f"swiftkeras.{mod}"), name, None)
+        except AttributeError:
+            found = None
+        if found is not None:
+            return found
+    return None
+
+
+def _unknown(name):
+    return (f"Could not locate class or function '{name}'. Make sure custom classes and "
+            f"functions are decorated with `@keras.saving.register_keras_serializable()`, or "
+            f"pass them in `custom_objects`.")
+
+
+__all__ = ["register_keras_serializable", "custom_object_scope", "CustomObjectScope",
+           "get_custom_objects", "get_registered_object", "get_registered_name",
+           "serialize_keras_object", "deserialize_keras_object", "load_model", "save_model"]

@@ -1,0 +1,165 @@
+"""Keras 3's Model API beyond fit/evaluate/predict, subclassed models, and losses and metrics
+on numpy arrays, each compared with real Keras 3 (jax backend) on the same weights and data."""
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+keras = pytest.importorskip("keras")
+import swiftkeras as sk  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """The same initial weights at every run (Keras's initializers draw from its seed)."""
+    keras.utils.set_random_seed(0)
+    sk.utils.set_random_seed(0)
+
+
+pytestmark = needs(*CORE)
+
+RS = np.random.RandomState(0)
+X = RS.rand(8, 4).astype("float32")
+Y = (X.sum(1, keepdims=True) > 2).astype("float32")
+
+
+def _pair(lib):
+    """The same Sequential in `lib` (swiftkeras or keras)."""
+    return lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, activation="relu"),
+                           lib.layers.BatchNormalization(), lib.layers.Dense(1, activation="sigmoid")])
+
+
+def test_on_batch_calls_match_keras():
+    ours, ref = _pair(sk), _pair(keras)
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.compile(lib.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+    for step in range(3):
+        a = ours.train_on_batch(X[step:step + 5], Y[step:step + 5])
+        b = ref.train_on_batch(X[step:step + 5], Y[step:step + 5])
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ours.test_on_batch(X, Y), ref.test_on_batch(X, Y), rtol=1e-4)
+    d, e = ours.train_on_batch(X, Y, return_dict=True), ref.train_on_batch(X, Y, return_dict=True)
+    assert list(d) == ["loss", "accuracy"] and sorted(d) == sorted(e)
+    np.testing.assert_allclose([d[k] for k in e], list(e.values()), rtol=1e-4)
+    np.testing.assert_allclose(ours.predict_on_batch(X), ref.predict_on_batch(X), rtol=1e-4, atol=1e-6)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-6)
+
+
+def test_weight_lists_metrics_and_configs_match_keras():
+    ours, ref = _pair(sk), _pair(keras)
+    assert ours.metrics_names == ref.metrics_names == []
+    for m in (ours, ref):
+        m.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    assert ours.metrics_names == ref.metrics_names
+    assert [m.name for m in ours.metrics] == [m.name for m in ref.metrics]
+    assert [w.shape for w in ours.trainable_weights] == [tuple(w.shape) for w in ref.trainable_weights]
+    assert [w.shape for w in ours.non_trainable_weights] == [tuple(w.shape) for w in ref.non_trainable_weights]
+    assert len(ours.variables) == len(ref.variables) == 8
+    assert ours.get_build_config() == ref.get_build_config() == {"input_shape": (None, 4)}
+    ours_cc, ref_cc = ours.get_compile_config(), ref.get_compile_config()
+    assert {k: ours_cc[k] for k in ("loss", "metrics", "loss_weights", "weighted_metrics")} == \
+        {k: ref_cc[k] for k in ("loss", "metrics", "loss_weights", "weighted_metrics")}
+    assert ours_cc["optimizer"]["class_name"] == ref_cc["optimizer"]["class_name"]
+    other = _pair(sk)
+    other.compile_from_config(ours_cc)
+    assert other.get_compile_config()["loss"] == "binary_crossentropy"
+    other.fit(X, Y, epochs=1, verbose=0)
+    ours.reset_metrics()
+    assert ours.losses == []
+
+
+def test_functional_input_and_output():
+    inp = sk.Input((4,), name="inp")
+    out = sk.layers.Dense(2, name="d")(inp)
+    m = sk.Model(inp, out)
+    assert m.input is inp and m.output is out
+    assert m.inputs == [inp] and m.outputs == [out]
+    with pytest.raises(AttributeError, match="never been called"):
+        sk.Sequential([sk.layers.Dense(1)]).input
+
+
+def _subclass(lib):
+    """The same subclassed model for `lib` (swiftkeras or keras)."""
+
+    class Sub(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = lib.layers.Dense(5, activation="tanh")
+            self.head = lib.layers.Dense(1)
+
+        def call(self, inputs, training=False):
+            return self.head(self.hidden(inputs))
+
+    return Sub
+
+
+_Sub, _RefSub = _subclass(sk), _subclass(keras)
+
+
+def test_subclassed_model_trains_like_keras():
+    ours, ref = _Sub(), _RefSub()
+    assert ours.name == "sub" and len(ours.layers) == 2 and not ours.built
+    ref(X[:1])  # Keras builds a subclassed model's layers at its first call
+    ours.build((None, 4))
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.compile(lib.optimizers.SGD(0.1), "mse", metrics=["mae"])
+    ha = ours.fit(X, Y, epochs=3, batch_size=4, shuffle=False, verbose=0)
+    hb = ref.fit(X, Y, epochs=3, batch_size=4, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(ours.predict(X, verbose=0), ref.predict(X, verbose=0), rtol=1e-4, atol=1e-6)
+
+
+def test_subclassed_model_builds_at_first_fit_and_refuses_non_layer_outputs():
+    m = _Sub()
+    m.compile("adam", "mse")
+    m.fit(X, Y, epochs=1, verbose=0)
+    assert m.built and m.predict(X, verbose=0).shape == (8, 1)
+
+    class Bad(sk.Model):
+        def call(self, inputs):
+            return 3.0
+
+    with pytest.raises(TypeError, match="must compose swiftkeras layers"):
+        Bad().build((None, 4))
+    with pytest.raises(ValueError, match="has not yet been built"):
+        _Sub().summary()
+
+
+def test_losses_on_arrays_match_keras():
+    y = (RS.rand(6, 3) > .5).astype("float32")
+    p = (RS.rand(6, 3) * 0.9 + 0.05).astype("float32")
+    for name in ("binary_crossentropy", "mean_squared_error", "mean_absolute_error", "huber"):
+        np.testing.assert_allclose(getattr(sk.losses, name)(y, p),
+                                   np.asarray(getattr(keras.losses, name)(y, p)), rtol=1e-4)
+    np.testing.assert_allclose(sk.losses.mean_squared_error(y[:, 0], p[:, 0]),
+                               keras.losses.mean_squared_error(y[:, 0], p[:, 0]), rtol=1e-4)
+    sw = np.array([1, 0, 2, 1, 1, 0.5], "float32")
+    np.testing.assert_allclose(sk.losses.BinaryCrossentropy()(y, p, sample_weight=sw),
+                               keras.losses.BinaryCrossentropy()(y, p, sample_weight=sw), rtol=1e-4)
+    np.testing.assert_allclose(sk.losses.MeanSquaredError(reduction=None)(y, p),
+                               keras.losses.MeanSquaredError(reduction=None)(y, p), rtol=1e-4)
+    assert sk.losses.BinaryCrossentropy().name == keras.losses.BinaryCrossentropy().name
+    np.testing.assert_allclose(sk.metrics.binary_accuracy(y, p), keras.metrics.binary_accuracy(y, p))
+    np.testing.assert_allclose(sk.metrics.categorical_accuracy(y, p), keras.metrics.categorical_accuracy(y, p))
+
+
+@pytest.mark.parametrize("cls", ["BinaryAccuracy", "AUC", "Precision", "Recall"])
+def test_metric_objects_match_keras(cls):
+    y = (RS.rand(6, 3) > .5).astype("float32")
+    p = (RS.rand(6, 3) * 0.9 + 0.05).astype("float32")
+    ours, ref = getattr(sk.metrics, cls)(), getattr(keras.metrics, cls)()
+    assert ours.name == ref.name
+    assert float(ours.result()) == float(ref.result()) == 0.0
+    for m in (ours, ref):
+        m.update_state(y[:3], p[:3])
+        m.update_state(y[3:], p[3:], sample_weight=np.array([0, 1, 2.0]))
+    np.testing.assert_allclose(ours.result(), float(ref.result()), rtol=1e-4)
+    ours.reset_state()
+    assert float(ours.result()) == 0.0
+    np.testing.assert_allclose(ours(y, p), float(getattr(keras.metrics, cls)()(y, p)), rtol=1e-4)
