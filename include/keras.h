@@ -334,7 +334,8 @@ int keras_model_set_learning_rate(keras_model *model, double learning_rate);
 /* The number of weight arrays (Keras's model.weights order: layer by layer, trainable first). */
 int keras_model_weight_count(keras_model *model, int *count);
 
-/* The path ("dense/kernel") and shape of weight `index`. name may be NULL; else *name is
+/* The path as Keras gives it ("sequential/dense/kernel", "dense/kernel" in a functional model)
+ * and shape of weight `index`. name may be NULL; else *name is
  * caller-owned. shape: capacity entries (may be NULL for a scalar). Errors: INVALID_ARGUMENT
  * (index out of range), BUFFER_TOO_SMALL. */
 int keras_model_weight_info(keras_model *model, int index, char **name,

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The layer-family rows of `make bench` (conv_epoch, cifar_cnn_epoch, bn_cnn_epoch, lstm_epoch,
-gru_epoch, bilstm_text_epoch), measured as the project's standard asks: rounds alternate between
+gru_epoch, bilstm_text_epoch, mha_epoch), measured as the project's standard asks: rounds alternate between
 SwiftKeras and real Keras, every round of every side is a fresh process (build, one warm-up
 epoch, one timed epoch), SwiftKeras's figure is the median of its rounds and each Keras backend's
 the best of its rounds (Keras/JAX is bimodal across processes), with the spread and the load.
@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SWIFT_BENCH = Path(os.environ.get("BENCH_SWIFT_BIN", ROOT / ".build" / "release" / "KerasBench"))
-NAMES = ["conv_epoch", "cifar_cnn_epoch", "bn_cnn_epoch", "lstm_epoch", "gru_epoch", "bilstm_text_epoch"]
+NAMES = ["conv_epoch", "cifar_cnn_epoch", "bn_cnn_epoch", "lstm_epoch", "gru_epoch", "bilstm_text_epoch", "mha_epoch"]
 
 
 def keras_workload(name):
@@ -70,6 +70,11 @@ def keras_workload(name):
         model = keras.Sequential([keras.Input((100,)), layers.Embedding(10_000, 64, mask_zero=True),
                                   layers.Bidirectional(layers.LSTM(32)), layers.Dense(1, activation="sigmoid")])
         return model, x, classes(5_000, 2), 64, "adam", "binary_crossentropy"
+    if name == "mha_epoch":
+        inputs = keras.Input((64, 64))
+        h = layers.MultiHeadAttention(num_heads=4, key_dim=16)(inputs, inputs)
+        model = keras.Model(inputs, layers.Dense(1)(layers.GlobalAveragePooling1D()(h)))
+        return model, uniform(2_000, 64, 64), uniform(2_000, 1), 32, "adam", "mean_squared_error"
     raise SystemExit(f"unknown workload {name!r}; known: {NAMES}")
 
 

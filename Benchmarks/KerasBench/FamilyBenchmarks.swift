@@ -12,7 +12,7 @@ struct FamilyWorkload {
     /// Floating-point operations of one training epoch (forward, input and weight gradients), or 0.
     let flops: Double
     let data: () -> (x: Tensor, y: Tensor)
-    let model: () throws -> Sequential
+    let model: () throws -> Model
 }
 
 /// Uniform [0, 1) values of `shape` from a seeded generator (the data only has to have Keras's shapes).
@@ -102,6 +102,17 @@ let familyWorkloads: [FamilyWorkload] = [
                    model: {
                        try Sequential([InputLayer(shape: [100]), Embedding(10_000, 64, maskZero: true),
                                        Bidirectional(LSTM(32)), Dense(1, activation: .sigmoid)])
+                   }),
+    // Issue 14: 2,000 sequences × 64 tokens × 64 features, MultiHeadAttention(4 heads, key_dim 16)
+    // self-attention → GlobalAveragePooling1D → Dense(1), mse. FLOPs: the four projections
+    // (64→4·16 each) and the two attention products, 3x forward.
+    FamilyWorkload(name: "mha_epoch", batchSize: 32, optimizer: "adam", loss: "mean_squared_error",
+                   flops: 3 * 2 * 2_000 * 64 * Double(4 * 64 * 64 + 2 * 64 * 64),
+                   data: { (uniformTensor([2_000, 64, 64], seed: 9), uniformTensor([2_000, 1], seed: 10)) },
+                   model: {
+                       let x = Input(shape: [64, 64])
+                       let h = try MultiHeadAttention(numHeads: 4, keyDim: 16)([x, x])
+                       return try Model(inputs: x, outputs: try Dense(1)(try GlobalAveragePooling1D()(h)))
                    }),
 ]
 

@@ -28,7 +28,7 @@ done
 
 VALGRIND=()
 if [ "${KERAS_VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
-    VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    VALGRIND=(valgrind -q --error-exitcode=99 --num-callers=40 --leak-check=full --errors-for-leak-kinds=definite
               --show-leak-kinds=definite --suppressions=$PWD/bindings/c/valgrind.supp)
 fi
 cd "$OUT"

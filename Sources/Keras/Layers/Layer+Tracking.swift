@@ -174,12 +174,13 @@ enum NameScope {
 
     static let current = ThreadLocal { Stack() }
 
-    /// Runs `body` inside `layer`'s scope. Models open none, so a model's layers keep paths
-    /// that start with their own name (`dense/kernel`).
+    /// Runs `body` inside `layer`'s scope. A functional model opens none (its layers were built
+    /// before it existed: `dense/kernel`); a Sequential opens its own, as in Keras 3, for the
+    /// layers it builds (`sequential/dense/kernel`), not for layers built before they were added.
     static func run<T>(_ layer: Layer, _ body: () throws -> T) rethrows -> T {
         let stack = current.value
         let id = ObjectIdentifier(layer)
-        if layer is Model || stack.entries.last?.owner == id { return try body() }
+        if (layer is Model && !(layer is Sequential)) || stack.entries.last?.owner == id { return try body() }
         stack.entries.append((id, layer.name))
         defer { stack.entries.removeLast() }
         return try body()

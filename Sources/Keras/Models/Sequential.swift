@@ -45,7 +45,7 @@ public final class Sequential: Model, @unchecked Sendable {
             inputTensor = InputLayer(batchShape: shape, name: LayerNames.unique(for: "input_layer")).makeOutput()
         }
         if built, let last = outputs.first {
-            let out = try layer(last)
+            let out = try NameScope.run(self) { try layer(last) }
             stack.append(layer)
             outputs = [out]
             if let node = out.node { executionOrder.append(node) }
@@ -86,9 +86,11 @@ public final class Sequential: Model, @unchecked Sendable {
     private func rebuildGraph(from input: KerasTensor) throws {
         var t = input
         var order: [GraphNode] = input.node.map { [$0] } ?? []
-        for l in stack {
-            t = try l(t)
-            if let node = t.node { order.append(node) }
+        try NameScope.run(self) {
+            for l in stack {
+                t = try l(t)
+                if let node = t.node { order.append(node) }
+            }
         }
         inputs = [input]
         outputs = [t]

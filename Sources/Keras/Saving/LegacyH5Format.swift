@@ -7,19 +7,17 @@ enum LegacyH5Format {
     static let backendName = "swiftkeras"
 
     /// The weights of `layer` (sublayers' included) in the file's order, trainable then
-    /// non-trainable (Keras: `_legacy_weights`), with the names Keras gives them: the variable
-    /// path, with the model name in front for the layers a Sequential model built
-    /// (`sequential/block/dense/kernel`), not for a nested model built before (`inner/dense/kernel`).
-    static func weights(_ model: Model, _ layer: Layer) -> [(variable: Variable, name: String)] {
-        let prefix = model is Sequential && !(layer is Model) ? model.name + "/" : ""
+    /// non-trainable (Keras: `_legacy_weights`), named by their variable paths as Keras names
+    /// them (`sequential/block/dense/kernel` for what a Sequential built, `inner/dense/kernel`
+    /// for a nested model built before).
+    static func weights(of layer: Layer) -> [(variable: Variable, name: String)] {
         let all: [(variable: Variable, name: String)]
         if let nested = layer as? Model {
-            all = nested.kerasLayers.flatMap { weights(nested, $0) }
+            all = nested.kerasLayers.flatMap { weights(of: $0) }
         } else {
             all = layer.weights.map { ($0, $0.path) }
         }
-        let ordered = layer.trainable ? all.filter(\.variable.trainable) + all.filter { !$0.variable.trainable } : all
-        return ordered.map { ($0.variable, prefix + $0.name) }
+        return layer.trainable ? all.filter(\.variable.trainable) + all.filter { !$0.variable.trainable } : all
     }
 
     /// The layers that own a group in `model_weights` (Sequential's input layer has none).
@@ -56,7 +54,7 @@ enum LegacyH5Format {
         try group.setStringAttribute("keras_version", kerasCompatibilityVersion, utf8: false)
         for l in layers.sorted(by: { $0.name < $1.name }) {
             let g = try group.createGroup(l.name)
-            let entries = weights(model, l)
+            let entries = weights(of: l)
             try g.setChunkedStringsAttribute("weight_names", entries.map(\.name))
             for (v, n) in entries { try g.writeTensor(n, v.storedValue) }
         }
@@ -114,7 +112,7 @@ enum LegacyH5Format {
             }
             fileLayers.append((n, try g.chunkedStringsAttribute("weight_names") ?? []))
         }
-        let modelLayers = savedLayers(model).filter { !weights(model, $0).isEmpty }
+        let modelLayers = savedLayers(model).filter { !weights(of: $0).isEmpty }
         var pairs: [(Layer, String, [String])] = []
         var warnings: [String] = []
         if byName {
@@ -131,7 +129,7 @@ enum LegacyH5Format {
         }
         var assignments: [(Variable, Tensor)] = []
         for (layer, groupName, names) in pairs {
-            let vars = weights(model, layer).map(\.variable)
+            let vars = weights(of: layer).map(\.variable)
             guard vars.count == names.count else {
                 let msg = "Layer '\(layer.name)' expects \(vars.count) weights, but the saved weights have \(names.count) elements"
                 if skipMismatch { warnings.append(msg); continue }

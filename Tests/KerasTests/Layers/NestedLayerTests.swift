@@ -123,15 +123,40 @@ final class NestedLayerTests: XCTestCase {
         let fixture = try NestedFixture("nested_block")
         let (model, _) = try makeFunctional()
         XCTAssertEqual(WeightsH5Store.entries(model).map(\.path).sorted(), try fixture.strings("keras_vars_groups"))
-        XCTAssertEqual(LegacyH5Format.weights(model, try model.getLayer(name: "block")).map(\.name), try fixture.h5Names("block"))
+        XCTAssertEqual(LegacyH5Format.weights(of: try model.getLayer(name: "block")).map(\.name), try fixture.h5Names("block"))
 
         clearSession()
         let seqFixture = try NestedFixture("nested_block_seq")
         let seq = try Sequential([InputLayer(shape: [3]), TwoDense(units: 4, name: "block"), Dense(2, name: "head")],
                                  name: "nested_block_seq")
         for name in ["block", "head"] {
-            XCTAssertEqual(LegacyH5Format.weights(seq, try seq.getLayer(name: name)).map(\.name), try seqFixture.h5Names(name))
+            XCTAssertEqual(LegacyH5Format.weights(of: try seq.getLayer(name: name)).map(\.name), try seqFixture.h5Names(name))
         }
+    }
+
+    /// Variable paths as Keras 3 gives them (`[v.path for v in model.weights]`, checked with
+    /// Keras 3.15): a Sequential scopes the layers it builds, not layers built before they were
+    /// added; a functional model scopes nothing.
+    func testSequentialScopesTheWeightsItBuilds() throws {
+        func paths(_ m: Model) -> [String] { m.weights.map(\.path) }
+        let inner = try Sequential([Dense(2, name: "a")], name: "inner")
+        let outer = try Sequential([InputLayer(shape: [3]), inner, Dense(1, name: "b")], name: "outer")
+        XCTAssertEqual(paths(outer), ["outer/inner/a/kernel", "outer/inner/a/bias", "outer/b/kernel", "outer/b/bias"])
+        let built = try Sequential([InputLayer(shape: [3]), Dense(2, name: "c")], name: "built")
+        let outer2 = try Sequential([InputLayer(shape: [3]), built, Dense(1, name: "d")], name: "outer2")
+        XCTAssertEqual(paths(outer2), ["built/c/kernel", "built/c/bias", "outer2/d/kernel", "outer2/d/bias"])
+        let x = Input(shape: [3])
+        let functional = try Model(inputs: x, outputs: try Sequential([Dense(2, name: "e")], name: "s")(x))
+        XCTAssertEqual(paths(functional), ["s/e/kernel", "s/e/bias"])
+        let prebuilt = Dense(2, name: "f")
+        _ = try prebuilt(Tensor(shape: [1, 3]))
+        XCTAssertEqual(paths(try Sequential([InputLayer(shape: [3]), prebuilt], name: "late")), ["f/kernel", "f/bias"])
+        let shaped = try Sequential([Dense(2, name: "g")], name: "shaped")
+        try shaped.build(inputShape: [nil, 3])
+        XCTAssertEqual(paths(shaped), ["shaped/g/kernel", "shaped/g/bias"])
+        let lazy = try Sequential([Dense(2, name: "h")], name: "lazy")
+        _ = try lazy.predict(Tensor(shape: [1, 3]))
+        XCTAssertEqual(paths(lazy), ["lazy/h/kernel", "lazy/h/bias"])
     }
 
     func testNestedSequentialLegacyNamesMatchKeras() throws {
@@ -139,7 +164,7 @@ final class NestedLayerTests: XCTestCase {
         let inner = try Sequential([InputLayer(shape: [3]), Dense(4), Dense(2)], name: "inner")
         let outer = try Sequential([InputLayer(shape: [3]), inner, Dense(1, name: "head")], name: "outer")
         for name in ["inner", "head"] {
-            XCTAssertEqual(LegacyH5Format.weights(outer, try outer.getLayer(name: name)).map(\.name), try fixture.h5Names(name))
+            XCTAssertEqual(LegacyH5Format.weights(of: try outer.getLayer(name: name)).map(\.name), try fixture.h5Names(name))
         }
         let model = try loadModel(try SavingFixtures.path("nested_model_seq.h5"))
         assertClose(try model.predict(fixture.inputs), fixture.outputs, "nested_model_seq.h5")

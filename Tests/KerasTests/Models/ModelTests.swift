@@ -217,8 +217,8 @@ final class CompileFormsTests: XCTestCase {
 
     func testKernelPrintsLikeAKerasVariable() throws {
         let dense = Dense(2, inputShape: [1])
-        _ = try Sequential([dense])
+        let model = try Sequential([dense])
         try dense.setWeights([Tensor([[1, 2]]), Tensor([0, 0])])
-        XCTAssertEqual(dense.kernel?.description, "<Variable path=\(dense.name)/kernel, shape=(1, 2), dtype=float32, value=[[1. 2.]]>")
+        XCTAssertEqual(dense.kernel?.description, "<Variable path=\(model.name)/\(dense.name)/kernel, shape=(1, 2), dtype=float32, value=[[1. 2.]]>")
     }
 }

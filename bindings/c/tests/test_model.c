@@ -105,7 +105,7 @@ int main(void) {
     CHECK_OK(keras_model_weight_count(m, &count));
     CHECK(count == 4);
     CHECK_OK(keras_model_weight_info(m, 2, &name, shape, KERAS_MAX_RANK, &ndim));
-    CHECK(name && strcmp(name, "out/kernel") == 0 && ndim == 2 && shape[0] == 5 && shape[1] == 2);
+    CHECK(name && strcmp(name, "mlp/out/kernel") == 0 && ndim == 2 && shape[0] == 5 && shape[1] == 2);
     keras_string_free(name);
     {
         float k[10], b[2];

@@ -10,6 +10,7 @@ import numpy as np
 from . import _objects
 from ._datasets import (NumpyDataset, PyDataset, Sequence, split_dataset,  # noqa: F401
                         timeseries_dataset_from_array)
+from ._download import get_file, hash_file, validate_file  # noqa: F401
 from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  # noqa: F401
                           img_to_array, load_img, pad_sequences, text_dataset_from_directory)
 
@@ -108,4 +109,5 @@ __all__ = ["to_categorical", "normalize", "CustomObjectScope", "custom_object_sc
            "get_custom_objects", "register_keras_serializable", "get_registered_object",
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
            "timeseries_dataset_from_array", "Progbar", "pad_sequences", "load_img", "img_to_array",
-           "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory"]
+           "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory", "get_file", "hash_file",
+           "validate_file"]

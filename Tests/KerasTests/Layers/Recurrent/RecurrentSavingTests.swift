@@ -19,9 +19,9 @@ final class RecurrentSavingTests: XCTestCase {
             try fromJSON.loadWeights(try SavingFixtures.path("\(name).weights.h5"))
             assertClose([try fromJSON.predict(inputs[0])], outputs, "\(name).json + .weights.h5")
             let info = try JSONParser.parse(try String(contentsOfFile: try SavingFixtures.path("\(name).expected.json"), encoding: .utf8))
-            // Keras prefixes a Sequential's weight paths with the model's name.
+            // A Sequential's weight paths start with the model's name, as in Keras.
             let kerasPaths = try XCTUnwrap(info["weights"]?.arrayValue).compactMap(\.stringValue)
-            XCTAssertEqual(fromJSON.weights.map { "\(name)/\($0.path)" }, kerasPaths, name)
+            XCTAssertEqual(fromJSON.weights.map(\.path), kerasPaths, name)
         }
     }
 
