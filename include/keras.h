@@ -655,6 +655,32 @@ typedef int (*keras_activation_fn)(void *user_data, const float *x, int64_t n, f
  * "Scale". Errors: INVALID_ARGUMENT (NULL name or table, no create/forward). */
 int keras_register_layer(const char *name, const keras_layer_class *cls);
 
+/* A layer's call as a composition of built-in ops, traced once inside `build`: the layer then
+ * runs natively (no forward or backward callback per step), with gradients from the library's
+ * autodiff. Nodes are numbered from 0 in creation order; shapes have -1 where a dimension
+ * follows an unknown input dimension (the batch). Valid only while `build` runs; if build sets
+ * no output, the layer keeps using its forward/backward callbacks.
+ * Ops (Keras 3 `keras.ops` names): add subtract multiply divide maximum minimum matmul dot power
+ * greater less equal ..., negative exp log sqrt square abs sign log1p expm1 sin cos reciprocal
+ * rsqrt stop_gradient zeros_like ones_like, activations (relu sigmoid tanh gelu silu softmax
+ * log_softmax elu leaky_relu ...), sum mean max min argmax ({"axis", "keepdims"}), reshape
+ * {"newshape"}, transpose {"axes"}, expand_dims/squeeze {"axis"}, clip {"x_min", "x_max"},
+ * power {"exponent"} (one input), concatenate/stack {"axis"} (n inputs), where (3 inputs).
+ * Errors: INVALID_ARGUMENT (unknown op, bad node or attribute), SHAPE, STATE (outside build). */
+int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);
+/* The layer's weight number `index` (creation order, as add_weight made them). */
+int keras_layer_builder_weight(keras_layer_builder *builder, int index, int64_t *node);
+/* A constant array (copied); ndim 0 is a scalar. */
+int keras_layer_builder_constant(keras_layer_builder *builder, const float *data, int ndim,
+                                 const int64_t *shape, int64_t *node);
+/* Appends op `op` over `inputs` with its arguments as a JSON object (NULL: none). */
+int keras_layer_builder_op(keras_layer_builder *builder, const char *op, int n_inputs,
+                           const int64_t *inputs, const char *attrs_json, int64_t *node);
+/* The shape of a node (shape has KERAS_MAX_RANK entries). */
+int keras_layer_builder_shape(keras_layer_builder *builder, int64_t node, int *ndim, int64_t *shape);
+/* Makes `node` the layer's output: training 1 during fit, 0 otherwise, -1 both. */
+int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int training);
+
 /* Registers a loss (usable in compile specs as "loss": "name"). */
 int keras_register_loss(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
 

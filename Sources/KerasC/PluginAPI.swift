@@ -64,8 +64,13 @@ final class PluginInstance: @unchecked Sendable {
 /// Context behind a keras_layer_builder during build.
 final class BuilderContext {
     let add: (String, [Int], Initializer, Bool) throws -> Void
+    /// The op graph the layer's call may be traced into (keras_layer_builder_op and friends).
+    let trace: OpGraph?
     var error: Error?
-    init(_ add: @escaping (String, [Int], Initializer, Bool) throws -> Void) { self.add = add }
+    init(_ add: @escaping (String, [Int], Initializer, Bool) throws -> Void) {
+        self.add = add
+        trace = OpGraph.current
+    }
 }
 
 private let addWeightThunk: AddWeightFn = { builder, name, ndim, shape, initializer, trainable in

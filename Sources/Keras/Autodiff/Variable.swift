@@ -16,7 +16,10 @@ public final class Variable: @unchecked Sendable {
     let createdTrainable: Bool
     /// Applied after each optimizer update.
     public var constraint: Constraint?
-    @exclusivity(unchecked) var storedValue: Tensor
+    @exclusivity(unchecked) var storedValue: Tensor { didSet { version &+= 1 } }
+    /// Counts the writes to the value (assignments, optimizer and constraint updates), so that
+    /// what is derived from it (a BatchNormalization folded into a kernel) knows when to recompute.
+    @exclusivity(unchecked) private(set) var version: UInt64 = 0
 
     public init(_ value: Tensor, name: String, trainable: Bool = true, constraint: Constraint? = nil) {
         self.storedValue = value.detached
@@ -46,8 +49,11 @@ public final class Variable: @unchecked Sendable {
         storedValue = newValue.copy()
     }
 
-    /// In-place access for optimizers and constraints.
-    var mutableData: UnsafeMutablePointer<Float> { storedValue.data }
+    /// In-place access for optimizers and constraints (counted as a write).
+    var mutableData: UnsafeMutablePointer<Float> {
+        version &+= 1
+        return storedValue.data
+    }
 }
 
 extension Variable: CustomStringConvertible {

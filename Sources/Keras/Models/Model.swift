@@ -10,9 +10,12 @@
 open class Model: Layer, @unchecked Sendable {
     /// The symbolic inputs and outputs (functional models, and built Sequential models).
     @exclusivity(unchecked) public internal(set) var inputs: [KerasTensor] = []
-    public internal(set) var outputs: [KerasTensor] = []
+    public internal(set) var outputs: [KerasTensor] = [] { didSet { inferenceFolding = nil } }
     /// Layer calls in execution order.
-    var executionOrder: [GraphNode] = []
+    var executionOrder: [GraphNode] = [] { didSet { inferenceFolding = nil } }
+    /// The BatchNormalizations that fold into the layer before them at inference, found on
+    /// first use for the current graph (see ``inferenceFolds(training:)``).
+    var inferenceFolding: InferenceFolding?
     @exclusivity(unchecked) var layerList: [Layer] = []
 
     /// Compiled state: set by `compile`.
@@ -179,13 +182,20 @@ open class Model: Layer, @unchecked Sendable {
             }
             return v
         }
+        let folds = inferenceFolds(training: training)
         for node in executionOrder where !(node.layer is InputLayer) {
-            let args = try node.inputs.map(value(of:))
             let id = ObjectIdentifier(node)
+            if folds != nil, values[id] != nil { continue }  // a BatchNormalization folded into the layer before it
+            let args = try node.inputs.map(value(of:))
             var given: [Tensor?]?
             if !masks.isEmpty {
                 let argMasks = node.inputs.map { lookup(masks, $0) ?? nil }
                 if argMasks.contains(where: { $0 != nil }) { given = argMasks }
+            }
+            if given == nil, let fold = folds?.byLayerNode[id], let out = try fold.call(args[0]) {
+                values[id] = [out]
+                values[fold.bnNode] = [out]
+                continue
             }
             let (outs, outMasks) = try node.layer.callWithMasks(args, masks: given, training: training)
             values[id] = outs

@@ -130,7 +130,19 @@ public final class Sequential: Model, @unchecked Sendable {
         return try CallContext.with(training: training) {
             var x = xs[0]
             var mask = masks?.first ?? nil
-            for l in stack {
+            let folds = inferenceFolds(training: training)
+            var skip: Layer?
+            for (i, l) in stack.enumerated() {
+                if let s = skip, s === l {
+                    skip = nil  // a BatchNormalization folded into the layer before it
+                    continue
+                }
+                if mask == nil, let fold = folds?.byLayer[ObjectIdentifier(l)], i + 1 < stack.count, stack[i + 1] === fold.bn,
+                   let out = try fold.call(x) {
+                    x = out
+                    skip = fold.bn
+                    continue
+                }
                 if mask == nil, !l.computesMasksInCall {
                     // The fast path: no arrays; a layer that supports masking may start a mask.
                     let input = x

@@ -36,6 +36,27 @@ public enum Parallel {
         }
     }
 
+    /// How many parts ``forEachPart(_:parts:_:)`` should split `rows` rows of `width` elements
+    /// into: one when fanning out does not pay.
+    static func partCount(rows: Int, width: Int) -> Int {
+        rows * width < threshold || cores == 1 || isWorkerThread ? 1 : Swift.min(cores, rows)
+    }
+
+    /// Calls `body(part, rows)` on `parts` contiguous slices of `0..<rows`, concurrently when
+    /// `parts > 1`: for reductions that keep one partial result per part.
+    static func forEachPart(_ rows: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
+        if parts <= 1 {
+            body(0, 0..<rows)
+            return
+        }
+        let size = (rows + parts - 1) / parts
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let lo = p * size
+            let hi = Swift.min(rows, lo + size)
+            if lo < hi { body(p, lo..<hi) }
+        }
+    }
+
     /// Runs `body` as a worker of a parallel job: single-threaded BLAS and kernels on this thread.
     public static func asWorker<T>(_ body: () throws -> T) rethrows -> T {
         let was = isWorkerThread

@@ -6,8 +6,8 @@
 """
 
 from . import (activations, backend, callbacks, constraints, datasets, initializers, layers,
-               losses, metrics, models, optimizers, preprocessing, random, regularizers, saving,
-               utils)
+               losses, metrics, models, ops, optimizers, preprocessing, random, regularizers,
+               saving, utils)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
 from .layers import Input, Layer
@@ -23,7 +23,7 @@ def library_version():
 
 
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers",
-           "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "random",
-           "regularizers", "saving", "utils",
+           "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing",
+           "random", "regularizers", "saving", "utils",
            "Input", "Layer", "Model", "Sequential", "load_model", "model_from_json",
            "KerasError", "LibraryUnavailable", "library_version"]

@@ -259,6 +259,14 @@ _declare("keras_cross_validate", [keras_estimator_p, float_p, c_int32, int64_p, 
 
 # ---- plugins --------------------------------------------------------------------------------
 _declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32)
+_declare("keras_layer_builder_input", [keras_layer_builder_p, int64_p], c_int32)
+_declare("keras_layer_builder_weight", [keras_layer_builder_p, c_int32, int64_p], c_int32)
+_declare("keras_layer_builder_constant", [keras_layer_builder_p, float_p, c_int32, int64_p,
+                                          int64_p], c_int32)
+_declare("keras_layer_builder_op", [keras_layer_builder_p, c_char_p, c_int32, int64_p, c_char_p,
+                                    int64_p], c_int32)
+_declare("keras_layer_builder_shape", [keras_layer_builder_p, c_int64, int32_p, int64_p], c_int32)
+_declare("keras_layer_builder_output", [keras_layer_builder_p, c_int64, c_int32], c_int32)
 
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
 _declare("keras_catalog_json", [char_pp], c_int32)

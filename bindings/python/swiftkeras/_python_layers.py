@@ -36,6 +36,7 @@ class _LayerInstance:
         self.layer = layer
         self.weight_shapes: list[tuple[int, ...]] = []
         self.out_shapes: dict[tuple, tuple] = {}
+        self.traced = False   # call became the library's op graph (swiftkeras.ops)
 
     def output_shape(self, in_shape):
         out = self.out_shapes.get(in_shape)
@@ -137,6 +138,9 @@ class Weight(np.lib.mixins.NDArrayOperatorsMixin):
         return a if dtype is None else a.astype(dtype)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .ops._trace import SymbolicTensor
+        if any(isinstance(i, SymbolicTensor) for i in inputs):
+            return NotImplemented  # the symbolic operand traces the op
         inputs = tuple(i.numpy() if isinstance(i, Weight) else i for i in inputs)
         return getattr(ufunc, method)(*inputs, **kwargs)
 
@@ -214,6 +218,10 @@ def _layer_table(cls, class_name):
             finally:
                 layer._building = None
             layer.built = True
+            if not _overrides(layer, "backward"):
+                # A call written with swiftkeras.ops becomes the library's own op graph.
+                from .ops._trace import trace_layer
+                instance.traced = trace_layer(layer, builder, _call_signature(layer))
             return 0
         except BaseException as e:  # noqa: BLE001
             return _fail(e)

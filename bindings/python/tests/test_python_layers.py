@@ -42,10 +42,19 @@ class PyDense(keras.layers.Layer):
 
 
 class Square(keras.layers.Layer):
-    """No weights, no backward: usable for inference and as a first layer."""
+    """No weights, no backward; `*` traces into the library's op graph (swiftkeras.ops)."""
 
     def call(self, inputs, training=False):
         return inputs * inputs
+
+
+class NumpySquare(keras.layers.Layer):
+    """No weights, no backward, numpy values (not traceable): usable for inference and as a
+    first layer."""
+
+    def call(self, inputs, training=False):
+        a = np.asarray(inputs)
+        return a * a
 
 
 def regression(n=128, seed=0):
@@ -149,11 +158,16 @@ def test_layer_without_backward_works_first_and_for_inference():
 
 def test_layer_without_backward_where_a_gradient_must_pass_is_a_clear_error():
     x, y = regression()
-    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(4), Square(), layers.Dense(2)])
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(4), NumpySquare(),
+                              layers.Dense(2)])
     model.compile(optimizer="sgd", loss="mse")
-    with pytest.raises(keras.KerasError, match=r"Square.*backward"):
+    with pytest.raises(keras.KerasError, match=r"NumpySquare.*backward"):
         model.fit(x, y, epochs=1, verbose=0)
     assert model.predict(x[:2], verbose=0).shape == (2, 2)  # inference still works
+    # The same layer written with operators is traced: the library's autodiff passes through.
+    traced = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(4), Square(), layers.Dense(2)])
+    traced.compile(optimizer="sgd", loss="mse")
+    traced.fit(x, y, epochs=1, verbose=0)
 
 
 class Broken(keras.layers.Layer):

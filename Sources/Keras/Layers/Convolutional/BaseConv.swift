@@ -99,6 +99,11 @@ open class BaseConv: Layer {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard let kernel else { throw KerasError.invalidState("\(type(of: self)) '\(name)' is not built") }
+        return try convolve(inputs, kernel: kernel.value, bias: bias?.value)
+    }
+
+    /// The layer's output for `kernel` and `bias` (its own weights, or BatchNormalization folded into them).
+    func convolve(_ inputs: Tensor, kernel: Tensor, bias: Tensor?) throws -> Tensor {
         let rank = Self.spatialRank
         guard inputs.rank == rank + 2 else {
             throw KerasError.shapeMismatch("\(type(of: self)) '\(name)': expects an input of rank \(rank + 2), got shape \(inputs.shape)")
@@ -106,9 +111,9 @@ open class BaseConv: Layer {
         let fused = activationFunction.elementwise
         let x = try channelsLast(inputs, dataFormat, rank: rank)
         let y = Self.isTransposed
-            ? try Ops.convTranspose(x, kernel: kernel.value, bias: bias?.value, strides: strides, padding: padding,
+            ? try Ops.convTranspose(x, kernel: kernel, bias: bias, strides: strides, padding: padding,
                                     outputPadding: outputPadding, dilation: dilationRate, activation: fused ?? .linear)
-            : try Ops.conv(x, kernel: kernel.value, bias: bias?.value, strides: strides, padding: padding,
+            : try Ops.conv(x, kernel: kernel, bias: bias, strides: strides, padding: padding,
                            dilation: dilationRate, groups: groups, activation: fused ?? .linear)
         let out = try channelsRestored(y, dataFormat, rank: rank)
         return fused == nil ? try activationFunction(out) : out

@@ -61,34 +61,23 @@ public final class BatchNormalization: AffineNormalization {
         guard x.shape[a] == features else {
             throw KerasError.shapeMismatch("BatchNormalization '\(name)': expected \(features) features on axis \(axis), got input of shape \(x.shape)")
         }
-        var column = Array(repeating: 1, count: x.rank)
-        column[a] = features
-        let mean: Tensor, variance: Tensor
-        if training {
-            let axes = (0..<x.rank).filter { $0 != a }
-            mean = try Ops.mean(x, axes: axes, keepDims: true)
-            variance = try Ops.mean(Ops.square(Ops.subtract(x, mean)), axes: axes, keepDims: true)
-            try GradientTape.withoutRecording {
-                try update(movingMean, with: mean)
-                try update(movingVariance, with: variance)
-            }
-        } else {
-            mean = movingMean.value.viewing(column)
-            variance = movingVariance.value.viewing(column)
+        let offset = beta?.value, scale = gamma?.value
+        guard training else {
+            return try Ops.batchNormalization(x, mean: movingMean.value, variance: movingVariance.value, axis: a,
+                                              offset: offset, scale: scale, epsilon: Float(epsilon))
         }
-        var inv = Ops.pow(Ops.affine(variance, scale: 1, offset: Float(epsilon)), -0.5)
-        if let gamma { inv = try Ops.multiply(inv, Ops.reshape(gamma.value, column)) }
-        var out = try Ops.multiply(Ops.subtract(x, mean), inv)
-        if let beta { out = try Ops.add(out, Ops.reshape(beta.value, column)) }
+        let (out, mean, variance) = try Ops.batchNormalizationTraining(x, axis: a, offset: offset, scale: scale, epsilon: Float(epsilon))
+        update(movingMean, with: mean)
+        update(movingVariance, with: variance)
         return out
     }
 
     /// `moving = moving · momentum + batch · (1 − momentum)`.
-    private func update(_ moving: Variable, with batch: Tensor) throws {
+    private func update(_ moving: Variable, with batch: Tensor) {
         let m = Float(momentum)
         let old = moving.storedValue, new = Tensor.uninitialized(old.shape)
         for i in 0..<old.count { new.data[i] = old.data[i] * m + batch.data[i] * (1 - m) }
-        try moving.assign(new)
+        moving.storedValue = new
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {

@@ -29,6 +29,9 @@ public struct CallbackLayerFunctions: @unchecked Sendable {
 public final class CallbackLayer: Layer, @unchecked Sendable {
     let pluginClassName: String
     let functions: CallbackLayerFunctions
+    /// The forward computation traced from `call` at build time, when the plugin gave one: it
+    /// then replaces the forward and backward functions (nothing crosses into the plugin per step).
+    public private(set) var graph: OpGraph?
 
     /// - Parameters:
     ///   - className: the Keras class name written in configs (without any `Package>` prefix).
@@ -43,6 +46,19 @@ public final class CallbackLayer: Layer, @unchecked Sendable {
     public override var className: String { pluginClassName }
 
     public override func build(_ inputShape: [Int?]) throws {
+        let trace = OpGraph(inputShape: inputShape) { [unowned self] i in
+            guard i >= 0 && i < variables.count else {
+                throw KerasError.invalidArgument("\(pluginClassName) '\(name)': the op graph refers to weight \(i), but the layer has \(variables.count)")
+            }
+            return variables[i].storedValue
+        }
+        graph = nil
+        try OpGraph.tracing(trace) { try buildWeights(inputShape) }
+        trace.finish()
+        if trace.isComplete { graph = trace }
+    }
+
+    private func buildWeights(_ inputShape: [Int?]) throws {
         try functions.build?(inputShape) { name, shape, initializer, trainable in
             guard !name.isEmpty, shape.allSatisfy({ $0 >= 0 }) else {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(self.name)': add_weight needs a name and non-negative dimensions, got '\(name)' \(shape)")
@@ -52,7 +68,8 @@ public final class CallbackLayer: Layer, @unchecked Sendable {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
-        try functions.outputShape?(inputShape) ?? inputShape
+        if let graph, graph.inputShape.dropFirst() == inputShape.dropFirst() { return graph.outputShape }
+        return try functions.outputShape?(inputShape) ?? inputShape
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
@@ -60,6 +77,7 @@ public final class CallbackLayer: Layer, @unchecked Sendable {
         let trainableSet = Set(trainableWeights.map(ObjectIdentifier.init))
         // Trainable weights are read through the tape (they become leaves); others are constants.
         let values = variables.map { v in tape != nil && trainableSet.contains(ObjectIdentifier(v)) ? v.value : v.storedValue }
+        if let graph { return try graph.run(inputs, weights: values, training: training) }
         let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
         var outShape: [Int] = []
         for (i, d) in shape.enumerated() {

@@ -1,0 +1,117 @@
+/// Batch normalization as one fused op: one pass for the batch statistics, one for
+/// `x · a + b` per channel, and a closed-form VJP (one reduction pass, one pass for `dx`).
+extension Ops {
+    /// Normalizes `x` over every axis but `axis` with the given per-channel `mean` and
+    /// `variance`, then scales by `scale` and shifts by `offset` (all of shape `(channels,)`).
+    /// Keras: `ops.batch_normalization(x, mean, variance, axis, offset, scale, epsilon)`.
+    public static func batchNormalization(_ x: Tensor, mean: Tensor, variance: Tensor, axis: Int,
+                                          offset: Tensor? = nil, scale: Tensor? = nil, epsilon: Float = 1e-3) throws -> Tensor {
+        let l = try channelLayout(x, axis: axis, [("mean", mean), ("variance", variance), ("offset", offset), ("scale", scale)])
+        let rstd = Tensor.uninitialized([l.channels])
+        for c in 0..<l.channels { rstd.data[c] = 1 / (variance.data[c] + epsilon).squareRoot() }
+        return fusedBatchNormalization(x, l, mean: mean, rstd: rstd, offset: offset, scale: scale, given: (mean, variance))
+    }
+
+    /// Normalizes `x` with its own per-channel mean and (biased) variance over every axis but
+    /// `axis`, then scales and shifts: BatchNormalization in training. The gradient flows through
+    /// the statistics (closed form); the returned `mean` and `variance` (shape `(channels,)`, for
+    /// the moving statistics) are not differentiable.
+    public static func batchNormalizationTraining(_ x: Tensor, axis: Int, offset: Tensor? = nil, scale: Tensor? = nil,
+                                                  epsilon: Float = 1e-3) throws -> (output: Tensor, mean: Tensor, variance: Tensor) {
+        let l = try channelLayout(x, axis: axis, [("offset", offset), ("scale", scale)])
+        let mean = Tensor.uninitialized([l.channels]), variance = Tensor.uninitialized([l.channels])
+        Kernels.channelMoments(x.data, l, mean: mean.data, variance: variance.data)
+        let rstd = Tensor.uninitialized([l.channels])
+        for c in 0..<l.channels { rstd.data[c] = 1 / (variance.data[c] + epsilon).squareRoot() }
+        let out = fusedBatchNormalization(x, l, mean: mean, rstd: rstd, offset: offset, scale: scale, given: nil)
+        return (out, mean, variance)
+    }
+
+    /// The layout of `x` around `axis`, after checking that every per-channel tensor has shape `(channels,)`.
+    private static func channelLayout(_ x: Tensor, axis: Int, _ perChannel: [(String, Tensor?)]) throws -> Kernels.ChannelLayout {
+        let a = axis < 0 ? axis + x.rank : axis
+        guard a >= 0 && a < x.rank else {
+            throw KerasError.invalidArgument("batchNormalization: axis \(axis) is out of bounds for an input of shape \(x.shape)")
+        }
+        for (label, t) in perChannel {
+            if let t, t.shape != [x.shape[a]] {
+                throw KerasError.shapeMismatch("batchNormalization: \(label) of shape \(t.shape) does not fit axis \(axis) of an input of shape \(x.shape) (expected (\(x.shape[a]),))")
+            }
+        }
+        return Kernels.ChannelLayout(x.shape, axis: a)
+    }
+
+    /// `x · a + b` per channel with `a = rstd · scale`, `b = offset − mean · a`, and its VJP: with
+    /// batch statistics (`given` nil) `dx = a · (g − mean(g) − x̂ · mean(g · x̂))`, else `dx = a · g`
+    /// plus the gradients of the given mean and variance.
+    private static func fusedBatchNormalization(_ x: Tensor, _ l: Kernels.ChannelLayout, mean: Tensor, rstd: Tensor,
+                                                offset: Tensor?, scale: Tensor?, given: (mean: Tensor, variance: Tensor)?) -> Tensor {
+        let channels = l.channels
+        let a = Tensor.uninitialized([channels]), b = Tensor.uninitialized([channels])
+        for c in 0..<channels {
+            a.data[c] = rstd.data[c] * (scale?.data[c] ?? 1)
+            b.data[c] = (offset?.data[c] ?? 0) - mean.data[c] * a.data[c]
+        }
+        let out = Tensor.uninitialized(x.shape)
+        withExtendedLifetime((x, out, a, b)) {
+            let px = x.data, po = out.data, pa = a.data, pb = b.data
+            Kernels.forEachChannelElement(l) { i, c in po[i] = px[i] * pa[c] + pb[c] }
+        }
+        guard let tape = GradientTape.active,
+              [x, scale, offset, given?.mean, given?.variance].contains(where: { $0.map(tape.tracks) == true }) else { return out }
+        return tape.record(out) { g, t in
+            withExtendedLifetime((g, x, a, mean, rstd)) {
+                batchNormalizationBackward(g, t, x, l, a: a, mean: mean, rstd: rstd, offset: offset, scale: scale, given: given)
+            }
+        }
+    }
+
+    /// The VJP of ``fusedBatchNormalization(_:_:mean:rstd:offset:scale:given:)`` for upstream `g`
+    /// (the caller keeps the tensors alive).
+    private static func batchNormalizationBackward(_ g: Tensor, _ t: GradientTape, _ x: Tensor, _ l: Kernels.ChannelLayout,
+                                                   a: Tensor, mean: Tensor, rstd: Tensor, offset: Tensor?, scale: Tensor?,
+                                                   given: (mean: Tensor, variance: Tensor)?) {
+        let channels = l.channels
+        let px = x.data, pa = a.data, pg = g.data, pm = mean.data, pr = rstd.data
+        // Σ g and Σ g·x̂ per channel, then the coefficients of dx = a·g + q·x + r.
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels)
+        let qr = UnsafeMutablePointer<Float>.allocate(capacity: 2 * channels)
+        defer {
+            sums.deallocate()
+            qr.deallocate()
+        }
+        Kernels.channelSums(l, into: sums, sums + channels) { i, c in
+            let gi = pg[i]
+            return (Double(gi), Double(gi * (px[i] - pm[c]) * pr[c]))
+        }
+        let sumG: (Int) -> Float = { Float(sums[$0]) }, sumGX: (Int) -> Float = { Float(sums[channels + $0]) }
+        if t.tracks(x) {
+            let q = qr, r = qr + channels
+            let n = Float(Swift.max(l.perChannel, 1))
+            for c in 0..<channels {
+                let mg = given == nil ? sumG(c) / n : 0, mgx = given == nil ? sumGX(c) / n : 0
+                q[c] = -pa[c] * pr[c] * mgx
+                r[c] = pa[c] * (pm[c] * pr[c] * mgx - mg)
+            }
+            let dx = Tensor.uninitialized(x.shape)
+            withExtendedLifetime(dx) {
+                let pd = dx.data
+                Kernels.forEachChannelElement(l) { i, c in pd[i] = pa[c] * pg[i] + q[c] * px[i] + r[c] }
+            }
+            t.accumulate(x, dx)
+        }
+        if let scale, t.tracks(scale) { t.accumulate(scale, perChannel(channels, sumGX)) }
+        if let offset, t.tracks(offset) { t.accumulate(offset, perChannel(channels, sumG)) }
+        if let given, t.tracks(given.mean) { t.accumulate(given.mean, perChannel(channels) { -pa[$0] * sumG($0) }) }
+        if let given, t.tracks(given.variance) {
+            t.accumulate(given.variance, perChannel(channels) { c in -0.5 * (scale?.data[c] ?? 1) * pr[c] * pr[c] * sumGX(c) })
+        }
+    }
+
+    /// A `(channels,)` tensor of `value(c)`.
+    private static func perChannel(_ channels: Int, _ value: (Int) -> Float) -> Tensor {
+        let t = Tensor.uninitialized([channels])
+        for c in 0..<channels { t.data[c] = value(c) }
+        return t
+    }
+}

@@ -1,0 +1,184 @@
+/// One op of an ``OpGraph``: a `keras.ops` name and its arguments, resolved once at trace time
+/// into a closure over differentiable ``Ops``.
+struct OpGraphOp {
+    let name: String
+    private let body: ([Tensor], Bool) throws -> Tensor
+
+    /// Resolves `name` with `attributes` for `arity` inputs; throws for an unknown op or a wrong
+    /// number of inputs.
+    init(_ name: String, _ attributes: JSON, arity: Int) throws {
+        self.name = name
+        let a = OpAttributes(op: name, json: attributes)
+        func need(_ n: Int) throws {
+            guard arity == n else {
+                throw KerasError.invalidArgument("op '\(name)' takes \(n) input\(n == 1 ? "" : "s"), got \(arity)")
+            }
+        }
+        if let f = OpGraphOp.binary[name], !(name == "power" && arity == 1) {
+            try need(2)
+            body = { x, _ in try f(x[0], x[1]) }
+        } else if let f = try OpGraphOp.unary(name, a) {
+            try need(1)
+            body = { x, _ in try f(x[0]) }
+        } else if let f = try OpGraphOp.shaped(name, a) {
+            try need(1)
+            body = { x, _ in try f(x[0]) }
+        } else if name == "where" {
+            try need(3)
+            body = { x, _ in try OpGraphOp.select(x[0], x[1], x[2]) }
+        } else if name == "concatenate" || name == "stack" {
+            guard arity >= 1 else { throw KerasError.invalidArgument("op '\(name)' needs at least one input") }
+            let axis = try a.int("axis", default: name == "stack" ? 0 : -1)
+            body = name == "stack"
+                ? { x, _ in try Ops.concatenate(x.map { try Ops.expandDims($0, axis: axis) }, axis: axis) }
+                : { x, _ in try Ops.concatenate(x, axis: axis) }
+        } else {
+            throw KerasError.invalidArgument("op '\(name)' is not one the library can run natively")
+        }
+    }
+
+    /// The op's output for `inputs`.
+    func apply(_ inputs: [Tensor], training: Bool) throws -> Tensor { try body(inputs, training) }
+
+    static let binary: [String: (Tensor, Tensor) throws -> Tensor] = [
+        "add": Ops.add, "subtract": Ops.subtract, "multiply": Ops.multiply, "divide": Ops.divide,
+        "true_divide": Ops.divide, "maximum": Ops.maximum, "minimum": Ops.minimum,
+        "matmul": Ops.matmul, "dot": Ops.matmul,
+        "greater": Ops.greater, "equal": Ops.equal, "less": { try Ops.greater($1, $0) },
+        "greater_equal": { try Ops.greater($0, $1) + Ops.equal($0, $1) },
+        "less_equal": { try Ops.greater($1, $0) + Ops.equal($0, $1) },
+        "not_equal": { a, b in 1 - (try Ops.equal(a, b)) },
+        "power": { a, b in Ops.exp(try Ops.multiply(b, Ops.log(a))) },
+    ]
+
+    static let plain: [String: (Tensor) throws -> Tensor] = [
+        "negative": Ops.negative, "exp": Ops.exp, "log": Ops.log, "sqrt": Ops.sqrt, "square": Ops.square,
+        "abs": Ops.abs, "absolute": Ops.abs, "sign": Ops.sign, "log1p": Ops.log1p, "expm1": Ops.expm1,
+        "sin": Ops.sin, "cos": Ops.cos, "stop_gradient": Ops.stopGradient,
+        "reciprocal": { Ops.pow($0, -1) }, "rsqrt": { Ops.pow($0, -0.5) },
+        "cast": { $0 }, "convert_to_tensor": { $0 }, "identity": { $0 },
+        "zeros_like": { Tensor(shape: $0.shape) }, "ones_like": { Tensor(shape: $0.shape, repeating: 1) },
+    ]
+
+    /// Elementwise ops and activations.
+    static func unary(_ name: String, _ a: OpAttributes) throws -> ((Tensor) throws -> Tensor)? {
+        if let f = plain[name] { return f }
+        switch name {
+        case "power":
+            let p = Float(try a.double("exponent"))
+            return { Ops.pow($0, p) }
+        case "clip":
+            let lo = Float(try a.double("x_min")), hi = Float(try a.double("x_max"))
+            return { Ops.clip($0, lo, hi) }
+        case "softmax", "log_softmax":
+            let axis = try a.int("axis", default: -1)
+            return name == "softmax" ? { try Ops.softmax($0, axis: axis) } : { try Ops.logSoftmax($0, axis: axis) }
+        case "gelu":
+            let f = ActivationFunction.gelu(approximate: try a.bool("approximate", default: true))
+            return { try f($0) }
+        case "elu":
+            let f = ActivationFunction.elu(alpha: Float(try a.double("alpha", default: 1)))
+            return { try f($0) }
+        case "leaky_relu":
+            let f = ActivationFunction.leakyReLU(negativeSlope: Float(try a.double("negative_slope", default: 0.2)))
+            return { try f($0) }
+        case "linear", "sigmoid", "tanh", "relu", "relu6", "softplus", "softsign", "selu", "silu", "swish", "mish",
+             "hard_sigmoid", "hard_silu", "hard_swish", "exponential":
+            guard let f = ActivationFunction.builtins[name] else { return nil }
+            return { try f($0) }
+        default: return nil
+        }
+    }
+
+    /// Reductions and shape ops.
+    static func shaped(_ name: String, _ a: OpAttributes) throws -> ((Tensor) throws -> Tensor)? {
+        switch name {
+        case "sum", "mean", "max", "min", "amax", "amin":
+            let axes = try a.axes("axis"), keep = try a.bool("keepdims", default: false)
+            switch name {
+            case "sum": return { try Ops.sum($0, axes: axes, keepDims: keep) }
+            case "mean": return { try Ops.mean($0, axes: axes, keepDims: keep) }
+            case "max", "amax": return { try Ops.max($0, axes: axes, keepDims: keep) }
+            default: return { try Ops.min($0, axes: axes, keepDims: keep) }
+            }
+        case "argmax":
+            let axis = try a.int("axis", default: -1)
+            return { try Ops.argmax($0, axis: axis) }
+        case "reshape":
+            guard let shape = try a.axes("newshape") else { throw a.bad("newshape", "is required") }
+            return { try Ops.reshape($0, shape) }
+        case "transpose":
+            let perm = try a.axes("axes")
+            return { try Ops.transpose($0, perm) }
+        case "expand_dims":
+            let axis = try a.int("axis", default: 0)
+            return { try Ops.expandDims($0, axis: axis) }
+        case "squeeze":
+            let axes = try a.axes("axis")
+            return { x in
+                let ax = try Ops.normalizedAxes("squeeze", axes, rank: x.rank).filter { axes != nil || x.shape[$0] == 1 }
+                if let bad = ax.first(where: { x.shape[$0] != 1 }) {
+                    throw KerasError.invalidArgument("squeeze: axis \(bad) of shape \(x.shape) is not of size 1")
+                }
+                return try Ops.reshape(x, x.shape.enumerated().filter { !ax.contains($0.offset) }.map(\.element))
+            }
+        default: return nil
+        }
+    }
+
+    /// `where(condition, x, y)` with Keras's broadcasting.
+    static func select(_ c: Tensor, _ x: Tensor, _ y: Tensor) throws -> Tensor {
+        guard let s1 = Kernels.broadcastShape(c.shape, x.shape), let shape = Kernels.broadcastShape(s1, y.shape) else {
+            throw KerasError.shapeMismatch("where: condition \(c.shape), x \(x.shape) and y \(y.shape) cannot be broadcast together")
+        }
+        func spread(_ t: Tensor) throws -> Tensor { t.shape == shape ? t : try Ops.add(t, Tensor(shape: shape)) }
+        return try Ops.where(spread(c.detached), spread(x), spread(y))
+    }
+}
+
+/// The JSON arguments of one op, read with errors that name the op and the argument.
+struct OpAttributes {
+    let op: String
+    let json: JSON
+
+    func bad(_ key: String, _ why: String) -> KerasError {
+        KerasError.invalidArgument("op '\(op)': argument '\(key)' \(why)")
+    }
+
+    private func value(_ key: String) -> JSON? {
+        guard let v = json[key], !v.isNull else { return nil }
+        return v
+    }
+
+    func int(_ key: String, default d: Int) throws -> Int {
+        guard let v = value(key) else { return d }
+        guard let i = v.intValue else { throw bad(key, "must be an integer, got \(v)") }
+        return i
+    }
+
+    func double(_ key: String, default d: Double? = nil) throws -> Double {
+        guard let v = value(key) else {
+            if let d { return d }
+            throw bad(key, "is required")
+        }
+        guard let x = v.doubleValue else { throw bad(key, "must be a number, got \(v)") }
+        return x
+    }
+
+    func bool(_ key: String, default d: Bool) throws -> Bool {
+        guard let v = value(key) else { return d }
+        guard let b = v.boolValue else { throw bad(key, "must be true or false, got \(v)") }
+        return b
+    }
+
+    /// An integer or a list of integers; nil when absent or null.
+    func axes(_ key: String) throws -> [Int]? {
+        guard let v = value(key) else { return nil }
+        if let i = v.intValue { return [i] }
+        guard let items = v.arrayValue else { throw bad(key, "must be an integer or a list of integers, got \(v)") }
+        return try items.map { item in
+            guard let i = item.intValue else { throw bad(key, "must hold integers, got \(item)") }
+            return i
+        }
+    }
+}

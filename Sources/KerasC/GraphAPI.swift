@@ -1,0 +1,89 @@
+import Keras
+
+// A plugin layer's call as a composition of built-in ops (keras_layer_builder_op and friends):
+// during build, the plugin traces its call into the library's op graph; the layer then runs
+// natively, with gradients from the library's autodiff, and needs no forward or backward callback.
+
+/// The trace behind a builder that is still inside its build call.
+private func trace(_ builder: UnsafeMutableRawPointer?) throws -> OpGraph {
+    guard let builder, let opaque = builder.load(as: UnsafeMutableRawPointer?.self) else {
+        throw ABIError(.invalidArgument, "the builder is NULL or no longer valid (graph ops are only valid inside build)")
+    }
+    let ctx = Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue()
+    guard let trace = ctx.trace else {
+        throw ABIError(.state, "this layer is not being built by a model, so it has no op graph to trace into")
+    }
+    return trace
+}
+
+private func store(_ node: Int, _ out: UnsafeMutablePointer<Int64>?) throws {
+    guard let out else { throw ABIError(.invalidArgument, "node must not be NULL") }
+    out.pointee = Int64(node)
+}
+
+private func nodeIndex(_ node: Int64) throws -> Int {
+    guard node >= 0 && node <= Int64(Int32.max) else { throw ABIError(.invalidArgument, "node \(node) is not a node of the graph") }
+    return Int(node)
+}
+
+@_cdecl("keras_layer_builder_input")
+public func keras_layer_builder_input(_ builder: UnsafeMutableRawPointer?, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_input") { try store(try trace(builder).addInput(), node) }
+}
+
+@_cdecl("keras_layer_builder_weight")
+public func keras_layer_builder_weight(_ builder: UnsafeMutableRawPointer?, _ index: Int32, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_weight") { try store(try trace(builder).addWeight(Int(index)), node) }
+}
+
+@_cdecl("keras_layer_builder_constant")
+public func keras_layer_builder_constant(_ builder: UnsafeMutableRawPointer?, _ data: UnsafePointer<Float>?, _ ndim: Int32,
+                                         _ shape: UnsafePointer<Int64>?, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_constant") {
+        let g = try trace(builder)
+        guard let data else { throw ABIError(.invalidArgument, "data must not be NULL") }
+        let value: Tensor
+        if ndim == 0 {
+            value = Tensor(data.pointee)
+        } else {
+            let (dims, count) = try shapeArray(ndim, shape, "keras_layer_builder_constant")
+            value = try Tensor(shape: dims, scalars: Array(UnsafeBufferPointer(start: data, count: count)))
+        }
+        try store(try g.addConstant(value), node)
+    }
+}
+
+@_cdecl("keras_layer_builder_op")
+public func keras_layer_builder_op(_ builder: UnsafeMutableRawPointer?, _ op: UnsafePointer<CChar>?, _ nInputs: Int32,
+                                   _ inputs: UnsafePointer<Int64>?, _ attrsJSON: UnsafePointer<CChar>?,
+                                   _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_op") {
+        let g = try trace(builder)
+        let name = try string(op, "op")
+        guard nInputs >= 0 && nInputs <= 1024 else { throw ABIError(.invalidArgument, "op '\(name)': n_inputs must be 0...1024, got \(nInputs)") }
+        guard nInputs == 0 || inputs != nil else { throw ABIError(.invalidArgument, "op '\(name)': inputs must not be NULL") }
+        let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs?[$0] ?? -1) }
+        let attrs = try attrsJSON.map { try JSONParser.parse(try string($0, "attrs_json")) } ?? .object([])
+        try store(try g.addOp(name, ids, attributes: attrs), node)
+    }
+}
+
+@_cdecl("keras_layer_builder_shape")
+public func keras_layer_builder_shape(_ builder: UnsafeMutableRawPointer?, _ node: Int64, _ ndim: UnsafeMutablePointer<Int32>?,
+                                      _ shape: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_shape") {
+        let dims = try trace(builder).shape(of: try nodeIndex(node))
+        guard let ndim, let shape else { throw ABIError(.invalidArgument, "ndim and shape must not be NULL") }
+        guard dims.count <= maxRank else { throw ABIError(.shape, "node \(node) has rank \(dims.count), more than \(maxRank)") }
+        ndim.pointee = Int32(dims.count)
+        for (i, d) in dims.enumerated() { shape[i] = Int64(d) }
+    }
+}
+
+@_cdecl("keras_layer_builder_output")
+public func keras_layer_builder_output(_ builder: UnsafeMutableRawPointer?, _ node: Int64, _ training: Int32) -> Int32 {
+    guarded("keras_layer_builder_output") {
+        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
+        try trace(builder).setOutput(try nodeIndex(node), training: training < 0 ? nil : training == 1)
+    }
+}

@@ -1,0 +1,240 @@
+"""Tensor operations (Keras `keras.ops`).
+
+On numpy arrays (and Python numbers) each op computes eagerly with numpy, in float32, with
+Keras 3's semantics and defaults. On symbolic tensors — while the library builds a layer
+written in Python and traces its `call` — each op appends the library's own op to the layer's
+graph, so that training and prediction then run natively with the library's autodiff.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import nn
+from ._trace import NotTraceable, SymbolicTensor, active, is_symbolic
+from .nn import (elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid,
+                 log_softmax, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish)
+
+_f32 = np.float32
+
+
+def _value(x):
+    from .._python_layers import Weight
+    if isinstance(x, Weight):
+        return x.numpy()
+    return np.asarray(x, dtype=_f32) if not isinstance(x, np.ndarray) or x.dtype != _f32 else x
+
+
+def _op(name, inputs, eager, attrs=None):
+    """Runs op `name`: into the trace when an input is symbolic, else `eager` on numpy."""
+    if any(is_symbolic(x) for x in inputs):
+        trace = active()
+        if trace is None:
+            raise NotTraceable(f"ops.{name}: a symbolic tensor outside the trace of its layer")
+        return trace.op(name, inputs, attrs)
+    out = eager(*[_value(x) for x in inputs])
+    return np.asarray(out, dtype=_f32) if np.ndim(out) else _f32(out)
+
+
+def _axis(axis):
+    return list(axis) if isinstance(axis, (tuple, list)) else axis
+
+
+# ---- arithmetic -----------------------------------------------------------------------------
+
+def add(x1, x2):
+    return _op("add", [x1, x2], np.add)
+
+
+def subtract(x1, x2):
+    return _op("subtract", [x1, x2], np.subtract)
+
+
+def multiply(x1, x2):
+    return _op("multiply", [x1, x2], np.multiply)
+
+
+def divide(x1, x2):
+    return _op("divide", [x1, x2], np.divide)
+
+
+true_divide = divide
+
+
+def negative(x):
+    return _op("negative", [x], np.negative)
+
+
+def power(x1, x2):
+    if is_symbolic(x1) and np.ndim(x2) == 0 and not is_symbolic(x2):
+        return _op("power", [x1], None, {"exponent": float(x2)})
+    return _op("power", [x1, x2], np.power)
+
+
+def matmul(x1, x2):
+    return _op("matmul", [x1, x2], np.matmul)
+
+
+def dot(x1, x2):
+    return _op("dot", [x1, x2], np.dot)
+
+
+def maximum(x1, x2):
+    return _op("maximum", [x1, x2], np.maximum)
+
+
+def minimum(x1, x2):
+    return _op("minimum", [x1, x2], np.minimum)
+
+
+def greater(x1, x2):
+    return _op("greater", [x1, x2], np.greater)
+
+
+def greater_equal(x1, x2):
+    return _op("greater_equal", [x1, x2], np.greater_equal)
+
+
+def less(x1, x2):
+    return _op("less", [x1, x2], np.less)
+
+
+def less_equal(x1, x2):
+    return _op("less_equal", [x1, x2], np.less_equal)
+
+
+def equal(x1, x2):
+    return _op("equal", [x1, x2], np.equal)
+
+
+def not_equal(x1, x2):
+    return _op("not_equal", [x1, x2], np.not_equal)
+
+
+# ---- elementwise ----------------------------------------------------------------------------
+
+def _unary(name, fn):
+    def op(x):
+        return _op(name, [x], fn)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Keras `ops.{name}`."
+    return op
+
+
+exp = _unary("exp", np.exp)
+log = _unary("log", np.log)
+sqrt = _unary("sqrt", np.sqrt)
+square = _unary("square", np.square)
+abs = _unary("abs", np.abs)  # noqa: A001 — Keras's name
+absolute = _unary("absolute", np.abs)
+sign = _unary("sign", np.sign)
+log1p = _unary("log1p", np.log1p)
+expm1 = _unary("expm1", np.expm1)
+sin = _unary("sin", np.sin)
+cos = _unary("cos", np.cos)
+tanh = _unary("tanh", np.tanh)
+reciprocal = _unary("reciprocal", np.reciprocal)
+rsqrt = _unary("rsqrt", lambda x: 1 / np.sqrt(x))
+stop_gradient = _unary("stop_gradient", lambda x: x)
+zeros_like = _unary("zeros_like", np.zeros_like)
+ones_like = _unary("ones_like", np.ones_like)
+
+
+def cast(x, dtype):
+    if str(np.dtype(dtype)) != "float32" and is_symbolic(x):
+        raise NotTraceable(f"ops.cast to {dtype}: traced layers compute in float32")
+    return _op("cast", [x], lambda v: v) if is_symbolic(x) else np.asarray(_value(x), dtype)
+
+
+def convert_to_tensor(x, dtype=None, sparse=None):
+    return x if is_symbolic(x) else np.asarray(_value(x), dtype or _f32)
+
+
+def convert_to_numpy(x):
+    return np.asarray(_value(x))
+
+
+def clip(x, x_min, x_max):
+    return _op("clip", [x], lambda v: np.clip(v, x_min, x_max),
+               {"x_min": float(x_min), "x_max": float(x_max)})
+
+
+def where(condition, x1=None, x2=None):
+    if x1 is None or x2 is None:
+        raise NotImplementedError("ops.where(condition) without x1 and x2 (indices) is not supported")
+    return _op("where", [condition, x1, x2], lambda c, a, b: np.where(c != 0, a, b))
+
+
+# ---- reductions -----------------------------------------------------------------------------
+
+def _reduction(name, fn):
+    def op(x, axis=None, keepdims=False):
+        return _op(name, [x], lambda v: fn(v, axis=axis if not isinstance(axis, list) else
+                                           tuple(axis), keepdims=keepdims),
+                   {"axis": _axis(axis), "keepdims": bool(keepdims)})
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Keras `ops.{name}(x, axis=None, keepdims=False)`."
+    return op
+
+
+sum = _reduction("sum", np.sum)  # noqa: A001
+mean = _reduction("mean", np.mean)
+max = _reduction("max", np.max)  # noqa: A001
+min = _reduction("min", np.min)  # noqa: A001
+amax = _reduction("amax", np.max)
+amin = _reduction("amin", np.min)
+
+
+def argmax(x, axis=None, keepdims=False):
+    if is_symbolic(x) and (axis is None or keepdims):
+        raise NotTraceable("ops.argmax in a traced layer needs an axis and keepdims=False")
+    return _op("argmax", [x], lambda v: np.argmax(v, axis=axis, keepdims=keepdims).astype(_f32),
+               {"axis": axis})
+
+
+# ---- shapes ---------------------------------------------------------------------------------
+
+def shape(x):
+    return tuple(x.shape)
+
+
+def reshape(x, newshape):
+    target = [-1 if d is None else int(d) for d in
+              (newshape if isinstance(newshape, (tuple, list)) else (newshape,))]
+    return _op("reshape", [x], lambda v: np.reshape(v, target), {"newshape": target})
+
+
+def transpose(x, axes=None):
+    return _op("transpose", [x], lambda v: np.transpose(v, axes), {"axes": _axis(axes)})
+
+
+def expand_dims(x, axis):
+    return _op("expand_dims", [x], lambda v: np.expand_dims(v, axis), {"axis": axis})
+
+
+def squeeze(x, axis=None):
+    return _op("squeeze", [x], lambda v: np.squeeze(v, axis), {"axis": _axis(axis)})
+
+
+def concatenate(xs, axis=0):
+    xs = list(xs)
+    return _op("concatenate", xs, lambda *v: np.concatenate(v, axis=axis), {"axis": axis})
+
+
+def stack(x, axis=0):
+    xs = list(x)
+    return _op("stack", xs, lambda *v: np.stack(v, axis=axis), {"axis": axis})
+
+
+# numpy ufuncs reaching a symbolic tensor (np.tanh(x), np.maximum(x, 0)) are these ops.
+_UFUNCS = {"add": add, "subtract": subtract, "multiply": multiply, "divide": divide,
+           "true_divide": divide, "matmul": matmul, "negative": negative, "power": power,
+           "maximum": maximum, "minimum": minimum, "exp": exp, "log": log, "sqrt": sqrt,
+           "square": square, "absolute": abs, "tanh": tanh, "sign": sign, "log1p": log1p,
+           "expm1": expm1, "sin": sin, "cos": cos, "greater": greater, "less": less,
+           "greater_equal": greater_equal, "less_equal": less_equal, "equal": equal,
+           "not_equal": not_equal}
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "math", "np")]

@@ -1,0 +1,230 @@
+"""Symbolic tensors and the trace of a Python layer's `call` into the library's op graph.
+
+While the library builds a layer written in Python, `call` runs once (twice when it takes
+`training`) on a `SymbolicTensor`: every `swiftkeras.ops` function (and every operator) on a
+symbolic tensor or a weight appends an op to the layer's graph in the library
+(keras_layer_builder_op) instead of computing. The library then runs that graph natively for
+every step, with its own autodiff; Python is not entered again. Shapes are fixed at trace time
+(None where a dimension follows the batch), as under jax.jit.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import threading
+
+import numpy as np
+
+from .. import _lib, _native
+
+_state = threading.local()
+
+
+class NotTraceable(TypeError):
+    """A symbolic tensor reached code that needs values (numpy, float(), if on a tensor)."""
+
+
+def active():
+    """The trace running on this thread, or None."""
+    return getattr(_state, "trace", None)
+
+
+class SymbolicTensor:
+    """A tensor of the op graph being traced: it has a shape and a dtype, no values. Keras:
+    `KerasTensor` as `call` sees it under tracing."""
+
+    __array_priority__ = 1000
+
+    def __init__(self, trace, node, shape):
+        self._trace, self._node = trace, node
+        self.shape = shape
+        self.dtype = "float32"
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<SymbolicTensor shape={self.shape}, dtype=float32>"
+
+    def _needs_values(self, what):
+        raise NotTraceable(f"{what} needs the values of a symbolic tensor (shape {self.shape}); "
+                           f"a layer traced into the library's graph may only use swiftkeras.ops "
+                           f"and Python control flow over shapes")
+
+    def __array__(self, dtype=None, copy=None):
+        self._needs_values("numpy")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from . import _UFUNCS
+        name = _UFUNCS.get(ufunc.__name__)
+        if method != "__call__" or name is None or kwargs:
+            self._needs_values(f"numpy.{ufunc.__name__}")
+        return name(*inputs)
+
+    def __bool__(self):
+        self._needs_values("bool()")
+
+    def __float__(self):
+        self._needs_values("float()")
+
+    def __len__(self):
+        if self.shape and self.shape[0] is not None:
+            return self.shape[0]
+        self._needs_values("len()")
+
+    def __iter__(self):
+        self._needs_values("iteration")
+
+    def __hash__(self):
+        return id(self)
+
+    # numpy-style methods and operators, all through swiftkeras.ops
+    def _ops(self):
+        from .. import ops
+        return ops
+
+    def __add__(self, o): return self._ops().add(self, o)
+    def __radd__(self, o): return self._ops().add(o, self)
+    def __sub__(self, o): return self._ops().subtract(self, o)
+    def __rsub__(self, o): return self._ops().subtract(o, self)
+    def __mul__(self, o): return self._ops().multiply(self, o)
+    def __rmul__(self, o): return self._ops().multiply(o, self)
+    def __truediv__(self, o): return self._ops().divide(self, o)
+    def __rtruediv__(self, o): return self._ops().divide(o, self)
+    def __matmul__(self, o): return self._ops().matmul(self, o)
+    def __rmatmul__(self, o): return self._ops().matmul(o, self)
+    def __pow__(self, o): return self._ops().power(self, o)
+    def __rpow__(self, o): return self._ops().power(o, self)
+    def __neg__(self): return self._ops().negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return self._ops().abs(self)
+    def __gt__(self, o): return self._ops().greater(self, o)
+    def __ge__(self, o): return self._ops().greater_equal(self, o)
+    def __lt__(self, o): return self._ops().less(self, o)
+    def __le__(self, o): return self._ops().less_equal(self, o)
+
+    @property
+    def T(self):
+        return self._ops().transpose(self)
+
+    def reshape(self, *shape):
+        return self._ops().reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return self._ops().transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+
+    def sum(self, axis=None, keepdims=False):
+        return self._ops().sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return self._ops().mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return self._ops().max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return self._ops().min(self, axis=axis, keepdims=keepdims)
+
+    def numpy(self):
+        self._needs_values(".numpy()")
+
+
+class Trace:
+    """One trace of a layer's call into the graph of `builder` (valid only inside build)."""
+
+    def __init__(self, builder, layer):
+        self.builder, self.layer = builder, layer
+        self._weights: dict[int, SymbolicTensor] = {}
+
+    def _check(self, rc):
+        if rc != 0:
+            raise _native._EXCEPTIONS.get(rc, _native.KerasError)(_native.last_error())
+
+    def _tensor(self, node):
+        ndim = ctypes.c_int32()
+        shape = (ctypes.c_int64 * 8)()
+        self._check(_lib.keras_layer_builder_shape(self.builder, node, ctypes.byref(ndim), shape))
+        return SymbolicTensor(self, node, tuple(None if shape[i] < 0 else int(shape[i])
+                                                for i in range(ndim.value)))
+
+    def input(self):
+        node = ctypes.c_int64()
+        self._check(_lib.keras_layer_builder_input(self.builder, ctypes.byref(node)))
+        return self._tensor(node.value)
+
+    def weight(self, position):
+        t = self._weights.get(position)
+        if t is None:
+            node = ctypes.c_int64()
+            self._check(_lib.keras_layer_builder_weight(self.builder, position, ctypes.byref(node)))
+            t = self._weights[position] = self._tensor(node.value)
+        return t
+
+    def constant(self, value):
+        a = np.ascontiguousarray(value, dtype=np.float32)
+        node = ctypes.c_int64()
+        self._check(_lib.keras_layer_builder_constant(
+            self.builder, a.ctypes.data_as(_lib.float_p), a.ndim,
+            _native.int64_array(a.shape) if a.ndim else None, ctypes.byref(node)))
+        return self._tensor(node.value)
+
+    def node_of(self, x):
+        """The graph node of an op argument: a symbolic tensor, a weight, or a constant."""
+        from .._python_layers import Weight
+        if isinstance(x, SymbolicTensor):
+            if x._trace is not self:
+                raise ValueError(f"{x!r} belongs to another layer's trace")
+            return x._node
+        if isinstance(x, Weight):
+            if x._layer is not self.layer:
+                raise ValueError(f"{x!r} is a weight of another layer")
+            return self.weight(x._position)._node
+        return self.constant(x)._node
+
+    def op(self, name, inputs, attrs=None):
+        ids = [self.node_of(x) for x in inputs]
+        node = ctypes.c_int64()
+        text = json.dumps(attrs).encode() if attrs else None
+        self._check(_lib.keras_layer_builder_op(self.builder, name.encode(), len(ids),
+                                                _native.int64_array(ids) if ids else None,
+                                                text, ctypes.byref(node)))
+        return self._tensor(node.value)
+
+    def output(self, y, training):
+        self._check(_lib.keras_layer_builder_output(self.builder, self.node_of(y), training))
+
+
+def is_symbolic(x):
+    """True for what must go into the graph: a symbolic tensor, or a weight while tracing."""
+    if isinstance(x, SymbolicTensor):
+        return True
+    if active() is None:
+        return False
+    from .._python_layers import Weight
+    return isinstance(x, Weight)
+
+
+def trace_layer(layer, builder, takes_training):
+    """Traces `layer.call` into the graph of `builder`; False (and no output set) when the call
+    needs values (numpy code), so that the layer keeps its numpy forward/backward path."""
+    if not _lib.has("keras_layer_builder_op"):
+        return False
+    trace = Trace(builder, layer)
+    previous = active()
+    _state.trace = trace
+    try:
+        x = trace.input()
+        modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
+        outputs = []
+        for code, training in modes:
+            y = layer.call(x, training=training) if takes_training else layer.call(x)
+            outputs.append((code, y))
+        for code, y in outputs:
+            trace.output(y, code)
+        return True
+    except Exception:  # noqa: BLE001 — the call is not traceable: numpy path
+        return False
+    finally:
+        _state.trace = previous
