@@ -276,12 +276,23 @@ int keras_model_layer_output(keras_model *model, const char *layer_name,
                              float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
 
 /* Adapts the preprocessing layer named layer_name (Normalization: mean and variance;
- * Discretization: bin boundaries from num_bins; IntegerLookup: vocabulary) to the samples x (batch
+ * Discretization: bin boundaries from num_bins; IntegerLookup, StringLookup: vocabulary; strings
+ * encoded by keras_strings_encode) to the samples x (batch
  * axis first), as Keras's model.get_layer(name).adapt(x); call it before fit. The state is saved
  * with the model. Errors: INVALID_ARGUMENT (no such layer, or one without adapt), SHAPE (x does not
  * fit a built layer), DATA (NaN, empty), STATE (the layer was given its state at construction). */
 int keras_model_adapt(keras_model *model, const char *layer_name,
                       const float *x, int x_ndim, const int64_t *x_shape);
+
+/* String inputs (Keras: a tf.string tensor, keras.Input(dtype="string")): the library holds a
+ * string as a float32 value (a NaN whose payload names the interned string), so string columns go
+ * through every float API (predict, fit, adapt, keras_array) once encoded. keras_strings_encode
+ * writes the n values for n NUL-terminated UTF-8 strings into out (n floats); keras_strings_decode
+ * gives the strings of n values (e.g. a StringLookup(invert=True) output) as a caller-owned JSON
+ * list, null at a number. A process holds at most 4194302 distinct strings.
+ * Errors: INVALID_ARGUMENT (NULL), DATA (invalid UTF-8, too many distinct strings). */
+int keras_strings_encode(const char *const *strings, int64_t n, float *out);
+int keras_strings_decode(const float *values, int64_t n, char **out_json);
 
 /* The output shape for `batch` samples: shape (capacity entries) receives *ndim dimensions, the
  * first being `batch`, unknown others -1. Errors: STATE (model not built), BUFFER_TOO_SMALL. */

@@ -92,10 +92,10 @@ extension Float: LayerArgumentValue { public var configValue: JSON { .double(Dou
 extension Bool: LayerArgumentValue { public var configValue: JSON { .bool(self) } }
 extension String: LayerArgumentValue { public var configValue: JSON { .string(self) } }
 extension Optional: LayerArgumentValue where Wrapped: LayerArgumentValue {
-    public var configValue: JSON { map(\.configValue) ?? .null }
+    public var configValue: JSON { map { $0.configValue } ?? .null }
 }
 extension Array: LayerArgumentValue where Element: LayerArgumentValue {
-    public var configValue: JSON { .array(map(\.configValue)) }
+    public var configValue: JSON { .array(map { $0.configValue }) }
 }
 extension ActivationFunction: LayerArgumentValue { public var configValue: JSON { config } }
 extension DataFormat: LayerArgumentValue { public var configValue: JSON { .string(rawValue) } }

@@ -89,8 +89,20 @@ enum KerasArchive {
         if compile, let cc = config["compile_config"], let pairs = cc.objectValue, !pairs.isEmpty {
             try model.compileFromConfig(cc)
         }
+        try loadAssets(into: model, archive: archive, path: path)
         try loadWeights(into: model, archive: archive, path: path, skipMismatch: false)
         return model
+    }
+
+    /// Hands each lookup layer without a vocabulary in its config the `vocabulary.txt` Keras
+    /// wrote for it under `assets/<its weights path>/` (Keras: `load_assets`).
+    static func loadAssets(into model: Model, archive: Archive, path: String) throws {
+        for e in WeightsH5Store.entries(model) {
+            guard let owner = e.layer as? VocabularyAssetLayer, owner.needsVocabularyAsset else { continue }
+            let file = "assets/" + e.path.dropLast("vars".count) + "vocabulary.txt"
+            guard let data = try member(archive, file, path: path, limit: maxMemberBytes) else { continue }
+            try owner.loadVocabularyAsset(String(decoding: data, as: UTF8.self))
+        }
     }
 
     /// Loads the `model.weights.h5` member into `model`.

@@ -145,7 +145,9 @@ public struct LayerConfig {
         if let r = try regularizer("activity_regularizer") { layer.activityRegularizer = r }
         if let dtype = self["dtype"] {
             let name = dtype.stringValue ?? dtype["config"]?["name"]?.stringValue
-            guard let name, name == "float32" || name == "float64" || name == "mixed_float16" || name == "float16" else {
+            let integer = layer is any IntegerOutputLayer && (name == "int32" || name == "int64")
+                || layer is InputLayer && InputLayer.keptDTypes.contains(name ?? "")
+            guard let name, integer || name == "float32" || name == "float64" || name == "mixed_float16" || name == "float16" else {
                 throw bad("dtype", "a float dtype policy (this library computes in float32)")
             }
         }

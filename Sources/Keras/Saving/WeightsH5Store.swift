@@ -4,16 +4,16 @@
 /// de-duplicated>/`, a layer's sublayers under their attribute name (`cell/`, or
 /// `blocks/dense_1/` for a list), and the optimizer under `optimizer/vars`.
 enum WeightsH5Store {
-    /// Every (path of a `vars` group, owner's name, variables) of a model, in save order.
+    /// Every (path of a `vars` group, owner's name, variables, owner) of a model, in save order.
     ///
     /// As Keras does, attributes are visited in sorted order with `_private` ones last, and an
     /// object reached twice is saved at its first path only.
-    static func entries(_ model: Model) -> [(path: String, name: String, variables: [Variable])] {
-        var out: [(String, String, [Variable])] = []
+    static func entries(_ model: Model) -> [(path: String, name: String, variables: [Variable], layer: Layer)] {
+        var out: [(String, String, [Variable], Layer)] = []
         var visited = Set<ObjectIdentifier>()
         func walk(_ layer: Layer, _ path: String) {
             guard visited.insert(ObjectIdentifier(layer)).inserted else { return }
-            out.append((path + "vars", layer.name, ownVariablesInKerasOrder(layer)))
+            out.append((path + "vars", layer.name, ownVariablesInKerasOrder(layer), layer))
             if let m = layer as? Model {
                 container(m.kerasLayers.filter { !(m is Sequential && $0 is InputLayer) }, path + "layers/")
             }
@@ -40,7 +40,7 @@ enum WeightsH5Store {
 
     /// Writes the model's weights (and its optimizer's state when compiled) under `root`.
     static func save(_ model: Model, to root: HDF5Group) throws {
-        for (path, name, vars) in entries(model) {
+        for (path, name, vars, _) in entries(model) {
             let g = try root.createGroup(path)
             try g.setStringAttribute("name", name)
             for (i, v) in vars.enumerated() { try g.writeTensor(String(i), v.storedValue) }
@@ -71,7 +71,7 @@ enum WeightsH5Store {
                      loadOptimizer: Bool = true) throws -> [String] {
         var assignments: [(Variable, Tensor)] = []
         var warnings: [String] = []
-        for (path, name, vars) in entries(model) {
+        for (path, name, vars, _) in entries(model) {
             let g = try root.group(path)
             let stored = try count(g)
             guard stored == vars.count else {

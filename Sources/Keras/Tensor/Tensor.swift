@@ -135,6 +135,7 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// True when any element is NaN or infinite. Large tensors (whole data sets, checked on
     /// every `fit`) are scanned on all cores.
+    /// (String values, NaNs with a payload, are not counted: see ``StringValues``.)
     public var hasNonFinite: Bool {
         let p = data
         func scan(_ r: Range<Int>) -> Bool {
@@ -151,13 +152,13 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
             return acc.isNaN
         }
         // Batches (trainOnBatch, predict) are checked in place, without the chunks' lock.
-        if count < Parallel.threshold { return scan(0..<count) }
+        if count < Parallel.threshold { return scan(0..<count) && hasNonStringNonFinite }
         let lock = Mutex()
         var found = false
         Parallel.forEachChunk(count) { r in
             if scan(r) { lock.withLock { found = true } }
         }
-        return found
+        return found && hasNonStringNonFinite
     }
 
     public var description: String {

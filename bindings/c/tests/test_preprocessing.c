@@ -60,5 +60,30 @@ int main(void) {
         keras_string_free(text);
         keras_model_free(m);
     }
+    /* A StringLookup adapted to UTF-8 strings, then predicting on strings; invert decodes. */
+    {
+        const char *json =
+            "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"words\", \"layers\": ["
+            "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 1], \"dtype\": \"string\", \"name\": \"in\"}},"
+            "{\"class_name\": \"StringLookup\", \"config\": {\"name\": \"lookup\"}}]}}";
+        const char *words[4] = {"caf\xc3\xa9", "tea", "caf\xc3\xa9", "milk"};
+        const char *asked[3] = {"tea", "caf\xc3\xa9", "water"};
+        float w[4], a[3], out[3];
+        int64_t ws[2] = {4, 1}, as[2] = {3, 1};
+        char *text = NULL;
+        CHECK_OK(keras_strings_encode(words, 4, w));
+        CHECK_OK(keras_model_from_json(json, &m));
+        CHECK_ERR(KERAS_ERR_STATE, "'lookup'", keras_model_predict(m, w, 2, ws, NULL, NULL, 0, out, 3, shape, &ndim));
+        CHECK_OK(keras_model_adapt(m, "lookup", w, 2, ws));
+        CHECK_OK(keras_strings_encode(asked, 3, a));
+        CHECK_OK(keras_model_predict(m, a, 2, as, NULL, NULL, 0, out, 3, shape, &ndim));
+        /* vocabulary [UNK], café (2), tea, milk (ties: larger first) */
+        CHECK(out[0] == 2 && out[1] == 1 && out[2] == 0);
+        CHECK_OK(keras_strings_decode(a, 3, &text));
+        CHECK(check_contains(text, "[\"tea\", \"caf\\u00e9\", \"water\"]"));
+        keras_string_free(text);
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "strings[1]", keras_strings_encode((const char *const[]){"a", NULL}, 2, a));
+        keras_model_free(m);
+    }
     CHECK_DONE("test_preprocessing");
 }

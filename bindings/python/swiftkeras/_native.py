@@ -141,6 +141,9 @@ def as_float32(x, what: str) -> np.ndarray:
         arr = np.asarray(x)
     except Exception as e:  # ragged lists and the like
         raise ValueError(f"{what}: could not make an array of it: {e}") from None
+    if arr.dtype.kind in "US" or (arr.dtype == object and arr.size
+                                  and all(isinstance(v, (str, bytes)) for v in arr.reshape(-1))):
+        return encode_strings(arr)
     if arr.dtype == object:
         raise ValueError(f"{what}: could not make a numeric array of it (ragged or mixed "
                          f"values, dtype=object)")
@@ -149,6 +152,25 @@ def as_float32(x, what: str) -> np.ndarray:
     if np.iscomplexobj(arr):
         raise TypeError(f"{what}: complex values cannot be converted to float32")
     return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def encode_strings(arr: np.ndarray) -> np.ndarray:
+    """A string array (str, bytes as UTF-8) as the float32 values the library reads as strings
+    (Keras: a tf.string tensor; see keras_strings_encode)."""
+    raw = [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in arr.reshape(-1)]
+    out = np.empty(arr.shape, dtype=np.float32)
+    if raw:
+        ptrs = (c_char_p * len(raw))(*raw)
+        check(_lib.keras_strings_encode(ptrs, len(raw), out.ctypes.data_as(POINTER(c_float))))
+    return out
+
+
+def decode_strings(values) -> np.ndarray:
+    """The strings of float32 values made by encode_strings (None at numbers), as an object array
+    of values' shape (e.g. the output of StringLookup(invert=True))."""
+    arr = np.ascontiguousarray(values, dtype=np.float32)
+    text = take_string(_lib.keras_strings_decode, arr.ctypes.data_as(POINTER(c_float)), arr.size)
+    return np.array(json.loads(text), dtype=object).reshape(arr.shape)
 
 
 class ArrayPack:

@@ -3,25 +3,15 @@ utilities (PyDataset / generators in fit, timeseries, pad_sequences, split_datas
 from directories, load_img), backend settings and Python-worded messages, compared with real
 Keras 3 where it runs without TensorFlow."""
 
-import os
-
 import numpy as np
 import pytest
 
-from conftest import CORE, needs
+from conftest import CORE, needs, real_keras
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-keras = pytest.importorskip("keras")
+keras = real_keras()
 import swiftkeras as sk  # noqa: E402
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    """The same initial weights at every run (Keras's initializers draw from its seed)."""
-    keras.utils.set_random_seed(0)
-    sk.utils.set_random_seed(0)
-
-
-pytestmark = needs(*CORE, "keras_register_layer")
+pytestmark = [needs(*CORE, "keras_register_layer"), pytest.mark.usefixtures("seeded")]
 
 RS = np.random.RandomState(1)
 X = RS.rand(12, 3).astype("float32")

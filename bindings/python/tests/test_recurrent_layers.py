@@ -10,7 +10,7 @@ from swiftkeras import layers
 from swiftkeras.models import Sequential
 
 NAMES = ["SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "Bidirectional", "TimeDistributed",
-         "StackedRNNCells"]
+         "StackedRNNCells", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
 
 def test_classes_exist():
@@ -60,3 +60,17 @@ def test_rnn_over_a_list_of_cells_stacks_them():
     assert np.all(np.isfinite(history.history["loss"]))
     with pytest.raises(ValueError, match="cells"):
         Sequential([layers.RNN([], input_shape=(5, 3))]).predict(x, verbose=0)
+
+
+@needs(*CORE)
+def test_conv_lstm_trains_and_names_bad_input():
+    x = np.random.default_rng(1).uniform(-1, 1, size=(4, 3, 5, 5, 2)).astype("float32")
+    model = Sequential([layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True, input_shape=(3, 5, 5, 2)),
+                        layers.ConvLSTM2D(2, (2, 2), name="last"), layers.Flatten(), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(x, np.ones((4, 1), "float32"), epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert model.predict(x, verbose=0).shape == (4, 1)
+    with pytest.raises(ValueError, match="short.*kernel_size"):
+        Sequential([layers.ConvLSTM1D(2, 4, name="short", input_shape=(3, 3, 2))]).predict(
+            np.zeros((2, 3, 3, 2), "float32"), verbose=0)

@@ -4,9 +4,13 @@ public final class InputLayer: Layer {
     public let batchShape: [Int?]
     /// The symbolic tensor this layer produced, while someone (a model, the caller) holds it.
     public private(set) weak var output: KerasTensor?
+    /// The input's dtype as Keras's config writes it: `float32`, or `string` for string inputs
+    /// (``StringValues``), `int32`/`int64` for integers (held as floats here).
+    public let dtype: String
 
-    public init(shape: [Int?], batchSize: Int? = nil, name: String? = nil) {
+    public init(shape: [Int?], batchSize: Int? = nil, dtype: String = "float32", name: String? = nil) {
         batchShape = [batchSize] + shape
+        self.dtype = dtype
         super.init(name: name ?? LayerNames.unique(for: "input_layer"))
         batchInputShape = batchShape
         built = true
@@ -23,28 +27,32 @@ public final class InputLayer: Layer {
         return t
     }
 
-    public convenience init(batchShape: [Int?], name: String? = nil) {
-        self.init(shape: Array(batchShape.dropFirst()), batchSize: batchShape.first ?? nil, name: name)
+    public convenience init(batchShape: [Int?], dtype: String = "float32", name: String? = nil) {
+        self.init(shape: Array(batchShape.dropFirst()), batchSize: batchShape.first ?? nil, dtype: dtype, name: name)
     }
 
     public override var className: String { "InputLayer" }
 
+    /// The non-float dtypes an input keeps in its config (others load as float32).
+    static let keptDTypes: Set<String> = ["string", "int32", "int64"]
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { inputs }
 
     public override func getConfig() -> JSON {
-        ["batch_shape": .array(batchShape.map { $0.map { .int($0) } ?? .null }), "dtype": "float32",
+        ["batch_shape": .array(batchShape.map { $0.map { .int($0) } ?? .null }), "dtype": .string(dtype),
          "sparse": false, "ragged": false, "name": .string(name), "optional": false]
     }
 }
 
 /// A symbolic input for the functional API. Keras: `keras.Input(shape=...)`.
-public func Input(shape: [Int?], batchSize: Int? = nil, name: String? = nil) -> KerasTensor {
-    InputLayer(shape: shape, batchSize: batchSize, name: name).makeOutput()
+/// `dtype: "string"` makes a string input (``StringValues``).
+public func Input(shape: [Int?], batchSize: Int? = nil, dtype: String = "float32", name: String? = nil) -> KerasTensor {
+    InputLayer(shape: shape, batchSize: batchSize, dtype: dtype, name: name).makeOutput()
 }
 
 /// A symbolic input from integer dimensions.
-public func Input(shape: [Int], batchSize: Int? = nil, name: String? = nil) -> KerasTensor {
-    Input(shape: shape.map { Optional($0) }, batchSize: batchSize, name: name)
+public func Input(shape: [Int], batchSize: Int? = nil, dtype: String = "float32", name: String? = nil) -> KerasTensor {
+    Input(shape: shape.map { Optional($0) }, batchSize: batchSize, dtype: dtype, name: name)
 }
 
 extension InputLayer: DeclaredLayer {
@@ -68,7 +76,8 @@ extension InputLayer: DeclaredLayer {
             throw KerasError.io("InputLayer config: needs 'batch_shape' (or 'batch_input_shape' / 'shape')")
         }
         guard !shape.isEmpty else { throw KerasError.io("InputLayer config: the batch shape must include the batch dimension") }
-        return InputLayer(batchShape: shape, name: c.name)
+        let dtype = c["dtype"]?.stringValue ?? c["dtype"]?["config"]?["name"]?.stringValue ?? "float32"
+        return InputLayer(batchShape: shape, dtype: InputLayer.keptDTypes.contains(dtype) ? dtype : "float32", name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(InputLayer.self, $0) }

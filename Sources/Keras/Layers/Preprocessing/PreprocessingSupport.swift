@@ -12,6 +12,7 @@ public enum CategoricalOutputMode: String, LayerArgumentValue, Sendable {
     case oneHot = "one_hot"
     case multiHot = "multi_hot"
     case count
+    case tfIdf = "tf_idf"
 
     public var configValue: JSON { .string(rawValue) }
 
@@ -34,7 +35,7 @@ public enum CategoricalOutputMode: String, LayerArgumentValue, Sendable {
         case .oneHot:
             let base = shape.count > 1 && shape.last == 1 ? Array(shape.dropLast()) : shape
             return base + [depth]
-        case .multiHot, .count:
+        case .multiHot, .count, .tfIdf:
             if shape.count <= 1 { return [depth] }
             var s = shape
             s.remove(at: 1)

@@ -208,15 +208,7 @@ extension RNN: DeclaredLayer {
     /// The `get_config()` entries every built-in recurrent layer shares, before its own
     /// (`units`, activations, ...) in Keras's order.
     static func leadingArguments<L: RNN>() -> [LayerArgument<L>] {
-        [
-            .optional("return_sequences", \.returnSequences, default: false),
-            .optional("return_state", \.returnState, default: false),
-            .optional("go_backwards", \.goBackwards, default: false),
-            .optional("stateful", \.stateful, default: false),
-            .optional("unroll", \.unroll, default: false),
-            .optional("zero_output_for_mask", \.zeroOutputForMask, default: false),
-            .required("units", \.units),
-        ]
+        sequenceFlagArguments() + [.required("units", \.units)]
     }
 
     /// The initializer, regularizer and constraint entries; `between` goes after the initializers
@@ -247,6 +239,30 @@ extension RNN: DeclaredLayer {
                                    "activity_regularizer", "kernel_constraint", "recurrent_constraint",
                                    "bias_constraint", "dropout", "recurrent_dropout", "reset_after", "seed",
                                    "return_sequences", "return_state", "go_backwards", "stateful", "unroll"]
+}
+
+/// The flags of a layer that runs a cell over sequences (``RNN`` and its subclasses, ``ConvLSTM``).
+protocol SequenceFlags: Layer {
+    var returnSequences: Bool { get }
+    var returnState: Bool { get }
+    var goBackwards: Bool { get }
+    var stateful: Bool { get }
+    var unroll: Bool { get }
+    var zeroOutputForMask: Bool { get }
+}
+
+extension RNN: SequenceFlags {}
+
+/// The `get_config()` entries of Keras's `RNN` base, first in every recurrent layer's config.
+func sequenceFlagArguments<L: SequenceFlags>() -> [LayerArgument<L>] {
+    [
+        .optional("return_sequences", \.returnSequences, default: false),
+        .optional("return_state", \.returnState, default: false),
+        .optional("go_backwards", \.goBackwards, default: false),
+        .optional("stateful", \.stateful, default: false),
+        .optional("unroll", \.unroll, default: false),
+        .optional("zero_output_for_mask", \.zeroOutputForMask, default: false),
+    ]
 }
 
 extension LayerDeclaration {

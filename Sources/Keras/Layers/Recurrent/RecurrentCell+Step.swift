@@ -10,6 +10,18 @@ struct RecurrentStepContext {
     let inputMasks: [Tensor]?, recurrentMasks: [Tensor]?
 }
 
+/// `count` dropout masks of `shape` (values 0 or `1 / (1 - rate)`) from `generator` (nil: the
+/// thread's generator). Keras: `DropoutRNNCell._create_dropout_mask`.
+func recurrentDropoutMasks(rate: Double, shape: [Int], count: Int, generator: RandomGenerator?) -> [Tensor] {
+    let rng = generator ?? RandomGenerator.current
+    let keep = Float(1 - rate), scale = Float(1 / (1 - rate))
+    return (0..<count).map { _ in
+        let m = Tensor.uninitialized(shape)
+        for i in 0..<m.count { m.data[i] = rng.uniform() < keep ? scale : 0 }
+        return m
+    }
+}
+
 extension RecurrentCell {
     /// True when a call in training draws dropout masks for the inputs / the state. Keras
     /// drops only for rates strictly between 0 and 1.
@@ -18,13 +30,7 @@ extension RecurrentCell {
 
     /// `count` dropout masks of `shape` (values 0 or `1 / (1 - rate)`) from the cell's generator.
     func dropoutMasks(rate: Double, shape: [Int], count: Int) -> [Tensor] {
-        let rng = generator ?? RandomGenerator.current
-        let keep = Float(1 - rate), scale = Float(1 / (1 - rate))
-        return (0..<count).map { _ in
-            let m = Tensor.uninitialized(shape)
-            for i in 0..<m.count { m.data[i] = rng.uniform() < keep ? scale : 0 }
-            return m
-        }
+        recurrentDropoutMasks(rate: rate, shape: shape, count: count, generator: generator)
     }
 
     /// The masks of one call in training: Keras shares one input mask among the gates unless

@@ -36,6 +36,21 @@ public struct RecurrentCellOptions {
         recurrentDropout = try c.double("recurrent_dropout")
         seed = try c.optionalInt("seed")
     }
+
+    /// The options with the dropout rates clamped to [0, 1] as Keras does; throws naming `owner`
+    /// for a rate that is not a number.
+    func clamped(_ owner: String) throws -> RecurrentCellOptions {
+        for (arg, v) in [("dropout", dropout), ("recurrent_dropout", recurrentDropout)] where !v.isFinite {
+            throw KerasError.invalidArgument("\(owner)(\(arg): \(v)): must be a number between 0 and 1")
+        }
+        var out = self
+        out.dropout = min(1, max(0, dropout))
+        out.recurrentDropout = min(1, max(0, recurrentDropout))
+        return out
+    }
+
+    /// The generator of a cell's dropout masks when a seed is given.
+    var seededGenerator: RandomGenerator? { seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) } }
 }
 
 /// One step of a recurrent layer: its weights (kernel `(input, G·units)`, recurrent kernel
@@ -67,9 +82,7 @@ public class RecurrentCell: Layer {
         guard units > 0 else {
             throw KerasError.invalidArgument("\(owner)(units: \(units)): units must be positive")
         }
-        for (arg, v) in [("dropout", options.dropout), ("recurrent_dropout", options.recurrentDropout)] where !v.isFinite {
-            throw KerasError.invalidArgument("\(owner)(\(arg): \(v)): must be a number between 0 and 1")
-        }
+        self.options = try options.clamped(owner)
         for (arg, a) in [("activation", activation), ("recurrent_activation", recurrentActivation)] where a.elementwise == nil {
             throw KerasError.invalidArgument("\(owner)(\(arg): \(a.name)): the fused recurrent kernel needs an elementwise activation")
         }
@@ -79,11 +92,7 @@ public class RecurrentCell: Layer {
         recurrentActivationFunction = recurrentActivation
         self.useBias = useBias
         self.unitForgetBias = unitForgetBias
-        var clamped = options
-        clamped.dropout = min(1, max(0, options.dropout))
-        clamped.recurrentDropout = min(1, max(0, options.recurrentDropout))
-        self.options = clamped
-        generator = options.seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        generator = options.seededGenerator
         super.init(name: name)
     }
 

@@ -5,7 +5,7 @@ import XCTest
 /// Recurrent models written by real Keras load here with Keras's predictions, and models
 /// written here load back (and, through `RecurrentInteropExportTests`, in real Keras).
 final class RecurrentSavingTests: XCTestCase {
-    static let kerasWritten = ["recurrent_embedding_lstm", "recurrent_gru", "recurrent_rnn_lstm_cell"]
+    static let kerasWritten = ["recurrent_embedding_lstm", "recurrent_gru", "recurrent_rnn_lstm_cell", "conv_lstm_model", "conv_lstm1d_model"]
 
     func testKerasWrittenRecurrentModelsLoadHere() throws {
         for name in Self.kerasWritten {

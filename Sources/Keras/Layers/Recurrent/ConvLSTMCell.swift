@@ -1,0 +1,121 @@
+/// One step of a convolutional LSTM: gates i, f, c, o from a convolution of the inputs (kernel
+/// `(k..., channels, 4·filters)`, with the layer's strides, padding and dilation) plus a `same`
+/// convolution of the state (recurrent kernel `(k..., filters, 4·filters)`). ``ConvLSTM`` runs it
+/// over whole sequences: the input convolution of every step in one call, the recurrent one per
+/// step. Works channels-last; the layer moves `channels_first` data. Keras: `ConvLSTMCell`
+/// (the `cell` of ConvLSTM1D/2D/3D, named `conv_lstm_cell`).
+public final class ConvLSTMCell: Layer {
+    /// The number of spatial axes (1, 2 or 3).
+    public let spatialRank: Int
+    public let filters: Int
+    public let kernelSize: [Int]
+    public let strides: [Int]
+    public let padding: ConvPadding
+    public let dataFormat: DataFormat
+    public let dilationRate: [Int]
+    let activationFunction: ActivationFunction
+    let recurrentActivationFunction: ActivationFunction
+    public let useBias: Bool
+    /// The forget gate's bias starts at 1. Keras: `unit_forget_bias`.
+    public let unitForgetBias: Bool
+    public let options: RecurrentCellOptions
+
+    public private(set) var kernel: Variable?
+    public private(set) var recurrentKernel: Variable?
+    public private(set) var bias: Variable?
+    /// The generator of the dropout masks when the options give a seed.
+    let generator: RandomGenerator?
+
+    /// Checks the arguments as Keras does; errors name `owner` (the layer class) and the argument.
+    init(rank: Int, filters: Int, kernelSize: [Int], strides: [Int], padding: ConvPadding, dataFormat: DataFormat,
+         dilationRate: [Int], activation: ActivationFunction, recurrentActivation: ActivationFunction, useBias: Bool,
+         unitForgetBias: Bool, options: RecurrentCellOptions, owner: String) throws {
+        self.kernelSize = try windowTuple(kernelSize, rank: rank, "\(owner)(kernel_size: \(kernelSize))")
+        self.strides = try windowTuple(strides, rank: rank, "\(owner)(strides: \(strides))")
+        self.dilationRate = try windowTuple(dilationRate, rank: rank, "\(owner)(dilation_rate: \(dilationRate))")
+        guard filters > 0 else { throw KerasError.invalidArgument("\(owner)(filters: \(filters)): filters must be positive") }
+        guard self.strides.allSatisfy({ $0 == 1 }) || self.dilationRate.allSatisfy({ $0 == 1 }) else {
+            throw KerasError.invalidArgument("\(owner)(strides: \(strides), dilation_rate: \(dilationRate)): strides > 1 cannot be combined with dilation_rate > 1")
+        }
+        guard padding != .causal else {
+            throw KerasError.invalidArgument("\(owner)(padding: \"causal\"): padding must be \"valid\" or \"same\"")
+        }
+        spatialRank = rank
+        self.filters = filters
+        self.padding = padding
+        self.dataFormat = dataFormat
+        activationFunction = activation
+        recurrentActivationFunction = recurrentActivation
+        self.useBias = useBias
+        self.unitForgetBias = unitForgetBias
+        self.options = try options.clamped(owner)
+        generator = options.seededGenerator
+        super.init(name: "conv_lstm_cell")
+    }
+
+    /// Builds from a channels-last step shape `(batch, spatial..., channels)`.
+    public override func build(_ inputShape: [Int?]) throws {
+        guard inputShape.count == spatialRank + 2, let last = inputShape.last, let channels = last, channels > 0 else {
+            throw KerasError.shapeMismatch("\(className) '\(name)': the channel dimension of the input must be known, got \(formatShape(inputShape))")
+        }
+        let o = options, gates = 4 * filters
+        kernel = addWeight(name: "kernel", shape: kernelSize + [channels, gates], initializer: o.kernelInitializer,
+                           regularizer: o.kernelRegularizer, constraint: o.kernelConstraint)
+        recurrentKernel = addWeight(name: "recurrent_kernel", shape: kernelSize + [filters, gates],
+                                    initializer: o.recurrentInitializer, regularizer: o.recurrentRegularizer,
+                                    constraint: o.recurrentConstraint)
+        guard useBias else { return }
+        let initializer: Initializer = unitForgetBias ? ForgetBias(base: o.biasInitializer, units: filters) : o.biasInitializer
+        bias = addWeight(name: "bias", shape: [gates], initializer: initializer, regularizer: o.biasRegularizer,
+                         constraint: o.biasConstraint)
+    }
+
+    /// Fraction-of-one rates act in training only, as in Keras.
+    private func drops(_ rate: Double, _ training: Bool) -> Bool { training && rate > 0 && rate < 1 }
+
+    /// The convolution of `x` with the four gate blocks of `kernel`, each gate's input multiplied by
+    /// its own dropout mask (Keras's `dropout_mask_count = 4`), or one convolution without masks.
+    private func gateConv(_ x: Tensor, kernel: Tensor, bias: Tensor?, masks: [Tensor]?, frames: [Int],
+                          strides: [Int], padding: ConvPadding, dilation: [Int]) throws -> Tensor {
+        guard let masks else {
+            return try Ops.conv(Ops.reshape(x, frames), kernel: kernel, bias: bias, strides: strides, padding: padding, dilation: dilation)
+        }
+        let kernels = try Ops.split(kernel, 4, axis: -1), biases = try bias.map { try Ops.split($0, 4) }
+        return try Ops.concatenate((0..<4).map { g in
+            try Ops.conv(Ops.reshape(Ops.multiply(x, masks[g]), frames), kernel: kernels[g], bias: biases?[g],
+                         strides: strides, padding: padding, dilation: dilation)
+        }, axis: -1)
+    }
+
+    /// Runs the cell over channels-last, time-major `x` `(steps, batch, spatial..., channels)` from
+    /// `states` (h and c, channels-last; zeros when empty): the outputs of every step stacked
+    /// time-major (only with `keepSequence`, else the last h), then the last h and c.
+    func run(_ x: Tensor, states initial: [Tensor], goBackwards: Bool, keepSequence: Bool, training: Bool) throws -> [Tensor] {
+        guard let kernel, let recurrentKernel else { throw KerasError.invalidState("\(className) '\(name)' is not built") }
+        let steps = x.shape[0], batch = x.shape[1], frame = Array(x.shape.dropFirst(2))
+        let inputMasks = drops(options.dropout, training)
+            ? recurrentDropoutMasks(rate: options.dropout, shape: [1, batch] + frame, count: 4, generator: generator) : nil
+        let z = try gateConv(x, kernel: kernel.value, bias: bias?.value, masks: inputMasks, frames: [steps * batch] + frame,
+                             strides: strides, padding: padding, dilation: dilationRate)
+        let stateShape = [batch] + Array(z.shape.dropFirst().dropLast()) + [filters]
+        let inputParts = try Ops.reshape(z, [steps] + Array(stateShape.dropLast()) + [4 * filters])
+        var h = initial.first ?? Tensor(shape: stateShape), c = initial.count > 1 ? initial[1] : Tensor(shape: stateShape)
+        let recurrentMasks = drops(options.recurrentDropout, training)
+            ? recurrentDropoutMasks(rate: options.recurrentDropout, shape: stateShape, count: 4, generator: generator) : nil
+        let ones = [Int](repeating: 1, count: spatialRank)
+        let act = activationFunction, rec = recurrentActivationFunction
+        var outputs: [Tensor] = []
+        for t in 0..<steps {
+            let s = goBackwards ? steps - 1 - t : t
+            let xz = try Ops.reshape(Ops.take(inputParts, [s]), Array(stateShape.dropLast()) + [4 * filters])
+            let hz = try gateConv(h, kernel: recurrentKernel.value, bias: nil, masks: recurrentMasks, frames: stateShape,
+                                  strides: ones, padding: .same, dilation: ones)
+            let gates = try Ops.split(Ops.add(xz, hz), 4, axis: -1)
+            let i = try rec(gates[0]), f = try rec(gates[1]), o = try rec(gates[3])
+            c = try Ops.add(Ops.multiply(f, c), Ops.multiply(i, act(gates[2])))
+            h = try Ops.multiply(o, act(c))
+            if keepSequence { outputs.append(try Ops.expandDims(h, axis: 0)) }
+        }
+        return [keepSequence ? try Ops.concatenate(outputs, axis: 0) : h, h, c]
+    }
+}
