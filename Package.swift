@@ -36,7 +36,10 @@ let package = Package(
         // `make bench`, with the workloads it times (TrainingStepCosts, SklearnBenchmarks).
         .executableTarget(name: "KerasBench", dependencies: ["Keras", "KerasSklearn", "KerasDatasets", "CBLAS"],
                           path: "Benchmarks/KerasBench"),
-        .testTarget(name: "KerasTests", dependencies: ["Keras", "KerasDatasets", "KerasFuzz"], resources: [.copy("Fixtures")]),
+        // A counting malloc that interposes glibc's in the test executable (WarmStepAllocationTests).
+        .target(name: "KerasMallocCounter", path: "Tests/MallocCounter"),
+        .testTarget(name: "KerasTests", dependencies: ["Keras", "KerasDatasets", "KerasFuzz", "KerasMallocCounter"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "KerasSklearnTests", dependencies: ["KerasSklearn", "KerasDatasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KerasDatasetsTests", dependencies: ["KerasDatasets"]),
         .testTarget(name: "KerasBenchTests", dependencies: ["KerasBench"]),

@@ -12,7 +12,11 @@
  *     keras_string_free(). Strings returned as `const char *` are owned by the library.
  *   - Strings passed in are NUL-terminated UTF-8 and borrowed only for the duration of the call.
  *   - Arrays are float32, contiguous, row-major: (data, ndim, shape) with int64 dimensions,
- *     1 <= ndim <= KERAS_MAX_RANK. Input arrays are copied; the caller keeps ownership.
+ *     1 <= ndim <= KERAS_MAX_RANK. The caller keeps ownership of input arrays. The model's
+ *     fit, evaluate, predict and layer-output calls (and their _arrays forms) borrow them: the
+ *     library reads them in place, without a copy, never writes them and keeps no pointer after
+ *     the call returns, so they must stay allocated and unchanged until then (not modified by
+ *     another thread or by a callback during a fit). Every other call copies its inputs.
  *   - Output arrays are written into caller buffers whose capacity (in floats) is passed; a
  *     buffer that is too small gives KERAS_ERR_BUFFER_TOO_SMALL and the shape is still written.
  *   - Options and configs are JSON text in Keras's own vocabulary (snake_case keys).
@@ -201,8 +205,9 @@ int keras_model_predict(keras_model *model,
 
 /* ---- Several inputs and outputs, sample weights, validation data ---- */
 
-/* An input array: float32, row-major, contiguous; shape has ndim entries (1..KERAS_MAX_RANK). Read
- * only during the call (copied); the caller keeps ownership of data and shape. */
+/* An input array: float32, row-major, contiguous; shape has ndim entries (1..KERAS_MAX_RANK).
+ * Borrowed: read in place during the call (no copy), never written, not kept after it; the
+ * caller keeps ownership of data and shape and leaves data unchanged until the call returns. */
 typedef struct keras_array {
     const float *data;
     int ndim;

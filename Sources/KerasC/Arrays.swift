@@ -25,13 +25,17 @@ func shapeArray(_ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ what: String) t
     return (dims, count)
 }
 
-/// A tensor copied from a caller's float32 buffer.
-func inputTensor(_ data: UnsafePointer<Float>?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ what: String) throws -> Tensor {
+/// A tensor over a caller's float32 buffer: borrowed (read in place, never written or kept past
+/// the call; keras.h "Arrays") when `borrow` is true, as for the model's fit, evaluate and
+/// predict, else copied (for calls whose result may keep the data).
+func inputTensor(_ data: UnsafePointer<Float>?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?, _ what: String,
+                 borrow: Bool = false) throws -> Tensor {
     let (dims, count) = try shapeArray(ndim, shape, what)
     guard let data else {
         if count == 0 { return Tensor(shape: dims) }
         throw ABIError(.invalidArgument, "\(what): the data pointer is NULL")
     }
+    if borrow { return try Tensor(borrowing: data, shape: dims) }
     let t = Tensor(shape: dims)
     t.data.update(from: data, count: count)
     return t

@@ -126,8 +126,8 @@ public func keras_model_fit(_ handle: OpaquePointer?,
     guardedLoop("keras_model_fit") {
         historyOut?.pointee = nil
         let box = try modelBox(handle)
-        let xt = try inputTensor(x, xNdim, xShape, "x")
-        let yt = try inputTensor(y, yNdim, yShape, "y")
+        let xt = try inputTensor(x, xNdim, xShape, "x", borrow: true)
+        let yt = try inputTensor(y, yNdim, yShape, "y", borrow: true)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
                             allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
                                       "initial_epoch", "steps_per_epoch", "validation_freq"])
@@ -159,8 +159,8 @@ public func keras_model_evaluate(_ handle: OpaquePointer?,
         let out = try requireOut(resultsOut, "results_json")
         out.pointee = nil
         let box = try modelBox(handle)
-        let xt = try inputTensor(x, xNdim, xShape, "x")
-        let yt = try inputTensor(y, yNdim, yShape, "y")
+        let xt = try inputTensor(x, xNdim, xShape, "x", borrow: true)
+        let yt = try inputTensor(y, yNdim, yShape, "y", borrow: true)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
                             allowed: ["batch_size", "verbose"])
         let cbs = try callbackList(callbacks, nCallbacks)
@@ -181,7 +181,7 @@ public func keras_model_predict(_ handle: OpaquePointer?,
                                 _ outShape: UnsafeMutablePointer<Int64>?, _ outNdim: UnsafeMutablePointer<Int32>?) -> Int32 {
     guardedLoop("keras_model_predict") {
         let box = try modelBox(handle)
-        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let xt = try inputTensor(x, xNdim, xShape, "x", borrow: true)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "predict options",
                             allowed: ["batch_size", "verbose"])
         let cbs = try callbackList(callbacks, nCallbacks)
@@ -201,7 +201,7 @@ public func keras_model_layer_output(_ handle: OpaquePointer?, _ layerName: Unsa
     guardedLoop("keras_model_layer_output") {
         let box = try modelBox(handle)
         let name = try string(layerName, "layer_name")
-        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let xt = try inputTensor(x, xNdim, xShape, "x", borrow: true)
         let result = try box.locked { try box.model.intermediateOutput(layer: name, xt) }
         try copyOut(result, out, capacity, outShape, outNdim, "layer '\(name)'")
     }

@@ -8,7 +8,7 @@ private let arrayStride = 24
 /// `keras_output {float *data; int64_t capacity; int ndim; int64_t shape[KERAS_MAX_RANK];}` (88 bytes).
 private let outputStride = 24 + 8 * maxRank
 
-/// The tensors of `count` keras_array structs; `what` names them in errors ("x[1]").
+/// The tensors of `count` keras_array structs, borrowed; `what` names them in errors ("x[1]").
 func inputTensors(_ list: UnsafeRawPointer?, _ count: Int32, _ what: String, counted countName: String,
                   allowEmpty: Bool = false) throws -> [Tensor] {
     guard count >= 0 else { throw ABIError(.invalidArgument, "\(countName) is negative (\(count))") }
@@ -21,7 +21,8 @@ func inputTensors(_ list: UnsafeRawPointer?, _ count: Int32, _ what: String, cou
     return try (0..<Int(count)).map { i in
         let base = list + i * arrayStride
         return try inputTensor(base.load(as: UnsafePointer<Float>?.self), base.load(fromByteOffset: 8, as: Int32.self),
-                               base.load(fromByteOffset: 16, as: UnsafePointer<Int64>?.self), "\(what)[\(i)]")
+                               base.load(fromByteOffset: 16, as: UnsafePointer<Int64>?.self), "\(what)[\(i)]",
+                               borrow: true)
     }
 }
 

@@ -130,7 +130,9 @@ public final class GradientTape {
         guard tracks(target) else {
             throw KerasError.invalidState("GradientTape.gradient: the target was not computed while this tape was recording, or does not depend on anything watched")
         }
-        grads = Array(repeating: nil, count: nodes.count)
+        // Refilled in place: the capacity from the last step is kept, so a warm step allocates no array.
+        grads.removeAll(keepingCapacity: true)
+        for _ in 0..<nodes.count { grads.append(nil) }
         grads[Int(target.node)] = Tensor(shape: target.shape, repeating: 1)
         var i = Int(target.node)
         while i >= 0 {

@@ -154,7 +154,13 @@ extension Model {
 
     func updateMetrics(_ ys: [Tensor], _ preds: [Tensor], _ sw: Tensor?, _ c: CompiledState,
                        total: Double, perOutput: [Double], batch: Int, masks: [Tensor?]? = nil) throws {
-        let metrics = try c.resolveMetrics(yTrue: ys.map(\.shape), yPred: preds.map(\.shape), outputNames: outputNames)
+        // Resolved once; later steps build no shape or name arrays.
+        let metrics: [[Metric]]
+        if let resolved = c.metrics {
+            metrics = resolved
+        } else {
+            metrics = try c.resolveMetrics(yTrue: ys.map(\.shape), yPred: preds.map(\.shape), outputNames: outputNames)
+        }
         let weight = Double(batch)
         c.lossTracker.add(Float(total), weight: weight)
         for (t, v) in zip(c.outputLossTrackers, perOutput) { t.add(Float(v), weight: weight) }

@@ -142,15 +142,18 @@ struct SizeTable {
 }
 
 /// The memory behind a tensor: a pooled float buffer, returned to its pool when the last
-/// tensor that uses it goes away.
+/// tensor that uses it goes away; or a caller's buffer, borrowed and never freed.
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
     private let pool: BufferPool?
+    /// False for a borrowed buffer: its owner frees it, not this storage.
+    private let owned: Bool
 
     init(count: Int, pool: BufferPool? = BufferPool.current) {
         self.count = count
         self.pool = pool
+        owned = true
         if let pool {
             pointer = pool.take(count)
         } else {
@@ -158,7 +161,18 @@ public final class TensorStorage: @unchecked Sendable {
         }
     }
 
+    /// Storage over a caller's buffer of `count` floats, neither copied nor freed.
+    init(borrowing pointer: UnsafeMutablePointer<Float>, count: Int) {
+        self.pointer = pointer
+        self.count = count
+        pool = nil
+        owned = false
+    }
+
+    /// True for a caller's buffer (``init(borrowing:count:)``).
+    var isBorrowed: Bool { !owned }
+
     deinit {
-        if let pool { pool.give(pointer, count) } else { pointer.deallocate() }
+        if let pool { pool.give(pointer, count) } else if owned { pointer.deallocate() }
     }
 }

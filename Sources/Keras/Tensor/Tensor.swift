@@ -57,6 +57,22 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
         }
     }
 
+    /// A tensor over the caller's buffer of float32 values in row-major order, without a copy
+    /// (the C ABI's inputs). The library only reads it; the caller keeps it alive and unchanged
+    /// until the last tensor that uses it (or a view of it) is gone, which for `fit`,
+    /// `evaluate` and `predict` is when they return. Anything kept longer (weights, adapted
+    /// state) is copied out of it.
+    public init(borrowing buffer: UnsafePointer<Float>, shape: [Int]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw KerasError.invalidArgument("Tensor(borrowing:shape: \(shape)): dimensions must not be negative")
+        }
+        self.init(shape: shape, storage: TensorStorage(borrowing: UnsafeMutablePointer(mutating: buffer),
+                                                       count: shape.reduce(1, *)))
+    }
+
+    /// True when the elements live in a caller's borrowed buffer (``init(borrowing:shape:)``).
+    public var isBorrowed: Bool { storage.isBorrowed }
+
     /// A rank-0 tensor.
     public init(_ scalar: Float) {
         self.init(shape: [], repeating: scalar)

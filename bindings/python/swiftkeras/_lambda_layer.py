@@ -1,6 +1,8 @@
 """`keras.layers.Lambda` with any Python callable, as a layer written in Python.
 
-The function runs on numpy arrays. Its gradient, for training through the layer, is the
+A function that `swiftkeras.ops` can trace (ops and operators on its input) becomes the
+library's own op graph at build time: native steps and exact gradients. Any other function
+runs on numpy arrays; its gradient, for training through the layer, is the
 vector-Jacobian product by central differences in float64, one feature at a time over the
 whole batch (the function must treat samples independently, as Keras's Lambda layers do):
 exact for linear functions, to about 1e-7 for smooth ones. Models holding a Lambda save only
@@ -31,6 +33,9 @@ class Lambda(Layer):
     output_shape=None, mask=None, arguments=None)`."""
 
     class_name = "Lambda"
+    # A function written with swiftkeras.ops (or operators) is traced into the library's op
+    # graph, with exact gradients; only one that needs values falls back to `backward`.
+    _trace_first = True
     _registered_name = "swiftkeras>Lambda"
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):

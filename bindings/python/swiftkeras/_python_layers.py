@@ -218,7 +218,7 @@ def _layer_table(cls, class_name):
             finally:
                 layer._building = None
             layer.built = True
-            if not _overrides(layer, "backward"):
+            if not _overrides(layer, "backward") or getattr(layer, "_trace_first", False):
                 # A call written with swiftkeras.ops becomes the library's own op graph.
                 from .ops._trace import trace_layer
                 instance.traced = trace_layer(layer, builder, _call_signature(layer))

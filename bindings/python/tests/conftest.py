@@ -21,3 +21,19 @@ def needs(*symbols):
 CORE = ("keras_model_from_json", "keras_model_compile", "keras_model_fit", "keras_model_predict",
         "keras_model_weight_info", "keras_model_get_weight", "keras_callback_new",
         "keras_last_error")
+
+
+def real_keras():
+    """Real Keras 3 (jax backend), for tests that compare with it; skips where it is absent."""
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return pytest.importorskip("keras")
+
+
+@pytest.fixture()
+def seeded():
+    """The same initial weights in swiftkeras and Keras at every run (both draw from a seed)."""
+    import keras
+
+    import swiftkeras
+    keras.utils.set_random_seed(0)
+    swiftkeras.utils.set_random_seed(0)

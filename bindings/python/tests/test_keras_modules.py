@@ -3,25 +3,15 @@ utilities (PyDataset / generators in fit, timeseries, pad_sequences, split_datas
 from directories, load_img), backend settings and Python-worded messages, compared with real
 Keras 3 where it runs without TensorFlow."""
 
-import os
-
 import numpy as np
 import pytest
 
-from conftest import CORE, needs
+from conftest import CORE, needs, real_keras
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-keras = pytest.importorskip("keras")
+keras = real_keras()
 import swiftkeras as sk  # noqa: E402
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    """The same initial weights at every run (Keras's initializers draw from its seed)."""
-    keras.utils.set_random_seed(0)
-    sk.utils.set_random_seed(0)
-
-
-pytestmark = needs(*CORE, "keras_register_layer")
+pytestmark = [needs(*CORE, "keras_register_layer"), pytest.mark.usefixtures("seeded")]
 
 RS = np.random.RandomState(1)
 X = RS.rand(12, 3).astype("float32")
@@ -36,9 +26,15 @@ def _same_start(ours, ref):
     ours.set_weights([np.asarray(w) for w in ref.get_weights()])
 
 
-@pytest.mark.parametrize("fn", [lambda z: z * 2.0, lambda z: z ** 3 - z])
-def test_lambda_trains_like_keras(fn):
-    ours, ref = _model(sk, sk.layers.Lambda(fn)), _model(keras, keras.layers.Lambda(fn))
+def _cubic(z):
+    return z ** 3 - z
+
+
+@pytest.mark.parametrize("fn, ref_fn", [(lambda z: z * 2.0, lambda z: z * 2.0), (_cubic, _cubic),
+                                        (lambda z: _cubic(np.asarray(z)), _cubic)])
+def test_lambda_trains_like_keras(fn, ref_fn):
+    # The last needs values (numpy): it runs in Python, its gradient by central differences.
+    ours, ref = _model(sk, sk.layers.Lambda(fn)), _model(keras, keras.layers.Lambda(ref_fn))
     _same_start(ours, ref)
     for m, lib in ((ours, sk), (ref, keras)):
         m.compile(lib.optimizers.SGD(0.05), "mse")
@@ -255,3 +251,17 @@ def test_progbar_and_backend_settings(capsys):
     finally:
         sk.backend.set_image_data_format("channels_last")
     assert sk.layers.Conv2D(2, 3).get_config().get("data_format") in (None, "channels_last")
+
+
+@needs("keras_layer_builder_op")
+def test_lambda_written_with_ops_is_traced_and_trains_like_keras():
+    from swiftkeras import _python_layers
+    ours_fn = sk.layers.Lambda(lambda z: sk.ops.tanh(z) * 2.0)
+    ours, ref = _model(sk, ours_fn), _model(keras, keras.layers.Lambda(lambda z: keras.ops.tanh(z) * 2.0))
+    _same_start(ours, ref)
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.compile(lib.optimizers.SGD(0.05), "mse")
+        m.fit(X, Y, epochs=3, batch_size=4, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
+    assert [i.traced for i in _python_layers._instances.values() if i.layer is ours_fn] == [True]

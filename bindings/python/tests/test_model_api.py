@@ -1,25 +1,15 @@
 """Keras 3's Model API beyond fit/evaluate/predict, subclassed models, and losses and metrics
 on numpy arrays, each compared with real Keras 3 (jax backend) on the same weights and data."""
 
-import os
-
 import numpy as np
 import pytest
 
-from conftest import CORE, needs
+from conftest import CORE, needs, real_keras
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-keras = pytest.importorskip("keras")
+keras = real_keras()
 import swiftkeras as sk  # noqa: E402
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    """The same initial weights at every run (Keras's initializers draw from its seed)."""
-    keras.utils.set_random_seed(0)
-    sk.utils.set_random_seed(0)
-
-
-pytestmark = needs(*CORE)
+pytestmark = [needs(*CORE), pytest.mark.usefixtures("seeded")]
 
 RS = np.random.RandomState(0)
 X = RS.rand(8, 4).astype("float32")
