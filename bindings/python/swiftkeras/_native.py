@@ -154,6 +154,11 @@ def as_float32(x, what: str) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
+class StringArray(np.ndarray):
+    """float32 values made from strings by encode_strings (a view; tells models apart from
+    numeric data so that a model without string inputs rejects them)."""
+
+
 def encode_strings(arr: np.ndarray) -> np.ndarray:
     """A string array (str, bytes as UTF-8) as the float32 values the library reads as strings
     (Keras: a tf.string tensor; see keras_strings_encode)."""
@@ -162,7 +167,7 @@ def encode_strings(arr: np.ndarray) -> np.ndarray:
     if raw:
         ptrs = (c_char_p * len(raw))(*raw)
         check(_lib.keras_strings_encode(ptrs, len(raw), out.ctypes.data_as(POINTER(c_float))))
-    return out
+    return out.view(StringArray)
 
 
 def decode_strings(values) -> np.ndarray:

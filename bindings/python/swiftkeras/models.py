@@ -425,6 +425,21 @@ class Model(ModelAPI):
         check(fn(self._ensure_handle(), byref(n)))
         return n.value
 
+    _STRING_LAYERS = ("StringLookup", "Hashing", "TextVectorization")
+
+    def _check_strings(self, arrays, what):
+        """Strings reach only a model with a string Input or a layer that takes strings; others
+        refuse them as Keras does (a TypeError naming the argument)."""
+        if not any(isinstance(a, _native.StringArray) for a in arrays):
+            return arrays
+        layers = json.loads(self.to_json()).get("config", {}).get("layers", [])
+        if not any(l.get("class_name") in self._STRING_LAYERS or
+                   (l.get("class_name") == "InputLayer" and l.get("config", {}).get("dtype") == "string")
+                   for l in layers):
+            raise TypeError(f"{what}: got strings, but model '{self.name}' has no string input "
+                            f"(keras.Input(dtype='string')) nor a layer that takes strings")
+        return arrays
+
     def _arrays(self, data, what, inputs):
         """One float32 array per model input (inputs=True) or output: an array, a list or tuple
         of arrays in model order, or a dict keyed by input/output names, as Keras takes them."""
@@ -444,13 +459,13 @@ class Model(ModelAPI):
                 got = len(data) if isinstance(data, (list, tuple)) else 1
                 raise ValueError(f"{what}: the model has {count} {'inputs' if inputs else 'outputs'}"
                                  f", so {what} must be a list of {count} arrays (got {got})")
-            return [self._array(d, f"{what}[{i}]") for i, d in enumerate(data)]
+            return self._check_strings([self._array(d, f"{what}[{i}]") for i, d in enumerate(data)], what)
         if isinstance(data, (list, tuple)) and len(data) > 1 and \
                 all(isinstance(d, np.ndarray) and d.ndim >= 1 for d in data) and \
                 data[0].shape[0] != len(data):
             raise ValueError(f"{what}: the model has one {'input' if inputs else 'output'}, got a "
                              f"list of {len(data)} arrays")
-        return [self._array(data, what)]
+        return self._check_strings([self._array(data, what)], what)
 
     def _sample_weight(self, sample_weight, what="sample_weight"):
         # The library checks that there is one weight per sample.
@@ -627,6 +642,7 @@ class Model(ModelAPI):
             return outs[0] if len(outs) == 1 else outs
         xs = self._array(x, "x")
         self._ensure_handle(xs)
+        self._check_strings([xs], "x")
         shape = self._output_shape(len(xs))
         if any(d is None for d in shape):
             raise ValueError(f"predict: the model's output shape {shape} is not fully known")

@@ -82,6 +82,9 @@ public class RNN: Layer {
 
     public override func build(_ inputShape: [Int?]) throws {
         try checkRank(inputShape)
+        guard cell.outputSize > 0, cell.stateSize.allSatisfy({ $0 > 0 }) else {
+            throw KerasError.invalidArgument("\(className) '\(name)': the cell \(cell.className) '\(cell.name)' must have positive output_size and state_size, got \(cell.outputSize) and \(cell.stateSize)")
+        }
         try cell.buildIfNeeded([inputShape[0], inputShape[2]])
         if stateful, let batch = inputShape[0] { statefulBatchSize = batch }
     }

@@ -110,6 +110,9 @@ final class CustomCellTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("rnn_good") && "\($0)".contains("initial_state"), "\($0)")
         }
         XCTAssertThrowsError(try good(Tensor(shape: [2, 4]))) { XCTAssertTrue("\($0)".contains("rank 3"), "\($0)") }
+        XCTAssertThrowsError(try RNN(cell: MinimalRNNCell(0), name: "rnn_empty")(Tensor(shape: [2, 5, 4]))) {
+            XCTAssertTrue("\($0)".contains("rnn_empty") && "\($0)".contains("state_size"), "\($0)")
+        }
         XCTAssertThrowsError(try deserializeLayer(["class_name": "RNN", "config": ["cell": ["class_name": "Dense", "config": ["units": 2]]]])) {
             XCTAssertTrue("\($0)".contains("'cell'") && "\($0)".contains("Dense"), "\($0)")
         }

@@ -1,0 +1,72 @@
+/* A C plugin layer written as a composition of built-in ops (keras_layer_builder_op): traced in
+ * build, it trains with the library's autodiff although it has no backward function and its
+ * forward callback is never called; bad ops are clear errors. */
+#include "check.h"
+#include <math.h>
+
+static const char *input3 = "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3]}}";
+static int forward_calls = 0;
+static int bad_op_rc = 0;
+static char bad_op_message[512];
+
+static int create(void *ud, const char *cfg, void **state) { (void)ud; (void)cfg; *state = NULL; return 0; }
+
+/* y = tanh(x) * w over the last axis; w starts at ones. */
+static int build(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
+    int64_t x, w, t, y, width = shape[ndim - 1], out_shape[KERAS_MAX_RANK];
+    int out_ndim = 0, rc;
+    (void)state;
+    if ((rc = b->add_weight(b, "w", 1, &width, "ones", 1)) != 0) return rc;
+    if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
+    if ((rc = keras_layer_builder_weight(b, 0, &w)) != 0) return rc;
+    if ((rc = keras_layer_builder_op(b, "tanh", 1, &x, NULL, &t)) != 0) return rc;
+    {
+        int64_t args[2] = {t, w};
+        if ((rc = keras_layer_builder_op(b, "multiply", 2, args, NULL, &y)) != 0) return rc;
+    }
+    if ((rc = keras_layer_builder_shape(b, y, &out_ndim, out_shape)) != 0) return rc;
+    if (out_ndim != 2 || out_shape[0] != -1 || out_shape[1] != 3) return 42;
+    bad_op_rc = keras_layer_builder_op(b, "no_such_op", 1, &x, NULL, &t);
+    snprintf(bad_op_message, sizeof bad_op_message, "%s", keras_last_error());
+    return keras_layer_builder_output(b, y, -1);
+}
+
+static int forward(void *state, const float *x, int ndim, const int64_t *shape,
+                   const float *const *w, int nw, float *y, int training) {
+    (void)state; (void)x; (void)ndim; (void)shape; (void)w; (void)nw; (void)y; (void)training;
+    forward_calls++;
+    keras_callback_error("the forward callback of a traced layer must not run");
+    return 1;
+}
+
+int main(void) {
+    float x[30], y[30], pred[30], w[3];
+    const int64_t xs[2] = {10, 3};
+    int64_t node = 0;
+    int i;
+    keras_model *m = NULL;
+    keras_layer_class cls;
+
+    for (i = 0; i < 30; i++) { x[i] = (float)(i % 7) / 7.0f - 0.4f; y[i] = tanhf(x[i]) * (float)(1 + i % 3); }
+    memset(&cls, 0, sizeof cls);
+    cls.create = create;
+    cls.build = build;
+    cls.forward = forward;
+    CHECK_OK(keras_register_layer("TanhScale", &cls));
+    CHECK_OK(keras_sequential_new(NULL, &m));
+    CHECK_OK(keras_sequential_add_json(m, input3));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"TanhScale\", \"config\": {\"name\": \"tanh_scale\"}}"));
+    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.5}}, \"loss\": \"mse\"}"));
+    CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, xs, "{\"epochs\": 300, \"batch_size\": 10, \"verbose\": 0}", NULL, 0, NULL));
+    CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+    printf("TanhScale weights after training: %.4f %.4f %.4f\n", w[0], w[1], w[2]);
+    CHECK(fabsf(w[0] - 1) < 1e-2f && fabsf(w[1] - 2) < 1e-2f && fabsf(w[2] - 3) < 1e-2f);
+    CHECK_OK(keras_model_predict(m, x, 2, xs, NULL, NULL, 0, pred, 30, NULL, NULL));
+    for (i = 0; i < 30; i++) CHECK(fabsf(pred[i] - tanhf(x[i]) * w[i % 3]) < 1e-5f);
+    CHECK(forward_calls == 0);
+    CHECK(bad_op_rc == KERAS_ERR_INVALID_ARGUMENT && strstr(bad_op_message, "no_such_op"));
+    /* Outside build there is no graph to trace into. */
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_input(NULL, &node));
+    keras_model_free(m);
+    CHECK_DONE("test_graph_layer");
+}
