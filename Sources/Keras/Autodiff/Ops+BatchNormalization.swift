@@ -83,7 +83,7 @@ extension Ops {
         // Σ g and Σ g·x̂ = rstd · Σ g·(x − mean) per channel (on the stack when small).
         withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(2 * channels, 1)) { buffer in
             guard let sums = buffer.baseAddress else { return }
-            Kernels.channelSums(l, g.data, shift: nil, x.data, shift: pm, into: sums, sums + channels)
+            Kernels.channelSums(l, g.data, x.data, shift: pm, into: sums, sums + channels)
             let sumG: (Int) -> Float = { Float(sums[$0]) }
             let sumGX: (Int) -> Float = { Float(sums[channels + $0] * Double(pr[$0])) }
             if t.tracks(x) {
@@ -93,7 +93,7 @@ extension Ops {
                 let r = perChannel(channels) { c in given == nil ? pa[c] * (pm[c] * pr[c] * (sumGX(c) / n) - sumG(c) / n) : 0 }
                 let dx = Tensor.uninitialized(x.shape)
                 withExtendedLifetime((q, r, dx)) {
-                    Kernels.channelAffine(l, g.data, pa, r.data, plus: (x.data, q: q.data), into: dx.data)
+                    Kernels.channelAffine(l, g.data, pa, r.data, plus: (UnsafePointer(x.data), q: UnsafePointer(q.data)), into: dx.data)
                 }
                 t.accumulate(x, dx)
             }
