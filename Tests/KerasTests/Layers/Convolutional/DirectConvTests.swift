@@ -75,16 +75,18 @@ final class DirectConvTests: XCTestCase {
                 return (wk, wb, out, try Ops.sum(Ops.multiply(out, r)))
             }
             XCTAssertEqual(out.shape, shape, "case \(i)")
-            let (dk, db) = try { let g = try tape.gradient(of: loss, with: [wk, wb]); return (g[0], g[1]) }()
+            let grads = try tape.gradient(of: loss, with: [wk, wb]), dk = grads[0], db = grads[1]
             var dkRef = [Double](repeating: 0, count: k.count), dbRef = [Double](repeating: 0, count: f)
             for (row, rowTaps) in taps.enumerated() {
                 for o in 0..<f {
                     let z = pre[row * f + o], y = Double(out.data[row * f + o])
-                    let act: Double, slope: Double
-                    switch c.activation {
-                    case .relu: (act, slope) = (max(z, 0), z > 0 ? 1 : 0)
-                    case .tanh: (act, slope) = (Foundation.tanh(z), 1 - y * y)
-                    default: (act, slope) = (z, 1)
+                    var act = z, slope = 1.0
+                    if c.activation == .relu {
+                        act = max(z, 0)
+                        slope = z > 0 ? 1 : 0
+                    } else if c.activation == .tanh {
+                        act = Foundation.tanh(z)
+                        slope = 1 - y * y
                     }
                     XCTAssertEqual(y, act, accuracy: 1e-5 + 1e-5 * abs(act), "case \(i) out[\(row), \(o)]")
                     let dz = Double(r.data[row * f + o]) * slope
