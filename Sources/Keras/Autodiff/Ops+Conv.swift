@@ -118,15 +118,29 @@ extension Ops {
         guard let tape = GradientTape.active,
               tape.tracks(x) || tape.tracks(kernel) || (bias.map(tape.tracks) ?? false) else { return out }
         return tape.record(out) { up, t in
-            let dz = biasActivationBackward(out: out, upstream: up, bias: bias, activation: activation, tape: t)
             let dk = t.tracks(kernel) ? Tensor.uninitialized(kernel.shape) : nil
+            if direct, !t.tracks(x), activation == .relu || activation == .linear {
+                // The first layer of an image model: the relu's backward, the bias and kernel gradients in one pass.
+                let db = bias.flatMap { t.tracks($0) ? Tensor.uninitialized([f]) : nil }
+                guard dk != nil || db != nil else { return }
+                let dw = dk ?? Tensor.uninitialized(kernel.shape)
+                Kernels.directConvBackward(x.data, upstream: up.data, output: out.data, relu: activation == .relu, g,
+                                           filters: f, kernel: dw.data, bias: db?.data)
+                if let dk { t.accumulate(kernel, dk) }
+                if let bias, let db { t.accumulate(bias, db) }
+                return
+            }
+            let dz = biasActivationBackward(out: out, upstream: up, bias: bias, activation: activation, tape: t)
             let dx = t.tracks(x) ? Tensor(shape: x.shape) : nil
             guard dk != nil || dx != nil else { return }
             let dcols = dx == nil ? nil : Tensor.uninitialized([m, k])
             let single = groups == 1
             let dzg = single ? dz : Tensor.uninitialized([m, fg]), wg = single ? kernel : Tensor.uninitialized([k, fg])
             let dwg = single ? dk : dk.map { _ in Tensor.uninitialized([k, fg]) }
-            if direct, let dk { Kernels.directConvKernelGradient(x.data, dz.data, g, filters: f, into: dk.data) }
+            if direct, let dk {
+                Kernels.directConvBackward(x.data, upstream: dz.data, output: out.data, relu: false, g, filters: f,
+                                           kernel: dk.data, bias: nil)
+            }
             for gi in 0..<groups {
                 if !single, let cols {
                     Kernels.im2col(x.data, g, channelStart: gi * cg, channels: cg, into: cols.data)

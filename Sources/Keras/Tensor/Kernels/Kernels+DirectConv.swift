@@ -3,7 +3,8 @@
 /// the input directly instead of through im2col and GEMM, which at such a `k` spend most of their
 /// time copying the windows and packing (issue 12, reference/kernels.md): eight filters per SIMD
 /// vector, bias and relu fused into the single store of each output, samples split across cores.
-/// The kernel gradient is accumulated the same way, per sample in Float and across samples in Double.
+/// The kernel and bias gradients are accumulated the same way (the relu's backward fused in),
+/// per sample in Float and across samples in Double.
 extension Kernels {
     /// The largest reduction (taps × input channels) that runs the direct kernels.
     static let directConvLimit = 32
@@ -37,14 +38,18 @@ extension Kernels {
         }
     }
 
-    /// The kernel gradient of ``directConv(_:_:bias:_:filters:relu:into:)`` for `dz`, the gradient
-    /// of its pre-activation output: `dw[t·cin + c, f] = Σ_row x[tap_t(row), c] · dz[row, f]`
-    /// (`dw` is overwritten).
-    static func directConvKernelGradient(_ x: UnsafePointer<Float>, _ dz: UnsafePointer<Float>, _ g: WindowGeometry,
-                                         filters f: Int, into dw: UnsafeMutablePointer<Float>) {
-        let cin = g.channels, size = g.windowSize * cin * f
+    /// The kernel and bias gradients of ``directConv(_:_:bias:_:filters:relu:into:)`` from the
+    /// upstream gradient `up` of its output `out`: with `relu`, `dz = up` where `out > 0`, else
+    /// 0 (the activation's backward fused in; without `relu`, `up` is already `dz`), then
+    /// `dw[t·cin + c, f] = Σ_row x[tap_t(row), c] · dz[row, f]` and `db[f] = Σ_row dz[row, f]`
+    /// (both overwritten; `db` may be nil).
+    static func directConvBackward(_ x: UnsafePointer<Float>, upstream up: UnsafePointer<Float>, output out: UnsafePointer<Float>,
+                                   relu: Bool, _ g: WindowGeometry, filters f: Int,
+                                   kernel dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?) {
+        let cin = g.channels, size = (g.windowSize * cin + 1) * f, vectorEnd = f - f % 8
         let parts = Parallel.partCount(rows: g.batch, width: g.outputsPerSample * f)
-        let sample = UnsafeMutablePointer<Float>.allocate(capacity: parts * size)
+        // Per part: Float sums of one sample (kernel rows, then the bias row), and Double totals.
+        let sample = UnsafeMutablePointer<Float>.allocate(capacity: parts * (size + f))
         let total = UnsafeMutablePointer<Double>.allocate(capacity: parts * size)
         defer {
             sample.deallocate()
@@ -52,14 +57,21 @@ extension Kernels {
         }
         total.initialize(repeating: 0, count: parts * size)
         Parallel.forEachPart(g.batch, parts: parts) { p, samples in
-            let acc = sample + p * size, sum = total + p * size
+            let acc = sample + p * (size + f), dz = acc + size, sum = total + p * size
             for n in samples {
                 acc.initialize(repeating: 0, count: size)
                 g.forEachWindow(samples: n..<(n + 1)) { row, taps in
-                    let d = dz + row * f
+                    let u = up + row * f, o = out + row * f
+                    for j in Swift.stride(from: 0, to: vectorEnd, by: 8) {
+                        var d = load8(u + j)
+                        if relu { d.replace(with: 0, where: .!(load8(o + j) .> 0)) }
+                        store8(d, dz + j)
+                    }
+                    for j in vectorEnd..<f { dz[j] = !relu || o[j] > 0 ? u[j] : 0 }
+                    addScaled(1, dz, into: acc + size - f, count: f)
                     for t in 0..<taps.count where taps[t] >= 0 {
                         let xs = x + taps[t] * cin
-                        for c in 0..<cin { addScaled(xs[c], d, into: acc + (t * cin + c) * f, count: f) }
+                        for c in 0..<cin { addScaled(xs[c], dz, into: acc + (t * cin + c) * f, count: f) }
                     }
                 }
                 for i in 0..<size { sum[i] += Double(acc[i]) }
@@ -68,7 +80,7 @@ extension Kernels {
         for i in 0..<size {
             var s = 0.0
             for p in 0..<parts { s += total[p * size + i] }
-            dw[i] = Float(s)
+            if i < size - f { dw[i] = Float(s) } else if let db { db[i - (size - f)] = Float(s) }
         }
     }
 
