@@ -22,6 +22,8 @@ struct ConvWindowArguments {
     let strides: [Int]
     let dilationRate: [Int]
     let padding: ConvPadding
+    /// The strides and dilation rate as given, for the messages.
+    private let givenStrides: [Int], givenDilationRate: [Int]
 
     /// How a layer family treats `padding="causal"`.
     enum CausalPadding {
@@ -39,6 +41,8 @@ struct ConvWindowArguments {
         self.strides = try windowTuple(strides, rank: rank, "\(owner)(strides: \(strides))")
         self.dilationRate = try windowTuple(dilationRate, rank: rank, "\(owner)(dilation_rate: \(dilationRate))")
         self.padding = padding
+        givenStrides = strides
+        givenDilationRate = dilationRate
     }
 
     /// Throws unless `filters` is positive.
@@ -49,7 +53,7 @@ struct ConvWindowArguments {
     /// Throws when strides above one meet a dilation rate above one (Keras refuses the pair).
     func checkStridesWithDilation() throws {
         guard strides.allSatisfy({ $0 == 1 }) || dilationRate.allSatisfy({ $0 == 1 }) else {
-            throw KerasError.invalidArgument("\(owner)(strides: \(strides), dilation_rate: \(dilationRate)): strides > 1 cannot be combined with dilation_rate > 1")
+            throw KerasError.invalidArgument("\(owner)(strides: \(givenStrides), dilation_rate: \(givenDilationRate)): strides > 1 cannot be combined with dilation_rate > 1")
         }
     }
 
