@@ -82,17 +82,19 @@ public class RNN: Layer {
 
     public override func build(_ inputShape: [Int?]) throws {
         try checkRank(inputShape)
-        guard cell.outputSize > 0, cell.stateSize.allSatisfy({ $0 > 0 }) else {
+        // A cell written outside Swift knows its sizes once built (its call traced).
+        try cell.buildIfNeeded([inputShape[0], inputShape[2]])
+        guard cell.outputSize > 0, !cell.stateSize.isEmpty, cell.stateSize.allSatisfy({ $0 > 0 }) else {
             throw KerasError.invalidArgument("\(className) '\(name)': the cell \(cell.className) '\(cell.name)' must have positive output_size and state_size, got \(cell.outputSize) and \(cell.stateSize)")
         }
-        try cell.buildIfNeeded([inputShape[0], inputShape[2]])
         if stateful, let batch = inputShape[0] { statefulBatchSize = batch }
     }
 
     /// The sequences and, after them, the initial states (Keras's `initial_state`).
     public override func build(shapes: [[Int?]]) throws {
+        guard let first = shapes.first else { return try build([]) }
+        try build(first)
         _ = try computeOutputShapes(shapes)
-        try build(shapes[0])
     }
 
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
