@@ -108,20 +108,33 @@ extension Kernels {
     // MARK: Pooling
 
     /// Max pooling of channels-last `x` into `out` (`outputRows × channels`), writing in
-    /// `argmax` the flat input index each output came from (its backward is a scatter).
+    /// `argmax` the flat input index each output came from (its backward is a scatter): eight
+    /// channels per SIMD step (a NaN never wins, as `>` says), samples split across cores.
     static func maxPool(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into out: UnsafeMutablePointer<Float>,
                         argmax: UnsafeMutablePointer<Int32>) {
-        let c = g.channels
-        g.forEachWindow { row, taps in
-            let o = out + row * c, a = argmax + row * c
-            o.update(repeating: -.infinity, count: c)
-            let first = (taps.first(where: { $0 >= 0 }) ?? 0) * c
-            for j in 0..<c { a[j] = Int32(truncatingIfNeeded: first + j) }
-            for t in taps where t >= 0 {
-                let src = x + t * c
-                for j in 0..<c where src[j] > o[j] {
-                    o[j] = src[j]
-                    a[j] = Int32(truncatingIfNeeded: t * c + j)
+        let c = g.channels, vectorEnd = c - c % 8, lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        Parallel.forEachPart(g.batch, parts: Parallel.partCount(rows: g.batch, width: g.outputsPerSample * c)) { _, samples in
+            g.forEachWindow(samples: samples) { row, taps in
+                let o = out + row * c, a = argmax + row * c
+                let first = (taps.first(where: { $0 >= 0 }) ?? 0) * c
+                for j in stride(from: 0, to: vectorEnd, by: 8) {
+                    var best = SIMD8<Float>(repeating: -.infinity)
+                    var index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: first + j)) &+ lanes
+                    for t in taps where t >= 0 {
+                        let v = load8(x + t * c + j), better = v .> best
+                        best.replace(with: v, where: better)
+                        index.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: t * c + j)) &+ lanes, where: better)
+                    }
+                    store8(best, o + j)
+                    UnsafeMutableRawPointer(a + j).storeBytes(of: index, as: SIMD8<Int32>.self)
+                }
+                for j in vectorEnd..<c {
+                    o[j] = -.infinity
+                    a[j] = Int32(truncatingIfNeeded: first + j)
+                    for t in taps where t >= 0 && x[t * c + j] > o[j] {
+                        o[j] = x[t * c + j]
+                        a[j] = Int32(truncatingIfNeeded: t * c + j)
+                    }
                 }
             }
         }
