@@ -18,16 +18,14 @@ public final class ConvLSTMCell: GatedCell, @unchecked Sendable {
     init(rank: Int, filters: Int, kernelSize: [Int], strides: [Int], padding: ConvPadding, dataFormat: DataFormat,
          dilationRate: [Int], activation: ActivationFunction, recurrentActivation: ActivationFunction, useBias: Bool,
          unitForgetBias: Bool, options: RecurrentCellOptions, owner: String) throws {
-        self.kernelSize = try windowTuple(kernelSize, rank: rank, "\(owner)(kernel_size: \(kernelSize))")
-        self.strides = try windowTuple(strides, rank: rank, "\(owner)(strides: \(strides))")
-        self.dilationRate = try windowTuple(dilationRate, rank: rank, "\(owner)(dilation_rate: \(dilationRate))")
-        guard filters > 0 else { throw KerasError.invalidArgument("\(owner)(filters: \(filters)): filters must be positive") }
-        guard self.strides.allSatisfy({ $0 == 1 }) || self.dilationRate.allSatisfy({ $0 == 1 }) else {
-            throw KerasError.invalidArgument("\(owner)(strides: \(strides), dilation_rate: \(dilationRate)): strides > 1 cannot be combined with dilation_rate > 1")
-        }
-        guard padding != .causal else {
-            throw KerasError.invalidArgument("\(owner)(padding: \"causal\"): padding must be \"valid\" or \"same\"")
-        }
+        let window = try ConvWindowArguments(owner, rank: rank, kernelSize: kernelSize, strides: strides,
+                                             dilationRate: dilationRate, padding: padding)
+        try window.checkFilters(filters)
+        try window.checkStridesWithDilation()
+        try window.checkPadding(.refused)
+        self.kernelSize = window.kernelSize
+        self.strides = window.strides
+        self.dilationRate = window.dilationRate
         spatialRank = rank
         self.filters = filters
         self.padding = padding
