@@ -571,8 +571,10 @@ class Model(ModelAPI):
                     cbs, k), probe)
         finally:
             self._fitting = False
-        history = {k: [_per_class(v) for v in values]
-                   for k, values in (json.loads(text) if text else {}).items()}
+        # A per-class metric's epochs become arrays; no Python call per epoch otherwise (the
+        # Python work of fit must not grow with the epochs).
+        history = {k: [np.asarray(v, np.float32) for v in values] if values and isinstance(values[0], list)
+                   else values for k, values in (json.loads(text) if text else {}).items()}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
