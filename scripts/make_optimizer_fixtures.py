@@ -24,11 +24,11 @@ def f32list(a):
     return [float(v) for v in np.asarray(a, dtype=np.float32).ravel()]
 
 
-def data(seed):
+def data(seed, shapes=SHAPES):
     rng = np.random.default_rng(seed)
-    initial = [rng.normal(size=s).astype(np.float32) for s in SHAPES]
+    initial = [rng.normal(size=s).astype(np.float32) for s in shapes]
     # Gradients of mixed sizes so that the clipping options have something to clip.
-    grads = [[(rng.normal(size=s) * (1.5 if step % 2 else 0.4)).astype(np.float32) for s in SHAPES]
+    grads = [[(rng.normal(size=s) * (1.5 if step % 2 else 0.4)).astype(np.float32) for s in shapes]
              for step in range(STEPS)]
     return initial, grads
 
@@ -37,7 +37,7 @@ def serialize_schedule(s):
     return keras.saving.serialize_keras_object(s)
 
 
-def run_case(name, class_name, kwargs, keras_kwargs=None, keep_config=True, seed=0):
+def run_case(name, class_name, kwargs, keras_kwargs=None, keep_config=True, seed=0, shapes=SHAPES):
     """kwargs: what the Swift side receives (Keras names, Keras 2 aliases allowed);
     keras_kwargs: what real Keras 3 is given to compute the same thing."""
     keras.backend.clear_session()
@@ -46,7 +46,7 @@ def run_case(name, class_name, kwargs, keras_kwargs=None, keep_config=True, seed
     for k, v in kwargs.items():
         json_kwargs[k] = serialize_schedule(v) if isinstance(v, schedules.LearningRateSchedule) else v
     opt = getattr(optimizers, class_name)(**keras_kwargs)
-    initial, grads = data(seed)
+    initial, grads = data(seed, shapes)
     variables = [keras.Variable(w, name=f"v{i}") for i, w in enumerate(initial)]
     weights = []
     for step in range(STEPS):
@@ -62,7 +62,7 @@ def run_case(name, class_name, kwargs, keras_kwargs=None, keep_config=True, seed
         "class_name": class_name,
         "kwargs": json_kwargs,
         "config": config,
-        "shapes": SHAPES,
+        "shapes": shapes,
         "initial": [f32list(w) for w in initial],
         "gradients": [[f32list(g) for g in step] for step in grads],
         "weights": weights,
@@ -130,6 +130,41 @@ def optimizer_cases():
         run_case("lion_default", "Lion", {}),
         run_case("lion_options", "Lion", {"learning_rate": 0.01, "beta_1": 0.5, "beta_2": 0.8,
                                           "weight_decay": 0.1}),
+        run_case("adafactor_default", "Adafactor", {}),
+        run_case("adafactor_options", "Adafactor", {"learning_rate": 0.3, "beta_2_decay": -0.5, "epsilon_1": 1e-20,
+                                                    "epsilon_2": 0.01, "clip_threshold": 0.5,
+                                                    "relative_step": False, "weight_decay": 0.05}),
+        # Rank 3 (a batch of factored matrices) and rank 1, with EMA and clipnorm.
+        run_case("adafactor_rank3_ema", "Adafactor", {"learning_rate": 0.2, "use_ema": True, "ema_momentum": 0.7,
+                                                      "clipnorm": 1.0}, shapes=[[2, 3, 4], [4, 1], [3]]),
+        run_case("adafactor_schedule", "Adafactor", {"learning_rate": exp, "global_clipnorm": 1.0}),
+        run_case("ftrl_default", "Ftrl", {}),
+        run_case("ftrl_options", "Ftrl", {"learning_rate": 0.1, "learning_rate_power": -0.7,
+                                          "initial_accumulator_value": 0.2, "l1_regularization_strength": 0.05,
+                                          "l2_regularization_strength": 0.02,
+                                          "l2_shrinkage_regularization_strength": 0.03, "beta": 0.5}),
+        run_case("ftrl_clipvalue_ema", "Ftrl", {"learning_rate": 0.5, "l1_regularization_strength": 0.3,
+                                                "clipvalue": 0.8, "use_ema": True, "weight_decay": 0.1}),
+        run_case("lamb_default", "Lamb", {}),
+        run_case("lamb_options", "Lamb", {"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.95, "epsilon": 1e-6,
+                                          "weight_decay": 0.1, "global_clipnorm": 1.0}),
+        run_case("lamb_accumulation_ema", "Lamb", {"learning_rate": 0.05, "gradient_accumulation_steps": 2,
+                                                   "use_ema": True, "ema_momentum": 0.8, "clipnorm": 0.5}),
+        # Matrices taller and wider than long (Newton-Schulz transposes the tall one), and a vector (AdamW).
+        run_case("muon_default", "Muon", {}, shapes=[[3, 2], [2, 4], [2]]),
+        run_case("muon_options", "Muon", {"learning_rate": 0.05, "momentum": 0.8, "nesterov": False, "ns_steps": 3,
+                                          "rms_rate": None, "adam_lr_ratio": 0.5, "weight_decay": 0.1,
+                                          "adam_weight_decay": None, "exclude_layers": ["v1"],
+                                          "muon_a": 3.0, "muon_b": -4.0, "muon_c": 1.5},
+                 shapes=[[3, 2], [2, 4], [2]]),
+        run_case("muon_ema_clipnorm", "Muon", {"learning_rate": 0.02, "use_ema": True, "clipnorm": 1.0,
+                                               "weight_decay": None}, shapes=[[4, 3], [3]]),
+        run_case("schedule_free_adamw_default", "ScheduleFreeAdamW", {}),
+        run_case("schedule_free_adamw_options", "ScheduleFreeAdamW", {"learning_rate": 0.05, "beta_1": 0.8,
+                                                                      "beta_2": 0.9, "epsilon": 1e-6,
+                                                                      "warmup_steps": 3, "weight_decay": 0.1}),
+        run_case("schedule_free_adamw_ema_clip", "ScheduleFreeAdamW", {"learning_rate": 0.02, "use_ema": True,
+                                                                       "global_clipnorm": 1.0}),
     ]
 
 
@@ -171,7 +206,8 @@ def signature_args(cls, skip=("self", "name", "dtype")):
 
 def catalogue():
     from keras import losses
-    opt = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "AdamW", "Lion"]
+    opt = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "AdamW", "Lion", "Adafactor", "Ftrl",
+           "Lamb", "Muon", "ScheduleFreeAdamW"]
     sch = ["ExponentialDecay", "PiecewiseConstantDecay", "InverseTimeDecay", "PolynomialDecay", "CosineDecay",
            "CosineDecayRestarts"]
     los = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
@@ -182,6 +218,47 @@ def catalogue():
         "schedules": {c: signature_args(getattr(schedules, c)) for c in sch},
         "losses": {c: signature_args(getattr(losses, c)) for c in los},
     }
+
+
+def resume_cases():
+    """Real Keras fits a small model for an epoch, saves it (.keras, optimizer state included),
+    then fits one more epoch: the test loads the file, fits that epoch and compares the weights."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(12, 3)).astype(np.float32)
+    y = rng.normal(size=(12, 2)).astype(np.float32)
+    made = [
+        ("nadam", lambda: optimizers.Nadam(0.05)),
+        ("adafactor", lambda: optimizers.Adafactor(0.1, weight_decay=0.01)),
+        ("ftrl", lambda: optimizers.Ftrl(0.2, l1_regularization_strength=0.01)),
+        ("lamb", lambda: optimizers.Lamb(0.05)),
+        ("muon", lambda: optimizers.Muon(0.05)),
+        ("schedule_free_adamw", lambda: optimizers.ScheduleFreeAdamW(0.05, warmup_steps=2)),
+        ("sgd_accumulation_ema", lambda: optimizers.SGD(0.1, momentum=0.9, gradient_accumulation_steps=2,
+                                                         use_ema=True, ema_momentum=0.5)),
+    ]
+    out_dir = os.path.join(OUT, "resume")
+    os.makedirs(out_dir, exist_ok=True)
+    cases = []
+    for name, make in made:
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)])
+        model.compile(optimizer=make(), loss="mse")
+        model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        model.save(os.path.join(out_dir, f"{name}.keras"))
+        saved = [f32list(v.numpy()) for v in model.optimizer.variables]
+        model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        cases.append({
+            "name": name,
+            "file": f"{name}.keras",
+            "optimizer_variables": saved,
+            "optimizer_variable_shapes": [list(v.shape) for v in model.optimizer.variables],
+            "weights_after": [f32list(v.numpy()) for v in model.trainable_variables],
+        })
+    with open(os.path.join(out_dir, "resume.json"), "w") as f:
+        json.dump({"x": [f32list(r) for r in x], "y": [f32list(r) for r in y], "batch_size": 4, "cases": cases},
+                  f, indent=1)
+    return cases
 
 
 def main():
@@ -197,6 +274,7 @@ def main():
             json.dump(cs, f, indent=1)
     with open(os.path.join(OUT, "schedules.json"), "w") as f:
         json.dump(schedule_cases(), f, indent=1)
+    resume_cases()
     print(f"wrote {len(cases)} optimizer cases in {len(by_class)} files and schedules.json to {OUT}")
 
 

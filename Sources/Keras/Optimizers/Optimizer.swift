@@ -137,6 +137,39 @@ open class Optimizer: @unchecked Sendable {
     open func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count n: Int,
                      slots: UnsafeMutablePointer<Float>, step: Int, learningRate lr: Float) {}
 
+    /// Updates `variable` in place; optimizers whose step depends on the variable's shape or path
+    /// (Adafactor, Muon) override this, the others the elementwise update it calls.
+    open func updateVariable(_ variable: Variable, _ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                             count n: Int, slots: UnsafeMutablePointer<Float>, step: Int, learningRate lr: Float) {
+        update(w, gradient: g, count: n, slots: slots, step: step, learningRate: lr)
+    }
+
+    /// The shape Keras gives slot `index` of a variable shaped `shape` (the variable's own shape
+    /// except for Adafactor's factored second moments).
+    open func slotShape(_ index: Int, of shape: [Int]) -> [Int] { shape }
+
+    /// Whether Keras creates slot `index` for `variable` (Muon gives velocities only to the
+    /// variables it updates with AdamW); an absent slot is neither saved nor counted.
+    open func hasSlot(_ index: Int, for variable: Variable) -> Bool { true }
+
+    /// Sets a new variable's slots beyond their constant starting values (ScheduleFreeAdamW
+    /// starts its momentum at the weights).
+    open func initializeSlots(of variable: Variable, _ slots: UnsafeMutablePointer<Float>, count n: Int) {}
+
+    /// The weight decay applied to `variable` unless it is excluded (Muon decays the variables it
+    /// updates with AdamW at its own rate).
+    open func weightDecayRate(for variable: Variable) -> Double? { weightDecay }
+
+    /// Keras's names of the optimizer variables that belong to no model variable, saved after the
+    /// slots (Nadam's running product).
+    open var extraScalarNames: [String] { [] }
+
+    /// The values of those variables, in that order.
+    open var extraScalars: [Float] {
+        get { [] }
+        set {}
+    }
+
     // MARK: Learning rate
 
     /// The learning rate of the next step; setting it replaces any schedule (see
@@ -202,11 +235,11 @@ open class Optimizer: @unchecked Sendable {
                 let n = s.count
                 let w = variables[i].mutableData
                 let g = clippedGradient(s, globalScale: globalScale)
-                if let wd = weightDecay, s.decays {
-                    let f = Float(wd)
+                if s.decays {
+                    let f = s.decayRate
                     for j in 0..<n { w[j] -= w[j] * f * lr }
                 }
-                update(w, gradient: g, count: n, slots: s.slots.data, step: step, learningRate: lr)
+                updateVariable(variables[i], w, gradient: g, count: n, slots: s.slots.data, step: step, learningRate: lr)
             }
         } else {
             let unscale = lossScaleFactor.map { 1 / Float($0) } ?? 1
@@ -231,11 +264,13 @@ open class Optimizer: @unchecked Sendable {
         let slotCount = slotGroups.reduce(0) { $0 + $1.count }
         currentStates = variables.map { v in
             if let s = stateByVariable[ObjectIdentifier(v)], s.count == v.storedValue.count { return s }
-            let decays = weightDecay != nil && !excludedFromDecay.contains(ObjectIdentifier(v))
+            let rate = weightDecayRate(for: v)
+            let decays = rate != nil && !excludedFromDecay.contains(ObjectIdentifier(v))
                 && !excludedNames.contains { v.name.contains($0) || v.path.contains($0) }
             let s = SlotState(variable: v, slotCount: slotCount, initial: initialSlotValue, useEMA: useEMA,
                               clips: clipnorm != nil || clipvalue != nil || lossScaleFactor != nil, accumulates: gradientAccumulationSteps != nil,
-                              decays: decays)
+                              decayRate: decays ? rate.map(Float.init) : nil)
+            initializeSlots(of: v, s.slots.data, count: s.count)
             stateByVariable[ObjectIdentifier(v)] = s
             return s
         }
@@ -318,15 +353,20 @@ open class Optimizer: @unchecked Sendable {
 
     /// Scalars that are not per-variable slots but count among Keras's optimizer variables
     /// (Nadam's running product).
-    open var extraScalarVariables: Int { 0 }
+    public var extraScalarVariables: Int { extraScalarNames.count }
 
     /// How many numbers `optimizer.variables` holds in Keras: the iteration count, the learning
-    /// rate (unless scheduled), moving averages, slots and extra scalars.
+    /// rate (unless scheduled), moving averages, gradient accumulators, slots and extra scalars.
     public var variableScalarCount: Int {
         let slotCount = slotGroups.reduce(0) { $0 + $1.count }
-        let perWeight = slotCount + (useEMA ? 1 : 0)
-        let weights = stateByVariable.values.reduce(0) { $0 + $1.count }
-        return 1 + (schedule == nil ? 1 : 0) + perWeight * weights + extraScalarVariables
+        var total = 1 + (schedule == nil ? 1 : 0) + extraScalarVariables
+        for s in stateByVariable.values {
+            total += (useEMA ? s.count : 0) + (s.accumulator == nil ? 0 : s.count)
+            for k in 0..<slotCount where hasSlot(k, for: s.variable) {
+                total += slotShape(k, of: s.variable.shape).reduce(1, *)
+            }
+        }
+        return total
     }
 
     /// Forgets per-variable state and the step count.

@@ -35,7 +35,7 @@ enum LegacyH5Format {
             try root.setStringAttribute("training_config", t.description, utf8: false)
         }
         try saveWeights(model, to: try root.createGroup("model_weights"))
-        if let opt = model.optimizer, OptimizerState.isSupported(opt) {
+        if let opt = model.optimizer {
             let g = try root.createGroup("optimizer_weights")
             let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
             try g.setChunkedStringsAttribute("weight_names", entries.map(\.name))
@@ -87,7 +87,7 @@ enum LegacyH5Format {
     /// fresh optimizer, and so does this.
     @discardableResult
     static func loadOptimizer(_ model: Model, from g: HDF5Group) throws -> [String] {
-        guard let opt = model.optimizer, OptimizerState.isSupported(opt),
+        guard let opt = model.optimizer,
               let names = try g.chunkedStringsAttribute("weight_names") else { return [] }
         let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
         guard names.count == entries.count else {

@@ -1,6 +1,7 @@
 /// The optimizer's variables in Keras's order, for `optimizer/vars/<i>` in `.weights.h5` and
 /// `optimizer_weights` in legacy `.h5`: `iteration`, `learning_rate` (unless it is a schedule),
-/// the moving averages (`use_ema`), then the slots.
+/// the moving averages (`use_ema`), the gradient accumulators, the slots, then the optimizer's
+/// own scalars (Nadam's running product).
 ///
 /// Keras creates slots with `add_optimizer_variables(vars, [names])`, one call per group of
 /// names, interleaving the names of a group per variable (Adam: m₀ v₀ m₁ v₁ …, then v̂₀ v̂₁ …
@@ -9,26 +10,34 @@
 enum OptimizerState {
     /// One optimizer variable: its Keras-style name and where its numbers live.
     struct Entry {
+        /// Where an entry's numbers live.
+        enum Source {
+            case iteration, learningRate
+            /// A buffer of the entry's shape.
+            case buffer(UnsafeMutablePointer<Float>)
+            /// `Optimizer.extraScalars[i]`.
+            case extraScalar(Int)
+        }
         let name: String
         let shape: [Int]
-        /// The numbers, or nil for the iteration and learning rate scalars.
-        let pointer: UnsafeMutablePointer<Float>?
+        let source: Source
     }
 
-    /// Whether the optimizer's state can be written in Keras's layout (Nadam's running product
-    /// is a variable this library does not expose).
-    static func isSupported(_ o: Optimizer) -> Bool { o.extraScalarVariables == 0 }
-
-    /// Every optimizer variable for `variables` (the model's trainable weights in Keras order).
+    /// Every optimizer variable for `variables` (the model's trainable weights in Keras order):
+    /// as Keras's `build`, the moving averages, the gradient accumulators, the slots, then the
+    /// optimizer's own scalars.
     static func entries(_ o: Optimizer, variables: [Variable]) -> [Entry] {
         let prefix = o.name
-        var out = [Entry(name: "\(prefix)/iteration", shape: [], pointer: nil)]
-        if o.schedule == nil { out.append(Entry(name: "\(prefix)/learning_rate", shape: [], pointer: nil)) }
+        var out = [Entry(name: "\(prefix)/iteration", shape: [], source: .iteration)]
+        if o.schedule == nil { out.append(Entry(name: "\(prefix)/learning_rate", shape: [], source: .learningRate)) }
         let states = o.statesForSaving(variables)
         func varName(_ v: Variable) -> String { v.path.replacingSlashes() }
-        if o.useEMA {
-            for (v, s) in zip(variables, states) {
-                out.append(Entry(name: "\(prefix)/\(varName(v))_average", shape: v.shape, pointer: s.average?.data))
+        for (v, s) in zip(variables, states) {
+            if let avg = s.average { out.append(Entry(name: "\(prefix)/\(varName(v))_average", shape: v.shape, source: .buffer(avg.data))) }
+        }
+        for (v, s) in zip(variables, states) {
+            if let acc = s.accumulator {
+                out.append(Entry(name: "\(prefix)/\(varName(v))_gradient_accumulator", shape: v.shape, source: .buffer(acc.data)))
             }
         }
         let flat = o.slotGroups.flatMap { $0 }
@@ -36,38 +45,52 @@ enum OptimizerState {
             for (v, s) in zip(variables, states) {
                 for name in group {
                     let k = flat.firstIndex(of: name) ?? 0
-                    out.append(Entry(name: "\(prefix)/\(varName(v))_\(name)", shape: v.shape, pointer: s.slots.data + k * s.count))
+                    guard o.hasSlot(k, for: v) else { continue }
+                    out.append(Entry(name: "\(prefix)/\(varName(v))_\(name)", shape: o.slotShape(k, of: v.shape),
+                                     source: .buffer(s.slots.data + k * s.count)))
                 }
             }
+        }
+        for (i, name) in o.extraScalarNames.enumerated() {
+            out.append(Entry(name: "\(prefix)/\(name)", shape: [], source: .extraScalar(i)))
         }
         return out
     }
 
-    /// The value of entry `i` as a tensor (iteration and learning rate as scalars).
+    /// The value of entry `e` as a tensor (scalars for the iteration, learning rate and extras).
     static func value(_ o: Optimizer, _ e: Entry, index i: Int) throws -> Tensor {
-        if i == 0 { return Tensor(Float(o.iterations)) }
-        guard let p = e.pointer else { return Tensor(o.learningRate) }
-        let count = e.shape.reduce(1, *)
-        return try Tensor(shape: e.shape, scalars: Array(UnsafeBufferPointer(start: p, count: count)))
+        switch e.source {
+        case .iteration: return Tensor(Float(o.iterations))
+        case .learningRate: return Tensor(o.learningRate)
+        case .extraScalar(let k): return Tensor(k < o.extraScalars.count ? o.extraScalars[k] : 0)
+        case .buffer(let p):
+            let count = e.shape.reduce(1, *)
+            return try Tensor(shape: e.shape, scalars: Array(UnsafeBufferPointer(start: p, count: count)))
+        }
     }
 
-    /// Restores iteration, learning rate and slots from `values` (already checked against the
-    /// entries' shapes).
+    /// Restores iteration, learning rate, slots and extras from `values` (already checked against
+    /// the entries' shapes).
     static func restore(_ o: Optimizer, entries: [Entry], from values: [Tensor]) throws {
         guard values.count == entries.count else {
             throw KerasError.io("Optimizer '\(o.name)': expected \(entries.count) variables, the file has \(values.count)")
         }
-        let iteration = values[0].scalar ?? 0
+        let iteration = values.first?.scalar ?? 0
         guard iteration.isFinite, iteration >= 0, iteration < 1e15 else {
             throw KerasError.io("Optimizer '\(o.name)': bad iteration count \(iteration) in the file")
         }
-        for (e, t) in zip(entries, values).dropFirst() {
-            if let p = e.pointer {
-                p.update(from: t.data, count: t.count)
-            } else if let lr = t.scalar, lr.isFinite, lr >= 0, o.schedule == nil {
-                try o.setLearningRate(lr)
+        var extras = o.extraScalars
+        for (e, t) in zip(entries, values) {
+            switch e.source {
+            case .iteration: continue
+            case .buffer(let p): p.update(from: t.data, count: Swift.min(t.count, e.shape.reduce(1, *)))
+            case .learningRate:
+                if let lr = t.scalar, lr.isFinite, lr >= 0, o.schedule == nil { try o.setLearningRate(lr) }
+            case .extraScalar(let k):
+                if k < extras.count, let v = t.scalar { extras[k] = v }
             }
         }
+        o.extraScalars = extras
         o.iterations = Int(iteration)
     }
 }

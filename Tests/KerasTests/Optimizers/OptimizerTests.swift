@@ -8,6 +8,7 @@ final class OptimizerTests: XCTestCase {
             ("sgd", "SGD", 0.01), ("RMSprop", "RMSprop", 0.001), ("adagrad", "Adagrad", 0.001),
             ("Adadelta", "Adadelta", 0.001), ("adam", "Adam", 0.001), ("ADAMAX", "Adamax", 0.001),
             ("nadam", "Nadam", 0.001), ("adamw", "AdamW", 0.001), ("lion", "Lion", 0.001),
+            ("adafactor", "Adafactor", 0.001), ("Ftrl", "Ftrl", 0.001), ("lamb", "Lamb", 0.001),
         ]
         for (name, className, lr) in expected {
             let opt = try Optimizer.named(name)
@@ -25,6 +26,10 @@ final class OptimizerTests: XCTestCase {
             (try Adam(learningRate: 0.01, amsgrad: true, clipnorm: 1), "Adam", ["learning_rate": 0.01, "amsgrad": true, "clipnorm": 1.0]),
             (try AdamW(weightDecay: 0.1), "AdamW", ["weight_decay": 0.1]),
             (try Lion(beta2: 0.5, useEMA: true, emaMomentum: 0.9), "Lion", ["beta_2": 0.5, "use_ema": true, "ema_momentum": 0.9]),
+            (try Adafactor(epsilon2: 0.01, relativeStep: false), "Adafactor", ["epsilon_2": 0.01, "relative_step": false]),
+            (try Ftrl(learningRatePower: -0.7, l1RegularizationStrength: 0.1, beta: 0.5), "Ftrl",
+             ["learning_rate_power": -0.7, "l1_regularization_strength": 0.1, "beta": 0.5]),
+            (try Lamb(beta1: 0.8, epsilon: 1e-6), "Lamb", ["beta_1": 0.8, "epsilon": 1e-6]),
         ]
         for (swift, className, config) in pairs {
             XCTAssertEqual(swift.config, try Optimizer.from(className: className, config: config).config, className)
@@ -67,6 +72,12 @@ final class OptimizerTests: XCTestCase {
         expect("ema_momentum") { try SGD(useEMA: true, emaMomentum: 1.5) }
         expect("ema_overwrite_frequency") { try SGD(useEMA: true, emaOverwriteFrequency: 0) }
         expect("decay") { try SGD(decay: -1) }
+        expect("learning_rate_power") { try Ftrl(learningRatePower: 0.5) }
+        expect("initial_accumulator_value") { try Ftrl(initialAccumulatorValue: -0.1) }
+        expect("l2_shrinkage_regularization_strength") { try Ftrl(l2ShrinkageRegularizationStrength: -1) }
+        expect("beta_2") { try Lamb(beta2: 1) }
+        expect("epsilon_1") { try Adafactor(epsilon1: .infinity) }
+        expect("relative_step") { try Optimizer.from(className: "Adafactor", config: ["relative_step": 1.5]) }
         expect("bogus") { try Optimizer.from(className: "adam", config: ["bogus": 1]) }
         expect("beta_1") { try Optimizer.from(className: "adam", config: ["beta_1": "high"]) }
         expect("gradient_accumulation_steps") { try Optimizer.from(className: "adam", config: ["gradient_accumulation_steps": 1]) }
