@@ -44,7 +44,8 @@ def run_case(name, class_name, kwargs, keras_kwargs=None, keep_config=True, seed
     keras_kwargs = dict(kwargs if keras_kwargs is None else keras_kwargs)
     json_kwargs = {}
     for k, v in kwargs.items():
-        json_kwargs[k] = serialize_schedule(v) if isinstance(v, schedules.LearningRateSchedule) else v
+        is_object = isinstance(v, (schedules.LearningRateSchedule, optimizers.Optimizer))
+        json_kwargs[k] = keras.saving.serialize_keras_object(v) if is_object else v
     opt = getattr(optimizers, class_name)(**keras_kwargs)
     initial, grads = data(seed, shapes)
     variables = [keras.Variable(w, name=f"v{i}") for i, w in enumerate(initial)]
@@ -53,7 +54,7 @@ def run_case(name, class_name, kwargs, keras_kwargs=None, keep_config=True, seed
         opt.apply([keras.ops.convert_to_tensor(g) for g in grads[step]], variables)
         weights.append([f32list(v.numpy()) for v in variables])
     finalized = None
-    if opt.use_ema:
+    if getattr(opt, "inner_optimizer", opt).use_ema:
         opt.finalize_variable_values(variables)
         finalized = [f32list(v.numpy()) for v in variables]
     config = opt.get_config() if keep_config else None
@@ -165,6 +166,12 @@ def optimizer_cases():
                                                                       "warmup_steps": 3, "weight_decay": 0.1}),
         run_case("schedule_free_adamw_ema_clip", "ScheduleFreeAdamW", {"learning_rate": 0.02, "use_ema": True,
                                                                        "global_clipnorm": 1.0}),
+        # apply() divides the gradients by the scale, which doubles every 2 steps here.
+        run_case("loss_scale_sgd", "LossScaleOptimizer",
+                 {"inner_optimizer": optimizers.SGD(4096.0, momentum=0.5), "initial_scale": 1024.0,
+                  "dynamic_growth_steps": 2}),
+        run_case("loss_scale_adam_ema", "LossScaleOptimizer",
+                 {"inner_optimizer": optimizers.Adam(0.05, use_ema=True, clipnorm=1.0)}),
     ]
 
 
@@ -207,7 +214,7 @@ def signature_args(cls, skip=("self", "name", "dtype")):
 def catalogue():
     from keras import losses
     opt = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "AdamW", "Lion", "Adafactor", "Ftrl",
-           "Lamb", "Muon", "ScheduleFreeAdamW"]
+           "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer"]
     sch = ["ExponentialDecay", "PiecewiseConstantDecay", "InverseTimeDecay", "PolynomialDecay", "CosineDecay",
            "CosineDecayRestarts"]
     los = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
@@ -233,6 +240,7 @@ def resume_cases():
         ("lamb", lambda: optimizers.Lamb(0.05)),
         ("muon", lambda: optimizers.Muon(0.05)),
         ("schedule_free_adamw", lambda: optimizers.ScheduleFreeAdamW(0.05, warmup_steps=2)),
+        ("loss_scale", lambda: optimizers.LossScaleOptimizer(optimizers.Adam(0.05), dynamic_growth_steps=2)),
         ("sgd_accumulation_ema", lambda: optimizers.SGD(0.1, momentum=0.9, gradient_accumulation_steps=2,
                                                          use_ema=True, ema_momentum=0.5)),
     ]

@@ -43,12 +43,18 @@ extension Optimizer {
     /// `{"SGD": {"module": "keras.optimizers", "args": [{"name": "learning_rate", "default": 0.01}, ...]}, ...}`:
     /// every built-in optimizer's constructor arguments (without `name`) in Keras's order.
     public static var catalogue: JSON {
-        .object(ownArguments.map { className, own in
+        let optimizers: [(String, JSON)] = ownArguments.map { className, own in
             let names = Set(own.map(\.0))
             let args = own + commonArguments.filter { !names.contains($0.0) } + (trailingArguments[className] ?? [])
             return (className, ["module": "keras.optimizers",
                                 "args": .array(args.map { ["name": .string($0.0), "default": $0.1] })])
-        })
+        }
+        // The wrapper takes the optimizer it wraps and none of the common arguments.
+        let lossScale: JSON = ["module": "keras.optimizers", "args": [
+            ["name": "inner_optimizer", "required": true], ["name": "initial_scale", "default": 32768.0],
+            ["name": "dynamic_growth_steps", "default": 2000],
+        ]]
+        return .object(optimizers + [("LossScaleOptimizer", lossScale)])
     }
 }
 

@@ -18,6 +18,7 @@ extension Optimizer {
     /// Replaces the weights with their moving averages when `useEMA` is on. Keras:
     /// `optimizer.finalize_variable_values(var_list)`, which `fit` calls at the end of training.
     public func finalizeVariableValues(_ variables: [Variable]) {
+        if let inner = innerOptimizer { return inner.finalizeVariableValues(variables) }
         guard useEMA else { return }
         for v in variables {
             guard let s = stateByVariable[ObjectIdentifier(v)], let avg = s.average, s.count == v.storedValue.count else { continue }
@@ -28,6 +29,7 @@ extension Optimizer {
     /// Exchanges the weights with their moving averages (call twice to swap back), as Keras's
     /// `SwapEMAWeights` callback does around evaluation. Throws when `useEMA` is off.
     public func swapMovingAverages(_ variables: [Variable]) throws {
+        if let inner = innerOptimizer { return try inner.swapMovingAverages(variables) }
         guard useEMA else {
             throw KerasError.invalidState("\(className): swapping moving averages needs use_ema=True")
         }
@@ -40,6 +42,7 @@ extension Optimizer {
 
     /// The moving average of `variable`, when `useEMA` is on and a step has been taken.
     public func movingAverage(of variable: Variable) -> Tensor? {
+        if let inner = innerOptimizer { return inner.movingAverage(of: variable) }
         guard let s = stateByVariable[ObjectIdentifier(variable)], let avg = s.average else { return nil }
         return avg.copy().viewing(variable.shape)
     }

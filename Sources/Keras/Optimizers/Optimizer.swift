@@ -39,7 +39,7 @@ open class Optimizer: @unchecked Sendable {
     public let decay: Double
     /// The loss is multiplied by this before gradients are taken and the gradients divided by it
     /// (Keras's `loss_scale_factor`, for reduced precision; harmless in float32).
-    public let lossScaleFactor: Double?
+    public internal(set) var lossScaleFactor: Double?
     /// When set, gradients are summed over this many calls and their mean applied on the last
     /// one; the other calls only accumulate.
     public let gradientAccumulationSteps: Int?
@@ -114,6 +114,25 @@ open class Optimizer: @unchecked Sendable {
     public func scaleLoss(_ loss: Tensor) -> Tensor {
         guard let f = lossScaleFactor else { return loss }
         return loss * Float(f)
+    }
+
+    /// Whether ``scaleLoss(_:)`` changes the loss (training then differentiates the scaled loss).
+    public var scalesLoss: Bool { lossScaleFactor != nil }
+
+    /// The optimizer a wrapper (``LossScaleOptimizer``) delegates to; its variables follow the
+    /// wrapper's own in Keras's `optimizer.variables`.
+    var innerOptimizer: Optimizer? { nil }
+
+    /// This object's own step count as Keras saves it (a wrapper's own stays 0).
+    var ownIterations: Int {
+        get { iterations }
+        set { iterations = newValue }
+    }
+
+    /// This object's own constant learning rate as Keras saves it (a wrapper's is 0).
+    var ownLearningRate: Float {
+        get { constantLearningRate }
+        set { constantLearningRate = newValue }
     }
 
     /// The Keras class name (`Adam`).
@@ -344,45 +363,11 @@ open class Optimizer: @unchecked Sendable {
         return s
     }
 
-    /// Makes the state of `variables` now rather than on the first step (before restoring saved
-    /// optimizer weights, as Keras's `optimizer.build(var_list)`).
-    public func build(_ variables: [Variable]) { _ = states(for: variables) }
-
-    /// True once a step has made per-variable state (Keras builds the optimizer on the first step).
-    public var isBuilt: Bool { !stateByVariable.isEmpty }
-
-    /// Scalars that are not per-variable slots but count among Keras's optimizer variables
-    /// (Nadam's running product).
-    public var extraScalarVariables: Int { extraScalarNames.count }
-
-    /// How many numbers `optimizer.variables` holds in Keras: the iteration count, the learning
-    /// rate (unless scheduled), moving averages, gradient accumulators, slots and extra scalars.
-    public var variableScalarCount: Int {
-        let slotCount = slotGroups.reduce(0) { $0 + $1.count }
-        var total = 1 + (schedule == nil ? 1 : 0) + extraScalarVariables
-        for s in stateByVariable.values {
-            total += (useEMA ? s.count : 0) + (s.accumulator == nil ? 0 : s.count)
-            for k in 0..<slotCount where hasSlot(k, for: s.variable) {
-                total += slotShape(k, of: s.variable.shape).reduce(1, *)
-            }
-        }
-        return total
-    }
-
     /// Forgets per-variable state and the step count.
     open func reset() {
         stateByVariable.removeAll()
         currentStates.removeAll()
         iterations = 0
-    }
-
-    /// Slot `name` (`"momentum"`) of `variable`, shaped like the variable, or nil.
-    public func slot(_ name: String, of variable: Variable) -> Tensor? {
-        guard let s = stateByVariable[ObjectIdentifier(variable)],
-              let k = slotGroups.flatMap({ $0 }).firstIndex(of: name) else { return nil }
-        let out = Tensor(shape: variable.shape, repeating: 0)
-        out.data.update(from: s.slots.data + k * s.count, count: s.count)
-        return out
     }
 
     // MARK: Config

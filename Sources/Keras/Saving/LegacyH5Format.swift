@@ -39,8 +39,8 @@ enum LegacyH5Format {
             let g = try root.createGroup("optimizer_weights")
             let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
             try g.setChunkedStringsAttribute("weight_names", entries.map(\.name))
-            for (i, e) in entries.enumerated() {
-                if i == 0 { try g.writeInt32(e.name, Int32(clamping: opt.iterations)) } else { try g.writeTensor(e.name, try OptimizerState.value(opt, e, index: i)) }
+            for e in entries {
+                try OptimizerState.write(e, to: g, as: e.name)
             }
         }
     }

@@ -49,7 +49,7 @@ enum WeightsH5Store {
             let g = try root.createGroup("optimizer/vars")
             try g.setStringAttribute("name", opt.name)
             for (i, e) in OptimizerState.entries(opt, variables: model.kerasTrainableWeights).enumerated() {
-                if i == 0 { try g.writeInt32("0", Int32(clamping: opt.iterations)) } else { try g.writeTensor(String(i), try OptimizerState.value(opt, e, index: i)) }
+                try OptimizerState.write(e, to: g, as: String(i))
             }
         }
     }

@@ -54,4 +54,5 @@ final class OptimizerFixtureTests: XCTestCase {
     func testLambMatchesKeras() throws { try runFixtureFile("lamb") }
     func testMuonMatchesKeras() throws { try runFixtureFile("muon") }
     func testScheduleFreeAdamWMatchesKeras() throws { try runFixtureFile("schedulefreeadamw") }
+    func testLossScaleOptimizerMatchesKeras() throws { try runFixtureFile("lossscaleoptimizer") }
 }

@@ -185,4 +185,49 @@ final class OptimizerTests: XCTestCase {
         assertClose(finals[1], finals[0], "weights with loss_scale_factor 64")
         XCTAssertEqual(losses[1], losses[0], accuracy: 1e-6, "logged loss is the unscaled one")
     }
+
+    func testLossScaleOptimizerSkipsNonFiniteStepsAndRescales() throws {
+        let opt = try LossScaleOptimizer(try SGD(learningRate: 1, lossScaleFactor: 4), initialScale: 8, dynamicGrowthSteps: 2)
+        XCTAssertNil(opt.inner.lossScaleFactor, "the inner optimizer's loss_scale_factor is cleared, as in Keras")
+        let v = Variable(Tensor([1, 2] as [Float]), name: "v")
+        try opt.apply([Tensor([8, 16] as [Float])], to: [v])
+        XCTAssertEqual(v.numpy.scalars, [0, 0])
+        XCTAssertEqual(opt.stepCounter, 1)
+        try opt.apply([Tensor([Float.infinity, 0] as [Float])], to: [v])
+        XCTAssertEqual(v.numpy.scalars, [0, 0], "a step with a non-finite gradient is skipped")
+        XCTAssertEqual(opt.stepCounter, 0)
+        XCTAssertEqual(opt.dynamicScale, 4)
+        try opt.apply([Tensor([4, -4] as [Float])], to: [v])
+        try opt.apply([Tensor([4, 4] as [Float])], to: [v])
+        XCTAssertEqual(v.numpy.scalars, [-2, 0])
+        XCTAssertEqual(opt.dynamicScale, 8, "two finite steps double the scale")
+        XCTAssertEqual(opt.stepCounter, 0)
+        XCTAssertEqual(opt.iterations, 3)
+        XCTAssertEqual(opt.scaleLoss(Tensor(Float(2))).scalar, 16)
+        XCTAssertEqual(try Optimizer.deserialize(opt.serialized).config, opt.config)
+        XCTAssertThrowsError(try Optimizer.from(className: "LossScaleOptimizer", config: ["inner_optimizer": "adam", "clipnorm": 1.0])) {
+            XCTAssertTrue("\($0)".contains("clipnorm"))
+        }
+        XCTAssertThrowsError(try Optimizer.from(className: "LossScaleOptimizer", config: ["inner_optimizer": "adam", "dynamic": false]))
+        XCTAssertThrowsError(try Optimizer.from(className: "LossScaleOptimizer", config: [:])) {
+            XCTAssertTrue("\($0)".contains("inner_optimizer"))
+        }
+    }
+
+    func testMuonChoosesAdamWForNonMatricesEmbeddingsAndExcludedPaths() throws {
+        let opt = try Muon(excludeLayers: ["^dec"])
+        let kernel = Variable(Tensor(shape: [2, 3], repeating: 1), name: "kernel")
+        kernel.path = "dense/kernel"
+        let bias = Variable(Tensor(shape: [3], repeating: 1), name: "bias")
+        let embedding = Variable(Tensor(shape: [4, 2], repeating: 1), name: "embeddings")
+        embedding.path = "token_Embedding/embeddings"
+        let excluded = Variable(Tensor(shape: [2, 2], repeating: 1), name: "kernel")
+        excluded.path = "decoder/kernel"
+        XCTAssertEqual([kernel, bias, embedding, excluded].map(opt.usesAdamW), [false, true, true, true])
+        opt.build([kernel, bias])
+        XCTAssertNil(opt.slot("velocity", of: kernel), "matrices updated by Muon have no velocity")
+        XCTAssertNotNil(opt.slot("velocity", of: bias))
+        XCTAssertEqual(opt.variableScalarCount, 2 + 6 + 3 + 3)
+        XCTAssertThrowsError(try Muon(excludeLayers: ["("])) { XCTAssertTrue("\($0)".contains("exclude_layers")) }
+    }
 }

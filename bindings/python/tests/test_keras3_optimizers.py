@@ -16,12 +16,16 @@ pytestmark = [needs(*CORE, "keras_catalog_json")]
 RS = np.random.RandomState(2)
 X = RS.normal(size=(16, 3)).astype("float32")
 Y = RS.normal(size=(16, 2)).astype("float32")
-CASES = [
-    ("Adafactor", {"learning_rate": 0.1, "weight_decay": 0.01}),
-    ("Ftrl", {"learning_rate": 0.2, "l1_regularization_strength": 0.01, "beta": 0.1}),
-    ("Lamb", {"learning_rate": 0.05, "clipnorm": 0.5}),
-    ("Nadam", {"learning_rate": 0.05}),
-]
+# Each makes the same optimizer from either library's `optimizers` module.
+CASES = {
+    "Adafactor": lambda o: o.Adafactor(learning_rate=0.1, weight_decay=0.01),
+    "Ftrl": lambda o: o.Ftrl(learning_rate=0.2, l1_regularization_strength=0.01, beta=0.1),
+    "Lamb": lambda o: o.Lamb(learning_rate=0.05, clipnorm=0.5),
+    "Muon": lambda o: o.Muon(learning_rate=0.05, adam_lr_ratio=0.5),
+    "ScheduleFreeAdamW": lambda o: o.ScheduleFreeAdamW(0.05, warmup_steps=2),
+    "LossScaleOptimizer": lambda o: o.LossScaleOptimizer(o.Adam(0.05), dynamic_growth_steps=2),
+    "Nadam": lambda o: o.Nadam(learning_rate=0.05),
+}
 
 
 def _model(lib):
@@ -30,19 +34,19 @@ def _model(lib):
 
 def test_names_come_from_the_catalogue():
     listed = [c for c, e in _catalog.catalog()["optimizers"].items() if not e.get("custom")]
-    for name in ["Adafactor", "Ftrl", "Lamb"]:
+    for name in ["Adafactor", "Ftrl", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer"]:
         assert name in listed and name in sk.optimizers.__all__
         assert sk.optimizers.get(name.lower()).__class__.__name__ == name
     assert sorted(n for n in sk.optimizers._NAMES) == sorted(listed)
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=[c[0] for c in CASES])
-def test_training_matches_keras_and_resumes_from_keras_file(name, kwargs, tmp_path):
+@pytest.mark.parametrize("name", list(CASES))
+def test_training_matches_keras_and_resumes_from_keras_file(name, tmp_path):
     keras.utils.set_random_seed(0)
     ref = _model(keras)
-    ref.compile(getattr(keras.optimizers, name)(**kwargs), "mse")
+    ref.compile(CASES[name](keras.optimizers), "mse")
     ours = _model(sk)
-    ours.compile(getattr(sk.optimizers, name)(**kwargs), "mse")
+    ours.compile(CASES[name](sk.optimizers), "mse")
     ours.set_weights([np.asarray(w) for w in ref.get_weights()])
     ref.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
     ours.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
