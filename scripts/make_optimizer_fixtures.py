@@ -44,7 +44,7 @@ def run_case(name, class_name, kwargs, keras_kwargs=None, keep_config=True, seed
     keras_kwargs = dict(kwargs if keras_kwargs is None else keras_kwargs)
     json_kwargs = {}
     for k, v in kwargs.items():
-        is_object = isinstance(v, (schedules.LearningRateSchedule, optimizers.Optimizer))
+        is_object = isinstance(v, (schedules.LearningRateSchedule, optimizers.Optimizer, optimizers.OptimizerMap))
         json_kwargs[k] = keras.saving.serialize_keras_object(v) if is_object else v
     opt = getattr(optimizers, class_name)(**keras_kwargs)
     initial, grads = data(seed, shapes)
@@ -172,6 +172,14 @@ def optimizer_cases():
                   "dynamic_growth_steps": 2}),
         run_case("loss_scale_adam_ema", "LossScaleOptimizer",
                  {"inner_optimizer": optimizers.Adam(0.05, use_ema=True, clipnorm=1.0)}),
+        # An exact path, a pattern over two variables, and a default that gets nothing.
+        run_case("multi_exact_pattern", "MultiOptimizer",
+                 {"optimizer_map": optimizers.OptimizerMap(optimizers.SGD(0.1), {
+                     "v0": optimizers.Adam(0.05, use_ema=True), "v[12]": optimizers.SGD(0.2, momentum=0.9)})},
+                 shapes=[[3, 2], [2], [2, 2]]),
+        run_case("multi_default_loss_scale", "MultiOptimizer",
+                 {"optimizer_map": optimizers.OptimizerMap(optimizers.Lamb(0.05), {"v1": optimizers.Ftrl(0.3)}),
+                  "loss_scale_factor": 4.0}),
     ]
 
 
@@ -214,7 +222,7 @@ def signature_args(cls, skip=("self", "name", "dtype")):
 def catalogue():
     from keras import losses
     opt = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "AdamW", "Lion", "Adafactor", "Ftrl",
-           "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer"]
+           "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "MultiOptimizer"]
     sch = ["ExponentialDecay", "PiecewiseConstantDecay", "InverseTimeDecay", "PolynomialDecay", "CosineDecay",
            "CosineDecayRestarts"]
     los = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
@@ -241,6 +249,8 @@ def resume_cases():
         ("muon", lambda: optimizers.Muon(0.05)),
         ("schedule_free_adamw", lambda: optimizers.ScheduleFreeAdamW(0.05, warmup_steps=2)),
         ("loss_scale", lambda: optimizers.LossScaleOptimizer(optimizers.Adam(0.05), dynamic_growth_steps=2)),
+        ("multi", lambda: optimizers.MultiOptimizer(optimizers.OptimizerMap(
+            optimizers.Adam(0.05), {"dense/.*": optimizers.SGD(0.1, momentum=0.9), "unused": optimizers.Nadam()}))),
         ("sgd_accumulation_ema", lambda: optimizers.SGD(0.1, momentum=0.9, gradient_accumulation_steps=2,
                                                          use_ema=True, ema_momentum=0.5)),
     ]

@@ -56,7 +56,7 @@ public final class LossScaleOptimizer: Optimizer, @unchecked Sendable {
         try self.init(inner, initialScale: initialScale, dynamicGrowthSteps: steps, name: name ?? "loss_scale_optimizer")
     }
 
-    override var innerOptimizer: Optimizer? { inner }
+    override var innerOptimizers: [Optimizer] { [inner] }
 
     /// The inner optimizer's count; this wrapper's own stays 0 in saved files, as in Keras.
     public internal(set) override var iterations: Int {

@@ -49,12 +49,15 @@ extension Optimizer {
             return (className, ["module": "keras.optimizers",
                                 "args": .array(args.map { ["name": .string($0.0), "default": $0.1] })])
         }
-        // The wrapper takes the optimizer it wraps and none of the common arguments.
+        // The wrappers take the optimizers they wrap and few of the common arguments.
         let lossScale: JSON = ["module": "keras.optimizers", "args": [
             ["name": "inner_optimizer", "required": true], ["name": "initial_scale", "default": 32768.0],
             ["name": "dynamic_growth_steps", "default": 2000],
         ]]
-        return .object(optimizers + [("LossScaleOptimizer", lossScale)])
+        let multi: JSON = ["module": "keras.optimizers", "args": [
+            ["name": "optimizer_map", "required": true], ["name": "loss_scale_factor", "default": nil],
+        ]]
+        return .object(optimizers + [("LossScaleOptimizer", lossScale), ("MultiOptimizer", multi)])
     }
 }
 

@@ -49,7 +49,7 @@ extension Optimizer {
         "nadam": Nadam.init(config:), "adamw": AdamW.init(config:), "lion": Lion.init(config:),
         "adafactor": Adafactor.init(config:), "ftrl": Ftrl.init(config:), "lamb": Lamb.init(config:),
         "muon": Muon.init(config:), "schedulefreeadamw": ScheduleFreeAdamW.init(config:),
-        "lossscaleoptimizer": LossScaleOptimizer.init(config:),
+        "lossscaleoptimizer": LossScaleOptimizer.init(config:), "multioptimizer": MultiOptimizer.init(config:),
     ]
 
     /// An optimizer with Keras's defaults from its name, in any case (`"adam"`, `"SGD"`,

@@ -1,14 +1,17 @@
 /// What an optimizer holds per variable, as Keras's `optimizer.variables` shows it; a wrapper
-/// (``LossScaleOptimizer``) answers with its inner optimizer's.
+/// (``LossScaleOptimizer``, ``MultiOptimizer``) answers with its inner optimizers'.
 extension Optimizer {
     /// Makes the state of `variables` now rather than on the first step (before restoring saved
     /// optimizer weights, as Keras's `optimizer.build(var_list)`).
     public func build(_ variables: [Variable]) {
-        if let inner = innerOptimizer { inner.build(variables) } else { _ = statesForSaving(variables) }
+        if innerOptimizers.isEmpty { _ = statesForSaving(variables); return }
+        for (o, share) in delegates(for: variables) where !share.isEmpty { o.build(share) }
     }
 
     /// True once a step has made per-variable state (Keras builds the optimizer on the first step).
-    public var isBuilt: Bool { innerOptimizer?.isBuilt ?? !stateByVariable.isEmpty }
+    public var isBuilt: Bool {
+        innerOptimizers.isEmpty ? !stateByVariable.isEmpty : innerOptimizers.contains { $0.isBuilt }
+    }
 
     /// Scalars that are not per-variable slots but count among Keras's optimizer variables
     /// (Nadam's running product, LossScaleOptimizer's step counter and scale).
@@ -19,7 +22,7 @@ extension Optimizer {
     /// then an inner optimizer's.
     public var variableScalarCount: Int {
         var total = 1 + (schedule == nil ? 1 : 0) + extraScalarVariables
-        if let inner = innerOptimizer { return total + inner.variableScalarCount }
+        if !innerOptimizers.isEmpty { return innerOptimizers.reduce(total) { $0 + $1.variableScalarCount } }
         let slotCount = slotGroups.reduce(0) { $0 + $1.count }
         for s in stateByVariable.values {
             total += (useEMA ? s.count : 0) + (s.accumulator == nil ? 0 : s.count)
@@ -32,7 +35,7 @@ extension Optimizer {
 
     /// Slot `name` (`"momentum"`) of `variable`, in the shape Keras gives it, or nil.
     public func slot(_ name: String, of variable: Variable) -> Tensor? {
-        if let inner = innerOptimizer { return inner.slot(name, of: variable) }
+        if !innerOptimizers.isEmpty { return innerOptimizers.lazy.compactMap { $0.slot(name, of: variable) }.first }
         guard let s = stateByVariable[ObjectIdentifier(variable)],
               let k = slotGroups.flatMap({ $0 }).firstIndex(of: name), hasSlot(k, for: variable) else { return nil }
         let shape = slotShape(k, of: variable.shape)

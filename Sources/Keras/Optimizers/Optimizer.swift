@@ -119,9 +119,12 @@ open class Optimizer: @unchecked Sendable {
     /// Whether ``scaleLoss(_:)`` changes the loss (training then differentiates the scaled loss).
     public var scalesLoss: Bool { lossScaleFactor != nil }
 
-    /// The optimizer a wrapper (``LossScaleOptimizer``) delegates to; its variables follow the
-    /// wrapper's own in Keras's `optimizer.variables`.
-    var innerOptimizer: Optimizer? { nil }
+    /// The optimizers a wrapper (``LossScaleOptimizer``, ``MultiOptimizer``) delegates to, whose
+    /// variables follow the wrapper's own in Keras's `optimizer.variables`; empty otherwise.
+    var innerOptimizers: [Optimizer] { [] }
+
+    /// Each inner optimizer with the variables it updates out of `variables`.
+    func delegates(for variables: [Variable]) -> [(Optimizer, [Variable])] { innerOptimizers.map { ($0, variables) } }
 
     /// This object's own step count as Keras saves it (a wrapper's own stays 0).
     var ownIterations: Int {

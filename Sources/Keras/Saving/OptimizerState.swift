@@ -58,6 +58,15 @@ enum OptimizerState {
             }))
             return out + entries(lso.inner, variables: variables)
         }
+        if let multi = o as? MultiOptimizer {
+            // An inner optimizer given no variable is never built: Keras keeps only its iteration
+            // and learning rate.
+            for (inner, share) in multi.delegates(for: variables) {
+                let all = entries(inner, variables: share)
+                out += share.isEmpty ? Array(all.prefix(inner.schedule == nil ? 2 : 1)) : all
+            }
+            return out
+        }
         let states = o.statesForSaving(variables)
         func varName(_ v: Variable) -> String { v.path.replacingSlashes() }
         for (v, s) in zip(variables, states) {

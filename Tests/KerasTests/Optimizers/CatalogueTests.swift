@@ -11,7 +11,8 @@ final class CatalogueTests: XCTestCase {
         // Where Keras's get_config() normalises its default (Muon: `exclude_layers or []`).
         let configDefaults: [String: JSON] = ["Muon.exclude_layers": []]
         // Required arguments, for making each class with its defaults otherwise.
-        let required: [String: JSON] = ["LossScaleOptimizer": ["inner_optimizer": "sgd"]]
+        let required: [String: JSON] = ["LossScaleOptimizer": ["inner_optimizer": "sgd"],
+                                        "MultiOptimizer": ["optimizer_map": ["default_optimizer": "sgd"]]]
         for (className, args) in keras {
             let entry = try XCTUnwrap(Optimizer.catalogue[className])
             XCTAssertEqual(entry["args"], args, className)

@@ -55,4 +55,5 @@ final class OptimizerFixtureTests: XCTestCase {
     func testMuonMatchesKeras() throws { try runFixtureFile("muon") }
     func testScheduleFreeAdamWMatchesKeras() throws { try runFixtureFile("schedulefreeadamw") }
     func testLossScaleOptimizerMatchesKeras() throws { try runFixtureFile("lossscaleoptimizer") }
+    func testMultiOptimizerMatchesKeras() throws { try runFixtureFile("multioptimizer") }
 }

@@ -34,6 +34,14 @@ _NAMES = list(_FIRST_ARGUMENTS)
 for _n, _first in _FIRST_ARGUMENTS.items():
     globals()[_n] = make_class(Optimizer, _n, (_first,), module=__name__)
 
+class OptimizerMap(KerasObject):
+    """Keras `OptimizerMap(default_optimizer, optimizer_map=None)`: variable paths (exact, or
+    regular expressions matching the whole path) to optimizers, for `MultiOptimizer`."""
+    kind = "optimizer"
+    class_name = "OptimizerMap"
+    _positional = ("default_optimizer", "optimizer_map")
+
+
 _ALIASES = {n.lower(): n for n in _NAMES}
 _ALIASES["adam_w"] = "AdamW"
 
@@ -64,4 +72,4 @@ def deserialize(config):
     return cls(**config.get("config", {}))
 
 
-__all__ = _NAMES + ["Optimizer", "get", "serialize", "deserialize"]
+__all__ = _NAMES + ["Optimizer", "OptimizerMap", "get", "serialize", "deserialize"]
