@@ -250,7 +250,7 @@ def resume_cases():
         ("schedule_free_adamw", lambda: optimizers.ScheduleFreeAdamW(0.05, warmup_steps=2)),
         ("loss_scale", lambda: optimizers.LossScaleOptimizer(optimizers.Adam(0.05), dynamic_growth_steps=2)),
         ("multi", lambda: optimizers.MultiOptimizer(optimizers.OptimizerMap(
-            optimizers.Adam(0.05), {"dense/.*": optimizers.SGD(0.1, momentum=0.9), "unused": optimizers.Nadam()}))),
+            optimizers.Adam(0.05), {".*dense/.*": optimizers.SGD(0.1, momentum=0.9), "unused": optimizers.Nadam()}))),
         ("sgd_accumulation_ema", lambda: optimizers.SGD(0.1, momentum=0.9, gradient_accumulation_steps=2,
                                                          use_ema=True, ema_momentum=0.5)),
     ]

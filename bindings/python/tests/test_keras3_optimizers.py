@@ -25,6 +25,7 @@ CASES = {
     "ScheduleFreeAdamW": lambda o: o.ScheduleFreeAdamW(0.05, warmup_steps=2),
     "LossScaleOptimizer": lambda o: o.LossScaleOptimizer(o.Adam(0.05), dynamic_growth_steps=2),
     "Nadam": lambda o: o.Nadam(learning_rate=0.05),
+    "MultiOptimizer": lambda o: o.MultiOptimizer(o.OptimizerMap(o.Adam(0.05), {".*kernel": o.SGD(0.1, momentum=0.9)})),
 }
 
 
@@ -34,7 +35,7 @@ def _model(lib):
 
 def test_names_come_from_the_catalogue():
     listed = [c for c, e in _catalog.catalog()["optimizers"].items() if not e.get("custom")]
-    for name in ["Adafactor", "Ftrl", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer"]:
+    for name in ["Adafactor", "Ftrl", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "MultiOptimizer"]:
         assert name in listed and name in sk.optimizers.__all__
         assert sk.optimizers.get(name.lower()).__class__.__name__ == name
     assert sorted(n for n in sk.optimizers._NAMES) == sorted(listed)
