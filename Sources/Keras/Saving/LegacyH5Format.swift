@@ -38,10 +38,15 @@ enum LegacyH5Format {
         if let opt = model.optimizer {
             let g = try root.createGroup("optimizer_weights")
             let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
-            try g.setChunkedStringsAttribute("weight_names", entries.map(\.name))
-            for e in entries {
-                try OptimizerState.write(e, to: g, as: e.name)
+            // Inner optimizers of a MultiOptimizer may share a name; datasets need distinct ones.
+            var used: [String: Int] = [:]
+            let names = entries.map { e -> String in
+                let n = used[e.name, default: 0]
+                used[e.name] = n + 1
+                return n == 0 ? e.name : "\(e.name)_\(n)"
             }
+            try g.setChunkedStringsAttribute("weight_names", names)
+            for (e, name) in zip(entries, names) { try OptimizerState.write(e, to: g, as: name) }
         }
     }
 
