@@ -154,24 +154,12 @@ public final class Muon: Optimizer, @unchecked Sendable {
         for e in 0..<(k * l) { x[e] /= inv }
         let ca = Float(muonA), cb = Float(muonB), cc = Float(muonC)
         for _ in 0..<nsSteps {
-            matmul(x, x, into: a, k, l, k, transposeRight: true)
-            for e in 0..<(k * k) { next[e] = cc * a[e] }
-            matmul(next, a, into: b, k, k, k, transposeRight: false)
-            for e in 0..<(k * k) { b[e] += cb * a[e] }
-            matmul(b, x, into: next, k, k, l, transposeRight: false)
-            for e in 0..<(k * l) { x[e] = ca * x[e] + next[e] }
-        }
-    }
-
-    /// `out (p × r) = left (p × q) · right`, where right is q × r, or r × q when transposed.
-    private func matmul(_ left: UnsafePointer<Float>, _ right: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                        _ p: Int, _ q: Int, _ r: Int, transposeRight: Bool) {
-        for i in 0..<p {
-            for j in 0..<r {
-                var s: Float = 0
-                for t in 0..<q { s += left[i * q + t] * (transposeRight ? right[j * q + t] : right[t * r + j]) }
-                out[i * r + j] = s
-            }
+            Kernels.gemm(x, transA: false, x, transB: true, a, m: k, n: k, k: l)
+            for e in 0..<(k * k) { b[e] = cb * a[e] }
+            Kernels.gemm(a, transA: false, a, transB: false, b, m: k, n: k, k: k, alpha: cc, beta: 1)
+            for e in 0..<(k * l) { next[e] = ca * x[e] }
+            Kernels.gemm(b, transA: false, x, transB: false, next, m: k, n: l, k: k, beta: 1)
+            x.update(from: next, count: k * l)
         }
     }
 
