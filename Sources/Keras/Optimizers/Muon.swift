@@ -122,12 +122,12 @@ public final class Muon: Optimizer, @unchecked Sendable {
         let rows = variable.shape[0], cols = variable.shape[1]
         let m = slots, mu = Float(momentum), decayed = Float(momentum - 1)
         let k = Swift.min(rows, cols), l = Swift.max(rows, cols)
-        let needed = 3 * k * l + 2 * k * k
+        let needed = 2 * k * l + 2 * k * k
         if work.count < needed { work = [Float](repeating: 0, count: needed) }
         work.withUnsafeMutableBufferPointer { buf in
             guard let base = buf.baseAddress else { return }
             // x holds the matrix to orthogonalise as k × l (transposed when rows > cols).
-            let x = base, next = base + k * l, out = base + 2 * k * l, a = base + 3 * k * l, b = a + k * k
+            let x = base, next = base + k * l, a = base + 2 * k * l, b = a + k * k
             for i in 0..<rows {
                 for j in 0..<cols {
                     let e = i * cols + j
@@ -138,9 +138,8 @@ public final class Muon: Optimizer, @unchecked Sendable {
             newtonSchulz(x, next, a, b, k: k, l: l)
             let scale = lr * (rmsRate.map { Float(Double(l).squareRoot()) * Float($0) } ?? 1)
             for i in 0..<rows {
-                for j in 0..<cols { out[i * cols + j] = x[rows > cols ? j * rows + i : i * cols + j] }
+                for j in 0..<cols { w[i * cols + j] -= x[rows > cols ? j * rows + i : i * cols + j] * scale }
             }
-            for e in 0..<n { w[e] -= out[e] * scale }
         }
     }
 
