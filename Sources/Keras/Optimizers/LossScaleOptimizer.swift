@@ -47,10 +47,8 @@ public final class LossScaleOptimizer: Optimizer, @unchecked Sendable {
             ("gradient_accumulation_steps", nil),
         ]
         for (key, value) in defaults {
-            let given = a.raw(key) ?? .null
-            guard given == value else {
-                throw KerasError.invalidArgument("LossScaleOptimizer(\(key): \(given)): LossScaleOptimizer does not support \(key); set it on the inner_optimizer instead")
-            }
+            guard let given = a.raw(key), given != value else { continue }
+            throw KerasError.invalidArgument("LossScaleOptimizer(\(key): \(given)): LossScaleOptimizer does not support \(key); set it on the inner_optimizer instead")
         }
         try a.finish()
         try self.init(inner, initialScale: initialScale, dynamicGrowthSteps: steps, name: name ?? "loss_scale_optimizer")
