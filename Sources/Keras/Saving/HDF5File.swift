@@ -391,6 +391,27 @@ final class HDF5Group {
         return dims.map { Int($0) }
     }
 
+    /// Refuses a dataset whose element size is not a machine number's or whose values are not all
+    /// stored in the file. Keras writes every weight in full; libhdf5 answers a read of unallocated
+    /// storage by building a fill buffer as large as the declared dataset (gigabytes for a
+    /// corrupted header), and converts exotic float formats element by element.
+    private func checkStorage(_ d: hid_t, type: hid_t, values: Int, _ name: String) throws {
+        let size = H5Tget_size(type)
+        let allowed: Set<Int> = H5Tget_class(type) == H5T_FLOAT ? [2, 4, 8] : [1, 2, 4, 8]
+        guard allowed.contains(size) else {
+            throw KerasError.io("HDF5 '\(file)': dataset '\(child(name))' has \(size)-byte elements, not a float32/float64/integer type")
+        }
+        var status = H5D_SPACE_STATUS_ERROR
+        guard H5Dget_space_status(d, &status) >= 0, status == H5D_SPACE_STATUS_ALLOCATED else {
+            throw KerasError.io("HDF5 '\(file)': dataset '\(child(name))' does not store its values (space status \(status.rawValue))")
+        }
+        let stored = H5Dget_storage_size(d)
+        let (declared, overflow) = values.multipliedReportingOverflow(by: size)
+        guard !overflow, stored >= hsize_t(declared) else {
+            throw KerasError.io("HDF5 '\(file)': dataset '\(child(name))' declares \(values) values but stores \(stored) bytes")
+        }
+    }
+
     /// Reads a numeric dataset as float32. When `expected` is given, the stored shape must
     /// equal it (checked before anything is allocated).
     func readTensor(_ name: String, expected: [Int]? = nil) throws -> Tensor {
@@ -408,6 +429,7 @@ final class HDF5Group {
         }
         let t = Tensor(shape: dims, repeating: 0)
         if t.count == 0 { return t }
+        try checkStorage(d, type: type, values: t.count, name)
         guard H5Dread(d, skh5_native_float(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), t.data) >= 0 else {
             throw KerasError.io("HDF5 '\(file)': cannot read dataset '\(child(name))'")
         }

@@ -37,6 +37,15 @@ final class HostileFileTests: XCTestCase {
         assertKerasError("deep json") { _ = try modelFromJSON(String(repeating: "[", count: 100_000)) }
     }
 
+    /// A fuzzed `.keras` whose weights file declares 1.9 GB elements for a kernel: libhdf5 would
+    /// allocate conversion buffers of that size (the CI fuzz run died of it); it is refused first.
+    func testDatasetsOfExoticElementSizesAreRefusedBeforeReading() throws {
+        XCTAssertThrowsError(try loadModel(try SavingFixtures.path("hostile_exotic_element_size.keras"))) { error in
+            let message = (error as? KerasError)?.message ?? "\(error)"
+            XCTAssertTrue(message.contains("'/layers/dense/vars/0' has 1936875894-byte elements"), message)
+        }
+    }
+
     func testConfigsThatDoNotMatchTheirWeightsAreRejected() throws {
         let json = try String(contentsOfFile: try SavingFixtures.path("dense_sequential.json"), encoding: .utf8)
         let wrong = json.replacingOccurrences(of: "\"units\": 8", with: "\"units\": 9")
