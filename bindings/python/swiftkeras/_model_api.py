@@ -172,7 +172,7 @@ class ModelAPI:
             if isinstance(layer, Lambda) and is_lambda(layer.function):
                 raise ValueError(LAMBDA_MESSAGE.format(what=f"the function of Lambda layer "
                                                             f"'{layer.name}'"))
-        ops = [layer.name for layer in self._layers if getattr(layer, "_op_node", False)]
+        ops = [layer.name for layer in self._layers if getattr(layer, "_unsaveable", False)]
         if ops:
             raise ValueError(f"The model '{self.name}' cannot be saved whole: swiftkeras.ops "
                              f"applied to layer outputs in its call ({', '.join(ops)}) have no "

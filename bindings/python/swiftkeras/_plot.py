@@ -43,6 +43,12 @@ def check_graphviz():
         return False
 
 
+def _require_built(model):
+    """Keras's error for a model without a graph yet (a subclassed model never called)."""
+    if model._handle is None and (model._subclassed() or not model._input_known()):
+        raise ValueError(_NOT_BUILT)
+
+
 def _shapes(model):
     """Each layer's output shape (batch None) from one zero sample, for single-input models."""
     try:
@@ -157,8 +163,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
                  rankdir="TB", expand_nested=False, dpi=200, subgraph=False,
                  show_layer_activations=False, show_trainable=False, splines="ortho", **kwargs):
     """Keras `keras.utils.model_to_dot`: a `pydot.Dot` of the model (needs pydot)."""
-    if not model.built:
-        raise ValueError(_NOT_BUILT)
+    _require_built(model)
     if pydot is None:
         raise ImportError(_NEED_PYDOT.format(what="model_to_dot"))
     text = _text(model, show_shapes, show_dtype, show_layer_names, rankdir, dpi,
@@ -182,8 +187,7 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
                show_layer_activations=False, show_trainable=False, splines="ortho", **kwargs):
     """Keras `keras.utils.plot_model`: writes the model graph to `to_file` (`.dot` directly;
     PNG, SVG, PDF and others through pydot and Graphviz)."""
-    if not model.built:
-        raise ValueError(_NOT_BUILT)
+    _require_built(model)
     to_file = str(to_file)
     extension = os.path.splitext(to_file)[1][1:] or "png"
     if extension != "dot":

@@ -52,7 +52,7 @@ def test_sequential_is_a_chain_without_its_input_and_subclassed_is_one_box(tmp_p
     assert nodes == {"d1", "d2"} and edges == {("d1", "d2")}
     assert "rankdir=LR;" in path.read_text()
 
-    class Sub(keras.Model):
+    class Boxed(keras.Model):
         def __init__(self):
             super().__init__()
             self.d = layers.Dense(1)
@@ -60,13 +60,13 @@ def test_sequential_is_a_chain_without_its_input_and_subclassed_is_one_box(tmp_p
         def call(self, x):
             return self.d(x)
 
-    sub = Sub()
+    sub = Boxed()
     with pytest.raises(ValueError, match="has not yet been built"):
         keras.utils.plot_model(sub, to_file=str(tmp_path / "sub.dot"))
     sub.build((None, 3))
     keras.utils.plot_model(sub, to_file=str(tmp_path / "sub.dot"))
     text = (tmp_path / "sub.dot").read_text()
-    assert text.count("[label=") == 1 and "<b>Sub</b>" in text
+    assert text.count("[label=") == 1 and "<b>Boxed</b>" in text
 
 
 def test_images_need_pydot_and_graphviz_as_in_keras(tmp_path):

@@ -29,6 +29,7 @@ class OpLayer(Layer):
     _registered_name = "swiftkeras>OpLayer"
     _trace_required = True   # no numpy fallback: a refused op is an error at build
     _op_node = True          # not listed in model.layers (Keras lists layers, not ops)
+    _unsaveable = True       # its function has no saved form: model.save refuses
 
     def __init__(self, function, **kwargs):
         super().__init__(**kwargs)
@@ -75,19 +76,26 @@ def _substitute(args, s):
     return [one(a) for a in args]
 
 
-def _merge(name, args, kwargs, tensors):
+def _merge_layer(class_name, **kwargs):
+    """A merge layer standing for an op: like an OpLayer, not listed in model.layers."""
     from .. import layers
+    layer = getattr(layers, class_name)(**kwargs)
+    layer._op_node = True
+    return layer
+
+
+def _merge(name, args, kwargs, tensors):
     from .. import ops
     first = args[0] if args else None
     if name in _MERGES and len(args) == 2 and all(isinstance(a, KerasTensor) for a in args):
-        return getattr(layers, _MERGES[name])()(list(args))
+        return _merge_layer(_MERGES[name])(list(args))
     if name == "divide" and len(args) == 2 and all(isinstance(a, KerasTensor) for a in args):
-        return layers.Multiply()([args[0], ops.reciprocal(args[1])])
+        return _merge_layer("Multiply")([args[0], ops.reciprocal(args[1])])
     if name in ("concatenate", "stack") and isinstance(first, (list, tuple)) and \
             all(isinstance(t, KerasTensor) for t in first):
         axis = kwargs.get("axis", args[1] if len(args) > 1 else 0)
         parts = list(first) if name == "concatenate" else [ops.expand_dims(t, axis) for t in first]
-        return layers.Concatenate(axis=axis)(parts)
+        return _merge_layer("Concatenate", axis=axis)(parts)
     raise Unsupported(f"ops.{name} on {len(tensors)} different layer outputs: in a model's call, "
                       f"only add, subtract, multiply, divide, maximum, minimum, concatenate and "
                       f"stack combine layer outputs (as the library's merge layers); compute "
