@@ -64,12 +64,13 @@ def _per_class(value):
 
 
 def _flat_callbacks(callbacks):
-    """The callbacks of a list or a CallbackList, nested CallbackLists flattened."""
-    from .callbacks import CallbackList
+    """The callbacks of a list or a CallbackList, nested CallbackLists flattened; a
+    ProgbarLogger is left out (the library draws the bar as `verbose` says, as Keras's would)."""
+    from .callbacks import CallbackList, ProgbarLogger
     out = []
     for cb in callbacks or []:
         out.extend(cb if isinstance(cb, CallbackList) else [cb])
-    return out
+    return [cb for cb in out if not isinstance(cb, ProgbarLogger)]
 
 
 class History:
