@@ -299,9 +299,11 @@ class Model(ModelAPI):
         if self._handle is not None:
             infos = self._layers_info()
             by_name = {layer.name: layer for layer in self._layers}
-            skip_inputs = isinstance(self, Sequential)
+            # Keras lists no InputLayer for Sequential and subclassed models.
+            skip_inputs = isinstance(self, Sequential) or self._is_subclass_model()
             return [by_name[i["name"]] for i in infos if i["name"] in by_name
-                    and not (skip_inputs and i.get("class_name") == "InputLayer")]
+                    and not (skip_inputs and i.get("class_name") == "InputLayer")
+                    and not getattr(by_name[i["name"]], "_op_node", False)]
         if self._subclassed():
             return self._tracked_layers()
         return list(self._layers)
