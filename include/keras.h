@@ -175,7 +175,8 @@ int keras_model_compile(keras_model *model, const char *spec_json);
  * steps_per_epoch, validation_freq (1).
  * callbacks: n_callbacks handles (borrowed; may be NULL when n_callbacks is 0).
  * history_json: if not NULL, receives the History as {"loss": [...], "val_loss": [...], ...}
- * (caller-owned; keras_string_free).
+ * (caller-owned; keras_string_free); a metric reported per class (F1Score with average null)
+ * holds one list of class values per epoch.
  * Errors: STATE (not compiled), SHAPE, DATA (NaN), CALLBACK (a callback returned non-zero: the
  * message names the callback, the hook and the callback's own message). */
 int keras_model_fit(keras_model *model,
@@ -186,7 +187,8 @@ int keras_model_fit(keras_model *model,
                     char **history_json);
 
 /* Loss and metrics on (x, y). options_json: NULL or {"batch_size": 32, "verbose": 1}.
- * *results_json receives {"loss": 0.1, "accuracy": 0.9} in compile order (caller-owned). */
+ * *results_json receives {"loss": 0.1, "accuracy": 0.9} in compile order (caller-owned); a
+ * metric reported per class (F1Score with average null) is a list of class values. */
 int keras_model_evaluate(keras_model *model,
                          const float *x, int x_ndim, const int64_t *x_shape,
                          const float *y, int y_ndim, const int64_t *y_shape,
@@ -444,7 +446,10 @@ int keras_callback_lr_scheduler_new(keras_schedule_fn schedule, void *user_data,
 
 /* A built-in Keras callback by class name and constructor arguments, e.g.
  * ("EarlyStopping", "{\"monitor\": \"loss\", \"patience\": 2}"). Also ReduceLROnPlateau,
- * CSVLogger, TerminateOnNaN. args_json may be NULL. Errors: UNKNOWN_NAME, INVALID_ARGUMENT. */
+ * ModelCheckpoint, CSVLogger, TerminateOnNaN, TensorBoard (event files in log_dir/train and
+ * log_dir/validation), SwapEMAWeights, RemoteMonitor (http:// only) and PlotHistory; the
+ * catalogue (keras_catalog_json) lists each one's arguments. args_json may be NULL.
+ * Errors: UNKNOWN_NAME, INVALID_ARGUMENT. */
 int keras_callback_from_config(const char *class_name, const char *args_json, keras_callback **out);
 
 /* Frees a callback handle. NULL is ignored. */
@@ -704,6 +709,15 @@ int keras_layer_builder_op(keras_layer_builder *builder, const char *op, int n_i
 int keras_layer_builder_shape(keras_layer_builder *builder, int64_t node, int *ndim, int64_t *shape);
 /* Makes `node` the layer's output: training 1 during fit, 0 otherwise, -1 both. */
 int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int training);
+/* A recurrent cell (Keras's `state_size` and `call(inputs, states)`, run by RNN(cell) one step at
+ * a time): in build, the layer's input node is one step's input (batch, features);
+ * keras_layer_builder_state declares the cell's next state of `width` and gives its value at the
+ * start of the step (batch, width) as a node; keras_layer_builder_output sets the step's output
+ * (batch, output_size) and keras_layer_builder_state_output the new value of state `index`
+ * (same shape as the state). Every declared state needs a new value. The layer is then a cell
+ * only: used elsewhere than in RNN or StackedRNNCells it fails with INVALID_ARGUMENT. */
+int keras_layer_builder_state(keras_layer_builder *builder, int64_t width, int64_t *node);
+int keras_layer_builder_state_output(keras_layer_builder *builder, int index, int64_t node, int training);
 
 /* Registers a loss (usable in compile specs as "loss": "name"). */
 int keras_register_loss(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);

@@ -32,9 +32,11 @@ final class CatalogueTests: XCTestCase {
     }
 
     func testLossCatalogueMatchesKerasSignaturesDefaultsAndNames() throws {
-        // Keras 3's additions: losses/catalogue_keras3.json (scripts/make_keras3_vocab_fixtures.py).
+        // Keras 3's additions: losses/catalogue_keras3.json (scripts/make_keras3_vocab_fixtures.py)
+        // and catalogue_ctc.json (scripts/make_ctc_fixtures.py).
         let keras = try XCTUnwrap(loadFixture("optimizers/catalogue.json")["losses"]?.objectValue)
             + XCTUnwrap(loadFixture("losses/catalogue_keras3.json").objectValue)
+            + XCTUnwrap(loadFixture("losses/catalogue_ctc.json").objectValue)
         XCTAssertEqual(Loss.catalogue.objectValue?.count, keras.count)
         for (className, args) in keras {
             let entry = try XCTUnwrap(Loss.catalogue[className], className)

@@ -10,6 +10,7 @@ by the library with its message when the object reaches it.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from typing import Any
@@ -112,6 +113,8 @@ def serialize(value):
     """Any argument value to its Keras-config JSON form."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, os.PathLike):  # log_dir, filepath: Keras takes paths as str(path)
+        return os.fspath(value)
     if isinstance(value, (list, tuple)):
         return [serialize(v) for v in value]
     if isinstance(value, dict):
@@ -126,6 +129,10 @@ def serialize(value):
         # A built-in layer as an argument (RNN's cell, Bidirectional's layer): its nested config.
         return {"module": "keras.layers", "class_name": value.class_name, "config": value.get_config(),
                 "registered_name": None}
+    from .layers import Layer
+    if isinstance(value, Layer):
+        # A layer written in Python as an argument (a custom cell in RNN): its registered entry.
+        return value._layer_entry()
     if callable(value):
         from . import _plugins
         return _plugins.name_of_function(value)
