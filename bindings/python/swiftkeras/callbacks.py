@@ -87,9 +87,8 @@ class CallbackList(Callback):
         if add_history and not any(isinstance(c, _RecordingHistory) for c in self.callbacks):
             self._history = _RecordingHistory()
             self.callbacks.append(self._history)
-        if add_progbar and not any(getattr(c, "class_name", None) == "ProgbarLogger" for c in self.callbacks):
-            raise NotImplementedError("CallbackList(add_progbar=True): the progress bar is drawn by the "
-                                      "library during fit/evaluate/predict (verbose=1), not by a callback")
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
         if model is not None:
             self.set_model(model)
         if params:
@@ -149,6 +148,86 @@ for _h in ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_b
     setattr(CallbackList, _h, _hook(_h, True))
 
 
+class _EveryMetric(set):
+    """Keras 3's progress bar shows each figure as given (no metric is averaged again)."""
+
+    def __contains__(self, name):
+        return True
+
+
+class ProgbarLogger(Callback):
+    """Keras: `keras.callbacks.ProgbarLogger()`: the progress bar of a hand-driven loop
+    (`CallbackList(add_progbar=True)`), its verbose, epochs and steps from `set_params`. In
+    fit/evaluate/predict the library draws the bar (`verbose=`), so this one is not run there."""
+
+    def __init__(self):
+        super().__init__()
+        self.verbose, self.epochs, self.target = 1, 1, None
+        self._in_fit, self._bar, self._seen = False, None, 0
+
+    def set_params(self, params):
+        super().set_params(params)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else verbose
+        self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
+
+    def _start(self):
+        from ._file_utils import Progbar
+        self._seen = 0
+        self._bar = Progbar(self.target, verbose=self.verbose)
+        self._bar.stateful_metrics = _EveryMetric()
+
+    def _update(self, batch, logs):
+        if self._bar is None:
+            self._start()
+        self._seen = batch + 1
+        if self.verbose == 1:
+            self._bar.update(self._seen, list((logs or {}).items()), finalize=False)
+
+    def _finish(self, logs):
+        if self._bar is None:
+            self._start()
+        if self.target is None:
+            self.target = self._bar.target = self._seen
+        self._bar.update(self.target, list((logs or {}).items()), finalize=True)
+
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start()
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._update(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._finish(logs)
+
+    def on_test_begin(self, logs=None):
+        if not self._in_fit:
+            self._start()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._in_fit:
+            self._update(batch, logs)
+
+    def on_test_end(self, logs=None):
+        if not self._in_fit:
+            self._finish(logs)
+
+    def on_predict_begin(self, logs=None):
+        self._start()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._update(batch, None)
+
+    def on_predict_end(self, logs=None):
+        self._finish(None)
+
+
 class _RecordingHistory(Callback):
     """The History a hand-driven CallbackList(add_history=True) fills: `history.history["loss"]`."""
 
@@ -180,4 +259,4 @@ for _n, _entry in _library_callbacks().items():
     globals()[_n] = make_class(BuiltinCallback, _n, _BUILTINS[_n], module=__name__)
 
 
-__all__ = ["Callback", "CallbackList", "LambdaCallback", "LearningRateScheduler", "History"] + list(_BUILTINS)
+__all__ = ["Callback", "CallbackList", "ProgbarLogger", "LambdaCallback", "LearningRateScheduler", "History"] + list(_BUILTINS)

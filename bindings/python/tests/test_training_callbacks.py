@@ -229,6 +229,21 @@ def test_callback_list_in_fit_and_in_a_custom_loop():
         cbs.on_epoch_end(0, {})
 
 
+def test_callback_list_progress_bar_in_a_custom_loop(capsys):
+    cbs = callbacks.CallbackList(add_progbar=True, epochs=2, steps=2, verbose=1)
+    assert isinstance(cbs.callbacks[0], callbacks.ProgbarLogger)
+    cbs.on_train_begin()
+    for epoch in range(2):
+        cbs.on_epoch_begin(epoch)
+        for batch in range(2):
+            cbs.on_train_batch_end(batch, {"loss": 0.25 * (batch + 1)})
+        cbs.on_epoch_end(epoch, {"loss": 0.5})
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out
+    # Each figure as given (Keras 3 averages nothing again): the batch's 0.5, then the epoch's.
+    assert "1/2 [" in out and "loss: 0.2500" in out and "2/2 [" in out and "loss: 0.5000\n" in out
+
+
 @needs(*CORE)
 def test_backup_and_restore_resumes_an_interrupted_fit(tmp_path):
     x, y = _data(16)
