@@ -702,6 +702,15 @@ int keras_layer_builder_op(keras_layer_builder *builder, const char *op, int n_i
 int keras_layer_builder_shape(keras_layer_builder *builder, int64_t node, int *ndim, int64_t *shape);
 /* Makes `node` the layer's output: training 1 during fit, 0 otherwise, -1 both. */
 int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int training);
+/* A recurrent cell (Keras's `state_size` and `call(inputs, states)`, run by RNN(cell) one step at
+ * a time): in build, the layer's input node is one step's input (batch, features);
+ * keras_layer_builder_state declares the cell's next state of `width` and gives its value at the
+ * start of the step (batch, width) as a node; keras_layer_builder_output sets the step's output
+ * (batch, output_size) and keras_layer_builder_state_output the new value of state `index`
+ * (same shape as the state). Every declared state needs a new value. The layer is then a cell
+ * only: used elsewhere than in RNN or StackedRNNCells it fails with INVALID_ARGUMENT. */
+int keras_layer_builder_state(keras_layer_builder *builder, int64_t width, int64_t *node);
+int keras_layer_builder_state_output(keras_layer_builder *builder, int index, int64_t node, int training);
 
 /* Registers a loss (usable in compile specs as "loss": "name"). */
 int keras_register_loss(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);

@@ -87,3 +87,19 @@ public func keras_layer_builder_output(_ builder: UnsafeMutableRawPointer?, _ no
         try trace(builder).setOutput(try nodeIndex(node), training: training < 0 ? nil : training == 1)
     }
 }
+
+@_cdecl("keras_layer_builder_state")
+public func keras_layer_builder_state(_ builder: UnsafeMutableRawPointer?, _ width: Int64, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_state") {
+        guard width > 0 && width <= Int64(Int32.max) else { throw ABIError(.invalidArgument, "a state's width (state_size) must be positive, got \(width)") }
+        try store(try trace(builder).addState(width: Int(width)), node)
+    }
+}
+
+@_cdecl("keras_layer_builder_state_output")
+public func keras_layer_builder_state_output(_ builder: UnsafeMutableRawPointer?, _ index: Int32, _ node: Int64, _ training: Int32) -> Int32 {
+    guarded("keras_layer_builder_state_output") {
+        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
+        try trace(builder).setStateOutput(Int(index), try nodeIndex(node), training: training < 0 ? nil : training == 1)
+    }
+}

@@ -17,8 +17,8 @@ public enum ElementwiseActivation: Equatable, Sendable {
         switch self {
         case .linear: return
         case .relu: Parallel.forEachChunk(n) { r in for i in r { p[i] = Swift.max(p[i], 0) } }
-        case .sigmoid: Parallel.forEachChunk(n) { r in for i in r { p[i] = sigmoidf(p[i]) } }
-        case .tanh: Parallel.forEachChunk(n) { r in for i in r { p[i] = tanhf(p[i]) } }
+        case .sigmoid: Parallel.forEachChunk(n) { r in Kernels.sigmoidInPlace(p + r.lowerBound, count: r.count) }
+        case .tanh: Parallel.forEachChunk(n) { r in Kernels.tanhInPlace(p + r.lowerBound, count: r.count) }
         case .relu6: Parallel.forEachChunk(n) { r in for i in r { p[i] = Swift.min(Swift.max(p[i], 0), 6) } }
         case .exponential: Parallel.forEachChunk(n) { r in for i in r { p[i] = expf(p[i]) } }
         case .hardSigmoid:

@@ -6,7 +6,10 @@ extension Ops {
     /// Keras: `ops.batch_normalization(x, mean, variance, axis, offset, scale, epsilon)`.
     public static func batchNormalization(_ x: Tensor, mean: Tensor, variance: Tensor, axis: Int,
                                           offset: Tensor? = nil, scale: Tensor? = nil, epsilon: Float = 1e-3) throws -> Tensor {
-        let l = try channelLayout(x, axis: axis, [("mean", mean), ("variance", variance), ("offset", offset), ("scale", scale)])
+        let l = try channelLayout(x, axis: axis)
+        for (label, t) in [("mean", mean), ("variance", variance), ("offset", offset), ("scale", scale)] {
+            try checkPerChannel(label, t, x, axis: axis, l)
+        }
         let rstd = Tensor.uninitialized([l.channels])
         for c in 0..<l.channels { rstd.data[c] = 1 / (variance.data[c] + epsilon).squareRoot() }
         return fusedBatchNormalization(x, l, mean: mean, rstd: rstd, offset: offset, scale: scale, given: (mean, variance))
@@ -18,7 +21,9 @@ extension Ops {
     /// the moving statistics) are not differentiable.
     public static func batchNormalizationTraining(_ x: Tensor, axis: Int, offset: Tensor? = nil, scale: Tensor? = nil,
                                                   epsilon: Float = 1e-3) throws -> (output: Tensor, mean: Tensor, variance: Tensor) {
-        let l = try channelLayout(x, axis: axis, [("offset", offset), ("scale", scale)])
+        let l = try channelLayout(x, axis: axis)
+        try checkPerChannel("offset", offset, x, axis: axis, l)
+        try checkPerChannel("scale", scale, x, axis: axis, l)
         let mean = Tensor.uninitialized([l.channels]), variance = Tensor.uninitialized([l.channels])
         Kernels.channelMoments(x.data, l, mean: mean.data, variance: variance.data)
         let rstd = Tensor.uninitialized([l.channels])
@@ -27,18 +32,20 @@ extension Ops {
         return (out, mean, variance)
     }
 
-    /// The layout of `x` around `axis`, after checking that every per-channel tensor has shape `(channels,)`.
-    private static func channelLayout(_ x: Tensor, axis: Int, _ perChannel: [(String, Tensor?)]) throws -> Kernels.ChannelLayout {
+    /// The layout of `x` around `axis`.
+    private static func channelLayout(_ x: Tensor, axis: Int) throws -> Kernels.ChannelLayout {
         let a = axis < 0 ? axis + x.rank : axis
         guard a >= 0 && a < x.rank else {
             throw KerasError.invalidArgument("batchNormalization: axis \(axis) is out of bounds for an input of shape \(x.shape)")
         }
-        for (label, t) in perChannel {
-            if let t, t.shape != [x.shape[a]] {
-                throw KerasError.shapeMismatch("batchNormalization: \(label) of shape \(t.shape) does not fit axis \(axis) of an input of shape \(x.shape) (expected (\(x.shape[a]),))")
-            }
-        }
         return Kernels.ChannelLayout(x.shape, axis: a)
+    }
+
+    /// Throws unless the per-channel tensor `t` (when given) has shape `(channels,)`.
+    private static func checkPerChannel(_ label: String, _ t: Tensor?, _ x: Tensor, axis: Int, _ l: Kernels.ChannelLayout) throws {
+        if let t, t.shape.count != 1 || t.shape[0] != l.channels {
+            throw KerasError.shapeMismatch("batchNormalization: \(label) of shape \(t.shape) does not fit axis \(axis) of an input of shape \(x.shape) (expected (\(l.channels),))")
+        }
     }
 
     /// `x · a + b` per channel with `a = rstd · scale`, `b = offset − mean · a`, and its VJP: with
@@ -54,11 +61,11 @@ extension Ops {
         }
         let out = Tensor.uninitialized(x.shape)
         withExtendedLifetime((x, out, a, b)) {
-            let px = x.data, po = out.data, pa = a.data, pb = b.data
-            Kernels.forEachChannelElement(l) { i, c in po[i] = px[i] * pa[c] + pb[c] }
+            Kernels.channelAffine(l, x.data, a.data, b.data, plus: nil, into: out.data)
         }
-        guard let tape = GradientTape.active,
-              [x, scale, offset, given?.mean, given?.variance].contains(where: { $0.map(tape.tracks) == true }) else { return out }
+        guard let tape = GradientTape.active else { return out }
+        let tracked = { (t: Tensor?) in t.map(tape.tracks) ?? false }
+        guard tape.tracks(x) || tracked(scale) || tracked(offset) || tracked(given?.mean) || tracked(given?.variance) else { return out }
         return tape.record(out) { g, t in
             withExtendedLifetime((g, x, a, mean, rstd)) {
                 batchNormalizationBackward(g, t, x, l, a: a, mean: mean, rstd: rstd, offset: offset, scale: scale, given: given)
@@ -72,39 +79,30 @@ extension Ops {
                                                    a: Tensor, mean: Tensor, rstd: Tensor, offset: Tensor?, scale: Tensor?,
                                                    given: (mean: Tensor, variance: Tensor)?) {
         let channels = l.channels
-        let px = x.data, pa = a.data, pg = g.data, pm = mean.data, pr = rstd.data
-        // Σ g and Σ g·x̂ per channel, then the coefficients of dx = a·g + q·x + r.
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels)
-        let qr = UnsafeMutablePointer<Float>.allocate(capacity: 2 * channels)
-        defer {
-            sums.deallocate()
-            qr.deallocate()
-        }
-        Kernels.channelSums(l, into: sums, sums + channels) { i, c in
-            let gi = pg[i]
-            return (Double(gi), Double(gi * (px[i] - pm[c]) * pr[c]))
-        }
-        let sumG: (Int) -> Float = { Float(sums[$0]) }, sumGX: (Int) -> Float = { Float(sums[channels + $0]) }
-        if t.tracks(x) {
-            let q = qr, r = qr + channels
-            let n = Float(Swift.max(l.perChannel, 1))
-            for c in 0..<channels {
-                let mg = given == nil ? sumG(c) / n : 0, mgx = given == nil ? sumGX(c) / n : 0
-                q[c] = -pa[c] * pr[c] * mgx
-                r[c] = pa[c] * (pm[c] * pr[c] * mgx - mg)
+        let pa = a.data, pm = mean.data, pr = rstd.data
+        // Σ g and Σ g·x̂ = rstd · Σ g·(x − mean) per channel (on the stack when small).
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(2 * channels, 1)) { buffer in
+            guard let sums = buffer.baseAddress else { return }
+            Kernels.channelSums(l, g.data, x.data, shift: pm, into: sums, sums + channels)
+            let sumG: (Int) -> Float = { Float(sums[$0]) }
+            let sumGX: (Int) -> Float = { Float(sums[channels + $0] * Double(pr[$0])) }
+            if t.tracks(x) {
+                // dx = a·g + q·x + r with batch statistics, else a·g.
+                let n = Float(Swift.max(l.perChannel, 1))
+                let q = perChannel(channels) { c in given == nil ? -pa[c] * pr[c] * (sumGX(c) / n) : 0 }
+                let r = perChannel(channels) { c in given == nil ? pa[c] * (pm[c] * pr[c] * (sumGX(c) / n) - sumG(c) / n) : 0 }
+                let dx = Tensor.uninitialized(x.shape)
+                withExtendedLifetime((q, r, dx)) {
+                    Kernels.channelAffine(l, g.data, pa, r.data, plus: (UnsafePointer(x.data), q: UnsafePointer(q.data)), into: dx.data)
+                }
+                t.accumulate(x, dx)
             }
-            let dx = Tensor.uninitialized(x.shape)
-            withExtendedLifetime(dx) {
-                let pd = dx.data
-                Kernels.forEachChannelElement(l) { i, c in pd[i] = pa[c] * pg[i] + q[c] * px[i] + r[c] }
+            if let scale, t.tracks(scale) { t.accumulate(scale, perChannel(channels, sumGX)) }
+            if let offset, t.tracks(offset) { t.accumulate(offset, perChannel(channels, sumG)) }
+            if let given, t.tracks(given.mean) { t.accumulate(given.mean, perChannel(channels) { -pa[$0] * sumG($0) }) }
+            if let given, t.tracks(given.variance) {
+                t.accumulate(given.variance, perChannel(channels) { c in -0.5 * (scale?.data[c] ?? 1) * pr[c] * pr[c] * sumGX(c) })
             }
-            t.accumulate(x, dx)
-        }
-        if let scale, t.tracks(scale) { t.accumulate(scale, perChannel(channels, sumGX)) }
-        if let offset, t.tracks(offset) { t.accumulate(offset, perChannel(channels, sumG)) }
-        if let given, t.tracks(given.mean) { t.accumulate(given.mean, perChannel(channels) { -pa[$0] * sumG($0) }) }
-        if let given, t.tracks(given.variance) {
-            t.accumulate(given.variance, perChannel(channels) { c in -0.5 * (scale?.data[c] ?? 1) * pr[c] * pr[c] * sumGX(c) })
         }
     }
 

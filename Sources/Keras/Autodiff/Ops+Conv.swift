@@ -92,40 +92,62 @@ extension Ops {
                                    dilation: dilation, padding: padding)
         let m = g.outputRows, fg = f / groups, k = g.windowSize * cg
         let outShape = windowOutputShape(g, rank: r, channels: f)
-        let out = Tensor.uninitialized(outShape), cols = Tensor.uninitialized([m, k])
-        if let bias { Kernels.fillRows(out.data, with: bias.data, rows: m, cols: f) } else { out.data.initialize(repeating: 0, count: m * f) }
-        if groups == 1 {
-            Kernels.im2col(x.data, g, channelStart: 0, channels: cin, into: cols.data)
-            Kernels.gemm(cols.data, transA: false, kernel.data, transB: false, out.data, m: m, n: f, k: k, beta: 1)
-        } else {
-            let wg = Tensor.uninitialized([k, fg]), og = Tensor.uninitialized([m, fg])
-            for gi in 0..<groups {
-                Kernels.im2col(x.data, g, channelStart: gi * cg, channels: cg, into: cols.data)
-                Kernels.copyColumns(kernel.data, rows: k, cols: f, start: gi * fg, width: fg, into: wg.data)
-                Kernels.copyColumns(out.data, rows: m, cols: f, start: gi * fg, width: fg, into: og.data)
-                Kernels.gemm(cols.data, transA: false, wg.data, transB: false, og.data, m: m, n: fg, k: k, beta: 1)
-                Kernels.storeColumns(og.data, rows: m, cols: f, start: gi * fg, width: fg, into: out.data)
+        // A tiny reduction runs the direct kernel (no im2col, bias and relu fused), else im2col + GEMM.
+        let direct = groups == 1 && k <= Kernels.directConvLimit
+        let out = Tensor.uninitialized(outShape), cols = direct ? nil : Tensor.uninitialized([m, k])
+        if let cols {
+            if let bias { Kernels.fillRows(out.data, with: bias.data, rows: m, cols: f) } else { out.data.initialize(repeating: 0, count: m * f) }
+            if groups == 1 {
+                Kernels.im2col(x.data, g, channelStart: 0, channels: cin, into: cols.data)
+                Kernels.gemm(cols.data, transA: false, kernel.data, transB: false, out.data, m: m, n: f, k: k, beta: 1)
+            } else {
+                let wg = Tensor.uninitialized([k, fg]), og = Tensor.uninitialized([m, fg])
+                for gi in 0..<groups {
+                    Kernels.im2col(x.data, g, channelStart: gi * cg, channels: cg, into: cols.data)
+                    Kernels.copyColumns(kernel.data, rows: k, cols: f, start: gi * fg, width: fg, into: wg.data)
+                    Kernels.copyColumns(out.data, rows: m, cols: f, start: gi * fg, width: fg, into: og.data)
+                    Kernels.gemm(cols.data, transA: false, wg.data, transB: false, og.data, m: m, n: fg, k: k, beta: 1)
+                    Kernels.storeColumns(og.data, rows: m, cols: f, start: gi * fg, width: fg, into: out.data)
+                }
             }
+            activation.apply(out.data, count: m * f)
+        } else {
+            Kernels.directConv(x.data, kernel.data, bias: bias?.data, g, filters: f, relu: activation == .relu, into: out.data)
+            if activation != .relu { activation.apply(out.data, count: m * f) }
         }
-        activation.apply(out.data, count: m * f)
         guard let tape = GradientTape.active,
               tape.tracks(x) || tape.tracks(kernel) || (bias.map(tape.tracks) ?? false) else { return out }
         return tape.record(out) { up, t in
-            let dz = biasActivationBackward(out: out, upstream: up, bias: bias, activation: activation, tape: t)
             let dk = t.tracks(kernel) ? Tensor.uninitialized(kernel.shape) : nil
+            if direct, !t.tracks(x), activation == .relu || activation == .linear {
+                // The first layer of an image model: the relu's backward, the bias and kernel gradients in one pass.
+                let db = bias.flatMap { t.tracks($0) ? Tensor.uninitialized([f]) : nil }
+                guard dk != nil || db != nil else { return }
+                let dw = dk ?? Tensor.uninitialized(kernel.shape)
+                Kernels.directConvBackward(x.data, upstream: up.data, output: out.data, relu: activation == .relu, g,
+                                           filters: f, kernel: dw.data, bias: db?.data)
+                if let dk { t.accumulate(kernel, dk) }
+                if let bias, let db { t.accumulate(bias, db) }
+                return
+            }
+            let dz = biasActivationBackward(out: out, upstream: up, bias: bias, activation: activation, tape: t)
             let dx = t.tracks(x) ? Tensor(shape: x.shape) : nil
             guard dk != nil || dx != nil else { return }
             let dcols = dx == nil ? nil : Tensor.uninitialized([m, k])
             let single = groups == 1
             let dzg = single ? dz : Tensor.uninitialized([m, fg]), wg = single ? kernel : Tensor.uninitialized([k, fg])
             let dwg = single ? dk : dk.map { _ in Tensor.uninitialized([k, fg]) }
+            if direct, let dk {
+                Kernels.directConvBackward(x.data, upstream: dz.data, output: out.data, relu: false, g, filters: f,
+                                           kernel: dk.data, bias: nil)
+            }
             for gi in 0..<groups {
-                if !single {
+                if !single, let cols {
                     Kernels.im2col(x.data, g, channelStart: gi * cg, channels: cg, into: cols.data)
                     Kernels.copyColumns(dz.data, rows: m, cols: f, start: gi * fg, width: fg, into: dzg.data)
                     Kernels.copyColumns(kernel.data, rows: k, cols: f, start: gi * fg, width: fg, into: wg.data)
                 }
-                if let dk, let dwg {
+                if let dk, let dwg, let cols {
                     Kernels.gemm(cols.data, transA: true, dzg.data, transB: false, dwg.data, m: k, n: fg, k: m)
                     if !single { Kernels.storeColumns(dwg.data, rows: k, cols: f, start: gi * fg, width: fg, into: dk.data) }
                 }

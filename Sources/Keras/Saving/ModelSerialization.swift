@@ -113,7 +113,9 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
     if l is Sequential { module = "keras" } else if l is Model { module = "keras.src.models.functional" }
     else if let registered { module = .string(String(registered.split(separator: ">").first ?? "custom")) }
     else if ObjectRegistry.isBuiltinLayer(l.className) { module = "keras.layers" } else { module = "custom" }
-    let registeredName: JSON = l is Sequential ? .null : (l is Model ? .string(l.className) : registered.map { .string($0) } ?? .null)
+    // Keras writes a custom class's own name when it was registered without a package.
+    let custom = module == "custom" ? JSON.string(l.className) : .null
+    let registeredName: JSON = l is Sequential ? .null : (l is Model ? .string(l.className) : registered.map { .string($0) } ?? custom)
     var j: JSON = ["module": module, "class_name": .string(l.className), "config": config, "registered_name": registeredName]
     if let m = l as? Model {
         j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])

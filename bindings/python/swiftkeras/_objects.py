@@ -126,6 +126,10 @@ def serialize(value):
         # A built-in layer as an argument (RNN's cell, Bidirectional's layer): its nested config.
         return {"module": "keras.layers", "class_name": value.class_name, "config": value.get_config(),
                 "registered_name": None}
+    from .layers import Layer
+    if isinstance(value, Layer):
+        # A layer written in Python as an argument (a custom cell in RNN): its registered entry.
+        return value._layer_entry()
     if callable(value):
         from . import _plugins
         return _plugins.name_of_function(value)

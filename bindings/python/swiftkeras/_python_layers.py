@@ -24,6 +24,10 @@ from ._plugins import _check_interrupt, _fail
 _lock = threading.Lock()
 _layer_classes: dict[str, type] = {}
 _layer_tables: dict[str, object] = {}        # class name -> (keras_layer_class, its thunks)
+# Every table ever registered: a class registered again under the same name (a class defined
+# anew) replaces the name's entry, but the library's live instances of the earlier class still
+# call its thunks (destroy, when a model is freed), so they must outlive them.
+_all_tables: list = []
 _instances: dict[int, "_LayerInstance"] = {}
 _next_key = [0]
 _claims = threading.local()                  # user layer objects a model being built adopts
@@ -60,14 +64,27 @@ def _overrides(layer, method):
 def claiming(layers):
     """While a model config is read by the library, its layers written in Python are the very
     objects the user made (model.layers[i] is the user's layer), not copies from get_config."""
-    from .layers import _BuiltinLayer
     previous = getattr(_claims, "by_name", None)
-    _claims.by_name = {layer.name: layer for layer in layers
-                       if not isinstance(layer, _BuiltinLayer)}
+    _claims.by_name = {layer.name: layer for layer in _python_layers_in(layers)}
     try:
         yield
     finally:
         _claims.by_name = previous
+
+
+def _python_layers_in(values):
+    """The layers written in Python among `values`, and those nested in the arguments of
+    built-in layers (RNN's cell, a list of cells, Bidirectional's layer)."""
+    from .layers import Layer, _BuiltinLayer
+    found = []
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            found += _python_layers_in(value)
+        elif isinstance(value, _BuiltinLayer):
+            found += _python_layers_in(list(value.__dict__.get("_args", {}).values()))
+        elif isinstance(value, Layer):
+            found.append(value)
+    return found
 
 
 def _float_view(ptr, shape, writeable=True):
@@ -218,7 +235,12 @@ def _layer_table(cls, class_name):
             finally:
                 layer._building = None
             layer.built = True
-            if not _overrides(layer, "backward") or getattr(layer, "_trace_first", False):
+            if hasattr(layer, "state_size"):
+                # A recurrent cell (Keras's contract): its step becomes the library's op graph.
+                from .ops._trace import trace_cell
+                trace_cell(layer, builder, _call_signature(layer))
+                instance.traced = True
+            elif not _overrides(layer, "backward") or getattr(layer, "_trace_first", False):
                 # A call written with swiftkeras.ops becomes the library's own op graph.
                 from .ops._trace import trace_layer
                 instance.traced = trace_layer(layer, builder, _call_signature(layer))
@@ -351,6 +373,7 @@ def register_layer_class(cls, name=None):
         _layer_classes[class_name] = cls
         _layer_classes[class_name.split(">")[-1]] = cls
         _layer_tables[class_name] = (table, thunks)
+        _all_tables.append((table, thunks))
     return class_name
 
 

@@ -27,13 +27,16 @@ _ALIASES = {"zeros": "Zeros", "ones": "Ones", "constant": "Constant", "identity"
             "lecun_uniform": "LecunUniform", "lecun_normal": "LecunNormal"}
 for _a, _n in _ALIASES.items():
     globals()[_a] = globals()[_n]
+# Names only initializers.get knows (Keras's compatibility names, e.g. the RNN guide's "uniform").
+_GET_ALIASES = {**_ALIASES, "uniform": "RandomUniform", "normal": "RandomNormal", "one": "Ones",
+                "zero": "Zeros"}
 
 
 def get(identifier):
     if identifier is None or isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, str):
-        cls = globals().get(_ALIASES.get(identifier, identifier))
+        cls = globals().get(_GET_ALIASES.get(identifier, identifier))
         if cls is None:
             raise ValueError(f"Could not interpret initializer identifier: {identifier}")
         return cls()

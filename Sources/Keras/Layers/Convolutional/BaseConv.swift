@@ -51,19 +51,17 @@ open class BaseConv: Layer {
                          name: String? = nil, trainable: Bool = true,
                          inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
         let rank = Self.spatialRank, cls = String(describing: Self.self)
-        self.kernelSize = try windowTuple(kernelSize, rank: rank, "\(cls)(kernel_size: \(kernelSize))")
-        self.strides = try windowTuple(strides, rank: rank, "\(cls)(strides: \(strides))")
-        self.dilationRate = try windowTuple(dilationRate, rank: rank, "\(cls)(dilation_rate: \(dilationRate))")
-        guard filters > 0 else { throw KerasError.invalidArgument("\(cls)(filters: \(filters)): filters must be positive") }
+        let window = try ConvWindowArguments(cls, rank: rank, kernelSize: kernelSize, strides: strides,
+                                             dilationRate: dilationRate, padding: padding)
+        try window.checkFilters(filters)
         guard groups > 0, filters % groups == 0 else {
             throw KerasError.invalidArgument("\(cls)(groups: \(groups)): groups must be positive and divide filters (\(filters))")
         }
-        guard self.strides.allSatisfy({ $0 == 1 }) || self.dilationRate.allSatisfy({ $0 == 1 }) else {
-            throw KerasError.invalidArgument("\(cls)(strides: \(strides), dilation_rate: \(dilationRate)): strides > 1 cannot be combined with dilation_rate > 1")
-        }
-        guard padding != .causal || (rank == 1 && !Self.isTransposed) else {
-            throw KerasError.invalidArgument("\(cls)(padding: \"causal\"): causal padding is only for Conv1D")
-        }
+        try window.checkStridesWithDilation()
+        try window.checkPadding(.conv1DOnly(allowed: rank == 1 && !Self.isTransposed))
+        self.kernelSize = window.kernelSize
+        self.strides = window.strides
+        self.dilationRate = window.dilationRate
         self.outputPadding = try Self.checkedOutputPadding(outputPadding, strides: self.strides, groups: groups, cls)
         self.filters = filters
         self.padding = padding

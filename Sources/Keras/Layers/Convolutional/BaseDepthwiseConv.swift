@@ -64,10 +64,9 @@ open class BaseDepthwiseConv: Layer {
                          biasConstraint: Constraint? = nil,
                          name: String? = nil, trainable: Bool = true,
                          inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
-        let rank = Self.spatialRank, cls = String(describing: Self.self)
-        self.kernelSize = try windowTuple(kernelSize, rank: rank, "\(cls)(kernel_size: \(kernelSize))")
-        self.strides = try windowTuple(strides, rank: rank, "\(cls)(strides: \(strides))")
-        self.dilationRate = try windowTuple(dilationRate, rank: rank, "\(cls)(dilation_rate: \(dilationRate))")
+        let cls = String(describing: Self.self)
+        let window = try ConvWindowArguments(cls, rank: Self.spatialRank, kernelSize: kernelSize, strides: strides,
+                                             dilationRate: dilationRate, padding: padding)
         guard depthMultiplier > 0 else {
             throw KerasError.invalidArgument("\(cls)(depth_multiplier: \(depthMultiplier)): depth_multiplier must be positive")
         }
@@ -78,9 +77,10 @@ open class BaseDepthwiseConv: Layer {
         } else if let filters {
             throw KerasError.invalidArgument("\(cls)(filters: \(filters)): a depthwise convolution takes no filters (it has in · depth_multiplier outputs)")
         }
-        guard padding != .causal else {
-            throw KerasError.invalidArgument("\(cls)(padding: \"causal\"): padding must be \"valid\" or \"same\"")
-        }
+        try window.checkPadding(.refused)
+        self.kernelSize = window.kernelSize
+        self.strides = window.strides
+        self.dilationRate = window.dilationRate
         self.filters = filters
         self.depthMultiplier = depthMultiplier
         self.padding = padding

@@ -11,6 +11,66 @@ func windowTuple(_ values: [Int], rank: Int, _ context: @autoclosure () -> Strin
     return tuple
 }
 
+/// The window arguments every convolution layer takes — kernel size, strides and dilation rate
+/// (one integer, repeated, or one per spatial axis) and the padding — normalised once, with the
+/// checks the families share; each error names `owner` (the layer class) and the argument.
+/// Used by ``BaseConv``, ``BaseDepthwiseConv`` and ``ConvLSTMCell``. Keras: `standardize_tuple`
+/// and the argument checks of `BaseConv.__init__`.
+struct ConvWindowArguments {
+    let owner: String
+    let kernelSize: [Int]
+    let strides: [Int]
+    let dilationRate: [Int]
+    let padding: ConvPadding
+    /// The strides and dilation rate as given, for the messages.
+    private let givenStrides: [Int], givenDilationRate: [Int]
+
+    /// How a layer family treats `padding="causal"`.
+    enum CausalPadding {
+        /// Refused by every class of the family (depthwise, separable, ConvLSTM).
+        case refused
+        /// Accepted by Conv1D only: `allowed` says whether this class is it.
+        case conv1DOnly(allowed: Bool)
+    }
+
+    /// Normalises the tuples of a layer with `rank` spatial axes; throws for a wrong count or a
+    /// value below one.
+    init(_ owner: String, rank: Int, kernelSize: [Int], strides: [Int], dilationRate: [Int], padding: ConvPadding) throws {
+        self.owner = owner
+        self.kernelSize = try windowTuple(kernelSize, rank: rank, "\(owner)(kernel_size: \(kernelSize))")
+        self.strides = try windowTuple(strides, rank: rank, "\(owner)(strides: \(strides))")
+        self.dilationRate = try windowTuple(dilationRate, rank: rank, "\(owner)(dilation_rate: \(dilationRate))")
+        self.padding = padding
+        givenStrides = strides
+        givenDilationRate = dilationRate
+    }
+
+    /// Throws unless `filters` is positive.
+    func checkFilters(_ filters: Int) throws {
+        guard filters > 0 else { throw KerasError.invalidArgument("\(owner)(filters: \(filters)): filters must be positive") }
+    }
+
+    /// Throws when strides above one meet a dilation rate above one (Keras refuses the pair).
+    func checkStridesWithDilation() throws {
+        guard strides.allSatisfy({ $0 == 1 }) || dilationRate.allSatisfy({ $0 == 1 }) else {
+            throw KerasError.invalidArgument("\(owner)(strides: \(givenStrides), dilation_rate: \(givenDilationRate)): strides > 1 cannot be combined with dilation_rate > 1")
+        }
+    }
+
+    /// Throws for causal padding where the family does not take it.
+    func checkPadding(_ causal: CausalPadding) throws {
+        guard padding == .causal else { return }
+        switch causal {
+        case .refused:
+            throw KerasError.invalidArgument("\(owner)(padding: \"causal\"): padding must be \"valid\" or \"same\"")
+        case .conv1DOnly(let allowed):
+            guard allowed else {
+                throw KerasError.invalidArgument("\(owner)(padding: \"causal\"): causal padding is only for Conv1D")
+            }
+        }
+    }
+}
+
 /// The input moved to channels-last (a no-op for channels-last data).
 func channelsLast(_ x: Tensor, _ format: DataFormat, rank: Int) throws -> Tensor {
     format == .channelsLast ? x : try Ops.transpose(x, [0] + Array(2..<(rank + 2)) + [1])

@@ -94,12 +94,19 @@ final class InferenceFolding {
 extension Model {
     /// The folds to use for a forward pass: nil in training or while a tape records (the
     /// gradients need both layers), else the graph's folds, found once per graph.
+    /// A graph without folds (every MLP) answers from the cache before asking for the tape, a
+    /// thread-local lookup that costs a quarter of a one-row predict.
     func inferenceFolds(training: Bool) -> InferenceFolding? {
-        guard !training, GradientTape.active == nil else { return nil }
-        if let f = inferenceFolding { return f.isEmpty ? nil : f }
-        let f = InferenceFolding(order: executionOrder, outputs: outputs)
-        inferenceFolding = f
-        return f.isEmpty ? nil : f
+        guard !training else { return nil }
+        let folds: InferenceFolding
+        if let cached = inferenceFolding {
+            folds = cached
+        } else {
+            folds = InferenceFolding(order: executionOrder, outputs: outputs)
+            inferenceFolding = folds
+        }
+        guard !folds.isEmpty, GradientTape.active == nil else { return nil }
+        return folds
     }
 }
 

@@ -25,13 +25,17 @@ public struct CallbackLayerFunctions: @unchecked Sendable {
 /// C and Python plugin layers live in a model. Its weights are ordinary ``Variable``s created with
 /// ``Layer/addWeight(name:shape:initializer:trainable:regularizer:constraint:)``, so they are
 /// optimized, saved and loaded like any built-in layer's; its call is one ``Ops/customGradient(_:inputs:_:)``
-/// op whose vector-Jacobian product calls the supplied backward function.
-public final class CallbackLayer: Layer, @unchecked Sendable {
+/// op whose vector-Jacobian product calls the supplied backward function. When its traced call
+/// is a recurrent cell's step (states declared with ``OpGraph/addState(width:)``), it is an
+/// ``RNNCell`` that `RNN(cell)` runs step by step.
+public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     let pluginClassName: String
     let functions: CallbackLayerFunctions
     /// The forward computation traced from `call` at build time, when the plugin gave one: it
     /// then replaces the forward and backward functions (nothing crosses into the plugin per step).
     public private(set) var graph: OpGraph?
+    /// The weight values the steps of one sequence share (set between begin and end of it).
+    private var sequenceWeights: [Tensor]?
 
     /// - Parameters:
     ///   - className: the Keras class name written in configs (without any `Package>` prefix).
@@ -55,7 +59,13 @@ public final class CallbackLayer: Layer, @unchecked Sendable {
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(inputShape) }
         trace.finish()
-        if trace.isComplete { graph = trace }
+        guard trace.isComplete else { return }
+        if !trace.stateWidths.isEmpty {
+            do { try trace.checkCell() } catch let e as KerasError {
+                throw KerasError.invalidArgument("\(pluginClassName) '\(name)': \(e.message)")
+            }
+        }
+        graph = trace
     }
 
     private func buildWeights(_ inputShape: [Int?]) throws {
@@ -74,9 +84,7 @@ public final class CallbackLayer: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         let tape = GradientTape.active
-        let trainableSet = Set(trainableWeights.map(ObjectIdentifier.init))
-        // Trainable weights are read through the tape (they become leaves); others are constants.
-        let values = variables.map { v in tape != nil && trainableSet.contains(ObjectIdentifier(v)) ? v.value : v.storedValue }
+        let values = weightValues()
         if let graph { return try graph.run(inputs, weights: values, training: training) }
         let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
         var outShape: [Int] = []
@@ -108,6 +116,31 @@ public final class CallbackLayer: Layer, @unchecked Sendable {
             return [dx] + dws
         }[0]
     }
+
+    /// The weights as the call reads them: trainable ones through the tape (they become leaves),
+    /// others as constants.
+    private func weightValues() -> [Tensor] {
+        guard GradientTape.active != nil else { return variables.map(\.storedValue) }
+        let trainableSet = Set(trainableWeights.map(ObjectIdentifier.init))
+        return variables.map { v in trainableSet.contains(ObjectIdentifier(v)) ? v.value : v.storedValue }
+    }
+
+    /// The widths of the states of a traced cell (empty for a layer that is not one).
+    public var stateSize: [Int] { graph?.stateWidths ?? [] }
+    /// The width of a traced cell's output.
+    public var outputSize: Int { (graph?.outputShape.last ?? nil) ?? 0 }
+
+    /// One step of a traced cell (Keras: `cell.call(inputs, states, training)`).
+    public func call(_ inputs: Tensor, states: [Tensor], training: Bool) throws -> (output: Tensor, states: [Tensor]) {
+        guard let graph, !graph.stateWidths.isEmpty else {
+            throw KerasError.invalidArgument("\(pluginClassName) '\(name)' is used as a recurrent cell but is not one: a cell declares state_size and its call(inputs, states), written with keras.ops, returns (output, new_states)")
+        }
+        return try graph.runStep(inputs, states: states, weights: sequenceWeights ?? weightValues(), training: training)
+    }
+
+    public func beginSequence(batch: Int, features: Int, training: Bool) throws { sequenceWeights = weightValues() }
+
+    public func endSequence() { sequenceWeights = nil }
 
     public override func getConfig() -> JSON {
         var c = super.getConfig()

@@ -2,10 +2,13 @@
 /// the layer is built, from a `call` written with `keras.ops` (in Python through ctypes, or in C),
 /// then run natively on every step, its gradients coming from the ops' vector-Jacobian products.
 /// Shapes are fixed at trace time except the dimensions that follow the input's unknown ones (the
-/// batch), as under `jax.jit`.
+/// batch), as under `jax.jit`. A recurrent cell's step traces as well: its states are further
+/// inputs (``addState(width:)``) and their new values further outputs (``setStateOutput(_:_:training:)``),
+/// and ``runStep(_:states:weights:training:)`` runs one step (Keras's `cell.call(inputs, states)`).
 public final class OpGraph: @unchecked Sendable {
     enum Source {
         case input
+        case state(Int)
         case weight(Int)
         case constant(Tensor)
         case op(OpGraphOp, [Int])
@@ -14,6 +17,10 @@ public final class OpGraph: @unchecked Sendable {
     private(set) var sources: [Source] = []
     /// The node each mode returns: index 0 for inference, 1 for training.
     private var outputs: [Int?] = [nil, nil]
+    /// For a cell, the node of each state's new value, per mode as ``outputs``.
+    private var stateOutputs: [[Int?]] = [[], []]
+    /// For a cell, the width of each state `(batch, width)` in order; empty for a plain layer.
+    public private(set) var stateWidths: [Int] = []
     /// The shape of each node at trace time, -1 where it follows an unknown input dimension.
     private(set) var shapes: [[Int]] = []
     /// Two evaluations of every node while tracing: unknown input dimensions as 2, then as 3.
@@ -62,6 +69,20 @@ public final class OpGraph: @unchecked Sendable {
         return append(.weight(index), [value, value])
     }
 
+    /// The value of the next state of a recurrent cell at the start of a step, `(batch, width)`,
+    /// as a node: declaring states makes the graph a cell's step (Keras: `state_size`).
+    public func addState(width: Int) throws -> Int {
+        try tracing("state")
+        guard width > 0 else {
+            throw KerasError.invalidArgument("op graph: a cell's state width (state_size) must be positive, got \(width)")
+        }
+        let batch = inputShape.first ?? nil
+        stateWidths.append(width)
+        stateOutputs = stateOutputs.map { $0 + [nil] }
+        let p = [2, 3].map { n in Tensor(shape: [batch ?? n, width], repeating: 1) }
+        return append(.state(stateWidths.count - 1), p)
+    }
+
     /// A constant tensor as a node.
     public func addConstant(_ value: Tensor) throws -> Int {
         try tracing("constant")
@@ -96,15 +117,44 @@ public final class OpGraph: @unchecked Sendable {
         if training != false { outputs[1] = n }
     }
 
+    /// Makes node `i` the new value of state `index` after a cell's step, for `training` (nil:
+    /// both modes); it must have the state's shape `(batch, width)`.
+    public func setStateOutput(_ index: Int, _ i: Int, training: Bool?) throws {
+        let n = try node(i, "state output")
+        guard stateWidths.indices.contains(index) else {
+            throw KerasError.invalidArgument("op graph: state output \(index) is not a declared state (the cell has \(stateWidths.count): state_size \(stateWidths))")
+        }
+        let batch = (inputShape.first ?? nil) ?? -1
+        guard shapes[n] == [batch, stateWidths[index]] else {
+            throw KerasError.shapeMismatch("op graph: the new state \(index) must have shape (batch, \(stateWidths[index])) as state_size says, got \(formatShape(shapes[n].map { $0 < 0 ? nil : $0 }))")
+        }
+        if training != true { stateOutputs[0][index] = n }
+        if training != false { stateOutputs[1][index] = n }
+    }
+
+    /// Throws unless the trace is a complete cell step: every state has a new value wherever an
+    /// output is set, and the output is `(batch, width)`.
+    public func checkCell() throws {
+        for mode in 0..<2 where outputs[mode] != nil {
+            if let missing = stateOutputs[mode].firstIndex(where: { $0 == nil }) {
+                throw KerasError.invalidArgument("op graph: the cell's call returned no new value for state \(missing) of \(stateWidths.count) (state_size \(stateWidths))")
+            }
+        }
+        guard outputShape.count == 2, let width = outputShape[1], width > 0 else {
+            throw KerasError.shapeMismatch("op graph: a cell's output must have shape (batch, output_size), got \(formatShape(outputShape))")
+        }
+    }
+
     /// Ends the trace: the probe values are freed and no node can be added.
     public func finish() {
         probes = []
         weightValue = nil
-        plans = outputs.map { out in
-            guard let out else { return [] }
-            var needed = [Bool](repeating: false, count: out + 1)
-            needed[out] = true
-            for i in stride(from: out, through: 0, by: -1) where needed[i] {
+        plans = (0..<2).map { mode in
+            let ends = ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }
+            guard let last = ends.max() else { return [] }
+            var needed = [Bool](repeating: false, count: last + 1)
+            for e in ends { needed[e] = true }
+            for i in stride(from: last, through: 0, by: -1) where needed[i] {
                 if case .op(_, let ids) = sources[i] { for j in ids { needed[j] = true } }
             }
             return needed.indices.filter { needed[$0] }
@@ -119,14 +169,43 @@ public final class OpGraph: @unchecked Sendable {
 
     /// The output for input `x` given the layer's weights (tape leaves while training).
     public func run(_ x: Tensor, weights: [Tensor], training: Bool) throws -> Tensor {
+        guard stateWidths.isEmpty else {
+            throw KerasError.invalidArgument("op graph: this graph is a recurrent cell's step (state_size \(stateWidths)): run it over sequences in an RNN layer")
+        }
+        let (mode, values) = try evaluate(x, states: [], weights: weights, training: training)
+        guard let out = outputs[mode], let y = values[out] else { throw KerasError.invalidState("op graph: the output has no value") }
+        return y
+    }
+
+    /// One step of a cell: the output and the new states for step input `x` `(batch, features)`
+    /// and `states` (one `(batch, width)` tensor per ``stateWidths``). Keras: `cell.call(inputs, states)`.
+    public func runStep(_ x: Tensor, states: [Tensor], weights: [Tensor], training: Bool) throws -> (output: Tensor, states: [Tensor]) {
+        guard states.count == stateWidths.count else {
+            throw KerasError.invalidArgument("op graph: the cell step takes \(stateWidths.count) state(s) (state_size \(stateWidths)), got \(states.count)")
+        }
+        let (mode, values) = try evaluate(x, states: states, weights: weights, training: training)
+        guard let out = outputs[mode], let y = values[out] else { throw KerasError.invalidState("op graph: the output has no value") }
+        let next = try stateOutputs[mode].map { i -> Tensor in
+            guard let i, let v = values[i] else { throw KerasError.invalidState("op graph: a new state has no value") }
+            return v
+        }
+        return (y, next)
+    }
+
+    /// Every node a mode needs, evaluated; the mode used (training falls back to inference and
+    /// back when only one output was set).
+    private func evaluate(_ x: Tensor, states: [Tensor], weights: [Tensor], training: Bool) throws -> (Int, [Tensor?]) {
         let mode = outputs[training ? 1 : 0] != nil ? (training ? 1 : 0) : (training ? 0 : 1)
-        guard let out = outputs[mode], !plans[mode].isEmpty else {
+        guard outputs[mode] != nil, let last = plans[mode].last else {
             throw KerasError.invalidState("op graph: the trace set no output, or was not finished")
         }
-        var values = [Tensor?](repeating: nil, count: out + 1)
+        var values = [Tensor?](repeating: nil, count: last + 1)
         for i in plans[mode] {
             switch sources[i] {
             case .input: values[i] = x
+            case .state(let k):
+                guard k < states.count else { throw KerasError.invalidState("op graph: state \(k) is missing") }
+                values[i] = states[k]
             case .constant(let t): values[i] = t
             case .weight(let w):
                 guard w < weights.count else {
@@ -143,8 +222,7 @@ public final class OpGraph: @unchecked Sendable {
                 values[i] = try op.apply(args, training: training)
             }
         }
-        guard let y = values[out] else { throw KerasError.invalidState("op graph: the output has no value") }
-        return y
+        return (mode, values)
     }
 }
 

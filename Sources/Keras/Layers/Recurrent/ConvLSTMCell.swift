@@ -4,7 +4,7 @@
 /// over whole sequences: the input convolution of every step in one call, the recurrent one per
 /// step. Works channels-last; the layer moves `channels_first` data. Keras: `ConvLSTMCell`
 /// (the `cell` of ConvLSTM1D/2D/3D, named `conv_lstm_cell`).
-public final class ConvLSTMCell: Layer {
+public final class ConvLSTMCell: GatedCell, @unchecked Sendable {
     /// The number of spatial axes (1, 2 or 3).
     public let spatialRank: Int
     public let filters: Int
@@ -13,44 +13,25 @@ public final class ConvLSTMCell: Layer {
     public let padding: ConvPadding
     public let dataFormat: DataFormat
     public let dilationRate: [Int]
-    let activationFunction: ActivationFunction
-    let recurrentActivationFunction: ActivationFunction
-    public let useBias: Bool
-    /// The forget gate's bias starts at 1. Keras: `unit_forget_bias`.
-    public let unitForgetBias: Bool
-    public let options: RecurrentCellOptions
-
-    public private(set) var kernel: Variable?
-    public private(set) var recurrentKernel: Variable?
-    public private(set) var bias: Variable?
-    /// The generator of the dropout masks when the options give a seed.
-    let generator: RandomGenerator?
 
     /// Checks the arguments as Keras does; errors name `owner` (the layer class) and the argument.
     init(rank: Int, filters: Int, kernelSize: [Int], strides: [Int], padding: ConvPadding, dataFormat: DataFormat,
          dilationRate: [Int], activation: ActivationFunction, recurrentActivation: ActivationFunction, useBias: Bool,
          unitForgetBias: Bool, options: RecurrentCellOptions, owner: String) throws {
-        self.kernelSize = try windowTuple(kernelSize, rank: rank, "\(owner)(kernel_size: \(kernelSize))")
-        self.strides = try windowTuple(strides, rank: rank, "\(owner)(strides: \(strides))")
-        self.dilationRate = try windowTuple(dilationRate, rank: rank, "\(owner)(dilation_rate: \(dilationRate))")
-        guard filters > 0 else { throw KerasError.invalidArgument("\(owner)(filters: \(filters)): filters must be positive") }
-        guard self.strides.allSatisfy({ $0 == 1 }) || self.dilationRate.allSatisfy({ $0 == 1 }) else {
-            throw KerasError.invalidArgument("\(owner)(strides: \(strides), dilation_rate: \(dilationRate)): strides > 1 cannot be combined with dilation_rate > 1")
-        }
-        guard padding != .causal else {
-            throw KerasError.invalidArgument("\(owner)(padding: \"causal\"): padding must be \"valid\" or \"same\"")
-        }
+        let window = try ConvWindowArguments(owner, rank: rank, kernelSize: kernelSize, strides: strides,
+                                             dilationRate: dilationRate, padding: padding)
+        try window.checkFilters(filters)
+        try window.checkStridesWithDilation()
+        try window.checkPadding(.refused)
+        self.kernelSize = window.kernelSize
+        self.strides = window.strides
+        self.dilationRate = window.dilationRate
         spatialRank = rank
         self.filters = filters
         self.padding = padding
         self.dataFormat = dataFormat
-        activationFunction = activation
-        recurrentActivationFunction = recurrentActivation
-        self.useBias = useBias
-        self.unitForgetBias = unitForgetBias
-        self.options = try options.clamped(owner)
-        generator = options.seededGenerator
-        super.init(name: "conv_lstm_cell")
+        try super.init(activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
+                       unitForgetBias: unitForgetBias, options: options, owner: owner, name: "conv_lstm_cell")
     }
 
     /// Builds from a channels-last step shape `(batch, spatial..., channels)`.
@@ -58,20 +39,10 @@ public final class ConvLSTMCell: Layer {
         guard inputShape.count == spatialRank + 2, let last = inputShape.last, let channels = last, channels > 0 else {
             throw KerasError.shapeMismatch("\(className) '\(name)': the channel dimension of the input must be known, got \(formatShape(inputShape))")
         }
-        let o = options, gates = 4 * filters
-        kernel = addWeight(name: "kernel", shape: kernelSize + [channels, gates], initializer: o.kernelInitializer,
-                           regularizer: o.kernelRegularizer, constraint: o.kernelConstraint)
-        recurrentKernel = addWeight(name: "recurrent_kernel", shape: kernelSize + [filters, gates],
-                                    initializer: o.recurrentInitializer, regularizer: o.recurrentRegularizer,
-                                    constraint: o.recurrentConstraint)
-        guard useBias else { return }
-        let initializer: Initializer = unitForgetBias ? ForgetBias(base: o.biasInitializer, units: filters) : o.biasInitializer
-        bias = addWeight(name: "bias", shape: [gates], initializer: initializer, regularizer: o.biasRegularizer,
-                         constraint: o.biasConstraint)
+        let gates = 4 * filters
+        addGateWeights(kernel: kernelSize + [channels, gates], recurrentKernel: kernelSize + [filters, gates], bias: [gates],
+                       forgetUnits: unitForgetBias ? filters : nil)
     }
-
-    /// Fraction-of-one rates act in training only, as in Keras.
-    private func drops(_ rate: Double, _ training: Bool) -> Bool { training && rate > 0 && rate < 1 }
 
     /// The convolution of `x` with the four gate blocks of `kernel`, each gate's input multiplied by
     /// its own dropout mask (Keras's `dropout_mask_count = 4`), or one convolution without masks.
@@ -93,15 +64,14 @@ public final class ConvLSTMCell: Layer {
     func run(_ x: Tensor, states initial: [Tensor], goBackwards: Bool, keepSequence: Bool, training: Bool) throws -> [Tensor] {
         guard let kernel, let recurrentKernel else { throw KerasError.invalidState("\(className) '\(name)' is not built") }
         let steps = x.shape[0], batch = x.shape[1], frame = Array(x.shape.dropFirst(2))
-        let inputMasks = drops(options.dropout, training)
-            ? recurrentDropoutMasks(rate: options.dropout, shape: [1, batch] + frame, count: 4, generator: generator) : nil
+        // Fraction-of-one rates act in training only, as in Keras.
+        let inputMasks = training && dropsInputs ? dropoutMasks(rate: options.dropout, shape: [1, batch] + frame, count: 4) : nil
         let z = try gateConv(x, kernel: kernel.value, bias: bias?.value, masks: inputMasks, frames: [steps * batch] + frame,
                              strides: strides, padding: padding, dilation: dilationRate)
         let stateShape = [batch] + Array(z.shape.dropFirst().dropLast()) + [filters]
         let inputParts = try Ops.reshape(z, [steps] + Array(stateShape.dropLast()) + [4 * filters])
         var h = initial.first ?? Tensor(shape: stateShape), c = initial.count > 1 ? initial[1] : Tensor(shape: stateShape)
-        let recurrentMasks = drops(options.recurrentDropout, training)
-            ? recurrentDropoutMasks(rate: options.recurrentDropout, shape: stateShape, count: 4, generator: generator) : nil
+        let recurrentMasks = training && dropsState ? dropoutMasks(rate: options.recurrentDropout, shape: stateShape, count: 4) : nil
         let ones = [Int](repeating: 1, count: spatialRank)
         let act = activationFunction, rec = recurrentActivationFunction
         var outputs: [Tensor] = []

@@ -12,9 +12,12 @@ public class RNN: Layer {
     public let returnState: Bool
     /// Processes the sequence from its end (outputs come in that order, as in Keras).
     public let goBackwards: Bool
-    /// Accepted for Keras compatibility; the fused op computes the same either way.
+    /// Keras's unrolled loop: the same steps, but a masked step outputs the previous step's
+    /// output (zeros before the first unmasked one) whatever `zeroOutputForMask` says, as Keras's
+    /// unrolled loop does; otherwise the same numbers.
     public let unroll: Bool
-    /// With `returnSequences` and a mask, masked steps output zeros instead of the last output.
+    /// With a mask, masked steps output zeros instead of the carried first state; the last output
+    /// too when the last step processed is masked (Keras's scan).
     public var zeroOutputForMask: Bool
 
     /// The cell when it is a built-in one (run by the fused op); always so in ``SimpleRNN``,
@@ -82,17 +85,19 @@ public class RNN: Layer {
 
     public override func build(_ inputShape: [Int?]) throws {
         try checkRank(inputShape)
-        guard cell.outputSize > 0, cell.stateSize.allSatisfy({ $0 > 0 }) else {
+        // A cell written outside Swift knows its sizes once built (its call traced).
+        try cell.buildIfNeeded([inputShape[0], inputShape[2]])
+        guard cell.outputSize > 0, !cell.stateSize.isEmpty, cell.stateSize.allSatisfy({ $0 > 0 }) else {
             throw KerasError.invalidArgument("\(className) '\(name)': the cell \(cell.className) '\(cell.name)' must have positive output_size and state_size, got \(cell.outputSize) and \(cell.stateSize)")
         }
-        try cell.buildIfNeeded([inputShape[0], inputShape[2]])
         if stateful, let batch = inputShape[0] { statefulBatchSize = batch }
     }
 
     /// The sequences and, after them, the initial states (Keras's `initial_state`).
     public override func build(shapes: [[Int?]]) throws {
+        guard let first = shapes.first else { return try build([]) }
+        try build(first)
         _ = try computeOutputShapes(shapes)
-        try build(shapes[0])
     }
 
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
@@ -112,7 +117,7 @@ public class RNN: Layer {
         let initial = given.isEmpty ? try carriedStates(batch: x.shape[0]) : given
         // The fused op returns the sequence and the states (its last output is the first state);
         // the step path the sequence, the last output and the states.
-        let outs: [Tensor], finalStates: ArraySlice<Tensor>
+        let outs: [Tensor], finalStates: ArraySlice<Tensor>, stepped: Bool
         if let fused = builtInCell, !(training && (fused.dropsState || fused.pinnedMasks != nil)) {
             if training && fused.dropsInputs {
                 // Keras's fused path: one input mask for every step of a sequence.
@@ -122,18 +127,15 @@ public class RNN: Layer {
                 outs = try fused.run(x, mask: m, initialStates: initial, goBackwards: goBackwards)
             }
             finalStates = outs.dropFirst()
+            stepped = false
         } else {
             outs = try runSteps(x, mask: m, initialStates: initial, training: training)
             finalStates = outs.dropFirst(2)
+            stepped = true
         }
         if stateful { states = finalStates.map(\.detached) }
         var output = returnSequences ? outs[0] : outs[1]
-        if returnSequences, zeroOutputForMask, let m {
-            let keep = Tensor(shape: [x.shape[0], x.shape[1], 1])
-            let steps = x.shape[1]
-            for b in 0..<x.shape[0] {
-                for t in 0..<steps { keep.data[b * steps + t] = m.data[b * steps + (goBackwards ? steps - 1 - t : t)] != 0 ? 1 : 0 }
-            }
+        if let m, let keep = maskedOutputFactor(m, batch: x.shape[0], steps: x.shape[1], stepped: stepped) {
             output = try Ops.multiply(output, keep)
         }
         return returnState ? [output] + finalStates : [output]

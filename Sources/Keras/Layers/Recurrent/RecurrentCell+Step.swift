@@ -23,16 +23,6 @@ func recurrentDropoutMasks(rate: Double, shape: [Int], count: Int, generator: Ra
 }
 
 extension RecurrentCell {
-    /// True when a call in training draws dropout masks for the inputs / the state. Keras
-    /// drops only for rates strictly between 0 and 1.
-    var dropsInputs: Bool { options.dropout > 0 && options.dropout < 1 }
-    var dropsState: Bool { options.recurrentDropout > 0 && options.recurrentDropout < 1 }
-
-    /// `count` dropout masks of `shape` (values 0 or `1 / (1 - rate)`) from the cell's generator.
-    func dropoutMasks(rate: Double, shape: [Int], count: Int) -> [Tensor] {
-        recurrentDropoutMasks(rate: rate, shape: shape, count: count, generator: generator)
-    }
-
     /// The masks of one call in training: Keras shares one input mask among the gates unless
     /// recurrent dropout is on (its `implementation=1`: one mask per gate for both).
     func stepMasks(batch: Int, features: Int, training: Bool) -> (inputs: [Tensor]?, recurrent: [Tensor]?) {

@@ -56,21 +56,9 @@ public struct RecurrentCellOptions {
 /// One step of a recurrent layer: its weights (kernel `(input, G·units)`, recurrent kernel
 /// `(units, G·units)`, bias) and its math, which ``RNN`` runs over whole sequences with one
 /// fused op. Keras: `SimpleRNNCell`, `LSTMCell`, `GRUCell` (the RNN layer's `cell`).
-public class RecurrentCell: Layer {
+public class RecurrentCell: GatedCell {
     public let units: Int
     public let kind: RecurrentCellKind
-    let activationFunction: ActivationFunction
-    let recurrentActivationFunction: ActivationFunction
-    public let useBias: Bool
-    /// LSTM: the forget gate's bias starts at 1. Keras: `unit_forget_bias`.
-    public let unitForgetBias: Bool
-    public let options: RecurrentCellOptions
-
-    public private(set) var kernel: Variable?
-    public private(set) var recurrentKernel: Variable?
-    public private(set) var bias: Variable?
-    /// The generator of the dropout masks when the options give a seed.
-    let generator: RandomGenerator?
     /// Masks every call uses instead of drawing new ones (tests: gradients with a fixed mask).
     var pinnedMasks: (inputs: [Tensor]?, recurrent: [Tensor]?)?
     /// The split weights and masks of the sequence an ``RNN`` is stepping through, if any.
@@ -82,34 +70,22 @@ public class RecurrentCell: Layer {
         guard units > 0 else {
             throw KerasError.invalidArgument("\(owner)(units: \(units)): units must be positive")
         }
-        self.options = try options.clamped(owner)
         for (arg, a) in [("activation", activation), ("recurrent_activation", recurrentActivation)] where a.elementwise == nil {
             throw KerasError.invalidArgument("\(owner)(\(arg): \(a.name)): the fused recurrent kernel needs an elementwise activation")
         }
         self.units = units
         self.kind = kind
-        activationFunction = activation
-        recurrentActivationFunction = recurrentActivation
-        self.useBias = useBias
-        self.unitForgetBias = unitForgetBias
-        generator = options.seededGenerator
-        super.init(name: name)
+        try super.init(activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
+                       unitForgetBias: unitForgetBias, options: options, owner: owner, name: name)
     }
 
     public override func build(_ inputShape: [Int?]) throws {
         guard let last = inputShape.last, let inputDim = last else {
             throw KerasError.shapeMismatch("\(className) '\(name)': the last dimension of the input must be known, got \(formatShape(inputShape))")
         }
-        let g = kind.gates * units, o = options
-        kernel = addWeight(name: "kernel", shape: [inputDim, g], initializer: o.kernelInitializer,
-                           regularizer: o.kernelRegularizer, constraint: o.kernelConstraint)
-        recurrentKernel = addWeight(name: "recurrent_kernel", shape: [units, g], initializer: o.recurrentInitializer,
-                                    regularizer: o.recurrentRegularizer, constraint: o.recurrentConstraint)
-        guard useBias else { return }
-        let shape = kind == .gru(resetAfter: true) ? [2, g] : [g]
-        let initializer: Initializer = kind == .lstm && unitForgetBias ? ForgetBias(base: o.biasInitializer, units: units) : o.biasInitializer
-        bias = addWeight(name: "bias", shape: shape, initializer: initializer,
-                         regularizer: o.biasRegularizer, constraint: o.biasConstraint)
+        let g = kind.gates * units
+        addGateWeights(kernel: [inputDim, g], recurrentKernel: [units, g], bias: kind == .gru(resetAfter: true) ? [2, g] : [g],
+                       forgetUnits: kind == .lstm && unitForgetBias ? units : nil)
     }
 
     /// Runs the cell over `x` `(batch, steps, features)` from `initialStates` (zeros when empty):

@@ -13,18 +13,22 @@ struct WindowGeometry {
     var output: (Int, Int, Int)
 
     /// Number of output positions of all samples.
-    var outputRows: Int { batch * output.0 * output.1 * output.2 }
+    var outputRows: Int { batch * outputsPerSample }
     /// Number of window positions.
     var windowSize: Int { window.0 * window.1 * window.2 }
 
-    /// Calls `body(row, inputOffsets)` for every output position in order, with the flat
-    /// offset (in positions, not floats) of each window tap in the input, or -1 where the tap
-    /// falls in the padding; `taps` is reused between calls.
+    /// Output positions of one sample.
+    var outputsPerSample: Int { output.0 * output.1 * output.2 }
+
+    /// Calls `body(row, inputOffsets)` for every output position of the samples `samples` (all
+    /// when nil) in order, with the flat offset (in positions, not floats) of each window tap in
+    /// the input, or -1 where the tap falls in the padding; `taps` is reused between calls.
     @inline(__always)
-    func forEachWindow(_ body: (Int, UnsafeMutableBufferPointer<Int>) -> Void) {
+    func forEachWindow(samples: Range<Int>? = nil, _ body: (Int, UnsafeMutableBufferPointer<Int>) -> Void) {
+        let samples = samples ?? 0..<batch
         withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(windowSize, 1)) { taps in
-            var row = 0
-            for n in 0..<batch {
+            var row = samples.lowerBound * outputsPerSample
+            for n in samples {
                 for od in 0..<output.0 {
                     for oh in 0..<output.1 {
                         for ow in 0..<output.2 {

@@ -57,22 +57,11 @@ extension Kernels {
     /// exponent bits). NaN stays NaN and overflow gives infinity, as with `expf`; results below
     /// about 2e-38 (x < -87) are flushed to zero instead of going subnormal.
     static func expInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let raw = UnsafeMutableRawPointer(p + i)
-            raw.storeBytes(of: exp8(raw.loadUnaligned(as: SIMD8<Float>.self)), as: SIMD8<Float>.self)
-            i += 8
-        }
-        if i < count {
-            var tail = SIMD8<Float>(repeating: 0)
-            for k in 0..<(count - i) { tail[k] = p[i + k] }
-            let e = exp8(tail)
-            for k in 0..<(count - i) { p[i + k] = e[k] }
-        }
+        eightLanes(p, count: count, exp8)
     }
 
     @inline(__always)
-    private static func exp8(_ v: SIMD8<Float>) -> SIMD8<Float> {
+    static func exp8(_ v: SIMD8<Float>) -> SIMD8<Float> {
         // Clamping keeps n in -126...128; a NaN lane fails both tests and stays NaN.
         var x = v
         x.replace(with: -87.33654, where: x .< -87.33654)

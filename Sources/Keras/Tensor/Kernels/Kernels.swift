@@ -4,6 +4,20 @@ import Glibc
 
 /// Plain float kernels over contiguous buffers: no taping, no validation (callers check shapes).
 enum Kernels {
+    // MARK: Eight lanes
+
+    /// The eight floats at `p` (no alignment needed).
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// Writes eight floats at `p` (no alignment needed).
+    @inline(__always)
+    static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
     // MARK: Elementwise
 
     /// `out[i] = f(x[i])`, split across cores when large.

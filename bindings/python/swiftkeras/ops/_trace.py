@@ -195,6 +195,16 @@ class Trace:
     def output(self, y, training):
         self._check(_lib.keras_layer_builder_output(self.builder, self.node_of(y), training))
 
+    def state(self, width):
+        """A recurrent cell's next state at the start of a step, (batch, width)."""
+        node = ctypes.c_int64()
+        self._check(_lib.keras_layer_builder_state(self.builder, width, ctypes.byref(node)))
+        return self._tensor(node.value)
+
+    def state_output(self, index, value, training):
+        self._check(_lib.keras_layer_builder_state_output(self.builder, index, self.node_of(value),
+                                                          training))
+
 
 def is_symbolic(x):
     """True for what must go into the graph: a symbolic tensor, or a weight while tracing."""
@@ -204,6 +214,58 @@ def is_symbolic(x):
         return False
     from .._python_layers import Weight
     return isinstance(x, Weight)
+
+
+def state_widths(layer):
+    """A cell's `state_size` as a list of widths (Keras: an int, or a list of ints)."""
+    size = layer.state_size
+    sizes = list(size) if isinstance(size, (list, tuple)) else [size]
+    if not sizes or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
+                            for s in sizes):
+        raise ValueError(f"{type(layer).__name__}.state_size must be a positive int or a list of "
+                         f"positive ints (one per state), got {size!r}")
+    return [int(s) for s in sizes]
+
+
+def trace_cell(layer, builder, takes_training):
+    """Traces a recurrent cell's `call(inputs, states)` (Keras's cell contract: it returns
+    `(output, new_states)`) into the graph of `builder`, as one step that RNN(cell) repeats. A
+    cell has no numpy path: a call that is not traceable raises, naming the cell."""
+    name = type(layer).__name__
+    if not _lib.has("keras_layer_builder_state"):
+        raise _native.KerasError(f"{name}: this libkeras.so cannot run recurrent cells written in "
+                                 f"Python (no keras_layer_builder_state); rebuild it")
+    widths = state_widths(layer)
+    trace = Trace(builder, layer)
+    previous = active()
+    _state.trace = trace
+    try:
+        x = trace.input()
+        states = [trace.state(w) for w in widths]
+        modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
+        results = []
+        for code, training in modes:
+            kwargs = {"training": training} if takes_training else {}
+            result = layer.call(x, list(states), **kwargs)
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise ValueError(f"{name}.call(inputs, states) must return (output, new_states), "
+                                 f"got {type(result).__name__}")
+            output, new_states = result
+            new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+            if len(new_states) != len(widths):
+                raise ValueError(f"{name}.call returned {len(new_states)} new state(s), but its "
+                                 f"state_size {layer.state_size!r} has {len(widths)}")
+            results.append((code, output, new_states))
+        for code, output, new_states in results:
+            trace.output(output, code)
+            for i, s in enumerate(new_states):
+                trace.state_output(i, s, code)
+    except NotTraceable as e:
+        raise NotTraceable(f"{name}: a recurrent cell written in Python must compute its call "
+                           f"with swiftkeras.ops (the library runs it as one step of its op "
+                           f"graph): {e}") from None
+    finally:
+        _state.trace = previous
 
 
 def trace_layer(layer, builder, takes_training):

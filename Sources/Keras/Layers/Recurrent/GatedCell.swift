@@ -1,0 +1,55 @@
+/// What the built-in gated cells share (``RecurrentCell`` for SimpleRNN, LSTM and GRU,
+/// ``ConvLSTMCell``): their activations, bias flags and options, the kernel, recurrent kernel and
+/// bias they create from those options, and their dropout masks. Keras: the common part of its
+/// cells and its `DropoutRNNCell` mixin.
+public class GatedCell: Layer, @unchecked Sendable {
+    let activationFunction: ActivationFunction
+    let recurrentActivationFunction: ActivationFunction
+    public let useBias: Bool
+    /// LSTM: the forget gate's bias starts at 1. Keras: `unit_forget_bias`.
+    public let unitForgetBias: Bool
+    public let options: RecurrentCellOptions
+
+    public private(set) var kernel: Variable?
+    public private(set) var recurrentKernel: Variable?
+    public private(set) var bias: Variable?
+    /// The generator of the dropout masks when the options give a seed.
+    let generator: RandomGenerator?
+
+    /// `options` with its dropout rates checked and clamped; errors name `owner`.
+    init(activation: ActivationFunction, recurrentActivation: ActivationFunction, useBias: Bool, unitForgetBias: Bool,
+         options: RecurrentCellOptions, owner: String, name: String?) throws {
+        self.options = try options.clamped(owner)
+        activationFunction = activation
+        recurrentActivationFunction = recurrentActivation
+        self.useBias = useBias
+        self.unitForgetBias = unitForgetBias
+        generator = options.seededGenerator
+        super.init(name: name)
+    }
+
+    /// Creates the kernel, the recurrent kernel and (with `useBias`) the bias of these shapes with
+    /// the options' initializers, regularizers and constraints; `forgetUnits`, when given, is the
+    /// width of the forget gate's block whose bias starts at 1 (`unit_forget_bias`).
+    func addGateWeights(kernel kernelShape: [Int], recurrentKernel recurrentShape: [Int], bias biasShape: [Int], forgetUnits: Int?) {
+        let o = options
+        kernel = addWeight(name: "kernel", shape: kernelShape, initializer: o.kernelInitializer,
+                           regularizer: o.kernelRegularizer, constraint: o.kernelConstraint)
+        recurrentKernel = addWeight(name: "recurrent_kernel", shape: recurrentShape, initializer: o.recurrentInitializer,
+                                    regularizer: o.recurrentRegularizer, constraint: o.recurrentConstraint)
+        guard useBias else { return }
+        let initializer: Initializer = forgetUnits.map { ForgetBias(base: o.biasInitializer, units: $0) } ?? o.biasInitializer
+        bias = addWeight(name: "bias", shape: biasShape, initializer: initializer,
+                         regularizer: o.biasRegularizer, constraint: o.biasConstraint)
+    }
+
+    /// True when a call in training draws dropout masks for the inputs / the state. Keras
+    /// drops only for rates strictly between 0 and 1.
+    var dropsInputs: Bool { options.dropout > 0 && options.dropout < 1 }
+    var dropsState: Bool { options.recurrentDropout > 0 && options.recurrentDropout < 1 }
+
+    /// `count` dropout masks of `shape` (values 0 or `1 / (1 - rate)`) from the cell's generator.
+    func dropoutMasks(rate: Double, shape: [Int], count: Int) -> [Tensor] {
+        recurrentDropoutMasks(rate: rate, shape: shape, count: count, generator: generator)
+    }
+}
