@@ -173,7 +173,8 @@ int keras_model_compile(keras_model *model, const char *spec_json);
  * steps_per_epoch, validation_freq (1).
  * callbacks: n_callbacks handles (borrowed; may be NULL when n_callbacks is 0).
  * history_json: if not NULL, receives the History as {"loss": [...], "val_loss": [...], ...}
- * (caller-owned; keras_string_free).
+ * (caller-owned; keras_string_free); a metric reported per class (F1Score with average null)
+ * holds one list of class values per epoch.
  * Errors: STATE (not compiled), SHAPE, DATA (NaN), CALLBACK (a callback returned non-zero: the
  * message names the callback, the hook and the callback's own message). */
 int keras_model_fit(keras_model *model,
@@ -184,7 +185,8 @@ int keras_model_fit(keras_model *model,
                     char **history_json);
 
 /* Loss and metrics on (x, y). options_json: NULL or {"batch_size": 32, "verbose": 1}.
- * *results_json receives {"loss": 0.1, "accuracy": 0.9} in compile order (caller-owned). */
+ * *results_json receives {"loss": 0.1, "accuracy": 0.9} in compile order (caller-owned); a
+ * metric reported per class (F1Score with average null) is a list of class values. */
 int keras_model_evaluate(keras_model *model,
                          const float *x, int x_ndim, const int64_t *x_shape,
                          const float *y, int y_ndim, const int64_t *y_shape,
@@ -442,7 +444,10 @@ int keras_callback_lr_scheduler_new(keras_schedule_fn schedule, void *user_data,
 
 /* A built-in Keras callback by class name and constructor arguments, e.g.
  * ("EarlyStopping", "{\"monitor\": \"loss\", \"patience\": 2}"). Also ReduceLROnPlateau,
- * CSVLogger, TerminateOnNaN. args_json may be NULL. Errors: UNKNOWN_NAME, INVALID_ARGUMENT. */
+ * ModelCheckpoint, CSVLogger, TerminateOnNaN, TensorBoard (event files in log_dir/train and
+ * log_dir/validation), SwapEMAWeights, RemoteMonitor (http:// only) and PlotHistory; the
+ * catalogue (keras_catalog_json) lists each one's arguments. args_json may be NULL.
+ * Errors: UNKNOWN_NAME, INVALID_ARGUMENT. */
 int keras_callback_from_config(const char *class_name, const char *args_json, keras_callback **out);
 
 /* Frees a callback handle. NULL is ignored. */

@@ -139,11 +139,7 @@ public func keras_model_fit(_ handle: OpaquePointer?,
                               classWeight: o.classWeight("class_weight"), initialEpoch: o.int("initial_epoch") ?? 0,
                               stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1)
         }
-        if let historyOut {
-            let h = history.history
-            let j: JSON = .object(orderedKeys(h.keys).map { k in (k, .array((h[k] ?? []).map { $0.isFinite ? .double($0) : .null })) })
-            historyOut.pointee = try ownedCString(j.description)
-        }
+        if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history)) }
     }
 }
 
@@ -164,10 +160,11 @@ public func keras_model_evaluate(_ handle: OpaquePointer?,
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
                             allowed: ["batch_size", "verbose"])
         let cbs = try callbackList(callbacks, nCallbacks)
-        let results = try box.locked {
-            try box.model.evaluateDict([xt], [yt], batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1, callbacks: cbs)
+        let (results, perClass) = try box.locked {
+            (try box.model.evaluateDict([xt], [yt], batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1, callbacks: cbs),
+             box.model.perClassResults)
         }
-        out.pointee = try ownedCString(jsonObject(results).description)
+        out.pointee = try ownedCString(jsonObject(results, perClass: perClass).description)
     }
 }
 

@@ -32,10 +32,6 @@ private func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Te
     return try inputTensors(p, 1, what, counted: "1")[0]
 }
 
-private func historyJSON(_ h: [String: [Double]]) -> String {
-    JSON.object(orderedKeys(h.keys).map { k in (k, .array((h[k] ?? []).map { $0.isFinite ? .double($0) : .null })) }).description
-}
-
 /// fit with arrays for every input and output, sample weights and validation data.
 @_cdecl("keras_model_fit_arrays")
 public func keras_model_fit_arrays(_ handle: OpaquePointer?,
@@ -71,7 +67,7 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
                               stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
                               validationSampleWeight: vsw)
         }
-        if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history.history)) }
+        if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history)) }
     }
 }
 
@@ -91,11 +87,11 @@ public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
                             allowed: ["batch_size", "verbose"])
         let cbs = try callbackList(callbacks, nCallbacks)
-        let results = try box.locked {
-            try box.model.evaluateDict(xs, ys, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1,
-                                       sampleWeight: sw, callbacks: cbs)
+        let (results, perClass) = try box.locked {
+            (try box.model.evaluateDict(xs, ys, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 1,
+                                        sampleWeight: sw, callbacks: cbs), box.model.perClassResults)
         }
-        out.pointee = try ownedCString(jsonObject(results).description)
+        out.pointee = try ownedCString(jsonObject(results, perClass: perClass).description)
     }
 }
 

@@ -66,9 +66,21 @@ struct Options {
 }
 
 /// Figures as a JSON object of numbers, keys in the given order.
-func jsonObject(_ pairs: [(String, Double)]) -> JSON {
-    .object(pairs.map { ($0.0, $0.1.isFinite ? .double($0.1) : .null) })
+func jsonObject(_ pairs: [(String, Double)], perClass: [String: [Double]] = [:]) -> JSON {
+    .object(pairs.map { k, v in (k, perClass[k].map(jsonNumbers) ?? (v.isFinite ? .double(v) : .null)) })
 }
+
+/// A History as `{"loss": [...], ...}`; a per-class metric (F1Score(average=None)) as one list
+/// of class values per epoch, as Keras's history holds arrays.
+func historyJSON(_ history: History) -> String {
+    let h = history.history, perClass = history.perClass
+    return JSON.object(orderedKeys(h.keys).map { k in
+        (k, perClass[k].map { .array($0.map(jsonNumbers)) } ?? jsonNumbers(h[k] ?? []))
+    }).description
+}
+
+/// Numbers as JSON, the non-finite as null.
+private func jsonNumbers(_ values: [Double]) -> JSON { .array(values.map { $0.isFinite ? .double($0) : .null }) }
 
 /// Keras's order for log keys: alphabetical, validation figures last.
 func orderedKeys(_ keys: some Sequence<String>) -> [String] {

@@ -36,36 +36,19 @@ open class Callback: @unchecked Sendable {
     open var wantsBatchLogs: Bool { true }
 }
 
-/// Calls a list of callbacks in order. Keras: `CallbackList`.
-final class CallbackList {
-    let callbacks: [Callback]
-    let wantsBatchLogs: Bool
-
-    init(_ callbacks: [Callback], model: Model, params: [String: Int]) {
-        self.callbacks = callbacks
-        wantsBatchLogs = callbacks.contains { $0.wantsBatchLogs }
-        for c in callbacks {
-            c.model = model
-            c.params = params
-        }
-    }
-
-    func each(_ body: (Callback) throws -> Void) throws {
-        for c in callbacks { try body(c) }
-    }
-
-    /// Ends an epoch: each callback in turn may add to the logs the next ones see.
-    func epochEnd(_ epoch: Int, _ logs: inout Logs) throws {
-        for c in callbacks { try c.onEpochEnd(epoch, updating: &logs) }
-    }
-}
-
 /// Records the epoch logs of `fit`. Always attached. Keras: `History`.
 public final class History: Callback, @unchecked Sendable {
     /// Epoch indices seen.
     public private(set) var epoch: [Int] = []
     /// Each figure per epoch: `history["loss"]`.
     public private(set) var history: [String: [Double]] = [:]
+    /// The class values per epoch of each metric that reports one per class
+    /// (F1Score(average=None)), whose ``history`` holds their mean. Keras's history holds the arrays.
+    public private(set) var perClass: [String: [[Double]]] = [:]
+
+    func recordPerClass(_ values: [String: [Double]]) {
+        for (k, v) in values { perClass[k, default: []].append(v) }
+    }
 
     public override func onTrainBegin(logs: Logs) throws {}
 

@@ -23,6 +23,7 @@ extension Loss {
         ("Dice", [reductionArgument, ("axis", nil)]),
         ("Tversky", [("alpha", 0.5), ("beta", 0.5), reductionArgument, ("axis", nil)]),
         ("Circle", [("gamma", 80.0), ("margin", 0.4), ("remove_diagonal", true), reductionArgument]),
+        ("CTC", [reductionArgument]),
     ]
 
     /// `{"MeanSquaredError": {"module": "keras.losses", "args": [{"name": "reduction", "default": ...}],

@@ -111,7 +111,7 @@ open class Loss: @unchecked Sendable {
         "binary_focal_crossentropy": "BinaryFocalCrossentropy",
         "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
         "categorical_generalized_cross_entropy": "CategoricalGeneralizedCrossEntropy",
-        "dice": "Dice", "tversky": "Tversky", "circle": "Circle",
+        "dice": "Dice", "tversky": "Tversky", "circle": "Circle", "ctc": "CTC",
     ]
 
     /// The loss classes of this library by Keras class name, as ``ObjectRegistry`` loads them.
@@ -135,6 +135,7 @@ open class Loss: @unchecked Sendable {
         "CategoricalFocalCrossentropy": CategoricalFocalCrossentropy.init(config:),
         "CategoricalGeneralizedCrossEntropy": CategoricalGeneralizedCrossEntropy.init(config:),
         "Dice": Dice.init(config:), "Tversky": Tversky.init(config:), "Circle": Circle.init(config:),
+        "CTC": { try simpleLoss("CTC", $0) { CTC(reduction: $0, name: $1 ?? "ctc") } },
     ]
 }
 

@@ -28,6 +28,9 @@ open class FBetaScore: Metric, @unchecked Sendable {
 
     public override var direction: Direction? { .up }
 
+    /// With `average: nil` Keras reports one score per class.
+    public override var reportsPerClass: Bool { average == nil }
+
     open override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
         guard yPred.rank == 2, yTrue.rank == 2, yTrue.shape == yPred.shape else {
             throw KerasError.shapeMismatch("\(className) '\(name)' expects 2D inputs (batch_size, output_dim) of the same shape, got y_true \(yTrue.shape) and y_pred \(yPred.shape)")

@@ -26,6 +26,9 @@ open class Metric: @unchecked Sendable {
     /// Every value of the current figure: one for most metrics, one per class for
     /// `F1Score(average: nil)`.
     open func resultValues() -> [Float] { [result()] }
+    /// Whether Keras reports ``resultValues()`` as the metric's value (an array in logs and
+    /// results) rather than one number; the logs here carry the mean.
+    open var reportsPerClass: Bool { false }
     /// Forgets everything accumulated.
     open func reset() {}
 

@@ -66,6 +66,8 @@ final class CompiledState {
     var metrics: [[Metric]]? = nil
     let lossTracker = Mean(name: "loss")
     var outputLossTrackers: [Mean] = []
+    /// The per-class values at the end of the last evaluation.
+    var perClassResults: [String: [Double]] = [:]
     let specs: (optimizer: OptimizerSpec, loss: [LossSpec], metrics: [[MetricSpec]], lossWeights: [Float]?)
 
     init(optimizer: Optimizer, losses: [Loss], lossWeights: [Float], metricSpecs: [[MetricSpec]],
@@ -129,6 +131,14 @@ final class CompiledState {
         for t in outputLossTrackers { l[t.name] = Double(t.result()) }
         for list in metrics ?? [] { for m in list { l[m.name] = Double(m.result()) } }
         return l
+    }
+
+    /// The class values of the metrics that report one per class (F1Score(average=None)),
+    /// whose logs carry their mean.
+    func perClassLogs() -> [String: [Double]] {
+        var out: [String: [Double]] = [:]
+        for list in metrics ?? [] { for m in list where m.reportsPerClass { out[m.name] = m.resultValues().map(Double.init) } }
+        return out
     }
 
     /// Figures in compile order (for `evaluate`): loss, per-output losses, metrics.

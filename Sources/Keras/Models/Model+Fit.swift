@@ -83,8 +83,12 @@ extension Model {
         isFitting = true
         defer { isFitting = false }
 
+        fitState.resumeEpoch = nil
         try cbs.each { try $0.onTrainBegin(logs: [:]) }
-        var epoch = initialEpoch
+        // Keras: `initial_epoch = self._initial_epoch or initial_epoch`.
+        let startEpoch = fitState.resumeEpoch.flatMap { $0 > 0 ? $0 : nil } ?? initialEpoch
+        fitState.resumeEpoch = nil
+        var epoch = startEpoch
         while epoch < epochs {
             c.resetMetrics()
             try cbs.each { try $0.onEpochBegin(epoch, logs: [:]) }
@@ -99,12 +103,15 @@ extension Model {
                 try Interruption.check("fit")
             }
             var logs = c.logs()
-            if let (vx, vy) = valData, (epoch + 1 - initialEpoch) % validationFreq == 0 {
+            var perClass = c.perClassLogs()
+            if let (vx, vy) = valData, (epoch + 1 - startEpoch) % validationFreq == 0 {
                 let val = EpochIterator(x: vx, y: vy, sampleWeight: valW, batchSize: batch)
                 let results = try evaluateResults(val, callbacks: cbs)
                 for (k, v) in results { logs["val_" + k] = v }
+                for (k, v) in c.perClassResults { perClass["val_" + k] = v }
             }
-            try cbs.epochEnd(epoch, &logs)
+            try cbs.onEpochEnd(epoch, updating: &logs)
+            if !perClass.isEmpty { history.recordPerClass(perClass) }
             epoch += 1
             if stopTraining { break }
         }
@@ -115,6 +122,11 @@ extension Model {
     }
 
     // MARK: Evaluate
+
+    /// The class values of the metrics that report one per class (F1Score(average=None)) at the
+    /// end of the last evaluation, whose `evaluate` results carry their mean. Keras's results
+    /// hold the arrays themselves.
+    public var perClassResults: [String: [Double]] { compiled?.perClassResults ?? [:] }
 
     /// Loss and metrics on data, in compile order. Keras: `model.evaluate(x, y)`.
     @discardableResult
@@ -153,6 +165,7 @@ extension Model {
             }
         }
         let results = c.orderedResults()
+        c.perClassResults = c.perClassLogs()
         try cbs.each { try $0.onTestEnd(logs: Dictionary(results, uniquingKeysWith: { a, _ in a })) }
         return results
     }

@@ -27,7 +27,12 @@ open class Model: Layer, @unchecked Sendable {
     /// The tape reused by every training step, so that its node storage stays warm.
     let tape = GradientTape()
     /// Flags of the running loop.
-    final class FitState { var fitting = false }
+    final class FitState {
+        var fitting = false
+        /// The epoch a callback asks `fit` to start from, read after `onTrainBegin` (Keras's
+        /// `model._initial_epoch`, which BackupAndRestore sets).
+        var resumeEpoch: Int?
+    }
     let fitState = FitState()
 
     /// A functional model from symbolic inputs to symbolic outputs.

@@ -61,6 +61,15 @@ struct ConfigArguments {
         }
     }
 
+    mutating func strings(_ key: String) throws -> [String]? {
+        guard let v = raw(key) else { return nil }
+        guard let a = v.arrayValue else { throw typeError(key, v, "a list of strings") }
+        return try a.map { e in
+            guard let s = e.stringValue else { throw typeError(key, v, "a list of strings") }
+            return s
+        }
+    }
+
     /// Throws when the config holds keys that were never read.
     func finish() throws {
         let unknown = pairs.map(\.0).filter { !used.contains($0) }

@@ -47,7 +47,13 @@ public final class Nadam: Optimizer, @unchecked Sendable {
 
     private func u(_ t: Int) -> Float { Float(beta1) * (1 - 0.5 * powf(0.96, Float(t))) }
 
-    public override var extraScalarVariables: Int { 1 }
+    /// Keras's `_u_product` (an unnamed variable there), saved after the slots.
+    public override var extraScalarNames: [String] { ["u_product"] }
+
+    public override var extraScalars: [Float] {
+        get { [uProduct] }
+        set { if let v = newValue.first { uProduct = v } }
+    }
 
     public override func beginStep(_ step: Int) { uProduct *= u(step) }
 

@@ -21,17 +21,43 @@ extension Optimizer {
         ("AdamW", [("learning_rate", 0.001), ("weight_decay", 0.004), ("beta_1", 0.9), ("beta_2", 0.999),
                    ("epsilon", 1e-7), ("amsgrad", false)]),
         ("Lion", [("learning_rate", 0.001), ("beta_1", 0.9), ("beta_2", 0.99)]),
+        ("Adafactor", [("learning_rate", 0.001), ("beta_2_decay", -0.8), ("epsilon_1", 1e-30), ("epsilon_2", 0.001),
+                       ("clip_threshold", 1.0), ("relative_step", true)]),
+        ("Ftrl", [("learning_rate", 0.001), ("learning_rate_power", -0.5), ("initial_accumulator_value", 0.1),
+                  ("l1_regularization_strength", 0.0), ("l2_regularization_strength", 0.0),
+                  ("l2_shrinkage_regularization_strength", 0.0), ("beta", 0.0)]),
+        ("Lamb", [("learning_rate", 0.001), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", 1e-7)]),
+        ("Muon", [("learning_rate", 0.001), ("adam_beta_1", 0.9), ("adam_beta_2", 0.999), ("adam_weight_decay", 0.004),
+                  ("epsilon", 1e-7), ("weight_decay", 0.004)]),
+        ("ScheduleFreeAdamW", [("learning_rate", 0.0025), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", 1e-8),
+                               ("warmup_steps", 0)]),
+    ]
+
+    /// Arguments Keras lists after the common ones (and after `name`).
+    static let trailingArguments: [String: [(String, JSON)]] = [
+        "Muon": [("exclude_layers", nil), ("exclude_embeddings", true), ("muon_a", 3.4445), ("muon_b", -4.7750),
+                 ("muon_c", 2.0315), ("adam_lr_ratio", 1), ("momentum", 0.95), ("ns_steps", 5), ("nesterov", true),
+                 ("rms_rate", 0.2)],
     ]
 
     /// `{"SGD": {"module": "keras.optimizers", "args": [{"name": "learning_rate", "default": 0.01}, ...]}, ...}`:
     /// every built-in optimizer's constructor arguments (without `name`) in Keras's order.
     public static var catalogue: JSON {
-        .object(ownArguments.map { className, own in
+        let optimizers: [(String, JSON)] = ownArguments.map { className, own in
             let names = Set(own.map(\.0))
-            let args = own + commonArguments.filter { !names.contains($0.0) }
+            let args = own + commonArguments.filter { !names.contains($0.0) } + (trailingArguments[className] ?? [])
             return (className, ["module": "keras.optimizers",
                                 "args": .array(args.map { ["name": .string($0.0), "default": $0.1] })])
-        })
+        }
+        // The wrappers take the optimizers they wrap and few of the common arguments.
+        let lossScale: JSON = ["module": "keras.optimizers", "args": [
+            ["name": "inner_optimizer", "required": true], ["name": "initial_scale", "default": 32768.0],
+            ["name": "dynamic_growth_steps", "default": 2000],
+        ]]
+        let multi: JSON = ["module": "keras.optimizers", "args": [
+            ["name": "optimizer_map", "required": true], ["name": "loss_scale_factor", "default": nil],
+        ]]
+        return .object(optimizers + [("LossScaleOptimizer", lossScale), ("MultiOptimizer", multi)])
     }
 }
 

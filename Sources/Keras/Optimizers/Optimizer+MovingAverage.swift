@@ -18,6 +18,7 @@ extension Optimizer {
     /// Replaces the weights with their moving averages when `useEMA` is on. Keras:
     /// `optimizer.finalize_variable_values(var_list)`, which `fit` calls at the end of training.
     public func finalizeVariableValues(_ variables: [Variable]) {
+        if !innerOptimizers.isEmpty { return innerOptimizers.forEach { $0.finalizeVariableValues(variables) } }
         guard useEMA else { return }
         for v in variables {
             guard let s = stateByVariable[ObjectIdentifier(v)], let avg = s.average, s.count == v.storedValue.count else { continue }
@@ -28,6 +29,13 @@ extension Optimizer {
     /// Exchanges the weights with their moving averages (call twice to swap back), as Keras's
     /// `SwapEMAWeights` callback does around evaluation. Throws when `useEMA` is off.
     public func swapMovingAverages(_ variables: [Variable]) throws {
+        if !innerOptimizers.isEmpty {
+            let averaging = innerOptimizers.filter(\.useEMA)
+            guard !averaging.isEmpty else {
+                throw KerasError.invalidState("\(className): swapping moving averages needs use_ema=True on an inner optimizer")
+            }
+            return try averaging.forEach { try $0.swapMovingAverages(variables) }
+        }
         guard useEMA else {
             throw KerasError.invalidState("\(className): swapping moving averages needs use_ema=True")
         }
@@ -40,6 +48,7 @@ extension Optimizer {
 
     /// The moving average of `variable`, when `useEMA` is on and a step has been taken.
     public func movingAverage(of variable: Variable) -> Tensor? {
+        if !innerOptimizers.isEmpty { return innerOptimizers.lazy.compactMap { $0.movingAverage(of: variable) }.first }
         guard let s = stateByVariable[ObjectIdentifier(variable)], let avg = s.average else { return nil }
         return avg.copy().viewing(variable.shape)
     }

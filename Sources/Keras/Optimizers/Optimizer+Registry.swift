@@ -47,6 +47,9 @@ extension Optimizer {
         "sgd": SGD.init(config:), "rmsprop": RMSprop.init(config:), "adagrad": Adagrad.init(config:),
         "adadelta": Adadelta.init(config:), "adam": Adam.init(config:), "adamax": Adamax.init(config:),
         "nadam": Nadam.init(config:), "adamw": AdamW.init(config:), "lion": Lion.init(config:),
+        "adafactor": Adafactor.init(config:), "ftrl": Ftrl.init(config:), "lamb": Lamb.init(config:),
+        "muon": Muon.init(config:), "schedulefreeadamw": ScheduleFreeAdamW.init(config:),
+        "lossscaleoptimizer": LossScaleOptimizer.init(config:), "multioptimizer": MultiOptimizer.init(config:),
     ]
 
     /// An optimizer with Keras's defaults from its name, in any case (`"adam"`, `"SGD"`,

@@ -39,7 +39,7 @@ open class Optimizer: @unchecked Sendable {
     public let decay: Double
     /// The loss is multiplied by this before gradients are taken and the gradients divided by it
     /// (Keras's `loss_scale_factor`, for reduced precision; harmless in float32).
-    public let lossScaleFactor: Double?
+    public internal(set) var lossScaleFactor: Double?
     /// When set, gradients are summed over this many calls and their mean applied on the last
     /// one; the other calls only accumulate.
     public let gradientAccumulationSteps: Int?
@@ -116,6 +116,28 @@ open class Optimizer: @unchecked Sendable {
         return loss * Float(f)
     }
 
+    /// Whether ``scaleLoss(_:)`` changes the loss (training then differentiates the scaled loss).
+    public var scalesLoss: Bool { lossScaleFactor != nil }
+
+    /// The optimizers a wrapper (``LossScaleOptimizer``, ``MultiOptimizer``) delegates to, whose
+    /// variables follow the wrapper's own in Keras's `optimizer.variables`; empty otherwise.
+    var innerOptimizers: [Optimizer] { [] }
+
+    /// Each inner optimizer with the variables it updates out of `variables`.
+    func delegates(for variables: [Variable]) -> [(Optimizer, [Variable])] { innerOptimizers.map { ($0, variables) } }
+
+    /// This object's own step count as Keras saves it (a wrapper's own stays 0).
+    var ownIterations: Int {
+        get { iterations }
+        set { iterations = newValue }
+    }
+
+    /// This object's own constant learning rate as Keras saves it (a wrapper's is 0).
+    var ownLearningRate: Float {
+        get { constantLearningRate }
+        set { constantLearningRate = newValue }
+    }
+
     /// The Keras class name (`Adam`).
     open var className: String { String(describing: type(of: self)) }
 
@@ -136,6 +158,39 @@ open class Optimizer: @unchecked Sendable {
     /// counts from 1; `lr` is this step's learning rate.
     open func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count n: Int,
                      slots: UnsafeMutablePointer<Float>, step: Int, learningRate lr: Float) {}
+
+    /// Updates `variable` in place; optimizers whose step depends on the variable's shape or path
+    /// (Adafactor, Muon) override this, the others the elementwise update it calls.
+    open func updateVariable(_ variable: Variable, _ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                             count n: Int, slots: UnsafeMutablePointer<Float>, step: Int, learningRate lr: Float) {
+        update(w, gradient: g, count: n, slots: slots, step: step, learningRate: lr)
+    }
+
+    /// The shape Keras gives slot `index` of a variable shaped `shape` (the variable's own shape
+    /// except for Adafactor's factored second moments).
+    open func slotShape(_ index: Int, of shape: [Int]) -> [Int] { shape }
+
+    /// Whether Keras creates slot `index` for `variable` (Muon gives velocities only to the
+    /// variables it updates with AdamW); an absent slot is neither saved nor counted.
+    open func hasSlot(_ index: Int, for variable: Variable) -> Bool { true }
+
+    /// Sets a new variable's slots beyond their constant starting values (ScheduleFreeAdamW
+    /// starts its momentum at the weights).
+    open func initializeSlots(of variable: Variable, _ slots: UnsafeMutablePointer<Float>, count n: Int) {}
+
+    /// The weight decay applied to `variable` unless it is excluded (Muon decays the variables it
+    /// updates with AdamW at its own rate).
+    open func weightDecayRate(for variable: Variable) -> Double? { weightDecay }
+
+    /// Keras's names of the optimizer variables that belong to no model variable, saved after the
+    /// slots (Nadam's running product).
+    open var extraScalarNames: [String] { [] }
+
+    /// The values of those variables, in that order.
+    open var extraScalars: [Float] {
+        get { [] }
+        set {}
+    }
 
     // MARK: Learning rate
 
@@ -202,11 +257,11 @@ open class Optimizer: @unchecked Sendable {
                 let n = s.count
                 let w = variables[i].mutableData
                 let g = clippedGradient(s, globalScale: globalScale)
-                if let wd = weightDecay, s.decays {
-                    let f = Float(wd)
+                if s.decays {
+                    let f = s.decayRate
                     for j in 0..<n { w[j] -= w[j] * f * lr }
                 }
-                update(w, gradient: g, count: n, slots: s.slots.data, step: step, learningRate: lr)
+                updateVariable(variables[i], w, gradient: g, count: n, slots: s.slots.data, step: step, learningRate: lr)
             }
         } else {
             let unscale = lossScaleFactor.map { 1 / Float($0) } ?? 1
@@ -231,11 +286,13 @@ open class Optimizer: @unchecked Sendable {
         let slotCount = slotGroups.reduce(0) { $0 + $1.count }
         currentStates = variables.map { v in
             if let s = stateByVariable[ObjectIdentifier(v)], s.count == v.storedValue.count { return s }
-            let decays = weightDecay != nil && !excludedFromDecay.contains(ObjectIdentifier(v))
+            let rate = weightDecayRate(for: v)
+            let decays = rate != nil && !excludedFromDecay.contains(ObjectIdentifier(v))
                 && !excludedNames.contains { v.name.contains($0) || v.path.contains($0) }
             let s = SlotState(variable: v, slotCount: slotCount, initial: initialSlotValue, useEMA: useEMA,
                               clips: clipnorm != nil || clipvalue != nil || lossScaleFactor != nil, accumulates: gradientAccumulationSteps != nil,
-                              decays: decays)
+                              decayRate: decays ? rate.map(Float.init) : nil)
+            initializeSlots(of: v, s.slots.data, count: s.count)
             stateByVariable[ObjectIdentifier(v)] = s
             return s
         }
@@ -309,40 +366,11 @@ open class Optimizer: @unchecked Sendable {
         return s
     }
 
-    /// Makes the state of `variables` now rather than on the first step (before restoring saved
-    /// optimizer weights, as Keras's `optimizer.build(var_list)`).
-    public func build(_ variables: [Variable]) { _ = states(for: variables) }
-
-    /// True once a step has made per-variable state (Keras builds the optimizer on the first step).
-    public var isBuilt: Bool { !stateByVariable.isEmpty }
-
-    /// Scalars that are not per-variable slots but count among Keras's optimizer variables
-    /// (Nadam's running product).
-    open var extraScalarVariables: Int { 0 }
-
-    /// How many numbers `optimizer.variables` holds in Keras: the iteration count, the learning
-    /// rate (unless scheduled), moving averages, slots and extra scalars.
-    public var variableScalarCount: Int {
-        let slotCount = slotGroups.reduce(0) { $0 + $1.count }
-        let perWeight = slotCount + (useEMA ? 1 : 0)
-        let weights = stateByVariable.values.reduce(0) { $0 + $1.count }
-        return 1 + (schedule == nil ? 1 : 0) + perWeight * weights + extraScalarVariables
-    }
-
     /// Forgets per-variable state and the step count.
     open func reset() {
         stateByVariable.removeAll()
         currentStates.removeAll()
         iterations = 0
-    }
-
-    /// Slot `name` (`"momentum"`) of `variable`, shaped like the variable, or nil.
-    public func slot(_ name: String, of variable: Variable) -> Tensor? {
-        guard let s = stateByVariable[ObjectIdentifier(variable)],
-              let k = slotGroups.flatMap({ $0 }).firstIndex(of: name) else { return nil }
-        let out = Tensor(shape: variable.shape, repeating: 0)
-        out.data.update(from: s.slots.data + k * s.count, count: s.count)
-        return out
     }
 
     // MARK: Config

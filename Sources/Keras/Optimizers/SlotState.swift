@@ -8,12 +8,14 @@ final class SlotState {
     /// Keras's `gradient_accumulator` (with `gradientAccumulationSteps`).
     let accumulator: Tensor?
     private(set) var scratch: Tensor?
+    /// Whether weight decay applies to this variable, and at which rate.
     let decays: Bool
+    let decayRate: Float
     /// The gradient of the step being taken (set by `apply`).
     var gradient: UnsafePointer<Float>
 
     init(variable: Variable, slotCount: Int, initial: (Int) -> Float, useEMA: Bool, clips: Bool, accumulates: Bool,
-         decays: Bool) {
+         decayRate: Float?) {
         self.variable = variable
         let n = variable.storedValue.count
         count = n
@@ -25,7 +27,8 @@ final class SlotState {
         average = useEMA ? Tensor(shape: [n], repeating: 0) : nil
         accumulator = accumulates ? Tensor(shape: [n], repeating: 0) : nil
         scratch = clips || accumulates ? Tensor(shape: [n], repeating: 0) : nil
-        self.decays = decays
+        decays = decayRate != nil
+        self.decayRate = decayRate ?? 0
         gradient = UnsafePointer(slots.data)
     }
 

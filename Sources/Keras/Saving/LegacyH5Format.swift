@@ -35,13 +35,18 @@ enum LegacyH5Format {
             try root.setStringAttribute("training_config", t.description, utf8: false)
         }
         try saveWeights(model, to: try root.createGroup("model_weights"))
-        if let opt = model.optimizer, OptimizerState.isSupported(opt) {
+        if let opt = model.optimizer {
             let g = try root.createGroup("optimizer_weights")
             let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
-            try g.setChunkedStringsAttribute("weight_names", entries.map(\.name))
-            for (i, e) in entries.enumerated() {
-                if i == 0 { try g.writeInt32(e.name, Int32(clamping: opt.iterations)) } else { try g.writeTensor(e.name, try OptimizerState.value(opt, e, index: i)) }
+            // Inner optimizers of a MultiOptimizer may share a name; datasets need distinct ones.
+            var used: [String: Int] = [:]
+            let names = entries.map { e -> String in
+                let n = used[e.name, default: 0]
+                used[e.name] = n + 1
+                return n == 0 ? e.name : "\(e.name)_\(n)"
             }
+            try g.setChunkedStringsAttribute("weight_names", names)
+            for (e, name) in zip(entries, names) { try OptimizerState.write(e, to: g, as: name) }
         }
     }
 
@@ -87,7 +92,7 @@ enum LegacyH5Format {
     /// fresh optimizer, and so does this.
     @discardableResult
     static func loadOptimizer(_ model: Model, from g: HDF5Group) throws -> [String] {
-        guard let opt = model.optimizer, OptimizerState.isSupported(opt),
+        guard let opt = model.optimizer,
               let names = try g.chunkedStringsAttribute("weight_names") else { return [] }
         let entries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
         guard names.count == entries.count else {

@@ -137,8 +137,9 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
 
 func serializeOptimizer(_ o: Optimizer) -> JSON {
     var config = pythonFloats(o.config)
-    // Keras keeps the learning rate in a float32 variable, so it prints as the float32 value.
-    config.set("learning_rate", .double(Double(o.learningRate)))
+    // Keras keeps the learning rate in a float32 variable, so it prints as the float32 value
+    // (wrappers such as LossScaleOptimizer have none in their config).
+    if config["learning_rate"] != nil { config.set("learning_rate", .double(Double(o.learningRate))) }
     return ["module": "keras.optimizers", "class_name": .string(o.className), "config": config,
             "registered_name": ObjectRegistry.registeredName(of: o.className, .optimizer).map { .string($0) } ?? .null]
 }

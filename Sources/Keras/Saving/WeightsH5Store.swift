@@ -45,11 +45,11 @@ enum WeightsH5Store {
             try g.setStringAttribute("name", name)
             for (i, v) in vars.enumerated() { try g.writeTensor(String(i), v.storedValue) }
         }
-        if let opt = model.optimizer, OptimizerState.isSupported(opt) {
+        if let opt = model.optimizer {
             let g = try root.createGroup("optimizer/vars")
             try g.setStringAttribute("name", opt.name)
             for (i, e) in OptimizerState.entries(opt, variables: model.kerasTrainableWeights).enumerated() {
-                if i == 0 { try g.writeInt32("0", Int32(clamping: opt.iterations)) } else { try g.writeTensor(String(i), try OptimizerState.value(opt, e, index: i)) }
+                try OptimizerState.write(e, to: g, as: String(i))
             }
         }
     }
@@ -91,7 +91,7 @@ enum WeightsH5Store {
         }
         var optimizerValues: [Tensor]?
         var optimizerEntries: [OptimizerState.Entry] = []
-        if loadOptimizer, let opt = model.optimizer, OptimizerState.isSupported(opt), let g = try root.group("optimizer/vars") {
+        if loadOptimizer, let opt = model.optimizer, let g = try root.group("optimizer/vars") {
             optimizerEntries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
             if try count(g) == optimizerEntries.count {
                 optimizerValues = try optimizerEntries.enumerated().map { try g.readTensor(String($0.offset), expected: $0.element.shape) }

@@ -36,6 +36,8 @@ final class LossFixtureTests: XCTestCase {
         let grad = try tape.gradient(of: total, with: [watched])[0]
         assertClose(grad.scalars, try XCTUnwrap(c["gradient"]).floats, atol: 1e-5, rtol: 1e-4, "\(name): gradient")
 
+        // Float32 cannot resolve a step of 1e-3 on a loss near 1e5 (CTC's impossible alignment).
+        guard expected.scalars.allSatisfy({ Swift.abs($0) < 1e4 }) else { return }
         try GradientCheck.check([yPred], step: 1e-3, atol: 5e-3, rtol: 2e-2, "\(name): finite differences") {
             try loss(yTrue, $0[0], sampleWeight: sw)
         }
@@ -48,6 +50,8 @@ final class LossFixtureTests: XCTestCase {
     func testReductionsAndSampleWeightsMatchKeras() throws { try runFixtureFile("reductions") }
     /// Keras 3's focal, generalized, overlap and Circle losses (scripts/make_keras3_vocab_fixtures.py).
     func testKeras3LossesMatchKeras() throws { try runFixtureFile("keras3") }
+    /// CTC on zero-padded labels of different lengths (scripts/make_ctc_fixtures.py).
+    func testCTCMatchesKeras() throws { try runFixtureFile("ctc") }
 }
 
 /// The names and argument checks of the losses Keras 3 added.

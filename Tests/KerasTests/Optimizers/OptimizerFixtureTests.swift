@@ -49,4 +49,11 @@ final class OptimizerFixtureTests: XCTestCase {
     func testNadamMatchesKeras() throws { try runFixtureFile("nadam") }
     func testAdamWMatchesKeras() throws { try runFixtureFile("adamw") }
     func testLionMatchesKeras() throws { try runFixtureFile("lion") }
+    func testAdafactorMatchesKeras() throws { try runFixtureFile("adafactor") }
+    func testFtrlMatchesKeras() throws { try runFixtureFile("ftrl") }
+    func testLambMatchesKeras() throws { try runFixtureFile("lamb") }
+    func testMuonMatchesKeras() throws { try runFixtureFile("muon") }
+    func testScheduleFreeAdamWMatchesKeras() throws { try runFixtureFile("schedulefreeadamw") }
+    func testLossScaleOptimizerMatchesKeras() throws { try runFixtureFile("lossscaleoptimizer") }
+    func testMultiOptimizerMatchesKeras() throws { try runFixtureFile("multioptimizer") }
 }

@@ -8,6 +8,7 @@ final class OptimizerTests: XCTestCase {
             ("sgd", "SGD", 0.01), ("RMSprop", "RMSprop", 0.001), ("adagrad", "Adagrad", 0.001),
             ("Adadelta", "Adadelta", 0.001), ("adam", "Adam", 0.001), ("ADAMAX", "Adamax", 0.001),
             ("nadam", "Nadam", 0.001), ("adamw", "AdamW", 0.001), ("lion", "Lion", 0.001),
+            ("adafactor", "Adafactor", 0.001), ("Ftrl", "Ftrl", 0.001), ("lamb", "Lamb", 0.001),
         ]
         for (name, className, lr) in expected {
             let opt = try Optimizer.named(name)
@@ -25,6 +26,10 @@ final class OptimizerTests: XCTestCase {
             (try Adam(learningRate: 0.01, amsgrad: true, clipnorm: 1), "Adam", ["learning_rate": 0.01, "amsgrad": true, "clipnorm": 1.0]),
             (try AdamW(weightDecay: 0.1), "AdamW", ["weight_decay": 0.1]),
             (try Lion(beta2: 0.5, useEMA: true, emaMomentum: 0.9), "Lion", ["beta_2": 0.5, "use_ema": true, "ema_momentum": 0.9]),
+            (try Adafactor(epsilon2: 0.01, relativeStep: false), "Adafactor", ["epsilon_2": 0.01, "relative_step": false]),
+            (try Ftrl(learningRatePower: -0.7, l1RegularizationStrength: 0.1, beta: 0.5), "Ftrl",
+             ["learning_rate_power": -0.7, "l1_regularization_strength": 0.1, "beta": 0.5]),
+            (try Lamb(beta1: 0.8, epsilon: 1e-6), "Lamb", ["beta_1": 0.8, "epsilon": 1e-6]),
         ]
         for (swift, className, config) in pairs {
             XCTAssertEqual(swift.config, try Optimizer.from(className: className, config: config).config, className)
@@ -67,6 +72,12 @@ final class OptimizerTests: XCTestCase {
         expect("ema_momentum") { try SGD(useEMA: true, emaMomentum: 1.5) }
         expect("ema_overwrite_frequency") { try SGD(useEMA: true, emaOverwriteFrequency: 0) }
         expect("decay") { try SGD(decay: -1) }
+        expect("learning_rate_power") { try Ftrl(learningRatePower: 0.5) }
+        expect("initial_accumulator_value") { try Ftrl(initialAccumulatorValue: -0.1) }
+        expect("l2_shrinkage_regularization_strength") { try Ftrl(l2ShrinkageRegularizationStrength: -1) }
+        expect("beta_2") { try Lamb(beta2: 1) }
+        expect("epsilon_1") { try Adafactor(epsilon1: .infinity) }
+        expect("relative_step") { try Optimizer.from(className: "Adafactor", config: ["relative_step": 1.5]) }
         expect("bogus") { try Optimizer.from(className: "adam", config: ["bogus": 1]) }
         expect("beta_1") { try Optimizer.from(className: "adam", config: ["beta_1": "high"]) }
         expect("gradient_accumulation_steps") { try Optimizer.from(className: "adam", config: ["gradient_accumulation_steps": 1]) }
@@ -173,5 +184,50 @@ final class OptimizerTests: XCTestCase {
         }
         assertClose(finals[1], finals[0], "weights with loss_scale_factor 64")
         XCTAssertEqual(losses[1], losses[0], accuracy: 1e-6, "logged loss is the unscaled one")
+    }
+
+    func testLossScaleOptimizerSkipsNonFiniteStepsAndRescales() throws {
+        let opt = try LossScaleOptimizer(try SGD(learningRate: 1, lossScaleFactor: 4), initialScale: 8, dynamicGrowthSteps: 2)
+        XCTAssertNil(opt.inner.lossScaleFactor, "the inner optimizer's loss_scale_factor is cleared, as in Keras")
+        let v = Variable(Tensor([1, 2] as [Float]), name: "v")
+        try opt.apply([Tensor([8, 16] as [Float])], to: [v])
+        XCTAssertEqual(v.numpy.scalars, [0, 0])
+        XCTAssertEqual(opt.stepCounter, 1)
+        try opt.apply([Tensor([Float.infinity, 0] as [Float])], to: [v])
+        XCTAssertEqual(v.numpy.scalars, [0, 0], "a step with a non-finite gradient is skipped")
+        XCTAssertEqual(opt.stepCounter, 0)
+        XCTAssertEqual(opt.dynamicScale, 4)
+        try opt.apply([Tensor([4, -4] as [Float])], to: [v])
+        try opt.apply([Tensor([4, 4] as [Float])], to: [v])
+        XCTAssertEqual(v.numpy.scalars, [-2, 0])
+        XCTAssertEqual(opt.dynamicScale, 8, "two finite steps double the scale")
+        XCTAssertEqual(opt.stepCounter, 0)
+        XCTAssertEqual(opt.iterations, 3)
+        XCTAssertEqual(opt.scaleLoss(Tensor(Float(2))).scalar, 16)
+        XCTAssertEqual(try Optimizer.deserialize(opt.serialized).config, opt.config)
+        XCTAssertThrowsError(try Optimizer.from(className: "LossScaleOptimizer", config: ["inner_optimizer": "adam", "clipnorm": 1.0])) {
+            XCTAssertTrue("\($0)".contains("clipnorm"))
+        }
+        XCTAssertThrowsError(try Optimizer.from(className: "LossScaleOptimizer", config: ["inner_optimizer": "adam", "dynamic": false]))
+        XCTAssertThrowsError(try Optimizer.from(className: "LossScaleOptimizer", config: [:])) {
+            XCTAssertTrue("\($0)".contains("inner_optimizer"))
+        }
+    }
+
+    func testMuonChoosesAdamWForNonMatricesEmbeddingsAndExcludedPaths() throws {
+        let opt = try Muon(excludeLayers: ["^dec"])
+        let kernel = Variable(Tensor(shape: [2, 3], repeating: 1), name: "kernel")
+        kernel.path = "dense/kernel"
+        let bias = Variable(Tensor(shape: [3], repeating: 1), name: "bias")
+        let embedding = Variable(Tensor(shape: [4, 2], repeating: 1), name: "embeddings")
+        embedding.path = "token_Embedding/embeddings"
+        let excluded = Variable(Tensor(shape: [2, 2], repeating: 1), name: "kernel")
+        excluded.path = "decoder/kernel"
+        XCTAssertEqual([kernel, bias, embedding, excluded].map(opt.usesAdamW), [false, true, true, true])
+        opt.build([kernel, bias])
+        XCTAssertNil(opt.slot("velocity", of: kernel), "matrices updated by Muon have no velocity")
+        XCTAssertNotNil(opt.slot("velocity", of: bias))
+        XCTAssertEqual(opt.variableScalarCount, 2 + 6 + 3 + 3)
+        XCTAssertThrowsError(try Muon(excludeLayers: ["("])) { XCTAssertTrue("\($0)".contains("exclude_layers")) }
     }
 }

@@ -15,6 +15,8 @@ from ._objects import serialize
 _probes: dict[tuple, object] = {}
 # Metric functions that Keras 3 computes element by element (no mean over the last axis).
 _ELEMENTWISE = ("binary_accuracy",)
+# Losses with one value per sample whatever the rank of y_pred (CTC's (batch, time, classes)).
+_PER_ROW = ("ctc", "CTC")
 
 
 def _probe(loss, metric, feature_shape):
@@ -54,10 +56,14 @@ def per_sample(loss, y_true, y_pred, what, metric=None):
     yt, yp = _pair(y_true, y_pred, what, rows=False)
     if getattr(metric, "__name__", None) in _ELEMENTWISE and yt.shape == yp.shape:
         yt, yp = yt[..., None], yp[..., None]  # Keras 3 keeps the last axis for these
-    lead = yp.shape[:-1]
-    rows = int(np.prod(lead)) if lead else 1
-    flat_p = yp.reshape(rows, yp.shape[-1])
-    flat_t = yt.reshape(rows, -1)
+    if getattr(loss, "__name__", None) in _PER_ROW or getattr(loss, "class_name", None) in _PER_ROW:
+        lead, flat_p, flat_t = yp.shape[:1], yp, yt
+        rows = yp.shape[0]
+    else:
+        lead = yp.shape[:-1]
+        rows = int(np.prod(lead)) if lead else 1
+        flat_p = yp.reshape(rows, yp.shape[-1])
+        flat_t = yt.reshape(rows, -1)
     model = _probe(loss, metric, flat_p.shape[1:])
     out = np.empty(rows, np.float32)
     for i in range(rows):
@@ -93,7 +99,7 @@ def metric_result(metric, batches):
     results = model.evaluate(yp, yt, batch_size=max(len(yp), 1), verbose=0, sample_weight=sw,
                              return_dict=True)
     values = [v for k, v in results.items() if k != "loss"]
-    return np.float32(values[-1] if values else 0.0)
+    return np.asarray(values[-1], dtype=np.float32)[()] if values else np.float32(0.0)
 
 
 class ArrayMetric:

@@ -10,6 +10,7 @@ by the library with its message when the object reaches it.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from typing import Any
@@ -112,6 +113,8 @@ def serialize(value):
     """Any argument value to its Keras-config JSON form."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, os.PathLike):  # log_dir, filepath: Keras takes paths as str(path)
+        return os.fspath(value)
     if isinstance(value, (list, tuple)):
         return [serialize(v) for v in value]
     if isinstance(value, dict):

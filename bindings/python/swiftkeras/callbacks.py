@@ -74,20 +74,189 @@ class BuiltinCallback(KerasObject):
     kind = "callback"
 
 
-_BUILTINS = {
-    "EarlyStopping": ("monitor", "min_delta", "patience", "verbose", "mode", "baseline",
-                      "restore_best_weights", "start_from_epoch"),
-    "ModelCheckpoint": ("filepath", "monitor", "verbose", "save_best_only", "save_weights_only",
-                        "mode", "save_freq", "initial_value_threshold"),
-    "CSVLogger": ("filename", "separator", "append"),
-    "TerminateOnNaN": (),
-    "ReduceLROnPlateau": ("monitor", "factor", "patience", "verbose", "mode", "min_delta",
-                          "cooldown", "min_lr"),
-    "ProgbarLogger": (),
-    "BackupAndRestore": ("backup_dir", "save_freq", "delete_checkpoint"),
-}
-for _n, _p in _BUILTINS.items():
-    globals()[_n] = make_class(BuiltinCallback, _n, _p, module=__name__)
+class CallbackList(Callback):
+    """Keras: `keras.callbacks.CallbackList(callbacks=None, add_history=False, add_progbar=False,
+    model=None, **params)`. Passed to fit/evaluate/predict, its callbacks run in order (the
+    library runs the built-in ones); called by hand (a custom training loop), each hook calls
+    the Python callbacks' hooks, and `History` records the epoch logs when `add_history`."""
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        super().__init__()
+        self.callbacks = list(callbacks.callbacks if isinstance(callbacks, CallbackList) else callbacks or [])
+        self._history = None
+        if add_history and not any(isinstance(c, _RecordingHistory) for c in self.callbacks):
+            self._history = _RecordingHistory()
+            self.callbacks.append(self._history)
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
+        if model is not None:
+            self.set_model(model)
+        if params:
+            self.set_params(params)
+
+    def append(self, callback):
+        self.callbacks.append(callback)
+
+    def set_model(self, model):
+        super().set_model(model)
+        for c in self._python_callbacks():
+            c.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        for c in self._python_callbacks():
+            c.set_params(params)
+
+    def __iter__(self):
+        """The callbacks, nested lists flattened (what fit hands to the library)."""
+        for c in self.callbacks:
+            if isinstance(c, CallbackList):
+                yield from c
+            else:
+                yield c
+
+    def _python_callbacks(self):
+        return [c for c in self if isinstance(c, PythonCallback)]
+
+    def _dispatch(self, hook, *args):
+        library_run = [c for c in self if not isinstance(c, PythonCallback)]
+        if library_run:
+            raise NotImplementedError(
+                f"CallbackList.{hook}: {type(library_run[0]).__name__} runs inside the library's "
+                f"fit/evaluate/predict; it cannot be called from a Python training loop")
+        for c in self._python_callbacks():
+            getattr(c, hook)(*args)
 
 
-__all__ = ["Callback", "LambdaCallback", "LearningRateScheduler", "History"] + list(_BUILTINS)
+def _hook(name, indexed):
+    if indexed:
+        def hook(self, index, logs=None):
+            self._dispatch(name, index, logs if logs is not None else {})
+    else:
+        def hook(self, logs=None):
+            self._dispatch(name, logs if logs is not None else {})
+    hook.__name__ = name
+    return hook
+
+
+for _h in ("on_train_begin", "on_train_end", "on_test_begin", "on_test_end", "on_predict_begin",
+           "on_predict_end"):
+    setattr(CallbackList, _h, _hook(_h, False))
+for _h in ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
+           "on_batch_begin", "on_batch_end", "on_test_batch_begin", "on_test_batch_end",
+           "on_predict_batch_begin", "on_predict_batch_end"):
+    setattr(CallbackList, _h, _hook(_h, True))
+
+
+class _EveryMetric(set):
+    """Keras 3's progress bar shows each figure as given (no metric is averaged again)."""
+
+    def __contains__(self, name):
+        return True
+
+
+class ProgbarLogger(Callback):
+    """Keras: `keras.callbacks.ProgbarLogger()`: the progress bar of a hand-driven loop
+    (`CallbackList(add_progbar=True)`), its verbose, epochs and steps from `set_params`. In
+    fit/evaluate/predict the library draws the bar (`verbose=`), so this one is not run there."""
+
+    def __init__(self):
+        super().__init__()
+        self.verbose, self.epochs, self.target = 1, 1, None
+        self._in_fit, self._bar, self._seen = False, None, 0
+
+    def set_params(self, params):
+        super().set_params(params)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else verbose
+        self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
+
+    def _start(self):
+        from ._file_utils import Progbar
+        self._seen = 0
+        self._bar = Progbar(self.target, verbose=self.verbose)
+        self._bar.stateful_metrics = _EveryMetric()
+
+    def _update(self, batch, logs):
+        if self._bar is None:
+            self._start()
+        self._seen = batch + 1
+        if self.verbose == 1:
+            self._bar.update(self._seen, list((logs or {}).items()), finalize=False)
+
+    def _finish(self, logs):
+        if self._bar is None:
+            self._start()
+        if self.target is None:
+            self.target = self._bar.target = self._seen
+        self._bar.update(self.target, list((logs or {}).items()), finalize=True)
+
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start()
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._update(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._finish(logs)
+
+    def on_test_begin(self, logs=None):
+        if not self._in_fit:
+            self._start()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._in_fit:
+            self._update(batch, logs)
+
+    def on_test_end(self, logs=None):
+        if not self._in_fit:
+            self._finish(logs)
+
+    def on_predict_begin(self, logs=None):
+        self._start()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._update(batch, None)
+
+    def on_predict_end(self, logs=None):
+        self._finish(None)
+
+
+class _RecordingHistory(Callback):
+    """The History a hand-driven CallbackList(add_history=True) fills: `history.history["loss"]`."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = []
+        self.history = {}
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            self.history.setdefault(k, []).append(v)
+
+
+def _library_callbacks():
+    """{class name: catalogue entry} of the callbacks the library builds from arguments."""
+    from ._catalog import builtin_objects
+    return builtin_objects("callbacks")
+
+
+# Built-in callbacks as the library's catalogue lists them, every argument positional in
+# Keras's order (nothing listed here that the library cannot build).
+_BUILTINS = {}
+for _n, _entry in _library_callbacks().items():
+    _BUILTINS[_n] = tuple(a["name"] for a in _entry.get("args", []))
+    globals()[_n] = make_class(BuiltinCallback, _n, _BUILTINS[_n], module=__name__)
+
+
+__all__ = ["Callback", "CallbackList", "ProgbarLogger", "LambdaCallback", "LearningRateScheduler", "History"] + list(_BUILTINS)

@@ -57,6 +57,22 @@ def _free(handle):
         _lib.keras_model_free(handle)
 
 
+def _per_class(value):
+    """A metric value from the library: a list (one per class, F1Score(average=None)) becomes
+    the float32 array Keras reports."""
+    return np.asarray(value, dtype=np.float32) if isinstance(value, list) else value
+
+
+def _flat_callbacks(callbacks):
+    """The callbacks of a list or a CallbackList, nested CallbackLists flattened; a
+    ProgbarLogger is left out (the library draws the bar as `verbose` says, as Keras's would)."""
+    from .callbacks import CallbackList, ProgbarLogger
+    out = []
+    for cb in callbacks or []:
+        out.extend(cb if isinstance(cb, CallbackList) else [cb])
+    return [cb for cb in out if not isinstance(cb, ProgbarLogger)]
+
+
 class History:
     """What fit returns. Keras: `keras.callbacks.History` (history.history["loss"])."""
 
@@ -555,7 +571,8 @@ class Model(ModelAPI):
                     cbs, k), probe)
         finally:
             self._fitting = False
-        history = json.loads(text) if text else {}
+        history = {k: [_per_class(v) for v in values]
+                   for k, values in (json.loads(text) if text else {}).items()}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
@@ -609,7 +626,7 @@ class Model(ModelAPI):
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
                 options, cbs, k), **long_call)
-        results = json.loads(text)
+        results = {k: _per_class(v) for k, v in json.loads(text).items()}
         if return_dict:
             return results
         values = list(results.values())
@@ -691,6 +708,7 @@ class Model(ModelAPI):
         of them is re-raised here, with its traceback, once the loop has stopped.
         `probe`: the events at which a pending Ctrl-C stops the loop cleanly (0: none; the call
         then finishes and Python raises KeyboardInterrupt after it, as for any C call)."""
+        callbacks = _flat_callbacks(callbacks)
         native_interrupt = probe and _plugins.native_interrupt_available()
         if native_interrupt:
             probe = 0   # SIGINT goes straight to keras_interrupt: no probe crossing at all

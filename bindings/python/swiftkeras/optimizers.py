@@ -19,14 +19,28 @@ class Optimizer(KerasObject):
 
 
 def _library_optimizers():
-    """The library's built-in optimizer classes, from its catalogue."""
+    """The library's built-in optimizer classes with their first argument (the positional one:
+    `learning_rate`, or LossScaleOptimizer's `inner_optimizer`), from its catalogue."""
     from ._catalog import builtin_objects
-    return list(builtin_objects("optimizers"))
+    out = {}
+    for name, entry in builtin_objects("optimizers").items():
+        args = entry.get("args") or [{"name": "learning_rate"}]
+        out[name] = args[0]["name"]
+    return out
 
 
-_NAMES = _library_optimizers()
-for _n in _NAMES:
-    globals()[_n] = make_class(Optimizer, _n, ("learning_rate",), module=__name__)
+_FIRST_ARGUMENTS = _library_optimizers()
+_NAMES = list(_FIRST_ARGUMENTS)
+for _n, _first in _FIRST_ARGUMENTS.items():
+    globals()[_n] = make_class(Optimizer, _n, (_first,), module=__name__)
+
+class OptimizerMap(KerasObject):
+    """Keras `OptimizerMap(default_optimizer, optimizer_map=None)`: variable paths (exact, or
+    regular expressions matching the whole path) to optimizers, for `MultiOptimizer`."""
+    kind = "optimizer"
+    class_name = "OptimizerMap"
+    _positional = ("default_optimizer", "optimizer_map")
+
 
 _ALIASES = {n.lower(): n for n in _NAMES}
 _ALIASES["adam_w"] = "AdamW"
@@ -58,4 +72,4 @@ def deserialize(config):
     return cls(**config.get("config", {}))
 
 
-__all__ = _NAMES + ["Optimizer", "get", "serialize", "deserialize"]
+__all__ = _NAMES + ["Optimizer", "OptimizerMap", "get", "serialize", "deserialize"]

@@ -86,6 +86,10 @@ def _model(keras, kind, masked=False):
     elif kind == "gated_backwards":
         body += [layers.RNN(cells["GatedCell"](4), go_backwards=True, return_sequences=True),
                  layers.GlobalAveragePooling1D()]
+    elif kind == "bidirectional":
+        with keras.utils.CustomObjectScope(cells):  # Keras clones the layer through its config
+            body += [layers.Bidirectional(layers.RNN(cells["GatedCell"](3), return_sequences=True)),
+                     layers.GlobalAveragePooling1D()]
     elif kind == "stacked":  # a list of cells: StackedRNNCells
         body += [layers.RNN([cells["MinimalRNNCell"](4), cells["GatedCell"](3)])]
     else:
@@ -114,7 +118,8 @@ def _run(keras, kind, masked=False):
 
 
 @pytest.mark.parametrize("kind,masked", [("minimal", False), ("gated_backwards", True),
-                                         ("stacked", False), ("stacked_gated", True)])
+                                         ("stacked", False), ("stacked_gated", True),
+                                         ("bidirectional", True)])
 def test_custom_cells_predict_and_train_as_keras(kind, masked):
     keras = real_keras()
     want = _run(keras, kind, masked)

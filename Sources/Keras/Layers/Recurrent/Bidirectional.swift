@@ -98,7 +98,7 @@ public final class Bidirectional: Layer {
 
 extension Bidirectional: DeclaredLayer {
     /// Keras: `Bidirectional(layer, merge_mode="concat", backward_layer=None)`.
-    public static let declaration = LayerDeclaration(Bidirectional.self, arguments: [
+    public static let declaration = LayerDeclaration(Bidirectional.self, constructorOrder: ["layer", "merge_mode", "backward_layer"], arguments: [
         .optional("merge_mode", default: "concat") { (l: Bidirectional) -> JSON? in l.mergeMode.map { JSON.string($0.rawValue) } ?? JSON.null },
         .required("layer") { serializedLayer($0.forwardLayer, legacy: false) },
         .optional("backward_layer", default: nil) { serializedLayer($0.backwardLayer, legacy: false) },

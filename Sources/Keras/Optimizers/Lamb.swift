@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// LAMB: Adam's bias-corrected step scaled per variable by the trust ratio
+/// `‖w‖ / ‖step‖` (1 when either norm is zero). Keras:
+/// `Lamb(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
+public final class Lamb: Optimizer, @unchecked Sendable {
+    public let beta1: Double, beta2: Double, epsilon: Double
+
+    public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
+                epsilon: Double = 1e-7,
+                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
+                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
+                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
+                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "lamb") throws {
+        try checkBeta("Lamb", "beta_1", beta1)
+        try checkBeta("Lamb", "beta_2", beta2)
+        try checkNonNegative("Lamb", "epsilon", epsilon)
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
+                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
+                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
+                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
+                       decay: decay)
+    }
+
+    convenience init(config: JSON) throws {
+        var a = try ConfigArguments("Lamb", config)
+        let c = try CommonOptimizerArguments(&a)
+        let beta1 = try a.double("beta_1", default: 0.9)
+        let beta2 = try a.double("beta_2", default: 0.999)
+        let epsilon = try a.double("epsilon", default: 1e-7)
+        try a.finish()
+        try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                      weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
+                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
+                      emaOverwriteFrequency: c.emaOverwriteFrequency,
+                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
+                      decay: c.decay, name: c.name ?? "lamb")
+    }
+
+    public override var slotGroups: [[String]] { [["momentum", "velocity"]] }
+
+    public override func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count n: Int,
+                                slots: UnsafeMutablePointer<Float>, step: Int, learningRate lr: Float) {
+        let t = Float(step), b1 = Float(beta1), b2 = Float(beta2), eps = Float(epsilon)
+        let keep1 = Float(1 - beta1), keep2 = Float(1 - beta2)
+        let c1 = 1 - powf(b1, t), c2 = 1 - powf(b2, t)
+        let m = slots, v = slots + n
+        // The trust ratio needs the norms of the weights and of the whole step before any weight moves.
+        var wNorm: Float = 0, stepNorm: Float = 0
+        for i in 0..<n {
+            m[i] += (g[i] - m[i]) * keep1
+            v[i] += (g[i] * g[i] - v[i]) * keep2
+            let u = (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+            wNorm += w[i] * w[i]
+            stepNorm += u * u
+        }
+        wNorm = wNorm.squareRoot(); stepNorm = stepNorm.squareRoot()
+        let ratio: Float = wNorm > 0 && stepNorm > 0 ? wNorm / stepNorm : 1
+        let scale = ratio * lr
+        for i in 0..<n { w[i] -= scale * ((m[i] / c1) / ((v[i] / c2).squareRoot() + eps)) }
+    }
+
+    public override var config: JSON {
+        var c = super.config
+        c.set("beta_1", .double(beta1)); c.set("beta_2", .double(beta2)); c.set("epsilon", .double(epsilon))
+        return c
+    }
+}
