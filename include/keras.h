@@ -692,7 +692,11 @@ int keras_register_layer(const char *name, const keras_layer_class *cls);
  * rsqrt stop_gradient zeros_like ones_like, activations (relu sigmoid tanh gelu silu softmax
  * log_softmax elu leaky_relu ...), sum mean max min argmax ({"axis", "keepdims"}), reshape
  * {"newshape"}, transpose {"axes"}, expand_dims/squeeze {"axis"}, clip {"x_min", "x_max"},
- * power {"exponent"} (one input), concatenate/stack {"axis"} (n inputs), where (3 inputs).
+ * power {"exponent"} (one input), concatenate/stack {"axis"} (n inputs), where (3 inputs),
+ * slice {"specs": one entry per axis, an index or [start, stop, step] with nulls: Python's
+ * x[...]}, take {"axis" or null} and take_along_axis {"axis"} (x, then an index node of whole
+ * numbers), tile {"repeats"}, repeat {"repeats", "axis"}, einsum {"equation": explicit, letters
+ * only, one or two inputs}; matmul also takes vectors and equal-rank stacks of matrices.
  * Errors: INVALID_ARGUMENT (unknown op, bad node or attribute), SHAPE, STATE (outside build). */
 int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);
 /* The layer's weight number `index` (creation order, as add_weight made them). */

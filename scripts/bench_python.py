@@ -3,6 +3,10 @@ from Swift (KerasBench, already in .build/bench.json) and with SciKeras + real K
 
 - the seeds/003 iris fit and the seeds/004 Otto-shaped epoch through the Python binding, against
   KerasBench's iris_fit_300_epochs and otto_epoch (target: Python within 10% of Swift);
+- python_custom_layer_epoch: the Otto-shaped epoch with its Dense layers written in Python with
+  `ops` (traced into the library's op graph), against real Keras/JAX on the same model and data
+  (SwiftKeras: median of the rounds, in this process; Keras: best of as many fresh processes,
+  alternating), and against the same model with the built-in Dense (issue 16: within 10%);
 - the iris grid search of the estimator issue (model__hidden x epochs x optimizer, 3 stratified
   folds, n_jobs=2) with swiftkeras.model_selection.GridSearchCV, against SciKeras + scikit-learn's
   GridSearchCV(n_jobs=2) (target: at least 50x faster). The SciKeras time is read from
@@ -13,6 +17,7 @@ alternate, each figure is the median over rounds of a best of 3, and the load av
 
 Usage: bench_python.py [--swift .build/bench.json] [--keras .build/bench-keras.json]
                        [--json OUT.json] [--skip-scikeras] [--rounds N]
+       bench_python.py --keras-custom-layer   (one Keras round; prints its seconds as JSON)
 Appends its rows to the --json file (default: the --swift file) in KerasBench's format.
 """
 
@@ -115,6 +120,67 @@ def bench_fits(rounds, runs=3):
     return out
 
 
+CUSTOM_LAYER = """
+class OpsDense(keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, inputs):
+        return ops.add(ops.matmul(inputs, self.kernel), self.bias)
+"""
+
+
+def custom_layer_epoch(keras, custom=True):
+    """A function timing one Otto-shaped epoch (after a warm-up epoch) of the seeds/004 model,
+    its Dense layers written in Python with ops (or the built-in Dense)."""
+    scope = {"keras": keras, "ops": keras.ops}
+    exec(CUSTOM_LAYER, scope)  # noqa: S102 — this file's own source
+    dense = scope["OpsDense"] if custom else keras.layers.Dense
+    x, y = otto_like()
+    model = keras.Sequential([keras.Input((93,)), dense(100), dense(9),
+                              keras.layers.Activation("softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+
+    def epoch():
+        t = time.perf_counter()
+        model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+        return time.perf_counter() - t
+    return epoch
+
+
+def keras_custom_layer_round():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import keras
+    print(json.dumps({"seconds": custom_layer_epoch(keras)()}))
+
+
+def bench_custom_layer(rounds):
+    """Rounds alternating SwiftKeras (an epoch in this process, custom then built-in Dense) and
+    real Keras/JAX (a fresh process each); None for Keras where it is not installed."""
+    import subprocess
+    import swiftkeras as keras
+    ours, builtin = custom_layer_epoch(keras), custom_layer_epoch(keras, custom=False)
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    mine, plain, ref = [], [], []
+    for _ in range(rounds):
+        mine.append(ours())
+        plain.append(builtin())
+        run = subprocess.run([sys.executable, __file__, "--keras-custom-layer"], env=env,
+                             capture_output=True, text=True)
+        if run.returncode == 0:
+            ref.append(json.loads(run.stdout.strip().splitlines()[-1])["seconds"])
+    return {"python": statistics.median(mine), "builtin": statistics.median(plain),
+            "keras": min(ref) if ref else None, "runs": mine, "builtin_runs": plain,
+            "keras_runs": ref}
+
+
 def scaled_iris():
     from sklearn.datasets import load_iris
     from sklearn.preprocessing import StandardScaler
@@ -170,8 +236,12 @@ def main(argv):
     rounds = int(option("--rounds", 5))
     skip_scikeras = "--skip-scikeras" in args
 
+    if "--keras-custom-layer" in args:
+        keras_custom_layer_round()
+        return
     load_before = load_average()
     fits = bench_fits(rounds)
+    custom = bench_custom_layer(max(5, rounds))
     search = bench_native_search(max(3, rounds // 2))
     load_after = load_average()
 
@@ -198,6 +268,19 @@ def main(argv):
                              f"alternating rounds of best-of-3; {load}",
                      "python_runs": f["python_runs"], "swift_runs": f["swift_runs"],
                      "ratio_to_swift": ratio, "load_average": [load_before, load_after]})
+    keras_note = (f"Keras/JAX best of {len(custom['keras_runs'])} processes "
+                  f"{custom['keras']:.4f} s ({custom['keras'] / custom['python']:.2f}x ours)"
+                  if custom["keras"] else "Keras/JAX not measured")
+    rows.append({"name": "python_custom_layer_epoch", "unit": "s", "value": custom["python"],
+                 "reference": custom["keras"],
+                 "note": f"Otto epoch, Dense written with ops; median of {len(custom['runs'])} "
+                         f"rounds; built-in Dense {custom['builtin']:.4f} s (ratio "
+                         f"{custom['python'] / custom['builtin']:.3f}, target <= 1.10); "
+                         f"{keras_note}; {load}",
+                 "runs": custom["runs"], "builtin_dense": custom["builtin"],
+                 "builtin_runs": custom["builtin_runs"], "keras_runs": custom["keras_runs"],
+                 "ratio_to_builtin": custom["python"] / custom["builtin"],
+                 "load_average": [load_before, load_after]})
     speedup = scikeras / search["median"] if scikeras else None
     note = (f"best accuracy {search['best_score']:.4f}; SciKeras + GridSearchCV(n_jobs=2) "
             f"{scikeras:.1f} s ({scikeras_source}): {speedup:.0f}x (target >= 50x); {load}"

@@ -172,6 +172,12 @@ class ModelAPI:
             if isinstance(layer, Lambda) and is_lambda(layer.function):
                 raise ValueError(LAMBDA_MESSAGE.format(what=f"the function of Lambda layer "
                                                             f"'{layer.name}'"))
+        ops = [layer.name for layer in self._layers if getattr(layer, "_unsaveable", False)]
+        if ops:
+            raise ValueError(f"The model '{self.name}' cannot be saved whole: swiftkeras.ops "
+                             f"applied to layer outputs in its call ({', '.join(ops)}) have no "
+                             f"saved form here. Save its weights (model.save_weights) and "
+                             f"rebuild the model from its class to load them.")
         text = repr(self._compile_config or {})
         if "'<lambda>" in text:
             raise ValueError(LAMBDA_MESSAGE.format(what="a loss or metric given to compile()"))
@@ -183,6 +189,10 @@ class ModelAPI:
         return self._functional is None and \
             any("call" in vars(c) for c in type(self).__mro__
                 if c not in (Model, Sequential, ModelAPI, object))
+
+    def _is_subclass_model(self):
+        """A subclassed model, before or after its call was traced into a graph of layers."""
+        return getattr(self, "_traced_subclass", False) or self._subclassed()
 
     def _trace(self, x):
         """Runs `call` once on symbolic inputs shaped like `x` (an array, a list or dict of
@@ -209,6 +219,7 @@ class ModelAPI:
         from .models import _graph_layers
         graph_inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
         self._functional = (graph_inputs, outputs)
+        self._traced_subclass = True
         self._layers = _graph_layers(graph_inputs, outputs)
 
     def _tracked_layers(self):

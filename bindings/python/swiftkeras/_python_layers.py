@@ -162,6 +162,11 @@ class Weight(np.lib.mixins.NDArrayOperatorsMixin):
         return getattr(ufunc, method)(*inputs, **kwargs)
 
     def __getitem__(self, item):
+        from .ops._trace import active
+        trace = active()
+        if trace is not None and trace.layer is self._layer:
+            from .ops import getitem  # while tracing, `self.kernel[:, 0]` is a graph op
+            return getitem(trace.weight(self._position), item)
         return self.numpy()[item]
 
     def __len__(self):

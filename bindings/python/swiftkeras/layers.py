@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _catalog, _native, _vocabulary
 from ._objects import serialize, snake_case, unique_name
+from ._tensor_ops import TensorOperators
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length")
 
@@ -29,8 +30,9 @@ class PositionalCall(tuple):
     kwargs: dict = {}
 
 
-class KerasTensor:
-    """A symbolic tensor of the functional API: where it comes from, not what it holds."""
+class KerasTensor(TensorOperators):
+    """A symbolic tensor of the functional API: where it comes from, not what it holds.
+    Operators and `swiftkeras.ops` on it add layers to the graph (ops._functional)."""
 
     def __init__(self, shape, layer, node_index=0, tensor_index=0, dtype="float32"):
         self.shape = tuple(shape) if shape is not None else None
@@ -49,6 +51,11 @@ class KerasTensor:
 
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __iter__(self):
+        raise TypeError(f"{self!r} is not iterable (index it with x[i], or ops.split)")
+
+    __hash__ = object.__hash__
 
 
 class Layer:

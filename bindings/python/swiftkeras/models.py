@@ -299,9 +299,11 @@ class Model(ModelAPI):
         if self._handle is not None:
             infos = self._layers_info()
             by_name = {layer.name: layer for layer in self._layers}
-            skip_inputs = isinstance(self, Sequential)
+            # Keras lists no InputLayer for Sequential and subclassed models.
+            skip_inputs = isinstance(self, Sequential) or self._is_subclass_model()
             return [by_name[i["name"]] for i in infos if i["name"] in by_name
-                    and not (skip_inputs and i.get("class_name") == "InputLayer")]
+                    and not (skip_inputs and i.get("class_name") == "InputLayer")
+                    and not getattr(by_name[i["name"]], "_op_node", False)]
         if self._subclassed():
             return self._tracked_layers()
         return list(self._layers)
@@ -571,8 +573,10 @@ class Model(ModelAPI):
                     cbs, k), probe)
         finally:
             self._fitting = False
-        history = {k: [_per_class(v) for v in values]
-                   for k, values in (json.loads(text) if text else {}).items()}
+        # A per-class metric's epochs become arrays; no Python call per epoch otherwise (the
+        # Python work of fit must not grow with the epochs).
+        history = {k: [np.asarray(v, np.float32) for v in values] if values and isinstance(values[0], list)
+                   else values for k, values in (json.loads(text) if text else {}).items()}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(

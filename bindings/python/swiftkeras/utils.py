@@ -11,6 +11,7 @@ from . import _objects
 from ._datasets import (NumpyDataset, PyDataset, Sequence, split_dataset,  # noqa: F401
                         timeseries_dataset_from_array)
 from ._download import get_file, hash_file, validate_file  # noqa: F401
+from ._plot import model_to_dot, plot_model  # noqa: F401
 from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  # noqa: F401
                           img_to_array, load_img, pad_sequences, text_dataset_from_directory)
 
@@ -110,4 +111,4 @@ __all__ = ["to_categorical", "normalize", "CustomObjectScope", "custom_object_sc
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
            "timeseries_dataset_from_array", "Progbar", "pad_sequences", "load_img", "img_to_array",
            "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory", "get_file", "hash_file",
-           "validate_file"]
+           "validate_file", "model_to_dot", "plot_model"]

@@ -23,6 +23,10 @@ struct OpGraphOp {
         } else if let f = try OpGraphOp.shaped(name, a) {
             try need(1)
             body = { x, _ in try f(x[0]) }
+        } else if let indexed = try OpGraphOp.indexing(name, a) {
+            try need(indexed.0)
+            let f = indexed.1
+            body = { x, _ in try f(x) }
         } else if name == "where" {
             try need(3)
             body = { x, _ in try OpGraphOp.select(x[0], x[1], x[2]) }
@@ -43,7 +47,7 @@ struct OpGraphOp {
     static let binary: [String: (Tensor, Tensor) throws -> Tensor] = [
         "add": Ops.add, "subtract": Ops.subtract, "multiply": Ops.multiply, "divide": Ops.divide,
         "true_divide": Ops.divide, "maximum": Ops.maximum, "minimum": Ops.minimum,
-        "matmul": Ops.matmul, "dot": Ops.matmul,
+        "matmul": OpGraphOp.matmul, "dot": OpGraphOp.matmul,
         "greater": Ops.greater, "equal": Ops.equal, "less": { try Ops.greater($1, $0) },
         "greater_equal": { try Ops.greater($0, $1) + Ops.equal($0, $1) },
         "less_equal": { try Ops.greater($1, $0) + Ops.equal($0, $1) },

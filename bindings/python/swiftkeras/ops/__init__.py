@@ -13,7 +13,9 @@ import math
 import numpy as np
 
 from . import nn
-from ._trace import NotTraceable, SymbolicTensor, active, is_symbolic
+from ._indexing import (einsum, flip, getitem, moveaxis, repeat, split, swapaxes, take,
+                        take_along_axis, tile)
+from ._trace import NotTraceable, SymbolicTensor, Unsupported, active, is_symbolic
 from .nn import (elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid,
                  log_softmax, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish)
 
@@ -143,8 +145,12 @@ ones_like = _unary("ones_like", np.ones_like)
 
 
 def cast(x, dtype):
-    if str(np.dtype(dtype)) != "float32" and is_symbolic(x):
-        raise NotTraceable(f"ops.cast to {dtype}: traced layers compute in float32")
+    """Keras `ops.cast`. A traced layer computes in float32: a cast to an integer or boolean
+    dtype keeps the values (token ids, masks are whole numbers already), and ops that need
+    integers (take) check them when they run."""
+    kind = np.dtype(dtype).kind
+    if is_symbolic(x) and kind not in "fiub":
+        raise Unsupported(f"ops.cast to {dtype}: traced layers compute in float32")
     return _op("cast", [x], lambda v: v) if is_symbolic(x) else np.asarray(_value(x), dtype)
 
 
@@ -228,6 +234,82 @@ def stack(x, axis=0):
     return _op("stack", xs, lambda *v: np.stack(v, axis=axis), {"axis": axis})
 
 
+# ---- compositions ---------------------------------------------------------------------------
+
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 — Keras's name
+    """Keras `ops.norm`: vector norms (ord None/2, 1, inf, -inf, 0, p) over one axis, and the
+    Frobenius norm over two axes (or over a matrix when `axis` is None)."""
+    rank = len(shape(x))
+    axes = list(axis) if isinstance(axis, (tuple, list)) else axis
+    matrix = len(axes) == 2 if isinstance(axes, list) else axes is None and rank == 2
+    if axes is None and rank > 2 and ord is not None:
+        raise ValueError(f"Improper number of dimensions to norm: ord={ord!r} needs `axis` for "
+                         f"a tensor of rank {rank}")
+    if ord in (None, "fro", "euclidean") or (ord == 2 and not matrix):
+        return sqrt(sum(square(x), axis=axes, keepdims=keepdims))
+    if matrix:
+        raise Unsupported(f"ops.norm(ord={ord!r}) over two axes: only the Frobenius norm "
+                          f"(ord=None or 'fro') is supported")
+    if ord == math.inf:
+        return max(abs(x), axis=axes, keepdims=keepdims)
+    if ord == -math.inf:
+        return min(abs(x), axis=axes, keepdims=keepdims)
+    if ord == 0:
+        return sum(not_equal(x, 0.0), axis=axes, keepdims=keepdims)
+    if ord == 1:
+        return sum(abs(x), axis=axes, keepdims=keepdims)
+    if isinstance(ord, (int, float)) and not isinstance(ord, bool):
+        return power(sum(power(abs(x), float(ord)), axis=axes, keepdims=keepdims), 1.0 / ord)
+    raise ValueError(f"Invalid `ord` argument for vector norm: {ord!r}")
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """Keras `ops.logsumexp`, stabilized by the (constant) maximum."""
+    m = stop_gradient(max(x, axis=axis, keepdims=True))
+    y = add(log(sum(exp(subtract(x, m)), axis=axis, keepdims=True)), m)
+    if keepdims:
+        return y
+    return reshape(y, ()) if axis is None else squeeze(y, axis)
+
+
+def cond(pred, true_fn, false_fn):
+    """Keras `ops.cond`: on a traced tensor both branches are traced and `where(pred, ...)`
+    picks one (outputs of the same shape); on a value only the chosen branch runs."""
+    if not is_symbolic(pred):
+        return true_fn() if bool(np.asarray(_value(pred)).item()) else false_fn()
+    t, f = true_fn(), false_fn()
+    if isinstance(t, (list, tuple)):
+        if not isinstance(f, (list, tuple)) or len(t) != len(f):
+            raise ValueError("ops.cond: true_fn and false_fn must return the same structure")
+        return type(t)(where(pred, a, b) for a, b in zip(t, f))
+    return where(pred, t, f)
+
+
+def zeros(shape, dtype=None):
+    return np.zeros(shape, dtype or _f32)
+
+
+def ones(shape, dtype=None):
+    return np.ones(shape, dtype or _f32)
+
+
+def full(shape, fill_value, dtype=None):
+    return np.full(shape, fill_value, dtype or _f32)
+
+
+def eye(N, M=None, k=0, dtype=None):  # noqa: N803 — Keras's names
+    return np.eye(N, M, k, dtype=dtype or _f32)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    return np.arange(start, stop, step, dtype=dtype or (_f32 if any(
+        isinstance(v, float) for v in (start, stop, step)) else np.int32))
+
+
+def full_like(x, fill_value, dtype=None):
+    return add(zeros_like(x), fill_value)
+
+
 # numpy ufuncs reaching a symbolic tensor (np.tanh(x), np.maximum(x, 0)) are these ops.
 _UFUNCS = {"add": add, "subtract": subtract, "multiply": multiply, "divide": divide,
            "true_divide": divide, "matmul": matmul, "negative": negative, "power": power,
@@ -238,3 +320,15 @@ _UFUNCS = {"add": add, "subtract": subtract, "multiply": multiply, "divide": div
            "not_equal": not_equal}
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "math", "np")]
+
+# Layer outputs of the functional API (a model's call) reaching an op become layers of its graph.
+from ._functional import dispatching as _dispatching  # noqa: E402
+
+_NOT_OPS = {"shape", "convert_to_numpy", "convert_to_tensor", "cond", "zeros", "ones", "full",
+            "eye", "arange", "active", "is_symbolic", "nn", "NotTraceable", "SymbolicTensor",
+            "Unsupported"}
+for _name in __all__:
+    if _name not in _NOT_OPS:
+        globals()[_name] = _dispatching(globals()[_name])
+for _name in nn.__all__:
+    setattr(nn, _name, _dispatching(getattr(nn, _name)))

@@ -17,6 +17,7 @@ import threading
 import numpy as np
 
 from .. import _lib, _native
+from .._tensor_ops import TensorOperators
 
 _state = threading.local()
 
@@ -25,16 +26,19 @@ class NotTraceable(TypeError):
     """A symbolic tensor reached code that needs values (numpy, float(), if on a tensor)."""
 
 
+class Unsupported(NotImplementedError):
+    """An op or index form the library refuses to trace (an error at build, not a silent
+    fallback, for a layer that has no numpy backward to fall back on)."""
+
+
 def active():
     """The trace running on this thread, or None."""
     return getattr(_state, "trace", None)
 
 
-class SymbolicTensor:
+class SymbolicTensor(TensorOperators):
     """A tensor of the op graph being traced: it has a shape and a dtype, no values. Keras:
     `KerasTensor` as `call` sees it under tracing."""
-
-    __array_priority__ = 1000
 
     def __init__(self, trace, node, shape):
         self._trace, self._node = trace, node
@@ -79,53 +83,6 @@ class SymbolicTensor:
 
     def __hash__(self):
         return id(self)
-
-    # numpy-style methods and operators, all through swiftkeras.ops
-    def _ops(self):
-        from .. import ops
-        return ops
-
-    def __add__(self, o): return self._ops().add(self, o)
-    def __radd__(self, o): return self._ops().add(o, self)
-    def __sub__(self, o): return self._ops().subtract(self, o)
-    def __rsub__(self, o): return self._ops().subtract(o, self)
-    def __mul__(self, o): return self._ops().multiply(self, o)
-    def __rmul__(self, o): return self._ops().multiply(o, self)
-    def __truediv__(self, o): return self._ops().divide(self, o)
-    def __rtruediv__(self, o): return self._ops().divide(o, self)
-    def __matmul__(self, o): return self._ops().matmul(self, o)
-    def __rmatmul__(self, o): return self._ops().matmul(o, self)
-    def __pow__(self, o): return self._ops().power(self, o)
-    def __rpow__(self, o): return self._ops().power(o, self)
-    def __neg__(self): return self._ops().negative(self)
-    def __pos__(self): return self
-    def __abs__(self): return self._ops().abs(self)
-    def __gt__(self, o): return self._ops().greater(self, o)
-    def __ge__(self, o): return self._ops().greater_equal(self, o)
-    def __lt__(self, o): return self._ops().less(self, o)
-    def __le__(self, o): return self._ops().less_equal(self, o)
-
-    @property
-    def T(self):
-        return self._ops().transpose(self)
-
-    def reshape(self, *shape):
-        return self._ops().reshape(self, shape[0] if len(shape) == 1 else shape)
-
-    def transpose(self, *axes):
-        return self._ops().transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
-
-    def sum(self, axis=None, keepdims=False):
-        return self._ops().sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return self._ops().mean(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return self._ops().max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return self._ops().min(self, axis=axis, keepdims=keepdims)
 
     def numpy(self):
         self._needs_values(".numpy()")
@@ -286,7 +243,14 @@ def trace_layer(layer, builder, takes_training):
         for code, y in outputs:
             trace.output(y, code)
         return True
+    except Unsupported:
+        from .._python_layers import _overrides
+        if getattr(layer, "_trace_required", False) or not _overrides(layer, "backward"):
+            raise
+        return False
     except Exception:  # noqa: BLE001 — the call is not traceable: numpy path
+        if getattr(layer, "_trace_required", False):
+            raise
         return False
     finally:
         _state.trace = previous

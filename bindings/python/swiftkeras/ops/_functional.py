@@ -1,0 +1,129 @@
+"""`swiftkeras.ops` on the symbolic tensors of the functional API (a subclassed Model's `call`
+traced into a graph of layers, or `Model(inputs, outputs)`): `x + self.dense(x)`,
+`ops.mean(h, axis=1)`, `ops.concatenate([a, b])`.
+
+Ops on one layer output (and on other ops' results on that same output) become one layer
+written with ops (`OpLayer`, traced into the library's op graph when the model is built: native
+steps, no weights; shared intermediate results are computed once). Ops combining two different
+layer outputs become the library's merge layers (Add, Subtract, Multiply, Maximum, Minimum,
+Concatenate); other combinations are refused with a clear error.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from ..layers import KerasTensor, Layer
+from .._objects import unique_name
+from ._trace import Unsupported
+
+_OP_CLASSES = {"getitem": "GetItem"}   # Keras's Operation class names where not CamelCase
+_MERGES = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "maximum": "Maximum",
+           "minimum": "Minimum"}
+
+
+class OpLayer(Layer):
+    """One op (or composition of ops) applied to one layer output inside a model's graph."""
+
+    class_name = "OpLayer"
+    _registered_name = "swiftkeras>OpLayer"
+    _trace_required = True   # no numpy fallback: a refused op is an error at build
+    _op_node = True          # not listed in model.layers (Keras lists layers, not ops)
+    _unsaveable = True       # its function has no saved form: model.save refuses
+
+    def __init__(self, function, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+
+    def call(self, inputs):
+        return self.function(inputs)
+
+
+def _tensors(args):
+    """The distinct KerasTensors among the arguments (top level, or inside a list/tuple)."""
+    found = []
+    for a in args:
+        for t in (a if isinstance(a, (list, tuple)) else [a]):
+            if isinstance(t, KerasTensor) and all(t is not f for f in found):
+                found.append(t)
+    return found
+
+
+def _root(t):
+    """The layer output an op-graph layer's output derives from, or `t` itself."""
+    source = getattr(t, "_op_source", None)
+    return source[0] if source else t
+
+
+def _value_of(t, s):
+    """`t` computed from the symbolic root `s` of the trace, once per trace of a layer."""
+    source = getattr(t, "_op_source", None)
+    if source is None:
+        return s
+    memo = s.__dict__.setdefault("_op_memo", {})
+    if id(t) not in memo:
+        memo[id(t)] = source[1](s)
+    return memo[id(t)]
+
+
+def _substitute(args, s):
+    def one(a):
+        if isinstance(a, KerasTensor):
+            return _value_of(a, s)
+        if isinstance(a, (list, tuple)):
+            return type(a)(_value_of(t, s) if isinstance(t, KerasTensor) else t for t in a)
+        return a
+    return [one(a) for a in args]
+
+
+def _merge_layer(class_name, **kwargs):
+    """A merge layer standing for an op: like an OpLayer, not listed in model.layers."""
+    from .. import layers
+    layer = getattr(layers, class_name)(**kwargs)
+    layer._op_node = True
+    return layer
+
+
+def _merge(name, args, kwargs, tensors):
+    from .. import ops
+    first = args[0] if args else None
+    if name in _MERGES and len(args) == 2 and all(isinstance(a, KerasTensor) for a in args):
+        return _merge_layer(_MERGES[name])(list(args))
+    if name == "divide" and len(args) == 2 and all(isinstance(a, KerasTensor) for a in args):
+        return _merge_layer("Multiply")([args[0], ops.reciprocal(args[1])])
+    if name in ("concatenate", "stack") and isinstance(first, (list, tuple)) and \
+            all(isinstance(t, KerasTensor) for t in first):
+        axis = kwargs.get("axis", args[1] if len(args) > 1 else 0)
+        parts = list(first) if name == "concatenate" else [ops.expand_dims(t, axis) for t in first]
+        return _merge_layer("Concatenate", axis=axis)(parts)
+    raise Unsupported(f"ops.{name} on {len(tensors)} different layer outputs: in a model's call, "
+                      f"only add, subtract, multiply, divide, maximum, minimum, concatenate and "
+                      f"stack combine layer outputs (as the library's merge layers); compute "
+                      f"other combinations inside a layer written with ops")
+
+
+def dispatching(fn):
+    """Wraps a public op so that layer outputs (KerasTensors) become layers of the graph."""
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        tensors = _tensors(args) if args else []
+        if not tensors:
+            return fn(*args, **kwargs)
+        roots = []
+        for t in tensors:
+            if all(_root(t) is not r for r in roots):
+                roots.append(_root(t))
+        if len(roots) > 1:
+            return _merge(fn.__name__, args, kwargs, tensors)
+        # Ops on one layer output (directly or through other ops on it) are one op-graph layer.
+        root = roots[0]
+
+        def compose(s):
+            return fn(*_substitute(args, s), **kwargs)
+        layer = OpLayer(compose, name=unique_name(fn.__name__))
+        layer._op_class = _OP_CLASSES.get(fn.__name__) or \
+            "".join(w.capitalize() for w in fn.__name__.split("_"))
+        out = layer(root)
+        out._op_source = (root, compose)
+        return out
+    return op
