@@ -573,7 +573,9 @@ class Model(ModelAPI):
                     cbs, k), probe)
         finally:
             self._fitting = False
-        history = {k: [_per_class(v) for v in values]
+        # Inline (no call per epoch): the Python frames of fit do not grow with the epochs.
+        history = {k: [np.asarray(v, dtype=np.float32) if isinstance(v, list) else v
+                       for v in values]
                    for k, values in (json.loads(text) if text else {}).items()}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
