@@ -91,10 +91,14 @@ public enum TrainingStepCosts {
         ("kl_divergence", "probability"), ("poisson", "positive"),
         ("binary_crossentropy", "binary"), ("categorical_crossentropy", "onehot"),
         ("sparse_categorical_crossentropy", "label"),
+        ("binary_focal_crossentropy", "binary"), ("categorical_focal_crossentropy", "onehot"),
+        ("categorical_generalized_cross_entropy", "label"), ("dice", "binary"), ("tversky", "binary"),
+        ("circle", "label"),
     ]
 
     /// Seconds per loss value + gradient for each loss in ``lossCases`` on `[batch, classes]`
-    /// predictions, plus categorical cross-entropy through the fused softmax path.
+    /// predictions, plus categorical cross-entropy through the fused softmax path and CTC on
+    /// `[batch, 16, classes]` logits with labels of 4.
     public static func lossSteps(batch: Int = 128, classes: Int = 9, steps: Int = 500,
                                  repeats: Int = 3) throws -> [Measurement] {
         guard batch > 0, classes > 1, steps > 0, repeats > 0 else {
@@ -121,32 +125,43 @@ public enum TrainingStepCosts {
             case "probability": yTrue = probabilities; yPred = try Ops.softmax(try values { _ in rng.uniform(-1, 1) })
             default: yTrue = try values { _ in rng.uniform(0.1, 2) }
             }
-            let tape = GradientTape()
-            let (seconds, misses) = try time(steps: steps, repeats: repeats) {
-                tape.reset()
-                let (p, value) = try tape.record { () throws -> (Tensor, Tensor) in
-                    let p = tape.watch(yPred)
-                    return (p, try loss(yTrue, p))
-                }
-                _ = try tape.gradient(of: value, with: [p])
-            }
+            let (seconds, misses) = try timeGradient(of: yPred, steps: steps, repeats: repeats) { try loss(yTrue, $0) }
             out.append(Measurement(name: "loss_step_\(name)", secondsPerStep: seconds, poolMissesPerStep: misses,
                                    note: "value + gradient, [\(batch), \(classes)] predictions"))
         }
         let cce = CategoricalCrossentropy()
         let oneHot = try values { labels[$0 / classes] == $0 % classes ? 1 : 0 }
-        let tape = GradientTape()
-        let (seconds, misses) = try time(steps: steps, repeats: repeats) {
-            tape.reset()
-            let (z, value) = try tape.record { () throws -> (Tensor, Tensor) in
-                let z = tape.watch(logits)
-                return (z, try cce(oneHot, try Ops.softmax(z)))
-            }
-            _ = try tape.gradient(of: value, with: [z])
-        }
+        let (seconds, misses) = try timeGradient(of: logits, steps: steps, repeats: repeats) { try cce(oneHot, try Ops.softmax($0)) }
         out.append(Measurement(name: "loss_step_softmax_categorical_crossentropy", secondsPerStep: seconds,
                                poolMissesPerStep: misses, note: "softmax + cross-entropy, fused gradient to the logits"))
+        out.append(try ctcStep(batch: batch, classes: classes, steps: steps, repeats: repeats, rng: rng))
         return out
+    }
+
+    /// CTC's value + gradient: labels of 4 classes (not the blank 0) against 16 time steps.
+    static func ctcStep(batch: Int, classes: Int, steps: Int, repeats: Int, rng: RandomGenerator) throws -> Measurement {
+        let frames = 16, labelLength = 4
+        let labels = try Tensor(shape: [batch, labelLength],
+                                scalars: (0..<(batch * labelLength)).map { _ in Float(1 + Int(rng.uniform(0, Float(classes - 1))) % (classes - 1)) })
+        let logits = try Tensor(shape: [batch, frames, classes], scalars: (0..<(batch * frames * classes)).map { _ in rng.uniform(-2, 2) })
+        let loss = CTC()
+        let (seconds, misses) = try timeGradient(of: logits, steps: steps, repeats: repeats) { try loss(labels, $0) }
+        return Measurement(name: "loss_step_ctc", secondsPerStep: seconds, poolMissesPerStep: misses,
+                           note: "value + gradient, [\(batch), \(frames), \(classes)] logits, labels of \(labelLength)")
+    }
+
+    /// Best-of-`repeats` seconds and pool misses per value + gradient of `value(x)` with respect to `x`.
+    static func timeGradient(of x: Tensor, steps: Int, repeats: Int,
+                             _ value: @escaping (Tensor) throws -> Tensor) throws -> (Double, Double) {
+        let tape = GradientTape()
+        return try time(steps: steps, repeats: repeats) {
+            tape.reset()
+            let (watched, result) = try tape.record { () throws -> (Tensor, Tensor) in
+                let w = tape.watch(x)
+                return (w, try value(w))
+            }
+            _ = try tape.gradient(of: result, with: [watched])
+        }
     }
 
     /// Best-of-`repeats` seconds per call of `body` and pool misses per call, after one warm call.

@@ -17,7 +17,7 @@ final class TrainingStepCostsTests: XCTestCase {
 
     func testLossStepsCoverEveryLoss() throws {
         let figures = try TrainingStepCosts.lossSteps(batch: 8, classes: 3, steps: 3, repeats: 1)
-        XCTAssertEqual(figures.count, TrainingStepCosts.lossCases.count + 1)
+        XCTAssertEqual(figures.count, TrainingStepCosts.lossCases.count + 2)
         for f in figures { XCTAssertTrue(f.secondsPerStep.isFinite && f.secondsPerStep > 0, f.name) }
         XCTAssertThrowsError(try TrainingStepCosts.lossSteps(classes: 1))
     }
