@@ -98,16 +98,22 @@ clean:
 ## Fuzzing the model-file readers (README "Fuzzing"): libFuzzer + AddressSanitizer, own scratch path.
 FUZZ_SCRATCH := .build-fuzz
 FUZZ_BIN := $(FUZZ_SCRATCH)/debug/KerasFuzz
-FUZZ_CORPUS := $(FUZZ_SCRATCH)/corpus
+FUZZ_CORPUS ?= $(FUZZ_SCRATCH)/corpus
+FUZZ_SEEDS ?= Tests/KerasTests/Fixtures/saving/*.h5 Tests/KerasTests/Fixtures/saving/*.keras Tests/KerasTests/Fixtures/saving/*.json
 FUZZ_SECONDS ?= 20
-$(FUZZ_BIN): $(wildcard Sources/Keras/*/*.swift Sources/Keras/*/*/*.swift Sources/KerasSections/*.c Sources/KerasFuzz/*.swift)
+$(FUZZ_BIN): $(wildcard Sources/Keras/*/*.swift Sources/Keras/*/*/*.swift Sources/KerasSections/*.c Sources/KerasFuzz/*.swift \
+		Sources/KerasC/*.swift Sources/KerasSklearn/*.swift Sources/KerasSklearn/*/*.swift)
 	$(SWIFT) build -c debug --scratch-path $(FUZZ_SCRATCH) -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --product KerasFuzz
 fuzz: $(FUZZ_BIN)
-	mkdir -p $(FUZZ_CORPUS) && cp Tests/KerasTests/Fixtures/saving/*.h5 Tests/KerasTests/Fixtures/saving/*.keras Tests/KerasTests/Fixtures/saving/*.json $(FUZZ_CORPUS)/
-	cd $(FUZZ_SCRATCH) && ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 KERAS_FUZZ_READERS=$(or $(FUZZ_READERS),json,keras,h5) ./debug/KerasFuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -detect_leaks=0 corpus
+	mkdir -p $(FUZZ_CORPUS) && cp $(FUZZ_SEEDS) $(FUZZ_CORPUS)/
+	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 KERAS_FUZZ_READERS=$(or $(FUZZ_READERS),json,keras,h5,compile,fit,estimator) \
+		$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -detect_leaks=0 -artifact_prefix=$(FUZZ_SCRATCH)/ $(FUZZ_CORPUS)
 ## allocator_may_return_null: libhdf5 (inside .keras archives too) asks malloc for absurd sizes on
 ## corrupt headers and handles the NULL as an error; ASan would abort instead of returning NULL.
 ## The brief run in `make test` covers the JSON and .keras readers; the HDF5 reader is left out
 ## because libhdf5 1.10.8 itself overflows in H5HG_read on corrupted vlen strings (README).
+## The training JSON (compile specs, fit options, estimator params, search grids) through the
+## C ABI: its own corpus, seeded from Tests/FuzzSeeds.
 test-fuzz:
 	$(MAKE) fuzz FUZZ_READERS=json,keras FUZZ_SECONDS=20
+	$(MAKE) fuzz FUZZ_READERS=compile,fit,estimator FUZZ_SECONDS=20 FUZZ_CORPUS=$(FUZZ_SCRATCH)/corpus-options "FUZZ_SEEDS=Tests/FuzzSeeds/*.json"

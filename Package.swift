@@ -30,8 +30,9 @@ let package = Package(
         .target(name: "KerasC", dependencies: ["Keras", "KerasSklearn"]),
         // Generated tables (scripts/embed_datasets.py) and the synthetic Otto-shaped data.
         .target(name: "KerasDatasets", dependencies: ["Keras"]),
-        // Fuzz target for the file readers (README "Fuzzing"); a corpus replayer in normal builds.
-        .executableTarget(name: "KerasFuzz", dependencies: ["Keras"]),
+        // Fuzz target for the file readers and, through the C ABI, the training JSON (README
+        // "Fuzzing"); a corpus replayer in normal builds.
+        .executableTarget(name: "KerasFuzz", dependencies: ["Keras", "KerasC"]),
         .executableTarget(name: "swiftkeras", dependencies: ["Keras", "KerasSklearn", "KerasDatasets"]),
         // `make bench`, with the workloads it times (TrainingStepCosts, SklearnBenchmarks).
         .executableTarget(name: "KerasBench", dependencies: ["Keras", "KerasSklearn", "KerasDatasets", "CBLAS"],

@@ -59,7 +59,9 @@ typedef enum keras_status {
     KERAS_ERR_DATA = 7,             /* unusable data: NaN or infinite values, empty arrays */
     KERAS_ERR_BUFFER_TOO_SMALL = 8, /* an output buffer cannot hold the result */
     KERAS_ERR_INTERNAL = 9,         /* anything else (a bug: please report the message) */
-    KERAS_ERR_INTERRUPTED = 10      /* keras_interrupt() stopped the call (e.g. Ctrl-C) */
+    KERAS_ERR_INTERRUPTED = 10,     /* keras_interrupt() stopped the call (e.g. Ctrl-C) */
+    KERAS_ERR_MEMORY = 11           /* beyond the memory budget (SWIFTKERAS_MEMORY_BUDGET) or the
+                                     * machine's memory: refused before allocating */
 } keras_status;
 
 /* The version string "MAJOR.MINOR.PATCH" of the loaded library. Static; do not free. */

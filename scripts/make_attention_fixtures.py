@@ -140,13 +140,52 @@ def self_attention_model(name="attention_self_mha"):
                    "weights": [v.path for v in model.weights]}, f, indent=1)
 
 
+def mha_axes_cases():
+    """attention_axes other than every axis between batch and features (scores over a subset)."""
+    np.random.seed(12)
+    scores = lambda l, xs: l(xs[0], xs[1], return_attention_scores=True, training=False)  # noqa: E731
+    q, v = lf.uniform(2, 3, 4, 5), lf.uniform(2, 3, 6, 4)
+    case("mha_axes_2", L.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(2,), name="mha_axes_2"), [q, v], call=scores)
+    q1, v1 = lf.uniform(2, 3, 4, 5), lf.uniform(2, 5, 4, 3)
+    case("mha_axes_1", L.MultiHeadAttention(num_heads=2, key_dim=2, value_dim=3, output_shape=4, attention_axes=1,
+                                            name="mha_axes_1"), [q1, v1], call=scores)
+    q5 = lf.uniform(2, 2, 3, 2, 4)
+    case("mha_axes_5d", L.MultiHeadAttention(num_heads=1, key_dim=2, attention_axes=(1, 3), name="mha_axes_5d"),
+         [q5, q5], call=scores)
+    case("mha_axes_12", L.MultiHeadAttention(num_heads=2, key_dim=2, attention_axes=(1, 2), name="mha_axes_12"),
+         [q, v], call=scores)
+
+
+def mha_axes_model(name="attention_mha_axes"):
+    """A model with MultiHeadAttention(attention_axes=(2,)) on [B, 3, 4, 6] inputs, saved by Keras."""
+    keras.utils.set_random_seed(6)
+    x = keras.Input((3, 4, 6), name="grid")
+    h = L.MultiHeadAttention(num_heads=2, key_dim=4, attention_axes=(2,), name="mha")(x, x)
+    y = L.Dense(1, name="head")(L.Flatten(name="flat")(h))
+    model = keras.Model(x, y, name=name)
+    model.compile(optimizer="adam", loss="mean_squared_error")
+    data = lf.uniform(8, 3, 4, 6)
+    model.fit(data, lf.uniform(8, 1), epochs=2, batch_size=4, verbose=0)
+    base = os.path.join(SAVING, name)
+    model.save(base + ".keras")
+    xs = data[:3]
+    with open(base + ".expected.json", "w") as f:
+        json.dump({"inputs": [xs.tolist()], "outputs": [model.predict(xs, verbose=0).tolist()]}, f, indent=1)
+
+
 def main():
     os.makedirs(os.path.join(lf.OUT, FAMILY), exist_ok=True)
+    if len(sys.argv) > 1:  # only the named parts, e.g. mha_axes_cases mha_axes_model
+        for p in sys.argv[1:]:
+            globals()[p]()
+        return
     np.random.seed(11)
     einsum_cases()
     mha_cases()
     attention_cases()
     self_attention_model()
+    mha_axes_cases()
+    mha_axes_model()
 
 
 if __name__ == "__main__":

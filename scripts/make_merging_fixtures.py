@@ -99,6 +99,34 @@ def normalization():
         lf.write(f"{f}/{name}", payload)
 
 
+def bn_masked():
+    """BatchNormalization in training with a mask [B, T] on inputs [B, T, C]: the moments over
+    the unmasked positions only; output, gradients of sum(output * loss_weights) for the input,
+    gamma and beta, and the moving statistics after the step."""
+    import jax
+    f = family("normalization")
+    name = "batch_normalization_masked"
+    layer = L.BatchNormalization(momentum=0.9, name=name)
+    x = lf.uniform(3, 5, 4, low=-2.0, high=3.0)
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], dtype=bool)
+    payload = lf.layer_case(f"{f}/{name}", layer, x)
+    r = lf.uniform(*x.shape, low=-1.0, high=1.0)
+    tv = [v.value for v in layer.trainable_variables]
+    ntv = [v.value for v in layer.non_trainable_variables]
+
+    def loss(x, tv):
+        out, _ = layer.stateless_call(tv, ntv, x, training=True, mask=mask)
+        return (out * r).sum()
+    out, new_ntv = layer.stateless_call(tv, ntv, x, training=True, mask=mask)
+    gx, gw = jax.grad(loss, argnums=(0, 1))(x, tv)
+    payload["mask"] = lf.array(mask.astype("float32"))
+    payload["training_output"] = lf.array(out)
+    payload["loss_weights"] = lf.array(r)
+    payload["gradients"] = [lf.array(gx)] + [lf.array(g) for g in gw]
+    payload["moving_after"] = [lf.array(v) for v in new_ntv]
+    lf.write(f"{f}/{name}", payload)
+
+
 def with_gradients(name, layer, inputs):
     """layer_case plus the gradients of sum(output * loss_weights) for the inputs and then the
     trainable weights, from jax.grad."""

@@ -96,6 +96,19 @@ def string_lookup():
     case("string_lookup_invert", L.StringLookup(vocabulary=vocab, invert=True, name="string_lookup_invert"), inverse)
 
 
+def integer_lookup():
+    """IntegerLookup's OOV buckets with num_oov_indices > 1: floormod (the default, negatives
+    included), FarmHash of the decimal string (oov_method="farmhash"), SipHash with a salt."""
+    vocab = [12, 36, 1138, 42]
+    x = np.array([[12, -7, 1000], [5, 36, 12345678], [-1, 0, 99]], dtype="int64")  # exact in float32
+    case("integer_lookup_oov3_floormod", L.IntegerLookup(vocabulary=vocab, num_oov_indices=3,
+                                                         name="integer_lookup_oov3_floormod"), x)
+    case("integer_lookup_oov3_farmhash", L.IntegerLookup(vocabulary=vocab, num_oov_indices=3, oov_method="farmhash",
+                                                         name="integer_lookup_oov3_farmhash"), x)
+    case("integer_lookup_oov5_salt", L.IntegerLookup(vocabulary=vocab, num_oov_indices=5, oov_method="farmhash", salt=[3, 9],
+                                                     mask_token=0, name="integer_lookup_oov5_salt"), x)
+
+
 def model():
     keras.utils.set_random_seed(3)
     n = 64

@@ -15,11 +15,14 @@ public enum KerasError: Error, CustomStringConvertible, Equatable {
     case io(String)
     /// A user callback, layer or plugin failed.
     case callbackFailed(String)
+    /// A request beyond ``MemoryBudget/bytes`` or the memory the machine can give, refused
+    /// before allocating (activations and gradients of a batch, a kernel's output).
+    case outOfMemory(String)
 
     public var message: String {
         switch self {
         case .invalidArgument(let m), .shapeMismatch(let m), .unknownName(let m),
-             .invalidState(let m), .invalidData(let m), .io(let m), .callbackFailed(let m):
+             .invalidState(let m), .invalidData(let m), .io(let m), .callbackFailed(let m), .outOfMemory(let m):
             return m
         }
     }

@@ -16,6 +16,7 @@ enum Status: Int32 {
     case bufferTooSmall = 8
     case `internal` = 9
     case interrupted = 10
+    case memory = 11
 }
 
 /// An error raised by the ABI layer itself (argument checks), with its status code.
@@ -91,6 +92,7 @@ func status(of e: KerasError) -> Status {
     case .invalidData: return .data
     case .io: return .io
     case .callbackFailed: return .callback
+    case .outOfMemory: return .memory
     }
 }
 
@@ -120,7 +122,7 @@ enum KerasCStrings {
     nonisolated(unsafe) static let statusNames: [Int: UnsafePointer<CChar>] = {
         let names = ["KERAS_OK", "KERAS_ERR_INVALID_ARGUMENT", "KERAS_ERR_SHAPE", "KERAS_ERR_STATE", "KERAS_ERR_IO",
                      "KERAS_ERR_CALLBACK", "KERAS_ERR_UNKNOWN_NAME", "KERAS_ERR_DATA", "KERAS_ERR_BUFFER_TOO_SMALL",
-                     "KERAS_ERR_INTERNAL", "KERAS_ERR_INTERRUPTED"]
+                     "KERAS_ERR_INTERNAL", "KERAS_ERR_INTERRUPTED", "KERAS_ERR_MEMORY"]
         var out: [Int: UnsafePointer<CChar>] = [:]
         for (i, n) in names.enumerated() { out[i] = constant(n) }
         return out

@@ -1,4 +1,6 @@
-// Fuzz target for the model-file readers (JSON configs, HDF5, .keras zip); see README "Fuzzing".
+// Fuzz target for the model-file readers (JSON configs, HDF5, .keras zip) and, through the C ABI,
+// the JSON that configures training (compile specs, fit/evaluate/predict options, estimator
+// params and search grids); see README "Fuzzing".
 //
 //   swift build -c debug --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address \
 //       -Xswiftc -DFUZZING --product KerasFuzz
@@ -8,13 +10,21 @@
 import Foundation
 import Keras
 
-/// `KERAS_FUZZ_READERS=json,keras,h5` picks the readers (all by default).
-let readers = Set((ProcessInfo.processInfo.environment["KERAS_FUZZ_READERS"] ?? "json,keras,h5").split(separator: ",").map(String.init))
+/// `KERAS_FUZZ_READERS=json,keras,h5,compile,fit,estimator` picks the readers (all by default).
+let readers = Set((ProcessInfo.processInfo.environment["KERAS_FUZZ_READERS"] ?? "json,keras,h5,compile,fit,estimator")
+    .split(separator: ",").map(String.init))
+
+/// Runs the chosen readers of both kinds on `bytes`; how many calls accepted it.
+@discardableResult
+func runReaders(_ bytes: [UInt8]) -> Int {
+    let options = readers.intersection(OptionsFuzzing.readers)
+    return ReaderFuzzing.run(bytes, readers: readers) + (options.isEmpty ? 0 : OptionsFuzzing.run(bytes, readers: options))
+}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
-    ReaderFuzzing.run(Array(UnsafeBufferPointer(start: data, count: size)), readers: readers)
+    runReaders(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
 
@@ -41,7 +51,7 @@ struct ReplayCorpus {
     static func main() {
         for path in CommandLine.arguments.dropFirst() {
             guard let bytes = FileManager.default.contents(atPath: path) else { continue }
-            print("\(path): \(ReaderFuzzing.run([UInt8](bytes))) reader(s) accepted it")
+            print("\(path): \(runReaders([UInt8](bytes))) call(s) accepted it")
         }
     }
 }

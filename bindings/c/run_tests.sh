@@ -31,10 +31,15 @@ if [ "${KERAS_VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
     VALGRIND=(valgrind -q --error-exitcode=99 --num-callers=40 --leak-check=full --errors-for-leak-kinds=definite
               --show-leak-kinds=definite --suppressions=$PWD/bindings/c/valgrind.supp)
 fi
+# Programs that time their own kills or measure their own memory run natively: under valgrind
+# the kills would land elsewhere and RSS is valgrind's.
+NATIVE="test_checkpoint_kill test_rss"
 cd "$OUT"
 for p in "${programs[@]}"; do
     echo "== $p"
-    "${VALGRIND[@]}" "./$p" > "$p.log" 2>&1 || { cat "$p.log"; echo "FAILED: $p"; exit 1; }
+    runner=("${VALGRIND[@]}")
+    case " $NATIVE " in *" $p "*) runner=() ;; esac
+    "${runner[@]}" "./$p" > "$p.log" 2>&1 || { cat "$p.log"; echo "FAILED: $p"; exit 1; }
     tail -n 3 "$p.log"
 done
-echo "C tests: ${#programs[@]} programs passed${VALGRIND:+ under valgrind}"
+echo "C tests: ${#programs[@]} programs passed${VALGRIND:+ under valgrind (but $NATIVE)}"

@@ -51,9 +51,7 @@ extension Ops {
     /// upsampling factor must not abort the process.
     static func checkOutputFits(_ shape: [Int], _ op: String) throws {
         let bytes = try ShapeMath.product(shape + [MemoryLayout<Float>.size], op)
-        guard bytes <= MemoryBudget.bytes, MemoryBudget.available(bytes) else {
-            throw KerasError.invalidArgument("\(op): an output of shape \(shape) needs \(bytes) bytes, more than the memory budget of \(MemoryBudget.bytes) bytes (MemoryBudget.bytes, SWIFTKERAS_MEMORY_BUDGET) or than can be allocated")
-        }
+        try MemoryBudget.require(bytes, for: "\(op): an output of shape \(shape)")
     }
 
     /// Zeros added before and after each axis: `padding[a] = (before, after)`.

@@ -42,6 +42,7 @@ extension Model {
         guard initialEpoch >= 0 else { throw KerasError.invalidArgument("fit: initial_epoch must not be negative, got \(initialEpoch)") }
         try checkBatch(xs, ys, sampleWeight)
         try ensureBuilt(for: xs)
+        try checkActivationsFit(rows: Swift.min(batch, xs[0].shape[0]), training: true, "fit")
 
         var trainX = xs, trainY = ys, trainW = sampleWeight
         var valData = validationData
@@ -146,6 +147,7 @@ extension Model {
         list.append(contentsOf: callbacks)
         let batch = batchSize ?? 32
         guard batch > 0 else { throw KerasError.invalidArgument("evaluate: batch_size must be positive, got \(batch)") }
+        try checkActivationsFit(rows: Swift.min(batch, xs[0].shape[0]), training: false, "evaluate")
         let data = EpochIterator(x: xs, y: ys, sampleWeight: sampleWeight, batchSize: batch)
         let cbs = CallbackList(list, model: self, params: ["steps": data.steps, "verbose": verbose])
         return try evaluateResults(data, callbacks: cbs)
@@ -186,6 +188,7 @@ extension Model {
             throw KerasError.invalidData("predict: input \(i) contains NaN or infinite values")
         }
         try ensureBuilt(for: xs)
+        try checkActivationsFit(rows: Swift.min(batch, xs[0].shape[0]), training: false, "predict")
         var list: [Callback] = []
         if verbose > 0 { list.append(ProgbarLogger(verbose: verbose)) }
         list.append(contentsOf: callbacks)

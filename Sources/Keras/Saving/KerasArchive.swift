@@ -97,11 +97,19 @@ enum KerasArchive {
     /// Hands each lookup layer without a vocabulary in its config the `vocabulary.txt` Keras
     /// wrote for it under `assets/<its weights path>/` (Keras: `load_assets`).
     static func loadAssets(into model: Model, archive: Archive, path: String) throws {
+        var weights: HDF5File?
         for e in WeightsH5Store.entries(model) {
             guard let owner = e.layer as? VocabularyAssetLayer, owner.needsVocabularyAsset else { continue }
             let file = "assets/" + e.path.dropLast("vars".count) + "vocabulary.txt"
             guard let data = try member(archive, file, path: path, limit: maxMemberBytes) else { continue }
-            try owner.loadVocabularyAsset(String(decoding: data, as: UTF8.self))
+            var idf: [Float]?
+            if owner.vocabularyAssetNeedsIDF {
+                if weights == nil, let image = try member(archive, "model.weights.h5", path: path, limit: maxMemberBytes) {
+                    weights = try HDF5File.open(image: image, name: "\(path)/model.weights.h5")
+                }
+                if let g = try weights?.root().group(e.path), g.exists("idf_weights") { idf = try g.readTensor("idf_weights").scalars }
+            }
+            try owner.loadVocabularyAsset(String(decoding: data, as: UTF8.self), idfWeights: idf)
         }
     }
 

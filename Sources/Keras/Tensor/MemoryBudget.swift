@@ -90,6 +90,19 @@ public enum MemoryBudget {
         return nil
     }
 
+    /// Throws ``KerasError/outOfMemory(_:)`` naming `what` when `count` bytes exceed the budget
+    /// or cannot be allocated now; the one check for buffers made while running a model
+    /// (a batch's activations and gradients, a kernel's output), made before allocating them.
+    static func require(_ count: Int, for what: @autoclosure () -> String) throws {
+        let limit = bytes
+        guard count <= limit else {
+            throw KerasError.outOfMemory("\(what()) needs \(count) bytes, more than the memory budget of \(limit) bytes (MemoryBudget.bytes, SWIFTKERAS_MEMORY_BUDGET)")
+        }
+        guard available(count) else {
+            throw KerasError.outOfMemory("\(what()) needs \(count) bytes, which cannot be allocated (out of memory)")
+        }
+    }
+
     /// Whether `count` bytes can be allocated now: large requests are tried with `malloc`
     /// (and freed), so that a process under a memory limit gets an error, not Swift's abort.
     static func available(_ count: Int) -> Bool {

@@ -8,7 +8,7 @@
 
 static int check_failures = 0;
 
-static int check_contains(const char *haystack, const char *needle) {
+static inline int check_contains(const char *haystack, const char *needle) {
     return haystack != NULL && strstr(haystack, needle) != NULL;
 }
 

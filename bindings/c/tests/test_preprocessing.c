@@ -85,5 +85,25 @@ int main(void) {
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "strings[1]", keras_strings_encode((const char *const[]){"a", NULL}, 2, a));
         keras_model_free(m);
     }
+    /* TextVectorization from the catalogue: adapted to documents, predicting padded token ids. */
+    {
+        const char *json =
+            "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"text\", \"layers\": ["
+            "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 1], \"dtype\": \"string\", \"name\": \"in\"}},"
+            "{\"class_name\": \"TextVectorization\", \"config\": {\"name\": \"vec\", \"output_sequence_length\": 3}}]}}";
+        const char *docs[3] = {"the cat sat", "the dog", "The cat!"};
+        const char *asked[2] = {"a cat and the dog", "Dog."};
+        float d[3], a[2], out[6];
+        int64_t ds[2] = {3, 1}, as[2] = {2, 1};
+        CHECK_OK(keras_strings_encode(docs, 3, d));
+        CHECK_OK(keras_model_from_json(json, &m));
+        CHECK_OK(keras_model_adapt(m, "vec", d, 2, ds));
+        CHECK_OK(keras_strings_encode(asked, 2, a));
+        CHECK_OK(keras_model_predict(m, a, 2, as, NULL, NULL, 0, out, 6, shape, &ndim));
+        /* vocabulary "", [UNK], the, cat, sat, dog (ties: larger first) */
+        CHECK(ndim == 2 && shape[0] == 2 && shape[1] == 3);
+        CHECK(out[0] == 1 && out[1] == 3 && out[2] == 1 && out[3] == 5 && out[4] == 0 && out[5] == 0);
+        keras_model_free(m);
+    }
     CHECK_DONE("test_preprocessing");
 }

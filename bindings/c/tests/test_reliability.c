@@ -102,6 +102,28 @@ int main(void) {
         CHECK(m2 == NULL);
     }
 
+    /* The activations of a batch are checked against the budget before allocating: a batch of
+     * 32 rows of Dense(20000) needs 32 * 20001 * 4 = 2560128 bytes, 8 rows fit. */
+    {
+        keras_model *wide = NULL;
+        float wx[400], out[40];
+        const int64_t wxs[2] = {40, 10};
+        for (i = 0; i < 400; i++) wx[i] = 0.5f;
+        CHECK_OK(keras_sequential_new(NULL, &wide));
+        CHECK_OK(keras_sequential_add_json(wide, "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 10]}}"));
+        CHECK_OK(keras_sequential_add_json(wide, "{\"class_name\": \"Dense\", \"config\": {\"units\": 20000, \"activation\": \"relu\"}}"));
+        CHECK_OK(keras_sequential_add_json(wide, dense1));
+        CHECK_OK(keras_model_compile(wide, "{\"optimizer\": \"sgd\", \"loss\": \"mse\"}"));
+        CHECK_ERR(KERAS_ERR_MEMORY, "needs 2560128 bytes, more than the memory budget of 2097152 bytes",
+                  keras_model_predict(wide, wx, 2, wxs, "{\"verbose\": 0}", NULL, 0, out, 40, NULL, NULL));
+        CHECK_ERR(KERAS_ERR_MEMORY, "needs 5120256 bytes",
+                  keras_model_fit(wide, wx, 2, wxs, y, 2, ys, "{\"verbose\": 0}", NULL, 0, NULL));
+        CHECK(strcmp(keras_status_name(KERAS_ERR_MEMORY), "KERAS_ERR_MEMORY") == 0);
+        CHECK_OK(keras_model_predict(wide, wx, 2, wxs, "{\"batch_size\": 8, \"verbose\": 0}", NULL, 0, out, 40, NULL, NULL));
+        CHECK_OK(keras_model_fit(wide, wx, 2, wxs, y, 2, ys, "{\"batch_size\": 8, \"verbose\": 0}", NULL, 0, NULL));
+        keras_model_free(wide);
+    }
+
     /* NaN weights in a file are refused on load, as keras_model_set_weight refuses them. */
     {
         keras_model *nan_model = NULL;

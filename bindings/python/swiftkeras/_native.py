@@ -23,9 +23,9 @@ class KerasError(Exception):
 
 # Status codes of include/keras.h (enum keras_status).
 OK, INVALID_ARGUMENT, SHAPE, STATE, IO_ERROR, CALLBACK_FAILED, UNKNOWN_NAME, DATA, \
-    BUFFER_TOO_SMALL, INTERNAL, INTERRUPTED = range(11)
+    BUFFER_TOO_SMALL, INTERNAL, INTERRUPTED, MEMORY = range(12)
 _EXCEPTIONS = {INVALID_ARGUMENT: ValueError, SHAPE: ValueError, UNKNOWN_NAME: ValueError,
-               INTERRUPTED: KeyboardInterrupt,
+               INTERRUPTED: KeyboardInterrupt, MEMORY: MemoryError,
                DATA: ValueError, IO_ERROR: OSError}
 
 

@@ -205,7 +205,7 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
             f.write(text)
     else:
         pydot.graph_from_dot_data(text)[0].write(to_file, format=extension)
-    if extension != "pdf":
+    if extension in ("png", "jpg", "jpeg", "gif", "webp"):  # what IPython's Image shows
         try:
             from IPython import display
             return display.Image(filename=to_file)

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from . import _catalog, _native
+from . import _catalog, _native, _vocabulary
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -213,6 +213,13 @@ class Layer:
 
     def _call_eagerly(self, x, training=False):
         x = _native.as_float32(x, f"{self.name}(inputs)")
+        owner = self._owner
+        if owner is not None and getattr(owner, "_single_layer", False) and owner._handle is not None and \
+                owner._input_batch_shape is not None and tuple(owner._input_batch_shape[1:]) != x.shape[1:]:
+            # The private model that adapted or first ran the layer takes other sample shapes
+            # (adapt on ["a b", ...], call on [["a b"]]): a new one is made with the layer's state.
+            self._pending_weights = self.get_weights() or None
+            self._owner = None
         if self._owner is None or self._owner._handle is None:
             # Keras builds a layer on its first call; here that is a one-layer model holding it.
             from .models import Sequential
@@ -365,6 +372,9 @@ def _layer_class(class_name: str) -> type | None:
     attrs["__signature__"] = _signature(names, defaults)
     if _catalog.layer_adaptable(class_name):
         attrs["adapt"] = _adapt
+    if class_name in _vocabulary.LAYERS:
+        attrs.update(get_vocabulary=_vocabulary.get_vocabulary, vocabulary_size=_vocabulary.vocabulary_size,
+                     set_vocabulary=_vocabulary.set_vocabulary)
     cls = type(class_name, (_BuiltinLayer,), attrs)
     _classes[class_name] = cls
     return cls

@@ -664,14 +664,29 @@ class Model(ModelAPI):
         xs = self._array(x, "x")
         self._ensure_handle(xs)
         self._check_strings([xs], "x")
+        dims, ndim, too_small = (c_int64 * _MAX_RANK)(), c_int32(), [False]
+
+        def run(out):
+            def call(cbs, k):
+                status = _lib.keras_model_predict(self._handle, *_buffer(xs), options, cbs, k,
+                                                  out.ctypes.data, out.size, dims, byref(ndim))
+                too_small[0] = status == _native.BUFFER_TOO_SMALL
+                if not too_small[0]:
+                    check(status)
+            self._run_with_callbacks(callbacks, call, probe=_plugins.PROBE_PREDICT if len(xs) > _LONG_CALL_ROWS else 0,
+                                     prints=verbosity != 0)
+            return tuple(dims[i] for i in range(ndim.value))
+
+        # The output's shape as the model declares it; a layer whose output length depends on
+        # the data or on an adapted vocabulary (TextVectorization) tells the real one: retry.
         shape = self._output_shape(len(xs))
-        if any(d is None for d in shape):
-            raise ValueError(f"predict: the model's output shape {shape} is not fully known")
-        out = np.empty(shape, np.float32)
-        self._run_with_callbacks(callbacks, lambda cbs, k: check(_lib.keras_model_predict(
-            self._handle, *_buffer(xs), options, cbs, k, out.ctypes.data, out.size, None,
-            None)), probe=_plugins.PROBE_PREDICT if len(xs) > _LONG_CALL_ROWS else 0,
-            prints=verbosity != 0)
+        out = np.empty(shape if None not in shape else (0,), np.float32)
+        got = run(out)
+        if too_small[0]:
+            out = np.empty(got, np.float32)
+            got = run(out)
+        if got != out.shape:
+            out = out.reshape(-1)[:int(np.prod(got))].reshape(got).copy()
         return out
 
     def _io_shape(self, inputs, index, batch):

@@ -3,6 +3,7 @@ written in Python composes them in `call` (training then runs natively, no Pytho
 The same layer source trains to the same weights as in real Keras 3 (run in a subprocess with
 KERAS_BACKEND=jax when keras is installed)."""
 
+import gc
 import json
 import os
 import subprocess
@@ -145,11 +146,15 @@ def test_traced_layers_enter_no_python_during_training():
         def profile(frame, event, arg):
             if event == "call":
                 seen.append(frame.f_code.co_name)
+        # No garbage collection while counting: a collection runs gc.callbacks (jax, when an
+        # earlier test imported it, registers one), Python frames unrelated to fit.
+        gc.disable()
         sys.setprofile(profile)
         try:
             model.fit(x, y, epochs=epochs, batch_size=8, verbose=0)
         finally:
             sys.setprofile(None)
+            gc.enable()
         return seen
 
     one, five = count_frames(1), count_frames(5)

@@ -53,7 +53,7 @@ public final class MultiHeadAttention: Layer {
     public private(set) var valueDense: EinsumDense?
     public private(set) var outputDense: EinsumDense?
     private var softmax: Softmax?
-    private var dropoutLayer: Dropout?
+    private(set) var dropoutLayer: Dropout?
     /// The attention axes once built (Keras writes them in the config after building).
     private var builtAxes: [Int]?
 
@@ -116,13 +116,15 @@ public final class MultiHeadAttention: Layer {
         returnAttentionScores = kw.scores ?? returnAttentionScores
     }
 
-    /// The attention axes for projected inputs of `rank` (heads and features last).
+    /// The attention axes for projected inputs of `rank` (heads and features last): the given
+    /// ones (negative ones count from `rank - 1`, as Keras), each an axis between batch and
+    /// features, or all of those.
     private func resolvedAxes(rank: Int) throws -> [Int] {
-        let defaults = Array(1..<Swift.max(rank - 2, 1))
-        guard let given = attentionAxes else { return defaults }
+        let positions = Array(1..<Swift.max(rank - 2, 1))
+        guard let given = attentionAxes else { return positions }
         let axes = given.map { $0 >= 0 ? $0 : rank - 1 + $0 }
-        guard axes == defaults else {
-            throw KerasError.invalidArgument("MultiHeadAttention '\(name)': attention_axes \(given) is not supported here; only the default \(defaults) (every axis between batch and features) is")
+        guard !axes.isEmpty, axes.allSatisfy(positions.contains), Set(axes).count == axes.count else {
+            throw KerasError.invalidArgument("MultiHeadAttention '\(name)': attention_axes \(given) must be distinct axes among \(positions) (between the batch and the features) for inputs of rank \(rank - 1)")
         }
         return axes
     }
@@ -209,6 +211,13 @@ public final class MultiHeadAttention: Layer {
             throw KerasError.shapeMismatch("MultiHeadAttention '\(name)': query \(query.shape), value \(value.shape) and key \(key.shape) must share the batch size and rank, and key and value every dimension but the last")
         }
         let b = query.shape[0]
+        let positions = Array(1..<(query.rank - 1))
+        if let axes = builtAxes, axes != positions {
+            guard masks.0 == nil, masks.1 == nil, masks.2 == nil, attentionMask == nil, !useCausalMask, slidingWindow == nil else {
+                throw KerasError.invalidArgument("MultiHeadAttention '\(name)': masks (input masks, attention_mask, use_causal_mask, sliding_window) are not supported with attention_axes \(axes) here")
+            }
+            return try attendOverAxes(axes, query: query, value: value, key: key, training: training)
+        }
         let t = query.shape.dropFirst().dropLast().reduce(1, *), s = value.shape.dropFirst().dropLast().reduce(1, *)
         let combined = try AttentionMasks.combined(batch: b, t: t, s: s, query: masks.0, value: masks.1, key: masks.2,
                                                    explicit: attentionMask, causal: useCausalMask, window: slidingWindow,
@@ -237,7 +246,12 @@ public final class MultiHeadAttention: Layer {
         }
         let out = outputShape.map { Array(query.dropLast()) + $0.map { Optional($0) } } ?? query
         guard returnAttentionScores else { return [out] }
-        return [out, [query[0], numHeads] + Array(query.dropFirst().dropLast()) + Array(shapes[1].dropFirst().dropLast())]
+        let axes = try resolvedAxes(rank: query.count + 1), value = shapes[1]
+        let others = (1..<(query.count - 1)).filter { !axes.contains($0) }
+        guard value.count == query.count else {
+            throw KerasError.shapeMismatch("MultiHeadAttention '\(name)': query and value must have equal ranks, got \(formatShape(query)) and \(formatShape(value))")
+        }
+        return [out, [query[0]] + others.map { query[$0] } + [numHeads] + axes.map { query[$0] } + axes.map { value[$0] }]
     }
 
     public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {

@@ -72,6 +72,43 @@ public final class BatchNormalization: AffineNormalization {
         return out
     }
 
+    /// With a mask in training, the batch statistics are taken over the unmasked positions only
+    /// (the mask has the input's shape without its last axis), as Keras 3 computes them.
+    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        guard training, inputs.count == 1, let m = mask?.first ?? nil else {
+            return try super.call(inputs, mask: mask, training: training)
+        }
+        guard let movingMean, let movingVariance else {
+            throw KerasError.invalidState("BatchNormalization '\(name)' is not built")
+        }
+        let x = inputs[0]
+        let a = try featureAxis(rank: x.rank)
+        guard m.shape == Array(x.shape.dropLast()) else {
+            throw KerasError.shapeMismatch("BatchNormalization '\(name)': the mask should be one dimension less than the inputs, got mask of shape \(m.shape) for inputs of shape \(x.shape)")
+        }
+        let (mean, variance) = try maskedMoments(x, mask: m, axis: a)
+        update(movingMean, with: mean)
+        update(movingVariance, with: variance)
+        return [try Ops.batchNormalization(x, mean: mean, variance: variance, axis: a, offset: beta?.value,
+                                           scale: gamma?.value, epsilon: Float(epsilon))]
+    }
+
+    /// Keras's `_moments` with a mask: per feature, `mean = Σ w·x / (Σ w + 1e-7)` and
+    /// `variance = Σ w·(x − mean)² / (Σ w + 1e-7)` with `w` the mask broadcast over the last
+    /// axis; differentiable, so the gradient flows through the statistics.
+    private func maskedMoments(_ x: Tensor, mask: Tensor, axis a: Int) throws -> (Tensor, Tensor) {
+        let w = Tensor.uninitialized(mask.shape + [1])
+        for i in 0..<mask.count { w.data[i] = mask.data[i] != 0 ? 1 : 0 }
+        let reduced = (0..<x.rank).filter { $0 != a }
+        let weights = try Ops.multiply(Tensor(shape: x.shape, repeating: 1), w)
+        let denominator = Ops.affine(try Ops.sum(weights, axes: reduced, keepDims: true), scale: 1, offset: 1e-7)
+        let mean = try Ops.divide(Ops.sum(Ops.multiply(x, w), axes: reduced, keepDims: true), denominator)
+        let difference = try Ops.multiply(Ops.subtract(x, mean), w)
+        let variance = try Ops.divide(Ops.sum(Ops.square(difference), axes: reduced, keepDims: true), denominator)
+        let channels = [x.shape[a]]
+        return (try Ops.reshape(mean, channels), try Ops.reshape(variance, channels))
+    }
+
     /// `moving = moving · momentum + batch · (1 − momentum)`.
     private func update(_ moving: Variable, with batch: Tensor) {
         let m = Float(momentum)

@@ -12,8 +12,9 @@ protocol LookupToken: Hashable {
     static func tieOrder(_ a: Self, _ b: Self) -> Bool
     /// The token a line of a `vocabulary.txt` asset holds.
     static func fromLine(_ line: String) -> Self?
-    /// The OOV bucket of an out-of-vocabulary token among `buckets` (`salt`: SipHash's key).
-    func oovBucket(_ buckets: Int, salt: [UInt64]?) -> Int
+    /// The OOV bucket of an out-of-vocabulary token among `buckets` (`salt`: SipHash's key;
+    /// `farmhash`: Keras's `oov_method="farmhash"` for integers, strings always hash).
+    func oovBucket(_ buckets: Int, salt: [UInt64]?, farmhash: Bool) -> Int
 }
 
 extension Int: LookupToken {
@@ -27,8 +28,11 @@ extension Int: LookupToken {
     static func fromLine(_ line: String) -> Int? { Int(line) }
     var json: JSON { .int(self) }
     static func tieOrder(_ a: Int, _ b: Int) -> Bool { a > b }
-    /// Keras's default `oov_method="floormod"` for integers.
-    func oovBucket(_ buckets: Int, salt: [UInt64]?) -> Int { ((self % buckets) + buckets) % buckets }
+    /// Keras's default `oov_method="floormod"`, or with `"farmhash"` the hash of the decimal
+    /// string (`tf.strings.as_string`).
+    func oovBucket(_ buckets: Int, salt: [UInt64]?, farmhash: Bool) -> Int {
+        farmhash ? KerasHash.bucket(Array(String(self).utf8), buckets, salt: salt) : ((self % buckets) + buckets) % buckets
+    }
 }
 
 extension String: LookupToken {
@@ -44,7 +48,7 @@ extension String: LookupToken {
     /// numpy's byte order of the UTF-8 encodings (`np.lexsort` on the tokens).
     static func tieOrder(_ a: String, _ b: String) -> Bool { b.utf8.lexicographicallyPrecedes(a.utf8) }
     /// TensorFlow's `to_hash_bucket_fast` (FarmHash Fingerprint64), or SipHash with a salt.
-    func oovBucket(_ buckets: Int, salt: [UInt64]?) -> Int { KerasHash.bucket(Array(utf8), buckets, salt: salt) }
+    func oovBucket(_ buckets: Int, salt: [UInt64]?, farmhash: Bool) -> Int { KerasHash.bucket(Array(utf8), buckets, salt: salt) }
 }
 
 /// The vocabulary machinery shared by `IntegerLookup` and `StringLookup` (Keras's
@@ -63,6 +67,8 @@ struct IndexLookup<Token: LookupToken> {
     let padToMaxTokens: Bool
     /// SipHash's key for OOV buckets (`salt`); nil for FarmHash.
     var salt: [UInt64]?
+    /// Integers hash into the OOV buckets (`oov_method="farmhash"`) rather than take `x mod n`.
+    var oovFarmhash = false
     /// The `vocabulary_size` of a loaded config, used for shapes until the file's assets set
     /// the vocabulary (Keras: `_frozen_vocab_size`).
     var frozenVocabularySize: Int?
@@ -162,18 +168,25 @@ struct IndexLookup<Token: LookupToken> {
     /// first), at most `maxTokens` indices in all; `tf_idf` weights `log(1 + docs / (1 + df))`
     /// with each row of `elements` a document.
     mutating func adapt(_ data: Tensor, hasVocabulary: Bool) throws {
+        let p = data.data
+        let documents = data.rank >= 2 ? data.shape[0] : 1
+        let rowLength = documents > 0 ? data.count / documents : 0
+        let rows = try (0..<documents).map { r in
+            try (r * rowLength..<(r + 1) * rowLength).map { try Token.read(p[$0], owner: who) }
+        }
+        try adapt(documents: rows, hasVocabulary: hasVocabulary)
+    }
+
+    /// ``adapt(_:hasVocabulary:)`` on documents of tokens (`TextVectorization`'s split rows).
+    mutating func adapt(documents: [[Token]], hasVocabulary: Bool) throws {
         guard !hasVocabulary else {
             throw KerasError.invalidState("\(who): cannot adapt a layer given a vocabulary")
         }
         var counts: [Token: Int] = [:]
         var documentCounts: [Token: Int] = [:]
-        let p = data.data
-        let documents = data.rank >= 2 ? data.shape[0] : 1
-        let rowLength = documents > 0 ? data.count / documents : 0
-        for r in 0..<documents {
+        for row in documents {
             var unique = Set<Token>()
-            for i in r * rowLength..<(r + 1) * rowLength {
-                let t = try Token.read(p[i], owner: who)
+            for t in row {
                 counts[t, default: 0] += 1
                 unique.insert(t)
             }
@@ -184,16 +197,35 @@ struct IndexLookup<Token: LookupToken> {
         var sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : Token.tieOrder($0.key, $1.key) }.map(\.key)
         if let maxTokens { sorted = Array(sorted.prefix(Swift.max(maxTokens - tokenStart, 0))) }
         if outputMode == .tfIdf {
-            setIDF(sorted.map { Float(log(1 + Double(documents) / (1 + Double(documentCounts[$0] ?? 0)))) })
+            let n = Double(documents.count)
+            setIDF(sorted.map { Float(log(1 + n / (1 + Double(documentCounts[$0] ?? 0)))) })
         }
         setTokens(sorted)
     }
 
-    /// Looks up every element of `x` and encodes the indices (`call`).
-    func call(_ x: Tensor) throws -> Tensor {
+    /// The tokens, or an error naming the layer when no vocabulary is set yet.
+    func requireTokens() throws -> [Token] {
         guard let tokens else {
             throw KerasError.invalidState("\(who): the vocabulary is not set: pass vocabulary at construction or call adapt(data) before using the layer")
         }
+        return tokens
+    }
+
+    /// The index of token `v`: 0 for the mask token (`int` output; -1, counted nowhere, in the
+    /// other modes), its vocabulary index, else its OOV bucket.
+    @inline(__always)
+    func index(of v: Token) throws -> Float {
+        if let maskToken, v == maskToken { return outputMode == .int ? 0 : -1 }
+        if let index = indexOf[v] { return Float(index) }
+        guard numOovIndices > 0 else {
+            throw KerasError.invalidData("\(who): with num_oov_indices=0 all inputs must be in the vocabulary, found \(v)")
+        }
+        return Float(oovStart + v.oovBucket(numOovIndices, salt: salt, farmhash: oovFarmhash))
+    }
+
+    /// Looks up every element of `x` and encodes the indices (`call`).
+    func call(_ x: Tensor) throws -> Tensor {
+        let tokens = try requireTokens()
         let out = Tensor.uninitialized(x.shape)
         let p = x.data, o = out.data
         for i in 0..<x.count {
@@ -204,15 +236,15 @@ struct IndexLookup<Token: LookupToken> {
                 o[i] = try (k >= 0 && k < tokens.count ? tokens[k] : oovToken).element()
                 continue
             }
-            let v = try Token.read(p[i], owner: who)
-            if let maskToken, v == maskToken { o[i] = outputMode == .int ? 0 : -1; continue }
-            if let index = indexOf[v] { o[i] = Float(index); continue }
-            guard numOovIndices > 0 else {
-                throw KerasError.invalidData("\(who): with num_oov_indices=0 all inputs must be in the vocabulary, found \(v)")
-            }
-            o[i] = Float(oovStart + v.oovBucket(numOovIndices, salt: salt))
+            o[i] = try index(of: Token.read(p[i], owner: who))
         }
-        let counts = try encodeCategorical(out, mode: outputMode == .tfIdf ? .count : outputMode, depth: depth,
+        return invert ? out : try encode(out)
+    }
+
+    /// Encodes looked-up indices in the output mode (`int`: unchanged; `tf_idf`: counts times
+    /// the idf weights).
+    func encode(_ indices: Tensor) throws -> Tensor {
+        let counts = try encodeCategorical(indices, mode: outputMode == .tfIdf ? .count : outputMode, depth: depth,
                                            layer: who, argument: "vocabulary_size", dropOutOfRange: true)
         guard outputMode == .tfIdf, let idfWeights else { return counts }
         let c = counts.data
@@ -220,26 +252,30 @@ struct IndexLookup<Token: LookupToken> {
         return counts
     }
 
-    /// Keras's `load_assets`: the vocabulary from a `vocabulary.txt` (special tokens first).
-    mutating func loadAsset(_ text: String) throws {
+    /// Keras's `load_assets`: the vocabulary from a `vocabulary.txt` (special tokens first) and,
+    /// for `tf_idf`, the `idf_weights` Keras saved with the layer's variables (one per index).
+    mutating func loadAsset(_ text: String, idfWeights: [Float]? = nil) throws {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         while lines.last == "" { lines.removeLast() }
         let given = try lines.map { line in
             guard let t = Token.fromLine(line) else { throw KerasError.io("\(who): vocabulary.txt holds '\(line)', not a token") }
             return t
         }
-        guard outputMode != .tfIdf else {
-            throw KerasError.io("\(who): a tf_idf vocabulary saved as an asset (with its idf_weights as variables) is not supported")
+        guard outputMode == .tfIdf else { return try setVocabulary(given) }
+        guard let idfWeights, idfWeights.count >= given.count else {
+            throw KerasError.io("\(who): a tf_idf vocabulary of \(given.count) terms needs as many idf_weights in the file's variables, got \(idfWeights?.count ?? 0)")
         }
-        try setVocabulary(given)
+        try setVocabulary(given, idf: Array(idfWeights.prefix(given.count)))
     }
 
     /// The `idf_weights` a config writes: those given, else an adapted layer's token weights
     /// (Keras keeps those in the file's variables; in the config, Keras pads them back as here).
     func idfJSON(given: [Float]?) -> JSON {
-        if let given { return .array(given.map { .double(Double($0)) }) }
+        // Each float as its shortest decimal (0.1, not 0.10000000149), as Python writes it.
+        func json(_ w: Float) -> JSON { .double(Double("\(w)") ?? Double(w)) }
+        if let given { return .array(given.map(json)) }
         guard outputMode == .tfIdf, let idfWeights, let tokens else { return .null }
-        return .array(idfWeights.dropFirst(tokenStart).prefix(tokens.count).map { .double(Double($0)) })
+        return .array(idfWeights.dropFirst(tokenStart).prefix(tokens.count).map(json))
     }
 
     func outputShape(_ inputShape: [Int?]) -> [Int?] {
@@ -252,6 +288,8 @@ struct IndexLookup<Token: LookupToken> {
 protocol VocabularyAssetLayer: Layer {
     /// Whether the layer was made without a vocabulary (the file's assets hold it).
     var needsVocabularyAsset: Bool { get }
-    /// Sets the vocabulary from the text of `vocabulary.txt`.
-    func loadVocabularyAsset(_ text: String) throws
+    /// Whether the vocabulary needs the `idf_weights` of the layer's variables too (`tf_idf`).
+    var vocabularyAssetNeedsIDF: Bool { get }
+    /// Sets the vocabulary from the text of `vocabulary.txt` (and the saved idf weights).
+    func loadVocabularyAsset(_ text: String, idfWeights: [Float]?) throws
 }

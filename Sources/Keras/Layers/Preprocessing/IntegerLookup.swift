@@ -23,11 +23,26 @@ public final class IntegerLookup: Layer, AdaptableLayer {
     /// The tokens after the mask and OOV indices, in index order; nil before a vocabulary is set.
     public var tokens: [Int]? { core.tokens }
 
+    /// How OOV integers pick one of several buckets: `"floormod"` (`x mod n`) or `"farmhash"`
+    /// (a hash of the decimal string, keyed by `salt` when given). Keras: `oov_method`.
+    public var oovMethod: String { core.oovFarmhash ? "farmhash" : "floormod" }
+    /// The SipHash key of the OOV buckets (`salt`, with `oov_method="farmhash"`), nil for FarmHash.
+    public var salt: [UInt64]? { core.salt }
+
     public init(maxTokens: Int? = nil, numOovIndices: Int = 1, maskToken: Int? = nil, oovToken: Int = -1,
                 vocabulary: [Int]? = nil, idfWeights: [Float]? = nil, invert: Bool = false, outputMode: String = "int",
-                sparse: Bool = false, padToMaxTokens: Bool = false, name: String? = nil) throws {
+                sparse: Bool = false, padToMaxTokens: Bool = false, oovMethod: String = "floormod", salt: [Int]? = nil,
+                name: String? = nil) throws {
+        guard oovMethod == "floormod" || oovMethod == "farmhash" else {
+            throw KerasError.invalidArgument("IntegerLookup: oov_method must be 'floormod' or 'farmhash', got '\(oovMethod)'")
+        }
+        guard salt == nil || oovMethod == "farmhash" else {
+            throw KerasError.invalidArgument("IntegerLookup: salt can only be used when oov_method='farmhash', got oov_method='\(oovMethod)'")
+        }
         core = try IndexLookup(who: "IntegerLookup", maxTokens: maxTokens, numOovIndices: numOovIndices, maskToken: maskToken,
                                oovToken: oovToken, invert: invert, outputMode: outputMode, sparse: sparse, padToMaxTokens: padToMaxTokens)
+        core.oovFarmhash = oovMethod == "farmhash"
+        core.salt = try Hashing.saltKey(salt, layer: "IntegerLookup")
         self.inputVocabulary = vocabulary
         self.inputIdfWeights = idfWeights
         super.init(name: name)
@@ -60,7 +75,8 @@ public final class IntegerLookup: Layer, AdaptableLayer {
 
 extension IntegerLookup: VocabularyAssetLayer {
     var needsVocabularyAsset: Bool { inputVocabulary == nil }
-    func loadVocabularyAsset(_ text: String) throws { try core.loadAsset(text) }
+    var vocabularyAssetNeedsIDF: Bool { core.outputMode == .tfIdf }
+    func loadVocabularyAsset(_ text: String, idfWeights: [Float]?) throws { try core.loadAsset(text, idfWeights: idfWeights) }
 }
 
 extension IntegerLookup: DeclaredLayer {
@@ -84,12 +100,9 @@ extension IntegerLookup: DeclaredLayer {
         .optional("idf_weights", default: nil) { l in l.core.idfJSON(given: l.inputIdfWeights) },
         .optional("vocabulary", default: nil) { l in (l.inputVocabulary ?? l.tokens).map { .array($0.map { .int($0) }) } ?? .null },
         .optional("vocabulary_size", default: nil) { l in l.vocabularySize.map { .int($0) } ?? .null },
-        .optional("oov_method", default: "floormod") { _ in "floormod" },
-        .optional("salt", default: nil) { _ in .null },
+        .optional("oov_method", default: "floormod") { .string($0.oovMethod) },
+        .optional("salt", default: nil) { l in l.salt.map { .array($0.map { .int(Int(truncatingIfNeeded: $0)) }) } ?? .null },
     ]) { c in
-        if let m = c["oov_method"]?.stringValue, m != "floormod" {
-            throw KerasError.io("IntegerLookup config: oov_method '\(m)' is not supported (only 'floormod')")
-        }
         let vocabulary = try c.optionalNumbers("vocabulary").map { try $0.map { v -> Int in
             guard v == v.rounded(), abs(v) < 9e15 else { throw KerasError.io("IntegerLookup config: 'vocabulary' must hold integers, got \(v)") }
             return Int(v)
@@ -98,7 +111,7 @@ extension IntegerLookup: DeclaredLayer {
                                  maskToken: c.optionalInt("mask_token"), oovToken: c.int("oov_token"),
                                  vocabulary: vocabulary, idfWeights: c.optionalNumbers("idf_weights")?.map { Float($0) }, invert: c.bool("invert"), outputMode: c.string("output_mode"),
                                  sparse: c.bool("sparse", default: false), padToMaxTokens: c.bool("pad_to_max_tokens"),
-                                 name: c.name)
+                                 oovMethod: c.string("oov_method", default: "floormod"), salt: try Hashing.saltConfig(c), name: c.name)
         layer.core.frozenVocabularySize = try c.optionalInt("vocabulary_size")
         return layer
     }

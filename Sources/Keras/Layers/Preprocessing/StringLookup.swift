@@ -63,7 +63,8 @@ public final class StringLookup: Layer, AdaptableLayer {
 
 extension StringLookup: VocabularyAssetLayer {
     var needsVocabularyAsset: Bool { inputVocabulary == nil }
-    func loadVocabularyAsset(_ text: String) throws { try core.loadAsset(text) }
+    var vocabularyAssetNeedsIDF: Bool { core.outputMode == .tfIdf }
+    func loadVocabularyAsset(_ text: String, idfWeights: [Float]?) throws { try core.loadAsset(text, idfWeights: idfWeights) }
 }
 
 extension StringLookup: DeclaredLayer {

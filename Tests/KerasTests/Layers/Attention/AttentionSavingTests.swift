@@ -24,6 +24,25 @@ final class AttentionSavingTests: XCTestCase {
         XCTAssertEqual(ours?[1], theirs?[1])
     }
 
+    /// MultiHeadAttention(attention_axes=(2,)) on [B, 3, 4, 6]: Keras's file predicts as Keras;
+    /// trained here, it round trips (.keras, .h5) with its axes in the config.
+    func testKerasAttentionAxesModelLoadsTrainsAndSaves() throws {
+        let name = "attention_mha_axes"
+        let (inputs, outputs) = try SavingFixtures.expected(name)
+        let model = try loadModel(try SavingFixtures.path("\(name).keras"))
+        assertClose([try model.predict(inputs[0])], outputs, "\(name).keras")
+        let mha = try XCTUnwrap(model.layers.first { $0 is MultiHeadAttention }?.getConfig())
+        XCTAssertEqual(mha["attention_axes"], [2])
+        try model.fit(inputs[0], Tensor(shape: [3, 1], repeating: 0.5), epochs: 2, verbose: 0)
+        let want = try model.predict(inputs[0])
+        let dir = try SavingFixtures.makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for ext in ["keras", "h5"] {
+            try model.save("\(dir)/m.\(ext)")
+            assertClose([try loadModel("\(dir)/m.\(ext)").predict(inputs[0])], [want], "reloaded .\(ext)")
+        }
+    }
+
     func testSwiftSelfAttentionModelTrainsAndRoundTrips() throws {
         let model = try AttentionInteropExportTests.makeModel()
         let (x, y) = AttentionInteropExportTests.data

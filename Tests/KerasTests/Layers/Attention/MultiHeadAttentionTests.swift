@@ -32,6 +32,16 @@ final class MultiHeadAttentionTests: XCTestCase {
     func testCausalMaskWithoutBiasMatchesKeras() throws { try run("mha_causal_nobias") }
     func testExplicitAttentionMaskMatchesKeras() throws { try run("mha_attention_mask") }
     func testInputMasksMatchKeras() throws { try run("mha_input_masks") }
+    func testAttentionAxesMatchKeras() throws {
+        for name in ["mha_axes_2", "mha_axes_1", "mha_axes_5d", "mha_axes_12"] { try run(name) }
+        let mha = try MultiHeadAttention(numHeads: 2, keyDim: 2, attentionAxes: [1])
+        let q = GradientCheck.random([2, 3, 2, 3], seed: 5), v = GradientCheck.random([2, 4, 2, 3], seed: 6)
+        _ = try mha.call(query: q, value: v)
+        try mha.setWeights(mha.weights.enumerated().map { GradientCheck.random($0.element.shape, in: -1...1, seed: UInt64(7 + $0.offset)) })
+        try GradientCheck.check([q, v], variables: mha.trainableWeights, "mha attention_axes [1]") { xs in
+            try mha.call(query: xs[0], value: xs[1]).output
+        }
+    }
 
     func testMasksFlowThroughAFunctionalModel() throws {
         let f = try LayerFixture("attention/mha_input_masks")
@@ -91,7 +101,11 @@ final class MultiHeadAttentionTests: XCTestCase {
         let other = try MultiHeadAttention(numHeads: 2, keyDim: 2, name: "att2")
         m = message { _ = try other.call(query: Tensor(shape: [2, 3, 4]), value: Tensor(shape: [2, 5, 4]), attentionMask: Tensor(shape: [2, 4, 5])) }
         XCTAssertTrue(m.contains("'att2'") && m.contains("attention_mask"), m)
-        m = message { _ = try MultiHeadAttention(numHeads: 2, keyDim: 2, attentionAxes: [2], name: "att3").call(query: Tensor(shape: [1, 2, 3, 4]), value: Tensor(shape: [1, 2, 3, 4])) }
+        m = message { _ = try MultiHeadAttention(numHeads: 2, keyDim: 2, attentionAxes: [3], name: "att3").call(query: Tensor(shape: [1, 2, 3, 4]), value: Tensor(shape: [1, 2, 3, 4])) }
         XCTAssertTrue(m.contains("'att3'") && m.contains("attention_axes"), m)
+        m = message { _ = try MultiHeadAttention(numHeads: 2, keyDim: 2, attentionAxes: [2], name: "att4").call(query: Tensor(shape: [1, 2, 3, 4]), value: Tensor(shape: [1, 2, 3, 4]), useCausalMask: true) }
+        XCTAssertTrue(m.contains("'att4'") && m.contains("attention_axes") && m.contains("use_causal_mask"), m)
+        m = message { _ = try MultiHeadAttention(numHeads: 2, keyDim: 2, attentionAxes: [2], name: "att5").call(query: Tensor(shape: [1, 2, 3, 4]), value: Tensor(shape: [1, 5, 3, 4])) }
+        XCTAssertTrue(m.contains("'att5'") && m.contains("attention_axes"), m)
     }
 }

@@ -67,3 +67,55 @@ final class BatchNormalizationTests: XCTestCase {
         }
     }
 }
+
+/// BatchNormalization in training with a mask: moments over the unmasked positions (Keras 3).
+final class MaskedBatchNormalizationTests: XCTestCase {
+    func testMaskedMomentsMatchKeras() throws {
+        let fixture = try LayerFixture("normalization/batch_normalization_masked")
+        let layer = BatchNormalization(momentum: 0.9, name: "batch_normalization_masked")
+        fixture.assertConfigMatches(layer)
+        let x = try XCTUnwrap(fixture.inputs.first)
+        let mask = try LayerFixture.tensor(try XCTUnwrap(fixture.json["mask"]))
+        let r = try LayerFixture.tensor(try XCTUnwrap(fixture.json["loss_weights"]))
+        _ = try layer(x)
+        try fixture.loadWeights(into: [layer])
+        let tape = GradientTape()
+        let (wx, loss, out) = try tape.record { () throws -> (Tensor, Tensor, Tensor) in
+            let wx = tape.watch(x)
+            let out = try layer.callMultiple([wx], masks: [mask], training: true).outputs[0]
+            return (wx, try Ops.sum(Ops.multiply(out, r)), out)
+        }
+        let expected = try LayerFixture.tensor(try XCTUnwrap(fixture.json["training_output"]))
+        XCTAssertTrue(out.isClose(to: expected, atol: 1e-5, rtol: 1e-5), "\(out) vs \(expected)")
+        let grads = try tape.gradient(of: loss, with: [wx]) + tape.gradient(of: loss, with: layer.trainableWeights)
+        let expectedGrads = try XCTUnwrap(fixture.json["gradients"]?.arrayValue).map(LayerFixture.tensor)
+        XCTAssertEqual(grads.count, expectedGrads.count)
+        for (g, e) in zip(grads, expectedGrads) { XCTAssertTrue(g.isClose(to: e, atol: 1e-4), "\(g) vs \(e)") }
+        let moving = try XCTUnwrap(fixture.json["moving_after"]?.arrayValue).map(LayerFixture.tensor)
+        assertClose(layer.nonTrainableWeights.map(\.value), moving, "moving statistics after a masked step")
+        // Without the masked positions' values mattering: changing them changes nothing.
+        let changed = x.scalars.enumerated().map { i, v in mask.data[i / x.shape[2]] == 0 ? v + 100 : v }
+        let out2 = try layer.callMultiple([Tensor(shape: x.shape, scalars: changed)], masks: [mask], training: true).outputs[0]
+        for i in 0..<x.count where mask.data[i / x.shape[2]] != 0 { XCTAssertEqual(out2.data[i], out.data[i], accuracy: 1e-4) }
+        XCTAssertThrowsError(try layer.callMultiple([x], masks: [Tensor(shape: [3, 4], repeating: 1)], training: true)) { e in
+            XCTAssertTrue("\(e)".contains("'batch_normalization_masked'") && "\(e)".contains("mask"), "\(e)")
+        }
+    }
+
+    /// Embedding(maskZero) → BatchNormalization trains on the unpadded positions only.
+    func testMaskFromEmbeddingReachesBatchNormalization() throws {
+        let model = try Sequential([InputLayer(shape: [4]), Embedding(5, 3, maskZero: true), BatchNormalization(name: "bn")])
+        let x = try Tensor(shape: [2, 4], scalars: [1, 2, 0, 0, 3, 0, 0, 0])
+        _ = try model.predict(x)
+        let e = try XCTUnwrap((model.layers.first as? Embedding)?.embeddings?.numpy.scalars)
+        try model.compile(optimizer: "sgd", loss: "mse")
+        try model.fit(x, Tensor(shape: [2, 4, 3], repeating: 0), epochs: 1, verbose: 0)
+        let bn = try XCTUnwrap(model.layers.last as? BatchNormalization)
+        // One step from zero with momentum 0.99: 0.01 × the mean of the embeddings of ids 1, 2, 3.
+        let expected: [Float] = (0..<3).map { (c: Int) -> Float in
+            let sum: Float = e[3 + c] + e[6 + c] + e[9 + c]
+            return 0.01 * sum / 3
+        }
+        assertClose(try XCTUnwrap(bn.movingMean?.numpy.scalars), expected, atol: 1e-6, "moving mean over unmasked positions")
+    }
+}
