@@ -248,8 +248,9 @@ final class HDF5Group {
     /// ID or collection is an error rather than libhdf5 1.10.8's overflow in `H5HG_read`.
     private func variableStrings(_ a: hid_t, _ name: String, count: Int) throws -> [String] {
         let bad = KerasError.io("HDF5 '\(file)': cannot read attribute '\(name)' of '\(path)' (a malformed variable-length string)")
-        let stored = Int(H5Aget_storage_size(a))
-        guard stored > 0, stored % count == 0 else { throw bad }
+        let storage = H5Aget_storage_size(a)
+        guard storage > 0, storage <= UInt64(HDF5Limits.maxAttributeBytes), Int(storage) % count == 0 else { throw bad }
+        let stored = Int(storage)
         let idSize = stored / count
         let mem = skh5_heap_id_type(idSize)
         guard mem >= 0 else { throw bad }
