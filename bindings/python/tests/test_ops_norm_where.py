@@ -85,8 +85,8 @@ def _trained(lib):
     x = rng.normal(size=(16, 4)).astype(np.float32)
     y = (x[:, :1] * x[:, 1:2]).astype(np.float32)
     model = _model(lib)
-    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
-    model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.05), loss="mse")
+    model.set_weights([rng.normal(scale=0.3, size=w.shape).astype(np.float32) for w in model.get_weights()])
+    model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.01), loss="mse")
     history = model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0)
     return model, history.history["loss"], x
 
