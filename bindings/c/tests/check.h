@@ -6,7 +6,9 @@
 #include <string.h>
 #include "keras.h"
 
-/* 1 in a build with AddressSanitizer or ThreadSanitizer (make sanitize): slower, other RSS. */
+/* 1 in a program built with AddressSanitizer or ThreadSanitizer (make sanitize): the resident
+ * set measured is then the sanitizer's, so memory budgets are not checked, and the library runs
+ * several times slower. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define UNDER_SANITIZER 1
 #elif defined(__has_feature)
