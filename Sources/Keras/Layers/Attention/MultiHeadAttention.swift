@@ -213,10 +213,8 @@ public final class MultiHeadAttention: Layer {
         let b = query.shape[0]
         let positions = Array(1..<(query.rank - 1))
         if let axes = builtAxes, axes != positions {
-            guard masks.0 == nil, masks.1 == nil, masks.2 == nil, attentionMask == nil, !useCausalMask, slidingWindow == nil else {
-                throw KerasError.invalidArgument("MultiHeadAttention '\(name)': masks (input masks, attention_mask, use_causal_mask, sliding_window) are not supported with attention_axes \(axes) here")
-            }
-            return try attendOverAxes(axes, query: query, value: value, key: key, training: training)
+            return try attendOverAxes(axes, query: query, value: value, key: key, masks: masks, attentionMask: attentionMask,
+                                      useCausalMask: useCausalMask, training: training)
         }
         let t = query.shape.dropFirst().dropLast().reduce(1, *), s = value.shape.dropFirst().dropLast().reduce(1, *)
         let combined = try AttentionMasks.combined(batch: b, t: t, s: s, query: masks.0, value: masks.1, key: masks.2,
