@@ -722,6 +722,10 @@ int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int t
  * only: used elsewhere than in RNN or StackedRNNCells it fails with INVALID_ARGUMENT. */
 int keras_layer_builder_state(keras_layer_builder *builder, int64_t width, int64_t *node);
 int keras_layer_builder_state_output(keras_layer_builder *builder, int index, int64_t node, int training);
+/* A cell's initial value of state `index` for one row, (1, width) or (width): what Keras's
+ * `cell.get_initial_state(batch_size=1)` returns, from weights and constants only. RNN(cell)
+ * repeats it for every row when no initial_state is given (without it: zeros). */
+int keras_layer_builder_initial_state(keras_layer_builder *builder, int index, int64_t node);
 
 /* Registers a loss (usable in compile specs as "loss": "name"). */
 int keras_register_loss(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);

@@ -274,6 +274,7 @@ _declare("keras_layer_builder_shape", [keras_layer_builder_p, c_int64, int32_p, 
 _declare("keras_layer_builder_output", [keras_layer_builder_p, c_int64, c_int32], c_int32)
 _declare("keras_layer_builder_state", [keras_layer_builder_p, c_int64, int64_p], c_int32)
 _declare("keras_layer_builder_state_output", [keras_layer_builder_p, c_int32, c_int64, c_int32], c_int32)
+_declare("keras_layer_builder_initial_state", [keras_layer_builder_p, c_int32, c_int64], c_int32)
 
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
 _declare("keras_catalog_json", [char_pp], c_int32)
