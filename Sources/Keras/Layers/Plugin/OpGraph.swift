@@ -14,14 +14,15 @@ public final class OpGraph: @unchecked Sendable {
         case op(OpGraphOp, [Int])
     }
 
-    private(set) var sources: [Source] = []
+    /// The nodes in trace order (rewritten once by the dense peephole when the trace ends).
+    var sources: [Source] = []
     /// The node each mode returns: index 0 for inference, 1 for training.
-    private var outputs: [Int?] = [nil, nil]
+    private(set) var outputs: [Int?] = [nil, nil]
     /// For a cell, the node of each state's new value, per mode as ``outputs``.
-    private var stateOutputs: [[Int?]] = [[], []]
+    private(set) var stateOutputs: [[Int?]] = [[], []]
     /// For a cell with `get_initial_state`, the node of each state's initial value for one row
     /// (traced with `batch_size=1`); nil entries when it has none.
-    private var initialStates: [Int?] = []
+    private(set) var initialStates: [Int?] = []
     /// The nodes the initial states need, in order (set by ``finish()``).
     private var initialPlan: [Int] = []
     /// For a cell, the width of each state `(batch, width)` in order; empty for a plain layer.
@@ -186,10 +187,12 @@ public final class OpGraph: @unchecked Sendable {
         }
     }
 
-    /// Ends the trace: the probe values are freed and no node can be added.
+    /// Ends the trace: the probe values are freed, no node can be added, and `matmul`, bias
+    /// `add` and activation chains become fused dense nodes (``fuseDense()``).
     public func finish() {
         probes = []
         weightValue = nil
+        fuseDense()
         plans = (0..<2).map { mode in plan(for: ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }) }
         initialPlan = plan(for: initialStates.compactMap { $0 })
     }
