@@ -75,8 +75,9 @@ lib-static: deps
 	$(SWIFT) build $(STATIC_LIB_FLAGS)
 
 ## Interop (files written here load in real Keras 3, Tests/interop), then the Python binding:
-## libkeras.so (release: the seed examples train real-sized models), the package installed into
-## .venv with the library inside, and its pytest suite.
+## the package installed into .venv with the shippable libkeras.so inside (the static release
+## build of test-c, so `make test` builds release once: the seed examples train real-sized
+## models, and the tests check the library users get), and its pytest suite.
 INTEROP_OUT := $(CURDIR)/.build/interop
 test-python: deps venv
 	$(SWIFT) build --build-tests
@@ -84,8 +85,8 @@ test-python: deps venv
 	SWIFTKERAS_INTEROP_OUT=$(INTEROP_OUT) $(SWIFT) test --skip-build --disable-swift-testing --filter InteropExportTests
 	KERAS_BACKEND=jax SWIFTKERAS_INTEROP_OUT=$(INTEROP_OUT) SWIFTKERAS_BIN=$(CURDIR)/.build/debug/swiftkeras \
 		$(VPY) -m pytest -q -p no:cacheprovider Tests/interop
-	$(SWIFT) build $(RELEASE_FLAGS) --product keras
-	$(VPY) -m pip install -q --no-deps --force-reinstall ./bindings/python
+	$(SWIFT) build $(STATIC_LIB_FLAGS)
+	SWIFTKERAS_BUILD=static $(VPY) -m pip install -q --no-deps --force-reinstall ./bindings/python
 	SWIFTKERAS_TEST_INSTALLED=1 $(VPY) -m pytest -q -p no:cacheprovider bindings/python/tests
 
 ## Speed, side by side with real Keras when .venv has it (WITH_KERAS=1 creates it).

@@ -14,7 +14,8 @@
  *   - Arrays are float32, contiguous, row-major: (data, ndim, shape) with int64 dimensions,
  *     1 <= ndim <= KERAS_MAX_RANK. The caller keeps ownership of input arrays. The model's
  *     fit, evaluate, predict and layer-output calls (and their _arrays forms) borrow them: the
- *     library reads them in place, without a copy, never writes them and keeps no pointer after
+ *     library reads them in place, without a copy (x, y, sample weights, validation data, and
+ *     the rows a validation_split holds out), never writes them and keeps no pointer after
  *     the call returns, so they must stay allocated and unchanged until then (not modified by
  *     another thread or by a callback during a fit). Every other call copies its inputs.
  *   - Output arrays are written into caller buffers whose capacity (in floats) is passed; a

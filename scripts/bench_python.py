@@ -18,6 +18,7 @@ alternate, each figure is the median over rounds of a best of 3, and the load av
 Usage: bench_python.py [--swift .build/bench.json] [--keras .build/bench-keras.json]
                        [--json OUT.json] [--skip-scikeras] [--rounds N]
        bench_python.py --keras-custom-layer   (one Keras round; prints its seconds as JSON)
+       bench_python.py --otto-rss             (one Otto fit from Python; prints its peak RSS)
 Appends its rows to the --json file (default: the --swift file) in KerasBench's format.
 """
 
@@ -155,6 +156,48 @@ def custom_layer_epoch(keras, custom=True):
     return epoch
 
 
+def otto_like_lean(n=61878, seed=42, chunk=4096):
+    """otto_like's data made a block of rows at a time into the float32 arrays, so that the
+    generator's temporaries (int64 counts of the whole set) do not count in the peak RSS."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 9, size=n)
+    rates = rng.gamma(0.5, 1.0, size=(9, 93)) + 0.3
+    x = np.empty((n, 93), np.float32)
+    for start in range(0, n, chunk):
+        part = labels[start:start + chunk]
+        x[start:start + len(part)] = np.log1p(rng.poisson(rates[part]).astype(np.float32))
+    x -= x.mean(0)
+    x /= x.std(0) + 1e-6
+    y = np.zeros((n, 9), np.float32)
+    y[np.arange(n), labels] = 1
+    return x, y
+
+
+def otto_rss_round():
+    """One process: the seeds/004 Otto-shaped fit (one epoch) and a predict from Python; prints
+    the process's peak RSS in MiB as JSON (issue 19: at most 110 MiB)."""
+    import resource
+    import swiftkeras as keras
+    x, y = otto_like_lean()
+    model = keras.Sequential([keras.Input((93,)), keras.layers.Dense(100), keras.layers.Dense(9),
+                              keras.layers.Activation("softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+    model.predict(x, batch_size=1024, verbose=0)
+    print(json.dumps({"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "data_mib": (x.nbytes + y.nbytes) / 2**20}))
+
+
+def bench_otto_rss():
+    """The peak RSS of otto_rss_round in a fresh process, or None when it failed."""
+    import subprocess
+    run = subprocess.run([sys.executable, __file__, "--otto-rss"], capture_output=True, text=True)
+    if run.returncode != 0:
+        print(f"Otto RSS not measured: {run.stderr.strip()[-500:]}", file=sys.stderr)
+        return None
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 def keras_custom_layer_round():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
@@ -239,10 +282,14 @@ def main(argv):
     if "--keras-custom-layer" in args:
         keras_custom_layer_round()
         return
+    if "--otto-rss" in args:
+        otto_rss_round()
+        return
     load_before = load_average()
     fits = bench_fits(rounds)
     custom = bench_custom_layer(max(5, rounds))
     search = bench_native_search(max(3, rounds // 2))
+    rss = bench_otto_rss()
     load_after = load_average()
 
     swift_rows = json.loads(swift_path.read_text()) if swift_path.exists() else []
@@ -281,6 +328,12 @@ def main(argv):
                  "builtin_runs": custom["builtin_runs"], "keras_runs": custom["keras_runs"],
                  "ratio_to_builtin": custom["python"] / custom["builtin"],
                  "load_average": [load_before, load_after]})
+    if rss:
+        rows.append({"name": "python_otto_fit_peak_rss", "unit": "MiB", "value": rss["peak_rss_mib"],
+                     "reference": 110.0,
+                     "note": f"peak RSS of a fresh process: the Otto-shaped fit (one epoch) and a "
+                             f"predict from Python, {rss['data_mib']:.1f} MiB of it the data "
+                             f"(target <= 110 MiB)"})
     speedup = scikeras / search["median"] if scikeras else None
     note = (f"best accuracy {search['best_score']:.4f}; SciKeras + GridSearchCV(n_jobs=2) "
             f"{scikeras:.1f} s ({scikeras_source}): {speedup:.0f}x (target >= 50x); {load}"

@@ -48,9 +48,9 @@ public enum TrainingStepCosts {
             ("schedule_free_adamw", { try ScheduleFreeAdamW() }),
             ("loss_scale_adam", { try LossScaleOptimizer(try Adam()) }),
             ("multi_adam_sgd", { try MultiOptimizer(try OptimizerMap(defaultOptimizer: try Adam(), optimizerMap: [("w0", try SGD())])) }),
-            ("adam_clipnorm", { try Adam(clipnorm: 1) }),
-            ("adam_global_clipnorm", { try Adam(globalClipnorm: 1) }),
-            ("adam_ema", { try Adam(useEMA: true) }),
+            ("adam_clipnorm", { try Adam(options: OptimizerArguments(clipnorm: 1)) }),
+            ("adam_global_clipnorm", { try Adam(options: OptimizerArguments(globalClipnorm: 1)) }),
+            ("adam_ema", { try Adam(options: OptimizerArguments(useEMA: true)) }),
             ("sgd_exponential_decay", {
                 try SGD(learningRate: try ExponentialDecay(initialLearningRate: 0.01, decaySteps: 100, decayRate: 0.9))
             }),

@@ -10,7 +10,7 @@ public typealias CFreeFn = @convention(c) (UnsafeMutableRawPointer?) -> Void
 
 /// The message a failing user callback leaves with keras_callback_error, per thread.
 enum CallbackMessage {
-    nonisolated(unsafe) static let key: pthread_key_t = {
+    static let key: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k) { free($0) }
         return k

@@ -32,7 +32,7 @@ struct ABIError: Error {
 /// The calling thread's last error message: a `strdup`ed C string freed by the key's destructor
 /// when the thread ends, or when the next error replaces it.
 enum LastError {
-    nonisolated(unsafe) static let key: pthread_key_t = {
+    static let key: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k) { free($0) }
         return k

@@ -33,7 +33,7 @@ if [ "${KERAS_VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
 fi
 # Programs that time their own kills or measure their own memory run natively: under valgrind
 # the kills would land elsewhere and RSS is valgrind's.
-NATIVE="test_checkpoint_kill test_rss"
+NATIVE="test_checkpoint_kill test_rss test_borrowed_inputs test_otto_rss"
 cd "$OUT"
 for p in "${programs[@]}"; do
     echo "== $p"

@@ -16,4 +16,21 @@ hid_t skh5_link_create(void);
 hid_t skh5_file_access(void);
 size_t skh5_variable(void);
 
+/* Variable-length strings read without libhdf5's global-heap code (H5HG_read trusts a collection's
+   object sizes and a heap ID's index, and overflows on corrupted files): the attribute is read
+   through a conversion that keeps each stored heap ID (4-byte length, address, 4-byte index), and
+   the collection it names is parsed here with every offset checked. */
+
+/* Registers that conversion once, before any read (0, or -1 on failure). */
+int skh5_register_heap_id_conversion(void);
+
+/* An opaque type of `size` bytes (the stored size of one heap ID) that variable-length strings
+   convert to unread; close it with H5Tclose. Negative on failure. */
+hid_t skh5_heap_id_type(size_t size);
+
+/* The string behind one stored heap ID of `file`: 0 with a malloc'd copy of its `*length` bytes in
+   `*out` (NULL for an empty or null string; free it), -1 when the ID or its collection is
+   malformed or the string is longer than `max_bytes`. */
+int skh5_heap_string(hid_t file, const unsigned char *id, size_t id_size, size_t max_bytes, char **out, size_t *length);
+
 #endif

@@ -4,7 +4,7 @@
 /// (a ModelCheckpoint saves them). Keras: `SwapEMAWeights(swap_on_epoch=False)`.
 ///
 /// ```swift
-/// model.compile(optimizer: try SGD(learningRate: 0.1, useEMA: true), loss: .meanSquaredError)
+/// model.compile(optimizer: try SGD(learningRate: 0.1, options: OptimizerArguments(useEMA: true)), loss: .meanSquaredError)
 /// try model.fit(x, y, epochs: 5, callbacks: [SwapEMAWeights(swapOnEpoch: true)], validationSplit: 0.2)
 /// ```
 /// As in Keras 3.15, the end of `predict` does not swap back (Keras's `on_predict_end` tests the

@@ -46,20 +46,24 @@ extension Model {
 
         var trainX = xs, trainY = ys, trainW = sampleWeight
         var valData = validationData
+        // Keras's validation_data=(x_val, y_val, val_sample_weight); ignored with validation_split.
+        var valW = validationData == nil ? nil : validationSampleWeight
         let total = xs[0].shape[0]
         if validationSplit > 0 && validationData == nil {
             let split = total - Int((Double(total) * validationSplit).rounded(.down))
             guard split > 0, split < total else {
                 throw KerasError.invalidArgument("fit: validation_split=\(validationSplit) leaves no samples for training or validation (\(total) samples)")
             }
-            let trainIdx = Array(0..<split), valIdx = Array(split..<total)
-            trainX = try xs.map { try Ops.take($0.detached, trainIdx) }
-            trainY = try ys.map { try Ops.take($0.detached, trainIdx) }
-            trainW = try sampleWeight.map { try Ops.take($0, trainIdx) }
-            valData = (try xs.map { try Ops.take($0.detached, valIdx) }, try ys.map { try Ops.take($0.detached, valIdx) })
+            // The first rows train, the last validate: views of the inputs, not copies (a fit
+            // reads its data and never writes it).
+            let train = 0..<split, val = split..<total
+            trainX = xs.map { $0.rows(train) }
+            trainY = ys.map { $0.rows(train) }
+            trainW = sampleWeight.map { $0.rows(train) }
+            valData = (xs.map { $0.rows(val) }, ys.map { $0.rows(val) })
+            // Keras splits the sample weights with the data and weighs the validation by them.
+            valW = sampleWeight.map { $0.rows(val) }
         }
-        // Keras's validation_data=(x_val, y_val, val_sample_weight); ignored with validation_split.
-        let valW = validationData == nil ? nil : validationSampleWeight
         if let (vx, vy) = validationData {
             try checkBatch(vx, vy, valW, "validation data")
             for (what, train, val) in [("x", xs, vx), ("y", ys, vy)] {

@@ -109,7 +109,7 @@ extension Model {
         let variables = trainableWeights
         let (total, preds, perOutput, masks) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
         // Keras differentiates optimizer.scale_loss(loss) (loss_scale_factor); logs show the loss.
-        let scaled = c.optimizer.scalesLoss ? try tape.record { c.optimizer.scaleLoss(total) } : total
+        let scaled = c.optimizer.scalesLoss ? tape.record { c.optimizer.scaleLoss(total) } : total
         let grads = try tape.gradient(of: scaled, with: variables)
         try c.optimizer.apply(grads, to: variables)
         tape.reset()

@@ -4,32 +4,20 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
     public let rho: Double, epsilon: Double
 
     public init(learningRate: any LearningRateConvertible = 0.001, rho: Double = 0.95, epsilon: Double = 1e-7,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "adadelta") throws {
+                options: OptimizerArguments = OptimizerArguments()) throws {
         try checkRange("Adadelta", "rho", rho, 0...1)
         try checkNonNegative("Adadelta", "epsilon", epsilon)
         self.rho = rho; self.epsilon = epsilon
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "adadelta")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("Adadelta", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let rho = try a.double("rho", default: 0.95)
         let epsilon = try a.double("epsilon", default: 1e-7)
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.001, rho: rho, epsilon: epsilon,
-                      weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "adadelta")
+        try self.init(learningRate: learningRate ?? 0.001, rho: rho, epsilon: epsilon, options: options)
     }
 
     public override var slotGroups: [[String]] { [["accumulated_grad", "accumulated_delta_var"]] }

@@ -14,39 +14,27 @@ public final class Adafactor: Optimizer, @unchecked Sendable {
 
     public init(learningRate: any LearningRateConvertible = 0.001, beta2Decay: Double = -0.8, epsilon1: Double = 1e-30,
                 epsilon2: Double = 1e-3, clipThreshold: Double = 1.0, relativeStep: Bool = true,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "adafactor") throws {
+                options: OptimizerArguments = OptimizerArguments()) throws {
         for (key, value) in [("beta_2_decay", beta2Decay), ("epsilon_1", epsilon1), ("epsilon_2", epsilon2),
                              ("clip_threshold", clipThreshold)] where !value.isFinite {
             throw KerasError.invalidArgument("Adafactor(\(key): \(value)): \(key) must be a finite number")
         }
         self.beta2Decay = beta2Decay; self.epsilon1 = epsilon1; self.epsilon2 = epsilon2
         self.clipThreshold = clipThreshold; self.relativeStep = relativeStep
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "adafactor")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("Adafactor", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let beta2Decay = try a.double("beta_2_decay", default: -0.8)
         let epsilon1 = try a.double("epsilon_1", default: 1e-30)
         let epsilon2 = try a.double("epsilon_2", default: 1e-3)
         let clipThreshold = try a.double("clip_threshold", default: 1.0)
         let relativeStep = try a.bool("relative_step", default: true)
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.001, beta2Decay: beta2Decay, epsilon1: epsilon1,
-                      epsilon2: epsilon2, clipThreshold: clipThreshold, relativeStep: relativeStep,
-                      weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "adafactor")
+        try self.init(learningRate: learningRate ?? 0.001, beta2Decay: beta2Decay, epsilon1: epsilon1,
+                      epsilon2: epsilon2, clipThreshold: clipThreshold, relativeStep: relativeStep, options: options)
     }
 
     /// Keras creates, per variable, the row means `r`, the column means `c` (scalars left at zero

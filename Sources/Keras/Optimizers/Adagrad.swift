@@ -4,33 +4,21 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
     public let initialAccumulatorValue: Double, epsilon: Double
 
     public init(learningRate: any LearningRateConvertible = 0.001, initialAccumulatorValue: Double = 0.1,
-                epsilon: Double = 1e-7,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "adagrad") throws {
+                epsilon: Double = 1e-7, options: OptimizerArguments = OptimizerArguments()) throws {
         try checkNonNegative("Adagrad", "initial_accumulator_value", initialAccumulatorValue)
         try checkNonNegative("Adagrad", "epsilon", epsilon)
         self.initialAccumulatorValue = initialAccumulatorValue; self.epsilon = epsilon
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "adagrad")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("Adagrad", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let initial = try a.double("initial_accumulator_value", default: 0.1)
         let epsilon = try a.double("epsilon", default: 1e-7)
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.001, initialAccumulatorValue: initial, epsilon: epsilon,
-                      weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "adagrad")
+        try self.init(learningRate: learningRate ?? 0.001, initialAccumulatorValue: initial, epsilon: epsilon,
+                      options: options)
     }
 
     public override var slotGroups: [[String]] { [["accumulator"]] }

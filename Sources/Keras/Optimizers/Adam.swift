@@ -9,35 +9,24 @@ public final class Adam: Optimizer, @unchecked Sendable {
 
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-7, amsgrad: Bool = false,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "adam") throws {
+                options: OptimizerArguments = OptimizerArguments()) throws {
         try checkBeta("Adam", "beta_1", beta1)
         try checkBeta("Adam", "beta_2", beta2)
         try checkNonNegative("Adam", "epsilon", epsilon)
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.amsgrad = amsgrad
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "adam")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("Adam", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let beta1 = try a.double("beta_1", default: 0.9)
         let beta2 = try a.double("beta_2", default: 0.999)
         let epsilon = try a.double("epsilon", default: 1e-7)
         let amsgrad = try a.bool("amsgrad", default: false)
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                      amsgrad: amsgrad, weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "adam")
+        try self.init(learningRate: learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                      amsgrad: amsgrad, options: options)
     }
 
     public override var slotGroups: [[String]] { [["momentum", "velocity"]] + (amsgrad ? [["velocity_hat"]] : []) }

@@ -3,40 +3,34 @@
 public final class AdamW: Optimizer, @unchecked Sendable {
     public let beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool
 
+    /// `weightDecay` is AdamW's own argument (`options.weightDecay` must stay nil).
     public init(learningRate: any LearningRateConvertible = 0.001, weightDecay: Double = 0.004, beta1: Double = 0.9,
                 beta2: Double = 0.999, epsilon: Double = 1e-7, amsgrad: Bool = false,
-                clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "adam_w") throws {
+                options: OptimizerArguments = OptimizerArguments()) throws {
         try checkBeta("AdamW", "beta_1", beta1)
         try checkBeta("AdamW", "beta_2", beta2)
         try checkNonNegative("AdamW", "epsilon", epsilon)
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.amsgrad = amsgrad
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options.withOwnWeightDecay(weightDecay, "AdamW"),
+                       defaultName: "adam_w")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("AdamW", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, given) = try OptimizerArguments.read(&a)
+        var options = given
         let beta1 = try a.double("beta_1", default: 0.9)
         let beta2 = try a.double("beta_2", default: 0.999)
         let epsilon = try a.double("epsilon", default: 1e-7)
         let amsgrad = try a.bool("amsgrad", default: false)
         try a.finish()
-        if a.contains("weight_decay") && c.weightDecay == nil {
+        if a.contains("weight_decay") && options.weightDecay == nil {
             throw KerasError.invalidArgument("AdamW(weight_decay: None): weight_decay must be a float")
         }
-        try self.init(learningRate: c.learningRate ?? 0.001, weightDecay: c.weightDecay ?? 0.004, beta1: beta1,
-                      beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "adam_w")
+        let weightDecay = options.weightDecay ?? 0.004
+        options.weightDecay = nil
+        try self.init(learningRate: learningRate ?? 0.001, weightDecay: weightDecay, beta1: beta1, beta2: beta2,
+                      epsilon: epsilon, amsgrad: amsgrad, options: options)
     }
 
     public override var slotGroups: [[String]] { [["momentum", "velocity"]] + (amsgrad ? [["velocity_hat"]] : []) }

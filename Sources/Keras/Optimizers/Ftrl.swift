@@ -13,10 +13,7 @@ public final class Ftrl: Optimizer, @unchecked Sendable {
     public init(learningRate: any LearningRateConvertible = 0.001, learningRatePower: Double = -0.5,
                 initialAccumulatorValue: Double = 0.1, l1RegularizationStrength: Double = 0,
                 l2RegularizationStrength: Double = 0, l2ShrinkageRegularizationStrength: Double = 0, beta: Double = 0,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "ftrl") throws {
+                options: OptimizerArguments = OptimizerArguments()) throws {
         try checkNonNegative("Ftrl", "initial_accumulator_value", initialAccumulatorValue)
         guard learningRatePower <= 0, learningRatePower.isFinite else {
             throw KerasError.invalidArgument("Ftrl(learning_rate_power: \(learningRatePower)): learning_rate_power must be a finite number <= 0")
@@ -28,16 +25,12 @@ public final class Ftrl: Optimizer, @unchecked Sendable {
         self.learningRatePower = learningRatePower; self.initialAccumulatorValue = initialAccumulatorValue
         l1 = l1RegularizationStrength; l2 = l2RegularizationStrength; l2Shrinkage = l2ShrinkageRegularizationStrength
         self.beta = beta
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "ftrl")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("Ftrl", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let power = try a.double("learning_rate_power", default: -0.5)
         let initial = try a.double("initial_accumulator_value", default: 0.1)
         let l1 = try a.double("l1_regularization_strength", default: 0)
@@ -45,14 +38,9 @@ public final class Ftrl: Optimizer, @unchecked Sendable {
         let shrinkage = try a.double("l2_shrinkage_regularization_strength", default: 0)
         let beta = try a.double("beta", default: 0)
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.001, learningRatePower: power, initialAccumulatorValue: initial,
+        try self.init(learningRate: learningRate ?? 0.001, learningRatePower: power, initialAccumulatorValue: initial,
                       l1RegularizationStrength: l1, l2RegularizationStrength: l2,
-                      l2ShrinkageRegularizationStrength: shrinkage, beta: beta,
-                      weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "ftrl")
+                      l2ShrinkageRegularizationStrength: shrinkage, beta: beta, options: options)
     }
 
     public override var slotGroups: [[String]] { [["accumulator", "linear"]] }

@@ -4,34 +4,22 @@ public final class Lion: Optimizer, @unchecked Sendable {
     public let beta1: Double, beta2: Double
 
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.99,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "lion") throws {
+                options: OptimizerArguments = OptimizerArguments()) throws {
         guard beta1 > 0, beta1 <= 1 else {
             throw KerasError.invalidArgument("Lion(beta_1: \(beta1)): beta_1 must be in (0, 1]; otherwise the optimizer degenerates to SignSGD")
         }
         try checkRange("Lion", "beta_2", beta2, 0...1)
         self.beta1 = beta1; self.beta2 = beta2
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "lion")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("Lion", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let beta1 = try a.double("beta_1", default: 0.9)
         let beta2 = try a.double("beta_2", default: 0.99)
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2,
-                      weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "lion")
+        try self.init(learningRate: learningRate ?? 0.001, beta1: beta1, beta2: beta2, options: options)
     }
 
     public override var slotGroups: [[String]] { [["momentum"]] }

@@ -25,7 +25,7 @@ public final class LossScaleOptimizer: Optimizer, @unchecked Sendable {
         self.initialScale = initialScale
         self.dynamicGrowthSteps = dynamicGrowthSteps
         dynamicScale = Float(initialScale)
-        try super.init(name: name, learningRate: 0)
+        try super.init(learningRate: 0, defaultName: name)
         inner.lossScaleFactor = nil
     }
 
@@ -41,12 +41,7 @@ public final class LossScaleOptimizer: Optimizer, @unchecked Sendable {
         guard try a.bool("dynamic", default: true) else {
             throw KerasError.invalidArgument("LossScaleOptimizer(dynamic: false): dynamic=False is no longer supported; set loss_scale_factor on the inner optimizer instead")
         }
-        let defaults: [(String, JSON)] = [
-            ("weight_decay", nil), ("clipnorm", nil), ("global_clipnorm", nil), ("clipvalue", nil), ("use_ema", false),
-            ("ema_momentum", 0.99), ("ema_overwrite_frequency", nil), ("loss_scale_factor", nil),
-            ("gradient_accumulation_steps", nil),
-        ]
-        for (key, value) in defaults {
+        for (key, value) in Optimizer.commonArguments {
             guard let given = a.raw(key), given != value else { continue }
             throw KerasError.invalidArgument("LossScaleOptimizer(\(key): \(given)): LossScaleOptimizer does not support \(key); set it on the inner_optimizer instead")
         }

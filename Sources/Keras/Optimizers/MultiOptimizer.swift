@@ -78,7 +78,7 @@ public final class MultiOptimizer: Optimizer, @unchecked Sendable {
             all.append(o)
         }
         optimizers = all
-        try super.init(name: name, learningRate: 0, lossScaleFactor: lossScaleFactor)
+        try super.init(learningRate: 0, options: OptimizerArguments(lossScaleFactor: lossScaleFactor), defaultName: name)
         for o in all { o.lossScaleFactor = lossScaleFactor }
     }
 

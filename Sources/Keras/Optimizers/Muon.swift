@@ -24,10 +24,7 @@ public final class Muon: Optimizer, @unchecked Sendable {
 
     public init(learningRate: any LearningRateConvertible = 0.001, adamBeta1: Double = 0.9, adamBeta2: Double = 0.999,
                 adamWeightDecay: Double? = 0.004, epsilon: Double = 1e-7, weightDecay: Double? = 0.004,
-                clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "muon",
+                options: OptimizerArguments = OptimizerArguments(),
                 excludeLayers: [String] = [], excludeEmbeddings: Bool = true, muonA: Double = 3.4445,
                 muonB: Double = -4.7750, muonC: Double = 2.0315, adamLearningRateRatio: Double = 1,
                 momentum: Double = 0.95, nsSteps: Int = 5, nesterov: Bool = true, rmsRate: Double? = 0.2) throws {
@@ -53,17 +50,16 @@ public final class Muon: Optimizer, @unchecked Sendable {
         self.muonA = muonA; self.muonB = muonB; self.muonC = muonC
         self.adamLearningRateRatio = adamLearningRateRatio; self.momentum = momentum; self.nsSteps = nsSteps
         self.nesterov = nesterov; self.rmsRate = rmsRate
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options.withOwnWeightDecay(weightDecay, "Muon"),
+                       defaultName: "muon")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("Muon", config)
-        var c = try CommonOptimizerArguments(&a)
-        if !a.contains("weight_decay") { c.weightDecay = 0.004 }
+        let (learningRate, given) = try OptimizerArguments.read(&a)
+        var options = given
+        let weightDecay = a.contains("weight_decay") ? options.weightDecay : 0.004
+        options.weightDecay = nil
         let adamWeightDecay = try a.contains("adam_weight_decay") ? a.double("adam_weight_decay") : 0.004
         let rmsRate = try a.contains("rms_rate") ? a.double("rms_rate") : 0.2
         let excludeLayers = try a.strings("exclude_layers") ?? []
@@ -75,13 +71,9 @@ public final class Muon: Optimizer, @unchecked Sendable {
         let ratio = try a.double("adam_lr_ratio", default: 1), momentum = try a.double("momentum", default: 0.95)
         let steps = try a.int("ns_steps") ?? 5, nesterov = try a.bool("nesterov", default: true)
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.001, adamBeta1: beta1, adamBeta2: beta2,
-                      adamWeightDecay: adamWeightDecay, epsilon: epsilon, weightDecay: c.weightDecay,
-                      clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "muon", excludeLayers: excludeLayers, excludeEmbeddings: embeddings,
+        try self.init(learningRate: learningRate ?? 0.001, adamBeta1: beta1, adamBeta2: beta2,
+                      adamWeightDecay: adamWeightDecay, epsilon: epsilon, weightDecay: weightDecay, options: options,
+                      excludeLayers: excludeLayers, excludeEmbeddings: embeddings,
                       muonA: muonA, muonB: muonB, muonC: muonC, adamLearningRateRatio: ratio, momentum: momentum,
                       nsSteps: steps, nesterov: nesterov, rmsRate: rmsRate)
     }

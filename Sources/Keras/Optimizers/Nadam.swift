@@ -11,36 +11,24 @@ public final class Nadam: Optimizer, @unchecked Sendable {
     public internal(set) var uProduct: Float = 1
 
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
-                epsilon: Double = 1e-7,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "nadam") throws {
+                epsilon: Double = 1e-7, options: OptimizerArguments = OptimizerArguments()) throws {
         try checkBeta("Nadam", "beta_1", beta1)
         try checkBeta("Nadam", "beta_2", beta2)
         try checkNonNegative("Nadam", "epsilon", epsilon)
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "nadam")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("Nadam", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let beta1 = try a.double("beta_1", default: 0.9)
         let beta2 = try a.double("beta_2", default: 0.999)
         let epsilon = try a.double("epsilon", default: 1e-7)
         _ = try a.double("schedule_decay")
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                      weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "nadam")
+        try self.init(learningRate: learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                      options: options)
     }
 
     public override var slotGroups: [[String]] { [["momentum", "velocity"]] }

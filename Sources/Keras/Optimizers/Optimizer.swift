@@ -12,7 +12,7 @@ import Glibc
 /// nothing: each variable's state lives in one buffer made on first use.
 ///
 /// ```swift
-/// let opt = try Adam(learningRate: 1e-3, weightDecay: 0.01, useEMA: true)
+/// let opt = try Adam(learningRate: 1e-3, options: OptimizerArguments(weightDecay: 0.01, useEMA: true))
 /// try opt.apply(gradients, to: model.trainableWeights)
 /// ```
 open class Optimizer: @unchecked Sendable {
@@ -52,11 +52,10 @@ open class Optimizer: @unchecked Sendable {
     private var excludedFromDecay: Set<ObjectIdentifier> = []
     private var excludedNames: [String] = []
 
-    /// Shared initialisation; subclasses pass their defaults and Keras name.
-    public init(name: String, learningRate: any LearningRateConvertible, weightDecay: Double? = nil,
-                clipnorm: Double? = nil, clipvalue: Double? = nil, globalClipnorm: Double? = nil,
-                useEMA: Bool = false, emaMomentum: Double = 0.99, emaOverwriteFrequency: Int? = nil,
-                lossScaleFactor: Double? = nil, gradientAccumulationSteps: Int? = nil, decay: Double = 0) throws {
+    /// Shared initialisation: the learning rate, the common arguments, and the Keras name used
+    /// when `options.name` is nil.
+    public init(learningRate: any LearningRateConvertible, options o: OptimizerArguments = OptimizerArguments(),
+                defaultName: String) throws {
         let owner = String(describing: type(of: self))
         switch learningRate.asLearningRate {
         case .constant(let lr):
@@ -69,44 +68,45 @@ open class Optimizer: @unchecked Sendable {
             constantLearningRate = 0
             schedule = s
         }
-        for (key, value) in [("weight_decay", weightDecay), ("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                             ("global_clipnorm", globalClipnorm)] {
+        for (key, value) in [("weight_decay", o.weightDecay), ("clipnorm", o.clipnorm), ("clipvalue", o.clipvalue),
+                             ("global_clipnorm", o.globalClipnorm)] {
             if let value, !(value >= 0 && value.isFinite) {
                 throw KerasError.invalidArgument("\(owner)(\(key): \(value)): \(key) must be a finite number >= 0")
             }
         }
-        let clips = [clipnorm, clipvalue, globalClipnorm].compactMap { $0 }.count
+        let clips = [o.clipnorm, o.clipvalue, o.globalClipnorm].compactMap { $0 }.count
         guard clips <= 1 else {
-            throw KerasError.invalidArgument("\(owner)(clipnorm: \(clipnorm.map { "\($0)" } ?? "nil"), clipvalue: \(clipvalue.map { "\($0)" } ?? "nil"), global_clipnorm: \(globalClipnorm.map { "\($0)" } ?? "nil")): only one of clipnorm, clipvalue and global_clipnorm can be set")
+            func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "nil" }
+            throw KerasError.invalidArgument("\(owner)(clipnorm: \(text(o.clipnorm)), clipvalue: \(text(o.clipvalue)), global_clipnorm: \(text(o.globalClipnorm))): only one of clipnorm, clipvalue and global_clipnorm can be set")
         }
-        if useEMA {
-            guard emaMomentum >= 0, emaMomentum <= 1 else {
-                throw KerasError.invalidArgument("\(owner)(ema_momentum: \(emaMomentum)): ema_momentum must be in [0, 1]")
+        if o.useEMA {
+            guard o.emaMomentum >= 0, o.emaMomentum <= 1 else {
+                throw KerasError.invalidArgument("\(owner)(ema_momentum: \(o.emaMomentum)): ema_momentum must be in [0, 1]")
             }
-            if let f = emaOverwriteFrequency, f < 1 {
+            if let f = o.emaOverwriteFrequency, f < 1 {
                 throw KerasError.invalidArgument("\(owner)(ema_overwrite_frequency: \(f)): ema_overwrite_frequency must be an integer >= 1 or nil")
             }
         }
-        if let f = lossScaleFactor, !(f > 0 && f.isFinite) {
+        if let f = o.lossScaleFactor, !(f > 0 && f.isFinite) {
             throw KerasError.invalidArgument("\(owner)(loss_scale_factor: \(f)): loss_scale_factor must be a finite number > 0")
         }
-        if let k = gradientAccumulationSteps, k < 2 {
+        if let k = o.gradientAccumulationSteps, k < 2 {
             throw KerasError.invalidArgument("\(owner)(gradient_accumulation_steps: \(k)): gradient_accumulation_steps must be an integer >= 2")
         }
-        guard decay >= 0, decay.isFinite else {
-            throw KerasError.invalidArgument("\(owner)(decay: \(decay)): decay must be a finite number >= 0")
+        guard o.decay >= 0, o.decay.isFinite else {
+            throw KerasError.invalidArgument("\(owner)(decay: \(o.decay)): decay must be a finite number >= 0")
         }
-        self.name = name
-        self.weightDecay = weightDecay
-        self.clipnorm = clipnorm
-        self.clipvalue = clipvalue
-        self.globalClipnorm = globalClipnorm
-        self.useEMA = useEMA
-        self.emaMomentum = emaMomentum
-        self.emaOverwriteFrequency = emaOverwriteFrequency
-        self.decay = decay
-        self.gradientAccumulationSteps = gradientAccumulationSteps
-        self.lossScaleFactor = lossScaleFactor
+        name = o.name ?? defaultName
+        weightDecay = o.weightDecay
+        clipnorm = o.clipnorm
+        clipvalue = o.clipvalue
+        globalClipnorm = o.globalClipnorm
+        useEMA = o.useEMA
+        emaMomentum = o.emaMomentum
+        emaOverwriteFrequency = o.emaOverwriteFrequency
+        decay = o.decay
+        gradientAccumulationSteps = o.gradientAccumulationSteps
+        lossScaleFactor = o.lossScaleFactor
     }
 
     /// The loss to differentiate: multiplied by ``lossScaleFactor`` when set. Keras:

@@ -5,35 +5,24 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
 
     public init(learningRate: any LearningRateConvertible = 0.001, rho: Double = 0.9, momentum: Double = 0,
                 epsilon: Double = 1e-7, centered: Bool = false,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "rm_sprop") throws {
+                options: OptimizerArguments = OptimizerArguments()) throws {
         try checkRange("RMSprop", "rho", rho, 0...1)
         try checkRange("RMSprop", "momentum", momentum, 0...1)
         try checkNonNegative("RMSprop", "epsilon", epsilon)
         self.rho = rho; self.momentum = momentum; self.epsilon = epsilon; self.centered = centered
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "rm_sprop")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("RMSprop", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let rho = try a.double("rho", default: 0.9)
         let momentum = try a.double("momentum", default: 0)
         let epsilon = try a.double("epsilon", default: 1e-7)
         let centered = try a.bool("centered", default: false)
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.001, rho: rho, momentum: momentum, epsilon: epsilon,
-                      centered: centered, weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "rm_sprop")
+        try self.init(learningRate: learningRate ?? 0.001, rho: rho, momentum: momentum, epsilon: epsilon,
+                      centered: centered, options: options)
     }
 
     public override var slotGroups: [[String]] {

@@ -3,39 +3,28 @@
 /// `SGD(lr=0.02, decay=1e-6, momentum=0.9, nesterov=True)` is accepted through ``decay``.
 ///
 /// ```swift
-/// let sgd = try SGD(learningRate: 0.02, momentum: 0.9, nesterov: true, decay: 1e-6)
+/// let sgd = try SGD(learningRate: 0.02, momentum: 0.9, nesterov: true,
+///                   options: OptimizerArguments(decay: 1e-6))
 /// ```
 public final class SGD: Optimizer, @unchecked Sendable {
     public let momentum: Double
     public let nesterov: Bool
 
     public init(learningRate: any LearningRateConvertible = 0.01, momentum: Double = 0, nesterov: Bool = false,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "sgd") throws {
+                options: OptimizerArguments = OptimizerArguments()) throws {
         try checkRange("SGD", "momentum", momentum, 0...1)
         self.momentum = momentum
         self.nesterov = nesterov
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "sgd")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("SGD", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let momentum = try a.double("momentum", default: 0)
         let nesterov = try a.bool("nesterov", default: false)
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.01, momentum: momentum, nesterov: nesterov,
-                      weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "sgd")
+        try self.init(learningRate: learningRate ?? 0.01, momentum: momentum, nesterov: nesterov, options: options)
     }
 
     public override var slotGroups: [[String]] { momentum != 0 ? [["momentum"]] : [] }

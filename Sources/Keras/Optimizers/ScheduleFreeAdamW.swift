@@ -13,10 +13,7 @@ public final class ScheduleFreeAdamW: Optimizer, @unchecked Sendable {
 
     public init(learningRate: any LearningRateConvertible = 0.0025, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-8, warmupSteps: Int = 0,
-                weightDecay: Double? = nil, clipnorm: Double? = nil, clipvalue: Double? = nil,
-                globalClipnorm: Double? = nil, useEMA: Bool = false, emaMomentum: Double = 0.99,
-                emaOverwriteFrequency: Int? = nil, lossScaleFactor: Double? = nil,
-                gradientAccumulationSteps: Int? = nil, decay: Double = 0, name: String = "schedule_free_adam_w") throws {
+                options: OptimizerArguments = OptimizerArguments()) throws {
         // beta_1 divides the weights to recover x, so 0 is excluded too.
         guard beta1 > 0, beta1 < 1 else {
             throw KerasError.invalidArgument("ScheduleFreeAdamW(beta_1: \(beta1)): beta_1 must be in (0, 1)")
@@ -27,27 +24,19 @@ public final class ScheduleFreeAdamW: Optimizer, @unchecked Sendable {
             throw KerasError.invalidArgument("ScheduleFreeAdamW(warmup_steps: \(warmupSteps)): warmup_steps must be >= 0")
         }
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.warmupSteps = warmupSteps
-        try super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipnorm: clipnorm,
-                       clipvalue: clipvalue, globalClipnorm: globalClipnorm, useEMA: useEMA,
-                       emaMomentum: emaMomentum, emaOverwriteFrequency: emaOverwriteFrequency,
-                       lossScaleFactor: lossScaleFactor, gradientAccumulationSteps: gradientAccumulationSteps,
-                       decay: decay)
+        try super.init(learningRate: learningRate, options: options, defaultName: "schedule_free_adam_w")
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("ScheduleFreeAdamW", config)
-        let c = try CommonOptimizerArguments(&a)
+        let (learningRate, options) = try OptimizerArguments.read(&a)
         let beta1 = try a.double("beta_1", default: 0.9)
         let beta2 = try a.double("beta_2", default: 0.999)
         let epsilon = try a.double("epsilon", default: 1e-8)
         let warmup = try a.int("warmup_steps") ?? 0
         try a.finish()
-        try self.init(learningRate: c.learningRate ?? 0.0025, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                      warmupSteps: warmup, weightDecay: c.weightDecay, clipnorm: c.clipnorm, clipvalue: c.clipvalue,
-                      globalClipnorm: c.globalClipnorm, useEMA: c.useEMA, emaMomentum: c.emaMomentum,
-                      emaOverwriteFrequency: c.emaOverwriteFrequency,
-                      lossScaleFactor: c.lossScaleFactor, gradientAccumulationSteps: c.gradientAccumulationSteps,
-                      decay: c.decay, name: c.name ?? "schedule_free_adam_w")
+        try self.init(learningRate: learningRate ?? 0.0025, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                      warmupSteps: warmup, options: options)
     }
 
     public override var slotGroups: [[String]] { [["momentum", "velocity"]] }

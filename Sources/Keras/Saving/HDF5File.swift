@@ -41,9 +41,11 @@ final class HDF5File {
     }
 
     /// Silences HDF5's own error printing once; errors are reported through `KerasError`.
+    /// Also registers the conversion that reads variable-length strings' heap IDs unread.
     static let quiet: Void = {
         H5open()
         H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
+        _ = skh5_register_heap_id_conversion()
     }()
 
     /// Opens an existing file for reading.
@@ -225,29 +227,7 @@ final class HDF5Group {
         }
         let count = Int(n)
         if count == 0 { return [] }
-        if H5Tis_variable_str(type) > 0 {
-            let mem = H5Tcopy(skh5_c_s1())
-            defer { H5Tclose(mem) }
-            H5Tset_size(mem, skh5_variable())
-            H5Tset_cset(mem, H5Tget_cset(type))
-            var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            guard H5Aread(a, mem, &ptrs) >= 0 else {
-                throw KerasError.io("HDF5 '\(file)': cannot read attribute '\(name)' of '\(path)'")
-            }
-            var total = 0
-            var out: [String] = []
-            for p in ptrs {
-                guard let p else { out.append(""); continue }
-                let len = strnlen(p, HDF5Limits.maxAttributeBytes)
-                total += len
-                out.append(String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self))
-            }
-            H5Dvlen_reclaim(mem, space, hid_t(H5P_DEFAULT), &ptrs)
-            guard total <= HDF5Limits.maxAttributeBytes else {
-                throw KerasError.io("HDF5 '\(file)': attribute '\(name)' of '\(path)' is larger than \(HDF5Limits.maxAttributeBytes) bytes")
-            }
-            return out
-        }
+        if H5Tis_variable_str(type) > 0 { return try variableStrings(a, name, count: count) }
         let size = H5Tget_size(type)
         guard size > 0, size <= HDF5Limits.maxAttributeBytes, size * count <= HDF5Limits.maxAttributeBytes else {
             throw KerasError.io("HDF5 '\(file)': attribute '\(name)' of '\(path)' is too large (\(size) × \(count) bytes)")
@@ -260,6 +240,41 @@ final class HDF5Group {
             let end = item.firstIndex(of: 0) ?? item.endIndex
             return String(decoding: item[item.startIndex..<end], as: UTF8.self)
         }
+    }
+
+    /// The variable-length strings of attribute `a`, read without libhdf5's global-heap code:
+    /// each stored heap ID comes back unread (``skh5_heap_id_type(_:)``) and its collection is
+    /// parsed with every offset checked (``skh5_heap_string(_:_:_:_:_:_:)``), so a corrupted heap
+    /// ID or collection is an error rather than libhdf5 1.10.8's overflow in `H5HG_read`.
+    private func variableStrings(_ a: hid_t, _ name: String, count: Int) throws -> [String] {
+        let bad = KerasError.io("HDF5 '\(file)': cannot read attribute '\(name)' of '\(path)' (a malformed variable-length string)")
+        let storage = H5Aget_storage_size(a)
+        guard storage > 0, storage <= UInt64(HDF5Limits.maxAttributeBytes), Int(storage) % count == 0 else { throw bad }
+        let stored = Int(storage)
+        let idSize = stored / count
+        let mem = skh5_heap_id_type(idSize)
+        guard mem >= 0 else { throw bad }
+        defer { H5Tclose(mem) }
+        var ids = [UInt8](repeating: 0, count: stored)
+        guard ids.withUnsafeMutableBytes({ H5Aread(a, mem, $0.baseAddress) }) >= 0 else { throw bad }
+        let fileID = H5Iget_file_id(a)
+        guard fileID >= 0 else { throw bad }
+        defer { H5Fclose(fileID) }
+        var total = 0
+        var out: [String] = []
+        for i in 0..<count {
+            var text: UnsafeMutablePointer<CChar>?
+            var length = 0
+            let status = ids.withUnsafeBufferPointer { b in
+                skh5_heap_string(fileID, b.baseAddress.map { $0 + i * idSize }, idSize, HDF5Limits.maxAttributeBytes - total,
+                                 &text, &length)
+            }
+            guard status == 0 else { throw bad }
+            defer { free(text) }
+            total += length
+            out.append(text.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? "")
+        }
+        return out
     }
 
     /// Reads a scalar string attribute.

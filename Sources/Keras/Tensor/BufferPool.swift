@@ -142,18 +142,22 @@ struct SizeTable {
 }
 
 /// The memory behind a tensor: a pooled float buffer, returned to its pool when the last
-/// tensor that uses it goes away; or a caller's buffer, borrowed and never freed.
+/// tensor that uses it goes away; a caller's buffer, borrowed and never freed; or a range of
+/// another storage, which it keeps alive.
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
     private let pool: BufferPool?
-    /// False for a borrowed buffer: its owner frees it, not this storage.
+    /// False for a borrowed buffer or a view: its owner frees it, not this storage.
     private let owned: Bool
+    /// For a view, the storage it is a range of.
+    private let base: TensorStorage?
 
     init(count: Int, pool: BufferPool? = BufferPool.current) {
         self.count = count
         self.pool = pool
         owned = true
+        base = nil
         if let pool {
             pointer = pool.take(count)
         } else {
@@ -167,9 +171,19 @@ public final class TensorStorage: @unchecked Sendable {
         self.count = count
         pool = nil
         owned = false
+        base = nil
     }
 
-    /// True for a caller's buffer (``init(borrowing:count:)``).
+    /// Elements `offset ..< offset + count` of `base`, without a copy (the caller checks the range).
+    init(viewing base: TensorStorage, offset: Int, count: Int) {
+        pointer = base.pointer + offset
+        self.count = count
+        pool = nil
+        owned = false
+        self.base = base
+    }
+
+    /// True for a caller's buffer (``init(borrowing:count:)``) or a view (``init(viewing:offset:count:)``).
     var isBorrowed: Bool { !owned }
 
     deinit {

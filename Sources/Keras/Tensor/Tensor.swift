@@ -70,8 +70,18 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
                                                        count: shape.reduce(1, *)))
     }
 
-    /// True when the elements live in a caller's borrowed buffer (``init(borrowing:shape:)``).
+    /// True when the elements are not this tensor's own: a caller's borrowed buffer
+    /// (``init(borrowing:shape:)``) or rows of another tensor (`rows(_:)`).
     public var isBorrowed: Bool { storage.isBorrowed }
+
+    /// Rows `r` of the first axis over the same memory, without a copy and detached from any
+    /// tape (fit's validation split of a borrowed input). `r` must lie within the first
+    /// dimension; callers check.
+    func rows(_ r: Range<Int>) -> Tensor {
+        let row = count / Swift.max(shape.first ?? 1, 1)
+        return Tensor(shape: [r.count] + shape.dropFirst(),
+                      storage: TensorStorage(viewing: storage, offset: r.lowerBound * row, count: r.count * row))
+    }
 
     /// A rank-0 tensor.
     public init(_ scalar: Float) {

@@ -7,7 +7,7 @@ final class SwapEMAWeightsTests: XCTestCase {
 
     private func emaModel() throws -> Sequential {
         let model = try Sequential([Dense(2, inputDim: 2), Dense(1)])
-        try model.compile(optimizer: .instance(try SGD(learningRate: 0.1, useEMA: true, emaMomentum: 0.5)), loss: "mse")
+        try model.compile(optimizer: .instance(try SGD(learningRate: 0.1, options: .init(useEMA: true, emaMomentum: 0.5))), loss: "mse")
         return model
     }
 

@@ -3,7 +3,7 @@ import XCTest
 
 /// A user layer written the Keras way: weights in `build`, ops in `call`, no backward code.
 /// `y = x · w ⊙ scale + b`, with a per-unit learned scale.
-final class ScaledLinear: Layer {
+final class ScaledLinear: Layer, @unchecked Sendable {
     let units: Int
     var w: Variable?
     var b: Variable?

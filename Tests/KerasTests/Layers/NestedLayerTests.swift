@@ -3,7 +3,7 @@ import XCTest
 
 /// relu(x W1 + b1) W2 + b2: a layer holding two Dense layers in properties, the Swift twin of
 /// `TwoDense` in scripts/make_nested_fixtures.py (registered as `swiftkeras_test>TwoDense`).
-final class TwoDense: Layer {
+final class TwoDense: Layer, @unchecked Sendable {
     let units: Int
     let first: Dense
     let second: Dense
@@ -171,7 +171,7 @@ final class NestedLayerTests: XCTestCase {
     }
 
     func testPenaltiesOfSublayersJoinTheLoss() throws {
-        final class Regularized: Layer {
+        final class Regularized: Layer, @unchecked Sendable {
             let dense = Dense(2, kernelRegularizer: try? L1L2.l2(0.5), activityRegularizer: try? L1L2(l1: 0.25))
             override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
                 addLoss(Tensor(3))
@@ -232,7 +232,7 @@ final class NestedLayerTests: XCTestCase {
     }
 
     func testSublayersFoundInListsAndRenamedProperties() throws {
-        final class Stack: Layer {
+        final class Stack: Layer, @unchecked Sendable {
             var blocks: [Layer] = [Dense(2), Dense(2), Flatten()]
             let forwardLayer = Dense(3)
             let fwd = Dense(1)
@@ -258,7 +258,7 @@ final class NestedLayerTests: XCTestCase {
     }
 
     func testSublayersCreatedUnbuiltAreBuiltBySymbolicCall() throws {
-        final class Lazy: Layer {
+        final class Lazy: Layer, @unchecked Sendable {
             let inner = Dense(2)
             override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { try inner(inputs, training: training) }
             override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { [inputShape[0], 2] }

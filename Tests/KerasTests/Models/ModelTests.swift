@@ -148,7 +148,7 @@ final class ModelTests: XCTestCase {
     }
 
     func testInterruptionStopsFitAfterTheCurrentBatch() throws {
-        final class InterruptAtSecondBatch: Callback {
+        final class InterruptAtSecondBatch: Callback, @unchecked Sendable {
             var batches = 0
             override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws {
                 batches += 1
@@ -169,7 +169,7 @@ final class ModelTests: XCTestCase {
     }
 
     func testStopTrainingFromACallbackEndsFit() throws {
-        final class StopAfterTwo: Callback {
+        final class StopAfterTwo: Callback, @unchecked Sendable {
             override func onEpochEnd(_ epoch: Int, logs: Logs) throws { if epoch == 1 { model?.stopTraining = true } }
         }
         let model = try Sequential([Dense(1, inputShape: [1])])
@@ -199,7 +199,7 @@ final class ModelTests: XCTestCase {
     }
 }
 
-final class StepCounter: Callback {
+final class StepCounter: Callback, @unchecked Sendable {
     var batches = 0
     override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws { batches += 1 }
 }

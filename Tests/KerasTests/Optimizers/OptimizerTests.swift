@@ -23,9 +23,9 @@ final class OptimizerTests: XCTestCase {
             (try SGD(learningRate: 0.1, momentum: 0.9, nesterov: true), "SGD", ["learning_rate": 0.1, "momentum": 0.9, "nesterov": true]),
             (try RMSprop(rho: 0.8, centered: true), "RMSprop", ["rho": 0.8, "centered": true]),
             (try Adagrad(initialAccumulatorValue: 0.5), "Adagrad", ["initial_accumulator_value": 0.5]),
-            (try Adam(learningRate: 0.01, amsgrad: true, clipnorm: 1), "Adam", ["learning_rate": 0.01, "amsgrad": true, "clipnorm": 1.0]),
+            (try Adam(learningRate: 0.01, amsgrad: true, options: .init(clipnorm: 1)), "Adam", ["learning_rate": 0.01, "amsgrad": true, "clipnorm": 1.0]),
             (try AdamW(weightDecay: 0.1), "AdamW", ["weight_decay": 0.1]),
-            (try Lion(beta2: 0.5, useEMA: true, emaMomentum: 0.9), "Lion", ["beta_2": 0.5, "use_ema": true, "ema_momentum": 0.9]),
+            (try Lion(beta2: 0.5, options: .init(useEMA: true, emaMomentum: 0.9)), "Lion", ["beta_2": 0.5, "use_ema": true, "ema_momentum": 0.9]),
             (try Adafactor(epsilon2: 0.01, relativeStep: false), "Adafactor", ["epsilon_2": 0.01, "relative_step": false]),
             (try Ftrl(learningRatePower: -0.7, l1RegularizationStrength: 0.1, beta: 0.5), "Ftrl",
              ["learning_rate_power": -0.7, "l1_regularization_strength": 0.1, "beta": 0.5]),
@@ -33,6 +33,31 @@ final class OptimizerTests: XCTestCase {
         ]
         for (swift, className, config) in pairs {
             XCTAssertEqual(swift.config, try Optimizer.from(className: className, config: config).config, className)
+        }
+    }
+
+    /// The common arguments are one value: the same `OptimizerArguments` configure any optimizer
+    /// as the config path does, and AdamW/Muon's own `weightDecay` is not given twice.
+    func testOptimizerArgumentsAreOneSharedValue() throws {
+        let options = OptimizerArguments(clipvalue: 0.5, useEMA: true, emaMomentum: 0.9, gradientAccumulationSteps: 3,
+                                         name: "mine")
+        let common: JSON = ["clipvalue": 0.5, "use_ema": true, "ema_momentum": 0.9, "gradient_accumulation_steps": 3,
+                            "name": "mine"]
+        let pairs: [(Optimizer, String)] = [
+            (try SGD(options: options), "SGD"), (try Adam(options: options), "Adam"),
+            (try Adafactor(options: options), "Adafactor"), (try Muon(options: options), "Muon"),
+            (try ScheduleFreeAdamW(options: options), "ScheduleFreeAdamW"),
+        ]
+        for (swift, className) in pairs {
+            XCTAssertEqual(swift.config, try Optimizer.from(className: className, config: common).config, className)
+            XCTAssertEqual(swift.name, "mine")
+            XCTAssertEqual(swift.clipvalue, 0.5)
+        }
+        XCTAssertEqual(try Adam().name, "adam")
+        XCTAssertEqual(try AdamW(weightDecay: 0.1, options: options).config["weight_decay"], JSON.double(0.1))
+        XCTAssertEqual(try Muon(weightDecay: nil).config["weight_decay"], JSON.null)
+        XCTAssertThrowsError(try AdamW(weightDecay: 0.1, options: .init(weightDecay: 0.2))) {
+            XCTAssertTrue("\($0)".contains("AdamW(weight_decay: 0.2)"), "\($0)")
         }
     }
 
@@ -67,11 +92,11 @@ final class OptimizerTests: XCTestCase {
         expect("beta_1") { try Lion(beta1: 0) }
         expect("rho") { try RMSprop(rho: 2) }
         expect("epsilon") { try Adagrad(epsilon: -1) }
-        expect("only one of clipnorm") { try SGD(clipnorm: 1, clipvalue: 1) }
-        expect("clipnorm") { try SGD(clipnorm: -1) }
-        expect("ema_momentum") { try SGD(useEMA: true, emaMomentum: 1.5) }
-        expect("ema_overwrite_frequency") { try SGD(useEMA: true, emaOverwriteFrequency: 0) }
-        expect("decay") { try SGD(decay: -1) }
+        expect("only one of clipnorm") { try SGD(options: .init(clipnorm: 1, clipvalue: 1)) }
+        expect("clipnorm") { try SGD(options: .init(clipnorm: -1)) }
+        expect("ema_momentum") { try SGD(options: .init(useEMA: true, emaMomentum: 1.5)) }
+        expect("ema_overwrite_frequency") { try SGD(options: .init(useEMA: true, emaOverwriteFrequency: 0)) }
+        expect("decay") { try SGD(options: .init(decay: -1)) }
         expect("learning_rate_power") { try Ftrl(learningRatePower: 0.5) }
         expect("initial_accumulator_value") { try Ftrl(initialAccumulatorValue: -0.1) }
         expect("l2_shrinkage_regularization_strength") { try Ftrl(l2ShrinkageRegularizationStrength: -1) }
@@ -104,7 +129,7 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testWeightDecayExclusionByName() throws {
-        let opt = try SGD(learningRate: 0.5, weightDecay: 0.2)
+        let opt = try SGD(learningRate: 0.5, options: .init(weightDecay: 0.2))
         let kernel = Variable(Tensor([1, 1]), name: "kernel"), bias = Variable(Tensor([1, 1]), name: "bias")
         try opt.excludeFromWeightDecay(names: ["bias"])
         try opt.apply([Tensor([0, 0]), Tensor([0, 0])], to: [kernel, bias])
@@ -114,7 +139,7 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testMovingAverageSwapAndSlots() throws {
-        let opt = try SGD(learningRate: 1, momentum: 0.5, useEMA: true, emaMomentum: 0.5)
+        let opt = try SGD(learningRate: 1, momentum: 0.5, options: .init(useEMA: true, emaMomentum: 0.5))
         let v = Variable(Tensor([0]), name: "w")
         try opt.apply([Tensor([1])], to: [v])   // w = -1, average = -1 (first step copies)
         try opt.apply([Tensor([1])], to: [v])   // m = -1.5, w = -2.5, average = -1.75
@@ -137,7 +162,7 @@ final class OptimizerTests: XCTestCase {
     func testFitEndsWithMovingAverageWeights() throws {
         setRandomSeed(3)
         let model = try Sequential([Dense(1, inputDim: 2)])
-        try model.compile(optimizer: .instance(try SGD(learningRate: 0.1, useEMA: true, emaMomentum: 0.9)), loss: "mse")
+        try model.compile(optimizer: .instance(try SGD(learningRate: 0.1, options: .init(useEMA: true, emaMomentum: 0.9))), loss: "mse")
         let x = Tensor([[1, 2], [3, 4], [5, 6]]), y = Tensor([[1], [2], [3]])
         try model.fit(x, y, batchSize: 3, epochs: 3, verbose: 0, shuffle: false)
         let opt = try XCTUnwrap(model.optimizer)
@@ -177,7 +202,7 @@ final class OptimizerTests: XCTestCase {
         for scale in [nil, 64.0] as [Double?] {
             setRandomSeed(4)
             let model = try Sequential([Dense(3, activation: .tanh, inputDim: 2), Dense(1)])
-            try model.compile(optimizer: .instance(try SGD(learningRate: 0.1, lossScaleFactor: scale)), loss: "mse")
+            try model.compile(optimizer: .instance(try SGD(learningRate: 0.1, options: .init(lossScaleFactor: scale))), loss: "mse")
             let h = try model.fit(x, y, batchSize: 4, epochs: 5, verbose: 0, shuffle: false)
             losses.append(h.history["loss"]?.last ?? .nan)
             finals.append(model.trainableWeights.flatMap { $0.numpy.scalars })
@@ -187,7 +212,7 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testLossScaleOptimizerSkipsNonFiniteStepsAndRescales() throws {
-        let opt = try LossScaleOptimizer(try SGD(learningRate: 1, lossScaleFactor: 4), initialScale: 8, dynamicGrowthSteps: 2)
+        let opt = try LossScaleOptimizer(try SGD(learningRate: 1, options: .init(lossScaleFactor: 4)), initialScale: 8, dynamicGrowthSteps: 2)
         XCTAssertNil(opt.inner.lossScaleFactor, "the inner optimizer's loss_scale_factor is cleared, as in Keras")
         let v = Variable(Tensor([1, 2] as [Float]), name: "v")
         try opt.apply([Tensor([8, 16] as [Float])], to: [v])

@@ -46,6 +46,52 @@ final class ActivationBudgetTests: ScratchFolderTestCase {
         XCTAssertEqual(try outer.activationBytes(rows: 3), 3 * (4 + 20004 + 1) * 4)
     }
 
+    /// Issue 17: the optimizer's slots count in a fit's budget. Dense(1000) on 1000 inputs has
+    /// 1,001,000 trainable floats: Adam keeps two slots each (8,008,000 bytes), SGD none.
+    func testOptimizerStateCountsInTheFitBudget() throws {
+        let x = Tensor(shape: [4, 1000], repeating: 0.1), y = Tensor(shape: [4, 1000], repeating: 0)
+        let adam = try Sequential([InputLayer(shape: [1000]), Dense(1000)])
+        try adam.compile(optimizer: "adam", loss: "mse")
+        XCTAssertEqual(try adam.compiled?.optimizer.stateBytes(for: adam.trainableWeights), 8_008_000)
+        let clipped = try Adam(options: .init(clipnorm: 1, useEMA: true))
+        XCTAssertEqual(try clipped.stateBytes(for: adam.trainableWeights), 4 * 1_001_000 * 4, "slots, average, scratch")
+        let accumulating = try SGD(options: .init(gradientAccumulationSteps: 2))
+        XCTAssertEqual(try accumulating.stateBytes(for: adam.trainableWeights), 2 * 1_001_000 * 4, "accumulator, scratch")
+        let sgd = try Sequential([InputLayer(shape: [1000]), Dense(1000)])
+        try sgd.compile(optimizer: "sgd", loss: "mse")
+        MemoryBudget.bytes = 6 << 20
+        defer { MemoryBudget.reset() }
+        // One row: 1000 activations, twice in training (8,000 bytes), plus Adam's state.
+        XCTAssertThrowsError(try adam.fit(x, y, batchSize: 1, verbose: 0)) { e in
+            guard case KerasError.outOfMemory(let message) = e else { return XCTFail("\(e) is not outOfMemory") }
+            XCTAssertTrue(message.contains("8008000 bytes of optimizer state") && message.contains("needs 8016000 bytes"), message)
+        }
+        XCTAssertFalse(adam.compiled?.optimizer.isBuilt ?? true, "the refused fit made no state")
+        try sgd.fit(x, y, batchSize: 1, verbose: 0)
+    }
+
+    /// Issue 17: im2col columns count with the activations. Conv2D(8, 3x3) on 32x32x4 takes 36
+    /// values per output position (above the direct kernel's 32): 900 positions x 36 floats a row.
+    func testConvolutionColumnsCountInTheBudget() throws {
+        let conv = try Sequential([InputLayer(shape: [32, 32, 4]), Conv2D(8, kernelSize: [3])])
+        XCTAssertEqual(try conv.scratchBytes(rows: 2, training: false), 2 * 900 * 36 * 4)
+        XCTAssertEqual(try conv.scratchBytes(rows: 2, training: true), 2 * 2 * 900 * 36 * 4, "and their gradient")
+        let direct = try Sequential([InputLayer(shape: [32, 32, 1]), Conv2D(8, kernelSize: [3])])
+        XCTAssertEqual(try direct.scratchBytes(rows: 2, training: true), 0, "9 taps x 1 channel: the direct kernel")
+        let transposed = try Sequential([InputLayer(shape: [8, 8, 2]), Conv2DTranspose(4, kernelSize: [3])])
+        XCTAssertEqual(try transposed.scratchBytes(rows: 3, training: true), 3 * 64 * 9 * 4 * 4)
+        let nested = try Sequential([InputLayer(shape: [32, 32, 4]), conv, Flatten()])
+        XCTAssertEqual(try nested.scratchBytes(rows: 1, training: false), 900 * 36 * 4)
+        // 32 rows predict: 921,600 bytes of outputs fit 2 MiB, not with 4,147,200 bytes of columns.
+        MemoryBudget.bytes = 2 << 20
+        defer { MemoryBudget.reset() }
+        XCTAssertThrowsError(try conv.predict(Tensor(shape: [32, 32, 32, 4], repeating: 1), verbose: 0)) { e in
+            guard case KerasError.outOfMemory(let message) = e else { return XCTFail("\(e) is not outOfMemory") }
+            XCTAssertTrue(message.contains("4147200 bytes of kernel scratch") && message.contains("needs 5068800 bytes"), message)
+        }
+        XCTAssertEqual(try conv.predict(Tensor(shape: [4, 32, 32, 4], repeating: 1), verbose: 0).shape, [4, 30, 30, 8])
+    }
+
     func testAKernelOutputBeyondTheBudgetIsOutOfMemory() throws {
         MemoryBudget.bytes = 2 << 20
         XCTAssertThrowsError(try ZeroPadding2D(padding: [[512]])(Tensor(shape: [1, 1, 1, 1]))) { e in

@@ -15,7 +15,7 @@ final class HostileFileTests: XCTestCase {
 
     func write(_ name: String, _ b: [UInt8]) -> String {
         let p = "\(dir)/\(name)"
-        FileManager.default.createFile(atPath: p, contents: Data(b))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(b))
         return p
     }
 
@@ -72,8 +72,8 @@ final class HostileFileTests: XCTestCase {
 
     func testScopesNestAndLeaveAndGlobalRegistrationWorks() throws {
         let json = try String(contentsOfFile: try SavingFixtures.path("custom_layer.json"), encoding: .utf8)
-        let double = ActivationFunction.custom("double") { try $0 * 2 }
-        let triple = ActivationFunction.custom("triple") { try $0 * 3 }
+        let double = ActivationFunction.custom("double") { $0 * 2 }
+        let triple = ActivationFunction.custom("triple") { $0 * 3 }
         try CustomObjectScope(["act": .activation(double)]) {
             XCTAssertEqual(try ActivationFunction.named("act").name, "double")
             try CustomObjectScope(["act": .activation(triple)]) {

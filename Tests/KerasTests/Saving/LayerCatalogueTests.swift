@@ -78,7 +78,7 @@ final class LayerCatalogueTests: XCTestCase {
     }
 
     func testCustomObjectsAppearWhereTheyAreVisible() throws {
-        let double = ActivationFunction.custom("catalogue_double") { x in try x * 2 }
+        let double = ActivationFunction.custom("catalogue_double") { x in x * 2 }
         XCTAssertFalse(Catalogue.json.description.contains("catalogue_double"))
         try CustomObjectScope(["catalogue_double": .activation(double),
                                "Catalogue>Thing": .layer { _ in Dense(1) }]) {
@@ -91,7 +91,7 @@ final class LayerCatalogueTests: XCTestCase {
     }
 
     func testAFamilyDoesNotHideAnotherOfTheSameName() throws {
-        let double = ActivationFunction.custom("shared_name") { x in try x * 2 }
+        let double = ActivationFunction.custom("shared_name") { x in x * 2 }
         ObjectRegistry.register("shared_name", .activation(double))
         ObjectRegistry.register("shared_name", .loss { _ in try Loss.named("mse") })
         defer { ObjectRegistry.unregister("shared_name") }

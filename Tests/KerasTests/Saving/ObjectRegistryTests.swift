@@ -29,8 +29,8 @@ final class ObjectRegistryTests: XCTestCase {
     }
 
     func testActivationLookupOrder() throws {
-        let twice = ActivationFunction.custom("twice") { x in try x * 2 }
-        let thrice = ActivationFunction.custom("thrice") { x in try x * 3 }
+        let twice = ActivationFunction.custom("twice") { x in x * 2 }
+        let thrice = ActivationFunction.custom("thrice") { x in x * 3 }
         try assertLookupOrder("relu", global: .activation(twice), scoped: .activation(thrice),
                               ("relu", "twice", "thrice")) { try ActivationFunction.named("relu").name }
     }
@@ -109,8 +109,8 @@ final class ObjectRegistryTests: XCTestCase {
             return try l(Tensor([[2]])).scalars[0]
         }
         XCTAssertThrowsError(try rebuild())
-        try CustomObjectScope(["registry_tripled": .function { xs in try xs[0] * 3 }]) { XCTAssertEqual(try rebuild(), 6) }
-        Lambda.register("registry_tripled") { x in try x * 4 }
+        try CustomObjectScope(["registry_tripled": .function { xs in xs[0] * 3 }]) { XCTAssertEqual(try rebuild(), 6) }
+        Lambda.register("registry_tripled") { x in x * 4 }
         defer { ObjectRegistry.unregister("registry_tripled") }
         XCTAssertEqual(try rebuild(), 8)
     }

@@ -2,7 +2,7 @@ import XCTest
 @testable import Keras
 
 /// A custom layer `y = x * w`, the Swift twin of `Scale` in scripts/make_saving_fixtures.py.
-final class Scale: Layer {
+final class Scale: Layer, @unchecked Sendable {
     var w: Variable?
 
     override func build(_ inputShape: [Int?]) throws {

@@ -46,4 +46,46 @@ final class BorrowedTensorTests: XCTestCase {
         XCTAssertEqual(xs, data.x.scalars, "fit wrote into its borrowed x")
         XCTAssertEqual(ys, data.yOneHot.scalars, "fit wrote into its borrowed y")
     }
+
+    func testRowsAreAViewThatKeepsItsTensorAlive() throws {
+        var view: Tensor?
+        var base: UnsafeMutablePointer<Float>?
+        do {
+            let t = try Tensor(shape: [4, 3], scalars: (0..<12).map(Float.init))
+            view = t.rows(1..<3)
+            base = t.data
+        }
+        let v = try XCTUnwrap(view)
+        XCTAssertEqual(v.data, try XCTUnwrap(base) + 3, "rows(_:) copied")
+        XCTAssertTrue(v.isBorrowed)
+        XCTAssertEqual(v.shape, [2, 3])
+        XCTAssertEqual(v.scalars, [3, 4, 5, 6, 7, 8])
+    }
+
+    /// Keras's validation_split holds out the last rows of x, y and the sample weights, and
+    /// weighs the validation loss by them: the same fit as those rows given as validation data.
+    func testValidationSplitIsTheLastRowsWithTheirSampleWeights() throws {
+        let x = GradientCheck.random([40, 3], seed: 31), y = GradientCheck.random([40, 2], seed: 32)
+        let w = try Tensor(shape: [40], scalars: (0..<40).map { Float($0 % 4) / 2 })
+        func train(_ fit: (Sequential) throws -> History) throws -> ([String: [Double]], [[Float]]) {
+            setRandomSeed(9)
+            let model = try Sequential([Dense(2, inputShape: [3])])
+            try model.compile(optimizer: "sgd", loss: "mse")
+            let history = try fit(model)
+            return (history.history, model.weights.map(\.storedValue.scalars))
+        }
+        let split = try train { try $0.fit(x, y, batchSize: 8, epochs: 2, verbose: 0, validationSplit: 0.25, sampleWeight: w) }
+        let given = try train {
+            try $0.fit([x.rows(0..<30)], [y.rows(0..<30)], batchSize: 8, epochs: 2, verbose: 0,
+                       validationData: ([x.rows(30..<40)], [y.rows(30..<40)]), sampleWeight: w.rows(0..<30),
+                       validationSampleWeight: w.rows(30..<40))
+        }
+        XCTAssertEqual(split.0, given.0)
+        XCTAssertEqual(split.1, given.1)
+        let unweighted = try train {
+            try $0.fit([x.rows(0..<30)], [y.rows(0..<30)], batchSize: 8, epochs: 2, verbose: 0,
+                       validationData: ([x.rows(30..<40)], [y.rows(30..<40)]), sampleWeight: w.rows(0..<30))
+        }
+        XCTAssertNotEqual(split.0["val_loss"], unweighted.0["val_loss"], "the split's validation ignored its sample weights")
+    }
 }

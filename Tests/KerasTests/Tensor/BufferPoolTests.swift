@@ -50,15 +50,16 @@ final class BufferPoolThreadTests: XCTestCase {
     /// reuses the buffer once its thread asks again.
     func testBufferFreedOnAnotherThreadReturnsToItsPool() throws {
         let pool = BufferPool.current
-        var made: Tensor? = Tensor(shape: [4321], repeating: 1)
+        final class Holder: @unchecked Sendable { var made: Tensor? = Tensor(shape: [4321], repeating: 1) }
+        let holder = Holder()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            made = nil
+            holder.made = nil
             done.signal()
         }
         thread.start()
         done.wait()
-        XCTAssertNil(made)
+        XCTAssertNil(holder.made)
         let misses = pool.misses
         _ = Tensor(shape: [4321], repeating: 2)
         XCTAssertEqual(pool.misses, misses, "the buffer freed on the other thread was not reused")

@@ -6,7 +6,7 @@
 /// let q = Input(shape: [8, 16]), v = Input(shape: [10, 16])
 /// let y = try AdditiveAttention()([q, v])
 /// ```
-public final class AdditiveAttention: BaseAttention {
+public final class AdditiveAttention: BaseAttention, @unchecked Sendable {
     /// The learned per-feature scale `[dim]`, with ``useScale``.
     public private(set) var scale: Variable?
 

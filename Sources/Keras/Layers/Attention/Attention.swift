@@ -6,7 +6,7 @@
 /// let q = Input(shape: [8, 16]), v = Input(shape: [10, 16])
 /// let y = try Attention()([q, v])
 /// ```
-public final class Attention: BaseAttention {
+public final class Attention: BaseAttention, @unchecked Sendable {
     /// `"dot"` or `"concat"`.
     public let scoreMode: String
     /// The learned scale (shape `[]`), with ``useScale``.

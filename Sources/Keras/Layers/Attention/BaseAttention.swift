@@ -6,7 +6,7 @@
 ///
 /// Inputs are `[query, value]` or `[query, value, key]`; the output keeps the query's mask and
 /// is zero at its masked positions.
-open class BaseAttention: Layer {
+open class BaseAttention: Layer, @unchecked Sendable {
     /// Whether the scores are scaled by a learned weight.
     public let useScale: Bool
     /// The fraction of attention weights dropped in training.

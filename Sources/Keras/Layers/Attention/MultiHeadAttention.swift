@@ -19,7 +19,7 @@ import Foundation
 /// let mha = try MultiHeadAttention(numHeads: 4, keyDim: 16)
 /// let y = try mha([x, x])
 /// ```
-public final class MultiHeadAttention: Layer {
+public final class MultiHeadAttention: Layer, @unchecked Sendable {
     public let numHeads: Int
     public let keyDim: Int
     public let valueDim: Int

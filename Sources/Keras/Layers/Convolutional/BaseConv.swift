@@ -7,7 +7,7 @@
 /// ```swift
 /// let conv = try Conv2D(32, kernelSize: [3], activation: .relu, inputShape: [28, 28, 1])
 /// ```
-open class BaseConv: Layer {
+open class BaseConv: Layer, @unchecked Sendable {
     /// The number of spatial axes (1, 2 or 3); each subclass overrides it.
     open class var spatialRank: Int { 2 }
     /// Whether the layer is a transposed convolution (the input gradient of a convolution).

@@ -10,7 +10,7 @@
 /// let depthwise = try DepthwiseConv2D(kernelSize: [3], depthMultiplier: 2)
 /// let separable = try SeparableConv2D(filters: 16, kernelSize: [3], activation: .relu)
 /// ```
-open class BaseDepthwiseConv: Layer {
+open class BaseDepthwiseConv: Layer, @unchecked Sendable {
     /// The number of spatial axes (1 or 2); each subclass overrides it.
     open class var spatialRank: Int { 2 }
     /// Whether a pointwise convolution into ``filters`` channels follows the depthwise one.

@@ -1,6 +1,6 @@
 /// 1D convolution over `(batch, steps, channels)` (channels-last) inputs; see BaseConv.
 /// Keras: `keras.layers.Conv1D` (alias `Convolution1D`).
-public final class Conv1D: BaseConv {
+public final class Conv1D: BaseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
 }
 

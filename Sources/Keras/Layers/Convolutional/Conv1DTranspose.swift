@@ -1,6 +1,6 @@
 /// 1D transposed convolution (the input gradient of a Conv1D) over channels-last inputs; see BaseConv.
 /// Keras: `keras.layers.Conv1DTranspose` (alias `Convolution1DTranspose`).
-public final class Conv1DTranspose: BaseConv {
+public final class Conv1DTranspose: BaseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
     override public class var isTransposed: Bool { true }
 }

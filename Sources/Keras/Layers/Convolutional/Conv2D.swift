@@ -1,6 +1,6 @@
 /// 2D convolution over `(batch, 2 spatial axes, channels)` (channels-last) inputs; see BaseConv.
 /// Keras: `keras.layers.Conv2D` (alias `Convolution2D`).
-public final class Conv2D: BaseConv {
+public final class Conv2D: BaseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
 }
 

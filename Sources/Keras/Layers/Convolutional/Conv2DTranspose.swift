@@ -1,6 +1,6 @@
 /// 2D transposed convolution (the input gradient of a Conv2D) over channels-last inputs; see BaseConv.
 /// Keras: `keras.layers.Conv2DTranspose` (alias `Convolution2DTranspose`).
-public final class Conv2DTranspose: BaseConv {
+public final class Conv2DTranspose: BaseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
     override public class var isTransposed: Bool { true }
 }

@@ -1,6 +1,6 @@
 /// 3D convolution over `(batch, 3 spatial axes, channels)` (channels-last) inputs; see BaseConv.
 /// Keras: `keras.layers.Conv3D` (alias `Convolution3D`).
-public final class Conv3D: BaseConv {
+public final class Conv3D: BaseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
 }
 

@@ -1,6 +1,6 @@
 /// 3D transposed convolution (the input gradient of a Conv3D) over channels-last inputs; see BaseConv.
 /// Keras: `keras.layers.Conv3DTranspose` (alias `Convolution3DTranspose`).
-public final class Conv3DTranspose: BaseConv {
+public final class Conv3DTranspose: BaseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
     override public class var isTransposed: Bool { true }
 }

@@ -1,6 +1,6 @@
 /// 1D depthwise convolution (each channel convolved with its own kernels) over channels-last
 /// inputs; see BaseDepthwiseConv. Keras: `keras.layers.DepthwiseConv1D`.
-public final class DepthwiseConv1D: BaseDepthwiseConv {
+public final class DepthwiseConv1D: BaseDepthwiseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
 }
 

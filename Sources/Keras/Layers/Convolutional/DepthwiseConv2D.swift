@@ -1,6 +1,6 @@
 /// 2D depthwise convolution (each channel convolved with its own kernels) over channels-last
 /// inputs; see BaseDepthwiseConv. Keras: `keras.layers.DepthwiseConv2D`.
-public final class DepthwiseConv2D: BaseDepthwiseConv {
+public final class DepthwiseConv2D: BaseDepthwiseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
 }
 

@@ -1,7 +1,7 @@
 /// 1D separable convolution (a depthwise convolution, then a pointwise one into `filters`
 /// channels) over channels-last inputs; see BaseDepthwiseConv.
 /// Keras: `keras.layers.SeparableConv1D` (alias `SeparableConvolution1D`).
-public final class SeparableConv1D: BaseDepthwiseConv {
+public final class SeparableConv1D: BaseDepthwiseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
     override public class var isSeparable: Bool { true }
 }

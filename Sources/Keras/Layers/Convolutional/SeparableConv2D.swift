@@ -1,7 +1,7 @@
 /// 2D separable convolution (a depthwise convolution, then a pointwise one into `filters`
 /// channels) over channels-last inputs; see BaseDepthwiseConv.
 /// Keras: `keras.layers.SeparableConv2D` (alias `SeparableConvolution2D`).
-public final class SeparableConv2D: BaseDepthwiseConv {
+public final class SeparableConv2D: BaseDepthwiseConv, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
     override public class var isSeparable: Bool { true }
 }

@@ -4,7 +4,7 @@
 /// Sequential([Dense(8), Activation("relu"), Dense(3), Activation("softmax")])
 /// ```
 /// `layer.activation` compares equal to a Dense layer's activation of the same name, as in Keras.
-public final class Activation: Layer {
+public final class Activation: Layer, @unchecked Sendable {
     let activationFunction: ActivationFunction
 
     /// The function applied.

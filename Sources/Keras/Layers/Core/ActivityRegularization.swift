@@ -4,7 +4,7 @@
 /// ```swift
 /// let model = try Sequential([Dense(8, inputDim: 4), ActivityRegularization(l1: 0.01)])
 /// ```
-public final class ActivityRegularization: Layer {
+public final class ActivityRegularization: Layer, @unchecked Sendable {
     public let l1: Double
     public let l2: Double
 

@@ -4,7 +4,7 @@
 /// ```swift
 /// let layer = Dense(64, activation: .relu, inputShape: [784])
 /// ```
-public final class Dense: Layer {
+public final class Dense: Layer, @unchecked Sendable {
     public let units: Int
     /// The activation applied after the affine map (linear by default, never nil for Dense).
     public override var activation: ActivationFunction? { activationFunction }

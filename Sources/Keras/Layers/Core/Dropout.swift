@@ -10,7 +10,7 @@
 /// ```swift
 /// let model = try Sequential([Dense(16, activation: .relu), Dropout(0.1), Dense(1)])
 /// ```
-public final class Dropout: Layer {
+public final class Dropout: Layer, @unchecked Sendable {
     /// The fraction of inputs dropped, in `[0, 1]`.
     public let rate: Double
     /// The shape of the mask (nil entries follow the input), or nil for the input's shape.

@@ -9,7 +9,7 @@
 /// ```swift
 /// let layer = try EinsumDense("abc,cd->abd", outputShape: [nil, 64], biasAxes: "d")
 /// ```
-public final class EinsumDense: Layer {
+public final class EinsumDense: Layer, @unchecked Sendable {
     public let equation: String
     /// The output shape without the batch axis (nil entries follow the input).
     public let partialOutputShape: [Int?]

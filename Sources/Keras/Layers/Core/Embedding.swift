@@ -5,7 +5,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [20]), Embedding(1000, 64, maskZero: true), LSTM(32)])
 /// ```
-public final class Embedding: Layer {
+public final class Embedding: Layer, @unchecked Sendable {
     /// The number of rows of the table: indices run over `0..<inputDim`.
     public let inputDim: Int
     /// The length of each embedding vector.

@@ -7,7 +7,7 @@
 /// ```swift
 /// let model = try Sequential([Flatten(inputShape: [28, 28]), Dense(10)])
 /// ```
-public final class Flatten: Layer {
+public final class Flatten: Layer, @unchecked Sendable {
     /// Where the channel axis is in the input.
     public let dataFormat: DataFormat
 

@@ -4,7 +4,7 @@
 /// ```swift
 /// let y = try IdentityLayer()(Input(shape: [3]))
 /// ```
-public final class IdentityLayer: Layer {
+public final class IdentityLayer: Layer, @unchecked Sendable {
     public override init(name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil,
                          inputDim: Int? = nil, batchSize: Int? = nil) {
         super.init(name: name ?? LayerNames.unique(for: "identity"), trainable: trainable, inputShape: inputShape,

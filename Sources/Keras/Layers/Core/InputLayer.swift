@@ -1,5 +1,5 @@
 /// The entry point of a model: it only declares the input shape. Keras: `InputLayer`.
-public final class InputLayer: Layer {
+public final class InputLayer: Layer, @unchecked Sendable {
     /// The shape with the batch dimension first.
     public let batchShape: [Int?]
     /// The symbolic tensor this layer produced, while someone (a model, the caller) holds it.

@@ -10,7 +10,7 @@
 /// let square = Lambda(functionName: "square") { x in Ops.square(x) }
 /// let join = Lambda(combining: { xs in try Ops.concatenate(xs, axis: -1) })
 /// ```
-public final class Lambda: Layer {
+public final class Lambda: Layer, @unchecked Sendable {
     /// The shape of one output sample (no batch dimension), when given.
     public let outputShape: [Int?]?
     /// The name the config uses for the closure.

@@ -5,7 +5,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [10, 8]), Masking(maskValue: 0), Dense(1)])
 /// ```
-public final class Masking: Layer {
+public final class Masking: Layer, @unchecked Sendable {
     /// The value that marks a padded timestep when every feature equals it.
     public let maskValue: Double
 

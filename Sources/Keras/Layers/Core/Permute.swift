@@ -6,7 +6,7 @@
 /// let model = try Sequential([Permute([2, 1], inputShape: [10, 64])])
 /// // model.outputShape == [nil, 64, 10]
 /// ```
-public final class Permute: Layer {
+public final class Permute: Layer, @unchecked Sendable {
     /// A permutation of `1...n` for samples of rank `n`.
     public let dims: [Int]
 

@@ -5,7 +5,7 @@
 /// let model = try Sequential([Dense(32, inputDim: 32), RepeatVector(3)])
 /// // output shape (None, 3, 32)
 /// ```
-public final class RepeatVector: Layer {
+public final class RepeatVector: Layer, @unchecked Sendable {
     /// How many times each vector is repeated (positive).
     public let n: Int
 

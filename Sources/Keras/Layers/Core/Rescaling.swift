@@ -5,7 +5,7 @@
 /// Rescaling(1.0 / 255)                 // [0, 255] → [0, 1]
 /// Rescaling(1.0 / 127.5, offset: -1)   // [0, 255] → [-1, 1]
 /// ```
-public final class Rescaling: Layer {
+public final class Rescaling: Layer, @unchecked Sendable {
     /// The factor applied first.
     public let scale: Double
     /// The value added after scaling.

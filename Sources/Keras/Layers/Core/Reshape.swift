@@ -5,7 +5,7 @@
 /// let model = try Sequential([Reshape([3, 4], inputShape: [12]), Reshape([-1, 2])])
 /// // output shape (None, 6, 2)
 /// ```
-public final class Reshape: Layer {
+public final class Reshape: Layer, @unchecked Sendable {
     /// The shape of one sample after reshaping; may hold one -1.
     public let targetShape: [Int]
 

@@ -5,7 +5,7 @@
 /// let a = Input(shape: [4]), b = Input(shape: [4])
 /// let y = try Add()([a, b])   // or: try add([a, b])
 /// ```
-public final class Add: Merge {
+public final class Add: Merge, @unchecked Sendable {
     public override func merge(_ inputs: [Tensor], masks: [Tensor?]?) throws -> Tensor {
         try inputs.dropFirst().reduce(inputs[0], Ops.add)
     }

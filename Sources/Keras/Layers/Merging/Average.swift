@@ -5,7 +5,7 @@
 /// let a = Input(shape: [4]), b = Input(shape: [4])
 /// let y = try Average()([a, b])   // or: try average([a, b])
 /// ```
-public final class Average: Merge {
+public final class Average: Merge, @unchecked Sendable {
     public override func merge(_ inputs: [Tensor], masks: [Tensor?]?) throws -> Tensor {
         Ops.affine(try inputs.dropFirst().reduce(inputs[0], Ops.add), scale: 1 / Float(inputs.count))
     }

@@ -5,7 +5,7 @@
 /// let a = Input(shape: [3]), b = Input(shape: [2])
 /// let joined = try Concatenate()([a, b])   // (None, 5)
 /// ```
-public final class Concatenate: Merge {
+public final class Concatenate: Merge, @unchecked Sendable {
     /// The axis to join along (negative counts from the end; 0 is the batch axis).
     public let axis: Int
 

@@ -7,7 +7,7 @@
 /// let a = Input(shape: [8]), b = Input(shape: [8])
 /// let cosine = try Dot(axes: 1, normalize: true)([a, b])   // (None, 1); or dot([a, b], axes: 1, normalize: true)
 /// ```
-public final class Dot: Merge {
+public final class Dot: Merge, @unchecked Sendable {
     /// One axis for both inputs, or one per input (negative counts from the end; never the batch axis 0).
     public let axes: AxisList
     /// Whether the inputs are L2-normalized along the axes before the product.

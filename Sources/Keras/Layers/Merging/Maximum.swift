@@ -5,7 +5,7 @@
 /// let a = Input(shape: [4]), b = Input(shape: [4])
 /// let y = try Maximum()([a, b])   // or: try maximum([a, b])
 /// ```
-public final class Maximum: Merge {
+public final class Maximum: Merge, @unchecked Sendable {
     public override func merge(_ inputs: [Tensor], masks: [Tensor?]?) throws -> Tensor {
         try mergeKeepingUnmasked(inputs, masks: masks, Ops.maximum)
     }

@@ -4,7 +4,7 @@
 /// Inputs broadcast as in Keras: the shapes after the batch axis are aligned from the right,
 /// and an input of lower rank gets new axes after its batch axis. The output mask is the
 /// elementwise or of the inputs' masks, or none when an input has none.
-open class Merge: Layer {
+open class Merge: Layer, @unchecked Sendable {
     public override init(name: String? = nil, trainable: Bool = true, inputShape: [Int]? = nil,
                          inputDim: Int? = nil, batchSize: Int? = nil) {
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)

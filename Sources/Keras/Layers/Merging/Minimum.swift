@@ -5,7 +5,7 @@
 /// let a = Input(shape: [4]), b = Input(shape: [4])
 /// let y = try Minimum()([a, b])   // or: try minimum([a, b])
 /// ```
-public final class Minimum: Merge {
+public final class Minimum: Merge, @unchecked Sendable {
     public override func merge(_ inputs: [Tensor], masks: [Tensor?]?) throws -> Tensor {
         try mergeKeepingUnmasked(inputs, masks: masks, Ops.minimum)
     }

@@ -5,7 +5,7 @@
 /// let a = Input(shape: [4]), b = Input(shape: [4])
 /// let y = try Multiply()([a, b])   // or: try multiply([a, b])
 /// ```
-public final class Multiply: Merge {
+public final class Multiply: Merge, @unchecked Sendable {
     /// Keras: with a mask on every input, masked values count as 1 and a position masked in
     /// every input is 0; otherwise masked values count as 1.
     public override func merge(_ inputs: [Tensor], masks: [Tensor?]?) throws -> Tensor {

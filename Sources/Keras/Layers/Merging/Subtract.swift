@@ -5,7 +5,7 @@
 /// let a = Input(shape: [4]), b = Input(shape: [4])
 /// let y = try Subtract()([a, b])   // or: try subtract([a, b])
 /// ```
-public final class Subtract: Merge {
+public final class Subtract: Merge, @unchecked Sendable {
     public override var requiredInputCount: Int? { 2 }
 
     public override func merge(_ inputs: [Tensor], masks: [Tensor?]?) throws -> Tensor {

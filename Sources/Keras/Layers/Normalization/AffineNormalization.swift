@@ -22,7 +22,7 @@ public struct AffineOptions {
 
 /// The base of the normalization layers that scale by `gamma` and shift by `beta` after
 /// normalizing: their shared arguments and weights.
-open class AffineNormalization: Layer {
+open class AffineNormalization: Layer, @unchecked Sendable {
     /// Added to the variance before its square root.
     public let epsilon: Double
     /// Whether `beta` is added.

@@ -7,7 +7,7 @@
 /// ```swift
 /// let model = try Sequential([Dense(16), BatchNormalization(), Activation("relu"), Dense(1)])
 /// ```
-public final class BatchNormalization: AffineNormalization {
+public final class BatchNormalization: AffineNormalization, @unchecked Sendable {
     /// The feature axis (negative counts from the end).
     public let axis: Int
     /// The weight of the old moving statistics in each update.

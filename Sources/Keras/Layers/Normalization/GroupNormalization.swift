@@ -6,7 +6,7 @@
 /// ```swift
 /// let norm = try GroupNormalization(groups: 4)   // channels must be a multiple of 4
 /// ```
-public final class GroupNormalization: AffineNormalization {
+public final class GroupNormalization: AffineNormalization, @unchecked Sendable {
     /// The number of groups; -1 until built means one per channel (then the channel count).
     public private(set) var groups: Int
     /// The channel axis (negative counts from the end).

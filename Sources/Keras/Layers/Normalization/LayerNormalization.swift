@@ -8,7 +8,7 @@
 /// ```swift
 /// let norm = LayerNormalization(axis: -1)        // or axis: [1, 2]
 /// ```
-public final class LayerNormalization: AffineNormalization {
+public final class LayerNormalization: AffineNormalization, @unchecked Sendable {
     /// The normalized axes; Keras's build turns it into a sorted list, and so does ``build(_:)``.
     public private(set) var axis: AxisList
     /// Keras's deprecated `rms_scaling`: divide by the standard deviation without centering.

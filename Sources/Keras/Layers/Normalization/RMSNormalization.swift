@@ -5,7 +5,7 @@
 /// ```swift
 /// let norm = RMSNormalization(axis: -1, epsilon: 1e-6)
 /// ```
-public final class RMSNormalization: Layer {
+public final class RMSNormalization: Layer, @unchecked Sendable {
     /// The normalized axes; Keras's build turns it into a sorted list, and so does ``build(_:)``.
     public private(set) var axis: AxisList
     /// Added to the mean square before its square root.

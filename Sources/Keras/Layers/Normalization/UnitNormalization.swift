@@ -4,7 +4,7 @@
 /// ```swift
 /// let unit = UnitNormalization(axis: -1)        // or axis: [1, 2]
 /// ```
-public final class UnitNormalization: Layer {
+public final class UnitNormalization: Layer, @unchecked Sendable {
     /// The axes over which the norm is taken.
     public let axis: AxisList
 

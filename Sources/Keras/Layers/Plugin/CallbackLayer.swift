@@ -119,10 +119,11 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     /// The weights as the call reads them: trainable ones through the tape (they become leaves),
     /// others as constants.
+    /// (A plugin layer holds no sublayers, so its trainable weights are its own trainable
+    /// variables while it is trainable: no set of them is built per step.)
     private func weightValues() -> [Tensor] {
-        guard GradientTape.active != nil else { return variables.map(\.storedValue) }
-        let trainableSet = Set(trainableWeights.map(ObjectIdentifier.init))
-        return variables.map { v in trainableSet.contains(ObjectIdentifier(v)) ? v.value : v.storedValue }
+        guard GradientTape.active != nil, trainable else { return variables.map(\.storedValue) }
+        return variables.map { $0.trainable ? $0.value : $0.storedValue }
     }
 
     /// The widths of the states of a traced cell (empty for a layer that is not one).

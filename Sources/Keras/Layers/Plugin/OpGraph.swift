@@ -14,11 +14,12 @@ public final class OpGraph: @unchecked Sendable {
         case op(OpGraphOp, [Int])
     }
 
-    private(set) var sources: [Source] = []
+    /// The nodes in trace order (rewritten once by the dense peephole when the trace ends).
+    var sources: [Source] = []
     /// The node each mode returns: index 0 for inference, 1 for training.
-    private var outputs: [Int?] = [nil, nil]
+    private(set) var outputs: [Int?] = [nil, nil]
     /// For a cell, the node of each state's new value, per mode as ``outputs``.
-    private var stateOutputs: [[Int?]] = [[], []]
+    private(set) var stateOutputs: [[Int?]] = [[], []]
     /// For a cell, the width of each state `(batch, width)` in order; empty for a plain layer.
     public private(set) var stateWidths: [Int] = []
     /// The shape of each node at trace time, -1 where it follows an unknown input dimension.
@@ -145,10 +146,12 @@ public final class OpGraph: @unchecked Sendable {
         }
     }
 
-    /// Ends the trace: the probe values are freed and no node can be added.
+    /// Ends the trace: the probe values are freed, no node can be added, and `matmul`, bias
+    /// `add` and activation chains become fused dense nodes (``fuseDense()``).
     public func finish() {
         probes = []
         weightValue = nil
+        fuseDense()
         plans = (0..<2).map { mode in
             let ends = ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }
             guard let last = ends.max() else { return [] }

@@ -1,8 +1,29 @@
 /// One op of an ``OpGraph``: a `keras.ops` name and its arguments, resolved once at trace time
 /// into a closure over differentiable ``Ops``.
 struct OpGraphOp {
+    /// What the dense peephole (OpGraph+Fusion.swift) needs to know of an op.
+    enum Role: Equatable {
+        case matmul, add
+        case activation(ElementwiseActivation)
+        /// A fused `activation(x · w (+ b))`: inputs x, w (and b).
+        case dense(ElementwiseActivation, bias: Bool)
+    }
+
     let name: String
+    /// Set for the ops the dense peephole rewrites.
+    let role: Role?
     private let body: ([Tensor], Bool) throws -> Tensor
+
+    /// `activation(x · kernel + bias)` as one ``Ops/dense(_:kernel:bias:activation:)`` (inputs
+    /// x, kernel and, with `bias`, the bias): what the peephole puts in place of a traced
+    /// `matmul`, `add` and activation.
+    init(fusedDense activation: ElementwiseActivation, bias: Bool) {
+        name = "dense"
+        role = .dense(activation, bias: bias)
+        body = bias
+            ? { x, _ in try Ops.dense(x[0], kernel: x[1], bias: x[2], activation: activation) }
+            : { x, _ in try Ops.dense(x[0], kernel: x[1], bias: nil, activation: activation) }
+    }
 
     /// Resolves `name` with `attributes` for `arity` inputs; throws for an unknown op or a wrong
     /// number of inputs.
@@ -14,9 +35,15 @@ struct OpGraphOp {
                 throw KerasError.invalidArgument("op '\(name)' takes \(n) input\(n == 1 ? "" : "s"), got \(arity)")
             }
         }
+        var role: Role?
         if let f = OpGraphOp.binary[name], !(name == "power" && arity == 1) {
             try need(2)
+            role = name == "matmul" || name == "dot" ? .matmul : name == "add" ? .add : nil
             body = { x, _ in try f(x[0], x[1]) }
+        } else if let f = try OpGraphOp.activation(name, a) {
+            try need(1)
+            role = f.elementwise.map { .activation($0) }
+            body = { x, _ in try f(x[0]) }
         } else if let f = try OpGraphOp.unary(name, a) {
             try need(1)
             body = { x, _ in try f(x[0]) }
@@ -39,6 +66,7 @@ struct OpGraphOp {
         } else {
             throw KerasError.invalidArgument("op '\(name)' is not one the library can run natively")
         }
+        self.role = role
     }
 
     /// The op's output for `inputs`.
@@ -64,7 +92,7 @@ struct OpGraphOp {
         "zeros_like": { Tensor(shape: $0.shape) }, "ones_like": { Tensor(shape: $0.shape, repeating: 1) },
     ]
 
-    /// Elementwise ops and activations.
+    /// Elementwise ops.
     static func unary(_ name: String, _ a: OpAttributes) throws -> ((Tensor) throws -> Tensor)? {
         if let f = plain[name] { return f }
         switch name {
@@ -77,19 +105,20 @@ struct OpGraphOp {
         case "softmax", "log_softmax":
             let axis = try a.int("axis", default: -1)
             return name == "softmax" ? { try Ops.softmax($0, axis: axis) } : { try Ops.logSoftmax($0, axis: axis) }
-        case "gelu":
-            let f = ActivationFunction.gelu(approximate: try a.bool("approximate", default: true))
-            return { try f($0) }
-        case "elu":
-            let f = ActivationFunction.elu(alpha: Float(try a.double("alpha", default: 1)))
-            return { try f($0) }
+        default: return nil
+        }
+    }
+
+    /// Activations (their ``ActivationFunction/elementwise`` kind lets them fuse into a dense).
+    static func activation(_ name: String, _ a: OpAttributes) throws -> ActivationFunction? {
+        switch name {
+        case "gelu": return ActivationFunction.gelu(approximate: try a.bool("approximate", default: true))
+        case "elu": return ActivationFunction.elu(alpha: Float(try a.double("alpha", default: 1)))
         case "leaky_relu":
-            let f = ActivationFunction.leakyReLU(negativeSlope: Float(try a.double("negative_slope", default: 0.2)))
-            return { try f($0) }
+            return ActivationFunction.leakyReLU(negativeSlope: Float(try a.double("negative_slope", default: 0.2)))
         case "linear", "sigmoid", "tanh", "relu", "relu6", "softplus", "softsign", "selu", "silu", "swish", "mish",
              "hard_sigmoid", "hard_silu", "hard_swish", "exponential":
-            guard let f = ActivationFunction.builtins[name] else { return nil }
-            return { try f($0) }
+            return ActivationFunction.builtins[name]
         default: return nil
         }
     }

@@ -1,5 +1,5 @@
 /// 1D average pooling; see BasePooling. Keras: `keras.layers.AveragePooling1D` (alias `AvgPool1D`).
-public final class AveragePooling1D: BasePooling {
+public final class AveragePooling1D: BasePooling, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
     override public class var takesMaximum: Bool { false }
 }

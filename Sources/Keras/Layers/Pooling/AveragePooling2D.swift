@@ -1,5 +1,5 @@
 /// 2D average pooling; see BasePooling. Keras: `keras.layers.AveragePooling2D` (alias `AvgPool2D`).
-public final class AveragePooling2D: BasePooling {
+public final class AveragePooling2D: BasePooling, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
     override public class var takesMaximum: Bool { false }
 }

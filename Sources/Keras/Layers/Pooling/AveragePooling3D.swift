@@ -1,5 +1,5 @@
 /// 3D average pooling; see BasePooling. Keras: `keras.layers.AveragePooling3D` (alias `AvgPool3D`).
-public final class AveragePooling3D: BasePooling {
+public final class AveragePooling3D: BasePooling, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
     override public class var takesMaximum: Bool { false }
 }

@@ -4,7 +4,7 @@
 /// ```swift
 /// let pool = GlobalAveragePooling2D(keepdims: true)
 /// ```
-open class BaseGlobalPooling: Layer {
+open class BaseGlobalPooling: Layer, @unchecked Sendable {
     /// The number of spatial axes (1, 2 or 3); each subclass overrides it.
     open class var spatialRank: Int { 2 }
     /// True for max pooling, false for average pooling; each subclass overrides it.

@@ -4,7 +4,7 @@
 /// ```swift
 /// let pool = try MaxPooling2D(poolSize: [2])      // strides default to the pool size
 /// ```
-open class BasePooling: Layer {
+open class BasePooling: Layer, @unchecked Sendable {
     /// The number of spatial axes (1, 2 or 3); each subclass overrides it.
     open class var spatialRank: Int { 2 }
     /// True for max pooling, false for average pooling; each subclass overrides it.

@@ -1,7 +1,7 @@
 /// Global average pooling over the steps; see BaseGlobalPooling. With a mask (from `Masking` or
 /// `Embedding(maskZero: true)`) it averages only the unmasked steps, and its output has no mask.
 /// Keras: `keras.layers.GlobalAveragePooling1D` (alias `GlobalAvgPool1D`).
-public final class GlobalAveragePooling1D: BaseGlobalPooling {
+public final class GlobalAveragePooling1D: BaseGlobalPooling, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
     override public class var takesMaximum: Bool { false }
 

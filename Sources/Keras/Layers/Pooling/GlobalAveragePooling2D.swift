@@ -1,6 +1,6 @@
 /// Global average pooling over the 2 spatial axes; see BaseGlobalPooling.
 /// Keras: `keras.layers.GlobalAveragePooling2D` (alias `GlobalAvgPool2D`).
-public final class GlobalAveragePooling2D: BaseGlobalPooling {
+public final class GlobalAveragePooling2D: BaseGlobalPooling, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
     override public class var takesMaximum: Bool { false }
 }

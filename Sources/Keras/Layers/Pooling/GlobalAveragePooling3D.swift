@@ -1,6 +1,6 @@
 /// Global average pooling over the 3 spatial axes; see BaseGlobalPooling.
 /// Keras: `keras.layers.GlobalAveragePooling3D` (alias `GlobalAvgPool3D`).
-public final class GlobalAveragePooling3D: BaseGlobalPooling {
+public final class GlobalAveragePooling3D: BaseGlobalPooling, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
     override public class var takesMaximum: Bool { false }
 }

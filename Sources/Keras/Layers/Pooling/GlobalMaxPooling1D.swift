@@ -1,6 +1,6 @@
 /// Global max pooling over the 1 spatial axes; see BaseGlobalPooling.
 /// Keras: `keras.layers.GlobalMaxPooling1D` (alias `GlobalMaxPool1D`).
-public final class GlobalMaxPooling1D: BaseGlobalPooling {
+public final class GlobalMaxPooling1D: BaseGlobalPooling, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
     override public class var takesMaximum: Bool { true }
 }

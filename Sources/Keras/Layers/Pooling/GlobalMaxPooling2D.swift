@@ -1,6 +1,6 @@
 /// Global max pooling over the 2 spatial axes; see BaseGlobalPooling.
 /// Keras: `keras.layers.GlobalMaxPooling2D` (alias `GlobalMaxPool2D`).
-public final class GlobalMaxPooling2D: BaseGlobalPooling {
+public final class GlobalMaxPooling2D: BaseGlobalPooling, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
     override public class var takesMaximum: Bool { true }
 }

@@ -1,6 +1,6 @@
 /// Global max pooling over the 3 spatial axes; see BaseGlobalPooling.
 /// Keras: `keras.layers.GlobalMaxPooling3D` (alias `GlobalMaxPool3D`).
-public final class GlobalMaxPooling3D: BaseGlobalPooling {
+public final class GlobalMaxPooling3D: BaseGlobalPooling, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
     override public class var takesMaximum: Bool { true }
 }

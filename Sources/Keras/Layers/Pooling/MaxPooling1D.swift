@@ -1,5 +1,5 @@
 /// 1D max pooling; see BasePooling. Keras: `keras.layers.MaxPooling1D` (alias `MaxPool1D`).
-public final class MaxPooling1D: BasePooling {
+public final class MaxPooling1D: BasePooling, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
     override public class var takesMaximum: Bool { true }
 }

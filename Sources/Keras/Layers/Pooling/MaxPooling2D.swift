@@ -1,5 +1,5 @@
 /// 2D max pooling; see BasePooling. Keras: `keras.layers.MaxPooling2D` (alias `MaxPool2D`).
-public final class MaxPooling2D: BasePooling {
+public final class MaxPooling2D: BasePooling, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
     override public class var takesMaximum: Bool { true }
 }

@@ -1,5 +1,5 @@
 /// 3D max pooling; see BasePooling. Keras: `keras.layers.MaxPooling3D` (alias `MaxPool3D`).
-public final class MaxPooling3D: BasePooling {
+public final class MaxPooling3D: BasePooling, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
     override public class var takesMaximum: Bool { true }
 }

@@ -5,7 +5,7 @@
 /// let encode = try CategoryEncoding(numTokens: 4, outputMode: "one_hot")
 /// try encode(Tensor([3, 2, 0, 1]))   // 4 × 4 identity rows
 /// ```
-public final class CategoryEncoding: Layer {
+public final class CategoryEncoding: Layer, @unchecked Sendable {
     /// The number of categories; inputs must lie in `[0, numTokens)`.
     public let numTokens: Int
     /// `one_hot`, `multi_hot` (the default) or `count`.

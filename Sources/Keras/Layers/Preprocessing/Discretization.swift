@@ -6,7 +6,7 @@
 /// let bins = try Discretization(binBoundaries: [0, 1, 2])
 /// try bins(Tensor([[-1.5, 0.5, 2.5]]))   // [[0, 1, 3]]
 /// ```
-public final class Discretization: Layer, AdaptableLayer {
+public final class Discretization: Layer, AdaptableLayer, @unchecked Sendable {
     /// The bucket edges (adapted ones once ``adapt(_:)`` ran); nil until given or adapted.
     public private(set) var binBoundaries: [Double]?
     /// The number of quantile buckets ``adapt(_:)`` computes.

@@ -8,7 +8,7 @@
 /// let hashing = try Hashing(numBins: 3)
 /// try hashing(Tensor(strings: ["A", "B", "C", "D", "E"], shape: [5, 1]))   // Keras's [[1], [0], [1], [1], [2]]
 /// ```
-public final class Hashing: Layer {
+public final class Hashing: Layer, @unchecked Sendable {
     /// A `mask_value`: an integer or a string. Keras: `mask_value`.
     public enum MaskValue: Equatable, Sendable {
         case int(Int)

@@ -7,7 +7,7 @@
 /// let lookup = try IntegerLookup(vocabulary: [12, 36, 1138, 42])
 /// try lookup(Tensor([[12, 1138, 42], [42, 1000, 36]]))   // [[1, 3, 4], [4, 0, 2]]
 /// ```
-public final class IntegerLookup: Layer, AdaptableLayer {
+public final class IntegerLookup: Layer, AdaptableLayer, @unchecked Sendable {
     var core: IndexLookup<Int>
     public var maxTokens: Int? { core.maxTokens }
     public var numOovIndices: Int { core.numOovIndices }

@@ -9,7 +9,7 @@
 /// try norm.adapt(trainingFeatures)
 /// let model = try Sequential([InputLayer(shape: [4]), norm, Dense(1)])
 /// ```
-public final class Normalization: Layer, AdaptableLayer {
+public final class Normalization: Layer, AdaptableLayer, @unchecked Sendable {
     /// The axes with their own mean and variance; empty for one scalar mean (Keras's `None`).
     public let axis: [Int]
     /// The mean given at construction (nil when adapted).

@@ -8,7 +8,7 @@
 /// let lookup = try StringLookup(vocabulary: ["a", "b", "c", "d"])
 /// try lookup(Tensor(strings: ["a", "c", "d", "d", "z", "b"], shape: [2, 3]))   // [[1, 3, 4], [4, 0, 2]]
 /// ```
-public final class StringLookup: Layer, AdaptableLayer {
+public final class StringLookup: Layer, AdaptableLayer, @unchecked Sendable {
     var core: IndexLookup<String>
     /// The vocabulary given at construction (nil when adapted), as Keras's config writes it.
     public let inputVocabulary: [String]?

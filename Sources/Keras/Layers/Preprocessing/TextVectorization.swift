@@ -12,7 +12,7 @@ import Foundation
 /// try layer.adapt(strings: ["foo bar", "bar baz", "baz bada boom"])
 /// try layer(Tensor(strings: ["foo qux bar", "qux baz"], shape: [2, 1]))   // [[4, 1, 3, 0], [1, 2, 0, 0]]
 /// ```
-public final class TextVectorization: Layer, AdaptableLayer {
+public final class TextVectorization: Layer, AdaptableLayer, @unchecked Sendable {
     /// The vocabulary lookup (mask token `""`, OOV token `"[UNK]"`). Keras: `_lookup_layer`.
     let lookup: StringLookup
     public let standardize: TextStandardization?

@@ -7,7 +7,7 @@
 /// let model = try Sequential([InputLayer(shape: [100]), Embedding(10_000, 64, maskZero: true),
 ///                             Bidirectional(LSTM(32)), Dense(1, activation: .sigmoid)])
 /// ```
-public final class Bidirectional: Layer {
+public final class Bidirectional: Layer, @unchecked Sendable {
     /// How the forward and backward outputs combine. Keras: `merge_mode`.
     public enum MergeMode: String, Sendable { case concat, sum, mul, ave }
 

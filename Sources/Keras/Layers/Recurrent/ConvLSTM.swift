@@ -10,7 +10,7 @@
 /// ```swift
 /// let layer = try ConvLSTM2D(16, kernelSize: [3], padding: .same, returnSequences: true)
 /// ```
-open class ConvLSTM: Layer {
+open class ConvLSTM: Layer, @unchecked Sendable {
     /// The number of spatial axes (1, 2 or 3); each subclass overrides it.
     open class var spatialRank: Int { 2 }
 

@@ -1,6 +1,6 @@
 /// A convolutional LSTM over `(batch, timesteps, rows, channels)` inputs; see ``ConvLSTM``.
 /// Keras: `keras.layers.ConvLSTM1D`.
-public final class ConvLSTM1D: ConvLSTM {
+public final class ConvLSTM1D: ConvLSTM, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
 }
 

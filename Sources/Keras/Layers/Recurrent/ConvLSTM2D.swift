@@ -1,6 +1,6 @@
 /// A convolutional LSTM over `(batch, timesteps, 2 spatial axes, channels)` inputs; see ``ConvLSTM``.
 /// Keras: `keras.layers.ConvLSTM2D`.
-public final class ConvLSTM2D: ConvLSTM {
+public final class ConvLSTM2D: ConvLSTM, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
 }
 

@@ -1,6 +1,6 @@
 /// A convolutional LSTM over `(batch, timesteps, 3 spatial axes, channels)` inputs; see ``ConvLSTM``.
 /// Keras: `keras.layers.ConvLSTM3D`.
-public final class ConvLSTM3D: ConvLSTM {
+public final class ConvLSTM3D: ConvLSTM, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
 }
 

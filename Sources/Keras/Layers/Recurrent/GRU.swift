@@ -5,7 +5,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [50, 8]), GRU(32), Dense(1)])
 /// ```
-public final class GRU: RNN {
+public final class GRU: RNN, @unchecked Sendable {
     public override class var declaration: LayerDeclaration { layerDeclaration }
 
     public var resetAfter: Bool { builtInCell?.kind == .gru(resetAfter: true) }

@@ -3,7 +3,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [50, 8]), LSTM(32), Dense(1)])
 /// ```
-public final class LSTM: RNN {
+public final class LSTM: RNN, @unchecked Sendable {
     public override class var declaration: LayerDeclaration { layerDeclaration }
 
     public var unitForgetBias: Bool { builtInCell?.unitForgetBias ?? true }

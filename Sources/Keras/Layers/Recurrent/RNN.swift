@@ -5,7 +5,7 @@
 /// and output through, as in Keras. The cell is any ``RNNCell``: the built-in ones run as one
 /// fused op, others step by step on the tape. The cell's weights live in the cell
 /// (`lstm/lstm_cell/kernel`). Keras: `keras.layers.RNN`.
-public class RNN: Layer {
+public class RNN: Layer, @unchecked Sendable {
     /// The step the layer repeats; a tracked sublayer holding the weights.
     public let cell: RNNCell
     public let returnSequences: Bool

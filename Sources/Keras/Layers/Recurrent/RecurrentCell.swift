@@ -56,7 +56,7 @@ public struct RecurrentCellOptions {
 /// One step of a recurrent layer: its weights (kernel `(input, G·units)`, recurrent kernel
 /// `(units, G·units)`, bias) and its math, which ``RNN`` runs over whole sequences with one
 /// fused op. Keras: `SimpleRNNCell`, `LSTMCell`, `GRUCell` (the RNN layer's `cell`).
-public class RecurrentCell: GatedCell {
+public class RecurrentCell: GatedCell, @unchecked Sendable {
     public let units: Int
     public let kind: RecurrentCellKind
     /// Masks every call uses instead of drawing new ones (tests: gradients with a fixed mask).

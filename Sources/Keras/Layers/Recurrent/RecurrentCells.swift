@@ -1,6 +1,6 @@
 /// The cell of ``SimpleRNN``, usable on its own (``RecurrentCell/step(_:states:training:)``)
 /// or in ``RNN``. Keras: `keras.layers.SimpleRNNCell`.
-public final class SimpleRNNCell: RecurrentCell {
+public final class SimpleRNNCell: RecurrentCell, @unchecked Sendable {
     public convenience init(_ units: Int, activation: ActivationFunction = .tanh, useBias: Bool = true,
                             options: RecurrentCellOptions = RecurrentCellOptions(), name: String? = nil) throws {
         try self.init(units: units, kind: .simple, activation: activation, recurrentActivation: .linear, useBias: useBias,
@@ -9,7 +9,7 @@ public final class SimpleRNNCell: RecurrentCell {
 }
 
 /// The cell of ``LSTM`` (gates i, f, c, o). Keras: `keras.layers.LSTMCell`.
-public final class LSTMCell: RecurrentCell {
+public final class LSTMCell: RecurrentCell, @unchecked Sendable {
     public convenience init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
                             useBias: Bool = true, unitForgetBias: Bool = true,
                             options: RecurrentCellOptions = RecurrentCellOptions(), name: String? = nil) throws {
@@ -19,7 +19,7 @@ public final class LSTMCell: RecurrentCell {
 }
 
 /// The cell of ``GRU`` (gates z, r, h). Keras: `keras.layers.GRUCell`.
-public final class GRUCell: RecurrentCell {
+public final class GRUCell: RecurrentCell, @unchecked Sendable {
     public var resetAfter: Bool { kind == .gru(resetAfter: true) }
 
     public convenience init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,

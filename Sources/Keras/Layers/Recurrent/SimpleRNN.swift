@@ -4,7 +4,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [10, 4]), SimpleRNN(16), Dense(1)])
 /// ```
-public final class SimpleRNN: RNN {
+public final class SimpleRNN: RNN, @unchecked Sendable {
     public override class var declaration: LayerDeclaration { layerDeclaration }
 
     public init(_ units: Int, activation: ActivationFunction = .tanh, useBias: Bool = true,

@@ -7,7 +7,7 @@
 /// ```swift
 /// let layer = try RNN(cells: [LSTMCell(32), LSTMCell(16)], returnSequences: true)
 /// ```
-public final class StackedRNNCells: Layer, RNNCell {
+public final class StackedRNNCells: Layer, RNNCell, @unchecked Sendable {
     /// The cells, first to last.
     public let cells: [RNNCell]
 

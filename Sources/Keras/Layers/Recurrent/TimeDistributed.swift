@@ -6,7 +6,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [10, 8]), LSTM(16, returnSequences: true), TimeDistributed(Dense(1))])
 /// ```
-public final class TimeDistributed: Layer {
+public final class TimeDistributed: Layer, @unchecked Sendable {
     /// The layer applied at each step.
     public let layer: Layer
 

@@ -9,7 +9,7 @@
 /// ```swift
 /// let model = try Sequential([Dense(16, activation: .selu), AlphaDropout(0.1), Dense(1)])
 /// ```
-public final class AlphaDropout: Layer {
+public final class AlphaDropout: Layer, @unchecked Sendable {
     /// The fraction of inputs dropped, in `[0, 1]`.
     public let rate: Double
     /// The shape of the mask (nil entries follow the input), or nil for the input's shape.

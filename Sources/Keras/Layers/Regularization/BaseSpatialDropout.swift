@@ -6,7 +6,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [8, 8, 3]), Conv2D(16, kernelSize: [3]), SpatialDropout2D(0.2)])
 /// ```
-open class BaseSpatialDropout: Layer {
+open class BaseSpatialDropout: Layer, @unchecked Sendable {
     /// The number of spatial axes (1, 2 or 3); each subclass overrides it.
     open class var spatialRank: Int { 2 }
 

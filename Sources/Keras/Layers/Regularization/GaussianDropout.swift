@@ -5,7 +5,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [4]), GaussianDropout(0.2), Dense(1)])
 /// ```
-public final class GaussianDropout: Layer {
+public final class GaussianDropout: Layer, @unchecked Sendable {
     /// The drop probability, in `[0, 1]`.
     public let rate: Double
     /// The seed of the layer's own generator (else the thread's generator is used).

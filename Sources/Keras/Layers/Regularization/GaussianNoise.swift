@@ -4,7 +4,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [4]), GaussianNoise(0.1), Dense(1)])
 /// ```
-public final class GaussianNoise: Layer {
+public final class GaussianNoise: Layer, @unchecked Sendable {
     /// The standard deviation of the noise, in `[0, 1]`.
     public let stddev: Double
     /// The seed of the layer's own generator (else the thread's generator is used).

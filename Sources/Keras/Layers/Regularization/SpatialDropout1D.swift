@@ -1,6 +1,6 @@
 /// Drops whole channels of 1D data during training; see BaseSpatialDropout.
 /// Keras: `keras.layers.SpatialDropout1D`.
-public final class SpatialDropout1D: BaseSpatialDropout {
+public final class SpatialDropout1D: BaseSpatialDropout, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
 }
 

@@ -1,6 +1,6 @@
 /// Drops whole channels of 2D data during training; see BaseSpatialDropout.
 /// Keras: `keras.layers.SpatialDropout2D`.
-public final class SpatialDropout2D: BaseSpatialDropout {
+public final class SpatialDropout2D: BaseSpatialDropout, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
 }
 

@@ -1,6 +1,6 @@
 /// Drops whole channels of 3D data during training; see BaseSpatialDropout.
 /// Keras: `keras.layers.SpatialDropout3D`.
-public final class SpatialDropout3D: BaseSpatialDropout {
+public final class SpatialDropout3D: BaseSpatialDropout, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
 }
 

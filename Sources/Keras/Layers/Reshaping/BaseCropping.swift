@@ -4,7 +4,7 @@
 /// ```swift
 /// let crop = try Cropping2D(cropping: [[2, 2], [4, 4]])   // (top, bottom), (left, right)
 /// ```
-open class BaseCropping: Layer {
+open class BaseCropping: Layer, @unchecked Sendable {
     /// The number of spatial axes (1, 2 or 3); each subclass overrides it.
     open class var spatialRank: Int { 2 }
     /// Keras's default cropping of the class: one position at each end, none for Cropping2D.

@@ -5,7 +5,7 @@
 /// ```swift
 /// let up = try UpSampling2D(size: [2, 3], interpolation: .bilinear)
 /// ```
-open class BaseUpSampling: Layer {
+open class BaseUpSampling: Layer, @unchecked Sendable {
     /// The number of spatial axes (1, 2 or 3); each subclass overrides it.
     open class var spatialRank: Int { 2 }
 

@@ -4,7 +4,7 @@
 /// ```swift
 /// let pad = try ZeroPadding2D(padding: [[1, 2], [0, 3]])   // (top, bottom), (left, right)
 /// ```
-open class BaseZeroPadding: Layer {
+open class BaseZeroPadding: Layer, @unchecked Sendable {
     /// The number of spatial axes (1, 2 or 3); each subclass overrides it.
     open class var spatialRank: Int { 2 }
 

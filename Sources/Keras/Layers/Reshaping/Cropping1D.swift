@@ -1,5 +1,5 @@
 /// Cropping of the 1 spatial axes; see BaseCropping. Keras: `keras.layers.Cropping1D`.
-public final class Cropping1D: BaseCropping {
+public final class Cropping1D: BaseCropping, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
 }
 

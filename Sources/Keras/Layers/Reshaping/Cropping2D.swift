@@ -1,5 +1,5 @@
 /// Cropping of the 2 spatial axes; see BaseCropping. Keras: `keras.layers.Cropping2D`.
-public final class Cropping2D: BaseCropping {
+public final class Cropping2D: BaseCropping, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
     override public class var defaultCropping: [[Int]] { [[0]] }
 }

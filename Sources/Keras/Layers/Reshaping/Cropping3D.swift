@@ -1,5 +1,5 @@
 /// Cropping of the 3 spatial axes; see BaseCropping. Keras: `keras.layers.Cropping3D`.
-public final class Cropping3D: BaseCropping {
+public final class Cropping3D: BaseCropping, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
 }
 

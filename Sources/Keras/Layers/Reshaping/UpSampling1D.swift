@@ -1,6 +1,6 @@
 /// Repeats each step `size` times along the time axis; see BaseUpSampling.
 /// Keras: `keras.layers.UpSampling1D`.
-public final class UpSampling1D: BaseUpSampling {
+public final class UpSampling1D: BaseUpSampling, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
 }
 

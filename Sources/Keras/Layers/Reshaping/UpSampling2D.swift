@@ -1,6 +1,6 @@
 /// Enlarges height and width by integer factors, repeating rows and columns (`nearest`) or
 /// interpolating (`bilinear`, `bicubic`, `lanczos3`, `lanczos5`: JAX's numbers); see BaseUpSampling. Keras: `keras.layers.UpSampling2D`.
-public final class UpSampling2D: BaseUpSampling {
+public final class UpSampling2D: BaseUpSampling, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
 }
 

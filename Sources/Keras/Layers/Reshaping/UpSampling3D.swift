@@ -1,6 +1,6 @@
 /// Repeats each position of the three spatial axes by their factors; see BaseUpSampling.
 /// Keras: `keras.layers.UpSampling3D`.
-public final class UpSampling3D: BaseUpSampling {
+public final class UpSampling3D: BaseUpSampling, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
 }
 

@@ -1,5 +1,5 @@
 /// Zero padding of the 1 spatial axes; see BaseZeroPadding. Keras: `keras.layers.ZeroPadding1D`.
-public final class ZeroPadding1D: BaseZeroPadding {
+public final class ZeroPadding1D: BaseZeroPadding, @unchecked Sendable {
     override public class var spatialRank: Int { 1 }
 }
 

@@ -1,5 +1,5 @@
 /// Zero padding of the 2 spatial axes; see BaseZeroPadding. Keras: `keras.layers.ZeroPadding2D`.
-public final class ZeroPadding2D: BaseZeroPadding {
+public final class ZeroPadding2D: BaseZeroPadding, @unchecked Sendable {
     override public class var spatialRank: Int { 2 }
 }
 

@@ -1,5 +1,5 @@
 /// Zero padding of the 3 spatial axes; see BaseZeroPadding. Keras: `keras.layers.ZeroPadding3D`.
-public final class ZeroPadding3D: BaseZeroPadding {
+public final class ZeroPadding3D: BaseZeroPadding, @unchecked Sendable {
     override public class var spatialRank: Int { 3 }
 }
 

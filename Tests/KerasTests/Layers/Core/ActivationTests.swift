@@ -18,7 +18,7 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(model1.layers[0].activation, model2.layers[1].activation)
         XCTAssertNotEqual(model1.layers[0].activation, model2.layers[0].activation)
         XCTAssertEqual(model2.outputShape, [nil, 64])
-        XCTAssertNil(try Flatten().activation)
+        XCTAssertNil(Flatten().activation)
     }
 
     func testActivationGradients() throws {

@@ -168,8 +168,15 @@ def clip(x, x_min, x_max):
 
 
 def where(condition, x1=None, x2=None):
-    if x1 is None or x2 is None:
-        raise NotImplementedError("ops.where(condition) without x1 and x2 (indices) is not supported")
+    """Keras `ops.where`: `x1` where `condition` holds, else `x2`; with the condition alone,
+    the indices of its non-zero entries, one int32 array per axis (as `nonzero`)."""
+    if (x1 is None) != (x2 is None):
+        raise ValueError("`x1` and `x2` either both should be `None` or both should have non-None value.")
+    if x1 is None:
+        if is_symbolic(condition):
+            raise NotTraceable("ops.where(condition) returns indices whose count depends on the values, "
+                               "so it cannot be traced into a layer")
+        return tuple(i.astype(np.int32) for i in np.nonzero(np.asarray(_value(condition))))
     return _op("where", [condition, x1, x2], lambda c, a, b: np.where(c != 0, a, b))
 
 
@@ -237,19 +244,24 @@ def stack(x, axis=0):
 # ---- compositions ---------------------------------------------------------------------------
 
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 — Keras's name
-    """Keras `ops.norm`: vector norms (ord None/2, 1, inf, -inf, 0, p) over one axis, and the
-    Frobenius norm over two axes (or over a matrix when `axis` is None)."""
+    """Keras `ops.norm`: vector norms (ord None/2, 1, inf, -inf, 0, p) over one axis, and matrix
+    norms over two axes (or over a matrix when `axis` is None): Frobenius, 1, -1, inf, -inf
+    (traceable), 2, -2 and 'nuc' (singular values: on values only)."""
     rank = len(shape(x))
     axes = list(axis) if isinstance(axis, (tuple, list)) else axis
     matrix = len(axes) == 2 if isinstance(axes, list) else axes is None and rank == 2
+    if isinstance(ord, str) and ord not in ("fro", "nuc"):
+        raise ValueError(f"Invalid `ord` argument. Expected one of {{'fro', 'nuc'}} when using string. "
+                         f"Received: ord={ord}")
     if axes is None and rank > 2 and ord is not None:
         raise ValueError(f"Improper number of dimensions to norm: ord={ord!r} needs `axis` for "
                          f"a tensor of rank {rank}")
-    if ord in (None, "fro", "euclidean") or (ord == 2 and not matrix):
+    if ord in (None, "fro") or (ord == 2 and not matrix):
         return sqrt(sum(square(x), axis=axes, keepdims=keepdims))
     if matrix:
-        raise Unsupported(f"ops.norm(ord={ord!r}) over two axes: only the Frobenius norm "
-                          f"(ord=None or 'fro') is supported")
+        return _matrix_norm(x, ord, [a % rank for a in (axes or [0, 1])], keepdims)
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid `ord` argument for vector norm. Received: ord={ord}")
     if ord == math.inf:
         return max(abs(x), axis=axes, keepdims=keepdims)
     if ord == -math.inf:
@@ -261,6 +273,22 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 — Keras's name
     if isinstance(ord, (int, float)) and not isinstance(ord, bool):
         return power(sum(power(abs(x), float(ord)), axis=axes, keepdims=keepdims), 1.0 / ord)
     raise ValueError(f"Invalid `ord` argument for vector norm: {ord!r}")
+
+
+def _matrix_norm(x, ord, axes, keepdims):  # noqa: A002
+    """numpy's matrix norms over `axes` = (rows, columns)."""
+    if ord in (1, -1, math.inf, -math.inf) and not isinstance(ord, bool):
+        # 1: the largest column sum of |x| (sum over the rows); inf: the largest row sum.
+        summed, across = (axes[0], axes[1]) if ord in (1, -1) else (axes[1], axes[0])
+        sums = sum(abs(x), axis=summed, keepdims=True)
+        out = (max if ord > 0 else min)(sums, axis=across, keepdims=True)
+        return out if keepdims else squeeze(out, axis=tuple(sorted(axes)))
+    if ord in ("nuc", 2, -2) and not isinstance(ord, bool):
+        if is_symbolic(x):
+            raise Unsupported(f"ops.norm(ord={ord!r}) over two axes needs singular values, which the "
+                              f"library does not trace; use ord=None, 'fro', 1, -1, inf or -inf")
+        return _op("norm", [x], lambda v: np.linalg.norm(v, ord=ord, axis=tuple(axes), keepdims=keepdims))
+    raise ValueError(f"Invalid `ord` argument for matrix norm. Received: ord={ord}")
 
 
 def logsumexp(x, axis=None, keepdims=False):

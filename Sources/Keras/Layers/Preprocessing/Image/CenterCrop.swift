@@ -1,6 +1,6 @@
 /// Crops the centre `height × width` window of images (resizing to the target's aspect ratio
 /// when an image is smaller), in training and inference. Keras: `keras.layers.CenterCrop`.
-public final class CenterCrop: ImageLayer {
+public final class CenterCrop: ImageLayer, @unchecked Sendable {
     public let height: Int
     public let width: Int
 

@@ -2,7 +2,7 @@
 /// images given as one `(height, width, channels)` image or a batch of them (channels first
 /// with `channelsFirst`), and a seeded generator for the random ones. Keras:
 /// `BaseImagePreprocessingLayer`.
-open class ImageLayer: Layer {
+open class ImageLayer: Layer, @unchecked Sendable {
     /// Where the channel axis is.
     public let dataFormat: DataFormat
     /// The seed of the layer's own generator; nil draws from the thread's generator.
@@ -128,7 +128,7 @@ extension ImageLayer {
 /// The geometric augmentations (`RandomRotation`, `RandomZoom`, `RandomTranslation`): in
 /// training each image is resampled through an affine map drawn per image, with Keras's
 /// `fill_mode`, `fill_value` and `interpolation`; at inference the images pass unchanged.
-open class AffineAugmentation: ImageLayer {
+open class AffineAugmentation: ImageLayer, @unchecked Sendable {
     let fillMode: FillMode
     let interpolation: Interpolation
     public let fillValue: Double

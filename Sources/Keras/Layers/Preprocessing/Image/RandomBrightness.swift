@@ -1,7 +1,7 @@
 /// In training, adds to each image a delta drawn from `[lower, upper] × (high − low)` of
 /// `valueRange`, clipped to it; at inference the images pass unchanged.
 /// Keras: `keras.layers.RandomBrightness`.
-public final class RandomBrightness: ImageLayer {
+public final class RandomBrightness: ImageLayer, @unchecked Sendable {
     let factor: ImageFactor
     /// The sorted `[low, high]` range of the pixel values (`[0, 255]` by default).
     public let valueRange: [Double]

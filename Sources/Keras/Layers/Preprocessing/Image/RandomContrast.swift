@@ -1,7 +1,7 @@
 /// In training, scales each image's deviation from its per-channel mean by a factor drawn from
 /// `[1 − lower, 1 + upper]`, clipped to `valueRange`; at inference the images pass unchanged.
 /// Keras: `keras.layers.RandomContrast`.
-public final class RandomContrast: ImageLayer {
+public final class RandomContrast: ImageLayer, @unchecked Sendable {
     let factor: ImageFactor
     /// The `[low, high]` range outputs are clipped to (`[0, 255]` by default).
     public let valueRange: [Double]

@@ -1,7 +1,7 @@
 /// In training, crops a random `height × width` window (the same for the whole batch; images not
 /// larger than the target are cropped to its aspect ratio and resized); at inference the images
 /// pass unchanged, as in Keras 3. Keras: `keras.layers.RandomCrop`.
-public final class RandomCrop: ImageLayer {
+public final class RandomCrop: ImageLayer, @unchecked Sendable {
     public let height: Int
     public let width: Int
 

@@ -1,7 +1,7 @@
 /// In training, flips each image with probability 1/2 (left-right, up-down, or both at once for
 /// `horizontal_and_vertical`, one draw per image as Keras); at inference the images pass
 /// unchanged. Keras: `keras.layers.RandomFlip`.
-public final class RandomFlip: ImageLayer {
+public final class RandomFlip: ImageLayer, @unchecked Sendable {
     /// `horizontal`, `vertical` or `horizontal_and_vertical`.
     public let mode: String
 

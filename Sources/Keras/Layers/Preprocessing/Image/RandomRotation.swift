@@ -3,7 +3,7 @@ import Foundation
 /// In training, rotates each image about its centre by an angle drawn from
 /// `[lower, upper] × 360°` (`factor` is a fraction of a full turn); at inference the images pass
 /// unchanged. Keras: `keras.layers.RandomRotation`.
-public final class RandomRotation: AffineAugmentation {
+public final class RandomRotation: AffineAugmentation, @unchecked Sendable {
     let factor: ImageFactor
 
     /// - Parameter factor: a number `f` (`[−f, f]`) or a pair, in `[−1, 1]`.

@@ -1,7 +1,7 @@
 /// In training, shifts each image by fractions of its height and width drawn from
 /// `heightFactor`'s and `widthFactor`'s ranges; at inference the images pass unchanged.
 /// Keras: `keras.layers.RandomTranslation`.
-public final class RandomTranslation: AffineAugmentation {
+public final class RandomTranslation: AffineAugmentation, @unchecked Sendable {
     let heightFactor: ImageFactor
     let widthFactor: ImageFactor
 

@@ -1,7 +1,7 @@
 /// In training, zooms each image about its centre by `1 + z`, `z` drawn from `heightFactor`'s
 /// range (and `widthFactor`'s, else the same zoom for both axes; negative `z` zooms in); at
 /// inference the images pass unchanged. Keras: `keras.layers.RandomZoom`.
-public final class RandomZoom: AffineAugmentation {
+public final class RandomZoom: AffineAugmentation, @unchecked Sendable {
     let heightFactor: ImageFactor
     let widthFactor: ImageFactor?
 

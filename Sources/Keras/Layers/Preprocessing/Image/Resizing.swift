@@ -4,7 +4,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [64, 64, 3]), Resizing(height: 32, width: 32), Flatten(), Dense(10)])
 /// ```
-public final class Resizing: ImageLayer {
+public final class Resizing: ImageLayer, @unchecked Sendable {
     public let height: Int
     public let width: Int
     let interpolation: Interpolation
