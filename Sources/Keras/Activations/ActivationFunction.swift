@@ -17,6 +17,8 @@ public struct ActivationFunction: Equatable, CustomStringConvertible, @unchecked
     public let arguments: [String: Float]
     /// Set when the activation fuses into the kernel before it.
     public let elementwise: ElementwiseActivation?
+    /// True for Keras's softmax over the last axis (the plans of ``DenseStack`` run it directly).
+    private(set) var isLastAxisSoftmax = false
     private let function: (Tensor) throws -> Tensor
 
     public init(name: String, arguments: [String: Float] = [:], elementwise: ElementwiseActivation? = nil,
@@ -87,7 +89,9 @@ public struct ActivationFunction: Equatable, CustomStringConvertible, @unchecked
     }
 
     public static func softmax(axis: Int) -> ActivationFunction {
-        ActivationFunction(name: "softmax", arguments: axis == -1 ? [:] : ["axis": Float(axis)]) { try Ops.softmax($0, axis: axis) }
+        var f = ActivationFunction(name: "softmax", arguments: axis == -1 ? [:] : ["axis": Float(axis)]) { try Ops.softmax($0, axis: axis) }
+        f.isLastAxisSoftmax = axis == -1
+        return f
     }
 
     /// Keras `relu(x, negative_slope, max_value, threshold)`.

@@ -40,40 +40,21 @@ extension Ops {
         var outShape = x.shape
         outShape[x.rank - 1] = n
         let out = Tensor.uninitialized(outShape)
-        let py = out.data
-        // The bias goes in first and the product accumulates onto it (beta = 1): no second pass.
-        if let bias {
-            Kernels.fillRows(py, with: bias.data, rows: m, cols: n)
-        } else {
-            py.initialize(repeating: 0, count: m * n)
-        }
-        Kernels.gemm(x.data, transA: false, kernel.data, transB: false, py, m: m, n: n, k: k, beta: 1)
-        activation.apply(py, count: m * n)
+        Kernels.dense(x.data, kernel: kernel.data, bias: bias.map { UnsafePointer($0.data) }, into: out.data,
+                      rows: m, inputs: k, units: n, activation: activation)
         guard let tape = GradientTape.active,
               tape.tracks(x) || tape.tracks(kernel) || (bias.map(tape.tracks) ?? false) else { return out }
         return tape.record(out) { g, t in
-            let dz: Tensor
-            if activation == .linear {
-                dz = g
-            } else {
-                dz = Tensor.uninitialized(outShape)
-                activation.backward(output: out.data, upstream: g.data, into: dz.data, count: m * n)
-            }
-            if t.tracks(kernel) {
-                let dk = Tensor.uninitialized(kernel.shape)
-                Kernels.gemm(x.data, transA: true, dz.data, transB: false, dk.data, m: k, n: n, k: m)
-                t.accumulate(kernel, dk)
-            }
-            if let bias, t.tracks(bias) {
-                let db = Tensor.uninitialized([n])
-                Kernels.columnSums(dz.data, rows: m, cols: n, into: db.data)
-                t.accumulate(bias, db)
-            }
-            if t.tracks(x) {
-                let dx = Tensor.uninitialized(x.shape)
-                Kernels.gemm(dz.data, transA: false, kernel.data, transB: true, dx.data, m: m, n: k, k: n)
-                t.accumulate(x, dx)
-            }
+            let dz = activation == .linear ? nil : Tensor.uninitialized(outShape)
+            let dk = t.tracks(kernel) ? Tensor.uninitialized(kernel.shape) : nil
+            let db = bias.flatMap { t.tracks($0) ? Tensor.uninitialized([n]) : nil }
+            let dx = t.tracks(x) ? Tensor.uninitialized(x.shape) : nil
+            Kernels.denseBackward(x: x.data, kernel: kernel.data, output: out.data, upstream: g.data, activation: activation,
+                                  dz: dz?.data, kernelGradient: dk?.data, biasGradient: db?.data, inputGradient: dx?.data,
+                                  rows: m, inputs: k, units: n)
+            if let dk { t.accumulate(kernel, dk) }
+            if let bias, let db { t.accumulate(bias, db) }
+            if let dx { t.accumulate(x, dx) }
         }
     }
 }

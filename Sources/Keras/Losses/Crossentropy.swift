@@ -129,16 +129,7 @@ public final class SparseCategoricalCrossentropy: Loss, @unchecked Sendable {
             throw KerasError.shapeMismatch("sparse_categorical_crossentropy: \(labels.count) labels for \(rows) predictions of shape \(yPred.shape)")
         }
         let mask: Tensor? = ignoreClass == nil ? nil : Tensor(shape: Array(yPred.shape.dropLast()), repeating: 1)
-        for r in 0..<rows {
-            let label = labels.data[r]
-            if let ignore = ignoreClass, label == Float(ignore) {
-                mask?.data[r] = 0
-                continue
-            }
-            guard label >= 0, label < Float(k), label == label.rounded() else {
-                throw KerasError.invalidData("sparse_categorical_crossentropy: label \(label) at row \(r) is not a class index in 0..<\(k)")
-            }
-        }
+        try Self.checkLabels(labels.data, rows: rows, classes: k, ignoreClass: ignoreClass, mask: mask?.data)
         if !fromLogits, let values = Ops.sparseCrossentropy(labels, probabilities: yPred, classes: k, mask: mask) {
             return (values, mask)
         }
@@ -146,6 +137,22 @@ public final class SparseCategoricalCrossentropy: Loss, @unchecked Sendable {
         Kernels.oneHot(labels.data, mask: mask.map { UnsafePointer($0.data) }, into: oneHot.data, rows: rows, classes: k)
         let values = try Ops.categoricalCrossentropy(oneHot, yPred, fromLogits: fromLogits)
         return (values, mask)
+    }
+
+    /// Throws unless each label is a class index in `0..<k` or `ignoreClass`, whose rows get 0
+    /// in `mask`.
+    static func checkLabels(_ labels: UnsafePointer<Float>, rows: Int, classes k: Int, ignoreClass: Int?,
+                            mask: UnsafeMutablePointer<Float>?) throws {
+        for r in 0..<rows {
+            let label = labels[r]
+            if let ignore = ignoreClass, label == Float(ignore) {
+                mask?[r] = 0
+                continue
+            }
+            guard label >= 0, label < Float(k), label == label.rounded() else {
+                throw KerasError.invalidData("sparse_categorical_crossentropy: label \(label) at row \(r) is not a class index in 0..<\(k)")
+            }
+        }
     }
 
     public override var config: JSON {

@@ -19,12 +19,61 @@ public final class BinaryAccuracy: MeanMetricWrapper, @unchecked Sendable {
 /// Keras: `CategoricalAccuracy`.
 public final class CategoricalAccuracy: MeanMetricWrapper, @unchecked Sendable {
     public init(name: String = "categorical_accuracy") { super.init(name: name, direction: .up, categoricalAccuracy) }
+
+    /// Unweighted updates of same-shaped targets count the hits in place (no tensors, so a warm
+    /// training step allocates nothing); the same figures as ``categoricalAccuracy(_:_:)``.
+    public override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
+        guard sampleWeight == nil, let k = lastAxis(yPred), k > 0, sameShape(yTrue, yPred) else {
+            return try super.update(yTrue, yPred, sampleWeight: sampleWeight)
+        }
+        let targets = yTrue.data
+        addArgmaxHits(yPred, classes: k) { r in
+            var label: Float = 0
+            Kernels.argmax(targets + r * k, into: &label, outer: 1, n: k, inner: 1)
+            return label
+        }
+    }
 }
 
 /// How often the arg-max of the prediction is the integer label. Keras: `SparseCategoricalAccuracy`.
 public final class SparseCategoricalAccuracy: MeanMetricWrapper, @unchecked Sendable {
     public init(name: String = "sparse_categorical_accuracy") {
         super.init(name: name, direction: .up, sparseCategoricalAccuracy)
+    }
+
+    /// Unweighted updates with one label per row count the hits in place (no tensors, so a warm
+    /// training step allocates nothing); the same figures as ``sparseCategoricalAccuracy(_:_:)``.
+    public override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
+        guard sampleWeight == nil, let k = lastAxis(yPred), k > 0, yTrue.count == yPred.count / k else {
+            return try super.update(yTrue, yPred, sampleWeight: sampleWeight)
+        }
+        let labels = yTrue.data
+        addArgmaxHits(yPred, classes: k) { labels[$0] }
+    }
+}
+
+/// The length of the last axis, nil for a scalar (by index: in a debug build, `shape.last` and
+/// other generic collection calls allocate, and these run in every training step).
+private func lastAxis(_ t: Tensor) -> Int? { t.rank > 0 ? t.shape[t.rank - 1] : nil }
+
+/// `a.shape == b.shape`, by index for the same reason.
+private func sameShape(_ a: Tensor, _ b: Tensor) -> Bool {
+    guard a.rank == b.rank else { return false }
+    for i in 0..<a.rank where a.shape[i] != b.shape[i] { return false }
+    return true
+}
+
+extension Mean {
+    /// Adds 1 for each row of `yPred` (`classes` wide) whose arg-max is `label(row)`, else 0:
+    /// what adding `Ops.equal(labels, Ops.argmax(yPred))` adds, without making tensors.
+    func addArgmaxHits(_ yPred: Tensor, classes k: Int, label: (Int) -> Float) {
+        let rows = yPred.count / k
+        var predicted: Float = 0
+        for r in 0..<rows {
+            Kernels.argmax(yPred.data + r * k, into: &predicted, outer: 1, n: k, inner: 1)
+            total += label(r) == predicted ? 1 : 0
+        }
+        count += Double(rows)
     }
 }
 

@@ -95,7 +95,8 @@ extension Model {
 
     /// Outputs for one batch, no batching or callbacks. Keras: `predict_on_batch`.
     public func predictOnBatch(_ x: Tensor) throws -> Tensor {
-        try GradientTape.withoutRecording { try forward([x], training: false)[0] }
+        if let s = self as? Sequential, let out = s.predictWithPlan(x) { return out }
+        return try GradientTape.withoutRecording { try forward([x], training: false)[0] }
     }
 
     /// Outputs of every output for one batch.
@@ -104,6 +105,7 @@ extension Model {
     }
 
     func trainStep(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) throws -> Double {
+        if let plan = stepPlan(xs, ys, sw, c) { return try plan.step(self, xs, ys, c) }
         tape.reset()
         clearAllLosses()
         let variables = trainableWeights
@@ -163,12 +165,17 @@ extension Model {
         }
         let weight = Double(batch)
         c.lossTracker.add(Float(total), weight: weight)
-        for (t, v) in zip(c.outputLossTrackers, perOutput) { t.add(Float(v), weight: weight) }
-        for (i, list) in metrics.enumerated() where i < preds.count {
+        // Index loops: a debug build allocates in each step of a generic iterator (zip, for-in).
+        for i in 0..<Swift.min(c.outputLossTrackers.count, perOutput.count) {
+            c.outputLossTrackers[i].add(Float(perOutput[i]), weight: weight)
+        }
+        for i in 0..<Swift.min(metrics.count, preds.count) {
+            let list = metrics[i]
             // Keras applies sample and class weights to the loss and `weighted_metrics` only;
             // `metrics` are unweighted, but a mean of per-sample values (MeanMetricWrapper) counts only unmasked ones.
             let mask = masks.flatMap { i < $0.count ? $0[i] : nil }
-            for m in list {
+            for j in 0..<list.count {
+                let m = list[j]
                 if c.isWeighted(m), let sw {
                     try m.update(ys[i], preds[i].detached, sampleWeight: sw)
                     continue

@@ -15,6 +15,8 @@ public final class Sequential: Model, @unchecked Sendable {
     /// The model's input tensor; owns the input layer through its node.
     private var inputTensor: KerasTensor?
     private var inputLayer: InputLayer? { inputTensor?.layer as? InputLayer }
+    /// The layers as a ``DenseStack`` when they are one, set whenever the graph is (re)built.
+    @exclusivity(unchecked) private(set) var inferenceStack: InferenceStack?
 
     public init(_ layers: [Layer] = [], name: String? = nil) throws {
         super.init(name: name ?? LayerNames.unique(for: "sequential"))
@@ -53,6 +55,7 @@ public final class Sequential: Model, @unchecked Sendable {
             outputs = [out]
             if let node = out.node { executionOrder.append(node) }
             layerList = stack
+            inferenceStack = InferenceStack(stack, inputShape: inputs.first?.shape)
         } else {
             stack.append(layer)
             if let inputTensor {
@@ -81,7 +84,7 @@ public final class Sequential: Model, @unchecked Sendable {
         guard let last = stack.popLast() else {
             throw KerasError.invalidState("Sequential '\(name)': there are no layers to remove")
         }
-        if let inputTensor, !stack.isEmpty { try rebuildGraph(from: inputTensor) } else { built = false; inputs = []; outputs = [] }
+        if let inputTensor, !stack.isEmpty { try rebuildGraph(from: inputTensor) } else { built = false; inputs = []; outputs = []; inferenceStack = nil }
         return last
     }
 
@@ -101,6 +104,7 @@ public final class Sequential: Model, @unchecked Sendable {
         layerList = stack
         built = true
         buildInputShape = input.shape
+        inferenceStack = InferenceStack(stack, inputShape: inputs.first?.shape)
     }
 
     /// Builds from the shape of the first data seen, when no input shape was given.
@@ -125,6 +129,10 @@ public final class Sequential: Model, @unchecked Sendable {
     }
 
     public override func forward(_ xs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+        // Inference of a Dense stack with no tape to record on: the precomputed plan.
+        if !training, masks == nil, xs.count == 1, GradientTape.active == nil, let out = predictWithPlan(xs[0]) {
+            return ([out], nil)
+        }
         try ensureBuilt(for: xs)
         guard xs.count == 1 else {
             throw KerasError.invalidArgument("Sequential '\(name)' takes one input, got \(xs.count)")

@@ -240,8 +240,9 @@ open class Optimizer: @unchecked Sendable {
         guard gradients.count == variables.count else {
             throw KerasError.invalidArgument("\(name).apply: \(gradients.count) gradients for \(variables.count) variables")
         }
-        for (g, v) in zip(gradients, variables) where g.count != v.storedValue.count {
-            throw KerasError.shapeMismatch("\(name).apply: gradient of shape \(g.shape) for variable '\(v.path)' of shape \(v.shape)")
+        // Index loops: a debug build allocates in each step of a generic iterator (zip, for-in).
+        for i in 0..<variables.count where gradients[i].count != variables[i].storedValue.count {
+            throw KerasError.shapeMismatch("\(name).apply: gradient of shape \(gradients[i].shape) for variable '\(variables[i].path)' of shape \(variables[i].shape)")
         }
         if gradients.isEmpty { return }
         let states = self.states(for: variables)
@@ -271,7 +272,7 @@ open class Optimizer: @unchecked Sendable {
             }
         }
         if useEMA { updateMovingAverages(states, variables, step: iterations / k) }
-        for v in variables { v.constraint?.apply(v) }
+        for i in 0..<variables.count { variables[i].constraint?.apply(variables[i]) }
         iterations += 1
     }
 

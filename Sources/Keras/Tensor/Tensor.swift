@@ -32,7 +32,10 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// A tensor with uninitialised contents, for kernels that write every element.
     static func uninitialized(_ shape: [Int]) -> Tensor {
-        Tensor(shape: shape, storage: TensorStorage(count: shape.reduce(1, *)))
+        // By index: in a debug build a generic `reduce` allocates, and this runs for every op.
+        var n = 1
+        for i in 0..<shape.count { n *= shape[i] }
+        return Tensor(shape: shape, storage: TensorStorage(count: n))
     }
 
     /// A tensor of the given shape with every element set to `value`.

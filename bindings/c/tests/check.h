@@ -6,6 +6,19 @@
 #include <string.h>
 #include "keras.h"
 
+/* 1 in a program built with AddressSanitizer or ThreadSanitizer (make sanitize): the resident
+ * set measured is then the sanitizer's, so memory budgets are not checked. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define UNDER_SANITIZER 1
+#endif
+#endif
+#ifndef UNDER_SANITIZER
+#define UNDER_SANITIZER 0
+#endif
+
 static int check_failures = 0;
 
 static inline int check_contains(const char *haystack, const char *needle) {

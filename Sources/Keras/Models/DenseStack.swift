@@ -1,0 +1,152 @@
+/// A `Sequential` model whose layers are `Dense` and elementwise `Activation` layers, optionally
+/// ending in a softmax over the last axis: the shape of the small MLPs (Otto, iris) whose
+/// training steps and one-row predictions cost microseconds. ``DenseStepPlan`` trains such a
+/// stack and ``Sequential/predictWithPlan(_:)`` runs it without the tape, the call context or
+/// per-layer tensors, through the same kernels as `Ops.dense`, `Ops.activation` and
+/// `Ops.softmax` in the same order, so that results are bit-identical to the general path.
+struct DenseStack {
+    /// One layer: a Dense (with its fused elementwise activation) or a standalone activation.
+    struct Stage {
+        /// The Dense layer, or nil for an `Activation` layer.
+        let dense: Dense?
+        let kernel: Variable?
+        let bias: Variable?
+        let activation: ElementwiseActivation
+        let inWidth: Int
+        let outWidth: Int
+    }
+
+    /// The model's layers when the stack was read (identity is checked before each use).
+    let layers: [Layer]
+    let stages: [Stage]
+    /// True when the last layer is a softmax over the last axis (not one of `stages`).
+    let endsInSoftmax: Bool
+    let inWidth: Int
+    let outWidth: Int
+    /// The widest activation, for scratch buffers.
+    let maxWidth: Int
+
+    /// The stack of `layers`, or nil when a layer is anything else (or unbuilt).
+    init?(_ layers: [Layer]) {
+        guard !layers.isEmpty else { return nil }
+        var stages: [Stage] = []
+        var width: Int?
+        var softmax = false
+        for (i, l) in layers.enumerated() {
+            guard !softmax else { return nil }  // a softmax is only supported as the last layer
+            if let d = l as? Dense {
+                guard d.built, let kernel = d.kernel, kernel.shape.count == 2, kernel.storedValue.count > 0,
+                      d.useBias == (d.bias != nil) else { return nil }
+                let (k, n) = (kernel.shape[0], kernel.shape[1])
+                guard width == nil || width == k else { return nil }
+                let fn = d.activationFunction
+                let kind: ElementwiseActivation
+                if let e = fn.elementwise {
+                    kind = e
+                } else if fn.isLastAxisSoftmax && i == layers.count - 1 {
+                    kind = .linear
+                    softmax = true
+                } else {
+                    return nil
+                }
+                stages.append(Stage(dense: d, kernel: kernel, bias: d.bias, activation: kind, inWidth: k, outWidth: n))
+                width = n
+            } else if let a = l as? Activation {
+                let fn = a.activationFunction
+                if fn.isLastAxisSoftmax {
+                    softmax = true
+                } else if let e = fn.elementwise {
+                    guard let w = width else { return nil }  // needs a known width: after a Dense
+                    if e != .linear { stages.append(Stage(dense: nil, kernel: nil, bias: nil, activation: e, inWidth: w, outWidth: w)) }
+                } else {
+                    return nil
+                }
+            } else {
+                return nil
+            }
+        }
+        guard let first = stages.first, first.dense != nil, let out = width else { return nil }
+        self.layers = layers
+        self.stages = stages
+        endsInSoftmax = softmax
+        inWidth = first.inWidth
+        outWidth = out
+        maxWidth = stages.reduce(first.inWidth) { Swift.max($0, $1.outWidth) }
+    }
+
+    /// True while `layers` are still the stack's layers, with the same weights of the same sizes.
+    func matches(_ layers: [Layer]) -> Bool {
+        guard layers.count == self.layers.count else { return false }
+        for i in 0..<layers.count where layers[i] !== self.layers[i] { return false }
+        for i in 0..<stages.count {
+            let s = stages[i]
+            guard let d = s.dense else { continue }
+            guard d.kernel === s.kernel, d.bias === s.bias,
+                  s.kernel?.storedValue.count == s.inWidth * s.outWidth,
+                  s.bias.map({ $0.storedValue.count == s.outWidth }) ?? true else { return false }
+        }
+        return true
+    }
+
+    /// Runs stage `s` forward on `m` rows from `x` into `y` (which must not alias `x`).
+    static func forward(_ s: Stage, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows m: Int) {
+        if let kernel = s.kernel {
+            Kernels.dense(x, kernel: kernel.storedValue.data, bias: s.bias.map { UnsafePointer($0.storedValue.data) },
+                          into: y, rows: m, inputs: s.inWidth, units: s.outWidth, activation: s.activation)
+        } else {
+            y.update(from: x, count: m * s.outWidth)
+            s.activation.apply(y, count: m * s.outWidth)
+        }
+    }
+}
+
+extension Sequential {
+    /// `predictOnBatch` of a Dense stack (``DenseStack``): the layers' kernels in order on
+    /// scratch buffers from the thread's pool, into one new tensor; nil when the model is not
+    /// such a stack or the input is not a `[rows, features]` matrix that fits it (the general
+    /// path then runs, or reports the error).
+    func predictWithPlan(_ x: Tensor) -> Tensor? {
+        guard let plan = inferenceStack, plan.accepts(x) else { return nil }
+        let m = x.shape[0]
+        let out = Tensor.uninitialized(m == 1 ? plan.oneRowShape : [m, plan.stack.outWidth])
+        let stages = plan.stack.stages
+        let pool = BufferPool.current
+        let size = m * plan.stack.maxWidth
+        let a = pool.take(size), b = pool.take(size)
+        defer { pool.give(a, size); pool.give(b, size) }
+        var src = UnsafePointer(x.data)
+        for i in 0..<stages.count {
+            let last = i == stages.count - 1 && !plan.stack.endsInSoftmax
+            let dst = last ? out.data : (src == UnsafePointer(a) ? b : a)
+            DenseStack.forward(stages[i], src, into: dst, rows: m)
+            src = UnsafePointer(dst)
+        }
+        if plan.stack.endsInSoftmax {
+            Kernels.softmax(src, out.data, outer: m, n: plan.stack.outWidth, inner: 1)
+        }
+        return out
+    }
+}
+
+/// The Dense stack of a built `Sequential` model with the shape of a one-row prediction,
+/// computed when its graph is (re)built; immutable, so concurrent predictions may share it.
+final class InferenceStack {
+    let stack: DenseStack
+    let oneRowShape: [Int]
+    /// The batch size fixed by the model's input, if any.
+    let fixedBatch: Int?
+
+    /// The stack of `layers` behind an input of shape `inputShape` (batch first), when they are
+    /// one and the input is a matrix.
+    init?(_ layers: [Layer], inputShape: [Int?]?) {
+        guard let stack = DenseStack(layers), let shape = inputShape, shape.count == 2, shape[1] == stack.inWidth else { return nil }
+        self.stack = stack
+        oneRowShape = [1, stack.outWidth]
+        fixedBatch = shape[0]
+    }
+
+    /// True when `x` is a non-empty batch the model's input takes (what `checkInput` accepts).
+    func accepts(_ x: Tensor) -> Bool {
+        x.rank == 2 && x.shape[1] == stack.inWidth && x.shape[0] > 0 && (fixedBatch == nil || fixedBatch == x.shape[0])
+    }
+}

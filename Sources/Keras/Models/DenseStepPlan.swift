@@ -1,0 +1,183 @@
+/// A training step of a ``DenseStack`` ending in softmax and Keras's categorical or sparse
+/// categorical cross-entropy, planned once per batch size: every activation and gradient has
+/// its buffer from the first step on, the backward is the fixed reverse of the stack, and the
+/// step runs the kernels that the tape would run, in the tape's order, so that weights, loss
+/// and metrics are bit-identical to the general ``Model/trainStep(_:_:_:_:)``. A warm step
+/// allocates nothing (`AllocationFreeStepTests`). Anything else a step may involve (sample
+/// weights, regularizers, frozen layers, loss scaling, other losses) takes the general path.
+final class DenseStepPlan {
+    let input: InferenceStack
+    let stack: DenseStack
+    let rows: Int
+    private let sparse: Bool
+    private let classes: Int
+    /// The model's trainable weights in Keras's order, and their gradients.
+    private let variables: [Variable]
+    private let gradients: [Tensor]
+    /// Per stage: its output, and (after the first stage) the gradient of its input.
+    private let outputs: [Tensor]
+    private let inputGradients: [Tensor?]
+    /// Per stage with a nonlinear fused activation: the pre-activation gradient.
+    private let activationGradients: [Tensor?]
+    /// Per Dense stage: the indices of its kernel and bias in `variables`.
+    private let kernelIndex: [Int]
+    private let biasIndex: [Int]
+    private let probabilities: Tensor
+    private let logitsGradient: Tensor
+    private let values: Tensor
+    private let upstream: Tensor
+    /// The prediction and per-output loss handed to the metrics, kept between steps.
+    private let predictions: [Tensor]
+    private var perOutput: [Double] = [0]
+
+    /// The plan for `model` and batches of `rows` rows, or nil when its step is not of this shape.
+    init?(_ model: Sequential, _ c: CompiledState, rows: Int) {
+        guard rows > 0, let input = model.inferenceStack, input.stack.endsInSoftmax,
+              c.losses.count == 1, c.lossWeights.allSatisfy({ $0 == 1 }) else { return nil }
+        let stack = input.stack
+        switch c.losses[0] {
+        case let l as CategoricalCrossentropy:
+            guard !l.fromLogits, l.labelSmoothing == 0, l.axis == -1 || l.axis == 1 else { return nil }
+            guard l.reduction == .sumOverBatchSize || l.reduction == .mean else { return nil }
+            sparse = false
+        case let l as SparseCategoricalCrossentropy:
+            guard !l.fromLogits, l.ignoreClass == nil, l.axis == -1 || l.axis == 1 else { return nil }
+            guard l.reduction == .sumOverBatchSize || l.reduction == .mean else { return nil }
+            sparse = true
+        default:
+            return nil
+        }
+        let variables = model.trainableWeights
+        var kernelIndex: [Int] = [], biasIndex: [Int] = []
+        for s in stack.stages {
+            guard let d = s.dense else { kernelIndex.append(-1); biasIndex.append(-1); continue }
+            guard let k = variables.firstIndex(where: { $0 === d.kernel }) else { return nil }
+            kernelIndex.append(k)
+            biasIndex.append(d.bias.flatMap { b in variables.firstIndex { $0 === b } } ?? -1)
+            if d.bias != nil && biasIndex.last == -1 { return nil }
+        }
+        guard variables.count == kernelIndex.filter({ $0 >= 0 }).count + biasIndex.filter({ $0 >= 0 }).count else { return nil }
+        self.input = input
+        self.stack = stack
+        self.rows = rows
+        classes = stack.outWidth
+        self.variables = variables
+        gradients = variables.map { Tensor.uninitialized($0.shape) }
+        outputs = stack.stages.map { Tensor.uninitialized([rows, $0.outWidth]) }
+        inputGradients = stack.stages.indices.map { $0 == 0 ? nil : Tensor.uninitialized([rows, stack.stages[$0].inWidth]) }
+        activationGradients = stack.stages.map { s in
+            s.dense != nil && s.activation != .linear ? Tensor.uninitialized([rows, s.outWidth]) : nil
+        }
+        self.kernelIndex = kernelIndex
+        self.biasIndex = biasIndex
+        probabilities = Tensor.uninitialized([rows, stack.outWidth])
+        logitsGradient = Tensor.uninitialized([rows, stack.outWidth])
+        values = Tensor.uninitialized([rows])
+        upstream = Tensor.uninitialized([rows])
+        predictions = [probabilities]
+    }
+
+    /// True when a step of `model` adds nothing to the stack's loss and trains every weight:
+    /// the model and every Dense trainable, no regularizer, no loss scaling.
+    static func isPlain(_ model: Sequential, _ stack: DenseStack, _ c: CompiledState) -> Bool {
+        guard model.trainable, model.activityRegularizer == nil, model.weightRegularizers.isEmpty,
+              !c.optimizer.scalesLoss, stack.matches(model.layers) else { return false }
+        // Index loops: a debug build allocates in each step of a generic iterator (for-in).
+        for i in 0..<stack.layers.count {
+            let layer = stack.layers[i]
+            guard layer.activityRegularizer == nil, layer.weightRegularizers.isEmpty else { return false }
+        }
+        for i in 0..<stack.stages.count {
+            guard let d = stack.stages[i].dense else { continue }
+            guard d.trainable, d.kernel?.trainable == true, d.bias?.trainable ?? true else { return false }
+        }
+        return true
+    }
+
+    /// True when `x` and `y` are a batch this plan takes: `[rows, features]` inputs and one-hot
+    /// targets of the prediction's shape, or one label per row.
+    func fits(_ x: Tensor, _ y: Tensor) -> Bool {
+        guard x.rank > 0, x.shape[0] == rows, input.accepts(x) else { return false }
+        if sparse { return y.count == rows && (y.rank == 1 || (y.rank == 2 && y.shape[1] == 1)) }
+        return y.rank == 2 && y.shape[0] == rows && y.shape[1] == classes
+    }
+
+    /// One training step on a batch that ``fits(_:_:)``; returns the loss.
+    func step(_ model: Model, _ xs: [Tensor], _ ys: [Tensor], _ c: CompiledState) throws -> Double {
+        let x = xs[0].data, y = ys[0].data
+        if sparse { try SparseCategoricalCrossentropy.checkLabels(y, rows: rows, classes: classes, ignoreClass: nil, mask: nil) }
+        let stages = stack.stages
+        var src = UnsafePointer(x)
+        for i in 0..<stages.count {
+            DenseStack.forward(stages[i], src, into: outputs[i].data, rows: rows)
+            src = UnsafePointer(outputs[i].data)
+        }
+        let p = probabilities.data, k = classes
+        Kernels.softmax(src, p, outer: rows, n: k, inner: 1)
+        // Keras's loss: per-row cross-entropy, summed in order, times 1 / rows (LossReduction).
+        if sparse {
+            Kernels.sparseCrossentropyRows(y, p, mask: nil, into: values.data, rows: rows, classes: k, renormalize: false)
+        } else {
+            Kernels.crossentropyRows(y, p, into: values.data, rows: rows, classes: k)
+        }
+        var total: Float = 0
+        for r in 0..<rows { total += values.data[r] }
+        let scale = 1 / Float(rows)
+        let loss = total * scale + 0
+        // Backward: d loss / d values is `scale` per row, fused through the softmax into the logits.
+        upstream.data.initialize(repeating: 1 * scale, count: rows)
+        if sparse {
+            Kernels.sparseSoftmaxCrossentropyBackward(y, p, mask: nil, upstream: upstream.data, into: logitsGradient.data,
+                                                      rows: rows, classes: k)
+        } else {
+            Kernels.softmaxCrossentropyBackward(y, p, upstream: upstream.data, into: logitsGradient.data, rows: rows, classes: k)
+        }
+        var g = UnsafePointer(logitsGradient.data)
+        for i in stride(from: stages.count - 1, through: 0, by: -1) {
+            let s = stages[i]
+            let input = i == 0 ? UnsafePointer(x) : UnsafePointer(outputs[i - 1].data)
+            let dx = inputGradients[i]?.data
+            if let kernel = s.kernel {
+                Kernels.denseBackward(x: input, kernel: kernel.storedValue.data, output: outputs[i].data, upstream: g,
+                                      activation: s.activation, dz: activationGradients[i]?.data,
+                                      kernelGradient: gradients[kernelIndex[i]].data,
+                                      biasGradient: biasIndex[i] >= 0 ? gradients[biasIndex[i]].data : nil,
+                                      inputGradient: dx, rows: rows, inputs: s.inWidth, units: s.outWidth)
+            } else if let dx {
+                s.activation.backward(output: outputs[i].data, upstream: g, into: dx, count: rows * s.outWidth)
+            }
+            guard let dx else { break }
+            g = UnsafePointer(dx)
+        }
+        try c.optimizer.apply(gradients, to: variables)
+        let value = Double(loss)
+        perOutput[0] = value
+        try model.updateMetrics(ys, predictions, nil, c, total: value, perOutput: perOutput, batch: rows, masks: nil)
+        return value
+    }
+}
+
+extension Model {
+    /// The step plan for this batch, made on first use of its batch size (up to four are kept:
+    /// an epoch's batch size and its last, smaller batch); nil when the general step runs.
+    func stepPlan(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) -> DenseStepPlan? {
+        guard c.usesStepPlans, sw == nil, xs.count == 1, ys.count == 1, let model = self as? Sequential,
+              let stack = model.inferenceStack?.stack, DenseStepPlan.isPlain(model, stack, c) else { return nil }
+        let rows = xs[0].rank > 0 ? xs[0].shape[0] : 0
+        for i in 0..<c.stepPlans.count where c.stepPlans[i].rows == rows {
+            let plan = c.stepPlans[i]
+            guard plan.stack.matches(stack.layers) else { break }
+            return plan.fits(xs[0], ys[0]) ? plan : nil
+        }
+        // Kept while the layers stay: the loss or the weights do not fit a plan.
+        if let rejected = c.planRejectedLayers, stack.matches(rejected) { return nil }
+        if let first = c.stepPlans.first, !first.stack.matches(stack.layers) { c.stepPlans.removeAll() }
+        guard let plan = DenseStepPlan(model, c, rows: rows) else {
+            c.planRejectedLayers = stack.layers
+            return nil
+        }
+        if c.stepPlans.count == 4 { c.stepPlans.removeFirst() }
+        c.stepPlans.append(plan)
+        return plan.fits(xs[0], ys[0]) ? plan : nil
+    }
+}

@@ -1,0 +1,39 @@
+extension Kernels {
+    // MARK: Dense
+
+    /// `y = activation(x · kernel + bias)` for `rows` rows of `inputs` values into `units`
+    /// outputs: the bias goes in first and the product accumulates onto it (beta = 1), so
+    /// there is no second pass. Shared by `Ops.dense` and the Dense-stack plans.
+    static func dense(_ x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                      into y: UnsafeMutablePointer<Float>, rows m: Int, inputs k: Int, units n: Int,
+                      activation: ElementwiseActivation) {
+        if let bias {
+            fillRows(y, with: bias, rows: m, cols: n)
+        } else {
+            y.initialize(repeating: 0, count: m * n)
+        }
+        gemm(x, transA: false, kernel, transB: false, y, m: m, n: n, k: k, beta: 1)
+        activation.apply(y, count: m * n)
+    }
+
+    /// The backward of ``dense(_:kernel:bias:into:rows:inputs:units:activation:)`` from the
+    /// upstream gradient `g` of its output `y`: the pre-activation gradient into `dz` (unused,
+    /// and `g` itself taken, for a linear activation), then each gradient whose buffer is given.
+    /// Returns the pre-activation gradient.
+    @discardableResult
+    static func denseBackward(x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                              upstream g: UnsafePointer<Float>, activation: ElementwiseActivation,
+                              dz: UnsafeMutablePointer<Float>?, kernelGradient dk: UnsafeMutablePointer<Float>?,
+                              biasGradient db: UnsafeMutablePointer<Float>?, inputGradient dx: UnsafeMutablePointer<Float>?,
+                              rows m: Int, inputs k: Int, units n: Int) -> UnsafePointer<Float> {
+        var z = g
+        if activation != .linear, let dz {
+            activation.backward(output: y, upstream: g, into: dz, count: m * n)
+            z = UnsafePointer(dz)
+        }
+        if let dk { gemm(x, transA: true, z, transB: false, dk, m: k, n: n, k: m) }
+        if let db { columnSums(z, rows: m, cols: n, into: db) }
+        if let dx { gemm(z, transA: false, kernel, transB: true, dx, m: m, n: k, k: n) }
+        return z
+    }
+}

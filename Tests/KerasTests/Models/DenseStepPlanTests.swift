@@ -1,0 +1,154 @@
+import XCTest
+@testable import Keras
+import KerasDatasets
+
+/// ``DenseStepPlan`` and the Dense-stack inference plan against the general tape path: the same
+/// weights, losses, metrics and predictions bit for bit, and the general path wherever a step is
+/// not of the plan's shape.
+final class DenseStepPlanTests: XCTestCase {
+    /// Trains two copies of one model from the same seed, one with step plans and one through the
+    /// general tape step, and checks that everything agrees exactly. Returns the planned model.
+    @discardableResult
+    func assertPlanMatchesTape(_ make: () throws -> Sequential, compile: (Model) throws -> Void, x: Tensor, y: Tensor,
+                               batch: Int, epochs: Int = 3, validationSplit: Double = 0, expectPlan: Bool = true,
+                               file: StaticString = #filePath, line: UInt = #line) throws -> Sequential {
+        setRandomSeed(11)
+        let planned = try make()
+        try compile(planned)
+        setRandomSeed(11)
+        let general = try make()
+        try compile(general)
+        try general.requireCompiled("test").usesStepPlans = false
+        setRandomSeed(12)
+        let a = try planned.fit(x, y, batchSize: batch, epochs: epochs, verbose: 0, validationSplit: validationSplit)
+        setRandomSeed(12)
+        let b = try general.fit(x, y, batchSize: batch, epochs: epochs, verbose: 0, validationSplit: validationSplit)
+        XCTAssertEqual(a.history, b.history, "epoch figures", file: file, line: line)
+        XCTAssertFalse(a.history.isEmpty, file: file, line: line)
+        for (p, g) in zip(planned.weights, general.weights) {
+            XCTAssertEqual(p.storedValue.scalars, g.storedValue.scalars, "weight \(p.path)", file: file, line: line)
+        }
+        XCTAssertEqual(planned.optimizer?.iterations, general.optimizer?.iterations, file: file, line: line)
+        XCTAssertEqual(!(try planned.requireCompiled("test").stepPlans.isEmpty), expectPlan, "plan used", file: file, line: line)
+        XCTAssertTrue(try general.requireCompiled("test").stepPlans.isEmpty, file: file, line: line)
+        // Inference: the plan (predictOnBatch) against the general graph (a tape turns the plan off).
+        let fast = try planned.predictOnBatch(x)
+        let slow = try GradientTape().record { try planned.forward([x], training: false)[0] }
+        XCTAssertEqual(fast.shape, slow.shape, file: file, line: line)
+        XCTAssertEqual(fast.scalars, slow.scalars, "predictions", file: file, line: line)
+        return planned
+    }
+
+    func testOttoShapedStepsMatchTheTape() throws {
+        let data = Datasets.ottoLike(samples: 300)
+        try assertPlanMatchesTape({ try Sequential([Dense(16, inputShape: [93]), Dense(9), Activation("softmax")]) },
+                                  compile: { try $0.compile(optimizer: "sgd", loss: "categorical_crossentropy") },
+                                  x: data.x, y: data.yOneHot, batch: 128)
+    }
+
+    func testIrisStepsMatchTheTape() throws {
+        let iris = Datasets.iris()
+        try assertPlanMatchesTape({ try Sequential([Dense(8), try Activation("relu"), Dense(3), try Activation("softmax")]) },
+                                  compile: { try $0.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy",
+                                                            metrics: ["accuracy"]) },
+                                  x: iris.x, y: iris.y, batch: 32, epochs: 5, validationSplit: 0.1)
+    }
+
+    func testFusedActivationsWithoutBiasMatchTheTape() throws {
+        let iris = Datasets.iris()
+        try assertPlanMatchesTape({
+            try Sequential([Dense(10, activation: .tanh, useBias: false, inputShape: [4]), Dense(6, activation: .sigmoid),
+                            try Activation("elu"), Dense(3, activation: .softmax)])
+        }, compile: { try $0.compile(optimizer: "rmsprop", loss: "categorical_crossentropy", metrics: ["accuracy"]) },
+           x: iris.x, y: iris.yOneHot, batch: 16)
+    }
+
+    func testLabelColumnAndMomentumMatchTheTape() throws {
+        let iris = Datasets.iris()
+        let column = try Ops.reshape(iris.y, [150, 1])
+        try assertPlanMatchesTape({ try Sequential([Dense(5, activation: .relu, inputShape: [4]), Dense(3, activation: .softmax)]) },
+                                  compile: { try $0.compile(optimizer: try SGD(learningRate: 0.05, momentum: 0.9, nesterov: true),
+                                                            loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]) },
+                                  x: iris.x, y: column, batch: 50)
+    }
+
+    /// Steps of another shape take the general path: another loss, logits, sample weights.
+    func testOtherStepsTakeTheGeneralPath() throws {
+        let iris = Datasets.iris()
+        let make = { try Sequential([Dense(4, activation: .relu, inputShape: [4]), Dense(3, activation: .softmax)]) }
+        try assertPlanMatchesTape(make, compile: { try $0.compile(optimizer: "sgd", loss: "mse") },
+                                  x: iris.x, y: iris.yOneHot, batch: 32, expectPlan: false)
+        try assertPlanMatchesTape({ try Sequential([Dense(4, activation: .relu, inputShape: [4]), Dense(3)]) },
+                                  compile: { try $0.compile(optimizer: "sgd", loss: .instance(SparseCategoricalCrossentropy(fromLogits: true))) },
+                                  x: iris.x, y: iris.y, batch: 32, expectPlan: false)
+        let model = try make()
+        try model.compile(optimizer: "sgd", loss: "sparse_categorical_crossentropy")
+        try model.fit(iris.x, iris.y, batchSize: 32, verbose: 0, sampleWeight: Tensor(shape: [150], repeating: 0.5))
+        XCTAssertTrue(try model.requireCompiled("test").stepPlans.isEmpty)
+    }
+
+    /// A layer frozen between fits keeps its weights (the plan steps aside while it is frozen),
+    /// and both paths agree throughout.
+    func testFreezingALayerBetweenFitsMatchesTheTape() throws {
+        let iris = Datasets.iris()
+        var models: [Sequential] = []
+        for plans in [true, false] {
+            setRandomSeed(8)
+            let m = try Sequential([Dense(6, activation: .relu, inputShape: [4]), Dense(3, activation: .softmax)])
+            try m.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
+            try m.requireCompiled("test").usesStepPlans = plans
+            setRandomSeed(9)
+            try m.fit(iris.x, iris.y, batchSize: 32, epochs: 2, verbose: 0)
+            m.layers[0].trainable = false
+            let frozen = m.layers[0].weights[0].storedValue.scalars
+            try m.fit(iris.x, iris.y, batchSize: 32, epochs: 2, verbose: 0)
+            XCTAssertEqual(m.layers[0].weights[0].storedValue.scalars, frozen)
+            m.layers[0].trainable = true
+            try m.fit(iris.x, iris.y, batchSize: 32, epochs: 1, verbose: 0)
+            XCTAssertNotEqual(m.layers[0].weights[0].storedValue.scalars, frozen)
+            models.append(m)
+        }
+        for (p, g) in zip(models[0].weights, models[1].weights) { XCTAssertEqual(p.storedValue.scalars, g.storedValue.scalars) }
+        XCTAssertFalse(try models[0].requireCompiled("test").stepPlans.isEmpty)
+    }
+
+    /// A label outside the classes is refused before any weight changes, with the loss's message.
+    func testBadLabelIsRefusedAsByTheLoss() throws {
+        let x = Tensor(shape: [4, 2], repeating: 1)
+        let y = Tensor([0, 1, 5, 2])
+        var messages: [String] = []
+        for plans in [true, false] {
+            setRandomSeed(3)
+            let model = try Sequential([Dense(3, activation: .softmax, inputShape: [2])])
+            try model.compile(optimizer: "sgd", loss: "sparse_categorical_crossentropy")
+            try model.requireCompiled("test").usesStepPlans = plans
+            let before = model.weights.map(\.storedValue.scalars)
+            XCTAssertThrowsError(try model.trainOnBatch(x, y)) { messages.append("\($0)") }
+            XCTAssertEqual(model.weights.map(\.storedValue.scalars), before)
+            XCTAssertEqual(try model.requireCompiled("test").stepPlans.isEmpty, !plans)
+        }
+        XCTAssertEqual(messages.count, 2)
+        XCTAssertEqual(messages.first, messages.last)
+        XCTAssertTrue(messages.first?.contains("label 5.0 at row 2") ?? false, "\(messages)")
+    }
+
+    /// The inference plan leaves shape errors to the general path, and follows added layers.
+    func testInferencePlanChecksInputsAndFollowsTheLayers() throws {
+        let fixed = try Sequential([InputLayer(batchShape: [2, 4]), Dense(3)])
+        XCTAssertThrowsError(try fixed.predictOnBatch(Tensor(shape: [1, 4], repeating: 1)))
+        XCTAssertEqual(try fixed.predictOnBatch(Tensor(shape: [2, 4], repeating: 1)).shape, [2, 3])
+        XCTAssertThrowsError(try fixed.predictOnBatch(Tensor(shape: [2, 5], repeating: 1)))
+        let model = try Sequential([Dense(3, inputShape: [4])])
+        XCTAssertNotNil(model.inferenceStack)
+        try model.add(Dense(2, activation: .relu))
+        let x = Tensor([[1, -2, 3, 0.5]])
+        let fast = try model.predictOnBatch(x)
+        let slow = try GradientTape().record { try model.forward([x], training: false)[0] }
+        XCTAssertEqual(fast.shape, [1, 2])
+        XCTAssertEqual(fast.scalars, slow.scalars)
+        try model.add(Dropout(0.5))
+        XCTAssertNil(model.inferenceStack)
+        try model.pop()
+        XCTAssertNotNil(model.inferenceStack)
+    }
+}
