@@ -125,7 +125,7 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
 
     /// Runs the search. scikit-learn: `fit(X, y)`.
     public func fit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws {
-        try checkFeatures(x, owner: "\(searchName).fit", rows: y.count)
+        try checkFeatures(x, owner: "\(searchName).fit", rows: y.count, nd: true)
         let scorer = scoring ?? .estimatorScore
         try scorer.validate()
         let cands = try candidates()

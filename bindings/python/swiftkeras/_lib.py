@@ -261,6 +261,8 @@ _declare("keras_randomized_search_new", [keras_estimator_p, c_char_p, c_char_p,
                                          POINTER(keras_search_p)], c_int32)
 _declare("keras_cross_validate", [keras_estimator_p, float_p, c_int32, int64_p, float_p, c_int32,
                                   int64_p, c_char_p, char_pp], c_int32)
+_declare("keras_pipeline_new", [c_char_p, keras_estimator_p, c_char_p, POINTER(keras_estimator_p)],
+         c_int32)
 
 # ---- plugins --------------------------------------------------------------------------------
 _declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32)
