@@ -127,7 +127,7 @@ int keras_catalog_json(char **out_json);
 
 typedef struct keras_model keras_model;       /* a Keras model (Sequential or Functional) */
 typedef struct keras_callback keras_callback; /* a training/evaluation/prediction callback */
-typedef struct keras_estimator keras_estimator; /* a KerasClassifier or KerasRegressor */
+typedef struct keras_estimator keras_estimator; /* a KerasClassifier, KerasRegressor or Pipeline */
 typedef struct keras_search keras_search;       /* a grid or randomized search over an estimator */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -513,7 +513,8 @@ int keras_estimator_clone(keras_estimator *estimator, keras_estimator **out);
  * figures since the model was built). *out caller-owned. Errors: STATE (not fitted). */
 int keras_estimator_metadata(keras_estimator *estimator, char **out);
 
-/* Fits on x ({n, features}) and y. */
+/* Fits on x ({n, features}, or {n, ...} for images and sequences: later calls must give samples
+ * of the same shape) and y. */
 int keras_estimator_fit(keras_estimator *estimator,
                         const float *x, int x_ndim, const int64_t *x_shape,
                         const float *y, int y_ndim, const int64_t *y_shape);
@@ -546,6 +547,19 @@ int keras_estimator_score_weighted(keras_estimator *estimator,
                                    const float *x, int x_ndim, const int64_t *x_shape,
                                    const float *y, int y_ndim, const int64_t *y_shape,
                                    const float *sample_weight, int64_t n_weights, double *score);
+
+/* scikit-learn's Pipeline: the transformers of steps_json, then a copy of `final` (an estimator)
+ * named final_name, as one estimator. steps_json: [{"name": "scale", "class": "StandardScaler",
+ * "params": {"with_mean": true, "with_std": true}}, {"name": "mm", "class": "MinMaxScaler",
+ * "params": {"feature_range": [0, 1], "clip": false}}, ...] (may be []). Each fit fits the
+ * transformers on its own x (in searches and keras_cross_validate: on the fold's training rows only);
+ * predict, score and predict_proba transform x first. Parameters route by step name:
+ * {"scale__with_mean": false, "clf__epochs": 20, "clf__model__hidden": 8}, also in grids.
+ * keras_estimator_metadata reports the last step. *out is a keras_estimator (keras_estimator_free).
+ * Errors: INVALID_ARGUMENT (bad JSON, duplicate or empty step name, name with "__", bad params),
+ * UNKNOWN_NAME (transformer class). */
+int keras_pipeline_new(const char *steps_json, keras_estimator *final, const char *final_name,
+                       keras_estimator **out);
 
 /* A grid search (GridSearchCV) over a copy of `estimator`. param_grid_json:
  * {"epochs": [10, 20], "optimizer__learning_rate": [0.01, 0.1], "model__hidden": [4, 8]} (model__
@@ -723,6 +737,10 @@ int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int t
  * only: used elsewhere than in RNN or StackedRNNCells it fails with INVALID_ARGUMENT. */
 int keras_layer_builder_state(keras_layer_builder *builder, int64_t width, int64_t *node);
 int keras_layer_builder_state_output(keras_layer_builder *builder, int index, int64_t node, int training);
+/* A cell's initial value of state `index` for one row, (1, width) or (width): what Keras's
+ * `cell.get_initial_state(batch_size=1)` returns, from weights and constants only. RNN(cell)
+ * repeats it for every row when no initial_state is given (without it: zeros). */
+int keras_layer_builder_initial_state(keras_layer_builder *builder, int index, int64_t node);
 
 /* Registers a loss (usable in compile specs as "loss": "name"). */
 int keras_register_loss(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);

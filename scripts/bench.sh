@@ -30,6 +30,12 @@ if "$PY" -c "import numpy, sklearn" 2>/dev/null; then
 else
   echo "numpy/scikit-learn are not installed in $PY: the Python binding is not measured."
 fi
+# Issue 15: a small CNN grid-searched on the digits images through the Python wrapper (native
+# search) against SciKeras + scikit-learn's GridSearchCV on Keras/JAX; appended to .build/bench.json.
+if "$PY" -c "import numpy, sklearn" 2>/dev/null; then
+  echo "Measuring the digits CNN grid search (load: $(cut -d' ' -f1-3 /proc/loadavg)) ..."
+  "$PY" scripts/bench_sklearn_cnn.py --json .build/bench.json
+fi
 # Issues 12-14: the layer-family epochs, each round a fresh process, alternating with real Keras
 # (JAX, and TensorFlow when installed); appended to .build/bench.json.
 FAMILY_PY="$PY"; [ -x "$FAMILY_PY" ] || FAMILY_PY=python3

@@ -156,6 +156,36 @@ def mha_axes_cases():
          [q, v], call=scores)
 
 
+def mha_axes_mask_cases():
+    """Masks with attention_axes: Keras masks of the inputs (Masking), an explicit attention_mask
+    broadcast as Keras does, and the causal mask over axis 1."""
+    np.random.seed(13)
+    q, v = lf.uniform(2, 3, 4, 5), lf.uniform(2, 3, 6, 4)
+    q[0, 1, 2] = 0
+    q[1, 0, :] = 0
+    v[0, 2, 4:] = 0
+    v[1, 1, 0] = 0
+    qmask, vmask = np.any(q != 0, axis=-1), np.any(v != 0, axis=-1)
+    amask = (np.random.rand(2, 3, 4, 6) > 0.3).astype(np.float32)
+
+    def masked_call(l, xs):
+        a = L.Masking()(keras.ops.convert_to_tensor(xs[0]))
+        b = L.Masking()(keras.ops.convert_to_tensor(xs[1]))
+        return l(a, b, attention_mask=xs[2].astype(bool), return_attention_scores=True, training=False)
+    case("mha_axes_2_masks", L.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(2,), name="mha_axes_2_masks"),
+         [q, v, amask], call=masked_call, masks=[qmask, vmask])
+    # attention_mask [4, 6] broadcasts over the batch and the other axis.
+    small = (np.random.rand(4, 6) > 0.4).astype(np.float32)
+    case("mha_axes_2_attention_mask", L.MultiHeadAttention(num_heads=2, key_dim=2, attention_axes=(2,),
+                                                           name="mha_axes_2_attention_mask"), [q, v, small],
+         call=lambda l, xs: l(xs[0], xs[1], attention_mask=xs[2].astype(bool), return_attention_scores=True,
+                              training=False))
+    # Causal over axis 1 of [B, 4, 4, F] (Keras builds [1, T, S] from axis 1 whatever the axes).
+    sq = lf.uniform(2, 4, 4, 3)
+    case("mha_axes_2_causal", L.MultiHeadAttention(num_heads=2, key_dim=2, attention_axes=(2,), name="mha_axes_2_causal"),
+         [sq, sq], call=lambda l, xs: l(xs[0], xs[1], use_causal_mask=True, return_attention_scores=True, training=False))
+
+
 def mha_axes_model(name="attention_mha_axes"):
     """A model with MultiHeadAttention(attention_axes=(2,)) on [B, 3, 4, 6] inputs, saved by Keras."""
     keras.utils.set_random_seed(6)
@@ -185,6 +215,7 @@ def main():
     attention_cases()
     self_attention_model()
     mha_axes_cases()
+    mha_axes_mask_cases()
     mha_axes_model()
 
 

@@ -4,9 +4,17 @@ import KerasSklearn
 // scikit-learn-style estimators (KerasClassifier, KerasRegressor) and grid search over them.
 // Parameters travel as JSON objects with scikit-learn's keys ({"epochs": 20, "optimizer__learning_rate": 0.01}).
 
+/// A KerasClassifier / KerasRegressor, or a Pipeline ending in one (keras_pipeline_new).
 final class EstimatorBox: LockedBox {
-    let estimator: KerasEstimator
-    init(_ e: KerasEstimator) { estimator = e }
+    let estimator: Predictor
+    init(_ e: Predictor) { estimator = e }
+
+    /// The Keras estimator: this one, or the last step of this pipeline.
+    func keras(_ what: String) throws -> KerasEstimator {
+        if let k = estimator as? KerasEstimator { return k }
+        if let p = estimator as? Pipeline, let k = p.final as? KerasEstimator { return k }
+        throw ABIError(.invalidArgument, "\(what): this \(estimator.estimatorName) does not end in a KerasClassifier or KerasRegressor")
+    }
 }
 
 final class SearchBox: LockedBox {
@@ -114,8 +122,8 @@ public func keras_estimator_clone(_ h: OpaquePointer?, _ out: UnsafeMutablePoint
         let out = try requireOut(out, "out")
         out.pointee = nil
         let box = try estimatorBox(h)
-        guard let copy = try box.locked({ try box.estimator.clone() }) as? KerasEstimator else {
-            throw ABIError(.internal, "clone did not give a Keras estimator")
+        guard let copy = try box.locked({ try box.estimator.clone() }) as? Predictor else {
+            throw ABIError(.internal, "clone did not give an estimator that predicts")
         }
         out.pointee = Handles.make(EstimatorBox(copy), kind: "keras_estimator")
     }
@@ -298,7 +306,7 @@ public func keras_search_best_estimator(_ h: OpaquePointer?, _ out: UnsafeMutabl
         let out = try requireOut(out, "out")
         out.pointee = nil
         let box = try searchBox(h)
-        guard let best = box.locked({ box.search.bestEstimator }) as? KerasEstimator else {
+        guard let best = box.locked({ box.search.bestEstimator }) as? Predictor else {
             throw ABIError(.state, "no best estimator: fit the search first (with refit true)")
         }
         out.pointee = Handles.make(EstimatorBox(best), kind: "keras_estimator")

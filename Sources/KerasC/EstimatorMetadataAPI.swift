@@ -32,6 +32,6 @@ public func keras_estimator_metadata(_ h: OpaquePointer?, _ out: UnsafeMutablePo
         let out = try requireOut(out, "out")
         out.pointee = nil
         let box = try estimatorBox(h)
-        out.pointee = try ownedCString(box.locked { try estimatorMetadataJSON(box.estimator) }.description)
+        out.pointee = try ownedCString(box.locked { try estimatorMetadataJSON(box.keras("keras_estimator_metadata")) }.description)
     }
 }

@@ -96,6 +96,13 @@ public func keras_layer_builder_state(_ builder: UnsafeMutableRawPointer?, _ wid
     }
 }
 
+@_cdecl("keras_layer_builder_initial_state")
+public func keras_layer_builder_initial_state(_ builder: UnsafeMutableRawPointer?, _ index: Int32, _ node: Int64) -> Int32 {
+    guarded("keras_layer_builder_initial_state") {
+        try trace(builder).setInitialState(Int(index), try nodeIndex(node))
+    }
+}
+
 @_cdecl("keras_layer_builder_state_output")
 public func keras_layer_builder_state_output(_ builder: UnsafeMutableRawPointer?, _ index: Int32, _ node: Int64, _ training: Int32) -> Int32 {
     guarded("keras_layer_builder_state_output") {

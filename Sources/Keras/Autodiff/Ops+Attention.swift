@@ -61,3 +61,40 @@ extension Ops {
         }
     }
 }
+
+extension Ops {
+    /// Multi-head scaled dot-product attention in one op: `query` `[B, T, heads, dk]`, `key`
+    /// `[B, S, heads, dk]`, `value` `[B, S, heads, dv]` (the layout the projections produce) give
+    /// the output `[B, T, heads, dv]` and the probabilities `[B, heads, T, S]`,
+    /// `softmax(scale · q · kᵀ)` over the keys where `mask` (`[B, T, S]`, shared by the heads,
+    /// above 0.5 to keep) allows; a row with no key kept is zeros, as `Softmax(mask=…)` gives.
+    /// Keras: `ops.dot_product_attention` with `mask`, returning the probabilities as well. Both
+    /// results are differentiable; the backward recomputes nothing but `dOut · vᵀ`.
+    public static func dotProductAttention(query q: Tensor, key k: Tensor, value v: Tensor, scale: Float,
+                                           mask: Tensor? = nil) throws -> (output: Tensor, probabilities: Tensor) {
+        guard q.rank == 4, k.rank == 4, v.rank == 4, k.shape[0] == q.shape[0], v.shape[0] == q.shape[0],
+              k.shape[1] == v.shape[1], k.shape[2] == q.shape[2], v.shape[2] == q.shape[2], k.shape[3] == q.shape[3] else {
+            throw KerasError.shapeMismatch("dotProductAttention: query \(q.shape), key \(k.shape) and value \(v.shape) must be [batch, positions, heads, features] with equal batch and heads, equal key and value positions and equal query and key features")
+        }
+        let d = AttentionDims(batch: q.shape[0], heads: q.shape[2], t: q.shape[1], s: k.shape[1], dk: q.shape[3], dv: v.shape[3])
+        if let mask, mask.shape != [d.batch, d.t, d.s] {
+            throw KerasError.shapeMismatch("dotProductAttention: mask of shape \(mask.shape) must be [batch, query positions, key positions] = \([d.batch, d.t, d.s])")
+        }
+        let out = Tensor.uninitialized([d.batch, d.t, d.heads, d.dv]), probs = Tensor.uninitialized([d.batch, d.heads, d.t, d.s])
+        Kernels.dotProductAttention(d, q: q.data, k: k.data, v: v.data, mask: mask.map { UnsafePointer($0.data) }, scale: scale,
+                                    probs: probs.data, out: out.data)
+        guard let tape = GradientTape.active, tape.tracks(q) || tape.tracks(k) || tape.tracks(v) else { return (out, probs) }
+        // Each result's upstream reaches q, k (and v, from the output) through its own node.
+        let backward = { (dOut: Tensor?, dProbs: Tensor?, t: GradientTape) in
+            let dq = Tensor.uninitialized(q.shape), dk = Tensor.uninitialized(k.shape)
+            let dv = dOut == nil ? nil : Tensor.uninitialized(v.shape)
+            Kernels.dotProductAttentionBackward(d, q: q.data, k: k.data, v: v.data, probs: probs.data, scale: scale,
+                                                dOut: dOut.map { UnsafePointer($0.data) }, dProbs: dProbs.map { UnsafePointer($0.data) },
+                                                dq: dq.data, dk: dk.data, dv: dv?.data)
+            t.accumulate(q, dq)
+            t.accumulate(k, dk)
+            if let dv { t.accumulate(v, dv) }
+        }
+        return (tape.record(out) { g, t in backward(g, nil, t) }, tape.record(probs) { g, t in backward(nil, g, t) })
+    }
+}

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,6 +28,7 @@ public enum Parallel {
             body(0..<count)
             return
         }
+        GemmPartner.standDown()
         let chunks = cores
         let size = (count + chunks - 1) / chunks
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
@@ -49,12 +51,28 @@ public enum Parallel {
             body(0, 0..<rows)
             return
         }
+        GemmPartner.standDown()
         let size = (rows + parts - 1) / parts
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             let lo = p * size
             let hi = Swift.min(rows, lo + size)
             if lo < hi { body(p, lo..<hi) }
         }
+    }
+
+    private static let twoCores = Atomic<Bool>(getenv("SWIFTKERAS_TWO_CORE").map { String(cString: $0) != "0" } ?? true)
+
+    /// Whether work outside a parallel search uses a second core for its matrix products: each
+    /// product of ``Kernels/splitGemmMinimum`` up to ``Kernels/threadedGemmMinimum``
+    /// multiply-adds (the layers of small dense models) is cut into two halves of C, one
+    /// computed on a persistent partner thread (``GemmPartner``). On by default (the environment
+    /// variable `SWIFTKERAS_TWO_CORE=0` turns it off, for C and Python callers). Workers of a
+    /// parallel search (``asWorker(_:)``, `n_jobs > 1`) keep one core each whatever it says, and
+    /// the partner steps back while the machine is busy. Results are bit-identical either way:
+    /// the halves never cut a sum.
+    public static var twoCoreFits: Bool {
+        get { twoCores.load(ordering: .relaxed) }
+        set { twoCores.store(newValue, ordering: .relaxed) }
     }
 
     /// Runs `body` as a worker of a parallel job: single-threaded BLAS and kernels on this thread.

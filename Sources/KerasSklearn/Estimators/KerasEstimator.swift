@@ -17,8 +17,11 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     public internal(set) var model: Model?
     /// Loss and metric values per epoch, over all fits since the model was built. SciKeras: `history_`.
     public internal(set) var history: [String: [Double]] = [:]
-    /// Features seen by `fit`. scikit-learn: `n_features_in_`.
+    /// Features seen by `fit` (`X.shape[1]`). scikit-learn: `n_features_in_`.
     public internal(set) var nFeaturesIn: Int?
+    /// The shape of one sample of X seen by `fit`: `[features]`, or `[height, width, channels]`
+    /// for images, `[steps, features]` for sequences. SciKeras: `X_shape_[1:]`.
+    public internal(set) var sampleShape: [Int]?
     /// What the data told the builder. SciKeras: `n_outputs_`, `target_type_`, ...
     public internal(set) var metadata: ModelMetadata?
 
@@ -141,7 +144,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         guard validationSplit >= 0, validationSplit < 1 else { throw r.bad("validation_split", .double(validationSplit), "in [0, 1)") }
         let warm = try forceWarm || r.bool("warm_start", default: false)
         let randomState = try r.optionalInt("random_state")
-        try checkFeatures(x, owner: "\(estimatorName).fit", rows: y.count)
+        try checkFeatures(x, owner: "\(estimatorName).fit", rows: y.count, nd: true)
         if let sw = sampleWeight {
             guard sw.count == y.count, sw.rank <= 1 || sw.count == sw.shape[0] else {
                 throw KerasError.invalidArgument("\(estimatorName).fit: sample_weight has shape \(sw.shape), expected [\(y.count)]")
@@ -154,6 +157,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         if reuse, let n = nFeaturesIn, n != x.shape[1] {
             throw KerasError.invalidArgument("\(estimatorName).fit: X has \(x.shape[1]) features, but the estimator was fitted with \(n) features (warm start)")
         }
+        if reuse { try checkSampleShape(x, "fit") }
 
         let body = { [self] in
             if !reuse {
@@ -164,6 +168,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
                 }
                 metadata = meta
                 nFeaturesIn = x.shape[1]
+                sampleShape = Array(x.shape.dropFirst())
                 history = [:]
                 model = m
             }
@@ -303,11 +308,18 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     /// The model's raw outputs for `x`, `[samples, outputs]`.
     func rawPredict(_ x: Tensor, _ what: String) throws -> Tensor {
         let (m, _) = try requireModel(what)
-        try checkFeatures(x, owner: "\(estimatorName).\(what)", features: nFeaturesIn)
+        try checkFeatures(x, owner: "\(estimatorName).\(what)", features: nFeaturesIn, nd: true)
+        try checkSampleShape(x, what)
         let batch = try reader.optionalInt("batch_size") ?? 32
         let out = try m.predict(x, batchSize: Swift.max(batch, 1), verbose: 0)
         let n = x.shape[0]
         return try Ops.reshape(out.detached, [n, out.count / Swift.max(n, 1)])
+    }
+
+    /// Throws unless `x`'s samples have the shape `fit` saw (N-D inputs).
+    func checkSampleShape(_ x: Tensor, _ what: String) throws {
+        guard let s = sampleShape, Array(x.shape.dropFirst()) != s else { return }
+        throw KerasError.invalidArgument("\(estimatorName).\(what): X has samples of shape \(Array(x.shape.dropFirst())), but the estimator was fitted with samples of shape \(s)")
     }
 
     /// Class probabilities (classifiers).

@@ -27,7 +27,8 @@ public final class Pipeline: Predictor, @unchecked Sendable {
 
     public var estimatorName: String { "Pipeline" }
     public var isClassifier: Bool { steps.last!.estimator.isClassifier }
-    var final: Estimator { steps[steps.count - 1].estimator }
+    /// The last step (the estimator the transformers feed).
+    public var final: Estimator { steps[steps.count - 1].estimator }
 
     public func getParams(deep: Bool = true) -> Params {
         var p: Params = [:]

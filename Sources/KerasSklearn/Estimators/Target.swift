@@ -82,10 +82,11 @@ func takeRows(_ t: Tensor, _ indices: [Int]) -> Tensor {
     return out
 }
 
-/// Checks the feature matrix of an estimator call: rank 2, finite, and `rows` samples.
-func checkFeatures(_ x: Tensor, owner: String, rows: Int? = nil, features: Int? = nil) throws {
-    guard x.rank == 2 else {
-        throw KerasError.invalidArgument("\(owner): X must be a 2-D array [samples, features], got shape \(x.shape)")
+/// Checks the feature matrix of an estimator call: rank 2 (with `nd`, rank 2 or more: images and
+/// sequences, as SciKeras takes them), finite, and `rows` samples.
+func checkFeatures(_ x: Tensor, owner: String, rows: Int? = nil, features: Int? = nil, nd: Bool = false) throws {
+    guard x.rank == 2 || (nd && x.rank > 2) else {
+        throw KerasError.invalidArgument("\(owner): X must be a 2-D array [samples, features]\(nd ? " (or N-D [samples, ...])" : ""), got shape \(x.shape)")
     }
     guard x.shape[0] > 0 else { throw KerasError.invalidData("\(owner): X has no samples (shape \(x.shape))") }
     if let rows, rows != x.shape[0] {

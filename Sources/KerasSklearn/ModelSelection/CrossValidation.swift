@@ -20,7 +20,7 @@ public func crossValidate(_ estimator: Estimator, _ x: Tensor, _ y: Target, cv: 
                           nJobs: Int = 1, returnTrainScore: Bool = false, returnEstimator: Bool = false,
                           errorScore: ErrorScore = .nan, randomState: Int? = nil,
                           progress: ((SearchProgress) -> Void)? = nil) throws -> CrossValidateResult {
-    try checkFeatures(x, owner: "cross_validate", rows: y.count)
+    try checkFeatures(x, owner: "cross_validate", rows: y.count, nd: true)
     let scorers = scoring ?? [.estimatorScore]
     guard !scorers.isEmpty else { throw KerasError.invalidArgument("cross_validate: scoring is an empty list") }
     for s in scorers { try s.validate() }

@@ -28,10 +28,12 @@ func resolveJobs(_ nJobs: Int?, tasks: Int, owner: String) throws -> Int {
 /// Runs `count` tasks on `workers` threads, each task pulled in `order` (default: index order)
 /// by the next free worker; results are stored by index, so they do not depend on the schedule.
 /// `onDone` is called under a lock after each task. With several workers, `onIdle` is asked
-/// (under the same lock) by each worker that finds no task left for extra work to run while the
-/// others finish theirs: a search uses it to start its refit early (``SpeculativeRefit``).
+/// (under the same lock) by each worker before it takes a task, with the tasks not yet taken,
+/// and once more when none is left, for extra work to run first: a search uses it to start its
+/// refit while the other workers finish the fits (``SpeculativeRefit``).
 func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escaping (Int) -> R,
-                 onDone: ((Int, R) -> Void)? = nil, onIdle: (() -> (() -> Void)?)? = nil) -> [R?] {
+                 onDone: ((Int, R) -> Void)? = nil,
+                 onIdle: ((_ remaining: ArraySlice<Int>) -> (() -> Void)?)? = nil) -> [R?] {
     var results = [R?](repeating: nil, count: count)
     let sequence = order ?? Array(0..<count)
     let lock = SearchLock()
@@ -40,20 +42,22 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escap
     let scoped = CustomObjectScope.active
     let work = {
         while true {
-            let i: Int? = lock.withLock { () -> Int? in
-                guard next < sequence.count else { return nil }
+            let (task, extra) = lock.withLock { () -> (Int?, (() -> Void)?) in
+                if workers > 1, let extra = onIdle?(sequence[next...]) { return (nil, extra) }
+                guard next < sequence.count else { return (nil, nil) }
                 next += 1
-                return sequence[next - 1]
+                return (sequence[next - 1], nil)
             }
-            guard let i else { break }
+            if let extra {
+                Parallel.asWorker { scoped.isEmpty ? extra() : scoped { extra() } }
+                continue
+            }
+            guard let i = task else { break }
             let r = Parallel.asWorker { scoped.isEmpty ? body(i) : scoped { body(i) } }
             lock.withLock {
                 results[i] = r
                 onDone?(i, r)
             }
-        }
-        if workers > 1, let extra = lock.withLock({ onIdle?() }) {
-            Parallel.asWorker { scoped.isEmpty ? extra() : scoped { extra() } }
         }
     }
     if workers <= 1 {
@@ -76,15 +80,19 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escap
     return results
 }
 
-/// Task order that starts the longest fits first (longest-processing-time scheduling), with
-/// `epochs` as the cost of a candidate, so that no worker is left with one long fit at the end.
-func longestFirst(_ candidates: [Params], base: Estimator, splits: Int) -> [Int] {
-    let costs = candidates.map { c -> Int in
+/// The cost of each candidate's fit: its `epochs` (the largest of any nested `..._epochs`), at least 1.
+func candidateCosts(_ candidates: [Params], base: Estimator) -> [Int] {
+    candidates.map { c -> Int in
         let merged = base.getParams(deep: true).merging(c) { $1 }
         let epochs = merged.filter { $0.key == "epochs" || $0.key.hasSuffix("__epochs") }.compactMap { $0.value.intValue }
         return Swift.max(1, epochs.max() ?? 1)
     }
-    return (0..<(candidates.count * splits)).sorted { a, b in
+}
+
+/// Task order that starts the longest fits first (longest-processing-time scheduling), with
+/// `costs` per candidate, so that no worker is left with one long fit at the end.
+func longestFirst(_ costs: [Int], splits: Int) -> [Int] {
+    (0..<(costs.count * splits)).sorted { a, b in
         let ca = costs[a / splits], cb = costs[b / splits]
         return ca != cb ? ca > cb : a < b
     }
@@ -202,9 +210,10 @@ func callbackParams(_ params: Params) -> [ParamValue] {
     return items
 }
 
-/// A search's refit started on a worker that ran out of fits while the other workers finish
-/// theirs, for the candidate that leads among those whose folds are all scored. The refit is
-/// seeded the same way whenever it runs, so when the leader stays the best the result is the one
+/// A search's refit started on a worker while the other workers finish the fits (once the fits
+/// not yet started would keep the other workers busy about as long as the refit takes, or when
+/// this worker runs out of fits), for the candidate that leads among those whose folds are all
+/// scored. The refit is seeded the same way whenever it runs, so when the leader stays the best the result is the one
 /// a refit after the search gives, and the search saves that time (at the end of a search the
 /// serial refit is what keeps two workers from being twice as fast as one). When another
 /// candidate wins, the search discards it and refits the winner as usual. A candidate whose fits

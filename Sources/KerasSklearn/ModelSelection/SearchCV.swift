@@ -50,7 +50,7 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
     public private(set) var bestEstimator: Estimator?
     /// scikit-learn: `refit_time_`.
     public private(set) var refitTime: Double?
-    /// Whether the refit ran on a worker that had run out of fits (``SpeculativeRefit``).
+    /// Whether the refit ran on a worker while the other workers finished the fits (``SpeculativeRefit``).
     public private(set) var refitSpeculated = false
     /// scikit-learn: `n_splits_`.
     public private(set) var nSplits: Int?
@@ -125,7 +125,7 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
 
     /// Runs the search. scikit-learn: `fit(X, y)`.
     public func fit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws {
-        try checkFeatures(x, owner: "\(searchName).fit", rows: y.count)
+        try checkFeatures(x, owner: "\(searchName).fit", rows: y.count, nd: true)
         let scorer = scoring ?? .estimatorScore
         try scorer.validate()
         let cands = try candidates()
@@ -147,7 +147,10 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         let est = estimator, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
         let refitSeed = fitSeed(base, candidate: -1, split: 0)
         var speculation: SpeculativeRefit?
-        let outcomes: [FitOutcome?] = runTasks(total, workers: workers, order: longestFirst(cands, base: est, splits: k), { i in
+        let costs = candidateCosts(cands, base: est)
+        // A refit trains on every row, a fold's fit on its training part.
+        let refitScale = Double(y.count) / Double(Swift.max(1, splits.map(\.train.count).min() ?? 1))
+        let outcomes: [FitOutcome?] = runTasks(total, workers: workers, order: longestFirst(costs, splits: k), { i in
             let c = i / k, s = i % k
             return fitAndScore(est, params: cands[c], x: x, y: y, sampleWeight: sampleWeight, split: splits[s],
                                scorers: [scorer], errorScore: errScore, seed: fitSeed(base, candidate: c, split: s),
@@ -166,8 +169,12 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
                 print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
             }
             report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
-        }, onIdle: refit ? {
-            guard speculation == nil, let leader = best?.1,
+        }, onIdle: refit ? { remaining in
+            // Start once the fits left would keep the other workers busy for about the refit's
+            // time, so that the refit does not run alone after the last fit.
+            guard speculation == nil, let leader = best?.1 else { return nil }
+            let left = remaining.reduce(0) { $0 + costs[$1 / k] }
+            guard Double(left) <= Double(costs[leader]) * refitScale * Double(workers - 1),
                   callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
             let s = SpeculativeRefit(candidate: leader)
             speculation = s

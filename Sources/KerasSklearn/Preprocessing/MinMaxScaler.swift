@@ -1,24 +1,35 @@
 /// Scales each feature linearly to `featureRange` (default `0...1`) from the minimum and maximum
-/// seen by `fit`; constant features map to the range's lower end. scikit-learn: `MinMaxScaler`.
+/// seen by `fit`; constant features map to the range's lower end. `clip` clips transformed
+/// held-out values to the range. scikit-learn: `MinMaxScaler` (the same arithmetic:
+/// `x * scale_ + min_`).
 public final class MinMaxScaler: Transformer, @unchecked Sendable {
     public var featureRange: (min: Double, max: Double)
+    public var clip: Bool
     /// Per-feature minimum and maximum. scikit-learn: `data_min_`, `data_max_`.
     public private(set) var dataMin: [Double]?
     public private(set) var dataMax: [Double]?
 
-    public init(featureRange: (min: Double, max: Double) = (0, 1)) { self.featureRange = featureRange }
+    public init(featureRange: (min: Double, max: Double) = (0, 1), clip: Bool = false) {
+        self.featureRange = featureRange
+        self.clip = clip
+    }
 
     public var estimatorName: String { "MinMaxScaler" }
     public var isClassifier: Bool { false }
 
     public func getParams(deep: Bool = true) -> Params {
-        ["feature_range": .array([.double(featureRange.min), .double(featureRange.max)])]
+        ["feature_range": .array([.double(featureRange.min), .double(featureRange.max)]), "clip": .bool(clip)]
     }
 
     public func setParams(_ params: Params) throws {
         for (k, v) in params {
+            if k == "clip" {
+                guard case .bool(let b) = v else { throw KerasError.invalidArgument("MinMaxScaler.setParams: clip must be a boolean, got \(v)") }
+                clip = b
+                continue
+            }
             guard k == "feature_range" else {
-                throw KerasError.invalidArgument("MinMaxScaler.setParams: invalid parameter '\(k)'. Valid parameters are: feature_range")
+                throw KerasError.invalidArgument("MinMaxScaler.setParams: invalid parameter '\(k)'. Valid parameters are: clip, feature_range")
             }
             guard let a = v.arrayValue, a.count == 2, let lo = a[0].doubleValue, let hi = a[1].doubleValue else {
                 throw KerasError.invalidArgument("MinMaxScaler.setParams: feature_range must be a pair of numbers, got \(v)")
@@ -27,7 +38,7 @@ public final class MinMaxScaler: Transformer, @unchecked Sendable {
         }
     }
 
-    public func clone() throws -> Estimator { MinMaxScaler(featureRange: featureRange) }
+    public func clone() throws -> Estimator { MinMaxScaler(featureRange: featureRange, clip: clip) }
 
     public func fit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws { try fit(x) }
 
@@ -53,11 +64,17 @@ public final class MinMaxScaler: Transformer, @unchecked Sendable {
         }
         try checkFeatures(x, owner: "MinMaxScaler.transform", features: lo.count)
         let d = lo.count, out = Tensor(shape: x.shape)
+        // scikit-learn's scale_ and min_ (a range under 10 eps counts as constant).
+        let scale = (0..<d).map { j -> Double in
+            let range = hi[j] - lo[j]
+            return (featureRange.max - featureRange.min) / (range < 10 * Double.ulpOfOne ? 1 : range)
+        }
+        let shift = (0..<d).map { featureRange.min - lo[$0] * scale[$0] }
         for i in 0..<x.shape[0] {
             for j in 0..<d {
-                let range = hi[j] - lo[j]
-                let scale = (featureRange.max - featureRange.min) / (range == 0 ? 1 : range)
-                out.data[i * d + j] = Float((Double(x.data[i * d + j]) - lo[j]) * scale + featureRange.min)
+                var v = Double(x.data[i * d + j]) * scale[j] + shift[j]
+                if clip { v = Swift.min(Swift.max(v, featureRange.min), featureRange.max) }
+                out.data[i * d + j] = Float(v)
             }
         }
         return out

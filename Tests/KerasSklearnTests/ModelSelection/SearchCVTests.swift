@@ -190,10 +190,35 @@ final class SearchCVTests: XCTestCase {
 final class SchedulingTests: XCTestCase {
     func testLongestFitsAreScheduledFirstAndEveryTaskRunsOnce() {
         let base = KerasClassifier(model: mlpBuilder, params: ["epochs": 3])
-        let order = longestFirst([["model__hidden": 2], ["epochs": 10], ["epochs": 1]], base: base, splits: 2)
+        let costs = candidateCosts([["model__hidden": 2], ["epochs": 10], ["epochs": 1]], base: base)
+        XCTAssertEqual(costs, [3, 10, 1])
+        let order = longestFirst(costs, splits: 2)
         XCTAssertEqual(order, [2, 3, 0, 1, 4, 5])
         let results = runTasks(6, workers: 2, order: order, { $0 * $0 })
         XCTAssertEqual(results.compactMap { $0 }, [0, 1, 4, 9, 16, 25])
+    }
+
+    /// The idle hook is asked before each task with the tasks not yet taken (and once each
+    /// worker finds none left), so a search can start its refit while fits remain; extra work it
+    /// hands out runs once, and every task still runs once.
+    func testIdleHookSeesTheTasksLeftAndItsWorkRunsBeforeTheLastTasks() {
+        let lock = SearchLock()
+        var seen: [Int] = [], handedOutWith: Int?, extraRuns = 0
+        let results = runTasks(8, workers: 2, { $0 + 1 }, onIdle: { remaining in
+            seen.append(remaining.count)
+            guard handedOutWith == nil, remaining.count <= 3 else { return nil }
+            handedOutWith = remaining.count
+            return { lock.withLock { extraRuns += 1 } }
+        })
+        XCTAssertEqual(results.compactMap { $0 }, Array(1...8))
+        XCTAssertEqual(handedOutWith, 3, "the extra work went out with 3 tasks left, not at the end")
+        XCTAssertEqual(extraRuns, 1)
+        XCTAssertEqual(seen.filter { $0 == 0 }.count, 2, "each worker asks once more when none is left")
+        XCTAssertEqual(Array(seen.prefix(1)), [8])
+        // With one worker the hook is never asked.
+        var asked = false
+        _ = runTasks(3, workers: 1, { $0 }, onIdle: { _ in asked = true; return nil })
+        XCTAssertFalse(asked)
     }
 }
 

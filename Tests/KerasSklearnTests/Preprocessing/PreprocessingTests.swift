@@ -27,6 +27,13 @@ final class PreprocessingTests: XCTestCase {
         let s = MinMaxScaler(featureRange: (-1, 1))
         assertClose(try s.fitTransform(x), [[-1, -1, 1], [-0.666667, -1, -1], [0, -1, -0.25], [1, -1, 0.5]])
         XCTAssertThrowsError(try MinMaxScaler(featureRange: (1, 0)).fit(x))
+        // clip=True clips held-out values to the range (scikit-learn: [[-1, -1, 1]] for this row).
+        try s.setParams(["clip": true])
+        XCTAssertEqual(s.getParams()["clip"], true)
+        assertClose(try s.transform(Tensor([[0, 10, 5]])), [[-1, -1, 1]])
+        try s.setParams(["clip": false])
+        assertClose(try s.transform(Tensor([[0, 10, 5]])), [[-1.333333, -1, 2]])
+        XCTAssertThrowsError(try s.setParams(["clip": 2])) { XCTAssertTrue("\($0)".contains("clip must be a boolean")) }
     }
 
     func testOneHotEncoderMatchesScikitLearn() throws {

@@ -3,7 +3,9 @@
  *     into a model config template) and the learning rate, 3-fold, results as JSON;
  *   - a randomized search drawing the learning rate from a log-uniform distribution and the
  *     hidden size from randint;
- *   - cross_validate of the best setting, then the refitted best estimator. */
+ *   - cross_validate of the best setting, then the refitted best estimator;
+ *   - a Pipeline (StandardScaler, then the classifier) searched with step__param keys, the
+ *     scaler fitted inside each fold. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +27,8 @@ int main(void) {
     const int64_t x_shape[2] = {150, 4}, y_shape[1] = {150};
     double score = 0;
     char *results = NULL, *params = NULL;
-    keras_estimator *clf = NULL, *best = NULL, *copy = NULL;
-    keras_search *search = NULL, *random_search = NULL;
+    keras_estimator *clf = NULL, *best = NULL, *copy = NULL, *pipe = NULL, *pipe_best = NULL;
+    keras_search *search = NULL, *random_search = NULL, *pipe_search = NULL;
     int i, ndim = 0;
     int64_t shape[KERAS_MAX_RANK];
 
@@ -76,6 +78,23 @@ int main(void) {
     printf("metadata: %.160s...\n", results);
     if (!strstr(results, "\"n_classes_\": 3") || !strstr(results, "\"target_type_\": \"multiclass\"")) return 1;
     keras_string_free(results);
+
+    /* A Pipeline on the unscaled measurements, the grid over a scaler parameter. */
+    TRY(keras_pipeline_new("[{\"name\": \"scale\", \"class\": \"StandardScaler\"}]", clf, "clf", &pipe));
+    TRY(keras_grid_search_new(pipe, "{\"scale__with_std\": [true, false], \"clf__epochs\": [30]}",
+                              "{\"cv\": 3, \"n_jobs\": 2, \"random_state\": 0}", &pipe_search));
+    TRY(keras_search_fit(pipe_search, &iris_x[0][0], 2, x_shape, y, 1, y_shape));
+    TRY(keras_search_results(pipe_search, &results));
+    printf("pipeline grid: %.200s\n", strstr(results, "\"best_params\""));
+    if (!strstr(results, "\"param_scale__with_std\": [true, false]")) return 1;
+    keras_string_free(results);
+    TRY(keras_search_best_estimator(pipe_search, &pipe_best));
+    TRY(keras_estimator_metadata(pipe_best, &results));  /* the pipeline's last step */
+    if (!strstr(results, "\"n_classes_\": 3")) return 1;
+    keras_string_free(results);
+    keras_estimator_free(pipe_best);
+    keras_search_free(pipe_search);
+    keras_estimator_free(pipe);
 
     keras_search_free(search);
     keras_search_free(random_search);

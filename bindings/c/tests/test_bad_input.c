@@ -266,6 +266,19 @@ int main(void) {
         CHECK_OK(keras_randomized_search_new(est, "{\"epochs\": {\"randint\": [1, 3]}}", "{\"n_iter\": 2}", &search));
         CHECK_ERR(KERAS_ERR_STATE, "not been fitted", keras_search_results(search, &text));
         keras_search_free(search); search = NULL;
+        /* Pipelines */
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "steps_json must not be NULL", keras_pipeline_new(NULL, est, "reg", &none));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "steps_json must be a list", keras_pipeline_new("{}", est, "reg", &none));
+        CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "unknown transformer class 'PCA'",
+                  keras_pipeline_new("[{\"name\": \"pca\", \"class\": \"PCA\"}]", est, "reg", &none));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "invalid parameter 'copy'",
+                  keras_pipeline_new("[{\"name\": \"s\", \"class\": \"StandardScaler\", \"params\": {\"copy\": true}}]", est, "reg", &none));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "names provided are not unique: 'reg'",
+                  keras_pipeline_new("[{\"name\": \"reg\", \"class\": \"MinMaxScaler\"}]", est, "reg", &none));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "must not contain '__'", keras_pipeline_new("[]", est, "a__b", &none));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_pipeline_new("[]", NULL, "reg", &none));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_pipeline_new("[]", est, "reg", NULL));
+        CHECK(none == NULL);
         /* Cross-validation */
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "result_json must not be NULL", keras_cross_validate(est, x, 2, xs, y, 1, ys, NULL, NULL));
         CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_cross_validate(NULL, x, 2, xs, y, 1, ys, NULL, &text));

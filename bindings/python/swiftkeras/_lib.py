@@ -261,6 +261,8 @@ _declare("keras_randomized_search_new", [keras_estimator_p, c_char_p, c_char_p,
                                          POINTER(keras_search_p)], c_int32)
 _declare("keras_cross_validate", [keras_estimator_p, float_p, c_int32, int64_p, float_p, c_int32,
                                   int64_p, c_char_p, char_pp], c_int32)
+_declare("keras_pipeline_new", [c_char_p, keras_estimator_p, c_char_p, POINTER(keras_estimator_p)],
+         c_int32)
 
 # ---- plugins --------------------------------------------------------------------------------
 _declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32)
@@ -274,6 +276,7 @@ _declare("keras_layer_builder_shape", [keras_layer_builder_p, c_int64, int32_p, 
 _declare("keras_layer_builder_output", [keras_layer_builder_p, c_int64, c_int32], c_int32)
 _declare("keras_layer_builder_state", [keras_layer_builder_p, c_int64, int64_p], c_int32)
 _declare("keras_layer_builder_state_output", [keras_layer_builder_p, c_int32, c_int64, c_int32], c_int32)
+_declare("keras_layer_builder_initial_state", [keras_layer_builder_p, c_int32, c_int64], c_int32)
 
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
 _declare("keras_catalog_json", [char_pp], c_int32)

@@ -155,9 +155,15 @@ class Weight(np.lib.mixins.NDArrayOperatorsMixin):
         return a if dtype is None else a.astype(dtype)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .ops._trace import SymbolicTensor
+        from .ops._trace import SymbolicTensor, active
         if any(isinstance(i, SymbolicTensor) for i in inputs):
             return NotImplemented  # the symbolic operand traces the op
+        trace = active()
+        if trace is not None and trace.layer is self._layer:
+            # While tracing (`ops.ones((n, 1)) * self.h0`), the weight is a graph node.
+            inputs = tuple(trace.weight(i._position) if isinstance(i, Weight) and i._layer is self._layer else i
+                           for i in inputs)
+            return getattr(ufunc, method)(*inputs, **kwargs)
         inputs = tuple(i.numpy() if isinstance(i, Weight) else i for i in inputs)
         return getattr(ufunc, method)(*inputs, **kwargs)
 

@@ -5,7 +5,10 @@ Python decides what scikit-learn decides (the candidates from the parameter grid
 from scikit-learn's splitter, the models from the estimator's model function), so the splits
 and cv_results_ are those of `sklearn.model_selection.GridSearchCV`; only the training and
 scoring run natively: keras_grid_search_new, one search per combination of model__ parameters
-(the model function is Python code), and keras_cross_validate for cross_validate.
+(the model function is Python code), and keras_cross_validate for cross_validate. A scikit-learn
+Pipeline of StandardScaler / MinMaxScaler steps ending in a swiftkeras estimator runs natively
+too (keras_pipeline_new: the scalers are fitted inside each fold), with `step__param` grids;
+what the library cannot run (see _search_plan) runs in scikit-learn, after a UserWarning.
 """
 
 from __future__ import annotations
@@ -22,16 +25,19 @@ from scipy.stats import rankdata
 
 from . import _lib, _native
 from ._native import as_float32, dumps
-
-_SCORINGS = {"accuracy", "r2", "neg_mean_squared_error", "neg_mean_absolute_error"}
+from ._search_plan import SCORINGS as _SCORINGS
+from ._search_plan import plan as _plan
+from ._search_plan import why_not_native
 
 
 class _NativeEstimator:
     """A library estimator (keras_estimator_new) equal to a swiftkeras KerasClassifier /
     KerasRegressor: the model its model function builds, its compile and fit parameters, and
-    the data encoded as its fit would encode it. A context manager freeing the handle."""
+    the data encoded as its fit would encode it; with `steps`, a Pipeline of those transformer
+    steps ending in it, named `final_name` (keras_pipeline_new). A context manager freeing the
+    handle."""
 
-    def __init__(self, est, X, y, model_json=None):
+    def __init__(self, est, X, y, model_json=None, steps=None, final_name=None):
         classifier = is_classifier(est)
         Xv, yv = est._initialize(X, y)
         y_enc = est.target_encoder_.transform(yv)
@@ -55,18 +61,33 @@ class _NativeEstimator:
         self.model_json = model_json
         self.x = as_float32(Xv, "X")
         self.y = as_float32(np.ravel(y_enc) if classifier else np.asarray(yv, np.float32), "y")
+        self.steps, self.final_name = steps, final_name
         self.handle = None
 
     def __enter__(self):
         h = ctypes.c_void_p()
         _native.check(_lib.keras_estimator_new(self.kind.encode(), self.model_json.encode(),
                                                dumps(self.params), ctypes.byref(h)))
+        if self.steps is not None:
+            pipe = ctypes.c_void_p()
+            try:
+                _native.check(_lib.keras_pipeline_new(dumps(self.steps), h.value,
+                                                      self.final_name.encode(), ctypes.byref(pipe)))
+            finally:
+                _lib.keras_estimator_free(h.value)
+            h = pipe
         self.handle = h.value
         return self
 
     def __exit__(self, *exc):
         _lib.keras_estimator_free(self.handle)
         self.handle = None
+
+
+def _native_estimator(estimator, X, y, model_json=None):
+    """The _NativeEstimator for a swiftkeras estimator or a Pipeline ending in one (a Plan)."""
+    p = _plan(estimator)
+    return _NativeEstimator(p.keras, X, y, model_json, p.steps, p.final_name or None)
 
 
 class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
@@ -80,7 +101,17 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         model__ parameters; the library searches over all of them at once, its model being a
         template whose whole config is a parameter (one native search per model where the
         library predates templates). cv_results_ lists the candidates in scikit-learn's order."""
-        reason = _not_native(self, X, y, fit_params)
+        params_list = [dict(p) for p in self._candidates()]
+        if not params_list:
+            raise ValueError("the parameter grid has no candidates")
+        plan, reason = why_not_native(self.estimator, X, y, fit_params,
+                                      sorted({k for p in params_list for k in p}),
+                                      [v for p in params_list for v in p.values()])
+        if reason is None and self.scoring is not None and self.scoring not in _SCORINGS:
+            reason = (f"scoring={self.scoring!r} is not one of the library's scorers "
+                      f"{sorted(_SCORINGS)}")
+        if reason is None and self.return_train_score:
+            reason = "return_train_score=True"
         if reason is not None:
             return self._fit_with_sklearn(reason, X, y, **fit_params)
         self.native_ = True
@@ -89,21 +120,18 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         y = np.asarray(y)
         splits = _splits(self.cv, X, y, classifier)
         n_splits = splits if isinstance(splits, int) else len(splits)
-        params_list = [dict(p) for p in self._candidates()]
-        if not params_list:
-            raise ValueError("the parameter grid has no candidates")
+        mp = plan.model_prefix   # the keys for the model function: model__ or <step>__model__
         groups: dict[str, list[int]] = {}
         for i, p in enumerate(params_list):
-            key = json.dumps({k: _plain(v) for k, v in p.items() if k.startswith("model__")},
+            key = json.dumps({k: _plain(v) for k, v in p.items() if k.startswith(mp)},
                              sort_keys=True)
             groups.setdefault(key, []).append(i)
         jobs = []   # (grid, indices of the candidates it scores, their model__ parameters)
         for indices in groups.values():
-            model_params = {k: v for k, v in params_list[indices[0]].items()
-                            if k.startswith("model__")}
-            rest = [{k: v for k, v in params_list[i].items() if not k.startswith("model__")}
-                    for i in indices]
-            jobs += [(grid, members, model_params) for grid, members in _as_grids(rest, indices)]
+            model_params = {k: v for k, v in params_list[indices[0]].items() if k.startswith(mp)}
+            rest = [_rest_params(params_list[i], mp) for i in indices]
+            jobs += [(grid, members, model_params)
+                     for grid, members in _as_grids(rest, indices, plan.prefix)]
         if len(groups) > 1 and _lib.has("keras_randomized_search_new"):
             # One native search for every model: the estimator's model is a template whose
             # whole config is the parameter model__<_CONFIG>, one config per model__ combination.
@@ -113,15 +141,14 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
                 key = json.dumps(_plain_params(model_params), sort_keys=True)
                 if key not in configs:
                     configs[key] = self._model_config(X, y, model_params)
-                grids.append(dict(grid, **{f"model__{_CONFIG}": [configs[key]]}))
+                grids.append(dict(grid, **{mp + _CONFIG: [configs[key]]}))
                 for i in members:
-                    wanted[i] = dict(_rest_params(params_list[i]),
-                                     **{f"model__{_CONFIG}": configs[key]})
+                    wanted[i] = dict(_rest_params(params_list[i], mp), **{mp + _CONFIG: configs[key]})
             searches = [(self._native_search(X, y, {}, grids, splits,
                                              model_json=json.dumps({"$param": _CONFIG})), wanted)]
         else:
             searches = [(self._native_search(X, y, model_params, grid, splits),
-                         {i: _rest_params(params_list[i]) for i in members})
+                         {i: _rest_params(params_list[i], mp) for i in members})
                         for grid, members, model_params in jobs]
         scores = [None] * len(params_list)
         fit_times = [None] * len(params_list)
@@ -173,7 +200,7 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         if self.scoring is not None:
             options["scoring"] = self.scoring
         search_h = ctypes.c_void_p()
-        with _NativeEstimator(est, X, y, model_json) as native:
+        with _native_estimator(est, X, y, model_json) as native:
             try:
                 _native.check(_lib.keras_grid_search_new(native.handle, dumps(grid),
                                                          dumps(options), ctypes.byref(search_h)))
@@ -185,7 +212,7 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
     def _model_config(self, X, y, model_params):
         """The model config the estimator's model function builds for `model_params`."""
         est = clone(self.estimator).set_params(**model_params)
-        return json.loads(_NativeEstimator(est, X, y).model_json)
+        return json.loads(_native_estimator(est, X, y).model_json)
 
     @staticmethod
     def _results(params_list, result, n_folds):
@@ -270,45 +297,6 @@ class RandomizedSearchCV(_NativeSearch):
                                 random_state=self.random_state)
 
 
-def _not_native(search, X, y, fit_params):
-    """Why the library cannot run this search itself (None when it can): it runs plain
-    swiftkeras KerasClassifier / KerasRegressor on 2-D float data with the library's scorers."""
-    from ._sk_estimators import KerasClassifier, KerasRegressor
-    est = search.estimator
-    if type(est) not in (KerasClassifier, KerasRegressor):
-        return (f"a {type(est).__name__} is not a plain swiftkeras KerasClassifier / "
-                f"KerasRegressor (pipelines, subclasses with their own hooks and other "
-                f"estimators are fitted by scikit-learn)")
-    if not _lib.has("keras_grid_search_new"):
-        return "this libkeras.so has no keras_grid_search_new"
-    if fit_params:
-        return f"fit parameters {sorted(fit_params)} are not passed to native fits"
-    if search.scoring is not None and search.scoring not in _SCORINGS:
-        return (f"scoring={search.scoring!r} is not one of the library's scorers "
-                f"{sorted(_SCORINGS)}")
-    if search.return_train_score:
-        return "return_train_score=True"
-    X = np.asarray(X)
-    if X.ndim != 2 or X.dtype.kind not in "biuf":
-        return f"X of {X.ndim} dimensions and dtype {X.dtype} (the library searches 2-D numbers)"
-    params = est.get_params()
-    if any(k.startswith(("callbacks", "fit__", "compile__", "metrics", "loss__", "predict__"))
-           and v is not None for k, v in params.items()):
-        return "callbacks, metrics or fit / compile / predict parameters are set"
-    if getattr(est, "class_weight", None) is not None:
-        return "class_weight is set"
-    if not isinstance(est.loss, (str, type(None))) or \
-            not isinstance(est.optimizer, str) or \
-            not isinstance(est.random_state, (int, np.integer, type(None))):
-        return "loss, optimizer or random_state is an object, not a name or an int"
-    from sklearn.utils.multiclass import type_of_target
-    kind = type_of_target(y)
-    if kind not in (("binary", "multiclass") if is_classifier(est) else ("continuous", "binary",
-                                                                          "multiclass")):
-        return f"a {kind} target"
-    return None
-
-
 def _splits(cv, X, y, classifier):
     """What the library's "cv" option gets: scikit-learn's own splits (so that the folds are
     scikit-learn's, whatever the splitter), or a number of folds for a library that predates
@@ -333,8 +321,8 @@ def _splits(cv, X, y, classifier):
 _CONFIG = "swiftkeras_model_config"
 
 
-def _rest_params(params):
-    return {k: v for k, v in params.items() if not k.startswith("model__")}
+def _rest_params(params, model_prefix="model__"):
+    return {k: v for k, v in params.items() if not k.startswith(model_prefix)}
 
 
 def _plain(v):
@@ -357,13 +345,15 @@ def _nan(v):
     return float("nan") if v is None else float(v)
 
 
-def _as_grids(candidates, indices):
+def _as_grids(candidates, indices, prefix=""):
     """Candidates sharing a model, as few native grids as possible: one grid when they are the
     full product of their values (a grid search), else one grid per candidate (a randomized
-    search). Yields (grid, indices of the candidates it scores)."""
+    search). Yields (grid, indices of the candidates it scores). `prefix` leads the estimator's
+    own keys (a Pipeline's last step)."""
     keys = sorted({k for c in candidates for k in c})
+    quiet = {prefix + "verbose": [0]}   # the grid of a candidate without other parameters
     if not keys:
-        yield {"verbose": [0]}, list(indices)
+        yield quiet, list(indices)
         return
     values = {k: [] for k in keys}
     for c in candidates:
@@ -380,24 +370,33 @@ def _as_grids(candidates, indices):
         yield values, list(indices)
         return
     for c, i in zip(candidates, indices):
-        yield ({k: [_plain(v)] for k, v in c.items()} if c else {"verbose": [0]}), [i]
+        yield ({k: [_plain(v)] for k, v in c.items()} if c else quiet), [i]
 
 
 def cross_validate(estimator, X, y, *, scoring=None, cv=None, n_jobs=None,
                    return_train_score=False):
-    """scikit-learn's `cross_validate` for a swiftkeras KerasClassifier / KerasRegressor, the
-    fits run by the library on n_jobs threads (`keras_cross_validate`); the folds are
-    scikit-learn's. Returns {"fit_time", "score_time", "test_score"[, "train_score"]} (one
-    "test_<name>" per scorer when scoring is a list) as numpy arrays."""
-    if not _lib.has("keras_randomized_search_new"):
-        raise _native.KerasError("this libkeras.so has no keras_cross_validate taking explicit "
-                                 "splits; use sklearn.model_selection.cross_validate")
+    """scikit-learn's `cross_validate` for a swiftkeras KerasClassifier / KerasRegressor (or a
+    Pipeline of library transformers ending in one), the fits run by the library on n_jobs
+    threads (`keras_cross_validate`); the folds are scikit-learn's. Returns {"fit_time",
+    "score_time", "test_score"[, "train_score"]} (one "test_<name>" per scorer when scoring is
+    a list) as numpy arrays. What the library cannot fit runs scikit-learn's cross_validate,
+    after a UserWarning naming the reason."""
+    _, reason = why_not_native(estimator, X, y, {})
+    if reason is None and not _lib.has("keras_randomized_search_new"):
+        reason = "this libkeras.so has no keras_cross_validate taking explicit splits"
+    if reason is not None:
+        import sklearn.model_selection as skms
+        warnings.warn(f"swiftkeras.model_selection.cross_validate: {reason}; running "
+                      f"sklearn.model_selection.cross_validate instead", UserWarning, stacklevel=2)
+        result = skms.cross_validate(estimator, X, y, scoring=scoring, cv=cv, n_jobs=n_jobs,
+                                     return_train_score=return_train_score)
+        return {k: np.asarray(v, dtype=float) for k, v in result.items()}
     X, y = np.asarray(X), np.asarray(y)
     options = {"cv": _splits(cv, X, y, is_classifier(estimator)), "n_jobs": int(n_jobs or 1),
                "return_train_score": bool(return_train_score)}
     if scoring is not None:
         options["scoring"] = scoring
-    with _NativeEstimator(clone(estimator), X, y) as native:
+    with _native_estimator(clone(estimator), X, y) as native:
         result = _native.take_json(_lib.keras_cross_validate, native.handle, *_buf(native.x),
                                    *_buf(native.y), dumps(options))
     return {k: np.asarray([np.nan if v is None else v for v in values], dtype=float)

@@ -201,3 +201,56 @@ def test_cells_that_are_not_traceable_or_wrong_are_clear_errors():
         with pytest.raises(Exception) as info:
             model.predict(x, verbose=0)
         assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def _initial_state_cell(keras):
+    """A cell whose get_initial_state starts from a trainable weight (Keras calls it when the
+    RNN is given no initial_state)."""
+    ops = keras.ops
+
+    class LearnedStartCell(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+            self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), name="recurrent_kernel")
+            self.h0 = self.add_weight(shape=(self.units,), initializer="zeros", name="h0")
+
+        def call(self, inputs, states):
+            h = ops.tanh(ops.matmul(inputs, self.kernel) + ops.matmul(states[0], self.recurrent_kernel))
+            return h, [h]
+
+        def get_initial_state(self, batch_size=None):
+            return [ops.ones((batch_size, 1)) * self.h0]
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    return LearnedStartCell
+
+
+def _run_initial_state(keras):
+    cell = _initial_state_cell(keras)
+    model = keras.Sequential([keras.Input(shape=(5, 3)), keras.layers.RNN(cell(4)), keras.layers.Dense(1)])
+    start = _initial(model)
+    model.set_weights(start)
+    x, y = _data()
+    before = model.predict(x, verbose=0)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+    history = model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0)
+    return before, history.history["loss"], model.get_weights(), start
+
+
+@needs("keras_layer_builder_initial_state")
+def test_custom_cell_get_initial_state_as_keras():
+    want = _run_initial_state(real_keras())
+    got = _run_initial_state(swiftkeras)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
+    for g, w in zip(got[2], want[2]):
+        np.testing.assert_allclose(g, w, atol=1e-5)
+    # the start state h0 (third weight) moved: its gradient came through get_initial_state
+    assert got[2][2].shape == (4,) and np.abs(got[2][2] - got[3][2]).max() > 1e-4

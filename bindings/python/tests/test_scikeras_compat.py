@@ -2,7 +2,6 @@
 both can run the same data (meta, encoders, history lengths, callbacks, classes_)."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
@@ -250,7 +249,7 @@ def cnn(filters=4, meta=None):
 
 
 @needs("keras_grid_search_new")
-def test_images_grid_search_and_pipeline_fallback():
+def test_images_grid_search_and_pipeline_natively():
     from swiftkeras.model_selection import GridSearchCV as NativeGridSearchCV
     x, y = load_digits(n_class=3, return_X_y=True)
     images = (x / 16.0).reshape(-1, 8, 8, 1)[:180]
@@ -259,10 +258,8 @@ def test_images_grid_search_and_pipeline_fallback():
                           epochs=5, verbose=0, random_state=0)
     search = GridSearchCV(clf, {"model__filters": [2, 4]}, cv=3).fit(images, y)
     assert search.best_score_ > 0.8 and search.predict(images).shape == (180,)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        native = NativeGridSearchCV(clf, {"model__filters": [2, 4]}, cv=3).fit(images, y)
-    assert not native.native_ and any("running sklearn" in str(w.message) for w in caught)
+    native = NativeGridSearchCV(clf, {"model__filters": [2, 4]}, cv=3).fit(images, y)
+    assert native.native_  # N-D X runs in the library (scikit-learn's search before)
     np.testing.assert_allclose(native.cv_results_["mean_test_score"],
                                search.cv_results_["mean_test_score"], atol=1e-6)
     flat = x[:180] / 16.0
@@ -271,8 +268,6 @@ def test_images_grid_search_and_pipeline_fallback():
                                              optimizer="adam", optimizer__learning_rate=0.05,
                                              loss="sparse_categorical_crossentropy",
                                              random_state=0))])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        piped = NativeGridSearchCV(pipe, {"clf__model__hidden": [4, 8]}, cv=3).fit(flat, y)
-    assert piped.fallback_reason_.startswith("a Pipeline") and piped.best_score_ > 0.8
+    piped = NativeGridSearchCV(pipe, {"clf__model__hidden": [4, 8]}, cv=3).fit(flat, y)
+    assert piped.native_ and piped.best_score_ > 0.8  # keras_pipeline_new
     assert piped.predict(flat).shape == (180,)

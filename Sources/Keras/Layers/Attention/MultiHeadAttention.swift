@@ -213,31 +213,36 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
         let b = query.shape[0]
         let positions = Array(1..<(query.rank - 1))
         if let axes = builtAxes, axes != positions {
-            guard masks.0 == nil, masks.1 == nil, masks.2 == nil, attentionMask == nil, !useCausalMask, slidingWindow == nil else {
-                throw KerasError.invalidArgument("MultiHeadAttention '\(name)': masks (input masks, attention_mask, use_causal_mask, sliding_window) are not supported with attention_axes \(axes) here")
-            }
-            return try attendOverAxes(axes, query: query, value: value, key: key, training: training)
+            return try attendOverAxes(axes, query: query, value: value, key: key, masks: masks, attentionMask: attentionMask,
+                                      useCausalMask: useCausalMask, training: training)
         }
         let t = query.shape.dropFirst().dropLast().reduce(1, *), s = value.shape.dropFirst().dropLast().reduce(1, *)
         let combined = try AttentionMasks.combined(batch: b, t: t, s: s, query: masks.0, value: masks.1, key: masks.2,
                                                    explicit: attentionMask, causal: useCausalMask, window: slidingWindow,
                                                    layer: "MultiHeadAttention '\(name)'")
-        // [B, T..., heads, d] → [B, heads, T, d]
-        func heads(_ x: Tensor, _ n: Int, _ d: Int) throws -> Tensor {
-            try Ops.transpose(Ops.reshape(x, [b, n, numHeads, d]), [0, 2, 1, 3])
-        }
-        let q = try heads(Ops.affine(queryDense.callEager(single: query, training: training), scale: 1 / Float(keyDim).squareRoot()), t, keyDim)
-        let k = try heads(keyDense.callEager(single: key, training: training), s, keyDim)
-        let v = try heads(valueDense.callEager(single: value, training: training), s, valueDim)
-        let scores = try Ops.maskedSoftmax(Ops.batchMatmul(q, k, transposeB: true),
-                                           mask: combined.map { $0.viewing([b, 1, t, s]) })
-        let weights = training && dropout > 0 ? try (dropoutLayer ?? Dropout(dropout, seed: seed)).callEager(single: scores, training: true) : scores
-        var mixed = try Ops.reshape(Ops.transpose(Ops.batchMatmul(weights, v), [0, 2, 1, 3]),
-                                    Array(query.shape.dropLast()) + [numHeads, valueDim])
+        // The projections' [B, T..., heads, d] viewed as [B, T, heads, d]: the fused op reads them as they are.
+        let q = try Ops.reshape(queryDense.callEager(single: query, training: training), [b, t, numHeads, keyDim])
+        let k = try Ops.reshape(keyDense.callEager(single: key, training: training), [b, s, numHeads, keyDim])
+        let v = try Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, numHeads, valueDim])
+        let scale = 1 / Float(keyDim).squareRoot()
+        let (heads, scores) = training && dropout > 0
+            ? try droppedAttention(q, k, v, scale: scale, mask: combined.map { $0.viewing([b, 1, t, s]) })
+            : try Ops.dotProductAttention(query: q, key: k, value: v, scale: scale, mask: combined)
+        var mixed = try Ops.reshape(heads, Array(query.shape.dropLast()) + [numHeads, valueDim])
         if let gateDense { mixed = try Ops.multiply(mixed, gateDense.callEager(single: query, training: training)) }
         let output = try outputDense.callEager(single: mixed, training: training)
         let scoreShape = [b, numHeads] + Array(query.shape.dropFirst().dropLast()) + Array(value.shape.dropFirst().dropLast())
         return (output, try Ops.reshape(scores, scoreShape))
+    }
+
+    /// Attention with dropout on the probabilities (training only), from separate ops: `q`, `k`,
+    /// `v` are `[B, T, heads, d]`; returns the mixed values `[B, T, heads, dv]` and the scores.
+    private func droppedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, mask: Tensor?) throws -> (Tensor, Tensor) {
+        let perm = [0, 2, 1, 3]
+        let scores = try Ops.maskedSoftmax(Ops.batchMatmul(Ops.transpose(Ops.affine(q, scale: scale), perm),
+                                                           Ops.transpose(k, perm), transposeB: true), mask: mask)
+        let weights = try (dropoutLayer ?? Dropout(dropout, seed: seed)).callEager(single: scores, training: true)
+        return (try Ops.transpose(Ops.batchMatmul(weights, Ops.transpose(v, perm)), perm), scores)
     }
 
     public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {

@@ -109,6 +109,13 @@ public final class BatchNormalization: AffineNormalization, @unchecked Sendable 
         return (try Ops.reshape(mean, channels), try Ops.reshape(variance, channels))
     }
 
+    /// Moves the moving statistics towards a training batch's `mean` and `variance` (a fused
+    /// op that computed them, see ``BaseConv/normalizedPooledCall(_:_:then:training:)``).
+    func updateMovingStatistics(mean: Tensor, variance: Tensor) {
+        if let movingMean { update(movingMean, with: mean) }
+        if let movingVariance { update(movingVariance, with: variance) }
+    }
+
     /// `moving = moving · momentum + batch · (1 − momentum)`.
     private func update(_ moving: Variable, with batch: Tensor) {
         let m = Float(momentum)

@@ -139,6 +139,12 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         return try graph.runStep(inputs, states: states, weights: sequenceWeights ?? weightValues(), training: training)
     }
 
+    /// A traced cell's `get_initial_state`, evaluated for one row and repeated `batch` times.
+    public func initialStates(batch: Int) throws -> [Tensor]? {
+        guard let graph, graph.hasInitialStates else { return nil }
+        return try graph.runInitialStates(batch: batch, weights: sequenceWeights ?? weightValues())
+    }
+
     public func beginSequence(batch: Int, features: Int, training: Bool) throws { sequenceWeights = weightValues() }
 
     public func endSequence() { sequenceWeights = nil }

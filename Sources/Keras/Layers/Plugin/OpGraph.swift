@@ -20,6 +20,11 @@ public final class OpGraph: @unchecked Sendable {
     private(set) var outputs: [Int?] = [nil, nil]
     /// For a cell, the node of each state's new value, per mode as ``outputs``.
     private(set) var stateOutputs: [[Int?]] = [[], []]
+    /// For a cell with `get_initial_state`, the node of each state's initial value for one row
+    /// (traced with `batch_size=1`); nil entries when it has none.
+    private(set) var initialStates: [Int?] = []
+    /// The nodes the initial states need, in order (set by ``finish()``).
+    private var initialPlan: [Int] = []
     /// For a cell, the width of each state `(batch, width)` in order; empty for a plain layer.
     public private(set) var stateWidths: [Int] = []
     /// The shape of each node at trace time, -1 where it follows an unknown input dimension.
@@ -80,6 +85,7 @@ public final class OpGraph: @unchecked Sendable {
         let batch = inputShape.first ?? nil
         stateWidths.append(width)
         stateOutputs = stateOutputs.map { $0 + [nil] }
+        initialStates.append(nil)
         let p = [2, 3].map { n in Tensor(shape: [batch ?? n, width], repeating: 1) }
         return append(.state(stateWidths.count - 1), p)
     }
@@ -133,6 +139,41 @@ public final class OpGraph: @unchecked Sendable {
         if training != false { stateOutputs[1][index] = n }
     }
 
+    /// Makes node `i` the initial value of state `index` for one row, `(1, width)` or `(width)`:
+    /// what the cell's `get_initial_state(batch_size=1)` returned. It may read weights and
+    /// constants, not the step's input or states.
+    public func setInitialState(_ index: Int, _ i: Int) throws {
+        let n = try node(i, "initial state")
+        guard stateWidths.indices.contains(index) else {
+            throw KerasError.invalidArgument("op graph: initial state \(index) is not a declared state (the cell has \(stateWidths.count): state_size \(stateWidths))")
+        }
+        guard shapes[n] == [1, stateWidths[index]] || shapes[n] == [stateWidths[index]] else {
+            throw KerasError.shapeMismatch("op graph: get_initial_state(batch_size=1) must return state \(index) of shape (1, \(stateWidths[index])) as state_size says, got \(formatShape(shapes[n].map { $0 < 0 ? nil : $0 }))")
+        }
+        let reads = plan(for: [n]).contains { j in
+            switch sources[j] {
+            case .input, .state: return true
+            default: return false
+            }
+        }
+        guard !reads else {
+            throw KerasError.invalidArgument("op graph: get_initial_state may use the cell's weights and constants, not the step's inputs or states (initial state \(index))")
+        }
+        initialStates[index] = n
+    }
+
+    /// True when every state has an initial value from ``setInitialState(_:_:)``.
+    public var hasInitialStates: Bool { !initialStates.isEmpty && initialStates.allSatisfy { $0 != nil } }
+
+    /// The initial states for `batch` rows: the traced values for one row, repeated.
+    public func runInitialStates(batch: Int, weights: [Tensor]) throws -> [Tensor] {
+        let values = try evaluate(initialPlan, x: nil, states: [], weights: weights, training: false)
+        return try zip(initialStates, stateWidths).map { node, width in
+            guard let node, let v = values[node] else { throw KerasError.invalidState("op graph: an initial state has no value") }
+            return try Ops.add(Tensor(shape: [batch, width]), Ops.reshape(v, [1, width]))
+        }
+    }
+
     /// Throws unless the trace is a complete cell step: every state has a new value wherever an
     /// output is set, and the output is `(batch, width)`.
     public func checkCell() throws {
@@ -152,16 +193,19 @@ public final class OpGraph: @unchecked Sendable {
         probes = []
         weightValue = nil
         fuseDense()
-        plans = (0..<2).map { mode in
-            let ends = ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }
-            guard let last = ends.max() else { return [] }
-            var needed = [Bool](repeating: false, count: last + 1)
-            for e in ends { needed[e] = true }
-            for i in stride(from: last, through: 0, by: -1) where needed[i] {
-                if case .op(_, let ids) = sources[i] { for j in ids { needed[j] = true } }
-            }
-            return needed.indices.filter { needed[$0] }
+        plans = (0..<2).map { mode in plan(for: ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }) }
+        initialPlan = plan(for: initialStates.compactMap { $0 })
+    }
+
+    /// The nodes `ends` need, in order.
+    private func plan(for ends: [Int]) -> [Int] {
+        guard let last = ends.max() else { return [] }
+        var needed = [Bool](repeating: false, count: last + 1)
+        for e in ends { needed[e] = true }
+        for i in stride(from: last, through: 0, by: -1) where needed[i] {
+            if case .op(_, let ids) = sources[i] { for j in ids { needed[j] = true } }
         }
+        return needed.indices.filter { needed[$0] }
     }
 
     /// The output shape for the traced input shape (nil where it follows the batch).
@@ -199,13 +243,20 @@ public final class OpGraph: @unchecked Sendable {
     /// back when only one output was set).
     private func evaluate(_ x: Tensor, states: [Tensor], weights: [Tensor], training: Bool) throws -> (Int, [Tensor?]) {
         let mode = outputs[training ? 1 : 0] != nil ? (training ? 1 : 0) : (training ? 0 : 1)
-        guard outputs[mode] != nil, let last = plans[mode].last else {
+        guard outputs[mode] != nil, !plans[mode].isEmpty else {
             throw KerasError.invalidState("op graph: the trace set no output, or was not finished")
         }
-        var values = [Tensor?](repeating: nil, count: last + 1)
-        for i in plans[mode] {
+        return (mode, try evaluate(plans[mode], x: x, states: states, weights: weights, training: training))
+    }
+
+    /// The values of the nodes of `plan` (nil for the others).
+    private func evaluate(_ plan: [Int], x: Tensor?, states: [Tensor], weights: [Tensor], training: Bool) throws -> [Tensor?] {
+        var values = [Tensor?](repeating: nil, count: (plan.last ?? -1) + 1)
+        for i in plan {
             switch sources[i] {
-            case .input: values[i] = x
+            case .input:
+                guard let x else { throw KerasError.invalidState("op graph: the input is missing") }
+                values[i] = x
             case .state(let k):
                 guard k < states.count else { throw KerasError.invalidState("op graph: state \(k) is missing") }
                 values[i] = states[k]
@@ -225,7 +276,7 @@ public final class OpGraph: @unchecked Sendable {
                 values[i] = try op.apply(args, training: training)
             }
         }
-        return (mode, values)
+        return values
     }
 }
 

@@ -143,14 +143,14 @@ public class RNN: Layer, @unchecked Sendable {
 
     /// The states a call starts from without `initial_state`: zeros, or a stateful layer's carried ones.
     private func carriedStates(batch: Int) throws -> [Tensor] {
-        guard stateful else { return [] }
+        guard stateful else { return try cell.initialStates(batch: batch) ?? [] }
         let expected = statefulBatchSize ?? batch
         guard batch == expected else {
             throw KerasError.shapeMismatch("\(className) '\(name)' is stateful with batch size \(expected): every batch must have that size, got \(batch)")
         }
         statefulBatchSize = expected
         if let states { return states }
-        return cell.stateSize.map { Tensor(shape: [batch, $0]) }
+        return try cell.initialStates(batch: batch)?.map(\.detached) ?? cell.stateSize.map { Tensor(shape: [batch, $0]) }
     }
 
     /// Zeroes the states a stateful layer carries. Keras: `reset_states()`.

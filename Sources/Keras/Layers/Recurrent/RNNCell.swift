@@ -36,12 +36,16 @@ public protocol RNNCell: Layer {
     func beginSequence(batch: Int, features: Int, training: Bool) throws
     /// Called by ``RNN`` after the steps of one call. By default nothing.
     func endSequence()
+    /// The states a sequence of `batch` rows starts from when none are given, or nil for zeros.
+    /// Keras: `cell.get_initial_state(batch_size)`.
+    func initialStates(batch: Int) throws -> [Tensor]?
 }
 
 extension RNNCell {
     public var outputSize: Int { stateSize.first ?? 0 }
     public func beginSequence(batch: Int, features: Int, training: Bool) throws {}
     public func endSequence() {}
+    public func initialStates(batch: Int) throws -> [Tensor]? { nil }
     /// The number of state tensors.
     public var stateCount: Int { stateSize.count }
 }

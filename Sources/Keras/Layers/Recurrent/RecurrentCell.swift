@@ -88,6 +88,32 @@ public class RecurrentCell: GatedCell, @unchecked Sendable {
                        forgetUnits: kind == .lstm && unitForgetBias ? units : nil)
     }
 
+    public override func build(shapes: [[Int?]]) throws {
+        guard let first = shapes.first else {
+            throw KerasError.invalidArgument("\(className) '\(name)' takes [inputs, states...], got no input")
+        }
+        try build(first)
+    }
+
+    /// Keras's `cell(inputs, states)` called as a layer, one step: `[inputs, states...]`
+    /// (`(batch, features)`, then each state `(batch, width)`) to `[output, new states...]`.
+    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        guard inputs.count == 1 + stateCount else {
+            throw KerasError.invalidArgument("\(className) '\(name)' is called on one step as cell(inputs, states): [inputs] and \(stateCount) state tensor(s) of width \(units), got \(inputs.count) tensor(s)")
+        }
+        let (output, states) = try step(inputs[0], states: Array(inputs.dropFirst()), training: training)
+        return [output] + states
+    }
+
+    public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
+        let batch = shapes.first?.first ?? nil
+        return [[batch, units]] + stateSize.map { [batch, $0] }
+    }
+
+    public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
+        [Tensor?](repeating: nil, count: 1 + stateCount)
+    }
+
     /// Runs the cell over `x` `(batch, steps, features)` from `initialStates` (zeros when empty):
     /// outputs of every step, last state(s).
     func run(_ x: Tensor, mask: Tensor?, initialStates: [Tensor] = [], goBackwards: Bool) throws -> [Tensor] {

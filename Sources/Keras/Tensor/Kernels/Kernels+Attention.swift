@@ -3,8 +3,18 @@ extension Kernels {
     /// after `op`, stored contiguously one after the other (attention's per-head products).
     static func batchedGemm(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
                             _ c: UnsafeMutablePointer<Float>, batch: Int, m: Int, n: Int, k: Int) {
-        for i in 0..<batch {
-            gemm(a + i * m * k, transA: transA, b + i * k * n, transB: transB, c + i * m * n, m: m, n: n, k: k)
+        func products() {
+            for i in 0..<batch {
+                gemm(a + i * m * k, transA: transA, b + i * k * n, transB: transB, c + i * m * n, m: m, n: n, k: k)
+            }
+        }
+        // One single-threaded BLAS scope for the whole stack: `gemm` would otherwise switch
+        // OpenBLAS's thread count off and back on around each small product.
+        let each = m * n * k
+        if batch > 1, each > smallGemmLimit, each < threadedGemmMinimum, !Parallel.isWorkerThread {
+            Parallel.withSingleThreadedBLAS(products)
+        } else {
+            products()
         }
     }
 

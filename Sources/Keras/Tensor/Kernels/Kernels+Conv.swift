@@ -32,23 +32,30 @@ struct WindowGeometry {
                 for od in 0..<output.0 {
                     for oh in 0..<output.1 {
                         for ow in 0..<output.2 {
-                            var t = 0
-                            for kd in 0..<window.0 {
-                                let id = od * stride.0 - padBefore.0 + kd * dilation.0
-                                for kh in 0..<window.1 {
-                                    let ih = oh * stride.1 - padBefore.1 + kh * dilation.1
-                                    for kw in 0..<window.2 {
-                                        let iw = ow * stride.2 - padBefore.2 + kw * dilation.2
-                                        let inside = id >= 0 && id < input.0 && ih >= 0 && ih < input.1 && iw >= 0 && iw < input.2
-                                        taps[t] = inside ? ((n * input.0 + id) * input.1 + ih) * input.2 + iw : -1
-                                        t += 1
-                                    }
-                                }
-                            }
+                            windowTaps(sample: n, od, oh, ow, into: taps)
                             body(row, taps)
                             row += 1
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Writes into `taps` the flat input offset (in positions) of each tap of the window of
+    /// output position `(od, oh, ow)` of sample `n`, or -1 where the tap falls in the padding.
+    @inline(__always)
+    func windowTaps(sample n: Int, _ od: Int, _ oh: Int, _ ow: Int, into taps: UnsafeMutableBufferPointer<Int>) {
+        var t = 0
+        for kd in 0..<window.0 {
+            let id = od * stride.0 - padBefore.0 + kd * dilation.0
+            for kh in 0..<window.1 {
+                let ih = oh * stride.1 - padBefore.1 + kh * dilation.1
+                for kw in 0..<window.2 {
+                    let iw = ow * stride.2 - padBefore.2 + kw * dilation.2
+                    let inside = id >= 0 && id < input.0 && ih >= 0 && ih < input.1 && iw >= 0 && iw < input.2
+                    taps[t] = inside ? ((n * input.0 + id) * input.1 + ih) * input.2 + iw : -1
+                    t += 1
                 }
             }
         }

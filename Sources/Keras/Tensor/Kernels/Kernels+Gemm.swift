@@ -22,22 +22,30 @@ extension Kernels {
             // which costs a small layer as much as its product: one memset, then beta = 1.
             c.initialize(repeating: 0, count: m * n)
         }
-        let blasBeta = beta == 0 ? 1 : beta
-        func product() {
-            cblas_sgemm(CblasRowMajor,
-                        transA ? CblasTrans : CblasNoTrans,
-                        transB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), alpha,
-                        a, Int32(transA ? m : k),
-                        b, Int32(transB ? k : n),
-                        blasBeta, c, Int32(n))
+        let blasBeta: Float = beta == 0 ? 1 : beta
+        let whole = GemmCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: blasBeta)
+        let size = m * n * k
+        let worker = Parallel.isWorkerThread
+        if size >= threadedGemmMinimum {
+            // OpenBLAS's own threads (workers of a parallel search already run it on one).
+            if !worker { GemmPartner.standDown() }
+            whole.run()
+            return
         }
-        // Workers already run OpenBLAS on one thread.
-        if m * n * k >= threadedGemmMinimum || Parallel.isWorkerThread {
-            product()
-        } else {
-            Parallel.withSingleThreadedBLAS(product)
+        // A mid-sized product is always computed as the same two halves of C, whether the partner
+        // thread takes one (two cores) or this thread runs both (one core, a worker of a search,
+        // `Parallel.twoCoreFits` off, the partner busy): OpenBLAS's kernels round an element
+        // differently depending on the shape of the call, so only a fixed cut gives the same
+        // bits on one core and two.
+        let halves = size >= splitGemmMinimum ? whole.halves() : nil
+        func compute() {
+            guard let (first, second) = halves else { return whole.run() }
+            if worker || !Parallel.twoCoreFits || !(GemmPartner.shared?.run(first, second) ?? false) {
+                first.run()
+                second.run()
+            }
         }
+        if worker { compute() } else { Parallel.withSingleThreadedBLAS(compute) }
     }
 
     /// Writes `row` (`cols` floats) into each of the `rows` rows of `out` (a pre-broadcast bias).

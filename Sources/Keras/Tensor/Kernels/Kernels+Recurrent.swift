@@ -57,84 +57,116 @@ final class RecurrentSequence {
 
     func masked(_ t: Int, _ b: Int) -> Bool { mask.map { $0.data[t * batch + b] == 0 } ?? false }
 
-    /// Applies `f` to columns `[off, off + units)` of every row of a `(B, G·u)` block.
-    private func columns(_ p: UnsafeMutablePointer<Float>, _ off: Int, _ f: ElementwiseActivation) {
-        for b in 0..<batch { f.apply(p + b * width + off, count: units) }
+    /// Applies `f` to columns `[off, off + units)` of `rows` rows of a `(rows, G·u)` block.
+    private func columns(_ p: UnsafeMutablePointer<Float>, rows: Int, _ off: Int, _ f: ElementwiseActivation) {
+        for b in 0..<rows { f.apply(p + b * width + off, count: units) }
     }
+
+    /// How many slices of the batch run the steps concurrently: the rows of a batch are
+    /// independent through time, so each slice runs the whole sequence on its own core and the
+    /// slices meet once per pass, not once per step. One slice for small work, on a worker of a
+    /// parallel job, or on one core. Each row's arithmetic is the same in every slicing.
+    var parts: Int {
+        let work = steps * batch * width * (units + features)
+        return Parallel.cores < 2 || Parallel.isWorkerThread || batch < 16 || work < Self.splitWork ? 1 : 2
+    }
+
+    /// An LSTM with sigmoid gates and a tanh cell on a multiple of 8 units: its gate math runs
+    /// fused (``Kernels/lstmForward(_:cPrev:c:ac:h:rows:units:)``).
+    var defaultLSTM: Bool { fusesGates && kind == .lstm && act == .tanh && recAct == .sigmoid && units % 8 == 0 }
+    /// False to run the general gate math (tests compare both).
+    var fusesGates = true
+
+    /// Multiply-adds of a sequence (steps · batch · G·u · (u + features)) from which its batch
+    /// is split across two cores.
+    static let splitWork = 1 << 20
 
     // MARK: Forward
 
     func forward() {
         let scratch = Scratch()
         defer { withExtendedLifetime(scratch) {} }
-        let g = width, u = units, bu = batch * units
+        let g = width, u = units
         // One GEMM for the input projection of every step (and the input bias).
-        let z = gates.data
-        if let inputBias { Kernels.fillRows(z, with: inputBias, rows: steps * batch, cols: g) }
-        Kernels.gemm(x.data, transA: false, kernel.data, transB: false, z, m: steps * batch, n: g, k: features,
+        if let inputBias { Kernels.fillRows(gates.data, with: inputBias, rows: steps * batch, cols: g) }
+        Kernels.gemm(x.data, transA: false, kernel.data, transB: false, gates.data, m: steps * batch, n: g, k: features,
                      beta: inputBias == nil ? 0 : 1)
         let rec = scratch.buffer([batch, g])
         let uzr = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 0, 2 * u) : nil
         let uh = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 2 * u, u) : nil
         defer { withExtendedLifetime((uzr, uh)) {} }
-        for t in 0..<steps {
-            let hPrev = hs.data + t * bu, h = hs.data + (t + 1) * bu, zt = z + t * batch * g
-            switch kind {
-            case .simple:
-                Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: batch, n: g, k: u, beta: 1)
-                act.apply(zt, count: bu)
-                h.update(from: zt, count: bu)
-            case .lstm:
-                Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: batch, n: g, k: u, beta: 1)
-                for b in 0..<batch {
-                    let row = zt + b * g
-                    recAct.apply(row, count: 2 * u)
-                    act.apply(row + 2 * u, count: u)
-                    recAct.apply(row + 3 * u, count: u)
+        Parallel.withSingleThreadedBLAS {
+            Parallel.forEachPart(batch, parts: parts) { _, rows in
+                for t in 0..<steps { forwardStep(t, rows: rows, rec: rec + rows.lowerBound * g, uzr: uzr, uh: uh) }
+            }
+        }
+    }
+
+    /// Step `t` of rows `rows` of the batch: the recurrent GEMM and the gate math in place in
+    /// `gates`, the new state into `hs` (and `cs`). `rec` is a work buffer of the rows' size.
+    private func forwardStep(_ t: Int, rows: Range<Int>, rec: UnsafeMutablePointer<Float>, uzr: Tensor?, uh: Tensor?) {
+        let g = width, u = units, bu = batch * units, n = rows.count, nu = n * units, lo = rows.lowerBound
+        let hPrev = hs.data + t * bu + lo * u, h = hs.data + (t + 1) * bu + lo * u
+        let zt = gates.data + (t * batch + lo) * g
+        switch kind {
+        case .simple:
+            Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: n, n: g, k: u, beta: 1)
+            act.apply(zt, count: nu)
+            h.update(from: zt, count: nu)
+        case .lstm:
+            Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: n, n: g, k: u, beta: 1)
+            let cPrev = cs.data + t * bu + lo * u, c = cs.data + (t + 1) * bu + lo * u, ac = extra.data + t * bu + lo * u
+            if defaultLSTM {
+                Kernels.lstmForward(zt, cPrev: cPrev, c: c, ac: ac, h: h, rows: n, units: u)
+                break
+            }
+            for b in 0..<n {
+                let row = zt + b * g
+                recAct.apply(row, count: 2 * u)
+                act.apply(row + 2 * u, count: u)
+                recAct.apply(row + 3 * u, count: u)
+            }
+            for b in 0..<n {
+                let row = zt + b * g
+                for j in 0..<u { c[b * u + j] = row[u + j] * cPrev[b * u + j] + row[j] * row[2 * u + j] }
+            }
+            ac.update(from: c, count: nu)
+            act.apply(ac, count: nu)
+            for b in 0..<n {
+                for j in 0..<u { h[b * u + j] = zt[b * g + 3 * u + j] * ac[b * u + j] }
+            }
+        case .gru(let resetAfter):
+            let e = extra.data + t * bu + lo * u
+            if resetAfter {
+                if let recurrentBias { Kernels.fillRows(rec, with: recurrentBias, rows: n, cols: g) }
+                Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, rec, m: n, n: g, k: u,
+                             beta: recurrentBias == nil ? 0 : 1)
+                for b in 0..<n {
+                    for j in 0..<(2 * u) { zt[b * g + j] += rec[b * g + j] }
+                    for j in 0..<u { e[b * u + j] = rec[b * g + 2 * u + j] }
                 }
-                let cPrev = cs.data + t * bu, c = cs.data + (t + 1) * bu, ac = extra.data + t * bu
-                for b in 0..<batch {
-                    let row = zt + b * g
-                    for j in 0..<u { c[b * u + j] = row[u + j] * cPrev[b * u + j] + row[j] * row[2 * u + j] }
-                }
-                ac.update(from: c, count: bu)
-                act.apply(ac, count: bu)
-                for b in 0..<batch {
-                    for j in 0..<u { h[b * u + j] = zt[b * g + 3 * u + j] * ac[b * u + j] }
-                }
-            case .gru(let resetAfter):
-                let e = extra.data + t * bu
-                if resetAfter {
-                    if let recurrentBias { Kernels.fillRows(rec, with: recurrentBias, rows: batch, cols: g) }
-                    Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, rec, m: batch, n: g, k: u,
-                                 beta: recurrentBias == nil ? 0 : 1)
-                    for b in 0..<batch {
-                        for j in 0..<(2 * u) { zt[b * g + j] += rec[b * g + j] }
-                        for j in 0..<u { e[b * u + j] = rec[b * g + 2 * u + j] }
-                    }
-                    columns(zt, 0, recAct); columns(zt, u, recAct)
-                    for b in 0..<batch { for j in 0..<u { zt[b * g + 2 * u + j] += zt[b * g + u + j] * e[b * u + j] } }
-                } else if let uzr, let uh {
-                    Kernels.gemm(hPrev, transA: false, uzr.data, transB: false, rec, m: batch, n: 2 * u, k: u)
-                    for b in 0..<batch { for j in 0..<(2 * u) { zt[b * g + j] += rec[b * 2 * u + j] } }
-                    columns(zt, 0, recAct); columns(zt, u, recAct)
-                    for b in 0..<batch { for j in 0..<u { e[b * u + j] = zt[b * g + u + j] * hPrev[b * u + j] } }
-                    Kernels.gemm(e, transA: false, uh.data, transB: false, rec, m: batch, n: u, k: u)
-                    for b in 0..<batch { for j in 0..<u { zt[b * g + 2 * u + j] += rec[b * u + j] } }
-                }
-                columns(zt, 2 * u, act)
-                for b in 0..<batch {
-                    for j in 0..<u {
-                        let zz = zt[b * g + j], hh = zt[b * g + 2 * u + j]
-                        h[b * u + j] = zz * hPrev[b * u + j] + (1 - zz) * hh
-                    }
+                columns(zt, rows: n, 0, recAct); columns(zt, rows: n, u, recAct)
+                for b in 0..<n { for j in 0..<u { zt[b * g + 2 * u + j] += zt[b * g + u + j] * e[b * u + j] } }
+            } else if let uzr, let uh {
+                Kernels.gemm(hPrev, transA: false, uzr.data, transB: false, rec, m: n, n: 2 * u, k: u)
+                for b in 0..<n { for j in 0..<(2 * u) { zt[b * g + j] += rec[b * 2 * u + j] } }
+                columns(zt, rows: n, 0, recAct); columns(zt, rows: n, u, recAct)
+                for b in 0..<n { for j in 0..<u { e[b * u + j] = zt[b * g + u + j] * hPrev[b * u + j] } }
+                Kernels.gemm(e, transA: false, uh.data, transB: false, rec, m: n, n: u, k: u)
+                for b in 0..<n { for j in 0..<u { zt[b * g + 2 * u + j] += rec[b * u + j] } }
+            }
+            columns(zt, rows: n, 2 * u, act)
+            for b in 0..<n {
+                for j in 0..<u {
+                    let zz = zt[b * g + j], hh = zt[b * g + 2 * u + j]
+                    h[b * u + j] = zz * hPrev[b * u + j] + (1 - zz) * hh
                 }
             }
-            // Masked rows keep the previous state (and so output it again).
-            for b in 0..<batch where masked(t, b) {
-                (h + b * u).update(from: hPrev + b * u, count: u)
-                if kind == .lstm { (cs.data + (t + 1) * bu + b * u).update(from: cs.data + t * bu + b * u, count: u) }
-            }
+        }
+        // Masked rows keep the previous state (and so output it again).
+        for b in 0..<n where masked(t, lo + b) {
+            (h + b * u).update(from: hPrev + b * u, count: u)
+            if kind == .lstm { (cs.data + (t + 1) * bu + (lo + b) * u).update(from: cs.data + t * bu + (lo + b) * u, count: u) }
         }
     }
 

@@ -4,103 +4,20 @@ extension RecurrentSequence {
     /// the last cell `(B, u)`; also those of the initial state and cell (`(B, u)`).
     func backward(outputs dOut: Tensor, lastState dLast: Tensor, lastCell dLastCell: Tensor?,
                   biasShape: [Int]?) -> (x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor?, state: Tensor, cell: Tensor) {
-        let scratch = Scratch()
-        defer { withExtendedLifetime(scratch) {} }
-        let g = width, u = units, bu = batch * units, rows = steps * batch
+        let g = width, u = units, rows = steps * batch
         let shared = kind == .lstm || kind == .simple
         let dXW = Tensor.uninitialized([rows, g]), dHU = shared ? dXW : Tensor.uninitialized([rows, g])
         let dh = dLast.copy(), dc = dLastCell?.copy() ?? Tensor(shape: [batch, units])
-        let tmp = scratch.buffer([batch, units])
         let uzr = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 0, 2 * u) : nil
         let uh = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 2 * u, u) : nil
-        defer { withExtendedLifetime((dh, dc, uzr, uh, dOut)) {} }
-        let direct = scratch.buffer([batch, units]), dpreH = scratch.buffer([batch, u])
-        let dzr = scratch.buffer([batch, 2 * u])
-        let keepH = scratch.buffer([batch, units]), keepC = scratch.buffer([batch, units])
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            let dht = dh.data, dct = dc.data
-            for i in 0..<bu { dht[i] += dOut.data[t * bu + i] }
-            // Masked rows: no gate gradient, the state's gradient passes straight through.
-            if mask != nil {
-                keepH.update(from: dht, count: bu)
-                keepC.update(from: dct, count: bu)
-            }
-            let a = gates.data + t * batch * g, dx = dXW.data + t * batch * g, dr = dHU.data + t * batch * g
-            let hPrev = hs.data + t * bu
-            switch kind {
-            case .simple:
-                act.backward(output: hs.data + (t + 1) * bu, upstream: dht, into: dx, count: bu)
-            case .lstm:
-                let ac = extra.data + t * bu, cPrev = cs.data + t * bu
-                // dc += dh · o · act'(c)
-                for b in 0..<batch { for j in 0..<u { tmp[b * u + j] = dht[b * u + j] * a[b * g + 3 * u + j] } }
-                act.backward(output: ac, upstream: tmp, into: tmp, count: bu)
-                for b in 0..<batch {
-                    for j in 0..<u {
-                        let k = b * u + j, row = b * g
-                        let dcv = dct[k] + tmp[k]
-                        dx[row + j] = dcv * a[row + 2 * u + j]            // di
-                        dx[row + u + j] = dcv * cPrev[k]                  // df
-                        dx[row + 2 * u + j] = dcv * a[row + j]            // dg
-                        dx[row + 3 * u + j] = dht[k] * ac[k]              // do
-                        dct[k] = dcv * a[row + u + j]                     // dc_prev
-                    }
-                    recAct.backward(output: a + b * g, upstream: dx + b * g, into: dx + b * g, count: 2 * u)
-                    act.backward(output: a + b * g + 2 * u, upstream: dx + b * g + 2 * u, into: dx + b * g + 2 * u, count: u)
-                    recAct.backward(output: a + b * g + 3 * u, upstream: dx + b * g + 3 * u, into: dx + b * g + 3 * u, count: u)
+        let work = BackwardBuffers(batch: batch, units: u)
+        defer { withExtendedLifetime((dh, dc, uzr, uh, dOut, work)) {} }
+        Parallel.withSingleThreadedBLAS {
+            Parallel.forEachPart(batch, parts: parts) { _, part in
+                for t in stride(from: steps - 1, through: 0, by: -1) {
+                    backwardStep(t, rows: part, dOut: dOut, dh: dh.data, dc: dc.data, dXW: dXW.data, dHU: dHU.data,
+                                 work: work, uzr: uzr, uh: uh)
                 }
-            case .gru(let resetAfter):
-                let e = extra.data + t * bu
-                for b in 0..<batch {
-                    let row = b * g
-                    for j in 0..<u {
-                        let k = b * u + j, z = a[row + j], hh = a[row + 2 * u + j]
-                        dx[row + j] = dht[k] * (hPrev[k] - hh)
-                        dx[row + 2 * u + j] = dht[k] * (1 - z)
-                    }
-                    recAct.backward(output: a + row, upstream: dx + row, into: dx + row, count: u)
-                    act.backward(output: a + row + 2 * u, upstream: dx + row + 2 * u, into: dx + row + 2 * u, count: u)
-                    if resetAfter {
-                        for j in 0..<u {
-                            let dpre = dx[row + 2 * u + j]
-                            dx[row + u + j] = dpre * e[b * u + j]
-                            dr[row + 2 * u + j] = dpre * a[row + u + j]
-                        }
-                        recAct.backward(output: a + row + u, upstream: dx + row + u, into: dx + row + u, count: u)
-                        for j in 0..<(2 * u) { dr[row + j] = dx[row + j] }
-                    }
-                }
-                if !resetAfter, let uh {
-                    // tmp = dpre_h · Uhᵀ: the gradient of r ⊙ h_prev.
-                    for b in 0..<batch { (dr + b * g).update(from: dx + b * g, count: g) }
-                    for b in 0..<batch { (dpreH + b * u).update(from: dx + b * g + 2 * u, count: u) }
-                    Kernels.gemm(dpreH, transA: false, uh.data, transB: true, tmp, m: batch, n: u, k: u)
-                    for b in 0..<batch {
-                        for j in 0..<u { dx[b * g + u + j] = tmp[b * u + j] * hPrev[b * u + j] }
-                        recAct.backward(output: a + b * g + u, upstream: dx + b * g + u, into: dx + b * g + u, count: u)
-                        for j in 0..<u { dr[b * g + u + j] = dx[b * g + u + j] }
-                    }
-                }
-            }
-            for b in 0..<batch where masked(t, b) {
-                (dx + b * g).update(repeating: 0, count: g)
-                if !shared { (dr + b * g).update(repeating: 0, count: g) }
-            }
-            // dh_prev = dHU · Uᵀ (+ the direct paths of GRU).
-            if case .gru = kind {
-                for b in 0..<batch { for j in 0..<u { direct[b * u + j] = dht[b * u + j] * a[b * g + j] } }
-            }
-            if kind == .gru(resetAfter: false), let uzr {
-                for b in 0..<batch { (dzr + b * 2 * u).update(from: dr + b * g, count: 2 * u) }
-                Kernels.gemm(dzr, transA: false, uzr.data, transB: true, dht, m: batch, n: u, k: 2 * u)
-                for b in 0..<batch { for j in 0..<u { dht[b * u + j] += tmp[b * u + j] * a[b * g + u + j] } }
-            } else {
-                Kernels.gemm(dr, transA: false, recurrent.data, transB: true, dht, m: batch, n: u, k: g)
-            }
-            if case .gru = kind { for i in 0..<bu { dht[i] += direct[i] } }
-            for b in 0..<batch where masked(t, b) {
-                (dht + b * u).update(from: keepH + b * u, count: u)
-                (dct + b * u).update(from: keepC + b * u, count: u)
             }
         }
         // Weight gradients: one GEMM each over all steps.
@@ -120,5 +37,121 @@ extension RecurrentSequence {
         Kernels.columnSums(dXW.data, rows: rows, cols: g, into: db.data)
         if recurrentBias != nil { Kernels.columnSums(dHU.data, rows: rows, cols: g, into: db.data + g) }
         return (dx, dW, dU, db, dh, dc)
+    }
+
+    /// Backward step `t` for rows `part` of the batch: the gate gradients into `dXW` (and `dHU`),
+    /// then `dh`, `dc` (`(B, u)`, the running state gradients) become those of step `t - 1`.
+    private func backwardStep(_ t: Int, rows part: Range<Int>, dOut: Tensor, dh: UnsafeMutablePointer<Float>,
+                              dc: UnsafeMutablePointer<Float>, dXW: UnsafeMutablePointer<Float>,
+                              dHU: UnsafeMutablePointer<Float>, work: BackwardBuffers, uzr: Tensor?, uh: Tensor?) {
+        let g = width, u = units, bu = batch * units, n = part.count, nu = n * u, lo = part.lowerBound
+        let shared = kind == .lstm || kind == .simple
+        let dht = dh + lo * u, dct = dc + lo * u, tmp = work.tmp + lo * u
+        let up = dOut.data + t * bu + lo * u
+        for i in 0..<nu { dht[i] += up[i] }
+        // Masked rows: no gate gradient, the state's gradient passes straight through.
+        let keepH = work.keepH + lo * u, keepC = work.keepC + lo * u
+        if mask != nil {
+            keepH.update(from: dht, count: nu)
+            keepC.update(from: dct, count: nu)
+        }
+        let a = gates.data + (t * batch + lo) * g, dx = dXW + (t * batch + lo) * g, dr = dHU + (t * batch + lo) * g
+        let hPrev = hs.data + t * bu + lo * u
+        switch kind {
+        case .simple:
+            act.backward(output: hs.data + (t + 1) * bu + lo * u, upstream: dht, into: dx, count: nu)
+        case .lstm:
+            let ac = extra.data + t * bu + lo * u, cPrev = cs.data + t * bu + lo * u
+            if defaultLSTM {
+                Kernels.lstmBackward(a, ac: ac, cPrev: cPrev, dh: dht, dc: dct, dz: dx, rows: n, units: u)
+                break
+            }
+            // dc += dh · o · act'(c)
+            for b in 0..<n { for j in 0..<u { tmp[b * u + j] = dht[b * u + j] * a[b * g + 3 * u + j] } }
+            act.backward(output: ac, upstream: tmp, into: tmp, count: nu)
+            for b in 0..<n {
+                for j in 0..<u {
+                    let k = b * u + j, row = b * g
+                    let dcv = dct[k] + tmp[k]
+                    dx[row + j] = dcv * a[row + 2 * u + j]            // di
+                    dx[row + u + j] = dcv * cPrev[k]                  // df
+                    dx[row + 2 * u + j] = dcv * a[row + j]            // dg
+                    dx[row + 3 * u + j] = dht[k] * ac[k]              // do
+                    dct[k] = dcv * a[row + u + j]                     // dc_prev
+                }
+                recAct.backward(output: a + b * g, upstream: dx + b * g, into: dx + b * g, count: 2 * u)
+                act.backward(output: a + b * g + 2 * u, upstream: dx + b * g + 2 * u, into: dx + b * g + 2 * u, count: u)
+                recAct.backward(output: a + b * g + 3 * u, upstream: dx + b * g + 3 * u, into: dx + b * g + 3 * u, count: u)
+            }
+        case .gru(let resetAfter):
+            let e = extra.data + t * bu + lo * u
+            for b in 0..<n {
+                let row = b * g
+                for j in 0..<u {
+                    let k = b * u + j, z = a[row + j], hh = a[row + 2 * u + j]
+                    dx[row + j] = dht[k] * (hPrev[k] - hh)
+                    dx[row + 2 * u + j] = dht[k] * (1 - z)
+                }
+                recAct.backward(output: a + row, upstream: dx + row, into: dx + row, count: u)
+                act.backward(output: a + row + 2 * u, upstream: dx + row + 2 * u, into: dx + row + 2 * u, count: u)
+                if resetAfter {
+                    for j in 0..<u {
+                        let dpre = dx[row + 2 * u + j]
+                        dx[row + u + j] = dpre * e[b * u + j]
+                        dr[row + 2 * u + j] = dpre * a[row + u + j]
+                    }
+                    recAct.backward(output: a + row + u, upstream: dx + row + u, into: dx + row + u, count: u)
+                    for j in 0..<(2 * u) { dr[row + j] = dx[row + j] }
+                }
+            }
+            if !resetAfter, let uh {
+                // tmp = dpre_h · Uhᵀ: the gradient of r ⊙ h_prev.
+                let dpreH = work.dpreH + lo * u
+                for b in 0..<n { (dr + b * g).update(from: dx + b * g, count: g) }
+                for b in 0..<n { (dpreH + b * u).update(from: dx + b * g + 2 * u, count: u) }
+                Kernels.gemm(dpreH, transA: false, uh.data, transB: true, tmp, m: n, n: u, k: u)
+                for b in 0..<n {
+                    for j in 0..<u { dx[b * g + u + j] = tmp[b * u + j] * hPrev[b * u + j] }
+                    recAct.backward(output: a + b * g + u, upstream: dx + b * g + u, into: dx + b * g + u, count: u)
+                    for j in 0..<u { dr[b * g + u + j] = dx[b * g + u + j] }
+                }
+            }
+        }
+        for b in 0..<n where masked(t, lo + b) {
+            (dx + b * g).update(repeating: 0, count: g)
+            if !shared { (dr + b * g).update(repeating: 0, count: g) }
+        }
+        // dh_prev = dHU · Uᵀ (+ the direct paths of GRU).
+        let direct = work.direct + lo * u
+        if case .gru = kind {
+            for b in 0..<n { for j in 0..<u { direct[b * u + j] = dht[b * u + j] * a[b * g + j] } }
+        }
+        if kind == .gru(resetAfter: false), let uzr {
+            let dzr = work.dzr + lo * 2 * u
+            for b in 0..<n { (dzr + b * 2 * u).update(from: dr + b * g, count: 2 * u) }
+            Kernels.gemm(dzr, transA: false, uzr.data, transB: true, dht, m: n, n: u, k: 2 * u)
+            for b in 0..<n { for j in 0..<u { dht[b * u + j] += tmp[b * u + j] * a[b * g + u + j] } }
+        } else {
+            Kernels.gemm(dr, transA: false, recurrent.data, transB: true, dht, m: n, n: u, k: g)
+        }
+        if case .gru = kind { for i in 0..<nu { dht[i] += direct[i] } }
+        for b in 0..<n where masked(t, lo + b) {
+            (dht + b * u).update(from: keepH + b * u, count: u)
+            (dct + b * u).update(from: keepC + b * u, count: u)
+        }
+    }
+}
+
+/// Work buffers of a backward pass through time, `(B, u)` each (`dzr` `(B, 2u)`): the rows of a
+/// slice of the batch are its own.
+final class BackwardBuffers {
+    let storage: Tensor
+    let tmp, direct, dpreH, keepH, keepC, dzr: UnsafeMutablePointer<Float>
+
+    init(batch: Int, units: Int) {
+        let bu = batch * units
+        storage = Tensor.uninitialized([7 * bu])
+        let p = storage.data
+        (tmp, direct, dpreH, keepH, keepC, dzr) = (p, p + bu, p + 2 * bu, p + 3 * bu, p + 4 * bu, p + 5 * bu)
     }
 }

@@ -13,6 +13,13 @@ extension Kernels {
     /// 71 µs against 83), and by 1.5× at 512³.
     static let threadedGemmMinimum = 1 << 22
 
+    /// From this many multiply-adds up to ``threadedGemmMinimum``, ``gemm(_:transA:_:transB:_:m:n:k:alpha:beta:)``
+    /// computes C as two halves (``GemmCall/halves()``), one on the partner thread
+    /// (``GemmPartner``) when ``Parallel/twoCoreFits`` allows: a 128×93·93×100 product (the
+    /// Otto model's first layer) is two 64-row halves. Below it the hand-over and the smaller
+    /// halves' lower kernel efficiency eat the gain.
+    static let splitGemmMinimum = 1 << 17
+
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, for small sizes (same contract as `gemm`).
     static func smallGemm(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
                           _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, alpha: Float, beta: Float) {

@@ -12,9 +12,9 @@ final class MultiHeadAttentionTests: XCTestCase {
         let masks = try (f.json["masks"]?.arrayValue ?? []).map(LayerFixture.tensor)
         let call = {
             try layer.call(query: xs[0], value: xs[1], key: name == "mha_qvk_scores" ? xs[2] : nil,
-                           attentionMask: name == "mha_attention_mask" ? xs[2] : nil,
+                           attentionMask: name == "mha_attention_mask" || name.hasPrefix("mha_axes_2_") && xs.count > 2 ? xs[2] : nil,
                            queryMask: masks.first, valueMask: masks.count > 1 ? masks[1] : nil,
-                           useCausalMask: name == "mha_causal_nobias")
+                           useCausalMask: name.contains("causal"))
         }
         _ = try call()
         try f.loadWeights(into: [layer])
@@ -40,6 +40,19 @@ final class MultiHeadAttentionTests: XCTestCase {
         try mha.setWeights(mha.weights.enumerated().map { GradientCheck.random($0.element.shape, in: -1...1, seed: UInt64(7 + $0.offset)) })
         try GradientCheck.check([q, v], variables: mha.trainableWeights, "mha attention_axes [1]") { xs in
             try mha.call(query: xs[0], value: xs[1]).output
+        }
+    }
+
+    func testMasksWithAttentionAxesMatchKeras() throws {
+        for name in ["mha_axes_2_masks", "mha_axes_2_attention_mask", "mha_axes_2_causal"] { try run(name) }
+        // Gradients through the masked scores.
+        let f = try LayerFixture("attention/mha_axes_2_masks")
+        let xs = try f.inputs, masks = try (f.json["masks"]?.arrayValue ?? []).map(LayerFixture.tensor)
+        let mha = try MultiHeadAttention(numHeads: 2, keyDim: 2, attentionAxes: [2])
+        _ = try mha.call(query: xs[0], value: xs[1])
+        try mha.setWeights(mha.weights.enumerated().map { GradientCheck.random($0.element.shape, in: -1...1, seed: UInt64(20 + $0.offset)) })
+        try GradientCheck.check([xs[0], xs[1]], variables: mha.trainableWeights, "mha attention_axes [2] masked") { ys in
+            try mha.call(query: ys[0], value: ys[1], attentionMask: xs[2], queryMask: masks[0], valueMask: masks[1]).output
         }
     }
 
@@ -104,7 +117,8 @@ final class MultiHeadAttentionTests: XCTestCase {
         m = message { _ = try MultiHeadAttention(numHeads: 2, keyDim: 2, attentionAxes: [3], name: "att3").call(query: Tensor(shape: [1, 2, 3, 4]), value: Tensor(shape: [1, 2, 3, 4])) }
         XCTAssertTrue(m.contains("'att3'") && m.contains("attention_axes"), m)
         m = message { _ = try MultiHeadAttention(numHeads: 2, keyDim: 2, attentionAxes: [2], name: "att4").call(query: Tensor(shape: [1, 2, 3, 4]), value: Tensor(shape: [1, 2, 3, 4]), useCausalMask: true) }
-        XCTAssertTrue(m.contains("'att4'") && m.contains("attention_axes") && m.contains("use_causal_mask"), m)
+        // Keras's causal mask is [1, T, S] over axis 1: it does not broadcast to scores over axis 2 of another length.
+        XCTAssertTrue(m.contains("'att4'") && m.contains("attention_axes") && m.contains("broadcast"), m)
         m = message { _ = try MultiHeadAttention(numHeads: 2, keyDim: 2, attentionAxes: [2], name: "att5").call(query: Tensor(shape: [1, 2, 3, 4]), value: Tensor(shape: [1, 5, 3, 4])) }
         XCTAssertTrue(m.contains("'att5'") && m.contains("attention_axes"), m)
     }

@@ -8,6 +8,8 @@ final class MinimalRNNCell: Layer, RNNCell, @unchecked Sendable {
     var kernel: Variable?, recurrentKernel: Variable?
     /// Set to return a state of the wrong width (the error test).
     var badState = false
+    /// When set, the state every row starts from (Keras: `get_initial_state`).
+    var start: [Float]?
 
     init(_ units: Int, name: String? = nil) {
         self.units = units
@@ -26,6 +28,11 @@ final class MinimalRNNCell: Layer, RNNCell, @unchecked Sendable {
         guard let kernel, let recurrentKernel else { throw KerasError.invalidState("MinimalRNNCell '\(name)' is not built") }
         let h = try Ops.tanh(Ops.add(Ops.matmul(x, kernel.value), Ops.matmul(states[0], recurrentKernel.value)))
         return (h, [badState ? try Ops.concatenate([h, h], axis: 1) : h])
+    }
+
+    func initialStates(batch: Int) throws -> [Tensor]? {
+        guard let start else { return nil }
+        return [try Tensor(shape: [batch, units], scalars: (0..<batch).flatMap { _ in start })]
     }
 
     override func getConfig() -> JSON {
@@ -116,5 +123,20 @@ final class CustomCellTests: XCTestCase {
         XCTAssertThrowsError(try deserializeLayer(["class_name": "RNN", "config": ["cell": ["class_name": "Dense", "config": ["units": 2]]]])) {
             XCTAssertTrue("\($0)".contains("'cell'") && "\($0)".contains("Dense"), "\($0)")
         }
+    }
+
+    /// A cell's initial states start a sequence given none, as Keras's `get_initial_state`;
+    /// an explicit initial_state wins over them.
+    func testCellInitialStatesStartTheSequence() throws {
+        let cell = MinimalRNNCell(3)
+        let layer = try RNN(cell: cell, returnSequences: true)
+        let x = GradientCheck.random([2, 4, 2], seed: 31)
+        let zeros = try layer(x)
+        cell.start = [0.5, -0.25, 1]
+        let started = try layer(x)
+        let given = try Tensor(shape: [2, 3], scalars: [0.5, -0.25, 1, 0.5, -0.25, 1])
+        assertClose([started], [try layer.callMultiple([x, given])[0]], "initial states from the cell")
+        XCTAssertGreaterThan(zip(started.scalars, zeros.scalars).map { abs($0 - $1) }.max() ?? 0, 1e-3)
+        assertClose([try layer.callMultiple([x, Tensor(shape: [2, 3])])[0]], [zeros], "an explicit initial state wins")
     }
 }

@@ -51,4 +51,24 @@ final class RecurrentCellTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("cell"), "\($0)")
         }
     }
+
+    /// Keras's `cell(inputs, states)` on one step, eagerly and in a functional model: equal to
+    /// the RNN layer over a one-step sequence from the same initial states.
+    func testBuiltInCellsCallAsLayersOnOneStep() throws {
+        let x = GradientCheck.random([2, 4], seed: 21)
+        for cell in [try LSTMCell(3) as RecurrentCell, try GRUCell(3), try GRUCell(2, resetAfter: false), try SimpleRNNCell(3)] {
+            let states = (0..<cell.stateCount).map { GradientCheck.random([2, cell.units], in: -1...1, seed: 22 + UInt64($0)) }
+            let got = try cell.callMultiple([x] + states)
+            XCTAssertEqual(got.map(\.shape), [[2, cell.units]] + states.map(\.shape), cell.className)
+            let layer = try RNN(cell: cell, returnState: true)
+            let want = try layer.callMultiple([try Ops.reshape(x, [2, 1, 4])] + states)
+            assertClose(got, want, "\(cell.className) cell(x, states)")
+            let inputs = [Input(shape: [4])] + states.map { _ in Input(shape: [cell.units]) }
+            let model = try Model(inputs: inputs, outputs: try cell.callMultiple(inputs))
+            assertClose(try model.predict([x] + states), want, "\(cell.className) functional cell(x, states)")
+            XCTAssertThrowsError(try cell.callMultiple([x])) {
+                XCTAssertTrue("\($0)".contains(cell.name) && "\($0)".contains("states"), "\($0)")
+            }
+        }
+    }
 }

@@ -158,6 +158,9 @@ class Trace:
         self._check(_lib.keras_layer_builder_state(self.builder, width, ctypes.byref(node)))
         return self._tensor(node.value)
 
+    def initial_state(self, index, value):
+        self._check(_lib.keras_layer_builder_initial_state(self.builder, index, self.node_of(value)))
+
     def state_output(self, index, value, training):
         self._check(_lib.keras_layer_builder_state_output(self.builder, index, self.node_of(value),
                                                           training))
@@ -217,6 +220,17 @@ def trace_cell(layer, builder, takes_training):
             trace.output(output, code)
             for i, s in enumerate(new_states):
                 trace.state_output(i, s, code)
+        initial = getattr(layer, "get_initial_state", None)
+        if initial is not None:
+            # Keras's RNN starts from cell.get_initial_state(batch_size) when given no
+            # initial_state: traced for one row, the library repeats it for every row.
+            values = initial(batch_size=1)
+            values = list(values) if isinstance(values, (list, tuple)) else [values]
+            if len(values) != len(widths):
+                raise ValueError(f"{name}.get_initial_state returned {len(values)} state(s), but its "
+                                 f"state_size {layer.state_size!r} has {len(widths)}")
+            for i, v in enumerate(values):
+                trace.initial_state(i, v)
     except NotTraceable as e:
         raise NotTraceable(f"{name}: a recurrent cell written in Python must compute its call "
                            f"with swiftkeras.ops (the library runs it as one step of its op "

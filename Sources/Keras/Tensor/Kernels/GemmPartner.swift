@@ -1,0 +1,233 @@
+import CBLAS
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The arguments of one row-major `cblas_sgemm` call, with explicit leading dimensions so that
+/// a half of a product is a call of the same kind.
+struct GemmCall {
+    var a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+    var transA: Bool, transB: Bool
+    var m: Int, n: Int, k: Int
+    var lda: Int, ldb: Int, ldc: Int
+    var alpha: Float, beta: Float
+
+    /// A whole product of dense matrices (`op(A)` m×k, `op(B)` k×n, C m×n).
+    init(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
+         _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, alpha: Float, beta: Float) {
+        self.a = a; self.b = b; self.c = c
+        self.transA = transA; self.transB = transB
+        self.m = m; self.n = n; self.k = k
+        lda = transA ? m : k; ldb = transB ? k : n; ldc = n
+        self.alpha = alpha; self.beta = beta
+    }
+
+    /// Runs the product on the calling thread.
+    @inline(__always)
+    func run() {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// The fewest rows (or columns) of C a half may have.
+    static let minimumHalf = 16
+
+    /// The product cut into two products over disjoint parts of C: the rows of C when there
+    /// are enough of them, else its columns; nil when C is too small to cut. The reduction is
+    /// never cut, but OpenBLAS rounds some elements of a half differently from the whole
+    /// product (its kernels depend on the call's shape), so a product of a given size is always
+    /// computed as these halves, on one core or two: each half gives the same bits whichever
+    /// thread runs it.
+    func halves() -> (GemmCall, GemmCall)? {
+        var first = self, second = self
+        if m >= 2 * Self.minimumHalf {
+            // Cut at a multiple of 8 rows near the middle (whole register blocks of the kernel).
+            let mid = (m / 2 + 4) / 8 * 8
+            first.m = mid
+            second.m = m - mid
+            second.a = transA ? a + mid : a + mid * lda
+            second.c = c + mid * ldc
+            return (first, second)
+        }
+        if n >= 2 * Self.minimumHalf {
+            let mid = (n / 2 + 4) / 8 * 8
+            first.n = mid
+            second.n = n - mid
+            second.b = transB ? b + mid * ldb : b + mid
+            second.c = c + mid
+            return (first, second)
+        }
+        return nil
+    }
+}
+
+/// A persistent second thread that computes one half of each mid-sized matrix product while the
+/// calling thread computes the other (``Parallel/twoCoreFits``): one fit on both cores.
+///
+/// Protocol: the caller writes the second half into `call` and publishes it (`posted`), runs
+/// the first half, then either takes the second half back if the partner has not claimed it
+/// (`posted` → `idle`: the caller runs it, so a partner that is descheduled or asleep never
+/// delays the caller by more than the half it would have done) or waits for the claimed half
+/// (`taken` → `done`). After a half the partner spins for ``spinWindow`` watching for the next
+/// one (steps of a small model come every few tens of µs), then parks on a semaphore. When the
+/// partner finds it was descheduled while spinning, or the caller had to take back halves the
+/// spinning partner did not claim, the machine is busy: products stay on the caller's core and
+/// the partner parks for ``busyPause`` (it does not spin on a loaded machine).
+final class GemmPartner: @unchecked Sendable {
+    /// The partner of the process; nil on a one-core machine. Created on first use.
+    static let shared: GemmPartner? = {
+        guard Parallel.cores > 1 else { return nil }
+        let partner = GemmPartner()
+        partner.start()
+        return partner
+    }()
+
+    /// How long the partner watches for the next half before it parks.
+    static let spinWindow: UInt64 = 200_000
+    /// How long products stay on one core once the machine is found busy.
+    static let busyPause: UInt64 = 100_000_000
+    /// A gap between two of the spinning partner's clock readings longer than this means it was
+    /// descheduled.
+    static let descheduledGap: UInt64 = 2_000_000
+
+    private static let idle = 0, posted = 1, taken = 2, done = 3
+    private let state = Atomic<Int>(0)
+    /// Held by the one caller whose product the partner shares (other callers run alone).
+    private let owner = Atomic<Bool>(false)
+    /// Set by the partner before it parks; whoever clears it owes (caller) or consumes (partner)
+    /// one semaphore post.
+    private let parked = Atomic<Bool>(false)
+    /// Set to make a spinning partner park at once (before OpenBLAS's own threads run).
+    private let standDownFlag = Atomic<Bool>(false)
+    /// Monotonic time (ns) until which products are not shared.
+    private let busyUntil = Atomic<UInt64>(0)
+    private let missesInARow = Atomic<Int>(0)
+    private let call = UnsafeMutablePointer<GemmCall>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    /// Products shared, halves the partner computed, halves the caller took back (for tests).
+    let products = Atomic<Int>(0), helped = Atomic<Int>(0), takenBack = Atomic<Int>(0)
+
+    private init() {
+        sem_init(wake, 0, 0)
+    }
+
+    private func start() {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<GemmPartner>.fromOpaque(raw).takeUnretainedValue().serve()
+            return nil
+        }, context)
+        if rc == 0 {
+            pthread_detach(thread)
+        } else {
+            // No thread: every product stays on the caller's core.
+            busyUntil.store(.max, ordering: .relaxed)
+            Unmanaged<GemmPartner>.fromOpaque(context).release()
+        }
+    }
+
+    /// Monotonic nanoseconds.
+    @inline(__always)
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// Makes a spinning partner park (cheap; for code about to use both cores another way).
+    static func standDown() {
+        if started.load(ordering: .relaxed), let p = shared { p.standDownFlag.store(true, ordering: .relaxed) }
+    }
+    private static let started = Atomic<Bool>(false)
+
+    /// Forgets that the machine was found busy (for tests).
+    func clearBusy() {
+        busyUntil.store(0, ordering: .relaxed)
+        missesInARow.store(0, ordering: .relaxed)
+    }
+
+    /// Computes `mine` here and `theirs` on the partner (or here, if the partner has not
+    /// claimed it by the time `mine` is done). Returns false, having computed nothing, when the
+    /// partner cannot be used now (busy with another caller's product, or the machine found
+    /// busy): the caller then runs both. OpenBLAS must be single-threaded for the duration (the
+    /// caller holds the scope).
+    func run(_ mine: GemmCall, _ theirs: GemmCall) -> Bool {
+        if busyUntil.load(ordering: .relaxed) > Self.now() { return false }
+        guard owner.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        defer { owner.store(false, ordering: .releasing) }
+        Self.started.store(true, ordering: .relaxed)
+        standDownFlag.store(false, ordering: .relaxed)
+        call.pointee = theirs
+        state.store(Self.posted, ordering: .sequentiallyConsistent)
+        let wasParked = parked.exchange(false, ordering: .sequentiallyConsistent)
+        if wasParked { sem_post(wake) }
+        mine.run()
+        products.add(1, ordering: .relaxed)
+        if state.compareExchange(expected: Self.posted, desired: Self.idle, ordering: .acquiringAndReleasing).exchanged {
+            theirs.run()
+            takenBack.add(1, ordering: .relaxed)
+            // A spinning partner claims a half within a fraction of a µs: when it repeatedly
+            // does not, it is not getting a core.
+            if !wasParked, missesInARow.add(1, ordering: .relaxed).newValue >= 3 {
+                busyUntil.store(Self.now() &+ Self.busyPause, ordering: .relaxed)
+                missesInARow.store(0, ordering: .relaxed)
+            }
+            return true
+        }
+        var spins = 0
+        while state.load(ordering: .acquiring) != Self.done {
+            spins += 1
+            if spins & 1023 == 0 { sched_yield() }
+        }
+        state.store(Self.idle, ordering: .relaxed)
+        missesInARow.store(0, ordering: .relaxed)
+        return true
+    }
+
+    /// The partner thread's loop: claim and run posted halves; spin between them, park when idle.
+    private func serve() {
+        while true {
+            var lastSeen = Self.now()
+            var lastClock = lastSeen
+            var polls = 0
+            spin: while true {
+                if state.load(ordering: .relaxed) == Self.posted,
+                   state.compareExchange(expected: Self.posted, desired: Self.taken, ordering: .acquiringAndReleasing).exchanged {
+                    let half = call.pointee
+                    half.run()
+                    helped.add(1, ordering: .relaxed)
+                    state.store(Self.done, ordering: .releasing)
+                    lastSeen = Self.now()
+                    lastClock = lastSeen
+                    continue
+                }
+                polls += 1
+                if polls & 127 != 0 { continue }
+                let t = Self.now()
+                if t &- lastClock > Self.descheduledGap {
+                    busyUntil.store(t &+ Self.busyPause, ordering: .relaxed)
+                    break spin
+                }
+                lastClock = t
+                if t &- lastSeen > Self.spinWindow || standDownFlag.load(ordering: .relaxed)
+                    || busyUntil.load(ordering: .relaxed) > t { break spin }
+            }
+            park()
+        }
+    }
+
+    /// Sleeps until a caller posts a half (or returns at once if one is already posted).
+    private func park() {
+        parked.store(true, ordering: .sequentiallyConsistent)
+        if state.load(ordering: .sequentiallyConsistent) == Self.posted {
+            // Already a half waiting: undo the parking, unless a caller cleared the flag first,
+            // in which case its semaphore post is on its way and must be consumed.
+            if parked.exchange(false, ordering: .sequentiallyConsistent) { return }
+        }
+        while sem_wait(wake) != 0 {}
+    }
+}

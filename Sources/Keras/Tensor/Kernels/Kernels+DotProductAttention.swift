@@ -1,0 +1,152 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CBLAS
+
+/// The sizes of a multi-head dot-product attention: queries `[batch, t, heads, dk]`, keys
+/// `[batch, s, heads, dk]`, values `[batch, s, heads, dv]` (Keras's `(B, T, N, H)` layout, the
+/// projections' own output: no transpose), probabilities `[batch, heads, t, s]`.
+struct AttentionDims {
+    let batch: Int, heads: Int, t: Int, s: Int, dk: Int, dv: Int
+
+    var pairs: Int { batch * heads }
+    /// Multiply-adds of one (sequence, head) pair's forward products: the unit of parallel work.
+    var workPerPair: Int { t * s * (dk + dv) }
+
+    /// Where the (sequence, head) pair's query, key, value and output rows, probability block
+    /// and mask block start.
+    @inline(__always)
+    func offsets(_ pair: Int) -> (q: Int, k: Int, v: Int, out: Int, p: Int, mask: Int) {
+        let b = pair / heads, h = pair % heads
+        return (b * t * heads * dk + h * dk, b * s * heads * dk + h * dk, b * s * heads * dv + h * dv,
+                b * t * heads * dv + h * dv, pair * t * s, b * t * s)
+    }
+}
+
+extension Kernels {
+    /// `probs[b, h] = softmax(scale · q[b, :, h] · k[b, :, h]ᵀ)` over the keys (only where
+    /// `mask[b]`, `[t, s]`, is above 0.5; a row with none kept is zeros) and
+    /// `out[b, :, h] = probs[b, h] · v[b, :, h]`, one (sequence, head) pair at a time while its
+    /// blocks are in cache, the pairs split across cores.
+    static func dotProductAttention(_ d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                                    v: UnsafePointer<Float>, mask: UnsafePointer<Float>?, scale: Float,
+                                    probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let qs = d.heads * d.dk, vs = d.heads * d.dv
+        forEachPairs(d, work: d.workPerPair) { pairs in
+            for pair in pairs {
+                let o = d.offsets(pair), p = probs + o.p
+                blockGemm(q + o.q, lda: qs, k + o.k, ldb: qs, transB: true, p, ldc: d.s, m: d.t, n: d.s, k: d.dk, alpha: scale)
+                if let mask {
+                    maskedSoftmaxRows(p, mask: mask + o.mask, p, rows: d.t, cols: d.s, uniformWhenEmpty: false)
+                } else {
+                    softmaxRowsInPlace(p, rows: d.t, cols: d.s)
+                }
+                blockGemm(p, lda: d.s, v + o.v, ldb: vs, out + o.out, ldc: vs, m: d.t, n: d.dv, k: d.s)
+            }
+        }
+    }
+
+    /// Gradients of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:)`` from the upstream of
+    /// its output (`dOut`, `[batch, t, heads, dv]`) and/or of its probabilities (`dProbs`):
+    /// `dP = dOut · vᵀ + dProbs`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dq = scale · dS · k`,
+    /// `dk = scale · dSᵀ · q`, and `dv = Pᵀ · dOut` (written only when `dOut` is given). Every
+    /// gradient is written, not added to.
+    static func dotProductAttentionBackward(_ d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                                            v: UnsafePointer<Float>, probs: UnsafePointer<Float>, scale: Float,
+                                            dOut: UnsafePointer<Float>?, dProbs: UnsafePointer<Float>?,
+                                            dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+                                            dv: UnsafeMutablePointer<Float>?) {
+        let qs = d.heads * d.dk, vs = d.heads * d.dv
+        forEachPairs(d, work: 2 * d.workPerPair) { pairs in
+            let ds = UnsafeMutablePointer<Float>.allocate(capacity: d.t * d.s)
+            defer { ds.deallocate() }
+            for pair in pairs {
+                let o = d.offsets(pair), p = probs + o.p
+                if let dProbs { ds.update(from: dProbs + o.p, count: d.t * d.s) }
+                if let dOut {
+                    blockGemm(dOut + o.out, lda: vs, v + o.v, ldb: vs, transB: true, ds, ldc: d.s,
+                              m: d.t, n: d.s, k: d.dv, beta: dProbs == nil ? 0 : 1)
+                }
+                softmaxBackwardRowsInPlace(ds, probs: p, rows: d.t, cols: d.s)
+                blockGemm(ds, lda: d.s, k + o.k, ldb: qs, dq + o.q, ldc: qs, m: d.t, n: d.dk, k: d.s, alpha: scale)
+                blockGemm(ds, lda: d.s, transA: true, q + o.q, ldb: qs, dk + o.k, ldc: qs, m: d.s, n: d.dk, k: d.t, alpha: scale)
+                if let dOut, let dv {
+                    blockGemm(p, lda: d.s, transA: true, dOut + o.out, ldb: vs, dv + o.v, ldc: vs, m: d.s, n: d.dv, k: d.t)
+                }
+            }
+        }
+    }
+
+    /// Calls `body` on slices of the (sequence, head) pairs, one per core when `work` multiply-adds
+    /// per pair make it pay, OpenBLAS then on one thread in each.
+    private static func forEachPairs(_ d: AttentionDims, work: Int, _ body: (Range<Int>) -> Void) {
+        let parts = Parallel.partCount(rows: d.pairs, width: work)
+        guard parts > 1 else { return body(0..<d.pairs) }
+        Parallel.withSingleThreadedBLAS {
+            Parallel.forEachPart(d.pairs, parts: parts) { _, pairs in body(pairs) }
+        }
+    }
+
+    /// `C = alpha · op(A) · op(B) + beta · C` on blocks inside larger row-major arrays (leading
+    /// dimensions `lda`, `ldb`, `ldc`: a head's rows of `[B, T, heads, d]`), straight to OpenBLAS:
+    /// a pair's products are below its threading threshold, and no thread count is switched.
+    static func blockGemm(_ a: UnsafePointer<Float>, lda: Int, transA: Bool = false, _ b: UnsafePointer<Float>, ldb: Int,
+                          transB: Bool = false, _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+                          alpha: Float = 1, beta: Float = 0) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Softmax of each contiguous row of `rows × cols` in place, eight lanes at a time.
+    static func softmaxRowsInPlace(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        let full = cols / 8 * 8
+        for r in 0..<rows {
+            let row = p + r * cols, raw = UnsafeMutableRawPointer(row)
+            var mv = SIMD8<Float>(repeating: -.infinity)
+            for j in stride(from: 0, to: full, by: 8) {
+                let x = raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+                mv.replace(with: x, where: x .> mv)
+            }
+            var m = mv.max()
+            for j in full..<cols { m = Swift.max(m, row[j]) }
+            var sv = SIMD8<Float>()
+            for j in stride(from: 0, to: full, by: 8) {
+                let e = exp8(raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) - m)
+                raw.storeBytes(of: e, toByteOffset: 4 * j, as: SIMD8<Float>.self)
+                sv += e
+            }
+            var s = sv.sum()
+            for j in full..<cols { row[j] = expf(row[j] - m); s += row[j] }
+            let inv = 1 / s
+            for j in stride(from: 0, to: full, by: 8) {
+                raw.storeBytes(of: inv * raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self), toByteOffset: 4 * j, as: SIMD8<Float>.self)
+            }
+            for j in full..<cols { row[j] *= inv }
+        }
+    }
+
+    /// The softmax Jacobian-vector product of each row in place: `g = y ⊙ (g − Σ g ⊙ y)`.
+    static func softmaxBackwardRowsInPlace(_ g: UnsafeMutablePointer<Float>, probs y: UnsafePointer<Float>, rows: Int, cols: Int) {
+        let full = cols / 8 * 8
+        for r in 0..<rows {
+            let pg = g + r * cols, py = y + r * cols
+            let rg = UnsafeMutableRawPointer(pg), ry = UnsafeRawPointer(py)
+            var acc = SIMD8<Float>()
+            for j in stride(from: 0, to: full, by: 8) {
+                acc += rg.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) * ry.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            }
+            var dot = acc.sum()
+            for j in full..<cols { dot += pg[j] * py[j] }
+            for j in stride(from: 0, to: full, by: 8) {
+                let gj = rg.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+                rg.storeBytes(of: ry.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) * (gj - dot), toByteOffset: 4 * j, as: SIMD8<Float>.self)
+            }
+            for j in full..<cols { pg[j] = py[j] * (pg[j] - dot) }
+        }
+    }
+}

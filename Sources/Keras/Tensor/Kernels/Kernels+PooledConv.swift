@@ -1,0 +1,163 @@
+/// A direct convolution (relu or linear) and the max pooling after it as one kernel, for pools
+/// whose windows tile the convolution's output without overlap (strides equal to the pool size,
+/// no padding: `MaxPooling2D(2)` after the first `Conv2D` of an image model). The convolution's
+/// output is never stored: each pooling window's positions are computed in turn and only their
+/// maximum and its position in the window (one byte) are kept, a quarter of the traffic for a
+/// 2×2 pool. After conv → relu → max pool, the convolution's gradient is the pooled gradient at
+/// the argmax position where the pooled value is positive (relu) and zero elsewhere, so the
+/// backward builds each position's `dz` from the pooled gradient in registers and accumulates the
+/// kernel and bias gradients as ``Kernels/directConvBackward(_:upstream:output:relu:_:filters:kernel:bias:)``
+/// does, without the full-size gradient the pooling's scatter and the relu's mask would write.
+/// Results equal the two separate ops: the same outputs and argmax (first maximum, NaN never
+/// wins) and the same gradients up to the order of the Float sums within a sample.
+extension Kernels {
+    /// A convolution's geometry and the non-overlapping max-pooling windows over its output.
+    struct PooledConvGeometry {
+        /// The convolution over the input.
+        let conv: WindowGeometry
+        /// The pool window (and stride) per axis (depth, height, width).
+        let pool: (Int, Int, Int)
+        /// The pooled positions per axis.
+        let output: (Int, Int, Int)
+
+        /// The pooling geometry `poolGeometry` (over the convolution's output, strides equal to
+        /// its window, no padding) fused with `conv`; nil when the windows overlap, are padded,
+        /// or hold more positions than a byte indexes.
+        init?(conv: WindowGeometry, pooling p: WindowGeometry) {
+            guard p.stride == p.window, p.padBefore == (0, 0, 0), p.dilation == (1, 1, 1), p.windowSize <= 256,
+                  p.input == conv.output, p.batch == conv.batch else { return nil }
+            self.conv = conv
+            pool = p.window
+            output = p.output
+        }
+
+        var batch: Int { conv.batch }
+        /// Pooled positions of one sample.
+        var outputsPerSample: Int { output.0 * output.1 * output.2 }
+
+        /// Calls `body(pooledRow, k, n, od, oh, ow)` for every convolution position `(od, oh, ow)`
+        /// of sample `n` inside a pooling window of the samples `samples`, in order: `k` is the
+        /// position's index in its window.
+        @inline(__always)
+        func forEachWindowPosition(samples: Range<Int>, _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+            var row = samples.lowerBound * outputsPerSample
+            for n in samples {
+                for pd in 0..<output.0 {
+                    for ph in 0..<output.1 {
+                        for pw in 0..<output.2 {
+                            var k = 0
+                            for kd in 0..<pool.0 {
+                                for kh in 0..<pool.1 {
+                                    for kw in 0..<pool.2 {
+                                        body(row, k, n, pd * pool.0 + kd, ph * pool.1 + kh, pw * pool.2 + kw)
+                                        k += 1
+                                    }
+                                }
+                            }
+                            row += 1
+                        }
+                    }
+                }
+            }
+        }
+
+        /// ``forEachWindowPosition(samples:_:)`` with the convolution's input offsets at each
+        /// position in `taps` (as ``WindowGeometry/forEachWindow(samples:_:)``): `body(pooledRow, k, taps)`.
+        @inline(__always)
+        func forEachPosition(samples: Range<Int>, _ body: (Int, Int, UnsafeMutableBufferPointer<Int>) -> Void) {
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(conv.windowSize, 1)) { taps in
+                forEachWindowPosition(samples: samples) { pooled, k, n, od, oh, ow in
+                    conv.windowTaps(sample: n, od, oh, ow, into: taps)
+                    body(pooled, k, taps)
+                }
+            }
+        }
+
+        /// Whether the windows cover every position of the convolution's output.
+        var coversOutput: Bool {
+            output.0 * pool.0 == conv.output.0 && output.1 * pool.1 == conv.output.1 && output.2 * pool.2 == conv.output.2
+        }
+
+        /// The convolution's output row at position `(od, oh, ow)` of sample `n`.
+        @inline(__always)
+        func convRow(_ n: Int, _ od: Int, _ oh: Int, _ ow: Int) -> Int {
+            ((n * conv.output.0 + od) * conv.output.1 + oh) * conv.output.2 + ow
+        }
+    }
+
+    /// Merges the `f` values at `v`, from position `k` of a pooling window, into the window's
+    /// maxima `o` and their positions `a` (a byte each): position 0 starts them at `-∞` and 0,
+    /// and a value replaces the maximum only when greater (the first maximum wins, NaN never).
+    @inline(__always)
+    static func mergeMax(_ v: UnsafePointer<Float>, position k: Int, into o: UnsafeMutablePointer<Float>,
+                         argmax a: UnsafeMutableRawPointer, count f: Int) {
+        let vectorEnd = f - f % 8
+        if k == 0 {
+            o.update(repeating: -.infinity, count: f)
+            for j in 0..<f { a.storeBytes(of: 0, toByteOffset: j, as: UInt8.self) }
+        }
+        let index = SIMD8<Int32>(repeating: Int32(k))
+        for j in stride(from: 0, to: vectorEnd, by: 8) {
+            let x = load8(v + j), best = load8(o + j), better = x .> best
+            guard any(better) else { continue }
+            store8(best.replacing(with: x, where: better), o + j)
+            let old = SIMD8<Int32>(truncatingIfNeeded: a.loadUnaligned(fromByteOffset: j, as: SIMD8<UInt8>.self))
+            a.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: old.replacing(with: index, where: better)),
+                         toByteOffset: j, as: SIMD8<UInt8>.self)
+        }
+        for j in vectorEnd..<f where v[j] > o[j] {
+            o[j] = v[j]
+            a.storeBytes(of: UInt8(truncatingIfNeeded: k), toByteOffset: j, as: UInt8.self)
+        }
+    }
+
+    /// Per channel lane of `argmax` (one byte each, `f` of them): where it equals `k`.
+    @inline(__always)
+    static func argmaxHits(_ a: UnsafeRawPointer, _ j: Int, equal k: Int) -> SIMDMask<SIMD8<Int32>> {
+        SIMD8<Int32>(truncatingIfNeeded: a.loadUnaligned(fromByteOffset: j, as: SIMD8<UInt8>.self)) .== SIMD8(repeating: Int32(k))
+    }
+
+    /// The max pooling of the direct convolution (bias, relu when `relu`) of channels-last `x`
+    /// with `w` into `out` (pooled positions × `f`), and in `argmax` (one byte per output) the
+    /// index in its window of the position each maximum came from.
+    static func directConvMaxPool(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                  _ p: PooledConvGeometry, filters f: Int, relu: Bool, into out: UnsafeMutablePointer<Float>,
+                                  argmax: UnsafeMutableRawPointer) {
+        let cin = p.conv.channels
+        Parallel.forEachPart(p.batch, parts: Parallel.partCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(f, 1)) { buffer in
+                guard let row = buffer.baseAddress else { return }
+                p.forEachPosition(samples: samples) { pooled, k, taps in
+                    directConvRow(x, w, bias: bias, taps, channels: cin, filters: f, relu: relu, into: row)
+                    mergeMax(row, position: k, into: out + pooled * f, argmax: argmax + pooled * f, count: f)
+                }
+            }
+        }
+    }
+
+    /// The kernel and bias gradients of ``directConvMaxPool(_:_:bias:_:filters:relu:into:argmax:)``
+    /// from the upstream gradient `up` of its output `out`: at each window position `k`,
+    /// `dz = up` where `argmax == k` (and `out > 0` with `relu`), else 0; then as
+    /// ``directConvBackward(_:upstream:output:relu:_:filters:kernel:bias:)`` (both overwritten; `db` may be nil).
+    static func directConvMaxPoolBackward(_ x: UnsafePointer<Float>, upstream up: UnsafePointer<Float>,
+                                          output out: UnsafePointer<Float>, argmax: UnsafeRawPointer, relu: Bool,
+                                          _ p: PooledConvGeometry, filters f: Int,
+                                          kernel dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?) {
+        let vectorEnd = f - f % 8
+        directConvGradients(x, p.conv, filters: f, work: p.conv.outputsPerSample * f, kernel: dw, bias: db) { n, pending, _ in
+            p.forEachPosition(samples: n..<(n + 1)) { pooled, k, taps in
+                let u = up + pooled * f, o = out + pooled * f, a = argmax + pooled * f, dz = pending.next
+                for j in Swift.stride(from: 0, to: vectorEnd, by: 8) {
+                    var hit = argmaxHits(a, j, equal: k)
+                    if relu { hit = hit .& (load8(o + j) .> 0) }
+                    store8(SIMD8<Float>.zero.replacing(with: load8(u + j), where: hit), dz + j)
+                }
+                for j in vectorEnd..<f {
+                    let hit = Int(a.load(fromByteOffset: j, as: UInt8.self)) == k && (!relu || o[j] > 0)
+                    dz[j] = hit ? u[j] : 0
+                }
+                pending.append(taps)
+            }
+        }
+    }
+}

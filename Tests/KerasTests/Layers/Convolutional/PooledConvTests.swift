@@ -1,0 +1,146 @@
+import XCTest
+@testable import Keras
+
+/// ``Ops/convMaxPool(_:kernel:bias:strides:padding:dilation:activation:poolSize:poolStrides:poolPadding:)``
+/// (the first convolution and its max pooling as one kernel) against the two separate ops, and a
+/// `Sequential` that runs it against the same layers in a functional model, which does not.
+final class PooledConvTests: XCTestCase {
+    struct Case {
+        var x: [Int]
+        var kernel: [Int]
+        var strides: [Int]
+        var padding = ConvPadding.valid
+        var dilation: [Int]
+        var activation = ElementwiseActivation.relu
+        var bias = true
+        var pool: [Int]
+    }
+
+    private let cases: [Case] = [
+        // conv_epoch's first layer; the 7×6 output leaves a row no window covers.
+        Case(x: [3, 9, 8, 1], kernel: [3, 3, 1, 32], strides: [1, 1], dilation: [1, 1], pool: [2, 2]),
+        // RGB, strided, same padding, linear, no bias, a filter tail only, a 2×3 pool.
+        Case(x: [2, 7, 6, 3], kernel: [3, 3, 3, 5], strides: [2, 1], padding: .same, dilation: [1, 1],
+             activation: .linear, bias: false, pool: [2, 3]),
+        // Conv1D with dilation, 8 + 4 filters, a pool of 3.
+        Case(x: [2, 11, 2], kernel: [3, 2, 12], strides: [1], dilation: [2], pool: [3]),
+        // Conv3D.
+        Case(x: [2, 4, 5, 5, 1], kernel: [2, 2, 2, 1, 9], strides: [1, 1, 1], dilation: [1, 1, 1], pool: [1, 2, 2]),
+        // Enough samples to split across cores.
+        Case(x: [600, 6, 6, 1], kernel: [3, 3, 1, 16], strides: [1, 1], dilation: [1, 1], pool: [2, 2]),
+    ]
+
+    /// The output and the kernel and bias gradients of `sum(out · r)`, fused or through the two ops.
+    private func run(_ c: Case, x: Tensor, kernel: Tensor, bias: Tensor?, r: Tensor?, fused: Bool) throws -> (Tensor, Tensor, Tensor?) {
+        let tape = GradientTape()
+        let (wk, wb, out, loss) = try tape.record { () throws -> (Tensor, Tensor?, Tensor, Tensor?) in
+            let wk = tape.watch(kernel), wb = bias.map { tape.watch($0) }
+            let out: Tensor
+            if fused {
+                out = try XCTUnwrap(Ops.convMaxPool(x, kernel: wk, bias: wb, strides: c.strides, padding: c.padding,
+                                                    dilation: c.dilation, activation: c.activation, poolSize: c.pool,
+                                                    poolStrides: c.pool, poolPadding: .valid), "the fused op declined")
+            } else {
+                let z = try Ops.conv(x, kernel: wk, bias: wb, strides: c.strides, padding: c.padding, dilation: c.dilation,
+                                     activation: c.activation)
+                out = try Ops.maxPool(z, poolSize: c.pool, strides: c.pool, padding: .valid)
+            }
+            return (wk, wb, out, try r.map { try Ops.sum(Ops.multiply(out, $0)) })
+        }
+        guard let loss else { return (out, out, nil) }
+        let grads = try tape.gradient(of: loss, with: [wk] + (wb.map { [$0] } ?? []))
+        return (out, grads[0], grads.count > 1 ? grads[1] : nil)
+    }
+
+    private func assertSame(_ a: Tensor, _ b: Tensor, exact: Bool, _ what: String) {
+        XCTAssertEqual(a.shape, b.shape, what)
+        for i in 0..<min(a.count, b.count) {
+            let u = a.data[i], v = b.data[i]
+            if u.isNaN || v.isNaN {
+                XCTAssertTrue(u.isNaN && v.isNaN, "\(what)[\(i)]: \(u) vs \(v)")
+            } else if exact {
+                XCTAssertEqual(u, v, "\(what)[\(i)]")
+            } else {
+                XCTAssertEqual(u, v, accuracy: 1e-5 + 1e-5 * abs(v), "\(what)[\(i)]")
+            }
+        }
+    }
+
+    func testEqualsConvThenMaxPoolWithGradients() throws {
+        for (i, c) in cases.enumerated() {
+            let x = GradientCheck.random(c.x, seed: UInt64(10 + i)), k = GradientCheck.random(c.kernel, in: -0.5...0.5, seed: UInt64(20 + i))
+            let bias = c.bias ? GradientCheck.random([c.kernel.last ?? 0], seed: UInt64(30 + i)) : nil
+            let shape = try run(c, x: x, kernel: k, bias: bias, r: nil, fused: false).0.shape
+            let r = GradientCheck.random(shape, seed: UInt64(40 + i))
+            let (want, dkWant, dbWant) = try run(c, x: x, kernel: k, bias: bias, r: r, fused: false)
+            let (got, dk, db) = try run(c, x: x, kernel: k, bias: bias, r: r, fused: true)
+            assertSame(got, want, exact: true, "case \(i) output")
+            assertSame(dk, dkWant, exact: false, "case \(i) dkernel")
+            if let db, let dbWant { assertSame(db, dbWant, exact: false, "case \(i) dbias") }
+            XCTAssertEqual(db == nil, dbWant == nil, "case \(i) bias gradient")
+        }
+    }
+
+    /// Ties (a constant input: every position of a window equal, the first wins), a NaN (never
+    /// wins, as in ``Kernels/maxPool(_:_:into:argmax:)``) and all-negative windows under relu.
+    func testTiesNaNAndDeadWindowsFollowTheSeparateOps() throws {
+        let c = cases[0]
+        let x = Tensor(shape: c.x, repeating: 1)
+        x.data[20] = .nan
+        for j in 0..<10 { x.data[40 + j] = -3 }
+        let k = GradientCheck.random(c.kernel, in: -0.5...0.5, seed: 5), bias = GradientCheck.random([32], seed: 6)
+        let r = GradientCheck.random([3, 3, 3, 32], seed: 7)
+        let (want, dkWant, dbWant) = try run(c, x: x, kernel: k, bias: bias, r: r, fused: false)
+        let (got, dk, db) = try run(c, x: x, kernel: k, bias: bias, r: r, fused: true)
+        assertSame(got, want, exact: true, "output")
+        assertSame(dk, dkWant, exact: false, "dkernel")
+        if let db, let dbWant { assertSame(db, dbWant, exact: false, "dbias") }
+    }
+
+    func testDeclinesWhereTheFusedKernelDoesNotApply() throws {
+        let x = GradientCheck.random([2, 8, 8, 1], seed: 1), k = GradientCheck.random([3, 3, 1, 4], seed: 2)
+        func fused(_ x: Tensor, _ k: Tensor, activation: ElementwiseActivation = .relu, pool: [Int] = [2, 2],
+                   poolStrides: [Int] = [2, 2], poolPadding: ConvPadding = .valid) -> Tensor? {
+            Ops.convMaxPool(x, kernel: k, bias: nil, strides: [1, 1], padding: .valid, dilation: [1, 1], activation: activation,
+                            poolSize: pool, poolStrides: poolStrides, poolPadding: poolPadding)
+        }
+        XCTAssertNotNil(fused(x, k))
+        XCTAssertNil(fused(x, k, poolStrides: [1, 1]), "overlapping windows")
+        XCTAssertNil(fused(x, k, poolPadding: .same), "padded windows")
+        XCTAssertNil(fused(x, k, activation: .sigmoid), "sigmoid")
+        XCTAssertNil(fused(GradientCheck.random([2, 8, 8, 4], seed: 3), GradientCheck.random([3, 3, 4, 4], seed: 4)), "k = 36")
+        XCTAssertNil(fused(x, GradientCheck.random([3, 3, 2, 4], seed: 4)), "channel mismatch")
+        XCTAssertNil(fused(x, k, pool: [7, 7], poolStrides: [7, 7]), "pool larger than the output")
+        let tape = GradientTape()
+        try tape.record {
+            XCTAssertNil(fused(tape.watch(x), k), "an input whose gradient is recorded")
+        }
+    }
+
+    /// A Sequential Conv2D → MaxPooling2D runs fused; trained alongside the same layers in a
+    /// functional model (not fused) from the same weights, both end with the same weights and predictions.
+    func testSequentialTrainsAsTheUnfusedFunctionalModel() throws {
+        setRandomSeed(11)
+        func layers() throws -> [Layer] {
+            try [Conv2D(16, kernelSize: [3], activation: .relu), MaxPooling2D(poolSize: [2]), Flatten(),
+                 Dense(3, activation: .softmax)]
+        }
+        let sequential = try Sequential([InputLayer(shape: [10, 9, 1])] + layers())
+        let input = Input(shape: [10, 9, 1])
+        var h = input
+        for l in try layers() { h = try l(h) }
+        let functional = try Model(inputs: input, outputs: h)
+        try functional.setWeights(sequential.getWeights())
+        XCTAssertEqual(sequential.fusedConvolutions()?.values.first, 1, "the convolution fuses with its pooling")
+        let x = GradientCheck.random([24, 10, 9, 1], seed: 12), y = Tensor(shape: [24], repeating: 0)
+        for i in 0..<24 { y.data[i] = Float(i % 3) }
+        for m in [sequential, functional] as [Model] {
+            try m.compile(optimizer: "sgd", loss: "sparse_categorical_crossentropy")
+            try m.fit(x, y, batchSize: 8, epochs: 3, verbose: 0, shuffle: false)
+        }
+        for (a, b) in zip(sequential.getWeights(), functional.getWeights()) {
+            XCTAssertTrue(a.isClose(to: b, atol: 1e-5), "weights of shape \(a.shape)")
+        }
+        XCTAssertTrue(try sequential.predict(x).isClose(to: try functional.predict(x), atol: 1e-5), "predictions")
+    }
+}

@@ -1,0 +1,90 @@
+import XCTest
+@testable import Keras
+
+/// The fused recurrent op splits a large batch across two cores (each slice of rows runs the
+/// whole sequence on its own): outputs and every gradient must equal the one-core pass, which
+/// runs on a worker thread of a parallel job (``Parallel/asWorker(_:)``).
+final class RecurrentSplitTests: XCTestCase {
+    /// Outputs, then the gradients of x, kernel, recurrent kernel, bias and initial states of a
+    /// weighted sum of every output of `kind` over a masked batch large enough to be split.
+    private func run(_ kind: RecurrentCellKind, oneCore: Bool) throws -> [Tensor] {
+        let (b, steps, f, u) = (21, 40, 8, 32)
+        let g = kind.gates * u
+        let x = GradientCheck.random([b, steps, f], seed: 1)
+        let kernel = GradientCheck.random([f, g], in: -0.5...0.5, seed: 2)
+        let recurrent = GradientCheck.random([u, g], in: -0.3...0.3, seed: 3)
+        let bias = GradientCheck.random(kind == .gru(resetAfter: true) ? [2, g] : [g], in: -0.5...0.5, seed: 4)
+        let states = (0..<(kind == .lstm ? 2 : 1)).map { GradientCheck.random([b, u], in: -0.5...0.5, seed: 5 + UInt64($0)) }
+        let mask = Tensor(shape: [b, steps], repeating: 1)
+        for i in 0..<b { for t in 0..<steps where (i * 7 + t) % 11 == 0 || t >= steps - i { mask.data[i * steps + t] = 0 } }
+        let body = { () throws -> [Tensor] in
+            let tape = GradientTape()
+            let weights = GradientCheck.random([b, steps, u], in: -1...1, seed: 9)
+            let (leaves, outs, loss) = try tape.record { () throws -> ([Tensor], [Tensor], Tensor) in
+                let leaves = ([x, kernel, recurrent, bias] + states).map { tape.watch($0) }
+                let outs = try Ops.recurrentSequence(leaves[0], kernel: leaves[1], recurrentKernel: leaves[2], bias: leaves[3],
+                                                     kind: kind, activation: .tanh, recurrentActivation: .sigmoid,
+                                                     mask: mask, initialStates: Array(leaves[4...]))
+                var loss = try Ops.sum(Ops.multiply(outs[0], weights))
+                for s in outs.dropFirst() { loss = try Ops.add(loss, Ops.sum(s)) }
+                return (leaves, outs, loss)
+            }
+            return outs + (try tape.gradient(of: loss, with: leaves))
+        }
+        return oneCore ? try Parallel.asWorker(body) : try body()
+    }
+
+    func testSplitBatchEqualsOneCore() throws {
+        for kind in [RecurrentCellKind.simple, .lstm, .gru(resetAfter: true), .gru(resetAfter: false)] {
+            let split = try run(kind, oneCore: false), single = try run(kind, oneCore: true)
+            XCTAssertEqual(split.count, single.count)
+            for (i, (a, b)) in zip(split, single).enumerated() {
+                XCTAssertEqual(a.shape, b.shape, "\(kind) result \(i)")
+                // OpenBLAS may round a product of fewer rows differently: relative to the largest value.
+                var worst: Float = 0, scale: Float = 1
+                for j in 0..<min(a.count, b.count) { worst = max(worst, abs(a.data[j] - b.data[j])); scale = max(scale, abs(b.data[j])) }
+                XCTAssertLessThanOrEqual(worst, 1e-6 * scale, "\(kind) result \(i): split and one-core passes differ")
+            }
+        }
+    }
+
+    func testLargeBatchesSplitAndSmallOnesDoNot() {
+        let x = Tensor(shape: [40, 21, 8]), k = Tensor(shape: [8, 128]), r = Tensor(shape: [32, 128])
+        let large = RecurrentSequence(kind: .lstm, activation: .tanh, recurrentActivation: .sigmoid,
+                                      x: x, mask: nil, kernel: k, recurrent: r, bias: nil)
+        XCTAssertEqual(large.parts, Parallel.cores >= 2 ? 2 : 1)
+        XCTAssertEqual(Parallel.asWorker { large.parts }, 1)
+        let small = RecurrentSequence(kind: .lstm, activation: .tanh, recurrentActivation: .sigmoid,
+                                      x: Tensor(shape: [5, 4, 8]), mask: nil, kernel: k, recurrent: r, bias: nil)
+        XCTAssertEqual(small.parts, 1)
+    }
+}
+
+/// The fused LSTM gate kernels (sigmoid gates, tanh cell) against the general gate math.
+final class FusedLSTMGateTests: XCTestCase {
+    func testFusedGatesAreBitIdenticalToTheGeneralPath() {
+        let (b, steps, f, u) = (5, 7, 3, 16)
+        let x = GradientCheck.random([steps, b, f], seed: 11)
+        let kernel = GradientCheck.random([f, 4 * u], in: -1...1, seed: 12)
+        let recurrent = GradientCheck.random([u, 4 * u], in: -1...1, seed: 13)
+        let bias = GradientCheck.random([4 * u], seed: 14)
+        let mask = Tensor(shape: [steps, b], repeating: 1)
+        mask.data[3] = 0; mask.data[12] = 0
+        let dOut = GradientCheck.random([steps, b, u], seed: 15), dLast = GradientCheck.random([b, u], seed: 16)
+        let dCell = GradientCheck.random([b, u], seed: 17)
+        var results: [[Tensor]] = []
+        for fused in [true, false] {
+            let seq = RecurrentSequence(kind: .lstm, activation: .tanh, recurrentActivation: .sigmoid, x: x, mask: mask,
+                                        kernel: kernel, recurrent: recurrent, bias: bias)
+            seq.fusesGates = fused
+            XCTAssertEqual(seq.defaultLSTM, fused)
+            seq.forward()
+            let g = seq.backward(outputs: dOut, lastState: dLast, lastCell: dCell, biasShape: [4 * u])
+            results.append([seq.hs, seq.cs, seq.gates, g.x, g.kernel, g.recurrent, g.bias ?? Tensor(0), g.state, g.cell])
+        }
+        for (i, (a, c)) in zip(results[0], results[1]).enumerated() {
+            XCTAssertEqual(a.scalars, c.scalars, "result \(i)")
+        }
+        XCTAssertGreaterThan(results[0][3].scalars.map(abs).max() ?? 0, 0)
+    }
+}

@@ -1,0 +1,166 @@
+import Dispatch
+import XCTest
+@testable import Keras
+import KerasDatasets
+
+/// Two-core products (``GemmPartner``, ``Parallel/twoCoreFits``): the same bits as one core,
+/// one core per worker of a parallel search, safe with several callers.
+final class GemmPartnerTests: XCTestCase {
+    override func tearDown() {
+        Parallel.twoCoreFits = true
+        super.tearDown()
+    }
+
+    /// Fails with the number of differing elements and the largest difference (not the arrays).
+    func assertSameBits(_ a: [Float], _ b: [Float], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, message, file: file, line: line)
+        let differing = zip(a, b).filter { $0.bitPattern != $1.bitPattern }
+        let largest = differing.map { abs($0 - $1) }.max() ?? 0
+        XCTAssertEqual(differing.count, 0, "\(message): \(differing.count) of \(a.count) differ, by up to \(largest)", file: file, line: line)
+    }
+
+    /// `gemm` over fresh random operands (C starts from `c0`), with two-core products on or off.
+    func product(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float,
+                 seed: UInt64, twoCores: Bool) -> [Float] {
+        let g = RandomGenerator(seed: seed)
+        let a = (0..<(m * k)).map { _ in g.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in g.uniform(-1, 1) }
+        var c = (0..<(m * n)).map { _ in g.uniform(-1, 1) }
+        Parallel.twoCoreFits = twoCores
+        defer { Parallel.twoCoreFits = true }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    Kernels.gemm(pa.baseAddress!, transA: transA, pb.baseAddress!, transB: transB, pc.baseAddress!,
+                                 m: m, n: n, k: k, alpha: alpha, beta: beta)
+                }
+            }
+        }
+        return c
+    }
+
+    /// The same product in double precision, from the same random operands as ``product``.
+    func reference(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float, seed: UInt64) -> [Double] {
+        let g = RandomGenerator(seed: seed)
+        let a = (0..<(m * k)).map { _ in g.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in g.uniform(-1, 1) }
+        let c = (0..<(m * n)).map { _ in g.uniform(-1, 1) }
+        return (0..<(m * n)).map { e in
+            let i = e / n, j = e % n
+            var s = 0.0
+            for p in 0..<k {
+                s += Double(transA ? a[p * m + i] : a[i * k + p]) * Double(transB ? b[j * k + p] : b[p * n + j])
+            }
+            return Double(alpha) * s + Double(beta) * Double(c[e])
+        }
+    }
+
+    /// Every shape, transposition, alpha and beta gives bit-identical results on one core and on
+    /// two (cut by rows, or by columns when C has few rows), right to float precision against a
+    /// double-precision product, and the products were shared.
+    func testTwoCoreProductsAreBitIdenticalToOneCore() throws {
+        try XCTSkipIf(GemmPartner.shared == nil, "one core: nothing to share")
+        let partner = try XCTUnwrap(GemmPartner.shared)
+        partner.clearBusy()
+        let before = partner.products.load(ordering: .relaxed)
+        var expectedShares = 0
+        // Otto's first layer forward and weight gradient, a column cut, odd sizes, a longer reduction.
+        let shapes = [(128, 100, 93), (93, 100, 128), (20, 700, 40), (77, 45, 61), (40, 64, 300)]
+        for (i, (m, n, k)) in shapes.enumerated() {
+            XCTAssertGreaterThanOrEqual(m * n * k, Kernels.splitGemmMinimum)
+            XCTAssertLessThan(m * n * k, Kernels.threadedGemmMinimum)
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    for (alpha, beta) in [(Float(1), Float(0)), (2, -0.5)] {
+                        let args = (seed: UInt64(100 + i), m: m, n: n, k: k)
+                        let one = product(m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta,
+                                          seed: args.seed, twoCores: false)
+                        let two = product(m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta,
+                                          seed: args.seed, twoCores: true)
+                        let what = "m=\(m) n=\(n) k=\(k) transA=\(transA) transB=\(transB) alpha=\(alpha) beta=\(beta)"
+                        assertSameBits(one, two, what)
+                        expectedShares += 1
+                        guard beta == 0 else { continue }
+                        let exact = reference(m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta, seed: args.seed)
+                        let worst = zip(two, exact).map { abs(Double($0) - $1) / Swift.max(1, abs($1)) }.max() ?? 0
+                        XCTAssertLessThan(worst, 1e-6 + 1e-7 * Double(k), what)
+                    }
+                }
+            }
+        }
+        // Shares are refused for a while when the machine is found busy; the first one was not.
+        let shared = partner.products.load(ordering: .relaxed) - before
+        XCTAssertGreaterThan(shared, 0, "no product was shared")
+        XCTAssertLessThanOrEqual(shared, expectedShares)
+    }
+
+    /// The halves cover C exactly: rows when there are at least 32, else columns, else no cut.
+    func testHalvesCutRowsThenColumnsAndNeverTheReduction() throws {
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: 1), c = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        defer { a.deallocate(); c.deallocate() }
+        let rows = GemmCall(a, transA: false, a, transB: false, c, m: 93, n: 100, k: 128, alpha: 1, beta: 1)
+        let (top, bottom) = try XCTUnwrap(rows.halves())
+        XCTAssertEqual([top.m, bottom.m, top.n, bottom.n, top.k, bottom.k], [48, 45, 100, 100, 128, 128])
+        XCTAssertEqual(bottom.c - c, 48 * 100)
+        XCTAssertEqual(bottom.a - UnsafePointer(a), 48 * 128)
+        let transposed = GemmCall(a, transA: true, a, transB: false, c, m: 93, n: 100, k: 128, alpha: 1, beta: 1)
+        let (_, lower) = try XCTUnwrap(transposed.halves())
+        XCTAssertEqual(lower.a - UnsafePointer(a), 48, "a transposed A is cut by columns")
+        XCTAssertEqual(lower.lda, 93)
+        let columns = GemmCall(a, transA: false, a, transB: true, c, m: 20, n: 700, k: 40, alpha: 1, beta: 1)
+        let (left, right) = try XCTUnwrap(columns.halves())
+        XCTAssertEqual([left.m, right.m, left.n, right.n], [20, 20, 352, 348])
+        XCTAssertEqual(right.c - c, 352)
+        XCTAssertEqual(right.b - UnsafePointer(a), 352 * 40, "a transposed B is cut by rows")
+        XCTAssertNil(GemmCall(a, transA: false, a, transB: false, c, m: 31, n: 31, k: 4096, alpha: 1, beta: 0).halves())
+    }
+
+    /// Workers of a parallel search keep one core: their products are never shared.
+    func testWorkersOfASearchDoNotShareProducts() throws {
+        try XCTSkipIf(GemmPartner.shared == nil, "one core: nothing to share")
+        let partner = try XCTUnwrap(GemmPartner.shared)
+        let before = partner.products.load(ordering: .relaxed)
+        let inWorker = Parallel.asWorker {
+            product(m: 128, n: 100, k: 93, transA: false, transB: false, alpha: 1, beta: 0, seed: 7, twoCores: true)
+        }
+        XCTAssertEqual(partner.products.load(ordering: .relaxed), before)
+        assertSameBits(inWorker, product(m: 128, n: 100, k: 93, transA: false, transB: false, alpha: 1, beta: 0,
+                                         seed: 7, twoCores: false), "worker")
+    }
+
+    /// Two threads multiplying at once (one gets the partner, the other runs alone) both get the
+    /// one-core bits.
+    func testConcurrentCallersGetOneCoreResults() {
+        let reference = (0..<2).map { product(m: 128, n: 100, k: 93, transA: $0 == 1, transB: false, alpha: 1, beta: 0,
+                                               seed: 40 + UInt64($0), twoCores: false) }
+        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 2)
+        results.initialize(repeating: [])
+        defer { results.deinitialize(); results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 2) { t in
+            var last: [Float] = []
+            for _ in 0..<10 {
+                last = product(m: 128, n: 100, k: 93, transA: t == 1, transB: false, alpha: 1, beta: 0,
+                               seed: 40 + UInt64(t), twoCores: true)
+                if last != reference[t] { break }
+            }
+            results[t] = last
+        }
+        assertSameBits(results[0], reference[0], "thread 0")
+        assertSameBits(results[1], reference[1], "thread 1")
+    }
+
+    /// Training the Otto-shaped MLP with and without the partner gives the same weights, bit for bit.
+    func testOttoShapedFitIsBitIdenticalOnOneAndTwoCores() throws {
+        let data = Datasets.ottoLike(samples: 640)
+        func train(twoCores: Bool) throws -> [Tensor] {
+            Parallel.twoCoreFits = twoCores
+            defer { Parallel.twoCoreFits = true }
+            setRandomSeed(21)
+            let model = try Sequential([Dense(100, inputShape: [93]), Dense(9), Activation("softmax")])
+            try model.compile(optimizer: "sgd", loss: "categorical_crossentropy")
+            try model.fit(data.x, data.yOneHot, batchSize: 128, epochs: 2, verbose: 0)
+            return model.weights.map(\.value)
+        }
+        let one = try train(twoCores: false), two = try train(twoCores: true)
+        XCTAssertEqual(one.count, two.count)
+        for (i, (a, b)) in zip(one, two).enumerated() { assertSameBits(a.scalars, b.scalars, "weight \(i)") }
+    }
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""The estimator issue's CNN grid-search row of `make bench` (sklearn_digits_cnn_grid_search):
+a small CNN (Conv2D -> MaxPooling2D -> Flatten -> Dense) grid-searched on the digits images
+(scikit-learn's load_digits, the table Sources/KerasDatasets embeds: 1,797 8x8 images, scaled to
+0...1), grid {model__filters: [4, 8], epochs: [5, 10]}, StratifiedKFold(3) (unshuffled, so both
+sides get the same folds), batch 32, Adam, accuracy, refit, n_jobs=2:
+
+- SwiftKeras: swiftkeras.wrappers.KerasClassifier with swiftkeras.model_selection.GridSearchCV,
+  which runs the fits in the library (the row fails if it falls back to scikit-learn);
+- reference: SciKeras 0.13 + sklearn.model_selection.GridSearchCV on Keras 3 / JAX (the faster
+  Keras backend on this machine for small models).
+
+Rounds alternate; every Keras round is a fresh process (its figure is the best of them, as
+Keras/JAX's first compilations vary), SwiftKeras's rounds run in this process after one warm-up
+search (its figure is their median). The load average is kept in the note.
+
+Usage: bench_sklearn_cnn.py [--rounds 3] [--json .build/bench.json]
+       bench_sklearn_cnn.py --keras    (one SciKeras round; prints one JSON line)
+Appends (replaces) its row in --json, in KerasBench's format.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "sklearn_digits_cnn_grid_search"
+GRID = {"model__filters": [4, 8], "epochs": [5, 10]}
+
+
+def digits():
+    import numpy as np
+    from sklearn.datasets import load_digits
+    x, y = load_digits(return_X_y=True)
+    return (x / 16.0).reshape(-1, 8, 8, 1).astype(np.float32), y
+
+
+def cnn(lib, filters):
+    return lib.Sequential([lib.Input((8, 8, 1)), lib.layers.Conv2D(filters, 3, activation="relu"),
+                           lib.layers.MaxPooling2D(2), lib.layers.Flatten(),
+                           lib.layers.Dense(10, activation="softmax")])
+
+
+def search(wrapper, grid_search, lib):
+    """The search object; `wrapper` is a KerasClassifier class, `grid_search` a GridSearchCV."""
+    from sklearn.model_selection import StratifiedKFold
+
+    def build(filters=4):
+        return cnn(lib, filters)
+
+    clf = wrapper(model=build, loss="sparse_categorical_crossentropy", optimizer="adam",
+                  batch_size=32, verbose=0, random_state=0, model__filters=4)
+    return grid_search(clf, GRID, cv=StratifiedKFold(3), scoring="accuracy", n_jobs=2, refit=True)
+
+
+def keras_round():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import keras
+    from scikeras.wrappers import KerasClassifier
+    from sklearn.model_selection import GridSearchCV
+    x, y = digits()
+    s = search(KerasClassifier, GridSearchCV, keras)
+    t = time.perf_counter()
+    s.fit(x, y)
+    print(json.dumps({"seconds": time.perf_counter() - t, "best_score": float(s.best_score_)}))
+
+
+def swiftkeras_search():
+    if not os.environ.get("SWIFTKERAS_BENCH_INSTALLED"):
+        sys.path.insert(0, str(ROOT / "bindings" / "python"))
+        os.environ.setdefault("SWIFTKERAS_LIBRARY", str(ROOT / ".build" / "release" / "libkeras.so"))
+    import swiftkeras
+    from swiftkeras.model_selection import GridSearchCV
+    from swiftkeras.wrappers import KerasClassifier
+    x, y = digits()
+
+    def run():
+        s = search(KerasClassifier, GridSearchCV, swiftkeras)
+        t = time.perf_counter()
+        s.fit(x, y)
+        seconds = time.perf_counter() - t
+        if not s.native_:
+            raise SystemExit(f"{NAME}: the search fell back to scikit-learn: {s.fallback_reason_}")
+        return seconds, float(s.best_score_)
+    return run
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", default=str(ROOT / ".build" / "bench.json"))
+    parser.add_argument("--keras", action="store_true")
+    args = parser.parse_args()
+    if args.keras:
+        keras_round()
+        return
+    ours_run = swiftkeras_search()
+    ours_run()  # warm-up: library load, first allocations
+    ours, theirs, loads, scores = [], [], [], {}
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    for _ in range(args.rounds):
+        seconds, scores["swiftkeras"] = ours_run()
+        ours.append(seconds)
+        run = subprocess.run([sys.executable, __file__, "--keras"], env=env, capture_output=True,
+                             text=True)
+        lines = [ln for ln in run.stdout.splitlines() if ln.startswith("{")]
+        if run.returncode == 0 and lines:
+            r = json.loads(lines[-1])
+            theirs.append(r["seconds"])
+            scores["scikeras"] = r["best_score"]
+        else:
+            print(f"SciKeras round failed: {run.stderr.strip()[-300:]}", file=sys.stderr)
+        loads.append(os.getloadavg()[0])
+    value = statistics.median(ours)
+    reference = min(theirs) if theirs else None
+    note = (f"digits CNN grid {GRID}, StratifiedKFold(3), n_jobs=2, refit; SwiftKeras median of "
+            f"{len(ours)} [{min(ours):.3g}-{max(ours):.3g}] s, best accuracy "
+            f"{scores['swiftkeras']:.4f}; ")
+    if reference:
+        note += (f"SciKeras + GridSearchCV on Keras/JAX best of {len(theirs)} processes "
+                 f"[{min(theirs):.3g}-{max(theirs):.3g}] s, best accuracy "
+                 f"{scores['scikeras']:.4f}: {reference / value:.0f}x (target >= 100x); ")
+    else:
+        note += "SciKeras not measured; "
+    note += f"load average {min(loads):.2f}-{max(loads):.2f}"
+    row = {"name": NAME, "unit": "s", "value": value, "reference": reference, "note": note,
+           "runs": ours, "reference_runs": theirs,
+           "speedup_over_scikeras": reference / value if reference else None}
+    print(f"{NAME}: {value:.4f} s; {note}")
+    path = Path(args.json)
+    existing = json.loads(path.read_text()) if path.exists() else []
+    existing = [e for e in existing if e.get("name") != NAME]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(existing + [row], indent=1))
+
+
+if __name__ == "__main__":
+    main()
