@@ -92,27 +92,9 @@ final class PooledConvBatchNormTests: XCTestCase {
     /// alongside the same layers in a functional model (not fused) from the same weights, both
     /// end with the same weights (moving statistics included) and predictions.
     func testSequentialTrainsAsTheUnfusedFunctionalModel() throws {
-        setRandomSeed(13)
-        func layers() throws -> [Layer] {
+        try assertSequentialTrainsAsFunctional(seed: 13, fusedLayers: 2) {
             try [Conv2D(8, kernelSize: [3], activation: .relu), BatchNormalization(), MaxPooling2D(poolSize: [2]), Flatten(),
                  Dense(3, activation: .softmax)]
         }
-        let sequential = try Sequential([InputLayer(shape: [10, 9, 1])] + layers())
-        let input = Input(shape: [10, 9, 1])
-        var h = input
-        for l in try layers() { h = try l(h) }
-        let functional = try Model(inputs: input, outputs: h)
-        try functional.setWeights(sequential.getWeights())
-        XCTAssertEqual(sequential.fusedConvolutions()?.values.first, 2, "the convolution fuses with BN and the pooling")
-        let x = GradientCheck.random([24, 10, 9, 1], seed: 14), y = Tensor(shape: [24], repeating: 0)
-        for i in 0..<24 { y.data[i] = Float(i % 3) }
-        for m in [sequential, functional] as [Model] {
-            try m.compile(optimizer: "sgd", loss: "sparse_categorical_crossentropy")
-            try m.fit(x, y, batchSize: 8, epochs: 3, verbose: 0, shuffle: false)
-        }
-        for (a, b) in zip(sequential.getWeights(), functional.getWeights()) {
-            XCTAssertTrue(a.isClose(to: b, atol: 1e-5), "weights of shape \(a.shape)")
-        }
-        XCTAssertTrue(try sequential.predict(x).isClose(to: try functional.predict(x), atol: 1e-5), "predictions")
     }
 }

@@ -112,7 +112,7 @@ final class PooledConvTests: XCTestCase {
         XCTAssertNil(fused(x, GradientCheck.random([3, 3, 2, 4], seed: 4)), "channel mismatch")
         XCTAssertNil(fused(x, k, pool: [7, 7], poolStrides: [7, 7]), "pool larger than the output")
         let tape = GradientTape()
-        try tape.record {
+        tape.record {
             XCTAssertNil(fused(tape.watch(x), k), "an input whose gradient is recorded")
         }
     }
@@ -120,27 +120,37 @@ final class PooledConvTests: XCTestCase {
     /// A Sequential Conv2D → MaxPooling2D runs fused; trained alongside the same layers in a
     /// functional model (not fused) from the same weights, both end with the same weights and predictions.
     func testSequentialTrainsAsTheUnfusedFunctionalModel() throws {
-        setRandomSeed(11)
-        func layers() throws -> [Layer] {
+        try assertSequentialTrainsAsFunctional(seed: 11, fusedLayers: 1) {
             try [Conv2D(16, kernelSize: [3], activation: .relu), MaxPooling2D(poolSize: [2]), Flatten(),
                  Dense(3, activation: .softmax)]
         }
+    }
+}
+
+extension XCTestCase {
+    /// Builds `layers()` twice from the same weights, as a Sequential (where the first convolution
+    /// fuses `fusedLayers` following layers) and as a functional model (never fused), trains both
+    /// three epochs on the same batches and asserts equal weights and predictions.
+    func assertSequentialTrainsAsFunctional(seed: Int, fusedLayers: Int, _ layers: () throws -> [Layer],
+                                            file: StaticString = #filePath, line: UInt = #line) throws {
+        setRandomSeed(seed)
         let sequential = try Sequential([InputLayer(shape: [10, 9, 1])] + layers())
         let input = Input(shape: [10, 9, 1])
         var h = input
         for l in try layers() { h = try l(h) }
         let functional = try Model(inputs: input, outputs: h)
         try functional.setWeights(sequential.getWeights())
-        XCTAssertEqual(sequential.fusedConvolutions()?.values.first, 1, "the convolution fuses with its pooling")
-        let x = GradientCheck.random([24, 10, 9, 1], seed: 12), y = Tensor(shape: [24], repeating: 0)
+        XCTAssertEqual(sequential.fusedConvolutions()?.values.first, fusedLayers, "the convolution fuses", file: file, line: line)
+        let x = GradientCheck.random([24, 10, 9, 1], seed: UInt64(seed + 1)), y = Tensor(shape: [24], repeating: 0)
         for i in 0..<24 { y.data[i] = Float(i % 3) }
         for m in [sequential, functional] as [Model] {
             try m.compile(optimizer: "sgd", loss: "sparse_categorical_crossentropy")
             try m.fit(x, y, batchSize: 8, epochs: 3, verbose: 0, shuffle: false)
         }
         for (a, b) in zip(sequential.getWeights(), functional.getWeights()) {
-            XCTAssertTrue(a.isClose(to: b, atol: 1e-5), "weights of shape \(a.shape)")
+            XCTAssertTrue(a.isClose(to: b, atol: 1e-5), "weights of shape \(a.shape)", file: file, line: line)
         }
-        XCTAssertTrue(try sequential.predict(x).isClose(to: try functional.predict(x), atol: 1e-5), "predictions")
+        XCTAssertTrue(try sequential.predict(x).isClose(to: try functional.predict(x), atol: 1e-5), "predictions",
+                      file: file, line: line)
     }
 }
