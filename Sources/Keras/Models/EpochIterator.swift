@@ -12,7 +12,8 @@ struct DataBatch {
 /// permutation is drawn at the start of each epoch (or, with `stepsPerEpoch`, each time a pass
 /// over the data starts, the cursor carrying over from one epoch to the next and an epoch
 /// ending early when the data run out, as Keras 3's `EpochIterator`); the last batch may be
-/// partial. Batches are copied into pooled tensors, so a warm epoch allocates nothing there.
+/// partial. Batches are copied into tensors reused from one batch to the next (``BatchGatherer``),
+/// so a warm epoch allocates nothing per batch.
 /// Callers validate the arrays (``Model/checkBatch(_:_:_:)``) before making one.
 final class EpochIterator {
     let count: Int
@@ -111,10 +112,15 @@ final class EpochIterator {
     }
 }
 
-/// Copies rows of whole data arrays into batch tensors (pooled, so a warm epoch allocates nothing).
-struct BatchGatherer {
+/// Copies rows of whole data arrays into batch tensors. The tensors of one batch are kept and
+/// overwritten by the next batch of the same size when nothing else holds them any more (the
+/// training step has let go of them): a warm epoch allocates nothing per batch
+/// (`AllocationFreeStepTests`). A batch someone still holds is never overwritten: the next one
+/// then gets new tensors.
+final class BatchGatherer {
     let arrays: [Tensor]
     let rowSizes: [Int]
+    private var reusable: [Tensor] = []
 
     init(_ arrays: [Tensor]) {
         self.arrays = arrays
@@ -122,18 +128,32 @@ struct BatchGatherer {
     }
 
     func gather(_ idx: ArraySlice<Int>) -> [Tensor] {
-        zip(arrays, rowSizes).map { a, row in
-            let out = Tensor.uninitialized([idx.count] + a.shape.dropFirst())
-            Kernels.gatherRows(a.data, idx, row: row, into: out.data)
-            return out
-        }
+        let out = outputs(rows: idx.count)
+        for i in 0..<arrays.count { Kernels.gatherShuffledRows(arrays[i].data, idx, row: rowSizes[i], into: out[i].data) }
+        return out
     }
 
     func slice(_ r: Range<Int>) -> [Tensor] {
-        zip(arrays, rowSizes).map { a, row in
-            let out = Tensor.uninitialized([r.count] + a.shape.dropFirst())
-            out.data.update(from: a.data + r.lowerBound * row, count: r.count * row)
-            return out
+        let out = outputs(rows: r.count)
+        for i in 0..<arrays.count { out[i].data.update(from: arrays[i].data + r.lowerBound * rowSizes[i], count: r.count * rowSizes[i]) }
+        return out
+    }
+
+    /// Tensors for a batch of `rows` rows: the last batch's when it had as many rows and only
+    /// this gatherer still holds them, else new ones (kept for the next batch).
+    private func outputs(rows: Int) -> [Tensor] {
+        // By index: in a debug build `.first` allocates.
+        if reusable.count == arrays.count, reusable.count > 0, reusable[0].rank > 0, reusable[0].shape[0] == rows {
+            var free = true
+            for i in 0..<reusable.count {
+                if !isKnownUniquelyReferenced(&reusable[i].storage) { free = false }
+            }
+            if free { return reusable }
         }
+        var fresh: [Tensor] = []
+        fresh.reserveCapacity(arrays.count)
+        for i in 0..<arrays.count { fresh.append(Tensor.uninitialized([rows] + arrays[i].shape.dropFirst())) }
+        reusable = fresh
+        return fresh
     }
 }

@@ -11,7 +11,9 @@
 public struct Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The dimensions, outermost first. A scalar has an empty shape.
     public let shape: [Int]
-    @usableFromInline let storage: TensorStorage
+    /// Mutable only so that a holder can ask whether it is the storage's only owner
+    /// (`isKnownUniquelyReferenced`, see `BatchGatherer`); never reassigned.
+    @usableFromInline var storage: TensorStorage
     /// The tape and node that produced this tensor, when it was recorded.
     var tapeID: UInt64 = 0
     var node: Int32 = -1

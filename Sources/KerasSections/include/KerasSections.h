@@ -1,6 +1,8 @@
 #ifndef KERAS_SECTIONS_H
 #define KERAS_SECTIONS_H
 
+#include "KerasPrefetch.h"
+
 // The bounds of the `keras_layers` section: one function pointer per layer declaration, placed
 // there by `@section("keras_layers") @used` globals in the layers' own files (Keras's target, a
 // test target, an app linked with Keras). The ELF linker defines `__start_`/`__stop_` for a

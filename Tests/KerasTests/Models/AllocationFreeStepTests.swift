@@ -74,6 +74,26 @@ final class AllocationFreeStepTests: XCTestCase {
         XCTAssertEqual(try stepAllocations(model, data.x, data.yOneHot, rows: 128, "Otto MLP"), 0)
     }
 
+    /// seeds/004's fit loop: outside its first batch, a warm epoch allocates nothing per batch
+    /// (batch tensors reused, no per-batch logs, the step plan): one-epoch fits of the same data
+    /// over 2 and over 4 steps (`stepsPerEpoch`, one shuffle each) make as many mallocs.
+    func testOttoFitAllocatesNothingPerBatch() throws {
+        setRandomSeed(3)
+        let data = Datasets.ottoLike(samples: 512)
+        let model = try Sequential([Dense(100, inputShape: [93]), Dense(9), Activation("softmax")])
+        try model.compile(optimizer: "sgd", loss: "categorical_crossentropy")
+        func perFit(steps: Int) throws -> Double {
+            let perFit = try allocationsPerCall(calls: 4) {
+                try model.fit(data.x, data.yOneHot, batchSize: 128, epochs: 1, verbose: 0, stepsPerEpoch: steps)
+            }
+            print("AllocationFreeStepTests: Otto fit of \(steps) batches, \(perFit) mallocs per warm fit")
+            return perFit
+        }
+        let two = try perFit(steps: 2), four = try perFit(steps: 4)
+        XCTAssertGreaterThan(two, 0, "a fit makes its iterator, callbacks and history")
+        XCTAssertEqual(four - two, 0, "mallocs per extra batch of a warm epoch")
+    }
+
     /// seeds/003: Dense(8) relu Dense(3) softmax, Adam, sparse labels, accuracy, batch 32 and
     /// the last batch of 7 of a 135-sample epoch.
     func testIrisWarmStepAllocatesNothing() throws {

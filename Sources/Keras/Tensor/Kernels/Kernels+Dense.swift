@@ -31,9 +31,17 @@ extension Kernels {
             activation.backward(output: y, upstream: g, into: dz, count: m * n)
             z = UnsafePointer(dz)
         }
-        if let dk { gemm(x, transA: true, z, transB: false, dk, m: k, n: n, k: m) }
+        // The weight and input gradients are independent: a pair (on both cores when each is
+        // one small product), or whichever is asked for.
+        let weights = dk.map { GemmOperands(a: x, transA: true, b: z, transB: false, c: $0, m: k, n: n, k: m) }
+        let inputs = dx.map { GemmOperands(a: z, transA: false, b: kernel, transB: true, c: $0, m: m, n: k, k: n) }
+        if let weights, let inputs {
+            gemmPair(inputs, weights)
+        } else {
+            weights?.run()
+            inputs?.run()
+        }
         if let db { columnSums(z, rows: m, cols: n, into: db) }
-        if let dx { gemm(z, transA: false, kernel, transB: true, dx, m: m, n: k, k: n) }
         return z
     }
 }

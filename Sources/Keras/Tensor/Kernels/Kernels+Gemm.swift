@@ -8,22 +8,7 @@ extension Kernels {
     static func gemm(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
                      alpha: Float = 1, beta: Float = 0) {
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            if beta == 0 { c.initialize(repeating: 0, count: m * n) }
-            return
-        }
-        if m * n * k <= smallGemmLimit {
-            smallGemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
-            return
-        }
-        if beta == 0 {
-            // OpenBLAS clears C for beta = 0 with one small memset per row of a row-major C,
-            // which costs a small layer as much as its product: one memset, then beta = 1.
-            c.initialize(repeating: 0, count: m * n)
-        }
-        let blasBeta: Float = beta == 0 ? 1 : beta
-        let whole = GemmCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: blasBeta)
+        guard let whole = blasCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta) else { return }
         let size = m * n * k
         let worker = Parallel.isWorkerThread
         if size >= threadedGemmMinimum {
@@ -40,12 +25,59 @@ extension Kernels {
         let halves = size >= splitGemmMinimum ? whole.halves() : nil
         func compute() {
             guard let (first, second) = halves else { return whole.run() }
-            if worker || !Parallel.twoCoreFits || !(GemmPartner.shared?.run(first, second) ?? false) {
-                first.run()
-                second.run()
-            }
+            runOnBothCores(first, second, worker: worker)
         }
         if worker { compute() } else { Parallel.withSingleThreadedBLAS(compute) }
+    }
+
+    /// Two independent products (disjoint outputs, neither reading the other's), each as
+    /// ``gemm(_:transA:_:transB:_:m:n:k:alpha:beta:)`` computes it alone, so the bits are the
+    /// same; two that are each one OpenBLAS call below ``splitGemmMinimum`` (too small to halve:
+    /// a small layer's weight and input gradients) run at the same time, one on the partner
+    /// thread (``GemmPartner``), when ``Parallel/twoCoreFits`` allows.
+    static func gemmPair(_ first: GemmOperands, _ second: GemmOperands) {
+        let worker = Parallel.isWorkerThread
+        if !worker, Parallel.twoCoreFits, first.isOneCall, second.isOneCall,
+           let one = first.prepared(), let two = second.prepared() {
+            Parallel.withSingleThreadedBLAS { runOnBothCores(one, two, worker: false) }
+            return
+        }
+        first.run()
+        second.run()
+    }
+
+    /// `mine` here and `theirs` on the partner when it can be had, else both here.
+    @inline(__always)
+    private static func runOnBothCores(_ mine: GemmCall, _ theirs: GemmCall, worker: Bool) {
+        if worker || !Parallel.twoCoreFits || !(GemmPartner.shared?.run(mine, theirs) ?? false) {
+            mine.run()
+            theirs.run()
+        }
+    }
+
+    /// The OpenBLAS call of a product, after the cases that need none: an empty C, k = 0, and
+    /// products of at most ``smallGemmLimit`` multiply-adds (computed here by ``smallGemm``), for
+    /// which it returns nil having computed C. For beta = 0, C is cleared here and the call
+    /// accumulates (beta = 1).
+    @inline(__always)
+    static func blasCall(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
+                         _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
+                         alpha: Float, beta: Float) -> GemmCall? {
+        if m == 0 || n == 0 { return nil }
+        if k == 0 {
+            if beta == 0 { c.initialize(repeating: 0, count: m * n) }
+            return nil
+        }
+        if m * n * k <= smallGemmLimit {
+            smallGemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+            return nil
+        }
+        if beta == 0 {
+            // OpenBLAS clears C for beta = 0 with one small memset per row of a row-major C,
+            // which costs a small layer as much as its product: one memset, then beta = 1.
+            c.initialize(repeating: 0, count: m * n)
+        }
+        return GemmCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta == 0 ? 1 : beta)
     }
 
     /// Writes `row` (`cols` floats) into each of the `rows` rows of `out` (a pre-broadcast bias).
@@ -68,5 +100,31 @@ extension Kernels {
             for r in 0..<rows { acc += x[r * cols + jj] }
             out[jj] = acc
         }
+    }
+}
+
+/// The arguments of ``Kernels/gemm(_:transA:_:transB:_:m:n:k:alpha:beta:)``, for
+/// ``Kernels/gemmPair(_:_:)``.
+struct GemmOperands {
+    var a: UnsafePointer<Float>, transA: Bool, b: UnsafePointer<Float>, transB: Bool
+    var c: UnsafeMutablePointer<Float>
+    var m: Int, n: Int, k: Int
+    var alpha: Float = 1, beta: Float = 0
+
+    /// True when `gemm` computes it as one OpenBLAS call on one thread (neither halved nor
+    /// computed by ``Kernels/smallGemm``).
+    var isOneCall: Bool {
+        let size = m * n * k
+        return size > Kernels.smallGemmLimit && size < Kernels.splitGemmMinimum
+    }
+
+    /// ``Kernels/blasCall(_:transA:_:transB:_:m:n:k:alpha:beta:)`` of these operands.
+    func prepared() -> GemmCall? {
+        Kernels.blasCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+    }
+
+    /// The product as `gemm` computes it alone.
+    func run() {
+        Kernels.gemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
     }
 }
