@@ -76,10 +76,11 @@ final class AllocationFreeStepTests: XCTestCase {
 
     /// seeds/004's fit loop: outside its first batch, a warm epoch allocates nothing per batch
     /// (batch tensors reused, no per-batch logs, the step plan): one-epoch fits of the same data
-    /// over 2 and over 4 steps (`stepsPerEpoch`, one shuffle each) make as many mallocs.
+    /// over 2 and over 22 steps (`stepsPerEpoch`, one shuffle each) make as many mallocs, give or
+    /// take the ±10 by which a fit's own bookkeeping varies from call to call.
     func testOttoFitAllocatesNothingPerBatch() throws {
         setRandomSeed(3)
-        let data = Datasets.ottoLike(samples: 512)
+        let data = Datasets.ottoLike(samples: 22 * 128)
         let model = try Sequential([Dense(100, inputShape: [93]), Dense(9), Activation("softmax")])
         try model.compile(optimizer: "sgd", loss: "categorical_crossentropy")
         func perFit(steps: Int) throws -> Double {
@@ -89,9 +90,9 @@ final class AllocationFreeStepTests: XCTestCase {
             print("AllocationFreeStepTests: Otto fit of \(steps) batches, \(perFit) mallocs per warm fit")
             return perFit
         }
-        let two = try perFit(steps: 2), four = try perFit(steps: 4)
+        let two = try perFit(steps: 2), many = try perFit(steps: 22)
         XCTAssertGreaterThan(two, 0, "a fit makes its iterator, callbacks and history")
-        XCTAssertEqual(four - two, 0, "mallocs per extra batch of a warm epoch")
+        XCTAssertLessThan((many - two) / 20, 0.5, "mallocs per extra batch of a warm epoch")
     }
 
     /// seeds/003: Dense(8) relu Dense(3) softmax, Adam, sparse labels, accuracy, batch 32 and
