@@ -3,16 +3,6 @@
 /// gate and activation. Each element is computed with the same operations in the same order as
 /// the general path of ``RecurrentSequence``, so both give bit-identical results.
 extension Kernels {
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-    }
-
     /// Forward: `z` `(rows, 3u)` holds the input projections of gates z, r, h and receives
     /// their activations; `rec` `(rows, 3u)` the recurrent products (with their bias). `e`
     /// receives the recurrent h part, `h = z·hPrev + (1 − z)·hh` (`(rows, u)` each). `u` is a
@@ -22,12 +12,12 @@ extension Kernels {
         for b in 0..<rows {
             let row = z + b * 3 * u, rrow = rec + b * 3 * u, s = b * u
             for j in stride(from: 0, to: u, by: 8) {
-                let zg = sigmoid8(load(row + j) + load(rrow + j))
-                let r = sigmoid8(load(row + u + j) + load(rrow + u + j))
-                let ev = load(rrow + 2 * u + j)
-                let hh = tanh8(load(row + 2 * u + j) + r * ev)
-                store(zg, row + j); store(r, row + u + j); store(hh, row + 2 * u + j); store(ev, e + s + j)
-                store(zg * load(hPrev + s + j) + (1 - zg) * hh, h + s + j)
+                let zg = sigmoid8(load8(row + j) + load8(rrow + j))
+                let r = sigmoid8(load8(row + u + j) + load8(rrow + u + j))
+                let ev = load8(rrow + 2 * u + j)
+                let hh = tanh8(load8(row + 2 * u + j) + r * ev)
+                store8(zg, row + j); store8(r, row + u + j); store8(hh, row + 2 * u + j); store8(ev, e + s + j)
+                store8(zg * load8(hPrev + s + j) + (1 - zg) * hh, h + s + j)
             }
         }
     }
@@ -41,12 +31,12 @@ extension Kernels {
         for b in 0..<rows {
             let row = a + b * 3 * u, xrow = dx + b * 3 * u, rrow = dr + b * 3 * u, s = b * u
             for j in stride(from: 0, to: u, by: 8) {
-                let zg = load(row + j), r = load(row + u + j), hh = load(row + 2 * u + j), dhv = load(dh + s + j)
-                let dz = ((dhv * (load(hPrev + s + j) - hh)) * zg) * (1 - zg)
+                let zg = load8(row + j), r = load8(row + u + j), hh = load8(row + 2 * u + j), dhv = load8(dh + s + j)
+                let dz = ((dhv * (load8(hPrev + s + j) - hh)) * zg) * (1 - zg)
                 let dpre = (dhv * (1 - zg)) * (1 - hh * hh)
-                let dres = ((dpre * load(e + s + j)) * r) * (1 - r)
-                store(dz, xrow + j); store(dres, xrow + u + j); store(dpre, xrow + 2 * u + j)
-                store(dz, rrow + j); store(dres, rrow + u + j); store(dpre * r, rrow + 2 * u + j)
+                let dres = ((dpre * load8(e + s + j)) * r) * (1 - r)
+                store8(dz, xrow + j); store8(dres, xrow + u + j); store8(dpre, xrow + 2 * u + j)
+                store8(dz, rrow + j); store8(dres, rrow + u + j); store8(dpre * r, rrow + 2 * u + j)
             }
         }
     }
