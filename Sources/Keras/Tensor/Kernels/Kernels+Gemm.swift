@@ -26,8 +26,9 @@ extension Kernels {
         let whole = GemmCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: blasBeta)
         let size = m * n * k
         let worker = Parallel.isWorkerThread
-        if size >= threadedGemmMinimum {
-            // OpenBLAS's own threads (workers of a parallel search already run it on one).
+        if size >= threadedGemmMinimum, Parallel.cores > 2 {
+            // OpenBLAS's own threads (workers of a parallel search already run it on one). On
+            // two cores the halves below are the same parallelism without OpenBLAS's waits.
             if !worker { GemmPartner.standDown() }
             whole.run()
             return
