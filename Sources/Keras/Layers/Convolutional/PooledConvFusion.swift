@@ -67,13 +67,8 @@ extension Model {
     /// The graph's fused convolution runs (``PooledConvFusion``), found once per graph; nil
     /// when there are none (every MLP: one cached check per forward pass).
     func pooledConvRuns() -> PooledConvFusion? {
-        let fusion: PooledConvFusion
-        if let cached = pooledConvFusion {
-            fusion = cached
-        } else {
-            fusion = PooledConvFusion(order: executionOrder, outputs: outputs)
-            pooledConvFusion = fusion
-        }
+        let fusion = pooledConvFusion ?? PooledConvFusion(order: executionOrder, outputs: outputs)
+        pooledConvFusion = fusion
         return fusion.isEmpty ? nil : fusion
     }
 }
