@@ -149,8 +149,8 @@ public final class Sequential: Model, @unchecked Sendable {
                     skipThrough = i + 1
                     continue
                 }
-                if mask == nil, let run = runs?.byLayer[ObjectIdentifier(l)], i + run.layers.count < stack.count,
-                   zip(run.layers, stack[(i + 1)...]).allSatisfy({ $0 === $1 }), let out = run.call(x, training: training) {
+                if mask == nil, let run = runs?.byLayer[ObjectIdentifier(l)], run.follows(i, in: stack),
+                   let out = run.call(x, training: training) {
                     x = out
                     skipThrough = i + run.layers.count
                     continue

@@ -13,6 +13,18 @@ final class PooledConvFusion {
         /// Their graph nodes, in the same order.
         let nodes: [ObjectIdentifier]
 
+        /// Whether `stack[i + 1...]` starts with ``layers`` (Sequential, the convolution at `i`).
+        /// Index loops: in a debug build, `zip` and `allSatisfy` allocate per element.
+        func follows(_ i: Int, in stack: [Layer]) -> Bool {
+            guard i + layers.count < stack.count else { return false }
+            var k = 0
+            while k < layers.count {
+                if stack[i + 1 + k] !== layers[k] { return false }
+                k += 1
+            }
+            return true
+        }
+
         /// The output of the last layer of the run for the convolution's input `x`, or nil when
         /// the fused op declines.
         func call(_ x: Tensor, training: Bool) -> Tensor? {
