@@ -107,7 +107,7 @@ enum KerasArchive {
                 if weights == nil, let image = try member(archive, "model.weights.h5", path: path, limit: maxMemberBytes) {
                     weights = try HDF5File.open(image: image, name: "\(path)/model.weights.h5")
                 }
-                if let g = try weights?.root().group(e.path), g.exists("idf_weights") { idf = try g.readTensor("idf_weights").scalars }
+                if let g = try weights?.root().group(e.path), try g.exists("idf_weights") { idf = try g.readTensor("idf_weights").scalars }
             }
             try owner.loadVocabularyAsset(String(decoding: data, as: UTF8.self), idfWeights: idf)
         }
