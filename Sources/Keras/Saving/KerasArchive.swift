@@ -2,7 +2,8 @@ import Foundation
 import ZIPFoundation
 
 /// The native Keras 3 `.keras` file: a zip (entries stored, uncompressed) holding
-/// `metadata.json`, `config.json` and `model.weights.h5` (`keras/src/saving/saving_lib.py`).
+/// `metadata.json`, `config.json`, `model.weights.h5` and the layers' `assets/`
+/// (`keras/src/saving/saving_lib.py`).
 enum KerasArchive {
     /// The largest member this reader extracts (config or weights), against zip bombs.
     static let maxMemberBytes: UInt64 = 4 << 30
@@ -10,7 +11,7 @@ enum KerasArchive {
 
     /// Writes `model` as a `.keras` zip at `url` (the caller makes it atomic).
     static func write(_ model: Model, to url: URL) throws {
-        let config = model.serializedModel().description
+        let config = AssetWriting.$active.withValue(true) { model.serializedModel().description }
         let weights = try weightsImage(model)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -20,8 +21,9 @@ enum KerasArchive {
         do { archive = try Archive(url: url, accessMode: .create) } catch {
             throw KerasError.io("Cannot create the archive '\(url.path)': \(error)")
         }
-        for (name, bytes) in [("metadata.json", Data(metadata.description.utf8)), ("config.json", Data(config.utf8)),
-                              ("model.weights.h5", Data(weights))] {
+        let members = [("metadata.json", Data(metadata.description.utf8)), ("config.json", Data(config.utf8)),
+                       ("model.weights.h5", Data(weights))] + (try assetMembers(model)).map { ($0, Data($1)) }
+        for (name, bytes) in members {
             do {
                 try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .none) { pos, size in
                     bytes.subdata(in: Int(pos)..<(Int(pos) + size))
@@ -89,28 +91,9 @@ enum KerasArchive {
         if compile, let cc = config["compile_config"], let pairs = cc.objectValue, !pairs.isEmpty {
             try model.compileFromConfig(cc)
         }
-        try loadAssets(into: model, archive: archive, path: path)
         try loadWeights(into: model, archive: archive, path: path, skipMismatch: false)
+        try loadAssets(into: model, archive: archive, path: path)
         return model
-    }
-
-    /// Hands each lookup layer without a vocabulary in its config the `vocabulary.txt` Keras
-    /// wrote for it under `assets/<its weights path>/` (Keras: `load_assets`).
-    static func loadAssets(into model: Model, archive: Archive, path: String) throws {
-        var weights: HDF5File?
-        for e in WeightsH5Store.entries(model) {
-            guard let owner = e.layer as? VocabularyAssetLayer, owner.needsVocabularyAsset else { continue }
-            let file = "assets/" + e.path.dropLast("vars".count) + "vocabulary.txt"
-            guard let data = try member(archive, file, path: path, limit: maxMemberBytes) else { continue }
-            var idf: [Float]?
-            if owner.vocabularyAssetNeedsIDF {
-                if weights == nil, let image = try member(archive, "model.weights.h5", path: path, limit: maxMemberBytes) {
-                    weights = try HDF5File.open(image: image, name: "\(path)/model.weights.h5")
-                }
-                if let g = try weights?.root().group(e.path), try g.exists("idf_weights") { idf = try g.readTensor("idf_weights").scalars }
-            }
-            try owner.loadVocabularyAsset(String(decoding: data, as: UTF8.self), idfWeights: idf)
-        }
     }
 
     /// Loads the `model.weights.h5` member into `model`.

@@ -40,10 +40,13 @@ enum WeightsH5Store {
 
     /// Writes the model's weights (and its optimizer's state when compiled) under `root`.
     static func save(_ model: Model, to root: HDF5Group) throws {
-        for (path, name, vars, _) in entries(model) {
+        for (path, name, vars, layer) in entries(model) {
             let g = try root.createGroup(path)
             try g.setStringAttribute("name", name)
             for (i, v) in vars.enumerated() { try g.writeTensor(String(i), v.storedValue) }
+            for (key, t) in (layer as? AssetLayer)?.namedVariables().sorted(by: { $0.key < $1.key }) ?? [] {
+                try g.writeTensor(key, t)
+            }
         }
         if let opt = model.optimizer {
             let g = try root.createGroup("optimizer/vars")

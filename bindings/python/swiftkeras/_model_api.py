@@ -168,6 +168,8 @@ class ModelAPI:
         """Saving a model that holds a Python lambda (a Lambda layer's function, a loss or
         metric) is refused, with Keras's reason: a file cannot carry it safely."""
         from ._lambda_layer import LAMBDA_MESSAGE, Lambda, is_lambda
+        from ._text_callables import refuse_saving
+        refuse_saving(self)
         for layer in self._layers:
             if isinstance(layer, Lambda) and is_lambda(layer.function):
                 raise ValueError(LAMBDA_MESSAGE.format(what=f"the function of Lambda layer "

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from . import _catalog, _native, _vocabulary
+from . import _catalog, _native, _text_callables, _vocabulary
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -122,13 +122,18 @@ class Layer:
         registered = None
         if not isinstance(self, _BuiltinLayer):
             registered = _python_layers.register_layer_class(type(self))
-        config = self.get_config()
+        config = self._library_config()
         if self._class_name() == "InputLayer":  # Keras's InputLayer keys, nothing else
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
                       "sparse": False, "name": self.name}
         return {"module": "keras.layers" if registered is None else type(self).__module__,
                 "class_name": self._class_name(), "config": config,
                 "registered_name": registered}
+
+    def _library_config(self) -> dict:
+        """The config the library's layer is made from (`get_config()` unless a layer keeps
+        something in Python, as TextVectorization's callables)."""
+        return self.get_config()
 
     # -- weights ---------------------------------------------------------------------------
     def _weights_info(self) -> list[dict]:
@@ -375,6 +380,8 @@ def _layer_class(class_name: str) -> type | None:
     if class_name in _vocabulary.LAYERS:
         attrs.update(get_vocabulary=_vocabulary.get_vocabulary, vocabulary_size=_vocabulary.vocabulary_size,
                      set_vocabulary=_vocabulary.set_vocabulary)
+    if class_name == "TextVectorization":
+        attrs.update(_text_callables.layer_methods())
     cls = type(class_name, (_BuiltinLayer,), attrs)
     _classes[class_name] = cls
     return cls

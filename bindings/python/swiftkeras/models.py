@@ -18,7 +18,7 @@ from ctypes import byref, c_int32, c_int64
 
 import numpy as np
 
-from . import _datasets, _lib, _native, _plugins, _python_layers
+from . import _datasets, _lib, _native, _plugins, _python_layers, _text_callables
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import serialize, snake_case, unique_name
@@ -515,6 +515,7 @@ class Model(ModelAPI):
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                                  "(x_val, y_val, val_sample_weight)")
+            validation_data = (_text_callables.model_inputs(self, validation_data[0]), *validation_data[1:])
             if len(validation_data) == 3 and validation_data[2] is not None and not arrays_api:
                 raise NotImplementedError("validation_data with sample weights needs "
                                           "keras_model_fit_arrays, which this libkeras.so lacks")
@@ -588,6 +589,7 @@ class Model(ModelAPI):
         """The inputs, targets and sample weights of fit/evaluate as float32 arrays (lists for
         several inputs/outputs; the library checks them); and whether the library takes them
         as arrays (`keras_model_<call>_arrays`) or one x and one y."""
+        x = _text_callables.model_inputs(self, x)
         arrays_api = _lib.has(f"keras_model_{call}_arrays")
         if not arrays_api and sample_weight is not None:
             raise NotImplementedError(f"{call}(sample_weight=...) needs keras_model_{call}_arrays, "
@@ -641,6 +643,7 @@ class Model(ModelAPI):
         list for a model with several outputs)."""
         if _datasets.is_dataset(x):
             return _datasets.predict(self, x, steps, verbose=verbose, callbacks=callbacks)
+        x = _text_callables.model_inputs(self, x)
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))

@@ -69,6 +69,8 @@ struct IndexLookup<Token: LookupToken> {
     var salt: [UInt64]?
     /// Integers hash into the OOV buckets (`oov_method="farmhash"`) rather than take `x mod n`.
     var oovFarmhash = false
+    /// The config holds the vocabulary as a list (given at construction), so no asset does.
+    var vocabularyInConfig = false
     /// The `vocabulary_size` of a loaded config, used for shapes until the file's assets set
     /// the vocabulary (Keras: `_frozen_vocab_size`).
     var frozenVocabularySize: Int?
@@ -252,7 +254,35 @@ struct IndexLookup<Token: LookupToken> {
         return counts
     }
 
-    /// Keras's `load_assets`: the vocabulary from a `vocabulary.txt` (special tokens first) and,
+    /// The config's `vocabulary`: the list given at construction; else the adapted tokens,
+    /// except beside a `.keras` archive's assets, where Keras writes None (``AssetWriting``).
+    func vocabularyJSON(given: [Token]?) -> JSON {
+        if given == nil && AssetWriting.active { return .null }
+        return (given ?? tokens).map { .array($0.map(\.json)) } ?? .null
+    }
+
+    /// Keras's `save_assets`: an adapted (or file-given) vocabulary as `vocabulary.txt`, special
+    /// tokens first, one per line, no final newline; nothing when the config holds the list.
+    func assetFiles() -> [String: [UInt8]] {
+        guard !vocabularyInConfig, tokens != nil else { return [:] }
+        return ["vocabulary.txt": Array(vocabulary(includeSpecialTokens: true).map { "\($0)" }.joined(separator: "\n").utf8)]
+    }
+
+    /// Keras's `save_own_variables`: `idf_weights` (one per index) for `tf_idf`.
+    func namedVariables() -> [String: Tensor] {
+        guard outputMode == .tfIdf, let idfWeights, let t = try? Tensor(shape: [idfWeights.count], scalars: idfWeights) else { return [:] }
+        return ["idf_weights": t]
+    }
+
+    /// Keras's `load_assets`: the vocabulary from `vocabulary.txt` (with the `idf_weights`
+    /// variable for `tf_idf`), unless the config held the list.
+    mutating func loadAssets(file: (String) throws -> [UInt8]?, variable: (String) throws -> Tensor?) throws {
+        guard !vocabularyInConfig, let data = try file("vocabulary.txt") else { return }
+        let idf = outputMode == .tfIdf ? try variable("idf_weights")?.scalars : nil
+        try loadAsset(String(decoding: data, as: UTF8.self), idfWeights: idf)
+    }
+
+    /// The vocabulary from the text of a `vocabulary.txt` (special tokens first) and,
     /// for `tf_idf`, the `idf_weights` Keras saved with the layer's variables (one per index).
     mutating func loadAsset(_ text: String, idfWeights: [Float]? = nil) throws {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -269,27 +299,16 @@ struct IndexLookup<Token: LookupToken> {
     }
 
     /// The `idf_weights` a config writes: those given, else an adapted layer's token weights
-    /// (Keras keeps those in the file's variables; in the config, Keras pads them back as here).
+    /// (except beside a `.keras` archive's assets: Keras keeps those in the file's variables).
     func idfJSON(given: [Float]?) -> JSON {
         // Each float as its shortest decimal (0.1, not 0.10000000149), as Python writes it.
         func json(_ w: Float) -> JSON { .double(Double("\(w)") ?? Double(w)) }
         if let given { return .array(given.map(json)) }
-        guard outputMode == .tfIdf, let idfWeights, let tokens else { return .null }
+        guard !AssetWriting.active, outputMode == .tfIdf, let idfWeights, let tokens else { return .null }
         return .array(idfWeights.dropFirst(tokenStart).prefix(tokens.count).map(json))
     }
 
     func outputShape(_ inputShape: [Int?]) -> [Int?] {
         (outputMode == .tfIdf ? .count : outputMode).outputShape(inputShape, depth: depth)
     }
-}
-
-/// A lookup layer whose adapted vocabulary Keras keeps in a `.keras` file's assets
-/// (`assets/<weights path>/vocabulary.txt`) rather than in its config.
-protocol VocabularyAssetLayer: Layer {
-    /// Whether the layer was made without a vocabulary (the file's assets hold it).
-    var needsVocabularyAsset: Bool { get }
-    /// Whether the vocabulary needs the `idf_weights` of the layer's variables too (`tf_idf`).
-    var vocabularyAssetNeedsIDF: Bool { get }
-    /// Sets the vocabulary from the text of `vocabulary.txt` (and the saved idf weights).
-    func loadVocabularyAsset(_ text: String, idfWeights: [Float]?) throws
 }

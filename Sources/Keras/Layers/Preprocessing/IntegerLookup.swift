@@ -47,6 +47,7 @@ public final class IntegerLookup: Layer, AdaptableLayer, @unchecked Sendable {
         self.inputIdfWeights = idfWeights
         super.init(name: name)
         core.who = "IntegerLookup '\(self.name)'"
+        core.vocabularyInConfig = vocabulary != nil
         if let vocabulary { try core.setVocabulary(vocabulary, idf: idfWeights) }
     }
 
@@ -73,17 +74,20 @@ public final class IntegerLookup: Layer, AdaptableLayer, @unchecked Sendable {
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { core.outputShape(inputShape) }
 }
 
-extension IntegerLookup: VocabularyAssetLayer {
-    var needsVocabularyAsset: Bool { inputVocabulary == nil }
-    var vocabularyAssetNeedsIDF: Bool { core.outputMode == .tfIdf }
-    func loadVocabularyAsset(_ text: String, idfWeights: [Float]?) throws { try core.loadAsset(text, idfWeights: idfWeights) }
+extension IntegerLookup: AssetLayer {
+    func saveAssets() throws -> [String: [UInt8]] { core.assetFiles() }
+    func loadAssets(file: (String) throws -> [UInt8]?, variable: (String) throws -> Tensor?) throws {
+        try core.loadAssets(file: file, variable: variable)
+    }
+    func namedVariables() -> [String: Tensor] { core.namedVariables() }
 }
 
 extension IntegerLookup: DeclaredLayer {
     /// Keras: `IntegerLookup(max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
     /// vocabulary=None, vocabulary_dtype="int64", idf_weights=None, invert=False,
-    /// output_mode="int", sparse=False, pad_to_max_tokens=False)`. An adapted layer writes its
-    /// vocabulary in the config (Keras keeps it in the `.keras` assets), so saved files carry it.
+    /// output_mode="int", sparse=False, pad_to_max_tokens=False)`. An adapted layer's vocabulary
+    /// goes, as Keras's, into a `.keras` file's assets (`vocabulary.txt`), and into the config
+    /// everywhere else (`.h5`, JSON, Python).
     public static let declaration = LayerDeclaration(IntegerLookup.self, constructorOrder: [
         "max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary", "vocabulary_dtype",
         "idf_weights", "invert", "output_mode", "sparse", "pad_to_max_tokens", "oov_method", "salt",
@@ -98,7 +102,7 @@ extension IntegerLookup: DeclaredLayer {
         .optional("pad_to_max_tokens", \.padToMaxTokens, default: false),
         .optional("vocabulary_dtype", default: "int64") { _ in "int64" },
         .optional("idf_weights", default: nil) { l in l.core.idfJSON(given: l.inputIdfWeights) },
-        .optional("vocabulary", default: nil) { l in (l.inputVocabulary ?? l.tokens).map { .array($0.map { .int($0) }) } ?? .null },
+        .optional("vocabulary", default: nil) { l in l.core.vocabularyJSON(given: l.inputVocabulary) },
         .optional("vocabulary_size", default: nil) { l in l.vocabularySize.map { .int($0) } ?? .null },
         .optional("oov_method", default: "floormod") { .string($0.oovMethod) },
         .optional("salt", default: nil) { l in l.salt.map { .array($0.map { .int(Int(truncatingIfNeeded: $0)) }) } ?? .null },

@@ -31,6 +31,7 @@ public final class StringLookup: Layer, AdaptableLayer, @unchecked Sendable {
         self.inputIdfWeights = idfWeights
         super.init(name: name)
         core.who = "StringLookup '\(self.name)'"
+        core.vocabularyInConfig = vocabulary != nil
         if let vocabulary { try core.setVocabulary(vocabulary, idf: idfWeights) }
     }
 
@@ -61,18 +62,20 @@ public final class StringLookup: Layer, AdaptableLayer, @unchecked Sendable {
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { core.outputShape(inputShape) }
 }
 
-extension StringLookup: VocabularyAssetLayer {
-    var needsVocabularyAsset: Bool { inputVocabulary == nil }
-    var vocabularyAssetNeedsIDF: Bool { core.outputMode == .tfIdf }
-    func loadVocabularyAsset(_ text: String, idfWeights: [Float]?) throws { try core.loadAsset(text, idfWeights: idfWeights) }
+extension StringLookup: AssetLayer {
+    func saveAssets() throws -> [String: [UInt8]] { core.assetFiles() }
+    func loadAssets(file: (String) throws -> [UInt8]?, variable: (String) throws -> Tensor?) throws {
+        try core.loadAssets(file: file, variable: variable)
+    }
+    func namedVariables() -> [String: Tensor] { core.namedVariables() }
 }
 
 extension StringLookup: DeclaredLayer {
     /// Keras: `StringLookup(max_tokens=None, num_oov_indices=1, mask_token=None,
     /// oov_token="[UNK]", vocabulary=None, idf_weights=None, invert=False, output_mode="int",
     /// pad_to_max_tokens=False, sparse=False, encoding="utf-8", name=None, salt=None)`. An adapted
-    /// layer writes its vocabulary in the config; a file from Keras with it in its assets
-    /// (`vocabulary.txt`) loads too.
+    /// layer's vocabulary goes, as Keras's, into a `.keras` file's assets (`vocabulary.txt`, the
+    /// config's `vocabulary` None), and into the config everywhere else (`.h5`, JSON, Python).
     public static let declaration = LayerDeclaration(StringLookup.self, constructorOrder: [
         "max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary", "idf_weights", "invert",
         "output_mode", "pad_to_max_tokens", "sparse", "encoding", "salt",
@@ -86,7 +89,7 @@ extension StringLookup: DeclaredLayer {
         .optional("sparse", default: false) { _ in .bool(false) },
         .optional("pad_to_max_tokens", default: false) { .bool($0.core.padToMaxTokens) },
         .optional("idf_weights", default: nil) { l in l.core.idfJSON(given: l.inputIdfWeights) },
-        .optional("vocabulary", default: nil) { l in (l.inputVocabulary ?? l.core.tokens).map { .array($0.map { .string($0) }) } ?? .null },
+        .optional("vocabulary", default: nil) { l in l.core.vocabularyJSON(given: l.inputVocabulary) },
         .optional("vocabulary_size", default: nil) { l in l.vocabularySize.map { .int($0) } ?? .null },
         .optional("oov_method", default: "floormod") { _ in "floormod" },
         .optional("salt", default: nil) { l in l.salt.map { .array($0.map { .int(Int(truncatingIfNeeded: $0)) }) } ?? .null },

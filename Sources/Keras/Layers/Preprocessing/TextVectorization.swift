@@ -82,6 +82,7 @@ public final class TextVectorization: Layer, AdaptableLayer, @unchecked Sendable
         lookup = try StringLookup(maxTokens: maxTokens, maskToken: "", outputMode: mode, padToMaxTokens: padToMaxTokens, encoding: encoding)
         super.init(name: name)
         lookup.core.who = "TextVectorization '\(self.name)'"
+        lookup.core.vocabularyInConfig = vocabulary != nil
         if let vocabulary { try setVocabulary(vocabulary, idfWeights: idfWeights) }
         if let vocabularyFile { try setVocabulary(file: vocabularyFile) }
     }
@@ -182,14 +183,23 @@ public final class TextVectorization: Layer, AdaptableLayer, @unchecked Sendable
     }
 }
 
+extension TextVectorization: AssetLayer {
+    func saveAssets() throws -> [String: [UInt8]] { try lookup.saveAssets() }
+    func loadAssets(file: (String) throws -> [UInt8]?, variable: (String) throws -> Tensor?) throws {
+        try lookup.loadAssets(file: file, variable: variable)
+    }
+    func namedVariables() -> [String: Tensor] { lookup.namedVariables() }
+}
+
 extension TextVectorization: DeclaredLayer {
     /// Keras: `TextVectorization(max_tokens=None, standardize="lower_and_strip_punctuation",
     /// split="whitespace", ngrams=None, output_mode="int", output_sequence_length=None,
     /// pad_to_max_tokens=False, vocabulary=None, idf_weights=None, sparse=False, ragged=False,
-    /// encoding="utf-8")`. As for `StringLookup`, an adapted layer writes its vocabulary (and idf
-    /// weights) in the config, so that saved files and Python's layers carry it; a `.keras` file
-    /// from Keras with the vocabulary in its assets loads too. A Python callable `standardize`
-    /// or `split` is not supported.
+    /// encoding="utf-8")`. As for `StringLookup`, an adapted layer's vocabulary goes into a
+    /// `.keras` file's assets (and `tf_idf` weights into its variables), both for the layer and
+    /// its `_lookup_layer` as Keras writes them, and into the config everywhere else. A Python
+    /// callable `standardize` or `split` runs in the Python package, before the strings cross
+    /// the C ABI.
     public static let declaration = LayerDeclaration(TextVectorization.self, constructorOrder: [
         "max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length", "pad_to_max_tokens",
         "vocabulary", "idf_weights", "sparse", "ragged", "encoding",
@@ -203,9 +213,7 @@ extension TextVectorization: DeclaredLayer {
         .optional("pad_to_max_tokens", \.padToMaxTokens, default: false),
         .optional("sparse", default: false) { _ in .bool(false) },
         .optional("ragged", default: false) { _ in .bool(false) },
-        .optional("vocabulary", default: nil) { l in
-            (l.inputVocabulary ?? l.lookup.core.tokens).map { .array($0.map { .string($0) }) } ?? .null
-        },
+        .optional("vocabulary", default: nil) { l in l.lookup.core.vocabularyJSON(given: l.inputVocabulary) },
         .optional("idf_weights", default: nil) { l in l.lookup.core.idfJSON(given: l.inputIdfWeights) },
         .optional("encoding", default: "utf-8") { _ in "utf-8" },
         .optional("vocabulary_size", default: nil) { l in l.vocabularySize.map { .int($0) } ?? .null },
