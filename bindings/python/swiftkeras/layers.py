@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from . import _catalog, _native, _text_callables, _vocabulary
+from . import _catalog, _cells, _native, _text_callables, _vocabulary
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -380,6 +380,8 @@ def _layer_class(class_name: str) -> type | None:
     if class_name in _vocabulary.LAYERS:
         attrs.update(get_vocabulary=_vocabulary.get_vocabulary, vocabulary_size=_vocabulary.vocabulary_size,
                      set_vocabulary=_vocabulary.set_vocabulary)
+    if class_name in _cells.STATE_COUNTS:
+        attrs.update(_cells.attributes())
     if class_name == "TextVectorization":
         attrs.update(_text_callables.layer_methods())
     cls = type(class_name, (_BuiltinLayer,), attrs)

@@ -22,6 +22,7 @@ from . import _datasets, _lib, _native, _plugins, _python_layers, _text_callable
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import serialize, snake_case, unique_name
+from ._cells import StatesCall
 from .layers import KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class
 
 _MAX_RANK = 8
@@ -132,6 +133,10 @@ class Model(ModelAPI):
             entry["name"] = layer.name
             nodes = []
             for call_inputs in layer._inbound:
+                if isinstance(call_inputs, StatesCall):
+                    nodes.append({"args": [call_inputs[0]._config(), [t._config() for t in call_inputs[1:]]],
+                                  "kwargs": {}})
+                    continue
                 if isinstance(call_inputs, PositionalCall):
                     nodes.append({"args": [t._config() for t in call_inputs], "kwargs": dict(call_inputs.kwargs)})
                     continue

@@ -145,8 +145,33 @@ enum Kernels {
             out.data.initialize(repeating: x.data[0], count: n)
             return out
         }
+        if let (outer, n, inner) = broadcastRun(x.shape, into: shape) {
+            // One run of broadcast axes: each row of `inner` values is copied `n` times.
+            let out = Tensor.uninitialized(shape)
+            let src = x.data, dst = out.data
+            for o in 0..<outer {
+                for r in 0..<n { (dst + (o * n + r) * inner).update(from: src + o * inner, count: inner) }
+            }
+            return out
+        }
         let zero = Tensor(shape: [], repeating: 0)
         return broadcast(x, zero, shape: shape) { a, _ in a }
+    }
+
+    /// `(outer, n, inner)` when `small` broadcasts to `big` along one run of adjacent axes: `big`
+    /// is `[outer, n, inner]` and `small` `[outer, 1, inner]` once their axes are grouped (e.g.
+    /// `[32, 1, 64]` into `[32, 64, 64]`: the gradient of a mean over the middle axis).
+    static func broadcastRun(_ small: [Int], into big: [Int]) -> (outer: Int, n: Int, inner: Int)? {
+        guard small.count <= big.count else { return nil }
+        let padded = Array(repeating: 1, count: big.count - small.count) + small
+        var first = -1, last = -1
+        for i in 0..<big.count where padded[i] != big[i] {
+            guard padded[i] == 1 else { return nil }
+            if first < 0 { first = i } else if (last + 1..<i).contains(where: { big[$0] != 1 && padded[$0] == big[$0] }) { return nil }
+            last = i
+        }
+        guard first >= 0 else { return nil }
+        return (big[..<first].reduce(1, *), big[first...last].reduce(1, *), big[(last + 1)...].reduce(1, *))
     }
 
     /// Sums `g` down to `shape`, undoing a broadcast (the gradient of broadcasting).
@@ -160,11 +185,14 @@ enum Kernels {
             var s: Float = 0
             for i in 0..<g.count { s += src[i] }
             dst[0] = s
-        } else if isSuffix(shape, of: g.shape) {
-            let rows = g.count / target
-            for r in 0..<rows {
-                let base = r * target
-                for j in 0..<target { dst[j] += src[base + j] }
+        } else if let (outer, n, inner) = broadcastRun(shape, into: g.shape) {
+            // One run of summed axes (a suffix shape is outer = 1): rows of `inner` added up.
+            for o in 0..<outer {
+                let d = dst + o * inner
+                for r in 0..<n {
+                    let s = src + (o * n + r) * inner
+                    for j in 0..<inner { d[j] += s[j] }
+                }
             }
         } else {
             let st = broadcastStrides(shape, into: g.shape)

@@ -51,4 +51,27 @@ final class KernelsTests: XCTestCase {
             for (x, y) in zip(s.scalars, expected) { XCTAssertEqual(x, y, accuracy: 1e-5, "\(target)") }
         }
     }
+
+    /// broadcastTo and sumToShape over one run of axes (the contiguous fast path) and over
+    /// separated axes (the general path) agree with the index arithmetic, rank 4.
+    func testBroadcastAndSumOverAxisRunsMatchIndexArithmetic() throws {
+        let big = [2, 3, 4, 5]
+        let g = GradientCheck.random(big, seed: 9)
+        for small in [[2, 1, 1, 5], [2, 3, 1, 1], [1, 1, 4, 5], [2, 1, 4, 1], [1, 3, 1, 5], [5], [4, 1]] {
+            let lead = big.count - small.count
+            func offset(_ idx: [Int]) -> Int {
+                small.enumerated().reduce(0) { o, e in o * e.element + (e.element == 1 ? 0 : idx[lead + e.offset]) }
+            }
+            let x = GradientCheck.random(small, seed: 3)
+            let b = Kernels.broadcastTo(x, big), s = Kernels.sumToShape(g, small)
+            XCTAssertEqual(b.shape, big)
+            var sums = [Float](repeating: 0, count: small.reduce(1, *))
+            for i in 0..<2 { for j in 0..<3 { for k in 0..<4 { for l in 0..<5 {
+                let flat = ((i * 3 + j) * 4 + k) * 5 + l, o = offset([i, j, k, l])
+                XCTAssertEqual(b.data[flat], x.data[o], "\(small)")
+                sums[o] += g.data[flat]
+            } } } }
+            for (got, want) in zip(s.scalars, sums) { XCTAssertEqual(got, want, accuracy: 1e-4, "\(small)") }
+        }
+    }
 }
