@@ -513,6 +513,26 @@ int keras_estimator_clone(keras_estimator *estimator, keras_estimator **out);
  * figures since the model was built). *out caller-owned. Errors: STATE (not fitted). */
 int keras_estimator_metadata(keras_estimator *estimator, char **out);
 
+/* What an estimator of kind "KerasClassifier" / "KerasRegressor" with params_json (loss,
+ * loss__*, class_weight; may be NULL) decides for data before any model exists, so that a
+ * binding building its own models does not decide again. X is described by its shape only
+ * (x_ndim >= 2: {n, features} or {n, ...}); y is numbers (y, y_ndim, y_shape; labels_json NULL)
+ * or string labels (y NULL, labels_json a JSON list of n strings). output_units is the width of
+ * the binding's built model (0: not built yet); it decides the default loss of single-label
+ * classifiers. *out (caller-owned) is a JSON object: n_features_in_, sample_shape, target_type_
+ * (scikit-learn's type_of_target), encoder_target_type (one-hot rows: "multiclass-onehot"),
+ * classes_ (label keys, sorted; null for regressors and multi-output classes), class_first_index
+ * (index in y of each class's first sample, or null), n_classes_, n_outputs_ (as SciKeras: 1
+ * for classifiers, y's columns for regressors), n_outputs_expected_, output_units, output_activation, target_encoding ("ordinal", "onehot",
+ * "argmax" or "identity"), default_loss, class_weight (one weight per class, or null).
+ * Errors: INVALID_ARGUMENT (bad params or class_weight, continuous y for a classifier: "Unknown
+ * label type: continuous", y and labels_json both given), SHAPE (x_ndim < 2, sample counts
+ * differ), UNKNOWN_NAME (kind), DATA (empty or non-finite y). */
+int keras_estimator_describe(const char *kind, const char *params_json, int32_t x_ndim,
+                             const int64_t *x_shape, const float *y, int32_t y_ndim,
+                             const int64_t *y_shape, const char *labels_json,
+                             int64_t output_units, char **out);
+
 /* Fits on x ({n, features}, or {n, ...} for images and sequences: later calls must give samples
  * of the same shape) and y. */
 int keras_estimator_fit(keras_estimator *estimator,

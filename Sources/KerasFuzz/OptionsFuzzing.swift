@@ -5,7 +5,8 @@ import KerasC
 /// Feeds arbitrary text, through the C ABI as a C or Python caller passes it, to the JSON that
 /// configures training: the compile spec (reader `compile`: keras_model_compile, then a short
 /// fit), the fit/evaluate/predict options (`fit`) and an estimator's params (`estimator`:
-/// keras_estimator_new, set_params, get_params, clone, a grid search over the text, and a fit
+/// keras_estimator_new, set_params, get_params, clone, keras_estimator_describe (the text as params
+/// and as labels), a grid search over the text, and a fit
 /// when every number in the params is small). Fits stop after a few batches (a callback calls
 /// keras_model_stop_training), so that `"epochs": 1e18` in the input does not stall the fuzzer.
 /// Any outcome but a status code (a trap, a crash, an unbounded allocation) is a bug.
@@ -100,6 +101,7 @@ public enum OptionsFuzzing {
             keras_search_free(search)
             keras_estimator_free(base)
         }
+        accepted += describe(params)
         var e: OpaquePointer?
         guard keras_estimator_new("KerasClassifier", modelJSON, params, &e) == 0, let e else { return accepted }
         defer { keras_estimator_free(e) }
@@ -120,6 +122,19 @@ public enum OptionsFuzzing {
                 if keras_estimator_score(e, x, 2, xShape, labels, 1, labelShape, &score) == 0 { accepted += 1 }
             }
         }
+        return accepted
+    }
+
+    /// keras_estimator_describe with `text` as the params and as the string labels.
+    static func describe(_ text: String) -> Int {
+        var accepted = 0
+        var out: UnsafeMutablePointer<CChar>?
+        if keras_estimator_describe("KerasClassifier", text, 2, xShape, labels, 1, labelShape, nil, 0, &out) == 0 { accepted += 1 }
+        keras_string_free(out)
+        out = nil
+        var n = [Int64(4), 3]
+        if keras_estimator_describe("KerasClassifier", nil, 2, &n, nil, 0, nil, text, 2, &out) == 0 { accepted += 1 }
+        keras_string_free(out)
         return accepted
     }
 

@@ -92,23 +92,21 @@ extension Ops {
                                    dilation: dilation, padding: padding)
         let m = g.outputRows, fg = f / groups, k = g.windowSize * cg
         let outShape = windowOutputShape(g, rank: r, channels: f)
-        // A tiny reduction runs the direct kernel (no im2col, bias and relu fused), else im2col + GEMM.
-        let direct = groups == 1 && k <= Kernels.directConvLimit
-        let out = Tensor.uninitialized(outShape), cols = direct ? nil : Tensor.uninitialized([m, k])
-        if let cols {
+        // A tiny reduction runs the direct kernel (no im2col, bias and relu fused); a larger one
+        // im2col + GEMM by tiles in cache (bias and activation fused); groups a full im2col per group.
+        let direct = groups == 1 && k <= Kernels.directConvLimit, tiled = groups == 1 && !direct
+        let out = Tensor.uninitialized(outShape), cols = groups == 1 ? nil : Tensor.uninitialized([m, k])
+        if tiled {
+            Kernels.tiledConv(x.data, kernel.data, bias: bias?.data, g, filters: f, activation: activation, into: out.data)
+        } else if let cols {
             if let bias { Kernels.fillRows(out.data, with: bias.data, rows: m, cols: f) } else { out.data.initialize(repeating: 0, count: m * f) }
-            if groups == 1 {
-                Kernels.im2col(x.data, g, channelStart: 0, channels: cin, into: cols.data)
-                Kernels.gemm(cols.data, transA: false, kernel.data, transB: false, out.data, m: m, n: f, k: k, beta: 1)
-            } else {
-                let wg = Tensor.uninitialized([k, fg]), og = Tensor.uninitialized([m, fg])
-                for gi in 0..<groups {
-                    Kernels.im2col(x.data, g, channelStart: gi * cg, channels: cg, into: cols.data)
-                    Kernels.copyColumns(kernel.data, rows: k, cols: f, start: gi * fg, width: fg, into: wg.data)
-                    Kernels.copyColumns(out.data, rows: m, cols: f, start: gi * fg, width: fg, into: og.data)
-                    Kernels.gemm(cols.data, transA: false, wg.data, transB: false, og.data, m: m, n: fg, k: k, beta: 1)
-                    Kernels.storeColumns(og.data, rows: m, cols: f, start: gi * fg, width: fg, into: out.data)
-                }
+            let wg = Tensor.uninitialized([k, fg]), og = Tensor.uninitialized([m, fg])
+            for gi in 0..<groups {
+                Kernels.im2col(x.data, g, channelStart: gi * cg, channels: cg, into: cols.data)
+                Kernels.copyColumns(kernel.data, rows: k, cols: f, start: gi * fg, width: fg, into: wg.data)
+                Kernels.copyColumns(out.data, rows: m, cols: f, start: gi * fg, width: fg, into: og.data)
+                Kernels.gemm(cols.data, transA: false, wg.data, transB: false, og.data, m: m, n: fg, k: k, beta: 1)
+                Kernels.storeColumns(og.data, rows: m, cols: f, start: gi * fg, width: fg, into: out.data)
             }
             activation.apply(out.data, count: m * f)
         } else {
@@ -119,6 +117,17 @@ extension Ops {
               tape.tracks(x) || tape.tracks(kernel) || (bias.map(tape.tracks) ?? false) else { return out }
         return tape.record(out) { up, t in
             let dk = t.tracks(kernel) ? Tensor.uninitialized(kernel.shape) : nil
+            if tiled {
+                let dx = t.tracks(x) ? Tensor(shape: x.shape) : nil
+                let db = bias.flatMap { t.tracks($0) ? Tensor.uninitialized([f]) : nil }
+                guard dk != nil || dx != nil || db != nil else { return }
+                Kernels.tiledConvBackward(x.data, kernel.data, g, filters: f, activation: activation, output: out.data,
+                                          upstream: up.data, dx: dx?.data, dw: dk?.data, db: db?.data)
+                if let dk { t.accumulate(kernel, dk) }
+                if let bias, let db { t.accumulate(bias, db) }
+                if let dx { t.accumulate(x, dx) }
+                return
+            }
             if direct, !t.tracks(x), activation == .relu || activation == .linear {
                 // The first layer of an image model: the relu's backward, the bias and kernel gradients in one pass.
                 let db = bias.flatMap { t.tracks($0) ? Tensor.uninitialized([f]) : nil }

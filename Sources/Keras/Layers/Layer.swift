@@ -128,6 +128,10 @@ open class Layer: @unchecked Sendable {
     /// Keras's `MultiHeadAttention()(query, value)`, rather than as one list (`Add()([a, b])`).
     open var takesPositionalInputs: Bool { false }
 
+    /// Whether a functional call passes the first input, then the others as one list, as
+    /// Keras's `cell(inputs, states)` (read with ``takesPositionalInputs``).
+    open var takesStatesList: Bool { false }
+
     /// The names of `build`'s shape arguments when it takes one per input (Keras's
     /// `MultiHeadAttention.build(query_shape, value_shape, key_shape)`): a saved `build_config`
     /// then holds them as `shapes_dict` rather than one `input_shape` list.

@@ -56,6 +56,9 @@ extension Model {
                     return ["args": [kerasTensor(node.inputs[0])], "kwargs": .object([(names.rest, rest.count == 1 ? rest[0] : .array(rest))])]
                 }
                 let tensors = node.inputs.map(kerasTensor)
+                if l.takesStatesList, tensors.count > 1 {
+                    return ["args": [tensors[0], .array(Array(tensors.dropFirst()))], "kwargs": l.callKeywordArguments]
+                }
                 let args: JSON = l.takesPositionalInputs ? .array(tensors) : [tensors.count == 1 ? tensors[0] : .array(tensors)]
                 return ["args": args, "kwargs": l.callKeywordArguments]
             }))
@@ -126,7 +129,7 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
                                                            (names.rest + "_shape", rest.count == 1 ? rest[0] : .array(rest))])])
         } else if let shapes = inputShapes, shapes.count > 1, let names = l.buildShapeArgumentNames, names.count >= shapes.count {
             j.set("build_config", ["shapes_dict": .object(zip(names, shapes.map(shapeJSON)).map { ($0, $1) })])
-        } else if let shapes = inputShapes, shapes.count > 1 {
+        } else if let shapes = inputShapes, shapes.count > 1, !l.takesStatesList {
             j.set("build_config", ["input_shape": .array(shapes.map(shapeJSON))])
         } else if let shape = inputShapes?.first ?? l.buildInputShape {
             j.set("build_config", ["input_shape": shapeJSON(shape)])

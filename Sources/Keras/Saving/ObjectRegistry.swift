@@ -73,6 +73,9 @@ public enum ObjectRegistry {
     private static let mutex = Mutex()
     nonisolated(unsafe) private static var table: [RegistryKey: Entry] = [:]
     nonisolated(unsafe) private static var builtinsLoaded = false
+    /// How many entries hold a custom object: when none does (the usual case), a name that is
+    /// not found directly is not searched for as `Package>Name` through the whole table.
+    nonisolated(unsafe) private static var customCount = 0
 
     /// Runs `body` on the table under the lock, adding the built-ins first if needed.
     private static func withTable<T>(_ body: (inout [RegistryKey: Entry]) throws -> T) rethrows -> T {
@@ -106,13 +109,21 @@ public enum ObjectRegistry {
     /// Registers `object` under `name` (use `"Package>Name"` as Keras does) for every thread,
     /// replacing an earlier custom object of the same family and name.
     public static func register(_ name: String, _ object: KerasObject) {
-        withTable { $0[RegistryKey(object.kind, name), default: Entry()].custom = object }
+        withTable { t in
+            let key = RegistryKey(object.kind, name)
+            if t[key]?.custom == nil { customCount += 1 }
+            t[key, default: Entry()].custom = object
+        }
     }
 
     /// Forgets a globally registered name (in one family, or in every family when `kind` is nil).
     public static func unregister(_ name: String, kind: KerasObjectKind? = nil) {
         withTable { t in
-            for k in KerasObjectKind.allCases where kind == nil || kind == k { t[RegistryKey(k, name)]?.custom = nil }
+            for k in KerasObjectKind.allCases where kind == nil || kind == k {
+                let key = RegistryKey(k, name)
+                if t[key]?.custom != nil { customCount -= 1 }
+                t[key]?.custom = nil
+            }
         }
     }
 
@@ -142,6 +153,7 @@ public enum ObjectRegistry {
         if let o = CustomObjectScope.lookup(kind, name) { return o }
         return withTable { t -> KerasObject? in
             if let o = t[RegistryKey(kind, name)]?.custom { return o }
+            guard customCount > 0 else { return nil }
             // A bare class name finds "Package>Name" when exactly one package registered it.
             let matches = t.filter { $0.key.kind == kind && $0.value.custom != nil && $0.key.name.hasSuffix(">" + name) }
             return matches.count == 1 ? matches.first?.value.custom : nil
@@ -163,8 +175,9 @@ public enum ObjectRegistry {
 
     /// The `"Package>Name"` under which a class named `className` was registered globally, if any.
     static func registeredName(of className: String, _ kind: KerasObjectKind) -> String? {
-        withTable { t in
-            t.filter { $0.key.kind == kind && $0.value.custom != nil && $0.key.name.hasSuffix(">" + className) }
+        withTable { t -> String? in
+            guard customCount > 0 else { return nil }
+            return t.filter { $0.key.kind == kind && $0.value.custom != nil && $0.key.name.hasSuffix(">" + className) }
                 .map(\.key.name).sorted().first
         }
     }

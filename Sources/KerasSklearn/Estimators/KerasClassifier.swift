@@ -63,8 +63,13 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
             k = y.width; expected = k; activation = .sigmoid; loss = "binary_crossentropy"
             keys = (0..<k).map(String.init)
             classes = .values(Tensor((0..<k).map { Float($0) }))
+        case .multiclassMultioutput:
+            // As SciKeras: trained on the target as given; class predictions are not defined.
+            k = 0; expected = y.width; activation = .sigmoid; loss = "binary_crossentropy"
+            keys = []
+            classes = nil
         default:
-            throw KerasError.invalidArgument("KerasClassifier.fit: unknown label type '\(type.rawValue)'; use KerasRegressor for continuous targets")
+            throw KerasError.invalidArgument("Unknown label type: \(type.rawValue). KerasClassifier takes binary, multiclass, one-hot, multi-label and multi-output class targets; use KerasRegressor for continuous targets")
         }
         lossName = lossParam ?? loss
         return ModelMetadata(nFeaturesIn: nFeatures, nClasses: k, classes: keys, nOutputs: y.width,
@@ -89,11 +94,26 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
             if lossName == "sparse_categorical_crossentropy" { return try Ops.argmax(t.detached) }
             return t
         default:
-            guard let t = y.tensor, y.width == meta.nClasses else {
-                throw KerasError.invalidArgument("KerasClassifier: y must be a label matrix of \(meta.nClasses) columns, as in fit")
+            guard let t = y.tensor, y.width == meta.nOutputsExpected else {
+                throw KerasError.invalidArgument("KerasClassifier: y must be a label matrix of \(meta.nOutputsExpected) columns, as in fit")
             }
             return t
         }
+    }
+
+    public override func targetEncoding(_ meta: ModelMetadata) -> TargetEncoding {
+        switch meta.targetType {
+        case .binary, .multiclass: return lossName == "categorical_crossentropy" ? .onehot : .ordinal
+        case .multiclassOnehot: return lossName == "sparse_categorical_crossentropy" ? .argmax : .identity
+        default: return .identity
+        }
+    }
+
+    /// Single-label targets: binary cross-entropy for one output unit, sparse categorical
+    /// cross-entropy for more; otherwise the data's default.
+    public override func defaultLoss(_ meta: ModelMetadata, outputUnits: Int?) -> String {
+        guard let units = outputUnits, meta.targetType == .binary || meta.targetType == .multiclass else { return meta.defaultLoss }
+        return units == 1 ? "binary_crossentropy" : "sparse_categorical_crossentropy"
     }
 
     public override func classWeights(_ y: Target) throws -> [Int: Float]? {
@@ -105,7 +125,9 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
             let codes: [Int]
             switch meta.targetType {
             case .binary, .multiclass: codes = try labelEncoder.transform(y)
-            case .multiclassOnehot: codes = try Ops.argmax(y.tensor!.detached).scalars.map { Int($0) }
+            case .multiclassOnehot:
+                guard let t = y.tensor else { throw KerasError.invalidArgument("KerasClassifier: y must be one-hot rows, as in fit") }
+                codes = try Ops.argmax(t.detached).scalars.map { Int($0) }
             default: throw KerasError.invalidArgument("KerasClassifier: class_weight='balanced' needs a single-label target")
             }
             var counts = Array(repeating: 0, count: meta.nClasses)
@@ -153,6 +175,8 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
             return try labelEncoder.inverseTransform((0..<n).map { out.data[$0] > 0.5 ? 1 : 0 })
         case .binary, .multiclass:
             return try labelEncoder.inverseTransform(argmaxRows(out))
+        case .multiclassMultioutput:
+            throw KerasError.invalidArgument("KerasClassifier.predict: class predictions are not defined for 'multiclass-multioutput' targets; use predictProba")
         case .multiclassOnehot:
             let codes = argmaxRows(out)
             let t = Tensor(shape: [n, k])

@@ -202,6 +202,13 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     /// Class weights by class index (classifiers).
     open func classWeights(_ y: Target) throws -> [Int: Float]? { nil }
 
+    /// How ``encodeTarget(_:)`` encodes targets of this kind.
+    open func targetEncoding(_ meta: ModelMetadata) -> TargetEncoding { .identity }
+
+    /// The loss compiled without a `loss` parameter, for a model of `outputUnits` output units
+    /// (nil: the units the data calls for).
+    open func defaultLoss(_ meta: ModelMetadata, outputUnits: Int?) -> String { meta.defaultLoss }
+
     /// The builder's model, with an output layer appended when it ends in a hidden layer.
     func buildModel(_ meta: ModelMetadata, sample x: Tensor) throws -> Model {
         let m: Model

@@ -16,13 +16,14 @@ final class OptionsFuzzingTests: XCTestCase {
 
     func testSeedsAreAcceptedByTheirReaders() throws {
         // compile: the compile call and a fit after it; fit: the fit (evaluate and predict refuse
-        // fit-only options); estimator: new, get/set params, clone, fit, predict, score, and a
-        // search over the text as a grid (search_grid.json: the search is made; an estimator with
-        // lists for values is made too, and refused at fit).
+        // fit-only options); estimator: new, get/set params, clone, fit, predict, score,
+        // keras_estimator_describe with the text as params, and a search over the text as a grid
+        // (search_grid.json: the search is made; an estimator with lists for values is made and
+        // described too, and refused at fit).
         let expected: [(String, String, Int)] = [
             ("compile_adam.json", "compile", 2), ("compile_huber.json", "compile", 2),
             ("fit_options.json", "fit", 1), ("fit_huge.json", "fit", 1),
-            ("estimator_params.json", "estimator", 6), ("search_grid.json", "estimator", 3),
+            ("estimator_params.json", "estimator", 7), ("search_grid.json", "estimator", 4),
         ]
         for (name, reader, count) in expected {
             XCTAssertEqual(OptionsFuzzing.run(try seed(name), readers: [reader]), count, "\(name) through \(reader)")

@@ -249,6 +249,8 @@ keras_search_p = c_void_p
 _declare("keras_estimator_new", [c_char_p, c_char_p, c_char_p, POINTER(keras_estimator_p)], c_int32)
 _declare("keras_estimator_free", [keras_estimator_p], None)
 _declare("keras_estimator_metadata", [keras_estimator_p, char_pp], c_int32)
+_declare("keras_estimator_describe", [c_char_p, c_char_p, c_int32, int64_p, float_p, c_int32, int64_p,
+                                      c_char_p, c_int64, char_pp], c_int32)
 _declare("keras_estimator_fit", [keras_estimator_p, float_p, c_int32, int64_p, float_p, c_int32,
                                  int64_p], c_int32)
 _declare("keras_grid_search_new", [keras_estimator_p, c_char_p, c_char_p, POINTER(keras_search_p)],

@@ -180,18 +180,18 @@ class BaseWrapper(BaseEstimator):
         kw.pop("run_eagerly", None)
         return kw
 
-    def _compile_kwargs_for_fit(self):
+    def _compile_kwargs_for_fit(self, y):
         kw = self._get_compile_kwargs()
         if kw["loss"] is None:
-            kw["loss"] = self._default_loss()
+            kw["loss"] = self._default_loss(y)
         return kw
 
-    def _default_loss(self):
+    def _default_loss(self, y):
         raise ValueError("You must provide a loss or a compiled model")
 
-    def _ensure_compiled_model(self, X):
+    def _ensure_compiled_model(self, X, y):
         if not getattr(self.model_, "_compile_config", None):
-            self.model_.compile(**self._compile_kwargs_for_fit())
+            self.model_.compile(**self._compile_kwargs_for_fit(y))
         self.model_._ensure_handle(np.asarray(_first(X)[:1], np.float32))
 
     def _seed(self):
@@ -282,8 +282,8 @@ class BaseWrapper(BaseEstimator):
     def initialize(self, X, y=None):
         """Builds (and compiles) the model without training it, for prediction with a
         pretrained model. SciKeras: `initialize`."""
-        X, _ = self._initialize(X, y)
-        self._ensure_compiled_model(self.feature_encoder_.transform(X))
+        X, y = self._initialize(X, y)
+        self._ensure_compiled_model(self.feature_encoder_.transform(X), y)
         return self
 
     def fit(self, X, y, sample_weight=None, **kwargs):
@@ -312,9 +312,9 @@ class BaseWrapper(BaseEstimator):
             X, y = self._validate_data(X, y)
         if sample_weight is not None:
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
-        y = self.target_encoder_.transform(y)
+        y_raw, y = y, self.target_encoder_.transform(y)
         X = self.feature_encoder_.transform(X)
-        self._ensure_compiled_model(X)
+        self._ensure_compiled_model(X, y_raw)
         y = self._adapt_target_to_model(y)
         self._check_model_compatibility(y)
         self._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)

@@ -6,9 +6,8 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import type_of_target
 
-from ._sk_utils import ClassifierLabelEncoder, RegressorTargetEncoder, is_categorical_crossentropy
+from ._sk_utils import ClassifierLabelEncoder, RegressorTargetEncoder, describe_target
 from ._sk_base import BaseWrapper
 
 
@@ -32,11 +31,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
                          shuffle=shuffle, run_eagerly=run_eagerly, epochs=epochs, **kwargs)
         self.class_weight = class_weight
 
+    def _describe(self, y, loss=None, **kwargs):
+        """The library's decisions for y (keras_estimator_describe); classes given to
+        partial_fit count as seen."""
+        y = np.asarray(y)
+        if getattr(self, "classes_", None) is not None and y.ndim == 1:
+            y = np.concatenate([np.asarray(self.classes_), y])
+        return describe_target("KerasClassifier", y, loss=loss or self.loss, **kwargs)
+
     def _type_of_target(self, y):
-        target_type = type_of_target(y)
-        if target_type == "binary" and getattr(self, "classes_", None) is not None:
-            target_type = type_of_target(self.classes_)
-        return target_type
+        return self._describe(y)["target_type_"]
 
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
@@ -47,30 +51,39 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         categories = "auto" if getattr(self, "classes_", None) is None else [self.classes_]
         return ClassifierLabelEncoder(loss=self.loss, categories=categories)
 
-    def _default_loss(self):
-        kind = getattr(self.target_encoder_, "_target_type", self.target_type_)
-        if kind in ("multilabel-indicator", "multiclass-multioutput"):
-            return "binary_crossentropy"
-        if kind == "multiclass-onehot":
-            return "categorical_crossentropy"
-        units = self.model_.output_shape[-1] if self.model_._io_count(False) == 1 else None
-        return "binary_crossentropy" if units == 1 else "sparse_categorical_crossentropy"
+    def _default_loss(self, y):
+        units = self.model_.output_shape[-1] if self.model_._io_count(False) == 1 else 0
+        return self._describe(y, output_units=units or 0)["default_loss"]
 
     def _adapt_target_to_model(self, y):
-        """Ordinal classes one-hot when the model was compiled (by its model function) with
-        categorical cross-entropy while `loss` did not say so."""
+        """Ordinal classes one-hot when the model was compiled (by its model function) with a
+        loss that the library one-hot encodes for while `loss` did not say so."""
         config = self.model_._compile_config or {}
         if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1 and \
-                self.target_type_ == "multiclass" and is_categorical_crossentropy(config.get("loss")):
+                self.target_type_ == "multiclass" and config.get("loss") is not None and \
+                describe_target("KerasClassifier", y[:, 0],
+                                loss=config["loss"])["target_encoding"] == "onehot":
             onehot = np.zeros((len(y), int(self.n_classes_)), np.float32)
             onehot[np.arange(len(y)), y[:, 0].astype(np.int64)] = 1
             return onehot
         return y
 
     def _weighted(self, y, sample_weight):
+        """sample_weight times the library's class weights (scikit-learn's per-column product
+        for multi-output targets)."""
         if self.class_weight is None:
             return sample_weight
-        weights = compute_sample_weight(class_weight=self.class_weight, y=y)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim == 1:
+            info = describe_target("KerasClassifier", y, class_weight=self.class_weight)
+            if info["class_weight"] is None:
+                return sample_weight
+            classes = y[info["class_first_index"]]
+            weights = np.asarray(info["class_weight"], np.float32)[np.searchsorted(classes, y)]
+        else:
+            weights = compute_sample_weight(class_weight=self.class_weight, y=y)
         return weights if sample_weight is None else np.asarray(sample_weight) * weights
 
     def initialize(self, X, y):
@@ -112,8 +125,8 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     def target_encoder(self):
         return RegressorTargetEncoder()
 
-    def _default_loss(self):
-        return "mean_squared_error"
+    def _default_loss(self, y):
+        return describe_target("KerasRegressor", y)["default_loss"]
 
     def _adapt_target_to_model(self, y):
         return y.reshape(-1, 1) if isinstance(y, np.ndarray) and y.ndim == 1 else y

@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, Transfo
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._sk_utils import TargetReshaper, copy_model
 from .models import Model
@@ -53,6 +53,8 @@ class SKLBase(BaseEstimator):
         """Fits the model (continuing the fitted one with warm_start)."""
         warm = self.warm_start and hasattr(self, "model_")
         X, y = validate_data(self, X, y, reset=not warm, multi_output=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning, as Keras 3
         y = self._process_target(y, reset=not warm)
         model = self.model_ if warm else self._get_model(X, y)
         if not getattr(model, "_compile_config", None):
@@ -102,8 +104,12 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         return self._target_encoder.transform(y).astype(np.float32)
 
     def decision_function(self, X):
-        """The model's raw outputs."""
-        return self._raw(X)
+        """The model's outputs: one column per class, or for two classes (as scikit-learn
+        defines it) one score per sample, positive for `classes_[1]`."""
+        raw = self._raw(X)
+        if raw.ndim == 2 and raw.shape[1] == 2:
+            return raw[:, 1] - raw[:, 0]
+        return raw
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,7 +4,9 @@ with SciKeras 0.13's names, metadata and errors."""
 
 from __future__ import annotations
 
+import ctypes
 import inspect
+import json
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -14,7 +16,6 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEnc
 from sklearn.utils.multiclass import type_of_target
 
 _FLOATX = np.dtype(np.float32)
-_CATEGORICAL = ("categorical_crossentropy", "cce", "CategoricalCrossentropy")
 
 
 def route_params(params, destination, pass_filter, strict=False):
@@ -49,17 +50,63 @@ def unflatten_params(items, params, base_params=None):
     return items
 
 
-def is_categorical_crossentropy(loss):
-    """Whether `loss` (a name, class, instance or function) is categorical cross-entropy, the
-    loss for which SciKeras one-hot encodes the target."""
-    if isinstance(loss, str):
-        return loss in _CATEGORICAL
+def loss_name(loss):
+    """The name the library knows `loss` by (a name, a class, an instance, a function or a
+    serialized config), or None (no loss, several losses)."""
+    if loss is None or isinstance(loss, str):
+        return loss
     if isinstance(loss, dict):
-        return loss.get("class_name") == "CategoricalCrossentropy"
-    name = getattr(loss, "__name__", None) or type(loss).__name__
-    if inspect.isclass(loss):
-        name = loss.__name__
-    return name in _CATEGORICAL or getattr(loss, "class_name", None) == "CategoricalCrossentropy"
+        return loss.get("class_name")
+    if isinstance(loss, (list, tuple)):
+        return None
+    if inspect.isclass(loss) or inspect.isfunction(loss):
+        return loss.__name__
+    return getattr(loss, "class_name", None) or type(loss).__name__
+
+
+def _label_key(value):
+    """A class label as the library keys it: integers without a fraction, other numbers as
+    float32 reprs, anything else as text."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    if isinstance(value, (int, float, np.number)):
+        v = float(np.float32(value))
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    return str(value)
+
+
+def describe_target(kind, y, x_shape=None, loss=None, class_weight=None, output_units=0):
+    """The library's decisions for a target before any model exists (keras_estimator_describe):
+    SciKeras's meta keys, the target type, the classes (as indices of their first samples), the
+    target encoding, the default loss for a model of `output_units` units, the class weights."""
+    from . import _lib, _native
+    y = np.asarray(y)
+    params = {}
+    if loss_name(loss) is not None:
+        params["loss"] = loss_name(loss)
+    if isinstance(class_weight, dict):
+        params["class_weight"] = {_label_key(k): float(v) for k, v in class_weight.items()}
+    elif class_weight is not None:
+        params["class_weight"] = class_weight
+    shape = tuple(x_shape) if x_shape is not None else (len(y), 1)
+    numeric = y.dtype.kind in "biuf" or (y.dtype.kind == "O" and all(
+        isinstance(v, (int, float, np.number)) for v in y.ravel()))
+    if numeric:
+        data = np.ascontiguousarray(y, np.float32)
+        ybuf = (data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), data.ndim,
+                _native.int64_array(data.shape), None)
+    elif y.ndim == 1:
+        ybuf = (None, 0, None, json.dumps([str(v) for v in y]).encode())
+    else:
+        raise ValueError(f"Unknown label type: {type_of_target(y)}. Only one column of text "
+                         f"labels is supported.")
+    return _native.take_json(_lib.keras_estimator_describe, kind.encode(),
+                             json.dumps(params).encode(), len(shape), _native.int64_array(shape),
+                             *ybuf, int(output_units))
+
+
+def _argmax_rows(y):
+    return np.argmax(y, axis=1)
 
 
 class TargetReshaper(BaseEstimator, TransformerMixin):
@@ -81,49 +128,41 @@ class TargetReshaper(BaseEstimator, TransformerMixin):
 
 class ClassifierLabelEncoder(BaseEstimator, TransformerMixin):
     """Classes as ordinal numbers (one-hot for categorical cross-entropy), multi-label and
-    one-hot targets as given; predictions decoded back. SciKeras's `ClassifierLabelEncoder`."""
+    one-hot targets as given; predictions decoded back. SciKeras's `ClassifierLabelEncoder`.
+    The target type, classes and encoding are the library's (keras_estimator_describe)."""
 
     def __init__(self, loss=None, categories="auto"):
         self.loss = loss
         self.categories = categories
 
-    def _type_of_target(self, y):
-        target_type = type_of_target(y)
-        if target_type == "binary" and self.categories != "auto":
-            target_type = type_of_target(self.categories[0])
-        return target_type
-
     def fit(self, y):
-        target_type = self._type_of_target(y)
+        y = np.asarray(y)
+        seen = y  # with fixed categories (partial_fit's classes), those count as seen
+        if self.categories != "auto" and y.ndim == 1:
+            seen = np.concatenate([np.asarray(self.categories[0]), y])
+        info = describe_target("KerasClassifier", seen, loss=self.loss)
         self._y_shape = y.shape
-        ordinal = make_pipeline(TargetReshaper(), OrdinalEncoder(dtype=_FLOATX, categories=self.categories))
-        encoders = {"binary": ordinal, "multiclass": ordinal,
-                    "multiclass-multioutput": FunctionTransformer(),
-                    "multilabel-indicator": FunctionTransformer()}
-        if is_categorical_crossentropy(self.loss):
-            encoders["multiclass"] = make_pipeline(
-                TargetReshaper(), OneHotEncoder(sparse_output=False, dtype=_FLOATX,
-                                                categories=self.categories))
-        if target_type not in encoders:
-            raise ValueError(f"Unknown label type: {target_type}.\n\nTo implement support, "
-                             "subclass KerasClassifier and override ``target_encoder`` with a "
-                             "transformer that supports this label type.")
-        self._final_encoder = encoders[target_type].fit(y)
-        if target_type == "multilabel-indicator" and y.min() == 0 and (y.sum(axis=1) == 1).all():
-            target_type = "multiclass-onehot"
-        self.n_outputs_ = 1
-        self.n_outputs_expected_ = 1
         self._y_dtype = y.dtype
-        self._target_type = target_type
-        if target_type in ("binary", "multiclass"):
-            self.classes_ = self._final_encoder[1].categories_[0]
-            self.n_classes_ = self.classes_.size
-        elif target_type in ("multiclass-onehot", "multilabel-indicator"):
-            self.classes_ = np.arange(0, y.shape[1])
-            self.n_classes_ = y.shape[1]
+        self._target_type = info["encoder_target_type"]
+        self._encoding = info["target_encoding"]
+        self.n_outputs_ = info["n_outputs_"]
+        self.n_outputs_expected_ = info["n_outputs_expected_"]
+        self.n_classes_ = info["n_classes_"]
+        if info["class_first_index"] is not None:
+            self.classes_ = seen[info["class_first_index"]]
+        elif self.n_classes_ is not None:
+            self.classes_ = np.arange(0, self.n_classes_)
         else:
             self.classes_ = None
-            self.n_classes_ = None
+        categories = None if self.classes_ is None else [self.classes_]
+        self._final_encoder = {
+            "ordinal": lambda: make_pipeline(TargetReshaper(), OrdinalEncoder(
+                dtype=_FLOATX, categories=categories)),
+            "onehot": lambda: make_pipeline(TargetReshaper(), OneHotEncoder(
+                sparse_output=False, dtype=_FLOATX, categories=categories)),
+            "argmax": lambda: FunctionTransformer(_argmax_rows),
+            "identity": FunctionTransformer,
+        }[self._encoding]().fit(y)
         return self
 
     def transform(self, y):
@@ -131,29 +170,28 @@ class ClassifierLabelEncoder(BaseEstimator, TransformerMixin):
 
     def inverse_transform(self, y, return_proba=False):
         kind = self._target_type
-        if kind == "binary":
-            if y.ndim == 1 or (y.shape[1] == 1 and self.n_classes_ == 2):
-                y = np.column_stack([1 - y, y])
-            pred = self._final_encoder.inverse_transform(np.argmax(y, axis=1).reshape(-1, 1))
-        elif kind in ("multiclass", "multiclass-onehot"):
-            idx = np.argmax(y, axis=-1)
-            if kind == "multiclass" and not is_categorical_crossentropy(self.loss):
-                pred = idx.reshape(-1, 1)
-            else:
-                pred = np.zeros(y.shape, dtype=int)
-                pred[np.arange(len(idx)), idx] = 1
-            if kind == "multiclass":
-                pred = self._final_encoder.inverse_transform(pred)
-        elif kind == "multilabel-indicator":
-            pred = np.around(y).astype(int, copy=False)
-        elif not return_proba:
+        if kind == "binary" and (y.ndim == 1 or (y.shape[1] == 1 and self.n_classes_ == 2)):
+            y = np.column_stack([1 - y, y])
+        if return_proba:
+            return np.squeeze(y)
+        if kind == "multiclass-multioutput":
             raise NotImplementedError("Class-predictions are not clearly defined for "
                                       "'multiclass-multioutput' target types.\n\nTo implement "
                                       "support, subclass KerasClassifier and override "
                                       "``target_encoder`` with a transformer that supports this "
                                       "label type.")
-        if return_proba:
-            return np.squeeze(y)
+        if kind == "multilabel-indicator":
+            pred = np.around(y).astype(int, copy=False)
+        elif self._encoding == "ordinal":
+            pred = self._final_encoder.inverse_transform(np.argmax(y, axis=-1).reshape(-1, 1))
+        else:
+            idx = np.argmax(y, axis=-1)
+            pred = np.zeros(y.shape, dtype=int)
+            pred[np.arange(len(idx)), idx] = 1
+            if self._encoding == "onehot":
+                pred = self._final_encoder.inverse_transform(pred)
+        if self._encoding in ("ordinal", "onehot"):  # given categories decode as objects
+            pred = pred.astype(self.classes_.dtype, copy=False)
         return pred.reshape(-1, *self._y_shape[1:])
 
     def get_metadata(self):
@@ -166,10 +204,11 @@ class RegressorTargetEncoder(BaseEstimator, TransformerMixin):
     `RegressorTargetEncoder`."""
 
     def fit(self, y):
+        info = describe_target("KerasRegressor", y)
         self._y_dtype = y.dtype
         self._y_shape = y.shape
-        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-        self.n_outputs_expected_ = 1
+        self.n_outputs_ = info["n_outputs_"]
+        self.n_outputs_expected_ = info["n_outputs_expected_"]
         return self
 
     def transform(self, y):
@@ -187,8 +226,8 @@ class RegressorTargetEncoder(BaseEstimator, TransformerMixin):
         return {"n_outputs_": self.n_outputs_, "n_outputs_expected_": self.n_outputs_expected_}
 
 
-__all__ = ["ClassifierLabelEncoder", "RegressorTargetEncoder", "TargetReshaper", "route_params",
-           "unflatten_params"]
+__all__ = ["ClassifierLabelEncoder", "RegressorTargetEncoder", "TargetReshaper", "describe_target",
+           "loss_name", "route_params", "unflatten_params"]
 
 
 class UnbuiltSequential:

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from . import _catalog, _native, _text_callables, _vocabulary
+from . import _catalog, _cells, _native, _text_callables, _vocabulary
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -96,6 +96,19 @@ class Layer:
 
     def _class_name(self):
         return type(self).__dict__.get("class_name") or type(self).__name__
+
+    @property
+    def _index(self):
+        """Its position in owner.layers, read from the library the first time it is needed."""
+        index = self.__dict__.get("_index_value")
+        if index is None and self._owner is not None and self._owner._handle is not None:
+            self._owner._layers_info()
+            index = self.__dict__.get("_index_value")
+        return index
+
+    @_index.setter
+    def _index(self, value):
+        self._index_value = value
 
     @property
     def name(self):
@@ -380,6 +393,8 @@ def _layer_class(class_name: str) -> type | None:
     if class_name in _vocabulary.LAYERS:
         attrs.update(get_vocabulary=_vocabulary.get_vocabulary, vocabulary_size=_vocabulary.vocabulary_size,
                      set_vocabulary=_vocabulary.set_vocabulary)
+    if class_name in _cells.STATE_COUNTS:
+        attrs.update(_cells.attributes())
     if class_name == "TextVectorization":
         attrs.update(_text_callables.layer_methods())
     cls = type(class_name, (_BuiltinLayer,), attrs)

@@ -42,11 +42,11 @@ class _NativeEstimator:
         Xv, yv = est._initialize(X, y)
         y_enc = est.target_encoder_.transform(yv)
         Xv = est.feature_encoder_.transform(Xv)
-        est._ensure_compiled_model(Xv)
+        est._ensure_compiled_model(Xv, yv)
         if model_json is None:
             model_json = est.model_.to_json()
         ck = est._get_compile_kwargs()
-        loss = ck["loss"] if ck["loss"] is not None else est._default_loss()
+        loss = ck["loss"] if ck["loss"] is not None else est._default_loss(yv)
         optimizer = ck["optimizer"]
         params = {"epochs": est.epochs, "batch_size": est.batch_size, "verbose": 0,
                   "optimizer": optimizer.class_name.lower() if hasattr(optimizer, "class_name")

@@ -149,10 +149,6 @@ def test_native_grid_search_matches_the_interface(iris):
                                reference.cv_results_["mean_test_score"], atol=0.05)
 
 
-# Checks that do not apply, each with the reason; everything else must pass.
-_SAMPLE_WEIGHTS = "sample_weight needs the C ABI to take sample weights (ABI_REQUESTS.md item 5)"
-_SEED = ("needs keras_set_random_seed in the C ABI (ABI_REQUESTS.md item 2): two fits with "
-         "random_state=0 must start from the same weights")
 @needs("keras_grid_search_new")
 def test_native_grid_search_over_estimator_parameters(iris):
     from swiftkeras.model_selection import GridSearchCV as NativeGridSearchCV
@@ -189,40 +185,6 @@ def test_native_search_over_model_and_estimator_parameters_in_sklearn_order(iris
     assert list(rs.cv_results_["params"]) == list(
         ParameterSampler({"model__hidden": [2, 4, 8, 16], "epochs": [5, 10, 15]}, 4,
                          random_state=0))
-
-
-CHECK_SKIPS = {
-    "check_sample_weights_not_an_array": _SAMPLE_WEIGHTS,
-    "check_sample_weights_list": _SAMPLE_WEIGHTS,
-    "check_all_zero_sample_weights_error": _SAMPLE_WEIGHTS,
-    "check_sample_weights_shape": _SAMPLE_WEIGHTS,
-    "check_sample_weights_not_overwritten": _SAMPLE_WEIGHTS,
-    "check_classifiers_one_label_sample_weights": _SAMPLE_WEIGHTS,
-    "check_sample_weight_equivalence_on_dense_data":
-        "minibatch training: a sample of weight 2 is not the same as that sample twice (the "
-        "batches differ), as with SciKeras",
-    "check_fit_idempotent": _SEED,
-    "check_classifier_data_not_an_array": _SEED,
-    "check_regressor_data_not_an_array": _SEED,
-    "check_regressors_int": _SEED,
-    "check_supervised_y_2d": _SEED,
-}
-
-
-def test_check_estimator():
-    from sklearn.utils.estimator_checks import check_estimator
-    from swiftkeras import _lib
-    skips = dict(CHECK_SKIPS)
-    if _lib.has("keras_set_random_seed"):
-        skips = {k: v for k, v in skips.items() if v is not _SEED}
-    if _lib.has("keras_model_fit_arrays"):
-        skips = {k: v for k, v in skips.items() if v is not _SAMPLE_WEIGHTS}
-    for est in (classifier(epochs=5),
-                KerasRegressor(model=reg_model, loss="mse", optimizer="adam", epochs=100,
-                               optimizer__learning_rate=0.02, verbose=0, random_state=0)):
-        results = check_estimator(est, on_fail=None, expected_failed_checks=skips)
-        failed = [r for r in results if r["status"] == "failed"]
-        assert not failed, [(r["check_name"], str(r["exception"])[:200]) for r in failed]
 
 
 @needs("keras_randomized_search_new", "keras_cross_validate")
@@ -264,3 +226,34 @@ def test_library_estimator_metadata_matches_the_wrapper(iris):
     with _NativeEstimator(classifier(), x, y) as native:
         with pytest.raises(_native.KerasError, match="not fitted"):
             _native.take_json(_lib.keras_estimator_metadata, native.handle)
+
+
+@needs("keras_estimator_describe")
+def test_target_decisions_come_from_the_library(iris):
+    """keras_estimator_describe decides the wrappers' target type, classes, encoding, default
+    loss and class weights; scikit-learn's encoders apply them."""
+    from sklearn.utils.class_weight import compute_sample_weight
+    from swiftkeras.wrappers import ClassifierLabelEncoder
+    from swiftkeras._sk_utils import describe_target
+    x, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    enc = ClassifierLabelEncoder(loss="sparse_categorical_crossentropy").fit(names)
+    assert enc.classes_.dtype.kind == "U" and list(enc.classes_) == list(np.unique(names))
+    np.testing.assert_array_equal(enc.transform(names).ravel(), y)
+    assert enc.inverse_transform(np.eye(3)[y]).dtype.kind == "U"
+    # Categorical cross-entropy one-hot encodes binary targets too (SciKeras passes codes).
+    binary = ClassifierLabelEncoder(loss=keras.losses.CategoricalCrossentropy()).fit(y == 2)
+    assert binary.transform(y == 2).shape == (150, 2)
+    np.testing.assert_array_equal(binary.inverse_transform(binary.transform(y == 2)), y == 2)
+    onehot = np.eye(3)[y]
+    assert ClassifierLabelEncoder(loss="sparse_categorical_crossentropy").fit(onehot) \
+        .transform(onehot).tolist() == y.tolist()
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        ClassifierLabelEncoder().fit(x[:, 0])
+    for weights in ("balanced", {0: 1.0, 1: 3.0, 2: 0.5}):
+        clf = classifier(class_weight=weights)
+        np.testing.assert_allclose(clf._weighted(y[:120], None),
+                                   compute_sample_weight(weights, y[:120]), rtol=1e-6)
+    info = describe_target("KerasClassifier", y, x.shape, output_units=1)
+    assert info["default_loss"] == "binary_crossentropy" and info["n_features_in_"] == 4
+    assert describe_target("KerasRegressor", x[:, :2])["n_outputs_"] == 2

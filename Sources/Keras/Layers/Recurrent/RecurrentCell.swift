@@ -105,6 +105,10 @@ public class RecurrentCell: GatedCell, @unchecked Sendable {
         return [output] + states
     }
 
+    /// A functional call is `cell(inputs, states)`: the node holds `[inputs, [states...]]`.
+    public override var takesPositionalInputs: Bool { true }
+    public override var takesStatesList: Bool { true }
+
     public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
         let batch = shapes.first?.first ?? nil
         return [[batch, units]] + stateSize.map { [batch, $0] }

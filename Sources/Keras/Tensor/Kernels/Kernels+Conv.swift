@@ -42,6 +42,30 @@ struct WindowGeometry {
         }
     }
 
+    /// Calls `body(row, inputOffsets)` as ``forEachWindow(samples:_:)`` does, for the output
+    /// rows `rows` (of all samples, in order) only.
+    @inline(__always)
+    func forEachWindow(rows: Range<Int>, _ body: (Int, UnsafeMutableBufferPointer<Int>) -> Void) {
+        let plane = output.1 * output.2
+        guard !rows.isEmpty, plane > 0, output.0 > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(windowSize, 1)) { taps in
+            let first = rows.lowerBound, inSample = first % outputsPerSample
+            var n = first / outputsPerSample, od = inSample / plane, oh = inSample % plane / output.2, ow = inSample % output.2
+            for row in rows {
+                windowTaps(sample: n, od, oh, ow, into: taps)
+                body(row, taps)
+                ow += 1
+                guard ow == output.2 else { continue }
+                ow = 0
+                oh += 1
+                guard oh == output.1 else { continue }
+                oh = 0
+                od += 1
+                if od == output.0 { od = 0; n += 1 }
+            }
+        }
+    }
+
     /// Writes into `taps` the flat input offset (in positions) of each tap of the window of
     /// output position `(od, oh, ow)` of sample `n`, or -1 where the tap falls in the padding.
     @inline(__always)
@@ -65,14 +89,15 @@ struct WindowGeometry {
 extension Kernels {
     // MARK: Convolution (im2col)
 
-    /// Unfolds the channels `[c0, c0 + cg)` of every window of `x` (channels-last) into the rows
-    /// of `cols` (`outputRows × windowSize·cg`, taps major, channels minor: the layout of a
-    /// Keras kernel `(k..., cg, filters)` read as a `windowSize·cg × filters` matrix).
-    static func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, channelStart c0: Int, channels cg: Int,
-                       into cols: UnsafeMutablePointer<Float>) {
-        let k = g.windowSize * cg, c = g.channels
-        g.forEachWindow { row, taps in
-            let dst = cols + row * k
+    /// Unfolds the channels `[c0, c0 + cg)` of the windows of the output rows `rows` (all when
+    /// nil) of `x` (channels-last) into the rows of `cols` (`rows.count × windowSize·cg`, taps
+    /// major, channels minor: the layout of a Keras kernel `(k..., cg, filters)` read as a
+    /// `windowSize·cg × filters` matrix).
+    static func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, rows: Range<Int>? = nil, channelStart c0: Int,
+                       channels cg: Int, into cols: UnsafeMutablePointer<Float>) {
+        let k = g.windowSize * cg, c = g.channels, rows = rows ?? 0..<g.outputRows
+        g.forEachWindow(rows: rows) { row, taps in
+            let dst = cols + (row - rows.lowerBound) * k
             for t in 0..<taps.count {
                 let o = taps[t]
                 if o >= 0 {
@@ -84,13 +109,13 @@ extension Kernels {
         }
     }
 
-    /// The adjoint of ``im2col(_:_:channelStart:channels:into:)``: adds each row of `cols` back
-    /// onto the input positions it was read from (`dx` must be initialised).
-    static func col2im(_ cols: UnsafePointer<Float>, _ g: WindowGeometry, channelStart c0: Int, channels cg: Int,
-                       into dx: UnsafeMutablePointer<Float>) {
-        let k = g.windowSize * cg, c = g.channels
-        g.forEachWindow { row, taps in
-            let src = cols + row * k
+    /// The adjoint of ``im2col(_:_:rows:channelStart:channels:into:)``: adds each row of `cols`
+    /// back onto the input positions it was read from (`dx` must be initialised).
+    static func col2im(_ cols: UnsafePointer<Float>, _ g: WindowGeometry, rows: Range<Int>? = nil, channelStart c0: Int,
+                       channels cg: Int, into dx: UnsafeMutablePointer<Float>) {
+        let k = g.windowSize * cg, c = g.channels, rows = rows ?? 0..<g.outputRows
+        g.forEachWindow(rows: rows) { row, taps in
+            let src = cols + (row - rows.lowerBound) * k
             for t in 0..<taps.count {
                 let o = taps[t]
                 guard o >= 0 else { continue }

@@ -8,22 +8,9 @@ extension Kernels {
     static func gemm(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
                      alpha: Float = 1, beta: Float = 0) {
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            if beta == 0 { c.initialize(repeating: 0, count: m * n) }
+        guard let whole = blasCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta) else {
             return
         }
-        if m * n * k <= smallGemmLimit {
-            smallGemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
-            return
-        }
-        if beta == 0 {
-            // OpenBLAS clears C for beta = 0 with one small memset per row of a row-major C,
-            // which costs a small layer as much as its product: one memset, then beta = 1.
-            c.initialize(repeating: 0, count: m * n)
-        }
-        let blasBeta: Float = beta == 0 ? 1 : beta
-        let whole = GemmCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: blasBeta)
         let size = m * n * k
         let worker = Parallel.isWorkerThread
         if size >= threadedGemmMinimum, Parallel.cores > 2 {
@@ -47,6 +34,37 @@ extension Kernels {
             }
         }
         if worker { compute() } else { Parallel.withSingleThreadedBLAS(compute) }
+    }
+
+    /// The OpenBLAS call of a product, or nil once a trivial or small product (``smallGemmLimit``)
+    /// has been computed here. A beta of 0 clears C first: OpenBLAS clears C for beta = 0 with
+    /// one small memset per row of a row-major C, which costs a small layer as much as its
+    /// product, so C gets one memset and the call beta = 1.
+    @inline(__always)
+    private static func blasCall(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
+                                 _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
+                                 alpha: Float, beta: Float) -> GemmCall? {
+        if m == 0 || n == 0 { return nil }
+        if k == 0 {
+            if beta == 0 { c.initialize(repeating: 0, count: m * n) }
+            return nil
+        }
+        if m * n * k <= smallGemmLimit {
+            smallGemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+            return nil
+        }
+        if beta == 0 { c.initialize(repeating: 0, count: m * n) }
+        return GemmCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta == 0 ? 1 : beta)
+    }
+
+    /// `C = op(A)·op(B) + beta·C` as one product on the calling thread: the per-step products of
+    /// a recurrent sequence, which runs each slice of its batch on its own core. No halves, no
+    /// partner thread and no thread-count scope per call: the caller holds
+    /// ``Parallel/withSingleThreadedBLAS(_:)`` around the whole pass.
+    @inline(__always)
+    static func stepGemm(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
+                         _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float = 0) {
+        blasCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: 1, beta: beta)?.run()
     }
 
     /// Writes `row` (`cols` floats) into each of the `rows` rows of `out` (a pre-broadcast bias).

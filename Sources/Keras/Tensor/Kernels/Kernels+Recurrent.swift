@@ -48,8 +48,11 @@ final class RecurrentSequence {
         let g = kind.gates * units
         inputBias = bias.map { UnsafePointer($0.data) }
         recurrentBias = bias.flatMap { b in b.count == 2 * g ? UnsafePointer(b.data + g) : nil }
-        hs = Tensor(shape: [steps + 1, batch, units])
-        cs = Tensor(shape: kind == .lstm ? [steps + 1, batch, units] : [1])
+        // Every step writes its state: only the initial one starts as zeros.
+        hs = Tensor.uninitialized([steps + 1, batch, units])
+        cs = Tensor.uninitialized(kind == .lstm ? [steps + 1, batch, units] : [1])
+        hs.data.initialize(repeating: 0, count: batch * units)
+        cs.data.initialize(repeating: 0, count: min(cs.count, batch * units))
         gates = Tensor.uninitialized([steps, batch, g])
         extra = Tensor.uninitialized(kind == .simple ? [1] : [steps, batch, units])
         for (state, start) in zip(initialStates, [hs, cs]) { start.data.update(from: state.data, count: batch * units) }
@@ -65,15 +68,22 @@ final class RecurrentSequence {
     /// How many slices of the batch run the steps concurrently: the rows of a batch are
     /// independent through time, so each slice runs the whole sequence on its own core and the
     /// slices meet once per pass, not once per step. One slice for small work, on a worker of a
-    /// parallel job, or on one core. Each row's arithmetic is the same in every slicing.
+    /// parallel job, on one core, or with ``Parallel/twoCoreFits`` off (`SWIFTKERAS_TWO_CORE=0`).
+    /// Each row's arithmetic is the same in every slicing.
     var parts: Int {
         let work = steps * batch * width * (units + features)
-        return Parallel.cores < 2 || Parallel.isWorkerThread || batch < 16 || work < Self.splitWork ? 1 : 2
+        let oneCore = Parallel.cores < 2 || Parallel.isWorkerThread || !Parallel.twoCoreFits
+        return oneCore || batch < 16 || work < Self.splitWork ? 1 : 2
     }
 
     /// An LSTM with sigmoid gates and a tanh cell on a multiple of 8 units: its gate math runs
     /// fused (``Kernels/lstmForward(_:cPrev:c:ac:h:rows:units:)``).
     var defaultLSTM: Bool { fusesGates && kind == .lstm && act == .tanh && recAct == .sigmoid && units % 8 == 0 }
+    /// A GRU with `reset_after`, sigmoid gates and a tanh candidate on a multiple of 8 units:
+    /// its gate math runs fused (``Kernels/gruForward(_:rec:e:hPrev:h:rows:units:)``).
+    var defaultGRU: Bool {
+        fusesGates && kind == .gru(resetAfter: true) && act == .tanh && recAct == .sigmoid && units % 8 == 0
+    }
     /// False to run the general gate math (tests compare both).
     var fusesGates = true
 
@@ -110,11 +120,11 @@ final class RecurrentSequence {
         let zt = gates.data + (t * batch + lo) * g
         switch kind {
         case .simple:
-            Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: n, n: g, k: u, beta: 1)
+            Kernels.stepGemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: n, n: g, k: u, beta: 1)
             act.apply(zt, count: nu)
             h.update(from: zt, count: nu)
         case .lstm:
-            Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: n, n: g, k: u, beta: 1)
+            Kernels.stepGemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: n, n: g, k: u, beta: 1)
             let cPrev = cs.data + t * bu + lo * u, c = cs.data + (t + 1) * bu + lo * u, ac = extra.data + t * bu + lo * u
             if defaultLSTM {
                 Kernels.lstmForward(zt, cPrev: cPrev, c: c, ac: ac, h: h, rows: n, units: u)
@@ -139,8 +149,12 @@ final class RecurrentSequence {
             let e = extra.data + t * bu + lo * u
             if resetAfter {
                 if let recurrentBias { Kernels.fillRows(rec, with: recurrentBias, rows: n, cols: g) }
-                Kernels.gemm(hPrev, transA: false, recurrent.data, transB: false, rec, m: n, n: g, k: u,
-                             beta: recurrentBias == nil ? 0 : 1)
+                Kernels.stepGemm(hPrev, transA: false, recurrent.data, transB: false, rec, m: n, n: g, k: u,
+                                 beta: recurrentBias == nil ? 0 : 1)
+                if defaultGRU {
+                    Kernels.gruForward(zt, rec: rec, e: e, hPrev: hPrev, h: h, rows: n, units: u)
+                    break
+                }
                 for b in 0..<n {
                     for j in 0..<(2 * u) { zt[b * g + j] += rec[b * g + j] }
                     for j in 0..<u { e[b * u + j] = rec[b * g + 2 * u + j] }
@@ -148,11 +162,11 @@ final class RecurrentSequence {
                 columns(zt, rows: n, 0, recAct); columns(zt, rows: n, u, recAct)
                 for b in 0..<n { for j in 0..<u { zt[b * g + 2 * u + j] += zt[b * g + u + j] * e[b * u + j] } }
             } else if let uzr, let uh {
-                Kernels.gemm(hPrev, transA: false, uzr.data, transB: false, rec, m: n, n: 2 * u, k: u)
+                Kernels.stepGemm(hPrev, transA: false, uzr.data, transB: false, rec, m: n, n: 2 * u, k: u)
                 for b in 0..<n { for j in 0..<(2 * u) { zt[b * g + j] += rec[b * 2 * u + j] } }
                 columns(zt, rows: n, 0, recAct); columns(zt, rows: n, u, recAct)
                 for b in 0..<n { for j in 0..<u { e[b * u + j] = zt[b * g + u + j] * hPrev[b * u + j] } }
-                Kernels.gemm(e, transA: false, uh.data, transB: false, rec, m: n, n: u, k: u)
+                Kernels.stepGemm(e, transA: false, uh.data, transB: false, rec, m: n, n: u, k: u)
                 for b in 0..<n { for j in 0..<u { zt[b * g + 2 * u + j] += rec[b * u + j] } }
             }
             columns(zt, rows: n, 2 * u, act)

@@ -20,9 +20,14 @@ extension RecurrentSequence {
                 }
             }
         }
-        // Weight gradients: one GEMM each over all steps.
+        // The input gradient and the weight gradients, each one GEMM over all steps (one for all
+        // three weights where the gate gradients are shared).
         let dx = Tensor.uninitialized([steps, batch, features])
         Kernels.gemm(dXW.data, transA: false, kernel.data, transB: true, dx.data, m: rows, n: features, k: g)
+        if shared {
+            let w = sharedWeightGradients(dXW, biasShape: biasShape)
+            return (dx, w.kernel, w.recurrent, w.bias, dh, dc)
+        }
         let dW = Tensor.uninitialized(kernel.shape)
         Kernels.gemm(x.data, transA: true, dXW.data, transB: false, dW.data, m: features, n: g, k: rows)
         let dU = Tensor.uninitialized(recurrent.shape)
@@ -37,6 +42,32 @@ extension RecurrentSequence {
         Kernels.columnSums(dXW.data, rows: rows, cols: g, into: db.data)
         if recurrentBias != nil { Kernels.columnSums(dHU.data, rows: rows, cols: g, into: db.data + g) }
         return (dx, dW, dU, db, dh, dc)
+    }
+
+    /// The kernel, recurrent kernel and bias gradients of a cell whose input and recurrent
+    /// products share the gate gradients `dZ` `(T·B, G·u)` (LSTM, SimpleRNN): one GEMM
+    /// `[x | h_prev | 1]ᵀ · dZ` over all steps, whose rows are the three gradients.
+    private func sharedWeightGradients(_ dZ: Tensor, biasShape: [Int]?) -> (kernel: Tensor, recurrent: Tensor, bias: Tensor?) {
+        let g = width, u = units, f = features, rows = steps * batch
+        let cols = f + u + (biasShape == nil ? 0 : 1)
+        let xh = Tensor.uninitialized([rows, cols])
+        for r in 0..<rows {
+            let row = xh.data + r * cols
+            row.update(from: x.data + r * f, count: f)
+            (row + f).update(from: hs.data + r * u, count: u)
+            if cols > f + u { row[f + u] = 1 }
+        }
+        let all = Tensor.uninitialized([cols, g])
+        Kernels.gemm(xh.data, transA: true, dZ.data, transB: false, all.data, m: cols, n: g, k: rows)
+        let dW = Tensor.uninitialized(kernel.shape), dU = Tensor.uninitialized(recurrent.shape)
+        dW.data.update(from: all.data, count: f * g)
+        dU.data.update(from: all.data + f * g, count: u * g)
+        let db = biasShape.map { shape -> Tensor in
+            let t = Tensor.uninitialized(shape)
+            t.data.update(from: all.data + (f + u) * g, count: g)
+            return t
+        }
+        return (dW, dU, db)
     }
 
     /// Backward step `t` for rows `part` of the batch: the gate gradients into `dXW` (and `dHU`),
@@ -85,6 +116,10 @@ extension RecurrentSequence {
             }
         case .gru(let resetAfter):
             let e = extra.data + t * bu + lo * u
+            if defaultGRU {
+                Kernels.gruBackward(a, e: e, hPrev: hPrev, dh: dht, dx: dx, dr: dr, rows: n, units: u)
+                break
+            }
             for b in 0..<n {
                 let row = b * g
                 for j in 0..<u {
@@ -109,7 +144,7 @@ extension RecurrentSequence {
                 let dpreH = work.dpreH + lo * u
                 for b in 0..<n { (dr + b * g).update(from: dx + b * g, count: g) }
                 for b in 0..<n { (dpreH + b * u).update(from: dx + b * g + 2 * u, count: u) }
-                Kernels.gemm(dpreH, transA: false, uh.data, transB: true, tmp, m: n, n: u, k: u)
+                Kernels.stepGemm(dpreH, transA: false, uh.data, transB: true, tmp, m: n, n: u, k: u)
                 for b in 0..<n {
                     for j in 0..<u { dx[b * g + u + j] = tmp[b * u + j] * hPrev[b * u + j] }
                     recAct.backward(output: a + b * g + u, upstream: dx + b * g + u, into: dx + b * g + u, count: u)
@@ -129,10 +164,10 @@ extension RecurrentSequence {
         if kind == .gru(resetAfter: false), let uzr {
             let dzr = work.dzr + lo * 2 * u
             for b in 0..<n { (dzr + b * 2 * u).update(from: dr + b * g, count: 2 * u) }
-            Kernels.gemm(dzr, transA: false, uzr.data, transB: true, dht, m: n, n: u, k: 2 * u)
+            Kernels.stepGemm(dzr, transA: false, uzr.data, transB: true, dht, m: n, n: u, k: 2 * u)
             for b in 0..<n { for j in 0..<u { dht[b * u + j] += tmp[b * u + j] * a[b * g + u + j] } }
         } else {
-            Kernels.gemm(dr, transA: false, recurrent.data, transB: true, dht, m: n, n: u, k: g)
+            Kernels.stepGemm(dr, transA: false, recurrent.data, transB: true, dht, m: n, n: u, k: g)
         }
         if case .gru = kind { for i in 0..<nu { dht[i] += direct[i] } }
         for b in 0..<n where masked(t, lo + b) {

@@ -24,7 +24,7 @@ final class DirectConvTests: XCTestCase {
     ]
 
     /// The pre-activation output in Double of a (h, w) convolution, and the input offset of each tap.
-    private func reference(_ x: Tensor, _ k: Tensor, _ bias: Tensor, _ c: Case) -> (out: [Double], shape: [Int], taps: [[Int?]]) {
+    static func reference(_ x: Tensor, _ k: Tensor, _ bias: Tensor, _ c: Case) -> (out: [Double], shape: [Int], taps: [[Int?]]) {
         let (n, h, w, cin) = (c.x[0], c.x[1], c.x[2], c.x[3]), (kh, kw, f) = (c.kernel[0], c.kernel[1], c.kernel[3])
         func axis(_ len: Int, _ k: Int, _ s: Int, _ d: Int) -> (Int, Int) {
             let span = (k - 1) * d + 1
@@ -65,7 +65,7 @@ final class DirectConvTests: XCTestCase {
             let cin = c.x[3], f = c.kernel[3]
             let x = GradientCheck.random(c.x, seed: UInt64(100 + i)), k = GradientCheck.random(c.kernel, in: -0.5...0.5, seed: UInt64(200 + i))
             let bias = GradientCheck.random([f], seed: UInt64(300 + i))
-            let (pre, shape, taps) = reference(x, k, bias, c)
+            let (pre, shape, taps) = Self.reference(x, k, bias, c)
             let r = GradientCheck.random(shape, seed: UInt64(400 + i))
             let tape = GradientTape()
             let (wk, wb, out, loss) = try tape.record { () throws -> (Tensor, Tensor, Tensor, Tensor) in

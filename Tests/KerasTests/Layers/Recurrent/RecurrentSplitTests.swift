@@ -60,31 +60,42 @@ final class RecurrentSplitTests: XCTestCase {
     }
 }
 
-/// The fused LSTM gate kernels (sigmoid gates, tanh cell) against the general gate math.
+/// The fused gate kernels (LSTM; GRU with reset_after; sigmoid gates, tanh cell) against the
+/// general gate math.
 final class FusedLSTMGateTests: XCTestCase {
-    func testFusedGatesAreBitIdenticalToTheGeneralPath() {
+    private func compareFusedAndGeneral(_ kind: RecurrentCellKind) {
         let (b, steps, f, u) = (5, 7, 3, 16)
+        let g = kind.gates * u
         let x = GradientCheck.random([steps, b, f], seed: 11)
-        let kernel = GradientCheck.random([f, 4 * u], in: -1...1, seed: 12)
-        let recurrent = GradientCheck.random([u, 4 * u], in: -1...1, seed: 13)
-        let bias = GradientCheck.random([4 * u], seed: 14)
+        let kernel = GradientCheck.random([f, g], in: -1...1, seed: 12)
+        let recurrent = GradientCheck.random([u, g], in: -1...1, seed: 13)
+        let biasShape = kind == .lstm ? [g] : [2, g]
+        let bias = GradientCheck.random(biasShape, seed: 14)
         let mask = Tensor(shape: [steps, b], repeating: 1)
         mask.data[3] = 0; mask.data[12] = 0
         let dOut = GradientCheck.random([steps, b, u], seed: 15), dLast = GradientCheck.random([b, u], seed: 16)
         let dCell = GradientCheck.random([b, u], seed: 17)
         var results: [[Tensor]] = []
         for fused in [true, false] {
-            let seq = RecurrentSequence(kind: .lstm, activation: .tanh, recurrentActivation: .sigmoid, x: x, mask: mask,
+            let seq = RecurrentSequence(kind: kind, activation: .tanh, recurrentActivation: .sigmoid, x: x, mask: mask,
                                         kernel: kernel, recurrent: recurrent, bias: bias)
             seq.fusesGates = fused
-            XCTAssertEqual(seq.defaultLSTM, fused)
+            XCTAssertEqual(kind == .lstm ? seq.defaultLSTM : seq.defaultGRU, fused)
             seq.forward()
-            let g = seq.backward(outputs: dOut, lastState: dLast, lastCell: dCell, biasShape: [4 * u])
-            results.append([seq.hs, seq.cs, seq.gates, g.x, g.kernel, g.recurrent, g.bias ?? Tensor(0), g.state, g.cell])
+            let r = seq.backward(outputs: dOut, lastState: dLast, lastCell: kind == .lstm ? dCell : nil, biasShape: biasShape)
+            results.append([seq.hs, seq.cs, seq.gates, seq.extra, r.x, r.kernel, r.recurrent, r.bias ?? Tensor(0), r.state, r.cell])
         }
         for (i, (a, c)) in zip(results[0], results[1]).enumerated() {
-            XCTAssertEqual(a.scalars, c.scalars, "result \(i)")
+            XCTAssertEqual(a.scalars, c.scalars, "\(kind) result \(i)")
         }
-        XCTAssertGreaterThan(results[0][3].scalars.map(abs).max() ?? 0, 0)
+        XCTAssertGreaterThan(results[0][4].scalars.map(abs).max() ?? 0, 0)
+    }
+
+    func testFusedGatesAreBitIdenticalToTheGeneralPath() {
+        compareFusedAndGeneral(.lstm)
+    }
+
+    func testFusedGRUGatesAreBitIdenticalToTheGeneralPath() {
+        compareFusedAndGeneral(.gru(resetAfter: true))
     }
 }
