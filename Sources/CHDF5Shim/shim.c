@@ -17,6 +17,7 @@ size_t skh5_variable(void) { return H5T_VARIABLE; }
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "raw.h"
 
 static const char heap_id_tag[] = "swiftkeras.global-heap-id";
 
@@ -63,7 +64,7 @@ hid_t skh5_heap_id_type(size_t size) {
 
 /* `size` bytes at `addr` (relative to the base address) of the file's storage, read past HDF5's
    caches: from the sec2 driver's descriptor or the core driver's buffer. */
-static int read_raw(hid_t file, unsigned long long addr, size_t size, unsigned char *out) {
+int skh5_read_raw(hid_t file, unsigned long long addr, size_t size, unsigned char *out) {
     hid_t fapl = H5Fget_access_plist(file), fcpl = H5Fget_create_plist(file);
     int rc = -1;
     hsize_t eof = 0, base = 0;
@@ -94,7 +95,16 @@ done:
     return rc;
 }
 
-static unsigned long long little_endian(const unsigned char *p, size_t n) {
+int skh5_sizes(hid_t file, size_t *sizeof_addr, size_t *sizeof_size) {
+    hid_t fcpl = H5Fget_create_plist(file);
+    if (fcpl < 0) return -1;
+    herr_t got = H5Pget_sizes(fcpl, sizeof_addr, sizeof_size);
+    H5Pclose(fcpl);
+    if (got < 0 || *sizeof_addr < 2 || *sizeof_addr > 8 || *sizeof_size < 2 || *sizeof_size > 8) return -1;
+    return 0;
+}
+
+unsigned long long skh5_le(const unsigned char *p, size_t n) {
     unsigned long long v = 0;
     for (size_t i = n; i > 0; i--) v = (v << 8) | p[i - 1];
     return v;
@@ -104,14 +114,10 @@ int skh5_heap_string(hid_t file, const unsigned char *id, size_t id_size, size_t
     *out = NULL;
     *length = 0;
     size_t sizeof_addr = 0, sizeof_size = 0;
-    hid_t fcpl = H5Fget_create_plist(file);
-    if (fcpl < 0) return -1;
-    herr_t got = H5Pget_sizes(fcpl, &sizeof_addr, &sizeof_size);
-    H5Pclose(fcpl);
-    if (got < 0 || sizeof_addr < 2 || sizeof_addr > 8 || sizeof_size < 2 || sizeof_size > 8) return -1;
+    if (skh5_sizes(file, &sizeof_addr, &sizeof_size) < 0) return -1;
     if (id_size != 4 + sizeof_addr + 4) return -1;
-    unsigned long long count = little_endian(id, 4), addr = little_endian(id + 4, sizeof_addr);
-    unsigned long long index = little_endian(id + 4 + sizeof_addr, 4);
+    unsigned long long count = skh5_le(id, 4), addr = skh5_le(id + 4, sizeof_addr);
+    unsigned long long index = skh5_le(id + 4 + sizeof_addr, 4);
     unsigned long long undefined = sizeof_addr == 8 ? ~0ULL : (1ULL << (8 * sizeof_addr)) - 1;
     if (count == 0 || addr == 0 || addr == undefined) return 0;   /* an empty or null string */
     if (count > max_bytes || index == 0 || index > 0xFFFF) return -1;
@@ -119,18 +125,18 @@ int skh5_heap_string(hid_t file, const unsigned char *id, size_t id_size, size_t
        (index: 2, references: 2, reserved: 4, size: sizeof_size) and their data padded to 8. */
     size_t header = 8 + sizeof_size, object_header = 8 + sizeof_size;
     unsigned char head[16];
-    if (read_raw(file, addr, header, head) < 0) return -1;
+    if (skh5_read_raw(file, addr, header, head) < 0) return -1;
     if (memcmp(head, "GCOL", 4) != 0 || head[4] != 1) return -1;
-    unsigned long long total = little_endian(head + 8, sizeof_size);
+    unsigned long long total = skh5_le(head + 8, sizeof_size);
     if (total < header + object_header || total > (unsigned long long)max_bytes + (1u << 20)) return -1;
     unsigned char *collection = malloc((size_t)total);
     if (collection == NULL) return -1;
     int rc = -1;
-    if (read_raw(file, addr, (size_t)total, collection) < 0) goto done;
+    if (skh5_read_raw(file, addr, (size_t)total, collection) < 0) goto done;
     size_t at = header;
     while (total - at >= object_header) {
-        unsigned long long object = little_endian(collection + at, 2);
-        unsigned long long size = little_endian(collection + at + 8, sizeof_size);
+        unsigned long long object = skh5_le(collection + at, 2);
+        unsigned long long size = skh5_le(collection + at + 8, sizeof_size);
         size_t data = at + object_header;
         if (object == 0) break;                      /* the free space, which ends the objects */
         if (size > total - data) break;

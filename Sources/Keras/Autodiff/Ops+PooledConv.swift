@@ -37,7 +37,8 @@ extension Ops {
     /// `maxPool(batchNormalizationTraining(conv(x, kernel, bias, activation)))` over the last
     /// axis, as ``convMaxPool(_:kernel:bias:strides:padding:dilation:activation:poolSize:poolStrides:poolPadding:)``
     /// (nil where that is, or where `scale` or `offset` does not have one value per filter),
-    /// with the batch's mean and variance for the moving statistics. The convolution's output is
+    /// with the batch's mean and variance for the moving statistics (summed as the convolution's
+    /// rows are stored, equal to the separate ops' up to the order of Float sums). The convolution's output is
     /// stored once; the normalized tensor and the full-size gradients never are (``Kernels/affineMaxPool(_:_:_:_:channels:into:argmax:)``).
     static func convBatchNormMaxPool(_ x: Tensor, kernel: Tensor, bias: Tensor?, strides: [Int], padding: ConvPadding,
                                      dilation: [Int], activation: ElementwiseActivation, scale: Tensor?, offset: Tensor?,
@@ -49,10 +50,10 @@ extension Ops {
               scale.map({ $0.shape == [f] }) ?? true, offset.map({ $0.shape == [f] }) ?? true else { return nil }
         let relu = activation == .relu, r = x.rank - 2
         let y = Tensor.uninitialized([p.batch] + [p.conv.output.0, p.conv.output.1, p.conv.output.2].suffix(r) + [f])
-        Kernels.directConv(x.data, kernel.data, bias: bias?.data, p.conv, filters: f, relu: relu, into: y.data)
         let layout = Kernels.ChannelLayout(y.shape, axis: y.rank - 1)
         let mean = Tensor.uninitialized([f]), variance = Tensor.uninitialized([f])
-        Kernels.channelMoments(y.data, layout, mean: mean.data, variance: variance.data)
+        Kernels.directConv(x.data, kernel.data, bias: bias?.data, p.conv, filters: f, relu: relu, into: y.data,
+                           moments: (mean.data, variance.data))
         // Per channel: 1/σ, then y·a + b with a = γ/σ, b = β − mean·a, as batchNormalizationTraining.
         let rstd = Tensor.uninitialized([f]), a = Tensor.uninitialized([f]), b = Tensor.uninitialized([f])
         for c in 0..<f {

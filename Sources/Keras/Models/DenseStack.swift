@@ -1,14 +1,16 @@
 /// A `Sequential` model whose layers are `Dense` and elementwise `Activation` layers, optionally
 /// ending in a softmax over the last axis: the shape of the small MLPs (Otto, iris) whose
-/// training steps and one-row predictions cost microseconds. ``DenseStepPlan`` trains such a
+/// training steps and one-row predictions cost microseconds. A layer written with `keras.ops`
+/// whose traced graph is one fused dense node over its input and weights (``OpGraph/denseForm``)
+/// counts as a Dense. ``DenseStepPlan`` trains such a
 /// stack and ``Sequential/predictWithPlan(_:)`` runs it without the tape, the call context or
 /// per-layer tensors, through the same kernels as `Ops.dense`, `Ops.activation` and
 /// `Ops.softmax` in the same order, so that results are bit-identical to the general path.
 struct DenseStack {
     /// One layer: a Dense (with its fused elementwise activation) or a standalone activation.
     struct Stage {
-        /// The Dense layer, or nil for an `Activation` layer.
-        let dense: Dense?
+        /// The Dense (or traced dense) layer, or nil for an `Activation` layer.
+        let layer: Layer?
         let kernel: Variable?
         let bias: Variable?
         let activation: ElementwiseActivation
@@ -34,22 +36,20 @@ struct DenseStack {
         var softmax = false
         for (i, l) in layers.enumerated() {
             guard !softmax else { return nil }  // a softmax is only supported as the last layer
-            if let d = l as? Dense {
-                guard d.built, let kernel = d.kernel, kernel.shape.count == 2, kernel.storedValue.count > 0,
-                      d.useBias == (d.bias != nil) else { return nil }
-                let (k, n) = (kernel.shape[0], kernel.shape[1])
+            if let p = Self.denseParts(l) {
+                guard p.kernel.shape.count == 2, p.kernel.storedValue.count > 0 else { return nil }
+                let (k, n) = (p.kernel.shape[0], p.kernel.shape[1])
                 guard width == nil || width == k else { return nil }
-                let fn = d.activationFunction
                 let kind: ElementwiseActivation
-                if let e = fn.elementwise {
+                if let e = p.activation {
                     kind = e
-                } else if fn.isLastAxisSoftmax && i == layers.count - 1 {
+                } else if i == layers.count - 1 {
                     kind = .linear
                     softmax = true
                 } else {
                     return nil
                 }
-                stages.append(Stage(dense: d, kernel: kernel, bias: d.bias, activation: kind, inWidth: k, outWidth: n))
+                stages.append(Stage(layer: l, kernel: p.kernel, bias: p.bias, activation: kind, inWidth: k, outWidth: n))
                 width = n
             } else if let a = l as? Activation {
                 let fn = a.activationFunction
@@ -57,7 +57,7 @@ struct DenseStack {
                     softmax = true
                 } else if let e = fn.elementwise {
                     guard let w = width else { return nil }  // needs a known width: after a Dense
-                    if e != .linear { stages.append(Stage(dense: nil, kernel: nil, bias: nil, activation: e, inWidth: w, outWidth: w)) }
+                    if e != .linear { stages.append(Stage(layer: nil, kernel: nil, bias: nil, activation: e, inWidth: w, outWidth: w)) }
                 } else {
                     return nil
                 }
@@ -65,7 +65,7 @@ struct DenseStack {
                 return nil
             }
         }
-        guard let first = stages.first, first.dense != nil, let out = width else { return nil }
+        guard let first = stages.first, first.kernel != nil, let out = width else { return nil }
         self.layers = layers
         self.stages = stages
         endsInSoftmax = softmax
@@ -74,14 +74,31 @@ struct DenseStack {
         maxWidth = stages.reduce(first.inWidth) { Swift.max($0, $1.outWidth) }
     }
 
+    /// The kernel, bias and activation of a layer computing `activation(x · kernel (+ bias))`:
+    /// a built Dense (activation nil for its softmax over the last axis), or a layer written
+    /// with `keras.ops` whose traced graph is one fused dense node; nil for any other layer.
+    static func denseParts(_ l: Layer) -> (kernel: Variable, bias: Variable?, activation: ElementwiseActivation?)? {
+        if let d = l as? Dense {
+            guard d.built, let kernel = d.kernel, d.useBias == (d.bias != nil) else { return nil }
+            let fn = d.activationFunction
+            if let e = fn.elementwise { return (kernel, d.bias, e) }
+            return fn.isLastAxisSoftmax ? (kernel, d.bias, nil) : nil
+        }
+        guard let t = l as? CallbackLayer, t.built, let f = t.graph?.denseForm, let w = t.denseWeights,
+              let kernel = w.kernel, kernel.shape.count == 2,
+              w.bias.map({ $0.shape == [kernel.shape[1]] }) ?? true else { return nil }
+        return (kernel, w.bias, f.activation)
+    }
+
     /// True while `layers` are still the stack's layers, with the same weights of the same sizes.
     func matches(_ layers: [Layer]) -> Bool {
         guard layers.count == self.layers.count else { return false }
         for i in 0..<layers.count where layers[i] !== self.layers[i] { return false }
         for i in 0..<stages.count {
             let s = stages[i]
-            guard let d = s.dense else { continue }
-            guard d.kernel === s.kernel, d.bias === s.bias,
+            guard let layer = s.layer else { continue }
+            let current = (layer as? Dense).map { (kernel: $0.kernel, bias: $0.bias) } ?? (layer as? CallbackLayer)?.denseWeights
+            guard let current, current.kernel === s.kernel, current.bias === s.bias,
                   s.kernel?.storedValue.count == s.inWidth * s.outWidth,
                   s.bias.map({ $0.storedValue.count == s.outWidth }) ?? true else { return false }
         }
@@ -148,5 +165,16 @@ final class InferenceStack {
     /// True when `x` is a non-empty batch the model's input takes (what `checkInput` accepts).
     func accepts(_ x: Tensor) -> Bool {
         x.rank == 2 && x.shape[1] == stack.inWidth && x.shape[0] > 0 && (fixedBatch == nil || fixedBatch == x.shape[0])
+    }
+}
+
+extension CallbackLayer {
+    /// The kernel and bias of a layer whose traced graph is one fused dense node
+    /// (``OpGraph/denseForm``), or nil.
+    var denseWeights: (kernel: Variable?, bias: Variable?)? {
+        guard let f = graph?.denseForm else { return nil }
+        let vs = variables
+        guard f.kernel < vs.count, (f.bias ?? 0) < vs.count else { return nil }
+        return (vs[f.kernel], f.bias.map { vs[$0] })
     }
 }

@@ -50,11 +50,11 @@ final class DenseStepPlan {
         let variables = model.trainableWeights
         var kernelIndex: [Int] = [], biasIndex: [Int] = []
         for s in stack.stages {
-            guard let d = s.dense else { kernelIndex.append(-1); biasIndex.append(-1); continue }
-            guard let k = variables.firstIndex(where: { $0 === d.kernel }) else { return nil }
+            guard let kernel = s.kernel else { kernelIndex.append(-1); biasIndex.append(-1); continue }
+            guard let k = variables.firstIndex(where: { $0 === kernel }) else { return nil }
             kernelIndex.append(k)
-            biasIndex.append(d.bias.flatMap { b in variables.firstIndex { $0 === b } } ?? -1)
-            if d.bias != nil && biasIndex.last == -1 { return nil }
+            biasIndex.append(s.bias.flatMap { b in variables.firstIndex { $0 === b } } ?? -1)
+            if s.bias != nil && biasIndex.last == -1 { return nil }
         }
         guard variables.count == kernelIndex.filter({ $0 >= 0 }).count + biasIndex.filter({ $0 >= 0 }).count else { return nil }
         self.input = input
@@ -66,7 +66,7 @@ final class DenseStepPlan {
         outputs = stack.stages.map { Tensor.uninitialized([rows, $0.outWidth]) }
         inputGradients = stack.stages.indices.map { $0 == 0 ? nil : Tensor.uninitialized([rows, stack.stages[$0].inWidth]) }
         activationGradients = stack.stages.map { s in
-            s.dense != nil && s.activation != .linear ? Tensor.uninitialized([rows, s.outWidth]) : nil
+            s.kernel != nil && s.activation != .linear ? Tensor.uninitialized([rows, s.outWidth]) : nil
         }
         self.kernelIndex = kernelIndex
         self.biasIndex = biasIndex
@@ -78,7 +78,8 @@ final class DenseStepPlan {
     }
 
     /// True when a step of `model` adds nothing to the stack's loss and trains every weight:
-    /// the model and every Dense trainable, no regularizer, no loss scaling.
+    /// the model and every Dense (and traced dense layer) trainable, no regularizer, no loss
+    /// scaling.
     static func isPlain(_ model: Sequential, _ stack: DenseStack, _ c: CompiledState) -> Bool {
         guard model.trainable, model.activityRegularizer == nil, model.weightRegularizers.isEmpty,
               !c.optimizer.scalesLoss, stack.matches(model.layers) else { return false }
@@ -88,8 +89,9 @@ final class DenseStepPlan {
             guard layer.activityRegularizer == nil, layer.weightRegularizers.isEmpty else { return false }
         }
         for i in 0..<stack.stages.count {
-            guard let d = stack.stages[i].dense else { continue }
-            guard d.trainable, d.kernel?.trainable == true, d.bias?.trainable ?? true else { return false }
+            let s = stack.stages[i]
+            guard let layer = s.layer else { continue }
+            guard layer.trainable, s.kernel?.trainable == true, s.bias?.trainable ?? true else { return false }
         }
         return true
     }

@@ -21,7 +21,7 @@ extension Model {
     }
 
     /// Bytes of the scratch buffers the layers' kernels hold beyond their outputs for one batch
-    /// of `rows` (``KernelScratch``: im2col columns), nested models included.
+    /// of `rows` (``KernelScratch``: im2col columns, recurrent per-step buffers), nested models included.
     func scratchBytes(rows: Int, training: Bool) throws -> Int {
         var total = 0
         for node in executionOrder {

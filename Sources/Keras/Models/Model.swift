@@ -10,12 +10,20 @@
 open class Model: Layer, @unchecked Sendable {
     /// The symbolic inputs and outputs (functional models, and built Sequential models).
     @exclusivity(unchecked) public internal(set) var inputs: [KerasTensor] = []
-    public internal(set) var outputs: [KerasTensor] = [] { didSet { inferenceFolding = nil } }
+    public internal(set) var outputs: [KerasTensor] = [] { didSet { graphChanged() } }
     /// Layer calls in execution order.
-    var executionOrder: [GraphNode] = [] { didSet { inferenceFolding = nil } }
+    var executionOrder: [GraphNode] = [] { didSet { graphChanged() } }
     /// The BatchNormalizations that fold into the layer before them at inference, found on
     /// first use for the current graph (see ``inferenceFolds(training:)``).
     var inferenceFolding: InferenceFolding?
+    /// The convolutions that run fused with the pooling after them, found on first use for the
+    /// current graph (see ``pooledConvRuns()``).
+    var pooledConvFusion: PooledConvFusion?
+
+    private func graphChanged() {
+        inferenceFolding = nil
+        pooledConvFusion = nil
+    }
     @exclusivity(unchecked) var layerList: [Layer] = []
 
     /// Compiled state: set by `compile`.
@@ -187,10 +195,11 @@ open class Model: Layer, @unchecked Sendable {
             }
             return v
         }
-        let folds = inferenceFolds(training: training)
+        let folds = inferenceFolds(training: training), runs = pooledConvRuns()
         for node in executionOrder where !(node.layer is InputLayer) {
             let id = ObjectIdentifier(node)
-            if folds != nil, values[id] != nil { continue }  // a BatchNormalization folded into the layer before it
+            // A layer folded or fused into the one before it (which computed its value).
+            if folds != nil || runs != nil, values[id] != nil { continue }
             let args = try node.inputs.map(value(of:))
             var given: [Tensor?]?
             if !masks.isEmpty {
@@ -200,6 +209,13 @@ open class Model: Layer, @unchecked Sendable {
             if given == nil, let fold = folds?.byLayerNode[id], let out = try fold.call(args[0]) {
                 values[id] = [out]
                 values[fold.bnNode] = [out]
+                continue
+            }
+            if given == nil, let run = runs?.byNode[id], let out = run.call(args[0], training: training) {
+                // Nothing else reads the convolution's (or the BatchNormalization's) output.
+                values[id] = []
+                for later in run.nodes.dropLast() { values[later] = [] }
+                if let last = run.nodes.last { values[last] = [out] }
                 continue
             }
             let (outs, outMasks) = try node.layer.callWithMasks(args, masks: given, training: training)

@@ -8,10 +8,7 @@
 /// ```
 /// When no layer declares an input shape, the model builds itself on the first data it sees.
 public final class Sequential: Model, @unchecked Sendable {
-    @exclusivity(unchecked) private var stack: [Layer] = [] { didSet { fusedRuns = nil } }
-    /// The convolutions that run fused with the layers after them, with how many (see
-    /// ``BaseConv/fusedLayers(_:)``), found on first use for the current stack.
-    @exclusivity(unchecked) private var fusedRuns: [ObjectIdentifier: Int]?
+    @exclusivity(unchecked) private var stack: [Layer] = []
     /// The model's input tensor; owns the input layer through its node.
     private var inputTensor: KerasTensor?
     private var inputLayer: InputLayer? { inputTensor?.layer as? InputLayer }
@@ -142,7 +139,7 @@ public final class Sequential: Model, @unchecked Sendable {
             var x = xs[0]
             var mask = masks?.first ?? nil
             let folds = inferenceFolds(training: training)
-            let runs = fusedConvolutions()
+            let runs = pooledConvRuns()
             var skipThrough = -1  // the last layer fused into one before it
             for (i, l) in stack.enumerated() {
                 if i <= skipThrough { continue }
@@ -152,11 +149,10 @@ public final class Sequential: Model, @unchecked Sendable {
                     skipThrough = i + 1
                     continue
                 }
-                if mask == nil, let runs, let span = runs[ObjectIdentifier(l)], i + span < stack.count, let conv = l as? BaseConv,
-                   let out = span == 1 ? conv.pooledCall(x, then: stack[i + 1])
-                       : (stack[i + 1] as? BatchNormalization).flatMap({ conv.normalizedPooledCall(x, $0, then: stack[i + 2], training: training) }) {
+                if mask == nil, let run = runs?.byLayer[ObjectIdentifier(l)], run.follows(i, in: stack),
+                   let out = run.call(x, training: training) {
                     x = out
-                    skipThrough = i + span
+                    skipThrough = i + run.layers.count
                     continue
                 }
                 if mask == nil, !l.computesMasksInCall {
@@ -172,20 +168,6 @@ public final class Sequential: Model, @unchecked Sendable {
             }
             return ([x], mask.map { [$0] })
         }
-    }
-
-    /// The convolutions of the stack that run fused with the layers after them, and how many;
-    /// nil when none (every MLP: one check per forward pass).
-    func fusedConvolutions() -> [ObjectIdentifier: Int]? {
-        if let cached = fusedRuns { return cached.isEmpty ? nil : cached }
-        var found: [ObjectIdentifier: Int] = [:]
-        for (i, l) in stack.enumerated() {
-            if let conv = l as? BaseConv, case let span = conv.fusedLayers(stack[(i + 1)...]), span > 0 {
-                found[ObjectIdentifier(conv)] = span
-            }
-        }
-        fusedRuns = found
-        return found.isEmpty ? nil : found
     }
 
     public override func getConfig() -> JSON {

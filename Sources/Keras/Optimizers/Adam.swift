@@ -4,28 +4,33 @@ import Glibc
 
 /// Adam: bias-corrected running means of the gradient and its square, optionally with AMSGrad's
 /// running maximum. Keras: `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`.
-public final class Adam: Optimizer, @unchecked Sendable {
-    public let beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool
+/// ``AdamW`` is Adam with its own weight decay, as in Keras (`class AdamW(Adam)`).
+public class Adam: MomentOptimizer, @unchecked Sendable {
+    /// Keeps the running maximum of the second moment (AMSGrad).
+    public let amsgrad: Bool
 
-    public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
-                epsilon: Double = 1e-7, amsgrad: Bool = false,
-                options: OptimizerArguments = OptimizerArguments()) throws {
-        try checkBeta("Adam", "beta_1", beta1)
-        try checkBeta("Adam", "beta_2", beta2)
-        try checkNonNegative("Adam", "epsilon", epsilon)
-        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.amsgrad = amsgrad
-        try super.init(learningRate: learningRate, options: options, defaultName: "adam")
+    public convenience init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9,
+                            beta2: Double = 0.999, epsilon: Double = 1e-7, amsgrad: Bool = false,
+                            options: OptimizerArguments = OptimizerArguments()) throws {
+        try self.init("Adam", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                      amsgrad: amsgrad, options: options, defaultName: "adam")
+    }
+
+    /// The initialiser AdamW shares: `owner` names the class in messages.
+    init(_ owner: String, learningRate: any LearningRateConvertible, beta1: Double, beta2: Double, epsilon: Double,
+         amsgrad: Bool, options: OptimizerArguments, defaultName: String) throws {
+        self.amsgrad = amsgrad
+        try super.init(owner, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, options: options,
+                       defaultName: defaultName)
     }
 
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("Adam", config)
         let (learningRate, options) = try OptimizerArguments.read(&a)
-        let beta1 = try a.double("beta_1", default: 0.9)
-        let beta2 = try a.double("beta_2", default: 0.999)
-        let epsilon = try a.double("epsilon", default: 1e-7)
+        let m = try Moments(&a)
         let amsgrad = try a.bool("amsgrad", default: false)
         try a.finish()
-        try self.init(learningRate: learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
+        try self.init(learningRate: learningRate ?? 0.001, beta1: m.beta1, beta2: m.beta2, epsilon: m.epsilon,
                       amsgrad: amsgrad, options: options)
     }
 
@@ -38,8 +43,7 @@ public final class Adam: Optimizer, @unchecked Sendable {
 
     public override var config: JSON {
         var c = super.config
-        c.set("beta_1", .double(beta1)); c.set("beta_2", .double(beta2))
-        c.set("epsilon", .double(epsilon)); c.set("amsgrad", .bool(amsgrad))
+        c.set("amsgrad", .bool(amsgrad))
         return c
     }
 }

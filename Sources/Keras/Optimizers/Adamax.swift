@@ -4,26 +4,16 @@ import Glibc
 
 /// Adamax: Adam with the infinity norm in place of the squared-gradient average.
 /// Keras: `Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
-public final class Adamax: Optimizer, @unchecked Sendable {
-    public let beta1: Double, beta2: Double, epsilon: Double
-
+public final class Adamax: MomentOptimizer, @unchecked Sendable {
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-7, options: OptimizerArguments = OptimizerArguments()) throws {
-        try checkBeta("Adamax", "beta_1", beta1)
-        try checkRange("Adamax", "beta_2", beta2, 0...1)
-        try checkNonNegative("Adamax", "epsilon", epsilon)
-        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
-        try super.init(learningRate: learningRate, options: options, defaultName: "adamax")
+        try super.init("Adamax", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                       beta2MayBeOne: true, options: options, defaultName: "adamax")
     }
 
     convenience init(config: JSON) throws {
-        var a = try ConfigArguments("Adamax", config)
-        let (learningRate, options) = try OptimizerArguments.read(&a)
-        let beta1 = try a.double("beta_1", default: 0.9)
-        let beta2 = try a.double("beta_2", default: 0.999)
-        let epsilon = try a.double("epsilon", default: 1e-7)
-        try a.finish()
-        try self.init(learningRate: learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
+        let (learningRate, m, options) = try Moments.read("Adamax", config)
+        try self.init(learningRate: learningRate ?? 0.001, beta1: m.beta1, beta2: m.beta2, epsilon: m.epsilon,
                       options: options)
     }
 
@@ -39,11 +29,5 @@ public final class Adamax: Optimizer, @unchecked Sendable {
             u[i] = Swift.max(b2 * u[i], Swift.abs(g[i]))
             w[i] -= lr * m[i] / (correction * (u[i] + eps))
         }
-    }
-
-    public override var config: JSON {
-        var c = super.config
-        c.set("beta_1", .double(beta1)); c.set("beta_2", .double(beta2)); c.set("epsilon", .double(epsilon))
-        return c
     }
 }

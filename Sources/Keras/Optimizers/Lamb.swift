@@ -5,26 +5,16 @@ import Glibc
 /// LAMB: Adam's bias-corrected step scaled per variable by the trust ratio
 /// `‖w‖ / ‖step‖` (1 when either norm is zero). Keras:
 /// `Lamb(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
-public final class Lamb: Optimizer, @unchecked Sendable {
-    public let beta1: Double, beta2: Double, epsilon: Double
-
+public final class Lamb: MomentOptimizer, @unchecked Sendable {
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-7, options: OptimizerArguments = OptimizerArguments()) throws {
-        try checkBeta("Lamb", "beta_1", beta1)
-        try checkBeta("Lamb", "beta_2", beta2)
-        try checkNonNegative("Lamb", "epsilon", epsilon)
-        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
-        try super.init(learningRate: learningRate, options: options, defaultName: "lamb")
+        try super.init("Lamb", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                       options: options, defaultName: "lamb")
     }
 
     convenience init(config: JSON) throws {
-        var a = try ConfigArguments("Lamb", config)
-        let (learningRate, options) = try OptimizerArguments.read(&a)
-        let beta1 = try a.double("beta_1", default: 0.9)
-        let beta2 = try a.double("beta_2", default: 0.999)
-        let epsilon = try a.double("epsilon", default: 1e-7)
-        try a.finish()
-        try self.init(learningRate: learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
+        let (learningRate, m, options) = try Moments.read("Lamb", config)
+        try self.init(learningRate: learningRate ?? 0.001, beta1: m.beta1, beta2: m.beta2, epsilon: m.epsilon,
                       options: options)
     }
 
@@ -49,11 +39,5 @@ public final class Lamb: Optimizer, @unchecked Sendable {
         let ratio: Float = wNorm > 0 && stepNorm > 0 ? wNorm / stepNorm : 1
         let scale = ratio * lr
         for i in 0..<n { w[i] -= scale * ((m[i] / c1) / ((v[i] / c2).squareRoot() + eps)) }
-    }
-
-    public override var config: JSON {
-        var c = super.config
-        c.set("beta_1", .double(beta1)); c.set("beta_2", .double(beta2)); c.set("epsilon", .double(epsilon))
-        return c
     }
 }

@@ -5,29 +5,19 @@ import Glibc
 /// Nadam: Adam with Nesterov momentum and Keras's momentum schedule
 /// `u_t = beta_1 * (1 - 0.5 * 0.96^t)`. Keras: `Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
 /// Keras 2's `schedule_decay` is accepted in configs and ignored, as Keras 3 fixes the schedule.
-public final class Nadam: Optimizer, @unchecked Sendable {
-    public let beta1: Double, beta2: Double, epsilon: Double
+public final class Nadam: MomentOptimizer, @unchecked Sendable {
     /// The running product of `u_t` (Keras's `_u_product`), advanced once per step.
     public internal(set) var uProduct: Float = 1
 
     public init(learningRate: any LearningRateConvertible = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-7, options: OptimizerArguments = OptimizerArguments()) throws {
-        try checkBeta("Nadam", "beta_1", beta1)
-        try checkBeta("Nadam", "beta_2", beta2)
-        try checkNonNegative("Nadam", "epsilon", epsilon)
-        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
-        try super.init(learningRate: learningRate, options: options, defaultName: "nadam")
+        try super.init("Nadam", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                       options: options, defaultName: "nadam")
     }
 
     convenience init(config: JSON) throws {
-        var a = try ConfigArguments("Nadam", config)
-        let (learningRate, options) = try OptimizerArguments.read(&a)
-        let beta1 = try a.double("beta_1", default: 0.9)
-        let beta2 = try a.double("beta_2", default: 0.999)
-        let epsilon = try a.double("epsilon", default: 1e-7)
-        _ = try a.double("schedule_decay")
-        try a.finish()
-        try self.init(learningRate: learningRate ?? 0.001, beta1: beta1, beta2: beta2, epsilon: epsilon,
+        let (learningRate, m, options) = try Moments.read("Nadam", config, ignoring: ["schedule_decay"])
+        try self.init(learningRate: learningRate ?? 0.001, beta1: m.beta1, beta2: m.beta2, epsilon: m.epsilon,
                       options: options)
     }
 
@@ -64,11 +54,5 @@ public final class Nadam: Optimizer, @unchecked Sendable {
             let vHat = v[i] / b2Correction
             w[i] -= mHat * lr / (vHat.squareRoot() + eps)
         }
-    }
-
-    public override var config: JSON {
-        var c = super.config
-        c.set("beta_1", .double(beta1)); c.set("beta_2", .double(beta2)); c.set("epsilon", .double(epsilon))
-        return c
     }
 }

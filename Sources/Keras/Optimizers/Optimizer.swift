@@ -16,33 +16,38 @@ import Glibc
 /// try opt.apply(gradients, to: model.trainableWeights)
 /// ```
 open class Optimizer: @unchecked Sendable {
-    /// The name (Keras's `name`, `adam` by default).
-    public let name: String
+    /// The arguments every optimizer takes (``OptimizerArguments``), as given, with ``name`` resolved.
+    public internal(set) var arguments: OptimizerArguments
     /// The schedule giving the learning rate of each step, when one was given.
     public private(set) var schedule: LearningRateSchedule?
     @exclusivity(unchecked) private var constantLearningRate: Float
+    /// The name (Keras's `name`, `adam` by default).
+    public var name: String { arguments.name ?? "" }
     /// Decoupled weight decay: before each update `w -= w * weightDecay * lr`.
-    public let weightDecay: Double?
+    public var weightDecay: Double? { arguments.weightDecay }
     /// Clips each gradient to this L2 norm.
-    public let clipnorm: Double?
+    public var clipnorm: Double? { arguments.clipnorm }
     /// Clips each gradient element to `[-clipvalue, clipvalue]`.
-    public let clipvalue: Double?
+    public var clipvalue: Double? { arguments.clipvalue }
     /// Clips all gradients together to this global L2 norm.
-    public let globalClipnorm: Double?
+    public var globalClipnorm: Double? { arguments.globalClipnorm }
     /// Keeps an exponential moving average of the weights.
-    public let useEMA: Bool
+    public var useEMA: Bool { arguments.useEMA }
     /// `average = emaMomentum * average + (1 - emaMomentum) * weight`.
-    public let emaMomentum: Double
+    public var emaMomentum: Double { arguments.emaMomentum }
     /// Every this many steps, the weights are overwritten with their average.
-    public let emaOverwriteFrequency: Int?
+    public var emaOverwriteFrequency: Int? { arguments.emaOverwriteFrequency }
     /// Keras 2's learning-rate decay: `lr / (1 + decay * iterations)`.
-    public let decay: Double
+    public var decay: Double { arguments.decay }
     /// The loss is multiplied by this before gradients are taken and the gradients divided by it
     /// (Keras's `loss_scale_factor`, for reduced precision; harmless in float32).
-    public internal(set) var lossScaleFactor: Double?
+    public internal(set) var lossScaleFactor: Double? {
+        get { arguments.lossScaleFactor }
+        set { arguments.lossScaleFactor = newValue }
+    }
     /// When set, gradients are summed over this many calls and their mean applied on the last
     /// one; the other calls only accumulate.
-    public let gradientAccumulationSteps: Int?
+    public var gradientAccumulationSteps: Int? { arguments.gradientAccumulationSteps }
     /// Calls to ``apply(_:to:)`` so far (Keras's `_iterations`: with gradient accumulation,
     /// Keras's `optimizer.iterations` is this divided by the accumulation steps).
     @exclusivity(unchecked) public internal(set) var iterations: Int = 0
@@ -96,17 +101,8 @@ open class Optimizer: @unchecked Sendable {
         guard o.decay >= 0, o.decay.isFinite else {
             throw KerasError.invalidArgument("\(owner)(decay: \(o.decay)): decay must be a finite number >= 0")
         }
-        name = o.name ?? defaultName
-        weightDecay = o.weightDecay
-        clipnorm = o.clipnorm
-        clipvalue = o.clipvalue
-        globalClipnorm = o.globalClipnorm
-        useEMA = o.useEMA
-        emaMomentum = o.emaMomentum
-        emaOverwriteFrequency = o.emaOverwriteFrequency
-        decay = o.decay
-        gradientAccumulationSteps = o.gradientAccumulationSteps
-        lossScaleFactor = o.lossScaleFactor
+        arguments = o
+        arguments.name = o.name ?? defaultName
     }
 
     /// The loss to differentiate: multiplied by ``lossScaleFactor`` when set. Keras:

@@ -30,12 +30,10 @@ public final class ScheduleFreeAdamW: Optimizer, @unchecked Sendable {
     convenience init(config: JSON) throws {
         var a = try ConfigArguments("ScheduleFreeAdamW", config)
         let (learningRate, options) = try OptimizerArguments.read(&a)
-        let beta1 = try a.double("beta_1", default: 0.9)
-        let beta2 = try a.double("beta_2", default: 0.999)
-        let epsilon = try a.double("epsilon", default: 1e-8)
+        let m = try Moments(&a, epsilon: 1e-8)
         let warmup = try a.int("warmup_steps") ?? 0
         try a.finish()
-        try self.init(learningRate: learningRate ?? 0.0025, beta1: beta1, beta2: beta2, epsilon: epsilon,
+        try self.init(learningRate: learningRate ?? 0.0025, beta1: m.beta1, beta2: m.beta2, epsilon: m.epsilon,
                       warmupSteps: warmup, options: options)
     }
 
@@ -63,7 +61,7 @@ public final class ScheduleFreeAdamW: Optimizer, @unchecked Sendable {
 
     public override var config: JSON {
         var c = super.config
-        c.set("beta_1", .double(beta1)); c.set("beta_2", .double(beta2)); c.set("epsilon", .double(epsilon))
+        c.setMoments(beta1, beta2, epsilon)
         c.set("warmup_steps", .int(warmupSteps))
         return c
     }

@@ -39,8 +39,10 @@ public struct CustomObjectScope {
     /// The innermost object of `kind` named `name` (or its bare name after `Package>`) in the
     /// calling thread's scopes.
     static func lookup(_ kind: KerasObjectKind, _ name: String) -> KerasObject? {
+        let scopes = stack.value.scopes
+        guard !scopes.isEmpty else { return nil }
         let bare = name.split(separator: ">").last.map(String.init)
-        for scope in stack.value.scopes.reversed() {
+        for scope in scopes.reversed() {
             if let o = scope[RegistryKey(kind, name)] { return o }
             if let bare, bare != name, let o = scope[RegistryKey(kind, bare)] { return o }
         }

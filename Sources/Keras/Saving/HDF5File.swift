@@ -116,7 +116,9 @@ final class HDF5File {
     func root() throws -> HDF5Group {
         let g = H5Gopen2(id, "/", hid_t(H5P_DEFAULT))
         guard g >= 0 else { throw KerasError.io("HDF5: cannot open the root group of '\(path)'") }
-        return HDF5Group(id: g, path: "/", file: path)
+        let root = HDF5Group(id: g, path: "/", file: path)
+        try root.checkHeader(".")
+        return root
     }
 }
 
@@ -137,27 +139,39 @@ final class HDF5Group {
 
     private func child(_ name: String) -> String { path == "/" ? "/" + name : path + "/" + name }
 
-    /// Whether a link `name` exists, following each component of a path like `a/b/c`.
-    func exists(_ name: String) -> Bool {
+    /// Whether a link `name` exists, following each component of a path like `a/b/c`; the object
+    /// header of each component is checked (``checkHeader(_:)``) before libhdf5 looks inside it.
+    func exists(_ name: String) throws -> Bool {
         var prefix = ""
         for part in name.split(separator: "/", omittingEmptySubsequences: true) {
             prefix += prefix.isEmpty ? String(part) : "/" + part
             guard H5Lexists(id, prefix, hid_t(H5P_DEFAULT)) > 0 else { return false }
+            try checkHeader(prefix)
         }
         return !prefix.isEmpty
     }
 
+    /// Refuses an object of a file opened for reading whose header holds a name libhdf5 1.10.8
+    /// would read past its buffer (an attribute, link or filter name without its end, a group's
+    /// local heap without a final NUL: ``skh5_check_named(_:_:_:_:)``), or that is an external link.
+    func checkHeader(_ name: String) throws {
+        var why = [CChar](repeating: 0, count: 256)
+        guard skh5_check_named(id, name, &why, why.count) < 0 else { return }
+        let reason = String(decoding: why.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw KerasError.io("HDF5 '\(file)': object '\(name == "." ? path : child(name))' is malformed: \(reason)")
+    }
+
     /// Whether `name` is a group.
-    func isGroup(_ name: String) -> Bool {
-        guard exists(name) else { return false }
+    func isGroup(_ name: String) throws -> Bool {
+        guard try exists(name) else { return false }
         var info = H5O_info_t()
-        guard H5Oget_info_by_name1(id, name, &info, hid_t(H5P_DEFAULT)) >= 0 else { return false }
+        guard H5Oget_info_by_name2(id, name, &info, UInt32(H5O_INFO_BASIC), hid_t(H5P_DEFAULT)) >= 0 else { return false }
         return info.type == H5O_TYPE_GROUP
     }
 
     /// The group `name` (a path relative to this one), or nil when absent.
     func group(_ name: String) throws -> HDF5Group? {
-        guard isGroup(name) else { return nil }
+        guard try isGroup(name) else { return nil }
         let g = H5Gopen2(id, name, hid_t(H5P_DEFAULT))
         guard g >= 0 else { throw KerasError.io("HDF5 '\(file)': cannot open group '\(child(name))'") }
         return HDF5Group(id: g, path: child(name), file: file)
@@ -382,7 +396,7 @@ final class HDF5Group {
     }
 
     private func openDataset(_ name: String) throws -> hid_t {
-        guard exists(name) else { throw KerasError.io("HDF5 '\(file)': dataset '\(child(name))' is missing") }
+        guard try exists(name) else { throw KerasError.io("HDF5 '\(file)': dataset '\(child(name))' is missing") }
         let d = H5Dopen2(id, name, hid_t(H5P_DEFAULT))
         guard d >= 0 else { throw KerasError.io("HDF5 '\(file)': '\(child(name))' is not a dataset") }
         return d

@@ -51,7 +51,7 @@ extension KerasArchive {
                 if weights == nil, let image = try member(archive, "model.weights.h5", path: path, limit: maxMemberBytes) {
                     weights = try HDF5File.open(image: image, name: "\(path)/model.weights.h5")
                 }
-                guard let g = try weights?.root().group(e.path), g.exists(name) else { return nil }
+                guard let g = try weights?.root().group(e.path), try g.exists(name) else { return nil }
                 return try g.readTensor(name)
             })
         }

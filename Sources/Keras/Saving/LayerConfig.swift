@@ -140,7 +140,10 @@ public struct LayerConfig {
     /// Applies what every layer config carries: trainable, the declared input shape and the
     /// activity regularizer.
     public func applyCommon(to layer: Layer) throws {
-        layer.trainable = try bool("trainable", default: true)
+        // Setting the flag walks the sublayers (found by reflection): a fresh layer already
+        // has the default.
+        let trainable = try bool("trainable", default: true)
+        if layer.trainable != trainable { layer.trainable = trainable }
         if let s = try batchInputShape(), !(layer is InputLayer) { layer.batchInputShape = s }
         if let r = try regularizer("activity_regularizer") { layer.activityRegularizer = r }
         if let dtype = self["dtype"] {

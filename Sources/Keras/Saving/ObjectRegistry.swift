@@ -73,10 +73,9 @@ public enum ObjectRegistry {
     private static let mutex = Mutex()
     nonisolated(unsafe) private static var table: [RegistryKey: Entry] = [:]
     nonisolated(unsafe) private static var builtinsLoaded = false
-    /// The keys whose entry holds a custom object (under the lock, with `table`): the searches
-    /// by bare class name go over these few instead of every built-in (a fit resolves its
-    /// optimizer, loss and activations by name, and parallel fits queued on that lock).
-    nonisolated(unsafe) private static var customKeys: Set<RegistryKey> = []
+    /// How many entries hold a custom object: when none does (the usual case), a name that is
+    /// not found directly is not searched for as `Package>Name` through the whole table.
+    nonisolated(unsafe) private static var customCount = 0
 
     /// Runs `body` on the table under the lock, adding the built-ins first if needed.
     private static func withTable<T>(_ body: (inout [RegistryKey: Entry]) throws -> T) rethrows -> T {
@@ -110,10 +109,10 @@ public enum ObjectRegistry {
     /// Registers `object` under `name` (use `"Package>Name"` as Keras does) for every thread,
     /// replacing an earlier custom object of the same family and name.
     public static func register(_ name: String, _ object: KerasObject) {
-        let key = RegistryKey(object.kind, name)
-        withTable {
-            $0[key, default: Entry()].custom = object
-            customKeys.insert(key)
+        withTable { t in
+            let key = RegistryKey(object.kind, name)
+            if t[key]?.custom == nil { customCount += 1 }
+            t[key, default: Entry()].custom = object
         }
     }
 
@@ -121,8 +120,9 @@ public enum ObjectRegistry {
     public static func unregister(_ name: String, kind: KerasObjectKind? = nil) {
         withTable { t in
             for k in KerasObjectKind.allCases where kind == nil || kind == k {
-                t[RegistryKey(k, name)]?.custom = nil
-                customKeys.remove(RegistryKey(k, name))
+                let key = RegistryKey(k, name)
+                if t[key]?.custom != nil { customCount -= 1 }
+                t[key]?.custom = nil
             }
         }
     }
@@ -135,7 +135,7 @@ public enum ObjectRegistry {
     /// The names of every custom object of `kind` visible on the calling thread: its scopes,
     /// then the global table, without duplicates, sorted.
     public static func customNames(_ kind: KerasObjectKind) -> [String] {
-        let global = withTable { _ in customKeys.filter { $0.kind == kind }.map(\.name) }
+        let global = withTable { t in t.filter { $0.key.kind == kind && $0.value.custom != nil }.map(\.key.name) }
         return Array(Set(CustomObjectScope.names(kind) + global)).sorted()
     }
 
@@ -153,9 +153,10 @@ public enum ObjectRegistry {
         if let o = CustomObjectScope.lookup(kind, name) { return o }
         return withTable { t -> KerasObject? in
             if let o = t[RegistryKey(kind, name)]?.custom { return o }
+            guard customCount > 0 else { return nil }
             // A bare class name finds "Package>Name" when exactly one package registered it.
-            let matches = customKeys.filter { $0.kind == kind && $0.name.hasSuffix(">" + name) }
-            return matches.count == 1 ? matches.first.flatMap { t[$0]?.custom } : nil
+            let matches = t.filter { $0.key.kind == kind && $0.value.custom != nil && $0.key.name.hasSuffix(">" + name) }
+            return matches.count == 1 ? matches.first?.value.custom : nil
         }
     }
 
@@ -174,8 +175,10 @@ public enum ObjectRegistry {
 
     /// The `"Package>Name"` under which a class named `className` was registered globally, if any.
     static func registeredName(of className: String, _ kind: KerasObjectKind) -> String? {
-        withTable { _ in
-            customKeys.filter { $0.kind == kind && $0.name.hasSuffix(">" + className) }.map(\.name).sorted().first
+        withTable { t -> String? in
+            guard customCount > 0 else { return nil }
+            return t.filter { $0.key.kind == kind && $0.value.custom != nil && $0.key.name.hasSuffix(">" + className) }
+                .map(\.key.name).sorted().first
         }
     }
 

@@ -61,7 +61,7 @@ enum WeightsH5Store {
     private static func count(_ g: HDF5Group?) throws -> Int {
         guard let g else { return 0 }
         var n = 0
-        while g.exists(String(n)) { n += 1 }
+        while try g.exists(String(n)) { n += 1 }
         return n
     }
 

@@ -44,6 +44,15 @@ public enum Parallel {
         rows * width < threshold || cores == 1 || isWorkerThread ? 1 : Swift.min(cores, rows)
     }
 
+    /// As ``partCount(rows:width:)``, but four parts per core when it fans out: the threads take
+    /// the parts in turn, so a core that another process holds for a while delays the kernel by
+    /// a part, not by half of the work (the rounds of a loaded machine stop being bimodal). For
+    /// kernels whose parts cost the same and whose per-part results are small.
+    static func balancedPartCount(rows: Int, width: Int) -> Int {
+        let parts = partCount(rows: rows, width: width)
+        return parts > 1 ? Swift.min(rows, 4 * parts) : 1
+    }
+
     /// Calls `body(part, rows)` on `parts` contiguous slices of `0..<rows`, concurrently when
     /// `parts > 1`: for reductions that keep one partial result per part.
     static func forEachPart(_ rows: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
@@ -63,8 +72,8 @@ public enum Parallel {
     private static let twoCores = Atomic<Bool>(getenv("SWIFTKERAS_TWO_CORE").map { String(cString: $0) != "0" } ?? true)
 
     /// Whether work outside a parallel search uses a second core for its matrix products: each
-    /// product of ``Kernels/splitGemmMinimum`` up to ``Kernels/threadedGemmMinimum``
-    /// multiply-adds (the layers of small dense models) is cut into two halves of C, one
+    /// product from ``Kernels/splitGemmMinimum`` multiply-adds (up to ``Kernels/threadedGemmMinimum``
+    /// on more than two cores: the layers of small dense models) is cut into two halves of C, one
     /// computed on a persistent partner thread (``GemmPartner``). On by default (the environment
     /// variable `SWIFTKERAS_TWO_CORE=0` turns it off, for C and Python callers). Workers of a
     /// parallel search (``asWorker(_:)``, `n_jobs > 1`) keep one core each whatever it says, and

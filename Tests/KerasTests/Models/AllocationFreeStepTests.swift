@@ -106,6 +106,16 @@ final class AllocationFreeStepTests: XCTestCase {
         XCTAssertEqual(try stepAllocations(model, iris.x, iris.y, rows: 7, "iris model, last batch"), 0)
     }
 
+    /// The Otto model with its Dense layers written as traced ops (issue 16's
+    /// `python_custom_layer_epoch`): the same plan, nothing allocated.
+    func testTracedDenseOttoWarmStepAllocatesNothing() throws {
+        setRandomSeed(3)
+        let data = Datasets.ottoLike(samples: 256)
+        let model = try Sequential([InputLayer(shape: [93]), tracedDense(100), tracedDense(9), Activation("softmax")])
+        try model.compile(optimizer: "sgd", loss: "categorical_crossentropy")
+        XCTAssertEqual(try stepAllocations(model, data.x, data.yOneHot, rows: 128, "Otto MLP of traced Dense layers"), 0)
+    }
+
     /// One-hot targets with categorical accuracy and momentum: still nothing.
     func testDenseStackWithCategoricalAccuracyAllocatesNothing() throws {
         setRandomSeed(4)

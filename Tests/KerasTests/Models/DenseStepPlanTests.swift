@@ -72,6 +72,34 @@ final class DenseStepPlanTests: XCTestCase {
                                   x: iris.x, y: column, batch: 50)
     }
 
+    /// Dense layers written as traced ops (issue 16's `python_custom_layer_epoch`) enter the
+    /// plan, match the tape bit for bit, and train to the built-in Dense's weights exactly.
+    func testTracedDenseLayersTakeThePlanAndTrainLikeTheBuiltInDense() throws {
+        let data = Datasets.ottoLike(samples: 300)
+        let compile = { (m: Model) in try m.compile(optimizer: "sgd", loss: "categorical_crossentropy", metrics: ["accuracy"]) }
+        let traced = try assertPlanMatchesTape({
+            try Sequential([InputLayer(shape: [93]), tracedDense(16, activation: "relu"), tracedDense(9), Activation("softmax")])
+        }, compile: compile, x: data.x, y: data.yOneHot, batch: 128)
+        XCTAssertNotNil(traced.inferenceStack, "the traced layers form a Dense stack")
+        setRandomSeed(13)
+        let builtin = try Sequential([Dense(16, activation: .relu, inputShape: [93]), Dense(9), Activation("softmax")])
+        try compile(builtin)
+        try builtin.setWeights(traced.getWeights())
+        setRandomSeed(13)
+        let reference = try Sequential([InputLayer(shape: [93]), tracedDense(16, activation: "relu"), tracedDense(9),
+                                        Activation("softmax")])
+        try compile(reference)
+        try reference.setWeights(builtin.getWeights())
+        setRandomSeed(14)
+        let a = try reference.fit(data.x, data.yOneHot, batchSize: 128, epochs: 2, verbose: 0)
+        setRandomSeed(14)
+        let b = try builtin.fit(data.x, data.yOneHot, batchSize: 128, epochs: 2, verbose: 0)
+        XCTAssertEqual(a.history, b.history, "epoch figures")
+        for (t, d) in zip(reference.weights, builtin.weights) {
+            XCTAssertEqual(t.storedValue.scalars, d.storedValue.scalars, "weight \(t.path)")
+        }
+    }
+
     /// Steps of another shape take the general path: another loss, logits, sample weights.
     func testOtherStepsTakeTheGeneralPath() throws {
         let iris = Datasets.iris()

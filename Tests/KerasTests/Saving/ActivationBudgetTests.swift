@@ -92,6 +92,37 @@ final class ActivationBudgetTests: ScratchFolderTestCase {
         XCTAssertEqual(try conv.predict(Tensor(shape: [4, 32, 32, 4], repeating: 1), verbose: 0).shape, [4, 30, 30, 8])
     }
 
+    /// Issue 17: a recurrent layer's per-step buffers count with the activations. Per step and
+    /// row, LSTM(8) on 3 features keeps the input (3), gates (32), states and cells (16), act(c)
+    /// (8) and the step's output (8): 67 floats; training adds the gates' gradient (32), the
+    /// outputs' (8) and the inputs' twice (6). GRU(8) returning its sequence: 3 + 24 + 8 + 8
+    /// forward, 2 * 24 + 8 + 6 more in training.
+    func testRecurrentStepBuffersCountInTheBudget() throws {
+        let lstm = try Sequential([InputLayer(shape: [10, 3]), LSTM(8)])
+        XCTAssertEqual(try lstm.scratchBytes(rows: 2, training: false), 2 * 10 * 67 * 4)
+        XCTAssertEqual(try lstm.scratchBytes(rows: 2, training: true), 2 * 10 * (67 + 46) * 4)
+        let gru = try Sequential([InputLayer(shape: [10, 3]), GRU(8, returnSequences: true)])
+        XCTAssertEqual(try gru.scratchBytes(rows: 1, training: true), 10 * (43 + 62) * 4)
+        var options = RecurrentCellOptions()
+        options.recurrentDropout = 0.5
+        let dropped = try Sequential([InputLayer(shape: [10, 3]), SimpleRNN(8, options: options)])
+        XCTAssertEqual(try dropped.scratchBytes(rows: 1, training: true), 10 * (8 + 8 + 8) * 2 * 4,
+                       "the step path: output, state and the last-output sequence, with their gradients")
+        let both = try Sequential([InputLayer(shape: [10, 3]), Bidirectional(LSTM(8))])
+        XCTAssertEqual(try both.scratchBytes(rows: 1, training: false), 2 * 10 * 67 * 4)
+        // LSTM(64) over 200 steps of 32 features: 32 + 256 + 128 + 64 + 64 = 544 floats a step and
+        // row, 13,926,400 bytes for 32 rows beside 8,192 bytes of output.
+        let long = try Sequential([InputLayer(shape: [200, 32]), LSTM(64)])
+        MemoryBudget.bytes = 2 << 20
+        defer { MemoryBudget.reset() }
+        let x = Tensor(shape: [32, 200, 32], repeating: 0.1)
+        XCTAssertThrowsError(try long.predict(x, verbose: 0)) { e in
+            guard case KerasError.outOfMemory(let message) = e else { return XCTFail("\(e) is not outOfMemory") }
+            XCTAssertTrue(message.contains("13926400 bytes of kernel scratch") && message.contains("needs 13934592 bytes"), message)
+        }
+        XCTAssertEqual(try long.predict(x, batchSize: 4, verbose: 0).shape, [32, 64])
+    }
+
     func testAKernelOutputBeyondTheBudgetIsOutOfMemory() throws {
         MemoryBudget.bytes = 2 << 20
         XCTAssertThrowsError(try ZeroPadding2D(padding: [[512]])(Tensor(shape: [1, 1, 1, 1]))) { e in

@@ -11,7 +11,6 @@ generator is gathered again for each epoch.
 
 from __future__ import annotations
 
-import concurrent.futures
 import inspect
 
 import numpy as np
@@ -118,6 +117,7 @@ def _take(data, steps):
     if isinstance(data, PyDataset):
         n = len(data) if steps is None else min(steps, len(data))
         if data.workers > 1:
+            import concurrent.futures  # here: it loads threading and logging
             with concurrent.futures.ThreadPoolExecutor(data.workers) as pool:
                 return list(pool.map(data.__getitem__, range(n)))
         return [data[i] for i in range(n)]

@@ -4,16 +4,13 @@ matches, and extracts tar/zip archives; `hash_file` / `validate_file` as in Kera
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tarfile
-import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
-import zipfile
 
 from ._file_utils import Progbar
+
+# hashlib, tarfile, tempfile, urllib and zipfile are imported where they are used: together
+# (ssl and libcrypto behind urllib.request and hashlib) they add ~8 MiB to every process that
+# imports swiftkeras, and most never download a file.
 
 
 def keras_home():
@@ -22,6 +19,7 @@ def keras_home():
 
 
 def _hasher(algorithm, file_hash=None):
+    import hashlib
     if algorithm == "sha256" or (algorithm == "auto" and file_hash is not None
                                  and len(file_hash) == 64):
         return hashlib.sha256()
@@ -43,6 +41,8 @@ def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
 
 
 def _extract(path, target, archive_format):
+    import tarfile
+    import zipfile
     formats = {"auto": ("tar", "zip"), None: ()}.get(archive_format, (archive_format,)) \
         if not isinstance(archive_format, (list, tuple)) else tuple(archive_format)
     for kind in formats:
@@ -84,6 +84,10 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     hash is there (extracted folder for `extract=True`). Keras: `keras.utils.get_file`."""
     if origin is None:
         raise ValueError('Please specify the "origin" argument (URL of the file to download).')
+    import tempfile
+    import urllib.error
+    import urllib.parse
+    import urllib.request
     if md5_hash is not None and file_hash is None:
         file_hash, hash_algorithm = md5_hash, "md5"
     base = os.path.expanduser(os.fspath(cache_dir) if cache_dir is not None else keras_home())

@@ -98,6 +98,19 @@ class Layer:
         return type(self).__dict__.get("class_name") or type(self).__name__
 
     @property
+    def _index(self):
+        """Its position in owner.layers, read from the library the first time it is needed."""
+        index = self.__dict__.get("_index_value")
+        if index is None and self._owner is not None and self._owner._handle is not None:
+            self._owner._layers_info()
+            index = self.__dict__.get("_index_value")
+        return index
+
+    @_index.setter
+    def _index(self, value):
+        self._index_value = value
+
+    @property
     def name(self):
         return self._name
 

@@ -168,14 +168,22 @@ class Model(ModelAPI):
         return json.dumps(self._model_config(), **kwargs)
 
     # -- the library handle ----------------------------------------------------------------
-    def _set_handle(self, handle):
+    def _set_handle(self, handle, own_config=False):
+        """Holds `handle` (freed with this model). `own_config`: the handle was made from this
+        model's own config, so its layers are `self._layers`: they are attached now and their
+        positions in the library's list read when first needed (reading the model back through
+        keras_model_to_json costs as much as making it; a fit needs neither)."""
         if self._handle_finalizer is not None:
             self._handle_finalizer()
         self._handle = handle
         self._layers_cache = None
         self._handle_finalizer = weakref.finalize(self, _free, handle) if handle else None
         if handle:
-            self._attach_layers()
+            if own_config:
+                for layer in self._layers:
+                    layer._owner, layer._index, layer.built = self, None, True
+            else:
+                self._layers_info(claim=True)
             for layer in self._layers:
                 pending = getattr(layer, "_pending_weights", None)
                 if pending:  # an adapted layer joining this model brings its state
@@ -206,7 +214,7 @@ class Model(ModelAPI):
         out = ctypes.c_void_p()
         with _python_layers.claiming(self._layers):
             check(_lib.keras_model_from_json(dumps(config), byref(out)))
-        self._set_handle(out.value)
+        self._set_handle(out.value, own_config=True)
         self._send_compile()
         return self._handle
 
@@ -218,9 +226,10 @@ class Model(ModelAPI):
     def _model_config_for(self, x):
         return self._model_config()
 
-    def _layers_info(self):
+    def _layers_info(self, claim=False):
         """model.layers as the library has them: name, class, config, and their weights
-        (global index, path, shape), matched to layers by the layer names in the paths."""
+        (global index, path, shape), matched to layers by the layer names in the paths; read
+        once per handle (and after calls that change them), when first needed."""
         if self._layers_cache is None:
             handle = self._ensure_handle()
             config = json.loads(_native.take_string(_lib.keras_model_to_json, handle))
@@ -245,20 +254,23 @@ class Model(ModelAPI):
                                         "trainable": _weight_trainable(handle, i)})
             self._layers_cache = infos
             self._config_cache = config
+            self._attach_layers(infos, claim)
         return self._layers_cache
 
-    def _attach_layers(self):
-        infos = self._layers_info()
-        index = {info["name"]: i for i, info in enumerate(infos)}
+    def _attach_layers(self, infos, claim):
+        """Points the Python layers at their entries of `infos`, making Python layers for those
+        the library alone has (a loaded model). Without `claim`, a layer that another model has
+        taken since this handle was made stays with that model."""
         by_name = {layer.name: layer for layer in self._layers}
-        for name, i in index.items():
-            layer = by_name.get(name)
-            if layer is None and isinstance(self, Sequential) and \
-                    infos[i]["class_name"] == "InputLayer":
+        for i, info in enumerate(infos):
+            layer = by_name.get(info["name"])
+            if layer is None and isinstance(self, Sequential) and info["class_name"] == "InputLayer":
                 continue  # Sequential keeps its input as a shape, not as a layer
             if layer is None:
-                layer = _layer_from_info(infos[i])
+                layer = by_name[info["name"]] = _layer_from_info(info)
                 self._layers.append(layer)
+            elif not claim and layer._owner is not self:
+                continue
             layer._owner, layer._index = self, i
             layer.built = True
 
@@ -548,10 +560,9 @@ class Model(ModelAPI):
         # few samples) finishes and Python raises KeyboardInterrupt right after it.
         steps = steps_per_epoch or math.ceil(n * (1 - (0 if vxs else validation_split))
                                              / (batch_size or 32))
-        work = (int(epochs) - int(initial_epoch)) * steps * (batch_size or 32) * \
-            max(self.count_params(), 1)
         probe = _plugins.PROBE_FIT_BATCHES if steps > 1000 else _plugins.PROBE_FIT_EPOCHS
-        if work < _LONG_FIT_WORK and not _plugins.native_interrupt_available():
+        if not _plugins.native_interrupt_available() and (int(epochs) - int(initial_epoch)) * \
+                steps * (batch_size or 32) * max(self.count_params(), 1) < _LONG_FIT_WORK:
             probe = 0
         # A callback must not add or pop layers of the model it is fitting (Sequential.add
         # would replace the native model under the running fit).
@@ -977,8 +988,8 @@ class Sequential(Model):
             config["build_input_shape"] = list(self._input_batch_shape)
         return {"class_name": "Sequential", "config": config}
 
-    def _set_handle(self, handle):
-        super()._set_handle(handle)
+    def _set_handle(self, handle, own_config=False):
+        super()._set_handle(handle, own_config)
         if handle:
             for layer in self._layers:
                 pending = getattr(layer, "_pending_weights", None)

@@ -1,8 +1,8 @@
 /// A convolution and the max pooling after it, with or without a BatchNormalization between
 /// them, run as one fused op (``Ops/convMaxPool(_:kernel:bias:strides:padding:dilation:activation:poolSize:poolStrides:poolPadding:)``,
 /// ``Ops/convBatchNormMaxPool(_:kernel:bias:strides:padding:dilation:activation:scale:offset:epsilon:poolSize:poolStrides:poolPadding:)``)
-/// when nothing else sees the convolution's output: `Sequential` asks ``fusedLayers(_:)`` once
-/// per stack and ``pooledCall(_:then:)`` or ``normalizedPooledCall(_:_:then:training:)`` on each call.
+/// when nothing else sees the convolution's output: ``PooledConvFusion`` asks ``fusedLayers(_:)``
+/// once per graph, and models ``pooledCall(_:then:)`` or ``normalizedPooledCall(_:_:then:training:)`` on each call.
 extension BaseConv {
     /// How many of the layers `next` (those after this one) can run fused with it: 1 for a max
     /// pooling right after it, 2 for a BatchNormalization over the channels then a max pooling,

@@ -41,6 +41,26 @@ extension OpGraph {
         }
     }
 
+    /// A traced layer that is a Dense: `activation(input · weight[kernel] (+ weight[bias]))`.
+    struct DenseForm: Equatable {
+        let kernel: Int
+        let bias: Int?
+        let activation: ElementwiseActivation
+    }
+
+    /// The graph as one Dense when, after ``fuseDense()``, both modes return the same fused
+    /// dense node over the layer's matrix input and two of its weights (no states): such a
+    /// layer trains in the allocation-free step plan of a Dense stack (``DenseStack``).
+    func findDenseForm() -> DenseForm? {
+        let ends = outputs.compactMap { $0 }
+        guard stateWidths.isEmpty, inputShape.count == 2, let out = ends.first, ends.allSatisfy({ $0 == out }),
+              case .op(let op, let ids) = sources[out], case .dense(let activation, let hasBias)? = op.role,
+              ids.count == (hasBias ? 3 : 2), case .input = sources[ids[0]], case .weight(let kernel) = sources[ids[1]] else { return nil }
+        guard hasBias else { return DenseForm(kernel: kernel, bias: nil, activation: activation) }
+        guard case .weight(let bias) = sources[ids[2]] else { return nil }
+        return DenseForm(kernel: kernel, bias: bias, activation: activation)
+    }
+
     /// `(x, w)` when node `m` is `matmul(x, w)` that only one op reads and that
     /// ``Ops/dense(_:kernel:bias:activation:)`` computes the same way (w a known `[k, n]`, x of
     /// rank ≥ 2 ending in k).

@@ -36,6 +36,8 @@ public final class OpGraph: @unchecked Sendable {
     private var weightValue: ((Int) throws -> Tensor)?
     /// The nodes each mode's output needs, in order (set by ``finish()``).
     private var plans: [[Int]] = [[], []]
+    /// The whole graph as one Dense, when it is one (set by ``finish()``).
+    private(set) var denseForm: DenseForm?
 
     /// Starts a trace for `inputShape`; `weightValue(i)` gives the layer's i-th weight.
     public init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
@@ -193,6 +195,7 @@ public final class OpGraph: @unchecked Sendable {
         probes = []
         weightValue = nil
         fuseDense()
+        denseForm = findDenseForm()
         plans = (0..<2).map { mode in plan(for: ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }) }
         initialPlan = plan(for: initialStates.compactMap { $0 })
     }

@@ -118,7 +118,7 @@ public class RNN: Layer, @unchecked Sendable {
         // The fused op returns the sequence and the states (its last output is the first state);
         // the step path the sequence, the last output and the states.
         let outs: [Tensor], finalStates: ArraySlice<Tensor>, stepped: Bool
-        if let fused = builtInCell, !(training && (fused.dropsState || fused.pinnedMasks != nil)) {
+        if let fused = fusedCell(training: training) {
             if training && fused.dropsInputs {
                 // Keras's fused path: one input mask for every step of a sequence.
                 let drop = fused.dropoutMasks(rate: fused.options.dropout, shape: [x.shape[0], 1, x.shape[2]], count: 1)[0]
@@ -139,6 +139,13 @@ public class RNN: Layer, @unchecked Sendable {
             output = try Ops.multiply(output, keep)
         }
         return returnState ? [output] + finalStates : [output]
+    }
+
+    /// The built-in cell when a call runs it as one fused op: not in training with recurrent
+    /// dropout or pinned masks, which take the step path.
+    func fusedCell(training: Bool) -> RecurrentCell? {
+        guard let cell = builtInCell, !(training && (cell.dropsState || cell.pinnedMasks != nil)) else { return nil }
+        return cell
     }
 
     /// The states a call starts from without `initial_state`: zeros, or a stateful layer's carried ones.

@@ -146,16 +146,79 @@ extension Kernels {
                     }
                 }
             }
-            for p in 1..<parts {
-                let other = acc + p * slot
-                for ch in 0..<c { merge(&acc[ch], &acc[c + ch], count: acc[2 * c], other[ch], other[c + ch], count: other[2 * c]) }
-                acc[2 * c] += other[2 * c]
+            mergeMoments(acc, parts: parts, channels: c, mean: mean, variance: variance)
+        }
+    }
+
+    /// Merges the per-part moments `acc` (per part `2c + 1` Doubles: the running means, the sums
+    /// of squared deviations, the count), in part order, into the mean and the biased variance.
+    static func mergeMoments(_ acc: UnsafeMutablePointer<Double>, parts: Int, channels c: Int,
+                             mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
+        let slot = 2 * c + 1
+        for p in Swift.stride(from: 1, to: parts, by: 1) {
+            let other = acc + p * slot
+            for ch in 0..<c { merge(&acc[ch], &acc[c + ch], count: acc[2 * c], other[ch], other[c + ch], count: other[2 * c]) }
+            acc[2 * c] += other[2 * c]
+        }
+        let n = Swift.max(acc[2 * c], 1)
+        for ch in 0..<c {
+            mean[ch] = Float(acc[ch])
+            variance[ch] = Float(Swift.max(acc[c + ch] / n, 0))
+        }
+    }
+
+    /// The moments of channels-last rows handed over one at a time by a kernel that has just
+    /// stored them (still in L1), so that BatchNormalization's statistics need no second pass
+    /// over its input: blocks of `sumBlock` rows summed in Float around the block's first row,
+    /// `Σd` and `Σd²`, each block's mean and squared deviations `Σd² − (Σd)²/n` merged in Double
+    /// into one part's slot of ``mergeMoments(_:parts:channels:mean:variance:)`` (zeroed first).
+    struct RowMoments {
+        let channels: Int
+        /// `3·channels` Floats: the block's first row, `Σd`, `Σd²`.
+        let block: UnsafeMutablePointer<Float>
+        let slot: UnsafeMutablePointer<Double>
+        private var rows = 0
+
+        init(channels: Int, scratch: UnsafeMutablePointer<Float>, into slot: UnsafeMutablePointer<Double>) {
+            self.channels = channels
+            block = scratch
+            self.slot = slot
+        }
+
+        /// Adds the row `x`.
+        @inline(__always)
+        mutating func add(_ x: UnsafePointer<Float>) {
+            let c = channels, s = block + c, q = s + c, vectorEnd = c - c % 8
+            if rows == 0 {
+                block.update(from: x, count: c)
+                s.update(repeating: 0, count: 2 * c)
+                rows = 1
+                return
             }
-            let n = Swift.max(acc[2 * c], 1)
-            for ch in 0..<c {
-                mean[ch] = Float(acc[ch])
-                variance[ch] = Float(Swift.max(acc[c + ch] / n, 0))
+            for j in Swift.stride(from: 0, to: vectorEnd, by: 8) {
+                let d = load8(x + j) - load8(block + j)
+                store8(load8(s + j) + d, s + j)
+                store8(load8(q + j) + d * d, q + j)
             }
+            for j in vectorEnd..<c {
+                let d = x[j] - block[j]
+                s[j] += d
+                q[j] += d * d
+            }
+            rows &+= 1
+            if rows == sumBlock { flush() }
+        }
+
+        /// Merges the rows of the current block into the slot.
+        mutating func flush() {
+            guard rows > 0 else { return }
+            let c = channels, s = block + c, q = s + c, nb = Double(rows), n = slot[2 * c]
+            for j in 0..<c {
+                let e = Double(s[j]) / nb
+                merge(&slot[j], &slot[c + j], count: n, Double(block[j]) + e, Swift.max(Double(q[j]) - nb * e * e, 0), count: nb)
+            }
+            slot[2 * c] += nb
+            rows = 0
         }
     }
 

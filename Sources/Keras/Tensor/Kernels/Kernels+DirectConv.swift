@@ -10,13 +10,27 @@ extension Kernels {
     static let directConvLimit = 32
 
     /// `out[row, f] = bias[f] + Σ_t Σ_c x[tap_t(row), c] · w[t·cin + c, f]` over the windows of
-    /// `g` (channels-last `x`, `w` of `windowSize·cin × filters`), clamped at zero when `relu`.
+    /// `g` (channels-last `x`, `w` of `windowSize·cin × filters`), clamped at zero when `relu`;
+    /// with `moments`, also the mean and biased variance of each filter's outputs, summed as each
+    /// row is stored (``RowMoments``: a BatchNormalization after it reads its input once less).
     static func directConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                           _ g: WindowGeometry, filters f: Int, relu: Bool, into out: UnsafeMutablePointer<Float>) {
-        let cin = g.channels
-        Parallel.forEachPart(g.batch, parts: Parallel.partCount(rows: g.batch, width: g.outputsPerSample * f)) { _, samples in
-            g.forEachWindow(samples: samples) { row, taps in
-                directConvRow(x, w, bias: bias, taps, channels: cin, filters: f, relu: relu, into: out + row * f)
+                           _ g: WindowGeometry, filters f: Int, relu: Bool, into out: UnsafeMutablePointer<Float>,
+                           moments: (mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>)? = nil) {
+        let cin = g.channels, parts = Parallel.balancedPartCount(rows: g.batch, width: g.outputsPerSample * f)
+        let slot = 2 * f + 1, wanted = moments != nil
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: wanted ? parts * slot : 1) { doubles in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: wanted ? parts * 3 * f : 1) { floats in
+                guard let totals = doubles.baseAddress, let scratch = floats.baseAddress else { return }
+                if wanted { totals.initialize(repeating: 0, count: parts * slot) }
+                Parallel.forEachPart(g.batch, parts: parts) { p, samples in
+                    var sums = wanted ? RowMoments(channels: f, scratch: scratch + p * 3 * f, into: totals + p * slot) : nil
+                    g.forEachWindow(samples: samples) { row, taps in
+                        directConvRow(x, w, bias: bias, taps, channels: cin, filters: f, relu: relu, into: out + row * f)
+                        sums?.add(out + row * f)
+                    }
+                    sums?.flush()
+                }
+                if let moments { mergeMoments(totals, parts: parts, channels: f, mean: moments.mean, variance: moments.variance) }
             }
         }
     }
@@ -110,7 +124,7 @@ extension Kernels {
                                     _ sample: (Int, inout PendingWindows, UnsafeMutablePointer<Float>) -> Void) {
         let size = (g.windowSize * g.channels + 1) * f, slot = size + PendingWindows.capacity * f + sampleScratch
         let tapSlot = PendingWindows.capacity * g.windowSize
-        let parts = Parallel.partCount(rows: g.batch, width: work)
+        let parts = Parallel.balancedPartCount(rows: g.batch, width: work)
         // Per part: Float sums of one sample (kernel rows, then the bias row), the pending dz
         // rows, the caller's scratch, the pending taps, and Double totals.
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parts * slot)

@@ -13,8 +13,9 @@ extension Kernels {
         }
         let size = m * n * k
         let worker = Parallel.isWorkerThread
-        if size >= threadedGemmMinimum {
-            // OpenBLAS's own threads (workers of a parallel search already run it on one).
+        if size >= threadedGemmMinimum, Parallel.cores > 2 {
+            // OpenBLAS's own threads (workers of a parallel search already run it on one). On
+            // two cores the halves below are the same parallelism without OpenBLAS's waits.
             if !worker { GemmPartner.standDown() }
             whole.run()
             return

@@ -124,7 +124,7 @@ extension Kernels {
                                   _ p: PooledConvGeometry, filters f: Int, relu: Bool, into out: UnsafeMutablePointer<Float>,
                                   argmax: UnsafeMutableRawPointer) {
         let cin = p.conv.channels
-        Parallel.forEachPart(p.batch, parts: Parallel.partCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
+        Parallel.forEachPart(p.batch, parts: Parallel.balancedPartCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(f, 1)) { buffer in
                 guard let row = buffer.baseAddress else { return }
                 p.forEachPosition(samples: samples) { pooled, k, taps in

@@ -12,7 +12,7 @@ extension Kernels {
                               _ p: PooledConvGeometry, channels f: Int, into out: UnsafeMutablePointer<Float>,
                               argmax: UnsafeMutableRawPointer) {
         let vectorEnd = f - f % 8
-        Parallel.forEachPart(p.batch, parts: Parallel.partCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
+        Parallel.forEachPart(p.batch, parts: Parallel.balancedPartCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(f, 1)) { buffer in
                 guard let row = buffer.baseAddress else { return }
                 p.forEachWindowPosition(samples: samples) { pooled, k, n, od, oh, ow in
@@ -31,7 +31,7 @@ extension Kernels {
     static func pooledChannelSums(_ up: UnsafePointer<Float>, argmax: UnsafeRawPointer, _ x: UnsafePointer<Float>,
                                   shift: UnsafePointer<Float>, _ p: PooledConvGeometry, channels f: Int,
                                   into first: UnsafeMutablePointer<Double>, _ second: UnsafeMutablePointer<Double>) {
-        let parts = Parallel.partCount(rows: p.batch, width: p.outputsPerSample * f)
+        let parts = Parallel.balancedPartCount(rows: p.batch, width: p.outputsPerSample * f)
         first.initialize(repeating: 0, count: f)
         second.initialize(repeating: 0, count: f)
         withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(p.pool.0 * p.pool.1 * p.pool.2, 1)) { offsets in

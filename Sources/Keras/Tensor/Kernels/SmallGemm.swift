@@ -10,11 +10,16 @@ extension Kernels {
     /// layer of the Otto model) takes 25 µs on one thread and 17–67 µs on two, as the second
     /// thread wakes and syncs per call (toolchain.md §5: small shapes on two threads are bimodal).
     /// Measured on the 2-core build machine: two threads first win at m·n·k = 128·256·128 (2²²,
-    /// 71 µs against 83), and by 1.5× at 512³.
+    /// 71 µs against 83), and by 1.5× at 512³. Only on more than two cores, though: on two, the
+    /// partner's halves (``splitGemmMinimum``) are the same parallelism, while OpenBLAS's caller
+    /// spin-waits (`sched_yield`) for a second thread that another process may hold, and that
+    /// thread then spins ~0.1 s against the kernels' own threads. `conv_epoch` (three 6.9M
+    /// products per step between the convolution's parallel kernels) spent a third of its
+    /// samples in `sched_yield`, and ran 1.8x slower at load 19 than with OpenBLAS on one thread.
     static let threadedGemmMinimum = 1 << 22
 
-    /// From this many multiply-adds up to ``threadedGemmMinimum``, ``gemm(_:transA:_:transB:_:m:n:k:alpha:beta:)``
-    /// computes C as two halves (``GemmCall/halves()``), one on the partner thread
+    /// From this many multiply-adds (up to ``threadedGemmMinimum`` on more than two cores),
+    /// ``gemm(_:transA:_:transB:_:m:n:k:alpha:beta:)`` computes C as two halves (``GemmCall/halves()``), one on the partner thread
     /// (``GemmPartner``) when ``Parallel/twoCoreFits`` allows: a 128×93·93×100 product (the
     /// Otto model's first layer) is two 64-row halves. Below it the hand-over and the smaller
     /// halves' lower kernel efficiency eat the gain.

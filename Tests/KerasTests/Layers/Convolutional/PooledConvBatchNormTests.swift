@@ -3,8 +3,8 @@ import XCTest
 
 /// ``Ops/convBatchNormMaxPool(_:kernel:bias:strides:padding:dilation:activation:scale:offset:epsilon:poolSize:poolStrides:poolPadding:)``
 /// (a first convolution, BatchNormalization in training and a max pooling as one op) against
-/// the three separate ops, and a `Sequential` running it against the same layers in a
-/// functional model, which does not.
+/// the three separate ops, and Sequential and functional models running it against the same
+/// layers unfused.
 final class PooledConvBatchNormTests: XCTestCase {
     struct Case {
         var x: [Int]
@@ -73,11 +73,33 @@ final class PooledConvBatchNormTests: XCTestCase {
             let shape = try run(c, x, params, r: nil, fused: false).out.shape
             let r = GradientCheck.random(shape, seed: s + 6)
             let want = try run(c, x, params, r: r, fused: false), got = try run(c, x, params, r: r, fused: true)
-            assertClose(got.out, want.out, exact: true, "case \(i) output")
-            assertClose(got.mean, want.mean, exact: true, "case \(i) mean")
-            assertClose(got.variance, want.variance, exact: true, "case \(i) variance")
+            // The fused op sums the statistics as the convolution stores its rows: equal up to the order of sums.
+            assertClose(got.out, want.out, exact: false, "case \(i) output")
+            assertClose(got.mean, want.mean, exact: false, "case \(i) mean")
+            assertClose(got.variance, want.variance, exact: false, "case \(i) variance")
             XCTAssertEqual(got.grads.count, want.grads.count, "case \(i)")
             for (j, (g, w)) in zip(got.grads, want.grads).enumerated() { assertClose(g, w, exact: false, "case \(i) gradient \(j)") }
+        }
+    }
+
+    /// The moments the direct convolution sums as it stores each row equal the two-pass
+    /// ``Kernels/channelMoments(_:_:mean:variance:)`` of its output: filters not a multiple of 8,
+    /// a large mean (shifted sums), blocks that end inside a sample, samples split across cores.
+    func testConvolutionMomentsEqualChannelMoments() throws {
+        for (shape, kernel, offset) in [([3, 9, 8, 1], [3, 3, 1, 13], Float(0)), ([600, 6, 6, 2], [2, 2, 2, 16], 300)] {
+            let x = GradientCheck.random(shape, seed: 7), k = GradientCheck.random(kernel, in: -0.5...0.5, seed: 8)
+            let f = kernel[3], bias = Tensor(shape: [f], repeating: offset)
+            let g = try Ops.windowGeometry("conv", input: shape, window: [kernel[0], kernel[1]], strides: [1, 1],
+                                       dilation: [1, 1], padding: .valid)
+            let y = Tensor.uninitialized(Ops.windowOutputShape(g, rank: 2, channels: f))
+            let mean = Tensor(shape: [f]), variance = Tensor(shape: [f]), wantMean = Tensor(shape: [f]), wantVariance = Tensor(shape: [f])
+            Kernels.directConv(x.data, k.data, bias: bias.data, g, filters: f, relu: false, into: y.data,
+                               moments: (mean.data, variance.data))
+            Kernels.channelMoments(y.data, Kernels.ChannelLayout(y.shape, axis: 3), mean: wantMean.data, variance: wantVariance.data)
+            for c in 0..<f {
+                XCTAssertEqual(mean.data[c], wantMean.data[c], accuracy: 1e-6 * max(1, abs(wantMean.data[c])), "mean \(c)")
+                XCTAssertEqual(variance.data[c], wantVariance.data[c], accuracy: 1e-5 * wantVariance.data[c], "variance \(c)")
+            }
         }
     }
 
@@ -88,11 +110,10 @@ final class PooledConvBatchNormTests: XCTestCase {
                                               poolSize: [2, 2], poolStrides: [2, 2], poolPadding: .valid))
     }
 
-    /// A Sequential Conv2D → BatchNormalization → MaxPooling2D runs fused in training; trained
-    /// alongside the same layers in a functional model (not fused) from the same weights, both
-    /// end with the same weights (moving statistics included) and predictions.
-    func testSequentialTrainsAsTheUnfusedFunctionalModel() throws {
-        try assertSequentialTrainsAsFunctional(seed: 13, fusedLayers: 2) {
+    /// Conv2D → BatchNormalization → MaxPooling2D runs fused in training in a Sequential and in
+    /// a functional model: both train exactly alike, and as the unfused layers (moving statistics included).
+    func testSequentialAndFunctionalTrainFusedAsUnfused() throws {
+        try assertFusedModelsTrainAsUnfused(seed: 13, fusedLayers: 2) {
             try [Conv2D(8, kernelSize: [3], activation: .relu), BatchNormalization(), MaxPooling2D(poolSize: [2]), Flatten(),
                  Dense(3, activation: .softmax)]
         }

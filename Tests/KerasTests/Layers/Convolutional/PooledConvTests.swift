@@ -117,40 +117,70 @@ final class PooledConvTests: XCTestCase {
         }
     }
 
-    /// A Sequential Conv2D → MaxPooling2D runs fused; trained alongside the same layers in a
-    /// functional model (not fused) from the same weights, both end with the same weights and predictions.
-    func testSequentialTrainsAsTheUnfusedFunctionalModel() throws {
-        try assertSequentialTrainsAsFunctional(seed: 11, fusedLayers: 1) {
+    /// Conv2D → MaxPooling2D runs fused in a Sequential and in a functional model: both train
+    /// exactly alike, and as the same layers kept apart by an identity activation.
+    func testSequentialAndFunctionalTrainFusedAsUnfused() throws {
+        try assertFusedModelsTrainAsUnfused(seed: 11, fusedLayers: 1) {
             try [Conv2D(16, kernelSize: [3], activation: .relu), MaxPooling2D(poolSize: [2]), Flatten(),
                  Dense(3, activation: .softmax)]
         }
     }
+
+    /// No fusion where another layer or a model output reads the convolution's output (or the
+    /// BatchNormalization's).
+    func testFunctionalFusionOnlyWhereNothingElseReadsTheOutput() throws {
+        let input = Input(shape: [10, 9, 1])
+        let conv = try Conv2D(4, kernelSize: [3], activation: .relu), pool = try MaxPooling2D(poolSize: [2])
+        let c = try conv(input), p = try Flatten()(pool(c))
+        let alsoRead = try Model(inputs: input, outputs: try Concatenate()([p, try GlobalMaxPooling2D()(c)]))
+        XCTAssertNil(alsoRead.pooledConvRuns(), "the convolution's output feeds two layers")
+        XCTAssertNil(try Model(inputs: input, outputs: [p, c]).pooledConvRuns(), "the convolution's output is a model output")
+        XCTAssertEqual(try Model(inputs: input, outputs: p).pooledConvRuns()?.byNode.count, 1)
+        let bn = BatchNormalization(), n = try bn(try Conv2D(4, kernelSize: [3])(input))
+        let normalizedOut = try Model(inputs: input, outputs: [try Flatten()(try MaxPooling2D(poolSize: [2])(n)), n])
+        XCTAssertNil(normalizedOut.pooledConvRuns(), "the normalization's output is a model output")
+        // The functional model with two consumers still trains and predicts as Keras would.
+        try alsoRead.compile(optimizer: "sgd", loss: "mse")
+        try alsoRead.fit(GradientCheck.random([4, 10, 9, 1], seed: 3), Tensor(shape: [4, 52], repeating: 0.5),
+                         batchSize: 2, epochs: 1, verbose: 0)
+    }
 }
 
 extension XCTestCase {
-    /// Builds `layers()` twice from the same weights, as a Sequential (where the first convolution
-    /// fuses `fusedLayers` following layers) and as a functional model (never fused), trains both
-    /// three epochs on the same batches and asserts equal weights and predictions.
-    func assertSequentialTrainsAsFunctional(seed: Int, fusedLayers: Int, _ layers: () throws -> [Layer],
-                                            file: StaticString = #filePath, line: UInt = #line) throws {
+    /// Builds `layers()` three times from the same weights: as a Sequential and as a functional
+    /// model, in both of which the first convolution fuses `fusedLayers` following layers, and as a
+    /// Sequential with an identity `Activation` after the convolution, which keeps it unfused.
+    /// Trains each three epochs on the same batches: the two fused models end bit-identical, and
+    /// equal to the unfused one up to the order of sums (weights, moving statistics, predictions).
+    func assertFusedModelsTrainAsUnfused(seed: Int, fusedLayers: Int, _ layers: () throws -> [Layer],
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
         setRandomSeed(seed)
         let sequential = try Sequential([InputLayer(shape: [10, 9, 1])] + layers())
         let input = Input(shape: [10, 9, 1])
         var h = input
         for l in try layers() { h = try l(h) }
         let functional = try Model(inputs: input, outputs: h)
+        var apart = try layers()
+        apart.insert(Activation(.linear), at: 1)
+        let unfused = try Sequential([InputLayer(shape: [10, 9, 1])] + apart)
         try functional.setWeights(sequential.getWeights())
-        XCTAssertEqual(sequential.fusedConvolutions()?.values.first, fusedLayers, "the convolution fuses", file: file, line: line)
+        try unfused.setWeights(sequential.getWeights())
+        XCTAssertEqual(sequential.pooledConvRuns()?.byLayer.first?.value.layers.count, fusedLayers, "Sequential fuses", file: file, line: line)
+        XCTAssertEqual(functional.pooledConvRuns()?.byNode.first?.value.layers.count, fusedLayers, "functional fuses", file: file, line: line)
+        XCTAssertNil(unfused.pooledConvRuns(), "an identity activation keeps the layers apart", file: file, line: line)
         let x = GradientCheck.random([24, 10, 9, 1], seed: UInt64(seed + 1)), y = Tensor(shape: [24], repeating: 0)
         for i in 0..<24 { y.data[i] = Float(i % 3) }
-        for m in [sequential, functional] as [Model] {
+        for m in [sequential, functional, unfused] as [Model] {
             try m.compile(optimizer: "sgd", loss: "sparse_categorical_crossentropy")
             try m.fit(x, y, batchSize: 8, epochs: 3, verbose: 0, shuffle: false)
         }
-        for (a, b) in zip(sequential.getWeights(), functional.getWeights()) {
-            XCTAssertTrue(a.isClose(to: b, atol: 1e-5), "weights of shape \(a.shape)", file: file, line: line)
+        for (a, (b, c)) in zip(sequential.getWeights(), zip(functional.getWeights(), unfused.getWeights())) {
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: a.data, count: a.count)), Array(UnsafeBufferPointer(start: b.data, count: b.count)),
+                           "Sequential and functional weights of shape \(a.shape)", file: file, line: line)
+            XCTAssertTrue(a.isClose(to: c, atol: 1e-5), "fused and unfused weights of shape \(a.shape)", file: file, line: line)
         }
-        XCTAssertTrue(try sequential.predict(x).isClose(to: try functional.predict(x), atol: 1e-5), "predictions",
-                      file: file, line: line)
+        let p = try sequential.predict(x)
+        XCTAssertTrue(p.isClose(to: try functional.predict(x), atol: 0, rtol: 0), "predictions", file: file, line: line)
+        XCTAssertTrue(p.isClose(to: try unfused.predict(x), atol: 1e-5), "predictions", file: file, line: line)
     }
 }
