@@ -28,6 +28,9 @@ extension Kernels {
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, for small sizes (same contract as `gemm`).
     static func smallGemm(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
                           _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, alpha: Float, beta: Float) {
+        // With A transposed, the columns left over after the eight-column blocks (a weight
+        // gradient into 3 classes) are summed for eight rows at once, after the row loop.
+        let rowBlocks = transA && !transB && n % 8 != 0 ? m / 8 : 0
         for i in 0..<m {
             let crow = c + i * n
             if beta == 0 {
@@ -51,6 +54,7 @@ extension Kernels {
                     UnsafeMutableRawPointer(crow + j).storeBytes(of: acc, as: SIMD8<Float>.self)
                     j += 8
                 }
+                if i < rowBlocks * 8 { continue }
                 // The remaining columns, each summed in a register in the same order.
                 for jj in j..<n {
                     var acc = crow[jj]
@@ -64,6 +68,21 @@ extension Kernels {
                     for p in 0..<k { s += arow[p * aStride] * bcol[p] }
                     crow[j] += alpha * s
                 }
+            }
+        }
+        // The remaining columns of the first `rowBlocks` × 8 rows: a transposed A holds a column
+        // of op(A) contiguously, so eight rows take one vector, each lane summed in the same
+        // order as the loop above (p ascending onto C): the same bits, without a chain of k
+        // dependent scalar additions per element.
+        for block in 0..<rowBlocks {
+            let i = block * 8
+            for jj in n / 8 * 8..<n {
+                var acc = SIMD8<Float>(repeating: 0)
+                for r in 0..<8 { acc[r] = c[(i + r) * n + jj] }
+                for p in 0..<k {
+                    acc += alpha * UnsafeRawPointer(a + p * m + i).loadUnaligned(as: SIMD8<Float>.self) * b[p * n + jj]
+                }
+                for r in 0..<8 { c[(i + r) * n + jj] = acc[r] }
             }
         }
     }

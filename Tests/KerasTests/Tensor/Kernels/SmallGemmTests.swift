@@ -29,6 +29,32 @@ final class SmallGemmTests: XCTestCase {
         XCTAssertLessThanOrEqual(16 * 16 * 16, Kernels.smallGemmLimit)
     }
 
+    /// With A transposed, the columns beyond the eight-column blocks are summed eight rows at a
+    /// time (a weight gradient into 3 classes); each element still gets the bits of the plain
+    /// float loop, `c = beta·c; c += (alpha·a)·b` for p in order, whatever the row count.
+    func testTransposedAWithLeftoverColumnsKeepsThePlainLoopsBits() {
+        let g = RandomGenerator(seed: 13)
+        for (m, n, k) in [(8, 3, 32), (13, 3, 32), (16, 11, 8), (24, 9, 5), (7, 3, 40)] {
+            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (2, -0.5)] {
+                let a = (0..<(m * k)).map { _ in g.uniform(-1, 1) }
+                let b = (0..<(k * n)).map { _ in g.uniform(-1, 1) }
+                var small = (0..<(m * n)).map { _ in g.uniform(-1, 1) }
+                var plain = small
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var acc = beta == 0 ? 0 : beta == 1 ? plain[i * n + j] : plain[i * n + j] * beta
+                        for p in 0..<k { acc += alpha * a[p * m + i] * b[p * n + j] }
+                        plain[i * n + j] = acc
+                    }
+                }
+                small.withUnsafeMutableBufferPointer { c in
+                    Kernels.smallGemm(a, transA: true, b, transB: false, c.baseAddress!, m: m, n: n, k: k, alpha: alpha, beta: beta)
+                }
+                XCTAssertEqual(small.map(\.bitPattern), plain.map(\.bitPattern), "m=\(m) n=\(n) k=\(k) alpha=\(alpha) beta=\(beta)")
+            }
+        }
+    }
+
     /// Single-threaded BLAS scopes nest, hold while a worker runs, and give the process its
     /// thread count back when the last one closes; a mid-sized product inside a scope is right.
     func testSingleThreadedBLASScopesNestAndRestoreTheThreadCount() {
