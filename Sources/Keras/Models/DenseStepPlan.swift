@@ -2,9 +2,11 @@
 /// categorical cross-entropy, planned once per batch size: every activation and gradient has
 /// its buffer from the first step on, the backward is the fixed reverse of the stack, and the
 /// step runs the kernels that the tape would run, in the tape's order, so that weights, loss
-/// and metrics are bit-identical to the general ``Model/trainStep(_:_:_:_:)``. A warm step
-/// allocates nothing (`AllocationFreeStepTests`). Anything else a step may involve (sample
-/// weights, regularizers, frozen layers, loss scaling, other losses) takes the general path.
+/// and metrics are bit-identical to the general ``Model/trainStep(_:_:_:_:)``. Test steps
+/// (validation, `evaluate`) with sparse labels run its forward and loss (``test(_:_:_:_:)``).
+/// A warm step allocates nothing (`AllocationFreeStepTests`). Anything else a step may involve
+/// (sample weights, regularizers, frozen layers, loss scaling, other losses) takes the general
+/// path.
 final class DenseStepPlan {
     let input: InferenceStack
     let stack: DenseStack
@@ -104,28 +106,55 @@ final class DenseStepPlan {
         return y.rank == 2 && y.shape[0] == rows && y.shape[1] == classes
     }
 
-    /// One training step on a batch that ``fits(_:_:)``; returns the loss.
-    func step(_ model: Model, _ xs: [Tensor], _ ys: [Tensor], _ c: CompiledState) throws -> Double {
-        let x = xs[0].data, y = ys[0].data
+    /// True when ``test(_:_:_:_:)`` gives the general test step's figures: with no tape, the
+    /// loss renormalises the probabilities as Keras does, which the sparse kernel does too;
+    /// one-hot targets take generic ops there, so their test steps take the general path.
+    var tests: Bool { sparse }
+
+    /// One test step on a batch that ``fits(_:_:)`` when the plan ``tests`` (Keras's
+    /// `test_step`: the loss and the metrics, no update); returns the loss.
+    func test(_ model: Model, _ xs: [Tensor], _ ys: [Tensor], _ c: CompiledState) throws -> Double {
+        try record(model, ys, c, loss: try forwardLoss(xs[0].data, ys[0].data, renormalize: true))
+    }
+
+    /// The forward pass into `outputs` and `probabilities`, and Keras's loss: per-row
+    /// cross-entropy, summed in order, times 1 / rows (LossReduction). `renormalize` divides
+    /// the probabilities by their sum first (sparse targets; the loss of a test step).
+    private func forwardLoss(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, renormalize: Bool = false) throws -> Float {
         if sparse { try SparseCategoricalCrossentropy.checkLabels(y, rows: rows, classes: classes, ignoreClass: nil, mask: nil) }
         let stages = stack.stages
-        var src = UnsafePointer(x)
+        var src = x
         for i in 0..<stages.count {
             DenseStack.forward(stages[i], src, into: outputs[i].data, rows: rows)
             src = UnsafePointer(outputs[i].data)
         }
         let p = probabilities.data, k = classes
         Kernels.softmax(src, p, outer: rows, n: k, inner: 1)
-        // Keras's loss: per-row cross-entropy, summed in order, times 1 / rows (LossReduction).
         if sparse {
-            Kernels.sparseCrossentropyRows(y, p, mask: nil, into: values.data, rows: rows, classes: k, renormalize: false)
+            Kernels.sparseCrossentropyRows(y, p, mask: nil, into: values.data, rows: rows, classes: k, renormalize: renormalize)
         } else {
             Kernels.crossentropyRows(y, p, into: values.data, rows: rows, classes: k)
         }
         var total: Float = 0
         for r in 0..<rows { total += values.data[r] }
+        return total * (1 / Float(rows)) + 0
+    }
+
+    /// Hands the loss and the prediction to the model's metrics; returns the loss.
+    private func record(_ model: Model, _ ys: [Tensor], _ c: CompiledState, loss: Float) throws -> Double {
+        let value = Double(loss)
+        perOutput[0] = value
+        try model.updateMetrics(ys, predictions, nil, c, total: value, perOutput: perOutput, batch: rows, masks: nil)
+        return value
+    }
+
+    /// One training step on a batch that ``fits(_:_:)``; returns the loss.
+    func step(_ model: Model, _ xs: [Tensor], _ ys: [Tensor], _ c: CompiledState) throws -> Double {
+        let x = xs[0].data, y = ys[0].data
+        let loss = try forwardLoss(x, y)
+        let stages = stack.stages
+        let p = probabilities.data, k = classes
         let scale = 1 / Float(rows)
-        let loss = total * scale + 0
         // Backward: d loss / d values is `scale` per row, fused through the softmax into the logits.
         upstream.data.initialize(repeating: 1 * scale, count: rows)
         if sparse {
@@ -152,10 +181,7 @@ final class DenseStepPlan {
             g = UnsafePointer(dx)
         }
         try c.optimizer.apply(gradients, to: variables)
-        let value = Double(loss)
-        perOutput[0] = value
-        try model.updateMetrics(ys, predictions, nil, c, total: value, perOutput: perOutput, batch: rows, masks: nil)
-        return value
+        return try record(model, ys, c, loss: loss)
     }
 }
 

@@ -121,6 +121,7 @@ extension Model {
     }
 
     func testStep(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) throws -> Double {
+        if let plan = stepPlan(xs, ys, sw, c), plan.tests { return try plan.test(self, xs, ys, c) }
         let (total, preds, perOutput, masks) = try GradientTape.withoutRecording {
             try computeLoss(xs, ys, sw, c, training: false)
         }

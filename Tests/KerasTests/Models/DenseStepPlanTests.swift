@@ -140,6 +140,21 @@ final class DenseStepPlanTests: XCTestCase {
         XCTAssertFalse(try models[0].requireCompiled("test").stepPlans.isEmpty)
     }
 
+    /// Validation and `evaluate` run the plan's forward and loss (Keras's `test_step`), with
+    /// the figures of the general path bit for bit.
+    func testEvaluateTakesThePlanWithTheGeneralFigures() throws {
+        let iris = Datasets.iris()
+        setRandomSeed(5)
+        let model = try Sequential([Dense(8, activation: .relu, inputShape: [4]), Dense(3, activation: .softmax)])
+        try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])
+        let planned = try model.evaluate(iris.x, iris.y, batchSize: 40, verbose: 0)
+        XCTAssertEqual(try model.requireCompiled("test").stepPlans.map(\.rows).sorted(), [30, 40])
+        try model.requireCompiled("test").usesStepPlans = false
+        let general = try model.evaluate(iris.x, iris.y, batchSize: 40, verbose: 0)
+        XCTAssertEqual(planned.count, 2)
+        XCTAssertEqual(planned, general)
+    }
+
     /// A label outside the classes is refused before any weight changes, with the loss's message.
     func testBadLabelIsRefusedAsByTheLoss() throws {
         let x = Tensor(shape: [4, 2], repeating: 1)
