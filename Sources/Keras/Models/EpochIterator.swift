@@ -84,7 +84,16 @@ final class EpochIterator {
         defer { cursor = end }
         if shuffle {
             let idx = order[cursor..<end]
-            return DataBatch(step: step, x: x.gather(idx), y: y.gather(idx), sampleWeight: weights?.gather(idx)[0])
+            let batch = DataBatch(step: step, x: x.gather(idx), y: y.gather(idx), sampleWeight: weights?.gather(idx)[0])
+            // The next batch's rows are asked for now, so that they come in from memory while
+            // this batch trains and the next gather copies from the cache.
+            if end < count {
+                let next = order[end..<(count - end <= batchSize ? count : end + batchSize)]
+                x.prefetch(next)
+                y.prefetch(next)
+                weights?.prefetch(next)
+            }
+            return batch
         }
         let r = cursor..<end
         return DataBatch(step: step, x: x.slice(r), y: y.slice(r), sampleWeight: weights?.slice(r)[0])
@@ -120,17 +129,34 @@ final class EpochIterator {
 final class BatchGatherer {
     let arrays: [Tensor]
     let rowSizes: [Int]
-    private var reusable: [Tensor] = []
+    /// Per array: whether it is large enough for ``prefetch(_:)`` to pay.
+    private let prefetched: [Bool]
+    /// The tensors of the last full-size batch and of the last batch of another size (an
+    /// epoch's final, partial batch), so that neither evicts the other from one epoch to the next.
+    private var reusable: [Tensor] = [], reusableOther: [Tensor] = []
+
+    /// From this many bytes an array is asked into the caches ahead of its next gather: about
+    /// a core's L2, beyond which a shuffled gather's rows come from memory (smaller arrays stay
+    /// cached between batches, and the requests would only cost time).
+    static let prefetchMinimumBytes = 1 << 20
 
     init(_ arrays: [Tensor]) {
         self.arrays = arrays
         rowSizes = arrays.map { $0.count / Swift.max($0.shape.first ?? 1, 1) }
+        prefetched = arrays.map { $0.count * MemoryLayout<Float>.stride >= Self.prefetchMinimumBytes }
     }
 
     func gather(_ idx: ArraySlice<Int>) -> [Tensor] {
         let out = outputs(rows: idx.count)
         for i in 0..<arrays.count { Kernels.gatherShuffledRows(arrays[i].data, idx, row: rowSizes[i], into: out[i].data) }
         return out
+    }
+
+    /// Asks the CPU to bring rows `idx` of the large arrays into its caches (no effect on results).
+    func prefetch(_ idx: ArraySlice<Int>) {
+        for i in 0..<arrays.count where prefetched[i] {
+            Kernels.prefetchRows(arrays[i].data, idx, row: rowSizes[i])
+        }
     }
 
     func slice(_ r: Range<Int>) -> [Tensor] {
@@ -142,18 +168,29 @@ final class BatchGatherer {
     /// Tensors for a batch of `rows` rows: the last batch's when it had as many rows and only
     /// this gatherer still holds them, else new ones (kept for the next batch).
     private func outputs(rows: Int) -> [Tensor] {
-        // By index: in a debug build `.first` allocates.
-        if reusable.count == arrays.count, reusable.count > 0, reusable[0].rank > 0, reusable[0].shape[0] == rows {
-            var free = true
-            for i in 0..<reusable.count {
-                if !isKnownUniquelyReferenced(&reusable[i].storage) { free = false }
-            }
-            if free { return reusable }
-        }
+        if Self.free(&reusable, rows: rows, arrays: arrays.count) { return reusable }
+        if Self.free(&reusableOther, rows: rows, arrays: arrays.count) { return reusableOther }
         var fresh: [Tensor] = []
         fresh.reserveCapacity(arrays.count)
         for i in 0..<arrays.count { fresh.append(Tensor.uninitialized([rows] + arrays[i].shape.dropFirst())) }
-        reusable = fresh
+        // The first batch's size is the full one; any other size takes the second set.
+        if reusable.isEmpty || (reusable[0].rank > 0 && reusable[0].shape[0] == rows) {
+            reusable = fresh
+        } else {
+            reusableOther = fresh
+        }
         return fresh
+    }
+
+    /// True when `tensors` are a set for this gatherer's arrays with `rows` rows that nothing
+    /// else holds any more.
+    private static func free(_ tensors: inout [Tensor], rows: Int, arrays: Int) -> Bool {
+        // By index: in a debug build `.first` allocates.
+        guard tensors.count == arrays, tensors.count > 0, tensors[0].rank > 0, tensors[0].shape[0] == rows else { return false }
+        var free = true
+        for i in 0..<tensors.count {
+            if !isKnownUniquelyReferenced(&tensors[i].storage) { free = false }
+        }
+        return free
     }
 }

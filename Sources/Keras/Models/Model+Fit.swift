@@ -76,6 +76,8 @@ extension Model {
         let data = EpochIterator(x: trainX, y: trainY, sampleWeight: trainW, classWeight: classWeight,
                                  batchSize: batch, shuffle: shuffle, stepsPerEpoch: stepsPerEpoch)
         let steps = data.steps
+        // One iterator for every epoch's validation: its batches are reused, not remade.
+        let validation = valData.map { EpochIterator(x: $0.0, y: $0.1, sampleWeight: valW, batchSize: batch) }
         let history = History()
         // Keras's order: the user's callbacks, then the progress bar and the History, so that
         // figures the user's callbacks add (learning_rate) are printed and recorded.
@@ -109,9 +111,8 @@ extension Model {
             }
             var logs = c.logs()
             var perClass = c.perClassLogs()
-            if let (vx, vy) = valData, (epoch + 1 - startEpoch) % validationFreq == 0 {
-                let val = EpochIterator(x: vx, y: vy, sampleWeight: valW, batchSize: batch)
-                let results = try evaluateResults(val, callbacks: cbs)
+            if let validation, (epoch + 1 - startEpoch) % validationFreq == 0 {
+                let results = try evaluateResults(validation, callbacks: cbs)
                 for (k, v) in results { logs["val_" + k] = v }
                 for (k, v) in c.perClassResults { perClass["val_" + k] = v }
             }

@@ -32,6 +32,15 @@ extension Kernels {
         }
     }
 
+    /// Asks the CPU to bring rows `indices` (each `row` floats) of `x` into its caches, for a
+    /// gather that comes later (``gatherShuffledRows(_:_:row:into:)`` of the next batch).
+    static func prefetchRows(_ x: UnsafePointer<Float>, _ indices: ArraySlice<Int>, row: Int) {
+        let bytes = row * MemoryLayout<Float>.stride
+        indices.withUnsafeBufferPointer { idx in
+            for k in 0..<idx.count { keras_prefetch(x + idx[k] * row, bytes) }
+        }
+    }
+
     /// Adds consecutive rows of `g` into rows `indices` of `dx` (the gradient of a gather).
     static func scatterAddRows(_ g: UnsafePointer<Float>, _ indices: [Int], row: Int, into dx: UnsafeMutablePointer<Float>) {
         for (k, i) in indices.enumerated() {
