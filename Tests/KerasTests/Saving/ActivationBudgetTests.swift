@@ -74,15 +74,15 @@ final class ActivationBudgetTests: ScratchFolderTestCase {
     /// values per output position (above the direct kernel's 32), so it runs by tiles of
     /// columns (issue 12): 1,816 rows a tile (65,536 floats / 36, down to a multiple of 8) in each
     /// of two parts, whatever the batch. Its backward (unit strides) holds per part the larger of
-    /// a tile of columns and a tile of the flipped convolution's (904 rows × 72), a tile of dz
-    /// (1,816 × 8) and the kernel and bias sums (38 × 8), plus the flipped kernel (36 × 8).
+    /// a tile of columns and a tile of the flipped convolution's (904 rows × 72) and the kernel
+    /// and bias sums (38 × 8), plus the flipped kernel (36 × 8) and the whole dz (900 × 8 a row).
     /// A grouped convolution keeps full-size columns: 900 positions × 36 floats a row.
     func testConvolutionColumnsCountInTheBudget() throws {
         let conv = try Sequential([InputLayer(shape: [32, 32, 4]), Conv2D(8, kernelSize: [3])])
         let forwardTiles = 2 * 1816 * 36 * 4
         XCTAssertEqual(try conv.scratchBytes(rows: 2, training: false), forwardTiles)
         XCTAssertEqual(try conv.scratchBytes(rows: 200, training: false), forwardTiles, "tiles, whatever the batch")
-        XCTAssertEqual(try conv.scratchBytes(rows: 2, training: true), (2 * (max(1816 * 36, 904 * 72) + 1816 * 8 + 38 * 8) + 36 * 8) * 4,
+        XCTAssertEqual(try conv.scratchBytes(rows: 2, training: true), (2 * (max(1816 * 36, 904 * 72) + 38 * 8) + 36 * 8 + 2 * 900 * 8) * 4,
                        "the backward's tiles")
         let grouped = try Sequential([InputLayer(shape: [32, 32, 8]), Conv2D(8, kernelSize: [3], groups: 2)])
         XCTAssertEqual(try grouped.scratchBytes(rows: 2, training: true), 2 * 2 * 900 * 36 * 4, "columns and their gradient")

@@ -20,11 +20,12 @@ extension BaseConv: KernelScratch {
             // A tiny reduction runs the direct kernel, without columns.
             if groups == 1 && k <= Kernels.directConvLimit { return 0 }
             if groups == 1 {
-                // Tiles of columns in cache, whatever the batch: the forward's, or in training
-                // the larger of the forward's and the backward's (never held together).
+                // Tiles of columns in cache: the forward's, or in training the larger of the
+                // forward's and the backward's (never held together).
                 _ = try ShapeMath.product([k, window, filters, 4 * Kernels.convParts], "\(className) '\(name)' columns")
+                _ = try ShapeMath.product([try positions(outputShape), filters, 4], "\(className) '\(name)' columns")
                 let tiles = TiledConvScratch(windowSize: window, channels: inputShape[channelAxis], filters: filters,
-                                             unitStrides: strides.allSatisfy { $0 == 1 })
+                                             outputRows: try positions(outputShape), unitStrides: strides.allSatisfy { $0 == 1 })
                 columns = training ? Swift.max(tiles.forward, tiles.backward) : tiles.forward
             } else {
                 // Training adds the columns' gradient, as large, in the backward pass.

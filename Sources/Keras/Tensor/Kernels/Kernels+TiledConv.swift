@@ -5,42 +5,44 @@
 /// into the output rows (bias preloaded), the activation while the rows are in cache. Backward:
 /// per tile, the activation's backward, the bias sums, the windows unfolded again, the kernel
 /// gradient as a GEMM accumulated over tiles; the data gradient, for unit strides, as the
-/// convolution of the gradient with the flipped kernel (tiles of input rows, the activation's
-/// backward folded into that unfold, one GEMM straight into the input gradient's rows), and
-/// otherwise as a GEMM then col2im per tile.
+/// convolution of dz with the flipped kernel (dz kept whole, unfolded by tiles of input rows,
+/// one GEMM straight into the input gradient's rows), and otherwise as a GEMM then col2im per tile.
 ///
 /// The samples are always cut into the same two parts (each a sequence of tiles with its own
 /// kernel-gradient sums, added at the end), run on both cores when fanning out pays and one
 /// after the other otherwise, so a result has the same bits on one core or two.
 /// The scratch floats of one tiled convolution: the forward's and the backward's, each one
-/// allocation of ``Kernels/convParts`` slots (and, in the backward with unit strides, the
-/// flipped kernel). The kernels allocate by it and the memory budget counts by it.
+/// allocation. The kernels allocate by it and the memory budget counts by it.
 struct TiledConvScratch {
     /// Reduction of the forward (taps × input channels) and of the flipped data-gradient convolution (taps × filters).
     let k: Int, flippedK: Int
-    let filters: Int
+    let filters: Int, outputRows: Int
     /// Output rows of a forward tile, input rows of a data-gradient tile.
     let tile: Int, flippedTile: Int
     /// Whether the data gradient is the flipped convolution (unit strides) rather than GEMM then col2im.
     let flipped: Bool
 
-    init(windowSize: Int, channels: Int, filters f: Int, unitStrides: Bool) {
-        k = windowSize * channels; flippedK = windowSize * f; filters = f; flipped = unitStrides
+    init(windowSize: Int, channels: Int, filters f: Int, outputRows: Int, unitStrides: Bool) {
+        k = windowSize * channels; flippedK = windowSize * f; filters = f; self.outputRows = outputRows
+        flipped = unitStrides
         tile = Kernels.convTileRows(k: k); flippedTile = Kernels.convTileRows(k: flippedK)
     }
 
     /// The forward's: one tile of columns per part.
     var forward: Int { Kernels.convParts * tile * k }
 
-    /// Per part in the backward: the columns (of `x` for the kernel gradient, of the gradient
-    /// for the data gradient), a tile of column gradients (col2im path only), a tile of dz,
-    /// then kernel and bias sums and a bias row.
+    /// Per part in the backward: the columns (of `x` for the kernel gradient, of dz for the
+    /// data gradient), a tile of column gradients and a tile of dz (col2im path only), then
+    /// kernel and bias sums and a bias row.
     var columns: Int { Swift.max(tile * k, flipped ? flippedTile * flippedK : 0) }
     var columnGradients: Int { flipped ? 0 : tile * k }
-    var slot: Int { columns + columnGradients + tile * filters + (k + 2) * filters }
+    var dzTile: Int { flipped ? 0 : tile * filters }
+    var sums: Int { (k + 2) * filters }
+    var slot: Int { columns + columnGradients + dzTile + sums }
 
-    /// The backward's: the parts' slots and the flipped kernel.
-    var backward: Int { Kernels.convParts * slot + (flipped ? k * filters : 0) }
+    /// The backward's: the parts' slots, and for the flipped convolution its kernel and the
+    /// whole dz (its windows cross tiles).
+    var backward: Int { Kernels.convParts * slot + (flipped ? k * filters + outputRows * filters : 0) }
 }
 
 extension Kernels {
@@ -89,7 +91,8 @@ extension Kernels {
     static func tiledConv(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           _ g: WindowGeometry, filters f: Int, activation: ElementwiseActivation,
                           into out: UnsafeMutablePointer<Float>) {
-        let s = TiledConvScratch(windowSize: g.windowSize, channels: g.channels, filters: f, unitStrides: g.unitStrides)
+        let s = TiledConvScratch(windowSize: g.windowSize, channels: g.channels, filters: f, outputRows: g.outputRows,
+                                 unitStrides: g.unitStrides)
         let k = s.k, tile = s.tile
         let cols = UnsafeMutablePointer<Float>.allocate(capacity: s.forward)
         defer { cols.deallocate() }
@@ -113,57 +116,57 @@ extension Kernels {
                                   output out: UnsafePointer<Float>, upstream up: UnsafePointer<Float>,
                                   dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
                                   db: UnsafeMutablePointer<Float>?) {
-        let s = TiledConvScratch(windowSize: g.windowSize, channels: g.channels, filters: f, unitStrides: g.unitStrides)
+        let s = TiledConvScratch(windowSize: g.windowSize, channels: g.channels, filters: f, outputRows: g.outputRows,
+                                 unitStrides: g.unitStrides)
         let k = s.k, tile = s.tile, slot = s.slot
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: s.backward)
         defer { scratch.deallocate() }
-        scratch.initialize(repeating: 0, count: s.backward)
+        for p in 0..<convParts { (scratch + p * slot + slot - s.sums).initialize(repeating: 0, count: s.sums) }
         // The data gradient of a unit-stride convolution is the convolution of dz with the
         // flipped kernel (taps reversed, `windowSize·f × channels`): no column gradient to clear
-        // and fold back, and a GEMM whose reduction is taps × filters instead of filters.
-        let flippedKernel = scratch + Kernels.convParts * slot
+        // and fold back, and a GEMM whose reduction is taps × filters instead of filters. Its
+        // windows cross tiles, so dz is kept whole (written where the tiles compute it anyway).
+        let flippedKernel = scratch + convParts * slot, dzWhole = flippedKernel + k * f
         let back = s.flipped ? g.flippedForDataGradient(filters: f) : nil
-        if s.flipped, dx != nil { flipKernel(w, windowSize: g.windowSize, channels: g.channels, filters: f, into: flippedKernel) }
-        let perTile = db != nil || dw != nil || (dx != nil && back == nil)
+        if back != nil, dx != nil { flipKernel(w, windowSize: g.windowSize, channels: g.channels, filters: f, into: flippedKernel) }
         forEachConvPart(g, work: g.outputsPerSample * k) { p, rows in
             let cols = scratch + p * slot, dcols = cols + s.columns, dzTile = dcols + s.columnGradients
-            let dwPart = dzTile + tile * f, dbPart = dwPart + k * f, dbTile = dbPart + f
-            if perTile {
-                forEachTile(rows, tile: tile) { t in
-                    let n = t.count, u = up + t.lowerBound * f
-                    let dz: UnsafePointer<Float>
-                    if activation == .linear {
-                        dz = u
-                    } else {
-                        activation.backward(output: out + t.lowerBound * f, upstream: u, into: dzTile, count: n * f)
-                        dz = UnsafePointer(dzTile)
-                    }
-                    if db != nil {
-                        columnSums(dz, rows: n, cols: f, into: dbTile)
-                        for j in 0..<f { dbPart[j] += dbTile[j] }
-                    }
-                    if dw != nil {
-                        im2col(x, g, rows: t, channelStart: 0, channels: g.channels, into: cols)
-                        GemmCall(cols, transA: true, dz, transB: false, dwPart, m: k, n: f, k: n, alpha: 1, beta: 1).run()
-                    }
-                    if let dx, back == nil {
-                        GemmCall(dz, transA: false, w, transB: true, dcols, m: n, n: k, k: f, alpha: 1, beta: 0).run()
-                        col2im(dcols, g, rows: t, channelStart: 0, channels: g.channels, into: dx)
-                    }
+            let dwPart = dzTile + s.dzTile, dbPart = dwPart + k * f, dbTile = dbPart + f
+            forEachTile(rows, tile: tile) { t in
+                let n = t.count, u = up + t.lowerBound * f
+                let dz: UnsafePointer<Float>
+                if activation == .linear {
+                    dz = u
+                } else {
+                    let d = back == nil ? dzTile : dzWhole + t.lowerBound * f
+                    activation.backward(output: out + t.lowerBound * f, upstream: u, into: d, count: n * f)
+                    dz = UnsafePointer(d)
+                }
+                if db != nil {
+                    columnSums(dz, rows: n, cols: f, into: dbTile)
+                    for j in 0..<f { dbPart[j] += dbTile[j] }
+                }
+                if dw != nil {
+                    im2col(x, g, rows: t, channelStart: 0, channels: g.channels, into: cols)
+                    GemmCall(cols, transA: true, dz, transB: false, dwPart, m: k, n: f, k: n, alpha: 1, beta: 1).run()
+                }
+                if let dx, back == nil {
+                    GemmCall(dz, transA: false, w, transB: true, dcols, m: n, n: k, k: f, alpha: 1, beta: 0).run()
+                    col2im(dcols, g, rows: t, channelStart: 0, channels: g.channels, into: dx)
                 }
             }
             if let dx, let back, g.outputsPerSample > 0 {
                 // The same samples' input rows, in tiles: unfold dz's windows, one GEMM onto dx.
+                let dz = activation == .linear ? up : UnsafePointer(dzWhole)
                 let per = g.outputsPerSample, inPer = back.outputsPerSample
-                let inputRows = rows.lowerBound / per * inPer..<rows.upperBound / per * inPer
-                forEachTile(inputRows, tile: s.flippedTile) { t in
-                    gradientIm2col(up, output: out, activation: activation, back, rows: t, into: cols)
+                forEachTile(rows.lowerBound / per * inPer..<rows.upperBound / per * inPer, tile: s.flippedTile) { t in
+                    im2col(dz, back, rows: t, channelStart: 0, channels: f, into: cols)
                     GemmCall(cols, transA: false, flippedKernel, transB: false, dx + t.lowerBound * g.channels,
                              m: t.count, n: g.channels, k: s.flippedK, alpha: 1, beta: 1).run()
                 }
             }
         }
-        let first = scratch + s.columns + s.columnGradients + tile * f, second = first + slot
+        let first = scratch + slot - s.sums, second = first + slot
         if let dw { for i in 0..<(k * f) { dw[i] = first[i] + second[i] } }
         if let db { for j in 0..<f { db[j] = first[k * f + j] + second[k * f + j] } }
     }
@@ -176,28 +179,6 @@ extension Kernels {
             let src = w + (windowSize - 1 - t) * c * f, dst = flipped + t * f * c
             for ci in 0..<c {
                 for o in 0..<f { dst[o * c + ci] = src[ci * f + o] }
-            }
-        }
-    }
-
-    /// ``im2col(_:_:rows:channelStart:channels:into:)`` of dz = the activation's backward of
-    /// (`out`, `up`), computed while unfolding (so dz is never stored whole), under the data
-    /// gradient's geometry `back` (whose channels are the filters).
-    static func gradientIm2col(_ up: UnsafePointer<Float>, output out: UnsafePointer<Float>,
-                               activation: ElementwiseActivation, _ back: WindowGeometry, rows: Range<Int>,
-                               into cols: UnsafeMutablePointer<Float>) {
-        let f = back.channels, k = back.windowSize * f
-        back.forEachWindow(rows: rows) { row, taps in
-            let dst = cols + (row - rows.lowerBound) * k
-            for t in 0..<taps.count {
-                let o = taps[t], d = dst + t * f
-                guard o >= 0 else { d.update(repeating: 0, count: f); continue }
-                let u = up + o * f, y = out + o * f
-                switch activation {
-                case .linear: d.update(from: u, count: f)
-                case .relu: for j in 0..<f { d[j] = y[j] > 0 ? u[j] : 0 }
-                default: activation.backward(output: y, upstream: u, into: d, count: f)
-                }
             }
         }
     }
