@@ -7,6 +7,10 @@ from Swift (KerasBench, already in .build/bench.json) and with SciKeras + real K
   `ops` (traced into the library's op graph), against real Keras/JAX on the same model and data
   (SwiftKeras: median of the rounds, in this process; Keras: best of as many fresh processes,
   alternating), and against the same model with the built-in Dense (issue 16: within 10%);
+- every layer-family fit row (conv_epoch ... mha_epoch, scripts/bench_families.py's workloads)
+  through the Python binding, a fresh process per round, against KerasBench --family NAME in a
+  fresh process, alternating (target: Python within 10% of Swift; `--families-only` runs just
+  these, `--families NAME,...` chooses them; cifar_cnn_epoch, minutes a round, only by name);
 - the iris grid search of the estimator issue (model__hidden x epochs x optimizer, 3 stratified
   folds, n_jobs=2) with swiftkeras.model_selection.GridSearchCV, against SciKeras + scikit-learn's
   GridSearchCV(n_jobs=2) (target: at least 50x faster). The SciKeras time is read from
@@ -19,6 +23,8 @@ Usage: bench_python.py [--swift .build/bench.json] [--keras .build/bench-keras.j
                        [--json OUT.json] [--skip-scikeras] [--rounds N]
        bench_python.py --keras-custom-layer   (one Keras round; prints its seconds as JSON)
        bench_python.py --otto-rss             (one Otto fit from Python; prints its peak RSS)
+       bench_python.py --family NAME          (one family round from Python; prints its seconds)
+       bench_python.py --families-only [--families NAME,...] [--rounds N]
 Appends its rows to the --json file (default: the --swift file) in KerasBench's format.
 """
 
@@ -206,6 +212,65 @@ def bench_otto_rss():
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def python_family_round(name):
+    """One round of a family workload through the Python binding, in this process: the model,
+    data, batch size, optimizer and loss of bench_families.keras_workload with `keras` being
+    swiftkeras; a warm-up epoch, then one timed epoch, as KerasBench --family and
+    bench_families.keras_round time theirs. Prints one JSON line."""
+    import resource
+    import swiftkeras
+    sys.modules["keras"] = swiftkeras
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_families
+    model, x, y, batch, optimizer, loss = bench_families.keras_workload(name)
+    model.compile(optimizer=optimizer, loss=loss)
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    t0 = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"name": name, "seconds": seconds,
+                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def bench_families_from_python(names, rounds):
+    """Rounds alternating KerasBench --family NAME and python_family_round(NAME), each a fresh
+    process; medians of the rounds of each side."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_families
+    out = {}
+    for name in names:
+        swift, python, loads = [], [], [load_average()]
+        for _ in range(rounds):
+            r = bench_families.run_json([str(bench_families.SWIFT_BENCH), "--family", name])
+            p = bench_families.run_json([sys.executable, __file__, "--family", name])
+            if r and p:
+                swift.append(r["seconds"])
+                python.append(p["seconds"])
+            loads.append(load_average())
+        if python:
+            out[name] = {"python": statistics.median(python), "swift": statistics.median(swift),
+                         "python_runs": python, "swift_runs": swift, "loads": loads}
+            print(f"{name}: Python {out[name]['python']:.4f} s, Swift {out[name]['swift']:.4f} s, "
+                  f"ratio {out[name]['python'] / out[name]['swift']:.3f} (medians of {len(python)}; "
+                  f"Python {python}, Swift {swift}; load {min(loads):.2f}-{max(loads):.2f})",
+                  file=sys.stderr)
+    return out
+
+
+def family_rows(families, rounds):
+    rows = []
+    for name, f in families.items():
+        ratio = f["python"] / f["swift"]
+        loads = [v for v in f["loads"] if v is not None]
+        rows.append({"name": f"python_{name}", "unit": "s", "value": f["python"], "reference": f["swift"],
+                     "note": f"Python/Swift {ratio:.3f} (target <= 1.10), medians of {len(f['python_runs'])} "
+                             f"alternating fresh-process rounds [Python {min(f['python_runs']):.3g}-"
+                             f"{max(f['python_runs']):.3g}, Swift {min(f['swift_runs']):.3g}-"
+                             f"{max(f['swift_runs']):.3g}] s; load {min(loads):.2f}-{max(loads):.2f}",
+                     "python_runs": f["python_runs"], "swift_runs": f["swift_runs"], "ratio_to_swift": ratio})
+    return rows
+
+
 def keras_custom_layer_round():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
@@ -293,11 +358,30 @@ def main(argv):
     if "--otto-rss" in args:
         otto_rss_round()
         return
+    family = option("--family")
+    if family:
+        python_family_round(family)
+        return
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_families
+    # cifar_cnn_epoch takes minutes a round on each side: asked for by name (--families), not in
+    # the default `make bench` run.
+    default_families = [n for n in bench_families.NAMES if n != "cifar_cnn_epoch"]
+    family_names = option("--families", ",".join(default_families)).split(",")
+    if "--families-only" in args:
+        rows = family_rows(bench_families_from_python(family_names, rounds), rounds)
+        for r in rows:
+            print(f"{r['name']}  {r['value']:.4f}  {r['reference']:.4f}  {r['note']}")
+        if "--json" in argv:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(json.dumps(rows, indent=1))
+        return
     load_before = load_average()
     fits = bench_fits(rounds)
     custom = bench_custom_layer(max(5, rounds))
     search = bench_native_search(max(3, rounds // 2))
     rss = bench_otto_rss()
+    families = bench_families_from_python(family_names, rounds)
     load_after = load_average()
 
     swift_rows = json.loads(swift_path.read_text()) if swift_path.exists() else []
@@ -323,6 +407,7 @@ def main(argv):
                              f"alternating rounds of best-of-3; {load}",
                      "python_runs": f["python_runs"], "swift_runs": f["swift_runs"],
                      "ratio_to_swift": ratio, "load_average": [load_before, load_after]})
+    rows += family_rows(families, rounds)
     keras_note = (f"Keras/JAX best of {len(custom['keras_runs'])} processes "
                   f"{custom['keras']:.4f} s ({custom['keras'] / custom['python']:.2f}x ours)"
                   if custom["keras"] else "Keras/JAX not measured")

@@ -122,12 +122,252 @@ static int check_symbol_table(walk_t *w, const unsigned char *m, size_t size) {
     return 0;
 }
 
+/* MARK: Dense storage: attributes and links in a fractal heap indexed by v2 B-trees
+
+   An object with more than 8 attributes or links in a file written with libver "latest" or
+   creation-order tracking keeps them as heap objects: an attribute-info (0x15) or link-info (0x02)
+   message names a fractal heap ("FRHP") and v2 B-trees ("BTHD") whose records hold heap IDs.
+   libhdf5 decodes those objects with the same name-trusting decoders as header messages (an
+   attribute's name by strdup, a link's name by its stored length), so every object any index
+   record reaches is checked here: managed objects in their direct block, huge objects (stored
+   apart, found through the heap's own B-tree or in the ID) and tiny ones (inside the ID). Files
+   this library does not expect in such storage are refused by name: heaps with I/O filters, and
+   IDs, blocks or trees that do not fit together as libhdf5 builds them. */
+
+enum { max_btree_depth = 16, max_btree_nodes = 1 << 16, max_heap_depth = 16, max_node_bytes = 1 << 20 };
+
+typedef struct {
+    int links;                        /* links (0x02) or attributes (0x15) */
+    unsigned long long addr, root, huge_tree, start, max_direct, width;
+    size_t id_len, off_size, len_size, root_rows, first_row_bits, max_direct_rows;
+    int checksummed, huge_direct;
+} heap_t;
+
+static int undefined(walk_t *w, unsigned long long addr) {
+    return addr == (w->sizeof_addr == 8 ? ~0ULL : (1ULL << (8 * w->sizeof_addr)) - 1);
+}
+
+static size_t log2_floor(unsigned long long n) { size_t r = 0; while (n >>= 1) r++; return r; }
+static int power_of_two(unsigned long long n) { return n != 0 && (n & (n - 1)) == 0; }
+
+/* One object's bytes, checked as the message the heap holds. */
+static int check_heap_object(walk_t *w, const heap_t *h, unsigned flags, const unsigned char *m, size_t size) {
+    return h->links ? check_link(w, m, size) : check_attribute(w, flags, m, size);
+}
+
+/* `size` bytes at `addr`, read and checked as one heap object. */
+static int check_stored_object(walk_t *w, const heap_t *h, unsigned flags, unsigned long long addr, unsigned long long size) {
+    if (size == 0 || size > max_heap_bytes) return fail(w, "a fractal heap object of %llu bytes", size);
+    unsigned char *bytes = malloc((size_t)size);
+    if (bytes == NULL) return fail(w, "no memory for a fractal heap object of %llu bytes", size);
+    int rc = skh5_read_raw(w->file, addr, (size_t)size, bytes) < 0
+        ? fail(w, "a fractal heap object (%llu bytes at %llu) outside the file", size, addr)
+        : check_heap_object(w, h, flags, bytes, (size_t)size);
+    free(bytes);
+    return rc;
+}
+
+/* A managed object: the direct block holding heap offset `off` is found through the doubling
+   table as libhdf5 finds it (rows of `width` blocks, the first two rows of the starting size, each
+   later row twice the one before; rows past the largest direct block are indirect blocks, each
+   again a table), and the object must lie inside that block past its header. */
+static int check_managed(walk_t *w, const heap_t *h, unsigned flags, unsigned long long off, unsigned long long len) {
+    if (off == 0 || len == 0 || len > h->max_direct) return fail(w, "a fractal heap ID (offset %llu, length %llu) outside its heap", off, len);
+    unsigned long long block = h->root, block_off = 0, block_size = h->start;
+    size_t rows = h->root_rows;
+    size_t sa = w->sizeof_addr;
+    for (int level = 0; rows > 0; level++) {
+        if (level == max_heap_depth) return fail(w, "a fractal heap more than %d indirect blocks deep", max_heap_depth);
+        unsigned char head[4 + 1 + 8 + 8];
+        if (skh5_read_raw(w->file, block, 5 + sa + h->off_size, head) < 0 || memcmp(head, "FHIB", 4) != 0 || head[4] != 0)
+            return fail(w, "a fractal heap indirect block at %llu that cannot be read", block);
+        if (skh5_le(head + 5 + sa, h->off_size) != block_off)
+            return fail(w, "a fractal heap indirect block at %llu with the wrong heap offset", block);
+        unsigned long long rel = off - block_off, first_row = h->start * h->width;
+        size_t row = rel < first_row ? 0 : log2_floor(rel) - h->first_row_bits + 1;
+        if (row >= rows) return fail(w, "a fractal heap ID (offset %llu) past its indirect block", off);
+        unsigned long long row_size = row == 0 ? h->start : h->start << (row - 1);
+        unsigned long long row_start = row == 0 ? 0 : first_row << (row - 1);
+        unsigned long long col = (rel - row_start) / row_size;
+        unsigned char entry[8];
+        if (skh5_read_raw(w->file, block + 5 + sa + h->off_size + (row * h->width + col) * sa, sa, entry) < 0)
+            return fail(w, "a fractal heap indirect block at %llu outside the file", block);
+        block = skh5_le(entry, sa);
+        block_off += row_start + col * row_size;
+        block_size = row_size;
+        if (undefined(w, block)) return fail(w, "a fractal heap ID (offset %llu) in a block never written", off);
+        rows = row < h->max_direct_rows ? 0 : log2_floor(row_size) - h->first_row_bits + 1;
+    }
+    size_t prefix = 5 + sa + h->off_size + (h->checksummed ? 4 : 0);
+    unsigned char head[4 + 1 + 8 + 8];
+    if (skh5_read_raw(w->file, block, 5 + sa + h->off_size, head) < 0 || memcmp(head, "FHDB", 4) != 0 || head[4] != 0)
+        return fail(w, "a fractal heap direct block at %llu that cannot be read", block);
+    unsigned long long stored = skh5_le(head + 5 + sa, h->off_size);
+    if (stored > off || off - stored < prefix || off - stored > block_size || len > block_size - (off - stored))
+        return fail(w, "a fractal heap object (offset %llu, %llu bytes) outside its direct block", off, len);
+    return check_stored_object(w, h, flags, block + (off - stored), len);
+}
+
+/* A heap ID: version 0; managed (offset, length), huge (address and length, or an ID the heap's
+   B-tree resolves, checked when that tree is walked) or tiny (the bytes follow the type byte). */
+static int check_heap_id(walk_t *w, const heap_t *h, unsigned flags, const unsigned char *id) {
+    unsigned kind = (id[0] >> 4) & 3;
+    if (!h->links && (flags & 0x02)) return fail(w, "a shared attribute message");
+    if ((id[0] >> 6) != 0) return fail(w, "a fractal heap ID of version %u", id[0] >> 6);
+    if (kind == 0)
+        return check_managed(w, h, flags, skh5_le(id + 1, h->off_size), skh5_le(id + 1 + h->off_size, h->len_size));
+    if (kind == 1)
+        return h->huge_direct
+            ? check_stored_object(w, h, flags, skh5_le(id + 1, w->sizeof_addr), skh5_le(id + 1 + w->sizeof_addr, w->sizeof_size))
+            : 0;
+    if (kind == 2) {
+        int extended = h->id_len > 18;
+        size_t len = extended ? (size_t)(((id[0] & 0x0F) << 8) | id[1]) + 1 : (size_t)(id[0] & 0x0F) + 1;
+        size_t at = extended ? 2 : 1;
+        if (len > h->id_len - at) return fail(w, "a tiny fractal heap object of %zu bytes in a %zu-byte ID", len, h->id_len);
+        return check_heap_object(w, h, flags, id + at, len);
+    }
+    return fail(w, "a fractal heap ID of unknown type %u", kind);
+}
+
+typedef struct {
+    unsigned long long node_size;
+    size_t rec_size, nrec_size, total_size[max_btree_depth + 1], max_nrec[max_btree_depth + 1];
+    int type, nodes;
+} btree_t;
+
+/* The records of one node, then its children; `record` checks each record's bytes. */
+static int walk_node(walk_t *w, btree_t *t, const heap_t *h, unsigned long long addr, size_t nrec, size_t depth) {
+    if (++t->nodes > max_btree_nodes) return fail(w, "a v2 B-tree of more than %d nodes", max_btree_nodes);
+    if (nrec > t->max_nrec[depth]) return fail(w, "a v2 B-tree node at %llu with %zu records", addr, nrec);
+    unsigned char *node = malloc((size_t)t->node_size);
+    if (node == NULL) return fail(w, "no memory for a v2 B-tree node of %llu bytes", t->node_size);
+    int rc = 0;
+    if (skh5_read_raw(w->file, addr, (size_t)t->node_size, node) < 0 || memcmp(node, depth == 0 ? "BTLF" : "BTIN", 4) != 0
+        || node[4] != 0 || node[5] != t->type) {
+        rc = fail(w, "a v2 B-tree node at %llu that cannot be read", addr);
+        goto done;
+    }
+    size_t sa = w->sizeof_addr, child = 6 + nrec * t->rec_size;
+    for (size_t i = 0; rc == 0 && i < nrec; i++) {
+        const unsigned char *r = node + 6 + i * t->rec_size;
+        switch (t->type) {
+        case 1: rc = check_stored_object(w, h, 0, skh5_le(r, sa), skh5_le(r + sa, w->sizeof_size)); break;
+        case 5: rc = check_heap_id(w, h, 0, r + 4); break;
+        case 6: rc = check_heap_id(w, h, 0, r + 8); break;
+        default: rc = check_heap_id(w, h, r[h->id_len], r); break;   /* 8 and 9: ID, message flags, ... */
+        }
+    }
+    size_t pointer = sa + t->nrec_size + (depth > 1 ? t->total_size[depth - 1] : 0);
+    for (size_t i = 0; rc == 0 && depth > 0 && i <= nrec; i++) {
+        const unsigned char *p = node + child + i * pointer;
+        rc = walk_node(w, t, h, skh5_le(p, sa), (size_t)skh5_le(p + sa, t->nrec_size), depth - 1);
+    }
+done:
+    free(node);
+    return rc;
+}
+
+/* A v2 B-tree header ("BTHD") of the expected type and record size, and its whole tree. The
+   node layout follows libhdf5's H5B2__hdr_init: a leaf holds (node size - 10) / record size
+   records; an internal node's child pointers are an address, that count's width, and below depth
+   1 the width of the subtree's largest total. */
+static int walk_btree(walk_t *w, const heap_t *h, unsigned long long addr, int type, size_t rec_size) {
+    if (undefined(w, addr)) return 0;
+    size_t sa = w->sizeof_addr;
+    unsigned char head[4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + 8 + 2];
+    if (skh5_read_raw(w->file, addr, 16 + sa + 2, head) < 0 || memcmp(head, "BTHD", 4) != 0 || head[4] != 0)
+        return fail(w, "a v2 B-tree header at %llu that cannot be read", addr);
+    btree_t t = {.node_size = skh5_le(head + 6, 4), .rec_size = (size_t)skh5_le(head + 10, 2), .type = head[5]};
+    size_t depth = (size_t)skh5_le(head + 12, 2);
+    if (t.type != type || t.rec_size != rec_size)
+        return fail(w, "a v2 B-tree of type %d with %zu-byte records where type %d with %zu is expected", t.type, t.rec_size, type, rec_size);
+    if (depth > max_btree_depth || t.node_size <= 10 + rec_size || t.node_size > max_node_bytes)
+        return fail(w, "a v2 B-tree of depth %zu with %llu-byte nodes", depth, t.node_size);
+    t.max_nrec[0] = (size_t)(t.node_size - 10) / rec_size;
+    unsigned long long cumulative = t.max_nrec[0];
+    t.nrec_size = log2_floor(t.max_nrec[0]) / 8 + 1;
+    for (size_t d = 1; d <= depth; d++) {
+        size_t pointer = sa + t.nrec_size + t.total_size[d - 1];
+        t.max_nrec[d] = t.node_size < 10 + pointer ? 0 : (size_t)(t.node_size - 10 - pointer) / (rec_size + pointer);
+        if (t.max_nrec[d] == 0) return fail(w, "a v2 B-tree of depth %zu with %llu-byte nodes", depth, t.node_size);
+        cumulative = (t.max_nrec[d] + 1) * cumulative + t.max_nrec[d];
+        t.total_size[d] = log2_floor(cumulative) / 8 + 1;
+    }
+    unsigned long long root = skh5_le(head + 16, sa);
+    size_t nrec = (size_t)skh5_le(head + 16 + sa, 2);
+    if (undefined(w, root)) return 0;   /* an empty tree */
+    return walk_node(w, &t, h, root, nrec, depth);
+}
+
+/* The heap header ("FRHP", version 0): ID length, I/O filters' length, flags, largest managed
+   object, ten lengths and two addresses of statistics (the second of those addresses is the huge
+   objects' B-tree), then the doubling table: width, starting and largest direct block sizes, the
+   heap's offset width in bits, starting rows, the root block and its current rows. */
+static int read_heap(walk_t *w, heap_t *h, unsigned long long addr, int links) {
+    size_t sa = w->sizeof_addr, ss = w->sizeof_size, table = 14 + 10 * ss + 2 * sa;
+    unsigned char p[14 + 10 * 8 + 2 * 8 + 2 + 8 + 8 + 2 + 2 + 8 + 2];
+    if (skh5_read_raw(w->file, addr, table + 2 + 2 * ss + 4 + sa + 2, p) < 0 || memcmp(p, "FRHP", 4) != 0 || p[4] != 0)
+        return fail(w, "a fractal heap at %llu that cannot be read", addr);
+    memset(h, 0, sizeof *h);
+    h->links = links;
+    h->addr = addr;
+    h->id_len = (size_t)skh5_le(p + 5, 2);
+    if (skh5_le(p + 7, 2) != 0) return fail(w, "a fractal heap with I/O filters");
+    h->checksummed = (p[9] & 0x02) != 0;
+    unsigned long long max_managed = skh5_le(p + 10, 4);
+    h->huge_tree = skh5_le(p + 14 + ss, sa);
+    h->width = skh5_le(p + table, 2);
+    h->start = skh5_le(p + table + 2, ss);
+    h->max_direct = skh5_le(p + table + 2 + ss, ss);
+    size_t bits = (size_t)skh5_le(p + table + 2 + 2 * ss, 2);
+    h->root = skh5_le(p + table + 2 + 2 * ss + 4, sa);
+    h->root_rows = (size_t)skh5_le(p + table + 2 + 2 * ss + 4 + sa, 2);
+    if (h->id_len != (links ? 7u : 8u)) return fail(w, "a fractal heap with %zu-byte IDs", h->id_len);
+    if (!power_of_two(h->width) || !power_of_two(h->start) || !power_of_two(h->max_direct) || h->start > h->max_direct
+        || h->max_direct > max_heap_bytes || bits == 0 || bits > 64 || h->width > 65536)
+        return fail(w, "a fractal heap at %llu whose doubling table libhdf5 would not build", addr);
+    h->off_size = (bits + 7) / 8;
+    size_t block_len = (log2_floor(h->max_direct) + 7) / 8, limit_len = log2_floor(max_managed ? max_managed : 1) / 8 + 1;
+    h->len_size = block_len < limit_len ? block_len : limit_len;
+    if (1 + h->off_size + h->len_size > h->id_len) return fail(w, "a fractal heap whose IDs cannot hold an offset and length");
+    h->first_row_bits = log2_floor(h->start) + log2_floor(h->width);
+    h->max_direct_rows = log2_floor(h->max_direct) - log2_floor(h->start) + 2;
+    h->huge_direct = sa + ss <= h->id_len - 1;
+    if (h->root_rows > 64 || h->first_row_bits + h->root_rows > 64) return fail(w, "a fractal heap root of %zu rows", h->root_rows);
+    return 0;
+}
+
+/* Link info (0x02) and attribute info (0x15) messages: version 0, flags (bit 0: a creation-order
+   counter of 8 bytes for links, 2 for attributes; bit 1: a creation-order index), the heap's
+   address, the name index's, and the creation-order index's. */
+static int check_dense(walk_t *w, int links, const unsigned char *m, size_t size) {
+    size_t sa = w->sizeof_addr;
+    if (size < 2 || m[0] != 0) return 0;   /* libhdf5 refuses other versions itself */
+    unsigned flags = m[1];
+    size_t at = 2 + ((flags & 0x01) ? (links ? 8 : 2) : 0);
+    if (at > size || 2 * sa > size - at || ((flags & 0x02) && 3 * sa > size - at))
+        return fail(w, "a %s info message of %zu bytes", links ? "link" : "attribute", size);
+    unsigned long long heap = skh5_le(m + at, sa), names = skh5_le(m + at + sa, sa);
+    unsigned long long order = (flags & 0x02) ? skh5_le(m + at + 2 * sa, sa) : ~0ULL;
+    if (undefined(w, heap)) return 0;   /* compact storage: the messages are in the header */
+    heap_t h;
+    if (read_heap(w, &h, heap, links) < 0) return -1;
+    size_t id = h.id_len;
+    if (!h.huge_direct && walk_btree(w, &h, h.huge_tree, 1, sa + 2 * w->sizeof_size) < 0) return -1;
+    if (walk_btree(w, &h, names, links ? 5 : 8, links ? 4 + id : id + 9) < 0) return -1;
+    if ((flags & 0x02) && !undefined(w, order) && walk_btree(w, &h, order, links ? 6 : 9, links ? 8 + id : id + 5) < 0) return -1;
+    return 0;
+}
+
 static int check_message(walk_t *w, unsigned type, unsigned flags, const unsigned char *m, size_t size) {
     switch (type) {
+    case 0x02: return check_dense(w, 1, m, size);
     case 0x06: return check_link(w, m, size);
     case 0x0B: return check_pipeline(w, flags, m, size);
     case 0x0C: return check_attribute(w, flags, m, size);
     case 0x11: return check_symbol_table(w, m, size);
+    case 0x15: return check_dense(w, 0, m, size);
     case 0x10:
         if (size < w->sizeof_addr + w->sizeof_size) return fail(w, "a continuation message of %zu bytes", size);
         if (w->npending == max_chunks) return fail(w, "more than %d header chunks", max_chunks);

@@ -57,7 +57,7 @@ func guarded(_ function: String, _ body: () throws -> Void) -> Int32 {
         LastError.set("\(function): \(e.message)")
         return e.status.rawValue
     } catch let e as KerasError {
-        LastError.set("\(function): \(e.message)")
+        LastError.set("\(function): \(CAdvice.inCTerms(e.message))")
         return status(of: e).rawValue
     } catch {
         LastError.set("\(function): \(error)")

@@ -38,7 +38,8 @@ int skh5_heap_string(hid_t file, const unsigned char *id, size_t id_size, size_t
    length and compares group names with strcmp in the local heap, so a name without its end in a
    corrupted file is read past libhdf5's buffer. For a file opened read-only (a writable one is
    ours and may be unflushed: 0), these check the header at `addr` (every chunk) or of the object
-   `name` (a path from `loc`, "." for `loc` itself; external and user-defined links are refused):
+   `name` (a path from `loc`, "." for `loc` itself; external and user-defined links are refused),
+   with the attribute and link messages its dense storage (fractal heap, v2 B-tree indexes) holds:
    0, or -1 with the reason in `why`. */
 int skh5_check_object(hid_t file, unsigned long long addr, char *why, size_t why_size);
 int skh5_check_named(hid_t loc, const char *name, char *why, size_t why_size);

@@ -69,6 +69,9 @@ int main(int argc, char **argv) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "path must not be NULL", keras_load_plugin(NULL));
     CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "Scale", keras_model_from_json(
         "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"Scale\", \"config\": {}}]}}", &m));
+    /* The advice names the C calls, not the library's Swift API (issue 16). */
+    CHECK(strstr(keras_last_error(), "register it with keras_register_layer(\"Scale\", ...)")
+          && strstr(keras_last_error(), "keras_scope_push()") && !strstr(keras_last_error(), "registerKerasSerializable"));
     CHECK_OK(keras_load_plugin(plugin));
 
     /* The plugin layer trains: its weight goes from ones toward (1, 2, 3). */

@@ -5,7 +5,7 @@
                               keras.layers.Dense(3, activation="softmax")])
 """
 
-from . import (activations, backend, callbacks, constraints, datasets, initializers, layers,
+from . import (activations, backend, callbacks, config, constraints, datasets, initializers, layers,
                losses, metrics, models, ops, optimizers, preprocessing, random, regularizers,
                saving, utils)
 from ._lib import LibraryUnavailable

@@ -54,24 +54,26 @@ def last_error() -> str:
     return in_python_terms(msg.decode("utf-8", "replace")) if msg else "unknown error"
 
 
-# The library's advice names its Swift API; from Python the user registers in Python.
-_SWIFT_ADVICE = [
-    (re.compile(r"register it with registerKerasSerializable\(package:name:_:\) \(then it is "
-                r"saved as 'Package>([^']*)'\) or pass it in customObjects / a "
-                r"CustomObjectScope: \[.*?\]$"),
-     r"decorate it with @keras.saving.register_keras_serializable() (it is then saved as "
-     r"'Custom>\1') or pass it in custom_objects={'\1': ...} or a "
-     r"keras.saving.custom_object_scope({'\1': ...})"),
-    (re.compile(r"register custom ones with registerKerasSerializable\(name: \"([^\"]*)\", "
-                r"\.activation\(\.\.\.\)\) or a CustomObjectScope"),
+# The library's advice to C callers names the C calls (Sources/KerasC/Advice.swift); from
+# Python the user registers in Python.
+_PYTHON_ADVICE = (r"decorate it with @keras.saving.register_keras_serializable() (it is then saved as "
+                  r"'Custom>\1') or pass it in custom_objects={'\1': ...} or a "
+                  r"keras.saving.custom_object_scope({'\1': ...})")
+_C_ADVICE = [
+    (re.compile(r"register it with keras_register_\w+\(\"([^\"]*)\", \.\.\.\) globally, or between "
+                r"keras_scope_push\(\) and keras_scope_pop\(\)"), _PYTHON_ADVICE),
+    (re.compile(r"'([^']*)' cannot be registered from C: only layers, losses, metrics, activations "
+                r"and callbacks can \(keras_register_\*\)"), _PYTHON_ADVICE),
+    (re.compile(r"register custom ones with keras_register_activation\(\"([^\"]*)\", \.\.\.\) globally, "
+                r"or between keras_scope_push\(\) and keras_scope_pop\(\)"),
      r"register custom ones with @keras.saving.register_keras_serializable() or pass them in "
      r"custom_objects={'\1': ...} or a keras.saving.custom_object_scope"),
 ]
 
 
 def in_python_terms(message: str) -> str:
-    """The library's message with its Swift registration advice said the Python way."""
-    for pattern, advice in _SWIFT_ADVICE:
+    """The library's message with its C registration advice said the Python way."""
+    for pattern, advice in _C_ADVICE:
         message = pattern.sub(advice, message)
     return message
 

@@ -162,6 +162,19 @@ class Model(ModelAPI):
             return json.loads(self.to_json())["config"]
         return self._model_config()["config"]
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The model `get_config()` described (Keras: `Model.from_config`,
+        `Sequential.from_config`): a functional model when the config has `input_layers`, else a
+        Sequential; a subclassed model is `cls(**config)`, as in Keras."""
+        if cls not in (Model, Sequential):
+            return cls(**config)
+        class_name = "Functional" if "input_layers" in config else "Sequential"
+        if cls is Sequential and class_name != "Sequential":
+            raise ValueError("Sequential.from_config: the config describes a functional model "
+                             "(it has `input_layers`); use keras.Model.from_config")
+        return model_from_json({"class_name": class_name, "config": config}, custom_objects)
+
     def to_json(self, **kwargs):
         if self._handle is not None:
             return _native.take_string(_lib.keras_model_to_json, self._handle)

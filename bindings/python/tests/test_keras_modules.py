@@ -253,6 +253,25 @@ def test_progbar_and_backend_settings(capsys):
     assert sk.layers.Conv2D(2, 3).get_config().get("data_format") in (None, "channels_last")
 
 
+def test_config_module_is_keras3s_home_of_the_settings():
+    """`keras.config` (Keras 3's place for them) reads and sets the same values as `backend`,
+    with Keras's defaults."""
+    for name in ("epsilon", "floatx", "image_data_format"):
+        assert getattr(sk.config, name)() == getattr(keras.config, name)(), name
+    sk.config.set_image_data_format("channels_first")
+    try:
+        assert sk.backend.image_data_format() == "channels_first"
+    finally:
+        sk.config.set_image_data_format("channels_last")
+    sk.config.set_epsilon(1e-5)
+    try:
+        assert sk.backend.epsilon() == 1e-5
+    finally:
+        sk.config.set_epsilon(1e-7)
+    with pytest.raises(ValueError, match="float32 only"):
+        sk.config.set_floatx("float64")
+
+
 @needs("keras_layer_builder_op")
 def test_lambda_written_with_ops_is_traced_and_trains_like_keras():
     from swiftkeras import _python_layers

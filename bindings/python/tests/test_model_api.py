@@ -153,3 +153,35 @@ def test_metric_objects_match_keras(cls):
     ours.reset_state()
     assert float(ours.result()) == 0.0
     np.testing.assert_allclose(ours(y, p), float(getattr(keras.metrics, cls)()(y, p)), rtol=1e-4)
+
+
+def test_from_config_rebuilds_as_keras_does():
+    """`Sequential.from_config` / `Model.from_config` on `get_config()`, with Keras's weights set
+    on both: the same predictions as real Keras's rebuilt models."""
+    inp = sk.Input((4,))
+    functional = sk.Model(inp, sk.layers.Dense(2, activation="tanh")(sk.layers.Dense(3)(inp)))
+    k_in = keras.Input((4,))
+    k_functional = keras.Model(k_in, keras.layers.Dense(2, activation="tanh")(keras.layers.Dense(3)(k_in)))
+    for ours, ref, cls, k_cls in ((_pair(sk), _pair(keras), sk.Sequential, keras.Sequential),
+                                  (functional, k_functional, sk.Model, keras.Model)):
+        again, k_again = cls.from_config(ours.get_config()), k_cls.from_config(ref.get_config())
+        assert type(again) is type(ours)
+        assert [type(layer).__name__ for layer in again.layers] == [type(layer).__name__ for layer in ours.layers]
+        again.set_weights([np.asarray(w) for w in k_again.get_weights()])
+        np.testing.assert_allclose(again.predict(X, verbose=0), np.asarray(k_again.predict(X, verbose=0)), atol=1e-6)
+    with pytest.raises(ValueError, match="functional model"):
+        sk.Sequential.from_config(functional.get_config())
+
+
+def test_from_config_of_a_subclassed_model_calls_its_constructor():
+    class Wide(sk.Model):
+        def __init__(self, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.dense = sk.layers.Dense(units)
+
+        def call(self, x):
+            return self.dense(x)
+
+    again = Wide.from_config({"units": 5})
+    assert isinstance(again, Wide) and again.units == 5

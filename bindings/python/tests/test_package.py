@@ -259,3 +259,14 @@ def test_normalization_layers_and_dot_form(tmp_path):
     model.save(path)
     for got, want in zip(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0)):
         np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+@needs("keras_catalog_json")
+def test_readme_lists_exactly_the_names_the_package_has():
+    """bindings/python/README.md's name list is generated from the package (the library's
+    catalogue for the layers), never kept by hand: the script's --check fails when it drifted."""
+    pytest.importorskip("sklearn")   # swiftkeras.wrappers is listed too
+    script = PKG.parents[1] / "scripts" / "python_readme_names.py"
+    run = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(PKG)))
+    assert run.returncode == 0, run.stderr + run.stdout

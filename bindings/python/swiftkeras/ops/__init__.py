@@ -12,10 +12,12 @@ import math
 
 import numpy as np
 
-from . import nn
+from . import linalg, nn
 from ._indexing import (einsum, flip, getitem, moveaxis, repeat, split, swapaxes, take,
                         take_along_axis, tile)
 from ._trace import NotTraceable, SymbolicTensor, Unsupported, active, is_symbolic
+from .linalg import (cholesky, cholesky_inverse, det, eigh, inv, logdet, lstsq, matrix_rank, pinv, qr,
+                     slogdet, solve, solve_triangular, svd)
 from .nn import (elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid,
                  log_softmax, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish)
 
@@ -228,7 +230,8 @@ def expand_dims(x, axis):
 
 
 def squeeze(x, axis=None):
-    return _op("squeeze", [x], lambda v: np.squeeze(v, axis), {"axis": _axis(axis)})
+    return _op("squeeze", [x], lambda v: np.squeeze(v, tuple(axis) if isinstance(axis, list) else axis),
+               {"axis": _axis(axis)})
 
 
 def concatenate(xs, axis=0):
@@ -338,6 +341,85 @@ def full_like(x, fill_value, dtype=None):
     return add(zeros_like(x), fill_value)
 
 
+def var(x, axis=None, keepdims=False):
+    """Keras `ops.var`: the population variance, traced as mean((x - mean(x))^2)."""
+    return moments(x, axis if axis is not None else None, keepdims=keepdims)[1]
+
+
+def std(x, axis=None, keepdims=False):
+    """Keras `ops.std`: the population standard deviation, sqrt(var)."""
+    return sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """Keras `ops.moments`: (mean, variance) over `axes`, traced as compositions (the mean is
+    not a constant: gradients flow through both, as under jax)."""
+    axes = _axis(axes)
+    m = mean(x, axis=axes, keepdims=True)
+    v = mean(square(subtract(x, m)), axis=axes, keepdims=True)
+    if keepdims:
+        return m, v
+    if axes is None:
+        return reshape(m, ()), reshape(v, ())
+    return squeeze(m, axis=axes), squeeze(v, axis=axes)
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """Keras `ops.fori_loop`: `init_val` through `body_fun(i, val)` for i in [lower, upper).
+    The bounds are Python integers (fixed at trace time, as shapes are), so a traced loop is
+    unrolled into the layer's graph."""
+    if is_symbolic(lower) or is_symbolic(upper):
+        raise Unsupported("ops.fori_loop: the bounds of a traced loop must be Python integers")
+    val = init_val
+    for i in range(int(lower), int(upper)):
+        val = body_fun(i, val)
+    return val
+
+
+def while_loop(cond, body, loop_vars, maximum_iterations=None):
+    """Keras `ops.while_loop` on values (and on traced tensors while `cond` gives a Python
+    bool, e.g. from shapes): `body` until `cond` is false or `maximum_iterations` is reached.
+    A condition on a traced tensor's values cannot be unrolled and is refused."""
+    single = not isinstance(loop_vars, (list, tuple))
+    state = (loop_vars,) if single else tuple(loop_vars)
+    count = 0
+    while maximum_iterations is None or count < maximum_iterations:
+        go = cond(*state)
+        if is_symbolic(go):
+            raise Unsupported("ops.while_loop: a condition on a traced tensor's values cannot be "
+                              "unrolled; use fori_loop with Python bounds")
+        if not bool(np.asarray(go).item()):
+            break
+        out = body(*state)
+        state = (out,) if single else tuple(out)
+        count += 1
+    return state[0] if single else (list(state) if isinstance(loop_vars, list) else state)
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    """Keras `ops.scan`: `carry, y = f(carry, x)` over the leading axis of `xs` (or `length`
+    steps with x None); returns the last carry and the stacked y's. The length is fixed at trace
+    time, so a traced scan is unrolled into the layer's graph."""
+    if xs is None and length is None:
+        raise ValueError("Got no `xs` to scan over and `length` not provided.")
+    n = shape(xs)[0] if xs is not None else int(length)
+    if n is None:
+        raise Unsupported("ops.scan over a traced tensor needs its leading dimension fixed")
+    if length is not None and xs is not None and int(length) != n:
+        raise ValueError(f"ops.scan: length {length} does not match the leading dimension {n} of xs")
+    carry, ys = init, []
+    steps = range(n - 1, -1, -1) if reverse else range(n)
+    for i in steps:
+        x = None if xs is None else (getitem(xs, i) if is_symbolic(xs) else np.asarray(_value(xs))[i])
+        carry, y = f(carry, x)
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    if not ys or ys[0] is None:
+        return carry, None
+    return carry, stack(ys, axis=0)
+
+
 # numpy ufuncs reaching a symbolic tensor (np.tanh(x), np.maximum(x, 0)) are these ops.
 _UFUNCS = {"add": add, "subtract": subtract, "multiply": multiply, "divide": divide,
            "true_divide": divide, "matmul": matmul, "negative": negative, "power": power,
@@ -353,8 +435,8 @@ __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations"
 from ._functional import dispatching as _dispatching  # noqa: E402
 
 _NOT_OPS = {"shape", "convert_to_numpy", "convert_to_tensor", "cond", "zeros", "ones", "full",
-            "eye", "arange", "active", "is_symbolic", "nn", "NotTraceable", "SymbolicTensor",
-            "Unsupported"}
+            "eye", "arange", "active", "is_symbolic", "nn", "linalg", "NotTraceable", "SymbolicTensor",
+            "Unsupported", "fori_loop", "while_loop", "scan"}
 for _name in __all__:
     if _name not in _NOT_OPS:
         globals()[_name] = _dispatching(globals()[_name])

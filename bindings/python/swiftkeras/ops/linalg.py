@@ -1,0 +1,121 @@
+"""Linear algebra (Keras `keras.ops.linalg`, also at `keras.ops.<name>`), on values: each
+computes with numpy in float32 with Keras 3's arguments and return structure. The library has
+no decompositions to trace, so a symbolic tensor (a layer being traced) is refused with
+`Unsupported` naming the op, rather than silently leaving the graph."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._trace import Unsupported, is_symbolic
+
+_f32 = np.float32
+
+
+def _values(name, *xs):
+    if any(is_symbolic(x) for x in xs):
+        raise Unsupported(f"ops.{name} runs on values only: the library does not trace matrix "
+                          f"decompositions or solves into a layer's graph")
+    from .. import ops
+    return [np.asarray(ops.convert_to_numpy(x), _f32) for x in xs]
+
+
+def _out(*arrays):
+    out = tuple(np.asarray(a, _f32) for a in arrays)
+    return out if len(out) > 1 else out[0]
+
+
+def inv(x):
+    (a,) = _values("inv", x)
+    return _out(np.linalg.inv(a))
+
+
+def det(x):
+    (a,) = _values("det", x)
+    return _out(np.linalg.det(a))
+
+
+def slogdet(x):
+    (a,) = _values("slogdet", x)
+    sign, logabs = np.linalg.slogdet(a)
+    return _out(sign, logabs)
+
+
+def logdet(x):
+    """Keras `ops.logdet`: log of the determinant of a Hermitian positive definite matrix."""
+    (a,) = _values("logdet", x)
+    return _out(np.linalg.slogdet(a)[1])
+
+
+def solve(a, b):
+    a, b = _values("solve", a, b)
+    return _out(np.linalg.solve(a, b))
+
+
+def solve_triangular(a, b, lower=False):
+    a, b = _values("solve_triangular", a, b)
+    tri = np.tril(a) if lower else np.triu(a)
+    return _out(np.linalg.solve(tri, b))
+
+
+def cholesky(x, upper=False):
+    (a,) = _values("cholesky", x)
+    low = np.linalg.cholesky(a)
+    return _out(np.swapaxes(low, -1, -2) if upper else low)
+
+
+def cholesky_inverse(x, upper=False):
+    """Keras `ops.cholesky_inverse`: the inverse of A given its Cholesky factor."""
+    (f,) = _values("cholesky_inverse", x)
+    low = np.swapaxes(f, -1, -2) if upper else f
+    return _out(np.linalg.inv(low @ np.swapaxes(low, -1, -2)))
+
+
+def qr(x, mode="reduced"):
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"`mode` argument value not supported. Expected one of {{'reduced', 'complete'}}. "
+                         f"Received: mode={mode}")
+    (a,) = _values("qr", x)
+    q, r = np.linalg.qr(a, mode=mode)
+    return _out(q, r)
+
+
+def svd(x, full_matrices=True, compute_uv=True):
+    (a,) = _values("svd", x)
+    if not compute_uv:
+        return _out(np.linalg.svd(a, compute_uv=False))
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return _out(u, s, vh)
+
+
+def eigh(x):
+    (a,) = _values("eigh", x)
+    w, v = np.linalg.eigh(a)
+    return _out(w, v)
+
+
+def lstsq(a, b, rcond=None):
+    """Keras `ops.lstsq`: the least-squares solution x of a @ x = b (only x, as Keras returns)."""
+    a, b = _values("lstsq", a, b)
+    return _out(np.linalg.lstsq(a, b, rcond=rcond)[0])
+
+
+def pinv(x, rtol=1e-6):
+    (a,) = _values("pinv", x)
+    return _out(np.linalg.pinv(a, rcond=rtol))
+
+
+def matrix_rank(x, rtol=None):
+    (a,) = _values("matrix_rank", x)
+    s = np.linalg.svd(a, compute_uv=False)
+    tol = (s.max(-1, keepdims=True) * (rtol if rtol is not None else max(a.shape[-2:]) * np.finfo(_f32).eps))
+    return np.asarray((s > tol).sum(-1), np.int32)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 — Keras's name
+    from .. import ops
+    return ops.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+__all__ = ["cholesky", "cholesky_inverse", "det", "eigh", "inv", "logdet", "lstsq", "matrix_rank",
+           "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd"]

@@ -1,0 +1,91 @@
+"""Issue 16, point 2: the Model and Layer API of Keras 3 a user calls, subclassed models, Lambda
+with any callable (refused only when saving, with Keras's message), losses and metrics callable
+on arrays, metric objects with name/update_state/result/reset_state."""
+import os
+import tempfile
+import numpy as np
+from _common import check, done
+import swiftkeras as keras
+
+rng = np.random.default_rng(0)
+x, y = rng.normal(size=(64, 4)).astype("float32"), rng.integers(0, 3, 64).astype("float32")
+m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.BatchNormalization(),
+                      keras.layers.Dense(3, activation="softmax")])
+m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+m.fit(x, y, epochs=1, verbose=0)
+
+NAMES = ["train_on_batch", "test_on_batch", "predict_on_batch", "trainable_weights", "non_trainable_weights",
+         "variables", "trainable_variables", "non_trainable_variables", "weights", "metrics", "metrics_names",
+         "input", "output", "inputs", "outputs", "losses", "get_compile_config", "compile_from_config",
+         "get_build_config", "build_from_config", "reset_metrics", "get_config", "from_config", "to_json",
+         "summary", "get_layer", "get_weights", "set_weights", "save", "save_weights", "load_weights",
+         "count_params", "layers", "built", "compiled", "optimizer", "loss", "stop_training", "evaluate",
+         "predict", "fit", "name", "trainable", "dtype", "input_shape", "output_shape", "compute_output_shape",
+         "export", "add_loss", "add_weight", "add_metric", "get_metrics_result", "compute_loss", "compute_metrics",
+         "make_train_function", "distribute_strategy", "jit_compile", "run_eagerly", "steps_per_execution",
+         "history", "pop", "add", "quantize", "symbolic_call", "call", "__call__", "supports_masking",
+         "input_spec", "dtype_policy", "compute_dtype", "variable_dtype", "stateless_call"]
+KERAS = set(n for n in NAMES)
+missing = [n for n in NAMES if not hasattr(m, n)]
+print(f"    Model attributes missing (of {len(NAMES)} checked): {missing}")
+check("the issue's list exists on Model", lambda: not [n for n in missing if n in (
+    "train_on_batch", "trainable_weights", "non_trainable_weights", "variables", "metrics", "metrics_names",
+    "input", "output", "losses", "get_compile_config", "compile_from_config", "get_build_config", "reset_metrics")])
+check("train_on_batch returns the loss (and metrics)", lambda: np.all(np.isfinite(np.atleast_1d(m.train_on_batch(x[:8], y[:8])))))
+check("metrics_names", lambda: "loss" in m.metrics_names)
+check("get_compile_config round-trips", lambda: bool(m.get_compile_config()) and m.compile_from_config(m.get_compile_config()) is None)
+check("non_trainable_weights holds BN's moving stats", lambda: len(m.non_trainable_weights) == 2 and len(m.trainable_weights) == 6)
+
+
+class Sub(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.a = keras.layers.Dense(8, activation="relu")
+        self.b = keras.layers.Dense(3, activation="softmax")
+
+    def call(self, z):
+        return self.b(self.a(z))
+
+
+def subclassed():
+    s = Sub()
+    s.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    h = s.fit(x, y, epochs=2, verbose=0)
+    return np.isfinite(h.history["loss"][-1]) and s.predict(x, verbose=0).shape == (64, 3)
+
+
+check("subclassed Model fits", subclassed)
+
+
+def lam():
+    f = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda z: z * 2), keras.layers.Dense(1)])
+    f.compile(optimizer="sgd", loss=lambda yt, yp: keras.ops.mean(keras.ops.square(yt - yp)))
+    f.fit(x, y[:, None], epochs=1, verbose=0)
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            f.save(os.path.join(d, "m.keras"))
+        except Exception as e:  # noqa: BLE001
+            print(f"    saving a lambda: {type(e).__name__}: {str(e)[:160]}")
+            return "lambda" in str(e).lower() or "safe_mode" in str(e)
+    return False
+
+
+check("Lambda(lambda) and loss=lambda train; saving refuses with Keras's message", lam)
+p = rng.random((5, 1)).astype("float32")
+t = (rng.random((5, 1)) > 0.5).astype("float32")
+check("keras.losses.binary_crossentropy on arrays",
+      lambda: np.allclose(np.asarray(keras.losses.binary_crossentropy(t, p)),
+                          -(t * np.log(np.clip(p, 1e-7, 1)) + (1 - t) * np.log(np.clip(1 - p, 1e-7, 1))).mean(-1), atol=1e-5))
+check("loss objects callable", lambda: np.isfinite(float(keras.losses.MeanSquaredError()(t, p))))
+
+
+def metric():
+    a = keras.metrics.BinaryAccuracy()
+    a.update_state(t, p)
+    r1 = float(a.result())
+    a.reset_state()
+    return a.name == "binary_accuracy" and 0 <= r1 <= 1 and float(a.result()) == 0.0
+
+
+check("metric objects: name, update_state, result, reset_state", metric)
+done()
