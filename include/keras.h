@@ -513,6 +513,15 @@ int keras_estimator_clone(keras_estimator *estimator, keras_estimator **out);
  * figures since the model was built). *out caller-owned. Errors: STATE (not fitted). */
 int keras_estimator_metadata(keras_estimator *estimator, char **out);
 
+/* The model the estimator's last fit trained (for a Pipeline: its last step's), as a model handle
+ * sharing it: predict, get_weights, save... through the keras_model_* calls, e.g. to take over a
+ * search's refit (keras_search_best_estimator) in a binding's own estimator. Calls through the
+ * two handles never run at the same time (they share one lock). A later fit that builds a new
+ * model (no warm start) leaves this one as it was; a warm-started fit trains it further. *out is
+ * caller-owned (keras_model_free) and stays valid after keras_estimator_free.
+ * Errors: STATE (not fitted), INVALID_ARGUMENT (NULL, freed or wrong handle, NULL out). */
+int keras_estimator_model(keras_estimator *estimator, keras_model **out);
+
 /* What an estimator of kind "KerasClassifier" / "KerasRegressor" with params_json (loss,
  * loss__*, class_weight; may be NULL) decides for data before any model exists, so that a
  * binding building its own models does not decide again. X is described by its shape only
@@ -626,7 +635,8 @@ int keras_search_fit(keras_search *search,
                      const float *y, int y_ndim, const int64_t *y_shape);
 
 /* The results as JSON: {"best_params": {...}, "best_score": s, "best_index": i, "n_splits": k,
- * "cv_results": {"mean_test_score": [...], "std_test_score": [...], "split0_test_score": [...],
+ * "refit_time": seconds or null (no refit), "refit_speculated": whether the refit ran on a worker
+ * while the other workers finished the fits, "cv_results": {"mean_test_score": [...], "std_test_score": [...], "split0_test_score": [...],
  * ..., "rank_test_score": [...], "params": [{...}, ...]}}. *out is caller-owned.
  * Errors: STATE (not fitted). */
 int keras_search_results(keras_search *search, char **out);

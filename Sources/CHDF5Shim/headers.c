@@ -39,8 +39,13 @@ static int fail(walk_t *w, const char *format, ...) {
 static int terminated(const unsigned char *p, size_t n) { return n > 0 && memchr(p, 0, n) != NULL; }
 
 /* Attribute message (type 0x0C): version, flags, name length (2), datatype and dataspace sizes (2
-   each), [version 3: encoding (1)], then the NUL-terminated name. A shared attribute lives in
-   another heap this check does not read, and Keras never writes one. */
+   each), [version 3: encoding (1)], then the NUL-terminated name, the datatype, the dataspace and
+   the data (version 1 pads the first three to 8 bytes). libhdf5 1.10.8 copies the data, of the
+   datatype's size times the dataspace's element count, without checking it against the message
+   (a heap-buffer-overflow found by `make fuzz` in session 7), so those sizes are checked too. A
+   shared attribute lives in another heap this check does not read, and Keras never writes one. */
+static size_t padded(size_t n, unsigned version) { return version == 1 ? (n + 7) / 8 * 8 : n; }
+
 static int check_attribute(walk_t *w, unsigned flags, const unsigned char *m, size_t size) {
     if (flags & 0x02) return fail(w, "a shared attribute message");
     if (size < 8) return fail(w, "an attribute message of %zu bytes", size);
@@ -49,6 +54,34 @@ static int check_attribute(walk_t *w, unsigned flags, const unsigned char *m, si
     size_t name = version == 3 ? 9 : 8, length = (size_t)skh5_le(m + 2, 2);
     if (name > size || length > size - name || !terminated(m + name, length))
         return fail(w, "an attribute name (%zu bytes) that is not terminated inside its message", length);
+    size_t dt_bytes = (size_t)skh5_le(m + 4, 2), ds_bytes = (size_t)skh5_le(m + 6, 2);
+    size_t dt = name + padded(length, version);
+    size_t ds = dt + padded(dt_bytes, version), data = ds + padded(ds_bytes, version);
+    if (dt_bytes < 8 || ds_bytes < 4 || dt > size || ds > size || data > size || dt_bytes > size - dt || ds_bytes > size - ds)
+        return fail(w, "an attribute whose datatype or dataspace runs past its %zu-byte message", size);
+    /* The datatype: class and version (1), class bits (3), the element size (4); variable-length
+       elements are stored as global heap IDs (4 + address + 4 bytes); array types are refused
+       (their size comes from a base type: not in a Keras file). */
+    unsigned type_class = m[dt] & 0x0F;
+    unsigned long long element = skh5_le(m + dt + 4, 4);
+    if (type_class == 10) return fail(w, "an attribute of array type");
+    if (type_class == 9 && element < 8 + w->sizeof_addr) element = 8 + w->sizeof_addr;
+    /* The dataspace: version 1 (version, rank, flags, 5 reserved) or 2 (version, rank, flags,
+       type: 0 scalar, 1 simple, 2 null), then `rank` sizes. */
+    const unsigned char *space = m + ds;
+    unsigned space_version = space[0], rank = space[1];
+    size_t dims = space_version == 1 ? 8 : 4, ss = w->sizeof_size;
+    if ((space_version != 1 && space_version != 2) || rank > 32 || (size_t)rank * ss > ds_bytes - (ds_bytes < dims ? ds_bytes : dims)
+        || ds_bytes < dims)
+        return fail(w, "an attribute whose dataspace (version %u, rank %u) does not fit its %zu bytes", space_version, rank, ds_bytes);
+    unsigned long long count = space_version == 2 && space[3] == 2 ? 0 : 1;
+    for (unsigned r = 0; r < rank && count != 0; r++) {
+        unsigned long long d = skh5_le(space + dims + (size_t)r * ss, ss);
+        if (d != 0 && count > ~0ULL / d) return fail(w, "an attribute whose dataspace overflows");
+        count *= d;
+    }
+    if (count != 0 && element > (unsigned long long)(size - data) / count)
+        return fail(w, "an attribute whose data (%llu elements of %llu bytes) runs past its %zu-byte message", count, element, size);
     return 0;
 }
 

@@ -274,7 +274,8 @@ public func keras_search_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ 
     }
 }
 
-/// {"best_params": {...}, "best_score": s, "best_index": i, "n_splits": k, "cv_results": {...}}.
+/// {"best_params": {...}, "best_score": s, "best_index": i, "n_splits": k, "refit_time": s,
+/// "refit_speculated": b, "cv_results": {...}}.
 @_cdecl("keras_search_results")
 public func keras_search_results(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded("keras_search_results") {
@@ -293,6 +294,8 @@ public func keras_search_results(_ h: OpaquePointer?, _ out: UnsafeMutablePointe
                             ("best_score", s.bestScore.map { $0.isFinite ? .double($0) : .null } ?? .null),
                             ("best_index", s.bestIndex.map { .int($0) } ?? .null),
                             ("n_splits", s.nSplits.map { .int($0) } ?? .null),
+                            ("refit_time", s.refitTime.map { .double($0) } ?? .null),
+                            ("refit_speculated", .bool(s.refitSpeculated)),
                             ("cv_results", .object(cv))])
         }
         out.pointee = try ownedCString(j.description)

@@ -36,6 +36,25 @@ public func keras_estimator_metadata(_ h: OpaquePointer?, _ out: UnsafeMutablePo
     }
 }
 
+/// The model the estimator's last fit trained, as a model handle that shares it (and the
+/// estimator's lock): how a binding takes over a fit (a search's refit) without training again.
+@_cdecl("keras_estimator_model")
+public func keras_estimator_model(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_estimator_model") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try estimatorBox(h)
+        let model = try box.locked { () -> Model in
+            let e = try box.keras("keras_estimator_model")
+            guard let m = e.model else {
+                throw ABIError(.state, "keras_estimator_model: this \(e.estimatorName) is not fitted; call keras_estimator_fit first")
+            }
+            return m
+        }
+        out.pointee = Handles.make(ModelBox(model, sharingLockOf: box), kind: "keras_model")
+    }
+}
+
 /// A description of the data as a JSON object: SciKeras's meta keys and the estimator's decisions.
 func targetDescriptionJSON(_ d: TargetDescription, classifier: Bool) -> JSON {
     let m = d.metadata

@@ -45,7 +45,8 @@ enum Handles {
 /// A library object handed to C with a recursive lock: calls on one handle from several threads
 /// run one at a time, and a callback may call back into the same handle on its own thread.
 class LockedBox {
-    let lock = NSRecursiveLock()
+    /// Replaced only in a box's initializer, by ``ModelBox/init(_:sharingLockOf:)``.
+    fileprivate(set) var lock = NSRecursiveLock()
     func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
         return try body()
@@ -55,6 +56,13 @@ class LockedBox {
 final class ModelBox: LockedBox {
     var model: Model
     init(_ model: Model) { self.model = model }
+    /// A second handle on a model `other` holds (a fitted estimator's), locking with `other`'s
+    /// lock so that calls through either handle never run at the same time.
+    init(_ model: Model, sharingLockOf other: LockedBox) {
+        self.model = model
+        super.init()
+        lock = other.lock
+    }
 }
 
 func modelBox(_ h: OpaquePointer?) throws -> ModelBox { try Handles.resolve(h, ModelBox.self, kind: "keras_model") }

@@ -77,23 +77,50 @@ extension Ops {
             throw KerasError.shapeMismatch("dotProductAttention: query \(q.shape), key \(k.shape) and value \(v.shape) must be [batch, positions, heads, features] with equal batch and heads, equal key and value positions and equal query and key features")
         }
         let d = AttentionDims(batch: q.shape[0], heads: q.shape[2], t: q.shape[1], s: k.shape[1], dk: q.shape[3], dv: v.shape[3])
+        return try attention(d, [q, k, v], q: (0, 0), k: (1, 0), v: (2, 0), scale: scale, mask: mask)
+    }
+
+    /// ``dotProductAttention(query:key:value:scale:mask:)`` of a self-attention whose three
+    /// projections are one tensor `qkv` `[B, T, heads · (2 · keyDim + valueDim)]`: each position's
+    /// row holds its query heads, then its key heads, then its value heads (the product of the
+    /// input with the three kernels side by side), read in place; its gradient is one tensor of
+    /// the same layout, so the projection's backward is one product too.
+    public static func dotProductAttention(packed qkv: Tensor, heads: Int, keyDim: Int, valueDim: Int, scale: Float,
+                                           mask: Tensor? = nil) throws -> (output: Tensor, probabilities: Tensor) {
+        let row = heads * (2 * keyDim + valueDim)
+        guard qkv.rank == 3, heads > 0, keyDim > 0, valueDim > 0, qkv.shape[2] == row else {
+            throw KerasError.shapeMismatch("dotProductAttention: packed projections of shape \(qkv.shape) must be [batch, positions, heads · (2 · keyDim + valueDim)] = [batch, positions, \(row)] for \(heads) heads, keyDim \(keyDim) and valueDim \(valueDim)")
+        }
+        let d = AttentionDims(batch: qkv.shape[0], heads: heads, t: qkv.shape[1], s: qkv.shape[1], dk: keyDim, dv: valueDim,
+                              rows: (row, row, row))
+        return try attention(d, [qkv], q: (0, 0), k: (0, heads * keyDim), v: (0, 2 * heads * keyDim), scale: scale, mask: mask)
+    }
+
+    /// The attention of `d` reading the query, key and value of `sources[i]` from element
+    /// `offset` on (each given as `(i, offset)`); every source gets its gradient as one tensor.
+    private static func attention(_ d: AttentionDims, _ sources: [Tensor], q: (Int, Int), k: (Int, Int), v: (Int, Int),
+                                  scale: Float, mask: Tensor?) throws -> (output: Tensor, probabilities: Tensor) {
         if let mask, mask.shape != [d.batch, d.t, d.s] {
             throw KerasError.shapeMismatch("dotProductAttention: mask of shape \(mask.shape) must be [batch, query positions, key positions] = \([d.batch, d.t, d.s])")
         }
         let out = Tensor.uninitialized([d.batch, d.t, d.heads, d.dv]), probs = Tensor.uninitialized([d.batch, d.heads, d.t, d.s])
-        Kernels.dotProductAttention(d, q: q.data, k: k.data, v: v.data, mask: mask.map { UnsafePointer($0.data) }, scale: scale,
-                                    probs: probs.data, out: out.data)
-        guard let tape = GradientTape.active, tape.tracks(q) || tape.tracks(k) || tape.tracks(v) else { return (out, probs) }
-        // Each result's upstream reaches q, k (and v, from the output) through its own node.
+        Kernels.dotProductAttention(d, q: sources[q.0].data + q.1, k: sources[k.0].data + k.1, v: sources[v.0].data + v.1,
+                                    mask: mask.map { UnsafePointer($0.data) }, scale: scale, probs: probs.data, out: out.data)
+        guard let tape = GradientTape.active, sources.contains(where: { tape.tracks($0) }) else { return (out, probs) }
+        // Each result's upstream reaches the sources through its own node. Without the output's
+        // upstream no value gradient is made: a source holding nothing else gets none, one that
+        // also holds queries or keys gets zeros there.
         let backward = { (dOut: Tensor?, dProbs: Tensor?, t: GradientTape) in
-            let dq = Tensor.uninitialized(q.shape), dk = Tensor.uninitialized(k.shape)
-            let dv = dOut == nil ? nil : Tensor.uninitialized(v.shape)
-            Kernels.dotProductAttentionBackward(d, q: q.data, k: k.data, v: v.data, probs: probs.data, scale: scale,
-                                                dOut: dOut.map { UnsafePointer($0.data) }, dProbs: dProbs.map { UnsafePointer($0.data) },
-                                                dq: dq.data, dk: dk.data, dv: dv?.data)
-            t.accumulate(q, dq)
-            t.accumulate(k, dk)
-            if let dv { t.accumulate(v, dv) }
+            let grads = sources.indices.map { i -> Tensor? in
+                if dOut == nil && i == v.0 && i != q.0 && i != k.0 { return nil }
+                return dOut == nil && i == v.0 ? Tensor(shape: sources[i].shape, repeating: 0) : Tensor.uninitialized(sources[i].shape)
+            }
+            guard let dq = grads[q.0], let dk = grads[k.0] else { return }
+            Kernels.dotProductAttentionBackward(d, q: sources[q.0].data + q.1, k: sources[k.0].data + k.1, v: sources[v.0].data + v.1,
+                                                probs: probs.data, scale: scale, dOut: dOut.map { UnsafePointer($0.data) },
+                                                dProbs: dProbs.map { UnsafePointer($0.data) }, dq: dq.data + q.1, dk: dk.data + k.1,
+                                                dv: grads[v.0].map { $0.data + v.1 })
+            for (source, grad) in zip(sources, grads) { if let grad { t.accumulate(source, grad) } }
         }
         return (tape.record(out) { g, t in backward(g, nil, t) }, tape.record(probs) { g, t in backward(nil, g, t) })
     }

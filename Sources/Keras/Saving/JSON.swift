@@ -106,7 +106,10 @@ public indirect enum JSON: Equatable, Sendable, CustomStringConvertible,
     static func pythonRepr(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }
-        var s = "\(d)"
+        var s = d.description
+        // Most numbers (losses, metrics: a fit's History is 4 x epochs of them) have no
+        // exponent: found on the UTF-8 bytes, not by walking Characters (grapheme breaking).
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else { return s }
         if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
             var mantissa = String(s[..<e])
             var exp = String(s[s.index(after: e)...])

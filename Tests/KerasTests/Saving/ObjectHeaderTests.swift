@@ -61,6 +61,28 @@ final class ObjectHeaderTests: XCTestCase {
         assertMalformed(path, "the root heap unterminated", "local heap (88 bytes at 712) does not end in a NUL")
     }
 
+    /// Session 7's `make fuzz` crash: libhdf5 1.10.8 copies an attribute's data (datatype size
+    /// times element count) without checking it against the message (ASan: heap-buffer-overflow
+    /// in memcpy from `H5O__attr_exists`). The input is a regression test and a fuzz seed.
+    func testTheSessionSevenFuzzCrashIsAnError() throws {
+        let base = try XCTUnwrap(Bundle.module.resourceURL)
+        let path = base.appendingPathComponent("Fixtures/hostile/h5_attribute_data_past_its_message.h5").path
+        assertMalformed(path, "the input of the attribute-data overflow", "an attribute whose datatype or dataspace runs past its 72-byte message")
+        let bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: path)))
+        XCTAssertEqual(ReaderFuzzing.run(bytes, scratchDirectory: dir, readers: ["h5"]), 0, "every h5 reader refuses it")
+    }
+
+    func testAttributeDataPastItsMessageIsAnError() throws {
+        // The first layer's `weight_names` (version 1: the name padded to 16 bytes, a 20-byte
+        // datatype padded to 24, then the dataspace: 8 bytes of header and the first dimension):
+        // that dimension grows by 2^32, so the data would run far past the message.
+        let path = try damaged({ try Self.offset(of: "weight_names\0", in: $0) + 16 + 24 + 8 + 4 }, to: 1)
+        XCTAssertThrowsError(try loadModel(path)) { e in
+            let message = (e as? KerasError)?.message ?? "\(e)"
+            XCTAssertTrue(message.contains("is malformed") && message.contains("an attribute whose data ("), message)
+        }
+    }
+
     func testIntactFilesStillLoad() throws {
         for name in ["dense_sequential.h5", "concat_functional.h5", "conv_lstm_model.h5"] {
             XCTAssertNoThrow(try loadModel(try SavingFixtures.path(name)), name)

@@ -249,6 +249,7 @@ keras_search_p = c_void_p
 _declare("keras_estimator_new", [c_char_p, c_char_p, c_char_p, POINTER(keras_estimator_p)], c_int32)
 _declare("keras_estimator_free", [keras_estimator_p], None)
 _declare("keras_estimator_metadata", [keras_estimator_p, char_pp], c_int32)
+_declare("keras_estimator_model", [keras_estimator_p, POINTER(keras_model_p)], c_int32)
 _declare("keras_estimator_describe", [c_char_p, c_char_p, c_int32, int64_p, float_p, c_int32, int64_p,
                                       c_char_p, c_int64, char_pp], c_int32)
 _declare("keras_estimator_fit", [keras_estimator_p, float_p, c_int32, int64_p, float_p, c_int32,
@@ -259,6 +260,7 @@ _declare("keras_search_free", [keras_search_p], None)
 _declare("keras_search_fit", [keras_search_p, float_p, c_int32, int64_p, float_p, c_int32, int64_p],
          c_int32)
 _declare("keras_search_results", [keras_search_p, char_pp], c_int32)
+_declare("keras_search_best_estimator", [keras_search_p, POINTER(keras_estimator_p)], c_int32)
 _declare("keras_randomized_search_new", [keras_estimator_p, c_char_p, c_char_p,
                                          POINTER(keras_search_p)], c_int32)
 _declare("keras_cross_validate", [keras_estimator_p, float_p, c_int32, int64_p, float_p, c_int32,

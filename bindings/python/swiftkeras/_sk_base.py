@@ -286,6 +286,16 @@ class BaseWrapper(BaseEstimator):
         self._ensure_compiled_model(self.feature_encoder_.transform(X), y)
         return self
 
+    def _take_fitted_model(self, X, y, model, history):
+        """This estimator as `fit(X, y)` leaves it, from a model the library already trained
+        on (X, y) with these parameters (a native search's refit, keras_estimator_model):
+        initialize's attributes and model, then `model`'s weights and `history` (the optimizer
+        starts afresh, as after initialize)."""
+        self.initialize(X, y)
+        self.model_.set_weights(model.get_weights())
+        self.history_ = defaultdict(list, {k: list(v) for k, v in history.items()})
+        return self
+
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Builds a new model (unless warm_start) and trains it on (X, y)."""
         kwargs["epochs"] = kwargs.get("epochs", self._kwargs.get("fit__epochs", self.epochs))

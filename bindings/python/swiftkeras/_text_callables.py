@@ -193,8 +193,13 @@ def _call_eagerly(self, x, training=False):
 
 
 def _adapt(self, data, batch_size=None, steps=None):
-    from .layers import _adapt
-    return _adapt(self, apply(self, data) if self._py_callables else data, batch_size, steps)
+    """The callables run on the data, or on each batch as Keras runs them when `data` is an
+    iterable of batches (a generator, a PyDataset)."""
+    from .layers import _adapt, _adapt_batches
+    if self._py_callables:
+        batches = _adapt_batches(data, steps, f"{self.name}.adapt(data)", each=lambda b: apply(self, b))
+        data = apply(self, batches) if batches is data else batches
+    return _adapt(self, data, batch_size, steps)
 
 
 def layer_methods() -> dict:

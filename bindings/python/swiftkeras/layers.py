@@ -359,11 +359,40 @@ class _BuiltinLayer(Layer):
 _classes: dict[str, type] = {}
 
 
+def _adapt_batches(data, steps, who, each=None, inputs_of_tuples=False):
+    """`data` as one array of samples: as given when it is an array or a list, or, as Keras
+    adapts on any other iterable of batches (a generator, a `PyDataset`/`Sequence`, a dataset),
+    its first `steps` batches (all when None) joined along the batch axis, each first passed
+    through `each` where given. A batch `(x, y[, sample_weight])` gives its `x` where
+    `inputs_of_tuples` (Keras's Normalization), and is refused elsewhere (as Keras's lookups)."""
+    if not hasattr(data, "__iter__") or isinstance(data, (list, tuple, np.ndarray, str, bytes)) \
+            or hasattr(data, "__array__"):
+        return data
+    batches = []
+    for i, batch in enumerate(data):
+        if steps is not None and i >= steps:
+            break
+        if isinstance(batch, tuple) and batch and inputs_of_tuples:
+            batch = batch[0]
+        if isinstance(batch, (tuple, dict)):
+            raise ValueError(f"{who}: each batch must be an array of samples, got a "
+                             f"{type(batch).__name__} (adapt takes the inputs only, no targets)")
+        batch = np.asarray(batch)
+        batches.append(np.asarray(each(batch) if each is not None else batch).reshape((-1,) + batch.shape[1:]))
+    if not batches:
+        raise ValueError(f"{who}: the iterable of batches gave none (it is exhausted)")
+    if len({b.shape[1:] for b in batches}) > 1:
+        raise ValueError(f"{who}: the batches must have equal shapes but for the batch axis, got "
+                         f"{sorted({b.shape for b in batches})}")
+    return np.concatenate(batches)
+
+
 def _adapt(self, data, batch_size=None, steps=None):
     """Keras's `layer.adapt(data)`: computes the layer's state from a numpy array of samples
-    (Normalization: mean and variance; Discretization: bin boundaries; IntegerLookup: vocabulary),
-    in the library, before or after the layer joins a model."""
-    x = _native.as_float32(data, f"{self.name}.adapt(data)")
+    (Normalization: mean and variance; Discretization: bin boundaries; IntegerLookup: vocabulary)
+    or an iterable of batches of them, in the library, before or after the layer joins a model."""
+    who = f"{self.name}.adapt(data)"
+    x = _native.as_float32(_adapt_batches(data, steps, who, inputs_of_tuples=self._class_name() == "Normalization"), who)
     if x.ndim == 0:
         raise ValueError(f"{self.class_name} '{self.name}'.adapt: data must have a batch axis, got a scalar")
     if self._owner is None or self._owner._handle is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import time
 import warnings
 
 import numpy as np
@@ -126,12 +127,22 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
             key = json.dumps({k: _plain(v) for k, v in p.items() if k.startswith(mp)},
                              sort_keys=True)
             groups.setdefault(key, []).append(i)
+        # The refit runs in the library's search too (on a worker, while the others finish the
+        # fits) when one native search covers every candidate: its model becomes the best
+        # estimator's, instead of a second training in Python after the search. The search then
+        # takes the candidates one grid each in scikit-learn's order, so that it breaks ties
+        # between equal scores as scikit-learn does.
+        refit_natively = self.refit is True and plan.steps is None and \
+            _lib.has("keras_estimator_model") and _lib.has("keras_search_best_estimator") and \
+            (len(groups) == 1 or _lib.has("keras_randomized_search_new"))
         jobs = []   # (grid, indices of the candidates it scores, their model__ parameters)
         for indices in groups.values():
             model_params = {k: v for k, v in params_list[indices[0]].items() if k.startswith(mp)}
             rest = [_rest_params(params_list[i], mp) for i in indices]
-            jobs += [(grid, members, model_params)
-                     for grid, members in _as_grids(rest, indices, plan.prefix)]
+            jobs += [(grid, members, model_params) for grid, members
+                     in _as_grids(rest, indices, plan.prefix, one_each=refit_natively)]
+        if refit_natively:
+            jobs.sort(key=lambda job: job[1][0])
         if len(groups) > 1 and _lib.has("keras_randomized_search_new"):
             # One native search for every model: the estimator's model is a template whose
             # whole config is the parameter model__<_CONFIG>, one config per model__ combination.
@@ -145,21 +156,25 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
                 for i in members:
                     wanted[i] = dict(_rest_params(params_list[i], mp), **{mp + _CONFIG: configs[key]})
             searches = [(self._native_search(X, y, {}, grids, splits,
-                                             model_json=json.dumps({"$param": _CONFIG})), wanted)]
+                                             model_json=json.dumps({"$param": _CONFIG}),
+                                             refit=refit_natively), wanted)]
+        elif refit_natively:   # one model for every candidate
+            searches = [(self._native_search(X, y, jobs[0][2], [grid for grid, _, _ in jobs],
+                                             splits, refit=True),
+                         {i: _rest_params(p, mp) for i, p in enumerate(params_list)})]
         else:
             searches = [(self._native_search(X, y, model_params, grid, splits),
                          {i: _rest_params(params_list[i], mp) for i in members})
                         for grid, members, model_params in jobs]
+        refitted = searches[0][0].pop("refitted", None)
         scores = [None] * len(params_list)
         fit_times = [None] * len(params_list)
         score_times = [None] * len(params_list)
         for result, wanted in searches:
             cv_results = result["cv_results"]
-            found = [_plain_params(p) for p in cv_results["params"]]
+            found = cv_results["params"]
             for i, params in wanted.items():
-                params = _plain_params(params)
-                j = next(k for k, f in enumerate(found)
-                         if all(_same(f.get(name), v) for name, v in params.items()))
+                j = next(k for k, f in enumerate(found) if _same_params(f, params))
                 scores[i] = [_nan(cv_results[f"split{k}_test_score"][j]) for k in range(n_splits)]
                 fit_times[i] = [_nan(cv_results.get("mean_fit_time", [0.0] * (j + 1))[j])] * n_splits
                 score_times[i] = [_nan(cv_results.get("mean_score_time", [0.0] * (j + 1))[j])] * n_splits
@@ -171,9 +186,18 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         self.n_splits_ = n_splits
         self.scorer_ = self.scoring or ("accuracy" if classifier else "r2")
         self.multimetric_ = False
+        if refitted is not None and not _same_params(searches[0][0]["best_params"],
+                                                     searches[0][1][self.best_index_]):
+            refitted = None   # the library broke a tie between equal scores the other way
         if self.refit:
-            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_).fit(
-                X, y, **fit_params)
+            best = clone(self.estimator).set_params(**self.best_params_)
+            if refitted is not None:
+                model, history, self.refit_time_ = refitted
+                self.best_estimator_ = best._take_fitted_model(X, y, model, history)
+            else:
+                start = time.perf_counter()
+                self.best_estimator_ = best.fit(X, y, **fit_params)
+                self.refit_time_ = time.perf_counter() - start
         if classifier:
             self.classes_ = np.unique(y)
         return self
@@ -192,11 +216,14 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         self.native_, self.fallback_reason_ = False, reason
         return self
 
-    def _native_search(self, X, y, model_params, grid, splits, model_json=None):
+    def _native_search(self, X, y, model_params, grid, splits, model_json=None, refit=False):
         """One keras_grid_search_new run: the estimator with `model_params` set, over `grid`
-        (a grid or a list of grids), its model `model_json` if given (a template)."""
+        (a grid or a list of grids), its model `model_json` if given (a template). Returns
+        keras_search_results; with `refit`, its "refitted" entry holds the best candidate's
+        model refitted on all of X (keras_estimator_model), its history_ and refit time."""
         est = clone(self.estimator).set_params(**model_params)
-        options = {"cv": splits, "n_jobs": int(self.n_jobs or 1), "refit": False, "verbose": 0}
+        options = {"cv": splits, "n_jobs": int(self.n_jobs or 1), "refit": bool(refit),
+                   "verbose": 0}
         if self.scoring is not None:
             options["scoring"] = self.scoring
         search_h = ctypes.c_void_p()
@@ -205,7 +232,10 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
                 _native.check(_lib.keras_grid_search_new(native.handle, dumps(grid),
                                                          dumps(options), ctypes.byref(search_h)))
                 _native.check(_lib.keras_search_fit(search_h, *_buf(native.x), *_buf(native.y)))
-                return _native.take_json(_lib.keras_search_results, search_h)
+                results = _native.take_json(_lib.keras_search_results, search_h)
+                if refit:
+                    results["refitted"] = _refitted_model(search_h, results)
+                return results
             finally:
                 _lib.keras_search_free(search_h)
 
@@ -321,6 +351,19 @@ def _splits(cv, X, y, classifier):
 _CONFIG = "swiftkeras_model_config"
 
 
+def _refitted_model(search_h, results):
+    """The search's refitted best estimator as (its model, its history_, the refit's seconds)."""
+    from .models import _from_handle
+    best_h, model_h = ctypes.c_void_p(), ctypes.c_void_p()
+    _native.check(_lib.keras_search_best_estimator(search_h, ctypes.byref(best_h)))
+    try:
+        history = _native.take_json(_lib.keras_estimator_metadata, best_h)["history_"]
+        _native.check(_lib.keras_estimator_model(best_h, ctypes.byref(model_h)))
+    finally:
+        _lib.keras_estimator_free(best_h)
+    return _from_handle(model_h.value), history, results.get("refit_time")
+
+
 def _rest_params(params, model_prefix="model__"):
     return {k: v for k, v in params.items() if not k.startswith(model_prefix)}
 
@@ -341,18 +384,24 @@ def _same(a, b):
     return a == b
 
 
+def _same_params(found, wanted):
+    """Whether the library's parameters `found` hold every one of `wanted`."""
+    found = _plain_params(found or {})
+    return all(_same(found.get(k), v) for k, v in _plain_params(wanted).items())
+
+
 def _nan(v):
     return float("nan") if v is None else float(v)
 
 
-def _as_grids(candidates, indices, prefix=""):
+def _as_grids(candidates, indices, prefix="", one_each=False):
     """Candidates sharing a model, as few native grids as possible: one grid when they are the
-    full product of their values (a grid search), else one grid per candidate (a randomized
-    search). Yields (grid, indices of the candidates it scores). `prefix` leads the estimator's
-    own keys (a Pipeline's last step)."""
+    full product of their values (a grid search), else (or with `one_each`) one grid per
+    candidate (a randomized search). Yields (grid, indices of the candidates it scores).
+    `prefix` leads the estimator's own keys (a Pipeline's last step)."""
     keys = sorted({k for c in candidates for k in c})
     quiet = {prefix + "verbose": [0]}   # the grid of a candidate without other parameters
-    if not keys:
+    if not keys and not one_each:
         yield quiet, list(indices)
         return
     values = {k: [] for k in keys}
@@ -366,7 +415,7 @@ def _as_grids(candidates, indices, prefix=""):
         product *= len(v)
     complete = all(set(c) == set(keys) for c in candidates)
     distinct = {json.dumps(_plain_params(c), sort_keys=True) for c in candidates}
-    if complete and product == len(distinct) == len(candidates):
+    if complete and product == len(distinct) == len(candidates) and not one_each:
         yield values, list(indices)
         return
     for c, i in zip(candidates, indices):

@@ -42,6 +42,26 @@ def test_normalization_adapt_before_model(tmp_path):
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), atol=1e-5)
 
 
+def test_normalization_adapts_on_batches_as_keras():
+    """Keras adapts on a generator or PyDataset batch by batch (the `x` of `(x, y)` batches) and
+    merges the moments: those of all the batches' samples, `steps` batches when given."""
+    batches = [(X[i:i + 7], X[i:i + 7, :1]) for i in range(0, len(X), 7)]
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return len(batches)
+
+        def __getitem__(self, i):
+            return batches[i][0]
+
+    for data, steps, seen in [((b for b in batches), None, X), (Batches(), 2, X[:14])]:
+        norm = layers.Normalization()
+        norm.adapt(data, steps=steps)
+        mean, var, _ = norm.get_weights()
+        np.testing.assert_allclose(mean, seen.mean(axis=0), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(var, seen.var(axis=0), rtol=1e-5, atol=1e-5)
+
+
 def test_adapt_inside_built_model_before_fit():
     norm = layers.Normalization(name="norm_in_model")
     model = keras.Sequential([keras.Input((3,)), norm, layers.Dense(1)])

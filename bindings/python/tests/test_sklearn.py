@@ -187,6 +187,33 @@ def test_native_search_over_model_and_estimator_parameters_in_sklearn_order(iris
                          random_state=0))
 
 
+@needs("keras_grid_search_new", "keras_estimator_model", "keras_search_best_estimator")
+def test_native_search_refits_in_the_library(iris, monkeypatch):
+    """With refit, the best estimator takes the library's refit (keras_estimator_model): no
+    training runs in Python, and it predicts as a fitted estimator, its history_ that of the
+    refit's epochs."""
+    from swiftkeras.model_selection import GridSearchCV as NativeGridSearchCV
+    from swiftkeras.wrappers import BaseWrapper
+    x, y = iris
+
+    def no_training(*_args, **_kwargs):
+        raise AssertionError("the refit trained in Python")
+    monkeypatch.setattr(BaseWrapper, "_fit_keras_model", no_training)
+    for n_jobs in (1, 2):
+        search = NativeGridSearchCV(classifier(), {"model__hidden": [4, 8], "epochs": [10, 20]},
+                                    cv=3, n_jobs=n_jobs).fit(x, y)
+        best = search.best_estimator_
+        assert best.get_params()["model__hidden"] == search.best_params_["model__hidden"]
+        assert len(best.history_["loss"]) == search.best_params_["epochs"]
+        assert list(best.classes_) == [0, 1, 2] and best.n_features_in_ == 4
+        assert search.refit_time_ > 0
+        untrained = clone(best).initialize(x, y)
+        assert best.score(x, y) > 0.85 > untrained.score(x, y)
+        np.testing.assert_array_equal(search.predict(x), best.predict(x))
+    with pytest.raises(AssertionError, match="trained in Python"):
+        classifier().fit(x, y)
+
+
 @needs("keras_randomized_search_new", "keras_cross_validate")
 def test_native_cross_validation_uses_sklearn_folds(iris):
     from swiftkeras.model_selection import GridSearchCV as NativeGridSearchCV

@@ -1,6 +1,10 @@
 """TextVectorization with Python callables for `standardize` and `split` (Keras accepts them):
-they run in Python on the input strings before these cross the C ABI. Keras's TextVectorization
-needs TensorFlow, so the outputs are checked against the built-in modes and by hand."""
+they run in Python on the input strings before these cross the C ABI. Arrays: checked against the
+built-in modes and by hand; batches from generators and PyDatasets (adapt, predict, fit,
+evaluate): against real Keras with TensorFlow, which its TextVectorization needs."""
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -99,3 +103,74 @@ def test_layer_with_callables_must_take_a_model_input():
         layers.Identity()(text)))
     with pytest.raises(NotImplementedError, match="model input"):
         model.predict(np.array([["a"]]), verbose=0)
+
+
+# Batches from a generator or a PyDataset: adapt, predict, fit and evaluate against real Keras
+# (scripts/make_text_callable_fixtures.py, Keras 3 with TensorFlow; its callables do with
+# tf.strings what these do with numpy).
+FIXTURE = json.loads((Path(__file__).resolve().parents[3] / "Tests" / "KerasTests" / "Fixtures" / "layers" /
+                      "preprocessing" / "text_vectorization_callables.json").read_text())
+CALLABLES = {"generator_standardize": {"standardize": html_lower},
+             "pydataset_split_steps": {"split": comma_split},
+             "generator_both_tf_idf": {"standardize": html_lower,
+                                       "split": lambda x: [s.replace(",", " ").split() for s in x]}}
+ARGS = ("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
+        "pad_to_max_tokens", "name")
+
+
+def strings(v):
+    return np.array(v["strings"], dtype=str).reshape(v["shape"])
+
+
+def numbers(v):
+    return np.array(v["data"], dtype=np.float32).reshape(v["shape"])
+
+
+class Batches(keras.utils.PyDataset):
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, i):
+        return self.batches[i]
+
+
+@pytest.mark.parametrize("case", FIXTURE["adapt"], ids=lambda c: c["name"])
+def test_callables_adapt_on_batches_as_keras(case):
+    args = {k: case["config"][k] for k in ARGS if k in case["config"]}
+    layer = layers.TextVectorization(**args, **CALLABLES[case["name"]])
+    batches = [strings(b) for b in case["batches"]]
+    data = (b for b in batches) if case["name"].startswith("generator") else Batches(batches)
+    layer.adapt(data, steps=case["steps"])
+    assert layer.get_vocabulary() == case["vocabulary"]
+    np.testing.assert_allclose(layer(strings(case["probe"])), numbers(case["outputs"]), atol=1e-5)
+
+
+def test_model_with_callables_predicts_fits_and_evaluates_on_batches_as_keras():
+    m = FIXTURE["model"]
+    text = keras.Input(shape=(1,), dtype="string", name="text")
+    vectorize = layers.TextVectorization(standardize=html_lower, split=CALLABLES["generator_both_tf_idf"]["split"],
+                                         vocabulary=m["vocabulary"], output_sequence_length=5, name="vectorize")
+    h = layers.GlobalAveragePooling1D()(layers.Embedding(len(m["vocabulary"]) + 2, 3, name="embedding")(vectorize(text)))
+    model = keras.Model(text, layers.Dense(1, name="dense")(h))
+    model.set_weights([numbers(w) for w in m["weights"]])
+    xb, yb = [strings(b) for b in m["x_batches"]], [numbers(b) for b in m["y_batches"]]
+    np.testing.assert_allclose(model.predict(Batches([(x,) for x in xb]), verbose=0), numbers(m["predicted"]), atol=1e-5)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    model.fit((b for b in zip(xb, yb)), epochs=1, steps_per_epoch=3, verbose=0)
+    for got, want in zip(model.get_weights(), m["trained"]):
+        np.testing.assert_allclose(got, numbers(want), atol=1e-5)
+    assert model.evaluate(Batches(list(zip(xb, yb))), verbose=0) == pytest.approx(m["loss"], abs=1e-5)
+
+
+def test_adapt_on_batches_refuses_targets_and_unequal_shapes():
+    layer = layers.TextVectorization(standardize=html_lower)
+    with pytest.raises(ValueError, match="adapt takes the inputs only"):
+        layer.adapt(b for b in [(DOCS, np.zeros(3))])
+    with pytest.raises(ValueError, match="equal shapes"):
+        layer.adapt(b for b in [DOCS, DOCS.reshape(-1)])
+    with pytest.raises(ValueError, match="gave none"):
+        layer.adapt(b for b in [])

@@ -220,19 +220,45 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
         let combined = try AttentionMasks.combined(batch: b, t: t, s: s, query: masks.0, value: masks.1, key: masks.2,
                                                    explicit: attentionMask, causal: useCausalMask, window: slidingWindow,
                                                    layer: "MultiHeadAttention '\(name)'")
-        // The projections' [B, T..., heads, d] viewed as [B, T, heads, d]: the fused op reads them as they are.
-        let q = try Ops.reshape(queryDense.callEager(single: query, training: training), [b, t, numHeads, keyDim])
-        let k = try Ops.reshape(keyDense.callEager(single: key, training: training), [b, s, numHeads, keyDim])
-        let v = try Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, numHeads, valueDim])
         let scale = 1 / Float(keyDim).squareRoot()
-        let (heads, scores) = training && dropout > 0
-            ? try droppedAttention(q, k, v, scale: scale, mask: combined.map { $0.viewing([b, 1, t, s]) })
-            : try Ops.dotProductAttention(query: q, key: k, value: v, scale: scale, mask: combined)
+        let heads: Tensor, scores: Tensor
+        if !(training && dropout > 0), let qkv = try packedProjections(query: query, value: value, key: key) {
+            (heads, scores) = try Ops.dotProductAttention(packed: Ops.reshape(qkv, [b, t, numHeads * (2 * keyDim + valueDim)]),
+                                                          heads: numHeads, keyDim: keyDim, valueDim: valueDim, scale: scale, mask: combined)
+        } else {
+            // The projections' [B, T..., heads, d] viewed as [B, T, heads, d]: the fused op reads them as they are.
+            let q = try Ops.reshape(queryDense.callEager(single: query, training: training), [b, t, numHeads, keyDim])
+            let k = try Ops.reshape(keyDense.callEager(single: key, training: training), [b, s, numHeads, keyDim])
+            let v = try Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, numHeads, valueDim])
+            (heads, scores) = training && dropout > 0
+                ? try droppedAttention(q, k, v, scale: scale, mask: combined.map { $0.viewing([b, 1, t, s]) })
+                : try Ops.dotProductAttention(query: q, key: k, value: v, scale: scale, mask: combined)
+        }
         var mixed = try Ops.reshape(heads, Array(query.shape.dropLast()) + [numHeads, valueDim])
         if let gateDense { mixed = try Ops.multiply(mixed, gateDense.callEager(single: query, training: training)) }
         let output = try outputDense.callEager(single: mixed, training: training)
         let scoreShape = [b, numHeads] + Array(query.shape.dropFirst().dropLast()) + Array(value.shape.dropFirst().dropLast())
         return (output, try Ops.reshape(scores, scoreShape))
+    }
+
+    /// Self-attention (query, value and key one tensor): the three projections as one product of
+    /// the input with their kernels side by side, `[B, T..., heads · (2 · keyDim + valueDim)]`
+    /// (Ops.dotProductAttention(packed:…) reads it in place, and its backward is one product as
+    /// well); nil where the projections cannot be joined.
+    private func packedProjections(query: Tensor, value: Tensor, key: Tensor) throws -> Tensor? {
+        func same(_ a: Tensor, _ b: Tensor) -> Bool {
+            a.storage === b.storage && a.shape == b.shape && a.tapeID == b.tapeID && a.node == b.node
+        }
+        guard same(query, value), same(key, value), let queryDense, let keyDense, let valueDense,
+              let qp = try queryDense.denseOperands(), let kp = try keyDense.denseOperands(),
+              let vp = try valueDense.denseOperands() else { return nil }
+        let biases = [qp.bias, kp.bias, vp.bias].compactMap { $0 }
+        guard biases.isEmpty || biases.count == 3 else { return nil }
+        let kernel = try Ops.concatenate([qp.kernel, kp.kernel, vp.kernel], axis: 1)
+        let e = query.shape[query.rank - 1]
+        let y = try Ops.dense(Ops.reshape(query, [query.count / Swift.max(e, 1), e]), kernel: kernel,
+                              bias: biases.isEmpty ? nil : Ops.concatenate(biases, axis: 0))
+        return try Ops.reshape(y, Array(query.shape.dropLast()) + [kernel.shape[1]])
     }
 
     /// Attention with dropout on the probabilities (training only), from separate ops: `q`, `k`,

@@ -102,6 +102,18 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         return try activationFunction(y)
     }
 
+    /// The kernel as `[k, n]` and the bias as `[n]` when this layer is one plain product over
+    /// its input's last axis (no transposes, a bias that fuses, no activation, no activity
+    /// regularizer), for a caller that joins several such products into one
+    /// (``MultiHeadAttention``'s self-attention projections); nil otherwise.
+    func denseOperands() throws -> (kernel: Tensor, bias: Tensor?)? {
+        guard let plan, let kernel, activityRegularizer == nil, activationFunction.elementwise == .linear,
+              plan.biasFuses || bias == nil else { return nil }
+        let identity = { (p: [Int]) in p == Array(0..<p.count) }
+        guard identity(plan.inputPerm), identity(plan.kernelPerm), identity(plan.outputPerm) else { return nil }
+        return (try Ops.reshape(kernel.value, [plan.k, plan.n]), try bias.map { try Ops.reshape($0.value, [plan.n]) })
+    }
+
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
         let p = try plan ?? EinsumPlan(equation, biasAxes: biasAxes, inputShape: inputShape, partialOutput: partialOutputShape, layer: name)
         return p.output.map { c in p.input.firstIndex(of: c).flatMap { $0 < inputShape.count ? inputShape[$0] : nil } ?? p.outputShape[p.output.firstIndex(of: c) ?? 0] }

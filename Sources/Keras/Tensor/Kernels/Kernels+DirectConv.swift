@@ -70,16 +70,15 @@ extension Kernels {
             j &+= 32
         }
         while j < vectorEnd {
-            var acc = bias.map { load8($0 + j) } ?? .zero
-            for t in 0..<taps.count where taps[t] >= 0 {
-                let xs = x + taps[t] &* cin, ws = w + ((t &* cin) &* f &+ j)
-                for c in 0..<cin { acc += SIMD8<Float>(repeating: xs[c]) * load8(ws + c &* f) }
-            }
-            if relu { acc.replace(with: 0, where: acc .< 0) }
-            store8(acc, o + j)
+            directConvLanes(SIMD8<Float>.self, x, w, bias: bias, taps, channels: cin, filters: f, relu: relu, at: j, into: o)
             j &+= 8
         }
-        for j in vectorEnd..<f {
+        // Four filters left (a 4-filter layer would otherwise run scalar throughout).
+        if f &- j >= 4 {
+            directConvLanes(SIMD4<Float>.self, x, w, bias: bias, taps, channels: cin, filters: f, relu: relu, at: j, into: o)
+            j &+= 4
+        }
+        for j in j..<f {
             var acc = bias?[j] ?? 0
             for t in 0..<taps.count where taps[t] >= 0 {
                 let xs = x + taps[t] &* cin, ws = w + ((t &* cin) &* f &+ j)
@@ -87,6 +86,21 @@ extension Kernels {
             }
             o[j] = relu ? Swift.max(acc, 0) : acc
         }
+    }
+
+    /// Filters `j..<j + V.scalarCount` of one window, as ``directConvRow`` computes them.
+    @inline(__always)
+    static func directConvLanes<V: SIMD>(_: V.Type, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                                         bias: UnsafePointer<Float>?, _ taps: UnsafeMutableBufferPointer<Int>,
+                                         channels cin: Int, filters f: Int, relu: Bool, at j: Int,
+                                         into o: UnsafeMutablePointer<Float>) where V.Scalar == Float {
+        var acc: V = bias.map { load($0 + j) } ?? .zero
+        for t in 0..<taps.count where taps[t] >= 0 {
+            let xs = x + taps[t] &* cin, ws = w + ((t &* cin) &* f &+ j)
+            for c in 0..<cin { acc += V(repeating: xs[c]) * load(ws + c &* f) }
+        }
+        if relu { acc.replace(with: 0, where: acc .< 0) }
+        store(acc, o + j)
     }
 
     /// The kernel and bias gradients of ``directConv(_:_:bias:_:filters:relu:into:)`` from the
@@ -225,20 +239,31 @@ extension Kernels {
                 j &+= 32
             }
             while j < vectorEnd {
-                var a = load8(row + j)
-                for r in 0..<count {
-                    guard let s = scale(r, t, c) else { continue }
-                    a += SIMD8<Float>(repeating: s) * load8(dz + (r &* f &+ j))
-                }
-                store8(a, row + j)
+                addLanes(SIMD8<Float>.self, tap: t, channel: c, at: j, into: row)
                 j &+= 8
             }
-            for j in vectorEnd..<f {
+            if f &- j >= 4 {
+                addLanes(SIMD4<Float>.self, tap: t, channel: c, at: j, into: row)
+                j &+= 4
+            }
+            for j in j..<f {
                 for r in 0..<count {
                     guard let s = scale(r, t, c) else { continue }
                     row[j] += s * dz[r &* f &+ j]
                 }
             }
+        }
+
+        /// ``addRows(tap:channel:into:)`` for filters `j..<j + V.scalarCount`.
+        @inline(__always)
+        private func addLanes<V: SIMD>(_: V.Type, tap t: Int, channel c: Int, at j: Int,
+                                       into row: UnsafeMutablePointer<Float>) where V.Scalar == Float {
+            var a: V = Kernels.load(row + j)
+            for r in 0..<count {
+                guard let s = scale(r, t, c) else { continue }
+                a += V(repeating: s) * Kernels.load(dz + (r &* f &+ j))
+            }
+            Kernels.store(a, row + j)
         }
 
         /// The input at tap `t`, channel `c` of queued window `r`; nil in the padding; 1 for `t` -1.

@@ -5,9 +5,22 @@ import CBLAS
 
 /// The sizes of a multi-head dot-product attention: queries `[batch, t, heads, dk]`, keys
 /// `[batch, s, heads, dk]`, values `[batch, s, heads, dv]` (Keras's `(B, T, N, H)` layout, the
-/// projections' own output: no transpose), probabilities `[batch, heads, t, s]`.
+/// projections' own output: no transpose), probabilities `[batch, heads, t, s]`. Each position's
+/// query, key and value rows may sit in wider rows (`qRow`, `kRow`, `vRow` floats apart): the
+/// three projections of a self-attention made as one product, `[batch, t, q | k | v]`.
 struct AttentionDims {
     let batch: Int, heads: Int, t: Int, s: Int, dk: Int, dv: Int
+    let qRow: Int, kRow: Int, vRow: Int
+
+    init(batch: Int, heads: Int, t: Int, s: Int, dk: Int, dv: Int, rows: (q: Int, k: Int, v: Int)? = nil) {
+        self.batch = batch
+        self.heads = heads
+        self.t = t
+        self.s = s
+        self.dk = dk
+        self.dv = dv
+        (qRow, kRow, vRow) = rows ?? (heads * dk, heads * dk, heads * dv)
+    }
 
     var pairs: Int { batch * heads }
     /// Multiply-adds of one (sequence, head) pair's forward products: the unit of parallel work.
@@ -18,7 +31,7 @@ struct AttentionDims {
     @inline(__always)
     func offsets(_ pair: Int) -> (q: Int, k: Int, v: Int, out: Int, p: Int, mask: Int) {
         let b = pair / heads, h = pair % heads
-        return (b * t * heads * dk + h * dk, b * s * heads * dk + h * dk, b * s * heads * dv + h * dv,
+        return (b * t * qRow + h * dk, b * s * kRow + h * dk, b * s * vRow + h * dv,
                 b * t * heads * dv + h * dv, pair * t * s, b * t * s)
     }
 }
@@ -31,17 +44,17 @@ extension Kernels {
     static func dotProductAttention(_ d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                                     v: UnsafePointer<Float>, mask: UnsafePointer<Float>?, scale: Float,
                                     probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let qs = d.heads * d.dk, vs = d.heads * d.dv
+        let vs = d.heads * d.dv
         forEachPairs(d, work: d.workPerPair) { pairs in
             for pair in pairs {
                 let o = d.offsets(pair), p = probs + o.p
-                blockGemm(q + o.q, lda: qs, k + o.k, ldb: qs, transB: true, p, ldc: d.s, m: d.t, n: d.s, k: d.dk, alpha: scale)
+                blockGemm(q + o.q, lda: d.qRow, k + o.k, ldb: d.kRow, transB: true, p, ldc: d.s, m: d.t, n: d.s, k: d.dk, alpha: scale)
                 if let mask {
                     maskedSoftmaxRows(p, mask: mask + o.mask, p, rows: d.t, cols: d.s, uniformWhenEmpty: false)
                 } else {
                     softmaxRowsInPlace(p, rows: d.t, cols: d.s)
                 }
-                blockGemm(p, lda: d.s, v + o.v, ldb: vs, out + o.out, ldc: vs, m: d.t, n: d.dv, k: d.s)
+                blockGemm(p, lda: d.s, v + o.v, ldb: d.vRow, out + o.out, ldc: vs, m: d.t, n: d.dv, k: d.s)
             }
         }
     }
@@ -50,13 +63,13 @@ extension Kernels {
     /// its output (`dOut`, `[batch, t, heads, dv]`) and/or of its probabilities (`dProbs`):
     /// `dP = dOut · vᵀ + dProbs`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dq = scale · dS · k`,
     /// `dk = scale · dSᵀ · q`, and `dv = Pᵀ · dOut` (written only when `dOut` is given). Every
-    /// gradient is written, not added to.
+    /// gradient is written, not added to, in the layout (row strides) of its input.
     static func dotProductAttentionBackward(_ d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                                             v: UnsafePointer<Float>, probs: UnsafePointer<Float>, scale: Float,
                                             dOut: UnsafePointer<Float>?, dProbs: UnsafePointer<Float>?,
                                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                                             dv: UnsafeMutablePointer<Float>?) {
-        let qs = d.heads * d.dk, vs = d.heads * d.dv
+        let vs = d.heads * d.dv
         forEachPairs(d, work: 2 * d.workPerPair) { pairs in
             let ds = UnsafeMutablePointer<Float>.allocate(capacity: d.t * d.s)
             defer { ds.deallocate() }
@@ -64,14 +77,14 @@ extension Kernels {
                 let o = d.offsets(pair), p = probs + o.p
                 if let dProbs { ds.update(from: dProbs + o.p, count: d.t * d.s) }
                 if let dOut {
-                    blockGemm(dOut + o.out, lda: vs, v + o.v, ldb: vs, transB: true, ds, ldc: d.s,
+                    blockGemm(dOut + o.out, lda: vs, v + o.v, ldb: d.vRow, transB: true, ds, ldc: d.s,
                               m: d.t, n: d.s, k: d.dv, beta: dProbs == nil ? 0 : 1)
                 }
                 softmaxBackwardRowsInPlace(ds, probs: p, rows: d.t, cols: d.s)
-                blockGemm(ds, lda: d.s, k + o.k, ldb: qs, dq + o.q, ldc: qs, m: d.t, n: d.dk, k: d.s, alpha: scale)
-                blockGemm(ds, lda: d.s, transA: true, q + o.q, ldb: qs, dk + o.k, ldc: qs, m: d.s, n: d.dk, k: d.t, alpha: scale)
+                blockGemm(ds, lda: d.s, k + o.k, ldb: d.kRow, dq + o.q, ldc: d.qRow, m: d.t, n: d.dk, k: d.s, alpha: scale)
+                blockGemm(ds, lda: d.s, transA: true, q + o.q, ldb: d.qRow, dk + o.k, ldc: d.kRow, m: d.s, n: d.dk, k: d.t, alpha: scale)
                 if let dOut, let dv {
-                    blockGemm(p, lda: d.s, transA: true, dOut + o.out, ldb: vs, dv + o.v, ldc: vs, m: d.s, n: d.dv, k: d.t)
+                    blockGemm(p, lda: d.s, transA: true, dOut + o.out, ldb: vs, dv + o.v, ldc: d.vRow, m: d.s, n: d.dv, k: d.t)
                 }
             }
         }

@@ -18,6 +18,19 @@ enum Kernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
+    /// The `V` (eight or four floats) at `p` (no alignment needed): for kernels that finish
+    /// with one narrower vector (four filters) before their scalar tail.
+    @inline(__always)
+    static func load<V: SIMD>(_ p: UnsafePointer<Float>) -> V where V.Scalar == Float {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
+    }
+
+    /// Writes the floats of `v` at `p` (no alignment needed).
+    @inline(__always)
+    static func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>) where V.Scalar == Float {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+    }
+
     // MARK: Elementwise
 
     /// `out[i] = f(x[i])`, split across cores when large.

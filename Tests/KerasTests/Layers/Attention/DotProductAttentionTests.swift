@@ -4,7 +4,8 @@ import XCTest
 /// `Ops.dotProductAttention` (MultiHeadAttention's fused core) against the same attention built
 /// from separate ops (transposes, `batchMatmul`, `maskedSoftmax`): results and tape gradients
 /// through both outputs, with and without masks, at sizes that hit every kernel tail and at one
-/// large enough to split across cores; finite differences; shape errors.
+/// large enough to split across cores; the packed self-attention form (one `[q | k | v]` tensor)
+/// against the separate one; finite differences; shape errors.
 final class DotProductAttentionTests: XCTestCase {
     /// The reference: `[B, T, H, d]` → `[B, H, T, d]`, scaled scores, masked softmax, mix, back.
     func separateOps(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, mask: Tensor?) throws -> (Tensor, Tensor) {
@@ -71,6 +72,72 @@ final class DotProductAttentionTests: XCTestCase {
         }
     }
 
+    /// `qkv` `[b, t, h·(2·dk + dv)]` cut into the query, key and value `[b, t, h, d]` it packs.
+    func unpacked(_ qkv: Tensor, h: Int, dk: Int, dv: Int) throws -> [Tensor] {
+        let b = qkv.shape[0], t = qkv.shape[1], row = qkv.shape[2], x = qkv.scalars
+        var parts: [Tensor] = []
+        for (start, d) in [(0, dk), (h * dk, dk), (2 * h * dk, dv)] {
+            var values: [Float] = []
+            for r in 0..<(b * t) { values += x[(r * row + start)..<(r * row + start + h * d)] }
+            parts.append(try Tensor(shape: [b, t, h, d], scalars: values))
+        }
+        return parts
+    }
+
+    /// The packed op against the separate one on the three parts it reads: results and the
+    /// gradient of `qkv` (the three gradients side by side), through the output and the
+    /// probabilities together, and through the probabilities alone (no value gradient: zeros).
+    func comparePacked(b: Int, h: Int, t: Int, dk: Int, dv: Int, mask: Tensor? = nil, _ what: String,
+                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let qkv = GradientCheck.random([b, t, h * (2 * dk + dv)], seed: 11), parts = try unpacked(qkv, h: h, dk: dk, dv: dv)
+        let r1 = GradientCheck.random([b, t, h, dv], seed: 4), r2 = GradientCheck.random([b, h, t, t], seed: 5)
+        let scale = 1 / Float(dk).squareRoot()
+        for withOutput in [true, false] {
+            func loss(_ out: Tensor, _ probs: Tensor) throws -> Tensor {
+                let p = try Ops.sum(Ops.multiply(probs, r2))
+                return withOutput ? try Ops.add(Ops.sum(Ops.multiply(out, r1)), p) : p
+            }
+            let tape = GradientTape()
+            let (x, packed, packedLoss) = try tape.record { () throws -> (Tensor, (output: Tensor, probabilities: Tensor), Tensor) in
+                let x = tape.watch(qkv)
+                let r = try Ops.dotProductAttention(packed: x, heads: h, keyDim: dk, valueDim: dv, scale: scale, mask: mask)
+                return (x, r, try loss(r.output, r.probabilities))
+            }
+            let dPacked = try tape.gradient(of: packedLoss, with: [x])[0]
+            let separate = GradientTape()
+            let (xs, reference, referenceLoss) = try separate.record { () throws -> ([Tensor], (output: Tensor, probabilities: Tensor), Tensor) in
+                let xs = parts.map { separate.watch($0) }
+                let r = try Ops.dotProductAttention(query: xs[0], key: xs[1], value: xs[2], scale: scale, mask: mask)
+                return (xs, r, try loss(r.output, r.probabilities))
+            }
+            let grads = try separate.gradient(of: referenceLoss, with: xs)
+            let joined = try Ops.concatenate(zip(grads, [dk, dk, dv]).map { g, d in try Ops.reshape(g, [b, t, h * d]) }, axis: -1)
+            let label = "\(what)\(withOutput ? "" : " (probabilities only)")"
+            assertClose(packed.output.scalars, reference.output.scalars, atol: 1e-6, rtol: 1e-5, "\(label) output", file: file, line: line)
+            assertClose(packed.probabilities.scalars, reference.probabilities.scalars, atol: 1e-6, rtol: 1e-5, "\(label) probabilities", file: file, line: line)
+            XCTAssertEqual(dPacked.shape, qkv.shape, "\(label) gradient shape", file: file, line: line)
+            assertClose(dPacked.scalars, joined.scalars, atol: 1e-6, rtol: 1e-5, "\(label) gradient", file: file, line: line)
+        }
+    }
+
+    func testPackedProjectionsMatchSeparateOnes() throws {
+        try comparePacked(b: 2, h: 3, t: 7, dk: 5, dv: 4, "odd sizes")
+        let mask = try Tensor(shape: [2, 7, 7], scalars: (0..<98).map { $0 % 5 == 4 ? 0 : 1 })
+        try comparePacked(b: 2, h: 3, t: 7, dk: 5, dv: 4, mask: mask, "masked")
+        try comparePacked(b: 4, h: 4, t: 64, dk: 16, dv: 16, "bench shape")
+    }
+
+    func testPackedGradientsByFiniteDifferences() throws {
+        let qkv = GradientCheck.random([2, 3, 2 * (2 * 4 + 3)], seed: 12)
+        let mask = try Tensor(shape: [2, 3, 3], scalars: (0..<18).map { $0 % 4 == 3 ? 0 : 1 })
+        try GradientCheck.check([qkv], "dotProductAttention(packed:) output") { xs in
+            try Ops.dotProductAttention(packed: xs[0], heads: 2, keyDim: 4, valueDim: 3, scale: 0.5, mask: mask).output
+        }
+        try GradientCheck.check([qkv], "dotProductAttention(packed:) probabilities") { xs in
+            try Ops.dotProductAttention(packed: xs[0], heads: 2, keyDim: 4, valueDim: 3, scale: 0.5).probabilities
+        }
+    }
+
     func testShapeErrorsNameTheOp() throws {
         func message(_ body: () throws -> Void) -> String {
             do { try body() } catch let e as KerasError { return e.message } catch { return "\(error)" }
@@ -82,6 +149,11 @@ final class DotProductAttentionTests: XCTestCase {
         m = message { _ = try Ops.dotProductAttention(query: q, key: k, value: Tensor(shape: [2, 4, 2, 3]), scale: 1) }
         XCTAssertTrue(m.contains("dotProductAttention") && m.contains("value"), m)
         m = message { _ = try Ops.dotProductAttention(query: q, key: k, value: v, scale: 1, mask: Tensor(shape: [2, 5, 3])) }
+        XCTAssertTrue(m.contains("dotProductAttention") && m.contains("mask"), m)
+        m = message { _ = try Ops.dotProductAttention(packed: Tensor(shape: [2, 3, 21]), heads: 2, keyDim: 4, valueDim: 3, scale: 1) }
+        XCTAssertTrue(m.contains("dotProductAttention") && m.contains("[2, 3, 21]") && m.contains("22"), m)
+        m = message { _ = try Ops.dotProductAttention(packed: Tensor(shape: [2, 3, 22]), heads: 2, keyDim: 4, valueDim: 3, scale: 1,
+                                                      mask: Tensor(shape: [2, 3, 4])) }
         XCTAssertTrue(m.contains("dotProductAttention") && m.contains("mask"), m)
     }
 }

@@ -89,6 +89,35 @@ final class MultiHeadAttentionTests: XCTestCase {
         }
     }
 
+    func testSelfAttentionProjectsOnceAsTheSeparateProjectionsDo() throws {
+        // `[x, x]` joins the three projections into one product read in place by
+        // Ops.dotProductAttention(packed:); a copy of x as the value takes the separate path.
+        let mha = try MultiHeadAttention(numHeads: 2, keyDim: 3, valueDim: 4)
+        let x = GradientCheck.random([2, 5, 6])
+        let mask = try Tensor(shape: [2, 5, 5], scalars: (0..<50).map { $0 % 7 == 6 ? 0 : 1 })
+        _ = try mha.call(query: x, value: x)
+        try mha.setWeights(mha.weights.enumerated().map { GradientCheck.random($0.element.shape, in: -1...1, seed: UInt64(3 + $0.offset)) })
+        let r1 = GradientCheck.random([2, 5, 6], seed: 20), r2 = GradientCheck.random([2, 2, 5, 5], seed: 21)
+        func run(_ value: (Tensor) throws -> Tensor) throws -> [Tensor] {
+            let tape = GradientTape()
+            let (xw, r, loss) = try tape.record { () throws -> (Tensor, (output: Tensor, scores: Tensor), Tensor) in
+                let xw = tape.watch(x)
+                let r = try mha.call(query: xw, value: value(xw), attentionMask: mask)
+                return (xw, r, try Ops.add(Ops.sum(Ops.multiply(r.output, r1)), Ops.sum(Ops.multiply(r.scores, r2))))
+            }
+            return [r.output, r.scores] + (try tape.gradient(of: loss, with: [xw])) + (try tape.gradient(of: loss, with: mha.trainableWeights))
+        }
+        let packed = try run { $0 }, separate = try run { Ops.affine($0, scale: 1) }
+        XCTAssertEqual(packed.count, 3 + 8)
+        for (i, (a, b)) in zip(packed, separate).enumerated() {
+            XCTAssertEqual(a.shape, b.shape, "result \(i)")
+            assertClose(a.scalars, b.scalars, atol: 1e-5, rtol: 1e-5, "result \(i)")
+        }
+        try GradientCheck.check([x], variables: mha.trainableWeights, "self-attention, packed projections") { xs in
+            try mha.call(query: xs[0], value: xs[0], attentionMask: mask).output
+        }
+    }
+
     func testDropoutActsOnScoresInTrainingOnly() throws {
         let mha = try MultiHeadAttention(numHeads: 1, keyDim: 2, dropout: 0.5, seed: 3)
         let x = GradientCheck.random([2, 6, 4])
