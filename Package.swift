@@ -18,10 +18,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
-        // Accessors for HDF5 macros that Swift cannot import (H5T_NATIVE_FLOAT, H5F_ACC_TRUNC, ...).
-        // One C compile unit: shim.c includes headers.c (excluded here), because Debian's
-        // valgrind 3.19 cannot read a libkeras.so with two DWARF 5 C units (`make test-c`).
-        .target(name: "CHDF5Shim", dependencies: ["CHDF5"], exclude: ["headers.c"]),
+        // Accessors for HDF5 macros that Swift cannot import (H5T_NATIVE_FLOAT, H5F_ACC_TRUNC, ...),
+        // and the AVX2 recurrent step kernels (kernels.c). One C compile unit: shim.c includes
+        // headers.c and kernels.c (excluded here), because Debian's valgrind 3.19 cannot read a
+        // libkeras.so with two DWARF 5 C units (`make test-c`).
+        .target(name: "CHDF5Shim", dependencies: ["CHDF5"], exclude: ["headers.c", "kernels.c"]),
         // The bounds of the linker section where each layer's file records its declaration.
         .target(name: "KerasSections"),
         .target(

@@ -164,3 +164,4 @@ done:
    3.19 (Debian's, which `make test-c` runs the C tests under) gives up on a shared library with
    two DWARF 5 C compile units. Package.swift excludes headers.c from the target's sources. */
 #include "headers.c"
+#include "kernels.c"

@@ -44,4 +44,25 @@ int skh5_heap_string(hid_t file, const unsigned char *id, size_t id_size, size_t
 int skh5_check_object(hid_t file, unsigned long long addr, char *why, size_t why_size);
 int skh5_check_named(hid_t loc, const char *name, char *why, size_t why_size);
 
+/* Recurrent step kernels in AVX2 + FMA (kernels.c), chosen by Kernels+LSTM.swift when
+   sk_cpu_has_avx2_fma() is nonzero; elsewhere they do nothing. Row-major, contiguous; `u` and `n`
+   are multiples of 8. */
+
+/* Nonzero when the CPU runs AVX2 and FMA. */
+int sk_cpu_has_avx2_fma(void);
+
+/* An LSTM step's gate math with sigmoid gates and a tanh cell: `z` (rows, 4u) holds the
+   pre-activations of gates i, f, c, o and receives their activations; c = f.c_prev + i.g,
+   ac = tanh(c), h = o.ac, each (rows, u). */
+void sk_lstm_forward(float *z, const float *c_prev, float *c, float *ac, float *h, long rows, long u);
+
+/* Its backward: from the activated gates `a` (rows, 4u), `ac`, `c_prev` and the state gradients
+   `dh`, `dc` (rows, u), the pre-activation gate gradients into `dz` (rows, 4u); `dc` becomes the
+   gradient of c_prev. */
+void sk_lstm_backward(const float *a, const float *ac, const float *c_prev, const float *dh, float *dc,
+                      float *dz, long rows, long u);
+
+/* C (m, n) = A (m, k) . B (k, n), plus C's own values when `accumulate`; n a multiple of 8. */
+void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B, float *C, int accumulate);
+
 #endif

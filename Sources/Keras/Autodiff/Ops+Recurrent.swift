@@ -30,8 +30,9 @@ extension Ops {
         }
         let order = { (t: Int) in goBackwards ? steps - 1 - t : t }
         let xt = Tensor.uninitialized([steps, b, f])
+        let xs = x.data, xtd = xt.data
         for t in 0..<steps {
-            for i in 0..<b { (xt.data + (t * b + i) * f).update(from: x.data + (i * steps + order(t)) * f, count: f) }
+            for i in 0..<b { Kernels.copy(xs + (i * steps + order(t)) * f, to: xtd + (t * b + i) * f, count: f) }
         }
         let mt = mask.map { (m: Tensor) -> Tensor in
             let out = Tensor.uninitialized([steps, b])
@@ -44,8 +45,10 @@ extension Ops {
         seq.forward()
         let bu = b * units
         let outputs = Tensor.uninitialized([b, steps, units])
+        // Pointers taken once: a property read inside the loops retains and releases a tensor per row.
+        let hs = seq.hs.data, out = outputs.data
         for t in 0..<steps {
-            for i in 0..<b { (outputs.data + (i * steps + t) * units).update(from: seq.hs.data + (t + 1) * bu + i * units, count: units) }
+            for i in 0..<b { Kernels.copy(hs + (t + 1) * bu + i * units, to: out + (i * steps + t) * units, count: units) }
         }
         let last = { (s: Tensor) -> Tensor in
             let out = Tensor.uninitialized([b, units])
@@ -59,14 +62,16 @@ extension Ops {
         inputs += initialStates
         return try customGradient(results, inputs: inputs) { ups in
             let dOut = Tensor.uninitialized([steps, b, units])
+            let up = ups[0].data, dOutData = dOut.data
             for t in 0..<steps {
-                for i in 0..<b { (dOut.data + t * bu + i * units).update(from: ups[0].data + (i * steps + t) * units, count: units) }
+                for i in 0..<b { Kernels.copy(up + (i * steps + t) * units, to: dOutData + t * bu + i * units, count: units) }
             }
             let grads = seq.backward(outputs: dOut, lastState: ups[1], lastCell: kind == .lstm ? ups[2] : nil,
                                      biasShape: bias?.shape)
             let dx = Tensor.uninitialized(x.shape)
+            let gx = grads.x.data, dxData = dx.data
             for t in 0..<steps {
-                for i in 0..<b { (dx.data + (i * steps + order(t)) * f).update(from: grads.x.data + (t * b + i) * f, count: f) }
+                for i in 0..<b { Kernels.copy(gx + (t * b + i) * f, to: dxData + (i * steps + order(t)) * f, count: f) }
             }
             return [dx, grads.kernel, grads.recurrent] + (grads.bias.map { [$0] } ?? [])
                 + [grads.state, grads.cell].prefix(initialStates.count)

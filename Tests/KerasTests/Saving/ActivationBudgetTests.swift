@@ -105,12 +105,15 @@ final class ActivationBudgetTests: ScratchFolderTestCase {
     /// Issue 17: a recurrent layer's per-step buffers count with the activations. Per step and
     /// row, LSTM(8) on 3 features keeps the input (3), gates (32), states and cells (16), act(c)
     /// (8) and the step's output (8): 67 floats; training adds the gates' gradient (32), the
-    /// outputs' (8) and the inputs' twice (6). GRU(8) returning its sequence: 3 + 24 + 8 + 8
-    /// forward, 2 * 24 + 8 + 6 more in training.
+    /// outputs' (8), the inputs' twice (6) and the `[x | h_prev | 1]` row of the weight-gradient
+    /// GEMM (3 + 8 + 1). GRU(8) returning its sequence: 3 + 24 + 8 + 8 forward, 2 * 24 + 8 + 6
+    /// more in training.
     func testRecurrentStepBuffersCountInTheBudget() throws {
         let lstm = try Sequential([InputLayer(shape: [10, 3]), LSTM(8)])
         XCTAssertEqual(try lstm.scratchBytes(rows: 2, training: false), 2 * 10 * 67 * 4)
-        XCTAssertEqual(try lstm.scratchBytes(rows: 2, training: true), 2 * 10 * (67 + 46) * 4)
+        XCTAssertEqual(try lstm.scratchBytes(rows: 2, training: true), 2 * 10 * (67 + 46 + 12) * 4)
+        let noBias = try Sequential([InputLayer(shape: [10, 3]), LSTM(8, useBias: false)])
+        XCTAssertEqual(try noBias.scratchBytes(rows: 1, training: true), 10 * (67 + 46 + 11) * 4)
         let gru = try Sequential([InputLayer(shape: [10, 3]), GRU(8, returnSequences: true)])
         XCTAssertEqual(try gru.scratchBytes(rows: 1, training: true), 10 * (43 + 62) * 4)
         var options = RecurrentCellOptions()
@@ -131,6 +134,28 @@ final class ActivationBudgetTests: ScratchFolderTestCase {
             XCTAssertTrue(message.contains("13926400 bytes of kernel scratch") && message.contains("needs 13934592 bytes"), message)
         }
         XCTAssertEqual(try long.predict(x, batchSize: 4, verbose: 0).shape, [32, 64])
+    }
+
+    /// Issue 17: ConvLSTM's per-step buffers count too. ConvLSTM2D(4, 3×3) on 5 steps of 8×8×2:
+    /// 36 output positions, each keeping 29 blocks of 4 filters a step (30 with
+    /// return_sequences; twice in training) and the recurrent convolution's 3·3·4 im2col columns
+    /// (twice in training; the input's 3·3·2 run the direct kernel), plus the time-major input
+    /// (640 floats a row, twice in training).
+    func testConvLSTMStepBuffersCountInTheBudget() throws {
+        let conv = try Sequential([InputLayer(shape: [5, 8, 8, 2]), ConvLSTM2D(4, kernelSize: [3])])
+        XCTAssertEqual(try conv.scratchBytes(rows: 2, training: false), 2 * (5 * 36 * (29 * 4 + 36) + 640) * 4)
+        XCTAssertEqual(try conv.scratchBytes(rows: 1, training: true), (5 * 36 * (58 * 4 + 72) + 1280) * 4)
+        let sequence = try Sequential([InputLayer(shape: [5, 8, 8, 2]), ConvLSTM2D(4, kernelSize: [3], returnSequences: true)])
+        XCTAssertEqual(try sequence.scratchBytes(rows: 1, training: false), (5 * 36 * (30 * 4 + 36) + 640) * 4)
+        // 112,000 bytes a row: 32 rows need 3,584,000 bytes of scratch, beyond a 2 MiB budget.
+        MemoryBudget.bytes = 2 << 20
+        defer { MemoryBudget.reset() }
+        let x = Tensor(shape: [32, 5, 8, 8, 2], repeating: 0.1)
+        XCTAssertThrowsError(try conv.predict(x, verbose: 0)) { e in
+            guard case KerasError.outOfMemory(let message) = e else { return XCTFail("\(e) is not outOfMemory") }
+            XCTAssertTrue(message.contains("3584000 bytes of kernel scratch"), message)
+        }
+        XCTAssertEqual(try conv.predict(x, batchSize: 4, verbose: 0).shape, [32, 6, 6, 4])
     }
 
     func testAKernelOutputBeyondTheBudgetIsOutOfMemory() throws {

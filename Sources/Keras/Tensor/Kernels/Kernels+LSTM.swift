@@ -1,3 +1,39 @@
+import CHDF5Shim
+
+extension Kernels {
+    /// Whether the recurrent step kernels run in AVX2 + FMA (`kernels.c` in CHDF5Shim): the
+    /// LSTM gate math, forward and backward, and the per-step products of a sequence whose gate
+    /// width is a multiple of 8. Swift's `SIMD8<Float>` compiles to two SSE halves without FMA
+    /// for the baseline x86-64 target, so the gate math costs twice the per-step product there;
+    /// and OpenBLAS repacks the recurrent kernel on every call of a 32×128×32 step product.
+    static let nativeRecurrentSteps = sk_cpu_has_avx2_fma() != 0
+
+    /// `C = A·B` (`+ C` with `accumulate`) for row-major `A` `(m, k)`, `B` `(k, n)`, `n` a multiple
+    /// of 8, in AVX2 + FMA (only where ``nativeRecurrentSteps``).
+    @inline(__always)
+    static func nativeStepGemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                               m: Int, n: Int, k: Int, accumulate: Bool) {
+        sk_sgemm_nn(m, n, k, a, b, c, accumulate ? 1 : 0)
+    }
+
+    /// ``lstmForward(_:cPrev:c:ac:h:rows:units:)`` in AVX2 + FMA (only where ``nativeRecurrentSteps``):
+    /// the same Cephes approximations eight lanes at a time, products fused, so the last bits may
+    /// differ from the Swift kernel's.
+    @inline(__always)
+    static func nativeLSTMForward(_ z: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                  ac: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, rows: Int, units: Int) {
+        sk_lstm_forward(z, cPrev, c, ac, h, rows, units)
+    }
+
+    /// ``lstmBackward(_:ac:cPrev:dh:dc:dz:rows:units:)`` in AVX2 + FMA (only where ``nativeRecurrentSteps``).
+    @inline(__always)
+    static func nativeLSTMBackward(_ a: UnsafePointer<Float>, ac: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                                   dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>,
+                                   rows: Int, units: Int) {
+        sk_lstm_backward(a, ac, cPrev, dh, dc, dz, rows, units)
+    }
+}
+
 /// The gate math of an LSTM step with Keras's default activations (sigmoid gates, tanh cell),
 /// eight units at a time in registers: one pass over a row instead of one per gate and
 /// activation. Each element is computed with the same operations in the same order as the

@@ -86,6 +86,21 @@ final class RecurrentSequence {
     }
     /// False to run the general gate math (tests compare both).
     var fusesGates = true
+    /// False to run the Swift gate kernels and OpenBLAS step products instead of the AVX2 ones
+    /// (``Kernels/nativeRecurrentSteps``; tests compare both).
+    var native = Kernels.nativeRecurrentSteps
+
+    /// `c = a·b` (`+ c` with `accumulate`), `a` `(m, k)`, `b` `(k, n)`: one step's recurrent product,
+    /// in AVX2 where it runs (``native``, `n` a multiple of 8), else one OpenBLAS call.
+    @inline(__always)
+    func stepProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                     m: Int, n: Int, k: Int, accumulate: Bool) {
+        if native && n % 8 == 0 {
+            Kernels.nativeStepGemm(a, b, c, m: m, n: n, k: k, accumulate: accumulate)
+        } else {
+            Kernels.stepGemm(a, transA: false, b, transB: false, c, m: m, n: n, k: k, beta: accumulate ? 1 : 0)
+        }
+    }
 
     /// Multiply-adds of a sequence (steps · batch · G·u · (u + features)) from which its batch
     /// is split across two cores.
@@ -120,14 +135,18 @@ final class RecurrentSequence {
         let zt = gates.data + (t * batch + lo) * g
         switch kind {
         case .simple:
-            Kernels.stepGemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: n, n: g, k: u, beta: 1)
+            stepProduct(hPrev, recurrent.data, zt, m: n, n: g, k: u, accumulate: true)
             act.apply(zt, count: nu)
             h.update(from: zt, count: nu)
         case .lstm:
-            Kernels.stepGemm(hPrev, transA: false, recurrent.data, transB: false, zt, m: n, n: g, k: u, beta: 1)
+            stepProduct(hPrev, recurrent.data, zt, m: n, n: g, k: u, accumulate: true)
             let cPrev = cs.data + t * bu + lo * u, c = cs.data + (t + 1) * bu + lo * u, ac = extra.data + t * bu + lo * u
             if defaultLSTM {
-                Kernels.lstmForward(zt, cPrev: cPrev, c: c, ac: ac, h: h, rows: n, units: u)
+                if native {
+                    Kernels.nativeLSTMForward(zt, cPrev: cPrev, c: c, ac: ac, h: h, rows: n, units: u)
+                } else {
+                    Kernels.lstmForward(zt, cPrev: cPrev, c: c, ac: ac, h: h, rows: n, units: u)
+                }
                 break
             }
             for b in 0..<n {
@@ -149,8 +168,7 @@ final class RecurrentSequence {
             let e = extra.data + t * bu + lo * u
             if resetAfter {
                 if let recurrentBias { Kernels.fillRows(rec, with: recurrentBias, rows: n, cols: g) }
-                Kernels.stepGemm(hPrev, transA: false, recurrent.data, transB: false, rec, m: n, n: g, k: u,
-                                 beta: recurrentBias == nil ? 0 : 1)
+                stepProduct(hPrev, recurrent.data, rec, m: n, n: g, k: u, accumulate: recurrentBias != nil)
                 if defaultGRU {
                     Kernels.gruForward(zt, rec: rec, e: e, hPrev: hPrev, h: h, rows: n, units: u)
                     break
@@ -162,11 +180,11 @@ final class RecurrentSequence {
                 columns(zt, rows: n, 0, recAct); columns(zt, rows: n, u, recAct)
                 for b in 0..<n { for j in 0..<u { zt[b * g + 2 * u + j] += zt[b * g + u + j] * e[b * u + j] } }
             } else if let uzr, let uh {
-                Kernels.stepGemm(hPrev, transA: false, uzr.data, transB: false, rec, m: n, n: 2 * u, k: u)
+                stepProduct(hPrev, uzr.data, rec, m: n, n: 2 * u, k: u, accumulate: false)
                 for b in 0..<n { for j in 0..<(2 * u) { zt[b * g + j] += rec[b * 2 * u + j] } }
                 columns(zt, rows: n, 0, recAct); columns(zt, rows: n, u, recAct)
                 for b in 0..<n { for j in 0..<u { e[b * u + j] = zt[b * g + u + j] * hPrev[b * u + j] } }
-                Kernels.stepGemm(e, transA: false, uh.data, transB: false, rec, m: n, n: u, k: u)
+                stepProduct(e, uh.data, rec, m: n, n: u, k: u, accumulate: false)
                 for b in 0..<n { for j in 0..<u { zt[b * g + 2 * u + j] += rec[b * u + j] } }
             }
             columns(zt, rows: n, 2 * u, act)

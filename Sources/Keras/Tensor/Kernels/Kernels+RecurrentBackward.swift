@@ -11,12 +11,14 @@ extension RecurrentSequence {
         let uzr = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 0, 2 * u) : nil
         let uh = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 2 * u, u) : nil
         let work = BackwardBuffers(batch: batch, units: u)
-        defer { withExtendedLifetime((dh, dc, uzr, uh, dOut, work)) {} }
+        // dh_prev = dZ·Uᵀ per step, as a plain product with Uᵀ made once (``stepProduct``).
+        let recurrentT = native && u % 8 == 0 && kind != .gru(resetAfter: false) ? Kernels.permuted(recurrent, [1, 0]) : nil
+        defer { withExtendedLifetime((dh, dc, uzr, uh, dOut, work, recurrentT)) {} }
         Parallel.withSingleThreadedBLAS {
             Parallel.forEachPart(batch, parts: parts) { _, part in
                 for t in stride(from: steps - 1, through: 0, by: -1) {
                     backwardStep(t, rows: part, dOut: dOut, dh: dh.data, dc: dc.data, dXW: dXW.data, dHU: dHU.data,
-                                 work: work, uzr: uzr, uh: uh)
+                                 work: work, uzr: uzr, uh: uh, recurrentT: recurrentT)
                 }
             }
         }
@@ -74,7 +76,8 @@ extension RecurrentSequence {
     /// then `dh`, `dc` (`(B, u)`, the running state gradients) become those of step `t - 1`.
     private func backwardStep(_ t: Int, rows part: Range<Int>, dOut: Tensor, dh: UnsafeMutablePointer<Float>,
                               dc: UnsafeMutablePointer<Float>, dXW: UnsafeMutablePointer<Float>,
-                              dHU: UnsafeMutablePointer<Float>, work: BackwardBuffers, uzr: Tensor?, uh: Tensor?) {
+                              dHU: UnsafeMutablePointer<Float>, work: BackwardBuffers, uzr: Tensor?, uh: Tensor?,
+                              recurrentT: Tensor?) {
         let g = width, u = units, bu = batch * units, n = part.count, nu = n * u, lo = part.lowerBound
         let shared = kind == .lstm || kind == .simple
         let dht = dh + lo * u, dct = dc + lo * u, tmp = work.tmp + lo * u
@@ -94,7 +97,11 @@ extension RecurrentSequence {
         case .lstm:
             let ac = extra.data + t * bu + lo * u, cPrev = cs.data + t * bu + lo * u
             if defaultLSTM {
-                Kernels.lstmBackward(a, ac: ac, cPrev: cPrev, dh: dht, dc: dct, dz: dx, rows: n, units: u)
+                if native {
+                    Kernels.nativeLSTMBackward(a, ac: ac, cPrev: cPrev, dh: dht, dc: dct, dz: dx, rows: n, units: u)
+                } else {
+                    Kernels.lstmBackward(a, ac: ac, cPrev: cPrev, dh: dht, dc: dct, dz: dx, rows: n, units: u)
+                }
                 break
             }
             // dc += dh · o · act'(c)
@@ -166,6 +173,8 @@ extension RecurrentSequence {
             for b in 0..<n { (dzr + b * 2 * u).update(from: dr + b * g, count: 2 * u) }
             Kernels.stepGemm(dzr, transA: false, uzr.data, transB: true, dht, m: n, n: u, k: 2 * u)
             for b in 0..<n { for j in 0..<u { dht[b * u + j] += tmp[b * u + j] * a[b * g + u + j] } }
+        } else if let recurrentT {
+            stepProduct(dr, recurrentT.data, dht, m: n, n: u, k: g, accumulate: false)
         } else {
             Kernels.stepGemm(dr, transA: false, recurrent.data, transB: true, dht, m: n, n: u, k: g)
         }

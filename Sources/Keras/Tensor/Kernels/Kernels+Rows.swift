@@ -2,6 +2,14 @@ import KerasSections
 
 /// Row copies along the first or a middle axis: gathers, scatters, concatenation, repetition.
 extension Kernels {
+    /// Copies `count` floats in a loop the compiler vectorises: for the short rows (a few to a few
+    /// dozen floats) of the recurrent op's time-major transposes, where a `memmove` call per row
+    /// costs more than the copy.
+    @inline(__always)
+    static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        for k in 0..<count { dst[k] = src[k] }
+    }
+
     /// Copies rows `indices` (each `row` floats) of `x` into consecutive rows of `out`.
     static func gatherRows<C: Collection>(_ x: UnsafePointer<Float>, _ indices: C, row: Int,
                                           into out: UnsafeMutablePointer<Float>) where C.Element == Int {

@@ -60,8 +60,8 @@ final class RecurrentSplitTests: XCTestCase {
     }
 }
 
-/// The fused gate kernels (LSTM; GRU with reset_after; sigmoid gates, tanh cell) against the
-/// general gate math.
+/// The fused gate kernels (LSTM; GRU with reset_after; sigmoid gates, tanh cell) in Swift against
+/// the general gate math.
 final class FusedLSTMGateTests: XCTestCase {
     private func compareFusedAndGeneral(_ kind: RecurrentCellKind) {
         let (b, steps, f, u) = (5, 7, 3, 16)
@@ -80,6 +80,7 @@ final class FusedLSTMGateTests: XCTestCase {
             let seq = RecurrentSequence(kind: kind, activation: .tanh, recurrentActivation: .sigmoid, x: x, mask: mask,
                                         kernel: kernel, recurrent: recurrent, bias: bias)
             seq.fusesGates = fused
+            seq.native = false
             XCTAssertEqual(kind == .lstm ? seq.defaultLSTM : seq.defaultGRU, fused)
             seq.forward()
             let r = seq.backward(outputs: dOut, lastState: dLast, lastCell: kind == .lstm ? dCell : nil, biasShape: biasShape)
@@ -97,5 +98,55 @@ final class FusedLSTMGateTests: XCTestCase {
 
     func testFusedGRUGatesAreBitIdenticalToTheGeneralPath() {
         compareFusedAndGeneral(.gru(resetAfter: true))
+    }
+}
+
+/// The AVX2 step kernels (``Kernels/nativeRecurrentSteps``: the LSTM gate math and the per-step
+/// products) against the Swift kernels and OpenBLAS, and through finite differences.
+final class NativeRecurrentStepTests: XCTestCase {
+    /// States, gates and every gradient of a masked sequence from initial states, each cell kind:
+    /// equal to float rounding (the products sum in another order, with fused multiply-adds).
+    func testNativeStepsMatchTheSwiftKernels() throws {
+        try XCTSkipUnless(Kernels.nativeRecurrentSteps, "the CPU has no AVX2 + FMA")
+        let (b, steps, f, u) = (5, 7, 3, 16)
+        for kind in [RecurrentCellKind.simple, .lstm, .gru(resetAfter: true), .gru(resetAfter: false)] {
+            let g = kind.gates * u
+            let x = GradientCheck.random([steps, b, f], seed: 31)
+            let kernel = GradientCheck.random([f, g], in: -1...1, seed: 32)
+            let recurrent = GradientCheck.random([u, g], in: -1...1, seed: 33)
+            let biasShape = kind == .gru(resetAfter: true) ? [2, g] : [g]
+            let bias = GradientCheck.random(biasShape, seed: 34)
+            let states = (0..<(kind == .lstm ? 2 : 1)).map { GradientCheck.random([b, u], in: -1...1, seed: 35 + UInt64($0)) }
+            let mask = Tensor(shape: [steps, b], repeating: 1)
+            mask.data[3] = 0; mask.data[12] = 0; mask.data[steps * b - 1] = 0
+            let dOut = GradientCheck.random([steps, b, u], seed: 37), dLast = GradientCheck.random([b, u], seed: 38)
+            let dCell = GradientCheck.random([b, u], seed: 39)
+            var results: [[Tensor]] = []
+            for native in [true, false] {
+                let seq = RecurrentSequence(kind: kind, activation: .tanh, recurrentActivation: .sigmoid, x: x, mask: mask,
+                                            kernel: kernel, recurrent: recurrent, bias: bias, initialStates: states)
+                seq.native = native
+                seq.forward()
+                let r = seq.backward(outputs: dOut, lastState: dLast, lastCell: kind == .lstm ? dCell : nil, biasShape: biasShape)
+                results.append([seq.hs, seq.cs, seq.gates, seq.extra, r.x, r.kernel, r.recurrent, r.bias ?? Tensor(0), r.state, r.cell])
+            }
+            for (i, (a, c)) in zip(results[0], results[1]).enumerated() {
+                XCTAssertEqual(a.shape, c.shape, "\(kind) result \(i)")
+                var worst: Float = 0
+                for j in 0..<min(a.count, c.count) { worst = max(worst, abs(a.data[j] - c.data[j]) / max(1, abs(c.data[j]))) }
+                XCTAssertLessThanOrEqual(worst, 1e-5, "\(kind) result \(i): AVX2 and Swift kernels differ")
+            }
+            XCTAssertGreaterThan(results[0][5].scalars.map(abs).max() ?? 0, 0, "\(kind): the kernel gradient is not all zero")
+        }
+    }
+
+    /// LSTM(8) and GRU(8) run the fused gates and, on AVX2, the native steps: their gradients
+    /// against finite differences.
+    func testFusedStepGradientsMatchFiniteDifferences() throws {
+        let layers: [RNN] = [try LSTM(8, returnSequences: true), try GRU(8, returnSequences: true),
+                             try GRU(8, resetAfter: false, returnSequences: true)]
+        for layer in layers {
+            try GradientCheck.check(layer: layer, input: GradientCheck.random([3, 5, 4], seed: 41))
+        }
     }
 }

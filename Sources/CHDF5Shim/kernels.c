@@ -1,0 +1,172 @@
+/* The per-step kernels of a fused recurrent sequence in AVX2 + FMA (Keras/Tensor/Kernels/
+   Kernels+LSTM.swift chooses them when the CPU has both; see CHDF5Shim.h). Swift's SIMD8<Float>
+   compiles to two SSE halves without FMA for the baseline x86-64 target, and OpenBLAS repacks the
+   recurrent kernel on every call of a 32x128x32 step product; these run the same steps eight lanes
+   wide with the kernel read in place. Built in this unit (shim.c includes it): a second C file in
+   the target would give libkeras.so two DWARF 5 C units, which valgrind 3.19 cannot read. */
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define SK_AVX2 __attribute__((target("avx2,fma")))
+
+int sk_cpu_has_avx2_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/* Cephes's expf with the same constants and range as Kernels.exp8 (Kernels+Softmax.swift). A NaN
+   lane stays NaN (maxps/minps return their second operand for a NaN). */
+SK_AVX2 static inline __m256 sk_exp8(__m256 v) {
+    __m256 x = _mm256_min_ps(_mm256_set1_ps(88.72284f), _mm256_max_ps(_mm256_set1_ps(-87.33654f), v));
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    __m256 shifted = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic);
+    __m256 n = _mm256_sub_ps(shifted, magic);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 y = _mm256_set1_ps(1.98756915e-4f);
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.39819995e-3f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519e-3f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.16657959e-2f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.66666655e-1f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.00000012e-1f));
+    y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    /* 2^n as 2 * 2^(n-1), so that n = 128 overflows to infinity and n = -126 gives zero. */
+    __m256i n32 = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000));
+    __m256 half = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n32, _mm256_set1_epi32(126)), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(y, half), _mm256_set1_ps(2.0f));
+}
+
+SK_AVX2 static inline __m256 sk_sigmoid8(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, sk_exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+/* Cephes's tanhf as Kernels.tanh8: x + x^3 P(x^2) below |x| = 0.625, else 1 - 2 / (exp(2|x|) + 1). */
+SK_AVX2 static inline __m256 sk_tanh8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+    __m256 a = _mm256_andnot_ps(sign, x);
+    __m256 large = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(sk_exp8(_mm256_add_ps(a, a)), one)));
+    __m256 z = _mm256_mul_ps(a, a);
+    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), a, a);
+    __m256 r = _mm256_blendv_ps(large, small, _mm256_cmp_ps(a, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+    return _mm256_or_ps(r, _mm256_and_ps(x, sign));
+}
+
+SK_AVX2 void sk_lstm_forward(float *z, const float *c_prev, float *c, float *ac, float *h, long rows, long u) {
+    for (long b = 0; b < rows; b++) {
+        float *row = z + b * 4 * u;
+        long s = b * u;
+        for (long j = 0; j + 8 <= u; j += 8) {
+            __m256 i = sk_sigmoid8(_mm256_loadu_ps(row + j)), f = sk_sigmoid8(_mm256_loadu_ps(row + u + j));
+            __m256 g = sk_tanh8(_mm256_loadu_ps(row + 2 * u + j)), o = sk_sigmoid8(_mm256_loadu_ps(row + 3 * u + j));
+            _mm256_storeu_ps(row + j, i);
+            _mm256_storeu_ps(row + u + j, f);
+            _mm256_storeu_ps(row + 2 * u + j, g);
+            _mm256_storeu_ps(row + 3 * u + j, o);
+            __m256 cv = _mm256_fmadd_ps(f, _mm256_loadu_ps(c_prev + s + j), _mm256_mul_ps(i, g));
+            __m256 a = sk_tanh8(cv);
+            _mm256_storeu_ps(c + s + j, cv);
+            _mm256_storeu_ps(ac + s + j, a);
+            _mm256_storeu_ps(h + s + j, _mm256_mul_ps(o, a));
+        }
+    }
+}
+
+SK_AVX2 void sk_lstm_backward(const float *a, const float *ac, const float *c_prev, const float *dh, float *dc,
+                              float *dz, long rows, long u) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (long b = 0; b < rows; b++) {
+        const float *row = a + b * 4 * u;
+        float *drow = dz + b * 4 * u;
+        long s = b * u;
+        for (long j = 0; j + 8 <= u; j += 8) {
+            __m256 i = _mm256_loadu_ps(row + j), f = _mm256_loadu_ps(row + u + j);
+            __m256 g = _mm256_loadu_ps(row + 2 * u + j), o = _mm256_loadu_ps(row + 3 * u + j);
+            __m256 dhv = _mm256_loadu_ps(dh + s + j), acv = _mm256_loadu_ps(ac + s + j);
+            __m256 dcv = _mm256_fmadd_ps(_mm256_mul_ps(dhv, o), _mm256_fnmadd_ps(acv, acv, one), _mm256_loadu_ps(dc + s + j));
+            _mm256_storeu_ps(drow + j, _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dcv, g), i), _mm256_sub_ps(one, i)));
+            _mm256_storeu_ps(drow + u + j,
+                             _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dcv, _mm256_loadu_ps(c_prev + s + j)), f), _mm256_sub_ps(one, f)));
+            _mm256_storeu_ps(drow + 2 * u + j, _mm256_mul_ps(_mm256_mul_ps(dcv, i), _mm256_fnmadd_ps(g, g, one)));
+            _mm256_storeu_ps(drow + 3 * u + j, _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dhv, acv), o), _mm256_sub_ps(one, o)));
+            _mm256_storeu_ps(dc + s + j, _mm256_mul_ps(dcv, f));
+        }
+    }
+}
+
+/* C (m x n) = A (m x k) . B (k x n) (+ C when accumulate), row-major and contiguous, n a multiple
+   of 8. Two rows of 32 columns at a time (eight accumulators), then eight columns; each element
+   sums its k products in order. */
+SK_AVX2 void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B, float *C, int accumulate) {
+    long i = 0;
+    for (; i + 2 <= m; i += 2) {
+        const float *a0 = A + i * k, *a1 = a0 + k;
+        float *c0 = C + i * n, *c1 = c0 + n;
+        long j = 0;
+        for (; j + 32 <= n; j += 32) {
+            __m256 x0 = _mm256_setzero_ps(), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+            if (accumulate) {
+                x0 = _mm256_loadu_ps(c0 + j); x1 = _mm256_loadu_ps(c0 + j + 8);
+                x2 = _mm256_loadu_ps(c0 + j + 16); x3 = _mm256_loadu_ps(c0 + j + 24);
+                y0 = _mm256_loadu_ps(c1 + j); y1 = _mm256_loadu_ps(c1 + j + 8);
+                y2 = _mm256_loadu_ps(c1 + j + 16); y3 = _mm256_loadu_ps(c1 + j + 24);
+            }
+            for (long p = 0; p < k; p++) {
+                const float *bp = B + p * n + j;
+                __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+                __m256 b2 = _mm256_loadu_ps(bp + 16), b3 = _mm256_loadu_ps(bp + 24);
+                __m256 s = _mm256_broadcast_ss(a0 + p), t = _mm256_broadcast_ss(a1 + p);
+                x0 = _mm256_fmadd_ps(s, b0, x0); x1 = _mm256_fmadd_ps(s, b1, x1);
+                x2 = _mm256_fmadd_ps(s, b2, x2); x3 = _mm256_fmadd_ps(s, b3, x3);
+                y0 = _mm256_fmadd_ps(t, b0, y0); y1 = _mm256_fmadd_ps(t, b1, y1);
+                y2 = _mm256_fmadd_ps(t, b2, y2); y3 = _mm256_fmadd_ps(t, b3, y3);
+            }
+            _mm256_storeu_ps(c0 + j, x0); _mm256_storeu_ps(c0 + j + 8, x1);
+            _mm256_storeu_ps(c0 + j + 16, x2); _mm256_storeu_ps(c0 + j + 24, x3);
+            _mm256_storeu_ps(c1 + j, y0); _mm256_storeu_ps(c1 + j + 8, y1);
+            _mm256_storeu_ps(c1 + j + 16, y2); _mm256_storeu_ps(c1 + j + 24, y3);
+        }
+        for (; j + 8 <= n; j += 8) {
+            __m256 x = accumulate ? _mm256_loadu_ps(c0 + j) : _mm256_setzero_ps();
+            __m256 y = accumulate ? _mm256_loadu_ps(c1 + j) : _mm256_setzero_ps();
+            for (long p = 0; p < k; p++) {
+                __m256 bv = _mm256_loadu_ps(B + p * n + j);
+                x = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + p), bv, x);
+                y = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + p), bv, y);
+            }
+            _mm256_storeu_ps(c0 + j, x);
+            _mm256_storeu_ps(c1 + j, y);
+        }
+    }
+    for (; i < m; i++) {
+        const float *a0 = A + i * k;
+        float *c0 = C + i * n;
+        for (long j = 0; j + 8 <= n; j += 8) {
+            __m256 x = accumulate ? _mm256_loadu_ps(c0 + j) : _mm256_setzero_ps();
+            for (long p = 0; p < k; p++) x = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + p), _mm256_loadu_ps(B + p * n + j), x);
+            _mm256_storeu_ps(c0 + j, x);
+        }
+    }
+}
+
+#else
+
+int sk_cpu_has_avx2_fma(void) { return 0; }
+void sk_lstm_forward(float *z, const float *c_prev, float *c, float *ac, float *h, long rows, long u) {
+    (void)z; (void)c_prev; (void)c; (void)ac; (void)h; (void)rows; (void)u;
+}
+void sk_lstm_backward(const float *a, const float *ac, const float *c_prev, const float *dh, float *dc,
+                      float *dz, long rows, long u) {
+    (void)a; (void)ac; (void)c_prev; (void)dh; (void)dc; (void)dz; (void)rows; (void)u;
+}
+void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B, float *C, int accumulate) {
+    (void)m; (void)n; (void)k; (void)A; (void)B; (void)C; (void)accumulate;
+}
+
+#endif
