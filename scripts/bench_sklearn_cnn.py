@@ -16,6 +16,8 @@ search (its figure is their median). The load average is kept in the note.
 
 Usage: bench_sklearn_cnn.py [--rounds 3] [--json .build/bench.json]
        bench_sklearn_cnn.py --keras    (one SciKeras round; prints one JSON line)
+       bench_sklearn_cnn.py --jobs-only [--rounds 5]   (SwiftKeras only: the search with n_jobs=1
+           and n_jobs=2 alternating in this process, medians and their ratio; no JSON row)
 Appends (replaces) its row in --json, in KerasBench's format.
 """
 
@@ -70,6 +72,20 @@ def keras_round():
     print(json.dumps({"seconds": time.perf_counter() - t, "best_score": float(s.best_score_)}))
 
 
+def jobs_rounds(rounds):
+    """The search with n_jobs=1 and n_jobs=2, alternating, after one warm-up search."""
+    ours_run = swiftkeras_search()
+    ours_run()
+    times = {1: [], 2: []}
+    for _ in range(rounds):
+        for jobs in (1, 2):
+            times[jobs].append(ours_run(n_jobs=jobs)[0])
+    one, two = statistics.median(times[1]), statistics.median(times[2])
+    print(f"{NAME} n_jobs=1: {one:.3f} s [{min(times[1]):.3g}-{max(times[1]):.3g}], n_jobs=2: "
+          f"{two:.3f} s [{min(times[2]):.3g}-{max(times[2]):.3g}]; n_jobs 2 is {one / two:.2f}x "
+          f"n_jobs 1 (target >= 1.7x); {rounds} rounds, load average {os.getloadavg()[0]:.2f}")
+
+
 def swiftkeras_search():
     if not os.environ.get("SWIFTKERAS_BENCH_INSTALLED"):
         sys.path.insert(0, str(ROOT / "bindings" / "python"))
@@ -79,8 +95,8 @@ def swiftkeras_search():
     from swiftkeras.wrappers import KerasClassifier
     x, y = digits()
 
-    def run():
-        s = search(KerasClassifier, GridSearchCV, swiftkeras)
+    def run(n_jobs=2):
+        s = search(KerasClassifier, GridSearchCV, swiftkeras).set_params(n_jobs=n_jobs)
         t = time.perf_counter()
         s.fit(x, y)
         seconds = time.perf_counter() - t
@@ -95,9 +111,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", default=str(ROOT / ".build" / "bench.json"))
     parser.add_argument("--keras", action="store_true")
+    parser.add_argument("--jobs-only", action="store_true")
     args = parser.parse_args()
     if args.keras:
         keras_round()
+        return
+    if args.jobs_only:
+        jobs_rounds(args.rounds)
         return
     ours_run = swiftkeras_search()
     ours_run()  # warm-up: library load, first allocations

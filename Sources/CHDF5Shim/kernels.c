@@ -100,6 +100,57 @@ SK_AVX2 void sk_lstm_backward(const float *a, const float *ac, const float *c_pr
     }
 }
 
+/* A GRU step's gate math (reset_after, sigmoid gates, tanh candidate): `z` (rows, 3u) holds the
+   input projections of gates z, r, h and receives their activations; `rec` (rows, 3u) the
+   recurrent products with their bias; `e` receives the recurrent h part and
+   h = z.h_prev + (1 - z).hh, each (rows, u). */
+SK_AVX2 void sk_gru_forward(float *z, const float *rec, float *e, const float *h_prev, float *h, long rows, long u) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (long b = 0; b < rows; b++) {
+        float *row = z + b * 3 * u;
+        const float *rrow = rec + b * 3 * u;
+        long s = b * u;
+        for (long j = 0; j + 8 <= u; j += 8) {
+            __m256 zg = sk_sigmoid8(_mm256_add_ps(_mm256_loadu_ps(row + j), _mm256_loadu_ps(rrow + j)));
+            __m256 r = sk_sigmoid8(_mm256_add_ps(_mm256_loadu_ps(row + u + j), _mm256_loadu_ps(rrow + u + j)));
+            __m256 ev = _mm256_loadu_ps(rrow + 2 * u + j);
+            __m256 hh = sk_tanh8(_mm256_fmadd_ps(r, ev, _mm256_loadu_ps(row + 2 * u + j)));
+            _mm256_storeu_ps(row + j, zg);
+            _mm256_storeu_ps(row + u + j, r);
+            _mm256_storeu_ps(row + 2 * u + j, hh);
+            _mm256_storeu_ps(e + s + j, ev);
+            _mm256_storeu_ps(h + s + j, _mm256_fmadd_ps(zg, _mm256_loadu_ps(h_prev + s + j), _mm256_mul_ps(_mm256_sub_ps(one, zg), hh)));
+        }
+    }
+}
+
+/* Its backward: from the activated gates `a` (rows, 3u), `e`, `h_prev` and the state gradient `dh`
+   (rows, u), the pre-activation gradients of the input projections into `dx` and of the recurrent
+   products into `dr` ((rows, 3u) each). */
+SK_AVX2 void sk_gru_backward(const float *a, const float *e, const float *h_prev, const float *dh, float *dx, float *dr,
+                             long rows, long u) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (long b = 0; b < rows; b++) {
+        const float *row = a + b * 3 * u;
+        float *xrow = dx + b * 3 * u, *rrow = dr + b * 3 * u;
+        long s = b * u;
+        for (long j = 0; j + 8 <= u; j += 8) {
+            __m256 zg = _mm256_loadu_ps(row + j), r = _mm256_loadu_ps(row + u + j), hh = _mm256_loadu_ps(row + 2 * u + j);
+            __m256 dhv = _mm256_loadu_ps(dh + s + j);
+            __m256 dz = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dhv, _mm256_sub_ps(_mm256_loadu_ps(h_prev + s + j), hh)), zg),
+                                      _mm256_sub_ps(one, zg));
+            __m256 dpre = _mm256_mul_ps(_mm256_mul_ps(dhv, _mm256_sub_ps(one, zg)), _mm256_fnmadd_ps(hh, hh, one));
+            __m256 dres = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dpre, _mm256_loadu_ps(e + s + j)), r), _mm256_sub_ps(one, r));
+            _mm256_storeu_ps(xrow + j, dz);
+            _mm256_storeu_ps(xrow + u + j, dres);
+            _mm256_storeu_ps(xrow + 2 * u + j, dpre);
+            _mm256_storeu_ps(rrow + j, dz);
+            _mm256_storeu_ps(rrow + u + j, dres);
+            _mm256_storeu_ps(rrow + 2 * u + j, _mm256_mul_ps(dpre, r));
+        }
+    }
+}
+
 /* C (m x n) = A (m x k) . B (k x n) (+ C when accumulate), row-major and contiguous, n a multiple
    of 8. Two rows of 32 columns at a time (eight accumulators), then eight columns; each element
    sums its k products in order. */
@@ -167,6 +218,13 @@ void sk_lstm_backward(const float *a, const float *ac, const float *c_prev, cons
 }
 void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B, float *C, int accumulate) {
     (void)m; (void)n; (void)k; (void)A; (void)B; (void)C; (void)accumulate;
+}
+void sk_gru_forward(float *z, const float *rec, float *e, const float *h_prev, float *h, long rows, long u) {
+    (void)z; (void)rec; (void)e; (void)h_prev; (void)h; (void)rows; (void)u;
+}
+void sk_gru_backward(const float *a, const float *e, const float *h_prev, const float *dh, float *dx, float *dr,
+                     long rows, long u) {
+    (void)a; (void)e; (void)h_prev; (void)dh; (void)dx; (void)dr; (void)rows; (void)u;
 }
 
 #endif

@@ -62,6 +62,16 @@ void sk_lstm_forward(float *z, const float *c_prev, float *c, float *ac, float *
 void sk_lstm_backward(const float *a, const float *ac, const float *c_prev, const float *dh, float *dc,
                       float *dz, long rows, long u);
 
+/* A GRU step's gate math (reset_after, sigmoid gates, tanh candidate): `z` (rows, 3u) holds the
+   input projections of gates z, r, h and receives their activations, `rec` (rows, 3u) the
+   recurrent products with their bias; `e` receives the recurrent h part, h = z.h_prev + (1 - z).hh. */
+void sk_gru_forward(float *z, const float *rec, float *e, const float *h_prev, float *h, long rows, long u);
+
+/* Its backward: the pre-activation gradients of the input projections into `dx` and of the
+   recurrent products into `dr` ((rows, 3u) each) from the gates `a`, `e`, `h_prev` and `dh`. */
+void sk_gru_backward(const float *a, const float *e, const float *h_prev, const float *dh, float *dx, float *dr,
+                     long rows, long u);
+
 /* C (m, n) = A (m, k) . B (k, n), plus C's own values when `accumulate`; n a multiple of 8. */
 void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B, float *C, int accumulate);
 

@@ -2,7 +2,7 @@ import CHDF5Shim
 
 extension Kernels {
     /// Whether the recurrent step kernels run in AVX2 + FMA (`kernels.c` in CHDF5Shim): the
-    /// LSTM gate math, forward and backward, and the per-step products of a sequence whose gate
+    /// LSTM and GRU (reset_after) gate math, forward and backward, and the per-step products of a sequence whose gate
     /// width is a multiple of 8. Swift's `SIMD8<Float>` compiles to two SSE halves without FMA
     /// for the baseline x86-64 target, so the gate math costs twice the per-step product there;
     /// and OpenBLAS repacks the recurrent kernel on every call of a 32×128×32 step product.
@@ -31,6 +31,21 @@ extension Kernels {
                                    dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>,
                                    rows: Int, units: Int) {
         sk_lstm_backward(a, ac, cPrev, dh, dc, dz, rows, units)
+    }
+
+    /// ``gruForward(_:rec:e:hPrev:h:rows:units:)`` in AVX2 + FMA (only where ``nativeRecurrentSteps``).
+    @inline(__always)
+    static func nativeGRUForward(_ z: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>, e: UnsafeMutablePointer<Float>,
+                                 hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, rows: Int, units: Int) {
+        sk_gru_forward(z, rec, e, hPrev, h, rows, units)
+    }
+
+    /// ``gruBackward(_:e:hPrev:dh:dx:dr:rows:units:)`` in AVX2 + FMA (only where ``nativeRecurrentSteps``).
+    @inline(__always)
+    static func nativeGRUBackward(_ a: UnsafePointer<Float>, e: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,
+                                  dh: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, dr: UnsafeMutablePointer<Float>,
+                                  rows: Int, units: Int) {
+        sk_gru_backward(a, e, hPrev, dh, dx, dr, rows, units)
     }
 }
 

@@ -170,7 +170,11 @@ final class RecurrentSequence {
                 if let recurrentBias { Kernels.fillRows(rec, with: recurrentBias, rows: n, cols: g) }
                 stepProduct(hPrev, recurrent.data, rec, m: n, n: g, k: u, accumulate: recurrentBias != nil)
                 if defaultGRU {
-                    Kernels.gruForward(zt, rec: rec, e: e, hPrev: hPrev, h: h, rows: n, units: u)
+                    if native {
+                        Kernels.nativeGRUForward(zt, rec: rec, e: e, hPrev: hPrev, h: h, rows: n, units: u)
+                    } else {
+                        Kernels.gruForward(zt, rec: rec, e: e, hPrev: hPrev, h: h, rows: n, units: u)
+                    }
                     break
                 }
                 for b in 0..<n {

@@ -124,7 +124,11 @@ extension RecurrentSequence {
         case .gru(let resetAfter):
             let e = extra.data + t * bu + lo * u
             if defaultGRU {
-                Kernels.gruBackward(a, e: e, hPrev: hPrev, dh: dht, dx: dx, dr: dr, rows: n, units: u)
+                if native {
+                    Kernels.nativeGRUBackward(a, e: e, hPrev: hPrev, dh: dht, dx: dx, dr: dr, rows: n, units: u)
+                } else {
+                    Kernels.gruBackward(a, e: e, hPrev: hPrev, dh: dht, dx: dx, dr: dr, rows: n, units: u)
+                }
                 break
             }
             for b in 0..<n {
