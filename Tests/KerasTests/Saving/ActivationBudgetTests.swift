@@ -71,23 +71,33 @@ final class ActivationBudgetTests: ScratchFolderTestCase {
     }
 
     /// Issue 17: im2col columns count with the activations. Conv2D(8, 3x3) on 32x32x4 takes 36
-    /// values per output position (above the direct kernel's 32): 900 positions x 36 floats a row.
+    /// values per output position (above the direct kernel's 32), so it runs by tiles of
+    /// columns (issue 12): 1,816 rows a tile (65,536 floats / 36, down to a multiple of 8) in each
+    /// of two parts, whatever the batch. Its backward (unit strides) holds per part the larger of
+    /// a tile of columns and a tile of the flipped convolution's (904 rows × 72) and the kernel
+    /// and bias sums (38 × 8), plus the flipped kernel (36 × 8) and the whole dz (900 × 8 a row).
+    /// A grouped convolution keeps full-size columns: 900 positions × 36 floats a row.
     func testConvolutionColumnsCountInTheBudget() throws {
         let conv = try Sequential([InputLayer(shape: [32, 32, 4]), Conv2D(8, kernelSize: [3])])
-        XCTAssertEqual(try conv.scratchBytes(rows: 2, training: false), 2 * 900 * 36 * 4)
-        XCTAssertEqual(try conv.scratchBytes(rows: 2, training: true), 2 * 2 * 900 * 36 * 4, "and their gradient")
+        let forwardTiles = 2 * 1816 * 36 * 4
+        XCTAssertEqual(try conv.scratchBytes(rows: 2, training: false), forwardTiles)
+        XCTAssertEqual(try conv.scratchBytes(rows: 200, training: false), forwardTiles, "tiles, whatever the batch")
+        XCTAssertEqual(try conv.scratchBytes(rows: 2, training: true), (2 * (max(1816 * 36, 904 * 72) + 38 * 8) + 36 * 8 + 2 * 900 * 8) * 4,
+                       "the backward's tiles")
+        let grouped = try Sequential([InputLayer(shape: [32, 32, 8]), Conv2D(8, kernelSize: [3], groups: 2)])
+        XCTAssertEqual(try grouped.scratchBytes(rows: 2, training: true), 2 * 2 * 900 * 36 * 4, "columns and their gradient")
         let direct = try Sequential([InputLayer(shape: [32, 32, 1]), Conv2D(8, kernelSize: [3])])
         XCTAssertEqual(try direct.scratchBytes(rows: 2, training: true), 0, "9 taps x 1 channel: the direct kernel")
         let transposed = try Sequential([InputLayer(shape: [8, 8, 2]), Conv2DTranspose(4, kernelSize: [3])])
         XCTAssertEqual(try transposed.scratchBytes(rows: 3, training: true), 3 * 64 * 9 * 4 * 4)
         let nested = try Sequential([InputLayer(shape: [32, 32, 4]), conv, Flatten()])
-        XCTAssertEqual(try nested.scratchBytes(rows: 1, training: false), 900 * 36 * 4)
-        // 32 rows predict: 921,600 bytes of outputs fit 2 MiB, not with 4,147,200 bytes of columns.
-        MemoryBudget.bytes = 2 << 20
+        XCTAssertEqual(try nested.scratchBytes(rows: 1, training: false), forwardTiles)
+        // 32 rows predict: 921,600 bytes of outputs fit 1 MiB, not with 523,008 bytes of tiles.
+        MemoryBudget.bytes = 1 << 20
         defer { MemoryBudget.reset() }
         XCTAssertThrowsError(try conv.predict(Tensor(shape: [32, 32, 32, 4], repeating: 1), verbose: 0)) { e in
             guard case KerasError.outOfMemory(let message) = e else { return XCTFail("\(e) is not outOfMemory") }
-            XCTAssertTrue(message.contains("4147200 bytes of kernel scratch") && message.contains("needs 5068800 bytes"), message)
+            XCTAssertTrue(message.contains("523008 bytes of kernel scratch") && message.contains("needs 1444608 bytes"), message)
         }
         XCTAssertEqual(try conv.predict(Tensor(shape: [4, 32, 32, 4], repeating: 1), verbose: 0).shape, [4, 30, 30, 8])
     }

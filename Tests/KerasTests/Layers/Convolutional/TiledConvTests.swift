@@ -5,7 +5,8 @@ import XCTest
 /// The tiled im2col + GEMM path of ``Ops/conv(_:kernel:bias:strides:padding:dilation:groups:activation:)``
 /// (a reduction above ``Kernels/directConvLimit``, groups 1): output, input, kernel and bias
 /// gradients against a plain 2-D convolution in Double, over several tiles and both sample
-/// parts, and the same bits whether the parts run on two cores or one.
+/// parts (the data gradient by col2im for strides above 1, as the flipped convolution for unit
+/// strides), and the same bits whether the parts run on two cores or one.
 final class TiledConvTests: XCTestCase {
     typealias Case = DirectConvTests.Case
 
@@ -14,6 +15,9 @@ final class TiledConvTests: XCTestCase {
         Case(x: [6, 40, 40, 4], kernel: [3, 3, 4, 8], padding: .same, activation: .relu),
         Case(x: [3, 11, 9, 6], kernel: [3, 2, 6, 10], strides: [2, 1], dilation: [1, 2], activation: .tanh),
         Case(x: [2, 8, 7, 9], kernel: [2, 3, 9, 3], strides: [1, 2], padding: .same),              // linear, odd filters
+        // Unit strides: the data gradient as the flipped convolution, valid and dilated, and same with an even kernel.
+        Case(x: [3, 10, 9, 6], kernel: [3, 2, 6, 7], dilation: [2, 1], activation: .tanh),
+        Case(x: [2, 9, 8, 5], kernel: [2, 4, 5, 6], dilation: [1, 2], padding: .same),
     ]
 
     private func run(_ c: Case, _ i: Int) throws -> (out: Tensor, grads: [Tensor], x: Tensor, k: Tensor, bias: Tensor, r: Tensor) {
