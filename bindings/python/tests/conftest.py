@@ -29,6 +29,21 @@ def real_keras():
     return pytest.importorskip("keras")
 
 
+def assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss):
+    """A model whose first layer is a Python layer written with ops: that layer ran as the
+    library's op graph, and the losses, weights and predictions equal real Keras's."""
+    import numpy as np
+
+    from swiftkeras import _python_layers
+    traced = [i.traced for i in _python_layers._instances.values() if i.layer is ours.layers[0]]
+    assert traced and all(traced), "the layer must run as the library's op graph"
+    np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-4)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)
+
+
 @pytest.fixture()
 def seeded():
     """The same initial weights in swiftkeras and Keras at every run (both draw from a seed)."""

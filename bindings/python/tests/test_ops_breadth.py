@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import CORE, needs, real_keras
+from conftest import CORE, assert_traced_and_trains_like_keras, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -142,14 +142,7 @@ def _trained(lib, build, kind):
 def test_layers_written_with_indexing_ops_train_to_keras_weights(build, kind):
     ours, ours_loss, x = _trained(sk, build, kind)
     ref, ref_loss, _ = _trained(keras, build, kind)
-    from swiftkeras import _python_layers
-    traced = [i.traced for i in _python_layers._instances.values() if i.layer is ours.layers[0]]
-    assert traced and all(traced), "the layer must run as the library's op graph"
-    np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-4)
-    for a, b in zip(ours.get_weights(), ref.get_weights()):
-        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0),
-                               rtol=1e-4, atol=1e-5)
+    assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss)
 
 
 def test_traced_gradients_match_central_differences():

@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import CORE, needs, real_keras
+from conftest import CORE, assert_traced_and_trains_like_keras, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -118,13 +118,7 @@ def _trained(lib):
 def test_a_layer_with_moments_and_loops_trains_to_keras_weights():
     ours, ours_loss, x = _trained(sk)
     ref, ref_loss, _ = _trained(keras)
-    from swiftkeras import _python_layers
-    traced = [i.traced for i in _python_layers._instances.values() if i.layer is ours.layers[0]]
-    assert traced and all(traced), "the layer must run as the library's op graph"
-    np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-4)
-    for a, b in zip(ours.get_weights(), ref.get_weights()):
-        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+    assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss)
 
 
 def test_linalg_and_value_loops_on_a_traced_tensor_are_clear_errors():
