@@ -569,6 +569,19 @@ int keras_estimator_fit_weighted(keras_estimator *estimator,
                                  const float *y, int y_ndim, const int64_t *y_shape,
                                  const float *sample_weight, int64_t n_weights);
 
+/* keras_estimator_fit_weighted with callbacks for this fit (keras_callback handles, as
+ * keras_model_fit takes them; callbacks may be NULL when n_callbacks is 0), run after those of
+ * the estimator's `callbacks` parameter. A callback may call keras_model_* on a handle of the
+ * model being trained (keras_estimator_from_model's, keras_model_stop_training included): the
+ * handles share one lock, which the fit's own thread holds. KerasClassifier / KerasRegressor
+ * only. Errors: as keras_estimator_fit_weighted; INVALID_ARGUMENT (a Pipeline, n_callbacks < 0,
+ * a bad callback handle), CALLBACK (a callback failed; its message). */
+int keras_estimator_fit_callbacks(keras_estimator *estimator,
+                                  const float *x, int x_ndim, const int64_t *x_shape,
+                                  const float *y, int y_ndim, const int64_t *y_shape,
+                                  const float *sample_weight, int64_t n_weights,
+                                  keras_callback *const *callbacks, int n_callbacks);
+
 /* Predicted labels (classifier, shape {n}) or values (regressor) into out; buffers as
  * keras_model_predict. Errors: STATE (not fitted), SHAPE, BUFFER_TOO_SMALL. */
 int keras_estimator_predict(keras_estimator *estimator,

@@ -191,6 +191,25 @@ public func keras_estimator_fit_weighted(_ h: OpaquePointer?, _ x: UnsafePointer
     }
 }
 
+/// fit(x, y, sample_weight=w) with the caller's callbacks for this fit.
+@_cdecl("keras_estimator_fit_callbacks")
+public func keras_estimator_fit_callbacks(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                          _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
+                                          _ w: UnsafePointer<Float>?, _ nWeights: Int64,
+                                          _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32) -> Int32 {
+    guardedLoop("keras_estimator_fit_callbacks") {
+        let box = try estimatorBox(h)
+        guard let k = box.estimator as? KerasEstimator else {
+            throw ABIError(.invalidArgument, "keras_estimator_fit_callbacks: this \(box.estimator.estimatorName) is not a KerasClassifier or KerasRegressor (a Pipeline transforms x first; use keras_estimator_fit_weighted)")
+        }
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try target(y, yNdim, yShape)
+        let sw = try weightVector(w, nWeights, samples: xt.shape.first)
+        let cbs = try callbackList(callbacks, nCallbacks)
+        try box.locked { try k.fit(xt, yt, sampleWeight: sw, callbacks: cbs) }
+    }
+}
+
 /// score(x, y, sample_weight=w).
 @_cdecl("keras_estimator_score_weighted")
 public func keras_estimator_score_weighted(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,

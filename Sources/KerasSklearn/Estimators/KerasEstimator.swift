@@ -142,13 +142,21 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         try fitModel(x, y, sampleWeight: sampleWeight, epochs: nil, warm: false)
     }
 
+    /// `fit` with `callbacks` (the caller's, made for this fit) run after those of the
+    /// `callbacks` parameter: how a binding's own callbacks reach the fit of a model it built
+    /// (``init(training:params:)``).
+    public func fit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil, callbacks: [Callback]) throws {
+        try fitModel(x, y, sampleWeight: sampleWeight, epochs: nil, warm: false, callbacks: callbacks)
+    }
+
     /// One more epoch on `x` and `y`, keeping the model (a new one on the first call).
     /// SciKeras: `partial_fit`.
     public func partialFit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws {
         try fitModel(x, y, sampleWeight: sampleWeight, epochs: 1, warm: true)
     }
 
-    func fitModel(_ x: Tensor, _ y: Target, sampleWeight: Tensor?, epochs epochsOverride: Int?, warm forceWarm: Bool) throws {
+    func fitModel(_ x: Tensor, _ y: Target, sampleWeight: Tensor?, epochs epochsOverride: Int?, warm forceWarm: Bool,
+                  callbacks extra: [Callback] = []) throws {
         for key in params.keys { try checkKey(key) }
         let r = reader
         let epochs = try epochsOverride ?? r.int("epochs", default: 1)
@@ -193,7 +201,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
             guard let m = model else { return }
             let yEncoded = try encodeTarget(y)
             let h = try m.fit(x, yEncoded, batchSize: batchSize, epochs: epochs, verbose: verbose,
-                              callbacks: makeCallbacks(), validationSplit: validationSplit, shuffle: shuffle,
+                              callbacks: makeCallbacks() + extra, validationSplit: validationSplit, shuffle: shuffle,
                               classWeight: try classWeights(y), sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) })
             for (k, v) in h.history { history[k, default: []].append(contentsOf: v) }
             if givenModel == nil, let losses = h.history["loss"], let bad = losses.firstIndex(where: { !$0.isFinite }) {

@@ -3,6 +3,7 @@
  * keras_estimator_from_model, the reverse (an estimator training a binding's model), with clear
  * errors for bad input. */
 #include <math.h>
+#include <string.h>
 #include "check.h"
 
 #define N 40
@@ -10,6 +11,35 @@
 static const char *cfg =
     "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 2]}},"
     "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"softmax\"}}]}}";
+
+typedef struct { keras_model *model; int epochs_seen; } stop_state;
+
+/* Ends the fit after its third epoch through the trained model's own handle. */
+static int stop_at_three(void *user_data, int event, int64_t index, const char *logs_json) {
+    stop_state *s = (stop_state *)user_data;
+    (void)logs_json;
+    if (event != KERAS_ON_EPOCH_END) return 0;
+    s->epochs_seen = (int)index + 1;
+    return index == 2 ? keras_model_stop_training(s->model) : 0;
+}
+
+static int fail_at_second_epoch(void *user_data, int event, int64_t index, const char *logs_json) {
+    (void)user_data; (void)logs_json;
+    if (event == KERAS_ON_EPOCH_BEGIN && index == 1) {
+        keras_callback_error("no second epoch");
+        return 7;
+    }
+    return 0;
+}
+
+/* The number of values in the "loss" list of a history_ JSON object. */
+static int losses(const char *meta) {
+    const char *p = strstr(meta, "\"loss\"");
+    int n = 1;
+    if (!p || !(p = strchr(p, '['))) return -1;
+    for (p++; *p && *p != ']'; p++) n += *p == ',';
+    return n;
+}
 
 int main(void) {
     static float x[N * 2], y[N], proba[N * 3], out[N * 3];
@@ -90,5 +120,41 @@ int main(void) {
     CHECK_OK(keras_estimator_predict_proba(est, x, 2, xs, out, N * 3, shape, &ndim));
     for (i = 0; i < N * 3; i++) CHECK(fabsf(out[i] - proba[i]) < 1e-6f);
     keras_estimator_free(est);
+
+    /* keras_estimator_fit_callbacks: the caller's callbacks in the estimator's fit; one ends it
+     * through the model's handle (same thread, shared lock), one fails it. */
+    {
+        stop_state stop = {NULL, 0};
+        keras_callback *cb = NULL, *bad = NULL;
+        keras_estimator *pipe = NULL;
+        char *meta = NULL;
+        CHECK_OK(keras_model_from_json(cfg, &model));
+        CHECK_OK(keras_estimator_from_model("KerasClassifier", model, "{\"epochs\": 20, \"verbose\": 0}", &est));
+        stop.model = model;
+        CHECK_OK(keras_callback_new("stop_at_three", stop_at_three, &stop, NULL, &cb));
+        CHECK_OK(keras_estimator_fit_callbacks(est, x, 2, xs, y, 1, ys, NULL, 0, &cb, 1));
+        CHECK(stop.epochs_seen == 3);
+        CHECK_OK(keras_estimator_metadata(est, &meta));
+        CHECK(losses(meta) == 3);
+        keras_string_free(meta);
+        CHECK_OK(keras_callback_new("fail_at_second_epoch", fail_at_second_epoch, NULL, NULL, &bad));
+        CHECK_ERR(KERAS_ERR_CALLBACK, "no second epoch", keras_estimator_fit_callbacks(est, x, 2, xs, y, 1, ys, NULL, 0, &bad, 1));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "n_callbacks is negative", keras_estimator_fit_callbacks(est, x, 2, xs, y, 1, ys, NULL, 0, &cb, -1));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "callbacks is NULL", keras_estimator_fit_callbacks(est, x, 2, xs, y, 1, ys, NULL, 0, NULL, 1));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_estimator_fit_callbacks(NULL, x, 2, xs, y, 1, ys, NULL, 0, &cb, 1));
+        /* No callbacks: keras_estimator_fit_weighted. */
+        CHECK_OK(keras_estimator_fit_callbacks(est, x, 2, xs, y, 1, ys, NULL, 0, NULL, 0));
+        keras_estimator_free(est);
+        keras_model_free(model);
+        /* A Pipeline transforms x first: refused. */
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0}", &est));
+        CHECK_OK(keras_pipeline_new("[]", est, "clf", &pipe));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "is not a KerasClassifier or KerasRegressor",
+                  keras_estimator_fit_callbacks(pipe, x, 2, xs, y, 1, ys, NULL, 0, &cb, 1));
+        keras_estimator_free(pipe);
+        keras_estimator_free(est);
+        keras_callback_free(cb);
+        keras_callback_free(bad);
+    }
     CHECK_DONE("test_estimator_model");
 }
