@@ -258,6 +258,9 @@ _declare("keras_estimator_fit", [keras_estimator_p, float_p, c_int32, int64_p, f
                                  int64_p], c_int32)
 _declare("keras_estimator_fit_weighted", [keras_estimator_p, c_void_p, c_int32, int64_p, c_void_p,
                                           c_int32, int64_p, c_void_p, c_int64], c_int32)
+_declare("keras_estimator_fit_callbacks", [keras_estimator_p, c_void_p, c_int32, int64_p, c_void_p,
+                                           c_int32, int64_p, c_void_p, c_int64,
+                                           POINTER(keras_callback_p), c_int32], c_int32)
 _declare("keras_grid_search_new", [keras_estimator_p, c_char_p, c_char_p, POINTER(keras_search_p)],
          c_int32)
 _declare("keras_search_free", [keras_search_p], None)

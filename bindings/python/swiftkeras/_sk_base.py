@@ -345,23 +345,25 @@ class BaseWrapper(BaseEstimator):
 
     def _fit_through_estimator(self, X, y, sample_weight, epochs, kwargs):
         """The fit of a freshly built model_ through the library's estimator
-        (keras_estimator_from_model: it analyses and encodes y, trains model_ in place and
-        keeps history_), when nothing that the estimator does not take is set: the stock
-        target and feature encoders, numeric single-input data, no callbacks and no fit
-        arguments beyond epochs, batch_size, verbose, validation_split and shuffle. Returns
-        False (nothing done) otherwise, and model_.fit trains as before."""
+        (keras_estimator_from_model: it analyses and encodes y, trains model_ in place with the
+        callbacks, keras_estimator_fit_callbacks, and keeps history_), when nothing that the
+        estimator does not take is set: the stock target and feature encoders, numeric
+        single-input data, no fit arguments beyond epochs, batch_size, verbose,
+        validation_split and shuffle. Returns False (nothing done) otherwise, and model_.fit
+        trains as before."""
         import ctypes
         from . import _lib, _native, _plugins
         from ._sk_utils import loss_name
-        if not _lib.has("keras_estimator_from_model") or \
+        if not _lib.has("keras_estimator_fit_callbacks") or \
                 type(self).target_encoder is not _stock(type(self), "target_encoder") or \
                 type(self).feature_encoder is not BaseWrapper.feature_encoder:
             return False
         args = route_params(self.get_params(), "fit", self._fit_kwargs)
         args.update(kwargs, epochs=epochs)
-        if any(v is not None for k, v in args.items() if k not in self._ESTIMATOR_FIT_ARGS) or \
-                self._callbacks_for("callbacks") or self._callbacks_for("fit__callbacks"):
+        if any(v is not None for k, v in args.items()
+               if k not in self._ESTIMATOR_FIT_ARGS and k != "callbacks"):
             return False
+        callbacks = self._callbacks_for("callbacks") + self._callbacks_for("fit__callbacks")
         _whole_batch(args, X, ("batch_size",))
         verbose = args.get("verbose", 1)
         if isinstance(verbose, bool) or verbose not in (0, 1, 2):
@@ -386,15 +388,16 @@ class BaseWrapper(BaseEstimator):
         _native.check(_lib.keras_estimator_from_model(
             _estimator_kind(self), self.model_._handle, _native.dumps(params), ctypes.byref(h)))
         try:
-            fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_weighted(
+            fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_callbacks(
                 h.value, *_float_buffer(x), *_float_buffer(target),
-                None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw)))
+                None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw), cbs, k))
             probe = _plugins.PROBE_FIT_EPOCHS if _plugins.native_interrupt_available() else 0
-            self.model_._run_with_callbacks(None, fit, probe, prints=params["verbose"] != 0)
+            self.model_._native_fit(callbacks, fit, probe)
             history = _native.take_json(_lib.keras_estimator_metadata, h.value)["history_"]
         finally:
             _lib.keras_estimator_free(h.value)
-        self.history_ = defaultdict(list, {k: list(v) for k, v in history.items()})
+        history = self.model_._record_history(history, 0, params["epochs"], params["verbose"])
+        self.history_ = defaultdict(list, {k: list(v) for k, v in history.history.items()})
         return True
 
     def _adapt_target_to_model(self, y):

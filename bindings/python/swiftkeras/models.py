@@ -566,8 +566,6 @@ class Model(ModelAPI):
             options["steps_per_epoch"] = int(steps_per_epoch)
         if class_weight:
             options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
-        self._stop_training = False
-        self._epoch_log_updates = {}
         # Ctrl-C stops a long fit at the next epoch's end (or batch's end, for long epochs): a
         # crossing into Python costs microseconds, so a fit estimated to be short (tiny models,
         # few samples) finishes and Python raises KeyboardInterrupt right after it.
@@ -577,19 +575,17 @@ class Model(ModelAPI):
         if not _plugins.native_interrupt_available() and (int(epochs) - int(initial_epoch)) * \
                 steps * (batch_size or 32) * max(self.count_params(), 1) < _LONG_FIT_WORK:
             probe = 0
-        # A callback must not add or pop layers of the model it is fitting (Sequential.add
-        # would replace the native model under the running fit).
-        self._fitting = True
-        try:
+
+        def native_fit(cbs, k):
             if arrays_api:
                 px, py = _native.pack(xs_list), _native.pack(ys_list)
                 pw = _native.pack([sw] if sw is not None else [])
                 pvx, pvy = _native.pack(vxs), _native.pack(vys)
                 pvw = _native.pack([vsw] if vsw is not None else [])
-                text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                return _native.take_string(
                     _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
                     py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
-                    pvw.pointer, dumps(options), cbs, k), probe)
+                    pvw.pointer, dumps(options), cbs, k)
             else:
                 xs, ys = xs_list[0], ys_list[0]
                 if vxs:
@@ -598,20 +594,38 @@ class Model(ModelAPI):
                     nv = len(vxs[0])
                     xs, ys = np.concatenate([xs, vxs[0]]), np.concatenate([ys, vys[0]])
                     options["validation_split"] = (nv + 0.5) / (n + nv)
-                text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
+                return _native.take_string(
                     _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-                    cbs, k), probe)
+                    cbs, k)
+        text = self._native_fit(callbacks, native_fit, probe)
+        return self._record_history(json.loads(text) if text else {}, initial_epoch, epochs,
+                                    options["verbose"])
+
+    def _native_fit(self, callbacks, call, probe):
+        """Runs `call(callback_array, count)`, a library fit of this model (keras_model_fit, or
+        an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result."""
+        self._stop_training = False
+        self._epoch_log_updates = {}
+        # A callback must not add or pop layers of the model it is fitting (Sequential.add
+        # would replace the native model under the running fit).
+        self._fitting = True
+        try:
+            return self._run_with_callbacks(callbacks, call, probe)
         finally:
             self._fitting = False
+
+    def _record_history(self, history, initial_epoch, epochs, verbose):
+        """`self.history` (and the History returned by fit) from a library fit's figures, with
+        what Python callbacks added to the epoch logs."""
         # A per-class metric's epochs become arrays; no Python call per epoch otherwise (the
         # Python work of fit must not grow with the epochs).
         history = {k: [np.asarray(v, np.float32) for v in values] if values and isinstance(values[0], list)
-                   else values for k, values in (json.loads(text) if text else {}).items()}
+                   else values for k, values in history.items()}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
                                           next(iter(history.values()), [])))),
-                                      "params": {"epochs": int(epochs), "verbose": options["verbose"]}})
+                                      "params": {"epochs": int(epochs), "verbose": verbose}})
         return self.history
 
     def _training_arrays(self, x, y, sample_weight, call):

@@ -18,7 +18,7 @@ from swiftkeras import _lib
 from swiftkeras._sk_base import BaseWrapper
 from swiftkeras.wrappers import KerasClassifier, KerasRegressor
 
-pytestmark = needs(*CORE, "keras_estimator_from_model", "keras_estimator_fit_weighted")
+pytestmark = needs(*CORE, "keras_estimator_from_model", "keras_estimator_fit_callbacks")
 
 
 def dense_model(hidden=8, meta=None, units=None, activation="softmax"):
@@ -35,15 +35,15 @@ def reg_model(hidden=8, meta=None):
 
 @pytest.fixture
 def fits(monkeypatch):
-    """Counts the library estimator fits (keras_estimator_fit_weighted calls)."""
+    """Counts the library estimator fits (keras_estimator_fit_callbacks calls)."""
     calls = []
-    real = _lib.keras_estimator_fit_weighted
+    real = _lib.keras_estimator_fit_callbacks
 
     def counting(*args):
         calls.append(args[0])
         return real(*args)
     counting.available = True
-    monkeypatch.setattr(_lib, "keras_estimator_fit_weighted", counting)
+    monkeypatch.setattr(_lib, "keras_estimator_fit_callbacks", counting)
     return calls
 
 
@@ -55,7 +55,7 @@ def same_fit(monkeypatch, fits, make, X, y, **fit_kw):
     """Fits make() through the estimator and through model_.fit; checks both are equal bit for
     bit and returns the estimator-fitted one."""
     a = make().fit(X, y, **fit_kw)
-    assert len(fits) == 1, "the fit did not go through keras_estimator_fit_weighted"
+    assert len(fits) == 1, "the fit did not go through keras_estimator_fit_callbacks"
     with monkeypatch.context() as m:
         through_model_fit(m)
         b = make().fit(X, y, **fit_kw)
@@ -175,12 +175,56 @@ def test_verbose_fit_prints_as_model_fit(monkeypatch, fits, capfd):
         [line.split(" - ")[0] for line in expected.splitlines()]
 
 
+class Recorder(keras.callbacks.Callback):
+    """A Python callback that sees the model being trained and adds a figure to the logs."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen.append((epoch, round(float(logs["loss"]), 6), len(self.model.get_weights())))
+        logs["double_loss"] = 2 * logs["loss"]
+
+
+def test_callbacks_run_in_the_estimator_fit(monkeypatch, fits):
+    """Built-in and Python callbacks (keras_estimator_fit_callbacks): EarlyStopping ends the fit
+    as in model_.fit, a Python callback reads the model it trains and its log entries reach
+    history_, as SciKeras's `callbacks={"name": Class}` with routed arguments."""
+    X, y = iris()
+    recorders = []
+
+    def make():
+        recorders.append(Recorder())
+        return KerasClassifier(dense_model, optimizer="sgd", optimizer__learning_rate=1e-6,
+                               epochs=30, verbose=0, random_state=5,
+                               callbacks={"es": keras.callbacks.EarlyStopping, "rec": recorders[-1]},
+                               callbacks__es__monitor="loss", callbacks__es__min_delta=0.5,
+                               callbacks__es__patience=2)
+    est = same_fit(monkeypatch, fits, make, X, y)
+    assert len(est.history_["loss"]) == 3 < 30
+    assert est.history_["double_loss"] == [2 * v for v in est.history_["loss"]]
+    assert recorders[0].seen == recorders[1].seen and len(recorders[0].seen) == 3
+    assert recorders[0].seen[0][2] == 4
+
+
+def test_a_failing_python_callback_fails_the_fit(fits):
+    X, y = iris()
+
+    class Broken(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("broken callback")
+
+    with pytest.raises(RuntimeError, match="broken callback"):
+        KerasClassifier(dense_model, epochs=3, verbose=0, callbacks=[Broken()]).fit(X, y)
+    assert len(fits) == 1
+
+
 def test_what_the_estimator_does_not_take_stays_on_model_fit(fits):
     X, y = iris()
     base = dict(model=dense_model, optimizer="adam", epochs=1, verbose=0, random_state=0)
-    # Python callbacks, fit arguments it does not take, text labels, a custom target encoder,
-    # warm-started and partial fits.
-    KerasClassifier(**base, callbacks=[keras.callbacks.EarlyStopping(monitor="loss")]).fit(X, y)
+    # Fit arguments it does not take, text labels, a custom target encoder, warm-started and
+    # partial fits.
     KerasClassifier(**base, fit__validation_freq=1).fit(X, y)
     KerasClassifier(**base).fit(X, np.array(["a", "b", "c"])[y])
     KerasClassifier(**base).fit(X, y, validation_batch_size=8)
