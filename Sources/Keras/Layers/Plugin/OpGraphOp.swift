@@ -1,3 +1,5 @@
+import Glibc
+
 /// One op of an ``OpGraph``: a `keras.ops` name and its arguments, resolved once at trace time
 /// into a closure over differentiable ``Ops``.
 struct OpGraphOp {
@@ -50,6 +52,10 @@ struct OpGraphOp {
         } else if let f = try OpGraphOp.shaped(name, a) {
             try need(1)
             body = { x, _ in try f(x[0]) }
+        } else if let windowed = try OpGraphOp.window(name, a) {
+            try need(windowed.0)
+            let f = windowed.1
+            body = { x, _ in try f(x) }
         } else if let indexed = try OpGraphOp.indexing(name, a) {
             try need(indexed.0)
             let f = indexed.1
@@ -90,6 +96,20 @@ struct OpGraphOp {
         "reciprocal": { Ops.pow($0, -1) }, "rsqrt": { Ops.pow($0, -0.5) },
         "cast": { $0 }, "convert_to_tensor": { $0 }, "identity": { $0 },
         "zeros_like": { Tensor(shape: $0.shape) }, "ones_like": { Tensor(shape: $0.shape, repeating: 1) },
+        // Rounding: piecewise constant, so a zero gradient (as under jax).
+        "floor": { Ops.unary($0, { $0.rounded(.down) }, { _, _, _ in 0 }) },
+        "ceil": { Ops.unary($0, { $0.rounded(.up) }, { _, _, _ in 0 }) },
+        "trunc": { Ops.unary($0, { $0.rounded(.towardZero) }, { _, _, _ in 0 }) },
+        "round": { Ops.unary($0, { $0.rounded(.toNearestOrEven) }, { _, _, _ in 0 }) },
+        "tan": { Ops.unary($0, { Glibc.tanf($0) }, { _, y, g in g * (1 + y * y) }) },
+        "arcsin": { Ops.unary($0, { Glibc.asinf($0) }, { x, _, g in g / (1 - x * x).squareRoot() }) },
+        "arccos": { Ops.unary($0, { Glibc.acosf($0) }, { x, _, g in -g / (1 - x * x).squareRoot() }) },
+        "arctan": { Ops.unary($0, { Glibc.atanf($0) }, { x, _, g in g / (1 + x * x) }) },
+        "sinh": { Ops.unary($0, { Glibc.sinhf($0) }, { x, _, g in g * Glibc.coshf(x) }) },
+        "cosh": { Ops.unary($0, { Glibc.coshf($0) }, { x, _, g in g * Glibc.sinhf(x) }) },
+        "arcsinh": { Ops.unary($0, { Glibc.asinhf($0) }, { x, _, g in g / (x * x + 1).squareRoot() }) },
+        "arccosh": { Ops.unary($0, { Glibc.acoshf($0) }, { x, _, g in g / (x * x - 1).squareRoot() }) },
+        "arctanh": { Ops.unary($0, { Glibc.atanhf($0) }, { x, _, g in g / (1 - x * x) }) },
     ]
 
     /// Elementwise ops.

@@ -8,18 +8,28 @@ graph, so that training and prediction then run natively with the library's auto
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
 
-from . import linalg, nn
+from . import image, linalg, nn
+from ._arrays import (argmin, argsort, average, broadcast_to, cumprod, cumsum, empty, hstack,
+                      identity, linspace, meshgrid, one_hot, outer, pad, prod, ravel, roll, sort,
+                      top_k, tri, tril, triu, unstack, vstack)
+from ._math import (all, any, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, ceil, cosh,
+                    count_nonzero, deg2rad, exp2, floor, floor_divide, heaviside, hypot, isclose,
+                    isfinite, isinf, isnan, log2, log10, logaddexp, logical_and, logical_not,
+                    logical_or, logical_xor, mod, rad2deg, round, sinh, tan, trunc)
+from ._window import average_pool, conv, depthwise_conv, max_pool
 from ._indexing import (einsum, flip, getitem, moveaxis, repeat, split, swapaxes, take,
                         take_along_axis, tile)
 from ._trace import NotTraceable, SymbolicTensor, Unsupported, active, is_symbolic
 from .linalg import (cholesky, cholesky_inverse, det, eigh, inv, logdet, lstsq, matrix_rank, pinv, qr,
                      slogdet, solve, solve_triangular, svd)
-from .nn import (elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid,
-                 log_softmax, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish)
+from .nn import (celu, elu, gelu, glu, hard_shrink, hard_sigmoid, hard_silu, hard_swish, hard_tanh,
+                 leaky_relu, log_sigmoid, log_softmax, relu, relu6, selu, sigmoid, silu, soft_shrink,
+                 softmax, softplus, softsign, sparse_plus, squareplus, swish, tanh_shrink, threshold)
 
 _f32 = np.float32
 
@@ -33,7 +43,7 @@ def _value(x):
 
 def _op(name, inputs, eager, attrs=None):
     """Runs op `name`: into the trace when an input is symbolic, else `eager` on numpy."""
-    if any(is_symbolic(x) for x in inputs):
+    if builtins.any(is_symbolic(x) for x in inputs):
         trace = active()
         if trace is None:
             raise NotTraceable(f"ops.{name}: a symbolic tensor outside the trace of its layer")
@@ -205,8 +215,9 @@ amin = _reduction("amin", np.min)
 def argmax(x, axis=None, keepdims=False):
     if is_symbolic(x) and (axis is None or keepdims):
         raise NotTraceable("ops.argmax in a traced layer needs an axis and keepdims=False")
-    return _op("argmax", [x], lambda v: np.argmax(v, axis=axis, keepdims=keepdims).astype(_f32),
-               {"axis": axis})
+    if is_symbolic(x):
+        return _op("argmax", [x], None, {"axis": axis})
+    return np.asarray(np.argmax(_value(x), axis=axis, keepdims=keepdims), np.int32)
 
 
 # ---- shapes ---------------------------------------------------------------------------------
@@ -333,7 +344,7 @@ def eye(N, M=None, k=0, dtype=None):  # noqa: N803 — Keras's names
 
 
 def arange(start, stop=None, step=1, dtype=None):
-    return np.arange(start, stop, step, dtype=dtype or (_f32 if any(
+    return np.arange(start, stop, step, dtype=dtype or (_f32 if builtins.any(
         isinstance(v, float) for v in (start, stop, step)) else np.int32))
 
 
@@ -429,13 +440,14 @@ _UFUNCS = {"add": add, "subtract": subtract, "multiply": multiply, "divide": div
            "greater_equal": greater_equal, "less_equal": less_equal, "equal": equal,
            "not_equal": not_equal}
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "math", "np")]
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "builtins", "math", "np")]
 
 # Layer outputs of the functional API (a model's call) reaching an op become layers of its graph.
 from ._functional import dispatching as _dispatching  # noqa: E402
 
 _NOT_OPS = {"shape", "convert_to_numpy", "convert_to_tensor", "cond", "zeros", "ones", "full",
-            "eye", "arange", "active", "is_symbolic", "nn", "linalg", "NotTraceable", "SymbolicTensor",
+            "eye", "arange", "active", "is_symbolic", "nn", "linalg", "image", "NotTraceable",
+            "SymbolicTensor", "linspace", "tri", "identity", "empty", "meshgrid", "builtins",
             "Unsupported", "fori_loop", "while_loop", "scan"}
 for _name in __all__:
     if _name not in _NOT_OPS:

@@ -99,6 +99,69 @@ def log_softmax(x, axis=-1):
     return _op("log_softmax", x, eager, {"axis": axis})
 
 
-__all__ = ["relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid",
+def hard_tanh(x):
+    from . import clip
+    return clip(x, -1.0, 1.0)
+
+
+def celu(x, alpha=1.0):
+    """Keras `ops.nn.celu`: max(x, 0) + alpha * expm1(min(x, 0) / alpha)."""
+    from . import add, expm1, maximum, minimum, multiply
+    return add(maximum(x, 0.0), multiply(expm1(multiply(minimum(x, 0.0), 1.0 / alpha)), float(alpha)))
+
+
+def glu(x, axis=-1):
+    """Keras `ops.nn.glu`: the first half of `axis` gated by the sigmoid of the second."""
+    from . import multiply, split
+    a, b = split(x, 2, axis=axis)
+    return multiply(a, sigmoid(b))
+
+
+def tanh_shrink(x):
+    from . import subtract, tanh
+    return subtract(x, tanh(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    from . import add, greater, less, subtract, where
+    t = float(threshold)
+    return where(greater(x, t), subtract(x, t), where(less(x, -t), add(x, t), 0.0))
+
+
+def hard_shrink(x, threshold=0.5):
+    from . import abs, greater, where
+    return where(greater(abs(x), float(threshold)), x, 0.0)
+
+
+def squareplus(x, b=4):
+    """Keras `ops.nn.squareplus`: (x + sqrt(x^2 + b)) / 2."""
+    from . import add, multiply, sqrt, square
+    return multiply(add(x, sqrt(add(square(x), float(b)))), 0.5)
+
+
+def sparse_plus(x):
+    """Keras `ops.nn.sparse_plus`: 0 below -1, x above 1, (x + 1)^2 / 4 between."""
+    from . import add, greater_equal, less_equal, multiply, square, where
+    return where(less_equal(x, -1.0), 0.0, where(greater_equal(x, 1.0), x,
+                                                  multiply(square(add(x, 1.0)), 0.25)))
+
+
+def threshold(x, threshold, default_value):  # noqa: A002 — Keras's names
+    """Keras `ops.nn.threshold`: x where x > threshold, else default_value."""
+    from . import greater, where
+    return where(greater(x, float(threshold)), x, float(default_value))
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    from ._arrays import one_hot as run
+    return run(x, num_classes, axis=axis, dtype=dtype, sparse=sparse)
+
+
+from ._window import average_pool, conv, depthwise_conv, max_pool  # noqa: E402
+
+__all__ = ["hard_tanh", "celu", "glu", "tanh_shrink", "soft_shrink", "hard_shrink", "squareplus",
+           "sparse_plus", "threshold", "one_hot", "conv", "depthwise_conv", "max_pool",
+           "average_pool",
+           "relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid",
            "leaky_relu", "hard_sigmoid", "hard_silu", "hard_swish", "elu", "selu", "gelu",
            "softmax", "log_softmax"]

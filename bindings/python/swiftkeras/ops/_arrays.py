@@ -1,0 +1,400 @@
+"""Scans, sorting and array construction of `keras.ops`: cumsum, cumprod, prod, argmin, sort,
+argsort, top_k, pad, roll, tril/triu, one_hot, ravel, broadcast_to, unstack, outer, vstack/hstack,
+average and the constant makers (linspace, tri, identity, meshgrid). In a traced layer each is
+a composition of the library's graph ops, with gradients from its autodiff:
+
+- cumsum along an axis of n is a product with the constant upper-triangular n x n ones;
+- cumprod and prod multiply the n slices in turn (exact gradients, zeros included);
+- sort, argsort and top_k build the permutation from comparisons (the stable rank of each entry,
+  an n x n comparison per row), then gather with it by einsum, so the sorted values carry the
+  gradient of the entries they came from, as under jax;
+- pad and roll concatenate slices (and zero or constant blocks, flipped slices for reflect).
+
+The axis these run along must have a size known at trace time (not the batch)."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ._math import compose
+from ._trace import Unsupported, is_symbolic
+
+_f32 = np.float32
+
+
+def _ops():
+    from .. import ops
+    return ops
+
+
+def _rank(x):
+    return len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+
+
+def _known_axis(op, x, axis):
+    """`axis` of a traced `x` normalized, with its size; refuses an unknown size."""
+    rank = _rank(x)
+    if not -rank <= axis < rank:
+        raise ValueError(f"ops.{op}: axis {axis} is out of bounds for a tensor of rank {rank}")
+    a = axis % rank
+    n = x.shape[a]
+    if n is None:
+        raise Unsupported(f"ops.{op} along axis {axis} of a tensor of shape {x.shape}: in a traced "
+                          f"layer the axis must have a size known at trace time (not the batch)")
+    return a, n
+
+
+def _flat(op, x):
+    """A traced `x` flattened (Keras's axis=None), when its whole shape is known."""
+    if builtins.any(d is None for d in x.shape):
+        raise Unsupported(f"ops.{op} with axis=None flattens a tensor of shape {x.shape}; in a "
+                          f"traced layer give an axis (the batch size is unknown at trace time)")
+    return _ops().reshape(x, (-1,))
+
+
+def _slices(x, a, n):
+    """The n slices of `x` along axis `a`, each keeping the axis (size 1)."""
+    lead = (slice(None),) * a
+    return [x[lead + (slice(i, i + 1),)] for i in range(n)]
+
+
+def _int_result(v):
+    """Keras's dtypes for cumulative ops on values: int32 for integers and bools, else float32."""
+    a = np.asarray(v)
+    return np.int32 if a.dtype.kind in "iub" else _f32
+
+
+def _raw(x):
+    from .._python_layers import Weight
+    return x.numpy() if isinstance(x, Weight) else np.asarray(x)
+
+
+# ---- scans and products ------------------------------------------------------------------------
+
+def cumsum(x, axis=None, dtype=None):
+    """Keras `ops.cumsum(x, axis=None, dtype=None)`."""
+    ops = _ops()
+    if not is_symbolic(x):
+        v = _raw(x)
+        return np.cumsum(v, axis=axis).astype(dtype or _int_result(v))
+    if axis is None:
+        x, axis = _flat("cumsum", x), 0
+    a, n = _known_axis("cumsum", x, axis)
+    y = ops.matmul(ops.moveaxis(x, a, -1), np.triu(np.ones((n, n), _f32)))
+    return ops.moveaxis(y, -1, a)
+
+
+def cumprod(x, axis=None, dtype=None):
+    """Keras `ops.cumprod(x, axis=None, dtype=None)`."""
+    ops = _ops()
+    if not is_symbolic(x):
+        v = _raw(x)
+        return np.cumprod(v, axis=axis).astype(dtype or _int_result(v))
+    if axis is None:
+        x, axis = _flat("cumprod", x), 0
+    a, n = _known_axis("cumprod", x, axis)
+    parts = _slices(x, a, n)
+    for i in range(1, n):
+        parts[i] = ops.multiply(parts[i - 1], parts[i])
+    return ops.concatenate(parts, axis=a)
+
+
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """Keras `ops.prod(x, axis=None, keepdims=False, dtype=None)`."""
+    ops = _ops()
+    if not is_symbolic(x):
+        v = _raw(x)
+        return np.asarray(np.prod(v, axis=tuple(axis) if isinstance(axis, list) else axis,
+                                  keepdims=keepdims), dtype or _int_result(v))
+    rank = _rank(x)
+    if axis is None:
+        y = prod(_flat("prod", x), 0, keepdims=False)
+        return ops.reshape(y, (1,) * rank) if keepdims else y
+    axes = sorted({a % rank for a in (axis if isinstance(axis, (tuple, list)) else [axis])})
+    for a in axes:
+        _, n = _known_axis("prod", x, a)
+        parts = _slices(x, a, n)
+        y = parts[0]
+        for p in parts[1:]:
+            y = ops.multiply(y, p)
+        x = y
+    return x if keepdims else ops.squeeze(x, axis=axes)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Keras `ops.argmin`: int32 on values; argmax(-x) in a traced layer (axis required)."""
+    ops = _ops()
+    if is_symbolic(x):
+        return ops.argmax(ops.negative(x), axis=axis, keepdims=keepdims)
+    return np.asarray(np.argmin(ops._value(x), axis=axis, keepdims=keepdims), np.int32)
+
+
+# ---- sorting -----------------------------------------------------------------------------------
+
+def _permutation(x, descending):
+    """For a traced `x` (..., n): the one-hot of each entry's stable rank, (..., n, n) with
+    [i, k] = 1 where entry i goes to place k (ties keep their order, as a stable sort)."""
+    ops = _ops()
+    n = x.shape[-1]
+    xi, xj = ops.expand_dims(x, -1), ops.expand_dims(x, -2)     # [i, j]: x_i and x_j
+    before = ops.greater(xj, xi) if descending else ops.less(xj, xi)
+    earlier = np.tril(np.ones((n, n), _f32), -1)                 # j < i
+    rank = ops.sum(ops.add(before, ops.multiply(ops.equal(xj, xi), earlier)), axis=-1)
+    return ops.equal(ops.expand_dims(rank, -1), np.arange(n, dtype=_f32))
+
+
+def _sorted(op, x, axis, descending, values=True, indices=False):
+    ops = _ops()
+    a, n = _known_axis(op, x, axis)
+    last = ops.moveaxis(x, a, -1) if a != _rank(x) - 1 else x
+    perm = _permutation(last, descending)
+    out = []
+    if values:
+        out.append(ops.einsum("...ik,...i->...k", perm, last))
+    if indices:
+        out.append(ops.einsum("...ik,i->...k", perm, np.arange(n, dtype=_f32)))
+    if a != _rank(x) - 1:
+        out = [ops.moveaxis(t, -1, a) for t in out]
+    return out
+
+
+def sort(x, axis=-1):
+    """Keras `ops.sort(x, axis=-1)` (ascending)."""
+    if is_symbolic(x):
+        return _sorted("sort", x, axis, descending=False)[0]
+    return np.sort(_ops()._value(x), axis=axis, kind="stable")
+
+
+def argsort(x, axis=-1):
+    """Keras `ops.argsort(x, axis=-1)`: int32 on values (stable: ties in order)."""
+    if is_symbolic(x):
+        return _sorted("argsort", x, axis, descending=False, values=False, indices=True)[0]
+    return np.argsort(_ops()._value(x), axis=axis, kind="stable").astype(np.int32)
+
+
+def top_k(x, k, sorted=True):  # noqa: A002 — Keras's name
+    """Keras `ops.top_k(x, k, sorted=True)`: (values, int32 indices) of the k largest entries
+    of the last axis, largest first (ties: the lower index first)."""
+    ops = _ops()
+    k = int(k)
+    if is_symbolic(x):
+        _, n = _known_axis("top_k", x, -1)
+        if not 0 <= k <= n:
+            raise ValueError(f"ops.top_k: k={k} is not in [0, {n}] for the last axis of shape {x.shape}")
+        values, indices = _sorted("top_k", x, -1, descending=True, indices=True)
+        return values[..., :k], indices[..., :k]
+    v = ops._value(x)
+    if not 0 <= k <= v.shape[-1]:
+        raise ValueError(f"ops.top_k: k={k} is not in [0, {v.shape[-1]}] for the last axis of "
+                         f"shape {v.shape}")
+    idx = np.argsort(-v, axis=-1, kind="stable")[..., :k]
+    return np.take_along_axis(v, idx, axis=-1), idx.astype(np.int32)
+
+
+# ---- shapes ------------------------------------------------------------------------------------
+
+def _pad_pairs(pad_width, rank):
+    w = np.asarray(pad_width, dtype=np.int64)
+    if w.ndim == 0:
+        w = np.full((rank, 2), int(w))
+    elif w.ndim == 1 and w.size == 2:
+        w = np.tile(w, (rank, 1))
+    elif w.ndim == 2 and w.shape == (1, 2):
+        w = np.tile(w, (rank, 1))
+    if w.shape != (rank, 2) or (w < 0).any():
+        raise ValueError(f"ops.pad: pad_width {pad_width!r} does not give (before, after) >= 0 for "
+                         f"each of {rank} axes")
+    return [(int(lo), int(hi)) for lo, hi in w]
+
+
+_TRACED_PAD_MODES = ("constant", "reflect", "symmetric", "edge", "wrap")
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """Keras `ops.pad`; a traced layer takes the modes constant, reflect, symmetric, edge and
+    wrap (concatenations of constant blocks and slices)."""
+    ops = _ops()
+    if constant_values is not None and mode != "constant":
+        raise ValueError("Argument `constant_values` can only be provided when `mode == 'constant'`. "
+                         f"Received: mode={mode}")
+    if not is_symbolic(x):
+        v = ops._value(x)
+        pairs = _pad_pairs(pad_width, v.ndim)
+        extra = {"constant_values": constant_values or 0} if mode == "constant" else {}
+        return np.pad(v, pairs, mode=mode, **extra).astype(_f32)
+    if mode not in _TRACED_PAD_MODES:
+        raise Unsupported(f"ops.pad(mode={mode!r}) in a traced layer: use one of {_TRACED_PAD_MODES}")
+    pairs = _pad_pairs(pad_width, _rank(x))
+    for a, (lo, hi) in enumerate(pairs):
+        if lo == hi == 0:
+            continue
+        lead = (slice(None),) * a
+        n = x.shape[a]
+        if mode != "constant" and n is None:
+            _known_axis("pad", x, a)
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise ValueError(f"ops.pad(mode='reflect'): padding ({lo}, {hi}) of axis {a} needs it "
+                             f"longer than {builtins.max(lo, hi)}, it has {n}")
+        if mode in ("symmetric", "wrap") and (lo > n or hi > n):
+            raise ValueError(f"ops.pad(mode={mode!r}): padding ({lo}, {hi}) of axis {a} is longer "
+                             f"than the axis ({n})")
+
+        def block(count, before):
+            if mode == "constant":
+                unit = ops.zeros_like(x[lead + (slice(0, 1),)])
+                if constant_values:
+                    unit = ops.add(unit, float(constant_values))
+                return ops.tile(unit, [count if d == a else 1 for d in range(_rank(x))])
+            if mode == "edge":
+                edge = x[lead + (slice(0, 1) if before else slice(-1, None),)]
+                return ops.tile(edge, [count if d == a else 1 for d in range(_rank(x))])
+            if mode == "wrap":
+                return x[lead + ((slice(n - count, n) if before else slice(0, count)),)]
+            if mode == "reflect":
+                part = slice(1, count + 1) if before else slice(n - 1 - count, n - 1)
+            else:
+                part = slice(0, count) if before else slice(n - count, n)
+            return ops.flip(x[lead + (part,)], axis=a)
+        pieces = ([block(lo, True)] if lo else []) + [x] + ([block(hi, False)] if hi else [])
+        x = ops.concatenate(pieces, axis=a)
+    return x
+
+
+def roll(x, shift, axis=None):
+    """Keras `ops.roll(x, shift, axis=None)`."""
+    ops = _ops()
+    if not is_symbolic(x):
+        return np.roll(ops._value(x), shift, axis=axis)
+    if axis is None:
+        return ops.reshape(roll(_flat("roll", x), shift, 0), x.shape)
+    axes = list(axis) if isinstance(axis, (tuple, list)) else [axis]
+    shifts = list(shift) if isinstance(shift, (tuple, list)) else [shift] * len(axes)
+    if len(shifts) != len(axes):
+        raise ValueError(f"ops.roll: {len(shifts)} shifts for {len(axes)} axes")
+    for s, ax in zip(shifts, axes):
+        a, n = _known_axis("roll", x, ax)
+        s = int(s) % n if n else 0
+        if s:
+            lead = (slice(None),) * a
+            x = ops.concatenate([x[lead + (slice(n - s, n),)], x[lead + (slice(0, n - s),)]], axis=a)
+    return x
+
+
+def _triangle(op, x, k, lower):
+    ops = _ops()
+    if not is_symbolic(x):
+        return (np.tril if lower else np.triu)(ops._value(x), k)
+    if _rank(x) < 2 or x.shape[-1] is None or x.shape[-2] is None:
+        raise Unsupported(f"ops.{op} in a traced layer needs the last two axes known, got {x.shape}")
+    rows, cols = x.shape[-2], x.shape[-1]
+    mask = np.tri(rows, cols, k, dtype=_f32) if lower else 1 - np.tri(rows, cols, k - 1, dtype=_f32)
+    return ops.multiply(x, mask)
+
+
+def tril(x, k=0):
+    """Keras `ops.tril`: a constant lower-triangular mask in a traced layer."""
+    return _triangle("tril", x, int(k), lower=True)
+
+
+def triu(x, k=0):
+    """Keras `ops.triu`: a constant upper-triangular mask in a traced layer."""
+    return _triangle("triu", x, int(k), lower=False)
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    """Keras `ops.one_hot`: 1 where the class equals the entry (out-of-range entries give a row
+    of zeros), float32; in a traced layer the entries are compared with the classes."""
+    ops = _ops()
+    if sparse:
+        raise Unsupported("ops.one_hot(sparse=True): the library has no sparse tensors")
+    classes = np.arange(int(num_classes), dtype=_f32)
+    if is_symbolic(x):
+        y = ops.equal(ops.expand_dims(x, -1), classes)
+        rank = _rank(y)
+        return y if axis in (-1, rank - 1) else ops.moveaxis(y, -1, axis)
+    v = _raw(x)
+    y = (v[..., None] == classes).astype(dtype or _f32)
+    return y if axis == -1 else np.moveaxis(y, -1, axis)
+
+
+def ravel(x):
+    return _ops().reshape(x, (-1,))
+
+
+def broadcast_to(x, shape):
+    """Keras `ops.broadcast_to(x, shape)`: x + zeros(shape) in a traced layer."""
+    ops = _ops()
+    target = tuple(int(d) for d in shape)
+    if not is_symbolic(x):
+        return np.broadcast_to(ops._value(x), target).copy()
+    return ops.add(x, np.zeros(target, _f32))
+
+
+def unstack(x, num=None, axis=0):
+    """Keras `ops.unstack(x, num=None, axis=0)`: the slices along `axis`, as a list."""
+    ops = _ops()
+    a, n = _known_axis("unstack", x, axis) if is_symbolic(x) else (axis % np.ndim(x), np.shape(x)[axis])
+    if num is not None and int(num) != n:
+        raise ValueError(f"ops.unstack: num={num} does not match axis {axis} of size {n}")
+    lead = (slice(None),) * a
+    return [ops.getitem(x, lead + (i,)) for i in range(n)]
+
+
+def outer(x1, x2):
+    ops = _ops()
+    return ops.multiply(ops.reshape(x1, (-1, 1)), ops.reshape(x2, (1, -1)))
+
+
+def vstack(xs):
+    ops = _ops()
+    xs = [ops.expand_dims(x, 0) if _rank(x) == 1 else x for x in xs]
+    return ops.concatenate(xs, axis=0)
+
+
+def hstack(xs):
+    ops = _ops()
+    return ops.concatenate(list(xs), axis=0 if builtins.all(_rank(x) == 1 for x in xs) else 1)
+
+
+def average(x, axis=None, weights=None):
+    """Keras `ops.average`: sum(x w) / sum(w) (w broadcast along `axis` when 1-D)."""
+    ops = _ops()
+    if weights is None:
+        return ops.mean(x, axis=axis)
+    if axis is not None and _rank(weights) == 1 and _rank(x) > 1:
+        a = axis % _rank(x)
+        weights = ops.reshape(weights, [-1 if d == a else 1 for d in range(_rank(x))])
+    return ops.divide(ops.sum(ops.multiply(x, weights), axis=axis), ops.sum(
+        ops.multiply(ops.ones_like(x), weights), axis=axis))
+
+
+# ---- constants ---------------------------------------------------------------------------------
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    return np.linspace(start, stop, int(num), endpoint=endpoint, retstep=retstep,
+                       dtype=dtype or _f32, axis=axis)
+
+
+def tri(N, M=None, k=0, dtype=None):  # noqa: N803 — Keras's names
+    return np.tri(N, M, k, dtype=dtype or _f32)
+
+
+def identity(n, dtype=None):
+    return np.identity(n, dtype=dtype or _f32)
+
+
+def empty(shape, dtype=None):
+    return np.zeros(shape, dtype or _f32)
+
+
+def meshgrid(*x, indexing="xy"):
+    values = [np.asarray(v) for v in x]
+    dtype = _f32 if builtins.any(v.dtype.kind == "f" for v in values) else np.int32
+    return [np.asarray(g, dtype) for g in np.meshgrid(*values, indexing=indexing)]
+
+
+__all__ = ["cumsum", "cumprod", "prod", "argmin", "sort", "argsort", "top_k", "pad", "roll",
+           "tril", "triu", "one_hot", "ravel", "broadcast_to", "unstack", "outer", "vstack",
+           "hstack", "average", "linspace", "tri", "identity", "empty", "meshgrid"]
