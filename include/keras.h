@@ -495,6 +495,20 @@ void keras_set_print_hook(keras_print_fn fn, void *user_data, int dynamic);
 int keras_estimator_new(const char *kind, const char *model_json, const char *params_json,
                         keras_estimator **out);
 
+/* An estimator of `kind` ("KerasClassifier" / "KerasRegressor") that trains `model` itself, not
+ * a copy: the model a binding's own model function built (and may have compiled), as SciKeras
+ * trains what its model function returns. Its fits do what keras_estimator_fit does (target
+ * analysis and encoding, metadata, compile with the estimator's optimizer and loss if the model
+ * is not compiled, history_), except that no output layer is appended or checked against the
+ * target (a loss that does not fit the outputs fails in the fit) and a diverging loss is left
+ * in history_ instead of failing the fit. Each fit trains the same model further. The two handles share one lock, and the
+ * model stays the caller's: keras_model_free it as usual; the estimator keeps it alive.
+ * keras_estimator_clone of it fails with STATE. params_json may be NULL. *out is caller-owned.
+ * Errors: INVALID_ARGUMENT (NULL, freed or wrong model handle, bad JSON, unknown parameter),
+ * UNKNOWN_NAME (kind). */
+int keras_estimator_from_model(const char *kind, keras_model *model, const char *params_json,
+                               keras_estimator **out);
+
 /* Frees an estimator. NULL is ignored. */
 void keras_estimator_free(keras_estimator *estimator);
 

@@ -1,5 +1,6 @@
 import Foundation
 import Keras
+import KerasSklearn
 
 /// Every live handle given to C, so that a NULL, foreign or already freed pointer is refused with
 /// an error instead of being dereferenced. A handle is `Unmanaged.passRetained(box)`; the table
@@ -61,6 +62,15 @@ final class ModelBox: LockedBox {
     init(_ model: Model, sharingLockOf other: LockedBox) {
         self.model = model
         super.init()
+        lock = other.lock
+    }
+}
+
+extension EstimatorBox {
+    /// An estimator training the model `other` holds (keras_estimator_from_model), locking with
+    /// `other`'s lock so that calls through either handle never run at the same time.
+    convenience init(_ e: Predictor, sharingLockOf other: LockedBox) {
+        self.init(e)
         lock = other.lock
     }
 }

@@ -39,7 +39,7 @@ extension Ops {
     /// (nil where that is, or where `scale` or `offset` does not have one value per filter),
     /// with the batch's mean and variance for the moving statistics (summed as the convolution's
     /// rows are stored, equal to the separate ops' up to the order of Float sums). The convolution's output is
-    /// stored once; the normalized tensor and the full-size gradients never are (``Kernels/affineMaxPool(_:_:_:_:channels:into:argmax:)``).
+    /// stored once; the normalized tensor and the full-size gradients never are (``Kernels/affineMaxPool(_:_:_:_:channels:into:argmax:keeping:)``).
     static func convBatchNormMaxPool(_ x: Tensor, kernel: Tensor, bias: Tensor?, strides: [Int], padding: ConvPadding,
                                      dilation: [Int], activation: ElementwiseActivation, scale: Tensor?, offset: Tensor?,
                                      epsilon: Float, poolSize: [Int], poolStrides: [Int],
@@ -63,18 +63,21 @@ extension Ops {
         }
         let out = Tensor.uninitialized([p.batch] + [p.output.0, p.output.1, p.output.2].suffix(r) + [f])
         let argmax = Tensor.uninitialized([(out.count + 3) / 4])
-        Kernels.affineMaxPool(y.data, a.data, b.data, p, channels: f, into: out.data, argmax: UnsafeMutableRawPointer(argmax.data))
-        guard let tape = GradientTape.active,
-              tape.tracks(kernel) || (bias.map(tape.tracks) ?? false) || (scale.map(tape.tracks) ?? false)
-                || (offset.map(tape.tracks) ?? false) else {
-            return (out, mean, variance)
+        let tape = GradientTape.active.flatMap { tape in
+            tape.tracks(kernel) || (bias.map(tape.tracks) ?? false) || (scale.map(tape.tracks) ?? false)
+                || (offset.map(tape.tracks) ?? false) ? tape : nil
         }
+        // y at each maximum, for the backward's sums (pooled-size).
+        let kept = tape.map { _ in Tensor.uninitialized(out.shape) }
+        Kernels.affineMaxPool(y.data, a.data, b.data, p, channels: f, into: out.data, argmax: UnsafeMutableRawPointer(argmax.data),
+                              keeping: kept?.data)
+        guard let tape, let kept else { return (out, mean, variance) }
         let recorded = tape.record(out) { up, t in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * f) { buffer in
                 guard let sums = buffer.baseAddress else { return }
                 // Σg and Σg·(y − mean) over the pooled outputs (the gradient is zero elsewhere).
-                Kernels.pooledChannelSums(up.data, argmax: UnsafeRawPointer(argmax.data), y.data, shift: mean.data, p,
-                                          channels: f, into: sums, sums + f)
+                Kernels.channelSums(Kernels.ChannelLayout(out.shape, axis: out.rank - 1), up.data, kept.data, shift: mean.data,
+                                    into: sums, sums + f)
                 // dy = a·g + q·y + r, with batch statistics (as batchNormalizationTraining's VJP).
                 let n = Float(Swift.max(layout.perChannel, 1))
                 let q = Tensor.uninitialized([f]), rr = Tensor.uninitialized([f])

@@ -63,6 +63,21 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         self.init(modelConfig: model.toJSON(), params: params)
     }
 
+    /// The model a binding built itself and this estimator trains in place, for estimators made
+    /// with ``init(training:params:)``.
+    public private(set) var givenModel: Model?
+
+    /// An estimator that trains `model` itself, not a copy: the model a binding's own model
+    /// function built (and may have compiled), as SciKeras trains what the model function
+    /// returns. Every fit trains this one model further; its outputs are the builder's
+    /// decision, so no output layer is appended or checked against the target, and a
+    /// diverging loss is reported in the history rather than thrown, as SciKeras does. It
+    /// cannot be cloned (two estimators would train one model).
+    public convenience init(training model: Model, params: Params = [:]) {
+        self.init(model: { _, _ in model }, params: params)
+        self.givenModel = model
+    }
+
     open var estimatorName: String { "KerasEstimator" }
     open var isClassifier: Bool { false }
 
@@ -103,6 +118,9 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     }
 
     public func clone() throws -> Estimator {
+        if givenModel != nil {
+            throw KerasError.invalidState("\(estimatorName): an estimator training a given model cannot be cloned (the copy would train the same model); make one from a model config or builder")
+        }
         if let modelConfig { return Self(modelConfig: modelConfig, params: params) }
         if let modelTemplate { return Self(modelTemplate: modelTemplate, params: params) }
         return Self(model: builder, params: params)
@@ -178,7 +196,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
                               callbacks: makeCallbacks(), validationSplit: validationSplit, shuffle: shuffle,
                               classWeight: try classWeights(y), sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) })
             for (k, v) in h.history { history[k, default: []].append(contentsOf: v) }
-            if let losses = h.history["loss"], let bad = losses.firstIndex(where: { !$0.isFinite }) {
+            if givenModel == nil, let losses = h.history["loss"], let bad = losses.firstIndex(where: { !$0.isFinite }) {
                 throw KerasError.invalidData("\(estimatorName).fit: the loss became \(losses[bad]) at epoch \(bad + 1); the model diverged")
             }
         }
@@ -227,6 +245,9 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         guard m.outputs.count == 1, let shape = m.outputShape, let last = shape.last, let width = last else {
             throw KerasError.invalidArgument("\(estimatorName): the model must have one output with a known width, got output shapes \(m.outputShapes.map(formatShape))")
         }
+        // A given model's outputs are its builder's decision, as SciKeras trains what the model
+        // function returns (a loss that does not fit them fails in the fit).
+        if givenModel != nil { return m }
         let activation = m.layers.last?.getConfig()["activation"]?.stringValue ?? "linear"
         let fromLogits = (try? reader.bool("loss__from_logits", default: false)) ?? false
         let outputActivations: Set<String> = isClassifier ? (fromLogits ? ["linear"] : ["softmax", "sigmoid"]) : ["linear"]

@@ -1,6 +1,7 @@
 /* keras_estimator_model: the model a fitted estimator trained, as a model handle (how a binding
- * takes over a search's refit instead of training the best candidate again), and clear errors
- * for bad input. */
+ * takes over a search's refit instead of training the best candidate again), and
+ * keras_estimator_from_model, the reverse (an estimator training a binding's model), with clear
+ * errors for bad input. */
 #include <math.h>
 #include "check.h"
 
@@ -64,5 +65,30 @@ int main(void) {
     CHECK_OK(keras_model_predict(model, x, 2, xs, NULL, NULL, 0, out, N * 3, shape, &ndim));
     for (i = 0; i < N * 3; i++) CHECK(fabsf(out[i] - proba[i]) < 1e-6f);
     keras_model_free(model);
+
+    /* keras_estimator_from_model: an estimator training the caller's own model in place (a
+     * binding's model function built it), with bad input. */
+    CHECK_OK(keras_model_from_json(cfg, &model));
+    CHECK_ERR(KERAS_ERR_UNKNOWN_NAME, "unknown estimator kind 'Nope'", keras_estimator_from_model("Nope", model, NULL, &est));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL", keras_estimator_from_model("KerasClassifier", NULL, NULL, &est));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_estimator_from_model("KerasClassifier", model, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "invalid parameter 'nope'", keras_estimator_from_model("KerasClassifier", model, "{\"nope\": 1}", &est));
+    CHECK(est == NULL);
+    CHECK_OK(keras_estimator_from_model("KerasClassifier", model,
+        "{\"epochs\": 20, \"optimizer\": \"adam\", \"optimizer__learning_rate\": 0.05, \"verbose\": 0}", &est));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "is a keras_estimator, not a keras_model", keras_estimator_from_model("KerasClassifier", (keras_model *)est, NULL, &best));
+    CHECK_OK(keras_estimator_fit(est, x, 2, xs, y, 1, ys));
+    /* The caller's model is the trained one: it predicts the estimator's probabilities. */
+    CHECK_OK(keras_estimator_predict_proba(est, x, 2, xs, proba, N * 3, shape, &ndim));
+    CHECK_OK(keras_model_predict(model, x, 2, xs, NULL, NULL, 0, out, N * 3, shape, &ndim));
+    CHECK(ndim == 2 && shape[0] == N && shape[1] == 3);
+    for (i = 0; i < N * 3; i++) CHECK(fabsf(out[i] - proba[i]) < 1e-6f);
+    CHECK_ERR(KERAS_ERR_STATE, "cannot be cloned", keras_estimator_clone(est, &best));
+    CHECK(best == NULL);
+    /* The estimator keeps the model alive after the caller frees its handle. */
+    keras_model_free(model);
+    CHECK_OK(keras_estimator_predict_proba(est, x, 2, xs, out, N * 3, shape, &ndim));
+    for (i = 0; i < N * 3; i++) CHECK(fabsf(out[i] - proba[i]) < 1e-6f);
+    keras_estimator_free(est);
     CHECK_DONE("test_estimator_model");
 }

@@ -247,6 +247,8 @@ _declare("keras_model_set_weight", [keras_model_p, c_int32, float_p, c_int64], c
 keras_estimator_p = c_void_p
 keras_search_p = c_void_p
 _declare("keras_estimator_new", [c_char_p, c_char_p, c_char_p, POINTER(keras_estimator_p)], c_int32)
+_declare("keras_estimator_from_model", [c_char_p, keras_model_p, c_char_p,
+                                        POINTER(keras_estimator_p)], c_int32)
 _declare("keras_estimator_free", [keras_estimator_p], None)
 _declare("keras_estimator_metadata", [keras_estimator_p, char_pp], c_int32)
 _declare("keras_estimator_model", [keras_estimator_p, POINTER(keras_model_p)], c_int32)
@@ -254,6 +256,8 @@ _declare("keras_estimator_describe", [c_char_p, c_char_p, c_int32, int64_p, floa
                                       c_char_p, c_int64, char_pp], c_int32)
 _declare("keras_estimator_fit", [keras_estimator_p, float_p, c_int32, int64_p, float_p, c_int32,
                                  int64_p], c_int32)
+_declare("keras_estimator_fit_weighted", [keras_estimator_p, c_void_p, c_int32, int64_p, c_void_p,
+                                          c_int32, int64_p, c_void_p, c_int64], c_int32)
 _declare("keras_grid_search_new", [keras_estimator_p, c_char_p, c_char_p, POINTER(keras_search_p)],
          c_int32)
 _declare("keras_search_free", [keras_search_p], None)

@@ -310,24 +310,92 @@ class BaseWrapper(BaseEstimator):
                 raise TypeError(f"Invalid argument `{name}` to `partial_fit`: `partial_fit` "
                                 f"always trains for 1 epoch from the current epoch")
         self._fit(X, y, sample_weight, warm_start=True, epochs=1,
-                  initial_epoch=self.current_epoch, **kwargs)
+                  initial_epoch=self.current_epoch, partial=True, **kwargs)
         return self
 
-    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, partial=False,
+             **kwargs):
         if y is None:
             raise ValueError(f"{self.__name__} requires y to be passed, but the target y is None")
-        if not ((self.warm_start or warm_start) and self.initialized_):
+        fresh = not ((self.warm_start or warm_start) and self.initialized_)
+        if fresh:
             X, y = self._initialize(X, y)
         else:
             X, y = self._validate_data(X, y)
         if sample_weight is not None:
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
-        y_raw, y = y, self.target_encoder_.transform(y)
         X = self.feature_encoder_.transform(X)
-        self._ensure_compiled_model(X, y_raw)
-        y = self._adapt_target_to_model(y)
+        self._ensure_compiled_model(X, y)
+        # partial_fit's classes may be more than y's, which the estimator would not know.
+        if fresh and not partial and initial_epoch == 0 and \
+                self._fit_through_estimator(X, y, sample_weight, epochs, kwargs):
+            return
+        y = self._adapt_target_to_model(self.target_encoder_.transform(y))
         self._check_model_compatibility(y)
         self._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
+
+    # What the library's estimator fit takes from the routed fit arguments; any other one set
+    # (callbacks, validation_batch_size, steps_per_epoch...) keeps the fit on model_.fit.
+    _ESTIMATOR_FIT_ARGS = {"batch_size", "epochs", "verbose", "validation_split", "shuffle"}
+
+    def _estimator_target(self, y):
+        """y as the library's estimator takes it (keras_estimator_from_model), or None when
+        this target stays with the Python encoders."""
+        return None
+
+    def _fit_through_estimator(self, X, y, sample_weight, epochs, kwargs):
+        """The fit of a freshly built model_ through the library's estimator
+        (keras_estimator_from_model: it analyses and encodes y, trains model_ in place and
+        keeps history_), when nothing that the estimator does not take is set: the stock
+        target and feature encoders, numeric single-input data, no callbacks and no fit
+        arguments beyond epochs, batch_size, verbose, validation_split and shuffle. Returns
+        False (nothing done) otherwise, and model_.fit trains as before."""
+        import ctypes
+        from . import _lib, _native, _plugins
+        from ._sk_utils import loss_name
+        if not _lib.has("keras_estimator_from_model") or \
+                type(self).target_encoder is not _stock(type(self), "target_encoder") or \
+                type(self).feature_encoder is not BaseWrapper.feature_encoder:
+            return False
+        args = route_params(self.get_params(), "fit", self._fit_kwargs)
+        args.update(kwargs, epochs=epochs)
+        if any(v is not None for k, v in args.items() if k not in self._ESTIMATOR_FIT_ARGS) or \
+                self._callbacks_for("callbacks") or self._callbacks_for("fit__callbacks"):
+            return False
+        _whole_batch(args, X, ("batch_size",))
+        verbose = args.get("verbose", 1)
+        if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+            return False
+        x = np.asarray(X)
+        target = self._estimator_target(y)
+        if target is None or x.dtype.kind not in "biuf" or x.ndim < 2 or \
+                self.model_._io_count(True) != 1 or self.model_._io_count(False) != 1:
+            return False
+        loss = loss_name((self.model_._compile_config or {}).get("loss"))
+        params = {"epochs": int(args["epochs"]), "verbose": int(verbose),
+                  "shuffle": bool(args.get("shuffle", True)),
+                  "validation_split": float(args.get("validation_split") or 0.0)}
+        if args.get("batch_size") is not None:
+            params["batch_size"] = int(args["batch_size"])
+        if isinstance(loss, str):
+            params["loss"] = loss
+        x = _native.as_float32(x, "X")
+        sw = None if sample_weight is None else \
+            np.ascontiguousarray(sample_weight, np.float32).reshape(-1)
+        h = ctypes.c_void_p()
+        _native.check(_lib.keras_estimator_from_model(
+            _estimator_kind(self), self.model_._handle, _native.dumps(params), ctypes.byref(h)))
+        try:
+            fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_weighted(
+                h.value, *_float_buffer(x), *_float_buffer(target),
+                None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw)))
+            probe = _plugins.PROBE_FIT_EPOCHS if _plugins.native_interrupt_available() else 0
+            self.model_._run_with_callbacks(None, fit, probe, prints=params["verbose"] != 0)
+            history = _native.take_json(_lib.keras_estimator_metadata, h.value)["history_"]
+        finally:
+            _lib.keras_estimator_free(h.value)
+        self.history_ = defaultdict(list, {k: list(v) for k, v in history.items()})
+        return True
 
     def _adapt_target_to_model(self, y):
         return y
@@ -398,6 +466,26 @@ class BaseWrapper(BaseEstimator):
         tags.non_deterministic = self.random_state is None
         tags.input_tags.three_d_array = True
         return tags
+
+
+def _stock(cls, name):
+    """The `name` property of the first swiftkeras wrapper class in cls's method order (what a
+    subclass that does not override it inherits)."""
+    for base in cls.__mro__:
+        if base.__module__ in (__name__, "swiftkeras._sk_estimators", "swiftkeras.wrappers") \
+                and name in vars(base):
+            return vars(base)[name]
+    return None
+
+
+def _estimator_kind(est):
+    from sklearn.base import is_classifier
+    return b"KerasClassifier" if is_classifier(est) else b"KerasRegressor"
+
+
+def _float_buffer(arr):
+    from . import _native
+    return arr.ctypes.data, arr.ndim, _native.int64_array(arr.shape)
 
 
 def _first(X):

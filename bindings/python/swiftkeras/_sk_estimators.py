@@ -68,6 +68,21 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             return onehot
         return y
 
+    def _estimator_target(self, y):
+        """The labels as numbers, which the library's estimator encodes as target_encoder_
+        would (binary and multiclass labels exact in float32, one-hot and multi-label rows);
+        None for the rest (text labels, multi-output), which stay with the Python encoder."""
+        y = np.asarray(y)
+        kind = self.target_encoder_._target_type
+        if y.dtype.kind not in "biuf":
+            return None
+        if kind in ("binary", "multiclass") and y.ndim == 1:
+            labels = np.ascontiguousarray(y, np.float32)
+            return labels if np.array_equal(labels, y) else None
+        if kind in ("multiclass-onehot", "multilabel-indicator") and y.ndim == 2:
+            return np.ascontiguousarray(y, np.float32)
+        return None
+
     def _weighted(self, y, sample_weight):
         """sample_weight times the library's class weights (scikit-learn's per-column product
         for multi-output targets)."""
@@ -130,6 +145,12 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
 
     def _adapt_target_to_model(self, y):
         return y.reshape(-1, 1) if isinstance(y, np.ndarray) and y.ndim == 1 else y
+
+    def _estimator_target(self, y):
+        """The target values for the library's estimator (1-D or 2-D numbers)."""
+        y = np.asarray(y)
+        return np.ascontiguousarray(y, np.float32) if y.ndim in (1, 2) and \
+            y.dtype.kind in "biuf" else None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -73,6 +73,37 @@ extension Kernels {
             }
         }
 
+        /// Calls `body(pooledRow, convRow)` for every pooling window of the samples `samples`, in
+        /// order, with the convolution's output row at the window's first position.
+        @inline(__always)
+        func forEachPoolingWindow(samples: Range<Int>, _ body: (Int, Int) -> Void) {
+            var row = samples.lowerBound * outputsPerSample
+            for n in samples {
+                for pd in 0..<output.0 {
+                    for ph in 0..<output.1 {
+                        for pw in 0..<output.2 {
+                            body(row, convRow(n, pd * pool.0, ph * pool.1, pw * pool.2))
+                            row += 1
+                        }
+                    }
+                }
+            }
+        }
+
+        /// Writes into `offsets` (one per window position, in order) each position's
+        /// convolution output row relative to the window's first.
+        func windowOffsets(into offsets: UnsafeMutablePointer<Int>) {
+            var k = 0
+            for kd in 0..<pool.0 {
+                for kh in 0..<pool.1 {
+                    for kw in 0..<pool.2 {
+                        offsets[k] = convRow(0, kd, kh, kw)
+                        k += 1
+                    }
+                }
+            }
+        }
+
         /// Whether the windows cover every position of the convolution's output.
         var coversOutput: Bool {
             output.0 * pool.0 == conv.output.0 && output.1 * pool.1 == conv.output.1 && output.2 * pool.2 == conv.output.2

@@ -3,68 +3,50 @@
 /// full-size gradient: the convolution's output `x` is stored once (the batch statistics need
 /// all of it), the normalization `x · a + b` is computed inside the pooling, and in the backward
 /// the pooled gradient reaches only each window's maximum, so the normalization's gradient sums
-/// run over the pooled outputs and its input gradient `g·a + r + x·q` (``Ops/batchNormalizationTraining(_:axis:offset:scale:epsilon:)``)
+/// run over the pooled outputs (the convolution's output at each maximum is kept by the pooling)
+/// and its input gradient `g·a + r + x·q` (``Ops/batchNormalizationTraining(_:axis:offset:scale:epsilon:)``)
 /// is formed per position, relu's mask applied, and fed straight into the kernel gradient.
 extension Kernels {
     /// The max pooling of `x · a[c] + b[c]` (`x` the convolution's output, `f` channels) into
-    /// `out`, with each maximum's window position in `argmax` (one byte each).
+    /// `out`, with each maximum's window position in `argmax` (one byte each) and, when `kept` is
+    /// given, `x` at that position in `kept` (pooled-size): one window at a time, 8 channels a
+    /// step, its maximum, position and `x` in registers across the window's positions (the
+    /// first maximum wins, NaN never; position 0 when nothing beats `-∞`), as
+    /// ``mergeMax(_:position:into:argmax:count:)`` of the normalized rows would give. The
+    /// normalization's backward sums then read `kept` instead of gathering from `x`.
     static func affineMaxPool(_ x: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                               _ p: PooledConvGeometry, channels f: Int, into out: UnsafeMutablePointer<Float>,
-                              argmax: UnsafeMutableRawPointer) {
-        let vectorEnd = f - f % 8
-        Parallel.forEachPart(p.batch, parts: Parallel.balancedPartCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(f, 1)) { buffer in
-                guard let row = buffer.baseAddress else { return }
-                p.forEachWindowPosition(samples: samples) { pooled, k, n, od, oh, ow in
-                    let xr = x + p.convRow(n, od, oh, ow) * f
-                    for j in stride(from: 0, to: vectorEnd, by: 8) { store8(load8(xr + j) * load8(a + j) + load8(b + j), row + j) }
-                    for j in vectorEnd..<f { row[j] = xr[j] * a[j] + b[j] }
-                    mergeMax(row, position: k, into: out + pooled * f, argmax: argmax + pooled * f, count: f)
-                }
-            }
-        }
-    }
-
-    /// Per channel `c`: `first[c] = Σ up` and `second[c] = Σ up · (x − shift[c])` over the pooled
-    /// outputs, `x` being the convolution's output at each maximum's position: the sums of the
-    /// normalization's backward, whose upstream gradient is zero everywhere else.
-    static func pooledChannelSums(_ up: UnsafePointer<Float>, argmax: UnsafeRawPointer, _ x: UnsafePointer<Float>,
-                                  shift: UnsafePointer<Float>, _ p: PooledConvGeometry, channels f: Int,
-                                  into first: UnsafeMutablePointer<Double>, _ second: UnsafeMutablePointer<Double>) {
-        let parts = Parallel.balancedPartCount(rows: p.batch, width: p.outputsPerSample * f)
-        first.initialize(repeating: 0, count: f)
-        second.initialize(repeating: 0, count: f)
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(p.pool.0 * p.pool.1 * p.pool.2, 1)) { offsets in
-            // The convolution output rows of a window's positions, after its first.
-            p.forEachWindowPosition(samples: 0..<Swift.min(p.batch, 1)) { pooled, k, n, od, oh, ow in
-                if pooled == 0 { offsets[k] = p.convRow(n, od, oh, ow) }
-            }
-            // Per part: Double totals, and Float sums of one sample.
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(parts * 2 * f, 1)) { totals in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(parts * 2 * f, 1)) { sums in
-                    guard let total = totals.baseAddress, let sum = sums.baseAddress else { return }
-                    total.initialize(repeating: 0, count: parts * 2 * f)
-                    Parallel.forEachPart(p.batch, parts: parts) { part, samples in
-                        let s = sum + part * 2 * f, t = total + part * 2 * f
-                        for n in samples {
-                            s.initialize(repeating: 0, count: 2 * f)
-                            p.forEachWindowPosition(samples: n..<(n + 1)) { pooled, k, n, od, oh, ow in
-                                guard k == 0 else { return }
-                                let base = p.convRow(n, od, oh, ow), u = up + pooled * f, a = argmax + pooled * f
-                                for j in 0..<f {
-                                    let at = base + offsets[Int(a.load(fromByteOffset: j, as: UInt8.self))]
-                                    s[j] += u[j]
-                                    s[f + j] += u[j] * (x[at * f + j] - shift[j])
-                                }
-                            }
-                            for j in 0..<(2 * f) { t[j] += Double(s[j]) }
+                              argmax: UnsafeMutableRawPointer, keeping kept: UnsafeMutablePointer<Float>?) {
+        let vectorEnd = f - f % 8, size = p.pool.0 * p.pool.1 * p.pool.2
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(size, 1)) { buffer in
+            guard let offsets = buffer.baseAddress else { return }
+            p.windowOffsets(into: offsets)
+            for k in 0..<size { offsets[k] *= f }
+            Parallel.forEachPart(p.batch, parts: Parallel.balancedPartCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
+                p.forEachPoolingWindow(samples: samples) { pooled, first in
+                    let xw = x + first * f, o = out + pooled * f, am = argmax + pooled * f
+                    for j in stride(from: 0, to: vectorEnd, by: 8) {
+                        let aj = load8(a + j), bj = load8(b + j)
+                        var best = SIMD8<Float>(repeating: -.infinity), index = SIMD8<Int32>.zero, at = load8(xw + j)
+                        for k in 0..<size {
+                            let v = load8(xw + offsets[k] + j), z = v * aj + bj, better = z .> best
+                            best.replace(with: z, where: better)
+                            index.replace(with: SIMD8(repeating: Int32(truncatingIfNeeded: k)), where: better)
+                            at.replace(with: v, where: better)
                         }
+                        store8(best, o + j)
+                        am.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: index), toByteOffset: j, as: SIMD8<UInt8>.self)
+                        if let kept { store8(at, kept + pooled * f + j) }
                     }
-                    for part in 0..<parts {
-                        for j in 0..<f {
-                            first[j] += total[part * 2 * f + j]
-                            second[j] += total[part * 2 * f + f + j]
+                    for j in vectorEnd..<f {
+                        var best = -Float.infinity, index = 0, at = xw[j]
+                        for k in 0..<size {
+                            let v = xw[offsets[k] + j], z = v * a[j] + b[j]
+                            if z > best { (best, index, at) = (z, k, v) }
                         }
+                        o[j] = best
+                        am.storeBytes(of: UInt8(truncatingIfNeeded: index), toByteOffset: j, as: UInt8.self)
+                        kept?[pooled * f + j] = at
                     }
                 }
             }
@@ -72,7 +54,7 @@ extension Kernels {
     }
 
     /// The kernel and bias gradients of the convolution (output `x`, relu when `relu`) under the
-    /// normalization `x · a + b` and ``affineMaxPool(_:_:_:_:channels:into:argmax:)``, from the
+    /// normalization `x · a + b` and ``affineMaxPool(_:_:_:_:channels:into:argmax:keeping:)``, from the
     /// pooled gradient `up`: per sample the pooled gradient is put at each maximum's position
     /// (`g`, zero elsewhere), `dz = g·a + r + x·q` where `x > 0` (relu), else 0, then as
     /// ``directConvBackward(_:upstream:output:relu:_:filters:kernel:bias:)`` (both overwritten; `db` may be nil).
