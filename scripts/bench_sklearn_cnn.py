@@ -14,7 +14,11 @@ Rounds alternate; every Keras round is a fresh process (its figure is the best o
 Keras/JAX's first compilations vary), SwiftKeras's rounds run in this process after one warm-up
 search (its figure is their median). The load average is kept in the note.
 
-Usage: bench_sklearn_cnn.py [--rounds 3] [--json .build/bench.json]
+Usage: bench_sklearn_cnn.py [--rounds 3] [--keras-rounds K] [--with-jobs-1] [--json .build/bench.json]
+           (--keras-rounds: SciKeras processes, fewer than --rounds, spread evenly among ours
+           (one takes ~10 minutes; default: one per round); --with-jobs-1: each of our rounds
+           also runs the search with n_jobs=1, and the note gives n_jobs 2 over n_jobs 1 from
+           the same run)
        bench_sklearn_cnn.py --keras    (one SciKeras round; prints one JSON line)
        bench_sklearn_cnn.py --jobs-only [--rounds 5]   (SwiftKeras only: the search with n_jobs=1
            and n_jobs=2 alternating in this process, medians and their ratio; no JSON row)
@@ -112,6 +116,8 @@ def main():
     parser.add_argument("--json", default=str(ROOT / ".build" / "bench.json"))
     parser.add_argument("--keras", action="store_true")
     parser.add_argument("--jobs-only", action="store_true")
+    parser.add_argument("--keras-rounds", type=int, default=None)
+    parser.add_argument("--with-jobs-1", action="store_true")
     args = parser.parse_args()
     if args.keras:
         keras_round()
@@ -121,11 +127,18 @@ def main():
         return
     ours_run = swiftkeras_search()
     ours_run()  # warm-up: library load, first allocations
-    ours, theirs, loads, scores = [], [], [], {}
+    ours, ones, theirs, loads, scores = [], [], [], [], {}
     env = dict(os.environ, KERAS_BACKEND="jax")
-    for _ in range(args.rounds):
+    k = args.rounds if args.keras_rounds is None else min(args.keras_rounds, args.rounds)
+    keras_after = {int(i * args.rounds / k) for i in range(k)} if k > 0 else set()
+    for i in range(args.rounds):
         seconds, scores["swiftkeras"] = ours_run()
         ours.append(seconds)
+        if args.with_jobs_1:
+            ones.append(ours_run(n_jobs=1)[0])
+        if i not in keras_after:
+            loads.append(os.getloadavg()[0])
+            continue
         run = subprocess.run([sys.executable, __file__, "--keras"], env=env, capture_output=True,
                              text=True)
         lines = [ln for ln in run.stdout.splitlines() if ln.startswith("{")]
@@ -133,6 +146,8 @@ def main():
             r = json.loads(lines[-1])
             theirs.append(r["seconds"])
             scores["scikeras"] = r["best_score"]
+            print(f"SciKeras process {len(theirs)} (after our round {i + 1}): {r['seconds']:.1f} s, "
+                  f"load average {os.getloadavg()[0]:.2f}", file=sys.stderr)
         else:
             print(f"SciKeras round failed: {run.stderr.strip()[-300:]}", file=sys.stderr)
         loads.append(os.getloadavg()[0])
@@ -141,6 +156,10 @@ def main():
     note = (f"digits CNN grid {GRID}, StratifiedKFold(3), n_jobs=2, refit; SwiftKeras median of "
             f"{len(ours)} [{min(ours):.3g}-{max(ours):.3g}] s, best accuracy "
             f"{scores['swiftkeras']:.4f}; ")
+    if ones:
+        one = statistics.median(ones)
+        note += (f"n_jobs=1 median {one:.3g} [{min(ones):.3g}-{max(ones):.3g}] s in the same "
+                 f"rounds: n_jobs 2 is {one / value:.2f}x n_jobs 1 (target >= 1.7x); ")
     if reference:
         note += (f"SciKeras + GridSearchCV on Keras/JAX best of {len(theirs)} processes "
                  f"[{min(theirs):.3g}-{max(theirs):.3g}] s, best accuracy "
@@ -149,7 +168,7 @@ def main():
         note += "SciKeras not measured; "
     note += f"load average {min(loads):.2f}-{max(loads):.2f}"
     row = {"name": NAME, "unit": "s", "value": value, "reference": reference, "note": note,
-           "runs": ours, "reference_runs": theirs,
+           "runs": ours, "reference_runs": theirs, "runs_n_jobs_1": ones,
            "speedup_over_scikeras": reference / value if reference else None}
     print(f"{NAME}: {value:.4f} s; {note}")
     path = Path(args.json)
