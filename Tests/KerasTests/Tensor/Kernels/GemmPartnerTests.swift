@@ -147,21 +147,30 @@ final class GemmPartnerTests: XCTestCase {
         assertSameBits(results[1], reference[1], "thread 1")
     }
 
-    /// Training the Otto-shaped MLP with and without the partner gives the same weights, bit for bit.
-    func testOttoShapedFitIsBitIdenticalOnOneAndTwoCores() throws {
-        let data = Datasets.ottoLike(samples: 640)
+    /// Trains the Otto-shaped MLP for two epochs on `data` with and without the partner and
+    /// checks that the weights are the same, bit for bit.
+    func assertOttoFitSameOnOneAndTwoCores(_ data: (x: Tensor, yOneHot: Tensor), seed: Int,
+                                           file: StaticString = #filePath, line: UInt = #line) throws {
         func train(twoCores: Bool) throws -> [Tensor] {
             Parallel.twoCoreFits = twoCores
             defer { Parallel.twoCoreFits = true }
-            setRandomSeed(21)
+            setRandomSeed(seed)
             let model = try Sequential([Dense(100, inputShape: [93]), Dense(9), Activation("softmax")])
             try model.compile(optimizer: "sgd", loss: "categorical_crossentropy")
             try model.fit(data.x, data.yOneHot, batchSize: 128, epochs: 2, verbose: 0)
             return model.weights.map(\.value)
         }
         let one = try train(twoCores: false), two = try train(twoCores: true)
-        XCTAssertEqual(one.count, two.count)
-        for (i, (a, b)) in zip(one, two).enumerated() { assertSameBits(a.scalars, b.scalars, "weight \(i)") }
+        XCTAssertEqual(one.count, two.count, file: file, line: line)
+        for (i, (a, b)) in zip(one, two).enumerated() {
+            assertSameBits(a.scalars, b.scalars, "weight \(i)", file: file, line: line)
+        }
+    }
+
+    /// Training the Otto-shaped MLP with and without the partner gives the same weights, bit for bit.
+    func testOttoShapedFitIsBitIdenticalOnOneAndTwoCores() throws {
+        let data = Datasets.ottoLike(samples: 640)
+        try assertOttoFitSameOnOneAndTwoCores((data.x, data.yOneHot), seed: 21)
     }
 
     /// Rows copied in the background (``GemmPartner/startCopy(indices:count:parts:_:)``: slices
@@ -233,17 +242,6 @@ final class GemmPartnerTests: XCTestCase {
     func testOttoShapedFitWithBackgroundBatchesIsBitIdenticalOnOneAndTwoCores() throws {
         let data = Datasets.ottoLike(samples: 3000)
         XCTAssertGreaterThanOrEqual(data.x.count * 4, BatchGatherer.prefetchMinimumBytes)
-        func train(twoCores: Bool) throws -> [Tensor] {
-            Parallel.twoCoreFits = twoCores
-            defer { Parallel.twoCoreFits = true }
-            setRandomSeed(22)
-            let model = try Sequential([Dense(100, inputShape: [93]), Dense(9), Activation("softmax")])
-            try model.compile(optimizer: "sgd", loss: "categorical_crossentropy")
-            try model.fit(data.x, data.yOneHot, batchSize: 128, epochs: 2, verbose: 0)
-            return model.weights.map(\.value)
-        }
-        let one = try train(twoCores: false), two = try train(twoCores: true)
-        XCTAssertEqual(one.count, two.count)
-        for (i, (a, b)) in zip(one, two).enumerated() { assertSameBits(a.scalars, b.scalars, "weight \(i)") }
+        try assertOttoFitSameOnOneAndTwoCores((data.x, data.yOneHot), seed: 22)
     }
 }
