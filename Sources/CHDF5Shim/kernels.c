@@ -206,6 +206,132 @@ SK_AVX2 void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B,
     }
 }
 
+/* The per-pair products and softmax of a multi-head dot-product attention
+   (Kernels+DotProductAttention.swift). Its products are small (64x16 by 16x64 at the bench's
+   shape, 768 of them a step), where OpenBLAS's fixed cost (it zeroes C for beta = 0 and packs
+   both operands) is a quarter of an epoch; these read the operands in place with their strides. */
+
+/* Lanes 0..n-1 (n in 1...8) set. */
+SK_AVX2 static inline __m256i sk_lanes(long n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* R (1 or 4) rows by one or two vectors of C; the last vector covers the lanes of `tail` only when
+   `masked`. Every element sums its k products in order, then is scaled by alpha. */
+SK_AVX2 static inline __attribute__((always_inline)) void
+sk_gemm_tile(const int R, const int nv, const int masked, long k, float alpha, const float *a, long ars, long acs,
+             const float *b, long ldb, float *c, long ldc, int accumulate, __m256i tail) {
+    __m256 acc[4][2];
+    for (int r = 0; r < R; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
+    for (long p = 0; p < k; p++) {
+        const float *bp = b + p * ldb;
+        __m256 b0, b1 = _mm256_setzero_ps();
+        if (nv == 1) {
+            b0 = masked ? _mm256_maskload_ps(bp, tail) : _mm256_loadu_ps(bp);
+        } else {
+            b0 = _mm256_loadu_ps(bp);
+            b1 = masked ? _mm256_maskload_ps(bp + 8, tail) : _mm256_loadu_ps(bp + 8);
+        }
+        const float *ap = a + p * acs;
+        for (int r = 0; r < R; r++) {
+            __m256 s = _mm256_broadcast_ss(ap + r * ars);
+            acc[r][0] = _mm256_fmadd_ps(s, b0, acc[r][0]);
+            if (nv == 2) acc[r][1] = _mm256_fmadd_ps(s, b1, acc[r][1]);
+        }
+    }
+    const __m256 al = _mm256_set1_ps(alpha);
+    for (int r = 0; r < R; r++) {
+        float *cr = c + r * ldc;
+        for (int v = 0; v < nv; v++) {
+            int part = masked && v == nv - 1;
+            __m256 x = _mm256_mul_ps(acc[r][v], al);
+            if (accumulate) x = _mm256_add_ps(x, part ? _mm256_maskload_ps(cr + 8 * v, tail) : _mm256_loadu_ps(cr + 8 * v));
+            if (part) _mm256_maskstore_ps(cr + 8 * v, tail, x); else _mm256_storeu_ps(cr + 8 * v, x);
+        }
+    }
+}
+
+/* R rows of C, all n columns, sixteen at a time. */
+SK_AVX2 static inline __attribute__((always_inline)) void
+sk_gemm_rows(const int R, long n, long k, float alpha, const float *a, long ars, long acs, const float *b, long ldb,
+             float *c, long ldc, int accumulate) {
+    long j = 0;
+    for (; j + 16 <= n; j += 16)
+        sk_gemm_tile(R, 2, 0, k, alpha, a, ars, acs, b + j, ldb, c + j, ldc, accumulate, _mm256_setzero_si256());
+    long left = n - j;
+    if (left == 8) sk_gemm_tile(R, 1, 0, k, alpha, a, ars, acs, b + j, ldb, c + j, ldc, accumulate, _mm256_setzero_si256());
+    else if (left > 8) sk_gemm_tile(R, 2, 1, k, alpha, a, ars, acs, b + j, ldb, c + j, ldc, accumulate, sk_lanes(left - 8));
+    else if (left > 0) sk_gemm_tile(R, 1, 1, k, alpha, a, ars, acs, b + j, ldb, c + j, ldc, accumulate, sk_lanes(left));
+}
+
+SK_AVX2 void sk_gemm_strided(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b,
+                             long ldb, float *c, long ldc, int accumulate) {
+    long i = 0;
+    for (; i + 4 <= m; i += 4) sk_gemm_rows(4, n, k, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc, accumulate);
+    for (; i < m; i++) sk_gemm_rows(1, n, k, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc, accumulate);
+}
+
+
+SK_AVX2 static inline float sk_hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+SK_AVX2 static inline float sk_hmax8(__m256 v) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+SK_AVX2 void sk_softmax_rows(float *p, long rows, long cols) {
+    const long full = cols / 8 * 8;
+    const __m256i tail = sk_lanes(cols - full > 0 ? cols - full : 1);
+    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+    for (long r = 0; r < rows; r++) {
+        float *row = p + r * cols;
+        __m256 mv = ninf;
+        for (long j = 0; j < full; j += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(row + j));
+        if (full < cols)
+            mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, _mm256_maskload_ps(row + full, tail), _mm256_castsi256_ps(tail)));
+        const __m256 m = _mm256_set1_ps(sk_hmax8(mv));
+        __m256 sv = _mm256_setzero_ps();
+        for (long j = 0; j < full; j += 8) {
+            __m256 e = sk_exp8(_mm256_sub_ps(_mm256_loadu_ps(row + j), m));
+            _mm256_storeu_ps(row + j, e);
+            sv = _mm256_add_ps(sv, e);
+        }
+        if (full < cols) {
+            __m256 e = _mm256_and_ps(sk_exp8(_mm256_sub_ps(_mm256_maskload_ps(row + full, tail), m)), _mm256_castsi256_ps(tail));
+            _mm256_maskstore_ps(row + full, tail, e);
+            sv = _mm256_add_ps(sv, e);
+        }
+        const __m256 inv = _mm256_set1_ps(1.0f / sk_hsum8(sv));
+        for (long j = 0; j < full; j += 8) _mm256_storeu_ps(row + j, _mm256_mul_ps(inv, _mm256_loadu_ps(row + j)));
+        if (full < cols) _mm256_maskstore_ps(row + full, tail, _mm256_mul_ps(inv, _mm256_maskload_ps(row + full, tail)));
+    }
+}
+
+SK_AVX2 void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols) {
+    const long full = cols / 8 * 8;
+    const __m256i tail = sk_lanes(cols - full > 0 ? cols - full : 1);
+    for (long r = 0; r < rows; r++) {
+        float *pg = g + r * cols;
+        const float *py = y + r * cols;
+        __m256 acc = _mm256_setzero_ps();
+        for (long j = 0; j < full; j += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(pg + j), _mm256_loadu_ps(py + j), acc);
+        if (full < cols) acc = _mm256_fmadd_ps(_mm256_maskload_ps(pg + full, tail), _mm256_maskload_ps(py + full, tail), acc);
+        const __m256 dot = _mm256_set1_ps(sk_hsum8(acc));
+        for (long j = 0; j < full; j += 8)
+            _mm256_storeu_ps(pg + j, _mm256_mul_ps(_mm256_loadu_ps(py + j), _mm256_sub_ps(_mm256_loadu_ps(pg + j), dot)));
+        if (full < cols)
+            _mm256_maskstore_ps(pg + full, tail, _mm256_mul_ps(_mm256_maskload_ps(py + full, tail),
+                                                               _mm256_sub_ps(_mm256_maskload_ps(pg + full, tail), dot)));
+    }
+}
+
 #else
 
 int sk_cpu_has_avx2_fma(void) { return 0; }
@@ -227,4 +353,18 @@ void sk_gru_backward(const float *a, const float *e, const float *h_prev, const 
     (void)a; (void)e; (void)h_prev; (void)dh; (void)dx; (void)dr; (void)rows; (void)u;
 }
 
+void sk_gemm_strided(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b,
+                     long ldb, float *c, long ldc, int accumulate) {
+    (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)ars; (void)acs; (void)b; (void)ldb; (void)c; (void)ldc;
+    (void)accumulate;
+}
+void sk_softmax_rows(float *p, long rows, long cols) { (void)p; (void)rows; (void)cols; }
+void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols) { (void)g; (void)y; (void)rows; (void)cols; }
+
 #endif
+
+/* out (cols, rows) = a (rows, cols, row stride lda) transposed. */
+void sk_transpose(long rows, long cols, const float *a, long lda, float *out) {
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++) out[j * rows + i] = a[i * lda + j];
+}

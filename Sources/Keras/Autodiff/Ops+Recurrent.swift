@@ -10,6 +10,59 @@ extension Ops {
                                          recurrentActivation: ElementwiseActivation,
                                          mask: Tensor? = nil, initialStates: [Tensor] = [],
                                          goBackwards: Bool = false) throws -> [Tensor] {
+        try recurrentSequence(RecurrentRun(x, kernel: kernel, recurrentKernel: recurrentKernel, bias: bias, kind: kind,
+                                           activation: activation, recurrentActivation: recurrentActivation,
+                                           mask: mask, initialStates: initialStates, goBackwards: goBackwards))
+    }
+
+    /// One checked recurrent sequence as an op.
+    static func recurrentSequence(_ run: RecurrentRun) throws -> [Tensor] {
+        let (seq, results) = run.forward()
+        return try customGradient(results, inputs: run.inputs) { ups in run.backward(seq, upstream: ups[...]) }
+    }
+
+    /// Two recurrent sequences (the directions of a Bidirectional layer) as one op whose forward
+    /// and backward passes each run the two on two cores at once (``Parallel/both(_:_:)``): one
+    /// on this thread, the other on the partner thread, each sequence on one core; one after the
+    /// other, each on both cores as ``recurrentSequence(_:)`` runs it, where the partner cannot be
+    /// had. The numbers are those of two ``recurrentSequence(_:)`` ops, bit for bit. Returns the
+    /// two ops' results.
+    static func recurrentSequences(_ first: RecurrentRun, _ second: RecurrentRun) throws -> ([Tensor], [Tensor]) {
+        var one: (RecurrentSequence, [Tensor])?
+        let other = RecurrentRunResult()
+        Parallel.both({ one = first.forward() }, { other.forward = second.forward() })
+        guard let (seqA, resultsA) = one, let (seqB, resultsB) = other.forward else {
+            throw KerasError.invalidState("recurrentSequences: a direction did not run")
+        }
+        let count = resultsA.count
+        let all = try customGradient(resultsA + resultsB, inputs: first.inputs + second.inputs) { ups in
+            var grads: [Tensor] = []
+            let otherGrads = RecurrentRunResult()
+            Parallel.both({ grads = first.backward(seqA, upstream: ups[..<count]) },
+                          { otherGrads.gradients = second.backward(seqB, upstream: ups[count...]) })
+            return grads + otherGrads.gradients
+        }
+        return (Array(all[..<count]), Array(all[count...]))
+    }
+}
+
+/// What the partner thread's half of ``Ops/recurrentSequences(_:_:)`` hands back.
+private final class RecurrentRunResult: @unchecked Sendable {
+    var forward: (RecurrentSequence, [Tensor])?
+    var gradients: [Tensor] = []
+}
+
+/// The checked arguments of one recurrent sequence op, with its forward pass and its backward
+/// pass through time (``Ops/recurrentSequence(_:)``).
+struct RecurrentRun {
+    let x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor?
+    let kind: RecurrentCellKind
+    let activation: ElementwiseActivation, recurrentActivation: ElementwiseActivation
+    let mask: Tensor?, initialStates: [Tensor], goBackwards: Bool
+
+    init(_ x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor?, kind: RecurrentCellKind,
+         activation: ElementwiseActivation, recurrentActivation: ElementwiseActivation,
+         mask: Tensor?, initialStates: [Tensor], goBackwards: Bool) throws {
         guard x.rank == 3, x.shape[1] > 0 else {
             throw KerasError.shapeMismatch("recurrentSequence: expects inputs (batch, steps > 0, features), got shape \(x.shape)")
         }
@@ -28,7 +81,21 @@ extension Ops {
         if let mask, mask.count != b * steps {
             throw KerasError.shapeMismatch("recurrentSequence: mask shape \(mask.shape) does not fit inputs \(x.shape)")
         }
-        let order = { (t: Int) in goBackwards ? steps - 1 - t : t }
+        self.x = x; self.kernel = kernel; self.recurrentKernel = recurrentKernel; self.bias = bias
+        self.kind = kind; self.activation = activation; self.recurrentActivation = recurrentActivation
+        self.mask = mask; self.initialStates = initialStates; self.goBackwards = goBackwards
+    }
+
+    /// The op's inputs, in the order of ``backward(_:upstream:)``'s gradients.
+    var inputs: [Tensor] { [x, kernel, recurrentKernel] + (bias.map { [$0] } ?? []) + initialStates }
+
+    private var steps: Int { x.shape[1] }
+    private func order(_ t: Int) -> Int { goBackwards ? steps - 1 - t : t }
+
+    /// The sequence run forward, and the op's results: the outputs `(batch, steps, units)`, the
+    /// last state and, for LSTM, the last cell.
+    func forward() -> (RecurrentSequence, [Tensor]) {
+        let (b, steps, f) = (x.shape[0], x.shape[1], x.shape[2])
         let xt = Tensor.uninitialized([steps, b, f])
         let xs = x.data, xtd = xt.data
         for t in 0..<steps {
@@ -43,7 +110,7 @@ extension Ops {
                                     x: xt, mask: mt, kernel: kernel, recurrent: recurrentKernel, bias: bias,
                                     initialStates: initialStates)
         seq.forward()
-        let bu = b * units
+        let units = seq.units, bu = b * units
         let outputs = Tensor.uninitialized([b, steps, units])
         // Pointers taken once: a property read inside the loops retains and releases a tensor per row.
         let hs = seq.hs.data, out = outputs.data
@@ -57,24 +124,27 @@ extension Ops {
         }
         var results = [outputs, last(seq.hs)]
         if kind == .lstm { results.append(last(seq.cs)) }
-        var inputs = [x, kernel, recurrentKernel]
-        if let bias { inputs.append(bias) }
-        inputs += initialStates
-        return try customGradient(results, inputs: inputs) { ups in
-            let dOut = Tensor.uninitialized([steps, b, units])
-            let up = ups[0].data, dOutData = dOut.data
-            for t in 0..<steps {
-                for i in 0..<b { Kernels.copy(up + (i * steps + t) * units, to: dOutData + t * bu + i * units, count: units) }
-            }
-            let grads = seq.backward(outputs: dOut, lastState: ups[1], lastCell: kind == .lstm ? ups[2] : nil,
-                                     biasShape: bias?.shape)
-            let dx = Tensor.uninitialized(x.shape)
-            let gx = grads.x.data, dxData = dx.data
-            for t in 0..<steps {
-                for i in 0..<b { Kernels.copy(gx + (t * b + i) * f, to: dxData + (i * steps + order(t)) * f, count: f) }
-            }
-            return [dx, grads.kernel, grads.recurrent] + (grads.bias.map { [$0] } ?? [])
-                + [grads.state, grads.cell].prefix(initialStates.count)
+        return (seq, results)
+    }
+
+    /// The gradients of ``inputs`` from the upstream gradients of the results of ``forward()``.
+    func backward(_ seq: RecurrentSequence, upstream ups: ArraySlice<Tensor>) -> [Tensor] {
+        let (b, steps, f) = (x.shape[0], x.shape[1], x.shape[2])
+        let units = seq.units, bu = b * units
+        let dOut = Tensor.uninitialized([steps, b, units])
+        let first = ups.startIndex
+        let up = ups[first].data, dOutData = dOut.data
+        for t in 0..<steps {
+            for i in 0..<b { Kernels.copy(up + (i * steps + t) * units, to: dOutData + t * bu + i * units, count: units) }
         }
+        let grads = seq.backward(outputs: dOut, lastState: ups[first + 1], lastCell: kind == .lstm ? ups[first + 2] : nil,
+                                 biasShape: bias?.shape)
+        let dx = Tensor.uninitialized(x.shape)
+        let gx = grads.x.data, dxData = dx.data
+        for t in 0..<steps {
+            for i in 0..<b { Kernels.copy(gx + (t * b + i) * f, to: dxData + (i * steps + order(t)) * f, count: f) }
+        }
+        return [dx, grads.kernel, grads.recurrent] + (grads.bias.map { [$0] } ?? [])
+            + [grads.state, grads.cell].prefix(initialStates.count)
     }
 }

@@ -84,6 +84,20 @@ public enum Parallel {
         set { twoCores.store(newValue, ordering: .relaxed) }
     }
 
+    /// Runs `first` on this thread and `second` on the partner thread (``GemmPartner``), each
+    /// on one core as a worker (``asWorker(_:)``), when ``twoCoreFits`` allows and the partner is
+    /// free; otherwise `first` then `second` here, each splitting its own work as usual. For two
+    /// independent tasks of similar length whose results do not depend on how they are run
+    /// (the two directions of a Bidirectional layer).
+    static func both(_ first: () -> Void, _ second: @escaping () -> Void) {
+        if !isWorkerThread, twoCoreFits, let partner = GemmPartner.shared,
+           partner.run(task: { asWorker(first) }, { asWorker(second) }) {
+            return
+        }
+        first()
+        second()
+    }
+
     /// Runs `body` as a worker of a parallel job: single-threaded BLAS and kernels on this thread.
     public static func asWorker<T>(_ body: () throws -> T) rethrows -> T {
         let was = isWorkerThread

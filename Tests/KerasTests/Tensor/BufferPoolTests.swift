@@ -36,6 +36,47 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertEqual(pool.misses, misses)
     }
 
+    /// A buffer of `BufferPool.hugePageMinimumBytes` and more carries Linux's huge-page advice
+    /// (`hg` in its mapping's `VmFlags`) over the 2 MiB pages it covers, and its values are as
+    /// written. Skipped where the kernel has no transparent huge pages.
+    func testLargeBuffersAskForHugePages() throws {
+        #if os(Linux)
+        guard FileManager.default.fileExists(atPath: "/sys/kernel/mm/transparent_hugepage/enabled") else {
+            throw XCTSkip("this kernel has no transparent huge pages")
+        }
+        let count = 3 << 20  // 12 MiB: at least four whole 2 MiB pages
+        XCTAssertGreaterThanOrEqual(count * 4, BufferPool.hugePageMinimumBytes)
+        let t = Tensor(shape: [count], repeating: 0.5)
+        let middle = UInt(bitPattern: t.data + count / 2)
+        let flags = try XCTUnwrap(Self.vmFlags(at: middle), "no mapping holds the buffer")
+        XCTAssertTrue(flags.contains("hg"), "VmFlags of the buffer's mapping: \(flags)")
+        XCTAssertEqual(t.data[0], 0.5)
+        XCTAssertEqual(t.data[count / 2], 0.5)
+        XCTAssertEqual(t.data[count - 1], 0.5)
+        #else
+        throw XCTSkip("huge-page advice is Linux only")
+        #endif
+    }
+
+    /// The `VmFlags` of the mapping in `/proc/self/smaps` that holds `address`.
+    private static func vmFlags(at address: UInt) throws -> [Substring]? {
+        // Read to the end: /proc files report a size of 0, which a sized read takes at its word.
+        let data = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps")).readToEnd() ?? Data()
+        let smaps = String(decoding: data, as: UTF8.self)
+        var inside = false
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard let first = fields.first else { continue }
+            let range = first.split(separator: "-")
+            if range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16) {
+                inside = lo <= address && address < hi
+            } else if inside, first == "VmFlags:" {
+                return Array(fields.dropFirst())
+            }
+        }
+        return nil
+    }
+
     func testBuffersReturnToThePoolTheyCameFrom() {
         let pool = BufferPool.current
         let before = pool.misses

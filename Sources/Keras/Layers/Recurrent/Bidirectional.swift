@@ -56,9 +56,12 @@ public final class Bidirectional: Layer, @unchecked Sendable {
         try backwardLayer.buildIfNeeded(inputShape)
     }
 
+    /// False to run the two layers one after the other even where they could run as one op
+    /// (tests compare both).
+    var pairsDirections = true
+
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
-        let y = try forwardLayer.callMultiple(inputs, masks: mask, training: training).outputs
-        let yr = try backwardLayer.callMultiple(inputs, masks: mask, training: training).outputs
+        let (y, yr) = try directions(inputs, mask: mask, training: training)
         var rev = yr[0]
         if returnSequences {
             let steps = rev.shape[1]
@@ -74,6 +77,26 @@ public final class Bidirectional: Layer, @unchecked Sendable {
         case nil: merged = [y[0], rev]
         }
         return merged + states
+    }
+
+    /// The outputs of both layers. When both run the fused op (built-in cells, no recurrent
+    /// dropout in training, no initial states, no activity regularizer), as one op that puts the
+    /// two directions on two cores (``Ops/recurrentSequences(_:_:)``); else one after the other.
+    private func directions(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor]) {
+        let layers = [forwardLayer, backwardLayer]
+        let modes = layers.map { $0.effectiveTraining(training) }
+        if pairsDirections, inputs.count == 1,
+           zip(layers, modes).allSatisfy({ $0.built && $0.activityRegularizer == nil && $0.fusedCell(training: $1) != nil }) {
+            let f = try forwardLayer.checkedInputs(inputs, mask: mask), b = try backwardLayer.checkedInputs(inputs, mask: mask)
+            if let runF = try forwardLayer.fusedRun(f.x, mask: f.mask, initialStates: f.initialStates, training: modes[0]),
+               let runB = try backwardLayer.fusedRun(b.x, mask: b.mask, initialStates: b.initialStates, training: modes[1]) {
+                let (outsF, outsB) = try Ops.recurrentSequences(runF, runB)
+                return (try forwardLayer.finish(outsF, x: f.x, mask: f.mask, stepped: false),
+                        try backwardLayer.finish(outsB, x: b.x, mask: b.mask, stepped: false))
+            }
+        }
+        return (try forwardLayer.callMultiple(inputs, masks: mask, training: training).outputs,
+                try backwardLayer.callMultiple(inputs, masks: mask, training: training).outputs)
     }
 
     public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {

@@ -101,6 +101,15 @@ public class RNN: Layer, @unchecked Sendable {
     }
 
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        let (x, m, initial) = try checkedInputs(inputs, mask: mask)
+        if let run = try fusedRun(x, mask: m, initialStates: initial, training: training) {
+            return try finish(Ops.recurrentSequence(run), x: x, mask: m, stepped: false)
+        }
+        return try finish(runSteps(x, mask: m, initialStates: initial, training: training), x: x, mask: m, stepped: true)
+    }
+
+    /// A call's sequences, mask and initial states (given, carried or zeros), checked.
+    func checkedInputs(_ inputs: [Tensor], mask: [Tensor?]?) throws -> (x: Tensor, mask: Tensor?, initialStates: [Tensor]) {
         guard let x = inputs.first, inputs.count == 1 || inputs.count == 1 + cell.stateCount else {
             throw KerasError.invalidArgument("\(className) '\(name)' takes the sequences and optionally \(cell.stateCount) initial state(s) (initial_state), got \(inputs.count) input(s)")
         }
@@ -114,25 +123,27 @@ public class RNN: Layer, @unchecked Sendable {
         if !zip(given, widths).allSatisfy({ $0.shape == [x.shape[0], $1] }) {
             throw KerasError.shapeMismatch("\(className) '\(name)': initial_state tensors must have shapes (batch, state_size) \(widths.map { [x.shape[0], $0] }), got \(given.map(\.shape))")
         }
-        let initial = given.isEmpty ? try carriedStates(batch: x.shape[0]) : given
-        // The fused op returns the sequence and the states (its last output is the first state);
-        // the step path the sequence, the last output and the states.
-        let outs: [Tensor], finalStates: ArraySlice<Tensor>, stepped: Bool
-        if let fused = fusedCell(training: training) {
-            if training && fused.dropsInputs {
-                // Keras's fused path: one input mask for every step of a sequence.
-                let drop = fused.dropoutMasks(rate: fused.options.dropout, shape: [x.shape[0], 1, x.shape[2]], count: 1)[0]
-                outs = try fused.run(Ops.multiply(x, drop), mask: m, initialStates: initial, goBackwards: goBackwards)
-            } else {
-                outs = try fused.run(x, mask: m, initialStates: initial, goBackwards: goBackwards)
-            }
-            finalStates = outs.dropFirst()
-            stepped = false
-        } else {
-            outs = try runSteps(x, mask: m, initialStates: initial, training: training)
-            finalStates = outs.dropFirst(2)
-            stepped = true
+        return (x, m, given.isEmpty ? try carriedStates(batch: x.shape[0]) : given)
+    }
+
+    /// The fused op's checked arguments for a call, nil where the call takes the step path
+    /// (``fusedCell(training:)``). In training with input dropout it draws the call's mask.
+    func fusedRun(_ x: Tensor, mask: Tensor?, initialStates: [Tensor], training: Bool) throws -> RecurrentRun? {
+        guard let fused = fusedCell(training: training) else { return nil }
+        var input = x
+        if training && fused.dropsInputs {
+            // Keras's fused path: one input mask for every step of a sequence.
+            let drop = fused.dropoutMasks(rate: fused.options.dropout, shape: [x.shape[0], 1, x.shape[2]], count: 1)[0]
+            input = try Ops.multiply(x, drop)
         }
+        return try fused.recurrentRun(input, mask: mask, initialStates: initialStates, goBackwards: goBackwards)
+    }
+
+    /// The layer's outputs from the fused op's results (the sequence, then the states: its
+    /// last output is the first state) or, `stepped`, the step path's (the sequence, the last
+    /// output, the states); a stateful layer keeps the states.
+    func finish(_ outs: [Tensor], x: Tensor, mask m: Tensor?, stepped: Bool) throws -> [Tensor] {
+        let finalStates = outs.dropFirst(stepped ? 2 : 1)
         if stateful { states = finalStates.map(\.detached) }
         var output = returnSequences ? outs[0] : outs[1]
         if let m, let keep = maskedOutputFactor(m, batch: x.shape[0], steps: x.shape[1], stepped: stepped) {
@@ -149,7 +160,7 @@ public class RNN: Layer, @unchecked Sendable {
     }
 
     /// The states a call starts from without `initial_state`: zeros, or a stateful layer's carried ones.
-    private func carriedStates(batch: Int) throws -> [Tensor] {
+    func carriedStates(batch: Int) throws -> [Tensor] {
         guard stateful else { return try cell.initialStates(batch: batch) ?? [] }
         let expected = statefulBatchSize ?? batch
         guard batch == expected else {

@@ -118,16 +118,17 @@ public class RecurrentCell: GatedCell, @unchecked Sendable {
         [Tensor?](repeating: nil, count: 1 + stateCount)
     }
 
-    /// Runs the cell over `x` `(batch, steps, features)` from `initialStates` (zeros when empty):
-    /// outputs of every step, last state(s).
-    func run(_ x: Tensor, mask: Tensor?, initialStates: [Tensor] = [], goBackwards: Bool) throws -> [Tensor] {
+    /// The fused op's arguments for running the cell over `x` `(batch, steps, features)` from
+    /// `initialStates` (zeros when empty); ``Ops/recurrentSequence(_:)`` returns the outputs of
+    /// every step and the last state(s).
+    func recurrentRun(_ x: Tensor, mask: Tensor?, initialStates: [Tensor] = [], goBackwards: Bool) throws -> RecurrentRun {
         guard let kernel, let recurrentKernel, let act = activationFunction.elementwise,
               let rec = recurrentActivationFunction.elementwise else {
             throw KerasError.invalidState("\(className) '\(name)' is not built")
         }
-        return try Ops.recurrentSequence(x, kernel: kernel.value, recurrentKernel: recurrentKernel.value,
-                                         bias: bias?.value, kind: kind, activation: act, recurrentActivation: rec,
-                                         mask: mask, initialStates: initialStates, goBackwards: goBackwards)
+        return try RecurrentRun(x, kernel: kernel.value, recurrentKernel: recurrentKernel.value, bias: bias?.value, kind: kind,
+                                activation: act, recurrentActivation: rec, mask: mask, initialStates: initialStates,
+                                goBackwards: goBackwards)
     }
 }
 

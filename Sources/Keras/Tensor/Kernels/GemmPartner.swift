@@ -73,7 +73,9 @@ struct GemmCall {
 /// one (steps of a small model come every few tens of µs), then parks on a semaphore. When the
 /// partner finds it was descheduled while spinning, or the caller had to take back halves the
 /// spinning partner did not claim, the machine is busy: products stay on the caller's core and
-/// the partner parks for ``busyPause`` (it does not spin on a loaded machine).
+/// the partner parks for ``busyPause`` (it does not spin on a loaded machine). The same protocol
+/// hands it a whole task instead of a half (``run(task:_:)``: the two directions of a
+/// Bidirectional layer).
 final class GemmPartner: @unchecked Sendable {
     /// The partner of the process; nil on a one-core machine. Created on first use.
     static let shared: GemmPartner? = {
@@ -104,6 +106,8 @@ final class GemmPartner: @unchecked Sendable {
     private let busyUntil = Atomic<UInt64>(0)
     private let missesInARow = Atomic<Int>(0)
     private let call = UnsafeMutablePointer<GemmCall>.allocate(capacity: 1)
+    /// A posted task, run instead of `call` when set (only while `owner` is held).
+    private let task = UnsafeMutablePointer<(() -> Void)?>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
 
     /// Products shared, halves the partner computed, halves the caller took back (for tests).
@@ -111,6 +115,7 @@ final class GemmPartner: @unchecked Sendable {
 
     private init() {
         sem_init(wake, 0, 0)
+        task.initialize(to: nil)
     }
 
     private func start() {
@@ -156,19 +161,35 @@ final class GemmPartner: @unchecked Sendable {
     /// busy): the caller then runs both. OpenBLAS must be single-threaded for the duration (the
     /// caller holds the scope).
     func run(_ mine: GemmCall, _ theirs: GemmCall) -> Bool {
+        share(post: { call.pointee = theirs }, mine: { mine.run() }, theirs: { theirs.run() }, yieldEvery: 1024)
+    }
+
+    /// As ``run(_:_:)`` for two tasks of similar length (milliseconds, not a product's
+    /// microseconds): `mine` here, `theirs` on the partner or, if it has not claimed it by the
+    /// time `mine` is done, here. While it waits for the partner's task, the caller yields its
+    /// core often, so that a loaded machine's other work runs. Each task must leave OpenBLAS
+    /// single-threaded and must not use the partner itself (run it as ``Parallel/asWorker(_:)``).
+    func run(task mine: () -> Void, _ theirs: @escaping () -> Void) -> Bool {
+        share(post: { task.pointee = theirs }, mine: mine, theirs: theirs, yieldEvery: 16)
+    }
+
+    /// The protocol of both kinds of work: `post` stores the partner's part (the owner held).
+    @inline(__always)
+    private func share(post: () -> Void, mine: () -> Void, theirs: () -> Void, yieldEvery: Int) -> Bool {
         if busyUntil.load(ordering: .relaxed) > Self.now() { return false }
         guard owner.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { owner.store(false, ordering: .releasing) }
         Self.started.store(true, ordering: .relaxed)
         standDownFlag.store(false, ordering: .relaxed)
-        call.pointee = theirs
+        post()
+        defer { if task.pointee != nil { task.pointee = nil } }
         state.store(Self.posted, ordering: .sequentiallyConsistent)
         let wasParked = parked.exchange(false, ordering: .sequentiallyConsistent)
         if wasParked { sem_post(wake) }
-        mine.run()
+        mine()
         products.add(1, ordering: .relaxed)
         if state.compareExchange(expected: Self.posted, desired: Self.idle, ordering: .acquiringAndReleasing).exchanged {
-            theirs.run()
+            theirs()
             takenBack.add(1, ordering: .relaxed)
             // A spinning partner claims a half within a fraction of a µs: when it repeatedly
             // does not, it is not getting a core.
@@ -181,11 +202,22 @@ final class GemmPartner: @unchecked Sendable {
         var spins = 0
         while state.load(ordering: .acquiring) != Self.done {
             spins += 1
-            if spins & 1023 == 0 { sched_yield() }
+            if spins % yieldEvery == 0 { sched_yield() }
         }
         state.store(Self.idle, ordering: .relaxed)
         missesInARow.store(0, ordering: .relaxed)
         return true
+    }
+
+    /// Runs the claimed work: the posted task if there is one, else the posted half. Its own
+    /// function so that the partner's reference to the task is released before it reports done.
+    @inline(never)
+    private func runClaimed() {
+        if let job = task.pointee {
+            job()
+        } else {
+            call.pointee.run()
+        }
     }
 
     /// The partner thread's loop: claim and run posted halves; spin between them, park when idle.
@@ -197,8 +229,7 @@ final class GemmPartner: @unchecked Sendable {
             spin: while true {
                 if state.load(ordering: .relaxed) == Self.posted,
                    state.compareExchange(expected: Self.posted, desired: Self.taken, ordering: .acquiringAndReleasing).exchanged {
-                    let half = call.pointee
-                    half.run()
+                    runClaimed()
                     helped.add(1, ordering: .relaxed)
                     state.store(Self.done, ordering: .releasing)
                     lastSeen = Self.now()

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CBLAS
+import CHDF5Shim
 
 /// The sizes of a multi-head dot-product attention: queries `[batch, t, heads, dk]`, keys
 /// `[batch, s, heads, dk]`, values `[batch, s, heads, dv]` (Keras's `(B, T, N, H)` layout, the
@@ -37,29 +38,53 @@ struct AttentionDims {
 }
 
 extension Kernels {
+    /// Whether the per-pair products and softmax of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:native:)``
+    /// and its backward run in AVX2 + FMA (`kernels.c` in CHDF5Shim; the same CPUID check as
+    /// ``nativeRecurrentSteps``). A pair's products are `64×16·16×64` at the bench's shape, where
+    /// OpenBLAS's fixed cost (zeroing C for `beta = 0`, packing both operands) was a quarter of
+    /// an epoch and the softmax's SSE exponentials another tenth; the native kernels read the
+    /// projections in place with their row strides and only transpose the `s × d` key or value
+    /// block that a product reads across.
+    static let nativeAttention = nativeRecurrentSteps
+
     /// `probs[b, h] = softmax(scale · q[b, :, h] · k[b, :, h]ᵀ)` over the keys (only where
     /// `mask[b]`, `[t, s]`, is above 0.5; a row with none kept is zeros) and
     /// `out[b, :, h] = probs[b, h] · v[b, :, h]`, one (sequence, head) pair at a time while its
-    /// blocks are in cache, the pairs split across cores.
+    /// blocks are in cache, the pairs split across cores; in AVX2 + FMA with `native`.
     static func dotProductAttention(_ d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                                     v: UnsafePointer<Float>, mask: UnsafePointer<Float>?, scale: Float,
-                                    probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+                                    probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+                                    native: Bool = nativeAttention) {
         let vs = d.heads * d.dv
         forEachPairs(d, work: d.workPerPair) { pairs in
+            // The key block transposed, `[dk, s]`: the scores' product reads it row by row.
+            let kt = UnsafeMutablePointer<Float>.allocate(capacity: native ? d.dk * d.s : 0)
+            defer { kt.deallocate() }
             for pair in pairs {
                 let o = d.offsets(pair), p = probs + o.p
-                blockGemm(q + o.q, lda: d.qRow, k + o.k, ldb: d.kRow, transB: true, p, ldc: d.s, m: d.t, n: d.s, k: d.dk, alpha: scale)
+                if native {
+                    sk_transpose(d.s, d.dk, k + o.k, d.kRow, kt)
+                    sk_gemm_strided(d.t, d.s, d.dk, scale, q + o.q, d.qRow, 1, kt, d.s, p, d.s, 0)
+                } else {
+                    blockGemm(q + o.q, lda: d.qRow, k + o.k, ldb: d.kRow, transB: true, p, ldc: d.s, m: d.t, n: d.s, k: d.dk, alpha: scale)
+                }
                 if let mask {
                     maskedSoftmaxRows(p, mask: mask + o.mask, p, rows: d.t, cols: d.s, uniformWhenEmpty: false)
+                } else if native {
+                    sk_softmax_rows(p, d.t, d.s)
                 } else {
                     softmaxRowsInPlace(p, rows: d.t, cols: d.s)
                 }
-                blockGemm(p, lda: d.s, v + o.v, ldb: d.vRow, out + o.out, ldc: vs, m: d.t, n: d.dv, k: d.s)
+                if native {
+                    sk_gemm_strided(d.t, d.dv, d.s, 1, p, d.s, 1, v + o.v, d.vRow, out + o.out, vs, 0)
+                } else {
+                    blockGemm(p, lda: d.s, v + o.v, ldb: d.vRow, out + o.out, ldc: vs, m: d.t, n: d.dv, k: d.s)
+                }
             }
         }
     }
 
-    /// Gradients of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:)`` from the upstream of
+    /// Gradients of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:native:)`` from the upstream of
     /// its output (`dOut`, `[batch, t, heads, dv]`) and/or of its probabilities (`dProbs`):
     /// `dP = dOut · vᵀ + dProbs`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dq = scale · dS · k`,
     /// `dk = scale · dSᵀ · q`, and `dv = Pᵀ · dOut` (written only when `dOut` is given). Every
@@ -68,14 +93,30 @@ extension Kernels {
                                             v: UnsafePointer<Float>, probs: UnsafePointer<Float>, scale: Float,
                                             dOut: UnsafePointer<Float>?, dProbs: UnsafePointer<Float>?,
                                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
-                                            dv: UnsafeMutablePointer<Float>?) {
+                                            dv: UnsafeMutablePointer<Float>?, native: Bool = nativeAttention) {
         let vs = d.heads * d.dv
         forEachPairs(d, work: 2 * d.workPerPair) { pairs in
             let ds = UnsafeMutablePointer<Float>.allocate(capacity: d.t * d.s)
-            defer { ds.deallocate() }
+            // The value block transposed, `[dv, s]`, for `dOut · vᵀ` natively.
+            let vt = UnsafeMutablePointer<Float>.allocate(capacity: native && dOut != nil ? d.dv * d.s : 0)
+            defer { ds.deallocate(); vt.deallocate() }
             for pair in pairs {
                 let o = d.offsets(pair), p = probs + o.p
                 if let dProbs { ds.update(from: dProbs + o.p, count: d.t * d.s) }
+                if native {
+                    if let dOut {
+                        sk_transpose(d.s, d.dv, v + o.v, d.vRow, vt)
+                        sk_gemm_strided(d.t, d.s, d.dv, 1, dOut + o.out, vs, 1, vt, d.s, ds, d.s, dProbs == nil ? 0 : 1)
+                    }
+                    sk_softmax_backward_rows(ds, p, d.t, d.s)
+                    sk_gemm_strided(d.t, d.dk, d.s, scale, ds, d.s, 1, k + o.k, d.kRow, dq + o.q, d.qRow, 0)
+                    // dSᵀ and Pᵀ are read through swapped strides.
+                    sk_gemm_strided(d.s, d.dk, d.t, scale, ds, 1, d.s, q + o.q, d.qRow, dk + o.k, d.kRow, 0)
+                    if let dOut, let dv {
+                        sk_gemm_strided(d.s, d.dv, d.t, 1, p, 1, d.s, dOut + o.out, vs, dv + o.v, d.vRow, 0)
+                    }
+                    continue
+                }
                 if let dOut {
                     blockGemm(dOut + o.out, lda: vs, v + o.v, ldb: d.vRow, transB: true, ds, ldc: d.s,
                               m: d.t, n: d.s, k: d.dv, beta: dProbs == nil ? 0 : 1)

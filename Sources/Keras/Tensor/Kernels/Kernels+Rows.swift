@@ -22,6 +22,8 @@ extension Kernels {
 
     /// How many rows ahead ``gatherShuffledRows(_:_:row:into:)`` asks for the next rows.
     static let gatherLookahead = 8
+    /// Rows of up to this many floats are gathered with ``copy(_:to:count:)``, not `memmove`.
+    static let shortRow = 32
 
     /// ``gatherRows(_:_:row:into:)`` for rows in random order from an array larger than the
     /// caches (a shuffled batch): each row is requested `gatherLookahead` rows before it is
@@ -35,7 +37,12 @@ extension Kernels {
             for k in 0..<Swift.min(gatherLookahead, n) { keras_prefetch(x + idx[k] * row, bytes) }
             for k in 0..<n {
                 if k + gatherLookahead < n { keras_prefetch(x + idx[k + gatherLookahead] * row, bytes) }
-                (out + k * row).update(from: x + idx[k] * row, count: row)
+                // Short rows (one-hot targets, labels) in a loop: a `memmove` call costs more.
+                if row <= shortRow {
+                    copy(x + idx[k] * row, to: out + k * row, count: row)
+                } else {
+                    (out + k * row).update(from: x + idx[k] * row, count: row)
+                }
             }
         }
     }

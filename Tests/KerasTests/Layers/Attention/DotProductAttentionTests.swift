@@ -138,6 +138,67 @@ final class DotProductAttentionTests: XCTestCase {
         }
     }
 
+    /// The AVX2 kernels (``Kernels/nativeAttention``) against the Swift and OpenBLAS ones on the
+    /// same inputs: probabilities, output and every gradient, through the output's upstream, the
+    /// probabilities' upstream and both, with and without a mask; at the bench shape, at sizes
+    /// that leave every row and column tail (one- and two-vector, masked), and in packed rows.
+    func testNativeKernelsMatchTheSwiftOnes() throws {
+        try XCTSkipUnless(Kernels.nativeAttention, "the CPU has no AVX2 + FMA")
+        let cases: [(AttentionDims, Bool, String)] = [
+            (AttentionDims(batch: 2, heads: 4, t: 64, s: 64, dk: 16, dv: 16), false, "bench shape"),
+            (AttentionDims(batch: 2, heads: 3, t: 7, s: 9, dk: 5, dv: 10), false, "odd sizes"),
+            (AttentionDims(batch: 1, heads: 2, t: 13, s: 17, dk: 8, dv: 29), false, "tails of one and two vectors"),
+            (AttentionDims(batch: 2, heads: 2, t: 6, s: 6, dk: 3, dv: 7, rows: (26, 26, 26)), true, "packed rows"),
+        ]
+        for (d, packed, what) in cases {
+            // Packed: one `[b, t, q | k | v]` source and one gradient of that layout.
+            let sizes = packed ? [d.batch * d.t * d.qRow] : [d.batch * d.t * d.qRow, d.batch * d.s * d.kRow, d.batch * d.s * d.vRow]
+            let sources = sizes.enumerated().map { GradientCheck.random([$1], seed: 50 + UInt64($0)) }
+            let starts = packed ? [(0, 0), (0, d.heads * d.dk), (0, 2 * d.heads * d.dk)] : [(0, 0), (1, 0), (2, 0)]
+            let dOut = GradientCheck.random([d.batch * d.t * d.heads * d.dv], seed: 55)
+            let dProbs = GradientCheck.random([d.pairs * d.t * d.s], seed: 56)
+            let mask = try Tensor(shape: [d.batch * d.t * d.s], scalars: (0..<(d.batch * d.t * d.s)).map { $0 % 5 == 3 ? 0 : 1 })
+            for masked in [false, true] {
+                for (withOut, withProbs) in [(true, false), (false, true), (true, true)] {
+                    var results: [[Float]] = []
+                    for native in [true, false] {
+                        let probs = Tensor(shape: [d.pairs * d.t * d.s]), out = Tensor(shape: [d.batch * d.t * d.heads * d.dv])
+                        let grads = sources.map { Tensor(shape: $0.shape, repeating: 7) }
+                        func at(_ list: [Tensor], _ i: Int) -> UnsafeMutablePointer<Float> { list[starts[i].0].data + starts[i].1 }
+                        Kernels.dotProductAttention(d, q: at(sources, 0), k: at(sources, 1), v: at(sources, 2),
+                                                    mask: masked ? UnsafePointer(mask.data) : nil, scale: 0.3,
+                                                    probs: probs.data, out: out.data, native: native)
+                        Kernels.dotProductAttentionBackward(d, q: at(sources, 0), k: at(sources, 1), v: at(sources, 2),
+                                                            probs: probs.data, scale: 0.3,
+                                                            dOut: withOut ? UnsafePointer(dOut.data) : nil,
+                                                            dProbs: withProbs ? UnsafePointer(dProbs.data) : nil,
+                                                            dq: at(grads, 0), dk: at(grads, 1), dv: withOut ? at(grads, 2) : nil,
+                                                            native: native)
+                        results.append(probs.scalars + out.scalars + grads.flatMap(\.scalars))
+                    }
+                    let label = "\(what)\(masked ? ", masked" : "") (output upstream \(withOut), probabilities upstream \(withProbs))"
+                    var worst: Float = 0
+                    for (a, c) in zip(results[0], results[1]) { worst = max(worst, abs(a - c) / max(1, abs(c))) }
+                    XCTAssertLessThanOrEqual(worst, 1e-5, "\(label): AVX2 and Swift kernels differ")
+                    XCTAssertGreaterThan(results[0].map(abs).max() ?? 0, 0, label)
+                }
+            }
+        }
+    }
+
+    /// Finite differences at sizes where the AVX2 products take full 16-column tiles, four-row
+    /// blocks and masked tails of both widths (s = 17, dv = 9).
+    func testNativeGradientsByFiniteDifferences() throws {
+        let q = GradientCheck.random([1, 5, 2, 16], seed: 61), k = GradientCheck.random([1, 17, 2, 16], seed: 62)
+        let v = GradientCheck.random([1, 17, 2, 9], seed: 63)
+        try GradientCheck.check([q, k, v], "dotProductAttention output, native sizes") { xs in
+            try Ops.dotProductAttention(query: xs[0], key: xs[1], value: xs[2], scale: 0.25).output
+        }
+        try GradientCheck.check([q, k, v], "dotProductAttention probabilities, native sizes") { xs in
+            try Ops.dotProductAttention(query: xs[0], key: xs[1], value: xs[2], scale: 0.25).probabilities
+        }
+    }
+
     func testShapeErrorsNameTheOp() throws {
         func message(_ body: () throws -> Void) -> String {
             do { try body() } catch let e as KerasError { return e.message } catch { return "\(error)" }
