@@ -88,6 +88,14 @@ public func keras_layer_builder_output(_ builder: UnsafeMutableRawPointer?, _ no
     }
 }
 
+@_cdecl("keras_layer_builder_loss")
+public func keras_layer_builder_loss(_ builder: UnsafeMutableRawPointer?, _ node: Int64, _ training: Int32) -> Int32 {
+    guarded("keras_layer_builder_loss") {
+        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
+        try trace(builder).addLossOutput(try nodeIndex(node), training: training < 0 ? nil : training == 1)
+    }
+}
+
 @_cdecl("keras_layer_builder_state")
 public func keras_layer_builder_state(_ builder: UnsafeMutableRawPointer?, _ width: Int64, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_state") {

@@ -1,6 +1,7 @@
 /* A C plugin layer written as a composition of built-in ops (keras_layer_builder_op): traced in
  * build, it trains with the library's autodiff although it has no backward function and its
- * forward callback is never called; bad ops are clear errors. */
+ * forward callback is never called; bad ops are clear errors. A traced loss
+ * (keras_layer_builder_loss, Keras's add_loss) joins the training loss with its gradient. */
 #include "check.h"
 #include <math.h>
 
@@ -28,6 +29,30 @@ static int build(void *state, keras_layer_builder *b, int ndim, const int64_t *s
     if (out_ndim != 2 || out_shape[0] != -1 || out_shape[1] != 3) return 42;
     bad_op_rc = keras_layer_builder_op(b, "no_such_op", 1, &x, NULL, &t);
     snprintf(bad_op_message, sizeof bad_op_message, "%s", keras_last_error());
+    return keras_layer_builder_output(b, y, -1);
+}
+
+/* y = x * w with the penalty 0.1 * sum(w^2) added to the loss (Keras: add_loss). */
+static int build_penalized(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
+    int64_t x, w, y, sq, total, c, scaled, width = shape[ndim - 1];
+    const float tenth = 0.1f;
+    int rc;
+    (void)state;
+    if ((rc = b->add_weight(b, "w", 1, &width, "ones", 1)) != 0) return rc;
+    if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
+    if ((rc = keras_layer_builder_weight(b, 0, &w)) != 0) return rc;
+    {
+        int64_t args[2] = {x, w};
+        if ((rc = keras_layer_builder_op(b, "multiply", 2, args, NULL, &y)) != 0) return rc;
+    }
+    if ((rc = keras_layer_builder_op(b, "square", 1, &w, NULL, &sq)) != 0) return rc;
+    if ((rc = keras_layer_builder_op(b, "sum", 1, &sq, NULL, &total)) != 0) return rc;
+    if ((rc = keras_layer_builder_constant(b, &tenth, 0, NULL, &c)) != 0) return rc;
+    {
+        int64_t args[2] = {total, c};
+        if ((rc = keras_layer_builder_op(b, "multiply", 2, args, NULL, &scaled)) != 0) return rc;
+    }
+    if ((rc = keras_layer_builder_loss(b, scaled, -1)) != 0) return rc;
     return keras_layer_builder_output(b, y, -1);
 }
 
@@ -67,6 +92,23 @@ int main(void) {
     CHECK(bad_op_rc == KERAS_ERR_INVALID_ARGUMENT && strstr(bad_op_message, "no_such_op"));
     /* Outside build there is no graph to trace into. */
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_input(NULL, &node));
+    keras_model_free(m);
+
+    /* On zero inputs the data loss has no gradient: only the penalty moves w, by
+     * w <- w - 0.5 * 0.2 w = 0.9 w per step, from ones: 0.9^10 after 10 steps. */
+    memset(x, 0, sizeof x);
+    memset(y, 0, sizeof y);
+    cls.build = build_penalized;
+    CHECK_OK(keras_register_layer("ScalePenalized", &cls));
+    CHECK_OK(keras_sequential_new(NULL, &m));
+    CHECK_OK(keras_sequential_add_json(m, input3));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"ScalePenalized\", \"config\": {\"name\": \"scale_penalized\"}}"));
+    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.5}}, \"loss\": \"mse\"}"));
+    CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, xs, "{\"epochs\": 10, \"batch_size\": 10, \"verbose\": 0}", NULL, 0, NULL));
+    CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+    printf("ScalePenalized weights after 10 steps: %.5f %.5f %.5f (0.9^10 = %.5f)\n", w[0], w[1], w[2], powf(0.9f, 10));
+    for (i = 0; i < 3; i++) CHECK(fabsf(w[i] - powf(0.9f, 10)) < 1e-5f);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be", keras_layer_builder_loss(NULL, 0, 2));
     keras_model_free(m);
     CHECK_DONE("test_graph_layer");
 }

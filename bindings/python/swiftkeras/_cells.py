@@ -49,7 +49,7 @@ def call(self, inputs, states=None, training=False, **kwargs):
                              f"tensors (keras.Input, layer outputs) or all arrays")
         node = len(self._inbound)
         self._inbound.append(StatesCall([inputs, *flat]))
-        batch = inputs.shape[0] if inputs.shape else None
+        batch = inputs._shape[0] if inputs._shape else None
         width = (batch, self._args.get("units"))
         outs = [KerasTensor(width, self, node, i) for i in range(1 + len(flat))]
         return outs[0], (outs[1:] if nested else outs[1])

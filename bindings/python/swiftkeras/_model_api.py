@@ -105,6 +105,30 @@ class ModelAPI:
         computed inside the library's training step, so there are none to list here."""
         return []
 
+    # -- execution flags -------------------------------------------------------------------
+    @property
+    def run_eagerly(self):
+        """Keras `model.run_eagerly` (also `compile(run_eagerly=...)`): accepted and kept. Here
+        every step runs natively in the library either way: layers written with `keras.ops`
+        are traced once and never re-entered, and layers written on numpy are called on numpy
+        values every step (what Keras's eager mode gives for debugging)."""
+        return bool(self._compile_extras.get("run_eagerly", False))
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._compile_extras = {**self._compile_extras, "run_eagerly": bool(value)}
+
+    @property
+    def jit_compile(self):
+        """Keras `model.jit_compile`: "auto" resolves to True, as on Keras's JAX backend (the
+        library's steps are always compiled code); False once set so, which changes nothing."""
+        value = self._compile_extras.get("jit_compile", "auto")
+        return True if value == "auto" else bool(value)
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        self._compile_extras = {**self._compile_extras, "jit_compile": value}
+
     # -- symbolic input and output ---------------------------------------------------------
     @property
     def input(self):

@@ -35,9 +35,28 @@ class KerasTensor(TensorOperators):
     Operators and `swiftkeras.ops` on it add layers to the graph (ops._functional)."""
 
     def __init__(self, shape, layer, node_index=0, tensor_index=0, dtype="float32"):
-        self.shape = tuple(shape) if shape is not None else None
+        self._shape = tuple(shape) if shape is not None else None
         self.dtype = dtype
         self._keras_history = (layer, node_index, tensor_index)
+
+    @property
+    def shape(self):
+        """The tensor's shape, None for the batch (Keras: `KerasTensor.shape`). A layer
+        output's shape is what the library builds for it, once, when the shape is first asked
+        for (models._symbolic_shape); None where the library cannot build it."""
+        if self._shape is None and not self.__dict__.get("_shape_probed"):
+            from .models import _symbolic_shape
+            self._shape_probed = True
+            self._shape = _symbolic_shape(self)
+        return self._shape
+
+    @shape.setter
+    def shape(self, value):
+        self._shape = tuple(value) if value is not None else None
+
+    @property
+    def ndim(self):
+        return len(self.shape)
 
     @property
     def name(self):
@@ -46,7 +65,7 @@ class KerasTensor(TensorOperators):
     def _config(self):
         layer, node, tensor = self._keras_history
         return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(self.shape) if self.shape is not None else None,
+                "config": {"shape": list(self._shape) if self._shape is not None else None,
                            "dtype": self.dtype, "keras_history": [layer.name, node, tensor]}}
 
     def __repr__(self):
@@ -246,9 +265,30 @@ class Layer:
         return self._owner._call_layer(self._index, x)
 
     def compute_output_shape(self, input_shape):
+        """Keras `compute_output_shape`: the output shape for `input_shape` (None for unknown
+        dimensions), as the library builds the layer; a layer not yet in a model is built
+        alone for it (from its config: the layer itself stays unbuilt)."""
         if self._owner is not None and self._owner._handle is not None:
             return self._owner._layer_output_shape(self._index, input_shape)
+        shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
+        if isinstance(self, _BuiltinLayer) and shape and not isinstance(shape[0], (tuple, list)):
+            from .models import _probe_output_shape
+            return _probe_output_shape(self, shape)
         raise NotImplementedError(f"{type(self).__name__}.compute_output_shape")
+
+    def add_loss(self, loss):
+        """Keras `add_loss`, called in `call`: the sum of each value joins the loss of every
+        training step. A `call` traced into the library's op graph adds it natively (a value
+        computed with `ops` from the inputs and weights, with its gradient); a layer that runs
+        on numpy cannot add to the library's loss, and is told so."""
+        from .ops._trace import active
+        trace = active()
+        if trace is None or trace.layer is not self:
+            raise NotImplementedError(
+                f"{type(self).__name__}.add_loss: a loss is added from a `call` traced into the "
+                f"library's op graph (written with keras.ops); this call runs on numpy values")
+        for value in (loss if isinstance(loss, (list, tuple)) else [loss]):
+            trace.add_loss(value)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self._owner is not None}>"

@@ -932,6 +932,7 @@ class Sequential(Model):
             input_layer = layer._keras_history[0]
             self._input_batch_shape = tuple(input_layer._args.get("batch_shape"))
             self._input_name = input_layer.name
+            self._input_tensor = layer
             return
         self._refuse_while_fitting(f"add a layer ('{getattr(layer, 'name', layer)}')")
         if not isinstance(layer, Layer):
@@ -1016,6 +1017,38 @@ class Sequential(Model):
             return tuple(self._input_batch_shape)
         return super().input_shape
 
+    @property
+    def inputs(self):
+        """Keras 3's `Sequential.inputs`: `[keras.Input]` once the input shape is known (the
+        layers are then called on it once, as Keras builds its graph). `model.input` and
+        `model.output` raise "never been called" in Keras 3 for a Sequential that was not
+        itself called on a tensor, and here too."""
+        return [self._symbolic_chain("inputs")[0]]
+
+    @property
+    def outputs(self):
+        """Keras 3's `Sequential.outputs`: `[the last layer's output]`, with its shape."""
+        return [self._symbolic_chain("outputs")[1]]
+
+    def _symbolic_chain(self, what):
+        if self._functional is not None:
+            inputs, outputs = self._functional
+            return inputs, outputs
+        if self._input_batch_shape is None or not self._layers:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        key = (tuple(self._input_batch_shape), tuple(id(layer) for layer in self._layers))
+        cached = getattr(self, "_symbolic_io", None)
+        if cached is None or cached[0] != key:
+            from .layers import Input
+            x = getattr(self, "_input_tensor", None)
+            if x is None or tuple(x._shape) != tuple(self._input_batch_shape):
+                x = Input(batch_shape=tuple(self._input_batch_shape), name=self._input_name)
+            y = x
+            for layer in self._layers:
+                y = layer(y)
+            cached = self._symbolic_io = (key, (x, y))
+        return cached[1]
+
 
 _libc = ctypes.CDLL(None)
 
@@ -1093,6 +1126,104 @@ def _verbosity(verbose, auto):
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
     return int(verbose)
+
+
+def _graph_inputs(t):
+    """The keras.Input tensors a symbolic tensor derives from, in the order first reached."""
+    found, seen = [], set()
+
+    def visit(tensor):
+        layer, node, _ = tensor._keras_history
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        if getattr(layer, "class_name", None) == "InputLayer":
+            found.append(layer._input_tensor)
+            return
+        call_inputs = layer._inbound[node] if node < len(layer._inbound) else []
+        for u in (call_inputs if isinstance(call_inputs, (list, tuple)) else [call_inputs]):
+            if isinstance(u, KerasTensor):
+                visit(u)
+
+    visit(t)
+    return found
+
+
+def _built_output_shape(config, layers, batch):
+    """The output shape of the model `config` describes, built by the library and freed (the
+    batch dimension is `batch`); raises the library's error when it cannot be built."""
+    handle = ctypes.c_void_p()
+    try:
+        _plugins.register_scope_objects()
+        with _python_layers.claiming(layers):
+            check(_lib.keras_model_from_json(dumps(config), byref(handle)))
+        buf = (c_int64 * _MAX_RANK)()
+        rank = c_int32()
+        check(_lib.keras_model_output_shape(handle, 0, buf, _MAX_RANK, byref(rank)))
+        dims = tuple(None if buf[k] < 0 else int(buf[k]) for k in range(rank.value))
+        return (batch,) + dims[1:] if dims else dims
+    finally:
+        if handle.value and _lib.has("keras_model_free"):
+            _lib.keras_model_free(handle.value)
+
+
+def _symbolic_shape(t):
+    """The shape of symbolic tensor `t` (None for unknown dimensions) as the library builds it;
+    None when it cannot be built (a graph the library refuses shows its error when the real
+    model is built). A layer called on tensors of known shapes is built alone for their shapes
+    (each tensor's shape is kept once known, so a graph read tensor by tensor builds each layer
+    once); other calls (several positional tensors, states) build the model from the graph's
+    inputs to `t`."""
+    try:
+        layer, node, index = t._keras_history
+        call = layer._inbound[node] if node < len(layer._inbound) else None
+        if call is not None and not isinstance(call, (PositionalCall, StatesCall)):
+            flat = list(call) if isinstance(call, (list, tuple)) else [call]
+            if all(isinstance(u, KerasTensor) for u in flat):
+                shapes = [u.shape for u in flat]
+                if all(s is not None for s in shapes):
+                    return _single_layer_shape(layer, flat, shapes, index, isinstance(call, (list, tuple)))
+        inputs = _graph_inputs(t)
+        if not inputs:
+            return None
+        probe = Model(inputs if len(inputs) > 1 else inputs[0], t, name="shape_probe")
+        return _built_output_shape(probe._model_config(), probe._layers, inputs[0]._shape[0])
+    except (Exception, RecursionError):  # noqa: BLE001 — no shape is Keras's None, not an error
+        return None
+
+
+def _single_layer_shape(layer, tensors, shapes, index, as_list):
+    """Output `index` of `layer` called on fresh inputs of `shapes` (the layer's own inbound
+    nodes are left as they are)."""
+    entries, refs = [], []
+    for i, (u, shape) in enumerate(zip(tensors, shapes)):
+        name = f"shape_probe_input_{i}"
+        entries.append({"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+                        "name": name, "inbound_nodes": [],
+                        "config": {"batch_shape": list(shape), "dtype": u.dtype, "sparse": False,
+                                   "name": name}})
+        refs.append({"class_name": "__keras_tensor__",
+                     "config": {"shape": list(shape), "dtype": u.dtype, "keras_history": [name, 0, 0]}})
+    entry = layer._layer_entry()
+    entry["name"] = layer.name
+    entry["inbound_nodes"] = [{"args": [refs if as_list else refs[0]], "kwargs": {}}]
+    entries.append(entry)
+    config = {"class_name": "Functional", "config": {
+        "name": "shape_probe", "trainable": True, "layers": entries,
+        "input_layers": [[e["name"], 0, 0] for e in entries[:-1]] if as_list else [entries[0]["name"], 0, 0],
+        "output_layers": [layer.name, 0, index]}}
+    return _built_output_shape(config, [layer], shapes[0][0])
+
+
+def _probe_output_shape(layer, input_shape):
+    """A built-in layer's output shape for `input_shape`, from a one-layer model of its config
+    (the layer object itself is not built)."""
+    config = {"class_name": "Sequential", "config": {"name": "shape_probe", "layers": [
+        {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+         "config": {"batch_shape": list(input_shape), "dtype": "float32", "sparse": False,
+                    "name": "shape_probe_input"}},
+        layer._layer_entry()]}}
+    return _built_output_shape(config, [layer], input_shape[0])
 
 
 def _graph_layers(inputs, outputs):

@@ -85,7 +85,11 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         let tape = GradientTape.active
         let values = weightValues()
-        if let graph { return try graph.run(inputs, weights: values, training: training) }
+        if let graph {
+            let (y, losses) = try graph.runWithLosses(inputs, weights: values, training: training)
+            if training { for l in losses { addLoss(l) } }
+            return y
+        }
         let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
         var outShape: [Int] = []
         for (i, d) in shape.enumerated() {

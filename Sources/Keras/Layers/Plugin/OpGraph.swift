@@ -18,6 +18,9 @@ public final class OpGraph: @unchecked Sendable {
     var sources: [Source] = []
     /// The node each mode returns: index 0 for inference, 1 for training.
     private(set) var outputs: [Int?] = [nil, nil]
+    /// The nodes whose sums the layer adds to the loss (Keras: `add_loss` in `call`), per mode
+    /// as ``outputs``.
+    private(set) var lossOutputs: [[Int]] = [[], []]
     /// For a cell, the node of each state's new value, per mode as ``outputs``.
     private(set) var stateOutputs: [[Int?]] = [[], []]
     /// For a cell with `get_initial_state`, the node of each state's initial value for one row
@@ -126,6 +129,14 @@ public final class OpGraph: @unchecked Sendable {
         if training != false { outputs[1] = n }
     }
 
+    /// Adds the sum of node `i` to the loss of a training step, for `training` (nil: both modes;
+    /// only a training call's losses enter the loss). Keras: `self.add_loss(value)` in `call`.
+    public func addLossOutput(_ i: Int, training: Bool?) throws {
+        let n = try node(i, "loss")
+        if training != true { lossOutputs[0].append(n) }
+        if training != false { lossOutputs[1].append(n) }
+    }
+
     /// Makes node `i` the new value of state `index` after a cell's step, for `training` (nil:
     /// both modes); it must have the state's shape `(batch, width)`.
     public func setStateOutput(_ index: Int, _ i: Int, training: Bool?) throws {
@@ -195,8 +206,10 @@ public final class OpGraph: @unchecked Sendable {
         probes = []
         weightValue = nil
         fuseDense()
-        denseForm = findDenseForm()
-        plans = (0..<2).map { mode in plan(for: ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }) }
+        denseForm = lossOutputs.joined().isEmpty ? findDenseForm() : nil
+        plans = (0..<2).map { mode in
+            plan(for: ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 } + lossOutputs[mode])
+        }
         initialPlan = plan(for: initialStates.compactMap { $0 })
     }
 
@@ -219,12 +232,21 @@ public final class OpGraph: @unchecked Sendable {
 
     /// The output for input `x` given the layer's weights (tape leaves while training).
     public func run(_ x: Tensor, weights: [Tensor], training: Bool) throws -> Tensor {
+        try runWithLosses(x, weights: weights, training: training).output
+    }
+
+    /// The output for input `x` and the traced losses (each summed to a scalar) of the mode run.
+    public func runWithLosses(_ x: Tensor, weights: [Tensor], training: Bool) throws -> (output: Tensor, losses: [Tensor]) {
         guard stateWidths.isEmpty else {
             throw KerasError.invalidArgument("op graph: this graph is a recurrent cell's step (state_size \(stateWidths)): run it over sequences in an RNN layer")
         }
         let (mode, values) = try evaluate(x, states: [], weights: weights, training: training)
         guard let out = outputs[mode], let y = values[out] else { throw KerasError.invalidState("op graph: the output has no value") }
-        return y
+        let losses = try lossOutputs[mode].map { i -> Tensor in
+            guard let v = values[i] else { throw KerasError.invalidState("op graph: a loss has no value") }
+            return try Ops.sum(v, axes: nil, keepDims: false)
+        }
+        return (y, losses)
     }
 
     /// One step of a cell: the output and the new states for step input `x` `(batch, features)`

@@ -84,4 +84,86 @@ final class OpGraphTests: XCTestCase {
         }
         XCTAssertEqual(g.count, 1, "failed ops add no node")
     }
+
+    /// The elementwise ops added in session 8: values against Glibc/rounding rules, and their
+    /// tape gradients against central differences (rounding: zero, as under jax).
+    func testRoundingAndTrigonometryOpsAndTheirGradients() throws {
+        let x = try Tensor(shape: [6], scalars: [-1.5, -0.5, 0.5, 1.5, 2.5, -0.7])
+        let rounded: [String: [Float]] = [
+            "floor": [-2, -1, 0, 1, 2, -1], "ceil": [-1, -0, 1, 2, 3, -0],
+            "trunc": [-1, -0, 0, 1, 2, -0], "round": [-2, -0, 0, 2, 2, -1],
+        ]
+        for (name, expected) in rounded {
+            let op = try OpGraphOp(name, Self.none, arity: 1)
+            XCTAssertEqual(try op.apply([x], training: false).scalars, expected, name)
+            try GradientCheck.check([GradientCheck.distinct([5], in: 0.1...0.4)], name) { v in try op.apply(v, training: false) }
+        }
+        let smooth: [(String, ClosedRange<Float>)] = [
+            ("tan", -1...1), ("arcsin", -0.8...0.8), ("arccos", -0.8...0.8), ("arctan", -2...2),
+            ("sinh", -2...2), ("cosh", -2...2), ("arcsinh", -2...2), ("arccosh", 1.2...3), ("arctanh", -0.8...0.8),
+        ]
+        for (name, range) in smooth {
+            let op = try OpGraphOp(name, Self.none, arity: 1)
+            let v = GradientCheck.distinct([7], in: range, seed: 3)
+            let y = try op.apply([v], training: false)
+            let reference: (Float) -> Float = ["tan": tanf, "arcsin": asinf, "arccos": acosf, "arctan": atanf,
+                                               "sinh": sinhf, "cosh": coshf, "arcsinh": asinhf, "arccosh": acoshf,
+                                               "arctanh": atanhf][name] ?? { $0 }
+            assertClose(y.scalars, v.scalars.map(reference), name)
+            try GradientCheck.check([v], step: 1e-3, name) { t in try op.apply(t, training: false) }
+        }
+    }
+
+    /// conv, depthwise_conv, max_pool and average_pool as graph ops: the library's own ops with
+    /// the strides and padding of their JSON arguments, gradients against central differences.
+    func testWindowOpsMatchTheLibrarysOpsAndTheirGradients() throws {
+        let x = GradientCheck.random([2, 5, 6, 3], seed: 21), k = GradientCheck.random([3, 3, 3, 4], seed: 22)
+        let conv = try OpGraphOp("conv", .object([("strides", .array([.int(2)])), ("padding", .string("same"))]), arity: 2)
+        let expected = try Ops.conv(x, kernel: k, bias: nil, strides: [2, 2], padding: .same, dilation: [1, 1])
+        XCTAssertEqual(try conv.apply([x, k], training: false).scalars, expected.scalars)
+        try GradientCheck.check([x, k], "conv") { v in try conv.apply(v, training: false) }
+        let dk = GradientCheck.random([2, 2, 3, 2], seed: 23)
+        let depthwise = try OpGraphOp("depthwise_conv", .object([("dilation_rate", .array([.int(2), .int(1)]))]), arity: 2)
+        XCTAssertEqual(try depthwise.apply([x, dk], training: false).shape, [2, 3, 5, 6])
+        try GradientCheck.check([x, dk], "depthwise_conv") { v in try depthwise.apply(v, training: false) }
+        let pools: [(String, JSON)] = [
+            ("max_pool", .object([("pool_size", .array([.int(2), .int(2)])), ("padding", .string("same"))])),
+            ("average_pool", .object([("pool_size", .array([.int(3)])), ("strides", .array([.int(1), .int(2)]))])),
+        ]
+        for (name, attrs) in pools {
+            let op = try OpGraphOp(name, attrs, arity: 1)
+            let v = GradientCheck.distinct([1, 5, 6, 2], seed: 24)
+            XCTAssertEqual(try op.apply([v], training: false).shape, name == "max_pool" ? [1, 3, 3, 2] : [1, 3, 2, 2], name)
+            try GradientCheck.check([v], name) { t in try op.apply(t, training: false) }
+        }
+        let threeStrides = try OpGraphOp("conv", .object([("strides", .array([.int(1), .int(1), .int(1)]))]), arity: 2)
+        XCTAssertThrowsError(try threeStrides.apply([x, k], training: false)) {
+            XCTAssertTrue("\($0)".contains("3 values for 2 spatial axes"), "\($0)")
+        }
+        XCTAssertThrowsError(try OpGraphOp("conv", .object([("padding", .string("causal"))]), arity: 2)) {
+            XCTAssertTrue("\($0)".contains("causal"), "\($0)")
+        }
+    }
+
+    /// A traced loss (Keras's add_loss in `call`) joins the training loss: an L2 penalty on the
+    /// weight of `x * w` on zero inputs shrinks w by (1 - lr * 2c) per step and nothing else.
+    func testTracedLossJoinsTheTrainingLoss() throws {
+        var f = CallbackLayerFunctions { _, _, _, _ in throw KerasError.invalidState("forward callback ran") }
+        f.build = { shape, add in
+            guard let last = shape.last, let d = last else { throw KerasError.invalidArgument("unknown input width") }
+            try add("w", [d], try deserializeInitializer(.string("ones")), true)
+            guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
+            let w = try g.addWeight(0)
+            try g.setOutput(try g.addOp("multiply", [g.addInput(), w], attributes: Self.none), training: nil)
+            let penalty = try g.addOp("multiply", [g.addOp("square", [w], attributes: Self.none), g.addConstant(Tensor(0.1))],
+                                      attributes: Self.none)
+            try g.addLossOutput(penalty, training: nil)
+        }
+        let layer = CallbackLayer(className: "Penalized", functions: f)
+        let model = try Sequential([InputLayer(shape: [3]), layer])
+        try model.compile(optimizer: SGD(learningRate: 0.5), loss: "mse")
+        _ = try model.fit(Tensor(shape: [4, 3]), Tensor(shape: [4, 3]), batchSize: 4, epochs: 10, verbose: 0, shuffle: false)
+        assertClose(layer.weights[0].storedValue.scalars, [Float](repeating: powf(0.9, 10), count: 3), "w after 10 steps")
+        XCTAssertNil(layer.graph?.denseForm, "a graph with a loss is not a plain Dense")
+    }
 }

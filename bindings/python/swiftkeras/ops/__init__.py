@@ -14,22 +14,32 @@ import math
 import numpy as np
 
 from . import image, linalg, nn
-from ._arrays import (argmin, argsort, average, broadcast_to, cumprod, cumsum, empty, hstack,
-                      identity, linspace, meshgrid, one_hot, outer, pad, prod, ravel, roll, sort,
-                      top_k, tri, tril, triu, unstack, vstack)
-from ._math import (all, any, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, ceil, cosh,
-                    count_nonzero, deg2rad, exp2, floor, floor_divide, heaviside, hypot, isclose,
-                    isfinite, isinf, isnan, log2, log10, logaddexp, logical_and, logical_not,
-                    logical_or, logical_xor, mod, rad2deg, round, sinh, tan, trunc)
+from ._arrays import (append, argmin, argsort, array_split, average, broadcast_to, conj, conjugate,
+                      copy, cumprod, cumsum, diff, dsplit, dstack, empty, empty_like, fliplr, flipud,
+                      geomspace, hsplit, hstack, identity, imag, inner, isreal, kron, linspace,
+                      logspace, median, meshgrid, nanargmax, nanargmin, nancumprod, nancumsum, nanmax,
+                      nanmean, nanmedian, nanmin, nanpercentile, nanprod, nanquantile, nanstd, nansum,
+                      nanvar, ndim, one_hot, outer, pad, percentile, prod, quantile, ravel, real, roll,
+                      rot90, select, size, sort, tensordot, top_k, tri, tril, triu, unstack, vdot,
+                      vsplit, vstack)
+from ._arrays import slice_ as slice  # noqa: A001 — Keras's name
+from ._math import (all, allclose, any, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, cbrt, ceil,
+                    cosh, count_nonzero, deg2rad, divide_no_nan, exp2, fabs, floor, floor_divide,
+                    heaviside, hypot, isclose, isfinite, isinf, isnan, isneginf, isposinf, log2, log10,
+                    logaddexp, logaddexp2, logical_and, logical_not, logical_or, logical_xor, mod,
+                    nan_to_num, ptp, rad2deg, round, signbit, sinc, sinh, tan, trunc)
 from ._window import average_pool, conv, depthwise_conv, max_pool
 from ._indexing import (einsum, flip, getitem, moveaxis, repeat, split, swapaxes, take,
                         take_along_axis, tile)
 from ._trace import NotTraceable, SymbolicTensor, Unsupported, active, is_symbolic
 from .linalg import (cholesky, cholesky_inverse, det, eigh, inv, logdet, lstsq, matrix_rank, pinv, qr,
                      slogdet, solve, solve_triangular, svd)
-from .nn import (celu, elu, gelu, glu, hard_shrink, hard_sigmoid, hard_silu, hard_swish, hard_tanh,
-                 leaky_relu, log_sigmoid, log_softmax, relu, relu6, selu, sigmoid, silu, soft_shrink,
-                 softmax, softplus, softsign, sparse_plus, squareplus, swish, tanh_shrink, threshold)
+from .nn import (batch_normalization, binary_crossentropy, categorical_crossentropy, celu, elu, gelu,
+                 glu, hard_shrink, hard_sigmoid, hard_silu, hard_swish, hard_tanh, layer_normalization,
+                 leaky_relu, log_sigmoid, log_softmax, multi_hot, normalize, psnr, relu, relu6,
+                 rms_normalization, selu, sigmoid, silu, soft_shrink, softmax, softplus, softsign,
+                 sparse_categorical_crossentropy, sparse_plus, sparse_sigmoid, squareplus, swish,
+                 tanh_shrink, threshold)
 
 _f32 = np.float32
 
@@ -448,6 +458,7 @@ from ._functional import dispatching as _dispatching  # noqa: E402
 _NOT_OPS = {"shape", "convert_to_numpy", "convert_to_tensor", "cond", "zeros", "ones", "full",
             "eye", "arange", "active", "is_symbolic", "nn", "linalg", "image", "NotTraceable",
             "SymbolicTensor", "linspace", "tri", "identity", "empty", "meshgrid", "builtins",
+            "logspace", "geomspace", "ndim", "size",
             "Unsupported", "fori_loop", "while_loop", "scan"}
 for _name in __all__:
     if _name not in _NOT_OPS:

@@ -370,6 +370,335 @@ def average(x, axis=None, weights=None):
         ops.multiply(ops.ones_like(x), weights), axis=axis))
 
 
+def fliplr(x):
+    return _ops().flip(x, axis=1)
+
+
+def flipud(x):
+    return _ops().flip(x, axis=0)
+
+
+def rot90(array, k=1, axes=(0, 1)):
+    """Keras `ops.rot90`: numpy's flips and transposes."""
+    ops = _ops()
+    rank = _rank(array)
+    a0, a1 = (int(a) % rank for a in axes)
+    k = int(k) % 4
+    perm = list(range(rank))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    if k == 0:
+        return ops.flip(ops.flip(array, axis=a0), axis=a0) if is_symbolic(array) else np.asarray(
+            ops._value(array))
+    if k == 1:
+        return ops.transpose(ops.flip(array, axis=a1), perm)
+    if k == 2:
+        return ops.flip(ops.flip(array, axis=a0), axis=a1)
+    return ops.flip(ops.transpose(array, perm), axis=a1)
+
+
+def _atleast(x, rank):
+    ops = _ops()
+    r = _rank(x)
+    if r >= rank:
+        return x
+    if rank == 3:   # numpy's atleast_3d: (N,) -> (1, N, 1), (M, N) -> (M, N, 1)
+        return ops.expand_dims(ops.expand_dims(x, 0), -1) if r == 1 else ops.expand_dims(x, -1)
+    return ops.expand_dims(x, 0)
+
+
+def dstack(xs):
+    return _ops().concatenate([_atleast(x, 3) for x in xs], axis=2)
+
+
+def _split_along(x, indices_or_sections, axis, name):
+    from ._indexing import split
+    rank = _rank(x)
+    if rank <= axis:
+        raise ValueError(f"ops.{name}: the input needs rank > {axis}, got rank {rank}")
+    return split(x, indices_or_sections, axis=axis)
+
+
+def hsplit(x, indices_or_sections):
+    return _split_along(x, indices_or_sections, 0 if _rank(x) == 1 else 1, "hsplit")
+
+
+def vsplit(x, indices_or_sections):
+    return _split_along(x, indices_or_sections, 0, "vsplit")
+
+
+def dsplit(x, indices_or_sections):
+    return _split_along(x, indices_or_sections, 2, "dsplit")
+
+
+def array_split(x, indices_or_sections, axis=0):
+    """Keras `ops.array_split`: like split, sections may be unequal (the first ones longer)."""
+    ops = _ops()
+    if not is_symbolic(x):
+        return [np.asarray(p, _f32) for p in np.array_split(ops._value(x), indices_or_sections, axis=axis)]
+    a, n = _known_axis("array_split", x, axis)
+    sections = int(indices_or_sections)
+    if sections <= 0:
+        raise ValueError(f"ops.array_split: the number of sections must be positive, got {sections}")
+    size, extra = divmod(n, sections)
+    bounds, at = [], 0
+    for i in range(sections):
+        bounds.append((at, at + size + (1 if i < extra else 0)))
+        at = bounds[-1][1]
+    lead = (slice(None),) * a
+    return [x[lead + (slice(lo, hi),)] for lo, hi in bounds]
+
+
+def append(x1, x2, axis=None):
+    """Keras `ops.append`: flattened and joined when axis is None."""
+    ops = _ops()
+    if axis is None:
+        return ops.concatenate([ravel(x1), ravel(x2)], axis=0)
+    return ops.concatenate([x1, x2], axis=axis)
+
+
+def diff(a, n=1, axis=-1):
+    """Keras `ops.diff`: the n-th differences along `axis`."""
+    ops = _ops()
+    rank = _rank(a)
+    lead = (slice(None),) * (axis % rank)
+    for _ in range(int(n)):
+        a = ops.subtract(a[lead + (slice(1, None),)], a[lead + (slice(None, -1),)])
+    return a
+
+
+def tensordot(x1, x2, axes=2):
+    """Keras `ops.tensordot`, as one einsum."""
+    ops = _ops()
+    r1, r2 = _rank(x1), _rank(x2)
+    if isinstance(axes, (int, np.integer)):
+        a1, a2 = list(range(r1 - int(axes), r1)), list(range(int(axes)))
+    else:
+        a1 = [int(axes[0])] if isinstance(axes[0], (int, np.integer)) else [int(v) for v in axes[0]]
+        a2 = [int(axes[1])] if isinstance(axes[1], (int, np.integer)) else [int(v) for v in axes[1]]
+    a1, a2 = [v % r1 for v in a1], [v % r2 for v in a2]
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    s1 = [next(letters) for _ in range(r1)]
+    s2 = [next(letters) for _ in range(r2)]
+    for i, j in zip(a1, a2):
+        s2[j] = s1[i]
+    out = [c for i, c in enumerate(s1) if i not in a1] + [c for j, c in enumerate(s2) if j not in a2]
+    return ops.einsum(f"{''.join(s1)},{''.join(s2)}->{''.join(out)}", x1, x2)
+
+
+def inner(x1, x2):
+    """Keras `ops.inner`: the sum over the last axes (a scalar operand multiplies)."""
+    if _rank(x1) == 0 or _rank(x2) == 0:
+        return _ops().multiply(x1, x2)
+    return tensordot(x1, x2, axes=([-1], [-1]))
+
+
+def vdot(x1, x2):
+    ops = _ops()
+    return ops.sum(ops.multiply(ravel(x1), ravel(x2)))
+
+
+def kron(x1, x2):
+    """Keras `ops.kron`: products of every pair, interleaved (shapes known, same rank)."""
+    ops = _ops()
+    r = builtins.max(_rank(x1), _rank(x2))
+    s1 = (1,) * (r - _rank(x1)) + tuple(x1.shape if hasattr(x1, "shape") else np.shape(x1))
+    s2 = (1,) * (r - _rank(x2)) + tuple(x2.shape if hasattr(x2, "shape") else np.shape(x2))
+    if builtins.any(d is None for d in s1 + s2):
+        raise Unsupported(f"ops.kron of shapes {s1} and {s2}: every dimension must be known")
+    a = ops.reshape(x1, [v for d in s1 for v in (d, 1)])
+    b = ops.reshape(x2, [v for d in s2 for v in (1, d)])
+    return ops.reshape(ops.multiply(a, b), [p * q for p, q in zip(s1, s2)])
+
+
+def select(condlist, choicelist, default=0):
+    """Keras `ops.select`: the choice of the first true condition, else `default`."""
+    ops = _ops()
+    if len(condlist) != len(choicelist):
+        raise ValueError("condlist and choicelist must have the same length")
+    if not builtins.any(is_symbolic(v) for v in list(condlist) + list(choicelist)):
+        return np.select([np.asarray(ops._value(c)) != 0 for c in condlist],
+                         [ops._value(v) for v in choicelist], default).astype(_f32)
+    out = ops.add(ops.zeros_like(choicelist[0] if is_symbolic(choicelist[0]) else condlist[0]),
+                  default)
+    for c, v in reversed(list(zip(condlist, choicelist))):
+        out = ops.where(c, v, out)
+    return out
+
+
+def slice_(inputs, start_indices, shape):
+    """Keras `ops.slice(inputs, start_indices, shape)`: a block of `shape` at `start_indices`
+    (exported as `ops.slice`; named so here not to hide the builtin in this module)."""
+    key = tuple(slice(int(s), int(s) + int(n)) for s, n in zip(start_indices, shape))
+    return _ops().getitem(inputs, key)
+
+
+def empty_like(x, dtype=None):
+    return _ops().zeros_like(x)
+
+
+def copy(x):
+    return _ops().add(x, 0.0) if is_symbolic(x) else np.array(_raw(x), copy=True)
+
+
+def real(x):
+    return x if is_symbolic(x) else np.real(_raw(x))
+
+
+def imag(x):
+    return _ops().zeros_like(x) if is_symbolic(x) else np.imag(_raw(x)).astype(_f32)
+
+
+def conj(x):
+    return x if is_symbolic(x) else np.conj(_raw(x))
+
+
+conjugate = conj
+
+
+def isreal(x):
+    from ._math import compose
+    return compose([x], lambda t: _ops().equal(_ops().zeros_like(t), 0.0), np.isreal, np.bool_)
+
+
+def ndim(x):
+    return _rank(x)
+
+
+def size(x):
+    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    if builtins.any(d is None for d in shape):
+        raise Unsupported(f"ops.size of a tensor of shape {tuple(shape)}: the batch size is "
+                          f"unknown at trace time")
+    return int(np.prod(shape, dtype=np.int64))
+
+
+# ---- quantiles and NaN-ignoring reductions --------------------------------------------------------
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """Keras `ops.quantile` (method "linear", numpy's default); traced: sort along one axis of
+    known size, then the two neighbours of each position, interpolated."""
+    ops = _ops()
+    if not is_symbolic(x):
+        v = ops._value(x)
+        ax = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+        return np.asarray(np.quantile(v, np.asarray(q, np.float64), axis=ax, method=method,
+                                      keepdims=keepdims), _f32)
+    if method != "linear":
+        raise Unsupported(f"ops.quantile(method={method!r}) in a traced layer: use 'linear'")
+    if axis is None:
+        flat = _flat("quantile", x)
+        out = quantile(flat, q, axis=0)
+        return ops.reshape(out, np.shape(q) + (1,) * _rank(x)) if keepdims else out
+    if isinstance(axis, (list, tuple)):
+        raise Unsupported("ops.quantile over several axes in a traced layer: give one axis")
+    a, n = _known_axis("quantile", x, axis)
+    s = sort(x, axis=a)
+    lead = (slice(None),) * a
+    outs = []
+    for qi in np.atleast_1d(np.asarray(q, np.float64)):
+        pos = float(qi) * (n - 1)
+        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+        low = s[lead + (slice(lo, lo + 1),)]
+        val = low if hi == lo else ops.add(low, ops.multiply(
+            ops.subtract(s[lead + (slice(hi, hi + 1),)], low), pos - lo))
+        outs.append(val if keepdims else ops.squeeze(val, axis=a))
+    return outs[0] if np.ndim(q) == 0 else ops.stack(outs, axis=0)
+
+
+def percentile(x, q, axis=None, method="linear", keepdims=False):
+    return quantile(x, np.asarray(q, np.float64) / 100.0, axis=axis, method=method, keepdims=keepdims)
+
+
+def median(x, axis=None, keepdims=False):
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def _nan_free(x, fill):
+    from ._math import isnan
+    return _ops().where(isnan(x), float(fill), x)
+
+
+def _nan_reduction(name, numpy_fn, traced):
+    def op(x, axis=None, keepdims=False):
+        ops = _ops()
+        if not is_symbolic(x):
+            ax = tuple(axis) if isinstance(axis, list) else axis
+            return np.asarray(numpy_fn(ops._value(x), axis=ax, keepdims=keepdims), _f32)
+        return traced(x, axis, keepdims)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Keras `ops.{name}`: NaNs ignored (replaced by the reduction's identity when traced)."
+    return op
+
+
+def _nan_count(x, axis, keepdims):
+    from ._math import isnan
+    ops = _ops()
+    return ops.sum(ops.subtract(1.0, isnan(x)), axis=axis, keepdims=keepdims)
+
+
+def _traced_nanmean(x, axis, keepdims):
+    ops = _ops()
+    return ops.divide(ops.sum(_nan_free(x, 0), axis=axis, keepdims=keepdims), _nan_count(x, axis, keepdims))
+
+
+def _traced_nanvar(x, axis, keepdims):
+    ops = _ops()
+    from ._math import isnan
+    m = _traced_nanmean(x, axis, True)
+    sq = ops.where(isnan(x), 0.0, ops.square(ops.subtract(x, m)))
+    return ops.divide(ops.sum(sq, axis=axis, keepdims=keepdims), _nan_count(x, axis, keepdims))
+
+
+nansum = _nan_reduction("nansum", np.nansum, lambda x, a, k: _ops().sum(_nan_free(x, 0), axis=a, keepdims=k))
+nanmean = _nan_reduction("nanmean", np.nanmean, _traced_nanmean)
+nanmax = _nan_reduction("nanmax", np.nanmax, lambda x, a, k: _ops().max(_nan_free(x, -np.inf), axis=a, keepdims=k))
+nanmin = _nan_reduction("nanmin", np.nanmin, lambda x, a, k: _ops().min(_nan_free(x, np.inf), axis=a, keepdims=k))
+nanprod = _nan_reduction("nanprod", np.nanprod, lambda x, a, k: prod(_nan_free(x, 1), axis=a, keepdims=k))
+nanvar = _nan_reduction("nanvar", np.nanvar, _traced_nanvar)
+nanstd = _nan_reduction("nanstd", np.nanstd, lambda x, a, k: _ops().sqrt(_traced_nanvar(x, a, k)))
+
+
+def nancumsum(x, axis=None, dtype=None):
+    return cumsum(_nan_free(x, 0) if is_symbolic(x) else np.nan_to_num(_raw(x), nan=0.0), axis=axis,
+                  dtype=dtype)
+
+
+def nancumprod(x, axis=None, dtype=None):
+    return cumprod(_nan_free(x, 1) if is_symbolic(x) else np.where(np.isnan(_raw(x)), 1, _raw(x)),
+                   axis=axis, dtype=dtype)
+
+
+def nanargmax(x, axis=None, keepdims=False):
+    ops = _ops()
+    if not is_symbolic(x):
+        return np.asarray(np.nanargmax(ops._value(x), axis=axis, keepdims=keepdims), np.int32)
+    return ops.argmax(_nan_free(x, -np.inf), axis=axis, keepdims=keepdims)
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    ops = _ops()
+    if not is_symbolic(x):
+        return np.asarray(np.nanargmin(ops._value(x), axis=axis, keepdims=keepdims), np.int32)
+    return argmin(_nan_free(x, np.inf), axis=axis, keepdims=keepdims)
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    if is_symbolic(x):
+        raise Unsupported("ops.nanquantile in a traced layer: the count of non-NaN values varies "
+                          "per row; use quantile on cleaned values")
+    ax = tuple(axis) if isinstance(axis, list) else axis
+    return np.asarray(np.nanquantile(_ops()._value(x), np.asarray(q, np.float64), axis=ax,
+                                     method=method, keepdims=keepdims), _f32)
+
+
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    return nanquantile(x, np.asarray(q, np.float64) / 100.0, axis=axis, method=method, keepdims=keepdims)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
 # ---- constants ---------------------------------------------------------------------------------
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
@@ -389,6 +718,14 @@ def empty(shape, dtype=None):
     return np.zeros(shape, dtype or _f32)
 
 
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    return np.logspace(start, stop, int(num), endpoint=endpoint, base=base, dtype=dtype or _f32, axis=axis)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    return np.geomspace(start, stop, int(num), endpoint=endpoint, dtype=dtype or _f32, axis=axis)
+
+
 def meshgrid(*x, indexing="xy"):
     values = [np.asarray(v) for v in x]
     dtype = _f32 if builtins.any(v.dtype.kind == "f" for v in values) else np.int32
@@ -397,4 +734,10 @@ def meshgrid(*x, indexing="xy"):
 
 __all__ = ["cumsum", "cumprod", "prod", "argmin", "sort", "argsort", "top_k", "pad", "roll",
            "tril", "triu", "one_hot", "ravel", "broadcast_to", "unstack", "outer", "vstack",
-           "hstack", "average", "linspace", "tri", "identity", "empty", "meshgrid"]
+           "hstack", "average", "linspace", "tri", "identity", "empty", "meshgrid", "fliplr", "flipud",
+           "rot90", "dstack", "hsplit", "vsplit", "dsplit", "array_split", "append", "diff",
+           "tensordot", "inner", "vdot", "kron", "select", "empty_like", "copy", "real",
+           "imag", "conj", "conjugate", "isreal", "ndim", "size", "quantile", "percentile",
+           "median", "nansum", "nanmean", "nanmax", "nanmin", "nanprod", "nanvar", "nanstd",
+           "nancumsum", "nancumprod", "nanargmax", "nanargmin", "nanquantile", "nanpercentile",
+           "nanmedian", "logspace", "geomspace"]

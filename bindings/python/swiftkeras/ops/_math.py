@@ -196,7 +196,90 @@ def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
                    lambda a, b: np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), np.bool_)
 
 
-__all__ = ["floor", "ceil", "trunc", "round", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
+def fabs(x):
+    return compose([x], lambda t: _ops().abs(t), np.fabs)
+
+
+def cbrt(x):
+    """Keras `ops.cbrt`: sign(x) |x|^(1/3) in a traced layer."""
+    ops = _ops()
+    return compose([x], lambda t: ops.multiply(ops.sign(t), ops.power(ops.abs(t), 1.0 / 3.0)), np.cbrt)
+
+
+def logaddexp2(x1, x2):
+    """Keras `ops.logaddexp2`: logaddexp of x ln 2, over ln 2."""
+    ops = _ops()
+    ln2 = math.log(2)
+    return compose([x1, x2], lambda a, b: ops.divide(
+        logaddexp(ops.multiply(a, ln2), ops.multiply(b, ln2)), ln2), np.logaddexp2)
+
+
+def sinc(x):
+    """Keras `ops.sinc`: sin(pi x) / (pi x), 1 at 0."""
+    ops = _ops()
+
+    def traced(t):
+        zero = ops.equal(t, 0.0)
+        safe = ops.add(t, zero)               # 1 where x is 0: no 0/0 in either branch
+        y = ops.divide(ops.sin(ops.multiply(safe, math.pi)), ops.multiply(safe, math.pi))
+        return ops.where(zero, 1.0, y)
+    return compose([x], traced, np.sinc)
+
+
+def divide_no_nan(x1, x2):
+    """Keras `ops.divide_no_nan`: 0 where the divisor is 0."""
+    ops = _ops()
+
+    def traced(a, b):
+        zero = ops.equal(b, 0.0)
+        return ops.where(zero, 0.0, ops.divide(a, ops.add(b, zero)))
+    return compose([x1, x2], traced,
+                   lambda a, b: np.where(b == 0, 0.0, a / np.where(b == 0, 1.0, b)))
+
+
+def signbit(x):
+    """Keras `ops.signbit` (True for -0.0 too on values; a traced layer sees x < 0 or -0.0 as
+    1/x < 0)."""
+    ops = _ops()
+    return compose([x], lambda t: ops.less(ops.divide(1.0, t), 0.0), np.signbit, np.bool_)
+
+
+def isposinf(x):
+    return compose([x], lambda t: _ops().equal(t, math.inf), np.isposinf, np.bool_)
+
+
+def isneginf(x):
+    return compose([x], lambda t: _ops().equal(t, -math.inf), np.isneginf, np.bool_)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """Keras `ops.nan_to_num`: NaN to `nan`, infinities to `posinf`/`neginf` (float32's
+    largest finite values by default)."""
+    ops = _ops()
+    big = float(np.finfo(np.float32).max)
+    hi = big if posinf is None else float(posinf)
+    lo = -big if neginf is None else float(neginf)
+
+    def traced(t):
+        clean = ops.where(isnan(t), float(nan), t)
+        return ops.where(isposinf(t), hi, ops.where(isneginf(t), lo, clean))
+    return compose([x], traced, lambda v: np.nan_to_num(v, nan=nan, posinf=hi, neginf=lo))
+
+
+def ptp(x, axis=None, keepdims=False):
+    """Keras `ops.ptp`: max - min."""
+    ops = _ops()
+    return ops.subtract(ops.max(x, axis=axis, keepdims=keepdims), ops.min(x, axis=axis, keepdims=keepdims))
+
+
+def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Keras `ops.allclose`: all of isclose (a bool on values)."""
+    return all(isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+__all__ = ["fabs", "cbrt", "logaddexp2", "sinc", "divide_no_nan", "signbit", "isposinf", "isneginf",
+           "nan_to_num", "ptp", "allclose",
+           "floor", "ceil", "trunc", "round", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
            "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2", "deg2rad", "rad2deg", "hypot",
            "logaddexp", "floor_divide", "mod", "heaviside", "isnan", "isinf", "isfinite",
            "logical_not", "logical_and", "logical_or", "logical_xor", "any", "all",

@@ -94,6 +94,8 @@ class Trace:
     def __init__(self, builder, layer):
         self.builder, self.layer = builder, layer
         self._weights: dict[int, SymbolicTensor] = {}
+        self.mode = -1             # the call being traced: 1 training, 0 inference, -1 both
+        self.losses: list = []     # (mode, value) from layer.add_loss during the trace
 
     def _check(self, rc):
         if rc != 0:
@@ -151,6 +153,13 @@ class Trace:
 
     def output(self, y, training):
         self._check(_lib.keras_layer_builder_output(self.builder, self.node_of(y), training))
+
+    def add_loss(self, value):
+        """Keras `add_loss` in the traced call: the value's sum joins the training loss."""
+        if not _lib.has("keras_layer_builder_loss"):
+            raise _native.KerasError("add_loss: this libkeras.so has no keras_layer_builder_loss; "
+                                     "rebuild it")
+        self.losses.append((self.mode, value))
 
     def state(self, width):
         """A recurrent cell's next state at the start of a step, (batch, width)."""
@@ -252,10 +261,13 @@ def trace_layer(layer, builder, takes_training):
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
         outputs = []
         for code, training in modes:
+            trace.mode = code
             y = layer.call(x, training=training) if takes_training else layer.call(x)
             outputs.append((code, y))
         for code, y in outputs:
             trace.output(y, code)
+        for code, value in trace.losses:
+            trace._check(_lib.keras_layer_builder_loss(trace.builder, trace.node_of(value), code))
         return True
     except Unsupported:
         from .._python_layers import _overrides

@@ -157,9 +157,130 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     return run(x, num_classes, axis=axis, dtype=dtype, sparse=sparse)
 
 
+def _epsilon():
+    from ..backend import epsilon
+    return float(epsilon())
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """Keras `ops.nn.normalize`: x / max(norm(x), epsilon) (order 2: x * min(rsqrt(sum x^2),
+    1 / epsilon), as Keras computes it)."""
+    from . import minimum, multiply, norm, rsqrt, square, sum, maximum, divide
+    if not isinstance(order, int) or order < 1:
+        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+    eps = _epsilon() if epsilon is None else float(epsilon)
+    if order == 2:
+        return multiply(x, minimum(rsqrt(sum(square(x), axis=axis, keepdims=True)), 1.0 / eps))
+    return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
+
+
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """Keras `ops.nn.rms_normalization`: x * rsqrt(mean(x^2) + epsilon) * scale."""
+    from . import add, mean, multiply, rsqrt, square
+    eps = _epsilon() if epsilon is None else float(epsilon)
+    y = multiply(x, rsqrt(add(mean(square(x), axis=axis, keepdims=True), eps)))
+    return y if scale is None else multiply(y, scale)
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False):
+    """Keras `ops.nn.layer_normalization`: (x - mean) * rsqrt(var + epsilon) * gamma + beta
+    over `axis` (rms_scaling: x * rsqrt(var + epsilon) * gamma)."""
+    from . import add, moments, multiply, rsqrt, subtract
+    eps = _epsilon() if epsilon is None else float(epsilon)
+    axes = list(axis) if isinstance(axis, (tuple, list)) else [axis]
+    m, v = moments(x, axes, keepdims=True)
+    inv = rsqrt(add(v, eps))
+    y = multiply(x, inv) if rms_scaling else multiply(subtract(x, m), inv)
+    if gamma is not None:
+        y = multiply(y, gamma)
+    if beta is not None and not rms_scaling:
+        y = add(y, beta)
+    return y
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """Keras `ops.nn.batch_normalization` with given statistics along `axis`."""
+    from . import add, multiply, reshape, rsqrt, subtract
+    rank = len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+    shape = [1] * rank
+    shape[axis % rank] = -1
+    inv = rsqrt(add(reshape(variance, shape), float(epsilon)))
+    if scale is not None:
+        inv = multiply(inv, reshape(scale, shape))
+    y = multiply(subtract(x, reshape(mean, shape)), inv)
+    return y if offset is None else add(y, reshape(offset, shape))
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Keras `ops.nn.binary_crossentropy`, elementwise."""
+    from . import add, clip, log, multiply, negative, subtract
+    if from_logits:
+        return subtract(negative(multiply(target, log_sigmoid(output))),
+                        multiply(subtract(1.0, target), log_sigmoid(negative(output))))
+    o = clip(output, _epsilon(), 1.0 - _epsilon())
+    return negative(add(multiply(target, log(o)), multiply(subtract(1.0, target), log(subtract(1.0, o)))))
+
+
+def _log_probabilities(output, from_logits, axis):
+    from . import clip, divide, log, sum
+    if from_logits:
+        return log_softmax(output, axis=axis)
+    o = divide(output, sum(output, axis=axis, keepdims=True))
+    return log(clip(o, _epsilon(), 1.0 - _epsilon()))
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Keras `ops.nn.categorical_crossentropy`: -sum(target * log p) over `axis`."""
+    from . import multiply, negative, sum
+    return negative(sum(multiply(target, _log_probabilities(output, from_logits, axis)), axis=axis))
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Keras `ops.nn.sparse_categorical_crossentropy`: class ids as targets."""
+    from . import multiply, negative, squeeze, sum
+    rank_t = len(target.shape) if hasattr(target, "shape") else np.ndim(target)
+    rank_o = len(output.shape) if hasattr(output, "shape") else np.ndim(output)
+    if rank_t == rank_o and (target.shape if hasattr(target, "shape") else np.shape(target))[-1] == 1:
+        target = squeeze(target, axis=-1)
+    classes = (output.shape if hasattr(output, "shape") else np.shape(output))[axis]
+    hot = one_hot(target, classes, axis=axis)
+    return negative(sum(multiply(hot, _log_probabilities(output, from_logits, axis)), axis=axis))
+
+
+def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
+    """Keras `ops.nn.multi_hot`: 1 for every class present in a row (the max of its one-hots)."""
+    from . import max
+    if num_classes is None:
+        num_classes = kwargs.pop("num_tokens", None)
+    if num_classes is None:
+        raise ValueError("Argument `num_classes` must be specified.")
+    rank = len(inputs.shape) if hasattr(inputs, "shape") else np.ndim(inputs)
+    hot = one_hot(inputs, num_classes, axis=-1, sparse=sparse)
+    y = max(hot, axis=-2) if rank > 1 else max(hot, axis=0)
+    if axis not in (-1, len(y.shape) - 1 if hasattr(y, "shape") else np.ndim(y) - 1):
+        from . import moveaxis
+        y = moveaxis(y, -1, axis)
+    return y
+
+
+def psnr(x1, x2, max_val):
+    """Keras `ops.nn.psnr`: 20 log10(max_val) - 10 log10(mse)."""
+    from . import log, mean, multiply, square, subtract
+    mse = mean(square(subtract(x1, x2)))
+    return subtract(20.0 * np.log10(float(max_val)), multiply(log(mse), 10.0 / np.log(10.0)))
+
+
+def sparse_sigmoid(x):
+    """Keras `ops.nn.sparse_sigmoid`: 0 below -1, 1 above 1, (x + 1) / 2 between."""
+    from . import add, clip, multiply
+    return clip(multiply(add(x, 1.0), 0.5), 0.0, 1.0)
+
+
 from ._window import average_pool, conv, depthwise_conv, max_pool  # noqa: E402
 
-__all__ = ["hard_tanh", "celu", "glu", "tanh_shrink", "soft_shrink", "hard_shrink", "squareplus",
+__all__ = ["normalize", "rms_normalization", "layer_normalization", "batch_normalization",
+           "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+           "multi_hot", "psnr", "sparse_sigmoid", "hard_tanh", "celu", "glu", "tanh_shrink", "soft_shrink", "hard_shrink", "squareplus",
            "sparse_plus", "threshold", "one_hot", "conv", "depthwise_conv", "max_pool",
            "average_pool",
            "relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid",
