@@ -332,6 +332,42 @@ SK_AVX2 void sk_softmax_backward_rows(float *g, const float *y, long rows, long 
     }
 }
 
+/* out (cols, rows) = a (rows, cols, row stride lda) transposed: 8 x 8 blocks in registers, the
+   edges one element at a time. */
+SK_AVX2 void sk_transpose(long rows, long cols, const float *a, long lda, float *out) {
+    long i = 0;
+    for (; i + 8 <= rows; i += 8) {
+        long j = 0;
+        for (; j + 8 <= cols; j += 8) {
+            const float *s = a + i * lda + j;
+            __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + lda), r2 = _mm256_loadu_ps(s + 2 * lda);
+            __m256 r3 = _mm256_loadu_ps(s + 3 * lda), r4 = _mm256_loadu_ps(s + 4 * lda), r5 = _mm256_loadu_ps(s + 5 * lda);
+            __m256 r6 = _mm256_loadu_ps(s + 6 * lda), r7 = _mm256_loadu_ps(s + 7 * lda);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *d = out + j * rows + i;
+            _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + rows, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * rows, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * rows, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * rows, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * rows, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * rows, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * rows, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+        for (; j < cols; j++)
+            for (long r = i; r < i + 8; r++) out[j * rows + r] = a[r * lda + j];
+    }
+    for (; i < rows; i++)
+        for (long j = 0; j < cols; j++) out[j * rows + i] = a[i * lda + j];
+}
+
 #else
 
 int sk_cpu_has_avx2_fma(void) { return 0; }
@@ -361,10 +397,9 @@ void sk_gemm_strided(long m, long n, long k, float alpha, const float *a, long a
 void sk_softmax_rows(float *p, long rows, long cols) { (void)p; (void)rows; (void)cols; }
 void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols) { (void)g; (void)y; (void)rows; (void)cols; }
 
+void sk_transpose(long rows, long cols, const float *a, long lda, float *out) {
+    (void)rows; (void)cols; (void)a; (void)lda; (void)out;
+}
+
 #endif
 
-/* out (cols, rows) = a (rows, cols, row stride lda) transposed. */
-void sk_transpose(long rows, long cols, const float *a, long lda, float *out) {
-    for (long i = 0; i < rows; i++)
-        for (long j = 0; j < cols; j++) out[j * rows + i] = a[i * lda + j];
-}

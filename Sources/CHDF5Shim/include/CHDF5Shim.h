@@ -76,8 +76,8 @@ void sk_gru_backward(const float *a, const float *e, const float *h_prev, const 
 void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B, float *C, int accumulate);
 
 /* The per-pair kernels of a multi-head dot-product attention in AVX2 + FMA (kernels.c), chosen by
-   Kernels+DotProductAttention.swift when sk_cpu_has_avx2_fma() is nonzero; elsewhere the first
-   three do nothing. Any sizes; the last vector of a row is masked. */
+   Kernels+DotProductAttention.swift when sk_cpu_has_avx2_fma() is nonzero; elsewhere they do
+   nothing. Any sizes; the last vector of a row is masked. */
 
 /* C (m, n) = alpha . A . B, plus C's own values when `accumulate`: A(i, p) = a[i*ars + p*acs] (a
    transposed A is its strides swapped), B(p, j) = b[p*ldb + j], C(i, j) = c[i*ldc + j]. */
@@ -90,7 +90,7 @@ void sk_softmax_rows(float *p, long rows, long cols);
 /* The softmax Jacobian-vector product of each row in place: g = y . (g - sum(g . y)). */
 void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols);
 
-/* out (cols, rows) = a (rows, cols, row stride lda) transposed; plain C, on every CPU. */
+/* out (cols, rows) = a (rows, cols, row stride lda) transposed, 8 x 8 blocks at a time. */
 void sk_transpose(long rows, long cols, const float *a, long lda, float *out);
 
 #endif

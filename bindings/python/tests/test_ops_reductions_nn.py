@@ -1,5 +1,6 @@
-"""swiftkeras.ops, second batch of session 8: quantiles and NaN-ignoring reductions, array
-helpers (rot90, tensordot, kron, select, diff, array_split...), NaN/inf cleaning, and ops.nn's
+"""swiftkeras.ops, second and third batches of session 8: quantiles and NaN-ignoring
+reductions, array helpers (rot90, tensordot, kron, select, diff, array_split, diagonal/trace,
+digitize/searchsorted, associative_scan...), NaN/inf cleaning, arctan2/fmod/fmax, and ops.nn's
 normalizations, crossentropies and multi_hot. Each checked eagerly against keras.ops (jax):
 values, shape and dtype; a layer using several of them traced trains to real Keras's weights."""
 
@@ -70,6 +71,36 @@ EAGER = {
         np.array([[0], [3], [5], [1]]), M, from_logits=True),
     "multi_hot": lambda o: o.nn.multi_hot(np.array([[0, 2, 2], [1, 4, 0]]), 5),
     "psnr": lambda o: o.nn.psnr(P, P + 0.01 * M, 2.0), "sparse_sigmoid": lambda o: o.nn.sparse_sigmoid(A * 2),
+    # third batch
+    "arctan2": lambda o: o.arctan2(A, A[::-1]), "arctan2_axis": lambda o: o.arctan2(
+        np.array([0, 0, 1, -1, 0], np.float32), np.array([1, -1, 0, 0, 0], np.float32)),
+    "fmax": lambda o: o.fmax(N, A * 0.5), "fmin": lambda o: o.fmin(A * 0.5, N),
+    "fmod": lambda o: o.fmod(A, 0.7), "fmod_negative": lambda o: o.fmod(A, -0.3),
+    "ldexp": lambda o: o.ldexp(A, np.array([1, -2, 3, 0, 2], np.int32)),
+    "isin": lambda o: o.isin(np.arange(10), np.array([2, 5, 7])),
+    "diagonal": lambda o: o.diagonal(A), "diagonal_offset": lambda o: o.diagonal(A, 1, 1, 2),
+    "diagonal_negative": lambda o: o.diagonal(A, -2, 2, 1), "trace": lambda o: o.trace(A, axis1=1, axis2=2),
+    "diag_matrix": lambda o: o.diag(M, 1), "diag_vector": lambda o: o.diag(M[0], -1),
+    "in_top_k": lambda o: o.in_top_k(np.array([0, 3, 5, 1]), M, 2),
+    "switch": lambda o: o.switch(1, [lambda v: v * 2, lambda v: v - 1], A),
+    "get_item": lambda o: o.get_item(A, (slice(None), 1)),
+    "saturate_cast": lambda o: o.saturate_cast(A * 200, "int8"),
+    "digitize": lambda o: o.digitize(A, [-1.0, 0.0, 0.5]),
+    "searchsorted": lambda o: o.searchsorted(np.array([-1.0, 0.0, 0.5, 2.0], np.float32), M.reshape(-1)),
+    "searchsorted_right": lambda o: o.searchsorted(np.array([0.0, 1.0, 1.0, 2.0], np.float32),
+                                                   np.array([1.0, 0.5, 2.0], np.float32), side="right"),
+    "vander": lambda o: o.vander(M[0], 4), "vander_increasing": lambda o: o.vander(M[1], increasing=True),
+    "trapezoid": lambda o: o.trapezoid(A), "trapezoid_x": lambda o: o.trapezoid(M, x=np.cumsum(P[0]), axis=1),
+    "cross": lambda o: o.cross(A[..., :3], A[..., 2:]),
+    "map": lambda o: o.map(lambda v: v * 2 + 1, A), "vectorized_map": lambda o: o.vectorized_map(lambda v: v.sum(0), M),
+    "associative_scan": lambda o: o.associative_scan(lambda a, b: a + b, A, axis=1),
+    "associative_scan_reverse": lambda o: o.associative_scan(lambda a, b: a * b, M, reverse=True, axis=1),
+    "unravel_index": lambda o: o.unravel_index(np.array([3, 10, 17]), (3, 6))[1],
+    "nonzero": lambda o: o.nonzero(o.round(A))[2],
+    "bincount": lambda o: o.bincount(np.array([0, 2, 2, 5]), minlength=7),
+    "bincount_weights": lambda o: o.bincount(np.array([0, 2, 2, 5]), weights=np.array([1.0, 2.0, 0.5, 3.0], np.float32)),
+    "hamming": lambda o: o.hamming(7), "hanning": lambda o: o.hanning(6), "bartlett": lambda o: o.bartlett(5),
+    "blackman": lambda o: o.blackman(8), "kaiser": lambda o: o.kaiser(6, 3.0),
 }
 
 
@@ -106,6 +137,10 @@ LAYERS = textwrap.dedent('''
             ce = ops.nn.categorical_crossentropy(ops.one_hot(ops.argmax(x, axis=-1), 6), p)
             sel = ops.select([h > 1.0, h < -1.0], [h * 0.5, h * 0.25], 0.0)
             d = ops.pad(ops.diff(h, axis=-1), [(0, 0), (0, 1)])
+            d = d + ops.fmod(h, 0.9) * 0.1 + ops.arctan2(h, self.g + 1.5) * 0.1
+            d = d + ops.trace(ops.einsum("ni,nj->nij", h, h), axis1=1, axis2=2)[:, None] * 0.01
+            d = d + ops.cast(ops.in_top_k(ops.argmax(x, axis=-1), h, 2), "float32")[:, None] * 0.1
+            d = d + ops.associative_scan(lambda a, b: a + b, h, axis=1) * 0.05
             total = (ln + rms * 0.5 + nz + sel + d * 0.1 + clean * 0.1 + ops.tensordot(h, self.g, axes=1)[:, None] * 0.01)
             return total + ops.transpose(q)[:, :1] * 0.1 + med * 0.1 + n * 0.1 + ce[:, None] * 0.1
 ''')

@@ -23,6 +23,11 @@ from ._arrays import (append, argmin, argsort, array_split, average, broadcast_t
                       rot90, select, size, sort, tensordot, top_k, tri, tril, triu, unstack, vdot,
                       vsplit, vstack)
 from ._arrays import slice_ as slice  # noqa: A001 — Keras's name
+from ._arrays import map  # noqa: A001 — Keras's name
+from ._arrays import (associative_scan, bartlett, bincount, blackman, cross, diag, diagonal, digitize,
+                      get_item, hamming, hanning, in_top_k, kaiser, nonzero, saturate_cast,
+                      searchsorted, switch, trace, trapezoid, unravel_index, vander, vectorized_map)
+from ._math import arctan2, fmax, fmin, fmod, isin, ldexp
 from ._math import (all, allclose, any, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, cbrt, ceil,
                     cosh, count_nonzero, deg2rad, divide_no_nan, exp2, fabs, floor, floor_divide,
                     heaviside, hypot, isclose, isfinite, isinf, isnan, isneginf, isposinf, log2, log10,
@@ -458,7 +463,9 @@ from ._functional import dispatching as _dispatching  # noqa: E402
 _NOT_OPS = {"shape", "convert_to_numpy", "convert_to_tensor", "cond", "zeros", "ones", "full",
             "eye", "arange", "active", "is_symbolic", "nn", "linalg", "image", "NotTraceable",
             "SymbolicTensor", "linspace", "tri", "identity", "empty", "meshgrid", "builtins",
-            "logspace", "geomspace", "ndim", "size",
+            "logspace", "geomspace", "ndim", "size", "hamming", "hanning", "bartlett", "blackman",
+            "kaiser", "switch", "map", "vectorized_map", "associative_scan", "unravel_index",
+            "nonzero", "bincount",
             "Unsupported", "fori_loop", "while_loop", "scan"}
 for _name in __all__:
     if _name not in _NOT_OPS:

@@ -699,6 +699,227 @@ def nanmedian(x, axis=None, keepdims=False):
     return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
 
 
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """Keras `ops.diagonal`: the diagonal moved to the last axis; traced as a constant mask on
+    the two axes (sizes known), summed, then sliced to the diagonal's length."""
+    ops = _ops()
+    if not is_symbolic(x):
+        return np.diagonal(ops._value(x), offset, axis1, axis2).copy()
+    rank = _rank(x)
+    a1, a2 = axis1 % rank, axis2 % rank
+    y = ops.moveaxis(ops.moveaxis(x, a1, -1), a2 if a2 < a1 else a2 - 1, -1)   # (..., rows, cols)
+    rows, cols = y.shape[-2], y.shape[-1]
+    if rows is None or cols is None:
+        raise Unsupported(f"ops.diagonal of axes of sizes {rows} and {cols}: both must be known")
+    k = int(offset)
+    mask = (np.arange(cols)[None, :] - np.arange(rows)[:, None] == k).astype(_f32)
+    per_row = ops.sum(ops.multiply(y, mask), axis=-1)                        # (..., rows)
+    start = builtins.max(0, -k)
+    length = builtins.max(0, builtins.min(rows - start, cols - builtins.max(0, k)))
+    return per_row[..., start:start + length]
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    """Keras `ops.trace`: the sum of the diagonal."""
+    ops = _ops()
+    if not is_symbolic(x):
+        return np.asarray(np.trace(ops._value(x), offset, axis1, axis2), _f32)
+    return ops.sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def diag(x, k=0):
+    """Keras `ops.diag`: a 1-D input's diagonal matrix, a 2-D input's diagonal."""
+    ops = _ops()
+    if not is_symbolic(x):
+        return np.diag(ops._value(x), k)
+    if _rank(x) == 2:
+        return diagonal(x, k)
+    if _rank(x) != 1 or x.shape[0] is None:
+        raise ValueError(f"ops.diag: input must be 1-D or 2-D with known sizes, got shape {x.shape}")
+    n, k = x.shape[0], int(k)
+    size = n + abs(k)
+    place = np.zeros((n, size, size), _f32)
+    for i in range(n):
+        place[i, i + builtins.max(0, -k), i + builtins.max(0, k)] = 1.0
+    return ops.einsum("i,ijk->jk", x, place)
+
+
+def in_top_k(targets, predictions, k):
+    """Keras `ops.in_top_k`: whether each target's score ranks in the top k (NaN scores last)."""
+    from ._math import compose, isnan
+    ops = _ops()
+
+    def traced(t, p):
+        at = ops.take_along_axis(p, ops.expand_dims(t, -1), axis=-1)
+        at = ops.where(isnan(at), -np.inf, at)
+        rank = ops.add(1.0, ops.sum(ops.greater(p, at), axis=-1))
+        return ops.less_equal(rank, float(k))
+
+    def eager(t, p):
+        at = np.take_along_axis(p, np.asarray(t, np.int64)[..., None], axis=-1)
+        at = np.where(np.isnan(at), -np.inf, at)
+        return 1 + np.sum(p > at, axis=-1) <= k
+    return compose([targets, predictions], traced, eager, np.bool_)
+
+
+def switch(index, branches, *operands):
+    """Keras `ops.switch`: `branches[index](*operands)`, the index clamped; a traced index must
+    be a Python integer (the branch is chosen at trace time)."""
+    if is_symbolic(index):
+        raise Unsupported("ops.switch on a traced index: choose the branch with a Python integer, "
+                          "or compute every branch and pick with ops.where")
+    i = int(np.clip(int(np.asarray(index)), 0, len(branches) - 1))
+    return branches[i](*operands)
+
+
+def get_item(x, key):
+    return _ops().getitem(x, key)
+
+
+def saturate_cast(x, dtype):
+    """Keras `ops.saturate_cast`: clipped to the dtype's range, then cast."""
+    ops = _ops()
+    d = np.dtype(dtype)
+    if is_symbolic(x):
+        if d.kind in "iu":
+            info = np.iinfo(d)
+            return ops.cast(ops.clip(x, float(info.min), float(info.max)), dtype)
+        return ops.cast(x, dtype)
+    v = ops._value(x)
+    if d.kind in "iu":
+        info = np.iinfo(d)
+        return np.clip(v, info.min, info.max).astype(d)
+    return v.astype(d)
+
+
+def digitize(x, bins):
+    """Keras `ops.digitize` (int32): for increasing bins, how many bins are <= each entry."""
+    from ._math import compose
+    ops = _ops()
+    b = np.asarray(bins, _f32)
+    return compose([x], lambda t: ops.sum(ops.greater_equal(ops.expand_dims(t, -1), b), axis=-1),
+                   lambda v: np.digitize(v, b), np.int32)
+
+
+def searchsorted(sorted_sequence, values, side="left"):
+    """Keras `ops.searchsorted` (int32): where each value would go in the sorted 1-D sequence."""
+    from ._math import compose
+    ops = _ops()
+    if side not in ("left", "right"):
+        raise ValueError(f"`side` must be 'left' or 'right', got {side!r}")
+    before = ops.less if side == "left" else ops.less_equal
+
+    def traced(seq, v):
+        return ops.sum(before(seq, ops.expand_dims(v, -1)), axis=-1)
+    return compose([sorted_sequence, values], traced,
+                   lambda seq, v: np.searchsorted(seq, v, side=side), np.int32)
+
+
+def vander(x, N=None, increasing=False):  # noqa: N803 — Keras's name
+    """Keras `ops.vander`: the columns are powers of x."""
+    ops = _ops()
+    if not is_symbolic(x):
+        return np.vander(ops._value(x), N, increasing).astype(_f32)
+    n = x.shape[0] if N is None else int(N)
+    if n is None:
+        raise Unsupported("ops.vander in a traced layer needs N or a known length")
+    powers = range(n) if increasing else range(n - 1, -1, -1)
+    return ops.stack([ops.ones_like(x) if p == 0 else ops.power(x, float(p)) for p in powers], axis=-1)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """Keras `ops.trapezoid`: the trapezoidal rule along `axis`."""
+    ops = _ops()
+    if not builtins.any(is_symbolic(v) for v in (y, x)):
+        return np.asarray(np.trapezoid(ops._value(y), None if x is None else ops._value(x), dx=dx,
+                                       axis=axis), _f32)
+    rank = _rank(y)
+    lead = (slice(None),) * (axis % rank)
+    mids = ops.multiply(ops.add(y[lead + (slice(1, None),)], y[lead + (slice(None, -1),)]), 0.5)
+    widths = float(dx) if x is None else diff(x, axis=axis if _rank(x) == rank else -1)
+    return ops.sum(ops.multiply(mids, widths), axis=axis)
+
+
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Keras `ops.cross` of 3-vectors along the last axes (traced: slices and products)."""
+    ops = _ops()
+    if not builtins.any(is_symbolic(v) for v in (x1, x2)):
+        return np.cross(ops._value(x1), ops._value(x2), axisa, axisb, axisc, axis).astype(_f32)
+    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
+        raise Unsupported("ops.cross in a traced layer: vectors along the last axis only")
+    if x1.shape[-1] != 3 or x2.shape[-1] != 3:
+        raise Unsupported(f"ops.cross in a traced layer: 3-vectors only, got {x1.shape} and {x2.shape}")
+    a = [x1[..., i] for i in range(3)]
+    b = [x2[..., i] for i in range(3)]
+    return ops.stack([ops.subtract(ops.multiply(a[1], b[2]), ops.multiply(a[2], b[1])),
+                      ops.subtract(ops.multiply(a[2], b[0]), ops.multiply(a[0], b[2])),
+                      ops.subtract(ops.multiply(a[0], b[1]), ops.multiply(a[1], b[0]))], axis=-1)
+
+
+def map(f, xs):  # noqa: A001 — Keras's name
+    """Keras `ops.map`: f over the leading axis, stacked (unrolled in a traced layer)."""
+    ops = _ops()
+    n = xs.shape[0] if hasattr(xs, "shape") else len(xs)
+    if n is None:
+        raise Unsupported("ops.map over a traced tensor needs its leading dimension known")
+    return ops.stack([f(xs[i]) for i in range(n)], axis=0)
+
+
+def vectorized_map(function, elements):
+    return map(function, elements)
+
+
+def associative_scan(f, elems, reverse=False, axis=0):
+    """Keras `ops.associative_scan` on one tensor: the running f along `axis` (unrolled)."""
+    ops = _ops()
+    a, n = (_known_axis("associative_scan", elems, axis) if is_symbolic(elems)
+            else (axis % np.ndim(elems), np.shape(elems)[axis]))
+    lead = (slice(None),) * a
+    parts = [elems[lead + (slice(i, i + 1),)] for i in range(n)]
+    order = range(n - 2, -1, -1) if reverse else range(1, n)
+    for i in order:
+        prev = parts[i + 1] if reverse else parts[i - 1]
+        parts[i] = f(parts[i], prev) if reverse else f(prev, parts[i])
+    return ops.concatenate(parts, axis=a)
+
+
+def unravel_index(indices, shape):
+    return tuple(np.asarray(i, np.int32) for i in np.unravel_index(_raw(indices).astype(np.int64), shape))
+
+
+def nonzero(x):
+    if is_symbolic(x):
+        raise Unsupported("ops.nonzero returns as many indices as there are non-zero values, "
+                          "which a traced layer cannot know")
+    return tuple(i.astype(np.int32) for i in np.nonzero(_raw(x)))
+
+
+def bincount(x, weights=None, minlength=0, sparse=False):
+    if is_symbolic(x) or is_symbolic(weights):
+        raise Unsupported("ops.bincount in a traced layer: use ops.sum(ops.one_hot(x, n), axis=0)")
+    v = _raw(x).astype(np.int64)
+    w = None if weights is None else _raw(weights)
+    if v.ndim == 2:
+        return np.stack([np.bincount(r, None if w is None else w[i], minlength) for i, r in enumerate(v)]
+                        ).astype(np.int32 if w is None else _f32)
+    return np.bincount(v, w, minlength).astype(np.int32 if w is None else _f32)
+
+
+def _window(fn):
+    def op(x):
+        return np.asarray(fn(int(x)), _f32)
+    op.__name__ = op.__qualname__ = fn.__name__
+    return op
+
+
+hamming, hanning, bartlett, blackman = (_window(np.hamming), _window(np.hanning),
+                                        _window(np.bartlett), _window(np.blackman))
+
+
+def kaiser(x, beta):
+    return np.asarray(np.kaiser(int(x), float(beta)), _f32)
+
+
 # ---- constants ---------------------------------------------------------------------------------
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
@@ -740,4 +961,7 @@ __all__ = ["cumsum", "cumprod", "prod", "argmin", "sort", "argsort", "top_k", "p
            "imag", "conj", "conjugate", "isreal", "ndim", "size", "quantile", "percentile",
            "median", "nansum", "nanmean", "nanmax", "nanmin", "nanprod", "nanvar", "nanstd",
            "nancumsum", "nancumprod", "nanargmax", "nanargmin", "nanquantile", "nanpercentile",
-           "nanmedian", "logspace", "geomspace"]
+           "nanmedian", "logspace", "geomspace", "diagonal", "trace", "diag", "in_top_k", "switch",
+           "get_item", "saturate_cast", "digitize", "searchsorted", "vander", "trapezoid", "cross",
+           "vectorized_map", "associative_scan", "unravel_index", "nonzero", "bincount",
+           "hamming", "hanning", "bartlett", "blackman", "kaiser"]

@@ -277,7 +277,58 @@ def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     return all(isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-__all__ = ["fabs", "cbrt", "logaddexp2", "sinc", "divide_no_nan", "signbit", "isposinf", "isneginf",
+def arctan2(x1, x2):
+    """Keras `ops.arctan2`: arctan(y / x) in the quadrant of (x, y); traced as the half-angle
+    form 2 arctan(y / (sqrt(x^2 + y^2) + x)), with pi on the negative x axis."""
+    ops = _ops()
+
+    def traced(y, x):
+        r = ops.sqrt(ops.add(ops.square(x), ops.square(y)))
+        den = ops.add(r, x)
+        axis = ops.equal(den, 0.0)              # x <= 0, y == 0: pi (0 at the origin)
+        half = ops.multiply(arctan(ops.divide(y, ops.add(den, axis))), 2.0)
+        return ops.where(axis, ops.where(ops.less(x, 0.0), math.pi, 0.0), half)
+    return compose([x1, x2], traced, np.arctan2)
+
+
+def fmax(x1, x2):
+    """Keras `ops.fmax`: the maximum, ignoring a NaN operand."""
+    ops = _ops()
+    return compose([x1, x2], lambda a, b: ops.where(isnan(b), a, ops.where(isnan(a), b, ops.maximum(a, b))),
+                   np.fmax)
+
+
+def fmin(x1, x2):
+    """Keras `ops.fmin`: the minimum, ignoring a NaN operand."""
+    ops = _ops()
+    return compose([x1, x2], lambda a, b: ops.where(isnan(b), a, ops.where(isnan(a), b, ops.minimum(a, b))),
+                   np.fmin)
+
+
+def fmod(x1, x2):
+    """Keras `ops.fmod` (C's remainder: the dividend's sign): x1 - trunc(x1 / x2) x2."""
+    ops = _ops()
+    return compose([x1, x2], lambda a, b: ops.subtract(a, ops.multiply(trunc(ops.divide(a, b)), b)), np.fmod)
+
+
+def ldexp(x1, x2):
+    """Keras `ops.ldexp`: x1 * 2**x2."""
+    ops = _ops()
+    return compose([x1, x2], lambda a, b: ops.multiply(a, exp2(b)),
+                   lambda a, b: np.ldexp(a, np.asarray(b).astype(np.int32)))
+
+
+def isin(x1, x2, assume_unique=False, invert=False):
+    """Keras `ops.isin`: whether each entry of x1 is among x2's values (x2's size known)."""
+    ops = _ops()
+
+    def traced(a, b):
+        hit = ops.max(ops.equal(ops.expand_dims(a, -1), ops.reshape(b, (-1,))), axis=-1)
+        return ops.subtract(1.0, hit) if invert else hit
+    return compose([x1, x2], traced, lambda a, b: np.isin(a, b, invert=invert), np.bool_)
+
+
+__all__ = ["arctan2", "fmax", "fmin", "fmod", "ldexp", "isin", "fabs", "cbrt", "logaddexp2", "sinc", "divide_no_nan", "signbit", "isposinf", "isneginf",
            "nan_to_num", "ptp", "allclose",
            "floor", "ceil", "trunc", "round", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
            "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2", "deg2rad", "rad2deg", "hypot",
