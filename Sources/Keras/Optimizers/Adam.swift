@@ -49,7 +49,9 @@ public class Adam: MomentOptimizer, @unchecked Sendable {
 }
 
 /// The Adam step shared by ``Adam`` and ``AdamW``: slots are momentum, velocity, then the
-/// AMSGrad maximum.
+/// AMSGrad maximum. Each element's update is independent, so a large variable (an Embedding's
+/// table: 640,000 weights in bilstm_text_epoch, 7% of its samples on one core) is split across
+/// cores (``Parallel/forEachChunk(_:_:)``) with the same bits.
 func adamUpdate(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, _ slots: UnsafeMutablePointer<Float>,
                 step: Int, lr: Float, beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool) {
     let b1 = Float(beta1), b2 = Float(beta2), eps = Float(epsilon)
@@ -58,17 +60,21 @@ func adamUpdate(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n
     let m = slots, v = slots + n
     if amsgrad {
         let vhat = slots + 2 * n
-        for i in 0..<n {
-            m[i] += (g[i] - m[i]) * (1 - b1)
-            v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
-            vhat[i] = Swift.max(vhat[i], v[i])
-            w[i] -= m[i] * alpha / (vhat[i].squareRoot() + eps)
+        Parallel.forEachChunk(n) { r in
+            for i in r.lowerBound..<r.upperBound {
+                m[i] += (g[i] - m[i]) * (1 - b1)
+                v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+                vhat[i] = Swift.max(vhat[i], v[i])
+                w[i] -= m[i] * alpha / (vhat[i].squareRoot() + eps)
+            }
         }
     } else {
-        for i in 0..<n {
-            m[i] += (g[i] - m[i]) * (1 - b1)
-            v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
-            w[i] -= m[i] * alpha / (v[i].squareRoot() + eps)
+        Parallel.forEachChunk(n) { r in
+            for i in r.lowerBound..<r.upperBound {
+                m[i] += (g[i] - m[i]) * (1 - b1)
+                v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+                w[i] -= m[i] * alpha / (v[i].squareRoot() + eps)
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import Keras
 
 /// The Swift API of the optimizers: names, configs, options and bad arguments.
@@ -254,5 +255,40 @@ final class OptimizerTests: XCTestCase {
         XCTAssertNotNil(opt.slot("velocity", of: bias))
         XCTAssertEqual(opt.variableScalarCount, 2 + 6 + 3 + 3)
         XCTAssertThrowsError(try Muon(excludeLayers: ["("])) { XCTAssertTrue("\($0)".contains("exclude_layers")) }
+    }
+
+    /// A variable larger than ``Parallel/threshold`` (an Embedding's table) is updated in chunks
+    /// on several cores: the same bits as one core, and Adam's formula (checked in Double).
+    func testAdamSplitsLargeVariablesWithTheSameBits() throws {
+        let n = Parallel.threshold * 2 + 37
+        let start = GradientCheck.random([n], in: -1...1, seed: 61)
+        let grads = (0..<3).map { GradientCheck.random([n], in: -1...1, seed: 62 + UInt64($0)) }
+        for amsgrad in [false, true] {
+            func train(oneCore: Bool) throws -> Tensor {
+                let opt = try Adam(learningRate: 0.01, amsgrad: amsgrad)
+                let v = Variable(start.copy(), name: "embeddings")
+                for g in grads {
+                    if oneCore { try Parallel.asWorker { try opt.apply([g], to: [v]) } } else { try opt.apply([g], to: [v]) }
+                }
+                return v.storedValue
+            }
+            let split = try train(oneCore: false), single = try train(oneCore: true)
+            XCTAssertEqual((0..<n).filter { split.data[$0].bitPattern != single.data[$0].bitPattern }.count, 0,
+                           "amsgrad \(amsgrad): split and one-core updates differ")
+            var worst = 0.0
+            for i in stride(from: 0, to: n, by: 997) {
+                var w = Double(start.data[i]), m = 0.0, v = 0.0, vhat = 0.0
+                for (k, g) in grads.enumerated() {
+                    let gi = Double(g.data[i]), t = Double(k + 1)
+                    m = 0.9 * m + 0.1 * gi
+                    v = 0.999 * v + 0.001 * gi * gi
+                    vhat = max(vhat, v)
+                    let alpha = 0.01 * (1 - pow(0.999, t)).squareRoot() / (1 - pow(0.9, t))
+                    w -= alpha * m / ((amsgrad ? vhat : v).squareRoot() + 1e-7)
+                }
+                worst = max(worst, abs(w - Double(split.data[i])))
+            }
+            XCTAssertLessThan(worst, 1e-5, "amsgrad \(amsgrad): against Adam's formula")
+        }
     }
 }
