@@ -24,6 +24,11 @@ final class EpochIterator {
     private let generator: RandomGenerator
     private var order: [Int]
     private(set) var cursor: Int
+    /// The next batch, rows `start..<end` of the order, being copied on the partner thread
+    /// (``GemmPartner/startCopy(indices:count:parts:_:)``) while this batch trains.
+    private var pending: (start: Int, end: Int, x: [Tensor], y: [Tensor], w: [Tensor]?)?
+    /// The indices of the pending batch (the partner reads them).
+    private let pendingIndices: UnsafeMutablePointer<Int>
 
     /// - Parameters:
     ///   - classWeight: weight per class index of `y[0]` (labels, or one-hot rows), multiplied
@@ -43,6 +48,12 @@ final class EpochIterator {
         self.generator = generator
         order = Array(0..<count)
         cursor = count
+        pendingIndices = .allocate(capacity: Swift.max(1, Swift.min(batchSize, count)))
+    }
+
+    deinit {
+        finishPending()
+        pendingIndices.deallocate()
     }
 
     /// Steps in one epoch: `stepsPerEpoch`, or one per batch of the data (no overflow for a
@@ -77,26 +88,78 @@ final class EpochIterator {
 
     private func batch(_ step: Int) -> DataBatch {
         if cursor >= count || stepsPerEpoch == nil && step == 0 {
+            // A batch copied for a pass that ended early (stopped training) is not this one.
+            finishPending()
             if shuffle { order = generator.permutation(count) }
             cursor = 0
         }
         let end = count - cursor <= batchSize ? count : cursor + batchSize
         defer { cursor = end }
         if shuffle {
-            let idx = order[cursor..<end]
-            let batch = DataBatch(step: step, x: x.gather(idx), y: y.gather(idx), sampleWeight: weights?.gather(idx)[0])
-            // The next batch's rows are asked for now, so that they come in from memory while
-            // this batch trains and the next gather copies from the cache.
+            let batch: DataBatch
+            if let p = takePending(cursor, end) {
+                batch = DataBatch(step: step, x: p.x, y: p.y, sampleWeight: p.w?[0])
+            } else {
+                let idx = order[cursor..<end]
+                batch = DataBatch(step: step, x: x.gather(idx), y: y.gather(idx), sampleWeight: weights?.gather(idx)[0])
+            }
+            // The next batch's rows are copied on the partner thread while this batch trains, or
+            // else asked for now, so that they come in from memory meanwhile and the next gather
+            // copies from the cache.
             if end < count {
-                let next = order[end..<(count - end <= batchSize ? count : end + batchSize)]
-                x.prefetch(next)
-                y.prefetch(next)
-                weights?.prefetch(next)
+                let nextEnd = count - end <= batchSize ? count : end + batchSize
+                if !startPending(end, nextEnd) {
+                    let next = order[end..<nextEnd]
+                    x.prefetch(next)
+                    y.prefetch(next)
+                    weights?.prefetch(next)
+                }
             }
             return batch
         }
         let r = cursor..<end
         return DataBatch(step: step, x: x.slice(r), y: y.slice(r), sampleWeight: weights?.slice(r)[0])
+    }
+
+    /// Starts copying rows `start..<end` of the order on the partner thread, into the gatherers'
+    /// spare tensors: for a full-size batch of arrays large enough to be prefetched, on a fit that
+    /// may use two cores (``Parallel/twoCoreFits``, not a worker of a search). False when not
+    /// started (the caller prefetches instead).
+    private func startPending(_ start: Int, _ end: Int) -> Bool {
+        let rows = end - start
+        guard pending == nil, rows == batchSize, x.isLarge, Parallel.twoCoreFits, !Parallel.isWorkerThread,
+              let partner = GemmPartner.shared else { return false }
+        let parts = x.arrays.count + y.arrays.count + (weights?.arrays.count ?? 0)
+        guard parts <= GemmPartner.maximumCopyParts else { return false }
+        let xs = x.spareOutputs(rows: rows), ys = y.spareOutputs(rows: rows), ws = weights?.spareOutputs(rows: rows)
+        for k in 0..<rows { pendingIndices[k] = order[start + k] }
+        let started = partner.startCopy(indices: pendingIndices, count: rows, parts: parts) { slots in
+            var i = 0
+            x.describe(xs, into: slots, from: &i)
+            y.describe(ys, into: slots, from: &i)
+            if let weights, let ws { weights.describe(ws, into: slots, from: &i) }
+        }
+        if started { pending = (start, end, xs, ys, ws) }
+        return started
+    }
+
+    /// The pending batch when it is rows `start..<end`, finished and made the gatherers' current
+    /// tensors; nil (and any other pending copy finished and dropped) otherwise.
+    private func takePending(_ start: Int, _ end: Int) -> (x: [Tensor], y: [Tensor], w: [Tensor]?)? {
+        guard let p = pending else { return nil }
+        finishPending()
+        guard p.start == start, p.end == end else { return nil }
+        x.promoteSpare()
+        y.promoteSpare()
+        weights?.promoteSpare()
+        return (p.x, p.y, p.w)
+    }
+
+    /// Waits for the pending copy, if any, and forgets it.
+    private func finishPending() {
+        guard pending != nil else { return }
+        pending = nil
+        GemmPartner.shared?.finishCopy()
     }
 
     /// Sample weights from class weights (labels as indices, or one-hot rows): Keras's
@@ -131,9 +194,15 @@ final class BatchGatherer {
     let rowSizes: [Int]
     /// Per array: whether it is large enough for ``prefetch(_:)`` to pay.
     private let prefetched: [Bool]
+    /// True when an array is large enough for ``prefetch(_:)`` (its batches come from memory).
+    /// Stored: a debug build allocates in a generic search over the flags, once per batch.
+    let isLarge: Bool
     /// The tensors of the last full-size batch and of the last batch of another size (an
     /// epoch's final, partial batch), so that neither evicts the other from one epoch to the next.
     private var reusable: [Tensor] = [], reusableOther: [Tensor] = []
+    /// A second full-size set, which the partner thread fills with the next batch while the
+    /// current one trains (``spareOutputs(rows:)``, ``promoteSpare()``).
+    private var spare: [Tensor] = []
 
     /// From this many bytes an array is asked into the caches ahead of its next gather: about
     /// a core's L2, beyond which a shuffled gather's rows come from memory (smaller arrays stay
@@ -144,6 +213,7 @@ final class BatchGatherer {
         self.arrays = arrays
         rowSizes = arrays.map { $0.count / Swift.max($0.shape.first ?? 1, 1) }
         prefetched = arrays.map { $0.count * MemoryLayout<Float>.stride >= Self.prefetchMinimumBytes }
+        isLarge = prefetched.contains(true)
     }
 
     func gather(_ idx: ArraySlice<Int>) -> [Tensor] {
@@ -156,6 +226,29 @@ final class BatchGatherer {
     func prefetch(_ idx: ArraySlice<Int>) {
         for i in 0..<arrays.count where prefetched[i] {
             Kernels.prefetchRows(arrays[i].data, idx, row: rowSizes[i])
+        }
+    }
+
+
+    /// The spare set for a batch of `rows` rows, free of any other holder (new ones if not).
+    func spareOutputs(rows: Int) -> [Tensor] {
+        if Self.free(&spare, rows: rows, arrays: arrays.count) { return spare }
+        var fresh: [Tensor] = []
+        fresh.reserveCapacity(arrays.count)
+        for i in 0..<arrays.count { fresh.append(Tensor.uninitialized([rows] + arrays[i].shape.dropFirst())) }
+        spare = fresh
+        return fresh
+    }
+
+    /// The spare set, just filled with the next batch, becomes the current full-size set, and
+    /// the current one the spare.
+    func promoteSpare() { swap(&reusable, &spare) }
+
+    /// Writes one copy part per array (its rows into `outputs`) into `slots`, from slot `i` on.
+    func describe(_ outputs: [Tensor], into slots: UnsafeMutablePointer<GemmPartner.RowCopyPart>, from i: inout Int) {
+        for a in 0..<arrays.count {
+            slots[i] = GemmPartner.RowCopyPart(source: UnsafePointer(arrays[a].data), row: rowSizes[a], destination: outputs[a].data)
+            i += 1
         }
     }
 

@@ -86,4 +86,43 @@ final class EpochIteratorTests: XCTestCase {
         XCTAssertEqual(it.steps, 0)
         XCTAssertTrue(Array(it.epoch()).isEmpty)
     }
+
+    /// Arrays large enough to be prefetched (1 MiB and more) have each next batch copied on the
+    /// partner thread while the current one is used (two cores): the batches are the rows, inputs
+    /// and targets paired, that the caller's own gather gives, epoch after epoch, the partial
+    /// last batch included; a pass left early (a stopped fit) does not leak its copied batch
+    /// into the next one.
+    func testBatchesCopiedInTheBackgroundAreTheGatheredRows() throws {
+        let n = 3000, f = 100
+        let x = try Tensor(shape: [n, f], scalars: (0..<(n * f)).map { Float($0 / f) + Float($0 % f) / 128 })
+        let y = try Tensor(shape: [n, 2], scalars: (0..<(2 * n)).map { Float($0 / 2 * 10) })
+        XCTAssertGreaterThanOrEqual(x.count * 4, BatchGatherer.prefetchMinimumBytes)
+        func batches(twoCores: Bool) -> [[Float]] {
+            Parallel.twoCoreFits = twoCores
+            defer { Parallel.twoCoreFits = true }
+            let it = EpochIterator(x: [x], y: [y], batchSize: 128, shuffle: true, generator: RandomGenerator(seed: 9))
+            var out: [[Float]] = []
+            for b in it.epoch() {
+                out.append(b.x[0].scalars + b.y[0].scalars)
+                if b.step == 5 { break }
+            }
+            for _ in 0..<2 { for b in it.epoch() { out.append(b.x[0].scalars + b.y[0].scalars) } }
+            return out
+        }
+        let one = batches(twoCores: false), two = batches(twoCores: true)
+        XCTAssertEqual(one.count, 6 + 2 * 24)
+        XCTAssertEqual(one.last?.count, (3000 - 23 * 128) * (f + 2))
+        XCTAssertEqual(one, two)
+        let reference = RandomGenerator(seed: 9)
+        var expected: [Int] = Array(reference.permutation(n)[0..<(6 * 128)])
+        for _ in 0..<2 { expected += reference.permutation(n) }
+        let got = two.flatMap { batch -> [Int] in
+            let rows = batch.count / (f + 2)
+            return (0..<rows).map { r in
+                XCTAssertEqual(batch[rows * f + 2 * r], Float(Int(batch[r * f]) * 10), "targets paired with their rows")
+                return Int(batch[r * f])
+            }
+        }
+        XCTAssertEqual(got, expected)
+    }
 }

@@ -63,7 +63,9 @@ struct GemmCall {
 }
 
 /// A persistent second thread that computes one half of each mid-sized matrix product while the
-/// calling thread computes the other (``Parallel/twoCoreFits``): one fit on both cores.
+/// calling thread computes the other (``Parallel/twoCoreFits``): one fit on both cores. Between
+/// halves it copies the rows of the next shuffled batch (``startCopy(indices:count:parts:_:)``),
+/// which the caller would otherwise gather itself at the start of the next step.
 ///
 /// Protocol: the caller writes the second half into `call` and publishes it (`posted`), runs
 /// the first half, then either takes the second half back if the partner has not claimed it
@@ -113,8 +115,35 @@ final class GemmPartner: @unchecked Sendable {
     /// Products shared, halves the partner computed, halves the caller took back (for tests).
     let products = Atomic<Int>(0), helped = Atomic<Int>(0), takenBack = Atomic<Int>(0)
 
+    /// One array's part of a background copy: rows `indices` of `source` (`row` floats each) into
+    /// consecutive rows of `destination`.
+    struct RowCopyPart {
+        var source: UnsafePointer<Float>
+        var row: Int
+        var destination: UnsafeMutablePointer<Float>
+    }
+    /// The most arrays one background copy takes (a batch's inputs, targets and weights).
+    static let maximumCopyParts = 4
+    /// Rows per claim of a background copy: the partner looks for a posted half between claims,
+    /// so a half waits at most for one slice's copy.
+    static let copySlice = 8
+    /// Held by the one caller whose rows the partner copies.
+    private let copyOwner = Atomic<Bool>(false)
+    private let copyParts = UnsafeMutablePointer<RowCopyPart>.allocate(capacity: maximumCopyParts)
+    private let copyIndices = UnsafeMutablePointer<UnsafePointer<Int>?>.allocate(capacity: 1)
+    private let copyPartCount = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    /// The rows of the current copy: `count << 32 | next`, `next` the first row not yet claimed.
+    /// Written (with the copy's description before it) by its owner, claimed by compare-exchange.
+    private let copyCursor = Atomic<UInt64>(0)
+    /// Rows of the current copy done, by either thread.
+    private let copyDone = Atomic<Int>(0)
+    /// Rows the partner copied (for tests).
+    let rowsCopied = Atomic<Int>(0)
+
     private init() {
         sem_init(wake, 0, 0)
+        copyIndices.initialize(to: nil)
+        copyPartCount.initialize(to: 0)
         task.initialize(to: nil)
     }
 
@@ -209,6 +238,67 @@ final class GemmPartner: @unchecked Sendable {
         return true
     }
 
+    /// Starts copying rows `indices[0..<count]` of each part's array (written by `describe` into
+    /// the `parts` slots it is given) on the partner, which claims them a slice at a time between
+    /// halves. Returns false, having started nothing, when the partner cannot be used now (another
+    /// caller's copy, the machine found busy, or more than ``maximumCopyParts`` parts): the caller
+    /// copies the rows itself. A started copy must be ended with ``finishCopy()`` before its rows
+    /// are read or its indices and buffers are released.
+    func startCopy(indices: UnsafePointer<Int>, count: Int, parts: Int,
+                   _ describe: (UnsafeMutablePointer<RowCopyPart>) -> Void) -> Bool {
+        guard count > 0, count < 1 << 31, parts > 0, parts <= Self.maximumCopyParts,
+              busyUntil.load(ordering: .relaxed) <= Self.now(),
+              copyOwner.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        describe(copyParts)
+        copyIndices.pointee = indices
+        copyPartCount.pointee = parts
+        copyDone.store(0, ordering: .relaxed)
+        Self.started.store(true, ordering: .relaxed)
+        standDownFlag.store(false, ordering: .relaxed)
+        copyCursor.store(UInt64(count) << 32, ordering: .sequentiallyConsistent)
+        if parked.exchange(false, ordering: .sequentiallyConsistent) { sem_post(wake) }
+        return true
+    }
+
+    /// Ends the copy started by ``startCopy(indices:count:parts:_:)``: copies the rows the
+    /// partner has not claimed and waits for those it is copying (at most one slice).
+    func finishCopy() {
+        while let rows = claimCopy() { copy(rows) }
+        let count = Int(copyCursor.load(ordering: .acquiring) >> 32)
+        var spins = 0
+        while copyDone.load(ordering: .acquiring) < count {
+            spins += 1
+            if spins & 1023 == 0 { sched_yield() }
+        }
+        copyOwner.store(false, ordering: .releasing)
+    }
+
+    /// The next slice of the current copy's rows, claimed; nil when none is left.
+    private func claimCopy() -> Range<Int>? {
+        var cursor = copyCursor.load(ordering: .acquiring)
+        while true {
+            let next = Int(cursor & 0xFFFF_FFFF), count = Int(cursor >> 32)
+            guard next < count else { return nil }
+            let end = Swift.min(next + Self.copySlice, count)
+            let (exchanged, seen) = copyCursor.compareExchange(expected: cursor, desired: UInt64(count) << 32 | UInt64(end),
+                                                               ordering: .acquiringAndReleasing)
+            if exchanged { return next..<end }
+            cursor = seen
+        }
+    }
+
+    /// Copies claimed rows of every part (the description is stable while rows are unclaimed or
+    /// being copied: its owner rewrites it only after ``finishCopy()``).
+    private func copy(_ rows: Range<Int>) {
+        guard let indices = copyIndices.pointee else { return }
+        let count = Int(copyCursor.load(ordering: .relaxed) >> 32)
+        for i in 0..<copyPartCount.pointee {
+            let part = copyParts[i]
+            Kernels.gatherShuffledRows(part.source, indices, rows: rows, of: count, row: part.row, into: part.destination)
+        }
+        copyDone.add(rows.count, ordering: .releasing)
+    }
+
     /// Runs the claimed work: the posted task if there is one, else the posted half. Its own
     /// function so that the partner's reference to the task is released before it reports done.
     @inline(never)
@@ -236,6 +326,14 @@ final class GemmPartner: @unchecked Sendable {
                     lastClock = lastSeen
                     continue
                 }
+                // Rows of the next batch while no half is posted, a slice at a time.
+                if let rows = claimCopy() {
+                    copy(rows)
+                    rowsCopied.add(rows.count, ordering: .relaxed)
+                    lastSeen = Self.now()
+                    lastClock = lastSeen
+                    continue
+                }
                 polls += 1
                 if polls & 127 != 0 { continue }
                 let t = Self.now()
@@ -254,9 +352,10 @@ final class GemmPartner: @unchecked Sendable {
     /// Sleeps until a caller posts a half (or returns at once if one is already posted).
     private func park() {
         parked.store(true, ordering: .sequentiallyConsistent)
-        if state.load(ordering: .sequentiallyConsistent) == Self.posted {
-            // Already a half waiting: undo the parking, unless a caller cleared the flag first,
-            // in which case its semaphore post is on its way and must be consumed.
+        let cursor = copyCursor.load(ordering: .sequentiallyConsistent)
+        if state.load(ordering: .sequentiallyConsistent) == Self.posted || cursor & 0xFFFF_FFFF < cursor >> 32 {
+            // Already a half or rows waiting: undo the parking, unless a caller cleared the flag
+            // first, in which case its semaphore post is on its way and must be consumed.
             if parked.exchange(false, ordering: .sequentiallyConsistent) { return }
         }
         while sem_wait(wake) != 0 {}

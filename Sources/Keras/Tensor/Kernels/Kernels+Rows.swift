@@ -31,18 +31,27 @@ extension Kernels {
     /// after another (measured: an Otto epoch's gathers 2-4x faster).
     static func gatherShuffledRows(_ x: UnsafePointer<Float>, _ indices: ArraySlice<Int>, row: Int,
                                    into out: UnsafeMutablePointer<Float>) {
-        let bytes = row * MemoryLayout<Float>.stride
         indices.withUnsafeBufferPointer { idx in
-            let n = idx.count
-            for k in 0..<Swift.min(gatherLookahead, n) { keras_prefetch(x + idx[k] * row, bytes) }
-            for k in 0..<n {
-                if k + gatherLookahead < n { keras_prefetch(x + idx[k + gatherLookahead] * row, bytes) }
-                // Short rows (one-hot targets, labels) in a loop: a `memmove` call costs more.
-                if row <= shortRow {
-                    copy(x + idx[k] * row, to: out + k * row, count: row)
-                } else {
-                    (out + k * row).update(from: x + idx[k] * row, count: row)
-                }
+            guard let base = idx.baseAddress else { return }
+            gatherShuffledRows(x, base, rows: 0..<idx.count, of: idx.count, row: row, into: out)
+        }
+    }
+
+    /// Rows `indices[k]` for `k` in `rows` (a slice of `count` indices) into rows `k` of `out`,
+    /// as ``gatherShuffledRows(_:_:row:into:)``: the part of a gather that one thread does.
+    static func gatherShuffledRows(_ x: UnsafePointer<Float>, _ idx: UnsafePointer<Int>, rows: Range<Int>, of n: Int,
+                                   row: Int, into out: UnsafeMutablePointer<Float>) {
+        let bytes = row * MemoryLayout<Float>.stride
+        for k in rows.lowerBound..<Swift.min(rows.lowerBound + gatherLookahead, rows.upperBound) {
+            keras_prefetch(x + idx[k] * row, bytes)
+        }
+        for k in rows {
+            if k + gatherLookahead < n { keras_prefetch(x + idx[k + gatherLookahead] * row, bytes) }
+            // Short rows (one-hot targets, labels) in a loop: a `memmove` call costs more.
+            if row <= shortRow {
+                copy(x + idx[k] * row, to: out + k * row, count: row)
+            } else {
+                (out + k * row).update(from: x + idx[k] * row, count: row)
             }
         }
     }

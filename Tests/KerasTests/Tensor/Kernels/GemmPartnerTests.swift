@@ -147,20 +147,101 @@ final class GemmPartnerTests: XCTestCase {
         assertSameBits(results[1], reference[1], "thread 1")
     }
 
-    /// Training the Otto-shaped MLP with and without the partner gives the same weights, bit for bit.
-    func testOttoShapedFitIsBitIdenticalOnOneAndTwoCores() throws {
-        let data = Datasets.ottoLike(samples: 640)
+    /// Trains the Otto-shaped MLP for two epochs on `data` with and without the partner and
+    /// checks that the weights are the same, bit for bit.
+    func assertOttoFitSameOnOneAndTwoCores(_ data: (x: Tensor, yOneHot: Tensor), seed: Int,
+                                           file: StaticString = #filePath, line: UInt = #line) throws {
         func train(twoCores: Bool) throws -> [Tensor] {
             Parallel.twoCoreFits = twoCores
             defer { Parallel.twoCoreFits = true }
-            setRandomSeed(21)
+            setRandomSeed(seed)
             let model = try Sequential([Dense(100, inputShape: [93]), Dense(9), Activation("softmax")])
             try model.compile(optimizer: "sgd", loss: "categorical_crossentropy")
             try model.fit(data.x, data.yOneHot, batchSize: 128, epochs: 2, verbose: 0)
             return model.weights.map(\.value)
         }
         let one = try train(twoCores: false), two = try train(twoCores: true)
-        XCTAssertEqual(one.count, two.count)
-        for (i, (a, b)) in zip(one, two).enumerated() { assertSameBits(a.scalars, b.scalars, "weight \(i)") }
+        XCTAssertEqual(one.count, two.count, file: file, line: line)
+        for (i, (a, b)) in zip(one, two).enumerated() {
+            assertSameBits(a.scalars, b.scalars, "weight \(i)", file: file, line: line)
+        }
+    }
+
+    /// Training the Otto-shaped MLP with and without the partner gives the same weights, bit for bit.
+    func testOttoShapedFitIsBitIdenticalOnOneAndTwoCores() throws {
+        let data = Datasets.ottoLike(samples: 640)
+        try assertOttoFitSameOnOneAndTwoCores((data.x, data.yOneHot), seed: 21)
+    }
+
+    /// Rows copied in the background (``GemmPartner/startCopy(indices:count:parts:_:)``: slices
+    /// claimed by the partner between the halves of products shared at the same time, the rest by
+    /// the caller in ``GemmPartner/finishCopy()``) are exactly the rows of a plain gather, for
+    /// copies of every length from 1 to 128 rows and two arrays of different widths; while a copy
+    /// is started, a second one is refused.
+    func testBackgroundCopyGivesThePlainGather() throws {
+        guard let partner = GemmPartner.shared else { throw XCTSkip("one core: no partner thread") }
+        let rows = 3000, wide = 37, narrow = 3
+        let g = RandomGenerator(seed: 8)
+        let x = (0..<(rows * wide)).map { _ in g.uniform(-1, 1) }, y = (0..<(rows * narrow)).map { _ in g.uniform(-1, 1) }
+        let a = (0..<(128 * 93)).map { _ in g.uniform(-1, 1) }, b = (0..<(93 * 100)).map { _ in g.uniform(-1, 1) }
+        var c = [Float](repeating: 0, count: 128 * 100)
+        var outX = [Float](repeating: 0, count: 128 * wide), outY = [Float](repeating: 0, count: 128 * narrow)
+        let idx = UnsafeMutablePointer<Int>.allocate(capacity: 128)
+        defer { idx.deallocate() }
+        var started = 0
+        let copiedBefore = partner.rowsCopied.load(ordering: .relaxed)
+        for round in 0..<300 {
+            let n = 1 + round % 128
+            let order = g.permutation(rows)
+            for k in 0..<n { idx[k] = order[k] }
+            outX.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) }
+            outY.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) }
+            partner.clearBusy()
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeBufferPointer { py in
+                    outX.withUnsafeMutableBufferPointer { ox in
+                        outY.withUnsafeMutableBufferPointer { oy in
+                            let ok = partner.startCopy(indices: idx, count: n, parts: 2) { slots in
+                                slots[0] = .init(source: px.baseAddress!, row: wide, destination: ox.baseAddress!)
+                                slots[1] = .init(source: py.baseAddress!, row: narrow, destination: oy.baseAddress!)
+                            }
+                            guard ok else {
+                                Kernels.gatherShuffledRows(px.baseAddress!, idx, rows: 0..<n, of: n, row: wide, into: ox.baseAddress!)
+                                Kernels.gatherShuffledRows(py.baseAddress!, idx, rows: 0..<n, of: n, row: narrow, into: oy.baseAddress!)
+                                return
+                            }
+                            started += 1
+                            XCTAssertFalse(partner.startCopy(indices: idx, count: n, parts: 2) { _ in }, "a second copy started")
+                            // A product shared meanwhile: the partner takes its half between slices.
+                            a.withUnsafeBufferPointer { pa in
+                                b.withUnsafeBufferPointer { pb in
+                                    c.withUnsafeMutableBufferPointer { pc in
+                                        Kernels.gemm(pa.baseAddress!, transA: false, pb.baseAddress!, transB: false, pc.baseAddress!,
+                                                     m: 128, n: 100, k: 93)
+                                    }
+                                }
+                            }
+                            partner.finishCopy()
+                        }
+                    }
+                }
+            }
+            for k in 0..<n {
+                XCTAssertEqual(Array(outX[(k * wide)..<((k + 1) * wide)]), Array(x[(order[k] * wide)..<((order[k] + 1) * wide)]),
+                               "round \(round), row \(k) of x")
+                XCTAssertEqual(Array(outY[(k * narrow)..<((k + 1) * narrow)]), Array(y[(order[k] * narrow)..<((order[k] + 1) * narrow)]),
+                               "round \(round), row \(k) of y")
+            }
+        }
+        XCTAssertGreaterThan(started, 0, "no copy was started")
+        print("GemmPartnerTests: \(started) of 300 copies started, \(partner.rowsCopied.load(ordering: .relaxed) - copiedBefore) rows copied by the partner")
+    }
+
+    /// An Otto-shaped fit on data large enough for its batches to be copied on the partner thread
+    /// gives the same weights with and without the partner, bit for bit.
+    func testOttoShapedFitWithBackgroundBatchesIsBitIdenticalOnOneAndTwoCores() throws {
+        let data = Datasets.ottoLike(samples: 3000)
+        XCTAssertGreaterThanOrEqual(data.x.count * 4, BatchGatherer.prefetchMinimumBytes)
+        try assertOttoFitSameOnOneAndTwoCores((data.x, data.yOneHot), seed: 22)
     }
 }
