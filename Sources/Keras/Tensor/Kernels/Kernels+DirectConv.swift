@@ -112,7 +112,7 @@ extension Kernels {
                                    relu: Bool, _ g: WindowGeometry, filters f: Int,
                                    kernel dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?) {
         let vectorEnd = f - f % 8
-        directConvGradients(x, g, filters: f, work: g.outputsPerSample * f, kernel: dw, bias: db) { n, pending, _ in
+        directConvGradients(x, g, filters: f, work: g.outputsPerSample * f, kernel: dw, bias: db) { n, pending in
             g.forEachWindow(samples: n..<(n + 1)) { row, taps in
                 let u = up + row * f, o = out + row * f, dz = pending.next
                 for j in Swift.stride(from: 0, to: vectorEnd, by: 8) {
@@ -127,20 +127,19 @@ extension Kernels {
     }
 
     /// What the direct weight-gradient kernels share: the samples split across cores, and
-    /// `sample(n, pending, extra)` handing each window of sample `n` to `pending` (its `dz` row
-    /// in ``PendingWindows/next``, then ``PendingWindows/append(_:)``; `extra` is a scratch of
-    /// `sampleScratch` floats), summed per sample in Float and across samples in Double into
+    /// `sample(n, pending)` handing each window of sample `n` to `pending` (its `dz` row in
+    /// ``PendingWindows/next``, then ``PendingWindows/append(_:)``), summed per sample in Float
+    /// and across samples in Double into
     /// `dw` and `db`. `work` is the elements of one sample (whether fanning out pays).
     @inline(__always)
     static func directConvGradients(_ x: UnsafePointer<Float>, _ g: WindowGeometry, filters f: Int, work: Int,
-                                    sampleScratch: Int = 0, kernel dw: UnsafeMutablePointer<Float>,
-                                    bias db: UnsafeMutablePointer<Float>?,
-                                    _ sample: (Int, inout PendingWindows, UnsafeMutablePointer<Float>) -> Void) {
-        let size = (g.windowSize * g.channels + 1) * f, slot = size + PendingWindows.capacity * f + sampleScratch
+                                    kernel dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?,
+                                    _ sample: (Int, inout PendingWindows) -> Void) {
+        let size = (g.windowSize * g.channels + 1) * f, slot = size + PendingWindows.capacity * f
         let tapSlot = PendingWindows.capacity * g.windowSize
         let parts = Parallel.balancedPartCount(rows: g.batch, width: work)
         // Per part: Float sums of one sample (kernel rows, then the bias row), the pending dz
-        // rows, the caller's scratch, the pending taps, and Double totals.
+        // rows, the pending taps, and Double totals.
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parts * slot)
         let tapScratch = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(parts * tapSlot, 1))
         let total = UnsafeMutablePointer<Double>.allocate(capacity: parts * size)
@@ -156,7 +155,7 @@ extension Kernels {
                                          dz: acc + size, taps: tapScratch + p * tapSlot, into: acc)
             for n in samples {
                 acc.initialize(repeating: 0, count: size)
-                sample(n, &pending, acc + size + PendingWindows.capacity * f)
+                sample(n, &pending)
                 pending.flush()
                 for i in 0..<size { sum[i] += Double(acc[i]) }
             }

@@ -61,14 +61,15 @@ extension Kernels {
             }
         }
 
-        /// ``forEachWindowPosition(samples:_:)`` with the convolution's input offsets at each
-        /// position in `taps` (as ``WindowGeometry/forEachWindow(samples:_:)``): `body(pooledRow, k, taps)`.
+        /// ``forEachWindowPosition(samples:_:)`` with the position's convolution output row and
+        /// the convolution's input offsets at it in `taps` (as ``WindowGeometry/forEachWindow(samples:_:)``):
+        /// `body(pooledRow, k, convRow, taps)`.
         @inline(__always)
-        func forEachPosition(samples: Range<Int>, _ body: (Int, Int, UnsafeMutableBufferPointer<Int>) -> Void) {
+        func forEachPosition(samples: Range<Int>, _ body: (Int, Int, Int, UnsafeMutableBufferPointer<Int>) -> Void) {
             withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(conv.windowSize, 1)) { taps in
                 forEachWindowPosition(samples: samples) { pooled, k, n, od, oh, ow in
                     conv.windowTaps(sample: n, od, oh, ow, into: taps)
-                    body(pooled, k, taps)
+                    body(pooled, k, convRow(n, od, oh, ow), taps)
                 }
             }
         }
@@ -158,7 +159,7 @@ extension Kernels {
         Parallel.forEachPart(p.batch, parts: Parallel.balancedPartCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(f, 1)) { buffer in
                 guard let row = buffer.baseAddress else { return }
-                p.forEachPosition(samples: samples) { pooled, k, taps in
+                p.forEachPosition(samples: samples) { pooled, k, _, taps in
                     directConvRow(x, w, bias: bias, taps, channels: cin, filters: f, relu: relu, into: row)
                     mergeMax(row, position: k, into: out + pooled * f, argmax: argmax + pooled * f, count: f)
                 }
@@ -175,8 +176,8 @@ extension Kernels {
                                           _ p: PooledConvGeometry, filters f: Int,
                                           kernel dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?) {
         let vectorEnd = f - f % 8
-        directConvGradients(x, p.conv, filters: f, work: p.conv.outputsPerSample * f, kernel: dw, bias: db) { n, pending, _ in
-            p.forEachPosition(samples: n..<(n + 1)) { pooled, k, taps in
+        directConvGradients(x, p.conv, filters: f, work: p.conv.outputsPerSample * f, kernel: dw, bias: db) { n, pending in
+            p.forEachPosition(samples: n..<(n + 1)) { pooled, k, _, taps in
                 let u = up + pooled * f, o = out + pooled * f, a = argmax + pooled * f, dz = pending.next
                 for j in Swift.stride(from: 0, to: vectorEnd, by: 8) {
                     var hit = argmaxHits(a, j, equal: k)

@@ -55,41 +55,55 @@ extension Kernels {
 
     /// The kernel and bias gradients of the convolution (output `x`, relu when `relu`) under the
     /// normalization `x · a + b` and ``affineMaxPool(_:_:_:_:channels:into:argmax:keeping:)``, from the
-    /// pooled gradient `up`: per sample the pooled gradient is put at each maximum's position
-    /// (`g`, zero elsewhere), `dz = g·a + r + x·q` where `x > 0` (relu), else 0, then as
+    /// pooled gradient `up`: at every position `dz = g·a + r + x·q` where `x > 0` (relu), else 0,
+    /// `g` being the pooled gradient at its window's maximum and zero elsewhere, formed window by
+    /// window in registers (then the positions no window covers, where `g` is zero), then as
     /// ``directConvBackward(_:upstream:output:relu:_:filters:kernel:bias:)`` (both overwritten; `db` may be nil).
     static func directConvBatchNormBackward(_ input: UnsafePointer<Float>, upstream up: UnsafePointer<Float>,
                                             argmax: UnsafeRawPointer, output x: UnsafePointer<Float>,
                                             a: UnsafePointer<Float>, q: UnsafePointer<Float>, r: UnsafePointer<Float>,
                                             relu: Bool, _ p: PooledConvGeometry, filters f: Int,
                                             kernel dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?) {
-        let perSample = p.conv.outputsPerSample, vectorEnd = f - f % 8, covers = p.coversOutput
-        directConvGradients(input, p.conv, filters: f, work: perSample * f, sampleScratch: perSample * f,
-                            kernel: dw, bias: db) { n, pending, g in
-            if !covers { g.initialize(repeating: 0, count: perSample * f) }
-            let first = n * perSample
-            p.forEachWindowPosition(samples: n..<(n + 1)) { pooled, k, n, od, oh, ow in
-                let gr = g + (p.convRow(n, od, oh, ow) - first) * f, u = up + pooled * f, am = argmax + pooled * f
-                for j in Swift.stride(from: 0, to: vectorEnd, by: 8) {
-                    store8(SIMD8<Float>.zero.replacing(with: load8(u + j), where: argmaxHits(am, j, equal: k)), gr + j)
-                }
-                for j in vectorEnd..<f { gr[j] = Int(am.load(fromByteOffset: j, as: UInt8.self)) == k ? u[j] : 0 }
-            }
-            p.conv.forEachWindow(samples: n..<(n + 1)) { row, taps in
-                let xr = x + row * f, gr = g + (row - first) * f, dz = pending.next
-                for j in Swift.stride(from: 0, to: vectorEnd, by: 8) {
-                    let xv = load8(xr + j)
-                    var d = load8(gr + j) * load8(a + j) + load8(r + j)
-                    d += xv * load8(q + j)
-                    if relu { d.replace(with: 0, where: .!(xv .> 0)) }
-                    store8(d, dz + j)
-                }
-                for j in vectorEnd..<f {
-                    let d = gr[j] * a[j] + r[j] + xr[j] * q[j]
-                    dz[j] = !relu || xr[j] > 0 ? d : 0
-                }
+        let perSample = p.conv.outputsPerSample, co = p.conv.output
+        let covered = (p.output.0 * p.pool.0, p.output.1 * p.pool.1, p.output.2 * p.pool.2)
+        directConvGradients(input, p.conv, filters: f, work: perSample * f, kernel: dw, bias: db) { n, pending in
+            p.forEachPosition(samples: n..<(n + 1)) { pooled, k, row, taps in
+                batchNormDz(x + row * f, up + pooled * f, argmax + pooled * f, position: k, a, q, r, relu: relu, count: f,
+                            into: pending.next)
                 pending.append(taps)
             }
+            guard !p.coversOutput else { return }
+            let first = n * perSample
+            p.conv.forEachWindow(samples: n..<(n + 1)) { row, taps in
+                let i = row - first, ow = i % co.2, oh = i / co.2 % co.1, od = i / (co.2 * co.1)
+                guard od >= covered.0 || oh >= covered.1 || ow >= covered.2 else { return }
+                batchNormDz(x + row * f, nil, argmax, position: 0, a, q, r, relu: relu, count: f, into: pending.next)
+                pending.append(taps)
+            }
+        }
+    }
+
+    /// `dz = g·a + r + x·q` where `x > 0` (relu), else 0, for the `f` channels of one position
+    /// (`x` its convolution output), `g` being `u` where the window's `argmax` is `k` and zero
+    /// elsewhere (everywhere when `u` is nil).
+    @inline(__always)
+    private static func batchNormDz(_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>?, _ am: UnsafeRawPointer,
+                                    position k: Int, _ a: UnsafePointer<Float>, _ q: UnsafePointer<Float>,
+                                    _ r: UnsafePointer<Float>, relu: Bool, count f: Int, into dz: UnsafeMutablePointer<Float>) {
+        let vectorEnd = f - f % 8
+        for j in Swift.stride(from: 0, to: vectorEnd, by: 8) {
+            let xv = load8(x + j)
+            var g = SIMD8<Float>.zero
+            if let u { g.replace(with: load8(u + j), where: argmaxHits(am, j, equal: k)) }
+            var d = g * load8(a + j) + load8(r + j)
+            d += xv * load8(q + j)
+            if relu { d.replace(with: 0, where: .!(xv .> 0)) }
+            store8(d, dz + j)
+        }
+        for j in vectorEnd..<f {
+            let g = u.map { Int(am.load(fromByteOffset: j, as: UInt8.self)) == k ? $0[j] : 0 } ?? 0
+            let d = g * a[j] + r[j] + x[j] * q[j]
+            dz[j] = !relu || x[j] > 0 ? d : 0
         }
     }
 }
