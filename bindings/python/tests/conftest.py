@@ -52,3 +52,23 @@ def seeded():
     import swiftkeras
     keras.utils.set_random_seed(0)
     swiftkeras.utils.set_random_seed(0)
+
+
+def exec_layers(source, lib):
+    """The names a test's layer source defines, run against `lib` (swiftkeras or real Keras):
+    one source for both libraries."""
+    import numpy as np
+    scope = {"keras": lib, "ops": lib.ops, "np": np}
+    exec(source, scope)  # noqa: S102 — the test's own source
+    return scope
+
+
+def assert_equals_keras_op(ours, ref, rtol, atol):
+    """An eager op's result equals keras.ops's: shape, Keras's dtype, and values."""
+    import keras
+    import numpy as np
+    ref_dtype = keras.backend.standardize_dtype(ref.dtype)
+    ours, ref = np.asarray(ours), np.asarray(ref)
+    assert ours.shape == ref.shape
+    assert ours.dtype == np.dtype(ref_dtype), (ours.dtype, ref_dtype)
+    np.testing.assert_allclose(ours.astype(np.float64), ref.astype(np.float64), rtol=rtol, atol=atol)

@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import CORE, assert_traced_and_trains_like_keras, needs, real_keras
+from conftest import CORE, assert_traced_and_trains_like_keras, exec_layers, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -105,9 +105,7 @@ LAYERS = textwrap.dedent('''
 
 
 def _layers(lib):
-    scope = {"keras": lib, "ops": lib.ops, "np": np}
-    exec(LAYERS, scope)  # noqa: S102 — the test's own source
-    return scope
+    return exec_layers(LAYERS, lib)
 
 
 def _gadget_model(lib):

@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import CORE, assert_traced_and_trains_like_keras, needs, real_keras
+from conftest import CORE, assert_equals_keras_op, assert_traced_and_trains_like_keras, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -106,13 +106,7 @@ EAGER = {
 
 @pytest.mark.parametrize("name", sorted(EAGER))
 def test_eager_ops_equal_keras_ops(name):
-    ours = EAGER[name](ops)
-    ref = EAGER[name](keras.ops)
-    ref_dtype = keras.backend.standardize_dtype(ref.dtype)
-    ours, ref = np.asarray(ours), np.asarray(ref)
-    assert ours.shape == ref.shape
-    assert ours.dtype == np.dtype(ref_dtype), (ours.dtype, ref_dtype)
-    np.testing.assert_allclose(ours.astype(np.float64), ref.astype(np.float64), rtol=2e-5, atol=2e-6)
+    assert_equals_keras_op(EAGER[name](ops), EAGER[name](keras.ops), rtol=2e-5, atol=2e-6)
 
 
 LAYERS = textwrap.dedent('''
