@@ -155,8 +155,19 @@ extension Kernels {
     static func directConvMaxPool(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                   _ p: PooledConvGeometry, filters f: Int, relu: Bool, into out: UnsafeMutablePointer<Float>,
                                   argmax: UnsafeMutableRawPointer) {
-        let cin = p.conv.channels
-        Parallel.forEachPart(p.batch, parts: Parallel.balancedPartCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
+        let cin = p.conv.channels, parts = Parallel.balancedPartCount(rows: p.batch, width: p.conv.outputsPerSample * f)
+        if p.conv.isUnpadded, quadFilters(f) {
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(p.conv.windowSize, 1)) { buffer in
+                guard let offsets = buffer.baseAddress else { return }
+                p.conv.tapOffsets(into: offsets)
+                Parallel.forEachPart(p.batch, parts: parts) { _, samples in
+                    directConvMaxPoolQuads(x, w, bias: bias, p, offsets, filters: f, relu: relu, samples: samples, into: out,
+                                           argmax: argmax)
+                }
+            }
+            return
+        }
+        Parallel.forEachPart(p.batch, parts: parts) { _, samples in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(f, 1)) { buffer in
                 guard let row = buffer.baseAddress else { return }
                 p.forEachPosition(samples: samples) { pooled, k, _, taps in
@@ -176,6 +187,17 @@ extension Kernels {
                                           _ p: PooledConvGeometry, filters f: Int,
                                           kernel dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?) {
         let vectorEnd = f - f % 8
+        if p.conv.isUnpadded, quadFilters(f) {
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(p.conv.windowSize, 1)) { buffer in
+                guard let offsets = buffer.baseAddress else { return }
+                p.conv.tapOffsets(into: offsets)
+                directConvGradients(x, p.conv, filters: f, work: p.conv.outputsPerSample * f, kernel: dw, bias: db) { n, pending in
+                    directConvMaxPoolBackwardQuads(x, upstream: up, output: out, argmax: argmax, relu: relu, p, offsets,
+                                                   filters: f, sample: n, into: pending.acc)
+                }
+            }
+            return
+        }
         directConvGradients(x, p.conv, filters: f, work: p.conv.outputsPerSample * f, kernel: dw, bias: db) { n, pending in
             p.forEachPosition(samples: n..<(n + 1)) { pooled, k, _, taps in
                 let u = up + pooled * f, o = out + pooled * f, a = argmax + pooled * f, dz = pending.next
@@ -192,4 +214,97 @@ extension Kernels {
             }
         }
     }
+
+    /// ``directConvMaxPool(_:_:bias:_:filters:relu:into:argmax:)`` over `samples` for a
+    /// convolution whose windows never reach the padding (``WindowGeometry/isUnpadded``) and
+    /// whose filters are a few vectors of four (``quadFilters(_:)``), one vector at a time: a
+    /// window's taps are its origin plus `offsets` (the same for every position,
+    /// ``WindowGeometry/tapOffsets(into:)``), and each pooling window's maxima and their positions
+    /// stay in registers until its last position, selected with bit masks (`replacing(with:where:)`
+    /// runs lane by lane through memory). Each output is the same sequence of operations as
+    /// ``directConvRow(_:_:bias:_:channels:filters:relu:into:)`` and ``mergeMax(_:position:into:argmax:count:)``
+    /// (the lanes are independent), so the same bits, without the per-position tap lists,
+    /// closures and stores of the general kernel.
+    static func directConvMaxPoolQuads(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                       _ p: PooledConvGeometry, _ offsets: UnsafePointer<Int>, filters f: Int, relu: Bool,
+                                       samples: Range<Int>, into out: UnsafeMutablePointer<Float>,
+                                       argmax: UnsafeMutableRawPointer) {
+        let g = p.conv, cin = g.channels, taps = g.windowSize, last = p.pool.0 * p.pool.1 * p.pool.2 - 1
+        for j in Swift.stride(from: 0, to: f, by: 4) {
+            let start: SIMD4<Float> = bias.map { load($0 + j) } ?? .zero
+            var best = SIMD4<Float>(repeating: -.infinity), index = SIMD4<UInt32>.zero
+            p.forEachWindowPosition(samples: samples) { pooled, k, n, od, oh, ow in
+                let origin = x + g.windowOrigin(sample: n, od, oh, ow)
+                var acc = start
+                for t in 0..<taps {
+                    let xs = origin + offsets[t], ws = w + ((t &* cin) &* f &+ j)
+                    for c in 0..<cin { acc += SIMD4<Float>(repeating: xs[c]) * load(ws + c &* f) }
+                }
+                if relu { acc = floats(~bits(acc .< .zero) & bits(acc)) }
+                if k == 0 {
+                    best = SIMD4(repeating: -.infinity)
+                    index = .zero
+                }
+                let better = bits(acc .> best)
+                best = floats((better & bits(acc)) | (~better & bits(best)))
+                index = (better & SIMD4(repeating: UInt32(truncatingIfNeeded: k))) | (~better & index)
+                guard k == last else { return }
+                let o = pooled &* f &+ j
+                store(best, out + o)
+                for l in 0..<4 { argmax.storeBytes(of: UInt8(truncatingIfNeeded: index[l]), toByteOffset: o &+ l, as: UInt8.self) }
+            }
+        }
+    }
+
+    /// ``directConvMaxPoolBackward(_:upstream:output:argmax:relu:_:filters:kernel:bias:)``'s
+    /// sums for sample `n` added into `acc` (the kernel rows, then the bias row, as
+    /// ``PendingWindows`` holds them) under the conditions of ``directConvMaxPoolQuads(_:_:bias:_:_:filters:relu:samples:into:argmax:)``:
+    /// each row's vector gains `x · dz` window by window in the same order and with the same
+    /// operations as ``PendingWindows/flush()``, so the same bits.
+    static func directConvMaxPoolBackwardQuads(_ x: UnsafePointer<Float>, upstream up: UnsafePointer<Float>,
+                                               output out: UnsafePointer<Float>, argmax: UnsafeRawPointer, relu: Bool,
+                                               _ p: PooledConvGeometry, _ offsets: UnsafePointer<Int>, filters f: Int,
+                                               sample n: Int, into acc: UnsafeMutablePointer<Float>) {
+        let g = p.conv, cin = g.channels, taps = g.windowSize
+        let biasRow = acc + (taps &* cin) &* f, one = SIMD4<Float>(repeating: 1), all = SIMD4<UInt32>(repeating: ~0)
+        for j in Swift.stride(from: 0, to: f, by: 4) {
+            var u = SIMD4<Float>.zero, positions = SIMD4<UInt32>.zero, keep = all
+            p.forEachWindowPosition(samples: n..<(n + 1)) { pooled, k, n, od, oh, ow in
+                if k == 0 {
+                    // The pooling window's gradient, and where each lane's maximum came from.
+                    let o = pooled &* f &+ j
+                    u = load(up + o)
+                    for l in 0..<4 { positions[l] = UInt32(argmax.load(fromByteOffset: o &+ l, as: UInt8.self)) }
+                    keep = relu ? bits(load(out + o) .> SIMD4<Float>.zero) : all
+                }
+                let dz = floats(bits(positions .== SIMD4(repeating: UInt32(truncatingIfNeeded: k))) & keep & bits(u))
+                store(load(biasRow + j) + one * dz, biasRow + j)
+                let origin = x + g.windowOrigin(sample: n, od, oh, ow)
+                for t in 0..<taps {
+                    let xs = origin + offsets[t], rows = acc + ((t &* cin) &* f &+ j)
+                    for c in 0..<cin {
+                        let row = rows + c &* f
+                        store(load(row) + SIMD4<Float>(repeating: xs[c]) * dz, row)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `f` filters run ``directConvMaxPoolQuads(_:_:bias:_:_:filters:relu:samples:into:argmax:)``:
+    /// one to four vectors of four (the small first layers of image models; wider layers keep
+    /// the general kernel's four vectors of eight per pass over the windows).
+    static func quadFilters(_ f: Int) -> Bool { f > 0 && f <= 16 && f % 4 == 0 }
+
+    /// The lanes of a comparison's mask as bits (all ones where true).
+    @inline(__always)
+    static func bits(_ m: SIMDMask<SIMD4<Int32>>) -> SIMD4<UInt32> { unsafeBitCast(m, to: SIMD4<UInt32>.self) }
+
+    /// A vector's bits.
+    @inline(__always)
+    static func bits(_ v: SIMD4<Float>) -> SIMD4<UInt32> { unsafeBitCast(v, to: SIMD4<UInt32>.self) }
+
+    /// The floats with these bits.
+    @inline(__always)
+    static func floats(_ b: SIMD4<UInt32>) -> SIMD4<Float> { unsafeBitCast(b, to: SIMD4<Float>.self) }
 }
