@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import _ops, _raw
+from ._scatter import keras_dtype, shape_of
 from ._special import not_traceable
 from ._trace import is_symbolic
 
 _f32 = np.float32
-
-
-def _ops():
-    from .. import ops
-    return ops
-
-
-def _raw(x):
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
 
 
 def _pair(op, x):
@@ -30,8 +23,8 @@ def _pair(op, x):
         raise ValueError(f"ops.{op}: Input `x` should be a tuple of two tensors - real and imaginary. "
                          f"Received: x={x!r}")
     re, im = x
-    rs = tuple(re.shape) if hasattr(re, "shape") else np.shape(re)
-    ims = tuple(im.shape) if hasattr(im, "shape") else np.shape(im)
+    rs = shape_of(re)
+    ims = shape_of(im)
     if rs != ims:
         raise ValueError(f"ops.{op}: Input `x` should be a tuple of two tensors - real and imaginary. "
                          f"Both the real and imaginary parts should have the same shape. Received: "
@@ -52,7 +45,7 @@ def _split(z):
 
 
 def _length(op, x, axis=-1):
-    n = (tuple(x.shape) if hasattr(x, "shape") else np.shape(x))[axis]
+    n = shape_of(x)[axis]
     if n is None:
         raise not_traceable(op, f"the transformed axis of a tensor of shape {tuple(x.shape)} has "
                             "an unknown size", "transform an axis whose size is known (not the batch)")
@@ -175,7 +168,6 @@ def extract_sequences(x, sequence_length, sequence_stride):
         idx = _frame_index(_length("extract_sequences", x), sequence_length, sequence_stride)
         return _ops().take(x, idx, axis=-1)
     v = _raw(x)
-    from ._scatter import keras_dtype
     return v[..., _frame_index(v.shape[-1], sequence_length, sequence_stride)].astype(keras_dtype(v))
 
 

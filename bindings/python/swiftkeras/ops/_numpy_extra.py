@@ -14,24 +14,12 @@ import re
 
 import numpy as np
 
-from ._scatter import keras_dtype
+from ._arrays import _ops, _raw
+from ._scatter import keras_dtype, shape_of as _shape
 from ._special import not_traceable
 from ._trace import SymbolicTensor, is_symbolic
 
 _f32 = np.float32
-
-
-def _ops():
-    from .. import ops
-    return ops
-
-
-def _raw(x):
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
-
-
-def _shape(x):
-    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
 
 
 def _values_only(op, *xs, why="its result is not a float32 tensor of a size known at trace time",

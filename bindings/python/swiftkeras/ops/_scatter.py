@@ -18,19 +18,16 @@ import math
 
 import numpy as np
 
+from ._arrays import _ops, _raw
 from ._special import not_traceable
 from ._trace import is_symbolic
 
 _f32 = np.float32
 
 
-def _ops():
-    from .. import ops
-    return ops
-
-
-def _raw(x):
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+def shape_of(x):
+    """A tensor's shape (None for a traced tensor's unknown sizes) or an array's."""
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
 
 
 def keras_dtype(a):
@@ -85,7 +82,7 @@ def _traced_segment(op, data, segment_ids, num_segments):
         raise not_traceable(op, "without num_segments the number of segments depends on the ids' "
                             "values", "give num_segments")
     num = int(num_segments)
-    shape = tuple(data.shape) if hasattr(data, "shape") else np.shape(data)
+    shape = shape_of(data)
     rank = len(segment_ids.shape) if hasattr(segment_ids, "shape") else np.ndim(segment_ids)
     if rank != 1:
         raise not_traceable(op, f"segment_ids of rank {rank} in a traced layer",
@@ -200,7 +197,7 @@ def _traced_scatter_update(inputs, indices, updates, reduction):
         raise not_traceable("scatter_update", f"reduction={reduction!r} has no traced form",
                             "use reduction None or 'add' in a traced layer")
     idx = _constant_indices("scatter_update", indices)
-    shape = tuple(inputs.shape) if hasattr(inputs, "shape") else np.shape(inputs)
+    shape = shape_of(inputs)
     k = idx.shape[-1] if idx.ndim > 1 else 1
     lead = shape[:k]
     if builtins.any(d is None for d in lead):
@@ -223,8 +220,8 @@ def slice_update(inputs, start_indices, updates):
                             "is traced)", "pass Python integers")
     starts = [int(s) for s in np.asarray(_raw(start_indices) if not isinstance(start_indices, (list, tuple))
                                          else start_indices).reshape(-1)]
-    shape = tuple(inputs.shape) if hasattr(inputs, "shape") else np.shape(inputs)
-    size = tuple(updates.shape) if hasattr(updates, "shape") else np.shape(updates)
+    shape = shape_of(inputs)
+    size = shape_of(updates)
     if len(starts) != len(shape) or len(size) != len(shape):
         raise ValueError(f"ops.slice_update: inputs of shape {shape}, updates of shape {size} and "
                          f"{len(starts)} start indices must have the same rank")

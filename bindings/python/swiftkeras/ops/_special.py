@@ -15,15 +15,11 @@ import math
 
 import numpy as np
 
-from ._math import compose
+from ._arrays import _ops, _raw
+from ._math import _native, compose
 from ._trace import Unsupported, is_symbolic
 
 _f32 = np.float32
-
-
-def _ops():
-    from .. import ops
-    return ops
 
 
 def not_traceable(op, why, instead):
@@ -59,14 +55,6 @@ def _erfinv(y):
         return np.where(np.abs(y) > 1, np.nan, x)
 
 
-def _native(name, fn):
-    def op(x):
-        return _ops()._op(name, [x], fn)
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"Keras `ops.{name}`: float32; in a traced layer the library's `{name}` op, with its derivative."
-    return op
-
-
 erf = _native("erf", _erf)
 erfc = _native("erfc", _erfc)
 erfinv = _native("erfinv", _erfinv)
@@ -78,8 +66,7 @@ def angle(x):
     where it is negative, else 0 (traced: pi * (x < 0), a zero gradient as under jax)."""
     ops = _ops()
     if not is_symbolic(x):
-        v = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
-        return np.asarray(np.angle(v), _f32)
+        return np.asarray(np.angle(_raw(x)), _f32)
     return compose([x], lambda t: ops.multiply(ops.less(t, 0.0), math.pi), np.angle)
 
 
@@ -106,7 +93,7 @@ def _integer_args(op, *xs):
     arrays, dtypes = [], []
     for x in xs:
         weak = isinstance(x, (int, np.integer, bool)) and not isinstance(x, np.ndarray) and np.ndim(x) == 0
-        a = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+        a = _raw(x)
         if a.dtype.kind not in "iub":
             raise TypeError(f"ops.{op} does not accept dtype {a.dtype}: it takes integers and bools")
         arrays.append(a)
