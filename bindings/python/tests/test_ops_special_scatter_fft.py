@@ -209,7 +209,7 @@ LAYERS = textwrap.dedent('''
 
 
     class Spectra(keras.layers.Layer):
-        """fft, fft2, ifft2, rfft, irfft, stft, extract_sequences of a projected signal."""
+        """fft, fft2, ifft2, rfft, irfft, stft, istft, extract_sequences of a projected signal."""
 
         def build(self, input_shape):
             self.w = self.add_weight(shape=(input_shape[-1], 16), initializer="glorot_uniform", name="w")
@@ -224,10 +224,13 @@ LAYERS = textwrap.dedent('''
             i2r, i2i = ops.ifft2((f2r, f2i * 0.3))
             sr, si = ops.stft(h, 8, 4, 8)                                        # (N, 5, 5)
             frames = ops.extract_sequences(h, 6, 5)                              # (N, 3, 6)
+            back2 = ops.istft((sr, si * 0.5), 8, 4, 8)                           # (N, 16)
+            back3 = ops.istft((sr, si), 6, 2, 8, length=10, window="hamming", center=False)
             mag = ops.sqrt(sr * sr + si * si + 1e-3)
             return ops.concatenate([back[:, :4], fr[:, :2] * 0.1, fi[:, 1:3] * 0.1,
                                     ops.reshape(i2r + i2i, (-1, 16))[:, :3],
-                                    ops.mean(mag, axis=-1) * 0.2, ops.sum(frames, axis=-1)], axis=-1)
+                                    ops.mean(mag, axis=-1) * 0.2, ops.sum(frames, axis=-1),
+                                    back2[:, 5:8], back3[:, ::3] * 0.1], axis=-1)
 ''')
 
 BUILDS = {"special": ("Special", 5), "scatters": ("Scatters", 4), "spectra": ("Spectra", 4),
@@ -288,7 +291,7 @@ REFUSED = {
     "unique": (lambda x: ops.unique(x), r"ops.unique is not traceable here: the number of unique"),
     "histogram": (lambda x: ops.histogram(x), r"ops.histogram is not traceable here"),
     "argpartition": (lambda x: ops.argpartition(x, 1), r"ops.argpartition is not traceable here"),
-    "istft": (lambda x: ops.istft((x, x), 4, 2, 4), r"ops.istft is not traceable here"),
+    "istft": (lambda x: ops.istft((x, x), 4, 2, 4), r"ops.istft is not traceable here: the frames axis"),
     "view": (lambda x: ops.view(x, "int32"), r"ops.view is not traceable here"),
     "polar": (lambda x: ops.polar(x, x), r"ops.polar is not traceable here: .*complex"),
     "nextafter": (lambda x: ops.nextafter(x, 0.0), r"ops.nextafter is not traceable here"),

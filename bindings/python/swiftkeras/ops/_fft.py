@@ -4,7 +4,8 @@ and returns them.
 
 On values they compute with numpy's FFT. In a traced layer the transform along an axis of known
 length n is a matmul with constant cosine and sine matrices (the DFT written out), and frames are
-a constant gather, so the library's autodiff gives the gradients; `istft` runs on values only."""
+a constant gather (`istft`'s overlap-add a constant einsum), so the library's autodiff gives the
+gradients."""
 
 from __future__ import annotations
 
@@ -214,32 +215,56 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     return _split(np.fft.rfft(frames, n=fft_length, axis=-1))
 
 
+def _overlap_add(frames, step):
+    """Traced overlap-add of (..., N, L) frames every `step` samples: the frames padded to S
+    blocks of `step`, and block b of the output the sum of block q of frame n for n + q = b (an
+    einsum with a constant 0/1 tensor)."""
+    ops = _ops()
+    shape = shape_of(frames)
+    n, length = shape[-2], shape[-1]
+    blocks = -(-length // step)
+    lead = tuple(-1 if d is None else d for d in shape[:-2])
+    f = ops.pad(frames, [(0, 0)] * (len(shape) - 1) + [(0, blocks * step - length)])
+    f = ops.reshape(f, lead + (n, blocks, step))
+    place = np.zeros((n, blocks, n + blocks - 1), _f32)
+    for i in range(n):
+        place[i, np.arange(blocks), i + np.arange(blocks)] = 1
+    out = ops.einsum("...nqr,nqb->...br", f, place)
+    return ops.reshape(out, lead + ((n + blocks - 1) * step,))
+
+
 def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
-    """Keras `ops.istft` (values only): the signal of an stft `(real, imag)`, overlap-added
-    with the window and normalized by the overlapped squared window, as jax's."""
+    """Keras `ops.istft`: the signal of an stft `(real, imag)`, overlap-added with the window
+    and normalized by the overlapped squared window, as jax's. Traced: irfft, the window and a
+    constant overlap-add (frames of known count)."""
     re, im = _pair("istft", x)
-    if _symbolic(re, im):
-        raise not_traceable("istft", "its overlap-add has no traced form in the library",
-                            "run it on values (after predict)")
     sequence_length, sequence_stride, fft_length = int(sequence_length), int(sequence_stride), int(fft_length)
-    z = _complex(re, im)
-    if z.ndim < 2:
-        raise ValueError(f"Input `x` must have at least 2 dimensions. Received shape: {z.shape}")
+    shape = shape_of(re)
+    if len(shape) < 2:
+        raise ValueError(f"Input `x` must have at least 2 dimensions. Received shape: {shape}")
+    count = shape[-2]
+    if count is None:
+        raise not_traceable("istft", f"the frames axis of a tensor of shape {shape} has an unknown "
+                            "size", "give frames of a known count (not the batch axis)")
     win = _window(window, sequence_length, fft_length)
-    frames = np.fft.irfft(z, n=fft_length, axis=-1)[..., :fft_length] * win.sum()
-    count = z.shape[-2]
     total = fft_length + sequence_stride * (count - 1)
-    out = np.zeros(z.shape[:-2] + (total,))
     norm = np.zeros(total)
     for i in range(count):
-        at = i * sequence_stride
-        out[..., at:at + fft_length] += frames[..., i, :] * win
-        norm[at:at + fft_length] += win * win
-    out /= np.where(norm > 1e-10, norm, 1.0)
-    out = out / win.sum() if window is not None else out / sequence_stride
+        norm[i * sequence_stride:i * sequence_stride + fft_length] += win * win
+    # jax: frames * sum(win), overlap-added, / norm; Keras then / sum(win) (or / stride, no window).
+    scale = win.sum() / np.where(norm > 1e-10, norm, 1.0) / (win.sum() if window is not None else sequence_stride)
     start = fft_length // 2 if center else 0
     end = start + int(length) if length is not None else (-(fft_length // 2) if center else total)
-    return np.asarray(out[..., start:end], _f32)
+    if _symbolic(re, im):
+        ops = _ops()
+        frames = ops.multiply(irfft((re, im), fft_length), win.astype(_f32))
+        out = ops.multiply(_overlap_add(frames, sequence_stride)[..., :total], scale.astype(_f32))
+        return out[..., start:end]
+    frames = np.fft.irfft(_complex(re, im), n=fft_length, axis=-1) * win
+    out = np.zeros(frames.shape[:-2] + (total,))
+    for i in range(count):
+        out[..., i * sequence_stride:i * sequence_stride + fft_length] += frames[..., i, :]
+    return np.asarray((out * scale)[..., start:end], _f32)
 
 
 __all__ = ["fft", "fft2", "ifft2", "rfft", "irfft", "extract_sequences", "stft", "istft"]
