@@ -58,6 +58,8 @@ EAGER = {
     "scatter_rows": lambda o: o.scatter(np.array([[2], [0]]), D[:2], (4, 3)),
     "scatter_int": lambda o: o.scatter(np.array([[1], [3]]), np.array([4, 5], np.int32), (5,)),
     "scatter_update": lambda o: o.scatter_update(M, np.array([[0, 1], [2, 0], [0, 1]]), np.array([9., 8., 7.], np.float32)),
+    "scatter_update_point": lambda o: o.scatter_update(M, np.array([2, 3]), np.float32(4.0)),
+    "scatter_point": lambda o: o.scatter(np.array([1, 0]), np.float32(2.0), (2, 2)),
     "scatter_update_rows": lambda o: o.scatter_update(M, np.array([[3], [1]]), np.ones((2, 4), np.float32)),
     "scatter_update_add": lambda o: o.scatter_update(M, np.array([[0, 1], [0, 1]]), np.array([1., 2.], np.float32), reduction="add"),
     "scatter_update_max": lambda o: o.scatter_update(M, np.array([[0, 1], [2, 2]]), np.array([5., -5.], np.float32), reduction="max"),

@@ -134,7 +134,7 @@ def _placement(op, indices, lead, last_wins):
     """The constant (M, N) 0/1 matrix placing row i of the values at the flat position of
     indices[i] within `lead` (M = prod(lead)); out-of-range rows are dropped, negative indices
     count from the end. With `last_wins` only the last row for a position is placed."""
-    idx = indices.reshape(-1, indices.shape[-1]) if indices.ndim > 1 else indices.reshape(-1, 1)
+    idx = indices.reshape(-1, indices.shape[-1])   # the last axis indexes (1-D: one position)
     n = idx.shape[0]
     dims = np.asarray(lead, np.int64)
     idx = np.where(idx < 0, idx + dims, idx)
@@ -163,7 +163,7 @@ def scatter(indices, values, shape):
     shape = tuple(int(d) for d in shape)
     if is_symbolic(values) or is_symbolic(indices):
         idx = _constant_indices("scatter", indices)
-        k = idx.shape[-1] if idx.ndim > 1 else 1
+        k = idx.shape[-1]
         return _place(values, _placement("scatter", idx, shape[:k], last_wins=False), shape)
     v, idx = _raw(values), _raw(indices).astype(np.int64)
     v = v.astype(keras_dtype(v))
@@ -183,7 +183,7 @@ def scatter_update(inputs, indices, updates, reduction=None):
         return _traced_scatter_update(inputs, indices, updates, reduction)
     a, idx, u = _raw(inputs), _raw(indices).astype(np.int64), _raw(updates)
     out = a.astype(keras_dtype(a), copy=True)
-    key = tuple(np.moveaxis(idx, -1, 0)) if idx.ndim > 1 else (idx,)
+    key = tuple(np.moveaxis(idx, -1, 0))
     if reduction is None:
         out[key] = u
     else:
@@ -198,7 +198,7 @@ def _traced_scatter_update(inputs, indices, updates, reduction):
                             "use reduction None or 'add' in a traced layer")
     idx = _constant_indices("scatter_update", indices)
     shape = shape_of(inputs)
-    k = idx.shape[-1] if idx.ndim > 1 else 1
+    k = idx.shape[-1]
     lead = shape[:k]
     if builtins.any(d is None for d in lead):
         raise not_traceable("scatter_update", f"the indexed axes of inputs of shape {shape} must "
