@@ -9,9 +9,6 @@ func estimatorMetadataJSON(_ e: KerasEstimator) throws -> JSON {
     guard let m = e.metadata else {
         throw ABIError(.state, "keras_estimator_metadata: this \(e.estimatorName) is not fitted; call keras_estimator_fit first")
     }
-    let history = e.history.keys.sorted().map { key in
-        (key, JSON.array((e.history[key] ?? []).map { $0.isFinite ? .double($0) : .null }))
-    }
     return .object([
         ("n_features_in_", .int(m.nFeaturesIn)),
         ("n_classes_", e.isClassifier ? .int(m.nClasses) : .null),
@@ -22,7 +19,7 @@ func estimatorMetadataJSON(_ e: KerasEstimator) throws -> JSON {
         ("target_type_", .string(m.targetType.rawValue)),
         ("output_activation", .string(m.outputActivation.description)),
         ("default_loss", .string(m.defaultLoss)),
-        ("history_", .object(history)),
+        ("history_", historyJSON(e.history, perClass: e.perClassHistory, keys: e.history.keys.sorted())),
     ])
 }
 
@@ -82,11 +79,16 @@ private func describedTarget(_ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShap
                              _ labelsJSON: UnsafePointer<CChar>?) throws -> Target {
     guard let labelsJSON else { return try target(y, yNdim, yShape) }
     guard y == nil else { throw ABIError(.invalidArgument, "give y or labels_json, not both") }
-    guard let list = try json(labelsJSON, "labels_json").arrayValue else {
-        throw ABIError(.invalidArgument, "labels_json must be a JSON list of strings")
+    return try stringLabels(labelsJSON, "labels_json")
+}
+
+/// String labels from a JSON list of strings (`what` names the argument in errors).
+func stringLabels(_ text: UnsafePointer<CChar>?, _ what: String) throws -> Target {
+    guard let list = try json(text, what).arrayValue else {
+        throw ABIError(.invalidArgument, "\(what) must be a JSON list of strings")
     }
     return .labels(try list.enumerated().map { i, v in
-        guard let s = v.stringValue else { throw ABIError(.invalidArgument, "labels_json[\(i)] is \(v), not a string") }
+        guard let s = v.stringValue else { throw ABIError(.invalidArgument, "\(what)[\(i)] is \(v), not a string") }
         return s
     })
 }

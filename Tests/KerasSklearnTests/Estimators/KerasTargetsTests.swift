@@ -87,6 +87,30 @@ final class KerasTargetsTests: XCTestCase {
         XCTAssertThrowsError(try clf.partialFit(takeRows(x, [0, 1]), .labels(["a", "b"]))) { XCTAssertTrue("\($0)".contains("unseen label")) }
     }
 
+    /// partialFit's `classes` count as seen on the first call (y lacks "c"); every call trains
+    /// one epoch numbered after the last, as SciKeras's `partial_fit` (`initial_epoch`).
+    func testPartialFitTakesClassesAndNumbersItsEpochs() throws {
+        let (x, y) = try standardizedIris()
+        let names = Target.labels(y.tensor!.scalars.map { ["a", "b", "c"][Int($0)] })
+        let firstRows = (0..<150).filter { names.strings![$0] != "c" }
+        final class Epochs: Callback, @unchecked Sendable {
+            var seen: [Int] = []
+            override func onEpochEnd(_ epoch: Int, logs: Logs) throws { seen.append(epoch) }
+        }
+        let epochs = Epochs()
+        let clf = KerasClassifier(model: mlpBuilder, params: ["verbose": 0])
+        try clf.partialFit(takeRows(x, firstRows), try names.take(firstRows), classes: .labels(["a", "b", "c"]), callbacks: [epochs])
+        XCTAssertEqual(clf.classLabels, ["a", "b", "c"])
+        XCTAssertEqual(clf.metadata?.targetType, .multiclass)
+        try clf.partialFit(x, names, callbacks: [epochs])
+        try clf.partialFit(x, names, callbacks: [epochs])
+        XCTAssertEqual(epochs.seen, [0, 1, 2])
+        XCTAssertEqual(clf.history["loss"]?.count, 3)
+        XCTAssertThrowsError(try KerasRegressor(model: mlpBuilder, params: ["verbose": 0]).partialFit(x, y, classes: .ints([0, 1, 2]))) {
+            XCTAssertTrue("\($0)".contains("classes apply to classifiers only"))
+        }
+    }
+
     func testClassWeightsAndSampleWeights() throws {
         let labels = Target.labels(["a", "a", "a", "b"])
         let clf = KerasClassifier(model: mlpBuilder, params: ["verbose": 0, "class_weight": "balanced"])
@@ -114,5 +138,40 @@ final class KerasTargetsTests: XCTestCase {
         try clf.fit(x, y)
         XCTAssertEqual(try clf.score(x, y), try accuracyScore(y, clf.predict(x)))
         XCTAssertNotNil(clf.history["accuracy"])
+    }
+
+    /// F1Score(average: nil) keeps one value per class and epoch (validation included) beside
+    /// the mean in `history`, as Keras's History does (`keras_estimator_metadata` reports them).
+    func testPerClassMetricKeepsClassValuesPerEpoch() throws {
+        let (x, y) = try standardizedIris()
+        var params = fast
+        params["epochs"] = 3; params["loss"] = "categorical_crossentropy"; params["metrics"] = ["f1_score"]
+        params["validation_split"] = 0.2
+        let clf = KerasClassifier(model: mlpBuilder, params: params)
+        try clf.fit(x, y)
+        for key in ["f1_score", "val_f1_score"] {
+            let perClass = try XCTUnwrap(clf.perClassHistory[key])
+            XCTAssertEqual(perClass.map(\.count), [3, 3, 3])
+            let means = try XCTUnwrap(clf.history[key])
+            for (mean, values) in zip(means, perClass) {
+                XCTAssertEqual(mean, values.reduce(0, +) / 3, accuracy: 1e-6)
+            }
+        }
+        XCTAssertNil(clf.perClassHistory["loss"])
+        try clf.partialFit(x, y)
+        XCTAssertEqual(clf.perClassHistory["f1_score"]?.count, 4)
+    }
+
+    /// A single class (a binary target as scikit-learn types it): one output unit, whose
+    /// prediction is always that class and whose probabilities stay one column, as SciKeras.
+    func testSingleClassPredictsIt() throws {
+        let (x, _) = try standardizedIris()
+        let one = Target.values(Tensor([Float](repeating: 7, count: 150)))
+        let clf = KerasClassifier(model: mlpBuilder, params: fast)
+        try clf.fit(x, one)
+        XCTAssertEqual(clf.classLabels, ["7"])
+        XCTAssertEqual(try clf.predict(x).labelKeys, [String](repeating: "7", count: 150))
+        XCTAssertEqual(try clf.predictProba(x).shape, [150, 1])
+        XCTAssertEqual(try clf.score(x, one), 1)
     }
 }

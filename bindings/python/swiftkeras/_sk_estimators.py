@@ -46,6 +46,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def scorer(y_true, y_pred, **kwargs):
         return accuracy_score(y_true, y_pred, **kwargs)
 
+    # SciKeras's class lists BaseWrapper first: its score (the scorer, score__ arguments).
+    score = BaseWrapper.score
+
     @property
     def target_encoder(self):
         categories = "auto" if getattr(self, "classes_", None) is None else [self.classes_]
@@ -69,11 +72,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         return y
 
     def _estimator_target(self, y):
-        """The labels as numbers, which the library's estimator encodes as target_encoder_
-        would (binary and multiclass labels exact in float32, one-hot and multi-label rows);
-        None for the rest (text labels, multi-output), which stay with the Python encoder."""
+        """The labels as the library's estimator takes them, which it encodes as
+        target_encoder_ would: binary and multiclass labels as float32 numbers (when exact) or
+        as a list of strings (text labels, keys as keras_estimator_describe's), one-hot and
+        multi-label rows; None for the rest (multi-output), which stays with the Python
+        encoder."""
         y = np.asarray(y)
         kind = self.target_encoder_._target_type
+        if kind in ("binary", "multiclass") and y.ndim == 1 and (y.dtype.kind in "US" or (
+                y.dtype.kind == "O" and all(isinstance(v, str) for v in y))):
+            return [str(v) for v in y]
         if y.dtype.kind not in "biuf":
             return None
         if kind in ("binary", "multiclass") and y.ndim == 1:
@@ -116,8 +124,23 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         self.classes_ = classes if classes is not None else getattr(self, "classes_", None)
         return super().partial_fit(X, y, sample_weight=self._weighted(y, sample_weight), **kwargs)
 
+    def _from_library_prediction(self, pred):
+        """Label matrices (one-hot, multi-label) as integers, labels in classes_'s dtype (the
+        library's float32 labels are exact: the fit took them only then)."""
+        if pred.ndim == 2:
+            return pred.astype(int)
+        # The encoder's classes: a warm-started fit leaves classes_ None, as SciKeras's does.
+        classes = self.target_encoder_.classes_
+        if pred.dtype == object:  # text labels: the classes they name
+            lookup = {str(c): c for c in classes}
+            pred = np.array([lookup[p] for p in pred], dtype=object)
+        return pred.astype(classes.dtype).reshape(-1, *self.target_encoder_._y_shape[1:])
+
     def predict_proba(self, X, **kwargs):
         """Class probabilities; two columns for a single sigmoid unit, as scikit-learn has."""
+        proba = self._library_predict("keras_estimator_predict_proba", X, kwargs)
+        if proba is not None:
+            return np.squeeze(proba)  # as SciKeras's ClassifierLabelEncoder
         raw = self._predict_raw(X, **kwargs)
         return self.target_encoder_.inverse_transform(raw, return_proba=True)
 
@@ -135,6 +158,8 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
         return r2_score(y_true, y_pred, **kwargs)
+
+    score = BaseWrapper.score
 
     @property
     def target_encoder(self):

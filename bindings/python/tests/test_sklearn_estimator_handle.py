@@ -1,8 +1,10 @@
 """KerasClassifier / KerasRegressor.fit through the library's estimator
 (keras_estimator_from_model): the model function's model is trained in place by the library's
-KerasClassifier / KerasRegressor, which analyses and encodes y. The same fit through model_.fit
-(the path kept for what the estimator does not take) is the oracle: same seed, same weights,
-history and predictions, bit for bit."""
+KerasClassifier / KerasRegressor, which analyses and encodes y, and predict, predict_proba and
+score decode through the same estimator (keras_estimator_predict, _predict_proba,
+_score_weighted). The same fit through model_.fit with the Python encoders (the path kept for
+what the estimator does not take) is the oracle: same seed, same weights, history, predictions
+(values, shapes, dtypes) and scores, bit for bit."""
 
 import io
 import contextlib
@@ -33,27 +35,43 @@ def reg_model(hidden=8, meta=None):
                              keras.layers.Dense(meta["n_outputs_"])])
 
 
+def counted(monkeypatch, *names):
+    """The calls of _lib.<name> for each of names, recorded in one list (their first argument)
+    as they go through."""
+    calls = []
+    for name in names:
+        def counting(*args, real=getattr(_lib, name)):
+            calls.append(args[0])
+            return real(*args)
+        counting.available = True
+        monkeypatch.setattr(_lib, name, counting)
+    return calls
+
+
 @pytest.fixture
 def fits(monkeypatch):
-    """Counts the library estimator fits (keras_estimator_fit_callbacks calls)."""
-    calls = []
-    real = _lib.keras_estimator_fit_callbacks
+    """Counts the library estimator fits (keras_estimator_fit_callbacks and, for text labels,
+    keras_estimator_fit_labels calls)."""
+    return counted(monkeypatch, "keras_estimator_fit_callbacks", "keras_estimator_fit_labels")
 
-    def counting(*args):
-        calls.append(args[0])
-        return real(*args)
-    counting.available = True
-    monkeypatch.setattr(_lib, "keras_estimator_fit_callbacks", counting)
-    return calls
+
+def assert_same_history(a, b):
+    """Equal histories, per-class metrics (one array per epoch) included."""
+    assert sorted(a) == sorted(b)
+    for key in a:
+        assert len(a[key]) == len(b[key]), key
+        for va, vb in zip(a[key], b[key]):
+            np.testing.assert_array_equal(va, vb)
 
 
 def through_model_fit(monkeypatch):
     monkeypatch.setattr(BaseWrapper, "_fit_through_estimator", lambda *a, **k: False)
 
 
-def same_fit(monkeypatch, fits, make, X, y, **fit_kw):
+def same_fit(monkeypatch, fits, make, X, y, library_decodes=True, **fit_kw):
     """Fits make() through the estimator and through model_.fit; checks both are equal bit for
-    bit and returns the estimator-fitted one."""
+    bit, predictions and scores included (through the library estimator unless not
+    `library_decodes`), and returns the estimator-fitted one."""
     a = make().fit(X, y, **fit_kw)
     assert len(fits) == 1, "the fit did not go through keras_estimator_fit_callbacks"
     with monkeypatch.context() as m:
@@ -62,14 +80,50 @@ def same_fit(monkeypatch, fits, make, X, y, **fit_kw):
     assert len(fits) == 1
     for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
-    assert dict(a.history_) == dict(b.history_)
+    assert_same_history(a.history_, b.history_)
     assert a.current_epoch == b.current_epoch
-    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    # predict, predict_proba and score: a's through the library estimator, b's decoded by the
+    # Python encoders from model_.predict.
+    same_decoding(monkeypatch, a, b, X, y, library_decodes)
     for key in ("classes_", "n_classes_", "n_outputs_", "n_outputs_expected_", "target_type_",
                 "X_shape_", "n_features_in_"):
         if hasattr(b, key):
             np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
     return a
+
+
+def same_decoding(monkeypatch, a, b, X, y, library_decodes=True):
+    """a's predict, predict_proba and score (through its library estimator) equal b's (model_
+    .predict and the Python encoders): values, shapes and dtypes."""
+    calls = {}
+    w = np.linspace(0, 2, len(X))
+    outputs = lambda est: [est.predict(X), est.predict(X[:1])] + (
+        [est.predict_proba(X), est.predict_proba(X[:1])] if hasattr(est, "predict_proba") else [])
+    scores = lambda est: [est.score(X, y), est.score(X, y, sample_weight=w)]
+    with monkeypatch.context() as m:
+        calls["predict"] = counted(m, "keras_estimator_predict", "keras_estimator_predict_labels")
+        for name in ("predict_proba", "score_weighted"):
+            calls[name] = counted(m, "keras_estimator_" + name)
+        got = outputs(a)
+        n = 2 if library_decodes else 0
+        assert len(calls["predict"]) == n
+        assert len(calls["predict_proba"]) == (n if hasattr(a, "predict_proba") else 0)
+        got = got, scores(a)
+    # y that float32 would change is scored by the scorer (of predict's output).
+    y = np.asarray(y)
+    exact = y.dtype.kind in "biuf" and np.array_equal(y.astype(np.float32), y)
+    assert len(calls["score_weighted"]) == (n if exact else 0)
+    for ours, theirs in zip(got[0], outputs(b), strict=True):
+        same_output(ours, theirs)
+    # Accuracy is exact; the library's R^2 sums in float64 where scikit-learn's r2_score sums
+    # float32 targets in float32 (a difference of ~1e-7).
+    tol = 1e-12 if hasattr(a, "predict_proba") else 1e-5
+    np.testing.assert_allclose(got[1], scores(b), rtol=tol, atol=tol)
+
+
+def same_output(a, b):
+    assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, a.dtype, b.shape, b.dtype)
+    np.testing.assert_array_equal(a, b)
 
 
 def iris():
@@ -143,11 +197,62 @@ def test_outputs_are_the_model_functions(monkeypatch, fits):
     assert est.predict_proba(X).shape == (150, 5)
 
 
+def test_per_class_metric_in_history(monkeypatch, fits):
+    """F1Score(average=None) gives one value per class and epoch in history_ (validation
+    included) as model_.fit does, and as SciKeras on real Keras: the same keys, one array of
+    n_classes values per epoch, the macro F1 their mean."""
+    X, y = iris()
+
+    def make(lib=keras, wrappers=None, model=dense_model):
+        return (wrappers or KerasClassifier)(
+            model, loss="categorical_crossentropy", optimizer="adam", epochs=3, batch_size=16,
+            verbose=0, random_state=6, validation_split=0.2,
+            metrics=[lib.metrics.F1Score(), lib.metrics.F1Score(average="macro", name="macro")])
+    est = same_fit(monkeypatch, fits, make, X, y)
+    assert sorted(est.history_) == ["f1_score", "loss", "macro", "val_f1_score", "val_loss",
+                                    "val_macro"]
+    for key in ("f1_score", "val_f1_score"):
+        assert [v.shape for v in est.history_[key]] == [(3,)] * 3
+        np.testing.assert_allclose(est.history_[key.replace("f1_score", "macro")],
+                                   [v.mean() for v in est.history_[key]], rtol=1e-5)
+    scikeras = pytest.importorskip("scikeras.wrappers")
+    import keras as real
+
+    def real_model(meta):
+        return real.Sequential([real.Input((meta["n_features_in_"],)),
+                                real.layers.Dense(8, activation="relu"),
+                                real.layers.Dense(meta["n_classes_"], activation="softmax")])
+    theirs = make(real, scikeras.KerasClassifier, real_model).fit(X, y).history_
+    assert sorted(theirs) == sorted(est.history_)
+    for key, values in theirs.items():
+        assert [np.shape(v) for v in values] == [np.shape(v) for v in est.history_[key]], key
+
+
+def test_copies_decode_as_the_library_estimator(monkeypatch, fits):
+    """A pickled or deep-copied estimator leaves the handle behind and predicts, through
+    model_.predict and the Python encoders, what the original predicts through it; the original
+    keeps its handle. A fresh fit that the estimator does not take drops it."""
+    import copy
+    import pickle
+    X, y = iris()
+    labels = np.array([-3.0, 5.0, 40.0])[y]  # float64 classes_
+    est = KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
+                          random_state=7).fit(X, labels)
+    for other in (pickle.loads(pickle.dumps(est)), copy.deepcopy(est)):
+        assert "_library_estimator" in vars(est) and "_library_estimator" not in vars(other)
+        same_decoding(monkeypatch, est, other, X, labels)
+    est.set_params(fit__validation_freq=1).fit(X, labels)
+    assert len(fits) == 1 and "_library_estimator" not in vars(est)
+    assert est.predict(X).dtype == labels.dtype
+
+
 def test_regressor(monkeypatch, fits):
     X, y = make_regression(n_samples=120, n_features=5, noise=0.1, random_state=0)
+    # batch_size=-1 (the whole set) predicts through model_.predict: its batch is the
+    # prediction's X, the library estimator's the fit's.
     est = same_fit(monkeypatch, fits, lambda: KerasRegressor(
         reg_model, optimizer="adam", epochs=4, batch_size=-1, verbose=0, random_state=0),
-        X, y / 100)
+        X, y / 100, library_decodes=False)
     assert est.predict(X).shape == (120,)
     fits.clear()
     y2 = np.column_stack([y, -y]) / 100
@@ -155,6 +260,12 @@ def test_regressor(monkeypatch, fits):
         reg_model, optimizer="adam", epochs=2, verbose=0, random_state=0, shuffle=False),
         X, y2)
     assert est.predict(X).shape == (120, 2)
+    # float32 targets: R^2 through keras_estimator_score_weighted too.
+    fits.clear()
+    est = same_fit(monkeypatch, fits, lambda: KerasRegressor(
+        reg_model, optimizer="adam", epochs=2, batch_size=16, verbose=0, random_state=0),
+        X, (y / 100).astype(np.float32))
+    assert est.predict(X).dtype == np.float32
 
 
 def test_verbose_fit_prints_as_model_fit(monkeypatch, fits, capfd):
@@ -226,7 +337,6 @@ def test_what_the_estimator_does_not_take_stays_on_model_fit(fits):
     # Fit arguments it does not take, text labels, a custom target encoder, warm-started and
     # partial fits.
     KerasClassifier(**base, fit__validation_freq=1).fit(X, y)
-    KerasClassifier(**base).fit(X, np.array(["a", "b", "c"])[y])
     KerasClassifier(**base).fit(X, y, validation_batch_size=8)
 
     class Own(KerasClassifier):
@@ -236,12 +346,117 @@ def test_what_the_estimator_does_not_take_stays_on_model_fit(fits):
 
     Own(**base).fit(X, y)
     assert fits == []
-    warm = KerasClassifier(**base, warm_start=True).fit(X, y)
-    assert len(fits) == 1
-    warm.fit(X, y)
-    warm.partial_fit(X, y)
-    assert len(fits) == 1
-    assert len(warm.history_["loss"]) == 2
+    # A model_.fit-trained model continues on model_.fit.
+    other = KerasClassifier(**base, warm_start=True, fit__validation_freq=1).fit(X, y)
+    other.partial_fit(X, y)
+    assert fits == [] and len(other.history_["loss"]) == 2
+
+
+def test_text_labels_on_the_estimator(monkeypatch, fits):
+    """Text labels (str and object arrays) go to the library as labels
+    (keras_estimator_fit_labels) and come back through keras_estimator_predict_labels in
+    classes_'s dtype, as the Python encoders give them; partial_fit's text classes too."""
+    X, y = iris()
+    make = lambda: KerasClassifier(dense_model, optimizer="adam", epochs=2, batch_size=16,
+                                   verbose=0, random_state=10)
+    for labels in (np.array(["setosa", "versicolor", "virginica"])[y],
+                   np.array(["b", "a", "c"], dtype=object)[y]):
+        fits.clear()
+        est = same_fit(monkeypatch, fits, make, X, labels)
+        assert est.predict(X).dtype == labels.dtype and set(est.predict(X)) <= set(labels)
+    partials = counted(monkeypatch, "keras_estimator_fit_labels")
+    text = np.array(["x", "y", "z"])[y]
+    first = text != "z"
+    a, b = run_both(monkeypatch, make, [
+        lambda e: e.partial_fit(X[first], text[first], classes=["x", "y", "z"]),
+        lambda e: e.partial_fit(X, text)])
+    assert len(partials) == 2
+    assert_same_state(a, b, X)
+    assert list(a.classes_) == ["x", "y", "z"]
+
+
+def run_both(monkeypatch, make, steps):
+    """make() put through steps (est -> None) through the library estimator, and again through
+    model_.fit."""
+    a = make()
+    for step in steps:
+        step(a)
+    with monkeypatch.context() as m:
+        through_model_fit(m)
+        b = make()
+        for step in steps:
+            step(b)
+    return a, b
+
+
+def assert_same_state(a, b, X):
+    for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    assert_same_history(a.history_, b.history_)
+    assert a.current_epoch == b.current_epoch
+    for key in ("classes_", "n_classes_", "target_type_", "n_outputs_"):
+        if hasattr(b, key):
+            np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    same_output(a.predict(X), b.predict(X))
+
+
+def test_partial_fit_continues_on_the_estimator(monkeypatch):
+    """partial_fit through keras_estimator_partial_fit: the first call's classes (y lacks one)
+    count as seen, each call trains one epoch of the same model numbered after the last (what a
+    Python callback sees), history_ grows, as model_.fit with initial_epoch does."""
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    X, y = iris()
+    labels = np.array([3, 5, 9])[y]
+    first = labels != 9
+    recorders = []
+
+    def make():
+        recorders.append(Recorder())
+        return KerasClassifier(dense_model, optimizer="adam", optimizer__learning_rate=0.05,
+                               batch_size=16, verbose=0, random_state=8, metrics=["accuracy"],
+                               callbacks=[recorders[-1]])
+    steps = [lambda e: e.partial_fit(X[first], labels[first], classes=[3, 5, 9]),
+             lambda e: e.partial_fit(X, labels), lambda e: e.partial_fit(X, labels)]
+    a, b = run_both(monkeypatch, make, steps)
+    assert len(partials) == 3 and all(h == partials[0] for h in partials)
+    assert_same_state(a, b, X)
+    assert list(a.classes_) == [3, 5, 9] and len(a.history_["loss"]) == 3
+    assert [e for e, *_ in recorders[0].seen] == [0, 1, 2] and recorders[0].seen == recorders[1].seen
+    assert a.history_["double_loss"] == [2 * v for v in a.history_["loss"]]
+    same_decoding(monkeypatch, a, b, X, labels)
+
+
+def test_warm_start_continues_the_model_on_the_estimator(monkeypatch, fits):
+    """warm_start=True: the second fit trains the same model further through the same library
+    estimator; history_ holds that fit's epochs, as SciKeras's (and model_.fit's). A
+    partial_fit after it numbers its epoch after history_, which the estimator (counting since
+    the model was built) does not: it goes to model_.fit."""
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    X, y = iris()
+    make = lambda: KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
+                                   random_state=9, warm_start=True)
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y), lambda e: e.fit(X, y, epochs=3)])
+    assert len(fits) == 2 and fits[0] == fits[1]
+    assert_same_state(a, b, X)
+    assert len(a.history_["loss"]) == 3
+    same_decoding(monkeypatch, a, b, X, y)
+    fits.clear()
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y), lambda e: e.fit(X, y, epochs=3),
+                                        lambda e: e.partial_fit(X, y)])
+    assert len(fits) == 2 and partials == [] and len(a.history_["loss"]) == 4
+    assert_same_state(a, b, X)
+
+
+def test_regressor_partial_fit(monkeypatch):
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    X, y = make_regression(n_samples=80, n_features=5, noise=0.1, random_state=1)
+    y = (y / 100).astype(np.float32)
+    make = lambda: KerasRegressor(reg_model, optimizer="adam", batch_size=8, verbose=0,
+                                  random_state=3)
+    a, b = run_both(monkeypatch, make, [lambda e: e.partial_fit(X, y)] * 3)
+    assert len(partials) == 3
+    assert_same_state(a, b, X)
+    same_decoding(monkeypatch, a, b, X, y)
 
 
 def test_diverging_fit_keeps_the_history_as_scikeras(monkeypatch, fits):
