@@ -39,6 +39,9 @@ from ._indexing import (einsum, flip, getitem, moveaxis, repeat, split, swapaxes
 from ._trace import NotTraceable, SymbolicTensor, Unsupported, active, is_symbolic
 from .linalg import (cholesky, cholesky_inverse, det, eigh, inv, logdet, lstsq, matrix_rank, pinv, qr,
                      slogdet, solve, solve_triangular, svd)
+from .nn import (adaptive_average_pool, adaptive_max_pool, conv_transpose, ctc_decode, ctc_loss,
+                 depth_to_space, dot_product_attention, fold, separable_conv, space_to_depth,
+                 sparsemax, unfold)
 from .nn import (batch_normalization, binary_crossentropy, categorical_crossentropy, celu, elu, gelu,
                  glu, hard_shrink, hard_sigmoid, hard_silu, hard_swish, hard_tanh, layer_normalization,
                  leaky_relu, log_sigmoid, log_softmax, multi_hot, normalize, psnr, relu, relu6,
