@@ -44,6 +44,45 @@ def assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss):
                                rtol=1e-4, atol=1e-5)
 
 
+def fit_from_drawn_weights(lib, model, x, y, learning_rate=0.05, epochs=3):
+    """`model` (either library) from the same drawn weights, SGD on mse in fixed batches of 8:
+    (model, the epochs' losses)."""
+    import numpy as np
+    rng = np.random.default_rng(9)
+    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    model.compile(optimizer=lib.optimizers.SGD(learning_rate=learning_rate), loss="mse")
+    history = model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+    return model, history.history["loss"]
+
+
+def assert_gradients_match_central_differences(model, x, y, weights, samples=5, h=1e-3, scale=0.5,
+                                               atol=2e-3, rtol=3e-2):
+    """dL/dw of a swiftkeras model from one SGD step (w - w') / lr, against
+    (L(w + h) - L(w - h)) / 2h, at `samples` drawn entries of each weight index in `weights`."""
+    import numpy as np
+
+    import swiftkeras as sk
+    rng = np.random.default_rng(2)
+    start = [rng.normal(scale=scale, size=w.shape).astype(np.float32) for w in model.get_weights()]
+    model.compile(optimizer=sk.optimizers.SGD(learning_rate=1.0), loss="mse")
+    model.set_weights(start)
+    model.train_on_batch(x, y)
+    after = model.get_weights()
+    for k in weights:
+        flat = start[k].reshape(-1)
+        for j in rng.choice(flat.size, size=min(samples, flat.size), replace=False):
+            losses = []
+            for sign in (1, -1):
+                trial = [w.copy() for w in start]
+                trial[k].reshape(-1)[j] += sign * h
+                model.set_weights(trial)
+                losses.append(float(model.evaluate(x, y, batch_size=len(x), verbose=0)))
+            numeric = (losses[0] - losses[1]) / (2 * h)
+            analytic = float(start[k].reshape(-1)[j] - after[k].reshape(-1)[j])
+            assert abs(analytic - numeric) <= atol + rtol * abs(numeric), (k, j, analytic, numeric)
+
+
 @pytest.fixture()
 def seeded():
     """The same initial weights in swiftkeras and Keras at every run (both draw from a seed)."""
