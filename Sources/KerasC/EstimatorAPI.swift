@@ -210,6 +210,31 @@ public func keras_estimator_fit_callbacks(_ h: OpaquePointer?, _ x: UnsafePointe
     }
 }
 
+/// partial_fit(x, y, classes=classes, sample_weight=w) with the caller's callbacks: one epoch,
+/// continuing the model (numbered after the epochs trained so far).
+@_cdecl("keras_estimator_partial_fit")
+public func keras_estimator_partial_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                        _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
+                                        _ w: UnsafePointer<Float>?, _ nWeights: Int64,
+                                        _ classes: UnsafePointer<Float>?, _ nClasses: Int64,
+                                        _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32) -> Int32 {
+    guardedLoop("keras_estimator_partial_fit") {
+        let box = try estimatorBox(h)
+        guard let k = box.estimator as? KerasEstimator else {
+            throw ABIError(.invalidArgument, "keras_estimator_partial_fit: this \(box.estimator.estimatorName) is not a KerasClassifier or KerasRegressor")
+        }
+        guard nClasses >= 0, nClasses <= Int64(Int32.max), (classes == nil) == (nClasses == 0) else {
+            throw ABIError(.invalidArgument, "keras_estimator_partial_fit: classes and n_classes must be both given (n_classes > 0) or NULL and 0, got n_classes \(nClasses)")
+        }
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try target(y, yNdim, yShape)
+        let sw = try weightVector(w, nWeights, samples: xt.shape.first)
+        let given = classes.map { Target.values(Tensor(Array(UnsafeBufferPointer(start: $0, count: Int(nClasses))))) }
+        let cbs = try callbackList(callbacks, nCallbacks)
+        try box.locked { try k.partialFit(xt, yt, sampleWeight: sw, classes: given, callbacks: cbs) }
+    }
+}
+
 /// score(x, y, sample_weight=w).
 @_cdecl("keras_estimator_score_weighted")
 public func keras_estimator_score_weighted(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,

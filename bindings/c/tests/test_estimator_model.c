@@ -32,6 +32,14 @@ static int fail_at_second_epoch(void *user_data, int event, int64_t index, const
     return 0;
 }
 
+/* Records the index of each epoch that ends. */
+static int record_epochs(void *user_data, int event, int64_t index, const char *logs_json) {
+    int64_t *seen = (int64_t *)user_data;
+    (void)logs_json;
+    if (event == KERAS_ON_EPOCH_END) seen[seen[0]++ + 1] = index;
+    return 0;
+}
+
 /* The number of values in the "loss" list of a history_ JSON object. */
 static int losses(const char *meta) {
     const char *p = strstr(meta, "\"loss\"");
@@ -168,6 +176,39 @@ int main(void) {
         CHECK(meta && strstr(meta, "\"f1_score\": [[") && strstr(meta, "\"val_f1_score\": [[") && losses(meta) == 2);
         keras_string_free(meta);
         keras_estimator_free(est);
+    }
+
+    /* keras_estimator_partial_fit: the first call's classes count as seen (its y lacks class 2,
+     * which the model's three units need), each call trains one epoch numbered after the last,
+     * history_ grows; bad input. */
+    {
+        static float two[N];
+        const float classes[3] = {0, 1, 2};
+        int64_t seen[8] = {0};
+        keras_callback *cb = NULL;
+        keras_estimator *reg = NULL;
+        char *meta = NULL;
+        for (i = 0; i < N; i++) two[i] = (float)(i % 2);
+        CHECK_OK(keras_callback_new("record_epochs", record_epochs, seen, NULL, &cb));
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0, \"random_state\": 0}", &est));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "classes and n_classes must be both given",
+                  keras_estimator_partial_fit(est, x, 2, xs, two, 1, ys, NULL, 0, classes, 0, NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "classes and n_classes must be both given",
+                  keras_estimator_partial_fit(est, x, 2, xs, two, 1, ys, NULL, 0, NULL, 3, NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL",
+                  keras_estimator_partial_fit(NULL, x, 2, xs, two, 1, ys, NULL, 0, NULL, 0, NULL, 0));
+        CHECK_OK(keras_estimator_partial_fit(est, x, 2, xs, two, 1, ys, NULL, 0, classes, 3, &cb, 1));
+        CHECK_OK(keras_estimator_partial_fit(est, x, 2, xs, y, 1, ys, NULL, 0, NULL, 0, &cb, 1));
+        CHECK(seen[0] == 2 && seen[1] == 0 && seen[2] == 1);
+        CHECK_OK(keras_estimator_metadata(est, &meta));
+        CHECK(meta && strstr(meta, "\"classes_\": [\"0\", \"1\", \"2\"]") && losses(meta) == 2);
+        keras_string_free(meta);
+        keras_estimator_free(est);
+        CHECK_OK(keras_estimator_new("KerasRegressor", cfg, "{\"verbose\": 0}", &reg));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "classes apply to classifiers only",
+                  keras_estimator_partial_fit(reg, x, 2, xs, two, 1, ys, NULL, 0, classes, 3, NULL, 0));
+        keras_estimator_free(reg);
+        keras_callback_free(cb);
     }
     CHECK_DONE("test_estimator_model");
 }

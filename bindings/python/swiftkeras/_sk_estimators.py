@@ -124,7 +124,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         library's float32 labels are exact: the fit took them only then)."""
         if pred.ndim == 2:
             return pred.astype(int)
-        return pred.astype(self.classes_.dtype).reshape(-1, *self.target_encoder_._y_shape[1:])
+        # The encoder's classes: a warm-started fit leaves classes_ None, as SciKeras's does.
+        classes = self.target_encoder_.classes_
+        return pred.astype(classes.dtype).reshape(-1, *self.target_encoder_._y_shape[1:])
 
     def predict_proba(self, X, **kwargs):
         """Class probabilities; two columns for a single sigmoid unit, as scikit-learn has."""

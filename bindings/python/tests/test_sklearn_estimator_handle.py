@@ -344,12 +344,94 @@ def test_what_the_estimator_does_not_take_stays_on_model_fit(fits):
 
     Own(**base).fit(X, y)
     assert fits == []
-    warm = KerasClassifier(**base, warm_start=True).fit(X, y)
-    assert len(fits) == 1
-    warm.fit(X, y)
-    warm.partial_fit(X, y)
-    assert len(fits) == 1
-    assert len(warm.history_["loss"]) == 2
+    # A model_.fit-trained model continues on model_.fit.
+    text = KerasClassifier(**base, warm_start=True).fit(X, np.array(["a", "b", "c"])[y])
+    text.partial_fit(X, np.array(["a", "b", "c"])[y])
+    assert fits == [] and len(text.history_["loss"]) == 2
+
+
+def run_both(monkeypatch, make, steps):
+    """make() put through steps (est -> None) through the library estimator, and again through
+    model_.fit."""
+    a = make()
+    for step in steps:
+        step(a)
+    with monkeypatch.context() as m:
+        through_model_fit(m)
+        b = make()
+        for step in steps:
+            step(b)
+    return a, b
+
+
+def assert_same_state(a, b, X):
+    for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    assert_same_history(a.history_, b.history_)
+    assert a.current_epoch == b.current_epoch
+    for key in ("classes_", "n_classes_", "target_type_", "n_outputs_"):
+        if hasattr(b, key):
+            np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    same_output(a.predict(X), b.predict(X))
+
+
+def test_partial_fit_continues_on_the_estimator(monkeypatch):
+    """partial_fit through keras_estimator_partial_fit: the first call's classes (y lacks one)
+    count as seen, each call trains one epoch of the same model numbered after the last (what a
+    Python callback sees), history_ grows, as model_.fit with initial_epoch does."""
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    X, y = iris()
+    labels = np.array([3, 5, 9])[y]
+    first = labels != 9
+    recorders = []
+
+    def make():
+        recorders.append(Recorder())
+        return KerasClassifier(dense_model, optimizer="adam", optimizer__learning_rate=0.05,
+                               batch_size=16, verbose=0, random_state=8, metrics=["accuracy"],
+                               callbacks=[recorders[-1]])
+    steps = [lambda e: e.partial_fit(X[first], labels[first], classes=[3, 5, 9]),
+             lambda e: e.partial_fit(X, labels), lambda e: e.partial_fit(X, labels)]
+    a, b = run_both(monkeypatch, make, steps)
+    assert len(partials) == 3 and all(h == partials[0] for h in partials)
+    assert_same_state(a, b, X)
+    assert list(a.classes_) == [3, 5, 9] and len(a.history_["loss"]) == 3
+    assert [e for e, *_ in recorders[0].seen] == [0, 1, 2] and recorders[0].seen == recorders[1].seen
+    assert a.history_["double_loss"] == [2 * v for v in a.history_["loss"]]
+    same_decoding(monkeypatch, a, b, X, labels)
+
+
+def test_warm_start_continues_the_model_on_the_estimator(monkeypatch, fits):
+    """warm_start=True: the second fit trains the same model further through the same library
+    estimator; history_ holds that fit's epochs, as SciKeras's (and model_.fit's). A
+    partial_fit after it numbers its epoch after history_, which the estimator (counting since
+    the model was built) does not: it goes to model_.fit."""
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    X, y = iris()
+    make = lambda: KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
+                                   random_state=9, warm_start=True)
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y), lambda e: e.fit(X, y, epochs=3)])
+    assert len(fits) == 2 and fits[0] == fits[1]
+    assert_same_state(a, b, X)
+    assert len(a.history_["loss"]) == 3
+    same_decoding(monkeypatch, a, b, X, y)
+    fits.clear()
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y), lambda e: e.fit(X, y, epochs=3),
+                                        lambda e: e.partial_fit(X, y)])
+    assert len(fits) == 2 and partials == [] and len(a.history_["loss"]) == 4
+    assert_same_state(a, b, X)
+
+
+def test_regressor_partial_fit(monkeypatch):
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    X, y = make_regression(n_samples=80, n_features=5, noise=0.1, random_state=1)
+    y = (y / 100).astype(np.float32)
+    make = lambda: KerasRegressor(reg_model, optimizer="adam", batch_size=8, verbose=0,
+                                  random_state=3)
+    a, b = run_both(monkeypatch, make, [lambda e: e.partial_fit(X, y)] * 3)
+    assert len(partials) == 3
+    assert_same_state(a, b, X)
+    same_decoding(monkeypatch, a, b, X, y)
 
 
 def test_diverging_fit_keeps_the_history_as_scikeras(monkeypatch, fits):
