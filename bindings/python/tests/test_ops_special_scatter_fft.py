@@ -319,3 +319,30 @@ def test_traced_refusals_are_clear(name):
     with pytest.raises(NotImplementedError, match=message):
         model.compile(optimizer="sgd", loss="mse")
         model.fit(np.ones((4, 4), np.float32), np.ones((4, 1), np.float32), verbose=0)
+
+
+def _functional_pairs(lib):
+    """A functional model whose graph applies pair-valued ops (rfft, fft, top_k) to layer outputs."""
+    o = lib.ops
+    inp = lib.Input((4,))
+    h = lib.layers.Dense(8)(inp)
+    re, im = o.rfft(o.erf(h))
+    fr, fi = o.fft((h, o.tanh(h)))
+    values, _ = o.top_k(h, 3)
+    merged = o.concatenate([re, im, fr[:, :2], fi[:, 2:4], values], axis=-1)
+    return lib.Model(inp, lib.layers.Dense(2)(merged))
+
+
+def test_pair_valued_ops_on_layer_outputs_train_like_keras():
+    x, y = _data("spectra")
+    results = []
+    for lib in (sk, keras):
+        model = _functional_pairs(lib)
+        rng = np.random.default_rng(9)
+        model.set_weights([rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
+        model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.02), loss="mse")
+        results.append((model.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"],
+                        model.get_weights()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-4)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)

@@ -120,10 +120,28 @@ def dispatching(fn):
 
         def compose(s):
             return fn(*_substitute(args, s), **kwargs)
-        layer = OpLayer(compose, name=unique_name(fn.__name__))
-        layer._op_class = _OP_CLASSES.get(fn.__name__) or \
-            "".join(w.capitalize() for w in fn.__name__.split("_"))
-        out = layer(root)
-        out._op_source = (root, compose)
-        return out
+        if fn.__name__ in _PAIRS:
+            # A (first, second) result: one op-graph layer per element, the op computed once per
+            # trace (memoized on the trace's root tensor).
+            def element(i):
+                def part(s):
+                    memo = s.__dict__.setdefault("_op_memo", {})
+                    if id(compose) not in memo:
+                        memo[id(compose)] = compose(s)
+                    return memo[id(compose)][i]
+                return _op_layer(fn.__name__, part, root)
+            return element(0), element(1)
+        return _op_layer(fn.__name__, compose, root)
     return op
+
+
+# Ops whose result is a pair of tensors: complex (real, imag) results, (values, indices), moments.
+_PAIRS = {"fft", "fft2", "ifft2", "rfft", "stft", "top_k", "moments"}
+
+
+def _op_layer(name, compose, root):
+    layer = OpLayer(compose, name=unique_name(name))
+    layer._op_class = _OP_CLASSES.get(name) or "".join(w.capitalize() for w in name.split("_"))
+    out = layer(root)
+    out._op_source = (root, compose)
+    return out
