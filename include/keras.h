@@ -599,6 +599,24 @@ int keras_estimator_partial_fit(keras_estimator *estimator,
                                 const float *classes, int64_t n_classes,
                                 keras_callback *const *callbacks, int n_callbacks);
 
+/* keras_estimator_fit_callbacks (partial == 0) or keras_estimator_partial_fit (partial != 0) of a
+ * KerasClassifier on string labels: labels_json is a JSON list of n strings (y), classes_json
+ * (partial fits only; may be NULL) a JSON list of the labels a first partial fit counts as seen.
+ * Classes sort as strings; keras_estimator_predict_labels gives predictions back as labels.
+ * Errors: as keras_estimator_partial_fit; INVALID_ARGUMENT (not a KerasClassifier, labels_json
+ * or classes_json not a JSON list of strings, classes_json with partial == 0). */
+int keras_estimator_fit_labels(keras_estimator *estimator,
+                               const float *x, int x_ndim, const int64_t *x_shape,
+                               const char *labels_json, const float *sample_weight, int64_t n_weights,
+                               int partial, const char *classes_json,
+                               keras_callback *const *callbacks, int n_callbacks);
+
+/* Predicted labels of an estimator fitted on string labels (keras_estimator_fit_labels), as a
+ * JSON list of n strings; *out caller-owned (keras_string_free). Errors: STATE (not fitted, or
+ * fitted on numbers: use keras_estimator_predict), SHAPE. */
+int keras_estimator_predict_labels(keras_estimator *estimator,
+                                   const float *x, int x_ndim, const int64_t *x_shape, char **out);
+
 /* Predicted labels (classifier, shape {n}) or values (regressor) into out; buffers as
  * keras_model_predict. Errors: STATE (not fitted), SHAPE, BUFFER_TOO_SMALL. */
 int keras_estimator_predict(keras_estimator *estimator,

@@ -40,6 +40,19 @@ static int record_epochs(void *user_data, int event, int64_t index, const char *
     return 0;
 }
 
+/* A JSON list of N labels: names[i % k]. */
+static void label_list(char *out, const char *const *names, int k) {
+    int i;
+    out[0] = '[';
+    out[1] = 0;
+    for (i = 0; i < N; i++) {
+        strcat(out, i ? ", \"" : "\"");
+        strcat(out, names[i % k]);
+        strcat(out, "\"");
+    }
+    strcat(out, "]");
+}
+
 /* The number of values in the "loss" list of a history_ JSON object. */
 static int losses(const char *meta) {
     const char *p = strstr(meta, "\"loss\"");
@@ -209,6 +222,44 @@ int main(void) {
                   keras_estimator_partial_fit(reg, x, 2, xs, two, 1, ys, NULL, 0, classes, 3, NULL, 0));
         keras_estimator_free(reg);
         keras_callback_free(cb);
+    }
+
+    /* keras_estimator_fit_labels / _predict_labels: string labels, and a partial fit whose
+     * first labels lack one of its classes; bad input. */
+    {
+        static const char *const abc[3] = {"a", "b", "c"};
+        static char labels[N * 8], two[N * 8];
+        char *pred = NULL, *meta = NULL;
+        label_list(labels, abc, 3);
+        label_list(two, abc, 2);
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0, \"epochs\": 2, \"random_state\": 1}", &est));
+        CHECK_ERR(KERAS_ERR_STATE, "is not fitted yet", keras_estimator_predict_labels(est, x, 2, xs, &pred));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "labels_json must be a JSON list of strings",
+                  keras_estimator_fit_labels(est, x, 2, xs, "{}", NULL, 0, 0, NULL, NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "labels_json[0] is 1, not a string",
+                  keras_estimator_fit_labels(est, x, 2, xs, "[1]", NULL, 0, 0, NULL, NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "classes_json applies to partial fits",
+                  keras_estimator_fit_labels(est, x, 2, xs, labels, NULL, 0, 0, "[\"a\"]", NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_estimator_predict_labels(est, x, 2, xs, NULL));
+        CHECK_OK(keras_estimator_fit_labels(est, x, 2, xs, labels, NULL, 0, 0, NULL, NULL, 0));
+        CHECK_OK(keras_estimator_predict_labels(est, x, 2, xs, &pred));
+        CHECK(pred && strncmp(pred, "[\"", 2) == 0);
+        keras_string_free(pred);
+        CHECK_ERR(KERAS_ERR_STATE, "the predictions are string labels",
+                  keras_estimator_predict(est, x, 2, xs, out, N * 3, shape, &ndim));
+        keras_estimator_free(est);
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0}", &est));
+        CHECK_OK(keras_estimator_fit_labels(est, x, 2, xs, two, NULL, 0, 1, "[\"a\", \"b\", \"c\"]", NULL, 0));
+        CHECK_OK(keras_estimator_fit_labels(est, x, 2, xs, labels, NULL, 0, 1, NULL, NULL, 0));
+        CHECK_OK(keras_estimator_metadata(est, &meta));
+        CHECK(meta && strstr(meta, "\"classes_\": [\"a\", \"b\", \"c\"]") && losses(meta) == 2);
+        keras_string_free(meta);
+        keras_estimator_free(est);
+        /* An estimator fitted on numbers predicts numbers. */
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0}", &est));
+        CHECK_OK(keras_estimator_fit(est, x, 2, xs, y, 1, ys));
+        CHECK_ERR(KERAS_ERR_STATE, "fitted on numbers", keras_estimator_predict_labels(est, x, 2, xs, &pred));
+        keras_estimator_free(est);
     }
     CHECK_DONE("test_estimator_model");
 }

@@ -378,12 +378,15 @@ class BaseWrapper(BaseEstimator):
             return False
         x = np.asarray(X)
         target = self._estimator_target(y)
+        labels = isinstance(target, list)  # text labels, keras_estimator_fit_labels
         if target is None or x.dtype.kind not in "biuf" or x.ndim < 2 or \
-                self.model_._io_count(True) != 1 or self.model_._io_count(False) != 1:
+                self.model_._io_count(True) != 1 or self.model_._io_count(False) != 1 or \
+                (lib is not None and lib.labels != labels):
             return False
         classes = None
         if partial and fresh and is_classifier(self) and np.ndim(y) == 1:
-            classes = self._exact_float32(self.classes_)
+            classes = [str(c) for c in self.classes_] if labels else \
+                self._exact_float32(self.classes_)
             if classes is None:
                 return False
         loss = loss_name((self.model_._compile_config or {}).get("loss"))
@@ -403,13 +406,18 @@ class BaseWrapper(BaseEstimator):
             _native.check(_lib.keras_estimator_from_model(
                 _estimator_kind(self), self.model_._handle, _native.dumps(params),
                 ctypes.byref(h)))
-            lib = _LibraryEstimator(h.value, self.model_, params.get("batch_size"))
+            lib = _LibraryEstimator(h.value, self.model_, params.get("batch_size"), labels)
         else:
             _native.check(_lib.keras_estimator_set_params(lib.handle, _native.dumps(params)))
             lib.batch_size = params.get("batch_size")
-        data = (*_float_buffer(x), *_float_buffer(target),
-                None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw))
-        if partial:
+        weights = (None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw))
+        data = (*_float_buffer(x), *_float_buffer(target), *weights) if not labels else None
+        if labels:
+            text = (_native.dumps(target), *weights, int(partial),
+                    None if classes is None else _native.dumps(classes))
+            fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_labels(
+                lib.handle, *_float_buffer(x), *text, cbs, k))
+        elif partial:
             given = (None, 0) if classes is None else (classes.ctypes.data, len(classes))
             fit = lambda cbs, k: _native.check(_lib.keras_estimator_partial_fit(
                 lib.handle, *data, *given, cbs, k))
@@ -572,11 +580,12 @@ def _stock(cls, name):
 class _LibraryEstimator:
     """A keras_estimator_from_model handle (freed with this object) and the model it trains."""
 
-    def __init__(self, handle, model, batch_size):
+    def __init__(self, handle, model, batch_size, labels):
         from . import _lib
         self.handle = handle
         self.model = model
         self.batch_size = batch_size
+        self.labels = labels  # fitted on text labels (keras_estimator_fit_labels)
         self.epochs = 0  # trained since model was built
         self._finalizer = weakref.finalize(self, _lib.keras_estimator_free, handle)
 
@@ -586,9 +595,14 @@ class _LibraryEstimator:
 
     def predict(self, call, X):
         """keras_estimator_predict / _predict_proba (`call`) of X, shaped as the library gives
-        it."""
+        it; an estimator fitted on text labels predicts them (keras_estimator_predict_labels)
+        as an object array of strings."""
         from . import _lib, _native
-        call, x = getattr(_lib, call), self._x(X)
+        x = self._x(X)
+        if self.labels and call == "keras_estimator_predict":
+            return np.array(_native.take_json(_lib.keras_estimator_predict_labels, self.handle,
+                                              *_float_buffer(x)), dtype=object)
+        call = getattr(_lib, call)
         units = int(np.prod([d or 1 for d in self.model.output_shape[1:]]))
         out = np.empty(len(x) * max(units, 2), np.float32)
         dims, ndim = (ctypes.c_int64 * _lib.KERAS_MAX_RANK)(), ctypes.c_int32()

@@ -322,18 +322,22 @@ def test_traced_refusals_are_clear(name):
 
 
 def _functional_pairs(lib):
-    """A functional model whose graph applies pair-valued ops (rfft, fft, top_k) to layer outputs."""
+    """A functional model whose graph applies multi-output ops (rfft, fft, top_k, split, unstack)
+    to layer outputs."""
     o = lib.ops
     inp = lib.Input((4,))
     h = lib.layers.Dense(8)(inp)
     re, im = o.rfft(o.erf(h))
     fr, fi = o.fft((h, o.tanh(h)))
     values, _ = o.top_k(h, 3)
-    merged = o.concatenate([re, im, fr[:, :2], fi[:, 2:4], values], axis=-1)
+    first, second = o.split(h, 2, axis=-1)
+    columns = o.unstack(h, axis=-1)
+    merged = o.concatenate([re, im, fr[:, :2], fi[:, 2:4], values, first * second,
+                            o.stack(columns[5:7], axis=-1)], axis=-1)
     return lib.Model(inp, lib.layers.Dense(2)(merged))
 
 
-def test_pair_valued_ops_on_layer_outputs_train_like_keras():
+def test_multi_output_ops_on_layer_outputs_train_like_keras():
     x, y = _data("spectra")
     results = []
     for lib in (sk, keras):

@@ -35,23 +35,24 @@ def reg_model(hidden=8, meta=None):
                              keras.layers.Dense(meta["n_outputs_"])])
 
 
-def counted(monkeypatch, name):
-    """The calls of _lib.<name>, recorded (first argument) as they go through."""
+def counted(monkeypatch, *names):
+    """The calls of _lib.<name> for each of names, recorded in one list (their first argument)
+    as they go through."""
     calls = []
-    real = getattr(_lib, name)
-
-    def counting(*args):
-        calls.append(args[0])
-        return real(*args)
-    counting.available = True
-    monkeypatch.setattr(_lib, name, counting)
+    for name in names:
+        def counting(*args, real=getattr(_lib, name)):
+            calls.append(args[0])
+            return real(*args)
+        counting.available = True
+        monkeypatch.setattr(_lib, name, counting)
     return calls
 
 
 @pytest.fixture
 def fits(monkeypatch):
-    """Counts the library estimator fits (keras_estimator_fit_callbacks calls)."""
-    return counted(monkeypatch, "keras_estimator_fit_callbacks")
+    """Counts the library estimator fits (keras_estimator_fit_callbacks and, for text labels,
+    keras_estimator_fit_labels calls)."""
+    return counted(monkeypatch, "keras_estimator_fit_callbacks", "keras_estimator_fit_labels")
 
 
 def assert_same_history(a, b):
@@ -100,7 +101,8 @@ def same_decoding(monkeypatch, a, b, X, y, library_decodes=True):
         [est.predict_proba(X), est.predict_proba(X[:1])] if hasattr(est, "predict_proba") else [])
     scores = lambda est: [est.score(X, y), est.score(X, y, sample_weight=w)]
     with monkeypatch.context() as m:
-        for name in ("predict", "predict_proba", "score_weighted"):
+        calls["predict"] = counted(m, "keras_estimator_predict", "keras_estimator_predict_labels")
+        for name in ("predict_proba", "score_weighted"):
             calls[name] = counted(m, "keras_estimator_" + name)
         got = outputs(a)
         n = 2 if library_decodes else 0
@@ -108,7 +110,8 @@ def same_decoding(monkeypatch, a, b, X, y, library_decodes=True):
         assert len(calls["predict_proba"]) == (n if hasattr(a, "predict_proba") else 0)
         got = got, scores(a)
     # y that float32 would change is scored by the scorer (of predict's output).
-    exact = np.array_equal(np.asarray(y, np.float32), y)
+    y = np.asarray(y)
+    exact = y.dtype.kind in "biuf" and np.array_equal(y.astype(np.float32), y)
     assert len(calls["score_weighted"]) == (n if exact else 0)
     for ours, theirs in zip(got[0], outputs(b), strict=True):
         same_output(ours, theirs)
@@ -238,9 +241,9 @@ def test_copies_decode_as_the_library_estimator(monkeypatch, fits):
     for other in (pickle.loads(pickle.dumps(est)), copy.deepcopy(est)):
         assert "_library_estimator" in vars(est) and "_library_estimator" not in vars(other)
         same_decoding(monkeypatch, est, other, X, labels)
-    est.fit(X, np.array(["a", "b", "c"])[y])
+    est.set_params(fit__validation_freq=1).fit(X, labels)
     assert len(fits) == 1 and "_library_estimator" not in vars(est)
-    assert est.predict(X).dtype.kind == "U"
+    assert est.predict(X).dtype == labels.dtype
 
 
 def test_regressor(monkeypatch, fits):
@@ -334,7 +337,6 @@ def test_what_the_estimator_does_not_take_stays_on_model_fit(fits):
     # Fit arguments it does not take, text labels, a custom target encoder, warm-started and
     # partial fits.
     KerasClassifier(**base, fit__validation_freq=1).fit(X, y)
-    KerasClassifier(**base).fit(X, np.array(["a", "b", "c"])[y])
     KerasClassifier(**base).fit(X, y, validation_batch_size=8)
 
     class Own(KerasClassifier):
@@ -345,9 +347,32 @@ def test_what_the_estimator_does_not_take_stays_on_model_fit(fits):
     Own(**base).fit(X, y)
     assert fits == []
     # A model_.fit-trained model continues on model_.fit.
-    text = KerasClassifier(**base, warm_start=True).fit(X, np.array(["a", "b", "c"])[y])
-    text.partial_fit(X, np.array(["a", "b", "c"])[y])
-    assert fits == [] and len(text.history_["loss"]) == 2
+    other = KerasClassifier(**base, warm_start=True, fit__validation_freq=1).fit(X, y)
+    other.partial_fit(X, y)
+    assert fits == [] and len(other.history_["loss"]) == 2
+
+
+def test_text_labels_on_the_estimator(monkeypatch, fits):
+    """Text labels (str and object arrays) go to the library as labels
+    (keras_estimator_fit_labels) and come back through keras_estimator_predict_labels in
+    classes_'s dtype, as the Python encoders give them; partial_fit's text classes too."""
+    X, y = iris()
+    make = lambda: KerasClassifier(dense_model, optimizer="adam", epochs=2, batch_size=16,
+                                   verbose=0, random_state=10)
+    for labels in (np.array(["setosa", "versicolor", "virginica"])[y],
+                   np.array(["b", "a", "c"], dtype=object)[y]):
+        fits.clear()
+        est = same_fit(monkeypatch, fits, make, X, labels)
+        assert est.predict(X).dtype == labels.dtype and set(est.predict(X)) <= set(labels)
+    partials = counted(monkeypatch, "keras_estimator_fit_labels")
+    text = np.array(["x", "y", "z"])[y]
+    first = text != "z"
+    a, b = run_both(monkeypatch, make, [
+        lambda e: e.partial_fit(X[first], text[first], classes=["x", "y", "z"]),
+        lambda e: e.partial_fit(X, text)])
+    assert len(partials) == 2
+    assert_same_state(a, b, X)
+    assert list(a.classes_) == ["x", "y", "z"]
 
 
 def run_both(monkeypatch, make, steps):

@@ -120,8 +120,9 @@ def dispatching(fn):
 
         def compose(s):
             return fn(*_substitute(args, s), **kwargs)
-        if fn.__name__ in _PAIRS:
-            # A (first, second) result: one op-graph layer per element, the op computed once per
+        count = _result_count(fn.__name__, args, kwargs)
+        if count is not None:
+            # A tuple or list result: one op-graph layer per element, the op computed once per
             # trace (memoized on the trace's root tensor).
             def element(i):
                 def part(s):
@@ -130,13 +131,37 @@ def dispatching(fn):
                         memo[id(compose)] = compose(s)
                     return memo[id(compose)][i]
                 return _op_layer(fn.__name__, part, root)
-            return element(0), element(1)
+            parts = [element(i) for i in range(count)]
+            return tuple(parts) if fn.__name__ in _PAIRS else parts
         return _op_layer(fn.__name__, compose, root)
     return op
 
 
 # Ops whose result is a pair of tensors: complex (real, imag) results, (values, indices), moments.
 _PAIRS = {"fft", "fft2", "ifft2", "rfft", "stft", "top_k", "moments"}
+_SPLITS = {"split", "array_split", "hsplit", "vsplit", "dsplit"}
+
+
+def _result_count(name, args, kwargs):
+    """How many tensors op `name` returns for these arguments; None for a single tensor."""
+    if name in _PAIRS:
+        return 2
+    if name in _SPLITS:
+        sections = kwargs.get("indices_or_sections", args[1] if len(args) > 1 else None)
+        if isinstance(sections, (int,)) and not isinstance(sections, bool):
+            return sections
+        return len(sections) + 1 if isinstance(sections, (list, tuple)) else None
+    if name == "unstack":
+        num = kwargs.get("num", args[1] if len(args) > 1 else None)
+        if num is None:
+            axis = kwargs.get("axis", args[2] if len(args) > 2 else 0)
+            shape = args[0].shape if isinstance(args[0], KerasTensor) else None
+            num = shape[axis] if shape is not None else None
+            if num is None:
+                raise Unsupported("ops.unstack on a layer output of unknown size along its axis: "
+                                  "give num")
+        return int(num)
+    return None
 
 
 def _op_layer(name, compose, root):
