@@ -39,7 +39,10 @@ def _route_library_output():
         try:
             sys.stdout.write(text.decode("utf-8", "replace"))
             sys.stdout.flush()
-        except BaseException:  # noqa: BLE001 — printing must never break training
+        except KeyboardInterrupt as e:
+            # Ctrl-C while printing: ctypes would drop it; the running call's check raises it.
+            _native.stash_exception(e)
+        except Exception:  # noqa: BLE001 — printing must never break training
             pass
 
     try:
@@ -56,6 +59,32 @@ _route_library_output()
 def _free(handle):
     if handle and _lib.has("keras_model_free"):
         _lib.keras_model_free(handle)
+
+
+# Library models are freed when their Python model is collected, but no Python code runs inside
+# the garbage collector for it: a KeyboardInterrupt raised there (a Ctrl-C landing while a
+# finalizer ran, which the collector may do at any allocation, e.g. in a fit's setup) is printed
+# and dropped by Python ("Exception ignored in"), and the fit then ran on. The collector only
+# appends the dead model's weak reference (list.append, C code); the handles are freed in the
+# next handle's setup, in ordinary code, where an interrupt propagates.
+_owned: dict = {}          # weakref.ref(model) -> its library handle
+_collected: list = []      # weak references whose model is gone
+
+
+def _own(model, handle):
+    ref = weakref.ref(model, _collected.append)
+    _owned[ref] = handle
+    return ref
+
+
+def _release(ref):
+    """Frees the handle `ref` owns now (a model replacing its library model)."""
+    _free(_owned.pop(ref, None))
+
+
+def _free_collected():
+    while _collected:
+        _free(_owned.pop(_collected.pop(), None))
 
 
 def _per_class(value):
@@ -97,7 +126,7 @@ class Model(ModelAPI):
         self._name = name or unique_name(self._default_name())
         self.trainable = trainable
         self._handle = None
-        self._handle_finalizer = None
+        self._handle_ref = None
         self._compile_config = None
         self._compile_extras = {}
         self._layers_cache = None
@@ -186,11 +215,11 @@ class Model(ModelAPI):
         model's own config, so its layers are `self._layers`: they are attached now and their
         positions in the library's list read when first needed (reading the model back through
         keras_model_to_json costs as much as making it; a fit needs neither)."""
-        if self._handle_finalizer is not None:
-            self._handle_finalizer()
+        if self._handle_ref is not None:
+            _release(self._handle_ref)
         self._handle = handle
         self._layers_cache = None
-        self._handle_finalizer = weakref.finalize(self, _free, handle) if handle else None
+        self._handle_ref = _own(self, handle) if handle else None
         if handle:
             if own_config:
                 for layer in self._layers:
@@ -220,6 +249,7 @@ class Model(ModelAPI):
     def _ensure_handle(self, x=None):
         if self._handle is not None:
             return self._handle
+        _free_collected()
         if self._subclassed():
             self._trace(x)
         config = self._model_config_for(x)
@@ -917,8 +947,9 @@ class Model(ModelAPI):
         if other is None:
             raise ValueError("an unbuilt swiftkeras model cannot be unpickled")
         self.__dict__.update(other.__dict__)
-        other._handle_finalizer.detach()
-        self._handle_finalizer = weakref.finalize(self, _free, self._handle)
+        _owned.pop(other._handle_ref, None)   # the handle is this model's now
+        other._handle_ref = None
+        self._handle_ref = _own(self, self._handle)
         for layer in self._layers:
             layer._owner = self
         if state.get("weights"):
@@ -1295,7 +1326,7 @@ def _from_handle(handle):
         model._name = config.get("config", {}).get("name") or unique_name("functional")
         model.trainable = True
         model._handle = None
-        model._handle_finalizer = None
+        model._handle_ref = None
         model._compile_config = None
         model._compile_extras = {}
         model._layers_cache = None
@@ -1310,6 +1341,7 @@ def model_from_json(json_string, custom_objects=None):
     """A model from the text of `model.to_json()`. Keras: `keras.models.model_from_json`."""
     from .utils import CustomObjectScope
     with CustomObjectScope(custom_objects or {}):
+        _free_collected()
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
         text = json_string if isinstance(json_string, str) else json.dumps(json_string)
@@ -1321,6 +1353,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a `.keras` or `.h5` file. Keras: `keras.models.load_model`."""
     from .utils import CustomObjectScope
     with CustomObjectScope(custom_objects or {}):
+        _free_collected()
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
