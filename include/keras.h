@@ -524,7 +524,8 @@ int keras_estimator_clone(keras_estimator *estimator, keras_estimator **out);
 /* The fitted estimator's metadata as a JSON object with SciKeras's keys: n_features_in_,
  * classes_ and n_classes_ (null for regressors), n_outputs_, n_outputs_expected_ (model
  * outputs), output_units, target_type_, output_activation, default_loss, history_ (per-epoch
- * figures since the model was built). *out caller-owned. Errors: STATE (not fitted). */
+ * figures since the model was built; a per-class metric such as F1Score(average=None) as one list
+ * of class values per epoch). *out caller-owned. Errors: STATE (not fitted). */
 int keras_estimator_metadata(keras_estimator *estimator, char **out);
 
 /* The model the estimator's last fit trained (for a Pipeline: its last step's), as a model handle
@@ -588,7 +589,8 @@ int keras_estimator_predict(keras_estimator *estimator,
                             const float *x, int x_ndim, const int64_t *x_shape,
                             float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
 
-/* Class probabilities {n, classes} (classifiers only). Errors: STATE (regressor, not fitted). */
+/* Class probabilities {n, classes} (classifiers only); a binary target's single output unit p
+ * gives {n, 2}: [1 - p, p]. Errors: STATE (regressor, not fitted). */
 int keras_estimator_predict_proba(keras_estimator *estimator,
                                   const float *x, int x_ndim, const int64_t *x_shape,
                                   float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);

@@ -9,9 +9,6 @@ func estimatorMetadataJSON(_ e: KerasEstimator) throws -> JSON {
     guard let m = e.metadata else {
         throw ABIError(.state, "keras_estimator_metadata: this \(e.estimatorName) is not fitted; call keras_estimator_fit first")
     }
-    let history = e.history.keys.sorted().map { key in
-        (key, JSON.array((e.history[key] ?? []).map { $0.isFinite ? .double($0) : .null }))
-    }
     return .object([
         ("n_features_in_", .int(m.nFeaturesIn)),
         ("n_classes_", e.isClassifier ? .int(m.nClasses) : .null),
@@ -22,7 +19,7 @@ func estimatorMetadataJSON(_ e: KerasEstimator) throws -> JSON {
         ("target_type_", .string(m.targetType.rawValue)),
         ("output_activation", .string(m.outputActivation.description)),
         ("default_loss", .string(m.defaultLoss)),
-        ("history_", .object(history)),
+        ("history_", historyJSON(e.history, perClass: e.perClassHistory, keys: e.history.keys.sorted())),
     ])
 }
 

@@ -73,10 +73,15 @@ func jsonObject(_ pairs: [(String, Double)], perClass: [String: [Double]] = [:])
 /// A History as `{"loss": [...], ...}`; a per-class metric (F1Score(average=None)) as one list
 /// of class values per epoch, as Keras's history holds arrays.
 func historyJSON(_ history: History) -> String {
-    let h = history.history, perClass = history.perClass
-    return JSON.object(orderedKeys(h.keys).map { k in
+    historyJSON(history.history, perClass: history.perClass, keys: orderedKeys(history.history.keys)).description
+}
+
+/// Per-epoch figures as `{"loss": [...], ...}` in the order of `keys`; a per-class metric as one
+/// list of class values per epoch.
+func historyJSON(_ h: [String: [Double]], perClass: [String: [[Double]]], keys: [String]) -> JSON {
+    .object(keys.map { k in
         (k, perClass[k].map { .array($0.map(jsonNumbers)) } ?? jsonNumbers(h[k] ?? []))
-    }).description
+    })
 }
 
 /// Numbers as JSON, the non-finite as null.

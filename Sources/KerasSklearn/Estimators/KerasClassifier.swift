@@ -156,7 +156,9 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
     public override func predictProba(_ x: Tensor) throws -> Tensor {
         let out = try rawPredict(x, "predictProba")
         guard let meta = metadata else { return out }
-        if meta.nOutputsExpected == 1 && meta.targetType == .binary {
+        // The model's width, not the data's: a model function may give a binary target two
+        // units. A single class (a binary target as scikit-learn types it) keeps its column.
+        if out.shape[1] == 1 && meta.targetType == .binary && meta.nClasses == 2 {
             let n = out.shape[0]
             let p = Tensor(shape: [n, 2])
             for i in 0..<n { p.data[2 * i + 1] = out.data[i]; p.data[2 * i] = 1 - out.data[i] }
@@ -171,7 +173,7 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
         guard let meta = metadata else { throw KerasError.invalidState("KerasClassifier: not fitted") }
         let n = out.shape[0], k = out.shape[1]
         switch meta.targetType {
-        case .binary where k == 1:
+        case .binary where k == 1 && meta.nClasses == 2:
             return try labelEncoder.inverseTransform((0..<n).map { out.data[$0] > 0.5 ? 1 : 0 })
         case .binary, .multiclass:
             return try labelEncoder.inverseTransform(argmaxRows(out))

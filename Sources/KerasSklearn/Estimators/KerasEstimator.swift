@@ -17,6 +17,9 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     public internal(set) var model: Model?
     /// Loss and metric values per epoch, over all fits since the model was built. SciKeras: `history_`.
     public internal(set) var history: [String: [Double]] = [:]
+    /// The class values per epoch of each metric that reports one per class
+    /// (F1Score(average=None)), whose ``history`` holds their mean, as ``History/perClass``.
+    public internal(set) var perClassHistory: [String: [[Double]]] = [:]
     /// Features seen by `fit` (`X.shape[1]`). scikit-learn: `n_features_in_`.
     public internal(set) var nFeaturesIn: Int?
     /// The shape of one sample of X seen by `fit`: `[features]`, or `[height, width, channels]`
@@ -196,6 +199,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
                 nFeaturesIn = x.shape[1]
                 sampleShape = Array(x.shape.dropFirst())
                 history = [:]
+                perClassHistory = [:]
                 model = m
             }
             guard let m = model else { return }
@@ -204,6 +208,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
                               callbacks: makeCallbacks() + extra, validationSplit: validationSplit, shuffle: shuffle,
                               classWeight: try classWeights(y), sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) })
             for (k, v) in h.history { history[k, default: []].append(contentsOf: v) }
+            for (k, v) in h.perClass { perClassHistory[k, default: []].append(contentsOf: v) }
             if givenModel == nil, let losses = h.history["loss"], let bad = losses.firstIndex(where: { !$0.isFinite }) {
                 throw KerasError.invalidData("\(estimatorName).fit: the loss became \(losses[bad]) at epoch \(bad + 1); the model diverged")
             }

@@ -115,4 +115,39 @@ final class KerasTargetsTests: XCTestCase {
         XCTAssertEqual(try clf.score(x, y), try accuracyScore(y, clf.predict(x)))
         XCTAssertNotNil(clf.history["accuracy"])
     }
+
+    /// F1Score(average: nil) keeps one value per class and epoch (validation included) beside
+    /// the mean in `history`, as Keras's History does (`keras_estimator_metadata` reports them).
+    func testPerClassMetricKeepsClassValuesPerEpoch() throws {
+        let (x, y) = try standardizedIris()
+        var params = fast
+        params["epochs"] = 3; params["loss"] = "categorical_crossentropy"; params["metrics"] = ["f1_score"]
+        params["validation_split"] = 0.2
+        let clf = KerasClassifier(model: mlpBuilder, params: params)
+        try clf.fit(x, y)
+        for key in ["f1_score", "val_f1_score"] {
+            let perClass = try XCTUnwrap(clf.perClassHistory[key])
+            XCTAssertEqual(perClass.map(\.count), [3, 3, 3])
+            let means = try XCTUnwrap(clf.history[key])
+            for (mean, values) in zip(means, perClass) {
+                XCTAssertEqual(mean, values.reduce(0, +) / 3, accuracy: 1e-6)
+            }
+        }
+        XCTAssertNil(clf.perClassHistory["loss"])
+        try clf.partialFit(x, y)
+        XCTAssertEqual(clf.perClassHistory["f1_score"]?.count, 4)
+    }
+
+    /// A single class (a binary target as scikit-learn types it): one output unit, whose
+    /// prediction is always that class and whose probabilities stay one column, as SciKeras.
+    func testSingleClassPredictsIt() throws {
+        let (x, _) = try standardizedIris()
+        let one = Target.values(Tensor([Float](repeating: 7, count: 150)))
+        let clf = KerasClassifier(model: mlpBuilder, params: fast)
+        try clf.fit(x, one)
+        XCTAssertEqual(clf.classLabels, ["7"])
+        XCTAssertEqual(try clf.predict(x).labelKeys, [String](repeating: "7", count: 150))
+        XCTAssertEqual(try clf.predictProba(x).shape, [150, 1])
+        XCTAssertEqual(try clf.score(x, one), 1)
+    }
 }

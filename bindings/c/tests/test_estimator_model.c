@@ -156,5 +156,18 @@ int main(void) {
         keras_callback_free(cb);
         keras_callback_free(bad);
     }
+
+    /* A per-class metric (F1Score, average=None) in history_: one list of class values per
+     * epoch, validation included, as keras_model_fit's history gives it. */
+    {
+        char *meta = NULL;
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg,
+            "{\"epochs\": 2, \"verbose\": 0, \"loss\": \"categorical_crossentropy\", \"metrics\": [\"f1_score\"], \"validation_split\": 0.25}", &est));
+        CHECK_OK(keras_estimator_fit(est, x, 2, xs, y, 1, ys));
+        CHECK_OK(keras_estimator_metadata(est, &meta));
+        CHECK(meta && strstr(meta, "\"f1_score\": [[") && strstr(meta, "\"val_f1_score\": [[") && losses(meta) == 2);
+        keras_string_free(meta);
+        keras_estimator_free(est);
+    }
     CHECK_DONE("test_estimator_model");
 }

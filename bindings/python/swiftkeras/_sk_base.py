@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import inspect
+import weakref
 from collections import defaultdict
 
 import numpy as np
@@ -271,6 +273,7 @@ class BaseWrapper(BaseEstimator):
     # -- fitting -----------------------------------------------------------------------------
     def _initialize(self, X, y=None):
         self._seed()
+        self.__dict__.pop("_library_estimator", None)
         X, y = self._validate_data(X, y, reset=True)
         self.target_encoder_ = self.target_encoder.fit(y)
         vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
@@ -351,7 +354,6 @@ class BaseWrapper(BaseEstimator):
         single-input data, no fit arguments beyond epochs, batch_size, verbose,
         validation_split and shuffle. Returns False (nothing done) otherwise, and model_.fit
         trains as before."""
-        import ctypes
         from . import _lib, _native, _plugins
         from ._sk_utils import loss_name
         if not _lib.has("keras_estimator_fit_callbacks") or \
@@ -387,17 +389,17 @@ class BaseWrapper(BaseEstimator):
         h = ctypes.c_void_p()
         _native.check(_lib.keras_estimator_from_model(
             _estimator_kind(self), self.model_._handle, _native.dumps(params), ctypes.byref(h)))
-        try:
-            fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_callbacks(
-                h.value, *_float_buffer(x), *_float_buffer(target),
-                None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw), cbs, k))
-            probe = _plugins.PROBE_FIT_EPOCHS if _plugins.native_interrupt_available() else 0
-            self.model_._native_fit(callbacks, fit, probe)
-            history = _native.take_json(_lib.keras_estimator_metadata, h.value)["history_"]
-        finally:
-            _lib.keras_estimator_free(h.value)
+        handle = _LibraryEstimator(h.value, self.model_, params.get("batch_size"))
+        fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_callbacks(
+            handle.handle, *_float_buffer(x), *_float_buffer(target),
+            None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw), cbs, k))
+        probe = _plugins.PROBE_FIT_EPOCHS if _plugins.native_interrupt_available() else 0
+        self.model_._native_fit(callbacks, fit, probe)
+        history = _native.take_json(_lib.keras_estimator_metadata, handle.handle)["history_"]
         history = self.model_._record_history(history, 0, params["epochs"], params["verbose"])
         self.history_ = defaultdict(list, {k: list(v) for k, v in history.history.items()})
+        # predict, predict_proba and score decode through the same estimator.
+        self._library_estimator = handle
         return True
 
     def _adapt_target_to_model(self, y):
@@ -424,32 +426,87 @@ class BaseWrapper(BaseEstimator):
             self.history_[key] += list(val)
 
     # -- predicting --------------------------------------------------------------------------
+    def _predict_args(self, kwargs):
+        args = route_params(self.get_params(), "predict", self._predict_kwargs, strict=True)
+        args["verbose"] = 0 if args.get("verbose", 0) in (0, None) else args["verbose"]
+        args.update(kwargs)
+        return args
+
+    def _library_estimator_for(self, kwargs):
+        """The library estimator that trained model_ (the fit through the estimator), when it
+        can predict as model_.predict would: the same model, no predict arguments beyond the
+        estimator's batch_size, nothing printed, no predict callbacks."""
+        lib = self.__dict__.get("_library_estimator")
+        if lib is None or lib.model is not self.__dict__.get("model_"):
+            return None
+        args = self._predict_args(kwargs)
+        batch_size = args.get("batch_size")
+        if args.get("verbose") or args.get("steps") is not None or args.get("callbacks") or \
+                batch_size == -1 or (batch_size or 32) != (lib.batch_size or 32):
+            return None
+        return lib
+
+    def _library_predict(self, call, X, kwargs):
+        """`call` ("keras_estimator_predict" / "keras_estimator_predict_proba") on X through the
+        library estimator that trained model_, or None when it cannot (see
+        _library_estimator_for)."""
+        lib = self._library_estimator_for(kwargs)
+        if lib is None:
+            return None
+        if not self.initialized_:
+            raise NotFittedError("Estimator needs to be fit before `predict` can be called")
+        X, _ = self._validate_data(X)
+        return lib.predict(call, self.feature_encoder_.transform(X))
+
     def _predict_raw(self, X, **kwargs):
         if not self.initialized_:
             raise NotFittedError("Estimator needs to be fit before `predict` can be called")
         X, _ = self._validate_data(X)
         X = self.feature_encoder_.transform(X)
-        args = route_params(self.get_params(), "predict", self._predict_kwargs, strict=True)
-        args["verbose"] = 0 if args.get("verbose", 0) in (0, None) else args["verbose"]
-        args.update(kwargs)
+        args = self._predict_args(kwargs)
         _whole_batch(args, X, ("batch_size",))
         out = self.model_.predict(X, **{k: v for k, v in args.items() if k != "callbacks"})
         return [np.asarray(o) for o in out] if isinstance(out, list) else np.asarray(out)
 
     def predict(self, X, **kwargs):
-        """Predictions decoded by the target encoder."""
+        """Predictions decoded by the target encoder (by the library estimator that decoded
+        the targets when the fit went through it)."""
+        pred = self._library_predict("keras_estimator_predict", X, kwargs)
+        if pred is not None:
+            return self._from_library_prediction(pred)
         raw = self._predict_raw(X, **kwargs)
         return self.target_encoder_.inverse_transform(raw)
+
+    def _from_library_prediction(self, pred):
+        """keras_estimator_predict's float32 output in the target's dtype and shape."""
+        return pred.reshape(-1, *self.target_encoder_._y_shape[1:])
 
     def score(self, X, y, sample_weight=None):
         _, y = self._validate_data(None, y)
         if sample_weight is not None:
             X, y, sample_weight = self._validate_sample_weight(np.asarray(X), y, sample_weight)
         score_args = route_params(self.get_params(), "score", set())
+        lib = self._library_estimator_for({})
+        stock = getattr(_stock(type(self), "scorer"), "__func__", None)
+        target = None if lib is None or score_args or type(self).scorer is not stock \
+            else self._exact_float32(y)
+        if target is not None:
+            X, _ = self._validate_data(X)
+            return lib.score(self.feature_encoder_.transform(X), target, sample_weight)
         return self.scorer(y, self.predict(X), sample_weight=sample_weight, **score_args)
 
+    @staticmethod
+    def _exact_float32(y):
+        """y as float32 when that loses nothing (the library's targets are float32), else None."""
+        y = np.asarray(y)
+        if y.dtype.kind not in "biuf":
+            return None
+        target = np.ascontiguousarray(y, np.float32)
+        return target if np.array_equal(target, y) else None
+
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # object's is the instance's own dict
+        state.pop("_library_estimator", None)  # a handle: the copy decodes in Python
         model = state.get("model")
         if isinstance(model, Model) and model._handle is None and \
                 getattr(model, "_input_batch_shape", True) is None:
@@ -479,6 +536,45 @@ def _stock(cls, name):
                 and name in vars(base):
             return vars(base)[name]
     return None
+
+
+class _LibraryEstimator:
+    """A keras_estimator_from_model handle (freed with this object) and the model it trains."""
+
+    def __init__(self, handle, model, batch_size):
+        from . import _lib
+        self.handle = handle
+        self.model = model
+        self.batch_size = batch_size
+        self._finalizer = weakref.finalize(self, _lib.keras_estimator_free, handle)
+
+    def _x(self, X):
+        from . import _native
+        return _native.as_float32(np.asarray(X), "X")
+
+    def predict(self, call, X):
+        """keras_estimator_predict / _predict_proba (`call`) of X, shaped as the library gives
+        it."""
+        from . import _lib, _native
+        call, x = getattr(_lib, call), self._x(X)
+        units = int(np.prod([d or 1 for d in self.model.output_shape[1:]]))
+        out = np.empty(len(x) * max(units, 2), np.float32)
+        dims, ndim = (ctypes.c_int64 * _lib.KERAS_MAX_RANK)(), ctypes.c_int32()
+        _native.check(call(self.handle, *_float_buffer(x), out.ctypes.data, out.size, dims,
+                           ctypes.byref(ndim)))
+        shape = tuple(dims[i] for i in range(ndim.value))
+        return out[:int(np.prod(shape))].reshape(shape)
+
+    def score(self, X, y, sample_weight):
+        from . import _lib, _native
+        x, score = self._x(X), ctypes.c_double()
+        sw = None if sample_weight is None else \
+            np.ascontiguousarray(sample_weight, np.float32).reshape(-1)
+        _native.check(_lib.keras_estimator_score_weighted(
+            self.handle, *_float_buffer(x), *_float_buffer(y),
+            None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw),
+            ctypes.byref(score)))
+        return float(score.value)
 
 
 def _estimator_kind(est):

@@ -46,6 +46,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def scorer(y_true, y_pred, **kwargs):
         return accuracy_score(y_true, y_pred, **kwargs)
 
+    # SciKeras's class lists BaseWrapper first: its score (the scorer, score__ arguments).
+    score = BaseWrapper.score
+
     @property
     def target_encoder(self):
         categories = "auto" if getattr(self, "classes_", None) is None else [self.classes_]
@@ -116,8 +119,18 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         self.classes_ = classes if classes is not None else getattr(self, "classes_", None)
         return super().partial_fit(X, y, sample_weight=self._weighted(y, sample_weight), **kwargs)
 
+    def _from_library_prediction(self, pred):
+        """Label matrices (one-hot, multi-label) as integers, labels in classes_'s dtype (the
+        library's float32 labels are exact: the fit took them only then)."""
+        if pred.ndim == 2:
+            return pred.astype(int)
+        return pred.astype(self.classes_.dtype).reshape(-1, *self.target_encoder_._y_shape[1:])
+
     def predict_proba(self, X, **kwargs):
         """Class probabilities; two columns for a single sigmoid unit, as scikit-learn has."""
+        proba = self._library_predict("keras_estimator_predict_proba", X, kwargs)
+        if proba is not None:
+            return np.squeeze(proba)  # as SciKeras's ClassifierLabelEncoder
         raw = self._predict_raw(X, **kwargs)
         return self.target_encoder_.inverse_transform(raw, return_proba=True)
 
@@ -135,6 +148,8 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
         return r2_score(y_true, y_pred, **kwargs)
+
+    score = BaseWrapper.score
 
     @property
     def target_encoder(self):

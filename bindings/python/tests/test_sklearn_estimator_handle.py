@@ -1,8 +1,10 @@
 """KerasClassifier / KerasRegressor.fit through the library's estimator
 (keras_estimator_from_model): the model function's model is trained in place by the library's
-KerasClassifier / KerasRegressor, which analyses and encodes y. The same fit through model_.fit
-(the path kept for what the estimator does not take) is the oracle: same seed, same weights,
-history and predictions, bit for bit."""
+KerasClassifier / KerasRegressor, which analyses and encodes y, and predict, predict_proba and
+score decode through the same estimator (keras_estimator_predict, _predict_proba,
+_score_weighted). The same fit through model_.fit with the Python encoders (the path kept for
+what the estimator does not take) is the oracle: same seed, same weights, history, predictions
+(values, shapes, dtypes) and scores, bit for bit."""
 
 import io
 import contextlib
@@ -33,27 +35,42 @@ def reg_model(hidden=8, meta=None):
                              keras.layers.Dense(meta["n_outputs_"])])
 
 
-@pytest.fixture
-def fits(monkeypatch):
-    """Counts the library estimator fits (keras_estimator_fit_callbacks calls)."""
+def counted(monkeypatch, name):
+    """The calls of _lib.<name>, recorded (first argument) as they go through."""
     calls = []
-    real = _lib.keras_estimator_fit_callbacks
+    real = getattr(_lib, name)
 
     def counting(*args):
         calls.append(args[0])
         return real(*args)
     counting.available = True
-    monkeypatch.setattr(_lib, "keras_estimator_fit_callbacks", counting)
+    monkeypatch.setattr(_lib, name, counting)
     return calls
+
+
+@pytest.fixture
+def fits(monkeypatch):
+    """Counts the library estimator fits (keras_estimator_fit_callbacks calls)."""
+    return counted(monkeypatch, "keras_estimator_fit_callbacks")
+
+
+def assert_same_history(a, b):
+    """Equal histories, per-class metrics (one array per epoch) included."""
+    assert sorted(a) == sorted(b)
+    for key in a:
+        assert len(a[key]) == len(b[key]), key
+        for va, vb in zip(a[key], b[key]):
+            np.testing.assert_array_equal(va, vb)
 
 
 def through_model_fit(monkeypatch):
     monkeypatch.setattr(BaseWrapper, "_fit_through_estimator", lambda *a, **k: False)
 
 
-def same_fit(monkeypatch, fits, make, X, y, **fit_kw):
+def same_fit(monkeypatch, fits, make, X, y, library_decodes=True, **fit_kw):
     """Fits make() through the estimator and through model_.fit; checks both are equal bit for
-    bit and returns the estimator-fitted one."""
+    bit, predictions and scores included (through the library estimator unless not
+    `library_decodes`), and returns the estimator-fitted one."""
     a = make().fit(X, y, **fit_kw)
     assert len(fits) == 1, "the fit did not go through keras_estimator_fit_callbacks"
     with monkeypatch.context() as m:
@@ -62,14 +79,48 @@ def same_fit(monkeypatch, fits, make, X, y, **fit_kw):
     assert len(fits) == 1
     for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
-    assert dict(a.history_) == dict(b.history_)
+    assert_same_history(a.history_, b.history_)
     assert a.current_epoch == b.current_epoch
-    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    # predict, predict_proba and score: a's through the library estimator, b's decoded by the
+    # Python encoders from model_.predict.
+    same_decoding(monkeypatch, a, b, X, y, library_decodes)
     for key in ("classes_", "n_classes_", "n_outputs_", "n_outputs_expected_", "target_type_",
                 "X_shape_", "n_features_in_"):
         if hasattr(b, key):
             np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
     return a
+
+
+def same_decoding(monkeypatch, a, b, X, y, library_decodes=True):
+    """a's predict, predict_proba and score (through its library estimator) equal b's (model_
+    .predict and the Python encoders): values, shapes and dtypes."""
+    calls = {}
+    w = np.linspace(0, 2, len(X))
+    outputs = lambda est: [est.predict(X), est.predict(X[:1])] + (
+        [est.predict_proba(X), est.predict_proba(X[:1])] if hasattr(est, "predict_proba") else [])
+    scores = lambda est: [est.score(X, y), est.score(X, y, sample_weight=w)]
+    with monkeypatch.context() as m:
+        for name in ("predict", "predict_proba", "score_weighted"):
+            calls[name] = counted(m, "keras_estimator_" + name)
+        got = outputs(a)
+        n = 2 if library_decodes else 0
+        assert len(calls["predict"]) == n
+        assert len(calls["predict_proba"]) == (n if hasattr(a, "predict_proba") else 0)
+        got = got, scores(a)
+    # y that float32 would change is scored by the scorer (of predict's output).
+    exact = np.array_equal(np.asarray(y, np.float32), y)
+    assert len(calls["score_weighted"]) == (n if exact else 0)
+    for ours, theirs in zip(got[0], outputs(b), strict=True):
+        same_output(ours, theirs)
+    # Accuracy is exact; the library's R^2 sums in float64 where scikit-learn's r2_score sums
+    # float32 targets in float32 (a difference of ~1e-7).
+    tol = 1e-12 if hasattr(a, "predict_proba") else 1e-5
+    np.testing.assert_allclose(got[1], scores(b), rtol=tol, atol=tol)
+
+
+def same_output(a, b):
+    assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, a.dtype, b.shape, b.dtype)
+    np.testing.assert_array_equal(a, b)
 
 
 def iris():
@@ -143,11 +194,62 @@ def test_outputs_are_the_model_functions(monkeypatch, fits):
     assert est.predict_proba(X).shape == (150, 5)
 
 
+def test_per_class_metric_in_history(monkeypatch, fits):
+    """F1Score(average=None) gives one value per class and epoch in history_ (validation
+    included) as model_.fit does, and as SciKeras on real Keras: the same keys, one array of
+    n_classes values per epoch, the macro F1 their mean."""
+    X, y = iris()
+
+    def make(lib=keras, wrappers=None, model=dense_model):
+        return (wrappers or KerasClassifier)(
+            model, loss="categorical_crossentropy", optimizer="adam", epochs=3, batch_size=16,
+            verbose=0, random_state=6, validation_split=0.2,
+            metrics=[lib.metrics.F1Score(), lib.metrics.F1Score(average="macro", name="macro")])
+    est = same_fit(monkeypatch, fits, make, X, y)
+    assert sorted(est.history_) == ["f1_score", "loss", "macro", "val_f1_score", "val_loss",
+                                    "val_macro"]
+    for key in ("f1_score", "val_f1_score"):
+        assert [v.shape for v in est.history_[key]] == [(3,)] * 3
+        np.testing.assert_allclose(est.history_[key.replace("f1_score", "macro")],
+                                   [v.mean() for v in est.history_[key]], rtol=1e-5)
+    scikeras = pytest.importorskip("scikeras.wrappers")
+    import keras as real
+
+    def real_model(meta):
+        return real.Sequential([real.Input((meta["n_features_in_"],)),
+                                real.layers.Dense(8, activation="relu"),
+                                real.layers.Dense(meta["n_classes_"], activation="softmax")])
+    theirs = make(real, scikeras.KerasClassifier, real_model).fit(X, y).history_
+    assert sorted(theirs) == sorted(est.history_)
+    for key, values in theirs.items():
+        assert [np.shape(v) for v in values] == [np.shape(v) for v in est.history_[key]], key
+
+
+def test_copies_decode_as_the_library_estimator(monkeypatch, fits):
+    """A pickled or deep-copied estimator leaves the handle behind and predicts, through
+    model_.predict and the Python encoders, what the original predicts through it; the original
+    keeps its handle. A fresh fit that the estimator does not take drops it."""
+    import copy
+    import pickle
+    X, y = iris()
+    labels = np.array([-3.0, 5.0, 40.0])[y]  # float64 classes_
+    est = KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
+                          random_state=7).fit(X, labels)
+    for other in (pickle.loads(pickle.dumps(est)), copy.deepcopy(est)):
+        assert "_library_estimator" in vars(est) and "_library_estimator" not in vars(other)
+        same_decoding(monkeypatch, est, other, X, labels)
+    est.fit(X, np.array(["a", "b", "c"])[y])
+    assert len(fits) == 1 and "_library_estimator" not in vars(est)
+    assert est.predict(X).dtype.kind == "U"
+
+
 def test_regressor(monkeypatch, fits):
     X, y = make_regression(n_samples=120, n_features=5, noise=0.1, random_state=0)
+    # batch_size=-1 (the whole set) predicts through model_.predict: its batch is the
+    # prediction's X, the library estimator's the fit's.
     est = same_fit(monkeypatch, fits, lambda: KerasRegressor(
         reg_model, optimizer="adam", epochs=4, batch_size=-1, verbose=0, random_state=0),
-        X, y / 100)
+        X, y / 100, library_decodes=False)
     assert est.predict(X).shape == (120,)
     fits.clear()
     y2 = np.column_stack([y, -y]) / 100
@@ -155,6 +257,12 @@ def test_regressor(monkeypatch, fits):
         reg_model, optimizer="adam", epochs=2, verbose=0, random_state=0, shuffle=False),
         X, y2)
     assert est.predict(X).shape == (120, 2)
+    # float32 targets: R^2 through keras_estimator_score_weighted too.
+    fits.clear()
+    est = same_fit(monkeypatch, fits, lambda: KerasRegressor(
+        reg_model, optimizer="adam", epochs=2, batch_size=16, verbose=0, random_state=0),
+        X, (y / 100).astype(np.float32))
+    assert est.predict(X).dtype == np.float32
 
 
 def test_verbose_fit_prints_as_model_fit(monkeypatch, fits, capfd):
