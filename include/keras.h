@@ -583,6 +583,40 @@ int keras_estimator_fit_callbacks(keras_estimator *estimator,
                                   const float *sample_weight, int64_t n_weights,
                                   keras_callback *const *callbacks, int n_callbacks);
 
+/* partial_fit(x, y, classes=classes, sample_weight=w) with callbacks for this call (as
+ * keras_estimator_fit_callbacks): one epoch on the estimator's model (a new one on the first
+ * call or after keras_estimator_clone), numbered after the epochs trained since it was built, so
+ * callbacks and the progress line see epoch n + 1 of n + 1; history_ grows by that epoch.
+ * classes ({n_classes} labels; NULL and 0 for none) counts as seen on the first call of a
+ * classifier, when y lacks some of the labels later calls bring; later calls keep the first
+ * call's classes. KerasClassifier / KerasRegressor only. Errors: as keras_estimator_fit_callbacks;
+ * INVALID_ARGUMENT (classes with n_classes <= 0 or NULL with n_classes > 0, classes for a
+ * regressor, a multi-column y with classes), and y with a label outside the first call's classes. */
+int keras_estimator_partial_fit(keras_estimator *estimator,
+                                const float *x, int x_ndim, const int64_t *x_shape,
+                                const float *y, int y_ndim, const int64_t *y_shape,
+                                const float *sample_weight, int64_t n_weights,
+                                const float *classes, int64_t n_classes,
+                                keras_callback *const *callbacks, int n_callbacks);
+
+/* keras_estimator_fit_callbacks (partial == 0) or keras_estimator_partial_fit (partial != 0) of a
+ * KerasClassifier on string labels: labels_json is a JSON list of n strings (y), classes_json
+ * (partial fits only; may be NULL) a JSON list of the labels a first partial fit counts as seen.
+ * Classes sort as strings; keras_estimator_predict_labels gives predictions back as labels.
+ * Errors: as keras_estimator_partial_fit; INVALID_ARGUMENT (not a KerasClassifier, labels_json
+ * or classes_json not a JSON list of strings, classes_json with partial == 0). */
+int keras_estimator_fit_labels(keras_estimator *estimator,
+                               const float *x, int x_ndim, const int64_t *x_shape,
+                               const char *labels_json, const float *sample_weight, int64_t n_weights,
+                               int partial, const char *classes_json,
+                               keras_callback *const *callbacks, int n_callbacks);
+
+/* Predicted labels of an estimator fitted on string labels (keras_estimator_fit_labels), as a
+ * JSON list of n strings; *out caller-owned (keras_string_free). Errors: STATE (not fitted, or
+ * fitted on numbers: use keras_estimator_predict), SHAPE. */
+int keras_estimator_predict_labels(keras_estimator *estimator,
+                                   const float *x, int x_ndim, const int64_t *x_shape, char **out);
+
 /* Predicted labels (classifier, shape {n}) or values (regressor) into out; buffers as
  * keras_model_predict. Errors: STATE (not fitted), SHAPE, BUFFER_TOO_SMALL. */
 int keras_estimator_predict(keras_estimator *estimator,

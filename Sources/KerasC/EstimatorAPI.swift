@@ -210,6 +210,76 @@ public func keras_estimator_fit_callbacks(_ h: OpaquePointer?, _ x: UnsafePointe
     }
 }
 
+/// partial_fit(x, y, classes=classes, sample_weight=w) with the caller's callbacks: one epoch,
+/// continuing the model (numbered after the epochs trained so far).
+@_cdecl("keras_estimator_partial_fit")
+public func keras_estimator_partial_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                        _ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShape: UnsafePointer<Int64>?,
+                                        _ w: UnsafePointer<Float>?, _ nWeights: Int64,
+                                        _ classes: UnsafePointer<Float>?, _ nClasses: Int64,
+                                        _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32) -> Int32 {
+    guardedLoop("keras_estimator_partial_fit") {
+        let box = try estimatorBox(h)
+        guard let k = box.estimator as? KerasEstimator else {
+            throw ABIError(.invalidArgument, "keras_estimator_partial_fit: this \(box.estimator.estimatorName) is not a KerasClassifier or KerasRegressor")
+        }
+        guard nClasses >= 0, nClasses <= Int64(Int32.max), (classes == nil) == (nClasses == 0) else {
+            throw ABIError(.invalidArgument, "keras_estimator_partial_fit: classes and n_classes must be both given (n_classes > 0) or NULL and 0, got n_classes \(nClasses)")
+        }
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try target(y, yNdim, yShape)
+        let sw = try weightVector(w, nWeights, samples: xt.shape.first)
+        let given = classes.map { Target.values(Tensor(Array(UnsafeBufferPointer(start: $0, count: Int(nClasses))))) }
+        let cbs = try callbackList(callbacks, nCallbacks)
+        try box.locked { try k.partialFit(xt, yt, sampleWeight: sw, classes: given, callbacks: cbs) }
+    }
+}
+
+/// fit (partial == 0) or partial_fit (partial != 0, with classes_json) on string labels.
+@_cdecl("keras_estimator_fit_labels")
+public func keras_estimator_fit_labels(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                       _ labelsJSON: UnsafePointer<CChar>?, _ w: UnsafePointer<Float>?, _ nWeights: Int64,
+                                       _ partial: Int32, _ classesJSON: UnsafePointer<CChar>?,
+                                       _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32) -> Int32 {
+    guardedLoop("keras_estimator_fit_labels") {
+        let box = try estimatorBox(h)
+        guard let k = box.estimator as? KerasClassifier else {
+            throw ABIError(.invalidArgument, "keras_estimator_fit_labels: this \(box.estimator.estimatorName) is not a KerasClassifier (string labels are class labels)")
+        }
+        guard classesJSON == nil || partial != 0 else {
+            throw ABIError(.invalidArgument, "keras_estimator_fit_labels: classes_json applies to partial fits (partial != 0) only")
+        }
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        let yt = try stringLabels(labelsJSON, "labels_json")
+        let sw = try weightVector(w, nWeights, samples: xt.shape.first)
+        let classes = try classesJSON.map { try stringLabels($0, "classes_json") }
+        let cbs = try callbackList(callbacks, nCallbacks)
+        try box.locked {
+            if partial != 0 {
+                try k.partialFit(xt, yt, sampleWeight: sw, classes: classes, callbacks: cbs)
+            } else {
+                try k.fit(xt, yt, sampleWeight: sw, callbacks: cbs)
+            }
+        }
+    }
+}
+
+/// Predicted string labels as a JSON list.
+@_cdecl("keras_estimator_predict_labels")
+public func keras_estimator_predict_labels(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
+                                           _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guardedLoop("keras_estimator_predict_labels") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try estimatorBox(h)
+        let xt = try inputTensor(x, xNdim, xShape, "x")
+        guard let labels = try box.locked({ try box.estimator.predict(xt) }).strings else {
+            throw ABIError(.state, "keras_estimator_predict_labels: the estimator was fitted on numbers; use keras_estimator_predict")
+        }
+        out.pointee = try ownedCString(JSON.array(labels.map { .string($0) }).description)
+    }
+}
+
 /// score(x, y, sample_weight=w).
 @_cdecl("keras_estimator_score_weighted")
 public func keras_estimator_score_weighted(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,

@@ -79,11 +79,16 @@ private func describedTarget(_ y: UnsafePointer<Float>?, _ yNdim: Int32, _ yShap
                              _ labelsJSON: UnsafePointer<CChar>?) throws -> Target {
     guard let labelsJSON else { return try target(y, yNdim, yShape) }
     guard y == nil else { throw ABIError(.invalidArgument, "give y or labels_json, not both") }
-    guard let list = try json(labelsJSON, "labels_json").arrayValue else {
-        throw ABIError(.invalidArgument, "labels_json must be a JSON list of strings")
+    return try stringLabels(labelsJSON, "labels_json")
+}
+
+/// String labels from a JSON list of strings (`what` names the argument in errors).
+func stringLabels(_ text: UnsafePointer<CChar>?, _ what: String) throws -> Target {
+    guard let list = try json(text, what).arrayValue else {
+        throw ABIError(.invalidArgument, "\(what) must be a JSON list of strings")
     }
     return .labels(try list.enumerated().map { i, v in
-        guard let s = v.stringValue else { throw ABIError(.invalidArgument, "labels_json[\(i)] is \(v), not a string") }
+        guard let s = v.stringValue else { throw ABIError(.invalidArgument, "\(what)[\(i)] is \(v), not a string") }
         return s
     })
 }

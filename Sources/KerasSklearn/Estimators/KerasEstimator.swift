@@ -152,14 +152,19 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         try fitModel(x, y, sampleWeight: sampleWeight, epochs: nil, warm: false, callbacks: callbacks)
     }
 
-    /// One more epoch on `x` and `y`, keeping the model (a new one on the first call).
-    /// SciKeras: `partial_fit`.
-    public func partialFit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws {
-        try fitModel(x, y, sampleWeight: sampleWeight, epochs: 1, warm: true)
+    /// One more epoch on `x` and `y`, keeping the model (a new one on the first call), numbered
+    /// after the epochs trained since it was built (callbacks and the progress line see epoch
+    /// `n + 1` of `n + 1`). `classes` (classifiers, first call): all the labels the calls will
+    /// bring, when `y` lacks some; later calls keep the first call's classes. `callbacks` run
+    /// after those of the `callbacks` parameter. SciKeras: `partial_fit(X, y, classes=)`.
+    public func partialFit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil, classes: Target? = nil,
+                           callbacks: [Callback] = []) throws {
+        try fitModel(x, y, sampleWeight: sampleWeight, epochs: 1, warm: true, callbacks: callbacks,
+                     classes: classes, continueEpochs: true)
     }
 
     func fitModel(_ x: Tensor, _ y: Target, sampleWeight: Tensor?, epochs epochsOverride: Int?, warm forceWarm: Bool,
-                  callbacks extra: [Callback] = []) throws {
+                  callbacks extra: [Callback] = [], classes: Target? = nil, continueEpochs: Bool = false) throws {
         for key in params.keys { try checkKey(key) }
         let r = reader
         let epochs = try epochsOverride ?? r.int("epochs", default: 1)
@@ -183,6 +188,14 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
             }
         }
         let reuse = warm && model != nil
+        if let classes, !reuse {
+            guard isClassifier else {
+                throw KerasError.invalidArgument("\(estimatorName).partialFit: classes apply to classifiers only")
+            }
+            guard classes.width == 1, y.width == 1, classes.count > 0 else {
+                throw KerasError.invalidArgument("\(estimatorName).partialFit: classes must be a non-empty list of labels and y one column of labels, got \(classes.count) classes of width \(classes.width) and y of width \(y.width)")
+            }
+        }
         if reuse, let n = nFeaturesIn, n != x.shape[1] {
             throw KerasError.invalidArgument("\(estimatorName).fit: X has \(x.shape[1]) features, but the estimator was fitted with \(n) features (warm start)")
         }
@@ -190,7 +203,8 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
 
         let body = { [self] in
             if !reuse {
-                let meta = try analyzeTarget(y, nFeatures: x.shape[1])
+                // Given classes count as seen (scikit-learn's partial_fit(classes=)).
+                let meta = try analyzeTarget(try classes.map { try $0.followed(by: y) } ?? y, nFeatures: x.shape[1])
                 let m = try buildModel(meta, sample: x)
                 if m.optimizer == nil {
                     try m.compile(optimizer: .instance(makeOptimizer()), loss: makeLoss(meta), metrics: makeMetrics())
@@ -204,9 +218,11 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
             }
             guard let m = model else { return }
             let yEncoded = try encodeTarget(y)
-            let h = try m.fit(x, yEncoded, batchSize: batchSize, epochs: epochs, verbose: verbose,
+            let initialEpoch = continueEpochs ? history["loss"]?.count ?? 0 : 0
+            let h = try m.fit(x, yEncoded, batchSize: batchSize, epochs: initialEpoch + epochs, verbose: verbose,
                               callbacks: makeCallbacks() + extra, validationSplit: validationSplit, shuffle: shuffle,
-                              classWeight: try classWeights(y), sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) })
+                              classWeight: try classWeights(y), sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) },
+                              initialEpoch: initialEpoch)
             for (k, v) in h.history { history[k, default: []].append(contentsOf: v) }
             for (k, v) in h.perClass { perClassHistory[k, default: []].append(contentsOf: v) }
             if givenModel == nil, let losses = h.history["loss"], let bad = losses.firstIndex(where: { !$0.isFinite }) {

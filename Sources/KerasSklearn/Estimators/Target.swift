@@ -45,6 +45,17 @@ public enum Target: Equatable, @unchecked Sendable {
     }
 
     /// The rows at `indices`, in that order.
+    /// `self`'s labels followed by `other`'s (one column each, both numbers or both strings).
+    public func followed(by other: Target) throws -> Target {
+        switch (self, other) {
+        case let (.labels(a), .labels(b)): return .labels(a + b)
+        case let (.values(a), .values(b)) where width == 1 && other.width == 1:
+            return .values(Tensor(a.scalars + b.scalars))
+        default:
+            throw KerasError.invalidArgument("the classes must be labels of y's kind (numbers or strings) in one column")
+        }
+    }
+
     public func take(_ indices: [Int]) throws -> Target {
         let n = count
         for i in indices where i < 0 || i >= n {

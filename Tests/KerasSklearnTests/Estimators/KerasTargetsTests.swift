@@ -87,6 +87,30 @@ final class KerasTargetsTests: XCTestCase {
         XCTAssertThrowsError(try clf.partialFit(takeRows(x, [0, 1]), .labels(["a", "b"]))) { XCTAssertTrue("\($0)".contains("unseen label")) }
     }
 
+    /// partialFit's `classes` count as seen on the first call (y lacks "c"); every call trains
+    /// one epoch numbered after the last, as SciKeras's `partial_fit` (`initial_epoch`).
+    func testPartialFitTakesClassesAndNumbersItsEpochs() throws {
+        let (x, y) = try standardizedIris()
+        let names = Target.labels(y.tensor!.scalars.map { ["a", "b", "c"][Int($0)] })
+        let firstRows = (0..<150).filter { names.strings![$0] != "c" }
+        final class Epochs: Callback, @unchecked Sendable {
+            var seen: [Int] = []
+            override func onEpochEnd(_ epoch: Int, logs: Logs) throws { seen.append(epoch) }
+        }
+        let epochs = Epochs()
+        let clf = KerasClassifier(model: mlpBuilder, params: ["verbose": 0])
+        try clf.partialFit(takeRows(x, firstRows), try names.take(firstRows), classes: .labels(["a", "b", "c"]), callbacks: [epochs])
+        XCTAssertEqual(clf.classLabels, ["a", "b", "c"])
+        XCTAssertEqual(clf.metadata?.targetType, .multiclass)
+        try clf.partialFit(x, names, callbacks: [epochs])
+        try clf.partialFit(x, names, callbacks: [epochs])
+        XCTAssertEqual(epochs.seen, [0, 1, 2])
+        XCTAssertEqual(clf.history["loss"]?.count, 3)
+        XCTAssertThrowsError(try KerasRegressor(model: mlpBuilder, params: ["verbose": 0]).partialFit(x, y, classes: .ints([0, 1, 2]))) {
+            XCTAssertTrue("\($0)".contains("classes apply to classifiers only"))
+        }
+    }
+
     func testClassWeightsAndSampleWeights() throws {
         let labels = Target.labels(["a", "a", "a", "b"])
         let clf = KerasClassifier(model: mlpBuilder, params: ["verbose": 0, "class_weight": "balanced"])

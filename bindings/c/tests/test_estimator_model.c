@@ -32,6 +32,27 @@ static int fail_at_second_epoch(void *user_data, int event, int64_t index, const
     return 0;
 }
 
+/* Records the index of each epoch that ends. */
+static int record_epochs(void *user_data, int event, int64_t index, const char *logs_json) {
+    int64_t *seen = (int64_t *)user_data;
+    (void)logs_json;
+    if (event == KERAS_ON_EPOCH_END) seen[seen[0]++ + 1] = index;
+    return 0;
+}
+
+/* A JSON list of N labels: names[i % k]. */
+static void label_list(char *out, const char *const *names, int k) {
+    int i;
+    out[0] = '[';
+    out[1] = 0;
+    for (i = 0; i < N; i++) {
+        strcat(out, i ? ", \"" : "\"");
+        strcat(out, names[i % k]);
+        strcat(out, "\"");
+    }
+    strcat(out, "]");
+}
+
 /* The number of values in the "loss" list of a history_ JSON object. */
 static int losses(const char *meta) {
     const char *p = strstr(meta, "\"loss\"");
@@ -167,6 +188,77 @@ int main(void) {
         CHECK_OK(keras_estimator_metadata(est, &meta));
         CHECK(meta && strstr(meta, "\"f1_score\": [[") && strstr(meta, "\"val_f1_score\": [[") && losses(meta) == 2);
         keras_string_free(meta);
+        keras_estimator_free(est);
+    }
+
+    /* keras_estimator_partial_fit: the first call's classes count as seen (its y lacks class 2,
+     * which the model's three units need), each call trains one epoch numbered after the last,
+     * history_ grows; bad input. */
+    {
+        static float two[N];
+        const float classes[3] = {0, 1, 2};
+        int64_t seen[8] = {0};
+        keras_callback *cb = NULL;
+        keras_estimator *reg = NULL;
+        char *meta = NULL;
+        for (i = 0; i < N; i++) two[i] = (float)(i % 2);
+        CHECK_OK(keras_callback_new("record_epochs", record_epochs, seen, NULL, &cb));
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0, \"random_state\": 0}", &est));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "classes and n_classes must be both given",
+                  keras_estimator_partial_fit(est, x, 2, xs, two, 1, ys, NULL, 0, classes, 0, NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "classes and n_classes must be both given",
+                  keras_estimator_partial_fit(est, x, 2, xs, two, 1, ys, NULL, 0, NULL, 3, NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "handle is NULL",
+                  keras_estimator_partial_fit(NULL, x, 2, xs, two, 1, ys, NULL, 0, NULL, 0, NULL, 0));
+        CHECK_OK(keras_estimator_partial_fit(est, x, 2, xs, two, 1, ys, NULL, 0, classes, 3, &cb, 1));
+        CHECK_OK(keras_estimator_partial_fit(est, x, 2, xs, y, 1, ys, NULL, 0, NULL, 0, &cb, 1));
+        CHECK(seen[0] == 2 && seen[1] == 0 && seen[2] == 1);
+        CHECK_OK(keras_estimator_metadata(est, &meta));
+        CHECK(meta && strstr(meta, "\"classes_\": [\"0\", \"1\", \"2\"]") && losses(meta) == 2);
+        keras_string_free(meta);
+        keras_estimator_free(est);
+        CHECK_OK(keras_estimator_new("KerasRegressor", cfg, "{\"verbose\": 0}", &reg));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "classes apply to classifiers only",
+                  keras_estimator_partial_fit(reg, x, 2, xs, two, 1, ys, NULL, 0, classes, 3, NULL, 0));
+        keras_estimator_free(reg);
+        keras_callback_free(cb);
+    }
+
+    /* keras_estimator_fit_labels / _predict_labels: string labels, and a partial fit whose
+     * first labels lack one of its classes; bad input. */
+    {
+        static const char *const abc[3] = {"a", "b", "c"};
+        static char labels[N * 8], two[N * 8];
+        char *pred = NULL, *meta = NULL;
+        label_list(labels, abc, 3);
+        label_list(two, abc, 2);
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0, \"epochs\": 2, \"random_state\": 1}", &est));
+        CHECK_ERR(KERAS_ERR_STATE, "is not fitted yet", keras_estimator_predict_labels(est, x, 2, xs, &pred));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "labels_json must be a JSON list of strings",
+                  keras_estimator_fit_labels(est, x, 2, xs, "{}", NULL, 0, 0, NULL, NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "labels_json[0] is 1, not a string",
+                  keras_estimator_fit_labels(est, x, 2, xs, "[1]", NULL, 0, 0, NULL, NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "classes_json applies to partial fits",
+                  keras_estimator_fit_labels(est, x, 2, xs, labels, NULL, 0, 0, "[\"a\"]", NULL, 0));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_estimator_predict_labels(est, x, 2, xs, NULL));
+        CHECK_OK(keras_estimator_fit_labels(est, x, 2, xs, labels, NULL, 0, 0, NULL, NULL, 0));
+        CHECK_OK(keras_estimator_predict_labels(est, x, 2, xs, &pred));
+        CHECK(pred && strncmp(pred, "[\"", 2) == 0);
+        keras_string_free(pred);
+        CHECK_ERR(KERAS_ERR_STATE, "the predictions are string labels",
+                  keras_estimator_predict(est, x, 2, xs, out, N * 3, shape, &ndim));
+        keras_estimator_free(est);
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0}", &est));
+        CHECK_OK(keras_estimator_fit_labels(est, x, 2, xs, two, NULL, 0, 1, "[\"a\", \"b\", \"c\"]", NULL, 0));
+        CHECK_OK(keras_estimator_fit_labels(est, x, 2, xs, labels, NULL, 0, 1, NULL, NULL, 0));
+        CHECK_OK(keras_estimator_metadata(est, &meta));
+        CHECK(meta && strstr(meta, "\"classes_\": [\"a\", \"b\", \"c\"]") && losses(meta) == 2);
+        keras_string_free(meta);
+        keras_estimator_free(est);
+        /* An estimator fitted on numbers predicts numbers. */
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0}", &est));
+        CHECK_OK(keras_estimator_fit(est, x, 2, xs, y, 1, ys));
+        CHECK_ERR(KERAS_ERR_STATE, "fitted on numbers", keras_estimator_predict_labels(est, x, 2, xs, &pred));
         keras_estimator_free(est);
     }
     CHECK_DONE("test_estimator_model");

@@ -261,6 +261,15 @@ _declare("keras_estimator_fit_weighted", [keras_estimator_p, c_void_p, c_int32, 
 _declare("keras_estimator_fit_callbacks", [keras_estimator_p, c_void_p, c_int32, int64_p, c_void_p,
                                            c_int32, int64_p, c_void_p, c_int64,
                                            POINTER(keras_callback_p), c_int32], c_int32)
+_declare("keras_estimator_set_params", [keras_estimator_p, c_char_p], c_int32)
+_declare("keras_estimator_partial_fit", [keras_estimator_p, c_void_p, c_int32, int64_p, c_void_p,
+                                         c_int32, int64_p, c_void_p, c_int64, c_void_p, c_int64,
+                                         POINTER(keras_callback_p), c_int32], c_int32)
+_declare("keras_estimator_fit_labels", [keras_estimator_p, c_void_p, c_int32, int64_p, c_char_p,
+                                        c_void_p, c_int64, c_int32, c_char_p,
+                                        POINTER(keras_callback_p), c_int32], c_int32)
+_declare("keras_estimator_predict_labels", [keras_estimator_p, c_void_p, c_int32, int64_p, char_pp],
+         c_int32)
 _declare("keras_estimator_predict", [keras_estimator_p, c_void_p, c_int32, int64_p, c_void_p, c_int64,
                                      int64_p, int32_p], c_int32)
 _declare("keras_estimator_predict_proba", [keras_estimator_p, c_void_p, c_int32, int64_p, c_void_p,

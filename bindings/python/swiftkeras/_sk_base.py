@@ -8,7 +8,7 @@ import weakref
 from collections import defaultdict
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import (_check_sample_weight, check_array, column_or_1d,
@@ -329,9 +329,9 @@ class BaseWrapper(BaseEstimator):
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
         X = self.feature_encoder_.transform(X)
         self._ensure_compiled_model(X, y)
-        # partial_fit's classes may be more than y's, which the estimator would not know.
-        if fresh and not partial and initial_epoch == 0 and \
-                self._fit_through_estimator(X, y, sample_weight, epochs, kwargs):
+        # A fit numbered from 0, or a partial fit from the current epoch (SciKeras's two cases).
+        if initial_epoch == (self.current_epoch if partial and not fresh else 0) and \
+                self._fit_through_estimator(X, y, sample_weight, epochs, kwargs, fresh, partial):
             return
         y = self._adapt_target_to_model(self.target_encoder_.transform(y))
         self._check_model_compatibility(y)
@@ -346,19 +346,25 @@ class BaseWrapper(BaseEstimator):
         this target stays with the Python encoders."""
         return None
 
-    def _fit_through_estimator(self, X, y, sample_weight, epochs, kwargs):
-        """The fit of a freshly built model_ through the library's estimator
-        (keras_estimator_from_model: it analyses and encodes y, trains model_ in place with the
-        callbacks, keras_estimator_fit_callbacks, and keeps history_), when nothing that the
-        estimator does not take is set: the stock target and feature encoders, numeric
-        single-input data, no fit arguments beyond epochs, batch_size, verbose,
-        validation_split and shuffle. Returns False (nothing done) otherwise, and model_.fit
-        trains as before."""
+    def _fit_through_estimator(self, X, y, sample_weight, epochs, kwargs, fresh, partial):
+        """The fit of model_ through the library's estimator, when nothing that the estimator
+        does not take is set: the stock target and feature encoders, numeric single-input data,
+        no fit arguments beyond epochs, batch_size, verbose, validation_split and shuffle.
+        A freshly built model_ gets a new estimator (keras_estimator_from_model: it analyses and
+        encodes y, trains model_ in place with the callbacks, keras_estimator_fit_callbacks, and
+        keeps history_); a warm-started fit or a partial_fit continues with the estimator that
+        trained model_ (keras_estimator_partial_fit: one epoch numbered after the current one,
+        history_ extended; a partial_fit's classes go to the first call). Returns False (nothing
+        done) otherwise, and model_.fit trains as before."""
         from . import _lib, _native, _plugins
         from ._sk_utils import loss_name
         if not _lib.has("keras_estimator_fit_callbacks") or \
                 type(self).target_encoder is not _stock(type(self), "target_encoder") or \
                 type(self).feature_encoder is not BaseWrapper.feature_encoder:
+            return False
+        lib = None if fresh else self.__dict__.get("_library_estimator")
+        if not fresh and (lib is None or lib.model is not self.model_ or
+                          (partial and lib.epochs != self.current_epoch)):
             return False
         args = route_params(self.get_params(), "fit", self._fit_kwargs)
         args.update(kwargs, epochs=epochs)
@@ -372,13 +378,22 @@ class BaseWrapper(BaseEstimator):
             return False
         x = np.asarray(X)
         target = self._estimator_target(y)
+        labels = isinstance(target, list)  # text labels, keras_estimator_fit_labels
         if target is None or x.dtype.kind not in "biuf" or x.ndim < 2 or \
-                self.model_._io_count(True) != 1 or self.model_._io_count(False) != 1:
+                self.model_._io_count(True) != 1 or self.model_._io_count(False) != 1 or \
+                (lib is not None and lib.labels != labels):
             return False
+        classes = None
+        if partial and fresh and is_classifier(self) and np.ndim(y) == 1:
+            classes = [str(c) for c in self.classes_] if labels else \
+                self._exact_float32(self.classes_)
+            if classes is None:
+                return False
         loss = loss_name((self.model_._compile_config or {}).get("loss"))
         params = {"epochs": int(args["epochs"]), "verbose": int(verbose),
                   "shuffle": bool(args.get("shuffle", True)),
-                  "validation_split": float(args.get("validation_split") or 0.0)}
+                  "validation_split": float(args.get("validation_split") or 0.0),
+                  "warm_start": not fresh}
         if args.get("batch_size") is not None:
             params["batch_size"] = int(args["batch_size"])
         if isinstance(loss, str):
@@ -386,20 +401,44 @@ class BaseWrapper(BaseEstimator):
         x = _native.as_float32(x, "X")
         sw = None if sample_weight is None else \
             np.ascontiguousarray(sample_weight, np.float32).reshape(-1)
-        h = ctypes.c_void_p()
-        _native.check(_lib.keras_estimator_from_model(
-            _estimator_kind(self), self.model_._handle, _native.dumps(params), ctypes.byref(h)))
-        handle = _LibraryEstimator(h.value, self.model_, params.get("batch_size"))
-        fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_callbacks(
-            handle.handle, *_float_buffer(x), *_float_buffer(target),
-            None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw), cbs, k))
+        if lib is None:
+            h = ctypes.c_void_p()
+            _native.check(_lib.keras_estimator_from_model(
+                _estimator_kind(self), self.model_._handle, _native.dumps(params),
+                ctypes.byref(h)))
+            lib = _LibraryEstimator(h.value, self.model_, params.get("batch_size"), labels)
+        else:
+            _native.check(_lib.keras_estimator_set_params(lib.handle, _native.dumps(params)))
+            lib.batch_size = params.get("batch_size")
+        weights = (None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw))
+        data = (*_float_buffer(x), *_float_buffer(target), *weights) if not labels else None
+        if labels:
+            text = (_native.dumps(target), *weights, int(partial),
+                    None if classes is None else _native.dumps(classes))
+            fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_labels(
+                lib.handle, *_float_buffer(x), *text, cbs, k))
+        elif partial:
+            given = (None, 0) if classes is None else (classes.ctypes.data, len(classes))
+            fit = lambda cbs, k: _native.check(_lib.keras_estimator_partial_fit(
+                lib.handle, *data, *given, cbs, k))
+        else:
+            fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_callbacks(
+                lib.handle, *data, cbs, k))
         probe = _plugins.PROBE_FIT_EPOCHS if _plugins.native_interrupt_available() else 0
         self.model_._native_fit(callbacks, fit, probe)
-        history = _native.take_json(_lib.keras_estimator_metadata, handle.handle)["history_"]
-        history = self.model_._record_history(history, 0, params["epochs"], params["verbose"])
-        self.history_ = defaultdict(list, {k: list(v) for k, v in history.history.items()})
+        history = _native.take_json(_lib.keras_estimator_metadata, lib.handle)["history_"]
+        # The estimator's history runs since model_ was built; this fit's epochs are its tail.
+        first, lib.epochs = lib.epochs, len(history["loss"])
+        initial = first if partial else 0
+        history = self.model_._record_history({k: v[first:] for k, v in history.items()},
+                                              initial, initial + (1 if partial else params["epochs"]),
+                                              params["verbose"])
+        if not (partial and hasattr(self, "history_")):
+            self.history_ = defaultdict(list)
+        for key, values in history.history.items():
+            self.history_[key] += list(values)
         # predict, predict_proba and score decode through the same estimator.
-        self._library_estimator = handle
+        self._library_estimator = lib
         return True
 
     def _adapt_target_to_model(self, y):
@@ -541,11 +580,13 @@ def _stock(cls, name):
 class _LibraryEstimator:
     """A keras_estimator_from_model handle (freed with this object) and the model it trains."""
 
-    def __init__(self, handle, model, batch_size):
+    def __init__(self, handle, model, batch_size, labels):
         from . import _lib
         self.handle = handle
         self.model = model
         self.batch_size = batch_size
+        self.labels = labels  # fitted on text labels (keras_estimator_fit_labels)
+        self.epochs = 0  # trained since model was built
         self._finalizer = weakref.finalize(self, _lib.keras_estimator_free, handle)
 
     def _x(self, X):
@@ -554,9 +595,14 @@ class _LibraryEstimator:
 
     def predict(self, call, X):
         """keras_estimator_predict / _predict_proba (`call`) of X, shaped as the library gives
-        it."""
+        it; an estimator fitted on text labels predicts them (keras_estimator_predict_labels)
+        as an object array of strings."""
         from . import _lib, _native
-        call, x = getattr(_lib, call), self._x(X)
+        x = self._x(X)
+        if self.labels and call == "keras_estimator_predict":
+            return np.array(_native.take_json(_lib.keras_estimator_predict_labels, self.handle,
+                                              *_float_buffer(x)), dtype=object)
+        call = getattr(_lib, call)
         units = int(np.prod([d or 1 for d in self.model.output_shape[1:]]))
         out = np.empty(len(x) * max(units, 2), np.float32)
         dims, ndim = (ctypes.c_int64 * _lib.KERAS_MAX_RANK)(), ctypes.c_int32()
@@ -578,7 +624,6 @@ class _LibraryEstimator:
 
 
 def _estimator_kind(est):
-    from sklearn.base import is_classifier
     return b"KerasClassifier" if is_classifier(est) else b"KerasRegressor"
 
 

@@ -72,11 +72,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         return y
 
     def _estimator_target(self, y):
-        """The labels as numbers, which the library's estimator encodes as target_encoder_
-        would (binary and multiclass labels exact in float32, one-hot and multi-label rows);
-        None for the rest (text labels, multi-output), which stay with the Python encoder."""
+        """The labels as the library's estimator takes them, which it encodes as
+        target_encoder_ would: binary and multiclass labels as float32 numbers (when exact) or
+        as a list of strings (text labels, keys as keras_estimator_describe's), one-hot and
+        multi-label rows; None for the rest (multi-output), which stays with the Python
+        encoder."""
         y = np.asarray(y)
         kind = self.target_encoder_._target_type
+        if kind in ("binary", "multiclass") and y.ndim == 1 and (y.dtype.kind in "US" or (
+                y.dtype.kind == "O" and all(isinstance(v, str) for v in y))):
+            return [str(v) for v in y]
         if y.dtype.kind not in "biuf":
             return None
         if kind in ("binary", "multiclass") and y.ndim == 1:
@@ -124,7 +129,12 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         library's float32 labels are exact: the fit took them only then)."""
         if pred.ndim == 2:
             return pred.astype(int)
-        return pred.astype(self.classes_.dtype).reshape(-1, *self.target_encoder_._y_shape[1:])
+        # The encoder's classes: a warm-started fit leaves classes_ None, as SciKeras's does.
+        classes = self.target_encoder_.classes_
+        if pred.dtype == object:  # text labels: the classes they name
+            lookup = {str(c): c for c in classes}
+            pred = np.array([lookup[p] for p in pred], dtype=object)
+        return pred.astype(classes.dtype).reshape(-1, *self.target_encoder_._y_shape[1:])
 
     def predict_proba(self, X, **kwargs):
         """Class probabilities; two columns for a single sigmoid unit, as scikit-learn has."""

@@ -72,3 +72,29 @@ def assert_equals_keras_op(ours, ref, rtol, atol):
     assert ours.shape == ref.shape
     assert ours.dtype == np.dtype(ref_dtype), (ours.dtype, ref_dtype)
     np.testing.assert_allclose(ours.astype(np.float64), ref.astype(np.float64), rtol=rtol, atol=atol)
+
+
+def assert_sgd_step_matches_central_differences(model, x, y, weights, samples, h=1e-3):
+    """The gradient of one SGD step, (w - w') / lr with lr = 1, equals the central difference
+    (L(w + h) - L(w - h)) / 2h on `samples` random entries of each weight numbered in `weights`
+    (weights start from a seeded normal draw)."""
+    import numpy as np
+
+    import swiftkeras as sk
+    rng = np.random.default_rng(2)
+    start = [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()]
+    model.compile(optimizer=sk.optimizers.SGD(learning_rate=1.0), loss="mse")
+    model.set_weights(start)
+    model.train_on_batch(x, y)
+    after = model.get_weights()
+    for k in weights:
+        for j in rng.choice(start[k].size, size=samples, replace=False):
+            losses = []
+            for sign in (1, -1):
+                trial = [w.copy() for w in start]
+                trial[k].reshape(-1)[j] += sign * h
+                model.set_weights(trial)
+                losses.append(float(model.evaluate(x, y, batch_size=len(x), verbose=0)))
+            numeric = (losses[0] - losses[1]) / (2 * h)
+            analytic = float(start[k].reshape(-1)[j] - after[k].reshape(-1)[j])
+            assert abs(analytic - numeric) <= 2e-3 + 3e-2 * abs(numeric), (k, j, analytic, numeric)

@@ -10,7 +10,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import CORE, assert_traced_and_trains_like_keras, exec_layers, needs, real_keras
+from conftest import (CORE, assert_sgd_step_matches_central_differences,
+                      assert_traced_and_trains_like_keras, exec_layers, needs, real_keras)
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -144,28 +145,10 @@ def test_layers_written_with_indexing_ops_train_to_keras_weights(build, kind):
 
 
 def test_traced_gradients_match_central_differences():
-    """dL/dw from one SGD step (w - w') / lr against (L(w + h) - L(w - h)) / 2h."""
+    # h = 1e-3 (the default) is small: the layer has kinks (clip, where, maximum) a larger step
+    # would cross. Weights 0-2: the traced layer's w, table and mix.
     x, y = _data("gadgets")
-    model = _gadget_model(sk)
-    rng = np.random.default_rng(2)
-    start = [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()]
-    model.compile(optimizer=sk.optimizers.SGD(learning_rate=1.0), loss="mse")
-    model.set_weights(start)
-    model.train_on_batch(x, y)
-    after = model.get_weights()
-    h = 1e-3  # small: the layer has kinks (clip, where, maximum) a larger step would cross
-    for k in range(3):  # the traced layer's w, table and mix
-        flat = start[k].reshape(-1)
-        for j in rng.choice(flat.size, size=4, replace=False):
-            losses = []
-            for sign in (1, -1):
-                trial = [w.copy() for w in start]
-                trial[k].reshape(-1)[j] += sign * h
-                model.set_weights(trial)
-                losses.append(float(model.evaluate(x, y, batch_size=len(x), verbose=0)))
-            numeric = (losses[0] - losses[1]) / (2 * h)
-            analytic = float(start[k].reshape(-1)[j] - after[k].reshape(-1)[j])
-            assert abs(analytic - numeric) <= 2e-3 + 3e-2 * abs(numeric), (k, j, analytic, numeric)
+    assert_sgd_step_matches_central_differences(_gadget_model(sk), x, y, range(3), samples=4)
 
 
 def test_unsupported_indexing_is_a_clear_error():

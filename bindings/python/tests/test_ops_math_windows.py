@@ -11,7 +11,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import CORE, assert_equals_keras_op, assert_traced_and_trains_like_keras, exec_layers, needs, real_keras
+from conftest import (CORE, assert_equals_keras_op, assert_sgd_step_matches_central_differences,
+                      assert_traced_and_trains_like_keras, exec_layers, needs, real_keras)
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -231,29 +232,9 @@ def test_layers_written_with_new_ops_train_to_keras_weights(kind):
 
 @pytest.mark.parametrize("kind", sorted(BUILDS))
 def test_traced_gradients_match_central_differences(kind):
-    """dL/dw from one SGD step (w - w') / lr against (L(w + h) - L(w - h)) / 2h."""
     x, y = _data(kind)
-    model = BUILDS[kind](sk)
-    rng = np.random.default_rng(2)
-    start = [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()]
-    model.compile(optimizer=sk.optimizers.SGD(learning_rate=1.0), loss="mse")
-    model.set_weights(start)
-    model.train_on_batch(x, y)
-    after = model.get_weights()
-    h = 1e-3
-    traced_weights = 2 if kind == "windows" else 1
-    for k in range(traced_weights):
-        flat = start[k].reshape(-1)
-        for j in rng.choice(flat.size, size=5, replace=False):
-            losses = []
-            for sign in (1, -1):
-                trial = [w.copy() for w in start]
-                trial[k].reshape(-1)[j] += sign * h
-                model.set_weights(trial)
-                losses.append(float(model.evaluate(x, y, batch_size=len(x), verbose=0)))
-            numeric = (losses[0] - losses[1]) / (2 * h)
-            analytic = float(start[k].reshape(-1)[j] - after[k].reshape(-1)[j])
-            assert abs(analytic - numeric) <= 2e-3 + 3e-2 * abs(numeric), (k, j, analytic, numeric)
+    assert_sgd_step_matches_central_differences(BUILDS[kind](sk), x, y,
+                                                range(2 if kind == "windows" else 1), samples=5)
 
 
 def test_traced_rounding_equals_keras():

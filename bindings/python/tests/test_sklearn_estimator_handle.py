@@ -35,23 +35,24 @@ def reg_model(hidden=8, meta=None):
                              keras.layers.Dense(meta["n_outputs_"])])
 
 
-def counted(monkeypatch, name):
-    """The calls of _lib.<name>, recorded (first argument) as they go through."""
+def counted(monkeypatch, *names):
+    """The calls of _lib.<name> for each of names, recorded in one list (their first argument)
+    as they go through."""
     calls = []
-    real = getattr(_lib, name)
-
-    def counting(*args):
-        calls.append(args[0])
-        return real(*args)
-    counting.available = True
-    monkeypatch.setattr(_lib, name, counting)
+    for name in names:
+        def counting(*args, real=getattr(_lib, name)):
+            calls.append(args[0])
+            return real(*args)
+        counting.available = True
+        monkeypatch.setattr(_lib, name, counting)
     return calls
 
 
 @pytest.fixture
 def fits(monkeypatch):
-    """Counts the library estimator fits (keras_estimator_fit_callbacks calls)."""
-    return counted(monkeypatch, "keras_estimator_fit_callbacks")
+    """Counts the library estimator fits (keras_estimator_fit_callbacks and, for text labels,
+    keras_estimator_fit_labels calls)."""
+    return counted(monkeypatch, "keras_estimator_fit_callbacks", "keras_estimator_fit_labels")
 
 
 def assert_same_history(a, b):
@@ -100,7 +101,8 @@ def same_decoding(monkeypatch, a, b, X, y, library_decodes=True):
         [est.predict_proba(X), est.predict_proba(X[:1])] if hasattr(est, "predict_proba") else [])
     scores = lambda est: [est.score(X, y), est.score(X, y, sample_weight=w)]
     with monkeypatch.context() as m:
-        for name in ("predict", "predict_proba", "score_weighted"):
+        calls["predict"] = counted(m, "keras_estimator_predict", "keras_estimator_predict_labels")
+        for name in ("predict_proba", "score_weighted"):
             calls[name] = counted(m, "keras_estimator_" + name)
         got = outputs(a)
         n = 2 if library_decodes else 0
@@ -108,7 +110,8 @@ def same_decoding(monkeypatch, a, b, X, y, library_decodes=True):
         assert len(calls["predict_proba"]) == (n if hasattr(a, "predict_proba") else 0)
         got = got, scores(a)
     # y that float32 would change is scored by the scorer (of predict's output).
-    exact = np.array_equal(np.asarray(y, np.float32), y)
+    y = np.asarray(y)
+    exact = y.dtype.kind in "biuf" and np.array_equal(y.astype(np.float32), y)
     assert len(calls["score_weighted"]) == (n if exact else 0)
     for ours, theirs in zip(got[0], outputs(b), strict=True):
         same_output(ours, theirs)
@@ -238,9 +241,9 @@ def test_copies_decode_as_the_library_estimator(monkeypatch, fits):
     for other in (pickle.loads(pickle.dumps(est)), copy.deepcopy(est)):
         assert "_library_estimator" in vars(est) and "_library_estimator" not in vars(other)
         same_decoding(monkeypatch, est, other, X, labels)
-    est.fit(X, np.array(["a", "b", "c"])[y])
+    est.set_params(fit__validation_freq=1).fit(X, labels)
     assert len(fits) == 1 and "_library_estimator" not in vars(est)
-    assert est.predict(X).dtype.kind == "U"
+    assert est.predict(X).dtype == labels.dtype
 
 
 def test_regressor(monkeypatch, fits):
@@ -334,7 +337,6 @@ def test_what_the_estimator_does_not_take_stays_on_model_fit(fits):
     # Fit arguments it does not take, text labels, a custom target encoder, warm-started and
     # partial fits.
     KerasClassifier(**base, fit__validation_freq=1).fit(X, y)
-    KerasClassifier(**base).fit(X, np.array(["a", "b", "c"])[y])
     KerasClassifier(**base).fit(X, y, validation_batch_size=8)
 
     class Own(KerasClassifier):
@@ -344,12 +346,117 @@ def test_what_the_estimator_does_not_take_stays_on_model_fit(fits):
 
     Own(**base).fit(X, y)
     assert fits == []
-    warm = KerasClassifier(**base, warm_start=True).fit(X, y)
-    assert len(fits) == 1
-    warm.fit(X, y)
-    warm.partial_fit(X, y)
-    assert len(fits) == 1
-    assert len(warm.history_["loss"]) == 2
+    # A model_.fit-trained model continues on model_.fit.
+    other = KerasClassifier(**base, warm_start=True, fit__validation_freq=1).fit(X, y)
+    other.partial_fit(X, y)
+    assert fits == [] and len(other.history_["loss"]) == 2
+
+
+def test_text_labels_on_the_estimator(monkeypatch, fits):
+    """Text labels (str and object arrays) go to the library as labels
+    (keras_estimator_fit_labels) and come back through keras_estimator_predict_labels in
+    classes_'s dtype, as the Python encoders give them; partial_fit's text classes too."""
+    X, y = iris()
+    make = lambda: KerasClassifier(dense_model, optimizer="adam", epochs=2, batch_size=16,
+                                   verbose=0, random_state=10)
+    for labels in (np.array(["setosa", "versicolor", "virginica"])[y],
+                   np.array(["b", "a", "c"], dtype=object)[y]):
+        fits.clear()
+        est = same_fit(monkeypatch, fits, make, X, labels)
+        assert est.predict(X).dtype == labels.dtype and set(est.predict(X)) <= set(labels)
+    partials = counted(monkeypatch, "keras_estimator_fit_labels")
+    text = np.array(["x", "y", "z"])[y]
+    first = text != "z"
+    a, b = run_both(monkeypatch, make, [
+        lambda e: e.partial_fit(X[first], text[first], classes=["x", "y", "z"]),
+        lambda e: e.partial_fit(X, text)])
+    assert len(partials) == 2
+    assert_same_state(a, b, X)
+    assert list(a.classes_) == ["x", "y", "z"]
+
+
+def run_both(monkeypatch, make, steps):
+    """make() put through steps (est -> None) through the library estimator, and again through
+    model_.fit."""
+    a = make()
+    for step in steps:
+        step(a)
+    with monkeypatch.context() as m:
+        through_model_fit(m)
+        b = make()
+        for step in steps:
+            step(b)
+    return a, b
+
+
+def assert_same_state(a, b, X):
+    for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    assert_same_history(a.history_, b.history_)
+    assert a.current_epoch == b.current_epoch
+    for key in ("classes_", "n_classes_", "target_type_", "n_outputs_"):
+        if hasattr(b, key):
+            np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    same_output(a.predict(X), b.predict(X))
+
+
+def test_partial_fit_continues_on_the_estimator(monkeypatch):
+    """partial_fit through keras_estimator_partial_fit: the first call's classes (y lacks one)
+    count as seen, each call trains one epoch of the same model numbered after the last (what a
+    Python callback sees), history_ grows, as model_.fit with initial_epoch does."""
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    X, y = iris()
+    labels = np.array([3, 5, 9])[y]
+    first = labels != 9
+    recorders = []
+
+    def make():
+        recorders.append(Recorder())
+        return KerasClassifier(dense_model, optimizer="adam", optimizer__learning_rate=0.05,
+                               batch_size=16, verbose=0, random_state=8, metrics=["accuracy"],
+                               callbacks=[recorders[-1]])
+    steps = [lambda e: e.partial_fit(X[first], labels[first], classes=[3, 5, 9]),
+             lambda e: e.partial_fit(X, labels), lambda e: e.partial_fit(X, labels)]
+    a, b = run_both(monkeypatch, make, steps)
+    assert len(partials) == 3 and all(h == partials[0] for h in partials)
+    assert_same_state(a, b, X)
+    assert list(a.classes_) == [3, 5, 9] and len(a.history_["loss"]) == 3
+    assert [e for e, *_ in recorders[0].seen] == [0, 1, 2] and recorders[0].seen == recorders[1].seen
+    assert a.history_["double_loss"] == [2 * v for v in a.history_["loss"]]
+    same_decoding(monkeypatch, a, b, X, labels)
+
+
+def test_warm_start_continues_the_model_on_the_estimator(monkeypatch, fits):
+    """warm_start=True: the second fit trains the same model further through the same library
+    estimator; history_ holds that fit's epochs, as SciKeras's (and model_.fit's). A
+    partial_fit after it numbers its epoch after history_, which the estimator (counting since
+    the model was built) does not: it goes to model_.fit."""
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    X, y = iris()
+    make = lambda: KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
+                                   random_state=9, warm_start=True)
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y), lambda e: e.fit(X, y, epochs=3)])
+    assert len(fits) == 2 and fits[0] == fits[1]
+    assert_same_state(a, b, X)
+    assert len(a.history_["loss"]) == 3
+    same_decoding(monkeypatch, a, b, X, y)
+    fits.clear()
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y), lambda e: e.fit(X, y, epochs=3),
+                                        lambda e: e.partial_fit(X, y)])
+    assert len(fits) == 2 and partials == [] and len(a.history_["loss"]) == 4
+    assert_same_state(a, b, X)
+
+
+def test_regressor_partial_fit(monkeypatch):
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    X, y = make_regression(n_samples=80, n_features=5, noise=0.1, random_state=1)
+    y = (y / 100).astype(np.float32)
+    make = lambda: KerasRegressor(reg_model, optimizer="adam", batch_size=8, verbose=0,
+                                  random_state=3)
+    a, b = run_both(monkeypatch, make, [lambda e: e.partial_fit(X, y)] * 3)
+    assert len(partials) == 3
+    assert_same_state(a, b, X)
+    same_decoding(monkeypatch, a, b, X, y)
 
 
 def test_diverging_fit_keeps_the_history_as_scikeras(monkeypatch, fits):

@@ -114,7 +114,7 @@ struct OpGraphOp {
 
     /// Elementwise ops.
     static func unary(_ name: String, _ a: OpAttributes) throws -> ((Tensor) throws -> Tensor)? {
-        if let f = plain[name] { return f }
+        if let f = plain[name] ?? special[name] { return f }
         switch name {
         case "power":
             let p = Float(try a.double("exponent"))

@@ -114,6 +114,32 @@ final class OpGraphTests: XCTestCase {
         }
     }
 
+    /// erf, erfc, erfinv and i0 (session 9): values against scipy.special's (float64, printed to
+    /// 9 digits) and tape gradients against central differences.
+    func testSpecialFunctionOpsAndTheirGradients() throws {
+        let cases: [(String, [Float], [Float])] = [
+            ("erf", [-2, -0.5, 0, 0.3, 1.5], [-0.995322265, -0.520499878, 0, 0.328626759, 0.966105146]),
+            ("erfc", [-2, -0.5, 0, 0.3, 1.5], [1.995322265, 1.520499878, 1, 0.671373241, 0.033894854]),
+            ("erfinv", [-0.99, -0.5, 0, 0.3, 0.9], [-1.82138637, -0.476936276, 0, 0.272462715, 1.16308715]),
+            ("i0", [-3, 0.5, 0, 10, 50], [4.88079259, 1.06348337, 1, 2815.71663, 2.93255378e20]),
+        ]
+        for (name, inputs, expected) in cases {
+            let op = try OpGraphOp(name, Self.none, arity: 1)
+            let y = try op.apply([Tensor(shape: [inputs.count], scalars: inputs)], training: false)
+            for (got, want) in zip(y.scalars, expected) {
+                XCTAssertEqual(got, want, accuracy: 2e-6 * Swift.max(1, want.magnitude), "\(name)")
+            }
+            let range: ClosedRange<Float> = name == "erfinv" ? -0.8...0.8 : -2...2
+            try GradientCheck.check([GradientCheck.distinct([7], in: range, seed: 5)], step: 1e-3, name) { t in
+                try op.apply(t, training: false)
+            }
+        }
+        let edges = try OpGraphOp("erfinv", Self.none, arity: 1).apply([Tensor(shape: [3], scalars: [1, -1, 1.5])], training: false)
+        XCTAssertEqual(edges.scalars[0], .infinity)
+        XCTAssertEqual(edges.scalars[1], -.infinity)
+        XCTAssertTrue(edges.scalars[2].isNaN)
+    }
+
     /// conv, depthwise_conv, max_pool and average_pool as graph ops: the library's own ops with
     /// the strides and padding of their JSON arguments, gradients against central differences.
     func testWindowOpsMatchTheLibrarysOpsAndTheirGradients() throws {

@@ -37,8 +37,17 @@ from ._window import average_pool, conv, depthwise_conv, max_pool
 from ._indexing import (einsum, flip, getitem, moveaxis, repeat, split, swapaxes, take,
                         take_along_axis, tile)
 from ._trace import NotTraceable, SymbolicTensor, Unsupported, active, is_symbolic
-from .linalg import (cholesky, cholesky_inverse, det, eigh, inv, logdet, lstsq, matrix_rank, pinv, qr,
-                     slogdet, solve, solve_triangular, svd)
+from .linalg import (cholesky, cholesky_inverse, det, eig, eigh, inv, logdet, lstsq, lu_factor,
+                     matrix_rank, pinv, qr, slogdet, solve, solve_triangular, svd)
+from ._special import (angle, bitwise_and, bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or,
+                       bitwise_right_shift, bitwise_xor, erf, erfc, erfinv, gcd, i0, lcm, left_shift,
+                       nextafter, right_shift)
+from ._scatter import (scatter, scatter_update, segment_max, segment_min, segment_prod, segment_sum,
+                       slice_update)
+from ._fft import extract_sequences, fft, fft2, ifft2, irfft, istft, rfft, stft
+from ._numpy_extra import (argpartition, array, cdist, corrcoef, correlate, custom_gradient, diagflat,
+                           dtype, histogram, is_tensor, polar, rearrange, unique, vectorize, view,
+                           view_as_complex, view_as_real)
 from .nn import (batch_normalization, binary_crossentropy, categorical_crossentropy, celu, elu, gelu,
                  glu, hard_shrink, hard_sigmoid, hard_silu, hard_swish, hard_tanh, layer_normalization,
                  leaky_relu, log_sigmoid, log_softmax, multi_hot, normalize, psnr, relu, relu6,
@@ -465,10 +474,14 @@ _NOT_OPS = {"shape", "convert_to_numpy", "convert_to_tensor", "cond", "zeros", "
             "SymbolicTensor", "linspace", "tri", "identity", "empty", "meshgrid", "builtins",
             "logspace", "geomspace", "ndim", "size", "hamming", "hanning", "bartlett", "blackman",
             "kaiser", "switch", "map", "vectorized_map", "associative_scan", "unravel_index",
-            "nonzero", "bincount",
+            "nonzero", "bincount", "dtype", "is_tensor", "vectorize", "custom_gradient",
             "Unsupported", "fori_loop", "while_loop", "scan"}
 for _name in __all__:
     if _name not in _NOT_OPS:
         globals()[_name] = _dispatching(globals()[_name])
 for _name in nn.__all__:
     setattr(nn, _name, _dispatching(getattr(nn, _name)))
+
+# Keras's `keras.ops.numpy`: its names, the same (dispatching) functions as `ops.<name>`.
+from . import numpy  # noqa: E402 — after the wrapping above, so that it holds the wrapped ops
+__all__.append("numpy")

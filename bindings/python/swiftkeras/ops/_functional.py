@@ -120,10 +120,53 @@ def dispatching(fn):
 
         def compose(s):
             return fn(*_substitute(args, s), **kwargs)
-        layer = OpLayer(compose, name=unique_name(fn.__name__))
-        layer._op_class = _OP_CLASSES.get(fn.__name__) or \
-            "".join(w.capitalize() for w in fn.__name__.split("_"))
-        out = layer(root)
-        out._op_source = (root, compose)
-        return out
+        count = _result_count(fn.__name__, args, kwargs)
+        if count is not None:
+            # A tuple or list result: one op-graph layer per element, the op computed once per
+            # trace (memoized on the trace's root tensor).
+            def element(i):
+                def part(s):
+                    memo = s.__dict__.setdefault("_op_memo", {})
+                    if id(compose) not in memo:
+                        memo[id(compose)] = compose(s)
+                    return memo[id(compose)][i]
+                return _op_layer(fn.__name__, part, root)
+            parts = [element(i) for i in range(count)]
+            return tuple(parts) if fn.__name__ in _PAIRS else parts
+        return _op_layer(fn.__name__, compose, root)
     return op
+
+
+# Ops whose result is a pair of tensors: complex (real, imag) results, (values, indices), moments.
+_PAIRS = {"fft", "fft2", "ifft2", "rfft", "stft", "top_k", "moments"}
+_SPLITS = {"split", "array_split", "hsplit", "vsplit", "dsplit"}
+
+
+def _result_count(name, args, kwargs):
+    """How many tensors op `name` returns for these arguments; None for a single tensor."""
+    if name in _PAIRS:
+        return 2
+    if name in _SPLITS:
+        sections = kwargs.get("indices_or_sections", args[1] if len(args) > 1 else None)
+        if isinstance(sections, (int,)) and not isinstance(sections, bool):
+            return sections
+        return len(sections) + 1 if isinstance(sections, (list, tuple)) else None
+    if name == "unstack":
+        num = kwargs.get("num", args[1] if len(args) > 1 else None)
+        if num is None:
+            axis = kwargs.get("axis", args[2] if len(args) > 2 else 0)
+            shape = args[0].shape if isinstance(args[0], KerasTensor) else None
+            num = shape[axis] if shape is not None else None
+            if num is None:
+                raise Unsupported("ops.unstack on a layer output of unknown size along its axis: "
+                                  "give num")
+        return int(num)
+    return None
+
+
+def _op_layer(name, compose, root):
+    layer = OpLayer(compose, name=unique_name(name))
+    layer._op_class = _OP_CLASSES.get(name) or "".join(w.capitalize() for w in name.split("_"))
+    out = layer(root)
+    out._op_source = (root, compose)
+    return out

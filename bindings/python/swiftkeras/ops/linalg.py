@@ -112,10 +112,41 @@ def matrix_rank(x, rtol=None):
     return np.asarray((s > tol).sum(-1), np.int32)
 
 
+def eig(x):
+    """Keras `ops.eig`: (eigenvalues, eigenvectors) of a general square matrix, complex64 (as
+    jax's, also when they are real)."""
+    (a,) = _values("eig", x)
+    w, v = np.linalg.eig(a)
+    return np.asarray(w, np.complex64), np.asarray(v, np.complex64)
+
+
+def lu_factor(x):
+    """Keras `ops.lu_factor`: (lu, pivots) of LU with partial pivoting, as scipy/jax's
+    `lu_factor`: L below the diagonal (unit diagonal implied), U on and above it, int32 row
+    interchanges (row i was swapped with row pivots[i])."""
+    (a,) = _values("lu_factor", x)
+    if a.ndim < 2:
+        raise ValueError(f"ops.lu_factor needs a matrix, got shape {a.shape}")
+    m, n = a.shape[-2:]
+    lu = np.array(a, np.float64).reshape(-1, m, n)
+    piv = np.zeros((lu.shape[0], min(m, n)), np.int32)
+    for b in range(lu.shape[0]):
+        u = lu[b]
+        for k in range(min(m, n)):
+            p = k + int(np.argmax(np.abs(u[k:, k])))
+            piv[b, k] = p
+            if p != k:
+                u[[k, p]] = u[[p, k]]
+            if u[k, k] != 0:
+                u[k + 1:, k] /= u[k, k]
+                u[k + 1:, k + 1:] -= np.outer(u[k + 1:, k], u[k, k + 1:])
+    return _out(lu.reshape(a.shape)), piv.reshape(a.shape[:-2] + (min(m, n),))
+
+
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 — Keras's name
     from .. import ops
     return ops.norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
-__all__ = ["cholesky", "cholesky_inverse", "det", "eigh", "inv", "logdet", "lstsq", "matrix_rank",
-           "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd"]
+__all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "logdet", "lstsq", "lu_factor",
+           "matrix_rank", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd"]
