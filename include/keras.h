@@ -821,9 +821,9 @@ int keras_layer_builder_op(keras_layer_builder *builder, const char *op, int n_i
 int keras_layer_builder_shape(keras_layer_builder *builder, int64_t node, int *ndim, int64_t *shape);
 /* Makes `node` the layer's output: training 1 during fit, 0 otherwise, -1 both. */
 int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int training);
-/* Adds the sum of `node` to the loss of every training step (Keras: `self.add_loss(value)` in
- * `call`); training 1: traced in the training call, 0: in the inference call (not added to a
- * loss), -1 both. */
+/* Adds the sum of `node` to the loss of every step (Keras: `self.add_loss(value)` in `call`);
+ * training 1: traced in the training call, 0: in the inference call (whose losses enter
+ * evaluate's loss, as Keras 3's test step counts them), -1 both. */
 int keras_layer_builder_loss(keras_layer_builder *builder, int64_t node, int training);
 /* A recurrent cell (Keras's `state_size` and `call(inputs, states)`, run by RNN(cell) one step at
  * a time): in build, the layer's input node is one step's input (batch, features);

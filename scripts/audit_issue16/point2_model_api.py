@@ -88,4 +88,54 @@ def metric():
 
 
 check("metric objects: name, update_state, result, reset_state", metric)
+
+
+def add_loss_in_evaluate():
+    class Penalty(keras.layers.Layer):
+        def call(self, z):
+            self.add_loss(keras.ops.mean(keras.ops.square(z)))
+            return z
+
+    f = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1), Penalty()])
+    f.compile(optimizer="sgd", loss="mse")
+    out = f.predict(x, verbose=0)
+    mse = float(np.mean((out - y[:, None]) ** 2))
+    return abs(f.evaluate(x, y[:, None], batch_size=64, verbose=0) - (mse + float(np.mean(out ** 2)))) < 1e-4
+
+
+check("add_loss values enter evaluate's loss, as in Keras 3", add_loss_in_evaluate)
+
+
+class WithLoss(Sub):
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        return keras.ops.mean(keras.ops.sparse_categorical_crossentropy(y, y_pred)) + 0.0 * keras.ops.mean(y_pred)
+
+
+class WithSteps(Sub):
+    def test_step(self, data):
+        return {"seen": float(len(data[0]))}
+
+    def predict_step(self, data):
+        return self(data) * 0.0 + 1.0
+
+    def train_step(self, data):
+        raise AssertionError
+
+
+def custom_steps():
+    s = WithLoss()
+    s.compile(optimizer="adam")
+    h = s.fit(x, y, epochs=1, verbose=0)
+    w = WithSteps()
+    w.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    try:
+        w.fit(x, y, epochs=1, verbose=0)
+        return False
+    except NotImplementedError as e:
+        refused = "compute_loss" in str(e)
+    return refused and np.isfinite(h.history["loss"][0]) and w.evaluate(x, y, batch_size=10, verbose=0) == 4.0 \
+        and float(np.asarray(w.predict(x, verbose=0)).mean()) == 1.0
+
+
+check("compute_loss traced; test_step/predict_step per batch; train_step refused naming the route", custom_steps)
 done()

@@ -34,6 +34,24 @@ enum CallContext {
         return try body()
     }
 
+    private static let lossKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+
+    /// True while a test step runs on this thread: layers then collect their activity penalties
+    /// and `add_loss` values in inference too, since Keras's `evaluate` loss includes them.
+    static var collectsLosses: Bool { pthread_getspecific(lossKey) != nil }
+
+    /// Runs `body` with ``collectsLosses`` set, restoring the previous value after.
+    static func collectingLosses<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = pthread_getspecific(lossKey)
+        pthread_setspecific(lossKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(lossKey, saved) }
+        return try body()
+    }
+
     /// Where Keras's `warnings.warn` from layer calls goes: standard error, as Python prints it.
     static func warn(_ message: String) { fputs("UserWarning: " + message + "\n", stderr) }
 }

@@ -85,7 +85,7 @@ extension Layer {
         return true
     }
 
-    /// Penalties for the loss of a training step, of this layer and its sublayers: activity
+    /// Penalties for the loss of a training or test step, of this layer and its sublayers: activity
     /// penalties and `addLoss` values, then weight regularizers. Keras: `layer.losses`.
     func collectLosses() throws -> [Tensor] {
         var all: [Tensor] = []

@@ -336,7 +336,7 @@ open class Layer: @unchecked Sendable {
     }
 
     /// Runs the layer eagerly on `inputs`, building it first if needed, collecting activity
-    /// penalties when training. Without `training`, the enclosing call's flag, else inference.
+    /// penalties when training or in a test step. Without `training`, the enclosing call's flag, else inference.
     public func callEager(_ inputs: [Tensor], training: Bool? = nil) throws -> Tensor {
         let t = training ?? CallContext.training ?? false
         if training == nil || CallContext.training == t {
@@ -362,7 +362,9 @@ open class Layer: @unchecked Sendable {
     func callWithMasks(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
         if !built { try ensureBuilt(inputs.map { t in [nil] + t.shape.dropFirst().map { Optional($0) } }) }
         let (outs, outMasks) = try runCall(inputs, masks: masks, training: effectiveTraining(training))
-        if training, activityRegularizer != nil { for o in outs { _ = try withActivityPenalty(o, training: true) } }
+        if activityRegularizer != nil, training || CallContext.collectsLosses {
+            for o in outs { _ = try withActivityPenalty(o, training: true) }
+        }
         return (outs, outMasks)
     }
 
@@ -384,7 +386,7 @@ open class Layer: @unchecked Sendable {
     }
 
     private func withActivityPenalty(_ out: Tensor, training: Bool) throws -> Tensor {
-        if training, let activityRegularizer {
+        if let activityRegularizer, training || CallContext.collectsLosses {
             let batch = Float(Swift.max(out.shape.first ?? 1, 1))
             losses.append(try activityRegularizer(out) / batch)
         }
@@ -416,7 +418,7 @@ open class Layer: @unchecked Sendable {
     /// Clears penalties collected by the previous step.
     func clearLosses() { losses.removeAll(keepingCapacity: true) }
 
-    /// Adds a penalty to the loss during training. Keras: `add_loss`.
+    /// Adds a penalty to the loss of the training or test step in progress. Keras: `add_loss`.
     public func addLoss(_ penalty: Tensor) { losses.append(penalty) }
 }
 

@@ -79,7 +79,8 @@ struct DenseStack {
     /// with `keras.ops` whose traced graph is one fused dense node; nil for any other layer.
     static func denseParts(_ l: Layer) -> (kernel: Variable, bias: Variable?, activation: ElementwiseActivation?)? {
         if let d = l as? Dense {
-            guard d.built, let kernel = d.kernel, d.useBias == (d.bias != nil) else { return nil }
+            // An activity penalty needs the layer's own output (a test step collects it).
+            guard d.built, let kernel = d.kernel, d.useBias == (d.bias != nil), d.activityRegularizer == nil else { return nil }
             let fn = d.activationFunction
             if let e = fn.elementwise { return (kernel, d.bias, e) }
             return fn.isLastAxisSoftmax ? (kernel, d.bias, nil) : nil

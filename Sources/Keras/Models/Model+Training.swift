@@ -107,7 +107,6 @@ extension Model {
     func trainStep(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) throws -> Double {
         if let plan = stepPlan(xs, ys, sw, c) { return try plan.step(self, xs, ys, c) }
         tape.reset()
-        clearAllLosses()
         let variables = trainableWeights
         let (total, preds, perOutput, masks) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
         // Keras differentiates optimizer.scale_loss(loss) (loss_scale_factor); logs show the loss.
@@ -130,11 +129,14 @@ extension Model {
         return value
     }
 
-    /// Forward pass and total loss (weighted per-output losses plus regularization penalties).
+    /// Forward pass and total loss (weighted per-output losses plus regularization penalties and
+    /// `add_loss` values, in a test step too, as Keras's `evaluate` counts them).
     /// An output's mask (from `Masking`, `Embedding(maskZero:)`) weights its loss as in Keras.
     func computeLoss(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState,
                      training: Bool) throws -> (Tensor, [Tensor], [Double], [Tensor?]?) {
-        let (preds, masks) = try forward(xs, masks: nil, training: training)
+        clearAllLosses()
+        let (preds, masks) = training ? try forward(xs, masks: nil, training: true)
+            : try CallContext.collectingLosses { try forward(xs, masks: nil, training: false) }
         let (losses, weights, _) = try expand(c, outputs: preds.count)
         guard ys.count == preds.count else {
             throw KerasError.invalidArgument("Model '\(name)' has \(preds.count) output(s) but \(ys.count) target array(s) were given")
@@ -148,9 +150,7 @@ extension Model {
             if weights[i] != 1 { l = l * weights[i] }
             total = try total.map { try $0 + l } ?? l
         }
-        if training {
-            for penalty in try collectLosses() { total = try total.map { try $0 + penalty } ?? penalty }
-        }
+        for penalty in try collectLosses() { total = try total.map { try $0 + penalty } ?? penalty }
         guard let total else { throw KerasError.invalidState("Model '\(name)' has no outputs") }
         return (total, preds, perOutput, masks)
     }

@@ -10,17 +10,8 @@ import inspect
 
 import numpy as np
 
+from . import _custom_steps
 from .layers import Input, KerasTensor, Layer
-
-
-class _MetricName:
-    """An entry of `model.metrics` (Keras: the loss tracker `Mean` and `CompileMetrics`)."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"<{'Mean' if self.name == 'loss' else 'CompileMetrics'} name={self.name}>"
 
 
 class ModelAPI:
@@ -82,8 +73,18 @@ class ModelAPI:
     # -- metrics ---------------------------------------------------------------------------
     @property
     def metrics(self):
-        """Keras 3: the loss tracker and the compiled metrics once compiled, else []."""
-        return [_MetricName(n) for n in self.metrics_names]
+        """Keras 3: the loss tracker and the compiled metrics once compiled, else []. They are
+        what a `test_step` written in Python updates; fit and evaluate keep theirs in the library."""
+        config = self._compile_config
+        if config is None:
+            return []
+        cached = self.__dict__.get("_metric_objects")
+        if cached is None or cached[0] is not config:
+            objects = [_custom_steps.LossTracker()]
+            if "compile_metrics" in self.metrics_names:
+                objects.append(_custom_steps.CompileMetrics(config))
+            cached = self._metric_objects = (config, objects)
+        return list(cached[1])
 
     @property
     def metrics_names(self):
@@ -96,8 +97,51 @@ class ModelAPI:
         return names
 
     def reset_metrics(self):
-        """Keras `model.reset_metrics()`. Metrics here live inside each fit/evaluate call and
-        start from zero at every call, so there is no state to reset between calls."""
+        """Keras `model.reset_metrics()`: resets `model.metrics` (fit and evaluate start theirs,
+        in the library, from zero at every call)."""
+        for m in self.metrics:
+            m.reset_state()
+
+    def get_metrics_result(self):
+        """Keras `get_metrics_result()`: each metric's result, the compiled ones by name."""
+        logs = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[m.name] = result
+        return logs
+
+    # -- custom steps (Keras 3's customization points; see _custom_steps) -------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Keras `compute_loss`: the compiled loss of `y_pred` against `y`. Overridden with
+        `swiftkeras.ops`, it is traced into the library's graph and trained on (x is None
+        there, and sample weights are not passed)."""
+        return _custom_steps.compute_loss(self, y, y_pred, sample_weight)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Keras `compute_metrics`: updates the compiled metrics, returns every metric's result."""
+        for m in self.metrics:
+            if isinstance(m, _custom_steps.CompileMetrics):
+                m.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def train_step(self, data):
+        raise NotImplementedError(_custom_steps.TRAIN_STEP_ROUTE.format(cls=type(self).__name__))
+
+    def test_step(self, data):
+        """Keras's default test step, on numpy (what an override calling super() gets)."""
+        x, y, sample_weight = _custom_steps.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self.metrics[0].update_state(loss, sample_weight=_rows(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """Keras's default predict step, on numpy."""
+        x, _, _ = _custom_steps.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
 
     @property
     def losses(self):
@@ -247,6 +291,24 @@ class ModelAPI:
         self._functional = (graph_inputs, outputs)
         self._traced_subclass = True
         self._layers = _graph_layers(graph_inputs, outputs)
+        self._trace_compute_loss()
+
+    def _trace_compute_loss(self):
+        """A `compute_loss` override joins the graph (once): see _custom_steps."""
+        from .models import Sequential, _graph_layers
+        if getattr(self, "_compute_loss_graph", False) or not _custom_steps.overrides(self, "compute_loss"):
+            return
+        if isinstance(self, Sequential):
+            raise NotImplementedError(f"{type(self).__name__}.compute_loss: overrides are traced for "
+                                      f"keras.Model subclasses (with call, or built from inputs and "
+                                      f"outputs), not for Sequential subclasses")
+        inputs, outputs = self._functional
+        inputs, outputs = _custom_steps.with_compute_loss(
+            self, list(inputs) if isinstance(inputs, (list, tuple)) else [inputs], outputs,
+            getattr(self, "_target_shape", None))
+        self._functional = (inputs, outputs)
+        self._layers = _graph_layers(inputs, outputs)
+        self._compute_loss_graph = True
 
     def _tracked_layers(self):
         """Before tracing: the layers a subclassed model holds as attributes, as Keras tracks."""

@@ -144,8 +144,10 @@ def native_interrupt_guard():
         return
     ctypes.memmove(ctypes.byref(ours), ctypes.byref(previous), ctypes.sizeof(_SigAction))
     ours.handler = _KERAS_INTERRUPT
-    _libc.sigaction(signal.SIGINT, ctypes.byref(ours), None)
     try:
+        # Inside the try: a Ctrl-C that Python took just before is raised right after this
+        # call returns, and Python's handler must come back then too.
+        _libc.sigaction(signal.SIGINT, ctypes.byref(ours), None)
         yield
     finally:
         _libc.sigaction(signal.SIGINT, ctypes.byref(previous), None)

@@ -18,7 +18,7 @@ from ctypes import byref, c_int32, c_int64
 
 import numpy as np
 
-from . import _datasets, _lib, _native, _plugins, _python_layers, _text_callables
+from . import _custom_steps, _datasets, _lib, _native, _plugins, _python_layers, _text_callables
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import serialize, snake_case, unique_name
@@ -39,7 +39,10 @@ def _route_library_output():
         try:
             sys.stdout.write(text.decode("utf-8", "replace"))
             sys.stdout.flush()
-        except BaseException:  # noqa: BLE001 — printing must never break training
+        except KeyboardInterrupt as e:
+            # Ctrl-C while printing: ctypes would drop it; the running call's check raises it.
+            _native.stash_exception(e)
+        except Exception:  # noqa: BLE001 — printing must never break training
             pass
 
     try:
@@ -56,6 +59,32 @@ _route_library_output()
 def _free(handle):
     if handle and _lib.has("keras_model_free"):
         _lib.keras_model_free(handle)
+
+
+# Library models are freed when their Python model is collected, but no Python code runs inside
+# the garbage collector for it: a KeyboardInterrupt raised there (a Ctrl-C landing while a
+# finalizer ran, which the collector may do at any allocation, e.g. in a fit's setup) is printed
+# and dropped by Python ("Exception ignored in"), and the fit then ran on. The collector only
+# appends the dead model's weak reference (list.append, C code); the handles are freed in the
+# next handle's setup, in ordinary code, where an interrupt propagates.
+_owned: dict = {}          # weakref.ref(model) -> its library handle
+_collected: list = []      # weak references whose model is gone
+
+
+def _own(model, handle):
+    ref = weakref.ref(model, _collected.append)
+    _owned[ref] = handle
+    return ref
+
+
+def _release(ref):
+    """Frees the handle `ref` owns now (a model replacing its library model)."""
+    _free(_owned.pop(ref, None))
+
+
+def _free_collected():
+    while _collected:
+        _free(_owned.pop(_collected.pop(), None))
 
 
 def _per_class(value):
@@ -97,7 +126,7 @@ class Model(ModelAPI):
         self._name = name or unique_name(self._default_name())
         self.trainable = trainable
         self._handle = None
-        self._handle_finalizer = None
+        self._handle_ref = None
         self._compile_config = None
         self._compile_extras = {}
         self._layers_cache = None
@@ -186,11 +215,11 @@ class Model(ModelAPI):
         model's own config, so its layers are `self._layers`: they are attached now and their
         positions in the library's list read when first needed (reading the model back through
         keras_model_to_json costs as much as making it; a fit needs neither)."""
-        if self._handle_finalizer is not None:
-            self._handle_finalizer()
+        if self._handle_ref is not None:
+            _release(self._handle_ref)
         self._handle = handle
         self._layers_cache = None
-        self._handle_finalizer = weakref.finalize(self, _free, handle) if handle else None
+        self._handle_ref = _own(self, handle) if handle else None
         if handle:
             if own_config:
                 for layer in self._layers:
@@ -220,19 +249,32 @@ class Model(ModelAPI):
     def _ensure_handle(self, x=None):
         if self._handle is not None:
             return self._handle
+        _free_collected()
         if self._subclassed():
             self._trace(x)
-        config = self._model_config_for(x)
+        elif self._functional is not None or isinstance(self, Sequential):
+            self._trace_compute_loss()
+        self._new_handle(self._model_config_for(x))
+        return self._handle
+
+    def _new_handle(self, config):
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
         with _python_layers.claiming(self._layers):
             check(_lib.keras_model_from_json(dumps(config), byref(out)))
         self._set_handle(out.value, own_config=True)
         self._send_compile()
-        return self._handle
 
     def _send_compile(self):
         config = self._compile_config
+        if config is not None and getattr(self, "_compute_loss_graph", False):
+            # The loss is compute_loss's (add_loss in the graph); a compiled one, finite for the
+            # targets' shape (labels: crossentropy from logits), weighs 0.
+            targets = self._io_shape(True, self._io_count(True), 1)
+            labels = tuple(targets[1:]) != tuple(self._io_shape(False, 0, 1)[1:])
+            loss = {"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": True}} \
+                if labels else "mean_squared_error"
+            config = {**config, "loss": loss, "loss_weights": [0.0]}
         if self._handle is not None and config is not None and config.get("loss") is not None:
             check(_lib.keras_model_compile(self._handle, dumps(config)))
 
@@ -445,6 +487,13 @@ class Model(ModelAPI):
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.compiled = True
+        if getattr(self, "_compute_loss_uncompiled", False) and self._handle is not None:
+            # compute_loss was traced (at build) before compile gave it a loss: trace it again.
+            weights = self.get_weights()
+            self._compute_loss_uncompiled = False
+            self._new_handle(self._model_config())
+            self.set_weights(weights)
+            return
         self._send_compile()
 
     # -- data ------------------------------------------------------------------------------
@@ -471,7 +520,8 @@ class Model(ModelAPI):
         n = c_int32()
         fn = _lib.keras_model_input_count if inputs else _lib.keras_model_output_count
         check(fn(self._ensure_handle(), byref(n)))
-        return n.value
+        # The targets input of a traced compute_loss is the binding's, not the user's.
+        return n.value - int(inputs and getattr(self, "_compute_loss_graph", False))
 
     _STRING_LAYERS = ("StringLookup", "Hashing", "TextVectorization")
 
@@ -526,6 +576,8 @@ class Model(ModelAPI):
         """Keras `model.fit`; returns a History whose `.history` holds the epoch figures."""
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
+        if _custom_steps.overrides(self, "train_step"):
+            raise NotImplementedError(_custom_steps.TRAIN_STEP_ROUTE.format(cls=type(self).__name__))
         if _datasets.is_dataset(x):
             if y is not None:
                 raise ValueError("fit: `y` must not be given with a dataset or generator (its "
@@ -642,19 +694,40 @@ class Model(ModelAPI):
             xs_list = [self._array(x, "x")]
             self._ensure_handle(xs_list[0])
         else:
+            if self._handle is None and _custom_steps.overrides(self, "compute_loss") and y is not None:
+                self._target_shape = tuple(np.shape(y)[1:])   # the traced compute_loss's targets
             self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
         ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
+        if getattr(self, "_compute_loss_graph", False):
+            xs_list.append(self._compute_loss_targets(ys_list, sample_weight, call))
         return arrays_api, xs_list, ys_list, self._sample_weight(sample_weight)
+
+    def _compute_loss_targets(self, ys_list, sample_weight, call):
+        """The targets as the last input of a model whose compute_loss is traced in."""
+        if sample_weight is not None:
+            raise NotImplementedError(f"{call}(sample_weight=...): {type(self).__name__} overrides "
+                                      f"compute_loss, which is traced without sample weights here")
+        y = ys_list[0]
+        expected = tuple(self._io_shape(True, self._io_count(True), 1)[1:])
+        if tuple(y.shape[1:]) != expected:
+            raise ValueError(f"{call}: {type(self).__name__}.compute_loss was traced for targets "
+                             f"of shape {(None,) + expected}, got {y.shape}; the first fit (or "
+                             f"evaluate) before any predict or build traces it with its targets")
+        return y
 
     def _require_loss(self):
         # An uncompiled model is the library's to report (a loaded model may be compiled there).
-        if self._compile_config is not None and self._compile_config.get("loss") is None:
+        if self._compile_config is not None and self._compile_config.get("loss") is None and \
+                not _custom_steps.overrides(self, "compute_loss"):
             raise ValueError("The model was compiled without a loss: pass `loss=` to compile()")
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
-        """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order."""
+        """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order. An overridden
+        `test_step(data)` is called per batch, on numpy."""
+        if _custom_steps.overrides(self, "test_step") and not _datasets.is_dataset(x):
+            return _custom_steps.evaluate_by_steps(self, x, y, batch_size, sample_weight, return_dict)
         if _datasets.is_dataset(x):
             return _datasets.evaluate(self, x, steps, verbose=verbose, callbacks=callbacks,
                                       return_dict=return_dict)
@@ -683,7 +756,13 @@ class Model(ModelAPI):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """Keras `model.predict`: numpy outputs allocated here and filled by the library (a
-        list for a model with several outputs)."""
+        list for a model with several outputs). An overridden `predict_step(data)` is called
+        per batch, on numpy."""
+        if _custom_steps.overrides(self, "predict_step") and not _datasets.is_dataset(x):
+            return _custom_steps.predict_by_steps(self, x, batch_size)
+        return self._predict(x, batch_size, verbose, steps, callbacks)
+
+    def _predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         if _datasets.is_dataset(x):
             return _datasets.predict(self, x, steps, verbose=verbose, callbacks=callbacks)
         x = _text_callables.model_inputs(self, x)
@@ -694,6 +773,8 @@ class Model(ModelAPI):
             self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
             n = len(xs_list[0])
+            if getattr(self, "_compute_loss_graph", False):   # no targets: compute_loss unused
+                xs_list.append(np.zeros((n,) + tuple(self._io_shape(True, len(xs_list), n)[1:]), np.float32))
             outs = [np.empty(self._io_shape(False, i, n), np.float32)
                     for i in range(self._io_count(False))]
             descriptors = (_lib.keras_output * len(outs))()
@@ -750,7 +831,7 @@ class Model(ModelAPI):
         if isinstance(x, KerasTensor):
             raise NotImplementedError("Calling a model on a symbolic tensor (nesting models) "
                                       "is not supported by swiftkeras yet")
-        return self.predict(x, verbose=0)
+        return self._predict(x, verbose=0)
 
     def _run_with_callbacks(self, callbacks, call, probe=0, prints=True):
         """Runs a loop with the user's callbacks: built-in ones are made by the library from
@@ -917,8 +998,9 @@ class Model(ModelAPI):
         if other is None:
             raise ValueError("an unbuilt swiftkeras model cannot be unpickled")
         self.__dict__.update(other.__dict__)
-        other._handle_finalizer.detach()
-        self._handle_finalizer = weakref.finalize(self, _free, self._handle)
+        _owned.pop(other._handle_ref, None)   # the handle is this model's now
+        other._handle_ref = None
+        self._handle_ref = _own(self, self._handle)
         for layer in self._layers:
             layer._owner = self
         if state.get("weights"):
@@ -1295,7 +1377,7 @@ def _from_handle(handle):
         model._name = config.get("config", {}).get("name") or unique_name("functional")
         model.trainable = True
         model._handle = None
-        model._handle_finalizer = None
+        model._handle_ref = None
         model._compile_config = None
         model._compile_extras = {}
         model._layers_cache = None
@@ -1310,6 +1392,7 @@ def model_from_json(json_string, custom_objects=None):
     """A model from the text of `model.to_json()`. Keras: `keras.models.model_from_json`."""
     from .utils import CustomObjectScope
     with CustomObjectScope(custom_objects or {}):
+        _free_collected()
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
         text = json_string if isinstance(json_string, str) else json.dumps(json_string)
@@ -1321,6 +1404,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a `.keras` or `.h5` file. Keras: `keras.models.load_model`."""
     from .utils import CustomObjectScope
     with CustomObjectScope(custom_objects or {}):
+        _free_collected()
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))

@@ -10,6 +10,7 @@ import numpy as np
 from . import _objects
 from ._datasets import (NumpyDataset, PyDataset, Sequence, split_dataset,  # noqa: F401
                         timeseries_dataset_from_array)
+from ._custom_steps import unpack_x_y_sample_weight  # noqa: F401
 from ._download import get_file, hash_file, validate_file  # noqa: F401
 from ._plot import model_to_dot, plot_model  # noqa: F401
 from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  # noqa: F401
@@ -106,7 +107,7 @@ def set_random_seed(seed):
         _lib.keras_set_random_seed(seed)
 
 
-__all__ = ["to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
+__all__ = ["unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
            "get_custom_objects", "register_keras_serializable", "get_registered_object",
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
            "timeseries_dataset_from_array", "Progbar", "pad_sequences", "load_img", "img_to_array",

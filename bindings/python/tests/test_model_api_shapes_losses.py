@@ -135,6 +135,41 @@ def test_add_loss_in_a_traced_layer_trains_to_keras_weights():
     assert abs(plain_loss[0] - ref_loss[0]) > 1e-3
 
 
+def _regularized(lib):
+    """add_loss in a traced call, an activity regularizer and a kernel regularizer: Keras 3's
+    evaluate counts all three, as its training loss does."""
+    scope = {"keras": lib, "ops": lib.ops}
+    exec(LOSS_LAYER, scope)  # noqa: S102 — the test's own source
+    return lib.Sequential([lib.Input((4,)), scope["Penalized"](),
+                           lib.layers.Dense(2, activity_regularizer=lib.regularizers.L1(0.02),
+                                            kernel_regularizer=lib.regularizers.L2(0.03)),
+                           lib.layers.Dense(1)])
+
+
+def test_add_loss_and_penalties_enter_evaluate_as_in_keras():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(40, 4)).astype(np.float32)
+    y = (x[:, :1] - x[:, 2:3]).astype(np.float32)
+    results = []
+    for lib in (sk, keras):
+        model = _regularized(lib)
+        init = np.random.default_rng(5)
+        model.set_weights([init.normal(scale=0.5, size=w.shape).astype(np.float32)
+                           for w in model.get_weights()])
+        model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.05), loss="mse", metrics=["mae"])
+        figures = [model.evaluate(x, y, batch_size=16, verbose=0),
+                   model.test_on_batch(x[:10], y[:10])]
+        history = model.fit(x[:32], y[:32], epochs=2, batch_size=8, shuffle=False, verbose=0,
+                            validation_data=(x[32:], y[32:]))
+        figures += [history.history["val_loss"], model.evaluate(x, y, verbose=0)]
+        mse = float(np.mean((np.asarray(model.predict(x, verbose=0)) - y) ** 2))
+        results.append((figures, mse))
+    (ours, ours_mse), (ref, ref_mse) = results
+    for a, b in zip(ours, ref):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+    assert ours[-1][0] > ours_mse + 1e-2   # the penalties are in: the test can fail
+
+
 def test_add_loss_outside_a_traced_call_is_refused_clearly():
     with pytest.raises(NotImplementedError, match="add_loss.*traced"):
         sk.layers.Dense(2).add_loss(np.float32(1.0))

@@ -2,6 +2,7 @@
 Python callbacks (exceptions carried out with their traceback, stop_training, Ctrl-C),
 pickling, saving."""
 
+import gc
 import json
 import os
 import pickle
@@ -316,3 +317,58 @@ def test_ctrl_c_stops_training_cleanly():
     assert np.isfinite(model.predict(x[:5], verbose=0)).all()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     model.fit(x[:10], y[:10], epochs=1, verbose=0)   # usable, and no stale interrupt
+
+
+@needs("keras_interrupt")
+def test_ctrl_c_in_the_first_fits_setup_is_not_lost(monkeypatch):
+    # CI once lost a Ctrl-C that landed in a first fit's setup and ran 100,000 epochs. The
+    # collector runs at any allocation there, and Python drops a KeyboardInterrupt raised in a
+    # finalizer ("Exception ignored in"). Here the SIGINT arrives while an earlier model's library
+    # model is freed after the collector found it: the fit must raise it.
+    from swiftkeras import _lib
+    x, y = data(n=64)
+    old = small_model()
+    old.fit(x[:16], y[:16], epochs=1, verbose=0)
+    old.cycle = old             # freed only by the collector, as models with layers often are
+    del old
+    real_free, pressed = _lib.keras_model_free, []
+
+    def free_pressing_ctrl_c(handle):
+        real_free(handle)
+        if not pressed:
+            pressed.append(handle)
+            signal.raise_signal(signal.SIGINT)
+
+    free_pressing_ctrl_c.available = True
+    monkeypatch.setattr(_lib, "keras_model_free", free_pressing_ctrl_c)
+    model = small_model()
+    with pytest.raises(KeyboardInterrupt):
+        gc.collect()            # as at any allocation of the fit's setup
+        model.fit(x, y, epochs=2000, batch_size=8, verbose=0)
+    assert pressed
+    monkeypatch.undo()
+    model.fit(x[:10], y[:10], epochs=1, verbose=0)   # usable afterwards
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_while_the_library_prints_is_not_lost(monkeypatch):
+    # The library prints through a ctypes callback, where Python drops an exception; a Ctrl-C
+    # handled there is raised by the call that printed.
+    import _thread
+
+    class Console:
+        def write(self, text):
+            _thread.interrupt_main()   # Ctrl-C: Python's handler runs on the next call
+            return len(text)
+
+        def flush(self):
+            pass
+
+    x, y = data(n=64)
+    model = small_model()
+    model.fit(x[:16], y[:16], epochs=1, verbose=0)
+    monkeypatch.setattr("sys.stdout", Console())
+    with pytest.raises(KeyboardInterrupt):
+        model.evaluate(x, y, verbose=1)
+    monkeypatch.undo()
+    assert np.isfinite(model.evaluate(x, y, verbose=0)[0])

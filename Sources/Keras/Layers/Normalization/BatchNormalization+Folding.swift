@@ -81,7 +81,9 @@ final class InferenceFolding {
         for n in order {
             guard let bn = n.layer as? BatchNormalization, bn.built, n.inputs.count == 1, n.inputs[0].tensorIndex == 0,
                   let p = n.inputs[0].node, consumers[ObjectIdentifier(p)] == 1,
-                  let layer = p.layer as? BatchNormalizationFoldable, p.outputShapes.count == 1 else { continue }
+                  let layer = p.layer as? BatchNormalizationFoldable, p.outputShapes.count == 1,
+                  // A test step collects activity penalties from each layer's own output.
+                  bn.activityRegularizer == nil, p.layer.activityRegularizer == nil else { continue }
             let rank = p.outputShape.count
             guard let channelAxis = layer.foldableChannelAxis(rank: rank), (bn.axis < 0 ? bn.axis + rank : bn.axis) == channelAxis else { continue }
             let fold = FoldedBatchNormalization(layer: layer, bn: bn, layerNode: ObjectIdentifier(p), bnNode: ObjectIdentifier(n))

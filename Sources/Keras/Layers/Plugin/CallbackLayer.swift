@@ -87,7 +87,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         let values = weightValues()
         if let graph {
             let (y, losses) = try graph.runWithLosses(inputs, weights: values, training: training)
-            if training { for l in losses { addLoss(l) } }
+            if !losses.isEmpty, training || CallContext.collectsLosses { for l in losses { addLoss(l) } }
             return y
         }
         let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })

@@ -37,6 +37,30 @@ final class ActivityRegularizationTests: XCTestCase {
         XCTAssertEqual(penalized, base + penalty, accuracy: 1e-4 * max(1, penalized))
     }
 
+    func testPenaltiesEnterTheTestLossAsInKeras() throws {
+        // Keras 3's evaluate and test_on_batch add activity and weight penalties (and add_loss
+        // values) to the compiled loss, as a training step does.
+        setRandomSeed(4)
+        let x = GradientCheck.random([8, 3], seed: 3)
+        let y = Tensor(shape: [8, 2], repeating: 0)
+        let plain = try Sequential([Dense(2, kernelInitializer: Ones(), inputDim: 3)])
+        let regularized = try Sequential([
+            Dense(2, kernelInitializer: Ones(), kernelRegularizer: try L2(0.1), activityRegularizer: try L1(0.05), inputDim: 3),
+            ActivityRegularization(l2: 1),
+        ])
+        for m in [plain, regularized] { try m.compile(optimizer: "sgd", loss: "mse") }
+        let base = try plain.testOnBatch(x, y)
+        let out = try plain.predict(x)
+        let activity = (0.05 * Double(try XCTUnwrap(Ops.sum(Ops.abs(out)).scalar))
+            + Double(try XCTUnwrap(Ops.sum(Ops.square(out)).scalar))) / 8
+        let expected = base + activity + 0.1 * 6  // the kernel: six ones
+        XCTAssertEqual(try regularized.testOnBatch(x, y), expected, accuracy: 1e-4 * expected)
+        XCTAssertEqual(try regularized.evaluate(x, y, batchSize: 8, verbose: 0)[0], expected, accuracy: 1e-4 * expected)
+        XCTAssertEqual(try regularized.evaluate(x, y, batchSize: 4, verbose: 0)[0], expected, accuracy: 1e-4 * expected)
+        XCTAssertEqual(try regularized.predict(x).scalars, out.scalars)
+        XCTAssertEqual(try regularized.testOnBatch(x, y), expected, accuracy: 1e-4 * expected, "penalties do not pile up")
+    }
+
     func testNegativeFactorsThrow() {
         XCTAssertThrowsError(try ActivityRegularization(l1: -1)) { XCTAssertTrue("\($0)".contains("-1"), "\($0)") }
         XCTAssertThrowsError(try ActivityRegularization(l2: .infinity))

@@ -1,0 +1,189 @@
+"""Keras 3's customization points of a Model's steps (issue 16 point 2), against real Keras 3:
+a `compute_loss` override written with ops is traced once into the library's graph and trains
+to Keras's weights; `test_step(data)` / `predict_step(data)` overrides are called per batch;
+a `train_step` override is refused with the supported route named."""
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs, real_keras
+
+keras = real_keras()
+import swiftkeras as sk  # noqa: E402
+
+pytestmark = needs(*CORE, "keras_register_layer", "keras_layer_builder_loss")
+
+RS = np.random.RandomState(4)
+X = RS.normal(size=(48, 5)).astype("float32")
+Y = np.stack([X[:, 0] - X[:, 1] * X[:, 2], np.tanh(X[:, 3])], 1).astype("float32")
+
+
+def _model_class(lib, calls, use_super):
+    class Penalized(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = lib.layers.Dense(6, activation="tanh")
+            self.out = lib.layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            calls.append(training)
+            ops = lib.ops
+            if use_super:
+                base = super().compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+            else:
+                base = ops.mean(ops.abs(y_pred - y))       # mae by hand
+            extra = 0.1 * ops.mean(ops.square(y_pred)) + 0.05 * ops.mean(ops.abs(y_pred[:, :1] - y[:, 1:]))
+            return base + extra if training else base + 2.0 * extra
+
+    return Penalized
+
+
+def _pair(use_super):
+    ours_calls, ref_calls = [], []
+    ours, ref = _model_class(sk, ours_calls, use_super)(), _model_class(keras, ref_calls, use_super)()
+    ref(X[:1])
+    ours.build((None, 5))
+    rng = np.random.default_rng(7)
+    weights = [rng.normal(scale=0.5, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
+    ref.set_weights(weights)
+    ours.set_weights(weights)
+    return ours, ref, ours_calls
+
+
+@pytest.mark.parametrize("use_super", [False, True])
+def test_compute_loss_override_is_traced_once_and_trains_to_keras_weights(use_super):
+    ours, ref, calls = _pair(use_super)
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.compile(lib.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    ha = ours.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    hb = ref.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(ha.history["mae"], hb.history["mae"], rtol=1e-5)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-5)
+    # evaluate and test_on_batch: compute_loss(training=False), as Keras's test step calls it
+    np.testing.assert_allclose(ours.evaluate(X, Y, batch_size=16, verbose=0),
+                               ref.evaluate(X, Y, batch_size=16, verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(ours.test_on_batch(X[:8], Y[:8]), ref.test_on_batch(X[:8], Y[:8]),
+                               rtol=1e-5)
+    np.testing.assert_allclose(ours.predict(X, verbose=0), ref.predict(X, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    # Traced once per training mode, for 18 training steps, evaluations and predictions.
+    assert sorted(calls) == [False, True]
+    # model.layers lists the user's layers only, as Keras's does.
+    assert [type(layer).__name__ for layer in ours.layers] == [type(layer).__name__ for layer in ref.layers]
+
+
+def test_compute_loss_with_sparse_labels_traces_them_with_their_shape():
+    class Sparse(sk.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = sk.layers.Dense(3, activation="softmax")
+
+        def call(self, x):
+            return self.dense(x)
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            assert tuple(y.shape) == (None,)
+            return sk.ops.mean(sk.ops.sparse_categorical_crossentropy(y, y_pred))
+
+    labels = (X[:, 0] > 0).astype("float32") + (X[:, 1] > 0.5)
+    ours = Sparse()
+    ours.compile(sk.optimizers.SGD(0.1), metrics=["accuracy"])   # no compiled loss: Keras allows it
+    ref = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, activation="softmax")])
+    history = ours.fit(X, labels, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    ref.set_weights(ours.get_weights())
+    ref.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    np.testing.assert_allclose(ours.evaluate(X, labels, verbose=0), ref.evaluate(X, labels, verbose=0),
+                               rtol=1e-5)
+    assert len(history.history["loss"]) == 2
+
+
+def test_compute_loss_override_of_a_functional_subclass_trains_to_keras_weights():
+    results = []
+    for lib in (sk, keras):
+        class Functional(lib.Model):
+            def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+                return lib.ops.mean(lib.ops.square(y_pred - y)) + 0.2 * lib.ops.mean(lib.ops.abs(y_pred))
+
+        inputs = lib.Input((5,))
+        model = Functional(inputs, lib.layers.Dense(2)(lib.layers.Dense(4, activation="relu")(inputs)))
+        init = np.random.default_rng(11)
+        model.set_weights([init.normal(scale=0.5, size=np.shape(w)).astype("float32")
+                           for w in model.get_weights()])
+        model.compile(lib.optimizers.SGD(0.05), loss="mse")
+        history = model.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        results.append((history.history["loss"], [np.asarray(w) for w in model.get_weights()]))
+    (ours_loss, ours_w), (ref_loss, ref_w) = results
+    np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-5)
+    for a, b in zip(ours_w, ref_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def _stepped_class(lib):
+    class Stepped(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = lib.layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def test_step(self, data):   # Keras's guide, "Providing your own evaluation step"
+            x, y = data
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+        def predict_step(self, data):
+            return self(data, training=False) * 2.0 + 1.0
+
+    return Stepped
+
+
+def test_test_step_and_predict_step_overrides_run_per_batch_as_keras():
+    ours = _stepped_class(sk)()
+    ours.build((None, 5))
+    ref = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)])
+    ref.set_weights(ours.get_weights())
+    ours.compile("sgd", loss="mse", metrics=["mae"])
+    ref.compile("sgd", loss="mse", metrics=["mae"])
+    # The guide's test_step gives Keras's own evaluate figures with batches of one size (its loss
+    # tracker is updated without the batch size): loss, then the metrics.
+    np.testing.assert_allclose(ours.evaluate(X, Y, batch_size=12, verbose=0),
+                               ref.evaluate(X, Y, batch_size=12, verbose=0), rtol=1e-5)
+    got = ours.evaluate(X, Y, batch_size=12, verbose=0, return_dict=True)
+    want = ref.evaluate(X, Y, batch_size=12, verbose=0, return_dict=True)
+    assert set(got) == set(want)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5)
+    np.testing.assert_allclose(ours.predict(X, batch_size=7, verbose=0),
+                               2.0 * ref.predict(X, verbose=0) + 1.0, rtol=1e-5, atol=1e-6)
+    x, y, w = sk.utils.unpack_x_y_sample_weight((X, Y))
+    assert x is X and y is Y and w is None
+
+
+def test_train_step_override_is_refused_naming_the_route():
+    class Custom(sk.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = sk.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            raise AssertionError("not called")
+
+    model = Custom()
+    model.compile("sgd", "mse")
+    with pytest.raises(NotImplementedError, match=r"Custom.train_step.*compute_loss.*swiftkeras.ops"):
+        model.fit(X, Y[:, :1], epochs=1, verbose=0)
