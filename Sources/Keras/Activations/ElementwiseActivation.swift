@@ -39,7 +39,7 @@ public enum ElementwiseActivation: Equatable, Sendable {
                   into d: UnsafeMutablePointer<Float>, count n: Int) {
         switch self {
         case .linear: d.update(from: g, count: n)
-        case .relu: Parallel.forEachChunk(n) { r in for i in r { d[i] = y[i] > 0 ? g[i] : 0 } }
+        case .relu: Parallel.forEachChunk(n) { r in Self.reluBackward(y + r.lowerBound, g + r.lowerBound, d + r.lowerBound, r.count) }
         case .sigmoid: Parallel.forEachChunk(n) { r in for i in r { d[i] = g[i] * y[i] * (1 - y[i]) } }
         case .tanh: Parallel.forEachChunk(n) { r in for i in r { d[i] = g[i] * (1 - y[i] * y[i]) } }
         case .relu6: Parallel.forEachChunk(n) { r in for i in r { d[i] = (y[i] > 0 && y[i] < 6) ? g[i] : 0 } }
@@ -53,6 +53,25 @@ public enum ElementwiseActivation: Equatable, Sendable {
             Parallel.forEachChunk(n) { r in for i in r { d[i] = y[i] > 0 ? g[i] : g[i] * (y[i] + a) } }
         case .leakyReLU(let a):
             Parallel.forEachChunk(n) { r in for i in r { d[i] = y[i] >= 0 ? g[i] : g[i] * a } }
+        }
+    }
+}
+
+extension ElementwiseActivation {
+    /// `d = y > 0 ? g : 0`, eight elements per vector (the scalar loop was 6% of an iris fit:
+    /// 256 elements per step); a NaN output passes no gradient, as in the scalar form.
+    static func reluBackward(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(d + i).storeBytes(of: SIMD8<Float>(repeating: 0).replacing(with: gv, where: yv .> 0),
+                                                      as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
+            d[i] = y[i] > 0 ? g[i] : 0
+            i += 1
         }
     }
 }

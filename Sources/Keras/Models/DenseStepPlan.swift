@@ -194,7 +194,8 @@ extension Model {
         let rows = xs[0].rank > 0 ? xs[0].shape[0] : 0
         for i in 0..<c.stepPlans.count where c.stepPlans[i].rows == rows {
             let plan = c.stepPlans[i]
-            guard plan.stack.matches(stack.layers) else { break }
+            // The same (immutable) inference stack is the stack `isPlain` has just matched.
+            guard plan.input === model.inferenceStack || plan.stack.matches(stack.layers) else { break }
             return plan.fits(xs[0], ys[0]) ? plan : nil
         }
         // Kept while the layers stay: the loss or the weights do not fit a plan.

@@ -218,7 +218,9 @@ final class BatchGatherer {
 
     func gather(_ idx: ArraySlice<Int>) -> [Tensor] {
         let out = outputs(rows: idx.count)
-        for i in 0..<arrays.count { Kernels.gatherShuffledRows(arrays[i].data, idx, row: rowSizes[i], into: out[i].data) }
+        for i in 0..<arrays.count {
+            Kernels.gatherShuffledRows(arrays[i].data, idx, row: rowSizes[i], into: out[i].data, prefetch: prefetched[i])
+        }
         return out
     }
 

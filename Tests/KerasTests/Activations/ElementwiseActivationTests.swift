@@ -71,4 +71,26 @@ final class ElementwiseActivationTests: XCTestCase {
         check(.elu(alpha: 0.5)) { $0 > 0 ? $0 : 0.5 * (Foundation.exp($0) - 1) }
         check(.leakyReLU(negativeSlope: 0.3)) { $0 >= 0 ? $0 : 0.3 * $0 }
     }
+
+    /// The fused relu's backward (vectors of eight, then a scalar tail) passes the upstream
+    /// gradient exactly where the output is positive and 0 elsewhere (a NaN or -0 output too).
+    func testReluBackwardPassesTheGradientWhereTheOutputIsPositive() {
+        let g = RandomGenerator(seed: 21)
+        for n in [0, 1, 7, 8, 9, 16, 19, 256, 261] {
+            var y = (0..<n).map { _ in g.uniform(-1, 1) }
+            if n > 3 { y[0] = .nan; y[1] = -0.0; y[2] = 0; y[3] = .infinity }
+            let up = (0..<n).map { _ in g.uniform(-2, 2) }
+            var d = [Float](repeating: .nan, count: n)
+            y.withUnsafeBufferPointer { py in
+                up.withUnsafeBufferPointer { pg in
+                    d.withUnsafeMutableBufferPointer { pd in
+                        guard let yb = py.baseAddress, let gb = pg.baseAddress, let db = pd.baseAddress else { return }
+                        ElementwiseActivation.relu.backward(output: yb, upstream: gb, into: db, count: n)
+                    }
+                }
+            }
+            let expected = (0..<n).map { y[$0] > 0 ? up[$0] : 0 }
+            XCTAssertEqual(d.map(\.bitPattern), expected.map(\.bitPattern), "n=\(n)")
+        }
+    }
 }

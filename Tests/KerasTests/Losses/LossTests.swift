@@ -63,6 +63,14 @@ final class LossTests: XCTestCase {
         XCTAssertThrowsError(try SparseCategoricalCrossentropy()(Tensor([3]), Tensor([[0.2, 0.8]]))) {
             XCTAssertTrue("\($0)".contains("label 3"))
         }
+        // A label that is not a whole class index in 0..<classes, whatever its kind.
+        for bad: Float in [0.5, 1.0000001, -1, -0.5, .nan, .infinity, 1e30] {
+            XCTAssertThrowsError(try SparseCategoricalCrossentropy()(Tensor([bad]), Tensor([[0.2, 0.8]])), "\(bad)") {
+                XCTAssertTrue("\($0)".contains("is not a class index"), "\($0)")
+            }
+        }
+        XCTAssertEqual(try SparseCategoricalCrossentropy()(Tensor([-0.0, 1]), Tensor([[0.2, 0.8], [0.2, 0.8]])).scalar ?? .nan,
+                       -(logf(0.2) + logf(0.8)) / 2, accuracy: 1e-6)
         XCTAssertThrowsError(try MeanSquaredError()(Tensor([[1, 2]]), Tensor([[1, 2, 3]])))
         XCTAssertThrowsError(try MeanSquaredError()(Tensor([[1, 2], [3, 4]]), Tensor([[1, 2], [3, 4]]),
                                                     sampleWeight: Tensor([1, 2, 3])))

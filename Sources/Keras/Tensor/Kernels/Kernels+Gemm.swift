@@ -89,9 +89,14 @@ extension Kernels {
         blasCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: 1, beta: beta)?.run()
     }
 
-    /// Writes `row` (`cols` floats) into each of the `rows` rows of `out` (a pre-broadcast bias).
+    /// Writes `row` (`cols` floats) into each of the `rows` rows of `out` (a pre-broadcast bias);
+    /// short rows in a loop, as a `memmove` call per row costs more (a small Dense layer's bias).
     static func fillRows(_ out: UnsafeMutablePointer<Float>, with row: UnsafePointer<Float>, rows: Int, cols: Int) {
-        for r in 0..<rows { (out + r * cols).update(from: row, count: cols) }
+        if cols <= shortRow {
+            for r in 0..<rows { copy(row, to: out + r * cols, count: cols) }
+        } else {
+            for r in 0..<rows { (out + r * cols).update(from: row, count: cols) }
+        }
     }
 
     /// Column sums of an `rows × cols` matrix into `out` (bias gradients). Eight columns at a

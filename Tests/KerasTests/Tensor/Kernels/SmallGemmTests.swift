@@ -55,6 +55,44 @@ final class SmallGemmTests: XCTestCase {
         }
     }
 
+    /// Every path of the small product (the eight- and four-column vectors over a padded copy of
+    /// op(B), B transposed or not, and the plain loops past the copy's size) gives each element
+    /// the bits of the plain float loop: `c = beta·c`, then `c += (alpha·a)·b` for p ascending
+    /// with B as given, or `c += alpha·s` with `s = Σ a·b` (p ascending from 0) with B transposed.
+    func testEveryShapeKeepsThePlainLoopsBits() {
+        let g = RandomGenerator(seed: 17)
+        for (m, n, k) in [(32, 3, 8), (32, 8, 3), (15, 3, 8), (15, 8, 3), (5, 11, 7), (3, 7, 5), (1, 1, 1),
+                          (2, 1, 9), (7, 13, 2), (8, 3, 32), (16, 3, 16), (4, 16, 16), (9, 5, 50)] {
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (2, -0.5)] {
+                        let a = (0..<(m * k)).map { _ in g.uniform(-1, 1) }
+                        let b = (0..<(k * n)).map { _ in g.uniform(-1, 1) }
+                        var small = (0..<(m * n)).map { _ in g.uniform(-1, 1) }
+                        var plain = small
+                        for i in 0..<m {
+                            for j in 0..<n {
+                                var acc = beta == 0 ? 0 : beta == 1 ? plain[i * n + j] : plain[i * n + j] * beta
+                                var s: Float = 0
+                                for p in 0..<k {
+                                    let av = transA ? a[p * m + i] : a[i * k + p]
+                                    if transB { s += av * b[j * k + p] } else { acc += alpha * av * b[p * n + j] }
+                                }
+                                if transB { acc += alpha * s }
+                                plain[i * n + j] = acc
+                            }
+                        }
+                        small.withUnsafeMutableBufferPointer { c in
+                            Kernels.smallGemm(a, transA: transA, b, transB: transB, c.baseAddress!, m: m, n: n, k: k, alpha: alpha, beta: beta)
+                        }
+                        XCTAssertEqual(small.map(\.bitPattern), plain.map(\.bitPattern),
+                                       "m=\(m) n=\(n) k=\(k) transA=\(transA) transB=\(transB) alpha=\(alpha) beta=\(beta)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Single-threaded BLAS scopes nest, hold while a worker runs, and give the process its
     /// thread count back when the last one closes; a mid-sized product inside a scope is right.
     func testSingleThreadedBLASScopesNestAndRestoreTheThreadCount() {
