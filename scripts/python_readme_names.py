@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "bindings" / "python" / "README.md"
 BEGIN = "<!-- BEGIN GENERATED NAMES: scripts/python_readme_names.py -->"
 END = "<!-- END GENERATED NAMES -->"
-MODULES = ["layers", "models", "ops", "ops.nn", "losses", "metrics", "activations", "initializers",
+MODULES = ["layers", "models", "ops", "ops.nn", "ops.image", "losses", "metrics", "activations", "initializers",
            "regularizers", "constraints", "optimizers", "callbacks", "saving", "random", "utils",
            "preprocessing", "backend", "config", "datasets", "wrappers", "model_selection"]
 

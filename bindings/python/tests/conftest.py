@@ -44,6 +44,18 @@ def assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss):
                                rtol=1e-4, atol=1e-5)
 
 
+def fit_from_drawn_weights(lib, model, x, y, learning_rate=0.05, epochs=3):
+    """`model` (either library) from the same drawn weights, SGD on mse in fixed batches of 8:
+    (model, the epochs' losses)."""
+    import numpy as np
+    rng = np.random.default_rng(9)
+    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    model.compile(optimizer=lib.optimizers.SGD(learning_rate=learning_rate), loss="mse")
+    history = model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+    return model, history.history["loss"]
+
+
 @pytest.fixture()
 def seeded():
     """The same initial weights in swiftkeras and Keras at every run (both draw from a seed)."""

@@ -1,11 +1,11 @@
-/// Window ops of the op graph (`ops.conv`, `ops.depthwise_conv`, `ops.max_pool`,
-/// `ops.average_pool`), channels-last: each is the library's own differentiable op; the Python
+/// Window ops of the op graph (`ops.conv`, `ops.depthwise_conv`, `ops.conv_transpose`,
+/// `ops.max_pool`, `ops.average_pool`), channels-last: each is the library's own differentiable op; the Python
 /// binding transposes channels-first inputs around them.
 extension OpGraphOp {
     /// Window ops and their number of inputs; nil for a name that is not one.
     static func window(_ name: String, _ a: OpAttributes) throws -> (Int, ([Tensor]) throws -> Tensor)? {
         switch name {
-        case "conv", "depthwise_conv", "max_pool", "average_pool": break
+        case "conv", "depthwise_conv", "conv_transpose", "max_pool", "average_pool": break
         default: return nil
         }
         let given = a.json["padding"].flatMap { $0.isNull ? nil : $0 }
@@ -27,6 +27,16 @@ extension OpGraphOp {
             return v
         }
         switch name {
+        case "conv_transpose":
+            // Keras's kernel (k..., out, in); output_padding per spatial axis or None.
+            let outputPadding = try a.axes("output_padding")
+            return (2, { x in
+                let s = try perAxis(strides, "strides", default: [1], x[0])
+                let d = try perAxis(dilation, "dilation_rate", default: [1], x[0])
+                let o = try outputPadding.map { try perAxis($0, "output_padding", default: nil, x[0]) }
+                return try Ops.convTranspose(x[0], kernel: x[1], bias: nil, strides: s, padding: padding,
+                                             outputPadding: o, dilation: d)
+            })
         case "conv", "depthwise_conv":
             return (2, { x in
                 let s = try perAxis(strides, "strides", default: [1], x[0])

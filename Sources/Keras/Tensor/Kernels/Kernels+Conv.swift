@@ -66,6 +66,40 @@ struct WindowGeometry {
         }
     }
 
+    /// Whether every tap of every window falls inside the input (no padding reached: `valid`
+    /// padding, or `same` where it pads nothing), so that a window's input offsets are its
+    /// first tap's plus ones that are the same for every position (``tapOffsets(into:)``).
+    var isUnpadded: Bool {
+        func fits(_ pad: Int, _ out: Int, _ s: Int, _ k: Int, _ d: Int, _ n: Int) -> Bool {
+            pad == 0 && (out == 0 || (out - 1) * s + (k - 1) * d < n)
+        }
+        return fits(padBefore.0, output.0, stride.0, window.0, dilation.0, input.0)
+            && fits(padBefore.1, output.1, stride.1, window.1, dilation.1, input.1)
+            && fits(padBefore.2, output.2, stride.2, window.2, dilation.2, input.2)
+    }
+
+    /// Writes into `offsets` (``windowSize`` of them) each tap's input offset, in floats (times
+    /// `channels`), relative to the window's first tap; with ``isUnpadded``, ``windowOrigin(sample:_:_:_:)``
+    /// plus these are the offsets ``windowTaps(sample:_:_:_:into:)`` gives (times `channels`).
+    func tapOffsets(into offsets: UnsafeMutablePointer<Int>) {
+        var t = 0
+        for kd in 0..<window.0 {
+            for kh in 0..<window.1 {
+                for kw in 0..<window.2 {
+                    offsets[t] = ((kd * dilation.0 * input.1 + kh * dilation.1) * input.2 + kw * dilation.2) * channels
+                    t += 1
+                }
+            }
+        }
+    }
+
+    /// The input offset, in floats, of the first tap of output position `(od, oh, ow)` of
+    /// sample `n` in an unpadded geometry (``isUnpadded``).
+    @inline(__always)
+    func windowOrigin(sample n: Int, _ od: Int, _ oh: Int, _ ow: Int) -> Int {
+        (((n &* input.0 &+ od &* stride.0) &* input.1 &+ oh &* stride.1) &* input.2 &+ ow &* stride.2) &* channels
+    }
+
     /// Writes into `taps` the flat input offset (in positions) of each tap of the window of
     /// output position `(od, oh, ow)` of sample `n`, or -1 where the tap falls in the padding.
     @inline(__always)

@@ -105,6 +105,43 @@ extension Kernels {
             }
         }
 
+        /// Writes into `offsets` (one per window position, in order) each position's first
+        /// convolution tap's input offset, in floats, relative to the window's first position's,
+        /// for an unpadded convolution (``WindowGeometry/windowOrigin(sample:_:_:_:)``).
+        func inputOffsets(into offsets: UnsafeMutablePointer<Int>) {
+            var k = 0
+            for kd in 0..<pool.0 {
+                for kh in 0..<pool.1 {
+                    for kw in 0..<pool.2 {
+                        offsets[k] = ((kd * conv.stride.0 * conv.input.1 + kh * conv.stride.1) * conv.input.2 + kw * conv.stride.2)
+                            * conv.channels
+                        k += 1
+                    }
+                }
+            }
+        }
+
+        /// Positions in one pooling window.
+        var poolSize: Int { pool.0 * pool.1 * pool.2 }
+
+        /// Calls `body(pooledRow, origin)` for every pooling window of the samples `samples`, in
+        /// order, with the input offset (floats) of its first position's first tap, for an
+        /// unpadded convolution.
+        @inline(__always)
+        func forEachUnpaddedWindow(samples: Range<Int>, _ body: (Int, Int) -> Void) {
+            var row = samples.lowerBound &* outputsPerSample
+            for n in samples {
+                for pd in 0..<output.0 {
+                    for ph in 0..<output.1 {
+                        for pw in 0..<output.2 {
+                            body(row, conv.windowOrigin(sample: n, pd &* pool.0, ph &* pool.1, pw &* pool.2))
+                            row &+= 1
+                        }
+                    }
+                }
+            }
+        }
+
         /// Whether the windows cover every position of the convolution's output.
         var coversOutput: Bool {
             output.0 * pool.0 == conv.output.0 && output.1 * pool.1 == conv.output.1 && output.2 * pool.2 == conv.output.2
@@ -155,8 +192,23 @@ extension Kernels {
     static func directConvMaxPool(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                   _ p: PooledConvGeometry, filters f: Int, relu: Bool, into out: UnsafeMutablePointer<Float>,
                                   argmax: UnsafeMutableRawPointer) {
-        let cin = p.conv.channels
-        Parallel.forEachPart(p.batch, parts: Parallel.balancedPartCount(rows: p.batch, width: p.conv.outputsPerSample * f)) { _, samples in
+        let cin = p.conv.channels, parts = Parallel.balancedPartCount(rows: p.batch, width: p.conv.outputsPerSample * f)
+        if p.conv.isUnpadded, quadFilters(f) {
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: p.conv.windowSize + p.poolSize) { buffer in
+                guard let offsets = buffer.baseAddress else { return }
+                p.conv.tapOffsets(into: offsets)
+                p.inputOffsets(into: offsets + p.conv.windowSize)
+                Parallel.forEachPart(p.batch, parts: parts) { _, samples in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * p.poolSize) { sums in
+                        guard let sums = sums.baseAddress else { return }
+                        directConvMaxPoolQuads(x, w, bias: bias, p, taps: offsets, positions: offsets + p.conv.windowSize, filters: f,
+                                               relu: relu, samples: samples, into: out, argmax: argmax, scratch: sums)
+                    }
+                }
+            }
+            return
+        }
+        Parallel.forEachPart(p.batch, parts: parts) { _, samples in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(f, 1)) { buffer in
                 guard let row = buffer.baseAddress else { return }
                 p.forEachPosition(samples: samples) { pooled, k, _, taps in
@@ -176,6 +228,22 @@ extension Kernels {
                                           _ p: PooledConvGeometry, filters f: Int,
                                           kernel dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?) {
         let vectorEnd = f - f % 8
+        if p.conv.isUnpadded, quadFilters(f) {
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: p.conv.windowSize + p.poolSize) { buffer in
+                guard let offsets = buffer.baseAddress else { return }
+                p.conv.tapOffsets(into: offsets)
+                p.inputOffsets(into: offsets + p.conv.windowSize)
+                directConvGradients(x, p.conv, filters: f, work: p.conv.outputsPerSample * f, kernel: dw, bias: db) { n, pending in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * p.poolSize) { dz in
+                        guard let dz = dz.baseAddress else { return }
+                        directConvMaxPoolBackwardQuads(x, upstream: up, output: out, argmax: argmax, relu: relu, p, taps: offsets,
+                                                       positions: offsets + p.conv.windowSize, filters: f, sample: n,
+                                                       into: pending.acc, scratch: dz)
+                    }
+                }
+            }
+            return
+        }
         directConvGradients(x, p.conv, filters: f, work: p.conv.outputsPerSample * f, kernel: dw, bias: db) { n, pending in
             p.forEachPosition(samples: n..<(n + 1)) { pooled, k, _, taps in
                 let u = up + pooled * f, o = out + pooled * f, a = argmax + pooled * f, dz = pending.next
@@ -192,4 +260,143 @@ extension Kernels {
             }
         }
     }
+
+    /// ``directConvMaxPool(_:_:bias:_:filters:relu:into:argmax:)`` over `samples` for a
+    /// convolution whose windows never reach the padding (``WindowGeometry/isUnpadded``) and
+    /// whose filters are a few vectors of four (``quadFilters(_:)``), one vector at a time: a
+    /// window's taps are its origin plus `taps` and a pooling window's positions its first
+    /// position's plus `positions` (the same for every window), the sums of four positions run
+    /// side by side (four independent chains of additions), and each pooling window's maximum
+    /// and its position are then found lane by lane from `scratch` (four floats per position).
+    /// Each output is the same sequence of operations as ``directConvRow(_:_:bias:_:channels:filters:relu:into:)``
+    /// and ``mergeMax(_:position:into:argmax:count:)`` (the lanes are independent), so the same
+    /// bits, without the per-position tap lists, closures and stores of the general kernel.
+    static func directConvMaxPoolQuads(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                       _ p: PooledConvGeometry, taps offsets: UnsafePointer<Int>, positions: UnsafePointer<Int>,
+                                       filters f: Int, relu: Bool, samples: Range<Int>, into out: UnsafeMutablePointer<Float>,
+                                       argmax: UnsafeMutableRawPointer, scratch sums: UnsafeMutablePointer<Float>) {
+        let cin = p.conv.channels, taps = p.conv.windowSize, count = p.poolSize
+        for j in Swift.stride(from: 0, to: f, by: 4) {
+            let start: SIMD4<Float> = bias.map { load($0 + j) } ?? .zero, wj = w + j
+            p.forEachUnpaddedWindow(samples: samples) { pooled, origin in
+                let base = x + origin
+                var k = 0
+                while k &+ 4 <= count {
+                    var a0 = start, a1 = start, a2 = start, a3 = start
+                    let x0 = base + positions[k], x1 = base + positions[k &+ 1]
+                    let x2 = base + positions[k &+ 2], x3 = base + positions[k &+ 3]
+                    for t in 0..<taps {
+                        let ot = offsets[t], ws = wj + (t &* cin) &* f
+                        for c in 0..<cin {
+                            let wc: SIMD4<Float> = load(ws + c &* f), i = ot &+ c
+                            a0 += SIMD4<Float>(repeating: x0[i]) * wc
+                            a1 += SIMD4<Float>(repeating: x1[i]) * wc
+                            a2 += SIMD4<Float>(repeating: x2[i]) * wc
+                            a3 += SIMD4<Float>(repeating: x3[i]) * wc
+                        }
+                    }
+                    let s = sums + k &* 4
+                    store(a0, s)
+                    store(a1, s + 4)
+                    store(a2, s + 8)
+                    store(a3, s + 12)
+                    k &+= 4
+                }
+                while k < count {
+                    var a = start
+                    let xk = base + positions[k]
+                    for t in 0..<taps {
+                        let ot = offsets[t], ws = wj + (t &* cin) &* f
+                        for c in 0..<cin { a += SIMD4<Float>(repeating: xk[ot &+ c]) * load(ws + c &* f) }
+                    }
+                    store(a, sums + k &* 4)
+                    k &+= 1
+                }
+                let o = pooled &* f &+ j
+                for l in 0..<4 {
+                    var best = -Float.infinity, at = 0
+                    for q in 0..<count {
+                        var v = sums[q &* 4 &+ l]
+                        if relu && v < 0 { v = 0 }
+                        if v > best {
+                            best = v
+                            at = q
+                        }
+                    }
+                    out[o &+ l] = best
+                    argmax.storeBytes(of: UInt8(truncatingIfNeeded: at), toByteOffset: o &+ l, as: UInt8.self)
+                }
+            }
+        }
+    }
+
+    /// ``directConvMaxPoolBackward(_:upstream:output:argmax:relu:_:filters:kernel:bias:)``'s
+    /// sums for sample `n` added into `acc` (the kernel rows, then the bias row, as
+    /// ``PendingWindows`` holds them) under the conditions of ``directConvMaxPoolQuads(_:_:bias:_:taps:positions:filters:relu:samples:into:argmax:scratch:)``:
+    /// each pooling window's `dz` rows are laid out in `scratch` (the upstream gradient at each
+    /// lane's maximum, zero elsewhere), and each gradient row takes four positions' `x · dz`
+    /// in registers between one load and one store, window by window in the same order and with
+    /// the same operations as ``PendingWindows/flush()``, so the same bits.
+    static func directConvMaxPoolBackwardQuads(_ x: UnsafePointer<Float>, upstream up: UnsafePointer<Float>,
+                                               output out: UnsafePointer<Float>, argmax: UnsafeRawPointer, relu: Bool,
+                                               _ p: PooledConvGeometry, taps offsets: UnsafePointer<Int>,
+                                               positions: UnsafePointer<Int>, filters f: Int, sample n: Int,
+                                               into acc: UnsafeMutablePointer<Float>, scratch dz: UnsafeMutablePointer<Float>) {
+        let cin = p.conv.channels, taps = p.conv.windowSize, count = p.poolSize
+        let biasRow = acc + (taps &* cin) &* f, one = SIMD4<Float>(repeating: 1)
+        for j in Swift.stride(from: 0, to: f, by: 4) {
+            p.forEachUnpaddedWindow(samples: n..<(n + 1)) { pooled, origin in
+                let o = pooled &* f &+ j, base = x + origin
+                dz.initialize(repeating: 0, count: 4 &* count)
+                for l in 0..<4 {
+                    let at = Int(argmax.load(fromByteOffset: o &+ l, as: UInt8.self))
+                    if at < count && (!relu || out[o &+ l] > 0) { dz[at &* 4 &+ l] = up[o &+ l] }
+                }
+                var k = 0
+                while k &+ 4 <= count {
+                    let d = dz + k &* 4
+                    let d0: SIMD4<Float> = load(d), d1: SIMD4<Float> = load(d + 4)
+                    let d2: SIMD4<Float> = load(d + 8), d3: SIMD4<Float> = load(d + 12)
+                    var b: SIMD4<Float> = load(biasRow + j)
+                    b += one * d0
+                    b += one * d1
+                    b += one * d2
+                    b += one * d3
+                    store(b, biasRow + j)
+                    let x0 = base + positions[k], x1 = base + positions[k &+ 1]
+                    let x2 = base + positions[k &+ 2], x3 = base + positions[k &+ 3]
+                    for t in 0..<taps {
+                        let ot = offsets[t], rows = acc + ((t &* cin) &* f &+ j)
+                        for c in 0..<cin {
+                            let row = rows + c &* f, i = ot &+ c
+                            var r: SIMD4<Float> = load(row)
+                            r += SIMD4<Float>(repeating: x0[i]) * d0
+                            r += SIMD4<Float>(repeating: x1[i]) * d1
+                            r += SIMD4<Float>(repeating: x2[i]) * d2
+                            r += SIMD4<Float>(repeating: x3[i]) * d3
+                            store(r, row)
+                        }
+                    }
+                    k &+= 4
+                }
+                while k < count {
+                    let dk: SIMD4<Float> = load(dz + k &* 4), xk = base + positions[k]
+                    store(load(biasRow + j) + one * dk, biasRow + j)
+                    for t in 0..<taps {
+                        let ot = offsets[t], rows = acc + ((t &* cin) &* f &+ j)
+                        for c in 0..<cin {
+                            let row = rows + c &* f
+                            store(load(row) + SIMD4<Float>(repeating: xk[ot &+ c]) * dk, row)
+                        }
+                    }
+                    k &+= 1
+                }
+            }
+        }
+    }
+
+    /// Whether `f` filters run ``directConvMaxPoolQuads(_:_:bias:_:taps:positions:filters:relu:samples:into:argmax:scratch:)``:
+    /// one to four vectors of four (the small first layers of image models; wider layers keep
+    /// the general kernel's four vectors of eight per pass over the windows).
+    static func quadFilters(_ f: Int) -> Bool { f > 0 && f <= 16 && f % 4 == 0 }
 }

@@ -97,6 +97,59 @@ final class PooledConvTests: XCTestCase {
         if let db, let dbWant { assertSame(db, dbWant, exact: false, "dbias") }
     }
 
+    /// The four-lane kernels (windows that never reach the padding, 4, 8, 12 or 16 filters) give
+    /// the general kernel's bits: each filter is a lane computed on its own, so a layer's filters
+    /// equal the same filters among three more (a count only the general kernel runs) exactly,
+    /// in the output, the kernel gradient and the bias gradient. A constant sample (ties in every
+    /// pooling window) and a negative one in the first case, a NaN input in the last.
+    func testFourLaneKernelsEqualTheGeneralKernelBitForBit() throws {
+        let cases: [Case] = [
+            // The digits grid's layer (8×8×1, 3×3, 4 filters, 2×2 pool).
+            Case(x: [5, 8, 8, 1], kernel: [3, 3, 1, 4], strides: [1, 1], dilation: [1, 1], pool: [2, 2]),
+            Case(x: [3, 9, 8, 2], kernel: [3, 2, 2, 8], strides: [1, 1], dilation: [1, 1], activation: .linear, pool: [2, 3]),
+            // Conv1D, strided and dilated, no bias.
+            Case(x: [2, 11, 2], kernel: [3, 2, 16], strides: [2], dilation: [2], bias: false, pool: [2]),
+            Case(x: [2, 4, 5, 5, 1], kernel: [2, 2, 2, 1, 12], strides: [1, 1, 1], dilation: [1, 1, 1], pool: [1, 2, 2]),
+            // `same` padding that pads nothing (a 1×1 kernel).
+            Case(x: [2, 6, 6, 3], kernel: [1, 1, 3, 8], strides: [1, 1], padding: .same, dilation: [1, 1], pool: [2, 2]),
+            Case(x: [2, 8, 8, 1], kernel: [3, 3, 1, 8], strides: [1, 1], dilation: [1, 1], pool: [2, 2]),
+        ]
+        for (i, c) in cases.enumerated() {
+            let f = c.kernel.last ?? 0, wide = f + 3, rows = c.kernel.dropLast().reduce(1, *)
+            let x = GradientCheck.random(c.x, seed: UInt64(50 + i))
+            if i == 0 {
+                for j in 0..<64 { x.data[j] = 1 }
+                for j in 64..<128 { x.data[j] = -1 - Float(j % 3) }
+            }
+            if i == cases.count - 1 { x.data[70] = .nan }
+            let k = GradientCheck.random(c.kernel, in: -0.5...0.5, seed: UInt64(60 + i))
+            let kWide = GradientCheck.random(Array(c.kernel.dropLast()) + [wide], in: -0.5...0.5, seed: UInt64(70 + i))
+            for r in 0..<rows { for j in 0..<f { kWide.data[r * wide + j] = k.data[r * f + j] } }
+            let bias = c.bias ? GradientCheck.random([f], seed: UInt64(80 + i)) : nil
+            let bWide = c.bias ? GradientCheck.random([wide], seed: UInt64(90 + i)) : nil
+            if let bias, let bWide { for j in 0..<f { bWide.data[j] = bias.data[j] } }
+            let shape = try run(c, x: x, kernel: k, bias: bias, r: nil, fused: true).0.shape
+            let positions = shape.dropLast().reduce(1, *)
+            let r = GradientCheck.random(shape, seed: UInt64(100 + i))
+            let rWide = GradientCheck.random(Array(shape.dropLast()) + [wide], seed: UInt64(110 + i))
+            for p in 0..<positions { for j in 0..<f { rWide.data[p * wide + j] = r.data[p * f + j] } }
+            let (out, dk, db) = try run(c, x: x, kernel: k, bias: bias, r: r, fused: true)
+            let (outWide, dkWide, dbWide) = try run(c, x: x, kernel: kWide, bias: bWide, r: rWide, fused: true)
+            func same(_ a: Tensor, _ b: Tensor, count n: Int, _ what: String) {
+                for p in 0..<n {
+                    for j in 0..<f {
+                        let u = a.data[p * f + j], v = b.data[p * wide + j]
+                        XCTAssertTrue(u.bitPattern == v.bitPattern || (u.isNaN && v.isNaN), "case \(i) \(what)[\(p), \(j)]: \(u) vs \(v)")
+                    }
+                }
+            }
+            same(out, outWide, count: positions, "output")
+            same(dk, dkWide, count: rows, "dkernel")
+            if let db, let dbWide { same(db, dbWide, count: 1, "dbias") }
+            XCTAssertEqual(db == nil, !c.bias, "case \(i) bias gradient")
+        }
+    }
+
     func testDeclinesWhereTheFusedKernelDoesNotApply() throws {
         let x = GradientCheck.random([2, 8, 8, 1], seed: 1), k = GradientCheck.random([3, 3, 1, 4], seed: 2)
         func fused(_ x: Tensor, _ k: Tensor, activation: ElementwiseActivation = .relu, pool: [Int] = [2, 2],

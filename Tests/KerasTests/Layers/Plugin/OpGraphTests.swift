@@ -140,7 +140,7 @@ final class OpGraphTests: XCTestCase {
         XCTAssertTrue(edges.scalars[2].isNaN)
     }
 
-    /// conv, depthwise_conv, max_pool and average_pool as graph ops: the library's own ops with
+    /// conv, depthwise_conv, conv_transpose, max_pool and average_pool as graph ops: the library's own ops with
     /// the strides and padding of their JSON arguments, gradients against central differences.
     func testWindowOpsMatchTheLibrarysOpsAndTheirGradients() throws {
         let x = GradientCheck.random([2, 5, 6, 3], seed: 21), k = GradientCheck.random([3, 3, 3, 4], seed: 22)
@@ -152,6 +152,17 @@ final class OpGraphTests: XCTestCase {
         let depthwise = try OpGraphOp("depthwise_conv", .object([("dilation_rate", .array([.int(2), .int(1)]))]), arity: 2)
         XCTAssertEqual(try depthwise.apply([x, dk], training: false).shape, [2, 3, 5, 6])
         try GradientCheck.check([x, dk], "depthwise_conv") { v in try depthwise.apply(v, training: false) }
+        // conv_transpose: Keras's kernel (k..., out, in), output_padding per axis or null.
+        let tk = GradientCheck.random([3, 2, 2, 3], seed: 25)
+        let transpose = try OpGraphOp("conv_transpose", .object([("strides", .array([.int(2)])), ("padding", .string("same")),
+                                                                 ("output_padding", .array([.int(1), .int(0)]))]), arity: 2)
+        let transposed = try Ops.convTranspose(x, kernel: tk, bias: nil, strides: [2, 2], padding: .same,
+                                               outputPadding: [1, 0], dilation: [1, 1])
+        XCTAssertEqual(try transpose.apply([x, tk], training: false).scalars, transposed.scalars)
+        XCTAssertEqual(transposed.shape, [2, 10, 10, 2])  // keras.ops.conv_transpose's shape
+        try GradientCheck.check([x, tk], "conv_transpose") { v in try transpose.apply(v, training: false) }
+        let defaults = try OpGraphOp("conv_transpose", .object([("output_padding", .null)]), arity: 2)
+        XCTAssertEqual(try defaults.apply([x, tk], training: false).shape, [2, 7, 7, 2])
         let pools: [(String, JSON)] = [
             ("max_pool", .object([("pool_size", .array([.int(2), .int(2)])), ("padding", .string("same"))])),
             ("average_pool", .object([("pool_size", .array([.int(3)])), ("strides", .array([.int(1), .int(2)]))])),

@@ -48,6 +48,9 @@ from ._fft import extract_sequences, fft, fft2, ifft2, irfft, istft, rfft, stft
 from ._numpy_extra import (argpartition, array, cdist, corrcoef, correlate, custom_gradient, diagflat,
                            dtype, histogram, is_tensor, polar, rearrange, unique, vectorize, view,
                            view_as_complex, view_as_real)
+from .nn import (adaptive_average_pool, adaptive_max_pool, conv_transpose, ctc_decode, ctc_loss,
+                 depth_to_space, dot_product_attention, fold, separable_conv, space_to_depth,
+                 sparsemax, unfold)
 from .nn import (batch_normalization, binary_crossentropy, categorical_crossentropy, celu, elu, gelu,
                  glu, hard_shrink, hard_sigmoid, hard_silu, hard_swish, hard_tanh, layer_normalization,
                  leaky_relu, log_sigmoid, log_softmax, multi_hot, normalize, psnr, relu, relu6,

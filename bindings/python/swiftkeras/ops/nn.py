@@ -276,13 +276,132 @@ def sparse_sigmoid(x):
     return clip(multiply(add(x, 1.0), 0.5), 0.0, 1.0)
 
 
-from ._window import average_pool, conv, depthwise_conv, max_pool  # noqa: E402
+def _shape(x):
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
+_LARGE_NEGATIVE = -0.7 * float(np.finfo(np.float32).max)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    """Keras `ops.nn.dot_product_attention`: softmax(scale * q k^T + bias, masked) v over
+    (batch, time, heads, depth) inputs; key/value with fewer heads (a divisor of the query's:
+    grouped-query attention) serve query heads n // (N / K). Traced as einsum, where, softmax."""
+    from . import einsum, multiply, add, where, repeat
+    if attn_logits_soft_cap is not None:
+        raise ValueError("attn_logits_soft_cap is only supported for JAX on TPU. "
+                         "Set attn_logits_soft_cap=None when not using JAX on TPU.")
+    if flash_attention:
+        raise ValueError("Flash attention is not supported by this library's dot_product_attention; "
+                         "pass flash_attention=None or False")
+    qs, ks, vs = _shape(query), _shape(key), _shape(value)
+    if len(qs) != 4 or len(ks) != 4 or len(vs) != 4:
+        raise ValueError(f"`dot_product_attention` only supports 4D inputs. Received: "
+                         f"query.shape={qs}, key.shape={ks}, value.shape={vs}.")
+    heads, kv_heads = qs[2], ks[2]
+    if kv_heads != heads:
+        if kv_heads is None or heads is None or heads % kv_heads or vs[2] != kv_heads:
+            raise ValueError(f"dot_product_attention: the query's {heads} heads must be a multiple "
+                             f"of the key's and value's {kv_heads} (shapes {qs}, {ks}, {vs})")
+        key = repeat(key, heads // kv_heads, axis=2)
+        value = repeat(value, heads // kv_heads, axis=2)
+    scale = 1.0 / math.sqrt(ks[3]) if scale is None else float(scale)
+    logits = multiply(einsum("btnh,bsnh->bnts", query, key), scale)
+    if bias is not None:
+        logits = add(logits, bias)
+    if mask is not None:
+        logits = where(mask, logits, _LARGE_NEGATIVE)
+    if is_causal:
+        t, src = _shape(logits)[2], _shape(logits)[3]
+        logits = where(np.tril(np.ones((t, src), np.float32)), logits, _LARGE_NEGATIVE)
+    return einsum("bnts,bsnh->btnh", softmax(logits, axis=-1), value)
+
+
+def _block_format(op, x, block_size, data_format):
+    from ._window import _channels_first
+    first = _channels_first(data_format)
+    if block_size < 2:
+        raise ValueError(f"`block_size` must be at least 2. Received: block_size={block_size}")
+    shape = _shape(x)
+    if len(shape) != 4:
+        raise ValueError(f"`{op}` requires a 4D input tensor. Received: x.shape={shape}")
+    if any(d is None for d in shape[1:]):
+        raise ValueError(f"ops.nn.{op}: the sizes after the batch must be known, got {shape}")
+    return not first, shape
+
+
+def _keep_dtype(x, y):
+    """An eager result in the input's dtype (Keras's shape ops keep it; ours compute in float32)."""
+    if isinstance(y, np.ndarray) and isinstance(x, np.ndarray) and x.dtype != y.dtype:
+        return y.astype(x.dtype)
+    return y
+
+
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Keras `ops.nn.depth_to_space` (pixel shuffle): reshape, transpose, reshape."""
+    from . import reshape, transpose
+    last, (n, a, b, c) = _block_format("depth_to_space", x, block_size, data_format)
+    k, n = int(block_size), -1 if n is None else n
+    if last:
+        y = reshape(transpose(reshape(x, [n, a, b, k, k, c // k // k]), [0, 1, 3, 2, 4, 5]),
+                    [n, a * k, b * k, c // k // k])
+    else:
+        y = reshape(transpose(reshape(x, [n, a // k // k, k, k, b, c]), [0, 1, 4, 2, 5, 3]),
+                    [n, a // k // k, b * k, c * k])
+    return _keep_dtype(x, y)
+
+
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """Keras `ops.nn.space_to_depth` (pixel unshuffle): reshape, transpose, reshape."""
+    from . import reshape, transpose
+    last, (n, a, b, c) = _block_format("space_to_depth", x, block_size, data_format)
+    k, n = int(block_size), -1 if n is None else n
+    if last:
+        y = reshape(transpose(reshape(x, [n, a // k, k, b // k, k, c]), [0, 1, 3, 2, 4, 5]),
+                    [n, a // k, b // k, c * k * k])
+    else:
+        y = reshape(transpose(reshape(x, [n, a, b // k, k, c // k, k]), [0, 1, 3, 5, 2, 4]),
+                    [n, a * k * k, b // k, c // k])
+    return _keep_dtype(x, y)
+
+
+def sparsemax(x, axis=-1):
+    """Keras `ops.nn.sparsemax`: max(x - tau, 0), tau from the sorted values' cumulative sums
+    (traced: sort, cumsum, comparisons, sums)."""
+    from . import cumsum, divide, greater, maximum, negative, reshape, sort, subtract, sum, where
+    shape = _shape(x)
+    n = shape[axis]
+    if n is None:
+        raise ValueError(f"ops.nn.sparsemax: the size of axis {axis} must be known, got {shape}")
+    ranks = np.ones(len(shape), np.int64)
+    ranks[axis] = n
+    r = np.arange(1, n + 1, dtype=np.float32).reshape(ranks)
+    ordered = negative(sort(negative(x), axis=axis))
+    sums = cumsum(ordered, axis=axis)
+    support = greater(subtract(ordered, divide(subtract(sums, 1.0), r)), 0.0)
+    k = sum(where(support, 1.0, 0.0), axis=axis, keepdims=True)
+    tau = divide(subtract(sum(where(support, sums, 0.0), axis=axis, keepdims=True), 1.0), k)
+    return maximum(subtract(x, tau), 0.0)
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """Keras `ops.nn.moments`: (mean, variance) over `axes`."""
+    from . import moments as run
+    return run(x, axes, keepdims=keepdims, synchronized=synchronized)
+
+
+from ._ctc import ctc_decode, ctc_loss  # noqa: E402
+from ._window import (adaptive_average_pool, adaptive_max_pool, average_pool, conv,  # noqa: E402
+                      conv_transpose, depthwise_conv, fold, max_pool, separable_conv, unfold)
 
 __all__ = ["normalize", "rms_normalization", "layer_normalization", "batch_normalization",
            "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
            "multi_hot", "psnr", "sparse_sigmoid", "hard_tanh", "celu", "glu", "tanh_shrink", "soft_shrink", "hard_shrink", "squareplus",
            "sparse_plus", "threshold", "one_hot", "conv", "depthwise_conv", "max_pool",
-           "average_pool",
+           "average_pool", "conv_transpose", "separable_conv", "adaptive_average_pool",
+           "adaptive_max_pool", "unfold", "fold", "ctc_loss", "ctc_decode", "dot_product_attention",
+           "depth_to_space", "space_to_depth", "sparsemax", "moments",
            "relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid",
            "leaky_relu", "hard_sigmoid", "hard_silu", "hard_swish", "elu", "selu", "gelu",
            "softmax", "log_softmax"]

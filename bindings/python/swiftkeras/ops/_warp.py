@@ -1,0 +1,213 @@
+"""Keras `ops.image` warps on values (numpy): map_coordinates (jax.scipy.ndimage's, order 0 or
+1, its five fill modes), and affine_transform, perspective_transform and elastic_transform built
+on it as Keras's jax backend builds them. They gather at coordinates computed from the data, so
+a traced tensor is refused."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from ._trace import Unsupported, is_symbolic
+
+_f32 = np.float32
+_INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
+_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+
+
+def _refuse_traced(op, *xs):
+    if any(is_symbolic(x) for x in xs):
+        raise Unsupported(f"ops.image.{op} is not traceable here: it gathers at coordinates computed "
+                          f"from values (numpy); call it outside a traced layer's call")
+
+
+def _array(x):
+    from . import _value
+    return np.asarray(x) if isinstance(x, np.ndarray) else np.asarray(_value(x))
+
+
+def _mirror(index, size):
+    s = size - 1
+    return np.abs((index + s) % (2 * s) - s) if s > 0 else np.zeros_like(index)
+
+
+def _fix(index, size, mode):
+    if mode == "nearest":
+        return np.clip(index, 0, size - 1)
+    if mode == "wrap":
+        return index % size
+    if mode == "mirror":
+        return _mirror(index, size)
+    if mode == "reflect":
+        return (_mirror(2 * index + 1, 2 * size + 1) - 1) // 2
+    return index
+
+
+def _round_half_away(v):
+    return np.sign(v) * np.floor(np.abs(v) + 0.5)
+
+
+def _map(v, coords, order, mode, cval):
+    """jax.scipy.ndimage.map_coordinates of array `v` at `coords` (one array per axis)."""
+    per_axis = []
+    for c, size in zip(coords, v.shape):
+        c = np.asarray(c)
+        if order == 0:
+            nodes = [(_round_half_away(c).astype(np.int64), 1.0)]
+        else:
+            lower = np.floor(c)
+            nodes = [(lower.astype(np.int64), 1.0 - (c - lower)), (lower.astype(np.int64) + 1, c - lower)]
+        per_axis.append([(np.clip(_fix(i, size, mode), 0, size - 1),
+                          (i >= 0) & (i < size) if mode == "constant" else True, w) for i, w in nodes])
+    out = 0.0
+    for items in itertools.product(*per_axis):
+        index = tuple(i for i, _, _ in items)
+        valid = np.logical_and.reduce([np.broadcast_to(ok, index[0].shape) for _, ok, _ in items])
+        weight = np.prod([np.broadcast_to(w, index[0].shape) for _, _, w in items], axis=0)
+        out = out + weight * np.where(valid, v[index], cval)
+    if v.dtype.kind in "iu":
+        out = _round_half_away(out)
+    return np.asarray(out).astype(v.dtype)
+
+
+def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
+    """Keras `ops.image.map_coordinates`: `inputs` interpolated at `coordinates` (first axis: one
+    coordinate array per input axis), order 0 (nearest) or 1 (linear)."""
+    _refuse_traced("map_coordinates", inputs, coordinates)
+    v, c = _array(inputs), _array(coordinates)
+    if c.ndim < 1 or c.shape[0] != v.ndim:
+        raise ValueError(f"First dim of `coordinates` must be the same as the rank of `inputs`. "
+                         f"Received inputs with shape: {v.shape} and coordinate leading dim of "
+                         f"{c.shape[0] if c.ndim else c.shape}")
+    if c.ndim < 2:
+        raise ValueError(f"Invalid coordinates rank: expected at least rank 2. Received input with "
+                         f"shape: {c.shape}")
+    if fill_mode not in _FILL_MODES:
+        raise ValueError(f"Invalid value for argument `fill_mode`. Expected one of {set(_FILL_MODES)}. "
+                         f"Received: fill_mode={fill_mode}")
+    if order not in (0, 1):
+        raise ValueError(f"Invalid value for argument `order`. Expected one of [0, 1]. Received: order={order}")
+    return _map(v, list(c), order, fill_mode, fill_value)
+
+
+def _check(op, images, interpolation, fill_mode):
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"Invalid value for argument `interpolation`. Expected of one "
+                         f"{set(_INTERPOLATIONS)}. Received: interpolation={interpolation}")
+    if fill_mode not in _FILL_MODES:
+        raise ValueError(f"Invalid value for argument `fill_mode`. Expected of one {set(_FILL_MODES)}. "
+                         f"Received: fill_mode={fill_mode}")
+    if images.ndim not in (3, 4):
+        raise ValueError(f"Invalid images rank: expected rank 3 (single image) or rank 4 (batch of "
+                         f"images). Received input with shape: images.shape={images.shape}")
+
+
+def _batch_last(images, data_format):
+    """(batch, height, width, channels) images, and the function undoing it."""
+    from ._window import _channels_first
+    first = _channels_first(data_format)
+    single = images.ndim == 3
+    x = images[None] if single else images
+    if first:
+        x = np.transpose(x, (0, 2, 3, 1))
+
+    def back(y):
+        if first:
+            y = np.transpose(y, (0, 3, 1, 2))
+        return y[0] if single else y
+    return x, back
+
+
+def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
+                     data_format=None):
+    """Keras `ops.image.affine_transform`: output pixel (y, x) samples the input at
+    (b0 x + b1 y + b2, a0 x + a1 y + a2) for a transform [a0, a1, a2, b0, b1, b2, c0, c1] (as
+    Keras's jax backend: c0 and c1 weigh the channel index, not a projective division)."""
+    _refuse_traced("affine_transform", images, transform)
+    v, t = _array(images), np.asarray(_array(transform), _f32)
+    _check("affine_transform", v, interpolation, fill_mode)
+    if t.ndim not in (1, 2):
+        raise ValueError(f"Invalid transform rank: expected rank 1 (single transform) or rank 2 (batch "
+                         f"of transforms). Received input with shape: transform.shape={t.shape}")
+    x, back = _batch_last(v, data_format)
+    t = np.broadcast_to(t[None] if t.ndim == 1 else t, (x.shape[0], 8))
+    y, xx, c = (g.astype(_f32) for g in np.meshgrid(*[np.arange(n) for n in x.shape[1:]], indexing="ij"))
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        # float32, summed in jax's order: a nearest sample next to a half rounds as Keras's does.
+        a0, a1, a2, b0, b1, b2, c0, c1 = t[i]
+        rows = (y * b1 + xx * b0 + c * c0) + b2
+        cols = (y * a1 + xx * a0 + c * c1) + a2
+        out[i] = _map(x[i], [rows, cols, c], _INTERPOLATIONS[interpolation], fill_mode, fill_value)
+    return back(out)
+
+
+def _homography(start, end):
+    """The 8 coefficients mapping `end` points to `start` points (Keras's compute_homography_matrix)."""
+    sx, sy, ex, ey = start[..., 0], start[..., 1], end[..., 0], end[..., 1]
+    zeros, ones = np.zeros_like(ex), np.ones_like(ex)
+    x_rows = np.stack([ex, ey, ones, zeros, zeros, zeros, -sx * ex, -sx * ey], axis=-1)
+    y_rows = np.stack([zeros, zeros, zeros, ex, ey, ones, -sy * ex, -sy * ey], axis=-1)
+    a = np.concatenate([x_rows, y_rows], axis=1)
+    return np.linalg.solve(a, np.concatenate([sx, sy], axis=-1)[..., None])[..., 0]
+
+
+def perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
+                          data_format=None):
+    """Keras `ops.image.perspective_transform`: each output pixel samples the input where the
+    homography taking `end_points` to `start_points` sends it (4 (x, y) points per image)."""
+    _refuse_traced("perspective_transform", images, start_points, end_points)
+    v = _array(images)
+    start, end = np.asarray(_array(start_points), _f32), np.asarray(_array(end_points), _f32)
+    _check("perspective_transform", v, interpolation, "constant")
+    for name, p in (("start_points", start), ("end_points", end)):
+        if p.shape[-2:] != (4, 2) or p.ndim not in (2, 3):
+            raise ValueError(f"Invalid {name} shape: expected (4,2) for a single image or (N,4,2) for "
+                             f"a batch. Received shape: {p.shape}")
+    if start.shape != end.shape:
+        raise ValueError(f"start_points and end_points must have the same shape. Received "
+                         f"start_points.shape={start.shape}, end_points.shape={end.shape}")
+    x, back = _batch_last(v, data_format)
+    h = _homography(start[None] if start.ndim == 2 else start, end[None] if end.ndim == 2 else end)
+    h = np.broadcast_to(h, (x.shape[0], 8))
+    gx, gy = np.meshgrid(np.arange(x.shape[2]), np.arange(x.shape[1]), indexing="xy")
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        t = h[i]
+        denom = t[6] * gx + t[7] * gy + 1.0
+        cols = (t[0] * gx + t[1] * gy + t[2]) / denom
+        rows = (t[3] * gx + t[4] * gy + t[5]) / denom
+        for ch in range(x.shape[3]):
+            out[i, ..., ch] = _map(x[i, ..., ch], [rows, cols], _INTERPOLATIONS[interpolation],
+                                   "constant", fill_value)
+    return back(out)
+
+
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect",
+                      fill_value=0.0, seed=None, data_format=None):
+    """Keras `ops.image.elastic_transform`: every pixel displaced by alpha times Gaussian-blurred
+    normal noise (sigma), the same field for x and y as in Keras's jax backend. The noise is
+    numpy's (swiftkeras.random), so the fields differ from jax's for the same seed."""
+    from .. import random
+    from .image import gaussian_blur
+    _refuse_traced("elastic_transform", images)
+    v = _array(images)
+    _check("elastic_transform", v, interpolation, fill_mode)
+    x, back = _batch_last(v, data_format)
+    batch, height, width, channels = x.shape
+    size = int(6 * float(sigma)) | 1
+    noise = random.normal((batch, height, width, 1), seed=seed).astype(_f32) * _f32(sigma)
+    field = np.asarray(gaussian_blur(noise, (size, size), (float(sigma), float(sigma)),
+                                     data_format="channels_last"))[..., 0]
+    gx, gy = np.meshgrid(np.arange(width), np.arange(height))
+    cols, rows = gx[None] + float(alpha) * field, gy[None] + float(alpha) * field
+    out = np.empty_like(x)
+    for i in range(batch):
+        for ch in range(channels):
+            out[i, ..., ch] = _map(x[i, ..., ch], [rows[i], cols[i]], _INTERPOLATIONS[interpolation],
+                                   fill_mode, fill_value)
+    return back(out)
+
+
+__all__ = ["map_coordinates", "affine_transform", "perspective_transform", "elastic_transform"]
