@@ -191,6 +191,15 @@ public func keras_estimator_fit_weighted(_ h: OpaquePointer?, _ x: UnsafePointer
     }
 }
 
+/// The box's KerasClassifier / KerasRegressor itself, for the calls that hand it the caller's
+/// callbacks (a Pipeline transforms x before its last step; it has keras_estimator_fit_weighted).
+private func trainedDirectly(_ box: EstimatorBox, _ what: String) throws -> KerasEstimator {
+    guard let k = box.estimator as? KerasEstimator else {
+        throw ABIError(.invalidArgument, "\(what): this \(box.estimator.estimatorName) is not a KerasClassifier or KerasRegressor (a Pipeline transforms x first; use keras_estimator_fit_weighted)")
+    }
+    return k
+}
+
 /// fit(x, y, sample_weight=w) with the caller's callbacks for this fit.
 @_cdecl("keras_estimator_fit_callbacks")
 public func keras_estimator_fit_callbacks(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ xNdim: Int32, _ xShape: UnsafePointer<Int64>?,
@@ -199,9 +208,7 @@ public func keras_estimator_fit_callbacks(_ h: OpaquePointer?, _ x: UnsafePointe
                                           _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32) -> Int32 {
     guardedLoop("keras_estimator_fit_callbacks") {
         let box = try estimatorBox(h)
-        guard let k = box.estimator as? KerasEstimator else {
-            throw ABIError(.invalidArgument, "keras_estimator_fit_callbacks: this \(box.estimator.estimatorName) is not a KerasClassifier or KerasRegressor (a Pipeline transforms x first; use keras_estimator_fit_weighted)")
-        }
+        let k = try trainedDirectly(box, "keras_estimator_fit_callbacks")
         let xt = try inputTensor(x, xNdim, xShape, "x")
         let yt = try target(y, yNdim, yShape)
         let sw = try weightVector(w, nWeights, samples: xt.shape.first)
@@ -220,9 +227,7 @@ public func keras_estimator_partial_fit(_ h: OpaquePointer?, _ x: UnsafePointer<
                                         _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32) -> Int32 {
     guardedLoop("keras_estimator_partial_fit") {
         let box = try estimatorBox(h)
-        guard let k = box.estimator as? KerasEstimator else {
-            throw ABIError(.invalidArgument, "keras_estimator_partial_fit: this \(box.estimator.estimatorName) is not a KerasClassifier or KerasRegressor")
-        }
+        let k = try trainedDirectly(box, "keras_estimator_partial_fit")
         guard nClasses >= 0, nClasses <= Int64(Int32.max), (classes == nil) == (nClasses == 0) else {
             throw ABIError(.invalidArgument, "keras_estimator_partial_fit: classes and n_classes must be both given (n_classes > 0) or NULL and 0, got n_classes \(nClasses)")
         }
