@@ -287,3 +287,12 @@ def test_values_only_ops_are_refused_in_a_traced_layer(name):
     with pytest.raises(NotImplementedError, match=rf"ops\..*{name} is not traceable here"):
         model.compile(optimizer="sgd", loss="mse")
         model.fit(np.ones((4, 3, 4, 3), np.float32), np.ones((4, 1), np.float32), verbose=0)
+
+
+@pytest.mark.parametrize("module", ["nn", "image"])
+def test_every_keras_name_of_the_namespace_exists(module):
+    keras_names = {n for n in dir(getattr(keras.ops, module)) if not n.startswith("_")}
+    ours = getattr(ops, module)
+    assert sorted(n for n in keras_names if not hasattr(ours, n)) == []
+    if module == "nn":   # Keras exports one function as ops.polar and ops.nn.polar
+        assert_equals_keras_op(ops.nn.polar(A, A[::-1]), keras.ops.nn.polar(A, A[::-1]), 1e-6, 1e-6)

@@ -391,6 +391,12 @@ def moments(x, axes, keepdims=False, synchronized=False):
     return run(x, axes, keepdims=keepdims, synchronized=synchronized)
 
 
+def polar(abs_, angle):
+    """Keras `ops.nn.polar`, the same function as `ops.polar`."""
+    from . import polar as run
+    return run(abs_, angle)
+
+
 from ._ctc import ctc_decode, ctc_loss  # noqa: E402
 from ._window import (adaptive_average_pool, adaptive_max_pool, average_pool, conv,  # noqa: E402
                       conv_transpose, depthwise_conv, fold, max_pool, separable_conv, unfold)
@@ -401,7 +407,7 @@ __all__ = ["normalize", "rms_normalization", "layer_normalization", "batch_norma
            "sparse_plus", "threshold", "one_hot", "conv", "depthwise_conv", "max_pool",
            "average_pool", "conv_transpose", "separable_conv", "adaptive_average_pool",
            "adaptive_max_pool", "unfold", "fold", "ctc_loss", "ctc_decode", "dot_product_attention",
-           "depth_to_space", "space_to_depth", "sparsemax", "moments",
+           "depth_to_space", "space_to_depth", "sparsemax", "moments", "polar",
            "relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid",
            "leaky_relu", "hard_sigmoid", "hard_silu", "hard_swish", "elu", "selu", "gelu",
            "softmax", "log_softmax"]
