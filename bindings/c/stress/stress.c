@@ -23,7 +23,8 @@ static int square(void *user_data, const float *x, int64_t n, float *y, float *d
 
 /* The library's own threads, from two callers at once: a product in the two-core range shared
  * with the GemmPartner thread (32x64 by 64x128), an LSTM whose batch of 16 runs as two halves
- * concurrently (20 steps: over the split's 2^20 multiply-adds), and a grid search on two workers. */
+ * concurrently (20 steps: over the split's 2^20 multiply-adds), a Bidirectional LSTM whose two
+ * directions run as one op on the caller and the partner, and a grid search on two workers. */
 static int threaded_work(int id) {
     enum { rows = 32, features = 64, steps = 20, seq = 8 };
     static const char *dense =
@@ -36,9 +37,16 @@ static int threaded_work(int id) {
         "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 20, 8]}},"
         "{\"class_name\": \"LSTM\", \"config\": {\"units\": 32}},"
         "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}]}}";
+    static const char *bilstm =
+        "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 20, 8]}},"
+        "{\"class_name\": \"Bidirectional\", \"config\": {\"layer\": "
+        "{\"class_name\": \"LSTM\", \"config\": {\"units\": 32, \"return_sequences\": true}}}},"
+        "{\"class_name\": \"GlobalAveragePooling1D\", \"config\": {}},"
+        "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}]}}";
     float x[rows * features], s[rows * steps * seq], y[rows];
     const int64_t xs[2] = {rows, features}, ss[3] = {rows, steps, seq}, ys[2] = {rows, 1}, yv[1] = {rows};
-    keras_model *m = NULL, *r = NULL;
+    keras_model *m = NULL, *r = NULL, *b = NULL;
     keras_estimator *est = NULL;
     keras_search *search = NULL;
     int i, failures = 0;
@@ -49,6 +57,8 @@ static int threaded_work(int id) {
         keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 3, \"batch_size\": 32, \"verbose\": 0}", NULL, 0, NULL) != KERAS_OK ||
         keras_model_from_json(lstm, &r) != KERAS_OK || keras_model_compile(r, "{\"optimizer\": \"adam\", \"loss\": \"mse\"}") != KERAS_OK ||
         keras_model_fit(r, s, 3, ss, y, 2, ys, "{\"epochs\": 1, \"batch_size\": 16, \"verbose\": 0}", NULL, 0, NULL) != KERAS_OK ||
+        keras_model_from_json(bilstm, &b) != KERAS_OK || keras_model_compile(b, "{\"optimizer\": \"adam\", \"loss\": \"mse\"}") != KERAS_OK ||
+        keras_model_fit(b, s, 3, ss, y, 2, ys, "{\"epochs\": 1, \"batch_size\": 16, \"verbose\": 0}", NULL, 0, NULL) != KERAS_OK ||
         keras_estimator_new("KerasRegressor", dense, "{\"loss\": \"mse\", \"epochs\": 1, \"verbose\": 0}", &est) != KERAS_OK ||
         keras_grid_search_new(est, "{\"batch_size\": [8, 16]}", "{\"cv\": 2, \"n_jobs\": 2}", &search) != KERAS_OK ||
         keras_search_fit(search, x, 2, xs, y, 1, yv) != KERAS_OK) {
@@ -57,6 +67,7 @@ static int threaded_work(int id) {
     }
     keras_search_free(search);
     keras_estimator_free(est);
+    keras_model_free(b);
     keras_model_free(r);
     keras_model_free(m);
     return failures;
