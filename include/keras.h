@@ -806,7 +806,11 @@ int keras_register_layer(const char *name, const keras_layer_class *cls);
  * slice {"specs": one entry per axis, an index or [start, stop, step] with nulls: Python's
  * x[...]}, take {"axis" or null} and take_along_axis {"axis"} (x, then an index node of whole
  * numbers), tile {"repeats"}, repeat {"repeats", "axis"}, einsum {"equation": explicit, letters
- * only, one or two inputs}; matmul also takes vectors and equal-rank stacks of matrices.
+ * only, one or two inputs}; matmul also takes vectors and equal-rank stacks of matrices;
+ * erf erfc erfinv i0 (elementwise, with their derivatives); channels-last windows over rank 3-5
+ * inputs (each size one integer or one per spatial axis, as keras.ops): conv and depthwise_conv
+ * (x, kernel; {"strides", "padding": "valid"|"same", "dilation_rate"}), conv_transpose (the same
+ * and "output_padding"), max_pool and average_pool (x; {"pool_size", "strides", "padding"}).
  * Errors: INVALID_ARGUMENT (unknown op, bad node or attribute), SHAPE, STATE (outside build). */
 int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);
 /* The layer's weight number `index` (creation order, as add_weight made them). */
