@@ -268,6 +268,18 @@ int keras_model_predict_arrays(keras_model *model, const keras_array *x, int nx,
                                keras_callback *const *callbacks, int n_callbacks,
                                keras_output *outputs, int n_outputs);
 
+/* Keras model(x, training=...): one forward pass over all of x (no batching), outputs as
+ * keras_model_predict_arrays. *losses_json (may be NULL; caller-owned) receives the call's
+ * activity penalties and add_loss values (inference calls included), Keras 3's model.losses
+ * before its weight penalties: [{"layer": [names from the model's layer down], "value": v}, ...]
+ * in Keras's order. training != 0 runs training mode (dropout, batch statistics). */
+int keras_model_call(keras_model *model, const keras_array *x, int nx, int training,
+                     keras_output *outputs, int n_outputs, char **losses_json);
+
+/* The weight regularization penalties at the current weights, in trainable-weight order (what
+ * Keras 3's model.losses ends with): JSON as keras_model_call's, caller-owned. */
+int keras_model_weight_losses(keras_model *model, char **losses_json);
+
 /* The number of inputs / outputs of a built model. Errors: STATE (not built). */
 int keras_model_input_count(keras_model *model, int *count);
 int keras_model_output_count(keras_model *model, int *count);
@@ -842,6 +854,34 @@ int keras_layer_builder_state_output(keras_layer_builder *builder, int index, in
  * `cell.get_initial_state(batch_size=1)` returns, from weights and constants only. RNN(cell)
  * repeats it for every row when no initial_state is given (without it: zeros). */
 int keras_layer_builder_initial_state(keras_layer_builder *builder, int index, int64_t node);
+
+/* A function of arrays as a standalone op graph, outside any layer (Keras: ops.jvp; jax.vjp):
+ * its arguments are arrays with values (the point where it is evaluated and differentiated), its
+ * body the ops above, added with keras_layer_builder_constant / _op / _shape on the builder
+ * keras_graph_new returns (keras_layer_builder_input and add_weight are refused: a graph has
+ * arguments, not a layer input or weights). Derivatives come from the library's reverse-mode
+ * autodiff, exactly (no finite differences). All shapes are known. One thread at a time per graph.
+ * keras_graph_new: *out is caller-owned; free it with keras_graph_free (NULL is ignored). */
+int keras_graph_new(keras_layer_builder **out);
+void keras_graph_free(keras_layer_builder *graph);
+/* A new argument with its value (copied; ndim 0 is a scalar), as a node. Arguments are numbered
+ * from 0 in creation order: tangents and gradients below come one per argument in that order. */
+int keras_graph_argument(keras_layer_builder *graph, const float *data, int ndim,
+                         const int64_t *shape, int64_t *node);
+/* The vector-Jacobian product (jax.vjp) of the n_outputs nodes `outputs`: values[k] (may be NULL,
+ * or a NULL entry: not written) receives output k (its size from keras_layer_builder_shape), and
+ * gradients[j] (may be NULL / NULL entries) the gradient of sum_k sum(output_k * cotangents[k])
+ * with respect to argument j (its size). A NULL cotangents[k] is zeros; one backward pass.
+ * Errors: INVALID_ARGUMENT (not a graph of keras_graph_new, bad node, NULL cotangents array),
+ * SHAPE. */
+int keras_graph_vjp(keras_layer_builder *graph, int n_outputs, const int64_t *outputs,
+                    const float *const *cotangents, float *const *values, float *const *gradients);
+/* The Jacobian-vector product (jax.jvp, Keras ops.jvp) of `outputs`: values as keras_graph_vjp,
+ * tangents_out[k] (size of output k) = J_k t, where tangents[j] is the direction of argument j
+ * (NULL entry: zero). Exact, by reverse mode: one backward pass per output element (a row of the
+ * Jacobian dotted with the tangents), so its cost is the output size times a backward pass. */
+int keras_graph_jvp(keras_layer_builder *graph, int n_outputs, const int64_t *outputs,
+                    const float *const *tangents, float *const *values, float *const *tangents_out);
 
 /* Registers a loss (usable in compile specs as "loss": "name"). */
 int keras_register_loss(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);

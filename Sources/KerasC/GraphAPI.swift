@@ -1,3 +1,4 @@
+import Foundation
 import Keras
 
 // A plugin layer's call as a composition of built-in ops (keras_layer_builder_op and friends):
@@ -116,5 +117,130 @@ public func keras_layer_builder_state_output(_ builder: UnsafeMutableRawPointer?
     guarded("keras_layer_builder_state_output") {
         guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
         try trace(builder).setStateOutput(Int(index), try nodeIndex(node), training: training < 0 ? nil : training == 1)
+    }
+}
+
+// A function of arrays as a standalone op graph (keras_graph_*): arguments with values, the same
+// ops as a layer's call (keras_layer_builder_constant/op/shape on the graph's builder), then its
+// outputs with their derivatives from the library's reverse-mode autodiff (jax.vjp, ops.jvp).
+
+/// The builders made by keras_graph_new that are still live.
+private enum FunctionGraphs {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var live: Set<UnsafeMutableRawPointer> = []
+
+    static func insert(_ p: UnsafeMutableRawPointer) { lock.lock(); live.insert(p); lock.unlock() }
+
+    static func remove(_ p: UnsafeMutableRawPointer) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return live.remove(p) != nil
+    }
+
+    /// The graph behind a live keras_graph_new builder.
+    static func graph(_ builder: UnsafeMutableRawPointer?) throws -> OpGraph {
+        guard let builder else { throw ABIError(.invalidArgument, "the graph is NULL") }
+        lock.lock()
+        let known = live.contains(builder)
+        lock.unlock()
+        guard known else {
+            throw ABIError(.invalidArgument, "the graph \(builder) is not a live graph of keras_graph_new (already freed, or a layer's builder)")
+        }
+        let g = try trace(builder)
+        guard g.isFunction else { throw ABIError(.invalidArgument, "the builder is a layer's, not a graph of keras_graph_new") }
+        return g
+    }
+}
+
+@_cdecl("keras_graph_new")
+public func keras_graph_new(_ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32 {
+    guarded("keras_graph_new") {
+        guard let out else { throw ABIError(.invalidArgument, "out must not be NULL") }
+        let raw = makeBuilder(BuilderContext(function: OpGraph.function()))
+        FunctionGraphs.insert(raw)
+        out.pointee = raw
+    }
+}
+
+@_cdecl("keras_graph_free")
+public func keras_graph_free(_ graph: UnsafeMutableRawPointer?) {
+    guard let graph, FunctionGraphs.remove(graph) else { return }
+    freeBuilder(graph)
+}
+
+@_cdecl("keras_graph_argument")
+public func keras_graph_argument(_ graph: UnsafeMutableRawPointer?, _ data: UnsafePointer<Float>?, _ ndim: Int32,
+                                 _ shape: UnsafePointer<Int64>?, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_graph_argument") {
+        let g = try FunctionGraphs.graph(graph)
+        guard let data else { throw ABIError(.invalidArgument, "data must not be NULL") }
+        guard node != nil else { throw ABIError(.invalidArgument, "node must not be NULL") }
+        let value: Tensor
+        if ndim == 0 {
+            value = Tensor(data.pointee)
+        } else {
+            let (dims, count) = try shapeArray(ndim, shape, "keras_graph_argument")
+            value = try Tensor(shape: dims, scalars: Array(UnsafeBufferPointer(start: data, count: count)))
+        }
+        try store(try g.addArgument(value), node)
+    }
+}
+
+/// Reads one array per entry of `pointers` (n entries) with the shapes given; a NULL entry is nil.
+private func readArrays(_ pointers: UnsafePointer<UnsafePointer<Float>?>?, _ shapes: [[Int]], _ what: String) throws -> [Tensor?] {
+    guard let pointers else { throw ABIError(.invalidArgument, "\(what) must not be NULL") }
+    return try shapes.enumerated().map { k, shape in
+        guard let p = pointers[k] else { return nil }
+        return try Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: p, count: shape.reduce(1, *))))
+    }
+}
+
+/// Copies each tensor into its caller-owned buffer (a NULL array or entry skips it).
+private func writeArrays(_ tensors: [Tensor], _ pointers: UnsafePointer<UnsafeMutablePointer<Float>?>?) {
+    guard let pointers else { return }
+    for (k, t) in tensors.enumerated() {
+        guard let p = pointers[k] else { continue }
+        p.update(from: t.data, count: t.count)
+    }
+}
+
+private func outputNodes(_ g: OpGraph, _ n: Int32, _ outputs: UnsafePointer<Int64>?) throws -> [Int] {
+    guard n >= 1 && n <= 1024 else { throw ABIError(.invalidArgument, "n_outputs must be 1...1024, got \(n)") }
+    guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
+    return try (0..<Int(n)).map { k in
+        let node = try nodeIndex(outputs[k])
+        guard node < g.count else { throw ABIError(.invalidArgument, "output \(k): node \(node) is not a node of the graph (it has \(g.count))") }
+        return node
+    }
+}
+
+@_cdecl("keras_graph_vjp")
+public func keras_graph_vjp(_ graph: UnsafeMutableRawPointer?, _ nOutputs: Int32, _ outputs: UnsafePointer<Int64>?,
+                            _ cotangents: UnsafePointer<UnsafePointer<Float>?>?,
+                            _ values: UnsafePointer<UnsafeMutablePointer<Float>?>?,
+                            _ gradients: UnsafePointer<UnsafeMutablePointer<Float>?>?) -> Int32 {
+    guarded("keras_graph_vjp") {
+        let g = try FunctionGraphs.graph(graph)
+        let nodes = try outputNodes(g, nOutputs, outputs)
+        let shapes = try nodes.map { try g.shape(of: $0) }
+        let seeds = try readArrays(cotangents, shapes, "cotangents").enumerated().map { k, t in t ?? Tensor(shape: shapes[k]) }
+        let (ys, grads) = try g.vjp(outputs: nodes, cotangents: seeds)
+        writeArrays(ys, values)
+        writeArrays(grads, gradients)
+    }
+}
+
+@_cdecl("keras_graph_jvp")
+public func keras_graph_jvp(_ graph: UnsafeMutableRawPointer?, _ nOutputs: Int32, _ outputs: UnsafePointer<Int64>?,
+                            _ tangents: UnsafePointer<UnsafePointer<Float>?>?,
+                            _ values: UnsafePointer<UnsafeMutablePointer<Float>?>?,
+                            _ tangentsOut: UnsafePointer<UnsafeMutablePointer<Float>?>?) -> Int32 {
+    guarded("keras_graph_jvp") {
+        let g = try FunctionGraphs.graph(graph)
+        let nodes = try outputNodes(g, nOutputs, outputs)
+        let argumentShapes = g.argumentShapes
+        let directions = try argumentShapes.isEmpty ? [] : readArrays(tangents, argumentShapes, "tangents")
+        let (ys, ts) = try g.jvp(outputs: nodes, tangents: directions)
+        writeArrays(ys, values)
+        writeArrays(ts, tangentsOut)
     }
 }

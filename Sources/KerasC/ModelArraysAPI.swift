@@ -112,23 +112,64 @@ public func keras_model_predict_arrays(_ handle: OpaquePointer?, _ x: UnsafeRawP
         let results = try box.locked { () throws -> [Tensor] in
             return try box.model.predict(xs, batchSize: o.int("batch_size"), verbose: o.int("verbose") ?? 0, callbacks: cbs)
         }
-        guard Int(nOut) == results.count else {
-            throw ABIError(.shape, "predict: the model gives \(results.count) output(s), n_outputs is \(nOut)")
+        try writeOutputs(results, outputs, nOut, "predict")
+    }
+}
+
+/// Copies `results` into the caller's keras_output buffers (n of them), writing every shape
+/// first-fit; BUFFER_TOO_SMALL after the others when one does not fit.
+private func writeOutputs(_ results: [Tensor], _ outputs: UnsafeMutableRawPointer, _ nOut: Int32, _ what: String) throws {
+    guard Int(nOut) == results.count else {
+        throw ABIError(.shape, "\(what): the model gives \(results.count) output(s), n_outputs is \(nOut)")
+    }
+    var tooSmall: ABIError?
+    for (i, r) in results.enumerated() {
+        let base = outputs + i * outputStride
+        let data = base.load(as: UnsafeMutablePointer<Float>?.self)
+        let capacity = base.load(fromByteOffset: 8, as: Int64.self)
+        let ndim = (base + 16).assumingMemoryBound(to: Int32.self)
+        let shape = (base + 24).assumingMemoryBound(to: Int64.self)
+        do {
+            try copyOut(r, data, capacity, shape, ndim, "\(what) output \(i)")
+        } catch let e as ABIError where e.status == .bufferTooSmall {
+            tooSmall = tooSmall ?? e
         }
-        var tooSmall: ABIError?
-        for (i, r) in results.enumerated() {
-            let base = outputs + i * outputStride
-            let data = base.load(as: UnsafeMutablePointer<Float>?.self)
-            let capacity = base.load(fromByteOffset: 8, as: Int64.self)
-            let ndim = (base + 16).assumingMemoryBound(to: Int32.self)
-            let shape = (base + 24).assumingMemoryBound(to: Int64.self)
-            do {
-                try copyOut(r, data, capacity, shape, ndim, "predict output \(i)")
-            } catch let e as ABIError where e.status == .bufferTooSmall {
-                tooSmall = tooSmall ?? e
-            }
-        }
-        if let tooSmall { throw tooSmall }
+    }
+    if let tooSmall { throw tooSmall }
+}
+
+/// Keras's `model.losses` entries as JSON: [{"layer": [names from the model's layer down],
+/// "value": v}, ...].
+private func lossesJSON(_ losses: [LayerLoss]) -> String {
+    JSON.array(losses.map { l in
+        .object([("layer", .array(l.path.map { .string($0) })), ("value", .double(Double(l.value)))])
+    }).description
+}
+
+@_cdecl("keras_model_call")
+public func keras_model_call(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32, _ training: Int32,
+                             _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32,
+                             _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_call") {
+        lossesOut?.pointee = nil
+        let box = try modelBox(handle)
+        let xs = try inputTensors(x, nx, "x", counted: "nx")
+        guard nOut >= 0 else { throw ABIError(.invalidArgument, "n_outputs is negative (\(nOut))") }
+        guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
+        let (results, losses) = try box.locked { try box.model.callCollectingLosses(xs, training: training != 0) }
+        try writeOutputs(results, outputs, nOut, "call")
+        if let lossesOut { lossesOut.pointee = try ownedCString(lossesJSON(losses)) }
+    }
+}
+
+@_cdecl("keras_model_weight_losses")
+public func keras_model_weight_losses(_ handle: OpaquePointer?, _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_weight_losses") {
+        let out = try requireOut(lossesOut, "losses_json")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let losses = try box.locked { try box.model.weightRegularizationLosses() }
+        out.pointee = try ownedCString(lossesJSON(losses))
     }
 }
 

@@ -71,6 +71,29 @@ final class BuilderContext {
         self.add = add
         trace = OpGraph.current
     }
+    /// The context of a function's graph (keras_graph_new): no layer, so add_weight is refused.
+    init(function graph: OpGraph) {
+        add = { name, _, _, _ in
+            throw ABIError(.state, "add_weight '\(name)': a function's graph (keras_graph_new) has arguments (keras_graph_argument), not weights")
+        }
+        trace = graph
+    }
+}
+
+/// A keras_layer_builder struct: the context at offset 0, add_weight at offset 8.
+func makeBuilder(_ ctx: BuilderContext) -> UnsafeMutableRawPointer {
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+    raw.storeBytes(of: Unmanaged.passRetained(ctx).toOpaque(), as: UnsafeMutableRawPointer.self)
+    raw.storeBytes(of: addWeightThunk, toByteOffset: 8, as: AddWeightFn.self)
+    return raw
+}
+
+/// Releases the context of a builder made by ``makeBuilder(_:)`` and frees the struct.
+func freeBuilder(_ raw: UnsafeMutableRawPointer) {
+    if let opaque = raw.load(as: UnsafeMutableRawPointer?.self) {
+        Unmanaged<BuilderContext>.fromOpaque(opaque).release()
+    }
+    raw.deallocate()
 }
 
 private let addWeightThunk: AddWeightFn = { builder, name, ndim, shape, initializer, trainable in
@@ -110,18 +133,12 @@ private func layerFunctions(_ inst: PluginInstance, className: String) -> Callba
     if let build = t.build {
         f.build = { inputShape, add in
             try withoutActuallyEscaping(add) { add in
-            let ctx = BuilderContext(add)
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
-            defer { raw.deallocate() }
-            let opaque = Unmanaged.passRetained(ctx).toOpaque()
-            defer { Unmanaged<BuilderContext>.fromOpaque(opaque).release() }
-            raw.storeBytes(of: opaque, as: UnsafeMutableRawPointer.self)
-            raw.storeBytes(of: addWeightThunk, toByteOffset: 8, as: AddWeightFn.self)
+            let raw = makeBuilder(BuilderContext(add))
+            defer { freeBuilder(raw) }
             let shape = cShape(inputShape)
             try CallbackMessage.check("\(what): build") {
                 shape.withUnsafeBufferPointer { build(inst.state, raw, Int32(shape.count), $0.baseAddress) }
             }
-            raw.storeBytes(of: nil, as: UnsafeMutableRawPointer?.self)
             }
         }
     }

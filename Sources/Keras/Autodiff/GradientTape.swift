@@ -126,15 +126,46 @@ public final class GradientTape {
         }
     }
 
+    /// A vector-Jacobian product (`jax.vjp`): the gradients with respect to `sources` of
+    /// `Σ_k sum(targets[k] * seeds[k])`, in one reverse pass seeded with each target's cotangent
+    /// (`seeds[k]` has `targets[k]`'s shape). Targets this tape did not record add nothing, so a
+    /// source no target depends on gets zeros. The tape's nodes are kept: it can be walked again
+    /// with other seeds (one pass per row of a Jacobian).
+    public func gradient(of targets: [Tensor], seeds: [Tensor], with sources: [Tensor]) throws -> [Tensor] {
+        guard targets.count == seeds.count else {
+            throw KerasError.invalidArgument("GradientTape.gradient: \(seeds.count) seeds for \(targets.count) targets")
+        }
+        for (k, (t, s)) in zip(targets, seeds).enumerated() where t.shape != s.shape {
+            throw KerasError.shapeMismatch("GradientTape.gradient: the seed of target \(k) has shape \(formatShape(s.shape)), the target \(formatShape(t.shape))")
+        }
+        let recorded = zip(targets, seeds).filter { tracks($0.0) }
+        guard !recorded.isEmpty else { return sources.map { Tensor(shape: $0.shape) } }
+        clearGradients()
+        for (t, s) in recorded { accumulate(node: t.node, s) }
+        try walkBack(from: recorded.map { Int($0.0.node) }.max() ?? 0)
+        return sources.map { s in
+            tracks(s) ? (grads[Int(s.node)] ?? Tensor(shape: s.shape)) : Tensor(shape: s.shape)
+        }
+    }
+
+    private func clearGradients() {
+        // Refilled in place: the capacity from the last step is kept, so a warm step allocates no array.
+        grads.removeAll(keepingCapacity: true)
+        for _ in 0..<nodes.count { grads.append(nil) }
+    }
+
     private func backpropagate(from target: Tensor) throws {
         guard tracks(target) else {
             throw KerasError.invalidState("GradientTape.gradient: the target was not computed while this tape was recording, or does not depend on anything watched")
         }
-        // Refilled in place: the capacity from the last step is kept, so a warm step allocates no array.
-        grads.removeAll(keepingCapacity: true)
-        for _ in 0..<nodes.count { grads.append(nil) }
+        clearGradients()
         grads[Int(target.node)] = Tensor(shape: target.shape, repeating: 1)
-        var i = Int(target.node)
+        try walkBack(from: Int(target.node))
+    }
+
+    /// Runs the backward of every node from `start` down, each with its accumulated gradient.
+    private func walkBack(from start: Int) throws {
+        var i = start
         while i >= 0 {
             if let g = grads[i], let back = nodes[i].backward {
                 grads[i] = nil

@@ -305,6 +305,13 @@ _declare("keras_layer_builder_loss", [keras_layer_builder_p, c_int64, c_int32], 
 _declare("keras_layer_builder_state", [keras_layer_builder_p, c_int64, int64_p], c_int32)
 _declare("keras_layer_builder_state_output", [keras_layer_builder_p, c_int32, c_int64, c_int32], c_int32)
 _declare("keras_layer_builder_initial_state", [keras_layer_builder_p, c_int32, c_int64], c_int32)
+_declare("keras_graph_new", [POINTER(keras_layer_builder_p)], c_int32)
+_declare("keras_graph_free", [keras_layer_builder_p], None)
+_declare("keras_graph_argument", [keras_layer_builder_p, float_p, c_int32, int64_p, int64_p], c_int32)
+_declare("keras_graph_vjp", [keras_layer_builder_p, c_int32, int64_p, float_pp, float_pp, float_pp],
+         c_int32)
+_declare("keras_graph_jvp", [keras_layer_builder_p, c_int32, int64_p, float_pp, float_pp, float_pp],
+         c_int32)
 
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------
 _declare("keras_catalog_json", [char_pp], c_int32)
@@ -327,6 +334,9 @@ _declare("keras_model_evaluate_arrays", [keras_model_p, keras_array_p, c_int32, 
 _declare("keras_model_predict_arrays", [keras_model_p, keras_array_p, c_int32, c_char_p,
                                         POINTER(keras_callback_p), c_int32,
                                         POINTER(keras_output), c_int32], c_int32)
+_declare("keras_model_call", [keras_model_p, keras_array_p, c_int32, c_int32, POINTER(keras_output),
+                             c_int32, char_pp], c_int32)
+_declare("keras_model_weight_losses", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_input_count", [keras_model_p, int32_p], c_int32)
 _declare("keras_model_output_count", [keras_model_p, int32_p], c_int32)
 _declare("keras_model_io_shape", [keras_model_p, c_int32, c_int32, c_int64, int64_p, c_int32,

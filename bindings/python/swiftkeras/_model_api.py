@@ -145,9 +145,12 @@ class ModelAPI:
 
     @property
     def losses(self):
-        """Keras `model.losses`: the losses layers add (activity regularization). Those are
-        computed inside the library's training step, so there are none to list here."""
-        return []
+        """Keras 3 `model.losses`: the activity penalties and `add_loss` values of the last call
+        `model(x)` (fit, evaluate and predict clear them, as Keras's steps do), then the weight
+        regularization penalties at the current weights, in `trainable_weights` order; float32
+        scalars. The library computes them all (keras_model_call, keras_model_weight_losses)."""
+        entries = list(self.__dict__.get("_call_loss_entries") or []) + self._weight_losses()
+        return [np.float32(v) for _, v in entries]
 
     # -- execution flags -------------------------------------------------------------------
     @property

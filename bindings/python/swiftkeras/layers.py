@@ -262,7 +262,7 @@ class Layer:
             from .models import Sequential
             owner = Sequential(name=unique_name("layer_call"))
             owner._adopt(self, batch_shape=(None,) + x.shape[1:])
-        return self._owner._call_layer(self._index, x)
+        return self._owner._call_layer(self._index, x, training)
 
     def compute_output_shape(self, input_shape):
         """Keras `compute_output_shape`: the output shape for `input_shape` (None for unknown
@@ -275,6 +275,18 @@ class Layer:
             from .models import _probe_output_shape
             return _probe_output_shape(self, shape)
         raise NotImplementedError(f"{type(self).__name__}.compute_output_shape")
+
+    @property
+    def losses(self):
+        """Keras 3 `layer.losses`: the activity penalty and `add_loss` values of the layer's last
+        call (its own `layer(x)`, or a call of the model holding it; cleared by fit, evaluate and
+        predict), then the penalties of its weight regularizers at the current weights, as
+        float32 scalars."""
+        own = list(self.__dict__.get("_call_losses") or [])
+        owner = self.__dict__.get("_owner")
+        if owner is not None and owner._handle is not None:
+            own += [v for path, v in owner._weight_losses() if path[:1] == (self.name,)]
+        return [np.float32(v) for v in own]
 
     def add_loss(self, loss):
         """Keras `add_loss`, called in `call`: the sum of each value joins the loss of every

@@ -345,12 +345,13 @@ class Model(ModelAPI):
                                           arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                           arr.size))
 
-    def _call_layer(self, index, x):
+    def _call_layer(self, index, x, training=False):
         """Keras's `layer(x)` on numpy: a one-layer model made from the layer's config and
-        weights computes it (the library runs every layer; nothing is recomputed here)."""
+        weights computes it (the library runs every layer; nothing is recomputed here). The
+        call's losses become the layer's `losses`, as in Keras."""
         info = self._layers_info()[index]
         if getattr(self, "_single_layer", False) and not info["class_name"] == "InputLayer":
-            return self.predict(x, verbose=0)
+            return self(x, training=training)
         probe = Sequential(name=unique_name("layer_call"))
         probe._input_batch_shape = (None,) + tuple(x.shape[1:])
         probe._entries_override = [{"module": "keras.layers", "class_name": info["class_name"],
@@ -359,7 +360,11 @@ class Model(ModelAPI):
         weights = [self._get_weight(w) for w in info["weights"]]
         if weights:
             probe.set_weights(weights)
-        return probe.predict(x, verbose=0)
+        out = probe(x, training=training)
+        layer = self._layer_object(info["name"])
+        if layer is not None:
+            layer._call_losses = [v for _, v in probe.__dict__.get("_call_loss_entries") or []]
+        return out
 
     def _layer_output_shape(self, index, input_shape):
         x = np.zeros((1,) + tuple(1 if d is None else d for d in input_shape[1:]), np.float32)
@@ -576,6 +581,7 @@ class Model(ModelAPI):
         """Keras `model.fit`; returns a History whose `.history` holds the epoch figures."""
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
+        self._clear_call_losses()
         if _custom_steps.overrides(self, "train_step"):
             raise NotImplementedError(_custom_steps.TRAIN_STEP_ROUTE.format(cls=type(self).__name__))
         if _datasets.is_dataset(x):
@@ -726,6 +732,7 @@ class Model(ModelAPI):
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order. An overridden
         `test_step(data)` is called per batch, on numpy."""
+        self._clear_call_losses()
         if _custom_steps.overrides(self, "test_step") and not _datasets.is_dataset(x):
             return _custom_steps.evaluate_by_steps(self, x, y, batch_size, sample_weight, return_dict)
         if _datasets.is_dataset(x):
@@ -758,6 +765,7 @@ class Model(ModelAPI):
         """Keras `model.predict`: numpy outputs allocated here and filled by the library (a
         list for a model with several outputs). An overridden `predict_step(data)` is called
         per batch, on numpy."""
+        self._clear_call_losses()
         if _custom_steps.overrides(self, "predict_step") and not _datasets.is_dataset(x):
             return _custom_steps.predict_by_steps(self, x, batch_size)
         return self._predict(x, batch_size, verbose, steps, callbacks)
@@ -831,7 +839,70 @@ class Model(ModelAPI):
         if isinstance(x, KerasTensor):
             raise NotImplementedError("Calling a model on a symbolic tensor (nesting models) "
                                       "is not supported by swiftkeras yet")
+        if _lib.has("keras_model_call") and self._adds_call_losses():
+            return self._call_collecting_losses(x, training)
+        self._clear_call_losses()
         return self._predict(x, verbose=0)
+
+    def _adds_call_losses(self):
+        """Whether a call can add losses (Keras `model.losses` after `model(x)`): some layer has
+        an activity regularizer, or is written in Python (its traced call may `add_loss`)."""
+        def found(node):
+            if isinstance(node, dict):
+                if node.get("activity_regularizer") is not None or node.get("registered_name"):
+                    return True
+                return any(found(v) for v in node.values())
+            return isinstance(node, list) and any(found(v) for v in node)
+        self._ensure_handle()
+        if any(found(i["config"]) for i in self._layers_info()):
+            return True
+        return any(not isinstance(layer, _BuiltinLayer) or found(layer.get_config())
+                   for layer in self._layers)
+
+    def _layer_object(self, name):
+        return next((layer for layer in self._layers if layer.name == name), None)
+
+    def _call_collecting_losses(self, x, training):
+        """Keras `model(x, training=...)`: one forward pass of the library over all of x
+        (keras_model_call), keeping the call's activity penalties and `add_loss` values for
+        `model.losses` and each layer's `losses`."""
+        x = _text_callables.model_inputs(self, x)
+        self._ensure_handle(x)
+        xs_list = self._arrays(x, "x", inputs=True)
+        n = len(xs_list[0])
+        if getattr(self, "_compute_loss_graph", False):   # no targets: compute_loss unused
+            xs_list.append(np.zeros((n,) + tuple(self._io_shape(True, len(xs_list), n)[1:]), np.float32))
+        try:
+            outs = [np.empty(self._io_shape(False, i, n), np.float32) for i in range(self._io_count(False))]
+        except ValueError:   # an output whose length depends on the data: predict sizes it
+            self._clear_call_losses()
+            return self._predict(x, verbose=0)
+        descriptors = (_lib.keras_output * len(outs))()
+        for d, o in zip(descriptors, outs):
+            d.data = o.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+            d.capacity = o.size
+        px = _native.pack(xs_list)
+        text = _native.take_string(_lib.keras_model_call, self._handle, px.pointer, px.count,
+                                   int(bool(training)), descriptors, len(outs))
+        self._set_call_losses([(tuple(e["layer"]), e["value"]) for e in json.loads(text)])
+        return outs[0] if len(outs) == 1 else outs
+
+    def _set_call_losses(self, entries):
+        self._call_loss_entries = entries
+        for layer in self._layers:
+            layer._call_losses = [v for path, v in entries if path[:1] == (layer.name,)]
+
+    def _clear_call_losses(self):
+        """Keras clears the losses of the last call when a step or a new call runs."""
+        if self.__dict__.get("_call_loss_entries"):
+            self._set_call_losses([])
+
+    def _weight_losses(self):
+        """The weight regularization penalties at the current weights: (layer path, value)."""
+        if self._handle is None or not _lib.has("keras_model_weight_losses"):
+            return []
+        text = _native.take_string(_lib.keras_model_weight_losses, self._handle)
+        return [(tuple(e["layer"]), e["value"]) for e in json.loads(text)]
 
     def _run_with_callbacks(self, callbacks, call, probe=0, prints=True):
         """Runs a loop with the user's callbacks: built-in ones are made by the library from

@@ -41,6 +41,8 @@ public final class OpGraph: @unchecked Sendable {
     private var plans: [[Int]] = [[], []]
     /// The whole graph as one Dense, when it is one (set by ``finish()``).
     private(set) var denseForm: DenseForm?
+    /// For a function's graph (``function()``), the values of its arguments; nil for a layer's.
+    var arguments: ArgumentValues?
 
     /// Starts a trace for `inputShape`; `weightValue(i)` gives the layer's i-th weight.
     public init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
@@ -69,6 +71,9 @@ public final class OpGraph: @unchecked Sendable {
     /// The layer's input as a node.
     public func addInput() throws -> Int {
         try tracing("input")
+        guard arguments == nil else {
+            throw KerasError.invalidArgument("op graph: a function's graph has arguments (each with its value), not a layer input")
+        }
         let p = [2, 3].map { n in Tensor(shape: inputShape.map { $0 ?? n }, repeating: 1) }
         return append(.input, p)
     }
@@ -214,7 +219,7 @@ public final class OpGraph: @unchecked Sendable {
     }
 
     /// The nodes `ends` need, in order.
-    private func plan(for ends: [Int]) -> [Int] {
+    func plan(for ends: [Int]) -> [Int] {
         guard let last = ends.max() else { return [] }
         var needed = [Bool](repeating: false, count: last + 1)
         for e in ends { needed[e] = true }
@@ -275,7 +280,7 @@ public final class OpGraph: @unchecked Sendable {
     }
 
     /// The values of the nodes of `plan` (nil for the others).
-    private func evaluate(_ plan: [Int], x: Tensor?, states: [Tensor], weights: [Tensor], training: Bool) throws -> [Tensor?] {
+    func evaluate(_ plan: [Int], x: Tensor?, states: [Tensor], weights: [Tensor], training: Bool) throws -> [Tensor?] {
         var values = [Tensor?](repeating: nil, count: (plan.last ?? -1) + 1)
         for i in plan {
             switch sources[i] {

@@ -37,7 +37,7 @@ from ._window import average_pool, conv, depthwise_conv, max_pool
 from ._indexing import (einsum, flip, getitem, moveaxis, repeat, split, swapaxes, take,
                         take_along_axis, tile)
 from ._trace import NotTraceable, SymbolicTensor, Unsupported, active, is_symbolic
-from .linalg import (cholesky, cholesky_inverse, det, eig, eigh, inv, logdet, lstsq, lu_factor,
+from .linalg import (cholesky, cholesky_inverse, det, eig, eigh, inv, jvp, logdet, lstsq, lu_factor,
                      matrix_rank, pinv, qr, slogdet, solve, solve_triangular, svd)
 from ._special import (angle, bitwise_and, bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or,
                        bitwise_right_shift, bitwise_xor, erf, erfc, erfinv, gcd, i0, lcm, left_shift,
@@ -477,7 +477,7 @@ _NOT_OPS = {"shape", "convert_to_numpy", "convert_to_tensor", "cond", "zeros", "
             "SymbolicTensor", "linspace", "tri", "identity", "empty", "meshgrid", "builtins",
             "logspace", "geomspace", "ndim", "size", "hamming", "hanning", "bartlett", "blackman",
             "kaiser", "switch", "map", "vectorized_map", "associative_scan", "unravel_index",
-            "nonzero", "bincount", "dtype", "is_tensor", "vectorize", "custom_gradient",
+            "nonzero", "bincount", "dtype", "is_tensor", "vectorize", "custom_gradient", "jvp",
             "Unsupported", "fori_loop", "while_loop", "scan"}
 for _name in __all__:
     if _name not in _NOT_OPS:

@@ -148,5 +148,7 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 — Keras's name
     return ops.norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
-__all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "logdet", "lstsq", "lu_factor",
+from ._jvp import jvp  # noqa: E402 — Keras exports it as ops.jvp and ops.linalg.jvp
+
+__all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "jvp", "logdet", "lstsq", "lu_factor",
            "matrix_rank", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd"]

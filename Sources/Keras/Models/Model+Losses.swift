@@ -1,0 +1,64 @@
+/// Keras 3's `model(x, training=...)` followed by `model.losses`: the call's activity penalties
+/// and `add_loss` values, each named by the path of layers that added it, and the weight
+/// regularization penalties at the current weights.
+public struct LayerLoss: Sendable {
+    /// The names of the layers from the model's own layer down to the one that added it
+    /// (empty for the model itself).
+    public let path: [String]
+    /// The scalar value.
+    public let value: Float
+}
+
+extension Model {
+    /// Runs the model once on all of `xs` (no batching, as Keras's `model(x)`), collecting the
+    /// activity penalties and `add_loss` values of the call in inference too; returns the outputs
+    /// and those losses in the order Keras 3's `model.losses` lists them (the model's own, then
+    /// its layers' in `_flatten_layers` order). The layers keep them until the next step.
+    public func callCollectingLosses(_ xs: [Tensor], training: Bool) throws -> (outputs: [Tensor], losses: [LayerLoss]) {
+        try checkInputs(xs, "call")
+        try ensureBuilt(for: xs)
+        clearAllLosses()
+        let outputs = try GradientTape.withoutRecording {
+            try CallContext.collectingLosses { try forward(xs, training: training) }
+        }
+        var losses: [LayerLoss] = []
+        for (layer, path) in flattenedLayers() {
+            for l in layer.losses { losses.append(LayerLoss(path: path, value: l.scalar ?? .nan)) }
+        }
+        return (outputs.map(\.detached), losses)
+    }
+
+    /// The weight regularization penalties at the current weights, in the order of Keras's
+    /// `model.trainable_weights` (each layer's own weights, then its sublayers'), as
+    /// `model.losses` ends with them.
+    public func weightRegularizationLosses() throws -> [LayerLoss] {
+        var out: [LayerLoss] = []
+        func walk(_ layer: Layer, _ path: [String], frozen: Bool) throws {
+            let off = frozen || !layer.trainable
+            if !off {
+                for (v, r) in layer.weightRegularizers where v.trainable {
+                    out.append(LayerLoss(path: path, value: try r(v.value).scalar ?? .nan))
+                }
+            }
+            for s in layer.sublayers { try walk(s, path + [s.name], frozen: off) }
+        }
+        try walk(self, [], frozen: false)
+        return out
+    }
+
+    /// The model and its layers in Keras's `_flatten_layers()` order (a deque: each layer's
+    /// sublayers pushed to the front, last first), each with its path of names.
+    func flattenedLayers() -> [(Layer, [String])] {
+        var out: [(Layer, [String])] = [(self, [])]
+        var seen: Set<ObjectIdentifier> = [ObjectIdentifier(self)]
+        var deque: [(Layer, [String])] = sublayers.map { ($0, [$0.name]) }
+        while !deque.isEmpty {
+            let (layer, path) = deque.removeFirst()
+            guard seen.insert(ObjectIdentifier(layer)).inserted else { continue }
+            out.append((layer, path))
+            // Python's deque.extendleft(children): each child goes to the front in turn.
+            for s in layer.sublayers { deque.insert((s, path + [s.name]), at: 0) }
+        }
+        return out
+    }
+}
