@@ -854,6 +854,16 @@ int keras_layer_builder_state_output(keras_layer_builder *builder, int index, in
  * `cell.get_initial_state(batch_size=1)` returns, from weights and constants only. RNN(cell)
  * repeats it for every row when no initial_state is given (without it: zeros). */
 int keras_layer_builder_initial_state(keras_layer_builder *builder, int index, int64_t node);
+/* Keras ops.custom_gradient: `output` (computed from the nodes `inputs` by the ops above) with
+ * its own ops' gradient replaced by the nodes `gradients` (one per input, each of its input's
+ * shape), traced from the node `upstream`: a stand-in of the output's shape for the upstream
+ * gradient (e.g. ones_like(output)), whose value the backward pass replaces by the real upstream
+ * gradient. *node is the node to use in place of `output`. Also in a graph of keras_graph_new.
+ * Errors: INVALID_ARGUMENT (bad node, no inputs), SHAPE (a gradient or upstream of the wrong
+ * shape), STATE (outside build). */
+int keras_layer_builder_custom_gradient(keras_layer_builder *builder, int n_inputs, const int64_t *inputs,
+                                        int64_t output, int64_t upstream, const int64_t *gradients,
+                                        int64_t *node);
 
 /* A function of arrays as a standalone op graph, outside any layer (Keras: ops.jvp; jax.vjp):
  * its arguments are arrays with values (the point where it is evaluated and differentiated), its

@@ -244,3 +244,18 @@ public func keras_graph_jvp(_ graph: UnsafeMutableRawPointer?, _ nOutputs: Int32
         writeArrays(ts, tangentsOut)
     }
 }
+
+@_cdecl("keras_layer_builder_custom_gradient")
+public func keras_layer_builder_custom_gradient(_ builder: UnsafeMutableRawPointer?, _ nInputs: Int32, _ inputs: UnsafePointer<Int64>?,
+                                                _ output: Int64, _ upstream: Int64, _ gradients: UnsafePointer<Int64>?,
+                                                _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_custom_gradient") {
+        let g = try trace(builder)
+        guard nInputs >= 1 && nInputs <= 1024 else { throw ABIError(.invalidArgument, "n_inputs must be 1...1024, got \(nInputs)") }
+        guard let inputs, let gradients else { throw ABIError(.invalidArgument, "inputs and gradients must not be NULL") }
+        let ins = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
+        let grads = try (0..<Int(nInputs)).map { try nodeIndex(gradients[$0]) }
+        try store(try g.addCustomGradient(inputs: ins, output: try nodeIndex(output), upstream: try nodeIndex(upstream),
+                                          gradients: grads), node)
+    }
+}

@@ -128,6 +128,39 @@ static void test_graph(void) {
     keras_graph_free(NULL);
 }
 
+/* keras_layer_builder_custom_gradient: y = tanh(a) whose gradient is declared as upstream * a
+ * (not tanh's): the vjp gives cot * a, and a gradient of the wrong shape is refused. */
+static void test_custom_gradient(void) {
+    keras_layer_builder *g = NULL;
+    int64_t shape[1] = {3}, na, t, up, grad, y, bad, two;
+    const float a[3] = {0.5f, -1.0f, 2.0f}, cot[3] = {1.0f, 2.0f, -1.0f}, twos[2] = {1, 1};
+    float values[3], ga[3];
+    int64_t shape2[1] = {2};
+    CHECK_OK(keras_graph_new(&g));
+    CHECK_OK(keras_graph_argument(g, a, 1, shape, &na));
+    CHECK_OK(keras_layer_builder_op(g, "tanh", 1, &na, NULL, &t));
+    CHECK_OK(keras_layer_builder_op(g, "ones_like", 1, &t, NULL, &up));
+    {
+        int64_t args[2] = {up, na};
+        CHECK_OK(keras_layer_builder_op(g, "multiply", 2, args, NULL, &grad));
+    }
+    CHECK_OK(keras_layer_builder_custom_gradient(g, 1, &na, t, up, &grad, &y));
+    {
+        const float *cots[1] = {cot};
+        float *vals[1] = {values};
+        float *grads[1] = {ga};
+        CHECK_OK(keras_graph_vjp(g, 1, &y, cots, vals, grads));
+    }
+    for (int i = 0; i < 3; i++) {
+        CHECK(fabs(values[i] - tanh((double)a[i])) < 1e-6);
+        CHECK(fabs(ga[i] - cot[i] * a[i]) < 1e-6);
+    }
+    CHECK_OK(keras_layer_builder_constant(g, twos, 1, shape2, &two));
+    CHECK_ERR(KERAS_ERR_SHAPE, "custom gradient of input 0", keras_layer_builder_custom_gradient(g, 1, &na, t, up, &two, &bad));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "n_inputs", keras_layer_builder_custom_gradient(g, 0, &na, t, up, &grad, &bad));
+    keras_graph_free(g);
+}
+
 /* Dense(2) with an L2(0.1) kernel regularizer and an L1(0.01) activity regularizer, ones kernel,
  * zero bias: model(x) gives x @ ones; model.losses = [0.01 * sum|y| / batch, 0.1 * sum(w^2)]. */
 static void test_model_call(void) {
@@ -164,6 +197,7 @@ static void test_model_call(void) {
 
 int main(void) {
     test_graph();
+    test_custom_gradient();
     test_model_call();
     CHECK_DONE("test_graph_function");
 }

@@ -1,12 +1,14 @@
 """Issue 16: `ops.jvp` / `ops.linalg.jvp` from the library's own autodiff (a function traced
 into a standalone op graph, keras_graph_jvp) against real Keras 3's `ops.jvp` on JAX and central
-differences; and Keras 3's `model.losses` / `layer.losses` (the last call's activity penalties
+differences; `ops.custom_gradient` in a traced layer (its gradient function, written with ops,
+is the backward of a graph node: keras_layer_builder_custom_gradient) against real Keras's fit
+and central differences; and Keras 3's `model.losses` / `layer.losses` (the last call's activity penalties
 and add_loss values, then the weight penalties) against real Keras on the same weights."""
 
 import numpy as np
 import pytest
 
-from conftest import CORE, needs, real_keras
+from conftest import CORE, assert_sgd_step_matches_central_differences, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -209,3 +211,78 @@ def test_a_layer_called_alone_lists_its_activity_penalty():
     assert len(values[1]) == 2
     np.testing.assert_allclose(values[0], values[1], rtol=1e-6)
 
+
+# ---- ops.custom_gradient traced ----------------------------------------------------------
+
+CUSTOM = '''
+@ops.custom_gradient
+def scaled_tanh(z):
+    t = ops.tanh(z)
+
+    def grad(*args, upstream=None):
+        if upstream is None:
+            (upstream,) = args
+        return upstream * (1.0 - ops.square(t)) * SCALE
+
+    return t, grad
+
+
+class CustomDense(keras.layers.Layer):
+    """A dense whose tanh has a custom gradient: SCALE times the true one."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 3), initializer="glorot_uniform", name="w")
+        self.b = self.add_weight(shape=(3,), initializer="zeros", name="b")
+
+    def call(self, x):
+        return scaled_tanh(ops.matmul(x, self.w) + self.b)
+'''
+
+
+def _custom_model(lib, scale):
+    scope = {"keras": lib, "ops": lib.ops, "SCALE": scale}
+    exec(CUSTOM, scope)  # noqa: S102 — the test's own source
+    return lib.Sequential([lib.Input((4,)), scope["CustomDense"](), lib.layers.Dense(1)])
+
+
+def _fit(lib, scale, x, y):
+    model = _custom_model(lib, scale)
+    init = np.random.default_rng(3)
+    model.set_weights([init.normal(scale=0.5, size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.1), loss="mse")
+    history = model.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    return history.history["loss"], [np.asarray(w) for w in model.get_weights()]
+
+
+def test_traced_custom_gradient_trains_to_keras_weights():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(32, 4)).astype(np.float32)
+    y = (np.sin(x[:, :1]) - x[:, 1:2] * 0.5).astype(np.float32)
+    ours_loss, ours_w = _fit(sk, 0.25, x, y)
+    ref_loss, ref_w = _fit(keras, 0.25, x, y)
+    np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-5, atol=1e-6)
+    for a, b in zip(ours_w, ref_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    # The custom gradient is the one used: with the true one the weights differ.
+    _, true_w = _fit(sk, 1.0, x, y)
+    assert not np.allclose(true_w[0], ours_w[0], atol=1e-3)
+
+
+def test_traced_custom_gradient_equal_to_the_true_one_matches_central_differences():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 4)).astype(np.float32)
+    y = rng.normal(size=(6, 1)).astype(np.float32)
+    assert_sgd_step_matches_central_differences(_custom_model(sk, 1.0), x, y, [0, 1], samples=5)
+
+
+def test_custom_gradient_inside_jvp_uses_the_gradient_function():
+    # ops.jvp differentiates by reverse mode, so a custom gradient shapes its tangents: with
+    # SCALE 1 they are tanh's true ones (as jax's jvp gives), with 0.25 a quarter of them.
+    z, tz = A[0], TA[0]
+    for scale in (1.0, 0.25):
+        scope = {"keras": sk, "ops": ops, "SCALE": scale}
+        exec(CUSTOM, scope)  # noqa: S102 — the test's own source
+        p, t = ops.jvp(scope["scaled_tanh"], (z,), (tz,))
+        np.testing.assert_allclose(p, np.tanh(z), rtol=1e-6)
+        np.testing.assert_allclose(t, scale * (1 - np.tanh(z) ** 2) * tz, rtol=1e-5, atol=1e-7)

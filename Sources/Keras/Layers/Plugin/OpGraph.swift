@@ -33,7 +33,7 @@ public final class OpGraph: @unchecked Sendable {
     /// The shape of each node at trace time, -1 where it follows an unknown input dimension.
     private(set) var shapes: [[Int]] = []
     /// Two evaluations of every node while tracing: unknown input dimensions as 2, then as 3.
-    private var probes: [[Tensor]] = []
+    var probes: [[Tensor]] = []
     /// The input shape the graph was traced for (nil: unknown, the batch).
     public let inputShape: [Int?]
     private var weightValue: ((Int) throws -> Tensor)?
@@ -56,7 +56,7 @@ public final class OpGraph: @unchecked Sendable {
     /// Number of nodes.
     public var count: Int { sources.count }
 
-    private func append(_ source: Source, _ p: [Tensor]) -> Int {
+    func append(_ source: Source, _ p: [Tensor]) -> Int {
         let a = p[0].shape, b = p[1].shape
         shapes.append(a.count == b.count ? zip(a, b).map { $0 == $1 ? $0 : -1 } : a)
         sources.append(source)
@@ -64,7 +64,7 @@ public final class OpGraph: @unchecked Sendable {
         return sources.count - 1
     }
 
-    private func tracing(_ what: String) throws {
+    func tracing(_ what: String) throws {
         guard weightValue != nil else { throw KerasError.invalidState("op graph: \(what) after the trace ended") }
     }
 
@@ -106,7 +106,7 @@ public final class OpGraph: @unchecked Sendable {
         return append(.constant(value), [value, value])
     }
 
-    private func node(_ i: Int, _ what: String) throws -> Int {
+    func node(_ i: Int, _ what: String) throws -> Int {
         guard i >= 0 && i < sources.count else {
             throw KerasError.invalidArgument("op graph: \(what) refers to node \(i), but the graph has \(sources.count) nodes")
         }

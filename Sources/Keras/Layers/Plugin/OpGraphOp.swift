@@ -27,6 +27,14 @@ struct OpGraphOp {
             : { x, _ in try Ops.dense(x[0], kernel: x[1], bias: nil, activation: activation) }
     }
 
+    /// An op computed by `body` (inputs, training): a node the graph composes itself, such as a
+    /// custom gradient's (OpGraph+CustomGradient.swift).
+    init(name: String, body: @escaping ([Tensor], Bool) throws -> Tensor) {
+        self.name = name
+        role = nil
+        self.body = body
+    }
+
     /// Resolves `name` with `attributes` for `arity` inputs; throws for an unknown op or a wrong
     /// number of inputs.
     init(_ name: String, _ attributes: JSON, arity: Int) throws {

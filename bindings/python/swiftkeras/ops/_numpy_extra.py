@@ -289,21 +289,45 @@ def polar(abs_, angle):
 
 def custom_gradient(f):
     """Keras `ops.custom_gradient`: `f(*args)` returns `(output, grad_fn)`; the decorated
-    function returns the output. On values there is no gradient to customise; in a traced layer
-    the library differentiates the traced ops itself, so a custom gradient is refused there."""
+    function returns the output. On values there is no gradient to customise. In a traced layer
+    (or a function `ops.jvp` differentiates), the output is traced with ops as usual and
+    `grad_fn(upstream)` is traced from a stand-in for the upstream gradient: the library's
+    autodiff then runs that subgraph as the node's backward instead of the ops' own
+    (C: keras_layer_builder_custom_gradient). `grad_fn` returns one gradient per positional
+    argument of `f`, each of its argument's shape."""
     def wrapped(*args, **kwargs):
-        if builtins.any(is_symbolic(a) for a in args) or builtins.any(is_symbolic(v) for v in kwargs.values()):
-            raise not_traceable("custom_gradient", "the library's autodiff differentiates the ops "
-                                "a layer traces and cannot take a Python gradient function",
-                                "write the forward pass with ops (x + ops.stop_gradient(f(x) - x) "
-                                "gives a straight-through gradient)")
+        if builtins.any(is_symbolic(v) for v in kwargs.values()):
+            raise not_traceable("custom_gradient", "the library differentiates the positional "
+                                "arguments of a custom-gradient function only",
+                                "pass the tensors positionally")
         result = f(*args, **kwargs)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise ValueError("ops.custom_gradient: the function must return (output, grad_fn)")
-        return result[0]
+        output, grad_fn = result
+        if builtins.any(is_symbolic(a) for a in args):
+            return _traced_custom_gradient(f, args, output, grad_fn)
+        return output
     wrapped.__name__ = getattr(f, "__name__", "custom_gradient")
     wrapped.__doc__ = getattr(f, "__doc__", None)
     return wrapped
+
+
+def _traced_custom_gradient(f, args, output, grad_fn):
+    from . import ones_like
+    from ._trace import active
+    name = getattr(f, "__name__", "custom_gradient")
+    trace = active()
+    if trace is None or not isinstance(output, SymbolicTensor):
+        raise not_traceable("custom_gradient", f"{name} must compute its output from its tensor "
+                            f"arguments with ops", "return an ops result as the output")
+    upstream = ones_like(output)   # stands for the upstream gradient in the backward pass
+    grads = grad_fn(upstream)
+    grads = list(grads) if isinstance(grads, (tuple, list)) else [grads]
+    if len(grads) != len(args):
+        raise ValueError(f"ops.custom_gradient: the gradient function of {name} returned "
+                         f"{len(grads)} gradient(s) for {len(args)} positional argument(s)")
+    pairs = [(a, g) for a, g in zip(args, grads) if is_symbolic(a)]
+    return trace.custom_gradient([a for a, _ in pairs], output, upstream, [g for _, g in pairs])
 
 
 __all__ = ["argpartition", "array", "cdist", "corrcoef", "correlate", "diagflat", "dtype",

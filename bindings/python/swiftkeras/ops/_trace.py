@@ -151,6 +151,20 @@ class Trace:
                                                 text, ctypes.byref(node)))
         return self._tensor(node.value)
 
+    def custom_gradient(self, inputs, output, upstream, gradients):
+        """`output` differentiating through `gradients` (traced from the stand-in `upstream`)
+        with respect to `inputs`, instead of its own ops: Keras's `ops.custom_gradient`."""
+        if not _lib.has("keras_layer_builder_custom_gradient"):
+            raise Unsupported("ops.custom_gradient: this libkeras.so has no "
+                              "keras_layer_builder_custom_gradient; rebuild it")
+        ins = [self.node_of(x) for x in inputs]
+        grads = [self.node_of(g) for g in gradients]
+        node = ctypes.c_int64()
+        self._check(_lib.keras_layer_builder_custom_gradient(
+            self.builder, len(ins), _native.int64_array(ins), self.node_of(output),
+            self.node_of(upstream), _native.int64_array(grads), ctypes.byref(node)))
+        return self._tensor(node.value)
+
     def output(self, y, training):
         self._check(_lib.keras_layer_builder_output(self.builder, self.node_of(y), training))
 
