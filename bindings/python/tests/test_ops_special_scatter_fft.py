@@ -303,6 +303,8 @@ REFUSED = {
                     r"ops.scatter_update is not traceable here: reduction='max'"),
     "custom_gradient": (lambda x: ops.custom_gradient(lambda t: (t, lambda g: g))(t=x),
                         r"ops.custom_gradient is not traceable here: .*positional"),
+    "custom_gradient_pair": (lambda x: ops.custom_gradient(lambda t: ((t, t), lambda g: (g,)))(x)[0],
+                             r"ops.custom_gradient is not traceable here: .*2 outputs"),
     "vectorize": (lambda x: ops.vectorize(lambda t: t)(x), r"ops.vectorize is not traceable here"),
 }
 

@@ -317,6 +317,9 @@ def _traced_custom_gradient(f, args, output, grad_fn):
     from ._trace import active
     name = getattr(f, "__name__", "custom_gradient")
     trace = active()
+    if isinstance(output, (tuple, list)):
+        raise not_traceable("custom_gradient", f"{name} returns {len(output)} outputs; the library "
+                            f"traces a custom gradient of one output", "return one tensor")
     if trace is None or not isinstance(output, SymbolicTensor):
         raise not_traceable("custom_gradient", f"{name} must compute its output from its tensor "
                             f"arguments with ops", "return an ops result as the output")
