@@ -985,12 +985,16 @@ class Model(ModelAPI):
             check(_lib.keras_model_load_weights(handle, os.fsencode(path)))
         self._layers_cache = None
 
-    # -- pickling (by value: config, weights, compile config) ------------------------------
+    # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
         state = {"json": self.to_json(), "compile": self._compile_config,
                  "built": self._handle is not None}
         if self._handle is not None:
             state["weights"] = self.get_weights()
+            if self._compile_config is not None:
+                # The optimizer's variables too (a .weights.h5 holds them), so that a copy
+                # trains on as the original would, as Keras's own pickling (a .keras file) does.
+                state["weights_h5"] = _weights_file_bytes(self)
         return state
 
     def __setstate__(self, state):
@@ -1008,6 +1012,8 @@ class Model(ModelAPI):
         if state["compile"] is not None:
             self._compile_config = state["compile"]
             check(_lib.keras_model_compile(self._handle, dumps(state["compile"])))
+        if state.get("weights_h5"):
+            _load_weights_file_bytes(self, state["weights_h5"])
 
 
 class Sequential(Model):
@@ -1363,6 +1369,26 @@ def _layer_from_info(info):
     layer._args = config
     layer.built = True
     return layer
+
+
+def _weights_file_bytes(model):
+    """model.save_weights's .weights.h5 (weights and optimizer variables) as bytes."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "model.weights.h5")
+        model.save_weights(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def _load_weights_file_bytes(model, data):
+    """model.load_weights of .weights.h5 bytes (_weights_file_bytes)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "model.weights.h5")
+        with open(path, "wb") as f:
+            f.write(data)
+        model.load_weights(path)
 
 
 def _from_handle(handle):
