@@ -187,8 +187,10 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
 def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect",
                       fill_value=0.0, seed=None, data_format=None):
     """Keras `ops.image.elastic_transform`: every pixel displaced by alpha times Gaussian-blurred
-    normal noise (sigma), the same field for x and y as in Keras's jax backend. The noise is
-    numpy's (swiftkeras.random), so the fields differ from jax's for the same seed."""
+    normal noise (sigma), the same field for x and y as in Keras's jax backend. The noise comes
+    from `swiftkeras.random` seeded as Keras seeds it (an int: the same field at every call; a
+    SeedGenerator: advancing; None: the global generator that `keras.utils.set_random_seed`
+    remakes); its numbers are numpy's generator's, so the fields differ from jax's."""
     from .. import random
     from .image import gaussian_blur
     _refuse_traced("elastic_transform", images)
