@@ -625,6 +625,12 @@ class Model(ModelAPI):
                 if arrays_api else [self._array(validation_data[1], "validation_data y")]
             if len(validation_data) == 3:
                 vsw = self._sample_weight(validation_data[2], "validation_data sample_weight")
+            if getattr(self, "_compute_loss_graph", False):
+                # The graph was traced for fit's data: validation rows without sample weights
+                # weigh 1 each when fit's have them.
+                weights = vsw if vsw is not None or not self._compute_loss_inputs.weighted else \
+                    np.ones(len(vys[0]), np.float32)
+                vxs += self._compute_loss_targets(vys, weights, "fit validation_data")
         options = {"epochs": int(epochs), "verbose": _verbosity(verbose, 1),
                    "validation_split": float(validation_split), "shuffle": bool(shuffle),
                    "initial_epoch": int(initial_epoch), "validation_freq": int(validation_freq)}

@@ -202,7 +202,8 @@ def _fit_both(build, fit_kwargs, epochs=2, evaluate=None):
                            for w in model.get_weights()])
         history = model.fit(**fit_kwargs, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
         evaluated = None if evaluate is None else model.evaluate(**evaluate, batch_size=16, verbose=0)
-        results.append((history.history["loss"], [np.asarray(w) for w in model.get_weights()], evaluated))
+        losses = [history.history[k] for k in ("loss", "val_loss") if k in history.history]
+        results.append((losses, [np.asarray(w) for w in model.get_weights()], evaluated))
     (ours_loss, ours_w, ours_eval), (ref_loss, ref_w, ref_eval) = results
     np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-5)
     for a, b in zip(ours_w, ref_w):
@@ -277,6 +278,12 @@ def test_compute_loss_receives_fits_sample_weight_and_none_without():
     _fit_both(_weighted, dict(x=X, y=LABELS, sample_weight=weights), evaluate=dict(x=X, y=LABELS))
     # and evaluate with them
     _fit_both(_weighted, dict(x=X, y=LABELS), evaluate=dict(x=X, y=LABELS, sample_weight=weights))
+    # validation data with and without its sample weights
+    rows = slice(0, 32), slice(32, None)
+    for validation in ((X[rows[1]], LABELS[rows[1]], weights[rows[1]]), (X[rows[1]], LABELS[rows[1]])):
+        results = _fit_both(_weighted, dict(x=X[rows[0]], y=LABELS[rows[0]], sample_weight=weights[rows[0]],
+                                            validation_data=validation))
+        assert len(results[0][0]) == 2   # loss and val_loss
 
 
 def test_compute_loss_receives_class_weight_as_sample_weight():
