@@ -316,6 +316,7 @@ def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
     joined = _merge_layer("Concatenate", axis=-1)([flat(t, shape) for t, shape in parts])
     layer = _ComputeLoss(model, pred_shapes, target_shapes, spec, x_shapes, x_keys,
                          [t.name for t in outs], name=unique_name("compute_loss"))
+    model._compute_loss_layer_name = layer.name
     new_outputs = [layer(joined)] + outs[1:]
     return [*inputs, *extra], new_outputs if isinstance(outputs, (list, tuple)) else new_outputs[0]
 
@@ -375,6 +376,8 @@ class _ComputeLoss(OpLayer):
                 f"the loss; the library adds them to every step. Call super().compute_loss(x, y, "
                 f"y_pred, sample_weight) in the override (it brings the compiled loss and the "
                 f"penalties), or drop the regularizers")
+        if training:   # Keras reports each output's loss only when the compiled loss ran
+            model._compute_loss_uses_super = model._compute_loss_super_called
         self.add_loss(loss)
         return preds[0]
 

@@ -268,15 +268,28 @@ class Model(ModelAPI):
     def _send_compile(self):
         config = self._compile_config
         if config is not None and getattr(self, "_compute_loss_graph", False):
-            # The loss is compute_loss's (add_loss in the graph); a compiled one per output,
-            # finite for the library's targets (labels: crossentropy from logits), weighs 0.
-            losses = [{"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": True}}
+            # The loss is compute_loss's (add_loss in the graph). The compiled one of each output
+            # (for its per-output figures), or one finite for the library's targets (labels:
+            # crossentropy from logits), weighs 0.
+            count = self._io_count(False)
+            given = config.get("loss")
+            if isinstance(given, dict) and "class_name" not in given:
+                given = [given.get(n) for n in self._compute_loss_output_names]
+            given = list(given) if isinstance(given, (list, tuple)) and len(given) == count else [given] * count
+            losses = [given[i] if given[i] is not None and self._library_target_is_own(i) else
+                      {"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": True}}
                       if self._library_target_is_labels(i) else "mean_squared_error"
-                      for i in range(self._io_count(False))]
+                      for i in range(count)]
             config = {**config, "loss": losses if len(losses) > 1 else losses[0],
                       "loss_weights": [0.0] * len(losses)}
         if self._handle is not None and config is not None and config.get("loss") is not None:
             check(_lib.keras_model_compile(self._handle, dumps(config)))
+
+    def _library_target_is_own(self, i):
+        """A traced compute_loss's output i gets the user's targets in the library (their
+        shape is the output's, or labels of it)."""
+        target = tuple(self._io_shape(True, self._io_count(True) + i, 1)[1:])
+        return target == tuple(self._io_shape(False, i, 1)[1:]) or self._library_target_is_labels(i)
 
     def _library_target_is_labels(self, i):
         """A traced compute_loss's output i gets labels (its target lacks the class axis)."""
@@ -694,13 +707,34 @@ class Model(ModelAPI):
         # A per-class metric's epochs become arrays; no Python call per epoch otherwise (the
         # Python work of fit must not grow with the epochs).
         history = {k: [np.asarray(v, np.float32) for v in values] if values and isinstance(values[0], list)
-                   else values for k, values in history.items()}
+                   else values for k, values in self._user_log_names(history).items()}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
                                           next(iter(history.values()), [])))),
                                       "params": {"epochs": int(epochs), "verbose": verbose}})
         return self.history
+
+    def _user_log_names(self, logs):
+        """The library's figures named as Keras names them: with a traced compute_loss, the first
+        output's per-output figures carry its layer's name, not the compute_loss layer's, and
+        each output's loss is reported only when compute_loss calls super() (Keras's compiled
+        loss tracks them when it runs)."""
+        names = getattr(self, "_compute_loss_output_names", None)
+        layer = getattr(self, "_compute_loss_layer_name", None)
+        if not getattr(self, "_compute_loss_graph", False) or not names or not layer:
+            return logs
+        hidden = set() if getattr(self, "_compute_loss_uses_super", True) or len(names) == 1 else \
+            {prefix + n + "_loss" for n in names for prefix in ("", "val_")}
+        renamed = {}
+        for key, value in logs.items():
+            for prefix in ("", "val_"):
+                if key.startswith(prefix + layer + "_"):
+                    key = prefix + names[0] + key[len(prefix + layer):]
+                    break
+            if key not in hidden:
+                renamed[key] = value
+        return renamed
 
     def _class_weight_as_sample_weight(self, y, class_weight, sample_weight):
         """Keras's data adapter: class_weight becomes per-sample weights (one output only)."""
@@ -741,8 +775,7 @@ class Model(ModelAPI):
         sw = self._sample_weight(sample_weight)
         if getattr(self, "_compute_loss_graph", False):
             xs_list += self._compute_loss_targets(ys_list, sw, call)
-            ys_list = [y if tuple(y.shape[1:]) == tuple(self._io_shape(False, i, 1)[1:]) or
-                       self._library_target_is_labels(i)
+            ys_list = [y if self._library_target_is_own(i)
                        else np.zeros((len(y),) + tuple(self._io_shape(False, i, 1)[1:]), np.float32)
                        for i, y in enumerate(ys_list)]
         return arrays_api, xs_list, ys_list, sw
@@ -796,7 +829,7 @@ class Model(ModelAPI):
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
                 options, cbs, k), **long_call)
-        results = {k: _per_class(v) for k, v in json.loads(text).items()}
+        results = {k: _per_class(v) for k, v in self._user_log_names(json.loads(text)).items()}
         if return_dict:
             return results
         values = list(results.values())
@@ -1124,6 +1157,12 @@ class Sequential(Model):
 
     def _input_known(self):
         return self._input_batch_shape is not None
+
+    def _library_target_is_own(self, i):
+        """A traced compute_loss's output i gets the user's targets in the library (their
+        shape is the output's, or labels of it)."""
+        target = tuple(self._io_shape(True, self._io_count(True) + i, 1)[1:])
+        return target == tuple(self._io_shape(False, i, 1)[1:]) or self._library_target_is_labels(i)
 
     def _library_target_is_labels(self, i):
         """A traced compute_loss's output i gets labels (its target lacks the class axis)."""

@@ -202,10 +202,12 @@ def _fit_both(build, fit_kwargs, epochs=2, evaluate=None):
                            for w in model.get_weights()])
         history = model.fit(**fit_kwargs, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
         evaluated = None if evaluate is None else model.evaluate(**evaluate, batch_size=16, verbose=0)
-        losses = [history.history[k] for k in ("loss", "val_loss") if k in history.history]
-        results.append((losses, [np.asarray(w) for w in model.get_weights()], evaluated))
-    (ours_loss, ours_w, ours_eval), (ref_loss, ref_w, ref_eval) = results
-    np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-5)
+        results.append((history.history, [np.asarray(w) for w in model.get_weights()], evaluated))
+    (ours_logs, ours_w, ours_eval), (ref_logs, ref_w, ref_eval) = results
+    # the loss, val_loss and each output's figures, under Keras's names
+    assert sorted(ours_logs) == sorted(ref_logs)
+    for key in ref_logs:
+        np.testing.assert_allclose(ours_logs[key], ref_logs[key], rtol=1e-5, err_msg=key)
     for a, b in zip(ours_w, ref_w):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
     if evaluate is not None:
@@ -283,7 +285,7 @@ def test_compute_loss_receives_fits_sample_weight_and_none_without():
     for validation in ((X[rows[1]], LABELS[rows[1]], weights[rows[1]]), (X[rows[1]], LABELS[rows[1]])):
         results = _fit_both(_weighted, dict(x=X[rows[0]], y=LABELS[rows[0]], sample_weight=weights[rows[0]],
                                             validation_data=validation))
-        assert len(results[0][0]) == 2   # loss and val_loss
+        assert sorted(results[0][0]) == ["loss", "val_loss"]
 
 
 def test_compute_loss_receives_class_weight_as_sample_weight():
@@ -306,7 +308,8 @@ def _two_outputs(lib, use_super, loss, loss_weights=None):
     inputs = lib.Input((5,))
     h = lib.layers.Dense(4, activation="relu", name="h")(inputs)
     model = TwoHeads(inputs, [lib.layers.Dense(2, name="a")(h), lib.layers.Dense(1, name="b")(h)])
-    model.compile(lib.optimizers.SGD(0.05), loss=loss, loss_weights=loss_weights)
+    model.compile(lib.optimizers.SGD(0.05), loss=loss, loss_weights=loss_weights,
+                  metrics={"a": ["mae"], "b": ["mse"]})
     return model
 
 
