@@ -1158,17 +1158,6 @@ class Sequential(Model):
     def _input_known(self):
         return self._input_batch_shape is not None
 
-    def _library_target_is_own(self, i):
-        """A traced compute_loss's output i gets the user's targets in the library (their
-        shape is the output's, or labels of it)."""
-        target = tuple(self._io_shape(True, self._io_count(True) + i, 1)[1:])
-        return target == tuple(self._io_shape(False, i, 1)[1:]) or self._library_target_is_labels(i)
-
-    def _library_target_is_labels(self, i):
-        """A traced compute_loss's output i gets labels (its target lacks the class axis)."""
-        target = tuple(self._io_shape(True, self._io_count(True) + i, 1)[1:])
-        return target == tuple(self._io_shape(False, i, 1)[1:-1])
-
     def _model_config_for(self, x):
         if self._input_batch_shape is None:
             if x is None:
