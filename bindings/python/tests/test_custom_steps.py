@@ -244,6 +244,32 @@ def test_compute_loss_receives_the_model_inputs_as_x():
     assert ("list", (None, 3), (None, 1)) in seen
 
 
+def test_compute_loss_receives_dict_inputs_as_a_dict():
+    seen = []
+
+    def build(lib):
+        class DictInputs(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(2)
+
+            def call(self, inputs):
+                return self.dense(lib.ops.concatenate([inputs["a"], inputs["b"]], axis=-1))
+
+            def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+                seen.append(sorted(x))
+                ops = lib.ops
+                return ops.mean(ops.square(y_pred - y)) + 0.1 * ops.mean(ops.square(y_pred[:, :1] - x["b"][:, :1]))
+
+        model = DictInputs()
+        model({"a": X[:1, :3], "b": X[:1, 3:]})
+        model.compile(lib.optimizers.SGD(0.05))
+        return model
+
+    _fit_both(build, dict(x={"a": X[:, :3], "b": X[:, 3:]}, y=Y))
+    assert seen and all(keys == ["a", "b"] for keys in seen)
+
+
 def _weighted_class(lib):
     class Weighted(lib.Model):
         def __init__(self):
