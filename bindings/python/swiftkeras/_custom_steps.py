@@ -165,7 +165,7 @@ def _traced_loss(loss, y, y_pred, sample_weight):
 def _per_output(value, names, what):
     """A compile argument given per output (a list in output order, a dict by output name, or
     one value for all) as a list in output order."""
-    if isinstance(value, dict):
+    if isinstance(value, dict) and "class_name" not in value:   # not one serialized loss
         unknown = sorted(set(value) - set(names))
         if unknown:
             raise ValueError(f"compute_loss: {what} names {unknown}, which are not outputs of the "
@@ -202,7 +202,8 @@ def compute_loss(model, y, y_pred, sample_weight):
                                       "compute_loss)")
         from ._array_eval import reduced_loss
         return reduced_loss(loss, y, y_pred, sample_weight, f"{model.name}.compute_loss")
-    names = list(y_pred) if isinstance(y_pred, dict) else model._compute_loss_output_names
+    names = list(y_pred) if isinstance(y_pred, dict) else \
+        getattr(model, "_compute_loss_output_names", None) or [f"output_{i}" for i in range(len(flat_pred))]
     flat_y = [y[n] for n in names] if isinstance(y, dict) else \
         list(y) if isinstance(y, (list, tuple)) and len(flat_pred) > 1 else [y]
     losses = _per_output(loss, names, "loss")
@@ -215,6 +216,9 @@ def compute_loss(model, y, y_pred, sample_weight):
         if weight is not None and float(weight) != 1.0:
             term = term * float(weight)
         total = term if total is None else total + term
+    if total is None:   # every output's loss is None
+        from . import ops
+        return ops.multiply(ops.sum(flat_pred[0]), 0.0)
     return total
 
 

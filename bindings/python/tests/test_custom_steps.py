@@ -346,6 +346,9 @@ def test_compute_loss_of_a_model_with_two_outputs_gets_lists_and_dicts(use_super
               dict(x=X, y=targets, sample_weight=np.linspace(0.5, 1.5, len(X)).astype("float32")))
     _fit_both(lambda lib: _two_outputs(lib, use_super, {"a": "mse", "b": "mae"}),
               dict(x=X, y={"a": targets[0], "b": targets[1]}))
+    # one loss object for both outputs
+    _fit_both(lambda lib: _two_outputs(lib, use_super, lib.losses.MeanSquaredError()),
+              dict(x=X, y=targets))
 
 
 def _regularized(lib, use_super):
