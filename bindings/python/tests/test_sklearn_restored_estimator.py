@@ -181,9 +181,10 @@ def test_predict_arguments_and_verbose_go_through_the_handle(monkeypatch, capfd)
 
 @needs("keras_interrupt")
 def test_ctrl_c_stops_a_long_predict_on_the_handle(monkeypatch):
-    """SIGINT during a predict through the library estimator stops it after the current batch
-    (the library's KeyboardInterrupt, not Python's after the call); the estimator predicts
-    again afterwards and Python's handler is back."""
+    """SIGINT during a long predict (more rows than model.predict's threshold) through the
+    library estimator stops it after the current batch (the library's KeyboardInterrupt, not
+    Python's after the call); the estimator predicts again afterwards and Python's handler is
+    back."""
     X, y = iris()
     est = KerasClassifier(dense_model, optimizer="adam", epochs=1, verbose=0,
                           random_state=3).fit(X, y)
