@@ -376,10 +376,11 @@ class _ComputeLoss(OpLayer):
         if not model._compute_loss_super_called and _penalized_layers(model):
             raise NotImplementedError(
                 f"{type(model).__name__}.compute_loss does not call super().compute_loss, so in "
-                f"Keras the weight penalties of {', '.join(_penalized_layers(model))} do not enter "
-                f"the loss; the library adds them to every step. Call super().compute_loss(x, y, "
-                f"y_pred, sample_weight) in the override (it brings the compiled loss and the "
-                f"penalties), or drop the regularizers")
+                f"Keras the weight penalties and added losses of "
+                f"{', '.join(_penalized_layers(model))} do not enter the loss; the library adds "
+                f"them to every step. Call super().compute_loss(x, y, y_pred, sample_weight) in "
+                f"the override (it brings the compiled loss and the penalties), or drop the "
+                f"regularizers and add_loss calls")
         if training:   # Keras reports each output's loss only when the compiled loss ran
             model._compute_loss_uses_super = model._compute_loss_super_called
         self.add_loss(loss)
@@ -392,11 +393,13 @@ _PENALTIES = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
 
 
 def _penalized_layers(model):
-    """The names of the model's layers with a weight or activity penalty."""
+    """The names of the model's layers with a weight or activity penalty, or whose traced call
+    adds a loss (add_loss)."""
     found = []
     for layer in model._layers:
         config = getattr(layer, "_args", None) or {}
-        if any(config.get(key) for key in _PENALTIES):
+        if layer is not model and (any(config.get(key) for key in _PENALTIES) or
+                                   getattr(layer, "_traced_adds_loss", False)):
             found.append(layer.name)
     return found
 

@@ -374,3 +374,28 @@ def test_compute_loss_without_super_on_a_regularized_model_is_refused_clearly():
     """Keras leaves the penalties out of such a loss; the library adds them to every step."""
     with pytest.raises(NotImplementedError, match=r"does not call super\(\).compute_loss.*penalties"):
         _regularized(sk, False).fit(X, Y, epochs=1, verbose=0)
+
+
+def _with_added_loss(lib, use_super):
+    class Penalty(lib.layers.Layer):
+        def call(self, x):
+            self.add_loss(0.1 * lib.ops.mean(lib.ops.square(x)))
+            return x
+
+    class AddsLoss(lib.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            if use_super:
+                return super().compute_loss(x, y, y_pred, sample_weight, training) + \
+                    0.05 * lib.ops.mean(lib.ops.abs(y_pred))
+            return lib.ops.mean(lib.ops.square(y_pred - y))
+
+    inputs = lib.Input((5,))
+    model = AddsLoss(inputs, lib.layers.Dense(2)(Penalty()(lib.layers.Dense(4, activation="tanh")(inputs))))
+    model.compile(lib.optimizers.SGD(0.05), loss="mse")
+    return model
+
+
+def test_super_compute_loss_brings_the_losses_added_in_layers():
+    _fit_both(lambda lib: _with_added_loss(lib, True), dict(x=X, y=Y), evaluate=dict(x=X, y=Y))
+    with pytest.raises(NotImplementedError, match=r"does not call super\(\).compute_loss.*added losses"):
+        _with_added_loss(sk, False).fit(X, Y, epochs=1, verbose=0)
