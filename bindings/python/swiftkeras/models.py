@@ -922,10 +922,12 @@ class Model(ModelAPI):
         if isinstance(x, KerasTensor):
             raise NotImplementedError("Calling a model on a symbolic tensor (nesting models) "
                                       "is not supported by swiftkeras yet")
-        # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
-        if _lib.has("keras_model_call") and not getattr(self, "_compute_loss_graph", False) and \
-                self._adds_call_losses():
-            return self._call_collecting_losses(x, training)
+        if _lib.has("keras_model_call"):
+            if self._handle is None:   # built (a subclassed model traced) from this x
+                self._ensure_handle(_text_callables.model_inputs(self, x))
+            # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
+            if not getattr(self, "_compute_loss_graph", False) and self._adds_call_losses():
+                return self._call_collecting_losses(x, training)
         self._clear_call_losses()
         return self._predict(x, verbose=0)
 
@@ -938,7 +940,6 @@ class Model(ModelAPI):
                     return True
                 return any(found(v) for v in node.values())
             return isinstance(node, list) and any(found(v) for v in node)
-        self._ensure_handle()
         if any(found(i["config"]) for i in self._layers_info()):
             return True
         return any(not isinstance(layer, _BuiltinLayer) or found(layer.get_config())
