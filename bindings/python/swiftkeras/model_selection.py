@@ -170,15 +170,21 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         scores = [None] * len(params_list)
         fit_times = [None] * len(params_list)
         score_times = [None] * len(params_list)
+        ours = {}   # the library's candidate index -> this search's (one native search)
         for result, wanted in searches:
             cv_results = result["cv_results"]
             found = cv_results["params"]
             for i, params in wanted.items():
                 j = next(k for k, f in enumerate(found) if _same_params(f, params))
+                ours[j] = i
                 scores[i] = [_nan(cv_results[f"split{k}_test_score"][j]) for k in range(n_splits)]
                 fit_times[i] = [_nan(cv_results.get("mean_fit_time", [0.0] * (j + 1))[j])] * n_splits
                 score_times[i] = [_nan(cv_results.get("mean_score_time", [0.0] * (j + 1))[j])] * n_splits
         result = {"scores": scores, "fit_times": fit_times, "score_times": score_times}
+        # When each fit ran and on which worker (keras_search_results's "schedule"; candidates
+        # as in cv_results_, split None for the refit, worker None for the calling thread).
+        self.schedule_ = [dict(e, candidate=ours.get(e["candidate"], e["candidate"]))
+                          for e in searches[0][0].get("schedule", [])] if len(searches) == 1 else None
         self.cv_results_ = self._results(params_list, result, n_splits)
         self.best_index_ = int(np.argmin(self.cv_results_["rank_test_score"]))
         self.best_params_ = params_list[self.best_index_]
