@@ -240,7 +240,8 @@ func callbackParams(_ params: Params) -> [ParamValue] {
 /// A search's refit started on a worker while the other workers finish the fits (once the fits
 /// not yet started would keep the other workers busy about as long as the refit takes, or when
 /// this worker runs out of fits), for the candidate that leads among those whose folds are all
-/// scored. The refit is seeded the same way whenever it runs, so when the leader stays the best the result is the one
+/// scored; while fits are left to take, not as long as another candidate whose folds are all
+/// under way beats the leader on those scored so far (``hasContender``). The refit is seeded the same way whenever it runs, so when the leader stays the best the result is the one
 /// a refit after the search gives, and the search saves that time (at the end of a search the
 /// serial refit is what keeps two workers from being twice as fast as one). When another
 /// candidate wins, the search discards it and refits the winner as usual. A candidate whose fits
@@ -254,6 +255,19 @@ final class SpeculativeRefit: @unchecked Sendable {
 
     func run(_ refit: () throws -> (estimator: Estimator, seconds: Double)) {
         outcome = Result { try refit() }
+    }
+
+    /// Whether a candidate other than `leader` has none of its folds left in `remaining` (task
+    /// `i` is candidate `i / splits`), some but not all of them scored (`scored`, with score sums
+    /// `sums`), and a mean over those at least `leaderMean`: it may still win once its folds
+    /// under way are scored, so a refit of the leader started now may be thrown away.
+    static func hasContender(leader: Int, leaderMean: Double, remaining: ArraySlice<Int>, splits: Int,
+                             scored: [Int], sums: [Double]) -> Bool {
+        let queued = Set(remaining.map { $0 / Swift.max(1, splits) })
+        return scored.indices.contains { c in
+            c != leader && scored[c] > 0 && scored[c] < splits && !queued.contains(c)
+                && c < sums.count && sums[c] / Double(scored[c]) >= leaderMean
+        }
     }
 
     /// The refitted estimator when `winner` is the candidate it refitted and the fit succeeded.

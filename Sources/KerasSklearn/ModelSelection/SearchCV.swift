@@ -195,10 +195,16 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         }, onIdle: refit ? { remaining in
             // Start once the fits left would keep the other workers busy for about the refit's
             // time, so that the refit does not run alone after the last fit.
-            guard speculation == nil, let leader = best?.1 else { return nil }
+            guard speculation == nil, let (leaderMean, leader) = best else { return nil }
             let left = remaining.reduce(0) { $0 + costs[$1 / k] }
-            guard Double(left) <= Double(costs[leader]) * refitScale * Double(workers - 1),
-                  callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
+            guard Double(left) <= Double(costs[leader]) * refitScale * Double(workers - 1) else { return nil }
+            // While fits are left to take, wait for a candidate whose folds are all under way and
+            // whose folds scored so far beat the leader: it may win once its last fold is in, and
+            // a refit of another candidate would be thrown away (the winner then refits alone
+            // after the fits). This worker takes a fit meanwhile and asks again after it.
+            if !remaining.isEmpty, SpeculativeRefit.hasContender(leader: leader, leaderMean: leaderMean, remaining: remaining,
+                                                                 splits: k, scored: splitsDone, sums: sums) { return nil }
+            guard callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
             let s = SpeculativeRefit(candidate: leader)
             speculation = s
             return { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }

@@ -65,6 +65,24 @@ final class SearchCVTests: XCTestCase {
         }
     }
 
+    /// The refit waits (while fits are left) for a candidate whose folds are all under way and
+    /// that beats the leader on those scored so far; not for one with folds still queued, one
+    /// scoring below the leader, one with no fold scored yet, or one whose folds are all scored.
+    func testSpeculationWaitsForACandidateThatMayStillWin() {
+        // 3 candidates x 3 folds; candidate 0 leads with 0.8; tasks 6...8 are candidate 2's.
+        func contender(scored: [Int], sums: [Double], remaining: [Int]) -> Bool {
+            SpeculativeRefit.hasContender(leader: 0, leaderMean: 0.8, remaining: remaining[...], splits: 3,
+                                          scored: scored, sums: sums)
+        }
+        XCTAssertTrue(contender(scored: [3, 2, 0], sums: [2.4, 1.8, 0], remaining: [7, 8]))
+        XCTAssertTrue(contender(scored: [3, 1, 0], sums: [2.4, 0.8, 0], remaining: [6, 7, 8]), "a tie may win")
+        XCTAssertFalse(contender(scored: [3, 2, 0], sums: [2.4, 1.8, 0], remaining: [5, 7, 8]), "a fold still queued")
+        XCTAssertFalse(contender(scored: [3, 2, 0], sums: [2.4, 1.4, 0], remaining: [7, 8]), "below the leader")
+        XCTAssertFalse(contender(scored: [3, 0, 0], sums: [2.4, 0, 0], remaining: [7, 8]), "nothing scored")
+        XCTAssertFalse(contender(scored: [3, 3, 0], sums: [2.4, 2.1, 0], remaining: [7, 8]), "all scored")
+        XCTAssertFalse(contender(scored: [3, 2, 0], sums: [2.4, .nan, 0], remaining: [7, 8]), "a failed fold")
+    }
+
     /// The schedule lists every fit once, on a worker, each worker's fits one after another, and
     /// the refit: on a worker when it was speculated (and kept), else on the calling thread after
     /// the fits.
