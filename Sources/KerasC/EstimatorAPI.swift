@@ -94,6 +94,18 @@ public func keras_estimator_new(_ kind: UnsafePointer<CChar>?, _ modelJSON: Unsa
     }
 }
 
+/// A KerasClassifier / KerasRegressor (`kind`) that trains `m` itself, with parameters `p`.
+func estimator(_ kind: String, training m: Model, _ p: Params) throws -> KerasEstimator {
+    let e: KerasEstimator
+    switch kind {
+    case "KerasClassifier", "classifier": e = KerasClassifier(training: m)
+    case "KerasRegressor", "regressor": e = KerasRegressor(training: m)
+    default: throw ABIError(.unknownName, "unknown estimator kind '\(kind)': use \"KerasClassifier\" or \"KerasRegressor\"")
+    }
+    try e.setParams(p)
+    return e
+}
+
 @_cdecl("keras_estimator_from_model")
 public func keras_estimator_from_model(_ kind: UnsafePointer<CChar>?, _ model: OpaquePointer?,
                                        _ paramsJSON: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -104,13 +116,7 @@ public func keras_estimator_from_model(_ kind: UnsafePointer<CChar>?, _ model: O
         let mbox = try modelBox(model)
         let p = try params(paramsJSON, "params_json")
         let m = mbox.locked { mbox.model }
-        let e: KerasEstimator
-        switch k {
-        case "KerasClassifier", "classifier": e = KerasClassifier(training: m)
-        case "KerasRegressor", "regressor": e = KerasRegressor(training: m)
-        default: throw ABIError(.unknownName, "unknown estimator kind '\(k)': use \"KerasClassifier\" or \"KerasRegressor\"")
-        }
-        try e.setParams(p)
+        let e = try estimator(k, training: m, p)
         out.pointee = Handles.make(EstimatorBox(e, sharingLockOf: mbox), kind: "keras_estimator")
     }
 }
