@@ -115,16 +115,9 @@ func fittedState(_ j: JSON, classifier: Bool, _ what: String) throws -> FittedSt
 public func keras_estimator_restore(_ kind: UnsafePointer<CChar>?, _ model: OpaquePointer?, _ paramsJSON: UnsafePointer<CChar>?,
                                     _ metadataJSON: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded("keras_estimator_restore") {
-        let out = try requireOut(out, "out")
-        out.pointee = nil
-        let k = try string(kind, "kind")
-        let mbox = try modelBox(model)
-        let p = try params(paramsJSON, "params_json")
-        let m = mbox.locked { mbox.model }
-        let e = try estimator(k, training: m, p)
-        let state = try fittedState(try json(metadataJSON, "metadata_json"), classifier: e.isClassifier, "metadata_json")
-        try mbox.locked { try e.restore(model: m, state) }
-        out.pointee = Handles.make(EstimatorBox(e, sharingLockOf: mbox), kind: "keras_estimator")
+        try estimator(training: model, kind, paramsJSON, out) { e, m in
+            try e.restore(model: m, try fittedState(try json(metadataJSON, "metadata_json"), classifier: e.isClassifier, "metadata_json"))
+        }
     }
 }
 

@@ -655,13 +655,16 @@ class _LibraryEstimator:
             _native.check(_lib.keras_estimator_set_params(self.handle, _native.dumps(changed)))
             self.params.update(changed)
 
-    def _run(self, call, options):
-        """call() (a checked predict or score of this estimator) with the predict options,
-        SIGINT stopping it after the current batch (KeyboardInterrupt) and a verbose predict's
-        progress bar printed as model.predict prints it; returns what call returns."""
+    def _run(self, call, rows, options):
+        """call() (a checked predict or score of `rows` samples) with the predict options and
+        a verbose predict's progress bar printed as model.predict prints it; as model.predict's,
+        a long one (more than _LONG_CALL_ROWS) stops after the current batch on SIGINT
+        (KeyboardInterrupt), a short one raises it once done. Returns what call returns."""
         from . import _plugins
+        from .models import _LONG_CALL_ROWS
         self.set_params(options)
-        probe = _plugins.PROBE_PREDICT if _plugins.native_interrupt_available() else 0
+        probe = _plugins.PROBE_PREDICT if _plugins.native_interrupt_available() and \
+            rows > _LONG_CALL_ROWS else 0
         return self.model._run_with_callbacks(None, lambda cbs, k: call(), probe,
                                               prints=options.get("predict__verbose", 0) != 0)
 
@@ -677,15 +680,16 @@ class _LibraryEstimator:
         from . import _lib, _native
         x = self._x(X)
         if self.labels and call == "keras_estimator_predict":
-            return np.array(self._run(lambda: _native.take_json(
-                _lib.keras_estimator_predict_labels, self.handle, *_float_buffer(x)), options),
-                dtype=object)
+            labels = self._run(lambda: _native.take_json(
+                _lib.keras_estimator_predict_labels, self.handle, *_float_buffer(x)),
+                len(x), options)
+            return np.array(labels, dtype=object)
         call = getattr(_lib, call)
         units = int(np.prod([d or 1 for d in self.model.output_shape[1:]]))
         out = np.empty(len(x) * max(units, 2), np.float32)
         dims, ndim = (ctypes.c_int64 * _lib.KERAS_MAX_RANK)(), ctypes.c_int32()
         self._run(lambda: _native.check(call(self.handle, *_float_buffer(x), out.ctypes.data,
-                                             out.size, dims, ctypes.byref(ndim))), options)
+                                             out.size, dims, ctypes.byref(ndim))), len(x), options)
         shape = tuple(dims[i] for i in range(ndim.value))
         return out[:int(np.prod(shape))].reshape(shape)
 
@@ -697,7 +701,7 @@ class _LibraryEstimator:
         self._run(lambda: _native.check(_lib.keras_estimator_score_weighted(
             self.handle, *_float_buffer(x), *_float_buffer(y),
             None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw),
-            ctypes.byref(score))), options)
+            ctypes.byref(score))), len(x), options)
         return float(score.value)
 
 

@@ -56,9 +56,9 @@ def test_copies_predict_and_train_through_a_restored_estimator(monkeypatch, case
     """A pickled or deep-copied fitted estimator gets its own library estimator, rebuilt around
     its unpickled model_ from the original's metadata: it predicts, predicts probabilities and
     scores through it what the original does; partial_fit and a warm-started fit continue on it
-    (keras_estimator_partial_fit, keras_estimator_fit_callbacks) as model_.fit continues a copy
-    without it (the oracle: a copy's optimizer starts afresh in both, as model pickles hold no
-    optimizer state), history_ extended from the original's."""
+    (keras_estimator_partial_fit, keras_estimator_fit_callbacks) exactly as on the original (the
+    model's pickle holds its optimizer's state) and as model_.fit continues a copy without it,
+    history_ extended from the original's."""
     make, X, y = fitted_cases()[case]
     est = make().fit(X, y)
     restores = counted(monkeypatch, "keras_estimator_restore")
@@ -76,16 +76,18 @@ def test_copies_predict_and_train_through_a_restored_estimator(monkeypatch, case
     del oracle._library_estimator   # trains and decodes through model_ and the Python encoders
     partials = counted(monkeypatch, "keras_estimator_partial_fit")
     fits = counted(monkeypatch, "keras_estimator_fit_callbacks", "keras_estimator_fit_labels")
-    for e in others + [oracle]:
+    for e in [est] + others + [oracle]:
         e.partial_fit(X, y)
-    assert len(partials) + len(fits) == 2
-    for e in others + [oracle]:
+    assert len(partials) + len(fits) == 3
+    for e in [est] + others + [oracle]:
         e.set_params(warm_start=True).fit(X, y, epochs=2)
-    assert len(partials) + len(fits) == 4
+    assert len(partials) + len(fits) == 6
+    for other in others + [oracle]:
+        same_weights(other, est)
+        assert other.history_ == est.history_ and len(other.history_["loss"]) == 2
     for other in others:
-        same_weights(other, oracle)
-        assert other.history_ == oracle.history_ and len(other.history_["loss"]) == 2
-        same_decoding(monkeypatch, other, oracle, X, y)
+        same_decoding(monkeypatch, other, est, X, y)
+    same_output(oracle.predict(X), est.predict(X))
 
 
 def test_a_copy_of_a_copy_and_of_an_unfitted_estimator(monkeypatch):
@@ -181,9 +183,10 @@ def test_predict_arguments_and_verbose_go_through_the_handle(monkeypatch, capfd)
 
 @needs("keras_interrupt")
 def test_ctrl_c_stops_a_long_predict_on_the_handle(monkeypatch):
-    """SIGINT during a predict through the library estimator stops it after the current batch
-    (the library's KeyboardInterrupt, not Python's after the call); the estimator predicts
-    again afterwards and Python's handler is back."""
+    """SIGINT during a long predict (more rows than model.predict's threshold) through the
+    library estimator stops it after the current batch (the library's KeyboardInterrupt, not
+    Python's after the call); the estimator predicts again afterwards and Python's handler is
+    back."""
     X, y = iris()
     est = KerasClassifier(dense_model, optimizer="adam", epochs=1, verbose=0,
                           random_state=3).fit(X, y)
