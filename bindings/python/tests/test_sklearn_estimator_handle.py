@@ -568,11 +568,8 @@ def test_user_target_encoder_on_the_estimator(monkeypatch, fits):
     X, y = iris()
     make = lambda: OwnEncoder(dense_model, loss="categorical_crossentropy", optimizer="adam",
                               epochs=3, batch_size=16, verbose=0, random_state=6)
-    a = make().fit(X, y)
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y)])
     assert len(fits) == 1
-    with monkeypatch.context() as m:
-        through_model_fit(m)
-        b = make().fit(X, y)
     assert_same_state(a, b, X)
     same_user_decoding(monkeypatch, a, b, X, y)
     assert a.n_classes_ == 3 and a.predict(X).dtype == np.int64
@@ -597,14 +594,12 @@ def test_user_feature_and_target_encoders_of_a_regressor(monkeypatch, fits):
         @property
         def feature_encoder(self):
             return FunctionTransformer(lambda a: a * 0.5)
-    make = lambda: Custom(lambda: keras.Sequential([keras.layers.Dense(8, activation="relu"),
-                                                    keras.layers.Dense(1)]), loss="mse", optimizer="adam", epochs=3, batch_size=8,
-                          verbose=0, random_state=7)
-    a = make().fit(X, y)
+    def build():
+        return keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    make = lambda: Custom(build, loss="mse", optimizer="adam", epochs=3, batch_size=8, verbose=0,
+                          random_state=7)
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y)])
     assert len(fits) == 1
-    with monkeypatch.context() as m:
-        through_model_fit(m)
-        b = make().fit(X, y)
     assert_same_state(a, b, X)
     same_user_decoding(monkeypatch, a, b, X, y)
 
@@ -644,11 +639,8 @@ def test_multi_output_targets_on_the_estimator(monkeypatch, fits):
     make = lambda: MultiOutput(model=two_heads, optimizer="adam", epochs=3, batch_size=16,
                                loss=["sparse_categorical_crossentropy", "binary_crossentropy"],
                                verbose=0, random_state=0, metrics=["accuracy"])
-    a = make().fit(X, y2)
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y2)])
     assert len(fits) == 1
-    with monkeypatch.context() as m:
-        through_model_fit(m)
-        b = make().fit(X, y2)
     assert_same_state(a, b, X)
     # Splitter has no return_proba, and scikit-learn's accuracy no multiclass-multioutput.
     same_user_decoding(monkeypatch, a, b, X, y2, proba=False, score=False)
