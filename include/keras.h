@@ -477,7 +477,7 @@ void keras_set_print_hook(keras_print_fn fn, void *user_data, int dynamic);
 /* ------------------------------------------------------------------------------------------ */
 /* Parameters are JSON objects with scikit-learn / SciKeras keys: "epochs", "batch_size",
  * "optimizer", "loss", "metrics", "verbose", "validation_split", "random_state", and routed keys
- * such as "optimizer__learning_rate". Targets y are float32: class labels as numbers (shape {n})
+ * such as "optimizer__learning_rate" and "predict__batch_size", "predict__verbose". Targets y are float32: class labels as numbers (shape {n})
  * for classifiers, values ({n} or {n, k}) for regressors. */
 
 /* An estimator of `kind` "KerasClassifier" or "KerasRegressor" whose models are built from
@@ -525,8 +525,30 @@ int keras_estimator_clone(keras_estimator *estimator, keras_estimator **out);
  * classes_ and n_classes_ (null for regressors), n_outputs_, n_outputs_expected_ (model
  * outputs), output_units, target_type_, output_activation, default_loss, history_ (per-epoch
  * figures since the model was built; a per-class metric such as F1Score(average=None) as one list
- * of class values per epoch). *out caller-owned. Errors: STATE (not fitted). */
+ * of class values per epoch); and what keras_estimator_restore needs besides: classes_kind
+ * ("numbers" or "strings": what the classes_ keys of a single-label classifier stand for; else
+ * null), target_encoding ("ordinal", "onehot", "argmax" or "identity"), y_ndim_ (1: y was {n},
+ * 2: {n, k}) and sample_shape (X's shape without the sample axis). *out caller-owned.
+ * Errors: STATE (not fitted). */
 int keras_estimator_metadata(keras_estimator *estimator, char **out);
+
+/* A fitted estimator of `kind` ("KerasClassifier" / "KerasRegressor") around `model`, an already
+ * trained model, from the metadata_json that keras_estimator_metadata gave for the estimator
+ * that fitted it (the same process or another: a pickled binding estimator, a search's refit
+ * taken over by keras_estimator_model). It predicts, scores and continues training
+ * (keras_estimator_partial_fit, warm_start) as that estimator would: the same classes and
+ * decoding, history_ extended and epochs numbered on from the metadata's history_. Like
+ * keras_estimator_from_model, it trains `model` itself (sharing its lock; the model stays the
+ * caller's) and compiles it with the estimator's optimizer and loss if it is not compiled.
+ * params_json (may be NULL) should be the parameters of the estimator that fitted (its loss
+ * decides the target encoding, which must match). *out is caller-owned (keras_estimator_free).
+ * Errors: INVALID_ARGUMENT (a missing or mistyped metadata field, or fields that do not hold
+ * together, named in the message: classes_ unsorted or not matching classes_kind, a
+ * target_encoding the target type and loss do not give, sample_shape not starting with
+ * n_features_in_, history_ lists of different lengths...; a model with several inputs or
+ * outputs; bad params; NULL, freed or wrong model handle), UNKNOWN_NAME (kind). */
+int keras_estimator_restore(const char *kind, keras_model *model, const char *params_json,
+                            const char *metadata_json, keras_estimator **out);
 
 /* The model the estimator's last fit trained (for a Pipeline: its last step's), as a model handle
  * sharing it: predict, get_weights, save... through the keras_model_* calls, e.g. to take over a
@@ -618,7 +640,12 @@ int keras_estimator_predict_labels(keras_estimator *estimator,
                                    const float *x, int x_ndim, const int64_t *x_shape, char **out);
 
 /* Predicted labels (classifier, shape {n}) or values (regressor) into out; buffers as
- * keras_model_predict. Errors: STATE (not fitted), SHAPE, BUFFER_TOO_SMALL. */
+ * keras_model_predict. The predictions of every keras_estimator_predict* and score call run in
+ * batches of the parameter predict__batch_size (else batch_size, else 32; -1: all of x in one
+ * batch) and print Keras's predict progress bar when predict__verbose is 1 or 2 (default 0);
+ * keras_interrupt stops them after the current batch (INTERRUPTED).
+ * Errors: STATE (not fitted), SHAPE, BUFFER_TOO_SMALL, INVALID_ARGUMENT (bad predict__ parameter),
+ * INTERRUPTED. */
 int keras_estimator_predict(keras_estimator *estimator,
                             const float *x, int x_ndim, const int64_t *x_shape,
                             float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);

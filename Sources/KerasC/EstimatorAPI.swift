@@ -94,25 +94,32 @@ public func keras_estimator_new(_ kind: UnsafePointer<CChar>?, _ modelJSON: Unsa
     }
 }
 
+/// A KerasClassifier / KerasRegressor (`kind`, parameters `paramsJSON`) that trains the model
+/// handle's model itself, sharing its lock, into `out` once `prepare` (run under that lock)
+/// accepted it: keras_estimator_from_model and keras_estimator_restore.
+func estimator(training model: OpaquePointer?, _ kind: UnsafePointer<CChar>?, _ paramsJSON: UnsafePointer<CChar>?,
+               _ out: UnsafeMutablePointer<OpaquePointer?>?, prepare: (KerasEstimator, Model) throws -> Void = { _, _ in }) throws {
+    let out = try requireOut(out, "out")
+    out.pointee = nil
+    let k = try string(kind, "kind")
+    let mbox = try modelBox(model)
+    let p = try params(paramsJSON, "params_json")
+    let m = mbox.locked { mbox.model }
+    let e: KerasEstimator
+    switch k {
+    case "KerasClassifier", "classifier": e = KerasClassifier(training: m)
+    case "KerasRegressor", "regressor": e = KerasRegressor(training: m)
+    default: throw ABIError(.unknownName, "unknown estimator kind '\(k)': use \"KerasClassifier\" or \"KerasRegressor\"")
+    }
+    try e.setParams(p)
+    try mbox.locked { try prepare(e, m) }
+    out.pointee = Handles.make(EstimatorBox(e, sharingLockOf: mbox), kind: "keras_estimator")
+}
+
 @_cdecl("keras_estimator_from_model")
 public func keras_estimator_from_model(_ kind: UnsafePointer<CChar>?, _ model: OpaquePointer?,
                                        _ paramsJSON: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    guarded("keras_estimator_from_model") {
-        let out = try requireOut(out, "out")
-        out.pointee = nil
-        let k = try string(kind, "kind")
-        let mbox = try modelBox(model)
-        let p = try params(paramsJSON, "params_json")
-        let m = mbox.locked { mbox.model }
-        let e: KerasEstimator
-        switch k {
-        case "KerasClassifier", "classifier": e = KerasClassifier(training: m)
-        case "KerasRegressor", "regressor": e = KerasRegressor(training: m)
-        default: throw ABIError(.unknownName, "unknown estimator kind '\(k)': use \"KerasClassifier\" or \"KerasRegressor\"")
-        }
-        try e.setParams(p)
-        out.pointee = Handles.make(EstimatorBox(e, sharingLockOf: mbox), kind: "keras_estimator")
-    }
+    guarded("keras_estimator_from_model") { try estimator(training: model, kind, paramsJSON, out) }
 }
 
 @_cdecl("keras_estimator_free")

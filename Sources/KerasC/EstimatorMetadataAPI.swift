@@ -6,21 +6,119 @@ import KerasSklearn
 
 /// The fitted estimator's metadata and history as a JSON object with SciKeras's keys.
 func estimatorMetadataJSON(_ e: KerasEstimator) throws -> JSON {
-    guard let m = e.metadata else {
+    guard let state = e.fittedState else {
         throw ABIError(.state, "keras_estimator_metadata: this \(e.estimatorName) is not fitted; call keras_estimator_fit first")
     }
+    let m = state.metadata
+    let classesKind: JSON = state.classes.map { $0.strings == nil ? .string("numbers") : .string("strings") } ?? .null
     return .object([
         ("n_features_in_", .int(m.nFeaturesIn)),
         ("n_classes_", e.isClassifier ? .int(m.nClasses) : .null),
         ("classes_", e.isClassifier ? .array(m.classes.map { .string($0) }) : .null),
+        ("classes_kind", classesKind),
         ("n_outputs_", .int(m.nOutputs)),
         ("n_outputs_expected_", .int(1)),
         ("output_units", .int(m.nOutputsExpected)),
         ("target_type_", .string(m.targetType.rawValue)),
+        ("target_encoding", .string(state.encoding.rawValue)),
+        ("y_ndim_", .int(state.targetRank)),
+        ("sample_shape", .array(state.sampleShape.map { .int($0) })),
         ("output_activation", .string(m.outputActivation.description)),
         ("default_loss", .string(m.defaultLoss)),
-        ("history_", historyJSON(e.history, perClass: e.perClassHistory, keys: e.history.keys.sorted())),
+        ("history_", historyJSON(state.history, perClass: state.perClassHistory, keys: state.history.keys.sorted())),
     ])
+}
+
+/// The fitted state from keras_estimator_metadata's JSON (`what` names the argument); each
+/// missing or mistyped field is an error naming it.
+func fittedState(_ j: JSON, classifier: Bool, _ what: String) throws -> FittedState {
+    guard j.objectValue != nil else { throw ABIError(.invalidArgument, "\(what) must be a JSON object (keras_estimator_metadata's)") }
+    func field(_ key: String) throws -> JSON {
+        guard let v = j[key] else { throw ABIError(.invalidArgument, "\(what): field '\(key)' is missing") }
+        return v
+    }
+    func bad(_ key: String, _ v: JSON, _ expected: String) -> ABIError {
+        ABIError(.invalidArgument, "\(what): field '\(key)' must be \(expected), got \(v)")
+    }
+    func int(_ key: String) throws -> Int {
+        let v = try field(key)
+        guard let i = v.intValue, i >= 0, i <= Int(Int32.max) else { throw bad(key, v, "a non-negative integer") }
+        return i
+    }
+    func string(_ key: String) throws -> String {
+        let v = try field(key)
+        guard let s = v.stringValue else { throw bad(key, v, "a string") }
+        return s
+    }
+    let typeName = try string("target_type_")
+    guard let type = TargetType(rawValue: typeName) else { throw bad("target_type_", .string(typeName), "a target type such as 'binary', 'multiclass' or 'continuous'") }
+    let encodingName = try string("target_encoding")
+    guard let encoding = TargetEncoding(rawValue: encodingName) else { throw bad("target_encoding", .string(encodingName), "'ordinal', 'onehot', 'argmax' or 'identity'") }
+    let activationName = try string("output_activation")
+    guard let activation = try? ActivationFunction.named(activationName) else { throw bad("output_activation", .string(activationName), "an activation name") }
+    let shapeJSON = try field("sample_shape")
+    guard let shape = shapeJSON.arrayValue?.compactMap({ $0.intValue }), shape.count == shapeJSON.arrayValue?.count, !shape.isEmpty,
+          shape.allSatisfy({ $0 > 0 && $0 <= Int(Int32.max) }) else { throw bad("sample_shape", shapeJSON, "a non-empty list of positive integers") }
+    var keys: [String] = []
+    var classes: Target?
+    if classifier {
+        let v = try field("classes_")
+        if !v.isNull {
+            guard let list = v.arrayValue?.compactMap({ $0.stringValue }), list.count == v.arrayValue?.count else { throw bad("classes_", v, "a list of strings or null") }
+            keys = list
+        }
+        let kind = try field("classes_kind")
+        switch kind.stringValue {
+        case "strings"?: classes = .labels(keys)
+        case "numbers"?:
+            classes = .values(Tensor(try keys.map { k in
+                guard let d = Double(k), d.isFinite, Double(Float(d)) == d else { throw bad("classes_", .string(k), "numbers' keys (classes_kind 'numbers')") }
+                return Float(d)
+            }))
+        case nil where kind.isNull: classes = nil
+        default: throw bad("classes_kind", kind, "'numbers', 'strings' or null")
+        }
+    }
+    let historyJSON = try field("history_")
+    guard let pairs = historyJSON.objectValue else { throw bad("history_", historyJSON, "an object of per-epoch lists") }
+    var history: [String: [Double]] = [:], perClass: [String: [[Double]]] = [:]
+    func number(_ key: String, _ v: JSON) throws -> Double {
+        if v.isNull { return .nan }
+        guard let d = v.doubleValue else { throw bad("history_['\(key)']", v, "a list of numbers (null for non-finite)") }
+        return d
+    }
+    for (key, list) in pairs {
+        guard let epochs = list.arrayValue else { throw bad("history_['\(key)']", list, "a list") }
+        if let firstEpoch = epochs.first, firstEpoch.arrayValue != nil {
+            let rows = try epochs.map { e -> [Double] in
+                guard let row = e.arrayValue, !row.isEmpty else { throw bad("history_['\(key)']", e, "a non-empty list of per-class values") }
+                return try row.map { try number(key, $0) }
+            }
+            perClass[key] = rows
+            history[key] = rows.map { $0.reduce(0, +) / Double($0.count) }
+        } else {
+            history[key] = try epochs.map { try number(key, $0) }
+        }
+    }
+    let nClasses = try classifier && !field("n_classes_").isNull ? int("n_classes_") : 0
+    let meta = ModelMetadata(nFeaturesIn: try int("n_features_in_"), nClasses: nClasses,
+                             classes: keys, nOutputs: try int("n_outputs_"), nOutputsExpected: try int("output_units"),
+                             targetType: type, outputActivation: activation, defaultLoss: try string("default_loss"))
+    return FittedState(metadata: meta, sampleShape: shape, classes: classes, encoding: encoding, targetRank: try int("y_ndim_"),
+                       history: history, perClassHistory: perClass)
+}
+
+/// A fitted estimator around `model` (trained in place by later fits, as keras_estimator_from_model's)
+/// from the metadata another estimator's fit left: how a binding rebuilds an unpickled
+/// estimator or takes over a search's refit without training again.
+@_cdecl("keras_estimator_restore")
+public func keras_estimator_restore(_ kind: UnsafePointer<CChar>?, _ model: OpaquePointer?, _ paramsJSON: UnsafePointer<CChar>?,
+                                    _ metadataJSON: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_estimator_restore") {
+        try estimator(training: model, kind, paramsJSON, out) { e, m in
+            try e.restore(model: m, try fittedState(try json(metadataJSON, "metadata_json"), classifier: e.isClassifier, "metadata_json"))
+        }
+    }
 }
 
 @_cdecl("keras_estimator_metadata")

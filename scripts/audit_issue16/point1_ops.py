@@ -62,6 +62,31 @@ def traced_once():
 
 
 check("subclassed Model + ops layer traced once (no Python call per step)", traced_once)
+
+
+class CtcScatter(keras.layers.Layer):
+    """ctc_loss over 4 time steps of 3 classes and a scatter_update with reduction max, traced."""
+
+    def call(self, z):
+        logits = ops.reshape(ops.tile(z, (1, 3)), (-1, 4, 3))
+        labels = ops.ones_like(z[:, :2])
+        loss = ops.nn.ctc_loss(labels, logits, labels[:, 0] * 2, labels[:, 0] * 4)
+        table = ops.scatter_update(ops.transpose(z), np.array([[1], [1]]), ops.transpose(z[:, :2]) * 2.0,
+                                   reduction="max")
+        return ops.expand_dims(loss, -1) + ops.transpose(table)
+
+
+def ctc_and_scatter_traced():
+    from swiftkeras import _python_layers
+    layer = CtcScatter()
+    m = keras.Sequential([keras.Input((4,)), layer, keras.layers.Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    h = m.fit(xs, ys, batch_size=64, epochs=1, verbose=0)
+    traced = [i.traced for i in _python_layers._instances.values() if i.layer is layer]
+    return traced == [True] and np.isfinite(h.history["loss"][-1])
+
+
+check("ops.nn.ctc_loss and scatter_update(reduction='max') traced", ctc_and_scatter_traced)
 header = (ROOT / "include" / "keras.h").read_text()
 graph_calls = sorted(set(re.findall(r"\b(keras_layer_builder_\w+)\s*\(", header)))
 print(f"    C graph-building calls in include/: {graph_calls[:12]}{' ...' if len(graph_calls) > 12 else ''}")

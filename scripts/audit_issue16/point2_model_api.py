@@ -138,4 +138,24 @@ def custom_steps():
 
 
 check("compute_loss traced; test_step/predict_step per batch; train_step refused naming the route", custom_steps)
+
+
+class SeesAll(Sub):
+    seen = []
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        SeesAll.seen.append((tuple(x.shape), None if sample_weight is None else tuple(sample_weight.shape)))
+        per = keras.ops.sparse_categorical_crossentropy(y, y_pred)
+        return keras.ops.mean(per if sample_weight is None else per * sample_weight)
+
+
+def compute_loss_as_keras_calls_it():
+    s = SeesAll()
+    s.compile(optimizer="adam")
+    s.fit(x, y, epochs=1, verbose=0, class_weight={0: 2.0})
+    s.evaluate(x, y, verbose=0)
+    return SeesAll.seen == [((None, 4), (None,))] * 2 + [((None, 4), None)] * 2
+
+
+check("traced compute_loss gets x, class_weight as sample_weight, None without", compute_loss_as_keras_calls_it)
 done()

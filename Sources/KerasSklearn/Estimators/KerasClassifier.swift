@@ -76,6 +76,55 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
                              nOutputsExpected: expected, targetType: type, outputActivation: activation, defaultLoss: loss)
     }
 
+    public override var fittedClasses: Target? {
+        guard let t = metadata?.targetType, t == .binary || t == .multiclass else { return nil }
+        return labelEncoder.classes
+    }
+
+    /// Single-label targets take their classes from `state.classes` (which must be the sorted
+    /// `classes_` keys); the loss the encoding implies must be the one the parameters give.
+    public override func restoreTarget(_ state: FittedState) throws {
+        let meta = state.metadata, owner = "KerasClassifier.restore"
+        let singleLabel = meta.targetType == .binary || meta.targetType == .multiclass
+        let encoder = LabelEncoder()
+        var restored: Target?
+        switch meta.targetType {
+        case .binary, .multiclass:
+            guard let given = state.classes, given.count > 0 else {
+                throw KerasError.invalidArgument("\(owner): classes_ must list the classes of a '\(meta.targetType.rawValue)' target")
+            }
+            try encoder.fit(given)
+            guard encoder.classKeys == given.labelKeys, encoder.classKeys == meta.classes, meta.nClasses == meta.classes.count else {
+                throw KerasError.invalidArgument("\(owner): classes_ must be sorted and distinct, and n_classes_ their number; got classes_ \(given.labelKeys), n_classes_ \(meta.nClasses)")
+            }
+            restored = encoder.classes
+        case .multiclassOnehot, .multilabelIndicator:
+            guard meta.nClasses == meta.nOutputs, meta.classes == (0..<meta.nClasses).map(String.init) else {
+                throw KerasError.invalidArgument("\(owner): a '\(meta.targetType.rawValue)' target's classes_ are its column indices 0..<n_outputs_ (\(meta.nOutputs)), got \(meta.classes)")
+            }
+            restored = .values(Tensor((0..<meta.nClasses).map { Float($0) }))
+        case .multiclassMultioutput:
+            restored = nil
+        default:
+            throw KerasError.invalidArgument("\(owner): target_type_ '\(meta.targetType.rawValue)' is not a classifier's target")
+        }
+        if !singleLabel && state.classes != nil {
+            throw KerasError.invalidArgument("\(owner): classes_kind applies to single-label targets only, not '\(meta.targetType.rawValue)'")
+        }
+        // The loss analyzeTarget takes: the parameter's, else the data's default.
+        let loss = getParams()["loss"]?.stringValue.map(LossFactory.canonical) ?? meta.defaultLoss
+        let previous = lossName
+        lossName = loss
+        let implied = targetEncoding(meta)
+        lossName = previous
+        guard implied == state.encoding else {
+            throw KerasError.invalidArgument("\(owner): target_encoding '\(state.encoding.rawValue)' does not fit a '\(meta.targetType.rawValue)' target with loss \(loss) (that encodes '\(implied.rawValue)')")
+        }
+        if singleLabel { try labelEncoder.fit(encoder.classes ?? .labels([])) }
+        classes = restored
+        lossName = loss
+    }
+
     public override func encodeTarget(_ y: Target) throws -> Tensor {
         guard let meta = metadata else { throw KerasError.invalidState("KerasClassifier: not fitted") }
         switch meta.targetType {

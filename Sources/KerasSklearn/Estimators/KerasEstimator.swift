@@ -92,7 +92,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     }
 
     /// Prefixes routed to the builder, the optimizer and the loss.
-    static let routedPrefixes = ["model__", "optimizer__", "loss__"]
+    static let routedPrefixes = ["model__", "optimizer__", "loss__", "predict__"]
 
     // MARK: Parameters
 
@@ -117,7 +117,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         if defaultParams[key] != nil { return }
         for prefix in Self.routedPrefixes where key.hasPrefix(prefix) && key.count > prefix.count { return }
         throw KerasError.invalidArgument("\(estimatorName).setParams: invalid parameter '\(key)'. Valid parameters are: "
-            + defaultParams.keys.sorted().joined(separator: ", ") + ", and model__*, optimizer__*, loss__*")
+            + defaultParams.keys.sorted().joined(separator: ", ") + ", and model__*, optimizer__*, loss__*, predict__*")
     }
 
     public func clone() throws -> Estimator {
@@ -256,6 +256,20 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     /// (nil: the units the data calls for).
     open func defaultLoss(_ meta: ModelMetadata, outputUnits: Int?) -> String { meta.defaultLoss }
 
+    /// The sorted classes `fit` saw, for ``fittedState`` (classifiers with single-label targets).
+    open var fittedClasses: Target? { nil }
+
+    /// Dimensions of the `y` that `fit` saw (1: `[n]`, 2: `[n, outputs]`).
+    open var targetRank: Int { (metadata?.nOutputs ?? 1) > 1 ? 2 : 1 }
+
+    /// Takes the target's decoding from `state` (``restore(model:_:)``); checks everything
+    /// before changing anything, and throws naming the field that does not hold together.
+    open func restoreTarget(_ state: FittedState) throws {
+        guard state.encoding == .identity else {
+            throw KerasError.invalidArgument("\(estimatorName).restore: target_encoding is '\(state.encoding.rawValue)', but a \(estimatorName) takes its target as given ('identity')")
+        }
+    }
+
     /// The builder's model, with an output layer appended when it ends in a hidden layer.
     func buildModel(_ meta: ModelMetadata, sample x: Tensor) throws -> Model {
         let m: Model
@@ -367,10 +381,24 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         let (m, _) = try requireModel(what)
         try checkFeatures(x, owner: "\(estimatorName).\(what)", features: nFeaturesIn, nd: true)
         try checkSampleShape(x, what)
-        let batch = try reader.optionalInt("batch_size") ?? 32
-        let out = try m.predict(x, batchSize: Swift.max(batch, 1), verbose: 0)
+        let (batch, verbose) = try predictOptions(rows: x.shape[0])
+        let out = try m.predict(x, batchSize: batch, verbose: verbose)
         let n = x.shape[0]
         return try Ops.reshape(out.detached, [n, out.count / Swift.max(n, 1)])
+    }
+
+    /// The batch size and verbosity of predictions: `predict__batch_size` (else `batch_size`;
+    /// -1: all rows in one batch, as SciKeras) and `predict__verbose` (else 0: predictions print
+    /// nothing unless asked, so that a search's scoring stays quiet).
+    func predictOptions(rows: Int) throws -> (batchSize: Int, verbose: Int) {
+        let r = reader
+        let batch = try r.optionalInt("predict__batch_size") ?? r.optionalInt("batch_size") ?? 32
+        guard batch > 0 || batch == -1 else {
+            throw r.bad(params["predict__batch_size"] == nil ? "batch_size" : "predict__batch_size", .int(batch), "a positive integer, -1 (all rows) or None")
+        }
+        let verbose = try r.int("predict__verbose", default: 0)
+        guard (0...2).contains(verbose) else { throw r.bad("predict__verbose", .int(verbose), "0, 1 or 2") }
+        return (batch == -1 ? Swift.max(rows, 1) : batch, verbose)
     }
 
     /// Throws unless `x`'s samples have the shape `fit` saw (N-D inputs).

@@ -29,6 +29,17 @@ public final class KerasRegressor: KerasEstimator, @unchecked Sendable {
                              outputActivation: .linear, defaultLoss: "mean_squared_error")
     }
 
+    public override var targetRank: Int { outputRank }
+
+    public override func restoreTarget(_ state: FittedState) throws {
+        try super.restoreTarget(state)
+        let t = state.metadata.targetType
+        guard t == .continuous || t == .continuousMultioutput, state.metadata.nClasses == 0 else {
+            throw KerasError.invalidArgument("KerasRegressor.restore: target_type_ must be 'continuous' or 'continuous-multioutput' with n_classes_ 0, got '\(t.rawValue)' with \(state.metadata.nClasses)")
+        }
+        outputRank = state.targetRank
+    }
+
     public override func encodeTarget(_ y: Target) throws -> Tensor {
         guard let t = y.tensor else { throw KerasError.invalidArgument("KerasRegressor: y must be numbers, got string labels") }
         if let k = metadata?.nOutputs, y.width != k {

@@ -52,6 +52,18 @@ public struct ModelMetadata: @unchecked Sendable {
     /// The loss the estimator compiles with when the `loss` parameter is not set.
     public let defaultLoss: String
 
+    public init(nFeaturesIn: Int, nClasses: Int, classes: [String], nOutputs: Int, nOutputsExpected: Int,
+                targetType: TargetType, outputActivation: ActivationFunction, defaultLoss: String) {
+        self.nFeaturesIn = nFeaturesIn
+        self.nClasses = nClasses
+        self.classes = classes
+        self.nOutputs = nOutputs
+        self.nOutputsExpected = nOutputsExpected
+        self.targetType = targetType
+        self.outputActivation = outputActivation
+        self.defaultLoss = defaultLoss
+    }
+
     /// A `Dense` output layer of `nOutputsExpected` units with `outputActivation`.
     public func outputLayer() -> Dense {
         Dense(nOutputsExpected, activation: outputActivation)

@@ -1,10 +1,15 @@
 """Keras 3's customization points of a Model's steps, as a swiftkeras user can write them.
 
 - `compute_loss(x, y, y_pred, sample_weight, training)` written with `swiftkeras.ops` is traced
-  once into the library's graph: a layer at the end of the model takes `y_pred` and the targets
-  (a second input the binding feeds), adds the returned loss with `add_loss`, and the library
-  trains on it with its own autodiff (the compiled loss enters with weight 0). `fit`, `evaluate`
-  and `test_on_batch` report it as the loss; compiled metrics are the library's.
+  once per training mode into the library's graph: a layer after the model's first output takes
+  the outputs, the targets and sample weights (more inputs the binding feeds) and the model's
+  inputs, adds the returned loss with `add_loss`, and the library trains on it with its own
+  autodiff (the compiled loss enters with weight 0). `x`, `y` and `y_pred` come structured as
+  Keras passes them (an array, or a list/dict for several inputs or outputs), `sample_weight`
+  is fit's (or its class_weight's) or None, and `super().compute_loss` gives the compiled
+  loss(es) with their loss_weights. Whether sample weights are fed is fixed at trace time, as
+  jax's trace is: a call that changes it traces again. `fit`, `evaluate` and `test_on_batch`
+  report it as the loss; compiled metrics are the library's.
 - `test_step(data)` and `predict_step(data)` (Keras's TensorFlow/torch form) are called per batch
   from Python, on numpy: `self(x)`, `self.compute_loss`, `self.metrics` (the loss tracker and
   the compiled metrics, with `update_state`/`result`/`reset_state`), `self.compute_metrics`.
@@ -127,8 +132,9 @@ def _loss_name(loss):
             "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy"}.get(loss, loss)
 
 
-def _traced_loss(loss, y, y_pred):
-    """Keras's per-sample loss of `loss` averaged over the batch, with ops (symbolic tensors)."""
+def _traced_loss(loss, y, y_pred, sample_weight):
+    """Keras's loss `loss` reduced as its Loss objects reduce ("sum_over_batch_size": the
+    per-sample losses times the sample weights, averaged), with ops (symbolic tensors)."""
     from . import ops
     name = _loss_name(loss)
     config = loss.get("config", {}) if isinstance(loss, dict) else {}
@@ -148,89 +154,254 @@ def _traced_loss(loss, y, y_pred):
             f"compute_loss: the compiled loss {loss!r} has no traced form here (mse, mae and the "
             f"three crossentropies have); compute the loss with swiftkeras.ops in your "
             f"compute_loss instead of calling super().compute_loss")
+    if sample_weight is not None:
+        weight = sample_weight
+        for _ in range(len(per_sample.shape) - 1):   # Keras: expanded to the losses' rank
+            weight = ops.expand_dims(weight, -1)
+        per_sample = per_sample * weight
     return ops.mean(per_sample)
 
 
+def _per_output(value, names, what):
+    """A compile argument given per output (a list in output order, a dict by output name, or
+    one value for all) as a list in output order."""
+    if isinstance(value, dict) and "class_name" not in value:   # not one serialized loss
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(f"compute_loss: {what} names {unknown}, which are not outputs of the "
+                             f"model ({names})")
+        return [value.get(n) for n in names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(names):
+            raise ValueError(f"compute_loss: {what} has {len(value)} entries for {len(names)} outputs")
+        return list(value)
+    return [value] * len(names)
+
+
 def compute_loss(model, y, y_pred, sample_weight):
-    """Keras's default `compute_loss`: the compiled loss(es) weighted by `loss_weights`."""
+    """Keras's default `compute_loss`: the compiled loss(es) weighted by `loss_weights`, plus the
+    model's added losses and weight penalties (which the library adds to every traced step
+    itself, so the traced form returns the compiled part)."""
     from .ops._trace import is_symbolic
     config = model._compile_config or {}
     loss = config.get("loss")
+    flat_pred = list(y_pred.values()) if isinstance(y_pred, dict) else \
+        list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
+    traced = any(is_symbolic(t) for t in flat_pred) or is_symbolic(y)
+    if traced:
+        model._compute_loss_super_called = True
     if loss is None:
+        if traced:   # Keras (jax): no compiled loss adds nothing
+            from . import ops
+            return ops.multiply(ops.sum(flat_pred[0]), 0.0)
         raise ValueError(f"{model.name}.compute_loss: the model was compiled without a loss")
-    if isinstance(loss, (list, dict)) or isinstance(y_pred, (list, tuple, dict)):
-        raise NotImplementedError("compute_loss: the default loss of a model with several "
-                                  "outputs is not available in a custom step here")
-    if is_symbolic(y_pred) or is_symbolic(y):
-        if sample_weight is not None:
-            raise NotImplementedError("compute_loss: sample weights do not enter a traced "
-                                      "compute_loss here")
-        return _traced_loss(loss, y, y_pred)
-    from ._array_eval import reduced_loss
-    return reduced_loss(loss, y, y_pred, sample_weight, f"{model.name}.compute_loss")
+    if not traced:
+        if isinstance(loss, (list, dict)) or len(flat_pred) != 1:
+            raise NotImplementedError("compute_loss: the default loss of a model with several "
+                                      "outputs is not available on values here (it is in a traced "
+                                      "compute_loss)")
+        from ._array_eval import reduced_loss
+        return reduced_loss(loss, y, y_pred, sample_weight, f"{model.name}.compute_loss")
+    names = list(y_pred) if isinstance(y_pred, dict) else \
+        getattr(model, "_compute_loss_output_names", None) or [f"output_{i}" for i in range(len(flat_pred))]
+    flat_y = [y[n] for n in names] if isinstance(y, dict) else \
+        list(y) if isinstance(y, (list, tuple)) and len(flat_pred) > 1 else [y]
+    losses = _per_output(loss, names, "loss")
+    weights = _per_output(config.get("loss_weights"), names, "loss_weights")
+    total = None
+    for target, pred, each, weight in zip(flat_y, flat_pred, losses, weights):
+        if each is None:
+            continue
+        term = _traced_loss(each, target, pred, sample_weight)
+        if weight is not None and float(weight) != 1.0:
+            term = term * float(weight)
+        total = term if total is None else total + term
+    if total is None:   # every output's loss is None
+        from . import ops
+        return ops.multiply(ops.sum(flat_pred[0]), 0.0)
+    return total
 
 
 # ---- the traced compute_loss inside the model's graph --------------------------------------
 
-def with_compute_loss(model, inputs, outputs, target_shape=None):
-    """The graph of `model` with its `compute_loss` traced in: the targets as one more input
-    `(None, *target_shape)` (by default the shape of `y_pred`), and an op layer that takes
-    `y_pred` and the targets, adds `compute_loss(...)` to the loss and returns `y_pred`.
-    Returns (inputs, outputs)."""
+class LossInputs:
+    """What a traced `compute_loss` receives besides `y_pred`, and how the binding feeds it: one
+    input per target (in output order, each with its shape without the batch axis), then the
+    sample weights when they are fed (fit's sample_weight, or its class_weight as Keras turns it
+    into sample weights). `y_kind` is how Keras passes `y`: "array", "list" or "dict" (keyed by
+    output names; the shapes are then a dict until the output names are known)."""
+
+    def __init__(self, shapes, y_kind, weighted):
+        self.shapes = {k: tuple(v) for k, v in shapes.items()} if isinstance(shapes, dict) \
+            else [tuple(v) for v in shapes]
+        self.y_kind, self.weighted = y_kind, bool(weighted)
+
+    @property
+    def count(self):
+        return len(self.shapes) + int(self.weighted)
+
+    def key(self):
+        return (self.y_kind, repr(self.shapes), self.weighted)
+
+    def ordered(self, output_names):
+        """The target shapes in output order."""
+        if not isinstance(self.shapes, dict):
+            return self.shapes
+        missing = [n for n in output_names if n not in self.shapes]
+        if missing or len(self.shapes) != len(output_names):
+            raise ValueError(f"y: the dict keys {sorted(self.shapes)} do not match the model's "
+                             f"outputs {output_names}")
+        return [self.shapes[n] for n in output_names]
+
+    @classmethod
+    def of(cls, y, weighted):
+        if isinstance(y, dict):
+            return cls({k: np.shape(v)[1:] for k, v in y.items()}, "dict", weighted)
+        if isinstance(y, (list, tuple)) and y and all(hasattr(v, "shape") and len(v.shape) >= 1
+                                                      for v in y):
+            if len(y) == 1:
+                return cls([np.shape(y[0])[1:]], "array", weighted)
+            return cls([np.shape(v)[1:] for v in y], "list", weighted)
+        return cls([np.shape(y)[1:]], "array", weighted)
+
+
+def class_weight_to_sample_weight(y, class_weight):
+    """Keras's `class_weight_to_sample_weights`: each row's weight is its class's (the argmax of
+    one-hot rows, else the rounded label), 1 for classes not listed."""
+    y = np.asarray(y)
+    if y.ndim > 1:
+        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else np.squeeze(y, axis=-1)
+    labels = np.round(y).astype(np.int32)
+    return np.asarray([class_weight.get(int(c), 1.0) for c in labels], np.float32)
+
+
+def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
+    """The graph of `model` with its `compute_loss` traced in: the targets and, when `spec` says
+    so, the sample weights as more inputs, and an op layer taking the outputs, the targets, the
+    sample weights and the model's inputs (joined into rows) that adds `compute_loss(...)` to
+    the loss and passes the first output through. Returns (inputs, outputs)."""
     from . import ops
     from .layers import Input, KerasTensor
     from ._objects import unique_name
     from .ops._functional import _merge_layer
-    if not isinstance(outputs, KerasTensor):
+    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    if not outs or not all(isinstance(t, KerasTensor) for t in outs):
         raise NotImplementedError(f"{type(model).__name__}.compute_loss: a traced compute_loss "
-                                  f"takes a model with one output")
-    pred_shape = tuple(outputs.shape[1:])
-    target_shape = pred_shape if target_shape is None else tuple(target_shape)
-    if None in pred_shape or None in target_shape:
-        raise NotImplementedError(f"{type(model).__name__}.compute_loss: a traced compute_loss "
-                                  f"needs outputs and targets of known shapes, got {pred_shape} "
-                                  f"and {target_shape}")
-    k, t = math.prod(pred_shape), math.prod(target_shape)
-    targets = Input(batch_shape=(None,) + target_shape, name=unique_name("compute_loss_targets"))
+                                  f"takes a model whose outputs are layer outputs")
+    model._compute_loss_output_names = [t.name for t in outs]
+    target_shapes = spec.ordered(model._compute_loss_output_names)
+    if len(target_shapes) != len(outs):
+        raise ValueError(f"{type(model).__name__}.compute_loss: the model has {len(outs)} outputs "
+                         f"but y has {len(target_shapes)} targets")
+    pred_shapes = [tuple(t.shape[1:]) for t in outs]
+    x_shapes = [tuple(t.shape[1:]) for t in inputs]
+    for what, shapes in (("outputs", pred_shapes), ("targets", target_shapes), ("inputs", x_shapes)):
+        if any(None in shape for shape in shapes):
+            raise NotImplementedError(f"{type(model).__name__}.compute_loss: a traced compute_loss "
+                                      f"needs {what} of known shapes, got {shapes}")
+    targets = [Input(batch_shape=(None,) + shape, name=unique_name("compute_loss_targets"))
+               for shape in target_shapes]
+    extra = list(targets)
+    if spec.weighted:
+        extra.append(Input(batch_shape=(None,), name=unique_name("compute_loss_sample_weight")))
 
-    def flat(tensor, shape, width):
+    def flat(tensor, shape):
+        width = math.prod(shape)
         if len(shape) == 1:
             return tensor
-        # Rank 1 (labels), 3 and above: rows of `width` values for the concatenation.
+        # Rank 1 (labels, sample weights), 3 and above: rows of `width` values.
         layer = OpLayer(lambda s: ops.reshape(s, (-1, width)), name=unique_name("reshape"))
         layer._op_node = True
         return layer(tensor)
 
-    joined = _merge_layer("Concatenate", axis=-1)([flat(outputs, pred_shape, k),
-                                                    flat(targets, target_shape, t)])
-    layer = _ComputeLoss(model, pred_shape, target_shape, name=unique_name("compute_loss"))
-    return [*inputs, targets], layer(joined)
+    parts = [(t, shape) for t, shape in zip(outs, pred_shapes)] + \
+        [(t, shape) for t, shape in zip(targets, target_shapes)] + \
+        ([(extra[-1], ())] if spec.weighted else []) + list(zip(inputs, x_shapes))
+    joined = _merge_layer("Concatenate", axis=-1)([flat(t, shape) for t, shape in parts])
+    layer = _ComputeLoss(model, pred_shapes, target_shapes, spec, x_shapes, x_keys,
+                         [t.name for t in outs], name=unique_name("compute_loss"))
+    model._compute_loss_layer_name = layer.name
+    new_outputs = [layer(joined)] + outs[1:]
+    return [*inputs, *extra], new_outputs if isinstance(outputs, (list, tuple)) else new_outputs[0]
 
 
 class _ComputeLoss(OpLayer):
-    """`y_pred` with the model's `compute_loss(x, y, y_pred)` added to the loss (add_loss);
-    traced for both training modes."""
+    """The model's first output, with `compute_loss(x, y, y_pred, sample_weight, training)`
+    added to the loss (add_loss); traced for both training modes."""
 
     class_name = "ComputeLoss"
     _registered_name = "swiftkeras>ComputeLoss"
 
-    def __init__(self, model, pred_shape, target_shape, **kwargs):
+    def __init__(self, model, pred_shapes, target_shapes, spec, x_shapes, x_keys, output_names,
+                 **kwargs):
         super().__init__(None, **kwargs)
-        self._model, self._pred_shape, self._target_shape = model, pred_shape, target_shape
+        self._model, self._pred_shapes, self._spec = model, pred_shapes, spec
+        self._target_shapes = target_shapes
+        self._x_shapes, self._x_keys, self._output_names = x_shapes, x_keys, output_names
+
+    def _split(self, inputs):
+        from . import ops
+        shapes = self._pred_shapes + self._target_shapes + ([()] if self._spec.weighted else []) + \
+            self._x_shapes
+        pieces, at = [], 0
+        for shape in shapes:
+            width = max(math.prod(shape), 1)
+            piece = inputs[:, at:at + width]
+            pieces.append(ops.reshape(piece, (-1,) + shape) if shape else ops.reshape(piece, (-1,)))
+            at += width
+        n, t = len(self._pred_shapes), len(self._target_shapes)
+        preds, ys = pieces[:n], pieces[n:n + t]
+        weight = pieces[n + t] if self._spec.weighted else None
+        xs = pieces[n + t + int(self._spec.weighted):]
+        return preds, ys, weight, xs
 
     def call(self, inputs, training=None):
-        from . import ops
-        k = math.prod(self._pred_shape)
-        y_pred = ops.reshape(inputs[:, :k], (-1,) + self._pred_shape)
-        y = ops.reshape(inputs[:, k:], (-1,) + self._target_shape)
-        if self._model._compile_config is None:
+        preds, ys, weight, xs = self._split(inputs)
+        model = self._model
+        if model._compile_config is None:
             # Built before compile: traced again once compile gives the model its loss.
-            self._model._compute_loss_uncompiled = True
-            return y_pred
-        loss = self._model.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=None,
-                                        training=bool(training))
+            model._compute_loss_uncompiled = True
+            return preds[0]
+        names = self._output_names
+        y_pred = preds[0] if len(preds) == 1 else preds
+        y = {"array": lambda: ys[0], "list": lambda: ys,
+             "dict": lambda: dict(zip(names, ys))}[self._spec.y_kind]()
+        x = dict(zip(self._x_keys, xs)) if self._x_keys else xs[0] if len(xs) == 1 else xs
+        model._compute_loss_super_called = False
+        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weight,
+                                  training=bool(training))
+        if loss is None:
+            raise ValueError(f"{type(model).__name__}.compute_loss returned None; it must return "
+                             f"the loss (a scalar)")
+        if not model._compute_loss_super_called and _penalized_layers(model):
+            raise NotImplementedError(
+                f"{type(model).__name__}.compute_loss does not call super().compute_loss, so in "
+                f"Keras the weight penalties and added losses of "
+                f"{', '.join(_penalized_layers(model))} do not enter the loss; the library adds "
+                f"them to every step. Call super().compute_loss(x, y, y_pred, sample_weight) in "
+                f"the override (it brings the compiled loss and the penalties), or drop the "
+                f"regularizers and add_loss calls")
+        if training:   # Keras reports each output's loss only when the compiled loss ran
+            model._compute_loss_uses_super = model._compute_loss_super_called
         self.add_loss(loss)
-        return y_pred
+        return preds[0]
+
+
+_PENALTIES = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+              "recurrent_regularizer", "depthwise_regularizer", "pointwise_regularizer",
+              "embeddings_regularizer", "beta_regularizer", "gamma_regularizer")
+
+
+def _penalized_layers(model):
+    """The names of the model's layers with a weight or activity penalty, or whose traced call
+    adds a loss (add_loss)."""
+    found = []
+    for layer in model._layers:
+        config = getattr(layer, "_args", None) or {}
+        if layer is not model and (any(config.get(key) for key in _PENALTIES) or
+                                   getattr(layer, "_traced_adds_loss", False)):
+            found.append(layer.name)
+    return found
 
 
 # ---- test_step / predict_step called per batch ---------------------------------------------

@@ -252,6 +252,8 @@ _declare("keras_estimator_from_model", [c_char_p, keras_model_p, c_char_p,
 _declare("keras_estimator_free", [keras_estimator_p], None)
 _declare("keras_estimator_metadata", [keras_estimator_p, char_pp], c_int32)
 _declare("keras_estimator_model", [keras_estimator_p, POINTER(keras_model_p)], c_int32)
+_declare("keras_estimator_restore", [c_char_p, keras_model_p, c_char_p, c_char_p,
+                                     POINTER(keras_estimator_p)], c_int32)
 _declare("keras_estimator_describe", [c_char_p, c_char_p, c_int32, int64_p, float_p, c_int32, int64_p,
                                       c_char_p, c_int64, char_pp], c_int32)
 _declare("keras_estimator_fit", [keras_estimator_p, float_p, c_int32, int64_p, float_p, c_int32,

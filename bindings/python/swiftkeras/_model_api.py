@@ -115,9 +115,9 @@ class ModelAPI:
 
     # -- custom steps (Keras 3's customization points; see _custom_steps) -------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Keras `compute_loss`: the compiled loss of `y_pred` against `y`. Overridden with
-        `swiftkeras.ops`, it is traced into the library's graph and trained on (x is None
-        there, and sample weights are not passed)."""
+        """Keras `compute_loss`: the compiled loss of `y_pred` against `y` (and, in training,
+        the model's added losses and penalties). Overridden with `swiftkeras.ops`, it is traced
+        into the library's graph and trained on (see _custom_steps)."""
         return _custom_steps.compute_loss(self, y, y_pred, sample_weight)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
@@ -288,13 +288,14 @@ class ModelAPI:
                             f"the model cannot be traced into a graph the library runs")
         from .models import _graph_layers
         graph_inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
+        self._trace_input_keys = list(inputs) if isinstance(inputs, dict) else None
         self._functional = (graph_inputs, outputs)
         self._traced_subclass = True
         self._layers = _graph_layers(graph_inputs, outputs)
         self._trace_compute_loss()
 
     def _trace_compute_loss(self):
-        """A `compute_loss` override joins the graph (once): see _custom_steps."""
+        """A `compute_loss` override joins the graph (once per LossInputs): see _custom_steps."""
         from .models import Sequential, _graph_layers
         if getattr(self, "_compute_loss_graph", False) or not _custom_steps.overrides(self, "compute_loss"):
             return
@@ -302,13 +303,34 @@ class ModelAPI:
             raise NotImplementedError(f"{type(self).__name__}.compute_loss: overrides are traced for "
                                       f"keras.Model subclasses (with call, or built from inputs and "
                                       f"outputs), not for Sequential subclasses")
+        spec = getattr(self, "_compute_loss_inputs", None)
+        if spec is None:   # built before any fit: traced in by the first fit or evaluate
+            return
         inputs, outputs = self._functional
-        inputs, outputs = _custom_steps.with_compute_loss(
-            self, list(inputs) if isinstance(inputs, (list, tuple)) else [inputs], outputs,
-            getattr(self, "_target_shape", None))
+        self._compute_loss_base = (inputs, outputs)
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        inputs, outputs = _custom_steps.with_compute_loss(self, inputs, outputs, spec,
+                                                          getattr(self, "_trace_input_keys", None))
         self._functional = (inputs, outputs)
         self._layers = _graph_layers(inputs, outputs)
         self._compute_loss_graph = True
+
+    def _retrace_compute_loss(self, spec):
+        """The compute_loss graph traced (again) for these LossInputs: at the first fit or
+        evaluate of a model built before, or when sample weights come or go or the targets
+        change shape, keeping the weights (jax traces again when its inputs change)."""
+        from .models import _graph_layers
+        weights = self.get_weights() if self._handle is not None else None
+        if getattr(self, "_compute_loss_graph", False):
+            inputs, outputs = self._compute_loss_base
+            self._functional = (inputs, outputs)
+            self._layers = _graph_layers(inputs, outputs)
+            self._compute_loss_graph = False
+        self._compute_loss_inputs = spec
+        self._trace_compute_loss()
+        if weights is not None:
+            self._new_handle(self._model_config())
+            self.set_weights(weights)
 
     def _tracked_layers(self):
         """Before tracing: the layers a subclassed model holds as attributes, as Keras tracks."""

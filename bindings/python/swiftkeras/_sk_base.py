@@ -289,15 +289,25 @@ class BaseWrapper(BaseEstimator):
         self._ensure_compiled_model(self.feature_encoder_.transform(X), y)
         return self
 
-    def _take_fitted_model(self, X, y, model, history):
+    def _take_fitted_model(self, X, y, model, metadata):
         """This estimator as `fit(X, y)` leaves it, from a model the library already trained
-        on (X, y) with these parameters (a native search's refit, keras_estimator_model):
-        initialize's attributes and model, then `model`'s weights and `history` (the optimizer
-        starts afresh, as after initialize)."""
+        on (X, y) with these parameters (a native search's refit, keras_estimator_model) and
+        the metadata of the estimator that trained it (keras_estimator_metadata):
+        initialize's attributes and model, then `model`'s weights and the history (the
+        optimizer starts afresh, as after initialize). Predictions, scores and further training
+        then go through a library estimator rebuilt from the metadata
+        (keras_estimator_restore), as after a fit."""
         self.initialize(X, y)
         self.model_.set_weights(model.get_weights())
-        self.history_ = defaultdict(list, {k: list(v) for k, v in history.items()})
+        self.history_ = defaultdict(list, {k: list(v) for k, v in metadata["history_"].items()})
+        if self._library_eligible() and self._estimator_target(y) is not None:
+            self._library_estimator = _LibraryEstimator.restore(
+                self, self._library_metadata(metadata, y), self._library_params({}))
         return self
+
+    def _library_metadata(self, metadata, y):
+        """keras_estimator_metadata of a native search's refit, as a fit on y gives it."""
+        return metadata
 
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Builds a new model (unless warm_start) and trains it on (X, y)."""
@@ -357,10 +367,7 @@ class BaseWrapper(BaseEstimator):
         history_ extended; a partial_fit's classes go to the first call). Returns False (nothing
         done) otherwise, and model_.fit trains as before."""
         from . import _lib, _native, _plugins
-        from ._sk_utils import loss_name
-        if not _lib.has("keras_estimator_fit_callbacks") or \
-                type(self).target_encoder is not _stock(type(self), "target_encoder") or \
-                type(self).feature_encoder is not BaseWrapper.feature_encoder:
+        if not self._library_eligible():
             return False
         lib = None if fresh else self.__dict__.get("_library_estimator")
         if not fresh and (lib is None or lib.model is not self.model_ or
@@ -380,7 +387,6 @@ class BaseWrapper(BaseEstimator):
         target = self._estimator_target(y)
         labels = isinstance(target, list)  # text labels, keras_estimator_fit_labels
         if target is None or x.dtype.kind not in "biuf" or x.ndim < 2 or \
-                self.model_._io_count(True) != 1 or self.model_._io_count(False) != 1 or \
                 (lib is not None and lib.labels != labels):
             return False
         classes = None
@@ -389,15 +395,10 @@ class BaseWrapper(BaseEstimator):
                 self._exact_float32(self.classes_)
             if classes is None:
                 return False
-        loss = loss_name((self.model_._compile_config or {}).get("loss"))
-        params = {"epochs": int(args["epochs"]), "verbose": int(verbose),
-                  "shuffle": bool(args.get("shuffle", True)),
-                  "validation_split": float(args.get("validation_split") or 0.0),
-                  "warm_start": not fresh}
-        if args.get("batch_size") is not None:
-            params["batch_size"] = int(args["batch_size"])
-        if isinstance(loss, str):
-            params["loss"] = loss
+        params = self._library_params(args)
+        params.update(epochs=int(args["epochs"]), verbose=int(verbose), warm_start=not fresh,
+                      shuffle=bool(args.get("shuffle", True)),
+                      validation_split=float(args.get("validation_split") or 0.0))
         x = _native.as_float32(x, "X")
         sw = None if sample_weight is None else \
             np.ascontiguousarray(sample_weight, np.float32).reshape(-1)
@@ -406,10 +407,9 @@ class BaseWrapper(BaseEstimator):
             _native.check(_lib.keras_estimator_from_model(
                 _estimator_kind(self), self.model_._handle, _native.dumps(params),
                 ctypes.byref(h)))
-            lib = _LibraryEstimator(h.value, self.model_, params.get("batch_size"), labels)
+            lib = _LibraryEstimator(h.value, self.model_, params, labels)
         else:
-            _native.check(_lib.keras_estimator_set_params(lib.handle, _native.dumps(params)))
-            lib.batch_size = params.get("batch_size")
+            lib.set_params(params)
         weights = (None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw))
         data = (*_float_buffer(x), *_float_buffer(target), *weights) if not labels else None
         if labels:
@@ -440,6 +440,26 @@ class BaseWrapper(BaseEstimator):
         # predict, predict_proba and score decode through the same estimator.
         self._library_estimator = lib
         return True
+
+    def _library_eligible(self):
+        """Whether the library's estimator can stand for this one: the stock target and
+        feature encoders (a subclass's own stay in Python) and a model of one input and one
+        output."""
+        return type(self).target_encoder is _stock(type(self), "target_encoder") and \
+            type(self).feature_encoder is BaseWrapper.feature_encoder and \
+            self.model_._io_count(True) == 1 and self.model_._io_count(False) == 1
+
+    def _library_params(self, args):
+        """The library estimator's parameters that decide its target encoding and batches:
+        the compiled loss (by name) and the fit's batch_size."""
+        from ._sk_utils import loss_name
+        params = {}
+        loss = loss_name((self.model_._compile_config or {}).get("loss"))
+        if isinstance(loss, str):
+            params["loss"] = loss
+        if args.get("batch_size") is not None:
+            params["batch_size"] = int(args["batch_size"])
+        return params
 
     def _adapt_target_to_model(self, y):
         return y
@@ -472,30 +492,33 @@ class BaseWrapper(BaseEstimator):
         return args
 
     def _library_estimator_for(self, kwargs):
-        """The library estimator that trained model_ (the fit through the estimator), when it
-        can predict as model_.predict would: the same model, no predict arguments beyond the
-        estimator's batch_size, nothing printed, no predict callbacks."""
+        """The library estimator that trained model_ (the fit through the estimator, or one
+        rebuilt by keras_estimator_restore) and the predict arguments it takes
+        (predict__batch_size, predict__verbose), when it can predict as model_.predict would:
+        the same model, no `steps`, no predict callbacks. None otherwise."""
         lib = self.__dict__.get("_library_estimator")
         if lib is None or lib.model is not self.__dict__.get("model_"):
             return None
         args = self._predict_args(kwargs)
-        batch_size = args.get("batch_size")
-        if args.get("verbose") or args.get("steps") is not None or args.get("callbacks") or \
-                batch_size == -1 or (batch_size or 32) != (lib.batch_size or 32):
+        verbose = {"auto": 1, True: 1, False: 0}.get(args.get("verbose"), args.get("verbose"))
+        if args.get("steps") is not None or args.get("callbacks") or verbose not in (0, 1, 2):
             return None
-        return lib
+        batch_size = args.get("batch_size")
+        return lib, {"predict__verbose": int(verbose),
+                     "predict__batch_size": None if batch_size is None else int(batch_size)}
 
     def _library_predict(self, call, X, kwargs):
         """`call` ("keras_estimator_predict" / "keras_estimator_predict_proba") on X through the
         library estimator that trained model_, or None when it cannot (see
         _library_estimator_for)."""
-        lib = self._library_estimator_for(kwargs)
-        if lib is None:
+        found = self._library_estimator_for(kwargs)
+        if found is None:
             return None
         if not self.initialized_:
             raise NotFittedError("Estimator needs to be fit before `predict` can be called")
         X, _ = self._validate_data(X)
-        return lib.predict(call, self.feature_encoder_.transform(X))
+        lib, options = found
+        return lib.predict(call, self.feature_encoder_.transform(X), options)
 
     def _predict_raw(self, X, **kwargs):
         if not self.initialized_:
@@ -525,13 +548,14 @@ class BaseWrapper(BaseEstimator):
         if sample_weight is not None:
             X, y, sample_weight = self._validate_sample_weight(np.asarray(X), y, sample_weight)
         score_args = route_params(self.get_params(), "score", set())
-        lib = self._library_estimator_for({})
+        found = self._library_estimator_for({})
         stock = getattr(_stock(type(self), "scorer"), "__func__", None)
-        target = None if lib is None or score_args or type(self).scorer is not stock \
+        target = None if found is None or score_args or type(self).scorer is not stock \
             else self._exact_float32(y)
         if target is not None:
             X, _ = self._validate_data(X)
-            return lib.score(self.feature_encoder_.transform(X), target, sample_weight)
+            lib, options = found
+            return lib.score(self.feature_encoder_.transform(X), target, sample_weight, options)
         return self.scorer(y, self.predict(X), sample_weight=sample_weight, **score_args)
 
     @staticmethod
@@ -545,7 +569,9 @@ class BaseWrapper(BaseEstimator):
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # object's is the instance's own dict
-        state.pop("_library_estimator", None)  # a handle: the copy decodes in Python
+        lib = state.pop("_library_estimator", None)  # a handle: the copy restores its own
+        if lib is not None and lib.model is state.get("model_"):
+            state["_library_state"] = lib.state()
         model = state.get("model")
         if isinstance(model, Model) and model._handle is None and \
                 getattr(model, "_input_batch_shape", True) is None:
@@ -555,7 +581,11 @@ class BaseWrapper(BaseEstimator):
     def __setstate__(self, state):
         if isinstance(state.get("model"), UnbuiltSequential):
             state = dict(state, model=state["model"].build())
+        state = dict(state)
+        saved = state.pop("_library_state", None)
         super().__setstate__(state)
+        if saved is not None:  # the fitted library estimator, around the unpickled model_
+            self._library_estimator = _LibraryEstimator.restore(self, *saved)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
@@ -578,48 +608,90 @@ def _stock(cls, name):
 
 
 class _LibraryEstimator:
-    """A keras_estimator_from_model handle (freed with this object) and the model it trains."""
+    """A keras_estimator_from_model (or _restore) handle, freed with this object, the model it
+    trains and the parameters it was last given."""
 
-    def __init__(self, handle, model, batch_size, labels):
+    def __init__(self, handle, model, params, labels):
         from . import _lib
         self.handle = handle
         self.model = model
-        self.batch_size = batch_size
+        self.params = dict(params)
         self.labels = labels  # fitted on text labels (keras_estimator_fit_labels)
         self.epochs = 0  # trained since model was built
         self._finalizer = weakref.finalize(self, _lib.keras_estimator_free, handle)
 
-    def _x(self, X):
+    @classmethod
+    def restore(cls, est, metadata, params):
+        """The fitted library estimator around est.model_ that keras_estimator_metadata's
+        `metadata` describes (keras_estimator_restore), with `params`."""
+        from . import _lib, _native
+        h = ctypes.c_void_p()
+        _native.check(_lib.keras_estimator_restore(
+            _estimator_kind(est), est.model_._handle, _native.dumps(params),
+            _native.dumps(metadata), ctypes.byref(h)))
+        lib = cls(h.value, est.model_, params, metadata.get("classes_kind") == "strings")
+        lib.epochs = len(metadata["history_"].get("loss", []))
+        return lib
+
+    def state(self):
+        """What restore takes to rebuild this estimator elsewhere (pickling)."""
+        from . import _lib, _native
+        return _native.take_json(_lib.keras_estimator_metadata, self.handle), self.params
+
+    def set_params(self, params):
+        from . import _lib, _native
+        changed = {k: v for k, v in params.items() if self.params.get(k, None) != v}
+        if changed:
+            _native.check(_lib.keras_estimator_set_params(self.handle, _native.dumps(changed)))
+            self.params.update(changed)
+
+    def _run(self, call, rows, options):
+        """call() (a checked predict or score of `rows` samples) with the predict options and
+        a verbose predict's progress bar printed as model.predict prints it; as model.predict's,
+        a long one (more than _LONG_CALL_ROWS) stops after the current batch on SIGINT
+        (KeyboardInterrupt), a short one raises it once done. Returns what call returns."""
+        from . import _plugins
+        from .models import _LONG_CALL_ROWS
+        self.set_params(options)
+        probe = _plugins.PROBE_PREDICT if _plugins.native_interrupt_available() and \
+            rows > _LONG_CALL_ROWS else 0
+        return self.model._run_with_callbacks(None, lambda cbs, k: call(), probe,
+                                              prints=options.get("predict__verbose", 0) != 0)
+
+    @staticmethod
+    def _x(X):
         from . import _native
         return _native.as_float32(np.asarray(X), "X")
 
-    def predict(self, call, X):
+    def predict(self, call, X, options):
         """keras_estimator_predict / _predict_proba (`call`) of X, shaped as the library gives
         it; an estimator fitted on text labels predicts them (keras_estimator_predict_labels)
         as an object array of strings."""
         from . import _lib, _native
         x = self._x(X)
         if self.labels and call == "keras_estimator_predict":
-            return np.array(_native.take_json(_lib.keras_estimator_predict_labels, self.handle,
-                                              *_float_buffer(x)), dtype=object)
+            labels = self._run(lambda: _native.take_json(
+                _lib.keras_estimator_predict_labels, self.handle, *_float_buffer(x)),
+                len(x), options)
+            return np.array(labels, dtype=object)
         call = getattr(_lib, call)
         units = int(np.prod([d or 1 for d in self.model.output_shape[1:]]))
         out = np.empty(len(x) * max(units, 2), np.float32)
         dims, ndim = (ctypes.c_int64 * _lib.KERAS_MAX_RANK)(), ctypes.c_int32()
-        _native.check(call(self.handle, *_float_buffer(x), out.ctypes.data, out.size, dims,
-                           ctypes.byref(ndim)))
+        self._run(lambda: _native.check(call(self.handle, *_float_buffer(x), out.ctypes.data,
+                                             out.size, dims, ctypes.byref(ndim))), len(x), options)
         shape = tuple(dims[i] for i in range(ndim.value))
         return out[:int(np.prod(shape))].reshape(shape)
 
-    def score(self, X, y, sample_weight):
+    def score(self, X, y, sample_weight, options):
         from . import _lib, _native
         x, score = self._x(X), ctypes.c_double()
         sw = None if sample_weight is None else \
             np.ascontiguousarray(sample_weight, np.float32).reshape(-1)
-        _native.check(_lib.keras_estimator_score_weighted(
+        self._run(lambda: _native.check(_lib.keras_estimator_score_weighted(
             self.handle, *_float_buffer(x), *_float_buffer(y),
             None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw),
-            ctypes.byref(score)))
+            ctypes.byref(score))), len(x), options)
         return float(score.value)
 
 

@@ -91,6 +91,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             return np.ascontiguousarray(y, np.float32)
         return None
 
+    def _library_metadata(self, metadata, y):
+        """A native search's metadata (its estimator trained on y's class codes) with y's own
+        classes, as a fit on y has them: code i stands for the i-th sorted class in both."""
+        if metadata.get("classes_kind") is None:
+            return metadata
+        info = self._describe(y)
+        kind = "strings" if isinstance(self._estimator_target(y), list) else "numbers"
+        return dict(metadata, classes_=info["classes_"], n_classes_=info["n_classes_"],
+                    classes_kind=kind)
+
     def _weighted(self, y, sample_weight):
         """sample_weight times the library's class weights (scikit-learn's per-column product
         for multi-output targets)."""

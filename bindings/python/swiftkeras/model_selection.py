@@ -192,8 +192,8 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         if self.refit:
             best = clone(self.estimator).set_params(**self.best_params_)
             if refitted is not None:
-                model, history, self.refit_time_ = refitted
-                self.best_estimator_ = best._take_fitted_model(X, y, model, history)
+                model, metadata, self.refit_time_ = refitted
+                self.best_estimator_ = best._take_fitted_model(X, y, model, metadata)
             else:
                 start = time.perf_counter()
                 self.best_estimator_ = best.fit(X, y, **fit_params)
@@ -220,7 +220,8 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         """One keras_grid_search_new run: the estimator with `model_params` set, over `grid`
         (a grid or a list of grids), its model `model_json` if given (a template). Returns
         keras_search_results; with `refit`, its "refitted" entry holds the best candidate's
-        model refitted on all of X (keras_estimator_model), its history_ and refit time."""
+        model refitted on all of X (keras_estimator_model), its estimator's metadata
+        (keras_estimator_metadata) and the refit time."""
         est = clone(self.estimator).set_params(**model_params)
         options = {"cv": splits, "n_jobs": int(self.n_jobs or 1), "refit": bool(refit),
                    "verbose": 0}
@@ -352,16 +353,17 @@ _CONFIG = "swiftkeras_model_config"
 
 
 def _refitted_model(search_h, results):
-    """The search's refitted best estimator as (its model, its history_, the refit's seconds)."""
+    """The search's refitted best estimator as (its model, its metadata with history_, the
+    refit's seconds)."""
     from .models import _from_handle
     best_h, model_h = ctypes.c_void_p(), ctypes.c_void_p()
     _native.check(_lib.keras_search_best_estimator(search_h, ctypes.byref(best_h)))
     try:
-        history = _native.take_json(_lib.keras_estimator_metadata, best_h)["history_"]
+        metadata = _native.take_json(_lib.keras_estimator_metadata, best_h)
         _native.check(_lib.keras_estimator_model(best_h, ctypes.byref(model_h)))
     finally:
         _lib.keras_estimator_free(best_h)
-    return _from_handle(model_h.value), history, results.get("refit_time")
+    return _from_handle(model_h.value), metadata, results.get("refit_time")
 
 
 def _rest_params(params, model_prefix="model__"):

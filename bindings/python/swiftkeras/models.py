@@ -268,15 +268,33 @@ class Model(ModelAPI):
     def _send_compile(self):
         config = self._compile_config
         if config is not None and getattr(self, "_compute_loss_graph", False):
-            # The loss is compute_loss's (add_loss in the graph); a compiled one, finite for the
-            # targets' shape (labels: crossentropy from logits), weighs 0.
-            targets = self._io_shape(True, self._io_count(True), 1)
-            labels = tuple(targets[1:]) != tuple(self._io_shape(False, 0, 1)[1:])
-            loss = {"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": True}} \
-                if labels else "mean_squared_error"
-            config = {**config, "loss": loss, "loss_weights": [0.0]}
+            # The loss is compute_loss's (add_loss in the graph). The compiled one of each output
+            # (for its per-output figures), or one finite for the library's targets (labels:
+            # crossentropy from logits), weighs 0.
+            count = self._io_count(False)
+            given = config.get("loss")
+            if isinstance(given, dict) and "class_name" not in given:
+                given = [given.get(n) for n in self._compute_loss_output_names]
+            given = list(given) if isinstance(given, (list, tuple)) and len(given) == count else [given] * count
+            losses = [given[i] if given[i] is not None and self._library_target_is_own(i) else
+                      {"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": True}}
+                      if self._library_target_is_labels(i) else "mean_squared_error"
+                      for i in range(count)]
+            config = {**config, "loss": losses if len(losses) > 1 else losses[0],
+                      "loss_weights": [0.0] * len(losses)}
         if self._handle is not None and config is not None and config.get("loss") is not None:
             check(_lib.keras_model_compile(self._handle, dumps(config)))
+
+    def _library_target_is_own(self, i):
+        """A traced compute_loss's output i gets the user's targets in the library (their
+        shape is the output's, or labels of it)."""
+        target = tuple(self._io_shape(True, self._io_count(True) + i, 1)[1:])
+        return target == tuple(self._io_shape(False, i, 1)[1:]) or self._library_target_is_labels(i)
+
+    def _library_target_is_labels(self, i):
+        """A traced compute_loss's output i gets labels (its target lacks the class axis)."""
+        target = tuple(self._io_shape(True, self._io_count(True) + i, 1)[1:])
+        return target == tuple(self._io_shape(False, i, 1)[1:-1])
 
     def _model_config_for(self, x):
         return self._model_config()
@@ -508,11 +526,16 @@ class Model(ModelAPI):
 
     def _io_names(self, which):
         """Names of the model's inputs ("input_layers") or outputs ("output_layers")."""
+        if which == "output_layers" and getattr(self, "_compute_loss_graph", False):
+            return list(self._compute_loss_output_names)   # the user's outputs
         config = json.loads(self.to_json()).get("config", {})
         refs = config.get(which) or []
         if refs and not isinstance(refs[0], list):
             refs = [refs]
-        return [r[0] for r in refs]
+        names = [r[0] for r in refs]
+        if which == "input_layers" and getattr(self, "_compute_loss_graph", False):
+            names = names[:len(names) - self._compute_loss_inputs.count]
+        return names
 
     def _io_count(self, inputs):
         if isinstance(self, Sequential) or not _lib.has("keras_model_input_count"):
@@ -520,8 +543,10 @@ class Model(ModelAPI):
         n = c_int32()
         fn = _lib.keras_model_input_count if inputs else _lib.keras_model_output_count
         check(fn(self._ensure_handle(), byref(n)))
-        # The targets input of a traced compute_loss is the binding's, not the user's.
-        return n.value - int(inputs and getattr(self, "_compute_loss_graph", False))
+        # The targets and sample weight inputs of a traced compute_loss are the binding's.
+        if inputs and getattr(self, "_compute_loss_graph", False):
+            return n.value - self._compute_loss_inputs.count
+        return n.value
 
     _STRING_LAYERS = ("StringLookup", "Hashing", "TextVectorization")
 
@@ -590,6 +615,10 @@ class Model(ModelAPI):
             raise ValueError("fit: x and y are required")
         if nb_epoch is not None:
             epochs = nb_epoch
+        if class_weight and _custom_steps.overrides(self, "compute_loss"):
+            # Keras turns class_weight into sample weights, which compute_loss receives.
+            sample_weight = self._class_weight_as_sample_weight(y, class_weight, sample_weight)
+            class_weight = None
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "fit")
         n = len(xs_list[0])
         vxs, vys, vsw = [], [], None
@@ -609,6 +638,12 @@ class Model(ModelAPI):
                 if arrays_api else [self._array(validation_data[1], "validation_data y")]
             if len(validation_data) == 3:
                 vsw = self._sample_weight(validation_data[2], "validation_data sample_weight")
+            if getattr(self, "_compute_loss_graph", False):
+                # The graph was traced for fit's data: validation rows without sample weights
+                # weigh 1 each when fit's have them.
+                weights = vsw if vsw is not None or not self._compute_loss_inputs.weighted else \
+                    np.ones(len(vys[0]), np.float32)
+                vxs += self._compute_loss_targets(vys, weights, "fit validation_data")
         options = {"epochs": int(epochs), "verbose": _verbosity(verbose, 1),
                    "validation_split": float(validation_split), "shuffle": bool(shuffle),
                    "initial_epoch": int(initial_epoch), "validation_freq": int(validation_freq)}
@@ -672,13 +707,45 @@ class Model(ModelAPI):
         # A per-class metric's epochs become arrays; no Python call per epoch otherwise (the
         # Python work of fit must not grow with the epochs).
         history = {k: [np.asarray(v, np.float32) for v in values] if values and isinstance(values[0], list)
-                   else values for k, values in history.items()}
+                   else values for k, values in self._user_log_names(history).items()}
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
                                           next(iter(history.values()), [])))),
                                       "params": {"epochs": int(epochs), "verbose": verbose}})
         return self.history
+
+    def _user_log_names(self, logs):
+        """The library's figures named as Keras names them: with a traced compute_loss, the first
+        output's per-output figures carry its layer's name, not the compute_loss layer's, and
+        each output's loss is reported only when compute_loss calls super() (Keras's compiled
+        loss tracks them when it runs)."""
+        names = getattr(self, "_compute_loss_output_names", None)
+        layer = getattr(self, "_compute_loss_layer_name", None)
+        if not getattr(self, "_compute_loss_graph", False) or not names or not layer:
+            return logs
+        hidden = set() if getattr(self, "_compute_loss_uses_super", True) or len(names) == 1 else \
+            {prefix + n + "_loss" for n in names for prefix in ("", "val_")}
+        renamed = {}
+        for key, value in logs.items():
+            for prefix in ("", "val_"):
+                if key.startswith(prefix + layer + "_"):
+                    key = prefix + names[0] + key[len(prefix + layer):]
+                    break
+            if key not in hidden:
+                renamed[key] = value
+        return renamed
+
+    def _class_weight_as_sample_weight(self, y, class_weight, sample_weight):
+        """Keras's data adapter: class_weight becomes per-sample weights (one output only)."""
+        if sample_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        if isinstance(y, dict) or (isinstance(y, (list, tuple)) and len(y) > 1 and
+                                   all(hasattr(v, "shape") and len(v.shape) >= 1 for v in y)):
+            raise ValueError("`class_weight` is only supported for Models with a single output.")
+        if isinstance(y, (list, tuple)) and len(y) == 1 and hasattr(y[0], "shape"):
+            y = y[0]
+        return _custom_steps.class_weight_to_sample_weight(y, class_weight)
 
     def _training_arrays(self, x, y, sample_weight, call):
         """The inputs, targets and sample weights of fit/evaluate as float32 arrays (lists for
@@ -694,27 +761,41 @@ class Model(ModelAPI):
             xs_list = [self._array(x, "x")]
             self._ensure_handle(xs_list[0])
         else:
-            if self._handle is None and _custom_steps.overrides(self, "compute_loss") and y is not None:
-                self._target_shape = tuple(np.shape(y)[1:])   # the traced compute_loss's targets
+            if _custom_steps.overrides(self, "compute_loss") and y is not None:
+                # The traced compute_loss's targets and sample weights, as this call has them.
+                spec = _custom_steps.LossInputs.of(y, sample_weight is not None)
+                if self._handle is None:
+                    self._compute_loss_inputs = spec
+                elif not getattr(self, "_compute_loss_graph", False) or \
+                        spec.key() != self._compute_loss_inputs.key():
+                    self._retrace_compute_loss(spec)
             self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
         ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
+        sw = self._sample_weight(sample_weight)
         if getattr(self, "_compute_loss_graph", False):
-            xs_list.append(self._compute_loss_targets(ys_list, sample_weight, call))
-        return arrays_api, xs_list, ys_list, self._sample_weight(sample_weight)
+            xs_list += self._compute_loss_targets(ys_list, sw, call)
+            ys_list = [y if self._library_target_is_own(i)
+                       else np.zeros((len(y),) + tuple(self._io_shape(False, i, 1)[1:]), np.float32)
+                       for i, y in enumerate(ys_list)]
+        return arrays_api, xs_list, ys_list, sw
 
-    def _compute_loss_targets(self, ys_list, sample_weight, call):
-        """The targets as the last input of a model whose compute_loss is traced in."""
-        if sample_weight is not None:
-            raise NotImplementedError(f"{call}(sample_weight=...): {type(self).__name__} overrides "
-                                      f"compute_loss, which is traced without sample weights here")
-        y = ys_list[0]
-        expected = tuple(self._io_shape(True, self._io_count(True), 1)[1:])
-        if tuple(y.shape[1:]) != expected:
-            raise ValueError(f"{call}: {type(self).__name__}.compute_loss was traced for targets "
-                             f"of shape {(None,) + expected}, got {y.shape}; the first fit (or "
-                             f"evaluate) before any predict or build traces it with its targets")
-        return y
+    def _compute_loss_targets(self, ys_list, sw, call):
+        """The targets (and sample weights) as the last inputs of a model whose compute_loss is
+        traced in."""
+        first = self._io_count(True)
+        for i, y in enumerate(ys_list):
+            expected = tuple(self._io_shape(True, first + i, 1)[1:])
+            if tuple(y.shape[1:]) != expected:
+                raise ValueError(f"{call}: {type(self).__name__}.compute_loss was traced for targets "
+                                 f"of shape {(None,) + expected}, got {y.shape}; the first fit (or "
+                                 f"evaluate) before any predict or build traces it with its targets")
+        if self._compute_loss_inputs.weighted:
+            if sw is None:
+                raise ValueError(f"{call}: {type(self).__name__}.compute_loss was traced with "
+                                 f"sample weights")
+            return list(ys_list) + [sw.reshape(len(sw))]
+        return list(ys_list)
 
     def _require_loss(self):
         # An uncompiled model is the library's to report (a loaded model may be compiled there).
@@ -748,7 +829,7 @@ class Model(ModelAPI):
             text = self._run_with_callbacks(callbacks, lambda cbs, k: _native.take_string(
                 _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
                 options, cbs, k), **long_call)
-        results = {k: _per_class(v) for k, v in json.loads(text).items()}
+        results = {k: _per_class(v) for k, v in self._user_log_names(json.loads(text)).items()}
         if return_dict:
             return results
         values = list(results.values())
@@ -774,7 +855,9 @@ class Model(ModelAPI):
             xs_list = self._arrays(x, "x", inputs=True)
             n = len(xs_list[0])
             if getattr(self, "_compute_loss_graph", False):   # no targets: compute_loss unused
-                xs_list.append(np.zeros((n,) + tuple(self._io_shape(True, len(xs_list), n)[1:]), np.float32))
+                first = len(xs_list)
+                xs_list += [np.zeros((n,) + tuple(self._io_shape(True, first + i, n)[1:]), np.float32)
+                            for i in range(self._compute_loss_inputs.count)]
             outs = [np.empty(self._io_shape(False, i, n), np.float32)
                     for i in range(self._io_count(False))]
             descriptors = (_lib.keras_output * len(outs))()
@@ -985,12 +1068,16 @@ class Model(ModelAPI):
             check(_lib.keras_model_load_weights(handle, os.fsencode(path)))
         self._layers_cache = None
 
-    # -- pickling (by value: config, weights, compile config) ------------------------------
+    # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
         state = {"json": self.to_json(), "compile": self._compile_config,
                  "built": self._handle is not None}
         if self._handle is not None:
             state["weights"] = self.get_weights()
+            if self._compile_config is not None:
+                # The optimizer's variables too (a .weights.h5 holds them), so that a copy
+                # trains on as the original would, as Keras's own pickling (a .keras file) does.
+                state["weights_h5"] = _weights_file_bytes(self)
         return state
 
     def __setstate__(self, state):
@@ -1008,6 +1095,8 @@ class Model(ModelAPI):
         if state["compile"] is not None:
             self._compile_config = state["compile"]
             check(_lib.keras_model_compile(self._handle, dumps(state["compile"])))
+        if state.get("weights_h5"):
+            _load_weights_file_bytes(self, state["weights_h5"])
 
 
 class Sequential(Model):
@@ -1363,6 +1452,26 @@ def _layer_from_info(info):
     layer._args = config
     layer.built = True
     return layer
+
+
+def _weights_file_bytes(model):
+    """model.save_weights's .weights.h5 (weights and optimizer variables) as bytes."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "model.weights.h5")
+        model.save_weights(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def _load_weights_file_bytes(model, data):
+    """model.load_weights of .weights.h5 bytes (_weights_file_bytes)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "model.weights.h5")
+        with open(path, "wb") as f:
+            f.write(data)
+        model.load_weights(path)
 
 
 def _from_handle(handle):

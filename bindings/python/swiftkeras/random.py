@@ -1,26 +1,52 @@
 """Random numbers (Keras `keras.random`), numpy-backed: `seed` is an int (the same numbers
-for the same seed), a `SeedGenerator` (advancing at each draw), or None (numpy's global
-generator, seeded by `keras.utils.set_random_seed`). The numbers are numpy's, not jax's."""
+for the same seed), a `SeedGenerator` (advancing at each draw), or None (the global
+SeedGenerator, as in Keras: remade by `keras.utils.set_random_seed`, never numpy's global
+state). The numbers are numpy's, not jax's."""
 
 from __future__ import annotations
+
+import random as _python_random
 
 import numpy as np
 
 
 class SeedGenerator:
-    """A seed state that advances at each draw. Keras: `keras.random.SeedGenerator(seed)`."""
+    """A seed state that advances at each draw. Keras: `keras.random.SeedGenerator(seed)`;
+    without a seed it takes one from Python's `random`, as Keras's `make_default_seed` (so
+    `keras.utils.set_random_seed` fixes it)."""
 
     def __init__(self, seed=None, name=None, **kwargs):
         self.name = name or "seed_generator"
-        self._rng = np.random.default_rng(seed)
+        if seed is None:
+            seed = _python_random.randint(1, int(1e9))
+        elif not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed!r}")
+        self._rng = np.random.default_rng(int(seed) & 0xFFFFFFFF)
 
     def next(self, ordered=True):
         return int(self._rng.integers(0, 2 ** 31 - 1))
 
 
+_global_generator = None
+
+
+def global_seed_generator():
+    """The SeedGenerator behind draws with `seed=None` (Keras's `global_seed_generator`)."""
+    global _global_generator
+    if _global_generator is None:
+        _global_generator = SeedGenerator(name="global_seed_generator")
+    return _global_generator
+
+
+def _reset_global_seed_generator():
+    """Called by `keras.utils.set_random_seed`: the next unseeded draw starts a new generator."""
+    global _global_generator
+    _global_generator = None
+
+
 def _rng(seed):
     if seed is None:
-        return np.random.default_rng(np.random.randint(0, 2 ** 31 - 1))
+        return np.random.default_rng(global_seed_generator().next())
     if isinstance(seed, SeedGenerator):
         return np.random.default_rng(seed.next())
     if isinstance(seed, (int, np.integer)):

@@ -103,6 +103,8 @@ def set_random_seed(seed):
     random.seed(seed)
     np.random.seed(seed)
     from . import _lib
+    from .random import _reset_global_seed_generator
+    _reset_global_seed_generator()
     if _lib.has("keras_set_random_seed"):
         _lib.keras_set_random_seed(seed)
 

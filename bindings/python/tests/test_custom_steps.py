@@ -187,3 +187,215 @@ def test_train_step_override_is_refused_naming_the_route():
     model.compile("sgd", "mse")
     with pytest.raises(NotImplementedError, match=r"Custom.train_step.*compute_loss.*swiftkeras.ops"):
         model.fit(X, Y[:, :1], epochs=1, verbose=0)
+
+
+# ---- compute_loss as Keras 3 calls it: x, sample weights, several outputs, super() ----------
+
+def _fit_both(build, fit_kwargs, epochs=2, evaluate=None):
+    """`build(lib)` -> a compiled model of either library, from the same drawn weights; fit
+    both with `fit_kwargs` (arrays shared), returns their histories, weights and evaluations."""
+    results = []
+    for lib in (sk, keras):
+        model = build(lib)
+        init = np.random.default_rng(3)
+        model.set_weights([init.normal(scale=0.5, size=np.shape(w)).astype("float32")
+                           for w in model.get_weights()])
+        history = model.fit(**fit_kwargs, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+        evaluated = None if evaluate is None else model.evaluate(**evaluate, batch_size=16, verbose=0)
+        results.append((history.history, [np.asarray(w) for w in model.get_weights()], evaluated))
+    (ours_logs, ours_w, ours_eval), (ref_logs, ref_w, ref_eval) = results
+    # the loss, val_loss and each output's figures, under Keras's names
+    assert sorted(ours_logs) == sorted(ref_logs)
+    for key in ref_logs:
+        np.testing.assert_allclose(ours_logs[key], ref_logs[key], rtol=1e-5, err_msg=key)
+    for a, b in zip(ours_w, ref_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    if evaluate is not None:
+        np.testing.assert_allclose(ours_eval, ref_eval, rtol=1e-5)
+    return results
+
+
+def test_compute_loss_receives_the_model_inputs_as_x():
+    seen = []
+
+    def build(lib):
+        class UsesX(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(2, activation="tanh")
+
+            def call(self, inputs):
+                a, b = inputs
+                return self.dense(lib.ops.concatenate([a, b * 0.5], axis=-1))
+
+            def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+                a, b = x
+                seen.append((type(x).__name__, tuple(a.shape), tuple(b.shape)))
+                ops = lib.ops
+                # the prediction pulled towards the first input's two leading features
+                return ops.mean(ops.square(y_pred - y)) + 0.3 * ops.mean(ops.square(y_pred - a[:, :2] * b))
+
+        model = UsesX()
+        model([X[:1, :3], X[:1, 3:4]])
+        model.compile(lib.optimizers.SGD(0.05), loss="mse")
+        return model
+
+    _fit_both(build, dict(x=[X[:, :3], X[:, 3:4]], y=Y), evaluate=dict(x=[X[:, :3], X[:, 3:4]], y=Y))
+    assert ("list", (None, 3), (None, 1)) in seen
+
+
+def test_compute_loss_receives_dict_inputs_as_a_dict():
+    seen = []
+
+    def build(lib):
+        class DictInputs(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(2)
+
+            def call(self, inputs):
+                return self.dense(lib.ops.concatenate([inputs["a"], inputs["b"]], axis=-1))
+
+            def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+                seen.append(sorted(x))
+                ops = lib.ops
+                return ops.mean(ops.square(y_pred - y)) + 0.1 * ops.mean(ops.square(y_pred[:, :1] - x["b"][:, :1]))
+
+        model = DictInputs()
+        model({"a": X[:1, :3], "b": X[:1, 3:]})
+        model.compile(lib.optimizers.SGD(0.05))
+        return model
+
+    _fit_both(build, dict(x={"a": X[:, :3], "b": X[:, 3:]}, y=Y))
+    assert seen and all(keys == ["a", "b"] for keys in seen)
+
+
+def _weighted_class(lib):
+    class Weighted(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = lib.layers.Dense(4, activation="tanh")
+            self.out = lib.layers.Dense(3)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            ops = lib.ops
+            per = ops.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
+            if sample_weight is None:
+                return ops.mean(per) + 0.01 * ops.mean(ops.square(y_pred))
+            return ops.sum(per * sample_weight) / ops.sum(sample_weight) + 0.01 * ops.mean(ops.square(y_pred))
+
+    return Weighted
+
+
+LABELS = ((X[:, 0] > 0).astype("float32") + (X[:, 1] > 0.5)).astype("float32")
+
+
+def _weighted(lib):
+    model = _weighted_class(lib)()
+    model(X[:1])
+    model.compile(lib.optimizers.SGD(0.1))
+    return model
+
+
+def test_compute_loss_receives_fits_sample_weight_and_none_without():
+    weights = np.linspace(0.2, 2.0, len(X)).astype("float32")
+    # fit with sample weights, then evaluate without them (traced again, as jax traces again)
+    _fit_both(_weighted, dict(x=X, y=LABELS, sample_weight=weights), evaluate=dict(x=X, y=LABELS))
+    # and evaluate with them
+    _fit_both(_weighted, dict(x=X, y=LABELS), evaluate=dict(x=X, y=LABELS, sample_weight=weights))
+    # validation data with and without its sample weights
+    rows = slice(0, 32), slice(32, None)
+    for validation in ((X[rows[1]], LABELS[rows[1]], weights[rows[1]]), (X[rows[1]], LABELS[rows[1]])):
+        results = _fit_both(_weighted, dict(x=X[rows[0]], y=LABELS[rows[0]], sample_weight=weights[rows[0]],
+                                            validation_data=validation))
+        assert sorted(results[0][0]) == ["loss", "val_loss"]
+
+
+def test_compute_loss_receives_class_weight_as_sample_weight():
+    _fit_both(_weighted, dict(x=X, y=LABELS, class_weight={0: 0.5, 1: 2.0, 2: 1.5}))
+    with pytest.raises(ValueError, match="cannot `class_weight` and `sample_weight`"):
+        _weighted(sk).fit(X, LABELS, class_weight={0: 2.0}, sample_weight=np.ones(len(X)), verbose=0)
+
+
+def _two_outputs(lib, use_super, loss, loss_weights=None):
+    class TwoHeads(lib.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            ops = lib.ops
+            first, second = (y_pred["a"], y_pred["b"]) if isinstance(y_pred, dict) else y_pred
+            ya, yb = (y["a"], y["b"]) if isinstance(y, dict) else y
+            coupling = 0.1 * ops.mean(ops.square(first[:, :1] - second))
+            if use_super:
+                return super().compute_loss(x, y, y_pred, sample_weight, training) + coupling
+            return ops.mean(ops.abs(first - ya)) + 2.0 * ops.mean(ops.square(second - yb)) + coupling
+
+    inputs = lib.Input((5,))
+    h = lib.layers.Dense(4, activation="relu", name="h")(inputs)
+    model = TwoHeads(inputs, [lib.layers.Dense(2, name="a")(h), lib.layers.Dense(1, name="b")(h)])
+    model.compile(lib.optimizers.SGD(0.05), loss=loss, loss_weights=loss_weights,
+                  metrics={"a": ["mae"], "b": ["mse"]})
+    return model
+
+
+@pytest.mark.parametrize("use_super", [False, True])
+def test_compute_loss_of_a_model_with_two_outputs_gets_lists_and_dicts(use_super):
+    targets = [Y, Y[:, :1] * 0.5]
+    _fit_both(lambda lib: _two_outputs(lib, use_super, ["mae", "mse"], [1.0, 0.5]),
+              dict(x=X, y=targets, sample_weight=np.linspace(0.5, 1.5, len(X)).astype("float32")))
+    _fit_both(lambda lib: _two_outputs(lib, use_super, {"a": "mse", "b": "mae"}),
+              dict(x=X, y={"a": targets[0], "b": targets[1]}))
+    # one loss object for both outputs
+    _fit_both(lambda lib: _two_outputs(lib, use_super, lib.losses.MeanSquaredError()),
+              dict(x=X, y=targets))
+
+
+def _regularized(lib, use_super):
+    class Regularized(lib.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            extra = 0.05 * lib.ops.mean(lib.ops.abs(y_pred))
+            if use_super:
+                return super().compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight) + extra
+            return lib.ops.mean(lib.ops.square(y_pred - y)) + extra
+
+    inputs = lib.Input((5,))
+    h = lib.layers.Dense(4, activation="tanh", kernel_regularizer=lib.regularizers.L2(0.02))(inputs)
+    model = Regularized(inputs, lib.layers.Dense(2, bias_regularizer=lib.regularizers.L1(0.01))(h))
+    model.compile(lib.optimizers.SGD(0.05), loss="mse")
+    return model
+
+
+def test_super_compute_loss_brings_the_compiled_loss_and_the_weight_penalties():
+    _fit_both(lambda lib: _regularized(lib, True), dict(x=X, y=Y), evaluate=dict(x=X, y=Y))
+
+
+def test_compute_loss_without_super_on_a_regularized_model_is_refused_clearly():
+    """Keras leaves the penalties out of such a loss; the library adds them to every step."""
+    with pytest.raises(NotImplementedError, match=r"does not call super\(\).compute_loss.*penalties"):
+        _regularized(sk, False).fit(X, Y, epochs=1, verbose=0)
+
+
+def _with_added_loss(lib, use_super):
+    class Penalty(lib.layers.Layer):
+        def call(self, x):
+            self.add_loss(0.1 * lib.ops.mean(lib.ops.square(x)))
+            return x
+
+    class AddsLoss(lib.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            if use_super:
+                return super().compute_loss(x, y, y_pred, sample_weight, training) + \
+                    0.05 * lib.ops.mean(lib.ops.abs(y_pred))
+            return lib.ops.mean(lib.ops.square(y_pred - y))
+
+    inputs = lib.Input((5,))
+    model = AddsLoss(inputs, lib.layers.Dense(2)(Penalty()(lib.layers.Dense(4, activation="tanh")(inputs))))
+    model.compile(lib.optimizers.SGD(0.05), loss="mse")
+    return model
+
+
+def test_super_compute_loss_brings_the_losses_added_in_layers():
+    _fit_both(lambda lib: _with_added_loss(lib, True), dict(x=X, y=Y), evaluate=dict(x=X, y=Y))
+    with pytest.raises(NotImplementedError, match=r"does not call super\(\).compute_loss.*added losses"):
+        _with_added_loss(sk, False).fit(X, Y, epochs=1, verbose=0)

@@ -68,10 +68,10 @@ def through_model_fit(monkeypatch):
     monkeypatch.setattr(BaseWrapper, "_fit_through_estimator", lambda *a, **k: False)
 
 
-def same_fit(monkeypatch, fits, make, X, y, library_decodes=True, **fit_kw):
+def same_fit(monkeypatch, fits, make, X, y, **fit_kw):
     """Fits make() through the estimator and through model_.fit; checks both are equal bit for
-    bit, predictions and scores included (through the library estimator unless not
-    `library_decodes`), and returns the estimator-fitted one."""
+    bit, predictions and scores included (through the library estimator), and returns the
+    estimator-fitted one."""
     a = make().fit(X, y, **fit_kw)
     assert len(fits) == 1, "the fit did not go through keras_estimator_fit_callbacks"
     with monkeypatch.context() as m:
@@ -84,7 +84,7 @@ def same_fit(monkeypatch, fits, make, X, y, library_decodes=True, **fit_kw):
     assert a.current_epoch == b.current_epoch
     # predict, predict_proba and score: a's through the library estimator, b's decoded by the
     # Python encoders from model_.predict.
-    same_decoding(monkeypatch, a, b, X, y, library_decodes)
+    same_decoding(monkeypatch, a, b, X, y)
     for key in ("classes_", "n_classes_", "n_outputs_", "n_outputs_expected_", "target_type_",
                 "X_shape_", "n_features_in_"):
         if hasattr(b, key):
@@ -92,7 +92,7 @@ def same_fit(monkeypatch, fits, make, X, y, library_decodes=True, **fit_kw):
     return a
 
 
-def same_decoding(monkeypatch, a, b, X, y, library_decodes=True):
+def same_decoding(monkeypatch, a, b, X, y):
     """a's predict, predict_proba and score (through its library estimator) equal b's (model_
     .predict and the Python encoders): values, shapes and dtypes."""
     calls = {}
@@ -105,7 +105,7 @@ def same_decoding(monkeypatch, a, b, X, y, library_decodes=True):
         for name in ("predict_proba", "score_weighted"):
             calls[name] = counted(m, "keras_estimator_" + name)
         got = outputs(a)
-        n = 2 if library_decodes else 0
+        n = 2
         assert len(calls["predict"]) == n
         assert len(calls["predict_proba"]) == (n if hasattr(a, "predict_proba") else 0)
         got = got, scores(a)
@@ -229,9 +229,9 @@ def test_per_class_metric_in_history(monkeypatch, fits):
 
 
 def test_copies_decode_as_the_library_estimator(monkeypatch, fits):
-    """A pickled or deep-copied estimator leaves the handle behind and predicts, through
-    model_.predict and the Python encoders, what the original predicts through it; the original
-    keeps its handle. A fresh fit that the estimator does not take drops it."""
+    """A pickled or deep-copied estimator predicts through a library estimator of its own
+    (keras_estimator_restore; test_sklearn_restored_estimator) what the original predicts
+    through its one, which it keeps. A fresh fit that the estimator does not take drops it."""
     import copy
     import pickle
     X, y = iris()
@@ -239,7 +239,7 @@ def test_copies_decode_as_the_library_estimator(monkeypatch, fits):
     est = KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
                           random_state=7).fit(X, labels)
     for other in (pickle.loads(pickle.dumps(est)), copy.deepcopy(est)):
-        assert "_library_estimator" in vars(est) and "_library_estimator" not in vars(other)
+        assert vars(est)["_library_estimator"].handle != vars(other)["_library_estimator"].handle
         same_decoding(monkeypatch, est, other, X, labels)
     est.set_params(fit__validation_freq=1).fit(X, labels)
     assert len(fits) == 1 and "_library_estimator" not in vars(est)
@@ -248,11 +248,10 @@ def test_copies_decode_as_the_library_estimator(monkeypatch, fits):
 
 def test_regressor(monkeypatch, fits):
     X, y = make_regression(n_samples=120, n_features=5, noise=0.1, random_state=0)
-    # batch_size=-1 (the whole set) predicts through model_.predict: its batch is the
-    # prediction's X, the library estimator's the fit's.
+    # batch_size=-1 (the whole set): the library estimator predicts X in one batch too.
     est = same_fit(monkeypatch, fits, lambda: KerasRegressor(
         reg_model, optimizer="adam", epochs=4, batch_size=-1, verbose=0, random_state=0),
-        X, y / 100, library_decodes=False)
+        X, y / 100)
     assert est.predict(X).shape == (120,)
     fits.clear()
     y2 = np.column_stack([y, -y]) / 100

@@ -176,7 +176,7 @@ def scatter(indices, values, shape):
 
 def scatter_update(inputs, indices, updates, reduction=None):
     """Keras `ops.scatter_update`: `inputs` with `updates` written at `indices` (reduction None:
-    the last write wins; "add", "max", "min", "mul" combine). Traced: reduction None or "add"."""
+    the last write wins; "add", "max", "min", "mul" combine), traced with every reduction."""
     if reduction not in (None, "add", "max", "min", "mul"):
         raise ValueError(f"Unsupported reduction: {reduction}")
     if is_symbolic(inputs) or is_symbolic(updates) or is_symbolic(indices):
@@ -184,27 +184,47 @@ def scatter_update(inputs, indices, updates, reduction=None):
     a, idx, u = _raw(inputs), _raw(indices).astype(np.int64), _raw(updates)
     out = a.astype(keras_dtype(a), copy=True)
     key = tuple(np.moveaxis(idx, -1, 0))
-    if reduction is None:
-        out[key] = u
-    else:
-        {"add": np.add, "max": np.maximum, "min": np.minimum, "mul": np.multiply}[reduction].at(out, key, u)
+    try:
+        if reduction is None:
+            out[key] = u
+        else:
+            {"add": np.add, "max": np.maximum, "min": np.minimum, "mul": np.multiply}[reduction].at(out, key, u)
+    except (ValueError, IndexError) as e:
+        raise ValueError(f"ops.scatter_update: updates of shape {u.shape} do not match indices of "
+                         f"shape {idx.shape} into inputs of shape {a.shape} ({e})") from None
     return out
 
 
 def _traced_scatter_update(inputs, indices, updates, reduction):
     ops = _ops()
-    if reduction not in (None, "add"):
-        raise not_traceable("scatter_update", f"reduction={reduction!r} has no traced form",
-                            "use reduction None or 'add' in a traced layer")
     idx = _constant_indices("scatter_update", indices)
     shape = shape_of(inputs)
-    k = idx.shape[-1]
+    k = idx.shape[-1] if idx.ndim else 0
+    if idx.ndim == 0 or k > len(shape):
+        raise ValueError(f"ops.scatter_update: indices of shape {idx.shape} do not index inputs of "
+                         f"shape {shape} (the last axis of indices holds one position)")
     lead = shape[:k]
     if builtins.any(d is None for d in lead):
         raise not_traceable("scatter_update", f"the indexed axes of inputs of shape {shape} must "
                             "have known sizes (not the batch)", "scatter into known axes")
+    rows = idx.reshape(-1, k).shape[0]
+    if len(shape_of(updates)) != idx.ndim - 1 + len(shape) - k:
+        raise ValueError(f"ops.scatter_update: updates of shape {shape_of(updates)} do not match "
+                         f"indices of shape {idx.shape} into inputs of shape {shape}")
+    rest = tuple(shape[k:])
+    if reduction in ("max", "min", "mul"):
+        # Each position combines the inputs with every update row placed there: the rows
+        # elsewhere hold the reduction's identity, so the masked reduction is exact.
+        p = _placement("scatter_update", idx, lead, last_wins=False) > 0       # (M, N)
+        values = ops.reshape(updates, (1, rows, -1))
+        fill = {"max": -math.inf, "min": math.inf, "mul": 1.0}[reduction]
+        masked = ops.where(p[:, :, None], values, fill)                       # (M, N, F)
+        reduce = {"max": ops.max, "min": ops.min, "mul": ops.prod}[reduction]
+        combined = ops.reshape(reduce(masked, axis=1), lead + tuple(-1 if d is None else d for d in rest))
+        combine = {"max": ops.maximum, "min": ops.minimum, "mul": ops.multiply}[reduction]
+        return combine(inputs, combined)
     p = _placement("scatter_update", idx, lead, last_wins=reduction is None)
-    placed = _place(updates, p, lead + tuple(shape[k:]))
+    placed = _place(updates, p, lead + rest)
     if reduction == "add":
         return ops.add(inputs, placed)
     hit = (p.sum(axis=1) > 0).astype(_f32).reshape(lead + (1,) * (len(shape) - k))

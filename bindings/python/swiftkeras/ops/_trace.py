@@ -268,6 +268,7 @@ def trace_layer(layer, builder, takes_training):
             trace.output(y, code)
         for code, value in trace.losses:
             trace._check(_lib.keras_layer_builder_loss(trace.builder, trace.node_of(value), code))
+        layer._traced_adds_loss = bool(trace.losses)
         return True
     except Unsupported:
         from .._python_layers import _overrides

@@ -16,10 +16,10 @@ _INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
 _FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
 
 
-def _refuse_traced(op, *xs):
+def _refuse_traced(op, *xs, why="it gathers at coordinates computed from values (numpy)"):
     if any(is_symbolic(x) for x in xs):
-        raise Unsupported(f"ops.image.{op} is not traceable here: it gathers at coordinates computed "
-                          f"from values (numpy); call it outside a traced layer's call")
+        raise Unsupported(f"ops.image.{op} is not traceable here: {why}; call it outside a traced "
+                          f"layer's call")
 
 
 def _array(x):
@@ -187,11 +187,16 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
 def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect",
                       fill_value=0.0, seed=None, data_format=None):
     """Keras `ops.image.elastic_transform`: every pixel displaced by alpha times Gaussian-blurred
-    normal noise (sigma), the same field for x and y as in Keras's jax backend. The noise is
-    numpy's (swiftkeras.random), so the fields differ from jax's for the same seed."""
+    normal noise (sigma), the same field for x and y as in Keras's jax backend. The noise comes
+    from `swiftkeras.random` seeded as Keras seeds it (an int: the same field at every call; a
+    SeedGenerator: advancing; None: the global generator that `keras.utils.set_random_seed`
+    remakes); its numbers are numpy's generator's, so the fields differ from jax's."""
     from .. import random
     from .image import gaussian_blur
-    _refuse_traced("elastic_transform", images)
+    _refuse_traced("elastic_transform", images,
+                   why="Keras draws its noise anew at each call (from the seed generator) and the "
+                       "library's graph has no random op; the warp then gathers at the noisy "
+                       "coordinates")
     v = _array(images)
     _check("elastic_transform", v, interpolation, fill_mode)
     x, back = _batch_last(v, data_format)

@@ -1,0 +1,203 @@
+"""Estimators whose library estimator is rebuilt around their model from its metadata
+(keras_estimator_restore): an unpickled or deep-copied KerasClassifier / KerasRegressor and a
+native search's refit (best_estimator_) predict, score, partial_fit and warm-start through a
+handle of their own, exactly as the estimator that was fitted (values, dtypes, classes_,
+history_). And predictions through the handle with predict arguments (batch_size,
+predict__batch_size, verbose: Keras's progress bar as model.predict prints it) and Ctrl-C."""
+
+import copy
+import os
+import pickle
+import re
+import signal
+import threading
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_regression
+
+from conftest import CORE, needs
+from test_sklearn_estimator_handle import (counted, dense_model, iris, reg_model,
+                                           same_decoding, same_output)
+
+from swiftkeras.wrappers import KerasClassifier, KerasRegressor
+
+pytestmark = needs(*CORE, "keras_estimator_restore")
+
+
+def copies(est):
+    return [pickle.loads(pickle.dumps(est)), copy.deepcopy(est)]
+
+
+def same_weights(a, b):
+    for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def fitted_cases():
+    X, y = iris()
+    float_labels = np.array([-3.0, 5.0, 40.0])[y]            # float64 classes_
+    text = np.array(["setosa", "versicolor", "virginica"])[y]
+    onehot = np.eye(3)[y]
+    Xr, yr = make_regression(n_samples=90, n_features=5, noise=0.1, random_state=0)
+    yr2 = np.column_stack([yr, -yr]) / 100
+    clf = lambda **kw: KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
+                                       random_state=7, shuffle=False, **kw)
+    reg = lambda: KerasRegressor(reg_model, optimizer="adam", epochs=2, verbose=0,
+                                 random_state=7, shuffle=False)
+    return [(clf, X, float_labels), (clf, X, text), (lambda: clf(loss="categorical_crossentropy"),
+                                                    X, onehot),
+            (reg, Xr, yr2), (reg, Xr, (yr / 100).astype(np.float32))]
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_copies_predict_and_train_through_a_restored_estimator(monkeypatch, case):
+    """A pickled or deep-copied fitted estimator gets its own library estimator, rebuilt around
+    its unpickled model_ from the original's metadata: it predicts, predicts probabilities and
+    scores through it what the original does; partial_fit and a warm-started fit continue on it
+    (keras_estimator_partial_fit, keras_estimator_fit_callbacks) exactly as on the original (the
+    model's pickle holds its optimizer's state) and as model_.fit continues a copy without it,
+    history_ extended from the original's."""
+    make, X, y = fitted_cases()[case]
+    est = make().fit(X, y)
+    restores = counted(monkeypatch, "keras_estimator_restore")
+    others = copies(est)
+    assert len(restores) == 2
+    for other in others:
+        mine, theirs = est._library_estimator, other._library_estimator
+        assert theirs.handle != mine.handle and theirs.model is other.model_
+        assert other.history_ == est.history_
+        for key in ("classes_", "n_classes_", "n_outputs_", "target_type_", "X_shape_"):
+            if hasattr(est, key):
+                same_output(np.asarray(getattr(other, key)), np.asarray(getattr(est, key)))
+        same_decoding(monkeypatch, other, est, X, y)
+    oracle = pickle.loads(pickle.dumps(est))
+    del oracle._library_estimator   # trains and decodes through model_ and the Python encoders
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    fits = counted(monkeypatch, "keras_estimator_fit_callbacks", "keras_estimator_fit_labels")
+    for e in [est] + others + [oracle]:
+        e.partial_fit(X, y)
+    assert len(partials) + len(fits) == 3
+    for e in [est] + others + [oracle]:
+        e.set_params(warm_start=True).fit(X, y, epochs=2)
+    assert len(partials) + len(fits) == 6
+    for other in others + [oracle]:
+        same_weights(other, est)
+        assert other.history_ == est.history_ and len(other.history_["loss"]) == 2
+    for other in others:
+        same_decoding(monkeypatch, other, est, X, y)
+    same_output(oracle.predict(X), est.predict(X))
+
+
+def test_a_copy_of_a_copy_and_of_an_unfitted_estimator(monkeypatch):
+    X, y = iris()
+    est = KerasClassifier(dense_model, optimizer="adam", epochs=1, verbose=0, random_state=1)
+    unfitted = pickle.loads(pickle.dumps(est))
+    assert "_library_estimator" not in vars(unfitted)
+    est.fit(X, y)
+    twice = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(est))))
+    same_decoding(monkeypatch, twice, est, X, y)
+
+
+def test_bad_metadata_is_named(monkeypatch):
+    """A pickle whose library metadata was damaged fails to load with the field named."""
+    X, y = iris()
+    est = KerasClassifier(dense_model, optimizer="adam", epochs=1, verbose=0,
+                          random_state=1).fit(X, y)
+    state = est.__getstate__()
+    metadata, params = state["_library_state"]
+    broken = KerasClassifier.__new__(KerasClassifier)
+    with pytest.raises(ValueError, match="field 'target_encoding' is missing"):
+        broken.__setstate__(dict(state, _library_state=(
+            {k: v for k, v in metadata.items() if k != "target_encoding"}, params)))
+    with pytest.raises(ValueError, match="classes_ must be sorted and distinct"):
+        broken.__setstate__(dict(state, _library_state=(
+            dict(metadata, classes_=["2", "1", "0"]), params)))
+
+
+@needs("keras_grid_search_new", "keras_estimator_model", "keras_search_best_estimator")
+@pytest.mark.parametrize("labels", ["numbers", "text"])
+def test_search_refit_predicts_and_trains_through_a_restored_estimator(monkeypatch, labels):
+    """best_estimator_ of a native search that refits in the library takes the refit's model
+    and a library estimator rebuilt from the refit's metadata, with y's own classes (the
+    search trained on their codes): its predictions, probabilities and scores equal those that
+    model_.predict and the Python encoders give, and partial_fit continues it in the library."""
+    from swiftkeras.model_selection import GridSearchCV
+    X, y = iris()
+    if labels == "text":
+        y = np.array(["setosa", "versicolor", "virginica"])[y]
+    est = KerasClassifier(dense_model, optimizer="adam", verbose=0, random_state=0)
+    restores = counted(monkeypatch, "keras_estimator_restore")
+    search = GridSearchCV(est, {"epochs": [3, 6]}, cv=3).fit(X, y)
+    best = search.best_estimator_
+    assert len(restores) == 1 and best._library_estimator.model is best.model_
+    python = copy.copy(best)   # the same model_, decoded in Python
+    del python._library_estimator
+    same_decoding(monkeypatch, best, python, X, y)
+    assert list(best.classes_) == list(np.unique(y))
+    partials = counted(monkeypatch, "keras_estimator_partial_fit", "keras_estimator_fit_labels")
+    best.partial_fit(X, y)
+    assert len(partials) == 1
+    assert len(best.history_["loss"]) == search.best_params_["epochs"] + 1
+
+
+def progress(text):
+    """Keras's predict progress lines without their timings."""
+    return [re.sub(r"\d+(\.\d+)?(ms|s|us)(/step)?", "T", line)
+            for line in text.replace("\r", "\n").splitlines() if line.strip()]
+
+
+def test_predict_arguments_and_verbose_go_through_the_handle(monkeypatch, capfd):
+    """batch_size (also -1), predict__batch_size and verbose predict through the library
+    estimator what model_.predict and the Python encoders give; verbose prints Keras's progress
+    bar as model_.predict prints it."""
+    X, y = iris()
+    est = KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
+                          random_state=3).fit(X, y)
+    python = copy.copy(est)
+    del python._library_estimator
+    predicts = counted(monkeypatch, "keras_estimator_predict", "keras_estimator_predict_proba")
+    for kwargs in ({"batch_size": 7}, {"batch_size": -1}, {"verbose": 0}):
+        same_output(est.predict(X, **kwargs), python.predict(X, **kwargs))
+        same_output(est.predict_proba(X, **kwargs), python.predict_proba(X, **kwargs))
+    assert len(predicts) == 6
+    routed = clone(est).set_params(predict__batch_size=16)
+    routed.fit(X, y)
+    same_output(routed.predict(X), est.predict(X, batch_size=16))
+    assert routed._library_estimator.params["predict__batch_size"] == 16
+    capfd.readouterr()
+    est.set_params(verbose=1)
+    python.set_params(verbose=1)
+    for call in ("predict", "predict_proba"):
+        ours = getattr(est, call)(X)
+        printed = progress(capfd.readouterr().out)
+        theirs = getattr(python, call)(X)
+        same_output(ours, theirs)
+        assert printed == progress(capfd.readouterr().out) and printed
+        assert re.fullmatch(r"5/5 ━+ T T", printed[-1]), printed
+    assert len(predicts) == 10
+    with pytest.raises(ValueError, match="verbose must be 0, 1, 2"):
+        est.set_params(verbose=0, predict__verbose=3).predict(X)
+
+
+@needs("keras_interrupt")
+def test_ctrl_c_stops_a_long_predict_on_the_handle(monkeypatch):
+    """SIGINT during a long predict (more rows than model.predict's threshold) through the
+    library estimator stops it after the current batch (the library's KeyboardInterrupt, not
+    Python's after the call); the estimator predicts again afterwards and Python's handler is
+    back."""
+    X, y = iris()
+    est = KerasClassifier(dense_model, optimizer="adam", epochs=1, verbose=0,
+                          random_state=3).fit(X, y)
+    big = np.repeat(X, 4000, axis=0)   # 600,000 rows, one per batch
+    predicts = counted(monkeypatch, "keras_estimator_predict")
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt, match="interrupted"):
+            est.predict(big, batch_size=1)
+    finally:
+        timer.cancel()
+    assert len(predicts) == 1 and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert est.predict(X).shape == (150,)
