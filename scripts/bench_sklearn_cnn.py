@@ -77,17 +77,45 @@ def keras_round():
 
 
 def jobs_rounds(rounds):
-    """The search with n_jobs=1 and n_jobs=2, alternating, after one warm-up search."""
+    """The search with n_jobs=1 and n_jobs=2, alternating, after one warm-up search; and, from
+    the n_jobs=2 searches' schedules, where their time went."""
     ours_run = swiftkeras_search()
     ours_run()
-    times = {1: [], 2: []}
+    times, library, schedules = {1: [], 2: []}, {1: [], 2: []}, []
     for _ in range(rounds):
         for jobs in (1, 2):
-            times[jobs].append(ours_run(n_jobs=jobs)[0])
+            seconds, _, search = ours_run(n_jobs=jobs, keep=True)
+            times[jobs].append(seconds)
+            if search.schedule_:
+                library[jobs].append(max(e["end"] for e in search.schedule_))
+                if jobs == 2:
+                    schedules.append(search.schedule_)
     one, two = statistics.median(times[1]), statistics.median(times[2])
     print(f"{NAME} n_jobs=1: {one:.3f} s [{min(times[1]):.3g}-{max(times[1]):.3g}], n_jobs=2: "
           f"{two:.3f} s [{min(times[2]):.3g}-{max(times[2]):.3g}]; n_jobs 2 is {one / two:.2f}x "
           f"n_jobs 1 (target >= 1.7x); {rounds} rounds, load average {os.getloadavg()[0]:.2f}")
+    if library[1] and library[2]:
+        l1, l2 = statistics.median(library[1]), statistics.median(library[2])
+        print(f"  the library's fits and refit (schedule): n_jobs=1 {l1:.3f} s, n_jobs=2 {l2:.3f} s "
+              f"({l1 / l2:.2f}x); outside them (Python, encoding, results) n_jobs=1 "
+              f"{one - l1:.3f} s, n_jobs=2 {two - l2:.3f} s")
+    for schedule in schedules[:3]:
+        print("  n_jobs=2 schedule: " + schedule_summary(schedule))
+
+
+def schedule_summary(schedule):
+    """Each worker's busy time, its CPU time and idle time up to the search's last fit, and
+    where the refit ran (`R`: on a worker while the other finished the fits)."""
+    end = max(e["end"] for e in schedule)
+    parts = []
+    for w in sorted({e["worker"] for e in schedule}, key=lambda w: -1 if w is None else w):
+        mine = [e for e in schedule if e["worker"] == w]
+        busy = sum(e["end"] - e["start"] for e in mine)
+        refits = "".join(f" refit c{e['candidate']} {e['end'] - e['start']:.3f} s" for e in mine
+                         if e["split"] is None)
+        parts.append(f"worker {'caller' if w is None else w}: {len(mine)} runs, busy {busy:.3f} s "
+                     f"(CPU {sum(e['cpu'] for e in mine):.3f} s), idle {end - busy:.3f} s{refits}")
+    return "; ".join(parts)
 
 
 def swiftkeras_search():
@@ -99,14 +127,14 @@ def swiftkeras_search():
     from swiftkeras.wrappers import KerasClassifier
     x, y = digits()
 
-    def run(n_jobs=2):
+    def run(n_jobs=2, keep=False):
         s = search(KerasClassifier, GridSearchCV, swiftkeras).set_params(n_jobs=n_jobs)
         t = time.perf_counter()
         s.fit(x, y)
         seconds = time.perf_counter() - t
         if not s.native_:
             raise SystemExit(f"{NAME}: the search fell back to scikit-learn: {s.fallback_reason_}")
-        return seconds, float(s.best_score_)
+        return (seconds, float(s.best_score_)) + ((s,) if keep else ())
     return run
 
 

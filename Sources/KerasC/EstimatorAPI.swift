@@ -397,7 +397,8 @@ public func keras_search_fit(_ h: OpaquePointer?, _ x: UnsafePointer<Float>?, _ 
 }
 
 /// {"best_params": {...}, "best_score": s, "best_index": i, "n_splits": k, "refit_time": s,
-/// "refit_speculated": b, "cv_results": {...}}.
+/// "refit_speculated": b, "schedule": [{"candidate": c, "split": s or null (the refit), "worker": w
+/// or null (the calling thread after the fits), "start": s, "end": s, "cpu": s}, ...], "cv_results": {...}}.
 @_cdecl("keras_search_results")
 public func keras_search_results(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded("keras_search_results") {
@@ -418,6 +419,11 @@ public func keras_search_results(_ h: OpaquePointer?, _ out: UnsafeMutablePointe
                             ("n_splits", s.nSplits.map { .int($0) } ?? .null),
                             ("refit_time", s.refitTime.map { .double($0) } ?? .null),
                             ("refit_speculated", .bool(s.refitSpeculated)),
+                            ("schedule", .array(s.schedule.map { f in
+                                .object([("candidate", .int(f.candidate)), ("split", f.split.map { .int($0) } ?? .null),
+                                         ("worker", f.worker.map { .int($0) } ?? .null),
+                                         ("start", .double(f.start)), ("end", .double(f.end)), ("cpu", .double(f.cpu))])
+                            })),
                             ("cv_results", .object(cv))])
         }
         out.pointee = try ownedCString(j.description)

@@ -6,8 +6,9 @@ import KerasC
 /// configures training: the compile spec (reader `compile`: keras_model_compile, then a short
 /// fit), the fit/evaluate/predict options (`fit`) and an estimator's params (`estimator`:
 /// keras_estimator_new, set_params, get_params, clone, keras_estimator_describe (the text as params
-/// and as labels), a grid search over the text, and a fit
-/// when every number in the params is small). Fits stop after a few batches (a callback calls
+/// and as labels), a grid search over the text, a fit when every number in the params is small,
+/// and keras_estimator_restore with the text as the fitted metadata, then its predict, score and
+/// partial fit). Fits stop after a few batches (a callback calls
 /// keras_model_stop_training), so that `"epochs": 1e18` in the input does not stall the fuzzer.
 /// Any outcome but a status code (a trap, a crash, an unbounded allocation) is a bug.
 public enum OptionsFuzzing {
@@ -101,7 +102,7 @@ public enum OptionsFuzzing {
             keras_search_free(search)
             keras_estimator_free(base)
         }
-        accepted += describe(params)
+        accepted += describe(params) + restore(params)
         var e: OpaquePointer?
         guard keras_estimator_new("KerasClassifier", modelJSON, params, &e) == 0, let e else { return accepted }
         defer { keras_estimator_free(e) }
@@ -122,6 +123,23 @@ public enum OptionsFuzzing {
                 if keras_estimator_score(e, x, 2, xShape, labels, 1, labelShape, &score) == 0 { accepted += 1 }
             }
         }
+        return accepted
+    }
+
+    /// keras_estimator_restore with `text` as the metadata around a fresh model; when accepted,
+    /// its predict, score and a partial fit.
+    static func restore(_ text: String) -> Int {
+        guard let m = model() else { return 0 }
+        defer { keras_model_free(m) }
+        var e: OpaquePointer?
+        let params = "{\"verbose\": 0, \"loss\": \"sparse_categorical_crossentropy\"}"
+        guard keras_estimator_restore("KerasClassifier", m, params, text, &e) == 0, let e else { return 0 }
+        defer { keras_estimator_free(e) }
+        var accepted = 1
+        var out = [Float](repeating: 0, count: 16), score = 0.0
+        if keras_estimator_predict(e, x, 2, xShape, &out, 16, nil, nil) == 0 { accepted += 1 }
+        if keras_estimator_score(e, x, 2, xShape, labels, 1, labelShape, &score) == 0 { accepted += 1 }
+        if keras_estimator_partial_fit(e, x, 2, xShape, labels, 1, labelShape, nil, 0, nil, 0, nil, 0) == 0 { accepted += 1 }
         return accepted
     }
 

@@ -99,7 +99,9 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
             }
             restored = encoder.classes
         case .multiclassOnehot, .multilabelIndicator:
-            guard meta.nClasses == meta.nOutputs, meta.classes == (0..<meta.nClasses).map(String.init) else {
+            // Counts first: n_classes_ comes from the caller and may be huge.
+            guard meta.nClasses == meta.nOutputs, meta.classes.count == meta.nClasses,
+                  meta.classes.enumerated().allSatisfy({ $1 == String($0) }) else {
                 throw KerasError.invalidArgument("\(owner): a '\(meta.targetType.rawValue)' target's classes_ are its column indices 0..<n_outputs_ (\(meta.nOutputs)), got \(meta.classes)")
             }
             restored = .values(Tensor((0..<meta.nClasses).map { Float($0) }))

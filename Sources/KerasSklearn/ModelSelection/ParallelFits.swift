@@ -25,14 +25,36 @@ func resolveJobs(_ nJobs: Int?, tasks: Int, owner: String) throws -> Int {
     return Swift.max(1, Swift.min(workers, tasks))
 }
 
+/// When each task of ``runTasks(_:workers:order:timeline:_:onDone:onIdle:)`` ran, and on which
+/// worker (0..<workers; with one worker, the calling thread): the search's `schedule`, which
+/// shows how long each worker idles and where an `onIdle` extra ran.
+final class TaskTimeline: @unchecked Sendable {
+    /// `task` nil: an extra that `onIdle` handed out. Times in ``monotonicSeconds()``; `cpu`: the
+    /// worker thread's CPU seconds in the task (less than `end - start` when the machine is
+    /// busy and the thread waits for a core).
+    private(set) var entries: [(task: Int?, worker: Int, start: Double, end: Double, cpu: Double)] = []
+
+    func record(_ task: Int?, worker: Int, start: Double, end: Double, cpu: Double) {
+        entries.append((task, worker, start, end, cpu))
+    }
+}
+
+/// CPU seconds of the calling thread.
+func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
 /// Runs `count` tasks on `workers` threads, each task pulled in `order` (default: index order)
 /// by the next free worker; results are stored by index, so they do not depend on the schedule.
 /// `onDone` is called under a lock after each task. With several workers, `onIdle` is asked
 /// (under the same lock) by each worker before it takes a task, with the tasks not yet taken,
 /// and once more when none is left, for extra work to run first: a search uses it to start its
-/// refit while the other workers finish the fits (``SpeculativeRefit``).
-func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escaping (Int) -> R,
-                 onDone: ((Int, R) -> Void)? = nil,
+/// refit while the other workers finish the fits (``SpeculativeRefit``). `timeline`, when given,
+/// records each task and extra (under the lock).
+func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, timeline: TaskTimeline? = nil,
+                 _ body: @escaping (Int) -> R, onDone: ((Int, R) -> Void)? = nil,
                  onIdle: ((_ remaining: ArraySlice<Int>) -> (() -> Void)?)? = nil) -> [R?] {
     var results = [R?](repeating: nil, count: count)
     let sequence = order ?? Array(0..<count)
@@ -40,7 +62,7 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escap
     var next = 0
     // Custom objects in scope on the calling thread stay visible to the workers' model loading.
     let scoped = CustomObjectScope.active
-    let work = {
+    let work = { (worker: Int) in
         while true {
             let (task, extra) = lock.withLock { () -> (Int?, (() -> Void)?) in
                 if workers > 1, let extra = onIdle?(sequence[next...]) { return (nil, extra) }
@@ -48,28 +70,33 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, _ body: @escap
                 next += 1
                 return (sequence[next - 1], nil)
             }
+            let start = monotonicSeconds(), cpu = timeline == nil ? 0 : threadCPUSeconds()
             if let extra {
                 Parallel.asWorker { scoped.isEmpty ? extra() : scoped { extra() } }
+                let end = monotonicSeconds(), used = timeline == nil ? 0 : threadCPUSeconds() - cpu
+                lock.withLock { timeline?.record(nil, worker: worker, start: start, end: end, cpu: used) }
                 continue
             }
             guard let i = task else { break }
             let r = Parallel.asWorker { scoped.isEmpty ? body(i) : scoped { body(i) } }
+            let end = monotonicSeconds(), used = timeline == nil ? 0 : threadCPUSeconds() - cpu
             lock.withLock {
                 results[i] = r
+                timeline?.record(i, worker: worker, start: start, end: end, cpu: used)
                 onDone?(i, r)
             }
         }
     }
     if workers <= 1 {
-        work()
+        work(0)
         return results
     }
     let group = DispatchGroup()
     var threads: [Thread] = []
-    for _ in 0..<workers {
+    for w in 0..<workers {
         group.enter()
         let t = Thread {
-            work()
+            work(w)
             group.leave()
         }
         t.stackSize = 16 << 20
@@ -213,7 +240,8 @@ func callbackParams(_ params: Params) -> [ParamValue] {
 /// A search's refit started on a worker while the other workers finish the fits (once the fits
 /// not yet started would keep the other workers busy about as long as the refit takes, or when
 /// this worker runs out of fits), for the candidate that leads among those whose folds are all
-/// scored. The refit is seeded the same way whenever it runs, so when the leader stays the best the result is the one
+/// scored; while fits are left to take, not as long as another candidate whose folds are all
+/// under way beats the leader on those scored so far (``hasContender``). The refit is seeded the same way whenever it runs, so when the leader stays the best the result is the one
 /// a refit after the search gives, and the search saves that time (at the end of a search the
 /// serial refit is what keeps two workers from being twice as fast as one). When another
 /// candidate wins, the search discards it and refits the winner as usual. A candidate whose fits
@@ -227,6 +255,19 @@ final class SpeculativeRefit: @unchecked Sendable {
 
     func run(_ refit: () throws -> (estimator: Estimator, seconds: Double)) {
         outcome = Result { try refit() }
+    }
+
+    /// Whether a candidate other than `leader` has none of its folds left in `remaining` (task
+    /// `i` is candidate `i / splits`), some but not all of them scored (`scored`, with score sums
+    /// `sums`), and a mean over those at least `leaderMean`: it may still win once its folds
+    /// under way are scored, so a refit of the leader started now may be thrown away.
+    static func hasContender(leader: Int, leaderMean: Double, remaining: ArraySlice<Int>, splits: Int,
+                             scored: [Int], sums: [Double]) -> Bool {
+        let queued = Set(remaining.map { $0 / Swift.max(1, splits) })
+        return scored.indices.contains { c in
+            c != leader && scored[c] > 0 && scored[c] < splits && !queued.contains(c)
+                && c < sums.count && sums[c] / Double(scored[c]) >= leaderMean
+        }
     }
 
     /// The refitted estimator when `winner` is the candidate it refitted and the fit succeeded.

@@ -12,6 +12,22 @@ public struct SearchProgress: Sendable {
     public let bestParams: Params?
 }
 
+/// One fit of a search as it ran: which worker ran it and when.
+public struct ScheduledFit: Sendable, Equatable {
+    /// The candidate's index (the refit's: the candidate it refitted).
+    public let candidate: Int
+    /// The split's index; nil for the refit on all the data.
+    public let split: Int?
+    /// The worker thread (0..<workers; with one worker, the calling thread); nil for a refit run
+    /// on the calling thread after the fits.
+    public let worker: Int?
+    /// Seconds from the start of the search's fits.
+    public let start: Double
+    public let end: Double
+    /// CPU seconds of the thread that ran it (below `end - start` when it waited for a core).
+    public let cpu: Double
+}
+
 /// Shared by ``GridSearchCV`` and ``RandomizedSearchCV``: fits every candidate on every split
 /// (on `nJobs` worker threads of this process), records ``cvResults``, and refits the best
 /// candidate on all the data. scikit-learn: `BaseSearchCV`.
@@ -54,6 +70,10 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
     public private(set) var refitSpeculated = false
     /// scikit-learn: `n_splits_`.
     public private(set) var nSplits: Int?
+    /// When each fit and the refit ran, and on which worker, in the order they finished (a
+    /// speculative refit that lost is listed too): the idle time of each worker and whether the
+    /// refit overlapped the fits.
+    public private(set) var schedule: [ScheduledFit] = []
     /// The errors of failed fits, by (candidate, split).
     public private(set) var fitErrors: [(candidate: Int, split: Int, error: Error)] = []
 
@@ -150,7 +170,10 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         let costs = candidateCosts(cands, base: est)
         // A refit trains on every row, a fold's fit on its training part.
         let refitScale = Double(y.count) / Double(Swift.max(1, splits.map(\.train.count).min() ?? 1))
-        let outcomes: [FitOutcome?] = runTasks(total, workers: workers, order: longestFirst(costs, splits: k), { i in
+        let timeline = TaskTimeline()
+        let started = monotonicSeconds()
+        let outcomes: [FitOutcome?] = runTasks(total, workers: workers, order: longestFirst(costs, splits: k),
+                                               timeline: timeline, { i in
             let c = i / k, s = i % k
             return fitAndScore(est, params: cands[c], x: x, y: y, sampleWeight: sampleWeight, split: splits[s],
                                scorers: [scorer], errorScore: errScore, seed: fitSeed(base, candidate: c, split: s),
@@ -172,10 +195,16 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         }, onIdle: refit ? { remaining in
             // Start once the fits left would keep the other workers busy for about the refit's
             // time, so that the refit does not run alone after the last fit.
-            guard speculation == nil, let leader = best?.1 else { return nil }
+            guard speculation == nil, let (leaderMean, leader) = best else { return nil }
             let left = remaining.reduce(0) { $0 + costs[$1 / k] }
-            guard Double(left) <= Double(costs[leader]) * refitScale * Double(workers - 1),
-                  callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
+            guard Double(left) <= Double(costs[leader]) * refitScale * Double(workers - 1) else { return nil }
+            // While fits are left to take, wait for a candidate whose folds are all under way and
+            // whose folds scored so far beat the leader: it may win once its last fold is in, and
+            // a refit of another candidate would be thrown away (the winner then refits alone
+            // after the fits). This worker takes a fit meanwhile and asks again after it.
+            if !remaining.isEmpty, SpeculativeRefit.hasContender(leader: leader, leaderMean: leaderMean, remaining: remaining,
+                                                                 splits: k, scored: splitsDone, sums: sums) { return nil }
+            guard callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
             let s = SpeculativeRefit(candidate: leader)
             speculation = s
             return { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }
@@ -197,11 +226,20 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         bestEstimator = nil
         refitTime = nil
         refitSpeculated = false
+        schedule = timeline.entries.map { e in
+            ScheduledFit(candidate: e.task.map { $0 / k } ?? speculation?.candidate ?? bi, split: e.task.map { $0 % k },
+                         worker: e.worker, start: e.start - started, end: e.end - started, cpu: e.cpu)
+        }
         if refit {
+            let refitStart = monotonicSeconds(), refitCPU = threadCPUSeconds()
             let r = try speculation?.result(for: bi) ?? Parallel.asWorker {
                 try Self.refitEstimator(estimator, cands[bi], x, y, sampleWeight, seed: refitSeed)
             }
             refitSpeculated = speculation?.result(for: bi) != nil
+            if !refitSpeculated {
+                schedule.append(ScheduledFit(candidate: bi, split: nil, worker: nil, start: refitStart - started,
+                                             end: monotonicSeconds() - started, cpu: threadCPUSeconds() - refitCPU))
+            }
             refitTime = r.seconds
             bestEstimator = r.estimator
         }

@@ -75,6 +75,14 @@ final class FittedStateTests: XCTestCase {
         refused({ $0.sampleShape = [5] }, "n_features_in_ is 4 but sample_shape starts with 5")
         refused({ $0.targetRank = 3 }, "y_ndim_ must be 1 (one output) or 2")
         refused({ $0.history["accuracy"] = [1] }, "history_ lists must all have the 3 epochs")
+        // A huge class count from the caller is refused without listing its classes.
+        refused({
+            $0.metadata = ModelMetadata(nFeaturesIn: 4, nClasses: Int(Int32.max), classes: ["0"], nOutputs: Int(Int32.max), nOutputsExpected: 3,
+                                        targetType: .multilabelIndicator, outputActivation: .sigmoid, defaultLoss: "binary_crossentropy")
+            $0.classes = nil
+            $0.encoding = .identity
+            $0.targetRank = 2
+        }, "classes_ are its column indices")
         XCTAssertThrowsError(try KerasRegressor(training: model).restore(model: model, state)) {
             XCTAssertTrue("\($0)".contains("target_encoding is 'ordinal', but a KerasRegressor takes its target as given"), "\($0)")
         }

@@ -60,6 +60,52 @@ final class SearchCVTests: XCTestCase {
             let w2 = try XCTUnwrap((two.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars)
             XCTAssertEqual(w1, w2, "prefersMoreEpochs=\(prefersMoreEpochs)")
             XCTAssertEqual(try XCTUnwrap((two.bestEstimator as? KerasClassifier)?.getParams(deep: false)["epochs"]), two.bestParams?["epochs"])
+            try checkSchedule(one, workers: 1, speculated: false)
+            try checkSchedule(two, workers: 2, speculated: prefersMoreEpochs)
+        }
+    }
+
+    /// The refit waits (while fits are left) for a candidate whose folds are all under way and
+    /// that beats the leader on those scored so far; not for one with folds still queued, one
+    /// scoring below the leader, one with no fold scored yet, or one whose folds are all scored.
+    func testSpeculationWaitsForACandidateThatMayStillWin() {
+        // 3 candidates x 3 folds; candidate 0 leads with 0.8; tasks 6...8 are candidate 2's.
+        func contender(scored: [Int], sums: [Double], remaining: [Int]) -> Bool {
+            SpeculativeRefit.hasContender(leader: 0, leaderMean: 0.8, remaining: remaining[...], splits: 3,
+                                          scored: scored, sums: sums)
+        }
+        XCTAssertTrue(contender(scored: [3, 2, 0], sums: [2.4, 1.8, 0], remaining: [7, 8]))
+        XCTAssertTrue(contender(scored: [3, 1, 0], sums: [2.4, 0.8, 0], remaining: [6, 7, 8]), "a tie may win")
+        XCTAssertFalse(contender(scored: [3, 2, 0], sums: [2.4, 1.8, 0], remaining: [5, 7, 8]), "a fold still queued")
+        XCTAssertFalse(contender(scored: [3, 2, 0], sums: [2.4, 1.4, 0], remaining: [7, 8]), "below the leader")
+        XCTAssertFalse(contender(scored: [3, 0, 0], sums: [2.4, 0, 0], remaining: [7, 8]), "nothing scored")
+        XCTAssertFalse(contender(scored: [3, 3, 0], sums: [2.4, 2.1, 0], remaining: [7, 8]), "all scored")
+        XCTAssertFalse(contender(scored: [3, 2, 0], sums: [2.4, .nan, 0], remaining: [7, 8]), "a failed fold")
+    }
+
+    /// The schedule lists every fit once, on a worker, each worker's fits one after another, and
+    /// the refit: on a worker when it was speculated (and kept), else on the calling thread after
+    /// the fits.
+    func checkSchedule(_ s: GridSearchCV, workers: Int, speculated: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
+        let fits = s.schedule.filter { $0.split != nil }
+        XCTAssertEqual(fits.map { "\($0.candidate)/\($0.split!)" }.sorted(),
+                       (0..<3).flatMap { c in (0..<3).map { "\(c)/\($0)" } }.sorted(), file: file, line: line)
+        for w in 0..<workers {
+            let mine = s.schedule.filter { $0.worker == w }.sorted { $0.start < $1.start }
+            XCTAssertFalse(mine.isEmpty, "worker \(w) ran nothing", file: file, line: line)
+            for (a, b) in zip(mine, mine.dropFirst()) { XCTAssertLessThanOrEqual(a.end, b.start, file: file, line: line) }
+        }
+        for f in s.schedule {
+            XCTAssertTrue(f.worker.map { (0..<workers).contains($0) } ?? true, file: file, line: line)
+            XCTAssertLessThanOrEqual(f.start, f.end, file: file, line: line)
+            XCTAssertGreaterThan(f.cpu, 0, file: file, line: line)
+        }
+        let refits = s.schedule.filter { $0.split == nil && $0.candidate == s.bestIndex }
+        let kept = try XCTUnwrap(refits.last, "no refit in the schedule", file: file, line: line)
+        XCTAssertEqual(kept.worker != nil, speculated, file: file, line: line)
+        XCTAssertEqual(s.refitSpeculated, speculated, file: file, line: line)
+        if kept.worker == nil {
+            XCTAssertGreaterThanOrEqual(kept.start, fits.map(\.end).max() ?? 0, file: file, line: line)
         }
     }
 

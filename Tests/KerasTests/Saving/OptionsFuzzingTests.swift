@@ -19,11 +19,13 @@ final class OptionsFuzzingTests: XCTestCase {
         // fit-only options); estimator: new, get/set params, clone, fit, predict, score,
         // keras_estimator_describe with the text as params, and a search over the text as a grid
         // (search_grid.json: the search is made; an estimator with lists for values is made and
-        // described too, and refused at fit).
+        // described too, and refused at fit), and keras_estimator_restore with the text as the
+        // metadata (restore_metadata.json: restored, then predict, score and a partial fit).
         let expected: [(String, String, Int)] = [
             ("compile_adam.json", "compile", 2), ("compile_huber.json", "compile", 2),
             ("fit_options.json", "fit", 1), ("fit_huge.json", "fit", 1),
             ("estimator_params.json", "estimator", 7), ("search_grid.json", "estimator", 4),
+            ("restore_metadata.json", "estimator", 4),
         ]
         for (name, reader, count) in expected {
             XCTAssertEqual(OptionsFuzzing.run(try seed(name), readers: [reader]), count, "\(name) through \(reader)")
@@ -35,7 +37,7 @@ final class OptionsFuzzingTests: XCTestCase {
     func testSeededMutationsNeverTrap() throws {
         var rng = SystemRandomNumberGeneratorSeeded(seed: 20261203)
         let seeds = try ["compile_adam.json", "compile_huber.json", "fit_options.json", "fit_huge.json",
-                         "estimator_params.json", "search_grid.json"].map(seed)
+                         "estimator_params.json", "search_grid.json", "restore_metadata.json"].map(seed)
         let replacements = ["9223372036854775807", "-9223372036854775808", "-1", "0", "1e308", "-1e308", "NaN",
                             "Infinity", "null", "true", "\"x\"", "[]", "{}", "[[[[[[[[[[]]]]]]]]]]", "0.5"]
         for round in 0..<120 {

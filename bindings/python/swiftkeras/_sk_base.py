@@ -56,6 +56,16 @@ class BaseWrapper(BaseEstimator):
         self._kwargs = dict(kwargs)
 
     # -- parameters ------------------------------------------------------------------------
+    @classmethod
+    def _get_param_names(cls):
+        """scikit-learn's, read once per class: it inspects `__init__`'s signature on every
+        get_params, which clone, set_params and the search call dozens of times per fit."""
+        names = cls.__dict__.get("_param_names")
+        if names is None:
+            names = tuple(super()._get_param_names())
+            cls._param_names = names
+        return list(names)
+
     def __getattr__(self, name):
         kwargs = self.__dict__.get("_kwargs")
         if kwargs is not None and name in kwargs:

@@ -146,17 +146,22 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         if len(groups) > 1 and _lib.has("keras_randomized_search_new"):
             # One native search for every model: the estimator's model is a template whose
             # whole config is the parameter model__<_CONFIG>, one config per model__ combination.
-            configs = {}
+            # The first model's library estimator (the data as encoded, the fit parameters) runs
+            # the search with the template in place of its model: the model__ parameters change
+            # only the model, so a third encoding of the data would give the same estimator.
+            configs, first = {}, None
             grids, wanted = [], {}
             for grid, members, model_params in jobs:
                 key = json.dumps(_plain_params(model_params), sort_keys=True)
                 if key not in configs:
-                    configs[key] = self._model_config(X, y, model_params)
+                    native = self._model_native(X, y, model_params)
+                    configs[key] = json.loads(native.model_json)
+                    first = first or native
                 grids.append(dict(grid, **{mp + _CONFIG: [configs[key]]}))
                 for i in members:
                     wanted[i] = dict(_rest_params(params_list[i], mp), **{mp + _CONFIG: configs[key]})
-            searches = [(self._native_search(X, y, {}, grids, splits,
-                                             model_json=json.dumps({"$param": _CONFIG}),
+            first.model_json = json.dumps({"$param": _CONFIG})
+            searches = [(self._native_search(X, y, {}, grids, splits, native=first,
                                              refit=refit_natively), wanted)]
         elif refit_natively:   # one model for every candidate
             searches = [(self._native_search(X, y, jobs[0][2], [grid for grid, _, _ in jobs],
@@ -170,15 +175,21 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         scores = [None] * len(params_list)
         fit_times = [None] * len(params_list)
         score_times = [None] * len(params_list)
+        ours = {}   # the library's candidate index -> this search's (one native search)
         for result, wanted in searches:
             cv_results = result["cv_results"]
             found = cv_results["params"]
             for i, params in wanted.items():
                 j = next(k for k, f in enumerate(found) if _same_params(f, params))
+                ours[j] = i
                 scores[i] = [_nan(cv_results[f"split{k}_test_score"][j]) for k in range(n_splits)]
                 fit_times[i] = [_nan(cv_results.get("mean_fit_time", [0.0] * (j + 1))[j])] * n_splits
                 score_times[i] = [_nan(cv_results.get("mean_score_time", [0.0] * (j + 1))[j])] * n_splits
         result = {"scores": scores, "fit_times": fit_times, "score_times": score_times}
+        # When each fit ran and on which worker (keras_search_results's "schedule"; candidates
+        # as in cv_results_, split None for the refit, worker None for the calling thread).
+        self.schedule_ = [dict(e, candidate=ours.get(e["candidate"], e["candidate"]))
+                          for e in searches[0][0].get("schedule", [])] if len(searches) == 1 else None
         self.cv_results_ = self._results(params_list, result, n_splits)
         self.best_index_ = int(np.argmin(self.cv_results_["rank_test_score"]))
         self.best_params_ = params_list[self.best_index_]
@@ -216,19 +227,20 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
         self.native_, self.fallback_reason_ = False, reason
         return self
 
-    def _native_search(self, X, y, model_params, grid, splits, model_json=None, refit=False):
-        """One keras_grid_search_new run: the estimator with `model_params` set, over `grid`
-        (a grid or a list of grids), its model `model_json` if given (a template). Returns
-        keras_search_results; with `refit`, its "refitted" entry holds the best candidate's
-        model refitted on all of X (keras_estimator_model), its estimator's metadata
-        (keras_estimator_metadata) and the refit time."""
-        est = clone(self.estimator).set_params(**model_params)
+    def _native_search(self, X, y, model_params, grid, splits, native=None, refit=False):
+        """One keras_grid_search_new run: the estimator with `model_params` set (or `native`,
+        a _NativeEstimator already made, e.g. with a template as its model), over `grid` (a
+        grid or a list of grids). Returns keras_search_results; with `refit`, its "refitted"
+        entry holds the best candidate's model refitted on all of X (keras_estimator_model),
+        its estimator's metadata (keras_estimator_metadata) and the refit time."""
+        if native is None:
+            native = _native_estimator(clone(self.estimator).set_params(**model_params), X, y)
         options = {"cv": splits, "n_jobs": int(self.n_jobs or 1), "refit": bool(refit),
                    "verbose": 0}
         if self.scoring is not None:
             options["scoring"] = self.scoring
         search_h = ctypes.c_void_p()
-        with _native_estimator(est, X, y, model_json) as native:
+        with native:
             try:
                 _native.check(_lib.keras_grid_search_new(native.handle, dumps(grid),
                                                          dumps(options), ctypes.byref(search_h)))
@@ -240,10 +252,10 @@ class _NativeSearch(MetaEstimatorMixin, BaseEstimator):
             finally:
                 _lib.keras_search_free(search_h)
 
-    def _model_config(self, X, y, model_params):
-        """The model config the estimator's model function builds for `model_params`."""
-        est = clone(self.estimator).set_params(**model_params)
-        return json.loads(_native_estimator(est, X, y).model_json)
+    def _model_native(self, X, y, model_params):
+        """The _NativeEstimator of the estimator with `model_params`: its model_json is the
+        model config the estimator's model function builds for them."""
+        return _native_estimator(clone(self.estimator).set_params(**model_params), X, y)
 
     @staticmethod
     def _results(params_list, result, n_folds):
@@ -387,9 +399,19 @@ def _same(a, b):
 
 
 def _same_params(found, wanted):
-    """Whether the library's parameters `found` hold every one of `wanted`."""
-    found = _plain_params(found or {})
-    return all(_same(found.get(k), v) for k, v in _plain_params(wanted).items())
+    """Whether the library's parameters `found` hold every one of `wanted`. Values equal as
+    they are (a template's whole model config, already plain JSON) skip the JSON round trip."""
+    found = found or {}
+    for k, v in wanted.items():
+        f = found.get(k)
+        try:
+            if type(f) is type(v) and f == v:
+                continue
+        except ValueError:   # arrays: no truth value
+            pass
+        if not _same(_plain(f), _plain(v)):
+            return False
+    return True
 
 
 def _nan(v):

@@ -211,6 +211,15 @@ def test_native_search_refits_in_the_library(iris, monkeypatch):
         untrained = clone(best).initialize(x, y)
         assert best.score(x, y) > 0.85 > untrained.score(x, y)
         np.testing.assert_array_equal(search.predict(x), best.predict(x))
+        # schedule_: every fit once (candidates as in cv_results_), on a worker, and the refit
+        # of the best candidate (on a worker only when n_jobs > 1).
+        fits = sorted((e["candidate"], e["split"]) for e in search.schedule_ if e["split"] is not None)
+        assert fits == [(c, k) for c in range(4) for k in range(3)]
+        assert {e["worker"] for e in search.schedule_ if e["split"] is not None} <= set(range(n_jobs))
+        refits = [e for e in search.schedule_ if e["split"] is None]
+        assert refits[-1]["candidate"] == search.best_index_
+        assert n_jobs > 1 or refits[-1]["worker"] is None
+        assert all(0 <= e["start"] <= e["end"] and e["cpu"] > 0 for e in search.schedule_)
     with pytest.raises(AssertionError, match="trained in Python"):
         classifier().fit(x, y)
 
