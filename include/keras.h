@@ -477,8 +477,24 @@ void keras_set_print_hook(keras_print_fn fn, void *user_data, int dynamic);
 /* ------------------------------------------------------------------------------------------ */
 /* Parameters are JSON objects with scikit-learn / SciKeras keys: "epochs", "batch_size",
  * "optimizer", "loss", "metrics", "verbose", "validation_split", "random_state", and routed keys
- * such as "optimizer__learning_rate" and "predict__batch_size", "predict__verbose". Targets y are float32: class labels as numbers (shape {n})
- * for classifiers, values ({n} or {n, k}) for regressors. */
+ * such as "optimizer__learning_rate" and "predict__batch_size", "predict__verbose". Targets y
+ * are float32: class labels as numbers (shape {n}) for classifiers, values ({n} or {n, k}) for
+ * regressors.
+ * Fit arguments (SciKeras's fit__ routing): "fit__initial_epoch" (a fit trains "epochs" epochs
+ * numbered from it; unset: from 0, and a partial fit after the epochs trained since the model
+ * was built), "fit__steps_per_epoch", "fit__validation_freq", "fit__validation_batch_size" and
+ * "validation_batch_size" (accepted; validation runs in batches of batch_size, which changes
+ * no figure beyond float rounding).
+ * "target_encoder": "passthrough" when the caller encodes the targets itself (SciKeras's user
+ * target_encoder): y is taken as the loss wants it, no classes are analysed, and predict and
+ * predict_proba give the model's raw outputs for the caller to decode (score of a classifier
+ * fails with INVALID_ARGUMENT; class_weight and a partial fit's classes are refused). A model
+ * with several outputs takes its targets side by side in one y of shape {n, columns} and
+ * "output_columns": [c1, c2, ...], the columns of each output in the model's output order;
+ * predict then gives each sample's outputs side by side ({n, units of all outputs}).
+ * "label_order": "numeric" (KerasClassifier) when keras_estimator_fit_labels' strings are the
+ * decimal text of numbers, such as integer ids that float32 cannot hold (above 2^24): the
+ * classes sort by value (integers exactly), as scikit-learn sorts numeric labels. */
 
 /* An estimator of `kind` "KerasClassifier" or "KerasRegressor" whose models are built from
  * model_json (a Keras model config, as keras_model_to_json gives; each fit starts from fresh

@@ -111,7 +111,8 @@ extension Model {
             }
             var logs = c.logs()
             var perClass = c.perClassLogs()
-            if let validation, (epoch + 1 - startEpoch) % validationFreq == 0 {
+            // Keras numbers the epochs from 1 for validation_freq, whatever the initial epoch.
+            if let validation, (epoch + 1) % validationFreq == 0 {
                 let results = try evaluateResults(validation, callbacks: cbs)
                 for (k, v) in results { logs["val_" + k] = v }
                 for (k, v) in c.perClassResults { perClass["val_" + k] = v }

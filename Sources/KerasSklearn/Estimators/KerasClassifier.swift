@@ -34,6 +34,21 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
         return p
     }
 
+    /// Also `label_order`: `"numeric"` when string labels are the decimal text of numbers (a
+    /// binding's integer labels that float32 cannot hold exactly, such as int64 ids above 2^24):
+    /// the classes are sorted by value, as scikit-learn sorts numbers, and kept exactly.
+    public override var optionalParamKeys: [String] { super.optionalParamKeys + ["label_order"] }
+
+    /// Whether the `label_order` parameter asks for numeric order.
+    func numericLabelOrder() throws -> Bool {
+        let value = getParams()["label_order"] ?? .none
+        switch value {
+        case .none, .string("lexicographic"): return false
+        case .string("numeric"): return true
+        default: throw reader.bad("label_order", value, "'numeric', 'lexicographic' or None")
+        }
+    }
+
     /// The classes as label keys (`"0"`, `"setosa"`).
     public override var classLabels: [String]? { metadata?.classes }
 
@@ -43,7 +58,7 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
         let k: Int, expected: Int, activation: ActivationFunction, loss: String, keys: [String]
         switch type {
         case .binary, .multiclass:
-            try labelEncoder.fit(y)
+            try labelEncoder.fit(y, numericOrder: try numericLabelOrder())
             keys = labelEncoder.classKeys
             k = keys.count
             classes = labelEncoder.classes
@@ -206,7 +221,7 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
     /// Class probabilities, `[samples, classes]`; a single sigmoid unit gives `[1 - p, p]`.
     public override func predictProba(_ x: Tensor) throws -> Tensor {
         let out = try rawPredict(x, "predictProba")
-        guard let meta = metadata else { return out }
+        guard let meta = metadata, !fittedAsEncoded else { return out }
         // The model's width, not the data's: a model function may give a binary target two
         // units. A single class (a binary target as scikit-learn types it) keeps its column.
         if out.shape[1] == 1 && meta.targetType == .binary && meta.nClasses == 2 {
@@ -222,6 +237,7 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
     public override func predict(_ x: Tensor) throws -> Target {
         let out = try rawPredict(x, "predict")
         guard let meta = metadata else { throw KerasError.invalidState("KerasClassifier: not fitted") }
+        if fittedAsEncoded { return .values(out) }  // the caller's target encoder decodes them
         let n = out.shape[0], k = out.shape[1]
         switch meta.targetType {
         case .binary where k == 1 && meta.nClasses == 2:
@@ -244,7 +260,10 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
 
     /// Accuracy of `predict` (subset accuracy for multi-label targets). scikit-learn: `score`.
     public override func score(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
-        try accuracyScore(y, predict(x), sampleWeight: sampleWeight)
+        if fittedAsEncoded {
+            throw KerasError.invalidArgument("KerasClassifier.score: with target_encoder 'passthrough' predict gives the model's raw outputs; decode them with the target encoder and score the labels")
+        }
+        return try accuracyScore(y, predict(x), sampleWeight: sampleWeight)
     }
 }
 

@@ -94,6 +94,23 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     /// Prefixes routed to the builder, the optimizer and the loss.
     static let routedPrefixes = ["model__", "optimizer__", "loss__", "predict__"]
 
+    /// Keras `fit` arguments a binding routes with SciKeras's `fit__` prefix:
+    /// `fit__initial_epoch` (the first epoch's number, 0-based: a fit trains `epochs` epochs
+    /// numbered from it; unset, a fit starts at 0 and ``partialFit(_:_:sampleWeight:classes:callbacks:)``
+    /// after the epochs trained since the model was built), `fit__steps_per_epoch`,
+    /// `fit__validation_freq` and `fit__validation_batch_size`.
+    static let fitArguments = ["initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"]
+
+    /// Keys taken beside ``defaultParams`` (listed by ``getParams(deep:)`` only when set):
+    /// SciKeras's `validation_batch_size` (accepted; the library validates in batches of
+    /// `batch_size`, which changes no figure beyond float rounding); `target_encoder`:
+    /// `"passthrough"` when the caller encodes the targets itself (SciKeras's user
+    /// `target_encoder`): `fit` takes y as the loss wants it, `predict` and `predictProba`
+    /// give the model's raw outputs for the caller to decode; `output_columns` (with
+    /// `"passthrough"`): for a model with several outputs, how many of y's columns each
+    /// output's targets take, in the model's output order.
+    open var optionalParamKeys: [String] { ["validation_batch_size", "target_encoder", "output_columns"] }
+
     // MARK: Parameters
 
     public func getParams(deep: Bool = true) -> Params {
@@ -114,10 +131,12 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         if key == "model" {
             throw KerasError.invalidArgument("\(estimatorName).setParams: 'model' cannot be set; make a new estimator with the builder")
         }
-        if defaultParams[key] != nil { return }
+        if defaultParams[key] != nil || optionalParamKeys.contains(key) { return }
         for prefix in Self.routedPrefixes where key.hasPrefix(prefix) && key.count > prefix.count { return }
+        if key.hasPrefix("fit__") && Self.fitArguments.contains(String(key.dropFirst(5))) { return }
         throw KerasError.invalidArgument("\(estimatorName).setParams: invalid parameter '\(key)'. Valid parameters are: "
-            + defaultParams.keys.sorted().joined(separator: ", ") + ", and model__*, optimizer__*, loss__*, predict__*")
+            + (Array(defaultParams.keys) + optionalParamKeys).sorted().joined(separator: ", ")
+            + ", fit__ (" + Self.fitArguments.joined(separator: ", ") + "), and model__*, optimizer__*, loss__*, predict__*")
     }
 
     public func clone() throws -> Estimator {
@@ -178,6 +197,19 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         guard validationSplit >= 0, validationSplit < 1 else { throw r.bad("validation_split", .double(validationSplit), "in [0, 1)") }
         let warm = try forceWarm || r.bool("warm_start", default: false)
         let randomState = try r.optionalInt("random_state")
+        let stepsPerEpoch = try r.optionalInt("fit__steps_per_epoch")
+        if let s = stepsPerEpoch, s <= 0 { throw r.bad("fit__steps_per_epoch", .int(s), "a positive integer or None") }
+        let validationFreq = try r.int("fit__validation_freq", default: 1)
+        guard validationFreq > 0 else { throw r.bad("fit__validation_freq", .int(validationFreq), "a positive integer") }
+        for key in ["validation_batch_size", "fit__validation_batch_size"] {
+            if let b = try r.optionalInt(key), b <= 0 { throw r.bad(key, .int(b), "a positive integer or None") }
+        }
+        let givenInitialEpoch = try r.optionalInt("fit__initial_epoch")
+        if let e = givenInitialEpoch, e < 0 { throw r.bad("fit__initial_epoch", .int(e), "a non-negative integer or None") }
+        let passthrough = try targetPassthrough()
+        if passthrough, let cw = getParams()["class_weight"], !cw.isNone {
+            throw KerasError.invalidArgument("\(estimatorName).fit: class_weight needs the estimator's own target encoding; with target_encoder 'passthrough' give the weights as sample_weight")
+        }
         try checkFeatures(x, owner: "\(estimatorName).fit", rows: y.count, nd: true)
         if let sw = sampleWeight {
             guard sw.count == y.count, sw.rank <= 1 || sw.count == sw.shape[0] else {
@@ -188,7 +220,13 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
             }
         }
         let reuse = warm && model != nil
+        if reuse && passthrough != fittedAsEncoded {
+            throw KerasError.invalidArgument("\(estimatorName).fit: target_encoder changed since the model was fitted (warm start); fit a new model")
+        }
         if let classes, !reuse {
+            guard !passthrough else {
+                throw KerasError.invalidArgument("\(estimatorName).partialFit: classes need the estimator's own target encoding, not target_encoder 'passthrough'")
+            }
             guard isClassifier else {
                 throw KerasError.invalidArgument("\(estimatorName).partialFit: classes apply to classifiers only")
             }
@@ -204,9 +242,14 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         let body = { [self] in
             if !reuse {
                 // Given classes count as seen (scikit-learn's partial_fit(classes=)).
-                let meta = try analyzeTarget(try classes.map { try $0.followed(by: y) } ?? y, nFeatures: x.shape[1])
+                let meta = passthrough ? try passthroughMetadata(y, nFeatures: x.shape[1])
+                    : try analyzeTarget(try classes.map { try $0.followed(by: y) } ?? y, nFeatures: x.shape[1])
+                fittedAsEncoded = passthrough
                 let m = try buildModel(meta, sample: x)
                 if m.optimizer == nil {
+                    if passthrough && (getParams()["loss"] ?? .none).isNone {
+                        throw KerasError.invalidArgument("\(estimatorName).fit: No valid loss function found. With target_encoder 'passthrough' give the loss parameter or compile the model in its builder")
+                    }
                     try m.compile(optimizer: .instance(makeOptimizer()), loss: makeLoss(meta), metrics: makeMetrics())
                 }
                 metadata = meta
@@ -217,12 +260,13 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
                 model = m
             }
             guard let m = model else { return }
-            let yEncoded = try encodeTarget(y)
-            let initialEpoch = continueEpochs ? history["loss"]?.count ?? 0 : 0
-            let h = try m.fit(x, yEncoded, batchSize: batchSize, epochs: initialEpoch + epochs, verbose: verbose,
+            let ys = passthrough ? try passthroughTargets(y, outputs: m.outputs.count) : [try encodeTarget(y)]
+            let initialEpoch = givenInitialEpoch ?? (continueEpochs ? history["loss"]?.count ?? 0 : 0)
+            let h = try m.fit([x], ys, batchSize: batchSize, epochs: initialEpoch + epochs, verbose: verbose,
                               callbacks: makeCallbacks() + extra, validationSplit: validationSplit, shuffle: shuffle,
-                              classWeight: try classWeights(y), sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) },
-                              initialEpoch: initialEpoch)
+                              classWeight: passthrough ? nil : try classWeights(y),
+                              sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) },
+                              initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch, validationFreq: validationFreq)
             for (k, v) in h.history { history[k, default: []].append(contentsOf: v) }
             for (k, v) in h.perClass { perClassHistory[k, default: []].append(contentsOf: v) }
             if givenModel == nil, let losses = h.history["loss"], let bad = losses.firstIndex(where: { !$0.isFinite }) {
@@ -234,6 +278,70 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         } else {
             try body()
         }
+    }
+
+    /// Whether the last fit that built the model took its targets encoded (`target_encoder:
+    /// "passthrough"`): predictions are then the model's raw outputs.
+    public internal(set) var fittedAsEncoded = false
+
+    /// The `target_encoder` parameter: true for `"passthrough"`, false when unset.
+    func targetPassthrough() throws -> Bool {
+        switch getParams()["target_encoder"] ?? .none {
+        case .none: return false
+        case .string("passthrough"): return true
+        case let v: throw reader.bad("target_encoder", v, "'passthrough' (y given encoded) or None")
+        }
+    }
+
+    /// The `output_columns` parameter: y's columns per model output, or nil when unset.
+    func outputColumns() throws -> [Int]? {
+        let value = getParams()["output_columns"] ?? .none
+        if value.isNone { return nil }
+        if case .array(let a) = value {
+            let columns = a.compactMap(\.intValue)
+            if columns.count == a.count, !columns.isEmpty, columns.allSatisfy({ $0 > 0 }) { return columns }
+        }
+        throw reader.bad("output_columns", value, "a list of positive integers (y's columns per model output) or None")
+    }
+
+    /// What the builder gets for targets given encoded: y's columns as `nOutputs`, the model's
+    /// outputs (`output_columns`' count, else 1) as `nOutputsExpected`, no classes.
+    func passthroughMetadata(_ y: Target, nFeatures: Int) throws -> ModelMetadata {
+        guard y.tensor != nil else {
+            throw KerasError.invalidArgument("\(estimatorName).fit: with target_encoder 'passthrough' y must be numbers (the encoded targets), got string labels")
+        }
+        let k = y.width
+        let type: TargetType = isClassifier ? TargetType.of(y) : (k == 1 ? .continuous : .continuousMultioutput)
+        return ModelMetadata(nFeaturesIn: nFeatures, nClasses: 0, classes: [], nOutputs: k,
+                             nOutputsExpected: try outputColumns()?.count ?? 1, targetType: type,
+                             outputActivation: .linear, defaultLoss: "")
+    }
+
+    /// The targets given encoded, one tensor per model output: y as given for one output; for
+    /// several, y's columns split by `output_columns` (each output's part `[samples, columns]`).
+    func passthroughTargets(_ y: Target, outputs: Int) throws -> [Tensor] {
+        guard let t = y.tensor else {
+            throw KerasError.invalidArgument("\(estimatorName).fit: with target_encoder 'passthrough' y must be numbers (the encoded targets), got string labels")
+        }
+        if t.hasNonFinite { throw KerasError.invalidData("\(estimatorName).fit: y contains NaN or infinite values") }
+        guard let columns = try outputColumns() else {
+            guard outputs == 1 else {
+                throw KerasError.invalidArgument("\(estimatorName).fit: the model has \(outputs) outputs; give output_columns, how many of y's columns each output's targets take")
+            }
+            return [t.detached]
+        }
+        let n = y.count, width = y.width
+        guard columns.count == outputs, columns.reduce(0, +) == width else {
+            throw KerasError.invalidArgument("\(estimatorName).fit: output_columns \(columns) must give one count per model output (\(outputs)) summing to y's \(width) columns")
+        }
+        var parts: [Tensor] = [], start = 0
+        for c in columns {
+            let part = Tensor(shape: [n, c])
+            for i in 0..<n { (part.data + i * c).update(from: t.data + i * width + start, count: c) }
+            parts.append(part)
+            start += c
+        }
+        return parts
     }
 
     /// Metadata for the builder; subclasses set the target encoding here.
@@ -285,6 +393,8 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     }
 
     func withOutputLayer(_ m: Model, _ meta: ModelMetadata) throws -> Model {
+        // Targets given encoded fit the builder's outputs, however many (SciKeras's user encoders).
+        if fittedAsEncoded { return m }
         guard m.outputs.count == 1, let shape = m.outputShape, let last = shape.last, let width = last else {
             throw KerasError.invalidArgument("\(estimatorName): the model must have one output with a known width, got output shapes \(m.outputShapes.map(formatShape))")
         }
@@ -376,15 +486,26 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         return (model, metadata)
     }
 
-    /// The model's raw outputs for `x`, `[samples, outputs]`.
+    /// The model's raw outputs for `x`, `[samples, outputs]`; a model with several outputs gives
+    /// each sample's outputs side by side, in the model's output order.
     func rawPredict(_ x: Tensor, _ what: String) throws -> Tensor {
         let (m, _) = try requireModel(what)
         try checkFeatures(x, owner: "\(estimatorName).\(what)", features: nFeaturesIn, nd: true)
         try checkSampleShape(x, what)
         let (batch, verbose) = try predictOptions(rows: x.shape[0])
-        let out = try m.predict(x, batchSize: batch, verbose: verbose)
         let n = x.shape[0]
-        return try Ops.reshape(out.detached, [n, out.count / Swift.max(n, 1)])
+        let outs = try m.predict([x], batchSize: batch, verbose: verbose)
+        if outs.count == 1, let out = outs.first {
+            return try Ops.reshape(out.detached, [n, out.count / Swift.max(n, 1)])
+        }
+        let widths = outs.map { $0.count / Swift.max(n, 1) }, total = widths.reduce(0, +)
+        let joined = Tensor(shape: [n, total])
+        var start = 0
+        for (out, w) in zip(outs, widths) {
+            for i in 0..<n { (joined.data + i * total + start).update(from: out.data + i * w, count: w) }
+            start += w
+        }
+        return joined
     }
 
     /// The batch size and verbosity of predictions: `predict__batch_size` (else `batch_size`;

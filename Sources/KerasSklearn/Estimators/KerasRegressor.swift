@@ -52,6 +52,7 @@ public final class KerasRegressor: KerasEstimator, @unchecked Sendable {
     /// Predictions, shape `[n]` for a 1-D target and `[n, outputs]` otherwise.
     public override func predict(_ x: Tensor) throws -> Target {
         let out = try rawPredict(x, "predict")
+        if fittedAsEncoded { return .values(out) }  // the caller's target encoder decodes them
         return .values(outputRank == 1 && out.shape[1] == 1 ? try Ops.reshape(out, [out.shape[0]]) : out)
     }
 

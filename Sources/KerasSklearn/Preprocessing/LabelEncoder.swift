@@ -15,15 +15,16 @@ public final class LabelEncoder: @unchecked Sendable {
     /// The classes as label keys (`"0"`, `"setosa"`).
     public var classKeys: [String] { classes?.labelKeys ?? [] }
 
-    /// Learns the distinct labels of a one-column target.
-    public func fit(_ y: Target) throws {
+    /// Learns the distinct labels of a one-column target. With `numericOrder`, string labels
+    /// are the decimal text of numbers (integers of any size, exactly) and sort by value.
+    public func fit(_ y: Target, numericOrder: Bool = false) throws {
         guard y.width == 1 else {
             throw KerasError.invalidArgument("LabelEncoder.fit: y must have one column, got \(y.width) columns")
         }
         guard y.count > 0 else { throw KerasError.invalidData("LabelEncoder.fit: y is empty") }
         switch y {
         case .labels(let l):
-            let sorted = Array(Set(l)).sorted()
+            let sorted = numericOrder ? try numericallySorted(Array(Set(l))) : Array(Set(l)).sorted()
             classes = .labels(sorted)
             numericClasses = []
         case .values(let t):
@@ -70,4 +71,19 @@ public final class LabelEncoder: @unchecked Sendable {
         case .values: return .values(Tensor(codes.map { Float(numericClasses[$0]) }))
         }
     }
+}
+
+/// Numbers given as text, sorted by value: integers compare exactly (as Int64, beyond float
+/// precision), other numbers as doubles. Throws on text that is not a number.
+func numericallySorted(_ labels: [String]) throws -> [String] {
+    let keyed = try labels.map { label -> (String, Int64?, Double) in
+        guard let d = Double(label), d.isFinite else {
+            throw KerasError.invalidArgument("LabelEncoder.fit: label_order 'numeric' needs labels that are numbers, got '\(label)'")
+        }
+        return (label, Int64(label), d)
+    }
+    return keyed.sorted { a, b in
+        if let i = a.1, let j = b.1 { return i < j }
+        return a.2 != b.2 ? a.2 < b.2 : a.0 < b.0
+    }.map(\.0)
 }

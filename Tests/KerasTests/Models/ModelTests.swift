@@ -133,6 +133,22 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(h.history["val_loss"]?.count, 1, "validated only every second epoch")
     }
 
+    /// validation_freq counts epochs from 1 whatever the initial epoch (Keras 3's
+    /// `_should_eval(epoch, freq)`: `(epoch + 1) % freq == 0`): epochs 3, 4, 5 validate at 3
+    /// and 5, as `model.fit(initial_epoch=3, epochs=6, validation_freq=2)` in Keras 3.15.
+    func testValidationFreqCountsEpochsFromOne() throws {
+        let model = try Sequential([Dense(1, inputShape: [1])])
+        try model.compile(optimizer: "sgd", loss: "mse")
+        let x = Tensor(shape: [16, 1], repeating: 1), y = Tensor(shape: [16, 1], repeating: 2)
+        var validated: [Int] = []
+        let h = try model.fit(x, y, batchSize: 8, epochs: 6, verbose: 0,
+                              callbacks: [LambdaCallback(onEpochEnd: { e, logs in if logs["val_loss"] != nil { validated.append(e) } })],
+                              validationData: (x, y), initialEpoch: 3, validationFreq: 2)
+        XCTAssertEqual(h.epoch, [3, 4, 5])
+        XCTAssertEqual(validated, [3, 5])
+        XCTAssertEqual(h.history["val_loss"]?.count, 2)
+    }
+
     func testValidationSampleWeightsWeighTheValidationLoss() throws {
         let model = try Sequential([Dense(1, kernelInitializer: Zeros(), inputShape: [1])])
         try model.compile(optimizer: "sgd", loss: "mse")

@@ -12,6 +12,16 @@ static const char *cfg =
     "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 2]}},"
     "{\"class_name\": \"Dense\", \"config\": {\"units\": 3, \"activation\": \"softmax\"}}]}}";
 
+/* One input (2 features) and two outputs: 3 softmax units ("kind") and 1 sigmoid unit ("big"). */
+static const char *two_heads =
+    "{\"class_name\": \"Functional\", \"config\": {\"name\": \"heads\", \"layers\": ["
+    "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 2], \"name\": \"in\"}, \"name\": \"in\", \"inbound_nodes\": []},"
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"kind\", \"units\": 3, \"activation\": \"softmax\"}, \"name\": \"kind\", \"inbound_nodes\": [{\"args\": ["
+    "{\"class_name\": \"__keras_tensor__\", \"config\": {\"shape\": [null, 2], \"keras_history\": [\"in\", 0, 0]}}], \"kwargs\": {}}]},"
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"big\", \"units\": 1, \"activation\": \"sigmoid\"}, \"name\": \"big\", \"inbound_nodes\": [{\"args\": ["
+    "{\"class_name\": \"__keras_tensor__\", \"config\": {\"shape\": [null, 2], \"keras_history\": [\"in\", 0, 0]}}], \"kwargs\": {}}]}],"
+    "\"input_layers\": [[\"in\", 0, 0]], \"output_layers\": [[\"kind\", 0, 0], [\"big\", 0, 0]]}}";
+
 typedef struct { keras_model *model; int epochs_seen; } stop_state;
 
 /* Ends the fit after its third epoch through the trained model's own handle. */
@@ -259,6 +269,71 @@ int main(void) {
         CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0}", &est));
         CHECK_OK(keras_estimator_fit(est, x, 2, xs, y, 1, ys));
         CHECK_ERR(KERAS_ERR_STATE, "fitted on numbers", keras_estimator_predict_labels(est, x, 2, xs, &pred));
+        keras_estimator_free(est);
+    }
+
+    /* target_encoder "passthrough": targets the caller encoded, here for a two-output model: y's
+     * columns side by side (3 one-hot columns, then 1), split by output_columns; predict gives
+     * the raw outputs side by side; fit__initial_epoch numbers the epochs; bad input. */
+    {
+        static float enc[N * 4], raw[N * 4];
+        const int64_t es[2] = {N, 4};
+        int64_t seen[8] = {0};
+        keras_callback *cb = NULL;
+        double score = 0;
+        for (i = 0; i < N; i++) {
+            enc[4 * i + i % 3] = 1;
+            enc[4 * i + 3] = (float)(i % 2);
+        }
+        CHECK_OK(keras_callback_new("record_epochs", record_epochs, seen, NULL, &cb));
+        CHECK_OK(keras_estimator_new("KerasClassifier", two_heads,
+            "{\"verbose\": 0, \"epochs\": 2, \"target_encoder\": \"passthrough\", \"loss\": \"binary_crossentropy\"}", &est));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "the model has 2 outputs; give output_columns",
+                  keras_estimator_fit(est, x, 2, xs, enc, 2, es));
+        CHECK_OK(keras_estimator_set_params(est, "{\"output_columns\": [3, 2]}"));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "one count per model output (2) summing to y's 4 columns",
+                  keras_estimator_fit(est, x, 2, xs, enc, 2, es));
+        CHECK_OK(keras_estimator_set_params(est, "{\"output_columns\": [3, 0]}"));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'output_columns' must be a list of positive integers",
+                  keras_estimator_fit(est, x, 2, xs, enc, 2, es));
+        CHECK_OK(keras_estimator_set_params(est, "{\"target_encoder\": \"mine\"}"));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "'target_encoder' must be 'passthrough'",
+                  keras_estimator_fit(est, x, 2, xs, enc, 2, es));
+        CHECK_OK(keras_estimator_set_params(est,
+            "{\"target_encoder\": \"passthrough\", \"output_columns\": [3, 1], \"fit__initial_epoch\": 5}"));
+        CHECK_OK(keras_estimator_fit_callbacks(est, x, 2, xs, enc, 2, es, NULL, 0, &cb, 1));
+        CHECK(seen[0] == 2 && seen[1] == 5 && seen[2] == 6);
+        CHECK_OK(keras_estimator_predict(est, x, 2, xs, raw, N * 4, shape, &ndim));
+        CHECK(ndim == 2 && shape[0] == N && shape[1] == 4);
+        for (i = 0; i < N; i++)
+            CHECK(fabsf(raw[4 * i] + raw[4 * i + 1] + raw[4 * i + 2] - 1) < 1e-5f && raw[4 * i + 3] > 0 && raw[4 * i + 3] < 1);
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "predict gives the model's raw outputs",
+                  keras_estimator_score(est, x, 2, xs, enc, 2, es, &score));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "invalid parameter 'fit__nope'",
+                  keras_estimator_set_params(est, "{\"fit__nope\": 1}"));
+        keras_estimator_free(est);
+        keras_callback_free(cb);
+    }
+
+    /* label_order "numeric": string labels that are integers beyond float32's (2^24 + 1) sort
+     * by value and stay exact; text that is not a number is refused. */
+    {
+        static const char *const ids[3] = {"16777217", "9", "16777216"};
+        static const char *const abc[3] = {"a", "b", "c"};
+        static char labels[N * 16];
+        char *meta = NULL, *pred = NULL;
+        label_list(labels, ids, 3);
+        CHECK_OK(keras_estimator_new("KerasClassifier", cfg, "{\"verbose\": 0, \"label_order\": \"numeric\"}", &est));
+        CHECK_OK(keras_estimator_fit_labels(est, x, 2, xs, labels, NULL, 0, 0, NULL, NULL, 0));
+        CHECK_OK(keras_estimator_metadata(est, &meta));
+        CHECK(meta && strstr(meta, "\"classes_\": [\"9\", \"16777216\", \"16777217\"]"));
+        keras_string_free(meta);
+        CHECK_OK(keras_estimator_predict_labels(est, x, 2, xs, &pred));
+        CHECK(pred && (strncmp(pred, "[\"9\"", 4) == 0 || strncmp(pred, "[\"1677721", 9) == 0));
+        keras_string_free(pred);
+        label_list(labels, abc, 3);
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "label_order 'numeric' needs labels that are numbers, got '",
+                  keras_estimator_fit_labels(est, x, 2, xs, labels, NULL, 0, 0, NULL, NULL, 0));
         keras_estimator_free(est);
     }
     CHECK_DONE("test_estimator_model");

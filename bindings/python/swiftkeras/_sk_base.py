@@ -16,7 +16,8 @@ from sklearn.utils.validation import (_check_sample_weight, check_array, column_
 
 from . import callbacks as _callbacks
 from . import optimizers as _optimizers
-from ._sk_utils import UnbuiltSequential, copy_model, route_params, unflatten_params
+from ._sk_utils import (UnbuiltSequential, copy_model, exact_label_text, route_params,
+                        unflatten_params)
 from .models import Model
 
 _ROUTES = ("model", "fit", "predict", "compile", "optimizer", "loss", "metrics", "callbacks",
@@ -349,39 +350,46 @@ class BaseWrapper(BaseEstimator):
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
         X = self.feature_encoder_.transform(X)
         self._ensure_compiled_model(X, y)
-        # A fit numbered from 0, or a partial fit from the current epoch (SciKeras's two cases).
-        if initial_epoch == (self.current_epoch if partial and not fresh else 0) and \
-                self._fit_through_estimator(X, y, sample_weight, epochs, kwargs, fresh, partial):
+        if self._fit_through_estimator(X, y, sample_weight, epochs, initial_epoch, kwargs, fresh,
+                                       partial, warm_start):
             return
         y = self._adapt_target_to_model(self.target_encoder_.transform(y))
         self._check_model_compatibility(y)
         self._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
 
-    # What the library's estimator fit takes from the routed fit arguments; any other one set
-    # (callbacks, validation_batch_size, steps_per_epoch...) keeps the fit on model_.fit.
-    _ESTIMATOR_FIT_ARGS = {"batch_size", "epochs", "verbose", "validation_split", "shuffle"}
+    # What the library's estimator fit takes from the routed fit arguments (the last four as
+    # its fit__ parameters; validation_steps applies to datasets only, as in model_.fit); any
+    # other one set keeps the fit on model_.fit.
+    _ESTIMATOR_FIT_ARGS = {"batch_size", "epochs", "verbose", "validation_split", "shuffle",
+                           "validation_steps", "initial_epoch", "steps_per_epoch",
+                           "validation_freq", "validation_batch_size"}
 
     def _estimator_target(self, y):
         """y as the library's estimator takes it (keras_estimator_from_model), or None when
         this target stays with the Python encoders."""
         return None
 
-    def _fit_through_estimator(self, X, y, sample_weight, epochs, kwargs, fresh, partial):
+    def _fit_through_estimator(self, X, y, sample_weight, epochs, initial_epoch, kwargs, fresh,
+                               partial, warm_start):
         """The fit of model_ through the library's estimator, when nothing that the estimator
-        does not take is set: the stock target and feature encoders, numeric single-input data,
-        no fit arguments beyond epochs, batch_size, verbose, validation_split and shuffle.
-        A freshly built model_ gets a new estimator (keras_estimator_from_model: it analyses and
-        encodes y, trains model_ in place with the callbacks, keras_estimator_fit_callbacks, and
-        keeps history_); a warm-started fit or a partial_fit continues with the estimator that
-        trained model_ (keras_estimator_partial_fit: one epoch numbered after the current one,
-        history_ extended; a partial_fit's classes go to the first call). Returns False (nothing
-        done) otherwise, and model_.fit trains as before."""
+        does not take is set: numeric single-input data (after the feature encoder), the fit
+        arguments of _ESTIMATOR_FIT_ARGS. The stock target encoder's work is the library's (it
+        analyses and encodes y); a user's `target_encoder` encodes y here and the library takes
+        the targets as encoded (its target_encoder "passthrough", the columns of each output of
+        a multi-output model as output_columns), and predictions go back through the user's
+        inverse_transform.
+        A freshly built model_ gets a new estimator (keras_estimator_from_model: it trains
+        model_ in place with the callbacks, keras_estimator_fit_callbacks, and keeps history_);
+        a warm-started fit or a partial_fit continues with the estimator that trained model_
+        (keras_estimator_partial_fit; a partial_fit's classes go to the first call). Epochs are
+        numbered from initial_epoch (fit__initial_epoch), and history_ is extended as SciKeras
+        extends it. Returns False (nothing done) otherwise, and model_.fit trains as before."""
         from . import _lib, _native, _plugins
-        if not self._library_eligible():
+        if not _lib.has("keras_estimator_fit_callbacks"):
             return False
+        passthrough = type(self).target_encoder is not _stock(type(self), "target_encoder")
         lib = None if fresh else self.__dict__.get("_library_estimator")
-        if not fresh and (lib is None or lib.model is not self.model_ or
-                          (partial and lib.epochs != self.current_epoch)):
+        if not fresh and (lib is None or lib.model is not self.model_):
             return False
         args = route_params(self.get_params(), "fit", self._fit_kwargs)
         args.update(kwargs, epochs=epochs)
@@ -389,27 +397,41 @@ class BaseWrapper(BaseEstimator):
                if k not in self._ESTIMATOR_FIT_ARGS and k != "callbacks"):
             return False
         callbacks = self._callbacks_for("callbacks") + self._callbacks_for("fit__callbacks")
-        _whole_batch(args, X, ("batch_size",))
+        _whole_batch(args, X, ("batch_size", "validation_batch_size"))
         verbose = args.get("verbose", 1)
         if isinstance(verbose, bool) or verbose not in (0, 1, 2):
             return False
-        x = np.asarray(X)
-        target = self._estimator_target(y)
+        if not isinstance(X, np.ndarray) or X.dtype.kind not in "biuf" or X.ndim < 2 or \
+                self.model_._io_count(True) != 1:
+            return False
+        columns = None
+        if passthrough:
+            target, columns = self._encoded_target(y)
+        else:
+            target = self._estimator_target(y)
         labels = isinstance(target, list)  # text labels, keras_estimator_fit_labels
-        if target is None or x.dtype.kind not in "biuf" or x.ndim < 2 or \
-                (lib is not None and lib.labels != labels):
+        if target is None or (not passthrough and self.model_._io_count(False) != 1) or \
+                (lib is not None and (lib.labels != labels or lib.passthrough != passthrough)):
             return False
         classes = None
-        if partial and fresh and is_classifier(self) and np.ndim(y) == 1:
-            classes = [str(c) for c in self.classes_] if labels else \
+        if partial and fresh and is_classifier(self) and np.ndim(y) == 1 and not passthrough:
+            classes = [exact_label_text(c) for c in self.classes_] if labels else \
                 self._exact_float32(self.classes_)
             if classes is None:
                 return False
         params = self._library_params(args)
         params.update(epochs=int(args["epochs"]), verbose=int(verbose), warm_start=not fresh,
                       shuffle=bool(args.get("shuffle", True)),
-                      validation_split=float(args.get("validation_split") or 0.0))
-        x = _native.as_float32(x, "X")
+                      validation_split=float(args.get("validation_split") or 0.0),
+                      batch_size=params.get("batch_size"),
+                      target_encoder="passthrough" if passthrough else None,
+                      output_columns=columns, fit__initial_epoch=int(initial_epoch))
+        if is_classifier(self):
+            numeric = labels and np.asarray(y).dtype.kind in "biuf"
+            params["label_order"] = "numeric" if numeric else None
+        for key in ("steps_per_epoch", "validation_freq", "validation_batch_size"):
+            params["fit__" + key] = None if args.get(key) is None else int(args[key])
+        x = _native.as_float32(X, "X")
         sw = None if sample_weight is None else \
             np.ascontiguousarray(sample_weight, np.float32).reshape(-1)
         if lib is None:
@@ -437,19 +459,37 @@ class BaseWrapper(BaseEstimator):
         probe = _plugins.PROBE_FIT_EPOCHS if _plugins.native_interrupt_available() else 0
         self.model_._native_fit(callbacks, fit, probe)
         history = _native.take_json(_lib.keras_estimator_metadata, lib.handle)["history_"]
-        # The estimator's history runs since model_ was built; this fit's epochs are its tail.
-        first, lib.epochs = lib.epochs, len(history["loss"])
-        initial = first if partial else 0
-        history = self.model_._record_history({k: v[first:] for k, v in history.items()},
-                                              initial, initial + (1 if partial else params["epochs"]),
-                                              params["verbose"])
-        if not (partial and hasattr(self, "history_")):
+        # The estimator's history runs since model_ was built; this fit's epochs are each
+        # key's tail (validation keys have fewer entries with validation_freq > 1).
+        seen, lib.counts = lib.counts, {k: len(v) for k, v in history.items()}
+        history = self.model_._record_history(
+            {k: v[seen.get(k, 0):] for k, v in history.items()}, initial_epoch,
+            initial_epoch + params["epochs"], params["verbose"])
+        # SciKeras: a new history_ unless the fit continues (warm start or partial_fit) from a
+        # non-zero initial epoch.
+        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = defaultdict(list)
         for key, values in history.history.items():
             self.history_[key] += list(values)
         # predict, predict_proba and score decode through the same estimator.
         self._library_estimator = lib
         return True
+
+    def _encoded_target(self, y):
+        """y encoded by the user's target_encoder_, as the library's "passthrough" target: one
+        float32 array for a single-output model, else the outputs' targets side by side (in the
+        model's output order, each as rows) and the columns of each (output_columns); (None,
+        None) when the encoding is not numeric."""
+        encoded = self._adapt_target_to_model(self.target_encoder_.transform(y))
+        self._check_model_compatibility(encoded)
+        try:
+            parts = self.model_._arrays(encoded, "y", inputs=False)
+        except (TypeError, ValueError):
+            return None, None
+        if len(parts) == 1:
+            return np.ascontiguousarray(parts[0], np.float32), None
+        rows = [np.ascontiguousarray(p, np.float32).reshape(len(p), -1) for p in parts]
+        return np.ascontiguousarray(np.concatenate(rows, axis=1)), [r.shape[1] for r in rows]
 
     def _library_eligible(self):
         """Whether the library's estimator can stand for this one: the stock target and
@@ -528,7 +568,10 @@ class BaseWrapper(BaseEstimator):
             raise NotFittedError("Estimator needs to be fit before `predict` can be called")
         X, _ = self._validate_data(X)
         lib, options = found
-        return lib.predict(call, self.feature_encoder_.transform(X), options)
+        pred = lib.predict(call, self.feature_encoder_.transform(X), options)
+        if lib.passthrough:  # the model's raw outputs, for the user's target encoder
+            return _EncodedPrediction(self.model_, pred)
+        return pred
 
     def _predict_raw(self, X, **kwargs):
         if not self.initialized_:
@@ -544,6 +587,8 @@ class BaseWrapper(BaseEstimator):
         """Predictions decoded by the target encoder (by the library estimator that decoded
         the targets when the fit went through it)."""
         pred = self._library_predict("keras_estimator_predict", X, kwargs)
+        if isinstance(pred, _EncodedPrediction):
+            return self.target_encoder_.inverse_transform(pred.outputs)
         if pred is not None:
             return self._from_library_prediction(pred)
         raw = self._predict_raw(X, **kwargs)
@@ -560,8 +605,8 @@ class BaseWrapper(BaseEstimator):
         score_args = route_params(self.get_params(), "score", set())
         found = self._library_estimator_for({})
         stock = getattr(_stock(type(self), "scorer"), "__func__", None)
-        target = None if found is None or score_args or type(self).scorer is not stock \
-            else self._exact_float32(y)
+        target = None if found is None or found[0].passthrough or score_args or \
+            type(self).scorer is not stock else self._exact_float32(y)
         if target is not None:
             X, _ = self._validate_data(X)
             lib, options = found
@@ -580,7 +625,9 @@ class BaseWrapper(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())  # object's is the instance's own dict
         lib = state.pop("_library_estimator", None)  # a handle: the copy restores its own
-        if lib is not None and lib.model is state.get("model_"):
+        # (one fitted on targets a user's encoder encoded is not restored: the copy decodes
+        # model_.predict's outputs with that encoder)
+        if lib is not None and lib.model is state.get("model_") and not lib.passthrough:
             state["_library_state"] = lib.state()
         model = state.get("model")
         if isinstance(model, Model) and model._handle is None and \
@@ -627,7 +674,9 @@ class _LibraryEstimator:
         self.model = model
         self.params = dict(params)
         self.labels = labels  # fitted on text labels (keras_estimator_fit_labels)
-        self.epochs = 0  # trained since model was built
+        # fitted on targets a user's encoder encoded (target_encoder "passthrough")
+        self.passthrough = self.params.get("target_encoder") == "passthrough"
+        self.counts = {}  # history entries per key since model was built
         self._finalizer = weakref.finalize(self, _lib.keras_estimator_free, handle)
 
     @classmethod
@@ -640,7 +689,7 @@ class _LibraryEstimator:
             _estimator_kind(est), est.model_._handle, _native.dumps(params),
             _native.dumps(metadata), ctypes.byref(h)))
         lib = cls(h.value, est.model_, params, metadata.get("classes_kind") == "strings")
-        lib.epochs = len(metadata["history_"].get("loss", []))
+        lib.counts = {k: len(v) for k, v in metadata["history_"].items()}
         return lib
 
     def state(self):
@@ -685,7 +734,8 @@ class _LibraryEstimator:
                 len(x), options)
             return np.array(labels, dtype=object)
         call = getattr(_lib, call)
-        units = int(np.prod([d or 1 for d in self.model.output_shape[1:]]))
+        units = sum(int(np.prod([d or 1 for d in self.model._io_shape(False, i, 1)[1:]]))
+                    for i in range(self.model._io_count(False)))
         out = np.empty(len(x) * max(units, 2), np.float32)
         dims, ndim = (ctypes.c_int64 * _lib.KERAS_MAX_RANK)(), ctypes.c_int32()
         self._run(lambda: _native.check(call(self.handle, *_float_buffer(x), out.ctypes.data,
@@ -703,6 +753,21 @@ class _LibraryEstimator:
             None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw),
             ctypes.byref(score))), len(x), options)
         return float(score.value)
+
+
+class _EncodedPrediction:
+    """A passthrough estimator's raw prediction (keras_estimator_predict: each sample's outputs
+    side by side) as model_.predict gives it: one array, or a list per output."""
+
+    def __init__(self, model, joined):
+        n, count = len(joined), model._io_count(False)
+        shapes = [model._io_shape(False, i, n) for i in range(count)]
+        flat, parts, start = joined.reshape(n, -1), [], 0
+        for shape in shapes:
+            width = int(np.prod(shape[1:]))
+            parts.append(flat[:, start:start + width].reshape(shape))
+            start += width
+        self.outputs = parts[0] if count == 1 else parts
 
 
 def _estimator_kind(est):

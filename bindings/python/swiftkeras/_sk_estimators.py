@@ -7,8 +7,9 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.class_weight import compute_sample_weight
 
-from ._sk_utils import ClassifierLabelEncoder, RegressorTargetEncoder, describe_target
-from ._sk_base import BaseWrapper
+from ._sk_utils import (ClassifierLabelEncoder, RegressorTargetEncoder, describe_target,
+                        exact_label_text, integer_label_texts)
+from ._sk_base import BaseWrapper, _EncodedPrediction
 
 
 class KerasClassifier(ClassifierMixin, BaseWrapper):
@@ -74,9 +75,10 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def _estimator_target(self, y):
         """The labels as the library's estimator takes them, which it encodes as
         target_encoder_ would: binary and multiclass labels as float32 numbers (when exact) or
-        as a list of strings (text labels, keys as keras_estimator_describe's), one-hot and
-        multi-label rows; None for the rest (multi-output), which stays with the Python
-        encoder."""
+        as a list of strings (text labels, keys as keras_estimator_describe's; integer labels
+        that float32 cannot hold, as their exact decimal text, which the library orders by
+        value), one-hot and multi-label rows; None for the rest (multi-output), which stays
+        with the Python encoder."""
         y = np.asarray(y)
         kind = self.target_encoder_._target_type
         if kind in ("binary", "multiclass") and y.ndim == 1 and (y.dtype.kind in "US" or (
@@ -86,7 +88,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             return None
         if kind in ("binary", "multiclass") and y.ndim == 1:
             labels = np.ascontiguousarray(y, np.float32)
-            return labels if np.array_equal(labels, y) else None
+            if np.array_equal(labels, y):
+                return labels
+            return integer_label_texts(y)
         if kind in ("multiclass-onehot", "multilabel-indicator") and y.ndim == 2:
             return np.ascontiguousarray(y, np.float32)
         return None
@@ -142,13 +146,15 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         # The encoder's classes: a warm-started fit leaves classes_ None, as SciKeras's does.
         classes = self.target_encoder_.classes_
         if pred.dtype == object:  # text labels: the classes they name
-            lookup = {str(c): c for c in classes}
+            lookup = {exact_label_text(c): c for c in classes}
             pred = np.array([lookup[p] for p in pred], dtype=object)
         return pred.astype(classes.dtype).reshape(-1, *self.target_encoder_._y_shape[1:])
 
     def predict_proba(self, X, **kwargs):
         """Class probabilities; two columns for a single sigmoid unit, as scikit-learn has."""
         proba = self._library_predict("keras_estimator_predict_proba", X, kwargs)
+        if isinstance(proba, _EncodedPrediction):
+            return self.target_encoder_.inverse_transform(proba.outputs, return_proba=True)
         if proba is not None:
             return np.squeeze(proba)  # as SciKeras's ClassifierLabelEncoder
         raw = self._predict_raw(X, **kwargs)

@@ -65,14 +65,34 @@ def loss_name(loss):
 
 
 def _label_key(value):
-    """A class label as the library keys it: integers without a fraction, other numbers as
-    float32 reprs, anything else as text."""
-    if isinstance(value, (bool, np.bool_)):
+    """A class label as the library keys it: integers (and integral floats) as their exact
+    decimal text, other numbers as float32 reprs, anything else as text."""
+    if isinstance(value, (bool, np.bool_, int, np.integer)):
         return str(int(value))
-    if isinstance(value, (int, float, np.number)):
-        v = float(np.float32(value))
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (float, np.number)):
+        return repr(float(np.float32(value)))
     return str(value)
+
+
+def exact_label_text(value):
+    """A label as the text the library's estimator was given and predicts: integers exactly
+    (see integer_label_texts), anything else as str()."""
+    if isinstance(value, (int, np.integer, float, np.floating)) and \
+            not isinstance(value, (bool, np.bool_)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def integer_label_texts(y):
+    """Integer labels (any size; integral floats too) as their exact decimal text, for the
+    library to encode without float32's loss (its label_order "numeric" sorts them by value);
+    None when y holds a non-integral number."""
+    y = np.asarray(y)
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        return None
+    return [exact_label_text(v) for v in y.tolist()]
 
 
 def describe_target(kind, y, x_shape=None, loss=None, class_weight=None, output_units=0):
@@ -91,7 +111,15 @@ def describe_target(kind, y, x_shape=None, loss=None, class_weight=None, output_
     shape = tuple(x_shape) if x_shape is not None else (len(y), 1)
     numeric = y.dtype.kind in "biuf" or (y.dtype.kind == "O" and all(
         isinstance(v, (int, float, np.number)) for v in y.ravel()))
-    if numeric:
+    texts = None
+    if numeric and kind == "KerasClassifier" and y.ndim == 1 and y.dtype.kind in "iuf" and \
+            not np.array_equal(np.asarray(y, np.float32), y):
+        texts = integer_label_texts(y)  # labels float32 cannot hold: exactly, as text
+        if texts is not None:
+            params["label_order"] = "numeric"
+    if texts is not None:
+        ybuf = (None, 0, None, json.dumps(texts).encode())
+    elif numeric:
         data = np.ascontiguousarray(y, np.float32)
         ybuf = (data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), data.ndim,
                 _native.int64_array(data.shape), None)

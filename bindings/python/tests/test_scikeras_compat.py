@@ -271,3 +271,77 @@ def test_images_grid_search_and_pipeline_natively():
     piped = NativeGridSearchCV(pipe, {"clf__model__hidden": [4, 8]}, cv=3).fit(flat, y)
     assert piped.native_ and piped.best_score_ > 0.8  # keras_pipeline_new
     assert piped.predict(flat).shape == (180,)
+
+
+def test_fit_arguments_history_as_scikeras(iris):
+    """validation_freq, steps_per_epoch, validation_batch_size and initial_epoch (the library
+    estimator's fit__ parameters): history_ keys and lengths as SciKeras's, a warm fit from a
+    non-zero initial_epoch extending it and a partial_fit after a warm fit continuing it."""
+    x, y = iris
+
+    def make(w, lib, _):
+        return w.KerasClassifier(model=dense_model(lib), loss="sparse_categorical_crossentropy",
+                                 epochs=4, batch_size=16, verbose=0, random_state=0,
+                                 validation_split=0.2, validation_batch_size=8,
+                                 fit__validation_freq=2, fit__steps_per_epoch=3,
+                                 warm_start=True)
+    ours, theirs = both(make, ([], []))
+    lengths = lambda est: {k: len(v) for k, v in est.history_.items()}
+    for step in (lambda e: e.fit(x, y), lambda e: e.fit(x, y, initial_epoch=4, epochs=2),
+                 lambda e: e.partial_fit(x, y), lambda e: e.fit(x, y)):
+        step(ours), step(theirs)
+        assert lengths(ours) == lengths(theirs)
+        assert ours.current_epoch == theirs.current_epoch
+
+
+def test_multi_output_and_large_integer_labels_as_scikeras(iris):
+    """A two-headed model with a splitting target encoder, and int64 labels beyond float32's
+    integers: predictions' shapes and dtypes, classes_, meta and history keys as SciKeras's."""
+    x, y = iris
+    y2 = np.stack([y, (x[:, 0] > 0).astype(int)], axis=1)
+
+    def split(t):
+        return [t[:, 0], t[:, 1:].astype(np.float32)]
+
+    def join(p):
+        return np.stack([np.argmax(p[0], 1), (p[1][:, 0] > 0.5).astype(int)], 1)
+
+    def make(w, lib, _):
+        class Splitter(FunctionTransformer):
+            def __init__(self):
+                super().__init__(split, join, check_inverse=False)
+
+            def get_metadata(self):
+                return {"n_outputs_expected_": 2}
+
+        class MultiOutput(w.KerasClassifier):
+            @property
+            def target_encoder(self):
+                return Splitter()
+
+        def build(meta):
+            inp = lib.Input((meta["n_features_in_"],))
+            h = lib.layers.Dense(8, activation="relu")(inp)
+            return lib.Model(inp, [lib.layers.Dense(3, activation="softmax", name="kind")(h),
+                                   lib.layers.Dense(1, activation="sigmoid", name="big")(h)])
+        return MultiOutput(model=build, loss=["sparse_categorical_crossentropy",
+                                              "binary_crossentropy"],
+                           epochs=2, verbose=0, random_state=0, optimizer="adam")
+    ours, theirs = both(make, ([], []))
+    ours.fit(x, y2), theirs.fit(x, y2)
+    for a, b in [(ours.predict(x), theirs.predict(x))]:
+        assert a.shape == b.shape and a.dtype == b.dtype
+    assert sorted(ours.history_) == sorted(theirs.history_)
+    for key in ("target_type_", "n_outputs_expected_", "y_ndim_", "n_features_in_"):
+        assert getattr(ours, key) == getattr(theirs, key), key
+
+    ids = np.array([2 ** 24, 2 ** 24 + 1, 2 ** 40 + 3], dtype=np.int64)
+    ours, theirs = both(lambda w, lib, _: w.KerasClassifier(
+        model=dense_model(lib), loss="sparse_categorical_crossentropy", epochs=1, verbose=0,
+        random_state=0), ([], []))
+    ours.fit(x, ids[y]), theirs.fit(x, ids[y])
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.classes_.dtype == theirs.classes_.dtype and ours.n_classes_ == theirs.n_classes_
+    a, b = ours.predict(x), theirs.predict(x)
+    assert a.shape == b.shape and a.dtype == b.dtype and set(a) <= set(ids)
+    assert ours.predict_proba(x).shape == theirs.predict_proba(x).shape

@@ -12,6 +12,7 @@ import contextlib
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris, make_regression
+from sklearn.preprocessing import FunctionTransformer
 
 from conftest import CORE, needs
 
@@ -241,7 +242,7 @@ def test_copies_decode_as_the_library_estimator(monkeypatch, fits):
     for other in (pickle.loads(pickle.dumps(est)), copy.deepcopy(est)):
         assert vars(est)["_library_estimator"].handle != vars(other)["_library_estimator"].handle
         same_decoding(monkeypatch, est, other, X, labels)
-    est.set_params(fit__validation_freq=1).fit(X, labels)
+    est.fit(X, labels, validation_data=(X[:5], np.zeros((5, 1), np.float32)))  # encoded y
     assert len(fits) == 1 and "_library_estimator" not in vars(est)
     assert est.predict(X).dtype == labels.dtype
 
@@ -333,22 +334,61 @@ def test_a_failing_python_callback_fails_the_fit(fits):
 def test_what_the_estimator_does_not_take_stays_on_model_fit(fits):
     X, y = iris()
     base = dict(model=dense_model, optimizer="adam", epochs=1, verbose=0, random_state=0)
-    # Fit arguments it does not take, text labels, a custom target encoder, warm-started and
-    # partial fits.
-    KerasClassifier(**base, fit__validation_freq=1).fit(X, y)
-    KerasClassifier(**base).fit(X, y, validation_batch_size=8)
-
-    class Own(KerasClassifier):
-        @property
-        def target_encoder(self):
-            return super().target_encoder
-
-    Own(**base).fit(X, y)
+    # A fit argument it does not take (validation_data, which Model.fit takes, y encoded).
+    held_out = (X[:10], np.zeros((10, 1), np.float32))
+    KerasClassifier(**base).fit(X, y, validation_data=held_out)
     assert fits == []
     # A model_.fit-trained model continues on model_.fit.
-    other = KerasClassifier(**base, warm_start=True, fit__validation_freq=1).fit(X, y)
+    other = KerasClassifier(**base, warm_start=True).fit(X, y, validation_data=held_out)
     other.partial_fit(X, y)
     assert fits == [] and len(other.history_["loss"]) == 2
+
+
+def test_fit_arguments_on_the_estimator(monkeypatch, fits):
+    """validation_freq, steps_per_epoch, validation_batch_size (SciKeras's parameter, routed, or
+    -1 for the whole set), validation_steps and a non-zero initial_epoch go to the library
+    estimator (its fit__ parameters) and train as model_.fit does, bit for bit; validation
+    keys hold an entry every validation_freq epochs."""
+    X, y = iris()
+    base = dict(model=dense_model, optimizer="adam", epochs=4, batch_size=16, verbose=0,
+                random_state=4, validation_split=0.2, metrics=["accuracy"])
+    for kw, fit_kw in [(dict(fit__validation_freq=2), {}), (dict(fit__steps_per_epoch=3), {}),
+                       (dict(validation_batch_size=8), {}),
+                       (dict(fit__validation_batch_size=-1), dict(validation_steps=2)),
+                       ({}, dict(validation_freq=3, steps_per_epoch=5))]:
+        fits.clear()
+        est = same_fit(monkeypatch, fits, lambda: KerasClassifier(**base, **kw), X, y, **fit_kw)
+        freq = kw.get("fit__validation_freq", fit_kw.get("validation_freq", 1))
+        assert len(est.history_["loss"]) == 4
+        assert len(est.history_["val_accuracy"]) == 4 // freq
+    # initial_epoch: `epochs` epochs numbered from it (SciKeras: Model.fit(epochs=initial_epoch
+    # + epochs, initial_epoch=initial_epoch)); what a callback sees.
+    recorders = []
+
+    def make():
+        recorders.append(Recorder())
+        return KerasClassifier(**dict(base, epochs=2), callbacks=[recorders[-1]])
+    fits.clear()
+    est = same_fit(monkeypatch, fits, make, X, y, initial_epoch=3)
+    assert len(est.history_["loss"]) == 2 and est.current_epoch == 2
+    assert [e for e, *_ in recorders[0].seen] == [3, 4] and recorders[0].seen == recorders[1].seen
+
+
+def test_initial_epoch_extends_a_warm_history(monkeypatch, fits):
+    """A warm-started fit from a non-zero initial_epoch extends history_ (SciKeras); from 0 it
+    starts a new one; both on the library estimator that trained the model."""
+    X, y = iris()
+    make = lambda: KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
+                                   random_state=5, warm_start=True)
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y),
+                                        lambda e: e.fit(X, y, initial_epoch=2),
+                                        lambda e: e.fit(X, y, initial_epoch=4, epochs=1)])
+    assert len(fits) == 3 and fits[0] == fits[1] == fits[2]
+    assert_same_state(a, b, X)
+    assert len(a.history_["loss"]) == 5
+    fits.clear()
+    a.fit(X, y)
+    assert len(fits) == 1 and len(a.history_["loss"]) == 2
 
 
 def test_text_labels_on_the_estimator(monkeypatch, fits):
@@ -428,8 +468,8 @@ def test_partial_fit_continues_on_the_estimator(monkeypatch):
 def test_warm_start_continues_the_model_on_the_estimator(monkeypatch, fits):
     """warm_start=True: the second fit trains the same model further through the same library
     estimator; history_ holds that fit's epochs, as SciKeras's (and model_.fit's). A
-    partial_fit after it numbers its epoch after history_, which the estimator (counting since
-    the model was built) does not: it goes to model_.fit."""
+    partial_fit after it numbers its epoch after history_ (SciKeras's current_epoch), not after
+    the epochs trained since the model was built: on the same estimator, from that epoch."""
     partials = counted(monkeypatch, "keras_estimator_partial_fit")
     X, y = iris()
     make = lambda: KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
@@ -440,9 +480,18 @@ def test_warm_start_continues_the_model_on_the_estimator(monkeypatch, fits):
     assert len(a.history_["loss"]) == 3
     same_decoding(monkeypatch, a, b, X, y)
     fits.clear()
-    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y), lambda e: e.fit(X, y, epochs=3),
-                                        lambda e: e.partial_fit(X, y)])
-    assert len(fits) == 2 and partials == [] and len(a.history_["loss"]) == 4
+    recorders = []
+
+    def recording():
+        recorders.append(Recorder())
+        return make().set_params(callbacks=[recorders[-1]])
+    a, b = run_both(monkeypatch, recording, [
+        lambda e: e.fit(X, y), lambda e: e.fit(X, y, epochs=3), lambda e: e.partial_fit(X, y),
+        lambda e: e.partial_fit(X, y)])
+    assert len(fits) == 2 and len(partials) == 2 and partials[0] == fits[0]
+    assert len(a.history_["loss"]) == 5
+    assert [e for e, *_ in recorders[0].seen] == [0, 1, 0, 1, 2, 3, 4]
+    assert recorders[0].seen == recorders[1].seen
     assert_same_state(a, b, X)
 
 
@@ -472,3 +521,173 @@ def test_diverging_fit_keeps_the_history_as_scikeras(monkeypatch, fits):
     with monkeypatch.context() as m:
         through_model_fit(m)
         assert dict(make().fit(X * 1e10, y).history_) == dict(est.history_)
+
+
+class OneHotLabels(FunctionTransformer):
+    """A user's target encoder (SciKeras: override `target_encoder`): one-hot float rows for a
+    softmax model; class indices (or, with return_proba, the probabilities) back."""
+
+    def __init__(self):
+        super().__init__(lambda t: np.eye(3, dtype=np.float32)[np.asarray(t, int)],
+                         lambda p: np.argmax(p, axis=1), check_inverse=False)
+
+    def inverse_transform(self, y, return_proba=False):
+        return y if return_proba else super().inverse_transform(y)
+
+    def get_metadata(self):
+        return {"n_classes_": 3}
+
+
+class OwnEncoder(KerasClassifier):
+    @property
+    def target_encoder(self):
+        return OneHotLabels()
+
+
+def same_user_decoding(monkeypatch, a, b, X, y, proba=True, score=True):
+    """a's predict (and predict_proba) go through keras_estimator_predict (_proba) and the
+    user's inverse_transform; they, and score (the scorer of predict), equal b's: values,
+    shapes, dtypes."""
+    with monkeypatch.context() as m:
+        calls = counted(m, "keras_estimator_predict", "keras_estimator_predict_proba")
+        ours = [a.predict(X), a.predict(X[:1])] + (
+            [a.predict_proba(X)] if proba and hasattr(a, "predict_proba") else [])
+        assert len(calls) == len(ours)
+    theirs = [b.predict(X), b.predict(X[:1])] + (
+        [b.predict_proba(X)] if proba and hasattr(b, "predict_proba") else [])
+    for p, q in zip(ours, theirs, strict=True):
+        same_output(p, q)
+    if score:
+        assert a.score(X, y) == b.score(X, y)
+
+
+def test_user_target_encoder_on_the_estimator(monkeypatch, fits):
+    """A user's target_encoder encodes y in Python; the library estimator takes the targets as
+    encoded (target_encoder "passthrough") and trains as model_.fit does, bit for bit; the
+    model's raw predictions go back through the user's inverse_transform."""
+    X, y = iris()
+    make = lambda: OwnEncoder(dense_model, loss="categorical_crossentropy", optimizer="adam",
+                              epochs=3, batch_size=16, verbose=0, random_state=6)
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y)])
+    assert len(fits) == 1
+    assert_same_state(a, b, X)
+    same_user_decoding(monkeypatch, a, b, X, y)
+    assert a.n_classes_ == 3 and a.predict(X).dtype == np.int64
+    # partial_fit continues on the same estimator.
+    partials = counted(monkeypatch, "keras_estimator_partial_fit")
+    a, b = run_both(monkeypatch, make, [lambda e: e.partial_fit(X, y)] * 2)
+    assert len(partials) == 2
+    assert_same_state(a, b, X)
+
+
+def test_user_feature_and_target_encoders_of_a_regressor(monkeypatch, fits):
+    """SciKeras's encoder hooks on a regressor: log1p targets and scaled features, encoded in
+    Python, trained on the library estimator as model_.fit trains them."""
+    X, y = make_regression(n_samples=60, n_features=4, noise=0.1, random_state=2)
+    y = np.abs(y)
+
+    class Custom(KerasRegressor):
+        @property
+        def target_encoder(self):
+            return FunctionTransformer(np.log1p, np.expm1)
+
+        @property
+        def feature_encoder(self):
+            return FunctionTransformer(lambda a: a * 0.5)
+    def build():
+        return keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    make = lambda: Custom(build, loss="mse", optimizer="adam", epochs=3, batch_size=8, verbose=0,
+                          random_state=7)
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y)])
+    assert len(fits) == 1
+    assert_same_state(a, b, X)
+    same_user_decoding(monkeypatch, a, b, X, y)
+
+
+class Splitter(FunctionTransformer):
+    """SciKeras's multi-output pattern: y's columns as a list, one target per model output."""
+
+    def __init__(self):
+        super().__init__(lambda t: [t[:, 0], t[:, 1:].astype(np.float32)],
+                         lambda p: np.stack([np.argmax(p[0], 1), (p[1][:, 0] > 0.5).astype(int)], 1),
+                         check_inverse=False)
+
+    def get_metadata(self):
+        return {"n_outputs_expected_": 2, "n_classes_": 3}
+
+
+class MultiOutput(KerasClassifier):
+    @property
+    def target_encoder(self):
+        return Splitter()
+
+
+def two_heads(meta):
+    inp = keras.Input((meta["n_features_in_"],))
+    h = keras.layers.Dense(8, activation="relu")(inp)
+    return keras.Model(inp, [keras.layers.Dense(3, activation="softmax", name="kind")(h),
+                             keras.layers.Dense(1, activation="sigmoid", name="big")(h)])
+
+
+def test_multi_output_targets_on_the_estimator(monkeypatch, fits):
+    """A two-output model with a splitting target encoder: the library estimator takes the
+    outputs' targets side by side (output_columns) and trains both heads as model_.fit does,
+    bit for bit; predict's raw outputs are one array per head for the user's inverse_transform;
+    a dict of targets keyed by output name too."""
+    X, y = iris()
+    y2 = np.stack([y, (X[:, 0] > 5.8).astype(int)], axis=1)
+    make = lambda: MultiOutput(model=two_heads, optimizer="adam", epochs=3, batch_size=16,
+                               loss=["sparse_categorical_crossentropy", "binary_crossentropy"],
+                               verbose=0, random_state=0, metrics=["accuracy"])
+    a, b = run_both(monkeypatch, make, [lambda e: e.fit(X, y2)])
+    assert len(fits) == 1
+    assert_same_state(a, b, X)
+    # Splitter has no return_proba, and scikit-learn's accuracy no multiclass-multioutput.
+    same_user_decoding(monkeypatch, a, b, X, y2, proba=False, score=False)
+    assert a.predict(X).shape == (150, 2) and a.target_type_ == "multiclass-multioutput"
+    assert "kind_loss" in a.history_ and "big_loss" in a.history_
+
+    class ByName(Splitter):
+        def __init__(self):
+            FunctionTransformer.__init__(
+                self, lambda t: {"big": t[:, 1:].astype(np.float32), "kind": t[:, 0]},
+                lambda p: np.stack([np.argmax(p[0], 1), (p[1][:, 0] > 0.5).astype(int)], 1),
+                check_inverse=False)
+
+    class Named(MultiOutput):
+        @property
+        def target_encoder(self):
+            return ByName()
+    fits.clear()
+    named = Named(**make().get_params()).fit(X, y2)
+    assert len(fits) == 1
+    assert_same_state(named, a, X)
+
+
+def test_integer_labels_beyond_float32(monkeypatch, fits):
+    """int64 ids that float32 cannot hold (2^24 + 1) go to the library as their exact text
+    (label_order "numeric": classes sorted by value) and come back exactly, in y's dtype, as the
+    Python encoders give them; partial_fit's classes too."""
+    X, y = iris()
+    ids = np.array([2 ** 24, 2 ** 24 + 1, 2 ** 40 + 3], dtype=np.int64)
+    labels = ids[y]
+    make = lambda: KerasClassifier(dense_model, optimizer="adam", epochs=2, batch_size=16,
+                                   verbose=0, random_state=11)
+    est = same_fit(monkeypatch, fits, make, X, labels)
+    assert list(est.classes_) == list(ids) and est.classes_.dtype == np.int64
+    assert est.predict(X).dtype == np.int64 and set(est.predict(X)) <= set(ids)
+    partials = counted(monkeypatch, "keras_estimator_fit_labels")
+    first = labels != ids[2]
+    a, b = run_both(monkeypatch, make, [
+        lambda e: e.partial_fit(X[first], labels[first], classes=ids[::-1]),
+        lambda e: e.partial_fit(X, labels)])
+    assert len(partials) == 2
+    assert_same_state(a, b, X)
+    assert list(a.classes_) == list(ids)
+    # class_weight keys are the exact ids.
+    fits.clear()
+    weighted = KerasClassifier(dense_model, optimizer="adam", epochs=1, verbose=0,
+                               random_state=11, class_weight={int(ids[1]): 4.0}).fit(X, labels)
+    plain = make().set_params(epochs=1).fit(X, labels)
+    assert len(fits) == 2
+    assert not np.allclose(weighted.predict_proba(X), plain.predict_proba(X))
