@@ -205,7 +205,9 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
             if let b = try r.optionalInt(key), b <= 0 { throw r.bad(key, .int(b), "a positive integer or None") }
         }
         let givenInitialEpoch = try r.optionalInt("fit__initial_epoch")
-        if let e = givenInitialEpoch, e < 0 { throw r.bad("fit__initial_epoch", .int(e), "a non-negative integer or None") }
+        if let e = givenInitialEpoch, e < 0 || e > Int.max - epochs {
+            throw r.bad("fit__initial_epoch", .int(e), "a non-negative integer (below \(Int.max) - epochs) or None")
+        }
         let passthrough = try targetPassthrough()
         if passthrough, let cw = getParams()["class_weight"], !cw.isNone {
             throw KerasError.invalidArgument("\(estimatorName).fit: class_weight needs the estimator's own target encoding; with target_encoder 'passthrough' give the weights as sample_weight")

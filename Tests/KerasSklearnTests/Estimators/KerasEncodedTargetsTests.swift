@@ -109,7 +109,7 @@ final class KerasEncodedTargetsTests: XCTestCase {
         try clf.partialFit(x, y, callbacks: [epochs])
         XCTAssertEqual(epochs.seen.last, 7)
         XCTAssertEqual(clf.history["loss"]?.count, 5)
-        for (key, value) in [("fit__initial_epoch", -1), ("fit__steps_per_epoch", 0), ("fit__validation_freq", 0),
+        for (key, value) in [("fit__initial_epoch", -1), ("fit__initial_epoch", Int.max), ("fit__steps_per_epoch", 0), ("fit__validation_freq", 0),
                              ("validation_batch_size", 0), ("fit__validation_batch_size", -2)] {
             var params: Params = ["verbose": 0]
             params[key] = .int(value)
