@@ -31,7 +31,7 @@ if arguments.contains("--gemm-peak") {
 }
 
 if let n = option("--profile-otto").flatMap(Int.init) {
-    try profileOtto(epochs: n)
+    try profileOtto(epochs: n, withPeak: arguments.contains("--with-peak"))
     exit(0)
 }
 

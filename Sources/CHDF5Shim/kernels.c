@@ -217,10 +217,11 @@ SK_AVX2 static inline __m256i sk_lanes(long n) {
 }
 
 /* R (1 or 4) rows by one or two vectors of C; the last vector covers the lanes of `tail` only when
-   `masked`. Every element sums its k products in order, then is scaled by alpha. */
+   `masked`. Every element sums its k products in order, then is scaled by alpha, then has the
+   bias's element of its column added (when `bias`), else C's own value (when `accumulate`). */
 SK_AVX2 static inline __attribute__((always_inline)) void
 sk_gemm_tile(const int R, const int nv, const int masked, long k, float alpha, const float *a, long ars, long acs,
-             const float *b, long ldb, float *c, long ldc, int accumulate, __m256i tail) {
+             const float *b, long ldb, const float *bias, float *c, long ldc, int accumulate, __m256i tail) {
     __m256 acc[4][2];
     for (int r = 0; r < R; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
     for (long p = 0; p < k; p++) {
@@ -245,7 +246,8 @@ sk_gemm_tile(const int R, const int nv, const int masked, long k, float alpha, c
         for (int v = 0; v < nv; v++) {
             int part = masked && v == nv - 1;
             __m256 x = _mm256_mul_ps(acc[r][v], al);
-            if (accumulate) x = _mm256_add_ps(x, part ? _mm256_maskload_ps(cr + 8 * v, tail) : _mm256_loadu_ps(cr + 8 * v));
+            if (bias) x = _mm256_add_ps(x, part ? _mm256_maskload_ps(bias + 8 * v, tail) : _mm256_loadu_ps(bias + 8 * v));
+            else if (accumulate) x = _mm256_add_ps(x, part ? _mm256_maskload_ps(cr + 8 * v, tail) : _mm256_loadu_ps(cr + 8 * v));
             if (part) _mm256_maskstore_ps(cr + 8 * v, tail, x); else _mm256_storeu_ps(cr + 8 * v, x);
         }
     }
@@ -254,21 +256,34 @@ sk_gemm_tile(const int R, const int nv, const int masked, long k, float alpha, c
 /* R rows of C, all n columns, sixteen at a time. */
 SK_AVX2 static inline __attribute__((always_inline)) void
 sk_gemm_rows(const int R, long n, long k, float alpha, const float *a, long ars, long acs, const float *b, long ldb,
-             float *c, long ldc, int accumulate) {
+             const float *bias, float *c, long ldc, int accumulate) {
     long j = 0;
     for (; j + 16 <= n; j += 16)
-        sk_gemm_tile(R, 2, 0, k, alpha, a, ars, acs, b + j, ldb, c + j, ldc, accumulate, _mm256_setzero_si256());
+        sk_gemm_tile(R, 2, 0, k, alpha, a, ars, acs, b + j, ldb, bias ? bias + j : 0, c + j, ldc, accumulate,
+                     _mm256_setzero_si256());
     long left = n - j;
-    if (left == 8) sk_gemm_tile(R, 1, 0, k, alpha, a, ars, acs, b + j, ldb, c + j, ldc, accumulate, _mm256_setzero_si256());
-    else if (left > 8) sk_gemm_tile(R, 2, 1, k, alpha, a, ars, acs, b + j, ldb, c + j, ldc, accumulate, sk_lanes(left - 8));
-    else if (left > 0) sk_gemm_tile(R, 1, 1, k, alpha, a, ars, acs, b + j, ldb, c + j, ldc, accumulate, sk_lanes(left));
+    const float *bj = bias ? bias + j : 0;
+    if (left == 8) sk_gemm_tile(R, 1, 0, k, alpha, a, ars, acs, b + j, ldb, bj, c + j, ldc, accumulate, _mm256_setzero_si256());
+    else if (left > 8) sk_gemm_tile(R, 2, 1, k, alpha, a, ars, acs, b + j, ldb, bj, c + j, ldc, accumulate, sk_lanes(left - 8));
+    else if (left > 0) sk_gemm_tile(R, 1, 1, k, alpha, a, ars, acs, b + j, ldb, bj, c + j, ldc, accumulate, sk_lanes(left));
+}
+
+SK_AVX2 static inline __attribute__((always_inline)) void
+sk_gemm_all(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b, long ldb,
+            const float *bias, float *c, long ldc, int accumulate) {
+    long i = 0;
+    for (; i + 4 <= m; i += 4) sk_gemm_rows(4, n, k, alpha, a + i * ars, ars, acs, b, ldb, bias, c + i * ldc, ldc, accumulate);
+    for (; i < m; i++) sk_gemm_rows(1, n, k, alpha, a + i * ars, ars, acs, b, ldb, bias, c + i * ldc, ldc, accumulate);
 }
 
 SK_AVX2 void sk_gemm_strided(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b,
                              long ldb, float *c, long ldc, int accumulate) {
-    long i = 0;
-    for (; i + 4 <= m; i += 4) sk_gemm_rows(4, n, k, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc, accumulate);
-    for (; i < m; i++) sk_gemm_rows(1, n, k, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc, accumulate);
+    sk_gemm_all(m, n, k, alpha, a, ars, acs, b, ldb, 0, c, ldc, accumulate);
+}
+
+SK_AVX2 void sk_gemm_strided_bias(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b,
+                                  long ldb, const float *bias, float *c, long ldc) {
+    sk_gemm_all(m, n, k, alpha, a, ars, acs, b, ldb, bias, c, ldc, 0);
 }
 
 
@@ -393,6 +408,11 @@ void sk_gemm_strided(long m, long n, long k, float alpha, const float *a, long a
                      long ldb, float *c, long ldc, int accumulate) {
     (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)ars; (void)acs; (void)b; (void)ldb; (void)c; (void)ldc;
     (void)accumulate;
+}
+void sk_gemm_strided_bias(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b,
+                          long ldb, const float *bias, float *c, long ldc) {
+    (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)ars; (void)acs; (void)b; (void)ldb; (void)bias; (void)c;
+    (void)ldc;
 }
 void sk_softmax_rows(float *p, long rows, long cols) { (void)p; (void)rows; (void)cols; }
 void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols) { (void)g; (void)y; (void)rows; (void)cols; }

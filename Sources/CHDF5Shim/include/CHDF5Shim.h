@@ -84,6 +84,11 @@ void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B, float *
 void sk_gemm_strided(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b,
                      long ldb, float *c, long ldc, int accumulate);
 
+/* As sk_gemm_strided, with bias[j] added to each element of column j instead of C's own values
+   (a Dense layer's `x . kernel + bias`, Kernels+Dense.swift). */
+void sk_gemm_strided_bias(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b,
+                          long ldb, const float *bias, float *c, long ldc);
+
 /* Softmax of each contiguous row of (rows, cols) in place. */
 void sk_softmax_rows(float *p, long rows, long cols);
 

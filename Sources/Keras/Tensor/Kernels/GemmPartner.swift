@@ -1,4 +1,5 @@
 import CBLAS
+import CHDF5Shim
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -12,6 +13,11 @@ struct GemmCall {
     var m: Int, n: Int, k: Int
     var lda: Int, ldb: Int, ldc: Int
     var alpha: Float, beta: Float
+    /// Computed by the AVX2 kernel that reads A and B where they lie (``Kernels/readsInPlace(transB:inputs:units:beta:)``)
+    /// instead of OpenBLAS; `beta` is then 0 or 1.
+    var inPlace = false
+    /// With ``inPlace``: a row added to every row of C (a Dense layer's bias) in place of C's values.
+    var bias: UnsafePointer<Float>? = nil
 
     /// A whole product of dense matrices (`op(A)` m×k, `op(B)` k×n, C m×n).
     init(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
@@ -26,6 +32,14 @@ struct GemmCall {
     /// Runs the product on the calling thread.
     @inline(__always)
     func run() {
+        if inPlace {
+            if let bias {
+                sk_gemm_strided_bias(m, n, k, alpha, a, transA ? 1 : lda, transA ? lda : 1, b, ldb, bias, c, ldc)
+            } else {
+                sk_gemm_strided(m, n, k, alpha, a, transA ? 1 : lda, transA ? lda : 1, b, ldb, c, ldc, beta == 0 ? 0 : 1)
+            }
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -56,6 +70,7 @@ struct GemmCall {
             second.n = n - mid
             second.b = transB ? b + mid * ldb : b + mid
             second.c = c + mid
+            second.bias = bias.map { $0 + mid }
             return (first, second)
         }
         return nil

@@ -2,17 +2,17 @@ extension Kernels {
     // MARK: Dense
 
     /// `y = activation(x · kernel + bias)` for `rows` rows of `inputs` values into `units`
-    /// outputs: the bias goes in first and the product accumulates onto it (beta = 1), so
-    /// there is no second pass. Shared by `Ops.dense` and the Dense-stack plans.
+    /// outputs: the bias is the product's epilogue (or goes in first and the product accumulates
+    /// onto it, beta = 1), so there is no second pass. Shared by `Ops.dense` and the Dense-stack plans.
     static func dense(_ x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                       into y: UnsafeMutablePointer<Float>, rows m: Int, inputs k: Int, units n: Int,
                       activation: ElementwiseActivation) {
         if let bias {
-            fillRows(y, with: bias, rows: m, cols: n)
+            gemm(x, transA: false, kernel, transB: false, y, m: m, n: n, k: k, readInPlace: true, rowBias: bias)
         } else {
             y.initialize(repeating: 0, count: m * n)
+            gemm(x, transA: false, kernel, transB: false, y, m: m, n: n, k: k, beta: 1, readInPlace: true)
         }
-        gemm(x, transA: false, kernel, transB: false, y, m: m, n: n, k: k, beta: 1)
         activation.apply(y, count: m * n)
     }
 
@@ -33,8 +33,8 @@ extension Kernels {
         }
         // The weight and input gradients are independent: a pair (on both cores when each is
         // one small product), or whichever is asked for.
-        let weights = dk.map { GemmOperands(a: x, transA: true, b: z, transB: false, c: $0, m: k, n: n, k: m) }
-        let inputs = dx.map { GemmOperands(a: z, transA: false, b: kernel, transB: true, c: $0, m: m, n: k, k: n) }
+        let weights = dk.map { GemmOperands(a: x, transA: true, b: z, transB: false, c: $0, m: k, n: n, k: m, readInPlace: true) }
+        let inputs = dx.map { GemmOperands(a: z, transA: false, b: kernel, transB: true, c: $0, m: m, n: k, k: n, readInPlace: true) }
         if let weights, let inputs {
             gemmPair(inputs, weights)
         } else {

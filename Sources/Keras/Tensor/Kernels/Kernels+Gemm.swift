@@ -4,16 +4,19 @@ extension Kernels {
     // MARK: GEMM
 
     /// `C = alpha * op(A) * op(B) + beta * C`, row-major; A is m×k after op, B is k×n.
+    /// `readInPlace` (a Dense layer's products) lets the AVX2 kernel compute it when
+    /// ``readsInPlace(transB:k:n:beta:)`` allows; `rowBias` (with beta 0) is added to every row of C.
     @inline(__always)
     static func gemm(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
-                     alpha: Float = 1, beta: Float = 0) {
-        guard let whole = blasCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta) else {
+                     alpha: Float = 1, beta: Float = 0, readInPlace: Bool = false, rowBias: UnsafePointer<Float>? = nil) {
+        guard let whole = blasCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta,
+                                   readInPlace: readInPlace, rowBias: rowBias) else {
             return
         }
         let size = m * n * k
         let worker = Parallel.isWorkerThread
-        if size >= threadedGemmMinimum, Parallel.cores > 2 {
+        if size >= threadedGemmMinimum, Parallel.cores > 2, !whole.inPlace {
             // OpenBLAS's own threads (workers of a parallel search already run it on one). On
             // two cores the halves below are the same parallelism without OpenBLAS's waits.
             if !worker { GemmPartner.standDown() }
@@ -24,13 +27,13 @@ extension Kernels {
         // thread takes one (two cores) or this thread runs both (one core, a worker of a search,
         // `Parallel.twoCoreFits` off, the partner busy): OpenBLAS's kernels round an element
         // differently depending on the shape of the call, so only a fixed cut gives the same
-        // bits on one core and two.
+        // bits on one core and two. (The in-place kernel's elements do not depend on the cut.)
         let halves = size >= splitGemmMinimum ? whole.halves() : nil
         func compute() {
             guard let (first, second) = halves else { return whole.run() }
             runOnBothCores(first, second, worker: worker)
         }
-        if worker { compute() } else { Parallel.withSingleThreadedBLAS(compute) }
+        if worker || whole.inPlace { compute() } else { Parallel.withSingleThreadedBLAS(compute) }
     }
 
     /// Two independent products (disjoint outputs, neither reading the other's), each as
@@ -42,7 +45,11 @@ extension Kernels {
         let worker = Parallel.isWorkerThread
         if !worker, Parallel.twoCoreFits, first.isOneCall, second.isOneCall,
            let one = first.prepared(), let two = second.prepared() {
-            Parallel.withSingleThreadedBLAS { runOnBothCores(one, two, worker: false) }
+            if one.inPlace && two.inPlace {
+                runOnBothCores(one, two, worker: false)
+            } else {
+                Parallel.withSingleThreadedBLAS { runOnBothCores(one, two, worker: false) }
+            }
             return
         }
         first.run()
@@ -58,15 +65,25 @@ extension Kernels {
         }
     }
 
-    /// The OpenBLAS call of a product, or nil once a trivial or small product (``smallGemmLimit``)
-    /// has been computed here. A beta of 0 clears C first: OpenBLAS clears C for beta = 0 with
-    /// one small memset per row of a row-major C, which costs a small layer as much as its
-    /// product, so C gets one memset and the call beta = 1.
+    /// The OpenBLAS call of a product (or, with `readInPlace`, the in-place kernel's when
+    /// ``readsInPlace(transB:k:n:beta:)`` allows), or nil once a trivial or small product
+    /// (``smallGemmLimit``) has been computed here. A beta of 0 clears C first for OpenBLAS: it
+    /// clears C for beta = 0 with one small memset per row of a row-major C, which costs a small
+    /// layer as much as its product, so C gets one memset and the call beta = 1. A `rowBias`
+    /// (beta 0) is the in-place kernel's epilogue, else copied into each row of C first and the
+    /// product added (beta 1): the same bits, `alpha·Σ + bias`, either way.
     @inline(__always)
     static func blasCall(_ a: UnsafePointer<Float>, transA: Bool, _ b: UnsafePointer<Float>, transB: Bool,
                          _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
-                         alpha: Float, beta: Float) -> GemmCall? {
+                         alpha: Float, beta: Float, readInPlace: Bool = false,
+                         rowBias: UnsafePointer<Float>? = nil) -> GemmCall? {
         if m == 0 || n == 0 { return nil }
+        let inPlace = readInPlace && k > 0 && m * n * k > smallGemmLimit && readsInPlace(transB: transB, k: k, n: n, beta: beta)
+        var beta = beta
+        if let rowBias, !inPlace {
+            fillRows(c, with: rowBias, rows: m, cols: n)
+            beta = 1
+        }
         if k == 0 {
             if beta == 0 { c.initialize(repeating: 0, count: m * n) }
             return nil
@@ -75,9 +92,33 @@ extension Kernels {
             smallGemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
             return nil
         }
+        if inPlace {
+            var call = GemmCall(a, transA: transA, b, transB: false, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+            call.inPlace = true
+            call.bias = rowBias
+            return call
+        }
         if beta == 0 { c.initialize(repeating: 0, count: m * n) }
         return GemmCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta == 0 ? 1 : beta)
     }
+
+    /// Whether a Dense layer's product (`readInPlace`) runs in `sk_gemm_strided` (AVX2 + FMA,
+    /// kernels.c) instead of OpenBLAS: B not transposed, beta 0 or 1, and B (`k × n`) at most
+    /// ``inPlaceMaximumB`` floats, so that it stays in the L2 cache while every four rows of A
+    /// stream past it. At the Otto model's shapes OpenBLAS spent 13% of an epoch's samples
+    /// packing its operands and 3% clearing C; this kernel reads both where they lie, writes C
+    /// without clearing it first, and needs no OpenBLAS thread-count scope. Each element sums its
+    /// k products in order (one FMA chain), so a cut of C (``GemmCall/halves()``) gives the same
+    /// bits as the whole product.
+    @inline(__always)
+    static func readsInPlace(transB: Bool, k: Int, n: Int, beta: Float) -> Bool {
+        nativeDenseProducts && !transB && (beta == 0 || beta == 1) && k * n <= inPlaceMaximumB
+    }
+
+    /// The CPU has AVX2 and FMA (the same check as ``nativeRecurrentSteps``).
+    static let nativeDenseProducts = nativeRecurrentSteps
+    /// The most floats of B that ``readsInPlace(transB:k:n:beta:)`` takes: 256 KiB, a quarter of L2.
+    static let inPlaceMaximumB = 1 << 16
 
     /// `C = op(A)·op(B) + beta·C` as one product on the calling thread: the per-step products of
     /// a recurrent sequence, which runs each slice of its batch on its own core. No halves, no
@@ -124,9 +165,11 @@ struct GemmOperands {
     var c: UnsafeMutablePointer<Float>
     var m: Int, n: Int, k: Int
     var alpha: Float = 1, beta: Float = 0
+    /// A Dense layer's product (``Kernels/readsInPlace(transB:k:n:beta:)``).
+    var readInPlace = false
 
-    /// True when `gemm` computes it as one OpenBLAS call on one thread (neither halved nor
-    /// computed by ``Kernels/smallGemm``).
+    /// True when `gemm` computes it as one call on one thread (neither halved nor computed by
+    /// ``Kernels/smallGemm``).
     var isOneCall: Bool {
         let size = m * n * k
         return size > Kernels.smallGemmLimit && size < Kernels.splitGemmMinimum
@@ -134,11 +177,13 @@ struct GemmOperands {
 
     /// ``Kernels/blasCall(_:transA:_:transB:_:m:n:k:alpha:beta:)`` of these operands.
     func prepared() -> GemmCall? {
-        Kernels.blasCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+        Kernels.blasCall(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta,
+                         readInPlace: readInPlace)
     }
 
     /// The product as `gemm` computes it alone.
     func run() {
-        Kernels.gemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+        Kernels.gemm(a, transA: transA, b, transB: transB, c, m: m, n: n, k: k, alpha: alpha, beta: beta,
+                     readInPlace: readInPlace)
     }
 }

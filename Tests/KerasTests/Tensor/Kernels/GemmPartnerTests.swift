@@ -92,6 +92,58 @@ final class GemmPartnerTests: XCTestCase {
         XCTAssertLessThanOrEqual(shared, expectedShares)
     }
 
+    /// A Dense layer's products in the in-place AVX2 kernel (``Kernels/readsInPlace(transB:k:n:beta:)``)
+    /// equal, bit for bit, a plain loop that sums each element's k products in order with fused
+    /// multiply-adds, then adds C for beta 1 (or the bias's element of its column for a row
+    /// bias), on one core and on two (halved or not): the Otto layers' forward and
+    /// weight-gradient shapes and odd ones, A plain and transposed.
+    func testDenseProductsInPlaceMatchAnFMALoopOnOneAndTwoCores() throws {
+        try XCTSkipUnless(Kernels.nativeDenseProducts, "no AVX2 + FMA: Dense products stay on OpenBLAS")
+        GemmPartner.shared?.clearBusy()
+        let shapes = [(128, 100, 93), (93, 100, 128), (64, 100, 93), (128, 9, 100), (100, 9, 128), (77, 45, 61), (54, 100, 93)]
+        for (i, (m, n, k)) in shapes.enumerated() {
+            XCTAssertGreaterThan(m * n * k, Kernels.smallGemmLimit)
+            for transA in [false, true] {
+                for (beta, withBias) in [(Float(0), false), (1, false), (0, true)] {
+                    let seed = UInt64(300 + i)
+                    let g = RandomGenerator(seed: seed)
+                    let a = (0..<(m * k)).map { _ in g.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in g.uniform(-1, 1) }
+                    let c0 = (0..<(m * n)).map { _ in g.uniform(-1, 1) }
+                    let bias = (0..<n).map { _ in g.uniform(-1, 1) }
+                    var expected = c0
+                    for e in 0..<(m * n) {
+                        let row = e / n, col = e % n
+                        var acc: Float = 0
+                        for p in 0..<k { acc.addProduct(transA ? a[p * m + row] : a[row * k + p], b[p * n + col]) }
+                        expected[e] = withBias ? acc + bias[col] : beta == 0 ? acc : acc + c0[e]
+                    }
+                    for twoCores in [false, true] {
+                        Parallel.twoCoreFits = twoCores
+                        var c = c0
+                        a.withUnsafeBufferPointer { pa in
+                            b.withUnsafeBufferPointer { pb in
+                                c.withUnsafeMutableBufferPointer { pc in
+                                    bias.withUnsafeBufferPointer { pbias in
+                                        Kernels.gemm(pa.baseAddress!, transA: transA, pb.baseAddress!, transB: false, pc.baseAddress!,
+                                                     m: m, n: n, k: k, beta: beta, readInPlace: true,
+                                                     rowBias: withBias ? pbias.baseAddress! : nil)
+                                    }
+                                }
+                            }
+                        }
+                        Parallel.twoCoreFits = true
+                        assertSameBits(c, expected, "m=\(m) n=\(n) k=\(k) transA=\(transA) beta=\(beta) bias=\(withBias) twoCores=\(twoCores)")
+                    }
+                }
+            }
+        }
+        // What stays on OpenBLAS: B transposed, another beta, a B larger than the limit.
+        XCTAssertFalse(Kernels.readsInPlace(transB: true, k: 100, n: 9, beta: 0))
+        XCTAssertFalse(Kernels.readsInPlace(transB: false, k: 100, n: 9, beta: 0.5))
+        XCTAssertFalse(Kernels.readsInPlace(transB: false, k: 512, n: 512, beta: 0))
+        XCTAssertTrue(Kernels.readsInPlace(transB: false, k: 93, n: 100, beta: 1))
+    }
+
     /// The halves cover C exactly: rows when there are at least 32, else columns, else no cut.
     func testHalvesCutRowsThenColumnsAndNeverTheReduction() throws {
         let a = UnsafeMutablePointer<Float>.allocate(capacity: 1), c = UnsafeMutablePointer<Float>.allocate(capacity: 1)
