@@ -248,6 +248,22 @@ int keras_model_fit_arrays(keras_model *model,
                            keras_callback *const *callbacks, int n_callbacks,
                            char **history_json);
 
+/* The History of the model's last fit (Keras `model.history`) as numbers, without writing each
+ * figure as text (what history_json costs a short fit of many epochs): a caller may pass NULL as
+ * a fit's history_json and call this after it.
+ * *layout_json receives (caller-owned; keras_string_free) one [name, epochs, width] triple per key,
+ * in history_json's order, e.g. [["accuracy", 300, 1], ["loss", 300, 1], ["val_loss", 150, 1]]:
+ * width is 1, or the number of classes of a metric reported per class (F1Score with average
+ * null); epochs is the key's own count (fewer for validation figures with validation_freq > 1).
+ * values (capacity doubles) receives every key's figures in that order, epoch after epoch (a
+ * per-class metric: its width values per epoch), non-finite ones as they are (history_json writes
+ * them as null); *count receives how many there are, also when they do not fit. A model not
+ * fitted yet has an empty History: layout [] and count 0 (values may then be NULL).
+ * Errors: INVALID_ARGUMENT (layout_json or count NULL, capacity negative, values NULL with figures
+ * to write), BUFFER_TOO_SMALL (*count tells the capacity needed; nothing else is written). */
+int keras_model_history(keras_model *model, char **layout_json, double *values, int64_t capacity,
+                        int64_t *count);
+
 /* model.evaluate(x, y, sample_weight=...): arrays as keras_model_fit_arrays; results_json as
  * keras_model_evaluate (caller-owned). */
 int keras_model_evaluate_arrays(keras_model *model,

@@ -71,6 +71,55 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
     }
 }
 
+/// The History of the model's last fit as numbers; see keras.h. A fit's history_json spends
+/// most of a short fit's extra time from Python writing and parsing thousands of numbers as text.
+@_cdecl("keras_model_history")
+public func keras_model_history(_ handle: OpaquePointer?,
+                                _ layoutOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                _ values: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+                                _ countOut: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_model_history") {
+        let layoutOut = try requireOut(layoutOut, "layout_json")
+        layoutOut.pointee = nil
+        let countOut = try requireOut(countOut, "count")
+        countOut.pointee = 0
+        guard capacity >= 0 else { throw ABIError(.invalidArgument, "capacity is negative (\(capacity))") }
+        let box = try modelBox(handle)
+        let columns = try box.locked { try historyColumns(box.model.history) }
+        let total = columns.reduce(0) { $0 + $1.values.count }
+        countOut.pointee = Int64(total)
+        guard Int64(total) <= capacity else {
+            throw ABIError(.bufferTooSmall, "the History holds \(total) values, the buffer \(capacity)")
+        }
+        if total > 0 {
+            guard let values else { throw ABIError(.invalidArgument, "values is NULL but the History holds \(total) values") }
+            var i = 0
+            for column in columns {
+                for v in column.values { values[i] = v; i += 1 }
+            }
+        }
+        let layout = JSON.array(columns.map { [.string($0.key), .int($0.epochs), .int($0.width)] })
+        layoutOut.pointee = try ownedCString(layout.description)
+    }
+}
+
+/// A History's figures key by key in Keras's order (as `historyJSON`), each `epochs` x `width`
+/// values (width 1, or the class count of a metric reported per class).
+func historyColumns(_ history: History?) throws -> [(key: String, epochs: Int, width: Int, values: [Double])] {
+    guard let history else { return [] }
+    return try orderedKeys(history.history.keys).map { key in
+        guard let rows = history.perClass[key] else {
+            let values = history.history[key] ?? []
+            return (key, values.count, 1, values)
+        }
+        let width = rows.first?.count ?? 0
+        guard rows.allSatisfy({ $0.count == width }) else {
+            throw ABIError(.state, "the History's '\(key)' has a different number of class values from epoch to epoch")
+        }
+        return (key, rows.count, width, rows.flatMap { $0 })
+    }
+}
+
 /// evaluate with arrays for every input and output and optional sample weights.
 @_cdecl("keras_model_evaluate_arrays")
 public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
