@@ -201,7 +201,11 @@ class ArrayPack:
 
 
 def pack(arrays) -> ArrayPack:
-    return ArrayPack(list(arrays))
+    arrays = list(arrays)
+    return ArrayPack(arrays) if arrays else _NO_ARRAYS
+
+
+_NO_ARRAYS = ArrayPack([])   # what a fit without sample weights or validation data passes
 
 
 def int64_array(values):
