@@ -462,9 +462,11 @@ class BaseWrapper(BaseEstimator):
         # The estimator's history runs since model_ was built; this fit's epochs are each
         # key's tail (validation keys have fewer entries with validation_freq > 1).
         seen, lib.counts = lib.counts, {k: len(v) for k, v in history.items()}
+        # JSON writes a non-finite figure as null; Keras's History (and model.fit's here) holds
+        # the float.
         history = self.model_._record_history(
-            {k: v[seen.get(k, 0):] for k, v in history.items()}, initial_epoch,
-            initial_epoch + params["epochs"], params["verbose"])
+            {k: [np.nan if e is None else e for e in v[seen.get(k, 0):]] for k, v in history.items()},
+            initial_epoch, initial_epoch + params["epochs"], params["verbose"])
         # SciKeras: a new history_ unless the fit continues (warm start or partial_fit) from a
         # non-zero initial epoch.
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
