@@ -107,8 +107,9 @@ extension Ops {
     }
 
     /// The fused geometry and the filter count of a convolution then a max pooling, or nil where
-    /// the fused kernels do not apply (see ``convMaxPool(_:kernel:bias:strides:padding:dilation:activation:poolSize:poolStrides:poolPadding:)``).
-    private static func pooledConvGeometry(_ x: Tensor, kernel: Tensor, bias: Tensor?, strides: [Int], padding: ConvPadding,
+    /// the fused kernels do not apply (see ``convMaxPool(_:kernel:bias:strides:padding:dilation:activation:poolSize:poolStrides:poolPadding:)``;
+    /// a ``StepPlan`` asks it too, so that it fuses exactly where the general step does).
+    static func pooledConvGeometry(_ x: Tensor, kernel: Tensor, bias: Tensor?, strides: [Int], padding: ConvPadding,
                                            dilation: [Int], activation: ElementwiseActivation, poolSize: [Int],
                                            poolStrides: [Int], poolPadding: ConvPadding) -> (Kernels.PooledConvGeometry, Int)? {
         let r = x.rank - 2

@@ -91,10 +91,11 @@ struct DenseStack {
         return (kernel, w.bias, f.activation)
     }
 
-    /// True while `layers` are still the stack's layers, with the same weights of the same sizes.
-    func matches(_ layers: [Layer]) -> Bool {
-        guard layers.count == self.layers.count else { return false }
-        for i in 0..<layers.count where layers[i] !== self.layers[i] { return false }
+    /// True while `layers` from `start` on are still the stack's layers, with the same weights
+    /// of the same sizes.
+    func matches(_ layers: [Layer], from start: Int = 0) -> Bool {
+        guard start >= 0, layers.count - start == self.layers.count else { return false }
+        for i in 0..<self.layers.count where layers[start + i] !== self.layers[i] { return false }
         for i in 0..<stages.count {
             let s = stages[i]
             guard let layer = s.layer else { continue }

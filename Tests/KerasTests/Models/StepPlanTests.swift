@@ -2,10 +2,10 @@ import XCTest
 @testable import Keras
 import KerasDatasets
 
-/// ``DenseStepPlan`` and the Dense-stack inference plan against the general tape path: the same
+/// ``StepPlan`` and the Dense-stack inference plan against the general tape path: the same
 /// weights, losses, metrics and predictions bit for bit, and the general path wherever a step is
 /// not of the plan's shape.
-final class DenseStepPlanTests: XCTestCase {
+final class StepPlanTests: XCTestCase {
     /// Trains two copies of one model from the same seed, one with step plans and one through the
     /// general tape step, and checks that everything agrees exactly. Returns the planned model.
     @discardableResult
@@ -98,6 +98,66 @@ final class DenseStepPlanTests: XCTestCase {
         for (t, d) in zip(reference.weights, builtin.weights) {
             XCTAssertEqual(t.storedValue.scalars, d.storedValue.scalars, "weight \(t.path)")
         }
+    }
+
+    /// `count` images of `shape` (per sample) with uniform [0, 1) values and `classes` labels,
+    /// sparse and one-hot, from a seeded generator.
+    func images(_ count: Int, _ shape: [Int], classes: Int, seed: UInt64) throws -> (x: Tensor, y: Tensor, yOneHot: Tensor) {
+        let g = RandomGenerator(seed: seed)
+        let x = try Tensor(shape: [count] + shape, scalars: (0..<(count * shape.reduce(1, *))).map { _ in g.uniform() })
+        let labels = (0..<count).map { _ in min(Int(g.uniform() * Float(classes)), classes - 1) }
+        let y = try Tensor(shape: [count], scalars: labels.map(Float.init))
+        let oneHot = try Tensor(shape: [count, classes],
+                                scalars: labels.flatMap { l in (0..<classes).map { $0 == l ? Float(1) : 0 } })
+        return (x, y, oneHot)
+    }
+
+    /// conv_epoch's model (Conv2D relu → MaxPooling2D → Flatten → Dense softmax), smaller: the
+    /// convolution runs in the plan's front, with sparse labels, Adam, accuracy and validation.
+    func testConvNetStepsMatchTheTape() throws {
+        let data = try images(90, [10, 10, 1], classes: 4, seed: 21)
+        try assertPlanMatchesTape({
+            try Sequential([InputLayer(shape: [10, 10, 1]), Conv2D(8, kernelSize: [3], activation: .relu),
+                            MaxPooling2D(poolSize: [2]), Flatten(), Dense(4, activation: .softmax)])
+        }, compile: { try $0.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]) },
+           x: data.x, y: data.y, batch: 16, validationSplit: 0.2)
+    }
+
+    /// The MNIST convnet's front with its Dropout after the Flatten (the plan draws the same
+    /// masks from the same generator), a linear convolution without bias, a hidden Dense layer,
+    /// one-hot targets and momentum; and a Dropout with a seed of its own.
+    func testConvNetWithDropoutStepsMatchTheTape() throws {
+        let data = try images(64, [9, 9, 2], classes: 3, seed: 22)
+        for seed in [nil, 7] as [Int?] {
+            try assertPlanMatchesTape({
+                try Sequential([InputLayer(shape: [9, 9, 2]), Conv2D(4, kernelSize: [2], activation: .linear, useBias: false),
+                                MaxPooling2D(poolSize: [2]), Flatten(), Dropout(0.3, seed: seed), Dense(6, activation: .tanh),
+                                Dense(3, activation: .softmax)])
+            }, compile: { try $0.compile(optimizer: try SGD(learningRate: 0.05, momentum: 0.9), loss: "categorical_crossentropy",
+                                         metrics: ["accuracy"]) },
+               x: data.x, y: data.yOneHot, batch: 20)
+        }
+    }
+
+    /// Convolutions the general step does not fuse with their pooling (a reduction over more
+    /// than ``Kernels/directConvLimit`` inputs, a second convolution, overlapping pooling
+    /// windows) take the general step.
+    func testConvNetsOutsideTheFrontTakeTheGeneralPath() throws {
+        let data = try images(40, [8, 8, 4], classes: 3, seed: 23)
+        let compile = { (m: Model) in try m.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy") }
+        try assertPlanMatchesTape({
+            try Sequential([InputLayer(shape: [8, 8, 4]), Conv2D(4, kernelSize: [3], activation: .relu),
+                            MaxPooling2D(poolSize: [2]), Flatten(), Dense(3, activation: .softmax)])
+        }, compile: compile, x: data.x, y: data.y, batch: 16, epochs: 2, expectPlan: false)
+        try assertPlanMatchesTape({
+            try Sequential([InputLayer(shape: [8, 8, 4]), Conv2D(2, kernelSize: [2], activation: .relu),
+                            Conv2D(2, kernelSize: [2], activation: .relu), MaxPooling2D(poolSize: [2]), Flatten(),
+                            Dense(3, activation: .softmax)])
+        }, compile: compile, x: data.x, y: data.y, batch: 16, epochs: 2, expectPlan: false)
+        try assertPlanMatchesTape({
+            try Sequential([InputLayer(shape: [8, 8, 4]), Conv2D(2, kernelSize: [2], activation: .relu),
+                            MaxPooling2D(poolSize: [3], strides: [2]), Flatten(), Dense(3, activation: .softmax)])
+        }, compile: compile, x: data.x, y: data.y, batch: 16, epochs: 2, expectPlan: false)
     }
 
     /// Steps of another shape take the general path: another loss, logits, sample weights.
