@@ -1,5 +1,5 @@
 /// A training step of a `Sequential` model's ``PlanLayers`` (a ``DenseStack`` ending in softmax,
-/// optionally after a ``PooledConvFront``) with Keras's categorical or sparse categorical
+/// its BatchNormalization stages run by ``BatchNormStage``, optionally after a ``PooledConvFront``) with Keras's categorical or sparse categorical
 /// cross-entropy, planned once per batch size: every activation and gradient has its buffer
 /// from the first step on, the backward is the fixed reverse of the layers, and the step runs
 /// the kernels that the tape would run, in the tape's order, so that weights, loss and metrics
@@ -15,6 +15,8 @@ final class StepPlan {
     private let classes: Int
     /// The layers before the Dense stack, on this plan's batches.
     private let front: PooledConvStage?
+    /// Per stage: its BatchNormalization's buffers, if it is one.
+    private let norms: [BatchNormStage?]
     /// The model's trainable weights in Keras's order, and their gradients.
     private let variables: [Variable]
     private let gradients: [Tensor]
@@ -48,6 +50,8 @@ final class StepPlan {
             front = nil
         }
         self.front = front
+        let norms = stack.stages.map { s in s.batchNorm.map { BatchNormStage($0, rows: rows, channels: s.outWidth) } }
+        self.norms = norms
         switch c.losses[0] {
         case let l as CategoricalCrossentropy:
             guard !l.fromLogits, l.labelSmoothing == 0, l.axis == -1 || l.axis == 1 else { return nil }
@@ -69,15 +73,23 @@ final class StepPlan {
             biasIndex.append(s.bias.flatMap { b in variables.firstIndex { $0 === b } } ?? -1)
             if s.bias != nil && biasIndex.last == -1 { return nil }
         }
-        let frontWeights = variables.filter { front?.gradient(of: $0) != nil }.count
-        guard variables.count == kernelIndex.filter({ $0 >= 0 }).count + biasIndex.filter({ $0 >= 0 }).count + frontWeights,
-              frontWeights == (front.map { $0.biasGradient == nil ? 1 : 2 } ?? 0) else { return nil }
+        // The other weights' gradient buffers: the front's and the BatchNormalizations'.
+        func ownGradient(_ v: Variable) -> Tensor? {
+            if let g = front?.gradient(of: v) { return g }
+            for n in norms { if let g = n?.gradient(of: v) { return g } }
+            return nil
+        }
+        let others = variables.filter { ownGradient($0) != nil }.count
+        let expected = (front.map { $0.biasGradient == nil ? 1 : 2 } ?? 0)
+            + norms.reduce(0) { $0 + ($1?.scaleGradient == nil ? 0 : 1) + ($1?.offsetGradient == nil ? 0 : 1) }
+        guard variables.count == kernelIndex.filter({ $0 >= 0 }).count + biasIndex.filter({ $0 >= 0 }).count + others,
+              others == expected else { return nil }
         self.layers = layers
         self.stack = stack
         self.rows = rows
         classes = stack.outWidth
         self.variables = variables
-        gradients = variables.map { v in front?.gradient(of: v) ?? Tensor.uninitialized(v.shape) }
+        gradients = variables.map { v in ownGradient(v) ?? Tensor.uninitialized(v.shape) }
         outputs = stack.stages.map { Tensor.uninitialized([rows, $0.outWidth]) }
         inputGradients = stack.stages.indices.map { i in
             i == 0 && front == nil ? nil : Tensor.uninitialized([rows, stack.stages[i].inWidth])
@@ -108,6 +120,11 @@ final class StepPlan {
         for i in 0..<stack.stages.count {
             let s = stack.stages[i]
             guard let layer = s.layer else { continue }
+            if let bn = s.batchNorm {
+                // A frozen BatchNormalization runs in inference mode (Keras 3).
+                guard bn.trainable, bn.gamma?.trainable ?? true, bn.beta?.trainable ?? true else { return false }
+                continue
+            }
             guard layer.trainable, s.kernel?.trainable == true, s.bias?.trainable ?? true else { return false }
         }
         return true
@@ -123,8 +140,9 @@ final class StepPlan {
 
     /// True when ``test(_:_:_:_:)`` gives the general test step's figures: with no tape, the
     /// loss renormalises the probabilities as Keras does, which the sparse kernel does too;
-    /// one-hot targets take generic ops there, so their test steps take the general path.
-    var tests: Bool { sparse }
+    /// one-hot targets take generic ops there, so their test steps take the general path, as do
+    /// those of a stack with BatchNormalization (inference folds it into the Dense before it).
+    var tests: Bool { sparse && !stack.normalizes }
 
     /// One test step on a batch that ``fits(_:_:)`` when the plan ``tests`` (Keras's
     /// `test_step`: the loss and the metrics, no update); returns the loss.
@@ -141,7 +159,11 @@ final class StepPlan {
         let stages = stack.stages
         var src = front?.forward(x, training: training) ?? x
         for i in 0..<stages.count {
-            DenseStack.forward(stages[i], src, into: outputs[i].data, rows: rows)
+            if let norm = norms[i] {
+                norm.forward(src, into: outputs[i].data)
+            } else {
+                DenseStack.forward(stages[i], src, into: outputs[i].data, rows: rows)
+            }
             src = UnsafePointer(outputs[i].data)
         }
         let p = probabilities.data, k = classes
@@ -191,6 +213,8 @@ final class StepPlan {
                                       kernelGradient: gradients[kernelIndex[i]].data,
                                       biasGradient: biasIndex[i] >= 0 ? gradients[biasIndex[i]].data : nil,
                                       inputGradient: dx, rows: rows, inputs: s.inWidth, units: s.outWidth)
+            } else if let norm = norms[i], let dx {
+                norm.backward(input, upstream: g, into: dx)
             } else if let dx {
                 s.activation.backward(output: outputs[i].data, upstream: g, into: dx, count: rows * s.outWidth)
             }
@@ -232,9 +256,9 @@ extension Model {
 }
 
 /// The layers of a built `Sequential` model that a ``StepPlan`` trains, found when its graph is
-/// (re)built: a ``DenseStack`` ending in softmax over the whole model (the MLPs: Otto, iris), or
-/// after a ``PooledConvFront`` (a first convolution fused with its max pooling, a Flatten and an
-/// optional Dropout: the small convnets). Any other model takes the general step. Immutable,
+/// (re)built: a ``DenseStack`` ending in softmax over the whole model (the MLPs: Otto, iris, and
+/// with BatchNormalization between Dense layers), or after a ``PooledConvFront`` (a first
+/// convolution fused with its max pooling, a Flatten and an optional Dropout: the small convnets). Any other model takes the general step. Immutable,
 /// so that a step checks it by identity.
 final class PlanLayers {
     let front: PooledConvFront?
@@ -257,9 +281,14 @@ final class PlanLayers {
         if let dense {
             front = nil
             stack = dense.stack
-        } else {
-            guard let f = PooledConvFront(layers), let s = DenseStack(Array(layers[f.layerCount...])) else { return nil }
+        } else if let f = PooledConvFront(layers) {
+            guard let s = DenseStack(Array(layers[f.layerCount...])) else { return nil }
             front = f
+            stack = s
+        } else {
+            // A stack the inference plan does not take (BatchNormalization), on a matrix input.
+            guard let s = DenseStack(layers), sample == [s.inWidth] else { return nil }
+            front = nil
             stack = s
         }
         self.layers = layers

@@ -160,6 +160,37 @@ final class StepPlanTests: XCTestCase {
         }, compile: compile, x: data.x, y: data.y, batch: 16, epochs: 2, expectPlan: false)
     }
 
+    /// Dense → BatchNormalization → relu → Dense softmax: the normalization runs in the plan
+    /// (moving statistics included); validation takes the general test step (inference folds it).
+    func testBatchNormalizationStepsMatchTheTape() throws {
+        let iris = Datasets.iris()
+        let planned = try assertPlanMatchesTape({
+            try Sequential([InputLayer(shape: [4]), Dense(8), BatchNormalization(), try Activation("relu"),
+                            Dense(3, activation: .softmax)])
+        }, compile: { try $0.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]) },
+           x: iris.x, y: iris.y, batch: 32, validationSplit: 0.2)
+        XCTAssertNil(planned.inferenceStack, "inference folds the normalization: the general path")
+        // Without gamma and beta, a momentum of its own, one-hot targets, two normalizations.
+        try assertPlanMatchesTape({
+            try Sequential([InputLayer(shape: [4]), Dense(6, activation: .tanh), BatchNormalization(momentum: 0.9, center: false),
+                            Dense(5), BatchNormalization(epsilon: 0.01, scale: false), try Activation("elu"),
+                            Dense(3, activation: .softmax)])
+        }, compile: { try $0.compile(optimizer: "rmsprop", loss: "categorical_crossentropy") },
+           x: iris.x, y: iris.yOneHot, batch: 25)
+    }
+
+    /// A frozen BatchNormalization runs in inference mode (Keras 3): the general step.
+    func testFrozenBatchNormalizationTakesTheGeneralPath() throws {
+        let iris = Datasets.iris()
+        try assertPlanMatchesTape({
+            let bn = BatchNormalization()
+            let model = try Sequential([InputLayer(shape: [4]), Dense(8), bn, Dense(3, activation: .softmax)])
+            bn.trainable = false
+            return model
+        }, compile: { try $0.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy") },
+           x: iris.x, y: iris.y, batch: 32, epochs: 2, expectPlan: false)
+    }
+
     /// Steps of another shape take the general path: another loss, logits, sample weights.
     func testOtherStepsTakeTheGeneralPath() throws {
         let iris = Datasets.iris()
