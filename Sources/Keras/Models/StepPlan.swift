@@ -1,7 +1,7 @@
 /// A training step of a `Sequential` model's ``PlanLayers`` (a ``DenseStack`` ending in softmax,
-/// its BatchNormalization stages run by ``BatchNormStage``, optionally after a ``PooledConvFront``) with Keras's categorical or sparse categorical
-/// cross-entropy, planned once per batch size: every activation and gradient has its buffer
-/// from the first step on, the backward is the fixed reverse of the layers, and the step runs
+/// its BatchNormalization stages run by ``BatchNormStage``, optionally after a
+/// ``PooledConvFront``) with Keras's categorical or sparse categorical cross-entropy, planned
+/// once per batch size: every activation and gradient has its buffer from the first step on, the backward is the fixed reverse of the layers, and the step runs
 /// the kernels that the tape would run, in the tape's order, so that weights, loss and metrics
 /// are bit-identical to the general ``Model/trainStep(_:_:_:_:)``. Test steps (validation,
 /// `evaluate`) with sparse labels run its forward and loss (``test(_:_:_:_:)``). A warm step
