@@ -31,11 +31,17 @@ final class StepPlanTests: XCTestCase {
         XCTAssertEqual(planned.optimizer?.iterations, general.optimizer?.iterations, file: file, line: line)
         XCTAssertEqual(!(try planned.requireCompiled("test").stepPlans.isEmpty), expectPlan, "plan used", file: file, line: line)
         XCTAssertTrue(try general.requireCompiled("test").stepPlans.isEmpty, file: file, line: line)
-        // Inference: the plan (predictOnBatch) against the general graph (a tape turns the plan off).
+        // The two models predict the same (moving statistics included).
         let fast = try planned.predictOnBatch(x)
-        let slow = try GradientTape().record { try planned.forward([x], training: false)[0] }
-        XCTAssertEqual(fast.shape, slow.shape, file: file, line: line)
-        XCTAssertEqual(fast.scalars, slow.scalars, "predictions", file: file, line: line)
+        XCTAssertEqual(fast.scalars, try general.predictOnBatch(x).scalars, "predictions", file: file, line: line)
+        // Inference: the plan (predictOnBatch) against the general graph (a tape turns the plan
+        // off). Without an inference plan predictOnBatch may fold layers the graph does not
+        // (a BatchNormalization into its Dense), which changes the last bits.
+        if planned.inferenceStack != nil {
+            let slow = try GradientTape().record { try planned.forward([x], training: false)[0] }
+            XCTAssertEqual(fast.shape, slow.shape, file: file, line: line)
+            XCTAssertEqual(fast.scalars, slow.scalars, "inference plan", file: file, line: line)
+        }
         return planned
     }
 
