@@ -1,7 +1,7 @@
 /// A `BatchNormalization` over the features of a ``DenseStack`` in a ``StepPlan`` for batches of
 /// `rows` rows: the training forward of `Ops.batchNormalizationTraining` (the batch's moments,
 /// ``Kernels/batchNormAffine(mean:variance:epsilon:scale:offset:channels:rstd:a:b:)``, the
-/// affine map), the layer's moving-statistics update (in place, the same values), and the VJP
+/// affine map), the layer's moving-statistics update, and the VJP
 /// with batch statistics (``Kernels/batchNormBackward(sums:channels:count:a:mean:rstd:q:r:dScale:dOffset:)``),
 /// on buffers kept from step to step, so that the step's values are the general step's bit for bit.
 final class BatchNormStage {
@@ -48,15 +48,7 @@ final class BatchNormStage {
                                 offset: layer.beta.map { UnsafePointer($0.storedValue.data) }, channels: channels,
                                 rstd: rstd.data, a: a.data, b: b.data)
         Kernels.channelAffine(layout, x, a.data, b.data, plus: nil, into: out)
-        let m = Float(layer.momentum)
-        if let moving = layer.movingMean { Self.update(moving, with: mean.data, momentum: m) }
-        if let moving = layer.movingVariance { Self.update(moving, with: variance.data, momentum: m) }
-    }
-
-    /// `moving = moving · momentum + batch · (1 − momentum)`, as the layer updates it.
-    private static func update(_ moving: Variable, with batch: UnsafePointer<Float>, momentum m: Float) {
-        let p = moving.mutableData
-        for i in 0..<moving.storedValue.count { p[i] = p[i] * m + batch[i] * (1 - m) }
+        layer.updateMovingStatistics(mean: mean.data, variance: variance.data)
     }
 
     /// The gradient of `x` (the last ``forward(_:into:)``'s input) into `dx`, and those of gamma

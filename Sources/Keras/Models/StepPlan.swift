@@ -80,7 +80,7 @@ final class StepPlan {
             return nil
         }
         let others = variables.filter { ownGradient($0) != nil }.count
-        let expected = (front.map { $0.biasGradient == nil ? 1 : 2 } ?? 0)
+        let expected = (front?.weightCount ?? 0)
             + norms.reduce(0) { $0 + ($1?.scaleGradient == nil ? 0 : 1) + ($1?.offsetGradient == nil ? 0 : 1) }
         guard variables.count == kernelIndex.filter({ $0 >= 0 }).count + biasIndex.filter({ $0 >= 0 }).count + others,
               others == expected else { return nil }
@@ -141,8 +141,9 @@ final class StepPlan {
     /// True when ``test(_:_:_:_:)`` gives the general test step's figures: with no tape, the
     /// loss renormalises the probabilities as Keras does, which the sparse kernel does too;
     /// one-hot targets take generic ops there, so their test steps take the general path, as do
-    /// those of a stack with BatchNormalization (inference folds it into the Dense before it).
-    var tests: Bool { sparse && !stack.normalizes }
+    /// those with a BatchNormalization (inference folds it into the Dense before it, or runs the
+    /// convolution, the normalization and the pooling one by one).
+    var tests: Bool { sparse && !stack.normalizes && (front?.tests ?? true) }
 
     /// One test step on a batch that ``fits(_:_:)`` when the plan ``tests`` (Keras's
     /// `test_step`: the loss and the metrics, no update); returns the loss.

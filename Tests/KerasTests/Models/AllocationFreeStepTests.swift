@@ -147,6 +147,17 @@ final class AllocationFreeStepTests: XCTestCase {
         XCTAssertEqual(try stepAllocations(dropout, x, y, rows: 16, "Conv2D CNN with Dropout"), 0)
     }
 
+    /// bn_cnn_epoch's model, smaller: Conv2D → BatchNormalization → MaxPooling2D → Flatten → Dense.
+    func testBatchNormalizedCNNWarmStepAllocatesNothing() throws {
+        setRandomSeed(8)
+        let x = try Tensor(shape: [16, 8, 8, 1], scalars: (0..<1024).map { Float($0 % 13) / 13 })
+        let y = try Tensor(shape: [16], scalars: (0..<16).map { Float($0 % 3) })
+        let model = try Sequential([InputLayer(shape: [8, 8, 1]), Conv2D(4, kernelSize: [3], activation: .relu),
+                                    BatchNormalization(), MaxPooling2D(poolSize: [2]), Flatten(), Dense(3, activation: .softmax)])
+        try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
+        XCTAssertEqual(try stepAllocations(model, x, y, rows: 16, "Conv2D + BatchNormalization CNN"), 0)
+    }
+
     /// Known gap: LSTM(8) → Dense(1), mse, the general tape step.
     func testLSTMWarmStepAllocationsDoNotGrow() throws {
         setRandomSeed(6)

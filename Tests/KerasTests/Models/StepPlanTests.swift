@@ -145,6 +145,32 @@ final class StepPlanTests: XCTestCase {
         }
     }
 
+    /// bn_cnn_epoch's model, smaller (Conv2D relu → BatchNormalization → MaxPooling2D → Flatten
+    /// → Dense softmax): the fused normalization runs in the front, moving statistics included;
+    /// validation takes the general step. Frozen, the normalization runs unfused: the general step.
+    func testConvNetWithBatchNormalizationStepsMatchTheTape() throws {
+        let data = try images(80, [10, 10, 1], classes: 4, seed: 24)
+        let make = { (frozen: Bool) in
+            let bn = BatchNormalization(momentum: 0.9)
+            let model = try Sequential([InputLayer(shape: [10, 10, 1]), Conv2D(8, kernelSize: [3], activation: .relu), bn,
+                                        MaxPooling2D(poolSize: [2]), Flatten(), Dense(4, activation: .softmax)])
+            bn.trainable = !frozen
+            return model
+        }
+        let compile = { (m: Model) in try m.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]) }
+        try assertPlanMatchesTape({ try make(false) }, compile: compile, x: data.x, y: data.y, batch: 16, validationSplit: 0.2)
+        try assertPlanMatchesTape({ try make(true) }, compile: compile, x: data.x, y: data.y, batch: 16, epochs: 2,
+                                  expectPlan: false)
+        // Without gamma, with Dropout and one-hot targets.
+        try assertPlanMatchesTape({
+            try Sequential([InputLayer(shape: [9, 9, 2]), Conv2D(4, kernelSize: [2], activation: .linear),
+                            BatchNormalization(scale: false), MaxPooling2D(poolSize: [2]), Flatten(), Dropout(0.25),
+                            Dense(3, activation: .softmax)])
+        }, compile: { try $0.compile(optimizer: "sgd", loss: "categorical_crossentropy") },
+           x: try images(48, [9, 9, 2], classes: 3, seed: 25).x, y: try images(48, [9, 9, 2], classes: 3, seed: 25).yOneHot,
+           batch: 16)
+    }
+
     /// Convolutions the general step does not fuse with their pooling (a reduction over more
     /// than ``Kernels/directConvLimit`` inputs, a second convolution, overlapping pooling
     /// windows) take the general step.
