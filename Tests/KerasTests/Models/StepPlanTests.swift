@@ -171,6 +171,22 @@ final class StepPlanTests: XCTestCase {
            batch: 16)
     }
 
+    /// The bench rows' convnets (conv_epoch, bn_cnn_epoch: 28×28×1 images, 32 filters, batches
+    /// of 128 and the epoch's last 16) train in the plan.
+    func testBenchConvnetsTakeThePlan() throws {
+        let data = try images(16, [28, 28, 1], classes: 10, seed: 26)
+        for normalized in [false, true] {
+            setRandomSeed(1)
+            var layers: [Layer] = [InputLayer(shape: [28, 28, 1]), try Conv2D(32, kernelSize: [3], activation: .relu)]
+            if normalized { layers.append(BatchNormalization()) }
+            layers += [try MaxPooling2D(poolSize: [2]), Flatten(), try Dense(10, activation: .softmax)]
+            let model = try Sequential(layers)
+            try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
+            try model.trainOnBatch(data.x, data.y)
+            XCTAssertEqual(try model.requireCompiled("test").stepPlans.map(\.rows), [16], "normalized: \(normalized)")
+        }
+    }
+
     /// Convolutions the general step does not fuse with their pooling (a reduction over more
     /// than ``Kernels/directConvLimit`` inputs, a second convolution, overlapping pooling
     /// windows) take the general step.
