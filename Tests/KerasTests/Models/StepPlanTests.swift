@@ -179,7 +179,7 @@ final class StepPlanTests: XCTestCase {
             setRandomSeed(1)
             var layers: [Layer] = [InputLayer(shape: [28, 28, 1]), try Conv2D(32, kernelSize: [3], activation: .relu)]
             if normalized { layers.append(BatchNormalization()) }
-            layers += [try MaxPooling2D(poolSize: [2]), Flatten(), try Dense(10, activation: .softmax)]
+            layers += [try MaxPooling2D(poolSize: [2]), Flatten(), Dense(10, activation: .softmax)]
             let model = try Sequential(layers)
             try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
             try model.trainOnBatch(data.x, data.y)
