@@ -9,8 +9,9 @@ private let arrayStride = 24
 private let outputStride = 24 + 8 * maxRank
 
 /// The tensors of `count` keras_array structs, borrowed; `what` names them in errors ("x[1]").
+/// `borrow` false copies them (what the callee may keep).
 func inputTensors(_ list: UnsafeRawPointer?, _ count: Int32, _ what: String, counted countName: String,
-                  allowEmpty: Bool = false) throws -> [Tensor] {
+                  allowEmpty: Bool = false, borrow: Bool = true) throws -> [Tensor] {
     guard count >= 0 else { throw ABIError(.invalidArgument, "\(countName) is negative (\(count))") }
     if count == 0 {
         if allowEmpty { return [] }
@@ -22,12 +23,12 @@ func inputTensors(_ list: UnsafeRawPointer?, _ count: Int32, _ what: String, cou
         let base = list + i * arrayStride
         return try inputTensor(base.load(as: UnsafePointer<Float>?.self), base.load(fromByteOffset: 8, as: Int32.self),
                                base.load(fromByteOffset: 16, as: UnsafePointer<Int64>?.self), "\(what)[\(i)]",
-                               borrow: true)
+                               borrow: borrow)
     }
 }
 
 /// One optional keras_array (sample weights): NULL means none.
-private func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Tensor? {
+func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Tensor? {
     guard let p else { return nil }
     return try inputTensors(p, 1, what, counted: "1")[0]
 }
@@ -55,7 +56,7 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
         if vsw != nil && vxs.isEmpty { throw ABIError(.invalidArgument, "val_sample_weight is given without val_x and val_y") }
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
                             allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
-                               "initial_epoch", "steps_per_epoch", "validation_freq"])
+                               "initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"])
         let cbs = try callbackList(callbacks, nCallbacks)
         let history = try box.locked {
             try box.model.fit(xs, ys, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
@@ -65,7 +66,7 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
                               classWeight: o.classWeight("class_weight"), sampleWeight: sw,
                               initialEpoch: o.int("initial_epoch") ?? 0,
                               stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
-                              validationSampleWeight: vsw)
+                              validationSampleWeight: vsw, validationBatchSize: o.int("validation_batch_size"))
         }
         if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history)) }
     }
@@ -118,7 +119,7 @@ public func keras_model_predict_arrays(_ handle: OpaquePointer?, _ x: UnsafeRawP
 
 /// Copies `results` into the caller's keras_output buffers (n of them), writing every shape
 /// first-fit; BUFFER_TOO_SMALL after the others when one does not fit.
-private func writeOutputs(_ results: [Tensor], _ outputs: UnsafeMutableRawPointer, _ nOut: Int32, _ what: String) throws {
+func writeOutputs(_ results: [Tensor], _ outputs: UnsafeMutableRawPointer, _ nOut: Int32, _ what: String) throws {
     guard Int(nOut) == results.count else {
         throw ABIError(.shape, "\(what): the model gives \(results.count) output(s), n_outputs is \(nOut)")
     }
