@@ -73,7 +73,8 @@ def predict_calls(monkeypatch):
     """The library estimator's predictions (keras_estimator_predict_arrays) by method, and its
     scores (keras_estimator_score_arrays), each a list of (handle, options)."""
     calls = {"predict": [], "predict_proba": [], "score": []}
-    real_predict, real_score = _lib.keras_estimator_predict_arrays, _lib.keras_estimator_score_arrays
+    real_predict = _lib.keras_estimator_predict_arrays
+    real_score = _lib.keras_estimator_score_arrays
 
     def predicting(*args):
         calls[args[1].decode()].append((args[0], json.loads(args[4])))
