@@ -18,7 +18,7 @@ final class KerasEstimatorInputsTests: XCTestCase {
         return [a, b]
     }
 
-    let oneInput: ModelBuilder = { _, _ in try Sequential([Input(shape: [4]), Dense(3, activation: .softmax)]) }
+    let oneInput: ModelBuilder = { _, _ in try Sequential([InputLayer(shape: [4]), Dense(3, activation: .softmax)]) }
     let twoInputs: ModelBuilder = { _, _ in
         let a = Input(shape: [2]), b = Input(shape: [2])
         return try Model(inputs: [a, b], outputs: [try Dense(3, activation: .softmax)(try Concatenate()([a, b]))])
