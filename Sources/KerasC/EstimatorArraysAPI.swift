@@ -41,19 +41,12 @@ public func keras_estimator_fit_arrays(_ h: OpaquePointer?, _ x: UnsafeRawPointe
         let yt: Target = try labelsJSON.map { try stringLabels($0, "labels_json") }
             ?? .values(try inputTensors(y, 1, "y", counted: "1", borrow: false)[0])
         let sw = try optionalTensor(sampleWeight, "sample_weight")
-        let vxs = try inputTensors(valX, nvx, "val_x", counted: "nvx", allowEmpty: true)
-        let vys = try inputTensors(valY, nvy, "val_y", counted: "nvy", allowEmpty: true)
-        guard vxs.isEmpty == vys.isEmpty else {
-            throw ABIError(.invalidArgument, "validation data needs both val_x and val_y (got \(vxs.count) and \(vys.count) arrays)")
-        }
-        let vsw = try optionalTensor(valSampleWeight, "val_sample_weight")
-        if vsw != nil && vxs.isEmpty { throw ABIError(.invalidArgument, "val_sample_weight is given without val_x and val_y") }
+        let validation = try validationArrays(valX, nvx, valY, nvy, valSampleWeight)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "keras_estimator_fit_arrays options",
                             allowed: ["partial", "classes", "class_weight"])
         let partial = try o.bool("partial") ?? false
         let classes = try classesOption(o.json["classes"])
-        let extras = KerasEstimator.FitExtras(validation: vxs.isEmpty ? nil : (vxs, vys, vsw),
-                                              classWeight: try o.classWeight("class_weight"))
+        let extras = KerasEstimator.FitExtras(validation: validation, classWeight: try o.classWeight("class_weight"))
         let cbs = try callbackList(callbacks, nCallbacks)
         try box.locked {
             try k.fit(inputs: xs, yt, sampleWeight: sw, callbacks: cbs, extras: extras, partial: partial, classes: classes)

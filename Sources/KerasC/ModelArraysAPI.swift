@@ -33,6 +33,20 @@ func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Tensor? {
     return try inputTensors(p, 1, what, counted: "1")[0]
 }
 
+/// Keras fit's validation_data from keras_array lists: val_x and val_y (both or neither, NULL
+/// and 0 for none) and val_sample_weight (NULL, or only with them); nil when none is given.
+func validationArrays(_ valX: UnsafeRawPointer?, _ nvx: Int32, _ valY: UnsafeRawPointer?, _ nvy: Int32,
+                      _ valSampleWeight: UnsafeRawPointer?) throws -> (x: [Tensor], y: [Tensor], sampleWeight: Tensor?)? {
+    let vxs = try inputTensors(valX, nvx, "val_x", counted: "nvx", allowEmpty: true)
+    let vys = try inputTensors(valY, nvy, "val_y", counted: "nvy", allowEmpty: true)
+    guard vxs.isEmpty == vys.isEmpty else {
+        throw ABIError(.invalidArgument, "validation data needs both val_x and val_y (got \(vxs.count) and \(vys.count) arrays)")
+    }
+    let vsw = try optionalTensor(valSampleWeight, "val_sample_weight")
+    if vsw != nil && vxs.isEmpty { throw ABIError(.invalidArgument, "val_sample_weight is given without val_x and val_y") }
+    return vxs.isEmpty ? nil : (vxs, vys, vsw)
+}
+
 /// fit with arrays for every input and output, sample weights and validation data.
 @_cdecl("keras_model_fit_arrays")
 public func keras_model_fit_arrays(_ handle: OpaquePointer?,
@@ -47,13 +61,7 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
         let box = try modelBox(handle)
         let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
         let sw = try optionalTensor(sampleWeight, "sample_weight")
-        let vxs = try inputTensors(valX, nvx, "val_x", counted: "nvx", allowEmpty: true)
-        let vys = try inputTensors(valY, nvy, "val_y", counted: "nvy", allowEmpty: true)
-        guard vxs.isEmpty == vys.isEmpty else {
-            throw ABIError(.invalidArgument, "validation data needs both val_x and val_y (got \(vxs.count) and \(vys.count) arrays)")
-        }
-        let vsw = try optionalTensor(valSampleWeight, "val_sample_weight")
-        if vsw != nil && vxs.isEmpty { throw ABIError(.invalidArgument, "val_sample_weight is given without val_x and val_y") }
+        let validation = try validationArrays(valX, nvx, valY, nvy, valSampleWeight)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
                             allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
                                "initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"])
@@ -62,11 +70,12 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
             try box.model.fit(xs, ys, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
                               verbose: o.int("verbose") ?? 1, callbacks: cbs,
                               validationSplit: o.double("validation_split") ?? 0,
-                              validationData: vxs.isEmpty ? nil : (vxs, vys), shuffle: o.bool("shuffle") ?? true,
+                              validationData: validation.map { ($0.x, $0.y) }, shuffle: o.bool("shuffle") ?? true,
                               classWeight: o.classWeight("class_weight"), sampleWeight: sw,
                               initialEpoch: o.int("initial_epoch") ?? 0,
                               stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
-                              validationSampleWeight: vsw, validationBatchSize: o.int("validation_batch_size"))
+                              validationSampleWeight: validation?.sampleWeight,
+                              validationBatchSize: o.int("validation_batch_size"))
         }
         if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history)) }
     }
