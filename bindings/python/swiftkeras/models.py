@@ -96,9 +96,11 @@ def _per_class(value):
 def _flat_callbacks(callbacks):
     """The callbacks of a list or a CallbackList, nested CallbackLists flattened; a
     ProgbarLogger is left out (the library draws the bar as `verbose` says, as Keras's would)."""
+    if not callbacks:
+        return []
     from .callbacks import CallbackList, ProgbarLogger
     out = []
-    for cb in callbacks or []:
+    for cb in callbacks:
         out.extend(cb if isinstance(cb, CallbackList) else [cb])
     return [cb for cb in out if not isinstance(cb, ProgbarLogger)]
 
