@@ -257,6 +257,25 @@ final class SpeculativeRefit: @unchecked Sendable {
         outcome = Result { try refit() }
     }
 
+    /// The candidate whose refit a worker asking for work (``runTasks(_:workers:order:timeline:_:onDone:onIdle:)``'s
+    /// `onIdle`) should start now, or nil (it takes a fit, or stops when none is left). `leader`:
+    /// the best mean score and its candidate among those whose folds are all scored; `remaining`:
+    /// the fits not yet taken (task `i` is candidate `i / splits`; `costs` per candidate, a
+    /// refit costing `refitScale` times a fold's fit). The leader's refit starts once the fits
+    /// left would keep the other `workers - 1` workers busy for no longer than it takes, so that
+    /// it does not run alone after the last fit; while fits are left to take, not as long as a
+    /// candidate that may still win is under way (``hasContender``): a refit of another
+    /// candidate would be thrown away and the winner would refit alone after the fits.
+    static func candidateToStart(leader: (mean: Double, candidate: Int)?, remaining: ArraySlice<Int>, costs: [Int],
+                                 splits: Int, workers: Int, refitScale: Double, scored: [Int], sums: [Double]) -> Int? {
+        guard let (mean, c) = leader, costs.indices.contains(c) else { return nil }
+        let left = remaining.reduce(0) { $0 + (costs.indices.contains($1 / Swift.max(1, splits)) ? costs[$1 / Swift.max(1, splits)] : 0) }
+        guard Double(left) <= Double(costs[c]) * refitScale * Double(workers - 1) else { return nil }
+        if !remaining.isEmpty, hasContender(leader: c, leaderMean: mean, remaining: remaining, splits: splits,
+                                            scored: scored, sums: sums) { return nil }
+        return c
+    }
+
     /// Whether a candidate other than `leader` has none of its folds left in `remaining` (task
     /// `i` is candidate `i / splits`), some but not all of them scored (`scored`, with score sums
     /// `sums`), and a mean over those at least `leaderMean`: it may still win once its folds
