@@ -26,7 +26,7 @@ func resolveJobs(_ nJobs: Int?, tasks: Int, owner: String) throws -> Int {
 }
 
 /// When each task of ``runTasks(_:workers:order:timeline:_:onDone:onIdle:)`` ran, and on which
-/// worker (0..<workers; with one worker, the calling thread): the search's `schedule`, which
+/// worker (0..<workers; worker 0 is the calling thread): the search's `schedule`, which
 /// shows how long each worker idles and where an `onIdle` extra ran.
 final class TaskTimeline: @unchecked Sendable {
     /// `task` nil: an extra that `onIdle` handed out. Times in ``monotonicSeconds()``; `cpu`: the
@@ -46,8 +46,8 @@ func threadCPUSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-/// Runs `count` tasks on `workers` threads, each task pulled in `order` (default: index order)
-/// by the next free worker; results are stored by index, so they do not depend on the schedule.
+/// Runs `count` tasks on `workers` threads (the calling thread and `workers - 1` new ones), each
+/// task pulled in `order` (default: index order) by the next free worker; results are stored by index, so they do not depend on the schedule.
 /// `onDone` is called under a lock after each task. With several workers, `onIdle` is asked
 /// (under the same lock) by each worker before it takes a task, with the tasks not yet taken,
 /// and once more when none is left, for extra work to run first: a search uses it to start its
@@ -87,22 +87,21 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, timeline: Task
             }
         }
     }
-    if workers <= 1 {
-        work(0)
-        return results
-    }
+    // The calling thread is worker 0 and keeps its core; only the other workers are new threads.
+    // (When the caller started every worker and then slept, the scheduler could place two new
+    // workers on one core and leave the caller's idle for milliseconds: with two workers, the
+    // iris bench grid ran at 1.6x one worker in some processes and 1.9x in others.)
     let group = DispatchGroup()
-    var threads: [Thread] = []
-    for w in 0..<workers {
+    for w in 1..<Swift.max(workers, 1) {
         group.enter()
         let t = Thread {
             work(w)
             group.leave()
         }
         t.stackSize = 16 << 20
-        threads.append(t)
+        t.start()
     }
-    threads.forEach { $0.start() }
+    work(0)
     group.wait()
     return results
 }

@@ -18,7 +18,7 @@ public struct ScheduledFit: Sendable, Equatable {
     public let candidate: Int
     /// The split's index; nil for the refit on all the data.
     public let split: Int?
-    /// The worker thread (0..<workers; with one worker, the calling thread); nil for a refit run
+    /// The worker thread (0..<workers; worker 0 is the calling thread); nil for a refit run
     /// on the calling thread after the fits.
     public let worker: Int?
     /// Seconds from the start of the search's fits.
