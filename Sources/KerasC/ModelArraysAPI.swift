@@ -71,6 +71,26 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
     }
 }
 
+/// One training step on one batch (Keras's default `train_step`): the compiled metrics run on
+/// from the previous call unless reset_metrics != 0; logs_json receives the figures after the step.
+@_cdecl("keras_model_train_batch")
+public func keras_model_train_batch(_ handle: OpaquePointer?,
+                                    _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?, _ ny: Int32,
+                                    _ sampleWeight: UnsafeRawPointer?, _ resetMetrics: Int32,
+                                    _ logsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_train_batch") {
+        let out = try requireOut(logsOut, "logs_json")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
+        let sw = try optionalTensor(sampleWeight, "sample_weight")
+        let (results, perClass) = try box.locked {
+            try box.model.trainStepContinuing(xs, ys, sampleWeight: sw, resetMetrics: resetMetrics != 0)
+        }
+        out.pointee = try ownedCString(jsonObject(results, perClass: perClass).description)
+    }
+}
+
 /// evaluate with arrays for every input and output and optional sample weights.
 @_cdecl("keras_model_evaluate_arrays")
 public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
@@ -159,6 +179,17 @@ public func keras_model_call(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _
         let (results, losses) = try box.locked { try box.model.callCollectingLosses(xs, training: training != 0) }
         try writeOutputs(results, outputs, nOut, "call")
         if let lossesOut { lossesOut.pointee = try ownedCString(lossesJSON(losses)) }
+    }
+}
+
+/// Copies the optimizer state of `from` into `to`, compiled with the same optimizer over the same
+/// weights (a model rebuilt from another keeps training where it was).
+@_cdecl("keras_model_copy_optimizer_state")
+public func keras_model_copy_optimizer_state(_ to: OpaquePointer?, _ from: OpaquePointer?) -> Int32 {
+    guarded("keras_model_copy_optimizer_state") {
+        let target = try modelBox(to), source = try modelBox(from)
+        let values = try source.locked { try source.model.optimizerVariableValues() }
+        try target.locked { try target.model.restoreOptimizerVariables(values) }
     }
 }
 
