@@ -32,6 +32,14 @@ private func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Te
     return try inputTensors(p, 1, what, counted: "1")[0]
 }
 
+/// The model and the x, y and sample-weight arrays of fit, evaluate and a training step.
+private func modelArrays(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?,
+                         _ ny: Int32, _ sampleWeight: UnsafeRawPointer?) throws -> (ModelBox, [Tensor], [Tensor], Tensor?) {
+    let box = try modelBox(handle)
+    let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
+    return (box, xs, ys, try optionalTensor(sampleWeight, "sample_weight"))
+}
+
 /// fit with arrays for every input and output, sample weights and validation data.
 @_cdecl("keras_model_fit_arrays")
 public func keras_model_fit_arrays(_ handle: OpaquePointer?,
@@ -43,9 +51,7 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
                                    _ historyOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guardedLoop("keras_model_fit_arrays") {
         historyOut?.pointee = nil
-        let box = try modelBox(handle)
-        let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
-        let sw = try optionalTensor(sampleWeight, "sample_weight")
+        let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
         let vxs = try inputTensors(valX, nvx, "val_x", counted: "nvx", allowEmpty: true)
         let vys = try inputTensors(valY, nvy, "val_y", counted: "nvy", allowEmpty: true)
         guard vxs.isEmpty == vys.isEmpty else {
@@ -81,9 +87,7 @@ public func keras_model_train_batch(_ handle: OpaquePointer?,
     guarded("keras_model_train_batch") {
         let out = try requireOut(logsOut, "logs_json")
         out.pointee = nil
-        let box = try modelBox(handle)
-        let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
-        let sw = try optionalTensor(sampleWeight, "sample_weight")
+        let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
         let (results, perClass) = try box.locked {
             try box.model.trainStepContinuing(xs, ys, sampleWeight: sw, resetMetrics: resetMetrics != 0)
         }
@@ -101,9 +105,7 @@ public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
     guardedLoop("keras_model_evaluate_arrays") {
         let out = try requireOut(resultsOut, "results_json")
         out.pointee = nil
-        let box = try modelBox(handle)
-        let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
-        let sw = try optionalTensor(sampleWeight, "sample_weight")
+        let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
                             allowed: ["batch_size", "verbose"])
         let cbs = try callbackList(callbacks, nCallbacks)
