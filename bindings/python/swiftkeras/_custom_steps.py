@@ -8,8 +8,9 @@
   Keras passes them (an array, or a list/dict for several inputs or outputs), `sample_weight`
   is fit's (or its class_weight's) or None, and `super().compute_loss` gives the compiled
   loss(es) with their loss_weights. Whether sample weights are fed is fixed at trace time, as
-  jax's trace is: a call that changes it traces again. `fit`, `evaluate` and `test_on_batch`
-  report it as the loss; compiled metrics are the library's.
+  jax's trace is: a call that changes it traces again (weights and optimizer state kept).
+  `fit`, `evaluate` and `test_on_batch` report it as the loss; compiled metrics are the
+  library's.
 - `test_step(data)` and `predict_step(data)` (Keras's TensorFlow/torch form) are called per batch
   from Python, on numpy: `self(x)`, `self.compute_loss`, `self.metrics` (the loss tracker and
   the compiled metrics, with `update_state`/`result`/`reset_state`), `self.compute_metrics`.
