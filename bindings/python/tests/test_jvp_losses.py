@@ -270,9 +270,9 @@ def _custom_model(lib, scale):
     return lib.Sequential([lib.Input((4,)), scope["CustomDense"](), lib.layers.Dense(1)])
 
 
-def _fit(lib, scale, x, y):
-    model = _custom_model(lib, scale)
-    init = np.random.default_rng(3)
+def _fit(lib, scale, x, y, make=None, seed=3):
+    model = (make or _custom_model)(lib, scale)
+    init = np.random.default_rng(seed)
     model.set_weights([init.normal(scale=0.5, size=w.shape).astype(np.float32)
                        for w in model.get_weights()])
     model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.1), loss="mse")
@@ -352,13 +352,7 @@ def _two_output_model(lib, scale, each=False):
 
 
 def _fit_two(lib, scale, x, y, each=False):
-    model = _two_output_model(lib, scale, each)
-    init = np.random.default_rng(8)
-    model.set_weights([init.normal(scale=0.5, size=w.shape).astype(np.float32)
-                       for w in model.get_weights()])
-    model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.1), loss="mse")
-    history = model.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
-    return history.history["loss"], [np.asarray(w) for w in model.get_weights()]
+    return _fit(lib, scale, x, y, lambda lib, scale: _two_output_model(lib, scale, each), seed=8)
 
 
 def test_custom_gradient_of_two_outputs_with_keyword_tensors_trains_as_keras():

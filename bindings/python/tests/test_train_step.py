@@ -5,6 +5,7 @@ to Keras's weights and history (1e-5), with sample weights, class weights, valid
 Python callbacks and `steps_per_epoch`; Ctrl-C stops it; overrides that compute gradients
 with a backend fail where they hand them over, naming the two routes that work."""
 
+import contextlib
 import json
 import os
 import signal
@@ -149,7 +150,7 @@ def _ours(case):
 def test_super_train_step_override_trains_as_keras(case, keras_tf_results):
     ref = keras_tf_results[case]
     with pytest.warns(UserWarning, match="ran out of data") if case == "steps_per_epoch" else \
-            _no_warning():
+            contextlib.nullcontext():
         ours = _ours(case)
     assert ref["batches"] > 0 and ours["batches"] == ref["batches"]
     assert ours["epochs"] == ref["epochs"]
@@ -167,20 +168,18 @@ def test_super_train_step_override_trains_as_keras(case, keras_tf_results):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
-class _no_warning:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def test_train_on_batch_and_evaluate_go_through_the_override():
+def _augmenting():
+    """A compiled Augmenting model of this library, and the scope its class came from."""
     scope = {"keras": sk, "np": np}
-    exec(MODELS, scope)  # noqa: S102
+    exec(MODELS, scope)  # noqa: S102 — the test's own source
     model = scope["Augmenting"]()
     model(X[:2])
     model.compile("sgd", "mse")
+    return model, scope
+
+
+def test_train_on_batch_and_evaluate_go_through_the_override():
+    model, scope = _augmenting()
     logs = model.train_on_batch(X[:8], Y[:8], return_dict=True)
     assert model.batches == 1 and set(logs) == {"loss", "double_loss"}
     assert logs["double_loss"] == pytest.approx(2 * logs["loss"])
@@ -194,11 +193,7 @@ def test_train_on_batch_and_evaluate_go_through_the_override():
 
 
 def test_ctrl_c_stops_the_python_loop_between_steps():
-    scope = {"keras": sk, "np": np}
-    exec(MODELS, scope)  # noqa: S102
-    model = scope["Augmenting"]()
-    model(X[:2])
-    model.compile("sgd", "mse")
+    model, _ = _augmenting()
 
     class Interrupt(sk.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
@@ -281,11 +276,7 @@ def test_jax_form_train_step_is_refused_before_any_step():
 
 
 def test_library_callbacks_are_refused_on_the_python_loop():
-    scope = {"keras": sk, "np": np}
-    exec(MODELS, scope)  # noqa: S102
-    model = scope["Augmenting"]()
-    model(X[:2])
-    model.compile("sgd", "mse")
+    model, _ = _augmenting()
     with pytest.raises(NotImplementedError, match=r"Augmenting.train_step.*EarlyStopping"):
         model.fit(X, Y, epochs=1, verbose=0, callbacks=[sk.callbacks.EarlyStopping(patience=1)])
     assert model.batches == 0
