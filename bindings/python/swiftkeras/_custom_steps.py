@@ -653,6 +653,11 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
     if validation_data is not None and not _datasets.is_dataset(validation_data) and             (not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3)):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                          "(x_val, y_val, val_sample_weight)")
+    if model._handle is None:   # Keras builds the model before the first step
+        first = _datasets._take(x, 1)[0] if isinstance(x, _datasets.PyDataset) else \
+            None if _datasets.is_dataset(x) else (_take(x, 0, 1), None)
+        if first is not None:
+            model._ensure_handle(_text_callables.model_inputs(model, unpack_x_y_sample_weight(first)[0]))
     verbose = _verbosity(verbose, 1)
     history = _RecordingHistory()
     cbs = CallbackList(user + ([ProgbarLogger()] if verbose else []) + [history], model=model,

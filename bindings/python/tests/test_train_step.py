@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -282,5 +281,24 @@ def test_library_callbacks_are_refused_on_the_python_loop():
     assert model.batches == 0
 
 
-if __name__ == "__main__":
-    sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_fit_builds_the_model_before_the_first_step():
+    seen = []
+
+    class Unbuilt(sk.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = sk.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):   # Keras builds the model before the first train_step
+            seen.append([np.shape(w) for w in self.trainable_variables])
+            return super().train_step(data)
+
+    model = Unbuilt()
+    model.compile("sgd", "mse")
+    model.fit(X, Y[:, :1], batch_size=16, epochs=1, verbose=0)
+    assert seen == [[(5, 1), (1,)]] * 3
