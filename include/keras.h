@@ -173,7 +173,7 @@ int keras_model_compile(keras_model *model, const char *spec_json);
 /* Trains on x (samples first) and y. options_json may be NULL or a JSON object with any of
  * batch_size (32), epochs (1), verbose (1: progress bar on stdout; 0 silent; 2 one line per epoch),
  * validation_split (0), shuffle (true), class_weight ({"0": 1.0, "1": 3.0}), initial_epoch (0),
- * steps_per_epoch, validation_freq (1).
+ * steps_per_epoch, validation_freq (1), validation_batch_size (batch_size).
  * callbacks: n_callbacks handles (borrowed; may be NULL when n_callbacks is 0).
  * history_json: if not NULL, receives the History as {"loss": [...], "val_loss": [...], ...}
  * (caller-owned; keras_string_free); a metric reported per class (F1Score with average null)
@@ -514,8 +514,7 @@ void keras_set_print_hook(keras_print_fn fn, void *user_data, int dynamic);
  * Fit arguments (SciKeras's fit__ routing): "fit__initial_epoch" (a fit trains "epochs" epochs
  * numbered from it; unset: from 0, and a partial fit after the epochs trained since the model
  * was built), "fit__steps_per_epoch", "fit__validation_freq", "fit__validation_batch_size" and
- * "validation_batch_size" (accepted; validation runs in batches of batch_size, which changes
- * no figure beyond float rounding).
+ * "validation_batch_size" (the validation's batch size; unset: batch_size, as in Keras).
  * "target_encoder": "passthrough" when the caller encodes the targets itself (SciKeras's user
  * target_encoder): y is taken as the loss wants it, no classes are analysed, and predict and
  * predict_proba give the model's raw outputs for the caller to decode (score of a classifier
@@ -592,8 +591,10 @@ int keras_estimator_metadata(keras_estimator *estimator, char **out);
  * Errors: INVALID_ARGUMENT (a missing or mistyped metadata field, or fields that do not hold
  * together, named in the message: classes_ unsorted or not matching classes_kind, a
  * target_encoding the target type and loss do not give, sample_shape not starting with
- * n_features_in_, history_ lists of different lengths...; a model with several inputs or
- * outputs; bad params; NULL, freed or wrong model handle), UNKNOWN_NAME (kind). */
+ * n_features_in_, history_ lists of different lengths...; a model with several outputs unless
+ * params give target_encoder "passthrough", whose metadata has target_encoding "identity" and
+ * whose predictions are the model's raw outputs; bad params; NULL, freed or wrong model handle),
+ * UNKNOWN_NAME (kind). */
 int keras_estimator_restore(const char *kind, keras_model *model, const char *params_json,
                             const char *metadata_json, keras_estimator **out);
 
@@ -714,6 +715,57 @@ int keras_estimator_score_weighted(keras_estimator *estimator,
                                    const float *y, int y_ndim, const int64_t *y_shape,
                                    const float *sample_weight, int64_t n_weights, double *score);
 
+/* ---- Estimators over several inputs, with validation data, class weights, per-call options ---- */
+
+/* fit(x, y, sample_weight=w) or, with options' "partial", partial_fit: every fit case of a
+ * KerasClassifier / KerasRegressor in one call (keras_estimator_fit_callbacks, _partial_fit and
+ * _fit_labels are this call with one x):
+ *   x: nx keras_array, one per model input (model.inputs order; most models have one);
+ *   y: the target as keras_estimator_fit_weighted takes it (one keras_array), or NULL with
+ *   labels_json a JSON list of n strings (KerasClassifier, as keras_estimator_fit_labels);
+ *   sample_weight: NULL, or one weight per sample;
+ *   val_x / val_y (nvx / nvy arrays, NULL and 0 for none; both or neither) and val_sample_weight
+ *   (NULL or {n_val}): Keras fit's validation_data, inputs and targets as the model takes them
+ *   (not encoded by the estimator: SciKeras hands fit__validation_data to model.fit); it takes
+ *   precedence over the validation_split parameter;
+ *   options_json (may be NULL): {"partial": false, "classes": [labels] (partial fits: numbers
+ *   or strings counted as seen on the first call), "class_weight": {"0": 1.0, "1": 3.0}} (Keras
+ *   fit's class_weight, weight by class index of the model's targets, for any estimator; not
+ *   with a KerasClassifier's own class_weight parameter);
+ *   callbacks as keras_estimator_fit_callbacks.
+ * The arrays are borrowed for the call. Errors: as keras_estimator_partial_fit; INVALID_ARGUMENT
+ * (y and labels_json both or neither given, labels for a regressor, val_x without val_y, unknown
+ * option, classes without "partial", class_weight given twice), SHAPE (validation arrays that do
+ * not match the model or the training data). */
+int keras_estimator_fit_arrays(keras_estimator *estimator, const keras_array *x, int nx,
+                               const keras_array *y, const char *labels_json,
+                               const keras_array *sample_weight,
+                               const keras_array *val_x, int nvx, const keras_array *val_y, int nvy,
+                               const keras_array *val_sample_weight, const char *options_json,
+                               keras_callback *const *callbacks, int n_callbacks);
+
+/* method "predict" or "predict_proba" of x (nx keras_array, one per model input; a Pipeline takes
+ * one) into `output` (one keras_output, as keras_model_predict_arrays fills it), with the call's
+ * own options_json (may be NULL): {"batch_size": b (-1: all of x in one batch), "verbose": 0, 1
+ * or 2}, each unset one taken from the predict__ parameters as keras_estimator_predict does; so
+ * calls from several threads with different options never mix. callbacks: Keras predict's (as
+ * keras_model_predict_arrays). An estimator fitted on string labels predicts them into
+ * *labels_json (a JSON list, caller-owned; output is then not written); labels_json may be NULL
+ * otherwise and receives NULL for numbers. Errors: as keras_estimator_predict; INVALID_ARGUMENT
+ * (unknown method or option), STATE (string predictions and labels_json NULL). */
+int keras_estimator_predict_arrays(keras_estimator *estimator, const char *method,
+                                   const keras_array *x, int nx, const char *options_json,
+                                   keras_callback *const *callbacks, int n_callbacks,
+                                   keras_output *output, char **labels_json);
+
+/* score(x, y, sample_weight=w) with x as keras_estimator_predict_arrays takes it, y numbers (one
+ * keras_array) and sample_weight NULL or {n}; its predictions with the call's own options_json
+ * and callbacks, as keras_estimator_predict_arrays. Errors: as keras_estimator_score_weighted. */
+int keras_estimator_score_arrays(keras_estimator *estimator, const keras_array *x, int nx,
+                                 const keras_array *y, const keras_array *sample_weight,
+                                 const char *options_json,
+                                 keras_callback *const *callbacks, int n_callbacks, double *score);
+
 /* scikit-learn's Pipeline: the transformers of steps_json, then a copy of `final` (an estimator)
  * named final_name, as one estimator. steps_json: [{"name": "scale", "class": "StandardScaler",
  * "params": {"with_mean": true, "with_std": true}}, {"name": "mm", "class": "MinMaxScaler",
@@ -774,7 +826,7 @@ int keras_search_fit(keras_search *search,
 /* The results as JSON: {"best_params": {...}, "best_score": s, "best_index": i, "n_splits": k,
  * "refit_time": seconds or null (no refit), "refit_speculated": whether the refit ran on a worker
  * while the other workers finished the fits, "schedule": [{"candidate": c, "split": s or null (a
- * refit), "worker": w or null (the calling thread, after the fits), "start": s, "end": s, "cpu": s},
+ * refit), "worker": w (0: the calling thread) or null (the calling thread, after the fits), "start": s, "end": s, "cpu": s},
  * ...] (each fit and refit as it ran: seconds from the start of the fits, and the CPU seconds of
  * its thread), "cv_results": {"mean_test_score": [...], "std_test_score": [...], "split0_test_score": [...],
  * ..., "rank_test_score": [...], "params": [{...}, ...]}}. *out is caller-owned.

@@ -200,7 +200,7 @@ public func keras_estimator_fit_weighted(_ h: OpaquePointer?, _ x: UnsafePointer
 
 /// The box's KerasClassifier / KerasRegressor itself, for the calls that hand it the caller's
 /// callbacks (a Pipeline transforms x before its last step; it has keras_estimator_fit_weighted).
-private func trainedDirectly(_ box: EstimatorBox, _ what: String) throws -> KerasEstimator {
+func trainedDirectly(_ box: EstimatorBox, _ what: String) throws -> KerasEstimator {
     guard let k = box.estimator as? KerasEstimator else {
         throw ABIError(.invalidArgument, "\(what): this \(box.estimator.estimatorName) is not a KerasClassifier or KerasRegressor (a Pipeline transforms x first; use keras_estimator_fit_weighted)")
     }

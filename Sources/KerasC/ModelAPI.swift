@@ -130,14 +130,15 @@ public func keras_model_fit(_ handle: OpaquePointer?,
         let yt = try inputTensor(y, yNdim, yShape, "y", borrow: true)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
                             allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
-                                      "initial_epoch", "steps_per_epoch", "validation_freq"])
+                                      "initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"])
         let cbs = try callbackList(callbacks, nCallbacks)
         let history = try box.locked {
             try box.model.fit(xt, yt, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
                               verbose: o.int("verbose") ?? 1, callbacks: cbs,
                               validationSplit: o.double("validation_split") ?? 0, shuffle: o.bool("shuffle") ?? true,
                               classWeight: o.classWeight("class_weight"), initialEpoch: o.int("initial_epoch") ?? 0,
-                              stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1)
+                              stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
+                              validationBatchSize: o.int("validation_batch_size"))
         }
         if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history)) }
     }

@@ -9,8 +9,9 @@ private let arrayStride = 24
 private let outputStride = 24 + 8 * maxRank
 
 /// The tensors of `count` keras_array structs, borrowed; `what` names them in errors ("x[1]").
+/// `borrow` false copies them (what the callee may keep).
 func inputTensors(_ list: UnsafeRawPointer?, _ count: Int32, _ what: String, counted countName: String,
-                  allowEmpty: Bool = false) throws -> [Tensor] {
+                  allowEmpty: Bool = false, borrow: Bool = true) throws -> [Tensor] {
     guard count >= 0 else { throw ABIError(.invalidArgument, "\(countName) is negative (\(count))") }
     if count == 0 {
         if allowEmpty { return [] }
@@ -22,12 +23,12 @@ func inputTensors(_ list: UnsafeRawPointer?, _ count: Int32, _ what: String, cou
         let base = list + i * arrayStride
         return try inputTensor(base.load(as: UnsafePointer<Float>?.self), base.load(fromByteOffset: 8, as: Int32.self),
                                base.load(fromByteOffset: 16, as: UnsafePointer<Int64>?.self), "\(what)[\(i)]",
-                               borrow: true)
+                               borrow: borrow)
     }
 }
 
 /// One optional keras_array (sample weights): NULL means none.
-private func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Tensor? {
+func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Tensor? {
     guard let p else { return nil }
     return try inputTensors(p, 1, what, counted: "1")[0]
 }
@@ -38,6 +39,20 @@ private func modelArrays(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx:
     let box = try modelBox(handle)
     let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
     return (box, xs, ys, try optionalTensor(sampleWeight, "sample_weight"))
+}
+
+/// Keras fit's validation_data from keras_array lists: val_x and val_y (both or neither, NULL
+/// and 0 for none) and val_sample_weight (NULL, or only with them); nil when none is given.
+func validationArrays(_ valX: UnsafeRawPointer?, _ nvx: Int32, _ valY: UnsafeRawPointer?, _ nvy: Int32,
+                      _ valSampleWeight: UnsafeRawPointer?) throws -> (x: [Tensor], y: [Tensor], sampleWeight: Tensor?)? {
+    let vxs = try inputTensors(valX, nvx, "val_x", counted: "nvx", allowEmpty: true)
+    let vys = try inputTensors(valY, nvy, "val_y", counted: "nvy", allowEmpty: true)
+    guard vxs.isEmpty == vys.isEmpty else {
+        throw ABIError(.invalidArgument, "validation data needs both val_x and val_y (got \(vxs.count) and \(vys.count) arrays)")
+    }
+    let vsw = try optionalTensor(valSampleWeight, "val_sample_weight")
+    if vsw != nil && vxs.isEmpty { throw ABIError(.invalidArgument, "val_sample_weight is given without val_x and val_y") }
+    return vxs.isEmpty ? nil : (vxs, vys, vsw)
 }
 
 /// fit with arrays for every input and output, sample weights and validation data.
@@ -52,26 +67,21 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
     guardedLoop("keras_model_fit_arrays") {
         historyOut?.pointee = nil
         let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
-        let vxs = try inputTensors(valX, nvx, "val_x", counted: "nvx", allowEmpty: true)
-        let vys = try inputTensors(valY, nvy, "val_y", counted: "nvy", allowEmpty: true)
-        guard vxs.isEmpty == vys.isEmpty else {
-            throw ABIError(.invalidArgument, "validation data needs both val_x and val_y (got \(vxs.count) and \(vys.count) arrays)")
-        }
-        let vsw = try optionalTensor(valSampleWeight, "val_sample_weight")
-        if vsw != nil && vxs.isEmpty { throw ABIError(.invalidArgument, "val_sample_weight is given without val_x and val_y") }
+        let validation = try validationArrays(valX, nvx, valY, nvy, valSampleWeight)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
                             allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
-                               "initial_epoch", "steps_per_epoch", "validation_freq"])
+                               "initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"])
         let cbs = try callbackList(callbacks, nCallbacks)
         let history = try box.locked {
             try box.model.fit(xs, ys, batchSize: o.int("batch_size"), epochs: o.int("epochs") ?? 1,
                               verbose: o.int("verbose") ?? 1, callbacks: cbs,
                               validationSplit: o.double("validation_split") ?? 0,
-                              validationData: vxs.isEmpty ? nil : (vxs, vys), shuffle: o.bool("shuffle") ?? true,
+                              validationData: validation.map { ($0.x, $0.y) }, shuffle: o.bool("shuffle") ?? true,
                               classWeight: o.classWeight("class_weight"), sampleWeight: sw,
                               initialEpoch: o.int("initial_epoch") ?? 0,
                               stepsPerEpoch: o.int("steps_per_epoch"), validationFreq: o.int("validation_freq") ?? 1,
-                              validationSampleWeight: vsw)
+                              validationSampleWeight: validation?.sampleWeight,
+                              validationBatchSize: o.int("validation_batch_size"))
         }
         if let historyOut { historyOut.pointee = try ownedCString(historyJSON(history)) }
     }
@@ -140,7 +150,7 @@ public func keras_model_predict_arrays(_ handle: OpaquePointer?, _ x: UnsafeRawP
 
 /// Copies `results` into the caller's keras_output buffers (n of them), writing every shape
 /// first-fit; BUFFER_TOO_SMALL after the others when one does not fit.
-private func writeOutputs(_ results: [Tensor], _ outputs: UnsafeMutableRawPointer, _ nOut: Int32, _ what: String) throws {
+func writeOutputs(_ results: [Tensor], _ outputs: UnsafeMutableRawPointer, _ nOut: Int32, _ what: String) throws {
     guard Int(nOut) == results.count else {
         throw ABIError(.shape, "\(what): the model gives \(results.count) output(s), n_outputs is \(nOut)")
     }

@@ -10,9 +10,8 @@ extension Ops {
         for (label, t) in [("mean", mean), ("variance", variance), ("offset", offset), ("scale", scale)] {
             try checkPerChannel(label, t, x, axis: axis, l)
         }
-        let rstd = Tensor.uninitialized([l.channels])
-        for c in 0..<l.channels { rstd.data[c] = 1 / (variance.data[c] + epsilon).squareRoot() }
-        return fusedBatchNormalization(x, l, mean: mean, rstd: rstd, offset: offset, scale: scale, given: (mean, variance))
+        return fusedBatchNormalization(x, l, mean: mean, variance: variance, epsilon: epsilon, offset: offset, scale: scale,
+                                       given: (mean, variance))
     }
 
     /// Normalizes `x` with its own per-channel mean and (biased) variance over every axis but
@@ -26,9 +25,8 @@ extension Ops {
         try checkPerChannel("scale", scale, x, axis: axis, l)
         let mean = Tensor.uninitialized([l.channels]), variance = Tensor.uninitialized([l.channels])
         Kernels.channelMoments(x.data, l, mean: mean.data, variance: variance.data)
-        let rstd = Tensor.uninitialized([l.channels])
-        for c in 0..<l.channels { rstd.data[c] = 1 / (variance.data[c] + epsilon).squareRoot() }
-        let out = fusedBatchNormalization(x, l, mean: mean, rstd: rstd, offset: offset, scale: scale, given: nil)
+        let out = fusedBatchNormalization(x, l, mean: mean, variance: variance, epsilon: epsilon, offset: offset, scale: scale,
+                                          given: nil)
         return (out, mean, variance)
     }
 
@@ -48,17 +46,17 @@ extension Ops {
         }
     }
 
-    /// `x · a + b` per channel with `a = rstd · scale`, `b = offset − mean · a`, and its VJP: with
-    /// batch statistics (`given` nil) `dx = a · (g − mean(g) − x̂ · mean(g · x̂))`, else `dx = a · g`
-    /// plus the gradients of the given mean and variance.
-    private static func fusedBatchNormalization(_ x: Tensor, _ l: Kernels.ChannelLayout, mean: Tensor, rstd: Tensor,
-                                                offset: Tensor?, scale: Tensor?, given: (mean: Tensor, variance: Tensor)?) -> Tensor {
+    /// `x · a + b` per channel with `rstd = 1 / √(variance + epsilon)`, `a = rstd · scale`,
+    /// `b = offset − mean · a` (``Kernels/batchNormAffine(mean:variance:epsilon:scale:offset:channels:rstd:a:b:)``),
+    /// and its VJP: with batch statistics (`given` nil) `dx = a · (g − mean(g) − x̂ · mean(g · x̂))`,
+    /// else `dx = a · g` plus the gradients of the given mean and variance.
+    private static func fusedBatchNormalization(_ x: Tensor, _ l: Kernels.ChannelLayout, mean: Tensor, variance: Tensor,
+                                                epsilon: Float, offset: Tensor?, scale: Tensor?,
+                                                given: (mean: Tensor, variance: Tensor)?) -> Tensor {
         let channels = l.channels
-        let a = Tensor.uninitialized([channels]), b = Tensor.uninitialized([channels])
-        for c in 0..<channels {
-            a.data[c] = rstd.data[c] * (scale?.data[c] ?? 1)
-            b.data[c] = (offset?.data[c] ?? 0) - mean.data[c] * a.data[c]
-        }
+        let rstd = Tensor.uninitialized([channels]), a = Tensor.uninitialized([channels]), b = Tensor.uninitialized([channels])
+        Kernels.batchNormAffine(mean: mean.data, variance: variance.data, epsilon: epsilon, scale: scale.map { UnsafePointer($0.data) },
+                                offset: offset.map { UnsafePointer($0.data) }, channels: channels, rstd: rstd.data, a: a.data, b: b.data)
         let out = Tensor.uninitialized(x.shape)
         withExtendedLifetime((x, out, a, b)) {
             Kernels.channelAffine(l, x.data, a.data, b.data, plus: nil, into: out.data)
@@ -73,7 +71,7 @@ extension Ops {
         }
     }
 
-    /// The VJP of ``fusedBatchNormalization(_:_:mean:rstd:offset:scale:given:)`` for upstream `g`
+    /// The VJP of ``fusedBatchNormalization(_:_:mean:variance:epsilon:offset:scale:given:)`` for upstream `g`
     /// (the caller keeps the tensors alive).
     private static func batchNormalizationBackward(_ g: Tensor, _ t: GradientTape, _ x: Tensor, _ l: Kernels.ChannelLayout,
                                                    a: Tensor, mean: Tensor, rstd: Tensor, offset: Tensor?, scale: Tensor?,
@@ -88,9 +86,11 @@ extension Ops {
             let sumGX: (Int) -> Float = { Float(sums[channels + $0] * Double(pr[$0])) }
             if t.tracks(x) {
                 // dx = a·g + q·x + r with batch statistics, else a·g.
-                let n = Float(Swift.max(l.perChannel, 1))
-                let q = perChannel(channels) { c in given == nil ? -pa[c] * pr[c] * (sumGX(c) / n) : 0 }
-                let r = perChannel(channels) { c in given == nil ? pa[c] * (pm[c] * pr[c] * (sumGX(c) / n) - sumG(c) / n) : 0 }
+                let q = perChannel(channels) { _ in 0 }, r = perChannel(channels) { _ in 0 }
+                if given == nil {
+                    Kernels.batchNormBackward(sums: sums, channels: channels, count: l.perChannel, a: pa, mean: pm, rstd: pr,
+                                              q: q.data, r: r.data, dScale: nil, dOffset: nil)
+                }
                 let dx = Tensor.uninitialized(x.shape)
                 withExtendedLifetime((q, r, dx)) {
                     Kernels.channelAffine(l, g.data, pa, r.data, plus: (UnsafePointer(x.data), q: UnsafePointer(q.data)), into: dx.data)

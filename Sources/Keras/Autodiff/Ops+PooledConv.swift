@@ -56,11 +56,8 @@ extension Ops {
                            moments: (mean.data, variance.data))
         // Per channel: 1/σ, then y·a + b with a = γ/σ, b = β − mean·a, as batchNormalizationTraining.
         let rstd = Tensor.uninitialized([f]), a = Tensor.uninitialized([f]), b = Tensor.uninitialized([f])
-        for c in 0..<f {
-            rstd.data[c] = 1 / (variance.data[c] + epsilon).squareRoot()
-            a.data[c] = rstd.data[c] * (scale?.data[c] ?? 1)
-            b.data[c] = (offset?.data[c] ?? 0) - mean.data[c] * a.data[c]
-        }
+        Kernels.batchNormAffine(mean: mean.data, variance: variance.data, epsilon: epsilon, scale: scale.map { UnsafePointer($0.data) },
+                                offset: offset.map { UnsafePointer($0.data) }, channels: f, rstd: rstd.data, a: a.data, b: b.data)
         let out = Tensor.uninitialized([p.batch] + [p.output.0, p.output.1, p.output.2].suffix(r) + [f])
         let argmax = Tensor.uninitialized([(out.count + 3) / 4])
         let tape = GradientTape.active.flatMap { tape in
@@ -79,16 +76,10 @@ extension Ops {
                 Kernels.channelSums(Kernels.ChannelLayout(out.shape, axis: out.rank - 1), up.data, kept.data, shift: mean.data,
                                     into: sums, sums + f)
                 // dy = a·g + q·y + r, with batch statistics (as batchNormalizationTraining's VJP).
-                let n = Float(Swift.max(layout.perChannel, 1))
                 let q = Tensor.uninitialized([f]), rr = Tensor.uninitialized([f])
                 let dScale = Tensor.uninitialized([f]), dOffset = Tensor.uninitialized([f])
-                for c in 0..<f {
-                    let sumG = Float(sums[c]), sumGX = Float(sums[f + c] * Double(rstd.data[c]))
-                    dOffset.data[c] = sumG
-                    dScale.data[c] = sumGX
-                    q.data[c] = -a.data[c] * rstd.data[c] * (sumGX / n)
-                    rr.data[c] = a.data[c] * (mean.data[c] * rstd.data[c] * (sumGX / n) - sumG / n)
-                }
+                Kernels.batchNormBackward(sums: sums, channels: f, count: layout.perChannel, a: a.data, mean: mean.data,
+                                          rstd: rstd.data, q: q.data, r: rr.data, dScale: dScale.data, dOffset: dOffset.data)
                 let dk = t.tracks(kernel) ? Tensor.uninitialized(kernel.shape) : nil
                 let db = bias.flatMap { t.tracks($0) ? Tensor.uninitialized([f]) : nil }
                 if dk != nil || db != nil {
@@ -107,8 +98,9 @@ extension Ops {
     }
 
     /// The fused geometry and the filter count of a convolution then a max pooling, or nil where
-    /// the fused kernels do not apply (see ``convMaxPool(_:kernel:bias:strides:padding:dilation:activation:poolSize:poolStrides:poolPadding:)``).
-    private static func pooledConvGeometry(_ x: Tensor, kernel: Tensor, bias: Tensor?, strides: [Int], padding: ConvPadding,
+    /// the fused kernels do not apply (see ``convMaxPool(_:kernel:bias:strides:padding:dilation:activation:poolSize:poolStrides:poolPadding:)``;
+    /// a ``StepPlan`` asks it too, so that it fuses exactly where the general step does).
+    static func pooledConvGeometry(_ x: Tensor, kernel: Tensor, bias: Tensor?, strides: [Int], padding: ConvPadding,
                                            dilation: [Int], activation: ElementwiseActivation, poolSize: [Int],
                                            poolStrides: [Int], poolPadding: ConvPadding) -> (Kernels.PooledConvGeometry, Int)? {
         let r = x.rank - 2

@@ -69,10 +69,10 @@ final class CompiledState {
     /// The per-class values at the end of the last evaluation.
     var perClassResults: [String: [Double]] = [:]
     let specs: (optimizer: OptimizerSpec, loss: [LossSpec], metrics: [[MetricSpec]], lossWeights: [Float]?)
-    /// Whether training steps may run a ``DenseStepPlan`` (tests compare with the general step).
+    /// Whether training steps may run a ``StepPlan`` (tests compare with the general step).
     var usesStepPlans = true
     /// The step plans made so far, by batch size.
-    @exclusivity(unchecked) var stepPlans: [DenseStepPlan] = []
+    @exclusivity(unchecked) var stepPlans: [StepPlan] = []
     /// The layers for which no plan can be made (their loss or weights do not fit one).
     @exclusivity(unchecked) var planRejectedLayers: [Layer]?
 

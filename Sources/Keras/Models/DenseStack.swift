@@ -1,21 +1,25 @@
-/// A `Sequential` model whose layers are `Dense` and elementwise `Activation` layers, optionally
-/// ending in a softmax over the last axis: the shape of the small MLPs (Otto, iris) whose
-/// training steps and one-row predictions cost microseconds. A layer written with `keras.ops`
+/// A `Sequential` model whose layers are `Dense` and elementwise `Activation` layers (and, for
+/// training only, `BatchNormalization` over the features), optionally ending in a softmax over
+/// the last axis: the shape of the small MLPs (Otto, iris) whose training steps and one-row
+/// predictions cost microseconds. A layer written with `keras.ops`
 /// whose traced graph is one fused dense node over its input and weights (``OpGraph/denseForm``)
 /// counts as a Dense. ``DenseStepPlan`` trains such a
 /// stack and ``Sequential/predictWithPlan(_:)`` runs it without the tape, the call context or
 /// per-layer tensors, through the same kernels as `Ops.dense`, `Ops.activation` and
 /// `Ops.softmax` in the same order, so that results are bit-identical to the general path.
 struct DenseStack {
-    /// One layer: a Dense (with its fused elementwise activation) or a standalone activation.
+    /// One layer: a Dense (with its fused elementwise activation), a standalone activation, or a
+    /// BatchNormalization.
     struct Stage {
-        /// The Dense (or traced dense) layer, or nil for an `Activation` layer.
+        /// The Dense (or traced dense) layer or BatchNormalization, or nil for an `Activation` layer.
         let layer: Layer?
         let kernel: Variable?
         let bias: Variable?
         let activation: ElementwiseActivation
         let inWidth: Int
         let outWidth: Int
+        /// The BatchNormalization of this stage (`layer`), if it is one.
+        var batchNorm: BatchNormalization? = nil
     }
 
     /// The model's layers when the stack was read (identity is checked before each use).
@@ -27,6 +31,9 @@ struct DenseStack {
     let outWidth: Int
     /// The widest activation, for scratch buffers.
     let maxWidth: Int
+    /// True when a stage is a BatchNormalization (the inference plan does not take the stack:
+    /// inference folds it into the Dense before it).
+    let normalizes: Bool
 
     /// The stack of `layers`, or nil when a layer is anything else (or unbuilt).
     init?(_ layers: [Layer]) {
@@ -51,6 +58,12 @@ struct DenseStack {
                 }
                 stages.append(Stage(layer: l, kernel: p.kernel, bias: p.bias, activation: kind, inWidth: k, outWidth: n))
                 width = n
+            } else if let bn = l as? BatchNormalization {
+                // Over the features of a Dense's output, trained with batch statistics (a frozen one runs in inference mode).
+                guard let w = width, bn.built, bn.axis == -1 || bn.axis == 1, bn.movingMean?.shape == [w],
+                      bn.movingVariance?.shape == [w], bn.gamma.map({ $0.shape == [w] }) ?? true,
+                      bn.beta.map({ $0.shape == [w] }) ?? true, bn.activityRegularizer == nil else { return nil }
+                stages.append(Stage(layer: bn, kernel: nil, bias: nil, activation: .linear, inWidth: w, outWidth: w, batchNorm: bn))
             } else if let a = l as? Activation {
                 let fn = a.activationFunction
                 if fn.isLastAxisSoftmax {
@@ -72,6 +85,7 @@ struct DenseStack {
         inWidth = first.inWidth
         outWidth = out
         maxWidth = stages.reduce(first.inWidth) { Swift.max($0, $1.outWidth) }
+        normalizes = stages.contains { $0.batchNorm != nil }
     }
 
     /// The kernel, bias and activation of a layer computing `activation(x · kernel (+ bias))`:
@@ -91,13 +105,14 @@ struct DenseStack {
         return (kernel, w.bias, f.activation)
     }
 
-    /// True while `layers` are still the stack's layers, with the same weights of the same sizes.
-    func matches(_ layers: [Layer]) -> Bool {
-        guard layers.count == self.layers.count else { return false }
-        for i in 0..<layers.count where layers[i] !== self.layers[i] { return false }
+    /// True while `layers` from `start` on are still the stack's layers, with the same weights
+    /// of the same sizes.
+    func matches(_ layers: [Layer], from start: Int = 0) -> Bool {
+        guard start >= 0, layers.count - start == self.layers.count else { return false }
+        for i in 0..<self.layers.count where layers[start + i] !== self.layers[i] { return false }
         for i in 0..<stages.count {
             let s = stages[i]
-            guard let layer = s.layer else { continue }
+            guard let layer = s.layer, s.batchNorm == nil else { continue }
             let current = (layer as? Dense).map { (kernel: $0.kernel, bias: $0.bias) } ?? (layer as? CallbackLayer)?.denseWeights
             guard let current, current.kernel === s.kernel, current.bias === s.bias,
                   s.kernel?.storedValue.count == s.inWidth * s.outWidth,
@@ -157,7 +172,8 @@ final class InferenceStack {
     /// The stack of `layers` behind an input of shape `inputShape` (batch first), when they are
     /// one and the input is a matrix.
     init?(_ layers: [Layer], inputShape: [Int?]?) {
-        guard let stack = DenseStack(layers), let shape = inputShape, shape.count == 2, shape[1] == stack.inWidth else { return nil }
+        guard let stack = DenseStack(layers), !stack.normalizes, let shape = inputShape, shape.count == 2,
+              shape[1] == stack.inWidth else { return nil }
         self.stack = stack
         oneRowShape = [1, stack.outWidth]
         fixedBatch = shape[0]

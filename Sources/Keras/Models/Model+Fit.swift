@@ -8,17 +8,19 @@ extension Model {
     ///     for validation.
     ///   - classWeight: weight per class index, multiplied into the sample weights.
     ///   - validationFreq: validate every this many epochs.
+    ///   - validationBatchSize: samples per validation batch (default `batchSize`).
     /// - Returns: the ``History`` of epoch figures.
     @discardableResult
     public func fit(_ x: Tensor, _ y: Tensor, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0,
                     validationData: (Tensor, Tensor)? = nil, shuffle: Bool = true,
                     classWeight: [Int: Float]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0,
-                    stepsPerEpoch: Int? = nil, validationFreq: Int = 1) throws -> History {
+                    stepsPerEpoch: Int? = nil, validationFreq: Int = 1, validationBatchSize: Int? = nil) throws -> History {
         try fit([x], [y], batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
                 validationSplit: validationSplit, validationData: validationData.map { ([$0.0], [$0.1]) },
                 shuffle: shuffle, classWeight: classWeight, sampleWeight: sampleWeight,
-                initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch, validationFreq: validationFreq)
+                initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch, validationFreq: validationFreq,
+                validationBatchSize: validationBatchSize)
     }
 
     /// Trains a model with several inputs and/or outputs.
@@ -28,10 +30,15 @@ extension Model {
                     validationData: ([Tensor], [Tensor])? = nil, shuffle: Bool = true,
                     classWeight: [Int: Float]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0,
                     stepsPerEpoch: Int? = nil, validationFreq: Int = 1,
-                    validationSampleWeight: Tensor? = nil) throws -> History {
+                    validationSampleWeight: Tensor? = nil, validationBatchSize: Int? = nil) throws -> History {
         let c = try requireCompiled("training the model")
         let batch = batchSize ?? 32
         guard batch > 0 else { throw KerasError.invalidArgument("fit: batch_size must be positive, got \(batch)") }
+        // Keras: `validation_batch_size or batch_size`.
+        let validationBatch = validationBatchSize ?? batch
+        guard validationBatch > 0 else {
+            throw KerasError.invalidArgument("fit: validation_batch_size must be positive, got \(validationBatch)")
+        }
         guard epochs >= 0 else { throw KerasError.invalidArgument("fit: epochs must not be negative, got \(epochs)") }
         guard (0..<1).contains(validationSplit) else {
             throw KerasError.invalidArgument("fit: validation_split must be in [0, 1), got \(validationSplit)")
@@ -77,7 +84,7 @@ extension Model {
                                  batchSize: batch, shuffle: shuffle, stepsPerEpoch: stepsPerEpoch)
         let steps = data.steps
         // One iterator for every epoch's validation: its batches are reused, not remade.
-        let validation = valData.map { EpochIterator(x: $0.0, y: $0.1, sampleWeight: valW, batchSize: batch) }
+        let validation = valData.map { EpochIterator(x: $0.0, y: $0.1, sampleWeight: valW, batchSize: validationBatch) }
         let history = History()
         // Keras's order: the user's callbacks, then the progress bar and the History, so that
         // figures the user's callbacks add (learning_rate) are printed and recorded.

@@ -14,6 +14,8 @@ public final class Sequential: Model, @unchecked Sendable {
     private var inputLayer: InputLayer? { inputTensor?.layer as? InputLayer }
     /// The layers as a ``DenseStack`` when they are one, set whenever the graph is (re)built.
     @exclusivity(unchecked) private(set) var inferenceStack: InferenceStack?
+    /// The layers as a step plan trains them, when they are of its shape; set with ``inferenceStack``.
+    @exclusivity(unchecked) private(set) var planLayers: PlanLayers?
 
     public init(_ layers: [Layer] = [], name: String? = nil) throws {
         super.init(name: name ?? LayerNames.unique(for: "sequential"))
@@ -52,7 +54,7 @@ public final class Sequential: Model, @unchecked Sendable {
             outputs = [out]
             if let node = out.node { executionOrder.append(node) }
             layerList = stack
-            inferenceStack = InferenceStack(stack, inputShape: inputs.first?.shape)
+            setPlans()
         } else {
             stack.append(layer)
             if let inputTensor {
@@ -81,7 +83,7 @@ public final class Sequential: Model, @unchecked Sendable {
         guard let last = stack.popLast() else {
             throw KerasError.invalidState("Sequential '\(name)': there are no layers to remove")
         }
-        if let inputTensor, !stack.isEmpty { try rebuildGraph(from: inputTensor) } else { built = false; inputs = []; outputs = []; inferenceStack = nil }
+        if let inputTensor, !stack.isEmpty { try rebuildGraph(from: inputTensor) } else { built = false; inputs = []; outputs = []; inferenceStack = nil; planLayers = nil }
         return last
     }
 
@@ -101,7 +103,14 @@ public final class Sequential: Model, @unchecked Sendable {
         layerList = stack
         built = true
         buildInputShape = input.shape
-        inferenceStack = InferenceStack(stack, inputShape: inputs.first?.shape)
+        setPlans()
+    }
+
+    /// Reads the layers' plans (inference and training) for the graph just built.
+    private func setPlans() {
+        let shape = inputs.first?.shape
+        inferenceStack = InferenceStack(stack, inputShape: shape)
+        planLayers = PlanLayers(stack, inputShape: shape, dense: inferenceStack)
     }
 
     /// Builds from the shape of the first data seen, when no input shape was given.

@@ -42,6 +42,23 @@ public final class BufferPool: @unchecked Sendable {
         return Self.allocate(size)
     }
 
+    /// A buffer of at least `count` values of a plain type (`Int`, `Double`), from the same
+    /// cache as float buffers of as many bytes: a kernel's scratch of other types that a warm
+    /// step takes and gives back without a malloc; returned with the generic `give`.
+    func take<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+        UnsafeMutableRawPointer(take(Self.floats(T.self, count))).bindMemory(to: T.self, capacity: Swift.max(count, 1))
+    }
+
+    /// Returns a buffer of ``take(_:_:)``.
+    func give<T>(_ pointer: UnsafeMutablePointer<T>, _ count: Int) {
+        let floats = Self.floats(T.self, count)
+        give(UnsafeMutableRawPointer(pointer).bindMemory(to: Float.self, capacity: floats), floats)
+    }
+
+    private static func floats<T>(_: T.Type, _ count: Int) -> Int {
+        (Swift.max(count, 1) * MemoryLayout<T>.stride + MemoryLayout<Float>.stride - 1) / MemoryLayout<Float>.stride
+    }
+
     /// From this many bytes a new buffer asks for 2 MiB pages (see ``allocate(_:)``).
     static let hugePageMinimumBytes = 4 << 20
     private static let hugePage = 2 << 20

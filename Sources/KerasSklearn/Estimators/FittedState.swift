@@ -35,17 +35,21 @@ public struct FittedState: @unchecked Sendable {
 }
 
 extension KerasEstimator {
-    /// The state `fit` left, nil before a fit.
+    /// The state `fit` left, nil before a fit. Targets given encoded (`target_encoder:
+    /// "passthrough"`) have no classes and the identity encoding.
     public var fittedState: FittedState? {
         guard let metadata, let sampleShape else { return nil }
-        return FittedState(metadata: metadata, sampleShape: sampleShape, classes: fittedClasses, encoding: targetEncoding(metadata),
+        return FittedState(metadata: metadata, sampleShape: sampleShape, classes: fittedAsEncoded ? nil : fittedClasses,
+                           encoding: fittedAsEncoded ? .identity : targetEncoding(metadata),
                            targetRank: targetRank, history: history, perClassHistory: perClassHistory)
     }
 
     /// This estimator as the fit that left `state` left it, with `model` (already trained) as its
     /// model: predictions, scores and further training (`partialFit`, `warm_start`, epochs
     /// numbered on from the history) go on as from that fit. Throws, changing nothing, when the
-    /// state does not hold together or does not fit `model`, naming the field.
+    /// state does not hold together or does not fit `model`, naming the field. With the
+    /// `target_encoder: "passthrough"` parameter the state is that of a fit on targets given
+    /// encoded: predictions are the model's raw outputs, however many outputs it has.
     public func restore(model m: Model, _ state: FittedState) throws {
         let meta = state.metadata, owner = "\(estimatorName).restore"
         guard let first = state.sampleShape.first, state.sampleShape.allSatisfy({ $0 > 0 }) else {
@@ -66,14 +70,20 @@ extension KerasEstimator {
         if let losses = state.history["loss"], state.history.values.contains(where: { $0.count != losses.count }) {
             throw KerasError.invalidArgument("\(owner): history_ lists must all have the \(losses.count) epochs of history_['loss']")
         }
-        guard m.inputs.count <= 1, m.outputs.count <= 1 else {
-            throw KerasError.invalidArgument("\(owner): the model must have one input and one output, got \(m.inputs.count) and \(m.outputs.count)")
-        }
         for key in params.keys { try checkKey(key) }
-        try restoreTarget(state)
+        let passthrough = try targetPassthrough()
+        if !passthrough {
+            guard m.outputs.count <= 1 else {
+                throw KerasError.invalidArgument("\(owner): the model must have one output, got \(m.outputs.count) (several outputs need target_encoder 'passthrough')")
+            }
+            try restoreTarget(state)
+        } else if state.encoding != .identity {
+            throw KerasError.invalidArgument("\(owner): target_encoding is '\(state.encoding.rawValue)', but with target_encoder 'passthrough' the targets were given encoded ('identity')")
+        }
         if m.optimizer == nil {
             try m.compile(optimizer: .instance(makeOptimizer()), loss: makeLoss(meta), metrics: makeMetrics())
         }
+        fittedAsEncoded = passthrough
         metadata = meta
         nFeaturesIn = meta.nFeaturesIn
         sampleShape = state.sampleShape

@@ -219,8 +219,8 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
     }
 
     /// Class probabilities, `[samples, classes]`; a single sigmoid unit gives `[1 - p, p]`.
-    public override func predictProba(_ x: Tensor) throws -> Tensor {
-        let out = try rawPredict(x, "predictProba")
+    public override func predictProba(inputs xs: [Tensor]) throws -> Tensor {
+        let out = try rawPredict(xs, "predictProba")
         guard let meta = metadata, !fittedAsEncoded else { return out }
         // The model's width, not the data's: a model function may give a binary target two
         // units. A single class (a binary target as scikit-learn types it) keeps its column.
@@ -234,8 +234,8 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
     }
 
     /// Predicted labels, decoded to the form `fit` saw.
-    public override func predict(_ x: Tensor) throws -> Target {
-        let out = try rawPredict(x, "predict")
+    public override func predict(inputs xs: [Tensor]) throws -> Target {
+        let out = try rawPredict(xs, "predict")
         guard let meta = metadata else { throw KerasError.invalidState("KerasClassifier: not fitted") }
         if fittedAsEncoded { return .values(out) }  // the caller's target encoder decodes them
         let n = out.shape[0], k = out.shape[1]
@@ -259,11 +259,11 @@ public final class KerasClassifier: KerasEstimator, @unchecked Sendable {
     }
 
     /// Accuracy of `predict` (subset accuracy for multi-label targets). scikit-learn: `score`.
-    public override func score(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
+    public override func score(inputs xs: [Tensor], _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
         if fittedAsEncoded {
             throw KerasError.invalidArgument("KerasClassifier.score: with target_encoder 'passthrough' predict gives the model's raw outputs; decode them with the target encoder and score the labels")
         }
-        return try accuracyScore(y, predict(x), sampleWeight: sampleWeight)
+        return try accuracyScore(y, predict(inputs: xs), sampleWeight: sampleWeight)
     }
 }
 

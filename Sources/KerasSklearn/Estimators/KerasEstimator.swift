@@ -102,8 +102,8 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     static let fitArguments = ["initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"]
 
     /// Keys taken beside ``defaultParams`` (listed by ``getParams(deep:)`` only when set):
-    /// SciKeras's `validation_batch_size` (accepted; the library validates in batches of
-    /// `batch_size`, which changes no figure beyond float rounding); `target_encoder`:
+    /// SciKeras's `validation_batch_size` (the validation's batch size, as
+    /// `fit__validation_batch_size`; unset: `batch_size`); `target_encoder`:
     /// `"passthrough"` when the caller encodes the targets itself (SciKeras's user
     /// `target_encoder`): `fit` takes y as the loss wants it, `predict` and `predictProba`
     /// give the model's raw outputs for the caller to decode; `output_columns` (with
@@ -161,14 +161,43 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
 
     /// Trains a model on `x` and `y`: a new one, unless `warm_start` is set and one was fitted.
     public func fit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws {
-        try fitModel(x, y, sampleWeight: sampleWeight, epochs: nil, warm: false)
+        try fitModel([x], y, sampleWeight: sampleWeight, epochs: nil, warm: false)
     }
 
     /// `fit` with `callbacks` (the caller's, made for this fit) run after those of the
     /// `callbacks` parameter: how a binding's own callbacks reach the fit of a model it built
     /// (``init(training:params:)``).
     public func fit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil, callbacks: [Callback]) throws {
-        try fitModel(x, y, sampleWeight: sampleWeight, epochs: nil, warm: false, callbacks: callbacks)
+        try fitModel([x], y, sampleWeight: sampleWeight, epochs: nil, warm: false, callbacks: callbacks)
+    }
+
+    /// What a fit takes beside x, y and the sample weights, as Keras's `model.fit` takes it
+    /// (SciKeras routes `fit__validation_data` and a regressor's `fit__class_weight` there).
+    public struct FitExtras {
+        /// Keras's `validation_data`: inputs and targets as the model takes them (one array
+        /// per input and per output; not encoded by the estimator, as SciKeras passes them to
+        /// `model.fit`), with optional sample weights. It replaces `validation_split`.
+        public var validation: (x: [Tensor], y: [Tensor], sampleWeight: Tensor?)?
+        /// Keras's `class_weight`: weight by class index of the model's targets (the value of a
+        /// one-column target, the argmax of a row). Not with a classifier's own `class_weight`.
+        public var classWeight: [Int: Float]?
+
+        public init(validation: (x: [Tensor], y: [Tensor], sampleWeight: Tensor?)? = nil, classWeight: [Int: Float]? = nil) {
+            self.validation = validation
+            self.classWeight = classWeight
+        }
+    }
+
+    /// `fit` (or with `partial`, ``partialFit(_:_:sampleWeight:classes:callbacks:)``) of a model
+    /// with one array per input in `inputs` (one for most models; the model's input order),
+    /// with `callbacks` for this fit and the Keras `fit` arguments of `extras`.
+    public func fit(inputs: [Tensor], _ y: Target, sampleWeight: Tensor? = nil, callbacks: [Callback] = [],
+                    extras: FitExtras = FitExtras(), partial: Bool = false, classes: Target? = nil) throws {
+        if classes != nil && !partial {
+            throw KerasError.invalidArgument("\(estimatorName).fit: classes apply to partial fits only")
+        }
+        try fitModel(inputs, y, sampleWeight: sampleWeight, epochs: partial ? 1 : nil, warm: partial,
+                     callbacks: callbacks, classes: classes, continueEpochs: partial, extras: extras)
     }
 
     /// One more epoch on `x` and `y`, keeping the model (a new one on the first call), numbered
@@ -178,12 +207,14 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     /// after those of the `callbacks` parameter. SciKeras: `partial_fit(X, y, classes=)`.
     public func partialFit(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil, classes: Target? = nil,
                            callbacks: [Callback] = []) throws {
-        try fitModel(x, y, sampleWeight: sampleWeight, epochs: 1, warm: true, callbacks: callbacks,
+        try fitModel([x], y, sampleWeight: sampleWeight, epochs: 1, warm: true, callbacks: callbacks,
                      classes: classes, continueEpochs: true)
     }
 
-    func fitModel(_ x: Tensor, _ y: Target, sampleWeight: Tensor?, epochs epochsOverride: Int?, warm forceWarm: Bool,
-                  callbacks extra: [Callback] = [], classes: Target? = nil, continueEpochs: Bool = false) throws {
+    func fitModel(_ xs: [Tensor], _ y: Target, sampleWeight: Tensor?, epochs epochsOverride: Int?, warm forceWarm: Bool,
+                  callbacks extra: [Callback] = [], classes: Target? = nil, continueEpochs: Bool = false,
+                  extras: FitExtras = FitExtras()) throws {
+        guard let x = xs.first else { throw KerasError.invalidArgument("\(estimatorName).fit: X has no arrays (one per model input)") }
         for key in params.keys { try checkKey(key) }
         let r = reader
         let epochs = try epochsOverride ?? r.int("epochs", default: 1)
@@ -204,6 +235,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         for key in ["validation_batch_size", "fit__validation_batch_size"] {
             if let b = try r.optionalInt(key), b <= 0 { throw r.bad(key, .int(b), "a positive integer or None") }
         }
+        let validationBatchSize = try r.optionalInt("fit__validation_batch_size") ?? r.optionalInt("validation_batch_size")
         let givenInitialEpoch = try r.optionalInt("fit__initial_epoch")
         if let e = givenInitialEpoch, e < 0 || e > Int.max - epochs {
             throw r.bad("fit__initial_epoch", .int(e), "a non-negative integer (below \(Int.max) - epochs) or None")
@@ -212,7 +244,10 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         if passthrough, let cw = getParams()["class_weight"], !cw.isNone {
             throw KerasError.invalidArgument("\(estimatorName).fit: class_weight needs the estimator's own target encoding; with target_encoder 'passthrough' give the weights as sample_weight")
         }
-        try checkFeatures(x, owner: "\(estimatorName).fit", rows: y.count, nd: true)
+        for input in xs { try checkFeatures(input, owner: "\(estimatorName).fit", rows: y.count, nd: true) }
+        if extras.classWeight != nil, let cw = getParams()["class_weight"], !cw.isNone {
+            throw KerasError.invalidArgument("\(estimatorName).fit: class_weight is given both as the estimator's parameter and as a fit argument; give one")
+        }
         if let sw = sampleWeight {
             guard sw.count == y.count, sw.rank <= 1 || sw.count == sw.shape[0] else {
                 throw KerasError.invalidArgument("\(estimatorName).fit: sample_weight has shape \(sw.shape), expected [\(y.count)]")
@@ -247,7 +282,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
                 let meta = passthrough ? try passthroughMetadata(y, nFeatures: x.shape[1])
                     : try analyzeTarget(try classes.map { try $0.followed(by: y) } ?? y, nFeatures: x.shape[1])
                 fittedAsEncoded = passthrough
-                let m = try buildModel(meta, sample: x)
+                let m = try buildModel(meta, sample: xs)
                 if m.optimizer == nil {
                     if passthrough && (getParams()["loss"] ?? .none).isNone {
                         throw KerasError.invalidArgument("\(estimatorName).fit: No valid loss function found. With target_encoder 'passthrough' give the loss parameter or compile the model in its builder")
@@ -264,11 +299,15 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
             guard let m = model else { return }
             let ys = passthrough ? try passthroughTargets(y, outputs: m.outputs.count) : [try encodeTarget(y)]
             let initialEpoch = givenInitialEpoch ?? (continueEpochs ? history["loss"]?.count ?? 0 : 0)
-            let h = try m.fit([x], ys, batchSize: batchSize, epochs: initialEpoch + epochs, verbose: verbose,
-                              callbacks: makeCallbacks() + extra, validationSplit: validationSplit, shuffle: shuffle,
-                              classWeight: passthrough ? nil : try classWeights(y),
+            let h = try m.fit(xs, ys, batchSize: batchSize, epochs: initialEpoch + epochs, verbose: verbose,
+                              callbacks: makeCallbacks() + extra, validationSplit: validationSplit,
+                              validationData: try extras.validation.map { v in
+                                  (v.x, try zip(v.y, ys).map { try conformed($0, to: $1) } + v.y.dropFirst(ys.count))
+                              }, shuffle: shuffle,
+                              classWeight: try extras.classWeight ?? (passthrough ? nil : classWeights(y)),
                               sampleWeight: sampleWeight.map { try Ops.reshape($0.detached, [$0.count]) },
-                              initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch, validationFreq: validationFreq)
+                              initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch, validationFreq: validationFreq,
+                              validationSampleWeight: extras.validation?.sampleWeight, validationBatchSize: validationBatchSize)
             for (k, v) in h.history { history[k, default: []].append(contentsOf: v) }
             for (k, v) in h.perClass { perClassHistory[k, default: []].append(contentsOf: v) }
             if givenModel == nil, let losses = h.history["loss"], let bad = losses.firstIndex(where: { !$0.isFinite }) {
@@ -281,6 +320,17 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
             try body()
         }
     }
+
+    /// A validation target `vy` in the shape of the training target `ty` when it holds as many
+    /// values per sample (`[n]` for `[n, 1]` labels and back), as Keras takes either.
+    func conformed(_ vy: Tensor, to ty: Tensor) throws -> Tensor {
+        let per = ty.count / Swift.max(ty.shape.first ?? 1, 1)
+        guard let n = vy.shape.first, vy.shape.dropFirst() != ty.shape.dropFirst(), vy.count == n * per else { return vy }
+        return try Ops.reshape(vy.detached, [n] + Array(ty.shape.dropFirst()))
+    }
+
+    /// The options of the prediction being made, set by ``withPredictCall(_:_:)``.
+    var predictCall: PredictCall?
 
     /// Whether the last fit that built the model took its targets encoded (`target_encoder:
     /// "passthrough"`): predictions are then the model's raw outputs.
@@ -381,7 +431,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     }
 
     /// The builder's model, with an output layer appended when it ends in a hidden layer.
-    func buildModel(_ meta: ModelMetadata, sample x: Tensor) throws -> Model {
+    func buildModel(_ meta: ModelMetadata, sample xs: [Tensor]) throws -> Model {
         let m: Model
         do {
             m = try builder(ModelParams(routed("model__")), meta)
@@ -390,7 +440,7 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         } catch {
             throw KerasError.callbackFailed("\(estimatorName): the model builder failed: \(error)")
         }
-        try m.ensureBuilt(for: [takeRows(x, [0])])
+        try m.ensureBuilt(for: xs.map { takeRows($0, [0]) })
         return try withOutputLayer(m, meta)
     }
 
@@ -488,15 +538,18 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
         return (model, metadata)
     }
 
-    /// The model's raw outputs for `x`, `[samples, outputs]`; a model with several outputs gives
-    /// each sample's outputs side by side, in the model's output order.
-    func rawPredict(_ x: Tensor, _ what: String) throws -> Tensor {
+    /// The model's raw outputs for `xs` (one array per model input), `[samples, outputs]`; a
+    /// model with several outputs gives each sample's outputs side by side, in the model's
+    /// output order.
+    func rawPredict(_ xs: [Tensor], _ what: String) throws -> Tensor {
         let (m, _) = try requireModel(what)
+        guard let x = xs.first else { throw KerasError.invalidArgument("\(estimatorName).\(what): X has no arrays (one per model input)") }
         try checkFeatures(x, owner: "\(estimatorName).\(what)", features: nFeaturesIn, nd: true)
+        for input in xs.dropFirst() { try checkFeatures(input, owner: "\(estimatorName).\(what)", rows: x.shape[0], nd: true) }
         try checkSampleShape(x, what)
         let (batch, verbose) = try predictOptions(rows: x.shape[0])
         let n = x.shape[0]
-        let outs = try m.predict([x], batchSize: batch, verbose: verbose)
+        let outs = try m.predict(xs, batchSize: batch, verbose: verbose, callbacks: predictCall?.callbacks ?? [])
         if outs.count == 1, let out = outs.first {
             return try Ops.reshape(out.detached, [n, out.count / Swift.max(n, 1)])
         }
@@ -513,15 +566,46 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     /// The batch size and verbosity of predictions: `predict__batch_size` (else `batch_size`;
     /// -1: all rows in one batch, as SciKeras) and `predict__verbose` (else 0: predictions print
     /// nothing unless asked, so that a search's scoring stays quiet).
+    /// A call's own options (``PredictCall``) take the place of the parameters.
     func predictOptions(rows: Int) throws -> (batchSize: Int, verbose: Int) {
         let r = reader
-        let batch = try r.optionalInt("predict__batch_size") ?? r.optionalInt("batch_size") ?? 32
+        let call = predictCall
+        let batch = try call?.batchSize ?? r.optionalInt("predict__batch_size") ?? r.optionalInt("batch_size") ?? 32
         guard batch > 0 || batch == -1 else {
-            throw r.bad(params["predict__batch_size"] == nil ? "batch_size" : "predict__batch_size", .int(batch), "a positive integer, -1 (all rows) or None")
+            let key = call?.batchSize != nil ? "batch_size (of this call)" : params["predict__batch_size"] == nil ? "batch_size" : "predict__batch_size"
+            throw r.bad(key, .int(batch), "a positive integer, -1 (all rows) or None")
         }
-        let verbose = try r.int("predict__verbose", default: 0)
-        guard (0...2).contains(verbose) else { throw r.bad("predict__verbose", .int(verbose), "0, 1 or 2") }
+        let verbose = try call?.verbose ?? r.int("predict__verbose", default: 0)
+        guard (0...2).contains(verbose) else {
+            throw r.bad(call?.verbose != nil ? "verbose (of this call)" : "predict__verbose", .int(verbose), "0, 1 or 2")
+        }
         return (batch == -1 ? Swift.max(rows, 1) : batch, verbose)
+    }
+
+    /// The options of one prediction, given with it rather than as parameters, so that calls
+    /// with different options never mix (keras_estimator_predict_arrays).
+    public struct PredictCall {
+        /// Samples per batch (-1: all in one); nil: the parameters decide.
+        public var batchSize: Int?
+        /// 0, 1 or 2 as Keras's `predict`; nil: the parameters decide.
+        public var verbose: Int?
+        /// Callbacks of the prediction (Keras's `predict(callbacks=)`).
+        public var callbacks: [Callback]
+
+        public init(batchSize: Int? = nil, verbose: Int? = nil, callbacks: [Callback] = []) {
+            self.batchSize = batchSize
+            self.verbose = verbose
+            self.callbacks = callbacks
+        }
+    }
+
+    /// `body` (a predict, predictProba or score of this estimator) with `call`'s options. The
+    /// caller serializes the calls on one estimator (the C ABI's handle lock).
+    public func withPredictCall<T>(_ call: PredictCall, _ body: () throws -> T) rethrows -> T {
+        let saved = predictCall
+        predictCall = call
+        defer { predictCall = saved }
+        return try body()
     }
 
     /// Throws unless `x`'s samples have the shape `fit` saw (N-D inputs).
@@ -531,18 +615,29 @@ open class KerasEstimator: Predictor, @unchecked Sendable {
     }
 
     /// Class probabilities (classifiers).
-    open func predictProba(_ x: Tensor) throws -> Tensor {
+    public func predictProba(_ x: Tensor) throws -> Tensor { try predictProba(inputs: [x]) }
+
+    /// Class probabilities for one array per model input (classifiers).
+    open func predictProba(inputs: [Tensor]) throws -> Tensor {
         throw KerasError.invalidState("\(estimatorName) has no predictProba: it is not a probabilistic classifier")
     }
 
     /// The classes as label keys (classifiers); nil for regressors.
     open var classLabels: [String]? { nil }
 
-    open func predict(_ x: Tensor) throws -> Target {
+    public func predict(_ x: Tensor) throws -> Target { try predict(inputs: [x]) }
+
+    /// Predictions for one array per model input.
+    open func predict(inputs: [Tensor]) throws -> Target {
         throw KerasError.invalidState("\(estimatorName): predict must be overridden")
     }
 
-    open func score(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
+    public func score(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
+        try score(inputs: [x], y, sampleWeight: sampleWeight)
+    }
+
+    /// The default score of predictions for one array per model input.
+    open func score(inputs: [Tensor], _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
         throw KerasError.invalidState("\(estimatorName): score must be overridden")
     }
 }

@@ -50,14 +50,14 @@ public final class KerasRegressor: KerasEstimator, @unchecked Sendable {
     }
 
     /// Predictions, shape `[n]` for a 1-D target and `[n, outputs]` otherwise.
-    public override func predict(_ x: Tensor) throws -> Target {
-        let out = try rawPredict(x, "predict")
+    public override func predict(inputs xs: [Tensor]) throws -> Target {
+        let out = try rawPredict(xs, "predict")
         if fittedAsEncoded { return .values(out) }  // the caller's target encoder decodes them
         return .values(outputRank == 1 && out.shape[1] == 1 ? try Ops.reshape(out, [out.shape[0]]) : out)
     }
 
     /// R² of `predict`. scikit-learn: `score`.
-    public override func score(_ x: Tensor, _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
-        try r2Score(y, predict(x), sampleWeight: sampleWeight)
+    public override func score(inputs xs: [Tensor], _ y: Target, sampleWeight: Tensor? = nil) throws -> Double {
+        try r2Score(y, predict(inputs: xs), sampleWeight: sampleWeight)
     }
 }

@@ -6,7 +6,7 @@ import KerasDatasets
 final class BufferPoolTests: XCTestCase {
     /// A warm training step asks the pool only for sizes it has seen, so it allocates no tensor
     /// storage: the pool's miss count does not move. (The general tape step: a Dense stack's
-    /// `DenseStepPlan` keeps its buffers and does not use the pool at all.)
+    /// `StepPlan` keeps its buffers and does not use the pool at all.)
     func testWarmTrainingStepAllocatesNoTensorStorage() throws {
         setRandomSeed(3)
         let data = Datasets.ottoLike(samples: 512)

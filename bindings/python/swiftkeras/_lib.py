@@ -279,6 +279,16 @@ _declare("keras_estimator_predict_proba", [keras_estimator_p, c_void_p, c_int32,
 _declare("keras_estimator_score_weighted", [keras_estimator_p, c_void_p, c_int32, int64_p, c_void_p,
                                             c_int32, int64_p, c_void_p, c_int64, POINTER(c_double)],
          c_int32)
+_declare("keras_estimator_fit_arrays", [keras_estimator_p, keras_array_p, c_int32, keras_array_p,
+                                        c_char_p, keras_array_p, keras_array_p, c_int32,
+                                        keras_array_p, c_int32, keras_array_p, c_char_p,
+                                        POINTER(keras_callback_p), c_int32], c_int32)
+_declare("keras_estimator_predict_arrays", [keras_estimator_p, c_char_p, keras_array_p, c_int32,
+                                            c_char_p, POINTER(keras_callback_p), c_int32,
+                                            POINTER(keras_output), char_pp], c_int32)
+_declare("keras_estimator_score_arrays", [keras_estimator_p, keras_array_p, c_int32, keras_array_p,
+                                          keras_array_p, c_char_p, POINTER(keras_callback_p),
+                                          c_int32, POINTER(c_double)], c_int32)
 _declare("keras_grid_search_new", [keras_estimator_p, c_char_p, c_char_p, POINTER(keras_search_p)],
          c_int32)
 _declare("keras_search_free", [keras_search_p], None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import inspect
+import json
 import weakref
 from collections import defaultdict
 
@@ -205,7 +206,7 @@ class BaseWrapper(BaseEstimator):
     def _ensure_compiled_model(self, X, y):
         if not getattr(self.model_, "_compile_config", None):
             self.model_.compile(**self._compile_kwargs_for_fit(y))
-        self.model_._ensure_handle(np.asarray(_first(X)[:1], np.float32))
+        self.model_._ensure_handle(_first_rows(X))
 
     def _seed(self):
         seed = self.random_state
@@ -304,21 +305,19 @@ class BaseWrapper(BaseEstimator):
         """This estimator as `fit(X, y)` leaves it, from a model the library already trained
         on (X, y) with these parameters (a native search's refit, keras_estimator_model) and
         the metadata of the estimator that trained it (keras_estimator_metadata):
-        initialize's attributes and model, then `model`'s weights and the history (the
-        optimizer starts afresh, as after initialize). Predictions, scores and further training
-        then go through a library estimator rebuilt from the metadata
-        (keras_estimator_restore), as after a fit."""
+        initialize's attributes and model, then `model`'s weights and optimizer variables (a
+        .weights.h5 holds both, as pickling takes them) and the history, so that training
+        continues as the refit's own would. Predictions, scores and further training then go
+        through a library estimator rebuilt from the metadata (keras_estimator_restore), as
+        after a fit."""
+        from .models import _load_weights_file_bytes, _weights_file_bytes
         self.initialize(X, y)
-        self.model_.set_weights(model.get_weights())
+        _load_weights_file_bytes(self.model_, _weights_file_bytes(model))
         self.history_ = defaultdict(list, {k: list(v) for k, v in metadata["history_"].items()})
-        if self._library_eligible() and self._estimator_target(y) is not None:
+        if not self._user_target_encoder() and self._estimator_target(y) is not None:
             self._library_estimator = _LibraryEstimator.restore(
                 self, self._library_metadata(metadata, y), self._library_params({}))
         return self
-
-    def _library_metadata(self, metadata, y):
-        """keras_estimator_metadata of a native search's refit, as a fit on y gives it."""
-        return metadata
 
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Builds a new model (unless warm_start) and trains it on (X, y)."""
@@ -350,77 +349,76 @@ class BaseWrapper(BaseEstimator):
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
         X = self.feature_encoder_.transform(X)
         self._ensure_compiled_model(X, y)
-        if self._fit_through_estimator(X, y, sample_weight, epochs, initial_epoch, kwargs, fresh,
-                                       partial, warm_start):
-            return
-        y = self._adapt_target_to_model(self.target_encoder_.transform(y))
-        self._check_model_compatibility(y)
-        self._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
+        self._fit_library_estimator(X, y, sample_weight, epochs, initial_epoch, kwargs, fresh,
+                                    partial, warm_start)
 
-    # What the library's estimator fit takes from the routed fit arguments (the last four as
-    # its fit__ parameters; validation_steps applies to datasets only, as in model_.fit); any
-    # other one set keeps the fit on model_.fit.
+    # Keras model.fit's arguments that the library estimator takes: as its parameters (the
+    # fit__ ones), as Keras fit arguments of keras_estimator_fit_arrays (validation_data,
+    # class_weight), or that apply to datasets only (validation_steps, as in model.fit: X here
+    # is arrays). sample_weight is fit's own argument: a routed fit__sample_weight gives way to
+    # it, as in SciKeras.
     _ESTIMATOR_FIT_ARGS = {"batch_size", "epochs", "verbose", "validation_split", "shuffle",
                            "validation_steps", "initial_epoch", "steps_per_epoch",
-                           "validation_freq", "validation_batch_size"}
+                           "validation_freq", "validation_batch_size", "validation_data",
+                           "class_weight", "sample_weight", "callbacks"}
 
     def _estimator_target(self, y):
         """y as the library's estimator takes it (keras_estimator_from_model), or None when
-        this target stays with the Python encoders."""
+        the library takes this target as the Python target encoder encodes it."""
         return None
 
-    def _fit_through_estimator(self, X, y, sample_weight, epochs, initial_epoch, kwargs, fresh,
+    def _user_target_encoder(self):
+        """Whether a subclass overrides target_encoder (SciKeras's hook)."""
+        return type(self).target_encoder is not _stock(type(self), "target_encoder")
+
+    def _fit_library_estimator(self, X, y, sample_weight, epochs, initial_epoch, kwargs, fresh,
                                partial, warm_start):
-        """The fit of model_ through the library's estimator, when nothing that the estimator
-        does not take is set: numeric single-input data (after the feature encoder), the fit
-        arguments of _ESTIMATOR_FIT_ARGS. The stock target encoder's work is the library's (it
-        analyses and encodes y); a user's `target_encoder` encodes y here and the library takes
-        the targets as encoded (its target_encoder "passthrough", the columns of each output of
-        a multi-output model as output_columns), and predictions go back through the user's
-        inverse_transform.
+        """Trains model_ through the library's estimator (keras_estimator_fit_arrays), every
+        fit case: X as one array per model input (after the feature encoder), the routed fit
+        arguments (_ESTIMATOR_FIT_ARGS; validation_data and class_weight as Keras's fit takes
+        them), the callbacks, Ctrl-C at an epoch's end.
+        The targets: the stock target encoder's work is the library's (it analyses and encodes
+        y) for a freshly built model_; otherwise (a user's `target_encoder`, a target the
+        library cannot take as labels, a model_ that no library estimator trained from its
+        start) the Python target encoder encodes y and the library takes the targets as
+        encoded (its target_encoder "passthrough"; several outputs side by side with
+        output_columns), and predictions go back through the encoder's inverse_transform.
         A freshly built model_ gets a new estimator (keras_estimator_from_model: it trains
-        model_ in place with the callbacks, keras_estimator_fit_callbacks, and keeps history_);
-        a warm-started fit or a partial_fit continues with the estimator that trained model_
-        (keras_estimator_partial_fit; a partial_fit's classes go to the first call). Epochs are
-        numbered from initial_epoch (fit__initial_epoch), and history_ is extended as SciKeras
-        extends it. Returns False (nothing done) otherwise, and model_.fit trains as before."""
-        from . import _lib, _native, _plugins
-        if not _lib.has("keras_estimator_fit_callbacks"):
-            return False
-        passthrough = type(self).target_encoder is not _stock(type(self), "target_encoder")
-        lib = None if fresh else self.__dict__.get("_library_estimator")
-        if not fresh and (lib is None or lib.model is not self.model_):
-            return False
+        model_ in place and keeps history_); a warm-started fit or a partial_fit continues
+        with the estimator that trained model_ (or one rebuilt around it,
+        keras_estimator_restore). Epochs are numbered from initial_epoch (fit__initial_epoch),
+        and history_ is extended as SciKeras extends it."""
+        from .models import _verbosity
         args = route_params(self.get_params(), "fit", self._fit_kwargs)
         args.update(kwargs, epochs=epochs)
-        if any(v is not None for k, v in args.items()
-               if k not in self._ESTIMATOR_FIT_ARGS and k != "callbacks"):
-            return False
+        unknown = sorted(k for k, v in args.items() if k not in self._ESTIMATOR_FIT_ARGS and
+                         v is not None)
+        if unknown:
+            raise TypeError(f"Invalid keyword argument(s) in `fit()`: {unknown}")
         callbacks = self._callbacks_for("callbacks") + self._callbacks_for("fit__callbacks")
-        _whole_batch(args, X, ("batch_size", "validation_batch_size"))
-        verbose = args.get("verbose", 1)
-        if isinstance(verbose, bool) or verbose not in (0, 1, 2):
-            return False
-        if not isinstance(X, np.ndarray) or X.dtype.kind not in "biuf" or X.ndim < 2 or \
-                self.model_._io_count(True) != 1:
-            return False
-        columns = None
-        if passthrough:
-            target, columns = self._encoded_target(y)
-        else:
-            target = self._estimator_target(y)
-        labels = isinstance(target, list)  # text labels, keras_estimator_fit_labels
-        if target is None or (not passthrough and self.model_._io_count(False) != 1) or \
-                (lib is not None and (lib.labels != labels or lib.passthrough != passthrough)):
-            return False
+        xs = self._input_arrays(X)
+        _whole_batch(args, len(xs[0]), ("batch_size", "validation_batch_size"))
+        verbose = _verbosity(args.get("verbose", 1), 1)
+        lib = None if fresh else self.__dict__.get("_library_estimator")
+        if lib is not None and lib.model is not self.model_:
+            lib = None
+        target = None if self._user_target_encoder() or (not fresh and lib is None) or \
+            (lib is not None and lib.passthrough) or self.model_._io_count(False) != 1 else \
+            self._estimator_target(y)
+        labels = isinstance(target, list)  # text labels, as keras_estimator_fit_labels takes them
         classes = None
-        if partial and fresh and is_classifier(self) and np.ndim(y) == 1 and not passthrough:
+        if target is not None and partial and fresh and is_classifier(self) and np.ndim(y) == 1:
             classes = [exact_label_text(c) for c in self.classes_] if labels else \
                 self._exact_float32(self.classes_)
             if classes is None:
-                return False
+                target = None  # classes float32 cannot hold: the encoder's categories decide
+        if lib is not None and not lib.passthrough and (target is None or lib.labels != labels):
+            lib = None  # y changed kind since: an estimator of encoded targets takes over model_
+        passthrough, columns = target is None, None
+        if passthrough:
+            target, columns = self._encoded_target(y)
         params = self._library_params(args)
-        params.update(epochs=int(args["epochs"]), verbose=int(verbose), warm_start=not fresh,
+        params.update(epochs=int(args["epochs"]), verbose=verbose, warm_start=not fresh,
                       shuffle=bool(args.get("shuffle", True)),
                       validation_split=float(args.get("validation_split") or 0.0),
                       batch_size=params.get("batch_size"),
@@ -431,40 +429,19 @@ class BaseWrapper(BaseEstimator):
             params["label_order"] = "numeric" if numeric else None
         for key in ("steps_per_epoch", "validation_freq", "validation_batch_size"):
             params["fit__" + key] = None if args.get(key) is None else int(args[key])
-        x = _native.as_float32(X, "X")
-        sw = None if sample_weight is None else \
-            np.ascontiguousarray(sample_weight, np.float32).reshape(-1)
-        if lib is None:
-            h = ctypes.c_void_p()
-            _native.check(_lib.keras_estimator_from_model(
-                _estimator_kind(self), self.model_._handle, _native.dumps(params),
-                ctypes.byref(h)))
-            lib = _LibraryEstimator(h.value, self.model_, params, labels)
+        if fresh:
+            lib = _LibraryEstimator.new(self.model_, _estimator_kind(self), params, labels)
+        elif lib is None:
+            lib = _LibraryEstimator.around(self.model_, _estimator_kind(self), xs, params)
         else:
             lib.set_params(params)
-        weights = (None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw))
-        data = (*_float_buffer(x), *_float_buffer(target), *weights) if not labels else None
-        if labels:
-            text = (_native.dumps(target), *weights, int(partial),
-                    None if classes is None else _native.dumps(classes))
-            fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_labels(
-                lib.handle, *_float_buffer(x), *text, cbs, k))
-        elif partial:
-            given = (None, 0) if classes is None else (classes.ctypes.data, len(classes))
-            fit = lambda cbs, k: _native.check(_lib.keras_estimator_partial_fit(
-                lib.handle, *data, *given, cbs, k))
-        else:
-            fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_callbacks(
-                lib.handle, *data, cbs, k))
-        probe = _plugins.PROBE_FIT_EPOCHS if _plugins.native_interrupt_available() else 0
-        self.model_._native_fit(callbacks, fit, probe)
-        history = _native.take_json(_lib.keras_estimator_metadata, lib.handle)["history_"]
-        # The estimator's history runs since model_ was built; this fit's epochs are each
-        # key's tail (validation keys have fewer entries with validation_freq > 1).
-        seen, lib.counts = lib.counts, {k: len(v) for k, v in history.items()}
-        history = self.model_._record_history(
-            {k: v[seen.get(k, 0):] for k, v in history.items()}, initial_epoch,
-            initial_epoch + params["epochs"], params["verbose"])
+        options = _fit_options(partial, args.get("class_weight"))
+        if classes is not None:
+            options["classes"] = classes if labels else [float(c) for c in classes]
+        history = lib.fit(xs, target, sample_weight, args.get("validation_data"), options,
+                          callbacks)
+        history = self.model_._record_history(history, initial_epoch,
+                                              initial_epoch + params["epochs"], verbose)
         # SciKeras: a new history_ unless the fit continues (warm start or partial_fit) from a
         # non-zero initial epoch.
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
@@ -473,31 +450,25 @@ class BaseWrapper(BaseEstimator):
             self.history_[key] += list(values)
         # predict, predict_proba and score decode through the same estimator.
         self._library_estimator = lib
-        return True
+
+    def _input_arrays(self, X):
+        """X (after the feature encoder: an array, or a list or dict of them for a model with
+        several inputs) as one float32 array per model input."""
+        from . import _native
+        xs = self.model_._arrays(X, "X", inputs=True)
+        if any(isinstance(a, _native.StringArray) for a in xs):
+            raise TypeError("X: the feature encoder gave strings; the estimator takes numbers "
+                            "(encode text in the model, with TextVectorization or StringLookup, "
+                            "from numeric ids)")
+        return xs
 
     def _encoded_target(self, y):
-        """y encoded by the user's target_encoder_, as the library's "passthrough" target: one
-        float32 array for a single-output model, else the outputs' targets side by side (in the
-        model's output order, each as rows) and the columns of each (output_columns); (None,
-        None) when the encoding is not numeric."""
+        """y encoded by target_encoder_, as the library's "passthrough" target: one float32
+        array for a single-output model, else the outputs' targets side by side (in the
+        model's output order, each as rows) and the columns of each (output_columns)."""
         encoded = self._adapt_target_to_model(self.target_encoder_.transform(y))
         self._check_model_compatibility(encoded)
-        try:
-            parts = self.model_._arrays(encoded, "y", inputs=False)
-        except (TypeError, ValueError):
-            return None, None
-        if len(parts) == 1:
-            return np.ascontiguousarray(parts[0], np.float32), None
-        rows = [np.ascontiguousarray(p, np.float32).reshape(len(p), -1) for p in parts]
-        return np.ascontiguousarray(np.concatenate(rows, axis=1)), [r.shape[1] for r in rows]
-
-    def _library_eligible(self):
-        """Whether the library's estimator can stand for this one: the stock target and
-        feature encoders (a subclass's own stay in Python) and a model of one input and one
-        output."""
-        return type(self).target_encoder is _stock(type(self), "target_encoder") and \
-            type(self).feature_encoder is BaseWrapper.feature_encoder and \
-            self.model_._io_count(True) == 1 and self.model_._io_count(False) == 1
+        return _side_by_side(self.model_, encoded)
 
     def _library_params(self, args):
         """The library estimator's parameters that decide its target encoding and batches:
@@ -520,20 +491,6 @@ class BaseWrapper(BaseEstimator):
             raise ValueError(f"Detected a Keras model input of size {expected}, but "
                              f"{self.model_} has {self.model_._io_count(False)} outputs")
 
-    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        params = self.get_params()
-        args = route_params(params, "fit", self._fit_kwargs)
-        args.update(sample_weight=sample_weight, epochs=initial_epoch + epochs,
-                    initial_epoch=initial_epoch)
-        args.update(kwargs)
-        _whole_batch(args, X, ("batch_size", "validation_batch_size"))
-        args["callbacks"] = self._callbacks_for("callbacks") + self._callbacks_for("fit__callbacks")
-        hist = self.model_.fit(X, y, **args)
-        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
-            self.history_ = defaultdict(list)
-        for key, val in hist.history.items():
-            self.history_[key] += list(val)
-
     # -- predicting --------------------------------------------------------------------------
     def _predict_args(self, kwargs):
         args = route_params(self.get_params(), "predict", self._predict_kwargs, strict=True)
@@ -541,58 +498,45 @@ class BaseWrapper(BaseEstimator):
         args.update(kwargs)
         return args
 
-    def _library_estimator_for(self, kwargs):
-        """The library estimator that trained model_ (the fit through the estimator, or one
-        rebuilt by keras_estimator_restore) and the predict arguments it takes
-        (predict__batch_size, predict__verbose), when it can predict as model_.predict would:
-        the same model, no `steps`, no predict callbacks. None otherwise."""
-        lib = self.__dict__.get("_library_estimator")
-        if lib is None or lib.model is not self.__dict__.get("model_"):
-            return None
-        args = self._predict_args(kwargs)
-        verbose = {"auto": 1, True: 1, False: 0}.get(args.get("verbose"), args.get("verbose"))
-        if args.get("steps") is not None or args.get("callbacks") or verbose not in (0, 1, 2):
-            return None
-        batch_size = args.get("batch_size")
-        return lib, {"predict__verbose": int(verbose),
-                     "predict__batch_size": None if batch_size is None else int(batch_size)}
-
-    def _library_predict(self, call, X, kwargs):
-        """`call` ("keras_estimator_predict" / "keras_estimator_predict_proba") on X through the
-        library estimator that trained model_, or None when it cannot (see
-        _library_estimator_for)."""
-        found = self._library_estimator_for(kwargs)
-        if found is None:
-            return None
+    def _library_call(self, X, kwargs):
+        """What a prediction of X takes: the library estimator of model_ (the one that trained
+        it, or one rebuilt around it that takes the targets as encoded), X as one array per
+        model input, and the call's own options and callbacks (predict__batch_size,
+        predict__verbose, predict__callbacks or predict's arguments; `steps` applies to
+        datasets only, as in model.predict)."""
+        from .models import _verbosity
         if not self.initialized_:
             raise NotFittedError("Estimator needs to be fit before `predict` can be called")
         X, _ = self._validate_data(X)
-        lib, options = found
-        pred = lib.predict(call, self.feature_encoder_.transform(X), options)
-        if lib.passthrough:  # the model's raw outputs, for the user's target encoder
+        xs = self._input_arrays(self.feature_encoder_.transform(X))
+        args = self._predict_args(kwargs)
+        batch = args.get("batch_size")
+        options = {"verbose": _verbosity(args.get("verbose", 0), 1),
+                   "batch_size": None if batch is None else int(batch)}
+        lib = self.__dict__.get("_library_estimator")
+        if lib is None or lib.model is not self.model_:
+            lib = _LibraryEstimator.around(self.model_, _estimator_kind(self), xs,
+                                           self._library_params({}))
+            self._library_estimator = lib
+        return lib, xs, options, args.get("callbacks")
+
+    def _library_predict(self, method, X, kwargs):
+        """`method` ("predict" / "predict_proba") of X through the library estimator
+        (keras_estimator_predict_arrays); a passthrough estimator's raw outputs as an
+        _EncodedPrediction for the target encoder to decode."""
+        lib, xs, options, callbacks = self._library_call(X, kwargs)
+        pred = lib.predict(method, xs, options, callbacks)
+        if lib.passthrough:  # the model's raw outputs, for the target encoder
             return _EncodedPrediction(self.model_, pred)
         return pred
 
-    def _predict_raw(self, X, **kwargs):
-        if not self.initialized_:
-            raise NotFittedError("Estimator needs to be fit before `predict` can be called")
-        X, _ = self._validate_data(X)
-        X = self.feature_encoder_.transform(X)
-        args = self._predict_args(kwargs)
-        _whole_batch(args, X, ("batch_size",))
-        out = self.model_.predict(X, **{k: v for k, v in args.items() if k != "callbacks"})
-        return [np.asarray(o) for o in out] if isinstance(out, list) else np.asarray(out)
-
     def predict(self, X, **kwargs):
-        """Predictions decoded by the target encoder (by the library estimator that decoded
-        the targets when the fit went through it)."""
-        pred = self._library_predict("keras_estimator_predict", X, kwargs)
+        """Predictions decoded by the library estimator that encoded the targets, or by the
+        target encoder when the library took them encoded."""
+        pred = self._library_predict("predict", X, kwargs)
         if isinstance(pred, _EncodedPrediction):
             return self.target_encoder_.inverse_transform(pred.outputs)
-        if pred is not None:
-            return self._from_library_prediction(pred)
-        raw = self._predict_raw(X, **kwargs)
-        return self.target_encoder_.inverse_transform(raw)
+        return self._from_library_prediction(pred)
 
     def _from_library_prediction(self, pred):
         """keras_estimator_predict's float32 output in the target's dtype and shape."""
@@ -603,14 +547,14 @@ class BaseWrapper(BaseEstimator):
         if sample_weight is not None:
             X, y, sample_weight = self._validate_sample_weight(np.asarray(X), y, sample_weight)
         score_args = route_params(self.get_params(), "score", set())
-        found = self._library_estimator_for({})
+        lib = self.__dict__.get("_library_estimator")
         stock = getattr(_stock(type(self), "scorer"), "__func__", None)
-        target = None if found is None or found[0].passthrough or score_args or \
-            type(self).scorer is not stock else self._exact_float32(y)
+        target = None if lib is None or lib.model is not self.__dict__.get("model_") or \
+            lib.passthrough or score_args or type(self).scorer is not stock else \
+            self._exact_float32(y)
         if target is not None:
-            X, _ = self._validate_data(X)
-            lib, options = found
-            return lib.score(self.feature_encoder_.transform(X), target, sample_weight, options)
+            lib, xs, options, callbacks = self._library_call(X, {})
+            return lib.score(xs, target, sample_weight, options, callbacks)
         return self.scorer(y, self.predict(X), sample_weight=sample_weight, **score_args)
 
     @staticmethod
@@ -625,9 +569,7 @@ class BaseWrapper(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())  # object's is the instance's own dict
         lib = state.pop("_library_estimator", None)  # a handle: the copy restores its own
-        # (one fitted on targets a user's encoder encoded is not restored: the copy decodes
-        # model_.predict's outputs with that encoder)
-        if lib is not None and lib.model is state.get("model_") and not lib.passthrough:
+        if lib is not None and lib.model is state.get("model_"):
             state["_library_state"] = lib.state()
         model = state.get("model")
         if isinstance(model, Model) and model._handle is None and \
@@ -673,24 +615,80 @@ class _LibraryEstimator:
         self.handle = handle
         self.model = model
         self.params = dict(params)
-        self.labels = labels  # fitted on text labels (keras_estimator_fit_labels)
-        # fitted on targets a user's encoder encoded (target_encoder "passthrough")
+        self.labels = labels  # fitted on text labels (keras_estimator_fit_arrays' labels_json)
+        # fitted on targets the Python target encoder encoded (target_encoder "passthrough")
         self.passthrough = self.params.get("target_encoder") == "passthrough"
-        self.counts = {}  # history entries per key since model was built
+        self.counts = {}  # history entries per key since this estimator took model
         self._finalizer = weakref.finalize(self, _lib.keras_estimator_free, handle)
+
+    @classmethod
+    def new(cls, model, kind, params, labels):
+        """A library estimator of `kind` that trains `model` (keras_estimator_from_model)."""
+        from . import _lib, _native
+        h = ctypes.c_void_p()
+        _native.check(_lib.keras_estimator_from_model(kind, model._handle, _native.dumps(params),
+                                                      ctypes.byref(h)))
+        return cls(h.value, model, params, labels)
 
     @classmethod
     def restore(cls, est, metadata, params):
         """The fitted library estimator around est.model_ that keras_estimator_metadata's
         `metadata` describes (keras_estimator_restore), with `params`."""
+        return cls._restored(est.model_, _estimator_kind(est), metadata, params)
+
+    @classmethod
+    def _restored(cls, model, kind, metadata, params):
         from . import _lib, _native
         h = ctypes.c_void_p()
-        _native.check(_lib.keras_estimator_restore(
-            _estimator_kind(est), est.model_._handle, _native.dumps(params),
-            _native.dumps(metadata), ctypes.byref(h)))
-        lib = cls(h.value, est.model_, params, metadata.get("classes_kind") == "strings")
+        _native.check(_lib.keras_estimator_restore(kind, model._handle, _native.dumps(params),
+                                                   _native.dumps(metadata), ctypes.byref(h)))
+        lib = cls(h.value, model, params, metadata.get("classes_kind") == "strings")
         lib.counts = {k: len(v) for k, v in metadata["history_"].items()}
         return lib
+
+    @classmethod
+    def around(cls, model, kind, xs, params):
+        """A library estimator of `kind` around `model` as it is (trained or not by another
+        library estimator: after initialize, an unpickled Keras 3 wrapper, a target that changed
+        kind), taking its targets as the Python target encoder encodes them (target_encoder
+        "passthrough"): keras_estimator_restore of the metadata such a fit leaves (xs's sample
+        shape, the model's output units, no classes, no history)."""
+        units = sum(int(np.prod(model._io_shape(False, i, 1)[1:]))
+                    for i in range(model._io_count(False)))
+        shape = [int(d) for d in xs[0].shape[1:]]
+        classifier = kind == b"KerasClassifier"
+        metadata = {"n_features_in_": shape[0] if shape else 0,
+                    "n_classes_": 0 if classifier else None, "classes_": None,
+                    "classes_kind": None, "n_outputs_": units, "n_outputs_expected_": 1,
+                    "output_units": units,
+                    "target_type_": "multiclass" if classifier else "continuous",
+                    "target_encoding": "identity", "y_ndim_": 2, "sample_shape": shape,
+                    "output_activation": "linear", "default_loss": "", "history_": {}}
+        return cls._restored(model, kind, metadata, dict(params, target_encoder="passthrough",
+                                                         warm_start=True))
+
+    def fit(self, xs, target, sample_weight, validation_data, options, callbacks):
+        """keras_estimator_fit_arrays of xs (one array per model input) and target (an array,
+        or a list of text labels) with Keras fit's sample_weight and validation_data, the
+        `options` (_fit_options) and the callbacks, Ctrl-C stopping it at an epoch's end.
+        Returns this fit's figures per key: the tail of the estimator's history since it took
+        the model (validation keys have fewer entries with validation_freq > 1)."""
+        from . import _lib, _native, _plugins
+        labels = isinstance(target, list)
+        sw = [] if sample_weight is None else \
+            [np.ascontiguousarray(sample_weight, np.float32).reshape(-1)]
+        px, pw = _native.pack(xs), _native.pack(sw)
+        py = _native.pack([] if labels else [target])
+        text = _native.dumps(target) if labels else None
+        vx, vy, vw = _validation_packs(self.model, validation_data)
+        fit = lambda cbs, k: _native.check(_lib.keras_estimator_fit_arrays(
+            self.handle, px.pointer, px.count, py.pointer, text, pw.pointer, vx.pointer, vx.count,
+            vy.pointer, vy.count, vw.pointer, _native.dumps(options), cbs, k))
+        probe = _plugins.PROBE_FIT_EPOCHS if _plugins.native_interrupt_available() else 0
+        self.model._native_fit(callbacks, fit, probe)
+        history = _native.take_json(_lib.keras_estimator_metadata, self.handle)["history_"]
+        seen, self.counts = self.counts, {k: len(v) for k, v in history.items()}
+        return {k: v[seen.get(k, 0):] for k, v in history.items()}
 
     def state(self):
         """What restore takes to rebuild this estimator elsewhere (pickling)."""
@@ -704,54 +702,52 @@ class _LibraryEstimator:
             _native.check(_lib.keras_estimator_set_params(self.handle, _native.dumps(changed)))
             self.params.update(changed)
 
-    def _run(self, call, rows, options):
-        """call() (a checked predict or score of `rows` samples) with the predict options and
+    def _run(self, call, rows, options, callbacks):
+        """call(cbs, k) (a checked predict or score of `rows` samples, with the callbacks) with
         a verbose predict's progress bar printed as model.predict prints it; as model.predict's,
         a long one (more than _LONG_CALL_ROWS) stops after the current batch on SIGINT
-        (KeyboardInterrupt), a short one raises it once done. Returns what call returns."""
+        (KeyboardInterrupt), a short one raises it once done."""
         from . import _plugins
         from .models import _LONG_CALL_ROWS
-        self.set_params(options)
         probe = _plugins.PROBE_PREDICT if _plugins.native_interrupt_available() and \
             rows > _LONG_CALL_ROWS else 0
-        return self.model._run_with_callbacks(None, lambda cbs, k: call(), probe,
-                                              prints=options.get("predict__verbose", 0) != 0)
+        self.model._run_with_callbacks(callbacks, call, probe,
+                                       prints=options.get("verbose", 0) != 0)
 
-    @staticmethod
-    def _x(X):
-        from . import _native
-        return _native.as_float32(np.asarray(X), "X")
-
-    def predict(self, call, X, options):
-        """keras_estimator_predict / _predict_proba (`call`) of X, shaped as the library gives
-        it; an estimator fitted on text labels predicts them (keras_estimator_predict_labels)
-        as an object array of strings."""
+    def predict(self, method, xs, options, callbacks=None):
+        """`method` ("predict" / "predict_proba") of xs (one array per model input) with the
+        call's options, shaped as the library gives it; an estimator fitted on text labels
+        predicts them as an object array of strings."""
         from . import _lib, _native
-        x = self._x(X)
-        if self.labels and call == "keras_estimator_predict":
-            labels = self._run(lambda: _native.take_json(
-                _lib.keras_estimator_predict_labels, self.handle, *_float_buffer(x)),
-                len(x), options)
-            return np.array(labels, dtype=object)
-        call = getattr(_lib, call)
+        px, n = _native.pack(xs), len(xs[0])
         units = sum(int(np.prod([d or 1 for d in self.model._io_shape(False, i, 1)[1:]]))
                     for i in range(self.model._io_count(False)))
-        out = np.empty(len(x) * max(units, 2), np.float32)
-        dims, ndim = (ctypes.c_int64 * _lib.KERAS_MAX_RANK)(), ctypes.c_int32()
-        self._run(lambda: _native.check(call(self.handle, *_float_buffer(x), out.ctypes.data,
-                                             out.size, dims, ctypes.byref(ndim))), len(x), options)
-        shape = tuple(dims[i] for i in range(ndim.value))
+        out = np.empty(n * max(units, 2), np.float32)
+        output = _lib.keras_output()
+        output.data = out.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+        output.capacity = out.size
+        text = ctypes.c_char_p()
+        self._run(lambda cbs, k: _native.check(_lib.keras_estimator_predict_arrays(
+            self.handle, method.encode(), px.pointer, px.count, _native.dumps(options), cbs, k,
+            ctypes.byref(output), ctypes.byref(text))), n, options, callbacks)
+        if text.value is not None:
+            raw = ctypes.cast(text, ctypes.c_void_p)
+            try:
+                return np.array(json.loads(text.value.decode("utf-8")), dtype=object)
+            finally:
+                _lib.keras_string_free(raw)
+        shape = tuple(output.shape[i] for i in range(output.ndim))
         return out[:int(np.prod(shape))].reshape(shape)
 
-    def score(self, X, y, sample_weight, options):
+    def score(self, xs, y, sample_weight, options, callbacks=None):
         from . import _lib, _native
-        x, score = self._x(X), ctypes.c_double()
-        sw = None if sample_weight is None else \
-            np.ascontiguousarray(sample_weight, np.float32).reshape(-1)
-        self._run(lambda: _native.check(_lib.keras_estimator_score_weighted(
-            self.handle, *_float_buffer(x), *_float_buffer(y),
-            None if sw is None else sw.ctypes.data, 0 if sw is None else len(sw),
-            ctypes.byref(score))), len(x), options)
+        score = ctypes.c_double()
+        sw = [] if sample_weight is None else \
+            [np.ascontiguousarray(sample_weight, np.float32).reshape(-1)]
+        px, py, pw = _native.pack(xs), _native.pack([y]), _native.pack(sw)
+        self._run(lambda cbs, k: _native.check(_lib.keras_estimator_score_arrays(
+            self.handle, px.pointer, px.count, py.pointer, pw.pointer, _native.dumps(options),
+            cbs, k, ctypes.byref(score))), len(xs[0]), options, callbacks)
         return float(score.value)
 
 
@@ -774,18 +770,54 @@ def _estimator_kind(est):
     return b"KerasClassifier" if is_classifier(est) else b"KerasRegressor"
 
 
-def _float_buffer(arr):
-    from . import _native
-    return arr.ctypes.data, arr.ndim, _native.int64_array(arr.shape)
-
-
-def _first(X):
-    return X[0] if isinstance(X, (list, tuple)) else X
-
-
-def _whole_batch(args, X, keys):
+def _whole_batch(args, rows, keys):
     """SciKeras's batch_size=-1: the whole set in one batch."""
     for key in keys:
         if args.get(key) == -1:
-            args[key] = len(_first(X))
+            args[key] = rows
 
+
+def _first_rows(X):
+    """The first sample of X (of its first array, for a list or dict of arrays), for building
+    a model from its input."""
+    if isinstance(X, dict):
+        X = next(iter(X.values()))
+    elif isinstance(X, (list, tuple)):
+        X = X[0]
+    return np.asarray(X[:1], np.float32)
+
+
+def _fit_options(partial, class_weight):
+    """keras_estimator_fit_arrays's options: a partial fit or not, Keras fit's class_weight."""
+    options = {"partial": bool(partial)}
+    if class_weight:
+        options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
+    return options
+
+
+def _validation_packs(model, data):
+    """Keras fit's validation_data (x_val, y_val[, val_sample_weight]) as the library's
+    validation arrays: inputs and targets as the model takes them (not encoded: SciKeras hands
+    fit__validation_data to model.fit)."""
+    from . import _native
+    if data is None:
+        return _native.pack([]), _native.pack([]), _native.pack([])
+    if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or "
+                         "(x_val, y_val, val_sample_weight)")
+    vxs = model._arrays(data[0], "validation_data x", inputs=True)
+    vys = model._arrays(data[1], "validation_data y", inputs=False)
+    vsw = [] if len(data) == 2 or data[2] is None else \
+        [np.ascontiguousarray(data[2], np.float32).reshape(-1)]
+    return _native.pack(vxs), _native.pack(vys), _native.pack(vsw)
+
+
+def _side_by_side(model, encoded):
+    """Encoded targets as the library's "passthrough" target: one float32 array for a
+    single-output model, else the outputs' targets side by side (in the model's output order,
+    each as rows) and the columns of each (output_columns)."""
+    parts = model._arrays(encoded, "y", inputs=False)
+    if len(parts) == 1:
+        return np.ascontiguousarray(parts[0], np.float32), None
+    rows = [np.ascontiguousarray(p, np.float32).reshape(len(p), -1) for p in parts]
+    return np.ascontiguousarray(np.concatenate(rows, axis=1)), [r.shape[1] for r in rows]

@@ -77,8 +77,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         target_encoder_ would: binary and multiclass labels as float32 numbers (when exact) or
         as a list of strings (text labels, keys as keras_estimator_describe's; integer labels
         that float32 cannot hold, as their exact decimal text, which the library orders by
-        value), one-hot and multi-label rows; None for the rest (multi-output), which stays
-        with the Python encoder."""
+        value), one-hot and multi-label rows; None for the rest (multi-output), which the
+        library takes as the Python encoder encodes it."""
         y = np.asarray(y)
         kind = self.target_encoder_._target_type
         if kind in ("binary", "multiclass") and y.ndim == 1 and (y.dtype.kind in "US" or (
@@ -152,13 +152,10 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
     def predict_proba(self, X, **kwargs):
         """Class probabilities; two columns for a single sigmoid unit, as scikit-learn has."""
-        proba = self._library_predict("keras_estimator_predict_proba", X, kwargs)
+        proba = self._library_predict("predict_proba", X, kwargs)
         if isinstance(proba, _EncodedPrediction):
             return self.target_encoder_.inverse_transform(proba.outputs, return_proba=True)
-        if proba is not None:
-            return np.squeeze(proba)  # as SciKeras's ClassifierLabelEncoder
-        raw = self._predict_raw(X, **kwargs)
-        return self.target_encoder_.inverse_transform(raw, return_proba=True)
+        return np.squeeze(proba)  # as SciKeras's ClassifierLabelEncoder
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

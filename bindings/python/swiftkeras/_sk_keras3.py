@@ -2,9 +2,12 @@
 `SKLearnTransformer`) over swiftkeras models, under the same names and parameters.
 
 `model` is a compiled model (a fresh copy of it is trained at each fit) or a callable
-`model(X, y, **model_kwargs)` returning a compiled model; `fit_kwargs` go to `model.fit`.
-Unlike Keras 3 (whose `warm_start` is accepted but ignored), `warm_start=True` continues
-training the fitted model, and clones keep `fit_kwargs`."""
+`model(X, y, **model_kwargs)` returning a compiled model; `fit_kwargs` are Keras `model.fit`'s
+arguments. Fits and predictions run on the library's estimator (keras_estimator_fit_arrays,
+keras_estimator_predict_arrays), which takes the targets as these wrappers encode them (one-hot
+for the classifier) and gives the model's outputs back, as Keras 3's `model.fit` and
+`model.predict` do. Unlike Keras 3 (whose `warm_start` is accepted but ignored),
+`warm_start=True` continues training the fitted model, and clones keep `fit_kwargs`."""
 
 from __future__ import annotations
 
@@ -15,8 +18,19 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._sk_base import _EncodedPrediction, _fit_options, _LibraryEstimator, _side_by_side
 from ._sk_utils import TargetReshaper, copy_model
-from .models import Model
+from .models import Model, _verbosity
+
+# Keras model.fit's arguments, as the library estimator takes them: its parameters (epochs
+# counted from initial_epoch), Keras fit arguments of keras_estimator_fit_arrays
+# (validation_data, class_weight, sample_weight, callbacks), or for datasets only.
+_FIT_PARAMS = {"batch_size": "batch_size", "steps_per_epoch": "fit__steps_per_epoch",
+               "validation_freq": "fit__validation_freq",
+               "validation_batch_size": "fit__validation_batch_size"}
+_FIT_ARGUMENTS = {"epochs", "verbose", "shuffle", "validation_split", "initial_epoch",
+                  "validation_data", "class_weight", "sample_weight", "callbacks",
+                  "validation_steps", *_FIT_PARAMS}
 
 
 class SKLBase(BaseEstimator):
@@ -62,16 +76,58 @@ class SKLBase(BaseEstimator):
                                "optimizer.")
         fit_kwargs = dict(self.fit_kwargs or {})
         fit_kwargs.update(kwargs)
-        history = model.fit(np.asarray(X, np.float32), y, **fit_kwargs).history
+        unknown = sorted(set(fit_kwargs) - _FIT_ARGUMENTS)
+        if unknown:
+            raise TypeError(f"Invalid keyword argument(s) in `fit()`: {unknown}")
+        X = np.asarray(X, np.float32)
+        model._ensure_handle(X[:1])
+        initial_epoch = int(fit_kwargs.get("initial_epoch") or 0)
+        epochs = max(int(fit_kwargs.get("epochs", 1)) - initial_epoch, 0)
+        verbose = _verbosity(fit_kwargs.get("verbose", "auto"), 1)
+        params = {"epochs": epochs, "verbose": verbose, "target_encoder": "passthrough",
+                  "shuffle": bool(fit_kwargs.get("shuffle", True)),
+                  "validation_split": float(fit_kwargs.get("validation_split") or 0.0),
+                  "fit__initial_epoch": initial_epoch}
+        for key, param in _FIT_PARAMS.items():
+            value = fit_kwargs.get(key)
+            params[param] = None if value is None else int(value)
+        xs = model._arrays(X, "X", inputs=True)
+        target, params["output_columns"] = _side_by_side(model, y)
+        lib = self.__dict__.get("_library_estimator") if warm else None
+        if lib is None or lib.model is not model:
+            lib = _LibraryEstimator.around(model, self._kind, xs, {"warm_start": True})
+        lib.set_params(params)
+        history = lib.fit(xs, target, fit_kwargs.get("sample_weight"),
+                          fit_kwargs.get("validation_data"),
+                          _fit_options(False, fit_kwargs.get("class_weight")),
+                          fit_kwargs.get("callbacks"))
+        history = model._record_history(history, initial_epoch, initial_epoch + epochs,
+                                        verbose).history
         self.model_ = model
+        self._library_estimator = lib
         old = self.history_ if warm and hasattr(self, "history_") else {}
         self.history_ = {k: list(old.get(k, [])) + list(v) for k, v in history.items()}
         return self
 
+    _kind = b"KerasRegressor"
+
     def _raw(self, X):
+        """The model's outputs for X (Keras's model.predict(X, verbose=0)), through the library
+        estimator (rebuilt around model_ after unpickling)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        return np.asarray(self.model_.predict(np.asarray(X, np.float32), verbose=0))
+        xs = self.model_._arrays(np.asarray(X, np.float32), "X", inputs=True)
+        lib = self.__dict__.get("_library_estimator")
+        if lib is None or lib.model is not self.model_:
+            lib = _LibraryEstimator.around(self.model_, self._kind, xs, {})
+            self._library_estimator = lib
+        raw = lib.predict("predict", xs, {"verbose": 0, "batch_size": 32})
+        return np.asarray(_EncodedPrediction(self.model_, raw).outputs)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_library_estimator", None)  # a handle: the copy rebuilds its own
+        return state
 
     def predict(self, X):
         """The model's predictions, decoded."""
@@ -89,6 +145,8 @@ class SKLBase(BaseEstimator):
 
 class SKLearnClassifier(ClassifierMixin, SKLBase):
     """Keras 3's `keras.wrappers.SKLearnClassifier`: one-hot targets, classes_ from y."""
+
+    _kind = b"KerasClassifier"
 
     def _process_target(self, y, reset=False):
         target_type = type_of_target(y, raise_unknown=True)

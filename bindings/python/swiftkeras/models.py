@@ -663,6 +663,8 @@ class Model(ModelAPI):
             options["batch_size"] = int(batch_size)
         if steps_per_epoch is not None:
             options["steps_per_epoch"] = int(steps_per_epoch)
+        if validation_batch_size is not None:
+            options["validation_batch_size"] = int(validation_batch_size)
         if class_weight:
             options["class_weight"] = {str(int(k)): float(v) for k, v in class_weight.items()}
         # Ctrl-C stops a long fit at the next epoch's end (or batch's end, for long epochs): a

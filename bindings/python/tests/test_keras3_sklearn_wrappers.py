@@ -68,3 +68,37 @@ def test_warm_start_continues_and_clone_keeps_fit_kwargs(iris):
     model = cold.model_
     assert cold.fit(x, y).model_ is not model and cold.epoch_ == 2
     assert clone(cold).fit_kwargs == {"epochs": 2, "verbose": 0}
+
+
+def test_fit_and_predict_run_on_the_library_estimator(iris, monkeypatch):
+    """The wrappers' fit and predictions go through the library estimator
+    (keras_estimator_fit_arrays / _predict_arrays, the one-hot targets taken as encoded) and
+    give what model.fit and model.predict give the same model from the same seed, bit for bit
+    (weights, history, decision_function); a pickled copy predicts alike through its own."""
+    import pickle
+    from swiftkeras import _lib
+    x, y = iris
+    calls = []
+    for name in ("keras_estimator_fit_arrays", "keras_estimator_predict_arrays"):
+        def counting(*args, real=getattr(_lib, name), name=name):
+            calls.append(name)
+            return real(*args)
+        counting.available = True
+        monkeypatch.setattr(_lib, name, counting)
+    fit_kwargs = {"epochs": 3, "verbose": 0, "batch_size": 16, "shuffle": False,
+                  "validation_split": 0.2}
+    keras.utils.set_random_seed(3)
+    ours = SKLearnClassifier(build, fit_kwargs=fit_kwargs).fit(x, y)
+    scores = ours.decision_function(x)
+    assert calls == ["keras_estimator_fit_arrays", "keras_estimator_predict_arrays"]
+    keras.utils.set_random_seed(3)
+    onehot = np.eye(3, dtype=np.float32)[y]
+    model = build(x, onehot)
+    history = model.fit(x, onehot, **fit_kwargs).history
+    for a, b in zip(ours.model_.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert ours.history_ == {k: list(v) for k, v in history.items()}
+    np.testing.assert_array_equal(scores, model.predict(x, verbose=0))
+    copy = pickle.loads(pickle.dumps(ours))
+    np.testing.assert_array_equal(copy.decision_function(x), scores)
+    np.testing.assert_array_equal(copy.predict(x), ours.predict(x))

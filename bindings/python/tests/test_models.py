@@ -372,3 +372,29 @@ def test_ctrl_c_while_the_library_prints_is_not_lost(monkeypatch):
         model.evaluate(x, y, verbose=1)
     monkeypatch.undo()
     assert np.isfinite(model.evaluate(x, y, verbose=0)[0])
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_validation_batch_size_batches_the_validation_as_keras(split):
+    """model.fit's validation_batch_size: the validation (of validation_split or
+    validation_data) runs in batches of that size, as in real Keras (a callback counts the
+    test batches of each epoch); unset, in batches of batch_size."""
+    from conftest import real_keras
+    real = real_keras()
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(50, 3).astype(np.float32), rng.rand(50, 1).astype(np.float32)
+
+    def counts(lib, **kw):
+        seen = []
+
+        class Count(lib.callbacks.Callback):
+            def on_test_batch_end(self, batch, logs=None):
+                seen.append(batch)
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        data = dict(validation_split=0.4) if split else dict(validation_data=(x[:20], y[:20]))
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[Count()], **data, **kw)
+        return len(seen)
+    for kw in ({"validation_batch_size": 3}, {"validation_batch_size": 20}, {}):
+        assert counts(keras, **kw) == counts(real, **kw), kw
+    assert counts(keras, validation_batch_size=3) == 2 * 7

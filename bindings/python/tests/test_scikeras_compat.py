@@ -211,30 +211,11 @@ def test_pickle_unbuilt_and_built_models(iris):
 
 def test_multi_output_model_with_a_custom_encoder(iris):
     """SciKeras's multi-output pattern: a target encoder splitting y for a two-headed model."""
+    from test_sklearn_estimator_handle import MultiOutput, two_heads
     x, y = iris
     y2 = np.stack([y, (x[:, 0] > 0).astype(int)], axis=1)
-
-    class Splitter(FunctionTransformer):
-        def __init__(self):
-            super().__init__(lambda t: [t[:, 0], t[:, 1:].astype(np.float32)],
-                             lambda p: np.stack([np.argmax(p[0], 1),
-                                                 (p[1][:, 0] > 0.5).astype(int)], 1),
-                             check_inverse=False)
-
-        def get_metadata(self):
-            return {"n_outputs_expected_": 2, "n_classes_": 3}
-
-    class MultiOutput(KerasClassifier):
-        @property
-        def target_encoder(self):
-            return Splitter()
-
-    def build(meta):
-        inp = keras.Input((meta["n_features_in_"],))
-        h = keras.layers.Dense(8, activation="relu")(inp)
-        return keras.Model(inp, [keras.layers.Dense(3, activation="softmax")(h),
-                                 keras.layers.Dense(1, activation="sigmoid")(h)])
-    clf = MultiOutput(model=build, loss=["sparse_categorical_crossentropy", "binary_crossentropy"],
+    clf = MultiOutput(model=two_heads,
+                      loss=["sparse_categorical_crossentropy", "binary_crossentropy"],
                       epochs=30, verbose=0, random_state=0, optimizer="adam").fit(x, y2)
     pred = clf.predict(x)
     assert pred.shape == (150, 2) and (pred[:, 0] == y).mean() > 0.6

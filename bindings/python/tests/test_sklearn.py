@@ -198,8 +198,7 @@ def test_native_search_refits_in_the_library(iris, monkeypatch):
 
     def no_training(*_args, **_kwargs):
         raise AssertionError("the refit trained in Python")
-    monkeypatch.setattr(BaseWrapper, "_fit_keras_model", no_training)
-    monkeypatch.setattr(BaseWrapper, "_fit_through_estimator", no_training)
+    monkeypatch.setattr(BaseWrapper, "_fit_library_estimator", no_training)
     for n_jobs in (1, 2):
         search = NativeGridSearchCV(classifier(), {"model__hidden": [4, 8], "epochs": [10, 20]},
                                     cv=3, n_jobs=n_jobs).fit(x, y)

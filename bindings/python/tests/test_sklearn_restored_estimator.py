@@ -18,8 +18,9 @@ from sklearn.base import clone
 from sklearn.datasets import make_regression
 
 from conftest import CORE, needs
-from test_sklearn_estimator_handle import (counted, dense_model, iris, reg_model,
-                                           same_decoding, same_output)
+from test_sklearn_estimator_handle import (counted, dense_model, fit_calls, iris, predict_calls,
+                                           reg_model, same_decoding, same_output,
+                                           through_model_fit)
 
 from swiftkeras.wrappers import KerasClassifier, KerasRegressor
 
@@ -56,9 +57,9 @@ def test_copies_predict_and_train_through_a_restored_estimator(monkeypatch, case
     """A pickled or deep-copied fitted estimator gets its own library estimator, rebuilt around
     its unpickled model_ from the original's metadata: it predicts, predicts probabilities and
     scores through it what the original does; partial_fit and a warm-started fit continue on it
-    (keras_estimator_partial_fit, keras_estimator_fit_callbacks) exactly as on the original (the
-    model's pickle holds its optimizer's state) and as model_.fit continues a copy without it,
-    history_ extended from the original's."""
+    (keras_estimator_fit_arrays) exactly as on the original (the model's pickle holds its
+    optimizer's state) and as the oracle's model_.fit continues a copy, history_ extended from
+    the original's."""
     make, X, y = fitted_cases()[case]
     est = make().fit(X, y)
     restores = counted(monkeypatch, "keras_estimator_restore")
@@ -73,21 +74,26 @@ def test_copies_predict_and_train_through_a_restored_estimator(monkeypatch, case
                 same_output(np.asarray(getattr(other, key)), np.asarray(getattr(est, key)))
         same_decoding(monkeypatch, other, est, X, y)
     oracle = pickle.loads(pickle.dumps(est))
-    del oracle._library_estimator   # trains and decodes through model_ and the Python encoders
-    partials = counted(monkeypatch, "keras_estimator_partial_fit")
-    fits = counted(monkeypatch, "keras_estimator_fit_callbacks", "keras_estimator_fit_labels")
-    for e in [est] + others + [oracle]:
+    fits = fit_calls(monkeypatch, partial=None)
+    for e in [est] + others:
         e.partial_fit(X, y)
-    assert len(partials) + len(fits) == 3
-    for e in [est] + others + [oracle]:
+    with monkeypatch.context() as m:  # trains and decodes through model_ and the Python encoders
+        through_model_fit(m)
+        oracle.partial_fit(X, y)
+    assert len(fits) == 3
+    for e in [est] + others:
         e.set_params(warm_start=True).fit(X, y, epochs=2)
-    assert len(partials) + len(fits) == 6
+    with monkeypatch.context() as m:
+        through_model_fit(m)
+        oracle.set_params(warm_start=True).fit(X, y, epochs=2)
+        theirs = oracle.predict(X)
+    assert len(fits) == 6
     for other in others + [oracle]:
         same_weights(other, est)
         assert other.history_ == est.history_ and len(other.history_["loss"]) == 2
     for other in others:
         same_decoding(monkeypatch, other, est, X, y)
-    same_output(oracle.predict(X), est.predict(X))
+    same_output(theirs, est.predict(X))
 
 
 def test_a_copy_of_a_copy_and_of_an_unfitted_estimator(monkeypatch):
@@ -120,9 +126,10 @@ def test_bad_metadata_is_named(monkeypatch):
 @pytest.mark.parametrize("labels", ["numbers", "text"])
 def test_search_refit_predicts_and_trains_through_a_restored_estimator(monkeypatch, labels):
     """best_estimator_ of a native search that refits in the library takes the refit's model
-    and a library estimator rebuilt from the refit's metadata, with y's own classes (the
-    search trained on their codes): its predictions, probabilities and scores equal those that
-    model_.predict and the Python encoders give, and partial_fit continues it in the library."""
+    (weights and optimizer variables) and a library estimator rebuilt from the refit's
+    metadata, with y's own classes (the search trained on their codes): its predictions,
+    probabilities and scores equal those that model_.predict and the Python encoders give, and
+    partial_fit continues it in the library as the refit's own estimator would."""
     from swiftkeras.model_selection import GridSearchCV
     X, y = iris()
     if labels == "text":
@@ -136,10 +143,20 @@ def test_search_refit_predicts_and_trains_through_a_restored_estimator(monkeypat
     del python._library_estimator
     same_decoding(monkeypatch, best, python, X, y)
     assert list(best.classes_) == list(np.unique(y))
-    partials = counted(monkeypatch, "keras_estimator_partial_fit", "keras_estimator_fit_labels")
+    partials = fit_calls(monkeypatch, partial=True)
     best.partial_fit(X, y)
     assert len(partials) == 1
     assert len(best.history_["loss"]) == search.best_params_["epochs"] + 1
+    # The refit's optimizer variables came with its weights: training on continues as a copy
+    # holding both does (a pickle), not as the same weights with a fresh optimizer.
+    twin = pickle.loads(pickle.dumps(best.set_params(shuffle=False)))
+    weights_only = clone(best).initialize(X, y)
+    weights_only.model_.set_weights(best.model_.get_weights())
+    for e in (best, twin, weights_only):
+        e.partial_fit(X, y)
+    same_weights(twin, best)
+    assert not all(np.array_equal(a, b) for a, b in zip(best.model_.get_weights(),
+                                                         weights_only.model_.get_weights()))
 
 
 def progress(text):
@@ -150,33 +167,40 @@ def progress(text):
 
 def test_predict_arguments_and_verbose_go_through_the_handle(monkeypatch, capfd):
     """batch_size (also -1), predict__batch_size and verbose predict through the library
-    estimator what model_.predict and the Python encoders give; verbose prints Keras's progress
-    bar as model_.predict prints it."""
+    estimator (options given with each call) what model_.predict and the Python encoders give;
+    verbose prints Keras's progress bar as model_.predict prints it."""
     X, y = iris()
     est = KerasClassifier(dense_model, optimizer="adam", epochs=2, verbose=0,
                           random_state=3).fit(X, y)
     python = copy.copy(est)
     del python._library_estimator
-    predicts = counted(monkeypatch, "keras_estimator_predict", "keras_estimator_predict_proba")
+
+    def oracle(call, **kwargs):
+        with monkeypatch.context() as m:
+            through_model_fit(m)
+            return getattr(python, call)(X, **kwargs)
+    predicts = predict_calls(monkeypatch)
+    count = lambda: len(predicts["predict"]) + len(predicts["predict_proba"])
     for kwargs in ({"batch_size": 7}, {"batch_size": -1}, {"verbose": 0}):
-        same_output(est.predict(X, **kwargs), python.predict(X, **kwargs))
-        same_output(est.predict_proba(X, **kwargs), python.predict_proba(X, **kwargs))
-    assert len(predicts) == 6
+        same_output(est.predict(X, **kwargs), oracle("predict", **kwargs))
+        same_output(est.predict_proba(X, **kwargs), oracle("predict_proba", **kwargs))
+    assert count() == 6
+    assert [o["batch_size"] for _, o in predicts["predict"]] == [7, -1, None]
     routed = clone(est).set_params(predict__batch_size=16)
     routed.fit(X, y)
     same_output(routed.predict(X), est.predict(X, batch_size=16))
-    assert routed._library_estimator.params["predict__batch_size"] == 16
+    assert predicts["predict"][-1][1]["batch_size"] == 16
     capfd.readouterr()
     est.set_params(verbose=1)
     python.set_params(verbose=1)
     for call in ("predict", "predict_proba"):
         ours = getattr(est, call)(X)
         printed = progress(capfd.readouterr().out)
-        theirs = getattr(python, call)(X)
+        theirs = oracle(call)
         same_output(ours, theirs)
         assert printed == progress(capfd.readouterr().out) and printed
         assert re.fullmatch(r"5/5 ━+ T T", printed[-1]), printed
-    assert len(predicts) == 10
+    assert count() == 10
     with pytest.raises(ValueError, match="verbose must be 0, 1, 2"):
         est.set_params(verbose=0, predict__verbose=3).predict(X)
 
@@ -191,7 +215,7 @@ def test_ctrl_c_stops_a_long_predict_on_the_handle(monkeypatch):
     est = KerasClassifier(dense_model, optimizer="adam", epochs=1, verbose=0,
                           random_state=3).fit(X, y)
     big = np.repeat(X, 4000, axis=0)   # 600,000 rows, one per batch
-    predicts = counted(monkeypatch, "keras_estimator_predict")
+    predicts = counted(monkeypatch, "keras_estimator_predict_arrays")
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     try:

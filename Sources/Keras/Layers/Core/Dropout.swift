@@ -17,7 +17,8 @@ public final class Dropout: Layer, @unchecked Sendable {
     public let noiseShape: [Int?]?
     /// The seed of the layer's own generator.
     public let seed: Int?
-    private let generator: RandomGenerator?
+    /// The layer's own generator (from `seed`), or nil for the thread's.
+    let generator: RandomGenerator?
 
     public init(_ rate: Double, noiseShape: [Int?]? = nil, seed: Int? = nil, name: String? = nil,
                 trainable: Bool = true, inputShape: [Int]? = nil, inputDim: Int? = nil,
@@ -54,14 +55,18 @@ public final class Dropout: Layer, @unchecked Sendable {
 /// for `rate >= 1`). Keras: `backend.random.dropout`'s mask.
 func dropoutMask(_ shape: [Int], rate: Double, _ rng: RandomGenerator) -> Tensor {
     let mask = Tensor.uninitialized(shape)
-    let p = mask.data
+    fillDropoutMask(mask.data, count: mask.count, rate: rate, rng)
+    return mask
+}
+
+/// Writes ``dropoutMask(_:rate:_:)``'s `count` values into `p`, drawing as it does.
+func fillDropoutMask(_ p: UnsafeMutablePointer<Float>, count: Int, rate: Double, _ rng: RandomGenerator) {
     if rate >= 1 {
-        p.initialize(repeating: 0, count: mask.count)
+        p.initialize(repeating: 0, count: count)
     } else {
         let keep = Float(1 - rate), scale = Float(1 / (1 - rate))
-        for i in 0..<mask.count { p[i] = rng.uniform() < keep ? scale : 0 }
+        for i in 0..<count { p[i] = rng.uniform() < keep ? scale : 0 }
     }
-    return mask
 }
 
 extension Dropout: DeclaredLayer {

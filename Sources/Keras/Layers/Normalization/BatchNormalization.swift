@@ -116,12 +116,21 @@ public final class BatchNormalization: AffineNormalization, @unchecked Sendable 
         if let movingVariance { update(movingVariance, with: variance) }
     }
 
-    /// `moving = moving · momentum + batch · (1 − momentum)`.
+    /// ``updateMovingStatistics(mean:variance:)`` from one value per feature each (a step plan's buffers).
+    func updateMovingStatistics(mean: UnsafePointer<Float>, variance: UnsafePointer<Float>) {
+        if let movingMean { update(movingMean, with: mean) }
+        if let movingVariance { update(movingVariance, with: variance) }
+    }
+
     private func update(_ moving: Variable, with batch: Tensor) {
-        let m = Float(momentum)
-        let old = moving.storedValue, new = Tensor.uninitialized(old.shape)
-        for i in 0..<old.count { new.data[i] = old.data[i] * m + batch.data[i] * (1 - m) }
-        moving.storedValue = new
+        guard batch.count == moving.storedValue.count else { return }
+        update(moving, with: batch.data)
+    }
+
+    /// `moving = moving · momentum + batch · (1 − momentum)`, in place.
+    private func update(_ moving: Variable, with batch: UnsafePointer<Float>) {
+        let m = Float(momentum), count = moving.storedValue.count, p = moving.mutableData
+        for i in 0..<count { p[i] = p[i] * m + batch[i] * (1 - m) }
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {

@@ -294,6 +294,37 @@ extension Kernels {
         }
     }
 
+    /// Per channel `c` of `channels`: `rstd = 1 / √(variance + epsilon)`, then batch
+    /// normalization's affine map `x · a + b` with `a = rstd · scale`, `b = offset − mean · a`
+    /// (scale 1, offset 0 when absent).
+    static func batchNormAffine(mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, epsilon: Float,
+                                scale: UnsafePointer<Float>?, offset: UnsafePointer<Float>?, channels: Int,
+                                rstd: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>) {
+        for c in 0..<channels {
+            rstd[c] = 1 / (variance[c] + epsilon).squareRoot()
+            a[c] = rstd[c] * (scale?[c] ?? 1)
+            b[c] = (offset?[c] ?? 0) - mean[c] * a[c]
+        }
+    }
+
+    /// The backward of batch normalization with batch statistics over `count` elements per
+    /// channel, from ``channelSums(_:_:_:shift:into:_:)``'s `Σg` (`sums`) and `Σg·(x − mean)`
+    /// (`sums + channels`): per channel `dScale = Σg·x̂`, `dOffset = Σg`, and `q`, `r` of
+    /// `dx = a·g + q·x + r` (``channelAffine(_:_:_:_:plus:into:)``).
+    static func batchNormBackward(sums: UnsafePointer<Double>, channels: Int, count: Int, a: UnsafePointer<Float>,
+                                  mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                                  q: UnsafeMutablePointer<Float>, r: UnsafeMutablePointer<Float>,
+                                  dScale: UnsafeMutablePointer<Float>?, dOffset: UnsafeMutablePointer<Float>?) {
+        let n = Float(Swift.max(count, 1))
+        for c in 0..<channels {
+            let sumG = Float(sums[c]), sumGX = Float(sums[channels + c] * Double(rstd[c]))
+            q[c] = -a[c] * rstd[c] * (sumGX / n)
+            r[c] = a[c] * (mean[c] * rstd[c] * (sumGX / n) - sumG / n)
+            dScale?[c] = sumGX
+            dOffset?[c] = sumG
+        }
+    }
+
     /// `out = x · a[c] + b[c]`, plus `y · q[c]` when `y` is given, for every element of channel `c`.
     static func channelAffine(_ l: ChannelLayout, _ x: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
                               _ b: UnsafePointer<Float>, plus y: (UnsafePointer<Float>, q: UnsafePointer<Float>)?,

@@ -139,14 +139,15 @@ extension Kernels {
         let tapSlot = PendingWindows.capacity * g.windowSize
         let parts = Parallel.balancedPartCount(rows: g.batch, width: work)
         // Per part: Float sums of one sample (kernel rows, then the bias row), the pending dz
-        // rows, the pending taps, and Double totals.
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parts * slot)
-        let tapScratch = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(parts * tapSlot, 1))
-        let total = UnsafeMutablePointer<Double>.allocate(capacity: parts * size)
+        // rows, the pending taps, and Double totals; from the thread's pool (a warm step mallocs none).
+        let pool = BufferPool.current
+        let scratch = pool.take(parts * slot)
+        let tapScratch = pool.take(Int.self, parts * tapSlot)
+        let total = pool.take(Double.self, parts * size)
         defer {
-            scratch.deallocate()
-            tapScratch.deallocate()
-            total.deallocate()
+            pool.give(scratch, parts * slot)
+            pool.give(tapScratch, parts * tapSlot)
+            pool.give(total, parts * size)
         }
         total.initialize(repeating: 0, count: parts * size)
         Parallel.forEachPart(g.batch, parts: parts) { p, samples in

@@ -1,22 +1,26 @@
-/// A training step of a ``DenseStack`` ending in softmax and Keras's categorical or sparse
-/// categorical cross-entropy, planned once per batch size: every activation and gradient has
-/// its buffer from the first step on, the backward is the fixed reverse of the stack, and the
-/// step runs the kernels that the tape would run, in the tape's order, so that weights, loss
-/// and metrics are bit-identical to the general ``Model/trainStep(_:_:_:_:)``. Test steps
-/// (validation, `evaluate`) with sparse labels run its forward and loss (``test(_:_:_:_:)``).
-/// A warm step allocates nothing (`AllocationFreeStepTests`). Anything else a step may involve
-/// (sample weights, regularizers, frozen layers, loss scaling, other losses) takes the general
-/// path.
-final class DenseStepPlan {
-    let input: InferenceStack
+/// A training step of a `Sequential` model's ``PlanLayers`` (a ``DenseStack`` ending in softmax,
+/// its BatchNormalization stages run by ``BatchNormStage``, optionally after a
+/// ``PooledConvFront``) with Keras's categorical or sparse categorical cross-entropy, planned
+/// once per batch size: every activation and gradient has its buffer from the first step on, the backward is the fixed reverse of the layers, and the step runs
+/// the kernels that the tape would run, in the tape's order, so that weights, loss and metrics
+/// are bit-identical to the general ``Model/trainStep(_:_:_:_:)``. Test steps (validation,
+/// `evaluate`) with sparse labels run its forward and loss (``test(_:_:_:_:)``). A warm step
+/// allocates nothing (`AllocationFreeStepTests`). Anything else a step may involve (sample
+/// weights, regularizers, frozen layers, loss scaling, other losses) takes the general path.
+final class StepPlan {
+    let layers: PlanLayers
     let stack: DenseStack
     let rows: Int
     private let sparse: Bool
     private let classes: Int
+    /// The layers before the Dense stack, on this plan's batches.
+    private let front: PooledConvStage?
+    /// Per stage: its BatchNormalization's buffers, if it is one.
+    private let norms: [BatchNormStage?]
     /// The model's trainable weights in Keras's order, and their gradients.
     private let variables: [Variable]
     private let gradients: [Tensor]
-    /// Per stage: its output, and (after the first stage) the gradient of its input.
+    /// Per stage: its output, and (after the first stage, or after a front) the gradient of its input.
     private let outputs: [Tensor]
     private let inputGradients: [Tensor?]
     /// Per stage with a nonlinear fused activation: the pre-activation gradient.
@@ -32,11 +36,22 @@ final class DenseStepPlan {
     private let predictions: [Tensor]
     private var perOutput: [Double] = [0]
 
-    /// The plan for `model` and batches of `rows` rows, or nil when its step is not of this shape.
-    init?(_ model: Sequential, _ c: CompiledState, rows: Int) {
-        guard rows > 0, let input = model.inferenceStack, input.stack.endsInSoftmax,
+    /// The plan for `model` and batches shaped as `x` (which its ``PlanLayers`` accept), or nil
+    /// when its step is not of this shape.
+    init?(_ model: Sequential, _ c: CompiledState, x: Tensor) {
+        guard let layers = model.planLayers, layers.accepts(x), layers.stack.endsInSoftmax,
               c.losses.count == 1, c.lossWeights.allSatisfy({ $0 == 1 }) else { return nil }
-        let stack = input.stack
+        let rows = x.shape[0], stack = layers.stack
+        let front: PooledConvStage?
+        if let f = layers.front {
+            guard let stage = PooledConvStage(f, x: x), stage.width == stack.inWidth else { return nil }
+            front = stage
+        } else {
+            front = nil
+        }
+        self.front = front
+        let norms = stack.stages.map { s in s.batchNorm.map { BatchNormStage($0, rows: rows, channels: s.outWidth) } }
+        self.norms = norms
         switch c.losses[0] {
         case let l as CategoricalCrossentropy:
             guard !l.fromLogits, l.labelSmoothing == 0, l.axis == -1 || l.axis == 1 else { return nil }
@@ -58,15 +73,27 @@ final class DenseStepPlan {
             biasIndex.append(s.bias.flatMap { b in variables.firstIndex { $0 === b } } ?? -1)
             if s.bias != nil && biasIndex.last == -1 { return nil }
         }
-        guard variables.count == kernelIndex.filter({ $0 >= 0 }).count + biasIndex.filter({ $0 >= 0 }).count else { return nil }
-        self.input = input
+        // The other weights' gradient buffers: the front's and the BatchNormalizations'.
+        func ownGradient(_ v: Variable) -> Tensor? {
+            if let g = front?.gradient(of: v) { return g }
+            for n in norms { if let g = n?.gradient(of: v) { return g } }
+            return nil
+        }
+        let others = variables.filter { ownGradient($0) != nil }.count
+        let expected = (front?.weightCount ?? 0)
+            + norms.reduce(0) { $0 + ($1?.scaleGradient == nil ? 0 : 1) + ($1?.offsetGradient == nil ? 0 : 1) }
+        guard variables.count == kernelIndex.filter({ $0 >= 0 }).count + biasIndex.filter({ $0 >= 0 }).count + others,
+              others == expected else { return nil }
+        self.layers = layers
         self.stack = stack
         self.rows = rows
         classes = stack.outWidth
         self.variables = variables
-        gradients = variables.map { Tensor.uninitialized($0.shape) }
+        gradients = variables.map { v in ownGradient(v) ?? Tensor.uninitialized(v.shape) }
         outputs = stack.stages.map { Tensor.uninitialized([rows, $0.outWidth]) }
-        inputGradients = stack.stages.indices.map { $0 == 0 ? nil : Tensor.uninitialized([rows, stack.stages[$0].inWidth]) }
+        inputGradients = stack.stages.indices.map { i in
+            i == 0 && front == nil ? nil : Tensor.uninitialized([rows, stack.stages[i].inWidth])
+        }
         activationGradients = stack.stages.map { s in
             s.kernel != nil && s.activation != .linear ? Tensor.uninitialized([rows, s.outWidth]) : nil
         }
@@ -79,12 +106,12 @@ final class DenseStepPlan {
         predictions = [probabilities]
     }
 
-    /// True when a step of `model` adds nothing to the stack's loss and trains every weight:
-    /// the model and every Dense (and traced dense layer) trainable, no regularizer, no loss
-    /// scaling.
-    static func isPlain(_ model: Sequential, _ stack: DenseStack, _ c: CompiledState) -> Bool {
+    /// True when a step of `model` adds nothing to the layers' loss and trains every weight:
+    /// the model and every layer with weights trainable, no regularizer, no loss scaling.
+    static func isPlain(_ model: Sequential, _ layers: PlanLayers, _ c: CompiledState) -> Bool {
         guard model.trainable, model.activityRegularizer == nil, model.weightRegularizers.isEmpty,
-              !c.optimizer.scalesLoss, stack.matches(model.layers) else { return false }
+              !c.optimizer.scalesLoss, layers.matches(model.layers), layers.front?.isPlain ?? true else { return false }
+        let stack = layers.stack
         // Index loops: a debug build allocates in each step of a generic iterator (for-in).
         for i in 0..<stack.layers.count {
             let layer = stack.layers[i]
@@ -93,6 +120,11 @@ final class DenseStepPlan {
         for i in 0..<stack.stages.count {
             let s = stack.stages[i]
             guard let layer = s.layer else { continue }
+            if let bn = s.batchNorm {
+                // A frozen BatchNormalization runs in inference mode (Keras 3).
+                guard bn.trainable, bn.gamma?.trainable ?? true, bn.beta?.trainable ?? true else { return false }
+                continue
+            }
             guard layer.trainable, s.kernel?.trainable == true, s.bias?.trainable ?? true else { return false }
         }
         return true
@@ -101,31 +133,38 @@ final class DenseStepPlan {
     /// True when `x` and `y` are a batch this plan takes: `[rows, features]` inputs and one-hot
     /// targets of the prediction's shape, or one label per row.
     func fits(_ x: Tensor, _ y: Tensor) -> Bool {
-        guard x.rank > 0, x.shape[0] == rows, input.accepts(x) else { return false }
+        guard x.rank > 0, x.shape[0] == rows, layers.accepts(x) else { return false }
         if sparse { return y.count == rows && (y.rank == 1 || (y.rank == 2 && y.shape[1] == 1)) }
         return y.rank == 2 && y.shape[0] == rows && y.shape[1] == classes
     }
 
     /// True when ``test(_:_:_:_:)`` gives the general test step's figures: with no tape, the
     /// loss renormalises the probabilities as Keras does, which the sparse kernel does too;
-    /// one-hot targets take generic ops there, so their test steps take the general path.
-    var tests: Bool { sparse }
+    /// one-hot targets take generic ops there, so their test steps take the general path, as do
+    /// those with a BatchNormalization (inference folds it into the Dense before it, or runs the
+    /// convolution, the normalization and the pooling one by one).
+    var tests: Bool { sparse && !stack.normalizes && (front?.tests ?? true) }
 
     /// One test step on a batch that ``fits(_:_:)`` when the plan ``tests`` (Keras's
     /// `test_step`: the loss and the metrics, no update); returns the loss.
     func test(_ model: Model, _ xs: [Tensor], _ ys: [Tensor], _ c: CompiledState) throws -> Double {
-        try record(model, ys, c, loss: try forwardLoss(xs[0].data, ys[0].data, renormalize: true))
+        try record(model, ys, c, loss: try forwardLoss(xs[0].data, ys[0].data, training: false, renormalize: true))
     }
 
     /// The forward pass into `outputs` and `probabilities`, and Keras's loss: per-row
     /// cross-entropy, summed in order, times 1 / rows (LossReduction). `renormalize` divides
     /// the probabilities by their sum first (sparse targets; the loss of a test step).
-    private func forwardLoss(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, renormalize: Bool = false) throws -> Float {
+    private func forwardLoss(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, training: Bool,
+                             renormalize: Bool = false) throws -> Float {
         if sparse { try SparseCategoricalCrossentropy.checkLabels(y, rows: rows, classes: classes, ignoreClass: nil, mask: nil) }
         let stages = stack.stages
-        var src = x
+        var src = front?.forward(x, training: training) ?? x
         for i in 0..<stages.count {
-            DenseStack.forward(stages[i], src, into: outputs[i].data, rows: rows)
+            if let norm = norms[i] {
+                norm.forward(src, into: outputs[i].data)
+            } else {
+                DenseStack.forward(stages[i], src, into: outputs[i].data, rows: rows)
+            }
             src = UnsafePointer(outputs[i].data)
         }
         let p = probabilities.data, k = classes
@@ -151,7 +190,7 @@ final class DenseStepPlan {
     /// One training step on a batch that ``fits(_:_:)``; returns the loss.
     func step(_ model: Model, _ xs: [Tensor], _ ys: [Tensor], _ c: CompiledState) throws -> Double {
         let x = xs[0].data, y = ys[0].data
-        let loss = try forwardLoss(x, y)
+        let loss = try forwardLoss(x, y, training: true)
         let stages = stack.stages
         let p = probabilities.data, k = classes
         let scale = 1 / Float(rows)
@@ -164,9 +203,10 @@ final class DenseStepPlan {
             Kernels.softmaxCrossentropyBackward(y, p, upstream: upstream.data, into: logitsGradient.data, rows: rows, classes: k)
         }
         var g = UnsafePointer(logitsGradient.data)
+        let stackInput = front?.output ?? UnsafePointer(x)
         for i in stride(from: stages.count - 1, through: 0, by: -1) {
             let s = stages[i]
-            let input = i == 0 ? UnsafePointer(x) : UnsafePointer(outputs[i - 1].data)
+            let input = i == 0 ? stackInput : UnsafePointer(outputs[i - 1].data)
             let dx = inputGradients[i]?.data
             if let kernel = s.kernel {
                 Kernels.denseBackward(x: input, kernel: kernel.storedValue.data, output: outputs[i].data, upstream: g,
@@ -174,12 +214,15 @@ final class DenseStepPlan {
                                       kernelGradient: gradients[kernelIndex[i]].data,
                                       biasGradient: biasIndex[i] >= 0 ? gradients[biasIndex[i]].data : nil,
                                       inputGradient: dx, rows: rows, inputs: s.inWidth, units: s.outWidth)
+            } else if let norm = norms[i], let dx {
+                norm.backward(input, upstream: g, into: dx)
             } else if let dx {
                 s.activation.backward(output: outputs[i].data, upstream: g, into: dx, count: rows * s.outWidth)
             }
             guard let dx else { break }
             g = UnsafePointer(dx)
         }
+        if let front, let dx = inputGradients[0]?.data { front.backward(x, upstream: dx) }
         try c.optimizer.apply(gradients, to: variables)
         return try record(model, ys, c, loss: loss)
     }
@@ -188,25 +231,83 @@ final class DenseStepPlan {
 extension Model {
     /// The step plan for this batch, made on first use of its batch size (up to four are kept:
     /// an epoch's batch size and its last, smaller batch); nil when the general step runs.
-    func stepPlan(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) -> DenseStepPlan? {
+    func stepPlan(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) -> StepPlan? {
         guard c.usesStepPlans, sw == nil, xs.count == 1, ys.count == 1, let model = self as? Sequential,
-              let stack = model.inferenceStack?.stack, DenseStepPlan.isPlain(model, stack, c) else { return nil }
+              let layers = model.planLayers, StepPlan.isPlain(model, layers, c) else { return nil }
         let rows = xs[0].rank > 0 ? xs[0].shape[0] : 0
         for i in 0..<c.stepPlans.count where c.stepPlans[i].rows == rows {
             let plan = c.stepPlans[i]
-            // The same (immutable) inference stack is the stack `isPlain` has just matched.
-            guard plan.input === model.inferenceStack || plan.stack.matches(stack.layers) else { break }
+            // The same (immutable) plan layers are the layers `isPlain` has just matched.
+            guard plan.layers === layers || plan.layers.matches(layers.layers) else { break }
             return plan.fits(xs[0], ys[0]) ? plan : nil
         }
         // Kept while the layers stay: the loss or the weights do not fit a plan.
-        if let rejected = c.planRejectedLayers, stack.matches(rejected) { return nil }
-        if let first = c.stepPlans.first, !first.stack.matches(stack.layers) { c.stepPlans.removeAll() }
-        guard let plan = DenseStepPlan(model, c, rows: rows) else {
-            c.planRejectedLayers = stack.layers
+        if let rejected = c.planRejectedLayers, layers.matches(rejected) { return nil }
+        // A batch the model does not take: the general step reports it.
+        guard rows > 0, layers.accepts(xs[0]) else { return nil }
+        if let first = c.stepPlans.first, !first.layers.matches(layers.layers) { c.stepPlans.removeAll() }
+        guard let plan = StepPlan(model, c, x: xs[0]) else {
+            c.planRejectedLayers = layers.layers
             return nil
         }
         if c.stepPlans.count == 4 { c.stepPlans.removeFirst() }
         c.stepPlans.append(plan)
         return plan.fits(xs[0], ys[0]) ? plan : nil
+    }
+}
+
+/// The layers of a built `Sequential` model that a ``StepPlan`` trains, found when its graph is
+/// (re)built: a ``DenseStack`` ending in softmax over the whole model (the MLPs: Otto, iris, and
+/// with BatchNormalization between Dense layers), or after a ``PooledConvFront`` (a first
+/// convolution fused with its max pooling, a Flatten and an optional Dropout: the small convnets). Any other model takes the general step. Immutable,
+/// so that a step checks it by identity.
+final class PlanLayers {
+    let front: PooledConvFront?
+    let stack: DenseStack
+    /// The model's layers when they were read.
+    let layers: [Layer]
+    /// The input's shape without the batch axis (every size known), and its batch size if fixed.
+    let sampleShape: [Int]
+    let fixedBatch: Int?
+
+    /// The plan layers of `layers` behind an input of shape `inputShape` (batch first); `dense`
+    /// is the model's inference stack, if it has one (the same Dense stack).
+    init?(_ layers: [Layer], inputShape: [Int?]?, dense: InferenceStack?) {
+        guard let shape = inputShape, shape.count >= 2 else { return nil }
+        var sample: [Int] = []
+        for d in shape.dropFirst() {
+            guard let d, d > 0 else { return nil }
+            sample.append(d)
+        }
+        if let dense {
+            front = nil
+            stack = dense.stack
+        } else if let f = PooledConvFront(layers) {
+            guard let s = DenseStack(Array(layers[f.layerCount...])) else { return nil }
+            front = f
+            stack = s
+        } else {
+            // A stack the inference plan does not take (BatchNormalization), on a matrix input.
+            guard let s = DenseStack(layers), sample == [s.inWidth] else { return nil }
+            front = nil
+            stack = s
+        }
+        self.layers = layers
+        sampleShape = sample
+        fixedBatch = shape[0]
+    }
+
+    /// True when `x` is a non-empty batch the model's input takes (what `checkInput` accepts).
+    func accepts(_ x: Tensor) -> Bool {
+        guard x.rank == sampleShape.count + 1, x.shape[0] > 0, fixedBatch == nil || fixedBatch == x.shape[0] else { return false }
+        for i in 0..<sampleShape.count where x.shape[i + 1] != sampleShape[i] { return false }
+        return true
+    }
+
+    /// True while `layers` are still these layers, with the same weights of the same sizes.
+    func matches(_ layers: [Layer]) -> Bool {
+        guard layers.count == self.layers.count else { return false }
+        for i in 0..<layers.count where layers[i] !== self.layers[i] { return false }
+        return (front?.matches() ?? true) && stack.matches(layers, from: front?.layerCount ?? 0)
     }
 }
