@@ -632,6 +632,7 @@ class _LibraryEstimator:
         # fitted on targets the Python target encoder encoded (target_encoder "passthrough")
         self.passthrough = self.params.get("target_encoder") == "passthrough"
         self.counts = {}  # history entries per key since this estimator took model
+        self._units = None  # (model handle, output values per sample), see units()
         self._finalizer = weakref.finalize(self, _lib.keras_estimator_free, handle)
 
     @classmethod
@@ -733,9 +734,7 @@ class _LibraryEstimator:
         predicts them as an object array of strings."""
         from . import _lib, _native
         px, n = _native.pack(xs), len(xs[0])
-        units = sum(int(np.prod([d or 1 for d in self.model._io_shape(False, i, 1)[1:]]))
-                    for i in range(self.model._io_count(False)))
-        out = np.empty(n * max(units, 2), np.float32)
+        out = np.empty(n * max(self.units(), 2), np.float32)
         output = _lib.keras_output()
         output.data = out.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         output.capacity = out.size
@@ -751,6 +750,16 @@ class _LibraryEstimator:
                 _lib.keras_string_free(raw)
         shape = tuple(output.shape[i] for i in range(output.ndim))
         return out[:int(np.prod(shape))].reshape(shape)
+
+    def units(self):
+        """The model's output values per sample (all outputs), asked of the library once per
+        model handle."""
+        handle = self.model._handle
+        if self._units is None or self._units[0] != handle:
+            count = sum(int(np.prod([d or 1 for d in self.model._io_shape(False, i, 1)[1:]]))
+                        for i in range(self.model._io_count(False)))
+            self._units = (handle, count)
+        return self._units[1]
 
     def score(self, xs, y, sample_weight, options, callbacks=None):
         from . import _lib, _native
