@@ -807,7 +807,7 @@ int keras_search_fit(keras_search *search,
 /* The results as JSON: {"best_params": {...}, "best_score": s, "best_index": i, "n_splits": k,
  * "refit_time": seconds or null (no refit), "refit_speculated": whether the refit ran on a worker
  * while the other workers finished the fits, "schedule": [{"candidate": c, "split": s or null (a
- * refit), "worker": w or null (the calling thread, after the fits), "start": s, "end": s, "cpu": s},
+ * refit), "worker": w (0: the calling thread) or null (the calling thread, after the fits), "start": s, "end": s, "cpu": s},
  * ...] (each fit and refit as it ran: seconds from the start of the fits, and the CPU seconds of
  * its thread), "cv_results": {"mean_test_score": [...], "std_test_score": [...], "split0_test_score": [...],
  * ..., "rank_test_score": [...], "params": [{...}, ...]}}. *out is caller-owned.

@@ -12,16 +12,23 @@ fi
 if [ "${WITH_TF:-0}" = 1 ] && ! "$PY" -c "import tensorflow" 2>/dev/null; then
   "$PY" -m pip install -q tensorflow-cpu
 fi
-args=()
+FAMILY_PY="$PY"; [ -x "$FAMILY_PY" ] || FAMILY_PY=python3
+TF_ARGS=(${BENCH_TF_PYTHON:+--tf-python "$BENCH_TF_PYTHON"})
+if "$FAMILY_PY" -c "import tensorflow" 2>/dev/null; then TF_ARGS=(--tf-python "$FAMILY_PY"); fi
 if "$PY" -c "import keras, jax, sklearn" 2>/dev/null; then
-  echo "Measuring real Keras (JAX backend) with $PY ..."
-  rm -f .build/bench-keras.json
-  KERAS_BACKEND=jax "$PY" scripts/bench_keras.py .build/bench-keras.json 2>/dev/null
-  args+=(--reference .build/bench-keras.json)
+  echo "Real Keras (JAX backend) is measured with $PY."
 else
   echo "Real Keras is not installed in $PY: showing SwiftKeras alone (run 'make bench WITH_KERAS=1' to compare)."
 fi
-.build/release/KerasBench "${args[@]}" --json .build/bench.json
+# The rows without a Keras counterpart, in one process.
+.build/release/KerasBench --without-engine-rows --json .build/bench.json
+# Issue 19: the Otto-shaped epoch (with its share of each round's GEMM peak), the iris fit, the
+# one-row predict and the iris grid search at n_jobs 1 and 2, each round a fresh process
+# alternating with real Keras (SciKeras for the search); appended to .build/bench.json, and
+# Keras's figures to .build/bench-keras.json.
+echo "Measuring the engine rows (load: $(cut -d' ' -f1-3 /proc/loadavg)) ..."
+rm -f .build/bench-keras.json
+"$FAMILY_PY" scripts/bench_families.py --engine --json .build/bench.json --keras-json .build/bench-keras.json "${TF_ARGS[@]}"
 # Issue 7: the same fits from Python (within 10% of Swift) and the iris grid search against
 # SciKeras (at least 50x), appended to .build/bench.json.
 if "$PY" -c "import numpy, sklearn" 2>/dev/null; then
@@ -38,7 +45,5 @@ if "$PY" -c "import numpy, sklearn" 2>/dev/null; then
 fi
 # Issues 12-14: the layer-family epochs, each round a fresh process, alternating with real Keras
 # (JAX, and TensorFlow when installed); appended to .build/bench.json.
-FAMILY_PY="$PY"; [ -x "$FAMILY_PY" ] || FAMILY_PY=python3
 echo "Measuring the layer-family rows (load: $(cut -d' ' -f1-3 /proc/loadavg)) ..."
-"$FAMILY_PY" scripts/bench_families.py --json .build/bench.json ${BENCH_TF_PYTHON:+--tf-python "$BENCH_TF_PYTHON"} \
-  $("$FAMILY_PY" -c "import tensorflow" 2>/dev/null && echo --tf-python "$FAMILY_PY")
+"$FAMILY_PY" scripts/bench_families.py --json .build/bench.json "${TF_ARGS[@]}"

@@ -1,20 +1,33 @@
 #!/usr/bin/env python3
-"""The layer-family rows of `make bench` (conv_epoch, cifar_cnn_epoch, bn_cnn_epoch, lstm_epoch,
-gru_epoch, bilstm_text_epoch, mha_epoch), measured as the project's standard asks: rounds alternate between
-SwiftKeras and real Keras, every round of every side is a fresh process (build, one warm-up
-epoch, one timed epoch), SwiftKeras's figure is the median of its rounds and each Keras backend's
-the best of its rounds (Keras/JAX is bimodal across processes), with the spread and the load.
+"""The rows of `make bench` that are measured as the project's standard asks: rounds alternate
+between SwiftKeras and real Keras, every round of every side is a fresh process, SwiftKeras's
+figure is the median of its rounds and each Keras backend's the best of its rounds (Keras/JAX is
+bimodal across processes), with the spread [min-max] of both and the load at each row's start
+and end.
 
-The workloads are defined twice, here for Keras and in Benchmarks/KerasBench/FamilyBenchmarks.swift
-for SwiftKeras, with the same layers, shapes, batch sizes, optimizers and losses.
+- The layer-family rows (conv_epoch, cifar_cnn_epoch, bn_cnn_epoch, lstm_epoch, gru_epoch,
+  bilstm_text_epoch, mha_epoch): a round builds the model, trains one warm-up epoch and times one
+  epoch (`KerasBench --family NAME`, `bench_families.py --keras NAME`). The workloads are defined
+  twice, here for Keras and in Benchmarks/KerasBench/FamilyBenchmarks.swift for SwiftKeras, with
+  the same layers, shapes, batch sizes, optimizers and losses.
+- The engine issue's rows (`--engine`: otto_epoch, iris_fit_300_epochs, predict_one_row and
+  iris_grid_search, which gives the two iris_grid_search_n_jobs rows): `KerasBench --row NAME`
+  against `bench_keras.py --row NAME`. otto_epoch's share of the GEMM peak is each round's epoch
+  against the peak measured in the same process (also the sgemm_peak_2048 row); a grid-search
+  round is 3 searches with n_jobs 1 and 3 with n_jobs 2 taken in turns, its figures their medians
+  and the median of their ratios. Its reference (SciKeras + GridSearchCV, about 30 s a search)
+  runs in --scikeras-rounds processes (default 1).
 
 Usage:
-  bench_families.py [--rounds 5] [--json .build/bench.json] [--tf-python PATH] [names...]
-      drive the comparison; appends rows to --json in KerasBench's format.
+  bench_families.py [--rounds 5] [--json .build/bench.json] [--keras-json PATH] [--tf-python PATH]
+                    [--jax-python PATH] [--skip-keras] [--engine] [names...]
+      drive the comparison; appends rows to --json in KerasBench's format, and each row's Keras
+      figure to --keras-json as {name: seconds} (bench_keras.py's format).
   bench_families.py --keras NAME
-      one Keras round in this process (backend from KERAS_BACKEND); prints one JSON line.
+      one Keras round of a family workload in this process (backend from KERAS_BACKEND); prints
+      one JSON line.
 The TensorFlow backend is measured when --tf-python (or $BENCH_TF_PYTHON) names a Python with
-keras and tensorflow; JAX with this Python when it has keras and jax.
+keras and tensorflow; JAX with this Python (or --jax-python) when it has keras and jax.
 """
 
 import argparse
@@ -30,6 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SWIFT_BENCH = Path(os.environ.get("BENCH_SWIFT_BIN", ROOT / ".build" / "release" / "KerasBench"))
 NAMES = ["conv_epoch", "cifar_cnn_epoch", "bn_cnn_epoch", "lstm_epoch", "gru_epoch", "bilstm_text_epoch", "mha_epoch"]
+ENGINE_NAMES = ["otto_epoch", "iris_fit_300_epochs", "predict_one_row", "iris_grid_search"]
+GRID = "iris_grid_search"
 
 
 def keras_workload(name):
@@ -106,63 +121,149 @@ def has_keras(python, backend):
     return subprocess.run([python, "-c", probe], capture_output=True, env=env).returncode == 0
 
 
+def swift_command(name):
+    return [str(SWIFT_BENCH), "--row" if name in ENGINE_NAMES else "--family", name]
+
+
+def keras_command(python, name):
+    if name in ENGINE_NAMES:
+        return [python, str(ROOT / "scripts" / "bench_keras.py"), "--row", name]
+    return [python, __file__, "--keras", name]
+
+
+def alternate(name, rounds, backends, keras_rounds=None):
+    """`rounds` rounds of a fresh SwiftKeras process, each followed by a fresh process per Keras
+    backend (only in the first `keras_rounds` rounds when given): (ours, {backend: rounds})."""
+    ours, theirs = [], {b: [] for b, _ in backends}
+    for i in range(rounds):
+        r = run_json(swift_command(name))
+        if r:
+            ours.append(r)
+        for backend, python in backends:
+            if keras_rounds is not None and i >= keras_rounds:
+                continue
+            env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+            k = run_json(keras_command(python, name), env=env)
+            if k:
+                theirs[backend].append(k)
+    return ours, theirs
+
+
+def spread(values):
+    return f"[{min(values):.3g}-{max(values):.3g}]"
+
+
+def reference(theirs, key="seconds", what=""):
+    """The best Keras figure over backends and rounds, its backend, and one note per backend
+    (best of N [min-max], peak RSS)."""
+    best, notes = {}, []
+    for b, ks in theirs.items():
+        ts = [k[key] for k in ks if k.get(key) is not None]
+        if not ts:
+            continue
+        best[b] = min(ts)
+        notes.append(f"{b}{what} best of {len(ts)} {spread(ts)} s, RSS {max(k['peak_rss_mib'] for k in ks):.0f} MiB")
+    backend = min(best, key=best.get) if best else None
+    return (best[backend] if backend else None), backend, notes
+
+
+def summarize(name, ours, theirs, peak=None, load=None):
+    """The rows of `make bench` for one name's rounds (`ours`: SwiftKeras's JSON lines; `theirs`:
+    each backend's); `peak`: a GEMM peak (GFLOP/s) measured in this run, for a row whose rounds
+    do not measure their own; `load`: the load average at the row's start and end."""
+    if not ours:
+        return []
+    load_note = f"load {load[0]:.2f} at start, {load[1]:.2f} at end" if load else None
+    rss = f"our RSS {max(r['peak_rss_mib'] for r in ours):.0f} MiB"
+    if name == GRID:
+        return grid_rows(ours, theirs, [rss] + ([load_note] if load_note else []))
+    times = [r["seconds"] for r in ours]
+    value = statistics.median(times)
+    ref, ref_backend, ref_notes = reference(theirs)
+    note = [f"ours median of {len(times)} {spread(times)} s"] + ref_notes + [rss]
+    rows = []
+    gflop = ours[0].get("gflop", 0)
+    peaks = [r["peak_gflops"] for r in ours if r.get("peak_gflops")]
+    if gflop and len(peaks) == len(ours):
+        shares = [100 * r["gflop"] / r["seconds"] / r["peak_gflops"] for r in ours]
+        note.append(f"{gflop / value:.3g} GFLOP/s = {statistics.median(shares):.3g}% {spread(shares)} of the same "
+                    f"round's sgemm peak")
+        rows.append({"name": "sgemm_peak_2048", "unit": "GFLOP/s", "value": statistics.median(peaks),
+                     "reference": None, "reference_backend": None,
+                     "note": f"OpenBLAS, all threads; median of the {name} rounds' processes {spread(peaks)}"})
+    elif gflop and peak:
+        note.append(f"{gflop / value:.3g} GFLOP/s = {100 * gflop / value / peak:.2g}% of sgemm peak")
+    if load_note:
+        note.append(load_note)
+    rows.insert(0, {"name": name, "unit": "s", "value": value, "reference": ref,
+                    "reference_backend": ref_backend, "note": "; ".join(note)})
+    return rows
+
+
+def grid_rows(ours, theirs, extra):
+    """iris_grid_search_n_jobs_1 and _2 from the grid rounds: each round's medians of 3 searches
+    of each, and the median of its n_jobs 1 / n_jobs 2 ratios (issue 19: at least 1.9x)."""
+    ratios = [r["ratio"] for r in ours]
+    rows = []
+    for jobs in (1, 2):
+        key = f"n_jobs_{jobs}"
+        times = [r[key] for r in ours]
+        ref, ref_backend, ref_notes = reference(theirs, key, " SciKeras + GridSearchCV")
+        note = [f"ours median of {len(times)} processes {spread(times)} s (each the median of 3 searches)"]
+        if jobs == 2:
+            note.append(f"n_jobs 2 / n_jobs 1 {statistics.median(ratios):.2f}x {spread(ratios)} (each process's "
+                        f"median ratio; target >= 1.9x)")
+        rows.append({"name": f"iris_grid_search_{key}", "unit": "s", "value": statistics.median(times),
+                     "reference": ref, "reference_backend": ref_backend, "note": "; ".join(note + ref_notes + extra)})
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keras", help="run one Keras round of this workload here")
     ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 5)))
+    ap.add_argument("--scikeras-rounds", type=int, default=1,
+                    help="Keras processes for iris_grid_search (SciKeras, about a minute each)")
     ap.add_argument("--json", default=str(ROOT / ".build" / "bench.json"))
+    ap.add_argument("--keras-json", help="also write each row's Keras figure here as {name: seconds}")
     ap.add_argument("--tf-python", default=os.environ.get("BENCH_TF_PYTHON"))
+    ap.add_argument("--jax-python", default=sys.executable, help="the Python with keras and jax (default: this one)")
+    ap.add_argument("--skip-keras", action="store_true", help="measure SwiftKeras alone")
+    ap.add_argument("--engine", action="store_true", help="the engine issue's rows (" + ", ".join(ENGINE_NAMES) + ")")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
     if args.keras:
         keras_round(args.keras)
         return
 
+    names = args.names or (ENGINE_NAMES if args.engine else NAMES)
+    unknown = [n for n in names if n not in NAMES + ENGINE_NAMES]
+    if unknown:
+        raise SystemExit(f"unknown rows {unknown}; known: {NAMES + ENGINE_NAMES}")
     backends = []
-    if has_keras(sys.executable, "jax"):
-        backends.append(("jax", sys.executable))
-    if args.tf_python and has_keras(args.tf_python, "tensorflow"):
+    if not args.skip_keras and has_keras(args.jax_python, "jax"):
+        backends.append(("jax", args.jax_python))
+    if not args.skip_keras and args.tf_python and has_keras(args.tf_python, "tensorflow"):
         backends.append(("tensorflow", args.tf_python))
     if not backends:
-        print("Real Keras is not installed: the family rows show SwiftKeras alone.", file=sys.stderr)
-    peak_line = subprocess.run([str(SWIFT_BENCH), "--gemm-peak"], capture_output=True, text=True).stdout.strip()
-    peak = float(peak_line) if peak_line else None
-    loads = [os.getloadavg()[0]]
+        print("Real Keras is not measured: these rows show SwiftKeras alone.", file=sys.stderr)
+    peak = None
+    if any(n in NAMES for n in names):
+        peak_line = subprocess.run([str(SWIFT_BENCH), "--gemm-peak"], capture_output=True, text=True).stdout.strip()
+        peak = float(peak_line) if peak_line else None
     rows = []
-    for name in args.names or NAMES:
-        ours, theirs = [], {b: [] for b, _ in backends}
-        print(f"{name}: {args.rounds} alternating rounds (load {os.getloadavg()[0]:.2f}) ...", file=sys.stderr)
-        for _ in range(args.rounds):
-            r = run_json([str(SWIFT_BENCH), "--family", name])
-            if r:
-                ours.append(r)
-            for backend, python in backends:
-                env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-                k = run_json([python, __file__, "--keras", name], env=env)
-                if k:
-                    theirs[backend].append(k)
-            loads.append(os.getloadavg()[0])
+    for name in names:
+        start = os.getloadavg()[0]
+        print(f"{name}: {args.rounds} alternating rounds (load {start:.2f}) ...", file=sys.stderr)
+        if name == GRID:
+            # SciKeras on the faster backend only: its searches take about 30 s each.
+            ours, theirs = alternate(name, args.rounds, backends[:1], keras_rounds=args.scikeras_rounds)
+        else:
+            ours, theirs = alternate(name, args.rounds, backends)
         if not ours:
             print(f"{name}: SwiftKeras could not run it", file=sys.stderr)
             continue
-        times = [r["seconds"] for r in ours]
-        value = statistics.median(times)
-        best = {b: min(k["seconds"] for k in ks) for b, ks in theirs.items() if ks}
-        ref_backend = min(best, key=best.get) if best else None
-        note = [f"ours median of {len(times)} [{min(times):.3g}-{max(times):.3g}] s"]
-        for b, ks in theirs.items():
-            if ks:
-                ts = [k["seconds"] for k in ks]
-                note.append(f"{b} best of {len(ts)} [{min(ts):.3g}-{max(ts):.3g}] s, "
-                            f"RSS {max(k['peak_rss_mib'] for k in ks):.0f} MiB")
-        note.append(f"our RSS {max(r['peak_rss_mib'] for r in ours):.0f} MiB")
-        gflop = ours[0].get("gflop", 0)
-        if gflop and peak:
-            note.append(f"{gflop / value:.3g} GFLOP/s = {100 * gflop / value / peak:.2g}% of sgemm peak")
-        rows.append({"name": name, "unit": "s", "value": value,
-                     "reference": best.get(ref_backend) if ref_backend else None,
-                     "reference_backend": ref_backend, "note": "; ".join(note)})
-    load_note = f"load average during the family rows: {min(loads):.2f}-{max(loads):.2f}"
+        rows += summarize(name, ours, theirs, peak, (start, os.getloadavg()[0]))
     print("| benchmark | SwiftKeras (median) | Keras (best backend) | speed-up | note |")
     print("|---|---:|---:|---:|---|")
     for r in rows:
@@ -170,14 +271,16 @@ def main():
         speed = f"{ref / r['value']:.2f}x" if ref else "–"
         ref_text = f"{ref:.4g} ({r['reference_backend']})" if ref else "–"
         print(f"| {r['name']} | {r['value']:.4g} | {ref_text} | {speed} | {r['note']} |")
-    print(load_note)
     path = Path(args.json)
     existing = json.loads(path.read_text()) if path.exists() else []
     existing = [e for e in existing if e.get("name") not in {r["name"] for r in rows}]
-    for r in rows:
-        r["note"] += f"; {load_note}"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(existing + rows, indent=1))
+    if args.keras_json:
+        kpath = Path(args.keras_json)
+        known = json.loads(kpath.read_text()) if kpath.exists() else {}
+        known.update({r["name"]: r["reference"] for r in rows if r["reference"] is not None})
+        kpath.write_text(json.dumps(known, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,18 @@
 #!/usr/bin/env python3
-"""Measures, in real Keras 3 (JAX backend), the figures that `make bench` measures in SwiftKeras,
-and writes them as JSON {name: value} for the bench table. Usage: bench_keras.py OUT.json [names...]"""
+"""Measures, in real Keras 3 (JAX backend), the figures that `make bench` measures in SwiftKeras.
+
+Usage:
+  bench_keras.py OUT.json [names...]
+      every named figure in this process, written as JSON {name: value}.
+  bench_keras.py --row NAME
+      one round of an engine-issue row in this process (otto_epoch, iris_fit_300_epochs,
+      predict_one_row, or iris_grid_search: SciKeras + GridSearchCV with n_jobs 1 and 2), printed
+      as one JSON line; scripts/bench_families.py runs these in fresh processes, alternating with
+      `KerasBench --row NAME`, for `make bench`.
+"""
 import json
 import os
+import resource
 import sys
 import time
 
@@ -95,7 +105,24 @@ def iris_grid_search_2():
 BENCHES = {"iris_grid_search_n_jobs_1": iris_grid_search_1, "iris_grid_search_n_jobs_2": iris_grid_search_2,
 "otto_epoch": otto_epoch, "iris_fit_300_epochs": iris_fit, "predict_one_row": predict_one_row}
 
+def row(name):
+    """One JSON line for `--row NAME`: `seconds` (for iris_grid_search, n_jobs 2's, with `n_jobs_1`
+    and `n_jobs_2`) and the process's peak RSS in MiB."""
+    if name == "iris_grid_search":
+        one, two = iris_grid_search_1(), iris_grid_search_2()
+        line = {"name": name, "seconds": two, "n_jobs_1": one, "n_jobs_2": two}
+    elif name in ("otto_epoch", "iris_fit_300_epochs", "predict_one_row"):
+        line = {"name": name, "seconds": BENCHES[name]()}
+    else:
+        raise SystemExit(f"bench_keras.py --row: unknown row {name!r}")
+    line["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(line))
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--row"] and len(sys.argv) == 3:
+        row(sys.argv[2])
+        sys.exit(0)
     out = sys.argv[1]
     names = sys.argv[2:] or list(BENCHES)
     extra = {}

@@ -32,38 +32,101 @@ func engineBenchmarks() throws -> [BenchResult] {
     let peak = gemmPeak()
     out.append(BenchResult(name: "sgemm_peak_2048", unit: "GFLOP/s", value: peak, lowerIsBetter: false,
                            note: "OpenBLAS, \(Parallel.blasThreads) threads"))
+    let otto = try ottoEpoch()
+    out.append(BenchResult(name: "otto_epoch", unit: "s", value: otto.seconds, lowerIsBetter: true,
+                           note: String(format: "%.0f GFLOP/s = %.0f%% of sgemm peak", otto.flops / otto.seconds / 1e9,
+                                        100 * otto.flops / otto.seconds / 1e9 / peak)))
+    out.append(BenchResult(name: "iris_fit_300_epochs", unit: "s", value: try irisFit300(), lowerIsBetter: true))
+    let latency = try predictOneRow()
+    out.append(BenchResult(name: "predict_one_row", unit: "s", value: latency, lowerIsBetter: true,
+                           note: String(format: "%.2f us per predict_on_batch", latency * 1e6)))
+    return out
+}
 
-    // seeds/004: Dense(100) -> Dense(9) -> softmax, SGD, categorical cross-entropy, batch 128.
+/// seeds/004: Dense(100) -> Dense(9) -> softmax, SGD, categorical cross-entropy, batch 128; the
+/// best of `repeats` epochs after a warm-up epoch, and the FLOPs of one epoch.
+func ottoEpoch(repeats: Int = 5) throws -> (seconds: Double, flops: Double) {
     let otto = Datasets.ottoLike()
     let ottoY = otto.yOneHot
     setRandomSeed(1)
     let mlp = try Sequential([Dense(100, inputShape: [93]), Dense(9), try Activation("softmax")])
     try mlp.compile(optimizer: "sgd", loss: "categorical_crossentropy")
     try mlp.fit(otto.x, ottoY, batchSize: 128, epochs: 1, verbose: 0)
-    let epoch = try bestTime(5) { try mlp.fit(otto.x, ottoY, batchSize: 128, epochs: 1, verbose: 0) }
-    let flops = ottoEpochFlops(rows: otto.x.shape[0])
-    out.append(BenchResult(name: "otto_epoch", unit: "s", value: epoch, lowerIsBetter: true,
-                           note: String(format: "%.0f GFLOP/s = %.0f%% of sgemm peak", flops / epoch / 1e9, 100 * flops / epoch / 1e9 / peak)))
+    let epoch = try bestTime(repeats) { try mlp.fit(otto.x, ottoY, batchSize: 128, epochs: 1, verbose: 0) }
+    return (epoch, ottoEpochFlops(rows: otto.x.shape[0]))
+}
 
-    // seeds/003: iris, Dense(8) relu Dense(3) softmax, default optimizer, 300 epochs, batch 32,
-    // validation_split 0.1.
+/// seeds/003: iris, Dense(8) relu Dense(3) softmax, default optimizer, 300 epochs, batch 32,
+/// validation_split 0.1; the best of `repeats` fits.
+func irisFit300(repeats: Int = 3) throws -> Double {
     let iris = Datasets.iris()
-    let irisFit = try bestTime(3) {
+    return try bestTime(repeats) {
         setRandomSeed(2)
         let model = try Sequential([Dense(8), try Activation("relu"), Dense(3), try Activation("softmax")])
         try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])
         try model.fit(iris.x, iris.y, epochs: 300, verbose: 0, validationSplit: 0.1)
     }
-    out.append(BenchResult(name: "iris_fit_300_epochs", unit: "s", value: irisFit, lowerIsBetter: true))
+}
 
+/// Seconds per single-row `predictOnBatch` on the iris-sized model: the best of 3 runs of
+/// 20,000 calls after 1,000 warm-up calls.
+func predictOneRow() throws -> Double {
     let small = try Sequential([Dense(8, activation: .relu, inputShape: [4]), Dense(3, activation: .softmax)])
     let row = Tensor([[5.1, 3.5, 1.4, 0.2]])
     for _ in 0..<1000 { _ = try small.predictOnBatch(row) }
     let calls = 20_000
-    let latency = try bestTime(3) { for _ in 0..<calls { _ = try small.predictOnBatch(row) } } / Double(calls)
-    out.append(BenchResult(name: "predict_one_row", unit: "s", value: latency, lowerIsBetter: true,
-                           note: String(format: "%.2f us per predict_on_batch", latency * 1e6)))
-    return out
+    return try bestTime(3) { for _ in 0..<calls { _ = try small.predictOnBatch(row) } } / Double(calls)
+}
+
+/// The rows of the engine issue that scripts/bench_families.py measures in alternating fresh processes.
+let engineRowNames = ["otto_epoch", "iris_fit_300_epochs", "predict_one_row", "iris_grid_search"]
+
+/// `KerasBench --row NAME`: one fresh-process round of an engine-issue row, printed as one JSON
+/// line: `seconds` (otto: with `gflop` per epoch and this process's `peak_gflops`, measured after
+/// the epochs; iris_grid_search: `n_jobs_1` and `n_jobs_2`, the medians of 3 searches of each
+/// taken in turns after one of each, and the median of their ratios, `ratio`), and the peak RSS
+/// in MiB.
+func runEngineRow(_ name: String) throws {
+    var line: [String: JSON] = ["name": .string(name)]
+    switch name {
+    case "otto_epoch":
+        let otto = try ottoEpoch()
+        line["seconds"] = .double(otto.seconds)
+        line["gflop"] = .double(otto.flops / 1e9)
+        line["peak_rss_mib"] = .double(peakRSSMiB())  // before the peak's three 16 MiB matrices
+        line["peak_gflops"] = .double(gemmPeak())
+    case "iris_fit_300_epochs":
+        line["seconds"] = .double(try irisFit300())
+    case "predict_one_row":
+        line["seconds"] = .double(try predictOneRow())
+    case "iris_grid_search":
+        // One search of each first: a fresh process's first search pays for first use (and
+        // OpenBLAS's threads spin for a while after the library loads).
+        _ = try searchRounds(1)
+        let (one, two) = try searchRounds(3)
+        let ratios = zip(one, two).map { $0 / $1 }
+        line["n_jobs_1"] = .double(median(one))
+        line["n_jobs_2"] = .double(median(two))
+        line["seconds"] = .double(median(two))
+        line["ratio"] = .double(median(ratios))
+    default:
+        throw KerasError.invalidArgument("KerasBench --row: unknown row '\(name)'; known: \(engineRowNames)")
+    }
+    if line["peak_rss_mib"] == nil { line["peak_rss_mib"] = .double(peakRSSMiB()) }
+    print(JSON.object(line.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).description)
+}
+
+/// The process's peak resident set so far, in MiB.
+func peakRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// The median (the upper one of an even count); NaN when empty.
+func median(_ v: [Double]) -> Double {
+    let s = v.sorted()
+    return s.isEmpty ? .nan : s[s.count / 2]
 }
 
 /// CPU seconds the calling thread has run: unlike wall time, not inflated by other processes

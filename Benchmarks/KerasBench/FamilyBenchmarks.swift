@@ -130,9 +130,7 @@ func runFamilyWorkload(_ name: String) throws {
     let t0 = monotonicSeconds()
     try model.fit(x, y, batchSize: w.batchSize, epochs: 1, verbose: 0)
     let seconds = monotonicSeconds() - t0
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
     let line: JSON = ["name": .string(name), "seconds": .double(seconds), "gflop": .double(w.flops / 1e9),
-                      "peak_rss_mib": .double(Double(usage.ru_maxrss) / 1024)]
+                      "peak_rss_mib": .double(peakRSSMiB())]
     print(line.description)
 }

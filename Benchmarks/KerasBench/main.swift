@@ -13,17 +13,23 @@ func option(_ name: String) -> String? {
 let referencePath = option("--reference")
 let jsonPath = option("--json") ?? ".build/bench.json"
 
-// scripts/bench_families.py runs each layer-family workload in its own process, alternating with
-// real Keras, and needs the same run's GEMM peak for the share-of-peak column.
-if let name = option("--family") {
+/// Runs one round for scripts/bench_families.py and exits: 0, or 2 with the error on stderr.
+func runRound(_ body: () throws -> Void) -> Never {
     do {
-        try runFamilyWorkload(name)
+        try body()
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("KerasBench: \(error)\n".utf8))
         exit(2)
     }
 }
+
+// scripts/bench_families.py runs each layer-family workload in its own process, alternating with
+// real Keras, and needs the same run's GEMM peak for the share-of-peak column; and the engine
+// issue's rows the same way (otto_epoch, iris_fit_300_epochs, predict_one_row, and
+// iris_grid_search for both n_jobs rows).
+if let name = option("--family") { runRound { try runFamilyWorkload(name) } }
+if let name = option("--row") { runRound { try runEngineRow(name) } }
 
 if arguments.contains("--gemm-peak") {
     print(gemmPeak())
@@ -46,13 +52,17 @@ if let n = option("--profile-iris").flatMap(Int.init) {
 }
 
 if let n = option("--profile-search").flatMap(Int.init) {
-    try profileSearch(runs: n)
+    try profileSearch(runs: n, showSchedule: arguments.contains("--schedule"))
     exit(0)
 }
 
 var results: [BenchResult] = []
-results.append(contentsOf: try engineBenchmarks())
-results.append(contentsOf: try searchBenchmarks())
+// `make bench` measures the engine and search rows in alternating fresh processes (`--row`,
+// scripts/bench_families.py) and asks this table for the others only.
+if !arguments.contains("--without-engine-rows") {
+    results.append(contentsOf: try engineBenchmarks())
+    results.append(contentsOf: try searchBenchmarks())
+}
 results.append(contentsOf: try vocabularyBenchmarks())
 let reference = referencePath.flatMap(loadReference)
 let table = BenchTable(results: results, reference: reference)

@@ -26,7 +26,7 @@ func resolveJobs(_ nJobs: Int?, tasks: Int, owner: String) throws -> Int {
 }
 
 /// When each task of ``runTasks(_:workers:order:timeline:_:onDone:onIdle:)`` ran, and on which
-/// worker (0..<workers; with one worker, the calling thread): the search's `schedule`, which
+/// worker (0..<workers; worker 0 is the calling thread): the search's `schedule`, which
 /// shows how long each worker idles and where an `onIdle` extra ran.
 final class TaskTimeline: @unchecked Sendable {
     /// `task` nil: an extra that `onIdle` handed out. Times in ``monotonicSeconds()``; `cpu`: the
@@ -46,8 +46,8 @@ func threadCPUSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-/// Runs `count` tasks on `workers` threads, each task pulled in `order` (default: index order)
-/// by the next free worker; results are stored by index, so they do not depend on the schedule.
+/// Runs `count` tasks on `workers` threads (the calling thread and `workers - 1` new ones), each
+/// task pulled in `order` (default: index order) by the next free worker; results are stored by index, so they do not depend on the schedule.
 /// `onDone` is called under a lock after each task. With several workers, `onIdle` is asked
 /// (under the same lock) by each worker before it takes a task, with the tasks not yet taken,
 /// and once more when none is left, for extra work to run first: a search uses it to start its
@@ -87,22 +87,21 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, timeline: Task
             }
         }
     }
-    if workers <= 1 {
-        work(0)
-        return results
-    }
+    // The calling thread is worker 0 and keeps its core; only the other workers are new threads.
+    // (When the caller started every worker and then slept, the scheduler could place two new
+    // workers on one core and leave the caller's idle for milliseconds: with two workers, the
+    // iris bench grid ran at 1.6x one worker in some processes and 1.9x in others.)
     let group = DispatchGroup()
-    var threads: [Thread] = []
-    for w in 0..<workers {
+    for w in 1..<Swift.max(workers, 1) {
         group.enter()
         let t = Thread {
             work(w)
             group.leave()
         }
         t.stackSize = 16 << 20
-        threads.append(t)
+        t.start()
     }
-    threads.forEach { $0.start() }
+    work(0)
     group.wait()
     return results
 }
@@ -255,6 +254,25 @@ final class SpeculativeRefit: @unchecked Sendable {
 
     func run(_ refit: () throws -> (estimator: Estimator, seconds: Double)) {
         outcome = Result { try refit() }
+    }
+
+    /// The candidate whose refit a worker asking for work (``runTasks(_:workers:order:timeline:_:onDone:onIdle:)``'s
+    /// `onIdle`) should start now, or nil (it takes a fit, or stops when none is left). `leader`:
+    /// the best mean score and its candidate among those whose folds are all scored; `remaining`:
+    /// the fits not yet taken (task `i` is candidate `i / splits`; `costs` per candidate, a
+    /// refit costing `refitScale` times a fold's fit). The leader's refit starts once the fits
+    /// left would keep the other `workers - 1` workers busy for no longer than it takes, so that
+    /// it does not run alone after the last fit; while fits are left to take, not as long as a
+    /// candidate that may still win is under way (``hasContender``): a refit of another
+    /// candidate would be thrown away and the winner would refit alone after the fits.
+    static func candidateToStart(leader: (mean: Double, candidate: Int)?, remaining: ArraySlice<Int>, costs: [Int],
+                                 splits: Int, workers: Int, refitScale: Double, scored: [Int], sums: [Double]) -> Int? {
+        guard let (mean, c) = leader, costs.indices.contains(c) else { return nil }
+        let left = remaining.reduce(0) { $0 + (costs.indices.contains($1 / Swift.max(1, splits)) ? costs[$1 / Swift.max(1, splits)] : 0) }
+        guard Double(left) <= Double(costs[c]) * refitScale * Double(workers - 1) else { return nil }
+        if !remaining.isEmpty, hasContender(leader: c, leaderMean: mean, remaining: remaining, splits: splits,
+                                            scored: scored, sums: sums) { return nil }
+        return c
     }
 
     /// Whether a candidate other than `leader` has none of its folds left in `remaining` (task

@@ -18,7 +18,7 @@ public struct ScheduledFit: Sendable, Equatable {
     public let candidate: Int
     /// The split's index; nil for the refit on all the data.
     public let split: Int?
-    /// The worker thread (0..<workers; with one worker, the calling thread); nil for a refit run
+    /// The worker thread (0..<workers; worker 0 is the calling thread); nil for a refit run
     /// on the calling thread after the fits.
     public let worker: Int?
     /// Seconds from the start of the search's fits.
@@ -163,7 +163,7 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         var done = 0
         var splitsDone = Array(repeating: 0, count: cands.count)
         var sums = Array(repeating: 0.0, count: cands.count)
-        var best: (Double, Int)?
+        var best: (mean: Double, candidate: Int)?
         let est = estimator, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
         let refitSeed = fitSeed(base, candidate: -1, split: 0)
         var speculation: SpeculativeRefit?
@@ -193,18 +193,11 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
             }
             report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
         }, onIdle: refit ? { remaining in
-            // Start once the fits left would keep the other workers busy for about the refit's
-            // time, so that the refit does not run alone after the last fit.
-            guard speculation == nil, let (leaderMean, leader) = best else { return nil }
-            let left = remaining.reduce(0) { $0 + costs[$1 / k] }
-            guard Double(left) <= Double(costs[leader]) * refitScale * Double(workers - 1) else { return nil }
-            // While fits are left to take, wait for a candidate whose folds are all under way and
-            // whose folds scored so far beat the leader: it may win once its last fold is in, and
-            // a refit of another candidate would be thrown away (the winner then refits alone
-            // after the fits). This worker takes a fit meanwhile and asks again after it.
-            if !remaining.isEmpty, SpeculativeRefit.hasContender(leader: leader, leaderMean: leaderMean, remaining: remaining,
-                                                                 splits: k, scored: splitsDone, sums: sums) { return nil }
-            guard callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
+            guard speculation == nil,
+                  let leader = SpeculativeRefit.candidateToStart(leader: best, remaining: remaining, costs: costs, splits: k,
+                                                                 workers: workers, refitScale: refitScale,
+                                                                 scored: splitsDone, sums: sums),
+                  callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
             let s = SpeculativeRefit(candidate: leader)
             speculation = s
             return { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }

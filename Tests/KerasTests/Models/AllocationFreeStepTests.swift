@@ -8,13 +8,16 @@ import KerasMallocCounter
 /// `Tests/MallocCounter` on the calling thread (docs/PERFORMANCE.md, "Counting allocations").
 /// Debug build (what `swift test` runs): no optimizer removes anything here.
 ///
-/// The Otto, iris, CNN and BatchNormalization MLP steps run a ``StepPlan`` and allocate nothing.
-/// The other layer families
+/// The Otto, iris, CNN (with and without BatchNormalization or Dropout) and BatchNormalization
+/// MLP steps run a ``StepPlan`` and allocate nothing. The other layer families (recurrent,
+/// attention)
 /// still take the general tape step; their budgets are today's figures (known gaps, listed in
 /// docs/PERFORMANCE.md), so that the count can only go down.
 final class AllocationFreeStepTests: XCTestCase {
     /// Known gap: mallocs per warm step of the LSTM model below (general tape step).
     static let lstmStepBudget = 258
+    /// Known gap: mallocs per warm step of the MultiHeadAttention model below (general tape step).
+    static let attentionStepBudget = 692
 
     /// Allocations the calling thread makes per call of `body`, after `warm` unmeasured calls.
     /// The pool is emptied first, so that buffers cached by earlier tests cannot push it past its
@@ -123,6 +126,17 @@ final class AllocationFreeStepTests: XCTestCase {
         XCTAssertEqual(try stepAllocations(model, data.x, data.yOneHot, rows: 32, "tanh MLP"), 0)
     }
 
+    /// A regression MLP: Dense(relu) → Dense(1), mean squared error, Adam. (A metric such as
+    /// "mae" still allocates in its update: 31 mallocs per step, the general metric path.)
+    func testRegressionMLPWarmStepAllocatesNothing() throws {
+        setRandomSeed(10)
+        let iris = Datasets.iris()
+        let y = try Tensor(shape: [150], scalars: (0..<150).map { iris.x.data[$0 * 4 + 3] })
+        let model = try Sequential([InputLayer(shape: [4]), Dense(8, activation: .relu), Dense(1)])
+        try model.compile(optimizer: "adam", loss: "mse")
+        XCTAssertEqual(try stepAllocations(model, iris.x, y, rows: 32, "regression MLP"), 0)
+    }
+
     /// A one-row prediction of a Dense stack makes only its output (one storage object).
     func testOneRowPredictAllocatesOnlyItsOutput() throws {
         let small = try Sequential([Dense(8, activation: .relu, inputShape: [4]), Dense(3, activation: .softmax)])
@@ -156,6 +170,19 @@ final class AllocationFreeStepTests: XCTestCase {
                                     BatchNormalization(), MaxPooling2D(poolSize: [2]), Flatten(), Dense(3, activation: .softmax)])
         try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
         XCTAssertEqual(try stepAllocations(model, x, y, rows: 16, "Conv2D + BatchNormalization CNN"), 0)
+    }
+
+    /// Known gap: MultiHeadAttention self-attention (2 heads, key_dim 4) → GlobalAveragePooling1D
+    /// → Dense(1), mse (mha_epoch's model, smaller), the general tape step of a functional model.
+    func testAttentionWarmStepAllocationsDoNotGrow() throws {
+        setRandomSeed(9)
+        let x = try Tensor(shape: [16, 6, 8], scalars: (0..<768).map { Float($0 % 17) / 17 })
+        let y = try Tensor(shape: [16, 1], scalars: (0..<16).map { Float($0) / 16 })
+        let input = Input(shape: [6, 8])
+        let h = try MultiHeadAttention(numHeads: 2, keyDim: 4)([input, input])
+        let model = try Model(inputs: input, outputs: try Dense(1)(try GlobalAveragePooling1D()(h)))
+        try model.compile(optimizer: "adam", loss: "mse")
+        XCTAssertLessThanOrEqual(try stepAllocations(model, x, y, rows: 16, "MultiHeadAttention"), Double(Self.attentionStepBudget))
     }
 
     /// Known gap: LSTM(8) → Dense(1), mse, the general tape step.

@@ -171,6 +171,22 @@ final class StepPlanTests: XCTestCase {
            batch: 16)
     }
 
+    /// The bench rows' convnets (conv_epoch, bn_cnn_epoch: 28×28×1 images, 32 filters, batches
+    /// of 128 and the epoch's last 16) train in the plan.
+    func testBenchConvnetsTakeThePlan() throws {
+        let data = try images(16, [28, 28, 1], classes: 10, seed: 26)
+        for normalized in [false, true] {
+            setRandomSeed(1)
+            var layers: [Layer] = [InputLayer(shape: [28, 28, 1]), try Conv2D(32, kernelSize: [3], activation: .relu)]
+            if normalized { layers.append(BatchNormalization()) }
+            layers += [try MaxPooling2D(poolSize: [2]), Flatten(), Dense(10, activation: .softmax)]
+            let model = try Sequential(layers)
+            try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
+            try model.trainOnBatch(data.x, data.y)
+            XCTAssertEqual(try model.requireCompiled("test").stepPlans.map(\.rows), [16], "normalized: \(normalized)")
+        }
+    }
+
     /// Convolutions the general step does not fuse with their pooling (a reduction over more
     /// than ``Kernels/directConvLimit`` inputs, a second convolution, overlapping pooling
     /// windows) take the general step.
@@ -221,6 +237,20 @@ final class StepPlanTests: XCTestCase {
             return model
         }, compile: { try $0.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy") },
            x: iris.x, y: iris.y, batch: 32, epochs: 2, expectPlan: false)
+    }
+
+    /// Regression MLPs with mean squared error (no softmax): one target column as a vector or a
+    /// column, three columns, a sigmoid output, with a metric and validation.
+    func testMeanSquaredErrorStepsMatchTheTape() throws {
+        let iris = Datasets.iris()
+        let target = try Tensor(shape: [150], scalars: (0..<150).map { iris.x.data[$0 * 4 + 2] / 7 })
+        let make = { try Sequential([InputLayer(shape: [4]), Dense(8, activation: .relu), Dense(1)]) }
+        let compile = { (m: Model) in try m.compile(optimizer: "adam", loss: "mse", metrics: ["mae"]) }
+        try assertPlanMatchesTape(make, compile: compile, x: iris.x, y: target, batch: 32, validationSplit: 0.2)
+        try assertPlanMatchesTape(make, compile: compile, x: iris.x, y: try Ops.reshape(target, [150, 1]), batch: 40)
+        try assertPlanMatchesTape({ try Sequential([InputLayer(shape: [4]), Dense(5, activation: .tanh), Dense(3, activation: .sigmoid)]) },
+                                  compile: { try $0.compile(optimizer: try SGD(learningRate: 0.1, momentum: 0.5), loss: "mean_squared_error") },
+                                  x: iris.x, y: iris.yOneHot, batch: 25)
     }
 
     /// Steps of another shape take the general path: another loss, logits, sample weights.

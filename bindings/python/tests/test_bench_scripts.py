@@ -1,0 +1,114 @@
+"""scripts/bench_families.py, the driver of `make bench`'s alternating rows: how it turns each
+round's JSON line into a row (ours the median with its spread, Keras the best with its spread,
+otto's share of each round's own GEMM peak, the grid's n_jobs ratio), checked on rounds whose
+figures are known, and a small end-to-end run against stand-ins for KerasBench and for a Keras
+Python that print those JSON lines."""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[3] / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+import bench_families  # noqa: E402
+
+
+def otto(seconds, peak):
+    return {"name": "otto_epoch", "seconds": seconds, "gflop": 3.85, "peak_gflops": peak, "peak_rss_mib": 70.0}
+
+
+def test_otto_row_is_our_median_against_keras_best_with_each_rounds_own_peak():
+    ours = [otto(0.05, 200.0), otto(0.04, 220.0), otto(0.07, 150.0)]
+    theirs = {"jax": [{"seconds": 0.12, "peak_rss_mib": 400.0}, {"seconds": 0.06, "peak_rss_mib": 464.0}],
+              "tensorflow": [{"seconds": 0.9, "peak_rss_mib": 600.0}]}
+    rows = bench_families.summarize("otto_epoch", ours, theirs, peak=1e9, load=(0.3, 1.25))
+    row, peak = rows
+    assert row["name"] == "otto_epoch" and row["value"] == 0.05
+    assert row["reference"] == 0.06 and row["reference_backend"] == "jax"
+    assert "ours median of 3 [0.04-0.07] s" in row["note"]
+    assert "jax best of 2 [0.06-0.12] s, RSS 464 MiB" in row["note"]
+    assert "tensorflow best of 1 [0.9-0.9] s" in row["note"]
+    # Each round against its own process's peak (not the peak=1e9 given for rows without one).
+    shares = [100 * 3.85 / 0.05 / 200, 100 * 3.85 / 0.04 / 220, 100 * 3.85 / 0.07 / 150]
+    assert f"= {statistics.median(shares):.3g}% [{min(shares):.3g}-{max(shares):.3g}] of the same round's" in row["note"]
+    assert "load 0.30 at start, 1.25 at end" in row["note"]
+    assert peak["name"] == "sgemm_peak_2048" and peak["value"] == 200.0 and peak["reference"] is None
+    assert "[150-220]" in peak["note"]
+
+
+def test_grid_rounds_give_both_n_jobs_rows_and_the_median_ratio():
+    ours = [{"name": "iris_grid_search", "seconds": b, "n_jobs_1": a, "n_jobs_2": b, "ratio": a / b, "peak_rss_mib": 30.0}
+            for a, b in [(0.047, 0.0245), (0.048, 0.0293), (0.046, 0.0240)]]
+    theirs = {"jax": [{"n_jobs_1": 33.0, "n_jobs_2": 31.4, "seconds": 31.4, "peak_rss_mib": 900.0}]}
+    one, two = bench_families.summarize("iris_grid_search", ours, theirs)
+    assert (one["name"], one["value"], one["reference"]) == ("iris_grid_search_n_jobs_1", 0.047, 33.0)
+    assert (two["name"], two["value"], two["reference"]) == ("iris_grid_search_n_jobs_2", 0.0245, 31.4)
+    ratios = sorted(a["ratio"] for a in ours)
+    assert f"n_jobs 2 / n_jobs 1 {ratios[1]:.2f}x [{ratios[0]:.3g}-{ratios[2]:.3g}]" in two["note"]
+    assert "jax SciKeras + GridSearchCV best of 1 [31.4-31.4] s" in two["note"]
+    assert "n_jobs 2 /" not in one["note"]
+
+
+def test_a_row_without_rounds_or_keras_is_ours_alone():
+    assert bench_families.summarize("predict_one_row", [], {}) == []
+    [row] = bench_families.summarize("predict_one_row", [{"seconds": 9e-7, "peak_rss_mib": 20.0}], {"jax": []})
+    assert row["value"] == 9e-7 and row["reference"] is None and "best of" not in row["note"]
+
+
+FAKE = """#!{python}
+import json, sys
+args = sys.argv[1:]
+if args[:1] == ["-c"]:
+    sys.exit(0)  # the probe for keras and a backend
+name = args[-1]
+keras = "bench_keras.py" in " ".join(args)
+count = {count!r}
+with open(count, "a") as f:
+    f.write(name + "\\n")
+if name == "predict_one_row" and not keras and len(open(count).read().split()) == 1:
+    sys.exit(3)  # a round that fails: left out, the others kept
+line = {{"name": name, "seconds": 0.5 if keras else 0.01 * len(open(count).read().split()), "peak_rss_mib": 10.0}}
+if name == "iris_grid_search":
+    line.update(n_jobs_1=30.0, n_jobs_2=20.0) if keras else line.update(n_jobs_1=0.05, n_jobs_2=0.025, ratio=2.0)
+print("noise before the line")
+print(json.dumps(line))
+"""
+
+
+def test_a_small_run_alternates_fresh_processes_and_writes_both_files(tmp_path):
+    fake = tmp_path / "fake"
+    fake.write_text(FAKE.format(python=sys.executable, count=str(tmp_path / "calls")))
+    fake.chmod(0o755)
+    out, keras_out = tmp_path / "bench.json", tmp_path / "bench-keras.json"
+    out.write_text(json.dumps([{"name": "otto_epoch", "value": 1.0}, {"name": "other", "value": 2.0}]))
+    env = dict(os.environ, BENCH_SWIFT_BIN=str(fake))
+    run = subprocess.run([sys.executable, str(SCRIPTS / "bench_families.py"), "--rounds", "3", "--json", str(out),
+                          "--keras-json", str(keras_out), "--jax-python", str(fake), "predict_one_row", "iris_grid_search"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    calls = (tmp_path / "calls").read_text().split()
+    # Rounds alternate ours and Keras's; SciKeras runs in the first round only (--scikeras-rounds 1).
+    assert calls == ["predict_one_row"] * 6 + ["iris_grid_search"] * 4
+    rows = {r["name"]: r for r in json.loads(out.read_text())}
+    assert set(rows) == {"otto_epoch", "other", "predict_one_row", "iris_grid_search_n_jobs_1", "iris_grid_search_n_jobs_2"}
+    # Ours: rounds 2 and 3 (0.03, 0.05 s: the count of calls so far); the failed first round is left out.
+    predict = rows["predict_one_row"]
+    assert predict["value"] == pytest.approx(0.04) and "ours median of 2 [0.03-0.05] s" in predict["note"]
+    assert predict["reference"] == 0.5 and "jax best of 3 [0.5-0.5] s" in predict["note"]
+    assert rows["iris_grid_search_n_jobs_2"]["value"] == 0.025 and "2.00x" in rows["iris_grid_search_n_jobs_2"]["note"]
+    assert rows["iris_grid_search_n_jobs_1"]["reference"] == 30.0
+    assert json.loads(keras_out.read_text()) == {"predict_one_row": 0.5, "iris_grid_search_n_jobs_1": 30.0,
+                                                 "iris_grid_search_n_jobs_2": 20.0}
+    assert "| predict_one_row | 0.04 | 0.5 (jax) | 12.50x |" in run.stdout
+    assert "round failed" in run.stderr
+
+
+def test_unknown_rows_are_refused_by_name(tmp_path):
+    run = subprocess.run([sys.executable, str(SCRIPTS / "bench_families.py"), "--skip-keras", "--json",
+                          str(tmp_path / "b.json"), "otto_epochs"], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "otto_epochs" in run.stderr
