@@ -248,6 +248,25 @@ int keras_model_fit_arrays(keras_model *model,
                            keras_callback *const *callbacks, int n_callbacks,
                            char **history_json);
 
+/* One training step on one batch: Keras's default train_step, the step keras_model_fit takes
+ * (forward pass, loss with penalties, gradients, optimizer update, metrics). The compiled metrics
+ * run on from the previous call (as Keras's model.metrics do through an epoch) unless
+ * reset_metrics != 0. Arrays as keras_model_fit_arrays (the whole arrays are one batch).
+ * *logs_json (caller-owned) receives the running figures after the step, as fit's batch logs:
+ * {"loss": ..., per-output losses, metrics}. Lets a caller drive its own training loop.
+ * Errors: STATE (not compiled), SHAPE, DATA, INVALID_ARGUMENT (NULL logs_json). */
+int keras_model_train_batch(keras_model *model,
+                            const keras_array *x, int nx, const keras_array *y, int ny,
+                            const keras_array *sample_weight, int reset_metrics,
+                            char **logs_json);
+
+/* Copies the optimizer state of `from` (iteration count, learning rate, slots such as Adam's
+ * moments: Keras's optimizer.variables) into `to`, compiled with the same optimizer over weights
+ * of the same shapes in the same order: a model rebuilt from another keeps training where that
+ * one was. `from` may be freed afterwards. Errors: STATE (either not compiled), INVALID_ARGUMENT
+ * (another number of optimizer variables), SHAPE; `to` is unchanged then. */
+int keras_model_copy_optimizer_state(keras_model *to, keras_model *from);
+
 /* model.evaluate(x, y, sample_weight=...): arrays as keras_model_fit_arrays; results_json as
  * keras_model_evaluate (caller-owned). */
 int keras_model_evaluate_arrays(keras_model *model,

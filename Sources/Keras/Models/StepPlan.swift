@@ -20,8 +20,9 @@ final class StepPlan {
     private let classes: Int
     /// The layers before the Dense stack, on this plan's batches.
     private let front: PooledConvStage?
-    /// Per stage: its BatchNormalization's buffers, if it is one.
+    /// Per stage: its BatchNormalization's buffers, if it is one; whether there are any.
     private let norms: [BatchNormStage?]
+    private let normalizes: Bool
     /// The model's trainable weights in Keras's order, and their gradients.
     private let variables: [Variable]
     private let gradients: [Tensor]
@@ -57,6 +58,7 @@ final class StepPlan {
         self.front = front
         let norms = stack.stages.map { s in s.batchNorm.map { BatchNormStage($0, rows: rows, channels: s.outWidth) } }
         self.norms = norms
+        normalizes = stack.normalizes
         let kind: LossKind
         switch c.losses[0] {
         case let l as CategoricalCrossentropy:
@@ -173,7 +175,7 @@ final class StepPlan {
         let stages = stack.stages
         var src = front?.forward(x, training: training) ?? x
         for i in 0..<stages.count {
-            if let norm = norms[i] {
+            if normalizes, let norm = norms[i] {
                 norm.forward(src, into: outputs[i].data)
             } else {
                 DenseStack.forward(stages[i], src, into: outputs[i].data, rows: rows)
@@ -234,7 +236,7 @@ final class StepPlan {
                                       kernelGradient: gradients[kernelIndex[i]].data,
                                       biasGradient: biasIndex[i] >= 0 ? gradients[biasIndex[i]].data : nil,
                                       inputGradient: dx, rows: rows, inputs: s.inWidth, units: s.outWidth)
-            } else if let norm = norms[i], let dx {
+            } else if normalizes, let norm = norms[i], let dx {
                 norm.backward(input, upstream: g, into: dx)
             } else if let dx {
                 s.activation.backward(output: outputs[i].data, upstream: g, into: dx, count: rows * s.outWidth)
@@ -356,7 +358,9 @@ final class PlanLayers {
     /// True while `layers` are still these layers, with the same weights of the same sizes.
     func matches(_ layers: [Layer]) -> Bool {
         guard layers.count == self.layers.count else { return false }
-        for i in 0..<layers.count where layers[i] !== self.layers[i] { return false }
-        return (front?.matches() ?? true) && stack.matches(layers, from: front?.layerCount ?? 0)
+        guard let front else { return stack.matches(layers) }
+        let n = front.layerCount
+        for i in 0..<n where layers[i] !== self.layers[i] { return false }
+        return front.matches() && stack.matches(layers, from: n)
     }
 }

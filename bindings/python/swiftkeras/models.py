@@ -608,7 +608,13 @@ class Model(ModelAPI):
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
         self._clear_call_losses()
         if _custom_steps.overrides(self, "train_step"):
-            raise NotImplementedError(_custom_steps.TRAIN_STEP_ROUTE.format(cls=type(self).__name__))
+            return _custom_steps.fit_by_steps(
+                self, x, y, batch_size=batch_size, epochs=nb_epoch or epochs, verbose=verbose,
+                callbacks=callbacks, validation_split=validation_split,
+                validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+                sample_weight=sample_weight, initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size, validation_freq=validation_freq)
         if _datasets.is_dataset(x):
             if y is not None:
                 raise ValueError("fit: `y` must not be given with a dataset or generator (its "
@@ -979,8 +985,10 @@ class Model(ModelAPI):
             layer._call_losses = [v for path, v in entries if path[:1] == (layer.name,)]
 
     def _clear_call_losses(self):
-        """Keras clears the losses of the last call when a step or a new call runs."""
-        if self.__dict__.get("_call_loss_entries"):
+        """Keras clears the losses of the last call (the model's, or a layer's alone) when a
+        step or a new call runs."""
+        if self.__dict__.get("_call_loss_entries") or \
+                any(layer.__dict__.get("_call_losses") for layer in self._layers):
             self._set_call_losses([])
 
     def _weight_losses(self):
