@@ -305,29 +305,19 @@ class BaseWrapper(BaseEstimator):
         """This estimator as `fit(X, y)` leaves it, from a model the library already trained
         on (X, y) with these parameters (a native search's refit, keras_estimator_model) and
         the metadata of the estimator that trained it (keras_estimator_metadata):
-        initialize's attributes and model, then `model`'s weights and the history; its
-        optimizer variables follow when training continues or the estimator is copied
-        (_take_refit_optimizer), so that it trains on as the refit's own estimator would.
-        Predictions, scores and further training then go through a library estimator rebuilt
-        from the metadata (keras_estimator_restore), as after a fit."""
+        initialize's attributes and model, then `model`'s weights, optimizer state
+        (keras_model_copy_optimizer_state) and history, so that it trains on as the refit's own
+        estimator would. Predictions, scores and further training then go through a library
+        estimator rebuilt from the metadata (keras_estimator_restore), as after a fit."""
+        from . import _lib, _native
         self.initialize(X, y)
         self.model_.set_weights(model.get_weights())
-        self._refit_optimizer = model
+        _native.check(_lib.keras_model_copy_optimizer_state(self.model_._handle, model._handle))
         self.history_ = defaultdict(list, {k: list(v) for k, v in metadata["history_"].items()})
         if not self._user_target_encoder() and self._estimator_target(y) is not None:
             self._library_estimator = _LibraryEstimator.restore(
                 self, self._library_metadata(metadata, y), self._library_params({}))
         return self
-
-    def _take_refit_optimizer(self):
-        """A native search refit's optimizer variables into model_ (a .weights.h5 holds them
-        with the weights, as pickling takes them): done only when training continues or the
-        estimator is copied, since the round trip costs tens of milliseconds, more than the
-        rest of the search's Python work, and predictions do not need it."""
-        source = self.__dict__.pop("_refit_optimizer", None)
-        if source is not None and self.__dict__.get("model_") is not None:
-            from .models import _load_weights_file_bytes, _weights_file_bytes
-            _load_weights_file_bytes(self.model_, _weights_file_bytes(source))
 
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Builds a new model (unless warm_start) and trains it on (X, y)."""
@@ -352,11 +342,9 @@ class BaseWrapper(BaseEstimator):
             raise ValueError(f"{self.__name__} requires y to be passed, but the target y is None")
         fresh = not ((self.warm_start or warm_start) and self.initialized_)
         if fresh:
-            self.__dict__.pop("_refit_optimizer", None)
             X, y = self._initialize(X, y)
         else:
             X, y = self._validate_data(X, y)
-            self._take_refit_optimizer()
         if sample_weight is not None:
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
         X = self.feature_encoder_.transform(X)
@@ -579,7 +567,6 @@ class BaseWrapper(BaseEstimator):
         return target if np.array_equal(target, y) else None
 
     def __getstate__(self):
-        self._take_refit_optimizer()  # the copy trains on as the refit's estimator would
         state = dict(super().__getstate__())  # object's is the instance's own dict
         lib = state.pop("_library_estimator", None)  # a handle: the copy restores its own
         if lib is not None and lib.model is state.get("model_"):
