@@ -107,7 +107,9 @@ def apply(layer, data):
 def _feeds(model):
     """(input position, layer) for each TextVectorization with Python callables in `model`;
     such a layer must take a model input directly (its strings are changed here)."""
-    layers = [l for l in model._layers if getattr(l, "_py_callables", None)]
+    # From the instance's dict: a layer without the attribute would raise and catch an
+    # AttributeError in Layer.__getattr__ for every layer of every fit.
+    layers = [l for l in model._layers if l.__dict__.get("_py_callables")]
     if not layers:
         return []
     functional = getattr(model, "_functional", None)

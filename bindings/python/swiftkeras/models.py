@@ -229,7 +229,7 @@ class Model(ModelAPI):
             else:
                 self._layers_info(claim=True)
             for layer in self._layers:
-                pending = getattr(layer, "_pending_weights", None)
+                pending = layer.__dict__.get("_pending_weights")
                 if pending:  # an adapted layer joining this model brings its state
                     layer.set_weights(pending)
                 layer._pending_weights = None
@@ -501,7 +501,8 @@ class Model(ModelAPI):
         if unknown:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}")
         from . import optimizers
-        config = {"optimizer": serialize(optimizers.get(optimizer)),
+        optimizer = optimizers.get(optimizer)
+        config = {"optimizer": serialize(optimizer),
                   "loss": _plugins.serialize_loss(loss),
                   "metrics": _plugins.serialize_metrics(metrics),
                   "loss_weights": serialize(loss_weights),
@@ -509,7 +510,7 @@ class Model(ModelAPI):
         self._compile_config = config
         self._compile_extras = {"run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
-        self.optimizer = optimizers.get(optimizer)
+        self.optimizer = optimizer
         self.loss = loss
         self.compiled = True
         if getattr(self, "_compute_loss_uncompiled", False) and self._handle is not None:
@@ -1274,7 +1275,7 @@ class Sequential(Model):
         super()._set_handle(handle, own_config)
         if handle:
             for layer in self._layers:
-                pending = getattr(layer, "_pending_weights", None)
+                pending = layer.__dict__.get("_pending_weights")
                 if pending:
                     layer.set_weights(pending)
                 layer._pending_weights = None
