@@ -248,6 +248,41 @@ int keras_model_fit_arrays(keras_model *model,
                            keras_callback *const *callbacks, int n_callbacks,
                            char **history_json);
 
+/* The History of the model's last fit (Keras `model.history`) as numbers, without writing each
+ * figure as text (what history_json costs a short fit of many epochs): a caller may pass NULL as
+ * a fit's history_json and call this after it.
+ * *layout_json receives (caller-owned; keras_string_free) one [name, epochs, width] triple per key,
+ * in history_json's order, e.g. [["accuracy", 300, 1], ["loss", 300, 1], ["val_loss", 150, 1]]:
+ * width is 1, or the number of classes of a metric reported per class (F1Score with average
+ * null); epochs is the key's own count (fewer for validation figures with validation_freq > 1).
+ * values (capacity doubles) receives every key's figures in that order, epoch after epoch (a
+ * per-class metric: its width values per epoch), non-finite ones as they are (history_json writes
+ * them as null); *count receives how many there are, also when they do not fit. A model not
+ * fitted yet has an empty History: layout [] and count 0 (values may then be NULL).
+ * Errors: INVALID_ARGUMENT (layout_json or count NULL, capacity negative, values NULL with figures
+ * to write), BUFFER_TOO_SMALL (*count tells the capacity needed; nothing else is written). */
+int keras_model_history(keras_model *model, char **layout_json, double *values, int64_t capacity,
+                        int64_t *count);
+
+/* One training step on one batch: Keras's default train_step, the step keras_model_fit takes
+ * (forward pass, loss with penalties, gradients, optimizer update, metrics). The compiled metrics
+ * run on from the previous call (as Keras's model.metrics do through an epoch) unless
+ * reset_metrics != 0. Arrays as keras_model_fit_arrays (the whole arrays are one batch).
+ * *logs_json (caller-owned) receives the running figures after the step, as fit's batch logs:
+ * {"loss": ..., per-output losses, metrics}. Lets a caller drive its own training loop.
+ * Errors: STATE (not compiled), SHAPE, DATA, INVALID_ARGUMENT (NULL logs_json). */
+int keras_model_train_batch(keras_model *model,
+                            const keras_array *x, int nx, const keras_array *y, int ny,
+                            const keras_array *sample_weight, int reset_metrics,
+                            char **logs_json);
+
+/* Copies the optimizer state of `from` (iteration count, learning rate, slots such as Adam's
+ * moments: Keras's optimizer.variables) into `to`, compiled with the same optimizer over weights
+ * of the same shapes in the same order: a model rebuilt from another keeps training where that
+ * one was. `from` may be freed afterwards. Errors: STATE (either not compiled), INVALID_ARGUMENT
+ * (another number of optimizer variables), SHAPE; `to` is unchanged then. */
+int keras_model_copy_optimizer_state(keras_model *to, keras_model *from);
+
 /* model.evaluate(x, y, sample_weight=...): arrays as keras_model_fit_arrays; results_json as
  * keras_model_evaluate (caller-owned). */
 int keras_model_evaluate_arrays(keras_model *model,

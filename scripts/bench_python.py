@@ -16,8 +16,8 @@ from Swift (KerasBench, already in .build/bench.json) and with SciKeras + real K
   GridSearchCV(n_jobs=2) (target: at least 50x faster). The SciKeras time is read from
   .build/bench-keras.json (scripts/bench_keras.py) or measured here when that has none.
 
-The machine may be shared: Swift (KerasBench --profile-iris/--profile-otto) and Python runs
-alternate, each figure is the median over rounds of a best of 3, and the load average is kept.
+The machine may be shared: Swift (KerasBench --profile-iris/--profile-otto; $BENCH_SWIFT_BIN
+chooses the binary) and Python runs alternate, each figure is the median over rounds of a best of 3, and the load average is kept.
 
 Usage: bench_python.py [--swift .build/bench.json] [--keras .build/bench-keras.json]
                        [--json OUT.json] [--skip-scikeras] [--rounds N]
@@ -25,6 +25,7 @@ Usage: bench_python.py [--swift .build/bench.json] [--keras .build/bench-keras.j
        bench_python.py --otto-rss             (one Otto fit from Python; prints its peak RSS)
        bench_python.py --family NAME          (one family round from Python; prints its seconds)
        bench_python.py --families-only [--families NAME,...] [--rounds N]
+       bench_python.py --fits-only [--rounds N] [--json OUT.json]   (the iris and Otto rows alone)
 Appends its rows to the --json file (default: the --swift file) in KerasBench's format.
 """
 
@@ -79,17 +80,21 @@ def otto_like(n=61878, seed=42):
 
 def swift_best(kind, runs):
     """Best of `runs` of the same fit in Swift: KerasBench --profile-iris / --profile-otto (a
-    process that does that fit and nothing else)."""
+    process that does that fit and nothing else; $BENCH_SWIFT_BIN, as for the family rows)."""
     import re
     import subprocess
-    bench = ROOT / ".build" / "release" / "KerasBench"
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_families import SWIFT_BENCH as bench
     text = subprocess.run([str(bench), f"--profile-{kind}", str(runs)], check=True,
                           capture_output=True, text=True).stdout
     return float(re.search(r"best of \d+: ([0-9.e+-]+)s", text).group(1))
 
 
 def python_fits():
-    """seeds/003 and seeds/004 exactly as KerasBench runs them in Swift."""
+    """seeds/003 and seeds/004 exactly as KerasBench runs them in Swift. Both sides time the same
+    work: the iris fit makes, compiles, fits (300 epochs) and frees a fresh model each run, in
+    Swift (--profile-iris) as here, and the best of the runs is a warm one on both sides (a fresh
+    KerasBench process's first run pays its one-time set-up; here a warm-up fit runs first)."""
     import swiftkeras as keras
 
     x, y = iris()
@@ -376,6 +381,25 @@ def main(argv):
     # the default `make bench` run.
     default_families = [n for n in bench_families.NAMES if n != "cifar_cnn_epoch"]
     family_names = option("--families", ",".join(default_families)).split(",")
+    if "--fits-only" in args:
+        # The iris fit and Otto epoch rows alone (Python against Swift), without the search,
+        # the custom layer and the families.
+        before = load_average()
+        fits = bench_fits(rounds)
+        loads = (before, load_average())
+        rows = [{"name": f"python_{name}", "unit": "s", "value": f["python"], "reference": f["swift"],
+                 "ratio_to_swift": f["python"] / f["swift"], "python_runs": f["python_runs"],
+                 "swift_runs": f["swift_runs"], "load_average": loads} for name, f in fits.items()]
+        for r in rows:
+            print(f"{r['name']}  {r['value']:.4f}  {r['reference']:.4f}  Python/Swift "
+                  f"{r['ratio_to_swift']:.3f}, medians of {rounds} alternating rounds of best-of-3 "
+                  f"[Python {min(r['python_runs']):.4f}-{max(r['python_runs']):.4f}, Swift "
+                  f"{min(r['swift_runs']):.4f}-{max(r['swift_runs']):.4f}]; load {loads[0]:.2f} "
+                  f"before, {loads[1]:.2f} after")
+        if "--json" in argv:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(json.dumps(rows, indent=1))
+        return
     if "--families-only" in args:
         rows = family_rows(bench_families_from_python(family_names, rounds), rounds)
         for r in rows:

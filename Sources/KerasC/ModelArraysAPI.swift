@@ -33,6 +33,14 @@ func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Tensor? {
     return try inputTensors(p, 1, what, counted: "1")[0]
 }
 
+/// The model and the x, y and sample-weight arrays of fit, evaluate and a training step.
+private func modelArrays(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?,
+                         _ ny: Int32, _ sampleWeight: UnsafeRawPointer?) throws -> (ModelBox, [Tensor], [Tensor], Tensor?) {
+    let box = try modelBox(handle)
+    let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
+    return (box, xs, ys, try optionalTensor(sampleWeight, "sample_weight"))
+}
+
 /// Keras fit's validation_data from keras_array lists: val_x and val_y (both or neither, NULL
 /// and 0 for none) and val_sample_weight (NULL, or only with them); nil when none is given.
 func validationArrays(_ valX: UnsafeRawPointer?, _ nvx: Int32, _ valY: UnsafeRawPointer?, _ nvy: Int32,
@@ -58,9 +66,7 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
                                    _ historyOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guardedLoop("keras_model_fit_arrays") {
         historyOut?.pointee = nil
-        let box = try modelBox(handle)
-        let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
-        let sw = try optionalTensor(sampleWeight, "sample_weight")
+        let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
         let validation = try validationArrays(valX, nvx, valY, nvy, valSampleWeight)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
                             allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
@@ -81,6 +87,73 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
     }
 }
 
+/// The History of the model's last fit as numbers; see keras.h. A fit's history_json spends
+/// most of a short fit's extra time from Python writing and parsing thousands of numbers as text.
+@_cdecl("keras_model_history")
+public func keras_model_history(_ handle: OpaquePointer?,
+                                _ layoutOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                _ values: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+                                _ countOut: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_model_history") {
+        let layoutOut = try requireOut(layoutOut, "layout_json")
+        layoutOut.pointee = nil
+        let countOut = try requireOut(countOut, "count")
+        countOut.pointee = 0
+        guard capacity >= 0 else { throw ABIError(.invalidArgument, "capacity is negative (\(capacity))") }
+        let box = try modelBox(handle)
+        let columns = try box.locked { try historyColumns(box.model.history) }
+        let total = columns.reduce(0) { $0 + $1.values.count }
+        countOut.pointee = Int64(total)
+        guard Int64(total) <= capacity else {
+            throw ABIError(.bufferTooSmall, "the History holds \(total) values, the buffer \(capacity)")
+        }
+        if total > 0 {
+            guard let values else { throw ABIError(.invalidArgument, "values is NULL but the History holds \(total) values") }
+            var i = 0
+            for column in columns {
+                for v in column.values { values[i] = v; i += 1 }
+            }
+        }
+        let layout = JSON.array(columns.map { [.string($0.key), .int($0.epochs), .int($0.width)] })
+        layoutOut.pointee = try ownedCString(layout.description)
+    }
+}
+
+/// A History's figures key by key in Keras's order (as `historyJSON`), each `epochs` x `width`
+/// values (width 1, or the class count of a metric reported per class).
+func historyColumns(_ history: History?) throws -> [(key: String, epochs: Int, width: Int, values: [Double])] {
+    guard let history else { return [] }
+    return try orderedKeys(history.history.keys).map { key in
+        guard let rows = history.perClass[key] else {
+            let values = history.history[key] ?? []
+            return (key, values.count, 1, values)
+        }
+        let width = rows.first?.count ?? 0
+        guard rows.allSatisfy({ $0.count == width }) else {
+            throw ABIError(.state, "the History's '\(key)' has a different number of class values from epoch to epoch")
+        }
+        return (key, rows.count, width, rows.flatMap { $0 })
+    }
+}
+
+/// One training step on one batch (Keras's default `train_step`): the compiled metrics run on
+/// from the previous call unless reset_metrics != 0; logs_json receives the figures after the step.
+@_cdecl("keras_model_train_batch")
+public func keras_model_train_batch(_ handle: OpaquePointer?,
+                                    _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?, _ ny: Int32,
+                                    _ sampleWeight: UnsafeRawPointer?, _ resetMetrics: Int32,
+                                    _ logsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_train_batch") {
+        let out = try requireOut(logsOut, "logs_json")
+        out.pointee = nil
+        let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
+        let (results, perClass) = try box.locked {
+            try box.model.trainStepContinuing(xs, ys, sampleWeight: sw, resetMetrics: resetMetrics != 0)
+        }
+        out.pointee = try ownedCString(jsonObject(results, perClass: perClass).description)
+    }
+}
+
 /// evaluate with arrays for every input and output and optional sample weights.
 @_cdecl("keras_model_evaluate_arrays")
 public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
@@ -91,9 +164,7 @@ public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
     guardedLoop("keras_model_evaluate_arrays") {
         let out = try requireOut(resultsOut, "results_json")
         out.pointee = nil
-        let box = try modelBox(handle)
-        let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
-        let sw = try optionalTensor(sampleWeight, "sample_weight")
+        let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "evaluate options",
                             allowed: ["batch_size", "verbose"])
         let cbs = try callbackList(callbacks, nCallbacks)
@@ -169,6 +240,17 @@ public func keras_model_call(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _
         let (results, losses) = try box.locked { try box.model.callCollectingLosses(xs, training: training != 0) }
         try writeOutputs(results, outputs, nOut, "call")
         if let lossesOut { lossesOut.pointee = try ownedCString(lossesJSON(losses)) }
+    }
+}
+
+/// Copies the optimizer state of `from` into `to`, compiled with the same optimizer over the same
+/// weights (a model rebuilt from another keeps training where it was).
+@_cdecl("keras_model_copy_optimizer_state")
+public func keras_model_copy_optimizer_state(_ to: OpaquePointer?, _ from: OpaquePointer?) -> Int32 {
+    guarded("keras_model_copy_optimizer_state") {
+        let target = try modelBox(to), source = try modelBox(from)
+        let values = try source.locked { try source.model.optimizerVariableValues() }
+        try target.locked { try target.model.restoreOptimizerVariables(values) }
     }
 }
 

@@ -8,7 +8,8 @@ import KerasC
 /// keras_estimator_new, set_params, get_params, clone, keras_estimator_describe (the text as params
 /// and as labels), a grid search over the text, a fit when every number in the params is small,
 /// and keras_estimator_restore with the text as the fitted metadata, then its predict, score and
-/// partial fit). Fits stop after a few batches (a callback calls
+/// partial fit; the text as the options of keras_estimator_predict_arrays, _score_arrays and
+/// _fit_arrays). Fits stop after a few batches (a callback calls
 /// keras_model_stop_training), so that `"epochs": 1e18` in the input does not stall the fuzzer.
 /// Any outcome but a status code (a trap, a crash, an unbounded allocation) is a bug.
 public enum OptionsFuzzing {
@@ -102,7 +103,7 @@ public enum OptionsFuzzing {
             keras_search_free(search)
             keras_estimator_free(base)
         }
-        accepted += describe(params) + restore(params)
+        accepted += describe(params) + restore(params) + callOptions(params)
         var e: OpaquePointer?
         guard keras_estimator_new("KerasClassifier", modelJSON, params, &e) == 0, let e else { return accepted }
         defer { keras_estimator_free(e) }
@@ -123,6 +124,53 @@ public enum OptionsFuzzing {
                 if keras_estimator_score(e, x, 2, xShape, labels, 1, labelShape, &score) == 0 { accepted += 1 }
             }
         }
+        return accepted
+    }
+
+    /// A fitted classifier's keras_estimator_predict_arrays, _score_arrays and _fit_arrays with
+    /// `options` as each call's options.
+    static func callOptions(_ options: String) -> Int {
+        var e: OpaquePointer?
+        let params = "{\"epochs\": 1, \"verbose\": 0, \"loss\": \"categorical_crossentropy\"}"
+        guard keras_estimator_new("KerasClassifier", modelJSON, params, &e) == 0, let e else { return 0 }
+        defer { keras_estimator_free(e) }
+        guard keras_estimator_fit(e, x, 2, xShape, labels, 1, labelShape) == 0 else { return 0 }
+        return arrays(e, options: options)
+    }
+
+    /// keras_estimator_predict_arrays, _score_arrays and _fit_arrays of the fitted `e` with
+    /// `options` as each call's options (keras_array and keras_output at keras.h's LP64
+    /// offsets).
+    static func arrays(_ e: OpaquePointer, options: String) -> Int {
+        var accepted = 0
+        let xa = UnsafeMutableRawPointer.allocate(byteCount: 48, alignment: 8)
+        let output = UnsafeMutableRawPointer.allocate(byteCount: 24 + 8 * 8, alignment: 8)
+        var out = [Float](repeating: 0, count: 16), score = 0.0
+        defer { xa.deallocate(); output.deallocate() }
+        x.withUnsafeBufferPointer { xd in xShape.withUnsafeBufferPointer { xs in
+            labels.withUnsafeBufferPointer { yd in labelShape.withUnsafeBufferPointer { ys in
+                out.withUnsafeMutableBufferPointer { o in
+                    for (i, (data, shape, rank)) in [(xd.baseAddress, xs.baseAddress, 2), (yd.baseAddress, ys.baseAddress, 1)].enumerated() {
+                        (xa + 24 * i).storeBytes(of: data, as: UnsafePointer<Float>?.self)
+                        (xa + 24 * i).storeBytes(of: Int64(rank), toByteOffset: 8, as: Int64.self)
+                        (xa + 24 * i).storeBytes(of: shape, toByteOffset: 16, as: UnsafePointer<Int64>?.self)
+                    }
+                    output.storeBytes(of: o.baseAddress, as: UnsafeMutablePointer<Float>?.self)
+                    output.storeBytes(of: Int64(o.count), toByteOffset: 8, as: Int64.self)
+                    let x1 = UnsafeRawPointer(xa), y1 = UnsafeRawPointer(xa + 24)
+                    for method in ["predict", "predict_proba"] {
+                        var labelsOut: UnsafeMutablePointer<CChar>?
+                        if keras_estimator_predict_arrays(e, method, x1, 1, options, nil, 0, output, &labelsOut) == 0 { accepted += 1 }
+                        keras_string_free(labelsOut)
+                    }
+                    if keras_estimator_score_arrays(e, x1, 1, y1, nil, options, nil, 0, &score) == 0 { accepted += 1 }
+                    // The fit's options have no verbose (quiet adds one; the estimator's params set it).
+                    let fitOptions = (try? JSONParser.parse(options)).flatMap { $0.objectValue }
+                        .map { JSON.object($0.filter { $0.0 != "verbose" }).description } ?? options
+                    if keras_estimator_fit_arrays(e, x1, 1, y1, nil, nil, nil, 0, nil, 0, nil, fitOptions, nil, 0) == 0 { accepted += 1 }
+                }
+            } }
+        } }
         return accepted
     }
 

@@ -216,9 +216,18 @@ open class Layer: @unchecked Sendable {
     /// an `InputLayer`); Keras 3 refuses to load a layer config holding `batch_input_shape`.
     open func getConfig() -> JSON {
         var c: JSON = ["name": .string(name), "trainable": .bool(trainable), "dtype": Layer.dtypePolicy]
+        // Keras's base `get_config` writes a set activity regularizer of every layer here; a
+        // class that declares the argument writes it again at its own place (same value).
+        if let activityRegularizer, configHoldsActivityRegularizer {
+            c.set("activity_regularizer", activityRegularizer.serialized)
+        }
         declaration?.writeArguments(of: self, into: &c)
         return c
     }
+
+    /// Whether ``getConfig()`` writes a set ``activityRegularizer`` (Keras's base config does;
+    /// a class whose own arguments make it, such as ActivityRegularization, leaves it out).
+    open var configHoldsActivityRegularizer: Bool { true }
 
     static let dtypePolicy: JSON = [
         "module": "keras", "class_name": "DTypePolicy", "config": ["name": "float32"], "registered_name": nil,

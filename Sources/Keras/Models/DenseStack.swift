@@ -3,7 +3,7 @@
 /// the last axis: the shape of the small MLPs (Otto, iris) whose training steps and one-row
 /// predictions cost microseconds. A layer written with `keras.ops`
 /// whose traced graph is one fused dense node over its input and weights (``OpGraph/denseForm``)
-/// counts as a Dense. ``DenseStepPlan`` trains such a
+/// counts as a Dense. ``StepPlan`` trains such a
 /// stack and ``Sequential/predictWithPlan(_:)`` runs it without the tape, the call context or
 /// per-layer tensors, through the same kernels as `Ops.dense`, `Ops.activation` and
 /// `Ops.softmax` in the same order, so that results are bit-identical to the general path.

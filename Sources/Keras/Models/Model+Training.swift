@@ -83,6 +83,21 @@ extension Model {
         return try trainStep(xs, ys, sampleWeight, c)
     }
 
+    /// One gradient step on one batch whose figures join the running ones of the steps before
+    /// (unless `resetMetrics`), as Keras's default `train_step` updates `model.metrics` through
+    /// an epoch (Keras's fit resets them at each epoch's start). Returns the figures after the
+    /// step in compile order (loss, per-output losses, metrics: fit's batch logs) and the class
+    /// values of the metrics that report one per class.
+    public func trainStepContinuing(_ xs: [Tensor], _ ys: [Tensor], sampleWeight: Tensor? = nil,
+                                    resetMetrics: Bool) throws -> (results: [(String, Double)], perClass: [String: [Double]]) {
+        let c = try requireCompiled("training the model")
+        try ensureBuilt(for: xs)
+        try checkBatch(xs, ys, sampleWeight)
+        if resetMetrics { c.resetMetrics() }
+        _ = try trainStep(xs, ys, sampleWeight, c)
+        return (c.orderedResults(), c.perClassLogs())
+    }
+
     /// The loss of one batch without updating weights. Keras: `test_on_batch`.
     @discardableResult
     public func testOnBatch(_ x: Tensor, _ y: Tensor, sampleWeight: Tensor? = nil) throws -> Double {

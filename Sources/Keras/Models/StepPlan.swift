@@ -1,22 +1,28 @@
-/// A training step of a `Sequential` model's ``PlanLayers`` (a ``DenseStack`` ending in softmax,
-/// its BatchNormalization stages run by ``BatchNormStage``, optionally after a
-/// ``PooledConvFront``) with Keras's categorical or sparse categorical cross-entropy, planned
-/// once per batch size: every activation and gradient has its buffer from the first step on, the backward is the fixed reverse of the layers, and the step runs
-/// the kernels that the tape would run, in the tape's order, so that weights, loss and metrics
-/// are bit-identical to the general ``Model/trainStep(_:_:_:_:)``. Test steps (validation,
-/// `evaluate`) with sparse labels run its forward and loss (``test(_:_:_:_:)``). A warm step
-/// allocates nothing (`AllocationFreeStepTests`). Anything else a step may involve (sample
-/// weights, regularizers, frozen layers, loss scaling, other losses) takes the general path.
+/// A training step of a `Sequential` model's ``PlanLayers`` (a ``DenseStack``, its
+/// BatchNormalization stages run by ``BatchNormStage``, optionally after a ``PooledConvFront``)
+/// with Keras's categorical or sparse categorical cross-entropy after a softmax, or its mean
+/// squared error without one, planned once per batch size: every activation and gradient has
+/// its buffer from the first step on, the backward is the fixed reverse of the layers, and the
+/// step runs the kernels that the tape would run, in the tape's order, so that weights, loss
+/// and metrics are bit-identical to the general ``Model/trainStep(_:_:_:_:)``. Test steps
+/// (validation, `evaluate`) with sparse labels or mean squared error run its forward and loss
+/// (``test(_:_:_:_:)``). A warm step allocates nothing (`AllocationFreeStepTests`). Anything
+/// else a step may involve (sample weights, regularizers, frozen layers, loss scaling, other
+/// losses) takes the general path.
 final class StepPlan {
     let layers: PlanLayers
     let stack: DenseStack
     let rows: Int
-    private let sparse: Bool
+    /// The losses a plan computes.
+    enum LossKind { case categorical, sparseCategorical, meanSquared }
+    private let lossKind: LossKind
+    private var sparse: Bool { lossKind == .sparseCategorical }
     private let classes: Int
     /// The layers before the Dense stack, on this plan's batches.
     private let front: PooledConvStage?
-    /// Per stage: its BatchNormalization's buffers, if it is one.
+    /// Per stage: its BatchNormalization's buffers, if it is one; whether there are any.
     private let norms: [BatchNormStage?]
+    private let normalizes: Bool
     /// The model's trainable weights in Keras's order, and their gradients.
     private let variables: [Variable]
     private let gradients: [Tensor]
@@ -39,8 +45,8 @@ final class StepPlan {
     /// The plan for `model` and batches shaped as `x` (which its ``PlanLayers`` accept), or nil
     /// when its step is not of this shape.
     init?(_ model: Sequential, _ c: CompiledState, x: Tensor) {
-        guard let layers = model.planLayers, layers.accepts(x), layers.stack.endsInSoftmax,
-              c.losses.count == 1, c.lossWeights.allSatisfy({ $0 == 1 }) else { return nil }
+        guard let layers = model.planLayers, layers.accepts(x), c.losses.count == 1,
+              c.lossWeights.allSatisfy({ $0 == 1 }) else { return nil }
         let rows = x.shape[0], stack = layers.stack
         let front: PooledConvStage?
         if let f = layers.front {
@@ -52,18 +58,24 @@ final class StepPlan {
         self.front = front
         let norms = stack.stages.map { s in s.batchNorm.map { BatchNormStage($0, rows: rows, channels: s.outWidth) } }
         self.norms = norms
+        normalizes = stack.normalizes
+        let kind: LossKind
         switch c.losses[0] {
         case let l as CategoricalCrossentropy:
-            guard !l.fromLogits, l.labelSmoothing == 0, l.axis == -1 || l.axis == 1 else { return nil }
+            guard stack.endsInSoftmax, !l.fromLogits, l.labelSmoothing == 0, l.axis == -1 || l.axis == 1 else { return nil }
             guard l.reduction == .sumOverBatchSize || l.reduction == .mean else { return nil }
-            sparse = false
+            kind = .categorical
         case let l as SparseCategoricalCrossentropy:
-            guard !l.fromLogits, l.ignoreClass == nil, l.axis == -1 || l.axis == 1 else { return nil }
+            guard stack.endsInSoftmax, !l.fromLogits, l.ignoreClass == nil, l.axis == -1 || l.axis == 1 else { return nil }
             guard l.reduction == .sumOverBatchSize || l.reduction == .mean else { return nil }
-            sparse = true
+            kind = .sparseCategorical
+        case let l as MeanSquaredError:
+            guard !stack.endsInSoftmax, l.reduction == .sumOverBatchSize || l.reduction == .mean else { return nil }
+            kind = .meanSquared
         default:
             return nil
         }
+        lossKind = kind
         let variables = model.trainableWeights
         var kernelIndex: [Int] = [], biasIndex: [Int] = []
         for s in stack.stages {
@@ -103,7 +115,7 @@ final class StepPlan {
         logitsGradient = Tensor.uninitialized([rows, stack.outWidth])
         values = Tensor.uninitialized([rows])
         upstream = Tensor.uninitialized([rows])
-        predictions = [probabilities]
+        predictions = [kind == .meanSquared ? outputs[outputs.count - 1] : probabilities]
     }
 
     /// True when a step of `model` adds nothing to the layers' loss and trains every weight:
@@ -130,11 +142,13 @@ final class StepPlan {
         return true
     }
 
-    /// True when `x` and `y` are a batch this plan takes: `[rows, features]` inputs and one-hot
-    /// targets of the prediction's shape, or one label per row.
+    /// True when `x` and `y` are a batch this plan takes: inputs of the model's shape, and
+    /// targets of the prediction's shape (one-hot, or regression targets; a vector for one
+    /// output column), or one label per row.
     func fits(_ x: Tensor, _ y: Tensor) -> Bool {
         guard x.rank > 0, x.shape[0] == rows, layers.accepts(x) else { return false }
         if sparse { return y.count == rows && (y.rank == 1 || (y.rank == 2 && y.shape[1] == 1)) }
+        if lossKind == .meanSquared, classes == 1, y.rank == 1 { return y.count == rows }
         return y.rank == 2 && y.shape[0] == rows && y.shape[1] == classes
     }
 
@@ -143,7 +157,7 @@ final class StepPlan {
     /// one-hot targets take generic ops there, so their test steps take the general path, as do
     /// those with a BatchNormalization (inference folds it into the Dense before it, or runs the
     /// convolution, the normalization and the pooling one by one).
-    var tests: Bool { sparse && !stack.normalizes && (front?.tests ?? true) }
+    var tests: Bool { lossKind != .categorical && !stack.normalizes && (front?.tests ?? true) }
 
     /// One test step on a batch that ``fits(_:_:)`` when the plan ``tests`` (Keras's
     /// `test_step`: the loss and the metrics, no update); returns the loss.
@@ -152,15 +166,16 @@ final class StepPlan {
     }
 
     /// The forward pass into `outputs` and `probabilities`, and Keras's loss: per-row
-    /// cross-entropy, summed in order, times 1 / rows (LossReduction). `renormalize` divides
-    /// the probabilities by their sum first (sparse targets; the loss of a test step).
+    /// cross-entropy (or mean squared error), summed in order, times 1 / rows (LossReduction).
+    /// `renormalize` divides the probabilities by their sum first (sparse targets; the loss of a
+    /// test step).
     private func forwardLoss(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, training: Bool,
                              renormalize: Bool = false) throws -> Float {
         if sparse { try SparseCategoricalCrossentropy.checkLabels(y, rows: rows, classes: classes, ignoreClass: nil, mask: nil) }
         let stages = stack.stages
         var src = front?.forward(x, training: training) ?? x
         for i in 0..<stages.count {
-            if let norm = norms[i] {
+            if normalizes, let norm = norms[i] {
                 norm.forward(src, into: outputs[i].data)
             } else {
                 DenseStack.forward(stages[i], src, into: outputs[i].data, rows: rows)
@@ -168,10 +183,14 @@ final class StepPlan {
             src = UnsafePointer(outputs[i].data)
         }
         let p = probabilities.data, k = classes
-        Kernels.softmax(src, p, outer: rows, n: k, inner: 1)
-        if sparse {
+        switch lossKind {
+        case .meanSquared:
+            Self.squaredErrorRows(y, src, into: values.data, rows: rows, width: k)
+        case .sparseCategorical:
+            Kernels.softmax(src, p, outer: rows, n: k, inner: 1)
             Kernels.sparseCrossentropyRows(y, p, mask: nil, into: values.data, rows: rows, classes: k, renormalize: renormalize)
-        } else {
+        case .categorical:
+            Kernels.softmax(src, p, outer: rows, n: k, inner: 1)
             Kernels.crossentropyRows(y, p, into: values.data, rows: rows, classes: k)
         }
         var total: Float = 0
@@ -196,7 +215,10 @@ final class StepPlan {
         let scale = 1 / Float(rows)
         // Backward: d loss / d values is `scale` per row, fused through the softmax into the logits.
         upstream.data.initialize(repeating: 1 * scale, count: rows)
-        if sparse {
+        if lossKind == .meanSquared {
+            Self.squaredErrorBackward(y, outputs[stages.count - 1].data, upstream: 1 * scale, into: logitsGradient.data,
+                                      count: rows * k, width: k)
+        } else if sparse {
             Kernels.sparseSoftmaxCrossentropyBackward(y, p, mask: nil, upstream: upstream.data, into: logitsGradient.data,
                                                       rows: rows, classes: k)
         } else {
@@ -214,7 +236,7 @@ final class StepPlan {
                                       kernelGradient: gradients[kernelIndex[i]].data,
                                       biasGradient: biasIndex[i] >= 0 ? gradients[biasIndex[i]].data : nil,
                                       inputGradient: dx, rows: rows, inputs: s.inWidth, units: s.outWidth)
-            } else if let norm = norms[i], let dx {
+            } else if normalizes, let norm = norms[i], let dx {
                 norm.backward(input, upstream: g, into: dx)
             } else if let dx {
                 s.activation.backward(output: outputs[i].data, upstream: g, into: dx, count: rows * s.outWidth)
@@ -225,6 +247,35 @@ final class StepPlan {
         if let front, let dx = inputGradients[0]?.data { front.backward(x, upstream: dx) }
         try c.optimizer.apply(gradients, to: variables)
         return try record(model, ys, c, loss: loss)
+    }
+}
+
+extension StepPlan {
+    /// Keras's mean squared error per row as `MeanSquaredError` computes it with the tape's
+    /// ops (`mean(square(y − p), axis: -1)`: a sum from zero in order, times 1 / width).
+    static func squaredErrorRows(_ y: UnsafePointer<Float>, _ p: UnsafePointer<Float>, into values: UnsafeMutablePointer<Float>,
+                                 rows: Int, width k: Int) {
+        let scale = 1 / Float(k)
+        for r in 0..<rows {
+            var s: Float = 0
+            for j in 0..<k {
+                let d = y[r * k + j] - p[r * k + j]
+                s += d * d
+            }
+            values[r] = s * scale + 0
+        }
+    }
+
+    /// The gradient of the prediction `p` from `upstream`, the gradient of each row's value, as
+    /// the tape's VJPs give it: the mean's `g · (1 / width)`, the square's `2 · d · g`, the
+    /// subtraction's `· −1`.
+    static func squaredErrorBackward(_ y: UnsafePointer<Float>, _ p: UnsafePointer<Float>, upstream: Float,
+                                     into dp: UnsafeMutablePointer<Float>, count: Int, width k: Int) {
+        let g = upstream * (1 / Float(k))
+        for i in 0..<count {
+            let d = y[i] - p[i]
+            dp[i] = 2 * d * g * -1
+        }
     }
 }
 
@@ -307,7 +358,9 @@ final class PlanLayers {
     /// True while `layers` are still these layers, with the same weights of the same sizes.
     func matches(_ layers: [Layer]) -> Bool {
         guard layers.count == self.layers.count else { return false }
-        for i in 0..<layers.count where layers[i] !== self.layers[i] { return false }
-        return (front?.matches() ?? true) && stack.matches(layers, from: front?.layerCount ?? 0)
+        guard let front else { return stack.matches(layers) }
+        let n = front.layerCount
+        for i in 0..<n where layers[i] !== self.layers[i] { return false }
+        return front.matches() && stack.matches(layers, from: n)
     }
 }

@@ -119,6 +119,31 @@ enum OptimizerState {
     }
 }
 
+extension Model {
+    /// The optimizer's variables for this model's weights, in Keras's `optimizer.variables` order
+    /// (iteration, learning rate, slots, ...): with ``restoreOptimizerVariables(_:)`` on a model
+    /// rebuilt from this one (a new graph over the same weights), training goes on where this
+    /// one was, as Keras's would with the same variables.
+    public func optimizerVariableValues() throws -> [Tensor] {
+        guard let opt = optimizer else { throw KerasError.invalidState("Model '\(name)' is not compiled: it has no optimizer state") }
+        return try OptimizerState.entries(opt, variables: kerasTrainableWeights).map { try $0.read() }
+    }
+
+    /// Restores the optimizer's variables from ``optimizerVariableValues()`` of a model with the
+    /// same weights and optimizer; a count or shape that differs changes nothing.
+    public func restoreOptimizerVariables(_ values: [Tensor]) throws {
+        guard let opt = optimizer else { throw KerasError.invalidState("Model '\(name)' is not compiled: it has no optimizer state") }
+        let entries = OptimizerState.entries(opt, variables: kerasTrainableWeights)
+        guard values.count == entries.count else {
+            throw KerasError.invalidArgument("Model '\(name)': its optimizer has \(entries.count) variables, \(values.count) were given (another optimizer or other weights)")
+        }
+        for (e, v) in zip(entries, values) where e.shape != v.shape {
+            throw KerasError.shapeMismatch("Model '\(name)': optimizer variable \(e.name) has shape \(e.shape), the value given \(v.shape)")
+        }
+        try OptimizerState.restore(opt, entries: entries, from: values)
+    }
+}
+
 extension String {
     /// `sequential/dense/kernel` → `sequential_dense_kernel`, as Keras names optimizer slots.
     func replacingSlashes() -> String { String(map { $0 == "/" ? "_" : $0 }) }

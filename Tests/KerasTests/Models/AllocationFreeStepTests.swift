@@ -126,6 +126,17 @@ final class AllocationFreeStepTests: XCTestCase {
         XCTAssertEqual(try stepAllocations(model, data.x, data.yOneHot, rows: 32, "tanh MLP"), 0)
     }
 
+    /// A regression MLP: Dense(relu) → Dense(1), mean squared error, Adam. (A metric such as
+    /// "mae" still allocates in its update: 31 mallocs per step, the general metric path.)
+    func testRegressionMLPWarmStepAllocatesNothing() throws {
+        setRandomSeed(10)
+        let iris = Datasets.iris()
+        let y = try Tensor(shape: [150], scalars: (0..<150).map { iris.x.data[$0 * 4 + 3] })
+        let model = try Sequential([InputLayer(shape: [4]), Dense(8, activation: .relu), Dense(1)])
+        try model.compile(optimizer: "adam", loss: "mse")
+        XCTAssertEqual(try stepAllocations(model, iris.x, y, rows: 32, "regression MLP"), 0)
+    }
+
     /// A one-row prediction of a Dense stack makes only its output (one storage object).
     func testOneRowPredictAllocatesOnlyItsOutput() throws {
         let small = try Sequential([Dense(8, activation: .relu, inputShape: [4]), Dense(3, activation: .softmax)])

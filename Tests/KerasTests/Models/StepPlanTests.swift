@@ -239,6 +239,20 @@ final class StepPlanTests: XCTestCase {
            x: iris.x, y: iris.y, batch: 32, epochs: 2, expectPlan: false)
     }
 
+    /// Regression MLPs with mean squared error (no softmax): one target column as a vector or a
+    /// column, three columns, a sigmoid output, with a metric and validation.
+    func testMeanSquaredErrorStepsMatchTheTape() throws {
+        let iris = Datasets.iris()
+        let target = try Tensor(shape: [150], scalars: (0..<150).map { iris.x.data[$0 * 4 + 2] / 7 })
+        let make = { try Sequential([InputLayer(shape: [4]), Dense(8, activation: .relu), Dense(1)]) }
+        let compile = { (m: Model) in try m.compile(optimizer: "adam", loss: "mse", metrics: ["mae"]) }
+        try assertPlanMatchesTape(make, compile: compile, x: iris.x, y: target, batch: 32, validationSplit: 0.2)
+        try assertPlanMatchesTape(make, compile: compile, x: iris.x, y: try Ops.reshape(target, [150, 1]), batch: 40)
+        try assertPlanMatchesTape({ try Sequential([InputLayer(shape: [4]), Dense(5, activation: .tanh), Dense(3, activation: .sigmoid)]) },
+                                  compile: { try $0.compile(optimizer: try SGD(learningRate: 0.1, momentum: 0.5), loss: "mean_squared_error") },
+                                  x: iris.x, y: iris.yOneHot, batch: 25)
+    }
+
     /// Steps of another shape take the general path: another loss, logits, sample weights.
     func testOtherStepsTakeTheGeneralPath() throws {
         let iris = Datasets.iris()

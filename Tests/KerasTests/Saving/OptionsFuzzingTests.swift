@@ -26,6 +26,13 @@ final class OptionsFuzzingTests: XCTestCase {
             ("fit_options.json", "fit", 1), ("fit_huge.json", "fit", 1),
             ("estimator_params.json", "estimator", 7), ("search_grid.json", "estimator", 4),
             ("restore_metadata.json", "estimator", 4),
+            // A fitted classifier's calls with the text as their options: the call options of
+            // keras_estimator_predict_arrays (predict, predict_proba) and _score_arrays (3,
+            // besides new, get/set params, clone and describe as params; refused by the fit
+            // with the model's two units for a binary target), and a partial
+            // keras_estimator_fit_arrays's options (1; refused as params: unknown keys).
+            ("estimator_call_options.json", "estimator", 7),
+            ("estimator_fit_options.json", "estimator", 1),
         ]
         for (name, reader, count) in expected {
             XCTAssertEqual(OptionsFuzzing.run(try seed(name), readers: [reader]), count, "\(name) through \(reader)")
@@ -37,7 +44,8 @@ final class OptionsFuzzingTests: XCTestCase {
     func testSeededMutationsNeverTrap() throws {
         var rng = SystemRandomNumberGeneratorSeeded(seed: 20261203)
         let seeds = try ["compile_adam.json", "compile_huber.json", "fit_options.json", "fit_huge.json",
-                         "estimator_params.json", "search_grid.json", "restore_metadata.json"].map(seed)
+                         "estimator_params.json", "search_grid.json", "restore_metadata.json",
+                         "estimator_call_options.json", "estimator_fit_options.json"].map(seed)
         let replacements = ["9223372036854775807", "-9223372036854775808", "-1", "0", "1e308", "-1e308", "NaN",
                             "Infinity", "null", "true", "\"x\"", "[]", "{}", "[[[[[[[[[[]]]]]]]]]]", "0.5"]
         for round in 0..<120 {

@@ -123,6 +123,108 @@ int main(void) {
               keras_model_fit_arrays(m, NULL, 2, y, 2, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, NULL));
     keras_model_free(m);
 
+    /* keras_model_train_batch, driven batch by batch, takes fit's steps: two models made alike,
+     * one fit for an epoch of 5 unshuffled batches of 8, the other stepped through the same
+     * batches, end with the same figures and predictions. */
+    {
+        keras_model *fitted = NULL, *stepped = NULL;
+        keras_array bx[2], by[2], bsw;
+        const int64_t b_as[2] = {8, 3}, b_bs[2] = {8, 2}, b_y1s[2] = {8, 1}, b_y2s[2] = {8, 2}, b_ws[1] = {8};
+        static float q1[N], q2[N * 2], r1[N], r2[N * 2];
+        const char *compile = "{\"optimizer\": {\"class_name\": \"Adam\", \"config\": {\"learning_rate\": 0.05}}, "
+                              "\"loss\": [\"mse\", \"mae\"], \"metrics\": [[\"mae\"], []]}";
+        char *history = NULL, *logs = NULL;
+        int batch;
+        for (i = 0; i < N; i++) w[i] = 0.5f + (float)(i % 3) / 2;
+        CHECK_OK(keras_set_random_seed(11));
+        CHECK_OK(keras_model_from_json(two_by_two, &fitted));
+        CHECK_OK(keras_set_random_seed(11));
+        CHECK_OK(keras_model_from_json(two_by_two, &stepped));
+        CHECK_OK(keras_model_compile(fitted, compile));
+        CHECK_OK(keras_model_compile(stepped, compile));
+        CHECK_OK(keras_model_fit_arrays(fitted, x, 2, y, 2, &sw, NULL, 0, NULL, 0, NULL,
+                                        "{\"epochs\": 1, \"batch_size\": 8, \"shuffle\": false, \"verbose\": 0}",
+                                        NULL, 0, &history));
+        for (batch = 0; batch < N / 8; batch++) {
+            bx[0].data = a + batch * 8 * 3; bx[0].ndim = 2; bx[0].shape = b_as;
+            bx[1].data = b + batch * 8 * 2; bx[1].ndim = 2; bx[1].shape = b_bs;
+            by[0].data = y1 + batch * 8; by[0].ndim = 2; by[0].shape = b_y1s;
+            by[1].data = y2 + batch * 8 * 2; by[1].ndim = 2; by[1].shape = b_y2s;
+            bsw.data = w + batch * 8; bsw.ndim = 1; bsw.shape = b_ws;
+            keras_string_free(logs); logs = NULL;
+            CHECK_OK(keras_model_train_batch(stepped, bx, 2, by, 2, &bsw, batch == 0, &logs));
+        }
+        printf("fit: %s\nstepped: %s\n", history, logs);
+        /* History lists hold one epoch: "loss": [v] reads as v after the bracket. */
+        {
+            const char *keys[4] = {"loss", "out1_loss", "out2_loss", "out1_mae"};
+            for (i = 0; i < 4; i++) {
+                char pattern[64];
+                const char *p;
+                snprintf(pattern, sizeof pattern, "\"%s\": [", keys[i]);
+                p = strstr(history, pattern);
+                CHECK(p != NULL);
+                CHECK(fabs(atof(p + strlen(pattern)) - json_number(logs, keys[i])) < 1e-5);
+            }
+        }
+        out[0].data = q1; out[0].capacity = N; out[1].data = q2; out[1].capacity = N * 2;
+        CHECK_OK(keras_model_predict_arrays(fitted, x, 2, NULL, NULL, 0, out, 2));
+        out[0].data = r1; out[1].data = r2;
+        CHECK_OK(keras_model_predict_arrays(stepped, x, 2, NULL, NULL, 0, out, 2));
+        for (i = 0; i < N; i++) CHECK(fabsf(q1[i] - r1[i]) < 1e-5f && fabsf(q2[2 * i + 1] - r2[2 * i + 1]) < 1e-5f);
+        /* reset_metrics: the figures are this batch's alone, its loss before the step. */
+        for (i = 0; i < N; i++) w[i] = i == 3 ? 1.0f : 0.0f;
+        keras_string_free(logs); logs = NULL;
+        CHECK_OK(keras_model_evaluate_arrays(stepped, one_x, 2, one_y, 2, NULL, "{\"verbose\": 0}", NULL, 0, &single));
+        CHECK_OK(keras_model_train_batch(stepped, one_x, 2, one_y, 2, NULL, 1, &logs));
+        CHECK(fabs(json_number(logs, "loss") - json_number(single, "loss")) < 1e-5);
+        keras_string_free(single); single = NULL;
+        /* keras_model_copy_optimizer_state: a model made again with the same weights and Adam's
+         * state takes the same next steps as the model it copies; with fresh moments it does not. */
+        {
+            keras_model *again = NULL, *fresh = NULL, *bare = NULL;
+            static float buf[64];
+            int64_t wshape[KERAS_MAX_RANK], size;
+            char *next = NULL, *copied = NULL, *restarted = NULL;
+            int k, d, wdim = 0, n_weights = 0, step;
+            CHECK_OK(keras_model_from_json(two_by_two, &again));
+            CHECK_OK(keras_model_from_json(two_by_two, &fresh));
+            CHECK_OK(keras_model_from_json(two_by_two, &bare));
+            CHECK_OK(keras_model_compile(again, compile));
+            CHECK_OK(keras_model_compile(fresh, compile));
+            CHECK_OK(keras_model_weight_count(stepped, &n_weights));
+            for (k = 0; k < n_weights; k++) {
+                CHECK_OK(keras_model_weight_info(stepped, k, NULL, wshape, KERAS_MAX_RANK, &wdim));
+                for (size = 1, d = 0; d < wdim; d++) size *= wshape[d];
+                CHECK(size <= 64);
+                CHECK_OK(keras_model_get_weight(stepped, k, buf, 64));
+                CHECK_OK(keras_model_set_weight(again, k, buf, size));
+                CHECK_OK(keras_model_set_weight(fresh, k, buf, size));
+            }
+            CHECK_OK(keras_model_copy_optimizer_state(again, stepped));
+            for (step = 0; step < 2; step++) {   /* the second step's loss shows the first update */
+                keras_string_free(next); keras_string_free(copied); keras_string_free(restarted);
+                CHECK_OK(keras_model_train_batch(stepped, x, 2, y, 2, NULL, 1, &next));
+                CHECK_OK(keras_model_train_batch(again, x, 2, y, 2, NULL, 1, &copied));
+                CHECK_OK(keras_model_train_batch(fresh, x, 2, y, 2, NULL, 1, &restarted));
+            }
+            printf("next step: %s\ncopied state: %s\nfresh state: %s\n", next, copied, restarted);
+            CHECK(fabs(json_number(next, "loss") - json_number(copied, "loss")) < 1e-6);
+            CHECK(fabs(json_number(next, "loss") - json_number(restarted, "loss")) > 1e-5);
+            CHECK_ERR(KERAS_ERR_STATE, "not compiled", keras_model_copy_optimizer_state(again, bare));
+            CHECK_ERR(KERAS_ERR_STATE, "not compiled", keras_model_copy_optimizer_state(bare, again));
+            CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "keras_model handle is NULL", keras_model_copy_optimizer_state(again, NULL));
+            keras_string_free(next); keras_string_free(copied); keras_string_free(restarted);
+            keras_model_free(again); keras_model_free(fresh); keras_model_free(bare);
+        }
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "logs_json", keras_model_train_batch(stepped, x, 2, y, 2, NULL, 0, NULL));
+        CHECK_ERR(KERAS_ERR_SHAPE, "has 2 input(s), got 1", keras_model_train_batch(stepped, x, 1, y, 2, NULL, 0, &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "y is NULL but ny is 2", keras_model_train_batch(stepped, x, 2, NULL, 2, NULL, 0, &text));
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "keras_model", keras_model_train_batch(NULL, x, 2, y, 2, NULL, 0, &text));
+        keras_string_free(history); keras_string_free(logs);
+        keras_model_free(fitted); keras_model_free(stepped);
+    }
+
     /* Estimator sample weights: a weight of zero removes a sample from fit and score. */
     {
         static float ex[N * 2], ey[N], ew[N];

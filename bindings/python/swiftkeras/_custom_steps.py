@@ -8,13 +8,20 @@
   Keras passes them (an array, or a list/dict for several inputs or outputs), `sample_weight`
   is fit's (or its class_weight's) or None, and `super().compute_loss` gives the compiled
   loss(es) with their loss_weights. Whether sample weights are fed is fixed at trace time, as
-  jax's trace is: a call that changes it traces again. `fit`, `evaluate` and `test_on_batch`
-  report it as the loss; compiled metrics are the library's.
+  jax's trace is: a call that changes it traces again (weights and optimizer state kept).
+  `fit`, `evaluate` and `test_on_batch` report it as the loss; compiled metrics are the
+  library's.
 - `test_step(data)` and `predict_step(data)` (Keras's TensorFlow/torch form) are called per batch
   from Python, on numpy: `self(x)`, `self.compute_loss`, `self.metrics` (the loss tracker and
   the compiled metrics, with `update_state`/`result`/`reset_state`), `self.compute_metrics`.
-- `train_step` cannot run: its gradients come from a backend (GradientTape, jax.grad, backward).
-  `fit` refuses it, naming the route above: a traced `compute_loss`.
+- `train_step(data)` (Keras's TensorFlow/torch form) is called per batch from Python by a fit
+  loop written as Keras's (callbacks, validation, `steps_per_epoch`, `class_weight` as sample
+  weights); `super().train_step(data)` is the library's training step on that batch
+  (`keras_model_train_batch`: the step fit takes, its figures running through the epoch), so an
+  override may change the batch before it and the logs after it. Gradients cannot come from a
+  backend (GradientTape, jax.grad, backward): where an override asks for them or applies them
+  (`optimizer.apply_gradients`, `zero_grad`, Keras's JAX form `train_step(state, data)`), a
+  clear error names the two routes: `super().train_step`, or a traced `compute_loss`.
 """
 
 from __future__ import annotations
@@ -25,18 +32,21 @@ import numpy as np
 
 from .ops._functional import OpLayer
 
-TRAIN_STEP_ROUTE = (
-    "{cls}.train_step: swiftkeras runs fit's training steps in its library, which computes the "
-    "gradients, so a train_step (whose gradients come from a backend's GradientTape, jax.grad or "
-    "backward) cannot run. Override compute_loss(self, x, y, y_pred, sample_weight=None, "
-    "training=True) with swiftkeras.ops instead: it is traced into the library's graph and "
-    "differentiated there. test_step(data) and predict_step(data) overrides are called per batch.")
+GRADIENTS_ROUTE = (
+    "{what}: swiftkeras trains in its library, which computes the gradients and updates the "
+    "weights itself; gradients from a backend (tf.GradientTape, jax.grad, loss.backward()) cannot "
+    "reach it (the weights seen from Python are numpy copies). In a train_step override, call "
+    "super().train_step(data) for the training step (change the batch before it and the logs "
+    "after it), or override compute_loss(self, x, y, y_pred, sample_weight=None, training=True) "
+    "with swiftkeras.ops instead: it is traced into the library's graph and differentiated there.")
 
 
 def overrides(model, method):
     """True when a class below swiftkeras's Model defines `method`."""
     from .models import Model, Sequential
     from ._model_api import ModelAPI
+    if type(model) in (Sequential, Model):   # no class of the user's (every fit asks)
+        return False
     return any(method in vars(c) for c in type(model).__mro__
                if c not in (Model, Sequential, ModelAPI, object))
 
@@ -47,6 +57,14 @@ class LossTracker:
     def __init__(self, name="loss"):
         self.name = name
         self.reset_state()
+
+    def _follow(self, value, rows, restart):
+        """The library's running loss after a training step over `rows` more samples (weighted
+        by rows, as Keras's train_step updates it)."""
+        if restart:
+            self.reset_state()
+        self._count += float(rows)
+        self._total = float(value) * self._count
 
     def update_state(self, values, sample_weight=None):
         v = np.asarray(values, np.float64)
@@ -81,6 +99,8 @@ class CompileMetrics:
                               None if sample_weight is None else as_float32(sample_weight, "sample_weight")))
 
     def result(self):
+        if self._library is not None:   # the running figures of the library's training steps
+            return dict(self._library)
         if not self._batches or not (self._config.get("metrics") or self._config.get("weighted_metrics")):
             return {}
         yt = np.concatenate([b[0] for b in self._batches])
@@ -95,6 +115,7 @@ class CompileMetrics:
 
     def reset_state(self):
         self._batches = []
+        self._library = None
 
     def __repr__(self):
         return f"<CompileMetrics name={self.name}>"
@@ -419,13 +440,18 @@ def _rows_of(data):
 
 
 def _take(data, start, stop):
+    return _rows_at(data, slice(start, stop))
+
+
+def _rows_at(data, rows):
+    """The rows `rows` (a slice or an index array) of every array in `data`, its structure kept."""
     if data is None:
         return None
     if isinstance(data, (list, tuple)):
-        return type(data)(_take(d, start, stop) for d in data)
+        return type(data)(_rows_at(d, rows) for d in data)
     if isinstance(data, dict):
-        return {k: _take(v, start, stop) for k, v in data.items()}
-    return np.asarray(data)[start:stop]
+        return {k: _rows_at(v, rows) for k, v in data.items()}
+    return np.asarray(data)[rows]
 
 
 def _pythonify(logs):
@@ -434,9 +460,17 @@ def _pythonify(logs):
         if isinstance(value, dict):
             out.update(_pythonify(value))
         else:
-            value = np.asarray(value)
+            value = np.asarray(np.nan if value is None else value)
             out[key] = float(value) if value.ndim == 0 else value
     return out
+
+
+def _metrics_result_or_logs(model, logs):
+    """Keras's `_get_metrics_result_or_logs`: `model.metrics`'s results when their names are the
+    step's logs' (the step updated them), else the last step's logs as returned."""
+    logs = _pythonify(logs)
+    metric_logs = _pythonify(model.get_metrics_result())
+    return metric_logs if set(logs) == set(metric_logs) else logs
 
 
 def evaluate_by_steps(model, x, y, batch_size, sample_weight, return_dict):
@@ -448,10 +482,7 @@ def evaluate_by_steps(model, x, y, batch_size, sample_weight, return_dict):
         if sample_weight is not None:
             data += (_take(sample_weight, start, stop),)
         logs = model.test_step(data)
-    logs = _pythonify(logs)
-    metric_logs = _pythonify(model.get_metrics_result())
-    if set(logs) == set(metric_logs):
-        logs = metric_logs
+    logs = _metrics_result_or_logs(model, logs)
     if return_dict:
         return logs
     names = []
@@ -470,6 +501,205 @@ def predict_by_steps(model, x, batch_size):
     if parts and isinstance(parts[0], dict):
         return {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
     return np.concatenate([np.asarray(p) for p in parts])
+
+
+# ---- train_step called per batch, super().train_step taken by the library ----------------
+
+def library_train_step(model, x, y, sample_weight):
+    """Keras's default train step: the library's training step on this batch (forward pass,
+    loss with penalties and added losses, gradients, optimizer update: fit's step), its loss and
+    compiled metrics running on through the epoch as Keras's `model.metrics` do (reset by
+    `reset_metrics()`, which fit calls at each epoch's start). `model.metrics` follow the
+    library's figures; returns them (Keras: `compute_metrics`'s result)."""
+    import json
+    from . import _lib, _native
+    if not _lib.has("keras_model_train_batch"):
+        raise NotImplementedError(f"{type(model).__name__}.train_step: super().train_step needs "
+                                  f"keras_model_train_batch, which this libkeras.so lacks")
+    _, xs_list, ys_list, sw = model._training_arrays(x, y, sample_weight, "fit")
+    restart = model.__dict__.get("_train_metrics_fresh", True)
+    px, py = _native.pack(xs_list), _native.pack(ys_list)
+    pw = _native.pack([sw] if sw is not None else [])
+    text = _native.take_string(_lib.keras_model_train_batch, model._handle, px.pointer, px.count,
+                               py.pointer, py.count, pw.pointer, int(bool(restart)))
+    model._train_metrics_fresh = False
+    logs = {k: np.asarray(v, np.float32) if isinstance(v, list) else np.float32(np.nan if v is None else v)
+            for k, v in model._user_log_names(json.loads(text)).items()}
+    for m in model.metrics:
+        if isinstance(m, LossTracker):
+            m._follow(logs.get("loss", np.nan), len(xs_list[0]), restart)
+        elif isinstance(m, CompileMetrics):
+            m._library = {k: v for k, v in logs.items() if k != "loss"}
+    return logs
+
+
+class _ArrayBatches:
+    """The batches of array data for a Python fit loop, as the library's EpochIterator (Keras 3's
+    over arrays) makes them: a new permutation per pass when shuffling; with `steps_per_epoch`
+    the position carries over from one epoch to the next and an epoch ends early, with Keras's
+    warning, when the data run out."""
+
+    def __init__(self, data, rows, batch_size, shuffle, steps_per_epoch):
+        self.data, self.rows = data, rows
+        self.size = int(batch_size or 32)
+        if self.size <= 0:
+            raise ValueError(f"fit: batch_size must be positive, got {batch_size}")
+        self.shuffle, self.steps_per_epoch = bool(shuffle), steps_per_epoch
+        self.order, self.cursor = np.arange(rows), rows
+
+    @property
+    def num_batches(self):
+        return self.steps_per_epoch or math.ceil(self.rows / self.size)
+
+    def epoch(self):
+        for step in range(self.num_batches):
+            if self.steps_per_epoch is not None and step > 0 and self.cursor >= self.rows:
+                import warnings
+                warnings.warn("Your input ran out of data; interrupting training. Make sure that "
+                              "your dataset or generator can generate at least `steps_per_epoch "
+                              "* epochs` batches. You may need to use the `.repeat()` function "
+                              "when building your dataset.", stacklevel=3)
+                return
+            if self.cursor >= self.rows or (self.steps_per_epoch is None and step == 0):
+                self.order = np.random.permutation(self.rows) if self.shuffle else np.arange(self.rows)
+                self.cursor = 0
+            end = min(self.cursor + self.size, self.rows)
+            rows = self.order[self.cursor:end] if self.shuffle else slice(self.cursor, end)
+            self.cursor = end
+            yield step, _rows_at(self.data, rows)
+
+
+class _DatasetBatches:
+    """The batches of a PyDataset, dataset or generator, one epoch at a time (as given: Keras
+    hands them to train_step as they come), class weights added as sample weights."""
+
+    def __init__(self, data, steps_per_epoch, class_weight):
+        self.data, self.steps_per_epoch, self.class_weight = data, steps_per_epoch, class_weight
+        self.num_batches = steps_per_epoch or (len(data) if hasattr(data, "__len__") else None)
+
+    def epoch(self):
+        from . import _datasets
+        batches = _datasets._take(self.data, self.steps_per_epoch)
+        for step, batch in enumerate(batches):
+            if self.class_weight:
+                x, y, sw = unpack_x_y_sample_weight(batch)
+                if sw is not None:
+                    raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+                batch = (x, y, class_weight_to_sample_weight(y, self.class_weight))
+            yield step, batch
+        if isinstance(self.data, _datasets.PyDataset):
+            self.data.on_epoch_end()
+
+
+def _refuse_stateless_form(model):
+    """Keras's JAX form `train_step(self, state, data)` returns new variable values computed
+    with jax.grad: refused before any step, naming the routes."""
+    import inspect
+    try:
+        params = [p for p in inspect.signature(model.train_step).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    except (TypeError, ValueError):
+        return
+    if len(params) >= 2:
+        raise NotImplementedError(GRADIENTS_ROUTE.format(
+            what=f"{type(model).__name__}.train_step(state, data) is Keras's JAX form, which "
+                 f"computes new weights with jax.grad from the state it is given"))
+
+
+def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split,
+                 validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+                 steps_per_epoch, validation_steps, validation_batch_size, validation_freq):
+    """Keras's fit (its TensorFlow/torch loop) with an overridden `train_step(data)`: one call per
+    batch from Python, Python callbacks called as Keras calls them, `validation_data` (or
+    `validation_split`'s last rows) evaluated at the end of each epoch (`validation_freq`),
+    `History` returned. Ctrl-C raises KeyboardInterrupt between steps, the weights those of the
+    last finished step."""
+    from . import _datasets, _text_callables
+    from ._plugins import PythonCallback
+    from .callbacks import CallbackList, ProgbarLogger, _RecordingHistory
+    from .models import History, _flat_callbacks, _verbosity
+    _refuse_stateless_form(model)
+    cls = type(model).__name__
+    user = _flat_callbacks(callbacks) or []
+    library_run = [c for c in user if not isinstance(c, PythonCallback)]
+    if library_run:
+        raise NotImplementedError(
+            f"fit: {cls}.train_step is called per batch from Python, where "
+            f"{type(library_run[0]).__name__} (a callback the library runs inside its own fit) "
+            f"cannot be driven. Write the callback in Python (keras.callbacks.Callback), or train "
+            f"without the train_step override (a traced compute_loss keeps the library's fit)")
+    if _datasets.is_dataset(x):
+        if validation_split:
+            raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays, "
+                             "not for datasets or generators")
+        batches = _DatasetBatches(x, steps_per_epoch, class_weight)
+    else:
+        if x is None or y is None:
+            raise ValueError("fit: x and y are required")
+        x = _text_callables.model_inputs(model, x)
+        if class_weight:
+            sample_weight = model._class_weight_as_sample_weight(y, class_weight, sample_weight)
+        rows = _rows_of(list(x.values()) if isinstance(x, dict) else x)
+        if validation_split and validation_data is None:
+            if not 0 < validation_split < 1:
+                raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
+            split = int(math.floor(rows * (1.0 - validation_split)))   # Keras: the last rows
+            if split <= 0 or split >= rows:
+                raise ValueError(f"fit: validation_split={validation_split} leaves no samples for "
+                                 f"training or validation ({rows} samples)")
+            validation_data = (_take(x, split, rows), _take(y, split, rows)) +                 ((_take(sample_weight, split, rows),) if sample_weight is not None else ())
+            x, y, sample_weight = _take(x, 0, split), _take(y, 0, split), _take(sample_weight, 0, split)
+            rows = split
+        data = (x, y) if sample_weight is None else (x, y, sample_weight)
+        batches = _ArrayBatches(data, rows, batch_size, shuffle, steps_per_epoch)
+    if validation_data is not None and not _datasets.is_dataset(validation_data) and             (not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3)):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or "
+                         "(x_val, y_val, val_sample_weight)")
+    if model._handle is None:   # Keras builds the model before the first step
+        first = _datasets._take(x, 1)[0] if isinstance(x, _datasets.PyDataset) else \
+            None if _datasets.is_dataset(x) else (_take(x, 0, 1), None)
+        if first is not None:
+            model._ensure_handle(_text_callables.model_inputs(model, unpack_x_y_sample_weight(first)[0]))
+    verbose = _verbosity(verbose, 1)
+    history = _RecordingHistory()
+    cbs = CallbackList(user + ([ProgbarLogger()] if verbose else []) + [history], model=model,
+                       verbose=verbose, epochs=int(epochs), steps=batches.num_batches)
+    model._stop_training = False
+    model._fitting = True
+    try:
+        cbs.on_train_begin()
+        logs, training_logs = {}, None
+        for epoch in range(int(initial_epoch), int(epochs)):
+            model.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            for step, batch in batches.epoch():
+                cbs.on_train_batch_begin(step)
+                logs = _pythonify(model.train_step(batch))
+                cbs.on_train_batch_end(step, logs)
+                if model.stop_training:
+                    break
+            epoch_logs = dict(_metrics_result_or_logs(model, logs))
+            if validation_data is not None and (epoch + 1) % int(validation_freq) == 0:
+                if _datasets.is_dataset(validation_data):
+                    val = model.evaluate(validation_data, steps=validation_steps, verbose=0,
+                                         callbacks=user or None, return_dict=True)
+                else:
+                    vx, vy, vsw = (tuple(validation_data) + (None,))[:3]
+                    val = model.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
+                                         batch_size=validation_batch_size or batch_size,
+                                         callbacks=user or None)
+                epoch_logs.update({"val_" + k: v for k, v in _pythonify(val).items()})
+            cbs.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
+            if model.stop_training:
+                break
+        cbs.on_train_end(training_logs)
+    finally:
+        model._fitting = False
+    model.history = History(model, {"history": history.history, "epoch": history.epoch,
+                                    "params": {"epochs": int(epochs), "verbose": verbose,
+                                               "steps": batches.num_batches}})
+    return model.history
 
 
 def unpack_x_y_sample_weight(data):

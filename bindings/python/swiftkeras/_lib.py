@@ -342,6 +342,10 @@ _declare("keras_model_fit_arrays", [keras_model_p, keras_array_p, c_int32, keras
                                     keras_array_p, keras_array_p, c_int32, keras_array_p, c_int32,
                                     keras_array_p, c_char_p, POINTER(keras_callback_p), c_int32,
                                     char_pp], c_int32)
+_declare("keras_model_history", [keras_model_p, char_pp, c_void_p, c_int64, int64_p], c_int32)
+_declare("keras_model_train_batch", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
+                                     keras_array_p, c_int32, char_pp], c_int32)
+_declare("keras_model_copy_optimizer_state", [keras_model_p, keras_model_p], c_int32)
 _declare("keras_model_evaluate_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p,
                                          c_int32, keras_array_p, c_char_p,
                                          POINTER(keras_callback_p), c_int32, char_pp], c_int32)

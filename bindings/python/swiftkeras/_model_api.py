@@ -98,9 +98,11 @@ class ModelAPI:
 
     def reset_metrics(self):
         """Keras `model.reset_metrics()`: resets `model.metrics` (fit and evaluate start theirs,
-        in the library, from zero at every call)."""
+        in the library, from zero at every call; the next `super().train_step` starts the
+        library's running figures again)."""
         for m in self.metrics:
             m.reset_state()
+        self._train_metrics_fresh = True
 
     def get_metrics_result(self):
         """Keras `get_metrics_result()`: each metric's result, the compiled ones by name."""
@@ -128,7 +130,18 @@ class ModelAPI:
         return self.get_metrics_result()
 
     def train_step(self, data):
-        raise NotImplementedError(_custom_steps.TRAIN_STEP_ROUTE.format(cls=type(self).__name__))
+        """Keras's default train step (what an override calling `super().train_step(data)` gets):
+        the library's training step on this batch, the one fit takes (forward pass, loss with
+        penalties, gradients, optimizer update), with the loss and compiled metrics running on
+        through the epoch in `self.metrics`; returns their figures, as Keras's logs."""
+        x, y, sample_weight = _custom_steps.unpack_x_y_sample_weight(data)
+        return _custom_steps.library_train_step(self, x, y, sample_weight)
+
+    def zero_grad(self, set_to_none=True):
+        """Keras's torch form of train_step starts with `self.zero_grad()`: its gradients would
+        come from torch, so it fails here, naming what works instead."""
+        raise NotImplementedError(_custom_steps.GRADIENTS_ROUTE.format(
+            what=f"{type(self).__name__}.zero_grad() (a torch train_step's gradients)"))
 
     def test_step(self, data):
         """Keras's default test step, on numpy (what an override calling super() gets)."""
@@ -145,12 +158,24 @@ class ModelAPI:
 
     @property
     def losses(self):
-        """Keras 3 `model.losses`: the activity penalties and `add_loss` values of the last call
-        `model(x)` (fit, evaluate and predict clear them, as Keras's steps do), then the weight
-        regularization penalties at the current weights, in `trainable_weights` order; float32
-        scalars. The library computes them all (keras_model_call, keras_model_weight_losses)."""
-        entries = list(self.__dict__.get("_call_loss_entries") or []) + self._weight_losses()
-        return [np.float32(v) for _, v in entries]
+        """Keras 3 `model.losses`: each layer's activity penalties and `add_loss` values of its
+        last call, in the model's layer order (a call `model(x)` sets every layer's, a layer
+        called alone replaces its own; fit, evaluate and predict clear them, as Keras's steps
+        do), then the weight regularization penalties at the current weights, in
+        `trainable_weights` order; float32 scalars. The library computes them all
+        (keras_model_call, keras_model_weight_losses)."""
+        entries = list(self.__dict__.get("_call_loss_entries") or [])
+        names = [info["name"] for info in self._layers_info()] if self._handle is not None \
+            else [layer.name for layer in self._layers]
+        by_name = {layer.name: layer for layer in self._layers}
+        values = [v for path, v in entries if path[:1] not in {(n,) for n in names}]
+        for name in names:
+            layer = by_name.get(name)
+            if layer is not None:
+                values += list(layer.__dict__.get("_call_losses") or [])
+            else:
+                values += [v for path, v in entries if path[:1] == (name,)]
+        return [np.float32(v) for v in values + [v for _, v in self._weight_losses()]]
 
     # -- execution flags -------------------------------------------------------------------
     @property
@@ -321,9 +346,15 @@ class ModelAPI:
     def _retrace_compute_loss(self, spec):
         """The compute_loss graph traced (again) for these LossInputs: at the first fit or
         evaluate of a model built before, or when sample weights come or go or the targets
-        change shape, keeping the weights (jax traces again when its inputs change)."""
-        from .models import _graph_layers
+        change shape, keeping the weights and the optimizer's state (jax traces again when its
+        inputs change; the variables, and so Adam's moments, stay)."""
+        from . import _lib
+        from .models import _free, _graph_layers, _owned
         weights = self.get_weights() if self._handle is not None else None
+        config = self._compile_config
+        # The library compiled the old model when it had the compute_loss graph or a loss.
+        compiled = config is not None and (getattr(self, "_compute_loss_graph", False) or
+                                           config.get("loss") is not None)
         if getattr(self, "_compute_loss_graph", False):
             inputs, outputs = self._compute_loss_base
             self._functional = (inputs, outputs)
@@ -331,9 +362,20 @@ class ModelAPI:
             self._compute_loss_graph = False
         self._compute_loss_inputs = spec
         self._trace_compute_loss()
-        if weights is not None:
+        if weights is None:
+            return
+        # The old library model lives until the new one has its weights and optimizer state
+        # (taken out of the owned handles first: weak references to one model compare equal).
+        old = _owned.pop(self._handle_ref, None) if self._handle_ref is not None else None
+        self._handle_ref = None
+        try:
             self._new_handle(self._model_config())
             self.set_weights(weights)
+            if compiled and _lib.has("keras_model_copy_optimizer_state"):
+                from ._native import check
+                check(_lib.keras_model_copy_optimizer_state(self._handle, old))
+        finally:
+            _free(old)
 
     def _tracked_layers(self):
         """Before tracing: the layers a subclassed model holds as attributes, as Keras tracks."""

@@ -180,6 +180,9 @@ def decode_strings(values) -> np.ndarray:
     return np.array(json.loads(text), dtype=object).reshape(arr.shape)
 
 
+_FLOAT_P = POINTER(c_float)
+
+
 class ArrayPack:
     """float32 arrays and their keras_array descriptors, kept alive for one call (the library
     reads the arrays in place)."""
@@ -187,13 +190,10 @@ class ArrayPack:
     def __init__(self, arrays: list[np.ndarray]):
         self.arrays = arrays
         self._shapes = [(c_int64 * max(a.ndim, 1))(*a.shape) for a in arrays]
-        n = len(arrays)
-        self.structs = (_lib.keras_array * max(n, 1))()
-        for i, (a, s) in enumerate(zip(arrays, self._shapes)):
-            self.structs[i].data = a.ctypes.data_as(POINTER(c_float))
-            self.structs[i].shape = s
-            self.structs[i].ndim = a.ndim
-        self.count = n
+        self.count = n = len(arrays)
+        self.structs = (_lib.keras_array * max(n, 1))(*[
+            _lib.keras_array(ctypes.cast(a.ctypes.data, _FLOAT_P), a.ndim, s)
+            for a, s in zip(arrays, self._shapes)])
 
     @property
     def pointer(self):
@@ -201,7 +201,11 @@ class ArrayPack:
 
 
 def pack(arrays) -> ArrayPack:
-    return ArrayPack(list(arrays))
+    arrays = list(arrays)
+    return ArrayPack(arrays) if arrays else _NO_ARRAYS
+
+
+_NO_ARRAYS = ArrayPack([])   # what a fit without sample weights or validation data passes
 
 
 def int64_array(values):

@@ -10,6 +10,7 @@ by the library with its message when the object reaches it.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -38,6 +39,7 @@ def pop_scope() -> None:
     _scope.stack.pop()
 
 
+@functools.lru_cache(maxsize=1024)
 def snake_case(name: str) -> str:
     """Keras's `to_snake_case`: Dense -> dense, BatchNormalization -> batch_normalization."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)

@@ -13,6 +13,7 @@ import ctypes
 import json
 import math
 import platform
+import _signal
 import signal
 import threading
 
@@ -134,8 +135,10 @@ def native_interrupt_guard():
     `check` raises as KeyboardInterrupt; nothing crosses into Python during the call. Python's
     own handler (and its sigaction flags) come back afterwards. Only on the main thread, and
     only while Python's default SIGINT handling is in place."""
+    # _signal.getsignal: signal.getsignal's value without its enum lookup (which raises and
+    # catches a ValueError for a function handler: a tenth of a short fit's Python side).
     if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            _signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield
         return
     previous, ours = _SigAction(), _SigAction()

@@ -305,14 +305,14 @@ class BaseWrapper(BaseEstimator):
         """This estimator as `fit(X, y)` leaves it, from a model the library already trained
         on (X, y) with these parameters (a native search's refit, keras_estimator_model) and
         the metadata of the estimator that trained it (keras_estimator_metadata):
-        initialize's attributes and model, then `model`'s weights and optimizer variables (a
-        .weights.h5 holds both, as pickling takes them) and the history, so that training
-        continues as the refit's own would. Predictions, scores and further training then go
-        through a library estimator rebuilt from the metadata (keras_estimator_restore), as
-        after a fit."""
-        from .models import _load_weights_file_bytes, _weights_file_bytes
+        initialize's attributes and model, then `model`'s weights, optimizer state
+        (keras_model_copy_optimizer_state) and history, so that it trains on as the refit's own
+        estimator would. Predictions, scores and further training then go through a library
+        estimator rebuilt from the metadata (keras_estimator_restore), as after a fit."""
+        from . import _lib, _native
         self.initialize(X, y)
-        _load_weights_file_bytes(self.model_, _weights_file_bytes(model))
+        self.model_.set_weights(model.get_weights())
+        _native.check(_lib.keras_model_copy_optimizer_state(self.model_._handle, model._handle))
         self.history_ = defaultdict(list, {k: list(v) for k, v in metadata["history_"].items()})
         if not self._user_target_encoder() and self._estimator_target(y) is not None:
             self._library_estimator = _LibraryEstimator.restore(
@@ -619,6 +619,7 @@ class _LibraryEstimator:
         # fitted on targets the Python target encoder encoded (target_encoder "passthrough")
         self.passthrough = self.params.get("target_encoder") == "passthrough"
         self.counts = {}  # history entries per key since this estimator took model
+        self._units = None  # (model handle, output values per sample), see units()
         self._finalizer = weakref.finalize(self, _lib.keras_estimator_free, handle)
 
     @classmethod
@@ -688,7 +689,9 @@ class _LibraryEstimator:
         self.model._native_fit(callbacks, fit, probe)
         history = _native.take_json(_lib.keras_estimator_metadata, self.handle)["history_"]
         seen, self.counts = self.counts, {k: len(v) for k, v in history.items()}
-        return {k: v[seen.get(k, 0):] for k, v in history.items()}
+        # JSON writes a non-finite figure as null; Keras's History (and model.fit's here) holds
+        # the float.
+        return {k: [np.nan if e is None else e for e in v[seen.get(k, 0):]] for k, v in history.items()}
 
     def state(self):
         """What restore takes to rebuild this estimator elsewhere (pickling)."""
@@ -720,9 +723,7 @@ class _LibraryEstimator:
         predicts them as an object array of strings."""
         from . import _lib, _native
         px, n = _native.pack(xs), len(xs[0])
-        units = sum(int(np.prod([d or 1 for d in self.model._io_shape(False, i, 1)[1:]]))
-                    for i in range(self.model._io_count(False)))
-        out = np.empty(n * max(units, 2), np.float32)
+        out = np.empty(n * max(self.units(), 2), np.float32)
         output = _lib.keras_output()
         output.data = out.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         output.capacity = out.size
@@ -738,6 +739,16 @@ class _LibraryEstimator:
                 _lib.keras_string_free(raw)
         shape = tuple(output.shape[i] for i in range(output.ndim))
         return out[:int(np.prod(shape))].reshape(shape)
+
+    def units(self):
+        """The model's output values per sample (all outputs), asked of the library once per
+        model handle."""
+        handle = self.model._handle
+        if self._units is None or self._units[0] != handle:
+            count = sum(int(np.prod([d or 1 for d in self.model._io_shape(False, i, 1)[1:]]))
+                        for i in range(self.model._io_count(False)))
+            self._units = (handle, count)
+        return self._units[1]
 
     def score(self, xs, y, sample_weight, options, callbacks=None):
         from . import _lib, _native

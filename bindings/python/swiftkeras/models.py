@@ -14,7 +14,7 @@ import math
 import os
 import sys
 import weakref
-from ctypes import byref, c_int32, c_int64
+from ctypes import byref, c_char_p, c_int32, c_int64
 
 import numpy as np
 
@@ -96,9 +96,11 @@ def _per_class(value):
 def _flat_callbacks(callbacks):
     """The callbacks of a list or a CallbackList, nested CallbackLists flattened; a
     ProgbarLogger is left out (the library draws the bar as `verbose` says, as Keras's would)."""
+    if not callbacks:
+        return []
     from .callbacks import CallbackList, ProgbarLogger
     out = []
-    for cb in callbacks or []:
+    for cb in callbacks:
         out.extend(cb if isinstance(cb, CallbackList) else [cb])
     return [cb for cb in out if not isinstance(cb, ProgbarLogger)]
 
@@ -608,7 +610,13 @@ class Model(ModelAPI):
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
         self._clear_call_losses()
         if _custom_steps.overrides(self, "train_step"):
-            raise NotImplementedError(_custom_steps.TRAIN_STEP_ROUTE.format(cls=type(self).__name__))
+            return _custom_steps.fit_by_steps(
+                self, x, y, batch_size=batch_size, epochs=nb_epoch or epochs, verbose=verbose,
+                callbacks=callbacks, validation_split=validation_split,
+                validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+                sample_weight=sample_weight, initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size, validation_freq=validation_freq)
         if _datasets.is_dataset(x):
             if y is not None:
                 raise ValueError("fit: `y` must not be given with a dataset or generator (its "
@@ -677,10 +685,10 @@ class Model(ModelAPI):
                 pw = _native.pack([sw] if sw is not None else [])
                 pvx, pvy = _native.pack(vxs), _native.pack(vys)
                 pvw = _native.pack([vsw] if vsw is not None else [])
-                return _native.take_string(
-                    _lib.keras_model_fit_arrays, self._handle, px.pointer, px.count, py.pointer,
-                    py.count, pw.pointer, pvx.pointer, pvx.count, pvy.pointer, pvy.count,
-                    pvw.pointer, dumps(options), cbs, k)
+                check(_lib.keras_model_fit_arrays(
+                    self._handle, px.pointer, px.count, py.pointer, py.count, pw.pointer,
+                    pvx.pointer, pvx.count, pvy.pointer, pvy.count, pvw.pointer, dumps(options),
+                    cbs, k, None))
             else:
                 xs, ys = xs_list[0], ys_list[0]
                 if vxs:
@@ -689,12 +697,11 @@ class Model(ModelAPI):
                     nv = len(vxs[0])
                     xs, ys = np.concatenate([xs, vxs[0]]), np.concatenate([ys, vys[0]])
                     options["validation_split"] = (nv + 0.5) / (n + nv)
-                return _native.take_string(
-                    _lib.keras_model_fit, self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
-                    cbs, k)
-        text = self._native_fit(callbacks, native_fit, probe)
-        return self._record_history(json.loads(text) if text else {}, initial_epoch, epochs,
-                                    options["verbose"])
+                check(_lib.keras_model_fit(self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
+                                           cbs, k, None))
+        self._native_fit(callbacks, native_fit, probe)
+        return self._record_history(_last_history(self._handle, int(epochs) - int(initial_epoch)),
+                                    initial_epoch, epochs, options["verbose"])
 
     def _native_fit(self, callbacks, call, probe):
         """Runs `call(callback_array, count)`, a library fit of this model (keras_model_fit, or
@@ -979,8 +986,10 @@ class Model(ModelAPI):
             layer._call_losses = [v for path, v in entries if path[:1] == (layer.name,)]
 
     def _clear_call_losses(self):
-        """Keras clears the losses of the last call when a step or a new call runs."""
-        if self.__dict__.get("_call_loss_entries"):
+        """Keras clears the losses of the last call (the model's, or a layer's alone) when a
+        step or a new call runs."""
+        if self.__dict__.get("_call_loss_entries") or \
+                any(layer.__dict__.get("_call_losses") for layer in self._layers):
             self._set_call_losses([])
 
     def _weight_losses(self):
@@ -1322,6 +1331,33 @@ def _flush_library_output():
 def _buffer(arr):
     """(data, ndim, shape) of a float32 C-contiguous array: the ABI reads it in place."""
     return arr.ctypes.data, arr.ndim, (c_int64 * max(arr.ndim, 1))(*arr.shape)
+
+
+def _last_history(handle, epochs):
+    """The History of the model's last fit, {"loss": [...], ...} in Keras's order, read as
+    numbers (keras_model_history): writing and parsing them as JSON text cost a short fit of
+    many epochs more than the rest of its Python side. A per-class metric: a list per epoch."""
+    values = np.empty(min(max(epochs, 1), 4096) * 8, np.float64)
+    layout, count = c_char_p(), c_int64()
+    status = _lib.keras_model_history(handle, byref(layout), values.ctypes.data, values.size,
+                                      byref(count))
+    if status == _native.BUFFER_TOO_SMALL:
+        values = np.empty(count.value, np.float64)
+        status = _lib.keras_model_history(handle, byref(layout), values.ctypes.data, values.size,
+                                          byref(count))
+    raw = ctypes.cast(layout, ctypes.c_void_p)
+    try:
+        check(status)
+        columns = json.loads(layout.value)
+    finally:
+        if raw.value:
+            _lib.keras_string_free(raw)
+    history, at = {}, 0
+    for key, n, width in columns:
+        block = values[at:at + n * width]
+        history[key] = block.tolist() if width == 1 else block.reshape(n, width).tolist()
+        at += n * width
+    return history
 
 
 def _weight_trainable(handle, index):

@@ -17,6 +17,21 @@ class Optimizer(KerasObject):
     def learning_rate(self):
         return self._config.get("learning_rate", self._config.get("lr"))
 
+    def apply_gradients(self, grads_and_vars):
+        """Keras `optimizer.apply_gradients`: gradients computed in Python cannot train the
+        library's weights; fails naming the routes that do (see `apply`)."""
+        self._refuse("apply_gradients")
+
+    def apply(self, grads, trainable_variables=None):
+        """Keras `optimizer.apply(grads, variables)`: refused as `apply_gradients` is."""
+        self._refuse("apply")
+
+    def _refuse(self, method):
+        from ._custom_steps import GRADIENTS_ROUTE
+        raise NotImplementedError(GRADIENTS_ROUTE.format(
+            what=f"optimizer.{method}(...) was given gradients from Python (a train_step override "
+                 f"computing them with a backend)"))
+
 
 def _library_optimizers():
     """The library's built-in optimizer classes with their first argument (the positional one:

@@ -1,7 +1,7 @@
 """Keras 3's customization points of a Model's steps (issue 16 point 2), against real Keras 3:
 a `compute_loss` override written with ops is traced once into the library's graph and trains
-to Keras's weights; `test_step(data)` / `predict_step(data)` overrides are called per batch;
-a `train_step` override is refused with the supported route named."""
+to Keras's weights; `test_step(data)` / `predict_step(data)` overrides are called per batch
+(`train_step` overrides: test_train_step.py)."""
 
 import numpy as np
 import pytest
@@ -171,24 +171,6 @@ def test_test_step_and_predict_step_overrides_run_per_batch_as_keras():
     assert x is X and y is Y and w is None
 
 
-def test_train_step_override_is_refused_naming_the_route():
-    class Custom(sk.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = sk.layers.Dense(1)
-
-        def call(self, x):
-            return self.dense(x)
-
-        def train_step(self, data):
-            raise AssertionError("not called")
-
-    model = Custom()
-    model.compile("sgd", "mse")
-    with pytest.raises(NotImplementedError, match=r"Custom.train_step.*compute_loss.*swiftkeras.ops"):
-        model.fit(X, Y[:, :1], epochs=1, verbose=0)
-
-
 # ---- compute_loss as Keras 3 calls it: x, sample weights, several outputs, super() ----------
 
 def _fit_both(build, fit_kwargs, epochs=2, evaluate=None):
@@ -312,6 +294,30 @@ def test_compute_loss_receives_fits_sample_weight_and_none_without():
         results = _fit_both(_weighted, dict(x=X[rows[0]], y=LABELS[rows[0]], sample_weight=weights[rows[0]],
                                             validation_data=validation))
         assert sorted(results[0][0]) == ["loss", "val_loss"]
+
+
+def test_retracing_for_sample_weights_keeps_the_optimizer_state():
+    # Adam's moments and iteration count carry over when a fit without sample weights follows
+    # one with them (the graph is traced again; in Keras the variables are the same).
+    weights = np.linspace(0.2, 2.0, len(X)).astype("float32")
+    results = []
+    for lib in (sk, keras):
+        model = _weighted_class(lib)()
+        model(X[:1])
+        init = np.random.default_rng(3)
+        model.set_weights([init.normal(scale=0.5, size=np.shape(w)).astype("float32")
+                           for w in model.get_weights()])
+        model.compile(lib.optimizers.Adam(0.02))
+        first = model.fit(X, LABELS, sample_weight=weights, epochs=2, batch_size=8, shuffle=False,
+                          verbose=0).history["loss"]
+        second = model.fit(X, LABELS, epochs=2, batch_size=8, shuffle=False, verbose=0).history["loss"]
+        third = model.fit(X, LABELS, sample_weight=weights, epochs=1, batch_size=8, shuffle=False,
+                          verbose=0).history["loss"]
+        results.append((first + second + third, [np.asarray(w) for w in model.get_weights()]))
+    (ours_loss, ours_w), (ref_loss, ref_w) = results
+    np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-5)
+    for a, b in zip(ours_w, ref_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
 def test_compute_loss_receives_class_weight_as_sample_weight():

@@ -199,6 +199,31 @@ def test_model_and_layer_losses_as_keras():
     assert all(isinstance(v, np.float32) for v in _regularized(sk).losses)
 
 
+def test_a_layer_called_alone_after_the_model_updates_the_models_losses():
+    x = np.arange(12, dtype=np.float32).reshape(4, 3) / 10 - 0.4
+    other = np.array([[1.0, -2.0, 0.5]], np.float32)
+    seen = {}
+    for name, lib in (("ours", sk), ("keras", keras)):
+        m = _regularized(lib)
+        m(x)
+        log = {"after_call": _floats(m.losses)}
+        m.get_layer("d")(other)              # d's activity penalty is now other's
+        log["after_d_alone"] = _floats(m.losses)
+        log["d"] = _floats(m.get_layer("d").losses)
+        m.get_layer("o")(np.ones((2, 2), np.float32))   # o adds no call loss: the list stays
+        log["after_o_alone"] = _floats(m.losses)
+        m.predict(x, verbose=0)              # a step clears every layer's call losses
+        log["after_predict"] = _floats(m.losses)
+        m.get_layer("d")(other)
+        log["d_alone_after_predict"] = _floats(m.losses)
+        seen[name] = log
+    ours, ref = seen["ours"], seen["keras"]
+    assert ref["after_d_alone"] != ref["after_call"]   # the test can fail
+    for key in ref:
+        assert len(ours[key]) == len(ref[key]), key
+        np.testing.assert_allclose(ours[key], ref[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
 def test_a_layer_called_alone_lists_its_activity_penalty():
     x = np.array([[1.0, -2.0], [0.5, 0.25]], np.float32)
     values = []
@@ -245,9 +270,9 @@ def _custom_model(lib, scale):
     return lib.Sequential([lib.Input((4,)), scope["CustomDense"](), lib.layers.Dense(1)])
 
 
-def _fit(lib, scale, x, y):
-    model = _custom_model(lib, scale)
-    init = np.random.default_rng(3)
+def _fit(lib, scale, x, y, make=None, seed=3):
+    model = (make or _custom_model)(lib, scale)
+    init = np.random.default_rng(seed)
     model.set_weights([init.normal(scale=0.5, size=w.shape).astype(np.float32)
                        for w in model.get_weights()])
     model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.1), loss="mse")
@@ -286,3 +311,68 @@ def test_custom_gradient_inside_jvp_uses_the_gradient_function():
         p, t = ops.jvp(scope["scaled_tanh"], (z,), (tz,))
         np.testing.assert_allclose(p, np.tanh(z), rtol=1e-6)
         np.testing.assert_allclose(t, scale * (1 - np.tanh(z) ** 2) * tz, rtol=1e-5, atol=1e-7)
+
+
+# ---- custom_gradient of several outputs, tensors as keyword arguments --------------------
+
+TWO_OUTPUTS = '''
+@ops.custom_gradient
+def tanh_and_sine(z, w):
+    h = ops.matmul(z, w)
+    t, s = ops.tanh(h), ops.sin(h)
+
+    def grad(upstreams):            # jax's form: the outputs' upstream gradients as one tuple
+        dt, ds = upstreams
+        dh = (dt * (1.0 - ops.square(t)) + ds * ops.cos(h)) * SCALE
+        return ops.matmul(dh, ops.transpose(w)), ops.matmul(ops.transpose(z), dh)
+
+    def grad_each(dt, ds):          # TensorFlow's form: one argument per output
+        return grad((dt, ds))
+
+    return (t, s), (grad_each if EACH else grad)
+
+
+class TwoOut(keras.layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 3), initializer="glorot_uniform", name="w")
+
+    def call(self, x):
+        # A tensor as a keyword argument where the library runs it: Keras's JAX backend refuses
+        # that (jax.custom_gradient's wrapper takes *args, **kwargs, so custom_vjp cannot bind
+        # them to positions), so Keras runs the same call positionally.
+        t, s = tanh_and_sine(x, w=self.w) if KEYWORD else tanh_and_sine(x, self.w)
+        return ops.concatenate([t, s * 0.5], axis=-1)
+'''
+
+
+def _two_output_model(lib, scale, each=False):
+    scope = {"keras": lib, "ops": lib.ops, "SCALE": scale, "EACH": each, "KEYWORD": lib is sk}
+    exec(TWO_OUTPUTS, scope)  # noqa: S102 — the test's own source
+    return lib.Sequential([lib.Input((4,)), scope["TwoOut"](), lib.layers.Dense(1)])
+
+
+def _fit_two(lib, scale, x, y, each=False):
+    return _fit(lib, scale, x, y, lambda lib, scale: _two_output_model(lib, scale, each), seed=8)
+
+
+def test_custom_gradient_of_two_outputs_with_keyword_tensors_trains_as_keras():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(32, 4)).astype(np.float32)
+    y = (np.cos(x[:, :1]) + x[:, 2:3] * 0.3).astype(np.float32)
+    ours_loss, ours_w = _fit_two(sk, 0.5, x, y)
+    ref_loss, ref_w = _fit_two(keras, 0.5, x, y)
+    np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-5, atol=1e-6)
+    for a, b in zip(ours_w, ref_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    _, each_w = _fit_two(sk, 0.5, x, y, each=True)   # TensorFlow's form, the same steps
+    for a, b in zip(each_w, ours_w):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    _, true_w = _fit_two(sk, 1.0, x, y)               # the custom gradient is the one used
+    assert not np.allclose(true_w[0], ours_w[0], atol=1e-3)
+
+
+def test_custom_gradient_of_two_outputs_equal_to_the_true_one_matches_central_differences():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(6, 4)).astype(np.float32)
+    y = rng.normal(size=(6, 1)).astype(np.float32)
+    assert_sgd_step_matches_central_differences(_two_output_model(sk, 1.0), x, y, [0, 1], samples=3)

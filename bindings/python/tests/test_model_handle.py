@@ -1,7 +1,9 @@
 """The library model behind a Python model: a fit of a new model makes it from the Python
-config and crosses nothing else (no reading the model back through keras_model_to_json, no
-weight infos); the layers still find their weights, shapes and calls afterwards, and a layer
+config, fits it and reads its History as numbers, and crosses nothing else (no reading the model
+back through keras_model_to_json, no weight infos); the layers still find their weights, shapes and calls afterwards, and a layer
 shared by two models stays with the last one built."""
+
+import json
 
 import numpy as np
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from conftest import CORE, needs
 
 import swiftkeras as keras
-from swiftkeras import _lib, layers
+from swiftkeras import _lib, _native, layers
 
 pytestmark = needs(*CORE)
 
@@ -42,9 +44,46 @@ def test_fit_of_a_new_model_makes_compiles_and_fits_only(crossings):
     x, y = iris_like()
     model = iris_model()
     model.fit(x, y, epochs=3, verbose=0, validation_split=0.1)
-    made, compiled, fit = [c for c in crossings if c != "keras_model_free"]
+    made, compiled, fit, history = [c for c in crossings if c != "keras_model_free"]
     assert (made, compiled) == ("keras_model_from_json", "keras_model_compile")
     assert fit in ("keras_model_fit", "keras_model_fit_arrays")
+    assert history == "keras_model_history"
+
+
+def test_the_history_read_as_numbers_is_the_history_json_of_the_same_fit():
+    """fit reads its History as numbers (keras_model_history), not as the fit's JSON text: the
+    same figures, keys and lengths (validation every other epoch, a per-class metric)."""
+    x, y = iris_like()
+    onehot = np.eye(3, dtype=np.float32)[y.astype(int)]
+    options = {"epochs": 5, "verbose": 0, "validation_split": 0.2, "validation_freq": 2,
+               "batch_size": 8}
+
+    def model():
+        keras.utils.set_random_seed(7)
+        m = keras.Sequential([layers.Dense(8, activation="relu"), layers.Dense(3, activation="softmax")])
+        m.compile(optimizer="adam", loss="categorical_crossentropy",
+                  metrics=["accuracy", keras.metrics.F1Score(average=None)])
+        return m
+
+    history = model().fit(x, onehot, **options).history
+    other = model()
+    other._ensure_handle(x)
+    px, py, none = _native.pack([x]), _native.pack([onehot]), _native.pack([])
+    text = _native.take_string(_lib.keras_model_fit_arrays, other._handle, px.pointer, 1,
+                               py.pointer, 1, None, none.pointer, 0, none.pointer, 0, None,
+                               _native.dumps(options), None, 0)
+    expected = json.loads(text)
+    assert list(history) == list(expected) == ["accuracy", "f1_score", "loss", "val_accuracy",
+                                               "val_f1_score", "val_loss"]
+    for key, values in expected.items():
+        assert len(history[key]) == len(values) == (2 if key.startswith("val_") else 5)
+        if key.endswith("f1_score"):   # one float32 array of class values per epoch
+            for got, want in zip(history[key], values):
+                assert got.dtype == np.float32
+                np.testing.assert_array_equal(got, np.asarray(want, np.float32))
+        else:
+            assert all(type(v) is float for v in history[key])
+            assert history[key] == values
 
 
 def test_layers_find_their_weights_shapes_and_calls_after_a_fit():

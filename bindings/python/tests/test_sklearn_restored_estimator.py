@@ -225,3 +225,37 @@ def test_ctrl_c_stops_a_long_predict_on_the_handle(monkeypatch):
         timer.cancel()
     assert len(predicts) == 1 and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert est.predict(X).shape == (150,)
+
+
+def test_threads_predicting_with_their_own_options_never_mix_them():
+    """Two threads predicting on one estimator, each with its own batch_size and predict
+    callbacks: each call runs in its own batches (its options go with the call, not through the
+    estimator's parameters), and both get the single-threaded predictions."""
+    import swiftkeras as keras
+    X, y = iris()
+    est = KerasClassifier(dense_model, optimizer="adam", epochs=1, verbose=0,
+                          random_state=3).fit(X, y)
+    expected = est.predict_proba(X)
+
+    class Batches(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.count = 0
+
+        def on_predict_batch_end(self, batch, logs=None):
+            self.count += 1
+    failures = []
+
+    def run(batch_size, batches):
+        for _ in range(15):
+            counter = Batches()
+            proba = est.predict_proba(X, batch_size=batch_size, callbacks=[counter])
+            if counter.count != batches or not np.allclose(proba, expected, atol=1e-6):
+                failures.append((batch_size, counter.count))
+    threads = [threading.Thread(target=run, args=(7, 22)),
+               threading.Thread(target=run, args=(50, 3))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []

@@ -23,6 +23,9 @@ public final class ActivityRegularization: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { inputs }
 
+    /// Keras's config pops the base's `activity_regularizer`: `l1` and `l2` make it.
+    public override var configHoldsActivityRegularizer: Bool { false }
+
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
 }
 

@@ -293,14 +293,25 @@ def custom_gradient(f):
     (or a function `ops.jvp` differentiates), the output is traced with ops as usual and
     `grad_fn(upstream)` is traced from a stand-in for the upstream gradient: the library's
     autodiff then runs that subgraph as the node's backward instead of the ops' own
-    (C: keras_layer_builder_custom_gradient). `grad_fn` returns one gradient per positional
-    argument of `f`, each of its argument's shape."""
+    (C: keras_layer_builder_custom_gradient). As jax's `custom_gradient` (Keras's JAX backend):
+    keyword arguments are bound to their positions (defaults filled in), `grad_fn` returns one
+    gradient per argument, each of its argument's shape, and with several outputs (a tuple or
+    list) it receives their upstream gradients as one tuple (or, written as TensorFlow's
+    `grad_fn(*upstreams)`, one argument per output)."""
+    import inspect
+
     def wrapped(*args, **kwargs):
-        if builtins.any(is_symbolic(v) for v in kwargs.values()):
-            raise not_traceable("custom_gradient", "the library differentiates the positional "
-                                "arguments of a custom-gradient function only",
-                                "pass the tensors positionally")
-        result = f(*args, **kwargs)
+        if kwargs:   # jax's custom_vjp: keyword arguments resolved to positions
+            try:
+                bound = inspect.signature(f).bind(*args, **kwargs)
+            except (TypeError, ValueError) as e:
+                raise TypeError(f"ops.custom_gradient: {getattr(f, '__name__', 'f')}: {e}") from None
+            bound.apply_defaults()
+            if bound.kwargs:
+                raise TypeError(f"ops.custom_gradient: keyword arguments {sorted(bound.kwargs)} of "
+                                f"{getattr(f, '__name__', 'f')} could not be resolved to positions")
+            args, kwargs = tuple(bound.args), {}
+        result = f(*args)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise ValueError("ops.custom_gradient: the function must return (output, grad_fn)")
         output, grad_fn = result
@@ -312,25 +323,66 @@ def custom_gradient(f):
     return wrapped
 
 
+def _call_gradient(grad_fn, upstreams, several):
+    """`grad_fn` on the upstream gradients: one tensor, or for several outputs their tuple (jax's
+    form) or, when `grad_fn` takes exactly one parameter per output, one each (TensorFlow's)."""
+    import inspect
+    if not several:
+        return grad_fn(upstreams[0])
+    try:
+        params = [p for p in inspect.signature(grad_fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    if len(params) == len(upstreams) > 1 and builtins.all(p.default is p.empty for p in params):
+        return grad_fn(*upstreams)
+    return grad_fn(tuple(upstreams))
+
+
 def _traced_custom_gradient(f, args, output, grad_fn):
-    from . import ones_like
+    from . import concatenate, ones_like, reshape
     from ._trace import active
     name = getattr(f, "__name__", "custom_gradient")
     trace = active()
-    if isinstance(output, (tuple, list)):
-        raise not_traceable("custom_gradient", f"{name} returns {len(output)} outputs; the library "
-                            f"traces a custom gradient of one output", "return one tensor")
-    if trace is None or not isinstance(output, SymbolicTensor):
-        raise not_traceable("custom_gradient", f"{name} must compute its output from its tensor "
-                            f"arguments with ops", "return an ops result as the output")
-    upstream = ones_like(output)   # stands for the upstream gradient in the backward pass
-    grads = grad_fn(upstream)
+    outputs = list(output) if isinstance(output, (tuple, list)) else [output]
+    if trace is None or not outputs or \
+            not builtins.all(isinstance(o, SymbolicTensor) for o in outputs):
+        raise not_traceable("custom_gradient", f"{name} must compute its output(s) from its "
+                            f"tensor arguments with ops", "return ops results as the output(s)")
+    several = isinstance(output, (tuple, list))
+    if several:
+        # One node for all outputs: their rows joined (or, with every shape known, all their
+        # values in one vector); the node's upstream is split back into one per output.
+        shapes = [tuple(o.shape) for o in outputs]
+        widths = [int(np.prod(s[1:], dtype=np.int64)) for s in shapes]
+        if builtins.all(None not in s for s in shapes):
+            widths = [int(np.prod(s, dtype=np.int64)) for s in shapes]
+            packed = concatenate([reshape(o, (-1,)) for o in outputs], axis=0)
+            piece = lambda t, a, b, s: reshape(t[a:b], s)   # noqa: E731
+        elif builtins.all(s and s[0] is None and None not in s[1:] for s in shapes):
+            packed = concatenate([reshape(o, (-1, w)) for o, w in zip(outputs, widths)], axis=-1)
+            piece = lambda t, a, b, s: reshape(t[:, a:b], (-1,) + s[1:])   # noqa: E731
+        else:
+            raise not_traceable("custom_gradient", f"{name} returns outputs of shapes {shapes}; "
+                                f"several outputs are traced when every shape is known or all "
+                                f"share the batch axis", "return outputs with a known shape")
+        bounds = np.concatenate([[0], np.cumsum(widths)]).tolist()
+        split = lambda t: [piece(t, bounds[i], bounds[i + 1], s)   # noqa: E731
+                           for i, s in enumerate(shapes)]
+    else:
+        packed, split = outputs[0], lambda t: [t]
+    upstream = ones_like(packed)   # stands for the upstream gradient in the backward pass
+    grads = _call_gradient(grad_fn, split(upstream), several)
     grads = list(grads) if isinstance(grads, (tuple, list)) else [grads]
     if len(grads) != len(args):
         raise ValueError(f"ops.custom_gradient: the gradient function of {name} returned "
-                         f"{len(grads)} gradient(s) for {len(args)} positional argument(s)")
+                         f"{len(grads)} gradient(s) for {len(args)} argument(s)")
     pairs = [(a, g) for a, g in zip(args, grads) if is_symbolic(a)]
-    return trace.custom_gradient([a for a, _ in pairs], output, upstream, [g for _, g in pairs])
+    node = trace.custom_gradient([a for a, _ in pairs], packed, upstream, [g for _, g in pairs])
+    if not several:
+        return node
+    results = split(node)
+    return tuple(results) if isinstance(output, tuple) else results
 
 
 __all__ = ["argpartition", "array", "cdist", "corrcoef", "correlate", "diagflat", "dtype",
