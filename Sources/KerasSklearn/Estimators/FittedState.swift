@@ -67,8 +67,10 @@ extension KerasEstimator {
         for (k, v) in state.perClassHistory where v.count != state.history[k]?.count {
             throw KerasError.invalidArgument("\(owner): history_['\(k)'] has \(v.count) per-class epochs but \(state.history[k]?.count ?? 0) means")
         }
-        if let losses = state.history["loss"], state.history.values.contains(where: { $0.count != losses.count }) {
-            throw KerasError.invalidArgument("\(owner): history_ lists must all have the \(losses.count) epochs of history_['loss']")
+        // Validation figures may be fewer (fit's validation_freq > 1); every other list has one per epoch.
+        if let losses = state.history["loss"],
+           state.history.contains(where: { $0.key.hasPrefix("val_") ? $0.value.count > losses.count : $0.value.count != losses.count }) {
+            throw KerasError.invalidArgument("\(owner): history_ lists must have the \(losses.count) epochs of history_['loss'] (validation lists at most that many)")
         }
         for key in params.keys { try checkKey(key) }
         let passthrough = try targetPassthrough()

@@ -329,6 +329,22 @@ def test_copies_decode_as_the_library_estimator(monkeypatch, fits):
     assert est.predict(X).dtype == labels.dtype and "val_loss" in est.history_
 
 
+def test_copies_keep_a_history_validated_every_other_epoch(monkeypatch, fits):
+    """With fit__validation_freq=2 the validation lists of history_ are half as long as the
+    others; a pickled copy (the library estimator rebuilt by keras_estimator_restore) keeps them
+    so and predicts as the original. It was refused ("history_ lists must all have ...")."""
+    import pickle
+    X, y = iris()
+    est = KerasClassifier(dense_model, optimizer="adam", epochs=4, verbose=0, random_state=3,
+                          validation_split=0.2, fit__validation_freq=2).fit(X, y)
+    assert len(est.history_["loss"]) == 4 and len(est.history_["val_loss"]) == 2
+    other = pickle.loads(pickle.dumps(est))
+    assert vars(est)["_library_estimator"].handle != vars(other)["_library_estimator"].handle
+    assert {k: list(v) for k, v in other.history_.items()} == \
+        {k: list(v) for k, v in est.history_.items()}
+    same_decoding(monkeypatch, est, other, X, y)
+
+
 def test_regressor(monkeypatch, fits):
     X, y = make_regression(n_samples=120, n_features=5, noise=0.1, random_state=0)
     # batch_size=-1 (the whole set): the library estimator predicts X in one batch too.
