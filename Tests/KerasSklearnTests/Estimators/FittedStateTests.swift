@@ -74,7 +74,8 @@ final class FittedStateTests: XCTestCase {
         refused({ $0.encoding = .onehot }, "target_encoding 'onehot' does not fit a 'multiclass' target")
         refused({ $0.sampleShape = [5] }, "n_features_in_ is 4 but sample_shape starts with 5")
         refused({ $0.targetRank = 3 }, "y_ndim_ must be 1 (one output) or 2")
-        refused({ $0.history["accuracy"] = [1] }, "history_ lists must all have the 3 epochs")
+        refused({ $0.history["accuracy"] = [1] }, "history_ lists must have the 3 epochs")
+        refused({ $0.history["val_loss"] = [1, 2, 3, 4] }, "validation lists at most that many")
         // A huge class count from the caller is refused without listing its classes.
         refused({
             $0.metadata = ModelMetadata(nFeaturesIn: 4, nClasses: Int(Int32.max), classes: ["0"], nOutputs: Int(Int32.max), nOutputsExpected: 3,

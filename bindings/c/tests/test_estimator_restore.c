@@ -165,7 +165,7 @@ int main(void) {
               keras_estimator_restore("KerasClassifier", model, params, variant("\"5\"", "\"five\""), &bad));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "field 'classes_kind' must be 'numbers', 'strings' or null",
               keras_estimator_restore("KerasClassifier", model, params, variant("\"numbers\"", "\"floats\""), &bad));
-    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "history_ lists must all have the 2 epochs",
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "history_ lists must have the 2 epochs",
               keras_estimator_restore("KerasClassifier", model, params, variant("[0.5, 0.75]", "[0.5]"), &bad));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "field 'history_['loss']' must be a list of numbers",
               keras_estimator_restore("KerasClassifier", model, params, variant("[1.0, 0.5]", "[1.0, \"x\"]"), &bad));
