@@ -127,7 +127,11 @@ func removeTree(_ path: String) throws {
     if let dir = opendir(path) {
         defer { closedir(dir) }
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            // Read in place up to its NUL: a copy of the whole d_name array would read past the
+            // record glibc filled (uninitialised bytes, which valgrind reports).
+            let name = withUnsafeMutablePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: $0.pointee)) { String(cString: $0) }
+            }
             guard name != "." && name != ".." else { continue }
             let child = path + "/" + name
             var info = stat()
