@@ -503,6 +503,41 @@ int keras_callback_from_config(const char *class_name, const char *args_json, ke
 /* Frees a callback handle. NULL is ignored. */
 void keras_callback_free(keras_callback *callback);
 
+/* Built-in callbacks driven by the caller's own training loop (one that calls
+ * keras_model_train_batch per batch, or trains otherwise): keras_callback_run_event fires their
+ * hooks with the logs the loop computed, and they act on `model` as in keras_model_fit
+ * (keras_model_stop_training, learning rate, restored or saved weights, files, figures added to
+ * an epoch's logs, the epoch BackupAndRestore resumes from). Each callback handle gives fresh
+ * loop state, as for a fit. params_json (may be NULL): {"epochs": 10, "steps": 4, "verbose": 0}
+ * as fit gives its callbacks. Clears the model's stop_training flag. *wants_batch_logs (may be
+ * NULL) is set to 1 when a callback uses the batch-level hooks (else the loop may skip them).
+ * The run keeps the model alive; *out is caller-owned (keras_callback_run_free).
+ * Errors: INVALID_ARGUMENT (a bad handle or params key), UNKNOWN_NAME. */
+typedef struct keras_callback_run keras_callback_run;
+int keras_model_callbacks_begin(keras_model *model, keras_callback *const *callbacks, int n_callbacks,
+                                const char *params_json, int *wants_batch_logs,
+                                keras_callback_run **out);
+
+/* Fires hook `event` of every callback of the run, in order, with index (the epoch or batch for
+ * indexed hooks, >= 0; ignored otherwise) and logs_json (a JSON object of numbers, null for NaN;
+ * may be NULL). *result_json (caller-owned) receives {"logs": {...}, "stop_training": bool}:
+ * the logs after the callbacks (at an epoch's end they may add figures, e.g. "learning_rate"),
+ * whether a callback asked training to stop, and after KERAS_ON_TRAIN_BEGIN "initial_epoch" when
+ * a callback (BackupAndRestore) asks the loop to resume from that epoch. Keras's fit calls
+ * keras_model_finalize_variable_values before KERAS_ON_TRAIN_END.
+ * Errors: INVALID_ARGUMENT (bad event, index, logs or NULL result_json), and what a callback
+ * raises (IO, CALLBACK, STATE...). */
+int keras_callback_run_event(keras_callback_run *run, int event, int64_t index,
+                             const char *logs_json, char **result_json);
+
+/* Frees a run (its callbacks' files are closed). NULL is ignored. */
+void keras_callback_run_free(keras_callback_run *run);
+
+/* Keras's optimizer.finalize_variable_values(model.trainable_weights), which fit calls once its
+ * epochs are over (epochs > 0): with use_ema the weights become their moving averages; nothing
+ * otherwise (nor when the model is not compiled). Errors: INVALID_ARGUMENT (bad handle). */
+int keras_model_finalize_variable_values(keras_model *model);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Output                                                                                     */
 /* ------------------------------------------------------------------------------------------ */

@@ -220,3 +220,114 @@ public func keras_callback_lr_scheduler_new(_ fn: CScheduleFn?, _ userData: Unsa
         }, kind: "keras_callback")
     }
 }
+
+/// The library's callbacks driven by the caller's own training loop (keras_model_callbacks_begin).
+final class CallbackRunBox: LockedBox {
+    let modelBox: ModelBox
+    let loop: LoopCallbacks
+    init(_ modelBox: ModelBox, _ loop: LoopCallbacks) {
+        self.modelBox = modelBox
+        self.loop = loop
+    }
+}
+
+/// Logs as a caller's loop gives them: a JSON object of numbers (null: NaN).
+func loopLogs(_ text: UnsafePointer<CChar>?) throws -> Logs {
+    let parsed = try json(text, "logs_json", nullAs: .object([]))
+    guard let pairs = parsed.objectValue else { throw ABIError(.invalidArgument, "logs_json must be a JSON object, got \(parsed)") }
+    var logs: Logs = [:]
+    for (k, v) in pairs {
+        if v.isNull { logs[k] = .nan; continue }
+        guard let d = v.doubleValue else {
+            throw ABIError(.invalidArgument, "logs_json: '\(k)' must be a number or null, got \(v)")
+        }
+        logs[k] = d
+    }
+    return logs
+}
+
+/// Built-in callbacks (keras_callback handles) fired by the caller's training loop for `model`.
+@_cdecl("keras_model_callbacks_begin")
+public func keras_model_callbacks_begin(_ handle: OpaquePointer?, _ callbacks: UnsafePointer<OpaquePointer?>?, _ nCallbacks: Int32,
+                                        _ params: UnsafePointer<CChar>?, _ wantsBatchLogs: UnsafeMutablePointer<Int32>?,
+                                        _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_model_callbacks_begin") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let o = try Options(try json(params, "params_json", nullAs: .object([])), what: "callback params",
+                            allowed: ["epochs", "steps", "verbose"])
+        var p: [String: Int] = [:]
+        for key in ["epochs", "steps", "verbose"] {
+            if let v = try o.int(key) { p[key] = v }
+        }
+        let cbs = try callbackList(callbacks, nCallbacks)
+        let loop = box.locked { LoopCallbacks(model: box.model, callbacks: cbs, params: p) }
+        wantsBatchLogs?.pointee = loop.callbacks.wantsBatchLogs ? 1 : 0
+        out.pointee = Handles.make(CallbackRunBox(box, loop), kind: "keras_callback_run")
+    }
+}
+
+/// Fires one hook of a keras_model_callbacks_begin run; *result_json (caller-owned) receives
+/// {"logs": ..., "stop_training": ...} and, after on_train_begin, "initial_epoch" when a callback
+/// asks the loop to resume from a later epoch.
+@_cdecl("keras_callback_run_event")
+public func keras_callback_run_event(_ handle: OpaquePointer?, _ event: Int32, _ index: Int64,
+                                     _ logsJSON: UnsafePointer<CChar>?,
+                                     _ resultOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_callback_run_event") {
+        let out = try requireOut(resultOut, "result_json")
+        out.pointee = nil
+        let run = try Handles.resolve(handle, CallbackRunBox.self, kind: "keras_callback_run")
+        guard let e = CallbackEvent(rawValue: event) else {
+            throw ABIError(.invalidArgument, "event \(event) is not a keras_callback_event (0...13)")
+        }
+        let indexed: Set<CallbackEvent> = [.epochBegin, .epochEnd, .trainBatchBegin, .trainBatchEnd, .testBatchBegin,
+                                           .testBatchEnd, .predictBatchBegin, .predictBatchEnd]
+        guard !indexed.contains(e) || (0...Int64(Int32.max)).contains(index) else {
+            throw ABIError(.invalidArgument, "\(e.hookName): index must be an epoch or batch number >= 0, got \(index)")
+        }
+        var logs = try loopLogs(logsJSON)
+        let i = Int(index)
+        var result: [(String, JSON)] = []
+        try run.modelBox.locked {
+            let cbs = run.loop.callbacks
+            switch e {
+            case .trainBegin:
+                if let epoch = try run.loop.trainBegin(logs: logs) { result.append(("initial_epoch", .int(epoch))) }
+            case .trainEnd: try run.loop.trainEnd(logs: logs)
+            case .epochBegin: try cbs.onEpochBegin(i, logs: logs)
+            case .epochEnd: try cbs.onEpochEnd(i, updating: &logs)
+            case .trainBatchBegin: try cbs.onTrainBatchBegin(i, logs: logs)
+            case .trainBatchEnd: try cbs.onTrainBatchEnd(i, logs: logs)
+            case .testBegin: try cbs.onTestBegin(logs: logs)
+            case .testEnd: try cbs.onTestEnd(logs: logs)
+            case .testBatchBegin: try cbs.onTestBatchBegin(i, logs: logs)
+            case .testBatchEnd: try cbs.onTestBatchEnd(i, logs: logs)
+            case .predictBegin: try cbs.onPredictBegin(logs: logs)
+            case .predictEnd: try cbs.onPredictEnd(logs: logs)
+            case .predictBatchBegin: try cbs.onPredictBatchBegin(i, logs: logs)
+            case .predictBatchEnd: try cbs.onPredictBatchEnd(i, logs: logs)
+            }
+            result.insert(("stop_training", .bool(run.modelBox.model.stopTraining)), at: 0)
+        }
+        let logPairs = orderedKeys(logs.keys).map { k in (k, logs[k].map { $0.isFinite ? JSON.double($0) : .null } ?? .null) }
+        result.insert(("logs", .object(logPairs)), at: 0)
+        out.pointee = try ownedCString(JSON.object(result).description)
+    }
+}
+
+@_cdecl("keras_callback_run_free")
+public func keras_callback_run_free(_ handle: OpaquePointer?) {
+    Handles.free(handle, kind: "keras_callback_run")
+}
+
+/// Keras's `optimizer.finalize_variable_values(model.trainable_weights)`, which fit calls once its
+/// epochs are over: with use_ema the weights become their moving averages.
+@_cdecl("keras_model_finalize_variable_values")
+public func keras_model_finalize_variable_values(_ handle: OpaquePointer?) -> Int32 {
+    guarded("keras_model_finalize_variable_values") {
+        let box = try modelBox(handle)
+        box.locked { box.model.finalizeVariableValues() }
+    }
+}

@@ -97,11 +97,8 @@ extension Model {
         isFitting = true
         defer { isFitting = false }
 
-        fitState.resumeEpoch = nil
-        try cbs.each { try $0.onTrainBegin(logs: [:]) }
         // Keras: `initial_epoch = self._initial_epoch or initial_epoch`.
-        let startEpoch = fitState.resumeEpoch.flatMap { $0 > 0 ? $0 : nil } ?? initialEpoch
-        fitState.resumeEpoch = nil
+        let startEpoch = try beginTraining(cbs) ?? initialEpoch
         var epoch = startEpoch
         while epoch < epochs {
             c.resetMetrics()
@@ -130,7 +127,7 @@ extension Model {
             if stopTraining { break }
         }
         // Keras swaps in the moving averages of the weights once training ends (use_ema).
-        if epochs > 0 { c.optimizer.finalizeVariableValues(trainableWeights) }
+        if epochs > 0 { finalizeVariableValues() }
         try cbs.each { try $0.onTrainEnd(logs: history.history.mapValues { $0.last ?? .nan }) }
         return history
     }
