@@ -21,7 +21,9 @@
   override may change the batch before it and the logs after it. Gradients cannot come from a
   backend (GradientTape, jax.grad, backward): where an override asks for them or applies them
   (`optimizer.apply_gradients`, `zero_grad`, Keras's JAX form `train_step(state, data)`), a
-  clear error names the two routes: `super().train_step`, or a traced `compute_loss`.
+  clear error names the two routes: `super().train_step`, or a traced `compute_loss`. The
+  library's built-in callbacks fire from that loop in the library (callbacks._LibraryCallbacks),
+  and the loop ends as Keras's fit with use_ema's moving averages put into the weights.
 """
 
 from __future__ import annotations
@@ -616,18 +618,16 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
     last finished step."""
     from . import _datasets, _text_callables
     from ._plugins import PythonCallback
-    from .callbacks import CallbackList, ProgbarLogger, _RecordingHistory
+    from . import _lib
+    from .callbacks import CallbackList, ProgbarLogger, _LibraryCallbacks, _RecordingHistory, \
+        library_callbacks
     from .models import History, _flat_callbacks, _verbosity
     _refuse_stateless_form(model)
-    cls = type(model).__name__
     user = _flat_callbacks(callbacks) or []
-    library_run = [c for c in user if not isinstance(c, PythonCallback)]
-    if library_run:
-        raise NotImplementedError(
-            f"fit: {cls}.train_step is called per batch from Python, where "
-            f"{type(library_run[0]).__name__} (a callback the library runs inside its own fit) "
-            f"cannot be driven. Write the callback in Python (keras.callbacks.Callback), or train "
-            f"without the train_step override (a traced compute_loss keeps the library's fit)")
+    if any(not isinstance(c, PythonCallback) for c in user) and \
+            not _lib.has("keras_model_callbacks_begin"):
+        raise NotImplementedError("fit: the library's callbacks in a train_step override's loop need "
+                                  "keras_model_callbacks_begin, which this libkeras.so lacks")
     if _datasets.is_dataset(x):
         if validation_split:
             raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays, "
@@ -662,14 +662,20 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
             model._ensure_handle(_text_callables.model_inputs(model, unpack_x_y_sample_weight(first)[0]))
     verbose = _verbosity(verbose, 1)
     history = _RecordingHistory()
+    params = {"verbose": verbose, "epochs": int(epochs), "steps": batches.num_batches}
+    # The library's callbacks fire in the library, in their place among the user's.
+    user = library_callbacks(user, model, params)
     cbs = CallbackList(user + ([ProgbarLogger()] if verbose else []) + [history], model=model,
-                       verbose=verbose, epochs=int(epochs), steps=batches.num_batches)
+                       **params)
     model._stop_training = False
     model._fitting = True
+    model._resume_epoch = None
     try:
         cbs.on_train_begin()
+        # Keras: `initial_epoch = self._initial_epoch or initial_epoch` (BackupAndRestore's).
+        start = model.__dict__.pop("_resume_epoch", None) or int(initial_epoch)
         logs, training_logs = {}, None
-        for epoch in range(int(initial_epoch), int(epochs)):
+        for epoch in range(start, int(epochs)):
             model.reset_metrics()
             cbs.on_epoch_begin(epoch)
             for step, batch in batches.epoch():
@@ -693,9 +699,18 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
             training_logs = epoch_logs
             if model.stop_training:
                 break
+        if int(epochs) > 0 and model._handle is not None and \
+                _lib.has("keras_model_finalize_variable_values"):
+            # Keras's fit: with use_ema the weights become their moving averages.
+            from ._native import check
+            check(_lib.keras_model_finalize_variable_values(model._handle))
         cbs.on_train_end(training_logs)
     finally:
         model._fitting = False
+        model.__dict__.pop("_resume_epoch", None)
+        for c in user:
+            if isinstance(c, _LibraryCallbacks):
+                c.close()
     model.history = History(model, {"history": history.history, "epoch": history.epoch,
                                     "params": {"epochs": int(epochs), "verbose": verbose,
                                                "steps": batches.num_batches}})

@@ -346,6 +346,11 @@ _declare("keras_model_history", [keras_model_p, char_pp, c_void_p, c_int64, int6
 _declare("keras_model_train_batch", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
                                      keras_array_p, c_int32, char_pp], c_int32)
 _declare("keras_model_copy_optimizer_state", [keras_model_p, keras_model_p], c_int32)
+_declare("keras_model_callbacks_begin", [keras_model_p, POINTER(keras_callback_p), c_int32, c_char_p,
+                                         int32_p, POINTER(c_void_p)], c_int32)
+_declare("keras_callback_run_event", [c_void_p, c_int32, c_int64, c_char_p, char_pp], c_int32)
+_declare("keras_callback_run_free", [c_void_p], None)
+_declare("keras_model_finalize_variable_values", [keras_model_p], c_int32)
 _declare("keras_model_evaluate_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p,
                                          c_int32, keras_array_p, c_char_p,
                                          POINTER(keras_callback_p), c_int32, char_pp], c_int32)

@@ -1,13 +1,15 @@
 """Callbacks (Keras `keras.callbacks`).
 
 Built-in callbacks (EarlyStopping, ModelCheckpoint, CSVLogger, TerminateOnNaN,
-ReduceLROnPlateau, ...) run in the library; their arguments travel as Keras configs.
+ReduceLROnPlateau, ...) run in the library; their arguments travel as Keras configs. A Python
+loop (a `train_step` override's fit, a hand-driven CallbackList) fires them in the library too.
 Subclass `Callback` to write one in Python: any hook, `self.model`, `self.params`, and
 `self.model.stop_training = True` to end fit after the current step.
 """
 
 import numpy as np
 
+from . import _lib
 from ._objects import KerasObject, make_class
 from ._plugins import PythonCallback
 from .models import History, _flush_library_output
@@ -78,7 +80,8 @@ class CallbackList(Callback):
     """Keras: `keras.callbacks.CallbackList(callbacks=None, add_history=False, add_progbar=False,
     model=None, **params)`. Passed to fit/evaluate/predict, its callbacks run in order (the
     library runs the built-in ones); called by hand (a custom training loop), each hook calls
-    the Python callbacks' hooks, and `History` records the epoch logs when `add_history`."""
+    every callback's hook in order (the built-in ones fired in the library, on `model`), and
+    `History` records the epoch logs when `add_history`."""
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
@@ -96,9 +99,11 @@ class CallbackList(Callback):
 
     def append(self, callback):
         self.callbacks.append(callback)
+        self._driven = None
 
     def set_model(self, model):
         super().set_model(model)
+        self._driven = None   # the library's callbacks bind to the new model at the next hook
         for c in self._python_callbacks():
             c.set_model(model)
 
@@ -119,22 +124,30 @@ class CallbackList(Callback):
         return [c for c in self if isinstance(c, PythonCallback)]
 
     def _dispatch(self, hook, *args):
-        library_run = [c for c in self if not isinstance(c, PythonCallback)]
-        if library_run:
-            raise NotImplementedError(
-                f"CallbackList.{hook}: {type(library_run[0]).__name__} runs inside the library's "
-                f"fit/evaluate/predict; it cannot be called from a Python training loop")
-        for c in self._python_callbacks():
+        driven = self.__dict__.get("_driven")
+        if driven is None:
+            library_run = [c for c in self if not isinstance(c, PythonCallback)]
+            if library_run and getattr(self.model, "_ensure_handle", None) is None:
+                raise ValueError(
+                    f"CallbackList.{hook}: {type(library_run[0]).__name__} runs in the library, "
+                    f"on a model: give the list one (CallbackList(callbacks, model=model))")
+            # The library's callbacks fire in the library, in their place among the others.
+            driven = library_callbacks(list(self), self.model, self.params) if library_run \
+                else self._python_callbacks()
+            self._driven = driven
+        for c in driven:
             getattr(c, hook)(*args)
 
 
 def _hook(name, indexed):
+    # As Keras's CallbackList: the callbacks share one copy of the logs (what one adds, such as
+    # ReduceLROnPlateau's learning_rate, the next ones and the History see), not the caller's.
     if indexed:
         def hook(self, index, logs=None):
-            self._dispatch(name, index, logs if logs is not None else {})
+            self._dispatch(name, index, dict(logs) if logs is not None else {})
     else:
         def hook(self, logs=None):
-            self._dispatch(name, logs if logs is not None else {})
+            self._dispatch(name, dict(logs) if logs is not None else {})
     hook.__name__ = name
     return hook
 
@@ -146,6 +159,140 @@ for _h in ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_b
            "on_batch_begin", "on_batch_end", "on_test_batch_begin", "on_test_batch_end",
            "on_predict_batch_begin", "on_predict_batch_end"):
     setattr(CallbackList, _h, _hook(_h, True))
+
+
+class _LibraryCallbacks(Callback):
+    """Built-in callbacks (the library's EarlyStopping, ModelCheckpoint, ...) fired from a Python
+    training loop (fit with a `train_step` override): each hook fires theirs in the library
+    (keras_model_callbacks_begin / keras_callback_run_event) with the logs the loop computed, and
+    they act on the model as in the library's fit: `stop_training`, the learning rate, restored
+    or saved weights, figures added to an epoch's logs, the epoch BackupAndRestore resumes from.
+    `close()` frees them (their files closed)."""
+
+    def __init__(self, callbacks, model, params):
+        super().__init__()
+        from ._objects import serialize
+        from ._native import check, dumps
+        import ctypes
+        self._builtin = list(callbacks)
+        self._run = None
+        handles = []
+        try:
+            for cb in self._builtin:
+                config = serialize(cb)
+                if not isinstance(config, dict) or "class_name" not in config:
+                    raise TypeError(f"callbacks: {cb!r} is not a Keras callback")
+                h = ctypes.c_void_p()
+                check(_lib.keras_callback_from_config(config["class_name"].encode(),
+                                                      dumps(config.get("config", {})), ctypes.byref(h)))
+                handles.append(h.value)
+            array = (ctypes.c_void_p * max(len(handles), 1))(*handles)
+            wants, run = ctypes.c_int32(), ctypes.c_void_p()
+            given = {k: int(v) for k, v in params.items() if k in ("epochs", "steps", "verbose")
+                     and v is not None}
+            check(_lib.keras_model_callbacks_begin(model._ensure_handle(), array, len(handles),
+                                                   dumps(given), ctypes.byref(wants), ctypes.byref(run)))
+            self._run, self._batch_hooks = run.value, bool(wants.value)
+        finally:
+            for h in handles:
+                _lib.keras_callback_free(h)
+        self.set_model(model)
+
+    _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_test_begin",
+              "on_test_end", "on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
+              "on_test_batch_end")
+
+    def _overrides(self, hook):
+        return hook in self._HOOKS and (self._batch_hooks or "batch" not in hook)
+
+    def close(self):
+        if getattr(self, "_run", None) is not None:
+            _lib.keras_callback_run_free(self._run)
+            self._run = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 — at interpreter exit the library may be gone
+            pass
+
+    def _fire(self, event, index, logs):
+        import json
+        from ._native import dumps, take_string
+        if self._run is None:
+            raise RuntimeError(f"{[type(c).__name__ for c in self._builtin]}: these callbacks were "
+                               f"closed at the end of their fit")
+        sent = {}
+        for k, v in (logs or {}).items():
+            value = np.asarray(v) if v is not None else np.asarray(np.nan)
+            if value.dtype.kind in "fiub" and value.size:
+                sent[k] = float(value.mean())   # a per-class metric: its mean, as the library's fit
+        text = take_string(_lib.keras_callback_run_event, self._run, int(event), int(index),
+                           dumps({k: (None if v != v else v) for k, v in sent.items()}))
+        _flush_library_output()
+        result = json.loads(text)
+        if result.get("stop_training"):
+            self.model._stop_training = True
+        if logs is not None:
+            for k, v in result.get("logs", {}).items():
+                v = float("nan") if v is None else v
+                if k not in sent or (sent[k] != v and not (v != v and sent[k] != sent[k])):
+                    logs[k] = v
+        return result
+
+    def on_train_begin(self, logs=None):
+        result = self._fire(_lib.KERAS_TRAIN_BEGIN, -1, logs)
+        if result.get("initial_epoch"):
+            self.model._resume_epoch = int(result["initial_epoch"])
+
+    def on_train_end(self, logs=None):
+        self._fire(_lib.KERAS_TRAIN_END, -1, logs)
+
+
+def _library_hook(name, event, indexed):
+    if "batch" in name:
+        def hook(self, index, logs=None):
+            if self._batch_hooks:   # else no crossing per batch
+                self._fire(getattr(_lib, event), index, logs)
+    elif indexed:
+        def hook(self, index, logs=None):
+            self._fire(getattr(_lib, event), index, logs)
+    else:
+        def hook(self, logs=None):
+            self._fire(getattr(_lib, event), -1, logs)
+    hook.__name__ = name
+    return hook
+
+
+for _h, _e, _i in (("on_epoch_begin", "KERAS_EPOCH_BEGIN", True), ("on_epoch_end", "KERAS_EPOCH_END", True),
+                   ("on_train_batch_begin", "KERAS_TRAIN_BATCH_BEGIN", True),
+                   ("on_train_batch_end", "KERAS_TRAIN_BATCH_END", True),
+                   ("on_test_begin", "KERAS_TEST_BEGIN", False), ("on_test_end", "KERAS_TEST_END", False),
+                   ("on_test_batch_begin", "KERAS_TEST_BATCH_BEGIN", True),
+                   ("on_test_batch_end", "KERAS_TEST_BATCH_END", True)):
+    setattr(_LibraryCallbacks, _h, _library_hook(_h, _e, _i))
+
+
+def library_callbacks(callbacks, model, params):
+    """`callbacks` with each run of consecutive built-in ones replaced by one _LibraryCallbacks
+    (the order of every hook kept): what a Python training loop fires."""
+    out, run = [], []
+    try:
+        for cb in list(callbacks) + [None]:
+            if cb is not None and not isinstance(cb, PythonCallback):
+                run.append(cb)
+                continue
+            if run:
+                out.append(_LibraryCallbacks(run, model, params))
+                run = []
+            if cb is not None:
+                out.append(cb)
+    except BaseException:
+        for c in out:
+            if isinstance(c, _LibraryCallbacks):
+                c.close()
+        raise
+    return out
 
 
 class _EveryMetric(set):

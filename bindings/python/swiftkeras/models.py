@@ -511,6 +511,8 @@ class Model(ModelAPI):
         self._compile_extras = {"run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
         self.optimizer = optimizer
+        if isinstance(optimizer, optimizers.Optimizer):   # its learning_rate reads the library's
+            optimizer._compiled_into = weakref.ref(self)
         self.loss = loss
         self.compiled = True
         if getattr(self, "_compute_loss_uncompiled", False) and self._handle is not None:

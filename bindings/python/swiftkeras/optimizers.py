@@ -13,9 +13,27 @@ class Optimizer(KerasObject):
     kind = "optimizer"
     _positional = ("learning_rate",)
 
+    def _model(self):
+        """The model this optimizer was last compiled into, while it lives and is built."""
+        ref = self.__dict__.get("_compiled_into")
+        model = ref() if ref is not None else None
+        return model if model is not None and model._handle is not None else None
+
     @property
     def learning_rate(self):
+        """The rate the library trains with now (what callbacks and schedules made it) once
+        compiled into a built model, else the constructor's."""
+        model = self._model()
+        if model is not None:
+            return model._learning_rate()
         return self._config.get("learning_rate", self._config.get("lr"))
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        model = self._model()
+        if model is not None:
+            model._set_learning_rate(float(value))
+        self._config["learning_rate"] = value
 
     def apply_gradients(self, grads_and_vars):
         """Keras `optimizer.apply_gradients`: gradients computed in Python cannot train the

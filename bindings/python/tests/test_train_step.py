@@ -278,15 +278,6 @@ def test_jax_form_train_step_is_refused_before_any_step():
     assert calls == []
 
 
-def test_library_callbacks_are_refused_on_the_python_loop():
-    model, _ = _augmenting()
-    with pytest.raises(NotImplementedError, match=r"Augmenting.train_step.*EarlyStopping"):
-        model.fit(X, Y, epochs=1, verbose=0, callbacks=[sk.callbacks.EarlyStopping(patience=1)])
-    assert model.batches == 0
-
-
-
-
 def test_fit_builds_the_model_before_the_first_step():
     seen = []
 

@@ -225,8 +225,16 @@ def test_callback_list_in_fit_and_in_a_custom_loop():
     assert manual.callbacks[0].model is model and manual.callbacks[0].params == {"epochs": 1}
     manual.on_epoch_end(5, {"loss": 0.5})
     assert seen[-1] == (5, ["loss"]) and manual._history.history == {"loss": [0.5]}
-    with pytest.raises(NotImplementedError, match="TerminateOnNaN"):
+    # Called by hand, the library's callbacks need the model they act on ...
+    with pytest.raises(ValueError, match=r"TerminateOnNaN runs in the library, on a model"):
         cbs.on_epoch_end(0, {})
+    # ... and then fire in the library: TerminateOnNaN stops at a batch whose loss is NaN.
+    cbs.set_model(model)
+    model.stop_training = False
+    cbs.on_train_batch_end(0, {"loss": 0.5})
+    assert not model.stop_training
+    cbs.on_train_batch_end(1, {"loss": float("nan")})
+    assert model.stop_training
 
 
 def test_callback_list_progress_bar_in_a_custom_loop(capsys):
