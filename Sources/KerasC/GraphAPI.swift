@@ -27,6 +27,16 @@ private func nodeIndex(_ node: Int64) throws -> Int {
     return Int(node)
 }
 
+/// The caller's `data` (`ndim` dimensions of `shape`; a scalar for ndim 0) as a tensor: a traced
+/// constant's or a graph argument's value.
+private func callerTensor(_ data: UnsafePointer<Float>?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?,
+                          _ what: String) throws -> Tensor {
+    guard let data else { throw ABIError(.invalidArgument, "data must not be NULL") }
+    if ndim == 0 { return Tensor(data.pointee) }
+    let (dims, count) = try shapeArray(ndim, shape, what)
+    return try Tensor(shape: dims, scalars: Array(UnsafeBufferPointer(start: data, count: count)))
+}
+
 @_cdecl("keras_layer_builder_input")
 public func keras_layer_builder_input(_ builder: UnsafeMutableRawPointer?, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_input") { try store(try trace(builder).addInput(), node) }
@@ -42,15 +52,7 @@ public func keras_layer_builder_constant(_ builder: UnsafeMutableRawPointer?, _ 
                                          _ shape: UnsafePointer<Int64>?, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_constant") {
         let g = try trace(builder)
-        guard let data else { throw ABIError(.invalidArgument, "data must not be NULL") }
-        let value: Tensor
-        if ndim == 0 {
-            value = Tensor(data.pointee)
-        } else {
-            let (dims, count) = try shapeArray(ndim, shape, "keras_layer_builder_constant")
-            value = try Tensor(shape: dims, scalars: Array(UnsafeBufferPointer(start: data, count: count)))
-        }
-        try store(try g.addConstant(value), node)
+        try store(try g.addConstant(try callerTensor(data, ndim, shape, "keras_layer_builder_constant")), node)
     }
 }
 
@@ -172,15 +174,8 @@ public func keras_graph_argument(_ graph: UnsafeMutableRawPointer?, _ data: Unsa
                                  _ shape: UnsafePointer<Int64>?, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_graph_argument") {
         let g = try FunctionGraphs.graph(graph)
-        guard let data else { throw ABIError(.invalidArgument, "data must not be NULL") }
+        let value = try callerTensor(data, ndim, shape, "keras_graph_argument")
         guard node != nil else { throw ABIError(.invalidArgument, "node must not be NULL") }
-        let value: Tensor
-        if ndim == 0 {
-            value = Tensor(data.pointee)
-        } else {
-            let (dims, count) = try shapeArray(ndim, shape, "keras_graph_argument")
-            value = try Tensor(shape: dims, scalars: Array(UnsafeBufferPointer(start: data, count: count)))
-        }
         try store(try g.addArgument(value), node)
     }
 }
