@@ -1,5 +1,6 @@
 /// A training step of a `Sequential` model's ``PlanLayers`` (a ``DenseStack``, its
-/// BatchNormalization stages run by ``BatchNormStage``, optionally after a ``PooledConvFront``)
+/// BatchNormalization stages run by ``BatchNormStage``, optionally after a ``PlanFront``: a
+/// ``PooledConvFront`` or a ``RecurrentFront``)
 /// with Keras's categorical or sparse categorical cross-entropy after a softmax, or its mean
 /// squared error without one, planned once per batch size: every activation and gradient has
 /// its buffer from the first step on, the backward is the fixed reverse of the layers, and the
@@ -19,7 +20,7 @@ final class StepPlan {
     private var sparse: Bool { lossKind == .sparseCategorical }
     private let classes: Int
     /// The layers before the Dense stack, on this plan's batches.
-    private let front: PooledConvStage?
+    private let front: PlanFrontStage?
     /// Per stage: its BatchNormalization's buffers, if it is one; whether there are any.
     private let norms: [BatchNormStage?]
     private let normalizes: Bool
@@ -48,9 +49,9 @@ final class StepPlan {
         guard let layers = model.planLayers, layers.accepts(x), c.losses.count == 1,
               c.lossWeights.allSatisfy({ $0 == 1 }) else { return nil }
         let rows = x.shape[0], stack = layers.stack
-        let front: PooledConvStage?
+        let front: PlanFrontStage?
         if let f = layers.front {
-            guard let stage = PooledConvStage(f, x: x), stage.width == stack.inWidth else { return nil }
+            guard let stage = f.stage(for: x), stage.width == stack.inWidth else { return nil }
             front = stage
         } else {
             front = nil
@@ -309,11 +310,13 @@ extension Model {
 
 /// The layers of a built `Sequential` model that a ``StepPlan`` trains, found when its graph is
 /// (re)built: a ``DenseStack`` ending in softmax over the whole model (the MLPs: Otto, iris, and
-/// with BatchNormalization between Dense layers), or after a ``PooledConvFront`` (a first
-/// convolution fused with its max pooling, a Flatten and an optional Dropout: the small convnets). Any other model takes the general step. Immutable,
+/// with BatchNormalization between Dense layers), or after a ``PlanFront``: a ``PooledConvFront``
+/// (a first convolution fused with its max pooling, a Flatten and an optional Dropout: the small
+/// convnets) or a ``RecurrentFront`` (a first LSTM, GRU or SimpleRNN returning its last output:
+/// the sequence models). Any other model takes the general step. Immutable,
 /// so that a step checks it by identity.
 final class PlanLayers {
-    let front: PooledConvFront?
+    let front: PlanFront?
     let stack: DenseStack
     /// The model's layers when they were read.
     let layers: [Layer]
@@ -333,7 +336,7 @@ final class PlanLayers {
         if let dense {
             front = nil
             stack = dense.stack
-        } else if let f = PooledConvFront(layers) {
+        } else if let f = PooledConvFront(layers).map({ $0 as PlanFront }) ?? RecurrentFront(layers) {
             guard let s = DenseStack(Array(layers[f.layerCount...])) else { return nil }
             front = f
             stack = s
