@@ -23,6 +23,10 @@ build: deps
 demo: build
 	.build/release/swiftkeras demo
 
+## The binding's tests run in this many pytest-xdist workers (a file's tests stay in one worker,
+## so its module fixtures run once): about five minutes of CPU, most of it single-threaded.
+PYTEST_WORKERS ?= 2
+
 ## Python environment for the interop and binding tests (numpy, h5py, keras + jax, scikit-learn).
 venv: $(VENV)/.ready
 $(VENV)/.ready: scripts/requirements-test.txt
@@ -95,7 +99,7 @@ test-python: deps venv
 		$(VPY) -m pytest -q -p no:cacheprovider Tests/interop
 	$(SWIFT) build $(STATIC_LIB_FLAGS)
 	SWIFTKERAS_BUILD=static $(VPY) -m pip install -q --no-deps --force-reinstall ./bindings/python
-	SWIFTKERAS_TEST_INSTALLED=1 $(VPY) -m pytest -q -p no:cacheprovider bindings/python/tests
+	SWIFTKERAS_TEST_INSTALLED=1 $(VPY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile bindings/python/tests
 
 ## Speed, side by side with real Keras when .venv has it (WITH_KERAS=1 creates it).
 bench: build

@@ -83,8 +83,15 @@ void keras_string_free(char *s);
  * KERAS_ERR_INTERRUPTED, the model keeping the weights of the last finished batch. Meant to be
  * installed as (or called from) a SIGINT handler for the duration of a call: it is
  * async-signal-safe (one atomic store). A request made while no such call runs is forgotten
- * when the next one starts. */
+ * when the next one starts (but see keras_interrupt_arm). */
 void keras_interrupt(void);
+
+/* Nonzero: forgets any earlier keras_interrupt request, and makes the next fit, evaluate or
+ * predict call that starts keep the requests made from now on, instead of forgetting them as it
+ * starts. Call it before installing keras_interrupt as the SIGINT handler, so that a Ctrl-C
+ * landing between the installation and the call's start is not lost. Zero: disarms (when no
+ * call followed). */
+void keras_interrupt_arm(int on);
 
 /* Seeds the library's random generator (Keras: keras.utils.set_random_seed), so that weight
  * initialization, shuffling and dropout repeat from run to run. Errors: INVALID_ARGUMENT

@@ -66,10 +66,10 @@ func guarded(_ function: String, _ body: () throws -> Void) -> Int32 {
 }
 
 /// An entry point that runs training, evaluation or prediction loops: a keras_interrupt request
-/// made before it starts is forgotten, and a failure while one is pending is reported as
-/// KERAS_ERR_INTERRUPTED.
+/// made before it starts is forgotten (unless keras_interrupt_arm came first), and a failure
+/// while one is pending is reported as KERAS_ERR_INTERRUPTED.
 func guardedLoop(_ function: String, _ body: () throws -> Void) -> Int32 {
-    Interruption.clear()
+    Interruption.begin()
     let rc = guarded(function, body)
     guard rc != Status.ok.rawValue, Interruption.isRequested else { return rc }
     LastError.set("\(function): interrupted (keras_interrupt or Ctrl-C): stopped after the current batch")
@@ -81,6 +81,13 @@ func guardedLoop(_ function: String, _ body: () throws -> Void) -> Int32 {
 @_cdecl("keras_interrupt")
 public func keras_interrupt() {
     Interruption.request()
+}
+
+/// Nonzero: forgets earlier requests, and the next fit/evaluate/predict call keeps the requests
+/// made from now on instead of forgetting them when it starts. Zero: disarms.
+@_cdecl("keras_interrupt_arm")
+public func keras_interrupt_arm(_ on: Int32) {
+    Interruption.arm(on != 0)
 }
 
 func status(of e: KerasError) -> Status {

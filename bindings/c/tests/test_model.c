@@ -298,6 +298,22 @@ int main(void) {
         /* A request left over from an earlier call does not stop the next one. */
         keras_interrupt();
         CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 2, \"verbose\": 0}", NULL, 0, NULL));
+        /* Armed first, a request made before the call starts (a Ctrl-C landing between the
+         * handler's installation and the call) stops it after its first batch. */
+        keras_interrupt_arm(1);
+        keras_interrupt();   /* what the handler does (signal() here is one-shot under -std=c99) */
+        CHECK_ERR(KERAS_ERR_INTERRUPTED, "interrupted", keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 50, \"verbose\": 0}", NULL, 0, NULL));
+        /* The call consumed the arming: the next one forgets an earlier request again. */
+        keras_interrupt();
+        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 2, \"verbose\": 0}", NULL, 0, NULL));
+        /* Arming forgets what came before it; disarmed, a later request is forgotten too. */
+        keras_interrupt();
+        keras_interrupt_arm(1);
+        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 2, \"verbose\": 0}", NULL, 0, NULL));
+        keras_interrupt_arm(1);
+        keras_interrupt_arm(0);
+        keras_interrupt();
+        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 2, \"verbose\": 0}", NULL, 0, NULL));
         signal(SIGINT, previous);
         keras_callback_free(ctrl_c);
         keras_model_free(m);

@@ -122,6 +122,7 @@ if _NATIVE_INTERRUPT:
     _libc.sigaction.argtypes = [ctypes.c_int, ctypes.POINTER(_SigAction), ctypes.POINTER(_SigAction)]
     _libc.sigaction.restype = ctypes.c_int
     _KERAS_INTERRUPT = ctypes.cast(_lib.keras_interrupt, ctypes.c_void_p).value
+_ARM = _lib.keras_interrupt_arm if _NATIVE_INTERRUPT and _lib.has("keras_interrupt_arm") else None
 
 
 def native_interrupt_available() -> bool:
@@ -148,12 +149,19 @@ def native_interrupt_guard():
     ctypes.memmove(ctypes.byref(ours), ctypes.byref(previous), ctypes.sizeof(_SigAction))
     ours.handler = _KERAS_INTERRUPT
     try:
+        # Armed before the handler goes in: a Ctrl-C landing between here and the call's start
+        # (the arguments' packing, a collection the packing triggers) stops the call, where the
+        # call's start would otherwise forget it.
+        if _ARM is not None:
+            _ARM(1)
         # Inside the try: a Ctrl-C that Python took just before is raised right after this
         # call returns, and Python's handler must come back then too.
         _libc.sigaction(signal.SIGINT, ctypes.byref(ours), None)
         yield
     finally:
         _libc.sigaction(signal.SIGINT, ctypes.byref(previous), None)
+        if _ARM is not None:
+            _ARM(0)   # no call consumed the arming (one that failed before it started)
 
 
 def _check_interrupt():

@@ -351,6 +351,36 @@ def test_ctrl_c_in_the_first_fits_setup_is_not_lost(monkeypatch):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@needs("keras_interrupt_arm")
+def test_ctrl_c_between_the_handlers_installation_and_the_fits_start_is_not_lost(monkeypatch):
+    # CI once lost a Ctrl-C in the full suite: between installing keras_interrupt as the SIGINT
+    # handler and the library call's start (the arguments' packing; a collection there can take
+    # long in a big process), the handler recorded it and the call's start forgot it. Here the
+    # SIGINT lands in the packing of the fit's arrays.
+    from swiftkeras import _native
+    x, y = data(n=64)
+    model = small_model()
+    model.fit(x[:16], y[:16], epochs=1, verbose=0)
+    real_pack, pressed = _native.pack, []
+
+    def pack_pressing_ctrl_c(arrays):
+        if not pressed:
+            pressed.append(True)
+            signal.raise_signal(signal.SIGINT)
+        return real_pack(arrays)
+
+    monkeypatch.setattr(_native, "pack", pack_pressing_ctrl_c)
+    before = model.get_weights()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=20000, batch_size=8, verbose=0)
+    assert pressed
+    # Stopped after its first batch: the weights moved by one step, not by 20,000 epochs.
+    assert any(not np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    monkeypatch.undo()
+    model.fit(x[:10], y[:10], epochs=1, verbose=0)   # usable, and no stale interrupt
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_ctrl_c_while_the_library_prints_is_not_lost(monkeypatch):
     # The library prints through a ctypes callback, where Python drops an exception; a Ctrl-C
     # handled there is raised by the call that printed.

@@ -5,6 +5,8 @@ Each check is its own test. A check may be expected to fail only where SciKeras'
 (tests/test_scikit_learn_checks.py and its wrappers' `_xfail_checks`, SciKeras 0.13) expects the
 same failure; each entry below names SciKeras's reason."""
 
+import re
+
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -73,7 +75,15 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: EXPECTED_FAILURES[
-    type(est).__name__])
+def _stable_ids(checks):
+    """scikit-learn's test ids without the model functions' addresses (`<function f at 0x…>`
+    differs between processes, and pytest-xdist's workers must collect the same ids)."""
+    mark = checks.mark
+    ids = mark.kwargs["ids"]
+    return pytest.mark.parametrize(*mark.args, ids=lambda obj: re.sub(r"at0x[0-9a-f]+", "", ids(obj)))
+
+
+@_stable_ids(parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: EXPECTED_FAILURES[
+    type(est).__name__]))
 def test_sklearn_checks(estimator, check):
     check(estimator)
