@@ -79,15 +79,32 @@ def otto_like(n=61878, seed=42):
 
 
 def swift_best(kind, runs):
-    """Best of `runs` of the same fit in Swift: KerasBench --profile-iris / --profile-otto (a
-    process that does that fit and nothing else; $BENCH_SWIFT_BIN, as for the family rows)."""
+    """(wall, CPU of the calling thread) seconds, each the best of `runs` warm runs of the same
+    fit in Swift: KerasBench --profile-iris / --profile-otto (a process that does that fit and
+    nothing else; $BENCH_SWIFT_BIN, as for the family rows). The process runs it `runs + 1`
+    times: its first run pays the fresh process's one-time set-up (first touches of the code,
+    the allocator's first pages, the library's lazily made state), as the Python process's
+    warm-up fit does, so that both sides take the best of `runs` warm runs."""
     import re
     import subprocess
     sys.path.insert(0, str(ROOT / "scripts"))
     from bench_families import SWIFT_BENCH as bench
-    text = subprocess.run([str(bench), f"--profile-{kind}", str(runs)], check=True,
+    text = subprocess.run([str(bench), f"--profile-{kind}", str(runs + 1)], check=True,
                           capture_output=True, text=True).stdout
-    return float(re.search(r"best of \d+: ([0-9.e+-]+)s", text).group(1))
+    found = re.search(r"best of \d+: ([0-9.e+-]+)s wall, ([0-9.e+-]+)s CPU", text)
+    return float(found.group(1)), float(found.group(2))
+
+
+def python_best(runs, fit):
+    """(wall, CPU of the calling thread) seconds, each the best of `runs` calls of `fit`, as
+    KerasBench's --profile-* print theirs."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        t, c = time.perf_counter(), time.thread_time()
+        fit()
+        cpu.append(time.thread_time() - c)
+        wall.append(time.perf_counter() - t)
+    return min(wall), min(cpu)
 
 
 def python_fits():
@@ -116,19 +133,27 @@ def python_fits():
 
 
 def bench_fits(rounds, runs=3):
-    """Rounds alternating Swift and Python, each the best of `runs` fits, so that both see the
-    same load; the figures are the medians over rounds."""
+    """Rounds alternating Swift and Python, each the best of `runs` warm fits, so that both see
+    the same load; the figures are the medians over rounds, of the wall times and of the calling
+    thread's CPU times (steadier than wall times on a loaded machine)."""
     fits = python_fits()
     fits["iris"]()
     fits["otto"]()
     out = {}
     for kind, name in (("iris", "iris_fit_300_epochs"), ("otto", "otto_epoch")):
-        swift, python = [], []
+        swift, python, swift_cpu, python_cpu = [], [], [], []
         for _ in range(rounds):
-            swift.append(swift_best(kind, runs))
-            python.append(timed(runs, fits[kind])["best"])
+            wall, cpu = swift_best(kind, runs)
+            swift.append(wall)
+            swift_cpu.append(cpu)
+            wall, cpu = python_best(runs, fits[kind])
+            python.append(wall)
+            python_cpu.append(cpu)
         out[name] = {"python": statistics.median(python), "swift": statistics.median(swift),
-                     "python_runs": python, "swift_runs": swift}
+                     "python_cpu": statistics.median(python_cpu),
+                     "swift_cpu": statistics.median(swift_cpu),
+                     "python_runs": python, "swift_runs": swift,
+                     "python_cpu_runs": python_cpu, "swift_cpu_runs": swift_cpu}
     return out
 
 
@@ -229,7 +254,8 @@ def python_family_round(name):
     """One round of a family workload through the Python binding, in this process: the model,
     data, batch size, optimizer and loss of bench_families.keras_workload with `keras` being
     swiftkeras; a warm-up epoch, then one timed epoch, as KerasBench --family and
-    bench_families.keras_round time theirs. Prints one JSON line."""
+    bench_families.keras_round time theirs. Prints one JSON line (with the process's CPU time in
+    the timed epoch, all threads, as KerasBench --family has it)."""
     import resource
     import swiftkeras
     sys.modules["keras"] = swiftkeras
@@ -238,10 +264,10 @@ def python_family_round(name):
     model, x, y, batch, optimizer, loss = bench_families.keras_workload(name)
     model.compile(optimizer=optimizer, loss=loss)
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
-    seconds = time.perf_counter() - t0
-    print(json.dumps({"name": name, "seconds": seconds,
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({"name": name, "seconds": seconds, "cpu_seconds": cpu,
                       "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
@@ -252,22 +278,49 @@ def bench_families_from_python(names, rounds):
     import bench_families
     out = {}
     for name in names:
-        swift, python, loads = [], [], [load_average()]
+        swift, python, swift_cpu, python_cpu, loads = [], [], [], [], [load_average()]
         for _ in range(rounds):
             r = bench_families.run_json([str(bench_families.SWIFT_BENCH), "--family", name])
             p = bench_families.run_json([sys.executable, __file__, "--family", name])
             if r and p:
                 swift.append(r["seconds"])
                 python.append(p["seconds"])
+                # a KerasBench older than cpu_seconds: no CPU figure
+                if r.get("cpu_seconds") and p.get("cpu_seconds"):
+                    swift_cpu.append(r["cpu_seconds"])
+                    python_cpu.append(p["cpu_seconds"])
             loads.append(load_average())
         if python:
+            cpu = statistics.median(python_cpu) / statistics.median(swift_cpu) if python_cpu else None
             out[name] = {"python": statistics.median(python), "swift": statistics.median(swift),
-                         "python_runs": python, "swift_runs": swift, "loads": loads}
+                         "python_runs": python, "swift_runs": swift, "cpu_ratio": cpu,
+                         "python_cpu_runs": python_cpu, "swift_cpu_runs": swift_cpu, "loads": loads}
             print(f"{name}: Python {out[name]['python']:.4f} s, Swift {out[name]['swift']:.4f} s, "
                   f"ratio {out[name]['python'] / out[name]['swift']:.3f} (medians of {len(python)}; "
-                  f"Python {python}, Swift {swift}; load {min(loads):.2f}-{max(loads):.2f})",
+                  f"Python {python}, Swift {swift}; CPU ratio "
+                  f"{'-' if cpu is None else f'{cpu:.3f}'}; load {min(loads):.2f}-{max(loads):.2f})",
                   file=sys.stderr)
     return out
+
+
+def fit_rows(fits, rounds, loads):
+    """The rows of bench_fits's figures: wall-time medians (the value and its reference), the
+    CPU-time ratio beside them."""
+    rows = []
+    for name, f in fits.items():
+        ratio, cpu_ratio = f["python"] / f["swift"], f["python_cpu"] / f["swift_cpu"]
+        load = f"load {loads[0]:.2f} before, {loads[1]:.2f} after" if loads[0] is not None \
+            else "load unknown"
+        rows.append({"name": f"python_{name}", "unit": "s", "value": f["python"], "reference": f["swift"],
+                     "note": f"Python/Swift {ratio:.3f} (target <= 1.10), CPU {cpu_ratio:.3f}; medians "
+                             f"of {rounds} alternating rounds of best-of-3 warm runs [Python "
+                             f"{min(f['python_runs']):.4f}-{max(f['python_runs']):.4f}, Swift "
+                             f"{min(f['swift_runs']):.4f}-{max(f['swift_runs']):.4f}] s; {load}",
+                     "python_runs": f["python_runs"], "swift_runs": f["swift_runs"],
+                     "python_cpu_runs": f["python_cpu_runs"], "swift_cpu_runs": f["swift_cpu_runs"],
+                     "ratio_to_swift": ratio, "cpu_ratio_to_swift": cpu_ratio,
+                     "load_average": list(loads)})
+    return rows
 
 
 def family_rows(families, rounds):
@@ -275,12 +328,15 @@ def family_rows(families, rounds):
     for name, f in families.items():
         ratio = f["python"] / f["swift"]
         loads = [v for v in f["loads"] if v is not None]
+        cpu = "" if f["cpu_ratio"] is None else f", CPU {f['cpu_ratio']:.3f}"
         rows.append({"name": f"python_{name}", "unit": "s", "value": f["python"], "reference": f["swift"],
-                     "note": f"Python/Swift {ratio:.3f} (target <= 1.10), medians of {len(f['python_runs'])} "
+                     "note": f"Python/Swift {ratio:.3f} (target <= 1.10){cpu}, medians of {len(f['python_runs'])} "
                              f"alternating fresh-process rounds [Python {min(f['python_runs']):.3g}-"
                              f"{max(f['python_runs']):.3g}, Swift {min(f['swift_runs']):.3g}-"
                              f"{max(f['swift_runs']):.3g}] s; load {min(loads):.2f}-{max(loads):.2f}",
-                     "python_runs": f["python_runs"], "swift_runs": f["swift_runs"], "ratio_to_swift": ratio})
+                     "python_runs": f["python_runs"], "swift_runs": f["swift_runs"], "ratio_to_swift": ratio,
+                     "cpu_ratio_to_swift": f["cpu_ratio"], "python_cpu_runs": f["python_cpu_runs"],
+                     "swift_cpu_runs": f["swift_cpu_runs"]})
     return rows
 
 
@@ -291,16 +347,23 @@ def keras_custom_layer_round():
 
 
 def bench_custom_layer(rounds):
-    """Rounds alternating SwiftKeras (an epoch in this process, custom then built-in Dense) and
-    real Keras/JAX (a fresh process each); None for Keras where it is not installed."""
+    """Rounds alternating SwiftKeras (an epoch in this process with the custom Dense and one with
+    the built-in Dense, which first alternating) and real Keras/JAX (a fresh process each); None
+    for Keras where it is not installed."""
     import subprocess
     import swiftkeras as keras
     ours, builtin = custom_layer_epoch(keras), custom_layer_epoch(keras, custom=False)
     env = dict(os.environ, KERAS_BACKEND="jax")
     mine, plain, ref = [], [], []
-    for _ in range(rounds):
-        mine.append(ours())
-        plain.append(builtin())
+    for k in range(rounds):
+        # Which of the two runs first alternates: the first epoch of a round follows the Keras
+        # process (cold caches), and always giving it to the custom layer counted that against it.
+        if k % 2 == 0:
+            mine.append(ours())
+            plain.append(builtin())
+        else:
+            plain.append(builtin())
+            mine.append(ours())
         run = subprocess.run([sys.executable, __file__, "--keras-custom-layer"], env=env,
                              capture_output=True, text=True)
         if run.returncode == 0:
@@ -387,15 +450,9 @@ def main(argv):
         before = load_average()
         fits = bench_fits(rounds)
         loads = (before, load_average())
-        rows = [{"name": f"python_{name}", "unit": "s", "value": f["python"], "reference": f["swift"],
-                 "ratio_to_swift": f["python"] / f["swift"], "python_runs": f["python_runs"],
-                 "swift_runs": f["swift_runs"], "load_average": loads} for name, f in fits.items()]
+        rows = fit_rows(fits, rounds, loads)
         for r in rows:
-            print(f"{r['name']}  {r['value']:.4f}  {r['reference']:.4f}  Python/Swift "
-                  f"{r['ratio_to_swift']:.3f}, medians of {rounds} alternating rounds of best-of-3 "
-                  f"[Python {min(r['python_runs']):.4f}-{max(r['python_runs']):.4f}, Swift "
-                  f"{min(r['swift_runs']):.4f}-{max(r['swift_runs']):.4f}]; load {loads[0]:.2f} "
-                  f"before, {loads[1]:.2f} after")
+            print(f"{r['name']}  {r['value']:.4f}  {r['reference']:.4f}  {r['note']}")
         if "--json" in argv:
             json_path.parent.mkdir(parents=True, exist_ok=True)
             json_path.write_text(json.dumps(rows, indent=1))
@@ -430,15 +487,7 @@ def main(argv):
 
     load = f"load average {load_before:.2f} before, {load_after:.2f} after" \
         if load_before is not None else "load average unknown"
-    rows = []
-    for name, f in fits.items():
-        ratio = f["python"] / f["swift"]
-        rows.append({"name": f"python_{name}", "unit": "s", "value": f["python"],
-                     "reference": f["swift"],
-                     "note": f"Python/Swift {ratio:.3f} (target <= 1.10), medians of {rounds} "
-                             f"alternating rounds of best-of-3; {load}",
-                     "python_runs": f["python_runs"], "swift_runs": f["swift_runs"],
-                     "ratio_to_swift": ratio, "load_average": [load_before, load_after]})
+    rows = fit_rows(fits, rounds, (load_before, load_after))
     rows += family_rows(families, rounds)
     keras_note = (f"Keras/JAX best of {len(custom['keras_runs'])} processes "
                   f"{custom['keras']:.4f} s ({custom['keras'] / custom['python']:.2f}x ours)"

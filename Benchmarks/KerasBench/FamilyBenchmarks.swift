@@ -117,7 +117,8 @@ let familyWorkloads: [FamilyWorkload] = [
 ]
 
 /// `KerasBench --family NAME`: one fresh-process round of a family workload, printed as one JSON
-/// line (`seconds` of the timed epoch after a warm-up epoch, `gflops` per epoch, peak RSS in MiB).
+/// line (`seconds` of the timed epoch after a warm-up epoch, `cpu_seconds` the process's CPU time in
+/// it, all threads, `gflops` per epoch, peak RSS in MiB).
 func runFamilyWorkload(_ name: String) throws {
     guard let w = familyWorkloads.first(where: { $0.name == name }) else {
         throw KerasError.invalidArgument("KerasBench --family: unknown workload '\(name)'; known: \(familyWorkloads.map(\.name))")
@@ -127,10 +128,10 @@ func runFamilyWorkload(_ name: String) throws {
     let model = try w.model()
     try model.compile(optimizer: .name(w.optimizer), loss: .name(w.loss))
     try model.fit(x, y, batchSize: w.batchSize, epochs: 1, verbose: 0)
-    let t0 = monotonicSeconds()
+    let t0 = monotonicSeconds(), c0 = processCPUSeconds()
     try model.fit(x, y, batchSize: w.batchSize, epochs: 1, verbose: 0)
-    let seconds = monotonicSeconds() - t0
-    let line: JSON = ["name": .string(name), "seconds": .double(seconds), "gflop": .double(w.flops / 1e9),
-                      "peak_rss_mib": .double(peakRSSMiB())]
+    let seconds = monotonicSeconds() - t0, cpu = processCPUSeconds() - c0
+    let line: JSON = ["name": .string(name), "seconds": .double(seconds), "cpu_seconds": .double(cpu),
+                      "gflop": .double(w.flops / 1e9), "peak_rss_mib": .double(peakRSSMiB())]
     print(line.description)
 }

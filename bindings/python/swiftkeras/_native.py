@@ -114,7 +114,7 @@ def path_bytes(filepath) -> bytes:
 
 
 def dumps(obj) -> bytes:
-    return json.dumps(obj, allow_nan=False, default=_json_default).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
 
 
 def _json_default(o):
@@ -127,6 +127,11 @@ def _json_default(o):
     if isinstance(o, tuple):
         return list(o)
     raise TypeError(f"{o!r} (of type {type(o).__name__}) cannot be written into a Keras config")
+
+
+# json.dumps(obj, allow_nan=False, default=_json_default), its encoder made once (json.dumps
+# makes one per call when given options; every fit sends two or three configs). Stateless.
+_ENCODER = json.JSONEncoder(allow_nan=False, default=_json_default)
 
 
 # ---- arrays ------------------------------------------------------------------------------

@@ -77,13 +77,18 @@ def _python_layers_in(values):
     built-in layers (RNN's cell, a list of cells, Bidirectional's layer)."""
     from .layers import Layer, _BuiltinLayer
     found = []
-    for value in values:
-        if isinstance(value, (list, tuple)):
-            found += _python_layers_in(value)
-        elif isinstance(value, _BuiltinLayer):
-            found += _python_layers_in(list(value.__dict__.get("_args", {}).values()))
-        elif isinstance(value, Layer):
-            found.append(value)
+
+    def visit(items):   # one import and no list copies per nested value (every fit's handle)
+        for value in items:
+            if isinstance(value, (list, tuple)):
+                visit(value)
+            elif isinstance(value, _BuiltinLayer):
+                args = value.__dict__.get("_args")
+                if args:
+                    visit(args.values())
+            elif isinstance(value, Layer):
+                found.append(value)
+    visit(values)
     return found
 
 

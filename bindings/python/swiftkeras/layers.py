@@ -511,6 +511,9 @@ def __getattr__(name):
     if cls is None:
         raise AttributeError(f"module 'swiftkeras.layers' has no attribute '{name}'. The "
                              f"library's layers: {', '.join(_catalog.layer_names())}.")
+    # Found directly from now on: `keras.layers.Dense` otherwise fails the module's lookup
+    # (an AttributeError made and caught) and calls this again, each time a model is written.
+    globals()[name] = cls
     return cls
 
 

@@ -112,3 +112,45 @@ def test_unknown_rows_are_refused_by_name(tmp_path):
     run = subprocess.run([sys.executable, str(SCRIPTS / "bench_families.py"), "--skip-keras", "--json",
                           str(tmp_path / "b.json"), "otto_epochs"], capture_output=True, text=True, timeout=60)
     assert run.returncode != 0 and "otto_epochs" in run.stderr
+
+
+# scripts/bench_python.py's fit rows: both sides the best of the same number of warm runs.
+FAKE_PROFILE = """#!/bin/sh
+echo "$@" >> {calls}
+echo "iris fit best of $2: 0.0125s wall, 0.0100s CPU of the calling thread"
+"""
+
+
+def test_the_swift_side_of_a_fit_row_runs_one_more_time_than_it_counts(tmp_path, monkeypatch):
+    import bench_python
+    fake = tmp_path / "fake"
+    fake.write_text(FAKE_PROFILE.format(calls=tmp_path / "calls"))
+    fake.chmod(0o755)
+    monkeypatch.setattr(bench_families, "SWIFT_BENCH", fake)
+    # The process's first run is its warm-up (a fresh process's set-up), as the Python side's.
+    assert bench_python.swift_best("iris", 3) == (0.0125, 0.0100)
+    assert (tmp_path / "calls").read_text().split() == ["--profile-iris", "4"]
+
+
+def test_a_fit_row_is_the_median_of_each_sides_best_runs_with_the_cpu_ratio():
+    import bench_python
+    fits = {"iris_fit_300_epochs": {
+        "python": 0.0090, "swift": 0.0080, "python_cpu": 0.0084, "swift_cpu": 0.0080,
+        "python_runs": [0.0090, 0.0088, 0.0120], "swift_runs": [0.0080, 0.0079, 0.0081],
+        "python_cpu_runs": [0.0084, 0.0083, 0.0090], "swift_cpu_runs": [0.0080, 0.0079, 0.0080]}}
+    [row] = bench_python.fit_rows(fits, 3, (0.5, 1.5))
+    assert row["name"] == "python_iris_fit_300_epochs" and row["value"] == 0.0090 and row["reference"] == 0.0080
+    assert row["ratio_to_swift"] == pytest.approx(1.125) and row["cpu_ratio_to_swift"] == pytest.approx(1.05)
+    assert "Python/Swift 1.125 (target <= 1.10), CPU 1.050; medians of 3" in row["note"]
+    assert "[Python 0.0088-0.0120, Swift 0.0079-0.0081] s; load 0.50 before, 1.50 after" in row["note"]
+
+
+def test_a_family_row_carries_the_cpu_ratio_when_both_sides_measured_it():
+    import bench_python
+    base = {"python": 1.0, "swift": 0.9, "python_runs": [1.0, 1.1], "swift_runs": [0.9, 0.95],
+            "python_cpu_runs": [], "swift_cpu_runs": [], "loads": [0.2, 0.4]}
+    [with_cpu, without] = bench_python.family_rows({"bn_cnn_epoch": {**base, "cpu_ratio": 1.02},
+                                                    "conv_epoch": {**base, "cpu_ratio": None}}, 2)
+    assert "Python/Swift 1.111 (target <= 1.10), CPU 1.020, medians of 2" in with_cpu["note"]
+    assert with_cpu["cpu_ratio_to_swift"] == 1.02
+    assert "CPU" not in without["note"] and without["cpu_ratio_to_swift"] is None

@@ -1,3 +1,5 @@
+import CHDF5Shim
+
 extension Kernels {
     // MARK: Dense
 
@@ -31,10 +33,18 @@ extension Kernels {
             activation.backward(output: y, upstream: g, into: dz, count: m * n)
             z = UnsafePointer(dz)
         }
+        // The input gradient z·kernelᵀ in place, on the kernel transposed into scratch
+        // (``transposesKernel(rows:inputs:units:)``), else on OpenBLAS with B transposed.
+        let transposed = dx != nil && transposesKernel(rows: m, inputs: k, units: n) ? BufferPool.current.take(k * n) : nil
+        defer { if let transposed { BufferPool.current.give(transposed, k * n) } }
+        if let transposed { sk_transpose(k, n, kernel, n, transposed) }
         // The weight and input gradients are independent: a pair (on both cores when each is
         // one small product), or whichever is asked for.
         let weights = dk.map { GemmOperands(a: x, transA: true, b: z, transB: false, c: $0, m: k, n: n, k: m, readInPlace: true) }
-        let inputs = dx.map { GemmOperands(a: z, transA: false, b: kernel, transB: true, c: $0, m: m, n: k, k: n, readInPlace: true) }
+        let inputs = dx.map { dx in
+            transposed.map { GemmOperands(a: z, transA: false, b: $0, transB: false, c: dx, m: m, n: k, k: n, readInPlace: true) }
+                ?? GemmOperands(a: z, transA: false, b: kernel, transB: true, c: dx, m: m, n: k, k: n, readInPlace: true)
+        }
         if let weights, let inputs {
             gemmPair(inputs, weights)
         } else {
@@ -44,4 +54,21 @@ extension Kernels {
         if let db { columnSums(z, rows: m, cols: n, into: db) }
         return z
     }
+
+    /// Whether ``denseBackward(x:kernel:output:upstream:activation:dz:kernelGradient:biasGradient:inputGradient:rows:inputs:units:)``
+    /// computes the input gradient (`rows × units` by the `inputs × units` kernel transposed) in
+    /// `sk_gemm_strided` on a transposed copy of the kernel (`sk_transpose`, into the thread's
+    /// pool) instead of OpenBLAS with B transposed: when the copy is an in-place B
+    /// (``readsInPlace(transB:k:n:beta:)``), the product is not a ``smallGemm`` and there are at
+    /// least ``transposedKernelMinimumRows`` rows to share the copy's cost. OpenBLAS packed both
+    /// operands of the Otto model's 128×100·9 input gradient on every step, and its pair with the
+    /// weight gradient needed the OpenBLAS thread-count scope; in place, each element is one FMA
+    /// chain over the units in order, so the bits do not depend on a cut.
+    @inline(__always)
+    static func transposesKernel(rows m: Int, inputs k: Int, units n: Int) -> Bool {
+        m >= transposedKernelMinimumRows && m * n * k > smallGemmLimit && readsInPlace(transB: false, k: n, n: k, beta: 0)
+    }
+
+    /// The fewest rows for which ``transposesKernel(rows:inputs:units:)`` copies the kernel.
+    static let transposedKernelMinimumRows = 16
 }

@@ -27,8 +27,9 @@ extension Kernels {
         // thread takes one (two cores) or this thread runs both (one core, a worker of a search,
         // `Parallel.twoCoreFits` off, the partner busy): OpenBLAS's kernels round an element
         // differently depending on the shape of the call, so only a fixed cut gives the same
-        // bits on one core and two. (The in-place kernel's elements do not depend on the cut.)
-        let halves = size >= splitGemmMinimum ? whole.halves() : nil
+        // bits on one core and two. (The in-place kernel's elements do not depend on the cut, so
+        // its products are halved from a smaller size.)
+        let halves = size >= (whole.inPlace ? splitInPlaceMinimum : splitGemmMinimum) ? whole.halves() : nil
         func compute() {
             guard let (first, second) = halves else { return whole.run() }
             runOnBothCores(first, second, worker: worker)
@@ -168,8 +169,10 @@ struct GemmOperands {
     /// A Dense layer's product (``Kernels/readsInPlace(transB:k:n:beta:)``).
     var readInPlace = false
 
-    /// True when `gemm` computes it as one call on one thread (neither halved nor computed by
-    /// ``Kernels/smallGemm``).
+    /// True when one call on one thread gives it the bits `gemm` gives it: below
+    /// ``Kernels/splitGemmMinimum`` and above ``Kernels/smallGemmLimit`` (an OpenBLAS product
+    /// there is one call in `gemm`; an in-place one may be halved from
+    /// ``Kernels/splitInPlaceMinimum``, but its elements do not depend on the cut).
     var isOneCall: Bool {
         let size = m * n * k
         return size > Kernels.smallGemmLimit && size < Kernels.splitGemmMinimum

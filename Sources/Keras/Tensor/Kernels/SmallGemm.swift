@@ -25,6 +25,12 @@ extension Kernels {
     /// halves' lower kernel efficiency eat the gain.
     static let splitGemmMinimum = 1 << 17
 
+    /// From this many multiply-adds a product computed in place (``readsInPlace(transB:k:n:beta:)``)
+    /// is halved: its elements do not depend on the cut, so its halves need not be fixed, and
+    /// with no packing a half is worth handing over sooner. The Otto model's 128×100·100×9
+    /// forward (115,200) ran whole on the caller while the partner spun.
+    static let splitInPlaceMinimum = 1 << 16
+
     /// Up to this many floats of op(B) (with four of padding), ``smallGemm(_:transA:_:transB:_:m:n:k:alpha:beta:)``
     /// copies it row-major onto the stack (1 KiB: always on the stack, never the heap) so that
     /// every column block is a vector load.

@@ -144,6 +144,75 @@ final class GemmPartnerTests: XCTestCase {
         XCTAssertTrue(Kernels.readsInPlace(transB: false, k: 93, n: 100, beta: 1))
     }
 
+    /// A Dense layer's backward with the kernel transposed into scratch
+    /// (``Kernels/transposesKernel(rows:inputs:units:)``): the input gradient `z·kernelᵀ` and the
+    /// weight gradient `xᵀ·z` are each a plain FMA loop bit for bit, on one core and on two, and the
+    /// bias gradient the column sums; what stays on OpenBLAS is named.
+    func testDenseBackwardInPlaceMatchesAnFMALoopOnOneAndTwoCores() throws {
+        try XCTSkipUnless(Kernels.nativeDenseProducts, "no AVX2 + FMA: Dense products stay on OpenBLAS")
+        GemmPartner.shared?.clearBusy()
+        // (rows, inputs, units): Otto's second layer, its last batch, odd sizes, few rows.
+        let shapes = [(128, 100, 9), (54, 100, 9), (77, 61, 45), (16, 300, 20), (128, 93, 100)]
+        for (i, (m, k, n)) in shapes.enumerated() {
+            XCTAssertTrue(Kernels.transposesKernel(rows: m, inputs: k, units: n), "m=\(m) k=\(k) n=\(n)")
+            let g = RandomGenerator(seed: UInt64(400 + i))
+            let x = (0..<(m * k)).map { _ in g.uniform(-1, 1) }, kernel = (0..<(k * n)).map { _ in g.uniform(-1, 1) }
+            let z = (0..<(m * n)).map { _ in g.uniform(-1, 1) }
+            var expectedDx = [Float](repeating: 0, count: m * k), expectedDk = [Float](repeating: 0, count: k * n)
+            for r in 0..<m {
+                for c in 0..<k {
+                    var acc: Float = 0
+                    for p in 0..<n { acc.addProduct(z[r * n + p], kernel[c * n + p]) }
+                    expectedDx[r * k + c] = acc
+                }
+            }
+            for r in 0..<k {
+                for c in 0..<n {
+                    var acc: Float = 0
+                    for p in 0..<m { acc.addProduct(x[p * k + r], z[p * n + c]) }
+                    expectedDk[r * n + c] = acc
+                }
+            }
+            for twoCores in [false, true] {
+                Parallel.twoCoreFits = twoCores
+                var dx = [Float](repeating: .nan, count: m * k), dk = [Float](repeating: .nan, count: k * n)
+                var db = [Float](repeating: .nan, count: n)
+                let y = [Float](repeating: 0, count: m * n)
+                x.withUnsafeBufferPointer { px in
+                    kernel.withUnsafeBufferPointer { pk in
+                        z.withUnsafeBufferPointer { pz in
+                            y.withUnsafeBufferPointer { py in
+                                dx.withUnsafeMutableBufferPointer { pdx in
+                                    dk.withUnsafeMutableBufferPointer { pdk in
+                                        db.withUnsafeMutableBufferPointer { pdb in
+                                            Kernels.denseBackward(x: px.baseAddress!, kernel: pk.baseAddress!, output: py.baseAddress!,
+                                                                  upstream: pz.baseAddress!, activation: .linear, dz: nil,
+                                                                  kernelGradient: pdk.baseAddress!, biasGradient: pdb.baseAddress!,
+                                                                  inputGradient: pdx.baseAddress!, rows: m, inputs: k, units: n)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Parallel.twoCoreFits = true
+                let label = "m=\(m) k=\(k) n=\(n) twoCores=\(twoCores)"
+                assertSameBits(dx, expectedDx, "input gradient, " + label)
+                assertSameBits(dk, expectedDk, "weight gradient, " + label)
+                var sums = [Float](repeating: 0, count: n)
+                z.withUnsafeBufferPointer { pz in
+                    sums.withUnsafeMutableBufferPointer { Kernels.columnSums(pz.baseAddress!, rows: m, cols: n, into: $0.baseAddress!) }
+                }
+                assertSameBits(db, sums, "bias gradient, " + label)
+            }
+        }
+        // Few rows, a tiny product, a kernel larger than the in-place B: OpenBLAS (or the small loop).
+        XCTAssertFalse(Kernels.transposesKernel(rows: 8, inputs: 100, units: 9))
+        XCTAssertFalse(Kernels.transposesKernel(rows: 16, inputs: 8, units: 3))
+        XCTAssertFalse(Kernels.transposesKernel(rows: 128, inputs: 512, units: 512))
+    }
+
     /// The halves cover C exactly: rows when there are at least 32, else columns, else no cut.
     func testHalvesCutRowsThenColumnsAndNeverTheReduction() throws {
         let a = UnsafeMutablePointer<Float>.allocate(capacity: 1), c = UnsafeMutablePointer<Float>.allocate(capacity: 1)
