@@ -97,10 +97,7 @@ struct RecurrentRun {
     func forward() -> (RecurrentSequence, [Tensor]) {
         let (b, steps, f) = (x.shape[0], x.shape[1], x.shape[2])
         let xt = Tensor.uninitialized([steps, b, f])
-        let xs = x.data, xtd = xt.data
-        for t in 0..<steps {
-            for i in 0..<b { Kernels.copy(xs + (i * steps + order(t)) * f, to: xtd + (t * b + i) * f, count: f) }
-        }
+        RecurrentSequence.timeMajor(x.data, into: xt.data, batch: b, steps: steps, features: f, goBackwards: goBackwards)
         let mt = mask.map { (m: Tensor) -> Tensor in
             let out = Tensor.uninitialized([steps, b])
             for t in 0..<steps { for i in 0..<b { out.data[t * b + i] = m.data[i * steps + order(t)] } }

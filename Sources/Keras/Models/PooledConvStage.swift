@@ -5,7 +5,7 @@
 /// or ``Ops/convBatchNormMaxPool(_:kernel:bias:strides:padding:dilation:activation:scale:offset:epsilon:poolSize:poolStrides:poolPadding:)``),
 /// a channels-last `Flatten`, and optionally a `Dropout` over the whole input: the MNIST
 /// convnet of keras.io up to its first Dense layer, when it has one convolution.
-struct PooledConvFront {
+struct PooledConvFront: PlanFront {
     let conv: BaseConv
     let batchNorm: BatchNormalization?
     let pool: BasePooling
@@ -42,6 +42,8 @@ struct PooledConvFront {
     /// True while the convolution still holds the front's weights.
     func matches() -> Bool { conv.kernel === kernel && conv.bias === bias }
 
+    func stage(for x: Tensor) -> PlanFrontStage? { PooledConvStage(self, x: x) }
+
     /// True when every layer of the front trains as the plan does: trainable weights (a frozen
     /// BatchNormalization runs in inference mode, unfused), no regularizer (activity or weight).
     var isPlain: Bool {
@@ -63,7 +65,7 @@ struct PooledConvFront {
 /// generator, in the same order) then applied as `Ops.multiply` applies it, through the same
 /// kernels on buffers kept from step to step, so that the step's values are the general step's
 /// bit for bit.
-final class PooledConvStage {
+final class PooledConvStage: PlanFrontStage {
     let front: PooledConvFront
     /// Floats per sample of the output (the Dense stack's input width).
     let width: Int

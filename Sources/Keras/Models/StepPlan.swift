@@ -1,6 +1,7 @@
 /// A training step of a model's ``PlanLayers`` (a `Sequential`'s layers or a functional chain's,
 /// ``Model/planChain(_:inputs:outputs:)``: a ``DenseStack``, its BatchNormalization stages run by
-/// ``BatchNormStage``, optionally after a ``PlanFront`` — a ``PooledConvFront`` or an ``AttentionFront``)
+/// ``BatchNormStage``, optionally after a ``PlanFront``: a ``PooledConvFront``, a
+/// ``RecurrentFront`` or an ``AttentionFront``)
 /// with Keras's categorical or sparse categorical cross-entropy after a softmax, or its mean
 /// squared error without one, planned once per batch size: every activation and gradient has
 /// its buffer from the first step on, the backward is the fixed reverse of the layers, and the
@@ -311,10 +312,12 @@ extension Model {
 /// The layers of a built `Sequential` model, or of a functional chain
 /// (``Model/planChain(_:inputs:outputs:)``), that a ``StepPlan`` trains, found when its graph is
 /// (re)built: a ``DenseStack`` over the whole model (the MLPs: Otto, iris, and
-/// with BatchNormalization between Dense layers), or after a ``PooledConvFront`` (a first
-/// convolution fused with its max pooling, a Flatten and an optional Dropout: the small
-/// convnets) or an ``AttentionFront`` (a self-attention and a GlobalAveragePooling1D: mha_epoch's
-/// model). Any other model takes the general step. Immutable, so that a step checks it by identity.
+/// with BatchNormalization between Dense layers), or after a ``PlanFront``: a ``PooledConvFront``
+/// (a first convolution fused with its max pooling, a Flatten and an optional Dropout: the small
+/// convnets), a ``RecurrentFront`` (a first LSTM, GRU or SimpleRNN returning its last output:
+/// the sequence models) or an ``AttentionFront`` (a self-attention and a GlobalAveragePooling1D:
+/// mha_epoch's model). Any other model takes the general step. Immutable, so that a step checks
+/// it by identity.
 final class PlanLayers {
     let front: PlanFront?
     let stack: DenseStack
@@ -354,6 +357,7 @@ final class PlanLayers {
     /// The front that `layers` start with, if any.
     private static func front(of layers: [Layer]) -> PlanFront? {
         if let f = PooledConvFront(layers) { return f }
+        if let f = RecurrentFront(layers) { return f }
         return AttentionFront(layers)
     }
 
@@ -373,43 +377,6 @@ final class PlanLayers {
         return front.matches() && stack.matches(layers, from: n)
     }
 }
-
-/// The layers before a plan's ``DenseStack`` (``PooledConvFront``, ``AttentionFront``), read
-/// when the graph is built.
-protocol PlanFront {
-    /// The number of the model's layers it covers.
-    var layerCount: Int { get }
-    /// True while its layers still hold the weights read.
-    func matches() -> Bool
-    /// True when every layer of the front trains as the plan does.
-    var isPlain: Bool { get }
-    /// Its stage for batches shaped as `x`, or nil where the general step would not run it so.
-    func stage(for x: Tensor) -> PlanFrontStage?
-}
-
-/// A ``PlanFront`` in a ``StepPlan`` for batches of one shape, with its buffers.
-protocol PlanFrontStage: AnyObject {
-    /// Floats per sample of the output (the Dense stack's input width).
-    var width: Int { get }
-    /// The last ``forward(_:training:)``'s output.
-    var output: UnsafePointer<Float> { get }
-    /// True when the plan's test steps may run it.
-    var tests: Bool { get }
-    /// The number of its weights with a gradient buffer.
-    var weightCount: Int { get }
-    /// The gradient buffer of `v`, when it is one of its weights.
-    func gradient(of v: Variable) -> Tensor?
-    /// Its output for the batch `x`.
-    func forward(_ x: UnsafePointer<Float>, training: Bool) -> UnsafePointer<Float>
-    /// Its weights' gradients from `upstream`, the gradient of the last forward's output.
-    func backward(_ x: UnsafePointer<Float>, upstream: UnsafePointer<Float>)
-}
-
-extension PooledConvFront: PlanFront {
-    func stage(for x: Tensor) -> PlanFrontStage? { PooledConvStage(self, x: x) }
-}
-
-extension PooledConvStage: PlanFrontStage {}
 
 extension Model {
     /// The layers of a functional graph that a ``StepPlan`` may train as it trains a Sequential's

@@ -318,6 +318,54 @@ final class StepPlanTests: XCTestCase {
                                   x: iris.x, y: iris.yOneHot, batch: 25)
     }
 
+    /// Sequence models: a first LSTM, GRU (reset_after, Keras's default, and reset_before) or
+    /// SimpleRNN returning its last output, before Dense layers: the plan's recurrent front, with
+    /// the fused gate kernels (8 units) and the general gate math (5 units), backwards, without
+    /// bias, a last smaller batch, validation, and a softmax head with sparse labels.
+    func testRecurrentFrontStepsMatchTheTape() throws {
+        let x = try Tensor(shape: [40, 6, 3], scalars: (0..<720).map { Float(($0 * 7) % 23) / 23 - 0.4 })
+        let y = try Tensor(shape: [40, 1], scalars: (0..<40).map { Float($0 % 9) / 9 })
+        let mse = { (m: Model) in try m.compile(optimizer: "adam", loss: "mse", metrics: ["mae"]) }
+        let models: [() throws -> Layer] = [
+            { try LSTM(8) }, { try GRU(8) }, { try GRU(5, resetAfter: false) }, { try LSTM(5, goBackwards: true) },
+            { try SimpleRNN(4) }, { try GRU(8, useBias: false) },
+        ]
+        for make in models {
+            try assertPlanMatchesTape({ try Sequential([InputLayer(shape: [6, 3]), try make(), Dense(1)]) }, compile: mse,
+                                      x: x, y: y, batch: 12, validationSplit: 0.2)
+        }
+        let labels = try Tensor(shape: [40], scalars: (0..<40).map { Float($0 % 3) })
+        try assertPlanMatchesTape({ try Sequential([InputLayer(shape: [6, 3]), LSTM(8, useBias: false), Dense(4, activation: .relu),
+                                                    Dense(3, activation: .softmax)]) },
+                                  compile: { try $0.compile(optimizer: "sgd", loss: "sparse_categorical_crossentropy",
+                                                            metrics: ["accuracy"]) },
+                                  x: x, y: labels, batch: 16)
+    }
+
+    /// Recurrent layers the front does not cover take the general path: with dropout, recurrent
+    /// dropout, every step's output, or stateful (its states carried from batch to batch).
+    func testRecurrentLayersOutsideTheFrontTakeTheGeneralPath() throws {
+        let x = try Tensor(shape: [24, 4, 3], scalars: (0..<288).map { Float(($0 * 5) % 17) / 17 })
+        let y = try Tensor(shape: [24, 1], scalars: (0..<24).map { Float($0 % 5) / 5 })
+        let mse = { (m: Model) in try m.compile(optimizer: "adam", loss: "mse") }
+        var dropout = RecurrentCellOptions(), recurrentDropout = RecurrentCellOptions()
+        dropout.dropout = 0.3
+        recurrentDropout.recurrentDropout = 0.3
+        let outside: [() throws -> [Layer]] = [
+            { [try LSTM(8, options: dropout), Dense(1)] },
+            { [try GRU(8, options: recurrentDropout), Dense(1)] },
+            { [try LSTM(8, returnSequences: true), Flatten(), Dense(1)] },
+        ]
+        for make in outside {
+            try assertPlanMatchesTape({ try Sequential([InputLayer(shape: [4, 3])] + (try make())) }, compile: mse,
+                                      x: x, y: y, batch: 8, expectPlan: false)
+        }
+        let stateful = try Sequential([InputLayer(shape: [4, 3], batchSize: 8), LSTM(8, stateful: true), Dense(1)])
+        try mse(stateful)
+        try stateful.fit(x, y, batchSize: 8, epochs: 1, verbose: 0)
+        XCTAssertTrue(try stateful.requireCompiled("test").stepPlans.isEmpty)
+    }
+
     /// Steps of another shape take the general path: another loss, logits, sample weights.
     func testOtherStepsTakeTheGeneralPath() throws {
         let iris = Datasets.iris()

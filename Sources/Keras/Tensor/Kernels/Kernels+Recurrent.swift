@@ -29,15 +29,24 @@ final class RecurrentSequence {
     var width: Int { kind.gates * units }
     /// `(T, B, F)` inputs in processing order; `(T, B)` mask or nil.
     let x: Tensor, mask: Tensor?
-    let kernel: Tensor, recurrent: Tensor, bias: Tensor?
+    /// The weights; ``bind(kernel:recurrent:bias:)`` points a kept sequence at their current values.
+    private(set) var kernel: Tensor, recurrent: Tensor, bias: Tensor?
     /// Input bias `(G·u)` and, for GRU with reset_after, the recurrent bias.
-    let inputBias: UnsafePointer<Float>?, recurrentBias: UnsafePointer<Float>?
+    private(set) var inputBias: UnsafePointer<Float>?, recurrentBias: UnsafePointer<Float>?
     /// `(T+1, B, u)` hidden states, `hs[0]` the initial one; cells for LSTM.
     let hs: Tensor, cs: Tensor
     /// `(T, B, G·u)` activated gates; `(T, B, u)` extra: act(c) (LSTM), the recurrent h part
     /// (GRU reset_after) or r ⊙ h_prev (GRU reset_before).
     let gates: Tensor, extra: Tensor
+    /// `(B, G·u)`: one step's recurrent products.
+    let rec: Tensor
+    /// GRU with reset_before: the z and r columns `(u, 2u)` and the h columns `(u, u)` of the
+    /// recurrent kernel, taken by each ``forward()`` (its backward uses them too).
+    let uzr: Tensor?, uh: Tensor?
 
+    /// A sequence's buffers for `x` (filled by the caller: the op's time-major copy, or a step
+    /// plan's kept buffer) and the weights; it starts from `initialStates` (zeros when empty).
+    /// A step plan keeps the sequence and runs it again on each batch; the op makes one per call.
     init(kind: RecurrentCellKind, activation: ElementwiseActivation, recurrentActivation: ElementwiseActivation,
          x: Tensor, mask: Tensor?, kernel: Tensor, recurrent: Tensor, bias: Tensor?, initialStates: [Tensor] = []) {
         self.kind = kind
@@ -46,16 +55,45 @@ final class RecurrentSequence {
         steps = x.shape[0]; batch = x.shape[1]; features = x.shape[2]; units = recurrent.shape[0]
         self.x = x; self.mask = mask; self.kernel = kernel; self.recurrent = recurrent; self.bias = bias
         let g = kind.gates * units
-        inputBias = bias.map { UnsafePointer($0.data) }
-        recurrentBias = bias.flatMap { b in b.count == 2 * g ? UnsafePointer(b.data + g) : nil }
-        // Every step writes its state: only the initial one starts as zeros.
+        inputBias = nil
+        recurrentBias = nil
         hs = Tensor.uninitialized([steps + 1, batch, units])
         cs = Tensor.uninitialized(kind == .lstm ? [steps + 1, batch, units] : [1])
-        hs.data.initialize(repeating: 0, count: batch * units)
-        cs.data.initialize(repeating: 0, count: min(cs.count, batch * units))
         gates = Tensor.uninitialized([steps, batch, g])
         extra = Tensor.uninitialized(kind == .simple ? [1] : [steps, batch, units])
-        for (state, start) in zip(initialStates, [hs, cs]) { start.data.update(from: state.data, count: batch * units) }
+        rec = Tensor.uninitialized([batch, g])
+        let resetBefore = kind == .gru(resetAfter: false)
+        uzr = resetBefore ? Tensor.uninitialized([units, 2 * units]) : nil
+        uh = resetBefore ? Tensor.uninitialized([units, units]) : nil
+        bind(kernel: kernel, recurrent: recurrent, bias: bias)
+        start(initialStates)
+    }
+
+    /// Points the sequence at weights of the same shapes (a kept sequence: the current values).
+    func bind(kernel: Tensor, recurrent: Tensor, bias: Tensor?) {
+        self.kernel = kernel; self.recurrent = recurrent; self.bias = bias
+        let g = width
+        inputBias = bias.map { UnsafePointer($0.data) }
+        recurrentBias = bias.flatMap { b in b.count == 2 * g ? UnsafePointer(b.data + g) : nil }
+    }
+
+    /// Sets the initial state (and cell) to `initialStates`, zeros when empty. Every step writes
+    /// its state: only the initial one needs setting.
+    func start(_ initialStates: [Tensor] = []) {
+        let bu = batch * units
+        hs.data.update(repeating: 0, count: bu)
+        cs.data.update(repeating: 0, count: min(cs.count, bu))
+        for i in 0..<min(initialStates.count, 2) { (i == 0 ? hs : cs).data.update(from: initialStates[i].data, count: bu) }
+    }
+
+    /// `(batch, steps, features)` rows `x` into the time-major `(steps, batch, features)` `into`,
+    /// in processing order (last step first with `goBackwards`).
+    static func timeMajor(_ x: UnsafePointer<Float>, into xt: UnsafeMutablePointer<Float>, batch b: Int, steps: Int,
+                          features f: Int, goBackwards: Bool) {
+        for t in 0..<steps {
+            let s = goBackwards ? steps - 1 - t : t
+            for i in 0..<b { Kernels.copy(x + (i * steps + s) * f, to: xt + (t * b + i) * f, count: f) }
+        }
     }
 
     func masked(_ t: Int, _ b: Int) -> Bool { mask.map { $0.data[t * batch + b] == 0 } ?? false }
@@ -109,17 +147,16 @@ final class RecurrentSequence {
     // MARK: Forward
 
     func forward() {
-        let scratch = Scratch()
-        defer { withExtendedLifetime(scratch) {} }
         let g = width, u = units
         // One GEMM for the input projection of every step (and the input bias).
         if let inputBias { Kernels.fillRows(gates.data, with: inputBias, rows: steps * batch, cols: g) }
         Kernels.gemm(x.data, transA: false, kernel.data, transB: false, gates.data, m: steps * batch, n: g, k: features,
                      beta: inputBias == nil ? 0 : 1)
-        let rec = scratch.buffer([batch, g])
-        let uzr = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 0, 2 * u) : nil
-        let uh = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 2 * u, u) : nil
-        defer { withExtendedLifetime((uzr, uh)) {} }
+        let rec = self.rec.data
+        if let uzr, let uh {
+            Self.columns(of: recurrent, 0, 2 * u, into: uzr)
+            Self.columns(of: recurrent, 2 * u, u, into: uh)
+        }
         Parallel.withSingleThreadedBLAS {
             Parallel.forEachPart(batch, parts: parts) { _, rows in
                 for t in 0..<steps { forwardStep(t, rows: rows, rec: rec + rows.lowerBound * g, uzr: uzr, uh: uh) }
@@ -206,22 +243,9 @@ final class RecurrentSequence {
         }
     }
 
-    /// Columns `[from, from + count)` of a `(rows, cols)` matrix as a new contiguous one.
-    static func columns(of m: Tensor, _ from: Int, _ count: Int) -> Tensor {
+    /// Columns `[from, from + count)` of a `(rows, cols)` matrix into the contiguous `(rows, count)` `out`.
+    static func columns(of m: Tensor, _ from: Int, _ count: Int, into out: Tensor) {
         let rows = m.shape[0], cols = m.shape[1]
-        let out = Tensor.uninitialized([rows, count])
         for r in 0..<rows { (out.data + r * count).update(from: m.data + r * cols + from, count: count) }
-        return out
-    }
-}
-
-/// Work buffers that live as long as the holder (a kernel's scope).
-final class Scratch {
-    private var tensors: [Tensor] = []
-    /// A new uninitialized buffer of `shape`'s size, alive while `self` is.
-    func buffer(_ shape: [Int]) -> UnsafeMutablePointer<Float> {
-        let t = Tensor.uninitialized(shape)
-        tensors.append(t)
-        return t.data
     }
 }

@@ -1,87 +1,97 @@
 extension RecurrentSequence {
     /// Gradients of x `(T, B, F)`, kernel, recurrent kernel and bias (the bias's shape) from the
     /// upstream gradients of the outputs `(T, B, u)`, the last state `(B, u)` and, for LSTM,
-    /// the last cell `(B, u)`; also those of the initial state and cell (`(B, u)`).
+    /// the last cell `(B, u)`; also those of the initial state and cell (`(B, u)`). Every buffer
+    /// is new (the op's backward); a step plan calls
+    /// ``backward(outputs:lastState:lastCell:_:kernel:recurrent:bias:inputs:)`` on kept ones.
     func backward(outputs dOut: Tensor, lastState dLast: Tensor, lastCell dLastCell: Tensor?,
                   biasShape: [Int]?) -> (x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor?, state: Tensor, cell: Tensor) {
-        let g = width, u = units, rows = steps * batch
-        let shared = kind == .lstm || kind == .simple
-        let dXW = Tensor.uninitialized([rows, g]), dHU = shared ? dXW : Tensor.uninitialized([rows, g])
-        let dh = dLast.copy(), dc = dLastCell?.copy() ?? Tensor(shape: [batch, units])
-        let uzr = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 0, 2 * u) : nil
-        let uh = kind == .gru(resetAfter: false) ? Self.columns(of: recurrent, 2 * u, u) : nil
-        let work = BackwardBuffers(batch: batch, units: u)
+        let buffers = RecurrentGradientBuffers(self)
+        let dx = Tensor.uninitialized([steps, batch, features])
+        let dW = Tensor.uninitialized(kernel.shape), dU = Tensor.uninitialized(recurrent.shape)
+        let db = biasShape.map { Tensor.uninitialized($0) }
+        backward(outputs: dOut.data, lastState: dLast.data, lastCell: dLastCell?.data, buffers, kernel: dW.data,
+                 recurrent: dU.data, bias: db?.data, inputs: dx.data)
+        withExtendedLifetime((dOut, dLast, dLastCell)) {}
+        return (dx, dW, dU, db, buffers.dh, buffers.dc)
+    }
+
+    /// The backward pass through time on `buffers` (made for this sequence): from the upstream
+    /// gradients of the outputs `(T, B, u)`, the last state and (LSTM) the last cell `(B, u)`,
+    /// the gradients of the kernel, recurrent kernel and bias (nil exactly when the sequence has
+    /// none) into `kernel`, `recurrent`, `bias`, and of x `(T, B, F)` into `inputs` when given;
+    /// those of the initial state and cell are left in `buffers.dh`, `buffers.dc`.
+    func backward(outputs dOut: UnsafePointer<Float>, lastState: UnsafePointer<Float>, lastCell: UnsafePointer<Float>?,
+                  _ buffers: RecurrentGradientBuffers, kernel dW: UnsafeMutablePointer<Float>,
+                  recurrent dU: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?,
+                  inputs dx: UnsafeMutablePointer<Float>?) {
+        let g = width, u = units, rows = steps * batch, bu = batch * units
+        let dXW = buffers.dXW.data, dHU = buffers.dHU.data, dh = buffers.dh.data, dc = buffers.dc.data
+        dh.update(from: lastState, count: bu)
+        if let lastCell { dc.update(from: lastCell, count: bu) } else { dc.update(repeating: 0, count: bu) }
         // dh_prev = dZ·Uᵀ per step, as a plain product with Uᵀ made once (``stepProduct``).
-        let recurrentT = native && u % 8 == 0 && kind != .gru(resetAfter: false) ? Kernels.permuted(recurrent, [1, 0]) : nil
-        defer { withExtendedLifetime((dh, dc, uzr, uh, dOut, work, recurrentT)) {} }
+        if let recurrentT = buffers.recurrentT {
+            let t = recurrentT.data, r = recurrent.data
+            for i in 0..<u { for j in 0..<g { t[j * u + i] = r[i * g + j] } }
+        }
+        let work = buffers.work, recurrentT = buffers.recurrentT
         Parallel.withSingleThreadedBLAS {
             Parallel.forEachPart(batch, parts: parts) { _, part in
                 for t in stride(from: steps - 1, through: 0, by: -1) {
-                    backwardStep(t, rows: part, dOut: dOut, dh: dh.data, dc: dc.data, dXW: dXW.data, dHU: dHU.data,
+                    backwardStep(t, rows: part, dOut: dOut, dh: dh, dc: dc, dXW: dXW, dHU: dHU,
                                  work: work, uzr: uzr, uh: uh, recurrentT: recurrentT)
                 }
             }
         }
         // The input gradient and the weight gradients, each one GEMM over all steps (one for all
         // three weights where the gate gradients are shared).
-        let dx = Tensor.uninitialized([steps, batch, features])
-        Kernels.gemm(dXW.data, transA: false, kernel.data, transB: true, dx.data, m: rows, n: features, k: g)
-        if shared {
-            let w = sharedWeightGradients(dXW, biasShape: biasShape)
-            return (dx, w.kernel, w.recurrent, w.bias, dh, dc)
+        if let dx { Kernels.gemm(dXW, transA: false, kernel.data, transB: true, dx, m: rows, n: features, k: g) }
+        if let xh = buffers.xh, let all = buffers.all {
+            sharedWeightGradients(dXW, xh: xh, all: all, kernel: dW, recurrent: dU, bias: db)
+            return
         }
-        let dW = Tensor.uninitialized(kernel.shape)
-        Kernels.gemm(x.data, transA: true, dXW.data, transB: false, dW.data, m: features, n: g, k: rows)
-        let dU = Tensor.uninitialized(recurrent.shape)
-        Kernels.gemm(hs.data, transA: true, dHU.data, transB: false, dU.data, m: u, n: g, k: rows)
-        if kind == .gru(resetAfter: false) {
-            let dUh = Tensor.uninitialized([u, g])
-            Kernels.gemm(extra.data, transA: true, dHU.data, transB: false, dUh.data, m: u, n: g, k: rows)
-            for r in 0..<u { (dU.data + r * g + 2 * u).update(from: dUh.data + r * g + 2 * u, count: u) }
+        Kernels.gemm(x.data, transA: true, dXW, transB: false, dW, m: features, n: g, k: rows)
+        Kernels.gemm(hs.data, transA: true, dHU, transB: false, dU, m: u, n: g, k: rows)
+        if let dUh = buffers.dUh {
+            Kernels.gemm(extra.data, transA: true, dHU, transB: false, dUh.data, m: u, n: g, k: rows)
+            for r in 0..<u { (dU + r * g + 2 * u).update(from: dUh.data + r * g + 2 * u, count: u) }
         }
-        guard let biasShape else { return (dx, dW, dU, nil, dh, dc) }
-        let db = Tensor.uninitialized(biasShape)
-        Kernels.columnSums(dXW.data, rows: rows, cols: g, into: db.data)
-        if recurrentBias != nil { Kernels.columnSums(dHU.data, rows: rows, cols: g, into: db.data + g) }
-        return (dx, dW, dU, db, dh, dc)
+        guard let db else { return }
+        Kernels.columnSums(dXW, rows: rows, cols: g, into: db)
+        if recurrentBias != nil { Kernels.columnSums(dHU, rows: rows, cols: g, into: db + g) }
     }
 
     /// The kernel, recurrent kernel and bias gradients of a cell whose input and recurrent
     /// products share the gate gradients `dZ` `(T·B, G·u)` (LSTM, SimpleRNN): one GEMM
-    /// `[x | h_prev | 1]ᵀ · dZ` over all steps, whose rows are the three gradients.
-    private func sharedWeightGradients(_ dZ: Tensor, biasShape: [Int]?) -> (kernel: Tensor, recurrent: Tensor, bias: Tensor?) {
+    /// `[x | h_prev | 1]ᵀ · dZ` over all steps (`xh` and the product `all`), whose rows are the
+    /// three gradients.
+    private func sharedWeightGradients(_ dZ: UnsafePointer<Float>, xh: Tensor, all: Tensor, kernel dW: UnsafeMutablePointer<Float>,
+                                       recurrent dU: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?) {
         let g = width, u = units, f = features, rows = steps * batch
-        let cols = f + u + (biasShape == nil ? 0 : 1)
-        let xh = Tensor.uninitialized([rows, cols])
+        let cols = f + u + (db == nil ? 0 : 1)
+        let xhd = xh.data, xs = x.data, h = hs.data, a = all.data
         for r in 0..<rows {
-            let row = xh.data + r * cols
-            row.update(from: x.data + r * f, count: f)
-            (row + f).update(from: hs.data + r * u, count: u)
+            let row = xhd + r * cols
+            row.update(from: xs + r * f, count: f)
+            (row + f).update(from: h + r * u, count: u)
             if cols > f + u { row[f + u] = 1 }
         }
-        let all = Tensor.uninitialized([cols, g])
-        Kernels.gemm(xh.data, transA: true, dZ.data, transB: false, all.data, m: cols, n: g, k: rows)
-        let dW = Tensor.uninitialized(kernel.shape), dU = Tensor.uninitialized(recurrent.shape)
-        dW.data.update(from: all.data, count: f * g)
-        dU.data.update(from: all.data + f * g, count: u * g)
-        let db = biasShape.map { shape -> Tensor in
-            let t = Tensor.uninitialized(shape)
-            t.data.update(from: all.data + (f + u) * g, count: g)
-            return t
-        }
-        return (dW, dU, db)
+        Kernels.gemm(xhd, transA: true, dZ, transB: false, a, m: cols, n: g, k: rows)
+        dW.update(from: a, count: f * g)
+        dU.update(from: a + f * g, count: u * g)
+        db?.update(from: a + (f + u) * g, count: g)
     }
 
     /// Backward step `t` for rows `part` of the batch: the gate gradients into `dXW` (and `dHU`),
     /// then `dh`, `dc` (`(B, u)`, the running state gradients) become those of step `t - 1`.
-    private func backwardStep(_ t: Int, rows part: Range<Int>, dOut: Tensor, dh: UnsafeMutablePointer<Float>,
+    private func backwardStep(_ t: Int, rows part: Range<Int>, dOut: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>,
                               dc: UnsafeMutablePointer<Float>, dXW: UnsafeMutablePointer<Float>,
                               dHU: UnsafeMutablePointer<Float>, work: BackwardBuffers, uzr: Tensor?, uh: Tensor?,
                               recurrentT: Tensor?) {
         let g = width, u = units, bu = batch * units, n = part.count, nu = n * u, lo = part.lowerBound
         let shared = kind == .lstm || kind == .simple
         let dht = dh + lo * u, dct = dc + lo * u, tmp = work.tmp + lo * u
-        let up = dOut.data + t * bu + lo * u
+        let up = dOut + t * bu + lo * u
         for i in 0..<nu { dht[i] += up[i] }
         // Masked rows: no gate gradient, the state's gradient passes straight through.
         let keepH = work.keepH + lo * u, keepC = work.keepC + lo * u
@@ -187,6 +197,33 @@ extension RecurrentSequence {
             (dht + b * u).update(from: keepH + b * u, count: u)
             (dct + b * u).update(from: keepC + b * u, count: u)
         }
+    }
+}
+
+/// The buffers of a backward pass through time of one sequence's shape: the gate gradients of
+/// the input products `dXW` and of the recurrent products `dHU` `(T·B, G·u)` (one buffer where
+/// they are shared: LSTM, SimpleRNN), the running state and cell gradients `dh`, `dc` `(B, u)`,
+/// the per-step work, the transposed recurrent kernel `(G·u, u)` where the step products use it,
+/// `[x | h_prev | 1]` `(T·B, F + u (+ 1))` and its product with the gate gradients where the
+/// gradients are shared, and for GRU with reset_before the h columns' gradient `(u, G·u)`.
+final class RecurrentGradientBuffers {
+    let dXW: Tensor, dHU: Tensor, dh: Tensor, dc: Tensor
+    let work: BackwardBuffers
+    let recurrentT: Tensor?, xh: Tensor?, all: Tensor?, dUh: Tensor?
+
+    init(_ seq: RecurrentSequence) {
+        let g = seq.width, u = seq.units, rows = seq.steps * seq.batch
+        let shared = seq.kind == .lstm || seq.kind == .simple, resetBefore = seq.kind == .gru(resetAfter: false)
+        dXW = Tensor.uninitialized([rows, g])
+        dHU = shared ? dXW : Tensor.uninitialized([rows, g])
+        dh = Tensor.uninitialized([seq.batch, u])
+        dc = Tensor.uninitialized([seq.batch, u])
+        work = BackwardBuffers(batch: seq.batch, units: u)
+        recurrentT = seq.native && u % 8 == 0 && !resetBefore ? Tensor.uninitialized([g, u]) : nil
+        let cols = seq.features + u + (seq.bias == nil ? 0 : 1)
+        xh = shared ? Tensor.uninitialized([rows, cols]) : nil
+        all = shared ? Tensor.uninitialized([cols, g]) : nil
+        dUh = resetBefore ? Tensor.uninitialized([u, g]) : nil
     }
 }
 
