@@ -16,6 +16,9 @@ final class AllocationFreeStepTests: XCTestCase {
     /// Known gap: mallocs per warm step of lstm_epoch's and gru_epoch's models on two cores
     /// (`DispatchQueue.concurrentPerform`'s, two regions per step).
     static let twoCoreRecurrentStepBudget = 7
+    /// Known gap: mallocs per warm step of mha_epoch's model on two cores (6.1–6.5 measured:
+    /// `Parallel.forEachPart`'s dispatch of the attention kernels' two parts, OpenBLAS's threads).
+    static let twoCoreAttentionStepBudget = 8
 
     /// Allocations the calling thread makes per call of `body`, after `warm` unmeasured calls.
     /// The pool is emptied first, so that buffers cached by earlier tests cannot push it past its
@@ -181,6 +184,30 @@ final class AllocationFreeStepTests: XCTestCase {
         let model = try Model(inputs: input, outputs: try Dense(1)(try GlobalAveragePooling1D()(h)))
         try model.compile(optimizer: "adam", loss: "mse")
         XCTAssertEqual(try stepAllocations(model, x, y, rows: 16, "MultiHeadAttention"), 0)
+    }
+
+    /// mha_epoch's model at its shape (4 heads, key_dim 16, 64 steps of 64 features, batches of
+    /// 32): nothing on one core with one OpenBLAS thread (as inside a parallel search); on two
+    /// cores the attention kernels split the (sequence, head) pairs in two parts
+    /// (`Parallel.forEachPart`) and OpenBLAS threads its larger products, whose dispatch mallocs
+    /// on the calling thread (a known gap).
+    func testBenchAttentionWarmStepAllocations() throws {
+        setRandomSeed(9)
+        let x = try Tensor(shape: [32, 64, 64], scalars: (0..<131_072).map { Float($0 % 17) / 17 })
+        let y = try Tensor(shape: [32, 1], scalars: (0..<32).map { Float($0) / 32 })
+        let input = Input(shape: [64, 64])
+        let h = try MultiHeadAttention(numHeads: 4, keyDim: 16)([input, input])
+        let model = try Model(inputs: input, outputs: try Dense(1)(try GlobalAveragePooling1D()(h)))
+        try model.compile(optimizer: "adam", loss: "mse")
+        // One core as a search's worker runs: no fan-out, OpenBLAS on one thread (its own
+        // threads' dispatch mallocs 4 times per step here on the calling thread).
+        Parallel.isWorkerThread = true
+        defer { Parallel.isWorkerThread = false }
+        let oneCore = try Parallel.withSingleThreadedBLAS { try stepAllocations(model, x, y, rows: 32, "mha_epoch, one core") }
+        Parallel.isWorkerThread = false
+        XCTAssertEqual(oneCore, 0)
+        let twoCores = try stepAllocations(model, x, y, rows: 32, "mha_epoch, two cores")
+        XCTAssertLessThanOrEqual(twoCores, Double(Self.twoCoreAttentionStepBudget))
     }
 
     /// LSTM(8) → Dense(1), mse (lstm_epoch's model, smaller): the plan's recurrent front (258
