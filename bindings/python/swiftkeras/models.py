@@ -1333,9 +1333,6 @@ def _buffer(arr):
     return arr.ctypes.data, arr.ndim, (c_int64 * max(arr.ndim, 1))(*arr.shape)
 
 
-_layouts: dict[bytes, list] = {}   # keras_model_history's layouts read (repeated fits repeat them)
-
-
 def _last_history(handle, epochs):
     """The History of the model's last fit, {"loss": [...], ...} in Keras's order, read as
     numbers (keras_model_history): writing and parsing them as JSON text cost a short fit of
@@ -1351,12 +1348,7 @@ def _last_history(handle, epochs):
     raw = ctypes.cast(layout, ctypes.c_void_p)
     try:
         check(status)
-        text = layout.value
-        columns = _layouts.get(text)
-        if columns is None:
-            columns = json.loads(text)
-            if len(_layouts) < 256:
-                _layouts[text] = columns
+        columns = json.loads(layout.value)
     finally:
         if raw.value:
             _lib.keras_string_free(raw)
