@@ -25,6 +25,11 @@ open class Model: Layer, @unchecked Sendable {
         pooledConvFusion = nil
     }
     @exclusivity(unchecked) var layerList: [Layer] = []
+    /// The layers a ``StepPlan`` would train, in order (a Sequential's layers, or a functional
+    /// chain's: ``planChain(_:inputs:outputs:)``), and as a step plan reads them when they are
+    /// of its shape; set whenever the graph is (re)built.
+    @exclusivity(unchecked) var planChain: [Layer] = []
+    @exclusivity(unchecked) var planLayers: PlanLayers?
 
     /// Compiled state: set by `compile`.
     @exclusivity(unchecked) var compiled: CompiledState?
@@ -119,6 +124,8 @@ open class Model: Layer, @unchecked Sendable {
         layerList = layers
         built = true
         buildInputShape = inputs.first?.shape
+        planChain = Self.planChain(order, inputs: inputs, outputs: outputs) ?? []
+        planLayers = planChain.isEmpty ? nil : PlanLayers(planChain, inputShape: inputs[0].shape, dense: nil)
     }
 
     // MARK: Layers and shapes

@@ -1,6 +1,6 @@
 /// The layers before a ``StepPlan``'s Dense stack that one stage runs: a ``PooledConvFront``
-/// (the small convnets) or a ``RecurrentFront`` (the sequence models), read when the graph is
-/// built (``PlanLayers``).
+/// (the small convnets), a ``RecurrentFront`` (the sequence models) or an ``AttentionFront``
+/// (a self-attention and its pooling), read when the graph is built (``PlanLayers``).
 protocol PlanFront {
     /// The number of the model's layers it covers.
     var layerCount: Int { get }

@@ -14,8 +14,6 @@ public final class Sequential: Model, @unchecked Sendable {
     private var inputLayer: InputLayer? { inputTensor?.layer as? InputLayer }
     /// The layers as a ``DenseStack`` when they are one, set whenever the graph is (re)built.
     @exclusivity(unchecked) private(set) var inferenceStack: InferenceStack?
-    /// The layers as a step plan trains them, when they are of its shape; set with ``inferenceStack``.
-    @exclusivity(unchecked) private(set) var planLayers: PlanLayers?
 
     public init(_ layers: [Layer] = [], name: String? = nil) throws {
         super.init(name: name ?? LayerNames.unique(for: "sequential"))
@@ -83,7 +81,7 @@ public final class Sequential: Model, @unchecked Sendable {
         guard let last = stack.popLast() else {
             throw KerasError.invalidState("Sequential '\(name)': there are no layers to remove")
         }
-        if let inputTensor, !stack.isEmpty { try rebuildGraph(from: inputTensor) } else { built = false; inputs = []; outputs = []; inferenceStack = nil; planLayers = nil }
+        if let inputTensor, !stack.isEmpty { try rebuildGraph(from: inputTensor) } else { built = false; inputs = []; outputs = []; inferenceStack = nil; planLayers = nil; planChain = [] }
         return last
     }
 
@@ -110,6 +108,7 @@ public final class Sequential: Model, @unchecked Sendable {
     private func setPlans() {
         let shape = inputs.first?.shape
         inferenceStack = InferenceStack(stack, inputShape: shape)
+        planChain = stack
         planLayers = PlanLayers(stack, inputShape: shape, dense: inferenceStack)
     }
 

@@ -1,6 +1,7 @@
-/// A training step of a `Sequential` model's ``PlanLayers`` (a ``DenseStack``, its
-/// BatchNormalization stages run by ``BatchNormStage``, optionally after a ``PlanFront``: a
-/// ``PooledConvFront`` or a ``RecurrentFront``)
+/// A training step of a model's ``PlanLayers`` (a `Sequential`'s layers or a functional chain's,
+/// ``Model/planChain(_:inputs:outputs:)``: a ``DenseStack``, its BatchNormalization stages run by
+/// ``BatchNormStage``, optionally after a ``PlanFront``: a ``PooledConvFront``, a
+/// ``RecurrentFront`` or an ``AttentionFront``)
 /// with Keras's categorical or sparse categorical cross-entropy after a softmax, or its mean
 /// squared error without one, planned once per batch size: every activation and gradient has
 /// its buffer from the first step on, the backward is the fixed reverse of the layers, and the
@@ -45,7 +46,7 @@ final class StepPlan {
 
     /// The plan for `model` and batches shaped as `x` (which its ``PlanLayers`` accept), or nil
     /// when its step is not of this shape.
-    init?(_ model: Sequential, _ c: CompiledState, x: Tensor) {
+    init?(_ model: Model, _ c: CompiledState, x: Tensor) {
         guard let layers = model.planLayers, layers.accepts(x), c.losses.count == 1,
               c.lossWeights.allSatisfy({ $0 == 1 }) else { return nil }
         let rows = x.shape[0], stack = layers.stack
@@ -121,9 +122,9 @@ final class StepPlan {
 
     /// True when a step of `model` adds nothing to the layers' loss and trains every weight:
     /// the model and every layer with weights trainable, no regularizer, no loss scaling.
-    static func isPlain(_ model: Sequential, _ layers: PlanLayers, _ c: CompiledState) -> Bool {
+    static func isPlain(_ model: Model, _ layers: PlanLayers, _ c: CompiledState) -> Bool {
         guard model.trainable, model.activityRegularizer == nil, model.weightRegularizers.isEmpty,
-              !c.optimizer.scalesLoss, layers.matches(model.layers), layers.front?.isPlain ?? true else { return false }
+              !c.optimizer.scalesLoss, layers.matches(model.planChain), layers.front?.isPlain ?? true else { return false }
         let stack = layers.stack
         // Index loops: a debug build allocates in each step of a generic iterator (for-in).
         for i in 0..<stack.layers.count {
@@ -284,8 +285,8 @@ extension Model {
     /// The step plan for this batch, made on first use of its batch size (up to four are kept:
     /// an epoch's batch size and its last, smaller batch); nil when the general step runs.
     func stepPlan(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) -> StepPlan? {
-        guard c.usesStepPlans, sw == nil, xs.count == 1, ys.count == 1, let model = self as? Sequential,
-              let layers = model.planLayers, StepPlan.isPlain(model, layers, c) else { return nil }
+        guard c.usesStepPlans, sw == nil, xs.count == 1, ys.count == 1, let layers = planLayers,
+              StepPlan.isPlain(self, layers, c) else { return nil }
         let rows = xs[0].rank > 0 ? xs[0].shape[0] : 0
         for i in 0..<c.stepPlans.count where c.stepPlans[i].rows == rows {
             let plan = c.stepPlans[i]
@@ -298,7 +299,7 @@ extension Model {
         // A batch the model does not take: the general step reports it.
         guard rows > 0, layers.accepts(xs[0]) else { return nil }
         if let first = c.stepPlans.first, !first.layers.matches(layers.layers) { c.stepPlans.removeAll() }
-        guard let plan = StepPlan(model, c, x: xs[0]) else {
+        guard let plan = StepPlan(self, c, x: xs[0]) else {
             c.planRejectedLayers = layers.layers
             return nil
         }
@@ -308,13 +309,15 @@ extension Model {
     }
 }
 
-/// The layers of a built `Sequential` model that a ``StepPlan`` trains, found when its graph is
-/// (re)built: a ``DenseStack`` ending in softmax over the whole model (the MLPs: Otto, iris, and
+/// The layers of a built `Sequential` model, or of a functional chain
+/// (``Model/planChain(_:inputs:outputs:)``), that a ``StepPlan`` trains, found when its graph is
+/// (re)built: a ``DenseStack`` over the whole model (the MLPs: Otto, iris, and
 /// with BatchNormalization between Dense layers), or after a ``PlanFront``: a ``PooledConvFront``
 /// (a first convolution fused with its max pooling, a Flatten and an optional Dropout: the small
-/// convnets) or a ``RecurrentFront`` (a first LSTM, GRU or SimpleRNN returning its last output:
-/// the sequence models). Any other model takes the general step. Immutable,
-/// so that a step checks it by identity.
+/// convnets), a ``RecurrentFront`` (a first LSTM, GRU or SimpleRNN returning its last output:
+/// the sequence models) or an ``AttentionFront`` (a self-attention and a GlobalAveragePooling1D:
+/// mha_epoch's model). Any other model takes the general step. Immutable, so that a step checks
+/// it by identity.
 final class PlanLayers {
     let front: PlanFront?
     let stack: DenseStack
@@ -336,7 +339,7 @@ final class PlanLayers {
         if let dense {
             front = nil
             stack = dense.stack
-        } else if let f = PooledConvFront(layers).map({ $0 as PlanFront }) ?? RecurrentFront(layers) {
+        } else if let f = Self.front(of: layers) {
             guard let s = DenseStack(Array(layers[f.layerCount...])) else { return nil }
             front = f
             stack = s
@@ -349,6 +352,13 @@ final class PlanLayers {
         self.layers = layers
         sampleShape = sample
         fixedBatch = shape[0]
+    }
+
+    /// The front that `layers` start with, if any.
+    private static func front(of layers: [Layer]) -> PlanFront? {
+        if let f = PooledConvFront(layers) { return f }
+        if let f = RecurrentFront(layers) { return f }
+        return AttentionFront(layers)
     }
 
     /// True when `x` is a non-empty batch the model's input takes (what `checkInput` accepts).
@@ -365,5 +375,28 @@ final class PlanLayers {
         let n = front.layerCount
         for i in 0..<n where layers[i] !== self.layers[i] { return false }
         return front.matches() && stack.matches(layers, from: n)
+    }
+}
+
+extension Model {
+    /// The layers of a functional graph that a ``StepPlan`` may train as it trains a Sequential's
+    /// (``PlanLayers``): those of a **chain** — one Input, one output, and every layer called
+    /// once, on the output of the layer before it (a self-attention called as `mha([x, x])`
+    /// takes that one output as each of its inputs), the last call making the model's output.
+    /// Nil for any other graph (branches, residuals, several inputs or outputs, shared layers,
+    /// a layer of several outputs): those models take the general step.
+    static func planChain(_ order: [GraphNode], inputs: [KerasTensor], outputs: [KerasTensor]) -> [Layer]? {
+        guard inputs.count == 1, outputs.count == 1, order.count >= 2, let first = inputs[0].node, first.layer is InputLayer,
+              order[0] === first, let last = outputs[0].node, last === order[order.count - 1], outputs[0].tensorIndex == 0
+        else { return nil }
+        var layers: [Layer] = []
+        for i in 1..<order.count {
+            let node = order[i], previous = order[i - 1]
+            guard !node.inputs.isEmpty, previous.outputShapes.count == 1, !(node.layer is InputLayer),
+                  node.inputs.allSatisfy({ $0.node === previous && $0.tensorIndex == 0 }),
+                  !layers.contains(where: { $0 === node.layer }) else { return nil }
+            layers.append(node.layer)
+        }
+        return layers
     }
 }

@@ -164,12 +164,57 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         var splitsDone = Array(repeating: 0, count: cands.count)
         var sums = Array(repeating: 0.0, count: cands.count)
         var best: (mean: Double, candidate: Int)?
-        let est = estimator, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
+        let est = estimator, refits = refit, errScore = errorScore, train = returnTrainScore, verb = verbose, report = progress
         let refitSeed = fitSeed(base, candidate: -1, split: 0)
         var speculation: SpeculativeRefit?
         let costs = candidateCosts(cands, base: est)
         // A refit trains on every row, a fold's fit on its training part.
         let refitScale = Double(y.count) / Double(Swift.max(1, splits.map(\.train.count).min() ?? 1))
+        // Each candidate's measured seconds per fit (fit and score), for the tail's plan.
+        var measured = Array(repeating: (sum: 0.0, count: 0), count: cands.count)
+        func expected(_ c: Int) -> Double? { measured[c].count > 0 ? measured[c].sum / Double(measured[c].count) : nil }
+        // Whether a candidate's refit may run early: not when its fits run callbacks (asked once each).
+        var callbackFree = [Bool?](repeating: nil, count: cands.count)
+        func speculable(_ c: Int) -> Bool {
+            if let known = callbackFree[c] { return known }
+            let free = callbackParams(est.getParams(deep: true).merging(cands[c]) { $1 }).isEmpty
+            callbackFree[c] = free
+            return free
+        }
+        func startRefit(_ leader: Int) -> TaskChoice {
+            let s = SpeculativeRefit(candidate: leader)
+            speculation = s
+            return .extra { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }
+        }
+        // Two workers near the end: share the fits left and the refit still to start (`refitNow`,
+        // the leader's, when it may start) by their measured times (``TailPlan``). Nil (the
+        // order and the refit's own rule stand) while a time is unknown, with more fits left
+        // than the plan takes, or while the refit is to come but may not start yet.
+        func planned(_ remaining: ArraySlice<Int>, _ others: [BusyWorker?], refitNow: Int?, refitToCome: Bool) -> TaskChoice? {
+            guard workers == 2, remaining.count + (refitToCome ? 1 : 0) <= TailPlan.maxItems,
+                  !refitToCome || refitNow != nil else { return nil }
+            var items: [Double] = []
+            for t in remaining {
+                guard let e = expected(t / k) else { return nil }
+                items.append(e)
+            }
+            if let r = refitNow {
+                guard let e = expected(r) else { return nil }
+                items.append(e * refitScale)
+            }
+            let now = monotonicSeconds()
+            var otherBusy = 0.0
+            for case let w? in others {
+                // A worker running an extra runs the speculative refit.
+                let running: Double?
+                if let t = w.task { running = expected(t / k) } else { running = speculation.flatMap { expected($0.candidate) } }
+                guard let e = w.task == nil ? running.map({ $0 * refitScale }) : running else { return nil }
+                otherBusy = Swift.max(otherBusy, w.since + e - now)
+            }
+            guard let i = TailPlan.pick(items, otherBusy: otherBusy) else { return nil }
+            if i == remaining.count, let r = refitNow { return startRefit(r) }
+            return .take(i)
+        }
         let timeline = TaskTimeline()
         let started = monotonicSeconds()
         let outcomes: [FitOutcome?] = runTasks(total, workers: workers, order: longestFirst(costs, splits: k),
@@ -181,6 +226,8 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         }, onDone: { i, o in
             let c = i / k, s = i % k
             done += 1
+            measured[c].sum += o.fitTime + o.scoreTime
+            measured[c].count += 1
             splitsDone[c] += 1
             sums[c] += o.testScores.first ?? .nan
             if splitsDone[c] == k {
@@ -192,16 +239,21 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
                 print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
             }
             report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
-        }, onIdle: refit ? { remaining in
-            guard speculation == nil,
+        }, onIdle: { remaining, others in
+            let refitToCome = refits && speculation == nil
+            var refitNow: Int?
+            if refitToCome, let leader = best, speculable(leader.candidate),
+               remaining.isEmpty || !SpeculativeRefit.hasContender(leader: leader.candidate, leaderMean: leader.mean,
+                                                                   remaining: remaining, splits: k,
+                                                                   scored: splitsDone, sums: sums) { refitNow = leader.candidate }
+            if let choice = planned(remaining, others, refitNow: refitNow, refitToCome: refitToCome) { return choice }
+            guard refitToCome,
                   let leader = SpeculativeRefit.candidateToStart(leader: best, remaining: remaining, costs: costs, splits: k,
                                                                  workers: workers, refitScale: refitScale,
                                                                  scored: splitsDone, sums: sums),
-                  callbackParams(est.getParams(deep: true).merging(cands[leader]) { $1 }).isEmpty else { return nil }
-            let s = SpeculativeRefit(candidate: leader)
-            speculation = s
-            return { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }
-        } : nil)
+                  speculable(leader) else { return nil }
+            return startRefit(leader)
+        })
         let table = (0..<cands.count).map { c in (0..<k).map { outcomes[c * k + $0]! } }
         fitErrors = []
         for (c, row) in table.enumerated() { for (s, o) in row.enumerated() { if let e = o.error { fitErrors.append((c, s, e)) } } }

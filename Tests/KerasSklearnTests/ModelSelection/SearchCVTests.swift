@@ -287,11 +287,12 @@ final class SchedulingTests: XCTestCase {
     func testIdleHookSeesTheTasksLeftAndItsWorkRunsBeforeTheLastTasks() {
         let lock = SearchLock()
         var seen: [Int] = [], handedOutWith: Int?, extraRuns = 0
-        let results = runTasks(8, workers: 2, { $0 + 1 }, onIdle: { remaining in
+        let results = runTasks(8, workers: 2, { $0 + 1 }, onIdle: { remaining, others in
             seen.append(remaining.count)
+            XCTAssertEqual(others.count, 2)
             guard handedOutWith == nil, remaining.count <= 3 else { return nil }
             handedOutWith = remaining.count
-            return { lock.withLock { extraRuns += 1 } }
+            return .extra { lock.withLock { extraRuns += 1 } }
         })
         XCTAssertEqual(results.compactMap { $0 }, Array(1...8))
         XCTAssertEqual(handedOutWith, 3, "the extra work went out with 3 tasks left, not at the end")
@@ -300,8 +301,68 @@ final class SchedulingTests: XCTestCase {
         XCTAssertEqual(Array(seen.prefix(1)), [8])
         // With one worker the hook is never asked.
         var asked = false
-        _ = runTasks(3, workers: 1, { $0 }, onIdle: { _ in asked = true; return nil })
+        _ = runTasks(3, workers: 1, { $0 }, onIdle: { _, _ in asked = true; return nil })
         XCTAssertFalse(asked)
+    }
+
+    /// A worker may take another of the tasks left than the next in order; every task still runs
+    /// once, its result stored by index.
+    func testIdleHookMayPickAnotherTaskLeft() {
+        let lock = SearchLock()
+        var taken: [Int] = [], seen: [[Int]] = []
+        let results = runTasks(8, workers: 2, { i in lock.withLock { taken.append(i) }; return i * 3 }, onIdle: { remaining, _ in
+            seen.append(Array(remaining))
+            return .take(remaining.count - 1)
+        })
+        XCTAssertEqual(results.compactMap { $0 }, (0..<8).map { $0 * 3 })
+        XCTAssertEqual(taken.sorted(), Array(0..<8))
+        // The first asker took task 7; the task it displaced (0) is still left, last.
+        XCTAssertEqual(Array(seen.prefix(2)), [Array(0..<8), [1, 2, 3, 4, 5, 6, 0]])
+    }
+
+    /// Equal-cost candidates take turns by split, so that each has a fit measured early.
+    func testLongestFirstTakesEqualCandidatesInTurnsBySplit() {
+        XCTAssertEqual(longestFirst([1, 2, 2, 1], splits: 2), [2, 4, 3, 5, 0, 6, 1, 7])
+    }
+
+    /// The tail's plan: the asking worker starts the longest task of the share that ends both
+    /// workers earliest; with exact times, re-planning at each ask reaches the best split of all
+    /// (found by trying every one) and never ends later than taking the tasks in order.
+    func testTailPlanSharesTheLastTasksSoBothWorkersEndTogether() {
+        // The other worker runs a refit for 4.4 more: this one takes the three fits, longest first.
+        XCTAssertEqual(TailPlan.pick([1.3, 1.7, 2.4], otherBusy: 4.4), 2)
+        // 3 + 1 here, 2 + 1 + 1 there: both end at 4.
+        XCTAssertEqual(TailPlan.pick([3, 1, 1, 1], otherBusy: 2), 0)
+        XCTAssertEqual(TailPlan.pick([1, 1, 3], otherBusy: 0), 2)
+        XCTAssertEqual(TailPlan.pick([1], otherBusy: 10), 0, "the asking worker takes at least one task")
+        XCTAssertNil(TailPlan.pick([], otherBusy: 1))
+        XCTAssertNil(TailPlan.pick(Array(repeating: 1, count: TailPlan.maxItems + 1), otherBusy: 0))
+        var state: UInt64 = 7
+        func draw(_ n: UInt64) -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (state >> 33) % n
+        }
+        for _ in 0..<500 {
+            let items = (0..<(1 + Int(draw(8)))).map { _ in 1 + Double(draw(400)) / 100 }
+            let other = Double(draw(600)) / 100
+            func simulate(planned: Bool) -> Double {
+                var left = items, free = [0.0, other]
+                while !left.isEmpty {
+                    let w = free[0] <= free[1] ? 0 : 1
+                    let i = planned ? TailPlan.pick(left, otherBusy: free[1 - w] - free[w]) ?? 0 : 0
+                    free[w] += left.remove(at: i)
+                }
+                return free.max() ?? 0
+            }
+            let total = items.reduce(0, +)
+            let best = (0..<(1 << items.count)).map { mask in
+                let mine = items.indices.filter { mask & (1 << $0) != 0 }.reduce(0.0) { $0 + items[$1] }
+                return Swift.max(mine, other + total - mine)
+            }.min() ?? 0
+            let planned = simulate(planned: true)
+            XCTAssertEqual(planned, best, accuracy: 1e-9, "\(items), other busy \(other)")
+            XCTAssertLessThanOrEqual(planned, simulate(planned: false) + 1e-9)
+        }
     }
 }
 

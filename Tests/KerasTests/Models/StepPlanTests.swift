@@ -9,9 +9,9 @@ final class StepPlanTests: XCTestCase {
     /// Trains two copies of one model from the same seed, one with step plans and one through the
     /// general tape step, and checks that everything agrees exactly. Returns the planned model.
     @discardableResult
-    func assertPlanMatchesTape(_ make: () throws -> Sequential, compile: (Model) throws -> Void, x: Tensor, y: Tensor,
-                               batch: Int, epochs: Int = 3, validationSplit: Double = 0, expectPlan: Bool = true,
-                               file: StaticString = #filePath, line: UInt = #line) throws -> Sequential {
+    func assertPlanMatchesTape<M: Model>(_ make: () throws -> M, compile: (Model) throws -> Void, x: Tensor, y: Tensor,
+                                         batch: Int, epochs: Int = 3, validationSplit: Double = 0, expectPlan: Bool = true,
+                                         file: StaticString = #filePath, line: UInt = #line) throws -> M {
         setRandomSeed(11)
         let planned = try make()
         try compile(planned)
@@ -37,7 +37,7 @@ final class StepPlanTests: XCTestCase {
         // Inference: the plan (predictOnBatch) against the general graph (a tape turns the plan
         // off). Without an inference plan predictOnBatch may fold layers the graph does not
         // (a BatchNormalization into its Dense), which changes the last bits.
-        if planned.inferenceStack != nil {
+        if (planned as? Sequential)?.inferenceStack != nil {
             let slow = try GradientTape().record { try planned.forward([x], training: false)[0] }
             XCTAssertEqual(fast.shape, slow.shape, file: file, line: line)
             XCTAssertEqual(fast.scalars, slow.scalars, "inference plan", file: file, line: line)
@@ -206,6 +206,71 @@ final class StepPlanTests: XCTestCase {
             try Sequential([InputLayer(shape: [8, 8, 4]), Conv2D(2, kernelSize: [2], activation: .relu),
                             MaxPooling2D(poolSize: [3], strides: [2]), Flatten(), Dense(3, activation: .softmax)])
         }, compile: compile, x: data.x, y: data.y, batch: 16, epochs: 2, expectPlan: false)
+    }
+
+    /// `count` sequences of `steps` × `features` uniform [0, 1) values and one regression target
+    /// each, from a seeded generator.
+    func sequences(_ count: Int, steps: Int, features: Int, seed: UInt64) throws -> (x: Tensor, y: Tensor) {
+        let g = RandomGenerator(seed: seed)
+        let x = try Tensor(shape: [count, steps, features], scalars: (0..<(count * steps * features)).map { _ in g.uniform() })
+        return (x, try Tensor(shape: [count, 1], scalars: (0..<count).map { _ in g.uniform() }))
+    }
+
+    /// mha_epoch's model, smaller: a functional chain, MultiHeadAttention self-attention →
+    /// GlobalAveragePooling1D → Dense, mse, Adam, validation (the plan's test steps); with and
+    /// without biases, with a value size unlike the key size and a hidden Dense layer.
+    func testFunctionalSelfAttentionStepsMatchTheTape() throws {
+        let data = try sequences(40, steps: 6, features: 8, seed: 31)
+        let compile = { (m: Model) in try m.compile(optimizer: "adam", loss: "mse") }
+        try assertPlanMatchesTape({
+            let x = Input(shape: [6, 8])
+            let h = try MultiHeadAttention(numHeads: 2, keyDim: 4)([x, x])
+            return try Model(inputs: x, outputs: try Dense(1)(try GlobalAveragePooling1D()(h)))
+        }, compile: compile, x: data.x, y: data.y, batch: 16, validationSplit: 0.2)
+        try assertPlanMatchesTape({
+            let x = Input(shape: [6, 8])
+            let h = try MultiHeadAttention(numHeads: 3, keyDim: 2, valueDim: 5, useBias: false)([x, x, x])
+            let p = try GlobalAveragePooling1D()(h)
+            return try Model(inputs: x, outputs: try Dense(1)(try Dense(4, activation: .relu)(p)))
+        }, compile: { try $0.compile(optimizer: "sgd", loss: "mse") }, x: data.x, y: data.y, batch: 16)
+    }
+
+    /// A functional Dense chain takes the plan as the same Sequential does.
+    func testFunctionalDenseChainMatchesTheTape() throws {
+        let iris = Datasets.iris()
+        try assertPlanMatchesTape({
+            let x = Input(shape: [4])
+            return try Model(inputs: x, outputs: try Dense(3, activation: .softmax)(try Dense(8, activation: .relu)(x)))
+        }, compile: { try $0.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]) },
+           x: iris.x, y: iris.y, batch: 32, validationSplit: 0.1)
+    }
+
+    /// Graphs that are not chains (a residual, a cross-attention) and attention the plan does not
+    /// run (dropout, a causal mask) take the general step.
+    func testFunctionalGraphsOutsideTheChainTakeTheGeneralPath() throws {
+        let data = try sequences(24, steps: 5, features: 4, seed: 32)
+        let compile = { (m: Model) in try m.compile(optimizer: "adam", loss: "mse") }
+        func attention(_ configure: @escaping (MultiHeadAttention) -> Void = { _ in }, dropout: Double = 0, residual: Bool = false,
+                       cross: Bool = false) -> () throws -> Model {
+            {
+                let x = Input(shape: [5, 4])
+                let mha = try MultiHeadAttention(numHeads: 2, keyDim: 2, dropout: dropout)
+                configure(mha)
+                var h = try mha([x, cross ? try Dense(4)(x) : x])
+                if residual { h = try Add()([x, h]) }
+                return try Model(inputs: x, outputs: try Dense(1)(try GlobalAveragePooling1D()(h)))
+            }
+        }
+        try assertPlanMatchesTape(attention(residual: true), compile: compile, x: data.x, y: data.y, batch: 8, epochs: 2,
+                                  expectPlan: false)
+        try assertPlanMatchesTape(attention(cross: true), compile: compile, x: data.x, y: data.y, batch: 8, epochs: 2,
+                                  expectPlan: false)
+        try assertPlanMatchesTape(attention({ $0.useCausalMask = true }), compile: compile, x: data.x, y: data.y, batch: 8,
+                                  epochs: 2, expectPlan: false)
+        let dropped = try attention(dropout: 0.2)()
+        try compile(dropped)
+        try dropped.fit(data.x, data.y, batchSize: 8, verbose: 0)
+        XCTAssertTrue(try dropped.requireCompiled("test").stepPlans.isEmpty)
     }
 
     /// Dense → BatchNormalization → relu → Dense softmax: the normalization runs in the plan

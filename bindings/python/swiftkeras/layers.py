@@ -16,7 +16,10 @@ import math
 
 import numpy as np
 
-from . import _catalog, _cells, _native, _text_callables, _vocabulary
+# _plugins and _python_layers at the top, not in the methods: a function's `from . import`
+# runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
+# layer of every model config called two of them.
+from . import _catalog, _cells, _native, _plugins, _python_layers, _text_callables, _vocabulary
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -150,7 +153,6 @@ class Layer:
 
     def _layer_entry(self) -> dict:
         """The entry of this layer in a model config: Keras's serialize_keras_object form."""
-        from . import _python_layers
         registered = None
         if not isinstance(self, _BuiltinLayer):
             registered = _python_layers.register_layer_class(type(self))
@@ -325,7 +327,6 @@ class Layer:
         if dtype is not None and str(np.dtype(dtype)) != "float32":
             raise TypeError(f"{type(self).__name__}.add_weight: weights are float32, got "
                             f"dtype={dtype}")
-        from . import _python_layers
         return _python_layers.add_weight(self, shape, initializer, trainable, name)
 
     def call(self, inputs, training=False):
@@ -387,7 +388,6 @@ class _BuiltinLayer(Layer):
 
     def get_config(self):
         config = super().get_config()
-        from . import _plugins
         for k, v in self._args.items():
             if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
                 _plugins.register_function("activation", v)

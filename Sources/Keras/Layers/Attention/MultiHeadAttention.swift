@@ -55,7 +55,7 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
     private var softmax: Softmax?
     private(set) var dropoutLayer: Dropout?
     /// The attention axes once built (Keras writes them in the config after building).
-    private var builtAxes: [Int]?
+    private(set) var builtAxes: [Int]?
 
     public init(numHeads: Int, keyDim: Int, valueDim: Int? = nil, dropout: Double = 0, useBias: Bool = true,
                 outputShape: [Int]? = nil, attentionAxes: [Int]? = nil, slidingWindow: Int? = nil,

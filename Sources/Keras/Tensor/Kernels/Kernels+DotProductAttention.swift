@@ -38,7 +38,7 @@ struct AttentionDims {
 }
 
 extension Kernels {
-    /// Whether the per-pair products and softmax of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:native:)``
+    /// Whether the per-pair products and softmax of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:scratch:native:)``
     /// and its backward run in AVX2 + FMA (`kernels.c` in CHDF5Shim; the same CPUID check as
     /// ``nativeRecurrentSteps``). A pair's products are `64×16·16×64` at the bench's shape, where
     /// OpenBLAS's fixed cost (zeroing C for `beta = 0`, packing both operands) was a quarter of
@@ -50,16 +50,18 @@ extension Kernels {
     /// `probs[b, h] = softmax(scale · q[b, :, h] · k[b, :, h]ᵀ)` over the keys (only where
     /// `mask[b]`, `[t, s]`, is above 0.5; a row with none kept is zeros) and
     /// `out[b, :, h] = probs[b, h] · v[b, :, h]`, one (sequence, head) pair at a time while its
-    /// blocks are in cache, the pairs split across cores; in AVX2 + FMA with `native`.
+    /// blocks are in cache, the pairs split across cores; in AVX2 + FMA with `native`. The
+    /// scratch of each part (``attentionScratch(_:backward:native:)`` floats) is allocated per
+    /// call, or taken from `scratch` (``attentionScratchParts(_:)`` parts: a step plan's buffer).
     static func dotProductAttention(_ d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                                     v: UnsafePointer<Float>, mask: UnsafePointer<Float>?, scale: Float,
                                     probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
-                                    native: Bool = nativeAttention) {
-        let vs = d.heads * d.dv
-        forEachPairs(d, work: d.workPerPair) { pairs in
+                                    scratch: UnsafeMutablePointer<Float>? = nil, native: Bool = nativeAttention) {
+        let vs = d.heads * d.dv, size = attentionScratch(d, backward: false, native: native)
+        forEachPairs(d, work: d.workPerPair) { part, pairs in
             // The key block transposed, `[dk, s]`: the scores' product reads it row by row.
-            let kt = UnsafeMutablePointer<Float>.allocate(capacity: native ? d.dk * d.s : 0)
-            defer { kt.deallocate() }
+            let kt = scratch.map { $0 + part * size } ?? UnsafeMutablePointer<Float>.allocate(capacity: size)
+            defer { if scratch == nil { kt.deallocate() } }
             for pair in pairs {
                 let o = d.offsets(pair), p = probs + o.p
                 if native {
@@ -84,7 +86,7 @@ extension Kernels {
         }
     }
 
-    /// Gradients of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:native:)`` from the upstream of
+    /// Gradients of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:scratch:native:)`` from the upstream of
     /// its output (`dOut`, `[batch, t, heads, dv]`) and/or of its probabilities (`dProbs`):
     /// `dP = dOut · vᵀ + dProbs`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dq = scale · dS · k`,
     /// `dk = scale · dSᵀ · q`, and `dv = Pᵀ · dOut` (written only when `dOut` is given). Every
@@ -93,13 +95,14 @@ extension Kernels {
                                             v: UnsafePointer<Float>, probs: UnsafePointer<Float>, scale: Float,
                                             dOut: UnsafePointer<Float>?, dProbs: UnsafePointer<Float>?,
                                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
-                                            dv: UnsafeMutablePointer<Float>?, native: Bool = nativeAttention) {
-        let vs = d.heads * d.dv
-        forEachPairs(d, work: 2 * d.workPerPair) { pairs in
-            let ds = UnsafeMutablePointer<Float>.allocate(capacity: d.t * d.s)
-            // The value block transposed, `[dv, s]`, for `dOut · vᵀ` natively.
-            let vt = UnsafeMutablePointer<Float>.allocate(capacity: native && dOut != nil ? d.dv * d.s : 0)
-            defer { ds.deallocate(); vt.deallocate() }
+                                            dv: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>? = nil,
+                                            native: Bool = nativeAttention) {
+        let vs = d.heads * d.dv, size = attentionScratch(d, backward: true, native: native)
+        forEachPairs(d, work: 2 * d.workPerPair) { part, pairs in
+            let ds = scratch.map { $0 + part * size } ?? UnsafeMutablePointer<Float>.allocate(capacity: size)
+            defer { if scratch == nil { ds.deallocate() } }
+            // The value block transposed, `[dv, s]`, for `dOut · vᵀ` natively (after `ds`).
+            let vt = ds + d.t * d.s
             for pair in pairs {
                 let o = d.offsets(pair), p = probs + o.p
                 if let dProbs { ds.update(from: dProbs + o.p, count: d.t * d.s) }
@@ -131,13 +134,23 @@ extension Kernels {
         }
     }
 
-    /// Calls `body` on slices of the (sequence, head) pairs, one per core when `work` multiply-adds
-    /// per pair make it pay, OpenBLAS then on one thread in each.
-    private static func forEachPairs(_ d: AttentionDims, work: Int, _ body: (Range<Int>) -> Void) {
+    /// Floats of scratch that one part of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:scratch:native:)``
+    /// (the transposed key block) or of its backward (`dS`, then the transposed value block) uses.
+    static func attentionScratch(_ d: AttentionDims, backward: Bool, native: Bool = nativeAttention) -> Int {
+        backward ? d.t * d.s + (native ? d.dv * d.s : 0) : (native ? d.dk * d.s : 0)
+    }
+
+    /// The most parts that the pairs of `d` are split into (one per core at most).
+    static func attentionScratchParts(_ d: AttentionDims) -> Int { Swift.max(1, Swift.min(Parallel.cores, d.pairs)) }
+
+    /// Calls `body` with each part's index and slice of the (sequence, head) pairs, one per core
+    /// (at most ``attentionScratchParts(_:)``) when `work` multiply-adds per pair make it pay,
+    /// OpenBLAS then on one thread in each.
+    private static func forEachPairs(_ d: AttentionDims, work: Int, _ body: (Int, Range<Int>) -> Void) {
         let parts = Parallel.partCount(rows: d.pairs, width: work)
-        guard parts > 1 else { return body(0..<d.pairs) }
+        guard parts > 1 else { return body(0, 0..<d.pairs) }
         Parallel.withSingleThreadedBLAS {
-            Parallel.forEachPart(d.pairs, parts: parts) { _, pairs in body(pairs) }
+            Parallel.forEachPart(d.pairs, parts: parts) { part, pairs in body(part, pairs) }
         }
     }
 
