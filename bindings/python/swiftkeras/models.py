@@ -18,7 +18,7 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 
 import numpy as np
 
-from . import _custom_steps, _datasets, _lib, _native, _plugins, _python_layers, _text_callables
+from . import _custom_steps, _datasets, _lib, _native, _plugins, _python_layers, _text_callables, optimizers
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import serialize, snake_case, unique_name
@@ -500,7 +500,6 @@ class Model(ModelAPI):
         unknown = set(kwargs) - {"sample_weight_mode", "target_tensors"}
         if unknown:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}")
-        from . import optimizers
         optimizer = optimizers.get(optimizer)
         config = {"optimizer": serialize(optimizer),
                   "loss": _plugins.serialize_loss(loss),
