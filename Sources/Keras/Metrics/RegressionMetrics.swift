@@ -73,6 +73,34 @@ public final class MeanAbsoluteErrorMetric: MeanMetricWrapper, @unchecked Sendab
         }
     }
     public override var className: String { "MeanAbsoluteError" }
+
+    /// Unweighted updates of targets with the prediction's elements (its shape, or a vector for
+    /// one column) add each row's mean absolute error in place (no tensors, so a warm training
+    /// step allocates nothing), with the function's arithmetic: `|t − p|` per element, summed
+    /// from zero in order (one column: the value itself), times `1 / width` plus 0 (`Ops.mean`'s
+    /// scale as `Ops.affine` applies it).
+    public override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
+        // The targets `checkSameShape` takes: the same element count and first axis.
+        guard sampleWeight == nil, yPred.rank > 0, yTrue.rank > 0, yTrue.count == yPred.count,
+              yTrue.shape[0] == yPred.shape[0] else {
+            return try super.update(yTrue, yPred, sampleWeight: sampleWeight)
+        }
+        let k = yPred.shape[yPred.rank - 1]
+        guard k > 0 else { return try super.update(yTrue, yPred, sampleWeight: sampleWeight) }
+        let rows = yPred.count / k, t = yTrue.data, p = yPred.data, scale = 1 / Float(k)
+        for r in 0..<rows {
+            let row = r * k
+            var s: Float
+            if k == 1 {
+                s = Swift.abs(t[row] - p[row])
+            } else {
+                s = 0
+                for j in 0..<k { s += Swift.abs(t[row + j] - p[row + j]) }
+            }
+            total += Double(s * scale + 0)
+        }
+        count += Double(rows)
+    }
 }
 
 /// Square root of the mean squared error over the whole epoch (not a mean of batch roots).

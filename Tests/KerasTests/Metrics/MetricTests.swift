@@ -105,6 +105,38 @@ final class MetricTests: XCTestCase {
         XCTAssertEqual(Float(results[2].1), expected, accuracy: 1e-6)
     }
 
+    /// MeanAbsoluteErrorMetric's in-place update gives the figures of its function, bit for bit:
+    /// several widths (one column, a vector target for it, three columns, a rank-3 prediction,
+    /// a vector prediction), with negative zeros and NaN; sample weights take the function.
+    func testMeanAbsoluteErrorInPlaceMatchesItsFunction() throws {
+        setRandomSeed(3)
+        let cases: [([Int], [Int])] = [([7, 1], [7, 1]), ([7], [7, 1]), ([5, 3], [5, 3]), ([2, 3, 4], [2, 3, 4]), ([6], [6]), ([1], [1])]
+        for (ts, ps) in cases {
+            let n = ps.reduce(1, *)
+            var tv = (0..<n).map { Float(($0 * 37) % 11) / 3 - 1.5 }
+            let pv = (0..<n).map { Float(($0 * 13) % 7) / 5 - 0.6 }
+            tv[0] = -0.0
+            let t = try Tensor(shape: ts, scalars: tv), p = try Tensor(shape: ps, scalars: pv)
+            let inPlace = MeanAbsoluteErrorMetric(), reference = Mean()
+            for _ in 0..<2 {
+                try inPlace.update(t, p, sampleWeight: nil)
+                reference.add(try inPlace.fn(t, p))
+            }
+            XCTAssertEqual(inPlace.total, reference.total, "\(ts) \(ps)")
+            XCTAssertEqual(inPlace.count, reference.count, "\(ts) \(ps)")
+            XCTAssertEqual(inPlace.result(), reference.result(), "\(ts) \(ps)")
+        }
+        let nan = MeanAbsoluteErrorMetric()
+        try nan.update(Tensor(shape: [2, 1], scalars: [.nan, 1]), Tensor(shape: [2, 1], scalars: [0, 2]), sampleWeight: nil)
+        XCTAssertTrue(nan.result().isNaN)
+        let weighted = MeanAbsoluteErrorMetric()
+        try weighted.update(Tensor(shape: [2, 1], scalars: [1, 3]), Tensor(shape: [2, 1], scalars: [0, 0]),
+                           sampleWeight: Tensor(shape: [2], scalars: [1, 3]))
+        XCTAssertEqual(weighted.result(), 2.5)
+        XCTAssertThrowsError(try MeanAbsoluteErrorMetric().update(Tensor(shape: [1, 2], scalars: [1, 2]),
+                                                                  Tensor(shape: [2, 1], scalars: [1, 2]), sampleWeight: nil))
+    }
+
     func testEveryLossNameIsAMetric() throws {
         let names = Set(Loss.aliases.keys).union(ObjectRegistry.builtinNames(.loss))
         XCTAssertGreaterThan(names.count, 30)

@@ -127,8 +127,8 @@ final class AllocationFreeStepTests: XCTestCase {
         XCTAssertEqual(try stepAllocations(model, data.x, data.yOneHot, rows: 32, "tanh MLP"), 0)
     }
 
-    /// A regression MLP: Dense(relu) → Dense(1), mean squared error, Adam. (A metric such as
-    /// "mae" still allocates in its update: 31 mallocs per step, the general metric path.)
+    /// A regression MLP: Dense(relu) → Dense(1), mean squared error, Adam, without a metric and
+    /// with "mae" (31 mallocs per step before its update counted in place).
     func testRegressionMLPWarmStepAllocatesNothing() throws {
         setRandomSeed(10)
         let iris = Datasets.iris()
@@ -136,6 +136,9 @@ final class AllocationFreeStepTests: XCTestCase {
         let model = try Sequential([InputLayer(shape: [4]), Dense(8, activation: .relu), Dense(1)])
         try model.compile(optimizer: "adam", loss: "mse")
         XCTAssertEqual(try stepAllocations(model, iris.x, y, rows: 32, "regression MLP"), 0)
+        let withMAE = try Sequential([InputLayer(shape: [4]), Dense(8, activation: .relu), Dense(1)])
+        try withMAE.compile(optimizer: "adam", loss: "mse", metrics: ["mae"])
+        XCTAssertEqual(try stepAllocations(withMAE, iris.x, y, rows: 32, "regression MLP with mae"), 0)
     }
 
     /// A one-row prediction of a Dense stack makes only its output (one storage object).

@@ -18,7 +18,7 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 
 import numpy as np
 
-from . import _custom_steps, _datasets, _lib, _native, _plugins, _python_layers, _text_callables
+from . import _custom_steps, _datasets, _lib, _native, _plugins, _python_layers, _text_callables, optimizers
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import serialize, snake_case, unique_name
@@ -500,7 +500,6 @@ class Model(ModelAPI):
         unknown = set(kwargs) - {"sample_weight_mode", "target_tensors"}
         if unknown:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}")
-        from . import optimizers
         optimizer = optimizers.get(optimizer)
         config = {"optimizer": serialize(optimizer),
                   "loss": _plugins.serialize_loss(loss),
@@ -1334,9 +1333,6 @@ def _buffer(arr):
     return arr.ctypes.data, arr.ndim, (c_int64 * max(arr.ndim, 1))(*arr.shape)
 
 
-_layouts: dict[bytes, list] = {}   # keras_model_history's layouts read (repeated fits repeat them)
-
-
 def _last_history(handle, epochs):
     """The History of the model's last fit, {"loss": [...], ...} in Keras's order, read as
     numbers (keras_model_history): writing and parsing them as JSON text cost a short fit of
@@ -1352,12 +1348,7 @@ def _last_history(handle, epochs):
     raw = ctypes.cast(layout, ctypes.c_void_p)
     try:
         check(status)
-        text = layout.value
-        columns = _layouts.get(text)
-        if columns is None:
-            columns = json.loads(text)
-            if len(_layouts) < 256:
-                _layouts[text] = columns
+        columns = json.loads(layout.value)
     finally:
         if raw.value:
             _lib.keras_string_free(raw)

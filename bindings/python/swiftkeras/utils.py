@@ -7,10 +7,11 @@ import random
 
 import numpy as np
 
-from . import _objects
+from . import _lib, _objects
 from ._datasets import (NumpyDataset, PyDataset, Sequence, split_dataset,  # noqa: F401
                         timeseries_dataset_from_array)
 from ._custom_steps import unpack_x_y_sample_weight  # noqa: F401
+from .random import _reset_global_seed_generator
 from ._download import get_file, hash_file, validate_file  # noqa: F401
 from ._plot import model_to_dot, plot_model  # noqa: F401
 from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  # noqa: F401
@@ -102,8 +103,6 @@ def set_random_seed(seed):
         raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r}")
     random.seed(seed)
     np.random.seed(seed)
-    from . import _lib
-    from .random import _reset_global_seed_generator
     _reset_global_seed_generator()
     if _lib.has("keras_set_random_seed"):
         _lib.keras_set_random_seed(seed)
