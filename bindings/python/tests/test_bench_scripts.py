@@ -114,6 +114,22 @@ def test_unknown_rows_are_refused_by_name(tmp_path):
     assert run.returncode != 0 and "otto_epochs" in run.stderr
 
 
+def _bench_python():
+    """scripts/bench_python.py without its script set-up: as a script it points SWIFTKERAS_LIBRARY
+    at .build/release for its own child processes, which would leak into this process's later
+    tests (a Dask cluster's worker processes then load a library that is not there)."""
+    saved = os.environ.get("SWIFTKERAS_BENCH_INSTALLED")
+    os.environ["SWIFTKERAS_BENCH_INSTALLED"] = "1"
+    try:
+        import bench_python
+    finally:
+        if saved is None:
+            del os.environ["SWIFTKERAS_BENCH_INSTALLED"]
+        else:
+            os.environ["SWIFTKERAS_BENCH_INSTALLED"] = saved
+    return bench_python
+
+
 # scripts/bench_python.py's fit rows: both sides the best of the same number of warm runs.
 FAKE_PROFILE = """#!/bin/sh
 echo "$@" >> {calls}
@@ -122,7 +138,7 @@ echo "iris fit best of $2: 0.0125s wall, 0.0100s CPU of the calling thread"
 
 
 def test_the_swift_side_of_a_fit_row_runs_one_more_time_than_it_counts(tmp_path, monkeypatch):
-    import bench_python
+    bench_python = _bench_python()
     fake = tmp_path / "fake"
     fake.write_text(FAKE_PROFILE.format(calls=tmp_path / "calls"))
     fake.chmod(0o755)
@@ -133,7 +149,7 @@ def test_the_swift_side_of_a_fit_row_runs_one_more_time_than_it_counts(tmp_path,
 
 
 def test_a_fit_row_is_the_median_of_each_sides_best_runs_with_the_cpu_ratio():
-    import bench_python
+    bench_python = _bench_python()
     fits = {"iris_fit_300_epochs": {
         "python": 0.0090, "swift": 0.0080, "python_cpu": 0.0084, "swift_cpu": 0.0080,
         "python_runs": [0.0090, 0.0088, 0.0120], "swift_runs": [0.0080, 0.0079, 0.0081],
@@ -146,7 +162,7 @@ def test_a_fit_row_is_the_median_of_each_sides_best_runs_with_the_cpu_ratio():
 
 
 def test_a_family_row_carries_the_cpu_ratio_when_both_sides_measured_it():
-    import bench_python
+    bench_python = _bench_python()
     base = {"python": 1.0, "swift": 0.9, "python_runs": [1.0, 1.1], "swift_runs": [0.9, 0.95],
             "python_cpu_runs": [], "swift_cpu_runs": [], "loads": [0.2, 0.4]}
     [with_cpu, without] = bench_python.family_rows({"bn_cnn_epoch": {**base, "cpu_ratio": 1.02},

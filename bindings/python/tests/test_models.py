@@ -353,10 +353,9 @@ def test_ctrl_c_in_the_first_fits_setup_is_not_lost(monkeypatch):
 
 @needs("keras_interrupt_arm")
 def test_ctrl_c_between_the_handlers_installation_and_the_fits_start_is_not_lost(monkeypatch):
-    # CI once lost a Ctrl-C in the full suite: between installing keras_interrupt as the SIGINT
-    # handler and the library call's start (the arguments' packing; a collection there can take
-    # long in a big process), the handler recorded it and the call's start forgot it. Here the
-    # SIGINT lands in the packing of the fit's arrays.
+    # Between installing keras_interrupt as the SIGINT handler and the library call's start (the
+    # arguments' packing; longer when a collection runs there) the handler records a Ctrl-C that
+    # the call's start used to forget. Here the SIGINT lands in the packing of the fit's arrays.
     from swiftkeras import _native
     x, y = data(n=64)
     model = small_model()
