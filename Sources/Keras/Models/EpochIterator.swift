@@ -128,7 +128,7 @@ final class EpochIterator {
     private func startPending(_ start: Int, _ end: Int) -> Bool {
         let rows = end - start
         guard pending == nil, rows == batchSize, x.isLarge, Parallel.twoCoreFits, !Parallel.isWorkerThread,
-              let partner = GemmPartner.shared else { return false }
+              let partner = Parallel.partner else { return false }
         let parts = x.arrays.count + y.arrays.count + (weights?.arrays.count ?? 0)
         guard parts <= GemmPartner.maximumCopyParts else { return false }
         let xs = x.spareOutputs(rows: rows), ys = y.spareOutputs(rows: rows), ws = weights?.spareOutputs(rows: rows)
@@ -159,7 +159,7 @@ final class EpochIterator {
     private func finishPending() {
         guard pending != nil else { return }
         pending = nil
-        GemmPartner.shared?.finishCopy()
+        GemmPartner.shared.finishCopy()
     }
 
     /// Sample weights from class weights (labels as indices, or one-hot rows): Keras's

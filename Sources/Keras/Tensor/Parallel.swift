@@ -5,12 +5,48 @@ import Glibc
 #endif
 import CBLAS
 
+/// One fan-out: `parts` contiguous slices of `0..<rows`, slice `p` run as `body(context, p, rows)`.
+struct FanOut {
+    var body: Parallel.PartBody
+    var context: UnsafeRawPointer
+    var rows: Int
+    var parts: Int
+
+    /// No fan-out (no parts).
+    static let none = FanOut(body: { _, _, _ in }, context: UnsafeRawPointer(bitPattern: 1)!, rows: 0, parts: 0)
+
+    /// Runs part `p`: rows `p·size ..< min(rows, (p + 1)·size)`, `size = ⌈rows / parts⌉`.
+    @inline(__always)
+    func run(_ p: Int) {
+        let size = (rows + parts - 1) / parts
+        let lo = p * size, hi = Swift.min(rows, lo + size)
+        if lo < hi { body(context, p, lo..<hi) }
+    }
+}
+
 /// Splits large elementwise work across cores. Below `threshold` elements, or on a thread
 /// that already runs one of several parallel fits, work stays on the calling thread.
 public enum Parallel {
     /// Element count from which elementwise kernels split work across cores.
     public static let threshold = 1 << 17
-    static let cores = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// The processors online.
+    static let onlineCores = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    private static let coreCount = Atomic<Int>(onlineCores)
+
+    /// The cores that kernels split work across: ``onlineCores``, or what ``withCores(_:_:)`` sets.
+    static var cores: Int { coreCount.load(ordering: .relaxed) }
+
+    /// Runs `body` with kernels splitting work as on a machine of `n` cores (tests: the two-core
+    /// paths on a machine of any size). Buffers sized by the core count (a step plan's attention
+    /// scratch) must be made inside.
+    static func withCores<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+        let was = coreCount.exchange(Swift.max(1, n), ordering: .relaxed)
+        defer { coreCount.store(was, ordering: .relaxed) }
+        return try body()
+    }
+
+    /// The persistent partner thread (``GemmPartner``) where there is a second core to run it.
+    static var partner: GemmPartner? { cores > 1 ? GemmPartner.shared : nil }
 
     private final class Flag { var nested = false }
     private static let flag = ThreadLocal { Flag() }
@@ -28,14 +64,7 @@ public enum Parallel {
             body(0..<count)
             return
         }
-        GemmPartner.standDown()
-        let chunks = cores
-        let size = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = c * size
-            let hi = Swift.min(count, lo + size)
-            if lo < hi { body(lo..<hi) }
-        }
+        forEachPart(count, parts: cores) { _, chunk in body(chunk) }
     }
 
     /// How many parts ``forEachPart(_:parts:_:)`` should split `rows` rows of `width` elements
@@ -53,20 +82,52 @@ public enum Parallel {
         return parts > 1 ? Swift.min(rows, 4 * parts) : 1
     }
 
+    /// The body of a fan-out that allocates nothing (``forEachPart(_:parts:context:_:)``): called
+    /// with the fan-out's `context`, a part's index and its rows. It must capture nothing (a
+    /// closure literal that reads everything from `context`, or a static function).
+    typealias PartBody = (_ context: UnsafeRawPointer, _ part: Int, _ rows: Range<Int>) -> Void
+
     /// Calls `body(part, rows)` on `parts` contiguous slices of `0..<rows`, concurrently when
-    /// `parts > 1`: for reductions that keep one partial result per part.
+    /// `parts > 1`: for reductions that keep one partial result per part. On two cores this
+    /// allocates once per call (the closure handed to the partner thread); the fan-outs of a
+    /// step plan use ``forEachPart(_:parts:context:_:)``, which does not.
     static func forEachPart(_ rows: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
         if parts <= 1 {
             body(0, 0..<rows)
             return
         }
-        GemmPartner.standDown()
-        let size = (rows + parts - 1) / parts
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let lo = p * size
-            let hi = Swift.min(rows, lo + size)
-            if lo < hi { body(p, lo..<hi) }
+        /// A concrete struct, so that the closure is kept as it is (not behind a thunk).
+        struct Borrowed { let body: (Int, Range<Int>) -> Void }
+        withoutActuallyEscaping(body) { body in
+            withUnsafePointer(to: Borrowed(body: body)) { borrowed in
+                forEachPart(rows, parts: parts, context: borrowed) { context, part, slice in
+                    context.assumingMemoryBound(to: Borrowed.self).pointee.body(part, slice)
+                }
+            }
         }
+    }
+
+    /// Calls `body(context, part, rows)` on `parts` contiguous slices of `0..<rows`, each on one
+    /// thread, concurrently when `parts > 1`; the slices' results are the same whichever thread
+    /// runs them. On two cores (``twoCoreFits``) this thread and the partner
+    /// (``GemmPartner/runParts(_:)``) take the slices in turn, with no allocation and no thread
+    /// woken that is not already there; when the partner cannot be had (the machine found busy,
+    /// another caller's product) this thread runs them all. On more cores, or with
+    /// ``twoCoreFits`` off, Dispatch's threads run them (`concurrentPerform`, which allocates).
+    static func forEachPart(_ rows: Int, parts: Int, context: UnsafeRawPointer, _ body: @escaping PartBody) {
+        let fanOut = FanOut(body: body, context: context, rows: rows, parts: parts)
+        if parts <= 1 {
+            fanOut.run(0)
+            return
+        }
+        if cores == 2, twoCoreFits {
+            if partner?.runParts(fanOut) != true {
+                for p in 0..<parts { fanOut.run(p) }
+            }
+            return
+        }
+        GemmPartner.standDown()
+        DispatchQueue.concurrentPerform(iterations: parts) { p in fanOut.run(p) }
     }
 
     private static let twoCores = Atomic<Bool>(getenv("SWIFTKERAS_TWO_CORE").map { String(cString: $0) != "0" } ?? true)
@@ -84,18 +145,33 @@ public enum Parallel {
         set { twoCores.store(newValue, ordering: .relaxed) }
     }
 
-    /// Runs `first` on this thread and `second` on the partner thread (``GemmPartner``), each
-    /// on one core as a worker (``asWorker(_:)``), when ``twoCoreFits`` allows and the partner is
-    /// free; otherwise `first` then `second` here, each splitting its own work as usual. For two
+    /// Runs `first` and `second` on this thread and the partner thread (``GemmPartner``), one
+    /// each (this one takes `first`), each on one core as a worker (``asWorker(_:)``), when
+    /// ``twoCoreFits`` allows and the partner is free; otherwise `first` then `second` here,
+    /// each splitting its own work as usual. For two
     /// independent tasks of similar length whose results do not depend on how they are run
     /// (the two directions of a Bidirectional layer).
-    static func both(_ first: () -> Void, _ second: @escaping () -> Void) {
-        if !isWorkerThread, twoCoreFits, let partner = GemmPartner.shared,
-           partner.run(task: { asWorker(first) }, { asWorker(second) }) {
+    static func both(_ first: () -> Void, _ second: () -> Void) {
+        guard !isWorkerThread, twoCoreFits, let partner else {
+            first()
+            second()
             return
         }
-        first()
-        second()
+        struct Pair { let first: () -> Void, second: () -> Void }
+        let shared = withoutActuallyEscaping(first) { first in
+            withoutActuallyEscaping(second) { second in
+                withUnsafePointer(to: Pair(first: first, second: second)) { pair in
+                    partner.runParts(FanOut(body: { context, part, _ in
+                        let pair = context.assumingMemoryBound(to: Pair.self).pointee
+                        asWorker(part == 0 ? pair.first : pair.second)
+                    }, context: pair, rows: 2, parts: 2))
+                }
+            }
+        }
+        if !shared {
+            first()
+            second()
+        }
     }
 
     /// Runs `body` as a worker of a parallel job: single-threaded BLAS and kernels on this thread.

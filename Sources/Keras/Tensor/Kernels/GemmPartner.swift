@@ -91,12 +91,13 @@ struct GemmCall {
 /// partner finds it was descheduled while spinning, or the caller had to take back halves the
 /// spinning partner did not claim, the machine is busy: products stay on the caller's core and
 /// the partner parks for ``busyPause`` (it does not spin on a loaded machine). The same protocol
-/// hands it a whole task instead of a half (``run(task:_:)``: the two directions of a
-/// Bidirectional layer).
+/// hands it a share of a fan-out instead of a half (``runParts(_:_:)``: the parts of an
+/// elementwise kernel or of a recurrent pass, the two directions of a Bidirectional layer),
+/// without allocating: the parts' body is the caller's closure, borrowed while the caller waits.
 final class GemmPartner: @unchecked Sendable {
-    /// The partner of the process; nil on a one-core machine. Created on first use.
-    static let shared: GemmPartner? = {
-        guard Parallel.cores > 1 else { return nil }
+    /// The partner of the process, its thread started on first use (through ``Parallel/partner``,
+    /// nil on a one-core machine).
+    static let shared: GemmPartner = {
         let partner = GemmPartner()
         partner.start()
         return partner
@@ -123,12 +124,18 @@ final class GemmPartner: @unchecked Sendable {
     private let busyUntil = Atomic<UInt64>(0)
     private let missesInARow = Atomic<Int>(0)
     private let call = UnsafeMutablePointer<GemmCall>.allocate(capacity: 1)
-    /// A posted task, run instead of `call` when set (only while `owner` is held).
-    private let task = UnsafeMutablePointer<(() -> Void)?>.allocate(capacity: 1)
+    /// The posted fan-out (only while `owner` is held), run instead of `call` when it has parts.
+    /// A concrete struct, so that its body is stored as it is: a function kept in a generic slot
+    /// (`UnsafeMutablePointer<(Int) -> Void>`) is wrapped in a reabstraction thunk, a heap
+    /// context per store.
+    private let fanOut = UnsafeMutablePointer<FanOut>.allocate(capacity: 1)
+    /// The next part of the posted fan-out not yet claimed.
+    private let nextPart = Atomic<Int>(0)
     private let wake = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
 
-    /// Products shared, halves the partner computed, halves the caller took back (for tests).
-    let products = Atomic<Int>(0), helped = Atomic<Int>(0), takenBack = Atomic<Int>(0)
+    /// Products and fan-outs shared, halves (or fan-outs) the partner joined, those the caller
+    /// took back, fan-outs shared (for tests).
+    let products = Atomic<Int>(0), helped = Atomic<Int>(0), takenBack = Atomic<Int>(0), fanOuts = Atomic<Int>(0)
 
     /// One array's part of a background copy: rows `indices` of `source` (`row` floats each) into
     /// consecutive rows of `destination`.
@@ -159,7 +166,7 @@ final class GemmPartner: @unchecked Sendable {
         sem_init(wake, 0, 0)
         copyIndices.initialize(to: nil)
         copyPartCount.initialize(to: 0)
-        task.initialize(to: nil)
+        fanOut.initialize(to: .none)
     }
 
     private func start() {
@@ -189,7 +196,7 @@ final class GemmPartner: @unchecked Sendable {
 
     /// Makes a spinning partner park (cheap; for code about to use both cores another way).
     static func standDown() {
-        if started.load(ordering: .relaxed), let p = shared { p.standDownFlag.store(true, ordering: .relaxed) }
+        if started.load(ordering: .relaxed) { shared.standDownFlag.store(true, ordering: .relaxed) }
     }
     private static let started = Atomic<Bool>(false)
 
@@ -208,13 +215,28 @@ final class GemmPartner: @unchecked Sendable {
         share(post: { call.pointee = theirs }, mine: { mine.run() }, theirs: { theirs.run() }, yieldEvery: 1024)
     }
 
-    /// As ``run(_:_:)`` for two tasks of similar length (milliseconds, not a product's
-    /// microseconds): `mine` here, `theirs` on the partner or, if it has not claimed it by the
-    /// time `mine` is done, here. While it waits for the partner's task, the caller yields its
-    /// core often, so that a loaded machine's other work runs. Each task must leave OpenBLAS
-    /// single-threaded and must not use the partner itself (run it as ``Parallel/asWorker(_:)``).
-    func run(task mine: () -> Void, _ theirs: @escaping () -> Void) -> Bool {
-        share(post: { task.pointee = theirs }, mine: mine, theirs: theirs, yieldEvery: 16)
+    /// As ``run(_:_:)`` for a fan-out: runs each part of `job` once, this thread and the
+    /// partner taking the parts in turn (a part is claimed by one of them, then run there), so
+    /// that a partner late to wake or descheduled costs at most a part. While it waits for the
+    /// partner's last part, the caller yields its core often, so that a loaded machine's other
+    /// work runs. A part that uses the partner itself runs its work alone (the partner is owned).
+    /// Nothing is allocated.
+    func runParts(_ job: FanOut) -> Bool {
+        let shared = share(post: {
+            nextPart.store(0, ordering: .relaxed)
+            fanOut.pointee = job
+        }, mine: { claimParts(job) }, theirs: { claimParts(job) }, yieldEvery: 16)
+        if shared { fanOuts.add(1, ordering: .relaxed) }
+        return shared
+    }
+
+    /// Runs the parts of `job` (the posted fan-out) that this thread claims, until none is left.
+    private func claimParts(_ job: FanOut) {
+        while true {
+            let part = nextPart.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard part < job.parts else { return }
+            job.run(part)
+        }
     }
 
     /// The protocol of both kinds of work: `post` stores the partner's part (the owner held).
@@ -226,7 +248,7 @@ final class GemmPartner: @unchecked Sendable {
         Self.started.store(true, ordering: .relaxed)
         standDownFlag.store(false, ordering: .relaxed)
         post()
-        defer { if task.pointee != nil { task.pointee = nil } }
+        defer { if fanOut.pointee.parts > 0 { fanOut.pointee = .none } }
         state.store(Self.posted, ordering: .sequentiallyConsistent)
         let wasParked = parked.exchange(false, ordering: .sequentiallyConsistent)
         if wasParked { sem_post(wake) }
@@ -314,12 +336,14 @@ final class GemmPartner: @unchecked Sendable {
         copyDone.add(rows.count, ordering: .releasing)
     }
 
-    /// Runs the claimed work: the posted task if there is one, else the posted half. Its own
-    /// function so that the partner's reference to the task is released before it reports done.
+    /// Runs the claimed work: the posted fan-out's parts if there is one, else the posted half.
+    /// Its own function so that the partner's reference to the parts' body is released before
+    /// it reports done (the caller's borrow of it ends when it sees done).
     @inline(never)
     private func runClaimed() {
-        if let job = task.pointee {
-            job()
+        let job = fanOut.pointee
+        if job.parts > 0 {
+            claimParts(job)
         } else {
             call.pointee.run()
         }

@@ -57,8 +57,18 @@ extension Kernels {
                                     v: UnsafePointer<Float>, mask: UnsafePointer<Float>?, scale: Float,
                                     probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
                                     scratch: UnsafeMutablePointer<Float>? = nil, native: Bool = nativeAttention) {
-        let vs = d.heads * d.dv, size = attentionScratch(d, backward: false, native: native)
-        forEachPairs(d, work: d.workPerPair) { part, pairs in
+        /// The fan-out's context (nothing is allocated to share it with the partner thread).
+        struct Pass {
+            let d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>
+            let mask: UnsafePointer<Float>?, scale: Float, probs: UnsafeMutablePointer<Float>
+            let out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, native: Bool
+        }
+        let pass = Pass(d: d, q: q, k: k, v: v, mask: mask, scale: scale, probs: probs, out: out, scratch: scratch, native: native)
+        withUnsafePointer(to: pass) { pass in forEachPairs(d, work: d.workPerPair, context: pass) { context, part, pairs in
+            let a = context.assumingMemoryBound(to: Pass.self).pointee
+            let d = a.d, q = a.q, k = a.k, v = a.v, mask = a.mask, scale = a.scale, probs = a.probs, out = a.out
+            let scratch = a.scratch, native = a.native
+            let vs = d.heads * d.dv, size = attentionScratch(d, backward: false, native: native)
             // The key block transposed, `[dk, s]`: the scores' product reads it row by row.
             let kt = scratch.map { $0 + part * size } ?? UnsafeMutablePointer<Float>.allocate(capacity: size)
             defer { if scratch == nil { kt.deallocate() } }
@@ -83,7 +93,7 @@ extension Kernels {
                     blockGemm(p, lda: d.s, v + o.v, ldb: d.vRow, out + o.out, ldc: vs, m: d.t, n: d.dv, k: d.s)
                 }
             }
-        }
+        } }
     }
 
     /// Gradients of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:scratch:native:)`` from the upstream of
@@ -97,8 +107,20 @@ extension Kernels {
                                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                                             dv: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>? = nil,
                                             native: Bool = nativeAttention) {
-        let vs = d.heads * d.dv, size = attentionScratch(d, backward: true, native: native)
-        forEachPairs(d, work: 2 * d.workPerPair) { part, pairs in
+        /// The fan-out's context (nothing is allocated to share it with the partner thread).
+        struct Pass {
+            let d: AttentionDims, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>
+            let probs: UnsafePointer<Float>, scale: Float, dOut: UnsafePointer<Float>?, dProbs: UnsafePointer<Float>?
+            let dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>?
+            let scratch: UnsafeMutablePointer<Float>?, native: Bool
+        }
+        let pass = Pass(d: d, q: q, k: k, v: v, probs: probs, scale: scale, dOut: dOut, dProbs: dProbs, dq: dq, dk: dk, dv: dv,
+                        scratch: scratch, native: native)
+        withUnsafePointer(to: pass) { pass in forEachPairs(d, work: 2 * d.workPerPair, context: pass) { context, part, pairs in
+            let a = context.assumingMemoryBound(to: Pass.self).pointee
+            let d = a.d, q = a.q, k = a.k, v = a.v, probs = a.probs, scale = a.scale, dOut = a.dOut, dProbs = a.dProbs
+            let dq = a.dq, dk = a.dk, dv = a.dv, scratch = a.scratch, native = a.native
+            let vs = d.heads * d.dv, size = attentionScratch(d, backward: true, native: native)
             let ds = scratch.map { $0 + part * size } ?? UnsafeMutablePointer<Float>.allocate(capacity: size)
             defer { if scratch == nil { ds.deallocate() } }
             // The value block transposed, `[dv, s]`, for `dOut · vᵀ` natively (after `ds`).
@@ -131,7 +153,7 @@ extension Kernels {
                     blockGemm(p, lda: d.s, transA: true, dOut + o.out, ldb: vs, dv + o.v, ldc: d.vRow, m: d.s, n: d.dv, k: d.t)
                 }
             }
-        }
+        } }
     }
 
     /// Floats of scratch that one part of ``dotProductAttention(_:q:k:v:mask:scale:probs:out:scratch:native:)``
@@ -143,15 +165,15 @@ extension Kernels {
     /// The most parts that the pairs of `d` are split into (one per core at most).
     static func attentionScratchParts(_ d: AttentionDims) -> Int { Swift.max(1, Swift.min(Parallel.cores, d.pairs)) }
 
-    /// Calls `body` with each part's index and slice of the (sequence, head) pairs, one per core
-    /// (at most ``attentionScratchParts(_:)``) when `work` multiply-adds per pair make it pay,
-    /// OpenBLAS then on one thread in each.
-    private static func forEachPairs(_ d: AttentionDims, work: Int, _ body: (Int, Range<Int>) -> Void) {
+    /// Calls `body(context, part, pairs)` with each part's index and slice of the (sequence,
+    /// head) pairs, one per core (at most ``attentionScratchParts(_:)``) when `work` multiply-adds
+    /// per pair make it pay, OpenBLAS then on one thread in each
+    /// (``Parallel/forEachPart(_:parts:context:_:)``).
+    private static func forEachPairs(_ d: AttentionDims, work: Int, context: UnsafeRawPointer,
+                                     _ body: @escaping Parallel.PartBody) {
         let parts = Parallel.partCount(rows: d.pairs, width: work)
-        guard parts > 1 else { return body(0, 0..<d.pairs) }
-        Parallel.withSingleThreadedBLAS {
-            Parallel.forEachPart(d.pairs, parts: parts) { part, pairs in body(part, pairs) }
-        }
+        guard parts > 1 else { return body(context, 0, 0..<d.pairs) }
+        Parallel.withSingleThreadedBLAS { Parallel.forEachPart(d.pairs, parts: parts, context: context, body) }
     }
 
     /// `C = alpha · op(A) · op(B) + beta · C` on blocks inside larger row-major arrays (leading

@@ -60,7 +60,7 @@ extension Kernels {
     /// `mine` here and `theirs` on the partner when it can be had, else both here.
     @inline(__always)
     private static func runOnBothCores(_ mine: GemmCall, _ theirs: GemmCall, worker: Bool) {
-        if worker || !Parallel.twoCoreFits || !(GemmPartner.shared?.run(mine, theirs) ?? false) {
+        if worker || !Parallel.twoCoreFits || !(Parallel.partner?.run(mine, theirs) ?? false) {
             mine.run()
             theirs.run()
         }

@@ -152,16 +152,22 @@ final class RecurrentSequence {
         if let inputBias { Kernels.fillRows(gates.data, with: inputBias, rows: steps * batch, cols: g) }
         Kernels.gemm(x.data, transA: false, kernel.data, transB: false, gates.data, m: steps * batch, n: g, k: features,
                      beta: inputBias == nil ? 0 : 1)
-        let rec = self.rec.data
         if let uzr, let uh {
             Self.columns(of: recurrent, 0, 2 * u, into: uzr)
             Self.columns(of: recurrent, 2 * u, u, into: uh)
         }
+        // The sequence itself is the fan-out's context: nothing is allocated to share it.
         Parallel.withSingleThreadedBLAS {
-            Parallel.forEachPart(batch, parts: parts) { _, rows in
-                for t in 0..<steps { forwardStep(t, rows: rows, rec: rec + rows.lowerBound * g, uzr: uzr, uh: uh) }
+            Parallel.forEachPart(batch, parts: parts, context: Unmanaged.passUnretained(self).toOpaque()) { context, _, rows in
+                Unmanaged<RecurrentSequence>.fromOpaque(context).takeUnretainedValue().forwardSteps(rows: rows)
             }
         }
+    }
+
+    /// Every step, in order, of rows `rows` of the batch.
+    private func forwardSteps(rows: Range<Int>) {
+        let rec = self.rec.data + rows.lowerBound * width
+        for t in 0..<steps { forwardStep(t, rows: rows, rec: rec, uzr: uzr, uh: uh) }
     }
 
     /// Step `t` of rows `rows` of the batch: the recurrent GEMM and the gate math in place in

@@ -34,12 +34,15 @@ extension RecurrentSequence {
             let t = recurrentT.data, r = recurrent.data
             for i in 0..<u { for j in 0..<g { t[j * u + i] = r[i * g + j] } }
         }
-        let work = buffers.work, recurrentT = buffers.recurrentT
+        /// The fan-out's context: what every slice of the batch reads (nothing is allocated).
+        struct Pass {
+            let sequence: RecurrentSequence, buffers: RecurrentGradientBuffers, dOut: UnsafePointer<Float>
+        }
         Parallel.withSingleThreadedBLAS {
-            Parallel.forEachPart(batch, parts: parts) { _, part in
-                for t in stride(from: steps - 1, through: 0, by: -1) {
-                    backwardStep(t, rows: part, dOut: dOut, dh: dh, dc: dc, dXW: dXW, dHU: dHU,
-                                 work: work, uzr: uzr, uh: uh, recurrentT: recurrentT)
+            withUnsafePointer(to: Pass(sequence: self, buffers: buffers, dOut: dOut)) { pass in
+                Parallel.forEachPart(batch, parts: parts, context: pass) { context, _, rows in
+                    let pass = context.assumingMemoryBound(to: Pass.self).pointee
+                    pass.sequence.backwardSteps(rows: rows, dOut: pass.dOut, pass.buffers)
                 }
             }
         }
@@ -84,6 +87,14 @@ extension RecurrentSequence {
 
     /// Backward step `t` for rows `part` of the batch: the gate gradients into `dXW` (and `dHU`),
     /// then `dh`, `dc` (`(B, u)`, the running state gradients) become those of step `t - 1`.
+    /// Every step, last first, of rows `rows` of the batch.
+    private func backwardSteps(rows: Range<Int>, dOut: UnsafePointer<Float>, _ buffers: RecurrentGradientBuffers) {
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            backwardStep(t, rows: rows, dOut: dOut, dh: buffers.dh.data, dc: buffers.dc.data, dXW: buffers.dXW.data,
+                         dHU: buffers.dHU.data, work: buffers.work, uzr: uzr, uh: uh, recurrentT: buffers.recurrentT)
+        }
+    }
+
     private func backwardStep(_ t: Int, rows part: Range<Int>, dOut: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>,
                               dc: UnsafeMutablePointer<Float>, dXW: UnsafeMutablePointer<Float>,
                               dHU: UnsafeMutablePointer<Float>, work: BackwardBuffers, uzr: Tensor?, uh: Tensor?,

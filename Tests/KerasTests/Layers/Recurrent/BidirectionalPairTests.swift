@@ -75,8 +75,8 @@ final class BidirectionalPairTests: XCTestCase {
 
     /// The paired op hands a direction to the partner thread; a worker of a search keeps one core.
     func testPairedDirectionsUseThePartnerOutsideASearchOnly() throws {
-        try XCTSkipIf(GemmPartner.shared == nil || !Parallel.twoCoreFits, "one core: nothing to share")
-        let partner = try XCTUnwrap(GemmPartner.shared)
+        try XCTSkipIf(Parallel.partner == nil || !Parallel.twoCoreFits, "one core: nothing to share")
+        let partner = try XCTUnwrap(Parallel.partner)
         let layer = try Bidirectional(LSTM(8))
         let x = GradientCheck.random([4, 6, 3], seed: 23)
         _ = try layer(x)

@@ -57,8 +57,8 @@ final class GemmPartnerTests: XCTestCase {
     /// two (cut by rows, or by columns when C has few rows), right to float precision against a
     /// double-precision product, and the products were shared.
     func testTwoCoreProductsAreBitIdenticalToOneCore() throws {
-        try XCTSkipIf(GemmPartner.shared == nil, "one core: nothing to share")
-        let partner = try XCTUnwrap(GemmPartner.shared)
+        try XCTSkipIf(Parallel.partner == nil, "one core: nothing to share")
+        let partner = try XCTUnwrap(Parallel.partner)
         partner.clearBusy()
         let before = partner.products.load(ordering: .relaxed)
         var expectedShares = 0
@@ -99,7 +99,7 @@ final class GemmPartnerTests: XCTestCase {
     /// weight-gradient shapes and odd ones, A plain and transposed.
     func testDenseProductsInPlaceMatchAnFMALoopOnOneAndTwoCores() throws {
         try XCTSkipUnless(Kernels.nativeDenseProducts, "no AVX2 + FMA: Dense products stay on OpenBLAS")
-        GemmPartner.shared?.clearBusy()
+        Parallel.partner?.clearBusy()
         let shapes = [(128, 100, 93), (93, 100, 128), (64, 100, 93), (128, 9, 100), (100, 9, 128), (77, 45, 61), (54, 100, 93)]
         for (i, (m, n, k)) in shapes.enumerated() {
             XCTAssertGreaterThan(m * n * k, Kernels.smallGemmLimit)
@@ -150,7 +150,7 @@ final class GemmPartnerTests: XCTestCase {
     /// bias gradient the column sums; what stays on OpenBLAS is named.
     func testDenseBackwardInPlaceMatchesAnFMALoopOnOneAndTwoCores() throws {
         try XCTSkipUnless(Kernels.nativeDenseProducts, "no AVX2 + FMA: Dense products stay on OpenBLAS")
-        GemmPartner.shared?.clearBusy()
+        Parallel.partner?.clearBusy()
         // (rows, inputs, units): Otto's second layer, its last batch, odd sizes, few rows.
         let shapes = [(128, 100, 9), (54, 100, 9), (77, 61, 45), (16, 300, 20), (128, 93, 100)]
         for (i, (m, k, n)) in shapes.enumerated() {
@@ -236,8 +236,8 @@ final class GemmPartnerTests: XCTestCase {
 
     /// Workers of a parallel search keep one core: their products are never shared.
     func testWorkersOfASearchDoNotShareProducts() throws {
-        try XCTSkipIf(GemmPartner.shared == nil, "one core: nothing to share")
-        let partner = try XCTUnwrap(GemmPartner.shared)
+        try XCTSkipIf(Parallel.partner == nil, "one core: nothing to share")
+        let partner = try XCTUnwrap(Parallel.partner)
         let before = partner.products.load(ordering: .relaxed)
         let inWorker = Parallel.asWorker {
             product(m: 128, n: 100, k: 93, transA: false, transB: false, alpha: 1, beta: 0, seed: 7, twoCores: true)
@@ -300,7 +300,7 @@ final class GemmPartnerTests: XCTestCase {
     /// copies of every length from 1 to 128 rows and two arrays of different widths; while a copy
     /// is started, a second one is refused.
     func testBackgroundCopyGivesThePlainGather() throws {
-        guard let partner = GemmPartner.shared else { throw XCTSkip("one core: no partner thread") }
+        guard let partner = Parallel.partner else { throw XCTSkip("one core: no partner thread") }
         let rows = 3000, wide = 37, narrow = 3
         let g = RandomGenerator(seed: 8)
         let x = (0..<(rows * wide)).map { _ in g.uniform(-1, 1) }, y = (0..<(rows * narrow)).map { _ in g.uniform(-1, 1) }
@@ -364,5 +364,66 @@ final class GemmPartnerTests: XCTestCase {
         let data = Datasets.ottoLike(samples: 3000)
         XCTAssertGreaterThanOrEqual(data.x.count * 4, BatchGatherer.prefetchMinimumBytes)
         try assertOttoFitSameOnOneAndTwoCores((data.x, data.yOneHot), seed: 22)
+    }
+
+    /// A fan-out on two cores (``Parallel/withCores(_:_:)`` forces it on a machine of any size):
+    /// this thread and the partner take the parts in turn and every part runs exactly once, on
+    /// one thread at a time; the partner ran some (each part sleeps, so even on one core the
+    /// partner gets it); a fan-out inside a part (the partner owned) runs all its parts alone.
+    func testFanOutRunsEachPartOnceOnThisThreadAndThePartner() throws {
+        try Parallel.withCores(2) {
+            let partner = try XCTUnwrap(Parallel.partner)
+            let parts = 12, rounds = 20
+            let runs = UnsafeMutablePointer<Int>.allocate(capacity: parts)
+            let nested = UnsafeMutablePointer<Int>.allocate(capacity: parts * 3)
+            let onPartner = UnsafeMutablePointer<Bool>.allocate(capacity: parts)
+            defer { runs.deallocate(); nested.deallocate(); onPartner.deallocate() }
+            let caller = pthread_self()
+            var partnerParts = 0
+            for _ in 0..<rounds {
+                runs.initialize(repeating: 0, count: parts)
+                nested.initialize(repeating: 0, count: parts * 3)
+                onPartner.initialize(repeating: false, count: parts)
+                partner.clearBusy()
+                let before = partner.fanOuts.load(ordering: .relaxed)
+                Parallel.forEachPart(parts, parts: parts) { p, rows in
+                    XCTAssertEqual(rows, p..<(p + 1))
+                    runs[p] += 1
+                    onPartner[p] = pthread_equal(pthread_self(), caller) == 0
+                    usleep(100)
+                    Parallel.forEachPart(3, parts: 3) { q, _ in nested[p * 3 + q] += 1 }
+                }
+                XCTAssertEqual(partner.fanOuts.load(ordering: .relaxed), before + 1, "the fan-out was not offered to the partner")
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: runs, count: parts)), Array(repeating: 1, count: parts))
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: nested, count: parts * 3)), Array(repeating: 1, count: parts * 3))
+                partnerParts += (0..<parts).filter { onPartner[$0] }.count
+            }
+            XCTAssertGreaterThan(partnerParts, 0, "the partner ran no part in \(rounds) fan-outs")
+            XCTAssertLessThan(partnerParts, parts * rounds, "this thread ran no part")
+        }
+    }
+
+    /// Elementwise work split in chunks (``Parallel/forEachChunk(_:_:)``) covers every element
+    /// once on two cores, and a worker of a search does not offer it to the partner.
+    func testChunksCoverEveryElementOnceOnTwoCores() throws {
+        try Parallel.withCores(2) {
+            let partner = try XCTUnwrap(Parallel.partner)
+            let n = Parallel.threshold * 3 + 5
+            var seen = [UInt8](repeating: 0, count: n)
+            partner.clearBusy()
+            let before = partner.fanOuts.load(ordering: .relaxed)
+            seen.withUnsafeMutableBufferPointer { p in
+                Parallel.forEachChunk(n) { r in for i in r { p[i] &+= 1 } }
+            }
+            XCTAssertEqual(partner.fanOuts.load(ordering: .relaxed), before + 1)
+            XCTAssertTrue(seen.allSatisfy { $0 == 1 })
+            Parallel.asWorker {
+                seen.withUnsafeMutableBufferPointer { p in
+                    Parallel.forEachChunk(n) { r in for i in r { p[i] &+= 1 } }
+                }
+            }
+            XCTAssertEqual(partner.fanOuts.load(ordering: .relaxed), before + 1, "a worker of a search fanned out")
+            XCTAssertTrue(seen.allSatisfy { $0 == 2 })
+        }
     }
 }
