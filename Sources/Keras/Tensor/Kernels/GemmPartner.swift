@@ -91,9 +91,9 @@ struct GemmCall {
 /// partner finds it was descheduled while spinning, or the caller had to take back halves the
 /// spinning partner did not claim, the machine is busy: products stay on the caller's core and
 /// the partner parks for ``busyPause`` (it does not spin on a loaded machine). The same protocol
-/// hands it a share of a fan-out instead of a half (``runParts(_:_:)``: the parts of an
+/// hands it a share of a fan-out instead of a half (``runParts(_:)``: the parts of an
 /// elementwise kernel or of a recurrent pass, the two directions of a Bidirectional layer),
-/// without allocating: the parts' body is the caller's closure, borrowed while the caller waits.
+/// without allocating (a ``FanOut`` is a context pointer and a body that captures nothing).
 final class GemmPartner: @unchecked Sendable {
     /// The partner of the process, its thread started on first use (through ``Parallel/partner``,
     /// nil on a one-core machine).
