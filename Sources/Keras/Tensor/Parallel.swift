@@ -115,11 +115,11 @@ public enum Parallel {
     /// another caller's product) this thread runs them all. On more cores, or with
     /// ``twoCoreFits`` off, Dispatch's threads run them (`concurrentPerform`, which allocates).
     static func forEachPart(_ rows: Int, parts: Int, context: UnsafeRawPointer, _ body: @escaping PartBody) {
-        let fanOut = FanOut(body: body, context: context, rows: rows, parts: parts)
         if parts <= 1 {
-            fanOut.run(0)
+            body(context, 0, 0..<rows)
             return
         }
+        let fanOut = FanOut(body: body, context: context, rows: rows, parts: parts)
         if cores == 2, twoCoreFits {
             if partner?.runParts(fanOut) != true {
                 for p in 0..<parts { fanOut.run(p) }
@@ -145,12 +145,12 @@ public enum Parallel {
         set { twoCores.store(newValue, ordering: .relaxed) }
     }
 
-    /// Runs `first` and `second` on this thread and the partner thread (``GemmPartner``), one
-    /// each (this one takes `first`), each on one core as a worker (``asWorker(_:)``), when
-    /// ``twoCoreFits`` allows and the partner is free; otherwise `first` then `second` here,
-    /// each splitting its own work as usual. For two
-    /// independent tasks of similar length whose results do not depend on how they are run
-    /// (the two directions of a Bidirectional layer).
+    /// Runs `first` on this thread and `second` on the partner thread (``GemmPartner``; here too
+    /// if the partner has not claimed it by the time `first` is done), each on one core as a
+    /// worker (``asWorker(_:)``), when ``twoCoreFits`` allows and the partner is free; otherwise
+    /// `first` then `second` here, each splitting its own work as usual. For two independent
+    /// tasks of similar length whose results do not depend on how they are run (the two
+    /// directions of a Bidirectional layer).
     static func both(_ first: () -> Void, _ second: () -> Void) {
         guard !isWorkerThread, twoCoreFits, let partner else {
             first()

@@ -337,8 +337,7 @@ final class GemmPartner: @unchecked Sendable {
     }
 
     /// Runs the claimed work: the posted fan-out's parts if there is one, else the posted half.
-    /// Its own function so that the partner's reference to the parts' body is released before
-    /// it reports done (the caller's borrow of it ends when it sees done).
+    /// The fan-out's context lies on the caller's stack until the caller sees done.
     @inline(never)
     private func runClaimed() {
         let job = fanOut.pointee
