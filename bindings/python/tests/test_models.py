@@ -50,6 +50,32 @@ def test_fit_returns_history_and_predict_fills_numpy():
     assert loss > 0 and 0 <= acc <= 1
 
 
+def test_history_read_late_holds_its_own_fit():
+    # fit leaves its figures in the library until the History is read: a History read after the
+    # model's next fit, after the model's handle was replaced, or pickled still holds its own fit.
+    x, y = data()
+    model = small_model()
+    first = model.fit(x, y, epochs=3, batch_size=16, verbose=0, validation_split=0.2)
+    second = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    assert model.history is second
+    assert sorted(first.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert len(first.history["loss"]) == 3 and first.epoch == [0, 1, 2]
+    assert sorted(second.history) == ["accuracy", "loss"] and second.epoch == [0, 1]
+    # The late read gives the figures an immediate read gives (the same fit, the same seed).
+    keras.utils.set_random_seed(4)
+    late = small_model().fit(x, y, epochs=3, batch_size=16, verbose=0)
+    keras.utils.set_random_seed(4)
+    now = small_model().fit(x, y, epochs=3, batch_size=16, verbose=0).history
+    assert late.history == now and all(isinstance(v, float) for v in now["loss"])
+    third = model.fit(x, y, epochs=2, verbose=0)
+    model.add(layers.Activation("linear"))   # a new library model for the same Python model
+    assert len(third.history["loss"]) == 2
+    fourth = model.fit(x, y, epochs=1, verbose=0)
+    assert pickle.loads(pickle.dumps(fourth)).history == fourth.history
+    with pytest.raises(AttributeError):
+        fourth.missing
+
+
 def test_weights_round_trip_and_layer_attributes():
     model = small_model()
     w = model.get_weights()
