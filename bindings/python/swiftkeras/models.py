@@ -1059,8 +1059,7 @@ class Model(ModelAPI):
             _native.take_stashed()
             try:
                 if native_interrupt:
-                    with _plugins.native_interrupt_guard():
-                        return call(None, 0)
+                    return _plugins.call_with_native_interrupt(call, None, 0)
                 return call(None, 0)
             finally:
                 if prints:
@@ -1098,8 +1097,7 @@ class Model(ModelAPI):
             array = (ctypes.c_void_p * max(len(every), 1))(*every)
             _native.take_stashed()
             if native_interrupt:
-                with _plugins.native_interrupt_guard():
-                    return call(array, len(every))
+                return _plugins.call_with_native_interrupt(call, array, len(every))
             if not probe:
                 return call(array, len(every))
             with _plugins.interrupt_guard():
