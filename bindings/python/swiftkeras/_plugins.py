@@ -464,9 +464,12 @@ def register_scope_objects():
     """Before the library reads a config: every custom object in scope becomes known to it
     (a function as loss, metric and activation, since a config names it in any of these;
     a Layer subclass as a layer class)."""
+    objects = custom_objects_in_scope()
+    if not objects:   # every fit of a new model asks
+        return
     from ._python_layers import register_layer_class
     from .layers import Layer
-    for name, obj in custom_objects_in_scope().items():
+    for name, obj in objects.items():
         if isinstance(obj, type) and issubclass(obj, Layer):
             register_layer_class(obj, name)
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):
