@@ -8,13 +8,13 @@
 static volatile sig_atomic_t host_handled = 0;
 static void host_handler(int sig) { (void)sig; host_handled++; }
 
-static const char *input4 = "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}}";
-
+/* Built from a model config, as the Python binding builds its models. */
 static keras_model *make_model(void) {
     keras_model *m = NULL;
-    CHECK_OK(keras_sequential_new("mlp", &m));
-    CHECK_OK(keras_sequential_add_json(m, input4));
-    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"Dense\", \"config\": {\"name\": \"out\", \"units\": 2}}"));
+    CHECK_OK(keras_model_from_json(
+        "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"mlp\", \"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}}, "
+        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"out\", \"units\": 2}}]}}", &m));
     CHECK_OK(keras_model_compile(m, "{\"loss\": \"mse\"}"));
     return m;
 }
@@ -25,12 +25,19 @@ static int sigint_is_hosts(void) {
     return now.sa_handler == host_handler;
 }
 
+/* The SIGINT action has the host's flag and mask (the installed one keeps them). */
+static int sigint_keeps_hosts_flags_and_mask(void) {
+    struct sigaction now;
+    if (sigaction(SIGINT, NULL, &now) != 0) return 0;
+    return (now.sa_flags & SA_RESTART) != 0 && sigismember(&now.sa_mask, SIGUSR1) == 1;
+}
+
 int main(void) {
     float x[40], y[20];
     const int64_t xs[2] = {10, 4}, ys[2] = {10, 2};
     const char *long_fit = "{\"epochs\": 100000, \"batch_size\": 2, \"verbose\": 0}";
     const char *short_fit = "{\"epochs\": 2, \"verbose\": 0}";
-    struct sigaction host, now;
+    struct sigaction host;
     keras_model *m = make_model();
     int i;
 
@@ -50,9 +57,7 @@ int main(void) {
      * batch instead of being forgotten. */
     CHECK_OK(keras_interrupt_install(1));
     CHECK(sigint_is_hosts() == 0);
-    CHECK(sigaction(SIGINT, NULL, &now) == 0);
-    CHECK((now.sa_flags & SA_RESTART) != 0);
-    CHECK(sigismember(&now.sa_mask, SIGUSR1) == 1);
+    CHECK(sigint_keeps_hosts_flags_and_mask());
     raise(SIGINT);
     CHECK(host_handled == 0);
     CHECK_ERR(KERAS_ERR_INTERRUPTED, "interrupted", keras_model_fit(m, x, 2, xs, y, 2, ys, long_fit, NULL, 0, NULL));
@@ -63,9 +68,7 @@ int main(void) {
 
     /* Restored: the host's handler, flags and mask are back, and the library is disarmed. */
     CHECK(sigint_is_hosts() == 1);
-    CHECK(sigaction(SIGINT, NULL, &now) == 0);
-    CHECK((now.sa_flags & SA_RESTART) != 0);
-    CHECK(sigismember(&now.sa_mask, SIGUSR1) == 1);
+    CHECK(sigint_keeps_hosts_flags_and_mask());
     raise(SIGINT);
     CHECK(host_handled == 1);
     keras_interrupt();
