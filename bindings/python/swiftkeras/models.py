@@ -729,7 +729,7 @@ class Model(ModelAPI):
                     options["validation_split"] = (nv + 0.5) / (n + nv)
                 check(_lib.keras_model_fit(self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
                                            cbs, k, None))
-        self._native_fit(callbacks, native_fit, probe)
+        self._native_fit(callbacks, native_fit, probe, prints=options["verbose"] != 0)
         if self._epoch_log_updates or getattr(self, "_compute_loss_graph", False):
             return self._record_history(_last_history(self._handle, int(epochs) - int(initial_epoch)),
                                         initial_epoch, epochs, options["verbose"])
@@ -751,9 +751,10 @@ class Model(ModelAPI):
         if unread is not None:
             unread._materialize()
 
-    def _native_fit(self, callbacks, call, probe):
+    def _native_fit(self, callbacks, call, probe, prints=True):
         """Runs `call(callback_array, count)`, a library fit of this model (keras_model_fit, or
-        an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result."""
+        an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result.
+        `prints`: whether the fit may print (not verbose=0 with no callbacks: no flush after)."""
         self._read_unread_history()
         self._stop_training = False
         self._epoch_log_updates = {}
@@ -761,7 +762,7 @@ class Model(ModelAPI):
         # would replace the native model under the running fit).
         self._fitting = True
         try:
-            return self._run_with_callbacks(callbacks, call, probe)
+            return self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
 
