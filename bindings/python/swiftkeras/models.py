@@ -1247,7 +1247,7 @@ class Sequential(Model):
             self._input_name = input_layer.name
             self._input_tensor = layer
             return
-        self._refuse_while_fitting(f"add a layer ('{getattr(layer, 'name', layer)}')")
+        self._refuse_while_fitting("add a layer", layer)
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Received: "
                             f"layer={layer} of type {type(layer)}.")
@@ -1263,8 +1263,10 @@ class Sequential(Model):
             self._input_batch_shape = layer._batch_input_shape
         self._layers.append(layer)
 
-    def _refuse_while_fitting(self, what):
+    def _refuse_while_fitting(self, what, layer=None):
         if getattr(self, "_fitting", False):
+            if layer is not None:
+                what = f"{what} ('{getattr(layer, 'name', layer)}')"
             raise _native.KerasError(f"Sequential '{self.name}': cannot {what} while the model is being fit "
                              "(from a callback?); change the model before or after fit")
 
