@@ -1,0 +1,213 @@
+import Glibc
+
+/// Random ops of the op graph (Keras `keras.random.normal`, `uniform`, `truncated_normal`,
+/// `randint`, `dropout`): new numbers at every evaluation of the graph, so that a traced layer
+/// draws fresh noise at every training or predict step instead of one draw frozen at trace time.
+///
+/// Seeds follow Keras 3: `"seed"` is the draw's base seed, and `"advance"` says whether it comes
+/// from a `SeedGenerator` (true, the default: the op's own counter moves on at every evaluation,
+/// as the generator's state does under `jax.jit`) or from an integer seed (false: the same
+/// numbers at every evaluation). Without a seed the op takes one from the calling thread's
+/// generator at trace time (``setRandomSeed(_:)`` fixes it).
+///
+/// Shapes: `"shape"` lists the dimensions; a -1 (or null) entry takes the size of the same axis
+/// of the op's one optional input (a reference tensor, e.g. the layer input whose first axis is
+/// the batch), read at every evaluation. `dropout` takes the tensor it drops from as its input,
+/// and its `"noise_shape"` nulls follow that input as Keras's do.
+///
+/// The numbers come from a counter-based hash (splitmix64 of the seed, the step and the element
+/// index), so every draw is reproducible from its seed and step alone. The noise has no
+/// gradient; dropout's gradient flows through the kept inputs.
+extension OpGraphOp {
+    /// Random ops with their input count check and body; nil for a name that is not one.
+    static func random(_ name: String, _ a: OpAttributes) throws -> (ClosedRange<Int>, RandomDraw, ([Tensor]) throws -> Tensor)? {
+        let kind: RandomDraw.Kind
+        switch name {
+        case "random_normal":
+            kind = .normal(mean: Float(try a.double("mean", default: 0)), stddev: Float(try a.double("stddev", default: 1)))
+        case "random_truncated_normal":
+            kind = .truncatedNormal(mean: Float(try a.double("mean", default: 0)), stddev: Float(try a.double("stddev", default: 1)))
+        case "random_uniform":
+            let lo = try a.double("minval", default: 0), hi = try a.double("maxval", default: 1)
+            guard lo < hi else { throw a.bad("maxval", "must be greater than minval (\(lo)), got \(hi)") }
+            kind = .uniform(minval: lo, maxval: hi)
+        case "random_randint":
+            let lo = try a.int("minval", default: Int.min), hi = try a.int("maxval", default: Int.min)
+            guard lo != Int.min else { throw a.bad("minval", "is required (an integer)") }
+            guard hi != Int.min else { throw a.bad("maxval", "is required (an integer)") }
+            guard lo < hi else { throw a.bad("maxval", "must be greater than minval (\(lo)), got \(hi)") }
+            kind = .randint(minval: lo, maxval: hi)
+        case "dropout":
+            let rate = try a.double("rate")
+            guard rate >= 0 && rate <= 1 else { throw a.bad("rate", "must be between 0 and 1, got \(rate)") }
+            kind = .dropout(rate: rate)
+        default: return nil
+        }
+        let draw = RandomDraw(kind: kind, seed: try seed(a), advances: try a.bool("advance", default: true))
+        if case .dropout = kind {
+            let noise = try dims(a, "noise_shape", required: false)
+            return (1...1, draw, { x in try draw.dropout(x[0], noiseShape: noise) })
+        }
+        guard let shape = try dims(a, "shape", required: true) else { throw a.bad("shape", "is required") }
+        return (0...1, draw, { x in try draw.sample(shape: shape, like: x.first) })
+    }
+
+    /// The seed attribute (any integer, taken modulo 2^64), or one from the thread's generator.
+    private static func seed(_ a: OpAttributes) throws -> UInt64 {
+        guard let v = a.json["seed"], !v.isNull else { return RandomGenerator.current.nextSeed() }
+        guard let i = v.intValue else { throw a.bad("seed", "must be an integer, got \(v)") }
+        return UInt64(bitPattern: Int64(i))
+    }
+
+    /// A list of dimensions: non-negative integers, -1 or null for "the reference's size".
+    private static func dims(_ a: OpAttributes, _ key: String, required: Bool) throws -> [Int]? {
+        guard let v = a.json[key], !v.isNull else {
+            if required { throw a.bad(key, "is required") }
+            return nil
+        }
+        guard let items = v.arrayValue else { throw a.bad(key, "must be a list of dimensions, got \(v)") }
+        return try items.map { item in
+            if item.isNull { return -1 }
+            guard let d = item.intValue, d >= -1 else {
+                throw a.bad(key, "must hold non-negative integers, or -1 / null for the reference input's size, got \(item)")
+            }
+            return d
+        }
+    }
+}
+
+/// One random op's draws: its distribution, base seed and step counter.
+final class RandomDraw: @unchecked Sendable {
+    enum Kind {
+        case normal(mean: Float, stddev: Float)
+        case truncatedNormal(mean: Float, stddev: Float)
+        case uniform(minval: Double, maxval: Double)
+        case randint(minval: Int, maxval: Int)
+        case dropout(rate: Double)
+    }
+
+    let kind: Kind
+    let seed: UInt64
+    /// True for a seed generator's draws (new numbers at every step), false for an integer seed.
+    let advances: Bool
+    /// Evaluations so far. One graph runs on one thread at a time (as a model does).
+    private var step: UInt64 = 0
+    /// The last resolved shape, kept so that a warm step with the same batch allocates no shape.
+    private var resolved: [Int] = []
+
+    init(kind: Kind, seed: UInt64, advances: Bool) {
+        self.kind = kind
+        self.seed = seed
+        self.advances = advances
+    }
+
+    /// Back to the first step: the trace's probe evaluations do not count as steps.
+    func rewind() { step = 0 }
+
+    /// The key of this evaluation's numbers (and the counter moved on for a seed generator).
+    private func nextKey() -> UInt64 {
+        let key = RandomDraw.mix(seed ^ RandomDraw.mix(step &+ 0x5EED))
+        if advances { step &+= 1 }
+        return key
+    }
+
+    @inline(__always) static func mix(_ v: UInt64) -> UInt64 {
+        var z = v &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// 64 random bits for element `i` (attempt `k`) of the draw keyed `key`.
+    @inline(__always) static func bits(_ key: UInt64, _ i: Int, _ k: UInt64 = 0) -> UInt64 {
+        mix(key ^ (UInt64(truncatingIfNeeded: i) &* 0xD1B5_4A32_D192_ED03 &+ k &* 0x8CB9_2BA7_2F3D_8DD7))
+    }
+
+    /// A standard normal for element `i` (Box-Muller over two halves of one hash).
+    @inline(__always) static func normal(_ key: UInt64, _ i: Int, _ k: UInt64 = 0) -> Double {
+        let b = bits(key, i, k)
+        let u1 = (Double(b >> 32) + 1) * (1.0 / 4_294_967_296.0)
+        let u2 = Double(b & 0xFFFF_FFFF) * (1.0 / 4_294_967_296.0)
+        return (-2 * Glibc.log(u1)).squareRoot() * Glibc.cos(2 * Double.pi * u2)
+    }
+
+    /// The shape with its -1 entries taken from `like` (the same axis).
+    private func resolve(_ shape: [Int], like: Tensor?, _ what: String) throws -> [Int] {
+        guard shape.contains(-1) else { return shape }
+        guard let like else {
+            throw KerasError.invalidArgument("\(what): shape \(shape) has unknown (-1) dimensions but the op has no reference input to take them from")
+        }
+        var same = resolved.count == shape.count
+        if same {
+            for (j, d) in shape.enumerated() where resolved[j] != (d >= 0 ? d : (j < like.rank ? like.shape[j] : -1)) { same = false; break }
+        }
+        if same { return resolved }
+        resolved = try shape.enumerated().map { j, d in
+            if d >= 0 { return d }
+            guard j < like.rank else {
+                throw KerasError.shapeMismatch("\(what): dimension \(j) of shape \(shape) is unknown, but the reference input has shape \(like.shape)")
+            }
+            return like.shape[j]
+        }
+        return resolved
+    }
+
+    /// Fresh numbers of `shape` (no gradient).
+    func sample(shape: [Int], like: Tensor?) throws -> Tensor {
+        let out = Tensor.uninitialized(try resolve(shape, like: like, "random op"))
+        let key = nextKey(), p = out.data, n = out.count
+        switch kind {
+        case .normal(let mean, let stddev):
+            for i in 0..<n { p[i] = Float(RandomDraw.normal(key, i)) * stddev + mean }
+        case .truncatedNormal(let mean, let stddev):
+            // Keras: a normal truncated to two standard deviations (redrawn outside them).
+            for i in 0..<n {
+                var k: UInt64 = 0, z = RandomDraw.normal(key, i)
+                while Swift.abs(z) > 2 { k += 1; z = RandomDraw.normal(key, i, k) }
+                p[i] = Float(z) * stddev + mean
+            }
+        case .uniform(let lo, let hi):
+            for i in 0..<n {
+                let u = Double(RandomDraw.bits(key, i) >> 11) * (1.0 / 9_007_199_254_740_992.0)
+                p[i] = Float(lo + (hi - lo) * u)
+            }
+        case .randint(let lo, let hi):
+            let span = UInt64(hi - lo)
+            for i in 0..<n {
+                // The high word of bits × span: in [0, span), bias below span / 2^64.
+                let r = RandomDraw.bits(key, i).multipliedFullWidth(by: span).high
+                p[i] = Float(lo + Int(truncatingIfNeeded: r))
+            }
+        case .dropout:
+            throw KerasError.invalidState("random op: dropout draws a mask over its input")
+        }
+        return out
+    }
+
+    /// Keras `random.dropout(x, rate, noise_shape)`: each entry kept with probability
+    /// `1 - rate` and scaled by `1 / (1 - rate)`, else zero; the gradient flows through x.
+    func dropout(_ x: Tensor, noiseShape: [Int]?) throws -> Tensor {
+        guard case .dropout(let rate) = kind else { throw KerasError.invalidState("random op: not a dropout") }
+        if rate == 0 { return x }
+        let shape: [Int]
+        if let noiseShape {
+            guard noiseShape.count == x.rank else {
+                throw KerasError.shapeMismatch("dropout: noise_shape \(noiseShape) has rank \(noiseShape.count), but the input has shape \(x.shape)")
+            }
+            shape = try resolve(noiseShape, like: x, "dropout")
+            for (d, n) in zip(shape, x.shape) where d != n && d != 1 {
+                throw KerasError.shapeMismatch("dropout: noise_shape \(noiseShape) does not broadcast to the input shape \(x.shape)")
+            }
+        } else {
+            shape = x.shape
+        }
+        let mask = Tensor.uninitialized(shape)
+        let key = nextKey(), p = mask.data
+        let keep = 1 - rate, scale = rate >= 1 ? 0 : Float(1 / keep)
+        for i in 0..<mask.count {
+            let u = Double(RandomDraw.bits(key, i) >> 11) * (1.0 / 9_007_199_254_740_992.0)
+            p[i] = u < keep ? scale : 0
+        }
+        return try Ops.multiply(x, mask)
+    }
+}
