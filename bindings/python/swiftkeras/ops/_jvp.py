@@ -114,14 +114,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     previous = _trace.active()
     _trace._state.trace = trace
     try:
-        symbols = []
-        for v in values:
-            node = ctypes.c_int64()
-            _check(_lib.keras_graph_argument(builder, v.ctypes.data_as(_lib.float_p), v.ndim,
-                                             _native.int64_array(v.shape) if v.ndim else None,
-                                             ctypes.byref(node)))
-            symbols.append(trace._tensor(node.value))
-        it = iter(symbols)
+        it = iter(_arguments(builder, trace, values))
         args = [r(it) for r in rebuild]
         try:
             result = fun(*args)
@@ -154,6 +147,18 @@ def jvp(fun, primals, tangents, has_aux=False):
     return (primals_out, tangents_out, aux) if has_aux else (primals_out, tangents_out)
 
 
+def _arguments(builder, trace, values):
+    """One argument of the graph per array, as symbolic tensors."""
+    symbols = []
+    for v in values:
+        node = ctypes.c_int64()
+        _check(_lib.keras_graph_argument(builder, v.ctypes.data_as(_lib.float_p), v.ndim,
+                                         _native.int64_array(v.shape) if v.ndim else None,
+                                         ctypes.byref(node)))
+        symbols.append(trace._tensor(node.value))
+    return symbols
+
+
 def _evaluate(builder, trace, tree):
     """`tree` with its symbolic leaves replaced by their values (jvp's aux)."""
     leaves = []
@@ -168,3 +173,20 @@ def _evaluate(builder, trace, tree):
         for i, y in zip(symbolic, ys):
             leaves[i] = _f32(y) if y.ndim == 0 else y
     return rebuild(iter(leaves))
+
+
+def evaluate_traced(fun, arrays):
+    """`fun(*arrays)` (one output) computed by the library: traced into a standalone op graph
+    whose arguments are `arrays`, then evaluated there. Eager ops that must give exactly what
+    their traced form gives (the graph's random numbers) run this way."""
+    values = [_float_leaf(a, f"argument {i}") for i, a in enumerate(arrays)]
+    builder = _lib.keras_layer_builder_p()
+    _check(_lib.keras_graph_new(ctypes.byref(builder)))
+    trace = Trace(builder, None)
+    previous = _trace.active()
+    _trace._state.trace = trace
+    try:
+        return _evaluate(builder, trace, fun(*_arguments(builder, trace, values)))
+    finally:
+        _trace._state.trace = previous
+        _lib.keras_graph_free(builder)
