@@ -273,8 +273,13 @@ def _layer_table(cls, class_name):
     def output_shape(state, ndim, in_p, out_ndim_p, out_p):
         try:
             layer = _instances[state].layer
-            shape = tuple(layer.compute_output_shape(_packed_inputs.unpack_shape(
-                layer, tuple(None if in_p[i] < 0 else int(in_p[i]) for i in range(ndim)))))
+            in_shape = tuple(None if in_p[i] < 0 else int(in_p[i]) for i in range(ndim))
+            packed = _packed_inputs.shapes(layer)
+            if not _overrides(layer, "compute_output_shape"):
+                # The input's shape; with several inputs, the first's (as _LayerInstance's).
+                shape = in_shape if packed is None else (in_shape[0],) + tuple(packed[0][1:])
+            else:
+                shape = tuple(layer.compute_output_shape(_packed_inputs.unpack_shape(layer, in_shape)))
             if not 1 <= len(shape) <= 8:
                 raise ValueError(f"{label}.compute_output_shape returned {shape}: expected a "
                                  f"shape of rank 1 to 8 with the batch dimension first")
@@ -369,8 +374,8 @@ def _layer_table(cls, class_name):
     table = _lib.keras_layer_class()
     table.create, table.build, table.forward = thunks[0], thunks[1], thunks[3]
     table.get_config, table.destroy = thunks[5], thunks[6]
-    if getattr(cls, "compute_output_shape") is not getattr(Layer, "compute_output_shape"):
-        table.output_shape = thunks[2]
+    # Also without compute_output_shape: a layer of several inputs is not shaped like its packed input.
+    table.output_shape = thunks[2]
     if getattr(cls, "backward") is not getattr(Layer, "backward"):
         table.backward = thunks[4]
     return table, thunks
