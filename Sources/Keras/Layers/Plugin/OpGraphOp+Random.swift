@@ -131,23 +131,28 @@ final class RandomDraw: @unchecked Sendable {
         return (-2 * Glibc.log(u1)).squareRoot() * Glibc.cos(2 * Double.pi * u2)
     }
 
-    /// The shape with its -1 entries taken from `like` (the same axis).
+    /// The shape with its -1 entries taken from `like` (the same axis). Index loops only: a
+    /// warm step with an unchanged batch reuses the last shape and allocates nothing.
     private func resolve(_ shape: [Int], like: Tensor?, _ what: String) throws -> [Int] {
-        guard shape.contains(-1) else { return shape }
-        guard let like else {
-            throw KerasError.invalidArgument("\(what): shape \(shape) has unknown (-1) dimensions but the op has no reference input to take them from")
-        }
-        var same = resolved.count == shape.count
-        if same {
-            for (j, d) in shape.enumerated() where resolved[j] != (d >= 0 ? d : (j < like.rank ? like.shape[j] : -1)) { same = false; break }
-        }
-        if same { return resolved }
-        resolved = try shape.enumerated().map { j, d in
-            if d >= 0 { return d }
-            guard j < like.rank else {
-                throw KerasError.shapeMismatch("\(what): dimension \(j) of shape \(shape) is unknown, but the reference input has shape \(like.shape)")
+        var unknown = false, same = resolved.count == shape.count
+        for j in 0..<shape.count {
+            guard shape[j] < 0 else {
+                if same && resolved[j] != shape[j] { same = false }
+                continue
             }
-            return like.shape[j]
+            unknown = true
+            guard let like, j < like.rank else {
+                throw like == nil
+                    ? KerasError.invalidArgument("\(what): shape \(shape) has unknown (-1) dimensions but the op has no reference input to take them from")
+                    : KerasError.shapeMismatch("\(what): dimension \(j) of shape \(shape) is unknown, but the reference input has shape \(like?.shape ?? [])")
+            }
+            if same && resolved[j] != like.shape[j] { same = false }
+        }
+        guard unknown else { return shape }
+        if !same {
+            guard let like else { return shape }
+            resolved = shape
+            for j in 0..<shape.count where shape[j] < 0 { resolved[j] = like.shape[j] }
         }
         return resolved
     }
@@ -195,7 +200,7 @@ final class RandomDraw: @unchecked Sendable {
                 throw KerasError.shapeMismatch("dropout: noise_shape \(noiseShape) has rank \(noiseShape.count), but the input has shape \(x.shape)")
             }
             shape = try resolve(noiseShape, like: x, "dropout")
-            for (d, n) in zip(shape, x.shape) where d != n && d != 1 {
+            for j in 0..<shape.count where shape[j] != x.shape[j] && shape[j] != 1 {
                 throw KerasError.shapeMismatch("dropout: noise_shape \(noiseShape) does not broadcast to the input shape \(x.shape)")
             }
         } else {
