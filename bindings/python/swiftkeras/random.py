@@ -76,14 +76,17 @@ UNSEEDED_IN_TRACE = (
     "out = keras.random.normal(shape=(1,), seed=self.seed_generator)\n```")
 
 
-def _traced(shape=None, tensor=None):
-    """The trace a draw goes into: active, or given a symbolic shape or tensor; else None."""
-    from .ops._trace import active, is_symbolic
+def _traced(name, shape=None, tensor=None):
+    """The trace a draw goes into (the active one), or None for a draw on values."""
+    from .ops._trace import NotTraceable, active, is_symbolic
     trace = active()
-    if trace is None and (is_symbolic(tensor) or (shape is not None and any(
-            is_symbolic(d) for d in _dims(shape)))):
-        from .ops._trace import NotTraceable
-        raise NotTraceable("keras.random: a symbolic tensor outside the trace of its layer")
+    if trace is None and is_symbolic(tensor):
+        raise NotTraceable(f"keras.random.{name}: a symbolic tensor outside the trace of its layer")
+    if trace is None and shape is not None and any(d is None for d in _dims(shape)):
+        raise ValueError(f"keras.random.{name}: shape {tuple(_dims(shape))} has an unknown (None) "
+                         f"dimension; on values every dimension is needed. Draw inside a layer's "
+                         f"call (as the VAE tutorial's Sampling layer does), where the batch is "
+                         f"read at every step")
     return trace
 
 
@@ -125,14 +128,14 @@ def _draw(trace, op, shape, seed, **attrs):
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    trace = _traced(shape)
+    trace = _traced("normal", shape)
     if trace is not None:
         return _draw(trace, "random_normal", shape, seed, mean=float(mean), stddev=float(stddev))
     return _rng(seed).normal(mean, stddev, tuple(shape)).astype(_dtype(dtype))
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    trace = _traced(shape)
+    trace = _traced("uniform", shape)
     if trace is not None:
         return _draw(trace, "random_uniform", shape, seed, minval=float(minval), maxval=float(maxval))
     return _rng(seed).uniform(minval, maxval, tuple(shape)).astype(_dtype(dtype))
@@ -140,7 +143,7 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Normal values redrawn until within two standard deviations of the mean, as Keras."""
-    trace = _traced(shape)
+    trace = _traced("truncated_normal", shape)
     if trace is not None:
         return _draw(trace, "random_truncated_normal", shape, seed, mean=float(mean), stddev=float(stddev))
     rng = _rng(seed)
@@ -153,7 +156,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
-    trace = _traced(shape)
+    trace = _traced("randint", shape)
     if trace is not None:   # whole numbers, as float32 (a traced layer computes in float32)
         return _draw(trace, "random_randint", shape, seed, minval=int(minval), maxval=int(maxval))
     return _rng(seed).integers(minval, maxval, tuple(shape)).astype(dtype)
@@ -178,8 +181,13 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
-    """Zeros a `rate` fraction of the inputs and scales the rest by 1 / (1 - rate)."""
-    trace = _traced(tensor=inputs)
+    """Zeros a `rate` fraction of the inputs and scales the rest by 1 / (1 - rate). On a layer
+    output in a model's call, an op-graph layer of the model (as other ops on one output)."""
+    from .layers import KerasTensor
+    if isinstance(inputs, KerasTensor):
+        from .ops._functional import dispatching
+        return dispatching(dropout)(inputs, rate, noise_shape=noise_shape, seed=seed)
+    trace = _traced("dropout", tensor=inputs)
     if trace is not None:
         from . import ops
         if not 0 <= float(rate) <= 1:

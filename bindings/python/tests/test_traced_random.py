@@ -274,3 +274,25 @@ def test_traced_elastic_transform_equals_eager_for_one_seed_and_varies_per_step(
         np.transpose(eager, (0, 3, 1, 2)), atol=1e-6)
     with pytest.raises(ValueError, match=re.escape("[JAX RNG]")):
         model_with(lambda layer: None).predict(images, verbose=0)
+
+
+def test_dropout_on_a_layer_output_in_a_subclassed_model_call():
+    class Noisy(sk.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(200, kernel_initializer="ones", use_bias=False)
+            self.gen = sk.random.SeedGenerator(2)
+
+        def call(self, x):
+            return sk.random.dropout(self.hidden(x), 0.25, seed=self.gen)
+
+    model = Noisy()
+    x = np.ones((50, 2), "float32")
+    a, b = model.predict(x, verbose=0), model.predict(x, verbose=0)
+    assert set(np.unique(a)) == {0.0, np.float32(2 / 0.75)} and abs((a == 0).mean() - 0.25) < 0.02
+    assert not np.array_equal(a, b)
+
+
+def test_a_draw_of_unknown_shape_on_values_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"shape \(None, 2\) has an unknown \(None\) dimension"):
+        sk.random.normal((None, 2), seed=1)
