@@ -10,6 +10,7 @@ None), float arrays or numbers; the results are float32 numpy arrays in `fun`'s 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 
 import numpy as np
@@ -108,12 +109,7 @@ def jvp(fun, primals, tangents, has_aux=False):
         if v.shape != t.shape:
             raise ValueError(f"ops.jvp: tangent leaf {i} has shape {t.shape}, its primal {v.shape}")
 
-    builder = _lib.keras_layer_builder_p()
-    _check(_lib.keras_graph_new(ctypes.byref(builder)))
-    trace = Trace(builder, None)
-    previous = _trace.active()
-    _trace._state.trace = trace
-    try:
+    with _function_graph() as (builder, trace):
         it = iter(_arguments(builder, trace, values))
         args = [r(it) for r in rebuild]
         try:
@@ -138,9 +134,6 @@ def jvp(fun, primals, tangents, has_aux=False):
                                         _pointers(ts, _lib.float_p)))
         if has_aux:
             aux = _evaluate(builder, trace, aux)
-    finally:
-        _trace._state.trace = previous
-        _lib.keras_graph_free(builder)
     scalar = lambda a: _f32(a) if a.ndim == 0 else a  # noqa: E731 — eager ops' 0-d convention
     primals_out = rebuild_out(iter([scalar(y) for y in ys]))
     tangents_out = rebuild_out(iter([scalar(t) for t in ts]))
@@ -180,13 +173,20 @@ def evaluate_traced(fun, arrays):
     whose arguments are `arrays`, then evaluated there. Eager ops that must give exactly what
     their traced form gives (the graph's random numbers) run this way."""
     values = [_float_leaf(a, f"argument {i}") for i, a in enumerate(arrays)]
+    with _function_graph() as (builder, trace):
+        return _evaluate(builder, trace, fun(*_arguments(builder, trace, values)))
+
+
+@contextlib.contextmanager
+def _function_graph():
+    """A new standalone graph and its trace, active on this thread until the block ends."""
     builder = _lib.keras_layer_builder_p()
     _check(_lib.keras_graph_new(ctypes.byref(builder)))
     trace = Trace(builder, None)
     previous = _trace.active()
     _trace._state.trace = trace
     try:
-        return _evaluate(builder, trace, fun(*_arguments(builder, trace, values)))
+        yield builder, trace
     finally:
         _trace._state.trace = previous
         _lib.keras_graph_free(builder)
