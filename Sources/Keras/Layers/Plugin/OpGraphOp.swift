@@ -79,8 +79,11 @@ struct OpGraphOp {
             body = { x, _ in try f(x) }
         } else if name == "map_coordinates" {
             try need(2)
-            let order = try a.int("order", default: -1)
-            let fill = try CoordinateFillMode.named(a.json["fill_mode"]?.stringValue ?? "constant", "op 'map_coordinates'")
+            let order = try a.int("order", default: Int.min)
+            guard order != Int.min else { throw a.bad("order", "is required (0: nearest, 1: linear)") }
+            let mode = a.json["fill_mode"].flatMap { $0.isNull ? nil : $0 }
+            guard let modeName = mode.map({ $0.stringValue }) ?? "constant" else { throw a.bad("fill_mode", "must be a string") }
+            let fill = try CoordinateFillMode.named(modeName, "op 'map_coordinates'")
             let value = Float(try a.double("fill_value", default: 0)), batchDims = try a.int("batch_dims", default: 0)
             body = { x, _ in
                 try Ops.mapCoordinates(x[0], coordinates: x[1], order: order, fillMode: fill, fillValue: value, batchDims: batchDims)

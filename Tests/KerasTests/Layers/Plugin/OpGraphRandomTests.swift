@@ -139,6 +139,9 @@ final class OpGraphRandomTests: XCTestCase {
             ("dropout", [x], attrs([("rate", .double(1.5))]), "'rate'"),
             ("dropout", [x], attrs([("rate", .double(0.5)), ("noise_shape", shapeJSON([2, 2]))]), "does not broadcast"),
             ("random_normal", [], attrs([("shape", shapeJSON([2])), ("seed", .string("x"))]), "'seed'"),
+            ("map_coordinates", [x, x], Self.none, "'order'"),
+            ("map_coordinates", [x, x], attrs([("order", .int(1)), ("fill_mode", .int(3))]), "'fill_mode'"),
+            ("map_coordinates", [x, x], attrs([("order", .int(1)), ("fill_mode", .string("edge"))]), "fill_mode 'edge'"),
         ]
         for (op, inputs, a, message) in cases {
             XCTAssertThrowsError(try g.addOp(op, inputs, attributes: a), op) { e in
