@@ -106,21 +106,14 @@ final class RandomDraw: @unchecked Sendable {
 
     /// The key of this evaluation's numbers (and the counter moved on for a seed generator).
     private func nextKey() -> UInt64 {
-        let key = RandomDraw.mix(seed ^ RandomDraw.mix(step &+ 0x5EED))
+        let key = splitmix64(seed ^ splitmix64(step &+ 0x5EED))
         if advances { step &+= 1 }
         return key
     }
 
-    @inline(__always) static func mix(_ v: UInt64) -> UInt64 {
-        var z = v &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
     /// 64 random bits for element `i` (attempt `k`) of the draw keyed `key`.
     @inline(__always) static func bits(_ key: UInt64, _ i: Int, _ k: UInt64 = 0) -> UInt64 {
-        mix(key ^ (UInt64(truncatingIfNeeded: i) &* 0xD1B5_4A32_D192_ED03 &+ k &* 0x8CB9_2BA7_2F3D_8DD7))
+        splitmix64(key ^ (UInt64(truncatingIfNeeded: i) &* 0xD1B5_4A32_D192_ED03 &+ k &* 0x8CB9_2BA7_2F3D_8DD7))
     }
 
     /// A standard normal for element `i` (Box-Muller over two halves of one hash).
