@@ -36,6 +36,7 @@ extension OpGraphOp {
             guard lo != Int.min else { throw a.bad("minval", "is required (an integer)") }
             guard hi != Int.min else { throw a.bad("maxval", "is required (an integer)") }
             guard lo < hi else { throw a.bad("maxval", "must be greater than minval (\(lo)), got \(hi)") }
+            guard !hi.subtractingReportingOverflow(lo).overflow else { throw a.bad("maxval", "- minval overflows, got [\(lo), \(hi))") }
             kind = .randint(minval: lo, maxval: hi)
         case "dropout":
             let rate = try a.double("rate")
@@ -49,6 +50,11 @@ extension OpGraphOp {
             return (1...1, draw, { x in try draw.dropout(x[0], noiseShape: noise) })
         }
         guard let shape = try dims(a, "shape", required: true) else { throw a.bad("shape", "is required") }
+        // A hostile or mistaken shape fails here, not in an allocation (the trace's probes draw it).
+        let known = try ShapeMath.product(shape.filter { $0 >= 0 }, "op '\(name)': shape \(shape)")
+        if let why = MemoryBudget.charge(known.multipliedReportingOverflow(by: MemoryLayout<Float>.size).partialValue) {
+            throw a.bad("shape", "\(shape): \(why)")
+        }
         return (0...1, draw, { x in try draw.sample(shape: shape, like: x.first) })
     }
 
@@ -144,8 +150,10 @@ final class RandomDraw: @unchecked Sendable {
         guard unknown else { return shape }
         if !same {
             guard let like else { return shape }
-            resolved = shape
-            for j in 0..<shape.count where shape[j] < 0 { resolved[j] = like.shape[j] }
+            var next = shape
+            for j in 0..<shape.count where shape[j] < 0 { next[j] = like.shape[j] }
+            _ = try ShapeMath.product(next, "\(what): shape \(shape) with the reference's sizes")
+            resolved = next
         }
         return resolved
     }
