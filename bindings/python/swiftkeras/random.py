@@ -120,9 +120,12 @@ def _draw(trace, op, shape, seed, **attrs):
     inputs = []
     if -1 in dims:
         reference = getattr(trace, "reference", None)
-        if reference is None:
-            raise Unsupported(f"keras.random.{op[len('random_'):]}: shape {tuple(shape)} has unknown "
-                              f"dimensions and this trace has no input to take them from")
+        known = reference.shape if reference is not None else ()
+        if any(d == -1 and (j >= len(known) or known[j] is not None) for j, d in enumerate(dims)):
+            raise Unsupported(f"keras.random.{op[len('random_'):]}: the unknown (None) dimensions of "
+                              f"shape {tuple(shape)} are read at every step from the same axes of the "
+                              f"layer's input, of shape {tuple(known)}, where they must be unknown too "
+                              f"(the batch)")
         inputs = [reference]
     return trace.op(op, inputs, {"shape": dims, **_seed_attrs(seed, op), **attrs})
 

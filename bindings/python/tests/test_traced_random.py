@@ -296,3 +296,5 @@ def test_dropout_on_a_layer_output_in_a_subclassed_model_call():
 def test_a_draw_of_unknown_shape_on_values_is_a_clear_error():
     with pytest.raises(ValueError, match=r"shape \(None, 2\) has an unknown \(None\) dimension"):
         sk.random.normal((None, 2), seed=1)
+    with pytest.raises(NotImplementedError, match=r"same axes of the layer's input, of shape \(None, 50\)"):
+        _predict(_drawing(lambda s, x: x + sk.random.normal((50, None), seed=1)))
