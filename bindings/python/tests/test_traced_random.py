@@ -274,6 +274,12 @@ def test_traced_elastic_transform_equals_eager_for_one_seed_and_varies_per_step(
         np.transpose(eager, (0, 3, 1, 2)), atol=1e-6)
     with pytest.raises(ValueError, match=re.escape("[JAX RNG]")):
         model_with(lambda layer: None).predict(images, verbose=0)
+    # Its gradient with respect to the images (an int seed holds the field still).
+    fn = lambda img: ops.image.elastic_transform(img, alpha=4.0, sigma=1.5, seed=7)  # noqa: E731
+    t = np.random.default_rng(11).normal(size=images.shape).astype("float32")
+    _, tangent = ops.jvp(fn, (images,), (t,))
+    numeric = (np.asarray(fn(images + 1e-2 * t), np.float64) - np.asarray(fn(images - 1e-2 * t), np.float64)) / 2e-2
+    np.testing.assert_allclose(tangent, numeric, atol=1e-3)
 
 
 def test_dropout_on_a_layer_output_in_a_subclassed_model_call():

@@ -228,6 +228,14 @@ final class OpGraphRandomTests: XCTestCase {
                 XCTAssertEqual(y.scalars[b * 5 + o], reference(image, p, order: 1, mode: .reflect, cval: 0), accuracy: 1e-5)
             }
         }
+        // Gradients per batch element (elastic_transform's form), away from integer positions.
+        let c2 = try Tensor(shape: c.shape, scalars: c.scalars.map { v in
+            let f = v - v.rounded(.down)
+            return f < 0.1 || f > 0.9 ? v + 0.3 : v
+        })
+        try GradientCheck.check([x, c2], step: 1e-3, "batched map_coordinates") { xs in
+            try Ops.mapCoordinates(xs[0], coordinates: xs[1], order: 1, fillMode: .mirror, fillValue: 0, batchDims: 1)
+        }
         XCTAssertThrowsError(try Ops.mapCoordinates(x, coordinates: Tensor(shape: [2, 3, 5]), order: 1, fillMode: .constant,
                                                     fillValue: 0, batchDims: 1)) { XCTAssertTrue("\($0)".contains("batch axes"), "\($0)") }
         XCTAssertThrowsError(try Ops.mapCoordinates(x, coordinates: Tensor(shape: [2, 5]), order: 1, fillMode: .constant,
