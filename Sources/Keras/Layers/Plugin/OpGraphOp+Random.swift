@@ -122,12 +122,41 @@ final class RandomDraw: @unchecked Sendable {
         splitmix64(key ^ (UInt64(truncatingIfNeeded: i) &* 0xD1B5_4A32_D192_ED03 &+ k &* 0x8CB9_2BA7_2F3D_8DD7))
     }
 
-    /// A standard normal for element `i` (Box-Muller over two halves of one hash).
+    /// A standard normal for element `i`, attempt `k` (Box-Muller over two halves of one hash).
     @inline(__always) static func normal(_ key: UInt64, _ i: Int, _ k: UInt64 = 0) -> Double {
-        let b = bits(key, i, k)
+        let (r, theta) = polar(bits(key, i, k))
+        return r * Double(Glibc.cosf(theta))
+    }
+
+    /// Box-Muller's radius and angle from one hash: two independent standard normals are
+    /// `r cos θ` and `r sin θ` (the radius in double precision: its logarithm shapes the tails).
+    @inline(__always) static func polar(_ b: UInt64) -> (Double, Float) {
         let u1 = (Double(b >> 32) + 1) * (1.0 / 4_294_967_296.0)
-        let u2 = Double(b & 0xFFFF_FFFF) * (1.0 / 4_294_967_296.0)
-        return (-2 * Glibc.log(u1)).squareRoot() * Glibc.cos(2 * Double.pi * u2)
+        let u2 = Float(b & 0xFF_FFFF) * (1.0 / 16_777_216.0)
+        return ((-2 * Glibc.log(u1)).squareRoot(), 2 * Float.pi * u2)
+    }
+
+    /// Standard normals into `p[range]`: pair `j` (elements 2j and 2j + 1) from one hash, so
+    /// any split of the range gives the same numbers.
+    static func normals(_ key: UInt64, _ p: UnsafeMutablePointer<Float>, _ range: Range<Int>, mean: Float, stddev: Float) {
+        var i = range.lowerBound
+        let end = range.upperBound
+        if i < end && i & 1 == 1 {
+            let (r, t) = polar(bits(key, i >> 1))
+            p[i] = Float(r) * Glibc.sinf(t) * stddev + mean
+            i += 1
+        }
+        while i + 1 < end {
+            let (r, t) = polar(bits(key, i >> 1))
+            let radius = Float(r)
+            p[i] = radius * Glibc.cosf(t) * stddev + mean
+            p[i + 1] = radius * Glibc.sinf(t) * stddev + mean
+            i += 2
+        }
+        if i < end {
+            let (r, t) = polar(bits(key, i >> 1))
+            p[i] = Float(r) * Glibc.cosf(t) * stddev + mean
+        }
     }
 
     /// The shape with its -1 entries taken from `like` (the same axis). Index loops only: a
@@ -163,26 +192,33 @@ final class RandomDraw: @unchecked Sendable {
         let out = Tensor.uninitialized(try resolve(shape, like: like, "random op"))
         let key = nextKey(), p = out.data, n = out.count
         switch kind {
+        // Every element's numbers depend on its index only: the chunks run on all cores.
         case .normal(let mean, let stddev):
-            for i in 0..<n { p[i] = Float(RandomDraw.normal(key, i)) * stddev + mean }
+            Parallel.forEachChunk(n) { r in RandomDraw.normals(key, p, r, mean: mean, stddev: stddev) }
         case .truncatedNormal(let mean, let stddev):
             // Keras: a normal truncated to two standard deviations (redrawn outside them).
-            for i in 0..<n {
-                var k: UInt64 = 0, z = RandomDraw.normal(key, i)
-                while Swift.abs(z) > 2 { k += 1; z = RandomDraw.normal(key, i, k) }
-                p[i] = Float(z) * stddev + mean
+            Parallel.forEachChunk(n) { r in
+                for i in r {
+                    var k: UInt64 = 0, z = RandomDraw.normal(key, i)
+                    while Swift.abs(z) > 2 { k += 1; z = RandomDraw.normal(key, i, k) }
+                    p[i] = Float(z) * stddev + mean
+                }
             }
         case .uniform(let lo, let hi):
-            for i in 0..<n {
-                let u = Double(RandomDraw.bits(key, i) >> 11) * (1.0 / 9_007_199_254_740_992.0)
-                p[i] = Float(lo + (hi - lo) * u)
+            Parallel.forEachChunk(n) { r in
+                for i in r {
+                    let u = Double(RandomDraw.bits(key, i) >> 11) * (1.0 / 9_007_199_254_740_992.0)
+                    p[i] = Float(lo + (hi - lo) * u)
+                }
             }
         case .randint(let lo, let hi):
             let span = UInt64(hi - lo)
-            for i in 0..<n {
-                // The high word of bits × span: in [0, span), bias below span / 2^64.
-                let r = RandomDraw.bits(key, i).multipliedFullWidth(by: span).high
-                p[i] = Float(lo + Int(truncatingIfNeeded: r))
+            Parallel.forEachChunk(n) { r in
+                for i in r {
+                    // The high word of bits × span: in [0, span), bias below span / 2^64.
+                    let b = RandomDraw.bits(key, i).multipliedFullWidth(by: span).high
+                    p[i] = Float(lo + Int(truncatingIfNeeded: b))
+                }
             }
         case .dropout:
             throw KerasError.invalidState("random op: dropout draws a mask over its input")
@@ -210,9 +246,11 @@ final class RandomDraw: @unchecked Sendable {
         let mask = Tensor.uninitialized(shape)
         let key = nextKey(), p = mask.data
         let keep = 1 - rate, scale = rate >= 1 ? 0 : Float(1 / keep)
-        for i in 0..<mask.count {
-            let u = Double(RandomDraw.bits(key, i) >> 11) * (1.0 / 9_007_199_254_740_992.0)
-            p[i] = u < keep ? scale : 0
+        Parallel.forEachChunk(mask.count) { r in
+            for i in r {
+                let u = Double(RandomDraw.bits(key, i) >> 11) * (1.0 / 9_007_199_254_740_992.0)
+                p[i] = u < keep ? scale : 0
+            }
         }
         return try Ops.multiply(x, mask)
     }

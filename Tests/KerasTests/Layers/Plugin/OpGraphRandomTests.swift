@@ -37,6 +37,15 @@ final class OpGraphRandomTests: XCTestCase {
         XCTAssertEqual(try fixed.run(Tensor(shape: [5, 4]), weights: [], training: true).shape, [5, 4])
     }
 
+    /// Normals come in pairs from one hash: any split of the range (the cores' chunks) draws the same.
+    func testNormalsDoNotDependOnHowTheRangeIsSplit() {
+        let whole = UnsafeMutablePointer<Float>.allocate(capacity: 101), parts = UnsafeMutablePointer<Float>.allocate(capacity: 101)
+        defer { whole.deallocate(); parts.deallocate() }
+        RandomDraw.normals(9, whole, 0..<101, mean: 1, stddev: 2)
+        for r in [0..<7, 7..<8, 8..<50, 50..<101] { RandomDraw.normals(9, parts, r, mean: 1, stddev: 2) }
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: whole, count: 101)), Array(UnsafeBufferPointer(start: parts, count: 101)))
+    }
+
     func testDistributionsAreTheAskedOnes() throws {
         let x = Tensor(shape: [20_000, 1])
         func draw(_ name: String, _ extra: [(String, JSON)]) throws -> [Float] {
