@@ -93,6 +93,15 @@ void keras_interrupt(void);
  * call followed). */
 void keras_interrupt_arm(int on);
 
+/* Nonzero: keras_interrupt_arm(1), then keras_interrupt installed as the SIGINT handler, the
+ * current handler's flags and mask kept: what a host does before a call, in one call. Zero: the
+ * handler the install replaced put back, then keras_interrupt_arm(0). Installs nest (a call made
+ * from a callback of another): only the outermost install saves the host's handler, and only its
+ * matching restore puts it back. For one thread at a time (the one that takes SIGINT); not
+ * async-signal-safe. Errors: STATE (a restore without an install, which changes nothing;
+ * sigaction failed, nothing installed nor armed; not Linux). */
+int keras_interrupt_install(int on);
+
 /* Seeds the library's random generator (Keras: keras.utils.set_random_seed), so that weight
  * initialization, shuffling and dropout repeat from run to run. Errors: INVALID_ARGUMENT
  * (negative seed). */
@@ -997,7 +1006,21 @@ int keras_register_layer(const char *name, const keras_layer_class *cls);
  * erf erfc erfinv i0 (elementwise, with their derivatives); channels-last windows over rank 3-5
  * inputs (each size one integer or one per spatial axis, as keras.ops): conv and depthwise_conv
  * (x, kernel; {"strides", "padding": "valid"|"same", "dilation_rate"}), conv_transpose (the same
- * and "output_padding"), max_pool and average_pool (x; {"pool_size", "strides", "padding"}).
+ * and "output_padding"), max_pool and average_pool (x; {"pool_size", "strides", "padding"});
+ * map_coordinates (x, coordinates: one array of positions per interpolated axis of x, stacked
+ * first; {"order": 0 nearest | 1 linear, "fill_mode": "constant"|"nearest"|"wrap"|"mirror"|
+ * "reflect", "fill_value", "batch_dims": k pairs x's first k axes with coordinates' axes 1..k}),
+ * differentiable in x and, order 1, in the coordinates.
+ * Random ops (Keras's keras.random), drawing new numbers at every evaluation of the layer (each
+ * training or predict step): random_normal and random_truncated_normal {"mean", "stddev"},
+ * random_uniform {"minval", "maxval"}, random_randint {"minval", "maxval": integers, drawn in
+ * [minval, maxval) as floats}, each {"shape": [...]} over zero inputs or one reference input
+ * whose size on the same axis replaces each -1 (or null) entry at every step (the batch); dropout
+ * (x; {"rate", "noise_shape": nulls follow x}) keeps each entry with probability 1 - rate, scaled
+ * by 1 / (1 - rate). All take {"seed": integer (default: drawn from the thread's generator at
+ * trace time), "advance": true (default; Keras's SeedGenerator: new numbers at every step) or
+ * false (Keras's integer seed: the same numbers at every step)}. The noise has no gradient;
+ * gradients flow through the ops around it (and through dropout's kept entries).
  * Errors: INVALID_ARGUMENT (unknown op, bad node or attribute), SHAPE, STATE (outside build). */
 int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);
 /* The layer's weight number `index` (creation order, as add_weight made them). */

@@ -12,11 +12,8 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
     public init(seed: UInt64) {
         var x = seed
         func splitmix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+            defer { x &+= 0x9E37_79B9_7F4A_7C15 }
+            return splitmix64(x)
         }
         s = (splitmix(), splitmix(), splitmix(), splitmix())
     }
@@ -73,6 +70,15 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
     }
 
     static func setDefaultSeed(_ seed: UInt64) { defaultSeed.reset(seed) }
+}
+
+/// splitmix64's output for state `v` (advanced by its constant, then mixed): a strong 64-bit hash,
+/// which seeds ``RandomGenerator`` and keys the op graph's counter-based random ops.
+@inline(__always) func splitmix64(_ v: UInt64) -> UInt64 {
+    var z = v &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
 }
 
 /// Hands distinct seeds to threads that start drawing without an explicit seed.

@@ -292,4 +292,34 @@ final class AllocationFreeStepTests: XCTestCase {
         try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
         XCTAssertEqual(try stepAllocations(model, iris.x, iris.y, rows: 32, "BatchNormalization MLP"), 0)
     }
+
+    /// A traced layer `x * w + noise` (the VAE's sampling shape: noise of the input's batch drawn
+    /// by the graph's random op at every step) against the same graph with `zeros_like(x)` in
+    /// place of the draw: the random op adds no allocation to a warm step (a generic traced
+    /// graph allocates its own few per step; the op's shape is reused while the batch stays).
+    func testTracedRandomOpAddsNoAllocationToAWarmStep() throws {
+        setRandomSeed(9)
+        let data = Datasets.ottoLike(samples: 64)
+        func noisy(_ random: Bool) -> CallbackLayer {
+            var f = CallbackLayerFunctions { _, _, _, _ in throw KerasError.invalidState("the forward callback ran") }
+            f.build = { shape, add in
+                try add("w", [93], try deserializeInitializer(.string("ones")), true)
+                guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
+                let none = JSON.object([]), x = try g.addInput()
+                let noise = random
+                    ? try g.addOp("random_normal", [x], attributes: .object([("shape", .array([.int(-1), .int(93)])), ("seed", .int(1))]))
+                    : try g.addOp("zeros_like", [x], attributes: none)
+                try g.setOutput(try g.addOp("add", [try g.addOp("multiply", [x, g.addWeight(0)], attributes: none), noise],
+                                            attributes: none), training: nil)
+            }
+            return CallbackLayer(className: random ? "Noisy" : "Quiet", functions: f)
+        }
+        var counts: [Double] = []
+        for random in [false, true] {
+            let model = try Sequential([InputLayer(shape: [93]), noisy(random), Dense(9, activation: .softmax)])
+            try model.compile(optimizer: "sgd", loss: "categorical_crossentropy")
+            counts.append(try stepAllocations(model, data.x, data.yOneHot, rows: 32, "traced x * w + \(random ? "random_normal" : "zeros_like")"))
+        }
+        XCTAssertLessThanOrEqual(counts[1], counts[0])
+    }
 }

@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from . import _lib, _native
+from . import _lib, _native, _packed_inputs
 from ._objects import custom_objects_in_scope, serialize
 from ._plugins import _check_interrupt, _fail
 
@@ -46,10 +46,13 @@ class _LayerInstance:
         out = self.out_shapes.get(in_shape)
         if out is None:
             layer = self.layer
+            packed = _packed_inputs.shapes(layer)
             if not _overrides(layer, "compute_output_shape"):
-                out = in_shape
+                # Several inputs: shaped like the first, as Keras's layers mostly are.
+                out = in_shape if packed is None else (in_shape[0],) + tuple(packed[0][1:])
             else:
-                symbolic = layer.compute_output_shape((None,) + tuple(in_shape[1:]))
+                symbolic = layer.compute_output_shape(
+                    _packed_inputs.unpack_shape(layer, (None,) + tuple(in_shape[1:])))
                 out = (in_shape[0],) + tuple(int(d) for d in tuple(symbolic)[1:])
             self.out_shapes[in_shape] = out
         return out
@@ -225,11 +228,13 @@ def _layer_table(cls, class_name):
 
     def create(_user, config_json, state_p):
         try:
-            config = json.loads(config_json) if config_json else {}
+            config, packed = _packed_inputs.from_config(json.loads(config_json) if config_json else {})
             claims = getattr(_claims, "by_name", None) or {}
             layer = claims.get(config.get("name"))
             if layer is None or type(layer) is not cls:
                 layer = cls.from_config(config)
+            if packed is not None:
+                layer._packed_inputs = packed
             with _lock:
                 _next_key[0] += 1
                 key = _next_key[0]
@@ -247,7 +252,8 @@ def _layer_table(cls, class_name):
             instance.out_shapes = {}
             layer._building = (builder, instance)
             try:
-                layer.build(tuple(None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim)))
+                layer.build(_packed_inputs.unpack_shape(
+                    layer, tuple(None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim))))
             finally:
                 layer._building = None
             layer.built = True
@@ -267,8 +273,13 @@ def _layer_table(cls, class_name):
     def output_shape(state, ndim, in_p, out_ndim_p, out_p):
         try:
             layer = _instances[state].layer
-            shape = tuple(layer.compute_output_shape(
-                tuple(None if in_p[i] < 0 else int(in_p[i]) for i in range(ndim))))
+            in_shape = tuple(None if in_p[i] < 0 else int(in_p[i]) for i in range(ndim))
+            packed = _packed_inputs.shapes(layer)
+            if not _overrides(layer, "compute_output_shape"):
+                # The input's shape; with several inputs, the first's (as _LayerInstance's).
+                shape = in_shape if packed is None else (in_shape[0],) + tuple(packed[0][1:])
+            else:
+                shape = tuple(layer.compute_output_shape(_packed_inputs.unpack_shape(layer, in_shape)))
             if not 1 <= len(shape) <= 8:
                 raise ValueError(f"{label}.compute_output_shape returned {shape}: expected a "
                                  f"shape of rank 1 to 8 with the batch dimension first")
@@ -293,6 +304,7 @@ def _layer_table(cls, class_name):
             instance, layer, shape, x, weights = _call_views(state, x_p, ndim, shape_p, w_pp, nw)
             out_shape = instance.output_shape(shape)
             layer._current_weights = weights
+            x = _packed_inputs.unpack(layer, x)
             try:
                 if _call_signature(layer):
                     y = layer.call(x, training=bool(training))
@@ -312,7 +324,7 @@ def _layer_table(cls, class_name):
             dy = _float_view(dy_p, instance.output_shape(shape), writeable=False)
             layer._current_weights = weights
             try:
-                result = layer.backward(x, weights, dy)
+                result = layer.backward(_packed_inputs.unpack(layer, x), weights, dy)
             finally:
                 layer._current_weights = None
             if isinstance(result, tuple) and len(result) == 2:
@@ -326,6 +338,7 @@ def _layer_table(cls, class_name):
             if len(dws) != nw:
                 raise ValueError(f"{label}.backward returned {len(dws)} weight gradients; the "
                                  f"layer has {nw} weights (use None for a weight without one)")
+            dx = _packed_inputs.pack_gradient(layer, dx)
             _float_view(dx_p, shape)[...] = _as_output(dx, shape, f"{label}.backward (grad_inputs)")
             for i, g in enumerate(dws):
                 if g is not None:
@@ -339,7 +352,7 @@ def _layer_table(cls, class_name):
     def get_config(state, buf, size):
         try:
             layer = _instances[state].layer
-            text = json.dumps(layer.get_config(), allow_nan=False,
+            text = json.dumps(_packed_inputs.with_config(layer, layer.get_config()), allow_nan=False,
                               default=_native._json_default).encode("utf-8")
             if len(text) + 1 > size:
                 raise ValueError(f"{label}.get_config: the config is {len(text)} bytes, more "
@@ -361,8 +374,8 @@ def _layer_table(cls, class_name):
     table = _lib.keras_layer_class()
     table.create, table.build, table.forward = thunks[0], thunks[1], thunks[3]
     table.get_config, table.destroy = thunks[5], thunks[6]
-    if getattr(cls, "compute_output_shape") is not getattr(Layer, "compute_output_shape"):
-        table.output_shape = thunks[2]
+    # Also without compute_output_shape: a layer of several inputs is not shaped like its packed input.
+    table.output_shape = thunks[2]
     if getattr(cls, "backward") is not getattr(Layer, "backward"):
         table.backward = thunks[4]
     return table, thunks

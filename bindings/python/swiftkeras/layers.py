@@ -167,7 +167,8 @@ class Layer:
     def _library_config(self) -> dict:
         """The config the library's layer is made from (`get_config()` unless a layer keeps
         something in Python, as TextVectorization's callables)."""
-        return self.get_config()
+        from . import _packed_inputs
+        return _packed_inputs.with_config(self, self.get_config())
 
     # -- weights ---------------------------------------------------------------------------
     def _weights_info(self) -> list[dict]:
@@ -241,9 +242,11 @@ class Layer:
             return self(call)
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
-            raise NotImplementedError(
-                f"{type(self).__name__}: a layer written in Python takes one input (the C ABI's "
-                f"layer plugin has one input array and one output); got {len(flat)} inputs")
+            # Several inputs travel packed into one array (the plugin ABI's one input).
+            from . import _packed_inputs
+            if all(isinstance(t, KerasTensor) for t in flat):
+                return self(_packed_inputs.pack(self, flat))
+            return self._call_eagerly(_packed_inputs.pack_values(self, flat), kwargs.get("training", False))
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)

@@ -1,7 +1,14 @@
-"""Random numbers (Keras `keras.random`), numpy-backed: `seed` is an int (the same numbers
-for the same seed), a `SeedGenerator` (advancing at each draw), or None (the global
-SeedGenerator, as in Keras: remade by `keras.utils.set_random_seed`, never numpy's global
-state). The numbers are numpy's, not jax's."""
+"""Random numbers (Keras `keras.random`). On values they are numpy's (not jax's): `seed` is an
+int (the same numbers for the same seed), a `SeedGenerator` (advancing at each draw), or None
+(the global SeedGenerator, as in Keras: remade by `keras.utils.set_random_seed`, never numpy's
+global state).
+
+Inside a `call` traced into the library's op graph, `normal`, `uniform`, `truncated_normal`,
+`randint` and `dropout` become the graph's random ops, which draw new numbers at every training
+or predict step as Keras's do under `jax.jit`: a `SeedGenerator` advances at every step, an int
+seed gives the same numbers at every step, and `seed=None` is refused with Keras's message (an
+unseeded draw would be frozen by the trace). A shape may hold None where `ops.shape` gave it
+(the batch): it is then read at every step from the layer's input, axis by axis."""
 
 from __future__ import annotations
 
@@ -58,16 +65,90 @@ def _dtype(dtype):
     return np.dtype(dtype or "float32")
 
 
+# Keras 3's message (keras/src/random/seed_generator.py) for seed=None under jax tracing.
+UNSEEDED_IN_TRACE = (
+    "[JAX RNG] When tracing a JAX function, you should only use seeded random ops, e.g. you "
+    "should create a `SeedGenerator` instance, attach it to your layer/model, and pass the "
+    "instance as the `seed` argument when calling random ops. Unseeded random ops would get "
+    "incorrectly traced by JAX and would become constant after tracing. Example:\n\n```\n"
+    "# Make sure to set the seed generator as a layer attribute\n"
+    "self.seed_generator = keras.random.SeedGenerator(seed=1337)\n...\n"
+    "out = keras.random.normal(shape=(1,), seed=self.seed_generator)\n```")
+
+
+def _traced(name, shape=None, tensor=None):
+    """The trace a draw goes into (the active one), or None for a draw on values."""
+    from .ops._trace import NotTraceable, active, is_symbolic
+    trace = active()
+    if trace is None and is_symbolic(tensor):
+        raise NotTraceable(f"keras.random.{name}: a symbolic tensor outside the trace of its layer")
+    if trace is None and shape is not None and any(d is None for d in _dims(shape)):
+        raise ValueError(f"keras.random.{name}: shape {tuple(_dims(shape))} has an unknown (None) "
+                         f"dimension; on values every dimension is needed. Draw inside a layer's "
+                         f"call (as the VAE tutorial's Sampling layer does), where the batch is "
+                         f"read at every step")
+    return trace
+
+
+def _dims(shape):
+    return tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+
+
+def _seed_attrs(seed, what):
+    """The random op's seed: a SeedGenerator's next seed, advancing at every step; an int,
+    the same numbers at every step; None refused as Keras refuses it under tracing."""
+    from .ops._trace import TraceError
+    if seed is None:
+        raise TraceError(UNSEEDED_IN_TRACE)
+    if isinstance(seed, SeedGenerator):
+        return {"seed": seed.next(), "advance": True}
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return {"seed": int(seed) & 0xFFFFFFFF, "advance": False}
+    raise ValueError(f"Argument `seed` must be either an integer or an instance of `SeedGenerator`. "
+                     f"Received: seed={seed!r} (of type {type(seed)})")
+
+
+def _draw(trace, op, shape, seed, **attrs):
+    """Op `op` of the trace, of `shape` (None entries read from the layer's input at every step)."""
+    from .ops._trace import Unsupported
+    dims = []
+    for d in _dims(shape):
+        if d is not None and not isinstance(d, (int, np.integer)):
+            raise Unsupported(f"keras.random.{op[len('random_'):]} in a traced call: shape {shape!r} "
+                              f"must hold integers, or None where ops.shape gave the batch")
+        dims.append(-1 if d is None else int(d))
+    inputs = []
+    if -1 in dims:
+        reference = getattr(trace, "reference", None)
+        known = reference.shape if reference is not None else ()
+        if any(d == -1 and (j >= len(known) or known[j] is not None) for j, d in enumerate(dims)):
+            raise Unsupported(f"keras.random.{op[len('random_'):]}: the unknown (None) dimensions of "
+                              f"shape {tuple(shape)} are read at every step from the same axes of the "
+                              f"layer's input, of shape {tuple(known)}, where they must be unknown too "
+                              f"(the batch)")
+        inputs = [reference]
+    return trace.op(op, inputs, {"shape": dims, **_seed_attrs(seed, op), **attrs})
+
+
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    trace = _traced("normal", shape)
+    if trace is not None:
+        return _draw(trace, "random_normal", shape, seed, mean=float(mean), stddev=float(stddev))
     return _rng(seed).normal(mean, stddev, tuple(shape)).astype(_dtype(dtype))
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    trace = _traced("uniform", shape)
+    if trace is not None:
+        return _draw(trace, "random_uniform", shape, seed, minval=float(minval), maxval=float(maxval))
     return _rng(seed).uniform(minval, maxval, tuple(shape)).astype(_dtype(dtype))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Normal values redrawn until within two standard deviations of the mean, as Keras."""
+    trace = _traced("truncated_normal", shape)
+    if trace is not None:
+        return _draw(trace, "random_truncated_normal", shape, seed, mean=float(mean), stddev=float(stddev))
     rng = _rng(seed)
     out = rng.normal(0.0, 1.0, tuple(shape))
     bad = np.abs(out) > 2
@@ -78,11 +159,23 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
+    trace = _traced("randint", shape)
+    if trace is not None:   # whole numbers, as float32 (a traced layer computes in float32)
+        return _draw(trace, "random_randint", shape, seed, minval=int(minval), maxval=int(maxval))
     return _rng(seed).integers(minval, maxval, tuple(shape)).astype(dtype)
+
+
+def _not_traced(name, *tensors):
+    from .ops._trace import Unsupported, active, is_symbolic
+    if active() is not None or any(is_symbolic(t) for t in tensors):
+        raise Unsupported(f"keras.random.{name} is not traceable into the library's op graph (its "
+                          f"traced random ops are normal, uniform, truncated_normal, randint and "
+                          f"dropout); call it on values")
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
     """For each row of logits, `num_samples` class indices drawn from softmax(logits)."""
+    _not_traced("categorical", logits)
     logits = np.asarray(logits, np.float64)
     p = np.exp(logits - logits.max(axis=-1, keepdims=True))
     p /= p.sum(axis=-1, keepdims=True)
@@ -91,27 +184,50 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
-    """Zeros a `rate` fraction of the inputs and scales the rest by 1 / (1 - rate)."""
+    """Zeros a `rate` fraction of the inputs and scales the rest by 1 / (1 - rate). On a layer
+    output in a model's call, an op-graph layer of the model (as other ops on one output)."""
+    from .layers import KerasTensor
+    if isinstance(inputs, KerasTensor):
+        from .ops._functional import dispatching
+        return dispatching(dropout)(inputs, rate, noise_shape=noise_shape, seed=seed)
+    trace = _traced("dropout", tensor=inputs)
+    if trace is not None:
+        from . import ops
+        if not 0 <= float(rate) <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value "
+                             f"between 0 and 1. Received: rate={rate}")
+        if float(rate) == 1.0:
+            return ops.zeros_like(inputs)
+        if float(rate) == 0.0:
+            return inputs
+        attrs = {"rate": float(rate), **_seed_attrs(seed, "dropout")}
+        if noise_shape is not None:
+            attrs["noise_shape"] = [None if d is None else int(d) for d in noise_shape]
+        return trace.op("dropout", [inputs], attrs)
     x = np.asarray(inputs)
     keep = _rng(seed).uniform(size=noise_shape or x.shape) >= rate
     return np.where(keep, x / (1.0 - rate), 0).astype(x.dtype)
 
 
 def shuffle(x, axis=0, seed=None):
+    _not_traced("shuffle", x)
     x = np.asarray(x)
     order = _rng(seed).permutation(x.shape[axis])
     return np.take(x, order, axis=axis)
 
 
 def gamma(shape, alpha, dtype=None, seed=None):
+    _not_traced("gamma", alpha)
     return _rng(seed).gamma(alpha, 1.0, tuple(shape)).astype(_dtype(dtype))
 
 
 def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    _not_traced("binomial", counts, probabilities)
     return _rng(seed).binomial(counts, probabilities, tuple(shape)).astype(_dtype(dtype))
 
 
 def beta(shape, alpha, beta, dtype=None, seed=None):  # noqa: A002 (Keras's argument name)
+    _not_traced("beta", alpha, beta)
     return _rng(seed).beta(alpha, beta, tuple(shape)).astype(_dtype(dtype))
 
 

@@ -211,10 +211,30 @@ def test_exceptions_in_python_layer_code_are_reraised_with_traceback(where, exc,
         assert where in frames  # the user's own method is in the traceback
 
 
-def test_a_python_layer_takes_one_input():
-    a, b = keras.Input(shape=(2,)), keras.Input(shape=(2,))
-    with pytest.raises(NotImplementedError, match="one input"):
-        Square()([a, b])
+class NumpyProduct(keras.layers.Layer):
+    """Two inputs, numpy values: their product, and the build sees both shapes."""
+
+    def build(self, input_shape):
+        self.seen = input_shape
+
+    def call(self, inputs):
+        a, b = (np.asarray(t) for t in inputs)
+        return a * b.reshape(len(b), -1)
+
+
+def test_a_python_layer_takes_several_inputs_as_a_list():
+    """The plugin ABI's one input carries them packed; build, call (traced or on numpy) and the
+    saved config see the list Keras gives."""
+    a, b = keras.Input(shape=(2,)), keras.Input(shape=(1, 2))
+    layer = NumpyProduct()
+    model = keras.Model([a, b], layer([a, b]))
+    x = np.arange(6, dtype="float32").reshape(3, 2)
+    z = np.full((3, 1, 2), 3, "float32")
+    np.testing.assert_allclose(model.predict([x, z], verbose=0), x * 3)
+    assert layer.seen == [(None, 2), (None, 1, 2)]
+    with pytest.raises(NotImplementedError, match="must be known"):
+        Square()([a, keras.Input(shape=(None,))])
+    np.testing.assert_allclose(NumpyProduct()([x, z]), x * 3)
 
 
 def test_add_weight_outside_build_and_bad_arguments():

@@ -121,6 +121,7 @@ public final class OpGraph: @unchecked Sendable {
         let p = try GradientTape.withoutRecording {
             try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) }
         }
+        op.draw?.rewind()   // the probes are not steps: the first evaluation draws step 0
         return append(.op(op, ids), p)
     }
 

@@ -12,6 +12,8 @@ struct OpGraphOp {
     }
 
     let name: String
+    /// A random op's draws (OpGraphOp+Random.swift), rewound after the trace's probes.
+    private(set) var draw: RandomDraw?
     /// Set for the ops the dense peephole rewrites.
     let role: Role?
     private let body: ([Tensor], Bool) throws -> Tensor
@@ -68,6 +70,24 @@ struct OpGraphOp {
             try need(indexed.0)
             let f = indexed.1
             body = { x, _ in try f(x) }
+        } else if let drawn = try OpGraphOp.random(name, a) {
+            guard drawn.0.contains(arity) else {
+                throw KerasError.invalidArgument("op '\(name)' takes \(drawn.0.lowerBound == drawn.0.upperBound ? "\(drawn.0.lowerBound) input" : "\(drawn.0.lowerBound) or \(drawn.0.upperBound) inputs"), got \(arity)")
+            }
+            draw = drawn.1
+            let f = drawn.2
+            body = { x, _ in try f(x) }
+        } else if name == "map_coordinates" {
+            try need(2)
+            let order = try a.int("order", default: Int.min)
+            guard order != Int.min else { throw a.bad("order", "is required (0: nearest, 1: linear)") }
+            let mode = a.json["fill_mode"].flatMap { $0.isNull ? nil : $0 }
+            guard let modeName = mode.map({ $0.stringValue }) ?? "constant" else { throw a.bad("fill_mode", "must be a string") }
+            let fill = try CoordinateFillMode.named(modeName, "op 'map_coordinates'")
+            let value = Float(try a.double("fill_value", default: 0)), batchDims = try a.int("batch_dims", default: 0)
+            body = { x, _ in
+                try Ops.mapCoordinates(x[0], coordinates: x[1], order: order, fillMode: fill, fillValue: value, batchDims: batchDims)
+            }
         } else if name == "where" {
             try need(3)
             body = { x, _ in try OpGraphOp.select(x[0], x[1], x[2]) }

@@ -10,6 +10,7 @@ None), float arrays or numbers; the results are float32 numpy arrays in `fun`'s 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 
 import numpy as np
@@ -108,20 +109,8 @@ def jvp(fun, primals, tangents, has_aux=False):
         if v.shape != t.shape:
             raise ValueError(f"ops.jvp: tangent leaf {i} has shape {t.shape}, its primal {v.shape}")
 
-    builder = _lib.keras_layer_builder_p()
-    _check(_lib.keras_graph_new(ctypes.byref(builder)))
-    trace = Trace(builder, None)
-    previous = _trace.active()
-    _trace._state.trace = trace
-    try:
-        symbols = []
-        for v in values:
-            node = ctypes.c_int64()
-            _check(_lib.keras_graph_argument(builder, v.ctypes.data_as(_lib.float_p), v.ndim,
-                                             _native.int64_array(v.shape) if v.ndim else None,
-                                             ctypes.byref(node)))
-            symbols.append(trace._tensor(node.value))
-        it = iter(symbols)
+    with _function_graph() as (builder, trace):
+        it = iter(_arguments(builder, trace, values))
         args = [r(it) for r in rebuild]
         try:
             result = fun(*args)
@@ -145,13 +134,22 @@ def jvp(fun, primals, tangents, has_aux=False):
                                         _pointers(ts, _lib.float_p)))
         if has_aux:
             aux = _evaluate(builder, trace, aux)
-    finally:
-        _trace._state.trace = previous
-        _lib.keras_graph_free(builder)
     scalar = lambda a: _f32(a) if a.ndim == 0 else a  # noqa: E731 — eager ops' 0-d convention
     primals_out = rebuild_out(iter([scalar(y) for y in ys]))
     tangents_out = rebuild_out(iter([scalar(t) for t in ts]))
     return (primals_out, tangents_out, aux) if has_aux else (primals_out, tangents_out)
+
+
+def _arguments(builder, trace, values):
+    """One argument of the graph per array, as symbolic tensors."""
+    symbols = []
+    for v in values:
+        node = ctypes.c_int64()
+        _check(_lib.keras_graph_argument(builder, v.ctypes.data_as(_lib.float_p), v.ndim,
+                                         _native.int64_array(v.shape) if v.ndim else None,
+                                         ctypes.byref(node)))
+        symbols.append(trace._tensor(node.value))
+    return symbols
 
 
 def _evaluate(builder, trace, tree):
@@ -168,3 +166,27 @@ def _evaluate(builder, trace, tree):
         for i, y in zip(symbolic, ys):
             leaves[i] = _f32(y) if y.ndim == 0 else y
     return rebuild(iter(leaves))
+
+
+def evaluate_traced(fun, arrays):
+    """`fun(*arrays)` (one output) computed by the library: traced into a standalone op graph
+    whose arguments are `arrays`, then evaluated there. Eager ops that must give exactly what
+    their traced form gives (the graph's random numbers) run this way."""
+    values = [_float_leaf(a, f"argument {i}") for i, a in enumerate(arrays)]
+    with _function_graph() as (builder, trace):
+        return _evaluate(builder, trace, fun(*_arguments(builder, trace, values)))
+
+
+@contextlib.contextmanager
+def _function_graph():
+    """A new standalone graph and its trace, active on this thread until the block ends."""
+    builder = _lib.keras_layer_builder_p()
+    _check(_lib.keras_graph_new(ctypes.byref(builder)))
+    trace = Trace(builder, None)
+    previous = _trace.active()
+    _trace._state.trace = trace
+    try:
+        yield builder, trace
+    finally:
+        _trace._state.trace = previous
+        _lib.keras_graph_free(builder)

@@ -26,6 +26,11 @@ class NotTraceable(TypeError):
     """A symbolic tensor reached code that needs values (numpy, float(), if on a tensor)."""
 
 
+class TraceError(ValueError):
+    """An error Keras raises under tracing too (a random op without a seed): raised to the
+    caller, never a reason to run the layer on numpy instead."""
+
+
 class Unsupported(NotImplementedError):
     """An op or index form the library refuses to trace (an error at build, not a silent
     fallback, for a layer that has no numpy backward to fall back on)."""
@@ -96,6 +101,8 @@ class Trace:
         self._weights: dict[int, SymbolicTensor] = {}
         self.mode = -1             # the call being traced: 1 training, 0 inference, -1 both
         self.losses: list = []     # (mode, value) from layer.add_loss during the trace
+        # The layer's input: random ops read their unknown (None) dimensions from it per step.
+        self.reference = None
 
     def _check(self, rc):
         if rc != 0:
@@ -223,7 +230,7 @@ def trace_cell(layer, builder, takes_training):
     previous = active()
     _state.trace = trace
     try:
-        x = trace.input()
+        x = trace.reference = trace.input()
         states = [trace.state(w) for w in widths]
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
         results = []
@@ -271,12 +278,14 @@ def trace_layer(layer, builder, takes_training):
     previous = active()
     _state.trace = trace
     try:
-        x = trace.input()
+        x = trace.reference = trace.input()
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
         outputs = []
         for code, training in modes:
             trace.mode = code
-            y = layer.call(x, training=training) if takes_training else layer.call(x)
+            from .._packed_inputs import unpack
+            inputs = unpack(layer, x)   # several inputs: the list Keras gives
+            y = layer.call(inputs, training=training) if takes_training else layer.call(inputs)
             outputs.append((code, y))
         for code, y in outputs:
             trace.output(y, code)
@@ -284,6 +293,8 @@ def trace_layer(layer, builder, takes_training):
             trace._check(_lib.keras_layer_builder_loss(trace.builder, trace.node_of(value), code))
         layer._traced_adds_loss = bool(trace.losses)
         return True
+    except TraceError:
+        raise
     except Unsupported:
         from .._python_layers import _overrides
         if getattr(layer, "_trace_required", False) or not _overrides(layer, "backward"):

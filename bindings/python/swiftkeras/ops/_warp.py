@@ -1,7 +1,11 @@
-"""Keras `ops.image` warps on values (numpy): map_coordinates (jax.scipy.ndimage's, order 0 or
-1, its five fill modes), and affine_transform, perspective_transform and elastic_transform built
-on it as Keras's jax backend builds them. They gather at coordinates computed from the data, so
-a traced tensor is refused."""
+"""Keras `ops.image` warps: map_coordinates (jax.scipy.ndimage's, order 0 or 1, its five fill
+modes), and affine_transform, perspective_transform and elastic_transform built on it as Keras's
+jax backend builds them. On values map_coordinates, affine_transform and perspective_transform
+compute with numpy. Traced, map_coordinates is the library's gather op (differentiable with
+respect to the input and, for order 1, the coordinates), and elastic_transform composes it with
+the graph's random op, so its displacement field is drawn anew at every step; on values
+elastic_transform evaluates that same composition in the library, so that both give the same
+field for the same seed. affine_transform and perspective_transform are not traced."""
 
 from __future__ import annotations
 
@@ -71,10 +75,34 @@ def _map(v, coords, order, mode, cval):
     return np.asarray(out).astype(v.dtype)
 
 
+def _traced_map(inputs, coordinates, order, fill_mode, fill_value):
+    """The graph's map_coordinates op, with Keras's checks on the shapes."""
+    from . import _op, stack
+    if isinstance(coordinates, (list, tuple)):
+        coordinates = stack(list(coordinates), axis=0)
+    shape, cshape = tuple(inputs.shape), tuple(coordinates.shape)
+    if len(cshape) < 1 or cshape[0] != len(shape):
+        raise ValueError(f"First dim of `coordinates` must be the same as the rank of `inputs`. "
+                         f"Received inputs with shape: {shape} and coordinate leading dim of "
+                         f"{cshape[0] if cshape else cshape}")
+    if len(cshape) < 2:
+        raise ValueError(f"Invalid coordinates rank: expected at least rank 2. Received input with "
+                         f"shape: {cshape}")
+    return _op("map_coordinates", [inputs, coordinates], None,
+                {"order": order, "fill_mode": fill_mode, "fill_value": float(fill_value)})
+
+
 def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
     """Keras `ops.image.map_coordinates`: `inputs` interpolated at `coordinates` (first axis: one
     coordinate array per input axis), order 0 (nearest) or 1 (linear)."""
-    _refuse_traced("map_coordinates", inputs, coordinates)
+    if fill_mode not in _FILL_MODES:
+        raise ValueError(f"Invalid value for argument `fill_mode`. Expected one of {set(_FILL_MODES)}. "
+                         f"Received: fill_mode={fill_mode}")
+    if order not in (0, 1):
+        raise ValueError(f"Invalid value for argument `order`. Expected one of [0, 1]. Received: order={order}")
+    coordinate_parts = coordinates if isinstance(coordinates, (list, tuple)) else [coordinates]
+    if is_symbolic(inputs) or any(is_symbolic(c) for c in coordinate_parts):
+        return _traced_map(inputs, coordinates, order, fill_mode, fill_value)
     v, c = _array(inputs), _array(coordinates)
     if c.ndim < 1 or c.shape[0] != v.ndim:
         raise ValueError(f"First dim of `coordinates` must be the same as the rank of `inputs`. "
@@ -83,11 +111,6 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
     if c.ndim < 2:
         raise ValueError(f"Invalid coordinates rank: expected at least rank 2. Received input with "
                          f"shape: {c.shape}")
-    if fill_mode not in _FILL_MODES:
-        raise ValueError(f"Invalid value for argument `fill_mode`. Expected one of {set(_FILL_MODES)}. "
-                         f"Received: fill_mode={fill_mode}")
-    if order not in (0, 1):
-        raise ValueError(f"Invalid value for argument `order`. Expected one of [0, 1]. Received: order={order}")
     return _map(v, list(c), order, fill_mode, fill_value)
 
 
@@ -187,32 +210,68 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
 def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect",
                       fill_value=0.0, seed=None, data_format=None):
     """Keras `ops.image.elastic_transform`: every pixel displaced by alpha times Gaussian-blurred
-    normal noise (sigma), the same field for x and y as in Keras's jax backend. The noise comes
-    from `swiftkeras.random` seeded as Keras seeds it (an int: the same field at every call; a
-    SeedGenerator: advancing; None: the global generator that `keras.utils.set_random_seed`
-    remakes); its numbers are numpy's generator's, so the fields differ from jax's."""
+    normal noise (sigma), the same field for x and y as in Keras's jax backend. The noise is the
+    library's random op seeded as Keras seeds it (an int: the same field at every call; a
+    SeedGenerator: advancing; None: the global generator on values, refused in a traced call as
+    Keras refuses it): traced, a new field at every step; on values, the same composition is
+    evaluated in the library (so both agree for one seed). The numbers are not jax's."""
     from .. import random
-    from .image import gaussian_blur
-    _refuse_traced("elastic_transform", images,
-                   why="Keras draws its noise anew at each call (from the seed generator) and the "
-                       "library's graph has no random op; the warp then gathers at the noisy "
-                       "coordinates")
+    _check("elastic_transform", images if is_symbolic(images) else _array(images), interpolation, fill_mode)
+    if is_symbolic(images):
+        return _elastic(images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format)
     v = _array(images)
-    _check("elastic_transform", v, interpolation, fill_mode)
-    x, back = _batch_last(v, data_format)
-    batch, height, width, channels = x.shape
+    if seed is None:
+        seed = random.global_seed_generator()
+    if isinstance(seed, random.SeedGenerator):
+        seed = seed.next()   # this call's draw: an int seed for the one evaluation
+    from ._jvp import evaluate_traced
+    out = evaluate_traced(lambda x: _elastic(x, alpha, sigma, interpolation, fill_mode, fill_value,
+                                             seed, data_format), [v.astype(_f32)])
+    return np.asarray(out).astype(v.dtype)
+
+
+def _elastic(images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format):
+    """elastic_transform as graph ops on a symbolic image batch: the field from the random op
+    (its batch read from the images at every step) through gaussian_blur, then one batched
+    map_coordinates over (row, column, channel) of every image."""
+    from . import _op, add, expand_dims, multiply, squeeze, stack, transpose, zeros_like
+    from ._window import _channels_first
+    from .image import gaussian_blur
+    first = _channels_first(data_format)
+    single = len(images.shape) == 3
+    x = expand_dims(images, 0) if single else images
+    if first:
+        x = transpose(x, (0, 2, 3, 1))
+    _, height, width, channels = x.shape
+    if None in (height, width, channels):
+        raise ValueError(f"ops.image.elastic_transform: the image size and channels must be known, "
+                         f"got shape {tuple(images.shape)}")
     size = int(6 * float(sigma)) | 1
-    noise = random.normal((batch, height, width, 1), seed=seed).astype(_f32) * _f32(sigma)
-    field = np.asarray(gaussian_blur(noise, (size, size), (float(sigma), float(sigma)),
-                                     data_format="channels_last"))[..., 0]
-    gx, gy = np.meshgrid(np.arange(width), np.arange(height))
-    cols, rows = gx[None] + float(alpha) * field, gy[None] + float(alpha) * field
-    out = np.empty_like(x)
-    for i in range(batch):
-        for ch in range(channels):
-            out[i, ..., ch] = _map(x[i, ..., ch], [rows[i], cols[i]], _INTERPOLATIONS[interpolation],
-                                   fill_mode, fill_value)
-    return back(out)
+    noise = _noise_like(x, (height, width, 1), seed)
+    field = gaussian_blur(multiply(noise, _f32(sigma)), (size, size), (float(sigma), float(sigma)),
+                          data_format="channels_last")
+    shift = multiply(field, _f32(alpha))                           # (batch, height, width, 1)
+    gy, gx, gc = np.meshgrid(np.arange(height, dtype=_f32), np.arange(width, dtype=_f32),
+                             np.arange(channels, dtype=_f32), indexing="ij")
+    rows, cols = add(shift, gy[None]), add(shift, gx[None])          # (batch, height, width, channels)
+    chans = add(zeros_like(rows), gc[None])
+    coordinates = stack([rows, cols, chans], axis=0)
+    out = _op("map_coordinates", [x, coordinates], None,
+              {"order": _INTERPOLATIONS[interpolation], "fill_mode": fill_mode,
+               "fill_value": float(fill_value), "batch_dims": 1})
+    if first:
+        out = transpose(out, (0, 3, 1, 2))
+    return squeeze(out, 0) if single else out
+
+
+def _noise_like(x, dims, seed):
+    """Normal noise of (batch,) + dims with the batch of `x`, read from `x` at every step."""
+    from .. import random
+    from ._trace import active
+    trace = active()
+    attrs = {"shape": [-1, *dims], **random._seed_attrs(seed, "elastic_transform"),
+             "mean": 0.0, "stddev": 1.0}
+    return trace.op("random_normal", [x], attrs)
 
 
 __all__ = ["map_coordinates", "affine_transform", "perspective_transform", "elastic_transform"]
