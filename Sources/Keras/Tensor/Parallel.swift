@@ -12,8 +12,9 @@ struct FanOut {
     var rows: Int
     var parts: Int
 
-    /// No fan-out (no parts).
-    static let none = FanOut(body: { _, _, _ in }, context: UnsafeRawPointer(bitPattern: 1)!, rows: 0, parts: 0)
+    /// No fan-out (no parts; its context points at one byte that is never read).
+    static let none = FanOut(body: { _, _, _ in }, context: UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)),
+                             rows: 0, parts: 0)
 
     /// Runs part `p`: rows `p·size ..< min(rows, (p + 1)·size)`, `size = ⌈rows / parts⌉`.
     @inline(__always)
