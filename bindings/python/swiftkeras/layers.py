@@ -19,11 +19,22 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import _catalog, _cells, _native, _plugins, _python_layers, _text_callables, _vocabulary
+from . import (_catalog, _cells, _native, _plugins, _python_layers, _text_callables, _variables,
+               _vocabulary)
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length")
+
+# Keras 3's own words for the methods it refuses (Layer.add_metric), and what is said for those
+# that need a backend's functional form of the weights (stateless_call).
+_ADD_METRIC_MESSAGE = ("Layer `add_metric()` method is deprecated. Add your metric in "
+                       "`Model.compile(metrics=[...])`, or create metric trackers in init() or "
+                       "build() when subclassing the layer or model, then call "
+                       "`metric.update_state()` whenever necessary.")
+_STATELESS_MESSAGE = ("{what}.stateless_call: the library holds the weights and runs the layer "
+                      "itself (there are no backend tensors to pass in); set the values with "
+                      "`set_weights(...)` or `variable.assign(...)` and call it on arrays")
 
 
 class PositionalCall(tuple):
@@ -63,7 +74,8 @@ class KerasTensor(TensorOperators):
 
     @property
     def name(self):
-        return self._keras_history[0].name
+        layer = self._keras_history[0]
+        return layer.name if layer is not None else "keras_tensor"
 
     def _config(self):
         layer, node, tensor = self._keras_history
@@ -140,6 +152,135 @@ class Layer:
     def dtype(self):
         return self._dtype or "float32"
 
+    # -- Keras's Layer attributes ---------------------------------------------------------
+    # What the library computes in: float32 weights and computation (Keras's "float32" policy).
+    @property
+    def dtype_policy(self):
+        return _variables.DTypePolicy(self.dtype)
+
+    @property
+    def compute_dtype(self):
+        return self.dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype
+
+    @property
+    def input_dtype(self):
+        return self.dtype
+
+    @property
+    def autocast(self):
+        return bool((self.__dict__.get("_args") or {}).get("autocast", True))
+
+    @property
+    def activity_regularizer(self):
+        from . import regularizers
+        return regularizers.get((self.__dict__.get("_args") or {}).get("activity_regularizer"))
+
+    #: Keras's `supports_masking` (a built-in layer's is Keras's value for its class, below) and
+    #: `input_spec` (None: the library checks its inputs itself, with its messages).
+    supports_masking = False
+    input_spec = None
+
+    @property
+    def metrics(self):
+        """Keras 3 `layer.metrics`: the metric objects a layer tracks; the library's layers
+        track none."""
+        return []
+
+    @property
+    def metrics_variables(self):
+        return []
+
+    @property
+    def path(self):
+        """Keras's `layer.path`: where its weights live ("sequential/dense", "dense")."""
+        for v in self.weights:
+            parts = v.path.split("/")
+            if self.name in parts:
+                return "/".join(parts[:parts.index(self.name) + 1])
+        owner = self.__dict__.get("_owner")
+        if owner is not None and not getattr(owner, "_single_layer", False) and \
+                type(owner).__name__ == "Sequential":
+            return f"{owner.name}/{self.name}"
+        return self.name
+
+    @property
+    def input(self):
+        """Keras `layer.input`: the input tensor(s) of its first functional call."""
+        return self._node_tensors("input")
+
+    @property
+    def output(self):
+        """Keras `layer.output`: the output tensor(s) of its first functional call."""
+        return self._node_tensors("output")
+
+    def _node_tensors(self, what):
+        owner = self.__dict__.get("_owner")
+        if not self._inbound and owner is not None and hasattr(owner, "_symbolic_chain") and \
+                not getattr(owner, "_single_layer", False):
+            try:   # a Sequential calls its layers on its Input, as Keras builds its graph
+                owner._symbolic_chain(what)
+            except AttributeError:
+                pass
+        if not self._inbound:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                                 f"defined {what}.")
+        if what == "input":
+            inputs = self._inbound[0]
+            return list(inputs) if isinstance(inputs, tuple) else inputs
+        outputs = self.__dict__.get("_outbound") or []
+        return outputs[0] if outputs else KerasTensor(None, self, 0, 0)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """Keras `compute_mask`: the mask passed on (Keras's base Layer returns it as given)."""
+        return previous_mask
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """Keras `compute_output_spec`: a symbolic tensor of the output's shape."""
+        shape = inputs.shape if hasattr(inputs, "shape") else inputs
+        return KerasTensor(self.compute_output_shape(tuple(shape)), None)
+
+    def symbolic_call(self, *args, **kwargs):
+        return self.compute_output_spec(*args, **kwargs)
+
+    def get_build_config(self):
+        """Keras `get_build_config`: the input shape the layer was built with, None unbuilt."""
+        owner = self.__dict__.get("_owner")
+        if owner is None or owner._handle is None:
+            return None
+        return {"input_shape": self.input_shape}
+
+    def build_from_config(self, config):
+        """Keras `build_from_config`: builds the layer for `get_build_config()`'s shape."""
+        if config and config.get("input_shape") is not None:
+            self.build(config["input_shape"])
+
+    def add_metric(self, *args, **kwargs):
+        raise NotImplementedError(_ADD_METRIC_MESSAGE)
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
+                     regularizer=None, constraint=None, name=None):
+        """Keras `add_variable`: `add_weight` with Keras's other argument order."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, regularizer=regularizer,
+                               constraint=constraint, name=name)
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        raise NotImplementedError(f"{type(self).__name__}.quantize: the library computes in "
+                                  f"float32 and has no quantized layers; the model runs "
+                                  f"unquantized")
+
+    def stateless_call(self, *args, **kwargs):
+        raise NotImplementedError(_STATELESS_MESSAGE.format(what=type(self).__name__))
+
+    def enable_lora(self, rank, a_initializer="he_uniform", b_initializer="zeros"):
+        raise NotImplementedError(f"{type(self).__name__}.enable_lora: the library's layers have "
+                                  f"no LoRA form; freeze layers with `layer.trainable = False` "
+                                  f"to fine-tune part of a model")
+
     # -- config ----------------------------------------------------------------------------
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable}
@@ -178,20 +319,42 @@ class Layer:
     def _weight_array(self, info) -> np.ndarray:
         return self._owner._get_weight(info)
 
+    # Keras's Variable objects (swiftkeras._variables): `layer.weights[i].assign(w)` changes
+    # the model's weights; `get_weights()` gives numpy copies.
+    def _variable_infos(self):
+        return self._weights_info()
+
+    def _variable_model(self):
+        return self.__dict__.get("_owner")
+
     @property
     def weights(self):
-        return [self._weight_array(w) for w in self._weights_info()]
+        return _variables.variables(self)
 
     @property
     def trainable_weights(self):
-        return [self._weight_array(w) for w in self._weights_info() if w.get("trainable", True)]
+        return _variables.variables(self, trainable=True) if self.trainable else []
 
     @property
     def non_trainable_weights(self):
-        return [self._weight_array(w) for w in self._weights_info() if not w.get("trainable", True)]
+        if not self.trainable:
+            return self.weights
+        return _variables.variables(self, trainable=False)
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
 
     def get_weights(self):
-        return self.weights
+        return [self._weight_array(w) for w in self._weights_info()]
 
     def set_weights(self, weights):
         infos = self._weights_info()
@@ -201,6 +364,26 @@ class Layer:
                              f"{len(infos)} weights.")
         for info, w in zip(infos, weights):
             self._owner._set_weight(info, w)
+
+    def save_own_variables(self, store):
+        """Keras `save_own_variables`: the layer's weights (trainable first) as numpy arrays,
+        under the keys "0", "1", ..."""
+        for i, v in enumerate(_own_variables(self)):
+            store[f"{i}"] = v.numpy()
+
+    def load_own_variables(self, store):
+        """Keras `load_own_variables`: sets the weights from `save_own_variables`'s store."""
+        own = _own_variables(self)
+        if len(store.keys()) != len(own):
+            if not own and not self.built:
+                raise ValueError(f"Layer '{self.name}' was never built and thus it doesn't have "
+                                 f"any variables. However the weights file lists "
+                                 f"{len(store.keys())} variables for this layer.")
+            raise ValueError(f"Layer '{self.name}' expected {len(own)} variables, but received "
+                             f"{len(store.keys())} variables during loading. Expected: "
+                             f"{[v.name for v in own]}")
+        for i, v in enumerate(own):
+            v.assign(store[f"{i}"])
 
     def count_params(self):
         return int(sum(math.prod(w["shape"]) for w in self._weights_info()))
@@ -224,9 +407,9 @@ class Layer:
         # Weights by name (layer.kernel, layer.bias) once the library holds them.
         if item.startswith("_"):
             raise AttributeError(item)
-        for w in self.__dict__.get("_owner") and self._weights_info() or []:
-            if w["name"].split("/")[-1].split(":")[0] == item:
-                return self._weight_array(w)
+        for v in self.__dict__.get("_owner") and self.weights or []:
+            if v.name == item:
+                return v
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{item}'")
 
     # -- calling ---------------------------------------------------------------------------
@@ -247,7 +430,9 @@ class Layer:
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
-            return KerasTensor(None, self, node, 0)
+            out = KerasTensor(None, self, node, 0)
+            self.__dict__.setdefault("_outbound", []).append(out)
+            return out
         return self._call_eagerly(inputs, kwargs.get("training", False))
 
     def _call_eagerly(self, x, training=False):
@@ -342,6 +527,33 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 
+def _own_variables(layer):
+    """Keras's order of a layer's variables in `save_own_variables`: trainable ones first."""
+    return [v for v in layer.weights if v.trainable] + [v for v in layer.weights if not v.trainable]
+
+
+class InputSpec:
+    """Keras `keras.layers.InputSpec`: the rank, dtype and shape a layer's input must have."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
+                 allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype = dtype
+        self.shape = tuple(shape) if shape is not None else None
+        self.ndim = len(self.shape) if self.shape is not None else ndim
+        self.max_ndim, self.min_ndim, self.axes = max_ndim, min_ndim, dict(axes or {})
+        self.allow_last_axis_squeeze, self.name, self.optional = allow_last_axis_squeeze, name, optional
+
+    def __repr__(self):
+        spec = [f"dtype={self.dtype}" if self.dtype else "", f"shape={self.shape}" if self.shape else "",
+                f"ndim={self.ndim}" if self.ndim else "", f"max_ndim={self.max_ndim}" if self.max_ndim else "",
+                f"min_ndim={self.min_ndim}" if self.min_ndim else "", f"axes={self.axes}" if self.axes else ""]
+        return f"InputSpec({', '.join(x for x in spec if x)})"
+
+    def get_config(self):
+        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
+                "min_ndim": self.min_ndim, "axes": self.axes}
+
+
 def _shape_tuple(shape):
     if shape is None:
         return None
@@ -395,17 +607,70 @@ class _BuiltinLayer(Layer):
         return config
 
     def __getattr__(self, item):
+        # The constructor arguments, given or the catalogue's defaults, as Keras keeps them:
+        # the library's built config once it holds the layer (kernel_size (3, 3) from 3),
+        # initializers, regularizers, constraints and activations as their objects.
         args = self.__dict__.get("_args")
-        if args is not None and item in args:
-            value = args[item]
-            if item.endswith("activation"):
-                from . import activations
-                return activations.get(value)
-            return value
-        if args is not None and item.endswith("activation"):
-            from . import activations
-            return activations.get(None)
+        if args is not None and not item.startswith("_"):
+            defaults = _catalog.layer_signature(self.class_name)[1]
+            if item in args or item in defaults:
+                value = args[item] if item in args else defaults[item]
+                owner = self.__dict__.get("_owner")
+                if owner is not None and owner._handle is not None and self._index is not None:
+                    built = owner._layers_info()[self._index]["config"]
+                    if item in built and not callable(value) and \
+                            not hasattr(value, "_keras_config") and not isinstance(value, dict):
+                        value = built[item]
+                return _keras_attribute(item, value)
         return super().__getattr__(item)
+
+    def build(self, input_shape=None):
+        """Keras `layer.build(input_shape)`: the library builds the layer (its weights made by
+        its initializers) for this input shape; a layer in a model is built with it."""
+        if self._owner is not None and self._owner._handle is not None:
+            self.built = True
+            return
+        shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
+        if not shape or isinstance(shape[0], (tuple, list)):
+            raise NotImplementedError(f"{self.class_name}.build({input_shape!r}): a layer is built "
+                                      f"here for one input shape; build a layer of several "
+                                      f"inputs by calling it on them (or in a model)")
+        from .models import Sequential
+        owner = Sequential(name=unique_name("layer_call"))
+        owner._adopt(self, batch_shape=(None,) + shape[1:])
+        self.built = True
+
+    def call(self, inputs, training=False, **kwargs):
+        """Keras `layer.call`: the layer's computation on arrays (the library runs it)."""
+        return self._call_eagerly(inputs, training)
+
+    @property
+    def supports_masking(self):
+        return self.class_name in _MASKING
+
+
+def _keras_attribute(name, value):
+    """A constructor argument as Keras's layers keep it as an attribute."""
+    from . import activations, constraints, initializers, regularizers
+    if name.endswith("activation"):
+        return activations.get(value)
+    if name.endswith("initializer"):
+        return initializers.get(value)
+    if name.endswith("regularizer"):
+        return regularizers.get(value)
+    if name.endswith("constraint"):
+        return constraints.get(value)
+    return _tuples(value)
+
+
+def _tuples(value):
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+# The built-in layer classes whose `supports_masking` is True in Keras 3 (they pass a mask on).
+_MASKING = frozenset()
 
 
 _classes: dict[str, type] = {}

@@ -471,12 +471,8 @@ class Model(ModelAPI):
         self._ensure_handle()
         return [w for info in self._layers_info() for w in info["weights"]]
 
-    @property
-    def weights(self):
-        return [self._get_weight(w) for w in self._all_weight_infos()]
-
     def get_weights(self):
-        return self.weights
+        return [self._get_weight(w) for w in self._all_weight_infos()]
 
     def set_weights(self, weights):
         infos = self._all_weight_infos()
