@@ -145,7 +145,7 @@ class Weight(Variable):
 
     @property
     def path(self):
-        return f"{self._layer.path}/{self.name}"
+        return f"{self._layer.path or self._layer.name}/{self.name}"
 
     def numpy(self):
         current = getattr(self._layer, "_current_weights", None)

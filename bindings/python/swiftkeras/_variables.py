@@ -76,6 +76,11 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         a = self.numpy()
         return a if dtype is None else a.astype(dtype)
 
+    def __jax_array__(self):
+        """Its value for jax, as Keras's jax Variables give theirs (`jnp.asarray(v)`,
+        `jax.grad(f)(model.trainable_variables)`)."""
+        return self.numpy()
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         inputs = tuple(i.numpy() if isinstance(i, Variable) else i for i in inputs)
         return getattr(ufunc, method)(*inputs, **kwargs)

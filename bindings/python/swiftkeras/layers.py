@@ -196,14 +196,18 @@ class Layer:
 
     @property
     def path(self):
-        """Keras's `layer.path`: where its weights live ("sequential/dense", "dense")."""
+        """Keras's `layer.path`: where its weights live ("sequential/dense", "dense"), or for a
+        layer without weights the name scope it was built in; None before (and for a layer
+        Keras builds in its constructor), as in Keras."""
         for v in self.weights:
             parts = v.path.split("/")
             if self.name in parts:
                 return "/".join(parts[:parts.index(self.name) + 1])
+        self._build_with_sequential()
         owner = self.__dict__.get("_owner")
-        if owner is not None and not getattr(owner, "_single_layer", False) and \
-                type(owner).__name__ == "Sequential":
+        if owner is None or owner._handle is None or not self._has_own_build():
+            return None
+        if type(owner).__name__ == "Sequential" and not getattr(owner, "_single_layer", False):
             return f"{owner.name}/{self.name}"
         return self.name
 
@@ -218,7 +222,7 @@ class Layer:
         return self._node_tensors("output")
 
     def _node_tensors(self, what):
-        owner = self.__dict__.get("_owner")
+        owner = self.__dict__.get("_owner") or self.__dict__.get("_sequential")
         if not self._inbound and owner is not None and hasattr(owner, "_symbolic_chain") and \
                 not getattr(owner, "_single_layer", False):
             try:   # a Sequential calls its layers on its Input, as Keras builds its graph
@@ -247,11 +251,26 @@ class Layer:
         return self.compute_output_spec(*args, **kwargs)
 
     def get_build_config(self):
-        """Keras `get_build_config`: the input shape the layer was built with, None unbuilt."""
-        owner = self.__dict__.get("_owner")
-        if owner is None or owner._handle is None:
+        """Keras `get_build_config`: the input shape the layer was built with; None unbuilt,
+        and None for a layer without a `build` of its own (Keras records the shape there)."""
+        owner = self.__dict__.get("_owner") or self.__dict__.get("_parent")
+        if owner is None or (isinstance(owner, Layer) and owner._variable_model() is None) or \
+                getattr(owner, "_handle", True) is None or not self._has_own_build():
             return None
-        return {"input_shape": self.input_shape}
+        try:
+            inputs = self.input
+        except AttributeError:
+            return {"input_shape": self.input_shape}
+        if isinstance(inputs, (list, tuple)):
+            shapes = [tuple(t.shape) for t in inputs]
+            names = _BUILD_ARGUMENTS.get(getattr(self, "class_name", None))
+            if names:   # Keras records a build of named shapes as such
+                return {"shapes_dict": dict(zip(names, shapes))}
+            return {"input_shape": shapes}
+        return {"input_shape": tuple(inputs.shape)}
+
+    def _has_own_build(self):
+        return type(self).build is not Layer.build
 
     def build_from_config(self, config):
         """Keras `build_from_config`: builds the layer for `get_build_config()`'s shape."""
@@ -312,9 +331,22 @@ class Layer:
 
     # -- weights ---------------------------------------------------------------------------
     def _weights_info(self) -> list[dict]:
+        parent = self.__dict__.get("_parent")
+        if parent is not None:   # a layer inside another (an RNN's cell, a wrapper's layer)
+            return [w for w in parent._weights_info() if self.name in w["name"].split("/")[:-1]]
+        if self._owner is None:
+            self._build_with_sequential()
         if self._owner is None or self._owner._handle is None:
             return []
         return self._owner._layers_info()[self._index]["weights"]
+
+    def _build_with_sequential(self):
+        """Keras builds `Sequential([Input(...), Dense(3)])` when it is made, so that
+        `model.layers[0].kernel` exists at once; here the model is built at the first such use."""
+        model = self.__dict__.get("_sequential")
+        if model is not None and model._handle is None and model._input_batch_shape is not None \
+                and self in model._layers:
+            model.build(tuple(model._input_batch_shape))
 
     def _weight_array(self, info) -> np.ndarray:
         return self._owner._get_weight(info)
@@ -325,7 +357,8 @@ class Layer:
         return self._weights_info()
 
     def _variable_model(self):
-        return self.__dict__.get("_owner")
+        parent = self.__dict__.get("_parent")
+        return parent._variable_model() if parent is not None else self.__dict__.get("_owner")
 
     @property
     def weights(self):
@@ -407,7 +440,7 @@ class Layer:
         # Weights by name (layer.kernel, layer.bias) once the library holds them.
         if item.startswith("_"):
             raise AttributeError(item)
-        for v in self.__dict__.get("_owner") and self.weights or []:
+        for v in (self.__dict__.get("_owner") or self.__dict__.get("_parent")) and self.weights or []:
             if v.name == item:
                 return v
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{item}'")
@@ -576,7 +609,10 @@ class _BuiltinLayer(Layer):
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
+        # A layer's own argument named as a base one (Embedding's input_dim) stays its own.
+        own = {k: kwargs.pop(k) for k in list(kwargs) if k in _BASE_KWARGS and k in self._positional}
         self._init_base(trainable, name, dtype, kwargs)
+        kwargs.update(own)
         config = dict(zip(self._positional, args))
         for k, v in kwargs.items():
             if k in config:
@@ -596,7 +632,7 @@ class _BuiltinLayer(Layer):
             if image_data_format() != "channels_last":  # keras.backend.set_image_data_format
                 config["data_format"] = image_data_format()
         self._args = config
-        self.built = False
+        self.built = self.class_name in _BUILT_AT_INIT
 
     def get_config(self):
         config = super().get_config()
@@ -621,8 +657,47 @@ class _BuiltinLayer(Layer):
                     if item in built and not callable(value) and \
                             not hasattr(value, "_keras_config") and not isinstance(value, dict):
                         value = built[item]
-                return _keras_attribute(item, value)
+                return self._nested(_keras_attribute(item, value))
+        if item == "cell" and self.class_name in _RNN_CELLS:
+            return self._rnn_cell()
+        inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
+        if inner is not None:
+            return self._inner_layer(*inner)
         return super().__getattr__(item)
+
+    def _inner_layer(self, class_name, name):
+        """A layer Keras makes inside this one (MultiHeadAttention's `query_dense`): its weights
+        are this layer's under its name (its own arguments are not kept here)."""
+        views = self.__dict__.setdefault("_inner", {})
+        if name not in views:
+            cls = _layer_class(class_name)
+            view = cls.__new__(cls)
+            view._init_base(self.trainable, name, None, {})
+            view._args, view._parent = {}, self
+            views[name] = view
+        views[name].built = self.built
+        return views[name]
+
+    def _nested(self, value):
+        """A layer given as an argument (an RNN's cell, a wrapper's layer): its weights are
+        this layer's whose paths name it."""
+        for v in value if isinstance(value, tuple) else (value,):
+            if isinstance(v, Layer) and v.__dict__.get("_owner") is None:
+                v._parent = self
+                v.built = self.built
+        return value
+
+    def _rnn_cell(self):
+        """Keras's `lstm.cell`: the LSTMCell (GRUCell, SimpleRNNCell) holding the weights."""
+        cell = self.__dict__.get("_cell")
+        if cell is None:
+            names = {w["name"].split("/")[-2] for w in self._weights_info()}
+            name = next(iter(names), snake_case(_RNN_CELLS[self.class_name]))
+            args = {k: v for k, v in self._args.items() if k in _layer_class(_RNN_CELLS[self.class_name])._known}
+            cell = self._cell = _layer_class(_RNN_CELLS[self.class_name])(name=name, **args)
+            cell._parent = self
+        cell.built = self.built
+        return cell
 
     def build(self, input_shape=None):
         """Keras `layer.build(input_shape)`: the library builds the layer (its weights made by
@@ -648,6 +723,9 @@ class _BuiltinLayer(Layer):
     def supports_masking(self):
         return self.class_name in _MASKING
 
+    def _has_own_build(self):
+        return self.class_name not in _BUILT_AT_INIT
+
 
 def _keras_attribute(name, value):
     """A constructor argument as Keras's layers keep it as an attribute."""
@@ -669,8 +747,35 @@ def _tuples(value):
     return value
 
 
-# The built-in layer classes whose `supports_masking` is True in Keras 3 (they pass a mask on).
-_MASKING = frozenset()
+# The built-in layer classes whose `supports_masking` is True in Keras 3 (they pass a mask on),
+# and the cell class of each recurrent layer (`layer.cell`).
+_MASKING = frozenset({
+    "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "AlphaDropout", "Attention",
+    "Average", "BatchNormalization", "Bidirectional", "Concatenate", "ConvLSTM1D", "ConvLSTM2D",
+    "ConvLSTM3D", "Dense", "Dot", "Dropout", "ELU", "GRU", "GaussianDropout", "GaussianNoise",
+    "GlobalAveragePooling1D", "GlobalAvgPool1D", "GroupNormalization", "Identity", "LSTM",
+    "LayerNormalization", "LeakyReLU", "Masking", "Maximum", "Minimum", "MultiHeadAttention",
+    "Multiply", "Normalization",
+    "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
+    "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization"})
+_RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell"}
+# The arguments of the `build` of layers that Keras builds from several named shapes.
+_BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_shape")}
+# Layers Keras makes inside a layer, by attribute: (their class, their name in the paths).
+_INNER_LAYERS = {"MultiHeadAttention": {
+    "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
+    "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")}}
+# The built-in layer classes that Keras 3 builds in their constructor (no state to make): they
+# are `built` from the start, have no `path` and their `get_build_config()` is None.
+_BUILT_AT_INIT = frozenset({
+    "Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "Dropout", "ELU", "GaussianDropout",
+    "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Identity",
+    "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D",
+    "MaxPooling3D", "ReLU", "Reshape", "Softmax", "SpatialDropout1D", "SpatialDropout2D",
+    "SpatialDropout3D", "UnitNormalization"})
 
 
 _classes: dict[str, type] = {}

@@ -1110,6 +1110,7 @@ class Model(ModelAPI):
         self._ensure_handle(None if input_shape is None else
                             np.empty((1,) + tuple(input_shape)[1:], np.float32))
         self._layers_cache = None
+        self._layers_info()   # its layers are built with it (Keras: `layer.built`, `layer.kernel`)
 
     @property
     def built(self):
@@ -1215,6 +1216,7 @@ class Sequential(Model):
         if not self._layers and layer._batch_input_shape is not None:
             self._input_batch_shape = layer._batch_input_shape
         self._layers.append(layer)
+        layer._sequential = self   # the model whose Input its `layer.input` comes from
 
     def _refuse_while_fitting(self, what):
         if getattr(self, "_fitting", False):
