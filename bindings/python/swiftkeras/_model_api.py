@@ -404,7 +404,9 @@ class ModelAPI:
                 list(outputs) if isinstance(outputs, (list, tuple)) else [outputs])
 
     def _symbolic(self, what):
-        if self._functional is not None:
+        # A subclassed model's traced graph is the library's, not symbolic tensors of the user's:
+        # Keras 3 has none for a subclassed model called on arrays.
+        if self._functional is not None and not getattr(self, "_traced_subclass", False):
             return self._functional
         raise AttributeError(f"The layer {self.name} has never been called and thus has no "
                              f"defined {what}.")

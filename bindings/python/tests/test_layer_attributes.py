@@ -335,3 +335,42 @@ def test_refused_backend_methods_name_what_to_use():
         m.layers[0].add_metric(1.0)
     with pytest.raises(NotImplementedError, match="deprecated"):
         keras.layers.Dense(2).add_metric(1.0)
+
+
+# Model names of Keras 3's jax backend with no meaning here, absent on purpose: the jax state
+# sync and stateless training entry points, the compiled step functions Keras keeps as
+# attributes (the library compiles and runs its own; make_*_function are refused naming fit,
+# evaluate and predict), quantization and rematerialization internals.
+MODEL_INTERNAL = {"call_signature_parameters", "compute_loss_and_updates", "get_quantization_layer_structure",
+                  "jax_state_sync", "quantization_mode", "quantized_build", "quantized_call",
+                  "rematerialized_call", "stateless_compute_loss", "supports_jit", "predict_function",
+                  "test_function", "train_function"}
+
+
+def _models(lib):
+    x, y = np.zeros((8, 4), np.float32), np.zeros((8, 3), np.float32)
+    i = lib.Input((4,))
+    functional = lib.Model(i, lib.layers.Dense(3)(lib.layers.Dense(8)(i)))
+    sequential = lib.Sequential([lib.Input((4,)), lib.layers.Dense(8), lib.layers.Dense(3)])
+
+    class Sub(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = lib.layers.Dense(8), lib.layers.Dense(3)
+
+        def call(self, z):
+            return self.b(self.a(z))
+
+    subclassed = Sub()
+    for m in (functional, sequential, subclassed):
+        m.compile(optimizer="adam", loss="mse")
+        m.fit(x, y, verbose=0)
+    return {"functional": functional, "sequential": sequential, "subclassed": subclassed}
+
+
+def test_model_names_exist_where_keras_has_them():
+    ours, ref = _models(sk), _models(keras)
+    for kind, r in ref.items():
+        differ = [(n, _has(r, n), _has(ours[kind], n)) for n in sorted(_public(r) - MODEL_INTERNAL)
+                  if _has(r, n) != _has(ours[kind], n)]
+        assert differ == [], f"{kind} model: (name, keras, ours) {differ}"
