@@ -663,7 +663,12 @@ class _BuiltinLayer(Layer):
         inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
         if inner is not None:
             return self._inner_layer(*inner)
-        return super().__getattr__(item)
+        try:
+            return super().__getattr__(item)
+        except AttributeError:
+            if self.class_name in _BUILD_FIRST.get(item, ()):
+                raise AttributeError(f"You must build the layer before accessing `{item}`.") from None
+            raise
 
     def _inner_layer(self, class_name, name):
         """A layer Keras makes inside this one (MultiHeadAttention's `query_dense`): its weights
@@ -759,6 +764,10 @@ _MASKING = frozenset({
     "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
     "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization"})
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell"}
+# Keras's weight properties that say "You must build the layer before accessing" (the other
+# classes' weights are plain attributes, missing until built).
+_CONV = ("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D")
+_BUILD_FIRST = {"kernel": frozenset(("Dense", "EinsumDense") + _CONV), "embeddings": frozenset({"Embedding"})}
 # The arguments of the `build` of layers that Keras builds from several named shapes.
 _BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_shape")}
 # Layers Keras makes inside a layer, by attribute: (their class, their name in the paths).

@@ -177,7 +177,15 @@ def test_layer_attributes_match_keras(name):
         a, b = _value(getattr(ref, key)), _value(getattr(ours, key))
         assert a == b, f"{name}.{key}: keras {a!r}, ours {b!r}"
     assert ours.supports_masking == ref.supports_masking, name
-    assert _make(sk, name)[0].built == _make(keras, name)[0].built, name   # before any call
+    fresh, fresh_ref = _make(sk, name)[0], _make(keras, name)[0]
+    assert fresh.built == fresh_ref.built, name   # before any call
+    for attr in ("kernel", "embeddings"):   # a weight before the build: Keras's message
+        if not _has(fresh_ref, attr) and attr in dir(fresh_ref):
+            with pytest.raises(AttributeError) as ref_error:
+                getattr(fresh_ref, attr)
+            with pytest.raises(AttributeError) as our_error:
+                getattr(fresh, attr)
+            assert str(our_error.value) == str(ref_error.value), name
     assert ours.dtype == ref.dtype and ours.compute_dtype == ref.compute_dtype
     assert repr(ours.dtype_policy) == repr(ref.dtype_policy)
     if ref_model is None:
