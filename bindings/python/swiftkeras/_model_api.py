@@ -21,7 +21,7 @@ _STEP_FUNCTIONS = ("Model.{what}: the library compiles and runs its steps itself
                    "predict_step")
 
 
-class ModelAPI:
+class ModelAPI(_variables.LayerBasics):
     """Mixed into `Model`: Keras 3 methods and properties built from the library's calls."""
 
     # -- single batches --------------------------------------------------------------------
@@ -54,38 +54,6 @@ class ModelAPI:
 
     def _variable_model(self):
         return self
-
-    @property
-    def weights(self):
-        """Every weight of the model, as Keras's Variables (`get_weights()`: numpy copies)."""
-        return _variables.variables(self)
-
-    @property
-    def trainable_weights(self):
-        """The trainable weights, in `model.weights` order. Keras: `trainable_weights`."""
-        if not self.trainable:
-            return []
-        return _variables.variables(self, trainable=True)
-
-    @property
-    def non_trainable_weights(self):
-        """The non-trainable weights, e.g. BatchNormalization's moving statistics."""
-        if not self.trainable:
-            return self.weights
-        return _variables.variables(self, trainable=False)
-
-    @property
-    def trainable_variables(self):
-        return self.trainable_weights
-
-    @property
-    def non_trainable_variables(self):
-        return self.non_trainable_weights
-
-    @property
-    def variables(self):
-        """Every weight of the model (Keras 3: `model.variables`, the same list as `weights`)."""
-        return self.weights
 
     def save_own_variables(self, store):
         """Keras `save_own_variables`: a model's own variables (its layers keep theirs): none."""
@@ -126,14 +94,9 @@ class ModelAPI:
 
     # -- Keras's Layer attributes on a model -------------------------------------------------
     dtype = "float32"
-    compute_dtype = variable_dtype = input_dtype = "float32"
     autocast = True
     supports_masking = False
     activity_regularizer = None
-
-    @property
-    def dtype_policy(self):
-        return _variables.DTypePolicy(self.dtype)
 
     @property
     def path(self):
@@ -186,9 +149,6 @@ class ModelAPI:
             return [KerasTensor(s, None) for s in shapes]
         return KerasTensor(shapes, None)
 
-    def compute_mask(self, inputs, previous_mask=None):
-        return previous_mask
-
     def add_weight(self, *args, **kwargs):
         raise NotImplementedError(_MODEL_STATE.format(what=f"{type(self).__name__}.add_weight"))
 
@@ -200,10 +160,6 @@ class ModelAPI:
             f"{type(self).__name__}.add_loss: the library adds losses from layers: call "
             f"`self.add_loss(...)` in the `call` of a Layer written with keras.ops, or override "
             f"`compute_loss` on the model")
-
-    def add_metric(self, *args, **kwargs):
-        from .layers import _ADD_METRIC_MESSAGE
-        raise NotImplementedError(_ADD_METRIC_MESSAGE)
 
     def make_train_function(self, force=False):
         raise NotImplementedError(_STEP_FUNCTIONS.format(what="make_train_function", use="fit or train_on_batch"))
@@ -219,15 +175,6 @@ class ModelAPI:
                                   f"write a SavedModel or ONNX; save the model with "
                                   f"`model.save('model.keras')` (Keras's format, which Keras "
                                   f"loads) and export it from Keras")
-
-    def quantize(self, mode=None, type_check=True, config=None):
-        raise NotImplementedError(f"{type(self).__name__}.quantize: the library computes in "
-                                  f"float32 and has no quantized layers; the model runs "
-                                  f"unquantized")
-
-    def stateless_call(self, *args, **kwargs):
-        from .layers import _STATELESS_MESSAGE
-        raise NotImplementedError(_STATELESS_MESSAGE.format(what=type(self).__name__))
 
     # -- metrics ---------------------------------------------------------------------------
     @property

@@ -121,6 +121,79 @@ def _keras_path(holder, library_path):
     return library_path
 
 
+class LayerBasics:
+    """What Keras's Layer and Model share here: the weight lists, as Variables (the class
+    defines `_variable_infos()`, its weights' infos, and `_variable_model()`, the model holding
+    them), the dtype policy, and the backend methods refused, naming what to use."""
+
+    @property
+    def weights(self):
+        return variables(self)
+
+    @property
+    def trainable_weights(self):
+        return variables(self, trainable=True) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        """Non-trainable weights (BatchNormalization's moving statistics); all of them when the
+        holder is frozen (`trainable = False`)."""
+        return self.weights if not self.trainable else variables(self, trainable=False)
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    # What the library computes in: float32 weights and computation (Keras's "float32" policy).
+    @property
+    def dtype_policy(self):
+        return DTypePolicy(self.dtype)
+
+    @property
+    def compute_dtype(self):
+        return self.dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype
+
+    @property
+    def input_dtype(self):
+        return self.dtype
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """Keras `compute_mask`: the mask passed on (Keras's base Layer returns it as given)."""
+        return previous_mask
+
+    def add_metric(self, *args, **kwargs):
+        raise NotImplementedError(ADD_METRIC_MESSAGE)   # Keras 3's own refusal
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        raise NotImplementedError(f"{type(self).__name__}.quantize: the library computes in "
+                                  f"float32 and has no quantized layers; the model runs "
+                                  f"unquantized")
+
+    def stateless_call(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"{type(self).__name__}.stateless_call: the library holds the weights and runs the "
+            f"layer itself (there are no backend tensors to pass in); set the values with "
+            f"`set_weights(...)` or `variable.assign(...)` and call it on arrays")
+
+
+ADD_METRIC_MESSAGE = ("Layer `add_metric()` method is deprecated. Add your metric in "
+                      "`Model.compile(metrics=[...])`, or create metric trackers in init() or "
+                      "build() when subclassing the layer or model, then call "
+                      "`metric.update_state()` whenever necessary.")
+
+
 def variables(holder, trainable=None):
     """`holder`'s weights as Variables, all or those with this `trainable` flag."""
     return [Variable(holder, i, info) for i, info in enumerate(holder._variable_infos())

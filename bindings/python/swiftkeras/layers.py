@@ -26,16 +26,6 @@ from ._tensor_ops import TensorOperators
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length")
 
-# Keras 3's own words for the methods it refuses (Layer.add_metric), and what is said for those
-# that need a backend's functional form of the weights (stateless_call).
-_ADD_METRIC_MESSAGE = ("Layer `add_metric()` method is deprecated. Add your metric in "
-                       "`Model.compile(metrics=[...])`, or create metric trackers in init() or "
-                       "build() when subclassing the layer or model, then call "
-                       "`metric.update_state()` whenever necessary.")
-_STATELESS_MESSAGE = ("{what}.stateless_call: the library holds the weights and runs the layer "
-                      "itself (there are no backend tensors to pass in); set the values with "
-                      "`set_weights(...)` or `variable.assign(...)` and call it on arrays")
-
 
 class PositionalCall(tuple):
     """The tensors of a functional call that passes them as separate positional arguments
@@ -92,7 +82,7 @@ class KerasTensor(TensorOperators):
     __hash__ = object.__hash__
 
 
-class Layer:
+class Layer(_variables.LayerBasics):
     """Base of every layer. Keras: `keras.layers.Layer`."""
 
     class_name = "Layer"
@@ -152,24 +142,7 @@ class Layer:
     def dtype(self):
         return self._dtype or "float32"
 
-    # -- Keras's Layer attributes ---------------------------------------------------------
-    # What the library computes in: float32 weights and computation (Keras's "float32" policy).
-    @property
-    def dtype_policy(self):
-        return _variables.DTypePolicy(self.dtype)
-
-    @property
-    def compute_dtype(self):
-        return self.dtype
-
-    @property
-    def variable_dtype(self):
-        return self.dtype
-
-    @property
-    def input_dtype(self):
-        return self.dtype
-
+    # -- Keras's Layer attributes (the dtype family: _variables.LayerBasics) ---------------
     @property
     def autocast(self):
         return bool((self.__dict__.get("_args") or {}).get("autocast", True))
@@ -238,10 +211,6 @@ class Layer:
         outputs = self.__dict__.get("_outbound") or []
         return outputs[0] if outputs else KerasTensor(None, self, 0, 0)
 
-    def compute_mask(self, inputs, previous_mask=None):
-        """Keras `compute_mask`: the mask passed on (Keras's base Layer returns it as given)."""
-        return previous_mask
-
     def compute_output_spec(self, inputs, *args, **kwargs):
         """Keras `compute_output_spec`: a symbolic tensor of the output's shape."""
         shape = inputs.shape if hasattr(inputs, "shape") else inputs
@@ -277,23 +246,12 @@ class Layer:
         if config and config.get("input_shape") is not None:
             self.build(config["input_shape"])
 
-    def add_metric(self, *args, **kwargs):
-        raise NotImplementedError(_ADD_METRIC_MESSAGE)
-
     def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
                      regularizer=None, constraint=None, name=None):
         """Keras `add_variable`: `add_weight` with Keras's other argument order."""
         return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
                                trainable=trainable, regularizer=regularizer,
                                constraint=constraint, name=name)
-
-    def quantize(self, mode=None, type_check=True, config=None):
-        raise NotImplementedError(f"{type(self).__name__}.quantize: the library computes in "
-                                  f"float32 and has no quantized layers; the model runs "
-                                  f"unquantized")
-
-    def stateless_call(self, *args, **kwargs):
-        raise NotImplementedError(_STATELESS_MESSAGE.format(what=type(self).__name__))
 
     def enable_lora(self, rank, a_initializer="he_uniform", b_initializer="zeros"):
         raise NotImplementedError(f"{type(self).__name__}.enable_lora: the library's layers have "
@@ -359,32 +317,6 @@ class Layer:
     def _variable_model(self):
         parent = self.__dict__.get("_parent")
         return parent._variable_model() if parent is not None else self.__dict__.get("_owner")
-
-    @property
-    def weights(self):
-        return _variables.variables(self)
-
-    @property
-    def trainable_weights(self):
-        return _variables.variables(self, trainable=True) if self.trainable else []
-
-    @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return self.weights
-        return _variables.variables(self, trainable=False)
-
-    @property
-    def variables(self):
-        return self.weights
-
-    @property
-    def trainable_variables(self):
-        return self.trainable_weights
-
-    @property
-    def non_trainable_variables(self):
-        return self.non_trainable_weights
 
     def get_weights(self):
         return [self._weight_array(w) for w in self._weights_info()]

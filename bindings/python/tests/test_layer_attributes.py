@@ -361,7 +361,7 @@ def _models(lib):
     functional = lib.Model(i, lib.layers.Dense(3)(lib.layers.Dense(8)(i)))
     sequential = lib.Sequential([lib.Input((4,)), lib.layers.Dense(8), lib.layers.Dense(3)])
 
-    class Sub(lib.Model):
+    class TwoDense(lib.Model):
         def __init__(self):
             super().__init__()
             self.a, self.b = lib.layers.Dense(8), lib.layers.Dense(3)
@@ -369,7 +369,7 @@ def _models(lib):
         def call(self, z):
             return self.b(self.a(z))
 
-    subclassed = Sub()
+    subclassed = TwoDense()
     for m in (functional, sequential, subclassed):
         m.compile(optimizer="adam", loss="mse")
         m.fit(x, y, verbose=0)
