@@ -207,6 +207,9 @@ def test_layer_attributes_match_keras(name):
         assert (b.path, b.shape) == (a.path, tuple(a.shape)), f"{name}.{attr}"
     assert ours.path == ref.path and ours.built == ref.built, name
     assert ours.get_build_config() == ref.get_build_config(), name
+    # Its symbolic input and output, with Keras's shapes.
+    shapes = lambda t: [tuple(x.shape) for x in t] if isinstance(t, (list, tuple)) else tuple(t.shape)  # noqa: E731
+    assert shapes(ours.input) == shapes(ref.input) and shapes(ours.output) == shapes(ref.output), name
     assert ours.input_dtype == ref.input_dtype and ours.metrics == ref.metrics == []
 
 
@@ -382,3 +385,32 @@ def test_model_names_exist_where_keras_has_them():
         differ = [(n, _has(r, n), _has(ours[kind], n)) for n in sorted(_public(r) - MODEL_INTERNAL)
                   if _has(r, n) != _has(ours[kind], n)]
         assert differ == [], f"{kind} model: (name, keras, ours) {differ}"
+
+
+def test_python_layer_weights_are_variables_as_in_keras():
+    source = """
+class Scale(keras.layers.Layer):
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="kernel")
+        self.offset = self.add_weight(shape=(1,), initializer="zeros", trainable=False, name="offset")
+
+    def call(self, x):
+        return x * self.kernel + self.offset
+"""
+    from conftest import exec_layers
+    x = np.random.RandomState(6).rand(3, 4).astype("float32")
+    models = {}
+    for lib in (sk, keras):
+        layer = exec_layers(source, lib)["Scale"](name="scale")
+        models[lib] = lib.Sequential([lib.Input((4,)), layer], name="s")
+        models[lib].predict(x, verbose=0)
+    ours, ref = (models[lib].layers[0] for lib in (sk, keras))
+    assert [(v.name, v.path, tuple(v.shape), v.trainable) for v in ours.weights] == \
+        [(v.name, v.path, tuple(v.shape), v.trainable) for v in ref.weights]
+    assert [v.path for v in ours.non_trainable_weights] == [v.path for v in ref.non_trainable_weights]
+    for layer in (ours, ref):
+        layer.kernel.assign(np.array([1.0, 2.0, 3.0, 4.0], np.float32))
+        layer.weights[1].assign(np.array([0.5], np.float32))
+    np.testing.assert_allclose(models[sk].predict(x, verbose=0), np.asarray(models[keras].predict(x, verbose=0)),
+                               rtol=1e-6)
+    assert ours.path == ref.path
