@@ -25,7 +25,7 @@ CASES = {
     "Attention": ({}, [SEQ, SEQ]), "Average": ({}, TWO), "AveragePooling1D": ({"pool_size": 2}, SEQ),
     "AveragePooling2D": ({"pool_size": 2}, IMG), "AveragePooling3D": ({"pool_size": 2}, VOL),
     "BatchNormalization": ({}, VEC),
-    "Bidirectional": (lambda K: {"layer": K.layers.LSTM(3)}, SEQ),
+    "Bidirectional": (lambda K: {"layer": K.layers.LSTM(3, name="inner")}, SEQ),
     "CategoryEncoding": ({"num_tokens": 5, "output_mode": "multi_hot"}, (3,)),
     "CenterCrop": ({"height": 4, "width": 4}, IMG), "Concatenate": ({}, TWO),
     "Conv1D": ({"filters": 2, "kernel_size": 3}, SEQ), "Conv1DTranspose": ({"filters": 2, "kernel_size": 3}, SEQ),
@@ -50,7 +50,7 @@ CASES = {
     "MaxPooling3D": ({}, VOL), "Maximum": ({}, TWO), "Minimum": ({}, TWO),
     "MultiHeadAttention": ({"num_heads": 2, "key_dim": 2}, [SEQ, SEQ]), "Multiply": ({}, TWO),
     "Normalization": ({"mean": 0.0, "variance": 1.0}, VEC), "PReLU": ({}, VEC), "Permute": ({"dims": (2, 1)}, SEQ),
-    "RMSNormalization": ({}, VEC), "RNN": (lambda K: {"cell": K.layers.SimpleRNNCell(3)}, SEQ),
+    "RMSNormalization": ({}, VEC), "RNN": (lambda K: {"cell": K.layers.SimpleRNNCell(3, name="step")}, SEQ),
     "RandomBrightness": ({"factor": 0.1}, IMG), "RandomContrast": ({"factor": 0.1}, IMG),
     "RandomCrop": ({"height": 4, "width": 4}, IMG), "RandomFlip": ({}, IMG), "RandomRotation": ({"factor": 0.1}, IMG),
     "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.1}, IMG),
@@ -59,11 +59,12 @@ CASES = {
     "Resizing": ({"height": 4, "width": 4}, IMG), "SeparableConv1D": ({"filters": 2, "kernel_size": 3}, SEQ),
     "SeparableConv2D": ({"filters": 2, "kernel_size": 3}, IMG), "SimpleRNN": ({"units": 3}, SEQ),
     "SimpleRNNCell": ({"units": 3}, None),
-    "StackedRNNCells": (lambda K: {"cells": [K.layers.SimpleRNNCell(3), K.layers.SimpleRNNCell(2)]}, None),
+    "StackedRNNCells": (lambda K: {"cells": [K.layers.SimpleRNNCell(3, name="a"), K.layers.SimpleRNNCell(2, name="b")]},
+                        None),
     "Softmax": ({}, VEC), "SpatialDropout1D": ({"rate": 0.2}, SEQ), "SpatialDropout2D": ({"rate": 0.2}, IMG),
     "SpatialDropout3D": ({"rate": 0.2}, VOL), "StringLookup": ({"vocabulary": ["a", "b"]}, None),
     "Subtract": ({}, TWO), "TextVectorization": ({"max_tokens": 10}, None),
-    "TimeDistributed": (lambda K: {"layer": K.layers.Dense(2)}, SEQ), "UnitNormalization": ({}, VEC),
+    "TimeDistributed": (lambda K: {"layer": K.layers.Dense(2, name="inner")}, SEQ), "UnitNormalization": ({}, VEC),
     "UpSampling1D": ({}, SEQ), "UpSampling2D": ({}, IMG), "UpSampling3D": ({}, VOL),
     "ZeroPadding1D": ({}, SEQ), "ZeroPadding2D": ({}, IMG), "ZeroPadding3D": ({}, VOL),
 }
@@ -102,9 +103,11 @@ def _class(name):
 
 
 def _make(lib, name):
+    """The layer, named: the automatic names (dense_3) count the layers made before in the
+    process, which differ between the libraries when other tests ran first."""
     args, shapes = CASES[name]
     args = args(lib) if callable(args) else dict(args)
-    return getattr(lib.layers, name)(**args), shapes
+    return getattr(lib.layers, name)(name=f"probe_{name.lower()}", **args), shapes
 
 
 def _build(lib, name):
@@ -113,9 +116,9 @@ def _build(lib, name):
     if shapes is None:
         return layer, None
     many = isinstance(shapes, list)
-    inputs = [lib.Input(s) for s in shapes] if many else lib.Input(shapes)
+    inputs = [lib.Input(s, name=f"in_{i}") for i, s in enumerate(shapes)] if many else lib.Input(shapes, name="in")
     outputs = layer(*inputs) if name == "MultiHeadAttention" else layer(inputs)   # (query, value)
-    model = lib.Model(inputs, outputs)
+    model = lib.Model(inputs, outputs, name="probe")
     if lib is sk and many:   # built by a first call, as Keras builds it on the symbolic call
         model.predict([np.zeros((1,) + s, np.float32) for s in shapes], verbose=0)
     elif lib is sk:
@@ -252,7 +255,7 @@ def test_assigning_through_weight_attributes_changes_predictions_as_keras():
     models = {}
     for lib in (sk, keras):
         m = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, name="d"),
-                            lib.layers.BatchNormalization(name="bn")])
+                            lib.layers.BatchNormalization(name="bn")], name="s")
         models[lib] = m
     ours, ref = models[sk], models[keras]
     ours.set_weights([np.asarray(w) for w in ref.get_weights()])
@@ -279,7 +282,7 @@ def test_assigning_through_weight_attributes_changes_predictions_as_keras():
 
 def test_recurrent_cell_weights_assign_as_keras():
     x = np.random.RandomState(3).rand(2, 6, 4).astype("float32")
-    models = {lib: lib.Sequential([lib.Input((6, 4)), lib.layers.LSTM(3, name="r")]) for lib in (sk, keras)}
+    models = {lib: lib.Sequential([lib.Input((6, 4)), lib.layers.LSTM(3, name="r")], name="s") for lib in (sk, keras)}
     ours, ref = models[sk], models[keras]
     ours.set_weights([np.asarray(w) for w in ref.get_weights()])
     rk = np.random.RandomState(4).rand(3, 12) * 0.1
@@ -325,7 +328,7 @@ def test_model_attributes_match_keras():
     assert np.all(ours.get_layer("out").get_weights()[0] == 1)
     with pytest.raises(ValueError, match="expected 2 variables"):
         ours.get_layer("out").load_own_variables({"0": np.ones((3, 2))})
-    seq = {lib: lib.Sequential([lib.Input((4,)), lib.layers.Dense(2)]) for lib in (sk, keras)}
+    seq = {lib: lib.Sequential([lib.Input((4,)), lib.layers.Dense(2, name="d")], name="s") for lib in (sk, keras)}
     for lib, m in seq.items():
         assert not hasattr(m, "output_names") and not hasattr(m, "operations") and m.input_spec is None
         assert m.layers[0].input.shape == (None, 4) and m.layers[0].output.shape == (None, 2)
