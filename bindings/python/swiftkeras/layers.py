@@ -579,6 +579,11 @@ class _BuiltinLayer(Layer):
         # the library's built config once it holds the layer (kernel_size (3, 3) from 3),
         # initializers, regularizers, constraints and activations as their objects.
         args = self.__dict__.get("_args")
+        if args is not None and self.class_name == "Bidirectional" and \
+                item in ("forward_layer", "backward_layer", "return_sequences", "return_state", "stateful"):
+            if item.endswith("_layer"):
+                return self._direction_layer(item)
+            return getattr(self._direction_layer("forward_layer"), item)
         if args is not None and not item.startswith("_"):
             defaults = _catalog.layer_signature(self.class_name)[1]
             if item in args or item in defaults:
@@ -623,6 +628,31 @@ class _BuiltinLayer(Layer):
                 v._parent = self
                 v.built = self.built
         return value
+
+    def _direction_layer(self, which):
+        """Keras's `Bidirectional.forward_layer` / `backward_layer`: copies of the wrapped layer
+        named "forward_<name>" and "backward_<name>" (the backward one going backwards, unless
+        one was given), whose weights are this layer's under those names."""
+        views = self.__dict__.setdefault("_inner", {})
+        if which not in views:
+            given = self._args.get("backward_layer") if which == "backward_layer" else None
+            if isinstance(given, Layer):
+                view = given
+            else:
+                source = self._args.get("layer")
+                if isinstance(source, Layer):
+                    cls, config = type(source), source.get_config()
+                else:   # deserialized: its config
+                    cls, config = _layer_class(source["class_name"]), dict(source.get("config", {}))
+                config = {**config, "name": ("forward_" if which == "forward_layer" else "backward_")
+                          + config["name"]}
+                if which == "backward_layer":
+                    config["go_backwards"] = not config.get("go_backwards", False)
+                view = cls.from_config(config)
+            view._parent = self
+            views[which] = view
+        views[which].built = self.built
+        return views[which]
 
     def _rnn_cell(self):
         """Keras's `lstm.cell`: the LSTMCell (GRUCell, SimpleRNNCell) holding the weights."""

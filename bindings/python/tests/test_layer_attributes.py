@@ -91,11 +91,10 @@ INTERNAL = {"call_signature_parameters", "quantization_mode", "quantization_conf
             "scale", "finalize_state", "update_state", "summary", "output_dtype", "input_mean",
             "input_variance", "output_size", "factor:RandomCrop"}
 # Not here yet (listed in the report, each a gap to close, not a decision): the state API of
-# stateful RNNs, ConvLSTM's cell, Bidirectional's forward/backward layer objects, and
-# Normalization's mean/variance broadcast to the input's features once built.
-NOT_YET = {"states", "reset_state", "reset_states", "state_size", "get_initial_state", "forward_layer",
-           "return_sequences", "return_state", "stateful", "cell:ConvLSTM1D", "cell:ConvLSTM2D",
-           "cell:ConvLSTM3D", "backward_layer", "mean", "variance"}
+# stateful RNNs, ConvLSTM's cell, and Normalization's mean/variance broadcast to the input's
+# features once built.
+NOT_YET = {"states", "reset_state", "reset_states", "state_size", "get_initial_state", "cell:ConvLSTM1D",
+           "cell:ConvLSTM2D", "cell:ConvLSTM3D", "mean", "variance"}
 
 
 def _class(name):
@@ -235,7 +234,7 @@ def _weight_attributes(layer):
     Variables."""
     found = []
     for prefix, obj in [("", layer)] + [(p + ".", getattr(layer, p)) for p in (
-            "cell", "layer", "forward_layer", "query_dense", "key_dense", "value_dense", "output_dense")
+            "cell", "layer", "forward_layer", "backward_layer", "query_dense", "key_dense", "value_dense", "output_dense")
                                        if _has(layer, p) and hasattr(getattr(layer, p), "weights")]:
         for n in sorted(_public(obj) - INTERNAL):
             if n in ("weights", "variables", "trainable_weights", "non_trainable_weights",
@@ -288,6 +287,17 @@ def test_recurrent_cell_weights_assign_as_keras():
     rk = np.random.RandomState(4).rand(3, 12) * 0.1
     for m in (ours, ref):
         m.get_layer("r").cell.recurrent_kernel.assign(rk)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    both = {lib: lib.Sequential([lib.Input((6, 4)), lib.layers.Bidirectional(lib.layers.LSTM(2, name="r"), name="b")],
+                                name="s") for lib in (sk, keras)}
+    ours, ref = both[sk], both[keras]
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+    for m in (ours, ref):
+        bidi = m.get_layer("b")
+        bidi.backward_layer.cell.kernel.assign(np.full((4, 8), 0.1, np.float32))
+    for path in ("forward_layer.cell.kernel", "backward_layer.cell.bias"):
+        assert _dotted(ours.get_layer("b"), path).path == _dotted(ref.get_layer("b"), path).path
+    assert ours.get_layer("b").backward_layer.go_backwards is True
     np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
