@@ -584,6 +584,8 @@ class _BuiltinLayer(Layer):
             if item.endswith("_layer"):
                 return self._direction_layer(item)
             return getattr(self._direction_layer("forward_layer"), item)
+        if args is not None and self.class_name == "Normalization" and item in ("input_mean", "input_variance"):
+            return args.get(item[len("input_"):])   # Keras keeps the given statistics so
         if args is not None and not item.startswith("_"):
             defaults = _catalog.layer_signature(self.class_name)[1]
             if item in args or item in defaults:
@@ -594,6 +596,8 @@ class _BuiltinLayer(Layer):
                     if item in built and not callable(value) and \
                             not hasattr(value, "_keras_config") and not isinstance(value, dict):
                         value = built[item]
+                if self.class_name == "Normalization" and item in ("mean", "variance"):
+                    return self._normalization_statistic(item, value)
                 return self._nested(_keras_attribute(item, value))
         if item == "cell" and self.class_name in _RNN_CELLS:
             return self._rnn_cell()
@@ -628,6 +632,31 @@ class _BuiltinLayer(Layer):
                 v._parent = self
                 v.built = self.built
         return value
+
+    def _normalization_statistic(self, item, given):
+        """Keras's built `Normalization.mean` / `variance`: the adapted or given statistic,
+        broadcast to the input's rank (shape (1, ..., features))."""
+        shape = self._built_input_shape()
+        adapted = next((v for v in self.weights if v.name == item), None)
+        if shape is None or (adapted is None and given is None):
+            return None   # Keras sets them when it builds the layer
+        axes = self._args.get("axis", -1)
+        axes = [axes] if isinstance(axes, int) else list(axes or [])
+        axes = [a % len(shape) for a in axes]
+        broadcast = [shape[a] if a in axes else 1 for a in range(len(shape))]
+        value = adapted.numpy() if adapted is not None else np.asarray(given, np.float32)
+        return np.broadcast_to(value, [shape[a] for a in axes]).reshape(broadcast).astype(np.float32)
+
+    def _built_input_shape(self):
+        """The input shape the layer was built for, or None."""
+        try:
+            inputs = self.input
+            return None if isinstance(inputs, (list, tuple)) else tuple(inputs.shape)
+        except AttributeError:
+            owner = self.__dict__.get("_owner")
+            if owner is not None and getattr(owner, "_single_layer", False):
+                return tuple(owner._input_batch_shape)
+            return None
 
     def _direction_layer(self, which):
         """Keras's `Bidirectional.forward_layer` / `backward_layer`: copies of the wrapped layer
