@@ -684,14 +684,20 @@ class _BuiltinLayer(Layer):
         return views[which]
 
     def _rnn_cell(self):
-        """Keras's `lstm.cell`: the LSTMCell (GRUCell, SimpleRNNCell) holding the weights."""
+        """Keras's `lstm.cell`: the LSTMCell (GRUCell, SimpleRNNCell; ConvLSTMCell, which the
+        library does not offer as a layer of its own, as a bare Layer) holding the weights."""
         cell = self.__dict__.get("_cell")
         if cell is None:
             names = {w["name"].split("/")[-2] for w in self._weights_info()}
-            name = next(iter(names), snake_case(_RNN_CELLS[self.class_name]))
-            args = {k: v for k, v in self._args.items() if k in _layer_class(_RNN_CELLS[self.class_name])._known}
-            cell = self._cell = _layer_class(_RNN_CELLS[self.class_name])(name=name, **args)
+            cell_class = _RNN_CELLS[self.class_name]
+            name = next(iter(names), snake_case(cell_class))
+            cls = _layer_class(cell_class)
+            if cls is None:
+                cell = type(cell_class, (Layer,), {"__module__": __name__})(name=name)
+            else:
+                cell = cls(name=name, **{k: v for k, v in self._args.items() if k in cls._known})
             cell._parent = self
+            self._cell = cell
         cell.built = self.built
         return cell
 
@@ -754,7 +760,8 @@ _MASKING = frozenset({
     "Multiply", "Normalization",
     "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
     "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization"})
-_RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell"}
+_RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
+              "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
 # classes' weights are plain attributes, missing until built).
 _CONV = ("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D")
