@@ -93,6 +93,15 @@ void keras_interrupt(void);
  * call followed). */
 void keras_interrupt_arm(int on);
 
+/* Nonzero: keras_interrupt_arm(1), then keras_interrupt installed as the SIGINT handler, the
+ * current handler's flags and mask kept: what a host does before a call, in one call. Zero: the
+ * handler the install replaced put back, then keras_interrupt_arm(0). Installs nest (a call made
+ * from a callback of another): only the outermost install saves the host's handler, and only its
+ * matching restore puts it back. For one thread at a time (the one that takes SIGINT); not
+ * async-signal-safe. Errors: STATE (a restore without an install, which changes nothing;
+ * sigaction failed, nothing installed nor armed; not Linux). */
+int keras_interrupt_install(int on);
+
 /* Seeds the library's random generator (Keras: keras.utils.set_random_seed), so that weight
  * initialization, shuffling and dropout repeat from run to run. Errors: INVALID_ARGUMENT
  * (negative seed). */

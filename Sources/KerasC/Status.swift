@@ -90,6 +90,71 @@ public func keras_interrupt_arm(_ on: Int32) {
     Interruption.arm(on != 0)
 }
 
+/// keras_interrupt_install's state: how many installs are open, and the SIGINT action the
+/// outermost one replaced (restored when the last one closes).
+private final class InterruptHandlerSlot: LockedBox, @unchecked Sendable {
+    var depth = 0
+    #if os(Linux)
+    var saved = sigaction()
+    #endif
+}
+
+private let interruptHandlerSlot = InterruptHandlerSlot()
+
+/// Nonzero: keras_interrupt_arm(1), then keras_interrupt installed as the SIGINT handler (the
+/// current handler's flags and mask kept); zero: the handler the outermost install replaced put
+/// back, then keras_interrupt_arm(0). One crossing each way where a host makes five (read, arm,
+/// install; restore, disarm). Installs nest: only the outermost saves and restores.
+@_cdecl("keras_interrupt_install")
+public func keras_interrupt_install(_ on: Int32) -> Int32 {
+    #if os(Linux)
+    let slot = interruptHandlerSlot
+    let failure: String? = slot.locked {
+        if on != 0 {
+            if slot.depth == 0 {
+                var current = sigaction()
+                guard sigaction(SIGINT, nil, &current) == 0 else {
+                    return "sigaction could not read the SIGINT handler (errno \(errno)); nothing installed"
+                }
+                var ours = current
+                ours.__sigaction_handler.sa_handler = { _ in Interruption.request() }
+                ours.sa_flags &= ~Int32(SA_SIGINFO)
+                // Armed before the handler goes in: a Ctrl-C landing between the installation
+                // and the next call's start stops that call instead of being forgotten.
+                Interruption.arm(true)
+                guard sigaction(SIGINT, &ours, nil) == 0 else {
+                    Interruption.arm(false)
+                    return "sigaction could not install keras_interrupt (errno \(errno)); nothing installed"
+                }
+                slot.saved = current
+            } else {
+                Interruption.arm(true)
+            }
+            slot.depth += 1
+            return nil
+        }
+        guard slot.depth > 0 else {
+            return "keras_interrupt_install(0) without a matching keras_interrupt_install(1)"
+        }
+        slot.depth -= 1
+        if slot.depth == 0 {
+            var saved = slot.saved
+            _ = sigaction(SIGINT, &saved, nil)
+        }
+        Interruption.arm(false)   // no call consumed the arming (one that failed before it started)
+        return nil
+    }
+    if let failure {
+        LastError.set("keras_interrupt_install: \(failure)")
+        return Status.state.rawValue
+    }
+    return Status.ok.rawValue
+    #else
+    LastError.set("keras_interrupt_install: installing a SIGINT handler is supported on Linux only; install keras_interrupt yourself")
+    return Status.state.rawValue
+    #endif
+}
+
 func status(of e: KerasError) -> Status {
     switch e {
     case .invalidArgument: return .invalidArgument

@@ -336,6 +336,7 @@ _declare("keras_model_learning_rate", [keras_model_p, POINTER(c_double)], c_int3
 _declare("keras_model_set_learning_rate", [keras_model_p, c_double], c_int32)
 _declare("keras_interrupt", [], None)
 _declare("keras_interrupt_arm", [c_int32], None)
+_declare("keras_interrupt_install", [c_int32], c_int32)
 _declare("keras_model_summary_ex", [keras_model_p, c_char_p, char_pp], c_int32)
 _declare("keras_model_load_weights_ex", [keras_model_p, c_char_p, c_int32, c_int32], c_int32)
 _declare("keras_set_random_seed", [c_int64], c_int32)

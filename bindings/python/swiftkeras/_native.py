@@ -142,8 +142,11 @@ def as_float32(x, what: str) -> np.ndarray:
     Converts what Keras converts (ints, bools, float64, nested lists); rejects the rest with
     a TypeError naming the argument.
     """
-    if isinstance(x, np.ndarray) and x.dtype == np.float32 and x.flags.c_contiguous:
-        return x
+    if isinstance(x, np.ndarray):
+        if x.dtype == np.float32 and x.flags.c_contiguous:
+            return x
+        if x.dtype.kind in "biuf":   # numbers (not complex) or bools: the checks below pass them
+            return np.ascontiguousarray(x, dtype=np.float32)
     try:
         arr = np.asarray(x)
     except Exception as e:  # ragged lists and the like
@@ -194,11 +197,13 @@ class ArrayPack:
 
     def __init__(self, arrays: list[np.ndarray]):
         self.arrays = arrays
-        self._shapes = [(c_int64 * max(a.ndim, 1))(*a.shape) for a in arrays]
         self.count = n = len(arrays)
-        self.structs = (_lib.keras_array * max(n, 1))(*[
-            _lib.keras_array(ctypes.cast(a.ctypes.data, _FLOAT_P), a.ndim, s)
-            for a, s in zip(arrays, self._shapes)])
+        # Each descriptor keeps its shape array alive (ctypes keeps what a pointer field was
+        # given, and the struct array keeps its elements' references).
+        self.structs = (_lib.keras_array * (n or 1))(*[
+            _lib.keras_array(ctypes.cast(a.ctypes.data, _FLOAT_P), a.ndim,
+                             (c_int64 * (a.ndim or 1))(*a.shape))
+            for a in arrays])
 
     @property
     def pointer(self):

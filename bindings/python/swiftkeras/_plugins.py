@@ -123,25 +123,46 @@ if _NATIVE_INTERRUPT:
     _libc.sigaction.restype = ctypes.c_int
     _KERAS_INTERRUPT = ctypes.cast(_lib.keras_interrupt, ctypes.c_void_p).value
 _ARM = _lib.keras_interrupt_arm if _NATIVE_INTERRUPT and _lib.has("keras_interrupt_arm") else None
+# keras_interrupt_install: arming and installing (restoring and disarming) in one crossing.
+_INSTALL = _lib.keras_interrupt_install if _NATIVE_INTERRUPT and \
+    _lib.has("keras_interrupt_install") else None
+_MAIN_THREAD = threading.main_thread().ident
 
 
 def native_interrupt_available() -> bool:
     return _NATIVE_INTERRUPT
 
 
-@contextlib.contextmanager
-def native_interrupt_guard():
-    """For the length of a library call, SIGINT calls keras_interrupt (async-signal-safe)
-    directly: the running loop stops after its batch and returns KERAS_ERR_INTERRUPTED, which
-    `check` raises as KeyboardInterrupt; nothing crosses into Python during the call. Python's
-    own handler (and its sigaction flags) come back afterwards. Only on the main thread, and
-    only while Python's default SIGINT handling is in place."""
+def call_with_native_interrupt(call, *args):
+    """`call(*args)`, a library call, during which SIGINT calls keras_interrupt
+    (async-signal-safe) directly: the running loop stops after its batch and returns
+    KERAS_ERR_INTERRUPTED, which `check` raises as KeyboardInterrupt; nothing crosses into Python
+    during the call. Python's own handler (and its sigaction flags) come back afterwards. Only on
+    the main thread, and only while Python's default SIGINT handling is in place."""
     # _signal.getsignal: signal.getsignal's value without its enum lookup (which raises and
     # catches a ValueError for a function handler: a tenth of a short fit's Python side).
-    if threading.current_thread() is not threading.main_thread() or \
+    if threading.get_ident() != _MAIN_THREAD or \
             _signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield
-        return
+        return call(*args)
+    if _INSTALL is None:
+        with _native_interrupt_by_sigaction():
+            return call(*args)
+    try:
+        # Arms, then installs (a Ctrl-C landing between here and the call's start, in the
+        # arguments' packing or a collection it triggers, stops the call instead of being
+        # forgotten). Inside the try: a Ctrl-C that Python took just before is raised right after
+        # this returns, and Python's handler must come back then too. A restore without an
+        # install (this one failed) changes nothing.
+        _INSTALL(1)
+        return call(*args)
+    finally:
+        _INSTALL(0)
+
+
+@contextlib.contextmanager
+def _native_interrupt_by_sigaction():
+    """call_with_native_interrupt for a libkeras.so without keras_interrupt_install: the same
+    steps, made from Python (five crossings)."""
     previous, ours = _SigAction(), _SigAction()
     if _libc.sigaction(signal.SIGINT, None, ctypes.byref(previous)) != 0:
         yield
@@ -149,13 +170,8 @@ def native_interrupt_guard():
     ctypes.memmove(ctypes.byref(ours), ctypes.byref(previous), ctypes.sizeof(_SigAction))
     ours.handler = _KERAS_INTERRUPT
     try:
-        # Armed before the handler goes in: a Ctrl-C landing between here and the call's start
-        # (the arguments' packing, a collection the packing triggers) stops the call, where the
-        # call's start would otherwise forget it.
         if _ARM is not None:
             _ARM(1)
-        # Inside the try: a Ctrl-C that Python took just before is raised right after this
-        # call returns, and Python's handler must come back then too.
         _libc.sigaction(signal.SIGINT, ctypes.byref(ours), None)
         yield
     finally:
@@ -448,9 +464,12 @@ def register_scope_objects():
     """Before the library reads a config: every custom object in scope becomes known to it
     (a function as loss, metric and activation, since a config names it in any of these;
     a Layer subclass as a layer class)."""
+    objects = custom_objects_in_scope()
+    if not objects:   # every fit of a new model asks
+        return
     from ._python_layers import register_layer_class
     from .layers import Layer
-    for name, obj in custom_objects_in_scope().items():
+    for name, obj in objects.items():
         if isinstance(obj, type) and issubclass(obj, Layer):
             register_layer_class(obj, name)
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):

@@ -106,13 +106,40 @@ def _flat_callbacks(callbacks):
 
 
 class History:
-    """What fit returns. Keras: `keras.callbacks.History` (history.history["loss"])."""
+    """What fit returns. Keras: `keras.callbacks.History` (history.history["loss"]).
 
-    def __init__(self, model, data):
+    `read`: a model fit's figures stay in the library until `history` or `epoch` is first read
+    (or the model's library History is about to change: ``Model._read_unread_history``). Turning
+    a short fit's thousands of figures into Python floats right after the fit, with the
+    interpreter's caches cold, cost a 300-epoch iris fit 3% of its time, and most callers (a
+    search, a loop over models) never read them."""
+
+    def __init__(self, model, data, read=None):
         self.model = model
-        self.epoch = list(data.get("epoch", []))
-        self.history = {k: list(v) for k, v in data.get("history", {}).items()}
         self.params = dict(data.get("params", {}))
+        if read is None:
+            self.epoch = list(data.get("epoch", []))
+            self.history = {k: list(v) for k, v in data.get("history", {}).items()}
+        else:
+            self._read = read
+
+    def __getattr__(self, name):
+        # Reached only while `history` and `epoch` are unread (instance attributes once read).
+        if name in ("history", "epoch") and self.__dict__.get("_read") is not None:
+            self._materialize()
+            return self.__dict__[name]
+        raise AttributeError(f"'History' object has no attribute '{name}'")
+
+    def _materialize(self):
+        read = self.__dict__.pop("_read", None)
+        if read is not None:
+            history, epoch = read()
+            self.__dict__.setdefault("history", history)
+            self.__dict__.setdefault("epoch", epoch)
+
+    def __getstate__(self):
+        self._materialize()
+        return self.__dict__
 
     def __repr__(self):
         return f"<swiftkeras.callbacks.History epochs={len(self.epoch)} keys={list(self.history)}>"
@@ -217,6 +244,7 @@ class Model(ModelAPI):
         model's own config, so its layers are `self._layers`: they are attached now and their
         positions in the library's list read when first needed (reading the model back through
         keras_model_to_json costs as much as making it; a fit needs neither)."""
+        self._read_unread_history()
         if self._handle_ref is not None:
             _release(self._handle_ref)
         self._handle = handle
@@ -697,30 +725,47 @@ class Model(ModelAPI):
                     options["validation_split"] = (nv + 0.5) / (n + nv)
                 check(_lib.keras_model_fit(self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
                                            cbs, k, None))
-        self._native_fit(callbacks, native_fit, probe)
-        return self._record_history(_last_history(self._handle, int(epochs) - int(initial_epoch)),
-                                    initial_epoch, epochs, options["verbose"])
+        self._native_fit(callbacks, native_fit, probe, prints=options["verbose"] != 0)
+        if self._epoch_log_updates or getattr(self, "_compute_loss_graph", False):
+            return self._record_history(_last_history(self._handle, int(epochs) - int(initial_epoch)),
+                                        initial_epoch, epochs, options["verbose"])
+        # Read when first needed (History): the library keeps this History until the handle's
+        # next fit or its replacement, before which _read_unread_history reads it.
+        handle, count, first = self._handle, int(epochs) - int(initial_epoch), int(initial_epoch)
 
-    def _native_fit(self, callbacks, call, probe):
+        def read():
+            history = _per_class_columns(_last_history(handle, count))
+            return history, list(range(first, first + len(next(iter(history.values()), []))))
+        self.history = self._unread_history = History(
+            self, {"params": {"epochs": int(epochs), "verbose": options["verbose"]}}, read)
+        return self.history
+
+    def _read_unread_history(self):
+        """Reads the History of this model's last fit into Python before the library's changes
+        (another fit of the handle, or the handle replaced)."""
+        unread = self.__dict__.pop("_unread_history", None)
+        if unread is not None:
+            unread._materialize()
+
+    def _native_fit(self, callbacks, call, probe, prints=True):
         """Runs `call(callback_array, count)`, a library fit of this model (keras_model_fit, or
-        an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result."""
+        an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result.
+        `prints`: whether the fit may print (not verbose=0 with no callbacks: no flush after)."""
+        self._read_unread_history()
         self._stop_training = False
         self._epoch_log_updates = {}
         # A callback must not add or pop layers of the model it is fitting (Sequential.add
         # would replace the native model under the running fit).
         self._fitting = True
         try:
-            return self._run_with_callbacks(callbacks, call, probe)
+            return self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
         """`self.history` (and the History returned by fit) from a library fit's figures, with
         what Python callbacks added to the epoch logs."""
-        # A per-class metric's epochs become arrays; no Python call per epoch otherwise (the
-        # Python work of fit must not grow with the epochs).
-        history = {k: [np.asarray(v, np.float32) for v in values] if values and isinstance(values[0], list)
-                   else values for k, values in self._user_log_names(history).items()}
+        history = _per_class_columns(self._user_log_names(history))
         _merge_log_updates(history, self._epoch_log_updates, initial_epoch)
         self.history = History(self, {"history": history,
                                       "epoch": list(range(initial_epoch, initial_epoch + len(
@@ -1011,8 +1056,7 @@ class Model(ModelAPI):
             _native.take_stashed()
             try:
                 if native_interrupt:
-                    with _plugins.native_interrupt_guard():
-                        return call(None, 0)
+                    return _plugins.call_with_native_interrupt(call, None, 0)
                 return call(None, 0)
             finally:
                 if prints:
@@ -1050,8 +1094,7 @@ class Model(ModelAPI):
             array = (ctypes.c_void_p * max(len(every), 1))(*every)
             _native.take_stashed()
             if native_interrupt:
-                with _plugins.native_interrupt_guard():
-                    return call(array, len(every))
+                return _plugins.call_with_native_interrupt(call, array, len(every))
             if not probe:
                 return call(array, len(every))
             with _plugins.interrupt_guard():
@@ -1201,7 +1244,7 @@ class Sequential(Model):
             self._input_name = input_layer.name
             self._input_tensor = layer
             return
-        self._refuse_while_fitting(f"add a layer ('{getattr(layer, 'name', layer)}')")
+        self._refuse_while_fitting("add a layer", layer)
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Received: "
                             f"layer={layer} of type {type(layer)}.")
@@ -1218,8 +1261,10 @@ class Sequential(Model):
         self._layers.append(layer)
         layer._sequential = self   # the model whose Input its `layer.input` comes from
 
-    def _refuse_while_fitting(self, what):
+    def _refuse_while_fitting(self, what, layer=None):
         if getattr(self, "_fitting", False):
+            if layer is not None:
+                what = f"{what} ('{getattr(layer, 'name', layer)}')"
             raise _native.KerasError(f"Sequential '{self.name}': cannot {what} while the model is being fit "
                              "(from a callback?); change the model before or after fit")
 
@@ -1398,6 +1443,13 @@ def _options_json(**options):
         if len(_options_cache) < 256:
             _options_cache[key] = text
     return text
+
+
+def _per_class_columns(history):
+    """A per-class metric's epochs become arrays; no Python call per epoch otherwise (the Python
+    work of fit must not grow with the epochs)."""
+    return {k: [np.asarray(v, np.float32) for v in values] if values and isinstance(values[0], list)
+            else values for k, values in history.items()}
 
 
 def _merge_log_updates(history, updates, initial_epoch):

@@ -1,5 +1,5 @@
 """The library model behind a Python model: a fit of a new model makes it from the Python
-config, fits it and reads its History as numbers, and crosses nothing else (no reading the model
+config and fits it (its History is read as numbers when first read), and crosses nothing else (no reading the model
 back through keras_model_to_json, no weight infos); the layers still find their weights, shapes and calls afterwards, and a layer
 shared by two models stays with the last one built."""
 
@@ -43,11 +43,13 @@ def iris_model():
 def test_fit_of_a_new_model_makes_compiles_and_fits_only(crossings):
     x, y = iris_like()
     model = iris_model()
-    model.fit(x, y, epochs=3, verbose=0, validation_split=0.1)
-    made, compiled, fit, history = [c for c in crossings if c != "keras_model_free"]
+    h = model.fit(x, y, epochs=3, verbose=0, validation_split=0.1)
+    made, compiled, fit = [c for c in crossings if c != "keras_model_free"]
     assert (made, compiled) == ("keras_model_from_json", "keras_model_compile")
     assert fit in ("keras_model_fit", "keras_model_fit_arrays")
-    assert history == "keras_model_history"
+    # The History's figures are read as numbers when first read (History), once.
+    assert len(h.history["loss"]) == 3 and len(h.epoch) == 3
+    assert [c for c in crossings if c != "keras_model_free"][3:] == ["keras_model_history"]
 
 
 def test_the_history_read_as_numbers_is_the_history_json_of_the_same_fit():

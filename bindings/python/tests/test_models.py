@@ -50,6 +50,32 @@ def test_fit_returns_history_and_predict_fills_numpy():
     assert loss > 0 and 0 <= acc <= 1
 
 
+def test_history_read_late_holds_its_own_fit():
+    # fit leaves its figures in the library until the History is read: a History read after the
+    # model's next fit, after the model's handle was replaced, or pickled still holds its own fit.
+    x, y = data()
+    model = small_model()
+    first = model.fit(x, y, epochs=3, batch_size=16, verbose=0, validation_split=0.2)
+    second = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    assert model.history is second
+    assert sorted(first.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert len(first.history["loss"]) == 3 and first.epoch == [0, 1, 2]
+    assert sorted(second.history) == ["accuracy", "loss"] and second.epoch == [0, 1]
+    # The late read gives the figures an immediate read gives (the same fit, the same seed).
+    keras.utils.set_random_seed(4)
+    late = small_model().fit(x, y, epochs=3, batch_size=16, verbose=0)
+    keras.utils.set_random_seed(4)
+    now = small_model().fit(x, y, epochs=3, batch_size=16, verbose=0).history
+    assert late.history == now and all(isinstance(v, float) for v in now["loss"])
+    third = model.fit(x, y, epochs=2, verbose=0)
+    model.add(layers.Activation("linear"))   # a new library model for the same Python model
+    assert len(third.history["loss"]) == 2
+    fourth = model.fit(x, y, epochs=1, verbose=0)
+    assert pickle.loads(pickle.dumps(fourth)).history == fourth.history
+    with pytest.raises(AttributeError):
+        fourth.missing
+
+
 def test_weights_round_trip_and_layer_attributes():
     model = small_model()
     w = model.get_weights()
@@ -352,11 +378,18 @@ def test_ctrl_c_in_the_first_fits_setup_is_not_lost(monkeypatch):
 
 
 @needs("keras_interrupt_arm")
-def test_ctrl_c_between_the_handlers_installation_and_the_fits_start_is_not_lost(monkeypatch):
+@pytest.mark.parametrize("one_call", [True, False], ids=["keras_interrupt_install", "by_sigaction"])
+def test_ctrl_c_between_the_handlers_installation_and_the_fits_start_is_not_lost(monkeypatch, one_call):
     # Between installing keras_interrupt as the SIGINT handler and the library call's start (the
     # arguments' packing; longer when a collection runs there) the handler records a Ctrl-C that
     # the call's start used to forget. Here the SIGINT lands in the packing of the fit's arrays.
-    from swiftkeras import _native
+    # Armed and installed in one call (keras_interrupt_install), or, for a library without it,
+    # by the binding's own sigaction calls.
+    from swiftkeras import _native, _plugins
+    if one_call and _plugins._INSTALL is None:
+        pytest.skip("this libkeras.so lacks keras_interrupt_install")
+    if not one_call:
+        monkeypatch.setattr(_plugins, "_INSTALL", None)
     x, y = data(n=64)
     model = small_model()
     model.fit(x[:16], y[:16], epochs=1, verbose=0)
