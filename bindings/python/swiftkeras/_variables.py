@@ -107,8 +107,11 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return self.numpy().T
 
     def __repr__(self):
-        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
-                f"value={self.numpy()}>")
+        try:
+            value = f", value={self.numpy()}"
+        except Exception:  # noqa: BLE001 — a repr shows what it can (the model may be gone)
+            value = ""
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}{value}>"
 
 
 def _keras_path(holder, library_path):

@@ -303,8 +303,12 @@ class Layer(_variables.LayerBasics):
         `model.layers[0].kernel` exists at once; here the model is built at the first such use."""
         model = self.__dict__.get("_sequential")
         if model is not None and model._handle is None and model._input_batch_shape is not None \
-                and self in model._layers:
-            model.build(tuple(model._input_batch_shape))
+                and self in model._layers and not model.__dict__.get("_building_for_layer"):
+            model._building_for_layer = True   # a Python layer's build asks for attributes
+            try:
+                model.build(tuple(model._input_batch_shape))
+            finally:
+                model._building_for_layer = False
 
     def _weight_array(self, info) -> np.ndarray:
         return self._owner._get_weight(info)
@@ -372,6 +376,8 @@ class Layer(_variables.LayerBasics):
         # Weights by name (layer.kernel, layer.bias) once the library holds them.
         if item.startswith("_"):
             raise AttributeError(item)
+        if self.__dict__.get("_owner") is None:
+            self._build_with_sequential()
         for v in (self.__dict__.get("_owner") or self.__dict__.get("_parent")) and self.weights or []:
             if v.name == item:
                 return v
@@ -598,7 +604,7 @@ class _BuiltinLayer(Layer):
                         value = built[item]
                 if self.class_name == "Normalization" and item in ("mean", "variance"):
                     return self._normalization_statistic(item, value)
-                return self._nested(_keras_attribute(item, value))
+                return self._nested(_keras_attribute(item, _standardized(self, item, value)))
         if item == "cell" and self.class_name in _RNN_CELLS:
             return self._rnn_cell()
         inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
@@ -741,6 +747,30 @@ def _keras_attribute(name, value):
     if name.endswith("constraint"):
         return constraints.get(value)
     return _tuples(value)
+
+
+def _standardized(layer, name, value):
+    """A spatial argument as Keras's constructors keep it: `kernel_size=3` of a Conv2D is
+    (3, 3), a pooling layer's `strides=None` its pool size, `cropping=1` ((1, 1), (1, 1))."""
+    import re
+    cls = layer.class_name
+    rank = re.search(r"(\d)D", cls)
+    n = int(rank.group(1)) if rank else None
+    if name == "strides" and value is None and "Pool" in cls:
+        value = layer._args.get("pool_size", _catalog.layer_signature(cls)[1].get("pool_size"))
+    if n and name in ("kernel_size", "strides", "dilation_rate", "pool_size") and isinstance(value, int):
+        return (value,) * n
+    if n and name in ("cropping", "padding") and cls.startswith(("Cropping", "ZeroPadding")):
+        if n == 1:
+            return (value, value) if isinstance(value, int) else _tuples(value)
+        if isinstance(value, int):
+            return ((value, value),) * n
+        return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+    if cls == "MultiHeadAttention" and name == "value_dim" and value is None:
+        return layer._args.get("key_dim")
+    if cls == "Normalization" and name == "axis" and isinstance(value, int):
+        return (value,)
+    return value
 
 
 def _tuples(value):

@@ -178,6 +178,12 @@ def test_layer_attributes_match_keras(name):
     assert ours.supports_masking == ref.supports_masking, name
     fresh, fresh_ref = _make(sk, name)[0], _make(keras, name)[0]
     assert fresh.built == fresh_ref.built, name   # before any call
+    for key in fresh_ref.get_config():   # the arguments before the build, as Keras keeps them
+        if key in ("name", "dtype", "trainable", "seed", "factor") or not _has(fresh_ref, key) \
+                or key in INTERNAL or key in NOT_YET:   # factor: the library's, once built (above)
+            continue
+        a, b = _value(getattr(fresh_ref, key)), _value(getattr(fresh, key))
+        assert a == b, f"{name}.{key} before the build: keras {a!r}, ours {b!r}"
     for attr in ("kernel", "embeddings"):   # a weight before the build: Keras's message
         if not _has(fresh_ref, attr) and attr in dir(fresh_ref):
             with pytest.raises(AttributeError) as ref_error:
@@ -333,6 +339,9 @@ def test_model_attributes_match_keras():
     assert np.all(ours.get_layer("out").get_weights()[0] == 1)
     with pytest.raises(ValueError, match="expected 2 variables"):
         ours.get_layer("out").load_own_variables({"0": np.ones((3, 2))})
+    seq = {lib: lib.Sequential([lib.Input((4,)), lib.layers.Dense(2, name="d")], name="s") for lib in (sk, keras)}
+    for lib, m in seq.items():   # built when made, as Keras builds it: its weights exist at once
+        assert m.layers[0].kernel.shape == (4, 2) and m.layers[0].built
     seq = {lib: lib.Sequential([lib.Input((4,)), lib.layers.Dense(2, name="d")], name="s") for lib in (sk, keras)}
     for lib, m in seq.items():
         assert not hasattr(m, "output_names") and not hasattr(m, "operations") and m.input_spec is None
