@@ -304,11 +304,7 @@ class Layer(_variables.LayerBasics):
         model = self.__dict__.get("_sequential")
         if model is not None and model._handle is None and model._input_batch_shape is not None \
                 and self in model._layers and not model.__dict__.get("_building_for_layer"):
-            model._building_for_layer = True   # a Python layer's build asks for attributes
-            try:
-                model.build(tuple(model._input_batch_shape))
-            finally:
-                model._building_for_layer = False
+            model.build(tuple(model._input_batch_shape))   # (guarded while it builds: _new_handle)
 
     def _weight_array(self, info) -> np.ndarray:
         return self._owner._get_weight(info)

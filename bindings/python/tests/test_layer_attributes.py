@@ -299,6 +299,8 @@ def test_recurrent_cell_weights_assign_as_keras():
     for path in ("forward_layer.cell.kernel", "backward_layer.cell.bias"):
         assert _dotted(ours.get_layer("b"), path).path == _dotted(ref.get_layer("b"), path).path
     assert ours.get_layer("b").backward_layer.go_backwards is True
+    free = {lib: lib.Sequential([lib.Input((None, 4)), lib.layers.GRU(2)]) for lib in (sk, keras)}   # any length
+    assert free[sk].layers[0].cell.kernel.shape == tuple(free[keras].layers[0].cell.kernel.shape) == (4, 6)
     np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
