@@ -10,11 +10,18 @@ import inspect
 
 import numpy as np
 
-from . import _custom_steps
+from . import _custom_steps, _variables
 from .layers import Input, KerasTensor, Layer
 
+_MODEL_STATE = ("{what}: a model's weights are its layers' here (the library saves and trains "
+                "them by layer); create the weight in a Layer's `build` with `add_weight`, and "
+                "use that layer in the model")
+_STEP_FUNCTIONS = ("Model.{what}: the library compiles and runs its steps itself (no backend "
+                   "function is made in Python); call {use}, or override train_step/test_step/"
+                   "predict_step")
 
-class ModelAPI:
+
+class ModelAPI(_variables.LayerBasics):
     """Mixed into `Model`: Keras 3 methods and properties built from the library's calls."""
 
     # -- single batches --------------------------------------------------------------------
@@ -41,34 +48,133 @@ class ModelAPI:
         """Keras `model.predict_on_batch`: the outputs for this batch."""
         return self.predict(x, batch_size=max(_rows(x), 1), verbose=0)
 
-    # -- weights ---------------------------------------------------------------------------
-    @property
-    def trainable_weights(self):
-        """The trainable weights (numpy), in `model.weights` order. Keras: `trainable_weights`."""
-        if not self.trainable:
-            return []
-        return [self._get_weight(w) for w in self._all_weight_infos() if w.get("trainable", True)]
+    # -- weights (Keras's Variable objects, swiftkeras._variables) -------------------------
+    def _variable_infos(self):
+        return self._all_weight_infos()
+
+    def _variable_model(self):
+        return self
+
+    def save_own_variables(self, store):
+        """Keras `save_own_variables`: a model's own variables (its layers keep theirs): none."""
+
+    def load_own_variables(self, store):
+        if len(store.keys()):
+            raise ValueError(f"Layer '{self.name}' expected 0 variables, but received "
+                             f"{len(store.keys())} variables during loading. Expected: []")
+
+    def get_state_tree(self, value_format="backend_tensor"):
+        """Keras `get_state_tree`: the trainable and non-trainable weights as nested dicts by
+        path, numpy arrays (the optimizer's and the metrics' variables stay in the library:
+        `save_weights` writes them)."""
+        if value_format not in ("backend_tensor", "numpy_array"):
+            raise ValueError(f"Invalid `value_format` argument. Expected one of {{'numpy_array', "
+                             f"'backend_tensor'}}. Received: value_format={value_format}")
+        tree = {"trainable_variables": {}, "non_trainable_variables": {}}
+        for v in self.weights:
+            node = tree["trainable_variables" if v.trainable else "non_trainable_variables"]
+            *parents, leaf = v.path.split("/")
+            for p in parents:
+                node = node.setdefault(p, {})
+            node[leaf] = v.numpy()
+        return {k: t for k, t in tree.items() if t}
+
+    def set_state_tree(self, state_tree):
+        """Keras `set_state_tree`: sets the weights from `get_state_tree()`'s dict."""
+        unknown = set(state_tree) - {"trainable_variables", "non_trainable_variables"}
+        if unknown:
+            raise NotImplementedError(f"{type(self).__name__}.set_state_tree: {sorted(unknown)} "
+                                      f"live in the library (load them with load_weights)")
+        for v in self.weights:
+            node = state_tree.get("trainable_variables" if v.trainable else "non_trainable_variables")
+            for p in v.path.split("/"):
+                node = node.get(p) if isinstance(node, dict) else None
+            if node is not None:
+                v.assign(node)
+
+    # -- Keras's Layer attributes on a model -------------------------------------------------
+    dtype = "float32"
+    autocast = True
+    supports_masking = False
+    activity_regularizer = None
 
     @property
-    def non_trainable_weights(self):
-        """The non-trainable weights (numpy), e.g. BatchNormalization's moving statistics."""
-        infos = self._all_weight_infos()
-        if not self.trainable:
-            return [self._get_weight(w) for w in infos]
-        return [self._get_weight(w) for w in infos if not w.get("trainable", True)]
+    def path(self):
+        return self.name
 
     @property
-    def trainable_variables(self):
-        return self.trainable_weights
+    def steps_per_execution(self):
+        return self._compile_extras.get("steps_per_execution", 1)
 
     @property
-    def non_trainable_variables(self):
-        return self.non_trainable_weights
+    def metrics_variables(self):
+        """Keras 3 lists the loss tracker's and metrics' variables; here they live in the
+        library, which resets them at every fit and evaluate."""
+        return []
 
     @property
-    def variables(self):
-        """Every weight of the model (Keras 3: `model.variables`, the same list as `weights`)."""
-        return self.weights
+    def input_spec(self):
+        """Keras's functional `input_spec`: one InputSpec per input (shape and rank); None for
+        Sequential and subclassed models, as Keras."""
+        from .layers import InputSpec
+        if self._functional is None or getattr(self, "_traced_subclass", False) or \
+                type(self).__name__ == "Sequential":
+            return None
+        specs = [InputSpec(shape=t.shape, ndim=len(t.shape)) for t in self.inputs]
+        return specs
+
+    def call(self, inputs, training=None, mask=None):
+        """Keras `Model.call` of a functional or Sequential model: its outputs for `inputs`."""
+        return self(inputs, training=bool(training))
+
+    def symbolic_call(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__}.symbolic_call: calling a model on "
+                                  f"symbolic tensors (nesting models) is not supported here")
+
+    def compute_output_shape(self, input_shape):
+        """Keras `compute_output_shape`: the output shape(s) for `input_shape`, None for the
+        batch (the library runs the model once on zeros of that shape)."""
+        shapes = [input_shape] if not (input_shape and isinstance(input_shape[0], (tuple, list))) \
+            else list(input_shape)
+        xs = [np.zeros((1,) + tuple(1 if d is None else d for d in s[1:]), np.float32) for s in shapes]
+        out = self(xs[0] if len(xs) == 1 else xs)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        result = [(shapes[0][0],) + tuple(np.shape(o))[1:] for o in outs]
+        return result[0] if len(result) == 1 else result
+
+    def compute_output_spec(self, inputs, training=None, mask=None):
+        shape = inputs.shape if hasattr(inputs, "shape") else inputs
+        shapes = self.compute_output_shape(tuple(shape))
+        if isinstance(shapes, list):
+            return [KerasTensor(s, None) for s in shapes]
+        return KerasTensor(shapes, None)
+
+    def add_weight(self, *args, **kwargs):
+        raise NotImplementedError(_MODEL_STATE.format(what=f"{type(self).__name__}.add_weight"))
+
+    def add_variable(self, *args, **kwargs):
+        raise NotImplementedError(_MODEL_STATE.format(what=f"{type(self).__name__}.add_variable"))
+
+    def add_loss(self, loss):
+        raise NotImplementedError(
+            f"{type(self).__name__}.add_loss: the library adds losses from layers: call "
+            f"`self.add_loss(...)` in the `call` of a Layer written with keras.ops, or override "
+            f"`compute_loss` on the model")
+
+    def make_train_function(self, force=False):
+        raise NotImplementedError(_STEP_FUNCTIONS.format(what="make_train_function", use="fit or train_on_batch"))
+
+    def make_test_function(self, force=False):
+        raise NotImplementedError(_STEP_FUNCTIONS.format(what="make_test_function", use="evaluate or test_on_batch"))
+
+    def make_predict_function(self, force=False):
+        raise NotImplementedError(_STEP_FUNCTIONS.format(what="make_predict_function", use="predict or predict_on_batch"))
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__}.export: there is no TensorFlow here to "
+                                  f"write a SavedModel or ONNX; save the model with "
+                                  f"`model.save('model.keras')` (Keras's format, which Keras "
+                                  f"loads) and export it from Keras")
 
     # -- metrics ---------------------------------------------------------------------------
     @property
@@ -224,8 +330,30 @@ class ModelAPI:
         outputs = self.output
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
+    @property
+    def output_names(self):
+        """Keras's functional `output_names`: the names of the layers giving the outputs (a
+        Sequential or subclassed model has none, as in Keras)."""
+        return [t._keras_history[0].name for t in self._functional_only("output_names")[1]]
+
+    @property
+    def operations(self):
+        """Keras's functional `operations`: its layers, InputLayers included, in graph order."""
+        self._functional_only("operations")
+        return list(self._layers)
+
+    def _functional_only(self, what):
+        if self._functional is None or type(self).__name__ == "Sequential" or \
+                getattr(self, "_traced_subclass", False):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{what}'")
+        inputs, outputs = self._functional
+        return (list(inputs) if isinstance(inputs, (list, tuple)) else [inputs],
+                list(outputs) if isinstance(outputs, (list, tuple)) else [outputs])
+
     def _symbolic(self, what):
-        if self._functional is not None:
+        # A subclassed model's traced graph is the library's, not symbolic tensors of the user's:
+        # Keras 3 has none for a subclassed model called on arrays.
+        if self._functional is not None and not getattr(self, "_traced_subclass", False):
             return self._functional
         raise AttributeError(f"The layer {self.name} has never been called and thus has no "
                              f"defined {what}.")

@@ -18,6 +18,7 @@ import numpy as np
 from . import _lib, _native, _packed_inputs
 from ._objects import custom_objects_in_scope, serialize
 from ._plugins import _check_interrupt, _fail
+from ._variables import Variable
 
 # The state pointer of each library instance is a key into _instances.
 
@@ -132,16 +133,22 @@ def add_weight(layer, shape, initializer, trainable, name):
     if rc != 0:
         raise _native._EXCEPTIONS.get(rc, _native.KerasError)(_native.last_error())
     instance.weight_shapes.append(dims)
-    return Weight(layer, position, wname, dims)
+    return Weight(layer, position, wname, dims, trainable)
 
 
-class Weight(np.lib.mixins.NDArrayOperatorsMixin):
-    """What add_weight returns. Inside call/backward it is the weight's current value (numpy
-    arithmetic, np.asarray, @ work on it); elsewhere it reads the value from the model."""
+class Weight(Variable):
+    """What add_weight returns: a Keras `Variable`. Inside call/backward it is the weight's
+    current value (numpy arithmetic, np.asarray, @ work on it); elsewhere it reads the value
+    from the model."""
 
-    def __init__(self, layer, position, name, shape):
-        self._layer, self._position, self.name, self.shape = layer, position, name, shape
-        self.dtype = np.dtype(np.float32)
+    def __init__(self, layer, position, name, shape, trainable=True):
+        self._holder, self._position, self.name, self.shape = layer, position, name, tuple(shape)
+        self._trainable = bool(trainable)
+        self._layer = layer
+
+    @property
+    def path(self):
+        return f"{self._layer.path or self._layer.name}/{self.name}"
 
     def numpy(self):
         current = getattr(self._layer, "_current_weights", None)
@@ -149,18 +156,14 @@ class Weight(np.lib.mixins.NDArrayOperatorsMixin):
             return current[self._position]
         return self._layer.get_weights()[self._position]
 
-    @property
-    def value(self):
-        return self.numpy()
-
     def assign(self, value):
         weights = self._layer.get_weights()
-        weights[self._position] = np.asarray(value, np.float32).reshape(self.shape)
+        arr = np.asarray(value, np.float32)
+        if arr.shape != self.shape:
+            return super().assign(arr)   # Keras's message
+        weights[self._position] = arr
         self._layer.set_weights(weights)
-
-    def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
+        return self
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         from .ops._trace import SymbolicTensor, active
@@ -172,7 +175,7 @@ class Weight(np.lib.mixins.NDArrayOperatorsMixin):
             inputs = tuple(trace.weight(i._position) if isinstance(i, Weight) and i._layer is self._layer else i
                            for i in inputs)
             return getattr(ufunc, method)(*inputs, **kwargs)
-        inputs = tuple(i.numpy() if isinstance(i, Weight) else i for i in inputs)
+        inputs = tuple(i.numpy() if isinstance(i, Variable) else i for i in inputs)
         return getattr(ufunc, method)(*inputs, **kwargs)
 
     def __getitem__(self, item):
@@ -182,20 +185,6 @@ class Weight(np.lib.mixins.NDArrayOperatorsMixin):
             from .ops import getitem  # while tracing, `self.kernel[:, 0]` is a graph op
             return getitem(trace.weight(self._position), item)
         return self.numpy()[item]
-
-    def __len__(self):
-        return self.shape[0] if self.shape else 0
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def T(self):
-        return self.numpy().T
-
-    def __repr__(self):
-        return f"<Weight {self.name} shape={self.shape}>"
 
 
 def _call_signature(layer):

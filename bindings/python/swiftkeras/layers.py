@@ -19,7 +19,8 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import _catalog, _cells, _native, _plugins, _python_layers, _text_callables, _vocabulary
+from . import (_catalog, _cells, _native, _plugins, _python_layers, _text_callables, _variables,
+               _vocabulary)
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -63,7 +64,8 @@ class KerasTensor(TensorOperators):
 
     @property
     def name(self):
-        return self._keras_history[0].name
+        layer = self._keras_history[0]
+        return layer.name if layer is not None else "keras_tensor"
 
     def _config(self):
         layer, node, tensor = self._keras_history
@@ -80,7 +82,7 @@ class KerasTensor(TensorOperators):
     __hash__ = object.__hash__
 
 
-class Layer:
+class Layer(_variables.LayerBasics):
     """Base of every layer. Keras: `keras.layers.Layer`."""
 
     class_name = "Layer"
@@ -140,6 +142,122 @@ class Layer:
     def dtype(self):
         return self._dtype or "float32"
 
+    # -- Keras's Layer attributes (the dtype family: _variables.LayerBasics) ---------------
+    @property
+    def autocast(self):
+        return bool((self.__dict__.get("_args") or {}).get("autocast", True))
+
+    @property
+    def activity_regularizer(self):
+        from . import regularizers
+        return regularizers.get((self.__dict__.get("_args") or {}).get("activity_regularizer"))
+
+    #: Keras's `supports_masking` (a built-in layer's is Keras's value for its class, below) and
+    #: `input_spec` (None: the library checks its inputs itself, with its messages).
+    supports_masking = False
+    input_spec = None
+
+    @property
+    def metrics(self):
+        """Keras 3 `layer.metrics`: the metric objects a layer tracks; the library's layers
+        track none."""
+        return []
+
+    @property
+    def metrics_variables(self):
+        return []
+
+    @property
+    def path(self):
+        """Keras's `layer.path`: where its weights live ("sequential/dense", "dense"), or for a
+        layer without weights the name scope it was built in; None before (and for a layer
+        Keras builds in its constructor), as in Keras."""
+        for v in self.weights:
+            parts = v.path.split("/")
+            if self.name in parts:
+                return "/".join(parts[:parts.index(self.name) + 1])
+        self._build_with_sequential()
+        owner = self.__dict__.get("_owner")
+        if owner is None or owner._handle is None or not self._has_own_build():
+            return None
+        if type(owner).__name__ == "Sequential" and not getattr(owner, "_single_layer", False):
+            return f"{owner.name}/{self.name}"
+        return self.name
+
+    @property
+    def input(self):
+        """Keras `layer.input`: the input tensor(s) of its first functional call."""
+        return self._node_tensors("input")
+
+    @property
+    def output(self):
+        """Keras `layer.output`: the output tensor(s) of its first functional call."""
+        return self._node_tensors("output")
+
+    def _node_tensors(self, what):
+        owner = self.__dict__.get("_owner") or self.__dict__.get("_sequential")
+        if not self._inbound and owner is not None and hasattr(owner, "_symbolic_chain") and \
+                not getattr(owner, "_single_layer", False):
+            try:   # a Sequential calls its layers on its Input, as Keras builds its graph
+                owner._symbolic_chain(what)
+            except AttributeError:
+                pass
+        if not self._inbound:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                                 f"defined {what}.")
+        if what == "input":
+            inputs = self._inbound[0]
+            return list(inputs) if isinstance(inputs, tuple) else inputs
+        outputs = self.__dict__.get("_outbound") or []
+        return outputs[0] if outputs else KerasTensor(None, self, 0, 0)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """Keras `compute_output_spec`: a symbolic tensor of the output's shape."""
+        shape = inputs.shape if hasattr(inputs, "shape") else inputs
+        return KerasTensor(self.compute_output_shape(tuple(shape)), None)
+
+    def symbolic_call(self, *args, **kwargs):
+        return self.compute_output_spec(*args, **kwargs)
+
+    def get_build_config(self):
+        """Keras `get_build_config`: the input shape the layer was built with; None unbuilt,
+        and None for a layer without a `build` of its own (Keras records the shape there)."""
+        owner = self.__dict__.get("_owner") or self.__dict__.get("_parent")
+        if owner is None or (isinstance(owner, Layer) and owner._variable_model() is None) or \
+                getattr(owner, "_handle", True) is None or not self._has_own_build():
+            return None
+        try:
+            inputs = self.input
+        except AttributeError:
+            return {"input_shape": self.input_shape}
+        if isinstance(inputs, (list, tuple)):
+            shapes = [tuple(t.shape) for t in inputs]
+            names = _BUILD_ARGUMENTS.get(getattr(self, "class_name", None))
+            if names:   # Keras records a build of named shapes as such
+                return {"shapes_dict": dict(zip(names, shapes))}
+            return {"input_shape": shapes}
+        return {"input_shape": tuple(inputs.shape)}
+
+    def _has_own_build(self):
+        return type(self).build is not Layer.build
+
+    def build_from_config(self, config):
+        """Keras `build_from_config`: builds the layer for `get_build_config()`'s shape."""
+        if config and config.get("input_shape") is not None:
+            self.build(config["input_shape"])
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
+                     regularizer=None, constraint=None, name=None):
+        """Keras `add_variable`: `add_weight` with Keras's other argument order."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, regularizer=regularizer,
+                               constraint=constraint, name=name)
+
+    def enable_lora(self, rank, a_initializer="he_uniform", b_initializer="zeros"):
+        raise NotImplementedError(f"{type(self).__name__}.enable_lora: the library's layers have "
+                                  f"no LoRA form; freeze layers with `layer.trainable = False` "
+                                  f"to fine-tune part of a model")
+
     # -- config ----------------------------------------------------------------------------
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable}
@@ -172,27 +290,37 @@ class Layer:
 
     # -- weights ---------------------------------------------------------------------------
     def _weights_info(self) -> list[dict]:
+        parent = self.__dict__.get("_parent")
+        if parent is not None:   # a layer inside another (an RNN's cell, a wrapper's layer)
+            return [w for w in parent._weights_info() if self.name in w["name"].split("/")[:-1]]
+        if self._owner is None:
+            self._build_with_sequential()
         if self._owner is None or self._owner._handle is None:
             return []
         return self._owner._layers_info()[self._index]["weights"]
 
+    def _build_with_sequential(self):
+        """Keras builds `Sequential([Input(...), Dense(3)])` when it is made, so that
+        `model.layers[0].kernel` exists at once; here the model is built at the first such use."""
+        model = self.__dict__.get("_sequential")
+        if model is not None and model._handle is None and model._input_batch_shape is not None \
+                and self in model._layers and not model.__dict__.get("_building_for_layer"):
+            model.build(tuple(model._input_batch_shape))   # (guarded while it builds: _new_handle)
+
     def _weight_array(self, info) -> np.ndarray:
         return self._owner._get_weight(info)
 
-    @property
-    def weights(self):
-        return [self._weight_array(w) for w in self._weights_info()]
+    # Keras's Variable objects (swiftkeras._variables): `layer.weights[i].assign(w)` changes
+    # the model's weights; `get_weights()` gives numpy copies.
+    def _variable_infos(self):
+        return self._weights_info()
 
-    @property
-    def trainable_weights(self):
-        return [self._weight_array(w) for w in self._weights_info() if w.get("trainable", True)]
-
-    @property
-    def non_trainable_weights(self):
-        return [self._weight_array(w) for w in self._weights_info() if not w.get("trainable", True)]
+    def _variable_model(self):
+        parent = self.__dict__.get("_parent")
+        return parent._variable_model() if parent is not None else self.__dict__.get("_owner")
 
     def get_weights(self):
-        return self.weights
+        return [self._weight_array(w) for w in self._weights_info()]
 
     def set_weights(self, weights):
         infos = self._weights_info()
@@ -202,6 +330,26 @@ class Layer:
                              f"{len(infos)} weights.")
         for info, w in zip(infos, weights):
             self._owner._set_weight(info, w)
+
+    def save_own_variables(self, store):
+        """Keras `save_own_variables`: the layer's weights (trainable first) as numpy arrays,
+        under the keys "0", "1", ..."""
+        for i, v in enumerate(_own_variables(self)):
+            store[f"{i}"] = v.numpy()
+
+    def load_own_variables(self, store):
+        """Keras `load_own_variables`: sets the weights from `save_own_variables`'s store."""
+        own = _own_variables(self)
+        if len(store.keys()) != len(own):
+            if not own and not self.built:
+                raise ValueError(f"Layer '{self.name}' was never built and thus it doesn't have "
+                                 f"any variables. However the weights file lists "
+                                 f"{len(store.keys())} variables for this layer.")
+            raise ValueError(f"Layer '{self.name}' expected {len(own)} variables, but received "
+                             f"{len(store.keys())} variables during loading. Expected: "
+                             f"{[v.name for v in own]}")
+        for i, v in enumerate(own):
+            v.assign(store[f"{i}"])
 
     def count_params(self):
         return int(sum(math.prod(w["shape"]) for w in self._weights_info()))
@@ -225,9 +373,11 @@ class Layer:
         # Weights by name (layer.kernel, layer.bias) once the library holds them.
         if item.startswith("_"):
             raise AttributeError(item)
-        for w in self.__dict__.get("_owner") and self._weights_info() or []:
-            if w["name"].split("/")[-1].split(":")[0] == item:
-                return self._weight_array(w)
+        if self.__dict__.get("_owner") is None:
+            self._build_with_sequential()
+        for v in (self.__dict__.get("_owner") or self.__dict__.get("_parent")) and self.weights or []:
+            if v.name == item:
+                return v
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{item}'")
 
     # -- calling ---------------------------------------------------------------------------
@@ -250,7 +400,9 @@ class Layer:
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
-            return KerasTensor(None, self, node, 0)
+            out = KerasTensor(None, self, node, 0)
+            self.__dict__.setdefault("_outbound", []).append(out)
+            return out
         return self._call_eagerly(inputs, kwargs.get("training", False))
 
     def _call_eagerly(self, x, training=False):
@@ -345,6 +497,33 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 
+def _own_variables(layer):
+    """Keras's order of a layer's variables in `save_own_variables`: trainable ones first."""
+    return [v for v in layer.weights if v.trainable] + [v for v in layer.weights if not v.trainable]
+
+
+class InputSpec:
+    """Keras `keras.layers.InputSpec`: the rank, dtype and shape a layer's input must have."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
+                 allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype = dtype
+        self.shape = tuple(shape) if shape is not None else None
+        self.ndim = len(self.shape) if self.shape is not None else ndim
+        self.max_ndim, self.min_ndim, self.axes = max_ndim, min_ndim, dict(axes or {})
+        self.allow_last_axis_squeeze, self.name, self.optional = allow_last_axis_squeeze, name, optional
+
+    def __repr__(self):
+        spec = [f"dtype={self.dtype}" if self.dtype else "", f"shape={self.shape}" if self.shape else "",
+                f"ndim={self.ndim}" if self.ndim else "", f"max_ndim={self.max_ndim}" if self.max_ndim else "",
+                f"min_ndim={self.min_ndim}" if self.min_ndim else "", f"axes={self.axes}" if self.axes else ""]
+        return f"InputSpec({', '.join(x for x in spec if x)})"
+
+    def get_config(self):
+        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
+                "min_ndim": self.min_ndim, "axes": self.axes}
+
+
 def _shape_tuple(shape):
     if shape is None:
         return None
@@ -367,7 +546,10 @@ class _BuiltinLayer(Layer):
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
+        # A layer's own argument named as a base one (Embedding's input_dim) stays its own.
+        own = {k: kwargs.pop(k) for k in list(kwargs) if k in _BASE_KWARGS and k in self._positional}
         self._init_base(trainable, name, dtype, kwargs)
+        kwargs.update(own)
         config = dict(zip(self._positional, args))
         for k, v in kwargs.items():
             if k in config:
@@ -387,7 +569,7 @@ class _BuiltinLayer(Layer):
             if image_data_format() != "channels_last":  # keras.backend.set_image_data_format
                 config["data_format"] = image_data_format()
         self._args = config
-        self.built = False
+        self.built = self.class_name in _BUILT_AT_INIT
 
     def get_config(self):
         config = super().get_config()
@@ -398,17 +580,238 @@ class _BuiltinLayer(Layer):
         return config
 
     def __getattr__(self, item):
+        # The constructor arguments, given or the catalogue's defaults, as Keras keeps them:
+        # the library's built config once it holds the layer (kernel_size (3, 3) from 3),
+        # initializers, regularizers, constraints and activations as their objects.
         args = self.__dict__.get("_args")
-        if args is not None and item in args:
-            value = args[item]
-            if item.endswith("activation"):
-                from . import activations
-                return activations.get(value)
-            return value
-        if args is not None and item.endswith("activation"):
-            from . import activations
-            return activations.get(None)
-        return super().__getattr__(item)
+        if args is not None and self.class_name == "Bidirectional" and \
+                item in ("forward_layer", "backward_layer", "return_sequences", "return_state", "stateful"):
+            if item.endswith("_layer"):
+                return self._direction_layer(item)
+            return getattr(self._direction_layer("forward_layer"), item)
+        if args is not None and self.class_name == "Normalization" and item in ("input_mean", "input_variance"):
+            return args.get(item[len("input_"):])   # Keras keeps the given statistics so
+        if args is not None and not item.startswith("_"):
+            defaults = _catalog.layer_signature(self.class_name)[1]
+            if item in args or item in defaults:
+                value = args[item] if item in args else defaults[item]
+                owner = self.__dict__.get("_owner")
+                if owner is not None and owner._handle is not None and self._index is not None:
+                    built = owner._layers_info()[self._index]["config"]
+                    if item in built and not callable(value) and \
+                            not hasattr(value, "_keras_config") and not isinstance(value, dict):
+                        value = built[item]
+                if self.class_name == "Normalization" and item in ("mean", "variance"):
+                    return self._normalization_statistic(item, value)
+                return self._nested(_keras_attribute(item, _standardized(self, item, value)))
+        if item == "cell" and self.class_name in _RNN_CELLS:
+            return self._rnn_cell()
+        inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
+        if inner is not None:
+            return self._inner_layer(*inner)
+        try:
+            return super().__getattr__(item)
+        except AttributeError:
+            if self.class_name in _BUILD_FIRST.get(item, ()):
+                raise AttributeError(f"You must build the layer before accessing `{item}`.") from None
+            raise
+
+    def _inner_layer(self, class_name, name):
+        """A layer Keras makes inside this one (MultiHeadAttention's `query_dense`): its weights
+        are this layer's under its name (its own arguments are not kept here)."""
+        views = self.__dict__.setdefault("_inner", {})
+        if name not in views:
+            cls = _layer_class(class_name)
+            view = cls.__new__(cls)
+            view._init_base(self.trainable, name, None, {})
+            view._args, view._parent = {}, self
+            views[name] = view
+        views[name].built = self.built
+        return views[name]
+
+    def _nested(self, value):
+        """A layer given as an argument (an RNN's cell, a wrapper's layer): its weights are
+        this layer's whose paths name it."""
+        for v in value if isinstance(value, tuple) else (value,):
+            if isinstance(v, Layer) and v.__dict__.get("_owner") is None:
+                v._parent = self
+                v.built = self.built
+        return value
+
+    def _normalization_statistic(self, item, given):
+        """Keras's built `Normalization.mean` / `variance`: the adapted or given statistic,
+        broadcast to the input's rank (shape (1, ..., features))."""
+        shape = self._built_input_shape()
+        adapted = next((v for v in self.weights if v.name == item), None)
+        if shape is None or (adapted is None and given is None):
+            return None   # Keras sets them when it builds the layer
+        axes = self._args.get("axis", -1)
+        axes = [axes] if isinstance(axes, int) else list(axes or [])
+        axes = [a % len(shape) for a in axes]
+        broadcast = [shape[a] if a in axes else 1 for a in range(len(shape))]
+        value = adapted.numpy() if adapted is not None else np.asarray(given, np.float32)
+        return np.broadcast_to(value, [shape[a] for a in axes]).reshape(broadcast).astype(np.float32)
+
+    def _built_input_shape(self):
+        """The input shape the layer was built for, or None."""
+        try:
+            inputs = self.input
+            return None if isinstance(inputs, (list, tuple)) else tuple(inputs.shape)
+        except AttributeError:
+            owner = self.__dict__.get("_owner")
+            if owner is not None and getattr(owner, "_single_layer", False):
+                return tuple(owner._input_batch_shape)
+            return None
+
+    def _direction_layer(self, which):
+        """Keras's `Bidirectional.forward_layer` / `backward_layer`: copies of the wrapped layer
+        named "forward_<name>" and "backward_<name>" (the backward one going backwards, unless
+        one was given), whose weights are this layer's under those names."""
+        views = self.__dict__.setdefault("_inner", {})
+        if which not in views:
+            given = self._args.get("backward_layer") if which == "backward_layer" else None
+            if isinstance(given, Layer):
+                view = given
+            else:
+                source = self._args.get("layer")
+                if isinstance(source, Layer):
+                    cls, config = type(source), source.get_config()
+                else:   # deserialized: its config
+                    cls, config = _layer_class(source["class_name"]), dict(source.get("config", {}))
+                config = {**config, "name": ("forward_" if which == "forward_layer" else "backward_")
+                          + config["name"]}
+                if which == "backward_layer":
+                    config["go_backwards"] = not config.get("go_backwards", False)
+                view = cls.from_config(config)
+            view._parent = self
+            views[which] = view
+        views[which].built = self.built
+        return views[which]
+
+    def _rnn_cell(self):
+        """Keras's `lstm.cell`: the LSTMCell (GRUCell, SimpleRNNCell; ConvLSTMCell, which the
+        library does not offer as a layer of its own, as a bare Layer) holding the weights."""
+        cell = self.__dict__.get("_cell")
+        if cell is None:
+            names = {w["name"].split("/")[-2] for w in self._weights_info()}
+            cell_class = _RNN_CELLS[self.class_name]
+            name = next(iter(names), snake_case(cell_class))
+            cls = _layer_class(cell_class)
+            if cls is None:
+                cell = type(cell_class, (Layer,), {"__module__": __name__})(name=name)
+            else:
+                cell = cls(name=name, **{k: v for k, v in self._args.items() if k in cls._known})
+            cell._parent = self
+            self._cell = cell
+        cell.built = self.built
+        return cell
+
+    def build(self, input_shape=None):
+        """Keras `layer.build(input_shape)`: the library builds the layer (its weights made by
+        its initializers) for this input shape; a layer in a model is built with it."""
+        if self._owner is not None and self._owner._handle is not None:
+            self.built = True
+            return
+        shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
+        if not shape or isinstance(shape[0], (tuple, list)):
+            raise NotImplementedError(f"{self.class_name}.build({input_shape!r}): a layer is built "
+                                      f"here for one input shape; build a layer of several "
+                                      f"inputs by calling it on them (or in a model)")
+        from .models import Sequential
+        owner = Sequential(name=unique_name("layer_call"))
+        owner._adopt(self, batch_shape=(None,) + shape[1:])
+        self.built = True
+
+    def call(self, inputs, training=False, **kwargs):
+        """Keras `layer.call`: the layer's computation on arrays (the library runs it)."""
+        return self._call_eagerly(inputs, training)
+
+    @property
+    def supports_masking(self):
+        return self.class_name in _MASKING
+
+    def _has_own_build(self):
+        return self.class_name not in _BUILT_AT_INIT
+
+
+def _keras_attribute(name, value):
+    """A constructor argument as Keras's layers keep it as an attribute."""
+    from . import activations, constraints, initializers, regularizers
+    if name.endswith("activation"):
+        return activations.get(value)
+    if name.endswith("initializer"):
+        return initializers.get(value)
+    if name.endswith("regularizer"):
+        return regularizers.get(value)
+    if name.endswith("constraint"):
+        return constraints.get(value)
+    return _tuples(value)
+
+
+def _standardized(layer, name, value):
+    """A spatial argument as Keras's constructors keep it: `kernel_size=3` of a Conv2D is
+    (3, 3), a pooling layer's `strides=None` its pool size, `cropping=1` ((1, 1), (1, 1))."""
+    import re
+    cls = layer.class_name
+    rank = re.search(r"(\d)D", cls)
+    n = int(rank.group(1)) if rank else None
+    if name == "strides" and value is None and "Pool" in cls:
+        value = layer._args.get("pool_size", _catalog.layer_signature(cls)[1].get("pool_size"))
+    if n and name in ("kernel_size", "strides", "dilation_rate", "pool_size") and isinstance(value, int):
+        return (value,) * n
+    if n and name in ("cropping", "padding") and cls.startswith(("Cropping", "ZeroPadding")):
+        if n == 1:
+            return (value, value) if isinstance(value, int) else _tuples(value)
+        if isinstance(value, int):
+            return ((value, value),) * n
+        return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+    if cls == "MultiHeadAttention" and name == "value_dim" and value is None:
+        return layer._args.get("key_dim")
+    if cls == "Normalization" and name == "axis" and isinstance(value, int):
+        return (value,)
+    return value
+
+
+def _tuples(value):
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+# The built-in layer classes whose `supports_masking` is True in Keras 3 (they pass a mask on),
+# and the cell class of each recurrent layer (`layer.cell`).
+_MASKING = frozenset({
+    "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "AlphaDropout", "Attention",
+    "Average", "BatchNormalization", "Bidirectional", "Concatenate", "ConvLSTM1D", "ConvLSTM2D",
+    "ConvLSTM3D", "Dense", "Dot", "Dropout", "ELU", "GRU", "GaussianDropout", "GaussianNoise",
+    "GlobalAveragePooling1D", "GlobalAvgPool1D", "GroupNormalization", "Identity", "LSTM",
+    "LayerNormalization", "LeakyReLU", "Masking", "Maximum", "Minimum", "MultiHeadAttention",
+    "Multiply", "Normalization",
+    "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
+    "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization"})
+_RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
+              "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
+# Keras's weight properties that say "You must build the layer before accessing" (the other
+# classes' weights are plain attributes, missing until built).
+_CONV = ("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D")
+_BUILD_FIRST = {"kernel": frozenset(("Dense", "EinsumDense") + _CONV), "embeddings": frozenset({"Embedding"})}
+# The arguments of the `build` of layers that Keras builds from several named shapes.
+_BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_shape")}
+# Layers Keras makes inside a layer, by attribute: (their class, their name in the paths).
+_INNER_LAYERS = {"MultiHeadAttention": {
+    "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
+    "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")}}
+# The built-in layer classes that Keras 3 builds in their constructor (no state to make): they
+# are `built` from the start, have no `path` and their `get_build_config()` is None.
+_BUILT_AT_INIT = frozenset({
+    "Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "Dropout", "ELU", "GaussianDropout",
+    "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Identity",
+    "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D",
+    "MaxPooling3D", "ReLU", "Reshape", "Softmax", "SpatialDropout1D", "SpatialDropout2D",
+    "SpatialDropout3D", "UnitNormalization"})
 
 
 _classes: dict[str, type] = {}

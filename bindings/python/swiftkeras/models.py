@@ -290,8 +290,14 @@ class Model(ModelAPI):
     def _new_handle(self, config):
         _plugins.register_scope_objects()
         out = ctypes.c_void_p()
-        with _python_layers.claiming(self._layers):
-            check(_lib.keras_model_from_json(dumps(config), byref(out)))
+        # While the library builds it, a Python layer's build reading its attributes must not
+        # build the model again (Layer._build_with_sequential).
+        self._building_for_layer = True
+        try:
+            with _python_layers.claiming(self._layers):
+                check(_lib.keras_model_from_json(dumps(config), byref(out)))
+        finally:
+            self._building_for_layer = False
         self._set_handle(out.value, own_config=True)
         self._send_compile()
 
@@ -499,12 +505,8 @@ class Model(ModelAPI):
         self._ensure_handle()
         return [w for info in self._layers_info() for w in info["weights"]]
 
-    @property
-    def weights(self):
-        return [self._get_weight(w) for w in self._all_weight_infos()]
-
     def get_weights(self):
-        return self.weights
+        return [self._get_weight(w) for w in self._all_weight_infos()]
 
     def set_weights(self, weights):
         infos = self._all_weight_infos()
@@ -1155,8 +1157,10 @@ class Model(ModelAPI):
         if self._handle is None and self._subclassed():
             self._ensure_handle(None if input_shape is None else list(input_shape))
         self._ensure_handle(None if input_shape is None else
-                            np.empty((1,) + tuple(input_shape)[1:], np.float32))
+                            np.empty((1,) + tuple(1 if d is None else d for d in tuple(input_shape)[1:]),
+                                     np.float32))
         self._layers_cache = None
+        self._layers_info()   # its layers are built with it (Keras: `layer.built`, `layer.kernel`)
 
     @property
     def built(self):
@@ -1262,6 +1266,7 @@ class Sequential(Model):
         if not self._layers and layer._batch_input_shape is not None:
             self._input_batch_shape = layer._batch_input_shape
         self._layers.append(layer)
+        layer._sequential = self   # the model whose Input its `layer.input` comes from
 
     def _refuse_while_fitting(self, what, layer=None):
         if getattr(self, "_fitting", False):

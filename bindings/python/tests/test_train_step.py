@@ -235,7 +235,7 @@ def test_gradients_from_a_backend_fail_where_they_are_applied():
 
     def jax_grad_step(self, data):
         x, y = data
-        weights = self.trainable_variables
+        weights = [w.value for w in self.trainable_variables]   # Keras's jax form: the values
 
         def loss(ws):
             return ((x @ ws[0] + ws[1] - y) ** 2).mean()

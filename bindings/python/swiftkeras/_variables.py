@@ -1,0 +1,223 @@
+"""Keras 3's `Variable` for a weight the library holds: what `layer.weights`, `model.weights`,
+`layer.kernel` (and every weight attribute) return. Its value lives in the library; `numpy()`
+reads it, `assign()` writes it, so that assigning through `dense.kernel.assign(w)` changes the
+model's predictions as in Keras. Numpy arithmetic and `np.asarray` work on it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Variable(np.lib.mixins.NDArrayOperatorsMixin):
+    """One weight of a layer or a model. Keras: `keras.Variable` (`name`, `path`, `shape`,
+    `dtype`, `trainable`, `value`, `numpy()`, `assign`, `assign_add`, `assign_sub`).
+
+    `holder` is the Layer or Model whose `_variable_infos()` lists the weight at `position`
+    (read again at every access, so that the variable follows a model rebuilt around it) and
+    whose `_variable_model()` is the model holding the values."""
+
+    def __init__(self, holder, position, info):
+        self._holder, self._position = holder, position
+        self.path = _keras_path(holder, info["name"])
+        self.name = self.path.split("/")[-1]
+        self.shape = tuple(int(d) for d in info["shape"])
+        self._trainable = bool(info.get("trainable", True))
+
+    # -- Keras's Variable attributes ---------------------------------------------------------
+    dtype = "float32"
+    aggregation = "none"
+    synchronization = "auto"
+    constraint = None
+    regularizer = None
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def _info(self):
+        infos = self._holder._variable_infos()
+        if self._position >= len(infos):
+            raise ValueError(f"The variable {self.path} no longer exists in its model (the model "
+                             f"was changed since it was read)")
+        return infos[self._position]
+
+    def numpy(self):
+        """The current value, a float32 numpy array (a copy)."""
+        return self._holder._variable_model()._get_weight(self._info())
+
+    @property
+    def value(self):
+        return self.numpy()
+
+    def assign(self, value):
+        """Sets the weight in the library (Keras: `variable.assign(value)`); the shape must be
+        the variable's, as in Keras."""
+        arr = np.asarray(value, np.float32)
+        if arr.shape != self.shape:
+            raise ValueError(f"The shape of the target variable and the shape of the target "
+                             f"value in `variable.assign(value)` must match. variable.shape="
+                             f"{self.shape}, Received: value.shape={arr.shape}. Target "
+                             f"variable: {self!r}")
+        self._holder._variable_model()._set_weight(self._info(), arr)
+        return self
+
+    def assign_add(self, value):
+        return self.assign(self.numpy() + np.asarray(value, np.float32))
+
+    def assign_sub(self, value):
+        return self.assign(self.numpy() - np.asarray(value, np.float32))
+
+    # -- numpy interoperation --------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __jax_array__(self):
+        """Its value for jax, as Keras's jax Variables give theirs (`jnp.asarray(v)`,
+        `jax.grad(f)(model.trainable_variables)`)."""
+        return self.numpy()
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = tuple(i.numpy() if isinstance(i, Variable) else i for i in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __getitem__(self, item):
+        return self.numpy()[item]
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __float__(self):
+        return float(self.numpy())
+
+    def __int__(self):
+        return int(self.numpy())
+
+    def __bool__(self):
+        return bool(self.numpy())
+
+    @property
+    def T(self):
+        return self.numpy().T
+
+    def __repr__(self):
+        try:
+            value = f", value={self.numpy()}"
+        except Exception:  # noqa: BLE001 — a repr shows what it can (the model may be gone)
+            value = ""
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}{value}>"
+
+
+def _keras_path(holder, library_path):
+    """Keras's variable path: the library's, less the private one-layer model that holds a layer
+    called or adapted on its own ("layer_call/dense/kernel" is Keras's "dense/kernel")."""
+    model = holder._variable_model()
+    if model is not None and getattr(model, "_single_layer", False) and \
+            library_path.startswith(model.name + "/"):
+        return library_path[len(model.name) + 1:]
+    return library_path
+
+
+class LayerBasics:
+    """What Keras's Layer and Model share here: the weight lists, as Variables (the class
+    defines `_variable_infos()`, its weights' infos, and `_variable_model()`, the model holding
+    them), the dtype policy, and the backend methods refused, naming what to use."""
+
+    @property
+    def weights(self):
+        return variables(self)
+
+    @property
+    def trainable_weights(self):
+        return variables(self, trainable=True) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        """Non-trainable weights (BatchNormalization's moving statistics); all of them when the
+        holder is frozen (`trainable = False`)."""
+        return self.weights if not self.trainable else variables(self, trainable=False)
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    # What the library computes in: float32 weights and computation (Keras's "float32" policy).
+    @property
+    def dtype_policy(self):
+        return DTypePolicy(self.dtype)
+
+    @property
+    def compute_dtype(self):
+        return self.dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype
+
+    @property
+    def input_dtype(self):
+        return self.dtype
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """Keras `compute_mask`: the mask passed on (Keras's base Layer returns it as given)."""
+        return previous_mask
+
+    def add_metric(self, *args, **kwargs):
+        raise NotImplementedError(ADD_METRIC_MESSAGE)   # Keras 3's own refusal
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        raise NotImplementedError(f"{type(self).__name__}.quantize: the library computes in "
+                                  f"float32 and has no quantized layers; the model runs "
+                                  f"unquantized")
+
+    def stateless_call(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"{type(self).__name__}.stateless_call: the library holds the weights and runs the "
+            f"layer itself (there are no backend tensors to pass in); set the values with "
+            f"`set_weights(...)` or `variable.assign(...)` and call it on arrays")
+
+
+ADD_METRIC_MESSAGE = ("Layer `add_metric()` method is deprecated. Add your metric in "
+                      "`Model.compile(metrics=[...])`, or create metric trackers in init() or "
+                      "build() when subclassing the layer or model, then call "
+                      "`metric.update_state()` whenever necessary.")
+
+
+def variables(holder, trainable=None):
+    """`holder`'s weights as Variables, all or those with this `trainable` flag."""
+    return [Variable(holder, i, info) for i, info in enumerate(holder._variable_infos())
+            if trainable is None or bool(info.get("trainable", True)) == trainable]
+
+
+class DTypePolicy:
+    """Keras's `DTypePolicy`: the library computes and keeps every weight in float32."""
+
+    def __init__(self, name="float32"):
+        self.name = name
+        self.compute_dtype = self.variable_dtype = name
+        self.quantization_mode = None
+
+    def __eq__(self, other):
+        return isinstance(other, DTypePolicy) and other.name == self.name
+
+    __hash__ = object.__hash__
+
+    def get_config(self):
+        return {"name": self.name}
+
+    def __repr__(self):
+        return f'<DTypePolicy "{self.name}">'
