@@ -348,6 +348,26 @@ int keras_model_layer_output(keras_model *model, const char *layer_name,
                              const float *x, int x_ndim, const int64_t *x_shape,
                              float *out, int64_t capacity, int64_t *out_shape, int *out_ndim);
 
+/* Stateful recurrent layers (Keras: stateful=True on RNN, SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D,
+ * Bidirectional over one): the states each call ends with start the next call on a batch of the
+ * same size. The layer named layer_name (a layer of the model itself) is addressed by name, as
+ * in keras_model_layer_output. Errors (all three): INVALID_ARGUMENT (no such layer, a layer that
+ * is not recurrent, NULL layer_name).
+ * keras_model_reset_states zeroes the states (Keras: model.get_layer(name).reset_states()); a
+ * recurrent layer that is not stateful has none and is left as it is, as in Keras.
+ * keras_model_layer_state_count: *count = len(layer.states) in Keras, 0 where Keras has None (not
+ * stateful, or before the batch size is known: a first call, or an input with a fixed batch size);
+ * Bidirectional gives the forward layer's states then the backward layer's.
+ * keras_model_layer_state copies state `index` (0 <= index < count) into out (capacity floats),
+ * its shape into shape (shape_capacity entries, given first so a caller can size out) and its
+ * rank into *ndim. Further errors: INVALID_ARGUMENT (index out of range, NULL shape or ndim),
+ * BUFFER_TOO_SMALL (shape or out). */
+int keras_model_reset_states(keras_model *model, const char *layer_name);
+int keras_model_layer_state_count(keras_model *model, const char *layer_name, int *count);
+int keras_model_layer_state(keras_model *model, const char *layer_name, int index,
+                            float *out, int64_t capacity, int64_t *shape, int shape_capacity,
+                            int *ndim);
+
 /* Adapts the preprocessing layer named layer_name (Normalization: mean and variance;
  * Discretization: bin boundaries from num_bins; IntegerLookup, StringLookup: vocabulary; strings
  * encoded by keras_strings_encode) to the samples x (batch
