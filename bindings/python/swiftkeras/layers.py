@@ -19,8 +19,8 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import (_catalog, _cells, _native, _plugins, _python_layers, _text_callables, _variables,
-               _vocabulary)
+from . import (_catalog, _cells, _native, _plugins, _python_layers, _rnn_states, _text_callables,
+               _variables, _vocabulary)
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -882,6 +882,8 @@ def _layer_class(class_name: str) -> type | None:
                      set_vocabulary=_vocabulary.set_vocabulary)
     if class_name in _cells.STATE_COUNTS:
         attrs.update(_cells.attributes())
+    if class_name in _rnn_states.LAYERS:
+        attrs.update(_rnn_states.attributes(class_name))
     if class_name == "TextVectorization":
         attrs.update(_text_callables.layer_methods())
     cls = type(class_name, (_BuiltinLayer,), attrs)
