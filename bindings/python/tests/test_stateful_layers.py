@@ -145,3 +145,24 @@ def test_layers_not_stateful_or_not_built_as_keras():
         keras.layers.ConvLSTM2D(2, 3).get_initial_state(2)
     with pytest.raises(AttributeError, match="must be built first"):
         sk.layers.ConvLSTM2D(2, 3).get_initial_state(2)
+
+
+@needs(*CORE, *STATES)
+def test_stateful_conv_lstm_carries_and_resets_like_keras():
+    keras = real_keras()
+
+    def build(lib):
+        return lib.Sequential([lib.Input(batch_shape=(2, 3, 7, 2)),
+                               lib.layers.ConvLSTM1D(3, 3, stateful=True, name="rec")])
+    ref = build(keras)
+    ours = build(sk)
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+    rng = np.random.default_rng(5)
+    xs = [rng.uniform(-1, 1, size=(2, 3, 7, 2)).astype("float32") for _ in range(2)]
+    for x in xs:
+        np.testing.assert_allclose(ours.predict(x, batch_size=2, verbose=0), np.asarray(ref(x)), atol=1e-5)
+        assert_states_equal(ours.get_layer("rec").states, ref.get_layer("rec").states)
+    ours.get_layer("rec").reset_states()
+    ref.get_layer("rec").reset_states()
+    assert_states_equal(ours.get_layer("rec").states, ref.get_layer("rec").states)
+    np.testing.assert_allclose(ours.predict(xs[1], batch_size=2, verbose=0), np.asarray(ref(xs[1])), atol=1e-5)
