@@ -293,3 +293,24 @@ def test_python_layer_pickles_and_runs_in_the_native_search():
     # The library's worker threads call the Python layer (ctypes takes the GIL for them).
     search = GridSearchCV(clf, {"model__hidden": [4, 8]}, cv=3, n_jobs=2).fit(xi, yi)
     assert search.best_score_ > 0.6
+
+
+class CountingPyDense(PyDense):
+    """PyDense counting the library's asks of its output shape."""
+    shape_asks = 0
+
+    def compute_output_shape(self, input_shape):
+        type(self).shape_asks += 1
+        return super().compute_output_shape(input_shape)
+
+
+def test_a_numpy_layers_output_shape_is_asked_once_per_input_shape_not_per_step():
+    x = np.random.default_rng(0).normal(size=(64, 5)).astype("float32")
+    y = x @ np.ones((5, 2), "float32")
+    model = keras.Sequential([keras.Input((5,)), CountingPyDense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)   # 16 steps, two batch sizes at most
+    asked = CountingPyDense.shape_asks
+    assert asked <= 4, f"compute_output_shape asked {asked} times for 16 steps"
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert CountingPyDense.shape_asks == asked

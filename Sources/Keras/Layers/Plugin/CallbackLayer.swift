@@ -79,8 +79,17 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
         if let graph, graph.inputShape.dropFirst() == inputShape.dropFirst() { return graph.outputShape }
-        return try functions.outputShape?(inputShape) ?? inputShape
+        guard let outputShape = functions.outputShape else { return inputShape }
+        // A plugin's output shape is a function of its input shape: asked once per input shape,
+        // not at every step (each ask is a crossing into the host, Python's included).
+        if let last = lastOutputShape, last.input == inputShape { return last.output }
+        let shape = try outputShape(inputShape)
+        lastOutputShape = (inputShape, shape)
+        return shape
     }
+
+    /// The last input shape asked of the plugin's output_shape, and its answer.
+    private var lastOutputShape: (input: [Int?], output: [Int?])?
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         let tape = GradientTape.active
