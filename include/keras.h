@@ -1043,6 +1043,16 @@ int keras_register_layer(const char *name, const keras_layer_class *cls);
  * gradients flow through the ops around it (and through dropout's kept entries).
  * Errors: INVALID_ARGUMENT (unknown op, bad node or attribute), SHAPE, STATE (outside build). */
 int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);
+/* A layer called on several inputs (Keras's `layer([a, b])`, saved as one node with a list of
+ * inbound tensors): *count is how many (1 for a layer of one input). Its build, output_shape,
+ * forward and backward functions see them packed into one array, each input flattened to
+ * (batch, size) and concatenated along axis 1 in order (so every dimension of an input but the
+ * batch must be known), and dx is the packed gradient; output_shape NULL means the first input's
+ * shape. keras_layer_builder_input gives that packed array as a node; keras_layer_builder_input_at
+ * input number `index` with its own shape (keras_layer_builder_shape), so that a traced call reads
+ * each input without unpacking. Errors: INVALID_ARGUMENT (index out of range), STATE. */
+int keras_layer_builder_input_count(keras_layer_builder *builder, int *count);
+int keras_layer_builder_input_at(keras_layer_builder *builder, int index, int64_t *node);
 /* The layer's weight number `index` (creation order, as add_weight made them). */
 int keras_layer_builder_weight(keras_layer_builder *builder, int index, int64_t *node);
 /* A constant array (copied); ndim 0 is a scalar. */

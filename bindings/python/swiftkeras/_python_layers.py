@@ -222,8 +222,8 @@ def _layer_table(cls, class_name):
             layer = claims.get(config.get("name"))
             if layer is None or type(layer) is not cls:
                 layer = cls.from_config(config)
-            if packed is not None:
-                layer._packed_inputs = packed
+            if packed is not None:   # packed by Python: an eager call's model, an older file
+                layer._packed_inputs, layer._packed_in_python = packed, True
             with _lock:
                 _next_key[0] += 1
                 key = _next_key[0]
@@ -240,6 +240,7 @@ def _layer_table(cls, class_name):
             instance.weight_shapes = []
             instance.out_shapes = {}
             layer._building = (builder, instance)
+            _packed_inputs.built_with(layer, builder)
             try:
                 layer.build(_packed_inputs.unpack_shape(
                     layer, tuple(None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim))))

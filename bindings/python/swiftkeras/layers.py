@@ -89,6 +89,16 @@ class Layer(_variables.LayerBasics):
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         self._init_base(trainable, name, dtype, kwargs)
+        # Keras's base Layer arguments, in the config Keras writes for a layer without its own
+        # get_config: autocast is kept; an activity regularizer needs the library's layers.
+        if "autocast" in kwargs:
+            self._autocast = bool(kwargs.pop("autocast"))
+        if kwargs.get("activity_regularizer", 0) is None:
+            kwargs.pop("activity_regularizer")
+        if "activity_regularizer" in kwargs:
+            raise NotImplementedError(f"{type(self).__name__}: activity_regularizer is not supported "
+                                      f"for layers written in Python (add the penalty with "
+                                      f"self.add_loss in a call written with ops)")
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                             f"{kwargs}")
@@ -145,7 +155,8 @@ class Layer(_variables.LayerBasics):
     # -- Keras's Layer attributes (the dtype family: _variables.LayerBasics) ---------------
     @property
     def autocast(self):
-        return bool((self.__dict__.get("_args") or {}).get("autocast", True))
+        own = self.__dict__.get("_autocast")
+        return own if own is not None else bool((self.__dict__.get("_args") or {}).get("autocast", True))
 
     @property
     def activity_regularizer(self):
@@ -392,11 +403,14 @@ class Layer(_variables.LayerBasics):
             return self(call)
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
-            # Several inputs travel packed into one array (the plugin ABI's one input).
+            # One node of the library's graph with every input (include/keras.h,
+            # keras_layer_builder_input_count); called on arrays, a private model takes them packed.
             from . import _packed_inputs
             if all(isinstance(t, KerasTensor) for t in flat):
-                return self(_packed_inputs.pack(self, flat))
-            return self._call_eagerly(_packed_inputs.pack_values(self, flat), kwargs.get("training", False))
+                _packed_inputs.check_known(self, flat)
+            else:
+                return self._call_eagerly(_packed_inputs.pack_values(self, flat),
+                                          kwargs.get("training", False))
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
