@@ -503,7 +503,18 @@ class Model(ModelAPI):
     # -- weights ---------------------------------------------------------------------------
     def _all_weight_infos(self):
         self._ensure_handle()
-        return [w for info in self._layers_info() for w in info["weights"]]
+        holder = self.__dict__.get("_own_weights_layer")
+        if holder is None:
+            return [w for info in self._layers_info() for w in info["weights"]]
+        # A subclassed model's own weights (add_weight) first, as Keras lists them, named
+        # under the model as Keras names them.
+        own, rest = [], []
+        for info in self._layers_info():
+            if info["name"] == holder.name:
+                own += [{**w, "name": f"{self.name}/{w['name'].split('/')[-1]}"} for w in info["weights"]]
+            else:
+                rest += info["weights"]
+        return own + rest
 
     def get_weights(self):
         return [self._get_weight(w) for w in self._all_weight_infos()]
@@ -1154,6 +1165,10 @@ class Model(ModelAPI):
         return True
 
     def build(self, input_shape=None):
+        if self._subclassed() and type(self).build is not Model.build:
+            if self.__dict__.get("_in_user_build"):
+                return   # the user's build's super().build(), while the first call traces
+            self._user_build_done = True
         if self._handle is None and self._subclassed():
             self._ensure_handle(None if input_shape is None else list(input_shape))
         self._ensure_handle(None if input_shape is None else

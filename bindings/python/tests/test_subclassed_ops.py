@@ -81,14 +81,40 @@ def test_subclassed_model_mixing_layers_and_ops_matches_keras(tmp_path):
     np.testing.assert_allclose(fresh.predict(X, verbose=0), expected, rtol=1e-4, atol=1e-5)
 
 
-def test_ops_combining_layer_outputs_beyond_merges_are_refused():
-    class Bad(sk.Model):
-        def __init__(self):
-            super().__init__()
-            self.a, self.b = sk.layers.Dense(2), sk.layers.Dense(2)
+def _outer_class(lib):
+    class Outer(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.a, self.b = lib.layers.Dense(2), lib.layers.Dense(3)
+            self.head = lib.layers.Dense(2)
 
         def call(self, x):
-            return sk.ops.matmul(self.a(x), sk.ops.transpose(self.b(x)))
+            a, b = self.a(x), self.b(x)
+            outer = lib.ops.matmul(a[:, :, None], b[:, None, :])   # (batch, 2, 3)
+            mixed = lib.ops.tanh(outer) + lib.ops.mean(a, axis=-1)[:, None, None]
+            return self.head(lib.ops.reshape(mixed, (-1, 6)))
 
-    with pytest.raises(NotImplementedError, match=r"ops.matmul on 2 different layer outputs"):
-        Bad().build((None, 4))
+    return Outer
+
+
+def test_ops_combining_layer_outputs_beyond_merges_train_as_keras():
+    """matmul, tanh and mean over two layers' outputs (no merge layer computes them) become one
+    op layer over both outputs: the model fits to Keras's weights."""
+    ours, ref = _Outer(), _RefOuter()
+    ref(X[:1])
+    ours.build((None, 4))
+    rng = np.random.default_rng(4)
+    weights = [rng.normal(scale=0.5, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
+    ref.set_weights(weights)
+    ours.set_weights(weights)
+    np.testing.assert_allclose(ours.predict(X, verbose=0), ref.predict(X, verbose=0), rtol=1e-5, atol=1e-5)
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.compile(lib.optimizers.SGD(0.05), "mse")
+    ha = ours.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    hb = ref.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-4)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
+
+
+_Outer, _RefOuter = _outer_class(sk), _outer_class(keras)
