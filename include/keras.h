@@ -954,7 +954,7 @@ struct keras_layer_builder {
      * as "glorot_uniform", "zeros", "ones", or a JSON config {"class_name": "RandomNormal", ...};
      * NULL means "glorot_uniform"). trainable != 0: updated by the optimizer. The library owns the
      * weight: it is saved, loaded and optimized like any built-in layer's. Weights are handed to
-     * forward/backward in creation order. */
+     * forward/backward in creation order. ndim 0 makes a scalar weight (shape may be NULL). */
     int (*add_weight)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
                       const char *initializer, int trainable);
 };

@@ -13,9 +13,19 @@ enum WeightsH5Store {
         var visited = Set<ObjectIdentifier>()
         func walk(_ layer: Layer, _ path: String) {
             guard visited.insert(ObjectIdentifier(layer)).inserted else { return }
-            out.append((path + "vars", layer.name, ownVariablesInKerasOrder(layer), layer))
+            var own = ownVariablesInKerasOrder(layer)
             if let m = layer as? Model {
-                container(m.kerasLayers.filter { !(m is Sequential && $0 is InputLayer) }, path + "layers/")
+                // A Python subclassed model's own weights (`self.add_weight` on a keras.Model)
+                // live in a hidden layer of its graph; Keras keeps them in the model's own group.
+                for holder in m.kerasLayers where isModelVariables(holder) {
+                    own += ownVariablesInKerasOrder(holder)
+                    visited.insert(ObjectIdentifier(holder))
+                }
+            }
+            out.append((path + "vars", layer.name, own, layer))
+            if let m = layer as? Model {
+                container(m.kerasLayers.filter { !(m is Sequential && $0 is InputLayer) && !isModelVariables($0) },
+                          path + "layers/")
             }
             let attributes = layer.trackedSublayers().attributes.sorted { nameKey($0.name) < nameKey($1.name) }
             for a in attributes {
@@ -33,6 +43,12 @@ enum WeightsH5Store {
         }
         walk(model, "")
         return out
+    }
+
+    /// The hidden layer holding a Python subclassed model's own weights (the binding's
+    /// `swiftkeras>ModelVariables`): saved as the model's own variables, not as a layer.
+    static func isModelVariables(_ layer: Layer) -> Bool {
+        layer is CallbackLayer && layer.className == "ModelVariables"
     }
 
     /// Keras's `_name_key`: private attributes sort after public ones.
