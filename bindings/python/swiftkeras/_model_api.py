@@ -154,7 +154,7 @@ class ModelAPI(_variables.LayerBasics):
         """Keras `add_weight` on a subclassed model (in `__init__` or `build`): a weight of the
         model itself, trained, saved and loaded by the library (see _model_vars)."""
         what = f"{type(self).__name__}.add_weight"
-        if not self._subclassed():
+        if not self._is_subclass_model():
             raise NotImplementedError(_MODEL_STATE.format(what=what))
         unsupported = {k: v for k, v in dict(regularizer=regularizer, constraint=constraint,
                                               **kwargs).items()
@@ -431,9 +431,10 @@ class ModelAPI(_variables.LayerBasics):
         if config and config.get("input_shape") is not None:
             self.build(config["input_shape"])
 
-    def _refuse_lambdas(self):
+    def _refuse_lambdas(self, ops_allowed=False):
         """Saving a model that holds a Python lambda (a Lambda layer's function, a loss or
-        metric) is refused, with Keras's reason: a file cannot carry it safely."""
+        metric) is refused, with Keras's reason: a file cannot carry it safely. `ops_allowed`:
+        the ops of a registered subclass's call need no saved form (its class rebuilds them)."""
         from ._lambda_layer import LAMBDA_MESSAGE, Lambda, is_lambda
         from ._text_callables import refuse_saving
         refuse_saving(self)
@@ -441,7 +442,8 @@ class ModelAPI(_variables.LayerBasics):
             if isinstance(layer, Lambda) and is_lambda(layer.function):
                 raise ValueError(LAMBDA_MESSAGE.format(what=f"the function of Lambda layer "
                                                             f"'{layer.name}'"))
-        ops = [layer.name for layer in self._layers if getattr(layer, "_unsaveable", False)]
+        ops = [layer.name for layer in self._layers if getattr(layer, "_unsaveable", False)
+               and not ops_allowed]
         if ops:
             raise ValueError(f"The model '{self.name}' cannot be saved whole: swiftkeras.ops "
                              f"applied to layer outputs in its call ({', '.join(ops)}) have no "

@@ -193,10 +193,10 @@ class ModelWeight(Variable):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         view = self._view()
         if view is not None:
-            from .ops import _UFUNCS
-            fn = _UFUNCS.get(ufunc.__name__)
+            from . import ops
+            fn = ops._UFUNCS.get(ufunc.__name__)
             if method == "__call__" and fn is not None and not kwargs:
-                return fn(*as_tensors(inputs))
+                return getattr(ops, fn.__name__)(*as_tensors(inputs))   # the dispatching op
         return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
 
     def __getitem__(self, item):
@@ -266,3 +266,81 @@ def attach_losses(trace, outputs):
     if isinstance(outputs, (list, tuple)):
         return type(outputs)([out] + flat[1:])
     return out
+
+
+# ---- .keras files of registered subclassed models -------------------------------------------
+
+def registered_subclass(model):
+    """The registered name of a subclassed model's class ('package>Name'), or None."""
+    return type(model).__dict__.get("_registered_name") if model._is_subclass_model() else None
+
+
+def subclass_config(model):
+    """Keras's config of a subclassed model without a get_config of its own: its name and
+    trainable flag, with the keyword arguments its constructor was given (Keras's automatic
+    config)."""
+    config = {"name": model.name, "trainable": model.trainable}
+    config.update(model.__dict__.get("_init_kwargs") or {})
+    return config
+
+
+def save_subclass(model, filepath, overwrite):
+    """Writes a registered subclassed model as Keras writes one: config.json names the class
+    (Keras rebuilds it with `from_config` and its build config), and model.weights.h5 is the
+    library's weights file, whose own and layer groups Keras reads back into the rebuilt model
+    (the model's own weights in its `vars` group; its layers under `layers/`)."""
+    import json
+    import os
+    import tempfile
+    import zipfile
+
+    from . import _lib, _native
+    path = os.fsdecode(_native.path_bytes(filepath))
+    _native.check(_lib.keras_model_save(model._ensure_handle(), os.fsencode(path),
+                                        int(bool(overwrite))))
+    cls = type(model)
+    entry = {"module": cls.__module__, "class_name": cls.__name__, "config": model.get_config(),
+             "registered_name": cls.__dict__["_registered_name"],
+             "build_config": model.get_build_config()}
+    compile_config = model.get_compile_config()
+    if compile_config is not None:
+        entry["compile_config"] = compile_config
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=folder)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                data = json.dumps(entry).encode() if item.filename == "config.json" else src.read(item)
+                dst.writestr(item, data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_subclass(filepath, compile):
+    """A registered subclassed model from a `.keras` file whose config names its class (Keras's
+    form, written by Keras or by `save_subclass`), or None when the file holds another model."""
+    import json
+    import zipfile
+
+    from ._objects import custom_objects_in_scope
+    try:
+        with zipfile.ZipFile(filepath) as archive:
+            entry = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None   # the library reads (and reports on) the file
+    if not isinstance(entry, dict) or entry.get("class_name") in (None, "Functional", "Sequential", "Model"):
+        return None
+    found = custom_objects_in_scope()
+    cls = found.get(entry.get("registered_name") or "") or found.get(entry["class_name"])
+    from .models import Model
+    if not (isinstance(cls, type) and issubclass(cls, Model)):
+        return None
+    model = cls.from_config(entry.get("config") or {})
+    model.build_from_config(entry.get("build_config"))
+    if compile and entry.get("compile_config"):
+        model.compile_from_config(entry["compile_config"])
+    model.load_weights(filepath)
+    return model

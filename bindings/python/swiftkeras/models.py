@@ -18,7 +18,8 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 
 import numpy as np
 
-from . import _custom_steps, _datasets, _lib, _native, _plugins, _python_layers, _text_callables, optimizers
+from . import (_custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
+               _text_callables, optimizers)
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import serialize, snake_case, unique_name
@@ -149,7 +150,18 @@ class Model(ModelAPI):
     """A functional model (`Model(inputs, outputs)`), or the base of Sequential.
     Keras: `keras.Model`."""
 
+    def __new__(cls, *args, **kwargs):
+        model = super().__new__(cls)
+        if cls not in (Model, Sequential):   # Keras's automatic config of a subclass
+            model._init_kwargs = {k: v for k, v in kwargs.items() if k not in ("name", "trainable")
+                                  and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
+        return model
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        dtype = kwargs.pop("dtype", None)   # Keras's configs carry the float32 policy
+        if dtype not in (None, "float32") and not (isinstance(dtype, dict) and
+                                                    dtype.get("config", {}).get("name") == "float32"):
+            raise ValueError(f"Model(dtype={dtype!r}): the library computes in float32")
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to Model: {kwargs}")
         self._name = name or unique_name(self._default_name())
@@ -216,6 +228,8 @@ class Model(ModelAPI):
                            "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}}
 
     def get_config(self):
+        if self._is_subclass_model():
+            return _model_vars.subclass_config(self)
         if self._handle is not None:
             return json.loads(self.to_json())["config"]
         return self._model_config()["config"]
@@ -1183,6 +1197,10 @@ class Model(ModelAPI):
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
+        if _model_vars.registered_subclass(self) and str(os.fsdecode(_native.path_bytes(filepath))).endswith(".keras"):
+            # Keras's form for a registered subclass: its class rebuilds it (ops and all).
+            self._refuse_lambdas(ops_allowed=True)
+            return _model_vars.save_subclass(self, filepath, overwrite)
         self._refuse_lambdas()
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))
@@ -1699,6 +1717,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with CustomObjectScope(custom_objects or {}):
         _free_collected()
         _plugins.register_scope_objects()
+        subclassed = _model_vars.load_subclass(os.fsdecode(_native.path_bytes(filepath)), compile)
+        if subclassed is not None:
+            return subclassed
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         return _from_handle(out.value)

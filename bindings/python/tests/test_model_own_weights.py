@@ -1,0 +1,135 @@
+"""A subclassed Model's own weights and losses, as the Keras guides write them: `self.add_weight`
+in `__init__` and in `build` (trainable, non-trainable, a scalar), `self.add_loss` in `call`
+(an activity penalty on a layer's output, a penalty on the model's own weight). The model lists
+its weights and losses in Keras's order with Keras's names, trains to Keras 3's weights from the
+same initial weights and data, and its `.weights.h5` and `.keras` files load here and in Keras."""
+
+import numpy as np
+import pytest
+
+from conftest import CORE, exec_layers, needs, real_keras
+
+keras = real_keras()
+import swiftkeras as sk  # noqa: E402
+
+pytestmark = needs(*CORE, "keras_register_layer", "keras_layer_builder_op", "keras_layer_builder_loss")
+
+SOURCE = """
+@keras.saving.register_keras_serializable(package="own_weights_test")
+class Scaled(keras.Model):
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.dense = keras.layers.Dense(units, activation="tanh", name="dense")
+        self.scale = self.add_weight(shape=(units,), initializer="ones", name="scale")
+        self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
+
+    def build(self, input_shape):
+        self.dense.build(input_shape)   # so that Keras's build_from_config builds it too
+        self.offset = self.add_weight(shape=(self.units,), initializer="zeros", name="offset")
+        super().build(input_shape)
+
+    def call(self, x):
+        h = self.dense(x) * self.scale + self.offset
+        self.add_loss(0.01 * ops.sum(ops.square(h)))            # activity regularization
+        self.add_loss(0.1 * ops.sum(ops.abs(self.scale - 1.0)))  # a penalty on its own weight
+        return h + self.count
+"""
+
+RS = np.random.RandomState(7)
+X = RS.normal(size=(24, 4)).astype("float32")
+Y = RS.normal(size=(24, 3)).astype("float32")
+
+
+def _pair():
+    ours = exec_layers(SOURCE, sk)["Scaled"](name="scaled")
+    ref = exec_layers(SOURCE, keras)["Scaled"](name="scaled")
+    ref(X[:1])
+    ours.build((None, 4))
+    rng = np.random.default_rng(5)
+    weights = [rng.normal(scale=0.5, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
+    ref.set_weights(weights)
+    ours.set_weights(weights)
+    return ours, ref
+
+
+def _listing(variables):
+    return [(v.name, v.path, tuple(v.shape), v.trainable) for v in variables]
+
+
+def test_own_weights_and_losses_list_and_train_as_keras():
+    ours, ref = _pair()
+    assert _listing(ours.weights) == _listing(ref.weights)
+    assert [v.path for v in ours.trainable_weights] == [v.path for v in ref.trainable_weights]
+    assert [v.path for v in ours.non_trainable_weights] == [v.path for v in ref.non_trainable_weights]
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in ref.layers] == ["dense"]
+    assert ours.scale.path == ref.scale.path == "scaled/scale" and ours.count.shape == ()
+    np.testing.assert_allclose(ours.scale.numpy(), np.asarray(ref.scale), rtol=1e-6)
+    np.testing.assert_allclose(ours(X), np.asarray(ref(X)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.losses, [np.asarray(v) for v in ref.losses], rtol=1e-5)
+    assert len(ours.losses) == 2
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.compile(lib.optimizers.SGD(0.05), "mse")
+    ha = ours.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    hb = ref.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours.evaluate(X, Y, verbose=0), ref.evaluate(X, Y, verbose=0), rtol=1e-5)
+    ours.scale.assign(np.full(3, 2.0, np.float32))   # assigning through the model's Variable
+    ref.scale.assign(np.full(3, 2.0, np.float32))
+    np.testing.assert_allclose(ours.predict(X, verbose=0), ref.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_weights_file_round_trips_and_loads_in_keras(tmp_path):
+    ours, ref = _pair()
+    ours.count.assign(np.float32(0.25))
+    expected = ours.predict(X, verbose=0)
+    path = str(tmp_path / "scaled.weights.h5")
+    ours.save_weights(path)
+    import h5py
+    with h5py.File(path) as f:   # the model's own weights where Keras keeps them
+        assert [f["vars"][k].shape for k in sorted(f["vars"])] == [(3,), (3,), ()]
+    again = exec_layers(SOURCE, sk)["Scaled"](name="scaled")
+    again.build((None, 4))
+    again.load_weights(path)
+    np.testing.assert_allclose(again.predict(X, verbose=0), expected, atol=1e-6)
+    ref.load_weights(path)
+    np.testing.assert_allclose(ref.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(ref.count), 0.25)
+
+
+def test_keras_file_of_a_registered_subclass_loads_here_and_in_keras(tmp_path):
+    ours, _ = _pair()
+    ours.compile(sk.optimizers.SGD(0.05), "mse")
+    ours.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    expected = ours.predict(X, verbose=0)
+    path = str(tmp_path / "scaled.keras")
+    ours.save(path)
+    again = sk.models.load_model(path)
+    assert type(again).__name__ == "Scaled" and again.units == 3
+    np.testing.assert_allclose(again.predict(X, verbose=0), expected, atol=1e-6)
+    assert _listing(again.weights) == _listing(ours.weights)
+    theirs = keras.saving.load_model(path)
+    assert type(theirs).__name__ == "Scaled"
+    np.testing.assert_allclose(theirs.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_own_weights_and_losses_refused_clearly_where_they_cannot_be():
+    model = exec_layers(SOURCE, sk)["Scaled"]()
+    model.build((None, 4))
+    with pytest.raises(ValueError, match="already built.*__init__ or build"):
+        model.add_weight(shape=(2,), name="late")
+    with pytest.raises(NotImplementedError, match="add_loss.*call"):
+        model.add_loss(np.float32(1.0))
+
+    class Penalized(sk.Model):
+        def __init__(self):
+            super().__init__()
+            self.w = self.add_weight(shape=(2,), regularizer="l2")
+
+        def call(self, x):
+            return x * self.w
+
+    with pytest.raises(NotImplementedError, match="regularizer.*add_loss"):
+        Penalized()
