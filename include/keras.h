@@ -350,9 +350,12 @@ int keras_model_layer_output(keras_model *model, const char *layer_name,
 
 /* Stateful recurrent layers (Keras: stateful=True on RNN, SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D,
  * Bidirectional over one): the states each call ends with start the next call on a batch of the
- * same size. The layer named layer_name (a layer of the model itself) is addressed by name, as
- * in keras_model_layer_output. Errors (all three): INVALID_ARGUMENT (no such layer, a layer that
- * is not recurrent, NULL layer_name).
+ * same size. layer_name is a layer of the model by name, as in keras_model_layer_output, or a
+ * layer inside one by its path, Keras's layer.path: names joined by '/' from the model's layer
+ * down ("bi/forward_lstm", "bi/backward_lstm": a Bidirectional's directions, each with its own
+ * states), optionally led by the model's name ("sequential/bi/forward_lstm"). Errors (all
+ * three): INVALID_ARGUMENT (no such layer or path, an empty path part, a layer that is not
+ * recurrent, NULL layer_name).
  * keras_model_reset_states zeroes the states (Keras: model.get_layer(name).reset_states()); a
  * recurrent layer that is not stateful has none and is left as it is, as in Keras.
  * keras_model_layer_state_count: *count = len(layer.states) in Keras, 0 where Keras has None (not
