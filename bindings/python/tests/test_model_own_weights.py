@@ -133,3 +133,38 @@ def test_own_weights_and_losses_refused_clearly_where_they_cannot_be():
 
     with pytest.raises(NotImplementedError, match="regularizer.*add_loss"):
         Penalized()
+
+
+CUSTOM_LOSS = """
+class Gated(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(3, name="dense")
+        self.gate = self.add_weight(shape=(3,), initializer="ones", name="gate")
+
+    def call(self, x):
+        self.add_loss(0.01 * ops.sum(ops.square(self.gate)))
+        return self.dense(x) * ops.sigmoid(self.gate)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        loss = super().compute_loss(x, y, y_pred, sample_weight, training)
+        return loss + 0.1 * ops.mean(ops.abs(y_pred))
+"""
+
+
+def test_compute_loss_override_with_own_weights_trains_as_keras():
+    """Keras's custom-loss pattern (compute_loss calling super(), which brings the add_loss
+    values) on a model with its own weight: traced, it trains to Keras's weights."""
+    ours = exec_layers(CUSTOM_LOSS, sk)["Gated"](name="gated")
+    ref = exec_layers(CUSTOM_LOSS, keras)["Gated"](name="gated")
+    ref(X[:1])
+    ours.build((None, 4))
+    weights = [np.random.default_rng(2).normal(size=np.shape(w)).astype("float32") for w in ref.get_weights()]
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.set_weights(weights)
+        m.compile(lib.optimizers.SGD(0.05), "mse")
+    ha = ours.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    hb = ref.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-5)
