@@ -7,7 +7,7 @@ same initial weights and data, and its `.weights.h5` and `.keras` files load her
 import numpy as np
 import pytest
 
-from conftest import CORE, exec_layers, needs, real_keras
+from conftest import CORE, assert_fits_like_keras, exec_layers, needs, real_keras, same_drawn_weights
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -46,11 +46,7 @@ def _pair():
     ref = exec_layers(SOURCE, keras)["Scaled"](name="scaled")
     ref(X[:1])
     ours.build((None, 4))
-    rng = np.random.default_rng(5)
-    weights = [rng.normal(scale=0.5, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
-    ref.set_weights(weights)
-    ours.set_weights(weights)
-    return ours, ref
+    return same_drawn_weights(ours, ref, 5)
 
 
 def _listing(variables):
@@ -68,13 +64,7 @@ def test_own_weights_and_losses_list_and_train_as_keras():
     np.testing.assert_allclose(ours(X), np.asarray(ref(X)), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours.losses, [np.asarray(v) for v in ref.losses], rtol=1e-5)
     assert len(ours.losses) == 2
-    for m, lib in ((ours, sk), (ref, keras)):
-        m.compile(lib.optimizers.SGD(0.05), "mse")
-    ha = ours.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
-    hb = ref.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
-    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
-    for a, b in zip(ours.get_weights(), ref.get_weights()):
-        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-5)
+    assert_fits_like_keras(ours, ref, X, Y, rtol=1e-5)
     np.testing.assert_allclose(ours.evaluate(X, Y, verbose=0), ref.evaluate(X, Y, verbose=0), rtol=1e-5)
     ours.scale.assign(np.full(3, 2.0, np.float32))   # assigning through the model's Variable
     ref.scale.assign(np.full(3, 2.0, np.float32))
@@ -159,12 +149,5 @@ def test_compute_loss_override_with_own_weights_trains_as_keras():
     ref = exec_layers(CUSTOM_LOSS, keras)["Gated"](name="gated")
     ref(X[:1])
     ours.build((None, 4))
-    weights = [np.random.default_rng(2).normal(size=np.shape(w)).astype("float32") for w in ref.get_weights()]
-    for m, lib in ((ours, sk), (ref, keras)):
-        m.set_weights(weights)
-        m.compile(lib.optimizers.SGD(0.05), "mse")
-    ha = ours.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
-    hb = ref.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
-    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
-    for a, b in zip(ours.get_weights(), ref.get_weights()):
-        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-5)
+    same_drawn_weights(ours, ref, 2, scale=1.0)
+    assert_fits_like_keras(ours, ref, X, Y, rtol=1e-5)

@@ -5,7 +5,7 @@ weights, equal to real Keras 3 (jax) given the same weights and data."""
 import numpy as np
 import pytest
 
-from conftest import CORE, needs, real_keras
+from conftest import CORE, assert_fits_like_keras, needs, real_keras, same_drawn_weights
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -39,19 +39,14 @@ def _residual_class(lib):
 _Ours, _Ref = _residual_class(sk), _residual_class(keras)
 
 
-def _pair():
-    ours, ref = _Ours(), _Ref()
+def _pair(ours, ref, seed=3):
     ref(X[:1])
     ours.build((None, 4))
-    rng = np.random.default_rng(3)
-    weights = [rng.normal(scale=0.5, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
-    ref.set_weights(weights)
-    ours.set_weights(weights)
-    return ours, ref
+    return same_drawn_weights(ours, ref, seed)
 
 
 def test_subclassed_model_mixing_layers_and_ops_matches_keras(tmp_path):
-    ours, ref = _pair()
+    ours, ref = _pair(_Ours(), _Ref())
     assert [type(layer).__name__ for layer in ours.layers] == ["Dense", "Dense", "Dense"]
     np.testing.assert_allclose(ours.predict(X, verbose=0), ref.predict(X, verbose=0),
                                rtol=1e-5, atol=1e-5)
@@ -100,21 +95,9 @@ def _outer_class(lib):
 def test_ops_combining_layer_outputs_beyond_merges_train_as_keras():
     """matmul, tanh and mean over two layers' outputs (no merge layer computes them) become one
     op layer over both outputs: the model fits to Keras's weights."""
-    ours, ref = _Outer(), _RefOuter()
-    ref(X[:1])
-    ours.build((None, 4))
-    rng = np.random.default_rng(4)
-    weights = [rng.normal(scale=0.5, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
-    ref.set_weights(weights)
-    ours.set_weights(weights)
+    ours, ref = _pair(_Outer(), _RefOuter(), seed=4)
     np.testing.assert_allclose(ours.predict(X, verbose=0), ref.predict(X, verbose=0), rtol=1e-5, atol=1e-5)
-    for m, lib in ((ours, sk), (ref, keras)):
-        m.compile(lib.optimizers.SGD(0.05), "mse")
-    ha = ours.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
-    hb = ref.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
-    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-4)
-    for a, b in zip(ours.get_weights(), ref.get_weights()):
-        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
+    assert_fits_like_keras(ours, ref, X, Y)
 
 
 _Outer, _RefOuter = _outer_class(sk), _outer_class(keras)

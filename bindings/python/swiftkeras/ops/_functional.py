@@ -70,12 +70,13 @@ def _value_of(t, s):
     return memo[id(t)]
 
 
-def _substitute(args, s):
+def _substitute(args, s, value_of=_value_of):
+    """`args` with each KerasTensor (at the top level or in a list) as `value_of(t, s)`."""
     def one(a):
         if isinstance(a, KerasTensor):
-            return _value_of(a, s)
+            return value_of(a, s)
         if isinstance(a, (list, tuple)):
-            return type(a)(_value_of(t, s) if isinstance(t, KerasTensor) else t for t in a)
+            return type(a)(value_of(t, s) if isinstance(t, KerasTensor) else t for t in a)
         return a
     return [one(a) for a in args]
 
@@ -173,13 +174,7 @@ def dispatching(fn):
             root, value_of = joined_roots(tensors)
 
             def compose(s):
-                def one(a):
-                    if isinstance(a, KerasTensor):
-                        return value_of(a, s)
-                    if isinstance(a, (list, tuple)):
-                        return type(a)(value_of(t, s) if isinstance(t, KerasTensor) else t for t in a)
-                    return a
-                return fn(*[one(a) for a in args], **kwargs)
+                return fn(*_substitute(args, s, value_of), **kwargs)
         else:
             # Ops on one layer output (directly or through other ops on it) are one op-graph layer.
             root = roots[0]
