@@ -60,6 +60,9 @@ def test_own_weights_and_losses_list_and_train_as_keras():
     assert [v.path for v in ours.non_trainable_weights] == [v.path for v in ref.non_trainable_weights]
     assert [layer.name for layer in ours.layers] == [layer.name for layer in ref.layers] == ["dense"]
     assert ours.scale.path == ref.scale.path == "scaled/scale" and ours.count.shape == ()
+    # The ops over the dense output and the own weights join them once (each later op reads the
+    # same join), not in one more Concatenate layer per op.
+    assert [type(layer).__name__ for layer in ours._layers].count("Concatenate") == 1
     np.testing.assert_allclose(ours.scale.numpy(), np.asarray(ref.scale), rtol=1e-6)
     np.testing.assert_allclose(ours(X), np.asarray(ref(X)), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours.losses, [np.asarray(v) for v in ref.losses], rtol=1e-5)

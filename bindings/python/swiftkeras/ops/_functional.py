@@ -110,10 +110,11 @@ def joined_roots(tensors):
     (or of the tensors derived from the same roots) computed from the joined tensor's symbolic
     value `s` in a trace. Several layer outputs then feed one op layer, as one input."""
     from .. import ops
-    roots = []
+    roots = []   # layer outputs; an earlier join counts as the outputs it joined
     for t in tensors:
-        if all(_root(t) is not r for r in roots):
-            roots.append(_root(t))
+        for r in getattr(_root(t), "_joined_from", None) or [_root(t)]:
+            if all(r is not known for known in roots):
+                roots.append(r)
     shapes = []
     for r in roots:
         shape = r.shape
@@ -130,8 +131,12 @@ def joined_roots(tensors):
         layer = OpLayer(lambda s: ops.reshape(s, (-1, width)), name=unique_name("reshape"))
         layer._op_node = True
         return layer(r)
-    joined = _merge_layer("Concatenate", axis=-1)([flat(r, shape) for r, shape in zip(roots, shapes)]) \
-        if len(roots) > 1 else flat(roots[0], shapes[0])
+    if len(roots) > 1:
+        joined = _merge_layer("Concatenate", axis=-1)([flat(r, shape) for r, shape in zip(roots, shapes)])
+        joined._joined_from = roots
+        joined._holds_model_weights = any(getattr(r, "_holds_model_weights", False) for r in roots)
+    else:
+        joined = flat(roots[0], shapes[0])
 
     def pieces(s):
         memo = s.__dict__.setdefault("_op_memo", {})
@@ -147,7 +152,18 @@ def joined_roots(tensors):
         return memo[key]
 
     def value_of(t, s):
-        return _value_of(t, pieces(s)[id(_root(t))])
+        found, root = pieces(s), _root(t)
+        if id(root) in found:
+            return _value_of(t, found[id(root)])
+        # `t` derives from an earlier join of some of these outputs: that join's value, from
+        # their pieces (in the op layer's graph, not one more Concatenate layer in the model).
+        memo = s.__dict__["_op_memo"]
+        key = ("rejoined", id(root))
+        if key not in memo:
+            widths = {id(r): math.prod(shape[1:]) for r, shape in zip(roots, shapes)}
+            memo[key] = ops.concatenate([ops.reshape(found[id(r)], (-1, widths[id(r)]))
+                                         for r in root._joined_from], axis=-1)
+        return _value_of(t, memo[key])
     return joined, value_of
 
 
