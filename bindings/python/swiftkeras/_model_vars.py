@@ -276,9 +276,9 @@ def registered_subclass(model):
 
 
 def subclass_config(model):
-    """Keras's config of a subclassed model without a get_config of its own: its name and
-    trainable flag, with the keyword arguments its constructor was given (Keras's automatic
-    config)."""
+    """The config of a subclassed model without a get_config of its own: its name and
+    trainable flag, with the plain arguments its constructor was given (models._init_arguments),
+    which `from_config` passes back, as Keras's automatic config does."""
     config = {"name": model.name, "trainable": model.trainable}
     config.update(model.__dict__.get("_init_kwargs") or {})
     return config

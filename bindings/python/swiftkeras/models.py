@@ -153,8 +153,7 @@ class Model(ModelAPI):
     def __new__(cls, *args, **kwargs):
         model = super().__new__(cls)
         if cls not in (Model, Sequential):   # Keras's automatic config of a subclass
-            model._init_kwargs = {k: v for k, v in kwargs.items() if k not in ("name", "trainable")
-                                  and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
+            model._init_kwargs = _init_arguments(cls, args, kwargs)
         return model
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
@@ -1611,6 +1610,26 @@ def _probe_output_shape(layer, input_shape):
                     "name": "shape_probe_input"}},
         layer._layer_entry()]}}
     return _built_output_shape(config, [layer], input_shape[0])
+
+
+def _init_arguments(cls, args, kwargs):
+    """The arguments a subclass's constructor was given, by name, where they are plain values:
+    the automatic `get_config` of a subclassed model, from which `from_config` makes it again
+    (as Keras's records them; `name` and `trainable` are the model's own)."""
+    import inspect
+    try:
+        bound = inspect.signature(cls.__init__).bind_partial(None, *args, **kwargs).arguments
+    except (TypeError, ValueError):
+        bound = dict(kwargs)
+    params = inspect.signature(cls.__init__).parameters if callable(cls.__init__) else {}
+    found = {}
+    for key, value in list(bound.items())[1:]:
+        if key in params and params[key].kind == params[key].VAR_KEYWORD:
+            found.update(value)
+        elif key not in params or params[key].kind != params[key].VAR_POSITIONAL:
+            found[key] = value
+    return {k: v for k, v in found.items() if k not in ("name", "trainable")
+            and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
 
 
 def _graph_layers(inputs, outputs):
