@@ -268,6 +268,41 @@ def attach_losses(trace, outputs):
     return out
 
 
+# ---- weights files and .keras files of subclassed models -------------------------------------
+
+def subclass_attributes(model):
+    """The attributes of a traced subclassed model that hold its layers, as Keras tracks them
+    ({attribute: layer name, or a list of names}), with Keras's `layers` (the tracked layers in
+    order): the library writes its weights files with Keras's paths for a subclassed model
+    (`dense/vars`, `layers/dense_1/vars`). None for other models."""
+    if not model.__dict__.get("_traced_subclass"):
+        return None
+    in_graph = {id(layer) for layer in model._layers}
+    found = {}
+    for key, value in vars(model).items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, Layer) and id(value) in in_graph:
+            found[key] = value.name
+        elif isinstance(value, (list, tuple)) and value and \
+                all(isinstance(v, Layer) and id(v) in in_graph for v in value):
+            found[key] = [v.name for v in value]
+    found["layers"] = [layer.name for layer in model._tracked_layers() if id(layer) in in_graph]
+    return found
+
+
+def with_subclass_attributes(model, text):
+    """A model's JSON (the library's functional form) with its subclass attributes, so that a
+    model made from it (a pickled copy) reads its weights files."""
+    attributes = subclass_attributes(model)
+    if not attributes:
+        return text
+    import json
+    config = json.loads(text)
+    config["config"]["subclass_attributes"] = attributes
+    return json.dumps(config)
+
+
 # ---- .keras files of registered subclassed models -------------------------------------------
 
 def registered_subclass(model):
@@ -286,9 +321,9 @@ def subclass_config(model):
 
 def save_subclass(model, filepath, overwrite):
     """Writes a registered subclassed model as Keras writes one: config.json names the class
-    (Keras rebuilds it with `from_config` and its build config), and model.weights.h5 is the
-    library's weights file, whose own and layer groups Keras reads back into the rebuilt model
-    (the model's own weights in its `vars` group; its layers under `layers/`)."""
+    (Keras rebuilds it with `from_config` and its build config), and model.weights.h5 has
+    Keras's subclassed layout (the model's own weights in its `vars` group, its layers under
+    their attributes), which Keras reads back into the rebuilt model."""
     import json
     import os
     import tempfile
@@ -308,15 +343,23 @@ def save_subclass(model, filepath, overwrite):
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(suffix=".keras", dir=folder)
     os.close(fd)
+    weights = tmp[:-len(".keras")] + ".weights.h5"
     try:
+        # The weights in the subclass's layout (the archive the library wrote holds the
+        # functional form's, which its config.json described).
+        model.save_weights(weights)
+        with open(weights, "rb") as f:
+            subclass_weights = f.read()
         with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
             for item in src.infolist():
-                data = json.dumps(entry).encode() if item.filename == "config.json" else src.read(item)
+                data = json.dumps(entry).encode() if item.filename == "config.json" else \
+                    subclass_weights if item.filename == "model.weights.h5" else src.read(item)
                 dst.writestr(item, data)
         os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        for leftover in (tmp, weights):
+            if os.path.exists(leftover):
+                os.remove(leftover)
 
 
 def load_subclass(filepath, compile):

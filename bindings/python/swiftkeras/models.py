@@ -221,10 +221,13 @@ class Model(ModelAPI):
             layer, node, tensor = t._keras_history
             return [layer.name, node, tensor]
 
-        return {"class_name": "Functional",
-                "config": {"name": self.name, "trainable": self.trainable, "layers": entries,
-                           "input_layers": ref(ins[0]) if not isinstance(inputs, (list, tuple)) else [ref(t) for t in ins],
-                           "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}}
+        config = {"name": self.name, "trainable": self.trainable, "layers": entries,
+                  "input_layers": ref(ins[0]) if not isinstance(inputs, (list, tuple)) else [ref(t) for t in ins],
+                  "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}
+        attributes = _model_vars.subclass_attributes(self)
+        if attributes:   # the library's weights files then have Keras's subclassed layout
+            config["subclass_attributes"] = attributes
+        return {"class_name": "Functional", "config": config}
 
     def get_config(self):
         if self._is_subclass_model():
@@ -1234,7 +1237,8 @@ class Model(ModelAPI):
 
     # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
-        state = {"json": self.to_json(), "compile": self._compile_config,
+        state = {"json": _model_vars.with_subclass_attributes(self, self.to_json()),
+                 "compile": self._compile_config,
                  "built": self._handle is not None}
         if self._handle is not None:
             state["weights"] = self.get_weights()

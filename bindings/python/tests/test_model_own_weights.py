@@ -81,8 +81,9 @@ def test_weights_file_round_trips_and_loads_in_keras(tmp_path):
     path = str(tmp_path / "scaled.weights.h5")
     ours.save_weights(path)
     import h5py
-    with h5py.File(path) as f:   # the model's own weights where Keras keeps them
+    with h5py.File(path) as f:   # the model's own weights and its layer where Keras keeps them
         assert [f["vars"][k].shape for k in sorted(f["vars"])] == [(3,), (3,), ()]
+        assert [f["dense/vars"][k].shape for k in sorted(f["dense/vars"])] == [(4, 3), (3,)]
     again = exec_layers(SOURCE, sk)["Scaled"](name="scaled")
     again.build((None, 4))
     again.load_weights(path)
@@ -90,6 +91,13 @@ def test_weights_file_round_trips_and_loads_in_keras(tmp_path):
     ref.load_weights(path)
     np.testing.assert_allclose(ref.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(np.asarray(ref.count), 0.25)
+    # And the other way: Keras's own file of the subclass loads here.
+    ref.count.assign(np.float32(0.5))
+    theirs = str(tmp_path / "keras.weights.h5")
+    ref.save_weights(theirs)
+    again.load_weights(theirs)
+    np.testing.assert_allclose(again.predict(X, verbose=0), ref.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+    assert float(again.count.numpy()) == 0.5
 
 
 def test_keras_file_of_a_registered_subclass_loads_here_and_in_keras(tmp_path):
@@ -110,6 +118,11 @@ def test_keras_file_of_a_registered_subclass_loads_here_and_in_keras(tmp_path):
     theirs = keras.saving.load_model(path)
     assert type(theirs).__name__ == "Scaled"
     np.testing.assert_allclose(theirs.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    keras_path = str(tmp_path / "by_keras.keras")   # Keras's own file of the subclass, here
+    theirs.save(keras_path)
+    back = sk.models.load_model(keras_path)
+    assert type(back).__name__ == "Scaled"
+    np.testing.assert_allclose(back.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_own_weights_and_losses_refused_clearly_where_they_cannot_be():
