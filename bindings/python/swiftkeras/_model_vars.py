@@ -287,7 +287,12 @@ def subclass_attributes(model):
         elif isinstance(value, (list, tuple)) and value and \
                 all(isinstance(v, Layer) and id(v) in in_graph for v in value):
             found[key] = [v.name for v in value]
-    found["layers"] = [layer.name for layer in model._tracked_layers() if id(layer) in in_graph]
+    tracked = []   # Keras's `layers`: the layers of the attributes, in tracking order
+    for value in found.values():
+        for name in value if isinstance(value, list) else [value]:
+            if name not in tracked:
+                tracked.append(name)
+    found["layers"] = tracked
     return found
 
 
