@@ -74,6 +74,10 @@ def test_subclassed_model_mixing_layers_and_ops_matches_keras(tmp_path):
     fresh(X[:1])
     fresh.load_weights(path)   # Keras reads the file this library wrote
     np.testing.assert_allclose(fresh.predict(X, verbose=0), expected, rtol=1e-4, atol=1e-5)
+    theirs = str(tmp_path / "keras.weights.h5")   # and this library reads Keras's (each layer
+    ref.save_weights(theirs)                      # under its attribute: branch/, dense/, head/)
+    again.load_weights(theirs)
+    np.testing.assert_allclose(again.predict(X, verbose=0), ref.predict(X, verbose=0), rtol=1e-4, atol=1e-5)
 
 
 def _outer_class(lib):
