@@ -171,3 +171,14 @@ def test_compute_loss_override_with_own_weights_trains_as_keras():
     ours.build((None, 4))
     same_drawn_weights(ours, ref, 2, scale=1.0)
     assert_fits_like_keras(ours, ref, X, Y, rtol=1e-5)
+
+
+def test_bad_subclass_attributes_in_a_config_are_refused_clearly():
+    i = sk.Input((4,), name="x")
+    model = sk.Model(i, sk.layers.Dense(2, name="d")(i), name="f")
+    config = model._model_config()
+    for attributes, words in [({"head": "nope"}, "attribute 'head' names \"nope\", which is not a layer"),
+                              (["d"], "must be an object")]:
+        config["config"]["subclass_attributes"] = attributes
+        with pytest.raises(Exception, match=words):
+            sk.models.model_from_json(config)
