@@ -1237,6 +1237,14 @@ class Model(ModelAPI):
 
     # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
+        if self._handle is not None and self._is_subclass_model():
+            # A subclassed model is made again from its class (its call's ops and own weights
+            # have no JSON form), as Keras's pickling does through its .keras file.
+            state = {"subclass_config": self.get_config(), "build_config": self.get_build_config(),
+                     "compile": self._compile_config, "weights": self.get_weights(), "built": True}
+            if self._compile_config is not None:
+                state["weights_h5"] = _weights_file_bytes(self)
+            return state
         state = {"json": _model_vars.with_subclass_attributes(self, self.to_json()),
                  "compile": self._compile_config,
                  "built": self._handle is not None}
@@ -1249,6 +1257,18 @@ class Model(ModelAPI):
         return state
 
     def __setstate__(self, state):
+        if "subclass_config" in state:
+            config = dict(state["subclass_config"])
+            self._init_kwargs = {k: v for k, v in config.items() if k not in ("name", "trainable")}
+            self.__init__(**config)
+            self.build_from_config(state["build_config"])
+            self.set_weights(state["weights"])
+            if state["compile"] is not None:
+                self._compile_config = state["compile"]
+                self._send_compile()
+            if state.get("weights_h5"):
+                _load_weights_file_bytes(self, state["weights_h5"])
+            return
         other = model_from_json(state["json"]) if state["built"] else None
         if other is None:
             raise ValueError("an unbuilt swiftkeras model cannot be unpickled")

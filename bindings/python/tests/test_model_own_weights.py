@@ -182,3 +182,35 @@ def test_bad_subclass_attributes_in_a_config_are_refused_clearly():
         config["config"]["subclass_attributes"] = attributes
         with pytest.raises(Exception, match=words):
             sk.models.model_from_json(config)
+
+
+class _Pickled(sk.Model):
+    """At module level, so that pickle finds the class."""
+
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = sk.layers.Dense(units)
+        self.scale = self.add_weight(shape=(units,), initializer="ones", name="scale")
+
+    def call(self, x):
+        self.add_loss(0.01 * sk.ops.sum(sk.ops.square(self.scale)))
+        return self.dense(x) * self.scale
+
+
+def test_pickled_subclassed_model_is_made_again_from_its_class():
+    """Pickling a subclassed model (its call's ops and own weights have no JSON form) makes it
+    again from its class and config, with its weights and optimizer state: the copy predicts
+    and trains on as the original."""
+    import pickle
+    model = _Pickled(units=3, name="pickled")
+    model.build((None, 4))
+    model.compile(sk.optimizers.Adam(0.01), "mse")
+    model.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    copy = pickle.loads(pickle.dumps(model))
+    assert type(copy) is _Pickled and copy.name == "pickled"
+    assert [v.name for v in copy.weights] == [v.name for v in model.weights]
+    np.testing.assert_allclose(copy.predict(X, verbose=0), model.predict(X, verbose=0), atol=1e-6)
+    model.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    copy.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(copy.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
