@@ -164,7 +164,8 @@ class Layer(_variables.LayerBasics):
         return regularizers.get((self.__dict__.get("_args") or {}).get("activity_regularizer"))
 
     #: Keras's `supports_masking` (a built-in layer's is Keras's value for its class, below) and
-    #: `input_spec` (None: the library checks its inputs itself, with its messages).
+    #: `input_spec` (a built-in layer's is Keras's for its class: _BuiltinLayer; the library
+    #: checks the inputs itself, with its messages).
     supports_masking = False
     input_spec = None
 
@@ -521,11 +522,22 @@ class InputSpec:
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
                  allow_last_axis_squeeze=False, name=None, optional=False):
-        self.dtype = dtype
+        self.dtype = _dtype_name(dtype) if dtype is not None else None
         self.shape = tuple(shape) if shape is not None else None
         self.ndim = len(self.shape) if self.shape is not None else ndim
-        self.max_ndim, self.min_ndim, self.axes = max_ndim, min_ndim, dict(axes or {})
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
         self.allow_last_axis_squeeze, self.name, self.optional = allow_last_axis_squeeze, name, optional
+        try:
+            axes = axes or {}
+            self.axes = {int(k): axes[k] for k in axes}
+        except (ValueError, TypeError):
+            raise TypeError(f"Argument `axes` must be a dict with integer keys. Received: "
+                            f"axes={axes}") from None
+        if self.axes and (self.ndim is not None or self.max_ndim is not None):
+            max_dim = (self.ndim if self.ndim else self.max_ndim) - 1
+            if max(self.axes) > max_dim:
+                raise ValueError(f"Axis {max(self.axes)} is greater than the maximum allowed "
+                                 f"value: {max_dim}")
 
     def __repr__(self):
         spec = [f"dtype={self.dtype}" if self.dtype else "", f"shape={self.shape}" if self.shape else "",
@@ -536,6 +548,17 @@ class InputSpec:
     def get_config(self):
         return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
                 "min_ndim": self.min_ndim, "axes": self.axes}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _dtype_name(dtype):
+    try:
+        return str(np.dtype(dtype))
+    except TypeError:
+        return str(dtype)   # Keras's names numpy lacks ("string")
 
 
 def _shape_tuple(shape):
@@ -548,6 +571,19 @@ def _shape_tuple(shape):
 
 class _BuiltinLayer(Layer):
     """A layer the library implements; its arguments come from the catalogue."""
+
+    @property
+    def input_spec(self):
+        """Keras's `input_spec` for the layer's class, before and after its build
+        (_input_specs); a value assigned to it replaces it, as in Keras."""
+        if "_input_spec_override" in self.__dict__:
+            return self._input_spec_override
+        from ._input_specs import input_spec
+        return input_spec(self)
+
+    @input_spec.setter
+    def input_spec(self, value):
+        self._input_spec_override = value
 
     _positional: tuple[str, ...] = ()
     _required: tuple[str, ...] = ()
