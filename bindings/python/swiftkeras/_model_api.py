@@ -411,10 +411,7 @@ class ModelAPI(_variables.LayerBasics):
     # -- subclassed models -----------------------------------------------------------------
     def _subclassed(self):
         """A `keras.Model` subclass that defines `call` and was not given inputs/outputs."""
-        from .models import Model, Sequential
-        return self._functional is None and \
-            any("call" in vars(c) for c in type(self).__mro__
-                if c not in (Model, Sequential, ModelAPI, object))
+        return self._functional is None and _custom_steps.overrides(self, "call")
 
     def _is_subclass_model(self):
         """A subclassed model, before or after its call was traced into a graph of layers."""

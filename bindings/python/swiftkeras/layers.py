@@ -19,8 +19,8 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import (_catalog, _cells, _native, _plugins, _python_layers, _rnn_states, _text_callables,
-               _variables, _vocabulary)
+from . import (_catalog, _cells, _native, _packed_inputs, _plugins, _python_layers, _rnn_states,
+               _text_callables, _variables, _vocabulary)
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -285,7 +285,6 @@ class Layer(_variables.LayerBasics):
     def _library_config(self) -> dict:
         """The config the library's layer is made from (`get_config()` unless a layer keeps
         something in Python, as TextVectorization's callables)."""
-        from . import _packed_inputs
         return _packed_inputs.with_config(self, self.get_config())
 
     # -- weights ---------------------------------------------------------------------------
@@ -393,7 +392,6 @@ class Layer(_variables.LayerBasics):
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
             # Several inputs travel packed into one array (the plugin ABI's one input).
-            from . import _packed_inputs
             if all(isinstance(t, KerasTensor) for t in flat):
                 return self(_packed_inputs.pack(self, flat))
             return self._call_eagerly(_packed_inputs.pack_values(self, flat), kwargs.get("training", False))
