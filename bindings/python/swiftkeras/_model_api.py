@@ -449,9 +449,9 @@ class ModelAPI(_variables.LayerBasics):
 
     def _trace_compute_loss(self):
         """A `compute_loss` override joins the graph (once per LossInputs): see _custom_steps."""
-        from .models import Sequential, _graph_layers
         if getattr(self, "_compute_loss_graph", False) or not _custom_steps.overrides(self, "compute_loss"):
-            return
+            return   # (before the import: every fit of a new model asks)
+        from .models import Sequential, _graph_layers
         if isinstance(self, Sequential):
             raise NotImplementedError(f"{type(self).__name__}.compute_loss: overrides are traced for "
                                       f"keras.Model subclasses (with call, or built from inputs and "

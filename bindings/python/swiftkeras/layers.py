@@ -275,12 +275,12 @@ class Layer(_variables.LayerBasics):
         if not isinstance(self, _BuiltinLayer):
             registered = _python_layers.register_layer_class(type(self))
         config = self._library_config()
-        if self._class_name() == "InputLayer":  # Keras's InputLayer keys, nothing else
+        class_name = self._class_name()
+        if class_name == "InputLayer":  # Keras's InputLayer keys, nothing else
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
                       "sparse": False, "name": self.name}
         return {"module": "keras.layers" if registered is None else type(self).__module__,
-                "class_name": self._class_name(), "config": config,
-                "registered_name": registered}
+                "class_name": class_name, "config": config, "registered_name": registered}
 
     def _library_config(self) -> dict:
         """The config the library's layer is made from (`get_config()` unless a layer keeps
