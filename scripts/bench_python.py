@@ -141,8 +141,8 @@ IRIS_MIN_ROUNDS = 21
 
 
 def bench_fits(rounds, runs=3):
-    """Rounds alternating Swift and Python, each the best of `runs` warm fits, so that both see
-    the same load; the figures are the medians over rounds, of the wall times and of the calling
+    """Rounds alternating Swift and Python, each the best of `runs` warm fits (on each side the
+    round's first fit is untimed), so that both see the same load; the figures are the medians over rounds, of the wall times and of the calling
     thread's CPU times (steadier than wall times on a loaded machine). The iris row runs at least
     IRIS_MIN_ROUNDS rounds."""
     fits = python_fits()
@@ -155,6 +155,10 @@ def bench_fits(rounds, runs=3):
             wall, cpu = swift_best(kind, runs)
             swift.append(wall)
             swift_cpu.append(cpu)
+            # The Python side's runs also follow a fit of their own: its first fit after the
+            # Swift process (whose start and fits evict this process's caches) is untimed, as
+            # the Swift process's first run is never its best (its fresh process's set-up).
+            fits[kind]()
             wall, cpu = python_best(runs, fits[kind])
             python.append(wall)
             python_cpu.append(cpu)
