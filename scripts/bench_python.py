@@ -136,7 +136,7 @@ def python_fits():
 # 6 ms fits here), and its per-round ratio is noise-dominated: each side's best of 3 is ~6 ms of
 # wall time on a 2-core machine shared with other work, so one preemption moves it by 10-50%.
 # With 5 rounds, quiet runs minutes apart gave medians of 0.75 to 1.16 while the CPU-time ratio
-# of the same runs stayed within a few percent (docs/PERFORMANCE.md, "Python rows").
+# of the same runs stayed within a few percent (docs/PERFORMANCE.md, "The Python iris row").
 IRIS_MIN_ROUNDS = 21
 
 
