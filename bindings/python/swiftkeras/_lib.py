@@ -143,8 +143,9 @@ KERAS_MAX_RANK = 8
 
 
 class keras_array(Structure):
-    """An input array: const float *data; int ndim; const int64_t *shape."""
-    _fields_ = [("data", float_p), ("ndim", c_int32), ("shape", int64_p)]
+    """An input array: const float *data; int ndim; const int64_t *shape. (`data` declared as
+    a void pointer: the array's address goes in as an int, without a ctypes cast per array.)"""
+    _fields_ = [("data", c_void_p), ("ndim", c_int32), ("shape", int64_p)]
 
 
 class keras_output(Structure):

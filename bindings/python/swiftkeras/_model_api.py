@@ -456,10 +456,7 @@ class ModelAPI(_variables.LayerBasics):
     # -- subclassed models -----------------------------------------------------------------
     def _subclassed(self):
         """A `keras.Model` subclass that defines `call` and was not given inputs/outputs."""
-        from .models import Model, Sequential
-        return self._functional is None and \
-            any("call" in vars(c) for c in type(self).__mro__
-                if c not in (Model, Sequential, ModelAPI, object))
+        return self._functional is None and _custom_steps.overrides(self, "call")
 
     def _is_subclass_model(self):
         """A subclassed model, before or after its call was traced into a graph of layers."""
@@ -525,9 +522,9 @@ class ModelAPI(_variables.LayerBasics):
 
     def _trace_compute_loss(self):
         """A `compute_loss` override joins the graph (once per LossInputs): see _custom_steps."""
-        from .models import Sequential, _graph_layers
         if getattr(self, "_compute_loss_graph", False) or not _custom_steps.overrides(self, "compute_loss"):
-            return
+            return   # (before the import: every fit of a new model asks)
+        from .models import Sequential, _graph_layers
         if isinstance(self, Sequential):
             raise NotImplementedError(f"{type(self).__name__}.compute_loss: overrides are traced for "
                                       f"keras.Model subclasses (with call, or built from inputs and "

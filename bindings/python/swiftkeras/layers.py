@@ -19,8 +19,8 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import (_catalog, _cells, _native, _plugins, _python_layers, _rnn_states, _text_callables,
-               _variables, _vocabulary)
+from . import (_catalog, _cells, _native, _packed_inputs, _plugins, _python_layers, _rnn_states,
+               _text_callables, _variables, _vocabulary)
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -287,17 +287,16 @@ class Layer(_variables.LayerBasics):
         if not isinstance(self, _BuiltinLayer):
             registered = _python_layers.register_layer_class(type(self))
         config = self._library_config()
-        if self._class_name() == "InputLayer":  # Keras's InputLayer keys, nothing else
+        class_name = self._class_name()
+        if class_name == "InputLayer":  # Keras's InputLayer keys, nothing else
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
                       "sparse": False, "name": self.name}
         return {"module": "keras.layers" if registered is None else type(self).__module__,
-                "class_name": self._class_name(), "config": config,
-                "registered_name": registered}
+                "class_name": class_name, "config": config, "registered_name": registered}
 
     def _library_config(self) -> dict:
         """The config the library's layer is made from (`get_config()` unless a layer keeps
         something in Python, as TextVectorization's callables)."""
-        from . import _packed_inputs
         return _packed_inputs.with_config(self, self.get_config())
 
     # -- weights ---------------------------------------------------------------------------
@@ -406,7 +405,6 @@ class Layer(_variables.LayerBasics):
         if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
             # One node of the library's graph with every input (include/keras.h,
             # keras_layer_builder_input_count); called on arrays, a private model takes them packed.
-            from . import _packed_inputs
             if all(isinstance(t, KerasTensor) for t in flat):
                 _packed_inputs.check_known(self, flat)
             else:
