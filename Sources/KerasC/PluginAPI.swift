@@ -205,7 +205,8 @@ public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRaw
             var state: UnsafeMutableRawPointer?
             try CallbackMessage.check("layer \(className): create") { text.withCString { table.create(table.userData.pointer, $0, &state) } }
             let inst = PluginInstance(table, state)
-            let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className), name: config.name)
+            let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className),
+                                      name: config.name, registeredName: n)
             try config.applyCommon(to: layer)
             return layer
         })

@@ -106,9 +106,19 @@ func shapeJSON(_ s: [Int?]) -> JSON { .array(s.map { $0.map { .int($0) } ?? .nul
 /// every other built layer records the shapes it was built with.
 /// - Parameter inputShapes: the shapes of the layer's first call, when known from a graph (a
 ///   layer with several inputs records them all).
+/// The `"Package>Name"` of a layer's registered class, or nil: a plugin layer's own registration
+/// (two classes of one name may be in use, one registered with a package and one without), else
+/// the registry's entry for its class name.
+private func registeredLayerName(_ l: Layer) -> String? {
+    if let plugin = l as? CallbackLayer, let name = plugin.registeredName {
+        return name.contains(">") ? name : nil
+    }
+    return ObjectRegistry.registeredName(of: l.className, .layer)
+}
+
 func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> JSON {
     let config = pythonFloats(l.getConfig())
-    let registered = ObjectRegistry.registeredName(of: l.className, .layer)
+    let registered = registeredLayerName(l)
     if legacy {
         return ["class_name": .string(registered ?? l.className), "config": config]
     }

@@ -29,6 +29,11 @@ def custom_objects_in_scope() -> dict[str, Any]:
     return merged
 
 
+def scope_stack() -> list[dict[str, Any]]:
+    """The custom_object_scope dicts open on this thread, outermost first."""
+    return list(getattr(_scope, "stack", []))
+
+
 def push_scope(objects: dict[str, Any]) -> None:
     if not hasattr(_scope, "stack"):
         _scope.stack = []

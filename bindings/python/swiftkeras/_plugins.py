@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _lib, _native
 from ._native import stash_exception
-from ._objects import custom_objects_in_scope, serialize
+from ._objects import custom_objects_in_scope, scope_stack, serialize
 
 FAILED = 1
 
@@ -469,8 +469,14 @@ def register_scope_objects():
         return
     from ._python_layers import register_layer_class
     from .layers import Layer
+    scoped = {name for scope in scope_stack() for name in scope}
     for name, obj in objects.items():
         if isinstance(obj, type) and issubclass(obj, Layer):
+            if name not in scoped and getattr(obj, "_registered_name", "").endswith(">" + name):
+                # The plain-name alias of a 'package>Name' class: the library finds a bare name
+                # through its package name, and the alias must not take the name from another
+                # class of the same name in use (its own entry registers it).
+                continue
             register_layer_class(obj, name)
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):
             for kind in ("loss", "metric", "activation"):

@@ -347,3 +347,38 @@ def test_a_numpy_layers_output_shape_is_asked_once_per_input_shape_not_per_step(
     assert asked <= 4, f"compute_output_shape asked {asked} times for 16 steps"
     model.fit(x, y, batch_size=8, epochs=2, verbose=0)
     assert CountingPyDense.shape_asks == asked
+
+
+def test_two_classes_of_one_name_one_registered_with_a_package(tmp_path):
+    """A class registered as 'Twin>Doubler' and another class named Doubler, unregistered: each
+    model computes, saves and loads with its own class (the registered one's plain-name alias
+    must not take the other's name)."""
+
+    @keras.saving.register_keras_serializable(package="Twin")
+    class Doubler(layers.Layer):
+        def call(self, inputs):
+            a, b = inputs
+            return a + b
+
+    registered = Doubler
+    a, b = keras.Input((2,)), keras.Input((2,))
+    first = keras.Model([a, b], registered()([a, b]))
+    ones = np.ones((1, 2), np.float32)
+    np.testing.assert_allclose(first.predict([ones, 2 * ones], verbose=0), 3 * ones)
+
+    class Doubler(layers.Layer):  # noqa: F811 (the point: the same name)
+        def call(self, x):
+            return x * 2
+
+    plain = Doubler
+    x = keras.Input((2,))
+    second = keras.Model(x, plain()(x))
+    np.testing.assert_allclose(second.predict(ones, verbose=0), 2 * ones)
+    path = str(tmp_path / "plain.keras")
+    second.save(path)
+    entry = json.loads(second.to_json())["config"]["layers"][1]
+    assert entry["registered_name"] == "Doubler", entry
+    loaded = keras.saving.load_model(path, custom_objects={"Doubler": plain})
+    np.testing.assert_allclose(loaded.predict(ones, verbose=0), 2 * ones)
+    # The registered class's model still computes with its own class.
+    np.testing.assert_allclose(first.predict([ones, ones], verbose=0), 2 * ones)

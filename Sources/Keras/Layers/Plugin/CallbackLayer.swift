@@ -44,10 +44,17 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// The weight values the steps of one sequence share (set between begin and end of it).
     private var sequenceWeights: [Tensor]?
 
+    /// The name its class was registered under (`"Package>Name"` or a plain name), when it was
+    /// made from a registration: saving writes that one, not another class's of the same name.
+    public let registeredName: String?
+
     /// - Parameters:
     ///   - className: the Keras class name written in configs (without any `Package>` prefix).
-    public init(className: String, functions: CallbackLayerFunctions, name: String? = nil) {
+    ///   - registeredName: the name of the registration it was made from, if any.
+    public init(className: String, functions: CallbackLayerFunctions, name: String? = nil,
+                registeredName: String? = nil) {
         self.pluginClassName = className
+        self.registeredName = registeredName
         self.functions = functions
         super.init(name: name ?? LayerNames.unique(for: Layer.defaultName(of: className)))
     }
