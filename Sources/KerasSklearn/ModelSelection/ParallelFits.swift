@@ -115,23 +115,122 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, timeline: Task
             }
         }
     }
-    // The calling thread is worker 0 and keeps its core; only the other workers are new threads.
-    // (When the caller started every worker and then slept, the scheduler could place two new
-    // workers on one core and leave the caller's idle for milliseconds: with two workers, the
-    // iris bench grid ran at 1.6x one worker in some processes and 1.9x in others.)
-    let group = DispatchGroup()
-    for w in 1..<Swift.max(workers, 1) {
-        group.enter()
-        let t = Thread {
-            work(w)
-            group.leave()
-        }
-        t.stackSize = 16 << 20
-        t.start()
-    }
+    // The calling thread is worker 0 and keeps its core; the other workers are parked helper
+    // threads (``SearchHelpers``). (When the caller started every worker and then slept, the
+    // scheduler could place two new workers on one core and leave the caller's idle for
+    // milliseconds: with two workers, the iris bench grid ran at 1.6x one worker in some
+    // processes and 1.9x in others.)
+    let group = SearchHelpers.shared.start((1..<Swift.max(workers, 1)).map { w in { work(w) } })
     work(0)
     group.wait()
     return results
+}
+
+/// The threads that run a parallel search's workers beside the calling thread: parked between
+/// searches and woken for the next, instead of a new thread per worker and search. A new
+/// thread cost each search its creation and exit on the critical path, and ran its fits with
+/// empty per-thread caches (its ``BufferPool``, the tape and generator slots) that the calling
+/// thread, worker 0, kept warm from search to search: the iris bench grid's second worker spent
+/// ~1% more CPU per fit than the first and the search ~0.6 ms more CPU outside its fits.
+/// A parked helper waits on a condition variable (it never spins) and exits after
+/// ``idleSeconds`` without work, which frees its caches; at most ``maxParked`` stay parked
+/// (nested or concurrent searches may start more, which exit after their job). After a fork,
+/// the child starts with no helpers (the parent's threads do not exist there).
+final class SearchHelpers: @unchecked Sendable {
+    static let shared = SearchHelpers()
+
+    /// A parked helper retires after this many seconds without work.
+    static let idleSeconds = 10
+    /// The most helpers kept parked.
+    static let maxParked = Swift.max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// One helper thread: its job (and the group to leave when the job is done) is set under
+    /// the pool's mutex, which its condition variable waits with.
+    final class Helper {
+        var cond = pthread_cond_t()
+        var job: (body: () -> Void, group: DispatchGroup)?
+        init() {
+            var attr = pthread_condattr_t()
+            pthread_condattr_init(&attr)
+            pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
+            pthread_cond_init(&cond, &attr)
+            pthread_condattr_destroy(&attr)
+        }
+        deinit { pthread_cond_destroy(&cond) }
+    }
+
+    private var mutex = pthread_mutex_t()
+    private var parked: [Helper] = []
+    private var pid = getpid()
+    /// Helper threads started so far (tests: whether a search reused the parked ones).
+    private(set) var threadsStarted = 0
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    /// Runs each of `jobs` on its own helper thread (a parked one, else a new one) and returns
+    /// the group that the caller waits on for all of them.
+    func start(_ jobs: [() -> Void]) -> DispatchGroup {
+        let group = DispatchGroup()
+        var fresh: [Helper] = []
+        pthread_mutex_lock(&mutex)
+        if getpid() != pid {
+            // A forked child: the parked helpers were threads of the parent.
+            parked.removeAll()
+            pid = getpid()
+        }
+        for job in jobs {
+            group.enter()
+            if let helper = parked.popLast() {
+                helper.job = (job, group)
+                pthread_cond_signal(&helper.cond)
+            } else {
+                let helper = Helper()
+                helper.job = (job, group)
+                fresh.append(helper)
+            }
+        }
+        threadsStarted += fresh.count
+        pthread_mutex_unlock(&mutex)
+        for helper in fresh {
+            let t = Thread { [self] in loop(helper) }
+            t.stackSize = 16 << 20
+            t.start()
+        }
+        return group
+    }
+
+    /// A helper thread's life: run the job it was given, park, and run the next, until it has
+    /// waited ``idleSeconds`` for one or finds ``maxParked`` helpers already parked.
+    private func loop(_ helper: Helper) {
+        pthread_mutex_lock(&mutex)
+        while true {
+            while helper.job == nil {
+                var deadline = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &deadline)
+                deadline.tv_sec += Self.idleSeconds
+                let waited = pthread_cond_timedwait(&helper.cond, &mutex, &deadline)
+                // Retire unless a search handed it a job meanwhile (it is then no longer parked).
+                if waited == ETIMEDOUT, helper.job == nil {
+                    parked.removeAll { $0 === helper }
+                    pthread_mutex_unlock(&mutex)
+                    return
+                }
+            }
+            guard let (body, group) = helper.job else { continue }
+            helper.job = nil
+            pthread_mutex_unlock(&mutex)
+            body()
+            pthread_mutex_lock(&mutex)
+            // Parked before the caller is told, so that the caller's next search finds it.
+            let stays = parked.count < Self.maxParked && getpid() == pid
+            if stays { parked.append(helper) }
+            group.leave()
+            if !stays {
+                pthread_mutex_unlock(&mutex)
+                return
+            }
+        }
+    }
 }
 
 /// The cost of each candidate's fit: its `epochs` (the largest of any nested `..._epochs`), at least 1.

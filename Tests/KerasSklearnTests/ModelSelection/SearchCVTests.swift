@@ -26,6 +26,10 @@ final class SearchCVTests: XCTestCase {
         let wa = try XCTUnwrap((a.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars)
         let wb = try XCTUnwrap((b.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars)
         XCTAssertEqual(wa, wb)
+        // Again on the helper thread the first search parked, its caches warm: the same bits.
+        let b2 = try run(2)
+        XCTAssertEqual(b2.cvResults?.meanTestScore, ra.meanTestScore)
+        XCTAssertEqual(try XCTUnwrap((b2.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars), wa)
         // A different seed gives different fits.
         let c = GridSearchCV(smallClassifier(), ["model__hidden": [4, 8], "optimizer": ["adam", "sgd"]], cv: 3, randomState: 8)
         try c.fit(x, y)
@@ -318,6 +322,23 @@ final class SchedulingTests: XCTestCase {
         XCTAssertEqual(taken.sorted(), Array(0..<8))
         // The first asker took task 7; the task it displaced (0) is still left, last.
         XCTAssertEqual(Array(seen.prefix(2)), [Array(0..<8), [1, 2, 3, 4, 5, 6, 0]])
+    }
+
+    /// The workers beside the calling thread are parked helpers, woken for the next tasks: a
+    /// second run with as many workers starts no thread.
+    func testParkedHelpersRunTheNextTasks() {
+        _ = runTasks(6, workers: 3) { $0 }
+        let started = SearchHelpers.shared.threadsStarted
+        let again = runTasks(6, workers: 3) { $0 * 2 }
+        XCTAssertEqual(again, [0, 2, 4, 6, 8, 10])
+        XCTAssertEqual(SearchHelpers.shared.threadsStarted, started)
+    }
+
+    /// Tasks that run tasks of their own on helpers (a search inside a cross-validation, both
+    /// with several workers) take other helpers or start new ones: every result comes back.
+    func testNestedTasksOnHelpersAllComeBack() {
+        let outer = runTasks(4, workers: 2) { i in runTasks(3, workers: 2) { j in 10 * i + j }.map { $0 ?? -1 } }
+        XCTAssertEqual(outer.map { $0 ?? [] }, (0..<4).map { i in (0..<3).map { 10 * i + $0 } })
     }
 
     /// Equal-cost candidates take turns by split, so that each has a fit measured early.
