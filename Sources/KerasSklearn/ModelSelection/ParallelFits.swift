@@ -53,6 +53,9 @@ enum TaskChoice {
     case take(Int)
     /// Run this extra work first (a search's speculative refit).
     case extra(() -> Void)
+    /// Take no more tasks: another worker, busy now, ends them all sooner (a faster core).
+    /// Honoured only while another worker is running something, which then takes them.
+    case leave
 }
 
 /// What another worker is running: a task, or an extra (`task` nil), since `since`
@@ -62,15 +65,15 @@ typealias BusyWorker = (task: Int?, since: Double)
 /// Runs `count` tasks on `workers` threads (the calling thread and `workers - 1` new ones), each
 /// task pulled in `order` (default: index order) by the next free worker; results are stored by index, so they do not depend on the schedule.
 /// `onDone` is called under a lock after each task. With several workers, `onIdle` is asked
-/// (under the same lock) by each worker before it takes a task, with the tasks not yet taken
-/// and what the other workers are running (nil: a worker that is not running anything), and
+/// (under the same lock) by each worker before it takes a task, with its index, the tasks not
+/// yet taken and what the other workers are running (nil: a worker that is not running anything), and
 /// once more when none is left: it may hand out extra work to run first (a search starts its
 /// refit while the other workers finish the fits, ``SpeculativeRefit``) or pick another of the
 /// tasks left (a search balances the last fits, ``TailPlan``); nil takes the next in order.
 /// `timeline`, when given, records each task and extra (under the lock).
 func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, timeline: TaskTimeline? = nil,
                  _ body: @escaping (Int) -> R, onDone: ((Int, R) -> Void)? = nil,
-                 onIdle: ((_ remaining: ArraySlice<Int>, _ others: [BusyWorker?]) -> TaskChoice?)? = nil) -> [R?] {
+                 onIdle: ((_ worker: Int, _ remaining: ArraySlice<Int>, _ others: [BusyWorker?]) -> TaskChoice?)? = nil) -> [R?] {
     var results = [R?](repeating: nil, count: count)
     var sequence = order ?? Array(0..<count)
     let lock = SearchLock()
@@ -84,12 +87,13 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, timeline: Task
                 busy[worker] = nil
                 var choice: TaskChoice?
                 if workers > 1, let onIdle {
-                    choice = onIdle(sequence[next...], busy.indices.map { $0 == worker ? nil : busy[$0] })
+                    choice = onIdle(worker, sequence[next...], busy.indices.map { $0 == worker ? nil : busy[$0] })
                 }
                 if case .extra(let extra)? = choice {
                     busy[worker] = (nil, monotonicSeconds())
                     return (nil, extra)
                 }
+                if case .leave? = choice, busy.contains(where: { $0 != nil }) { return (nil, nil) }
                 guard next < sequence.count else { return (nil, nil) }
                 if case .take(let offset)? = choice, offset > 0, next + offset < sequence.count {
                     sequence.swapAt(next, next + offset)
@@ -259,14 +263,25 @@ func longestFirst(_ costs: [Int], splits: Int) -> [Int] {
 /// the other worker (busy for `otherBusy` more seconds) so that both end as early as possible,
 /// by trying every split (up to ``maxItems`` tasks); the asking worker starts the longest of
 /// its share. Taking the tasks in a fixed order instead left the two workers' last fits ending
-/// 0.7–1.3 ms apart in a 25 ms search (about half a fit), with one core idle meanwhile.
+/// 0.7–1.3 ms apart in a 25 ms search (about half a fit), with one core idle meanwhile. Each
+/// worker's time for a task is the task's expected seconds times the worker's own pace
+/// (`mine`, `other`: in some processes here one vCPU runs every fit 15–50% slower than the
+/// other, and a split by common times then leaves the faster worker idle at the end).
 enum TailPlan {
     /// Beyond this many tasks left the order stands (2^10 splits to try under the search's lock).
     static let maxItems = 10
 
-    /// The index in `items` (seconds each) that the asking worker should start now; nil when
+    /// What the asking worker should do.
+    enum Step: Equatable {
+        /// Start the task at this index in `items`.
+        case start(Int)
+        /// Take none: the other worker ends them all sooner (a faster core soon free).
+        case leave
+    }
+
+    /// What the asking worker should do with `items` (seconds each at pace 1); nil when
     /// `items` is empty or longer than ``maxItems``.
-    static func pick(_ items: [Double], otherBusy: Double) -> Int? {
+    static func pick(_ items: [Double], otherBusy: Double, mine pace: Double = 1, other otherPace: Double = 1) -> Step? {
         guard !items.isEmpty, items.count <= maxItems else { return nil }
         let total = items.reduce(0, +), other = Swift.max(0, otherBusy)
         var best: (end: Double, first: Int)?
@@ -279,11 +294,13 @@ enum TailPlan {
                 mine += items[i]
                 if first < 0 || items[i] > items[first] { first = i }
             }
-            let end = Swift.max(mine, other + total - mine)
+            let end = Swift.max(mine * pace, other + (total - mine) * otherPace)
             if let b = best, end > b.end + 1e-9 || (end > b.end - 1e-9 && items[first] <= items[b.first]) { continue }
             best = (end, first)
         }
-        return best?.first
+        guard let best else { return nil }
+        // At equal paces taking a task never ends later, so a worker leaves only for a faster one.
+        return other + total * otherPace < best.end - 1e-9 ? .leave : .start(best.first)
     }
 }
 

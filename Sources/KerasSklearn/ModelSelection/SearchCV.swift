@@ -190,7 +190,20 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         // the leader's, when it may start) by their measured times (``TailPlan``). Nil (the
         // order and the refit's own rule stand) while a time is unknown, with more fits left
         // than the plan takes, or while the refit is to come but may not start yet.
-        func planned(_ remaining: ArraySlice<Int>, _ others: [BusyWorker?], refitNow: Int?, refitToCome: Bool) -> TaskChoice? {
+        let timeline = TaskTimeline()
+        // Each worker's pace: its fits' seconds over their candidates' expected seconds (1 until
+        // it has run one), so that the plan gives a slower core less of the tail.
+        func paces() -> [Double] {
+            var took = Array(repeating: 0.0, count: workers), meant = took
+            for e in timeline.entries where took.indices.contains(e.worker) {
+                guard let t = e.task, let m = expected(t / k) else { continue }
+                took[e.worker] += e.end - e.start
+                meant[e.worker] += m
+            }
+            return zip(took, meant).map { $1 > 0 && $0 > 0 ? $0 / $1 : 1 }
+        }
+        func planned(_ worker: Int, _ remaining: ArraySlice<Int>, _ others: [BusyWorker?], refitNow: Int?,
+                     refitToCome: Bool) -> TaskChoice? {
             guard workers == 2, remaining.count + (refitToCome ? 1 : 0) <= TailPlan.maxItems,
                   !refitToCome || refitNow != nil else { return nil }
             var items: [Double] = []
@@ -202,20 +215,24 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
                 guard let e = expected(r) else { return nil }
                 items.append(e * refitScale)
             }
-            let now = monotonicSeconds()
-            var otherBusy = 0.0
-            for case let w? in others {
+            let now = monotonicSeconds(), pace = paces()
+            var otherBusy = 0.0, otherPace = 1.0
+            for (o, busy) in others.enumerated() {
+                guard let w = busy else { continue }
                 // A worker running an extra runs the speculative refit.
                 let running: Double?
                 if let t = w.task { running = expected(t / k) } else { running = speculation.flatMap { expected($0.candidate) } }
                 guard let e = w.task == nil ? running.map({ $0 * refitScale }) : running else { return nil }
-                otherBusy = Swift.max(otherBusy, w.since + e - now)
+                otherPace = pace.indices.contains(o) ? pace[o] : 1
+                otherBusy = Swift.max(otherBusy, w.since + e * otherPace - now)
             }
-            guard let i = TailPlan.pick(items, otherBusy: otherBusy) else { return nil }
+            let mine = pace.indices.contains(worker) ? pace[worker] : 1
+            guard others.contains(where: { $0 != nil }) else { return nil }  // the last worker: the order stands
+            guard let step = TailPlan.pick(items, otherBusy: otherBusy, mine: mine, other: otherPace) else { return nil }
+            guard case .start(let i) = step else { return .leave }
             if i == remaining.count, let r = refitNow { return startRefit(r) }
             return .take(i)
         }
-        let timeline = TaskTimeline()
         let started = monotonicSeconds()
         let outcomes: [FitOutcome?] = runTasks(total, workers: workers, order: longestFirst(costs, splits: k),
                                                timeline: timeline, { i in
@@ -239,14 +256,14 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
                 print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
             }
             report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
-        }, onIdle: { remaining, others in
+        }, onIdle: { worker, remaining, others in
             let refitToCome = refits && speculation == nil
             var refitNow: Int?
             if refitToCome, let leader = best, speculable(leader.candidate),
                remaining.isEmpty || !SpeculativeRefit.hasContender(leader: leader.candidate, leaderMean: leader.mean,
                                                                    remaining: remaining, splits: k,
                                                                    scored: splitsDone, sums: sums) { refitNow = leader.candidate }
-            if let choice = planned(remaining, others, refitNow: refitNow, refitToCome: refitToCome) { return choice }
+            if let choice = planned(worker, remaining, others, refitNow: refitNow, refitToCome: refitToCome) { return choice }
             guard refitToCome,
                   let leader = SpeculativeRefit.candidateToStart(leader: best, remaining: remaining, costs: costs, splits: k,
                                                                  workers: workers, refitScale: refitScale,
