@@ -279,9 +279,15 @@ enum TailPlan {
         case leave
     }
 
+    /// How much sooner (a share of the end when this worker takes a task) leaving must end all
+    /// the tasks: leaving cannot be undone, and the other worker may be held up by more than
+    /// its measured pace says (a fit's wall time grows by the time its thread waits for a core).
+    static let leaveMargin = 0.1
+
     /// What the asking worker should do with `items` (seconds each at pace 1); nil when
     /// `items` is empty or longer than ``maxItems``.
-    static func pick(_ items: [Double], otherBusy: Double, mine pace: Double = 1, other otherPace: Double = 1) -> Step? {
+    static func pick(_ items: [Double], otherBusy: Double, mine pace: Double = 1, other otherPace: Double = 1,
+                     leaveMargin: Double = TailPlan.leaveMargin) -> Step? {
         guard !items.isEmpty, items.count <= maxItems else { return nil }
         let total = items.reduce(0, +), other = Swift.max(0, otherBusy)
         var best: (end: Double, first: Int)?
@@ -300,7 +306,7 @@ enum TailPlan {
         }
         guard let best else { return nil }
         // At equal paces taking a task never ends later, so a worker leaves only for a faster one.
-        return other + total * otherPace < best.end - 1e-9 ? .leave : .start(best.first)
+        return other + total * otherPace < best.end * (1 - leaveMargin) - 1e-9 ? .leave : .start(best.first)
     }
 }
 

@@ -397,13 +397,16 @@ final class SchedulingTests: XCTestCase {
             XCTAssertLessThanOrEqual(planned, simulate(planned: false) + 1e-9)
         }
         // Workers of different paces (a task of expected time t takes t times the pace): the
-        // plan splits by each one's own time, reaching the best split of all, and ends no later
-        // than the order or than a plan that takes both paces to be 1. A worker may leave the
-        // tasks to a faster one that is busy now (it then takes no more).
+        // plan splits by each one's own time, reaching the best split of all (with no margin for
+        // leaving), and ends no later than the order or than a plan that takes both paces to be
+        // 1. A worker may leave the tasks to a faster one that is busy now (it then takes no more).
         // 4 tasks of 1, the asking worker twice as slow: it takes one, the other three (both end at 3).
         XCTAssertEqual(TailPlan.pick([1, 1, 1, 1], otherBusy: 0, mine: 2, other: 1), .start(0))
         // One task of 4: 4 here, or 0.5 + 4 x 0.5 = 2.5 on the faster worker busy for 0.5 more.
         XCTAssertEqual(TailPlan.pick([4], otherBusy: 0.5, mine: 1, other: 0.5), .leave)
+        // 3.8 there against 4 here: sooner, but not by the margin that leaving needs.
+        XCTAssertEqual(TailPlan.pick([4], otherBusy: 1.8, mine: 1, other: 0.5), .start(0))
+        XCTAssertEqual(TailPlan.pick([4], otherBusy: 1.8, mine: 1, other: 0.5, leaveMargin: 0), .leave)
         for _ in 0..<500 {
             let items = (0..<(1 + Int(draw(8)))).map { _ in 1 + Double(draw(400)) / 100 }
             let other = Double(draw(600)) / 100
@@ -412,7 +415,9 @@ final class SchedulingTests: XCTestCase {
                 var left = items, free = [0.0, other], gone = [false, false]
                 while !left.isEmpty {
                     let w = gone[0] ? 1 : gone[1] ? 0 : free[0] <= free[1] ? 0 : 1
-                    let step = plan(w).flatMap { TailPlan.pick(left, otherBusy: free[1 - w] - free[w], mine: $0.0, other: $0.1) }
+                    let step = plan(w).flatMap {
+                        TailPlan.pick(left, otherBusy: free[1 - w] - free[w], mine: $0.0, other: $0.1, leaveMargin: 0)
+                    }
                     if step == .leave, !gone[1 - w] {
                         gone[w] = true
                         continue
