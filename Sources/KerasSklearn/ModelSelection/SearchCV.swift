@@ -191,14 +191,22 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
         // order and the refit's own rule stand) while a time is unknown, with more fits left
         // than the plan takes, or while the refit is to come but may not start yet.
         let timeline = TaskTimeline()
-        // Each worker's pace: its fits' seconds over their candidates' expected seconds (1 until
-        // it has run one), so that the plan gives a slower core less of the tail.
+        // Each worker's pace: the CPU seconds of its fits over the mean CPU seconds of the same
+        // candidates' fits on any worker (1 until it has run one), so that the plan gives a
+        // slower core less of the tail. CPU time, not wall: a slow vCPU shows in both, while a
+        // fit that waited for a core (another process) says nothing about the next.
         func paces() -> [Double] {
+            var sums = Array(repeating: (cpu: 0.0, count: 0), count: cands.count)
+            for e in timeline.entries {
+                guard let t = e.task, sums.indices.contains(t / k) else { continue }
+                sums[t / k].cpu += e.cpu
+                sums[t / k].count += 1
+            }
             var took = Array(repeating: 0.0, count: workers), meant = took
             for e in timeline.entries where took.indices.contains(e.worker) {
-                guard let t = e.task, let m = expected(t / k) else { continue }
-                took[e.worker] += e.end - e.start
-                meant[e.worker] += m
+                guard let t = e.task, sums.indices.contains(t / k), sums[t / k].count > 0 else { continue }
+                took[e.worker] += e.cpu
+                meant[e.worker] += sums[t / k].cpu / Double(sums[t / k].count)
             }
             return zip(took, meant).map { $1 > 0 && $0 > 0 ? $0 / $1 : 1 }
         }
