@@ -175,7 +175,7 @@ final class SearchHelpers: @unchecked Sendable {
     /// the group that the caller waits on for all of them.
     func start(_ jobs: [() -> Void]) -> DispatchGroup {
         let group = DispatchGroup()
-        var fresh: [Helper] = []
+        var fresh: [Helper] = [], woken: [Helper] = []
         pthread_mutex_lock(&mutex)
         if getpid() != pid {
             // A forked child: the parked helpers were threads of the parent.
@@ -186,7 +186,7 @@ final class SearchHelpers: @unchecked Sendable {
             group.enter()
             if let helper = parked.popLast() {
                 helper.job = (job, group)
-                pthread_cond_signal(&helper.cond)
+                woken.append(helper)
             } else {
                 let helper = Helper()
                 helper.job = (job, group)
@@ -195,6 +195,9 @@ final class SearchHelpers: @unchecked Sendable {
         }
         threadsStarted += fresh.count
         pthread_mutex_unlock(&mutex)
+        // Signalled once the mutex is free, so that a woken helper does not wake only to wait
+        // for it. (Its job is already set: a helper that wakes on its own first runs it too.)
+        for helper in woken { pthread_cond_signal(&helper.cond) }
         for helper in fresh {
             let t = Thread { [self] in loop(helper) }
             t.stackSize = 16 << 20
