@@ -186,10 +186,6 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
             speculation = s
             return .extra { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }
         }
-        // Two workers near the end: share the fits left and the refit still to start (`refitNow`,
-        // the leader's, when it may start) by their measured times (``TailPlan``). Nil (the
-        // order and the refit's own rule stand) while a time is unknown, with more fits left
-        // than the plan takes, or while the refit is to come but may not start yet.
         let timeline = TaskTimeline()
         // Each worker's pace: the CPU seconds of its fits over the mean CPU seconds of the same
         // candidates' fits on any worker (1 until it has run one), so that the plan gives a
@@ -210,10 +206,15 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
             }
             return zip(took, meant).map { $1 > 0 && $0 > 0 ? $0 / $1 : 1 }
         }
+        // Two workers near the end: share the fits left and the refit still to start (`refitNow`,
+        // the leader's, when it may start) by their measured times and paces (``TailPlan``; the
+        // slower worker may leave the rest to the other). Nil (the order and the refit's own rule
+        // stand) while a time is unknown, with more fits left than the plan takes, while the
+        // refit is to come but may not start yet, or once the other worker has stopped.
         func planned(_ worker: Int, _ remaining: ArraySlice<Int>, _ others: [BusyWorker?], refitNow: Int?,
                      refitToCome: Bool) -> TaskChoice? {
             guard workers == 2, remaining.count + (refitToCome ? 1 : 0) <= TailPlan.maxItems,
-                  !refitToCome || refitNow != nil else { return nil }
+                  !refitToCome || refitNow != nil, others.contains(where: { $0 != nil }) else { return nil }
             var items: [Double] = []
             for t in remaining {
                 guard let e = expected(t / k) else { return nil }
@@ -235,7 +236,6 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
                 otherBusy = Swift.max(otherBusy, w.since + e * otherPace - now)
             }
             let mine = pace.indices.contains(worker) ? pace[worker] : 1
-            guard others.contains(where: { $0 != nil }) else { return nil }  // the last worker: the order stands
             guard let step = TailPlan.pick(items, otherBusy: otherBusy, mine: mine, other: otherPace) else { return nil }
             guard case .start(let i) = step else { return .leave }
             if i == remaining.count, let r = refitNow { return startRefit(r) }
