@@ -15,7 +15,10 @@ and end.
   against `bench_keras.py --row NAME`. otto_epoch's share of the GEMM peak is each round's epoch
   against the peak measured in the same process (also the sgemm_peak_2048 row); a grid-search
   round is 3 searches with n_jobs 1 and 3 with n_jobs 2 taken in turns, its figures their medians
-  and the median of their ratios. Its reference (SciKeras + GridSearchCV, about 30 s a search)
+  and the median of their ratios; each round also times n_jobs 1 with the calling thread held on
+  each core, for the share of the two cores' summed speed that n_jobs 2 reached (where one vCPU
+  runs slower, the ratio depends on the core n_jobs 1 ran on). Its reference (SciKeras +
+  GridSearchCV, about 30 s a search)
   runs in --scikeras-rounds processes (default 1).
 
 Usage:
@@ -213,9 +216,29 @@ def grid_rows(ours, theirs, extra):
         if jobs == 2:
             note.append(f"n_jobs 2 / n_jobs 1 {statistics.median(ratios):.2f}x {spread(ratios)} (each process's "
                         f"median ratio; target >= 1.9x)")
+            note += core_notes(ours)
         rows.append({"name": f"iris_grid_search_{key}", "unit": "s", "value": statistics.median(times),
                      "reference": ref, "reference_backend": ref_backend, "note": "; ".join(note + ref_notes + extra)})
     return rows
+
+
+def core_notes(ours):
+    """What each process's two cores allow (KerasBench's n_jobs_1_core0/_core1: n_jobs 1 searches
+    with the calling thread held on each core): two workers at best sum the cores' speeds, a
+    search of 1 / (1/core0 + 1/core1) seconds; the share of that bound n_jobs 2 reached, and
+    the slower core's speed against the faster's, per process (where one vCPU runs slower, the
+    ratio to n_jobs 1 depends on which core the n_jobs 1 search ran on)."""
+    pinned = [r for r in ours if r.get("n_jobs_1_core0") and r.get("n_jobs_1_core1") and r.get("n_jobs_2")]
+    if not pinned:
+        return []
+    bounds = [1 / (1 / r["n_jobs_1_core0"] + 1 / r["n_jobs_1_core1"]) for r in pinned]
+    reached = [100 * b / r["n_jobs_2"] for b, r in zip(bounds, pinned)]
+    slower = [min(r["n_jobs_1_core0"], r["n_jobs_1_core1"]) / max(r["n_jobs_1_core0"], r["n_jobs_1_core1"])
+              for r in pinned]
+    return [f"n_jobs 1 held on core 0 {statistics.median(r['n_jobs_1_core0'] for r in pinned):.4g} s, on core 1 "
+            f"{statistics.median(r['n_jobs_1_core1'] for r in pinned):.4g} s (medians); n_jobs 2 at "
+            f"{statistics.median(reached):.3g}% {spread(reached)} of the two cores' summed speed; slower core's "
+            f"speed / faster's {statistics.median(slower):.2f} {spread(slower)}"]
 
 
 def main():

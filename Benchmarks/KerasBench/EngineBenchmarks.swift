@@ -84,8 +84,9 @@ let engineRowNames = ["otto_epoch", "iris_fit_300_epochs", "predict_one_row", "i
 /// `KerasBench --row NAME`: one fresh-process round of an engine-issue row, printed as one JSON
 /// line: `seconds` (otto: with `gflop` per epoch and this process's `peak_gflops`, measured after
 /// the epochs; iris_grid_search: `n_jobs_1` and `n_jobs_2`, the medians of 3 searches of each
-/// taken in turns after one of each, and the median of their ratios, `ratio`), and the peak RSS
-/// in MiB.
+/// taken in turns after one of each, and the median of their ratios, `ratio`; then
+/// `n_jobs_1_core0` and `n_jobs_1_core1`, n_jobs 1 with the calling thread held on each core,
+/// ``searchesByCore(_:)``), and the peak RSS in MiB.
 func runEngineRow(_ name: String) throws {
     var line: [String: JSON] = ["name": .string(name)]
     switch name {
@@ -109,6 +110,12 @@ func runEngineRow(_ name: String) throws {
         line["n_jobs_2"] = .double(median(two))
         line["seconds"] = .double(median(two))
         line["ratio"] = .double(median(ratios))
+        // The two cores' own speeds, for what the machine allows two workers (searchesByCore).
+        let byCore = try searchesByCore(3)
+        if !byCore.core0.isEmpty, !byCore.core1.isEmpty {
+            line["n_jobs_1_core0"] = .double(median(byCore.core0))
+            line["n_jobs_1_core1"] = .double(median(byCore.core1))
+        }
     default:
         throw KerasError.invalidArgument("KerasBench --row: unknown row '\(name)'; known: \(engineRowNames)")
     }

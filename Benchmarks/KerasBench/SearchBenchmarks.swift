@@ -78,9 +78,77 @@ func scheduleSummary(_ search: BaseSearchCV, wall: Double) -> String {
     return lines.joined(separator: "\n")
 }
 
+/// `runs` iris grid searches with one worker, the calling thread held on core 0, then on
+/// core 1, taken in turns: each core's wall times (both empty on a one-core machine). With
+/// the time of a two-worker search, they tell whether a process's n_jobs ratio is the search's
+/// or the machine's: two workers can at best reach the two cores' speeds summed, a search time
+/// of 1 / (1/core0 + 1/core1), which is n_jobs 1 / 2 only when the cores run equally fast (in
+/// some processes here one vCPU runs its fits 15-50% slower than the other).
+func searchesByCore(_ runs: Int) throws -> (core0: [Double], core1: [Double]) {
+    // glibc's sched_{get,set}affinity (not imported into Swift without _GNU_SOURCE), on a
+    // 1024-bit CPU mask as cpu_set_t holds it.
+    typealias Affinity = @convention(c) (Int32, Int, UnsafeMutableRawPointer) -> Int32
+    func call(_ name: String, _ mask: inout [UInt8]) -> Bool {
+        guard let f = dlsym(nil, name).map({ unsafeBitCast($0, to: Affinity.self) }) else { return false }
+        return mask.withUnsafeMutableBytes { raw in raw.baseAddress.map { f(0, raw.count, $0) == 0 } ?? false }
+    }
+    var original = [UInt8](repeating: 0, count: 128)
+    guard sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, call("sched_getaffinity", &original) else { return ([], []) }
+    defer { _ = call("sched_setaffinity", &original) }
+    var times: [[Double]] = [[], []]
+    for _ in 0..<max(runs, 1) {
+        for core in 0..<2 {
+            var one = [UInt8](repeating: 0, count: 128)
+            one[core / 8] |= UInt8(1 << (core % 8))
+            guard call("sched_setaffinity", &one) else { return ([], []) }
+            times[core].append(try SklearnBenchmarks.irisGridSearch(nJobs: 1).seconds)
+        }
+    }
+    return (times[0], times[1])
+}
+
 /// CPU seconds used by the whole process (all threads), user and system.
 func processCPUSeconds() -> Double {
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+}
+
+/// `KerasBench --profile-search-cpu N`: N pairs of iris grid searches (n_jobs 1, then 2); each
+/// fit's thread CPU time in the n_jobs 2 search over the same (candidate, split) fit's in the
+/// n_jobs 1 search before it, per worker (the median over all pairs), and each search's CPU
+/// time outside its fits and refit (the serial set-up and tear-down).
+func profileSearchCPU(runs: Int) throws {
+    var perWorker: [Int: [Double]] = [:]
+    var serial1: [Double] = [], serial2: [Double] = [], startGap: [Double] = []
+    var taskCPU: [String: [Double]] = [:]
+    for _ in 0..<max(runs, 1) {
+        let c0 = processCPUSeconds()
+        let (_, one) = try SklearnBenchmarks.irisGridSearchRun(nJobs: 1)
+        let c1 = processCPUSeconds()
+        let (_, two) = try SklearnBenchmarks.irisGridSearchRun(nJobs: 2)
+        let c2 = processCPUSeconds()
+        var alone: [String: Double] = [:]
+        for f in one.schedule {
+            alone["\(f.candidate)/\(f.split ?? -1)"] = f.cpu
+            taskCPU[f.split.map { "\(f.candidate)/\($0)" } ?? "refit\(f.candidate)", default: []].append(f.cpu)
+        }
+        for f in two.schedule {
+            guard let a = alone["\(f.candidate)/\(f.split ?? -1)"], a > 0 else { continue }
+            perWorker[f.worker ?? -1, default: []].append(f.cpu / a)
+        }
+        serial1.append(c1 - c0 - one.schedule.reduce(0) { $0 + $1.cpu })
+        serial2.append(c2 - c1 - two.schedule.reduce(0) { $0 + $1.cpu })
+        let firsts = Dictionary(grouping: two.schedule, by: { $0.worker ?? -1 }).mapValues { $0.map(\.start).min() ?? 0 }
+        startGap.append((firsts[1] ?? 0) - (firsts[0] ?? 0))
+    }
+    for (w, r) in perWorker.sorted(by: { $0.key < $1.key }) {
+        print(String(format: "worker %d: a fit's CPU over the same fit's with n_jobs 1: median %.3f [%.3f-%.3f] of %d fits",
+                     w, median(r), r.min() ?? .nan, r.max() ?? .nan, r.count))
+    }
+    // Each task's CPU alone (n_jobs 1), for simulating schedules: candidate/split or refitN, ms.
+    print("n_jobs 1 CPU per task (ms, medians): " + taskCPU.sorted { $0.key < $1.key }
+        .map { "\($0.key)=" + String(format: "%.3f", 1e3 * median($0.value)) }.joined(separator: " "))
+    print(String(format: "CPU outside the fits and refit: n_jobs 1 %.2f ms, n_jobs 2 %.2f ms (medians); worker 1 starts %.2f ms after worker 0",
+                 1e3 * median(serial1), 1e3 * median(serial2), 1e3 * median(startGap)))
 }

@@ -51,6 +51,11 @@ if let n = option("--profile-iris").flatMap(Int.init) {
     exit(0)
 }
 
+if let n = option("--profile-search-cpu").flatMap(Int.init) {
+    try profileSearchCPU(runs: n)
+    exit(0)
+}
+
 if let n = option("--profile-search").flatMap(Int.init) {
     try profileSearch(runs: n, showSchedule: arguments.contains("--schedule"))
     exit(0)

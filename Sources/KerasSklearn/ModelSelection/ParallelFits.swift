@@ -53,6 +53,9 @@ enum TaskChoice {
     case take(Int)
     /// Run this extra work first (a search's speculative refit).
     case extra(() -> Void)
+    /// Take no more tasks: another worker, busy now, ends them all sooner (a faster core).
+    /// Honoured only while another worker is running something, which then takes them.
+    case leave
 }
 
 /// What another worker is running: a task, or an extra (`task` nil), since `since`
@@ -62,15 +65,15 @@ typealias BusyWorker = (task: Int?, since: Double)
 /// Runs `count` tasks on `workers` threads (the calling thread and `workers - 1` new ones), each
 /// task pulled in `order` (default: index order) by the next free worker; results are stored by index, so they do not depend on the schedule.
 /// `onDone` is called under a lock after each task. With several workers, `onIdle` is asked
-/// (under the same lock) by each worker before it takes a task, with the tasks not yet taken
-/// and what the other workers are running (nil: a worker that is not running anything), and
+/// (under the same lock) by each worker before it takes a task, with its index, the tasks not
+/// yet taken and what the other workers are running (nil: a worker that is not running anything), and
 /// once more when none is left: it may hand out extra work to run first (a search starts its
 /// refit while the other workers finish the fits, ``SpeculativeRefit``) or pick another of the
 /// tasks left (a search balances the last fits, ``TailPlan``); nil takes the next in order.
 /// `timeline`, when given, records each task and extra (under the lock).
 func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, timeline: TaskTimeline? = nil,
                  _ body: @escaping (Int) -> R, onDone: ((Int, R) -> Void)? = nil,
-                 onIdle: ((_ remaining: ArraySlice<Int>, _ others: [BusyWorker?]) -> TaskChoice?)? = nil) -> [R?] {
+                 onIdle: ((_ worker: Int, _ remaining: ArraySlice<Int>, _ others: [BusyWorker?]) -> TaskChoice?)? = nil) -> [R?] {
     var results = [R?](repeating: nil, count: count)
     var sequence = order ?? Array(0..<count)
     let lock = SearchLock()
@@ -84,12 +87,13 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, timeline: Task
                 busy[worker] = nil
                 var choice: TaskChoice?
                 if workers > 1, let onIdle {
-                    choice = onIdle(sequence[next...], busy.indices.map { $0 == worker ? nil : busy[$0] })
+                    choice = onIdle(worker, sequence[next...], busy.indices.map { $0 == worker ? nil : busy[$0] })
                 }
                 if case .extra(let extra)? = choice {
                     busy[worker] = (nil, monotonicSeconds())
                     return (nil, extra)
                 }
+                if case .leave? = choice, busy.contains(where: { $0 != nil }) { return (nil, nil) }
                 guard next < sequence.count else { return (nil, nil) }
                 if case .take(let offset)? = choice, offset > 0, next + offset < sequence.count {
                     sequence.swapAt(next, next + offset)
@@ -115,23 +119,125 @@ func runTasks<R>(_ count: Int, workers: Int, order: [Int]? = nil, timeline: Task
             }
         }
     }
-    // The calling thread is worker 0 and keeps its core; only the other workers are new threads.
-    // (When the caller started every worker and then slept, the scheduler could place two new
-    // workers on one core and leave the caller's idle for milliseconds: with two workers, the
-    // iris bench grid ran at 1.6x one worker in some processes and 1.9x in others.)
-    let group = DispatchGroup()
-    for w in 1..<Swift.max(workers, 1) {
-        group.enter()
-        let t = Thread {
-            work(w)
-            group.leave()
-        }
-        t.stackSize = 16 << 20
-        t.start()
-    }
+    // The calling thread is worker 0 and keeps its core; the other workers are parked helper
+    // threads (``SearchHelpers``). (When the caller started every worker and then slept, the
+    // scheduler could place two new workers on one core and leave the caller's idle for
+    // milliseconds: with two workers, the iris bench grid ran at 1.6x one worker in some
+    // processes and 1.9x in others.)
+    let group = SearchHelpers.shared.start((1..<Swift.max(workers, 1)).map { w in { work(w) } })
     work(0)
     group.wait()
     return results
+}
+
+/// The threads that run a parallel search's workers beside the calling thread: parked between
+/// searches and woken for the next, instead of a new thread per worker and search. A new
+/// thread cost each search its creation and exit on the critical path, and ran its fits with
+/// empty per-thread caches (its ``BufferPool``, the tape and generator slots) that the calling
+/// thread, worker 0, kept warm from search to search: the iris bench grid's second worker spent
+/// ~1% more CPU per fit than the first and the search ~0.6 ms more CPU outside its fits.
+/// A parked helper waits on a condition variable (it never spins) and exits after
+/// ``idleSeconds`` without work, which frees its caches; at most ``maxParked`` stay parked
+/// (nested or concurrent searches may start more, which exit after their job). After a fork,
+/// the child starts with no helpers (the parent's threads do not exist there).
+final class SearchHelpers: @unchecked Sendable {
+    static let shared = SearchHelpers()
+
+    /// A parked helper retires after this many seconds without work.
+    static let idleSeconds = 10
+    /// The most helpers kept parked.
+    static let maxParked = Swift.max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// One helper thread: its job (and the group to leave when the job is done) is set under
+    /// the pool's mutex, which its condition variable waits with.
+    final class Helper {
+        var cond = pthread_cond_t()
+        var job: (body: () -> Void, group: DispatchGroup)?
+        init() {
+            var attr = pthread_condattr_t()
+            pthread_condattr_init(&attr)
+            pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
+            pthread_cond_init(&cond, &attr)
+            pthread_condattr_destroy(&attr)
+        }
+        deinit { pthread_cond_destroy(&cond) }
+    }
+
+    private var mutex = pthread_mutex_t()
+    private var parked: [Helper] = []
+    private var pid = getpid()
+    /// Helper threads started so far (tests: whether a search reused the parked ones).
+    private(set) var threadsStarted = 0
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    /// Runs each of `jobs` on its own helper thread (a parked one, else a new one) and returns
+    /// the group that the caller waits on for all of them.
+    func start(_ jobs: [() -> Void]) -> DispatchGroup {
+        let group = DispatchGroup()
+        var fresh: [Helper] = [], woken: [Helper] = []
+        pthread_mutex_lock(&mutex)
+        if getpid() != pid {
+            // A forked child: the parked helpers were threads of the parent.
+            parked.removeAll()
+            pid = getpid()
+        }
+        for job in jobs {
+            group.enter()
+            if let helper = parked.popLast() {
+                helper.job = (job, group)
+                woken.append(helper)
+            } else {
+                let helper = Helper()
+                helper.job = (job, group)
+                fresh.append(helper)
+            }
+        }
+        threadsStarted += fresh.count
+        pthread_mutex_unlock(&mutex)
+        // Signalled once the mutex is free, so that a woken helper does not wake only to wait
+        // for it. (Its job is already set: a helper that wakes on its own first runs it too.)
+        for helper in woken { pthread_cond_signal(&helper.cond) }
+        for helper in fresh {
+            let t = Thread { [self] in loop(helper) }
+            t.stackSize = 16 << 20
+            t.start()
+        }
+        return group
+    }
+
+    /// A helper thread's life: run the job it was given, park, and run the next, until it has
+    /// waited ``idleSeconds`` for one or finds ``maxParked`` helpers already parked.
+    private func loop(_ helper: Helper) {
+        pthread_mutex_lock(&mutex)
+        while true {
+            while helper.job == nil {
+                var deadline = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &deadline)
+                deadline.tv_sec += Self.idleSeconds
+                let waited = pthread_cond_timedwait(&helper.cond, &mutex, &deadline)
+                // Retire unless a search handed it a job meanwhile (it is then no longer parked).
+                if waited == ETIMEDOUT, helper.job == nil {
+                    parked.removeAll { $0 === helper }
+                    pthread_mutex_unlock(&mutex)
+                    return
+                }
+            }
+            guard let (body, group) = helper.job else { continue }
+            helper.job = nil
+            pthread_mutex_unlock(&mutex)
+            body()
+            pthread_mutex_lock(&mutex)
+            // Parked before the caller is told, so that the caller's next search finds it.
+            let stays = parked.count < Self.maxParked && getpid() == pid
+            if stays { parked.append(helper) }
+            group.leave()
+            if !stays {
+                pthread_mutex_unlock(&mutex)
+                return
+            }
+        }
+    }
 }
 
 /// The cost of each candidate's fit: its `epochs` (the largest of any nested `..._epochs`), at least 1.
@@ -160,14 +266,31 @@ func longestFirst(_ costs: [Int], splits: Int) -> [Int] {
 /// the other worker (busy for `otherBusy` more seconds) so that both end as early as possible,
 /// by trying every split (up to ``maxItems`` tasks); the asking worker starts the longest of
 /// its share. Taking the tasks in a fixed order instead left the two workers' last fits ending
-/// 0.7–1.3 ms apart in a 25 ms search (about half a fit), with one core idle meanwhile.
+/// 0.7–1.3 ms apart in a 25 ms search (about half a fit), with one core idle meanwhile. Each
+/// worker's time for a task is the task's expected seconds times the worker's own pace
+/// (`mine`, `other`: in some processes here one vCPU runs every fit 15–50% slower than the
+/// other, and a split by common times then leaves the faster worker idle at the end).
 enum TailPlan {
     /// Beyond this many tasks left the order stands (2^10 splits to try under the search's lock).
     static let maxItems = 10
 
-    /// The index in `items` (seconds each) that the asking worker should start now; nil when
+    /// What the asking worker should do.
+    enum Step: Equatable {
+        /// Start the task at this index in `items`.
+        case start(Int)
+        /// Take none: the other worker ends them all sooner (a faster core soon free).
+        case leave
+    }
+
+    /// How much sooner (a share of the end when this worker takes a task) leaving must end all
+    /// the tasks: leaving cannot be undone, and the other worker may be held up by more than
+    /// its measured pace says (a fit's wall time grows by the time its thread waits for a core).
+    static let leaveMargin = 0.1
+
+    /// What the asking worker should do with `items` (seconds each at pace 1); nil when
     /// `items` is empty or longer than ``maxItems``.
-    static func pick(_ items: [Double], otherBusy: Double) -> Int? {
+    static func pick(_ items: [Double], otherBusy: Double, mine pace: Double = 1, other otherPace: Double = 1,
+                     leaveMargin: Double = TailPlan.leaveMargin) -> Step? {
         guard !items.isEmpty, items.count <= maxItems else { return nil }
         let total = items.reduce(0, +), other = Swift.max(0, otherBusy)
         var best: (end: Double, first: Int)?
@@ -180,11 +303,13 @@ enum TailPlan {
                 mine += items[i]
                 if first < 0 || items[i] > items[first] { first = i }
             }
-            let end = Swift.max(mine, other + total - mine)
+            let end = Swift.max(mine * pace, other + (total - mine) * otherPace)
             if let b = best, end > b.end + 1e-9 || (end > b.end - 1e-9 && items[first] <= items[b.first]) { continue }
             best = (end, first)
         }
-        return best?.first
+        guard let best else { return nil }
+        // At equal paces taking a task never ends later, so a worker leaves only for a faster one.
+        return other + total * otherPace < best.end * (1 - leaveMargin) - 1e-9 ? .leave : .start(best.first)
     }
 }
 

@@ -186,13 +186,35 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
             speculation = s
             return .extra { s.run { try Self.refitEstimator(est, cands[leader], x, y, sampleWeight, seed: refitSeed) } }
         }
+        let timeline = TaskTimeline()
+        // Each worker's pace: the CPU seconds of its fits over the mean CPU seconds of the same
+        // candidates' fits on any worker (1 until it has run one), so that the plan gives a
+        // slower core less of the tail. CPU time, not wall: a slow vCPU shows in both, while a
+        // fit that waited for a core (another process) says nothing about the next.
+        func paces() -> [Double] {
+            var sums = Array(repeating: (cpu: 0.0, count: 0), count: cands.count)
+            for e in timeline.entries {
+                guard let t = e.task, sums.indices.contains(t / k) else { continue }
+                sums[t / k].cpu += e.cpu
+                sums[t / k].count += 1
+            }
+            var took = Array(repeating: 0.0, count: workers), meant = took
+            for e in timeline.entries where took.indices.contains(e.worker) {
+                guard let t = e.task, sums.indices.contains(t / k), sums[t / k].count > 0 else { continue }
+                took[e.worker] += e.cpu
+                meant[e.worker] += sums[t / k].cpu / Double(sums[t / k].count)
+            }
+            return zip(took, meant).map { $1 > 0 && $0 > 0 ? $0 / $1 : 1 }
+        }
         // Two workers near the end: share the fits left and the refit still to start (`refitNow`,
-        // the leader's, when it may start) by their measured times (``TailPlan``). Nil (the
-        // order and the refit's own rule stand) while a time is unknown, with more fits left
-        // than the plan takes, or while the refit is to come but may not start yet.
-        func planned(_ remaining: ArraySlice<Int>, _ others: [BusyWorker?], refitNow: Int?, refitToCome: Bool) -> TaskChoice? {
+        // the leader's, when it may start) by their measured times and paces (``TailPlan``; the
+        // slower worker may leave the rest to the other). Nil (the order and the refit's own rule
+        // stand) while a time is unknown, with more fits left than the plan takes, while the
+        // refit is to come but may not start yet, or once the other worker has stopped.
+        func planned(_ worker: Int, _ remaining: ArraySlice<Int>, _ others: [BusyWorker?], refitNow: Int?,
+                     refitToCome: Bool) -> TaskChoice? {
             guard workers == 2, remaining.count + (refitToCome ? 1 : 0) <= TailPlan.maxItems,
-                  !refitToCome || refitNow != nil else { return nil }
+                  !refitToCome || refitNow != nil, others.contains(where: { $0 != nil }) else { return nil }
             var items: [Double] = []
             for t in remaining {
                 guard let e = expected(t / k) else { return nil }
@@ -202,20 +224,23 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
                 guard let e = expected(r) else { return nil }
                 items.append(e * refitScale)
             }
-            let now = monotonicSeconds()
-            var otherBusy = 0.0
-            for case let w? in others {
+            let now = monotonicSeconds(), pace = paces()
+            var otherBusy = 0.0, otherPace = 1.0
+            for (o, busy) in others.enumerated() {
+                guard let w = busy else { continue }
                 // A worker running an extra runs the speculative refit.
                 let running: Double?
                 if let t = w.task { running = expected(t / k) } else { running = speculation.flatMap { expected($0.candidate) } }
                 guard let e = w.task == nil ? running.map({ $0 * refitScale }) : running else { return nil }
-                otherBusy = Swift.max(otherBusy, w.since + e - now)
+                otherPace = pace.indices.contains(o) ? pace[o] : 1
+                otherBusy = Swift.max(otherBusy, w.since + e * otherPace - now)
             }
-            guard let i = TailPlan.pick(items, otherBusy: otherBusy) else { return nil }
+            let mine = pace.indices.contains(worker) ? pace[worker] : 1
+            guard let step = TailPlan.pick(items, otherBusy: otherBusy, mine: mine, other: otherPace) else { return nil }
+            guard case .start(let i) = step else { return .leave }
             if i == remaining.count, let r = refitNow { return startRefit(r) }
             return .take(i)
         }
-        let timeline = TaskTimeline()
         let started = monotonicSeconds()
         let outcomes: [FitOutcome?] = runTasks(total, workers: workers, order: longestFirst(costs, splits: k),
                                                timeline: timeline, { i in
@@ -239,14 +264,14 @@ open class BaseSearchCV: Predictor, @unchecked Sendable {
                 print("[CV \(s + 1)/\(k)] END \(cands[c].pythonDescription); score=\(score); total time=\(String(format: "%.3f", o.fitTime + o.scoreTime))s" + (o.error.map { " (failed: \($0))" } ?? ""))
             }
             report?(SearchProgress(fitsDone: done, totalFits: total, bestScore: best?.0, bestParams: best.map { cands[$0.1] }))
-        }, onIdle: { remaining, others in
+        }, onIdle: { worker, remaining, others in
             let refitToCome = refits && speculation == nil
             var refitNow: Int?
             if refitToCome, let leader = best, speculable(leader.candidate),
                remaining.isEmpty || !SpeculativeRefit.hasContender(leader: leader.candidate, leaderMean: leader.mean,
                                                                    remaining: remaining, splits: k,
                                                                    scored: splitsDone, sums: sums) { refitNow = leader.candidate }
-            if let choice = planned(remaining, others, refitNow: refitNow, refitToCome: refitToCome) { return choice }
+            if let choice = planned(worker, remaining, others, refitNow: refitNow, refitToCome: refitToCome) { return choice }
             guard refitToCome,
                   let leader = SpeculativeRefit.candidateToStart(leader: best, remaining: remaining, costs: costs, splits: k,
                                                                  workers: workers, refitScale: refitScale,

@@ -26,6 +26,10 @@ final class SearchCVTests: XCTestCase {
         let wa = try XCTUnwrap((a.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars)
         let wb = try XCTUnwrap((b.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars)
         XCTAssertEqual(wa, wb)
+        // Again on the helper thread the first search parked, its caches warm: the same bits.
+        let b2 = try run(2)
+        XCTAssertEqual(b2.cvResults?.meanTestScore, ra.meanTestScore)
+        XCTAssertEqual(try XCTUnwrap((b2.bestEstimator as? KerasClassifier)?.model).weights.map(\.value.scalars), wa)
         // A different seed gives different fits.
         let c = GridSearchCV(smallClassifier(), ["model__hidden": [4, 8], "optimizer": ["adam", "sgd"]], cv: 3, randomState: 8)
         try c.fit(x, y)
@@ -287,7 +291,7 @@ final class SchedulingTests: XCTestCase {
     func testIdleHookSeesTheTasksLeftAndItsWorkRunsBeforeTheLastTasks() {
         let lock = SearchLock()
         var seen: [Int] = [], handedOutWith: Int?, extraRuns = 0
-        let results = runTasks(8, workers: 2, { $0 + 1 }, onIdle: { remaining, others in
+        let results = runTasks(8, workers: 2, { $0 + 1 }, onIdle: { _, remaining, others in
             seen.append(remaining.count)
             XCTAssertEqual(others.count, 2)
             guard handedOutWith == nil, remaining.count <= 3 else { return nil }
@@ -301,7 +305,7 @@ final class SchedulingTests: XCTestCase {
         XCTAssertEqual(Array(seen.prefix(1)), [8])
         // With one worker the hook is never asked.
         var asked = false
-        _ = runTasks(3, workers: 1, { $0 }, onIdle: { _, _ in asked = true; return nil })
+        _ = runTasks(3, workers: 1, { $0 }, onIdle: { _, _, _ in asked = true; return nil })
         XCTAssertFalse(asked)
     }
 
@@ -310,7 +314,7 @@ final class SchedulingTests: XCTestCase {
     func testIdleHookMayPickAnotherTaskLeft() {
         let lock = SearchLock()
         var taken: [Int] = [], seen: [[Int]] = []
-        let results = runTasks(8, workers: 2, { i in lock.withLock { taken.append(i) }; return i * 3 }, onIdle: { remaining, _ in
+        let results = runTasks(8, workers: 2, { i in lock.withLock { taken.append(i) }; return i * 3 }, onIdle: { _, remaining, _ in
             seen.append(Array(remaining))
             return .take(remaining.count - 1)
         })
@@ -318,6 +322,34 @@ final class SchedulingTests: XCTestCase {
         XCTAssertEqual(taken.sorted(), Array(0..<8))
         // The first asker took task 7; the task it displaced (0) is still left, last.
         XCTAssertEqual(Array(seen.prefix(2)), [Array(0..<8), [1, 2, 3, 4, 5, 6, 0]])
+    }
+
+    /// A worker told to leave takes no more tasks while another is running one; the last one
+    /// running never leaves, so every task runs once even when every ask says leave.
+    func testLeavingWorkersNeverStrandTasks() {
+        let lock = SearchLock()
+        var taken: [Int] = []
+        let results = runTasks(8, workers: 2, { i in lock.withLock { taken.append(i) }; return i + 1 },
+                               onIdle: { _, _, _ in .leave })
+        XCTAssertEqual(results.compactMap { $0 }, Array(1...8))
+        XCTAssertEqual(taken.sorted(), Array(0..<8))
+    }
+
+    /// The workers beside the calling thread are parked helpers, woken for the next tasks: a
+    /// second run with as many workers starts no thread.
+    func testParkedHelpersRunTheNextTasks() {
+        _ = runTasks(6, workers: 3) { $0 }
+        let started = SearchHelpers.shared.threadsStarted
+        let again = runTasks(6, workers: 3) { $0 * 2 }
+        XCTAssertEqual(again, [0, 2, 4, 6, 8, 10])
+        XCTAssertEqual(SearchHelpers.shared.threadsStarted, started)
+    }
+
+    /// Tasks that run tasks of their own on helpers (a search inside a cross-validation, both
+    /// with several workers) take other helpers or start new ones: every result comes back.
+    func testNestedTasksOnHelpersAllComeBack() {
+        let outer = runTasks(4, workers: 2) { i in runTasks(3, workers: 2) { j in 10 * i + j }.map { $0 ?? -1 } }
+        XCTAssertEqual(outer.map { $0 ?? [] }, (0..<4).map { i in (0..<3).map { 10 * i + $0 } })
     }
 
     /// Equal-cost candidates take turns by split, so that each has a fit measured early.
@@ -330,11 +362,11 @@ final class SchedulingTests: XCTestCase {
     /// (found by trying every one) and never ends later than taking the tasks in order.
     func testTailPlanSharesTheLastTasksSoBothWorkersEndTogether() {
         // The other worker runs a refit for 4.4 more: this one takes the three fits, longest first.
-        XCTAssertEqual(TailPlan.pick([1.3, 1.7, 2.4], otherBusy: 4.4), 2)
+        XCTAssertEqual(TailPlan.pick([1.3, 1.7, 2.4], otherBusy: 4.4), .start(2))
         // 3 + 1 here, 2 + 1 + 1 there: both end at 4.
-        XCTAssertEqual(TailPlan.pick([3, 1, 1, 1], otherBusy: 2), 0)
-        XCTAssertEqual(TailPlan.pick([1, 1, 3], otherBusy: 0), 2)
-        XCTAssertEqual(TailPlan.pick([1], otherBusy: 10), 0, "the asking worker takes at least one task")
+        XCTAssertEqual(TailPlan.pick([3, 1, 1, 1], otherBusy: 2), .start(0))
+        XCTAssertEqual(TailPlan.pick([1, 1, 3], otherBusy: 0), .start(2))
+        XCTAssertEqual(TailPlan.pick([1], otherBusy: 10), .start(0), "at equal paces the asking worker takes a task")
         XCTAssertNil(TailPlan.pick([], otherBusy: 1))
         XCTAssertNil(TailPlan.pick(Array(repeating: 1, count: TailPlan.maxItems + 1), otherBusy: 0))
         var state: UInt64 = 7
@@ -349,7 +381,8 @@ final class SchedulingTests: XCTestCase {
                 var left = items, free = [0.0, other]
                 while !left.isEmpty {
                     let w = free[0] <= free[1] ? 0 : 1
-                    let i = planned ? TailPlan.pick(left, otherBusy: free[1 - w] - free[w]) ?? 0 : 0
+                    var i = 0
+                    if planned, case .start(let picked)? = TailPlan.pick(left, otherBusy: free[1 - w] - free[w]) { i = picked }
                     free[w] += left.remove(at: i)
                 }
                 return free.max() ?? 0
@@ -362,6 +395,48 @@ final class SchedulingTests: XCTestCase {
             let planned = simulate(planned: true)
             XCTAssertEqual(planned, best, accuracy: 1e-9, "\(items), other busy \(other)")
             XCTAssertLessThanOrEqual(planned, simulate(planned: false) + 1e-9)
+        }
+        // Workers of different paces (a task of expected time t takes t times the pace): the
+        // plan splits by each one's own time, reaching the best split of all (with no margin for
+        // leaving), and ends no later than the order or than a plan that takes both paces to be
+        // 1. A worker may leave the tasks to a faster one that is busy now (it then takes no more).
+        // 4 tasks of 1, the asking worker twice as slow: it takes one, the other three (both end at 3).
+        XCTAssertEqual(TailPlan.pick([1, 1, 1, 1], otherBusy: 0, mine: 2, other: 1), .start(0))
+        // One task of 4: 4 here, or 0.5 + 4 x 0.5 = 2.5 on the faster worker busy for 0.5 more.
+        XCTAssertEqual(TailPlan.pick([4], otherBusy: 0.5, mine: 1, other: 0.5), .leave)
+        // 3.8 there against 4 here: sooner, but not by the margin that leaving needs.
+        XCTAssertEqual(TailPlan.pick([4], otherBusy: 1.8, mine: 1, other: 0.5), .start(0))
+        XCTAssertEqual(TailPlan.pick([4], otherBusy: 1.8, mine: 1, other: 0.5, leaveMargin: 0), .leave)
+        for _ in 0..<500 {
+            let items = (0..<(1 + Int(draw(8)))).map { _ in 1 + Double(draw(400)) / 100 }
+            let other = Double(draw(600)) / 100
+            let pace = [0.5 + Double(draw(100)) / 100, 0.5 + Double(draw(100)) / 100]
+            func simulate(_ plan: (_ asking: Int) -> (Double, Double)?) -> Double {
+                var left = items, free = [0.0, other], gone = [false, false]
+                while !left.isEmpty {
+                    let w = gone[0] ? 1 : gone[1] ? 0 : free[0] <= free[1] ? 0 : 1
+                    let step = plan(w).flatMap {
+                        TailPlan.pick(left, otherBusy: free[1 - w] - free[w], mine: $0.0, other: $0.1, leaveMargin: 0)
+                    }
+                    if step == .leave, !gone[1 - w] {
+                        gone[w] = true
+                        continue
+                    }
+                    var i = 0
+                    if case .start(let picked)? = step { i = picked }
+                    free[w] += left.remove(at: i) * pace[w]
+                }
+                return free.max() ?? 0
+            }
+            let total = items.reduce(0, +)
+            let best = (0..<(1 << items.count)).map { mask in
+                let mine = items.indices.filter { mask & (1 << $0) != 0 }.reduce(0.0) { $0 + items[$1] }
+                return Swift.max(mine * pace[0], other + (total - mine) * pace[1])
+            }.min() ?? 0
+            let planned = simulate { (pace[$0], pace[1 - $0]) }
+            XCTAssertEqual(planned, best, accuracy: 1e-9, "\(items), other busy \(other), paces \(pace)")
+            XCTAssertLessThanOrEqual(planned, simulate { _ in nil } + 1e-9)
+            XCTAssertLessThanOrEqual(planned, simulate { _ in (1, 1) } + 1e-9)
         }
     }
 }

@@ -52,6 +52,19 @@ def test_grid_rounds_give_both_n_jobs_rows_and_the_median_ratio():
     assert f"n_jobs 2 / n_jobs 1 {ratios[1]:.2f}x [{ratios[0]:.3g}-{ratios[2]:.3g}]" in two["note"]
     assert "jax SciKeras + GridSearchCV best of 1 [31.4-31.4] s" in two["note"]
     assert "n_jobs 2 /" not in one["note"]
+    assert "held on core" not in two["note"]  # rounds without the per-core searches
+
+
+def test_grid_note_gives_the_share_of_the_two_cores_summed_speed():
+    # Core 1 runs at 2/3 of core 0's speed: two workers at best 1 / (1/0.04 + 1/0.06) = 0.024 s.
+    rounds = [(0.040, 0.060, 0.025), (0.040, 0.060, 0.024), (0.040, 0.040, 0.021)]
+    ours = [{"name": "iris_grid_search", "seconds": t2, "n_jobs_1": c0, "n_jobs_2": t2, "ratio": c0 / t2,
+             "n_jobs_1_core0": c0, "n_jobs_1_core1": c1, "peak_rss_mib": 30.0} for c0, c1, t2 in rounds]
+    _, two = bench_families.summarize("iris_grid_search", ours, {})
+    # 96%, 100% and 0.02 / 0.021 = 95.2%; slower core's speed 0.67, 0.67 and 1.
+    assert "n_jobs 2 at 96% [95.2-100] of the two cores' summed speed" in two["note"]
+    assert "slower core's speed / faster's 0.67 [0.667-1]" in two["note"]
+    assert "n_jobs 1 held on core 0 0.04 s, on core 1 0.06 s (medians)" in two["note"]
 
 
 def test_a_row_without_rounds_or_keras_is_ours_alone():
