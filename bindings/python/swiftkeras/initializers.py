@@ -1,6 +1,6 @@
 """Initializers (Keras `keras.initializers`): class name + arguments for the library."""
 
-from ._objects import KerasObject, make_class
+from ._objects import KerasObject, make_class, module_serialization
 
 
 class Initializer(KerasObject):
@@ -43,3 +43,5 @@ def get(identifier):
     if isinstance(identifier, dict):
         return globals()[identifier["class_name"]](**identifier.get("config", {}))
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+
+serialize, deserialize = module_serialization("initializers", get)

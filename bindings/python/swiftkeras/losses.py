@@ -2,7 +2,7 @@
 (`losses.MeanSquaredError()`) the library computes, referred to by Keras name and config.
 A Python function `f(y_true, y_pred)` given as a loss is registered as a plugin."""
 
-from ._objects import KerasObject, make_class
+from ._objects import KerasObject, make_class, module_serialization
 
 
 class LossFunction:
@@ -96,3 +96,5 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+
+serialize, deserialize = module_serialization("losses", get)
