@@ -877,6 +877,12 @@ def _adapt(self, data, batch_size=None, steps=None):
 def _layer_class(class_name: str) -> type | None:
     if class_name in _classes:
         return _classes[class_name]
+    canonical = _catalog.layer_class_name(class_name)
+    if canonical != class_name:   # Keras's aliases are the class itself (MaxPool2D is MaxPooling2D)
+        cls = _layer_class(canonical)
+        if cls is not None:
+            _classes[class_name] = cls
+        return cls
     sig = _catalog.layer_signature(class_name)
     if sig is None:
         return None
