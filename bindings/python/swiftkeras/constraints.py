@@ -1,6 +1,7 @@
 """Weight constraints (Keras `keras.constraints`): class name + arguments for the library."""
 
-from ._objects import KerasObject, make_class, module_serialization
+from ._objects import KerasObject, make_class
+from ._objects import module_serialization as _module_serialization
 
 
 class Constraint(KerasObject):
@@ -27,4 +28,4 @@ def get(identifier):
         return globals()[identifier["class_name"]](**identifier.get("config", {}))
     raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
 
-serialize, deserialize = module_serialization("constraints", get)
+serialize, deserialize = _module_serialization("constraints", get)

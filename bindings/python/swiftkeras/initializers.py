@@ -1,6 +1,7 @@
 """Initializers (Keras `keras.initializers`): class name + arguments for the library."""
 
-from ._objects import KerasObject, make_class, module_serialization
+from ._objects import KerasObject, make_class
+from ._objects import module_serialization as _module_serialization
 
 
 class Initializer(KerasObject):
@@ -44,4 +45,4 @@ def get(identifier):
         return globals()[identifier["class_name"]](**identifier.get("config", {}))
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
 
-serialize, deserialize = module_serialization("initializers", get)
+serialize, deserialize = _module_serialization("initializers", get)

@@ -2,7 +2,8 @@
 (`losses.MeanSquaredError()`) the library computes, referred to by Keras name and config.
 A Python function `f(y_true, y_pred)` given as a loss is registered as a plugin."""
 
-from ._objects import KerasObject, make_class, module_serialization
+from ._objects import KerasObject, make_class
+from ._objects import module_serialization as _module_serialization
 
 
 class LossFunction:
@@ -97,4 +98,4 @@ def get(identifier):
         return identifier
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
 
-serialize, deserialize = module_serialization("losses", get)
+serialize, deserialize = _module_serialization("losses", get)

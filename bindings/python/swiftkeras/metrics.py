@@ -3,7 +3,8 @@
 function `f(y_true, y_pred)` given as a metric is registered as a plugin."""
 
 from ._array_eval import ArrayMetric
-from ._objects import KerasObject, make_class, module_serialization
+from ._objects import KerasObject, make_class
+from ._objects import module_serialization as _module_serialization
 from .losses import LossFunction
 
 
@@ -94,4 +95,4 @@ def get(identifier):
         return identifier
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
 
-serialize, deserialize = module_serialization("metrics", get)
+serialize, deserialize = _module_serialization("metrics", get)
