@@ -43,6 +43,7 @@ def mnist_convnet(keras, layers, ops):
     y = keras.utils.to_categorical(rng.integers(0, 10, 64), num_classes)
     return model, x, y, dict(batch_size=32, validation_split=0.1)
 
+
 def autoencoder(keras, layers, ops):
     Model = keras.Model
     input = layers.Input(shape=(28, 28, 1))
@@ -58,6 +59,7 @@ def autoencoder(keras, layers, ops):
     rng = np.random.default_rng(1)
     x = rng.random((32, 28, 28, 1)).astype("float32")
     return autoencoder, x, x, dict(batch_size=16, shuffle=True, validation_data=(x[:8], x[:8]))
+
 
 def image_classification_from_scratch(keras, layers, ops):
     def make_model(input_shape, num_classes):
@@ -101,6 +103,7 @@ def image_classification_from_scratch(keras, layers, ops):
     y = rng.integers(0, 2, (16, 1)).astype("float32")
     return model, x, y, dict(batch_size=8)
 
+
 def convmixer(keras, layers, ops):
     def activation_block(x):
         x = layers.Activation("gelu")(x)
@@ -134,6 +137,7 @@ def convmixer(keras, layers, ops):
     y = rng.integers(0, 10, 16)
     return model, x, y, dict(batch_size=8)
 
+
 def text_classification_from_scratch(keras, layers, ops):
     max_features = 20000
     embedding_dim = 128
@@ -153,6 +157,7 @@ def text_classification_from_scratch(keras, layers, ops):
     x = rng.integers(0, max_features, (32, sequence_length)).astype("int64")
     y = rng.integers(0, 2, (32, 1)).astype("float32")
     return model, x, y, dict(batch_size=16)
+
 
 def text_classification_with_transformer(keras, layers, ops):
     class TransformerBlock(layers.Layer):
@@ -210,6 +215,7 @@ def text_classification_with_transformer(keras, layers, ops):
     y = rng.integers(0, 2, 32)
     return model, x, y, dict(batch_size=16, validation_data=(x[:8], y[:8]))
 
+
 def timeseries_classification_from_scratch(keras, layers, ops):
     num_classes = 2
     def make_model(input_shape):
@@ -241,6 +247,7 @@ def timeseries_classification_from_scratch(keras, layers, ops):
                   metrics=["sparse_categorical_accuracy"])
     return model, x_train, y_train, dict(batch_size=16, callbacks=callbacks, validation_split=0.2)
 
+
 def timeseries_weather_forecasting(keras, layers, ops):
     learning_rate = 0.001
     rng = np.random.default_rng(7)
@@ -263,6 +270,7 @@ def timeseries_weather_forecasting(keras, layers, ops):
     return model, x, y, dict(batch_size=16, validation_data=(x[:8], y[:8]),
                              callbacks=[es_callback, modelckpt_callback])
 
+
 def bidirectional_lstm_imdb(keras, layers, ops):
     max_features = 20000
     maxlen = 200
@@ -278,6 +286,7 @@ def bidirectional_lstm_imdb(keras, layers, ops):
     x_train = keras.utils.pad_sequences(seqs, maxlen=maxlen)
     y = rng.integers(0, 2, 16).astype("float32")
     return model, x_train[:, -40:], y, dict(batch_size=8)
+
 
 def antirectifier(keras, layers, ops):
     class Antirectifier(layers.Layer):
@@ -327,6 +336,7 @@ def antirectifier(keras, layers, ops):
     x = rng.random((64, 784)).astype("float32")
     y = rng.integers(0, 10, 64)
     return model, x, y, dict(batch_size=32, validation_split=0.15)
+
 
 def vae(keras, layers, ops):
     class Sampling(layers.Layer):
