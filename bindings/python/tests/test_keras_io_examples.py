@@ -7,7 +7,8 @@ here with the same predictions, and the same file loaded by real Keras predictin
 Sources: keras-team/keras-io examples/vision/mnist_convnet.py, vision/autoencoder.py,
 vision/image_classification_from_scratch.py (make_model), vision/convmixer.py,
 nlp/text_classification_from_scratch.py (model part), timeseries/
-timeseries_classification_from_scratch.py, timeseries/timeseries_weather_forecasting.py,
+timeseries_classification_from_scratch.py, timeseries/timeseries_classification_transformer.py,
+timeseries/timeseries_weather_forecasting.py,
 nlp/bidirectional_lstm_imdb.py, keras_recipes/antirectifier.py, generative/vae.py (encoder and
 decoder; its train_step uses tf.GradientTape). Sizes the tutorials set by data (image size,
 convmixer width/depth, sequence length) are smaller here so the file runs in seconds.
@@ -377,6 +378,47 @@ def vae(keras, layers, ops):
     return decoder, z, imgs, dict(batch_size=16, extra={"encoder": encoder})
 
 
+def timeseries_classification_transformer(keras, layers, ops):
+    n_classes = 2
+    def transformer_encoder(inputs, head_size, num_heads, ff_dim, dropout=0):
+        x = layers.MultiHeadAttention(
+            key_dim=head_size, num_heads=num_heads, dropout=dropout
+        )(inputs, inputs)
+        x = layers.Dropout(dropout)(x)
+        x = layers.LayerNormalization(epsilon=1e-6)(x)
+        res = x + inputs
+        x = layers.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(res)
+        x = layers.Dropout(dropout)(x)
+        x = layers.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
+        x = layers.LayerNormalization(epsilon=1e-6)(x)
+        return x + res
+
+    def build_model(input_shape, head_size, num_heads, ff_dim, num_transformer_blocks,
+                    mlp_units, dropout=0, mlp_dropout=0):
+        inputs = keras.Input(shape=input_shape)
+        x = inputs
+        for _ in range(num_transformer_blocks):
+            x = transformer_encoder(x, head_size, num_heads, ff_dim, dropout)
+        x = layers.GlobalAveragePooling1D(data_format="channels_last")(x)
+        for dim in mlp_units:
+            x = layers.Dense(dim, activation="relu")(x)
+            x = layers.Dropout(mlp_dropout)(x)
+        outputs = layers.Dense(n_classes, activation="softmax")(x)
+        return keras.Model(inputs, outputs)
+
+    rng = np.random.default_rng(12)
+    x_train = rng.standard_normal((16, 50, 1)).astype("float32")  # example: 500 steps
+    y_train = rng.integers(0, 2, 16)
+    input_shape = x_train.shape[1:]
+    model = build_model(input_shape, head_size=256, num_heads=4, ff_dim=4,
+                        num_transformer_blocks=4, mlp_units=[128], mlp_dropout=0.4, dropout=0.25)
+    model.compile(loss="sparse_categorical_crossentropy",
+                  optimizer=keras.optimizers.Adam(learning_rate=1e-4),
+                  metrics=["sparse_categorical_accuracy"])
+    callbacks = [keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)]
+    return model, x_train, y_train, dict(validation_split=0.2, batch_size=8, callbacks=callbacks)
+
+
 # example name -> (the loss an untrained model starts near: chance level, or None when the
 # example's initial logits make it arbitrary; whether two epochs lower the loss)
 EXAMPLES = {
@@ -386,6 +428,7 @@ EXAMPLES = {
     "convmixer": (math.log(10), True),
     "text_classification_from_scratch": (math.log(2), True),
     "timeseries_classification_from_scratch": (math.log(2), True),
+    "timeseries_classification_transformer": (math.log(2), False),   # Adam(1e-4): flat
     "timeseries_weather_forecasting": (1.0, True),     # mse on unit-variance targets
     "bidirectional_lstm_imdb": (math.log(2), True),
     "antirectifier": (None, False),                    # RMSprop on unscaled logits
