@@ -152,6 +152,22 @@ extension Model {
         return widths.map { Swift.max($0 - 2, 1) }
     }
 
+    /// A cell's text as rich lays it out in Keras's summary columns (overflow "ellipsis"):
+    /// words wrap at spaces, and a word wider than the column stands on its own line cut to
+    /// the width with "…" (`batch_normalizatio…`), never folded onto the next line.
+    static func richWrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        for word in text.split(separator: " ") {
+            let fitted = word.count > width ? String(word.prefix(Swift.max(width - 1, 0))) + "…" : String(word)
+            if let last = lines.last, last.count + 1 + fitted.count <= width, word.count <= width {
+                lines[lines.count - 1] = last + " " + fitted
+            } else {
+                lines.append(fitted)
+            }
+        }
+        return lines.isEmpty ? [""] : lines
+    }
+
     var paramCounts: (total: Int, trainable: Int, nonTrainable: Int) {
         let t = trainableWeights.reduce(0) { $0 + $1.storedValue.count }
         let n = nonTrainableWeights.reduce(0) { $0 + $1.storedValue.count }
@@ -164,17 +180,7 @@ extension Model {
         let fractions: [Double] = custom ?? (connectedColumn ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0])
         let inner = Model.richColumnWidths(fractions: fractions, lineLength: total)
         func cell(_ s: String, _ w: Int, right: Bool = false) -> [String] {
-            var lines: [String] = []
-            var rest = s
-            while rest.count > w {
-                if let sp = rest.prefix(w + 1).lastIndex(of: " "), sp != rest.startIndex {
-                    lines.append(String(rest[..<sp])); rest = String(rest[rest.index(after: sp)...])
-                } else {
-                    lines.append(String(rest.prefix(w))); rest = String(rest.dropFirst(w))
-                }
-            }
-            lines.append(rest)
-            return lines.map { right ? String(repeating: " ", count: Swift.max(0, w - $0.count)) + $0 : $0 + String(repeating: " ", count: Swift.max(0, w - $0.count)) }
+            Model.richWrap(s, width: w).map { right ? String(repeating: " ", count: Swift.max(0, w - $0.count)) + $0 : $0 + String(repeating: " ", count: Swift.max(0, w - $0.count)) }
         }
         func line(_ l: String, _ m: String, _ r: String, _ fill: String) -> String {
             l + inner.map { String(repeating: fill, count: $0 + 2) }.joined(separator: m) + r + "\n"
@@ -202,16 +208,10 @@ extension Model {
         var header = ["Layer (type)", "Output Shape", "Param #"]
         if connectedColumn { header.append("Connected to") }
         if showTrainable { header.append("Trainable") }
-        // Header cells as rich renders them: words wrap, a word wider than the column ends in
-        // "…", and short cells sit at the bottom of the header row.
+        // Short header cells sit at the bottom of the header row.
         let hc: [[String]] = header.enumerated().map { i, title in
             let w = inner[i]
-            let words = title.split(separator: " ").map { $0.count > w ? String($0.prefix(Swift.max(w - 1, 0))) + "…" : String($0) }
-            var lines: [String] = []
-            for word in words {
-                if let last = lines.last, last.count + 1 + word.count <= w { lines[lines.count - 1] = last + " " + word } else { lines.append(word) }
-            }
-            return lines.map { l in
+            return Model.richWrap(title, width: w).map { l in
                 if i == trainableColumn { return centered(l, w)[0] }
                 let pad = String(repeating: " ", count: Swift.max(0, w - l.count))
                 return i == 2 ? pad + l : l + pad

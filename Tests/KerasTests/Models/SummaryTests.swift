@@ -77,6 +77,15 @@ final class SummaryTests: XCTestCase {
         XCTAssertEqual(Model.richColumnWidths(fractions: [0.45, 0.80, 1.0], lineLength: 88), [36, 27, 15])
     }
 
+    /// Lines as rich's `Text.wrap(console, width, overflow="ellipsis")` gives them.
+    func testCellsWrapAsRichWithEllipsis() {
+        XCTAssertEqual(Model.richWrap("batch_normalization_1 (BatchNormalization)", width: 19),
+                       ["batch_normalizatio…", "(BatchNormalizatio…"])
+        XCTAssertEqual(Model.richWrap("dense[0][0], targets[0][0], sample_weight[0][0]", width: 17),
+                       ["dense[0][0],", "targets[0][0],", "sample_weight[0]…"])
+        XCTAssertEqual(Model.richWrap("(None, 16, 16, 64)", width: 17), ["(None, 16, 16,", "64)"])
+    }
+
     func testSummaryOptionsMatchKeras() throws {
         let keras = try loadFixture("models/summary_options.json")
         let model = try Sequential([Dense(5, activation: .relu, name: "hidden", inputShape: [4]), Dropout(0.1, name: "drop"),

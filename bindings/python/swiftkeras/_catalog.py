@@ -46,6 +46,12 @@ def layer_signature(class_name: str) -> tuple[tuple[str, ...], dict, tuple[str, 
     return names, defaults, required
 
 
+def layer_class_name(name: str) -> str:
+    """The class a layer name denotes: an alias's (`GlobalAvgPool2D` is Keras's
+    `GlobalAveragePooling2D`), else the name itself."""
+    return catalog().get("layers", {}).get(name, {}).get("class_name", name)
+
+
 def layer_adaptable(class_name: str) -> bool:
     """Whether a library layer class has Keras's `adapt` (preprocessing layers)."""
     return bool(catalog().get("layers", {}).get(class_name, {}).get("adapt"))

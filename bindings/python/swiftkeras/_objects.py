@@ -116,6 +116,25 @@ def make_class(base: type, class_name: str, positional=(), doc: str | None = Non
     return cls
 
 
+def module_serialization(kind: str, get):
+    """A Keras module's `serialize`/`deserialize` pair (`keras.initializers.serialize`, the
+    custom layers' `get_config` idiom): the saving module's, so every module writes and reads
+    the one form `{"module", "class_name", "config", "registered_name"}`."""
+    def serialize(obj):
+        from .saving import serialize_keras_object
+        return serialize_keras_object(obj)
+
+    def deserialize(config, custom_objects=None):
+        from .saving import deserialize_keras_object
+        if isinstance(config, str):  # a name: what the module's `get` makes of it, as in Keras
+            return get(config)
+        return deserialize_keras_object(config, custom_objects=custom_objects)
+
+    serialize.__doc__ = f"Keras `keras.{kind}.serialize`: the object's Keras config."
+    deserialize.__doc__ = f"Keras `keras.{kind}.deserialize`: the object a config describes."
+    return serialize, deserialize
+
+
 def serialize(value):
     """Any argument value to its Keras-config JSON form."""
     if value is None or isinstance(value, (bool, int, float, str)):

@@ -1,6 +1,7 @@
 """Weight constraints (Keras `keras.constraints`): class name + arguments for the library."""
 
 from ._objects import KerasObject, make_class
+from ._objects import module_serialization as _module_serialization
 
 
 class Constraint(KerasObject):
@@ -26,3 +27,5 @@ def get(identifier):
     if isinstance(identifier, dict):
         return globals()[identifier["class_name"]](**identifier.get("config", {}))
     raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+
+serialize, deserialize = _module_serialization("constraints", get)

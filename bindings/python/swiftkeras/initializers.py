@@ -1,6 +1,7 @@
 """Initializers (Keras `keras.initializers`): class name + arguments for the library."""
 
 from ._objects import KerasObject, make_class
+from ._objects import module_serialization as _module_serialization
 
 
 class Initializer(KerasObject):
@@ -43,3 +44,5 @@ def get(identifier):
     if isinstance(identifier, dict):
         return globals()[identifier["class_name"]](**identifier.get("config", {}))
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+
+serialize, deserialize = _module_serialization("initializers", get)

@@ -393,6 +393,10 @@ class Layer(_variables.LayerBasics):
 
     # -- calling ---------------------------------------------------------------------------
     def __call__(self, inputs, *args, **kwargs):
+        if not self.__dict__.get("_build_names_taken"):
+            self.__dict__["_build_names_taken"] = True
+            for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(self, "class_name", None), ()):
+                unique_name(prefix)
         extra = [a for a in args if isinstance(a, KerasTensor)]
         if isinstance(kwargs.get("key"), KerasTensor):
             extra.append(kwargs.pop("key"))
@@ -849,6 +853,11 @@ _BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_sh
 _INNER_LAYERS = {"MultiHeadAttention": {
     "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
     "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")}}
+# Layers Keras makes unnamed when it builds a layer (its first call): they take automatic
+# names, so that the user's next Dropout is dropout_1 as in Keras (keras.io's timeseries
+# transformer).
+_NAMES_TAKEN_AT_BUILD = {"MultiHeadAttention": ("softmax", "dropout"),
+                         "GroupedQueryAttention": ("softmax", "dropout")}
 # The built-in layer classes that Keras 3 builds in their constructor (no state to make): they
 # are `built` from the start, have no `path` and their `get_build_config()` is None.
 _BUILT_AT_INIT = frozenset({
@@ -911,6 +920,12 @@ def _adapt(self, data, batch_size=None, steps=None):
 def _layer_class(class_name: str) -> type | None:
     if class_name in _classes:
         return _classes[class_name]
+    canonical = _catalog.layer_class_name(class_name)
+    if canonical != class_name:   # Keras's aliases are the class itself (MaxPool2D is MaxPooling2D)
+        cls = _layer_class(canonical)
+        if cls is not None:
+            _classes[class_name] = cls
+        return cls
     sig = _catalog.layer_signature(class_name)
     if sig is None:
         return None

@@ -3,6 +3,7 @@
 A Python function `f(y_true, y_pred)` given as a loss is registered as a plugin."""
 
 from ._objects import KerasObject, make_class
+from ._objects import module_serialization as _module_serialization
 
 
 class LossFunction:
@@ -96,3 +97,5 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+
+serialize, deserialize = _module_serialization("losses", get)

@@ -4,6 +4,7 @@ function `f(y_true, y_pred)` given as a metric is registered as a plugin."""
 
 from ._array_eval import ArrayMetric
 from ._objects import KerasObject, make_class
+from ._objects import module_serialization as _module_serialization
 from .losses import LossFunction
 
 
@@ -93,3 +94,5 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+serialize, deserialize = _module_serialization("metrics", get)

@@ -1,6 +1,7 @@
 """Regularizers (Keras `keras.regularizers`): class name + arguments for the library."""
 
 from ._objects import KerasObject, make_class
+from ._objects import module_serialization as _module_serialization
 
 
 class Regularizer(KerasObject):
@@ -26,3 +27,5 @@ def get(identifier):
     if isinstance(identifier, dict):
         return globals()[identifier["class_name"]](**identifier.get("config", {}))
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+
+serialize, deserialize = _module_serialization("regularizers", get)

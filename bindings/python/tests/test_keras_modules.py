@@ -101,6 +101,30 @@ def test_saving_module_serializes_like_keras():
         sk.saving.deserialize_keras_object({"class_name": "Nope", "config": {}})
 
 
+@pytest.mark.parametrize("module, make", [
+    ("initializers", lambda K: K.initializers.HeNormal()),
+    ("regularizers", lambda K: K.regularizers.L2(0.01)),
+    ("constraints", lambda K: K.constraints.MaxNorm(2.0)),
+    ("losses", lambda K: K.losses.BinaryCrossentropy(from_logits=True)),
+    ("metrics", lambda K: K.metrics.BinaryAccuracy(name="acc")),
+])
+def test_module_serialize_and_deserialize_as_keras(module, make):
+    """`keras.initializers.serialize(...)` in a custom layer's get_config (keras.io's
+    antirectifier) and its deserialize: Keras's form, read back, and a name read as `get`."""
+    ref = getattr(keras, module).serialize(make(keras))
+    ours = getattr(sk, module).serialize(make(sk))
+    assert {k: ours[k] for k in ("module", "class_name", "registered_name")} == \
+        {k: ref[k] for k in ("module", "class_name", "registered_name")}
+    back = getattr(sk, module).deserialize(ref)
+    assert type(back).__name__ == ref["class_name"]
+    assert ours["config"].items() <= getattr(sk, module).serialize(back)["config"].items()
+
+
+def test_deserialize_of_a_name_is_what_get_makes():
+    assert type(sk.initializers.deserialize("he_normal")).__name__ == \
+        type(keras.initializers.deserialize("he_normal")).__name__ == "HeNormal"
+
+
 def test_unknown_class_message_speaks_python():
     text = '{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Foo", "config": {}}]}}'
     with pytest.raises(ValueError) as e:

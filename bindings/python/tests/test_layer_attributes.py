@@ -151,6 +151,19 @@ def test_every_catalogue_class_has_a_case():
     assert sorted(set(names) - aliases - set(CASES)) == []
 
 
+def test_aliases_are_the_class_they_name_as_in_keras():
+    """keras.io's convmixer writes `layers.GlobalAvgPool2D()`: in Keras the alias is the class
+    (the layer is named global_average_pooling2d and saved as GlobalAveragePooling2D)."""
+    aliases = {n: getattr(keras.layers, n).__name__ for n in _catalog.layer_names()
+               if hasattr(keras.layers, n) and getattr(keras.layers, n).__name__ != n}
+    assert aliases, "Keras's aliases (MaxPool2D, Convolution2D, ...) are in the catalogue"
+    assert {n: getattr(sk.layers, n).__name__ for n in aliases} == aliases
+    assert all(getattr(sk.layers, n) is getattr(sk.layers, c) for n, c in aliases.items())
+    pooled = sk.layers.GlobalAvgPool2D()
+    assert pooled.name.startswith("global_average_pooling2d")
+    assert sk.saving.serialize_keras_object(pooled)["class_name"] == "GlobalAveragePooling2D"
+
+
 COMPARED = sorted(CASES)
 
 
