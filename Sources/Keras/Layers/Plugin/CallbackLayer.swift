@@ -56,6 +56,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
             }
             return variables[i].storedValue
         }
+        trace.earlierSeedGenerators = graph?.seedGenerators ?? []
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(inputShape) }
         trace.finish()
@@ -138,6 +139,9 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         guard GradientTape.active != nil, trainable else { return variables.map(\.storedValue) }
         return variables.map { $0.trainable ? $0.value : $0.storedValue }
     }
+
+    /// The traced call's seed generators (Keras: the layer's `SeedGenerator`s).
+    public override var seedGenerators: [SeedGenerator] { graph?.seedGenerators ?? [] }
 
     /// The widths of the states of a traced cell (empty for a layer that is not one).
     public var stateSize: [Int] { graph?.stateWidths ?? [] }
