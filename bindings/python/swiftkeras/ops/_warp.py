@@ -220,13 +220,14 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
     if is_symbolic(images):
         return _elastic(images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format)
     v = _array(images)
-    if seed is None:
-        seed = random.global_seed_generator()
-    if isinstance(seed, random.SeedGenerator):
-        seed = seed.next()   # this call's draw: an int seed for the one evaluation
+    generator = random.global_seed_generator() if seed is None else seed
     from ._jvp import evaluate_traced
+    # The graph draws at the generator's state (as a traced layer's draw at that state); the
+    # state then moves on, as Keras's draw_seed does.
     out = evaluate_traced(lambda x: _elastic(x, alpha, sigma, interpolation, fill_mode, fill_value,
-                                             seed, data_format), [v.astype(_f32)])
+                                             generator, data_format), [v.astype(_f32)])
+    if isinstance(generator, random.SeedGenerator):
+        generator.next(ordered=seed is not None)
     return np.asarray(out).astype(v.dtype)
 
 
