@@ -153,7 +153,7 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
                          f"of transforms). Received input with shape: transform.shape={tuple(t.shape)}")
     if traced:
         return _traced_warp("affine_transform", images, interpolation, fill_mode, fill_value, data_format,
-                            lambda h, w, c: _affine_coordinates(t, h, w, c))
+                            lambda _, h, w, c: _affine_coordinates(t, h, w, c))
     x, back = _batch_last(v, data_format)
     t = np.broadcast_to(t[None] if t.ndim == 1 else t, (x.shape[0], 8))
     out = np.empty_like(x)
@@ -194,9 +194,9 @@ def _affine_coordinates(t, height, width, channels):
 
 
 def _traced_warp(op, images, interpolation, fill_mode, fill_value, data_format, coordinates_for):
-    """A warp of symbolic `images`: the (batch, height, width, channels) images sampled by one
-    map_coordinates op (batch_dims 1) at `coordinates_for(height, width, channels)`, whose
-    second axis is one transform per image or one for all (broadcast over the batch)."""
+    """A warp of symbolic `images`: the (batch, height, width, channels) images `x` sampled by
+    one map_coordinates op (batch_dims 1) at `coordinates_for(x, height, width, channels)`,
+    whose second axis is one transform per image or one for all (broadcast over the batch)."""
     from . import _op, add, convert_to_tensor, expand_dims, squeeze, transpose, zeros_like
     from ._window import _channels_first
     first = _channels_first(data_format)
@@ -209,7 +209,7 @@ def _traced_warp(op, images, interpolation, fill_mode, fill_value, data_format, 
     if None in (height, width, channels):
         raise ValueError(f"ops.image.{op}: the image size and channels must be known in a traced "
                          f"call, got shape {tuple(images.shape)}")
-    coordinates = coordinates_for(height, width, channels)
+    coordinates = coordinates_for(x, height, width, channels)
     transforms = coordinates.shape[1]
     if transforms == 1 and x.shape[0] != 1:
         # One transform for every image: its coordinates repeated over the batch.
@@ -267,7 +267,7 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
                          f"start_points.shape={start.shape}, end_points.shape={end.shape}")
     h = _homography(start[None] if start.ndim == 2 else start, end[None] if end.ndim == 2 else end)
     if is_symbolic(images):
-        def coordinates(height, width, channels):
+        def coordinates(_, height, width, channels):
             c = np.broadcast_to(np.arange(channels, dtype=_f32), (height, width, channels))
             grids = [_perspective_grid(t, height, width) for t in h]
             return np.stack([np.stack([np.broadcast_to(g[..., None], (height, width, channels)) for g in axis])
@@ -313,34 +313,21 @@ def _elastic(images, alpha, sigma, interpolation, fill_mode, fill_value, seed, d
     """elastic_transform as graph ops on a symbolic image batch: the field from the random op
     (its batch read from the images at every step) through gaussian_blur, then one batched
     map_coordinates over (row, column, channel) of every image."""
-    from . import _op, add, expand_dims, multiply, squeeze, stack, transpose, zeros_like
-    from ._window import _channels_first
+    from . import add, multiply, stack, zeros_like
     from .image import gaussian_blur
-    first = _channels_first(data_format)
-    single = len(images.shape) == 3
-    x = expand_dims(images, 0) if single else images
-    if first:
-        x = transpose(x, (0, 2, 3, 1))
-    _, height, width, channels = x.shape
-    if None in (height, width, channels):
-        raise ValueError(f"ops.image.elastic_transform: the image size and channels must be known, "
-                         f"got shape {tuple(images.shape)}")
-    size = int(6 * float(sigma)) | 1
-    noise = _noise_like(x, (height, width, 1), seed)
-    field = gaussian_blur(multiply(noise, _f32(sigma)), (size, size), (float(sigma), float(sigma)),
-                          data_format="channels_last")
-    shift = multiply(field, _f32(alpha))                           # (batch, height, width, 1)
-    gy, gx, gc = np.meshgrid(np.arange(height, dtype=_f32), np.arange(width, dtype=_f32),
-                             np.arange(channels, dtype=_f32), indexing="ij")
-    rows, cols = add(shift, gy[None]), add(shift, gx[None])          # (batch, height, width, channels)
-    chans = add(zeros_like(rows), gc[None])
-    coordinates = stack([rows, cols, chans], axis=0)
-    out = _op("map_coordinates", [x, coordinates], None,
-              {"order": _INTERPOLATIONS[interpolation], "fill_mode": fill_mode,
-               "fill_value": float(fill_value), "batch_dims": 1})
-    if first:
-        out = transpose(out, (0, 3, 1, 2))
-    return squeeze(out, 0) if single else out
+
+    def coordinates(x, height, width, channels):
+        size = int(6 * float(sigma)) | 1
+        noise = _noise_like(x, (height, width, 1), seed)
+        field = gaussian_blur(multiply(noise, _f32(sigma)), (size, size), (float(sigma), float(sigma)),
+                              data_format="channels_last")
+        shift = multiply(field, _f32(alpha))                           # (batch, height, width, 1)
+        gy, gx, gc = np.meshgrid(np.arange(height, dtype=_f32), np.arange(width, dtype=_f32),
+                                 np.arange(channels, dtype=_f32), indexing="ij")
+        rows, cols = add(shift, gy[None]), add(shift, gx[None])      # (batch, height, width, channels)
+        return stack([rows, cols, add(zeros_like(rows), gc[None])], axis=0)
+    return _traced_warp("elastic_transform", images, interpolation, fill_mode, fill_value, data_format,
+                        coordinates)
 
 
 def _noise_like(x, dims, seed):
