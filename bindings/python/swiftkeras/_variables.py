@@ -152,10 +152,11 @@ class LayerBasics:
         3 lists a layer's own weights, then its generators' states, then each sublayer's)."""
         if not self._holds_layers:
             return self.weights + _seed_states(self)
+        own = _seed_states(self)      # a subclassed model's own generators come first
         states = [_seed_states(layer) for layer in (self.layers or [])]
-        if not any(states):
+        if not own and not any(states):
             return self.weights
-        out, seen = [], set()
+        out, seen = own, set()
         for layer, own in zip(self.layers, states):
             for v in layer.weights:
                 if v.path not in seen:

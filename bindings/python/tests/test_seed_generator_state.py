@@ -178,3 +178,27 @@ def test_built_in_noise_layers_save_what_keras_saves(tmp_path, layer):
     assert paths["ours"] == paths["keras"]
     loaded = keras.saving.load_model(tmp_path / "ours.keras")
     assert [type(v).__name__ for v in loaded.layers[0].weights] == []
+
+
+def test_a_subclassed_models_own_generator_is_among_its_variables():
+    def make(lib):
+        class Noisy(lib.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = lib.layers.Dense(4)
+                self.generator = lib.random.SeedGenerator(5, name="model_gen")
+
+            def call(self, x):
+                return lib.random.dropout(self.dense(x), 0.5, seed=self.generator)
+        return Noisy()
+
+    seen = {}
+    for name, lib in (("ours", sk), ("keras", keras)):
+        model = make(lib)
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        model.fit(np.ones((8, 3), np.float32), np.ones((8, 4), np.float32), batch_size=4, verbose=0)
+        seen[name] = ([v.path.split("/")[-1] for v in model.variables],
+                      [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables],
+                      np.asarray(model.generator.state.numpy()).tolist())
+    assert seen["ours"] == seen["keras"]
+    assert seen["ours"][2] == [5, 2]
