@@ -32,6 +32,25 @@ public final class SeedGenerator: @unchecked Sendable {
         self.counter = counter
     }
 
+    /// A generator reseeded from the state for one draw of many numbers (a built-in layer's
+    /// mask or noise); the counter moves on by one. The same generator object every time.
+    public func nextGenerator() -> RandomGenerator {
+        drawing.reseed(nextKey())
+        return drawing
+    }
+    private let drawing = RandomGenerator(seed: 0)
+
+    /// The generator of a built-in layer that draws (Keras: `SeedGenerator(seed)` in its
+    /// constructor when the rate is positive), else nil: without a seed, one from the calling
+    /// thread's generator (as Keras's `make_default_seed` takes one from Python's, which
+    /// `set_random_seed` fixes).
+    public static func owned(seed: Int?, draws: Bool) -> SeedGenerator? {
+        guard draws else { return nil }
+        let value = seed.map { UInt32(truncatingIfNeeded: $0) } ?? UInt32(truncatingIfNeeded: RandomGenerator.current.nextSeed())
+        // Keras's automatic names, from the same counts as layers' (its `auto_name`).
+        return SeedGenerator(name: LayerNames.unique(for: "seed_generator"), seed: value)
+    }
+
     /// The key of the next draw, from the state alone; the counter moves on (Keras's
     /// `next(ordered=True)`).
     func nextKey() -> UInt64 {

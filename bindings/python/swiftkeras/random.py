@@ -90,11 +90,12 @@ class SeedGeneratorState:
         import ctypes
         count = ctypes.c_int32()
         _native.check(_lib.keras_model_seed_generator_count(handle, ctypes.byref(count)))
+        found = []
         for i in range(count.value):
-            name, _, _ = _native_generator(handle, i)
+            name, owner, _ = _native_generator(handle, i)
             if name == self._generator.name:
-                return handle, i
-        return None
+                found.append((owner != layer.name, i))   # the layer's own first (names may repeat)
+        return (handle, min(found)[1]) if found else None
 
     def numpy(self):
         native = self._native()
@@ -148,10 +149,36 @@ def _native_generator(handle, index):
     return texts[0], texts[1], np.array(state, np.uint32)
 
 
+def library_generators(layer):
+    """The SeedGenerators the library holds for a built-in layer of a model (Dropout's,
+    GaussianNoise's, ... `seed_generator`), bound to their library states."""
+    from .layers import _BuiltinLayer
+    model = layer._variable_model() if isinstance(layer, _BuiltinLayer) else None
+    handle = getattr(model, "_handle", None) if model is not None else None
+    if handle is None:
+        return []
+    import ctypes
+    from . import _lib, _native
+    count = ctypes.c_int32()
+    _native.check(_lib.keras_model_seed_generator_count(handle, ctypes.byref(count)))
+    known = layer.__dict__.setdefault("_library_generators", {})
+    found = []
+    for i in range(count.value):
+        name, owner, state = _native_generator(handle, i)
+        if owner != layer.name:
+            continue
+        generator = known.get(name)
+        if generator is None:
+            generator = known[name] = SeedGenerator(int(state[0]), name=name)
+            generator._layer = layer
+        found.append(generator)
+    return found
+
+
 def seed_generators(layer):
     """The SeedGenerators a layer holds as attributes (directly or in lists), in the order they
     were set: Keras's tracked `_seed_generators`."""
-    found = []
+    found = library_generators(layer)
     for value in vars(layer).values():
         for item in (value if isinstance(value, (list, tuple)) else (value,)):
             if isinstance(item, SeedGenerator) and not any(item is f for f in found):

@@ -164,20 +164,37 @@ def test_files_hold_no_state_as_keras_files_and_pass_both_ways(tmp_path):
 
 @pytest.mark.parametrize("layer", ["Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout",
                                    "SpatialDropout1D"])
-def test_built_in_noise_layers_save_what_keras_saves(tmp_path, layer):
+def test_built_in_noise_layers_keep_and_save_their_generator_as_keras(tmp_path, layer):
     args = {"Dropout": (0.3,), "GaussianNoise": (0.2,), "GaussianDropout": (0.2,), "AlphaDropout": (0.2,),
             "SpatialDropout1D": (0.3,)}[layer]
-    paths = {}
+    seen = {}
     for name, lib in (("ours", sk), ("keras", keras)):
         model = lib.Sequential([lib.Input((4, 3)), getattr(lib.layers, layer)(*args, seed=5, name="noise"),
                                 lib.layers.Dense(2, name="dense")])
         model.compile(lib.optimizers.SGD(0.01), "mse")
-        model.fit(np.ones((4, 4, 3), np.float32), np.ones((4, 4, 2), np.float32), verbose=0)
+        x, y = np.ones((8, 4, 3), np.float32), np.ones((8, 4, 2), np.float32)
+        model.fit(x, y, batch_size=4, verbose=0)          # two training calls: two draws
+        model.predict(x, batch_size=4, verbose=0)         # none
+        noise = model.layers[0]
         model.save(tmp_path / f"{name}.keras")
-        paths[name] = _h5_layout(_model_weights_h5(tmp_path / f"{name}.keras", tmp_path / f"{name}.h5"))
-    assert paths["ours"] == paths["keras"]
+        seen[name] = {
+            "layout": _h5_layout(_model_weights_h5(tmp_path / f"{name}.keras", tmp_path / f"{name}.h5")),
+            "variables": [(v.path.split("/")[-1], str(v.dtype), tuple(v.shape), v.trainable,
+                           np.asarray(v.numpy()).tolist()) for v in noise.variables],
+            "model_non_trainable": [v.path.split("/")[-1] for v in model.non_trainable_variables],
+            "weights": [v.path for v in noise.weights + model.weights if "seed" in v.path],
+            "state": np.asarray(noise.seed_generator.state.numpy()).tolist(),
+        }
+    assert seen["ours"] == seen["keras"]
+    assert seen["ours"]["state"] == [5, 2]
     loaded = keras.saving.load_model(tmp_path / "ours.keras")
-    assert [type(v).__name__ for v in loaded.layers[0].weights] == []
+    assert loaded.layers[0].weights == []
+    # The state keys the draws: wound back, a training call repeats its noise.
+    model = sk.Sequential([sk.Input((4, 3)), getattr(sk.layers, layer)(*args, seed=5)])
+    x = np.random.default_rng(1).normal(size=(3, 4, 3)).astype(np.float32)
+    first = model(x, training=True)
+    model.layers[0].seed_generator.state.assign([5, 0])
+    np.testing.assert_array_equal(model(x, training=True), first)
 
 
 def test_a_subclassed_models_own_generator_is_among_its_variables():
