@@ -175,7 +175,7 @@ LAYERS = textwrap.dedent('''
     BIAS = np.linspace(-0.5, 0.5, 25, dtype="float32").reshape(1, 1, 5, 5)
 
 
-    class Attention(keras.layers.Layer):
+    class GroupedAttention(keras.layers.Layer):
         """Two query heads over one key/value head (grouped), causal and with an explicit mask
         and bias, on (N, 5, 4) sequences, into 6 features."""
 
@@ -239,8 +239,8 @@ LAYERS = textwrap.dedent('''
                                     ops.expand_dims(similar, -1), ops.mean(scaled, axis=(1, 2))], axis=-1)
 ''')
 
-SHAPES = {"Attention": (5, 4), "Windows": (4, 4, 2), "Images": (6, 6, 3)}
-TRACED_WEIGHTS = {"Attention": 3, "Windows": 3, "Images": 1}
+SHAPES = {"GroupedAttention": (5, 4), "Windows": (4, 4, 2), "Images": (6, 6, 3)}
+TRACED_WEIGHTS = {"GroupedAttention": 3, "Windows": 3, "Images": 1}
 
 
 def _model(lib, kind):
