@@ -350,9 +350,12 @@ int keras_model_layer_output(keras_model *model, const char *layer_name,
 
 /* Stateful recurrent layers (Keras: stateful=True on RNN, SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D,
  * Bidirectional over one): the states each call ends with start the next call on a batch of the
- * same size. The layer named layer_name (a layer of the model itself) is addressed by name, as
- * in keras_model_layer_output. Errors (all three): INVALID_ARGUMENT (no such layer, a layer that
- * is not recurrent, NULL layer_name).
+ * same size. layer_name is a layer of the model by name, as in keras_model_layer_output, or a
+ * layer inside one by its path, Keras's layer.path: names joined by '/' from the model's layer
+ * down ("bi/forward_lstm", "bi/backward_lstm": a Bidirectional's directions, each with its own
+ * states), optionally led by the model's name ("sequential/bi/forward_lstm"). Errors (all
+ * three): INVALID_ARGUMENT (no such layer or path, an empty path part, a layer that is not
+ * recurrent, NULL layer_name).
  * keras_model_reset_states zeroes the states (Keras: model.get_layer(name).reset_states()); a
  * recurrent layer that is not stateful has none and is left as it is, as in Keras.
  * keras_model_layer_state_count: *count = len(layer.states) in Keras, 0 where Keras has None (not
@@ -969,7 +972,7 @@ struct keras_layer_builder {
      * as "glorot_uniform", "zeros", "ones", or a JSON config {"class_name": "RandomNormal", ...};
      * NULL means "glorot_uniform"). trainable != 0: updated by the optimizer. The library owns the
      * weight: it is saved, loaded and optimized like any built-in layer's. Weights are handed to
-     * forward/backward in creation order. */
+     * forward/backward in creation order. ndim 0 makes a scalar weight (shape may be NULL). */
     int (*add_weight)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
                       const char *initializer, int trainable);
 };
@@ -1061,6 +1064,16 @@ int keras_register_layer(const char *name, const keras_layer_class *cls);
  * gradients flow through the ops around it (and through dropout's kept entries).
  * Errors: INVALID_ARGUMENT (unknown op, bad node or attribute), SHAPE, STATE (outside build). */
 int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);
+/* A layer called on several inputs (Keras's `layer([a, b])`, saved as one node with a list of
+ * inbound tensors): *count is how many (1 for a layer of one input). Its build, output_shape,
+ * forward and backward functions see them packed into one array, each input flattened to
+ * (batch, size) and concatenated along axis 1 in order (so every dimension of an input but the
+ * batch must be known), and dx is the packed gradient; output_shape NULL means the first input's
+ * shape. keras_layer_builder_input gives that packed array as a node; keras_layer_builder_input_at
+ * input number `index` with its own shape (keras_layer_builder_shape), so that a traced call reads
+ * each input without unpacking. Errors: INVALID_ARGUMENT (index out of range), STATE. */
+int keras_layer_builder_input_count(keras_layer_builder *builder, int *count);
+int keras_layer_builder_input_at(keras_layer_builder *builder, int index, int64_t *node);
 /* The layer's weight number `index` (creation order, as add_weight made them). */
 int keras_layer_builder_weight(keras_layer_builder *builder, int index, int64_t *node);
 /* A constant array (copied); ndim 0 is a scalar. */

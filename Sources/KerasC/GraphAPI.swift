@@ -42,6 +42,20 @@ public func keras_layer_builder_input(_ builder: UnsafeMutableRawPointer?, _ nod
     guarded("keras_layer_builder_input") { try store(try trace(builder).addInput(), node) }
 }
 
+@_cdecl("keras_layer_builder_input_count")
+public func keras_layer_builder_input_count(_ builder: UnsafeMutableRawPointer?, _ count: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_layer_builder_input_count") {
+        let g = try trace(builder)
+        guard let count else { throw ABIError(.invalidArgument, "count must not be NULL") }
+        count.pointee = Int32(g.inputShapes.count)
+    }
+}
+
+@_cdecl("keras_layer_builder_input_at")
+public func keras_layer_builder_input_at(_ builder: UnsafeMutableRawPointer?, _ index: Int32, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_input_at") { try store(try trace(builder).addInput(at: Int(index)), node) }
+}
+
 @_cdecl("keras_layer_builder_weight")
 public func keras_layer_builder_weight(_ builder: UnsafeMutableRawPointer?, _ index: Int32, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_weight") { try store(try trace(builder).addWeight(Int(index)), node) }

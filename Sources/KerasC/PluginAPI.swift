@@ -104,7 +104,8 @@ private let addWeightThunk: AddWeightFn = { builder, name, ndim, shape, initiali
     let ctx = Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue()
     let rc = guarded("add_weight") {
         let n = try string(name, "name")
-        let (dims, _) = try shapeArray(ndim, shape, "add_weight '\(n)'")
+        // ndim 0: a scalar weight (Keras's `add_weight(shape=())`).
+        let dims = ndim == 0 ? [] : try shapeArray(ndim, shape, "add_weight '\(n)'").shape
         let initName = try initializer.map { try string($0, "initializer") } ?? "glorot_uniform"
         let initJSON: JSON = initName.hasPrefix("{") ? try JSONParser.parse(initName) : .string(initName)
         try ctx.add(n, dims, try deserializeInitializer(initJSON), trainable != 0)

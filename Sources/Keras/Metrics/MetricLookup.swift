@@ -61,7 +61,10 @@ extension Metric {
         case "Precision": m = try Precision(thresholds: floats("thresholds"), topK: i("top_k"), classId: i("class_id"))
         case "Recall": m = try Recall(thresholds: floats("thresholds"), topK: i("top_k"), classId: i("class_id"))
         case "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives":
-            m = try ConfusionCount(ConfusionCount.Cell(rawValue: className)!, thresholds: floats("thresholds"))
+            guard let cell = ConfusionCount.Cell(rawValue: className) else {
+                throw KerasError.invalidArgument("unknown confusion-count metric \(className)")
+            }
+            m = try ConfusionCount(cell, thresholds: floats("thresholds"))
         case "F1Score", "FBetaScore":
             var average: FBetaScore.Average?
             if let a = config["average"]?.stringValue {

@@ -35,6 +35,12 @@ open class Model: Layer, @unchecked Sendable {
     @exclusivity(unchecked) var compiled: CompiledState?
     /// Set by a callback to end `fit` after the current batch or epoch. Keras: `model.stop_training`.
     @exclusivity(unchecked) public var stopTraining = false
+    /// For a model traced from a Keras subclassed model (the Python binding's): the attributes
+    /// that held its layers, by name (`self.dense`, a list `self.blocks`, and Keras's `layers`
+    /// in tracking order), so that its weights files use Keras's paths for a subclassed model
+    /// (`dense/vars`, `layers/dense_1/vars`) instead of a functional model's. Set from the
+    /// functional config's `subclass_attributes`.
+    public internal(set) var subclassAttributes: [(name: String, layers: [Layer], isList: Bool)]?
     /// The history of the last `fit`.
     public internal(set) var history: History?
     /// The tape reused by every training step, so that its node storage stays warm.

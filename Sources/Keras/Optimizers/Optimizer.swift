@@ -61,7 +61,10 @@ open class Optimizer: @unchecked Sendable {
     /// when `options.name` is nil.
     public init(learningRate: any LearningRateConvertible, options o: OptimizerArguments = OptimizerArguments(),
                 defaultName: String) throws {
-        let owner = String(describing: type(of: self))
+        // The class, written into a message only when one is thrown: `String(describing:)` of a
+        // metatype searches the protocol conformances (~1 M instructions the first time in a
+        // process, the first compile's; cached after).
+        let owner = type(of: self)
         switch learningRate.asLearningRate {
         case .constant(let lr):
             guard lr >= 0, lr.isFinite else {

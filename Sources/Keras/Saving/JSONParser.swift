@@ -26,10 +26,13 @@ public struct JSONParser {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
-    private mutating func literal(_ word: String) -> Bool {
-        let w = Array(word.utf8)
-        guard i + w.count <= bytes.count, Array(bytes[i..<i + w.count]) == w else { return false }
-        i += w.count
+    private mutating func literal(_ word: StaticString) -> Bool {
+        // Compared in place: no arrays made for `true`, `false` and `null` (every config has many).
+        let n = word.utf8CodeUnitCount
+        guard i + n <= bytes.count else { return false }
+        let w = word.utf8Start
+        for k in 0..<n where bytes[i + k] != w[k] { return false }
+        i += n
         return true
     }
 
@@ -105,7 +108,17 @@ public struct JSONParser {
 
     private mutating func string() throws -> String {
         i += 1
-        var out: [UInt8] = []
+        // Most strings (every key, every class and layer name) have no escape: made from their
+        // bytes at once, without a byte buffer grown one append at a time.
+        var end = i
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let text = String(decoding: bytes[i..<end], as: UTF8.self)
+            i = end + 1
+            return text
+        }
+        var out = Array(bytes[i..<end])
+        i = end
         while i < bytes.count {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") { i += 1; return String(decoding: out, as: UTF8.self) }

@@ -37,7 +37,7 @@ enum KerasArchive {
     /// The model's weights (and optimizer state) as the bytes of an HDF5 file.
     static func weightsImage(_ model: Model) throws -> [UInt8] {
         let file = try HDF5File.createInMemory()
-        try WeightsH5Store.save(model, to: try file.root())
+        try WeightsH5Store.save(model, to: try file.root(), functional: true)   // config.json is functional
         return try file.image()
     }
 
@@ -106,6 +106,6 @@ enum KerasArchive {
             throw KerasError.io("'\(path)': the archive has no model.weights.h5")
         }
         let file = try HDF5File.open(image: weights, name: "\(path)/model.weights.h5")
-        return try WeightsH5Store.load(model, from: try file.root(), skipMismatch: skipMismatch)
+        return try WeightsH5Store.load(model, from: try file.root(), skipMismatch: skipMismatch, functional: true)
     }
 }

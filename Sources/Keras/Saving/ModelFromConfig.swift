@@ -178,8 +178,30 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             return outs[h.node][h.tensor]
         }
     }
-    return try Model(inputs: try tensors("input_layers"), outputs: try tensors("output_layers"),
-                     name: config["name"]?.stringValue)
+    let model = try Model(inputs: try tensors("input_layers"), outputs: try tensors("output_layers"),
+                          name: config["name"]?.stringValue)
+    if let attributes = config["subclass_attributes"], !attributes.isNull {
+        model.subclassAttributes = try subclassAttributes(attributes, layers)
+    }
+    return model
+}
+
+/// The functional config's `subclass_attributes` ({attribute: layer name, or a list of them}) as
+/// the model's layers by attribute name.
+private func subclassAttributes(_ j: JSON, _ layers: [String: Layer]) throws -> [(name: String, layers: [Layer], isList: Bool)] {
+    guard let object = j.objectValue else {
+        throw KerasError.io("Functional config: 'subclass_attributes' must be an object of attribute names")
+    }
+    func layer(_ name: JSON, _ attribute: String) throws -> Layer {
+        guard let n = name.stringValue, let l = layers[n] else {
+            throw KerasError.io("Functional config: subclass attribute '\(attribute)' names \(name), which is not a layer of the model")
+        }
+        return l
+    }
+    return try object.map { key, value in
+        if let list = value.arrayValue { return (key, try list.map { try layer($0, key) }, true) }
+        return (key, [try layer(value, key)], false)
+    }
 }
 
 extension Model {

@@ -8,14 +8,38 @@ enum WeightsH5Store {
     ///
     /// As Keras does, attributes are visited in sorted order with `_private` ones last, and an
     /// object reached twice is saved at its first path only.
-    static func entries(_ model: Model) -> [(path: String, name: String, variables: [Variable], layer: Layer)] {
+    ///
+    /// A model traced from a Keras subclassed model (``Model/subclassAttributes``) has Keras's
+    /// subclassed layout (its layers under their attribute names), unless `functional`: the
+    /// layout of the functional model it also is (what a `.keras` archive of its functional
+    /// config holds).
+    static func entries(_ model: Model, functional: Bool = false) -> [(path: String, name: String, variables: [Variable], layer: Layer)] {
         var out: [(String, String, [Variable], Layer)] = []
         var visited = Set<ObjectIdentifier>()
         func walk(_ layer: Layer, _ path: String) {
             guard visited.insert(ObjectIdentifier(layer)).inserted else { return }
-            out.append((path + "vars", layer.name, ownVariablesInKerasOrder(layer), layer))
+            var own = ownVariablesInKerasOrder(layer)
             if let m = layer as? Model {
-                container(m.kerasLayers.filter { !(m is Sequential && $0 is InputLayer) }, path + "layers/")
+                // A Python subclassed model's own weights (`self.add_weight` on a keras.Model)
+                // live in a hidden layer of its graph; Keras keeps them in the model's own group.
+                for holder in m.kerasLayers where isModelVariables(holder) {
+                    own += ownVariablesInKerasOrder(holder)
+                    visited.insert(ObjectIdentifier(holder))
+                }
+            }
+            out.append((path + "vars", layer.name, own, layer))
+            if let m = layer as? Model, !functional, let attributes = m.subclassAttributes {
+                // A Keras subclassed model: its layers under the attributes that hold them,
+                // visited in sorted order as Keras does (`layers` among them); any other layer
+                // with weights after them, under `_layers/` (a path Keras never writes).
+                for a in attributes.sorted(by: { nameKey($0.name) < nameKey($1.name) }) {
+                    if a.isList { container(a.layers, path + a.name + "/") } else { walk(a.layers[0], path + a.name + "/") }
+                }
+                container(m.kerasLayers.filter { !visited.contains(ObjectIdentifier($0)) && !$0.weights.isEmpty },
+                          path + "_layers/")
+            } else if let m = layer as? Model {
+                container(m.kerasLayers.filter { !(m is Sequential && $0 is InputLayer) && !isModelVariables($0) },
+                          path + "layers/")
             }
             let attributes = layer.trackedSublayers().attributes.sorted { nameKey($0.name) < nameKey($1.name) }
             for a in attributes {
@@ -35,12 +59,19 @@ enum WeightsH5Store {
         return out
     }
 
+    /// The hidden layer holding a Python subclassed model's own weights (the binding's
+    /// `swiftkeras>ModelVariables`): saved as the model's own variables, not as a layer.
+    static func isModelVariables(_ layer: Layer) -> Bool {
+        layer is CallbackLayer && layer.className == "ModelVariables"
+    }
+
     /// Keras's `_name_key`: private attributes sort after public ones.
     private static func nameKey(_ name: String) -> String { name.hasPrefix("_") ? "~" + name : name }
 
-    /// Writes the model's weights (and its optimizer's state when compiled) under `root`.
-    static func save(_ model: Model, to root: HDF5Group) throws {
-        for (path, name, vars, layer) in entries(model) {
+    /// Writes the model's weights (and its optimizer's state when compiled) under `root`
+    /// (`functional`: see ``entries(_:functional:)``).
+    static func save(_ model: Model, to root: HDF5Group, functional: Bool = false) throws {
+        for (path, name, vars, layer) in entries(model, functional: functional) {
             let g = try root.createGroup(path)
             try g.setStringAttribute("name", name)
             for (i, v) in vars.enumerated() { try g.writeTensor(String(i), v.storedValue) }
@@ -71,11 +102,21 @@ enum WeightsH5Store {
     /// - Returns: warnings (skipped layers, optimizer state not restored).
     @discardableResult
     static func load(_ model: Model, from root: HDF5Group, skipMismatch: Bool = false,
-                     loadOptimizer: Bool = true) throws -> [String] {
+                     loadOptimizer: Bool = true, functional: Bool = false) throws -> [String] {
         var assignments: [(Variable, Tensor)] = []
         var warnings: [String] = []
-        for (path, name, vars, _) in entries(model) {
-            let g = try root.group(path)
+        // A model traced from a subclassed one reads either layout: a layer whose group is not
+        // at its path of one is looked for at its path of the other (a weights file written by
+        // Keras for the subclass, or a `.keras` archive of the functional form).
+        var otherPaths: [ObjectIdentifier: String] = [:]
+        if model.subclassAttributes != nil {
+            for e in entries(model, functional: !functional) where otherPaths[ObjectIdentifier(e.layer)] == nil {
+                otherPaths[ObjectIdentifier(e.layer)] = e.path
+            }
+        }
+        for (path, name, vars, layer) in entries(model, functional: functional) {
+            var g = try root.group(path)
+            if g == nil, !vars.isEmpty, let other = otherPaths[ObjectIdentifier(layer)] { g = try root.group(other) }
             let stored = try count(g)
             guard stored == vars.count else {
                 let msg = "Layer '\(name)' expected \(vars.count) variables, but received \(stored) variables during loading (path \(path))"

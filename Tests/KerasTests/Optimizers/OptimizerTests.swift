@@ -98,6 +98,9 @@ final class OptimizerTests: XCTestCase {
         expect("ema_momentum") { try SGD(options: .init(useEMA: true, emaMomentum: 1.5)) }
         expect("ema_overwrite_frequency") { try SGD(options: .init(useEMA: true, emaOverwriteFrequency: 0)) }
         expect("decay") { try SGD(options: .init(decay: -1)) }
+        // The message names the optimizer's class as it is called.
+        expect("SGD(decay: -1.0)") { try SGD(options: .init(decay: -1)) }
+        expect("Adam(clipnorm: -1.0)") { try Adam(options: .init(clipnorm: -1)) }
         expect("learning_rate_power") { try Ftrl(learningRatePower: 0.5) }
         expect("initial_accumulator_value") { try Ftrl(initialAccumulatorValue: -0.1) }
         expect("l2_shrinkage_regularization_strength") { try Ftrl(l2ShrinkageRegularizationStrength: -1) }

@@ -108,5 +108,40 @@ int main(void) {
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out of range",
               keras_model_layer_state(plain, "lstm", 0, state, BATCH * UNITS, shape, KERAS_MAX_RANK, &ndim));
     keras_model_free(plain);
+
+    /* Nested layers by their path (Keras's layer.path): a stateful Bidirectional's forward and
+     * backward layers, each with its own states, read and reset on their own. */
+    keras_model *bm = NULL;
+    CHECK_OK(keras_sequential_new("nested", &bm));
+    CHECK_OK(keras_sequential_add_json(bm, "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [2, 3, 1]}}"));
+    CHECK_OK(keras_sequential_add_json(bm, "{\"class_name\": \"Bidirectional\", \"config\": {\"name\": \"bi\", "
+                                           "\"layer\": {\"class_name\": \"SimpleRNN\", \"config\": {\"name\": \"rnn\", "
+                                           "\"units\": 2, \"stateful\": true}}}}"));
+    float both[BATCH * 2 * UNITS];
+    CHECK_OK(keras_model_predict(bm, x1, 3, xshape, NULL, NULL, 0, both, BATCH * 2 * UNITS, NULL, NULL));
+    CHECK_OK(keras_model_layer_state_count(bm, "bi", &count));
+    CHECK(count == 2);
+    const char *paths[2] = {"bi/forward_rnn", "nested/bi/backward_rnn"};   /* the model's name may lead */
+    float whole[BATCH * UNITS], part[BATCH * UNITS];
+    for (int k = 0; k < 2; k++) {
+        CHECK_OK(keras_model_layer_state_count(bm, paths[k], &count));
+        CHECK(count == 1);
+        CHECK_OK(keras_model_layer_state(bm, "bi", k, whole, BATCH * UNITS, shape, KERAS_MAX_RANK, &ndim));
+        CHECK_OK(keras_model_layer_state(bm, paths[k], 0, part, BATCH * UNITS, shape, KERAS_MAX_RANK, &ndim));
+        CHECK(ndim == 2 && shape[0] == BATCH && shape[1] == UNITS && close_to(whole, part, BATCH * UNITS));
+        int nonzero = 0;
+        for (int i = 0; i < BATCH * UNITS; i++) nonzero |= part[i] != 0.0f;
+        CHECK(nonzero);
+    }
+    CHECK_OK(keras_model_reset_states(bm, "bi/backward_rnn"));   /* only that direction */
+    CHECK_OK(keras_model_layer_state(bm, "bi", 1, whole, BATCH * UNITS, shape, KERAS_MAX_RANK, &ndim));
+    for (int i = 0; i < BATCH * UNITS; i++) CHECK(whole[i] == 0.0f);
+    CHECK_OK(keras_model_layer_state(bm, "bi", 0, whole, BATCH * UNITS, shape, KERAS_MAX_RANK, &ndim));
+    CHECK_OK(keras_model_layer_state(bm, "bi/forward_rnn", 0, part, BATCH * UNITS, shape, KERAS_MAX_RANK, &ndim));
+    CHECK(close_to(whole, part, BATCH * UNITS) && part[0] != 0.0f);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "No such layer: 'nope' in 'bi'", keras_model_reset_states(bm, "bi/nope"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "empty part", keras_model_layer_state_count(bm, "bi//forward_rnn", &count));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "No such layer", keras_model_reset_states(bm, "other/bi"));
+    keras_model_free(bm);
     CHECK_DONE("test_states");
 }

@@ -10,7 +10,7 @@ from . import (activations, backend, callbacks, config, constraints, datasets, i
                saving, utils)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
-from .layers import Input, Layer
+from .layers import Input, InputSpec, Layer
 from .models import Model, Sequential, load_model, model_from_json
 
 __version__ = "0.1.0"
@@ -25,5 +25,5 @@ def library_version():
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing",
            "random", "regularizers", "saving", "utils",
-           "Input", "Layer", "Model", "Sequential", "load_model", "model_from_json",
+           "Input", "InputSpec", "Layer", "Model", "Sequential", "load_model", "model_from_json",
            "KerasError", "LibraryUnavailable", "library_version"]

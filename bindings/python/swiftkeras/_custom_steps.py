@@ -43,14 +43,26 @@ GRADIENTS_ROUTE = (
     "with swiftkeras.ops instead: it is traced into the library's graph and differentiated there.")
 
 
+_MODEL_BASES = None
+
+
+def _model_bases():
+    """(Sequential, Model, ModelAPI, object): imported on first use (models imports this
+    module), then kept: a function-level import runs importlib's Python on every call."""
+    global _MODEL_BASES
+    if _MODEL_BASES is None:
+        from ._model_api import ModelAPI
+        from .models import Model, Sequential
+        _MODEL_BASES = (Sequential, Model, ModelAPI, object)
+    return _MODEL_BASES
+
+
 def overrides(model, method):
     """True when a class below swiftkeras's Model defines `method`."""
-    from .models import Model, Sequential
-    from ._model_api import ModelAPI
-    if type(model) in (Sequential, Model):   # no class of the user's (every fit asks)
+    bases = _model_bases()
+    if type(model) is bases[0] or type(model) is bases[1]:   # no class of the user's (every fit asks)
         return False
-    return any(method in vars(c) for c in type(model).__mro__
-               if c not in (Model, Sequential, ModelAPI, object))
+    return any(method in vars(c) for c in type(model).__mro__ if c not in bases)
 
 
 class LossTracker:

@@ -108,6 +108,8 @@ class NumpyDataset:
 
 
 def is_dataset(x) -> bool:
+    if isinstance(x, np.ndarray):   # what most fits pass: no Python-level generator check
+        return False
     return isinstance(x, (PyDataset, NumpyDataset)) or inspect.isgenerator(x) or \
         (hasattr(x, "__next__") and not isinstance(x, np.ndarray))
 

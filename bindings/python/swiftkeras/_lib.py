@@ -143,8 +143,9 @@ KERAS_MAX_RANK = 8
 
 
 class keras_array(Structure):
-    """An input array: const float *data; int ndim; const int64_t *shape."""
-    _fields_ = [("data", float_p), ("ndim", c_int32), ("shape", int64_p)]
+    """An input array: const float *data; int ndim; const int64_t *shape. (`data` declared as
+    a void pointer: the array's address goes in as an int, without a ctypes cast per array.)"""
+    _fields_ = [("data", c_void_p), ("ndim", c_int32), ("shape", int64_p)]
 
 
 class keras_output(Structure):
@@ -314,6 +315,8 @@ _declare("keras_pipeline_new", [c_char_p, keras_estimator_p, c_char_p, POINTER(k
 # ---- plugins --------------------------------------------------------------------------------
 _declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32)
 _declare("keras_layer_builder_input", [keras_layer_builder_p, int64_p], c_int32)
+_declare("keras_layer_builder_input_count", [keras_layer_builder_p, int32_p], c_int32)
+_declare("keras_layer_builder_input_at", [keras_layer_builder_p, c_int32, int64_p], c_int32)
 _declare("keras_layer_builder_weight", [keras_layer_builder_p, c_int32, int64_p], c_int32)
 _declare("keras_layer_builder_constant", [keras_layer_builder_p, float_p, c_int32, int64_p,
                                           int64_p], c_int32)

@@ -10,7 +10,7 @@ import inspect
 
 import numpy as np
 
-from . import _custom_steps, _variables
+from . import _custom_steps, _model_vars, _variables
 from .layers import Input, KerasTensor, Layer
 
 _MODEL_STATE = ("{what}: a model's weights are its layers' here (the library saves and trains "
@@ -151,17 +151,57 @@ class ModelAPI(_variables.LayerBasics):
             return [KerasTensor(s, None) for s in shapes]
         return KerasTensor(shapes, None)
 
-    def add_weight(self, *args, **kwargs):
-        raise NotImplementedError(_MODEL_STATE.format(what=f"{type(self).__name__}.add_weight"))
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
+                   name=None, regularizer=None, constraint=None, **kwargs):
+        """Keras `add_weight` on a subclassed model (in `__init__` or `build`): a weight of the
+        model itself, trained, saved and loaded by the library (see _model_vars)."""
+        what = f"{type(self).__name__}.add_weight"
+        if not self._is_subclass_model():
+            raise NotImplementedError(_MODEL_STATE.format(what=what))
+        unsupported = {k: v for k, v in dict(regularizer=regularizer, constraint=constraint,
+                                              **kwargs).items()
+                       if v is not None and k not in ("autocast", "aggregation", "synchronization")}
+        if unsupported:
+            raise NotImplementedError(f"{what}: {sorted(unsupported)} are not supported for a "
+                                      f"model's own weights here (add the penalty with "
+                                      f"`self.add_loss(...)` in call)")
+        if dtype is not None and str(np.dtype(dtype)) != "float32":
+            raise TypeError(f"{what}: weights are float32, got dtype={dtype}")
+        return _model_vars.add_weight(self, shape, initializer, trainable, name, what)
 
-    def add_variable(self, *args, **kwargs):
-        raise NotImplementedError(_MODEL_STATE.format(what=f"{type(self).__name__}.add_variable"))
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
+                     regularizer=None, constraint=None, name=None):
+        """Keras `add_variable`: `add_weight` with Keras's other argument order."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, regularizer=regularizer,
+                               constraint=constraint, name=name)
 
     def add_loss(self, loss):
-        raise NotImplementedError(
-            f"{type(self).__name__}.add_loss: the library adds losses from layers: call "
-            f"`self.add_loss(...)` in the `call` of a Layer written with keras.ops, or override "
-            f"`compute_loss` on the model")
+        """Keras `add_loss` in a subclassed model's `call`: each value (computed with ops from
+        the layers' outputs and the model's weights) is summed into the loss of every step."""
+        if _model_vars.tracing() is not self:
+            raise NotImplementedError(
+                f"{type(self).__name__}.add_loss: the library adds losses traced from a `call`: "
+                f"call `self.add_loss(...)` in the `call` of a subclassed Model or of a Layer "
+                f"written with keras.ops, or override `compute_loss` on the model")
+        for value in (loss if isinstance(loss, (list, tuple)) else [loss]):
+            value = _model_vars.as_tensors((value,))[0]
+            if not isinstance(value, KerasTensor):
+                raise TypeError(f"{type(self).__name__}.add_loss: the value must be computed "
+                                f"with keras.ops from the call's tensors or the model's "
+                                f"weights, got {type(value).__name__}")
+            self._model_trace.losses.append(value)
+
+    def _model_variables_layer(self):
+        """The hidden layer holding this model's own weights (made once, at the first trace)."""
+        layer = self.__dict__.get("_own_weights_layer")
+        if layer is None:
+            from ._objects import unique_name
+            specs = self._own_weight_specs
+            layer = _model_vars.ModelVariables([specs[i] for i in _model_vars.keras_order(specs)],
+                                               name=unique_name("model_variables"))
+            self._own_weights_layer = layer
+        return layer
 
     def make_train_function(self, force=False):
         raise NotImplementedError(_STEP_FUNCTIONS.format(what="make_train_function", use="fit or train_on_batch"))
@@ -275,6 +315,9 @@ class ModelAPI(_variables.LayerBasics):
         entries = list(self.__dict__.get("_call_loss_entries") or [])
         names = [info["name"] for info in self._layers_info()] if self._handle is not None \
             else [layer.name for layer in self._layers]
+        own = self.__dict__.get("_model_losses_layer_name")
+        if own in names:   # a subclassed model's own add_loss values first, as Keras lists them
+            names = [own] + [n for n in names if n != own]
         by_name = {layer.name: layer for layer in self._layers}
         values = [v for path, v in entries if path[:1] not in {(n,) for n in names}]
         for name in names:
@@ -390,9 +433,10 @@ class ModelAPI(_variables.LayerBasics):
         if config and config.get("input_shape") is not None:
             self.build(config["input_shape"])
 
-    def _refuse_lambdas(self):
+    def _refuse_lambdas(self, ops_allowed=False):
         """Saving a model that holds a Python lambda (a Lambda layer's function, a loss or
-        metric) is refused, with Keras's reason: a file cannot carry it safely."""
+        metric) is refused, with Keras's reason: a file cannot carry it safely. `ops_allowed`:
+        the ops of a registered subclass's call need no saved form (its class rebuilds them)."""
         from ._lambda_layer import LAMBDA_MESSAGE, Lambda, is_lambda
         from ._text_callables import refuse_saving
         refuse_saving(self)
@@ -400,7 +444,8 @@ class ModelAPI(_variables.LayerBasics):
             if isinstance(layer, Lambda) and is_lambda(layer.function):
                 raise ValueError(LAMBDA_MESSAGE.format(what=f"the function of Lambda layer "
                                                             f"'{layer.name}'"))
-        ops = [layer.name for layer in self._layers if getattr(layer, "_unsaveable", False)]
+        ops = [layer.name for layer in self._layers if getattr(layer, "_unsaveable", False)
+               and not ops_allowed]
         if ops:
             raise ValueError(f"The model '{self.name}' cannot be saved whole: swiftkeras.ops "
                              f"applied to layer outputs in its call ({', '.join(ops)}) have no "
@@ -413,10 +458,7 @@ class ModelAPI(_variables.LayerBasics):
     # -- subclassed models -----------------------------------------------------------------
     def _subclassed(self):
         """A `keras.Model` subclass that defines `call` and was not given inputs/outputs."""
-        from .models import Model, Sequential
-        return self._functional is None and \
-            any("call" in vars(c) for c in type(self).__mro__
-                if c not in (Model, Sequential, ModelAPI, object))
+        return self._functional is None and _custom_steps.overrides(self, "call")
 
     def _is_subclass_model(self):
         """A subclassed model, before or after its call was traced into a graph of layers."""
@@ -435,10 +477,19 @@ class ModelAPI(_variables.LayerBasics):
             inputs = [_symbolic_like(v) for v in x]
         else:
             inputs = _symbolic_like(x)
-        if _call_takes_training(self.call):
-            outputs = self.call(inputs, training=False)
-        else:
-            outputs = self.call(inputs)
+        graph_inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
+        graph_inputs = graph_inputs if isinstance(graph_inputs, list) else [graph_inputs]
+        self._call_user_build(x)
+        with _model_vars.ModelTrace(self, graph_inputs) as trace:
+            if _call_takes_training(self.call):
+                outputs = self.call(inputs, training=False)
+            else:
+                outputs = self.call(inputs)
+            if isinstance(outputs, _model_vars.ModelWeight):
+                outputs = trace.view(outputs)
+            flat = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+            if flat and all(isinstance(t, KerasTensor) for t in flat):
+                outputs = _model_vars.attach_losses(trace, outputs)
         flat = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         if not flat or not all(isinstance(t, KerasTensor) for t in flat):
             raise TypeError(f"{type(self).__name__}.call must compose swiftkeras layers (layers "
@@ -452,11 +503,30 @@ class ModelAPI(_variables.LayerBasics):
         self._layers = _graph_layers(graph_inputs, outputs)
         self._trace_compute_loss()
 
+    def _call_user_build(self, x):
+        """Keras builds a subclassed model before its first call: a `build` of the user's
+        (which may `add_weight`) runs once, before `call` is traced."""
+        from .models import Model
+        if type(self).build is Model.build or self.__dict__.get("_user_build_done"):
+            return
+        if isinstance(x, dict):
+            shape = {k: _batch_shape(v) for k, v in x.items()}
+        elif isinstance(x, (list, tuple)) and x and not _is_shape(x):
+            shape = [_batch_shape(v) for v in x]
+        else:
+            shape = _batch_shape(x)
+        self._in_user_build = True
+        try:
+            self.build(shape)
+        finally:
+            self._in_user_build = False
+        self._user_build_done = True
+
     def _trace_compute_loss(self):
         """A `compute_loss` override joins the graph (once per LossInputs): see _custom_steps."""
-        from .models import Sequential, _graph_layers
         if getattr(self, "_compute_loss_graph", False) or not _custom_steps.overrides(self, "compute_loss"):
-            return
+            return   # (before the import: every fit of a new model asks)
+        from .models import Sequential, _graph_layers
         if isinstance(self, Sequential):
             raise NotImplementedError(f"{type(self).__name__}.compute_loss: overrides are traced for "
                                       f"keras.Model subclasses (with call, or built from inputs and "
@@ -526,6 +596,12 @@ def _rows(x):
 
 def _is_shape(x):
     return all(d is None or isinstance(d, (int, np.integer)) for d in x)
+
+
+def _batch_shape(x):
+    if isinstance(x, (list, tuple)) and _is_shape(x):
+        return (None,) + tuple(x)[1:]
+    return (None,) + tuple(np.shape(x))[1:]
 
 
 def _symbolic_like(x, name=None):

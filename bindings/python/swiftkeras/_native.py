@@ -188,7 +188,6 @@ def decode_strings(values) -> np.ndarray:
     return np.array(json.loads(text), dtype=object).reshape(arr.shape)
 
 
-_FLOAT_P = POINTER(c_float)
 
 
 class ArrayPack:
@@ -201,7 +200,7 @@ class ArrayPack:
         # Each descriptor keeps its shape array alive (ctypes keeps what a pointer field was
         # given, and the struct array keeps its elements' references).
         self.structs = (_lib.keras_array * (n or 1))(*[
-            _lib.keras_array(ctypes.cast(a.ctypes.data, _FLOAT_P), a.ndim,
+            _lib.keras_array(a.__array_interface__["data"][0], a.ndim,
                              (c_int64 * (a.ndim or 1))(*a.shape))
             for a in arrays])
 

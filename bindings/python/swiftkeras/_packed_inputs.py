@@ -1,14 +1,20 @@
 """Layers written in Python that take several inputs (`Sampling()([z_mean, z_log_var])`, as in
-Keras's VAE tutorial). The C ABI's layer plugin has one input array, so the inputs travel packed:
-each flattened to (batch, size) and concatenated (the library's Reshape and Concatenate layers,
-like the layers an op on two layer outputs becomes), and the layer's `build`, `call` and
-`compute_output_shape` see them unpacked again, as the list Keras gives them. The shapes are
-the layer's: saved in its config (`swiftkeras_packed_inputs`) so that a loaded model unpacks
-as the built one did.
+Keras's VAE tutorial). In a model such a layer is one node of the library's graph with all its
+inputs, saved as Keras saves it (its `inbound_nodes` args hold the list of tensors). A call
+traced with `ops` reads each input as its own node (keras_layer_builder_input_at); the numpy
+`call`/`backward` path gets them from the library packed into one array (each flattened to
+(batch, size) and concatenated, include/keras.h), and `build`, `call`, `backward` and
+`compute_output_shape` see them unpacked again, as the list Keras gives them. The shapes come
+from the library when it builds the layer (keras_layer_builder_input_count).
+
+A layer called eagerly on several numpy arrays runs in a private one-layer model that takes
+them packed here; such a layer's library config carries the shapes (`swiftkeras_packed_inputs`,
+as files saved before the library took several inputs do).
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
 
 import numpy as np
@@ -34,25 +40,46 @@ def _remember(layer, given):
     layer._packed_inputs = given
 
 
-def pack(layer, tensors):
-    """The KerasTensor the library's layer takes for a functional call on several inputs."""
-    from .ops._functional import _merge_layer
+def check_known(layer, tensors):
+    """A functional call's inputs: their shapes (but the batch) must be known, since the numpy
+    path gets them packed into one array."""
     given = [tuple(t.shape) if t.shape is not None else None for t in tensors]
     if any(s is None or any(d is None for d in s[1:]) for s in given):
         raise NotImplementedError(f"{type(layer).__name__}: a layer written in Python takes several "
                                   f"inputs packed into one array, so their shapes (but the batch) "
                                   f"must be known; got {given}")
-    _remember(layer, [(None,) + s[1:] for s in given])
-    parts = [t if len(s) == 2 else _merge_layer("Reshape", target_shape=(math.prod(s[1:]),))(t)
-             for t, s in zip(tensors, given)]
-    return _merge_layer("Concatenate", axis=-1)(parts)
 
 
 def pack_values(layer, arrays):
-    """An eager call's packed array (and the layer's shapes remembered)."""
+    """An eager call's packed array (and the layer's shapes remembered, for its private model)."""
     values = [np.asarray(a, np.float32) for a in arrays]
     _remember(layer, [(None,) + v.shape[1:] for v in values])
+    layer._packed_in_python = True
     return np.concatenate([v.reshape(len(v), -1) for v in values], axis=1)
+
+
+def built_with(layer, builder):
+    """Called in the library's build: the layer's input shapes when the library gives it
+    several inputs (None for one), remembered for the numpy path's unpacking."""
+    from . import _lib, _native
+    if not _lib.has("keras_layer_builder_input_count"):
+        return shapes(layer) if layer.__dict__.get("_packed_in_python") else None
+    count = ctypes.c_int32()
+    _native.check(_lib.keras_layer_builder_input_count(builder, ctypes.byref(count)))
+    if count.value < 2:
+        if not layer.__dict__.get("_packed_in_python"):
+            layer._packed_inputs = None
+        return None
+    found = []
+    for i in range(count.value):
+        node, ndim = ctypes.c_int64(), ctypes.c_int32()
+        dims = (ctypes.c_int64 * 8)()
+        _native.check(_lib.keras_layer_builder_input_at(builder, i, ctypes.byref(node)))
+        _native.check(_lib.keras_layer_builder_shape(builder, node.value, ctypes.byref(ndim), dims))
+        found.append((None,) + tuple(int(dims[k]) for k in range(1, ndim.value)))
+    layer._packed_inputs = found
+    layer._packed_in_python = False
+    return found
 
 
 def unpack(layer, x):
@@ -85,9 +112,10 @@ def pack_gradient(layer, dx):
 
 
 def with_config(layer, config):
-    """The layer's config with its packed shapes (for the library and the saved file)."""
+    """The layer's config, with its packed shapes when Python packs its inputs (an eager call's
+    private model, a model loaded from a file that packed them)."""
     packed = shapes(layer)
-    if packed is None:
+    if packed is None or not layer.__dict__.get("_packed_in_python"):
         return config
     return {**config, CONFIG_KEY: [list(s) for s in packed]}
 

@@ -7,7 +7,6 @@ for the call. Exceptions follow _plugins' trampoline pattern: stashed, re-raised
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import json
 import math
@@ -64,22 +63,33 @@ def _overrides(layer, method):
     return getattr(type(layer), method, None) is not getattr(Layer, method, None)
 
 
-@contextlib.contextmanager
-def claiming(layers):
+class claiming:
     """While a model config is read by the library, its layers written in Python are the very
-    objects the user made (model.layers[i] is the user's layer), not copies from get_config."""
-    previous = getattr(_claims, "by_name", None)
-    _claims.by_name = {layer.name: layer for layer in _python_layers_in(layers)}
-    try:
-        yield
-    finally:
-        _claims.by_name = previous
+    objects the user made (model.layers[i] is the user's layer), not copies from get_config.
+    (A class, not contextlib.contextmanager: every fit of a new model enters it.)"""
+
+    def __init__(self, layers):
+        self.by_name = {layer.name: layer for layer in _python_layers_in(layers)}
+
+    def __enter__(self):
+        self.previous = getattr(_claims, "by_name", None)
+        _claims.by_name = self.by_name
+
+    def __exit__(self, *exc):
+        _claims.by_name = self.previous
+
+
+_LAYER_CLASSES = None
 
 
 def _python_layers_in(values):
     """The layers written in Python among `values`, and those nested in the arguments of
     built-in layers (RNN's cell, a list of cells, Bidirectional's layer)."""
-    from .layers import Layer, _BuiltinLayer
+    global _LAYER_CLASSES
+    if _LAYER_CLASSES is None:   # layers imports this module; imported once, not per call
+        from .layers import Layer, _BuiltinLayer
+        _LAYER_CLASSES = (Layer, _BuiltinLayer)
+    Layer, _BuiltinLayer = _LAYER_CLASSES
     found = []
 
     def visit(items):   # one import and no list copies per nested value (every fit's handle)
@@ -222,8 +232,8 @@ def _layer_table(cls, class_name):
             layer = claims.get(config.get("name"))
             if layer is None or type(layer) is not cls:
                 layer = cls.from_config(config)
-            if packed is not None:
-                layer._packed_inputs = packed
+            if packed is not None:   # packed by Python: an eager call's model, an older file
+                layer._packed_inputs, layer._packed_in_python = packed, True
             with _lock:
                 _next_key[0] += 1
                 key = _next_key[0]
@@ -240,6 +250,7 @@ def _layer_table(cls, class_name):
             instance.weight_shapes = []
             instance.out_shapes = {}
             layer._building = (builder, instance)
+            _packed_inputs.built_with(layer, builder)
             try:
                 layer.build(_packed_inputs.unpack_shape(
                     layer, tuple(None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim))))

@@ -28,14 +28,24 @@ def _handle(layer):
     return None if owner is None else owner._handle
 
 
+def _located(layer):
+    """(the library model holding `layer`, the layer's path in it): its name, or for a layer
+    inside another (Bidirectional's `forward_layer`) the names from the model's layer down,
+    as Keras's `layer.path` ("bidirectional/forward_lstm")."""
+    names, top = [layer.name], layer
+    while top.__dict__.get("_parent") is not None:
+        top = top._parent
+        names.append(top.name)
+    return _handle(top), "/".join(reversed(names)).encode()
+
+
 def states(self):
     """Keras's `layer.states`: the states the next call starts from, as numpy arrays (a list;
     Bidirectional: a tuple, the forward layer's then the backward layer's), or None when the
     layer is not stateful or not built yet."""
-    handle = _handle(self)
+    handle, name = _located(self)
     if handle is None:
         return None
-    name = self.name.encode()
     count = c_int32(0)
     check(_lib.keras_model_layer_state_count(handle, name, byref(count)))
     if count.value == 0:
@@ -58,9 +68,9 @@ def reset_state(self):
     is not stateful or not built (Bidirectional that is not stateful: AttributeError, as Keras)."""
     if self.class_name == "Bidirectional" and not self.stateful:
         raise AttributeError("Layer must be stateful.")
-    handle = _handle(self)
+    handle, name = _located(self)
     if handle is not None:
-        check(_lib.keras_model_reset_states(handle, self.name.encode()))
+        check(_lib.keras_model_reset_states(handle, name))
 
 
 def reset_states(self):

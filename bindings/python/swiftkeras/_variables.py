@@ -116,11 +116,15 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
 
 def _keras_path(holder, library_path):
     """Keras's variable path: the library's, less the private one-layer model that holds a layer
-    called or adapted on its own ("layer_call/dense/kernel" is Keras's "dense/kernel")."""
+    called or adapted on its own ("layer_call/dense/kernel" is Keras's "dense/kernel"), and
+    under the model's name in a subclassed model ("my_model/dense/kernel")."""
     model = holder._variable_model()
     if model is not None and getattr(model, "_single_layer", False) and \
             library_path.startswith(model.name + "/"):
         return library_path[len(model.name) + 1:]
+    if model is not None and model.__dict__.get("_traced_subclass") and \
+            not library_path.startswith(model.name + "/"):
+        return f"{model.name}/{library_path}"   # Keras: a subclassed model's layers are under it
     return library_path
 
 

@@ -19,8 +19,8 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import (_catalog, _cells, _native, _plugins, _python_layers, _rnn_states, _text_callables,
-               _variables, _vocabulary)
+from . import (_catalog, _cells, _native, _packed_inputs, _plugins, _python_layers, _rnn_states,
+               _text_callables, _variables, _vocabulary)
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -89,6 +89,16 @@ class Layer(_variables.LayerBasics):
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         self._init_base(trainable, name, dtype, kwargs)
+        # Keras's base Layer arguments, in the config Keras writes for a layer without its own
+        # get_config: autocast is kept; an activity regularizer needs the library's layers.
+        if "autocast" in kwargs:
+            self._autocast = bool(kwargs.pop("autocast"))
+        if kwargs.get("activity_regularizer", 0) is None:
+            kwargs.pop("activity_regularizer")
+        if "activity_regularizer" in kwargs:
+            raise NotImplementedError(f"{type(self).__name__}: activity_regularizer is not supported "
+                                      f"for layers written in Python (add the penalty with "
+                                      f"self.add_loss in a call written with ops)")
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                             f"{kwargs}")
@@ -145,7 +155,8 @@ class Layer(_variables.LayerBasics):
     # -- Keras's Layer attributes (the dtype family: _variables.LayerBasics) ---------------
     @property
     def autocast(self):
-        return bool((self.__dict__.get("_args") or {}).get("autocast", True))
+        own = self.__dict__.get("_autocast")
+        return own if own is not None else bool((self.__dict__.get("_args") or {}).get("autocast", True))
 
     @property
     def activity_regularizer(self):
@@ -153,7 +164,8 @@ class Layer(_variables.LayerBasics):
         return regularizers.get((self.__dict__.get("_args") or {}).get("activity_regularizer"))
 
     #: Keras's `supports_masking` (a built-in layer's is Keras's value for its class, below) and
-    #: `input_spec` (None: the library checks its inputs itself, with its messages).
+    #: `input_spec` (a built-in layer's is Keras's for its class: _BuiltinLayer; the library
+    #: checks the inputs itself, with its messages).
     supports_masking = False
     input_spec = None
 
@@ -275,17 +287,16 @@ class Layer(_variables.LayerBasics):
         if not isinstance(self, _BuiltinLayer):
             registered = _python_layers.register_layer_class(type(self))
         config = self._library_config()
-        if self._class_name() == "InputLayer":  # Keras's InputLayer keys, nothing else
+        class_name = self._class_name()
+        if class_name == "InputLayer":  # Keras's InputLayer keys, nothing else
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
                       "sparse": False, "name": self.name}
         return {"module": "keras.layers" if registered is None else type(self).__module__,
-                "class_name": self._class_name(), "config": config,
-                "registered_name": registered}
+                "class_name": class_name, "config": config, "registered_name": registered}
 
     def _library_config(self) -> dict:
         """The config the library's layer is made from (`get_config()` unless a layer keeps
         something in Python, as TextVectorization's callables)."""
-        from . import _packed_inputs
         return _packed_inputs.with_config(self, self.get_config())
 
     # -- weights ---------------------------------------------------------------------------
@@ -392,11 +403,13 @@ class Layer(_variables.LayerBasics):
             return self(call)
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
-            # Several inputs travel packed into one array (the plugin ABI's one input).
-            from . import _packed_inputs
+            # One node of the library's graph with every input (include/keras.h,
+            # keras_layer_builder_input_count); called on arrays, a private model takes them packed.
             if all(isinstance(t, KerasTensor) for t in flat):
-                return self(_packed_inputs.pack(self, flat))
-            return self._call_eagerly(_packed_inputs.pack_values(self, flat), kwargs.get("training", False))
+                _packed_inputs.check_known(self, flat)
+            else:
+                return self._call_eagerly(_packed_inputs.pack_values(self, flat),
+                                          kwargs.get("training", False))
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
@@ -507,11 +520,22 @@ class InputSpec:
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
                  allow_last_axis_squeeze=False, name=None, optional=False):
-        self.dtype = dtype
+        self.dtype = _dtype_name(dtype) if dtype is not None else None
         self.shape = tuple(shape) if shape is not None else None
         self.ndim = len(self.shape) if self.shape is not None else ndim
-        self.max_ndim, self.min_ndim, self.axes = max_ndim, min_ndim, dict(axes or {})
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
         self.allow_last_axis_squeeze, self.name, self.optional = allow_last_axis_squeeze, name, optional
+        try:
+            axes = axes or {}
+            self.axes = {int(k): axes[k] for k in axes}
+        except (ValueError, TypeError):
+            raise TypeError(f"Argument `axes` must be a dict with integer keys. Received: "
+                            f"axes={axes}") from None
+        if self.axes and (self.ndim is not None or self.max_ndim is not None):
+            max_dim = (self.ndim if self.ndim else self.max_ndim) - 1
+            if max(self.axes) > max_dim:
+                raise ValueError(f"Axis {max(self.axes)} is greater than the maximum allowed "
+                                 f"value: {max_dim}")
 
     def __repr__(self):
         spec = [f"dtype={self.dtype}" if self.dtype else "", f"shape={self.shape}" if self.shape else "",
@@ -522,6 +546,17 @@ class InputSpec:
     def get_config(self):
         return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
                 "min_ndim": self.min_ndim, "axes": self.axes}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _dtype_name(dtype):
+    try:
+        return str(np.dtype(dtype))
+    except TypeError:
+        return str(dtype)   # Keras's names numpy lacks ("string")
 
 
 def _shape_tuple(shape):
@@ -534,6 +569,19 @@ def _shape_tuple(shape):
 
 class _BuiltinLayer(Layer):
     """A layer the library implements; its arguments come from the catalogue."""
+
+    @property
+    def input_spec(self):
+        """Keras's `input_spec` for the layer's class, before and after its build
+        (_input_specs); a value assigned to it replaces it, as in Keras."""
+        if "_input_spec_override" in self.__dict__:
+            return self._input_spec_override
+        from ._input_specs import input_spec
+        return input_spec(self)
+
+    @input_spec.setter
+    def input_spec(self, value):
+        self._input_spec_override = value
 
     _positional: tuple[str, ...] = ()
     _required: tuple[str, ...] = ()

@@ -18,7 +18,8 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 
 import numpy as np
 
-from . import _custom_steps, _datasets, _lib, _native, _plugins, _python_layers, _text_callables, optimizers
+from . import (_custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
+               _text_callables, optimizers)
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import serialize, snake_case, unique_name
@@ -149,7 +150,17 @@ class Model(ModelAPI):
     """A functional model (`Model(inputs, outputs)`), or the base of Sequential.
     Keras: `keras.Model`."""
 
+    def __new__(cls, *args, **kwargs):
+        model = super().__new__(cls)
+        if cls not in (Model, Sequential):   # Keras's automatic config of a subclass
+            model._init_kwargs = _init_arguments(cls, args, kwargs)
+        return model
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        dtype = kwargs.pop("dtype", None)   # Keras's configs carry the float32 policy
+        if dtype not in (None, "float32") and not (isinstance(dtype, dict) and
+                                                    dtype.get("config", {}).get("name") == "float32"):
+            raise ValueError(f"Model(dtype={dtype!r}): the library computes in float32")
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to Model: {kwargs}")
         self._name = name or unique_name(self._default_name())
@@ -210,12 +221,17 @@ class Model(ModelAPI):
             layer, node, tensor = t._keras_history
             return [layer.name, node, tensor]
 
-        return {"class_name": "Functional",
-                "config": {"name": self.name, "trainable": self.trainable, "layers": entries,
-                           "input_layers": ref(ins[0]) if not isinstance(inputs, (list, tuple)) else [ref(t) for t in ins],
-                           "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}}
+        config = {"name": self.name, "trainable": self.trainable, "layers": entries,
+                  "input_layers": ref(ins[0]) if not isinstance(inputs, (list, tuple)) else [ref(t) for t in ins],
+                  "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}
+        attributes = _model_vars.subclass_attributes(self)
+        if attributes:   # the library's weights files then have Keras's subclassed layout
+            config["subclass_attributes"] = attributes
+        return {"class_name": "Functional", "config": config}
 
     def get_config(self):
+        if self._is_subclass_model():
+            return _model_vars.subclass_config(self)
         if self._handle is not None:
             return json.loads(self.to_json())["config"]
         return self._model_config()["config"]
@@ -503,7 +519,18 @@ class Model(ModelAPI):
     # -- weights ---------------------------------------------------------------------------
     def _all_weight_infos(self):
         self._ensure_handle()
-        return [w for info in self._layers_info() for w in info["weights"]]
+        holder = self.__dict__.get("_own_weights_layer")
+        if holder is None:
+            return [w for info in self._layers_info() for w in info["weights"]]
+        # A subclassed model's own weights (add_weight) first, as Keras lists them, named
+        # under the model as Keras names them.
+        own, rest = [], []
+        for info in self._layers_info():
+            if info["name"] == holder.name:
+                own += [{**w, "name": f"{self.name}/{w['name'].split('/')[-1]}"} for w in info["weights"]]
+            else:
+                rest += info["weights"]
+        return own + rest
 
     def get_weights(self):
         return [self._get_weight(w) for w in self._all_weight_infos()]
@@ -1154,6 +1181,10 @@ class Model(ModelAPI):
         return True
 
     def build(self, input_shape=None):
+        if self._subclassed() and type(self).build is not Model.build:
+            if self.__dict__.get("_in_user_build"):
+                return   # the user's build's super().build(), while the first call traces
+            self._user_build_done = True
         if self._handle is None and self._subclassed():
             self._ensure_handle(None if input_shape is None else list(input_shape))
         self._ensure_handle(None if input_shape is None else
@@ -1168,6 +1199,10 @@ class Model(ModelAPI):
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
+        if _model_vars.registered_subclass(self) and str(os.fsdecode(_native.path_bytes(filepath))).endswith(".keras"):
+            # Keras's form for a registered subclass: its class rebuilds it (ops and all).
+            self._refuse_lambdas(ops_allowed=True)
+            return _model_vars.save_subclass(self, filepath, overwrite)
         self._refuse_lambdas()
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))
@@ -1202,7 +1237,16 @@ class Model(ModelAPI):
 
     # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
-        state = {"json": self.to_json(), "compile": self._compile_config,
+        if self._handle is not None and self._is_subclass_model():
+            # A subclassed model is made again from its class (its call's ops and own weights
+            # have no JSON form), as Keras's pickling does through its .keras file.
+            state = {"subclass_config": self.get_config(), "build_config": self.get_build_config(),
+                     "compile": self._compile_config, "weights": self.get_weights(), "built": True}
+            if self._compile_config is not None:
+                state["weights_h5"] = _weights_file_bytes(self)
+            return state
+        state = {"json": _model_vars.with_subclass_attributes(self, self.to_json()),
+                 "compile": self._compile_config,
                  "built": self._handle is not None}
         if self._handle is not None:
             state["weights"] = self.get_weights()
@@ -1213,6 +1257,18 @@ class Model(ModelAPI):
         return state
 
     def __setstate__(self, state):
+        if "subclass_config" in state:
+            config = dict(state["subclass_config"])
+            self._init_kwargs = {k: v for k, v in config.items() if k not in ("name", "trainable")}
+            self.__init__(**config)
+            self.build_from_config(state["build_config"])
+            self.set_weights(state["weights"])
+            if state["compile"] is not None:
+                self._compile_config = state["compile"]
+                self._send_compile()
+            if state.get("weights_h5"):
+                _load_weights_file_bytes(self, state["weights_h5"])
+            return
         other = model_from_json(state["json"]) if state["built"] else None
         if other is None:
             raise ValueError("an unbuilt swiftkeras model cannot be unpickled")
@@ -1580,6 +1636,26 @@ def _probe_output_shape(layer, input_shape):
     return _built_output_shape(config, [layer], input_shape[0])
 
 
+def _init_arguments(cls, args, kwargs):
+    """The arguments a subclass's constructor was given, by name, where they are plain values:
+    the automatic `get_config` of a subclassed model, from which `from_config` makes it again
+    (as Keras's records them; `name` and `trainable` are the model's own)."""
+    import inspect
+    try:
+        bound = inspect.signature(cls.__init__).bind_partial(None, *args, **kwargs).arguments
+    except (TypeError, ValueError):
+        bound = dict(kwargs)
+    params = inspect.signature(cls.__init__).parameters if callable(cls.__init__) else {}
+    found = {}
+    for key, value in list(bound.items())[1:]:
+        if key in params and params[key].kind == params[key].VAR_KEYWORD:
+            found.update(value)
+        elif key not in params or params[key].kind != params[key].VAR_POSITIONAL:
+            found[key] = value
+    return {k: v for k, v in found.items() if k not in ("name", "trainable")
+            and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
+
+
 def _graph_layers(inputs, outputs):
     """Layers reachable from the outputs, inputs first, each after the layers it reads."""
     outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
@@ -1684,6 +1760,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with CustomObjectScope(custom_objects or {}):
         _free_collected()
         _plugins.register_scope_objects()
+        subclassed = _model_vars.load_subclass(os.fsdecode(_native.path_bytes(filepath)), compile)
+        if subclassed is not None:
+            return subclassed
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         return _from_handle(out.value)

@@ -44,6 +44,32 @@ def assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss):
                                rtol=1e-4, atol=1e-5)
 
 
+def same_drawn_weights(ours, ref, seed, scale=0.5):
+    """`ours` and `ref` (real Keras's model, built) set to the same normal weights of `seed`."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(scale=scale, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
+    ref.set_weights(weights)
+    ours.set_weights(weights)
+    return ours, ref
+
+
+def assert_fits_like_keras(ours, ref, x, y, rtol=1e-4, atol=1e-5, epochs=3):
+    """SGD(0.05) on mse in fixed batches of 8, in both libraries: the same epoch losses and
+    weights."""
+    import keras
+    import numpy as np
+
+    import swiftkeras as sk
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.compile(lib.optimizers.SGD(0.05), "mse")
+    ha = ours.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+    hb = ref.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=rtol)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=rtol, atol=atol)
+
+
 def fit_from_drawn_weights(lib, model, x, y, learning_rate=0.05, epochs=3):
     """`model` (either library) from the same drawn weights, SGD on mse in fixed batches of 8:
     (model, the epochs' losses)."""

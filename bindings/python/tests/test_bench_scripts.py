@@ -154,11 +154,38 @@ def test_a_fit_row_is_the_median_of_each_sides_best_runs_with_the_cpu_ratio():
         "python": 0.0090, "swift": 0.0080, "python_cpu": 0.0084, "swift_cpu": 0.0080,
         "python_runs": [0.0090, 0.0088, 0.0120], "swift_runs": [0.0080, 0.0079, 0.0081],
         "python_cpu_runs": [0.0084, 0.0083, 0.0090], "swift_cpu_runs": [0.0080, 0.0079, 0.0080]}}
-    [row] = bench_python.fit_rows(fits, 3, (0.5, 1.5))
+    [row] = bench_python.fit_rows(fits, (0.5, 1.5))
     assert row["name"] == "python_iris_fit_300_epochs" and row["value"] == 0.0090 and row["reference"] == 0.0080
     assert row["ratio_to_swift"] == pytest.approx(1.125) and row["cpu_ratio_to_swift"] == pytest.approx(1.05)
     assert "Python/Swift 1.125 (target <= 1.10), CPU 1.050; medians of 3" in row["note"]
     assert "[Python 0.0088-0.0120, Swift 0.0079-0.0081] s; load 0.50 before, 1.50 after" in row["note"]
+
+
+def test_the_iris_row_runs_at_least_its_minimum_rounds_and_otto_the_rounds_asked(monkeypatch):
+    bench_python = _bench_python()
+    swift_calls, python_calls = [], []
+
+    def fit(kind):
+        return lambda: python_calls.append(kind)
+
+    def swift(kind, runs):
+        swift_calls.append(kind)
+        return 0.01, 0.008
+
+    monkeypatch.setattr(bench_python, "python_fits", lambda: {"iris": fit("iris"), "otto": fit("otto")})
+    monkeypatch.setattr(bench_python, "swift_best", swift)
+    out = bench_python.bench_fits(2)
+    minimum = bench_python.IRIS_MIN_ROUNDS
+    assert minimum > 2
+    assert swift_calls == ["iris"] * minimum + ["otto"] * 2
+    # One warm-up fit of each, then per round an untimed fit (the first after the Swift
+    # process, as that process's first run is its set-up) and the best of 3.
+    assert python_calls.count("iris") == 1 + 4 * minimum and python_calls.count("otto") == 1 + 4 * 2
+    assert len(out["iris_fit_300_epochs"]["python_runs"]) == minimum
+    assert len(out["otto_epoch"]["swift_runs"]) == 2
+    [iris, otto] = bench_python.fit_rows(out, (0.5, 0.5))
+    assert f"medians of {minimum} alternating rounds" in iris["note"]
+    assert "medians of 2 alternating rounds" in otto["note"]
 
 
 def test_a_family_row_carries_the_cpu_ratio_when_both_sides_measured_it():

@@ -78,7 +78,7 @@ NOT_COMPARED = {"InputLayer", "Lambda", "ThresholdedReLU"}
 # variable serialization spec of the orbax checkpoints.
 INTERNAL = {"call_signature_parameters", "quantization_mode", "quantization_config", "quantized_build",
             "quantized_call", "rematerialized_call", "supports_jit", "variable_serialization_spec",
-            "lora_alpha", "lora_enabled", "lora_rank", "input_spec", "get_quantization_layer_structure",
+            "lora_alpha", "lora_enabled", "lora_rank", "get_quantization_layer_structure",
             # each class's implementation helpers in Keras (its own jax code, random generators,
             # the image-augmentation pipeline's per-tensor transforms, EinsumDense's GPTQ form)
             "rank", "convolution_op", "pool_mode", "seed_generator", "generator", "backend",
@@ -183,7 +183,9 @@ def test_layer_attributes_match_keras(name):
         a, b = _value(getattr(ref, key)), _value(getattr(ours, key))
         assert a == b, f"{name}.{key}: keras {a!r}, ours {b!r}"
     assert ours.supports_masking == ref.supports_masking, name
+    assert _spec(ours.input_spec) == _spec(ref.input_spec), name   # once built
     fresh, fresh_ref = _make(sk, name)[0], _make(keras, name)[0]
+    assert _spec(fresh.input_spec) == _spec(fresh_ref.input_spec), name   # before the build
     assert fresh.built == fresh_ref.built, name   # before any call
     for key in fresh_ref.get_config():   # the arguments before the build, as Keras keeps them
         if key in ("name", "dtype", "trainable", "seed", "factor") or not _has(fresh_ref, key) \
@@ -226,6 +228,46 @@ def test_layer_attributes_match_keras(name):
     shapes = lambda t: [tuple(x.shape) for x in t] if isinstance(t, (list, tuple)) else tuple(t.shape)  # noqa: E731
     assert shapes(ours.input) == shapes(ref.input) and shapes(ours.output) == shapes(ref.output), name
     assert ours.input_dtype == ref.input_dtype and ours.metrics == ref.metrics == []
+
+
+def _spec(spec):
+    """An InputSpec (or a list of them) of either library as its fields and repr."""
+    if isinstance(spec, (list, tuple)):
+        return [_spec(s) for s in spec]
+    if spec is None:
+        return None
+    return (type(spec).__name__, repr(spec), spec.ndim, spec.min_ndim, spec.max_ndim, spec.axes,
+            spec.shape, spec.dtype, spec.allow_last_axis_squeeze, spec.name, spec.optional)
+
+
+def test_input_spec_constructor_and_repr_are_keras():
+    for kwargs in ({"ndim": 3}, {"min_ndim": 2, "axes": {-1: 4}}, {"shape": (None, 5), "dtype": "float32"},
+                   {"max_ndim": 4, "axes": {"1": 2}}):
+        assert _spec(sk.InputSpec(**kwargs)) == _spec(keras.InputSpec(**kwargs)), kwargs
+        assert _spec(sk.layers.InputSpec(**kwargs)) == _spec(keras.layers.InputSpec(**kwargs)), kwargs
+    for bad in ({"axes": {"x": 1}}, {"ndim": 2, "axes": {3: 1}}):
+        with pytest.raises((TypeError, ValueError)) as ours:
+            sk.InputSpec(**bad)
+        with pytest.raises((TypeError, ValueError)) as ref:
+            keras.InputSpec(**bad)
+        assert (type(ours.value), str(ours.value)) == (type(ref.value), str(ref.value))
+
+
+def test_input_spec_follows_the_layer_arguments_as_keras():
+    cases = [("Conv2D", {"filters": 2, "kernel_size": 3, "data_format": "channels_first"}, (3, 8, 8)),
+             ("PReLU", {"shared_axes": [1]}, (5, 4)), ("BatchNormalization", {"axis": 1}, (3, 4)),
+             ("Permute", {"dims": (3, 1, 2)}, (2, 3, 4)), ("Dense", {"units": 2}, (5, 7))]
+    for name, args, shape in cases:
+        specs = []
+        for lib in (sk, keras):
+            layer = getattr(lib.layers, name)(**args)
+            before = _spec(layer.input_spec)
+            i = lib.Input(shape)
+            model = lib.Model(i, layer(i))
+            if lib is sk:
+                model.build((None,) + shape)
+            specs.append((before, _spec(layer.input_spec)))
+        assert specs[0] == specs[1], name
 
 
 def _has(obj, name):

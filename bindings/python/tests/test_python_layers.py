@@ -2,6 +2,7 @@
 numpy, compute_output_shape, get_config; in Sequential and functional models, trained by the
 library, saved and loaded with custom_objects / CustomObjectScope; errors re-raised."""
 
+import json
 import traceback
 
 import numpy as np
@@ -235,6 +236,38 @@ def test_a_python_layer_takes_several_inputs_as_a_list():
     with pytest.raises(NotImplementedError, match="must be known"):
         Square()([a, keras.Input(shape=(None,))])
     np.testing.assert_allclose(NumpyProduct()([x, z]), x * 3)
+
+
+def test_a_config_with_the_earlier_packing_layers_still_loads():
+    """Files written before the library took several inputs hold Reshape/Concatenate layers and
+    the shapes in the layer's config: the layer unpacks as it did, and saves the same way."""
+    def tensor(name, shape):
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": shape, "dtype": "float32", "keras_history": [name, 0, 0]}}
+
+    def entry(class_name, config, inbound, registered=None):
+        return {"module": "keras.layers" if registered is None else "custom",
+                "class_name": class_name, "registered_name": registered, "name": config["name"],
+                "config": config, "inbound_nodes": [{"args": [inbound], "kwargs": {}}] if inbound else []}
+
+    config = {"class_name": "Functional", "config": {"name": "old", "layers": [
+        entry("InputLayer", {"name": "a", "batch_shape": [None, 2]}, None),
+        entry("InputLayer", {"name": "b", "batch_shape": [None, 1, 2]}, None),
+        entry("Reshape", {"name": "reshape", "target_shape": [2]}, tensor("b", [None, 1, 2])),
+        entry("Concatenate", {"name": "concatenate", "axis": -1},
+              [tensor("a", [None, 2]), tensor("reshape", [None, 2])]),
+        entry("NumpyProduct", {"name": "numpy_product", "trainable": True,
+                               "swiftkeras_packed_inputs": [[None, 2], [None, 1, 2]]},
+              tensor("concatenate", [None, 4]), registered="NumpyProduct")],
+        "input_layers": [["a", 0, 0], ["b", 0, 0]], "output_layers": ["numpy_product", 0, 0]}}
+    model = keras.models.model_from_json(json.dumps(config),
+                                         custom_objects={"NumpyProduct": NumpyProduct})
+    x = np.arange(6, dtype="float32").reshape(3, 2)
+    z = np.full((3, 1, 2), 3, "float32")
+    np.testing.assert_allclose(model.predict([x, z], verbose=0), x * 3)
+    saved = next(e for e in json.loads(model.to_json())["config"]["layers"]
+                 if e["name"] == "numpy_product")
+    assert saved["config"]["swiftkeras_packed_inputs"] == [[None, 2], [None, 1, 2]]
 
 
 def test_add_weight_outside_build_and_bad_arguments():

@@ -95,6 +95,36 @@ def test_stateful_bidirectional_states_and_reset_like_keras():
 
 
 @needs(*CORE, *STATES)
+def test_bidirectional_inner_layers_states_and_reset_like_keras():
+    """`bi.forward_layer.states` / `backward_layer.states` are each direction's states (the
+    library reaches them by their path, "rec/forward_lstm"), and resetting one direction zeroes
+    only its states; the next call starts from there, as Keras's eager call does."""
+    keras = real_keras()
+    ours, ref = pair(keras, lambda lib: lib.layers.Bidirectional(lib.layers.LSTM(3, stateful=True, name="lstm"), name="rec"))
+    mine, theirs = ours.get_layer("rec"), ref.get_layer("rec")
+    assert [mine.forward_layer.path.split("/")[1:], theirs.forward_layer.path.split("/")[1:]] == [["rec", "forward_lstm"]] * 2
+    for which in ("forward_layer", "backward_layer"):   # zeros before any call, as Keras's
+        assert_states_equal(getattr(mine, which).states, getattr(theirs, which).states)
+    x1, x2, x3 = batches()
+    for x in (x1, x2):
+        np.testing.assert_allclose(ours.predict(x, batch_size=BATCH, verbose=0), np.asarray(ref(x)), atol=1e-5)
+    for which in ("forward_layer", "backward_layer"):
+        got, want = getattr(mine, which).states, getattr(theirs, which).states
+        assert isinstance(got, list) and len(got) == 2 and not np.allclose(got[0], 0)
+        assert_states_equal(got, want)
+    mine.forward_layer.reset_state()
+    theirs.forward_layer.reset_state()
+    assert all(np.all(s == 0) for s in mine.forward_layer.states)
+    assert not np.allclose(mine.backward_layer.states[0], 0)
+    assert_states_equal(mine.states, theirs.states)
+    np.testing.assert_allclose(ours.predict(x3, batch_size=BATCH, verbose=0), np.asarray(ref(x3)), atol=1e-5)
+    assert_states_equal(mine.states, theirs.states)
+    mine.backward_layer.reset_states()
+    theirs.backward_layer.reset_states()
+    assert_states_equal(mine.backward_layer.states, theirs.backward_layer.states)
+
+
+@needs(*CORE, *STATES)
 def test_fit_carries_the_states_like_keras():
     """fit over two batches (learning rate 0: the weights stay Keras's) ends with the states of
     the two batches run one after the other from zeros."""

@@ -5,7 +5,7 @@ weights, equal to real Keras 3 (jax) given the same weights and data."""
 import numpy as np
 import pytest
 
-from conftest import CORE, needs, real_keras
+from conftest import CORE, assert_fits_like_keras, needs, real_keras, same_drawn_weights
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -39,19 +39,14 @@ def _residual_class(lib):
 _Ours, _Ref = _residual_class(sk), _residual_class(keras)
 
 
-def _pair():
-    ours, ref = _Ours(), _Ref()
+def _pair(ours, ref, seed=3):
     ref(X[:1])
     ours.build((None, 4))
-    rng = np.random.default_rng(3)
-    weights = [rng.normal(scale=0.5, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
-    ref.set_weights(weights)
-    ours.set_weights(weights)
-    return ours, ref
+    return same_drawn_weights(ours, ref, seed)
 
 
 def test_subclassed_model_mixing_layers_and_ops_matches_keras(tmp_path):
-    ours, ref = _pair()
+    ours, ref = _pair(_Ours(), _Ref())
     assert [type(layer).__name__ for layer in ours.layers] == ["Dense", "Dense", "Dense"]
     np.testing.assert_allclose(ours.predict(X, verbose=0), ref.predict(X, verbose=0),
                                rtol=1e-5, atol=1e-5)
@@ -79,16 +74,34 @@ def test_subclassed_model_mixing_layers_and_ops_matches_keras(tmp_path):
     fresh(X[:1])
     fresh.load_weights(path)   # Keras reads the file this library wrote
     np.testing.assert_allclose(fresh.predict(X, verbose=0), expected, rtol=1e-4, atol=1e-5)
+    theirs = str(tmp_path / "keras.weights.h5")   # and this library reads Keras's (each layer
+    ref.save_weights(theirs)                      # under its attribute: branch/, dense/, head/)
+    again.load_weights(theirs)
+    np.testing.assert_allclose(again.predict(X, verbose=0), ref.predict(X, verbose=0), rtol=1e-4, atol=1e-5)
 
 
-def test_ops_combining_layer_outputs_beyond_merges_are_refused():
-    class Bad(sk.Model):
-        def __init__(self):
-            super().__init__()
-            self.a, self.b = sk.layers.Dense(2), sk.layers.Dense(2)
+def _outer_class(lib):
+    class Outer(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.a, self.b = lib.layers.Dense(2), lib.layers.Dense(3)
+            self.head = lib.layers.Dense(2)
 
         def call(self, x):
-            return sk.ops.matmul(self.a(x), sk.ops.transpose(self.b(x)))
+            a, b = self.a(x), self.b(x)
+            outer = lib.ops.matmul(a[:, :, None], b[:, None, :])   # (batch, 2, 3)
+            mixed = lib.ops.tanh(outer) + lib.ops.mean(a, axis=-1)[:, None, None]
+            return self.head(lib.ops.reshape(mixed, (-1, 6)))
 
-    with pytest.raises(NotImplementedError, match=r"ops.matmul on 2 different layer outputs"):
-        Bad().build((None, 4))
+    return Outer
+
+
+def test_ops_combining_layer_outputs_beyond_merges_train_as_keras():
+    """matmul, tanh and mean over two layers' outputs (no merge layer computes them) become one
+    op layer over both outputs: the model fits to Keras's weights."""
+    ours, ref = _pair(_Outer(), _RefOuter(), seed=4)
+    np.testing.assert_allclose(ours.predict(X, verbose=0), ref.predict(X, verbose=0), rtol=1e-5, atol=1e-5)
+    assert_fits_like_keras(ours, ref, X, Y)
+
+
+_Outer, _RefOuter = _outer_class(sk), _outer_class(keras)

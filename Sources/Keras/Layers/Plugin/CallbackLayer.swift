@@ -28,6 +28,13 @@ public struct CallbackLayerFunctions: @unchecked Sendable {
 /// op whose vector-Jacobian product calls the supplied backward function. When its traced call
 /// is a recurrent cell's step (states declared with ``OpGraph/addState(width:)``), it is an
 /// ``RNNCell`` that `RNN(cell)` runs step by step.
+///
+/// Called on several inputs (Keras's `layer([a, b])`), it is one node of the functional graph
+/// with all of them as its inputs, saved as Keras saves it. A traced call reads each input as its
+/// own node (``OpGraph/addInput(at:)``); the build, output shape, forward and backward functions,
+/// whose contract has one input array, see them packed (``OpGraph/packedShape(_:)``): each
+/// flattened to `(batch, size)` and concatenated in order, the gradient flowing back through the
+/// packing.
 public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     let pluginClassName: String
     let functions: CallbackLayerFunctions
@@ -50,15 +57,26 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     public override var className: String { pluginClassName }
 
     public override func build(_ inputShape: [Int?]) throws {
-        let trace = OpGraph(inputShape: inputShape) { [unowned self] i in
+        try build(shapes: [inputShape])
+    }
+
+    /// Builds for one input or several (whose functions see them packed).
+    public override func build(shapes: [[Int?]]) throws {
+        let weight = { [unowned self] (i: Int) throws -> Tensor in
             guard i >= 0 && i < variables.count else {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': the op graph refers to weight \(i), but the layer has \(variables.count)")
             }
             return variables[i].storedValue
         }
+        let trace: OpGraph
+        do {
+            trace = try OpGraph(inputShapes: shapes, weightValue: weight)
+        } catch let e as KerasError {
+            throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': \(e.message)")
+        }
         trace.earlierSeedGenerators = graph?.seedGenerators ?? []
         graph = nil
-        try OpGraph.tracing(trace) { try buildWeights(inputShape) }
+        try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()
         guard trace.isComplete else { return }
         if !trace.stateWidths.isEmpty {
@@ -78,8 +96,19 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         }
     }
 
+    /// The output shape for several inputs: the traced graph's, or the plugin's for their packed
+    /// shape; a plugin without an output shape function gives the first input's shape.
+    public override func computeOutputShape(shapes: [[Int?]]) throws -> [Int?] {
+        guard shapes.count > 1 else { return try computeOutputShape(shapes.first ?? []) }
+        if let graph, graph.inputShapes.map({ Array($0.dropFirst()) }) == shapes.map({ Array($0.dropFirst()) }) {
+            return graph.outputShape
+        }
+        guard functions.outputShape != nil else { return shapes[0] }
+        return try computeOutputShape(try OpGraph.packedShape(shapes))
+    }
+
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
-        if let graph, graph.inputShape.dropFirst() == inputShape.dropFirst() { return graph.outputShape }
+        if let graph, graph.inputShapes.count == 1, graph.inputShape.dropFirst() == inputShape.dropFirst() { return graph.outputShape }
         guard let outputShape = functions.outputShape else { return inputShape }
         // A plugin's output shape is a function of its input shape: asked once per input shape,
         // not at every step (each ask is a crossing into the host, Python's included).
@@ -92,15 +121,41 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// The last input shape asked of the plugin's output_shape, and its answer.
     private var lastOutputShape: (input: [Int?], output: [Int?])?
 
+    /// Several inputs: the traced graph reads each; the functions get them packed.
+    public override func call(_ inputs: [Tensor], training: Bool) throws -> Tensor {
+        guard inputs.count > 1 else {
+            guard let x = inputs.first else { throw KerasError.invalidArgument("\(pluginClassName) '\(name)' was called on no inputs") }
+            return try call(x, training: training)
+        }
+        if let graph { return try runGraph(graph, inputs, training: training) }
+        let batch = inputs[0].shape.first ?? 0
+        let parts = try inputs.map { x -> Tensor in
+            guard x.shape.first == batch else {
+                throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': its inputs must have the same batch size, got \(inputs.map { formatShape($0.shape.map { Optional($0) }) }.joined(separator: ", "))")
+            }
+            return x.rank == 2 ? x : try Ops.reshape(x, [batch, x.shape.dropFirst().reduce(1, *)])
+        }
+        let shape = try computeOutputShape(shapes: inputs.map { [nil] + $0.shape.dropFirst().map { Optional($0) } })
+        return try callFunctions(try Ops.concatenate(parts, axis: 1), outputShape: shape, training: training)
+    }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
+        if let graph { return try runGraph(graph, [inputs], training: training) }
+        let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
+        return try callFunctions(inputs, outputShape: shape, training: training)
+    }
+
+    private func runGraph(_ graph: OpGraph, _ inputs: [Tensor], training: Bool) throws -> Tensor {
+        let (y, losses) = try graph.runWithLosses(inputs, weights: weightValues(), training: training)
+        if !losses.isEmpty, training || CallContext.collectsLosses { for l in losses { addLoss(l) } }
+        return y
+    }
+
+    /// The forward function's output for one (possibly packed) input array, with the backward
+    /// function as its gradient.
+    private func callFunctions(_ inputs: Tensor, outputShape shape: [Int?], training: Bool) throws -> Tensor {
         let tape = GradientTape.active
         let values = weightValues()
-        if let graph {
-            let (y, losses) = try graph.runWithLosses(inputs, weights: values, training: training)
-            if !losses.isEmpty, training || CallContext.collectsLosses { for l in losses { addLoss(l) } }
-            return y
-        }
-        let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
         var outShape: [Int] = []
         for (i, d) in shape.enumerated() {
             if i == 0 { outShape.append(inputs.shape.first ?? 0); continue }

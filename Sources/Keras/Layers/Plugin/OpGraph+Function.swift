@@ -48,7 +48,7 @@ extension OpGraph {
         }
         let leaves = box.values.map { tape.watch($0) }
         let ys = try tape.record { () throws -> [Tensor] in
-            let values = try evaluate(plan(for: outputs), x: nil, states: [], weights: leaves, training: false)
+            let values = try evaluate(plan(for: outputs), xs: [], states: [], weights: leaves, training: false)
             return try outputs.map { o in
                 guard let v = values[o] else { throw KerasError.invalidState("op graph: output \(o) has no value") }
                 return v

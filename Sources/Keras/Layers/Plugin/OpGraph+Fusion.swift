@@ -53,9 +53,9 @@ extension OpGraph {
     /// layer trains in the allocation-free step plan of a Dense stack (``DenseStack``).
     func findDenseForm() -> DenseForm? {
         let ends = outputs.compactMap { $0 }
-        guard stateWidths.isEmpty, inputShape.count == 2, let out = ends.first, ends.allSatisfy({ $0 == out }),
+        guard stateWidths.isEmpty, inputShapes.count == 1, inputShape.count == 2, let out = ends.first, ends.allSatisfy({ $0 == out }),
               case .op(let op, let ids) = sources[out], case .dense(let activation, let hasBias)? = op.role,
-              ids.count == (hasBias ? 3 : 2), case .input = sources[ids[0]], case .weight(let kernel) = sources[ids[1]] else { return nil }
+              ids.count == (hasBias ? 3 : 2), case .input(0) = sources[ids[0]], case .weight(let kernel) = sources[ids[1]] else { return nil }
         guard hasBias else { return DenseForm(kernel: kernel, bias: nil, activation: activation) }
         guard case .weight(let bias) = sources[ids[2]] else { return nil }
         return DenseForm(kernel: kernel, bias: bias, activation: activation)

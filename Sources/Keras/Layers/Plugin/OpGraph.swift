@@ -5,9 +5,11 @@
 /// batch), as under `jax.jit`. A recurrent cell's step traces as well: its states are further
 /// inputs (``addState(width:)``) and their new values further outputs (``setStateOutput(_:_:training:)``),
 /// and ``runStep(_:states:weights:training:)`` runs one step (Keras's `cell.call(inputs, states)`).
+/// A layer called on several inputs (Keras's `layer([a, b])`) traces each as its own node
+/// (``addInput(at:)``).
 public final class OpGraph: @unchecked Sendable {
     enum Source {
-        case input
+        case input(Int)
         case state(Int)
         case weight(Int)
         case constant(Tensor)
@@ -34,7 +36,10 @@ public final class OpGraph: @unchecked Sendable {
     private(set) var shapes: [[Int]] = []
     /// Two evaluations of every node while tracing: unknown input dimensions as 2, then as 3.
     var probes: [[Tensor]] = []
-    /// The input shape the graph was traced for (nil: unknown, the batch).
+    /// The shape of each input the graph was traced for (nil: unknown, the batch).
+    public let inputShapes: [[Int?]]
+    /// The input shape the graph was traced for: the one input's, or for several inputs the
+    /// shape they take packed (``packedShape(_:)``).
     public let inputShape: [Int?]
     private var weightValue: ((Int) throws -> Tensor)?
     /// The nodes each mode's output needs, in order (set by ``finish()``).
@@ -49,9 +54,36 @@ public final class OpGraph: @unchecked Sendable {
     var earlierSeedGenerators: [SeedGenerator] = []
 
     /// Starts a trace for `inputShape`; `weightValue(i)` gives the layer's i-th weight.
-    public init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
-        self.inputShape = inputShape
+    public convenience init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
+        self.init(inputShapes: [inputShape], packedShape: inputShape, weightValue: weightValue)
+    }
+
+    /// Starts a trace for a layer of several inputs (at least one); every dimension but the
+    /// first (the batch) must be known, since ``addInput()`` gives them packed.
+    public convenience init(inputShapes: [[Int?]], weightValue: @escaping (Int) throws -> Tensor) throws {
+        self.init(inputShapes: inputShapes, packedShape: try OpGraph.packedShape(inputShapes), weightValue: weightValue)
+    }
+
+    private init(inputShapes: [[Int?]], packedShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
+        self.inputShapes = inputShapes
+        self.inputShape = packedShape
         self.weightValue = weightValue
+    }
+
+    /// The shape of several inputs packed into one array, as a plugin layer's callbacks see them:
+    /// each flattened to `(batch, size)`, concatenated along axis 1 in order. One input: its shape.
+    public static func packedShape(_ shapes: [[Int?]]) throws -> [Int?] {
+        guard shapes.count != 1 else { return shapes[0] }
+        guard !shapes.isEmpty else { throw KerasError.invalidArgument("op graph: a layer takes at least one input") }
+        var size = 0
+        for s in shapes {
+            let known = s.dropFirst().compactMap { $0 }
+            guard !s.isEmpty, known.count == s.count - 1, known.allSatisfy({ $0 >= 0 }) else {
+                throw KerasError.shapeMismatch("a layer written outside Swift takes its several inputs packed into one array, so every dimension but the batch must be known; got \(shapes.map { formatShape($0) }.joined(separator: ", "))")
+            }
+            size += known.reduce(1, *)
+        }
+        return [shapes[0].first ?? nil, size]
     }
 
     /// True once an output was set.
@@ -72,14 +104,30 @@ public final class OpGraph: @unchecked Sendable {
         guard weightValue != nil else { throw KerasError.invalidState("op graph: \(what) after the trace ended") }
     }
 
-    /// The layer's input as a node.
+    /// The layer's input as a node; for a layer of several inputs, all of them packed into one
+    /// array (``packedShape(_:)``), as the plugin's forward function receives them.
     public func addInput() throws -> Int {
+        guard inputShapes.count > 1 else { return try addInput(at: 0) }
+        let parts = try inputShapes.indices.map { i -> Int in
+            let node = try addInput(at: i)
+            guard inputShapes[i].count != 2 else { return node }
+            let size = inputShapes[i].dropFirst().compactMap { $0 }.reduce(1, *)
+            return try addOp("reshape", [node], attributes: ["newshape": [-1, .int(size)]])
+        }
+        return try addOp("concatenate", parts, attributes: ["axis": 1])
+    }
+
+    /// Input number `index` of the layer (Keras's `inputs[index]` when it is called on a list).
+    public func addInput(at index: Int) throws -> Int {
         try tracing("input")
         guard arguments == nil else {
             throw KerasError.invalidArgument("op graph: a function's graph has arguments (each with its value), not a layer input")
         }
-        let p = [2, 3].map { n in Tensor(shape: inputShape.map { $0 ?? n }, repeating: 1) }
-        return append(.input, p)
+        guard inputShapes.indices.contains(index) else {
+            throw KerasError.invalidArgument("op graph: input \(index) does not exist: the layer was called on \(inputShapes.count) input(s)")
+        }
+        let p = [2, 3].map { n in Tensor(shape: inputShapes[index].map { $0 ?? n }, repeating: 1) }
+        return append(.input(index), p)
     }
 
     /// The layer's `index`-th weight (creation order) as a node.
@@ -212,7 +260,7 @@ public final class OpGraph: @unchecked Sendable {
 
     /// The initial states for `batch` rows: the traced values for one row, repeated.
     public func runInitialStates(batch: Int, weights: [Tensor]) throws -> [Tensor] {
-        let values = try evaluate(initialPlan, x: nil, states: [], weights: weights, training: false)
+        let values = try evaluate(initialPlan, xs: [], states: [], weights: weights, training: false)
         return try zip(initialStates, stateWidths).map { node, width in
             guard let node, let v = values[node] else { throw KerasError.invalidState("op graph: an initial state has no value") }
             return try Ops.add(Tensor(shape: [batch, width]), Ops.reshape(v, [1, width]))
@@ -264,15 +312,23 @@ public final class OpGraph: @unchecked Sendable {
 
     /// The output for input `x` given the layer's weights (tape leaves while training).
     public func run(_ x: Tensor, weights: [Tensor], training: Bool) throws -> Tensor {
-        try runWithLosses(x, weights: weights, training: training).output
+        try runWithLosses([x], weights: weights, training: training).output
     }
 
     /// The output for input `x` and the traced losses (each summed to a scalar) of the mode run.
     public func runWithLosses(_ x: Tensor, weights: [Tensor], training: Bool) throws -> (output: Tensor, losses: [Tensor]) {
+        try runWithLosses([x], weights: weights, training: training)
+    }
+
+    /// The output for the layer's inputs `xs` (one per ``inputShapes``) and the traced losses.
+    public func runWithLosses(_ xs: [Tensor], weights: [Tensor], training: Bool) throws -> (output: Tensor, losses: [Tensor]) {
         guard stateWidths.isEmpty else {
             throw KerasError.invalidArgument("op graph: this graph is a recurrent cell's step (state_size \(stateWidths)): run it over sequences in an RNN layer")
         }
-        let (mode, values) = try evaluate(x, states: [], weights: weights, training: training)
+        guard xs.count == inputShapes.count else {
+            throw KerasError.invalidArgument("op graph: the layer was traced for \(inputShapes.count) input(s), got \(xs.count)")
+        }
+        let (mode, values) = try evaluate(xs, states: [], weights: weights, training: training)
         guard let out = outputs[mode], let y = values[out] else { throw KerasError.invalidState("op graph: the output has no value") }
         let losses = try lossOutputs[mode].map { i -> Tensor in
             guard let v = values[i] else { throw KerasError.invalidState("op graph: a loss has no value") }
@@ -287,7 +343,7 @@ public final class OpGraph: @unchecked Sendable {
         guard states.count == stateWidths.count else {
             throw KerasError.invalidArgument("op graph: the cell step takes \(stateWidths.count) state(s) (state_size \(stateWidths)), got \(states.count)")
         }
-        let (mode, values) = try evaluate(x, states: states, weights: weights, training: training)
+        let (mode, values) = try evaluate([x], states: states, weights: weights, training: training)
         guard let out = outputs[mode], let y = values[out] else { throw KerasError.invalidState("op graph: the output has no value") }
         let next = try stateOutputs[mode].map { i -> Tensor in
             guard let i, let v = values[i] else { throw KerasError.invalidState("op graph: a new state has no value") }
@@ -298,22 +354,22 @@ public final class OpGraph: @unchecked Sendable {
 
     /// Every node a mode needs, evaluated; the mode used (training falls back to inference and
     /// back when only one output was set).
-    private func evaluate(_ x: Tensor, states: [Tensor], weights: [Tensor], training: Bool) throws -> (Int, [Tensor?]) {
+    private func evaluate(_ xs: [Tensor], states: [Tensor], weights: [Tensor], training: Bool) throws -> (Int, [Tensor?]) {
         let mode = outputs[training ? 1 : 0] != nil ? (training ? 1 : 0) : (training ? 0 : 1)
         guard outputs[mode] != nil, !plans[mode].isEmpty else {
             throw KerasError.invalidState("op graph: the trace set no output, or was not finished")
         }
-        return (mode, try evaluate(plans[mode], x: x, states: states, weights: weights, training: training))
+        return (mode, try evaluate(plans[mode], xs: xs, states: states, weights: weights, training: training))
     }
 
     /// The values of the nodes of `plan` (nil for the others).
-    func evaluate(_ plan: [Int], x: Tensor?, states: [Tensor], weights: [Tensor], training: Bool) throws -> [Tensor?] {
+    func evaluate(_ plan: [Int], xs: [Tensor], states: [Tensor], weights: [Tensor], training: Bool) throws -> [Tensor?] {
         var values = [Tensor?](repeating: nil, count: (plan.last ?? -1) + 1)
         for i in plan {
             switch sources[i] {
-            case .input:
-                guard let x else { throw KerasError.invalidState("op graph: the input is missing") }
-                values[i] = x
+            case .input(let k):
+                guard k < xs.count else { throw KerasError.invalidState("op graph: input \(k) is missing") }
+                values[i] = xs[k]
             case .state(let k):
                 guard k < states.count else { throw KerasError.invalidState("op graph: state \(k) is missing") }
                 values[i] = states[k]

@@ -56,11 +56,36 @@ extension Bidirectional: CarriedStates {
 
 extension Model {
     /// The layer named `name` as one with carried states, or an error naming what it is.
+    ///
+    /// `name` is a layer name, or Keras's `layer.path` of a nested one: layer names joined by
+    /// `/` from a layer of this model down through the layers it holds
+    /// (`bidirectional/forward_lstm`), optionally starting with the model's name.
     public func recurrentLayer(name: String) throws -> any CarriedStates {
-        let layer = try getLayer(name: name)
+        let layer = try nestedLayer(path: name)
         guard let recurrent = layer as? any CarriedStates else {
             throw KerasError.invalidArgument("\(layer.className) '\(name)' has no states: only recurrent layers (RNN, SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D, Bidirectional) carry states")
         }
         return recurrent
+    }
+
+    /// The layer at `path`: a layer name, or names joined by `/` down through sublayers.
+    func nestedLayer(path: String) throws -> Layer {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > 1, parts[0] == name, !layers.contains(where: { $0.name == parts[0] }) {
+            parts.removeFirst()
+        }
+        guard !parts.isEmpty, !parts.contains(where: \.isEmpty) else {
+            throw KerasError.invalidArgument("layer path '\(path)' is empty or has an empty part")
+        }
+        var layer = try getLayer(name: parts[0])
+        for (i, part) in parts.enumerated().dropFirst() {
+            let inner = layer.trackedSublayers().layers
+            guard let next = inner.first(where: { $0.name == part }) else {
+                let within = parts[..<i].joined(separator: "/")
+                throw KerasError.invalidArgument("No such layer: '\(part)' in '\(within)' (layer path '\(path)'). Its layers are: \(inner.map(\.name))")
+            }
+            layer = next
+        }
+        return layer
     }
 }

@@ -6,13 +6,17 @@ Ops on one layer output (and on other ops' results on that same output) become o
 written with ops (`OpLayer`, traced into the library's op graph when the model is built: native
 steps, no weights; shared intermediate results are computed once). Ops combining two different
 layer outputs become the library's merge layers (Add, Subtract, Multiply, Maximum, Minimum,
-Concatenate); other combinations are refused with a clear error.
+Concatenate); other combinations become one op layer over the outputs joined (each flattened,
+concatenated: `joined_roots`). A subclassed model's own weights are such outputs while its call
+is traced (_model_vars).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 
+from .. import _model_vars
 from ..layers import KerasTensor, Layer
 from .._objects import unique_name
 from ._trace import Unsupported
@@ -66,12 +70,13 @@ def _value_of(t, s):
     return memo[id(t)]
 
 
-def _substitute(args, s):
+def _substitute(args, s, value_of=_value_of):
+    """`args` with each KerasTensor (at the top level or in a list) as `value_of(t, s)`."""
     def one(a):
         if isinstance(a, KerasTensor):
-            return _value_of(a, s)
+            return value_of(a, s)
         if isinstance(a, (list, tuple)):
-            return type(a)(_value_of(t, s) if isinstance(t, KerasTensor) else t for t in a)
+            return type(a)(value_of(t, s) if isinstance(t, KerasTensor) else t for t in a)
         return a
     return [one(a) for a in args]
 
@@ -96,16 +101,78 @@ def _merge(name, args, kwargs, tensors):
         axis = kwargs.get("axis", args[1] if len(args) > 1 else 0)
         parts = list(first) if name == "concatenate" else [ops.expand_dims(t, axis) for t in first]
         return _merge_layer("Concatenate", axis=axis)(parts)
-    raise Unsupported(f"ops.{name} on {len(tensors)} different layer outputs: in a model's call, "
-                      f"only add, subtract, multiply, divide, maximum, minimum, concatenate and "
-                      f"stack combine layer outputs (as the library's merge layers); compute "
-                      f"other combinations inside a layer written with ops")
+    return None
+
+
+def joined_roots(tensors):
+    """The layer outputs that `tensors` derive from, joined into one KerasTensor (each flattened
+    to (batch, size), concatenated on the last axis), and `value_of(t, s)`: any of `tensors`
+    (or of the tensors derived from the same roots) computed from the joined tensor's symbolic
+    value `s` in a trace. Several layer outputs then feed one op layer, as one input."""
+    from .. import ops
+    roots = []   # layer outputs; an earlier join counts as the outputs it joined
+    for t in tensors:
+        for r in getattr(_root(t), "_joined_from", None) or [_root(t)]:
+            if all(r is not known for known in roots):
+                roots.append(r)
+    shapes = []
+    for r in roots:
+        shape = r.shape
+        if shape is None or any(d is None for d in shape[1:]):
+            raise Unsupported(f"ops on several layer outputs in a model's call: the shape of "
+                              f"{r!r} is not known past the batch, so it cannot be joined with the "
+                              f"others; compute this inside a layer written with ops")
+        shapes.append(tuple(shape))
+
+    def flat(r, shape):
+        if len(shape) == 2:
+            return r
+        width = math.prod(shape[1:])
+        layer = OpLayer(lambda s: ops.reshape(s, (-1, width)), name=unique_name("reshape"))
+        layer._op_node = True
+        return layer(r)
+    if len(roots) > 1:
+        joined = _merge_layer("Concatenate", axis=-1)([flat(r, shape) for r, shape in zip(roots, shapes)])
+        joined._joined_from = roots
+        joined._holds_model_weights = any(getattr(r, "_holds_model_weights", False) for r in roots)
+    else:
+        joined = flat(roots[0], shapes[0])
+
+    def pieces(s):
+        memo = s.__dict__.setdefault("_op_memo", {})
+        key = ("pieces", id(joined))
+        if key not in memo:
+            found, at = {}, 0
+            for r, shape in zip(roots, shapes):
+                width = math.prod(shape[1:])
+                piece = s[:, at:at + width]
+                found[id(r)] = ops.reshape(piece, (-1,) + shape[1:]) if len(shape) != 2 else piece
+                at += width
+            memo[key] = found
+        return memo[key]
+
+    def value_of(t, s):
+        found, root = pieces(s), _root(t)
+        if id(root) in found:
+            return _value_of(t, found[id(root)])
+        # `t` derives from an earlier join of some of these outputs: that join's value, from
+        # their pieces (in the op layer's graph, not one more Concatenate layer in the model).
+        memo = s.__dict__["_op_memo"]
+        key = ("rejoined", id(root))
+        if key not in memo:
+            widths = {id(r): math.prod(shape[1:]) for r, shape in zip(roots, shapes)}
+            memo[key] = ops.concatenate([ops.reshape(found[id(r)], (-1, widths[id(r)]))
+                                         for r in root._joined_from], axis=-1)
+        return _value_of(t, memo[key])
+    return joined, value_of
 
 
 def dispatching(fn):
     """Wraps a public op so that layer outputs (KerasTensors) become layers of the graph."""
     @functools.wraps(fn)
     def op(*args, **kwargs):
+        if args and _model_vars.tracing() is not None:   # a subclassed model's own weights
+            args = _model_vars.as_tensors(args)
         tensors = _tensors(args) if args else []
         if not tensors:
             return fn(*args, **kwargs)
@@ -114,12 +181,22 @@ def dispatching(fn):
             if all(_root(t) is not r for r in roots):
                 roots.append(_root(t))
         if len(roots) > 1:
-            return _merge(fn.__name__, args, kwargs, tensors)
-        # Ops on one layer output (directly or through other ops on it) are one op-graph layer.
-        root = roots[0]
+            # A model's own weight (no batch axis) is never a merge layer's input.
+            weights = any(getattr(r, "_holds_model_weights", False) for r in roots)
+            merged = None if weights else _merge(fn.__name__, args, kwargs, tensors)
+            if merged is not None:
+                return merged
+            # Other ops on several layer outputs: one op-graph layer over all of them, joined.
+            root, value_of = joined_roots(tensors)
 
-        def compose(s):
-            return fn(*_substitute(args, s), **kwargs)
+            def compose(s):
+                return fn(*_substitute(args, s, value_of), **kwargs)
+        else:
+            # Ops on one layer output (directly or through other ops on it) are one op-graph layer.
+            root = roots[0]
+
+            def compose(s):
+                return fn(*_substitute(args, s), **kwargs)
         count = _result_count(fn.__name__, args, kwargs)
         if count is not None:
             # A tuple or list result: one op-graph layer per element, the op computed once per

@@ -115,10 +115,22 @@ class Trace:
         return SymbolicTensor(self, node, tuple(None if shape[i] < 0 else int(shape[i])
                                                 for i in range(ndim.value)))
 
-    def input(self):
+    def input(self, index=None):
+        """The layer's input (several: packed), or input number `index` of several."""
         node = ctypes.c_int64()
-        self._check(_lib.keras_layer_builder_input(self.builder, ctypes.byref(node)))
+        if index is None:
+            self._check(_lib.keras_layer_builder_input(self.builder, ctypes.byref(node)))
+        else:
+            self._check(_lib.keras_layer_builder_input_at(self.builder, index, ctypes.byref(node)))
         return self._tensor(node.value)
+
+    def input_count(self):
+        """How many inputs the library calls the layer on."""
+        if not _lib.has("keras_layer_builder_input_count"):
+            return 1
+        count = ctypes.c_int32()
+        self._check(_lib.keras_layer_builder_input_count(self.builder, ctypes.byref(count)))
+        return count.value
 
     def weight(self, position):
         t = self._weights.get(position)
@@ -278,13 +290,21 @@ def trace_layer(layer, builder, takes_training):
     previous = active()
     _state.trace = trace
     try:
-        x = trace.reference = trace.input()
+        several = trace.input_count()
+        if several > 1:   # the list Keras gives, each input its own node
+            given = [trace.input(i) for i in range(several)]
+            trace.reference = given[0]
+        else:
+            trace.reference = trace.input()
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
         outputs = []
         for code, training in modes:
             trace.mode = code
-            from .._packed_inputs import unpack
-            inputs = unpack(layer, x)   # several inputs: the list Keras gives
+            if several > 1:
+                inputs = list(given)
+            else:
+                from .._packed_inputs import unpack
+                inputs = unpack(layer, trace.reference)   # packed by Python (an eager call's model)
             y = layer.call(inputs, training=training) if takes_training else layer.call(inputs)
             outputs.append((code, y))
         for code, y in outputs:
