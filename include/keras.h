@@ -371,6 +371,21 @@ int keras_model_layer_state(keras_model *model, const char *layer_name, int inde
                             float *out, int64_t capacity, int64_t *shape, int shape_capacity,
                             int *ndim);
 
+/* Seed generators: Keras 3's keras.random.SeedGenerator held by a layer (a traced layer's random
+ * ops naming "seed_generator"). Each state is [seed, counter] (Keras's variable
+ * `<name>/seed_generator_state`, uint32, shape (2,)), moving on by one at each draw; as in Keras it
+ * is one of the layer's variables (layer.variables, non_trainable_variables) but not a weight, so
+ * files do not save it and a loaded model starts from [seed, 0].
+ * keras_model_seed_generator_count: *count = the number of generators (model.variables order).
+ * keras_model_seed_generator: generator `index`'s name and the name of the model's layer holding it
+ * (*name, *layer_name: caller-owned, keras_string_free; either may be NULL) and its state into
+ * state[0..1]. keras_model_set_seed_generator sets it (Keras: state.assign([seed, counter])).
+ * Errors: INVALID_ARGUMENT (index out of range, NULL count or state). */
+int keras_model_seed_generator_count(keras_model *model, int *count);
+int keras_model_seed_generator(keras_model *model, int index, char **name, char **layer_name,
+                               uint32_t state[2]);
+int keras_model_set_seed_generator(keras_model *model, int index, const uint32_t state[2]);
+
 /* Adapts the preprocessing layer named layer_name (Normalization: mean and variance;
  * Discretization: bin boundaries from num_bins; IntegerLookup, StringLookup: vocabulary; strings
  * encoded by keras_strings_encode) to the samples x (batch
@@ -1042,7 +1057,10 @@ int keras_register_layer(const char *name, const keras_layer_class *cls);
  * (x; {"rate", "noise_shape": nulls follow x}) keeps each entry with probability 1 - rate, scaled
  * by 1 / (1 - rate). All take {"seed": integer (default: drawn from the thread's generator at
  * trace time), "advance": true (default; Keras's SeedGenerator: new numbers at every step) or
- * false (Keras's integer seed: the same numbers at every step)}. The noise has no gradient;
+ * false (Keras's integer seed: the same numbers at every step), "seed_generator": a name (optional;
+ * Keras's SeedGenerator held by the layer: every op naming it draws from one state [seed, counter],
+ * made at its first use from "seed" and "counter" (default 0), moving on by one at each draw
+ * evaluated; see keras_model_seed_generator)}. The noise has no gradient;
  * gradients flow through the ops around it (and through dropout's kept entries).
  * Errors: INVALID_ARGUMENT (unknown op, bad node or attribute), SHAPE, STATE (outside build). */
 int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);

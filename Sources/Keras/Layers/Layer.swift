@@ -298,6 +298,10 @@ open class Layer: @unchecked Sendable {
         return out
     }
 
+    /// The layer's own seed generators (Keras: the `SeedGenerator`s it holds, whose states are in
+    /// `layer.variables` but not in its weights); their states are not saved, as in Keras.
+    open var seedGenerators: [SeedGenerator] { [] }
+
     /// Copies of the weight values. Keras: `get_weights()`.
     public func getWeights() -> [Tensor] { weights.map { $0.numpy } }
 

@@ -10,12 +10,17 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
-        var x = seed
-        func splitmix() -> UInt64 {
-            defer { x &+= 0x9E37_79B9_7F4A_7C15 }
-            return splitmix64(x)
-        }
-        s = (splitmix(), splitmix(), splitmix(), splitmix())
+        s = RandomGenerator.state(seed)
+    }
+
+    /// Starts again from `seed`, as a new generator of that seed would (no allocation).
+    public func reseed(_ seed: UInt64) { s = RandomGenerator.state(seed) }
+
+    /// Four splitmix64 outputs from `seed` (straight-line: a nested function capturing the
+    /// running value would box it on the heap, an allocation in every training step's reseed).
+    private static func state(_ seed: UInt64) -> (UInt64, UInt64, UInt64, UInt64) {
+        let step: UInt64 = 0x9E37_79B9_7F4A_7C15
+        return (splitmix64(seed), splitmix64(seed &+ step), splitmix64(seed &+ 2 &* step), splitmix64(seed &+ 3 &* step))
     }
 
     public func next() -> UInt64 {

@@ -5,6 +5,9 @@
  *   trains natively, the gradient flowing around the noise;
  * - in a standalone graph: dropout's rate and its gradient (the mask), map_coordinates' values
  *   and its gradient with respect to the coordinates (order 1);
+ * - a random op drawing from a named seed generator (Keras's SeedGenerator held by the layer):
+ *   keras_model_seed_generator reads its state [seed, counter], one more per draw (per predict or
+ *   training step), and keras_model_set_seed_generator winds it back to draw the same noise again;
  * - bad attributes are clear errors. */
 #include "check.h"
 #include <math.h>
@@ -50,6 +53,40 @@ static int build(void *state, keras_layer_builder *b, int ndim, const int64_t *s
     return keras_layer_builder_output(b, y, -1);
 }
 
+/* The layer's seed generator after 3 predict steps and 200 epochs of 2 training steps (one draw
+ * each), when the op names one; none otherwise. */
+static void check_generator(keras_model *m, int named) {
+    int count = -1;
+    uint32_t state[2] = {0, 0};
+    const uint32_t back[2] = {11, 0};
+    char *gname = NULL, *lname = NULL;
+    float a[6], b[6], x[6] = {1, 2, 3, 4, 5, 6};
+    const int64_t xs[2] = {2, 3};
+    CHECK_OK(keras_model_seed_generator_count(m, &count));
+    CHECK(count == (named ? 1 : 0));
+    if (!named) {
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out of range", keras_model_seed_generator(m, 0, NULL, NULL, state));
+        return;
+    }
+    CHECK_OK(keras_model_seed_generator(m, 0, &gname, &lname, state));
+    printf("seed generator %s of layer %s: state [%u, %u]\n", gname, lname, state[0], state[1]);
+    CHECK(strcmp(gname, "noise_gen") == 0 && strcmp(lname, "noisy") == 0);
+    CHECK(state[0] == 11 && state[1] == 403);
+    keras_string_free(gname);
+    keras_string_free(lname);
+    CHECK_OK(keras_model_set_seed_generator(m, 0, back));
+    CHECK_OK(keras_model_predict(m, x, 2, xs, NULL, NULL, 0, a, 6, NULL, NULL));
+    CHECK_OK(keras_model_set_seed_generator(m, 0, back));
+    CHECK_OK(keras_model_predict(m, x, 2, xs, NULL, NULL, 0, b, 6, NULL, NULL));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK_OK(keras_model_seed_generator(m, 0, NULL, NULL, state));
+    CHECK(state[0] == 11 && state[1] == 1);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "has 1", keras_model_seed_generator(m, 1, NULL, NULL, state));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "state", keras_model_seed_generator(m, 0, NULL, NULL, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "state", keras_model_set_seed_generator(m, 0, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "count", keras_model_seed_generator_count(m, NULL));
+}
+
 static void test_layer(const char *name, const char *attrs, int advances) {
     float x[60], y[60], p1[60], p2[60], w[3];
     const int64_t xs[2] = {20, 3}, xs5[2] = {5, 3};
@@ -89,6 +126,7 @@ static void test_layer(const char *name, const char *attrs, int advances) {
     CHECK_OK(keras_model_get_weight(m, 0, w, 3));
     printf("%s weights after training towards 2: %.3f %.3f %.3f\n", name, w[0], w[1], w[2]);
     for (i = 0; i < 3; i++) CHECK(fabsf(w[i] - 2) < 0.1f);
+    check_generator(m, strstr(attrs, "seed_generator") != NULL);
     keras_model_free(m);
 }
 
@@ -156,6 +194,7 @@ static void test_function_graph(void) {
 int main(void) {
     test_layer("NoisyScale", "{\"shape\": [-1, 3], \"seed\": 11, \"advance\": true}", 1);
     test_layer("FixedNoiseScale", "{\"shape\": [null, 3], \"seed\": 11, \"advance\": false}", 0);
+    test_layer("GeneratorNoiseScale", "{\"shape\": [-1, 3], \"seed\": 11, \"seed_generator\": \"noise_gen\"}", 1);
     test_function_graph();
     CHECK_DONE("test_graph_random");
 }

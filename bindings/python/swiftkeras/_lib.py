@@ -233,6 +233,10 @@ _declare("keras_model_reset_states", [keras_model_p, c_char_p], c_int32)
 _declare("keras_model_layer_state_count", [keras_model_p, c_char_p, int32_p], c_int32)
 _declare("keras_model_layer_state", [keras_model_p, c_char_p, c_int32, float_p, c_int64, int64_p, c_int32,
                                      int32_p], c_int32)
+_declare("keras_model_seed_generator_count", [keras_model_p, int32_p], c_int32)
+_declare("keras_model_seed_generator", [keras_model_p, c_int32, char_pp, char_pp, POINTER(c_uint32)],
+         c_int32)
+_declare("keras_model_set_seed_generator", [keras_model_p, c_int32, POINTER(c_uint32)], c_int32)
 _declare("keras_strings_encode", [char_pp, c_int64, float_p], c_int32)
 _declare("keras_strings_decode", [float_p, c_int64, char_pp], c_int32)
 _declare("keras_model_output_shape", [keras_model_p, c_int64, int64_p, c_int32, int32_p], c_int32)

@@ -24,6 +24,8 @@ _STEP_FUNCTIONS = ("Model.{what}: the library compiles and runs its steps itself
 class ModelAPI(_variables.LayerBasics):
     """Mixed into `Model`: Keras 3 methods and properties built from the library's calls."""
 
+    _holds_layers = True
+
     # -- single batches --------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """Keras `model.train_on_batch`: one optimizer step on this batch; returns the batch's

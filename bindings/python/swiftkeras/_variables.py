@@ -133,6 +133,9 @@ class LayerBasics:
     defines `_variable_infos()`, its weights' infos, and `_variable_model()`, the model holding
     them), the dtype policy, and the backend methods refused, naming what to use."""
 
+    #: True for a model: its variables are its layers' (ModelAPI).
+    _holds_layers = False
+
     @property
     def weights(self):
         return variables(self)
@@ -149,7 +152,23 @@ class LayerBasics:
 
     @property
     def variables(self):
-        return self.weights
+        """Keras's `variables`: the weights and the states of the SeedGenerators held (Keras
+        3 lists a layer's own weights, then its generators' states, then each sublayer's)."""
+        if not self._holds_layers:
+            return self.weights + _seed_states(self)
+        own = _seed_states(self)      # a subclassed model's own generators come first
+        states = [_seed_states(layer) for layer in (self.layers or [])]
+        if not own and not any(states):
+            return self.weights
+        out, seen = own, set()
+        for layer, own in zip(self.layers, states):
+            for v in layer.weights:
+                if v.path not in seen:
+                    seen.add(v.path)
+                    out.append(v)
+            out.extend(own)
+        out.extend(v for v in self.weights if v.path not in seen)
+        return out
 
     @property
     def trainable_variables(self):
@@ -157,7 +176,11 @@ class LayerBasics:
 
     @property
     def non_trainable_variables(self):
-        return self.non_trainable_weights
+        """Keras's: the non-trainable weights and the SeedGenerator states (all variables when
+        frozen)."""
+        if not self.trainable:
+            return self.variables
+        return [v for v in self.variables if not v.trainable]
 
     # What the library computes in: float32 weights and computation (Keras's "float32" policy).
     @property
@@ -199,6 +222,11 @@ ADD_METRIC_MESSAGE = ("Layer `add_metric()` method is deprecated. Add your metri
                       "`Model.compile(metrics=[...])`, or create metric trackers in init() or "
                       "build() when subclassing the layer or model, then call "
                       "`metric.update_state()` whenever necessary.")
+
+
+def _seed_states(layer):
+    from .random import seed_generators
+    return [g.state for g in seed_generators(layer)]
 
 
 def variables(holder, trainable=None):

@@ -658,6 +658,11 @@ class _BuiltinLayer(Layer):
                 return self._nested(_keras_attribute(item, _standardized(self, item, value)))
         if item == "cell" and self.class_name in _RNN_CELLS:
             return self._rnn_cell()
+        if item == "seed_generator":
+            from .random import library_generators
+            generators = library_generators(self)
+            if generators:   # Keras's attribute of the noise layers (Dropout, GaussianNoise, ...)
+                return generators[0]
         inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
         if inner is not None:
             return self._inner_layer(*inner)

@@ -20,18 +20,170 @@ import numpy as np
 class SeedGenerator:
     """A seed state that advances at each draw. Keras: `keras.random.SeedGenerator(seed)`;
     without a seed it takes one from Python's `random`, as Keras's `make_default_seed` (so
-    `keras.utils.set_random_seed` fixes it)."""
+    `keras.utils.set_random_seed` fixes it).
+
+    Its `state` is Keras's variable `<name>/seed_generator_state`: uint32 `[seed, counter]`, the
+    counter moving on by one at each draw. Once a traced layer draws from it, the state lives
+    in the library with the layer and moves on at each step's draws (as under `jax.jit`); it is
+    one of the layer's `variables` and `non_trainable_variables`, not of its weights, and files
+    do not save it (Keras 3 does not either)."""
 
     def __init__(self, seed=None, name=None, **kwargs):
-        self.name = name or "seed_generator"
+        from ._objects import unique_name
+        kwargs.pop("backend", None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
+        self.name = name or unique_name("seed_generator")
+        self._initial_seed = seed
         if seed is None:
             seed = _python_random.randint(1, int(1e9))
         elif not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed!r}")
-        self._rng = np.random.default_rng(int(seed) & 0xFFFFFFFF)
+        self._value = np.array([int(seed) & 0xFFFFFFFF, 0], np.uint32)
+        self._layer = None          # the traced layer whose library state this is, once bound
+        self.state = SeedGeneratorState(self)
 
     def next(self, ordered=True):
-        return int(self._rng.integers(0, 2 ** 31 - 1))
+        """This draw's seed `[seed, counter]`; the state moves on (Keras's `next`)."""
+        value = self.state.numpy()
+        if ordered:
+            following = value + np.array([0, 1], np.uint32)
+        else:   # Keras's near-unique sequence for the global generator
+            following = ((value.astype(np.uint64) + 1) * 5387 % 933199).astype(np.uint32)
+        self.state.assign(following)
+        return value
+
+    def get_config(self):
+        return {"seed": self._initial_seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class SeedGeneratorState:
+    """Keras's `seed_generator_state` variable of a SeedGenerator: uint32, shape (2,), not
+    trainable; read from (and assigned in) the library once a traced layer draws from it."""
+
+    dtype = "uint32"
+    shape = (2,)
+    ndim = 1
+    trainable = False
+    name = "seed_generator_state"
+    aggregation = "none"
+
+    def __init__(self, generator):
+        self._generator = generator
+
+    @property
+    def path(self):
+        return f"{self._generator.name}/seed_generator_state"
+
+    def _native(self):
+        """(model handle, generator index) of the library's state, or None while unbound."""
+        layer = self._generator._layer
+        model = layer._variable_model() if layer is not None else None
+        handle = getattr(model, "_handle", None) if model is not None else None
+        if handle is None:
+            return None
+        from . import _lib, _native
+        import ctypes
+        count = ctypes.c_int32()
+        _native.check(_lib.keras_model_seed_generator_count(handle, ctypes.byref(count)))
+        found = []
+        for i in range(count.value):
+            name, owner, _ = _native_generator(handle, i)
+            if name == self._generator.name:
+                found.append((owner != layer.name, i))   # the layer's own first (names may repeat)
+        return (handle, min(found)[1]) if found else None
+
+    def numpy(self):
+        native = self._native()
+        if native is None:
+            return self._generator._value.copy()
+        return _native_generator(*native)[2]
+
+    @property
+    def value(self):
+        return self.numpy()
+
+    def assign(self, value):
+        arr = np.asarray(value)
+        if arr.shape != (2,):
+            raise ValueError(f"The shape of the target variable and the shape of the target value in "
+                             f"`variable.assign(value)` must match. variable.shape=(2,), Received: "
+                             f"value.shape={arr.shape}. Target variable: {self!r}")
+        arr = (arr.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
+        native = self._native()
+        if native is None:
+            self._generator._value = arr
+        else:
+            from . import _lib, _native
+            import ctypes
+            _native.check(_lib.keras_model_set_seed_generator(
+                native[0], native[1], arr.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32))))
+        return self
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape=(2,), dtype=uint32, value={self.numpy()}>"
+
+
+def _native_generator(handle, index):
+    """(name, layer name, state) of the library's seed generator `index`."""
+    import ctypes
+    from . import _lib, _native
+    name, layer = ctypes.c_char_p(), ctypes.c_char_p()
+    state = (ctypes.c_uint32 * 2)()
+    _native.check(_lib.keras_model_seed_generator(handle, index, ctypes.byref(name),
+                                                  ctypes.byref(layer), state))
+    texts = []
+    for p in (name, layer):
+        raw = ctypes.cast(p, ctypes.c_void_p)
+        texts.append(p.value.decode("utf-8") if p.value else "")
+        if raw.value:
+            _lib.keras_string_free(raw)
+    return texts[0], texts[1], np.array(state, np.uint32)
+
+
+def library_generators(layer):
+    """The SeedGenerators the library holds for a built-in layer of a model (Dropout's,
+    GaussianNoise's, ... `seed_generator`), bound to their library states."""
+    from .layers import _BuiltinLayer
+    model = layer._variable_model() if isinstance(layer, _BuiltinLayer) else None
+    handle = getattr(model, "_handle", None) if model is not None else None
+    if handle is None:
+        return []
+    import ctypes
+    from . import _lib, _native
+    count = ctypes.c_int32()
+    _native.check(_lib.keras_model_seed_generator_count(handle, ctypes.byref(count)))
+    known = layer.__dict__.setdefault("_library_generators", {})
+    found = []
+    for i in range(count.value):
+        name, owner, state = _native_generator(handle, i)
+        if owner != layer.name:
+            continue
+        generator = known.get(name)
+        if generator is None:
+            generator = known[name] = SeedGenerator(int(state[0]), name=name)
+            generator._layer = layer
+        found.append(generator)
+    return found
+
+
+def seed_generators(layer):
+    """The SeedGenerators a layer holds as attributes (directly or in lists), in the order they
+    were set: Keras's tracked `_seed_generators`."""
+    found = library_generators(layer)
+    for value in vars(layer).values():
+        for item in (value if isinstance(value, (list, tuple)) else (value,)):
+            if isinstance(item, SeedGenerator) and not any(item is f for f in found):
+                found.append(item)
+    return found
 
 
 _global_generator = None
@@ -53,9 +205,9 @@ def _reset_global_seed_generator():
 
 def _rng(seed):
     if seed is None:
-        return np.random.default_rng(global_seed_generator().next())
+        return np.random.default_rng(global_seed_generator().next(ordered=False).tolist())
     if isinstance(seed, SeedGenerator):
-        return np.random.default_rng(seed.next())
+        return np.random.default_rng(seed.next().tolist())
     if isinstance(seed, (int, np.integer)):
         return np.random.default_rng(int(seed))
     raise ValueError(f"seed must be an int, a keras.random.SeedGenerator or None, got {seed!r}")
@@ -101,7 +253,16 @@ def _seed_attrs(seed, what):
     if seed is None:
         raise TraceError(UNSEEDED_IN_TRACE)
     if isinstance(seed, SeedGenerator):
-        return {"seed": seed.next(), "advance": True}
+        # A layer's op draws from the layer's copy of the generator's state, starting where
+        # the generator stands in Python (a rebuilt layer's library copy carries on by
+        # itself); the trace does not move it on (as Keras's symbolic build does not). A
+        # standalone graph (an eager op evaluated in the library) draws at the current state.
+        from .ops._trace import active
+        layer = getattr(active(), "layer", None)
+        if layer is not None:
+            seed._layer = layer
+        state = seed._value if layer is not None else seed.state.numpy()
+        return {"seed_generator": seed.name, "seed": int(state[0]), "counter": int(state[1])}
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return {"seed": int(seed) & 0xFFFFFFFF, "advance": False}
     raise ValueError(f"Argument `seed` must be either an integer or an instance of `SeedGenerator`. "

@@ -133,7 +133,7 @@ EAGER = {
     "sobel_edges_channels_first": lambda o: o.image.sobel_edges(_cf(IMG), data_format="channels_first"),
     "ssim": lambda o: o.image.ssim(IMG, IMG * 0.8 + 0.1, filter_size=5),
     "ssim_single": lambda o: o.image.ssim(IMG[0], IMG[1], max_val=2.0, filter_size=3, filter_sigma=1.0),
-    # image: warps (values only)
+    # image: warps (on values here; traced: test_traced_warps.py)
     "affine_transform": lambda o: o.image.affine_transform(IMG, AFFINE),
     "affine_transform_nearest_reflect": lambda o: o.image.affine_transform(IMG, AFFINE, interpolation="nearest",
                                                                            fill_mode="reflect"),
@@ -175,7 +175,7 @@ LAYERS = textwrap.dedent('''
     BIAS = np.linspace(-0.5, 0.5, 25, dtype="float32").reshape(1, 1, 5, 5)
 
 
-    class Attention(keras.layers.Layer):
+    class GroupedAttention(keras.layers.Layer):
         """Two query heads over one key/value head (grouped), causal and with an explicit mask
         and bias, on (N, 5, 4) sequences, into 6 features."""
 
@@ -239,8 +239,8 @@ LAYERS = textwrap.dedent('''
                                     ops.expand_dims(similar, -1), ops.mean(scaled, axis=(1, 2))], axis=-1)
 ''')
 
-SHAPES = {"Attention": (5, 4), "Windows": (4, 4, 2), "Images": (6, 6, 3)}
-TRACED_WEIGHTS = {"Attention": 3, "Windows": 3, "Images": 1}
+SHAPES = {"GroupedAttention": (5, 4), "Windows": (4, 4, 2), "Images": (6, 6, 3)}
+TRACED_WEIGHTS = {"GroupedAttention": 3, "Windows": 3, "Images": 1}
 
 
 def _model(lib, kind):
@@ -270,8 +270,6 @@ def test_traced_gradients_match_central_differences(kind):
 
 REFUSED = {
     "ctc_decode": lambda x: ops.ctc_decode(x, np.array([3]))[1],
-    "affine_transform": lambda x: ops.image.affine_transform(x, np.array([1, 0, 0, 0, 1, 0, 0, 0], np.float32)),
-    "perspective_transform": lambda x: ops.image.perspective_transform(x, START[0], END[0]),
 }
 
 

@@ -2,9 +2,9 @@
 /// `1 / (1 - rate)`, so that the expected sum is unchanged; passes inputs through at inference.
 /// Keras: `keras.layers.Dropout`.
 ///
-/// A `seed` gives the layer a generator of its own, so that the masks are reproducible whatever
-/// else draws random numbers; without one it draws from the thread's generator, which
-/// ``setRandomSeed(_:)`` seeds. `noiseShape` shares one mask value along the axes where it is 1
+/// Its masks come from its own ``SeedGenerator`` (Keras's `seed_generator`), moving on at each
+/// training call: `seed` makes them reproducible whatever else draws random numbers; without one
+/// the generator's seed is drawn from the thread's generator, which ``setRandomSeed(_:)`` seeds. `noiseShape` shares one mask value along the axes where it is 1
 /// (nil entries take the input's size).
 ///
 /// ```swift
@@ -15,10 +15,10 @@ public final class Dropout: Layer, @unchecked Sendable {
     public let rate: Double
     /// The shape of the mask (nil entries follow the input), or nil for the input's shape.
     public let noiseShape: [Int?]?
-    /// The seed of the layer's own generator.
+    /// The seed of the layer's generator (nil: one drawn from the thread's generator).
     public let seed: Int?
-    /// The layer's own generator (from `seed`), or nil for the thread's.
-    let generator: RandomGenerator?
+    /// Keras's `seed_generator` (none at rate 0): its state keys each training call's mask.
+    public let seedGenerator: SeedGenerator?
 
     public init(_ rate: Double, noiseShape: [Int?]? = nil, seed: Int? = nil, name: String? = nil,
                 trainable: Bool = true, inputShape: [Int]? = nil, inputDim: Int? = nil,
@@ -32,14 +32,14 @@ public final class Dropout: Layer, @unchecked Sendable {
         self.rate = rate
         self.noiseShape = noiseShape
         self.seed = seed
-        generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        seedGenerator = .owned(seed: seed, draws: rate > 0)
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
         supportsMasking = true
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && rate > 0 else { return inputs }
-        let mask = dropoutMask(try concreteNoiseShape(for: inputs.shape), rate: rate, generator ?? RandomGenerator.current)
+        let mask = dropoutMask(try concreteNoiseShape(for: inputs.shape), rate: rate, (seedGenerator?.nextGenerator() ?? RandomGenerator.current))
         return try Ops.multiply(inputs, mask)
     }
 
@@ -49,6 +49,8 @@ public final class Dropout: Layer, @unchecked Sendable {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape }
+
+    public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
 }
 
 /// A dropout mask of `shape`: `1 / (1 - rate)` with probability `1 - rate`, else 0 (all zeros

@@ -81,6 +81,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         } catch let e as KerasError {
             throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': \(e.message)")
         }
+        trace.earlierSeedGenerators = graph?.seedGenerators ?? []
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()
@@ -200,6 +201,9 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         guard GradientTape.active != nil, trainable else { return variables.map(\.storedValue) }
         return variables.map { $0.trainable ? $0.value : $0.storedValue }
     }
+
+    /// The traced call's seed generators (Keras: the layer's `SeedGenerator`s).
+    public override var seedGenerators: [SeedGenerator] { graph?.seedGenerators ?? [] }
 
     /// The widths of the states of a traced cell (empty for a layer that is not one).
     public var stateSize: [Int] { graph?.stateWidths ?? [] }

@@ -48,6 +48,10 @@ public final class OpGraph: @unchecked Sendable {
     private(set) var denseForm: DenseForm?
     /// For a function's graph (``function()``), the values of its arguments; nil for a layer's.
     var arguments: ArgumentValues?
+    /// The seed generators the random ops draw from (`"seed_generator"`), in order of first use.
+    public private(set) var seedGenerators: [SeedGenerator] = []
+    /// Generators a rebuilt layer had before, reused by name so that its state carries on.
+    var earlierSeedGenerators: [SeedGenerator] = []
 
     /// Starts a trace for `inputShape`; `weightValue(i)` gives the layer's i-th weight.
     public convenience init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
@@ -166,11 +170,33 @@ public final class OpGraph: @unchecked Sendable {
         try tracing("op '\(name)'")
         let ids = try inputs.map { try node($0, "op '\(name)'") }
         let op = try OpGraphOp(name, attributes, arity: ids.count)
+        if let draw = op.draw, let named = attributes["seed_generator"], !named.isNull {
+            draw.generator = try seedGenerator(named, draw.seed, OpAttributes(op: name, json: attributes))
+        }
+        let counters = seedGenerators.map(\.counter)
         let p = try GradientTape.withoutRecording {
             try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) }
         }
         op.draw?.rewind()   // the probes are not steps: the first evaluation draws step 0
+        for (g, c) in zip(seedGenerators, counters) { g.assign(seed: g.seed, counter: c) }
         return append(.op(op, ids), p)
+    }
+
+    /// The generator named by a random op's `"seed_generator"`: the graph's own, else one the
+    /// layer had before it was rebuilt, else a new one at `seed` and the op's `"counter"`.
+    private func seedGenerator(_ named: JSON, _ seed: UInt64, _ a: OpAttributes) throws -> SeedGenerator {
+        guard let name = named.stringValue, !name.isEmpty else {
+            throw a.bad("seed_generator", "must be a generator's name (a non-empty string), got \(named)")
+        }
+        if let g = seedGenerators.first(where: { $0.name == name }) { return g }
+        let counter = try a.int("counter", default: 0)
+        guard counter >= 0 && counter <= Int(UInt32.max) else {
+            throw a.bad("counter", "must be a uint32 (0...\(UInt32.max)), got \(counter)")
+        }
+        let g = earlierSeedGenerators.first { $0.name == name }
+            ?? SeedGenerator(name: name, seed: UInt32(truncatingIfNeeded: seed), counter: UInt32(counter))
+        seedGenerators.append(g)
+        return g
     }
 
     /// The shape of node `i` at trace time (-1 where it follows the batch).

@@ -8,7 +8,10 @@ import Glibc
 /// from a `SeedGenerator` (true, the default: the op's own counter moves on at every evaluation,
 /// as the generator's state does under `jax.jit`) or from an integer seed (false: the same
 /// numbers at every evaluation). Without a seed the op takes one from the calling thread's
-/// generator at trace time (``setRandomSeed(_:)`` fixes it).
+/// generator at trace time (``setRandomSeed(_:)`` fixes it). With `"seed_generator"` (a name),
+/// the op draws from the graph's ``SeedGenerator`` of that name, made at its first use from
+/// `"seed"` (and `"counter"`, 0 by default): ops naming one generator share its state, which
+/// moves on by one at each of their draws, as Keras's `SeedGenerator.next()` does.
 ///
 /// Shapes: `"shape"` lists the dimensions; a -1 (or null) entry takes the size of the same axis
 /// of the op's one optional input (a reference tensor, e.g. the layer input whose first axis is
@@ -98,6 +101,9 @@ final class RandomDraw: @unchecked Sendable {
     let advances: Bool
     /// Evaluations so far. One graph runs on one thread at a time (as a model does).
     private var step: UInt64 = 0
+    /// The generator whose state keys the draws instead of `seed` and `step`, for an op bound
+    /// to one of its graph's seed generators.
+    var generator: SeedGenerator?
     /// The last resolved shape, kept so that a warm step with the same batch allocates no shape.
     private var resolved: [Int] = []
 
@@ -112,6 +118,7 @@ final class RandomDraw: @unchecked Sendable {
 
     /// The key of this evaluation's numbers (and the counter moved on for a seed generator).
     private func nextKey() -> UInt64 {
+        if let generator { return generator.nextKey() }
         let key = splitmix64(seed ^ splitmix64(step &+ 0x5EED))
         if advances { step &+= 1 }
         return key

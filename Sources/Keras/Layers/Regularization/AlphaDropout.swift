@@ -14,19 +14,22 @@ public final class AlphaDropout: Layer, @unchecked Sendable {
     public let rate: Double
     /// The shape of the mask (nil entries follow the input), or nil for the input's shape.
     public let noiseShape: [Int?]?
-    /// The seed of the layer's own generator (else the thread's generator is used).
+    /// The seed of the layer's generator (nil: one drawn from the thread's generator).
     public let seed: Int?
-    private let generator: RandomGenerator?
+    /// Keras's `seed_generator` (none when nothing is drawn): its state keys each training call's draw.
+    public let seedGenerator: SeedGenerator?
 
     public init(_ rate: Double, noiseShape: [Int?]? = nil, seed: Int? = nil, name: String? = nil,
                 trainable: Bool = true) throws {
         self.rate = try checkedDropRate(rate, "AlphaDropout")
         self.noiseShape = noiseShape
         self.seed = seed
-        generator = seededGenerator(seed)
+        seedGenerator = .owned(seed: seed, draws: self.rate > 0)
         super.init(name: name, trainable: trainable)
         supportsMasking = true
     }
+
+    public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && rate > 0 else { return inputs }
@@ -35,7 +38,7 @@ public final class AlphaDropout: Layer, @unchecked Sendable {
         let a = 1 / ((1 - rate) * (1 + rate * alphaP * alphaP)).squareRoot(), b = -a * alphaP * rate
         // out = x · (a·keep) + (a·α'·(1 − keep) + b)
         let factor = Tensor.uninitialized(shape), offset = Tensor.uninitialized(shape)
-        let rng = generator ?? RandomGenerator.current
+        let rng = (seedGenerator?.nextGenerator() ?? RandomGenerator.current)
         let kept = (Float(a), Float(b)), dropped = (Float(0), Float(a * alphaP + b))
         for i in 0..<factor.count {
             let (f, o) = Double(rng.uniform()) >= rate ? kept : dropped
@@ -64,9 +67,4 @@ func checkedDropRate(_ rate: Double, _ layer: String) throws -> Double {
         throw KerasError.invalidArgument("\(layer)(rate: \(rate)): rate must be a number between 0 and 1")
     }
     return rate
-}
-
-/// The generator of a noise layer's own `seed`; nil without one (the thread's generator is used).
-func seededGenerator(_ seed: Int?) -> RandomGenerator? {
-    seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
 }

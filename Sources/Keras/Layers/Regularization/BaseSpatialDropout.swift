@@ -1,7 +1,7 @@
 /// What SpatialDropout1D, 2D and 3D share: during training, whole channels (feature maps) are
 /// dropped, one mask value per sample and channel, and the rest scaled by `1 / (1 - rate)`;
 /// inputs pass through at inference. Random numbers come as for ``Dropout``: from the layer's
-/// own generator when it has a `seed`, else from the thread's. Keras: `BaseSpatialDropout`.
+/// ``SeedGenerator``. Keras: `BaseSpatialDropout`.
 ///
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [8, 8, 3]), Conv2D(16, kernelSize: [3]), SpatialDropout2D(0.2)])
@@ -14,9 +14,10 @@ open class BaseSpatialDropout: Layer, @unchecked Sendable {
     public let rate: Double
     /// SpatialDropout1D has none in Keras and is always channels-last.
     public let dataFormat: DataFormat
-    /// The seed of the layer's own generator.
+    /// The seed of the layer's generator (nil: one drawn from the thread's generator).
     public let seed: Int?
-    private let generator: RandomGenerator?
+    /// Keras's `seed_generator` (none when nothing is drawn): its state keys each training call's draw.
+    public let seedGenerator: SeedGenerator?
 
     public required init(_ rate: Double, dataFormat: DataFormat = .channelsLast, seed: Int? = nil, name: String? = nil,
                          trainable: Bool = true, inputShape: [Int]? = nil, batchSize: Int? = nil) throws {
@@ -26,7 +27,7 @@ open class BaseSpatialDropout: Layer, @unchecked Sendable {
         self.rate = rate
         self.dataFormat = dataFormat
         self.seed = seed
-        generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        seedGenerator = .owned(seed: seed, draws: rate > 0)
         super.init(name: name, trainable: trainable, inputShape: inputShape, batchSize: batchSize)
         supportsMasking = true
     }
@@ -38,10 +39,12 @@ open class BaseSpatialDropout: Layer, @unchecked Sendable {
         return shape.enumerated().map { (first..<(first + Self.spatialRank)).contains($0.offset) ? 1 : $0.element }
     }
 
+    public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         try checkInputRank(self, inputs.rank, expected: Self.spatialRank + 2, shape: "\(inputs.shape)")
         guard training && rate > 0 else { return inputs }
-        return try Ops.multiply(inputs, dropoutMask(noiseShape(inputs.shape), rate: rate, generator ?? RandomGenerator.current))
+        return try Ops.multiply(inputs, dropoutMask(noiseShape(inputs.shape), rate: rate, (seedGenerator?.nextGenerator() ?? RandomGenerator.current)))
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {

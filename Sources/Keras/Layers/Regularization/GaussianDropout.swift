@@ -8,22 +8,25 @@
 public final class GaussianDropout: Layer, @unchecked Sendable {
     /// The drop probability, in `[0, 1]`.
     public let rate: Double
-    /// The seed of the layer's own generator (else the thread's generator is used).
+    /// The seed of the layer's generator (nil: one drawn from the thread's generator).
     public let seed: Int?
-    private let generator: RandomGenerator?
+    /// Keras's `seed_generator` (none when nothing is drawn): its state keys each training call's draw.
+    public let seedGenerator: SeedGenerator?
 
     public init(_ rate: Double, seed: Int? = nil, name: String? = nil, trainable: Bool = true) throws {
         self.rate = try checkedDropRate(rate, "GaussianDropout")
         self.seed = seed
-        generator = seededGenerator(seed)
+        seedGenerator = .owned(seed: seed, draws: self.rate > 0)
         super.init(name: name, trainable: trainable)
         supportsMasking = true
     }
 
+    public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && rate > 0 else { return inputs }
         let stddev = Float((rate / (1 - rate)).squareRoot())
-        return try Ops.multiply(inputs, gaussianNoise(inputs.shape, mean: 1, stddev: stddev, generator ?? RandomGenerator.current))
+        return try Ops.multiply(inputs, gaussianNoise(inputs.shape, mean: 1, stddev: stddev, (seedGenerator?.nextGenerator() ?? RandomGenerator.current)))
     }
 }
 

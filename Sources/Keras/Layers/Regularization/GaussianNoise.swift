@@ -7,9 +7,10 @@
 public final class GaussianNoise: Layer, @unchecked Sendable {
     /// The standard deviation of the noise, in `[0, 1]`.
     public let stddev: Double
-    /// The seed of the layer's own generator (else the thread's generator is used).
+    /// The seed of the layer's generator (nil: one drawn from the thread's generator).
     public let seed: Int?
-    private let generator: RandomGenerator?
+    /// Keras's `seed_generator` (none when nothing is drawn): its state keys each training call's draw.
+    public let seedGenerator: SeedGenerator?
 
     public init(_ stddev: Double, seed: Int? = nil, name: String? = nil, trainable: Bool = true) throws {
         guard stddev >= 0 && stddev <= 1 else {
@@ -17,14 +18,16 @@ public final class GaussianNoise: Layer, @unchecked Sendable {
         }
         self.stddev = stddev
         self.seed = seed
-        generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        seedGenerator = .owned(seed: seed, draws: stddev > 0)
         super.init(name: name, trainable: trainable)
         supportsMasking = true
     }
 
+    public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard training && stddev > 0 else { return inputs }
-        return try Ops.add(inputs, gaussianNoise(inputs.shape, mean: 0, stddev: Float(stddev), generator ?? RandomGenerator.current))
+        return try Ops.add(inputs, gaussianNoise(inputs.shape, mean: 0, stddev: Float(stddev), (seedGenerator?.nextGenerator() ?? RandomGenerator.current)))
     }
 }
 

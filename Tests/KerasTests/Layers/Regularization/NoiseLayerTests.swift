@@ -50,4 +50,28 @@ final class NoiseLayerTests: XCTestCase {
             XCTAssertEqual(back.layers.map(\.className), model.layers.map(\.className))
         }
     }
+
+    /// Keras 3: a noise layer that draws holds a SeedGenerator (none at rate 0); each training
+    /// call moves its state `[seed, counter]` on by one, inference leaves it, and the state alone
+    /// decides the draw.
+    func testNoiseLayersDrawFromTheirSeedGenerator() throws {
+        let x = Tensor(shape: [4, 6, 3], repeating: 1)
+        let layers: [Layer] = [try Dropout(0.5, seed: 3), try SpatialDropout1D(0.5, seed: 3), try GaussianNoise(0.3, seed: 3),
+                               try GaussianDropout(0.3, seed: 3), try AlphaDropout(0.3, seed: 3)]
+        for layer in layers {
+            let g = try XCTUnwrap(layer.seedGenerators.first, layer.className)
+            XCTAssertEqual(g.state, [3, 0], layer.className)
+            let first = try layer(x, training: true).scalars
+            _ = try layer(x, training: false)
+            XCTAssertEqual(g.state, [3, 1], "\(layer.className): one draw per training call, none at inference")
+            XCTAssertNotEqual(try layer(x, training: true).scalars, first, layer.className)
+            g.assign(seed: 3, counter: 0)
+            XCTAssertEqual(try layer(x, training: true).scalars, first, "\(layer.className): the state decides the draw")
+        }
+        for layer in [try Dropout(0, seed: 3), try GaussianNoise(0), try GaussianDropout(0), try AlphaDropout(0)] as [Layer] {
+            XCTAssertTrue(layer.seedGenerators.isEmpty, "\(layer.className) at rate 0 draws nothing and has no generator")
+        }
+        let model = try Sequential([InputLayer(shape: [6, 3]), Dropout(0.5, seed: 1), Dense(2), GaussianNoise(0.1, seed: 2)])
+        XCTAssertEqual(model.allSeedGenerators.map { $0.generator.seed }, [1, 2])
+    }
 }

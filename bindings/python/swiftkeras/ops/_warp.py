@@ -5,7 +5,8 @@ compute with numpy. Traced, map_coordinates is the library's gather op (differen
 respect to the input and, for order 1, the coordinates), and elastic_transform composes it with
 the graph's random op, so its displacement field is drawn anew at every step; on values
 elastic_transform evaluates that same composition in the library, so that both give the same
-field for the same seed. affine_transform and perspective_transform are not traced."""
+field for the same seed. affine_transform and perspective_transform trace as one batched
+map_coordinates op at the coordinates their transform gives (perspective's points as values)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,6 @@ from ._trace import Unsupported, is_symbolic
 _f32 = np.float32
 _INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
 _FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
-
-
-def _refuse_traced(op, *xs, why="it gathers at coordinates computed from values (numpy)"):
-    if any(is_symbolic(x) for x in xs):
-        raise Unsupported(f"ops.image.{op} is not traceable here: {why}; call it outside a traced "
-                          f"layer's call")
 
 
 def _array(x):
@@ -121,9 +116,9 @@ def _check(op, images, interpolation, fill_mode):
     if fill_mode not in _FILL_MODES:
         raise ValueError(f"Invalid value for argument `fill_mode`. Expected of one {set(_FILL_MODES)}. "
                          f"Received: fill_mode={fill_mode}")
-    if images.ndim not in (3, 4):
+    if len(images.shape) not in (3, 4):
         raise ValueError(f"Invalid images rank: expected rank 3 (single image) or rank 4 (batch of "
-                         f"images). Received input with shape: images.shape={images.shape}")
+                         f"images). Received input with shape: images.shape={tuple(images.shape)}")
 
 
 def _batch_last(images, data_format):
@@ -146,24 +141,88 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
                      data_format=None):
     """Keras `ops.image.affine_transform`: output pixel (y, x) samples the input at
     (b0 x + b1 y + b2, a0 x + a1 y + a2) for a transform [a0, a1, a2, b0, b1, b2, c0, c1] (as
-    Keras's jax backend: c0 and c1 weigh the channel index, not a projective division)."""
-    _refuse_traced("affine_transform", images, transform)
-    v, t = _array(images), np.asarray(_array(transform), _f32)
+    Keras's jax backend: c0 and c1 weigh the channel index, not a projective division). Traced,
+    one batched map_coordinates op at coordinates computed from the transform (graph ops when
+    the transform is symbolic, so that it may come from the layer's weights or random ops)."""
+    traced = is_symbolic(images) or is_symbolic(transform)
+    v = images if is_symbolic(images) else _array(images)
+    t = transform if is_symbolic(transform) else np.asarray(_array(transform), _f32)
     _check("affine_transform", v, interpolation, fill_mode)
-    if t.ndim not in (1, 2):
+    if len(t.shape) not in (1, 2):
         raise ValueError(f"Invalid transform rank: expected rank 1 (single transform) or rank 2 (batch "
-                         f"of transforms). Received input with shape: transform.shape={t.shape}")
+                         f"of transforms). Received input with shape: transform.shape={tuple(t.shape)}")
+    if traced:
+        return _traced_warp("affine_transform", images, interpolation, fill_mode, fill_value, data_format,
+                            lambda _, h, w, c: _affine_coordinates(t, h, w, c))
     x, back = _batch_last(v, data_format)
     t = np.broadcast_to(t[None] if t.ndim == 1 else t, (x.shape[0], 8))
-    y, xx, c = (g.astype(_f32) for g in np.meshgrid(*[np.arange(n) for n in x.shape[1:]], indexing="ij"))
     out = np.empty_like(x)
     for i in range(x.shape[0]):
-        # float32, summed in jax's order: a nearest sample next to a half rounds as Keras's does.
-        a0, a1, a2, b0, b1, b2, c0, c1 = t[i]
-        rows = (y * b1 + xx * b0 + c * c0) + b2
-        cols = (y * a1 + xx * a0 + c * c1) + a2
+        rows, cols, c = _affine_grid(t[i], *x.shape[1:])
         out[i] = _map(x[i], [rows, cols, c], _INTERPOLATIONS[interpolation], fill_mode, fill_value)
     return back(out)
+
+
+def _affine_grid(t, height, width, channels):
+    """The (row, column, channel) each output pixel of one image samples under transform `t`:
+    float32, summed in jax's order, so that a nearest sample next to a half rounds as Keras's."""
+    y, xx, c = (g.astype(_f32) for g in np.meshgrid(np.arange(height), np.arange(width),
+                                                    np.arange(channels), indexing="ij"))
+    a0, a1, a2, b0, b1, b2, c0, c1 = np.asarray(t, _f32)
+    rows = (y * b1 + xx * b0 + c * c0) + b2
+    cols = (y * a1 + xx * a0 + c * c1) + a2
+    return rows, cols, c
+
+
+def _affine_coordinates(t, height, width, channels):
+    """affine_transform's coordinates (3, transforms, height, width, channels): constants for a
+    transform given as values, graph ops over a symbolic one."""
+    if not is_symbolic(t):
+        grids = [_affine_grid(row, height, width, channels) for row in (t[None] if t.ndim == 1 else t)]
+        return np.stack([np.stack(axis) for axis in zip(*grids)]).astype(_f32)
+    from . import add, multiply, reshape, stack, zeros_like
+    t = reshape(t, (-1, 1, 1, 1, 8))
+    coefficient = [t[..., k] for k in range(8)]                     # each (transforms, 1, 1, 1)
+    a0, a1, a2, b0, b1, b2, c0, c1 = coefficient
+    y, xx, c = (g.astype(_f32) for g in np.meshgrid(np.arange(height), np.arange(width),
+                                                    np.arange(channels), indexing="ij"))
+
+    def line(wy, wx, wc, offset):   # (y wy + x wx + c wc) + offset, Keras's order
+        return add(add(add(multiply(y, wy), multiply(xx, wx)), multiply(c, wc)), offset)
+    rows, cols = line(b1, b0, c0, b2), line(a1, a0, c1, a2)
+    return stack([rows, cols, add(zeros_like(rows), c)], axis=0)
+
+
+def _traced_warp(op, images, interpolation, fill_mode, fill_value, data_format, coordinates_for):
+    """A warp of symbolic `images`: the (batch, height, width, channels) images `x` sampled by
+    one map_coordinates op (batch_dims 1) at `coordinates_for(x, height, width, channels)`,
+    whose second axis is one transform per image or one for all (broadcast over the batch)."""
+    from . import _op, add, convert_to_tensor, expand_dims, squeeze, transpose, zeros_like
+    from ._window import _channels_first
+    first = _channels_first(data_format)
+    single = len(images.shape) == 3
+    x = images if is_symbolic(images) else convert_to_tensor(np.asarray(_array(images), _f32))
+    x = expand_dims(x, 0) if single else x
+    if first:
+        x = transpose(x, (0, 2, 3, 1))
+    _, height, width, channels = x.shape
+    if None in (height, width, channels):
+        raise ValueError(f"ops.image.{op}: the image size and channels must be known in a traced "
+                         f"call, got shape {tuple(images.shape)}")
+    coordinates = coordinates_for(x, height, width, channels)
+    transforms = coordinates.shape[1]
+    if transforms == 1 and x.shape[0] != 1:
+        # One transform for every image: its coordinates repeated over the batch.
+        coordinates = add(expand_dims(zeros_like(x), 0), coordinates)
+    elif transforms is not None and x.shape[0] is not None and transforms != x.shape[0]:
+        raise ValueError(f"ops.image.{op}: {transforms} transforms for a batch of {x.shape[0]} images; "
+                         f"give one transform, or one per image")
+    out = _op("map_coordinates", [x, coordinates], None,
+              {"order": _INTERPOLATIONS[interpolation], "fill_mode": fill_mode,
+               "fill_value": float(fill_value), "batch_dims": 1})
+    if first:
+        out = transpose(out, (0, 3, 1, 2))
+    return squeeze(out, 0) if single else out
 
 
 def _homography(start, end):
@@ -176,12 +235,27 @@ def _homography(start, end):
     return np.linalg.solve(a, np.concatenate([sx, sy], axis=-1)[..., None])[..., 0]
 
 
+def _perspective_grid(t, height, width):
+    """The (row, column) each output pixel samples under homography `t` (Keras's jax order)."""
+    gx, gy = np.meshgrid(np.arange(width), np.arange(height), indexing="xy")
+    denom = t[6] * gx + t[7] * gy + 1.0
+    cols = (t[0] * gx + t[1] * gy + t[2]) / denom
+    rows = (t[3] * gx + t[4] * gy + t[5]) / denom
+    return rows, cols
+
+
 def perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
                           data_format=None):
     """Keras `ops.image.perspective_transform`: each output pixel samples the input where the
-    homography taking `end_points` to `start_points` sends it (4 (x, y) points per image)."""
-    _refuse_traced("perspective_transform", images, start_points, end_points)
-    v = _array(images)
+    homography taking `end_points` to `start_points` sends it (4 (x, y) points per image).
+    Traced, the images may be symbolic (one batched map_coordinates op); the points must be
+    values, since the homography is a linear solve the graph does not have."""
+    if is_symbolic(start_points) or is_symbolic(end_points):
+        raise Unsupported("ops.image.perspective_transform in a traced call: start_points and "
+                          "end_points must be values (arrays), since the homography they give is a "
+                          "linear solve that the library's op graph does not have; the images may "
+                          "be symbolic")
+    v = images if is_symbolic(images) else _array(images)
     start, end = np.asarray(_array(start_points), _f32), np.asarray(_array(end_points), _f32)
     _check("perspective_transform", v, interpolation, "constant")
     for name, p in (("start_points", start), ("end_points", end)):
@@ -191,16 +265,20 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
     if start.shape != end.shape:
         raise ValueError(f"start_points and end_points must have the same shape. Received "
                          f"start_points.shape={start.shape}, end_points.shape={end.shape}")
-    x, back = _batch_last(v, data_format)
     h = _homography(start[None] if start.ndim == 2 else start, end[None] if end.ndim == 2 else end)
+    if is_symbolic(images):
+        def coordinates(_, height, width, channels):
+            c = np.broadcast_to(np.arange(channels, dtype=_f32), (height, width, channels))
+            grids = [_perspective_grid(t, height, width) for t in h]
+            return np.stack([np.stack([np.broadcast_to(g[..., None], (height, width, channels)) for g in axis])
+                             for axis in zip(*grids)] + [np.stack([c] * len(h))]).astype(_f32)
+        return _traced_warp("perspective_transform", images, interpolation, "constant", fill_value,
+                            data_format, coordinates)
+    x, back = _batch_last(v, data_format)
     h = np.broadcast_to(h, (x.shape[0], 8))
-    gx, gy = np.meshgrid(np.arange(x.shape[2]), np.arange(x.shape[1]), indexing="xy")
     out = np.empty_like(x)
     for i in range(x.shape[0]):
-        t = h[i]
-        denom = t[6] * gx + t[7] * gy + 1.0
-        cols = (t[0] * gx + t[1] * gy + t[2]) / denom
-        rows = (t[3] * gx + t[4] * gy + t[5]) / denom
+        rows, cols = _perspective_grid(h[i], x.shape[1], x.shape[2])
         for ch in range(x.shape[3]):
             out[i, ..., ch] = _map(x[i, ..., ch], [rows, cols], _INTERPOLATIONS[interpolation],
                                    "constant", fill_value)
@@ -220,13 +298,14 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
     if is_symbolic(images):
         return _elastic(images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format)
     v = _array(images)
-    if seed is None:
-        seed = random.global_seed_generator()
-    if isinstance(seed, random.SeedGenerator):
-        seed = seed.next()   # this call's draw: an int seed for the one evaluation
+    generator = random.global_seed_generator() if seed is None else seed
     from ._jvp import evaluate_traced
+    # The graph draws at the generator's state (as a traced layer's draw at that state); the
+    # state then moves on, as Keras's draw_seed does.
     out = evaluate_traced(lambda x: _elastic(x, alpha, sigma, interpolation, fill_mode, fill_value,
-                                             seed, data_format), [v.astype(_f32)])
+                                             generator, data_format), [v.astype(_f32)])
+    if isinstance(generator, random.SeedGenerator):
+        generator.next(ordered=seed is not None)
     return np.asarray(out).astype(v.dtype)
 
 
@@ -234,34 +313,21 @@ def _elastic(images, alpha, sigma, interpolation, fill_mode, fill_value, seed, d
     """elastic_transform as graph ops on a symbolic image batch: the field from the random op
     (its batch read from the images at every step) through gaussian_blur, then one batched
     map_coordinates over (row, column, channel) of every image."""
-    from . import _op, add, expand_dims, multiply, squeeze, stack, transpose, zeros_like
-    from ._window import _channels_first
+    from . import add, multiply, stack, zeros_like
     from .image import gaussian_blur
-    first = _channels_first(data_format)
-    single = len(images.shape) == 3
-    x = expand_dims(images, 0) if single else images
-    if first:
-        x = transpose(x, (0, 2, 3, 1))
-    _, height, width, channels = x.shape
-    if None in (height, width, channels):
-        raise ValueError(f"ops.image.elastic_transform: the image size and channels must be known, "
-                         f"got shape {tuple(images.shape)}")
-    size = int(6 * float(sigma)) | 1
-    noise = _noise_like(x, (height, width, 1), seed)
-    field = gaussian_blur(multiply(noise, _f32(sigma)), (size, size), (float(sigma), float(sigma)),
-                          data_format="channels_last")
-    shift = multiply(field, _f32(alpha))                           # (batch, height, width, 1)
-    gy, gx, gc = np.meshgrid(np.arange(height, dtype=_f32), np.arange(width, dtype=_f32),
-                             np.arange(channels, dtype=_f32), indexing="ij")
-    rows, cols = add(shift, gy[None]), add(shift, gx[None])          # (batch, height, width, channels)
-    chans = add(zeros_like(rows), gc[None])
-    coordinates = stack([rows, cols, chans], axis=0)
-    out = _op("map_coordinates", [x, coordinates], None,
-              {"order": _INTERPOLATIONS[interpolation], "fill_mode": fill_mode,
-               "fill_value": float(fill_value), "batch_dims": 1})
-    if first:
-        out = transpose(out, (0, 3, 1, 2))
-    return squeeze(out, 0) if single else out
+
+    def coordinates(x, height, width, channels):
+        size = int(6 * float(sigma)) | 1
+        noise = _noise_like(x, (height, width, 1), seed)
+        field = gaussian_blur(multiply(noise, _f32(sigma)), (size, size), (float(sigma), float(sigma)),
+                              data_format="channels_last")
+        shift = multiply(field, _f32(alpha))                           # (batch, height, width, 1)
+        gy, gx, gc = np.meshgrid(np.arange(height, dtype=_f32), np.arange(width, dtype=_f32),
+                                 np.arange(channels, dtype=_f32), indexing="ij")
+        rows, cols = add(shift, gy[None]), add(shift, gx[None])      # (batch, height, width, channels)
+        return stack([rows, cols, add(zeros_like(rows), gc[None])], axis=0)
+    return _traced_warp("elastic_transform", images, interpolation, fill_mode, fill_value, data_format,
+                        coordinates)
 
 
 def _noise_like(x, dims, seed):

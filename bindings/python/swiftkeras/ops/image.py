@@ -5,7 +5,8 @@ applied by einsum, so a traced layer resizes natively with gradients and values 
 way. The colour conversions, crop/pad, patches, blur, Sobel edges and SSIM are compositions of
 ops (conv and depthwise_conv with constant kernels), traced the same way. The warps
 (affine_transform, perspective_transform, map_coordinates, elastic_transform) gather at
-data-dependent coordinates: values only (ops/_warp.py)."""
+coordinates computed from their arguments: traced as the graph's map_coordinates op
+(ops/_warp.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,61 @@
+/// Keras's `keras.random.SeedGenerator`: a seed state `[seed, counter]` (two uint32, Keras's
+/// variable `seed_generator_state`) that moves on by one at every draw, so that draws keyed by
+/// it give new numbers each time while the state alone says which numbers come next.
+///
+/// A traced layer's random ops share their layer's generators (``OpGraph``), so the state
+/// advances once per draw evaluated, as Keras's does at every step under `jax.jit`: a training
+/// step of a layer drawing twice moves it by two, an inference step that draws nothing leaves
+/// it. As in Keras 3, the state is a layer's variable (`layer.variables`) but not one of its
+/// weights: it is not saved in `.keras` or `.weights.h5` files, and a loaded layer starts again
+/// from `[seed, 0]`.
+public final class SeedGenerator: @unchecked Sendable {
+    /// Keras's generator name (`seed_generator`, `seed_generator_1`, ...): its state's path is
+    /// `<name>/seed_generator_state`.
+    public let name: String
+    /// The first word of the state (the seed it was made with, unless assigned since).
+    public private(set) var seed: UInt32
+    /// The second word: the number of draws so far (wrapping as Keras's uint32 does).
+    public private(set) var counter: UInt32
+
+    public init(name: String, seed: UInt32, counter: UInt32 = 0) {
+        self.name = name
+        self.seed = seed
+        self.counter = counter
+    }
+
+    /// Keras's `seed_generator_state` value, `[seed, counter]`.
+    public var state: [UInt32] { [seed, counter] }
+
+    /// Sets the state (Keras: `generator.state.assign([seed, counter])`).
+    public func assign(seed: UInt32, counter: UInt32) {
+        self.seed = seed
+        self.counter = counter
+    }
+
+    /// A generator reseeded from the state for one draw of many numbers (a built-in layer's
+    /// mask or noise); the counter moves on by one. The same generator object every time.
+    public func nextGenerator() -> RandomGenerator {
+        drawing.reseed(nextKey())
+        return drawing
+    }
+    private let drawing = RandomGenerator(seed: 0)
+
+    /// The generator of a built-in layer that draws (Keras: `SeedGenerator(seed)` in its
+    /// constructor when the rate is positive), else nil: without a seed, one from the calling
+    /// thread's generator (as Keras's `make_default_seed` takes one from Python's, which
+    /// `set_random_seed` fixes).
+    public static func owned(seed: Int?, draws: Bool) -> SeedGenerator? {
+        guard draws else { return nil }
+        let value = seed.map { UInt32(truncatingIfNeeded: $0) } ?? UInt32(truncatingIfNeeded: RandomGenerator.current.nextSeed())
+        // Keras's automatic names, from the same counts as layers' (its `auto_name`).
+        return SeedGenerator(name: LayerNames.unique(for: "seed_generator"), seed: value)
+    }
+
+    /// The key of the next draw, from the state alone; the counter moves on (Keras's
+    /// `next(ordered=True)`).
+    func nextKey() -> UInt64 {
+        let key = splitmix64((UInt64(seed) << 32 | UInt64(counter)) ^ 0x5EED_6E4E_5241_7445)
+        counter &+= 1
+        return key
+    }
+}

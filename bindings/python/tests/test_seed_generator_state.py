@@ -1,0 +1,221 @@
+"""A SeedGenerator's state as Keras 3 keeps it: the variable `<name>/seed_generator_state`
+(uint32, shape (2,), [seed, counter], not trainable) of the layer holding the generator, in its
+`variables` and `non_trainable_variables` but not its weights, moving on by one at each draw a
+step makes (a traced layer's, in the library), and not saved in `.keras` or `.weights.h5` files,
+so that files pass between this library and real Keras in both directions."""
+
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs, real_keras
+
+keras = real_keras()
+import swiftkeras as sk  # noqa: E402
+
+pytestmark = needs(*CORE, "keras_register_layer", "keras_layer_builder_op",
+                   "keras_model_seed_generator_count")
+
+
+def noisy_class(lib):
+    """A layer holding a named SeedGenerator: one draw per inference step, two per training step."""
+
+    class Noisy(lib.layers.Layer):
+        def __init__(self, seed=7, **kwargs):
+            super().__init__(**kwargs)
+            self.seed = seed
+            self.seed_generator = lib.random.SeedGenerator(seed, name="noise_gen")
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+        def call(self, x, training=False):
+            noise = lib.random.normal(lib.ops.shape(x), seed=self.seed_generator)
+            if training:
+                noise = noise + lib.random.uniform(lib.ops.shape(x), seed=self.seed_generator)
+            return x * self.w + 0.01 * noise
+
+        def get_config(self):
+            return {**super().get_config(), "seed": self.seed}
+
+    return Noisy
+
+
+def model_of(lib, noisy=None):
+    noisy = noisy or noisy_class(lib)
+    return lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, name="dense"),
+                           lib.layers.Dropout(0.5, seed=3, name="dropout"), noisy(name="noisy")])
+
+
+def _state(model):
+    (v,) = [v for v in model.variables if v.path.endswith("seed_generator_state")
+            and v.path.startswith("noise_gen")]
+    return np.asarray(v.numpy()).tolist()
+
+
+def _describe(variables):
+    return [(v.path, str(v.dtype), tuple(v.shape), bool(v.trainable)) for v in variables
+            if "seed_generator" in v.path and v.path.startswith("noise_gen")]
+
+
+def test_the_state_is_a_variable_where_keras_has_it_and_advances_as_keras_does():
+    x, y = np.ones((8, 3), np.float32), np.ones((8, 4), np.float32)
+    states = {}
+    for name, lib in (("ours", sk), ("keras", keras)):
+        model = model_of(lib)
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        noisy = model.layers[-1]
+        seen = [_state(model)]
+        model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)       # 2 steps x 2 draws
+        seen.append(_state(model))
+        model.predict(x, batch_size=4, verbose=0)                               # 2 steps x 1 draw
+        seen.append(_state(model))
+        model.evaluate(x, y, batch_size=4, verbose=0)
+        seen.append(_state(model))
+        states[name] = {
+            "seen": seen,
+            "variables": _describe(noisy.variables),
+            "non_trainable_variables": _describe(noisy.non_trainable_variables),
+            "model_non_trainable": _describe(model.non_trainable_variables),
+            "position": [v.path.split("/")[-1] for v in noisy.variables],
+            "weights": [v.path for v in noisy.weights + noisy.non_trainable_weights + model.weights
+                        if "seed" in v.path],
+            "generator_state": (noisy.seed_generator.state.path, str(noisy.seed_generator.state.dtype),
+                                np.asarray(noisy.seed_generator.state.value).tolist()),
+        }
+    assert states["ours"] == states["keras"]
+    assert states["ours"]["seen"] == [[7, 0], [7, 4], [7, 6], [7, 8]]
+    assert states["ours"]["variables"] == [("noise_gen/seed_generator_state", "uint32", (2,), False)]
+    assert states["ours"]["position"] == ["w", "seed_generator_state"]
+
+
+def test_the_state_keys_the_draws_and_can_be_assigned():
+    model = model_of(sk)
+    x = np.zeros((4, 3), np.float32)
+    model.set_weights([np.zeros_like(w) for w in model.get_weights()])
+    state = model.layers[-1].seed_generator.state
+    first = model.predict(x, verbose=0)
+    assert np.asarray(state.numpy()).tolist() == [7, 1]
+    assert not np.allclose(model.predict(x, verbose=0), first)
+    state.assign([7, 0])                         # back to the first draw: the same noise
+    np.testing.assert_array_equal(model.predict(x, verbose=0), first)
+    state.assign(np.array([8, 0], np.uint32))    # another seed: other noise
+    assert not np.allclose(model.predict(x, verbose=0), first)
+    assert np.asarray(state.numpy()).tolist() == [8, 1]
+    with pytest.raises(ValueError, match="must match"):
+        state.assign([1, 2, 3])
+
+
+def _h5_layout(path):
+    import h5py
+    items = []
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: items.append(
+            (name, tuple(obj.shape), str(obj.dtype)) if hasattr(obj, "shape") else (name,)))
+    return sorted(i for i in items if not i[0].startswith("optimizer"))
+
+
+def _model_weights_h5(keras_path, out):
+    with zipfile.ZipFile(keras_path) as z:
+        out.write_bytes(z.read("model.weights.h5"))
+    return out
+
+
+def test_files_hold_no_state_as_keras_files_and_pass_both_ways(tmp_path):
+    x, y = np.random.default_rng(0).normal(size=(8, 3)).astype(np.float32), np.ones((8, 4), np.float32)
+    ours, ref = model_of(sk), model_of(keras)
+    ref.set_weights(ours.get_weights())
+    for model, lib in ((ours, sk), (ref, keras)):
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    ours.save(tmp_path / "ours.keras")
+    ours.save_weights(tmp_path / "ours.weights.h5")
+    ref.save(tmp_path / "ref.keras")
+    ref.save_weights(tmp_path / "ref.weights.h5")
+    layout = _h5_layout(_model_weights_h5(tmp_path / "ref.keras", tmp_path / "ref_model.h5"))
+    assert _h5_layout(_model_weights_h5(tmp_path / "ours.keras", tmp_path / "ours_model.h5")) == layout
+    assert _h5_layout(tmp_path / "ours.weights.h5") == _h5_layout(tmp_path / "ref.weights.h5") == layout
+    assert not [i for i in layout if "seed" in i[0]]
+
+    # Ours in real Keras: the weights, and the generator starting again from its seed.
+    in_keras = keras.saving.load_model(tmp_path / "ours.keras", custom_objects={"Noisy": noisy_class(keras)})
+    for a, b in zip(in_keras.get_weights(), ours.get_weights()):
+        np.testing.assert_array_equal(np.asarray(a), b)
+    assert _state(in_keras) == [7, 0]
+    # Keras's here: the same, and the loaded layer trains natively, its state advancing.
+    here = sk.saving.load_model(tmp_path / "ref.keras", custom_objects={"Noisy": noisy_class(sk)})
+    for a, b in zip(here.get_weights(), ref.get_weights()):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    assert _state(here) == [7, 0]
+    here.compile(sk.optimizers.SGD(0.01), "mse")
+    here.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert _state(here) == [7, 4]
+    # .weights.h5 both ways.
+    fresh_ref = model_of(keras)
+    fresh_ref.load_weights(tmp_path / "ours.weights.h5")
+    fresh = model_of(sk)
+    fresh.load_weights(tmp_path / "ref.weights.h5")
+    for a, b in zip(fresh.get_weights(), ref.get_weights()):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    for a, b in zip(fresh_ref.get_weights(), ours.get_weights()):
+        np.testing.assert_array_equal(np.asarray(a), b)
+
+
+@pytest.mark.parametrize("layer", ["Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+                                   "SpatialDropout1D"])
+def test_built_in_noise_layers_keep_and_save_their_generator_as_keras(tmp_path, layer):
+    args = {"Dropout": (0.3,), "GaussianNoise": (0.2,), "GaussianDropout": (0.2,), "AlphaDropout": (0.2,),
+            "SpatialDropout1D": (0.3,)}[layer]
+    seen = {}
+    for name, lib in (("ours", sk), ("keras", keras)):
+        model = lib.Sequential([lib.Input((4, 3)), getattr(lib.layers, layer)(*args, seed=5, name="noise"),
+                                lib.layers.Dense(2, name="dense")])
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        x, y = np.ones((8, 4, 3), np.float32), np.ones((8, 4, 2), np.float32)
+        model.fit(x, y, batch_size=4, verbose=0)          # two training calls: two draws
+        model.predict(x, batch_size=4, verbose=0)         # none
+        noise = model.layers[0]
+        model.save(tmp_path / f"{name}.keras")
+        seen[name] = {
+            "layout": _h5_layout(_model_weights_h5(tmp_path / f"{name}.keras", tmp_path / f"{name}.h5")),
+            "variables": [(v.path.split("/")[-1], str(v.dtype), tuple(v.shape), v.trainable,
+                           np.asarray(v.numpy()).tolist()) for v in noise.variables],
+            "model_non_trainable": [v.path.split("/")[-1] for v in model.non_trainable_variables],
+            "weights": [v.path for v in noise.weights + model.weights if "seed" in v.path],
+            "state": np.asarray(noise.seed_generator.state.numpy()).tolist(),
+        }
+    assert seen["ours"] == seen["keras"]
+    assert seen["ours"]["state"] == [5, 2]
+    loaded = keras.saving.load_model(tmp_path / "ours.keras")
+    assert loaded.layers[0].weights == []
+    # The state keys the draws: wound back, a training call repeats its noise.
+    model = sk.Sequential([sk.Input((4, 3)), getattr(sk.layers, layer)(*args, seed=5)])
+    x = np.random.default_rng(1).normal(size=(3, 4, 3)).astype(np.float32)
+    first = model(x, training=True)
+    model.layers[0].seed_generator.state.assign([5, 0])
+    np.testing.assert_array_equal(model(x, training=True), first)
+
+
+def test_a_subclassed_models_own_generator_is_among_its_variables():
+    def make(lib):
+        class Noisy(lib.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = lib.layers.Dense(4)
+                self.generator = lib.random.SeedGenerator(5, name="model_gen")
+
+            def call(self, x):
+                return lib.random.dropout(self.dense(x), 0.5, seed=self.generator)
+        return Noisy()
+
+    seen = {}
+    for name, lib in (("ours", sk), ("keras", keras)):
+        model = make(lib)
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        model.fit(np.ones((8, 3), np.float32), np.ones((8, 4), np.float32), batch_size=4, verbose=0)
+        seen[name] = ([v.path.split("/")[-1] for v in model.variables],
+                      [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables],
+                      np.asarray(model.generator.state.numpy()).tolist())
+    assert seen["ours"] == seen["keras"]
+    assert seen["ours"][2] == [5, 2]
