@@ -46,12 +46,21 @@ final class AllocationFreeStepTests: XCTestCase {
             let xs = [try Ops.take(x, idx)], ys = [try Ops.take(y, idx)]
             try model.ensureBuilt(for: xs)
             let c = try model.requireCompiled("test")
-            let sharedBefore = partner.fanOuts.load(ordering: .relaxed)
-            let counts = try allocationCounts(warm: 3, calls: 10) {
-                partner.clearBusy()
-                _ = try model.trainStep(xs, ys, nil, c)
+            // The calling thread's count is the most of the measurements made and the process's
+            // the least of up to three: another thread of the process (an earlier test's search
+            // helper retiring after its idle time) may allocate during one, while an allocation
+            // of the step recurs in every one.
+            var counts = (thread: 0.0, process: Double.infinity)
+            var shared = 0.0
+            for _ in 0..<3 where counts.process > 0 {
+                let sharedBefore = partner.fanOuts.load(ordering: .relaxed)
+                let measured = try allocationCounts(warm: 3, calls: 10) {
+                    partner.clearBusy()
+                    _ = try model.trainStep(xs, ys, nil, c)
+                }
+                shared = Double(partner.fanOuts.load(ordering: .relaxed) - sharedBefore) / 13
+                counts = (Swift.max(counts.thread, measured.thread), Swift.min(counts.process, measured.process))
             }
-            let shared = Double(partner.fanOuts.load(ordering: .relaxed) - sharedBefore) / 13
             print("AllocationFreeStepTests: \(label), two cores: \(counts.thread) mallocs per warm training step "
                   + "on the calling thread, \(counts.process) in the process, \(shared) fan-outs shared with the partner per step")
             return (counts.thread, counts.process, shared)
