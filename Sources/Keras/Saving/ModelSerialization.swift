@@ -101,11 +101,6 @@ extension Model {
 /// `[null, 4]` for a shape with an unknown batch dimension.
 func shapeJSON(_ s: [Int?]) -> JSON { .array(s.map { $0.map { .int($0) } ?? .null }) }
 
-/// A layer as Keras 3 serializes it inside a model config (or, `legacy`, as `{"class_name", "config"}`).
-/// A layer Keras builds in `__init__` (``LayerDeclaration/builtAtInit``) has no `build_config`;
-/// every other built layer records the shapes it was built with.
-/// - Parameter inputShapes: the shapes of the layer's first call, when known from a graph (a
-///   layer with several inputs records them all).
 /// The `"Package>Name"` of a layer's registered class, or nil: a plugin layer's own registration
 /// (two classes of one name may be in use, one registered with a package and one without), else
 /// the registry's entry for its class name.
@@ -116,6 +111,11 @@ private func registeredLayerName(_ l: Layer) -> String? {
     return ObjectRegistry.registeredName(of: l.className, .layer)
 }
 
+/// A layer as Keras 3 serializes it inside a model config (or, `legacy`, as `{"class_name", "config"}`).
+/// A layer Keras builds in `__init__` (``LayerDeclaration/builtAtInit``) has no `build_config`;
+/// every other built layer records the shapes it was built with.
+/// - Parameter inputShapes: the shapes of the layer's first call, when known from a graph (a
+///   layer with several inputs records them all).
 func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> JSON {
     let config = pythonFloats(l.getConfig())
     let registered = registeredLayerName(l)

@@ -62,7 +62,7 @@ enum WeightsH5Store {
     /// The hidden layer holding a Python subclassed model's own weights (the binding's
     /// `swiftkeras>ModelVariables`): saved as the model's own variables, not as a layer.
     static func isModelVariables(_ layer: Layer) -> Bool {
-        layer is CallbackLayer && layer.className == "ModelVariables"
+        (layer as? CallbackLayer)?.registeredName == "swiftkeras>ModelVariables"
     }
 
     /// Keras's `_name_key`: private attributes sort after public ones.

@@ -4,8 +4,9 @@
 ///
 /// Its masks come from its own ``SeedGenerator`` (Keras's `seed_generator`), moving on at each
 /// training call: `seed` makes them reproducible whatever else draws random numbers; without one
-/// the generator's seed is drawn from the thread's generator, which ``setRandomSeed(_:)`` seeds. `noiseShape` shares one mask value along the axes where it is 1
-/// (nil entries take the input's size).
+/// the generator's seed is drawn from the thread's generator, which ``setRandomSeed(_:)`` seeds.
+/// `noiseShape` shares one mask value along the axes where it is 1 (nil entries take the
+/// input's size).
 ///
 /// ```swift
 /// let model = try Sequential([Dense(16, activation: .relu), Dropout(0.1), Dense(1)])
