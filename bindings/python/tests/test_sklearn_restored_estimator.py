@@ -212,7 +212,9 @@ def test_ctrl_c_stops_a_long_predict_on_the_handle(monkeypatch):
     Python's after the call); the estimator predicts again afterwards and Python's handler is
     back."""
     X, y = iris()
-    est = KerasClassifier(dense_model, optimizer="adam", epochs=1, verbose=0,
+    # Wide enough that the whole predict takes seconds (with 8 units it took 0.39 s on a quiet
+    # machine, and finished before the signal at 0.3 s could land in it).
+    est = KerasClassifier(dense_model, model__hidden=2048, optimizer="adam", epochs=1, verbose=0,
                           random_state=3).fit(X, y)
     big = np.repeat(X, 4000, axis=0)   # 600,000 rows, one per batch
     predicts = counted(monkeypatch, "keras_estimator_predict_arrays")
