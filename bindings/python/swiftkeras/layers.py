@@ -420,7 +420,8 @@ class Layer(_variables.LayerBasics):
             out = KerasTensor(None, self, node, 0)
             self.__dict__.setdefault("_outbound", []).append(out)
             return out
-        return self._call_eagerly(inputs, kwargs.get("training", False))
+        _refuse_eager_mask(self, inputs, kwargs.get("mask"))
+        return _with_keras_mask(self, inputs, self._call_eagerly(inputs, kwargs.get("training", False)))
 
     def _call_eagerly(self, x, training=False):
         x = _native.as_float32(x, f"{self.name}(inputs)")
@@ -478,6 +479,11 @@ class Layer(_variables.LayerBasics):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self._owner is not None}>"
+
+    def _computes_own_mask(self):
+        """Whether the layer's class has a `compute_mask` of its own (Keras then sets the
+        mask of its outputs even when it does not support masking)."""
+        return type(self).compute_mask is not _variables.LayerBasics.compute_mask
 
     # -- Python layers (plugins) -----------------------------------------------------------
     def build(self, input_shape):
@@ -787,8 +793,119 @@ class _BuiltinLayer(Layer):
     def supports_masking(self):
         return self.class_name in _MASKING
 
+    def _computes_own_mask(self):
+        return self.class_name in _OWN_MASKS
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's `compute_mask` of the layer's class: the mask its output carries for these
+        inputs and the inputs' mask (`Embedding(mask_zero=True)` and `Masking` make one, a
+        recurrent layer keeps it only with `return_sequences`, merge layers combine theirs).
+        On arrays a boolean numpy array; on symbolic tensors through `ops`."""
+        from . import ops
+        cls = self.class_name
+        if cls == "Embedding":
+            return _not_equal(inputs, 0) if self.mask_zero else None
+        if cls == "Masking":
+            return ops.any(_not_equal(inputs, self.mask_value), axis=-1)
+        if cls in _RNN_CELLS or cls in ("RNN", "Bidirectional"):
+            first = mask[0] if isinstance(mask, (list, tuple)) else mask
+            out = first if self.return_sequences else None
+            if not self.return_state:
+                return out
+            states = _RNN_STATE_COUNT.get(cls) or 2 * _RNN_STATE_COUNT.get(self.layer.class_name, 1)
+            return [out] + [None] * states
+        if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D"):
+            return None
+        if cls in _MERGE_MASKS and mask is not None:
+            return _merged_mask(cls, inputs, mask, getattr(self, "axis", -1))
+        return mask
+
     def _has_own_build(self):
         return self.class_name not in _BUILT_AT_INIT
+
+
+def _not_equal(x, value):
+    """`x != value` as a boolean mask: numpy's on arrays, `ops.not_equal` on symbolic tensors."""
+    if isinstance(x, KerasTensor):
+        from . import ops
+        return ops.not_equal(x, value)
+    return np.not_equal(np.asarray(x), value)
+
+
+def _merged_mask(cls, inputs, masks, axis):
+    """Keras's mask of a merge layer's output: Concatenate joins the inputs' masks (an input
+    without one counts as unmasked) and keeps a step any of them keeps; the others keep a step
+    every input keeps."""
+    if not isinstance(masks, (list, tuple)) or not isinstance(inputs, (list, tuple)) or \
+            len(masks) != len(inputs):
+        raise ValueError(f"{cls}.compute_mask: `inputs` and `mask` should be lists of the same "
+                         f"length. Received: inputs={inputs}, mask={masks}")
+    if all(m is None for m in masks):
+        return None
+    if cls == "Concatenate":
+        full = []
+        for x, m in zip(inputs, masks):
+            x = np.asarray(x)
+            m = np.ones(x.shape, bool) if m is None else np.asarray(m, bool)
+            full.append(np.broadcast_to(m[..., None], x.shape) if m.ndim < x.ndim else m)
+        return np.any(np.concatenate(full, axis=axis), axis=-1)
+    return np.all(np.stack([np.asarray(m, bool) for m in masks if m is not None]), axis=0)
+
+
+class _MaskedOutput(np.ndarray):
+    """A layer's output called on arrays, with the mask Keras attaches to it (`_keras_mask`,
+    what `compute_mask` gave). Arithmetic on it gives plain arrays, as Keras's tensors lose
+    the mask outside layers."""
+
+    _keras_mask = None
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        array = array.view(np.ndarray)
+        return array[()] if return_scalar else array
+
+
+def _with_keras_mask(layer, inputs, outputs):
+    """Keras's `__call__` mask bookkeeping for a call on arrays: a layer that supports
+    masking or computes its own mask gets the inputs' masks (`_keras_mask`) and its outputs
+    carry what its `compute_mask` returns."""
+    if not (layer._computes_own_mask() or layer.supports_masking):
+        return outputs
+    flat = inputs if isinstance(inputs, (list, tuple)) else None
+    previous = [getattr(x, "_keras_mask", None) for x in flat] if flat is not None else \
+        getattr(inputs, "_keras_mask", None)
+    mask = layer.compute_mask(inputs, previous)
+    if mask is None:
+        return outputs
+    if isinstance(outputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
+        return type(outputs)(_masked(o, m) for o, m in zip(outputs, masks))
+    return _masked(outputs, mask[0] if isinstance(mask, (list, tuple)) else mask)
+
+
+def _refuse_eager_mask(layer, inputs, mask):
+    """A built-in layer that uses masks (Keras passes them to its `call`), called on arrays
+    with a mask that drops steps (`mask=` or the inputs' `_keras_mask`): the library applies
+    masks inside a model only, so the call is refused rather than run unmasked."""
+    if not isinstance(layer, _BuiltinLayer) or layer.class_name not in _MASK_CONSUMERS:
+        return
+    if mask is None:
+        flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        mask = [getattr(x, "_keras_mask", None) for x in flat]
+    masks = mask if isinstance(mask, (list, tuple)) else [mask]
+    if any(m is not None and not isinstance(m, KerasTensor) and not np.all(np.asarray(m))
+           for m in masks):
+        raise NotImplementedError(
+            f"{layer.class_name} '{layer.name}' was called on arrays with a mask: the library "
+            f"applies masks inside a model, where Embedding(mask_zero=True) or Masking makes "
+            f"them; build a Sequential or functional model with that layer before this one")
+
+
+def _masked(output, mask):
+    if mask is None or not isinstance(output, np.ndarray):
+        return output
+    out = output.view(_MaskedOutput)
+    out._keras_mask = mask
+    return out
 
 
 def _keras_attribute(name, value):
@@ -846,6 +963,19 @@ _MASKING = frozenset({
     "Multiply", "Normalization",
     "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
     "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization"})
+# The states a recurrent layer returns with `return_state` (its compute_mask gives each None).
+_RNN_STATE_COUNT = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
+# The merge layers, whose compute_mask combines their inputs' masks (Keras's base_merge).
+_MERGE_MASKS = frozenset({"Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"})
+# The built-in classes with a compute_mask of their own in Keras (_BuiltinLayer.compute_mask).
+_OWN_MASKS = frozenset({"Embedding", "Masking", "RNN", "Bidirectional", "GlobalAveragePooling1D",
+                        "GlobalAvgPool1D"}) | frozenset(_RNN_STATE_COUNT) | _MERGE_MASKS
+# The built-in classes whose `call` takes Keras's mask (and uses it).
+_MASK_CONSUMERS = frozenset({
+    "AdditiveAttention", "Attention", "BatchNormalization", "Bidirectional", "ConvLSTM1D",
+    "ConvLSTM2D", "ConvLSTM3D", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
+    "GroupedQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
+    "TimeDistributed"})
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
