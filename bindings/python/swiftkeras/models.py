@@ -261,6 +261,8 @@ class Model(ModelAPI):
         positions in the library's list read when first needed (reading the model back through
         keras_model_to_json costs as much as making it; a fit needs neither)."""
         self._read_unread_history()
+        if handle:
+            self._carry_weights_of_built_layers()
         if self._handle_ref is not None:
             _release(self._handle_ref)
         self._handle = handle
@@ -277,6 +279,16 @@ class Model(ModelAPI):
                 if pending:  # an adapted layer joining this model brings its state
                     layer.set_weights(pending)
                 layer._pending_weights = None
+
+    def _carry_weights_of_built_layers(self):
+        """A layer another model (or its own first call) built brings its weights into this
+        model, as Keras's layers keep their variables wherever they are used (layers taken
+        from a trained model into a new Sequential)."""
+        for layer in self._layers:
+            owner = layer.__dict__.get("_owner")
+            if owner is not None and owner is not self and owner._handle is not None and \
+                    not layer.__dict__.get("_pending_weights"):
+                layer._pending_weights = layer.get_weights() or None
 
     def _adapt_layer(self, layer, x):
         """Keras's `layer.adapt(x)` for a layer of this model, computed by the library; the
