@@ -157,8 +157,10 @@ def serialize(value):
                 "registered_name": None}
     from .layers import Layer
     if isinstance(value, Layer):
-        # A layer written in Python as an argument (a custom cell in RNN): its registered entry.
-        return value._layer_entry()
+        # A layer written in Python as an argument (a custom cell in RNN): its registered entry,
+        # its config's values in their config form (a 0-d array as its number), as Keras's.
+        entry = value._layer_entry()
+        return {**entry, "config": serialize(entry["config"])}
     if callable(value):
         from . import _plugins
         return _plugins.name_of_function(value)
