@@ -286,6 +286,12 @@ class Layer(_variables.LayerBasics):
         registered = None
         if not isinstance(self, _BuiltinLayer):
             registered = _python_layers.register_layer_class(type(self))
+        elif "class_name" not in type(self).__dict__:
+            raise NotImplementedError(
+                f"{type(self).__name__} subclasses the built-in layer {self.class_name}: the "
+                f"library runs and saves its built-in layers itself and cannot run a Python "
+                f"subclass of one; subclass keras.layers.Layer instead (its weights from "
+                f"add_weight, its call written with keras.ops)")
         config = self._library_config()
         class_name = self._class_name()
         if class_name == "InputLayer":  # Keras's InputLayer keys, nothing else
@@ -1108,6 +1114,13 @@ def _signature(names, defaults):
         return inspect.Signature(params)
     except ValueError:
         return None
+
+
+def deserialize(config, custom_objects=None):
+    """Keras `keras.layers.deserialize`: the layer `keras.layers.serialize` described (the
+    module's `serialize` is the one every config value goes through, _objects.serialize)."""
+    from .saving import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects)
 
 
 def __getattr__(name):
