@@ -813,13 +813,17 @@ class _BuiltinLayer(Layer):
             return _not_equal(inputs, 0) if self.mask_zero else None
         if cls == "Masking":
             return ops.any(_not_equal(inputs, self.mask_value), axis=-1)
-        if cls in _RNN_CELLS or cls in ("RNN", "Bidirectional"):
-            first = mask[0] if isinstance(mask, (list, tuple)) else mask
+        first = mask[0] if isinstance(mask, (list, tuple)) else mask
+        if cls == "Bidirectional":   # (Keras adds the states' None only for stateful layers)
+            if self.merge_mode is None:
+                return (first, first) if self.return_sequences else (None, None)
+            return first if self.return_sequences else None
+        if cls in _RNN_CELLS or cls == "RNN":
             out = first if self.return_sequences else None
             if not self.return_state:
                 return out
-            states = _RNN_STATE_COUNT.get(cls) or 2 * _RNN_STATE_COUNT.get(self.layer.class_name, 1)
-            return [out] + [None] * states
+            return [out] + [None] * _RNN_STATE_COUNT.get(cls, len(self.cell.state_size)
+                                                        if hasattr(self.cell.state_size, "__len__") else 1)
         if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D"):
             return None
         if cls in _MERGE_MASKS and mask is not None:
@@ -841,7 +845,7 @@ def _not_equal(x, value):
 def _merged_mask(cls, inputs, masks, axis):
     """Keras's mask of a merge layer's output: Concatenate joins the inputs' masks (an input
     without one counts as unmasked) and keeps a step any of them keeps; the others keep a step
-    every input keeps."""
+    any input keeps, and have no mask when an input has none."""
     if not isinstance(masks, (list, tuple)) or not isinstance(inputs, (list, tuple)) or \
             len(masks) != len(inputs):
         raise ValueError(f"{cls}.compute_mask: `inputs` and `mask` should be lists of the same "
@@ -855,7 +859,9 @@ def _merged_mask(cls, inputs, masks, axis):
             m = np.ones(x.shape, bool) if m is None else np.asarray(m, bool)
             full.append(np.broadcast_to(m[..., None], x.shape) if m.ndim < x.ndim else m)
         return np.any(np.concatenate(full, axis=axis), axis=-1)
-    return np.all(np.stack([np.asarray(m, bool) for m in masks if m is not None]), axis=0)
+    if any(m is None for m in masks):
+        return None
+    return np.any(np.stack([np.asarray(m, bool) for m in masks]), axis=0)
 
 
 class _MaskedOutput(np.ndarray):
