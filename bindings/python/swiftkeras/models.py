@@ -1199,6 +1199,11 @@ class Model(ModelAPI):
             self._user_build_done = True
         if self._handle is None and self._subclassed():
             self._ensure_handle(None if input_shape is None else list(input_shape))
+        if isinstance(self, Sequential) and self._handle is None and input_shape is not None and \
+                self._input_batch_shape is None:
+            # Keras's Sequential.build makes its Input of this shape, unknown steps kept unknown
+            # (the array below stands for None with 1)
+            self._input_batch_shape = tuple(input_shape)
         self._ensure_handle(None if input_shape is None else
                             np.empty((1,) + tuple(1 if d is None else d for d in tuple(input_shape)[1:]),
                                      np.float32))
