@@ -426,8 +426,11 @@ class Layer(_variables.LayerBasics):
             out = KerasTensor(None, self, node, 0)
             self.__dict__.setdefault("_outbound", []).append(out)
             return out
-        _refuse_eager_mask(self, inputs, kwargs.get("mask"))
-        return _with_keras_mask(self, inputs, self._call_eagerly(inputs, kwargs.get("training", False)))
+        training = kwargs.get("training", False)
+        mask = _eager_mask(self, inputs, kwargs.get("mask"))
+        out = self._call_eagerly(inputs, training) if mask is None else \
+            _call_masked(self, inputs, mask, training)
+        return _with_keras_mask(self, inputs, out)
 
     def _call_eagerly(self, x, training=False):
         x = _native.as_float32(x, f"{self.name}(inputs)")
@@ -894,22 +897,56 @@ def _with_keras_mask(layer, inputs, outputs):
     return _masked(outputs, mask[0] if isinstance(mask, (list, tuple)) else mask)
 
 
-def _refuse_eager_mask(layer, inputs, mask):
-    """A built-in layer that uses masks (Keras passes them to its `call`), called on arrays
-    with a mask that drops steps (`mask=` or the inputs' `_keras_mask`): the library applies
-    masks inside a model only, so the call is refused rather than run unmasked."""
+def _eager_mask(layer, inputs, mask):
+    """The mask a built-in layer that uses masks (Keras passes them to its `call`) is called
+    on arrays with (`mask=` or the inputs' `_keras_mask`), when it drops a step; None
+    otherwise. Layers whose masks the library applies on arrays only inside a model are
+    refused rather than run unmasked."""
     if not isinstance(layer, _BuiltinLayer) or layer.class_name not in _MASK_CONSUMERS:
-        return
+        return None
     if mask is None:
-        flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
-        mask = [getattr(x, "_keras_mask", None) for x in flat]
-    masks = mask if isinstance(mask, (list, tuple)) else [mask]
-    if any(m is not None and not isinstance(m, KerasTensor) and not np.all(np.asarray(m))
-           for m in masks):
+        mask = getattr(inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs,
+                       "_keras_mask", None)
+    if isinstance(mask, (list, tuple)):
+        mask = mask[0]
+    if mask is None or isinstance(mask, KerasTensor) or np.all(np.asarray(mask)):
+        return None
+    if layer.class_name not in _STEP_SKIPPING or isinstance(inputs, (list, tuple)):
         raise NotImplementedError(
             f"{layer.class_name} '{layer.name}' was called on arrays with a mask: the library "
-            f"applies masks inside a model, where Embedding(mask_zero=True) or Masking makes "
-            f"them; build a Sequential or functional model with that layer before this one")
+            f"applies this layer's masks inside a model, where Embedding(mask_zero=True) or "
+            f"Masking makes them; build a Sequential or functional model with that layer "
+            f"before this one")
+    return np.asarray(mask, bool)
+
+
+def _call_masked(layer, x, mask, training):
+    """A recurrent layer or GlobalAveragePooling1D called on arrays with a mask: Keras skips
+    the masked steps, whose values it never reads. The library does so for a mask its
+    Masking layer makes, so the layer runs behind a Masking layer in a private model, the
+    masked steps set to a value no kept step holds."""
+    x = _native.as_float32(x, f"{layer.name}(inputs)")
+    if mask.shape != x.shape[:mask.ndim] or mask.ndim < 2:
+        raise ValueError(f"{layer.class_name} '{layer.name}': the mask's shape {mask.shape} does "
+                         f"not match the inputs' (batch, steps) {x.shape[:2]}")
+    if not layer.built:
+        layer._call_eagerly(x[:1], training)
+    kept = x[mask]
+    fill = np.float32(np.nextafter(np.max(kept) if kept.size else 0.0, np.inf, dtype=np.float32))
+    x = x.copy()
+    x[~mask] = fill
+    from .models import Sequential
+    probe = Sequential(name=unique_name("layer_call"))
+    probe._input_batch_shape = (None,) + x.shape[1:]
+    probe._entries_override = [
+        {"module": "keras.layers", "class_name": "Masking", "registered_name": None,
+         "config": {"name": f"{layer.name}_mask", "mask_value": float(fill)}},
+        layer._layer_entry()]
+    probe._ensure_handle()
+    weights = layer.get_weights()
+    if weights:
+        probe.set_weights(weights)
+    return probe(x, training=training)
 
 
 def _masked(output, mask):
@@ -988,6 +1025,9 @@ _MASK_CONSUMERS = frozenset({
     "ConvLSTM2D", "ConvLSTM3D", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
     "GroupedQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
     "TimeDistributed"})
+# Of those, the ones that skip a masked step without reading it (_call_masked).
+_STEP_SKIPPING = frozenset({"Bidirectional", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
+                            "LSTM", "RNN", "SimpleRNN"})
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other

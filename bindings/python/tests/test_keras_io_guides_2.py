@@ -165,18 +165,43 @@ def test_masks_propagate_into_lstm_like_keras():
                                    rtol=1e-5, atol=1e-6)
 
 
-def test_masked_array_into_a_mask_using_layer_is_refused():
-    """Keras runs `LSTM(...)(embedding(x))` on arrays with the embedding's mask; the library
-    applies masks inside a model only, so the call is refused, not run unmasked."""
+@pytest.mark.parametrize("case", ["lstm", "gru_sequences", "bidirectional", "pooling"])
+def test_mask_using_layer_called_on_masked_arrays_like_keras(case):
+    """`LSTM(...)(embedding(x))` on arrays (the guide's MyLayer passes `mask=` the same way):
+    the masked steps skipped, as Keras does, from the inputs' `_keras_mask` or `mask=`."""
+    def run(keras):
+        keras.backend.clear_session()
+        layers = keras.layers
+        padded = keras.utils.pad_sequences(RAW_INPUTS, padding="post")
+        embedding = layers.Embedding(5000, 4, mask_zero=True)
+        embedding.build((None, 6))
+        embedding.set_weights([np.random.default_rng(1).normal(size=(5000, 4)).astype("float32")])
+        layer = {"lstm": lambda: layers.LSTM(3),
+                 "gru_sequences": lambda: layers.GRU(3, return_sequences=True),
+                 "bidirectional": lambda: layers.Bidirectional(layers.SimpleRNN(2)),
+                 "pooling": lambda: layers.GlobalAveragePooling1D()}[case]()
+        layer.build((None, 6, 4))
+        rng = np.random.default_rng(2)
+        weights = [rng.normal(size=np.shape(w)).astype("float32") * 0.5 for w in layer.get_weights()]
+        if weights:
+            layer.set_weights(weights)
+        embedded = embedding(padded)
+        return np.asarray(layer(embedded)), np.asarray(layer(np.asarray(embedded), mask=padded != 0))
+    (ours_implicit, ours_given), (ref_implicit, _) = (run(lib) for lib in libraries())
+    np.testing.assert_allclose(ours_implicit, np.asarray(ref_implicit), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours_given, np.asarray(ref_implicit), rtol=1e-5, atol=1e-6)
+
+
+def test_masked_arrays_into_other_mask_using_layers_are_refused():
+    """A layer whose masks the library applies only inside a model (BatchNormalization,
+    attention) is refused on masked arrays rather than run unmasked; arrays without a mask,
+    or with one that drops nothing, run as before."""
     import swiftkeras as keras
     padded = keras.utils.pad_sequences(RAW_INPUTS, padding="post")
     embedded = keras.layers.Embedding(5000, 4, mask_zero=True)(padded)
-    with pytest.raises(NotImplementedError, match="LSTM .* called on arrays with a mask"):
-        keras.layers.LSTM(3)(embedded)
-    with pytest.raises(NotImplementedError, match="called on arrays with a mask"):
-        keras.layers.LSTM(3)(np.asarray(embedded), mask=padded != 0)
-    # an unmasked array, and a mask that drops nothing, run as before
-    assert keras.layers.LSTM(3)(np.asarray(embedded)).shape == (3, 3)
+    with pytest.raises(NotImplementedError, match="BatchNormalization .* called on arrays with a mask"):
+        keras.layers.BatchNormalization()(embedded)
+    assert keras.layers.BatchNormalization()(np.asarray(embedded)).shape == (3, 6, 4)
     assert keras.layers.LSTM(3)(np.asarray(embedded), mask=np.ones((3, 6), bool)).shape == (3, 3)
 
 
