@@ -1026,6 +1026,11 @@ typedef int (*keras_activation_fn)(void *user_data, const float *x, int64_t n, f
  * "Scale". Errors: INVALID_ARGUMENT (NULL name or table, no create/forward). */
 int keras_register_layer(const char *name, const keras_layer_class *cls);
 
+/* Keras's `supports_masking`, said from inside the layer's build: nonzero passes the mask of its
+ * input (Embedding(mask_zero=True), Masking) on unchanged to the layers after it; zero, the
+ * default, drops it with Keras's warning. Errors: INVALID_ARGUMENT (NULL or finished builder). */
+int keras_layer_builder_set_supports_masking(keras_layer_builder *builder, int supports);
+
 /* A layer's call as a composition of built-in ops, traced once inside `build`: the layer then
  * runs natively (no forward or backward callback per step), with gradients from the library's
  * autodiff. Nodes are numbered from 0 in creation order; shapes have -1 where a dimension

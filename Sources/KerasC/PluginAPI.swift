@@ -67,6 +67,8 @@ final class BuilderContext {
     /// The op graph the layer's call may be traced into (keras_layer_builder_op and friends).
     let trace: OpGraph?
     var error: Error?
+    /// What the plugin said of Keras's `supports_masking` (keras_layer_builder_set_supports_masking).
+    var supportsMasking: Bool?
     init(_ add: @escaping (String, [Int], Initializer, Bool) throws -> Void) {
         self.add = add
         trace = OpGraph.current
@@ -114,10 +116,25 @@ private let addWeightThunk: AddWeightFn = { builder, name, ndim, shape, initiali
     return rc
 }
 
+@_cdecl("keras_layer_builder_set_supports_masking")
+public func keras_layer_builder_set_supports_masking(_ builder: UnsafeMutableRawPointer?, _ supports: Int32) -> Int32 {
+    guarded("keras_layer_builder_set_supports_masking") {
+        guard let builder, let opaque = builder.load(as: UnsafeMutableRawPointer?.self) else {
+            throw ABIError(.invalidArgument, "the builder is NULL or no longer valid (only valid inside build)")
+        }
+        Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue().supportsMasking = supports != 0
+    }
+}
+
+/// The CallbackLayer its functions belong to (made after them): build sets its `supportsMasking`.
+private final class LayerRef {
+    weak var layer: Layer?
+}
+
 private func cShape(_ shape: [Int?]) -> [Int64] { shape.map { Int64($0 ?? -1) } }
 
 /// The functions of a CallbackLayer, calling the C table.
-private func layerFunctions(_ inst: PluginInstance, className: String) -> CallbackLayerFunctions {
+private func layerFunctions(_ inst: PluginInstance, className: String, of owner: LayerRef) -> CallbackLayerFunctions {
     let t = inst.table
     let what = "layer \(className)"
     var f = CallbackLayerFunctions { x, weights, training, out in
@@ -134,12 +151,14 @@ private func layerFunctions(_ inst: PluginInstance, className: String) -> Callba
     if let build = t.build {
         f.build = { inputShape, add in
             try withoutActuallyEscaping(add) { add in
-            let raw = makeBuilder(BuilderContext(add))
+            let ctx = BuilderContext(add)
+            let raw = makeBuilder(ctx)
             defer { freeBuilder(raw) }
             let shape = cShape(inputShape)
             try CallbackMessage.check("\(what): build") {
                 shape.withUnsafeBufferPointer { build(inst.state, raw, Int32(shape.count), $0.baseAddress) }
             }
+            if let masking = ctx.supportsMasking { owner.layer?.supportsMasking = masking }
             }
         }
     }
@@ -205,8 +224,10 @@ public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRaw
             var state: UnsafeMutableRawPointer?
             try CallbackMessage.check("layer \(className): create") { text.withCString { table.create(table.userData.pointer, $0, &state) } }
             let inst = PluginInstance(table, state)
-            let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className),
+            let owner = LayerRef()
+            let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className, of: owner),
                                       name: config.name, registeredName: n)
+            owner.layer = layer
             try config.applyCommon(to: layer)
             return layer
         })

@@ -257,6 +257,9 @@ def _layer_table(cls, class_name):
             finally:
                 layer._building = None
             layer.built = True
+            if layer.supports_masking and _lib.has("keras_layer_builder_set_supports_masking"):
+                # Keras's `self.supports_masking = True`: the mask of its input passes on.
+                _native.check(_lib.keras_layer_builder_set_supports_masking(builder, 1))
             if hasattr(layer, "state_size"):
                 # A recurrent cell (Keras's contract): its step becomes the library's op graph.
                 from .ops._trace import trace_cell

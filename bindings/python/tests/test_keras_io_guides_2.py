@@ -165,6 +165,38 @@ def test_masks_propagate_into_lstm_like_keras():
                                    rtol=1e-5, atol=1e-6)
 
 
+@needs("keras_layer_builder_set_supports_masking")
+def test_custom_layer_supporting_masking_passes_the_mask_like_keras():
+    """The guide's MyActivation (`self.supports_masking = True`) between Embedding(mask_zero=
+    True) and LSTM: the mask reaches the LSTM, so the outputs are Keras's (it was dropped, with
+    Keras's warning, and the padding ran through the LSTM)."""
+    import swiftkeras
+    keras = real_keras()
+    padded = keras.utils.pad_sequences(RAW_INPUTS, padding="post")
+    models = []
+    for lib in (swiftkeras, keras):
+        _, layers, ops = _fresh(lib)
+
+        class MyActivation(lib.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                # Signal that the layer is safe for mask propagation
+                self.supports_masking = True
+
+            def call(self, inputs):
+                return ops.relu(inputs)
+
+        inputs = lib.Input(shape=(None,), dtype="int32")
+        x = layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True)(inputs)
+        x = MyActivation()(x)  # Will pass the mask along
+        outputs = layers.LSTM(32)(x)  # Will receive the mask
+        models.append(lib.Model(inputs, outputs))
+    ours, ref = models
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+    got = ours.predict(padded, verbose=0)
+    np.testing.assert_allclose(got, np.asarray(ref.predict(padded, verbose=0)), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("case", ["lstm", "gru_sequences", "bidirectional", "pooling"])
 def test_mask_using_layer_called_on_masked_arrays_like_keras(case):
     """`LSTM(...)(embedding(x))` on arrays (the guide's MyLayer passes `mask=` the same way):
