@@ -197,6 +197,30 @@ def test_custom_layer_supporting_masking_passes_the_mask_like_keras():
     np.testing.assert_allclose(got, np.asarray(ref.predict(padded, verbose=0)), rtol=1e-5, atol=1e-6)
 
 
+def test_sequences_of_any_length_predict_like_keras():
+    """The guide's last model up to its Dense(1) (TemporalSoftmax's `call(inputs, mask)` needs
+    the mask passed to a Python layer, which the library does not do): Input(shape=(None,))
+    gives outputs as long as each batch's sequences, as Keras's."""
+    import swiftkeras
+    keras = real_keras()
+    rng = np.random.default_rng(3)
+    models = []
+    for lib in (swiftkeras, keras):
+        _, layers, _ = _fresh(lib)
+        inputs = lib.Input(shape=(None,), dtype="int32")
+        x = layers.Embedding(input_dim=10, output_dim=32, mask_zero=True)(inputs)
+        outputs = layers.Dense(1)(x)
+        models.append(lib.Model(inputs, outputs))
+    ours, ref = models
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+    for steps in (100, 7):
+        x = rng.integers(0, 10, size=(32, steps))
+        got = ours.predict(x, verbose=0)
+        assert got.shape == (32, steps, 1)
+        np.testing.assert_allclose(got, np.asarray(ref.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(ours(x)), got, rtol=1e-6)
+
+
 @pytest.mark.parametrize("case", ["lstm", "gru_sequences", "bidirectional", "pooling"])
 def test_mask_using_layer_called_on_masked_arrays_like_keras(case):
     """`LSTM(...)(embedding(x))` on arrays (the guide's MyLayer passes `mask=` the same way):
