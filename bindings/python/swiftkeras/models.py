@@ -18,7 +18,7 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 
 import numpy as np
 
-from . import (_custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
+from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
                _text_callables, optimizers)
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
@@ -1234,8 +1234,10 @@ class Model(ModelAPI):
             self._refuse_lambdas(ops_allowed=True)
             return _model_vars.save_subclass(self, filepath, overwrite)
         self._refuse_lambdas()
+        _assets.check_own_variables(self)
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))
+        _assets.save(self, _native.path_bytes(filepath))
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
         check(_lib.keras_model_save_weights(self._ensure_handle(), _native.path_bytes(filepath),
@@ -1795,7 +1797,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             return subclassed
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
-        return _from_handle(out.value)
+        model = _from_handle(out.value)
+        _assets.load(model, _native.path_bytes(filepath))
+        return model
 
 
 def clone_model(model):

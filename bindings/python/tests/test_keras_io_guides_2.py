@@ -570,6 +570,91 @@ def test_customizing_guide_dense_subclasses_are_refused_clearly():
         model(np.random.random((10, 10)))
 
 
+def _assets_layer_class(keras, ops):
+    """The guide's LayerWithCustomAssets, on keras.layers.Layer (its Dense base is refused
+    here) with a kernel of its own."""
+    import os
+
+    @keras.saving.register_keras_serializable(package="my_custom_package")
+    class LayerWithCustomAssets(keras.layers.Layer):
+        def __init__(self, vocab=None, units=5, **kwargs):
+            super().__init__(**kwargs)
+            self.vocab = vocab
+            self.units = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                          initializer="random_normal")
+
+        def call(self, inputs):
+            return ops.matmul(inputs, self.kernel)
+
+        def get_config(self):
+            return dict(units=self.units, **super().get_config())
+
+        def save_assets(self, inner_path):
+            # Writes the vocab (sentence) to text file at save time.
+            with open(os.path.join(inner_path, "vocabulary.txt"), "w") as f:
+                f.write(self.vocab)
+
+        def load_assets(self, inner_path):
+            # Reads the vocab (sentence) from text file at load time.
+            with open(os.path.join(inner_path, "vocabulary.txt"), "r") as f:
+                text = f.read()
+            self.vocab = text.replace("<unk>", "little")
+
+    return LayerWithCustomAssets
+
+
+def test_save_assets_and_load_assets_like_keras(tmp_path):
+    """save_assets writes into the archive at Keras's place (assets/layers/<name>/), and
+    load_assets reads it back after loading; each library's file loads in the other."""
+    import zipfile
+    import swiftkeras
+    keras = real_keras()
+    x = np.random.default_rng(4).random((10, 10)).astype("float32")
+    saved = {}
+    for lib in (swiftkeras, keras):
+        _, _, ops = _fresh(lib)
+        cls = _assets_layer_class(lib, ops)
+        model = lib.Sequential([cls(vocab="Mary had a <unk> lamb.", units=5)])
+        y = np.asarray(model(x))
+        path = str(tmp_path / f"{lib.__name__}_custom_assets_model.keras")
+        model.save(path)
+        saved[lib.__name__] = (path, y, sorted(zipfile.ZipFile(path).namelist()))
+    assert saved["swiftkeras"][2] == saved["keras"][2]
+    for loader in (swiftkeras, keras):
+        for path, y, _ in saved.values():
+            restored_model = loader.models.load_model(path)
+            np.testing.assert_string_equal(restored_model.layers[0].vocab, "Mary had a little lamb.")
+            np.testing.assert_allclose(np.asarray(restored_model.predict(x, verbose=0)), y,
+                                       rtol=1e-5, atol=1e-6)
+
+
+def test_save_own_variables_storing_more_than_weights_is_refused(tmp_path):
+    """The guide's save_own_variables adds a value besides the weights (Keras writes it into
+    the layer's vars); the library writes the weights itself, so saving is refused with a
+    message rather than leaving the value out."""
+    import swiftkeras as keras
+    ops = keras.ops
+
+    class LayerWithCustomVariables(keras.layers.Layer):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], 1), initializer="random_normal")
+
+        def call(self, inputs):
+            return ops.matmul(inputs, self.kernel)
+
+        def save_own_variables(self, store):
+            super().save_own_variables(store)
+            store["variables"] = np.arange(10, dtype="float32")
+
+    model = keras.Sequential([keras.Input((10,)), LayerWithCustomVariables()])
+    model(np.ones((2, 10), "float32"))
+    with pytest.raises(NotImplementedError, match=r"stores \['variables'\] besides the layer's weights"):
+        model.save(str(tmp_path / "custom_vars_model.keras"))
+
+
 def test_keras_variable_made_in_python_like_keras():
     """`keras.Variable(...)` in user code (the saving guides keep one on a layer): dtype, name,
     path, shape, assign and arithmetic as Keras's."""
