@@ -343,8 +343,9 @@ def save_subclass(model, filepath, overwrite):
              "registered_name": cls.__dict__["_registered_name"],
              "build_config": model.get_build_config()}
     compile_config = model.get_compile_config()
-    if compile_config is not None:
-        entry["compile_config"] = compile_config
+    if compile_config is not None:   # Keras serializes each value (a loss function as its entry)
+        from .saving import serialize_keras_object
+        entry["compile_config"] = serialize_keras_object(compile_config)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(suffix=".keras", dir=folder)
     os.close(fd)
@@ -386,7 +387,8 @@ def load_subclass(filepath, compile):
     from .models import Model
     if not (isinstance(cls, type) and issubclass(cls, Model)):
         return None
-    model = cls.from_config(entry.get("config") or {})
+    from .saving import from_config
+    model = from_config(cls, entry)
     model.build_from_config(entry.get("build_config"))
     if compile and entry.get("compile_config"):
         model.compile_from_config(entry["compile_config"])

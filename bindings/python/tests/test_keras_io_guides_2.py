@@ -655,6 +655,65 @@ def test_save_own_variables_storing_more_than_weights_is_refused(tmp_path):
         model.save(str(tmp_path / "custom_vars_model.keras"))
 
 
+def test_custom_compile_config_saved_and_refused_at_load_like_keras(tmp_path):
+    """The guide's ModelWithCustomCompile: its get_compile_config (a registered loss function
+    and metrics) is written as Keras writes it, and loading fails where Keras 3.15.1 fails
+    (its __init__ takes none of get_config's arguments), with Keras's message."""
+    import zipfile
+
+    def run(keras, layers, ops):
+        @keras.saving.register_keras_serializable(package="my_custom_package")
+        def small_square_sum_loss(y_true, y_pred):
+            loss = ops.square(y_pred - y_true)
+            loss = loss / 10.0
+            loss = ops.sum(loss, axis=1)
+            return loss
+
+        @keras.saving.register_keras_serializable(package="my_custom_package")
+        def mean_pred(y_true, y_pred):
+            return ops.mean(y_pred)
+
+        @keras.saving.register_keras_serializable(package="my_custom_package")
+        class ModelWithCustomCompile(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense1 = keras.layers.Dense(8, activation="relu")
+                self.dense2 = keras.layers.Dense(4, activation="softmax")
+
+            def call(self, inputs):
+                x = self.dense1(inputs)
+                return self.dense2(x)
+
+            def compile(self, optimizer, loss_fn, metrics):
+                super().compile(optimizer=optimizer, loss=loss_fn, metrics=metrics)
+                self.model_optimizer = optimizer
+                self.loss_fn = loss_fn
+                self.loss_metrics = metrics
+
+            def get_compile_config(self):
+                # These parameters will be serialized at saving time.
+                return {"model_optimizer": self.model_optimizer, "loss_fn": self.loss_fn,
+                        "metric": self.loss_metrics}
+
+            def compile_from_config(self, config):
+                optimizer = keras.utils.deserialize_keras_object(config["model_optimizer"])
+                loss_fn = keras.utils.deserialize_keras_object(config["loss_fn"])
+                metrics = keras.utils.deserialize_keras_object(config["metric"])
+                self.compile(optimizer=optimizer, loss_fn=loss_fn, metrics=metrics)
+
+        model = ModelWithCustomCompile()
+        model.compile(optimizer="SGD", loss_fn=small_square_sum_loss, metrics=["accuracy", mean_pred])
+        rng = np.random.default_rng(5)
+        model.fit(rng.random((4, 8)).astype("float32"), rng.random((4,)).astype("float32"), verbose=0)
+        path = str(tmp_path / f"{keras.__name__}_custom_compile_model.keras")
+        model.save(path)
+        with pytest.raises(TypeError, match="could not be deserialized properly"):
+            keras.models.load_model(path)
+        return json.loads(zipfile.ZipFile(path).read("config.json"))["compile_config"]
+    ours, ref = (run(*_fresh(lib)) for lib in libraries())
+    assert ours == ref
+
+
 def test_keras_variable_made_in_python_like_keras():
     """`keras.Variable(...)` in user code (the saving guides keep one on a layer): dtype, name,
     path, shape, assign and arithmetic as Keras's."""
