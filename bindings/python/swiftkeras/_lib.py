@@ -314,9 +314,9 @@ _declare("keras_pipeline_new", [c_char_p, keras_estimator_p, c_char_p, POINTER(k
 
 # ---- plugins --------------------------------------------------------------------------------
 _declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32)
+_declare("keras_layer_builder_set_supports_masking", [keras_layer_builder_p, c_int32], c_int32)
 _declare("keras_layer_builder_input", [keras_layer_builder_p, int64_p], c_int32)
 _declare("keras_layer_builder_input_count", [keras_layer_builder_p, int32_p], c_int32)
-_declare("keras_layer_builder_set_supports_masking", [keras_layer_builder_p, c_int32], c_int32)
 _declare("keras_layer_builder_input_at", [keras_layer_builder_p, c_int32, int64_p], c_int32)
 _declare("keras_layer_builder_weight", [keras_layer_builder_p, c_int32, int64_p], c_int32)
 _declare("keras_layer_builder_constant", [keras_layer_builder_p, float_p, c_int32, int64_p,

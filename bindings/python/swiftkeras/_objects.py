@@ -153,7 +153,7 @@ def serialize(value):
         return to_config()
     if "_args" in getattr(value, "__dict__", {}) and hasattr(value, "get_config"):
         # A built-in layer as an argument (RNN's cell, Bidirectional's layer): its nested config.
-        return {"module": "keras.layers", "class_name": value.class_name, "config": value.get_config(),
+        return {"module": "keras.layers", "class_name": value.class_name, "config": value._given_config(),
                 "registered_name": None}
     from .layers import Layer
     if isinstance(value, Layer):

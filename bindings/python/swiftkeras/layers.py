@@ -639,12 +639,29 @@ class _BuiltinLayer(Layer):
         self.built = self.class_name in _BUILT_AT_INIT
 
     def get_config(self):
+        """Keras's `get_config`: every constructor argument, the defaults included, as the
+        library writes the layer's config (the built model's entry, else an unbuilt model's
+        holding it alone)."""
+        given = self._given_config()
+        owner = self.__dict__.get("_owner")
+        if owner is not None and owner._handle is not None and self._index is not None:
+            full = owner._layers_info()[self._index]["config"]
+        else:
+            from .models import _unbuilt_layer_config
+            full = _unbuilt_layer_config(self._layer_entry())
+        return {**given, **full}
+
+    def _given_config(self):
+        """The arguments given to the constructor: what the library makes the layer from."""
         config = super().get_config()
         for k, v in self._args.items():
             if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
                 _plugins.register_function("activation", v)
             config[k] = serialize(v)
         return config
+
+    def _library_config(self):
+        return _packed_inputs.with_config(self, self._given_config())
 
     def __getattr__(self, item):
         # The constructor arguments, given or the catalogue's defaults, as Keras keeps them:

@@ -1751,6 +1751,19 @@ def _load_weights_file_bytes(model, data):
         model.load_weights(path)
 
 
+def _unbuilt_layer_config(entry):
+    """A built-in layer's full Keras config (every argument, defaults included) from its entry:
+    the library makes an unbuilt model of it alone and writes it back."""
+    config = {"class_name": "Sequential", "config": {"name": "config_probe", "layers": [entry]}}
+    out = ctypes.c_void_p()
+    check(_lib.keras_model_from_json(dumps(config), byref(out)))
+    try:
+        written = json.loads(_native.take_string(_lib.keras_model_to_json, out.value))
+    finally:
+        _lib.keras_model_free(out.value)
+    return next(e["config"] for e in written["config"]["layers"] if e["class_name"] != "InputLayer")
+
+
 def _from_handle(handle):
     config = json.loads(_native.take_string(_lib.keras_model_to_json, handle))
     if config.get("class_name") == "Sequential":
