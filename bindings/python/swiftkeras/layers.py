@@ -949,7 +949,8 @@ def _call_masked(layer, x, mask, training):
     if not layer.built:
         layer._call_eagerly(x[:1], training)
     kept = x[mask]
-    fill = np.float32(np.nextafter(np.max(kept) if kept.size else 0.0, np.inf, dtype=np.float32))
+    kept = kept[np.isfinite(kept)]   # above every finite value, and neither inf nor nan
+    fill = np.nextafter(np.max(kept) if kept.size else np.float32(0), np.float32(np.inf))
     x = x.copy()
     x[~mask] = fill
     from .models import Sequential
