@@ -79,6 +79,24 @@ class KerasTensor(TensorOperators):
     def __iter__(self):
         raise TypeError(f"{self!r} is not iterable (index it with x[i], or ops.split)")
 
+    @property
+    def _keras_mask(self):
+        """Keras's `_keras_mask` of a symbolic tensor: the mask the graph gives it (a boolean
+        KerasTensor, as the layers' `compute_mask` make it), None where it has none."""
+        layer, node, index = self._keras_history
+        inbound = getattr(layer, "__dict__", {}).get("_inbound") or []
+        if node >= len(inbound) or not (layer._computes_own_mask() or layer.supports_masking):
+            return None
+        inputs = inbound[node]
+        if isinstance(inputs, (list, tuple)):
+            previous = [t._keras_mask if isinstance(t, KerasTensor) else None for t in inputs]
+        else:
+            previous = inputs._keras_mask if isinstance(inputs, KerasTensor) else None
+        mask = layer.compute_mask(inputs, previous)
+        if isinstance(mask, (list, tuple)):
+            return mask[index] if index < len(mask) else None
+        return mask
+
     __hash__ = object.__hash__
 
 
@@ -832,6 +850,8 @@ class _BuiltinLayer(Layer):
         if cls == "Embedding":
             return _not_equal(inputs, 0) if self.mask_zero else None
         if cls == "Masking":
+            if isinstance(inputs, KerasTensor):
+                return KerasTensor(inputs.shape[:-1], None, dtype="bool")
             return ops.any(_not_equal(inputs, self.mask_value), axis=-1)
         first = mask[0] if isinstance(mask, (list, tuple)) else mask
         if cls == "Bidirectional":   # (Keras adds the states' None only for stateful layers)
@@ -855,10 +875,10 @@ class _BuiltinLayer(Layer):
 
 
 def _not_equal(x, value):
-    """`x != value` as a boolean mask: numpy's on arrays, `ops.not_equal` on symbolic tensors."""
+    """`x != value` as a boolean mask: numpy's on arrays; on a symbolic tensor, a boolean one of
+    its shape (what Keras's symbolic compute_mask gives; the library makes the mask itself)."""
     if isinstance(x, KerasTensor):
-        from . import ops
-        return ops.not_equal(x, value)
+        return KerasTensor(x.shape, None, dtype="bool")
     return np.not_equal(np.asarray(x), value)
 
 
@@ -872,6 +892,10 @@ def _merged_mask(cls, inputs, masks, axis):
                          f"length. Received: inputs={inputs}, mask={masks}")
     if all(m is None for m in masks):
         return None
+    if any(isinstance(m, KerasTensor) for m in masks):   # symbolic: the steps of the output
+        if cls != "Concatenate" and any(m is None for m in masks):
+            return None
+        return KerasTensor(None, None, dtype="bool")
     if cls == "Concatenate":
         full = []
         for x, m in zip(inputs, masks):

@@ -174,11 +174,12 @@ def test_masks_propagate_into_lstm_like_keras():
 def test_custom_layer_supporting_masking_passes_the_mask_like_keras():
     """The guide's MyActivation (`self.supports_masking = True`) between Embedding(mask_zero=
     True) and LSTM: the mask reaches the LSTM, so the outputs are Keras's (it was dropped, with
-    Keras's warning, and the padding ran through the LSTM)."""
+    Keras's warning, and the padding ran through the LSTM); the symbolic tensors' `_keras_mask`
+    is Keras's."""
     import swiftkeras
     keras = real_keras()
     padded = keras.utils.pad_sequences(RAW_INPUTS, padding="post")
-    models = []
+    models, masks = [], []
     for lib in (swiftkeras, keras):
         _, layers, ops = _fresh(lib)
 
@@ -194,8 +195,12 @@ def test_custom_layer_supporting_masking_passes_the_mask_like_keras():
         inputs = lib.Input(shape=(None,), dtype="int32")
         x = layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True)(inputs)
         x = MyActivation()(x)  # Will pass the mask along
+        found = x._keras_mask   # the guide prints "Mask found:" with it
         outputs = layers.LSTM(32)(x)  # Will receive the mask
         models.append(lib.Model(inputs, outputs))
+        masks.append((tuple(found.shape), str(found.dtype), getattr(outputs, "_keras_mask", None),
+                      tuple(layers.Masking()(lib.Input((5, 3)))._keras_mask.shape)))
+    assert masks[0] == masks[1]
     ours, ref = models
     ours.set_weights([np.asarray(w) for w in ref.get_weights()])
     got = ours.predict(padded, verbose=0)
