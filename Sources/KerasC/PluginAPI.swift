@@ -66,9 +66,9 @@ final class BuilderContext {
     let add: (String, [Int], Initializer, Bool) throws -> Void
     /// The op graph the layer's call may be traced into (keras_layer_builder_op and friends).
     let trace: OpGraph?
-    var error: Error?
     /// What the plugin said of Keras's `supports_masking` (keras_layer_builder_set_supports_masking).
     var supportsMasking: Bool?
+    var error: Error?
     init(_ add: @escaping (String, [Int], Initializer, Bool) throws -> Void) {
         self.add = add
         trace = OpGraph.current
