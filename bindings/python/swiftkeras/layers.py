@@ -418,16 +418,14 @@ class Layer(_variables.LayerBasics):
 
     # -- calling ---------------------------------------------------------------------------
     def __call__(self, inputs, *args, **kwargs):
+        if not self.__dict__.get("_build_names_taken"):
+            _take_build_names(self)
         if _trace_state().__dict__.get("trace") is not None:
             # Called inside another layer's traced call: a node of that layer's graph.
             from .ops._trace import calling_layer
             out = calling_layer(self, inputs, args, kwargs)
             if out is not None:
                 return out
-        if not self.__dict__.get("_build_names_taken"):
-            self.__dict__["_build_names_taken"] = True
-            for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(self, "class_name", None), ()):
-                unique_name(prefix)
         extra = [a for a in args if isinstance(a, KerasTensor)]
         if isinstance(kwargs.get("key"), KerasTensor):
             extra.append(kwargs.pop("key"))
@@ -912,6 +910,30 @@ _BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_sh
 _INNER_LAYERS = {"MultiHeadAttention": {
     "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
     "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")}}
+def _take_build_names(layer):
+    """Takes the automatic names Keras takes when it first calls `layer` (building it): those
+    of the objects its build makes (_NAMES_TAKEN_AT_BUILD), and for a layer written in Python,
+    those its sublayers take when Keras runs its call on symbolic tensors (a Sequential's
+    inner `Functional`, keras.io's transformer tutorial), so that later names match Keras's."""
+    from .models import Sequential
+    layer.__dict__["_build_names_taken"] = True
+    for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(layer, "class_name", None), ()):
+        unique_name(prefix)
+    if isinstance(layer, _BuiltinLayer):
+        return
+    for value in list(vars(layer).values()):
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
+                    item.__dict__.get("_handle") is None:
+                item.__dict__["_build_names_taken"] = True
+                unique_name("functional")
+                for inner in item._layers:
+                    if not inner.__dict__.get("_build_names_taken"):
+                        _take_build_names(inner)
+            elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
+                _take_build_names(item)
+
+
 # Layers Keras makes unnamed when it builds a layer (its first call): they take automatic
 # names, so that the user's next Dropout is dropout_1 as in Keras (keras.io's timeseries
 # transformer).
