@@ -161,7 +161,8 @@ def text_classification_from_scratch(keras, layers, ops):
     return model, x, y, dict(batch_size=16)
 
 
-def text_classification_with_transformer(keras, layers, ops):
+def transformer_tutorial_layers(keras, layers, ops):
+    """The tutorial's two layers written in Python, whose `call` calls built-in layers."""
     class TransformerBlock(layers.Layer):
         def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
             super().__init__()
@@ -195,6 +196,11 @@ def text_classification_with_transformer(keras, layers, ops):
             x = self.token_emb(x)
             return x + positions
 
+    return TransformerBlock, TokenAndPositionEmbedding
+
+
+def text_classification_with_transformer(keras, layers, ops):
+    TransformerBlock, TokenAndPositionEmbedding = transformer_tutorial_layers(keras, layers, ops)
     vocab_size = 20000
     maxlen = 200
     embed_dim = 32

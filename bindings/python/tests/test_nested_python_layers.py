@@ -15,41 +15,23 @@ import numpy as np
 import pytest
 
 from conftest import needs, CORE, real_keras
+from test_keras_io_examples import transformer_tutorial_layers
 
 pytestmark = needs(*CORE, "keras_layer_builder_layer")
 
 
 def transformer_classes(keras, layers, ops):
-    class TransformerBlock(layers.Layer):
+    """The tutorial's layers (test_keras_io_examples), taking Keras's base layer arguments as
+    Keras's guide says a layer must for its file to load back (the tutorial's take none)."""
+    Block, Embed = transformer_tutorial_layers(keras, layers, ops)
+
+    class TransformerBlock(Block):
         def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1, **kwargs):
-            super().__init__(**kwargs)
-            self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
-            self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim)])
-            self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
-            self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
-            self.dropout1 = layers.Dropout(rate)
-            self.dropout2 = layers.Dropout(rate)
+            super().__init__(embed_dim, num_heads, ff_dim, rate)
 
-        def call(self, inputs):
-            attn_output = self.att(inputs, inputs)
-            attn_output = self.dropout1(attn_output)
-            out1 = self.layernorm1(inputs + attn_output)
-            ffn_output = self.ffn(out1)
-            ffn_output = self.dropout2(ffn_output)
-            return self.layernorm2(out1 + ffn_output)
-
-    class TokenAndPositionEmbedding(layers.Layer):
+    class TokenAndPositionEmbedding(Embed):
         def __init__(self, maxlen, vocab_size, embed_dim, **kwargs):
-            super().__init__(**kwargs)
-            self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
-            self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
-
-        def call(self, x):
-            maxlen = ops.shape(x)[-1]
-            positions = ops.arange(start=0, stop=maxlen, step=1)
-            positions = self.pos_emb(positions)
-            x = self.token_emb(x)
-            return x + positions
+            super().__init__(maxlen, vocab_size, embed_dim)
 
     return TransformerBlock, TokenAndPositionEmbedding
 
@@ -69,12 +51,19 @@ def _data(vocab=30, maxlen=6, n=16):
     return rng.integers(0, vocab, (n, maxlen)), rng.integers(0, 2, n)
 
 
-def test_transformer_block_trains_to_keras_weights_natively():
+def _counting(call, calls):
+    def counted(self, inputs):
+        calls.append(type(self).__name__)
+        return call(self, inputs)
+    return counted
+
+
+def test_transformer_block_trains_to_keras_weights_natively(monkeypatch):
     import swiftkeras as sk
     from swiftkeras import _python_layers
     keras = real_keras()
     ref, _ = transformer_model(keras)
-    ours, _ = transformer_model(sk)
+    ours, custom = transformer_model(sk)
     x, y = _data()
     ours.set_weights([np.asarray(w) for w in ref.get_weights()])
     assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in ref.get_weights()]
@@ -82,10 +71,14 @@ def test_transformer_block_trains_to_keras_weights_natively():
     np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     for m, lib in ((ours, sk), (ref, keras)):
         m.compile(lib.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    calls = []   # the layers' Python `call` during fit: traced once, never run per step
+    for cls in custom.values():
+        monkeypatch.setattr(cls, "call", _counting(cls.call, calls))
     ha = ours.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"]
     hb = ref.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"]
     np.testing.assert_allclose(ha, hb, rtol=1e-5)
     assert ha[-1] < ha[0]
+    assert calls == []   # traced when the model was built (set_weights), not run per step
     for a, b in zip(ours.get_weights(), ref.get_weights()):
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
     # Traced once: no Python forward or backward per step.
@@ -252,7 +245,8 @@ def test_training_reaches_inner_dropout_and_batch_normalization():
     assert np.mean(trained == 0) > 0.9   # the inner Dropout ran in training mode
 
 
-def test_a_layer_calling_layers_that_cannot_be_traced_is_named():
+@pytest.mark.parametrize("numpy_first", [False, True])
+def test_a_layer_using_layers_that_cannot_be_traced_is_named(numpy_first):
     import swiftkeras as sk
 
     class Numpyish(sk.layers.Layer):
@@ -261,9 +255,11 @@ def test_a_layer_calling_layers_that_cannot_be_traced_is_named():
             self.dense = sk.layers.Dense(3)
 
         def call(self, inputs):
+            if numpy_first:   # fails before calling its layer
+                return self.dense(np.tanh(np.asarray(inputs)))
             return np.tanh(np.asarray(self.dense(inputs)))
 
     inputs = sk.layers.Input(shape=(4,))
-    with pytest.raises(ValueError, match=r"Numpyish 'numpyish.*calls layers \(dense"):
+    with pytest.raises(ValueError, match=r"Numpyish 'numpyish.*uses layers \(dense.*numpy"):
         model = sk.Model(inputs, sk.layers.Dense(2)(Numpyish()(inputs)))
         model.predict(np.zeros((2, 4), np.float32), verbose=0)

@@ -382,13 +382,13 @@ def trace_layer(layer, builder, takes_training):
         raise
     except Unsupported as e:
         from .._python_layers import _overrides
-        if trace.called_layers:
+        if trace.called_layers or _held_layers(layer):
             raise _untraceable(layer, trace, e) from e
         if getattr(layer, "_trace_required", False) or not _overrides(layer, "backward"):
             raise
         return False
     except Exception as e:  # noqa: BLE001 — the call is not traceable: numpy path
-        if trace.called_layers:
+        if trace.called_layers or _held_layers(layer):
             raise _untraceable(layer, trace, e) from e
         if getattr(layer, "_trace_required", False):
             raise
@@ -397,11 +397,23 @@ def trace_layer(layer, builder, takes_training):
         _state.trace = previous
 
 
+def _held_layers(layer):
+    """The names of the layers (and models) held in `layer`'s attributes, as Keras tracks them."""
+    from ..layers import Layer
+    from ..models import Model
+    found = []
+    for value in vars(layer).values():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, (Layer, Model)) and item is not layer:
+                found.append(item.name)
+    return found
+
+
 def _untraceable(layer, trace, e):
-    """The error of a call that calls layers and could not be traced: such a layer has no numpy
-    path (its layers live in the library only through the trace; computing it on numpy would
-    give a wrong output shape, silently)."""
-    return TraceError(f"{type(layer).__name__} '{layer.name}': its call calls layers "
-                      f"({', '.join(dict.fromkeys(trace.called_layers))}), so it must be traced "
-                      f"into the library's graph (written with swiftkeras.ops), but tracing "
-                      f"failed: {e}")
+    """The error of a call that calls layers (or holds them) and could not be traced: such a
+    layer has no numpy path (its layers live in the library only through the trace; computing
+    it on numpy would give a wrong output shape, silently)."""
+    names = trace.called_layers or _held_layers(layer)
+    return TraceError(f"{type(layer).__name__} '{layer.name}': its call uses layers "
+                      f"({', '.join(dict.fromkeys(names))}), so it must be traced into the "
+                      f"library's graph (written with swiftkeras.ops), but tracing failed: {e}")
