@@ -910,6 +910,23 @@ _BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_sh
 _INNER_LAYERS = {"MultiHeadAttention": {
     "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
     "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")}}
+# Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
+_BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
+
+
+def tracked_layers(layer):
+    """(attribute, its position among the layer's attributes, index in a list or -1, value) for
+    each layer or model held in `layer`'s attributes, as Keras tracks them."""
+    from .models import Model
+    for order, (key, value) in enumerate(list(vars(layer).items())):
+        if key in _BOOKKEEPING:
+            continue
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, (Layer, Model)) and item is not layer:
+                yield key, order, i if items is value else -1, item
+
+
 def _take_build_names(layer):
     """Takes the automatic names Keras takes when it first calls `layer` (building it): those
     of the objects its build makes (_NAMES_TAKEN_AT_BUILD), and for a layer written in Python,
@@ -921,17 +938,16 @@ def _take_build_names(layer):
         unique_name(prefix)
     if isinstance(layer, _BuiltinLayer):
         return
-    for value in list(vars(layer).values()):
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
-                    item.__dict__.get("_handle") is None:
-                item.__dict__["_build_names_taken"] = True
-                unique_name("functional")
-                for inner in item._layers:
-                    if not inner.__dict__.get("_build_names_taken"):
-                        _take_build_names(inner)
-            elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
-                _take_build_names(item)
+    for _, _, _, item in tracked_layers(layer):
+        if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
+                item.__dict__.get("_handle") is None:
+            item.__dict__["_build_names_taken"] = True
+            unique_name("functional")
+            for inner in item._layers:
+                if not inner.__dict__.get("_build_names_taken"):
+                    _take_build_names(inner)
+        elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
+            _take_build_names(item)
 
 
 # Layers Keras makes unnamed when it builds a layer (its first call): they take automatic

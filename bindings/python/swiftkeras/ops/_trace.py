@@ -252,13 +252,10 @@ class Trace:
 def _attribute_of(owner, layer):
     """(attribute, its position among the owner's attributes, index in a list or -1) of the
     attribute of `owner` that holds `layer`, as Keras tracks it."""
-    for order, (key, value) in enumerate(vars(owner).items()):
-        if value is layer:
-            return key, order, -1
-        if isinstance(value, (list, tuple)):
-            for i, v in enumerate(value):
-                if v is layer:
-                    return key, order, i
+    from ..layers import tracked_layers
+    for key, order, index, item in tracked_layers(owner):
+        if item is layer:
+            return key, order, index
     raise Unsupported(f"{type(owner).__name__}.call calls layer "
                       f"'{getattr(layer, 'name', layer)}', which no attribute of the layer holds: "
                       f"create it in __init__ or build (self.<name> = ...), as Keras tracks it")
@@ -399,14 +396,8 @@ def trace_layer(layer, builder, takes_training):
 
 def _held_layers(layer):
     """The names of the layers (and models) held in `layer`'s attributes, as Keras tracks them."""
-    from ..layers import Layer
-    from ..models import Model
-    found = []
-    for value in vars(layer).values():
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            if isinstance(item, (Layer, Model)) and item is not layer:
-                found.append(item.name)
-    return found
+    from ..layers import tracked_layers
+    return [item.name for _, _, _, item in tracked_layers(layer)]
 
 
 def _untraceable(layer, trace, e):
