@@ -344,7 +344,7 @@ class Layer(_variables.LayerBasics):
             model.build(tuple(model._input_batch_shape))   # (guarded while it builds: _new_handle)
 
     def _weight_array(self, info) -> np.ndarray:
-        return self._owner._get_weight(info)
+        return self._variable_model()._get_weight(info)   # a sublayer's: its holder's model
 
     # Keras's Variable objects (swiftkeras._variables): `layer.weights[i].assign(w)` changes
     # the model's weights; `get_weights()` gives numpy copies.
@@ -365,7 +365,7 @@ class Layer(_variables.LayerBasics):
                              f"with a list of {len(weights)} weights, but the layer expects "
                              f"{len(infos)} weights.")
         for info, w in zip(infos, weights):
-            self._owner._set_weight(info, w)
+            self._variable_model()._set_weight(info, w)
 
     def save_own_variables(self, store):
         """Keras `save_own_variables`: the layer's weights (trainable first) as numpy arrays,

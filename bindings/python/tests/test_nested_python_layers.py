@@ -187,7 +187,7 @@ def test_python_layers_inside_a_python_layer_list_their_weights_as_keras():
     np.testing.assert_allclose(mlp(x), np.asarray(ref(x)), rtol=1e-5, atol=1e-6)
 
 
-def test_mlp_block_in_a_model_trains_like_keras():
+def test_mlp_block_in_a_model_trains_like_keras(tmp_path):
     import swiftkeras as sk
     keras = real_keras()
     models = []
@@ -206,6 +206,16 @@ def test_mlp_block_in_a_model_trains_like_keras():
     np.testing.assert_allclose(ha, hb, rtol=1e-5)
     for a, b in zip(ours.get_weights(), ref.get_weights()):
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
+    # The inner layers' weights, and the model saved and loaded here (twice: the inner class
+    # stays known to the library after a first read of a config).
+    np.testing.assert_allclose(ours.layers[1].linear_3.get_weights()[0],
+                               np.asarray(ref.layers[1].linear_3.get_weights()[0]), rtol=1e-5, atol=1e-6)
+    path = str(tmp_path / "mlp.keras")
+    ours.save(path)
+    for _ in range(2):
+        loaded = sk.models.load_model(path, custom_objects={"MLPBlock": type(ours.layers[1])})
+        np.testing.assert_array_equal(loaded.predict(x, verbose=0), ours.predict(x, verbose=0))
+        np.testing.assert_array_equal(loaded.layers[1].linear_2.b.numpy(), ours.layers[1].linear_2.b.numpy())
 
 
 def test_add_loss_of_a_layer_inside_a_layer():

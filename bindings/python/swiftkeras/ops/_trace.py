@@ -213,6 +213,10 @@ class Trace:
             raise Unsupported(f"{outer}.call calls '{name}' ({type(layer).__name__}): a layer "
                               f"called inside a traced call is a Layer, a Sequential or a "
                               f"functional Model")
+        for held in _python_layers._python_layers_in(claimed):
+            # Known to the library for this read of the model's config, whenever it was
+            # registered before (a registration during a read lasts for that read).
+            _python_layers.register_layer_class(type(held), again=True)
         ids = [self.node_of(t) for t in tensors]
         code = -1 if training is None else int(bool(training))
         node = ctypes.c_int64()
