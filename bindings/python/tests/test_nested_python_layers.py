@@ -273,3 +273,20 @@ def test_a_layer_using_layers_that_cannot_be_traced_is_named(numpy_first):
     with pytest.raises(ValueError, match=r"Numpyish 'numpyish.*uses layers \(dense.*numpy"):
         model = sk.Model(inputs, sk.layers.Dense(2)(Numpyish()(inputs)))
         model.predict(np.zeros((2, 4), np.float32), verbose=0)
+
+
+def test_a_frozen_python_layer_freezes_the_layers_it_calls():
+    import swiftkeras as sk
+    keras = real_keras()
+    x, y = _data()
+    counts = []
+    for lib in (sk, keras):
+        model, _ = transformer_model(lib)
+        model.layers[2].trainable = False   # the TransformerBlock, before the model is built
+        model.compile(lib.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+        before = [np.array(w) for w in model.layers[2].get_weights()]
+        model.fit(x, y, epochs=1, verbose=0)
+        for a, b in zip(model.layers[2].get_weights(), before):
+            np.testing.assert_array_equal(np.asarray(a), b)
+        counts.append((len(model.trainable_weights), len(model.layers[2].non_trainable_weights)))
+    assert counts[0] == counts[1] == (4, 16)
