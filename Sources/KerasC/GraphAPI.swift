@@ -91,9 +91,9 @@ public func keras_layer_builder_layer(_ builder: UnsafeMutableRawPointer?, _ att
                                       _ inputs: UnsafePointer<Int64>?, _ training: Int32,
                                       _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_layer") {
+        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
         let g = try trace(builder)
         let name = try string(attribute, "attribute")
-        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
         guard order >= 0, index >= -1 else { throw ABIError(.invalidArgument, "layer '\(name)': order must be >= 0 and index >= -1, got \(order) and \(index)") }
         guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "layer '\(name)': n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
         let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }

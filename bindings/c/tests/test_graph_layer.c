@@ -158,6 +158,8 @@ int main(void) {
     }
     CHECK(forward_calls == 0);
     CHECK(unknown_layer_rc != 0 && strstr(unknown_layer_message, "NoSuchLayer"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be",
+              keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, 2, &node));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL",
               keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, -1, &node));
     keras_model_free(m);
