@@ -1095,6 +1095,20 @@ int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int t
  * training 1: traced in the training call, 0: in the inference call (whose losses enter
  * evaluate's loss, as Keras 3's test step counts them), -1 both. */
 int keras_layer_builder_loss(keras_layer_builder *builder, int64_t node, int training);
+/* A call of another layer inside the traced call (Keras: a custom layer's `call` calling the
+ * layers held in its attributes, `self.att(x, x)`): the layer held at attribute `attribute`
+ * (element `index` of a list attribute, -1 for an attribute holding one layer; `order` is the
+ * attribute's position among the layer's attributes, Keras's tracking order) is made once from
+ * `config_json` (a layer entry of a model config: {"class_name", "config", "registered_name"};
+ * a Sequential or functional model too; the same attribute called again is the same layer) and
+ * built by this first call; *node is its output for the `n_inputs` nodes `inputs`. training -1:
+ * the traced layer's own flag at each step, 0 or 1: fixed. The called layers are sublayers of
+ * the traced layer: their weights are its weights (saved under `attribute/`, as Keras does),
+ * trained natively with gradients from the library's autodiff.
+ * Errors: INVALID_ARGUMENT (bad node, attribute or config), STATE (outside build). */
+int keras_layer_builder_layer(keras_layer_builder *builder, const char *attribute, int order, int index,
+                              const char *config_json, int n_inputs, const int64_t *inputs, int training,
+                              int64_t *node);
 /* A recurrent cell (Keras's `state_size` and `call(inputs, states)`, run by RNN(cell) one step at
  * a time): in build, the layer's input node is one step's input (batch, features);
  * keras_layer_builder_state declares the cell's next state of `width` and gives its value at the

@@ -1,7 +1,9 @@
 /* A C plugin layer written as a composition of built-in ops (keras_layer_builder_op): traced in
  * build, it trains with the library's autodiff although it has no backward function and its
  * forward callback is never called; bad ops are clear errors. A traced loss
- * (keras_layer_builder_loss, Keras's add_loss) joins the training loss with its gradient. */
+ * (keras_layer_builder_loss, Keras's add_loss) joins the training loss with its gradient. A
+ * traced call may call a built-in layer (keras_layer_builder_layer): its weights are the plugin
+ * layer's, trained natively. */
 #include "check.h"
 #include <math.h>
 
@@ -53,6 +55,27 @@ static int build_penalized(void *state, keras_layer_builder *b, int ndim, const 
         if ((rc = keras_layer_builder_op(b, "multiply", 2, args, NULL, &scaled)) != 0) return rc;
     }
     if ((rc = keras_layer_builder_loss(b, scaled, -1)) != 0) return rc;
+    return keras_layer_builder_output(b, y, -1);
+}
+
+/* y = tanh(dense(x)): a built-in Dense(1) held at attribute "dense", called in the traced call. */
+static int unknown_layer_rc = 0;
+static char unknown_layer_message[512];
+static int build_with_dense(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
+    int64_t x, d, y, again;
+    int rc;
+    (void)state; (void)ndim; (void)shape;
+    if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
+    if ((rc = keras_layer_builder_layer(b, "dense", 0, -1,
+                                        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"inner\", \"units\": 1}}",
+                                        1, &x, -1, &d)) != 0) return rc;
+    /* The same attribute again is the same layer (no second set of weights). */
+    if ((rc = keras_layer_builder_layer(b, "dense", 0, -1, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}",
+                                        1, &x, -1, &again)) != 0) return rc;
+    unknown_layer_rc = keras_layer_builder_layer(b, "other", 1, -1, "{\"class_name\": \"NoSuchLayer\", \"config\": {}}",
+                                                 1, &x, -1, &again);
+    snprintf(unknown_layer_message, sizeof unknown_layer_message, "%s", keras_last_error());
+    if ((rc = keras_layer_builder_op(b, "tanh", 1, &d, NULL, &y)) != 0) return rc;
     return keras_layer_builder_output(b, y, -1);
 }
 
@@ -109,6 +132,36 @@ int main(void) {
     printf("ScalePenalized weights after 10 steps: %.5f %.5f %.5f (0.9^10 = %.5f)\n", w[0], w[1], w[2], powf(0.9f, 10));
     for (i = 0; i < 3; i++) CHECK(fabsf(w[i] - powf(0.9f, 10)) < 1e-5f);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be", keras_layer_builder_loss(NULL, 0, 2));
+    keras_model_free(m);
+
+    /* A built-in Dense inside the traced call: y = tanh(x . [0.5, -1, 0.25] + 0.1) is learnt
+     * through it (the plugin has no backward), its kernel and bias the plugin layer's weights. */
+    for (i = 0; i < 30; i++) x[i] = (float)((i * 7) % 11) / 11.0f - 0.5f;
+    for (i = 0; i < 10; i++) y[i] = tanhf(0.5f * x[3 * i] - x[3 * i + 1] + 0.25f * x[3 * i + 2] + 0.1f);
+    cls.build = build_with_dense;
+    CHECK_OK(keras_register_layer("DenseTanh", &cls));
+    CHECK_OK(keras_sequential_new(NULL, &m));
+    CHECK_OK(keras_sequential_add_json(m, input3));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"DenseTanh\", \"config\": {\"name\": \"dense_tanh\"}}"));
+    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.5}}, \"loss\": \"mse\"}"));
+    {
+        const int64_t ys[2] = {10, 1};
+        int count = 0;
+        float b = 0;
+        CHECK_OK(keras_model_weight_count(m, &count));
+        CHECK(count == 2);
+        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 3000, \"batch_size\": 10, \"verbose\": 0}", NULL, 0, NULL));
+        CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+        CHECK_OK(keras_model_get_weight(m, 1, &b, 1));
+        printf("DenseTanh's inner Dense after training: %.4f %.4f %.4f + %.4f\n", w[0], w[1], w[2], b);
+        CHECK(fabsf(w[0] - 0.5f) < 2e-2f && fabsf(w[1] + 1) < 2e-2f && fabsf(w[2] - 0.25f) < 2e-2f && fabsf(b - 0.1f) < 2e-2f);
+    }
+    CHECK(forward_calls == 0);
+    CHECK(unknown_layer_rc != 0 && strstr(unknown_layer_message, "NoSuchLayer"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be",
+              keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, 2, &node));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL",
+              keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, -1, &node));
     keras_model_free(m);
     CHECK_DONE("test_graph_layer");
 }

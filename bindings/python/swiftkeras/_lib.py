@@ -329,6 +329,8 @@ _declare("keras_layer_builder_loss", [keras_layer_builder_p, c_int64, c_int32], 
 _declare("keras_layer_builder_state", [keras_layer_builder_p, c_int64, int64_p], c_int32)
 _declare("keras_layer_builder_state_output", [keras_layer_builder_p, c_int32, c_int64, c_int32], c_int32)
 _declare("keras_layer_builder_initial_state", [keras_layer_builder_p, c_int32, c_int64], c_int32)
+_declare("keras_layer_builder_layer", [keras_layer_builder_p, c_char_p, c_int32, c_int32, c_char_p,
+                                       c_int32, int64_p, c_int32, int64_p], c_int32)
 _declare("keras_layer_builder_custom_gradient", [keras_layer_builder_p, c_int32, int64_p, c_int64,
                                                  c_int64, int64_p, int64_p], c_int32)
 _declare("keras_graph_new", [POINTER(keras_layer_builder_p)], c_int32)

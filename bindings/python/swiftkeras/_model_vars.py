@@ -317,7 +317,7 @@ def registered_subclass(model):
 
 def subclass_config(model):
     """The config of a subclassed model without a get_config of its own: its name and
-    trainable flag, with the plain arguments its constructor was given (models._init_arguments),
+    trainable flag, with the plain arguments its constructor was given (_objects.init_arguments),
     which `from_config` passes back, as Keras's automatic config does."""
     config = {"name": model.name, "trainable": model.trainable}
     config.update(model.__dict__.get("_init_kwargs") or {})

@@ -56,6 +56,30 @@ _uids: dict[str, int] = {}
 _uid_lock = threading.Lock()
 
 
+def init_arguments(cls, args, kwargs, defaults=False):
+    """The arguments a subclass's constructor was given, by name, where they are plain values
+    (with the defaults of those not given, for `defaults`): the automatic `get_config` of a
+    subclassed model or layer, from which `from_config` makes it again (as Keras's `__new__`
+    records them; `name` and `trainable` are the object's own)."""
+    import inspect
+    try:
+        signature = inspect.signature(cls.__init__)
+        given = signature.bind_partial(None, *args, **kwargs)
+        if defaults:
+            given.apply_defaults()
+        bound, params = given.arguments, signature.parameters
+    except (TypeError, ValueError):
+        bound, params = {"self": None, **kwargs}, {}
+    found = {}
+    for key, value in list(bound.items())[1:]:
+        if key in params and params[key].kind == params[key].VAR_KEYWORD:
+            found.update(value)
+        elif key not in params or params[key].kind != params[key].VAR_POSITIONAL:
+            found[key] = value
+    return {k: v for k, v in found.items() if k not in ("name", "trainable")
+            and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
+
+
 def unique_name(prefix: str) -> str:
     """Keras's automatic names: dense, dense_1, dense_2, ... per process."""
     with _uid_lock:

@@ -390,14 +390,19 @@ def layer_class_name(cls) -> str:
     return cls.__dict__.get("_registered_name") or cls.__name__
 
 
-def register_layer_class(cls, name=None):
-    """Makes a Python Layer subclass known to the library (keras_register_layer)."""
+def register_layer_class(cls, name=None, again=False):
+    """Makes a Python Layer subclass known to the library (keras_register_layer). `again`:
+    registers a known class once more, for a registration made while the library reads a
+    config (a layer called in a traced call), which lasts as long as that read (its scope)."""
     class_name = name or layer_class_name(cls)
     if not _lib.has("keras_register_layer"):
         raise _native.KerasError(f"{class_name}: this libkeras.so has no keras_register_layer, "
                                  f"so layers written in Python cannot be used; rebuild it")
     with _lock:
         if _layer_classes.get(class_name) is cls:
+            if again:
+                table = _layer_tables[class_name][0]
+                _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))
             return class_name
     table, thunks = _layer_table(cls, class_name.split(">")[-1])
     _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))

@@ -19,8 +19,8 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import (_catalog, _cells, _native, _packed_inputs, _plugins, _python_layers, _rnn_states,
-               _text_callables, _variables, _vocabulary)
+from . import (_catalog, _cells, _native, _objects, _packed_inputs, _plugins, _python_layers,
+               _rnn_states, _text_callables, _variables, _vocabulary)
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -104,6 +104,15 @@ class Layer(_variables.LayerBasics):
     """Base of every layer. Keras: `keras.layers.Layer`."""
 
     class_name = "Layer"
+    _records_init = True   # a subclass's constructor arguments are its automatic config
+
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        if cls._records_init and cls is not Layer:
+            # Keras's automatic config (Operation.__new__): the plain constructor arguments,
+            # defaults included, which `get_config` returns when the class has none of its own.
+            layer._init_kwargs = _objects.init_arguments(cls, args, kwargs, defaults=True)
+        return layer
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         self._init_base(trainable, name, dtype, kwargs)
@@ -290,14 +299,30 @@ class Layer(_variables.LayerBasics):
 
     # -- config ----------------------------------------------------------------------------
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable}
+        config = {"name": self.name}
+        auto = self.__dict__.get("_init_kwargs")
+        if auto is not None and type(self).get_config is Layer.get_config:
+            # Keras's automatic config: the constructor's arguments, without `name` where the
+            # constructor cannot take it back.
+            config.update(auto)
+            if not _takes(type(self), "name"):
+                del config["name"]
+        config["trainable"] = self.trainable
         if self._dtype is not None:
             config["dtype"] = self._dtype
         return config
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        # Keras's base Layer arguments (name, trainable, dtype) where the constructor does not
+        # take them (a file Keras wrote for a layer without **kwargs): set after construction.
+        base = {k: config[k] for k in ("name", "trainable", "dtype") if k in config and not _takes(cls, k)}
+        layer = cls(**{k: v for k, v in config.items() if k not in base})
+        if "name" in base:
+            layer._name = base["name"]
+        if "trainable" in base:
+            layer.trainable = bool(base["trainable"])
+        return layer
 
     def _layer_entry(self) -> dict:
         """The entry of this layer in a model config: Keras's serialize_keras_object form."""
@@ -321,7 +346,7 @@ class Layer(_variables.LayerBasics):
     def _library_config(self) -> dict:
         """The config the library's layer is made from (`get_config()` unless a layer keeps
         something in Python, as TextVectorization's callables)."""
-        return _packed_inputs.with_config(self, self.get_config())
+        return _packed_inputs.with_config(self, {"name": self.name, **self.get_config()})
 
     # -- weights ---------------------------------------------------------------------------
     def _weights_info(self) -> list[dict]:
@@ -343,7 +368,7 @@ class Layer(_variables.LayerBasics):
             model.build(tuple(model._input_batch_shape))   # (guarded while it builds: _new_handle)
 
     def _weight_array(self, info) -> np.ndarray:
-        return self._owner._get_weight(info)
+        return self._variable_model()._get_weight(info)   # a sublayer's: its holder's model
 
     # Keras's Variable objects (swiftkeras._variables): `layer.weights[i].assign(w)` changes
     # the model's weights; `get_weights()` gives numpy copies.
@@ -364,7 +389,7 @@ class Layer(_variables.LayerBasics):
                              f"with a list of {len(weights)} weights, but the layer expects "
                              f"{len(infos)} weights.")
         for info, w in zip(infos, weights):
-            self._owner._set_weight(info, w)
+            self._variable_model()._set_weight(info, w)
 
     def save_own_variables(self, store):
         """Keras `save_own_variables`: the layer's weights (trainable first) as numpy arrays,
@@ -418,9 +443,13 @@ class Layer(_variables.LayerBasics):
     # -- calling ---------------------------------------------------------------------------
     def __call__(self, inputs, *args, **kwargs):
         if not self.__dict__.get("_build_names_taken"):
-            self.__dict__["_build_names_taken"] = True
-            for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(self, "class_name", None), ()):
-                unique_name(prefix)
+            _take_build_names(self)
+        if _trace_state().__dict__.get("trace") is not None:
+            # Called inside another layer's traced call: a node of that layer's graph.
+            from .ops._trace import calling_layer
+            out = calling_layer(self, inputs, args, kwargs)
+            if out is not None:
+                return out
         extra = [a for a in args if isinstance(a, KerasTensor)]
         if isinstance(kwargs.get("key"), KerasTensor):
             extra.append(kwargs.pop("key"))
@@ -547,6 +576,27 @@ class Layer(_variables.LayerBasics):
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 
+def _takes(cls, argument):
+    """Whether `cls(...)` takes keyword `argument` (by name, or through **kwargs)."""
+    import inspect
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return True
+    return argument in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+_TRACE_STATE = []
+
+
+def _trace_state():
+    """The thread state of ops._trace (imported once: layers is imported by ops)."""
+    if not _TRACE_STATE:
+        from .ops import _trace
+        _TRACE_STATE.append(_trace._state)
+    return _TRACE_STATE[0]
+
+
 def _own_variables(layer):
     """Keras's order of a layer's variables in `save_own_variables`: trainable ones first."""
     return [v for v in layer.weights if v.trainable] + [v for v in layer.weights if not v.trainable]
@@ -606,6 +656,8 @@ def _shape_tuple(shape):
 
 class _BuiltinLayer(Layer):
     """A layer the library implements; its arguments come from the catalogue."""
+
+    _records_init = False   # its config is its catalogue arguments
 
     @property
     def input_spec(self):
@@ -1082,6 +1134,46 @@ _BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_sh
 _INNER_LAYERS = {"MultiHeadAttention": {
     "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
     "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")}}
+# Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
+_BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
+
+
+def tracked_layers(layer):
+    """(attribute, its position among the layer's attributes, index in a list or -1, value) for
+    each layer or model held in `layer`'s attributes, as Keras tracks them."""
+    from .models import Model
+    for order, (key, value) in enumerate(list(vars(layer).items())):
+        if key in _BOOKKEEPING:
+            continue
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, (Layer, Model)) and item is not layer:
+                yield key, order, i if items is value else -1, item
+
+
+def _take_build_names(layer):
+    """Takes the automatic names Keras takes when it first calls `layer` (building it): those
+    of the objects its build makes (_NAMES_TAKEN_AT_BUILD), and for a layer written in Python,
+    those its sublayers take when Keras runs its call on symbolic tensors (a Sequential's
+    inner `Functional`, keras.io's transformer tutorial), so that later names match Keras's."""
+    from .models import Sequential
+    layer.__dict__["_build_names_taken"] = True
+    for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(layer, "class_name", None), ()):
+        unique_name(prefix)
+    if isinstance(layer, _BuiltinLayer):
+        return
+    for _, _, _, item in tracked_layers(layer):
+        if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
+                item.__dict__.get("_handle") is None:
+            item.__dict__["_build_names_taken"] = True
+            unique_name("functional")
+            for inner in item._layers:
+                if not inner.__dict__.get("_build_names_taken"):
+                    _take_build_names(inner)
+        elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
+            _take_build_names(item)
+
+
 # Layers Keras makes unnamed when it builds a layer (its first call): they take automatic
 # names, so that the user's next Dropout is dropout_1 as in Keras (keras.io's timeseries
 # transformer).

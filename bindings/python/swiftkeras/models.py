@@ -22,7 +22,7 @@ from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _p
                _text_callables, optimizers)
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
-from ._objects import serialize, snake_case, unique_name
+from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class
 
@@ -153,7 +153,7 @@ class Model(ModelAPI):
     def __new__(cls, *args, **kwargs):
         model = super().__new__(cls)
         if cls not in (Model, Sequential):   # Keras's automatic config of a subclass
-            model._init_kwargs = _init_arguments(cls, args, kwargs)
+            model._init_kwargs = init_arguments(cls, args, kwargs)
         return model
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
@@ -1028,7 +1028,12 @@ class Model(ModelAPI):
                              f"unknown dimension")
         return shape
 
-    def __call__(self, x, training=False):
+    def __call__(self, x, training=None):
+        from .ops._trace import calling_layer
+        called = calling_layer(self, x, (), {"training": training})
+        if called is not None:   # inside a layer's traced call: a node of its graph
+            return called
+        training = bool(training)
         if isinstance(x, KerasTensor):
             raise NotImplementedError("Calling a model on a symbolic tensor (nesting models) "
                                       "is not supported by swiftkeras yet")
@@ -1666,26 +1671,6 @@ def _probe_output_shape(layer, input_shape):
                     "name": "shape_probe_input"}},
         layer._layer_entry()]}}
     return _built_output_shape(config, [layer], input_shape[0])
-
-
-def _init_arguments(cls, args, kwargs):
-    """The arguments a subclass's constructor was given, by name, where they are plain values:
-    the automatic `get_config` of a subclassed model, from which `from_config` makes it again
-    (as Keras's records them; `name` and `trainable` are the model's own)."""
-    import inspect
-    try:
-        bound = inspect.signature(cls.__init__).bind_partial(None, *args, **kwargs).arguments
-    except (TypeError, ValueError):
-        bound = dict(kwargs)
-    params = inspect.signature(cls.__init__).parameters if callable(cls.__init__) else {}
-    found = {}
-    for key, value in list(bound.items())[1:]:
-        if key in params and params[key].kind == params[key].VAR_KEYWORD:
-            found.update(value)
-        elif key not in params or params[key].kind != params[key].VAR_POSITIONAL:
-            found[key] = value
-    return {k: v for k, v in found.items() if k not in ("name", "trainable")
-            and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
 
 
 def _graph_layers(inputs, outputs):

@@ -82,10 +82,12 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
             throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': \(e.message)")
         }
         trace.earlierSeedGenerators = graph?.seedGenerators ?? []
+        trace.earlierSublayers = graph?.sublayers ?? []
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()
         guard trace.isComplete else { return }
+        if !trainable { for s in trace.sublayers { s.layer.trainable = false } }
         if !trace.stateWidths.isEmpty {
             do { try trace.checkCell() } catch let e as KerasError {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': \(e.message)")
@@ -195,11 +197,16 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     /// The weights as the call reads them: trainable ones through the tape (they become leaves),
     /// others as constants.
-    /// (A plugin layer holds no sublayers, so its trainable weights are its own trainable
-    /// variables while it is trainable: no set of them is built per step.)
+    /// (The layers a traced call calls read their own weights through the tape.)
     private func weightValues() -> [Tensor] {
         guard GradientTape.active != nil, trainable else { return variables.map(\.storedValue) }
         return variables.map { $0.trainable ? $0.value : $0.storedValue }
+    }
+
+    /// The layers the traced call calls, under the attributes that hold them (Keras tracks a
+    /// custom layer's attributes): their weights, losses and saved groups are this layer's too.
+    public override var hostedSublayers: [(name: String, layers: [Layer], isList: Bool)] {
+        graph?.sublayerAttributes ?? []
     }
 
     /// The traced call's seed generators (Keras: the layer's `SeedGenerator`s).
