@@ -950,6 +950,8 @@ def _layer_class(class_name: str) -> type | None:
                      set_vocabulary=_vocabulary.set_vocabulary)
     if class_name in _cells.STATE_COUNTS:
         attrs.update(_cells.attributes())
+    if class_name == "StackedRNNCells":
+        attrs.update(_cells.stacked_attributes())
     if class_name in _rnn_states.LAYERS:
         attrs.update(_rnn_states.attributes(class_name))
     if class_name == "TextVectorization":
