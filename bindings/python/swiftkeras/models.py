@@ -430,7 +430,13 @@ class Model(ModelAPI):
         weights = [self._get_weight(w) for w in info["weights"]]
         if weights:
             probe.set_weights(weights)
-        out = probe(x, training=training)
+        if training:   # its dropout or noise draws on from the layer's generators, which move on
+            from .random import copy_layer_generators
+            copy_layer_generators(self._handle, probe._handle, info["name"])
+            out = probe(x, training=training)
+            copy_layer_generators(probe._handle, self._handle, info["name"])
+        else:
+            out = probe(x, training=training)
         layer = self._layer_object(info["name"])
         if layer is not None:
             layer._call_losses = [v for _, v in probe.__dict__.get("_call_loss_entries") or []]
@@ -1011,7 +1017,8 @@ class Model(ModelAPI):
             if self._handle is None:   # built (a subclassed model traced) from this x
                 self._ensure_handle(_text_callables.model_inputs(self, x))
             # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
-            if not getattr(self, "_compute_loss_graph", False) and self._adds_call_losses():
+            # In training mode (dropout, noise: their generators move on) the library's call.
+            if not getattr(self, "_compute_loss_graph", False) and (training or self._adds_call_losses()):
                 return self._call_collecting_losses(x, training)
         self._clear_call_losses()
         return self._predict(x, verbose=0)

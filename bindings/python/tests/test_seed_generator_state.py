@@ -219,3 +219,32 @@ def test_a_subclassed_models_own_generator_is_among_its_variables():
                       np.asarray(model.generator.state.numpy()).tolist())
     assert seen["ours"] == seen["keras"]
     assert seen["ours"][2] == [5, 2]
+
+
+NOISE_LAYERS = [("Dropout", {"rate": 0.5}), ("GaussianNoise", {"stddev": 1.0}),
+                ("GaussianDropout", {"rate": 0.5}), ("AlphaDropout", {"rate": 0.5})]
+
+
+@pytest.mark.parametrize("name,args", NOISE_LAYERS)
+@pytest.mark.parametrize("alone", [True, False])
+def test_a_noise_layer_called_directly_in_training_moves_its_generator_on(name, args, alone):
+    """`layer(x, training=True)` on arrays, alone or a layer of a model: each call draws at the
+    generator's state, which moves on by one as in Keras (two calls draw differently);
+    `training=False` returns x and leaves the state alone."""
+    x = np.linspace(0.5, 2.0, 48, dtype=np.float32).reshape(4, 12)
+    states, outs = {}, {}
+    for lib in (sk, keras):
+        layer = getattr(lib.layers, name)(seed=5, **args)
+        if not alone:
+            lib.Sequential([lib.Input((12,)), lib.layers.Dense(12), layer])
+        seen = []
+        for training in (True, True, False):
+            out = np.asarray(layer(x, training=training))
+            seen.append(np.asarray(layer.seed_generator.state).tolist())
+            if lib is sk:
+                outs[training] = outs.get(training, []) + [out]
+        states[lib] = seen
+    assert states[sk] == states[keras] == [[5, 1], [5, 2], [5, 2]]
+    first, second = outs[True]
+    assert not np.allclose(first, second), "two training calls draw differently"
+    np.testing.assert_array_equal(outs[False][0], x)
