@@ -66,33 +66,40 @@ class ModelAPI(_variables.LayerBasics):
                              f"{len(store.keys())} variables during loading. Expected: []")
 
     def get_state_tree(self, value_format="backend_tensor"):
-        """Keras `get_state_tree`: the trainable and non-trainable weights as nested dicts by
-        path, numpy arrays (the optimizer's and the metrics' variables stay in the library:
-        `save_weights` writes them)."""
+        """Keras `get_state_tree`: the trainable and non-trainable variables (the seed
+        generators' states among them, as Keras) as nested dicts by path, numpy arrays (the
+        optimizer's and the metrics' variables stay in the library: `save_weights` writes
+        them)."""
         if value_format not in ("backend_tensor", "numpy_array"):
             raise ValueError(f"Invalid `value_format` argument. Expected one of {{'numpy_array', "
                              f"'backend_tensor'}}. Received: value_format={value_format}")
         tree = {"trainable_variables": {}, "non_trainable_variables": {}}
-        for v in self.weights:
-            node = tree["trainable_variables" if v.trainable else "non_trainable_variables"]
-            *parents, leaf = v.path.split("/")
-            for p in parents:
-                node = node.setdefault(p, {})
-            node[leaf] = v.numpy()
+        for key, variables in self._state_tree_variables():
+            for v in variables:
+                node = tree[key]
+                *parents, leaf = v.path.split("/")
+                for p in parents:
+                    node = node.setdefault(p, {})
+                node[leaf] = v.numpy()
         return {k: t for k, t in tree.items() if t}
 
+    def _state_tree_variables(self):
+        return (("trainable_variables", self.trainable_variables),
+                ("non_trainable_variables", self.non_trainable_variables))
+
     def set_state_tree(self, state_tree):
-        """Keras `set_state_tree`: sets the weights from `get_state_tree()`'s dict."""
+        """Keras `set_state_tree`: sets the variables from `get_state_tree()`'s dict."""
         unknown = set(state_tree) - {"trainable_variables", "non_trainable_variables"}
         if unknown:
             raise NotImplementedError(f"{type(self).__name__}.set_state_tree: {sorted(unknown)} "
                                       f"live in the library (load them with load_weights)")
-        for v in self.weights:
-            node = state_tree.get("trainable_variables" if v.trainable else "non_trainable_variables")
-            for p in v.path.split("/"):
-                node = node.get(p) if isinstance(node, dict) else None
-            if node is not None:
-                v.assign(node)
+        for key, variables in self._state_tree_variables():
+            for v in variables:
+                node = state_tree.get(key)
+                for p in v.path.split("/"):
+                    node = node.get(p) if isinstance(node, dict) else None
+                if node is not None:
+                    v.assign(node)
 
     # -- Keras's Layer attributes on a model -------------------------------------------------
     dtype = "float32"

@@ -248,3 +248,38 @@ def test_a_noise_layer_called_directly_in_training_moves_its_generator_on(name, 
     first, second = outs[True]
     assert not np.allclose(first, second), "two training calls draw differently"
     np.testing.assert_array_equal(outs[False][0], x)
+
+
+def test_state_tree_holds_the_generators_states_as_keras():
+    """get_state_tree's non_trainable_variables: the seed generators' states (and the
+    non-trainable weights) by path, as Keras's; set_state_tree assigns a state."""
+    x = np.linspace(-1, 1, 48, dtype=np.float32).reshape(8, 6)
+    y = np.linspace(0, 1, 24, dtype=np.float32).reshape(8, 3)
+    trees = {}
+    for lib in (sk, keras):
+        model = lib.Sequential([lib.Input((6,)), lib.layers.Dense(3), lib.layers.Dropout(0.5, seed=4),
+                                lib.layers.BatchNormalization(), lib.layers.GaussianNoise(0.1, seed=2)],
+                               name="stack")
+        model.compile("sgd", "mse")
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+        trees[lib] = (model, model.get_state_tree())
+
+    def layout(tree):
+        """The tree's keys and leaves' dtypes and shapes, a generator's numbered name (which
+        counts the process's earlier generators, in each library) as its place among them."""
+        order = iter(range(len(tree)))
+        return {("seed_generator", next(order)) if k.startswith("seed_generator") else k:
+                layout(v) if isinstance(v, dict) else (np.asarray(v).dtype.name, np.shape(v))
+                for k, v in tree.items()}
+    (ours, tree), (_, ref_tree) = trees[sk], trees[keras]
+    for part in ("trainable_variables", "non_trainable_variables"):
+        assert layout(tree[part]) == layout(ref_tree[part]), part
+    states = [np.asarray(v["seed_generator_state"]).tolist()
+              for v in tree["non_trainable_variables"].values() if "seed_generator_state" in v]
+    ref_states = [np.asarray(v["seed_generator_state"]).tolist()
+                  for v in ref_tree["non_trainable_variables"].values() if "seed_generator_state" in v]
+    assert states == ref_states and len(states) == 2
+    name = [k for k in tree["non_trainable_variables"] if k.startswith("seed_generator")][0]
+    tree["non_trainable_variables"][name]["seed_generator_state"] = np.array([9, 40], np.uint32)
+    ours.set_state_tree(tree)
+    assert ours.get_state_tree()["non_trainable_variables"][name]["seed_generator_state"].tolist() == [9, 40]
