@@ -463,6 +463,12 @@ class ModelAPI(_variables.LayerBasics):
             raise ValueError(LAMBDA_MESSAGE.format(what="a loss or metric given to compile()"))
 
     # -- subclassed models -----------------------------------------------------------------
+    def _batch_of_first_call(self, batch_size):
+        """fit/evaluate/predict on an unbuilt subclassed model: its layers are built with the
+        first batch (`batch_size` rows, 32 by default), as Keras's summary shows them."""
+        if self.__dict__.get("_handle") is None and self._subclassed():
+            self._batch_cap = int(batch_size or 32)
+
     def _subclassed(self):
         """A `keras.Model` subclass that defines `call` and was not given inputs/outputs."""
         return self._functional is None and _custom_steps.overrides(self, "call")
@@ -486,6 +492,7 @@ class ModelAPI(_variables.LayerBasics):
             inputs = _symbolic_like(x)
         graph_inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
         graph_inputs = graph_inputs if isinstance(graph_inputs, list) else [graph_inputs]
+        self._built_batch = _leading_dimension(x, self.__dict__.pop("_batch_cap", None))
         self._call_user_build(x)
         with _model_vars.ModelTrace(self, graph_inputs) as trace:
             if _call_takes_training(self.call):
@@ -599,6 +606,23 @@ def _rows(x):
     if isinstance(x, (list, tuple)) and x and hasattr(x[0], "shape") and len(x[0].shape) > 0:
         x = x[0]
     return len(x)
+
+
+def _leading_dimension(x, cap=None):
+    """The batch dimension of what a subclassed model is first traced on (an array, a list or
+    dict of arrays, or a batch shape), at most `cap` (fit's batch size); None when unknown."""
+    if isinstance(x, dict):
+        x = next(iter(x.values()), None)
+    elif isinstance(x, (list, tuple)) and x and not _is_shape(x):
+        x = x[0]
+    if isinstance(x, (list, tuple)) and _is_shape(x):
+        n = x[0] if x else None
+    else:
+        shape = getattr(x, "shape", None)
+        n = shape[0] if shape else None
+    if n is None:
+        return None
+    return int(n) if cap is None else min(int(n), cap)
 
 
 def _is_shape(x):

@@ -698,6 +698,7 @@ class Model(ModelAPI):
             # Keras turns class_weight into sample weights, which compute_loss receives.
             sample_weight = self._class_weight_as_sample_weight(y, class_weight, sample_weight)
             class_weight = None
+        self._batch_of_first_call(batch_size)
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "fit")
         n = len(xs_list[0])
         vxs, vys, vsw = [], [], None
@@ -910,6 +911,7 @@ class Model(ModelAPI):
         if _datasets.is_dataset(x):
             return _datasets.evaluate(self, x, steps, verbose=verbose, callbacks=callbacks,
                                       return_dict=return_dict)
+        self._batch_of_first_call(batch_size)
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "evaluate")
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
@@ -946,6 +948,7 @@ class Model(ModelAPI):
         if _datasets.is_dataset(x):
             return _datasets.predict(self, x, steps, verbose=verbose, callbacks=callbacks)
         x = _text_callables.model_inputs(self, x)
+        self._batch_of_first_call(batch_size)
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))
@@ -1171,6 +1174,11 @@ class Model(ModelAPI):
                                  f"{layer_range!r}")
             options["layer_range"] = list(layer_range)
         handle = self._ensure_handle()
+        if self._is_subclass_model():
+            # Keras lists a subclassed model's layers, each with the batch it was built with.
+            options["subclass_layers"] = [layer.name for layer in self.layers]
+            if self.__dict__.get("_built_batch") is not None:
+                options["batch_size"] = int(self._built_batch)
         if options and not _lib.has("keras_model_summary_ex"):
             raise _native.KerasError(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
                                      "has no keras_model_summary_ex; rebuild the library")
