@@ -979,6 +979,11 @@ struct keras_layer_builder {
      * forward/backward in creation order. ndim 0 makes a scalar weight (shape may be NULL). */
     int (*add_weight)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
                       const char *initializer, int trainable);
+    /* add_weight with options_json: NULL or {"regularizer": a Keras regularizer (name or config;
+     * its penalty is added to the loss), "constraint": a Keras constraint (applied after each
+     * optimizer step)}. Errors: INVALID_ARGUMENT (unknown option, regularizer or constraint). */
+    int (*add_weight_ex)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
+                         const char *initializer, int trainable, const char *options_json);
 };
 
 /* A custom layer class. Only `create` and `forward` are required.

@@ -165,16 +165,15 @@ class ModelAPI(_variables.LayerBasics):
         what = f"{type(self).__name__}.add_weight"
         if not self._is_subclass_model():
             raise NotImplementedError(_MODEL_STATE.format(what=what))
-        unsupported = {k: v for k, v in dict(regularizer=regularizer, constraint=constraint,
-                                              **kwargs).items()
+        unsupported = {k: v for k, v in kwargs.items()
                        if v is not None and k not in ("autocast", "aggregation", "synchronization")}
         if unsupported:
             raise NotImplementedError(f"{what}: {sorted(unsupported)} are not supported for a "
-                                      f"model's own weights here (add the penalty with "
-                                      f"`self.add_loss(...)` in call)")
+                                      f"model's own weights")
         if dtype is not None and str(np.dtype(dtype)) != "float32":
             raise TypeError(f"{what}: weights are float32, got dtype={dtype}")
-        return _model_vars.add_weight(self, shape, initializer, trainable, name, what)
+        return _model_vars.add_weight(self, shape, initializer, trainable, name, what,
+                                      regularizer=regularizer, constraint=constraint)
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
                      regularizer=None, constraint=None, name=None):

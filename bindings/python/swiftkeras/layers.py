@@ -487,19 +487,18 @@ class Layer(_variables.LayerBasics):
                    name=None, regularizer=None, constraint=None, **kwargs):
         """Creates a weight owned by the library (optimized, saved and loaded with the model).
         Call it from `build`. Returns a `Weight`: inside `call`/`backward` it is the weight's
-        current value as numpy sees it."""
-        unsupported = {k: v for k, v in dict(regularizer=regularizer, constraint=constraint,
-                                              **kwargs).items()
+        current value as numpy sees it. The library adds a `regularizer`'s penalty to the loss
+        and applies a `constraint` after each optimizer step, as Keras does."""
+        unsupported = {k: v for k, v in kwargs.items()
                        if v is not None and k not in ("autocast", "aggregation", "synchronization")}
         if unsupported:
             raise NotImplementedError(f"{type(self).__name__}.add_weight: {sorted(unsupported)} "
-                                      f"are not supported for layers written in Python (the C "
-                                      f"ABI's add_weight takes a shape, an initializer and "
-                                      f"trainable)")
+                                      f"are not supported for layers written in Python")
         if dtype is not None and str(np.dtype(dtype)) != "float32":
             raise TypeError(f"{type(self).__name__}.add_weight: weights are float32, got "
                             f"dtype={dtype}")
-        return _python_layers.add_weight(self, shape, initializer, trainable, name)
+        return _python_layers.add_weight(self, shape, initializer, trainable, name,
+                                         regularizer=regularizer, constraint=constraint)
 
     def call(self, inputs, training=False):
         """The forward computation, on numpy arrays (layers written in Python)."""
