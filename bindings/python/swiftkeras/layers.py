@@ -657,11 +657,12 @@ class _BuiltinLayer(Layer):
                 return self._nested(_keras_attribute(item, _standardized(self, item, value)))
         if item == "cell" and self.class_name in _RNN_CELLS:
             return self._rnn_cell()
-        if item == "seed_generator":
+        if item == ("generator" if self.class_name in _AUGMENTATIONS else "seed_generator") and \
+                self.class_name not in _rnn_states.LAYERS:
             from .random import library_generators
             generators = library_generators(self)
             if generators:   # Keras's attribute of the noise layers (Dropout, GaussianNoise, ...)
-                return generators[0]
+                return generators[0]   # and the random augmentations' `generator`
         inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
         if inner is not None:
             return self._inner_layer(*inner)
@@ -845,6 +846,9 @@ _MASKING = frozenset({
     "Multiply", "Normalization",
     "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
     "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization"})
+# The random image augmentations: Keras names their SeedGenerator `generator`.
+_AUGMENTATIONS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+                            "RandomContrast", "RandomBrightness", "RandomCrop"})
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
