@@ -417,8 +417,12 @@ int keras_model_summary(keras_model *model, char **out);
  * column), "show_trainable": false (a Trainable column: Y, N, - for layers without weights),
  * "layer_range": ["first", "last"] (rows from the first layer whose name matches the first
  * regular expression to the last matching the second), "style": "keras3" (default) or "keras2"
- * (Keras 2's table; line_length only)}. *out is caller-owned.
- * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer). */
+ * (Keras 2's table; line_length only), "subclass_layers": ["dense", ...] (a subclassed model's
+ * table as Keras prints it: one row per named layer, in that order, without "Connected to"),
+ * "batch_size": 32 (with subclass_layers: the first dimension of the output shapes; absent:
+ * None)}. *out is caller-owned.
+ * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer,
+ * a subclass_layers name not in the model's graph). */
 int keras_model_summary_ex(keras_model *model, const char *options_json, char **out);
 
 /* model.to_json(). *out is caller-owned. */
@@ -975,6 +979,11 @@ struct keras_layer_builder {
      * forward/backward in creation order. ndim 0 makes a scalar weight (shape may be NULL). */
     int (*add_weight)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
                       const char *initializer, int trainable);
+    /* add_weight with options_json: NULL or {"regularizer": a Keras regularizer (name or config;
+     * its penalty is added to the loss), "constraint": a Keras constraint (applied after each
+     * optimizer step)}. Errors: INVALID_ARGUMENT (unknown option, regularizer or constraint). */
+    int (*add_weight_ex)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
+                         const char *initializer, int trainable, const char *options_json);
 };
 
 /* A custom layer class. Only `create` and `forward` are required.

@@ -165,13 +165,17 @@ keras_print_fn = CFUNCTYPE(None, c_void_p, c_char_p)
 
 
 class keras_layer_builder(Structure):
-    """Passed to a layer's build: add_weight(self, name, ndim, shape, initializer, trainable)."""
+    """Passed to a layer's build: add_weight(self, name, ndim, shape, initializer, trainable),
+    add_weight_ex(..., options_json) with a regularizer and a constraint."""
 
 
 keras_layer_builder_p = POINTER(keras_layer_builder)
 keras_add_weight_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
                                 c_char_p, c_int32)
-keras_layer_builder._fields_ = [("opaque", c_void_p), ("add_weight", keras_add_weight_fn)]
+keras_add_weight_ex_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
+                                   c_char_p, c_int32, c_char_p)
+keras_layer_builder._fields_ = [("opaque", c_void_p), ("add_weight", keras_add_weight_fn),
+                                ("add_weight_ex", keras_add_weight_ex_fn)]
 
 float_pp = POINTER(float_p)
 # The functions of struct keras_layer_class, in header order.

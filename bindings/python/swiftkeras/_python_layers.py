@@ -116,7 +116,7 @@ def _float_view(ptr, shape, writeable=True):
     return a
 
 
-def add_weight(layer, shape, initializer, trainable, name):
+def add_weight(layer, shape, initializer, trainable, name, regularizer=None, constraint=None):
     """Layer.add_weight for a Python layer: only valid inside build, which the library calls."""
     building = getattr(layer, "_building", None)
     if building is None:
@@ -138,8 +138,18 @@ def add_weight(layer, shape, initializer, trainable, name):
     position = len(instance.weight_shapes)
     wname = name or ("kernel" if position == 0 else f"variable_{position}")
     init_text = init if isinstance(init, str) else json.dumps(init)
-    rc = builder.contents.add_weight(builder, wname.encode(), len(dims), _native.int64_array(dims),
-                                     init_text.encode(), int(bool(trainable)))
+    from . import constraints, regularizers
+    options = {k: serialize(v) for k, v in (("regularizer", regularizers.get(regularizer)),
+                                            ("constraint", constraints.get(constraint)))
+               if v is not None}
+    if options:
+        rc = builder.contents.add_weight_ex(builder, wname.encode(), len(dims),
+                                            _native.int64_array(dims), init_text.encode(),
+                                            int(bool(trainable)), json.dumps(options).encode())
+    else:
+        rc = builder.contents.add_weight(builder, wname.encode(), len(dims),
+                                         _native.int64_array(dims), init_text.encode(),
+                                         int(bool(trainable)))
     if rc != 0:
         raise _native._EXCEPTIONS.get(rc, _native.KerasError)(_native.last_error())
     instance.weight_shapes.append(dims)

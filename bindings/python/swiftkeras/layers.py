@@ -549,19 +549,18 @@ class Layer(_variables.LayerBasics):
                    name=None, regularizer=None, constraint=None, **kwargs):
         """Creates a weight owned by the library (optimized, saved and loaded with the model).
         Call it from `build`. Returns a `Weight`: inside `call`/`backward` it is the weight's
-        current value as numpy sees it."""
-        unsupported = {k: v for k, v in dict(regularizer=regularizer, constraint=constraint,
-                                              **kwargs).items()
+        current value as numpy sees it. The library adds a `regularizer`'s penalty to the loss
+        and applies a `constraint` after each optimizer step, as Keras does."""
+        unsupported = {k: v for k, v in kwargs.items()
                        if v is not None and k not in ("autocast", "aggregation", "synchronization")}
         if unsupported:
             raise NotImplementedError(f"{type(self).__name__}.add_weight: {sorted(unsupported)} "
-                                      f"are not supported for layers written in Python (the C "
-                                      f"ABI's add_weight takes a shape, an initializer and "
-                                      f"trainable)")
+                                      f"are not supported for layers written in Python")
         if dtype is not None and str(np.dtype(dtype)) != "float32":
             raise TypeError(f"{type(self).__name__}.add_weight: weights are float32, got "
                             f"dtype={dtype}")
-        return _python_layers.add_weight(self, shape, initializer, trainable, name)
+        return _python_layers.add_weight(self, shape, initializer, trainable, name,
+                                         regularizer=regularizer, constraint=constraint)
 
     def call(self, inputs, training=False):
         """The forward computation, on numpy arrays (layers written in Python)."""
@@ -760,11 +759,12 @@ class _BuiltinLayer(Layer):
                 return self._nested(_keras_attribute(item, _standardized(self, item, value)))
         if item == "cell" and self.class_name in _RNN_CELLS:
             return self._rnn_cell()
-        if item == "seed_generator":
+        if item == ("generator" if self.class_name in _AUGMENTATIONS else "seed_generator") and \
+                self.class_name not in _rnn_states.LAYERS:
             from .random import library_generators
             generators = library_generators(self)
             if generators:   # Keras's attribute of the noise layers (Dropout, GaussianNoise, ...)
-                return generators[0]
+                return generators[0]   # and the random augmentations' `generator`
         inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
         if inner is not None:
             return self._inner_layer(*inner)
@@ -1122,6 +1122,9 @@ _MASK_CONSUMERS = frozenset({
 # Of those, the ones that skip a masked step without reading it (_call_masked).
 _STEP_SKIPPING = frozenset({"Bidirectional", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
                             "LSTM", "RNN", "SimpleRNN"})
+# The random image augmentations: Keras names their SeedGenerator `generator`.
+_AUGMENTATIONS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+                            "RandomContrast", "RandomBrightness", "RandomCrop"})
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
@@ -1266,6 +1269,8 @@ def _layer_class(class_name: str) -> type | None:
                      set_vocabulary=_vocabulary.set_vocabulary)
     if class_name in _cells.STATE_COUNTS:
         attrs.update(_cells.attributes())
+    if class_name == "StackedRNNCells":
+        attrs.update(_cells.stacked_attributes())
     if class_name in _rnn_states.LAYERS:
         attrs.update(_rnn_states.attributes(class_name))
     if class_name == "TextVectorization":

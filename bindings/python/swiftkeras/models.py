@@ -442,7 +442,13 @@ class Model(ModelAPI):
         weights = [self._get_weight(w) for w in info["weights"]]
         if weights:
             probe.set_weights(weights)
-        out = probe(x, training=training)
+        if training:   # its dropout or noise draws on from the layer's generators, which move on
+            from .random import copy_layer_generators
+            copy_layer_generators(self._handle, probe._handle, info["name"])
+            out = probe(x, training=training)
+            copy_layer_generators(probe._handle, self._handle, info["name"])
+        else:
+            out = probe(x, training=training)
         layer = self._layer_object(info["name"])
         if layer is not None:
             layer._call_losses = [v for _, v in probe.__dict__.get("_call_loss_entries") or []]
@@ -704,6 +710,7 @@ class Model(ModelAPI):
             # Keras turns class_weight into sample weights, which compute_loss receives.
             sample_weight = self._class_weight_as_sample_weight(y, class_weight, sample_weight)
             class_weight = None
+        self._batch_of_first_call(batch_size)
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "fit")
         n = len(xs_list[0])
         vxs, vys, vsw = [], [], None
@@ -916,6 +923,7 @@ class Model(ModelAPI):
         if _datasets.is_dataset(x):
             return _datasets.evaluate(self, x, steps, verbose=verbose, callbacks=callbacks,
                                       return_dict=return_dict)
+        self._batch_of_first_call(batch_size)
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "evaluate")
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
@@ -952,6 +960,7 @@ class Model(ModelAPI):
         if _datasets.is_dataset(x):
             return _datasets.predict(self, x, steps, verbose=verbose, callbacks=callbacks)
         x = _text_callables.model_inputs(self, x)
+        self._batch_of_first_call(batch_size)
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))
@@ -1041,7 +1050,8 @@ class Model(ModelAPI):
             if self._handle is None:   # built (a subclassed model traced) from this x
                 self._ensure_handle(_text_callables.model_inputs(self, x))
             # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
-            if not getattr(self, "_compute_loss_graph", False) and self._adds_call_losses():
+            # In training mode (dropout, noise: their generators move on) the library's call.
+            if not getattr(self, "_compute_loss_graph", False) and (training or self._adds_call_losses()):
                 return self._call_collecting_losses(x, training)
         self._clear_call_losses()
         return self._predict(x, verbose=0)
@@ -1194,6 +1204,11 @@ class Model(ModelAPI):
                                  f"{layer_range!r}")
             options["layer_range"] = list(layer_range)
         handle = self._ensure_handle()
+        if self._is_subclass_model():
+            # Keras lists a subclassed model's layers, each with the batch it was built with.
+            options["subclass_layers"] = [layer.name for layer in self.layers]
+            if self.__dict__.get("_built_batch") is not None:
+                options["batch_size"] = int(self._built_batch)
         if options and not _lib.has("keras_model_summary_ex"):
             raise _native.KerasError(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
                                      "has no keras_model_summary_ex; rebuild the library")

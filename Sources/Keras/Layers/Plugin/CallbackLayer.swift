@@ -2,8 +2,9 @@
 /// Keras's layer contract as functions over whole arrays, with an explicit backward since the
 /// forward computation is opaque to the tape.
 public struct CallbackLayerFunctions: @unchecked Sendable {
-    /// Creates weights for a batch input shape through `addWeight(name, shape, initializer, trainable)`.
-    public var build: ((_ inputShape: [Int?], _ addWeight: (String, [Int], Initializer, Bool) throws -> Void) throws -> Void)?
+    /// Creates weights for a batch input shape through `addWeight(name, shape, initializer,
+    /// trainable, regularizer, constraint)`.
+    public var build: ((_ inputShape: [Int?], _ addWeight: (String, [Int], Initializer, Bool, Regularizer?, Constraint?) throws -> Void) throws -> Void)?
     /// The output shape for an input shape; nil means the output has the input's shape.
     public var outputShape: ((_ inputShape: [Int?]) throws -> [Int?])?
     /// The output for `x` given the current weight values, into a tensor of `outputShape`.
@@ -97,11 +98,12 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     private func buildWeights(_ inputShape: [Int?]) throws {
-        try functions.build?(inputShape) { name, shape, initializer, trainable in
+        try functions.build?(inputShape) { name, shape, initializer, trainable, regularizer, constraint in
             guard !name.isEmpty, shape.allSatisfy({ $0 >= 0 }) else {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(self.name)': add_weight needs a name and non-negative dimensions, got '\(name)' \(shape)")
             }
-            self.addWeight(name: name, shape: shape, initializer: initializer, trainable: trainable)
+            self.addWeight(name: name, shape: shape, initializer: initializer, trainable: trainable,
+                           regularizer: regularizer, constraint: constraint)
         }
     }
 
