@@ -364,6 +364,9 @@ class Model(ModelAPI):
                 infos.append({"name": e.get("name") or c.get("name"), "class_name": e["class_name"],
                               "config": c, "weights": []})
             by_name = {info["name"]: info for info in infos}
+            for e, info in zip(config.get("config", {}).get("layers", []), infos):
+                for inner in _nested_layer_names(e):   # a nested model holds its layers' weights
+                    by_name.setdefault(inner, info)
             count = c_int32()
             check(_lib.keras_model_weight_count(handle, byref(count)))
             for i in range(count.value):
@@ -448,12 +451,19 @@ class Model(ModelAPI):
             by_name = {layer.name: layer for layer in self._layers}
             # Keras lists no InputLayer for Sequential and subclassed models.
             skip_inputs = isinstance(self, Sequential) or self._is_subclass_model()
-            return [by_name[i["name"]] for i in infos if i["name"] in by_name
+            return [_as_keras_layer(by_name[i["name"]]) for i in infos if i["name"] in by_name
                     and not (skip_inputs and i.get("class_name") == "InputLayer")
                     and not getattr(by_name[i["name"]], "_op_node", False)]
         if self._subclassed():
             return self._tracked_layers()
-        return list(self._layers)
+        return [_as_keras_layer(layer) for layer in self._layers]
+
+    def _nested_models_take_weights(self):
+        """The models nested in this one take the weights they have here (after this model
+        trained or was given weights), as Keras's nested models share theirs."""
+        for layer in self._layers:
+            if isinstance(layer, _ModelLayer):
+                layer._give_back_weights()
 
     def get_layer(self, name=None, index=None):
         layers = self.layers
@@ -578,7 +588,32 @@ class Model(ModelAPI):
             self._new_handle(self._model_config())
             self.set_weights(weights)
             return
+        if self._trainable_changed():
+            return   # the model was made again with the new flags, and compiled
         self._send_compile()
+
+    def _trainable_changed(self):
+        """Keras reads `layer.trainable` (and `model.trainable`) when `compile()` is called: a
+        flag changed since the library made this model (freezing layers after load_weights, a
+        predict or a fit) makes it again from its config with the new flags, keeping the
+        weights. Returns whether it did."""
+        if self._handle is None or self._subclassed():
+            return False
+        config = json.loads(self.to_json())
+        changed = config["config"].get("trainable", True) != bool(self.trainable)
+        config["config"]["trainable"] = bool(self.trainable)
+        by_name = {layer.name: layer for layer in self._layers}
+        for entry in config["config"].get("layers", []):
+            c = entry.get("config") or {}
+            layer = by_name.get(entry.get("name") or c.get("name"))
+            if layer is not None and c.get("trainable", True) != bool(layer.trainable):
+                c["trainable"] = bool(layer.trainable)
+                changed = True
+        if changed:
+            weights = self.get_weights()
+            self._new_handle(config)
+            self.set_weights(weights)
+        return changed
 
     # -- data ------------------------------------------------------------------------------
     @staticmethod
@@ -791,9 +826,11 @@ class Model(ModelAPI):
         # would replace the native model under the running fit).
         self._fitting = True
         try:
-            return self._run_with_callbacks(callbacks, call, probe, prints)
+            result = self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
+        self._nested_models_take_weights()
+        return result
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
         """`self.history` (and the History returned by fit) from a library fit's figures, with
@@ -1003,10 +1040,20 @@ class Model(ModelAPI):
                              f"unknown dimension")
         return shape
 
+    def _as_layer(self):
+        """This model as a layer of another model's graph (one object per model, so that
+        calling it twice shares it, as a layer called twice is shared)."""
+        node = self.__dict__.get("_layer_view")
+        if node is None:
+            node = self._layer_view = _ModelLayer(self)
+        return node
+
     def __call__(self, x, training=False):
+        flat = x if isinstance(x, (list, tuple)) else [x]
+        if flat and all(isinstance(t, KerasTensor) for t in flat):
+            return self._as_layer()(x)
         if isinstance(x, KerasTensor):
-            raise NotImplementedError("Calling a model on a symbolic tensor (nesting models) "
-                                      "is not supported by swiftkeras yet")
+            raise TypeError(f"Model '{self.name}' called on a mix of symbolic tensors and arrays")
         if _lib.has("keras_model_call"):
             if self._handle is None:   # built (a subclassed model traced) from this x
                 self._ensure_handle(_text_callables.model_inputs(self, x))
@@ -1234,6 +1281,7 @@ class Model(ModelAPI):
         else:
             check(_lib.keras_model_load_weights(handle, os.fsencode(path)))
         self._layers_cache = None
+        self._nested_models_take_weights()
 
     # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
@@ -1308,6 +1356,12 @@ class Sequential(Model):
             self._input_tensor = layer
             return
         self._refuse_while_fitting("add a layer", layer)
+        if isinstance(layer, Model):   # Keras: a model is added as a layer (nested)
+            model, layer = layer, layer._as_layer()
+            if not self._layers and model._input_known():
+                layer._batch_input_shape = tuple(model.input_shape)
+            if model._handle is not None:
+                layer._pending_weights = model.get_weights()
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Received: "
                             f"layer={layer} of type {type(layer)}.")
@@ -1656,6 +1710,92 @@ def _init_arguments(cls, args, kwargs):
             and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
 
 
+class _ModelLayer(Layer):
+    """A model called on symbolic tensors (Keras: models are callable like layers,
+    `decoder(encoder(img))`, `Sequential([base_model, Dense(10)])`): one layer of the calling
+    model's graph, written into its config as the nested model (Keras's "Functional" or
+    "Sequential" entry, which the library builds inside the outer model). The outer model
+    starts from the nested model's current weights, and gives them back to it after each fit,
+    so that the encoder trained inside an autoencoder predicts with what it learned; other
+    attributes are the nested model's."""
+
+    def __init__(self, model):
+        self.__dict__["_model"] = model
+        self._init_base(model.trainable, model.name, None, {})
+        self.built = True
+
+    @property
+    def trainable(self):
+        return self._model.trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._model.trainable = value
+
+    @property
+    def name(self):
+        return self._model.name
+
+    @property
+    def _name(self):
+        return self._model.name
+
+    @_name.setter
+    def _name(self, value):
+        pass   # the nested model's name is the layer's
+
+    def _class_name(self):
+        return "Sequential" if isinstance(self._model, Sequential) else "Functional"
+
+    def __call__(self, inputs, *args, **kwargs):
+        if self._model._is_subclass_model():
+            raise NotImplementedError(f"Calling the subclassed model '{self.name}' on symbolic "
+                                      f"tensors (nesting it in a functional model) is not "
+                                      f"supported; call it on arrays, or build it as a "
+                                      f"functional model")
+        self._pending_weights = self._model.get_weights() if self._model._handle is not None else None
+        node = len(self._inbound)
+        self._inbound.append(inputs)
+        count = len(self._model.outputs) if self._model._functional is not None and \
+            isinstance(self._model._functional[1], (list, tuple)) else None
+        outs = [KerasTensor(None, self, node, i) for i in range(count or 1)]
+        self.__dict__.setdefault("_outbound", []).extend(outs)
+        return outs if count is not None else outs[0]
+
+    def _layer_entry(self):
+        config = self._model.get_config()
+        config["trainable"] = bool(self._model.trainable)
+        return {"module": "keras", "class_name": self._class_name(), "config": config,
+                "registered_name": None}
+
+    def _give_back_weights(self):
+        """After the outer model trained: the nested model takes the weights it has there."""
+        self._model.set_weights(self.get_weights())
+
+    def __getattr__(self, item):
+        if item.startswith("_"):
+            raise AttributeError(item)
+        return getattr(self._model, item)
+
+
+def _as_keras_layer(layer):
+    """What Keras lists in `model.layers` for one of this model's layers: a nested model is
+    the model itself."""
+    return layer._model if isinstance(layer, _ModelLayer) else layer
+
+
+def _nested_layer_names(entry):
+    """The names of the layers inside a nested model's config entry (all depths)."""
+    if entry.get("class_name") not in ("Functional", "Sequential", "Model"):
+        return []
+    names = []
+    for inner in (entry.get("config") or {}).get("layers", []):
+        c = inner.get("config") or {}
+        names.append(inner.get("name") or c.get("name"))
+        names += _nested_layer_names(inner)
+    return names
+
+
 def _graph_layers(inputs, outputs):
     """Layers reachable from the outputs, inputs first, each after the layers it reads."""
     outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
@@ -1683,6 +1823,8 @@ def _layer_from_info(info):
     from . import _python_layers as plugins
     class_name = info["class_name"]
     config = dict(info.get("config", {}))
+    if class_name in ("Functional", "Sequential", "Model"):   # a nested model: a model here too
+        return model_from_json({"class_name": class_name, "config": config})._as_layer()
     custom = plugins.python_layer_class(class_name)
     if custom is not None:
         return plugins.instance_named(config.get("name"), custom) or custom.from_config(config)
@@ -1738,7 +1880,9 @@ def _from_handle(handle):
         model._stop_training = False
         model._layers = []
         model._functional = None
+    model.trainable = config.get("config", {}).get("trainable", True)
     model._set_handle(handle)
+    model._nested_models_take_weights()
     return model
 
 
