@@ -173,6 +173,11 @@ class Model(ModelAPI):
         self._stop_training = False
         self._layers: list[Layer] = []
         self._functional = None
+        if isinstance(outputs, dict):
+            # Keras 3's named outputs: in its flattening order (sorted keys); fit and evaluate
+            # take targets, compile losses and metrics by these names, and predict returns them.
+            self._output_keys = sorted(outputs)
+            outputs = [outputs[k] for k in self._output_keys]
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("Model needs both `inputs` and `outputs`.")
@@ -568,6 +573,8 @@ class Model(ModelAPI):
         if unknown:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}")
         optimizer = optimizers.get(optimizer)
+        loss, metrics, loss_weights, weighted_metrics = (
+            self._by_output_layer(a) for a in (loss, metrics, loss_weights, weighted_metrics))
         config = {"optimizer": serialize(optimizer),
                   "loss": _plugins.serialize_loss(loss),
                   "metrics": _plugins.serialize_metrics(metrics),
@@ -629,6 +636,8 @@ class Model(ModelAPI):
         """Names of the model's inputs ("input_layers") or outputs ("output_layers")."""
         if which == "output_layers" and getattr(self, "_compute_loss_graph", False):
             return list(self._compute_loss_output_names)   # the user's outputs
+        if which == "output_layers" and self.__dict__.get("_output_keys"):
+            return list(self._output_keys)
         config = json.loads(self.to_json()).get("config", {})
         refs = config.get(which) or []
         if refs and not isinstance(refs[0], list):
@@ -1000,7 +1009,7 @@ class Model(ModelAPI):
                                                 options, cbs, k, descriptors, len(outs))),
                 probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
                 prints=verbosity != 0)
-            return outs[0] if len(outs) == 1 else outs
+            return self._structured_outputs(outs)
         xs = self._array(x, "x")
         self._ensure_handle(xs)
         self._check_strings([xs], "x")
@@ -1101,7 +1110,24 @@ class Model(ModelAPI):
         text = _native.take_string(_lib.keras_model_call, self._handle, px.pointer, px.count,
                                    int(bool(training)), descriptors, len(outs))
         self._set_call_losses([(tuple(e["layer"]), e["value"]) for e in json.loads(text)])
+        return self._structured_outputs(outs)
+
+    def _structured_outputs(self, outs):
+        """The outputs as the model was made with them: a dict for named outputs, else the one
+        array or the list."""
+        keys = self.__dict__.get("_output_keys")
+        if keys:
+            return dict(zip(keys, outs))
         return outs[0] if len(outs) == 1 else outs
+
+    def _by_output_layer(self, spec):
+        """A compile argument keyed by the model's output names (named outputs' keys) keyed by
+        the library's output layer names."""
+        keys = self.__dict__.get("_output_keys")
+        if not keys or not isinstance(spec, dict) or self._functional is None:
+            return spec
+        layers = [t._keras_history[0].name for t in self._functional[1]]
+        return {layers[keys.index(k)] if k in keys else k: v for k, v in spec.items()}
 
     def _set_call_losses(self, entries):
         self._call_loss_entries = entries
@@ -1827,7 +1853,7 @@ def _layer_from_info(info):
         return model_from_json({"class_name": class_name, "config": config})._as_layer()
     custom = plugins.python_layer_class(class_name)
     if custom is not None:
-        return plugins.instance_named(config.get("name"), custom) or custom.from_config(config)
+        return plugins.instance_named(config.get("name"), custom) or _custom_layer(custom, config)
     cls = _layer_class(class_name)
     if cls is None:
         cls = type(class_name, (_BuiltinLayer,), {"class_name": class_name})
@@ -1839,6 +1865,27 @@ def _layer_from_info(info):
     layer._args = config
     layer.built = True
     return layer
+
+
+def _custom_layer(cls, config):
+    """A Python layer from the config the library holds for it: its `from_config`. The library
+    adds the layer's name (and trainable flag) to a config its class's `get_config` may leave
+    out (`return {"units": self.units}`, the functional API guide's CustomDense); where the
+    class takes no such arguments, they are set on the layer made without them."""
+    import inspect
+    from .layers import Layer
+    base = {k: config[k] for k in ("name", "trainable", "dtype") if k in config}
+    if base and getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__:
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            accepted = {p.name for p in parameters}
+            layer = cls(**{k: v for k, v in config.items() if k not in base or k in accepted})
+            if "name" in base and "name" not in accepted:
+                layer._name = base["name"]
+            if "trainable" in base and "trainable" not in accepted:
+                layer.trainable = base["trainable"]
+            return layer
+    return cls.from_config(config)
 
 
 def _weights_file_bytes(model):
