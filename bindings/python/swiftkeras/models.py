@@ -997,8 +997,7 @@ class Model(ModelAPI):
                 first = len(xs_list)
                 xs_list += [np.zeros((n,) + tuple(self._io_shape(True, first + i, n)[1:]), np.float32)
                             for i in range(self._compute_loss_inputs.count)]
-            outs = [np.empty(self._io_shape(False, i, n), np.float32)
-                    for i in range(self._io_count(False))]
+            outs = [np.empty(shape, np.float32) for shape in self._output_shapes_for(xs_list)]
             descriptors = (_lib.keras_output * len(outs))()
             for d, o in zip(descriptors, outs):
                 d.data = o.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
@@ -1111,6 +1110,25 @@ class Model(ModelAPI):
                                    int(bool(training)), descriptors, len(outs))
         self._set_call_losses([(tuple(e["layer"]), e["value"]) for e in json.loads(text)])
         return self._structured_outputs(outs)
+
+    def _output_shapes_for(self, xs_list):
+        """The shapes of the outputs for these inputs: the model's, or where an output has a
+        length set by the data (`Input(shape=(None,))` through Embedding), the one the library
+        computes for the first sample, with every sample's batch."""
+        n = len(xs_list[0])
+        try:
+            return [self._io_shape(False, i, n) for i in range(self._io_count(False))]
+        except ValueError:
+            pass
+        count = self._io_count(False)
+        descriptors = (_lib.keras_output * count)()   # no room: the library writes the shapes
+        px = _native.pack([x[:1] for x in xs_list])
+        status = _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
+                                                 _options_json(verbose=0), None, 0,
+                                                 descriptors, count)
+        if status not in (0, _native.BUFFER_TOO_SMALL):
+            check(status)
+        return [(n,) + tuple(d.shape[k] for k in range(1, d.ndim)) for d in descriptors]
 
     def _structured_outputs(self, outs):
         """The outputs as the model was made with them: a dict for named outputs, else the one
