@@ -278,7 +278,7 @@ class Model(ModelAPI):
             else:
                 self._layers_info(claim=True)
             for layer in self._layers:
-                pending = layer.__dict__.get("_pending_weights")
+                pending = getattr(layer, "_pending_weights", None)
                 if pending:  # an adapted layer joining this model brings its state
                     layer.set_weights(pending)
                 layer._pending_weights = None
@@ -463,12 +463,19 @@ class Model(ModelAPI):
             return self._tracked_layers()
         return [_as_keras_layer(layer) for layer in self._layers]
 
-    def _nested_models_take_weights(self):
-        """The models nested in this one take the weights they have here (after this model
-        trained or was given weights), as Keras's nested models share theirs."""
+    def _share_nested_weights(self):
+        """After this model's weights changed (fit, set_weights, load_weights): the models
+        nested in it take the weights they have here, and the model this one is nested in
+        takes this one's, as Keras's nested models share their weights with the model holding
+        them. (Each model holds its own copy in the library; they are made equal here.)"""
         for layer in self._layers:
             if isinstance(layer, _ModelLayer):
                 layer._give_back_weights()
+        view = self.__dict__.get("_layer_view")
+        outer = view._owner if view is not None else None
+        if outer is not None and outer is not self and outer._handle is not None and \
+                self._handle is not None:
+            view.set_weights(self.get_weights())
 
     def get_layer(self, name=None, index=None):
         layers = self.layers
@@ -558,6 +565,7 @@ class Model(ModelAPI):
                              f"expecting {len(infos)} weights.")
         for info, w in zip(infos, weights):
             self._set_weight(info, w)
+        self._share_nested_weights()
 
     def count_params(self):
         return int(sum(math.prod(w["shape"]) for w in self._all_weight_infos()))
@@ -838,7 +846,7 @@ class Model(ModelAPI):
             result = self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
-        self._nested_models_take_weights()
+        self._share_nested_weights()
         return result
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
@@ -1325,7 +1333,7 @@ class Model(ModelAPI):
         else:
             check(_lib.keras_model_load_weights(handle, os.fsencode(path)))
         self._layers_cache = None
-        self._nested_models_take_weights()
+        self._share_nested_weights()
 
     # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
@@ -1480,7 +1488,7 @@ class Sequential(Model):
         super()._set_handle(handle, own_config)
         if handle:
             for layer in self._layers:
-                pending = layer.__dict__.get("_pending_weights")
+                pending = getattr(layer, "_pending_weights", None)
                 if pending:
                     layer.set_weights(pending)
                 layer._pending_weights = None
@@ -1797,7 +1805,6 @@ class _ModelLayer(Layer):
                                       f"tensors (nesting it in a functional model) is not "
                                       f"supported; call it on arrays, or build it as a "
                                       f"functional model")
-        self._pending_weights = self._model.get_weights() if self._model._handle is not None else None
         node = len(self._inbound)
         self._inbound.append(inputs)
         count = len(self._model.outputs) if self._model._functional is not None and \
@@ -1805,6 +1812,18 @@ class _ModelLayer(Layer):
         outs = [KerasTensor(None, self, node, i) for i in range(count or 1)]
         self.__dict__.setdefault("_outbound", []).extend(outs)
         return outs if count is not None else outs[0]
+
+    @property
+    def _pending_weights(self):
+        """The weights the nested model brings into a model made with it: its current ones
+        (none for a model loaded with its nested models: the file's weights are the ones)."""
+        if self.__dict__.get("_loaded") or self._model._handle is None:
+            return None
+        return self._model.get_weights()
+
+    @_pending_weights.setter
+    def _pending_weights(self, value):
+        pass   # always the nested model's own
 
     def _layer_entry(self):
         config = self._model.get_config()
@@ -1841,25 +1860,74 @@ def _nested_layer_names(entry):
 
 
 def _graph_layers(inputs, outputs):
-    """Layers reachable from the outputs, inputs first, each after the layers it reads."""
+    """The layers of the graph from `inputs` to `outputs` in Keras's order (its `map_graph`,
+    which `model.layers`, the summary and the weights list follow): by depth from the outputs,
+    deepest (the inputs) first, and at equal depth in the order a depth-first walk from the
+    outputs first meets them."""
     outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    order, seen = [], set()
-
-    def visit(layer):
-        if id(layer) in seen:
-            return
-        seen.add(id(layer))
-        for call_inputs in layer._inbound:
-            for t in (call_inputs if isinstance(call_inputs, (list, tuple)) else [call_inputs]):
-                visit(t._keras_history[0])
-        order.append(layer)
-
     for t in outs:
         if not isinstance(t, KerasTensor):
             raise TypeError(f"Model outputs must be symbolic tensors (from keras.Input and "
                             f"layer calls), got {type(t).__name__}")
-        visit(t._keras_history[0])
-    return order
+    given = {id(t) for t in _flat_tensors(inputs)}
+    finished, in_progress, order, first_seen = set(), set(), [], {}
+
+    def parents(node):
+        layer, index = node
+        calls = layer._inbound
+        if not calls or index >= len(calls):
+            return []
+        return [t._keras_history for t in _flat_tensors(calls[index])]
+
+    def walk(history):
+        layer, index = history[0], history[1]
+        node = (layer, index)
+        key = (id(layer), index)
+        if key in finished:
+            return
+        if key in in_progress:
+            raise ValueError(f"The layer '{layer.name}' is part of a cycle.")
+        first_seen.setdefault(id(layer), len(first_seen))
+        in_progress.add(key)
+        for parent in parents(node):
+            if id(parent) in given_histories:
+                parent_layer, parent_index = parent[0], parent[1]
+                if parent_layer._inbound:   # a model input that is another layer's output
+                    continue
+            walk(parent)
+        in_progress.discard(key)
+        finished.add(key)
+        order.append(node)
+
+    given_histories = {id(t._keras_history) for t in _flat_tensors(inputs)} if given else set()
+    for t in outs:
+        walk(t._keras_history)
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(order):
+        layer, index = node
+        depth = max(node_depth.setdefault((id(layer), index), 0), layer_depth.get(id(layer), 0))
+        layer_depth[id(layer)] = node_depth[(id(layer), index)] = depth
+        layers[id(layer)] = layer
+        for parent in parents(node):
+            key = (id(parent[0]), parent[1])
+            node_depth[key] = max(depth + 1, node_depth.get(key, 0))
+    for t in _flat_tensors(inputs):   # an input no output depends on is still the model's
+        layer = t._keras_history[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)], layers[id(layer)] = 0, layer
+            first_seen[id(layer)] = -1
+    return sorted(layers.values(), key=lambda l: (-layer_depth[id(l)], first_seen[id(l)]))
+
+
+def _flat_tensors(structure):
+    """The symbolic tensors in a layer call's inputs (a tensor, or lists and tuples of them)."""
+    if isinstance(structure, KerasTensor):
+        return [structure]
+    if isinstance(structure, dict):
+        structure = list(structure.values())
+    if isinstance(structure, (list, tuple)):
+        return [t for s in structure for t in _flat_tensors(s)]
+    return []
 
 
 def _layer_from_info(info):
@@ -1868,7 +1936,9 @@ def _layer_from_info(info):
     class_name = info["class_name"]
     config = dict(info.get("config", {}))
     if class_name in ("Functional", "Sequential", "Model"):   # a nested model: a model here too
-        return model_from_json({"class_name": class_name, "config": config})._as_layer()
+        view = model_from_json({"class_name": class_name, "config": config})._as_layer()
+        view._loaded = True
+        return view
     custom = plugins.python_layer_class(class_name)
     if custom is not None:
         return plugins.instance_named(config.get("name"), custom) or _custom_layer(custom, config)
@@ -1947,7 +2017,7 @@ def _from_handle(handle):
         model._functional = None
     model.trainable = config.get("config", {}).get("trainable", True)
     model._set_handle(handle)
-    model._nested_models_take_weights()
+    model._share_nested_weights()
     return model
 
 
