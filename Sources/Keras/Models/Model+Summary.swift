@@ -98,6 +98,9 @@ extension Model {
             }
         }
         if !showInputs { nodes = nodes.filter { !($0.layer is InputLayer) } }
+        // One row per layer, as Keras: a shared layer (called on several inputs) lists every
+        // call's inputs, with the shape of its last call.
+        var rowOfLayer: [ObjectIdentifier: Int] = [:]
         for node in nodes {
             let l = node.layer
             let params = l.built ? (try? l.countParams()) ?? 0 : nil
@@ -105,12 +108,24 @@ extension Model {
                 let idx = kt.node?.index ?? 0
                 return "\(kt.layer?.name ?? kt.name)[\(idx)][\(kt.tensorIndex)]"
             }
-            rows.append(SummaryRow(name: "\(l.name) (\(l.className))", shape: node.outputShapes.count == 1 ? formatShape(node.outputShapes[0])
-                                       : "[" + node.outputShapes.map(formatShape).joined(separator: ", ") + "]",
+            let shape = node.outputShapes.count == 1 ? formatShape(node.outputShapes[0])
+                : "[" + node.outputShapes.map(formatShape).joined(separator: ", ") + "]"
+            if let i = rowOfLayer[ObjectIdentifier(l)] {
+                let r = rows[i]
+                rows[i] = SummaryRow(name: r.name, shape: shape, params: r.params, connected: r.connected + connected,
+                                     layerName: r.layerName, trainable: r.trainable)
+                continue
+            }
+            rowOfLayer[ObjectIdentifier(l)] = rows.count
+            rows.append(SummaryRow(name: "\(l.name) (\(l.className))", shape: shape,
                                    params: params, connected: connected, layerName: l.name,
                                    trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N")))
         }
-        return rows
+        // In the order of `layers` (Keras's summary lists model.layers).
+        let rank = Dictionary(layers.enumerated().map { (ObjectIdentifier($0.element), $0.offset) },
+                              uniquingKeysWith: { first, _ in first })
+        let ranked = rowOfLayer.map { (rank[$0.key] ?? Int.max, $0.value) }.sorted { $0 < $1 }
+        return ranked.map { rows[$0.1] }
     }
 
     /// Keras's default: at most 88 columns (108 with "Connected to"), and 4 fewer than the
