@@ -222,41 +222,40 @@ def test_functional_api_mnist_model_trains_saves_loads_like_keras(tmp_path, narr
                                predicted, rtol=1e-4, atol=1e-5)
 
 
+def _encoder_layers(keras, layers, input_name):
+    """The guide's encoder graph (written twice in the guide): (its Input, its output)."""
+    encoder_input = keras.Input(shape=(28, 28, 1), name=input_name)
+    x = layers.Conv2D(16, 3, activation="relu")(encoder_input)
+    x = layers.Conv2D(32, 3, activation="relu")(x)
+    x = layers.MaxPooling2D(3)(x)
+    x = layers.Conv2D(32, 3, activation="relu")(x)
+    x = layers.Conv2D(16, 3, activation="relu")(x)
+    return encoder_input, layers.GlobalMaxPooling2D()(x)
+
+
+def _decoder_layers(layers, x):
+    """The guide's decoder graph on `x` (written twice in the guide): its output."""
+    x = layers.Reshape((4, 4, 1))(x)
+    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
+    x = layers.Conv2DTranspose(32, 3, activation="relu")(x)
+    x = layers.UpSampling2D(3)(x)
+    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
+    return layers.Conv2DTranspose(1, 3, activation="relu")(x)
+
+
 def encoder_decoder(keras, layers, ops):
     """The guide's two autoencoders: one graph of layers giving two models, then an encoder
     and a decoder model chained by calling them on an Input."""
-    encoder_input = keras.Input(shape=(28, 28, 1), name="img")
-    x = layers.Conv2D(16, 3, activation="relu")(encoder_input)
-    x = layers.Conv2D(32, 3, activation="relu")(x)
-    x = layers.MaxPooling2D(3)(x)
-    x = layers.Conv2D(32, 3, activation="relu")(x)
-    x = layers.Conv2D(16, 3, activation="relu")(x)
-    encoder_output = layers.GlobalMaxPooling2D()(x)
+    encoder_input, encoder_output = _encoder_layers(keras, layers, "img")
     encoder = keras.Model(encoder_input, encoder_output, name="encoder")
-    x = layers.Reshape((4, 4, 1))(encoder_output)
-    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
-    x = layers.Conv2DTranspose(32, 3, activation="relu")(x)
-    x = layers.UpSampling2D(3)(x)
-    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
-    decoder_output = layers.Conv2DTranspose(1, 3, activation="relu")(x)
+    decoder_output = _decoder_layers(layers, encoder_output)
     shared_graph = keras.Model(encoder_input, decoder_output, name="autoencoder")
     summaries = _summary(encoder) + _summary(shared_graph)
 
-    encoder_input = keras.Input(shape=(28, 28, 1), name="original_img")
-    x = layers.Conv2D(16, 3, activation="relu")(encoder_input)
-    x = layers.Conv2D(32, 3, activation="relu")(x)
-    x = layers.MaxPooling2D(3)(x)
-    x = layers.Conv2D(32, 3, activation="relu")(x)
-    x = layers.Conv2D(16, 3, activation="relu")(x)
-    encoder_output = layers.GlobalMaxPooling2D()(x)
+    encoder_input, encoder_output = _encoder_layers(keras, layers, "original_img")
     encoder = keras.Model(encoder_input, encoder_output, name="encoder")
     decoder_input = keras.Input(shape=(16,), name="encoded_img")
-    x = layers.Reshape((4, 4, 1))(decoder_input)
-    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
-    x = layers.Conv2DTranspose(32, 3, activation="relu")(x)
-    x = layers.UpSampling2D(3)(x)
-    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
-    decoder_output = layers.Conv2DTranspose(1, 3, activation="relu")(x)
+    decoder_output = _decoder_layers(layers, decoder_input)
     decoder = keras.Model(decoder_input, decoder_output, name="decoder")
     autoencoder_input = keras.Input(shape=(28, 28, 1), name="img")
     encoded_img = encoder(autoencoder_input)
@@ -701,50 +700,27 @@ def _callback_classes(keras):
     events = []
 
     class CustomCallback(keras.callbacks.Callback):
-        def _log(self, what, logs):
-            events.append((what, sorted(logs.keys())))
+        """The guide's CustomCallback: every hook prints what it is and its logs' keys (its
+        fourteen methods are made from this table, the guide's texts)."""
 
-        def on_train_begin(self, logs=None):
-            self._log("Starting training", logs)
+    def hook(text, indexed):
+        def method(self, *args, logs=None):
+            index, rest = (args[0], args[1:]) if indexed else (None, args)
+            logs = rest[0] if rest else logs
+            events.append((text.format(index), sorted(logs.keys())))
+        return method
 
-        def on_train_end(self, logs=None):
-            self._log("Stop training", logs)
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._log(f"Start epoch {epoch}", logs)
-
-        def on_epoch_end(self, epoch, logs=None):
-            self._log(f"End epoch {epoch}", logs)
-
-        def on_test_begin(self, logs=None):
-            self._log("Start testing", logs)
-
-        def on_test_end(self, logs=None):
-            self._log("Stop testing", logs)
-
-        def on_predict_begin(self, logs=None):
-            self._log("Start predicting", logs)
-
-        def on_predict_end(self, logs=None):
-            self._log("Stop predicting", logs)
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self._log(f"...Training: start of batch {batch}", logs)
-
-        def on_train_batch_end(self, batch, logs=None):
-            self._log(f"...Training: end of batch {batch}", logs)
-
-        def on_test_batch_begin(self, batch, logs=None):
-            self._log(f"...Evaluating: start of batch {batch}", logs)
-
-        def on_test_batch_end(self, batch, logs=None):
-            self._log(f"...Evaluating: end of batch {batch}", logs)
-
-        def on_predict_batch_begin(self, batch, logs=None):
-            self._log(f"...Predicting: start of batch {batch}", logs)
-
-        def on_predict_batch_end(self, batch, logs=None):
-            self._log(f"...Predicting: end of batch {batch}", logs)
+    for name, text in {"on_train_begin": "Starting training", "on_train_end": "Stop training",
+                       "on_epoch_begin": "Start epoch {}", "on_epoch_end": "End epoch {}",
+                       "on_test_begin": "Start testing", "on_test_end": "Stop testing",
+                       "on_predict_begin": "Start predicting", "on_predict_end": "Stop predicting",
+                       "on_train_batch_begin": "...Training: start of batch {}",
+                       "on_train_batch_end": "...Training: end of batch {}",
+                       "on_test_batch_begin": "...Evaluating: start of batch {}",
+                       "on_test_batch_end": "...Evaluating: end of batch {}",
+                       "on_predict_batch_begin": "...Predicting: start of batch {}",
+                       "on_predict_batch_end": "...Predicting: end of batch {}"}.items():
+        setattr(CustomCallback, name, hook(text, "{}" in text))
 
     class LossAndErrorPrintingCallback(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
