@@ -2044,7 +2044,34 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             return subclassed
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
-        return _from_handle(out.value)
+        model = _from_handle(out.value)
+        if compile:
+            _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)))
+        return model
+
+
+def _take_saved_compile(model, path):
+    """A `.keras` file's compile config on the loaded model's Python side, as Keras's loaded
+    model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
+    `get_compile_config()`); the library compiled the model from the same file, with the
+    optimizer's saved state, so nothing is compiled again."""
+    import zipfile
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as archive:
+        try:
+            saved = json.loads(archive.read("config.json")).get("compile_config")
+        except (KeyError, ValueError):
+            return
+    if not isinstance(saved, dict) or not isinstance(saved.get("optimizer"), dict):
+        return
+    optimizer = optimizers.deserialize(saved["optimizer"])
+    model._compile_config = {k: saved.get(k) for k in
+                             ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics")}
+    model.optimizer = optimizer
+    optimizer._compiled_into = weakref.ref(model)
+    model.loss = saved.get("loss")
+    model.compiled = True
 
 
 def clone_model(model):

@@ -218,8 +218,14 @@ def test_functional_api_mnist_model_trains_saves_loads_like_keras(tmp_path, narr
     del model
     model = sk.models.load_model(path)
     np.testing.assert_array_equal(model.predict(x_test, verbose=0), predicted)
-    np.testing.assert_allclose(np.asarray(keras.models.load_model(path).predict(x_test, verbose=0)),
-                               predicted, rtol=1e-4, atol=1e-5)
+    in_keras = keras.models.load_model(path)
+    np.testing.assert_allclose(np.asarray(in_keras.predict(x_test, verbose=0)), predicted,
+                               rtol=1e-4, atol=1e-5)
+    # "the model's training config and optimizer" come back with it
+    assert model.compiled and type(model.optimizer).__name__ == type(in_keras.optimizer).__name__
+    np.testing.assert_allclose(float(model.optimizer.learning_rate),
+                               float(np.asarray(in_keras.optimizer.learning_rate)), rtol=1e-6)
+    assert model.get_compile_config()["metrics"] == ["accuracy"]
 
 
 def _encoder_layers(keras, layers, input_name):
