@@ -124,14 +124,26 @@ extension Model {
             }
         }
         if !showInputs { nodes = nodes.filter { !($0.layer is InputLayer) } }
+        // One row per layer, as Keras: a shared layer (called on several inputs) lists every
+        // call's inputs, with the shape of its last call.
+        var rowOfLayer: [ObjectIdentifier: Int] = [:]
         for node in nodes {
             let connected = node.inputs.map { kt -> String in
                 let idx = kt.node?.index ?? 0
                 return "\(kt.layer?.name ?? kt.name)[\(idx)][\(kt.tensorIndex)]"
             }
+            if let i = rowOfLayer[ObjectIdentifier(node.layer)] {
+                rows[i] = SummaryRow(node, shapes: node.outputShapes, connected: rows[i].connected + connected)
+                continue
+            }
+            rowOfLayer[ObjectIdentifier(node.layer)] = rows.count
             rows.append(SummaryRow(node, shapes: node.outputShapes, connected: connected))
         }
-        return rows
+        // In the order of `layers` (Keras's summary lists model.layers).
+        let rank = Dictionary(layers.enumerated().map { (ObjectIdentifier($0.element), $0.offset) },
+                              uniquingKeysWith: { first, _ in first })
+        let ranked = rowOfLayer.map { (rank[$0.key] ?? Int.max, $0.value) }.sorted { $0 < $1 }
+        return ranked.map { rows[$0.1] }
     }
 
     /// Keras's default: at most 88 columns (108 with "Connected to"), and 4 fewer than the

@@ -98,6 +98,7 @@ open class Model: Layer, @unchecked Sendable {
         var order: [GraphNode] = []
         var seen = Set<ObjectIdentifier>()
         var visiting = Set<ObjectIdentifier>()
+        var firstSeen: [ObjectIdentifier: Int] = [:]   // layer -> when the walk first met it
         func visit(_ t: KerasTensor) throws {
             guard let node = t.node else {
                 throw KerasError.invalidArgument("Model '\(name)': tensor '\(t.name)' was not produced by a layer")
@@ -106,6 +107,7 @@ open class Model: Layer, @unchecked Sendable {
             if seen.contains(id) { return }
             guard !visiting.contains(id) else { throw KerasError.invalidArgument("Model '\(name)': the graph has a cycle") }
             visiting.insert(id)
+            if firstSeen[ObjectIdentifier(node.layer)] == nil { firstSeen[ObjectIdentifier(node.layer)] = firstSeen.count }
             if node.layer is InputLayer {
                 guard inputs.contains(where: { $0 === t }) else {
                     throw KerasError.invalidArgument("Model '\(name)': output depends on input '\(t.name)', which is not among the model's inputs")
@@ -124,14 +126,37 @@ open class Model: Layer, @unchecked Sendable {
         self.inputs = inputs
         self.outputs = outputs
         executionOrder = order
-        var layers: [Layer] = []
-        var layerSeen = Set<ObjectIdentifier>()
-        for n in order where layerSeen.insert(ObjectIdentifier(n.layer)).inserted { layers.append(n.layer) }
-        layerList = layers
+        layerList = Self.kerasLayerOrder(order, firstSeen: firstSeen)
         built = true
         buildInputShape = inputs.first?.shape
         planChain = Self.planChain(order, inputs: inputs, outputs: outputs) ?? []
         planLayers = planChain.isEmpty ? nil : PlanLayers(planChain, inputShape: inputs[0].shape, dense: nil)
+    }
+
+    /// Keras's order of a functional model's layers (its `map_graph`, which `model.layers`,
+    /// the summary and the weights list follow): by depth from the outputs, deepest (the
+    /// inputs) first, and at equal depth in the order the walk from the outputs first met them
+    /// (an input no output depends on last among the inputs, as Keras's index -1).
+    static func kerasLayerOrder(_ order: [GraphNode], firstSeen: [ObjectIdentifier: Int]) -> [Layer] {
+        var nodeDepth: [ObjectIdentifier: Int] = [:], layerDepth: [ObjectIdentifier: Int] = [:]
+        let inGraph = Set(order.map { ObjectIdentifier($0) })
+        var layers: [Layer] = [], position: [ObjectIdentifier: Int] = [:]
+        for node in order.reversed() {
+            let lid = ObjectIdentifier(node.layer)
+            let depth = Swift.max(nodeDepth[ObjectIdentifier(node)] ?? 0, layerDepth[lid] ?? 0)
+            nodeDepth[ObjectIdentifier(node)] = depth
+            layerDepth[lid] = depth
+            if position[lid] == nil { position[lid] = layers.count; layers.append(node.layer) }
+            for t in node.inputs {
+                guard let parent = t.node, inGraph.contains(ObjectIdentifier(parent)) else { continue }
+                nodeDepth[ObjectIdentifier(parent)] = Swift.max(depth + 1, nodeDepth[ObjectIdentifier(parent)] ?? 0)
+            }
+        }
+        func key(_ l: Layer) -> (Int, Int, Int) {
+            let id = ObjectIdentifier(l)
+            return (-(layerDepth[id] ?? 0), firstSeen[id] ?? -1, position[id] ?? 0)
+        }
+        return layers.sorted { key($0) < key($1) }
     }
 
     // MARK: Layers and shapes

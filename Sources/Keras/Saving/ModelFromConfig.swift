@@ -31,10 +31,17 @@ public func deserializeLayer(_ j: JSON) throws -> Layer {
     }
     let config = j["config"] ?? .object([])
     let registered = j["registered_name"]?.stringValue
+    let model: Model?
     switch className {
-    case "Sequential": return try sequentialFromConfig(config)
-    case "Functional", "Model": return try functionalFromConfig(config)
-    default: break
+    case "Sequential": model = try sequentialFromConfig(config)
+    case "Functional", "Model": model = try functionalFromConfig(config)
+    default: model = nil
+    }
+    if let model {
+        // A frozen model (`base_model.trainable = False`, nested or not) freezes its layers; the
+        // default `true` leaves each layer's own flag as its config gives it, as Keras does.
+        if config["trainable"]?.boolValue == false { model.trainable = false }
+        return model
     }
     guard let build = ObjectRegistry.layerBuilder(className, registeredName: registered) else {
         throw ObjectRegistry.unknown(.layer, registered ?? className)
@@ -213,8 +220,14 @@ extension Model {
         }
         let optimizer = try deserializeOptimizer(optJSON)
         guard let lossJSON = c["loss"], !lossJSON.isNull else { throw KerasError.io("The compile config has no loss") }
-        let losses = try deserializeLossSpecs(lossJSON)
-        let metrics = try deserializeMetricSpecs(c["metrics"])
+        let losses = try byOutputName(lossJSON, "loss") { n, j in
+            guard let j, !j.isNull, let spec = try deserializeLossSpecs(j).first else {
+                throw KerasError.io("The loss dict has no loss for output '\(n)' (the outputs: \(outputNames))")
+            }
+            return [spec]
+        } ?? deserializeLossSpecs(lossJSON)
+        let metrics = try byOutputName(c["metrics"], "metrics") { _, j in [try deserializeMetricSpecs(j).first ?? []] }
+            ?? deserializeMetricSpecs(c["metrics"])
         var weights: [Float]?
         if let w = c["loss_weights"], !w.isNull {
             if let a = w.arrayValue {
@@ -226,7 +239,21 @@ extension Model {
                 }
             }
         }
+        let weighted = try byOutputName(c["weighted_metrics"], "weighted_metrics") { _, j in [try deserializeMetricSpecs(j).first ?? []] }
+            ?? deserializeMetricSpecs(c["weighted_metrics"])
         try compile(optimizer: .instance(optimizer), losses: losses, metrics: metrics, lossWeights: weights,
-                    weightedMetrics: try deserializeMetricSpecs(c["weighted_metrics"]))
+                    weightedMetrics: weighted)
+    }
+
+    /// A compile argument given as a dict keyed by output name (Keras: `loss={"priority": ...,
+    /// "department": ...}`), in the order of the model's outputs whatever the dict's order;
+    /// nil when it is not such a dict (a list, one object or name).
+    private func byOutputName<T>(_ j: JSON?, _ what: String, _ each: (String, JSON?) throws -> [T]) throws -> [T]? {
+        guard let j, let entries = j.objectValue, j["class_name"] == nil, !outputNames.isEmpty else { return nil }
+        let unknown = entries.map(\.0).filter { !outputNames.contains($0) }
+        guard unknown.isEmpty else {
+            throw KerasError.io("\(what): the dict keys \(unknown) are not outputs of the model (the outputs: \(outputNames))")
+        }
+        return try outputNames.flatMap { try each($0, j[$0]) }
     }
 }

@@ -445,7 +445,28 @@ def serialize_loss(loss):
         return [serialize_loss(v) for v in loss]
     if callable(loss) and not _is_builtin(loss):
         return register_function("loss", loss)
+    subclass_call = _subclass_loss_call(loss)
+    if subclass_call is not None:
+        return register_function("loss", subclass_call)
     return serialize(loss)
+
+
+def _subclass_loss_call(loss):
+    """A `keras.losses.Loss` subclass written in Python (Keras: its `call(y_true, y_pred)` gives
+    the per-sample values the reduction averages): its `call` as a loss function named as the
+    loss (`name=`), kept on the object so that compiling again finds it registered; None for
+    any other loss."""
+    from .losses import Loss
+    if not isinstance(loss, Loss) or not callable(loss.__dict__.get("call") or
+                                                  getattr(type(loss), "call", None)):
+        return None
+    fn = loss.__dict__.get("_call_as_function")
+    if fn is None:
+        def fn(y_true, y_pred):
+            return loss.call(y_true, y_pred)
+        fn.__name__ = loss.name
+        loss.__dict__["_call_as_function"] = fn
+    return fn
 
 
 def serialize_metrics(metrics):

@@ -173,6 +173,11 @@ class Model(ModelAPI):
         self._stop_training = False
         self._layers: list[Layer] = []
         self._functional = None
+        if isinstance(outputs, dict):
+            # Keras 3's named outputs: in its flattening order (sorted keys); fit and evaluate
+            # take targets, compile losses and metrics by these names, and predict returns them.
+            self._output_keys = sorted(outputs)
+            outputs = [outputs[k] for k in self._output_keys]
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("Model needs both `inputs` and `outputs`.")
@@ -275,7 +280,7 @@ class Model(ModelAPI):
             else:
                 self._layers_info(claim=True)
             for layer in self._layers:
-                pending = layer.__dict__.get("_pending_weights")
+                pending = getattr(layer, "_pending_weights", None)
                 if pending:  # an adapted layer joining this model brings its state
                     layer.set_weights(pending)
                 layer._pending_weights = None
@@ -376,6 +381,9 @@ class Model(ModelAPI):
                 infos.append({"name": e.get("name") or c.get("name"), "class_name": e["class_name"],
                               "config": c, "weights": []})
             by_name = {info["name"]: info for info in infos}
+            for e, info in zip(config.get("config", {}).get("layers", []), infos):
+                for inner in _nested_layer_names(e):   # a nested model holds its layers' weights
+                    by_name.setdefault(inner, info)
             count = c_int32()
             check(_lib.keras_model_weight_count(handle, byref(count)))
             for i in range(count.value):
@@ -466,12 +474,26 @@ class Model(ModelAPI):
             by_name = {layer.name: layer for layer in self._layers}
             # Keras lists no InputLayer for Sequential and subclassed models.
             skip_inputs = isinstance(self, Sequential) or self._is_subclass_model()
-            return [by_name[i["name"]] for i in infos if i["name"] in by_name
+            return [_as_keras_layer(by_name[i["name"]]) for i in infos if i["name"] in by_name
                     and not (skip_inputs and i.get("class_name") == "InputLayer")
                     and not getattr(by_name[i["name"]], "_op_node", False)]
         if self._subclassed():
             return self._tracked_layers()
-        return list(self._layers)
+        return [_as_keras_layer(layer) for layer in self._layers]
+
+    def _share_nested_weights(self):
+        """After this model's weights changed (fit, set_weights, load_weights): the models
+        nested in it take the weights they have here, and the model this one is nested in
+        takes this one's, as Keras's nested models share their weights with the model holding
+        them. (Each model holds its own copy in the library; they are made equal here.)"""
+        for layer in self._layers:
+            if isinstance(layer, _ModelLayer):
+                layer._give_back_weights()
+        view = self.__dict__.get("_layer_view")
+        outer = view._owner if view is not None else None
+        if outer is not None and outer is not self and outer._handle is not None and \
+                self._handle is not None:
+            view.set_weights(self.get_weights())
 
     def get_layer(self, name=None, index=None):
         layers = self.layers
@@ -561,6 +583,7 @@ class Model(ModelAPI):
                              f"expecting {len(infos)} weights.")
         for info, w in zip(infos, weights):
             self._set_weight(info, w)
+        self._share_nested_weights()
 
     def count_params(self):
         return int(sum(math.prod(w["shape"]) for w in self._all_weight_infos()))
@@ -576,6 +599,8 @@ class Model(ModelAPI):
         if unknown:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}")
         optimizer = optimizers.get(optimizer)
+        loss, metrics, loss_weights, weighted_metrics = (
+            self._by_output_layer(a) for a in (loss, metrics, loss_weights, weighted_metrics))
         config = {"optimizer": serialize(optimizer),
                   "loss": _plugins.serialize_loss(loss),
                   "metrics": _plugins.serialize_metrics(metrics),
@@ -596,7 +621,32 @@ class Model(ModelAPI):
             self._new_handle(self._model_config())
             self.set_weights(weights)
             return
+        if self._trainable_changed():
+            return   # the model was made again with the new flags, and compiled
         self._send_compile()
+
+    def _trainable_changed(self):
+        """Keras reads `layer.trainable` (and `model.trainable`) when `compile()` is called: a
+        flag changed since the library made this model (freezing layers after load_weights, a
+        predict or a fit) makes it again from its config with the new flags, keeping the
+        weights. Returns whether it did."""
+        if self._handle is None or self._subclassed():
+            return False
+        config = json.loads(self.to_json())
+        changed = config["config"].get("trainable", True) != bool(self.trainable)
+        config["config"]["trainable"] = bool(self.trainable)
+        by_name = {layer.name: layer for layer in self._layers}
+        for entry in config["config"].get("layers", []):
+            c = entry.get("config") or {}
+            layer = by_name.get(entry.get("name") or c.get("name"))
+            if layer is not None and c.get("trainable", True) != bool(layer.trainable):
+                c["trainable"] = bool(layer.trainable)
+                changed = True
+        if changed:
+            weights = self.get_weights()
+            self._new_handle(config)
+            self.set_weights(weights)
+        return changed
 
     # -- data ------------------------------------------------------------------------------
     @staticmethod
@@ -612,6 +662,8 @@ class Model(ModelAPI):
         """Names of the model's inputs ("input_layers") or outputs ("output_layers")."""
         if which == "output_layers" and getattr(self, "_compute_loss_graph", False):
             return list(self._compute_loss_output_names)   # the user's outputs
+        if which == "output_layers" and self.__dict__.get("_output_keys"):
+            return list(self._output_keys)
         config = json.loads(self.to_json()).get("config", {})
         refs = config.get(which) or []
         if refs and not isinstance(refs[0], list):
@@ -810,9 +862,11 @@ class Model(ModelAPI):
         # would replace the native model under the running fit).
         self._fitting = True
         try:
-            return self._run_with_callbacks(callbacks, call, probe, prints)
+            result = self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
+        self._share_nested_weights()
+        return result
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
         """`self.history` (and the History returned by fit) from a library fit's figures, with
@@ -973,8 +1027,7 @@ class Model(ModelAPI):
                 first = len(xs_list)
                 xs_list += [np.zeros((n,) + tuple(self._io_shape(True, first + i, n)[1:]), np.float32)
                             for i in range(self._compute_loss_inputs.count)]
-            outs = [np.empty(self._io_shape(False, i, n), np.float32)
-                    for i in range(self._io_count(False))]
+            outs = [np.empty(shape, np.float32) for shape in self._output_shapes_for(xs_list)]
             descriptors = (_lib.keras_output * len(outs))()
             for d, o in zip(descriptors, outs):
                 d.data = o.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
@@ -985,7 +1038,7 @@ class Model(ModelAPI):
                                                 options, cbs, k, descriptors, len(outs))),
                 probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
                 prints=verbosity != 0)
-            return outs[0] if len(outs) == 1 else outs
+            return self._structured_outputs(outs)
         xs = self._array(x, "x")
         self._ensure_handle(xs)
         self._check_strings([xs], "x")
@@ -1037,15 +1090,25 @@ class Model(ModelAPI):
                              f"unknown dimension")
         return shape
 
+    def _as_layer(self):
+        """This model as a layer of another model's graph (one object per model, so that
+        calling it twice shares it, as a layer called twice is shared)."""
+        node = self.__dict__.get("_layer_view")
+        if node is None:
+            node = self._layer_view = _ModelLayer(self)
+        return node
+
     def __call__(self, x, training=None):
         from .ops._trace import calling_layer
         called = calling_layer(self, x, (), {"training": training})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
         training = bool(training)
+        flat = x if isinstance(x, (list, tuple)) else [x]
+        if flat and all(isinstance(t, KerasTensor) for t in flat):
+            return self._as_layer()(x)
         if isinstance(x, KerasTensor):
-            raise NotImplementedError("Calling a model on a symbolic tensor (nesting models) "
-                                      "is not supported by swiftkeras yet")
+            raise TypeError(f"Model '{self.name}' called on a mix of symbolic tensors and arrays")
         if _lib.has("keras_model_call"):
             if self._handle is None:   # built (a subclassed model traced) from this x
                 self._ensure_handle(_text_callables.model_inputs(self, x))
@@ -1094,7 +1157,43 @@ class Model(ModelAPI):
         text = _native.take_string(_lib.keras_model_call, self._handle, px.pointer, px.count,
                                    int(bool(training)), descriptors, len(outs))
         self._set_call_losses([(tuple(e["layer"]), e["value"]) for e in json.loads(text)])
+        return self._structured_outputs(outs)
+
+    def _output_shapes_for(self, xs_list):
+        """The shapes of the outputs for these inputs: the model's, or where an output has a
+        length set by the data (`Input(shape=(None,))` through Embedding), the one the library
+        computes for the first sample, with every sample's batch."""
+        n = len(xs_list[0])
+        try:
+            return [self._io_shape(False, i, n) for i in range(self._io_count(False))]
+        except ValueError:
+            pass
+        count = self._io_count(False)
+        descriptors = (_lib.keras_output * count)()   # no room: the library writes the shapes
+        px = _native.pack([x[:1] for x in xs_list])
+        status = _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
+                                                 _options_json(verbose=0), None, 0,
+                                                 descriptors, count)
+        if status not in (0, _native.BUFFER_TOO_SMALL):
+            check(status)
+        return [(n,) + tuple(d.shape[k] for k in range(1, d.ndim)) for d in descriptors]
+
+    def _structured_outputs(self, outs):
+        """The outputs as the model was made with them: a dict for named outputs, else the one
+        array or the list."""
+        keys = self.__dict__.get("_output_keys")
+        if keys:
+            return dict(zip(keys, outs))
         return outs[0] if len(outs) == 1 else outs
+
+    def _by_output_layer(self, spec):
+        """A compile argument keyed by the model's output names (named outputs' keys) keyed by
+        the library's output layer names."""
+        keys = self.__dict__.get("_output_keys")
+        if not keys or not isinstance(spec, dict) or self._functional is None:
+            return spec
+        layers = [t._keras_history[0].name for t in self._functional[1]]
+        return {layers[keys.index(k)] if k in keys else k: v for k, v in spec.items()}
 
     def _set_call_losses(self, entries):
         self._call_loss_entries = entries
@@ -1286,6 +1385,7 @@ class Model(ModelAPI):
         else:
             check(_lib.keras_model_load_weights(handle, os.fsencode(path)))
         self._layers_cache = None
+        self._share_nested_weights()
 
     # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
@@ -1360,6 +1460,12 @@ class Sequential(Model):
             self._input_tensor = layer
             return
         self._refuse_while_fitting("add a layer", layer)
+        if isinstance(layer, Model):   # Keras: a model is added as a layer (nested)
+            model, layer = layer, layer._as_layer()
+            if not self._layers and model._input_known():
+                layer._batch_input_shape = tuple(model.input_shape)
+            if model._handle is not None:
+                layer._pending_weights = model.get_weights()
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Received: "
                             f"layer={layer} of type {type(layer)}.")
@@ -1434,7 +1540,7 @@ class Sequential(Model):
         super()._set_handle(handle, own_config)
         if handle:
             for layer in self._layers:
-                pending = layer.__dict__.get("_pending_weights")
+                pending = getattr(layer, "_pending_weights", None)
                 if pending:
                     layer.set_weights(pending)
                 layer._pending_weights = None
@@ -1688,26 +1794,172 @@ def _probe_output_shape(layer, input_shape):
     return _built_output_shape(config, [layer], input_shape[0])
 
 
+class _ModelLayer(Layer):
+    """A model called on symbolic tensors (Keras: models are callable like layers,
+    `decoder(encoder(img))`, `Sequential([base_model, Dense(10)])`): one layer of the calling
+    model's graph, written into its config as the nested model (Keras's "Functional" or
+    "Sequential" entry, which the library builds inside the outer model). The outer model
+    starts from the nested model's current weights, and gives them back to it after each fit,
+    so that the encoder trained inside an autoencoder predicts with what it learned; other
+    attributes are the nested model's."""
+
+    def __init__(self, model):
+        self.__dict__["_model"] = model
+        self._init_base(model.trainable, model.name, None, {})
+        self.built = True
+
+    @property
+    def trainable(self):
+        return self._model.trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._model.trainable = value
+
+    @property
+    def name(self):
+        return self._model.name
+
+    @property
+    def _name(self):
+        return self._model.name
+
+    @_name.setter
+    def _name(self, value):
+        pass   # the nested model's name is the layer's
+
+    def _class_name(self):
+        return "Sequential" if isinstance(self._model, Sequential) else "Functional"
+
+    def __call__(self, inputs, *args, **kwargs):
+        if self._model._is_subclass_model():
+            raise NotImplementedError(f"Calling the subclassed model '{self.name}' on symbolic "
+                                      f"tensors (nesting it in a functional model) is not "
+                                      f"supported; call it on arrays, or build it as a "
+                                      f"functional model")
+        node = len(self._inbound)
+        self._inbound.append(inputs)
+        count = len(self._model.outputs) if self._model._functional is not None and \
+            isinstance(self._model._functional[1], (list, tuple)) else None
+        outs = [KerasTensor(None, self, node, i) for i in range(count or 1)]
+        self.__dict__.setdefault("_outbound", []).extend(outs)
+        return outs if count is not None else outs[0]
+
+    @property
+    def _pending_weights(self):
+        """The weights the nested model brings into a model made with it: its current ones
+        (none for a model loaded with its nested models: the file's weights are the ones)."""
+        if self.__dict__.get("_loaded") or self._model._handle is None:
+            return None
+        return self._model.get_weights()
+
+    @_pending_weights.setter
+    def _pending_weights(self, value):
+        pass   # always the nested model's own
+
+    def _layer_entry(self):
+        config = self._model.get_config()
+        config["trainable"] = bool(self._model.trainable)
+        return {"module": "keras", "class_name": self._class_name(), "config": config,
+                "registered_name": None}
+
+    def _give_back_weights(self):
+        """After the outer model trained: the nested model takes the weights it has there."""
+        self._model.set_weights(self.get_weights())
+
+    def __getattr__(self, item):
+        if item.startswith("_"):
+            raise AttributeError(item)
+        return getattr(self._model, item)
+
+
+def _as_keras_layer(layer):
+    """What Keras lists in `model.layers` for one of this model's layers: a nested model is
+    the model itself."""
+    return layer._model if isinstance(layer, _ModelLayer) else layer
+
+
+def _nested_layer_names(entry):
+    """The names of the layers inside a nested model's config entry (all depths)."""
+    if entry.get("class_name") not in ("Functional", "Sequential", "Model"):
+        return []
+    names = []
+    for inner in (entry.get("config") or {}).get("layers", []):
+        c = inner.get("config") or {}
+        names.append(inner.get("name") or c.get("name"))
+        names += _nested_layer_names(inner)
+    return names
+
+
 def _graph_layers(inputs, outputs):
-    """Layers reachable from the outputs, inputs first, each after the layers it reads."""
+    """The layers of the graph from `inputs` to `outputs` in Keras's order (its `map_graph`,
+    which `model.layers`, the summary and the weights list follow): by depth from the outputs,
+    deepest (the inputs) first, and at equal depth in the order a depth-first walk from the
+    outputs first meets them."""
     outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    order, seen = [], set()
-
-    def visit(layer):
-        if id(layer) in seen:
-            return
-        seen.add(id(layer))
-        for call_inputs in layer._inbound:
-            for t in (call_inputs if isinstance(call_inputs, (list, tuple)) else [call_inputs]):
-                visit(t._keras_history[0])
-        order.append(layer)
-
     for t in outs:
         if not isinstance(t, KerasTensor):
             raise TypeError(f"Model outputs must be symbolic tensors (from keras.Input and "
                             f"layer calls), got {type(t).__name__}")
-        visit(t._keras_history[0])
-    return order
+    given = {id(t) for t in _flat_tensors(inputs)}
+    finished, in_progress, order, first_seen = set(), set(), [], {}
+
+    def parents(node):
+        layer, index = node
+        calls = layer._inbound
+        if not calls or index >= len(calls):
+            return []
+        return [t._keras_history for t in _flat_tensors(calls[index])]
+
+    def walk(history):
+        layer, index = history[0], history[1]
+        node = (layer, index)
+        key = (id(layer), index)
+        if key in finished:
+            return
+        if key in in_progress:
+            raise ValueError(f"The layer '{layer.name}' is part of a cycle.")
+        first_seen.setdefault(id(layer), len(first_seen))
+        in_progress.add(key)
+        for parent in parents(node):
+            if id(parent) in given_histories:
+                parent_layer, parent_index = parent[0], parent[1]
+                if parent_layer._inbound:   # a model input that is another layer's output
+                    continue
+            walk(parent)
+        in_progress.discard(key)
+        finished.add(key)
+        order.append(node)
+
+    given_histories = {id(t._keras_history) for t in _flat_tensors(inputs)} if given else set()
+    for t in outs:
+        walk(t._keras_history)
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(order):
+        layer, index = node
+        depth = max(node_depth.setdefault((id(layer), index), 0), layer_depth.get(id(layer), 0))
+        layer_depth[id(layer)] = node_depth[(id(layer), index)] = depth
+        layers[id(layer)] = layer
+        for parent in parents(node):
+            key = (id(parent[0]), parent[1])
+            node_depth[key] = max(depth + 1, node_depth.get(key, 0))
+    for t in _flat_tensors(inputs):   # an input no output depends on is still the model's
+        layer = t._keras_history[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)], layers[id(layer)] = 0, layer
+            first_seen[id(layer)] = -1
+    return sorted(layers.values(), key=lambda l: (-layer_depth[id(l)], first_seen[id(l)]))
+
+
+def _flat_tensors(structure):
+    """The symbolic tensors in a layer call's inputs (a tensor, or lists and tuples of them)."""
+    if isinstance(structure, KerasTensor):
+        return [structure]
+    if isinstance(structure, dict):
+        structure = list(structure.values())
+    if isinstance(structure, (list, tuple)):
+        return [t for s in structure for t in _flat_tensors(s)]
+    return []
 
 
 def _layer_from_info(info):
@@ -1715,9 +1967,13 @@ def _layer_from_info(info):
     from . import _python_layers as plugins
     class_name = info["class_name"]
     config = dict(info.get("config", {}))
+    if class_name in ("Functional", "Sequential", "Model"):   # a nested model: a model here too
+        view = model_from_json({"class_name": class_name, "config": config})._as_layer()
+        view._loaded = True
+        return view
     custom = plugins.python_layer_class(class_name)
     if custom is not None:
-        return plugins.instance_named(config.get("name"), custom) or custom.from_config(config)
+        return plugins.instance_named(config.get("name"), custom) or _custom_layer(custom, config)
     cls = _layer_class(class_name)
     if cls is None:
         cls = type(class_name, (_BuiltinLayer,), {"class_name": class_name})
@@ -1729,6 +1985,27 @@ def _layer_from_info(info):
     layer._args = config
     layer.built = True
     return layer
+
+
+def _custom_layer(cls, config):
+    """A Python layer from the config the library holds for it: its `from_config`. The library
+    adds the layer's name (and trainable flag) to a config its class's `get_config` may leave
+    out (`return {"units": self.units}`, the functional API guide's CustomDense); where the
+    class takes no such arguments, they are set on the layer made without them."""
+    import inspect
+    from .layers import Layer
+    base = {k: config[k] for k in ("name", "trainable", "dtype") if k in config}
+    if base and getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__:
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            accepted = {p.name for p in parameters}
+            layer = cls(**{k: v for k, v in config.items() if k not in base or k in accepted})
+            if "name" in base and "name" not in accepted:
+                layer._name = base["name"]
+            if "trainable" in base and "trainable" not in accepted:
+                layer.trainable = base["trainable"]
+            return layer
+    return cls.from_config(config)
 
 
 def _weights_file_bytes(model):
@@ -1783,7 +2060,9 @@ def _from_handle(handle):
         model._stop_training = False
         model._layers = []
         model._functional = None
+    model.trainable = config.get("config", {}).get("trainable", True)
     model._set_handle(handle)
+    model._share_nested_weights()
     return model
 
 
@@ -1812,7 +2091,33 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         model = _from_handle(out.value)
         _assets.load(model, _native.path_bytes(filepath))
+        if compile:
+            _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)))
         return model
+
+
+def _take_saved_compile(model, path):
+    """A `.keras` file's compile config on the loaded model's Python side, as Keras's loaded
+    model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
+    `get_compile_config()`); the library compiled the model from the same file, with the
+    optimizer's saved state, so nothing is compiled again."""
+    import zipfile
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as archive:
+        try:
+            saved = json.loads(archive.read("config.json")).get("compile_config")
+        except (KeyError, ValueError):
+            return
+    if not isinstance(saved, dict) or not isinstance(saved.get("optimizer"), dict):
+        return
+    optimizer = optimizers.deserialize(saved["optimizer"])
+    model._compile_config = {k: saved.get(k) for k in
+                             ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics")}
+    model.optimizer = optimizer
+    optimizer._compiled_into = weakref.ref(model)
+    model.loss = saved.get("loss")
+    model.compiled = True
 
 
 def clone_model(model):

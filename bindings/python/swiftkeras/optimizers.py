@@ -105,4 +105,31 @@ def deserialize(config):
     return cls(**config.get("config", {}))
 
 
-__all__ = _NAMES + ["Optimizer", "OptimizerMap", "get", "serialize", "deserialize"]
+class LearningRateSchedule(KerasObject):
+    """Base of the learning rate schedules (Keras `keras.optimizers.schedules`): one given as an
+    optimizer's `learning_rate` goes to the library in its Keras config, and the library
+    computes the rate at each step."""
+    kind = "schedule"
+
+
+def _schedules_module():
+    """`keras.optimizers.schedules`: the library's schedule classes (its catalogue's, with their
+    arguments positional in Keras's order), importable as a module as in Keras."""
+    import sys
+    import types
+    from ._catalog import builtin_objects
+    module = types.ModuleType(__name__ + ".schedules", LearningRateSchedule.__doc__)
+    module.LearningRateSchedule = LearningRateSchedule
+    names = []
+    for name, entry in builtin_objects("schedules").items():
+        args = tuple(a["name"] for a in entry.get("args", []))
+        setattr(module, name, make_class(LearningRateSchedule, name, args, module=module.__name__))
+        names.append(name)
+    module.__all__ = ["LearningRateSchedule"] + names
+    sys.modules[module.__name__] = module
+    return module
+
+
+schedules = _schedules_module()
+
+__all__ = _NAMES + ["Optimizer", "OptimizerMap", "get", "serialize", "deserialize", "schedules"]
