@@ -1018,8 +1018,7 @@ class Model(ModelAPI):
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))
-        if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential) and \
-                not self._output_length_from_data(x):
+        if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential):
             self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
             n = len(xs_list[0])
@@ -1067,25 +1066,13 @@ class Model(ModelAPI):
             out = out.reshape(-1)[:int(np.prod(got))].reshape(got).copy()
         return out
 
-    def _output_length_from_data(self, x):
-        """A model of one input and one output whose output has a dimension only the data
-        fixes (the masking guide's Embedding on sequences of any length, then Dense): predicted
-        through keras_model_predict, which tells the output's shape, not into buffers sized
-        beforehand."""
-        if isinstance(x, (list, tuple, dict)) or self._io_count(True) != 1 or \
-                self._io_count(False) != 1:
-            return False
-        return any(d < 0 for d in self._io_shape(False, 0, 1, known=False)[1:])
-
-    def _io_shape(self, inputs, index, batch, known=True):
-        """The shape of an input or output for `batch` samples; with `known`, refused when a
-        dimension is unknown (-1: a sequence length only the data fixes)."""
+    def _io_shape(self, inputs, index, batch):
         buf = (c_int64 * _MAX_RANK)()
         rank = c_int32()
         check(_lib.keras_model_io_shape(self._ensure_handle(), int(inputs), index, batch, buf,
                                         _MAX_RANK, byref(rank)))
         shape = tuple(buf[k] for k in range(rank.value))
-        if known and any(d < 0 for d in shape):
+        if any(d < 0 for d in shape):
             raise ValueError(f"predict: the model's output {index} has shape {shape} with an "
                              f"unknown dimension")
         return shape
