@@ -183,8 +183,13 @@ def serialize(value):
     if isinstance(value, Layer):
         # A layer written in Python as an argument (a custom cell in RNN): its registered entry,
         # its config's values in their config form (a 0-d array as its number), as Keras's.
+        # Keras's config is get_config()'s: the name the library's entry adds goes where
+        # get_config leaves it out.
         entry = value._layer_entry()
-        return {**entry, "config": serialize(entry["config"])}
+        config = entry["config"]
+        if "name" not in value.get_config():
+            config = {k: v for k, v in config.items() if k != "name"}
+        return {**entry, "config": serialize(config)}
     if callable(value):
         from . import _plugins
         return _plugins.name_of_function(value)
