@@ -351,6 +351,13 @@ class Model(ModelAPI):
                       for i in range(count)]
             config = {**config, "loss": losses if len(losses) > 1 else losses[0],
                       "loss_weights": [0.0] * len(losses)}
+            # Metrics by output name: the first output's figures come from the compute_loss
+            # layer, which passes it through (the library matches dicts by output name).
+            first, layer = self._compute_loss_output_names[0], self._compute_loss_layer_name
+            for key in ("metrics", "weighted_metrics"):
+                given = config.get(key)
+                if isinstance(given, dict) and first in given:
+                    config[key] = {layer if k == first else k: v for k, v in given.items()}
         if self._handle is not None and config is not None and config.get("loss") is not None:
             check(_lib.keras_model_compile(self._handle, dumps(config)))
 
