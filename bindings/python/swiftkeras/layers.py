@@ -1141,7 +1141,7 @@ _INNER_LAYERS = {"MultiHeadAttention": {
 _BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
 
 
-def tracked_layers(layer):
+def _tracked_sublayers(layer):
     """(attribute, its position among the layer's attributes, index in a list or -1, value) for
     each layer or model held in `layer`'s attributes, as Keras tracks them."""
     from .models import Model
@@ -1165,7 +1165,7 @@ def _take_build_names(layer):
         unique_name(prefix)
     if isinstance(layer, _BuiltinLayer):
         return
-    for _, _, _, item in tracked_layers(layer):
+    for _, _, _, item in _tracked_sublayers(layer):
         if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
                 item.__dict__.get("_handle") is None:
             item.__dict__["_build_names_taken"] = True

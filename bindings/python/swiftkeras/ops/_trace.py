@@ -256,8 +256,8 @@ class Trace:
 def _attribute_of(owner, layer):
     """(attribute, its position among the owner's attributes, index in a list or -1) of the
     attribute of `owner` that holds `layer`, as Keras tracks it."""
-    from ..layers import tracked_layers
-    for key, order, index, item in tracked_layers(owner):
+    from ..layers import _tracked_sublayers as tracked_sublayers
+    for key, order, index, item in tracked_sublayers(owner):
         if item is layer:
             return key, order, index
     raise Unsupported(f"{type(owner).__name__}.call calls layer "
@@ -381,17 +381,13 @@ def trace_layer(layer, builder, takes_training):
         return True
     except TraceError:
         raise
-    except Unsupported as e:
-        from .._python_layers import _overrides
-        if trace.called_layers or _held_layers(layer):
-            raise _untraceable(layer, trace, e) from e
-        if getattr(layer, "_trace_required", False) or not _overrides(layer, "backward"):
-            raise
-        return False
     except Exception as e:  # noqa: BLE001 — the call is not traceable: numpy path
+        from .._python_layers import _overrides
+        if getattr(layer, "_trace_required", False):
+            raise   # the binding's own graph layers: their error says what was wrong
         if trace.called_layers or _held_layers(layer):
             raise _untraceable(layer, trace, e) from e
-        if getattr(layer, "_trace_required", False):
+        if isinstance(e, Unsupported) and not _overrides(layer, "backward"):
             raise
         return False
     finally:
@@ -400,8 +396,8 @@ def trace_layer(layer, builder, takes_training):
 
 def _held_layers(layer):
     """The names of the layers (and models) held in `layer`'s attributes, as Keras tracks them."""
-    from ..layers import tracked_layers
-    return [item.name for _, _, _, item in tracked_layers(layer)]
+    from ..layers import _tracked_sublayers as tracked_sublayers
+    return [item.name for _, _, _, item in tracked_sublayers(layer)]
 
 
 def _untraceable(layer, trace, e):
