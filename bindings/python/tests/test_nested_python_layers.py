@@ -37,6 +37,7 @@ def transformer_classes(keras, layers, ops):
 
 
 def transformer_model(lib, rate=0.0, vocab=30, maxlen=6, dim=8):
+    lib.backend.clear_session()   # automatic names (the ffn's dense_N) from the same start
     Block, Embed = transformer_classes(lib, lib.layers, lib.ops)
     inputs = lib.layers.Input(shape=(maxlen,))
     x = Embed(maxlen, vocab, dim)(inputs)

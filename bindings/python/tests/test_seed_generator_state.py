@@ -257,6 +257,7 @@ def test_state_tree_holds_the_generators_states_as_keras():
     y = np.linspace(0, 1, 24, dtype=np.float32).reshape(8, 3)
     trees = {}
     for lib in (sk, keras):
+        lib.backend.clear_session()   # generators numbered from the same start (key order)
         model = lib.Sequential([lib.Input((6,)), lib.layers.Dense(3), lib.layers.Dropout(0.5, seed=4),
                                 lib.layers.BatchNormalization(), lib.layers.GaussianNoise(0.1, seed=2)],
                                name="stack")
