@@ -37,7 +37,7 @@ func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Tensor? {
 private func modelArrays(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?,
                          _ ny: Int32, _ sampleWeight: UnsafeRawPointer?) throws -> (ModelBox, [Tensor], [Tensor], Tensor?) {
     let box = try modelBox(handle)
-    let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
+    let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny", allowEmpty: true)
     return (box, xs, ys, try optionalTensor(sampleWeight, "sample_weight"))
 }
 

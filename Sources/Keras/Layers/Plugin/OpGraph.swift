@@ -52,6 +52,8 @@ public final class OpGraph: @unchecked Sendable {
     public private(set) var seedGenerators: [SeedGenerator] = []
     /// Generators a rebuilt layer had before, reused by name so that its state carries on.
     var earlierSeedGenerators: [SeedGenerator] = []
+    /// The layer's call arguments when its tensors are several arguments (``CallbackLayer/callArguments``).
+    public internal(set) var callArguments: JSON?
 
     /// Starts a trace for `inputShape`; `weightValue(i)` gives the layer's i-th weight.
     public convenience init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
