@@ -32,6 +32,20 @@ class PositionalCall(tuple):
     (`MultiHeadAttention()(query, value)`), with its other keyword arguments (`kwargs`)."""
 
     kwargs: dict = {}
+    # A layer written in Python called on several arguments (keras.io's endpoint layer,
+    # `endpoint(logits, targets, sample_weight)`): its (args, kwargs) as given, tensors in place.
+    arguments = None
+
+
+def _tensors_in(value):
+    """The KerasTensors in `value` (nested lists, tuples and dicts), in order."""
+    if isinstance(value, KerasTensor):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors_in(v)]
+    return []
 
 
 class KerasTensor(TensorOperators):
@@ -397,6 +411,15 @@ class Layer(_variables.LayerBasics):
             self.__dict__["_build_names_taken"] = True
             for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(self, "class_name", None), ()):
                 unique_name(prefix)
+        if (args or any(_tensors_in(v) for k, v in kwargs.items() if k != "training")) and \
+                not isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and \
+                _tensors_in(inputs):
+            # Several arguments (positional and keyword) to a layer written in Python: one node
+            # with the tensors among them, saved as Keras saves the call.
+            kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+            call = PositionalCall(_tensors_in([inputs, *args]) + _tensors_in(list(kwargs.values())))
+            call.arguments = ([inputs, *args], kwargs)
+            return self(call)
         extra = [a for a in args if isinstance(a, KerasTensor)]
         if isinstance(kwargs.get("key"), KerasTensor):
             extra.append(kwargs.pop("key"))
