@@ -254,13 +254,13 @@ typedef struct keras_output {
  *   x: nx arrays, one per model input (model.inputs order); y: ny arrays, one per output (NULL
  *   and 0 for a model compiled without a loss, keras_model_compile);
  *   sample_weight: NULL, or one weight per sample (shape {n});
- *   val_x / val_y: nvx / nvy arrays (NULL and 0 for none; both or neither), with
- *   val_sample_weight NULL or shape {n_val}. Validation data takes precedence over
- *   options' validation_split, as in Keras.
+ *   val_x / val_y: nvx / nvy arrays (NULL and 0 for none; both or neither, but val_x alone
+ *   when y is none), with val_sample_weight NULL or shape {n_val}. Validation data takes
+ *   precedence over options' validation_split, as in Keras.
  * options_json, callbacks and history_json as keras_model_fit (which is this call with one x, one
  * y and nothing else). Errors: as keras_model_fit; SHAPE when the number of arrays does not match
  * the model's inputs/outputs or the sample counts differ; INVALID_ARGUMENT (NULL array with a
- * non-zero count, val_x without val_y). */
+ * non-zero count, val_x without val_y, val_y without y). */
 int keras_model_fit_arrays(keras_model *model,
                            const keras_array *x, int nx, const keras_array *y, int ny,
                            const keras_array *sample_weight,

@@ -172,6 +172,22 @@ int main(void) {
                                     NULL, 0, &text));
     CHECK(fabs(history_loss(text) - loss_at(a, t, w, k)) < 1e-5);
     keras_string_free(text); text = NULL;
+    /* Validation data without targets (val_x alone): val_loss is the add_loss term after the
+     * epoch; val_y without y is refused. */
+    CHECK_OK(keras_model_get_weight(loaded, 0, k, 2));
+    CHECK_OK(keras_model_fit_arrays(loaded, x, 3, NULL, 0, NULL, x, 3, NULL, 0, NULL,
+                                    "{\"epochs\": 1, \"batch_size\": 8, \"shuffle\": false, \"verbose\": 0}",
+                                    NULL, 0, &text));
+    {
+        const char *p = strstr(text, "\"val_loss\": [");
+        float after[2];
+        CHECK(p != NULL);
+        CHECK_OK(keras_model_get_weight(loaded, 0, after, 2));
+        CHECK(p && fabs(atof(p + 13) - loss_at(a, t, w, after)) < 1e-5);
+    }
+    keras_string_free(text); text = NULL;
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "val_y is given, but the fit has no y",
+              keras_model_fit_arrays(loaded, x, 3, NULL, 0, NULL, x, 3, x, 1, NULL, "{\"verbose\": 0}", NULL, 0, NULL));
     keras_model_free(loaded);
 
     /* Targets given to a model compiled with a loss are still required. */

@@ -702,6 +702,11 @@ class Model(ModelAPI):
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "fit")
         n = len(xs_list[0])
         vxs, vys, vsw = [], [], None
+        if y is None and (isinstance(validation_data, dict) or
+                          isinstance(validation_data, (tuple, list)) and len(validation_data) == 1):
+            # No targets (a model compiled without a loss): Keras's (x_val,) or x_val alone.
+            validation_data = (validation_data if isinstance(validation_data, dict)
+                               else validation_data[0], None)
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or "
@@ -714,8 +719,11 @@ class Model(ModelAPI):
                 vxs = self._arrays(validation_data[0], "validation_data x", inputs=True)
             else:
                 vxs = [self._array(validation_data[0], "validation_data x")]
-            vys = self._arrays(validation_data[1], "validation_data y", inputs=False) \
-                if arrays_api else [self._array(validation_data[1], "validation_data y")]
+            if validation_data[1] is None and y is None:
+                vys = []
+            else:
+                vys = self._arrays(validation_data[1], "validation_data y", inputs=False) \
+                    if arrays_api else [self._array(validation_data[1], "validation_data y")]
             if len(validation_data) == 3:
                 vsw = self._sample_weight(validation_data[2], "validation_data sample_weight")
             if getattr(self, "_compute_loss_graph", False):

@@ -119,6 +119,23 @@ def test_evaluate_and_batches_without_y():
                                rtol=1e-6)
 
 
+def test_validation_data_without_y():
+    """validation_data as the dict of inputs alone (or `(x_val,)`): val_loss is the add_loss
+    term, as Keras's."""
+    ours, ref = _pair()
+    data, val = _data(64, seed=5), _data(32, seed=6)
+    ours.compile(sk.optimizers.SGD(0.05))
+    ref.compile(keras.optimizers.SGD(0.05))
+    ha = ours.fit(data, validation_data=val, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    hb = ref.fit(data, validation_data=val, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    hc = ours.fit(data, validation_data=(val,), epochs=1, batch_size=16, shuffle=False, verbose=0)
+    hd = ref.fit(data, validation_data=(val,), epochs=1, batch_size=16, shuffle=False, verbose=0)
+    for a, b in ((ha, hb), (hc, hd)):
+        assert sorted(a.history) == sorted(b.history) == ["loss", "val_loss"]
+        for key in ("loss", "val_loss"):
+            np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-5)
+
+
 def test_keyword_tensors_train_like_positional_ones():
     ours, ref = _pair(keyword=True)
     data = _data(64, seed=2)
