@@ -37,6 +37,9 @@ class PositionalCall(tuple):
     arguments = None
 
 
+_NO_INPUTS = object()   # a call passing every argument by keyword
+
+
 def _tensors_in(value):
     """The KerasTensors in `value` (nested lists, tuples and dicts), in order."""
     if isinstance(value, KerasTensor):
@@ -406,20 +409,30 @@ class Layer(_variables.LayerBasics):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{item}'")
 
     # -- calling ---------------------------------------------------------------------------
-    def __call__(self, inputs, *args, **kwargs):
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:   # every argument by keyword: `endpoint(logits=..., targets=...)`
+            inputs = _NO_INPUTS
         if not self.__dict__.get("_build_names_taken"):
             self.__dict__["_build_names_taken"] = True
             for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(self, "class_name", None), ()):
                 unique_name(prefix)
         if (args or any(_tensors_in(v) for k, v in kwargs.items() if k != "training")) and \
                 not isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and \
-                _tensors_in(inputs):
+                (inputs is _NO_INPUTS or _tensors_in(inputs)):
             # Several arguments (positional and keyword) to a layer written in Python: one node
             # with the tensors among them, saved as Keras saves the call.
             kwargs = {k: v for k, v in kwargs.items() if k != "training"}
-            call = PositionalCall(_tensors_in([inputs, *args]) + _tensors_in(list(kwargs.values())))
-            call.arguments = ([inputs, *args], kwargs)
+            given = [inputs, *args] if inputs is not _NO_INPUTS else list(args)
+            call = PositionalCall(_tensors_in(given) + _tensors_in(list(kwargs.values())))
+            call.arguments = (given, kwargs)
             return self(call)
+        if inputs is _NO_INPUTS:
+            raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
+                            f"argument: 'inputs'")
         extra = [a for a in args if isinstance(a, KerasTensor)]
         if isinstance(kwargs.get("key"), KerasTensor):
             extra.append(kwargs.pop("key"))

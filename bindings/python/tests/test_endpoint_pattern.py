@@ -146,6 +146,45 @@ def test_keyword_tensors_train_like_positional_ones():
     np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
 
 
+SUBCLASSED = '''
+class LogReg(keras.Model):
+    """The example's subclassed model: the endpoint called with every argument by keyword."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(1)
+        self.logistic_endpoint = LogisticEndpoint()
+
+    def call(self, inputs):
+        logits = self.dense(inputs["inputs"])
+        return self.logistic_endpoint(logits=logits, targets=inputs["targets"],
+                                      sample_weight=inputs["sample_weight"])
+'''
+
+
+def test_subclassed_model_with_keyword_call_trains_like_keras():
+    data = _data(64, seed=7)
+    models = []
+    for lib in (sk, keras):
+        scope = exec_layers(LAYERS + SUBCLASSED, lib)
+        model = scope["LogReg"]()
+        model.predict({k: v[:2] for k, v in data.items()}, verbose=0)   # builds it
+        models.append(model)
+    ours, ref = models
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+    ours.compile(sk.optimizers.SGD(0.05))
+    ref.compile(keras.optimizers.SGD(0.05))
+    ha = ours.fit(data, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    hb = ref.fit(data, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
+    # The inference model of the example: the endpoint without targets adds no loss.
+    inputs = sk.Input((FEATURES,), name="inputs")
+    preds = _endpoint(sk)()(sk.layers.Dense(1)(inputs), targets=None, sample_weight=None)
+    inference = sk.Model(inputs, preds)
+    inference.set_weights(ours.get_weights())
+    np.testing.assert_allclose(inference.predict(data["inputs"], verbose=0), 1.0)
+
+
 def _config(path):
     with zipfile.ZipFile(path) as z:
         return json.loads(z.read("config.json"))
