@@ -1085,9 +1085,9 @@ int keras_layer_builder_input_at(keras_layer_builder *builder, int index, int64_
  * receives (caller-owned; keras_string_free) the call as the model's config writes its node,
  * {"args": [...], "kwargs": {...}}, where the k-th {"class_name": "__keras_tensor__", ...} entry
  * (depth-first, args then kwargs in order) is input k (keras_layer_builder_input_at; packed in
- * that order for forward and backward) and other values are the call's plain arguments. It
- * receives "null" for a call on one tensor or on one list of tensors. Errors: INVALID_ARGUMENT
- * (NULL arguments_json), STATE. */
+ * that order for forward and backward) and other values are the call's plain arguments
+ * (`targets=None`). It receives "null" for a call on one tensor or one list of tensors and
+ * nothing else. Errors: INVALID_ARGUMENT (NULL arguments_json), STATE. */
 int keras_layer_builder_call_arguments(keras_layer_builder *builder, char **arguments_json);
 /* The layer's weight number `index` (creation order, as add_weight made them). */
 int keras_layer_builder_weight(keras_layer_builder *builder, int index, int64_t *node);

@@ -103,12 +103,11 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
         }
         if plugin {
             // A plugin layer takes the tensors of every argument, positional and keyword, in
-            // order (Keras's node); a call on several arguments keeps the node to write it back
-            // and to give the plugin its arguments.
+            // order (Keras's node); a call with more than one argument keeps the node to write
+            // it back and to give the plugin its arguments.
             for a in args { try collect(a, depth: 0) }
-            let positionalCount = node.inputs.count
             for (_, v) in kwargs { try collect(v, depth: 0) }
-            if args.count > 1 || node.inputs.count > positionalCount {
+            if args.count > 1 || !kwargs.isEmpty {
                 node.callArguments = ["args": .array(args), "kwargs": .object(kwargs)]
             }
             guard !node.inputs.isEmpty else { throw KerasError.io("\(what): the node has no input tensors") }

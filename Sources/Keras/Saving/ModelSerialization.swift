@@ -138,7 +138,7 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
         j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])
     } else if l.built, !(l.declaration?.builtAtInit ?? false) {
         if let shapes = inputShapes, let plugin = l as? CallbackLayer, let template = plugin.callArguments,
-           let first = CallbackLayer.substitutingTensors(template, shapes.map(shapeJSON))?["args"]?.arrayValue?.first {
+           let first = CallbackLayer.firstArgument(template, shapes.map(shapeJSON)) {
             // Keras builds a layer called on several arguments for its first argument's shape.
             j.set("build_config", ["input_shape": first])
         } else if let shapes = inputShapes, shapes.count > 1, let names = l.trailingInputsArgument {

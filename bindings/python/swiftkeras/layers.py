@@ -420,9 +420,9 @@ class Layer(_variables.LayerBasics):
             self.__dict__["_build_names_taken"] = True
             for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(self, "class_name", None), ()):
                 unique_name(prefix)
-        if (args or any(_tensors_in(v) for k, v in kwargs.items() if k != "training")) and \
+        if (args or any(k != "training" for k in kwargs)) and \
                 not isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and \
-                (inputs is _NO_INPUTS or _tensors_in(inputs)):
+                _tensors_in(list(kwargs.values()) if inputs is _NO_INPUTS else inputs):
             # Several arguments (positional and keyword) to a layer written in Python: one node
             # with the tensors among them, saved as Keras saves the call.
             kwargs = {k: v for k, v in kwargs.items() if k != "training"}

@@ -224,6 +224,33 @@ def test_saved_node_is_keras_and_files_load_both_ways(tmp_path, keyword):
     np.testing.assert_allclose(h_keras_loaded.history["loss"], h_ref.history["loss"], rtol=1e-5)
 
 
+@pytest.mark.parametrize("call", ["inference", "keywords"])
+def test_other_calls_are_saved_as_keras_saves_them(tmp_path, call):
+    """The example's inference model (`endpoint(logits, targets=None, sample_weight=None)`:
+    the plain keyword values in the node) and a call with every argument by keyword (args
+    empty, built for the first keyword tensor's shape)."""
+    configs = []
+    for lib in (sk, keras):
+        inputs = lib.Input((FEATURES,), name="inputs")
+        logits = lib.layers.Dense(1, name="dense")(inputs)
+        endpoint = _endpoint(lib)(name="logistic_endpoint")
+        if call == "inference":
+            model = lib.Model(inputs, endpoint(logits, targets=None, sample_weight=None))
+        else:
+            targets = lib.Input((1,), name="targets")
+            model = lib.Model([inputs, targets], endpoint(logits=logits, targets=targets))
+        model.compile(lib.optimizers.SGD(0.05))
+        path = tmp_path / f"{lib.__name__}.keras"
+        model.save(path)
+        configs.append(_layer_entry(_config(path), "logistic_endpoint"))
+    assert configs[0]["inbound_nodes"] == configs[1]["inbound_nodes"]
+    assert configs[0]["build_config"] == configs[1]["build_config"]
+    loaded = sk.saving.load_model(tmp_path / "keras.keras",
+                                  custom_objects={"LogisticEndpoint": _endpoint(sk)})
+    x = {"inputs": _data(8)["inputs"], "targets": _data(8)["targets"]}
+    np.testing.assert_allclose(loaded.predict(x["inputs"] if call == "inference" else x, verbose=0), 1.0)
+
+
 def test_no_loss_at_all_is_keras_message():
     """Keras's trainer refuses a step with no compiled loss and no add_loss term ("No loss to
     compute", as its TensorFlow and torch trainers say; its jax trainer reports 0)."""

@@ -44,13 +44,13 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// The weight values the steps of one sequence share (set between begin and end of it).
     private var sequenceWeights: [Tensor]?
 
-    /// Keras's functional node of a call that passes the tensors as several arguments
-    /// (`endpoint(logits, targets, sample_weight)`, `layer(x, mask=m)`): `{"args": [...],
+    /// Keras's functional node of a call that passes the tensors as several arguments, or with
+    /// others (`endpoint(logits, targets, sample_weight)`, `layer(x, targets=None)`): `{"args": [...],
     /// "kwargs": {...}}` as a config writes it, its tensors (`__keras_tensor__` entries, in
     /// order) being the layer's inputs. Read from the layer's first node in a config, written
     /// into each node (its tensors substituted), and given to the plugin's build (the builder's
     /// call arguments) so that its call gets them as Keras passes them. nil for a call on one
-    /// tensor or one list of tensors.
+    /// tensor or one list of tensors and nothing else.
     public internal(set) var callArguments: JSON?
 
     /// `template` with its `__keras_tensor__` entries replaced in order by `values` (nil when the
@@ -79,6 +79,17 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         }
         guard let result = walk(template, 0), next == values.count else { return nil }
         return result
+    }
+
+    /// What `template`'s first argument becomes with its tensors replaced by `values`: the first
+    /// positional one, else the first keyword one holding a tensor (the argument Keras builds a
+    /// layer for).
+    static func firstArgument(_ template: JSON, _ values: [JSON]) -> JSON? {
+        guard let written = substitutingTensors(template, values) else { return nil }
+        if let first = written["args"]?.arrayValue?.first { return first }
+        // A value holding a tensor has none to substitute with no values.
+        guard let tensor = (template["kwargs"]?.objectValue ?? []).first(where: { substitutingTensors($0.1, []) == nil }) else { return nil }
+        return written["kwargs"]?[tensor.0]
     }
 
     /// The name its class was registered under (`"Package>Name"` or a plain name), when it was
