@@ -51,6 +51,17 @@ def _tensors_in(value):
     return []
 
 
+def _check_positional(values):
+    """Keras: only tensors (or None) are passed positionally."""
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            _check_positional(value)
+        elif value is not None and not isinstance(value, (KerasTensor, np.ndarray)):
+            raise ValueError(f"Only input tensors may be passed as positional arguments. The "
+                             f"following argument value should be passed as a keyword argument: "
+                             f"{value} (of type {type(value)})")
+
+
 class KerasTensor(TensorOperators):
     """A symbolic tensor of the functional API: where it comes from, not what it holds.
     Operators and `swiftkeras.ops` on it add layers to the graph (ops._functional)."""
@@ -427,6 +438,7 @@ class Layer(_variables.LayerBasics):
             # with the tensors among them, saved as Keras saves the call.
             kwargs = {k: v for k, v in kwargs.items() if k != "training"}
             given = [inputs, *args] if inputs is not _NO_INPUTS else list(args)
+            _check_positional(given)
             call = PositionalCall(_tensors_in(given) + _tensors_in(list(kwargs.values())))
             call.arguments = (given, kwargs)
             return self(call)

@@ -1599,6 +1599,8 @@ def _node_values(value):
         return {k: _node_values(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_node_values(v) for v in value]
+    if isinstance(value, np.generic):   # a numpy scalar, as Keras writes it
+        return value.item()
     return value
 
 

@@ -299,3 +299,27 @@ class Weighted(keras.layers.Layer):
             model.compile(lib.optimizers.SGD(0.0))
             values.append(model.evaluate(data, batch_size=24, verbose=0))
         np.testing.assert_allclose(values[0], values[1], rtol=1e-5, err_msg=str(config))
+
+
+def test_plain_arguments_reach_call_as_in_keras():
+    """Plain values passed by keyword (a numpy scalar too) reach `call` in the model; passed
+    positionally they are refused with Keras's message."""
+    source = '''
+class Scale(keras.layers.Layer):
+    def call(self, x, factor=1.0, offset=0.0):
+        return x * factor + offset
+'''
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    outs = []
+    for lib in (sk, keras):
+        scale = exec_layers(source, lib)["Scale"]
+        i = lib.Input((3,))
+        model = lib.Model(i, [scale()(i, factor=3.0), scale()(i, factor=np.float32(2.5), offset=1.0)])
+        outs.append(model.predict(x, verbose=0))
+        with pytest.raises(ValueError, match="Only input tensors may be passed as positional "
+                                             "arguments. The following argument value should be "
+                                             "passed as a keyword argument: 3.0"):
+            scale()(i, 3.0)
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-6)
+    np.testing.assert_allclose(outs[0][1], x * 2.5 + 1.0, rtol=1e-6)
