@@ -423,8 +423,12 @@ int keras_model_summary(keras_model *model, char **out);
  * column), "show_trainable": false (a Trainable column: Y, N, - for layers without weights),
  * "layer_range": ["first", "last"] (rows from the first layer whose name matches the first
  * regular expression to the last matching the second), "style": "keras3" (default) or "keras2"
- * (Keras 2's table; line_length only)}. *out is caller-owned.
- * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer). */
+ * (Keras 2's table; line_length only), "subclass_layers": ["dense", ...] (a subclassed model's
+ * table as Keras prints it: one row per named layer, in that order, without "Connected to"),
+ * "batch_size": 32 (with subclass_layers: the first dimension of the output shapes; absent:
+ * None)}. *out is caller-owned.
+ * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer,
+ * a subclass_layers name not in the model's graph). */
 int keras_model_summary_ex(keras_model *model, const char *options_json, char **out);
 
 /* model.to_json(). *out is caller-owned. */
@@ -981,6 +985,11 @@ struct keras_layer_builder {
      * forward/backward in creation order. ndim 0 makes a scalar weight (shape may be NULL). */
     int (*add_weight)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
                       const char *initializer, int trainable);
+    /* add_weight with options_json: NULL or {"regularizer": a Keras regularizer (name or config;
+     * its penalty is added to the loss), "constraint": a Keras constraint (applied after each
+     * optimizer step)}. Errors: INVALID_ARGUMENT (unknown option, regularizer or constraint). */
+    int (*add_weight_ex)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
+                         const char *initializer, int trainable, const char *options_json);
 };
 
 /* A custom layer class. Only `create` and `forward` are required.
@@ -1031,6 +1040,11 @@ typedef int (*keras_activation_fn)(void *user_data, const float *x, int64_t n, f
 /* Registers a layer class under `name` (e.g. "MyPackage>Scale"); configs name it by class_name
  * "Scale". Errors: INVALID_ARGUMENT (NULL name or table, no create/forward). */
 int keras_register_layer(const char *name, const keras_layer_class *cls);
+
+/* Keras's `supports_masking`, said from inside the layer's build: nonzero passes the mask of its
+ * input (Embedding(mask_zero=True), Masking) on unchanged to the layers after it; zero, the
+ * default, drops it with Keras's warning. Errors: INVALID_ARGUMENT (NULL or finished builder). */
+int keras_layer_builder_set_supports_masking(keras_layer_builder *builder, int supports);
 
 /* A layer's call as a composition of built-in ops, traced once inside `build`: the layer then
  * runs natively (no forward or backward callback per step), with gradients from the library's
@@ -1105,6 +1119,20 @@ int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int t
  * training 1: traced in the training call, 0: in the inference call (whose losses enter
  * evaluate's loss, as Keras 3's test step counts them), -1 both. */
 int keras_layer_builder_loss(keras_layer_builder *builder, int64_t node, int training);
+/* A call of another layer inside the traced call (Keras: a custom layer's `call` calling the
+ * layers held in its attributes, `self.att(x, x)`): the layer held at attribute `attribute`
+ * (element `index` of a list attribute, -1 for an attribute holding one layer; `order` is the
+ * attribute's position among the layer's attributes, Keras's tracking order) is made once from
+ * `config_json` (a layer entry of a model config: {"class_name", "config", "registered_name"};
+ * a Sequential or functional model too; the same attribute called again is the same layer) and
+ * built by this first call; *node is its output for the `n_inputs` nodes `inputs`. training -1:
+ * the traced layer's own flag at each step, 0 or 1: fixed. The called layers are sublayers of
+ * the traced layer: their weights are its weights (saved under `attribute/`, as Keras does),
+ * trained natively with gradients from the library's autodiff.
+ * Errors: INVALID_ARGUMENT (bad node, attribute or config), STATE (outside build). */
+int keras_layer_builder_layer(keras_layer_builder *builder, const char *attribute, int order, int index,
+                              const char *config_json, int n_inputs, const int64_t *inputs, int training,
+                              int64_t *node);
 /* A recurrent cell (Keras's `state_size` and `call(inputs, states)`, run by RNN(cell) one step at
  * a time): in build, the layer's input node is one step's input (batch, features);
  * keras_layer_builder_state declares the cell's next state of `width` and gives its value at the

@@ -95,6 +95,26 @@ public func keras_layer_builder_op(_ builder: UnsafeMutableRawPointer?, _ op: Un
     }
 }
 
+@_cdecl("keras_layer_builder_layer")
+public func keras_layer_builder_layer(_ builder: UnsafeMutableRawPointer?, _ attribute: UnsafePointer<CChar>?, _ order: Int32,
+                                      _ index: Int32, _ configJSON: UnsafePointer<CChar>?, _ nInputs: Int32,
+                                      _ inputs: UnsafePointer<Int64>?, _ training: Int32,
+                                      _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_layer") {
+        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
+        let g = try trace(builder)
+        let name = try string(attribute, "attribute")
+        guard order >= 0, index >= -1 else { throw ABIError(.invalidArgument, "layer '\(name)': order must be >= 0 and index >= -1, got \(order) and \(index)") }
+        guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "layer '\(name)': n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
+        let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
+        let config = try JSONParser.parse(try string(configJSON, "config_json"))
+        let layer = try g.sublayer(attribute: name, order: Int(order), index: index < 0 ? nil : Int(index)) {
+            try deserializeLayer(config)
+        }
+        try store(try g.addLayerCall(layer, ids, training: training < 0 ? nil : training == 1), node)
+    }
+}
+
 @_cdecl("keras_layer_builder_shape")
 public func keras_layer_builder_shape(_ builder: UnsafeMutableRawPointer?, _ node: Int64, _ ndim: UnsafeMutablePointer<Int32>?,
                                       _ shape: UnsafeMutablePointer<Int64>?) -> Int32 {

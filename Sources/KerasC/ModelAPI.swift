@@ -405,7 +405,8 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
         out.pointee = nil
         let box = try modelBox(handle)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "summary options",
-                            allowed: ["line_length", "style", "positions", "show_trainable", "layer_range"])
+                            allowed: ["line_length", "style", "positions", "show_trainable", "layer_range",
+                                      "subclass_layers", "batch_size"])
         let lineLength = try o.int("line_length")
         if let n = lineLength, n < 20 || n > 1000 {
             throw ABIError(.invalidArgument, "summary options: line_length must be between 20 and 1000, got \(n)")
@@ -432,13 +433,25 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
             layerRange = (a, b)
         }
         let showTrainable = try o.bool("show_trainable") ?? false
-        let options = positions != nil || layerRange != nil || showTrainable
+        var subclassLayers: [String]?
+        if let l = o.json["subclass_layers"], !l.isNull {
+            guard let list = l.arrayValue, let names = Optional(list.compactMap(\.stringValue)), names.count == list.count else {
+                throw ABIError(.invalidArgument, "summary options: 'subclass_layers' must be a list of layer names, got \(l)")
+            }
+            subclassLayers = names
+        }
+        let batchSize = try o.int("batch_size")
+        if let b = batchSize, b < 0 {
+            throw ABIError(.invalidArgument, "summary options: batch_size must be a count of samples, got \(b)")
+        }
+        let options = positions != nil || layerRange != nil || showTrainable || subclassLayers != nil
         if options && style == .keras2 {
-            throw ABIError(.invalidArgument, "summary options: positions, show_trainable and layer_range apply to the keras3 style")
+            throw ABIError(.invalidArgument, "summary options: positions, show_trainable, layer_range and subclass_layers apply to the keras3 style")
         }
         if options {
             out.pointee = try ownedCString(box.locked {
-                try box.model.summaryText(lineLength: lineLength, positions: positions, showTrainable: showTrainable, layerRange: layerRange)
+                try box.model.summaryText(lineLength: lineLength, positions: positions, showTrainable: showTrainable, layerRange: layerRange,
+                                          subclassLayers: subclassLayers, batchSize: batchSize)
             })
             return
         }

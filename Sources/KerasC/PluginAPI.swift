@@ -23,6 +23,8 @@ public typealias CLossFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePoint
 public typealias CActivationFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<Float>?, Int64,
                                                  UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?) -> Int32
 typealias AddWeightFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Int64>?, UnsafePointer<CChar>?, Int32) -> Int32
+typealias AddWeightExFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Int64>?, UnsafePointer<CChar>?, Int32,
+                                          UnsafePointer<CChar>?) -> Int32
 
 /// A copy of a keras_layer_class table.
 struct LayerClassTable {
@@ -63,28 +65,32 @@ final class PluginInstance: @unchecked Sendable {
 
 /// Context behind a keras_layer_builder during build.
 final class BuilderContext {
-    let add: (String, [Int], Initializer, Bool) throws -> Void
+    let add: (String, [Int], Initializer, Bool, Regularizer?, Constraint?) throws -> Void
     /// The op graph the layer's call may be traced into (keras_layer_builder_op and friends).
     let trace: OpGraph?
+    /// What the plugin said of Keras's `supports_masking` (keras_layer_builder_set_supports_masking).
+    var supportsMasking: Bool?
     var error: Error?
-    init(_ add: @escaping (String, [Int], Initializer, Bool) throws -> Void) {
+    init(_ add: @escaping (String, [Int], Initializer, Bool, Regularizer?, Constraint?) throws -> Void) {
         self.add = add
         trace = OpGraph.current
     }
     /// The context of a function's graph (keras_graph_new): no layer, so add_weight is refused.
     init(function graph: OpGraph) {
-        add = { name, _, _, _ in
+        add = { name, _, _, _, _, _ in
             throw ABIError(.state, "add_weight '\(name)': a function's graph (keras_graph_new) has arguments (keras_graph_argument), not weights")
         }
         trace = graph
     }
 }
 
-/// A keras_layer_builder struct: the context at offset 0, add_weight at offset 8.
+/// A keras_layer_builder struct: the context at offset 0, add_weight at offset 8, add_weight_ex
+/// at offset 16.
 func makeBuilder(_ ctx: BuilderContext) -> UnsafeMutableRawPointer {
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: 24, alignment: 8)
     raw.storeBytes(of: Unmanaged.passRetained(ctx).toOpaque(), as: UnsafeMutableRawPointer.self)
     raw.storeBytes(of: addWeightThunk, toByteOffset: 8, as: AddWeightFn.self)
+    raw.storeBytes(of: addWeightExThunk, toByteOffset: 16, as: AddWeightExFn.self)
     return raw
 }
 
@@ -97,27 +103,56 @@ func freeBuilder(_ raw: UnsafeMutableRawPointer) {
 }
 
 private let addWeightThunk: AddWeightFn = { builder, name, ndim, shape, initializer, trainable in
+    addWeight(builder, name, ndim, shape, initializer, trainable, nil, what: "add_weight")
+}
+
+private let addWeightExThunk: AddWeightExFn = { builder, name, ndim, shape, initializer, trainable, options in
+    addWeight(builder, name, ndim, shape, initializer, trainable, options, what: "add_weight_ex")
+}
+
+/// keras_layer_builder's add_weight and add_weight_ex (`options`: {"regularizer", "constraint"}).
+private func addWeight(_ builder: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?,
+                       _ initializer: UnsafePointer<CChar>?, _ trainable: Int32, _ options: UnsafePointer<CChar>?, what: String) -> Int32 {
     guard let builder, let opaque = builder.load(as: UnsafeMutableRawPointer?.self) else {
-        LastError.set("keras_layer_builder.add_weight: the builder is NULL or no longer valid")
+        LastError.set("keras_layer_builder.\(what): the builder is NULL or no longer valid")
         return Status.invalidArgument.rawValue
     }
     let ctx = Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue()
-    let rc = guarded("add_weight") {
+    let rc = guarded(what) {
         let n = try string(name, "name")
         // ndim 0: a scalar weight (Keras's `add_weight(shape=())`).
-        let dims = ndim == 0 ? [] : try shapeArray(ndim, shape, "add_weight '\(n)'").shape
+        let dims = ndim == 0 ? [] : try shapeArray(ndim, shape, "\(what) '\(n)'").shape
         let initName = try initializer.map { try string($0, "initializer") } ?? "glorot_uniform"
         let initJSON: JSON = initName.hasPrefix("{") ? try JSONParser.parse(initName) : .string(initName)
-        try ctx.add(n, dims, try deserializeInitializer(initJSON), trainable != 0)
+        let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "\(what) '\(n)' options",
+                            allowed: ["regularizer", "constraint"])
+        let regularizer = try o.json["regularizer"].flatMap { $0.isNull ? nil : try deserializeRegularizer($0) }
+        let constraint = try o.json["constraint"].flatMap { $0.isNull ? nil : try deserializeConstraint($0) }
+        try ctx.add(n, dims, try deserializeInitializer(initJSON), trainable != 0, regularizer, constraint)
     }
     if rc != 0, let p = LastError.pointer { CallbackMessage.set(p) }
     return rc
 }
 
+@_cdecl("keras_layer_builder_set_supports_masking")
+public func keras_layer_builder_set_supports_masking(_ builder: UnsafeMutableRawPointer?, _ supports: Int32) -> Int32 {
+    guarded("keras_layer_builder_set_supports_masking") {
+        guard let builder, let opaque = builder.load(as: UnsafeMutableRawPointer?.self) else {
+            throw ABIError(.invalidArgument, "the builder is NULL or no longer valid (only valid inside build)")
+        }
+        Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue().supportsMasking = supports != 0
+    }
+}
+
+/// The CallbackLayer its functions belong to (made after them): build sets its `supportsMasking`.
+private final class LayerRef {
+    weak var layer: Layer?
+}
+
 private func cShape(_ shape: [Int?]) -> [Int64] { shape.map { Int64($0 ?? -1) } }
 
 /// The functions of a CallbackLayer, calling the C table.
-private func layerFunctions(_ inst: PluginInstance, className: String) -> CallbackLayerFunctions {
+private func layerFunctions(_ inst: PluginInstance, className: String, of owner: LayerRef) -> CallbackLayerFunctions {
     let t = inst.table
     let what = "layer \(className)"
     var f = CallbackLayerFunctions { x, weights, training, out in
@@ -134,12 +169,14 @@ private func layerFunctions(_ inst: PluginInstance, className: String) -> Callba
     if let build = t.build {
         f.build = { inputShape, add in
             try withoutActuallyEscaping(add) { add in
-            let raw = makeBuilder(BuilderContext(add))
+            let ctx = BuilderContext(add)
+            let raw = makeBuilder(ctx)
             defer { freeBuilder(raw) }
             let shape = cShape(inputShape)
             try CallbackMessage.check("\(what): build") {
                 shape.withUnsafeBufferPointer { build(inst.state, raw, Int32(shape.count), $0.baseAddress) }
             }
+            if let masking = ctx.supportsMasking { owner.layer?.supportsMasking = masking }
             }
         }
     }
@@ -205,8 +242,10 @@ public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRaw
             var state: UnsafeMutableRawPointer?
             try CallbackMessage.check("layer \(className): create") { text.withCString { table.create(table.userData.pointer, $0, &state) } }
             let inst = PluginInstance(table, state)
-            let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className),
+            let owner = LayerRef()
+            let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className, of: owner),
                                       name: config.name, registeredName: n)
+            owner.layer = layer
             try config.applyCommon(to: layer)
             return layer
         })

@@ -49,6 +49,10 @@ extension Layer {
                 for l in layers where seen.insert(ObjectIdentifier(l)).inserted { found.layers.append(l) }
             }
         }
+        for hosted in layer.hostedSublayers where !hosted.layers.isEmpty {
+            found.attributes.append(hosted)
+            for l in hosted.layers where seen.insert(ObjectIdentifier(l)).inserted { found.layers.append(l) }
+        }
         return found
     }
 

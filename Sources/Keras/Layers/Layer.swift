@@ -275,6 +275,10 @@ open class Layer: @unchecked Sendable {
     /// Keras attribute names for properties whose snake-cased Swift name differs from Keras's
     /// (`["fwd": "forward_layer"]`); they name sublayers in saved files.
     open var sublayerAttributeNames: [String: String] { [:] }
+    /// Sublayers held elsewhere than in stored properties, under their Keras attribute names
+    /// (a plugin layer's traced call: the layers its `call` called, ``OpGraph/sublayers``);
+    /// tracked after the stored properties' ones.
+    open var hostedSublayers: [(name: String, layers: [Layer], isList: Bool)] { [] }
 
     /// Weights that training updates: those with the `trainable` flag, none when the layer is
     /// frozen. Keras: `trainable_weights`.

@@ -10,6 +10,17 @@ public enum SummaryStyle: Sendable {
     case keras2
 }
 
+extension Model.SummaryRow {
+    /// The row of a layer call: its output `shapes`, its weights' count (nil unbuilt).
+    init(_ node: GraphNode, shapes: [[Int?]], connected: [String]) {
+        let l = node.layer
+        self.init(name: "\(l.name) (\(l.className))",
+                  shape: shapes.count == 1 ? formatShape(shapes[0]) : "[" + shapes.map(formatShape).joined(separator: ", ") + "]",
+                  params: l.built ? (try? l.countParams()) ?? 0 : nil, connected: connected, layerName: l.name,
+                  trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N"))
+    }
+}
+
 extension Model {
     /// The summary table as text. Keras: `model.summary()`.
     public func summaryText(style: SummaryStyle = .keras3, lineLength: Int? = nil) -> String {
@@ -24,9 +35,14 @@ extension Model {
     /// line), `showTrainable` (a Trainable column: Y, N, or - for layers without weights) and
     /// `layerRange` (the rows from the first layer whose name matches the first regular
     /// expression to the last one matching the second, as Keras's `re.match`).
+    /// `subclassLayers` gives the rows of a subclassed model's summary as Keras prints it: one
+    /// row per named layer (in that order, a layer's first call; no "Connected to" column),
+    /// its output shape with `batchSize` as its first dimension (the batch the layer was built
+    /// with, which Keras shows for a model built by a call on data).
     public func summaryText(lineLength: Int? = nil, positions: [Double]? = nil, showTrainable: Bool = false,
-                            layerRange: (String, String)? = nil) throws -> String {
-        var rows = summaryRows()
+                            layerRange: (String, String)? = nil, subclassLayers: [String]? = nil,
+                            batchSize: Int? = nil) throws -> String {
+        var rows = try subclassLayers.map { try subclassSummaryRows($0, batchSize: batchSize) } ?? summaryRows()
         if let (first, last) = layerRange {
             func matches(_ pattern: String) throws -> [Int] {
                 let re: Regex<AnyRegexOutput>
@@ -40,7 +56,7 @@ extension Model {
             }
             rows = Array(rows[lo...hi])
         }
-        let connected = !isSequentialLike
+        let connected = subclassLayers == nil && !isSequentialLike
         var fractions = positions ?? (connected ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0])
         guard fractions.count == (connected ? 4 : 3) else {
             throw KerasError.invalidArgument("summary: positions needs \(connected ? 4 : 3) column ends for model '\(name)', got \(fractions.count)")
@@ -53,7 +69,17 @@ extension Model {
             guard end - previous >= 4 else { throw KerasError.invalidArgument("summary: insufficient width for the columns (positions \(fractions), line_length \(width))") }
             previous = end
         }
-        return keras3Summary(rows, width: width, fractions: fractions, showTrainable: showTrainable)
+        return keras3Summary(rows, width: width, fractions: fractions, showTrainable: showTrainable, connected: connected)
+    }
+
+    /// The rows of a subclassed model's summary (see `summaryText`).
+    func subclassSummaryRows(_ names: [String], batchSize: Int?) throws -> [SummaryRow] {
+        try names.map { name in
+            guard let node = executionOrder.first(where: { $0.layer.name == name }) else {
+                throw KerasError.invalidArgument("summary: model '\(self.name)' has no layer '\(name)' in its graph")
+            }
+            return SummaryRow(node, shapes: node.outputShapes.map { s in s.isEmpty ? s : [batchSize] + s.dropFirst() }, connected: [])
+        }
     }
 
     /// Prints the summary table. Keras: `model.summary()`.
@@ -99,16 +125,11 @@ extension Model {
         }
         if !showInputs { nodes = nodes.filter { !($0.layer is InputLayer) } }
         for node in nodes {
-            let l = node.layer
-            let params = l.built ? (try? l.countParams()) ?? 0 : nil
             let connected = node.inputs.map { kt -> String in
                 let idx = kt.node?.index ?? 0
                 return "\(kt.layer?.name ?? kt.name)[\(idx)][\(kt.tensorIndex)]"
             }
-            rows.append(SummaryRow(name: "\(l.name) (\(l.className))", shape: node.outputShapes.count == 1 ? formatShape(node.outputShapes[0])
-                                       : "[" + node.outputShapes.map(formatShape).joined(separator: ", ") + "]",
-                                   params: params, connected: connected, layerName: l.name,
-                                   trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N")))
+            rows.append(SummaryRow(node, shapes: node.outputShapes, connected: connected))
         }
         return rows
     }
@@ -174,8 +195,9 @@ extension Model {
         return (t + n, t, n)
     }
 
-    func keras3Summary(_ rows: [SummaryRow], width: Int, fractions custom: [Double]? = nil, showTrainable: Bool = false) -> String {
-        let connectedColumn = !isSequentialLike
+    func keras3Summary(_ rows: [SummaryRow], width: Int, fractions custom: [Double]? = nil, showTrainable: Bool = false,
+                       connected: Bool? = nil) -> String {
+        let connectedColumn = connected ?? !isSequentialLike
         let total = width
         let fractions: [Double] = custom ?? (connectedColumn ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0])
         let inner = Model.richColumnWidths(fractions: fractions, lineLength: total)

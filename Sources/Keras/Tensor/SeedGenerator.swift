@@ -33,9 +33,11 @@ public final class SeedGenerator: @unchecked Sendable {
     }
 
     /// A generator reseeded from the state for one draw of many numbers (a built-in layer's
-    /// mask or noise); the counter moves on by one. The same generator object every time.
-    public func nextGenerator() -> RandomGenerator {
+    /// mask or noise); the counter moves on by `draws` (the draws Keras's layer makes in the
+    /// call these numbers serve). The same generator object every time.
+    public func nextGenerator(draws: Int = 1) -> RandomGenerator {
         drawing.reseed(nextKey())
+        skip(draws: draws - 1)
         return drawing
     }
     private let drawing = RandomGenerator(seed: 0)
@@ -45,11 +47,19 @@ public final class SeedGenerator: @unchecked Sendable {
     /// thread's generator (as Keras's `make_default_seed` takes one from Python's, which
     /// `set_random_seed` fixes).
     public static func owned(seed: Int?, draws: Bool) -> SeedGenerator? {
-        guard draws else { return nil }
+        draws ? owned(seed: seed) : nil
+    }
+
+    /// A built-in layer's generator (Keras: `SeedGenerator(seed)` in its constructor): without
+    /// a seed, one from the calling thread's generator.
+    public static func owned(seed: Int?) -> SeedGenerator {
         let value = seed.map { UInt32(truncatingIfNeeded: $0) } ?? UInt32(truncatingIfNeeded: RandomGenerator.current.nextSeed())
         // Keras's automatic names, from the same counts as layers' (its `auto_name`).
         return SeedGenerator(name: LayerNames.unique(for: "seed_generator"), seed: value)
     }
+
+    /// Moves the counter on by `draws` without drawing (the draws Keras makes and discards).
+    public func skip(draws: Int) { counter &+= UInt32(truncatingIfNeeded: Swift.max(draws, 0)) }
 
     /// The key of the next draw, from the state alone; the counter moves on (Keras's
     /// `next(ordered=True)`).

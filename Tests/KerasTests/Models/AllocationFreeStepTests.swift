@@ -312,7 +312,7 @@ final class AllocationFreeStepTests: XCTestCase {
         func noisy(_ random: Bool) -> CallbackLayer {
             var f = CallbackLayerFunctions { _, _, _, _ in throw KerasError.invalidState("the forward callback ran") }
             f.build = { shape, add in
-                try add("w", [93], try deserializeInitializer(.string("ones")), true)
+                try add("w", [93], try deserializeInitializer(.string("ones")), true, nil, nil)
                 guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
                 let none = JSON.object([]), x = try g.addInput()
                 let noise = random

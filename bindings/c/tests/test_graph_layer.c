@@ -1,7 +1,9 @@
 /* A C plugin layer written as a composition of built-in ops (keras_layer_builder_op): traced in
  * build, it trains with the library's autodiff although it has no backward function and its
  * forward callback is never called; bad ops are clear errors. A traced loss
- * (keras_layer_builder_loss, Keras's add_loss) joins the training loss with its gradient. */
+ * (keras_layer_builder_loss, Keras's add_loss) joins the training loss with its gradient; a weight
+ * made by add_weight_ex has its regularizer's penalty and its constraint. A traced call may call a
+ * built-in layer (keras_layer_builder_layer): its weights are the plugin layer's, trained natively. */
 #include "check.h"
 #include <math.h>
 
@@ -56,12 +58,77 @@ static int build_penalized(void *state, keras_layer_builder *b, int ndim, const 
     return keras_layer_builder_output(b, y, -1);
 }
 
+/* y = tanh(dense(x)): a built-in Dense(1) held at attribute "dense", called in the traced call. */
+static int unknown_layer_rc = 0;
+static char unknown_layer_message[512];
+static int build_with_dense(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
+    int64_t x, d, y, again;
+    int rc;
+    (void)state; (void)ndim; (void)shape;
+    if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
+    if ((rc = keras_layer_builder_layer(b, "dense", 0, -1,
+                                        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"inner\", \"units\": 1}}",
+                                        1, &x, -1, &d)) != 0) return rc;
+    /* The same attribute again is the same layer (no second set of weights). */
+    if ((rc = keras_layer_builder_layer(b, "dense", 0, -1, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}",
+                                        1, &x, -1, &again)) != 0) return rc;
+    unknown_layer_rc = keras_layer_builder_layer(b, "other", 1, -1, "{\"class_name\": \"NoSuchLayer\", \"config\": {}}",
+                                                 1, &x, -1, &again);
+    snprintf(unknown_layer_message, sizeof unknown_layer_message, "%s", keras_last_error());
+    if ((rc = keras_layer_builder_op(b, "tanh", 1, &d, NULL, &y)) != 0) return rc;
+    return keras_layer_builder_output(b, y, -1);
+}
+
+/* y = x * w, w created by add_weight_ex with an L2(0.05) regularizer and a MaxNorm(1) constraint
+ * (Keras's add_weight(regularizer=..., constraint=...)); an unknown option is refused. */
+static int bad_option_rc = 0;
+static char bad_option_message[512];
+static int build_constrained(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
+    int64_t x, w, y, width = shape[ndim - 1];
+    int rc;
+    (void)state;
+    bad_option_rc = b->add_weight_ex(b, "v", 1, &width, "ones", 1, "{\"regularizer\": \"l2\", \"decay\": 1}");
+    snprintf(bad_option_message, sizeof bad_option_message, "%s", keras_last_error());
+    if ((rc = b->add_weight_ex(b, "w", 1, &width, "ones", 1,
+                               "{\"regularizer\": {\"class_name\": \"L2\", \"config\": {\"l2\": 0.05}}, "
+                               "\"constraint\": {\"class_name\": \"MaxNorm\", \"config\": {\"max_value\": 1.0, \"axis\": 0}}}")) != 0)
+        return rc;
+    if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
+    if ((rc = keras_layer_builder_weight(b, 0, &w)) != 0) return rc;
+    {
+        int64_t args[2] = {x, w};
+        if ((rc = keras_layer_builder_op(b, "multiply", 2, args, NULL, &y)) != 0) return rc;
+    }
+    return keras_layer_builder_output(b, y, -1);
+}
+
 static int forward(void *state, const float *x, int ndim, const int64_t *shape,
                    const float *const *w, int nw, float *y, int training) {
     (void)state; (void)x; (void)ndim; (void)shape; (void)w; (void)nw; (void)y; (void)training;
     forward_calls++;
     keras_callback_error("the forward callback of a traced layer must not run");
     return 1;
+}
+
+/* A model of an input of 3 features and one layer of class `name` (registered with `build`)
+ * after `epochs` steps of SGD(0.5) on mse over x, y (10 rows); its weights into w. */
+static keras_model *trained(keras_layer_class *cls, const char *name,
+                            int (*build_fn)(void *, keras_layer_builder *, int, const int64_t *),
+                            const float *x, const float *y, int epochs, float *w) {
+    const int64_t xs[2] = {10, 3};
+    char layer[256], options[128];
+    keras_model *m = NULL;
+    cls->build = build_fn;
+    snprintf(layer, sizeof layer, "{\"class_name\": \"%s\", \"config\": {\"name\": \"probe_%d\"}}", name, epochs);
+    snprintf(options, sizeof options, "{\"epochs\": %d, \"batch_size\": 10, \"verbose\": 0}", epochs);
+    CHECK_OK(keras_register_layer(name, cls));
+    CHECK_OK(keras_sequential_new(NULL, &m));
+    CHECK_OK(keras_sequential_add_json(m, input3));
+    CHECK_OK(keras_sequential_add_json(m, layer));
+    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.5}}, \"loss\": \"mse\"}"));
+    CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, xs, options, NULL, 0, NULL));
+    CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+    return m;
 }
 
 int main(void) {
@@ -75,15 +142,8 @@ int main(void) {
     for (i = 0; i < 30; i++) { x[i] = (float)(i % 7) / 7.0f - 0.4f; y[i] = tanhf(x[i]) * (float)(1 + i % 3); }
     memset(&cls, 0, sizeof cls);
     cls.create = create;
-    cls.build = build;
     cls.forward = forward;
-    CHECK_OK(keras_register_layer("TanhScale", &cls));
-    CHECK_OK(keras_sequential_new(NULL, &m));
-    CHECK_OK(keras_sequential_add_json(m, input3));
-    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"TanhScale\", \"config\": {\"name\": \"tanh_scale\"}}"));
-    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.5}}, \"loss\": \"mse\"}"));
-    CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, xs, "{\"epochs\": 300, \"batch_size\": 10, \"verbose\": 0}", NULL, 0, NULL));
-    CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+    m = trained(&cls, "TanhScale", build, x, y, 300, w);
     printf("TanhScale weights after training: %.4f %.4f %.4f\n", w[0], w[1], w[2]);
     CHECK(fabsf(w[0] - 1) < 1e-2f && fabsf(w[1] - 2) < 1e-2f && fabsf(w[2] - 3) < 1e-2f);
     CHECK_OK(keras_model_predict(m, x, 2, xs, NULL, NULL, 0, pred, 30, NULL, NULL));
@@ -98,17 +158,47 @@ int main(void) {
      * w <- w - 0.5 * 0.2 w = 0.9 w per step, from ones: 0.9^10 after 10 steps. */
     memset(x, 0, sizeof x);
     memset(y, 0, sizeof y);
-    cls.build = build_penalized;
-    CHECK_OK(keras_register_layer("ScalePenalized", &cls));
-    CHECK_OK(keras_sequential_new(NULL, &m));
-    CHECK_OK(keras_sequential_add_json(m, input3));
-    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"ScalePenalized\", \"config\": {\"name\": \"scale_penalized\"}}"));
-    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.5}}, \"loss\": \"mse\"}"));
-    CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, xs, "{\"epochs\": 10, \"batch_size\": 10, \"verbose\": 0}", NULL, 0, NULL));
-    CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+    m = trained(&cls, "ScalePenalized", build_penalized, x, y, 10, w);
     printf("ScalePenalized weights after 10 steps: %.5f %.5f %.5f (0.9^10 = %.5f)\n", w[0], w[1], w[2], powf(0.9f, 10));
     for (i = 0; i < 3; i++) CHECK(fabsf(w[i] - powf(0.9f, 10)) < 1e-5f);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be", keras_layer_builder_loss(NULL, 0, 2));
+    keras_model_free(m);
+
+    /* On zero inputs only the penalty 0.05 * sum(w^2) moves w: w <- 0.95 w per step; after the
+     * first, MaxNorm brings its norm (0.95 sqrt(3)) to 1, so 0.95^9 / sqrt(3) after 10 steps. */
+    m = trained(&cls, "ScaleConstrained", build_constrained, x, y, 10, w);
+    for (i = 0; i < 3; i++) CHECK(fabsf(w[i] - powf(0.95f, 9) / sqrtf(3)) < 1e-5f);
+    CHECK(bad_option_rc == KERAS_ERR_INVALID_ARGUMENT && strstr(bad_option_message, "decay"));
+    keras_model_free(m);
+
+    /* A built-in Dense inside the traced call: y = tanh(x . [0.5, -1, 0.25] + 0.1) is learnt
+     * through it (the plugin has no backward), its kernel and bias the plugin layer's weights. */
+    for (i = 0; i < 30; i++) x[i] = (float)((i * 7) % 11) / 11.0f - 0.5f;
+    for (i = 0; i < 10; i++) y[i] = tanhf(0.5f * x[3 * i] - x[3 * i + 1] + 0.25f * x[3 * i + 2] + 0.1f);
+    cls.build = build_with_dense;
+    CHECK_OK(keras_register_layer("DenseTanh", &cls));
+    CHECK_OK(keras_sequential_new(NULL, &m));
+    CHECK_OK(keras_sequential_add_json(m, input3));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"DenseTanh\", \"config\": {\"name\": \"dense_tanh\"}}"));
+    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.5}}, \"loss\": \"mse\"}"));
+    {
+        const int64_t ys[2] = {10, 1};
+        int count = 0;
+        float b = 0;
+        CHECK_OK(keras_model_weight_count(m, &count));
+        CHECK(count == 2);
+        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 3000, \"batch_size\": 10, \"verbose\": 0}", NULL, 0, NULL));
+        CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+        CHECK_OK(keras_model_get_weight(m, 1, &b, 1));
+        printf("DenseTanh's inner Dense after training: %.4f %.4f %.4f + %.4f\n", w[0], w[1], w[2], b);
+        CHECK(fabsf(w[0] - 0.5f) < 2e-2f && fabsf(w[1] + 1) < 2e-2f && fabsf(w[2] - 0.25f) < 2e-2f && fabsf(b - 0.1f) < 2e-2f);
+    }
+    CHECK(forward_calls == 0);
+    CHECK(unknown_layer_rc != 0 && strstr(unknown_layer_message, "NoSuchLayer"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be",
+              keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, 2, &node));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL",
+              keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, -1, &node));
     keras_model_free(m);
     CHECK_DONE("test_graph_layer");
 }

@@ -47,6 +47,19 @@ static int twice_forward(void *state, const float *x, int ndim, const int64_t *s
     for (i = 0; i < n; i++) y[i] = 2 * x[i];
     return 0;
 }
+/* y = x + 1, a layer that says it supports masking (Keras's `supports_masking = True`). */
+static int passing_build(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
+    (void)state; (void)ndim; (void)shape;
+    return keras_layer_builder_set_supports_masking(b, 1);
+}
+static int passing_forward(void *state, const float *x, int ndim, const int64_t *shape,
+                           const float *const *w, int nw, float *y, int training) {
+    int64_t n = 1, i; int d;
+    (void)state; (void)w; (void)nw; (void)training;
+    for (d = 0; d < ndim; d++) n *= shape[d];
+    for (i = 0; i < n; i++) y[i] = x[i] + 1;
+    return 0;
+}
 static int broken_forward(void *state, const float *x, int ndim, const int64_t *shape,
                           const float *const *w, int nw, float *y, int training) {
     (void)state; (void)x; (void)ndim; (void)shape; (void)w; (void)nw; (void)y; (void)training;
@@ -208,6 +221,32 @@ int main(int argc, char **argv) {
               keras_model_fit(m2, x, 2, xs, y, 2, xs, "{\"verbose\": 0}", NULL, 0, NULL));
     CHECK_OK(keras_model_predict(m2, x, 2, xs, NULL, NULL, 0, pred, 30, NULL, NULL));
     keras_model_free(m2); m2 = NULL;
+
+    /* A plugin layer that supports masking passes Masking's mask on to the LSTM after it: a
+     * sequence with a masked first step predicts as the sequence without it (the step Masking
+     * zeroed is 1 after the plugin: the LSTM would read it without the mask). */
+    {
+        keras_layer_class passing;
+        const int64_t s3[3] = {1, 3, 2}, s2[3] = {1, 2, 2};
+        const float padded[6] = {-1, -1, 0.5f, 0.25f, -0.75f, 1}, tail[4] = {0.5f, 0.25f, -0.75f, 1};
+        float with_pad[3], without[3];
+        memset(&passing, 0, sizeof passing);
+        passing.create = twice_create;
+        passing.build = passing_build;
+        passing.forward = passing_forward;
+        CHECK_OK(keras_register_layer("Passing", &passing));
+        CHECK_OK(keras_sequential_new(NULL, &m2));
+        CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, null, 2]}}"));
+        CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Masking\", \"config\": {\"mask_value\": -1.0}}"));
+        CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"Passing\", \"config\": {}}"));
+        CHECK_OK(keras_sequential_add_json(m2, "{\"class_name\": \"LSTM\", \"config\": {\"units\": 3}}"));
+        CHECK_OK(keras_model_predict(m2, padded, 3, s3, NULL, NULL, 0, with_pad, 3, NULL, NULL));
+        CHECK_OK(keras_model_predict(m2, tail, 3, s2, NULL, NULL, 0, without, 3, NULL, NULL));
+        for (i = 0; i < 3; i++) CHECK(fabsf(with_pad[i] - without[i]) < 1e-6f);
+        CHECK(fabsf(without[0]) + fabsf(without[1]) + fabsf(without[2]) > 1e-4f);
+        keras_model_free(m2); m2 = NULL;
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_set_supports_masking(NULL, 1));
+    }
 
     /* Failing plugins. */
     memset(&broken, 0, sizeof broken);

@@ -10,6 +10,7 @@ from . import (activations, backend, callbacks, config, constraints, datasets, i
                saving, utils)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
+from ._variables import Variable
 from .layers import Input, InputSpec, Layer
 from .models import Model, Sequential, load_model, model_from_json
 
@@ -25,5 +26,5 @@ def library_version():
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing",
            "random", "regularizers", "saving", "utils",
-           "Input", "InputSpec", "Layer", "Model", "Sequential", "load_model", "model_from_json",
+           "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",
            "KerasError", "LibraryUnavailable", "library_version"]

@@ -111,3 +111,23 @@ def attributes():
     """The attributes a cell class gets besides the catalogue's."""
     return {"__call__": call, "state_size": property(state_size), "output_size": property(output_size),
             "get_initial_state": get_initial_state}
+
+
+def stacked_state_size(self):
+    """Keras's `StackedRNNCells.state_size`: each cell's `state_size`, in order."""
+    return [c.state_size for c in self.cells]
+
+
+def stacked_output_size(self):
+    """Keras's `StackedRNNCells.output_size`: the last cell's output size (its `output_size`,
+    else its first state's size)."""
+    last = self.cells[-1]
+    if getattr(last, "output_size", None) is not None:
+        return last.output_size
+    size = last.state_size
+    return size[0] if isinstance(size, (list, tuple)) else size
+
+
+def stacked_attributes():
+    """The attributes StackedRNNCells gets besides the catalogue's."""
+    return {"state_size": property(stacked_state_size), "output_size": property(stacked_output_size)}

@@ -165,13 +165,17 @@ keras_print_fn = CFUNCTYPE(None, c_void_p, c_char_p)
 
 
 class keras_layer_builder(Structure):
-    """Passed to a layer's build: add_weight(self, name, ndim, shape, initializer, trainable)."""
+    """Passed to a layer's build: add_weight(self, name, ndim, shape, initializer, trainable),
+    add_weight_ex(..., options_json) with a regularizer and a constraint."""
 
 
 keras_layer_builder_p = POINTER(keras_layer_builder)
 keras_add_weight_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
                                 c_char_p, c_int32)
-keras_layer_builder._fields_ = [("opaque", c_void_p), ("add_weight", keras_add_weight_fn)]
+keras_add_weight_ex_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
+                                   c_char_p, c_int32, c_char_p)
+keras_layer_builder._fields_ = [("opaque", c_void_p), ("add_weight", keras_add_weight_fn),
+                                ("add_weight_ex", keras_add_weight_ex_fn)]
 
 float_pp = POINTER(float_p)
 # The functions of struct keras_layer_class, in header order.
@@ -314,6 +318,7 @@ _declare("keras_pipeline_new", [c_char_p, keras_estimator_p, c_char_p, POINTER(k
 
 # ---- plugins --------------------------------------------------------------------------------
 _declare("keras_register_layer", [c_char_p, POINTER(keras_layer_class)], c_int32)
+_declare("keras_layer_builder_set_supports_masking", [keras_layer_builder_p, c_int32], c_int32)
 _declare("keras_layer_builder_input", [keras_layer_builder_p, int64_p], c_int32)
 _declare("keras_layer_builder_input_count", [keras_layer_builder_p, int32_p], c_int32)
 _declare("keras_layer_builder_input_at", [keras_layer_builder_p, c_int32, int64_p], c_int32)
@@ -329,6 +334,8 @@ _declare("keras_layer_builder_loss", [keras_layer_builder_p, c_int64, c_int32], 
 _declare("keras_layer_builder_state", [keras_layer_builder_p, c_int64, int64_p], c_int32)
 _declare("keras_layer_builder_state_output", [keras_layer_builder_p, c_int32, c_int64, c_int32], c_int32)
 _declare("keras_layer_builder_initial_state", [keras_layer_builder_p, c_int32, c_int64], c_int32)
+_declare("keras_layer_builder_layer", [keras_layer_builder_p, c_char_p, c_int32, c_int32, c_char_p,
+                                       c_int32, int64_p, c_int32, int64_p], c_int32)
 _declare("keras_layer_builder_custom_gradient", [keras_layer_builder_p, c_int32, int64_p, c_int64,
                                                  c_int64, int64_p, int64_p], c_int32)
 _declare("keras_graph_new", [POINTER(keras_layer_builder_p)], c_int32)

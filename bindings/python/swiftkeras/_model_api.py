@@ -66,33 +66,40 @@ class ModelAPI(_variables.LayerBasics):
                              f"{len(store.keys())} variables during loading. Expected: []")
 
     def get_state_tree(self, value_format="backend_tensor"):
-        """Keras `get_state_tree`: the trainable and non-trainable weights as nested dicts by
-        path, numpy arrays (the optimizer's and the metrics' variables stay in the library:
-        `save_weights` writes them)."""
+        """Keras `get_state_tree`: the trainable and non-trainable variables (the seed
+        generators' states among them, as Keras) as nested dicts by path, numpy arrays (the
+        optimizer's and the metrics' variables stay in the library: `save_weights` writes
+        them)."""
         if value_format not in ("backend_tensor", "numpy_array"):
             raise ValueError(f"Invalid `value_format` argument. Expected one of {{'numpy_array', "
                              f"'backend_tensor'}}. Received: value_format={value_format}")
         tree = {"trainable_variables": {}, "non_trainable_variables": {}}
-        for v in self.weights:
-            node = tree["trainable_variables" if v.trainable else "non_trainable_variables"]
-            *parents, leaf = v.path.split("/")
-            for p in parents:
-                node = node.setdefault(p, {})
-            node[leaf] = v.numpy()
+        for key, variables in self._state_tree_variables():
+            for v in variables:
+                node = tree[key]
+                *parents, leaf = v.path.split("/")
+                for p in parents:
+                    node = node.setdefault(p, {})
+                node[leaf] = v.numpy()
         return {k: t for k, t in tree.items() if t}
 
+    def _state_tree_variables(self):
+        return (("trainable_variables", self.trainable_variables),
+                ("non_trainable_variables", self.non_trainable_variables))
+
     def set_state_tree(self, state_tree):
-        """Keras `set_state_tree`: sets the weights from `get_state_tree()`'s dict."""
+        """Keras `set_state_tree`: sets the variables from `get_state_tree()`'s dict."""
         unknown = set(state_tree) - {"trainable_variables", "non_trainable_variables"}
         if unknown:
             raise NotImplementedError(f"{type(self).__name__}.set_state_tree: {sorted(unknown)} "
                                       f"live in the library (load them with load_weights)")
-        for v in self.weights:
-            node = state_tree.get("trainable_variables" if v.trainable else "non_trainable_variables")
-            for p in v.path.split("/"):
-                node = node.get(p) if isinstance(node, dict) else None
-            if node is not None:
-                v.assign(node)
+        for key, variables in self._state_tree_variables():
+            for v in variables:
+                node = state_tree.get(key)
+                for p in v.path.split("/"):
+                    node = node.get(p) if isinstance(node, dict) else None
+                if node is not None:
+                    v.assign(node)
 
     # -- Keras's Layer attributes on a model -------------------------------------------------
     dtype = "float32"
@@ -158,16 +165,15 @@ class ModelAPI(_variables.LayerBasics):
         what = f"{type(self).__name__}.add_weight"
         if not self._is_subclass_model():
             raise NotImplementedError(_MODEL_STATE.format(what=what))
-        unsupported = {k: v for k, v in dict(regularizer=regularizer, constraint=constraint,
-                                              **kwargs).items()
+        unsupported = {k: v for k, v in kwargs.items()
                        if v is not None and k not in ("autocast", "aggregation", "synchronization")}
         if unsupported:
             raise NotImplementedError(f"{what}: {sorted(unsupported)} are not supported for a "
-                                      f"model's own weights here (add the penalty with "
-                                      f"`self.add_loss(...)` in call)")
+                                      f"model's own weights")
         if dtype is not None and str(np.dtype(dtype)) != "float32":
             raise TypeError(f"{what}: weights are float32, got dtype={dtype}")
-        return _model_vars.add_weight(self, shape, initializer, trainable, name, what)
+        return _model_vars.add_weight(self, shape, initializer, trainable, name, what,
+                                      regularizer=regularizer, constraint=constraint)
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
                      regularizer=None, constraint=None, name=None):
@@ -456,6 +462,12 @@ class ModelAPI(_variables.LayerBasics):
             raise ValueError(LAMBDA_MESSAGE.format(what="a loss or metric given to compile()"))
 
     # -- subclassed models -----------------------------------------------------------------
+    def _batch_of_first_call(self, batch_size):
+        """fit/evaluate/predict on an unbuilt subclassed model: its layers are built with the
+        first batch (`batch_size` rows, 32 by default), as Keras's summary shows them."""
+        if self.__dict__.get("_handle") is None and self._subclassed():
+            self._batch_cap = int(batch_size or 32)
+
     def _subclassed(self):
         """A `keras.Model` subclass that defines `call` and was not given inputs/outputs."""
         return self._functional is None and _custom_steps.overrides(self, "call")
@@ -479,6 +491,7 @@ class ModelAPI(_variables.LayerBasics):
             inputs = _symbolic_like(x)
         graph_inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
         graph_inputs = graph_inputs if isinstance(graph_inputs, list) else [graph_inputs]
+        self._built_batch = _leading_dimension(x, self.__dict__.pop("_batch_cap", None))
         self._call_user_build(x)
         with _model_vars.ModelTrace(self, graph_inputs) as trace:
             if _call_takes_training(self.call):
@@ -592,6 +605,23 @@ def _rows(x):
     if isinstance(x, (list, tuple)) and x and hasattr(x[0], "shape") and len(x[0].shape) > 0:
         x = x[0]
     return len(x)
+
+
+def _leading_dimension(x, cap=None):
+    """The batch dimension of what a subclassed model is first traced on (an array, a list or
+    dict of arrays, or a batch shape), at most `cap` (fit's batch size); None when unknown."""
+    if isinstance(x, dict):
+        x = next(iter(x.values()), None)
+    elif isinstance(x, (list, tuple)) and x and not _is_shape(x):
+        x = x[0]
+    if isinstance(x, (list, tuple)) and _is_shape(x):
+        n = x[0] if x else None
+    else:
+        shape = getattr(x, "shape", None)
+        n = shape[0] if shape else None
+    if n is None:
+        return None
+    return int(n) if cap is None else min(int(n), cap)
 
 
 def _is_shape(x):

@@ -113,7 +113,9 @@ class ModelVariables(Layer):
 
     def build(self, input_shape):
         self._made = [self.add_weight(shape=tuple(s["shape"]), initializer=s["initializer"],
-                                      trainable=s["trainable"], name=s["name"]) for s in self._specs]
+                                      trainable=s["trainable"], name=s["name"],
+                                      regularizer=s.get("regularizer"),
+                                      constraint=s.get("constraint")) for s in self._specs]
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -219,9 +221,12 @@ def _library_position(model, position):
     return keras_order(model._own_weight_specs).index(position)
 
 
-def add_weight(model, shape, initializer, trainable, name, what):
-    """Model.add_weight of a subclassed model: recorded now, created with the model's graph."""
-    from . import initializers
+def add_weight(model, shape, initializer, trainable, name, what, regularizer=None,
+               constraint=None):
+    """Model.add_weight of a subclassed model: recorded now, created with the model's graph
+    (the library adds a regularizer's penalty to the loss and applies a constraint after each
+    optimizer step, as Keras does)."""
+    from . import constraints, initializers, regularizers
     from ._objects import serialize
     if model.__dict__.get("_handle") is not None or model.__dict__.get("_model_trace") is not None:
         raise ValueError(f"{what}: model '{model.name}' is already built (its call traced into "
@@ -236,6 +241,10 @@ def add_weight(model, shape, initializer, trainable, name, what):
     spec = {"name": name or ("variable" if not specs else f"variable_{len(specs)}"),
             "shape": [int(d) for d in given], "initializer": serialize(initializers.get(initializer)),
             "trainable": bool(trainable)}
+    for key, value in (("regularizer", regularizers.get(regularizer)),
+                       ("constraint", constraints.get(constraint))):
+        if value is not None:
+            spec[key] = serialize(value)
     specs.append(spec)
     return ModelWeight(model, len(specs) - 1, spec)
 
@@ -317,7 +326,7 @@ def registered_subclass(model):
 
 def subclass_config(model):
     """The config of a subclassed model without a get_config of its own: its name and
-    trainable flag, with the plain arguments its constructor was given (models._init_arguments),
+    trainable flag, with the plain arguments its constructor was given (_objects.init_arguments),
     which `from_config` passes back, as Keras's automatic config does."""
     config = {"name": model.name, "trainable": model.trainable}
     config.update(model.__dict__.get("_init_kwargs") or {})
@@ -343,8 +352,9 @@ def save_subclass(model, filepath, overwrite):
              "registered_name": cls.__dict__["_registered_name"],
              "build_config": model.get_build_config()}
     compile_config = model.get_compile_config()
-    if compile_config is not None:
-        entry["compile_config"] = compile_config
+    if compile_config is not None:   # Keras serializes each value (a loss function as its entry)
+        from .saving import serialize_keras_object
+        entry["compile_config"] = serialize_keras_object(compile_config)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(suffix=".keras", dir=folder)
     os.close(fd)
@@ -386,7 +396,8 @@ def load_subclass(filepath, compile):
     from .models import Model
     if not (isinstance(cls, type) and issubclass(cls, Model)):
         return None
-    model = cls.from_config(entry.get("config") or {})
+    from .saving import from_config
+    model = from_config(cls, entry)
     model.build_from_config(entry.get("build_config"))
     if compile and entry.get("compile_config"):
         model.compile_from_config(entry["compile_config"])

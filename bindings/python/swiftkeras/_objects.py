@@ -56,6 +56,30 @@ _uids: dict[str, int] = {}
 _uid_lock = threading.Lock()
 
 
+def init_arguments(cls, args, kwargs, defaults=False):
+    """The arguments a subclass's constructor was given, by name, where they are plain values
+    (with the defaults of those not given, for `defaults`): the automatic `get_config` of a
+    subclassed model or layer, from which `from_config` makes it again (as Keras's `__new__`
+    records them; `name` and `trainable` are the object's own)."""
+    import inspect
+    try:
+        signature = inspect.signature(cls.__init__)
+        given = signature.bind_partial(None, *args, **kwargs)
+        if defaults:
+            given.apply_defaults()
+        bound, params = given.arguments, signature.parameters
+    except (TypeError, ValueError):
+        bound, params = {"self": None, **kwargs}, {}
+    found = {}
+    for key, value in list(bound.items())[1:]:
+        if key in params and params[key].kind == params[key].VAR_KEYWORD:
+            found.update(value)
+        elif key not in params or params[key].kind != params[key].VAR_POSITIONAL:
+            found[key] = value
+    return {k: v for k, v in found.items() if k not in ("name", "trainable")
+            and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
+
+
 def unique_name(prefix: str) -> str:
     """Keras's automatic names: dense, dense_1, dense_2, ... per process."""
     with _uid_lock:
@@ -153,12 +177,14 @@ def serialize(value):
         return to_config()
     if "_args" in getattr(value, "__dict__", {}) and hasattr(value, "get_config"):
         # A built-in layer as an argument (RNN's cell, Bidirectional's layer): its nested config.
-        return {"module": "keras.layers", "class_name": value.class_name, "config": value.get_config(),
+        return {"module": "keras.layers", "class_name": value.class_name, "config": value._given_config(),
                 "registered_name": None}
     from .layers import Layer
     if isinstance(value, Layer):
-        # A layer written in Python as an argument (a custom cell in RNN): its registered entry.
-        return value._layer_entry()
+        # A layer written in Python as an argument (a custom cell in RNN): its registered entry,
+        # its config's values in their config form (a 0-d array as its number), as Keras's.
+        entry = value._layer_entry()
+        return {**entry, "config": serialize(entry["config"])}
     if callable(value):
         from . import _plugins
         return _plugins.name_of_function(value)

@@ -116,7 +116,7 @@ def _float_view(ptr, shape, writeable=True):
     return a
 
 
-def add_weight(layer, shape, initializer, trainable, name):
+def add_weight(layer, shape, initializer, trainable, name, regularizer=None, constraint=None):
     """Layer.add_weight for a Python layer: only valid inside build, which the library calls."""
     building = getattr(layer, "_building", None)
     if building is None:
@@ -138,8 +138,18 @@ def add_weight(layer, shape, initializer, trainable, name):
     position = len(instance.weight_shapes)
     wname = name or ("kernel" if position == 0 else f"variable_{position}")
     init_text = init if isinstance(init, str) else json.dumps(init)
-    rc = builder.contents.add_weight(builder, wname.encode(), len(dims), _native.int64_array(dims),
-                                     init_text.encode(), int(bool(trainable)))
+    from . import constraints, regularizers
+    options = {k: serialize(v) for k, v in (("regularizer", regularizers.get(regularizer)),
+                                            ("constraint", constraints.get(constraint)))
+               if v is not None}
+    if options:
+        rc = builder.contents.add_weight_ex(builder, wname.encode(), len(dims),
+                                            _native.int64_array(dims), init_text.encode(),
+                                            int(bool(trainable)), json.dumps(options).encode())
+    else:
+        rc = builder.contents.add_weight(builder, wname.encode(), len(dims),
+                                         _native.int64_array(dims), init_text.encode(),
+                                         int(bool(trainable)))
     if rc != 0:
         raise _native._EXCEPTIONS.get(rc, _native.KerasError)(_native.last_error())
     instance.weight_shapes.append(dims)
@@ -257,6 +267,9 @@ def _layer_table(cls, class_name):
             finally:
                 layer._building = None
             layer.built = True
+            if layer.supports_masking and _lib.has("keras_layer_builder_set_supports_masking"):
+                # Keras's `self.supports_masking = True`: the mask of its input passes on.
+                _native.check(_lib.keras_layer_builder_set_supports_masking(builder, 1))
             if hasattr(layer, "state_size"):
                 # A recurrent cell (Keras's contract): its step becomes the library's op graph.
                 from .ops._trace import trace_cell
@@ -387,14 +400,19 @@ def layer_class_name(cls) -> str:
     return cls.__dict__.get("_registered_name") or cls.__name__
 
 
-def register_layer_class(cls, name=None):
-    """Makes a Python Layer subclass known to the library (keras_register_layer)."""
+def register_layer_class(cls, name=None, again=False):
+    """Makes a Python Layer subclass known to the library (keras_register_layer). `again`:
+    registers a known class once more, for a registration made while the library reads a
+    config (a layer called in a traced call), which lasts as long as that read (its scope)."""
     class_name = name or layer_class_name(cls)
     if not _lib.has("keras_register_layer"):
         raise _native.KerasError(f"{class_name}: this libkeras.so has no keras_register_layer, "
                                  f"so layers written in Python cannot be used; rebuild it")
     with _lock:
         if _layer_classes.get(class_name) is cls:
+            if again:
+                table = _layer_tables[class_name][0]
+                _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))
             return class_name
     table, thunks = _layer_table(cls, class_name.split(">")[-1])
     _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))

@@ -106,9 +106,22 @@ def get_initial_state(self, batch_size):
     return initial
 
 
+def state_size(self):
+    """Keras's `RNN.state_size`: its cell's `state_size` as a list (ConvLSTM's cell declares -1,
+    its states' shapes being computed from the input's)."""
+    if self.class_name.startswith("ConvLSTM"):
+        return [-1]
+    cell = self.cell
+    if isinstance(cell, (list, tuple)):   # RNN([cells]): Keras stacks them (StackedRNNCells)
+        return [c.state_size for c in cell]
+    size = cell.state_size
+    return [size] if isinstance(size, int) else list(size)
+
+
 def attributes(class_name):
     """The attributes a recurrent layer class gets besides the catalogue's."""
     attrs = {"states": property(states), "reset_state": reset_state, "reset_states": reset_states}
-    if class_name != "Bidirectional":   # Keras's Bidirectional has no get_initial_state
+    if class_name != "Bidirectional":   # Keras's Bidirectional has no get_initial_state, state_size
         attrs["get_initial_state"] = get_initial_state
+        attrs["state_size"] = property(state_size)
     return attrs

@@ -186,7 +186,7 @@ def _get_config(self):
 
 def _library_config(self):
     from .layers import _BuiltinLayer
-    return _BuiltinLayer.get_config(self)
+    return _BuiltinLayer._given_config(self)
 
 
 def _call_eagerly(self, x, training=False):

@@ -16,6 +16,13 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     (read again at every access, so that the variable follows a model rebuilt around it) and
     whose `_variable_model()` is the model holding the values."""
 
+    def __new__(cls, *args, **kwargs):
+        # `keras.Variable(initializer, shape=..., name=...)` as a user writes it: a value
+        # held in Python (_FreeVariable); the library's weights come with their holder.
+        if cls is Variable and not (args and isinstance(args[0], LayerBasics)):
+            return super().__new__(_FreeVariable)
+        return super().__new__(cls)
+
     def __init__(self, holder, position, info):
         self._holder, self._position = holder, position
         self.path = _keras_path(holder, info["name"])
@@ -112,6 +119,92 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         except Exception:  # noqa: BLE001 — a repr shows what it can (the model may be gone)
             value = ""
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}{value}>"
+
+
+class _FreeVariable(Variable):
+    """`keras.Variable(...)` made by user code: its value is a numpy array held here, in
+    Keras's dtype (ints int32, floats float32 unless `dtype` says). The library neither
+    trains nor saves it: a layer's weights are the ones `add_weight` makes (a layer keeping
+    one of these saves it itself, in `save_own_variables`)."""
+
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None, **kwargs):
+        from ._objects import unique_name
+        if isinstance(initializer, Variable):
+            initializer = initializer.numpy()
+        if isinstance(initializer, (str, dict)) or callable(initializer) or \
+                type(initializer).__module__.endswith("initializers"):
+            value = _initial_value(initializer, shape)
+        else:
+            value = np.asarray(initializer)
+            if shape is not None and tuple(shape) != value.shape:
+                raise ValueError(f"Initial value has shape {value.shape}, but shape={tuple(shape)}")
+        self._value = value.astype(_keras_dtype(value.dtype) if dtype is None else np.dtype(dtype))
+        self.dtype = str(self._value.dtype)
+        self.shape = self._value.shape
+        self.name = self.path = name or unique_name("variable")
+        self._trainable = bool(trainable)
+        self.aggregation, self.synchronization = aggregation, synchronization
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+
+    def numpy(self):
+        return self._value.copy()
+
+    def assign(self, value):
+        arr = np.asarray(value.numpy() if isinstance(value, Variable) else value)
+        if arr.shape != self.shape:
+            raise ValueError(f"The shape of the target variable and the shape of the target "
+                             f"value in `variable.assign(value)` must match. variable.shape="
+                             f"{self.shape}, Received: value.shape={arr.shape}. Target "
+                             f"variable: {self!r}")
+        self._value = arr.astype(self._value.dtype)
+        return self
+
+    def assign_add(self, value):
+        return self.assign(self._value + np.asarray(value))
+
+    def assign_sub(self, value):
+        return self.assign(self._value - np.asarray(value))
+
+
+def _keras_dtype(dtype):
+    """Keras's dtype of a variable made from a value of numpy `dtype`: float32 for floats,
+    int32 for ints."""
+    if dtype.kind == "f":
+        return np.dtype("float32")
+    if dtype.kind in "iu":
+        return np.dtype("int32")
+    return dtype
+
+
+def _initial_value(initializer, shape):
+    """The value of a variable made from an initializer and a shape (the constant ones: the
+    random ones draw in the library, for the weights it holds)."""
+    from . import initializers
+    if shape is None:
+        raise ValueError(f"When creating a Variable from an initializer, the `shape` argument "
+                         f"should be specified. Received: initializer={initializer} and "
+                         f"shape=None")
+    if callable(initializer) and not isinstance(initializer, initializers.Initializer):
+        return np.asarray(initializer(tuple(shape)), np.float32)
+    init = initializers.get(initializer)
+    config = init.get_config() if hasattr(init, "get_config") else {}
+    name = type(init).__name__
+    if name in ("Zeros", "Ones", "Constant"):
+        fill = {"Zeros": 0.0, "Ones": 1.0}.get(name, config.get("value", 0.0))
+        return np.full(tuple(shape), fill, np.float32)
+    raise NotImplementedError(f"keras.Variable(initializer={name}, ...): a variable made in "
+                              f"Python starts from a value or a constant initializer (zeros, "
+                              f"ones, Constant); a {name} draw belongs to a layer weight "
+                              f"(`self.add_weight(shape, initializer)`), which the library "
+                              f"initializes")
 
 
 def _keras_path(holder, library_path):

@@ -19,6 +19,10 @@ class ActivationFunction:
         self._fn = fn
 
     def __call__(self, x, *args, **kwargs):
+        from ._tensor_ops import TensorOperators
+        if isinstance(x, TensorOperators):
+            # A symbolic tensor (a traced call, a functional graph): the op of the same name.
+            return _symbolic(self.__name__, x, args, kwargs)
         return self._fn(np.asarray(x, dtype=np.float32), *args, **kwargs)
 
     def _keras_config(self):
@@ -29,6 +33,19 @@ class ActivationFunction:
 
     def __reduce__(self):
         return (get, (self.__name__,))
+
+
+def _symbolic(name, x, args, kwargs):
+    """Activation `name` of a symbolic tensor, as `keras.ops` computes it."""
+    from . import ops
+    if name == "linear":
+        return x
+    fn = getattr(ops, name, None)
+    if fn is None or (name == "relu" and (args or kwargs)):
+        from .ops._trace import Unsupported
+        raise Unsupported(f"activations.{name}{' with ' + str(args or kwargs) if args or kwargs else ''} "
+                          f"on a symbolic tensor: no keras.ops function computes it; use ops directly")
+    return fn(x, *args, **kwargs)
 
 
 def _softmax(x, axis=-1):

@@ -19,8 +19,8 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import (_catalog, _cells, _native, _packed_inputs, _plugins, _python_layers, _rnn_states,
-               _text_callables, _variables, _vocabulary)
+from . import (_catalog, _cells, _native, _objects, _packed_inputs, _plugins, _python_layers,
+               _rnn_states, _text_callables, _variables, _vocabulary)
 from ._objects import serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
@@ -107,6 +107,24 @@ class KerasTensor(TensorOperators):
     def __iter__(self):
         raise TypeError(f"{self!r} is not iterable (index it with x[i], or ops.split)")
 
+    @property
+    def _keras_mask(self):
+        """Keras's `_keras_mask` of a symbolic tensor: the mask the graph gives it (a boolean
+        KerasTensor, as the layers' `compute_mask` make it), None where it has none."""
+        layer, node, index = self._keras_history
+        inbound = getattr(layer, "__dict__", {}).get("_inbound") or []
+        if node >= len(inbound) or not (layer._computes_own_mask() or layer.supports_masking):
+            return None
+        inputs = inbound[node]
+        if isinstance(inputs, (list, tuple)):
+            previous = [t._keras_mask if isinstance(t, KerasTensor) else None for t in inputs]
+        else:
+            previous = inputs._keras_mask if isinstance(inputs, KerasTensor) else None
+        mask = layer.compute_mask(inputs, previous)
+        if isinstance(mask, (list, tuple)):
+            return mask[index] if index < len(mask) else None
+        return mask
+
     __hash__ = object.__hash__
 
 
@@ -114,6 +132,15 @@ class Layer(_variables.LayerBasics):
     """Base of every layer. Keras: `keras.layers.Layer`."""
 
     class_name = "Layer"
+    _records_init = True   # a subclass's constructor arguments are its automatic config
+
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        if cls._records_init and cls is not Layer:
+            # Keras's automatic config (Operation.__new__): the plain constructor arguments,
+            # defaults included, which `get_config` returns when the class has none of its own.
+            layer._init_kwargs = _objects.init_arguments(cls, args, kwargs, defaults=True)
+        return layer
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         self._init_base(trainable, name, dtype, kwargs)
@@ -300,20 +327,42 @@ class Layer(_variables.LayerBasics):
 
     # -- config ----------------------------------------------------------------------------
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable}
+        config = {"name": self.name}
+        auto = self.__dict__.get("_init_kwargs")
+        if auto is not None and type(self).get_config is Layer.get_config:
+            # Keras's automatic config: the constructor's arguments, without `name` where the
+            # constructor cannot take it back.
+            config.update(auto)
+            if not _takes(type(self), "name"):
+                del config["name"]
+        config["trainable"] = self.trainable
         if self._dtype is not None:
             config["dtype"] = self._dtype
         return config
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        # Keras's base Layer arguments (name, trainable, dtype) where the constructor does not
+        # take them (a file Keras wrote for a layer without **kwargs): set after construction.
+        base = {k: config[k] for k in ("name", "trainable", "dtype") if k in config and not _takes(cls, k)}
+        layer = cls(**{k: v for k, v in config.items() if k not in base})
+        if "name" in base:
+            layer._name = base["name"]
+        if "trainable" in base:
+            layer.trainable = bool(base["trainable"])
+        return layer
 
     def _layer_entry(self) -> dict:
         """The entry of this layer in a model config: Keras's serialize_keras_object form."""
         registered = None
         if not isinstance(self, _BuiltinLayer):
             registered = _python_layers.register_layer_class(type(self))
+        elif "class_name" not in type(self).__dict__:
+            raise NotImplementedError(
+                f"{type(self).__name__} subclasses the built-in layer {self.class_name}: the "
+                f"library runs and saves its built-in layers itself and cannot run a Python "
+                f"subclass of one; subclass keras.layers.Layer instead (its weights from "
+                f"add_weight, its call written with keras.ops)")
         config = self._library_config()
         class_name = self._class_name()
         if class_name == "InputLayer":  # Keras's InputLayer keys, nothing else
@@ -325,7 +374,7 @@ class Layer(_variables.LayerBasics):
     def _library_config(self) -> dict:
         """The config the library's layer is made from (`get_config()` unless a layer keeps
         something in Python, as TextVectorization's callables)."""
-        return _packed_inputs.with_config(self, self.get_config())
+        return _packed_inputs.with_config(self, {"name": self.name, **self.get_config()})
 
     # -- weights ---------------------------------------------------------------------------
     def _weights_info(self) -> list[dict]:
@@ -347,7 +396,7 @@ class Layer(_variables.LayerBasics):
             model.build(tuple(model._input_batch_shape))   # (guarded while it builds: _new_handle)
 
     def _weight_array(self, info) -> np.ndarray:
-        return self._owner._get_weight(info)
+        return self._variable_model()._get_weight(info)   # a sublayer's: its holder's model
 
     # Keras's Variable objects (swiftkeras._variables): `layer.weights[i].assign(w)` changes
     # the model's weights; `get_weights()` gives numpy copies.
@@ -368,7 +417,7 @@ class Layer(_variables.LayerBasics):
                              f"with a list of {len(weights)} weights, but the layer expects "
                              f"{len(infos)} weights.")
         for info, w in zip(infos, weights):
-            self._owner._set_weight(info, w)
+            self._variable_model()._set_weight(info, w)
 
     def save_own_variables(self, store):
         """Keras `save_own_variables`: the layer's weights (trainable first) as numpy arrays,
@@ -428,9 +477,13 @@ class Layer(_variables.LayerBasics):
         else:   # every argument by keyword: `endpoint(logits=..., targets=...)`
             inputs = _NO_INPUTS
         if not self.__dict__.get("_build_names_taken"):
-            self.__dict__["_build_names_taken"] = True
-            for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(self, "class_name", None), ()):
-                unique_name(prefix)
+            _take_build_names(self)
+        if inputs is not _NO_INPUTS and _trace_state().__dict__.get("trace") is not None:
+            # Called inside another layer's traced call: a node of that layer's graph.
+            from .ops._trace import calling_layer
+            out = calling_layer(self, inputs, args, kwargs)
+            if out is not None:
+                return out
         if (args or any(k != "training" for k in kwargs)) and \
                 not isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and \
                 _tensors_in(list(kwargs.values()) if inputs is _NO_INPUTS else inputs):
@@ -468,7 +521,11 @@ class Layer(_variables.LayerBasics):
             out = KerasTensor(None, self, node, 0)
             self.__dict__.setdefault("_outbound", []).append(out)
             return out
-        return self._call_eagerly(inputs, kwargs.get("training", False))
+        training = kwargs.get("training", False)
+        mask = _eager_mask(self, inputs, kwargs.get("mask"))
+        out = self._call_eagerly(inputs, training) if mask is None else \
+            _call_masked(self, inputs, mask, training)
+        return _with_keras_mask(self, inputs, out)
 
     def _call_eagerly(self, x, training=False):
         x = _native.as_float32(x, f"{self.name}(inputs)")
@@ -527,6 +584,11 @@ class Layer(_variables.LayerBasics):
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self._owner is not None}>"
 
+    def _computes_own_mask(self):
+        """Whether the layer's class has a `compute_mask` of its own (Keras then sets the
+        mask of its outputs even when it does not support masking)."""
+        return type(self).compute_mask is not _variables.LayerBasics.compute_mask
+
     # -- Python layers (plugins) -----------------------------------------------------------
     def build(self, input_shape):
         self.built = True
@@ -535,19 +597,18 @@ class Layer(_variables.LayerBasics):
                    name=None, regularizer=None, constraint=None, **kwargs):
         """Creates a weight owned by the library (optimized, saved and loaded with the model).
         Call it from `build`. Returns a `Weight`: inside `call`/`backward` it is the weight's
-        current value as numpy sees it."""
-        unsupported = {k: v for k, v in dict(regularizer=regularizer, constraint=constraint,
-                                              **kwargs).items()
+        current value as numpy sees it. The library adds a `regularizer`'s penalty to the loss
+        and applies a `constraint` after each optimizer step, as Keras does."""
+        unsupported = {k: v for k, v in kwargs.items()
                        if v is not None and k not in ("autocast", "aggregation", "synchronization")}
         if unsupported:
             raise NotImplementedError(f"{type(self).__name__}.add_weight: {sorted(unsupported)} "
-                                      f"are not supported for layers written in Python (the C "
-                                      f"ABI's add_weight takes a shape, an initializer and "
-                                      f"trainable)")
+                                      f"are not supported for layers written in Python")
         if dtype is not None and str(np.dtype(dtype)) != "float32":
             raise TypeError(f"{type(self).__name__}.add_weight: weights are float32, got "
                             f"dtype={dtype}")
-        return _python_layers.add_weight(self, shape, initializer, trainable, name)
+        return _python_layers.add_weight(self, shape, initializer, trainable, name,
+                                         regularizer=regularizer, constraint=constraint)
 
     def call(self, inputs, training=False):
         """The forward computation, on numpy arrays (layers written in Python)."""
@@ -560,6 +621,27 @@ class Layer(_variables.LayerBasics):
         A layer without it works for inference, and as a first layer without trainable
         weights."""
         raise NotImplementedError(f"{type(self).__name__}.backward")
+
+
+def _takes(cls, argument):
+    """Whether `cls(...)` takes keyword `argument` (by name, or through **kwargs)."""
+    import inspect
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return True
+    return argument in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+_TRACE_STATE = []
+
+
+def _trace_state():
+    """The thread state of ops._trace (imported once: layers is imported by ops)."""
+    if not _TRACE_STATE:
+        from .ops import _trace
+        _TRACE_STATE.append(_trace._state)
+    return _TRACE_STATE[0]
 
 
 def _own_variables(layer):
@@ -622,6 +704,8 @@ def _shape_tuple(shape):
 class _BuiltinLayer(Layer):
     """A layer the library implements; its arguments come from the catalogue."""
 
+    _records_init = False   # its config is its catalogue arguments
+
     @property
     def input_spec(self):
         """Keras's `input_spec` for the layer's class, before and after its build
@@ -672,12 +756,29 @@ class _BuiltinLayer(Layer):
         self.built = self.class_name in _BUILT_AT_INIT
 
     def get_config(self):
+        """Keras's `get_config`: every constructor argument, the defaults included, as the
+        library writes the layer's config (the built model's entry, else an unbuilt model's
+        holding it alone)."""
+        given = self._given_config()
+        owner = self.__dict__.get("_owner")
+        if owner is not None and owner._handle is not None and self._index is not None:
+            full = owner._layers_info()[self._index]["config"]
+        else:
+            from .models import _unbuilt_layer_config
+            full = _unbuilt_layer_config(self._layer_entry())
+        return {**given, **full}
+
+    def _given_config(self):
+        """The arguments given to the constructor: what the library makes the layer from."""
         config = super().get_config()
         for k, v in self._args.items():
             if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
                 _plugins.register_function("activation", v)
             config[k] = serialize(v)
         return config
+
+    def _library_config(self):
+        return _packed_inputs.with_config(self, self._given_config())
 
     def __getattr__(self, item):
         # The constructor arguments, given or the catalogue's defaults, as Keras keeps them:
@@ -706,11 +807,12 @@ class _BuiltinLayer(Layer):
                 return self._nested(_keras_attribute(item, _standardized(self, item, value)))
         if item == "cell" and self.class_name in _RNN_CELLS:
             return self._rnn_cell()
-        if item == "seed_generator":
+        if item == ("generator" if self.class_name in _AUGMENTATIONS else "seed_generator") and \
+                self.class_name not in _rnn_states.LAYERS:
             from .random import library_generators
             generators = library_generators(self)
             if generators:   # Keras's attribute of the noise layers (Dropout, GaussianNoise, ...)
-                return generators[0]
+                return generators[0]   # and the random augmentations' `generator`
         inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
         if inner is not None:
             return self._inner_layer(*inner)
@@ -835,8 +937,166 @@ class _BuiltinLayer(Layer):
     def supports_masking(self):
         return self.class_name in _MASKING
 
+    def _computes_own_mask(self):
+        return self.class_name in _OWN_MASKS
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's `compute_mask` of the layer's class: the mask its output carries for these
+        inputs and the inputs' mask (`Embedding(mask_zero=True)` and `Masking` make one, a
+        recurrent layer keeps it only with `return_sequences`, merge layers combine theirs).
+        On arrays a boolean numpy array; on symbolic tensors through `ops`."""
+        from . import ops
+        cls = self.class_name
+        if cls == "Embedding":
+            return _not_equal(inputs, 0) if self.mask_zero else None
+        if cls == "Masking":
+            if isinstance(inputs, KerasTensor):
+                return KerasTensor(inputs.shape[:-1], None, dtype="bool")
+            return ops.any(_not_equal(inputs, self.mask_value), axis=-1)
+        first = mask[0] if isinstance(mask, (list, tuple)) else mask
+        if cls == "Bidirectional":   # (Keras adds the states' None only for stateful layers)
+            if self.merge_mode is None:
+                return (first, first) if self.return_sequences else (None, None)
+            return first if self.return_sequences else None
+        if cls in _RNN_CELLS or cls == "RNN":
+            out = first if self.return_sequences else None
+            if not self.return_state:
+                return out
+            return [out] + [None] * _RNN_STATE_COUNT.get(cls, len(self.cell.state_size)
+                                                        if hasattr(self.cell.state_size, "__len__") else 1)
+        if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D"):
+            return None
+        if cls in _MERGE_MASKS and mask is not None:
+            return _merged_mask(cls, inputs, mask, getattr(self, "axis", -1))
+        return mask
+
     def _has_own_build(self):
         return self.class_name not in _BUILT_AT_INIT
+
+
+def _not_equal(x, value):
+    """`x != value` as a boolean mask: numpy's on arrays; on a symbolic tensor, a boolean one of
+    its shape (what Keras's symbolic compute_mask gives; the library makes the mask itself)."""
+    if isinstance(x, KerasTensor):
+        return KerasTensor(x.shape, None, dtype="bool")
+    return np.not_equal(np.asarray(x), value)
+
+
+def _merged_mask(cls, inputs, masks, axis):
+    """Keras's mask of a merge layer's output: Concatenate joins the inputs' masks (an input
+    without one counts as unmasked) and keeps a step any of them keeps; the others keep a step
+    any input keeps, and have no mask when an input has none."""
+    if not isinstance(masks, (list, tuple)) or not isinstance(inputs, (list, tuple)) or \
+            len(masks) != len(inputs):
+        raise ValueError(f"{cls}.compute_mask: `inputs` and `mask` should be lists of the same "
+                         f"length. Received: inputs={inputs}, mask={masks}")
+    if all(m is None for m in masks):
+        return None
+    if any(isinstance(m, KerasTensor) for m in masks):   # symbolic: the steps of the output
+        if cls != "Concatenate" and any(m is None for m in masks):
+            return None
+        return KerasTensor(None, None, dtype="bool")
+    if cls == "Concatenate":
+        full = []
+        for x, m in zip(inputs, masks):
+            x = np.asarray(x)
+            m = np.ones(x.shape, bool) if m is None else np.asarray(m, bool)
+            full.append(np.broadcast_to(m[..., None], x.shape) if m.ndim < x.ndim else m)
+        return np.any(np.concatenate(full, axis=axis), axis=-1)
+    if any(m is None for m in masks):
+        return None
+    return np.any(np.stack([np.asarray(m, bool) for m in masks]), axis=0)
+
+
+class _MaskedOutput(np.ndarray):
+    """A layer's output called on arrays, with the mask Keras attaches to it (`_keras_mask`,
+    what `compute_mask` gave). Arithmetic on it gives plain arrays, as Keras's tensors lose
+    the mask outside layers."""
+
+    _keras_mask = None
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        array = array.view(np.ndarray)
+        return array[()] if return_scalar else array
+
+
+def _with_keras_mask(layer, inputs, outputs):
+    """Keras's `__call__` mask bookkeeping for a call on arrays: a layer that supports
+    masking or computes its own mask gets the inputs' masks (`_keras_mask`) and its outputs
+    carry what its `compute_mask` returns."""
+    if not (layer._computes_own_mask() or layer.supports_masking):
+        return outputs
+    flat = inputs if isinstance(inputs, (list, tuple)) else None
+    previous = [getattr(x, "_keras_mask", None) for x in flat] if flat is not None else \
+        getattr(inputs, "_keras_mask", None)
+    mask = layer.compute_mask(inputs, previous)
+    if mask is None:
+        return outputs
+    if isinstance(outputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
+        return type(outputs)(_masked(o, m) for o, m in zip(outputs, masks))
+    return _masked(outputs, mask[0] if isinstance(mask, (list, tuple)) else mask)
+
+
+def _eager_mask(layer, inputs, mask):
+    """The mask a built-in layer that uses masks (Keras passes them to its `call`) is called
+    on arrays with (`mask=` or the inputs' `_keras_mask`), when it drops a step; None
+    otherwise. Layers whose masks the library applies on arrays only inside a model are
+    refused rather than run unmasked."""
+    if not isinstance(layer, _BuiltinLayer) or layer.class_name not in _MASK_CONSUMERS:
+        return None
+    if mask is None:
+        mask = getattr(inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs,
+                       "_keras_mask", None)
+    if isinstance(mask, (list, tuple)):
+        mask = mask[0]
+    if mask is None or isinstance(mask, KerasTensor) or np.all(np.asarray(mask)):
+        return None
+    if layer.class_name not in _STEP_SKIPPING or isinstance(inputs, (list, tuple)):
+        raise NotImplementedError(
+            f"{layer.class_name} '{layer.name}' was called on arrays with a mask: the library "
+            f"applies this layer's masks inside a model, where Embedding(mask_zero=True) or "
+            f"Masking makes them; build a Sequential or functional model with that layer "
+            f"before this one")
+    return np.asarray(mask, bool)
+
+
+def _call_masked(layer, x, mask, training):
+    """A recurrent layer or GlobalAveragePooling1D called on arrays with a mask: Keras skips
+    the masked steps, whose values it never reads. The library does so for a mask its
+    Masking layer makes, so the layer runs behind a Masking layer in a private model, the
+    masked steps set to a value no kept step holds."""
+    x = _native.as_float32(x, f"{layer.name}(inputs)")
+    if mask.shape != x.shape[:mask.ndim] or mask.ndim < 2:
+        raise ValueError(f"{layer.class_name} '{layer.name}': the mask's shape {mask.shape} does "
+                         f"not match the inputs' (batch, steps) {x.shape[:2]}")
+    if not layer.built:
+        layer._call_eagerly(x[:1], training)
+    kept = x[mask]
+    kept = kept[np.isfinite(kept)]   # above every finite value, and neither inf nor nan
+    fill = np.nextafter(np.max(kept) if kept.size else np.float32(0), np.float32(np.inf))
+    x = x.copy()
+    x[~mask] = fill
+    from .models import Sequential
+    probe = Sequential(name=unique_name("layer_call"))
+    probe._input_batch_shape = (None,) + x.shape[1:]
+    probe._entries_override = [
+        {"module": "keras.layers", "class_name": "Masking", "registered_name": None,
+         "config": {"name": f"{layer.name}_mask", "mask_value": float(fill)}},
+        layer._layer_entry()]
+    probe._ensure_handle()
+    weights = layer.get_weights()
+    if weights:
+        probe.set_weights(weights)
+    return probe(x, training=training)
+
+
+def _masked(output, mask):
+    if mask is None or not isinstance(output, np.ndarray):
+        return output
+    out = output.view(_MaskedOutput)
+    out._keras_mask = mask
+    return out
 
 
 def _keras_attribute(name, value):
@@ -894,6 +1154,25 @@ _MASKING = frozenset({
     "Multiply", "Normalization",
     "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
     "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization"})
+# The states a recurrent layer returns with `return_state` (its compute_mask gives each None).
+_RNN_STATE_COUNT = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
+# The merge layers, whose compute_mask combines their inputs' masks (Keras's base_merge).
+_MERGE_MASKS = frozenset({"Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"})
+# The built-in classes with a compute_mask of their own in Keras (_BuiltinLayer.compute_mask).
+_OWN_MASKS = frozenset({"Embedding", "Masking", "RNN", "Bidirectional", "GlobalAveragePooling1D",
+                        "GlobalAvgPool1D"}) | frozenset(_RNN_STATE_COUNT) | _MERGE_MASKS
+# The built-in classes whose `call` takes Keras's mask (and uses it).
+_MASK_CONSUMERS = frozenset({
+    "AdditiveAttention", "Attention", "BatchNormalization", "Bidirectional", "ConvLSTM1D",
+    "ConvLSTM2D", "ConvLSTM3D", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
+    "GroupedQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
+    "TimeDistributed"})
+# Of those, the ones that skip a masked step without reading it (_call_masked).
+_STEP_SKIPPING = frozenset({"Bidirectional", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
+                            "LSTM", "RNN", "SimpleRNN"})
+# The random image augmentations: Keras names their SeedGenerator `generator`.
+_AUGMENTATIONS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+                            "RandomContrast", "RandomBrightness", "RandomCrop"})
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
@@ -906,6 +1185,46 @@ _BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_sh
 _INNER_LAYERS = {"MultiHeadAttention": {
     "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
     "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")}}
+# Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
+_BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
+
+
+def tracked_layers(layer):
+    """(attribute, its position among the layer's attributes, index in a list or -1, value) for
+    each layer or model held in `layer`'s attributes, as Keras tracks them."""
+    from .models import Model
+    for order, (key, value) in enumerate(list(vars(layer).items())):
+        if key in _BOOKKEEPING:
+            continue
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, (Layer, Model)) and item is not layer:
+                yield key, order, i if items is value else -1, item
+
+
+def _take_build_names(layer):
+    """Takes the automatic names Keras takes when it first calls `layer` (building it): those
+    of the objects its build makes (_NAMES_TAKEN_AT_BUILD), and for a layer written in Python,
+    those its sublayers take when Keras runs its call on symbolic tensors (a Sequential's
+    inner `Functional`, keras.io's transformer tutorial), so that later names match Keras's."""
+    from .models import Sequential
+    layer.__dict__["_build_names_taken"] = True
+    for prefix in _NAMES_TAKEN_AT_BUILD.get(getattr(layer, "class_name", None), ()):
+        unique_name(prefix)
+    if isinstance(layer, _BuiltinLayer):
+        return
+    for _, _, _, item in tracked_layers(layer):
+        if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
+                item.__dict__.get("_handle") is None:
+            item.__dict__["_build_names_taken"] = True
+            unique_name("functional")
+            for inner in item._layers:
+                if not inner.__dict__.get("_build_names_taken"):
+                    _take_build_names(inner)
+        elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
+            _take_build_names(item)
+
+
 # Layers Keras makes unnamed when it builds a layer (its first call): they take automatic
 # names, so that the user's next Dropout is dropout_1 as in Keras (keras.io's timeseries
 # transformer).
@@ -998,6 +1317,8 @@ def _layer_class(class_name: str) -> type | None:
                      set_vocabulary=_vocabulary.set_vocabulary)
     if class_name in _cells.STATE_COUNTS:
         attrs.update(_cells.attributes())
+    if class_name == "StackedRNNCells":
+        attrs.update(_cells.stacked_attributes())
     if class_name in _rnn_states.LAYERS:
         attrs.update(_rnn_states.attributes(class_name))
     if class_name == "TextVectorization":
@@ -1026,6 +1347,13 @@ def _signature(names, defaults):
         return inspect.Signature(params)
     except ValueError:
         return None
+
+
+def deserialize(config, custom_objects=None):
+    """Keras `keras.layers.deserialize`: the layer `keras.layers.serialize` described (the
+    module's `serialize` is the one every config value goes through, _objects.serialize)."""
+    from .saving import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects)
 
 
 def __getattr__(name):

@@ -18,11 +18,11 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 
 import numpy as np
 
-from . import (_custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
+from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
                _text_callables, optimizers)
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
-from ._objects import serialize, snake_case, unique_name
+from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class
 
@@ -153,7 +153,7 @@ class Model(ModelAPI):
     def __new__(cls, *args, **kwargs):
         model = super().__new__(cls)
         if cls not in (Model, Sequential):   # Keras's automatic config of a subclass
-            model._init_kwargs = _init_arguments(cls, args, kwargs)
+            model._init_kwargs = init_arguments(cls, args, kwargs)
         return model
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
@@ -265,6 +265,8 @@ class Model(ModelAPI):
         positions in the library's list read when first needed (reading the model back through
         keras_model_to_json costs as much as making it; a fit needs neither)."""
         self._read_unread_history()
+        if handle:
+            self._carry_weights_of_built_layers()
         if self._handle_ref is not None:
             _release(self._handle_ref)
         self._handle = handle
@@ -281,6 +283,16 @@ class Model(ModelAPI):
                 if pending:  # an adapted layer joining this model brings its state
                     layer.set_weights(pending)
                 layer._pending_weights = None
+
+    def _carry_weights_of_built_layers(self):
+        """A layer another model (or its own first call) built brings its weights into this
+        model, as Keras's layers keep their variables wherever they are used (layers taken
+        from a trained model into a new Sequential)."""
+        for layer in self._layers:
+            owner = layer.__dict__.get("_owner")
+            if owner is not None and owner is not self and owner._handle is not None and \
+                    not layer.__dict__.get("_pending_weights"):
+                layer._pending_weights = layer.get_weights() or None
 
     def _adapt_layer(self, layer, x):
         """Keras's `layer.adapt(x)` for a layer of this model, computed by the library; the
@@ -437,7 +449,13 @@ class Model(ModelAPI):
         weights = [self._get_weight(w) for w in info["weights"]]
         if weights:
             probe.set_weights(weights)
-        out = probe(x, training=training)
+        if training:   # its dropout or noise draws on from the layer's generators, which move on
+            from .random import copy_layer_generators
+            copy_layer_generators(self._handle, probe._handle, info["name"])
+            out = probe(x, training=training)
+            copy_layer_generators(probe._handle, self._handle, info["name"])
+        else:
+            out = probe(x, training=training)
         layer = self._layer_object(info["name"])
         if layer is not None:
             layer._call_losses = [v for _, v in probe.__dict__.get("_call_loss_entries") or []]
@@ -699,6 +717,7 @@ class Model(ModelAPI):
             # Keras turns class_weight into sample weights, which compute_loss receives.
             sample_weight = self._class_weight_as_sample_weight(y, class_weight, sample_weight)
             class_weight = None
+        self._batch_of_first_call(batch_size)
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "fit")
         n = len(xs_list[0])
         vxs, vys, vsw = [], [], None
@@ -918,6 +937,7 @@ class Model(ModelAPI):
         if _datasets.is_dataset(x):
             return _datasets.evaluate(self, x, steps, verbose=verbose, callbacks=callbacks,
                                       return_dict=return_dict)
+        self._batch_of_first_call(batch_size)
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "evaluate")
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
@@ -954,10 +974,12 @@ class Model(ModelAPI):
         if _datasets.is_dataset(x):
             return _datasets.predict(self, x, steps, verbose=verbose, callbacks=callbacks)
         x = _text_callables.model_inputs(self, x)
+        self._batch_of_first_call(batch_size)
         verbosity = _verbosity(verbose, 1)
         options = _options_json(verbose=verbosity,
                                 batch_size=None if batch_size is None else int(batch_size))
-        if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential):
+        if _lib.has("keras_model_predict_arrays") and not isinstance(self, Sequential) and \
+                not self._output_length_from_data(x):
             self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
             n = len(xs_list[0])
@@ -1006,18 +1028,35 @@ class Model(ModelAPI):
             out = out.reshape(-1)[:int(np.prod(got))].reshape(got).copy()
         return out
 
-    def _io_shape(self, inputs, index, batch):
+    def _output_length_from_data(self, x):
+        """A model of one input and one output whose output has a dimension only the data
+        fixes (the masking guide's Embedding on sequences of any length, then Dense): predicted
+        through keras_model_predict, which tells the output's shape, not into buffers sized
+        beforehand."""
+        if isinstance(x, (list, tuple, dict)) or self._io_count(True) != 1 or \
+                self._io_count(False) != 1:
+            return False
+        return any(d < 0 for d in self._io_shape(False, 0, 1, known=False)[1:])
+
+    def _io_shape(self, inputs, index, batch, known=True):
+        """The shape of an input or output for `batch` samples; with `known`, refused when a
+        dimension is unknown (-1: a sequence length only the data fixes)."""
         buf = (c_int64 * _MAX_RANK)()
         rank = c_int32()
         check(_lib.keras_model_io_shape(self._ensure_handle(), int(inputs), index, batch, buf,
                                         _MAX_RANK, byref(rank)))
         shape = tuple(buf[k] for k in range(rank.value))
-        if any(d < 0 for d in shape):
+        if known and any(d < 0 for d in shape):
             raise ValueError(f"predict: the model's output {index} has shape {shape} with an "
                              f"unknown dimension")
         return shape
 
-    def __call__(self, x, training=False):
+    def __call__(self, x, training=None):
+        from .ops._trace import calling_layer
+        called = calling_layer(self, x, (), {"training": training})
+        if called is not None:   # inside a layer's traced call: a node of its graph
+            return called
+        training = bool(training)
         if isinstance(x, KerasTensor):
             raise NotImplementedError("Calling a model on a symbolic tensor (nesting models) "
                                       "is not supported by swiftkeras yet")
@@ -1025,7 +1064,8 @@ class Model(ModelAPI):
             if self._handle is None:   # built (a subclassed model traced) from this x
                 self._ensure_handle(_text_callables.model_inputs(self, x))
             # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
-            if not getattr(self, "_compute_loss_graph", False) and self._adds_call_losses():
+            # In training mode (dropout, noise: their generators move on) the library's call.
+            if not getattr(self, "_compute_loss_graph", False) and (training or self._adds_call_losses()):
                 return self._call_collecting_losses(x, training)
         self._clear_call_losses()
         return self._predict(x, verbose=0)
@@ -1178,6 +1218,11 @@ class Model(ModelAPI):
                                  f"{layer_range!r}")
             options["layer_range"] = list(layer_range)
         handle = self._ensure_handle()
+        if self._is_subclass_model():
+            # Keras lists a subclassed model's layers, each with the batch it was built with.
+            options["subclass_layers"] = [layer.name for layer in self.layers]
+            if self.__dict__.get("_built_batch") is not None:
+                options["batch_size"] = int(self._built_batch)
         if options and not _lib.has("keras_model_summary_ex"):
             raise _native.KerasError(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
                                      "has no keras_model_summary_ex; rebuild the library")
@@ -1201,6 +1246,11 @@ class Model(ModelAPI):
             self._user_build_done = True
         if self._handle is None and self._subclassed():
             self._ensure_handle(None if input_shape is None else list(input_shape))
+        if isinstance(self, Sequential) and self._handle is None and input_shape is not None and \
+                self._input_batch_shape is None:
+            # Keras's Sequential.build makes its Input of this shape, unknown steps kept unknown
+            # (the array below stands for None with 1)
+            self._input_batch_shape = tuple(input_shape)
         self._ensure_handle(None if input_shape is None else
                             np.empty((1,) + tuple(1 if d is None else d for d in tuple(input_shape)[1:]),
                                      np.float32))
@@ -1218,8 +1268,10 @@ class Model(ModelAPI):
             self._refuse_lambdas(ops_allowed=True)
             return _model_vars.save_subclass(self, filepath, overwrite)
         self._refuse_lambdas()
+        _assets.check_own_variables(self)
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))
+        _assets.save(self, _native.path_bytes(filepath))
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
         check(_lib.keras_model_save_weights(self._ensure_handle(), _native.path_bytes(filepath),
@@ -1663,26 +1715,6 @@ def _probe_output_shape(layer, input_shape):
     return _built_output_shape(config, [layer], input_shape[0])
 
 
-def _init_arguments(cls, args, kwargs):
-    """The arguments a subclass's constructor was given, by name, where they are plain values:
-    the automatic `get_config` of a subclassed model, from which `from_config` makes it again
-    (as Keras's records them; `name` and `trainable` are the model's own)."""
-    import inspect
-    try:
-        bound = inspect.signature(cls.__init__).bind_partial(None, *args, **kwargs).arguments
-    except (TypeError, ValueError):
-        bound = dict(kwargs)
-    params = inspect.signature(cls.__init__).parameters if callable(cls.__init__) else {}
-    found = {}
-    for key, value in list(bound.items())[1:]:
-        if key in params and params[key].kind == params[key].VAR_KEYWORD:
-            found.update(value)
-        elif key not in params or params[key].kind != params[key].VAR_POSITIONAL:
-            found[key] = value
-    return {k: v for k, v in found.items() if k not in ("name", "trainable")
-            and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
-
-
 def _graph_layers(inputs, outputs):
     """Layers reachable from the outputs, inputs first, each after the layers it reads."""
     outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
@@ -1746,6 +1778,19 @@ def _load_weights_file_bytes(model, data):
         model.load_weights(path)
 
 
+def _unbuilt_layer_config(entry):
+    """A built-in layer's full Keras config (every argument, defaults included) from its entry:
+    the library makes an unbuilt model of it alone and writes it back."""
+    config = {"class_name": "Sequential", "config": {"name": "config_probe", "layers": [entry]}}
+    out = ctypes.c_void_p()
+    check(_lib.keras_model_from_json(dumps(config), byref(out)))
+    try:
+        written = json.loads(_native.take_string(_lib.keras_model_to_json, out.value))
+    finally:
+        _lib.keras_model_free(out.value)
+    return next(e["config"] for e in written["config"]["layers"] if e["class_name"] != "InputLayer")
+
+
 def _from_handle(handle):
     config = json.loads(_native.take_string(_lib.keras_model_to_json, handle))
     if config.get("class_name") == "Sequential":
@@ -1792,7 +1837,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             return subclassed
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
-        return _from_handle(out.value)
+        model = _from_handle(out.value)
+        _assets.load(model, _native.path_bytes(filepath))
+        return model
 
 
 def clone_model(model):

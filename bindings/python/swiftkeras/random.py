@@ -132,6 +132,27 @@ class SeedGeneratorState:
         return f"<Variable path={self.path}, shape=(2,), dtype=uint32, value={self.numpy()}>"
 
 
+def copy_layer_generators(source, target, layer_name):
+    """Sets the states of the library's seed generators of layer `layer_name` in model handle
+    `target` to those of the same layer in `source` (in order): a layer called alone through a
+    private model draws on from where its generators stand, as Keras's layer does."""
+    import ctypes
+    from . import _lib, _native
+
+    def owned(handle):
+        count = ctypes.c_int32()
+        _native.check(_lib.keras_model_seed_generator_count(handle, ctypes.byref(count)))
+        found = []
+        for i in range(count.value):
+            _, owner, state = _native_generator(handle, i)
+            if owner == layer_name:
+                found.append((i, state))
+        return found
+    for (_, state), (i, _) in zip(owned(source), owned(target)):
+        _native.check(_lib.keras_model_set_seed_generator(
+            target, i, state.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32))))
+
+
 def _native_generator(handle, index):
     """(name, layer name, state) of the library's seed generator `index`."""
     import ctypes

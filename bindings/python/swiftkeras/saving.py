@@ -45,11 +45,17 @@ def serialize_keras_object(obj):
                 "registered_name": None}
     if isinstance(obj, Layer):
         return obj._layer_entry()
+    if isinstance(obj, (list, tuple)):   # each item in its form, as Keras's
+        items = [serialize_keras_object(v) for v in obj]
+        return tuple(items) if isinstance(obj, tuple) else items
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
     if callable(obj) and not isinstance(obj, type) and not hasattr(obj, "_keras_config") and \
             not isinstance(obj, _objects.KerasObject):
-        name = get_registered_name(obj)
-        return {"module": getattr(obj, "__module__", None), "class_name": "function",
-                "config": name, "registered_name": name}
+        # Keras 3's form for a function: its registered name as the config ('builtins'
+        # and 'function' for the class it sees, a function's)
+        return {"module": "builtins", "class_name": "function", "config": get_registered_name(obj),
+                "registered_name": "function"}
     return _objects.serialize(obj)
 
 
@@ -69,7 +75,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
                             f"{config!r}")
         class_name, inner = config["class_name"], config.get("config")
         if class_name == "function":
-            fn = found.get(config.get("registered_name") or inner) or \
+            fn = found.get(inner) or found.get(config.get("registered_name") or "") or \
                 _builtin(config.get("module"), inner)
             if fn is None:
                 raise ValueError(_unknown(inner))
@@ -81,7 +87,20 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
             _builtin(config.get("module"), class_name)
         if cls is None:
             raise ValueError(_unknown(class_name))
-        return cls.from_config(inner or {})
+        return from_config(cls, config)
+
+
+def from_config(cls, entry):
+    """`cls.from_config` of a serialized entry's config, a TypeError (a constructor that does
+    not take what get_config gave) told as Keras tells it."""
+    try:
+        return cls.from_config(entry.get("config") or {})
+    except TypeError as e:
+        raise TypeError(f"{cls} could not be deserialized properly. Please ensure that components "
+                        f"that are Python object instances (layers, models, etc.) returned by "
+                        f"`get_config()` are explicitly deserialized in the model's "
+                        f"`from_config()` method.\n\nconfig={entry}.\n\nException encountered: "
+                        f"{e}") from e
 
 
 def _builtin(module, name):

@@ -97,6 +97,24 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     return merged.get(name)
 
 
+def serialize_keras_object(obj):
+    """Keras `keras.utils.serialize_keras_object` (the saving module's)."""
+    from .saving import serialize_keras_object as serialize
+    return serialize(obj)
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """Keras `keras.utils.deserialize_keras_object` (the saving module's)."""
+    from .saving import deserialize_keras_object as deserialize
+    return deserialize(config, custom_objects=custom_objects, safe_mode=safe_mode, **kwargs)
+
+
+def get_registered_name(obj):
+    """Keras `keras.utils.get_registered_name` (the saving module's)."""
+    from .saving import get_registered_name as registered_name
+    return registered_name(obj)
+
+
 def set_random_seed(seed):
     """Seeds Python, numpy and the library's generator. Keras: `keras.utils.set_random_seed`."""
     if not isinstance(seed, int):
@@ -110,6 +128,7 @@ def set_random_seed(seed):
 
 __all__ = ["unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
            "get_custom_objects", "register_keras_serializable", "get_registered_object",
+           "serialize_keras_object", "deserialize_keras_object", "get_registered_name",
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
            "timeseries_dataset_from_array", "Progbar", "pad_sequences", "load_img", "img_to_array",
            "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory", "get_file", "hash_file",

@@ -133,16 +133,46 @@ def test_own_weights_and_losses_refused_clearly_where_they_cannot_be():
     with pytest.raises(NotImplementedError, match="add_loss.*call"):
         model.add_loss(np.float32(1.0))
 
-    class Penalized(sk.Model):
-        def __init__(self):
-            super().__init__()
-            self.w = self.add_weight(shape=(2,), regularizer="l2")
 
-        def call(self, x):
-            return x * self.w
+CONSTRAINED = """
+class Constrained(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(3, name="dense")
+        self.scale = self.add_weight(shape=(3,), initializer="ones", name="scale",
+                                     regularizer=keras.regularizers.L2(0.05),
+                                     constraint=keras.constraints.NonNeg())
+        self.shift = self.add_weight(shape=(3,), initializer="zeros", name="shift",
+                                     regularizer=keras.regularizers.L1(0.02),
+                                     constraint=keras.constraints.MaxNorm(0.3, axis=0))
 
-    with pytest.raises(NotImplementedError, match="regularizer.*add_loss"):
-        Penalized()
+    def call(self, x):
+        return self.dense(x) * self.scale + self.shift
+"""
+
+
+def test_own_weights_regularizer_and_constraint_train_as_keras():
+    """add_weight(regularizer=..., constraint=...) on a subclassed model: the penalty joins the
+    loss and the constraint holds after every step, as in Keras (`scale` starts negative in
+    one place, which NonNeg zeroes; `shift` grows to MaxNorm's bound)."""
+    ours = exec_layers(CONSTRAINED, sk)["Constrained"](name="constrained")
+    ref = exec_layers(CONSTRAINED, keras)["Constrained"](name="constrained")
+    ref(X[:1])
+    ours.build((None, 4))
+    same_drawn_weights(ours, ref, 11)
+    weights = ref.get_weights()   # Keras lists the model's own weights first
+    weights[0] = np.array([-0.4, 0.3, 0.8], np.float32)
+    for m in (ours, ref):
+        m.set_weights(weights)
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.compile(lib.optimizers.SGD(0.2), "mse")
+    ha = ours.fit(X, -3 * Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    hb = ref.fit(X, -3 * Y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-4)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
+    scale, shift = (np.asarray(w) for w in ref.get_weights()[:2])
+    assert scale.min() == 0 and np.linalg.norm(shift) == pytest.approx(0.3, rel=1e-5)
 
 
 CUSTOM_LOSS = """

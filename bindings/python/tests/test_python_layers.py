@@ -277,13 +277,22 @@ def test_add_weight_outside_build_and_bad_arguments():
 
     class WithRegularizer(keras.layers.Layer):
         def build(self, input_shape):
-            self.add_weight(shape=(2,), regularizer="l2")
+            self.add_weight(shape=(2,), initializer="ones", regularizer="l2", constraint="non_neg")
 
         def call(self, inputs):
             return inputs
 
-    with pytest.raises(NotImplementedError, match="regularizer"):
-        keras.Sequential([keras.Input(shape=(2,)), WithRegularizer()]).predict(
+    # A regularizer's penalty is among the model's losses, as Keras's L2(0.01) gives it.
+    regularized = keras.Sequential([keras.Input(shape=(2,)), WithRegularizer()])
+    regularized.predict(np.ones((1, 2)), verbose=0)
+    np.testing.assert_allclose([np.asarray(v) for v in regularized.losses], [0.02], rtol=1e-6)
+
+    class BadRegularizer(WithRegularizer):
+        def build(self, input_shape):
+            self.add_weight(shape=(2,), regularizer="no_such_regularizer")
+
+    with pytest.raises(ValueError, match="no_such_regularizer"):
+        keras.Sequential([keras.Input(shape=(2,)), BadRegularizer()]).predict(
             np.ones((1, 2)), verbose=0)
 
     class UnknownDim(WithRegularizer):

@@ -219,3 +219,124 @@ def test_a_subclassed_models_own_generator_is_among_its_variables():
                       np.asarray(model.generator.state.numpy()).tolist())
     assert seen["ours"] == seen["keras"]
     assert seen["ours"][2] == [5, 2]
+
+
+NOISE_LAYERS = [("Dropout", {"rate": 0.5}), ("GaussianNoise", {"stddev": 1.0}),
+                ("GaussianDropout", {"rate": 0.5}), ("AlphaDropout", {"rate": 0.5})]
+
+
+@pytest.mark.parametrize("name,args", NOISE_LAYERS)
+@pytest.mark.parametrize("alone", [True, False])
+def test_a_noise_layer_called_directly_in_training_moves_its_generator_on(name, args, alone):
+    """`layer(x, training=True)` on arrays, alone or a layer of a model: each call draws at the
+    generator's state, which moves on by one as in Keras (two calls draw differently);
+    `training=False` returns x and leaves the state alone."""
+    x = np.linspace(0.5, 2.0, 48, dtype=np.float32).reshape(4, 12)
+    states, outs = {}, {}
+    for lib in (sk, keras):
+        layer = getattr(lib.layers, name)(seed=5, **args)
+        if not alone:
+            lib.Sequential([lib.Input((12,)), lib.layers.Dense(12), layer])
+        seen = []
+        for training in (True, True, False):
+            out = np.asarray(layer(x, training=training))
+            seen.append(np.asarray(layer.seed_generator.state).tolist())
+            if lib is sk:
+                outs[training] = outs.get(training, []) + [out]
+        states[lib] = seen
+    assert states[sk] == states[keras] == [[5, 1], [5, 2], [5, 2]]
+    first, second = outs[True]
+    assert not np.allclose(first, second), "two training calls draw differently"
+    np.testing.assert_array_equal(outs[False][0], x)
+
+
+def test_state_tree_holds_the_generators_states_as_keras():
+    """get_state_tree's non_trainable_variables: the seed generators' states (and the
+    non-trainable weights) by path, as Keras's; set_state_tree assigns a state."""
+    x = np.linspace(-1, 1, 48, dtype=np.float32).reshape(8, 6)
+    y = np.linspace(0, 1, 24, dtype=np.float32).reshape(8, 3)
+    trees = {}
+    for lib in (sk, keras):
+        model = lib.Sequential([lib.Input((6,)), lib.layers.Dense(3), lib.layers.Dropout(0.5, seed=4),
+                                lib.layers.BatchNormalization(), lib.layers.GaussianNoise(0.1, seed=2)],
+                               name="stack")
+        model.compile("sgd", "mse")
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+        trees[lib] = (model, model.get_state_tree())
+
+    def layout(tree):
+        """The tree's keys and leaves' dtypes and shapes, a generator's numbered name (which
+        counts the process's earlier generators, in each library) as its place among them."""
+        order = iter(range(len(tree)))
+        return {("seed_generator", next(order)) if k.startswith("seed_generator") else k:
+                layout(v) if isinstance(v, dict) else (np.asarray(v).dtype.name, np.shape(v))
+                for k, v in tree.items()}
+    (ours, tree), (_, ref_tree) = trees[sk], trees[keras]
+    for part in ("trainable_variables", "non_trainable_variables"):
+        assert layout(tree[part]) == layout(ref_tree[part]), part
+    states = [np.asarray(v["seed_generator_state"]).tolist()
+              for v in tree["non_trainable_variables"].values() if "seed_generator_state" in v]
+    ref_states = [np.asarray(v["seed_generator_state"]).tolist()
+                  for v in ref_tree["non_trainable_variables"].values() if "seed_generator_state" in v]
+    assert states == ref_states and len(states) == 2
+    name = [k for k in tree["non_trainable_variables"] if k.startswith("seed_generator")][0]
+    tree["non_trainable_variables"][name]["seed_generator_state"] = np.array([9, 40], np.uint32)
+    ours.set_state_tree(tree)
+    assert ours.get_state_tree()["non_trainable_variables"][name]["seed_generator_state"].tolist() == [9, 40]
+
+
+def _generic(path):
+    """A generator's path without its process-wide number (seed_generator_7/...)."""
+    import re
+    return re.sub(r"^seed_generator_\d+/", "seed_generator/", path)
+
+
+DRAWING_LAYERS = {
+    "SimpleRNN": (lambda L: L.SimpleRNN(3, dropout=0.3), (5, 4)),   # no seed argument here yet
+    "LSTM": (lambda L: L.LSTM(3, dropout=0.2, recurrent_dropout=0.1, seed=3), (5, 4)),
+    "GRU": (lambda L: L.GRU(3, seed=4), (5, 4)),   # no dropout: a generator that stays put
+    "Bidirectional": (lambda L: L.Bidirectional(L.LSTM(2, dropout=0.2, seed=5)), (5, 4)),
+    "StackedRNN": (lambda L: L.RNN([L.LSTMCell(3, dropout=0.2, seed=6), L.GRUCell(2, recurrent_dropout=0.3, seed=7)]),
+                   (5, 4)),
+    "ConvLSTM1D": (lambda L: L.ConvLSTM1D(2, 3, dropout=0.2, seed=8), (3, 6, 2)),
+    "RandomFlip": (lambda L: L.RandomFlip(seed=9), (6, 6, 2)),
+    "RandomRotation": (lambda L: L.RandomRotation(0.1, seed=10), (6, 6, 2)),
+    "RandomZoom": (lambda L: L.RandomZoom(0.1, 0.2, seed=11), (6, 6, 2)),
+    "RandomZoomHeight": (lambda L: L.RandomZoom(0.1, seed=12), (6, 6, 2)),
+    "RandomTranslation": (lambda L: L.RandomTranslation(0.1, 0.1, seed=13), (6, 6, 2)),
+    "RandomContrast": (lambda L: L.RandomContrast(0.2, seed=14), (6, 6, 2)),
+    "RandomBrightness": (lambda L: L.RandomBrightness(0.1, seed=15), (6, 6, 2)),
+    "RandomCrop": (lambda L: L.RandomCrop(4, 4, seed=16), (6, 6, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DRAWING_LAYERS))
+def test_recurrent_and_augmentation_layers_hold_generators_as_keras(name, tmp_path):
+    """Recurrent layers (a generator per cell) and the random augmentations list a
+    SeedGenerator's state in their variables as Keras does, and it moves on as Keras's: a
+    recurrent cell draws each of its dropout masks at every call, in inference too (where
+    Keras draws and discards them), an augmentation draws at each training call only; the
+    weights files hold no state, as Keras's."""
+    make, shape = DRAWING_LAYERS[name]
+    x = np.linspace(-1, 1, 8 * int(np.prod(shape)), dtype=np.float32).reshape((8,) + shape)
+    found = {}
+    for lib in (sk, keras):
+        layer = make(lib.layers)
+        pool = lib.layers.GlobalAveragePooling2D() if name.startswith("Random") else lib.layers.Flatten()
+        model = lib.Sequential([lib.Input(shape), layer, pool, lib.layers.Dense(1)])
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        model.fit(x, np.ones((8, 1), np.float32), batch_size=4, epochs=1, verbose=0, shuffle=False)
+        model.predict(x, verbose=0)
+        listed = [_generic(v.path) for v in layer.non_trainable_variables]
+        states = [np.asarray(v.numpy() if hasattr(v, "numpy") else v).tolist()
+                  for v in layer.non_trainable_variables if v.path.endswith("seed_generator_state")]
+        if name == "SimpleRNN":   # an unseeded generator: its seed is drawn; its counter compared
+            states = [s[1] for s in states]
+        model.save_weights(tmp_path / f"{lib.__name__}.weights.h5")
+        found[lib] = (listed, states, [_generic(v.path) for v in model.variables if v.path.endswith("_state")])
+    assert found[sk] == found[keras]
+    import re
+
+    def unnumbered(path):   # layer names count the process's earlier layers, in each library
+        return sorted((re.sub(r"_\d+(?=/|$)", "", i[0]),) + i[1:] for i in _h5_layout(path))
+    assert unnumbered(tmp_path / "swiftkeras.weights.h5") == unnumbered(tmp_path / "keras.weights.h5")

@@ -2,8 +2,9 @@
 /// Keras's layer contract as functions over whole arrays, with an explicit backward since the
 /// forward computation is opaque to the tape.
 public struct CallbackLayerFunctions: @unchecked Sendable {
-    /// Creates weights for a batch input shape through `addWeight(name, shape, initializer, trainable)`.
-    public var build: ((_ inputShape: [Int?], _ addWeight: (String, [Int], Initializer, Bool) throws -> Void) throws -> Void)?
+    /// Creates weights for a batch input shape through `addWeight(name, shape, initializer,
+    /// trainable, regularizer, constraint)`.
+    public var build: ((_ inputShape: [Int?], _ addWeight: (String, [Int], Initializer, Bool, Regularizer?, Constraint?) throws -> Void) throws -> Void)?
     /// The output shape for an input shape; nil means the output has the input's shape.
     public var outputShape: ((_ inputShape: [Int?]) throws -> [Int?])?
     /// The output for `x` given the current weight values, into a tensor of `outputShape`.
@@ -130,11 +131,13 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
             throw KerasError.shapeMismatch("\(pluginClassName) '\(name)': \(e.message)")
         }
         trace.earlierSeedGenerators = graph?.seedGenerators ?? []
+        trace.earlierSublayers = graph?.sublayers ?? []
         trace.callArguments = callArguments
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()
         guard trace.isComplete else { return }
+        if !trainable { for s in trace.sublayers { s.layer.trainable = false } }
         if !trace.stateWidths.isEmpty {
             do { try trace.checkCell() } catch let e as KerasError {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': \(e.message)")
@@ -144,11 +147,12 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     private func buildWeights(_ inputShape: [Int?]) throws {
-        try functions.build?(inputShape) { name, shape, initializer, trainable in
+        try functions.build?(inputShape) { name, shape, initializer, trainable, regularizer, constraint in
             guard !name.isEmpty, shape.allSatisfy({ $0 >= 0 }) else {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(self.name)': add_weight needs a name and non-negative dimensions, got '\(name)' \(shape)")
             }
-            self.addWeight(name: name, shape: shape, initializer: initializer, trainable: trainable)
+            self.addWeight(name: name, shape: shape, initializer: initializer, trainable: trainable,
+                           regularizer: regularizer, constraint: constraint)
         }
     }
 
@@ -244,11 +248,16 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     /// The weights as the call reads them: trainable ones through the tape (they become leaves),
     /// others as constants.
-    /// (A plugin layer holds no sublayers, so its trainable weights are its own trainable
-    /// variables while it is trainable: no set of them is built per step.)
+    /// (The layers a traced call calls read their own weights through the tape.)
     private func weightValues() -> [Tensor] {
         guard GradientTape.active != nil, trainable else { return variables.map(\.storedValue) }
         return variables.map { $0.trainable ? $0.value : $0.storedValue }
+    }
+
+    /// The layers the traced call calls, under the attributes that hold them (Keras tracks a
+    /// custom layer's attributes): their weights, losses and saved groups are this layer's too.
+    public override var hostedSublayers: [(name: String, layers: [Layer], isList: Bool)] {
+        graph?.sublayerAttributes ?? []
     }
 
     /// The traced call's seed generators (Keras: the layer's `SeedGenerator`s).

@@ -6,7 +6,8 @@
 /// inputs (``addState(width:)``) and their new values further outputs (``setStateOutput(_:_:training:)``),
 /// and ``runStep(_:states:weights:training:)`` runs one step (Keras's `cell.call(inputs, states)`).
 /// A layer called on several inputs (Keras's `layer([a, b])`) traces each as its own node
-/// (``addInput(at:)``).
+/// (``addInput(at:)``). A call may call other layers (built-in ones, models, plugin layers): each
+/// is a node of the graph, and a sublayer of the traced layer (``addLayerCall(_:_:training:)``).
 public final class OpGraph: @unchecked Sendable {
     enum Source {
         case input(Int)
@@ -52,6 +53,11 @@ public final class OpGraph: @unchecked Sendable {
     public private(set) var seedGenerators: [SeedGenerator] = []
     /// Generators a rebuilt layer had before, reused by name so that its state carries on.
     var earlierSeedGenerators: [SeedGenerator] = []
+    /// The layers the traced call calls (Keras: layers held in the calling layer's attributes),
+    /// in order of first call (OpGraph+Sublayers.swift).
+    public internal(set) var sublayers: [Sublayer] = []
+    /// Sublayers a rebuilt layer had before, reused by attribute so that their weights carry on.
+    public var earlierSublayers: [Sublayer] = []
     /// The layer's call arguments when its tensors are several arguments (``CallbackLayer/callArguments``).
     public internal(set) var callArguments: JSON?
 

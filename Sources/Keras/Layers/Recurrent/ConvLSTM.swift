@@ -114,6 +114,7 @@ open class ConvLSTM: Layer, @unchecked Sendable {
         let channelAxis = dataFormat == .channelsLast ? r + 2 : 2
         let spatial = Array(2..<(r + 3)).filter { $0 != channelAxis }
         let timeMajor = try Ops.transpose(x, [1, 0] + spatial + [channelAxis])
+        if !training { cell.passInferenceDropoutDraws() }
         let outs = try cell.run(timeMajor, states: initial, goBackwards: goBackwards, keepSequence: returnSequences, training: training)
         let states = try outs.dropFirst().map { try channelsRestored($0, dataFormat, rank: r) }
         if stateful { self.states = states.map(\.detached) }

@@ -14,6 +14,9 @@ public final class ConvLSTMCell: GatedCell, @unchecked Sendable {
     public let dataFormat: DataFormat
     public let dilationRate: [Int]
 
+    /// Keras's draws of a call: four input masks, four state masks.
+    override var dropoutDrawsPerCall: Int { (dropsInputs ? 4 : 0) + (dropsState ? 4 : 0) }
+
     /// Checks the arguments as Keras does; errors name `owner` (the layer class) and the argument.
     init(rank: Int, filters: Int, kernelSize: [Int], strides: [Int], padding: ConvPadding, dataFormat: DataFormat,
          dilationRate: [Int], activation: ActivationFunction, recurrentActivation: ActivationFunction, useBias: Bool,

@@ -13,8 +13,9 @@ public class GatedCell: Layer, @unchecked Sendable {
     public private(set) var kernel: Variable?
     public private(set) var recurrentKernel: Variable?
     public private(set) var bias: Variable?
-    /// The generator of the dropout masks when the options give a seed.
-    let generator: RandomGenerator?
+    /// Keras's `seed_generator` of the cell (every cell holds one, as Keras's `DropoutRNNCell`):
+    /// each dropout mask of a call draws at its state, which moves on by one.
+    public let seedGenerator: SeedGenerator
 
     /// `options` with its dropout rates checked and clamped; errors name `owner`.
     init(activation: ActivationFunction, recurrentActivation: ActivationFunction, useBias: Bool, unitForgetBias: Bool,
@@ -24,9 +25,11 @@ public class GatedCell: Layer, @unchecked Sendable {
         recurrentActivationFunction = recurrentActivation
         self.useBias = useBias
         self.unitForgetBias = unitForgetBias
-        generator = options.seededGenerator
+        seedGenerator = .owned(seed: options.seed)
         super.init(name: name)
     }
+
+    public override var seedGenerators: [SeedGenerator] { [seedGenerator] }
 
     /// Creates the kernel, the recurrent kernel and (with `useBias`) the bias of these shapes with
     /// the options' initializers, regularizers and constraints; `forgetUnits`, when given, is the
@@ -48,8 +51,22 @@ public class GatedCell: Layer, @unchecked Sendable {
     var dropsInputs: Bool { options.dropout > 0 && options.dropout < 1 }
     var dropsState: Bool { options.recurrentDropout > 0 && options.recurrentDropout < 1 }
 
-    /// `count` dropout masks of `shape` (values 0 or `1 / (1 - rate)`) from the cell's generator.
+    /// `count` dropout masks of `shape` (values 0 or `1 / (1 - rate)`) from the cell's seed
+    /// generator, which moves on by `count` (Keras draws each mask).
     func dropoutMasks(rate: Double, shape: [Int], count: Int) -> [Tensor] {
-        recurrentDropoutMasks(rate: rate, shape: shape, count: count, generator: generator)
+        recurrentDropoutMasks(rate: rate, shape: shape, count: count, generator: seedGenerator.nextGenerator(draws: count))
+    }
+
+    /// The masks Keras's cell draws in a call over a sequence, one draw each.
+    var dropoutDrawsPerCall: Int { 0 }
+}
+
+extension Layer {
+    /// Keras's recurrent cells draw their dropout masks in inference too (and apply none): an
+    /// inference call over a sequence moves each built-in cell's generator on as a training
+    /// call would.
+    func passInferenceDropoutDraws() {
+        if let cell = self as? GatedCell { cell.seedGenerator.skip(draws: cell.dropoutDrawsPerCall) }
+        for layer in sublayers { layer.passInferenceDropoutDraws() }
     }
 }

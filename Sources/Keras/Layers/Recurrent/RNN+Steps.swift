@@ -7,6 +7,7 @@ extension RNN {
     func runSteps(_ x: Tensor, mask: Tensor?, initialStates: [Tensor], training: Bool) throws -> [Tensor] {
         let (b, steps, f) = (x.shape[0], x.shape[1], x.shape[2])
         let widths = cell.stateSize
+        if !training { (cell as? Layer)?.passInferenceDropoutDraws() }
         try cell.beginSequence(batch: b, features: f, training: training)
         defer { cell.endSequence() }
         var states = initialStates.isEmpty ? widths.map { Tensor(shape: [b, $0]) } : initialStates

@@ -130,6 +130,7 @@ public class RNN: Layer, @unchecked Sendable {
     /// (``fusedCell(training:)``). In training with input dropout it draws the call's mask.
     func fusedRun(_ x: Tensor, mask: Tensor?, initialStates: [Tensor], training: Bool) throws -> RecurrentRun? {
         guard let fused = fusedCell(training: training) else { return nil }
+        if !training { fused.passInferenceDropoutDraws() }
         var input = x
         if training && fused.dropsInputs {
             // Keras's fused path: one input mask for every step of a sequence.

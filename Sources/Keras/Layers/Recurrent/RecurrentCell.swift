@@ -49,8 +49,6 @@ public struct RecurrentCellOptions {
         return out
     }
 
-    /// The generator of a cell's dropout masks when a seed is given.
-    var seededGenerator: RandomGenerator? { seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) } }
 }
 
 /// One step of a recurrent layer: its weights (kernel `(input, G·units)`, recurrent kernel
@@ -63,6 +61,12 @@ public class RecurrentCell: GatedCell, @unchecked Sendable {
     var pinnedMasks: (inputs: [Tensor]?, recurrent: [Tensor]?)?
     /// The split weights and masks of the sequence an ``RNN`` is stepping through, if any.
     var sequenceContext: RecurrentStepContext?
+
+    /// Keras's draws of a call: one input mask (one per gate with recurrent dropout), one
+    /// state mask per gate.
+    override var dropoutDrawsPerCall: Int {
+        (dropsInputs ? (dropsState ? kind.gates : 1) : 0) + (dropsState ? kind.gates : 0)
+    }
 
     init(units: Int, kind: RecurrentCellKind, activation: ActivationFunction, recurrentActivation: ActivationFunction,
          useBias: Bool, unitForgetBias: Bool, options: RecurrentCellOptions, name: String?) throws {

@@ -15,7 +15,7 @@ final class CallbackLayerInputsTests: XCTestCase {
         }
         f.build = { packed, add in
             XCTAssertEqual(packed, [nil, 6], "build sees the inputs packed")
-            try add("w", [3], try deserializeInitializer(.string("ones")), true)
+            try add("w", [3], try deserializeInitializer(.string("ones")), true, nil, nil)
             guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
             XCTAssertEqual(g.inputShapes, [[nil, 3], [nil, 1, 3]])
             XCTAssertEqual(try g.shape(of: g.addInput()), [-1, 6])

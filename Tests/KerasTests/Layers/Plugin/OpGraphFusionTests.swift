@@ -108,8 +108,8 @@ final class OpGraphFusionTests: XCTestCase {
     func testFusedTracedLayerTrainsLikeTheBuiltInDense() throws {
         var f = CallbackLayerFunctions { _, _, _, _ in throw KerasError.invalidState("the forward callback ran") }
         f.build = { shape, add in
-            try add("kernel", [4, 3], try deserializeInitializer(.string("zeros")), true)
-            try add("bias", [3], try deserializeInitializer(.string("zeros")), true)
+            try add("kernel", [4, 3], try deserializeInitializer(.string("zeros")), true, nil, nil)
+            try add("bias", [3], try deserializeInitializer(.string("zeros")), true, nil, nil)
             guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
             let y = try g.addOp("relu", [try g.addOp("add", [try g.addOp("matmul", [g.addInput(), g.addWeight(0)], attributes: Self.none),
                                                              g.addWeight(1)], attributes: Self.none)], attributes: Self.none)

@@ -13,8 +13,8 @@ final class OpGraphTests: XCTestCase {
         }
         f.build = { shape, add in
             guard let last = shape.last, let d = last else { throw KerasError.invalidArgument("unknown input width") }
-            try add("kernel", [d, units], try deserializeInitializer(.string("glorot_uniform")), true)
-            try add("bias", [units], try deserializeInitializer(.string("random_normal")), true)
+            try add("kernel", [d, units], try deserializeInitializer(.string("glorot_uniform")), true, nil, nil)
+            try add("bias", [units], try deserializeInitializer(.string("random_normal")), true, nil, nil)
             guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
             let xw = try g.addOp("matmul", [g.addInput(), g.addWeight(0)], attributes: Self.none)
             let y = try g.addOp(activation, [g.addOp("add", [xw, g.addWeight(1)], attributes: Self.none)], attributes: Self.none)
@@ -188,7 +188,7 @@ final class OpGraphTests: XCTestCase {
         var f = CallbackLayerFunctions { _, _, _, _ in throw KerasError.invalidState("forward callback ran") }
         f.build = { shape, add in
             guard let last = shape.last, let d = last else { throw KerasError.invalidArgument("unknown input width") }
-            try add("w", [d], try deserializeInitializer(.string("ones")), true)
+            try add("w", [d], try deserializeInitializer(.string("ones")), true, nil, nil)
             guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
             let w = try g.addWeight(0)
             try g.setOutput(try g.addOp("multiply", [g.addInput(), w], attributes: Self.none), training: nil)

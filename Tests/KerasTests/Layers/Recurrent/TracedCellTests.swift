@@ -15,8 +15,8 @@ final class TracedCellTests: XCTestCase {
         }
         f.build = { shape, add in
             guard let last = shape.last, let d = last else { throw KerasError.invalidArgument("unknown input width") }
-            try add("kernel", [d, units], RandomUniform(), true)
-            try add("recurrent_kernel", [units, units], RandomUniform(), true)
+            try add("kernel", [d, units], RandomUniform(), true, nil, nil)
+            try add("recurrent_kernel", [units, units], RandomUniform(), true, nil, nil)
             guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
             let h = try g.addState(width: units)
             let xw = try g.addOp("matmul", [g.addInput(), g.addWeight(0)], attributes: none)

@@ -103,6 +103,7 @@ class Trace:
         self.losses: list = []     # (mode, value) from layer.add_loss during the trace
         # The layer's input: random ops read their unknown (None) dimensions from it per step.
         self.reference = None
+        self.called_layers: list[str] = []   # the layers the call called (call_layer)
 
     def _check(self, rc):
         if rc != 0:
@@ -184,6 +185,50 @@ class Trace:
             self.node_of(upstream), _native.int64_array(grads), ctypes.byref(node)))
         return self._tensor(node.value)
 
+    def call_layer(self, layer, inputs, args, kwargs):
+        """`layer(inputs, ...)` inside the traced call (Keras: a custom layer's `call` calling
+        the layers held in its attributes): one node of the graph, the layer (a built-in one, a
+        Sequential or functional model, a layer written in Python) made and built by the
+        library as a sublayer of the traced layer, under the attribute that holds it."""
+        outer = type(self.layer).__name__
+        name = getattr(layer, "name", type(layer).__name__)
+        self.called_layers.append(name)
+        kwargs = dict(kwargs)
+        training = kwargs.pop("training", None)
+        tensors = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        tensors += list(args)   # MultiHeadAttention(query, value, key)
+        tensors += [kwargs.pop(k) for k in ("value", "key") if kwargs.get(k) is not None]
+        extra = sorted(k for k, v in kwargs.items() if v is not None)
+        if extra:
+            raise Unsupported(f"{outer}.call calls layer '{name}' with {extra}: a layer called "
+                              f"inside a traced call takes tensors and `training` only")
+        attribute, order, index = _attribute_of(self.layer, layer)
+        from .. import _python_layers
+        from ..layers import Layer
+        if isinstance(layer, Layer):
+            entry, claimed = layer._layer_entry(), [layer]
+        elif hasattr(layer, "_model_config") and not layer._is_subclass_model():
+            entry, claimed = layer._model_config(), list(layer._layers)
+        else:
+            raise Unsupported(f"{outer}.call calls '{name}' ({type(layer).__name__}): a layer "
+                              f"called inside a traced call is a Layer, a Sequential or a "
+                              f"functional Model")
+        for held in _python_layers._python_layers_in(claimed):
+            # Known to the library for this read of the model's config, whenever it was
+            # registered before (a registration during a read lasts for that read).
+            _python_layers.register_layer_class(type(held), again=True)
+        ids = [self.node_of(t) for t in tensors]
+        code = -1 if training is None else int(bool(training))
+        node = ctypes.c_int64()
+        with _python_layers.claiming(claimed):   # its Python layers are the user's objects
+            self._check(_lib.keras_layer_builder_layer(
+                self.builder, attribute.encode(), order, index,
+                json.dumps(entry, default=_native._json_default).encode(), len(ids),
+                _native.int64_array(ids), code, ctypes.byref(node)))
+        if isinstance(layer, Layer):
+            layer._parent = self.layer   # its weights are read from the layer holding it
+        return self._tensor(node.value)
+
     def output(self, y, training):
         self._check(_lib.keras_layer_builder_output(self.builder, self.node_of(y), training))
 
@@ -206,6 +251,27 @@ class Trace:
     def state_output(self, index, value, training):
         self._check(_lib.keras_layer_builder_state_output(self.builder, index, self.node_of(value),
                                                           training))
+
+
+def _attribute_of(owner, layer):
+    """(attribute, its position among the owner's attributes, index in a list or -1) of the
+    attribute of `owner` that holds `layer`, as Keras tracks it."""
+    from ..layers import tracked_layers
+    for key, order, index, item in tracked_layers(owner):
+        if item is layer:
+            return key, order, index
+    raise Unsupported(f"{type(owner).__name__}.call calls layer "
+                      f"'{getattr(layer, 'name', layer)}', which no attribute of the layer holds: "
+                      f"create it in __init__ or build (self.<name> = ...), as Keras tracks it")
+
+
+def calling_layer(layer, inputs, args, kwargs):
+    """The output of `layer(inputs, *args, **kwargs)` called inside a traced call, or None
+    outside one."""
+    trace = active()
+    if trace is None or trace.layer is layer:
+        return None
+    return trace.call_layer(layer, inputs, args, kwargs)
 
 
 def is_symbolic(x):
@@ -316,14 +382,34 @@ def trace_layer(layer, builder, takes_training):
         return True
     except TraceError:
         raise
-    except Unsupported:
+    except Unsupported as e:
         from .._python_layers import _overrides
+        if trace.called_layers or _held_layers(layer):
+            raise _untraceable(layer, trace, e) from e
         if getattr(layer, "_trace_required", False) or not _overrides(layer, "backward"):
             raise
         return False
-    except Exception:  # noqa: BLE001 — the call is not traceable: numpy path
+    except Exception as e:  # noqa: BLE001 — the call is not traceable: numpy path
+        if trace.called_layers or _held_layers(layer):
+            raise _untraceable(layer, trace, e) from e
         if getattr(layer, "_trace_required", False):
             raise
         return False
     finally:
         _state.trace = previous
+
+
+def _held_layers(layer):
+    """The names of the layers (and models) held in `layer`'s attributes, as Keras tracks them."""
+    from ..layers import tracked_layers
+    return [item.name for _, _, _, item in tracked_layers(layer)]
+
+
+def _untraceable(layer, trace, e):
+    """The error of a call that calls layers (or holds them) and could not be traced: such a
+    layer has no numpy path (its layers live in the library only through the trace; computing
+    it on numpy would give a wrong output shape, silently)."""
+    names = trace.called_layers or _held_layers(layer)
+    return TraceError(f"{type(layer).__name__} '{layer.name}': its call uses layers "
+                      f"({', '.join(dict.fromkeys(names))}), so it must be traced into the "
+                      f"library's graph (written with swiftkeras.ops), but tracing failed: {e}")

@@ -10,7 +10,7 @@ public final class CenterCrop: ImageLayer, @unchecked Sendable {
         }
         self.height = height
         self.width = width
-        super.init(dataFormat: dataFormat, seed: nil, name: name)
+        super.init(dataFormat: dataFormat, seed: nil, draws: false, name: name)
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {

@@ -5,19 +5,28 @@
 open class ImageLayer: Layer, @unchecked Sendable {
     /// Where the channel axis is.
     public let dataFormat: DataFormat
-    /// The seed of the layer's own generator; nil draws from the thread's generator.
+    /// The seed of the layer's generator (nil: one drawn from the thread's generator).
     public let seed: Int?
-    private let generator: RandomGenerator?
+    /// Keras's generator of a random augmentation layer (nil for the others): each training
+    /// call's transformations draw at its state.
+    public let seedGenerator: SeedGenerator?
 
-    init(dataFormat: DataFormat, seed: Int?, name: String?) {
+    /// `draws`: whether the layer is a random augmentation (Keras: `SeedGenerator(seed)` in its
+    /// constructor).
+    init(dataFormat: DataFormat, seed: Int?, draws: Bool, name: String?) {
         self.dataFormat = dataFormat
         self.seed = seed
-        generator = seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) }
+        seedGenerator = .owned(seed: seed, draws: draws)
         super.init(name: name)
     }
 
-    /// The generator random transformations draw from.
-    var random: RandomGenerator { generator ?? RandomGenerator.current }
+    public override var seedGenerators: [SeedGenerator] { seedGenerator.map { [$0] } ?? [] }
+
+    /// The generator one training call's transformations draw from; the state moves on by
+    /// `draws`, the random draws Keras's layer makes in the call.
+    func random(draws: Int) -> RandomGenerator {
+        seedGenerator?.nextGenerator(draws: draws) ?? RandomGenerator.current
+    }
 
     /// Runs `body` on the images as a `(batch, height, width, channels)` batch and returns its
     /// result in the input's layout (rank and data format).
@@ -137,17 +146,20 @@ open class AffineAugmentation: ImageLayer, @unchecked Sendable {
         self.fillMode = try .named(fillMode, layer: layer)
         self.interpolation = try .named(interpolation, layer: layer)
         self.fillValue = fillValue
-        super.init(dataFormat: dataFormat, seed: seed, name: name)
+        super.init(dataFormat: dataFormat, seed: seed, draws: true, name: name)
     }
 
     /// One map `[a0, a1, a2, b0, b1, b2]` per image: output pixel `(x, y)` samples the input at
-    /// `(a0·x + a1·y + a2, b0·x + b1·y + b2)`.
-    func transforms(count: Int, height: Int, width: Int) -> [[Double]] { [] }
+    /// `(a0·x + a1·y + a2, b0·x + b1·y + b2)`, drawn from `random`.
+    func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] { [] }
+    /// The random draws Keras's layer makes in a training call.
+    var drawsPerCall: Int { 1 }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
         return try onBatch(x) { t in
-            let maps = transforms(count: t.shape[0], height: t.shape[1], width: t.shape[2]).map { $0.map { Float($0) } }
+            let rng = random(draws: drawsPerCall)
+            let maps = transforms(count: t.shape[0], height: t.shape[1], width: t.shape[2], random: rng).map { $0.map { Float($0) } }
             return Kernels.affine(t, transforms: maps, bilinear: interpolation == .bilinear,
                                   fillMode: fillMode.rawValue, fillValue: Float(fillValue))
         }

@@ -13,7 +13,7 @@ public final class RandomBrightness: ImageLayer, @unchecked Sendable {
             throw KerasError.invalidArgument("RandomBrightness: value_range must be [low, high], got \(valueRange)")
         }
         self.valueRange = valueRange.sorted()
-        super.init(dataFormat: .channelsLast, seed: seed, name: name)
+        super.init(dataFormat: .channelsLast, seed: seed, draws: true, name: name)
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
@@ -23,8 +23,9 @@ public final class RandomBrightness: ImageLayer, @unchecked Sendable {
             let out = Tensor.uninitialized(t.shape)
             let p = t.data, o = out.data
             let (lo, hi) = (Float(valueRange[0]), Float(valueRange[1]))
+            let rng = random(draws: 1)
             for b in 0..<n {
-                let delta = Float(factor.sample(random) * (valueRange[1] - valueRange[0]))
+                let delta = Float(factor.sample(rng) * (valueRange[1] - valueRange[0]))
                 for i in b * per..<(b + 1) * per { o[i] = Swift.min(Swift.max(p[i] + delta, lo), hi) }
             }
             return out

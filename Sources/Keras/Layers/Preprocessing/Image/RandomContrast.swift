@@ -13,7 +13,7 @@ public final class RandomContrast: ImageLayer, @unchecked Sendable {
             throw KerasError.invalidArgument("RandomContrast: value_range must be [low, high], got \(valueRange)")
         }
         self.valueRange = valueRange
-        super.init(dataFormat: .channelsLast, seed: seed, name: name)
+        super.init(dataFormat: .channelsLast, seed: seed, draws: true, name: name)
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
@@ -23,8 +23,9 @@ public final class RandomContrast: ImageLayer, @unchecked Sendable {
             let out = Tensor.uninitialized(t.shape)
             let p = t.data, o = out.data
             let (lo, hi) = (Float(valueRange[0]), Float(valueRange[1]))
+            let rng = random(draws: 1)
             for b in 0..<n {
-                let f = Float(1 - factor.lower + (factor.upper + factor.lower) * Double(random.uniform()))
+                let f = Float(1 - factor.lower + (factor.upper + factor.lower) * Double(rng.uniform()))
                 var mean = [Float](repeating: 0, count: c)
                 for i in 0..<hw { for k in 0..<c { mean[k] += p[(b * hw + i) * c + k] } }
                 for k in 0..<c { mean[k] /= Float(hw) }

@@ -13,7 +13,7 @@ public final class RandomCrop: ImageLayer, @unchecked Sendable {
         }
         self.height = height
         self.width = width
-        super.init(dataFormat: dataFormat, seed: seed ?? Int(RandomGenerator.current.next() % (1 << 30)), name: name)
+        super.init(dataFormat: dataFormat, seed: seed ?? Int(RandomGenerator.current.next() % (1 << 30)), draws: true, name: name)
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
@@ -21,7 +21,7 @@ public final class RandomCrop: ImageLayer, @unchecked Sendable {
         return try onBatch(x.detached) { t in
             let (h, w) = (t.shape[1], t.shape[2])
             guard h > height, w > width else { return Self.cropAndResize(t, height: height, width: width) }
-            let rng = random
+            let rng = random(draws: 2)   // Keras: the top and the left offsets
             let top = Int(Float(h - height + 1) * rng.uniform()), left = Int(Float(w - width + 1) * rng.uniform())
             return Kernels.crop(t, top: Swift.min(top, h - height), left: Swift.min(left, w - width), height: height, width: width)
         }

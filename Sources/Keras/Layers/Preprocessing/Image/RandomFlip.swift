@@ -10,7 +10,7 @@ public final class RandomFlip: ImageLayer, @unchecked Sendable {
             throw KerasError.invalidArgument("RandomFlip: mode must be 'horizontal', 'vertical' or 'horizontal_and_vertical', got '\(mode)'")
         }
         self.mode = mode
-        super.init(dataFormat: dataFormat, seed: seed, name: name)
+        super.init(dataFormat: dataFormat, seed: seed, draws: true, name: name)
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
@@ -19,7 +19,7 @@ public final class RandomFlip: ImageLayer, @unchecked Sendable {
             let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
             let out = Tensor.uninitialized(t.shape)
             let p = t.data, o = out.data
-            let rng = random
+            let rng = random(draws: 1)
             for b in 0..<n {
                 let flip = rng.uniform() <= 0.5
                 let fh = flip && mode != "vertical", fv = flip && mode != "horizontal"

@@ -14,7 +14,7 @@ public final class RandomRotation: AffineAugmentation, @unchecked Sendable {
                        dataFormat: dataFormat, name: name, layer: "RandomRotation")
     }
 
-    override func transforms(count: Int, height: Int, width: Int) -> [[Double]] {
+    override func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] {
         let (cx, cy) = (0.5 * Double(width - 1), 0.5 * Double(height - 1))
         return (0..<count).map { _ in
             let angle = Double(Float(factor.sample(random) * 360)) * Double.pi / 180

@@ -14,7 +14,10 @@ public final class RandomTranslation: AffineAugmentation, @unchecked Sendable {
                        dataFormat: dataFormat, name: name, layer: "RandomTranslation")
     }
 
-    override func transforms(count: Int, height: Int, width: Int) -> [[Double]] {
+    /// Keras draws the height and the width translations.
+    override var drawsPerCall: Int { 2 }
+
+    override func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] {
         (0..<count).map { _ in
             let dy = Double(Float(heightFactor.sample(random)) * Float(height))
             let dx = Double(Float(widthFactor.sample(random)) * Float(width))

@@ -16,7 +16,10 @@ public final class RandomZoom: AffineAugmentation, @unchecked Sendable {
                        dataFormat: dataFormat, name: name, layer: "RandomZoom")
     }
 
-    override func transforms(count: Int, height: Int, width: Int) -> [[Double]] {
+    /// Keras draws the height zoom, and the width zoom when it has a width factor.
+    override var drawsPerCall: Int { widthFactor == nil ? 1 : 2 }
+
+    override func transforms(count: Int, height: Int, width: Int, random: RandomGenerator) -> [[Double]] {
         (0..<count).map { _ in
             let zy = 1 + heightFactor.sample(random)
             let zx = widthFactor.map { 1 + $0.sample(random) } ?? zy

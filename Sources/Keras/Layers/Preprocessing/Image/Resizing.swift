@@ -24,7 +24,7 @@ public final class Resizing: ImageLayer, @unchecked Sendable {
         self.width = width
         self.interpolation = try .named(interpolation, layer: "Resizing")
         self.cropToAspectRatio = cropToAspectRatio
-        super.init(dataFormat: dataFormat, seed: nil, name: name)
+        super.init(dataFormat: dataFormat, seed: nil, draws: false, name: name)
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {

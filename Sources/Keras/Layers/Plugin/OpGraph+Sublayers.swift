@@ -1,0 +1,64 @@
+/// Layers called inside a traced call (Keras: a custom layer whose `call` calls the layers held
+/// in its attributes, `self.att(x, x)`, `self.ffn(h)`): each call is a node of the graph that runs
+/// the layer eagerly, so its weights are read through the tape and get their gradients from the
+/// library's autodiff. The layers are the traced layer's sublayers (``Layer/hostedSublayers``):
+/// their weights, losses and saved groups (`att/vars`, `ffn/layers/dense/vars`) belong to it, as
+/// Keras tracks a layer's attributes.
+extension OpGraph {
+    /// A layer the traced call calls, under the attribute of the calling layer that holds it.
+    public struct Sublayer {
+        /// Keras's attribute name (`att`, `blocks` for a list).
+        public let attribute: String
+        /// The attribute's position among the calling layer's attributes: the tracking order
+        /// (Keras lists a layer's weights by it), whatever the order of the calls.
+        public let order: Int
+        /// Its position in a list attribute; nil for an attribute holding one layer.
+        public let index: Int?
+        public let layer: Layer
+    }
+
+    /// The sublayer held at (`attribute`, `index`): the one already called in this trace, else
+    /// the one a rebuilt layer had there (of the same class), else `make()`.
+    public func sublayer(attribute: String, order: Int, index: Int?, make: () throws -> Layer) throws -> Layer {
+        try tracing("layer call")
+        guard !attribute.isEmpty else { throw KerasError.invalidArgument("op graph: a called layer needs the attribute that holds it") }
+        if let s = sublayers.first(where: { $0.attribute == attribute && $0.index == index }) { return s.layer }
+        let made = try make()
+        let layer = earlierSublayers.first { $0.attribute == attribute && $0.index == index && $0.layer.className == made.className }?.layer ?? made
+        sublayers.append(Sublayer(attribute: attribute, order: order, index: index, layer: layer))
+        return layer
+    }
+
+    /// A call of `layer` (from ``sublayer(attribute:order:index:make:)``) on nodes `inputs` as a
+    /// node: its output. `training` nil: the traced layer's own training flag of each step.
+    /// The layer is built here, by its first call (on the trace's probe values).
+    public func addLayerCall(_ layer: Layer, _ inputs: [Int], training: Bool?) throws -> Int {
+        try tracing("layer call")
+        guard sublayers.contains(where: { $0.layer === layer }) else {
+            throw KerasError.invalidArgument("op graph: layer '\(layer.name)' is not a sublayer of the traced layer")
+        }
+        guard !inputs.isEmpty else { throw KerasError.invalidArgument("op graph: layer '\(layer.name)' was called on no inputs") }
+        let ids = try inputs.map { try node($0, "call of layer '\(layer.name)'") }
+        let op = OpGraphOp(name: layer.name) { xs, stepTraining in
+            try layer.callEager(xs, training: training ?? stepTraining)
+        }
+        let p = try GradientTape.withoutRecording {
+            try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: training ?? false) }
+        }
+        layer.clearAllLosses()   // the probes are not steps
+        return append(.op(op, ids), p)
+    }
+
+    /// The sublayers grouped by attribute in tracking order (``Layer/hostedSublayers``).
+    public var sublayerAttributes: [(name: String, layers: [Layer], isList: Bool)] {
+        var out: [(name: String, layers: [Layer], isList: Bool)] = []
+        for s in sublayers.sorted(by: { ($0.order, $0.index ?? -1) < ($1.order, $1.index ?? -1) }) {
+            if let i = out.firstIndex(where: { $0.name == s.attribute }) {
+                out[i].layers.append(s.layer)
+            } else {
+                out.append((s.attribute, [s.layer], s.index != nil))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+@testable import Keras
+
+/// A traced call that calls other layers (Keras: a custom layer whose `call` calls the layers held
+/// in its attributes, as the keras.io transformer tutorial's `TransformerBlock`): each call is a
+/// node of the op graph running the layer, and the called layers are the traced layer's
+/// sublayers: their weights are its weights, differentiated by the library's autodiff, frozen
+/// with it, and saved under the attributes that hold them.
+final class CallbackLayerSublayerTests: XCTestCase {
+    /// `dropout(tanh(dense(x)))`: the Dense held at attribute "ffn", the Dropout at "drop"
+    /// (declared first: tracking follows the attributes' order, not the calls').
+    private func composite() -> CallbackLayer {
+        var f = CallbackLayerFunctions { _, _, _, _ in
+            throw KerasError.invalidState("forward callback ran although the layer was traced")
+        }
+        f.build = { _, _ in
+            guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
+            let x = try g.addInput()
+            let dense = try g.sublayer(attribute: "ffn", order: 1, index: nil) { Dense(2, name: "inner_dense") }
+            let again = try g.sublayer(attribute: "ffn", order: 1, index: nil) { Dense(5) }
+            XCTAssertTrue(dense === again, "the same attribute is the same layer")
+            let drop = try g.sublayer(attribute: "drop", order: 0, index: nil) { try Dropout(0.5, name: "inner_drop") }
+            let h = try g.addOp("tanh", [try g.addLayerCall(dense, [x], training: nil)], attributes: .object([]))
+            try g.setOutput(try g.addLayerCall(drop, [h], training: nil), training: nil)
+            XCTAssertThrowsError(try g.addLayerCall(Dense(1), [x], training: nil)) {
+                XCTAssertTrue("\($0)".contains("not a sublayer"), "\($0)")
+            }
+        }
+        return CallbackLayer(className: "Composite", functions: f, name: "composite")
+    }
+
+    func testCalledLayersAreSublayersWithTheirGradients() throws {
+        let layer = composite()
+        let x = GradientCheck.random([4, 3], seed: 1)
+        let y = try layer(x)   // inference: the Dropout passes its input through
+        XCTAssertEqual(layer.weights.map(\.shape), [[3, 2], [2]])
+        XCTAssertEqual(layer.trainableWeights.count, 2)
+        XCTAssertEqual(layer.trackedSublayers().attributes.map(\.name), ["drop", "ffn"])
+        let dense = try XCTUnwrap(layer.sublayers.compactMap { $0 as? Dense }.first)
+        assertClose(y.scalars, try dense(x).scalars.map { tanh($0) }, "tanh(dense(x))")
+        try GradientCheck.check([x], variables: layer.weights, "through the called Dense") { try layer($0[0]) }
+        let trained = try layer(Tensor(shape: [64, 3], repeating: 1), training: true)
+        XCTAssertTrue(trained.scalars.contains(0), "the called Dropout runs with the step's training flag")
+        layer.trainable = false
+        XCTAssertTrue(layer.trainableWeights.isEmpty && !dense.trainable)
+    }
+
+    func testCalledLayersAreSavedUnderTheirAttributes() throws {
+        let a = Input(shape: [3])
+        let model = try Model(inputs: [a], outputs: try composite()(a))
+        let paths = WeightsH5Store.entries(model).filter { !$0.variables.isEmpty }.map(\.path)
+        XCTAssertEqual(paths, ["layers/composite/ffn/vars"])
+    }
+}
