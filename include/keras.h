@@ -181,9 +181,14 @@ void keras_model_free(keras_model *model);
 
 /* Configures training from a JSON spec:
  *   {"optimizer": "adam" | {"class_name": "Adam", "config": {"learning_rate": 0.01}},  (default "rmsprop")
- *    "loss": "mse" | {"class_name": ..., "config": ...} | [one per output],           (required)
+ *    "loss": "mse" | {"class_name": ..., "config": ...} | [one per output] | null,
  *    "metrics": ["accuracy", ...], "loss_weights": [1.0, ...]}
- * Errors: INVALID_ARGUMENT (bad JSON, no loss, unknown key), UNKNOWN_NAME (optimizer, loss, metric). */
+ * Without "loss" (or null; Keras's compile(optimizer)) the loss of each step is the sum of the
+ * model's add_loss terms (keras_layer_builder_loss) and weight penalties, and fit, evaluate and
+ * keras_model_train_batch take no targets (y NULL, ny 0, in their _arrays forms); a step with no
+ * loss at all fails with INVALID_ARGUMENT ("No loss to compute. Provide a `loss` argument in
+ * `compile()`.", Keras's message).
+ * Errors: INVALID_ARGUMENT (bad JSON, unknown key), UNKNOWN_NAME (optimizer, loss, metric). */
 int keras_model_compile(keras_model *model, const char *spec_json);
 
 /* Trains on x (samples first) and y. options_json may be NULL or a JSON object with any of
@@ -246,15 +251,16 @@ typedef struct keras_output {
 } keras_output;
 
 /* Keras model.fit(x, y, sample_weight=..., validation_data=(val_x, val_y, val_sample_weight)):
- *   x: nx arrays, one per model input (model.inputs order); y: ny arrays, one per output;
+ *   x: nx arrays, one per model input (model.inputs order); y: ny arrays, one per output (NULL
+ *   and 0 for a model compiled without a loss, keras_model_compile);
  *   sample_weight: NULL, or one weight per sample (shape {n});
- *   val_x / val_y: nvx / nvy arrays (NULL and 0 for none; both or neither), with
- *   val_sample_weight NULL or shape {n_val}. Validation data takes precedence over
- *   options' validation_split, as in Keras.
+ *   val_x / val_y: nvx / nvy arrays (NULL and 0 for none; both or neither, but val_x alone
+ *   when y is none), with val_sample_weight NULL or shape {n_val}. Validation data takes
+ *   precedence over options' validation_split, as in Keras.
  * options_json, callbacks and history_json as keras_model_fit (which is this call with one x, one
  * y and nothing else). Errors: as keras_model_fit; SHAPE when the number of arrays does not match
  * the model's inputs/outputs or the sample counts differ; INVALID_ARGUMENT (NULL array with a
- * non-zero count, val_x without val_y). */
+ * non-zero count, val_x without val_y, val_y without y). */
 int keras_model_fit_arrays(keras_model *model,
                            const keras_array *x, int nx, const keras_array *y, int ny,
                            const keras_array *sample_weight,
@@ -1088,6 +1094,15 @@ int keras_layer_builder_input(keras_layer_builder *builder, int64_t *node);
  * each input without unpacking. Errors: INVALID_ARGUMENT (index out of range), STATE. */
 int keras_layer_builder_input_count(keras_layer_builder *builder, int *count);
 int keras_layer_builder_input_at(keras_layer_builder *builder, int index, int64_t *node);
+/* A layer whose functional call passes its tensors as several arguments, positional or keyword
+ * (Keras's `endpoint(logits, targets, sample_weight)`, `layer(x, mask=m)`): *arguments_json
+ * receives (caller-owned; keras_string_free) the call as the model's config writes its node,
+ * {"args": [...], "kwargs": {...}}, where the k-th {"class_name": "__keras_tensor__", ...} entry
+ * (depth-first, args then kwargs in order) is input k (keras_layer_builder_input_at; packed in
+ * that order for forward and backward) and other values are the call's plain arguments
+ * (`targets=None`). It receives "null" for a call on one tensor or one list of tensors and
+ * nothing else. Errors: INVALID_ARGUMENT (NULL arguments_json), STATE. */
+int keras_layer_builder_call_arguments(keras_layer_builder *builder, char **arguments_json);
 /* The layer's weight number `index` (creation order, as add_weight made them). */
 int keras_layer_builder_weight(keras_layer_builder *builder, int index, int64_t *node);
 /* A constant array (copied); ndim 0 is a scalar. */

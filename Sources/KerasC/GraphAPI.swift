@@ -56,6 +56,16 @@ public func keras_layer_builder_input_at(_ builder: UnsafeMutableRawPointer?, _ 
     guarded("keras_layer_builder_input_at") { try store(try trace(builder).addInput(at: Int(index)), node) }
 }
 
+@_cdecl("keras_layer_builder_call_arguments")
+public func keras_layer_builder_call_arguments(_ builder: UnsafeMutableRawPointer?,
+                                               _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_layer_builder_call_arguments") {
+        let out = try requireOut(out, "arguments_json")
+        out.pointee = nil
+        out.pointee = try ownedCString((try trace(builder).callArguments ?? .null).description)
+    }
+}
+
 @_cdecl("keras_layer_builder_weight")
 public func keras_layer_builder_weight(_ builder: UnsafeMutableRawPointer?, _ index: Int32, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_weight") { try store(try trace(builder).addWeight(Int(index)), node) }

@@ -91,7 +91,6 @@ public func keras_model_compile(_ handle: OpaquePointer?, _ spec: UnsafePointer<
         let box = try modelBox(handle)
         var config = try json(spec, "spec_json")
         _ = try Options(config, what: "compile spec", allowed: ["optimizer", "loss", "metrics", "loss_weights", "weighted_metrics", "run_eagerly", "steps_per_execution", "jit_compile"])
-        guard let loss = config["loss"], !loss.isNull else { throw ABIError(.invalidArgument, "compile spec: 'loss' is required") }
         if config["optimizer"] == nil || config["optimizer"]?.isNull == true { config.set("optimizer", "rmsprop") }
         try box.locked {
             do {

@@ -37,19 +37,21 @@ func optionalTensor(_ p: UnsafeRawPointer?, _ what: String) throws -> Tensor? {
 private func modelArrays(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32, _ y: UnsafeRawPointer?,
                          _ ny: Int32, _ sampleWeight: UnsafeRawPointer?) throws -> (ModelBox, [Tensor], [Tensor], Tensor?) {
     let box = try modelBox(handle)
-    let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny")
+    let xs = try inputTensors(x, nx, "x", counted: "nx"), ys = try inputTensors(y, ny, "y", counted: "ny", allowEmpty: true)
     return (box, xs, ys, try optionalTensor(sampleWeight, "sample_weight"))
 }
 
 /// Keras fit's validation_data from keras_array lists: val_x and val_y (both or neither, NULL
-/// and 0 for none) and val_sample_weight (NULL, or only with them); nil when none is given.
+/// and 0 for none; val_x alone when the fit has no targets, `targets` false: a model compiled
+/// without a loss) and val_sample_weight (NULL, or only with them); nil when none is given.
 func validationArrays(_ valX: UnsafeRawPointer?, _ nvx: Int32, _ valY: UnsafeRawPointer?, _ nvy: Int32,
-                      _ valSampleWeight: UnsafeRawPointer?) throws -> (x: [Tensor], y: [Tensor], sampleWeight: Tensor?)? {
+                      _ valSampleWeight: UnsafeRawPointer?, targets: Bool = true) throws -> (x: [Tensor], y: [Tensor], sampleWeight: Tensor?)? {
     let vxs = try inputTensors(valX, nvx, "val_x", counted: "nvx", allowEmpty: true)
     let vys = try inputTensors(valY, nvy, "val_y", counted: "nvy", allowEmpty: true)
-    guard vxs.isEmpty == vys.isEmpty else {
+    guard vxs.isEmpty == vys.isEmpty || (!targets && vys.isEmpty) else {
         throw ABIError(.invalidArgument, "validation data needs both val_x and val_y (got \(vxs.count) and \(vys.count) arrays)")
     }
+    if !targets && !vys.isEmpty { throw ABIError(.invalidArgument, "val_y is given, but the fit has no y") }
     let vsw = try optionalTensor(valSampleWeight, "val_sample_weight")
     if vsw != nil && vxs.isEmpty { throw ABIError(.invalidArgument, "val_sample_weight is given without val_x and val_y") }
     return vxs.isEmpty ? nil : (vxs, vys, vsw)
@@ -67,7 +69,7 @@ public func keras_model_fit_arrays(_ handle: OpaquePointer?,
     guardedLoop("keras_model_fit_arrays") {
         historyOut?.pointee = nil
         let (box, xs, ys, sw) = try modelArrays(handle, x, nx, y, ny, sampleWeight)
-        let validation = try validationArrays(valX, nvx, valY, nvy, valSampleWeight)
+        let validation = try validationArrays(valX, nvx, valY, nvy, valSampleWeight, targets: !ys.isEmpty)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "fit options",
                             allowed: ["batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
                                "initial_epoch", "steps_per_epoch", "validation_freq", "validation_batch_size"])

@@ -105,7 +105,7 @@ final class CompiledState {
                     throw KerasError.invalidArgument("compile: metrics for output \(i), but the model has \(yPred.count) output(s)")
                 }
                 for s in specs {
-                    let m = try s.resolve(yTrue: yTrue[i], yPred: yPred[i], loss: losses[Swift.min(i, losses.count - 1)])
+                    let m = try s.resolve(yTrue: yTrue[i], yPred: yPred[i], loss: losses.isEmpty ? nil : losses[Swift.min(i, losses.count - 1)])
                     var name = prefixed(i, m.name)
                     if weighting && taken.contains(name) {
                         let base = prefixed(i, "weighted_\(m.name)")
@@ -120,7 +120,7 @@ final class CompiledState {
                 }
             }
         }
-        if outputNames.count > 1 { outputLossTrackers = outputNames.map { Mean(name: "\($0)_loss") } }
+        if outputNames.count > 1, !losses.isEmpty { outputLossTrackers = outputNames.map { Mean(name: "\($0)_loss") } }
         metrics = out
         return out
     }

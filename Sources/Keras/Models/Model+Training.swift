@@ -21,10 +21,11 @@ extension Model {
     }
 
     /// Configures training of a model with several outputs: one loss (and metric list) per output,
-    /// or a single one shared by all.
-    public func compile(optimizer: OptimizerSpec = "rmsprop", losses: [LossSpec], metrics: [[MetricSpec]] = [],
+    /// or a single one shared by all. No loss (Keras's `compile(optimizer)`): the loss is the sum
+    /// of the model's `add_loss` terms and regularization penalties, and fit and evaluate need no
+    /// targets.
+    public func compile(optimizer: OptimizerSpec = "rmsprop", losses: [LossSpec] = [], metrics: [[MetricSpec]] = [],
                         lossWeights: [Float]? = nil, weightedMetrics: [[MetricSpec]] = []) throws {
-        guard !losses.isEmpty else { throw KerasError.invalidArgument("compile: a loss is required") }
         let opt = try optimizer.resolve()
         let resolved = try losses.map { try $0.resolve() }
         if let lossWeights, lossWeights.contains(where: { !$0.isFinite }) {
@@ -55,6 +56,7 @@ extension Model {
 
     /// Per-output losses and metrics for one output count.
     func expand(_ c: CompiledState, outputs count: Int) throws -> (losses: [Loss], weights: [Float], metrics: [[MetricSpec]]) {
+        if c.losses.isEmpty { return ([], [], c.metricSpecs) }   // compiled without a loss
         let losses = c.losses.count == 1 ? Array(repeating: c.losses[0], count: count) : c.losses
         guard losses.count == count else {
             throw KerasError.invalidArgument("compile: \(c.losses.count) losses given for a model with \(count) outputs")
@@ -153,12 +155,12 @@ extension Model {
         let (preds, masks) = training ? try forward(xs, masks: nil, training: true)
             : try CallContext.collectingLosses { try forward(xs, masks: nil, training: false) }
         let (losses, weights, _) = try expand(c, outputs: preds.count)
-        guard ys.count == preds.count else {
+        guard ys.count == preds.count || (losses.isEmpty && ys.isEmpty) else {
             throw KerasError.invalidArgument("Model '\(name)' has \(preds.count) output(s) but \(ys.count) target array(s) were given")
         }
         var total: Tensor?
         var perOutput: [Double] = []
-        for i in 0..<preds.count {
+        for i in 0..<losses.count {
             let mask = masks.flatMap { i < $0.count ? $0[i] : nil }
             var l = try losses[i](ys[i], preds[i], sampleWeight: sw, mask: mask)
             perOutput.append(Double(l.scalar ?? .nan))
@@ -166,7 +168,10 @@ extension Model {
             total = try total.map { try $0 + l } ?? l
         }
         for penalty in try collectLosses() { total = try total.map { try $0 + penalty } ?? penalty }
-        guard let total else { throw KerasError.invalidState("Model '\(name)' has no outputs") }
+        guard let total else {
+            // Compiled without a loss and no add_loss term or penalty (Keras's message).
+            throw KerasError.invalidArgument("No loss to compute. Provide a `loss` argument in `compile()`.")
+        }
         return (total, preds, perOutput, masks)
     }
 
@@ -176,6 +181,12 @@ extension Model {
         let metrics: [[Metric]]
         if let resolved = c.metrics {
             metrics = resolved
+        } else if ys.isEmpty {
+            // No targets (a model compiled without a loss): only the loss is tracked.
+            guard c.metricSpecs.allSatisfy(\.isEmpty), c.weightedMetricSpecs.allSatisfy(\.isEmpty) else {
+                throw KerasError.invalidArgument("Model '\(name)': its compiled metrics need targets (y), but none were given")
+            }
+            metrics = []
         } else {
             metrics = try c.resolveMetrics(yTrue: ys.map(\.shape), yPred: preds.map(\.shape), outputNames: outputNames)
         }
@@ -212,7 +223,8 @@ extension Model {
         guard n > 0 else {
             throw KerasError.invalidData("\(owner): the data has 0 samples (arrays of shape \(xs[0].shape)); at least one is needed")
         }
-        if built, !outputs.isEmpty, ys.count != outputs.count {
+        // No targets at all: a model compiled without a loss (computeLoss checks it).
+        if built, !outputs.isEmpty, !ys.isEmpty, ys.count != outputs.count {
             throw KerasError.shapeMismatch("\(owner): the model has \(outputs.count) output(s), got \(ys.count) y array(s)")
         }
         for (i, y) in ys.enumerated() where y.shape.first != n {

@@ -76,6 +76,9 @@ private struct InboundNode {
     var inputs: [(layer: String, node: Int, tensor: Int)] = []
     /// The call's keyword arguments other than tensors (`use_causal_mask`).
     var kwargs: JSON = .object([])
+    /// A plugin layer's call passing its tensors as several arguments: the node itself
+    /// (``CallbackLayer/callArguments``).
+    var callArguments: JSON?
 }
 
 private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: Int, tensor: Int) {
@@ -88,18 +91,34 @@ private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: 
 
 /// Reads Keras 3 `{"args": [...], "kwargs": {}}` and Keras 2 `[[name, node, tensor, kwargs], ...]` nodes.
 /// The tensors under `restKeyword` in `kwargs` follow those of the first argument (RNN's `initial_state`).
-private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positional: Bool) throws -> InboundNode {
+private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positional: Bool,
+                          plugin: Bool = false) throws -> InboundNode {
     var node = InboundNode()
     let what = "Functional config, inbound node of '\(layer)'"
     if let args = j["args"]?.arrayValue {
+        let kwargs = j["kwargs"]?.objectValue ?? []
         func collect(_ v: JSON, depth: Int) throws {
-            guard depth < 8 else { return }
+            guard depth < 10 else { return }
             if v["class_name"]?.stringValue == "__keras_tensor__" {
                 guard let h = v["config"]?["keras_history"] else { throw KerasError.io("\(what): a tensor without keras_history") }
                 node.inputs.append(try history(h, what))
             } else if let a = v.arrayValue {
                 for x in a { try collect(x, depth: depth + 1) }
+            } else if plugin, let o = v.objectValue {
+                for (_, x) in o { try collect(x, depth: depth + 1) }
             }
+        }
+        if plugin {
+            // A plugin layer takes the tensors of every argument, positional and keyword, in
+            // order (Keras's node); a call with more than one argument keeps the node to write
+            // it back and to give the plugin its arguments.
+            for a in args { try collect(a, depth: 0) }
+            for (_, v) in kwargs { try collect(v, depth: 0) }
+            if args.count > 1 || !kwargs.isEmpty {
+                node.callArguments = ["args": .array(args), "kwargs": .object(kwargs)]
+            }
+            guard !node.inputs.isEmpty else { throw KerasError.io("\(what): the node has no input tensors") }
+            return node
         }
         guard let first = args.first else { throw KerasError.io("\(what): no arguments") }
         // A layer taking several positional tensors (`mha(query, value)`) reads every argument
@@ -108,7 +127,7 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
         for a in positional ? args : [first] { try collect(a, depth: 0) }
         if let restKeyword, let rest = j["kwargs"]?[restKeyword] { try collect(rest, depth: 0) }
         var others: [(String, JSON)] = []
-        for (k, v) in j["kwargs"]?.objectValue ?? [] where k != restKeyword {
+        for (k, v) in kwargs where k != restKeyword {
             if positional, v["class_name"]?.stringValue == "__keras_tensor__" { try collect(v, depth: 0) } else { others.append((k, v)) }
         }
         node.kwargs = .object(others)
@@ -140,7 +159,8 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             continue
         }
         let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name, restKeyword: layer.trailingInputsArgument?.rest,
-                                                                                  positional: layer.takesPositionalInputs) }
+                                                                                  positional: layer.takesPositionalInputs,
+                                                                                  plugin: layer is CallbackLayer) }
         order.append((layer, nodes))
     }
     // Calls whose inputs exist run first; repeat until every node has run (Keras does the same).
@@ -163,6 +183,14 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             }
             guard args.count == node.inputs.count else { continue }
             try layer.applyCallKeywordArguments(node.kwargs)
+            if let plugin = layer as? CallbackLayer, let given = node.callArguments {
+                // One set of call arguments per layer: its first call's (as its build's).
+                if plugin.callArguments == nil {
+                    plugin.callArguments = given
+                } else if plugin.callArguments.flatMap({ CallbackLayer.substitutingTensors($0, args.map { _ in .null }) }) == nil {
+                    throw KerasError.io("Functional config: '\(layer.name)' is called on \(args.count) tensors, but its first call took a different number of arguments")
+                }
+            }
             produced[layer.name, default: []].append(try layer.callMultiple(args))
             next[i] += 1
             remaining -= 1
@@ -219,13 +247,16 @@ extension Model {
             throw KerasError.io("The compile config has no optimizer")
         }
         let optimizer = try deserializeOptimizer(optJSON)
-        guard let lossJSON = c["loss"], !lossJSON.isNull else { throw KerasError.io("The compile config has no loss") }
-        let losses = try byOutputName(lossJSON, "loss") { n, j in
-            guard let j, !j.isNull, let spec = try deserializeLossSpecs(j).first else {
-                throw KerasError.io("The loss dict has no loss for output '\(n)' (the outputs: \(outputNames))")
-            }
-            return [spec]
-        } ?? deserializeLossSpecs(lossJSON)
+        // No loss (Keras's `compile(optimizer)`): the model trains on its add_loss terms.
+        var losses: [LossSpec] = []
+        if let lossJSON = c["loss"], !lossJSON.isNull {
+            losses = try byOutputName(lossJSON, "loss") { n, j in
+                guard let j, !j.isNull, let spec = try deserializeLossSpecs(j).first else {
+                    throw KerasError.io("The loss dict has no loss for output '\(n)' (the outputs: \(outputNames))")
+                }
+                return [spec]
+            } ?? deserializeLossSpecs(lossJSON)
+        }
         let metrics = try byOutputName(c["metrics"], "metrics") { _, j in [try deserializeMetricSpecs(j).first ?? []] }
             ?? deserializeMetricSpecs(c["metrics"])
         var weights: [Float]?

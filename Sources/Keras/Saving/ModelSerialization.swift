@@ -56,6 +56,10 @@ extension Model {
                     return ["args": [kerasTensor(node.inputs[0])], "kwargs": .object([(names.rest, rest.count == 1 ? rest[0] : .array(rest))])]
                 }
                 let tensors = node.inputs.map(kerasTensor)
+                if let plugin = l as? CallbackLayer, let template = plugin.callArguments,
+                   let written = CallbackLayer.substitutingTensors(template, tensors) {
+                    return written
+                }
                 if l.takesStatesList, tensors.count > 1 {
                     return ["args": [tensors[0], .array(Array(tensors.dropFirst()))], "kwargs": l.callKeywordArguments]
                 }
@@ -82,7 +86,7 @@ extension Model {
         }
         let metrics = serialized(metricSpecs)
         return ["optimizer": serializeOptimizer(c.optimizer),
-                "loss": losses.count == 1 ? losses[0] : .array(losses),
+                "loss": losses.isEmpty ? .null : losses.count == 1 ? losses[0] : .array(losses),
                 "loss_weights": lossWeights.map { .array($0.map { pythonFloat(Double($0)) }) } ?? .null,
                 "metrics": metrics, "weighted_metrics": serialized(c.weightedMetricSpecs), "run_eagerly": false, "steps_per_execution": 1,
                 "jit_compile": true]
@@ -133,7 +137,11 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
     if let m = l as? Model {
         j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])
     } else if l.built, !(l.declaration?.builtAtInit ?? false) {
-        if let shapes = inputShapes, shapes.count > 1, let names = l.trailingInputsArgument {
+        if let shapes = inputShapes, let plugin = l as? CallbackLayer, let template = plugin.callArguments,
+           let first = CallbackLayer.firstArgument(template, shapes.map(shapeJSON)) {
+            // Keras builds a layer called on several arguments for its first argument's shape.
+            j.set("build_config", ["input_shape": first])
+        } else if let shapes = inputShapes, shapes.count > 1, let names = l.trailingInputsArgument {
             let rest = shapes.dropFirst().map(shapeJSON)
             j.set("build_config", ["shapes_dict": .object([(names.first + "_shape", shapeJSON(shapes[0])),
                                                            (names.rest + "_shape", rest.count == 1 ? rest[0] : .array(rest))])])

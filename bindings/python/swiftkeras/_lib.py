@@ -322,6 +322,7 @@ _declare("keras_layer_builder_set_supports_masking", [keras_layer_builder_p, c_i
 _declare("keras_layer_builder_input", [keras_layer_builder_p, int64_p], c_int32)
 _declare("keras_layer_builder_input_count", [keras_layer_builder_p, int32_p], c_int32)
 _declare("keras_layer_builder_input_at", [keras_layer_builder_p, c_int32, int64_p], c_int32)
+_declare("keras_layer_builder_call_arguments", [keras_layer_builder_p, char_pp], c_int32)
 _declare("keras_layer_builder_weight", [keras_layer_builder_p, c_int32, int64_p], c_int32)
 _declare("keras_layer_builder_constant", [keras_layer_builder_p, float_p, c_int32, int64_p,
                                           int64_p], c_int32)

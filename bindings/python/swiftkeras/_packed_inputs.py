@@ -66,6 +66,7 @@ def built_with(layer, builder):
         return shapes(layer) if layer.__dict__.get("_packed_in_python") else None
     count = ctypes.c_int32()
     _native.check(_lib.keras_layer_builder_input_count(builder, ctypes.byref(count)))
+    _read_call_arguments(layer, builder)
     if count.value < 2:
         if not layer.__dict__.get("_packed_in_python"):
             layer._packed_inputs = None
@@ -80,6 +81,83 @@ def built_with(layer, builder):
     layer._packed_inputs = found
     layer._packed_in_python = False
     return found
+
+
+def _read_call_arguments(layer, builder):
+    """The layer's call arguments from the library (keras_layer_builder_call_arguments), when
+    its functional call passes the tensors as several arguments; else None."""
+    from . import _lib, _native
+    arguments = None
+    if _lib.has("keras_layer_builder_call_arguments"):
+        arguments = _native.take_json(_lib.keras_layer_builder_call_arguments, builder)
+    layer._call_arguments = arguments
+
+
+def _is_tensor_entry(value):
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _substitute(template, values):
+    """`template` (a node's args or kwargs) with its tensor entries replaced in order by
+    `values` (an iterator)."""
+    if _is_tensor_entry(template):
+        return next(values)
+    if isinstance(template, list):
+        return [_substitute(v, values) for v in template]
+    if isinstance(template, dict):
+        return {k: _substitute(v, values) for k, v in template.items()}
+    return template
+
+
+def bind(layer, inputs):
+    """(args, kwargs) of the layer's call from its inputs in order (a list, or one input): as
+    Keras passes them when the call had several arguments, else ([inputs], {})."""
+    arguments = layer.__dict__.get("_call_arguments")
+    if not arguments:
+        return [inputs], {}
+    values = iter(inputs if isinstance(inputs, (list, tuple)) else [inputs])
+    return _substitute(arguments["args"], values), _substitute(arguments.get("kwargs") or {}, values)
+
+
+def call(layer, inputs, **extra):
+    """layer.call with the inputs as Keras passes them (`extra`: training)."""
+    args, kwargs = bind(layer, inputs)
+    return layer.call(*args, **kwargs, **extra)
+
+
+def shape_call(layer, fn, shape):
+    """`fn` (build, compute_output_shape) given the input shapes as Keras gives them: for a call
+    of several arguments, one parameter takes the first argument's shape, several take the
+    shapes of the call arguments they name (`targets_shape`); else the (unpacked) shape."""
+    arguments = layer.__dict__.get("_call_arguments")
+    if not arguments:
+        return fn(unpack_shape(layer, shape))
+    import inspect
+    packed = shapes(layer)
+    given = [(shape[0],) + tuple(s[1:]) for s in packed] if packed is not None else [shape]
+    args, kwargs = bind(layer, given)
+    try:
+        bound = inspect.signature(layer.call).bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        bound = dict(kwargs)
+    shapes_dict = {f"{k}_shape": v for k, v in bound.items()
+                   if k not in ("mask", "args", "kwargs") and _holds_shape(v)}
+    names = [n for n, p in inspect.signature(fn).parameters.items()
+             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY, p.KEYWORD_ONLY)]
+    if len(names) == 1:
+        return fn(next(iter(shapes_dict.values()), None))
+    missing = [n for n in names if n not in shapes_dict]
+    if missing:
+        raise ValueError(f"{type(layer).__name__}.{fn.__name__}: its arguments {missing} name no "
+                         f"tensor argument of call (expected {sorted(shapes_dict)})")
+    return fn(**{n: shapes_dict[n] for n in names})
+
+
+def _holds_shape(value):
+    if isinstance(value, tuple):
+        return True
+    return isinstance(value, (list, dict)) and any(
+        _holds_shape(v) for v in (value.values() if isinstance(value, dict) else value))
 
 
 def unpack(layer, x):

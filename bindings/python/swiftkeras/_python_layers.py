@@ -51,8 +51,8 @@ class _LayerInstance:
                 # Several inputs: shaped like the first, as Keras's layers mostly are.
                 out = in_shape if packed is None else (in_shape[0],) + tuple(packed[0][1:])
             else:
-                symbolic = layer.compute_output_shape(
-                    _packed_inputs.unpack_shape(layer, (None,) + tuple(in_shape[1:])))
+                symbolic = _packed_inputs.shape_call(layer, layer.compute_output_shape,
+                                                     (None,) + tuple(in_shape[1:]))
                 out = (in_shape[0],) + tuple(int(d) for d in tuple(symbolic)[1:])
             self.out_shapes[in_shape] = out
         return out
@@ -262,8 +262,8 @@ def _layer_table(cls, class_name):
             layer._building = (builder, instance)
             _packed_inputs.built_with(layer, builder)
             try:
-                layer.build(_packed_inputs.unpack_shape(
-                    layer, tuple(None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim))))
+                _packed_inputs.shape_call(layer, layer.build, tuple(
+                    None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim)))
             finally:
                 layer._building = None
             layer.built = True
@@ -292,7 +292,7 @@ def _layer_table(cls, class_name):
                 # The input's shape; with several inputs, the first's (as _LayerInstance's).
                 shape = in_shape if packed is None else (in_shape[0],) + tuple(packed[0][1:])
             else:
-                shape = tuple(layer.compute_output_shape(_packed_inputs.unpack_shape(layer, in_shape)))
+                shape = tuple(_packed_inputs.shape_call(layer, layer.compute_output_shape, in_shape))
             if not 1 <= len(shape) <= 8:
                 raise ValueError(f"{label}.compute_output_shape returned {shape}: expected a "
                                  f"shape of rank 1 to 8 with the batch dimension first")
@@ -320,9 +320,9 @@ def _layer_table(cls, class_name):
             x = _packed_inputs.unpack(layer, x)
             try:
                 if _call_signature(layer):
-                    y = layer.call(x, training=bool(training))
+                    y = _packed_inputs.call(layer, x, training=bool(training))
                 else:
-                    y = layer.call(x)
+                    y = _packed_inputs.call(layer, x)
             finally:
                 layer._current_weights = None
             _float_view(y_p, out_shape)[...] = _as_output(y, out_shape, f"{label}.call")

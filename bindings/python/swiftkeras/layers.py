@@ -32,6 +32,34 @@ class PositionalCall(tuple):
     (`MultiHeadAttention()(query, value)`), with its other keyword arguments (`kwargs`)."""
 
     kwargs: dict = {}
+    # A layer written in Python called on several arguments (keras.io's endpoint layer,
+    # `endpoint(logits, targets, sample_weight)`): its (args, kwargs) as given, tensors in place.
+    arguments = None
+
+
+_NO_INPUTS = object()   # a call passing every argument by keyword
+
+
+def _tensors_in(value):
+    """The KerasTensors in `value` (nested lists, tuples and dicts), in order."""
+    if isinstance(value, KerasTensor):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors_in(v)]
+    return []
+
+
+def _check_positional(values):
+    """Keras: only tensors (or None) are passed positionally."""
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            _check_positional(value)
+        elif value is not None and not isinstance(value, (KerasTensor, np.ndarray)):
+            raise ValueError(f"Only input tensors may be passed as positional arguments. The "
+                             f"following argument value should be passed as a keyword argument: "
+                             f"{value} (of type {type(value)})")
 
 
 class KerasTensor(TensorOperators):
@@ -441,15 +469,35 @@ class Layer(_variables.LayerBasics):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{item}'")
 
     # -- calling ---------------------------------------------------------------------------
-    def __call__(self, inputs, *args, **kwargs):
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:   # every argument by keyword: `endpoint(logits=..., targets=...)`
+            inputs = _NO_INPUTS
         if not self.__dict__.get("_build_names_taken"):
             _take_build_names(self)
-        if _trace_state().__dict__.get("trace") is not None:
+        if inputs is not _NO_INPUTS and _trace_state().__dict__.get("trace") is not None:
             # Called inside another layer's traced call: a node of that layer's graph.
             from .ops._trace import calling_layer
             out = calling_layer(self, inputs, args, kwargs)
             if out is not None:
                 return out
+        if (args or any(k != "training" for k in kwargs)) and \
+                not isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and \
+                _tensors_in(list(kwargs.values()) if inputs is _NO_INPUTS else inputs):
+            # Several arguments (positional and keyword) to a layer written in Python: one node
+            # with the tensors among them, saved as Keras saves the call.
+            kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+            given = [inputs, *args] if inputs is not _NO_INPUTS else list(args)
+            _check_positional(given)
+            call = PositionalCall(_tensors_in(given) + _tensors_in(list(kwargs.values())))
+            call.arguments = (given, kwargs)
+            return self(call)
+        if inputs is _NO_INPUTS:
+            raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
+                            f"argument: 'inputs'")
         extra = [a for a in args if isinstance(a, KerasTensor)]
         if isinstance(kwargs.get("key"), KerasTensor):
             extra.append(kwargs.pop("key"))

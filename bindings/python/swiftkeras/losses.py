@@ -45,6 +45,9 @@ class Loss(KerasObject):
         """Keras's `loss(y_true, y_pred, sample_weight=None)`: reduced as `reduction` says
         (the mean by default; per sample for `reduction=None` or "none")."""
         from ._array_eval import per_sample, reduced_loss
+        from ._tensor_ops import TensorOperators
+        if any(isinstance(v, TensorOperators) for v in (y_true, y_pred, sample_weight)):
+            return _symbolic_loss(self, y_true, y_pred, sample_weight)
         if self._config.get("reduction", "sum_over_batch_size") in (None, "none"):
             if sample_weight is not None:
                 raise NotImplementedError(f"{self.class_name}(reduction=None) with sample_weight")
@@ -52,6 +55,72 @@ class Loss(KerasObject):
             config.pop("reduction")
             return per_sample(type(self)(**config), y_true, y_pred, self.name)
         return reduced_loss(self, y_true, y_pred, sample_weight, self.name)
+
+
+def _rank(x):
+    import numpy as np
+    return len(x.shape) if hasattr(x, "shape") else np.ndim(x)
+
+
+def _same_rank(x1, x2):
+    """Keras's squeeze_or_expand_to_same_rank: a last axis of 1 squeezed or added."""
+    from . import ops
+    r1, r2 = _rank(x1), _rank(x2)
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        return (x1, ops.expand_dims(x2, -1)) if r2 == 1 else (ops.squeeze(x1, -1), x2)
+    if r2 == r1 + 1 and x2.shape[-1] == 1:
+        return (ops.expand_dims(x1, -1), x2) if r1 == 1 else (x1, ops.squeeze(x2, -1))
+    return x1, x2
+
+
+def _symbolic_per_sample(loss, y_true, y_pred):
+    """Keras's loss function of `loss`'s class on symbolic tensors (a call traced with ops)."""
+    from . import ops
+    c = loss._config
+    name = loss.class_name
+    y_true, y_pred = _same_rank(y_true, y_pred)
+    smoothing = float(c.get("label_smoothing", 0.0) or 0.0)
+    axis = c.get("axis", -1)
+    if name == "BinaryCrossentropy":
+        if smoothing:
+            y_true = y_true * (1.0 - smoothing) + 0.5 * smoothing
+        return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=bool(c.get("from_logits"))), axis=axis)
+    if name == "CategoricalCrossentropy":
+        if smoothing:
+            y_true = y_true * (1.0 - smoothing) + smoothing / y_pred.shape[-1]
+        return ops.categorical_crossentropy(y_true, y_pred, from_logits=bool(c.get("from_logits")), axis=axis)
+    if name == "SparseCategoricalCrossentropy":
+        return ops.sparse_categorical_crossentropy(y_true, y_pred, from_logits=bool(c.get("from_logits")))
+    if name == "MeanSquaredError":
+        return ops.mean(ops.square(y_pred - y_true), axis=-1)
+    if name == "MeanAbsoluteError":
+        return ops.mean(ops.abs(y_pred - y_true), axis=-1)
+    raise NotImplementedError(f"{name} called on symbolic tensors (in a call traced with ops): "
+                              f"BinaryCrossentropy, CategoricalCrossentropy, "
+                              f"SparseCategoricalCrossentropy, MeanSquaredError and "
+                              f"MeanAbsoluteError are")
+
+
+def _symbolic_loss(loss, y_true, y_pred, sample_weight):
+    """Keras's Loss.__call__ on symbolic tensors: the per-sample losses times the sample weights
+    (a last axis of 1 matched), reduced as `reduction` says ("sum_over_batch_size": the sum over
+    the number of values)."""
+    from . import ops
+    values = _symbolic_per_sample(loss, y_true, y_pred)
+    reduction = loss._config.get("reduction", "sum_over_batch_size")
+    if sample_weight is not None:
+        values, sample_weight = _same_rank(values, sample_weight)
+        values = values * sample_weight
+    if reduction in (None, "none") or _rank(values) == 0:
+        return values
+    total = ops.sum(values)
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        return total / ops.sum(sample_weight)
+    if reduction not in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
+        raise ValueError(f"{loss.class_name}: unknown reduction {reduction!r}")
+    return ops.mean(values)   # the sum over the number of values
 
 
 def _library_losses():

@@ -211,6 +211,10 @@ class Model(ModelAPI):
                     nodes.append({"args": [call_inputs[0]._config(), [t._config() for t in call_inputs[1:]]],
                                   "kwargs": {}})
                     continue
+                if isinstance(call_inputs, PositionalCall) and call_inputs.arguments is not None:
+                    args, kwargs = call_inputs.arguments
+                    nodes.append({"args": _node_values(args), "kwargs": _node_values(kwargs)})
+                    continue
                 if isinstance(call_inputs, PositionalCall):
                     nodes.append({"args": [t._config() for t in call_inputs], "kwargs": dict(call_inputs.kwargs)})
                     continue
@@ -358,7 +362,10 @@ class Model(ModelAPI):
                 given = config.get(key)
                 if isinstance(given, dict) and first in given:
                     config[key] = {layer if k == first else k: v for k, v in given.items()}
-        if self._handle is not None and config is not None and config.get("loss") is not None:
+        # No loss (Keras's compile(optimizer)): the library trains on the add_loss terms; a
+        # compute_loss override without a traced graph yet has none to send.
+        if self._handle is not None and config is not None and (
+                config.get("loss") is not None or not _custom_steps.overrides(self, "compute_loss")):
             check(_lib.keras_model_compile(self._handle, dumps(config)))
 
     def _library_target_is_own(self, i):
@@ -761,8 +768,8 @@ class Model(ModelAPI):
                                  callbacks, verbose=verbose, class_weight=class_weight,
                                  initial_epoch=initial_epoch, validation_steps=validation_steps,
                                  validation_freq=validation_freq)
-        if x is None or y is None:
-            raise ValueError("fit: x and y are required")
+        if x is None:
+            raise ValueError("fit: x is required")
         if nb_epoch is not None:
             epochs = nb_epoch
         if class_weight and _custom_steps.overrides(self, "compute_loss"):
@@ -773,6 +780,11 @@ class Model(ModelAPI):
         arrays_api, xs_list, ys_list, sw = self._training_arrays(x, y, sample_weight, "fit")
         n = len(xs_list[0])
         vxs, vys, vsw = [], [], None
+        if y is None and (isinstance(validation_data, dict) or
+                          isinstance(validation_data, (tuple, list)) and len(validation_data) == 1):
+            # No targets (a model compiled without a loss): Keras's (x_val,) or x_val alone.
+            validation_data = (validation_data if isinstance(validation_data, dict)
+                               else validation_data[0], None)
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or "
@@ -785,8 +797,11 @@ class Model(ModelAPI):
                 vxs = self._arrays(validation_data[0], "validation_data x", inputs=True)
             else:
                 vxs = [self._array(validation_data[0], "validation_data x")]
-            vys = self._arrays(validation_data[1], "validation_data y", inputs=False) \
-                if arrays_api else [self._array(validation_data[1], "validation_data y")]
+            if validation_data[1] is None and y is None:
+                vys = []
+            else:
+                vys = self._arrays(validation_data[1], "validation_data y", inputs=False) \
+                    if arrays_api else [self._array(validation_data[1], "validation_data y")]
             if len(validation_data) == 3:
                 vsw = self._sample_weight(validation_data[2], "validation_data sample_weight")
             if getattr(self, "_compute_loss_graph", False):
@@ -927,7 +942,6 @@ class Model(ModelAPI):
         if not arrays_api and sample_weight is not None:
             raise NotImplementedError(f"{call}(sample_weight=...) needs keras_model_{call}_arrays, "
                                       "which this libkeras.so lacks")
-        self._require_loss()
         if isinstance(self, Sequential) or not arrays_api:
             xs_list = [self._array(x, "x")]
             self._ensure_handle(xs_list[0])
@@ -942,7 +956,13 @@ class Model(ModelAPI):
                     self._retrace_compute_loss(spec)
             self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
-        ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
+        if y is None:   # a model compiled without a loss trains on its add_loss terms
+            if not arrays_api:
+                raise NotImplementedError(f"{call} without y needs keras_model_{call}_arrays, "
+                                          f"which this libkeras.so lacks")
+            ys_list = []
+        else:
+            ys_list = self._arrays(y, "y", inputs=False) if arrays_api else [self._array(y, "y")]
         sw = self._sample_weight(sample_weight)
         if getattr(self, "_compute_loss_graph", False):
             xs_list += self._compute_loss_targets(ys_list, sw, call)
@@ -967,12 +987,6 @@ class Model(ModelAPI):
                                  f"sample weights")
             return list(ys_list) + [sw.reshape(len(sw))]
         return list(ys_list)
-
-    def _require_loss(self):
-        # An uncompiled model is the library's to report (a loaded model may be compiled there).
-        if self._compile_config is not None and self._compile_config.get("loss") is None and \
-                not _custom_steps.overrides(self, "compute_loss"):
-            raise ValueError("The model was compiled without a loss: pass `loss=` to compile()")
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
@@ -1727,6 +1741,19 @@ def _built_output_shape(config, layers, batch):
     finally:
         if handle.value and _lib.has("keras_model_free"):
             _lib.keras_model_free(handle.value)
+
+
+def _node_values(value):
+    """A call's arguments as a node of a functional config: each KerasTensor as Keras writes it."""
+    if isinstance(value, KerasTensor):
+        return value._config()
+    if isinstance(value, dict):
+        return {k: _node_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_node_values(v) for v in value]
+    if isinstance(value, np.generic):   # a numpy scalar, as Keras writes it
+        return value.item()
+    return value
 
 
 def _symbolic_shape(t):

@@ -45,6 +45,54 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// The weight values the steps of one sequence share (set between begin and end of it).
     private var sequenceWeights: [Tensor]?
 
+    /// Keras's functional node of a call that passes the tensors as several arguments, or with
+    /// others (`endpoint(logits, targets, sample_weight)`, `layer(x, targets=None)`): `{"args": [...],
+    /// "kwargs": {...}}` as a config writes it, its tensors (`__keras_tensor__` entries, in
+    /// order) being the layer's inputs. Read from the layer's first node in a config, written
+    /// into each node (its tensors substituted), and given to the plugin's build (the builder's
+    /// call arguments) so that its call gets them as Keras passes them. nil for a call on one
+    /// tensor or one list of tensors and nothing else.
+    public internal(set) var callArguments: JSON?
+
+    /// `template` with its `__keras_tensor__` entries replaced in order by `values` (nil when the
+    /// counts differ).
+    static func substitutingTensors(_ template: JSON, _ values: [JSON]) -> JSON? {
+        var next = 0
+        func walk(_ j: JSON, _ depth: Int) -> JSON? {
+            if j["class_name"]?.stringValue == "__keras_tensor__" {
+                guard next < values.count else { return nil }
+                next += 1
+                return values[next - 1]
+            }
+            guard depth < 12 else { return j }
+            switch j {
+            case .array(let a):
+                var out: [JSON] = []
+                for x in a { guard let y = walk(x, depth + 1) else { return nil }; out.append(y) }
+                return .array(out)
+            case .object(let pairs):
+                var out: [(String, JSON)] = []
+                for (k, v) in pairs { guard let y = walk(v, depth + 1) else { return nil }; out.append((k, y)) }
+                return .object(out)
+            default:
+                return j
+            }
+        }
+        guard let result = walk(template, 0), next == values.count else { return nil }
+        return result
+    }
+
+    /// What `template`'s first argument becomes with its tensors replaced by `values`: the first
+    /// positional one, else the first keyword one holding a tensor (the argument Keras builds a
+    /// layer for).
+    static func firstArgument(_ template: JSON, _ values: [JSON]) -> JSON? {
+        guard let written = substitutingTensors(template, values) else { return nil }
+        if let first = written["args"]?.arrayValue?.first { return first }
+        // A value holding a tensor has none to substitute with no values.
+        guard let tensor = (template["kwargs"]?.objectValue ?? []).first(where: { substitutingTensors($0.1, []) == nil }) else { return nil }
+        return written["kwargs"]?[tensor.0]
+    }
+
     /// The name its class was registered under (`"Package>Name"` or a plain name), when it was
     /// made from a registration: saving writes that one, not another class's of the same name.
     public let registeredName: String?
@@ -84,6 +132,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         }
         trace.earlierSeedGenerators = graph?.seedGenerators ?? []
         trace.earlierSublayers = graph?.sublayers ?? []
+        trace.callArguments = callArguments
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()

@@ -58,6 +58,8 @@ public final class OpGraph: @unchecked Sendable {
     public internal(set) var sublayers: [Sublayer] = []
     /// Sublayers a rebuilt layer had before, reused by attribute so that their weights carry on.
     public var earlierSublayers: [Sublayer] = []
+    /// The layer's call arguments when its tensors are several arguments (``CallbackLayer/callArguments``).
+    public internal(set) var callArguments: JSON?
 
     /// Starts a trace for `inputShape`; `weightValue(i)` gives the layer's i-th weight.
     public convenience init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {

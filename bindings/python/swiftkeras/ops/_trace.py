@@ -371,7 +371,8 @@ def trace_layer(layer, builder, takes_training):
             else:
                 from .._packed_inputs import unpack
                 inputs = unpack(layer, trace.reference)   # packed by Python (an eager call's model)
-            y = layer.call(inputs, training=training) if takes_training else layer.call(inputs)
+            from .._packed_inputs import call
+            y = call(layer, inputs, training=training) if takes_training else call(layer, inputs)
             outputs.append((code, y))
         for code, y in outputs:
             trace.output(y, code)
