@@ -29,6 +29,21 @@ def real_keras():
     return pytest.importorskip("keras")
 
 
+def fresh_library(lib):
+    """`lib` (swiftkeras or real Keras) from a clear session and seed 0, with its layers and
+    ops modules: the keras.io examples' and guides' `keras, layers, ops`."""
+    lib.backend.clear_session()
+    lib.utils.set_random_seed(0)
+    return lib, lib.layers, lib.ops
+
+
+def summary_lines(model):
+    """The model's summary text as non-empty lines without trailing blanks."""
+    lines = []
+    model.summary(print_fn=lambda text, **_: lines.append(text))
+    return [line.rstrip() for line in "\n".join(lines).splitlines() if line.strip()]
+
+
 def assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss):
     """A model whose first layer is a Python layer written with ops: that layer ran as the
     library's op graph, and the losses, weights and predictions equal real Keras's."""

@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, real_keras
+from conftest import needs, CORE, real_keras, summary_lines
 
 pytestmark = needs(*CORE)
 
@@ -453,12 +453,6 @@ def _build(lib, name):
     return model, x, y, fit_kwargs, extra
 
 
-def _summary(model):
-    lines = []
-    model.summary(print_fn=lambda text, **_: lines.append(text))
-    return [line.rstrip() for line in "\n".join(lines).splitlines() if line.strip()]
-
-
 @pytest.fixture()
 def narrow_terminal(monkeypatch):
     """Both libraries size the summary from the terminal (COLUMNS): 80 columns, where long
@@ -473,10 +467,10 @@ def test_keras_io_example_builds_trains_saves_like_keras(name, tmp_path, narrow_
     monkeypatch.chdir(tmp_path)   # the examples' checkpoints write to the working directory
     keras = real_keras()
     ref, _, _, _, ref_extra = _build(keras, name)
-    ref_summary = _summary(ref) + [s for m in ref_extra.values() for s in _summary(m)]
+    ref_summary = summary_lines(ref) + [s for m in ref_extra.values() for s in summary_lines(m)]
 
     model, x, y, fit_kwargs, extra = _build(swiftkeras, name)
-    assert _summary(model) + [s for m in extra.values() for s in _summary(m)] == ref_summary
+    assert summary_lines(model) + [s for m in extra.values() for s in summary_lines(m)] == ref_summary
     assert model.count_params() == ref.count_params()
 
     losses = model.fit(x, y, epochs=2, verbose=0, **fit_kwargs).history["loss"]

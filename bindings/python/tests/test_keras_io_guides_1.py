@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, real_keras
+from conftest import needs, CORE, real_keras, fresh_library, summary_lines
 
 pytestmark = needs(*CORE)
 
@@ -24,18 +24,6 @@ pytestmark = needs(*CORE)
 def _libs():
     import swiftkeras
     return swiftkeras, real_keras()
-
-
-def _fresh(lib):
-    lib.backend.clear_session()
-    lib.utils.set_random_seed(0)
-    return lib, lib.layers, lib.ops
-
-
-def _summary(model):
-    lines = []
-    model.summary(print_fn=lambda text, **_: lines.append(text))
-    return [line.rstrip() for line in "\n".join(lines).splitlines() if line.strip()]
 
 
 def _same_weights(ours, ref, seed=0, scale=0.1):
@@ -94,7 +82,7 @@ def sequential_cells(keras, layers, ops):
     model = keras.Sequential()
     model.add(keras.Input(shape=(4,)))
     model.add(layers.Dense(2, activation="relu"))
-    out["summary_input"] = _summary(model)
+    out["summary_input"] = summary_lines(model)
     out["layers_without_input"] = [type(l).__name__ for l in model.layers]
 
     model = keras.Sequential()
@@ -102,17 +90,17 @@ def sequential_cells(keras, layers, ops):
     model.add(layers.Conv2D(32, 5, strides=2, activation="relu"))
     model.add(layers.Conv2D(32, 3, activation="relu"))
     model.add(layers.MaxPooling2D(3))
-    out["summary_debug_1"] = _summary(model)
+    out["summary_debug_1"] = summary_lines(model)
     model.add(layers.Conv2D(32, 3, activation="relu"))
     model.add(layers.Conv2D(32, 3, activation="relu"))
     model.add(layers.MaxPooling2D(3))
     model.add(layers.Conv2D(32, 3, activation="relu"))
     model.add(layers.Conv2D(32, 3, activation="relu"))
     model.add(layers.MaxPooling2D(2))
-    out["summary_debug_2"] = _summary(model)
+    out["summary_debug_2"] = summary_lines(model)
     model.add(layers.GlobalMaxPooling2D())
     model.add(layers.Dense(10))
-    out["summary_debug_3"] = _summary(model)
+    out["summary_debug_3"] = summary_lines(model)
 
     initial_model = keras.Sequential([keras.Input(shape=(250, 250, 3)),
                                       layers.Conv2D(32, 5, strides=2, activation="relu"),
@@ -133,7 +121,7 @@ def sequential_cells(keras, layers, ops):
 
 
 def test_sequential_model_guide_like_keras(narrow_terminal):
-    ours, ref = (sequential_cells(*_fresh(lib)) for lib in _libs())
+    ours, ref = (sequential_cells(*fresh_library(lib)) for lib in _libs())
     assert ours.keys() == ref.keys()
     for key in ours:
         assert ours[key] == ref[key], key
@@ -165,14 +153,14 @@ def _transfer_blueprints(keras, layers, x, y, tmp_path):
     model.fit(x, y, verbose=0)
     frozen_2 = [bool(np.array_equal(a, b)) for a, b in zip(before, model.get_weights())]
     return frozen_1, frozen_2, len(model.trainable_weights), len(model.non_trainable_weights), \
-        _summary(model)
+        summary_lines(model)
 
 
 def test_sequential_model_transfer_blueprints_freeze_like_keras(tmp_path, narrow_terminal):
     x, _ = _mnist(32)
     y = np.random.default_rng(1).random((32, 10)).astype("float32")
     ours, ref = (_transfer_blueprints(lib, lib.layers, x, y, tmp_path) for lib in
-                 (_fresh(l)[0] for l in _libs()))
+                 (fresh_library(l)[0] for l in _libs()))
     assert ours == ref
     assert ours[0] == [True] * 6 + [False] * 2 and ours[1] == [True, True, False, False]
 
@@ -192,10 +180,10 @@ def mnist_model(keras, layers, ops):
 
 def test_functional_api_mnist_model_trains_saves_loads_like_keras(tmp_path, narrow_terminal):
     sk, keras = _libs()
-    ref, ref_inputs = mnist_model(*_fresh(keras))
-    model, inputs = mnist_model(*_fresh(sk))
+    ref, ref_inputs = mnist_model(*fresh_library(keras))
+    model, inputs = mnist_model(*fresh_library(sk))
     assert inputs == ref_inputs
-    assert _summary(model) == _summary(ref)
+    assert summary_lines(model) == summary_lines(ref)
     (x_train, y_train), (x_test, y_test) = _mnist(400), _mnist(100, seed=1)
     for m, lib in ((model, sk), (ref, keras)):
         m.compile(loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -256,7 +244,7 @@ def encoder_decoder(keras, layers, ops):
     encoder = keras.Model(encoder_input, encoder_output, name="encoder")
     decoder_output = _decoder_layers(layers, encoder_output)
     shared_graph = keras.Model(encoder_input, decoder_output, name="autoencoder")
-    summaries = _summary(encoder) + _summary(shared_graph)
+    summaries = summary_lines(encoder) + summary_lines(shared_graph)
 
     encoder_input, encoder_output = _encoder_layers(keras, layers, "original_img")
     encoder = keras.Model(encoder_input, encoder_output, name="encoder")
@@ -267,7 +255,7 @@ def encoder_decoder(keras, layers, ops):
     encoded_img = encoder(autoencoder_input)
     decoded_img = decoder(encoded_img)
     autoencoder = keras.Model(autoencoder_input, decoded_img, name="autoencoder")
-    summaries += _summary(encoder) + _summary(decoder) + _summary(autoencoder)
+    summaries += summary_lines(encoder) + summary_lines(decoder) + summary_lines(autoencoder)
     return summaries, encoder, decoder, autoencoder
 
 
@@ -276,8 +264,8 @@ def test_functional_api_nested_models_like_keras(tmp_path, narrow_terminal):
     layers, computes what they compute, trains them (the encoder model then predicts with the
     weights learned inside the autoencoder), and saves a file both libraries load."""
     sk, keras = _libs()
-    ref_summaries, ref_enc, ref_dec, ref_ae = encoder_decoder(*_fresh(keras))
-    summaries, enc, dec, ae = encoder_decoder(*_fresh(sk))
+    ref_summaries, ref_enc, ref_dec, ref_ae = encoder_decoder(*fresh_library(keras))
+    summaries, enc, dec, ae = encoder_decoder(*fresh_library(sk))
     assert summaries == ref_summaries
     assert [l.name for l in ae.layers] == [l.name for l in ref_ae.layers] == ["img", "encoder", "decoder"]
     assert ae.get_layer("encoder") is enc
@@ -323,9 +311,9 @@ def ensemble(keras, layers, ops):
 
 def test_functional_api_ensemble_like_keras(narrow_terminal):
     sk, keras = _libs()
-    ref, ref_members = ensemble(*_fresh(keras))
-    model, members = ensemble(*_fresh(sk))
-    assert _summary(model) == _summary(ref)
+    ref, ref_members = ensemble(*fresh_library(keras))
+    model, members = ensemble(*fresh_library(sk))
+    assert summary_lines(model) == summary_lines(ref)
     for m, r in zip(members, ref_members):
         _same_weights(m, r, seed=len(r.name))
     x = np.random.default_rng(3).random((5, 128)).astype("float32")
@@ -365,9 +353,9 @@ def test_functional_api_multi_input_output_like_keras(narrow_terminal):
     """Named outputs (a dict), losses and loss weights by output name, and fit on dicts of
     arrays: the same epoch losses as Keras from the same weights; predict returns the dict."""
     sk, keras = _libs()
-    ref = ticket_model(*_fresh(keras))
-    model = ticket_model(*_fresh(sk))
-    assert _summary(model) == _summary(ref)
+    ref = ticket_model(*fresh_library(keras))
+    model = ticket_model(*fresh_library(sk))
+    assert summary_lines(model) == summary_lines(ref)
     rng = np.random.default_rng(4)
     n = 64
     title_data = rng.integers(10000, size=(n, 10))
@@ -419,9 +407,9 @@ def toy_resnet(keras, layers, ops):
 
 def test_functional_api_toy_resnet_like_keras(narrow_terminal):
     sk, keras = _libs()
-    ref = toy_resnet(*_fresh(keras))
-    model = toy_resnet(*_fresh(sk))
-    assert _summary(model) == _summary(ref)
+    ref = toy_resnet(*fresh_library(keras))
+    model = toy_resnet(*fresh_library(sk))
+    assert summary_lines(model) == summary_lines(ref)
     rng = np.random.default_rng(5)
     x_train = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8).astype("float32") / 255.0
     y_train = sk.utils.to_categorical(rng.integers(0, 10, (40, 1)).astype(np.uint8), 10)
@@ -443,9 +431,9 @@ def test_functional_api_shared_layer_like_keras(narrow_terminal):
     """One Embedding for two variable-length inputs: one row in the summary listing both
     calls, one set of weights, and outputs as long as each input."""
     sk, keras = _libs()
-    ref = shared_embedding(*_fresh(keras))
-    model = shared_embedding(*_fresh(sk))
-    assert _summary(model) == _summary(ref)
+    ref = shared_embedding(*fresh_library(keras))
+    model = shared_embedding(*fresh_library(sk))
+    assert summary_lines(model) == summary_lines(ref)
     assert len(model.weights) == len(ref.weights) == 1
     _same_weights(model, ref)
     a, b = np.array([[1, 2, 3]]), np.array([[4, 5, 6, 7, 999]])
@@ -484,8 +472,8 @@ def test_functional_api_custom_layer_get_config_from_config():
     """The guide's CustomDense, whose get_config has only `units` (no name): Model.from_config
     makes the model again, with a CustomDense of 10 units computing x @ w + b."""
     sk, keras = _libs()
-    _, ref_new = custom_dense_from_config(*_fresh(keras))
-    model, new_model = custom_dense_from_config(*_fresh(sk))
+    _, ref_new = custom_dense_from_config(*fresh_library(keras))
+    model, new_model = custom_dense_from_config(*fresh_library(sk))
     assert new_model.count_params() == ref_new.count_params() == 50
     layer = new_model.layers[-1]
     assert type(layer).__name__ == "CustomDense" and layer.units == 10
@@ -587,7 +575,7 @@ def test_training_guide_losses_weights_schedules_like_keras():
     x, y = _mnist(240)
     y = y.astype("float32")
     x_train, y_train, x_val, y_val = x[:-40], y[:-40], x[-40:], y[-40:]
-    ours, ref = (_training_runs(*_fresh(lib), x_train, y_train, x_val, y_val, lib is keras)
+    ours, ref = (_training_runs(*fresh_library(lib), x_train, y_train, x_val, y_val, lib is keras)
                  for lib in (sk, keras))
     (function, builtin), weighted = [ours.pop(k) for k in list(ours) if k.startswith("mse=")], \
         ours.pop("class_weight=sample_weight")
@@ -641,9 +629,9 @@ def test_training_guide_multi_output_losses_like_keras(narrow_terminal):
     ts_data = rng.random((32, 20, 10))
     score_targets = rng.random((32, 1))
     class_targets = rng.random((32, 5))
-    ref = score_class_model(*_fresh(keras))
-    model = score_class_model(*_fresh(sk))
-    assert _summary(model) == _summary(ref)
+    ref = score_class_model(*fresh_library(keras))
+    model = score_class_model(*fresh_library(sk))
+    assert summary_lines(model) == summary_lines(ref)
     for name, ours_args in _multi_output_compiles(sk).items():
         ref_args = _multi_output_compiles(keras)[name]
         _same_weights(model, ref, seed=3)
@@ -695,7 +683,7 @@ def _callbacks_runs(keras, layers, ops, x_train, y_train, tmp_path):
 def test_training_guide_callbacks_and_checkpoints_like_keras(tmp_path):
     sk, keras = _libs()
     x, y = _mnist(200, seed=3)
-    ours, ref = (_callbacks_runs(*_fresh(lib), x, y, tmp_path) for lib in (sk, keras))
+    ours, ref = (_callbacks_runs(*fresh_library(lib), x, y, tmp_path) for lib in (sk, keras))
     assert ours == ref
     assert ours["per_batch_losses"] == math.ceil(200 / 64)
 
@@ -836,8 +824,8 @@ def test_writing_your_own_callbacks_guide_like_keras():
     x, y = _mnist(384)   # guide: 1000 rows
     x_test, y_test = _mnist(256, seed=1)
     y, y_test = y.astype("float32"), y_test.astype("float32")
-    ours = _callbacks_guide(_fresh(sk)[0], x, y, x_test, y_test)
-    ref = _callbacks_guide(_fresh(keras)[0], x, y, x_test, y_test)
+    ours = _callbacks_guide(fresh_library(sk)[0], x, y, x_test, y_test)
+    ref = _callbacks_guide(fresh_library(keras)[0], x, y, x_test, y_test)
     # Keras's predict batch logs also carry the batch's outputs: compared separately
     ref_outputs = [e for e in ref if e[0].startswith("...Predicting: end") and e[1] == ["outputs"]]
     ours_hooks = [e for e in ours if isinstance(e[1], list)]

@@ -22,7 +22,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, real_keras
+from conftest import needs, CORE, real_keras, fresh_library, summary_lines
 
 pytestmark = needs(*CORE)
 
@@ -30,18 +30,6 @@ pytestmark = needs(*CORE)
 def libraries():
     import swiftkeras
     return swiftkeras, real_keras()
-
-
-def _fresh(lib):
-    lib.backend.clear_session()
-    lib.utils.set_random_seed(0)
-    return lib, lib.layers, lib.ops
-
-
-def _summary(model):
-    lines = []
-    model.summary(print_fn=lambda text, **_: lines.append(text))
-    return [line.rstrip() for line in "\n".join(lines).splitlines() if line.strip()]
 
 
 RAW_INPUTS = [[711, 632, 71], [73, 8, 3215, 55, 927], [83, 91, 1, 645, 1253, 927]]
@@ -101,7 +89,7 @@ def masking_cells(keras, layers, ops):
 
 
 def test_masking_guide_masks_like_keras():
-    ours, ref = (masking_cells(*_fresh(lib)) for lib in libraries())
+    ours, ref = (masking_cells(*fresh_library(lib)) for lib in libraries())
     assert ours.keys() == ref.keys()
     for key in ours:
         if ref[key] is None:
@@ -150,7 +138,7 @@ def test_masks_propagate_into_lstm_like_keras():
     for build in ("sequential", "functional"):
         models = []
         for lib in (swiftkeras, keras):
-            _, layers, _ = _fresh(lib)
+            _, layers, _ = fresh_library(lib)
             if build == "sequential":
                 model = lib.Sequential([layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True),
                                         layers.LSTM(32)])
@@ -181,7 +169,7 @@ def test_custom_layer_supporting_masking_passes_the_mask_like_keras():
     padded = keras.utils.pad_sequences(RAW_INPUTS, padding="post")
     models, masks = [], []
     for lib in (swiftkeras, keras):
-        _, layers, ops = _fresh(lib)
+        _, layers, ops = fresh_library(lib)
 
         class MyActivation(lib.layers.Layer):
             def __init__(self, **kwargs):
@@ -216,7 +204,7 @@ def test_sequences_of_any_length_predict_like_keras():
     rng = np.random.default_rng(3)
     models = []
     for lib in (swiftkeras, keras):
-        _, layers, _ = _fresh(lib)
+        _, layers, _ = fresh_library(lib)
         inputs = lib.Input(shape=(None,), dtype="int32")
         x = layers.Embedding(input_dim=10, output_dim=32, mask_zero=True)(inputs)
         outputs = layers.Dense(1)(x)
@@ -290,7 +278,7 @@ def test_whole_model_saving_loads_both_ways(tmp_path):
     test_input = rng.random((128, 32)).astype("float32")
     test_target = rng.random((128, 1)).astype("float32")
     for lib, other in ((swiftkeras, keras), (keras, swiftkeras)):
-        _fresh(lib)
+        fresh_library(lib)
         model = _get_model(lib)
         model.fit(test_input, test_target, verbose=0)
         path = str(tmp_path / f"{lib.__name__}_model.keras")
@@ -342,7 +330,7 @@ def test_registered_custom_model_saves_and_loads(tmp_path):
         return (keras.saving.get_registered_name(CustomModel),
                 keras.saving.get_registered_name(custom_fn), type(loaded_1).__name__,
                 [w.shape for w in loaded_2.weights])
-    ours, ref = (run(*_fresh(lib)) for lib in libraries())
+    ours, ref = (run(*fresh_library(lib)) for lib in libraries())
     assert ours == ref
 
 
@@ -401,7 +389,7 @@ def config_cells(keras, layers, ops):
 
 
 def test_config_cells_like_keras():
-    ours, ref = (config_cells(*_fresh(lib)) for lib in libraries())
+    ours, ref = (config_cells(*fresh_library(lib)) for lib in libraries())
     assert ours == ref
 
 
@@ -449,7 +437,7 @@ def test_custom_objects_scope_and_clone_like_keras():
             m.set_weights(weights)
             predictions.append(np.asarray(m.predict(x, verbose=0)))
         return predictions, [w.shape for w in cloned.weights]
-    (ours, our_shapes), (ref, ref_shapes) = (run(*_fresh(lib)) for lib in libraries())
+    (ours, our_shapes), (ref, ref_shapes) = (run(*fresh_library(lib)) for lib in libraries())
     assert our_shapes == ref_shapes
     for a, b in zip(ours, ref):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
@@ -528,7 +516,7 @@ def weight_transfer_cells(keras, layers, ops, tmp_path):
         w.assign(rng.normal(size=w.shape).astype("float32"))
     pretrained_path = str(tmp_path / f"{keras.__name__}_pretrained.weights.h5")
     pretrained.save_weights(pretrained_path)
-    out["pretrained_summary"] = _summary(pretrained)
+    out["pretrained_summary"] = summary_lines(pretrained)
 
     # layers extracted from a model whose weights were loaded keep those weights
     functional_model.save_weights(pretrained_path)
@@ -537,7 +525,7 @@ def weight_transfer_cells(keras, layers, ops, tmp_path):
     extracted_layers = pretrained_model.layers[:-1]
     extracted_layers.append(keras.layers.Dense(5, name="dense_3"))
     model = keras.Sequential(extracted_layers)
-    out["extracted_summary"] = _summary(model)
+    out["extracted_summary"] = summary_lines(model)
     x = np.random.default_rng(5).random((2, 784)).astype("float32")
     out["extracted_features"] = np.asarray(keras.Sequential(extracted_layers[:-1]).predict(x, verbose=0))
     w1, b1, w2, b2 = [np.asarray(w) for w in functional_model.get_weights()[:4]]
@@ -550,7 +538,7 @@ def weight_transfer_cells(keras, layers, ops, tmp_path):
 def test_weight_transfer_cells_like_keras(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     (ours, our_model, x), (ref, ref_model, _) = (
-        weight_transfer_cells(*_fresh(lib), tmp_path) for lib in libraries())
+        weight_transfer_cells(*fresh_library(lib), tmp_path) for lib in libraries())
     assert ours["copied"] and ref["copied"]
     assert ours["subclassed_paths"] == ref["subclassed_paths"]
     assert ours["pretrained_summary"] == ref["pretrained_summary"]
@@ -628,7 +616,7 @@ def test_save_assets_and_load_assets_like_keras(tmp_path):
     x = np.random.default_rng(4).random((10, 10)).astype("float32")
     saved = {}
     for lib in (swiftkeras, keras):
-        _, _, ops = _fresh(lib)
+        _, _, ops = fresh_library(lib)
         cls = _assets_layer_class(lib, ops)
         model = lib.Sequential([cls(vocab="Mary had a <unk> lamb.", units=5)])
         y = np.asarray(model(x))
@@ -723,7 +711,7 @@ def test_custom_compile_config_saved_and_refused_at_load_like_keras(tmp_path):
         with pytest.raises(TypeError, match="could not be deserialized properly"):
             keras.models.load_model(path)
         return json.loads(zipfile.ZipFile(path).read("config.json"))["compile_config"]
-    ours, ref = (run(*_fresh(lib)) for lib in libraries())
+    ours, ref = (run(*fresh_library(lib)) for lib in libraries())
     assert ours == ref
 
 
@@ -779,7 +767,7 @@ def trainable_cells(keras, layers, ops):
 
 
 def test_trainable_attribute_cells_like_keras():
-    ours, ref = (trainable_cells(*_fresh(lib)) for lib in libraries())
+    ours, ref = (trainable_cells(*fresh_library(lib)) for lib in libraries())
     assert ours == ref
 
 
@@ -820,10 +808,10 @@ def test_transfer_learning_model_summary_like_keras(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     summaries = []
     for lib in libraries():
-        _fresh(lib)
+        fresh_library(lib)
         model = transfer_workflow(lib, lib.layers, lib.ops, random_layers=True)
         _set_base_trainable(model, False)
-        summaries.append(_summary(model))
+        summaries.append(summary_lines(model))
     assert summaries[0] == summaries[1]
 
 
@@ -832,7 +820,7 @@ def _transfer_models():
     weights; the base frozen before the model is first used."""
     runs = []
     for lib in libraries():
-        _fresh(lib)
+        fresh_library(lib)
         model = transfer_workflow(lib, lib.layers, lib.ops, random_layers=False)
         _set_base_trainable(model, False)
         runs.append((lib, model))
@@ -896,7 +884,7 @@ def test_transfer_learning_fine_tune_after_unfreezing_like_keras(monkeypatch):
     for lib, model in runs:
         _train_top(lib, model, x, y)
         _set_base_trainable(model, True)
-        summaries.append(_summary(model))
+        summaries.append(summary_lines(model))
         model.compile(optimizer=lib.optimizers.Adam(1e-5),
                       loss=lib.losses.BinaryCrossentropy(from_logits=True),
                       metrics=[lib.metrics.BinaryAccuracy()])
@@ -915,7 +903,7 @@ def test_frozen_batch_normalization_runs_in_inference_mode_like_keras():
     x = np.random.default_rng(9).random((8, 4)).astype("float32") * 5
     outs = []
     for lib in (swiftkeras, keras):
-        _fresh(lib)
+        fresh_library(lib)
         model = lib.Sequential([lib.Input((4,)), lib.layers.BatchNormalization()])
         model.layers[0].trainable = False
         model.compile(optimizer="sgd", loss="mse")
