@@ -521,6 +521,16 @@ class Layer(_variables.LayerBasics):
             out = KerasTensor(None, self, node, 0)
             self.__dict__.setdefault("_outbound", []).append(out)
             return out
+        others = [f"{len(args)} more positional"] if args else []
+        others += [f"{k}=" for k in kwargs if k not in ("training", "mask")]
+        if others and not isinstance(self, _BuiltinLayer):
+            # The private model that runs a Python layer on arrays passes it one input: refused
+            # rather than calling it without the other arguments.
+            raise NotImplementedError(
+                f"{type(self).__name__} '{self.name}' called on arrays with arguments besides its "
+                f"inputs ({', '.join(others)}): swiftkeras runs a layer written in Python on "
+                f"arrays with its inputs, `training` and `mask` only; call it on keras.Input "
+                f"tensors inside a model, or pass the inputs as one list")
         training = kwargs.get("training", False)
         mask = _eager_mask(self, inputs, kwargs.get("mask"))
         out = self._call_eagerly(inputs, training) if mask is None else \
