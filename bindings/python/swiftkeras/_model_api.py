@@ -11,7 +11,7 @@ import inspect
 import numpy as np
 
 from . import _custom_steps, _model_vars, _variables
-from .layers import Input, KerasTensor, Layer
+from .layers import Input, KerasTensor, Layer, _check_weight_arguments
 
 _MODEL_STATE = ("{what}: a model's weights are its layers' here (the library saves and trains "
                 "them by layer); create the weight in a Layer's `build` with `add_weight`, and "
@@ -165,13 +165,7 @@ class ModelAPI(_variables.LayerBasics):
         what = f"{type(self).__name__}.add_weight"
         if not self._is_subclass_model():
             raise NotImplementedError(_MODEL_STATE.format(what=what))
-        unsupported = {k: v for k, v in kwargs.items()
-                       if v is not None and k not in ("autocast", "aggregation", "synchronization")}
-        if unsupported:
-            raise NotImplementedError(f"{what}: {sorted(unsupported)} are not supported for a "
-                                      f"model's own weights")
-        if dtype is not None and str(np.dtype(dtype)) != "float32":
-            raise TypeError(f"{what}: weights are float32, got dtype={dtype}")
+        _check_weight_arguments(what, "a model's own weights", dtype, kwargs)
         return _model_vars.add_weight(self, shape, initializer, trainable, name, what,
                                       regularizer=regularizer, constraint=constraint)
 

@@ -128,6 +128,17 @@ class KerasTensor(TensorOperators):
     __hash__ = object.__hash__
 
 
+
+def _check_weight_arguments(what, whose, dtype, kwargs):
+    """`add_weight`'s arguments the library cannot honour, refused: float32 only, and none of
+    Keras's other keywords but the distribution ones that change nothing on one device."""
+    unsupported = {k: v for k, v in kwargs.items()
+                   if v is not None and k not in ("autocast", "aggregation", "synchronization")}
+    if unsupported:
+        raise NotImplementedError(f"{what}: {sorted(unsupported)} are not supported for {whose}")
+    if dtype is not None and str(np.dtype(dtype)) != "float32":
+        raise TypeError(f"{what}: weights are float32, got dtype={dtype}")
+
 class Layer(_variables.LayerBasics):
     """Base of every layer. Keras: `keras.layers.Layer`."""
 
@@ -609,14 +620,8 @@ class Layer(_variables.LayerBasics):
         Call it from `build`. Returns a `Weight`: inside `call`/`backward` it is the weight's
         current value as numpy sees it. The library adds a `regularizer`'s penalty to the loss
         and applies a `constraint` after each optimizer step, as Keras does."""
-        unsupported = {k: v for k, v in kwargs.items()
-                       if v is not None and k not in ("autocast", "aggregation", "synchronization")}
-        if unsupported:
-            raise NotImplementedError(f"{type(self).__name__}.add_weight: {sorted(unsupported)} "
-                                      f"are not supported for layers written in Python")
-        if dtype is not None and str(np.dtype(dtype)) != "float32":
-            raise TypeError(f"{type(self).__name__}.add_weight: weights are float32, got "
-                            f"dtype={dtype}")
+        _check_weight_arguments(f"{type(self).__name__}.add_weight", "layers written in Python",
+                               dtype, kwargs)
         return _python_layers.add_weight(self, shape, initializer, trainable, name,
                                          regularizer=regularizer, constraint=constraint)
 
