@@ -774,6 +774,8 @@ class _BuiltinLayer(Layer):
         """Keras's `get_config`: every constructor argument, the defaults included, as the
         library writes the layer's config (the built model's entry, else an unbuilt model's
         holding it alone)."""
+        if self.class_name == "InputLayer":
+            return self._input_layer_config()
         given = self._given_config()
         owner = self.__dict__.get("_owner")
         if owner is not None and owner._handle is not None and self._index is not None:
@@ -782,6 +784,13 @@ class _BuiltinLayer(Layer):
             from .models import _unbuilt_layer_config
             full = _unbuilt_layer_config(self._layer_entry())
         return {**given, **full}
+
+    def _input_layer_config(self):
+        """An InputLayer's config as Keras gives it: its shape, dtype and name, with no
+        `trainable` (an input has nothing to train)."""
+        return {"batch_shape": tuple(self._args["batch_shape"]),
+                "dtype": self.__dict__.get("_dtype") or "float32", "sparse": False,
+                "ragged": False, "name": self.name, "optional": False}
 
     def _given_config(self):
         """The arguments given to the constructor: what the library makes the layer from."""
