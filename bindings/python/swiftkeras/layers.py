@@ -529,6 +529,7 @@ class Layer(_variables.LayerBasics):
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
+            note_call_training(self, node, kwargs)
             out = KerasTensor(None, self, node, 0)
             self.__dict__.setdefault("_outbound", []).append(out)
             return out
@@ -1083,6 +1084,14 @@ def _eager_mask(layer, inputs, mask):
             f"Masking makes them; build a Sequential or functional model with that layer "
             f"before this one")
     return np.asarray(mask, bool)
+
+
+def note_call_training(layer, node, kwargs):
+    """Keeps the `training` value given to a functional call (`base(x, training=False)`),
+    which the model's config writes into that node's kwargs as Keras does. As in Keras 3,
+    fit/evaluate/predict pass their own training flag to every layer, this call's included."""
+    if kwargs.get("training") is not None:
+        layer.__dict__.setdefault("_call_training", {})[node] = bool(kwargs["training"])
 
 
 def _call_masked(layer, x, mask, training):

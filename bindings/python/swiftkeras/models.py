@@ -24,7 +24,8 @@ from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
-from .layers import KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class
+from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class,
+                     note_call_training)
 
 _MAX_RANK = 8
 
@@ -196,6 +197,18 @@ class Model(ModelAPI):
     def name(self):
         return self._name
 
+    @property
+    def trainable(self):
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        """As in Keras, the flag is set on every layer the model holds too (a nested model's
+        layers included): `base.trainable = True` after freezing unfreezes them all."""
+        self.__dict__["_trainable"] = bool(value)
+        for layer in self.__dict__.get("_layers") or []:
+            layer.trainable = value
+
     # -- config ----------------------------------------------------------------------------
     def _model_config(self) -> dict:
         inputs, outputs = self._functional
@@ -223,6 +236,12 @@ class Model(ModelAPI):
                 else:
                     arg = call_inputs._config()
                 nodes.append({"args": [arg], "kwargs": {}})
+            for node, training in (layer.__dict__.get("_call_training") or {}).items():
+                if node < len(nodes):
+                    nodes[node]["kwargs"]["training"] = training
+            if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):
+                for node in nodes:   # Keras writes it for every call of a functional model
+                    node["kwargs"]["mask"] = None
             entry["inbound_nodes"] = nodes
             entries.append(entry)
 
@@ -647,15 +666,7 @@ class Model(ModelAPI):
         if self._handle is None or self._subclassed():
             return False
         config = json.loads(self.to_json())
-        changed = config["config"].get("trainable", True) != bool(self.trainable)
-        config["config"]["trainable"] = bool(self.trainable)
-        by_name = {layer.name: layer for layer in self._layers}
-        for entry in config["config"].get("layers", []):
-            c = entry.get("config") or {}
-            layer = by_name.get(entry.get("name") or c.get("name"))
-            if layer is not None and c.get("trainable", True) != bool(layer.trainable):
-                c["trainable"] = bool(layer.trainable)
-                changed = True
+        changed = _take_trainable_flags(config, self)
         if changed:
             weights = self.get_weights()
             self._new_handle(config)
@@ -1111,10 +1122,10 @@ class Model(ModelAPI):
         called = calling_layer(self, x, (), {"training": training})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
-        training = bool(training)
         flat = x if isinstance(x, (list, tuple)) else [x]
         if flat and all(isinstance(t, KerasTensor) for t in flat):
-            return self._as_layer()(x)
+            return self._as_layer()(x, training=training)
+        training = bool(training)
         if isinstance(x, KerasTensor):
             raise TypeError(f"Model '{self.name}' called on a mix of symbolic tensors and arrays")
         if _lib.has("keras_model_call"):
@@ -1860,6 +1871,7 @@ class _ModelLayer(Layer):
                                       f"functional model")
         node = len(self._inbound)
         self._inbound.append(inputs)
+        note_call_training(self, node, kwargs)
         count = len(self._model.outputs) if self._model._functional is not None and \
             isinstance(self._model._functional[1], (list, tuple)) else None
         outs = [KerasTensor(None, self, node, i) for i in range(count or 1)]
@@ -2027,6 +2039,23 @@ def _custom_layer(cls, config):
                 layer.trainable = base["trainable"]
             return layer
     return cls.from_config(config)
+
+
+def _take_trainable_flags(config, model):
+    """Writes `model`'s and its layers' current `trainable` flags into the model's config
+    (a nested model's entry from its own layers); returns whether any flag changed."""
+    changed = config["config"].get("trainable", True) != bool(model.trainable)
+    config["config"]["trainable"] = bool(model.trainable)
+    by_name = {layer.name: layer for layer in model._layers}
+    for entry in config["config"].get("layers", []):
+        c = entry.get("config") or {}
+        layer = by_name.get(entry.get("name") or c.get("name"))
+        if isinstance(layer, _ModelLayer) and "layers" in c:
+            changed = _take_trainable_flags(entry, layer._model) or changed
+        elif layer is not None and c.get("trainable", True) != bool(layer.trainable):
+            c["trainable"] = bool(layer.trainable)
+            changed = True
+    return changed
 
 
 def _weights_file_bytes(model):
