@@ -340,3 +340,28 @@ def test_a_result_that_is_not_one_number_is_refused_naming_the_metric():
     ours.compile("sgd", "sparse_categorical_crossentropy", metrics=[Vector()])
     with pytest.raises(ValueError, match="Vector.result\\(\\) must return a scalar"):
         ours.evaluate(X, Y, verbose=0)
+
+
+def test_class_weights_reach_weighted_metrics_as_in_keras():
+    ours, ref = _pair()
+    for m, classes, lib in ((ours, OURS, sk), (ref, THEIRS, keras)):
+        m.compile(lib.optimizers.SGD(0.2), "sparse_categorical_crossentropy",
+                  metrics=[classes["PredictedClassSum"](name="plain")],
+                  weighted_metrics=[classes["PredictedClassSum"](name="weighted"),
+                                    classes["TopProbability"]()])
+    args = dict(class_weight={0: 1.0, 1: 3.0, 2: 0.5}, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    _assert_logs_equal(ours.fit(X, Y, **args).history, ref.fit(X, Y, **args).history)
+
+
+def test_a_registered_metric_class_is_found_by_its_name_in_compile():
+    @sk.saving.register_keras_serializable(package="Named")
+    class PositiveCount(OURS["CountPositives"]):
+        def __init__(self, name="positive_count", **kw):
+            super().__init__(name=name, **kw)
+
+    ours, ref = _pair()
+    ours.compile("sgd", "sparse_categorical_crossentropy", metrics=["PositiveCount"])
+    ref.compile("sgd", "sparse_categorical_crossentropy",
+                metrics=[THEIRS["CountPositives"](name="positive_count")])
+    _assert_logs_equal(ours.evaluate(X, Y, verbose=0, return_dict=True),
+                       ref.evaluate(X, Y, verbose=0, return_dict=True))
