@@ -195,18 +195,21 @@ def _fail(e: BaseException) -> int:
     return FAILED
 
 
-def write_config(buf, size, config, label) -> int:
-    """A plugin's get_config (layer or metric class): `config` as JSON into the library's
-    buffer of `size` bytes; 0, or the failure stashed for the caller."""
-    try:
-        text = json.dumps(config, allow_nan=False, default=_native._json_default).encode("utf-8")
-        if len(text) + 1 > size:
-            raise ValueError(f"{label}.get_config: the config is {len(text)} bytes, more than the "
-                             f"library's {size - 1}")
-        ctypes.memmove(buf, text + b"\0", len(text) + 1)
-        return 0
-    except BaseException as e:  # noqa: BLE001
-        return _fail(e)
+def get_config_thunk(config_of, label):
+    """A plugin class's get_config (layer or metric): writes `config_of(state)` as JSON into
+    the library's buffer of `size` bytes; a failure is stashed for the caller."""
+    def get_config(state, buf, size):
+        try:
+            text = json.dumps(config_of(state), allow_nan=False,
+                              default=_native._json_default).encode("utf-8")
+            if len(text) + 1 > size:
+                raise ValueError(f"{label}.get_config: the config is {len(text)} bytes, more than "
+                                 f"the library's {size - 1}")
+            ctypes.memmove(buf, text + b"\0", len(text) + 1)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+    return get_config
 
 
 def callback_trampoline(cb: PythonCallback, model):

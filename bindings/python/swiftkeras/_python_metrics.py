@@ -14,7 +14,7 @@ import threading
 import numpy as np
 
 from . import _lib, _native
-from ._plugins import _array_at, _check_interrupt, _fail, write_config
+from ._plugins import _array_at, _check_interrupt, _fail, get_config_thunk
 
 _lock = threading.Lock()
 _tables: dict[str, tuple] = {}     # registered name -> (class, keras_metric_class, thunks)
@@ -121,17 +121,15 @@ def _table(cls, label):
         except BaseException as e:  # noqa: BLE001
             return _fail(e)
 
-    def get_config(state, buf, size):
-        try:
-            from ._objects import serialize
-            config = serialize(_metric(state).get_config())
-        except BaseException as e:  # noqa: BLE001
-            return _fail(e)
-        return write_config(buf, size, config, label)
+    def config_of(state):
+        from ._objects import serialize
+        return serialize(_metric(state).get_config())
 
     def destroy(state):
         with _lock:
             _instances.pop(state, None)
+
+    get_config = get_config_thunk(config_of, label)
 
     thunks = (_lib.keras_layer_create_fn(create), _lib.keras_metric_update_fn(update_state),
               _lib.keras_metric_result_fn(result), _lib.keras_metric_reset_fn(reset_state),
