@@ -81,7 +81,7 @@ extension Model {
         let c = try requireCompiled("training the model")
         try ensureBuilt(for: xs)
         try checkBatch(xs, ys, sampleWeight)
-        c.resetMetrics()
+        try c.resetMetrics()
         return try trainStep(xs, ys, sampleWeight, c)
     }
 
@@ -95,9 +95,9 @@ extension Model {
         let c = try requireCompiled("training the model")
         try ensureBuilt(for: xs)
         try checkBatch(xs, ys, sampleWeight)
-        if resetMetrics { c.resetMetrics() }
+        if resetMetrics { try c.resetMetrics() }
         _ = try trainStep(xs, ys, sampleWeight, c)
-        return (c.orderedResults(), c.perClassLogs())
+        return (try c.orderedResults(), try c.perClassLogs())
     }
 
     /// The loss of one batch without updating weights. Keras: `test_on_batch`.
@@ -106,7 +106,7 @@ extension Model {
         let c = try requireCompiled("evaluating the model")
         try ensureBuilt(for: [x])
         try checkBatch([x], [y], sampleWeight)
-        c.resetMetrics()
+        try c.resetMetrics()
         return try testStep([x], [y], sampleWeight, c)
     }
 

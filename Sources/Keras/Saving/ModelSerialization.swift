@@ -190,9 +190,7 @@ private func serializeLossSpec(_ s: LossSpec) -> JSON {
 private func serializeMetricSpec(_ s: MetricSpec) -> JSON {
     switch s {
     case .name(let n): return .string(n)
-    case .instance(let m):
-        return ["module": "keras.metrics", "class_name": .string(m.className), "config": pythonFloats(m.config),
-                "registered_name": ObjectRegistry.registeredName(of: m.className, .metric).map { .string($0) } ?? .null]
+    case .instance(let m): return pythonFloats(m.serialized)
     case .function(let n, _):
         return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
     }

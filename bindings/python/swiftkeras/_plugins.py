@@ -195,6 +195,23 @@ def _fail(e: BaseException) -> int:
     return FAILED
 
 
+def get_config_thunk(config_of, label):
+    """A plugin class's get_config (layer or metric): writes `config_of(state)` as JSON into
+    the library's buffer of `size` bytes; a failure is stashed for the caller."""
+    def get_config(state, buf, size):
+        try:
+            text = json.dumps(config_of(state), allow_nan=False,
+                              default=_native._json_default).encode("utf-8")
+            if len(text) + 1 > size:
+                raise ValueError(f"{label}.get_config: the config is {len(text)} bytes, more than "
+                                 f"the library's {size - 1}")
+            ctypes.memmove(buf, text + b"\0", len(text) + 1)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+    return get_config
+
+
 def callback_trampoline(cb: PythonCallback, model):
     """The C function the library calls for every hook of `cb` (keras_callback_new)."""
     overridden = {h for h, _ in _EVENTS.values() if cb._overrides(h)}
@@ -489,7 +506,9 @@ def register_scope_objects():
     if not objects:   # every fit of a new model asks
         return
     from ._python_layers import register_layer_class
+    from ._python_metrics import register_class as register_metric_class
     from .layers import Layer
+    from .metrics import Metric
     scoped = {name for scope in scope_stack() for name in scope}
     for name, obj in objects.items():
         if isinstance(obj, type) and issubclass(obj, Layer):
@@ -499,6 +518,8 @@ def register_scope_objects():
                 # class of the same name in use (its own entry registers it).
                 continue
             register_layer_class(obj, name)
+        elif isinstance(obj, type) and issubclass(obj, Metric) and obj.__module__ != Metric.__module__:
+            register_metric_class(obj, name)   # a Metric subclass written in Python
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):
             for kind in ("loss", "metric", "activation"):
                 if _lib.has(f"keras_register_{kind}"):

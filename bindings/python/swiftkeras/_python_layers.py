@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _lib, _native, _packed_inputs
 from ._objects import custom_objects_in_scope, serialize
-from ._plugins import _check_interrupt, _fail
+from ._plugins import _check_interrupt, _fail, get_config_thunk
 from ._variables import Variable
 
 # The state pointer of each library instance is a key into _instances.
@@ -362,22 +362,15 @@ def _layer_table(cls, class_name):
         except BaseException as e:  # noqa: BLE001
             return _fail(e)
 
-    def get_config(state, buf, size):
-        try:
-            layer = _instances[state].layer
-            text = json.dumps(_packed_inputs.with_config(layer, layer.get_config()), allow_nan=False,
-                              default=_native._json_default).encode("utf-8")
-            if len(text) + 1 > size:
-                raise ValueError(f"{label}.get_config: the config is {len(text)} bytes, more "
-                                 f"than the library's {size - 1}")
-            ctypes.memmove(buf, text + b"\0", len(text) + 1)
-            return 0
-        except BaseException as e:  # noqa: BLE001
-            return _fail(e)
+    def config_of(state):
+        layer = _instances[state].layer
+        return _packed_inputs.with_config(layer, layer.get_config())
 
     def destroy(state):
         with _lock:
             _instances.pop(state, None)
+
+    get_config = get_config_thunk(config_of, label)
 
     from .layers import Layer
     thunks = (_lib.keras_layer_create_fn(create), _lib.keras_layer_build_fn(build),

@@ -19,7 +19,7 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 import numpy as np
 
 from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
-               _text_callables, optimizers)
+               _python_metrics, _text_callables, optimizers)
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
@@ -385,7 +385,8 @@ class Model(ModelAPI):
         # compute_loss override without a traced graph yet has none to send.
         if self._handle is not None and config is not None and (
                 config.get("loss") is not None or not _custom_steps.overrides(self, "compute_loss")):
-            check(_lib.keras_model_compile(self._handle, dumps(config)))
+            with _python_metrics.claiming(self.__dict__.get("_compile_metric_objects", ())):
+                check(_lib.keras_model_compile(self._handle, dumps(config)))
 
     def _library_target_is_own(self, i):
         """A traced compute_loss's output i gets the user's targets in the library (their
@@ -640,6 +641,8 @@ class Model(ModelAPI):
                   "loss_weights": serialize(loss_weights),
                   "weighted_metrics": _plugins.serialize_metrics(weighted_metrics)}
         self._compile_config = config
+        # The metric objects written in Python: the library updates these very objects.
+        self._compile_metric_objects = _python_metrics.python_metrics_in([metrics, weighted_metrics])
         self._compile_extras = {"run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
         self.optimizer = optimizer
