@@ -620,6 +620,16 @@ class Model(ModelAPI):
                   "metrics": _plugins.serialize_metrics(metrics),
                   "loss_weights": serialize(loss_weights),
                   "weighted_metrics": _plugins.serialize_metrics(weighted_metrics)}
+        previous = self._compile_config if getattr(self, "compiled", False) else None
+        if previous is not None:
+            # Keras 3 keeps what an earlier compile gave when compiled again without it: the
+            # loss (with its loss_weights), the metrics.
+            if loss is None:
+                config["loss"], config["loss_weights"] = previous["loss"], previous["loss_weights"]
+                loss = self.loss
+            if metrics is None and weighted_metrics is None:
+                config["metrics"] = previous["metrics"]
+                config["weighted_metrics"] = previous["weighted_metrics"]
         self._compile_config = config
         self._compile_extras = {"run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
