@@ -24,6 +24,7 @@ from ._variables import Variable
 _lock = threading.Lock()
 _layer_classes: dict[str, type] = {}
 _layer_tables: dict[str, object] = {}        # class name -> (keras_layer_class, its thunks)
+_global_classes: dict[str, type] = {}        # those in the library's global registry (not a read's)
 # Every table ever registered: a class registered again under the same name (a class defined
 # anew) replaces the name's entry, but the library's live instances of the earlier class still
 # call its thunks (destroy, when a model is freed), so they must outlive them.
@@ -447,15 +448,23 @@ def register_layer_class(cls, name=None, again=False):
     if not _lib.has("keras_register_layer"):
         raise _native.KerasError(f"{class_name}: this libkeras.so has no keras_register_layer, "
                                  f"so layers written in Python cannot be used; rebuild it")
+    from .ops._trace import active
+    reading = active() is not None   # a registration now lasts for the library's current read
     with _lock:
         if _layer_classes.get(class_name) is cls:
-            if again:
+            if again or reading or _global_classes.get(class_name) is not cls:
+                # (first registered during a read, as a layer a traced call calls: the
+                # library has forgotten it since)
                 table = _layer_tables[class_name][0]
                 _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))
+                if not reading:
+                    _global_classes[class_name] = cls
             return class_name
     table, thunks = _layer_table(cls, class_name.split(">")[-1])
     _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))
     with _lock:
+        if not reading:
+            _global_classes[class_name] = cls
         _layer_classes[class_name] = cls
         _layer_classes[class_name.split(">")[-1]] = cls
         _layer_tables[class_name] = (table, thunks)
