@@ -174,7 +174,9 @@ class Layer(_variables.LayerBasics):
     def _init_base(self, trainable, name, dtype, kwargs):
         self.trainable = trainable
         self._name = name or unique_name(snake_case(self._class_name()))
-        self._dtype = dtype
+        if isinstance(dtype, dict):   # a serialized DTypePolicy (a config Keras wrote)
+            dtype = (dtype.get("config") or {}).get("name")
+        self._dtype = getattr(dtype, "name", dtype)   # a DTypePolicy: its name
         self._owner = None       # the Model whose library handle holds this layer's weights
         self._index = None       # its position in owner.layers
         self._inbound = []       # functional calls: list of input KerasTensor (lists)
@@ -347,8 +349,9 @@ class Layer(_variables.LayerBasics):
             if not _takes(type(self), "name"):
                 del config["name"]
         config["trainable"] = self.trainable
-        if self._dtype is not None:
-            config["dtype"] = self._dtype
+        # Keras's base config carries the dtype policy, serialized
+        config["dtype"] = {"module": "keras", "class_name": "DTypePolicy",
+                           "config": {"name": self.dtype}, "registered_name": None}
         return config
 
     @classmethod
