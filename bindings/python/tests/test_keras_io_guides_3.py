@@ -890,6 +890,34 @@ def siamese(keras, layers, ops):
     return siamese, euclidean_distance
 
 
+def test_contrastive_loss_function_step_like_keras():
+    """The example's contrastive loss alone: a mean over the whole batch (not one value per
+    sample) with y_true of shape (batch,) against y_pred's (batch, 1). One SGD step from the
+    same weights gives Keras's loss and weights (a per-element derivative of the mean, the
+    ranks matched first)."""
+    sk, keras = _libs()
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(10, 3)).astype("float32")
+    labels = rng.integers(0, 2, 10).astype("float32")
+    steps = []
+    for lib in (sk, keras):
+        ops = fresh_library(lib)[2]
+
+        def contrastive_loss(y_true, y_pred, margin=1):
+            square_pred = ops.square(y_pred)
+            margin_square = ops.square(ops.maximum(margin - (y_pred), 0))
+            return ops.mean((1 - y_true) * square_pred + (y_true) * margin_square)
+
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, activation="softplus")])
+        model.set_weights([np.array([[0.5], [-0.3], [0.8]], "float32"), np.array([0.1], "float32")])
+        model.compile(lib.optimizers.SGD(0.5), loss=contrastive_loss)
+        steps.append((float(model.train_on_batch(x, labels)), model.get_weights()))
+    (loss, weights), (ref_loss, ref_weights) = steps
+    np.testing.assert_allclose(loss, ref_loss, rtol=1e-5)
+    for a, b in zip(weights, ref_weights):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-3, atol=1e-5)
+
+
 def test_siamese_contrastive_like_keras(tmp_path, narrow_terminal):
     """Shared towers (one embedding model called on both inputs), a Lambda Euclidean distance,
     the contrastive loss function written with ops (a scalar over the batch, y_true of rank 1
