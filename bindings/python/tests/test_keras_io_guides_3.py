@@ -100,6 +100,35 @@ def test_rnn_guide_summaries_like_keras(narrow_terminal):
     assert "0 (unbuilt)" in "\n".join(ours[0])
 
 
+def bidirectional_model(keras, layers, ops):
+    model = keras.Sequential()
+    model.add(layers.Bidirectional(layers.LSTM(64, return_sequences=True), input_shape=(5, 10)))
+    model.add(layers.Bidirectional(layers.LSTM(32)))
+    model.add(layers.Dense(10))
+    return model
+
+
+def test_rnn_guide_bidirectional_computes_and_trains_like_keras(tmp_path):
+    """The guide's stacked Bidirectional LSTMs (the backward copy reads the steps in reverse,
+    the directions concatenated): Keras's outputs and losses from the same weights, and the
+    file both ways."""
+    sk, keras = _libs()
+    ref = bidirectional_model(*fresh_library(keras))
+    model = bidirectional_model(*fresh_library(sk))
+    _same_weights(model, ref, seed=13, scale=0.2)
+    rng = np.random.default_rng(14)
+    x = rng.random((16, 5, 10)).astype("float32")
+    y = rng.random((16, 10)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.asarray(ref.predict(x, verbose=0)),
+                               rtol=1e-4, atol=1e-5)
+    for m, lib in ((model, sk), (ref, keras)):
+        m.compile(lib.optimizers.SGD(0.1), "mse")
+    losses = model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    ref_losses = ref.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-4)
+    _loads_both_ways(model, keras, x, tmp_path, "bidirectional")
+
+
 def encoder_decoder(keras, layers, ops):
     encoder_vocab = 1000
     decoder_vocab = 2000
