@@ -806,7 +806,7 @@ def gpt_layers(keras, layers, ops):
             x = self.token_emb(x)
             return x + positions
 
-    return TransformerBlock, TokenAndPositionEmbedding
+    return TransformerBlock, TokenAndPositionEmbedding, causal_attention_mask
 
 
 VOCAB_SIZE, MAXLEN, EMBED_DIM = 200, 16, 32   # example: 20000, 80, 256
@@ -814,7 +814,7 @@ VOCAB_SIZE, MAXLEN, EMBED_DIM = 200, 16, 32   # example: 20000, 80, 256
 
 def gpt_embedding_model(keras, layers, ops):
     """The example's model up to its TokenAndPositionEmbedding, then its vocabulary Dense."""
-    _, TokenAndPositionEmbedding = gpt_layers(keras, layers, ops)
+    _, TokenAndPositionEmbedding, _ = gpt_layers(keras, layers, ops)
     inputs = layers.Input(shape=(MAXLEN,), dtype="int32")
     embedding_layer = TokenAndPositionEmbedding(MAXLEN, VOCAB_SIZE, EMBED_DIM)
     x = embedding_layer(inputs)
@@ -848,6 +848,20 @@ def test_miniature_gpt_token_and_position_embedding_like_keras(tmp_path, narrow_
                      ref_custom={name: ref_class}, ref=ref)
 
 
+def test_miniature_gpt_causal_mask_on_arrays_like_keras():
+    """The example's causal_attention_mask on a known batch size: ops.tile takes the repeats as
+    the array ops.concatenate makes; None (an unknown batch size) is refused, not made NaN."""
+    sk, keras = _libs()
+    masks = []
+    for lib in (sk, keras):
+        causal_attention_mask = gpt_layers(*fresh_library(lib))[2]
+        masks.append(np.asarray(causal_attention_mask(3, 4, 4, "float32")))
+    np.testing.assert_array_equal(masks[0], masks[1])
+    assert masks[0].shape == (3, 4, 4) and masks[0][2, 0].tolist() == [1, 0, 0, 0]
+    with pytest.raises(TypeError, match="got None"):
+        sk.ops.expand_dims(None, -1)
+
+
 @pytest.mark.xfail(strict=True, reason="the example's causal_attention_mask tiles the mask by the "
                    "batch size (ops.tile with ops.shape(inputs)[0]), unknown while a layer is "
                    "traced (Keras with JAX fails there too, as the example says); after it, "
@@ -856,7 +870,7 @@ def test_miniature_gpt_token_and_position_embedding_like_keras(tmp_path, narrow_
 def test_miniature_gpt_model_trains():
     sk = _libs()[0]
     keras, layers, ops = fresh_library(sk)
-    TransformerBlock, TokenAndPositionEmbedding = gpt_layers(keras, layers, ops)
+    TransformerBlock, TokenAndPositionEmbedding, _ = gpt_layers(keras, layers, ops)
     inputs = layers.Input(shape=(MAXLEN,), dtype="int32")
     embedding_layer = TokenAndPositionEmbedding(MAXLEN, VOCAB_SIZE, EMBED_DIM)
     x = embedding_layer(inputs)
