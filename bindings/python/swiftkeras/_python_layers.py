@@ -452,11 +452,11 @@ def register_layer_class(cls, name=None, again=False):
     reading = active() is not None   # a registration now lasts for the library's current read
     with _lock:
         if _layer_classes.get(class_name) is cls:
-            if again or reading or _global_classes.get(class_name) is not cls:
+            entry = _layer_tables.get(class_name)   # None: the bare-name alias of 'package>Name'
+            if entry is not None and (again or reading or _global_classes.get(class_name) is not cls):
                 # (first registered during a read, as a layer a traced call calls: the
                 # library has forgotten it since)
-                table = _layer_tables[class_name][0]
-                _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))
+                _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(entry[0])))
                 if not reading:
                     _global_classes[class_name] = cls
             return class_name
