@@ -127,9 +127,13 @@ extension Model {
         let variables = trainableWeights
         let (total, preds, perOutput, masks) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
         // Keras differentiates optimizer.scale_loss(loss) (loss_scale_factor); logs show the loss.
-        let scaled = c.optimizer.scalesLoss ? tape.record { c.optimizer.scaleLoss(total) } : total
-        let grads = try tape.gradient(of: scaled, with: variables)
-        try c.optimizer.apply(grads, to: variables)
+        // A model without trainable weights (keras.io's ActivityRegularizationLayer alone)
+        // trains nothing, as in Keras: its loss is reported, no gradient taken.
+        if !variables.isEmpty {
+            let scaled = c.optimizer.scalesLoss ? tape.record { c.optimizer.scaleLoss(total) } : total
+            let grads = try tape.gradient(of: scaled, with: variables)
+            try c.optimizer.apply(grads, to: variables)
+        }
         tape.reset()
         let value = Double(total.scalar ?? .nan)
         try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0], masks: masks)

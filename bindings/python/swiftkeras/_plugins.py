@@ -359,14 +359,20 @@ def _array_at(ptr, ndim, shape_p):
 def _loss_thunk(fn, differentiable):
     """keras_loss_fn: per-sample values of fn(y_true, y_pred) and, for a loss, their derivative
     with respect to y_pred (fn.gradient if given, else central differences)."""
+    from .losses import _same_rank
+
     def call(_user, yt_p, tnd, tshape, yp_p, pnd, pshape, out_p, grad_p):
         try:
             _check_interrupt()
             yt = _array_at(yt_p, tnd, tshape).copy()
             yp = _array_at(yp_p, pnd, pshape).copy()
             batch = yp.shape[0]
+
+            def value(pred):   # Keras's loss wrapper first matches the ranks (a last axis of 1)
+                return np.asarray(fn(*_same_rank(yt, pred)), np.float32)
+            first = value(yp)
             out = np.ctypeslib.as_array(out_p, shape=(batch,))
-            out[:] = _per_sample(fn(yt, yp), batch)
+            out[:] = _per_sample(first, batch)
             if not grad_p:
                 return 0
             grad = np.ctypeslib.as_array(grad_p, shape=yp.shape)
@@ -374,17 +380,31 @@ def _loss_thunk(fn, differentiable):
             if exact is not None:
                 grad[...] = np.asarray(exact(yt, yp), np.float32)
                 return 0
-            # Central differences, one column for the whole batch at a time: valid because each
-            # sample's value depends only on its own row (the per-sample contract).
             flat = yp.reshape(batch, -1).astype(np.float64)
             g = np.empty_like(flat)
+            if first.ndim == 0:
+                # A function that reduces the batch itself (keras.io's contrastive loss, an
+                # ops.mean of everything): every sample's value is that mean, so each element's
+                # derivative is taken on its own, times the batch (the samples are averaged).
+                for i in range(batch):
+                    for j in range(flat.shape[1]):
+                        h = 1e-3 * max(1.0, abs(flat[i, j]))
+                        up, down = flat.copy(), flat.copy()
+                        up[i, j] += h
+                        down[i, j] -= h
+                        g[i, j] = batch * (float(value(up.reshape(yp.shape).astype(np.float32))) -
+                                           float(value(down.reshape(yp.shape).astype(np.float32)))) / (2 * h)
+                grad[...] = g.reshape(yp.shape).astype(np.float32)
+                return 0
+            # Central differences, one column for the whole batch at a time: valid because each
+            # sample's value depends only on its own row (the per-sample contract).
             for j in range(flat.shape[1]):
                 h = 1e-3 * np.maximum(1.0, np.abs(flat[:, j]))
                 up, down = flat.copy(), flat.copy()
                 up[:, j] += h
                 down[:, j] -= h
-                fu = _per_sample(fn(yt, up.reshape(yp.shape).astype(np.float32)), batch)
-                fd = _per_sample(fn(yt, down.reshape(yp.shape).astype(np.float32)), batch)
+                fu = _per_sample(value(up.reshape(yp.shape).astype(np.float32)), batch)
+                fd = _per_sample(value(down.reshape(yp.shape).astype(np.float32)), batch)
                 g[:, j] = (fu.astype(np.float64) - fd) / (2 * h)
             grad[...] = g.reshape(yp.shape).astype(np.float32)
             return 0

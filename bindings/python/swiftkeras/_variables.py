@@ -324,8 +324,17 @@ def _seed_states(layer):
 
 def variables(holder, trainable=None):
     """`holder`'s weights as Variables, all or those with this `trainable` flag."""
-    return [Variable(holder, i, info) for i, info in enumerate(holder._variable_infos())
-            if trainable is None or bool(info.get("trainable", True)) == trainable]
+    own = holder.__dict__.get("_weight_objects") or {}   # a Python layer's add_weight results
+    out = []
+    for i, info in enumerate(holder._variable_infos()):
+        if trainable is not None and bool(info.get("trainable", True)) != trainable:
+            continue
+        if i in own and own[i].name == info["name"].split("/")[-1]:
+            own[i].__dict__["_path"] = _keras_path(holder, info["name"])
+            out.append(own[i])
+        else:
+            out.append(Variable(holder, i, info))
+    return out
 
 
 class DTypePolicy:

@@ -174,7 +174,9 @@ class Layer(_variables.LayerBasics):
     def _init_base(self, trainable, name, dtype, kwargs):
         self.trainable = trainable
         self._name = name or unique_name(snake_case(self._class_name()))
-        self._dtype = dtype
+        if isinstance(dtype, dict):   # a serialized DTypePolicy (a config Keras wrote)
+            dtype = (dtype.get("config") or {}).get("name")
+        self._dtype = getattr(dtype, "name", dtype)   # a DTypePolicy: its name
         self._owner = None       # the Model whose library handle holds this layer's weights
         self._index = None       # its position in owner.layers
         self._inbound = []       # functional calls: list of input KerasTensor (lists)
@@ -347,8 +349,9 @@ class Layer(_variables.LayerBasics):
             if not _takes(type(self), "name"):
                 del config["name"]
         config["trainable"] = self.trainable
-        if self._dtype is not None:
-            config["dtype"] = self._dtype
+        # Keras's base config carries the dtype policy, serialized
+        config["dtype"] = {"module": "keras", "class_name": "DTypePolicy",
+                           "config": {"name": self.dtype}, "registered_name": None}
         return config
 
     @classmethod
@@ -506,6 +509,11 @@ class Layer(_variables.LayerBasics):
             call = PositionalCall(_tensors_in(given) + _tensors_in(list(kwargs.values())))
             call.arguments = (given, kwargs)
             return self(call)
+        if isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and (
+                kwargs.get("initial_state") is not None or
+                (isinstance(inputs, (list, tuple)) and self.class_name in _rnn_states.LAYERS) or
+                (not _tensors_in(inputs) and _rnn_states.output_count(self) > 1)):
+            return _rnn_states.call(self, inputs, kwargs)   # `initial_state`, `return_state`
         if inputs is _NO_INPUTS:
             raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
                             f"argument: 'inputs'")
@@ -530,9 +538,10 @@ class Layer(_variables.LayerBasics):
             node = len(self._inbound)
             self._inbound.append(inputs)
             note_call_training(self, node, kwargs)
-            out = KerasTensor(None, self, node, 0)
-            self.__dict__.setdefault("_outbound", []).append(out)
-            return out
+            count = _rnn_states.output_count(self) if isinstance(self, _BuiltinLayer) else 1
+            outs = [KerasTensor(None, self, node, i) for i in range(count)]
+            self.__dict__.setdefault("_outbound", []).extend(outs)
+            return tuple(outs) if count > 1 else outs[0]
         others = [f"{len(args)} more positional"] if args else []
         others += [f"{k}=" for k in kwargs if k not in ("training", "mask")]
         if others and not isinstance(self, _BuiltinLayer):
@@ -987,8 +996,7 @@ class _BuiltinLayer(Layer):
             out = first if self.return_sequences else None
             if not self.return_state:
                 return out
-            return [out] + [None] * _RNN_STATE_COUNT.get(cls, len(self.cell.state_size)
-                                                        if hasattr(self.cell.state_size, "__len__") else 1)
+            return [out] + [None] * _rnn_states.state_count(self)
         if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D"):
             return None
         if cls in _MERGE_MASKS and mask is not None:

@@ -640,6 +640,16 @@ class Model(ModelAPI):
                   "metrics": _plugins.serialize_metrics(metrics),
                   "loss_weights": serialize(loss_weights),
                   "weighted_metrics": _plugins.serialize_metrics(weighted_metrics)}
+        previous = self._compile_config if getattr(self, "compiled", False) else None
+        if previous is not None:
+            # Keras 3 keeps what an earlier compile gave when compiled again without it: the
+            # loss (with its loss_weights), the metrics.
+            if loss is None:
+                config["loss"], config["loss_weights"] = previous["loss"], previous["loss_weights"]
+                loss = self.loss
+            if metrics is None and weighted_metrics is None:
+                config["metrics"] = previous["metrics"]
+                config["weighted_metrics"] = previous["weighted_metrics"]
         self._compile_config = config
         # The metric objects written in Python: the library updates these very objects.
         self._compile_metric_objects = _python_metrics.python_metrics_in([metrics, weighted_metrics])
@@ -1304,7 +1314,8 @@ class Model(ModelAPI):
                 show_trainable=False, layer_range=None):
         """Keras 3 `model.summary()`: the table the library renders. With `print_fn`, it is
         called once with the whole text, as Keras 3 does."""
-        if self._handle is None and not self._input_known():
+        unbuilt = self._handle is None and not self._input_known()
+        if unbuilt and not (isinstance(self, Sequential) and self._layers):
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
         options = {}
@@ -1324,19 +1335,16 @@ class Model(ModelAPI):
                 raise ValueError(f"layer_range must be a list or tuple of 2 strings, got "
                                  f"{layer_range!r}")
             options["layer_range"] = list(layer_range)
-        handle = self._ensure_handle()
-        if self._is_subclass_model():
-            # Keras lists a subclassed model's layers, each with the batch it was built with.
-            options["subclass_layers"] = [layer.name for layer in self.layers]
-            if self.__dict__.get("_built_batch") is not None:
-                options["batch_size"] = int(self._built_batch)
-        if options and not _lib.has("keras_model_summary_ex"):
-            raise _native.KerasError(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
-                                     "has no keras_model_summary_ex; rebuild the library")
-        if options:
-            text = _native.take_string(_lib.keras_model_summary_ex, handle, dumps(options))
+        if unbuilt:   # a Sequential without an input: Keras's "?" shapes and "0 (unbuilt)"
+            text = _with_unbuilt_model(self._model_config(), lambda h: _summary_text(h, options))
         else:
-            text = _native.take_string(_lib.keras_model_summary, handle)
+            handle = self._ensure_handle()
+            if self._is_subclass_model():
+                # Keras lists a subclassed model's layers, each with the batch it was built with.
+                options["subclass_layers"] = [layer.name for layer in self.layers]
+                if self.__dict__.get("_built_batch") is not None:
+                    options["batch_size"] = int(self._built_batch)
+            text = _summary_text(handle, options)
         _flush_library_output()
         if print_fn is not None:
             print_fn(text)
@@ -2081,16 +2089,33 @@ def _load_weights_file_bytes(model, data):
         model.load_weights(path)
 
 
+def _summary_text(handle, options):
+    """The library's summary table of the model `handle` with summary()'s `options`."""
+    if options and not _lib.has("keras_model_summary_ex"):
+        raise _native.KerasError(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
+                                 "has no keras_model_summary_ex; rebuild the library")
+    if options:
+        return _native.take_string(_lib.keras_model_summary_ex, handle, dumps(options))
+    return _native.take_string(_lib.keras_model_summary, handle)
+
+
+def _with_unbuilt_model(config, use):
+    """`use(handle)` of a library model made (unbuilt, without an input) from `config`, freed
+    afterwards."""
+    out = ctypes.c_void_p()
+    check(_lib.keras_model_from_json(dumps(config), byref(out)))
+    try:
+        return use(out.value)
+    finally:
+        _lib.keras_model_free(out.value)
+
+
 def _unbuilt_layer_config(entry):
     """A built-in layer's full Keras config (every argument, defaults included) from its entry:
     the library makes an unbuilt model of it alone and writes it back."""
     config = {"class_name": "Sequential", "config": {"name": "config_probe", "layers": [entry]}}
-    out = ctypes.c_void_p()
-    check(_lib.keras_model_from_json(dumps(config), byref(out)))
-    try:
-        written = json.loads(_native.take_string(_lib.keras_model_to_json, out.value))
-    finally:
-        _lib.keras_model_free(out.value)
+    written = json.loads(_with_unbuilt_model(
+        config, lambda handle: _native.take_string(_lib.keras_model_to_json, handle)))
     return next(e["config"] for e in written["config"]["layers"] if e["class_name"] != "InputLayer")
 
 

@@ -271,8 +271,11 @@ def test_a_config_with_the_earlier_packing_layers_still_loads():
 
 
 def test_add_weight_outside_build_and_bad_arguments():
+    # Keras makes weights in __init__ or build (keras.io's Linear: test_keras_io_guides_3); a
+    # built layer refuses more.
     layer = PyDense(2)
-    with pytest.raises(RuntimeError, match="only be called from build"):
+    keras.Sequential([keras.Input(shape=(3,)), layer]).predict(np.ones((1, 3)), verbose=0)
+    with pytest.raises(RuntimeError, match="only be called from __init__ or build"):
         layer.add_weight(shape=(2,))
 
     class WithRegularizer(keras.layers.Layer):
