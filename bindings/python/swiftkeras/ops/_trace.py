@@ -232,6 +232,39 @@ class Trace:
     def output(self, y, training):
         self._check(_lib.keras_layer_builder_output(self.builder, self.node_of(y), training))
 
+    def outputs(self, values, training):
+        """The call's output tensors, in order (one: keras_layer_builder_output)."""
+        if len(values) == 1:
+            return self.output(values[0], training)
+        if not _lib.has("keras_layer_builder_outputs"):
+            raise Unsupported(f"{type(self.layer).__name__}.call returns {len(values)} tensors: this "
+                              f"libkeras.so has no keras_layer_builder_outputs; rebuild it")
+        ids = [self.node_of(v) for v in values]
+        self._check(_lib.keras_layer_builder_outputs(self.builder, len(ids), _native.int64_array(ids),
+                                                     training))
+
+    def mask(self, index):
+        """The Keras mask of input `index` as a node (ones when the input carries none)."""
+        node = ctypes.c_int64()
+        self._check(_lib.keras_layer_builder_mask(self.builder, index, ctypes.byref(node)))
+        return self._tensor(node.value)
+
+    def output_masks(self, layer, inputs, mask, count, training):
+        """The layer's own `compute_mask(inputs, mask)`, traced: the masks of its `count`
+        outputs (None: no mask; Keras's None for every output leaves them unset)."""
+        result = layer.compute_mask(inputs, mask)
+        if result is None:
+            return
+        given = list(result) if isinstance(result, (list, tuple)) else [result] * count
+        if len(given) != count:
+            raise ValueError(f"{type(layer).__name__}.compute_mask returned {len(given)} masks for "
+                             f"{count} outputs")
+        if all(m is None for m in given):
+            return
+        ids = [-1 if m is None else self.node_of(m) for m in given]
+        self._check(_lib.keras_layer_builder_output_masks(self.builder, len(ids),
+                                                          _native.int64_array(ids), training))
+
     def add_loss(self, value):
         """Keras `add_loss` in the traced call: the value's sum joins the training loss."""
         if not _lib.has("keras_layer_builder_loss"):
@@ -349,7 +382,10 @@ def trace_cell(layer, builder, takes_training):
 
 def trace_layer(layer, builder, takes_training):
     """Traces `layer.call` into the graph of `builder`; False (and no output set) when the call
-    needs values (numpy code), so that the layer keeps its numpy forward/backward path."""
+    needs values (numpy code), so that the layer keeps its numpy forward/backward path. A
+    `compute_mask` of the layer's own is traced into its outputs' masks (from its inputs' masks
+    as nodes); a call returning a tuple, list or dict of tensors has one output
+    per tensor (`layer._output_structure` keeps their structure)."""
     if not _lib.has("keras_layer_builder_op"):
         return False
     trace = Trace(builder, layer)
@@ -362,6 +398,10 @@ def trace_layer(layer, builder, takes_training):
             trace.reference = given[0]
         else:
             trace.reference = trace.input()
+        masks = None
+        if layer._computes_own_mask() and _lib.has("keras_layer_builder_mask"):
+            shapes = [t.shape for t in (given if several > 1 else [trace.reference])]
+            masks = [trace.mask(i) if len(shape) >= 2 else None for i, shape in enumerate(shapes)]
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
         outputs = []
         for code, training in modes:
@@ -372,13 +412,19 @@ def trace_layer(layer, builder, takes_training):
                 from .._packed_inputs import unpack
                 inputs = unpack(layer, trace.reference)   # packed by Python (an eager call's model)
             from .._packed_inputs import call
-            y = call(layer, inputs, training=training) if takes_training else call(layer, inputs)
-            outputs.append((code, y))
-        for code, y in outputs:
-            trace.output(y, code)
+            extra = {"training": training} if takes_training else {}
+            y = call(layer, inputs, **extra)
+            outputs.append((code, inputs, y))
+        structure = None
+        for code, inputs, y in outputs:
+            flat, structure = _flat_outputs(layer, y)
+            trace.outputs(flat, code)
+            if masks is not None and layer._computes_own_mask():
+                trace.output_masks(layer, inputs, masks if several > 1 else masks[0], len(flat), code)
         for code, value in trace.losses:
             trace._check(_lib.keras_layer_builder_loss(trace.builder, trace.node_of(value), code))
         layer._traced_adds_loss = bool(trace.losses)
+        layer._output_structure = structure
         return True
     except TraceError:
         raise
@@ -393,6 +439,23 @@ def trace_layer(layer, builder, takes_training):
         return False
     finally:
         _state.trace = previous
+
+
+def _flat_outputs(layer, y):
+    """The tensors a traced call returned, in Keras's order (a dict's by sorted key), and
+    their structure: None for one tensor, ("tuple"|"list", n) or ("dict", keys)."""
+    if isinstance(y, dict):
+        keys = sorted(y)
+        return [y[k] for k in keys], ("dict", keys)
+    if isinstance(y, (list, tuple)):
+        if not y:
+            raise ValueError(f"{type(layer).__name__}.call returned an empty {type(y).__name__}")
+        if any(isinstance(v, (list, tuple, dict)) for v in y):
+            raise Unsupported(f"{type(layer).__name__}.call returned nested structures; a layer "
+                              f"written in Python returns a tensor, or a flat tuple, list or dict "
+                              f"of tensors")
+        return list(y), ("tuple" if isinstance(y, tuple) else "list", len(y))
+    return [y], None
 
 
 def _held_layers(layer):

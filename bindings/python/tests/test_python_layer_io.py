@@ -1,0 +1,189 @@
+"""Python layers' inputs and outputs as Keras allows them, each against real Keras 3 from the
+same weights and data:
+
+- a layer returning several tensors (keras.io's masking guide's TemporalSplit, `a, b =
+  TemporalSplit()(x)`; a layer of weights returning a dict, a model's two outputs, trained and
+  saved), with the masks its `compute_mask` gives;
+- the `mask` of `call(self, inputs, mask=None)` (the masking guide's TemporalSoftmax after
+  `Embedding(mask_zero=True)`);
+- built-in layers called with Keras's keyword arguments inside a traced call
+  (`MultiHeadAttention(...)(q, v, attention_mask=m, use_causal_mask=True,
+  return_attention_scores=True)`, `LSTM(...)(x, initial_state=[h, c], mask=m)`);
+- a layer called on arrays with several arguments (`Add2()(a, b)`, keyword tensors).
+
+Source: keras-team/keras-io guides/understanding_masking_and_padding.py.
+"""
+import numpy as np
+import pytest
+
+from conftest import needs, CORE, real_keras
+
+pytestmark = needs(*CORE, "keras_layer_builder_layer_call", "keras_layer_builder_outputs",
+                   "keras_layer_builder_mask", "keras_layer_builder_output_masks")
+
+
+def libraries():
+    import swiftkeras
+    return swiftkeras, real_keras()
+
+
+def fresh(lib):
+    lib.backend.clear_session()
+    lib.utils.set_random_seed(0)
+    return lib, lib.layers, lib.ops
+
+
+def same_weights(ours, ref):
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+
+
+def assert_weights_equal(ours, ref, rtol=1e-5, atol=1e-6):
+    a, b = ours.get_weights(), ref.get_weights()
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x, np.asarray(y), rtol=rtol, atol=atol)
+
+
+# -- 1. several outputs -------------------------------------------------------------------
+
+def temporal_split(keras, ops):
+    """The masking guide's TemporalSplit (keras.ops in place of tf)."""
+    class TemporalSplit(keras.layers.Layer):
+        """Split the input tensor into 2 tensors along the time dimension."""
+
+        def call(self, inputs):
+            return ops.split(inputs, 2, axis=1)
+
+        def compute_mask(self, inputs, mask=None):
+            if mask is None:
+                return None
+            return ops.split(mask, 2, axis=1)
+    return TemporalSplit
+
+
+PADDED = np.array([[711, 632, 71, 0, 0, 0], [73, 8, 3215, 55, 927, 0], [83, 91, 1, 645, 1253, 927]])
+
+
+def test_temporal_split_eagerly_with_masks_like_keras():
+    """The guide's cell: `first_half, second_half = TemporalSplit()(masked_embedding)` and their
+    `_keras_mask`."""
+    import swiftkeras
+    results, weights = [], None
+    for lib in (real_keras(), swiftkeras):   # Keras first: its embedding's weights are used
+        keras, layers, ops = fresh(lib)
+        embedding = layers.Embedding(input_dim=5000, output_dim=4, mask_zero=True)
+        embedding(PADDED[:1])
+        if weights is None:
+            weights = [np.asarray(w) for w in embedding.get_weights()]
+        else:
+            embedding.set_weights(weights)
+        halves = temporal_split(keras, ops)()(embedding(PADDED))
+        assert isinstance(halves, (list, tuple)) and len(halves) == 2
+        results.append([(np.asarray(h), np.asarray(h._keras_mask)) for h in halves])
+    ref, ours = results
+    for (value, mask), (want, want_mask) in zip(ours, ref):
+        assert value.shape == want.shape == (3, 3, 4)
+        np.testing.assert_allclose(value, want, rtol=1e-6)
+        np.testing.assert_array_equal(mask, want_mask)
+
+
+def test_temporal_split_in_a_model_like_keras():
+    """`a, b = TemporalSplit()(x)` on symbolic tensors: two outputs of one node, whose masks
+    reach an LSTM after each half as Keras's; predictions and the saved config's nodes."""
+    models, splits = [], []
+    for lib in libraries():
+        keras, layers, ops = fresh(lib)
+        inputs = keras.Input((6,))
+        x = layers.Embedding(5000, 4, mask_zero=True)(inputs)
+        a, b = temporal_split(keras, ops)(name="halves")(x)
+        splits.append((a, b))
+        out_a = layers.LSTM(3, name="lstm_a")(a)
+        out_b = layers.LSTM(3, name="lstm_b")(b)
+        models.append(keras.Model(inputs, [out_a, out_b]))
+    ours, ref = models
+    (a, b), (ra, rb) = splits
+    assert tuple(a.shape) == tuple(ra.shape) == (None, 3, 4)
+    assert tuple(b.shape) == tuple(rb.shape)
+    same_weights(ours, ref)
+    for got, want in zip(ours.predict(PADDED, verbose=0), ref.predict(PADDED, verbose=0)):
+        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-5, atol=1e-6)
+    def nodes(model):   # Keras also writes the ops of compute_mask as nodes of the graph
+        config = model.get_config()
+        return {e["name"]: [[t["config"]["keras_history"] for t in _tensors(n)][:1] for n in e["inbound_nodes"]]
+                for e in config["layers"] if e["name"] in ("halves", "lstm_a", "lstm_b")}, config["output_layers"]
+    assert nodes(ours) == nodes(ref)
+    assert nodes(ours)[0]["lstm_b"] == [[["halves", 0, 1]]]
+
+
+def _tensors(node):
+    found = []
+
+    def walk(v):
+        if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
+            found.append(v)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+    walk(node.get("args", []))
+    walk(node.get("kwargs", {}))
+    return found
+
+
+def two_heads(keras, ops):
+    class TwoHeads(keras.layers.Layer):
+        """A layer of weights returning a dict of two tensors computed with ops."""
+
+        def __init__(self, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="w")
+            self.v = self.add_weight(shape=(input_shape[-1], 1), initializer="glorot_uniform", name="v")
+
+        def call(self, inputs):
+            return {"scores": ops.tanh(ops.matmul(inputs, self.w)),
+                    "gate": ops.sigmoid(ops.matmul(inputs, self.v))}
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+    return TwoHeads
+
+
+def test_layer_returning_a_dict_trains_and_saves_like_keras(tmp_path):
+    import swiftkeras
+    keras_ref = real_keras()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 5)).astype("float32")
+    y1 = rng.normal(size=(16, 3)).astype("float32")
+    y2 = rng.integers(0, 2, (16, 1)).astype("float32")
+    models, classes = [], []
+    for lib in (swiftkeras, keras_ref):
+        keras, layers, ops = fresh(lib)
+        cls = lib.saving.register_keras_serializable(package="pyio")(two_heads(keras, ops))
+        classes.append(cls)
+        inputs = keras.Input((5,))
+        heads = cls(name="heads")(inputs)
+        assert sorted(heads) == ["gate", "scores"]
+        model = keras.Model(inputs, [layers.Dense(3, name="d")(heads["scores"]), heads["gate"]])
+        model.compile(keras.optimizers.SGD(0.1), ["mse", "binary_crossentropy"])
+        models.append(model)
+    ours, ref = models
+    same_weights(ours, ref)
+    for got, want in zip(ours.predict(x, verbose=0), ref.predict(x, verbose=0)):
+        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-5, atol=1e-6)
+    ha = ours.fit(x, [y1, y2], epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    hb = ref.fit(x, [y1, y2], epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(ha, hb, rtol=1e-5)
+    assert_weights_equal(ours, ref)
+    # saved both ways
+    ours.save(tmp_path / "ours.keras")
+    ref.save(tmp_path / "ref.keras")
+    back_ref = keras_ref.saving.load_model(tmp_path / "ours.keras")
+    back_ours = swiftkeras.saving.load_model(tmp_path / "ref.keras")
+    for model in (back_ref, back_ours):
+        for got, want in zip(model.predict(x, verbose=0), ref.predict(x, verbose=0)):
+            np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-6)
