@@ -187,3 +187,43 @@ def test_layer_returning_a_dict_trains_and_saves_like_keras(tmp_path):
     for model in (back_ref, back_ours):
         for got, want in zip(model.predict(x, verbose=0), ref.predict(x, verbose=0)):
             np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-6)
+
+
+# -- 2. mask into call --------------------------------------------------------------------
+
+def temporal_softmax(keras, ops):
+    """The masking guide's TemporalSoftmax (keras.ops in place of tf)."""
+    class TemporalSoftmax(keras.layers.Layer):
+        def call(self, inputs, mask=None):
+            broadcast_float_mask = ops.expand_dims(ops.cast(mask, "float32"), -1)
+            inputs_exp = ops.exp(inputs) * broadcast_float_mask
+            inputs_sum = ops.sum(inputs * broadcast_float_mask, axis=1, keepdims=True)
+            return inputs_exp / inputs_sum
+    return TemporalSoftmax
+
+
+def test_mask_reaches_call_like_keras():
+    """The guide's model: Embedding(mask_zero=True) -> Dense(1) -> TemporalSoftmax, whose call
+    gets the embedding's mask; predictions and a few SGD steps from Keras's weights."""
+    models = []
+    for lib in libraries():
+        keras, layers, ops = fresh(lib)
+        inputs = keras.Input(shape=(None,), dtype="int32")
+        x = layers.Embedding(input_dim=10, output_dim=4, mask_zero=True)(inputs)
+        x = layers.Dense(1)(x)
+        outputs = temporal_softmax(keras, ops)()(x)
+        model = keras.Model(inputs, outputs)
+        model.compile(keras.optimizers.SGD(0.05), "mse")
+        models.append(model)
+    ours, ref = models
+    same_weights(ours, ref)
+    rng = np.random.default_rng(1)
+    x = rng.integers(1, 10, size=(8, 7))
+    x[:, 5:] = 0
+    x[2, 3:] = 0
+    y = rng.random((8, 7, 1)).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(ref.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+    ha = ours.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    hb = ref.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(ha, hb, rtol=1e-5)
+    assert_weights_equal(ours, ref)

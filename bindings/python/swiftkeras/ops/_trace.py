@@ -382,9 +382,9 @@ def trace_cell(layer, builder, takes_training):
 
 def trace_layer(layer, builder, takes_training):
     """Traces `layer.call` into the graph of `builder`; False (and no output set) when the call
-    needs values (numpy code), so that the layer keeps its numpy forward/backward path. A
-    `compute_mask` of the layer's own is traced into its outputs' masks (from its inputs' masks
-    as nodes); a call returning a tuple, list or dict of tensors has one output
+    needs values (numpy code), so that the layer keeps its numpy forward/backward path. A call
+    taking `mask` gets its inputs' masks as nodes; a `compute_mask` of the layer's own is traced
+    into its outputs' masks; a call returning a tuple, list or dict of tensors has one output
     per tensor (`layer._output_structure` keeps their structure)."""
     if not _lib.has("keras_layer_builder_op"):
         return False
@@ -398,8 +398,10 @@ def trace_layer(layer, builder, takes_training):
             trace.reference = given[0]
         else:
             trace.reference = trace.input()
+        from .._python_layers import _call_takes
+        takes_mask = _call_takes(layer, "mask")
         masks = None
-        if layer._computes_own_mask() and _lib.has("keras_layer_builder_mask"):
+        if (takes_mask or layer._computes_own_mask()) and _lib.has("keras_layer_builder_mask"):
             shapes = [t.shape for t in (given if several > 1 else [trace.reference])]
             masks = [trace.mask(i) if len(shape) >= 2 else None for i, shape in enumerate(shapes)]
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
@@ -413,6 +415,8 @@ def trace_layer(layer, builder, takes_training):
                 inputs = unpack(layer, trace.reference)   # packed by Python (an eager call's model)
             from .._packed_inputs import call
             extra = {"training": training} if takes_training else {}
+            if takes_mask and masks is not None:
+                extra["mask"] = masks if several > 1 else masks[0]
             y = call(layer, inputs, **extra)
             outputs.append((code, inputs, y))
         structure = None
