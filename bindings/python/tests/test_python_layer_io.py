@@ -227,3 +227,80 @@ def test_mask_reaches_call_like_keras():
     hb = ref.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0).history["loss"]
     np.testing.assert_allclose(ha, hb, rtol=1e-5)
     assert_weights_equal(ours, ref)
+
+
+# -- 3. built-in layers called with keyword arguments in a traced call ---------------------
+
+def keyword_layers(keras, layers, ops):
+    class CausalAttention(keras.layers.Layer):
+        """MultiHeadAttention with an explicit mask, the causal one and the scores."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.att = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+            self.dense = layers.Dense(4)
+
+        def call(self, inputs):
+            steps = inputs.shape[1]
+            keep = ops.cast(ops.greater(ops.sum(ops.abs(inputs), axis=-1), 0.5), "float32")
+            attention_mask = ops.expand_dims(keep, 1) * ops.ones((1, steps, 1))
+            out, scores = self.att(inputs, inputs, attention_mask=attention_mask,
+                                   use_causal_mask=True, return_attention_scores=True)
+            return self.dense(out) + ops.mean(scores, axis=(1, 3))[..., None]
+
+    class Seeded(keras.layers.Layer):
+        """An LSTM started from states computed from the input, with a mask of its own."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.h = layers.Dense(3)
+            self.c = layers.Dense(3)
+            # (return_sequences=False: Keras would also carry the LSTM's output mask out of
+            # this layer's call on the tensor object, masking the loss; here it stays inside)
+            self.lstm = layers.LSTM(3)
+
+        def call(self, inputs):
+            first = inputs[:, 0, :]
+            mask = ops.greater(ops.sum(ops.abs(inputs), axis=-1), 0.5)
+            return self.lstm(inputs, initial_state=[self.h(first), self.c(first)], mask=mask)
+    return CausalAttention, Seeded
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_keyword_calls_inside_a_traced_call_train_like_keras(which):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(8, 5, 4)).astype("float32")
+    x[:3, 3:] = 0   # masked steps
+    y = rng.normal(size=(8, 5, 4) if which == 0 else (8, 3)).astype("float32")
+    models = []
+    for lib in libraries():
+        keras, layers, ops = fresh(lib)
+        cls = keyword_layers(keras, layers, ops)[which]
+        inputs = keras.Input((5, 4))
+        model = keras.Model(inputs, cls()(inputs))
+        model.compile(keras.optimizers.SGD(0.1), "mse")
+        models.append(model)
+    ours, ref = models
+    same_weights(ours, ref)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(ref.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+    ha = ours.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    hb = ref.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(ha, hb, rtol=1e-5)
+    assert_weights_equal(ours, ref)
+
+
+def test_unknown_keyword_inside_a_traced_call_is_refused():
+    import swiftkeras as keras
+    from swiftkeras import layers
+
+    class Odd(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.d = layers.Dense(2)
+
+        def call(self, inputs):
+            return self.d(inputs, bogus=True)
+
+    inputs = keras.Input((3,))
+    with pytest.raises(Exception, match="bogus"):
+        keras.Model(inputs, Odd()(inputs)).predict(np.ones((1, 3)), verbose=0)
