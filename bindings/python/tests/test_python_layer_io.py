@@ -304,3 +304,76 @@ def test_unknown_keyword_inside_a_traced_call_is_refused():
     inputs = keras.Input((3,))
     with pytest.raises(Exception, match="bogus"):
         keras.Model(inputs, Odd()(inputs)).predict(np.ones((1, 3)), verbose=0)
+
+
+# -- 4. a subclassed model called inside a traced call ----------------------------------
+
+def nested_subclasses(lib):
+    layers, ops = lib.layers, lib.ops
+
+    class Inner(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.d1 = layers.Dense(4, activation="relu")
+            self.d2 = layers.Dense(2)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    class Wrap(layers.Layer):
+        """A traced layer calling a subclassed model it holds."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = Inner()
+
+        def call(self, x):
+            return ops.tanh(self.inner(x))
+
+    class Outer(lib.Model):
+        """A subclassed model calling another."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = Inner()
+            self.head = layers.Dense(1)
+
+        def call(self, x):
+            return self.head(self.inner(x))
+    return Wrap, Outer
+
+
+@pytest.mark.parametrize("which", ["layer", "model"])
+def test_subclassed_model_inside_a_call_trains_and_saves_like_keras(which, tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 3)).astype("float32")
+    y = rng.normal(size=(6, 2 if which == "layer" else 1)).astype("float32")
+    models = []
+    for lib in libraries():
+        fresh(lib)
+        Wrap, Outer = nested_subclasses(lib)
+        if which == "layer":
+            inputs = lib.Input((3,))
+            model = lib.Model(inputs, Wrap()(inputs))
+        else:
+            model = Outer()
+            model(np.zeros((1, 3), "float32"))
+        model.compile(lib.optimizers.SGD(0.1), "mse")
+        models.append(model)
+    ours, ref = models
+    assert [w.path for w in ours.weights] == [w.path for w in ref.weights]
+    same_weights(ours, ref)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(ref.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+    ha = ours.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0).history["loss"]
+    hb = ref.fit(x, y, epochs=2, batch_size=3, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(ha, hb, rtol=1e-5)
+    assert_weights_equal(ours, ref)
+    # weights files both ways (Keras's layout: the inner model under its attribute)
+    ours.save_weights(tmp_path / "ours.weights.h5")
+    ref.save_weights(tmp_path / "ref.weights.h5")
+    before = [np.asarray(w) for w in ref.get_weights()]
+    ref.load_weights(tmp_path / "ours.weights.h5")
+    ours.load_weights(tmp_path / "ref.weights.h5")
+    assert_weights_equal(ours, ref)
+    for a, b in zip(before, ref.get_weights()):   # ours trained to Keras's (float32 sums aside)
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)

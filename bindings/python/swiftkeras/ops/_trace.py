@@ -188,7 +188,7 @@ class Trace:
     def call_layer(self, layer, inputs, args, kwargs):
         """`layer(inputs, ...)` inside the traced call (Keras: a custom layer's `call` calling
         the layers held in its attributes): one node of the graph per output, the layer (a
-        built-in one, a Sequential or functional model, a layer written in Python)
+        built-in one, a Sequential, functional or subclassed model, a layer written in Python)
         made and built by the library as a sublayer of the traced layer, under the attribute
         that holds it. Keras's call arguments go with it: `mask=`, a recurrent layer's
         `initial_state=`, MultiHeadAttention's `attention_mask=`, `query_mask=`/`value_mask=`/
@@ -360,10 +360,19 @@ def _called_entry(outer, name, layer, tensors):
     from ..layers import Layer
     if isinstance(layer, Layer):
         return layer._layer_entry(), [layer]
-    if hasattr(layer, "_model_config") and not layer._is_subclass_model():
+    if hasattr(layer, "_model_config"):
+        if layer._subclassed() and layer._functional is None:
+            # A subclassed model (Keras: `__init__` + `call`) becomes its graph of layers for
+            # the shapes it is called on here, as its first call on data makes it.
+            shapes = [tuple(t.shape) for t in tensors]
+            traced, _state.trace = _state.trace, None   # its layers are its own graph's nodes
+            try:
+                layer._trace(shapes[0] if len(shapes) == 1 else shapes)
+            finally:
+                _state.trace = traced
         return layer._model_config(), list(layer._layers)
     raise Unsupported(f"{outer}.call calls '{name}' ({type(layer).__name__}): a layer called "
-                      f"inside a traced call is a Layer, a Sequential or a functional Model")
+                      f"inside a traced call is a Layer or a Model")
 
 
 def _attribute_of(owner, layer):
