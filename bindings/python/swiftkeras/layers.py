@@ -532,21 +532,13 @@ class Layer(_variables.LayerBasics):
             out = KerasTensor(None, self, node, 0)
             self.__dict__.setdefault("_outbound", []).append(out)
             return out if isinstance(self, _BuiltinLayer) else _structured_outputs(self, out)
-        others = [f"{len(args)} more positional"] if args else []
-        others += [f"{k}=" for k in kwargs if k not in ("training", "mask")]
-        if others and not isinstance(self, _BuiltinLayer):
-            # The private model that runs a Python layer on arrays passes it one input: refused
-            # rather than calling it without the other arguments.
-            raise NotImplementedError(
-                f"{type(self).__name__} '{self.name}' called on arrays with arguments besides its "
-                f"inputs ({', '.join(others)}): swiftkeras runs a layer written in Python on "
-                f"arrays with its inputs, `training` and `mask` only; call it on keras.Input "
-                f"tensors inside a model, or pass the inputs as one list")
         training = kwargs.get("training", False)
-        if not isinstance(self, _BuiltinLayer) and _returns_several(self, inputs):
-            # Several outputs: a private functional model of the call gives them all, as
-            # Keras's eager call does.
-            out = _call_on_arguments(self, [inputs], {}, training)
+        if not isinstance(self, _BuiltinLayer) and (
+                args or any(k not in ("training", "mask") for k in kwargs) or _returns_several(self, inputs)):
+            # Several arguments (Keras: `Add2()(a, b)`), or several outputs: a private
+            # functional model of the call, as Keras's eager call gives them.
+            call_kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
+            out = _call_on_arguments(self, [inputs, *args], call_kwargs, training)
             return _with_keras_mask(self, inputs, out)
         mask = _eager_mask(self, inputs, kwargs.get("mask"))
         out = self._call_eagerly(inputs, training) if mask is None else \

@@ -377,3 +377,29 @@ def test_subclassed_model_inside_a_call_trains_and_saves_like_keras(which, tmp_p
     assert_weights_equal(ours, ref)
     for a, b in zip(before, ref.get_weights()):   # ours trained to Keras's (float32 sums aside)
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
+
+
+# -- 5. called on arrays with several arguments -------------------------------------------
+
+def test_several_arrays_eagerly_like_keras():
+    a = np.arange(6, dtype="float32").reshape(2, 3)
+    b = np.ones((2, 3), "float32")
+    results = []
+    for lib in libraries():
+        keras, layers, ops = fresh(lib)
+
+        class Add2(keras.layers.Layer):
+            def call(self, a, b):
+                return a + b
+
+        class Scaled(keras.layers.Layer):
+            def build(self, input_shape):
+                self.k = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="k")
+
+            def call(self, x, other=None, factor=2.0):
+                return x * self.k + other * factor
+
+        scaled = Scaled()
+        results.append((Add2()(a, b), scaled(a, other=b), scaled(a, other=b, factor=3.0)))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
