@@ -683,10 +683,17 @@ def _call_on_arguments(layer, given, kwargs, training):
         raise ValueError(f"{type(layer).__name__} '{layer.name}' was called with no array argument")
     key = (tuple(a.shape[1:] for a in arrays), repr(_shape_key(args)), repr(_shape_key(kwargs)))
     model = layer.__dict__.get("_eager_call_model")
-    if model is None or model._eager_key != key or model._handle is None or layer._owner is not model:
+    owner = layer.__dict__.get("_owner")
+    # A layer of a model of the user's stays that model's: the private model takes its current
+    # weights at every call instead of holding the layer.
+    shared = owner is not None and owner is not model and owner._handle is not None and \
+        not getattr(owner, "_single_layer", False)
+    index = layer._index if shared else None
+    if model is None or model._eager_key != key or model._handle is None or (not shared and owner is not model):
         from .models import Model
         weights = layer.get_weights() if layer.built else []
         inbound, outbound = list(layer._inbound), list(layer.__dict__.get("_outbound", []))
+        layer._inbound[:], layer._outbound = [], []   # the private model's only node
         try:
             out = layer(*args, **kwargs)
             outs = [out[k] for k in sorted(out)] if isinstance(out, dict) else \
@@ -697,10 +704,15 @@ def _call_on_arguments(layer, given, kwargs, training):
             layer._inbound[:] = inbound
             layer._outbound = outbound
         model._eager_key = key
-        model._layers_info(claim=True)
-        if weights:
-            layer.set_weights(weights)
+        if shared:
+            layer._owner, layer._index = owner, index   # making the private model took it
+        else:
+            model._layers_info(claim=True)
+            if weights:
+                layer.set_weights(weights)
         layer._eager_call_model = model
+    if shared:
+        model.set_weights(layer.get_weights())
     result = model(arrays if len(arrays) > 1 else arrays[0], training=training)
     structure = layer.__dict__.get("_output_structure")
     if structure is None:

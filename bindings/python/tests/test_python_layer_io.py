@@ -403,3 +403,30 @@ def test_several_arrays_eagerly_like_keras():
         results.append((Add2()(a, b), scaled(a, other=b), scaled(a, other=b, factor=3.0)))
     for got, want in zip(*results):
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+
+
+def test_layer_of_a_model_called_on_several_arrays_keeps_the_models_weights():
+    """A layer of a model called eagerly with several arguments computes with the model's
+    current weights and stays the model's (Keras's layer is one object with one set of weights)."""
+    import swiftkeras as keras
+    from swiftkeras import layers
+
+    class Scaled(layers.Layer):
+        def build(self, input_shape):
+            self.k = self.add_weight(shape=(input_shape[-1],), initializer="random_normal", name="k")
+
+        def call(self, x, other=None):
+            return x * self.k + other
+
+    a, b = keras.Input((3,)), keras.Input((3,))
+    scaled = Scaled()
+    model = keras.Model([a, b], scaled(a, other=b))
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    x1 = np.random.default_rng(5).normal(size=(4, 3)).astype("float32")
+    x2 = np.ones((4, 3), "float32")
+    model.fit([x1, x2], np.full((4, 3), 3.0, "float32"), epochs=3, verbose=0)
+    np.testing.assert_allclose(np.asarray(scaled(x1, other=x2)), model.predict([x1, x2], verbose=0), rtol=1e-6)
+    model.fit([x1, x2], np.full((4, 3), 3.0, "float32"), epochs=3, verbose=0)
+    assert scaled._owner is model
+    np.testing.assert_allclose(np.asarray(scaled(x1, other=x2)), model.predict([x1, x2], verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(scaled(x1, other=x2)), x1 * model.get_weights()[0] + x2, rtol=1e-6)
