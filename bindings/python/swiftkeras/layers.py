@@ -531,7 +531,9 @@ class Layer(_variables.LayerBasics):
             self._inbound.append(inputs)
             out = KerasTensor(None, self, node, 0)
             self.__dict__.setdefault("_outbound", []).append(out)
-            return out if isinstance(self, _BuiltinLayer) else _structured_outputs(self, out)
+            if isinstance(self, _BuiltinLayer) or getattr(self, "_trace_required", False):
+                return out   # (the binding's own graph layers return one tensor)
+            return _structured_outputs(self, out)
         training = kwargs.get("training", False)
         if not isinstance(self, _BuiltinLayer) and (
                 args or any(k not in ("training", "mask") for k in kwargs) or _returns_several(self, inputs)):
