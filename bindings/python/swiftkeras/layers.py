@@ -535,6 +535,8 @@ class Layer(_variables.LayerBasics):
                 return out   # (the binding's own graph layers return one tensor)
             return _structured_outputs(self, out)
         training = kwargs.get("training", False)
+        if not isinstance(self, _BuiltinLayer):
+            _refuse_eager_mask(self, inputs, kwargs.get("mask"))
         if not isinstance(self, _BuiltinLayer) and (
                 args or any(k not in ("training", "mask") for k in kwargs) or _returns_several(self, inputs)):
             # Several arguments (Keras: `Add2()(a, b)`), or several outputs: a private
@@ -635,6 +637,23 @@ class Layer(_variables.LayerBasics):
         A layer without it works for inference, and as a first layer without trainable
         weights."""
         raise NotImplementedError(f"{type(self).__name__}.backward")
+
+
+def _refuse_eager_mask(layer, inputs, mask):
+    """A layer written in Python whose call takes `mask`, called on arrays with one that masks
+    something (`mask=` or the inputs' `_keras_mask`): the library gives its call the masks the
+    model's layers make, so an array's mask cannot reach it; refused rather than run unmasked."""
+    if not _python_layers._call_takes(layer, "mask"):
+        return
+    if mask is None:
+        first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
+        mask = getattr(first, "_keras_mask", None)
+    flat = mask if isinstance(mask, (list, tuple)) else [mask]
+    if any(m is not None and not isinstance(m, KerasTensor) and not np.all(np.asarray(m)) for m in flat):
+        raise NotImplementedError(
+            f"{type(layer).__name__} '{layer.name}' was called on arrays with a mask: its call "
+            f"gets the masks that the layers of a model make (Embedding(mask_zero=True), "
+            f"Masking); call it inside a model after such a layer")
 
 
 def _returns_several(layer, inputs):
