@@ -101,18 +101,27 @@ public func keras_layer_builder_layer(_ builder: UnsafeMutableRawPointer?, _ att
                                       _ inputs: UnsafePointer<Int64>?, _ training: Int32,
                                       _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_layer") {
-        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
-        let g = try trace(builder)
-        let name = try string(attribute, "attribute")
-        guard order >= 0, index >= -1 else { throw ABIError(.invalidArgument, "layer '\(name)': order must be >= 0 and index >= -1, got \(order) and \(index)") }
-        guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "layer '\(name)': n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
-        let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
-        let config = try JSONParser.parse(try string(configJSON, "config_json"))
-        let layer = try g.sublayer(attribute: name, order: Int(order), index: index < 0 ? nil : Int(index)) {
-            try deserializeLayer(config)
-        }
-        try store(try g.addLayerCall(layer, ids, training: training < 0 ? nil : training == 1), node)
+        let call = try layerCall(builder, attribute, order, index, configJSON, nInputs, inputs, training)
+        try store(try call.graph.addLayerCall(call.layer, call.inputs, training: call.training), node)
     }
+}
+
+/// The checked arguments of keras_layer_builder_layer and _layer_call: the trace, the called
+/// layer (made at its attribute's first call), the input nodes and the training flag.
+private func layerCall(_ builder: UnsafeMutableRawPointer?, _ attribute: UnsafePointer<CChar>?, _ order: Int32,
+                       _ index: Int32, _ configJSON: UnsafePointer<CChar>?, _ nInputs: Int32,
+                       _ inputs: UnsafePointer<Int64>?, _ training: Int32) throws -> (graph: OpGraph, layer: Layer, inputs: [Int], training: Bool?, name: String) {
+    guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
+    let g = try trace(builder)
+    let name = try string(attribute, "attribute")
+    guard order >= 0, index >= -1 else { throw ABIError(.invalidArgument, "layer '\(name)': order must be >= 0 and index >= -1, got \(order) and \(index)") }
+    guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "layer '\(name)': n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
+    let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
+    let config = try JSONParser.parse(try string(configJSON, "config_json"))
+    let layer = try g.sublayer(attribute: name, order: Int(order), index: index < 0 ? nil : Int(index)) {
+        try deserializeLayer(config)
+    }
+    return (g, layer, ids, training < 0 ? nil : training == 1, name)
 }
 
 @_cdecl("keras_layer_builder_shape")
@@ -306,16 +315,11 @@ public func keras_layer_builder_layer_call(_ builder: UnsafeMutableRawPointer?, 
                                            _ training: Int32, _ capacity: Int32, _ outputs: UnsafeMutablePointer<Int64>?,
                                            _ nOutputs: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded("keras_layer_builder_layer_call") {
-        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
-        let g = try trace(builder)
-        let name = try string(attribute, "attribute")
-        guard order >= 0, index >= -1 else { throw ABIError(.invalidArgument, "layer '\(name)': order must be >= 0 and index >= -1, got \(order) and \(index)") }
-        guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "layer '\(name)': n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
-        guard let outputs, let nOutputs, capacity >= 1 else { throw ABIError(.invalidArgument, "layer '\(name)': outputs and n_outputs must not be NULL, capacity at least 1") }
-        let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
-        let config = try JSONParser.parse(try string(configJSON, "config_json"))
+        guard let outputs, let nOutputs, capacity >= 1 else { throw ABIError(.invalidArgument, "outputs and n_outputs must not be NULL, capacity at least 1") }
         let given = try argumentsJSON.map { try JSONParser.parse(try string($0, "arguments_json")) } ?? .object([])
-        guard given.objectValue != nil else { throw ABIError(.invalidArgument, "layer '\(name)': arguments_json must be a JSON object") }
+        guard given.objectValue != nil else { throw ABIError(.invalidArgument, "arguments_json must be a JSON object") }
+        let call = try layerCall(builder, attribute, order, index, configJSON, nInputs, inputs, training)
+        let name = call.name
         func optionalNode(_ j: JSON?, _ what: String) throws -> Int? {
             guard let j, !j.isNull else { return nil }
             guard let n = j.intValue else { throw ABIError(.invalidArgument, "layer '\(name)': \(what) must be a node or null, got \(j)") }
@@ -331,10 +335,7 @@ public func keras_layer_builder_layer_call(_ builder: UnsafeMutableRawPointer?, 
             guard keywords.objectValue != nil else { throw ABIError(.invalidArgument, "layer '\(name)': kwargs must be a JSON object") }
             arguments.keywords = keywords
         }
-        let layer = try g.sublayer(attribute: name, order: Int(order), index: index < 0 ? nil : Int(index)) {
-            try deserializeLayer(config)
-        }
-        let nodes = try g.addLayerCall(layer, ids, arguments: arguments, training: training < 0 ? nil : training == 1)
+        let nodes = try call.graph.addLayerCall(call.layer, call.inputs, arguments: arguments, training: call.training)
         guard nodes.count <= Int(capacity) else {
             throw ABIError(.invalidArgument, "layer '\(name)': the call gives \(nodes.count) outputs, more than capacity \(capacity)")
         }

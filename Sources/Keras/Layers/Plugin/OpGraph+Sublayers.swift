@@ -33,20 +33,11 @@ extension OpGraph {
     /// node: its output. `training` nil: the traced layer's own training flag of each step.
     /// The layer is built here, by its first call (on the trace's probe values).
     public func addLayerCall(_ layer: Layer, _ inputs: [Int], training: Bool?) throws -> Int {
-        try tracing("layer call")
-        guard sublayers.contains(where: { $0.layer === layer }) else {
-            throw KerasError.invalidArgument("op graph: layer '\(layer.name)' is not a sublayer of the traced layer")
+        let nodes = try addLayerCall(layer, inputs, arguments: LayerCallArguments(), training: training)
+        guard nodes.count == 1 else {
+            throw KerasError.invalidArgument("\(layer.className) '\(layer.name)' returns \(nodes.count) tensors; call it with its arguments (keras_layer_builder_layer_call)")
         }
-        guard !inputs.isEmpty else { throw KerasError.invalidArgument("op graph: layer '\(layer.name)' was called on no inputs") }
-        let ids = try inputs.map { try node($0, "call of layer '\(layer.name)'") }
-        let op = OpGraphOp(name: layer.name) { xs, stepTraining in
-            try layer.callEager(xs, training: training ?? stepTraining)
-        }
-        let p = try GradientTape.withoutRecording {
-            try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: training ?? false) }
-        }
-        layer.clearAllLosses()   // the probes are not steps
-        return append(.op(op, ids), p)
+        return nodes[0]
     }
 
     /// What a traced call passes a called layer besides its tensors (Keras's call keywords):
