@@ -348,10 +348,8 @@ public func keras_layer_builder_layer_call(_ builder: UnsafeMutableRawPointer?, 
 public func keras_layer_builder_outputs(_ builder: UnsafeMutableRawPointer?, _ n: Int32, _ nodes: UnsafePointer<Int64>?,
                                         _ training: Int32) -> Int32 {
     guarded("keras_layer_builder_outputs") {
-        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
-        guard n >= 1 && n <= 1024, let nodes else { throw ABIError(.invalidArgument, "n must be 1...1024 with nodes not NULL, got \(n)") }
-        let ids = try (0..<Int(n)).map { try nodeIndex(nodes[$0]) }
-        try trace(builder).setOutputs(ids, training: training < 0 ? nil : training == 1)
+        let (ids, mode) = try nodeList(n, nodes, training)
+        try trace(builder).setOutputs(try ids.map { try $0 ?? nodeIndex(-1) }, training: mode)
     }
 }
 
@@ -364,12 +362,19 @@ public func keras_layer_builder_mask(_ builder: UnsafeMutableRawPointer?, _ inde
 public func keras_layer_builder_output_masks(_ builder: UnsafeMutableRawPointer?, _ n: Int32, _ nodes: UnsafePointer<Int64>?,
                                              _ training: Int32) -> Int32 {
     guarded("keras_layer_builder_output_masks") {
-        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
-        guard n >= 1 && n <= 1024, let nodes else { throw ABIError(.invalidArgument, "n must be 1...1024 with nodes not NULL, got \(n)") }
-        let ids = try (0..<Int(n)).map { k -> Int? in
-            guard nodes[k] >= 0 else { return nil }
-            return try nodeIndex(nodes[k])
-        }
-        try trace(builder).setOutputMasks(ids, training: training < 0 ? nil : training == 1)
+        let (ids, mode) = try nodeList(n, nodes, training)
+        try trace(builder).setOutputMasks(ids, training: mode)
     }
+}
+
+/// The `n` nodes of `nodes` (nil for a negative entry: none) and the training flag of
+/// keras_layer_builder_outputs and _output_masks.
+private func nodeList(_ n: Int32, _ nodes: UnsafePointer<Int64>?, _ training: Int32) throws -> ([Int?], Bool?) {
+    guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
+    guard n >= 1 && n <= 1024, let nodes else { throw ABIError(.invalidArgument, "n must be 1...1024 with nodes not NULL, got \(n)") }
+    let ids = try (0..<Int(n)).map { k -> Int? in
+        guard nodes[k] >= 0 else { return nil }
+        return try nodeIndex(nodes[k])
+    }
+    return (ids, training < 0 ? nil : training == 1)
 }
