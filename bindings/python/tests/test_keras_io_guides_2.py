@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from conftest import needs, CORE, real_keras, fresh_library, summary_lines
+from test_python_layer_io import temporal_softmax
 
 pytestmark = needs(*CORE)
 
@@ -195,19 +196,6 @@ def test_custom_layer_supporting_masking_passes_the_mask_like_keras():
     np.testing.assert_allclose(got, np.asarray(ref.predict(padded, verbose=0)), rtol=1e-5, atol=1e-6)
 
 
-def temporal_softmax(keras):
-    """The guide's TemporalSoftmax, with keras.ops in place of tf."""
-    ops = keras.ops
-
-    class TemporalSoftmax(keras.layers.Layer):
-        def call(self, inputs, mask=None):
-            broadcast_float_mask = ops.expand_dims(ops.cast(mask, "float32"), -1)
-            inputs_exp = ops.exp(inputs) * broadcast_float_mask
-            inputs_sum = ops.sum(inputs * broadcast_float_mask, axis=1, keepdims=True)
-            return inputs_exp / inputs_sum
-    return TemporalSoftmax
-
-
 def test_sequences_of_any_length_predict_like_keras():
     """The guide's last model, Embedding(mask_zero=True), Dense(1) and TemporalSoftmax, whose
     `call(inputs, mask)` gets the embedding's mask: Input(shape=(None,)) gives outputs as long as
@@ -221,7 +209,7 @@ def test_sequences_of_any_length_predict_like_keras():
         inputs = lib.Input(shape=(None,), dtype="int32")
         x = layers.Embedding(input_dim=10, output_dim=32, mask_zero=True)(inputs)
         x = layers.Dense(1)(x)
-        outputs = temporal_softmax(lib)()(x)
+        outputs = temporal_softmax(lib, lib.ops)()(x)
         models.append(lib.Model(inputs, outputs))
     ours, ref = models
     ours.set_weights([np.asarray(w) for w in ref.get_weights()])
