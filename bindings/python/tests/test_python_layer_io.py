@@ -263,15 +263,27 @@ def keyword_layers(keras, layers, ops):
             first = inputs[:, 0, :]
             mask = ops.greater(ops.sum(ops.abs(inputs), axis=-1), 0.5)
             return self.lstm(inputs, initial_state=[self.h(first), self.c(first)], mask=mask)
-    return CausalAttention, Seeded
+
+    class MaskedMean(keras.layers.Layer):
+        """`layer(x, mask=m)` on a layer that reads its mask."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = layers.Dense(3)
+            self.pool = layers.GlobalAveragePooling1D()
+
+        def call(self, inputs):
+            mask = ops.greater(ops.sum(ops.abs(inputs), axis=-1), 0.5)
+            return self.pool(self.dense(inputs), mask=mask)
+    return CausalAttention, Seeded, MaskedMean
 
 
-@pytest.mark.parametrize("which", [0, 1])
+@pytest.mark.parametrize("which", [0, 1, 2])
 def test_keyword_calls_inside_a_traced_call_train_like_keras(which):
     rng = np.random.default_rng(2)
     x = rng.normal(size=(8, 5, 4)).astype("float32")
     x[:3, 3:] = 0   # masked steps
-    y = rng.normal(size=(8, 5, 4) if which == 0 else (8, 3)).astype("float32")
+    y = rng.normal(size=(8, 5, 4) if which == 0 else (8, 3)).astype("float32")   # 1, 2: (batch, 3)
     models = []
     for lib in libraries():
         keras, layers, ops = fresh(lib)
