@@ -1156,6 +1156,31 @@ int keras_layer_builder_initial_state(keras_layer_builder *builder, int index, i
 int keras_layer_builder_custom_gradient(keras_layer_builder *builder, int n_inputs, const int64_t *inputs,
                                         int64_t output, int64_t upstream, const int64_t *gradients,
                                         int64_t *node);
+/* keras_layer_builder_layer with Keras's call arguments besides the tensors: `arguments_json`
+ * (NULL: none) is {"masks": [one node or null per input: Keras's `mask=`], "attention_mask": a
+ * node or null (MultiHeadAttention's), "kwargs": {plain keyword values: "use_causal_mask",
+ * "return_attention_scores"}}; a recurrent layer's `initial_state` tensors follow the sequence
+ * in `inputs`. outputs[0..*n_outputs) receive one node per output of the call, in order
+ * (MultiHeadAttention with return_attention_scores: the output, then the scores; LSTM with
+ * return_state: the output, then its states); at most `capacity`.
+ * Errors: INVALID_ARGUMENT (bad node, attribute, config or arguments; more outputs than
+ * capacity), STATE (outside build). */
+int keras_layer_builder_layer_call(keras_layer_builder *builder, const char *attribute, int order, int index,
+                                   const char *config_json, int n_inputs, const int64_t *inputs,
+                                   const char *arguments_json, int training, int capacity, int64_t *outputs,
+                                   int *n_outputs);
+/* Makes the `n` nodes the layer's outputs, in order (Keras: a `call` returning a tuple of
+ * tensors): the layer's functional call then gives n tensors (keras_layer_builder_output is the
+ * case n = 1). training as keras_layer_builder_output. */
+int keras_layer_builder_outputs(keras_layer_builder *builder, int n, const int64_t *nodes, int training);
+/* The Keras mask of input `index` (Keras's `mask` argument of `call`) as a node: the input's
+ * shape without its last axis, 1 where a position counts and 0 where it is masked; ones at run
+ * time when the input carries no mask. */
+int keras_layer_builder_mask(keras_layer_builder *builder, int index, int64_t *node);
+/* Makes the `n` nodes the masks of the layer's outputs (one per output, -1: none): Keras's
+ * `compute_mask` of the layer, traced from the inputs and keras_layer_builder_mask. training as
+ * keras_layer_builder_output. */
+int keras_layer_builder_output_masks(keras_layer_builder *builder, int n, const int64_t *nodes, int training);
 
 /* A function of arrays as a standalone op graph, outside any layer (Keras: ops.jvp; jax.vjp):
  * its arguments are arrays with values (the point where it is evaluated and differentiated), its

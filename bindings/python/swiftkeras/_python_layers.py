@@ -259,6 +259,22 @@ def _call_signature(layer):
     return cached
 
 
+def _call_takes(layer, argument):
+    """Whether the layer's `call` has a parameter named `argument` (Keras passes `mask` to a
+    call that declares it)."""
+    import inspect
+    cls = type(layer)
+    key = f"_swiftkeras_call_takes_{argument}"
+    cached = cls.__dict__.get(key)
+    if cached is None:
+        try:
+            cached = argument in inspect.signature(layer.call).parameters
+        except (TypeError, ValueError):
+            cached = False
+        setattr(cls, key, cached)
+    return cached
+
+
 def _as_output(value, shape, what):
     y = np.asarray(value, dtype=np.float32)
     if y.shape != shape:

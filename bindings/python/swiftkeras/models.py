@@ -1875,11 +1875,12 @@ class _ModelLayer(Layer):
         return "Sequential" if isinstance(self._model, Sequential) else "Functional"
 
     def __call__(self, inputs, *args, **kwargs):
-        if self._model._is_subclass_model():
-            raise NotImplementedError(f"Calling the subclassed model '{self.name}' on symbolic "
-                                      f"tensors (nesting it in a functional model) is not "
-                                      f"supported; call it on arrays, or build it as a "
-                                      f"functional model")
+        if self._model._subclassed() and self._model._functional is None:
+            # A subclassed model called inside another's call (or a functional model) becomes
+            # its graph of layers for these inputs' shapes, as its first call on data makes it.
+            flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+            shapes = [tuple(t.shape) for t in flat]
+            self._model._trace(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
         node = len(self._inbound)
         self._inbound.append(inputs)
         note_call_training(self, node, kwargs)
@@ -1902,7 +1903,8 @@ class _ModelLayer(Layer):
         pass   # always the nested model's own
 
     def _layer_entry(self):
-        config = self._model.get_config()
+        model = self._model
+        config = model._model_config()["config"] if model._is_subclass_model() else model.get_config()
         config["trainable"] = bool(self._model.trainable)
         return {"module": "keras", "class_name": self._class_name(), "config": config,
                 "registered_name": None}

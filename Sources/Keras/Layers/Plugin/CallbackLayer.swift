@@ -178,6 +178,15 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         return shape
     }
 
+    /// Every output's shape: a traced call returning several tensors (Keras: a tuple from
+    /// `call`) has one per output.
+    public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
+        if let graph, graph.inputShapes.map({ Array($0.dropFirst()) }) == shapes.map({ Array($0.dropFirst()) }) {
+            return graph.outputShapes
+        }
+        return [try computeOutputShape(shapes: shapes)]
+    }
+
     /// The last input shape asked of the plugin's output_shape, and its answer.
     private var lastOutputShape: (input: [Int?], output: [Int?])?
 
@@ -203,6 +212,27 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         if let graph { return try runGraph(graph, [inputs], training: training) }
         let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
         return try callFunctions(inputs, outputShape: shape, training: training)
+    }
+
+    /// A traced call: every output, reading the inputs' masks when the call takes them.
+    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        guard let graph else { return [try call(inputs, training: training)] }
+        return try runGraphAll(graph, inputs, masks: mask, training: training).outputs
+    }
+
+    /// A traced call that computes its outputs' masks (Keras: the layer's `compute_mask`) gives
+    /// them; otherwise the masks pass as for any layer (``Layer/supportsMasking``).
+    override func runCall(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor?]?) {
+        guard let graph, graph.computesMasks else { return try super.runCall(inputs, masks: masks, training: training) }
+        let r = try runGraphAll(graph, inputs, masks: masks, training: training)
+        guard let outMasks = r.masks, outMasks.contains(where: { $0 != nil }) else { return (r.outputs, nil) }
+        return (r.outputs, outMasks)
+    }
+
+    private func runGraphAll(_ graph: OpGraph, _ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+        let r = try graph.runAll(inputs, masks: masks, weights: weightValues(), training: training)
+        if !r.losses.isEmpty, training || CallContext.collectsLosses { for l in r.losses { addLoss(l) } }
+        return (r.outputs, r.masks)
     }
 
     private func runGraph(_ graph: OpGraph, _ inputs: [Tensor], training: Bool) throws -> Tensor {
