@@ -247,14 +247,18 @@ extension Model {
             throw KerasError.io("The compile config has no optimizer")
         }
         let optimizer = try deserializeOptimizer(optJSON)
-        // No loss (Keras's `compile(optimizer)`): the model trains on its add_loss terms.
-        var losses: [LossSpec] = []
+        // No loss (Keras's `compile(optimizer)`): the model trains on its add_loss terms. An
+        // output whose loss is null trains on none.
+        var losses: [LossSpec?] = []
         if let lossJSON = c["loss"], !lossJSON.isNull {
-            losses = try byOutputName(lossJSON, "loss") { n, j in
-                guard let j, !j.isNull, let spec = try deserializeLossSpecs(j).first else {
-                    throw KerasError.io("The loss dict has no loss for output '\(n)' (the outputs: \(outputNames))")
+            losses = try byOutputName(lossJSON, "loss") { _, j in
+                guard let j else {
+                    // Keras's message: a loss dict names every output (None for those without one).
+                    let python = { (names: [String]) in "[" + names.map { "'\($0)'" }.joined(separator: ", ") + "]" }
+                    throw KerasError.io("Expected keys \(python(outputNames)) in loss dict, but found "
+                                        + "loss.keys()=\(python(lossJSON.objectValue?.map(\.0) ?? []))")
                 }
-                return [spec]
+                return [try deserializeLossSpecs(j).first ?? nil]
             } ?? deserializeLossSpecs(lossJSON)
         }
         let metrics = try byOutputName(c["metrics"], "metrics") { _, j in [try deserializeMetricSpecs(j).first ?? []] }

@@ -78,7 +78,7 @@ extension Model {
     func compileConfig() -> JSON? {
         guard let c = compiled else { return nil }
         let (_, lossSpecs, metricSpecs, lossWeights) = c.specs
-        let losses = lossSpecs.map(serializeLossSpec)
+        let losses = lossSpecs.map { $0.map(serializeLossSpec) ?? .null }
         func serialized(_ specs: [[MetricSpec]]) -> JSON {
             if specs.allSatisfy(\.isEmpty) { return .null }
             if specs.count == 1 { return .array(specs[0].map(serializeMetricSpec)) }

@@ -362,6 +362,10 @@ class Model(ModelAPI):
                 given = config.get(key)
                 if isinstance(given, dict) and first in given:
                     config[key] = {layer if k == first else k: v for k, v in given.items()}
+        given = (config or {}).get("loss")
+        if self.__dict__.get("_output_keys") and isinstance(given, dict) and "class_name" not in given:
+            # A model with named outputs trains no loss on those its loss dict leaves out.
+            config = {**config, "loss": {**dict.fromkeys(self._output_layer_names()), **given}}
         # No loss (Keras's compile(optimizer)): the library trains on the add_loss terms; a
         # compute_loss override without a traced graph yet has none to send.
         if self._handle is not None and config is not None and (
@@ -719,14 +723,17 @@ class Model(ModelAPI):
         if data is None:
             raise ValueError(f"{what} is required")
         count = self._io_count(inputs)
+        lossless = set() if inputs or count == 1 else self._lossless_outputs()
         if isinstance(data, dict):
             names = self._io_names("input_layers" if inputs else "output_layers")
-            missing = [n for n in names if n not in data]
+            missing = [n for i, n in enumerate(names) if n not in data and i not in lossless]
             unknown = [k for k in data if k not in names]
             if missing or unknown:
                 raise ValueError(f"{what}: the dict keys {sorted(data)} do not match the model's "
                                  f"{'inputs' if inputs else 'outputs'} {names}")
-            data = [data[n] for n in names]
+            data = [data.get(n) for n in names]
+        if lossless:
+            data = self._lossless_targets(data, lossless, count, what)
         if count > 1:
             if not isinstance(data, (list, tuple)) or len(data) != count:
                 got = len(data) if isinstance(data, (list, tuple)) else 1
@@ -739,6 +746,66 @@ class Model(ModelAPI):
             raise ValueError(f"{what}: the model has one {'input' if inputs else 'output'}, got a "
                              f"list of {len(data)} arrays")
         return self._check_strings([self._array(data, what)], what)
+
+    def _lossless_outputs(self):
+        """The indices of the outputs compiled with no loss (Keras's `loss=[None, "mse"]`, a
+        None value in a loss dict, or an output a dict-output model's loss dict leaves out)."""
+        loss = (self._compile_config or {}).get("loss")
+        if getattr(self, "_compute_loss_graph", False):
+            return set()
+        if isinstance(loss, dict) and "class_name" not in loss:
+            return {i for i, n in enumerate(self._output_layer_names()) if loss.get(n) is None}
+        if isinstance(loss, (list, tuple)) and len(loss) > 1:
+            return {i for i, entry in enumerate(loss) if entry is None}
+        return set()
+
+    def _output_layer_names(self):
+        """The library's name of each output, as compile arguments keyed by output are keyed
+        once `_by_output_layer` has mapped them."""
+        keys = self.__dict__.get("_output_keys")
+        return list(self._by_output_layer(dict.fromkeys(keys))) if keys else \
+            self._io_names("output_layers")
+
+    def _output_has_metrics(self, i, count):
+        names = self._output_layer_names()
+        for key in ("metrics", "weighted_metrics"):
+            given = (self._compile_config or {}).get(key)
+            if isinstance(given, dict) and "class_name" not in given:
+                given = given.get(names[i])
+            elif isinstance(given, (list, tuple)) and len(given) == count and \
+                    any(e is None or isinstance(e, (list, tuple)) for e in given):
+                given = given[i]
+            elif i > 0:
+                given = None   # a flat list is the first output's (the library's reading)
+            if given:
+                return True
+        return False
+
+    def _lossless_targets(self, data, lossless, count, what):
+        """The targets as one entry per output when some outputs have no loss: Keras reads no
+        target for those, so theirs may be None, or left out (a list of the others' targets
+        alone). An output without a loss and without metrics gets a placeholder the library
+        never reads (a given one, whatever its shape or values, is ignored as in Keras)."""
+        given = list(data) if isinstance(data, (list, tuple)) else [data]
+        if len(given) == count - len(lossless) and len(given) != count:
+            rest = iter(given)
+            given = [None if i in lossless else next(rest) for i in range(count)]
+        if len(given) != count:
+            return data   # the count check names the mismatch
+        rows = next((len(d) for d in given if d is not None and hasattr(d, "__len__")), None)
+        names = self._io_names("output_layers")
+        out = []
+        for i, d in enumerate(given):
+            if i in lossless and not self._output_has_metrics(i, count):
+                if rows is None:
+                    raise ValueError(f"{what}: every output's target is None; give the target of "
+                                     f"at least one output (its rows count the samples)")
+                d = np.zeros((rows, 1), np.float32)
+            elif d is None:
+                raise ValueError(f"{what}: the target of output '{names[i]}' is None, but "
+                                 + ("its metrics need it" if i in lossless else "it has a loss"))
+            out.append(d)
+        return out
 
     def _sample_weight(self, sample_weight, what="sample_weight"):
         # The library checks that there is one weight per sample.

@@ -1,0 +1,140 @@
+"""Smaller Keras-compatibility gaps (issue 16), each checked against real Keras 3: outputs
+compiled without a loss, summary() after changing `trainable`, `model(x, array)`, loss
+functions on symbolic tensors, `on_predict_batch_end`'s outputs, SimpleRNN's `seed`, tuples in
+in-memory layer configs, merge layers called on arrays."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import needs, CORE, real_keras, fresh_library
+
+pytestmark = needs(*CORE)
+
+
+def libraries():
+    import swiftkeras
+    return [swiftkeras, real_keras()]
+
+
+# -- outputs compiled without a loss -----------------------------------------------------------
+
+def _two_outputs(lib, named=False):
+    fresh_library(lib)
+    i = lib.Input((4,), name="x")
+    a = lib.layers.Dense(3, name="a")(i)
+    b = lib.layers.Dense(2, activation="softmax", name="b")(i)
+    return lib.Model(i, {"a": a, "b": b} if named else [a, b])
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    ya = rng.normal(size=(16, 3)).astype("float32")
+    yb = np.eye(2, dtype="float32")[rng.integers(0, 2, 16)]
+    return x, ya, yb
+
+
+def _same_start(models):
+    weights = [np.asarray(w) for w in models[1].get_weights()]
+    for m in models:
+        m.set_weights(weights)
+
+
+LOSSLESS_CASES = {
+    "list with None, y for every output": (lambda: [None, "categorical_crossentropy"],
+                                            lambda ya, yb: [ya, yb], False),
+    "dict with None": (lambda: {"a": None, "b": "mse"}, lambda ya, yb: [ya, yb], False),
+    "None target": (lambda: [None, "mse"], lambda ya, yb: [None, yb], False),
+    "targets of the outputs with a loss only": (lambda: [None, "mse"], lambda ya, yb: yb, False),
+    "ignored target of another shape": (lambda: [None, "mse"], lambda ya, yb: [ya[:, :1], yb], False),
+    "named outputs, dict naming some": (lambda: {"b": "mse"}, lambda ya, yb: {"b": yb}, True),
+    "loss weights": (lambda: [None, "mse"], lambda ya, yb: [ya, yb], False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOSSLESS_CASES))
+def test_outputs_without_a_loss_train_like_keras(case):
+    """Keras trains only on the outputs with a loss: the same epoch losses (history keys too),
+    evaluate figures and weights from the same start."""
+    loss, targets, named = LOSSLESS_CASES[case]
+    x, ya, yb = _data()
+    models = [_two_outputs(lib, named) for lib in libraries()]
+    _same_start(models)
+    runs = []
+    for m in models:
+        extra = {"loss_weights": [0.5, 3.0]} if case == "loss weights" else {}
+        m.compile(optimizer="sgd", loss=loss(), **extra)
+        history = m.fit(x, targets(ya, yb), epochs=3, batch_size=8, shuffle=False, verbose=0).history
+        runs.append((history, m.evaluate(x, targets(ya, yb), verbose=0),
+                     [np.asarray(w) for w in m.get_weights()]))
+    (h0, e0, w0), (h1, e1, w1) = runs
+    assert sorted(h0) == sorted(h1)
+    for key in h1:
+        np.testing.assert_allclose(h0[key], h1[key], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(e0, e1, rtol=1e-5, atol=1e-6)
+    for a, b in zip(w0, w1):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_metrics_of_an_output_without_a_loss_and_per_output_losses_like_keras():
+    """A metric of an output without a loss still reports; per-output losses are logged only
+    when more than one output has a loss (Keras's compile loss)."""
+    x, ya, yb = _data()
+    for loss, metrics in (([None, "mse"], [["mae"], ["accuracy"]]),
+                          (["mse", "mse"], [None, ["accuracy"]]),
+                          ([None, "mse", ], None)):
+        models = [_two_outputs(lib) for lib in libraries()]
+        _same_start(models)
+        histories = []
+        for m in models:
+            m.compile(optimizer="sgd", loss=loss, metrics=metrics)
+            histories.append(m.fit(x, [ya, yb], epochs=2, batch_size=8, shuffle=False,
+                                   verbose=0).history)
+        assert sorted(histories[0]) == sorted(histories[1]), (loss, metrics)
+        for key in histories[1]:
+            np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-5, atol=1e-6)
+
+
+def test_compile_config_with_none_losses_saved_and_loaded_like_keras(tmp_path):
+    """get_compile_config and the saved file's compile_config keep the None entries as Keras
+    writes them, and the loaded model trains on the same outputs."""
+    x, ya, yb = _data()
+    saved = []
+    for lib in libraries():
+        m = _two_outputs(lib)
+        m.compile(optimizer="sgd", loss=[None, "mse"], metrics=[["mae"], None])
+        assert m.get_compile_config()["loss"] == [None, "mse"]
+        path = tmp_path / f"{lib.__name__}.keras"
+        m.save(path)
+        with zipfile.ZipFile(path) as archive:
+            saved.append(json.loads(archive.read("config.json"))["compile_config"]["loss"])
+        loaded = lib.models.load_model(path)
+        assert loaded.get_compile_config()["loss"] == [None, "mse"]
+        history = loaded.fit(x, [ya, yb], epochs=1, verbose=0).history
+        assert sorted(history) == ["a_mae", "loss"]
+    assert saved[0] == saved[1] == [None, "mse"]
+
+
+def test_a_loss_dict_leaving_out_an_output_of_a_list_model_is_refused_with_keras_message():
+    import swiftkeras
+    m = _two_outputs(swiftkeras)
+    with pytest.raises(ValueError, match=r"Expected keys \['a', 'b'\] in loss dict, but found "
+                                         r"loss.keys\(\)=\['b'\]"):
+        m.compile(optimizer="sgd", loss={"b": "mse"})
+        x, ya, yb = _data()
+        m.fit(x, [ya, yb], epochs=1, verbose=0)
+
+
+def test_a_missing_target_with_a_loss_or_metric_is_refused():
+    import swiftkeras
+    x, ya, yb = _data()
+    m = _two_outputs(swiftkeras)
+    m.compile(optimizer="sgd", loss=[None, "mse"], metrics=[["mae"], None])
+    with pytest.raises(ValueError, match="target of output 'a' is None, but its metrics need it"):
+        m.fit(x, [None, yb], verbose=0)
+    m.compile(optimizer="sgd", loss=[None, "mse"])
+    with pytest.raises(ValueError, match="target of output 'b' is None, but it has a loss"):
+        m.fit(x, [ya, None], verbose=0)
