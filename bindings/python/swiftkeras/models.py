@@ -651,20 +651,34 @@ class Model(ModelAPI):
         if self._handle is None or self._subclassed():
             return False
         config = json.loads(self.to_json())
-        changed = config["config"].get("trainable", True) != bool(self.trainable)
+        model_flag, layer_flags = self._trainable_changes(config)
+        changed = model_flag is not None or bool(layer_flags)
         config["config"]["trainable"] = bool(self.trainable)
-        by_name = {layer.name: layer for layer in self._layers}
         for entry in config["config"].get("layers", []):
             c = entry.get("config") or {}
-            layer = by_name.get(entry.get("name") or c.get("name"))
-            if layer is not None and c.get("trainable", True) != bool(layer.trainable):
-                c["trainable"] = bool(layer.trainable)
-                changed = True
+            name = entry.get("name") or c.get("name")
+            if name in layer_flags:
+                c["trainable"] = layer_flags[name]
         if changed:
             weights = self.get_weights()
             self._new_handle(config)
             self.set_weights(weights)
         return changed
+
+    def _trainable_changes(self, config=None):
+        """The `trainable` flags set here since the library made this model: the model's (None
+        when unchanged) and its layers' by name."""
+        config = config or json.loads(self.to_json())
+        model_flag = bool(self.trainable) \
+            if config["config"].get("trainable", True) != bool(self.trainable) else None
+        by_name = {layer.name: layer for layer in self._layers}
+        layer_flags = {}
+        for entry in config["config"].get("layers", []):
+            c = entry.get("config") or {}
+            layer = by_name.get(entry.get("name") or c.get("name"))
+            if layer is not None and c.get("trainable", True) != bool(layer.trainable):
+                layer_flags[layer.name] = bool(layer.trainable)
+        return model_flag, layer_flags
 
     # -- data ------------------------------------------------------------------------------
     @staticmethod
@@ -1378,6 +1392,13 @@ class Model(ModelAPI):
                                  f"{layer_range!r}")
             options["layer_range"] = list(layer_range)
         handle = self._ensure_handle()
+        if not self._subclassed() and _lib.has("keras_model_summary_ex"):
+            # Keras counts the current flags; the library has them from the next compile on.
+            model_flag, layer_flags = self._trainable_changes()
+            if model_flag is not None:
+                options["trainable"] = model_flag
+            if layer_flags:
+                options["trainable_layers"] = layer_flags
         if self._is_subclass_model():
             # Keras lists a subclassed model's layers, each with the batch it was built with.
             options["subclass_layers"] = [layer.name for layer in self.layers]
