@@ -1187,8 +1187,9 @@ class Model(ModelAPI):
             node = self._layer_view = _ModelLayer(self)
         return node
 
-    def __call__(self, x, training=None):
+    def __call__(self, x, *args, training=None):
         from .ops._trace import calling_layer
+        self._refuse_positional_call_arguments(args)
         called = calling_layer(self, x, (), {"training": training})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
@@ -1207,6 +1208,39 @@ class Model(ModelAPI):
                 return self._call_collecting_losses(x, training)
         self._clear_call_losses()
         return self._predict(x, verbose=0)
+
+    def _refuse_positional_call_arguments(self, args):
+        """Keras passes `training` to `call` by keyword, so a second positional argument
+        (other than None, which Python's binding leaves unset) is the TypeError Python raises
+        for `call`'s signature: `training` given twice, or too many arguments; Sequential and
+        subclassed models first refuse a positional value that is not a tensor (ValueError)."""
+        if not args:
+            return
+        subclass = self._is_subclass_model()
+        if subclass or isinstance(self, Sequential):
+            # Keras's Layer.__call__ check (a functional model's call allows any argument).
+            for arg in args:
+                if arg is not None and not hasattr(arg, "shape"):
+                    raise ValueError(f"Only input tensors may be passed as positional arguments. "
+                                     f"The following argument value should be passed as a "
+                                     f"keyword argument: {arg} (of type {type(arg)})")
+        if subclass:
+            import inspect
+            call = type(self).call
+            params = [p for p in inspect.signature(call).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            if len(params) < len(args) + 2:
+                raise TypeError("too many positional arguments")   # Keras's (inspect's) message
+        if len(args) == 1 and args[0] is None:
+            return
+        if subclass:
+            if "training" not in [p.name for p in params[:len(args) + 2]]:
+                raise TypeError(f"{type(self).__name__}: call arguments after the inputs are "
+                                f"taken by keyword only here; got {len(args)} positional")
+            qualname = call.__qualname__
+        else:
+            qualname = f"{'Sequential' if isinstance(self, Sequential) else 'Functional'}.call"
+        raise TypeError(f"{qualname}() got multiple values for argument 'training'")
 
     def _adds_call_losses(self):
         """Whether a call can add losses (Keras `model.losses` after `model(x)`): some layer has

@@ -138,3 +138,50 @@ def test_a_missing_target_with_a_loss_or_metric_is_refused():
     m.compile(optimizer="sgd", loss=[None, "mse"])
     with pytest.raises(ValueError, match="target of output 'b' is None, but it has a loss"):
         m.fit(x, [ya, None], verbose=0)
+
+
+# -- model(x, array) ---------------------------------------------------------------------------
+
+def _called_with_second_positional(lib, kind):
+    fresh_library(lib)
+    if kind == "functional":
+        i = lib.Input((3,))
+        return lib.Model(i, lib.layers.Dense(2)(i))
+    if kind == "sequential":
+        return lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)])
+
+    class WithTraining(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = lib.layers.Dense(2)
+
+        def call(self, inputs, training=None):
+            return self.dense(inputs)
+
+    class WithoutTraining(WithTraining):
+        def call(self, inputs):
+            return self.dense(inputs)
+    return WithTraining() if kind == "subclass" else WithoutTraining()
+
+
+@pytest.mark.parametrize("kind", ["functional", "sequential", "subclass", "subclass without training"])
+def test_a_second_positional_argument_is_a_type_error_like_keras(kind):
+    x = np.ones((2, 3), "float32")
+    messages = []
+    for lib in libraries():
+        model = _called_with_second_positional(lib, kind)
+        model(x)   # built
+        for second in (x, True):
+            # Keras's Sequential and subclassed models refuse a positional non-tensor first.
+            error = ValueError if kind != "functional" and second is True else TypeError
+            with pytest.raises(error) as e:
+                model(x, second)
+            messages.append(str(e.value))
+        if kind == "subclass without training":
+            with pytest.raises(TypeError) as e:   # None is a positional argument too
+                model(x, None)
+            messages.append(str(e.value))
+        else:
+            assert np.asarray(model(x, None)).shape == (2, 2)
+    half = len(messages) // 2
+    assert messages[:half] == messages[half:]
