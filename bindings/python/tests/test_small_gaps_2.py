@@ -185,3 +185,70 @@ def test_a_second_positional_argument_is_a_type_error_like_keras(kind):
             assert np.asarray(model(x, None)).shape == (2, 2)
     half = len(messages) // 2
     assert messages[:half] == messages[half:]
+
+
+# -- loss functions on symbolic tensors --------------------------------------------------------
+
+LOSS_FUNCTIONS = {
+    "binary_crossentropy": {}, "categorical_crossentropy": {},
+    "mean_squared_error": {}, "mean_absolute_error": {},
+    "mean_absolute_percentage_error": {}, "mean_squared_logarithmic_error": {},
+    "hinge": {}, "squared_hinge": {}, "categorical_hinge": {}, "huber": {"delta": 0.5},
+    "log_cosh": {}, "kl_divergence": {}, "poisson": {}, "cosine_similarity": {},
+}
+
+
+def _loss_layer(lib, name, kwargs):
+    class Scored(lib.layers.Layer):
+        """Adds the loss of its two inputs (targets, predictions) and passes the predictions."""
+
+        def call(self, inputs):
+            y, p = inputs
+            fn = getattr(lib.losses, name)
+            self.add_loss(lib.ops.mean(fn(y, p, **kwargs)))
+            return p
+    return Scored
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_FUNCTIONS))
+def test_loss_functions_on_symbolic_tensors_like_keras(name):
+    """keras.losses.<function>(y, p) inside a traced call: the add_loss value trains the model
+    as in Keras (same losses and weights)."""
+    rng = np.random.default_rng(3)
+    x = rng.random((16, 4)).astype("float32")
+    y = rng.random((16, 3)).astype("float32")
+    if "crossentropy" in name or "hinge" in name:
+        y = np.eye(3, dtype="float32")[rng.integers(0, 3, 16)]
+    runs = []
+    for lib in libraries():
+        fresh_library(lib)
+        xi, yi = lib.Input((4,)), lib.Input((3,))
+        p = lib.layers.Dense(3, activation="softmax", name="d")(xi)
+        out = _loss_layer(lib, name, LOSS_FUNCTIONS[name])()([yi, p])
+        model = lib.Model([xi, yi], out)
+        runs.append(model)
+    _same_start(runs)
+    results = []
+    for lib, model in zip(libraries(), runs):
+        model.compile(optimizer=lib.optimizers.SGD(0.1))
+        history = model.fit([x, y], epochs=3, batch_size=8, shuffle=False, verbose=0).history
+        results.append((history["loss"], [np.asarray(w) for w in model.get_weights()]))
+    # MAPE's values are 100 times the others': float32 rounding grows with them.
+    rtol = 1e-3 if name == "mean_absolute_percentage_error" else 1e-4
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=rtol, atol=1e-6)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6)
+
+
+def test_loss_function_keyword_arguments_on_arrays_like_keras():
+    import keras
+    import swiftkeras
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, (5, 3)).astype("float32")
+    p = rng.random((5, 3)).astype("float32")
+    for name, kwargs in (("binary_crossentropy", {"label_smoothing": 0.2}),
+                         ("binary_crossentropy", {"from_logits": True}),
+                         ("huber", {"delta": 0.3})):
+        ours = getattr(swiftkeras.losses, name)(y, p, **kwargs)
+        ref = getattr(keras.losses, name)(y, p, **kwargs)
+        np.testing.assert_allclose(ours, np.asarray(ref), rtol=1e-5, atol=1e-6)
