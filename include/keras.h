@@ -504,7 +504,7 @@ typedef enum keras_callback_event {
     KERAS_ON_PREDICT_BEGIN = 10,
     KERAS_ON_PREDICT_END = 11,
     KERAS_ON_PREDICT_BATCH_BEGIN = 12,
-    KERAS_ON_PREDICT_BATCH_END = 13
+    KERAS_ON_PREDICT_BATCH_END = 13 /* logs hold "outputs": the batch's predictions, a nested list per output */
 } keras_callback_event;
 
 /* A callback function: called for every hook with the event, the epoch or batch index (-1 for

@@ -252,3 +252,37 @@ def test_loss_function_keyword_arguments_on_arrays_like_keras():
         ours = getattr(swiftkeras.losses, name)(y, p, **kwargs)
         ref = getattr(keras.losses, name)(y, p, **kwargs)
         np.testing.assert_allclose(ours, np.asarray(ref), rtol=1e-5, atol=1e-6)
+
+
+# -- on_predict_batch_end ----------------------------------------------------------------------
+
+def test_on_predict_batch_end_logs_hold_the_batch_outputs_like_keras():
+    rng = np.random.default_rng(5)
+    x = rng.random((10, 4)).astype("float32")
+    seen = []
+    for lib in libraries():
+        fresh_library(lib)
+        i = lib.Input((4,))
+        model = lib.Model(i, [lib.layers.Dense(2, name="p")(i), lib.layers.Dense(1, name="q")(i)])
+        got = []
+
+        class Outputs(lib.callbacks.Callback):
+            def on_predict_batch_end(self, batch, logs=None):
+                got.append((batch, sorted(logs), [np.asarray(o) for o in logs["outputs"]]))
+        model.predict(x, batch_size=4, verbose=0, callbacks=[Outputs()])
+        seen.append((got, model))
+    _same_start([m for _, m in seen])
+    for (got, model) in seen:
+        got.clear()
+    for lib, (got, model) in zip(libraries(), seen):
+        class Outputs(lib.callbacks.Callback):
+            def on_predict_batch_end(self, batch, logs=None):
+                got.append((batch, sorted(logs), [np.asarray(o) for o in logs["outputs"]]))
+        model.predict(x, batch_size=4, verbose=0, callbacks=[Outputs()])
+    ours, ref = seen[0][0], seen[1][0]
+    assert [(b, k) for b, k, _ in ours] == [(b, k) for b, k, _ in ref] == \
+        [(0, ["outputs"]), (1, ["outputs"]), (2, ["outputs"])]
+    for (_, _, a), (_, _, b) in zip(ours, ref):
+        assert [o.shape for o in a] == [o.shape for o in b]
+        for u, v in zip(a, b):
+            np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-6)
