@@ -737,6 +737,7 @@ class _BuiltinLayer(Layer):
     _positional: tuple[str, ...] = ()
     _required: tuple[str, ...] = ()
     _known: frozenset = frozenset()   # every argument the catalogue lists, plus Keras's base ones
+    _unsaved: frozenset = frozenset()   # those the layer's config leaves out
 
     def __init__(self, *args, **kwargs):
         if len(args) > len(self._positional):
@@ -781,6 +782,7 @@ class _BuiltinLayer(Layer):
         else:
             from .models import _unbuilt_layer_config
             full = _unbuilt_layer_config(self._layer_entry())
+        given = {k: v for k, v in given.items() if k in full or k not in self._unsaved}
         return {**given, **full}
 
     def _given_config(self):
@@ -1325,6 +1327,7 @@ def _layer_class(class_name: str) -> type | None:
                                           "batch_input_shape", "input_length",
                                           "activity_regularizer", "autocast"}
     attrs["__signature__"] = _signature(names, defaults)
+    attrs["_unsaved"] = _catalog.layer_unsaved(class_name)
     if _catalog.layer_adaptable(class_name):
         attrs["adapt"] = _adapt
     if class_name in _vocabulary.LAYERS:

@@ -286,3 +286,17 @@ def test_on_predict_batch_end_logs_hold_the_batch_outputs_like_keras():
         assert [o.shape for o in a] == [o.shape for o in b]
         for u, v in zip(a, b):
             np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-6)
+
+
+# -- SimpleRNN(seed=) --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls", ["SimpleRNN", "LSTM", "GRU"])
+def test_recurrent_layers_take_a_seed_like_keras(cls):
+    configs = []
+    for lib in libraries():
+        fresh_library(lib)
+        layer = getattr(lib.layers, cls)(3, dropout=0.5, recurrent_dropout=0.25, seed=7)
+        model = lib.Sequential([lib.Input((5, 2)), layer])
+        model.predict(np.ones((2, 5, 2), "float32"), verbose=0)
+        configs.append({k: layer.get_config().get(k, "absent") for k in ("seed", "dropout")})
+    assert configs[0] == configs[1]
