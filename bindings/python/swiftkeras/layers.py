@@ -716,6 +716,27 @@ def _shape_tuple(shape):
     return tuple(None if (d is None or d < 0) else d for d in shape)
 
 
+# The arguments Keras's layers standardize to tuples (standardize_tuple, standardize_padding,
+# the random layers' factor ranges): Keras's in-memory configs hold tuples, its saved JSON lists.
+_TUPLE_ARGUMENTS = frozenset({"kernel_size", "strides", "dilation_rate", "pool_size", "size",
+                              "cropping", "padding", "output_padding", "target_shape", "dims",
+                              "factor", "attention_axes", "tile_grid_size", "x_factor",
+                              "y_factor", "sigma", "addition_factor", "threshold_factor"})
+_CLASS_TUPLE_ARGUMENTS = {"Normalization": {"axis"}}
+
+
+def _keras_tuples(class_name, config, given):
+    """`config` with the lists Keras keeps as tuples made tuples: the standardized arguments,
+    and any argument the caller gave as a tuple (Keras keeps the value given)."""
+    def tuples(v):
+        return tuple(tuples(e) for e in v) if isinstance(v, list) else v
+    for k, v in config.items():
+        if isinstance(v, list) and (k in _TUPLE_ARGUMENTS or k in _CLASS_TUPLE_ARGUMENTS.get(class_name, ())
+                                    or isinstance(given.get(k), tuple)):
+            config[k] = tuples(v)
+    return config
+
+
 class _BuiltinLayer(Layer):
     """A layer the library implements; its arguments come from the catalogue."""
 
@@ -783,7 +804,7 @@ class _BuiltinLayer(Layer):
             from .models import _unbuilt_layer_config
             full = _unbuilt_layer_config(self._layer_entry())
         given = {k: v for k, v in given.items() if k in full or k not in self._unsaved}
-        return {**given, **full}
+        return _keras_tuples(self.class_name, {**given, **full}, self._args)
 
     def _given_config(self):
         """The arguments given to the constructor: what the library makes the layer from."""

@@ -300,3 +300,31 @@ def test_recurrent_layers_take_a_seed_like_keras(cls):
         model.predict(np.ones((2, 5, 2), "float32"), verbose=0)
         configs.append({k: layer.get_config().get(k, "absent") for k in ("seed", "dropout")})
     assert configs[0] == configs[1]
+
+
+# -- tuples in in-memory configs ---------------------------------------------------------------
+
+def _config_layers(layers):
+    return [layers.Conv2D(4, 3), layers.Conv2D(4, [3, 3], strides=2), layers.Conv1D(2, 3),
+            layers.Conv2DTranspose(2, 3, strides=2, output_padding=1), layers.MaxPooling2D(),
+            layers.AveragePooling1D(2), layers.MaxPooling3D((2, 2, 2)), layers.ZeroPadding2D(1),
+            layers.ZeroPadding2D(((1, 2), (3, 4))), layers.Cropping1D(1), layers.Cropping2D(1),
+            layers.UpSampling2D(2), layers.Reshape([3, 2]), layers.Permute((2, 1)),
+            layers.DepthwiseConv2D(3), layers.SeparableConv1D(2, 3), layers.RandomRotation(0.2),
+            layers.RandomZoom((-0.2, 0.3)), layers.RandomZoom(0.2), layers.Normalization(axis=(1, 2)),
+            layers.Dense(3), layers.Embedding(5, 2)]
+
+
+def _kinds(value):
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_kinds(v) for v in value])
+    return value
+
+
+def test_in_memory_layer_configs_hold_tuples_like_keras():
+    found = []
+    for lib in libraries():
+        fresh_library(lib)
+        found.append([{k: _kinds(v) for k, v in layer.get_config().items()
+                       if isinstance(v, (list, tuple))} for layer in _config_layers(lib.layers)])
+    assert found[0] == found[1]
