@@ -526,6 +526,10 @@ class Layer(_variables.LayerBasics):
             else:
                 return self._call_eagerly(_packed_inputs.pack_values(self, flat),
                                           kwargs.get("training", False))
+        if len(flat) > 1 and isinstance(self, _BuiltinLayer) and \
+                all(isinstance(t, np.ndarray) or hasattr(t, "__array__") for t in flat):
+            # `layers.Add()([a, b])` on arrays: Keras returns the result.
+            return self._call_eagerly_on_list(flat, kwargs.get("training", False))
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
@@ -563,6 +567,20 @@ class Layer(_variables.LayerBasics):
             owner = Sequential(name=unique_name("layer_call"))
             owner._adopt(self, batch_shape=(None,) + x.shape[1:])
         return self._owner._call_layer(self._index, x, training)
+
+    def _call_eagerly_on_list(self, arrays, training=False):
+        """A built-in layer of several inputs (Add, Concatenate, Dot, ...) called on arrays:
+        a private functional model of the layer on inputs of these shapes, made again when
+        the shapes change."""
+        values = [_native.as_float32(a, f"{self.name}(inputs[{i}])") for i, a in enumerate(arrays)]
+        shapes = tuple(v.shape[1:] for v in values)
+        made = self.__dict__.get("_list_call_model")
+        if made is None or made[0] != shapes:
+            from .models import Model
+            inputs = [Input(shape) for shape in shapes]
+            made = (shapes, Model(inputs, self(inputs)))
+            self.__dict__["_list_call_model"] = made   # not a tracked attribute
+        return made[1](values, training=training)
 
     def compute_output_shape(self, input_shape):
         """Keras `compute_output_shape`: the output shape for `input_shape` (None for unknown

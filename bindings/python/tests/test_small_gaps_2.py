@@ -328,3 +328,22 @@ def test_in_memory_layer_configs_hold_tuples_like_keras():
         found.append([{k: _kinds(v) for k, v in layer.get_config().items()
                        if isinstance(v, (list, tuple))} for layer in _config_layers(lib.layers)])
     assert found[0] == found[1]
+
+
+# -- merge layers on arrays --------------------------------------------------------------------
+
+MERGE_LAYERS = {"Add": {}, "Subtract": {}, "Multiply": {}, "Average": {}, "Maximum": {},
+                "Minimum": {}, "Concatenate": {}, "Dot": {"axes": 1}}
+
+
+@pytest.mark.parametrize("name", sorted(MERGE_LAYERS))
+def test_merge_layers_called_on_arrays_like_keras(name):
+    a = np.arange(6, dtype="float32").reshape(2, 3)
+    b = np.full((2, 3), 2.0, "float32")
+    results = []
+    for lib in libraries():
+        layer = getattr(lib.layers, name)(**MERGE_LAYERS[name])
+        results.append(np.asarray(layer([a, b])))
+        results.append(np.asarray(layer([b, a])))   # the same layer called again
+    np.testing.assert_allclose(results[0], results[2])
+    np.testing.assert_allclose(results[1], results[3])
