@@ -323,9 +323,16 @@ def _seed_states(layer):
 
 
 def variables(holder, trainable=None):
-    """`holder`'s weights as Variables, all or those with this `trainable` flag."""
-    return [Variable(holder, i, info) for i, info in enumerate(holder._variable_infos())
-            if trainable is None or bool(info.get("trainable", True)) == trainable]
+    """`holder`'s weights as Variables, all or those with this `trainable` flag. Before the
+    library holds any, the `keras.Variable`s assigned to its attributes (Keras tracks them;
+    the library adopts them when it builds the layer), trainable ones first as Keras lists."""
+    found = [Variable(holder, i, info) for i, info in enumerate(holder._variable_infos())
+             if trainable is None or bool(info.get("trainable", True)) == trainable]
+    if found or not hasattr(holder, "__dict__"):
+        return found
+    own = [v for v in vars(holder).values() if isinstance(v, _FreeVariable) and v.dtype == "float32"]
+    return [v for v in sorted(own, key=lambda v: not v.trainable)
+            if trainable is None or v.trainable == trainable]
 
 
 class DTypePolicy:

@@ -285,8 +285,14 @@ class Model(ModelAPI):
                 self._layers_info(claim=True)
             for layer in self._layers:
                 pending = getattr(layer, "_pending_weights", None)
+                adopted = layer.__dict__.pop("_adopted_values", None)
                 if pending:  # an adapted layer joining this model brings its state
                     layer.set_weights(pending)
+                elif adopted and own_config:   # keras.Variable attributes: their values
+                    weights, names = layer.get_weights(), [v.name for v in layer.weights]
+                    for weight, value in adopted:   # get_weights lists the trainable ones first
+                        weights[names.index(weight.name)] = value
+                    layer.set_weights(weights)
                 layer._pending_weights = None
 
     def _carry_weights_of_built_layers(self):

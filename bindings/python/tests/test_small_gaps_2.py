@@ -302,6 +302,51 @@ def test_recurrent_layers_take_a_seed_like_keras(cls):
     assert configs[0] == configs[1]
 
 
+# -- keras.Variable attributes of a Python layer ----------------------------------------------
+
+def _scaled_layer(lib):
+    class Scaled(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.scale = lib.Variable(np.full((3,), 2.0, "float32"), name="scale")
+            self.shift = lib.Variable(np.full((3,), 0.5, "float32"), trainable=False, name="shift")
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 3), initializer="ones", name="w")
+
+        def call(self, x):
+            return lib.ops.matmul(x, self.w) * self.scale + self.shift
+    return Scaled(name="scaled")
+
+
+def test_keras_variable_attributes_of_a_python_layer_are_weights_like_keras():
+    """Listed in weights (before the build too), trainable ones trained by fit, the others
+    kept: Keras's lists and values (same data, same start)."""
+    rng = np.random.default_rng(6)
+    x = rng.random((8, 2)).astype("float32")
+    y = rng.random((8, 3)).astype("float32")
+    seen = []
+    for lib in libraries():
+        fresh_library(lib)
+        layer = _scaled_layer(lib)
+        before = ([v.name for v in layer.weights], [v.name for v in layer.trainable_weights],
+                  [v.name for v in layer.non_trainable_weights])
+        i = lib.Input((2,))
+        model = lib.Model(i, layer(i))
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        history = model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0).history
+        after = ([v.name for v in layer.weights], [v.name for v in layer.trainable_weights],
+                 [v.name for v in layer.non_trainable_weights])
+        seen.append((before, after, history["loss"], [np.asarray(w) for w in model.get_weights()],
+                     np.asarray(layer.scale.numpy())))
+    (b0, a0, h0, w0, s0), (b1, a1, h1, w1, s1) = seen
+    assert b0 == b1 == (["scale", "shift"], ["scale"], ["shift"])
+    assert a0 == a1 == (["scale", "w", "shift"], ["scale", "w"], ["shift"])
+    np.testing.assert_allclose(h0, h1, rtol=1e-5)
+    for a, b in zip(w0, w1):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(s0, s1, rtol=1e-5)
+
 # -- tuples in in-memory configs ---------------------------------------------------------------
 
 def _config_layers(layers):
