@@ -278,6 +278,10 @@ extension Model {
             ?? deserializeMetricSpecs(c["weighted_metrics"])
         try compile(optimizer: .instance(optimizer), losses: losses, metrics: metrics, lossWeights: weights,
                     weightedMetrics: weighted)
+        compiled?.keyedByOutput = ["loss", "metrics", "loss_weights", "weighted_metrics"].compactMap { key in
+            guard let v = c[key], v.objectValue != nil, v["class_name"] == nil else { return nil }
+            return (key, v)
+        }
     }
 
     /// A compile argument given as a dict keyed by output name (Keras: `loss={"priority": ...,

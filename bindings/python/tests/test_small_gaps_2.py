@@ -118,6 +118,22 @@ def test_compile_config_with_none_losses_saved_and_loaded_like_keras(tmp_path):
     assert saved[0] == saved[1] == [None, "mse"]
 
 
+def test_compile_arguments_keyed_by_output_saved_as_given_like_keras(tmp_path):
+    """A loss dict with a None value and a metrics dict naming one output: the saved compile
+    config holds them as given, as Keras writes it, and the loaded model has them."""
+    saved = []
+    for lib in libraries():
+        m = _two_outputs(lib)
+        m.compile(optimizer="sgd", loss={"a": None, "b": "mse"}, metrics={"a": "mae"})
+        path = tmp_path / f"{lib.__name__}.keras"
+        m.save(path)
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))["compile_config"]
+        loaded = lib.models.load_model(path).get_compile_config()
+        saved.append(((config["loss"], config["metrics"]), (loaded["loss"], loaded["metrics"])))
+    assert saved[0] == saved[1] == (({"a": None, "b": "mse"}, {"a": "mae"}),) * 2
+
+
 def test_a_loss_dict_leaving_out_an_output_of_a_list_model_is_refused_with_keras_message():
     import swiftkeras
     m = _two_outputs(swiftkeras)
