@@ -426,7 +426,9 @@ int keras_model_summary(keras_model *model, char **out);
  * (Keras 2's table; line_length only), "subclass_layers": ["dense", ...] (a subclassed model's
  * table as Keras prints it: one row per named layer, in that order, without "Connected to"),
  * "batch_size": 32 (with subclass_layers: the first dimension of the output shapes; absent:
- * None), "trainable": true and "trainable_layers": {"dense": false, ...} (the model's and its
+ * None), "unknown_shape_layers": ["encoder", ...] (with subclass_layers: rows whose output
+ * shape Keras cannot tell, printed "?": a custom layer without compute_output_shape),
+ * "trainable": true and "trainable_layers": {"dense": false, ...} (the model's and its
  * layers' trainable flags to count, as if set before the call; the model keeps its own)}.
  * *out is caller-owned.
  * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer,

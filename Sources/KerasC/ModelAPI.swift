@@ -406,7 +406,8 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
         let box = try modelBox(handle)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "summary options",
                             allowed: ["line_length", "style", "positions", "show_trainable", "layer_range",
-                                      "subclass_layers", "batch_size", "trainable", "trainable_layers"])
+                                      "subclass_layers", "batch_size", "unknown_shape_layers", "trainable",
+                                      "trainable_layers"])
         let lineLength = try o.int("line_length")
         if let n = lineLength, n < 20 || n > 1000 {
             throw ABIError(.invalidArgument, "summary options: line_length must be between 20 and 1000, got \(n)")
@@ -440,6 +441,13 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
             }
             subclassLayers = names
         }
+        var unknownShapes: Set<String> = []
+        if let l = o.json["unknown_shape_layers"], !l.isNull {
+            guard let list = l.arrayValue, let names = Optional(list.compactMap(\.stringValue)), names.count == list.count else {
+                throw ABIError(.invalidArgument, "summary options: 'unknown_shape_layers' must be a list of layer names, got \(l)")
+            }
+            unknownShapes = Set(names)
+        }
         let batchSize = try o.int("batch_size")
         if let b = batchSize, b < 0 {
             throw ABIError(.invalidArgument, "summary options: batch_size must be a count of samples, got \(b)")
@@ -460,7 +468,8 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
         out.pointee = try ownedCString(box.locked {
             try box.model.withTrainableFlags(model: trainable, layers: trainableLayers) {
                 options ? try box.model.summaryText(lineLength: lineLength, positions: positions, showTrainable: showTrainable,
-                                                    layerRange: layerRange, subclassLayers: subclassLayers, batchSize: batchSize)
+                                                    layerRange: layerRange, subclassLayers: subclassLayers, batchSize: batchSize,
+                                                    unknownShapes: unknownShapes)
                         : box.model.summaryText(style: style, lineLength: lineLength)
             }
         })

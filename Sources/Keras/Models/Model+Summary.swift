@@ -38,11 +38,13 @@ extension Model {
     /// `subclassLayers` gives the rows of a subclassed model's summary as Keras prints it: one
     /// row per named layer (in that order, a layer's first call; no "Connected to" column),
     /// its output shape with `batchSize` as its first dimension (the batch the layer was built
-    /// with, which Keras shows for a model built by a call on data).
+    /// with, which Keras shows for a model built by a call on data), or "?" for the layers
+    /// named in `unknownShapes` (custom layers Keras cannot tell the output shape of).
     public func summaryText(lineLength: Int? = nil, positions: [Double]? = nil, showTrainable: Bool = false,
                             layerRange: (String, String)? = nil, subclassLayers: [String]? = nil,
-                            batchSize: Int? = nil) throws -> String {
-        var rows = try subclassLayers.map { try subclassSummaryRows($0, batchSize: batchSize) } ?? summaryRows()
+                            batchSize: Int? = nil, unknownShapes: Set<String> = []) throws -> String {
+        var rows = try subclassLayers.map { try subclassSummaryRows($0, batchSize: batchSize, unknownShapes: unknownShapes) }
+            ?? summaryRows()
         if let (first, last) = layerRange {
             func matches(_ pattern: String) throws -> [Int] {
                 let re: Regex<AnyRegexOutput>
@@ -73,12 +75,15 @@ extension Model {
     }
 
     /// The rows of a subclassed model's summary (see `summaryText`).
-    func subclassSummaryRows(_ names: [String], batchSize: Int?) throws -> [SummaryRow] {
+    func subclassSummaryRows(_ names: [String], batchSize: Int?, unknownShapes: Set<String> = []) throws -> [SummaryRow] {
         try names.map { name in
             guard let node = executionOrder.first(where: { $0.layer.name == name }) else {
                 throw KerasError.invalidArgument("summary: model '\(self.name)' has no layer '\(name)' in its graph")
             }
-            return SummaryRow(node, shapes: node.outputShapes.map { s in s.isEmpty ? s : [batchSize] + s.dropFirst() }, connected: [])
+            let row = SummaryRow(node, shapes: node.outputShapes.map { s in s.isEmpty ? s : [batchSize] + s.dropFirst() }, connected: [])
+            guard unknownShapes.contains(name) else { return row }
+            return SummaryRow(name: row.name, shape: "?", params: row.params, connected: row.connected,
+                              layerName: row.layerName, trainable: row.trainable)
         }
     }
 

@@ -1471,6 +1471,12 @@ class Model(ModelAPI):
             if self._is_subclass_model():
                 # Keras lists a subclassed model's layers, each with the batch it was built with.
                 options["subclass_layers"] = [layer.name for layer in self.layers]
+                # Keras prints "?" for a custom layer that cannot compute its output shape.
+                unknown = [layer.name for layer in self.layers if isinstance(layer, Layer)
+                           and not isinstance(layer, (_BuiltinLayer, _ModelLayer, Model))
+                           and type(layer).compute_output_shape is Layer.compute_output_shape]
+                if unknown:
+                    options["unknown_shape_layers"] = unknown
                 if self.__dict__.get("_built_batch") is not None:
                     options["batch_size"] = int(self._built_batch)
             text = _summary_text(handle, options)

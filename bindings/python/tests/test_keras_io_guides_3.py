@@ -732,8 +732,6 @@ def vae_classes(keras, layers, ops):
     return VariationalAutoEncoder
 
 
-@pytest.mark.xfail(strict=True, reason="pyio: the Encoder, a Python layer, returns three tensors "
-                   "(z_mean, z_log_var, z) inside the subclassed model's traced call")
 def test_subclassing_guide_vae_trains_like_keras(narrow_terminal):
     """The end-to-end VAE (a Model subclass of nested Layer subclasses, with a KL add_loss)
     compiled with mse and fit on MNIST-shaped rows: Keras's summary and finite, falling losses."""
