@@ -3,7 +3,8 @@
  * forward callback is never called; bad ops are clear errors. A traced loss
  * (keras_layer_builder_loss, Keras's add_loss) joins the training loss with its gradient; a weight
  * made by add_weight_ex has its regularizer's penalty and its constraint. A traced call may call a
- * built-in layer (keras_layer_builder_layer): its weights are the plugin layer's, trained natively. */
+ * built-in layer (keras_layer_builder_layer): its weights are the plugin layer's, trained natively;
+ * a plugin layer may subclass a built-in one (keras_layer_builder_base), its weights its own. */
 #include "check.h"
 #include <math.h>
 
@@ -76,6 +77,34 @@ static int build_with_dense(void *state, keras_layer_builder *b, int ndim, const
                                                  1, &x, -1, &again);
     snprintf(unknown_layer_message, sizeof unknown_layer_message, "%s", keras_last_error());
     if ((rc = keras_layer_builder_op(b, "tanh", 1, &d, NULL, &y)) != 0) return rc;
+    return keras_layer_builder_output(b, y, -1);
+}
+
+/* y = 2 * super().call(x): a layer subclassing the built-in Dense(1) (keras_layer_builder_base),
+ * whose kernel and bias are its own weights; super().call before the base exists and a second
+ * base are refused. */
+static int early_base_call_rc = 0, second_base_rc = 0;
+static char base_weights[256];
+static int build_subclass(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
+    int64_t x, d, two, y;
+    const float value = 2.0f;
+    char *weights = NULL;
+    int rc;
+    (void)state; (void)ndim; (void)shape;
+    if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
+    early_base_call_rc = keras_layer_builder_base_call(b, 1, &x, -1, &d);
+    if ((rc = keras_layer_builder_base(b, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}", &weights)) != 0)
+        return rc;
+    snprintf(base_weights, sizeof base_weights, "%s", weights);
+    printf("the base Dense's weights: %s\n", base_weights);
+    keras_string_free(weights);
+    second_base_rc = keras_layer_builder_base(b, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}", NULL);
+    if ((rc = keras_layer_builder_base_call(b, 1, &x, -1, &d)) != 0) return rc;
+    if ((rc = keras_layer_builder_constant(b, &value, 0, NULL, &two)) != 0) return rc;
+    {
+        int64_t args[2] = {d, two};
+        if ((rc = keras_layer_builder_op(b, "multiply", 2, args, NULL, &y)) != 0) return rc;
+    }
     return keras_layer_builder_output(b, y, -1);
 }
 
@@ -199,6 +228,34 @@ int main(void) {
               keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, 2, &node));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL",
               keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, -1, &node));
+    keras_model_free(m);
+
+    /* A subclass of Dense(1) learning y = tanh(...) targets through 2 * dense(x): its own weights
+     * are the Dense's kernel and bias (count 2), trained natively. */
+    for (i = 0; i < 10; i++) y[i] = 2.0f * (0.5f * x[3 * i] - x[3 * i + 1] + 0.25f * x[3 * i + 2] + 0.1f);
+    cls.build = build_subclass;
+    CHECK_OK(keras_register_layer("TwiceDense", &cls));
+    CHECK_OK(keras_sequential_new(NULL, &m));
+    CHECK_OK(keras_sequential_add_json(m, input3));
+    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"TwiceDense\", \"config\": {\"name\": \"twice_dense\"}}"));
+    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.1}}, \"loss\": \"mse\"}"));
+    {
+        const int64_t ys[2] = {10, 1};
+        int count = 0;
+        float b = 0;
+        CHECK_OK(keras_model_weight_count(m, &count));
+        CHECK(count == 2);
+        CHECK(strstr(base_weights, "\"kernel\"") && strstr(base_weights, "\"bias\"") && strstr(base_weights, "[3, 1]"));
+        CHECK(early_base_call_rc == KERAS_ERR_STATE && second_base_rc == KERAS_ERR_INVALID_ARGUMENT);
+        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 2000, \"batch_size\": 10, \"verbose\": 0}", NULL, 0, NULL));
+        CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+        CHECK_OK(keras_model_get_weight(m, 1, &b, 1));
+        printf("TwiceDense's own Dense weights after training: %.4f %.4f %.4f + %.4f\n", w[0], w[1], w[2], b);
+        CHECK(fabsf(w[0] - 0.5f) < 2e-2f && fabsf(w[1] + 1) < 2e-2f && fabsf(w[2] - 0.25f) < 2e-2f && fabsf(b - 0.1f) < 2e-2f);
+    }
+    CHECK(forward_calls == 0);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_base(NULL, "{}", NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be", keras_layer_builder_base_call(NULL, 1, &node, 2, &node));
     keras_model_free(m);
     CHECK_DONE("test_graph_layer");
 }

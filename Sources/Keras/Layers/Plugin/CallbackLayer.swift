@@ -133,11 +133,15 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         trace.earlierSeedGenerators = graph?.seedGenerators ?? []
         trace.earlierSublayers = graph?.sublayers ?? []
         trace.callArguments = callArguments
+        trace.adoptBase = { [unowned self] base in adoptWeights(of: base) }
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()
         guard trace.isComplete else { return }
-        if !trainable { for s in trace.sublayers { s.layer.trainable = false } }
+        if !trainable {
+            for s in trace.sublayers { s.layer.trainable = false }
+            trace.base?.trainable = false
+        }
         if !trace.stateWidths.isEmpty {
             do { try trace.checkCell() } catch let e as KerasError {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': \(e.message)")
@@ -208,6 +212,10 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     private func runGraph(_ graph: OpGraph, _ inputs: [Tensor], training: Bool) throws -> Tensor {
         let (y, losses) = try graph.runWithLosses(inputs, weights: weightValues(), training: training)
         if !losses.isEmpty, training || CallContext.collectsLosses { for l in losses { addLoss(l) } }
+        if let base = graph.base, !base.losses.isEmpty {   // its activity penalty is this layer's
+            for l in base.losses { addLoss(l) }
+            base.clearLosses()
+        }
         return y
     }
 
@@ -256,12 +264,20 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     /// The layers the traced call calls, under the attributes that hold them (Keras tracks a
     /// custom layer's attributes): their weights, losses and saved groups are this layer's too.
+    /// A layer subclassing a built-in one holds the built-in's own sublayers first (an LSTM's
+    /// `cell`), as Keras tracks them on the subclass.
     public override var hostedSublayers: [(name: String, layers: [Layer], isList: Bool)] {
-        graph?.sublayerAttributes ?? []
+        guard let graph else { return [] }
+        return (graph.base?.trackedSublayers().attributes ?? []) + graph.sublayerAttributes
     }
 
     /// The traced call's seed generators (Keras: the layer's `SeedGenerator`s).
-    public override var seedGenerators: [SeedGenerator] { graph?.seedGenerators ?? [] }
+    public override var seedGenerators: [SeedGenerator] { (graph?.seedGenerators ?? []) + (graph?.base?.seedGenerators ?? []) }
+
+    /// A layer subclassing a built-in one passes its flag on to it, as to the layers it calls.
+    public override var trainable: Bool {
+        didSet { graph?.base?.trainable = trainable }
+    }
 
     /// The widths of the states of a traced cell (empty for a layer that is not one).
     public var stateSize: [Int] { graph?.stateWidths ?? [] }

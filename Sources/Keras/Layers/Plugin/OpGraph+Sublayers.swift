@@ -37,6 +37,31 @@ extension OpGraph {
         guard sublayers.contains(where: { $0.layer === layer }) else {
             throw KerasError.invalidArgument("op graph: layer '\(layer.name)' is not a sublayer of the traced layer")
         }
+        return try appendCall(layer, inputs, training: training)
+    }
+
+    /// Makes the built-in layer the traced layer subclasses (Keras: `class MyDense(keras.layers.Dense)`
+    /// and its `super().build(input_shape)`) and builds it for the traced input shapes: its weights
+    /// become the traced layer's own, after those it already made, saved as its own `vars` (Keras
+    /// creates them on the subclass itself). Returns its weights.
+    public func makeBase(_ make: () throws -> Layer) throws -> [Variable] {
+        try tracing("base layer")
+        guard base == nil else { throw KerasError.invalidArgument("op graph: the built-in layer a layer subclasses is built once (super().build)") }
+        let layer = try make()
+        try NameScope.runAs(layer) { try layer.ensureBuilt(inputShapes) }
+        base = layer
+        adoptBase?(layer)
+        return layer.variables
+    }
+
+    /// A call of the base layer (``makeBase(_:)``) on nodes `inputs` (Keras: `super().call(x)`).
+    public func addBaseCall(_ inputs: [Int], training: Bool?) throws -> Int {
+        try tracing("base layer call")
+        guard let base else { throw KerasError.invalidState("op graph: super().call before super().build: the built-in layer a layer subclasses is made by its build") }
+        return try appendCall(base, inputs, training: training)
+    }
+
+    private func appendCall(_ layer: Layer, _ inputs: [Int], training: Bool?) throws -> Int {
         guard !inputs.isEmpty else { throw KerasError.invalidArgument("op graph: layer '\(layer.name)' was called on no inputs") }
         let ids = try inputs.map { try node($0, "call of layer '\(layer.name)'") }
         let op = OpGraphOp(name: layer.name) { xs, stepTraining in

@@ -60,6 +60,12 @@ public final class OpGraph: @unchecked Sendable {
     public var earlierSublayers: [Sublayer] = []
     /// The layer's call arguments when its tensors are several arguments (``CallbackLayer/callArguments``).
     public internal(set) var callArguments: JSON?
+    /// The built-in layer the traced layer subclasses (Keras: `class MyDense(keras.layers.Dense)`),
+    /// once its `super().build` made it (OpGraph+Sublayers.swift): its weights are the traced
+    /// layer's own.
+    public internal(set) var base: Layer?
+    /// Set by the layer being built: takes the base's weights as its own.
+    var adoptBase: ((Layer) -> Void)?
 
     /// Starts a trace for `inputShape`; `weightValue(i)` gives the layer's i-th weight.
     public convenience init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {

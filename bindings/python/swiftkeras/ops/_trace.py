@@ -229,6 +229,24 @@ class Trace:
             layer._parent = self.layer   # its weights are read from the layer holding it
         return self._tensor(node.value)
 
+    def base_call(self, inputs, training, kwargs):
+        """`super().call(inputs)` in the traced call of a Python subclass of a built-in layer:
+        a call of the built-in layer its build made (keras_layer_builder_base_call). `training`
+        as given (Keras's default, False, when not), fixed in this trace."""
+        name = type(self.layer).__name__
+        extra = sorted(k for k, v in kwargs.items() if v is not None)
+        if extra:
+            raise Unsupported(f"{name}.call calls super().call with {extra}: the built-in layer "
+                              f"{self.layer.class_name} a subclass extends is called on tensors "
+                              f"and `training` only")
+        tensors = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        ids = [self.node_of(t) for t in tensors]
+        code = -1 if training is None else int(bool(training))
+        node = ctypes.c_int64()
+        self._check(_lib.keras_layer_builder_base_call(self.builder, len(ids), _native.int64_array(ids),
+                                                       code, ctypes.byref(node)))
+        return self._tensor(node.value)
+
     def output(self, y, training):
         self._check(_lib.keras_layer_builder_output(self.builder, self.node_of(y), training))
 
@@ -347,9 +365,11 @@ def trace_cell(layer, builder, takes_training):
         _state.trace = previous
 
 
-def trace_layer(layer, builder, takes_training):
+def trace_layer(layer, builder, takes_training, required=False):
     """Traces `layer.call` into the graph of `builder`; False (and no output set) when the call
-    needs values (numpy code), so that the layer keeps its numpy forward/backward path."""
+    needs values (numpy code), so that the layer keeps its numpy forward/backward path.
+    `required`: a layer with no numpy path (a Python subclass of a built-in layer), whose
+    untraceable call is an error naming why."""
     if not _lib.has("keras_layer_builder_op"):
         return False
     trace = Trace(builder, layer)
@@ -386,6 +406,11 @@ def trace_layer(layer, builder, takes_training):
         from .._python_layers import _overrides
         if getattr(layer, "_trace_required", False):
             raise   # the binding's own graph layers: their error says what was wrong
+        if required:
+            raise TraceError(f"{type(layer).__name__} '{layer.name}' subclasses the built-in layer "
+                             f"{layer.class_name}: its call runs in the library's op graph, so it "
+                             f"must be written with super().call and swiftkeras.ops, but tracing "
+                             f"failed: {e}") from e
         if trace.called_layers or _held_layers(layer):
             raise _untraceable(layer, trace, e) from e
         if isinstance(e, Unsupported) and not _overrides(layer, "backward"):
