@@ -18,6 +18,8 @@ and its LayerWithCustomBuild (`build(input_shape, layer_init)` called directly; 
 fails that cell too, at load).
 """
 import json
+import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -553,27 +555,52 @@ def test_weight_transfer_cells_like_keras(tmp_path, monkeypatch):
 
 # -- customizing_saving_and_serialization ------------------------------------------------------
 
-def test_customizing_guide_dense_subclasses_are_refused_clearly():
-    """The guide's LayerWithCustomVariables and LayerWithCustomAssets subclass Dense: the
-    library runs its built-in layers itself and refuses a Python subclass of one with a message
-    naming what to write instead (it recursed until RecursionError). (Keras 3.15.1 itself fails
-    the guide's first cell: its Dense(1) output times a (10,) variable is fit against (8,)
+def test_customizing_guide_dense_subclass_with_assets_like_keras(tmp_path):
+    """The guide's LayerWithCustomAssets subclasses Dense (a Python subclass of a built-in
+    layer): its save_assets and load_assets run as in Keras, its outputs are the Dense's, and
+    each library's file loads in the other. (Keras 3.15.1 itself fails the guide's first cell,
+    LayerWithCustomVariables: its Dense(1) output times a (10,) variable is fit against (8,)
     targets.)"""
-    import swiftkeras as keras
+    import swiftkeras
+    keras = real_keras()
+    x = np.random.default_rng(5).random((10, 10)).astype("float32")
+    saved = {}
+    for lib in (swiftkeras, keras):
+        fresh_library(lib)
 
-    class LayerWithCustomAssets(keras.layers.Dense):
-        def __init__(self, vocab=None, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.vocab = vocab
+        @lib.saving.register_keras_serializable(package="my_custom_package")
+        class LayerWithCustomAssets(lib.layers.Dense):
+            def __init__(self, vocab=None, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.vocab = vocab
 
-    model = keras.Sequential([LayerWithCustomAssets(vocab="Mary had a <unk> lamb.", units=5)])
-    with pytest.raises(NotImplementedError, match="LayerWithCustomAssets subclasses the built-in layer Dense"):
-        model(np.random.random((10, 10)))
+            def save_assets(self, inner_path):
+                with open(os.path.join(inner_path, "vocabulary.txt"), "w") as f:
+                    f.write(self.vocab)
+
+            def load_assets(self, inner_path):
+                with open(os.path.join(inner_path, "vocabulary.txt"), "r") as f:
+                    text = f.read()
+                self.vocab = text.replace("<unk>", "little")
+
+        model = lib.Sequential([LayerWithCustomAssets(vocab="Mary had a <unk> lamb.", units=5)])
+        y = np.asarray(model(x))
+        kernel, bias = (np.asarray(w) for w in model.layers[0].get_weights())
+        np.testing.assert_allclose(y, x @ kernel + bias, rtol=1e-5, atol=1e-6)
+        path = str(tmp_path / f"{lib.__name__}_custom_assets_model.keras")
+        model.save(path)
+        saved[lib.__name__] = (path, y, sorted(zipfile.ZipFile(path).namelist()))
+    assert saved["swiftkeras"][2] == saved["keras"][2]
+    for loader in (swiftkeras, keras):
+        for path, y, _ in saved.values():
+            restored_model = loader.models.load_model(path)
+            np.testing.assert_string_equal(restored_model.layers[0].vocab, "Mary had a little lamb.")
+            np.testing.assert_allclose(np.asarray(restored_model.predict(x, verbose=0)), y,
+                                       rtol=1e-5, atol=1e-6)
 
 
 def _assets_layer_class(keras, ops):
-    """The guide's LayerWithCustomAssets, on keras.layers.Layer (its Dense base is refused
-    here) with a kernel of its own."""
+    """The guide's LayerWithCustomAssets on keras.layers.Layer, with a kernel of its own."""
     import os
 
     @keras.saving.register_keras_serializable(package="my_custom_package")
