@@ -176,7 +176,10 @@ def build_base(layer, entry):
         raise _native.KerasError(f"{type(layer).__name__}: this libkeras.so cannot run Python "
                                  f"subclasses of built-in layers (no keras_layer_builder_base); "
                                  f"rebuild it")
-    entry = {**entry, "config": {**entry["config"], "name": layer.name}}
+    # Its activity penalty is the subclass's, on the subclass's output (Keras applies it in
+    # __call__, which super().call does not go through): the library's layer gets none.
+    config = {k: v for k, v in entry["config"].items() if k != "activity_regularizer"}
+    entry = {**entry, "config": {**config, "name": layer.name}}
     made = _native.take_json(_lib.keras_layer_builder_base, builder,
                              json.dumps(entry, default=_native._json_default).encode())
     weights = layer.__dict__.setdefault("_base_weights", {})

@@ -38,7 +38,10 @@ def classes(lib):
 
     @lib.saving.register_keras_serializable(package="builtin_subclass")
     class TwiceDense(lib.layers.Dense):
+        calls = []   # each run of call (Keras's on every step; ours while traced)
+
         def call(self, x):
+            TwiceDense.calls.append(1)
             return super().call(x) * 2.0
 
     class ResidualDense(lib.layers.Dense):
@@ -72,6 +75,16 @@ def classes(lib):
         def call(self, x):
             return ops.tanh(super().call(x))
 
+    class PenalizedDense(lib.layers.Dense):
+        def call(self, x):
+            return super().call(x) * 2.0
+
+    class MyBatchNorm(lib.layers.BatchNormalization):
+        pass
+
+    class MyDropout(lib.layers.Dropout):
+        pass
+
     class MyLSTM(lib.layers.LSTM):
         def call(self, sequences, initial_state=None, mask=None, training=False):   # (Keras's)
             return super().call(sequences, initial_state=initial_state, mask=mask,
@@ -79,7 +92,7 @@ def classes(lib):
 
     return {c.__name__: c for c in (FixedDense, RegisteredDense, TwiceDense, ResidualDense,
                                     KernelDense, ScaledDense, HalfConv, PlainConv, PosEmbedding,
-                                    MyLSTM)}
+                                    PenalizedDense, MyBatchNorm, MyDropout, MyLSTM)}
 
 
 def _pair(build):
@@ -168,6 +181,52 @@ def test_dense_subclasses_train_like_keras_with_sgd_and_adam():
     assert _paths(ours) == _paths(ref)
     assert ours.layers[-1].alpha.path == "sequential/scaled_dense/alpha" or \
         ours.layers[-1].alpha.path.endswith("scaled_dense/alpha")
+
+
+def test_no_python_runs_in_the_training_steps():
+    """The subclass's call runs while it is traced (once per training flag), never in fit or
+    predict: the steps are the library's."""
+    import swiftkeras as sk
+    c = classes(sk)
+    model = sk.Sequential([sk.Input((4,)), c["TwiceDense"](3)])
+    x = np.ones((64, 4), np.float32)
+    model.predict(x[:1], verbose=0)
+    traced = len(c["TwiceDense"].calls)
+    assert 1 <= traced <= 2
+    model.compile("sgd", "mse")
+    model.fit(x, np.ones((64, 3), np.float32), batch_size=8, epochs=2, verbose=0)
+    model.predict(x, verbose=0)
+    assert len(c["TwiceDense"].calls) == traced
+
+
+def test_regularized_batch_norm_and_dropout_subclasses_like_keras():
+    """The built-in's kernel regularizer and the subclass's activity regularizer (on the
+    subclass's output, as Keras's __call__ applies it) in fit and evaluate, and the moving
+    statistics of a BatchNormalization subclass, as Keras's."""
+    import swiftkeras as sk
+    keras = real_keras()
+
+    def model(lib, c):
+        return lib.Sequential([lib.Input((4,)),
+                               c["PenalizedDense"](3, kernel_regularizer="l2", activity_regularizer="l1",
+                                                   name="penalized_dense"),
+                               c["MyBatchNorm"](name="my_batch_norm"), c["MyDropout"](0.0),
+                               lib.layers.Dense(1)])
+    ours, ref = _pair(model)
+    moving_variance = np.abs(ours.layers[1].get_weights()[3]) + 0.5
+    for m in (ours, ref):
+        m.layers[1].set_weights(ours.layers[1].get_weights()[:3] + [moving_variance])
+    x = np.random.default_rng(12).normal(size=(16, 4)).astype("float32")
+    y = np.random.default_rng(13).normal(size=(16, 1)).astype("float32")
+    losses = []
+    for m, lib in ((ours, sk), (ref, keras)):
+        m.compile(lib.optimizers.SGD(0.05), "mse")
+        history = m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        losses.append(history.history["loss"] + [m.evaluate(x, y, verbose=0)])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+    assert _paths(ours) == _paths(ref)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
 
 
 def test_dense_subclass_summary_and_weights_as_keras():
@@ -296,7 +355,7 @@ def test_subclass_called_eagerly_and_in_a_functional_model():
     out = layer(x)
     ref.build((None, 4))
     ref.set_weights(layer.get_weights())
-    np.testing.assert_allclose(out, np.asarray(ref(x)), rtol=1e-6)
+    np.testing.assert_allclose(out, np.asarray(ref(x)), rtol=1e-5, atol=1e-6)
     inputs = sk.Input((4,))
     model = sk.Model(inputs, c_ours["ScaledDense"](2, name="scaled")(c_ours["TwiceDense"](3)(inputs)))
     assert [w.name for w in model.weights] == ["kernel", "bias", "kernel", "bias", "alpha"]
