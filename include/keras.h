@@ -1139,7 +1139,9 @@ int keras_layer_builder_layer(keras_layer_builder *builder, const char *attribut
  * `super().build(input_shape)`); its weights become the layer's own weights, after those the
  * layer already made (creation order), saved in the layer's own `vars` and trained natively.
  * *weights_json (may be NULL; caller-owned, keras_string_free) receives them in order,
- * [{"name", "shape", "trainable"}, ...]. keras_layer_builder_base_call is a call of it
+ * [{"name", "shape", "trainable"}, ...] (keras_layer_builder_weight numbers them on from the
+ * layer's earlier ones); the built-in's own sublayers (an LSTM's cell) are the layer's, tracked
+ * under their attributes (`cell/vars`). keras_layer_builder_base_call is a call of it
  * inside the traced call (Keras's `super().call(x)`) on the `n_inputs` nodes `inputs`; training
  * -1: the layer's own flag at each step, 0 or 1: fixed. Its activity penalty is the layer's.
  * Errors: INVALID_ARGUMENT (bad config or node, a second base), STATE (outside build, a call
