@@ -1143,12 +1143,15 @@ int keras_layer_builder_layer(keras_layer_builder *builder, const char *attribut
  * layer's earlier ones); the built-in's own sublayers (an LSTM's cell) are the layer's, tracked
  * under their attributes (`cell/vars`). keras_layer_builder_base_call is a call of it
  * inside the traced call (Keras's `super().call(x)`) on the `n_inputs` nodes `inputs`; training
- * -1: the layer's own flag at each step, 0 or 1: fixed. Its activity penalty is the layer's.
+ * -1: the layer's own flag at each step, 0 or 1: fixed; with_masks nonzero: it gets the masks of
+ * the layer's inputs at each step (Keras passes them to a `call` the subclass does not override).
+ * The layer's output has the mask the built-in layer computes (an Embedding(mask_zero=True)'s);
+ * its activity penalty is the layer's.
  * Errors: INVALID_ARGUMENT (bad config or node, a second base), STATE (outside build, a call
  * before the base is made). */
 int keras_layer_builder_base(keras_layer_builder *builder, const char *config_json, char **weights_json);
 int keras_layer_builder_base_call(keras_layer_builder *builder, int n_inputs, const int64_t *inputs, int training,
-                                  int64_t *node);
+                                  int with_masks, int64_t *node);
 /* A recurrent cell (Keras's `state_size` and `call(inputs, states)`, run by RNN(cell) one step at
  * a time): in build, the layer's input node is one step's input (batch, features);
  * keras_layer_builder_state declares the cell's next state of `width` and gives its value at the

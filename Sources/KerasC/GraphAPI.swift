@@ -133,13 +133,13 @@ public func keras_layer_builder_base(_ builder: UnsafeMutableRawPointer?, _ conf
 
 @_cdecl("keras_layer_builder_base_call")
 public func keras_layer_builder_base_call(_ builder: UnsafeMutableRawPointer?, _ nInputs: Int32, _ inputs: UnsafePointer<Int64>?,
-                                          _ training: Int32, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+                                          _ training: Int32, _ withMasks: Int32, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_base_call") {
         guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
         let g = try trace(builder)
         guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "base call: n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
         let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
-        try store(try g.addBaseCall(ids, training: training < 0 ? nil : training == 1), node)
+        try store(try g.addBaseCall(ids, training: training < 0 ? nil : training == 1, withMasks: withMasks != 0), node)
     }
 }
 

@@ -92,13 +92,13 @@ static int build_subclass(void *state, keras_layer_builder *b, int ndim, const i
     int rc;
     (void)state; (void)ndim; (void)shape;
     if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
-    early_base_call_rc = keras_layer_builder_base_call(b, 1, &x, -1, &d);
+    early_base_call_rc = keras_layer_builder_base_call(b, 1, &x, -1, 0, &d);
     if ((rc = keras_layer_builder_base(b, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}", &weights)) != 0)
         return rc;
     snprintf(base_weights, sizeof base_weights, "%s", weights);
     keras_string_free(weights);
     second_base_rc = keras_layer_builder_base(b, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}", NULL);
-    if ((rc = keras_layer_builder_base_call(b, 1, &x, -1, &d)) != 0) return rc;
+    if ((rc = keras_layer_builder_base_call(b, 1, &x, -1, 0, &d)) != 0) return rc;
     if ((rc = keras_layer_builder_constant(b, &value, 0, NULL, &two)) != 0) return rc;
     {
         int64_t args[2] = {d, two};
@@ -249,6 +249,6 @@ int main(void) {
     CHECK(strstr(base_weights, "\"kernel\"") && strstr(base_weights, "\"bias\"") && strstr(base_weights, "[3, 1]"));
     CHECK(early_base_call_rc == KERAS_ERR_STATE && second_base_rc == KERAS_ERR_INVALID_ARGUMENT);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_base(NULL, "{}", NULL));
-    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be", keras_layer_builder_base_call(NULL, 1, &node, 2, &node));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be", keras_layer_builder_base_call(NULL, 1, &node, 2, 0, &node));
     CHECK_DONE("test_graph_layer");
 }

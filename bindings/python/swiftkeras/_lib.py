@@ -337,7 +337,8 @@ _declare("keras_layer_builder_initial_state", [keras_layer_builder_p, c_int32, c
 _declare("keras_layer_builder_layer", [keras_layer_builder_p, c_char_p, c_int32, c_int32, c_char_p,
                                        c_int32, int64_p, c_int32, int64_p], c_int32)
 _declare("keras_layer_builder_base", [keras_layer_builder_p, c_char_p, char_pp], c_int32)
-_declare("keras_layer_builder_base_call", [keras_layer_builder_p, c_int32, int64_p, c_int32, int64_p], c_int32)
+_declare("keras_layer_builder_base_call", [keras_layer_builder_p, c_int32, int64_p, c_int32, c_int32,
+                                           int64_p], c_int32)
 _declare("keras_layer_builder_custom_gradient", [keras_layer_builder_p, c_int32, int64_p, c_int64,
                                                  c_int64, int64_p, int64_p], c_int32)
 _declare("keras_graph_new", [POINTER(keras_layer_builder_p)], c_int32)

@@ -724,7 +724,7 @@ def _subclasses_builtin(layer):
 # What a Python subclass of a built-in layer cannot do, by class: the library runs the subclass
 # as one traced layer of one output whose mask passes on unchanged.
 _SUBCLASS_REFUSED = {"return_state": "returning states (return_state=True)",
-                     "stateful": "stateful=True", "mask_zero": "mask_zero=True"}
+                     "stateful": "stateful=True"}
 _SUBCLASS_REFUSED_CLASSES = frozenset({"InputLayer", "Bidirectional", "TimeDistributed", "RNN",
                                        "MultiHeadAttention", "GroupedQueryAttention",
                                        "TextVectorization", "StringLookup", "LSTMCell", "GRUCell",
@@ -745,8 +745,8 @@ def _check_builtin_subclass(layer):
         raise NotImplementedError(
             f"{name} subclasses the built-in layer {base}: {why} is not supported for a Python "
             f"subclass of a built-in layer (the library runs the subclass as one traced layer of "
-            f"one output, passing its input's mask on unchanged); use {base} itself, or subclass "
-            f"keras.layers.Layer and call a {base} held in an attribute")
+            f"one output); use {base} itself, or subclass keras.layers.Layer and call a {base} "
+            f"held in an attribute")
 
 
 class _BuiltinLayer(Layer):

@@ -346,6 +346,46 @@ def test_lstm_subclass_trains_like_keras_with_its_cell_weights(tmp_path):
     assert _vars(tmp_path / "ours.keras") == _vars(tmp_path / "ref.keras")
 
 
+def test_masks_reach_and_leave_subclasses_as_in_keras():
+    """An Embedding(mask_zero=True) subclass makes the mask, an LSTM subclass that does not
+    override call skips the masked steps (Keras passes the mask to its call), and one whose call
+    takes no mask reads them all (Keras passes it none): outputs and training as Keras's."""
+    import swiftkeras as sk
+    keras = real_keras()
+
+    def model(lib, c, cls):
+        return lib.Sequential([lib.Input((6,)), c["ZeroMaskEmbedding"](10, 3, mask_zero=True),
+                               c[cls](4), lib.layers.Dense(1)])
+
+    def extra(lib):
+        class ZeroMaskEmbedding(lib.layers.Embedding):
+            pass
+
+        class PlainLSTM(lib.layers.LSTM):
+            pass
+
+        class UnmaskedLSTM(lib.layers.LSTM):
+            def call(self, sequences, initial_state=None, training=False):
+                return super().call(sequences, initial_state=initial_state, training=training)
+        return {c.__name__: c for c in (ZeroMaskEmbedding, PlainLSTM, UnmaskedLSTM)}
+
+    x = np.random.default_rng(14).integers(1, 10, size=(16, 6)).astype("float32")
+    x[:, 4:] = 0
+    x[::3, 2:] = 0
+    y = np.random.default_rng(15).normal(size=(16, 1)).astype("float32")
+    outputs = {}
+    for cls in ("PlainLSTM", "UnmaskedLSTM"):
+        ours, ref = model(sk, extra(sk), cls), model(keras, extra(keras), cls)
+        weights = [np.random.default_rng(16).normal(scale=0.3, size=np.shape(w)).astype("float32")
+                   for w in ref.get_weights()]
+        ours.set_weights(weights)
+        ref.set_weights(weights)
+        outputs[cls] = ours.predict(x, verbose=0)
+        np.testing.assert_allclose(outputs[cls], np.asarray(ref.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+        _fit_both(ours, ref, x, y, optimizer="adam", epochs=2)
+    assert not np.allclose(outputs["PlainLSTM"], outputs["UnmaskedLSTM"], atol=1e-4)
+
+
 def test_subclass_called_eagerly_and_in_a_functional_model():
     import swiftkeras as sk
     keras = real_keras()
@@ -364,9 +404,6 @@ def test_subclass_called_eagerly_and_in_a_functional_model():
 def test_unsupported_subclasses_are_refused_naming_what():
     import swiftkeras as sk
 
-    class MaskedEmbedding(sk.layers.Embedding):
-        pass
-
     class StateLSTM(sk.layers.LSTM):
         pass
 
@@ -374,10 +411,6 @@ def test_unsupported_subclasses_are_refused_naming_what():
         def call(self, x):
             return np.asarray(super().call(x)) * 2
 
-    with pytest.raises(NotImplementedError, match="MaskedEmbedding subclasses the built-in layer "
-                                                  "Embedding: mask_zero=True is not supported"):
-        sk.Sequential([sk.Input((3,)), MaskedEmbedding(5, 2, mask_zero=True)]).predict(
-            np.zeros((1, 3), np.float32), verbose=0)
     with pytest.raises(NotImplementedError, match=r"StateLSTM .*return_state=True"):
         sk.Sequential([sk.Input((3, 2)), StateLSTM(2, return_state=True)]).predict(
             np.zeros((1, 3, 2), np.float32), verbose=0)

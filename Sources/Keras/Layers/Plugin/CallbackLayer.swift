@@ -133,7 +133,10 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         trace.earlierSeedGenerators = graph?.seedGenerators ?? []
         trace.earlierSublayers = graph?.sublayers ?? []
         trace.callArguments = callArguments
-        trace.adoptBase = { [unowned self] base in adoptWeights(of: base) }
+        trace.adoptBase = { [unowned self] base in
+            adoptWeights(of: base)
+            if base.supportsMasking { supportsMasking = true }   // its masks are the layer's
+        }
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()
@@ -201,6 +204,25 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         }
         let shape = try computeOutputShape(shapes: inputs.map { [nil] + $0.shape.dropFirst().map { Optional($0) } })
         return try callFunctions(try Ops.concatenate(parts, axis: 1), outputShape: shape, training: training)
+    }
+
+    /// A layer subclassing a built-in one gives its graph the inputs' masks (for a base call
+    /// that takes them), and its output the mask the built-in layer computes.
+    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        guard graph?.base != nil, let mask, mask.contains(where: { $0 != nil }) else {
+            return [try call(inputs, training: training)]
+        }
+        return [try OpGraph.withInputMasks(mask) { try call(inputs, training: training) }]
+    }
+
+    public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
+        guard let base = graph?.base else { return try super.computeMask(inputs, masks: masks) }
+        return try base.computeMask(inputs, masks: masks)
+    }
+
+    public override func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? {
+        guard let base = graph?.base else { return try super.computeMask(inputs, mask: mask) }
+        return try base.computeMask(inputs, mask: mask)
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {

@@ -55,17 +55,26 @@ extension OpGraph {
     }
 
     /// A call of the base layer (``makeBase(_:)``) on nodes `inputs` (Keras: `super().call(x)`).
-    public func addBaseCall(_ inputs: [Int], training: Bool?) throws -> Int {
+    /// `withMasks`: it gets the masks of the traced layer's inputs at each step (Keras passes
+    /// them to a `call` it does not override, or one taking `mask`), which its
+    /// ``Layer/computeMask(_:masks:)`` also gives the layer's output (``CallbackLayer``).
+    public func addBaseCall(_ inputs: [Int], training: Bool?, withMasks: Bool = false) throws -> Int {
         try tracing("base layer call")
         guard let base else { throw KerasError.invalidState("op graph: super().call before super().build: the built-in layer a layer subclasses is made by its build") }
-        return try appendCall(base, inputs, training: training)
+        guard withMasks else { return try appendCall(base, inputs, training: training) }
+        return try appendCall(base, inputs, training: training) { xs, t in
+            guard let masks = OpGraph.inputMasks, masks.count == xs.count else { return try base.callEager(xs, training: t) }
+            return try base.singleOutput(base.callWithMasks(xs, masks: masks, training: t).outputs)
+        }
     }
 
-    private func appendCall(_ layer: Layer, _ inputs: [Int], training: Bool?) throws -> Int {
+    private func appendCall(_ layer: Layer, _ inputs: [Int], training: Bool?,
+                            run: (([Tensor], Bool) throws -> Tensor)? = nil) throws -> Int {
         guard !inputs.isEmpty else { throw KerasError.invalidArgument("op graph: layer '\(layer.name)' was called on no inputs") }
         let ids = try inputs.map { try node($0, "call of layer '\(layer.name)'") }
         let op = OpGraphOp(name: layer.name) { xs, stepTraining in
-            try layer.callEager(xs, training: training ?? stepTraining)
+            let t = training ?? stepTraining
+            return try run?(xs, t) ?? layer.callEager(xs, training: t)
         }
         let p = try GradientTape.withoutRecording {
             try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: training ?? false) }

@@ -408,8 +408,21 @@ public final class OpGraph: @unchecked Sendable {
 }
 
 extension OpGraph {
-    private final class Slot { var trace: OpGraph? }
+    private final class Slot { var trace: OpGraph?; var masks: [Tensor?]? }
     private static let slot = ThreadLocal { Slot() }
+
+    /// The masks of the inputs of the layer whose graph runs on this thread (nil: none), for a
+    /// base layer that takes them (``addBaseCall(_:training:withMasks:)``).
+    static var inputMasks: [Tensor?]? { slot.value.masks }
+
+    /// Runs `body` with `masks` as ``inputMasks``.
+    static func withInputMasks<T>(_ masks: [Tensor?], _ body: () throws -> T) rethrows -> T {
+        let s = slot.value
+        let saved = s.masks
+        s.masks = masks
+        defer { s.masks = saved }
+        return try body()
+    }
 
     /// The trace of the plugin layer being built on this thread, if any.
     public static var current: OpGraph? { slot.value.trace }

@@ -97,4 +97,12 @@ final class CallbackLayerSublayerTests: XCTestCase {
         XCTAssertEqual(layer.weights.map(\.path), ["my_lstm/alpha", "my_lstm/lstm_cell/kernel",
                                                    "my_lstm/lstm_cell/recurrent_kernel", "my_lstm/lstm_cell/bias"])
     }
+
+    func testASubclassedEmbeddingGivesItsMask() throws {
+        let layer = subclassing({ try Embedding(5, 2, maskZero: true, name: "emb") }, name: "emb")
+        let x = try Tensor(shape: [2, 3], scalars: [1, 0, 2, 0, 0, 3])
+        _ = try layer(x)
+        XCTAssertTrue(layer.supportsMasking, "the Embedding's mask is the layer's")
+        XCTAssertEqual(try layer.computeMask(x, mask: nil)?.scalars, [1, 0, 1, 0, 0, 1])
+    }
 }

@@ -244,7 +244,8 @@ class Trace:
         code = -1 if training is None else int(bool(training))
         node = ctypes.c_int64()
         self._check(_lib.keras_layer_builder_base_call(self.builder, len(ids), _native.int64_array(ids),
-                                                       code, ctypes.byref(node)))
+                                                       code, int(_takes_masks(self.layer)),
+                                                       ctypes.byref(node)))
         return self._tensor(node.value)
 
     def output(self, y, training):
@@ -269,6 +270,21 @@ class Trace:
     def state_output(self, index, value, training):
         self._check(_lib.keras_layer_builder_state_output(self.builder, index, self.node_of(value),
                                                           training))
+
+
+def _takes_masks(layer):
+    """Whether the built-in layer a Python subclass extends gets the masks of its inputs: Keras
+    passes them to a `call` the subclass does not override, or to an override taking `mask`
+    (which passes it on to `super().call`)."""
+    import inspect
+    from ..layers import _BuiltinLayer
+    call = type(layer).call
+    if call is _BuiltinLayer.call:
+        return True
+    try:
+        return "mask" in inspect.signature(call).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _attribute_of(owner, layer):
