@@ -229,6 +229,25 @@ def test_regularized_batch_norm_and_dropout_subclasses_like_keras():
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
 
 
+def test_a_subclass_frozen_after_its_model_is_built_stays_as_keras():
+    """`layer.trainable = False` after the model was built and used, then compile (Keras reads
+    the flag there): the subclass's weights stay, the rest train as Keras's."""
+    import swiftkeras as sk
+    keras = real_keras()
+    x = np.random.default_rng(17).normal(size=(16, 4)).astype("float32")
+    y = np.random.default_rng(18).normal(size=(16, 2)).astype("float32")
+    ours, ref = _pair(lambda lib, c: lib.Sequential([lib.Input((4,)), c["TwiceDense"](3, name="twice_dense"),
+                                                     c["ScaledDense"](2, name="scaled_dense")]))
+    ours.predict(x, verbose=0)
+    before = ours.layers[0].get_weights()
+    for m in (ours, ref):
+        m.layers[0].trainable = False
+    _fit_both(ours, ref, x, y)
+    assert len(ours.trainable_weights) == len(ref.trainable_weights) == 3
+    for a, b in zip(ours.layers[0].get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_dense_subclass_summary_and_weights_as_keras():
     ours, ref = _pair(_dense_model)
     lines = []

@@ -324,10 +324,13 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     public func endSequence() { sequenceWeights = nil }
 
+    /// The plugin's config over the base layer's, but for `trainable`: the flag this layer has
+    /// (a Python layer's attribute set after the model was made is read at compile, as Keras
+    /// reads it, which remakes the model when the two differ).
     public override func getConfig() -> JSON {
         var c = super.getConfig()
         if let extra = try? functions.config?(), let pairs = extra.objectValue {
-            for (k, v) in pairs { c.set(k, v) }
+            for (k, v) in pairs where k != "trainable" { c.set(k, v) }
         }
         return c
     }
