@@ -1175,6 +1175,31 @@ int keras_layer_builder_initial_state(keras_layer_builder *builder, int index, i
 int keras_layer_builder_custom_gradient(keras_layer_builder *builder, int n_inputs, const int64_t *inputs,
                                         int64_t output, int64_t upstream, const int64_t *gradients,
                                         int64_t *node);
+/* keras_layer_builder_layer with Keras's call arguments besides the tensors: `arguments_json`
+ * (NULL: none) is {"masks": [one node or null per input: Keras's `mask=`], "attention_mask": a
+ * node or null (MultiHeadAttention's), "kwargs": {plain keyword values: "use_causal_mask",
+ * "return_attention_scores"}}; a recurrent layer's `initial_state` tensors follow the sequence
+ * in `inputs`. outputs[0..*n_outputs) receive one node per output of the call, in order
+ * (MultiHeadAttention with return_attention_scores: the output, then the scores; LSTM with
+ * return_state: the output, then its states); at most `capacity`.
+ * Errors: INVALID_ARGUMENT (bad node, attribute, config or arguments; more outputs than
+ * capacity), STATE (outside build). */
+int keras_layer_builder_layer_call(keras_layer_builder *builder, const char *attribute, int order, int index,
+                                   const char *config_json, int n_inputs, const int64_t *inputs,
+                                   const char *arguments_json, int training, int capacity, int64_t *outputs,
+                                   int *n_outputs);
+/* Makes the `n` nodes the layer's outputs, in order (Keras: a `call` returning a tuple of
+ * tensors): the layer's functional call then gives n tensors (keras_layer_builder_output is the
+ * case n = 1). training as keras_layer_builder_output. */
+int keras_layer_builder_outputs(keras_layer_builder *builder, int n, const int64_t *nodes, int training);
+/* The Keras mask of input `index` (Keras's `mask` argument of `call`) as a node: the input's
+ * shape without its last axis, 1 where a position counts and 0 where it is masked; ones at run
+ * time when the input carries no mask. */
+int keras_layer_builder_mask(keras_layer_builder *builder, int index, int64_t *node);
+/* Makes the `n` nodes the masks of the layer's outputs (one per output, -1: none): Keras's
+ * `compute_mask` of the layer, traced from the inputs and keras_layer_builder_mask. training as
+ * keras_layer_builder_output. */
+int keras_layer_builder_output_masks(keras_layer_builder *builder, int n, const int64_t *nodes, int training);
 
 /* A function of arrays as a standalone op graph, outside any layer (Keras: ops.jvp; jax.vjp):
  * its arguments are arrays with values (the point where it is evaluated and differentiated), its
@@ -1258,6 +1283,52 @@ typedef int (*keras_plugin_init_fn)(const keras_plugin_registrar *registrar);
  * registrations go where keras_register_* would put them (the open scope, else global).
  * Errors: IO (cannot load, no keras_plugin_init), CALLBACK (init returned non-zero). */
 int keras_load_plugin(const char *path);
+
+/* A stateful metric class (Keras: a `keras.metrics.Metric` subclass), for figures that are not a
+ * mean of per-sample values (counts, ratios of sums, anything kept across batches). Only
+ * get_config, destroy and free_user_data may be NULL. Every compiled instance has its own state;
+ * fit and evaluate call update_state once per batch and output, result whenever the logs are
+ * read (each batch when a callback or the progress bar wants them, and at the end), and
+ * reset_state where Keras resets metrics: at the start of every epoch, of evaluate (validation
+ * too), and of train_on_batch / test_on_batch unless told to keep running. The arrays are the
+ * library's, valid only during the call. */
+typedef struct keras_metric_class {
+    void *user_data; /* passed to create */
+    /* Makes one instance's state from its config JSON: the "config" object of its compile entry
+     * ({"name": "count_pos", "dtype": "float32", ...}), or {} for a compile spec naming the
+     * class by a string. */
+    int (*create)(void *user_data, const char *config_json, void **state);
+    /* Adds one batch: the targets and predictions of one output, each with its own shape (sparse
+     * labels: y_true {batch} or {batch, 1}), and the batch's sample weights ({batch}) for a
+     * metric compiled in weighted_metrics when fit/evaluate got sample or class weights;
+     * otherwise sample_weight is NULL and weight_ndim 0. */
+    int (*update_state)(void *state, const float *y_true, int true_ndim, const int64_t *true_shape,
+                        const float *y_pred, int pred_ndim, const int64_t *pred_shape,
+                        const float *sample_weight, int weight_ndim, const int64_t *weight_shape);
+    /* Writes the current figure into *value. */
+    int (*result)(void *state, float *value);
+    /* Forgets everything accumulated. */
+    int (*reset_state)(void *state);
+    /* Writes the instance's config as a JSON object (NUL-terminated, at most `size` bytes), read
+     * once after create: its "name" names the metric in logs and history, and it is saved in
+     * the model's compile_config ({"module", "class_name", "config", "registered_name"}, as
+     * Keras lists a custom metric) and given back to create when the model is loaded. NULL:
+     * the config create received, or {"name": class name, "dtype": "float32"} for {}. */
+    int (*get_config)(void *state, char *buf, size_t size);
+    /* Frees one instance's state (may be NULL). */
+    void (*destroy)(void *state);
+    /* Frees user_data when the class is no longer used (may be NULL). */
+    keras_free_fn free_user_data;
+    /* The "module" of the class's compile config entry (copied at registration): Keras writes
+     * the Python module defining a custom class; NULL writes null. */
+    const char *module;
+} keras_metric_class;
+
+/* Registers a metric class under `name` (e.g. "MyPackage>CountPositives"): compile specs name it
+ * as a string or as {"class_name": "CountPositives", "config": {...}, "registered_name": ...}.
+ * The table is copied. Errors: INVALID_ARGUMENT (NULL or empty name, NULL table, a required
+ * function NULL). */
+int keras_register_metric_class(const char *name, const keras_metric_class *cls);
 
 #ifdef __cplusplus
 }

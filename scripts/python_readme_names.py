@@ -6,6 +6,7 @@ attribute (`layers` lists the catalogue's classes through its `__dir__`).
 Run: SWIFTKERAS_LIBRARY=.build/release/libkeras.so python scripts/python_readme_names.py [--check]
 --check exits 1 when the README's section differs (bindings/python/tests/test_package.py runs it).
 """
+import __future__
 import importlib
 import inspect
 import os
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "bindings" / "python" / "README.md"
 BEGIN = "<!-- BEGIN GENERATED NAMES: scripts/python_readme_names.py -->"
 END = "<!-- END GENERATED NAMES -->"
-MODULES = ["layers", "models", "ops", "ops.nn", "ops.image", "losses", "metrics", "activations", "initializers",
+MODULES = ["applications", "layers", "models", "ops", "ops.nn", "ops.image", "losses", "metrics", "activations", "initializers",
            "regularizers", "constraints", "optimizers", "callbacks", "saving", "random", "utils",
            "preprocessing", "backend", "config", "datasets", "wrappers", "model_selection"]
 
@@ -24,8 +25,10 @@ MODULES = ["layers", "models", "ops", "ops.nn", "ops.image", "losses", "metrics"
 def public_names(module):
     names = getattr(module, "__all__", None)
     if names is None:
+        # Not modules, nor `from __future__ import annotations`'s feature object.
         names = [n for n in dir(module) if not n.startswith("_")
-                 and not inspect.ismodule(getattr(module, n, None))]
+                 and not inspect.ismodule(getattr(module, n, None))
+                 and not isinstance(getattr(module, n, None), __future__._Feature)]
     return sorted(set(names), key=lambda n: (n.lower(), n))
 
 

@@ -101,17 +101,8 @@ public func keras_layer_builder_layer(_ builder: UnsafeMutableRawPointer?, _ att
                                       _ inputs: UnsafePointer<Int64>?, _ training: Int32,
                                       _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_layer") {
-        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
-        let g = try trace(builder)
-        let name = try string(attribute, "attribute")
-        guard order >= 0, index >= -1 else { throw ABIError(.invalidArgument, "layer '\(name)': order must be >= 0 and index >= -1, got \(order) and \(index)") }
-        guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "layer '\(name)': n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
-        let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
-        let config = try JSONParser.parse(try string(configJSON, "config_json"))
-        let layer = try g.sublayer(attribute: name, order: Int(order), index: index < 0 ? nil : Int(index)) {
-            try deserializeLayer(config)
-        }
-        try store(try g.addLayerCall(layer, ids, training: training < 0 ? nil : training == 1), node)
+        let call = try layerCall(builder, attribute, order, index, configJSON, nInputs, inputs, training)
+        try store(try call.graph.addLayerCall(call.layer, call.inputs, training: call.training), node)
     }
 }
 
@@ -141,6 +132,24 @@ public func keras_layer_builder_base_call(_ builder: UnsafeMutableRawPointer?, _
         let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
         try store(try g.addBaseCall(ids, training: training < 0 ? nil : training == 1, withMasks: withMasks != 0), node)
     }
+}
+
+/// The checked arguments of keras_layer_builder_layer and _layer_call: the trace, the called
+/// layer (made at its attribute's first call), the input nodes and the training flag.
+private func layerCall(_ builder: UnsafeMutableRawPointer?, _ attribute: UnsafePointer<CChar>?, _ order: Int32,
+                       _ index: Int32, _ configJSON: UnsafePointer<CChar>?, _ nInputs: Int32,
+                       _ inputs: UnsafePointer<Int64>?, _ training: Int32) throws -> (graph: OpGraph, layer: Layer, inputs: [Int], training: Bool?, name: String) {
+    guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
+    let g = try trace(builder)
+    let name = try string(attribute, "attribute")
+    guard order >= 0, index >= -1 else { throw ABIError(.invalidArgument, "layer '\(name)': order must be >= 0 and index >= -1, got \(order) and \(index)") }
+    guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "layer '\(name)': n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
+    let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
+    let config = try JSONParser.parse(try string(configJSON, "config_json"))
+    let layer = try g.sublayer(attribute: name, order: Int(order), index: index < 0 ? nil : Int(index)) {
+        try deserializeLayer(config)
+    }
+    return (g, layer, ids, training < 0 ? nil : training == 1, name)
 }
 
 @_cdecl("keras_layer_builder_shape")
@@ -325,4 +334,75 @@ public func keras_layer_builder_custom_gradient(_ builder: UnsafeMutableRawPoint
         try store(try g.addCustomGradient(inputs: ins, output: try nodeIndex(output), upstream: try nodeIndex(upstream),
                                           gradients: grads), node)
     }
+}
+
+@_cdecl("keras_layer_builder_layer_call")
+public func keras_layer_builder_layer_call(_ builder: UnsafeMutableRawPointer?, _ attribute: UnsafePointer<CChar>?, _ order: Int32,
+                                           _ index: Int32, _ configJSON: UnsafePointer<CChar>?, _ nInputs: Int32,
+                                           _ inputs: UnsafePointer<Int64>?, _ argumentsJSON: UnsafePointer<CChar>?,
+                                           _ training: Int32, _ capacity: Int32, _ outputs: UnsafeMutablePointer<Int64>?,
+                                           _ nOutputs: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_layer_builder_layer_call") {
+        guard let outputs, let nOutputs, capacity >= 1 else { throw ABIError(.invalidArgument, "outputs and n_outputs must not be NULL, capacity at least 1") }
+        let given = try argumentsJSON.map { try JSONParser.parse(try string($0, "arguments_json")) } ?? .object([])
+        guard given.objectValue != nil else { throw ABIError(.invalidArgument, "arguments_json must be a JSON object") }
+        let call = try layerCall(builder, attribute, order, index, configJSON, nInputs, inputs, training)
+        let name = call.name
+        func optionalNode(_ j: JSON?, _ what: String) throws -> Int? {
+            guard let j, !j.isNull else { return nil }
+            guard let n = j.intValue else { throw ABIError(.invalidArgument, "layer '\(name)': \(what) must be a node or null, got \(j)") }
+            return try nodeIndex(Int64(n))
+        }
+        var arguments = OpGraph.LayerCallArguments()
+        if let masks = given["masks"], !masks.isNull {
+            guard let list = masks.arrayValue else { throw ABIError(.invalidArgument, "layer '\(name)': masks must be a list of nodes or nulls") }
+            arguments.masks = try list.map { try optionalNode($0, "a mask") }
+        }
+        arguments.attentionMask = try optionalNode(given["attention_mask"], "attention_mask")
+        if let keywords = given["kwargs"], !keywords.isNull {
+            guard keywords.objectValue != nil else { throw ABIError(.invalidArgument, "layer '\(name)': kwargs must be a JSON object") }
+            arguments.keywords = keywords
+        }
+        let nodes = try call.graph.addLayerCall(call.layer, call.inputs, arguments: arguments, training: call.training)
+        guard nodes.count <= Int(capacity) else {
+            throw ABIError(.invalidArgument, "layer '\(name)': the call gives \(nodes.count) outputs, more than capacity \(capacity)")
+        }
+        for (k, n) in nodes.enumerated() { outputs[k] = Int64(n) }
+        nOutputs.pointee = Int32(nodes.count)
+    }
+}
+
+@_cdecl("keras_layer_builder_outputs")
+public func keras_layer_builder_outputs(_ builder: UnsafeMutableRawPointer?, _ n: Int32, _ nodes: UnsafePointer<Int64>?,
+                                        _ training: Int32) -> Int32 {
+    guarded("keras_layer_builder_outputs") {
+        let (ids, mode) = try nodeList(n, nodes, training)
+        try trace(builder).setOutputs(try ids.map { try $0 ?? nodeIndex(-1) }, training: mode)
+    }
+}
+
+@_cdecl("keras_layer_builder_mask")
+public func keras_layer_builder_mask(_ builder: UnsafeMutableRawPointer?, _ index: Int32, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_mask") { try store(try trace(builder).addMask(at: Int(index)), node) }
+}
+
+@_cdecl("keras_layer_builder_output_masks")
+public func keras_layer_builder_output_masks(_ builder: UnsafeMutableRawPointer?, _ n: Int32, _ nodes: UnsafePointer<Int64>?,
+                                             _ training: Int32) -> Int32 {
+    guarded("keras_layer_builder_output_masks") {
+        let (ids, mode) = try nodeList(n, nodes, training)
+        try trace(builder).setOutputMasks(ids, training: mode)
+    }
+}
+
+/// The `n` nodes of `nodes` (nil for a negative entry: none) and the training flag of
+/// keras_layer_builder_outputs and _output_masks.
+private func nodeList(_ n: Int32, _ nodes: UnsafePointer<Int64>?, _ training: Int32) throws -> ([Int?], Bool?) {
+    guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
+    guard n >= 1 && n <= 1024, let nodes else { throw ABIError(.invalidArgument, "n must be 1...1024 with nodes not NULL, got \(n)") }
+    let ids = try (0..<Int(n)).map { k -> Int? in
+        guard nodes[k] >= 0 else { return nil }
+        return try nodeIndex(nodes[k])
+    }
+    return (ids, training < 0 ? nil : training == 1)
 }

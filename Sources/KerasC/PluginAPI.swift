@@ -223,11 +223,11 @@ private func layerFunctions(_ inst: PluginInstance, className: String, of owner:
 }
 
 /// Where a registration goes: the calling thread's innermost open scope, else the global registry.
-private func register(_ name: String, _ object: KerasObject) {
+func register(_ name: String, _ object: KerasObject) {
     if !CustomObjectScope.registerInInnermost(name, object) { ObjectRegistry.register(name, object) }
 }
 
-private func bareName(_ name: String) -> String { String(name.split(separator: ">").last ?? Substring(name)) }
+func bareName(_ name: String) -> String { String(name.split(separator: ">").last ?? Substring(name)) }
 
 @_cdecl("keras_register_layer")
 public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRawPointer?) -> Int32 {

@@ -47,6 +47,10 @@ final class GraphNode {
     }
     /// The position of this node among the layer's calls.
     let index: Int
+    /// The `training` value given to this call (`base(x, training=False)`), kept to be written
+    /// back in the node's `kwargs` as Keras writes it. As in Keras 3, fit, evaluate and predict
+    /// pass their own training flag to every layer, this call's included.
+    var training: Bool?
 
     init(layer: Layer, inputs: [KerasTensor], index: Int) {
         self.layer = layer

@@ -152,7 +152,8 @@ open class ConfusionMetric: Metric, @unchecked Sendable {
     /// One value per threshold.
     func perThreshold(_ f: (Int) -> Double) -> [Float] { (0..<counts.thresholds.count).map { Float(f($0)) } }
 
-    open override func result() -> Float { resultValues()[0] }
+    open override func resultValues() -> [Float] { [] }
+    open override func result() -> Float { resultValues().first ?? 0 }
 
     open override var config: JSON {
         ["name": .string(name), "dtype": "float32", "thresholds": thresholdsJSON(thresholds),

@@ -21,23 +21,33 @@ open class Metric: @unchecked Sendable {
 
     /// Adds a batch.
     open func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {}
-    /// The current figure.
-    open func result() -> Float { 0 }
+    /// The current figure. Throws only where it runs code of its own (a plugin metric's
+    /// `result` callback); the built-in metrics do not throw.
+    open func result() throws -> Float { 0 }
     /// Every value of the current figure: one for most metrics, one per class for
     /// `F1Score(average: nil)`.
-    open func resultValues() -> [Float] { [result()] }
+    open func resultValues() throws -> [Float] { [try result()] }
     /// Whether Keras reports ``resultValues()`` as the metric's value (an array in logs and
     /// results) rather than one number; the logs here carry the mean.
     open var reportsPerClass: Bool { false }
-    /// Forgets everything accumulated.
-    open func reset() {}
+    /// Forgets everything accumulated (throws as ``result()`` does).
+    open func reset() throws {}
 
     /// The Keras config (`get_config()`), keys in Keras's order.
     open var config: JSON { ["name": .string(name), "dtype": "float32"] }
 
-    /// `{"module": "keras.metrics", "class_name": ..., "config": ..., "registered_name": null}`.
+    /// The `module` of the serialized form: `keras.metrics` for Keras's classes, null for a
+    /// custom class (Keras writes a registered class's module as null).
+    open var module: String? { "keras.metrics" }
+
+    /// The `registered_name` of the serialized form (`"Package>Name"` for a registered class).
+    open var registeredName: String? { ObjectRegistry.registeredName(of: className, .metric) }
+
+    /// `{"module", "class_name", "config", "registered_name"}`, as Keras's compile config lists
+    /// the metric.
     public var serialized: JSON {
-        ["module": "keras.metrics", "class_name": .string(className), "config": config, "registered_name": nil]
+        ["module": module.map { .string($0) } ?? .null, "class_name": .string(className), "config": config,
+         "registered_name": registeredName.map { .string($0) } ?? .null]
     }
 }
 

@@ -125,33 +125,34 @@ final class CompiledState {
         return out
     }
 
-    func resetMetrics() {
+    /// Throws where a metric's own code fails (a plugin metric's reset or result callback).
+    func resetMetrics() throws {
         lossTracker.reset()
         outputLossTrackers.forEach { $0.reset() }
-        metrics?.forEach { $0.forEach { $0.reset() } }
+        for list in metrics ?? [] { for m in list { try m.reset() } }
     }
 
     /// Current figures: loss, per-output losses, then metrics.
-    func logs() -> Logs {
+    func logs() throws -> Logs {
         var l: Logs = ["loss": Double(lossTracker.result())]
         for t in outputLossTrackers { l[t.name] = Double(t.result()) }
-        for list in metrics ?? [] { for m in list { l[m.name] = Double(m.result()) } }
+        for list in metrics ?? [] { for m in list { l[m.name] = Double(try m.result()) } }
         return l
     }
 
     /// The class values of the metrics that report one per class (F1Score(average=None)),
     /// whose logs carry their mean.
-    func perClassLogs() -> [String: [Double]] {
+    func perClassLogs() throws -> [String: [Double]] {
         var out: [String: [Double]] = [:]
-        for list in metrics ?? [] { for m in list where m.reportsPerClass { out[m.name] = m.resultValues().map(Double.init) } }
+        for list in metrics ?? [] { for m in list where m.reportsPerClass { out[m.name] = try m.resultValues().map(Double.init) } }
         return out
     }
 
     /// Figures in compile order (for `evaluate`): loss, per-output losses, metrics.
-    func orderedResults() -> [(String, Double)] {
+    func orderedResults() throws -> [(String, Double)] {
         var r: [(String, Double)] = [("loss", Double(lossTracker.result()))]
         for t in outputLossTrackers { r.append((t.name, Double(t.result()))) }
-        for list in metrics ?? [] { for m in list { r.append((m.name, Double(m.result()))) } }
+        for list in metrics ?? [] { for m in list { r.append((m.name, Double(try m.result()))) } }
         return r
     }
 }

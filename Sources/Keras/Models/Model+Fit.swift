@@ -101,20 +101,20 @@ extension Model {
         let startEpoch = try beginTraining(cbs) ?? initialEpoch
         var epoch = startEpoch
         while epoch < epochs {
-            c.resetMetrics()
+            try c.resetMetrics()
             try cbs.each { try $0.onEpochBegin(epoch, logs: [:]) }
             for b in data.epoch() {
                 if cbs.wantsBatchLogs { try cbs.each { try $0.onTrainBatchBegin(b.step, logs: [:]) } }
                 _ = try trainStep(b.x, b.y, b.sampleWeight, c)
                 if cbs.wantsBatchLogs {
-                    let logs = c.logs()
+                    let logs = try c.logs()
                     try cbs.each { try $0.onTrainBatchEnd(b.step, logs: logs) }
                 }
                 if stopTraining { break }
                 try Interruption.check("fit")
             }
-            var logs = c.logs()
-            var perClass = c.perClassLogs()
+            var logs = try c.logs()
+            var perClass = try c.perClassLogs()
             // Keras numbers the epochs from 1 for validation_freq, whatever the initial epoch.
             if let validation, (epoch + 1) % validationFreq == 0 {
                 let results = try evaluateResults(validation, callbacks: cbs)
@@ -165,19 +165,19 @@ extension Model {
 
     func evaluateResults(_ data: EpochIterator, callbacks cbs: CallbackList) throws -> [(String, Double)] {
         let c = try requireCompiled("evaluating the model")
-        c.resetMetrics()
+        try c.resetMetrics()
         try cbs.each { try $0.onTestBegin(logs: [:]) }
         for b in data.epoch() {
             try Interruption.check("evaluate")
             if cbs.wantsBatchLogs { try cbs.each { try $0.onTestBatchBegin(b.step, logs: [:]) } }
             _ = try testStep(b.x, b.y, b.sampleWeight, c)
             if cbs.wantsBatchLogs {
-                let logs = c.logs()
+                let logs = try c.logs()
                 try cbs.each { try $0.onTestBatchEnd(b.step, logs: logs) }
             }
         }
-        let results = c.orderedResults()
-        c.perClassResults = c.perClassLogs()
+        let results = try c.orderedResults()
+        c.perClassResults = try c.perClassLogs()
         try cbs.each { try $0.onTestEnd(logs: Dictionary(results, uniquingKeysWith: { a, _ in a })) }
         return results
     }

@@ -81,7 +81,7 @@ extension Model {
         let c = try requireCompiled("training the model")
         try ensureBuilt(for: xs)
         try checkBatch(xs, ys, sampleWeight)
-        c.resetMetrics()
+        try c.resetMetrics()
         return try trainStep(xs, ys, sampleWeight, c)
     }
 
@@ -95,9 +95,9 @@ extension Model {
         let c = try requireCompiled("training the model")
         try ensureBuilt(for: xs)
         try checkBatch(xs, ys, sampleWeight)
-        if resetMetrics { c.resetMetrics() }
+        if resetMetrics { try c.resetMetrics() }
         _ = try trainStep(xs, ys, sampleWeight, c)
-        return (c.orderedResults(), c.perClassLogs())
+        return (try c.orderedResults(), try c.perClassLogs())
     }
 
     /// The loss of one batch without updating weights. Keras: `test_on_batch`.
@@ -106,7 +106,7 @@ extension Model {
         let c = try requireCompiled("evaluating the model")
         try ensureBuilt(for: [x])
         try checkBatch([x], [y], sampleWeight)
-        c.resetMetrics()
+        try c.resetMetrics()
         return try testStep([x], [y], sampleWeight, c)
     }
 
@@ -127,9 +127,13 @@ extension Model {
         let variables = trainableWeights
         let (total, preds, perOutput, masks) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
         // Keras differentiates optimizer.scale_loss(loss) (loss_scale_factor); logs show the loss.
-        let scaled = c.optimizer.scalesLoss ? tape.record { c.optimizer.scaleLoss(total) } : total
-        let grads = try tape.gradient(of: scaled, with: variables)
-        try c.optimizer.apply(grads, to: variables)
+        // A model without trainable weights (keras.io's ActivityRegularizationLayer alone)
+        // trains nothing, as in Keras: its loss is reported, no gradient taken.
+        if !variables.isEmpty {
+            let scaled = c.optimizer.scalesLoss ? tape.record { c.optimizer.scaleLoss(total) } : total
+            let grads = try tape.gradient(of: scaled, with: variables)
+            try c.optimizer.apply(grads, to: variables)
+        }
         tape.reset()
         let value = Double(total.scalar ?? .nan)
         try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0], masks: masks)

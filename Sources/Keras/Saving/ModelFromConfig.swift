@@ -74,8 +74,10 @@ func sequentialFromConfig(_ config: JSON) throws -> Sequential {
 /// One call recorded in a functional config: the producing (layer, node, tensor) of each input.
 private struct InboundNode {
     var inputs: [(layer: String, node: Int, tensor: Int)] = []
-    /// The call's keyword arguments other than tensors (`use_causal_mask`).
+    /// The call's keyword arguments other than tensors and `training` (`use_causal_mask`).
     var kwargs: JSON = .object([])
+    /// The `training` value given to the call (``GraphNode/training``).
+    var training: Bool?
     /// A plugin layer's call passing its tensors as several arguments: the node itself
     /// (``CallbackLayer/callArguments``).
     var callArguments: JSON?
@@ -128,11 +130,21 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
         if let restKeyword, let rest = j["kwargs"]?[restKeyword] { try collect(rest, depth: 0) }
         var others: [(String, JSON)] = []
         for (k, v) in kwargs where k != restKeyword {
+            if k == "training" {
+                node.training = v.boolValue
+                continue
+            }
             if positional, v["class_name"]?.stringValue == "__keras_tensor__" { try collect(v, depth: 0) } else { others.append((k, v)) }
         }
         node.kwargs = .object(others)
     } else if let list = j.arrayValue {
-        for item in list { node.inputs.append(try history(item, what)) }
+        for item in list {
+            node.inputs.append(try history(item, what))
+            // Keras 2's [layer, node, tensor, {"training": false}].
+            if let training = item.arrayValue.flatMap({ $0.count > 3 ? $0[3]["training"]?.boolValue : nil }) {
+                node.training = training
+            }
+        }
     } else {
         throw KerasError.io("\(what): unrecognised node \(j.description.prefix(80))")
     }
@@ -191,7 +203,9 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
                     throw KerasError.io("Functional config: '\(layer.name)' is called on \(args.count) tensors, but its first call took a different number of arguments")
                 }
             }
-            produced[layer.name, default: []].append(try layer.callMultiple(args))
+            let outputs = try layer.callMultiple(args)
+            outputs.first?.node?.training = node.training
+            produced[layer.name, default: []].append(outputs)
             next[i] += 1
             remaining -= 1
             progressed = true

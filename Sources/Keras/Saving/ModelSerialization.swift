@@ -51,9 +51,17 @@ extension Model {
             var entry = serializedLayer(l, legacy: false, inputShapes: nodes.first.map { $0.inputs.map(\.shape) })
             entry.set("name", .string(l.name))
             entry.set("inbound_nodes", .array(nodes.map { node in
+                // The call's keyword arguments: the layer's, a `training` given to the call, and
+                // the `mask` Keras writes for every call of a nested functional model.
+                func kwargs(_ base: JSON) -> JSON {
+                    var k = base
+                    if let training = node.training { k.set("training", .bool(training)) }
+                    if l is Model, !(l is Sequential) { k.set("mask", .null) }
+                    return k
+                }
                 if let names = l.trailingInputsArgument, node.inputs.count > 1 {
                     let rest = node.inputs.dropFirst().map(kerasTensor)
-                    return ["args": [kerasTensor(node.inputs[0])], "kwargs": .object([(names.rest, rest.count == 1 ? rest[0] : .array(rest))])]
+                    return ["args": [kerasTensor(node.inputs[0])], "kwargs": kwargs(.object([(names.rest, rest.count == 1 ? rest[0] : .array(rest))]))]
                 }
                 let tensors = node.inputs.map(kerasTensor)
                 if let plugin = l as? CallbackLayer, let template = plugin.callArguments,
@@ -61,10 +69,10 @@ extension Model {
                     return written
                 }
                 if l.takesStatesList, tensors.count > 1 {
-                    return ["args": [tensors[0], .array(Array(tensors.dropFirst()))], "kwargs": l.callKeywordArguments]
+                    return ["args": [tensors[0], .array(Array(tensors.dropFirst()))], "kwargs": kwargs(l.callKeywordArguments)]
                 }
                 let args: JSON = l.takesPositionalInputs ? .array(tensors) : [tensors.count == 1 ? tensors[0] : .array(tensors)]
-                return ["args": args, "kwargs": l.callKeywordArguments]
+                return ["args": args, "kwargs": kwargs(l.callKeywordArguments)]
             }))
             layerEntries.append(entry)
         }
@@ -182,9 +190,7 @@ private func serializeLossSpec(_ s: LossSpec) -> JSON {
 private func serializeMetricSpec(_ s: MetricSpec) -> JSON {
     switch s {
     case .name(let n): return .string(n)
-    case .instance(let m):
-        return ["module": "keras.metrics", "class_name": .string(m.className), "config": pythonFloats(m.config),
-                "registered_name": ObjectRegistry.registeredName(of: m.className, .metric).map { .string($0) } ?? .null]
+    case .instance(let m): return pythonFloats(m.serialized)
     case .function(let n, _):
         return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
     }

@@ -49,6 +49,27 @@ final class AddLossOnlyTrainingTests: XCTestCase {
         XCTAssertEqual(try m.trainOnBatch([x], []), penalty(x, kernel: kernel), accuracy: 1e-5)
     }
 
+    /// keras.io's "making new layers" guide: a model of ActivityRegularization alone has no
+    /// trainable weights; fit reports its loss (mse plus the penalty, or the penalty alone) and
+    /// trains nothing, as Keras does (the step used to ask the tape for a gradient of nothing).
+    func testModelWithoutTrainableWeightsFitsItsLoss() throws {
+        let x = GradientCheck.random([2, 3], seed: 9)
+        let y = GradientCheck.random([2, 3], seed: 10)
+        let m = try Sequential([ActivityRegularization(l1: 0.01, inputDim: 3)])
+        try m.compile(optimizer: "adam", loss: "mse")
+        var mse = 0.0, l1 = 0.0
+        for i in 0..<6 {
+            let d = Double(x.scalars[i] - y.scalars[i])
+            mse += d * d / 6
+            l1 += 0.01 * Double(abs(x.scalars[i])) / 2
+        }
+        let history = try m.fit([x], [y], batchSize: 2, epochs: 2, verbose: 0, shuffle: false)
+        for loss in try XCTUnwrap(history.history["loss"]) { XCTAssertEqual(loss, mse + l1, accuracy: 1e-6) }
+        try m.compile(optimizer: "adam")
+        let penaltyOnly = try m.fit([x], [], batchSize: 2, epochs: 1, verbose: 0, shuffle: false)
+        XCTAssertEqual(try XCTUnwrap(penaltyOnly.history["loss"]?.first), l1, accuracy: 1e-6)
+    }
+
     func testNoLossAtAllIsKerasMessage() throws {
         let m = try Sequential([Dense(2, inputDim: 3)])
         try m.compile(optimizer: "adam")

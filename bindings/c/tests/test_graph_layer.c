@@ -107,6 +107,38 @@ static int build_subclass(void *state, keras_layer_builder *b, int ndim, const i
     return keras_layer_builder_output(b, y, -1);
 }
 
+/* y = attention(x, x) with Keras's call arguments (keras_layer_builder_layer_call): the
+ * explicit attention mask, the causal one and the scores as a second output; the masks of the
+ * input (keras_layer_builder_mask). Bad arguments are clear errors. Input (batch, 4, 6). */
+static int n_attention_outputs = 0, small_capacity_rc = 0, bad_arguments_rc = 0;
+static int64_t scores_shape[KERAS_MAX_RANK];
+static int scores_ndim = 0;
+static char small_capacity_message[512];
+static int build_attention(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
+    int64_t x, m, outs[4], one = 0, args[2];
+    const char *config = "{\"class_name\": \"MultiHeadAttention\", \"config\": {\"num_heads\": 2, \"key_dim\": 3}}";
+    char arguments[160];
+    int rc;
+    (void)state; (void)ndim; (void)shape;
+    if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
+    if ((rc = keras_layer_builder_mask(b, 0, &m)) != 0) return rc;   /* (batch, 4): ones here */
+    {
+        const float ones[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        const int64_t square[3] = {1, 4, 4};
+        if ((rc = keras_layer_builder_constant(b, ones, 3, square, &one)) != 0) return rc;
+    }
+    snprintf(arguments, sizeof arguments, "{\"masks\": [%lld, null], \"attention_mask\": %lld, "
+             "\"kwargs\": {\"use_causal_mask\": true, \"return_attention_scores\": true}}", (long long)m, (long long)one);
+    args[0] = x;
+    args[1] = x;
+    small_capacity_rc = keras_layer_builder_layer_call(b, "att", 0, -1, config, 2, args, arguments, -1, 1, outs, &n_attention_outputs);
+    snprintf(small_capacity_message, sizeof small_capacity_message, "%s", keras_last_error());
+    bad_arguments_rc = keras_layer_builder_layer_call(b, "att", 0, -1, config, 2, args, "{\"masks\": 3}", -1, 4, outs, &n_attention_outputs);
+    if ((rc = keras_layer_builder_layer_call(b, "att", 0, -1, config, 2, args, arguments, -1, 4, outs, &n_attention_outputs)) != 0) return rc;
+    if ((rc = keras_layer_builder_shape(b, outs[1], &scores_ndim, scores_shape)) != 0) return rc;
+    return keras_layer_builder_outputs(b, n_attention_outputs, outs, -1);
+}
+
 /* y = x * w, w created by add_weight_ex with an L2(0.05) regularizer and a MaxNorm(1) constraint
  * (Keras's add_weight(regularizer=..., constraint=...)); an unknown option is refused. */
 static int bad_option_rc = 0;
@@ -250,5 +282,27 @@ int main(void) {
     CHECK(early_base_call_rc == KERAS_ERR_STATE && second_base_rc == KERAS_ERR_INVALID_ARGUMENT);
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_base(NULL, "{}", NULL));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be", keras_layer_builder_base_call(NULL, 1, &node, 2, 0, &node));
+
+    /* MultiHeadAttention with its call arguments inside a traced call: two outputs, the second
+     * the scores (batch, heads, 4, 4); the layer's functional call then gives both. */
+    cls.build = build_attention;
+    CHECK_OK(keras_register_layer("CausalAttention", &cls));
+    CHECK_OK(keras_model_from_json(
+        "{\"class_name\": \"Functional\", \"config\": {\"name\": \"att_model\", \"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"name\": \"in\", \"config\": {\"name\": \"in\", \"batch_shape\": [null, 4, 6]}, \"inbound_nodes\": []},"
+        "{\"class_name\": \"CausalAttention\", \"name\": \"ca\", \"config\": {\"name\": \"ca\"}, \"inbound_nodes\": ["
+        "{\"args\": [{\"class_name\": \"__keras_tensor__\", \"config\": {\"keras_history\": [\"in\", 0, 0]}}], \"kwargs\": {}}]}],"
+        "\"input_layers\": [[\"in\", 0, 0]], \"output_layers\": [[\"ca\", 0, 0], [\"ca\", 0, 1]]}}", &m));
+    CHECK(small_capacity_rc == KERAS_ERR_INVALID_ARGUMENT && strstr(small_capacity_message, "capacity"));
+    CHECK(bad_arguments_rc == KERAS_ERR_INVALID_ARGUMENT);
+    CHECK(n_attention_outputs == 2 && scores_ndim == 4 && scores_shape[1] == 2 && scores_shape[2] == 4 && scores_shape[3] == 4);
+    {
+        int count = 0;
+        CHECK_OK(keras_model_output_count(m, &count));
+        CHECK(count == 2);
+    }
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_mask(NULL, 0, &node));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "n must be", keras_layer_builder_outputs(NULL, 0, &node, -1));
+    keras_model_free(m);
     CHECK_DONE("test_graph_layer");
 }

@@ -5,9 +5,9 @@
                               keras.layers.Dense(3, activation="softmax")])
 """
 
-from . import (activations, backend, callbacks, config, constraints, datasets, initializers, layers,
-               losses, metrics, models, ops, optimizers, preprocessing, random, regularizers,
-               saving, utils)
+from . import (activations, applications, backend, callbacks, config, constraints, datasets,
+               initializers, layers, losses, metrics, models, ops, optimizers, preprocessing,
+               random, regularizers, saving, utils)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
 from ._variables import Variable

@@ -64,30 +64,14 @@ def call(self, inputs, states=None, training=False, **kwargs):
 
 
 def _step_model(cell, x, states):
-    """The private functional model `[inputs, states...] → [output, new states...]` that holds
-    `cell` for eager calls, made on the first call (or when the sample shapes change), keeping
-    the cell's weights."""
-    from .layers import Input
-    from .models import Model
-    shapes = (x.shape[1:], *(s.shape[1:] for s in states))
-    owner = cell._owner
-    if owner is not None and owner._handle is not None and getattr(owner, "_cell_step_shapes", None) == shapes:
-        return owner
-    if owner is not None and owner._handle is not None:
-        cell._pending_weights = cell.get_weights() or None
-        cell._owner = None
-    # The private model's node is the only one it sees: the cell's functional calls elsewhere
-    # stay as they are.
-    kept, cell._inbound = cell._inbound, []
-    try:
-        ins = [Input(shape=s) for s in shapes]
+    """The private functional model `[inputs, states...] -> [output, new states...]` that holds
+    `cell` for eager calls."""
+    from ._rnn_states import private_model
+
+    def connect(ins):
         out, new = call(cell, ins[0], ins[1:])
-        model = Model(ins, [out, *new], name=unique_name("cell_call"))
-        model._cell_step_shapes = shapes
-        model._ensure_handle()
-    finally:
-        cell._inbound = kept
-    return model
+        return (out, *new)
+    return private_model(cell, (x.shape[1:], *(s.shape[1:] for s in states)), connect)
 
 
 def state_size(self):

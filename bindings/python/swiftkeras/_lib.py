@@ -198,6 +198,22 @@ class keras_layer_class(Structure):
                 ("free_user_data", keras_free_fn)]
 
 
+# The functions of struct keras_metric_class besides create, get_config and destroy (typed as
+# the layer class's), in header order.
+keras_metric_update_fn = CFUNCTYPE(c_int32, c_void_p, float_p, c_int32, int64_p, float_p, c_int32,
+                                   int64_p, float_p, c_int32, int64_p)
+keras_metric_result_fn = CFUNCTYPE(c_int32, c_void_p, float_p)
+keras_metric_reset_fn = CFUNCTYPE(c_int32, c_void_p)
+
+
+class keras_metric_class(Structure):
+    _fields_ = [("user_data", c_void_p), ("create", keras_layer_create_fn),
+                ("update_state", keras_metric_update_fn), ("result", keras_metric_result_fn),
+                ("reset_state", keras_metric_reset_fn), ("get_config", keras_layer_get_config_fn),
+                ("destroy", keras_layer_destroy_fn), ("free_user_data", keras_free_fn),
+                ("module", c_char_p)]
+
+
 # ---- basics --------------------------------------------------------------------------------
 _declare("keras_version", [], c_char_p)
 _declare("keras_last_error", [], c_char_p)
@@ -339,6 +355,12 @@ _declare("keras_layer_builder_layer", [keras_layer_builder_p, c_char_p, c_int32,
 _declare("keras_layer_builder_base", [keras_layer_builder_p, c_char_p, char_pp], c_int32)
 _declare("keras_layer_builder_base_call", [keras_layer_builder_p, c_int32, int64_p, c_int32, c_int32,
                                            int64_p], c_int32)
+_declare("keras_layer_builder_layer_call", [keras_layer_builder_p, c_char_p, c_int32, c_int32, c_char_p,
+                                            c_int32, int64_p, c_char_p, c_int32, c_int32, int64_p,
+                                            int32_p], c_int32)
+_declare("keras_layer_builder_outputs", [keras_layer_builder_p, c_int32, int64_p, c_int32], c_int32)
+_declare("keras_layer_builder_mask", [keras_layer_builder_p, c_int32, int64_p], c_int32)
+_declare("keras_layer_builder_output_masks", [keras_layer_builder_p, c_int32, int64_p, c_int32], c_int32)
 _declare("keras_layer_builder_custom_gradient", [keras_layer_builder_p, c_int32, int64_p, c_int64,
                                                  c_int64, int64_p, int64_p], c_int32)
 _declare("keras_graph_new", [POINTER(keras_layer_builder_p)], c_int32)
@@ -390,6 +412,7 @@ _declare("keras_model_io_shape", [keras_model_p, c_int32, c_int32, c_int64, int6
                                   int32_p], c_int32)
 _declare("keras_register_loss", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
 _declare("keras_register_metric", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
+_declare("keras_register_metric_class", [c_char_p, POINTER(keras_metric_class)], c_int32)
 _declare("keras_register_activation", [c_char_p, keras_activation_fn, c_void_p, keras_free_fn],
          c_int32)
 _declare("keras_scope_push", [], c_int32)

@@ -286,12 +286,13 @@ def subclass_attributes(model):
     (`dense/vars`, `layers/dense_1/vars`). None for other models."""
     if not model.__dict__.get("_traced_subclass"):
         return None
-    in_graph = {id(layer) for layer in model._layers}
+    # (a model called in the call is in the graph as its layer view, _ModelLayer)
+    in_graph = {id(layer.__dict__.get("_model", layer)) for layer in model._layers}
     found = {}
     for key, value in vars(model).items():
         if key.startswith("_"):
             continue
-        if isinstance(value, Layer) and id(value) in in_graph:
+        if (isinstance(value, Layer) or hasattr(value, "_model_config")) and id(value) in in_graph:
             found[key] = value.name
         elif isinstance(value, (list, tuple)) and value and \
                 all(isinstance(v, Layer) and id(v) in in_graph for v in value):

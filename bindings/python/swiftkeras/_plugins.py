@@ -195,6 +195,23 @@ def _fail(e: BaseException) -> int:
     return FAILED
 
 
+def get_config_thunk(config_of, label):
+    """A plugin class's get_config (layer or metric): writes `config_of(state)` as JSON into
+    the library's buffer of `size` bytes; a failure is stashed for the caller."""
+    def get_config(state, buf, size):
+        try:
+            text = json.dumps(config_of(state), allow_nan=False,
+                              default=_native._json_default).encode("utf-8")
+            if len(text) + 1 > size:
+                raise ValueError(f"{label}.get_config: the config is {len(text)} bytes, more than "
+                                 f"the library's {size - 1}")
+            ctypes.memmove(buf, text + b"\0", len(text) + 1)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+    return get_config
+
+
 def callback_trampoline(cb: PythonCallback, model):
     """The C function the library calls for every hook of `cb` (keras_callback_new)."""
     overridden = {h for h, _ in _EVENTS.values() if cb._overrides(h)}
@@ -342,14 +359,20 @@ def _array_at(ptr, ndim, shape_p):
 def _loss_thunk(fn, differentiable):
     """keras_loss_fn: per-sample values of fn(y_true, y_pred) and, for a loss, their derivative
     with respect to y_pred (fn.gradient if given, else central differences)."""
+    from .losses import _same_rank
+
     def call(_user, yt_p, tnd, tshape, yp_p, pnd, pshape, out_p, grad_p):
         try:
             _check_interrupt()
             yt = _array_at(yt_p, tnd, tshape).copy()
             yp = _array_at(yp_p, pnd, pshape).copy()
             batch = yp.shape[0]
+
+            def value(pred):   # Keras's loss wrapper first matches the ranks (a last axis of 1)
+                return np.asarray(fn(*_same_rank(yt, pred)), np.float32)
+            first = value(yp)
             out = np.ctypeslib.as_array(out_p, shape=(batch,))
-            out[:] = _per_sample(fn(yt, yp), batch)
+            out[:] = _per_sample(first, batch)
             if not grad_p:
                 return 0
             grad = np.ctypeslib.as_array(grad_p, shape=yp.shape)
@@ -357,17 +380,31 @@ def _loss_thunk(fn, differentiable):
             if exact is not None:
                 grad[...] = np.asarray(exact(yt, yp), np.float32)
                 return 0
-            # Central differences, one column for the whole batch at a time: valid because each
-            # sample's value depends only on its own row (the per-sample contract).
             flat = yp.reshape(batch, -1).astype(np.float64)
             g = np.empty_like(flat)
+            if first.ndim == 0:
+                # A function that reduces the batch itself (keras.io's contrastive loss, an
+                # ops.mean of everything): every sample's value is that mean, so each element's
+                # derivative is taken on its own, times the batch (the samples are averaged).
+                for i in range(batch):
+                    for j in range(flat.shape[1]):
+                        h = 1e-3 * max(1.0, abs(flat[i, j]))
+                        up, down = flat.copy(), flat.copy()
+                        up[i, j] += h
+                        down[i, j] -= h
+                        g[i, j] = batch * (float(value(up.reshape(yp.shape).astype(np.float32))) -
+                                           float(value(down.reshape(yp.shape).astype(np.float32)))) / (2 * h)
+                grad[...] = g.reshape(yp.shape).astype(np.float32)
+                return 0
+            # Central differences, one column for the whole batch at a time: valid because each
+            # sample's value depends only on its own row (the per-sample contract).
             for j in range(flat.shape[1]):
                 h = 1e-3 * np.maximum(1.0, np.abs(flat[:, j]))
                 up, down = flat.copy(), flat.copy()
                 up[:, j] += h
                 down[:, j] -= h
-                fu = _per_sample(fn(yt, up.reshape(yp.shape).astype(np.float32)), batch)
-                fd = _per_sample(fn(yt, down.reshape(yp.shape).astype(np.float32)), batch)
+                fu = _per_sample(value(up.reshape(yp.shape).astype(np.float32)), batch)
+                fd = _per_sample(value(down.reshape(yp.shape).astype(np.float32)), batch)
                 g[:, j] = (fu.astype(np.float64) - fd) / (2 * h)
             grad[...] = g.reshape(yp.shape).astype(np.float32)
             return 0
@@ -489,7 +526,9 @@ def register_scope_objects():
     if not objects:   # every fit of a new model asks
         return
     from ._python_layers import register_layer_class
+    from ._python_metrics import register_class as register_metric_class
     from .layers import Layer
+    from .metrics import Metric
     scoped = {name for scope in scope_stack() for name in scope}
     for name, obj in objects.items():
         if isinstance(obj, type) and issubclass(obj, Layer):
@@ -499,6 +538,8 @@ def register_scope_objects():
                 # class of the same name in use (its own entry registers it).
                 continue
             register_layer_class(obj, name)
+        elif isinstance(obj, type) and issubclass(obj, Metric) and obj.__module__ != Metric.__module__:
+            register_metric_class(obj, name)   # a Metric subclass written in Python
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):
             for kind in ("loss", "metric", "activation"):
                 if _lib.has(f"keras_register_{kind}"):

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _lib, _native, _packed_inputs
 from ._objects import custom_objects_in_scope, serialize
-from ._plugins import _check_interrupt, _fail
+from ._plugins import _check_interrupt, _fail, get_config_thunk
 from ._variables import Variable
 
 # The state pointer of each library instance is a key into _instances.
@@ -24,6 +24,7 @@ from ._variables import Variable
 _lock = threading.Lock()
 _layer_classes: dict[str, type] = {}
 _layer_tables: dict[str, object] = {}        # class name -> (keras_layer_class, its thunks)
+_global_classes: dict[str, type] = {}        # those in the library's global registry (not a read's)
 # Every table ever registered: a class registered again under the same name (a class defined
 # anew) replaces the name's entry, but the library's live instances of the earlier class still
 # call its thunks (destroy, when a model is freed), so they must outlive them.
@@ -123,16 +124,38 @@ def _float_view(ptr, shape, writeable=True):
 
 
 def add_weight(layer, shape, initializer, trainable, name, regularizer=None, constraint=None):
-    """Layer.add_weight for a Python layer: only valid inside build, which the library calls."""
+    """Layer.add_weight for a Python layer. Inside build (which the library calls) the weight is
+    created in the library at once. Called before the layer is built (keras.io's `Linear`
+    makes `w` and `b` in `__init__`), it is recorded and created first when the library builds
+    the layer; the Weight returned is then that weight (`layer.weights` gives these objects)."""
+    spec = (shape, initializer, trainable, name, regularizer, constraint)
     building = getattr(layer, "_building", None)
-    if building is None:
-        raise RuntimeError(f"{type(layer).__name__}.add_weight can only be called from build(), "
-                           f"which the library calls when the model holding the layer is built")
-    builder, instance = building
+    if building is not None:
+        return _create_weight(layer, building, spec)
+    if layer.__dict__.get("built"):
+        raise RuntimeError(f"{type(layer).__name__}.add_weight can only be called from __init__ or "
+                           f"build(), before the layer is built")
+    dims = _weight_dims(layer, shape)
+    _weight_options(initializer, regularizer, constraint)   # refused now, as Keras would
+    pending = layer.__dict__.setdefault("_init_weights", [])
+    pending.append(spec)
+    position = len(pending) - 1
+    return _remember(layer, Weight(layer, position, _weight_name(name, position), dims, trainable))
+
+
+def _remember(layer, weight):
+    """The Weight object of its position, kept: `layer.weights` returns it (Keras's
+    `layer.weights == [layer.w, layer.b]` holds)."""
+    return layer.__dict__.setdefault("_weight_objects", {}).setdefault(weight._position, weight)
+
+
+def _weight_name(name, position):
+    return name or ("kernel" if position == 0 else f"variable_{position}")
+
+
+def _weight_dims(layer, shape):
     if shape is None:
         raise ValueError(f"{type(layer).__name__}.add_weight: shape is required")
-    from . import initializers
-    init = serialize(initializers.get(initializer))
     given = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
     if any(d is None for d in given):
         raise ValueError(f"{type(layer).__name__}.add_weight: shape {given} has an unknown "
@@ -141,13 +164,27 @@ def add_weight(layer, shape, initializer, trainable, name, regularizer=None, con
     if any(d < 0 for d in dims):
         raise ValueError(f"{type(layer).__name__}.add_weight: shape {dims} has a negative or "
                          f"unknown dimension")
-    position = len(instance.weight_shapes)
-    wname = name or ("kernel" if position == 0 else f"variable_{position}")
-    init_text = init if isinstance(init, str) else json.dumps(init)
-    from . import constraints, regularizers
+    return dims
+
+
+def _weight_options(initializer, regularizer, constraint):
+    """(the initializer as the library reads it, the regularizer and constraint options)."""
+    from . import constraints, initializers, regularizers
+    init = serialize(initializers.get(initializer))
     options = {k: serialize(v) for k, v in (("regularizer", regularizers.get(regularizer)),
                                             ("constraint", constraints.get(constraint)))
                if v is not None}
+    return init if isinstance(init, str) else json.dumps(init), options
+
+
+def _create_weight(layer, building, spec):
+    """The weight of `spec` (add_weight's arguments) created in the library's builder."""
+    shape, initializer, trainable, name, regularizer, constraint = spec
+    builder, instance = building
+    dims = _weight_dims(layer, shape)
+    position = len(instance.weight_shapes)
+    wname = _weight_name(name, position)
+    init_text, options = _weight_options(initializer, regularizer, constraint)
     if options:
         rc = builder.contents.add_weight_ex(builder, wname.encode(), len(dims),
                                             _native.int64_array(dims), init_text.encode(),
@@ -159,7 +196,7 @@ def add_weight(layer, shape, initializer, trainable, name, regularizer=None, con
     if rc != 0:
         raise _native._EXCEPTIONS.get(rc, _native.KerasError)(_native.last_error())
     instance.weight_shapes.append(dims)
-    return Weight(layer, position, wname, dims, trainable)
+    return _remember(layer, Weight(layer, position, wname, dims, trainable))
 
 
 def build_base(layer, entry):
@@ -201,7 +238,8 @@ class Weight(Variable):
 
     @property
     def path(self):
-        return f"{self._layer.path or self._layer.name}/{self.name}"
+        # the library's path once `layer.weights` has listed it (_variables.variables)
+        return self.__dict__.get("_path") or f"{self._layer.path or self._layer.name}/{self.name}"
 
     def numpy(self):
         current = getattr(self._layer, "_current_weights", None)
@@ -254,6 +292,22 @@ def _call_signature(layer):
     return cached
 
 
+def _call_takes(layer, argument):
+    """Whether the layer's `call` has a parameter named `argument` (Keras passes `mask` to a
+    call that declares it)."""
+    import inspect
+    cls = type(layer)
+    key = f"_swiftkeras_call_takes_{argument}"
+    cached = cls.__dict__.get(key)
+    if cached is None:
+        try:
+            cached = argument in inspect.signature(layer.call).parameters
+        except (TypeError, ValueError):
+            cached = False
+        setattr(cls, key, cached)
+    return cached
+
+
 def _as_output(value, shape, what):
     y = np.asarray(value, dtype=np.float32)
     if y.shape != shape:
@@ -298,6 +352,8 @@ def _layer_table(cls, class_name):
             layer._building = (builder, instance)
             _packed_inputs.built_with(layer, builder)
             try:
+                for spec in layer.__dict__.get("_init_weights") or []:   # made in __init__
+                    _create_weight(layer, layer._building, spec)
                 _packed_inputs.shape_call(layer, layer.build, tuple(
                     None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim)))
             finally:
@@ -407,22 +463,15 @@ def _layer_table(cls, class_name):
         except BaseException as e:  # noqa: BLE001
             return _fail(e)
 
-    def get_config(state, buf, size):
-        try:
-            layer = _instances[state].layer
-            text = json.dumps(_packed_inputs.with_config(layer, layer.get_config()), allow_nan=False,
-                              default=_native._json_default).encode("utf-8")
-            if len(text) + 1 > size:
-                raise ValueError(f"{label}.get_config: the config is {len(text)} bytes, more "
-                                 f"than the library's {size - 1}")
-            ctypes.memmove(buf, text + b"\0", len(text) + 1)
-            return 0
-        except BaseException as e:  # noqa: BLE001
-            return _fail(e)
+    def config_of(state):
+        layer = _instances[state].layer
+        return _packed_inputs.with_config(layer, layer.get_config())
 
     def destroy(state):
         with _lock:
             _instances.pop(state, None)
+
+    get_config = get_config_thunk(config_of, label)
 
     from .layers import Layer
     thunks = (_lib.keras_layer_create_fn(create), _lib.keras_layer_build_fn(build),
@@ -453,15 +502,23 @@ def register_layer_class(cls, name=None, again=False):
     if not _lib.has("keras_register_layer"):
         raise _native.KerasError(f"{class_name}: this libkeras.so has no keras_register_layer, "
                                  f"so layers written in Python cannot be used; rebuild it")
+    from .ops._trace import active
+    reading = active() is not None   # a registration now lasts for the library's current read
     with _lock:
         if _layer_classes.get(class_name) is cls:
-            if again:
-                table = _layer_tables[class_name][0]
-                _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))
+            entry = _layer_tables.get(class_name)   # None: the bare-name alias of 'package>Name'
+            if entry is not None and (again or reading or _global_classes.get(class_name) is not cls):
+                # (first registered during a read, as a layer a traced call calls: the
+                # library has forgotten it since)
+                _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(entry[0])))
+                if not reading:
+                    _global_classes[class_name] = cls
             return class_name
     table, thunks = _layer_table(cls, class_name.split(">")[-1])
     _native.check(_lib.keras_register_layer(class_name.encode(), ctypes.byref(table)))
     with _lock:
+        if not reading:
+            _global_classes[class_name] = cls
         _layer_classes[class_name] = cls
         _layer_classes[class_name.split(">")[-1]] = cls
         _layer_tables[class_name] = (table, thunks)

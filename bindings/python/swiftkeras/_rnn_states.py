@@ -9,8 +9,9 @@ from ctypes import byref, c_int32, c_int64
 
 import numpy as np
 
-from . import _lib
+from . import _lib, _native
 from ._native import BUFFER_TOO_SMALL, check
+from ._objects import unique_name
 
 # The layer classes that get these attributes (Keras: RNN and its subclasses, Bidirectional).
 LAYERS = frozenset({"RNN", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
@@ -116,6 +117,91 @@ def state_size(self):
         return [c.state_size for c in cell]
     size = cell.state_size
     return [size] if isinstance(size, int) else list(size)
+
+
+def state_count(layer):
+    """How many state tensors the recurrent `layer` carries (RNN: each of its cells' states)."""
+    from .layers import _RNN_STATE_COUNT
+    known = _RNN_STATE_COUNT.get(layer.class_name)
+    if known is not None:
+        return known
+    sizes = state_size(layer)
+    if isinstance(layer.cell, (list, tuple)):   # RNN([cells]): each cell's states in turn
+        return sum(len(size) if isinstance(size, (list, tuple)) else 1 for size in sizes)
+    return len(sizes)
+
+
+def output_count(layer):
+    """How many tensors a call of the built-in `layer` returns: 1, or for a recurrent layer with
+    `return_state` the output then each state (Keras's `output, *states`; Bidirectional: the
+    forward layer's states, then the backward layer's)."""
+    if layer.class_name not in LAYERS or not layer.return_state:
+        return 1
+    if layer.class_name == "Bidirectional":
+        return 1 + 2 * (output_count(layer.forward_layer) - 1)
+    return 1 + state_count(layer)
+
+
+def call(layer, inputs, kwargs):
+    """A built-in recurrent layer called with `initial_state`, or on arrays returning several
+    tensors (`return_state`). On symbolic tensors: one node of the graph whose `initial_state`
+    keyword holds the states (as Keras saves the call), an output per returned tensor. On
+    arrays: a private functional model `[sequences, states...] -> outputs` holding the layer
+    and its weights computes it (a tuple with `return_state`, as Keras's)."""
+    from .layers import KerasTensor, PositionalCall
+    if isinstance(inputs, (list, tuple)):
+        raise ValueError(f"{layer.class_name} '{layer.name}' takes one tensor of sequences (its "
+                         f"states as initial_state=), got a {type(inputs).__name__} of "
+                         f"{len(inputs)}: nested inputs (keras.io's NestedCell) are not "
+                         f"supported (Keras 3's RNN cannot build its cell for them either)")
+    given = kwargs.get("initial_state")
+    states = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
+    others = sorted(k for k, v in kwargs.items() if k not in ("initial_state", "training") and v is not None)
+    if others:
+        raise NotImplementedError(f"{layer.class_name} '{layer.name}' called with "
+                                  f"{', '.join(k + '=' for k in others)} besides its sequences "
+                                  f"and initial_state: not supported here")
+    symbolic = [isinstance(t, KerasTensor) for t in [inputs, *states]]
+    if any(symbolic):
+        if not all(symbolic):
+            raise ValueError(f"{layer.class_name} '{layer.name}': the sequences and initial_state "
+                             f"must all be symbolic tensors (keras.Input, layer outputs) or all arrays")
+        call = PositionalCall([inputs, *states])
+        call.arguments = ([inputs], {"initial_state": states})
+        return layer(call)
+    arrays = [_native.as_float32(inputs, f"{layer.name}(inputs)")] + \
+        [_native.as_float32(s, f"{layer.name}(initial_state[{i}])") for i, s in enumerate(states)]
+    model = private_model(layer, [a.shape[1:] for a in arrays],
+                          lambda ins: layer(ins[0], initial_state=ins[1:] or None))
+    out = model(arrays if len(arrays) > 1 else arrays[0], training=bool(kwargs.get("training")))
+    return tuple(out) if isinstance(out, list) else out
+
+
+def private_model(layer, shapes, connect):
+    """The private functional model that holds `layer` for eager calls taking inputs of these
+    sample `shapes`: `connect(inputs)` calls the layer on its Inputs. Made on the first call
+    (or when the shapes change), keeping the layer's weights; the layer's functional calls
+    elsewhere stay as they are."""
+    from .layers import Input
+    from .models import Model
+    shapes = tuple(tuple(s) for s in shapes)
+    owner = layer.__dict__.get("_owner")
+    if owner is not None and owner._handle is not None and owner.__dict__.get("_private_shapes") == shapes:
+        return owner
+    if owner is not None and owner._handle is not None:
+        layer._pending_weights = layer.get_weights() or None
+        layer._owner = None
+    kept, layer._inbound = layer._inbound, []
+    try:
+        ins = [Input(shape=s) for s in shapes]
+        out = connect(ins)
+        model = Model(ins if len(ins) > 1 else ins[0], list(out) if isinstance(out, tuple) else out,
+                      name=unique_name("layer_call"))
+        model._private_shapes = shapes
+        model._ensure_handle()
+    finally:
+        layer._inbound = kept
+    return model
 
 
 def attributes(class_name):

@@ -217,8 +217,49 @@ def _keras_path(holder, library_path):
         return library_path[len(model.name) + 1:]
     if model is not None and model.__dict__.get("_traced_subclass") and \
             not library_path.startswith(model.name + "/"):
-        return f"{model.name}/{library_path}"   # Keras: a subclassed model's layers are under it
+        library_path = f"{model.name}/{library_path}"   # Keras: a subclassed model's layers are under it
+    if model is not None and "/" in library_path:
+        library_path = _under_nested_subclasses(model, library_path)
     return library_path
+
+
+def _under_nested_subclasses(model, path):
+    """`path` with the name of each subclassed model nested in `model` (called by another
+    subclassed model's call or a traced layer's) before its layers' names, as Keras builds their
+    weights in its scope ("outer/inner/dense/kernel"; the library's graph has no such scope)."""
+    owners = _nested_subclass_layers(model)
+    if not owners:
+        return path
+    parts = path.split("/")
+    out = []
+    for part in parts[:-1]:
+        owner = owners.get(part)
+        if owner is not None and (not out or out[-1] != owner):
+            out.append(owner)
+        out.append(part)
+    return "/".join(out + parts[-1:])
+
+
+def _nested_subclass_layers(model):
+    """{layer name: the name of the traced subclassed model holding it} for the subclassed
+    models nested in `model`'s layers (not `model` itself)."""
+    from .layers import _tracked_sublayers
+    found, seen = {}, set()
+
+    def visit(layer, depth):
+        if id(layer) in seen or depth > 16:
+            return
+        seen.add(id(layer))
+        inner = layer.__dict__.get("_model", layer)   # a model's layer view
+        if inner is not model and inner.__dict__.get("_traced_subclass"):
+            for held in inner._layers:
+                found.setdefault(held.name, inner.name)
+        children = getattr(inner, "_layers", None) if hasattr(inner, "_model_config") else None
+        for child in children or [item for *_, item in _tracked_sublayers(inner)]:
+            visit(child, depth + 1)
+    for layer in getattr(model, "_layers", None) or []:
+        visit(layer, 0)
+    return found
 
 
 class LayerBasics:
@@ -324,8 +365,17 @@ def _seed_states(layer):
 
 def variables(holder, trainable=None):
     """`holder`'s weights as Variables, all or those with this `trainable` flag."""
-    return [Variable(holder, i, info) for i, info in enumerate(holder._variable_infos())
-            if trainable is None or bool(info.get("trainable", True)) == trainable]
+    own = holder.__dict__.get("_weight_objects") or {}   # a Python layer's add_weight results
+    out = []
+    for i, info in enumerate(holder._variable_infos()):
+        if trainable is not None and bool(info.get("trainable", True)) != trainable:
+            continue
+        if i in own and own[i].name == info["name"].split("/")[-1]:
+            own[i].__dict__["_path"] = _keras_path(holder, info["name"])
+            out.append(own[i])
+        else:
+            out.append(Variable(holder, i, info))
+    return out
 
 
 class DTypePolicy:

@@ -174,7 +174,9 @@ class Layer(_variables.LayerBasics):
     def _init_base(self, trainable, name, dtype, kwargs):
         self.trainable = trainable
         self._name = name or unique_name(snake_case(self._class_name()))
-        self._dtype = dtype
+        if isinstance(dtype, dict):   # a serialized DTypePolicy (a config Keras wrote)
+            dtype = (dtype.get("config") or {}).get("name")
+        self._dtype = getattr(dtype, "name", dtype)   # a DTypePolicy: its name
         self._owner = None       # the Model whose library handle holds this layer's weights
         self._index = None       # its position in owner.layers
         self._inbound = []       # functional calls: list of input KerasTensor (lists)
@@ -347,8 +349,9 @@ class Layer(_variables.LayerBasics):
             if not _takes(type(self), "name"):
                 del config["name"]
         config["trainable"] = self.trainable
-        if self._dtype is not None:
-            config["dtype"] = self._dtype
+        # Keras's base config carries the dtype policy, serialized
+        config["dtype"] = {"module": "keras", "class_name": "DTypePolicy",
+                           "config": {"name": self.dtype}, "registered_name": None}
         return config
 
     @classmethod
@@ -502,6 +505,11 @@ class Layer(_variables.LayerBasics):
             call = PositionalCall(_tensors_in(given) + _tensors_in(list(kwargs.values())))
             call.arguments = (given, kwargs)
             return self(call)
+        if isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and (
+                kwargs.get("initial_state") is not None or
+                (isinstance(inputs, (list, tuple)) and self.class_name in _rnn_states.LAYERS) or
+                (not _tensors_in(inputs) and _rnn_states.output_count(self) > 1)):
+            return _rnn_states.call(self, inputs, kwargs)   # `initial_state`, `return_state`
         if inputs is _NO_INPUTS:
             raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
                             f"argument: 'inputs'")
@@ -525,20 +533,28 @@ class Layer(_variables.LayerBasics):
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
+            note_call_training(self, node, kwargs)
+            if isinstance(self, _BuiltinLayer):
+                # A recurrent layer with return_state=True returns its output and its states.
+                count = _rnn_states.output_count(self)
+                outs = [KerasTensor(None, self, node, i) for i in range(count)]
+                self.__dict__.setdefault("_outbound", []).extend(outs)
+                return tuple(outs) if count > 1 else outs[0]
             out = KerasTensor(None, self, node, 0)
             self.__dict__.setdefault("_outbound", []).append(out)
-            return out
-        others = [f"{len(args)} more positional"] if args else []
-        others += [f"{k}=" for k in kwargs if k not in ("training", "mask")]
-        if others and not isinstance(self, _BuiltinLayer):
-            # The private model that runs a Python layer on arrays passes it one input: refused
-            # rather than calling it without the other arguments.
-            raise NotImplementedError(
-                f"{type(self).__name__} '{self.name}' called on arrays with arguments besides its "
-                f"inputs ({', '.join(others)}): swiftkeras runs a layer written in Python on "
-                f"arrays with its inputs, `training` and `mask` only; call it on keras.Input "
-                f"tensors inside a model, or pass the inputs as one list")
+            if getattr(self, "_trace_required", False):
+                return out   # (the binding's own graph layers return one tensor)
+            return _structured_outputs(self, out)
         training = kwargs.get("training", False)
+        if not isinstance(self, _BuiltinLayer):
+            _refuse_eager_mask(self, inputs, kwargs.get("mask"))
+        if not isinstance(self, _BuiltinLayer) and (
+                args or any(k not in ("training", "mask") for k in kwargs) or _returns_several(self, inputs)):
+            # Several arguments (Keras: `Add2()(a, b)`), or several outputs: a private
+            # functional model of the call, as Keras's eager call gives them.
+            call_kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
+            out = _call_on_arguments(self, [inputs, *args], call_kwargs, training)
+            return _with_keras_mask(self, inputs, out)
         mask = _eager_mask(self, inputs, kwargs.get("mask"))
         out = self._call_eagerly(inputs, training) if mask is None else \
             _call_masked(self, inputs, mask, training)
@@ -632,6 +648,141 @@ class Layer(_variables.LayerBasics):
         A layer without it works for inference, and as a first layer without trainable
         weights."""
         raise NotImplementedError(f"{type(self).__name__}.backward")
+
+
+def _refuse_eager_mask(layer, inputs, mask):
+    """A layer written in Python whose call takes `mask`, called on arrays with one that masks
+    something (`mask=` or the inputs' `_keras_mask`): the library gives its call the masks the
+    model's layers make, so an array's mask cannot reach it; refused rather than run unmasked."""
+    if not _python_layers._call_takes(layer, "mask"):
+        return
+    if mask is None:
+        first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
+        mask = getattr(first, "_keras_mask", None)
+    flat = mask if isinstance(mask, (list, tuple)) else [mask]
+    if any(m is not None and not isinstance(m, KerasTensor) and not np.all(np.asarray(m)) for m in flat):
+        raise NotImplementedError(
+            f"{type(layer).__name__} '{layer.name}' was called on arrays with a mask: its call "
+            f"gets the masks that the layers of a model make (Embedding(mask_zero=True), "
+            f"Masking); call it inside a model after such a layer")
+
+
+def _returns_several(layer, inputs):
+    """Whether a layer written in Python returns several tensors when called on `inputs`
+    (arrays): its trace says so, once built (alone for their shapes when it is not yet)."""
+    structure = layer.__dict__.get("_output_structure")
+    if structure is None and not layer.built:
+        flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if not flat or not all(hasattr(a, "shape") and len(np.shape(a)) >= 1 for a in flat):
+            return False
+        from .models import _single_layer_shape
+        stand_ins = [KerasTensor((None,) + tuple(np.shape(a))[1:], None) for a in flat]
+        try:
+            _single_layer_shape(layer, stand_ins, [t.shape for t in stand_ins], 0,
+                                isinstance(inputs, (list, tuple)))
+        except Exception:  # noqa: BLE001 — the call itself reports what is wrong
+            return False
+        layer.built = False   # built for the probe only, as Keras's symbolic call leaves it
+        structure = layer.__dict__.get("_output_structure")
+    return structure is not None
+
+
+def _call_on_arguments(layer, given, kwargs, training):
+    """A layer written in Python called on arrays with several arguments (positional and
+    keyword) or returning several tensors: a private functional model of this one call (an
+    Input per array, named after the layer so that no automatic name moves on) computes it,
+    keeping the layer's weights from one call to the next as its eager calls do."""
+    arrays, inputs = [], []
+
+    def symbolic(value):
+        if isinstance(value, (list, tuple)):
+            return type(value)(symbolic(v) for v in value)
+        if isinstance(value, dict):
+            return {k: symbolic(v) for k, v in value.items()}
+        if isinstance(value, (np.ndarray, _variables.Variable)) or (
+                hasattr(value, "__array__") and np.ndim(value) > 0):
+            array = _native.as_float32(value, f"{layer.name}(...)")
+            if array.ndim < 1:
+                return value
+            t = Input(batch_shape=(None,) + array.shape[1:], name=f"{layer.name}_call_input_{len(inputs)}")
+            arrays.append(array)
+            inputs.append(t)
+            return t
+        return value
+    args = [symbolic(v) for v in given]
+    kwargs = {k: symbolic(v) for k, v in kwargs.items()}
+    if not inputs:
+        raise ValueError(f"{type(layer).__name__} '{layer.name}' was called with no array argument")
+    key = (tuple(a.shape[1:] for a in arrays), repr(_shape_key(args)), repr(_shape_key(kwargs)))
+    model = layer.__dict__.get("_eager_call_model")
+    owner = layer.__dict__.get("_owner")
+    # A layer of a model of the user's stays that model's: the private model takes its current
+    # weights at every call instead of holding the layer.
+    shared = owner is not None and owner is not model and owner._handle is not None and \
+        not getattr(owner, "_single_layer", False)
+    index = layer._index if shared else None
+    if model is None or model._eager_key != key or model._handle is None or (not shared and owner is not model):
+        from .models import Model
+        weights = layer.get_weights() if layer.built else []
+        inbound, outbound = list(layer._inbound), list(layer.__dict__.get("_outbound", []))
+        layer._inbound[:], layer._outbound = [], []   # the private model's only node
+        try:
+            out = layer(*args, **kwargs)
+            outs = [out[k] for k in sorted(out)] if isinstance(out, dict) else \
+                list(out) if isinstance(out, (list, tuple)) else out
+            model = Model(inputs if len(inputs) > 1 else inputs[0], outs, name=unique_name("layer_call"))
+            model._ensure_handle()
+        finally:   # the private call is not one of the layer's nodes (Keras adds none eagerly)
+            layer._inbound[:] = inbound
+            layer._outbound = outbound
+        model._eager_key = key
+        if shared:
+            layer._owner, layer._index = owner, index   # making the private model took it
+        else:
+            model._layers_info(claim=True)
+            if weights:
+                layer.set_weights(weights)
+        layer._eager_call_model = model
+    if shared:
+        model.set_weights(layer.get_weights())
+    result = model(arrays if len(arrays) > 1 else arrays[0], training=training)
+    structure = layer.__dict__.get("_output_structure")
+    if structure is None:
+        return result
+    kind, spec = structure
+    outs = list(result)
+    if kind == "dict":
+        return dict(zip(spec, outs))
+    return tuple(outs) if kind == "tuple" else outs
+
+
+def _shape_key(value):
+    """The structure of a call's arguments with tensors as their shapes (its private model's key)."""
+    if isinstance(value, KerasTensor):
+        return ("tensor", value.shape)
+    if isinstance(value, (list, tuple)):
+        return [_shape_key(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shape_key(v) for k, v in value.items()}
+    return value
+
+
+def _structured_outputs(layer, out):
+    """The output of a functional call of a layer written in Python: `out`, or when its traced
+    call returns several tensors, a tuple, list or dict of them as `call` returns them (Keras:
+    `a, b = TemporalSplit()(x)`). The layer is built alone for its inputs to know (Keras too
+    builds and calls it symbolically here)."""
+    from .models import _symbolic_shape
+    out._shape, out._shape_probed = _symbolic_shape(out), True
+    structure = layer.__dict__.get("_output_structure")
+    if structure is None:
+        return out
+    kind, spec = structure
+    node = out._keras_history[1]
+    outs = [out] + [KerasTensor(None, layer, node, i) for i in range(1, len(spec) if kind == "dict" else spec)]
+    if kind == "dict":
+        return dict(zip(spec, outs))
+    return tuple(outs) if kind == "tuple" else outs
 
 
 def _takes(cls, argument):
@@ -807,6 +958,8 @@ class _BuiltinLayer(Layer):
         """Keras's `get_config`: every constructor argument, the defaults included, as the
         library writes the layer's config (the built model's entry, else an unbuilt model's
         holding it alone)."""
+        if self.class_name == "InputLayer":
+            return self._input_layer_config()
         given = self._given_config()
         owner = self.__dict__.get("_owner")
         if _subclasses_builtin(self):
@@ -825,6 +978,13 @@ class _BuiltinLayer(Layer):
             from .models import _unbuilt_layer_config
             full = _unbuilt_layer_config(self._layer_entry())
         return {**given, **full}
+
+    def _input_layer_config(self):
+        """An InputLayer's config as Keras gives it: its shape, dtype and name, with no
+        `trainable` (an input has nothing to train)."""
+        return {"batch_shape": tuple(self._args["batch_shape"]),
+                "dtype": self.__dict__.get("_dtype") or "float32", "sparse": False,
+                "ragged": False, "name": self.name, "optional": False}
 
     def _given_config(self):
         """The arguments given to the constructor: what the library makes the layer from."""
@@ -1041,8 +1201,7 @@ class _BuiltinLayer(Layer):
             out = first if self.return_sequences else None
             if not self.return_state:
                 return out
-            return [out] + [None] * _RNN_STATE_COUNT.get(cls, len(self.cell.state_size)
-                                                        if hasattr(self.cell.state_size, "__len__") else 1)
+            return [out] + [None] * _rnn_states.state_count(self)
         if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D"):
             return None
         if cls in _MERGE_MASKS and mask is not None:
@@ -1138,6 +1297,14 @@ def _eager_mask(layer, inputs, mask):
             f"Masking makes them; build a Sequential or functional model with that layer "
             f"before this one")
     return np.asarray(mask, bool)
+
+
+def note_call_training(layer, node, kwargs):
+    """Keeps the `training` value given to a functional call (`base(x, training=False)`),
+    which the model's config writes into that node's kwargs as Keras does. As in Keras 3,
+    fit/evaluate/predict pass their own training flag to every layer, this call's included."""
+    if kwargs.get("training") is not None:
+        layer.__dict__.setdefault("_call_training", {})[node] = bool(kwargs["training"])
 
 
 def _call_masked(layer, x, mask, training):

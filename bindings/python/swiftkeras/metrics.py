@@ -1,6 +1,10 @@
 """Metrics (Keras `keras.metrics`): names ('accuracy', 'mae'), functions
 (`metrics.binary_accuracy`) and classes (`metrics.AUC()`) the library computes. A Python
-function `f(y_true, y_pred)` given as a metric is registered as a plugin."""
+function `f(y_true, y_pred)` given as a metric is registered as a plugin; a `Metric` subclass
+written in Python (add_variable, update_state, result, reset_state) runs its own methods, on
+numpy arrays, once per batch of the library's fit and evaluate (_python_metrics)."""
+
+import numpy as np
 
 from ._array_eval import ArrayMetric
 from ._objects import KerasObject, make_class
@@ -20,15 +24,117 @@ class MetricFunction(LossFunction):
         return (MetricFunction, (self.__name__,))
 
 
-class Metric(ArrayMetric, KerasObject):
-    """A metric object: compiled into a model, or used on numpy arrays (update_state, result,
-    reset_state) with the library computing it."""
+class Metric:
+    """Keras `keras.metrics.Metric`: the base of a stateful metric written in Python. Its state
+    is variables made with `add_variable` (numpy values held here); `update_state`, `result` and
+    `reset_state` run on numpy arrays, standalone or once per batch inside `fit`/`evaluate`."""
+    kind = "metric"
+
+    def __init__(self, dtype=None, name=None):
+        from ._objects import snake_case, unique_name
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self._dtype = np.dtype(getattr(dtype, "name", dtype) or "float32").name
+        self._variables = []
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    def _check_super_called(self):
+        if "_variables" not in self.__dict__:
+            raise RuntimeError("You forgot to call `super().__init__()` in the `__init__()` "
+                               "method. Go add it!")
+
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """A non-trainable state variable of the metric (Keras: `Metric.add_variable`)."""
+        from ._variables import Variable
+        self._check_super_called()
+        variable = Variable(initializer if initializer is not None else "zeros", shape=shape,
+                            dtype=dtype, trainable=False, aggregation=aggregation,
+                            synchronization="on_read", name=name)
+        variable.path = f"{self.name.replace('/', '>')}/{variable.name}"
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        """Keras's alias of `add_variable`, kept for Keras 2 code."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self):
+        """Its own variables, then those of the metrics held in its attributes."""
+        found = list(self.__dict__.get("_variables", []))
+        for value in self.__dict__.values():
+            if isinstance(value, Metric) and value is not self:
+                found.extend(value.variables)
+        return found
+
+    def reset_state(self):
+        """Sets every variable to zeros (Keras's default)."""
+        for v in self.variables:
+            v.assign(np.zeros(v.shape, v.dtype))
+
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        self._check_super_called()
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def _library_form(self):
+        """The entry the library computes this metric from by itself, or None: a metric written
+        in Python runs its own methods."""
+        return None
+
+    def _runs_in_python(self):
+        return self._library_form() is None
+
+    def _keras_config(self):
+        """Its entry in a compile config, as Keras writes it."""
+        form = self._library_form()
+        if form is not None:
+            return form
+        from . import _python_metrics
+        return _python_metrics.compile_entry(self)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class _LibraryMetric(ArrayMetric, KerasObject, Metric):
+    """A metric class the library computes (its catalogue's), compiled into a model or used on
+    numpy arrays (update_state, result, reset_state) with the library computing it."""
     kind = "metric"
 
     @property
     def name(self):
         from ._objects import snake_case
         return self._config.get("name") or snake_case(self.class_name)
+
+    @property
+    def dtype(self):
+        return self._config.get("dtype") or "float32"
+
+    @property
+    def variables(self):
+        return []
+
+    def _library_form(self):
+        from ._objects import serialize
+        return serialize(self)
+
+    __repr__ = KerasObject.__repr__
 
 
 def _library_metrics():
@@ -46,7 +152,7 @@ for _cls, _entry in _library_metrics().items():
     _p = tuple(a["name"] for a in _args if a.get("required")) or tuple(
         a["name"] for a in _args[:1] if a["name"] == "k")
     _CLASSES[_cls] = _p
-    globals()[_cls] = make_class(Metric, _cls, _p, module=__name__)
+    globals()[_cls] = make_class(_LibraryMetric, _cls, _p, module=__name__)
     for _n in _entry.get("names", []):
         if _n != _cls and _n not in globals():
             globals()[_n] = MetricFunction(_n)
@@ -63,22 +169,127 @@ for _alias, _target in {"mse": "mean_squared_error", "mae": "mean_absolute_error
         globals()[_alias] = globals()[_target]
 
 
-def MeanMetricWrapper(fn, name=None, dtype=None, **kwargs):  # noqa: N802 (Keras's class name)
+def _reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
+    """Keras's `reduce_to_samplewise_values`, on numpy: values weighted by `sample_weight`
+    (ranks matched as Keras's losses match them), reduced to one value per sample."""
+    values = np.asarray(values, dtype=dtype)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=dtype)
+        if values.ndim == sample_weight.ndim + 1 and values.shape[-1] == 1:
+            if sample_weight.ndim == 1:
+                sample_weight = sample_weight[..., None]
+            else:
+                values = values[..., 0]
+        elif sample_weight.ndim == values.ndim + 1 and sample_weight.shape[-1] == 1:
+            if values.ndim == 1:
+                values = values[..., None]
+            else:
+                sample_weight = sample_weight[..., 0]
+        weight_ndim, values_ndim = sample_weight.ndim, values.ndim
+        if values_ndim > weight_ndim:
+            values = reduce_fn(values, axis=tuple(range(weight_ndim, values_ndim)))
+        sample_weight = np.broadcast_to(sample_weight, values.shape)
+        values = values * sample_weight
+        if weight_ndim > 1:
+            sample_weight = reduce_fn(sample_weight, axis=tuple(range(1, weight_ndim)))
+    if values.ndim > 1:
+        values = reduce_fn(values, axis=tuple(range(1, values.ndim)))
+    return values, sample_weight
+
+
+class Sum(Metric):
+    """Keras `keras.metrics.Sum(name="sum", dtype=None)`: the running sum of the values."""
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="total")
+
+    def update_state(self, values, sample_weight=None):
+        values, _ = _reduce_to_samplewise_values(values, sample_weight, np.sum, self.dtype)
+        self.total.assign_add(np.sum(values))
+
+    def reset_state(self):
+        self.total.assign(0)
+
+    def result(self):
+        return self.total.numpy()
+
+    def _library_form(self):
+        return _builtin_entry(self, Sum)
+
+
+class Mean(Metric):
+    """Keras `keras.metrics.Mean(name="mean", dtype=None)`: the weighted running mean of the
+    values."""
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="total")
+        self.count = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="count")
+
+    def update_state(self, values, sample_weight=None):
+        values, sample_weight = _reduce_to_samplewise_values(values, sample_weight, np.mean,
+                                                             self.dtype)
+        self.total.assign_add(np.sum(values))
+        if sample_weight is not None:
+            count = np.sum(sample_weight)
+        else:
+            count = values.shape[0] if values.ndim >= 1 else 1
+        self.count.assign_add(np.asarray(count, self.dtype))
+
+    def reset_state(self):
+        self.total.assign(0)
+        self.count.assign(0)
+
+    def result(self):
+        count = self.count.numpy()
+        return np.zeros((), self.dtype) if count == 0 else self.total.numpy() / count
+
+    def _library_form(self):
+        return _builtin_entry(self, Mean)
+
+
+def _builtin_entry(metric, cls):
+    """The library's own form of a `Mean` or `Sum` (not of a subclass, whose methods run)."""
+    if type(metric) is not cls:
+        return None
+    return {"module": "keras.metrics", "class_name": cls.__name__, "config": metric.get_config(),
+            "registered_name": None}
+
+
+class MeanMetricWrapper(Mean):
     """Keras `MeanMetricWrapper(fn, name=None, dtype=None, **kwargs)`: the mean over samples of
-    `fn(y_true, y_pred, **kwargs)`. A built-in metric function without arguments stays the
-    library's; any other function (numpy in, per-sample values out) becomes a plugin metric
-    named `name`."""
-    if isinstance(fn, LossFunction) and not kwargs and name in (None, fn.__name__):
-        return MetricFunction(fn.__name__)
-    if isinstance(fn, LossFunction):
-        raise ValueError(f"MeanMetricWrapper: the built-in {fn.__name__} cannot take a new name or "
-                         f"arguments ({kwargs}); pass a metric class with its arguments instead")
+    `fn(y_true, y_pred, **kwargs)`. A built-in metric function without arguments, named as
+    itself, stays the library's; any other function (numpy in, per-sample values out) runs
+    here, once per batch."""
 
-    def wrapped(y_true, y_pred):
-        return fn(y_true, y_pred, **kwargs)
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name=name, dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
 
-    wrapped.__name__ = name or getattr(fn, "__name__", "mean_metric_wrapper")
-    return wrapped
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        return super().update_state(values, sample_weight=sample_weight)
+
+    def get_config(self):
+        from .saving import serialize_keras_object
+        return {**super().get_config(), "fn": serialize_keras_object(self._fn),
+                **serialize_keras_object(self._fn_kwargs)}
+
+    @classmethod
+    def from_config(cls, config):
+        if "fn" in config:
+            from .saving import deserialize_keras_object
+            config = {**config, "fn": deserialize_keras_object(config["fn"])}
+        return cls(**config)
+
+    def _library_form(self):
+        fn = self._fn
+        if type(self) is MeanMetricWrapper and isinstance(fn, LossFunction) and \
+                not self._fn_kwargs and self.name == fn.__name__:
+            return fn.__name__
+        return None
 
 
 def get(identifier):

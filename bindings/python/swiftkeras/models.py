@@ -19,12 +19,13 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 import numpy as np
 
 from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
-               _text_callables, optimizers)
+               _python_metrics, _text_callables, optimizers)
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
-from .layers import KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class
+from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class,
+                     note_call_training)
 
 _MAX_RANK = 8
 
@@ -196,6 +197,18 @@ class Model(ModelAPI):
     def name(self):
         return self._name
 
+    @property
+    def trainable(self):
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        """As in Keras, the flag is set on every layer the model holds too (a nested model's
+        layers included): `base.trainable = True` after freezing unfreezes them all."""
+        self.__dict__["_trainable"] = bool(value)
+        for layer in self.__dict__.get("_layers") or []:
+            layer.trainable = value
+
     # -- config ----------------------------------------------------------------------------
     def _model_config(self) -> dict:
         inputs, outputs = self._functional
@@ -223,6 +236,12 @@ class Model(ModelAPI):
                 else:
                     arg = call_inputs._config()
                 nodes.append({"args": [arg], "kwargs": {}})
+            for node, training in (layer.__dict__.get("_call_training") or {}).items():
+                if node < len(nodes):
+                    nodes[node]["kwargs"]["training"] = training
+            if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):
+                for node in nodes:   # Keras writes it for every call of a functional model
+                    node["kwargs"]["mask"] = None
             entry["inbound_nodes"] = nodes
             entries.append(entry)
 
@@ -366,7 +385,8 @@ class Model(ModelAPI):
         # compute_loss override without a traced graph yet has none to send.
         if self._handle is not None and config is not None and (
                 config.get("loss") is not None or not _custom_steps.overrides(self, "compute_loss")):
-            check(_lib.keras_model_compile(self._handle, dumps(config)))
+            with _python_metrics.claiming(self.__dict__.get("_compile_metric_objects", ())):
+                check(_lib.keras_model_compile(self._handle, dumps(config)))
 
     def _library_target_is_own(self, i):
         """A traced compute_loss's output i gets the user's targets in the library (their
@@ -620,7 +640,19 @@ class Model(ModelAPI):
                   "metrics": _plugins.serialize_metrics(metrics),
                   "loss_weights": serialize(loss_weights),
                   "weighted_metrics": _plugins.serialize_metrics(weighted_metrics)}
+        previous = self._compile_config if getattr(self, "compiled", False) else None
+        if previous is not None:
+            # Keras 3 keeps what an earlier compile gave when compiled again without it: the
+            # loss (with its loss_weights), the metrics.
+            if loss is None:
+                config["loss"], config["loss_weights"] = previous["loss"], previous["loss_weights"]
+                loss = self.loss
+            if metrics is None and weighted_metrics is None:
+                config["metrics"] = previous["metrics"]
+                config["weighted_metrics"] = previous["weighted_metrics"]
         self._compile_config = config
+        # The metric objects written in Python: the library updates these very objects.
+        self._compile_metric_objects = _python_metrics.python_metrics_in([metrics, weighted_metrics])
         self._compile_extras = {"run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
         self.optimizer = optimizer
@@ -647,15 +679,7 @@ class Model(ModelAPI):
         if self._handle is None or self._subclassed():
             return False
         config = json.loads(self.to_json())
-        changed = config["config"].get("trainable", True) != bool(self.trainable)
-        config["config"]["trainable"] = bool(self.trainable)
-        by_name = {layer.name: layer for layer in self._layers}
-        for entry in config["config"].get("layers", []):
-            c = entry.get("config") or {}
-            layer = by_name.get(entry.get("name") or c.get("name"))
-            if layer is not None and c.get("trainable", True) != bool(layer.trainable):
-                c["trainable"] = bool(layer.trainable)
-                changed = True
+        changed = _take_trainable_flags(config, self)
         if changed:
             weights = self.get_weights()
             self._new_handle(config)
@@ -1111,10 +1135,10 @@ class Model(ModelAPI):
         called = calling_layer(self, x, (), {"training": training})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
-        training = bool(training)
         flat = x if isinstance(x, (list, tuple)) else [x]
         if flat and all(isinstance(t, KerasTensor) for t in flat):
-            return self._as_layer()(x)
+            return self._as_layer()(x, training=training)
+        training = bool(training)
         if isinstance(x, KerasTensor):
             raise TypeError(f"Model '{self.name}' called on a mix of symbolic tensors and arrays")
         if _lib.has("keras_model_call"):
@@ -1290,7 +1314,8 @@ class Model(ModelAPI):
                 show_trainable=False, layer_range=None):
         """Keras 3 `model.summary()`: the table the library renders. With `print_fn`, it is
         called once with the whole text, as Keras 3 does."""
-        if self._handle is None and not self._input_known():
+        unbuilt = self._handle is None and not self._input_known()
+        if unbuilt and not (isinstance(self, Sequential) and self._layers):
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
         options = {}
@@ -1310,19 +1335,16 @@ class Model(ModelAPI):
                 raise ValueError(f"layer_range must be a list or tuple of 2 strings, got "
                                  f"{layer_range!r}")
             options["layer_range"] = list(layer_range)
-        handle = self._ensure_handle()
-        if self._is_subclass_model():
-            # Keras lists a subclassed model's layers, each with the batch it was built with.
-            options["subclass_layers"] = [layer.name for layer in self.layers]
-            if self.__dict__.get("_built_batch") is not None:
-                options["batch_size"] = int(self._built_batch)
-        if options and not _lib.has("keras_model_summary_ex"):
-            raise _native.KerasError(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
-                                     "has no keras_model_summary_ex; rebuild the library")
-        if options:
-            text = _native.take_string(_lib.keras_model_summary_ex, handle, dumps(options))
+        if unbuilt:   # a Sequential without an input: Keras's "?" shapes and "0 (unbuilt)"
+            text = _with_unbuilt_model(self._model_config(), lambda h: _summary_text(h, options))
         else:
-            text = _native.take_string(_lib.keras_model_summary, handle)
+            handle = self._ensure_handle()
+            if self._is_subclass_model():
+                # Keras lists a subclassed model's layers, each with the batch it was built with.
+                options["subclass_layers"] = [layer.name for layer in self.layers]
+                if self.__dict__.get("_built_batch") is not None:
+                    options["batch_size"] = int(self._built_batch)
+            text = _summary_text(handle, options)
         _flush_library_output()
         if print_fn is not None:
             print_fn(text)
@@ -1853,13 +1875,15 @@ class _ModelLayer(Layer):
         return "Sequential" if isinstance(self._model, Sequential) else "Functional"
 
     def __call__(self, inputs, *args, **kwargs):
-        if self._model._is_subclass_model():
-            raise NotImplementedError(f"Calling the subclassed model '{self.name}' on symbolic "
-                                      f"tensors (nesting it in a functional model) is not "
-                                      f"supported; call it on arrays, or build it as a "
-                                      f"functional model")
+        if self._model._subclassed() and self._model._functional is None:
+            # A subclassed model called inside another's call (or a functional model) becomes
+            # its graph of layers for these inputs' shapes, as its first call on data makes it.
+            flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+            shapes = [tuple(t.shape) for t in flat]
+            self._model._trace(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
         node = len(self._inbound)
         self._inbound.append(inputs)
+        note_call_training(self, node, kwargs)
         count = len(self._model.outputs) if self._model._functional is not None and \
             isinstance(self._model._functional[1], (list, tuple)) else None
         outs = [KerasTensor(None, self, node, i) for i in range(count or 1)]
@@ -1879,7 +1903,8 @@ class _ModelLayer(Layer):
         pass   # always the nested model's own
 
     def _layer_entry(self):
-        config = self._model.get_config()
+        model = self._model
+        config = model._model_config()["config"] if model._is_subclass_model() else model.get_config()
         config["trainable"] = bool(self._model.trainable)
         return {"module": "keras", "class_name": self._class_name(), "config": config,
                 "registered_name": None}
@@ -2029,6 +2054,23 @@ def _custom_layer(cls, config):
     return cls.from_config(config)
 
 
+def _take_trainable_flags(config, model):
+    """Writes `model`'s and its layers' current `trainable` flags into the model's config
+    (a nested model's entry from its own layers); returns whether any flag changed."""
+    changed = config["config"].get("trainable", True) != bool(model.trainable)
+    config["config"]["trainable"] = bool(model.trainable)
+    by_name = {layer.name: layer for layer in model._layers}
+    for entry in config["config"].get("layers", []):
+        c = entry.get("config") or {}
+        layer = by_name.get(entry.get("name") or c.get("name"))
+        if isinstance(layer, _ModelLayer) and "layers" in c:
+            changed = _take_trainable_flags(entry, layer._model) or changed
+        elif layer is not None and c.get("trainable", True) != bool(layer.trainable):
+            c["trainable"] = bool(layer.trainable)
+            changed = True
+    return changed
+
+
 def _weights_file_bytes(model):
     """model.save_weights's .weights.h5 (weights and optimizer variables) as bytes."""
     import tempfile
@@ -2049,16 +2091,33 @@ def _load_weights_file_bytes(model, data):
         model.load_weights(path)
 
 
+def _summary_text(handle, options):
+    """The library's summary table of the model `handle` with summary()'s `options`."""
+    if options and not _lib.has("keras_model_summary_ex"):
+        raise _native.KerasError(f"summary({', '.join(sorted(options))}=...): this libkeras.so "
+                                 "has no keras_model_summary_ex; rebuild the library")
+    if options:
+        return _native.take_string(_lib.keras_model_summary_ex, handle, dumps(options))
+    return _native.take_string(_lib.keras_model_summary, handle)
+
+
+def _with_unbuilt_model(config, use):
+    """`use(handle)` of a library model made (unbuilt, without an input) from `config`, freed
+    afterwards."""
+    out = ctypes.c_void_p()
+    check(_lib.keras_model_from_json(dumps(config), byref(out)))
+    try:
+        return use(out.value)
+    finally:
+        _lib.keras_model_free(out.value)
+
+
 def _unbuilt_layer_config(entry):
     """A built-in layer's full Keras config (every argument, defaults included) from its entry:
     the library makes an unbuilt model of it alone and writes it back."""
     config = {"class_name": "Sequential", "config": {"name": "config_probe", "layers": [entry]}}
-    out = ctypes.c_void_p()
-    check(_lib.keras_model_from_json(dumps(config), byref(out)))
-    try:
-        written = json.loads(_native.take_string(_lib.keras_model_to_json, out.value))
-    finally:
-        _lib.keras_model_free(out.value)
+    written = json.loads(_with_unbuilt_model(
+        config, lambda handle: _native.take_string(_lib.keras_model_to_json, handle)))
     return next(e["config"] for e in written["config"]["layers"] if e["class_name"] != "InputLayer")
 
 

@@ -115,6 +115,26 @@ def get_registered_name(obj):
     return registered_name(obj)
 
 
+def get_source_inputs(tensor):
+    """The `keras.Input` tensors a symbolic tensor is computed from, depth first in the
+    order of each layer's inputs. Keras: `keras.utils.get_source_inputs`."""
+    from .layers import KerasTensor
+    found, pending, seen = [], [tensor], set()
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, KerasTensor) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        layer, node, _ = current._keras_history
+        inbound = getattr(layer, "__dict__", {}).get("_inbound") or []
+        if node >= len(inbound):
+            found.append(current)       # an input layer's tensor: nothing before it
+            continue
+        inputs = inbound[node]
+        pending.extend(reversed(inputs) if isinstance(inputs, (list, tuple)) else [inputs])
+    return found
+
+
 def set_random_seed(seed):
     """Seeds Python, numpy and the library's generator. Keras: `keras.utils.set_random_seed`."""
     if not isinstance(seed, int):
@@ -132,4 +152,4 @@ __all__ = ["unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObj
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
            "timeseries_dataset_from_array", "Progbar", "pad_sequences", "load_img", "img_to_array",
            "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory", "get_file", "hash_file",
-           "validate_file", "model_to_dot", "plot_model"]
+           "validate_file", "model_to_dot", "plot_model", "get_source_inputs"]

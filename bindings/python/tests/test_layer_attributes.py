@@ -533,3 +533,23 @@ def test_recurrent_state_size_matches_keras(case):
     if case == "stacked":
         assert ours.cell.output_size == ref.cell.output_size
         assert _value(ours.cell.state_size) == _value(ref.cell.state_size)
+
+
+def test_input_layer_config_and_source_inputs_are_keras():
+    """An InputLayer's get_config is Keras's (shape, dtype, name; no `trainable`) before and
+    after a model holds it, and get_source_inputs walks back to the inputs as Keras does."""
+    import swiftkeras
+    keras = real_keras()
+    configs, sources = [], []
+    for lib in (swiftkeras, keras):
+        lib.backend.clear_session()
+        a = lib.Input((3,), dtype="int32", name="a", batch_size=4)
+        b = lib.Input((3,), name="b")
+        unbuilt = a._keras_history[0].get_config()
+        out = lib.layers.Dense(2)(lib.layers.Concatenate()([lib.ops.cast(a, "float32"), b]))
+        model = lib.Model([a, b], out)
+        configs.append((unbuilt, model.get_layer("a").get_config(),
+                        model.get_layer("b").get_config()))
+        sources.append([t.name for t in lib.utils.get_source_inputs(out)])
+    assert configs[0] == configs[1]
+    assert sources[0] == sources[1] == ["a", "b"]

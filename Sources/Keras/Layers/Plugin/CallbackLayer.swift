@@ -185,6 +185,15 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         return shape
     }
 
+    /// Every output's shape: a traced call returning several tensors (Keras: a tuple from
+    /// `call`) has one per output.
+    public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
+        if let graph, graph.inputShapes.map({ Array($0.dropFirst()) }) == shapes.map({ Array($0.dropFirst()) }) {
+            return graph.outputShapes
+        }
+        return [try computeOutputShape(shapes: shapes)]
+    }
+
     /// The last input shape asked of the plugin's output_shape, and its answer.
     private var lastOutputShape: (input: [Int?], output: [Int?])?
 
@@ -206,15 +215,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         return try callFunctions(try Ops.concatenate(parts, axis: 1), outputShape: shape, training: training)
     }
 
-    /// A layer subclassing a built-in one gives its graph the inputs' masks (for a base call
-    /// that takes them), and its output the mask the built-in layer computes.
-    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
-        guard graph?.base != nil, let mask, mask.contains(where: { $0 != nil }) else {
-            return [try call(inputs, training: training)]
-        }
-        return [try OpGraph.withInputMasks(mask) { try call(inputs, training: training) }]
-    }
-
+    /// A layer subclassing a built-in one gives its output the mask the built-in layer computes.
     public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
         guard let base = graph?.base else { return try super.computeMask(inputs, masks: masks) }
         return try base.computeMask(inputs, masks: masks)
@@ -231,14 +232,43 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         return try callFunctions(inputs, outputShape: shape, training: training)
     }
 
+    /// A traced call: every output, reading the inputs' masks when the call takes them.
+    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        guard let graph else { return [try call(inputs, training: training)] }
+        return try runGraphAll(graph, inputs, masks: mask, training: training).outputs
+    }
+
+    /// A traced call that computes its outputs' masks (Keras: the layer's `compute_mask`) gives
+    /// them; otherwise the masks pass as for any layer (``Layer/supportsMasking``).
+    override func runCall(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor?]?) {
+        guard let graph, graph.computesMasks else { return try super.runCall(inputs, masks: masks, training: training) }
+        let r = try runGraphAll(graph, inputs, masks: masks, training: training)
+        guard let outMasks = r.masks, outMasks.contains(where: { $0 != nil }) else { return (r.outputs, nil) }
+        return (r.outputs, outMasks)
+    }
+
+    /// A layer subclassing a built-in one gives its graph the inputs' masks too (for a base call
+    /// that takes them, ``OpGraph/addBaseCall(_:training:withMasks:)``).
+    private func runGraphAll(_ graph: OpGraph, _ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+        let run = { try graph.runAll(inputs, masks: masks, weights: self.weightValues(), training: training) }
+        let r = try graph.base != nil && (masks ?? []).contains { $0 != nil } ? OpGraph.withInputMasks(masks ?? [], run) : run()
+        if !r.losses.isEmpty, training || CallContext.collectsLosses { for l in r.losses { addLoss(l) } }
+        takeBaseLosses(graph)
+        return (r.outputs, r.masks)
+    }
+
     private func runGraph(_ graph: OpGraph, _ inputs: [Tensor], training: Bool) throws -> Tensor {
         let (y, losses) = try graph.runWithLosses(inputs, weights: weightValues(), training: training)
         if !losses.isEmpty, training || CallContext.collectsLosses { for l in losses { addLoss(l) } }
-        if let base = graph.base, !base.losses.isEmpty {   // its activity penalty is this layer's
-            for l in base.losses { addLoss(l) }
-            base.clearLosses()
-        }
+        takeBaseLosses(graph)
         return y
+    }
+
+    /// The activity penalty of the built-in layer a layer subclasses is the layer's.
+    private func takeBaseLosses(_ graph: OpGraph) {
+        guard let base = graph.base, !base.losses.isEmpty else { return }
+        for l in base.losses { addLoss(l) }
+        base.clearLosses()
     }
 
     /// The forward function's output for one (possibly packed) input array, with the backward

@@ -33,11 +33,96 @@ extension OpGraph {
     /// node: its output. `training` nil: the traced layer's own training flag of each step.
     /// The layer is built here, by its first call (on the trace's probe values).
     public func addLayerCall(_ layer: Layer, _ inputs: [Int], training: Bool?) throws -> Int {
+        let nodes = try addLayerCall(layer, inputs, arguments: LayerCallArguments(), training: training)
+        guard nodes.count == 1 else {
+            throw KerasError.invalidArgument("\(layer.className) '\(layer.name)' returns \(nodes.count) tensors; call it with its arguments (keras_layer_builder_layer_call)")
+        }
+        return nodes[0]
+    }
+
+    /// What a traced call passes a called layer besides its tensors (Keras's call keywords):
+    /// a mask node per input (nil: none; Keras's `mask=`), the explicit `attention_mask` of
+    /// `MultiHeadAttention`, and the plain keyword values (`use_causal_mask`,
+    /// `return_attention_scores`).
+    public struct LayerCallArguments {
+        public var masks: [Int?]
+        public var attentionMask: Int?
+        public var keywords: JSON
+
+        public init(masks: [Int?] = [], attentionMask: Int? = nil, keywords: JSON = .object([])) {
+            self.masks = masks
+            self.attentionMask = attentionMask
+            self.keywords = keywords
+        }
+    }
+
+    /// A call of `layer` on nodes `inputs` with `arguments` (masks, `attention_mask`, keyword
+    /// values, as Keras's `self.att(q, v, attention_mask=m, use_causal_mask=True,
+    /// return_attention_scores=True)` or `self.lstm(x, initial_state=[h, c], mask=m)`, the states
+    /// following the sequence in `inputs`): one node per output of the call, in order.
+    public func addLayerCall(_ layer: Layer, _ inputs: [Int], arguments: LayerCallArguments, training: Bool?) throws -> [Int] {
         try tracing("layer call")
         guard sublayers.contains(where: { $0.layer === layer }) else {
             throw KerasError.invalidArgument("op graph: layer '\(layer.name)' is not a sublayer of the traced layer")
         }
-        return try appendCall(layer, inputs, training: training)
+        guard !inputs.isEmpty else { throw KerasError.invalidArgument("op graph: layer '\(layer.name)' was called on no inputs") }
+        guard arguments.masks.count <= inputs.count else {
+            throw KerasError.invalidArgument("op graph: layer '\(layer.name)' was given \(arguments.masks.count) masks for \(inputs.count) inputs")
+        }
+        let what = "call of layer '\(layer.name)'"
+        let ids = try inputs.map { try node($0, what) }
+        let maskIds = try arguments.masks.map { try $0.map { try node($0, what) } }
+        let attentionId = try arguments.attentionMask.map { try node($0, what) }
+        let n = ids.count
+        // The op's inputs: the tensors, then the masks given, then the attention mask.
+        var slots: [Int?] = [], next = n
+        for m in maskIds {
+            slots.append(m == nil ? nil : next)
+            if m != nil { next += 1 }
+        }
+        let attentionSlot: Int? = attentionId == nil ? nil : next
+        func masksOf(_ xs: [Tensor]) -> [Tensor?]? {
+            slots.isEmpty ? nil : (0..<n).map { k in k < slots.count ? slots[k].map { xs[$0] } : nil }
+        }
+        let body: ([Tensor], Bool) throws -> [Tensor]
+        let label = "\(layer.className) '\(layer.name)'"
+        if let mha = layer as? MultiHeadAttention {
+            let kw = try AttentionMasks.read(arguments.keywords, ignoring: [], layer: label)
+            let causal = kw.causal ?? false, scores = kw.scores ?? false
+            guard n == 2 || n == 3 else { throw KerasError.invalidArgument("\(label) takes query, value and an optional key, got \(n) tensors") }
+            body = { xs, t in
+                let m = masksOf(xs) ?? []
+                let r = try mha.call(query: xs[0], value: xs[1], key: n == 3 ? xs[2] : nil,
+                                     attentionMask: attentionSlot.map { xs[$0] },
+                                     queryMask: m.first ?? nil, valueMask: m.count > 1 ? m[1] : nil,
+                                     keyMask: m.count > 2 ? m[2] : nil, useCausalMask: causal, training: t)
+                return scores ? [r.output, r.scores] : [r.output]
+            }
+        } else if let attention = layer as? BaseAttention {
+            guard attentionId == nil else { throw KerasError.invalidArgument("\(label) takes no attention_mask (MultiHeadAttention does)") }
+            let kw = try AttentionMasks.read(arguments.keywords, ignoring: [], layer: label)
+            let causal = kw.causal ?? false, scores = kw.scores ?? false
+            body = { xs, t in
+                let r = try attention.call(Array(xs[0..<n]), masks: masksOf(xs), useCausalMask: causal, training: t)
+                return scores ? [r.output, r.scores] : [r.output]
+            }
+        } else {
+            guard attentionId == nil else { throw KerasError.invalidArgument("\(label) takes no attention_mask (MultiHeadAttention does)") }
+            try layer.applyCallKeywordArguments(arguments.keywords)
+            body = { xs, t in try layer.callMultiple(Array(xs[0..<n]), masks: masksOf(xs), training: t).outputs }
+        }
+        let all = ids + maskIds.compactMap { $0 } + (attentionId.map { [$0] } ?? [])
+        let p = try GradientTape.withoutRecording {
+            try (0..<2).map { k in try body(all.map { probes[$0][k] }, training ?? false) }
+        }
+        layer.clearAllLosses()   // the probes are not steps
+        guard let count = p.first?.count, count > 0, p.allSatisfy({ $0.count == count }) else {
+            throw KerasError.invalidState("op graph: \(label) gave no output")
+        }
+        let run = { (xs: [Tensor], stepTraining: Bool) in try body(xs, training ?? stepTraining) }
+        let op = count == 1 ? OpGraphOp(name: layer.name) { xs, t in try run(xs, t)[0] } : OpGraphOp(name: layer.name, outputs: run)
+        let first = append(.op(op, all), [p[0][0], p[1][0]])
+        return [first] + (1..<count).map { j in append(.op(OpGraphOp(part: j, of: layer.name), [first]), [p[0][j], p[1][j]]) }
     }
 
     /// Makes the built-in layer the traced layer subclasses (Keras: `class MyDense(keras.layers.Dense)`
@@ -61,25 +146,17 @@ extension OpGraph {
     public func addBaseCall(_ inputs: [Int], training: Bool?, withMasks: Bool = false) throws -> Int {
         try tracing("base layer call")
         guard let base else { throw KerasError.invalidState("op graph: super().call before super().build: the built-in layer a layer subclasses is made by its build") }
-        guard withMasks else { return try appendCall(base, inputs, training: training) }
-        return try appendCall(base, inputs, training: training) { xs, t in
-            guard let masks = OpGraph.inputMasks, masks.count == xs.count else { return try base.callEager(xs, training: t) }
-            return try base.singleOutput(base.callWithMasks(xs, masks: masks, training: t).outputs)
-        }
-    }
-
-    private func appendCall(_ layer: Layer, _ inputs: [Int], training: Bool?,
-                            run: (([Tensor], Bool) throws -> Tensor)? = nil) throws -> Int {
-        guard !inputs.isEmpty else { throw KerasError.invalidArgument("op graph: layer '\(layer.name)' was called on no inputs") }
-        let ids = try inputs.map { try node($0, "call of layer '\(layer.name)'") }
-        let op = OpGraphOp(name: layer.name) { xs, stepTraining in
+        guard !inputs.isEmpty else { throw KerasError.invalidArgument("op graph: layer '\(base.name)' was called on no inputs") }
+        let ids = try inputs.map { try node($0, "call of layer '\(base.name)'") }
+        let op = OpGraphOp(name: base.name) { xs, stepTraining in
             let t = training ?? stepTraining
-            return try run?(xs, t) ?? layer.callEager(xs, training: t)
+            guard withMasks, let masks = OpGraph.inputMasks, masks.count == xs.count else { return try base.callEager(xs, training: t) }
+            return try base.singleOutput(base.callWithMasks(xs, masks: masks, training: t).outputs)
         }
         let p = try GradientTape.withoutRecording {
             try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: training ?? false) }
         }
-        layer.clearAllLosses()   // the probes are not steps
+        base.clearAllLosses()   // the probes are not steps
         return append(.op(op, ids), p)
     }
 

@@ -11,6 +11,8 @@
 public final class OpGraph: @unchecked Sendable {
     enum Source {
         case input(Int)
+        /// The Keras mask of input k (``addMask(at:)``).
+        case mask(Int)
         case state(Int)
         case weight(Int)
         case constant(Tensor)
@@ -21,6 +23,16 @@ public final class OpGraph: @unchecked Sendable {
     var sources: [Source] = []
     /// The node each mode returns: index 0 for inference, 1 for training.
     private(set) var outputs: [Int?] = [nil, nil]
+    /// The outputs after the first of a call returning several tensors (Keras: a layer whose
+    /// `call` returns a tuple), per mode as ``outputs``.
+    private(set) var extraOutputs: [[Int]] = [[], []]
+    /// The mask of each output (Keras: what the layer's `compute_mask` returns; nil: none),
+    /// per mode as ``outputs``; empty when the trace set none.
+    private(set) var outputMasks: [[Int?]] = [[], []]
+    /// Whether the traced call reads its inputs' masks (``addMask(at:)``).
+    public private(set) var readsMasks = false
+    /// Whether the trace set its outputs' masks (``setOutputMasks(_:training:)``).
+    public var computesMasks: Bool { !outputMasks.joined().isEmpty }
     /// The nodes whose sums the layer adds to the loss (Keras: `add_loss` in `call`), per mode
     /// as ``outputs``.
     private(set) var lossOutputs: [[Int]] = [[], []]
@@ -144,6 +156,19 @@ public final class OpGraph: @unchecked Sendable {
         return append(.input(index), p)
     }
 
+    /// The Keras mask of input number `index` (Keras's `mask` argument of `call`): the input's
+    /// shape without its last axis. A call that gets no mask at run time reads ones there (every
+    /// position kept).
+    public func addMask(at index: Int) throws -> Int {
+        try tracing("mask")
+        guard arguments == nil, inputShapes.indices.contains(index), inputShapes[index].count >= 2 else {
+            throw KerasError.invalidArgument("op graph: input \(index) has no mask (the layer was called on \(inputShapes.count) input(s); a mask needs an input of rank 2 or more)")
+        }
+        readsMasks = true
+        let p = [2, 3].map { n in Tensor(shape: inputShapes[index].dropLast().map { $0 ?? n }, repeating: 1) }
+        return append(.mask(index), p)
+    }
+
     /// The layer's `index`-th weight (creation order) as a node.
     public func addWeight(_ index: Int) throws -> Int {
         try tracing("weight")
@@ -223,6 +248,24 @@ public final class OpGraph: @unchecked Sendable {
         if training != false { outputs[1] = n }
     }
 
+    /// Makes `nodes` the outputs for `training` (nil: both modes), in order: Keras's `call`
+    /// returning several tensors.
+    public func setOutputs(_ nodes: [Int], training: Bool?) throws {
+        guard let first = nodes.first else { throw KerasError.invalidArgument("op graph: a call returns at least one output") }
+        let rest = try nodes.dropFirst().map { try node($0, "output") }
+        try setOutput(first, training: training)
+        if training != true { extraOutputs[0] = rest }
+        if training != false { extraOutputs[1] = rest }
+    }
+
+    /// Makes `nodes` the masks of the outputs (nil: none), one per output, for `training` (nil:
+    /// both modes): what Keras's `compute_mask` returns for the traced inputs and masks.
+    public func setOutputMasks(_ nodes: [Int?], training: Bool?) throws {
+        let masks = try nodes.map { try $0.map { try node($0, "output mask") } }
+        if training != true { outputMasks[0] = masks }
+        if training != false { outputMasks[1] = masks }
+    }
+
     /// Adds the sum of node `i` to the loss of a training step, for `training` (nil: both modes;
     /// only a training call's losses enter the loss). Keras: `self.add_loss(value)` in `call`.
     public func addLossOutput(_ i: Int, training: Bool?) throws {
@@ -259,7 +302,7 @@ public final class OpGraph: @unchecked Sendable {
         }
         let reads = plan(for: [n]).contains { j in
             switch sources[j] {
-            case .input, .state: return true
+            case .input, .mask, .state: return true
             default: return false
             }
         }
@@ -300,9 +343,14 @@ public final class OpGraph: @unchecked Sendable {
         probes = []
         weightValue = nil
         fuseDense()
-        denseForm = lossOutputs.joined().isEmpty ? findDenseForm() : nil
-        plans = (0..<2).map { mode in
-            plan(for: ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 } + lossOutputs[mode])
+        let plain = lossOutputs.joined().isEmpty && extraOutputs.joined().isEmpty && !readsMasks && !computesMasks
+        denseForm = plain ? findDenseForm() : nil
+        plans = (0..<2).map { mode -> [Int] in
+            var ends: [Int] = ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }
+            ends += outputMasks[mode].compactMap { $0 }
+            ends += extraOutputs[mode]
+            ends += lossOutputs[mode]
+            return plan(for: ends)
         }
         initialPlan = plan(for: initialStates.compactMap { $0 })
     }
@@ -322,6 +370,37 @@ public final class OpGraph: @unchecked Sendable {
     public var outputShape: [Int?] {
         guard let o = outputs[0] ?? outputs[1] else { return inputShape }
         return shapes[o].map { $0 < 0 ? nil : $0 }
+    }
+
+    /// The shape of every output (nil where it follows the batch).
+    public var outputShapes: [[Int?]] {
+        guard let o = outputs[0] ?? outputs[1] else { return [inputShape] }
+        let mode = outputs[0] != nil ? 0 : 1
+        return ([o] + extraOutputs[mode]).map { shapes[$0].map { $0 < 0 ? nil : $0 } }
+    }
+
+    /// Every output for the layer's inputs `xs` and their masks (nil entries: none; read as
+    /// ones), the outputs' masks (nil when the trace set none) and the traced losses.
+    public func runAll(_ xs: [Tensor], masks: [Tensor?]?, weights: [Tensor], training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?, losses: [Tensor]) {
+        guard stateWidths.isEmpty else {
+            throw KerasError.invalidArgument("op graph: this graph is a recurrent cell's step (state_size \(stateWidths)): run it over sequences in an RNN layer")
+        }
+        guard xs.count == inputShapes.count else {
+            throw KerasError.invalidArgument("op graph: the layer was traced for \(inputShapes.count) input(s), got \(xs.count)")
+        }
+        let mode = outputs[training ? 1 : 0] != nil ? (training ? 1 : 0) : (training ? 0 : 1)
+        guard let out = outputs[mode], !plans[mode].isEmpty else {
+            throw KerasError.invalidState("op graph: the trace set no output, or was not finished")
+        }
+        let values = try evaluate(plans[mode], xs: xs, masks: masks ?? [], states: [], weights: weights, training: training)
+        func value(_ i: Int, _ what: String) throws -> Tensor {
+            guard let v = values[i] else { throw KerasError.invalidState("op graph: \(what) has no value") }
+            return v
+        }
+        let ys = try ([out] + extraOutputs[mode]).map { try value($0, "an output") }
+        let outMasks = outputMasks[mode].isEmpty ? nil : try outputMasks[mode].map { try $0.map { try value($0, "an output mask") } }
+        let losses = try lossOutputs[mode].map { try Ops.sum(value($0, "a loss"), axes: nil, keepDims: false) }
+        return (ys, outMasks, losses)
     }
 
     /// The output for input `x` given the layer's weights (tape leaves while training).
@@ -377,13 +456,21 @@ public final class OpGraph: @unchecked Sendable {
     }
 
     /// The values of the nodes of `plan` (nil for the others).
-    func evaluate(_ plan: [Int], xs: [Tensor], states: [Tensor], weights: [Tensor], training: Bool) throws -> [Tensor?] {
+    func evaluate(_ plan: [Int], xs: [Tensor], masks: [Tensor?] = [], states: [Tensor], weights: [Tensor], training: Bool) throws -> [Tensor?] {
         var values = [Tensor?](repeating: nil, count: (plan.last ?? -1) + 1)
+        var parts: [Int: [Tensor]] = [:]   // the outputs of ops of several outputs
         for i in plan {
             switch sources[i] {
             case .input(let k):
                 guard k < xs.count else { throw KerasError.invalidState("op graph: input \(k) is missing") }
                 values[i] = xs[k]
+            case .mask(let k):
+                guard k < xs.count else { throw KerasError.invalidState("op graph: input \(k) is missing") }
+                if k < masks.count, let m = masks[k] {
+                    values[i] = m.detached
+                } else {
+                    values[i] = Tensor(shape: Array(xs[k].shape.dropLast()), repeating: 1)
+                }
             case .state(let k):
                 guard k < states.count else { throw KerasError.invalidState("op graph: state \(k) is missing") }
                 values[i] = states[k]
@@ -400,7 +487,19 @@ public final class OpGraph: @unchecked Sendable {
                     guard let v = values[j] else { throw KerasError.invalidState("op graph: node \(j) has no value") }
                     args.append(v)
                 }
-                values[i] = try op.apply(args, training: training)
+                if let k = op.part {
+                    guard let j = ids.first, let outs = parts[j], k < outs.count else {
+                        throw KerasError.invalidState("op graph: node \(i) reads output \(k) of a node that has no such output")
+                    }
+                    values[i] = outs[k]
+                } else if let all = op.outputs {
+                    let outs = try all(args, training)
+                    guard let first = outs.first else { throw KerasError.invalidState("op graph: '\(op.name)' gave no output") }
+                    parts[i] = outs
+                    values[i] = first
+                } else {
+                    values[i] = try op.apply(args, training: training)
+                }
             }
         }
         return values

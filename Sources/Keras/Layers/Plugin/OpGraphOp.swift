@@ -37,6 +37,35 @@ struct OpGraphOp {
         self.body = body
     }
 
+    /// For an op of several outputs (a called layer's `[output, scores]`): all of them; the
+    /// node's value is the first, and ``part`` ops read the others (``OpGraph/evaluate``).
+    private(set) var outputs: (([Tensor], Bool) throws -> [Tensor])?
+    /// For an op reading output `part` of the op of several outputs that is its one input.
+    private(set) var part: Int?
+
+    /// An op of several outputs computed by `body` (inputs, training).
+    init(name: String, outputs body: @escaping ([Tensor], Bool) throws -> [Tensor]) {
+        self.name = name
+        role = nil
+        outputs = body
+        self.body = { x, training in
+            guard let first = try body(x, training).first else {
+                throw KerasError.invalidState("op graph: '\(name)' gave no output")
+            }
+            return first
+        }
+    }
+
+    /// The op reading output `part` of op `of` (its one input), while the graph runs.
+    init(part: Int, of name: String) {
+        self.name = "\(name)[\(part)]"
+        role = nil
+        self.part = part
+        body = { _, _ in
+            throw KerasError.invalidState("op graph: output \(part) of '\(name)' is read only while its graph runs")
+        }
+    }
+
     /// Resolves `name` with `attributes` for `arity` inputs; throws for an unknown op or a wrong
     /// number of inputs.
     init(_ name: String, _ attributes: JSON, arity: Int) throws {

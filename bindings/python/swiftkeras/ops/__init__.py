@@ -65,6 +65,10 @@ def _value(x):
     from .._python_layers import Weight
     if isinstance(x, Weight):
         return x.numpy()
+    if x is None:   # numpy would make it NaN; Keras refuses it
+        raise TypeError("ops: got None where a tensor or a number was expected (a dimension "
+                        "read with ops.shape is None where it is unknown, as the batch size "
+                        "while a layer is traced)")
     return np.asarray(x, dtype=_f32) if not isinstance(x, np.ndarray) or x.dtype != _f32 else x
 
 

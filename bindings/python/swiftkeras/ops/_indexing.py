@@ -95,7 +95,17 @@ def take_along_axis(x, indices, axis=None):
 
 def tile(x, repeats):
     """Keras `ops.tile(x, repeats)`."""
-    reps = [int(r) for r in (repeats if isinstance(repeats, (tuple, list)) else [repeats])]
+    if is_symbolic(repeats):
+        raise TypeError("ops.tile: `repeats` must be known when the layer is traced (Python ints, "
+                        "or an array of them such as one computed from ops.shape), got a "
+                        "symbolic tensor")
+    # a list, or an array of counts (keras.io's miniature GPT builds them with ops.concatenate)
+    given = list(repeats) if isinstance(repeats, (tuple, list)) else np.ravel(repeats).tolist()
+    if any(r is None or not np.isfinite(r) for r in given):
+        raise ValueError(f"ops.tile: `repeats` must be known counts, got {given}: a batch size read "
+                         f"with ops.shape while a layer is traced is None (the library traces "
+                         f"a call once, for any batch size)")
+    reps = [int(r) for r in given]
     return _ops()._op("tile", [x], lambda v: np.tile(v, reps), {"repeats": reps})
 
 

@@ -187,9 +187,12 @@ class Trace:
 
     def call_layer(self, layer, inputs, args, kwargs):
         """`layer(inputs, ...)` inside the traced call (Keras: a custom layer's `call` calling
-        the layers held in its attributes): one node of the graph, the layer (a built-in one, a
-        Sequential or functional model, a layer written in Python) made and built by the
-        library as a sublayer of the traced layer, under the attribute that holds it."""
+        the layers held in its attributes): one node of the graph per output, the layer (a
+        built-in one, a Sequential, functional or subclassed model, a layer written in Python)
+        made and built by the library as a sublayer of the traced layer, under the attribute
+        that holds it. Keras's call arguments go with it: `mask=`, a recurrent layer's
+        `initial_state=`, MultiHeadAttention's `attention_mask=`, `query_mask=`/`value_mask=`/
+        `key_mask=`, `use_causal_mask=` and `return_attention_scores=`."""
         outer = type(self.layer).__name__
         name = getattr(layer, "name", type(layer).__name__)
         self.called_layers.append(name)
@@ -198,42 +201,56 @@ class Trace:
         tensors = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         tensors += list(args)   # MultiHeadAttention(query, value, key)
         tensors += [kwargs.pop(k) for k in ("value", "key") if kwargs.get(k) is not None]
-        extra = sorted(k for k, v in kwargs.items() if v is not None)
-        if extra:
-            raise Unsupported(f"{outer}.call calls layer '{name}' with {extra}: a layer called "
-                              f"inside a traced call takes tensors and `training` only")
+        arguments = _call_arguments(outer, name, layer, tensors, kwargs)
         attribute, order, index = _attribute_of(self.layer, layer)
         from .. import _python_layers
-        from ..layers import Layer
-        if isinstance(layer, Layer):
-            entry, claimed = layer._layer_entry(), [layer]
-        elif hasattr(layer, "_model_config") and not layer._is_subclass_model():
-            entry, claimed = layer._model_config(), list(layer._layers)
-        else:
-            raise Unsupported(f"{outer}.call calls '{name}' ({type(layer).__name__}): a layer "
-                              f"called inside a traced call is a Layer, a Sequential or a "
-                              f"functional Model")
+        entry, claimed = _called_entry(outer, name, layer, tensors)
         for held in _python_layers._python_layers_in(claimed):
             # Known to the library for this read of the model's config, whenever it was
             # registered before (a registration during a read lasts for that read).
             _python_layers.register_layer_class(type(held), again=True)
         ids = [self.node_of(t) for t in tensors]
+        for key in ("masks", "attention_mask"):
+            value = arguments.get(key)
+            if isinstance(value, list):
+                arguments[key] = [None if m is None else self.node_of(m) for m in value]
+            elif value is not None:
+                arguments[key] = self.node_of(value)
         code = -1 if training is None else int(bool(training))
-        node = ctypes.c_int64()
+        text = json.dumps(entry, default=_native._json_default).encode()
+        from ..layers import Layer
         with _python_layers.claiming(claimed):   # its Python layers are the user's objects
-            self._check(_lib.keras_layer_builder_layer(
-                self.builder, attribute.encode(), order, index,
-                json.dumps(entry, default=_native._json_default).encode(), len(ids),
-                _native.int64_array(ids), code, ctypes.byref(node)))
+            if not _lib.has("keras_layer_builder_layer_call"):
+                if arguments:
+                    raise Unsupported(f"{outer}.call calls layer '{name}' with "
+                                      f"{sorted(arguments)}: this libkeras.so has no "
+                                      f"keras_layer_builder_layer_call; rebuild it")
+                node = ctypes.c_int64()
+                self._check(_lib.keras_layer_builder_layer(
+                    self.builder, attribute.encode(), order, index, text, len(ids),
+                    _native.int64_array(ids), code, ctypes.byref(node)))
+                nodes = [node.value]
+            else:
+                capacity = 64
+                out = (ctypes.c_int64 * capacity)()
+                count = ctypes.c_int32()
+                self._check(_lib.keras_layer_builder_layer_call(
+                    self.builder, attribute.encode(), order, index, text, len(ids),
+                    _native.int64_array(ids), json.dumps(arguments).encode() if arguments else None,
+                    code, capacity, out, ctypes.byref(count)))
+                nodes = [out[i] for i in range(count.value)]
         if isinstance(layer, Layer):
             layer._parent = self.layer   # its weights are read from the layer holding it
-        return self._tensor(node.value)
+        outputs = [self._tensor(n) for n in nodes]
+        # Keras: (output, scores) from the attention layers, (output, *states) from RNNs.
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def base_call(self, inputs, training, kwargs):
         """`super().call(inputs)` in the traced call of a Python subclass of a built-in layer:
         a call of the built-in layer its build made (keras_layer_builder_base_call). `training`
         as given (Keras's default, False, when not), fixed in this trace."""
         name = type(self.layer).__name__
+        kwargs = {k: v for k, v in kwargs.items() if k != "mask"}   # the inputs' (_takes_masks)
         extra = sorted(k for k, v in kwargs.items() if v is not None)
         if extra:
             raise Unsupported(f"{name}.call calls super().call with {extra}: the built-in layer "
@@ -250,6 +267,39 @@ class Trace:
 
     def output(self, y, training):
         self._check(_lib.keras_layer_builder_output(self.builder, self.node_of(y), training))
+
+    def outputs(self, values, training):
+        """The call's output tensors, in order (one: keras_layer_builder_output)."""
+        if len(values) == 1:
+            return self.output(values[0], training)
+        if not _lib.has("keras_layer_builder_outputs"):
+            raise Unsupported(f"{type(self.layer).__name__}.call returns {len(values)} tensors: this "
+                              f"libkeras.so has no keras_layer_builder_outputs; rebuild it")
+        ids = [self.node_of(v) for v in values]
+        self._check(_lib.keras_layer_builder_outputs(self.builder, len(ids), _native.int64_array(ids),
+                                                     training))
+
+    def mask(self, index):
+        """The Keras mask of input `index` as a node (ones when the input carries none)."""
+        node = ctypes.c_int64()
+        self._check(_lib.keras_layer_builder_mask(self.builder, index, ctypes.byref(node)))
+        return self._tensor(node.value)
+
+    def output_masks(self, layer, inputs, mask, count, training):
+        """The layer's own `compute_mask(inputs, mask)`, traced: the masks of its `count`
+        outputs (None: no mask; Keras's None for every output leaves them unset)."""
+        result = layer.compute_mask(inputs, mask)
+        if result is None:
+            return
+        given = list(result) if isinstance(result, (list, tuple)) else [result] * count
+        if len(given) != count:
+            raise ValueError(f"{type(layer).__name__}.compute_mask returned {len(given)} masks for "
+                             f"{count} outputs")
+        if all(m is None for m in given):
+            return
+        ids = [-1 if m is None else self.node_of(m) for m in given]
+        self._check(_lib.keras_layer_builder_output_masks(self.builder, len(ids),
+                                                          _native.int64_array(ids), training))
 
     def add_loss(self, value):
         """Keras `add_loss` in the traced call: the value's sum joins the training loss."""
@@ -285,6 +335,79 @@ def _takes_masks(layer):
         return "mask" in inspect.signature(call).parameters
     except (TypeError, ValueError):
         return False
+
+
+# The keyword values a built-in layer's call takes inside a traced call, besides tensors.
+_ATTENTION_KEYWORDS = ("use_causal_mask", "return_attention_scores")
+_ATTENTION_LAYERS = ("MultiHeadAttention", "Attention", "AdditiveAttention")
+
+
+def _call_arguments(outer, name, layer, tensors, kwargs):
+    """The library's arguments of a layer called inside a traced call (keras_layer_builder_
+    layer_call's arguments_json, nodes still as tensors), from Keras's keyword arguments;
+    `tensors` gets a recurrent layer's `initial_state` after its sequence. What the library
+    cannot pass is refused, naming it."""
+    arguments = {}
+    states = kwargs.pop("initial_state", None)
+    if states is not None:
+        tensors += list(states) if isinstance(states, (list, tuple)) else [states]
+    mask = kwargs.pop("mask", None)
+    class_name = getattr(layer, "class_name", None)
+    attention = class_name in _ATTENTION_LAYERS
+    if attention:
+        masks = [kwargs.pop(k, None) for k in ("query_mask", "value_mask", "key_mask")]
+        if mask is not None:   # Keras's Attention: mask=[query_mask, value_mask]
+            given = list(mask) if isinstance(mask, (list, tuple)) else [mask]
+            masks = [g if g is not None else m for g, m in zip(given + [None] * 3, masks)]
+        if any(m is not None for m in masks):
+            arguments["masks"] = masks[:len(tensors)]
+        if kwargs.get("attention_mask") is not None:
+            if class_name != "MultiHeadAttention":
+                raise Unsupported(f"{outer}.call calls {class_name} '{name}' with attention_mask: "
+                                  f"only MultiHeadAttention takes one")
+            arguments["attention_mask"] = kwargs.pop("attention_mask")
+        kwargs.pop("attention_mask", None)
+        keywords = {k: kwargs.pop(k) for k in _ATTENTION_KEYWORDS if k in kwargs}
+        if any(not isinstance(v, (bool, np.bool_)) for v in keywords.values()):
+            raise TypeError(f"{outer}.call calls layer '{name}' with {keywords}: "
+                            f"{' and '.join(_ATTENTION_KEYWORDS)} are True or False")
+        keywords = {k: bool(v) for k, v in keywords.items() if v}
+        if keywords:
+            arguments["kwargs"] = keywords
+    elif mask is not None:
+        given = list(mask) if isinstance(mask, (list, tuple)) else [mask]
+        if len(given) > len(tensors):
+            raise ValueError(f"{outer}.call calls layer '{name}' with {len(given)} masks for "
+                             f"{len(tensors)} input(s)")
+        arguments["masks"] = given
+    extra = sorted(k for k, v in kwargs.items() if v is not None)
+    if extra:
+        raise Unsupported(f"{outer}.call calls layer '{name}' with {extra}: a layer called inside "
+                          f"a traced call takes its tensors, `training`, `mask`, a recurrent "
+                          f"layer's `initial_state` and the attention layers' masks, "
+                          f"use_causal_mask and return_attention_scores")
+    return arguments
+
+
+def _called_entry(outer, name, layer, tensors):
+    """The model config entry of a layer called inside a traced call, and the layers whose
+    Python objects the library's copy is (a model's layers)."""
+    from ..layers import Layer
+    if isinstance(layer, Layer):
+        return layer._layer_entry(), [layer]
+    if hasattr(layer, "_model_config"):
+        if layer._subclassed() and layer._functional is None:
+            # A subclassed model (Keras: `__init__` + `call`) becomes its graph of layers for
+            # the shapes it is called on here, as its first call on data makes it.
+            shapes = [tuple(t.shape) for t in tensors]
+            traced, _state.trace = _state.trace, None   # its layers are its own graph's nodes
+            try:
+                layer._trace(shapes[0] if len(shapes) == 1 else shapes)
+            finally:
+                _state.trace = traced
+        return layer._model_config(), list(layer._layers)
+    raise Unsupported(f"{outer}.call calls '{name}' ({type(layer).__name__}): a layer called "
+                      f"inside a traced call is a Layer or a Model")
 
 
 def _attribute_of(owner, layer):
@@ -383,7 +506,10 @@ def trace_cell(layer, builder, takes_training):
 
 def trace_layer(layer, builder, takes_training, required=False):
     """Traces `layer.call` into the graph of `builder`; False (and no output set) when the call
-    needs values (numpy code), so that the layer keeps its numpy forward/backward path.
+    needs values (numpy code), so that the layer keeps its numpy forward/backward path. A call
+    taking `mask` gets its inputs' masks as nodes; a `compute_mask` of the layer's own is traced
+    into its outputs' masks; a call returning a tuple, list or dict of tensors has one output
+    per tensor (`layer._output_structure` keeps their structure).
     `required`: a layer with no numpy path (a Python subclass of a built-in layer), whose
     untraceable call is an error naming why."""
     if not _lib.has("keras_layer_builder_op"):
@@ -398,6 +524,14 @@ def trace_layer(layer, builder, takes_training, required=False):
             trace.reference = given[0]
         else:
             trace.reference = trace.input()
+        from .._python_layers import _call_takes
+        takes_mask = _call_takes(layer, "mask")
+        masks = None
+        # (A subclass of a built-in layer has the built-in's masks, computed by the library.)
+        own_mask = layer._computes_own_mask() and not required
+        if (takes_mask or own_mask) and _lib.has("keras_layer_builder_mask"):
+            shapes = [t.shape for t in (given if several > 1 else [trace.reference])]
+            masks = [trace.mask(i) if len(shape) >= 2 else None for i, shape in enumerate(shapes)]
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
         outputs = []
         for code, training in modes:
@@ -408,13 +542,21 @@ def trace_layer(layer, builder, takes_training, required=False):
                 from .._packed_inputs import unpack
                 inputs = unpack(layer, trace.reference)   # packed by Python (an eager call's model)
             from .._packed_inputs import call
-            y = call(layer, inputs, training=training) if takes_training else call(layer, inputs)
-            outputs.append((code, y))
-        for code, y in outputs:
-            trace.output(y, code)
+            extra = {"training": training} if takes_training else {}
+            if takes_mask and masks is not None:
+                extra["mask"] = masks if several > 1 else masks[0]
+            y = call(layer, inputs, **extra)
+            outputs.append((code, inputs, y))
+        structure = None
+        for code, inputs, y in outputs:
+            flat, structure = _flat_outputs(layer, y)
+            trace.outputs(flat, code)
+            if masks is not None and own_mask:
+                trace.output_masks(layer, inputs, masks if several > 1 else masks[0], len(flat), code)
         for code, value in trace.losses:
             trace._check(_lib.keras_layer_builder_loss(trace.builder, trace.node_of(value), code))
         layer._traced_adds_loss = bool(trace.losses)
+        layer._output_structure = structure
         return True
     except TraceError:
         raise
@@ -434,6 +576,23 @@ def trace_layer(layer, builder, takes_training, required=False):
         return False
     finally:
         _state.trace = previous
+
+
+def _flat_outputs(layer, y):
+    """The tensors a traced call returned, in Keras's order (a dict's by sorted key), and
+    their structure: None for one tensor, ("tuple"|"list", n) or ("dict", keys)."""
+    if isinstance(y, dict):
+        keys = sorted(y)
+        return [y[k] for k in keys], ("dict", keys)
+    if isinstance(y, (list, tuple)):
+        if not y:
+            raise ValueError(f"{type(layer).__name__}.call returned an empty {type(y).__name__}")
+        if any(isinstance(v, (list, tuple, dict)) for v in y):
+            raise Unsupported(f"{type(layer).__name__}.call returned nested structures; a layer "
+                              f"written in Python returns a tensor, or a flat tuple, list or dict "
+                              f"of tensors")
+        return list(y), ("tuple" if isinstance(y, tuple) else "list", len(y))
+    return [y], None
 
 
 def _held_layers(layer):

@@ -1,0 +1,288 @@
+"""keras.applications against real Keras 3: each model family built here and by Keras gives
+the same summary, the same layer configs and, with Keras's weights file loaded, the same
+predictions; the other depths/widths the same layers and parameter counts. ImageNet weights
+load from Keras's cache folder (`~/.keras/models`, a legacy `.h5` file as published) or a
+path; preprocess_input / decode_predictions give Keras's numbers; a frozen application used
+as a layer fine-tunes like Keras's (the keras.io transfer-learning guide's pattern)."""
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs, real_keras, summary_lines
+
+pytestmark = needs(*CORE)
+
+# One model of each family, at a small input so the file runs in seconds.
+FAMILIES = {
+    "VGG16": dict(input_shape=(32, 32, 3), classes=10),
+    "ResNet50": dict(input_shape=(32, 32, 3), classes=10),
+    "ResNet50V2": dict(input_shape=(32, 32, 3), include_top=False, pooling="avg"),
+    "MobileNet": dict(input_shape=(32, 32, 3), classes=10, alpha=0.5),
+    "MobileNetV2": dict(input_shape=(33, 33, 3), classes=10, alpha=0.35),
+    "Xception": dict(input_shape=(71, 71, 3), include_top=False, pooling="max"),
+    "InceptionV3": dict(input_shape=(75, 75, 3), classes=10),
+    "DenseNet121": dict(input_shape=(32, 32, 3), include_top=False),
+    "EfficientNetB0": dict(input_shape=(32, 32, 3), classes=10),
+}
+# The other members of each family: the same layers (names, order) and parameter counts.
+VARIANTS = ["VGG19", "ResNet101", "ResNet101V2"]
+
+
+@pytest.fixture
+def wide_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def both(name, **kwargs):
+    """The application `name` from swiftkeras and from real Keras, each from a clear session
+    (the models' unnamed layers are numbered alike)."""
+    import swiftkeras
+    keras = real_keras()
+    swiftkeras.backend.clear_session()
+    keras.backend.clear_session()
+    kwargs.setdefault("weights", None)
+    return (getattr(swiftkeras.applications, name)(**kwargs),
+            getattr(keras.applications, name)(**kwargs))
+
+
+def plain(value):
+    """A config with tuples as lists (the two libraries' in-memory sequence types differ)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, float):
+        return float(np.float32(value))     # the library keeps float32 numbers in configs
+    return value
+
+
+def keras_weights_file(ref, path, seed=0):
+    """Keras's model with drawn batch-norm statistics (inference depends on them), written
+    as Keras writes `.weights.h5`."""
+    keras = real_keras()
+    rng = np.random.default_rng(seed)
+    for layer in ref.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.moving_mean.assign(rng.normal(0, 0.1, layer.moving_mean.shape))
+            layer.moving_variance.assign(rng.uniform(0.5, 1.5, layer.moving_variance.shape))
+    ref.save_weights(str(path))
+    return path
+
+
+def images(model, count=2, seed=1):
+    shape = (count,) + tuple(64 if d is None else d for d in model.input_shape[1:])
+    return np.random.default_rng(seed).uniform(0, 255, shape).astype("float32")
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_application_is_keras_model(name, tmp_path, wide_terminal):
+    ours, ref = both(name, **FAMILIES[name])
+    assert ours.name == ref.name
+    assert summary_lines(ours) == summary_lines(ref)
+    assert [plain(layer.get_config()) for layer in ours.layers] == \
+        [plain(layer.get_config()) for layer in ref.layers]
+    ours.load_weights(keras_weights_file(ref, tmp_path / "ref.weights.h5"))
+    x = images(ref) / 255.0
+    expected = np.asarray(ref.predict(x, verbose=0))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-4,
+                               atol=1e-5 * max(1.0, float(np.abs(expected).max())))
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_application_variant_has_keras_layers(name):
+    ours, ref = both(name, input_shape=(32, 32, 3), include_top=False)
+    assert [(l.name, type(l).__name__) for l in ours.layers] == \
+        [(l.name, type(l).__name__) for l in ref.layers]
+    assert ours.count_params() == ref.count_params()
+
+
+def test_application_saved_here_loads_in_keras(tmp_path):
+    keras = real_keras()
+    ours, ref = both("MobileNetV2", input_shape=(32, 32, 3), classes=5, alpha=0.35)
+    ours.load_weights(keras_weights_file(ref, tmp_path / "ref.weights.h5"))
+    ours.save(tmp_path / "mobilenet.keras")
+    loaded = keras.models.load_model(tmp_path / "mobilenet.keras")
+    x = images(ref) / 255.0
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), ours.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-6)
+
+
+def legacy_h5(ref, path):
+    """`ref`'s weights in the legacy `.h5` layout of the published ImageNet files."""
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, ref)
+    return path
+
+
+def test_imagenet_weights_load_from_keras_cache(tmp_path, monkeypatch):
+    """weights="imagenet" fetches the file Keras names into `$KERAS_HOME/models` (here
+    already cached, as after a first download) and loads it by layer order."""
+    import swiftkeras
+    keras = real_keras()
+    keras.backend.clear_session()
+    ref = keras.applications.MobileNetV2(weights=None, include_top=False,
+                                         input_shape=(96, 96, 3))
+    (tmp_path / "models").mkdir()
+    keras_weights_file(ref, tmp_path / "unused.weights.h5")       # draws the statistics
+    legacy_h5(ref, tmp_path / "models" /
+              "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    ours = swiftkeras.applications.MobileNetV2(weights="imagenet", include_top=False,
+                                               input_shape=(96, 96, 3))
+    x = images(ref, seed=2) / 127.5 - 1.0
+    np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_weights_from_a_legacy_h5_path(tmp_path):
+    ours, ref = both("ResNet50", input_shape=(32, 32, 3), include_top=False, pooling="avg")
+    keras_weights_file(ref, tmp_path / "unused.weights.h5")
+    path = legacy_h5(ref, tmp_path / "resnet50_notop.h5")
+    import swiftkeras
+    swiftkeras.backend.clear_session()
+    ours = swiftkeras.applications.ResNet50(weights=str(path), include_top=False,
+                                            input_shape=(32, 32, 3), pooling="avg")
+    x = images(ref, seed=3)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("module,data_format", [
+    ("vgg16", "channels_last"), ("resnet", "channels_first"), ("resnet_v2", "channels_last"),
+    ("densenet", "channels_last"), ("densenet", "channels_first"),
+    ("imagenet_utils", "channels_last"), ("efficientnet", "channels_last")])
+def test_preprocess_input_is_keras(module, data_format):
+    import swiftkeras
+    keras = real_keras()
+    shape = (2, 4, 5, 3) if data_format == "channels_last" else (2, 3, 4, 5)
+    x = np.random.default_rng(0).integers(0, 256, shape).astype("float32")
+    ours = getattr(swiftkeras.applications, module).preprocess_input(x.copy(),
+                                                                     data_format=data_format)
+    ref = getattr(keras.applications, module).preprocess_input(x.copy(),
+                                                               data_format=data_format)
+    np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-4)
+    # Integers become float32 first, as in Keras; one image (no batch axis) works too.
+    one = getattr(swiftkeras.applications, module).preprocess_input(
+        x[0].astype("uint8"), data_format=data_format)
+    np.testing.assert_allclose(one, ref[0], rtol=1e-6, atol=1e-4)
+
+
+@pytest.mark.parametrize("module", ["vgg16", "mobilenet_v2", "densenet"])
+def test_preprocess_input_inside_a_model(module):
+    """`x = preprocess_input(inputs)` on a keras.Input, as the transfer-learning examples
+    write it, becomes part of the model and gives Keras's numbers."""
+    import swiftkeras
+    keras = real_keras()
+    x = np.random.default_rng(1).uniform(0, 255, (2, 4, 4, 3)).astype("float32")
+    outputs = []
+    for lib in (swiftkeras, keras):
+        lib.backend.clear_session()
+        inputs = lib.Input((4, 4, 3))
+        model = lib.Model(inputs, getattr(lib.applications, module).preprocess_input(inputs))
+        outputs.append(np.asarray(model.predict(x, verbose=0)))
+    np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-5, atol=1e-4)
+
+
+def test_decode_predictions_is_keras(monkeypatch):
+    import swiftkeras
+    keras = real_keras()
+    from keras.src.applications import imagenet_utils as keras_utils
+    index = {str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}
+    monkeypatch.setattr(swiftkeras.applications.imagenet_utils, "_CLASS_INDEX", index)
+    monkeypatch.setattr(keras_utils, "CLASS_INDEX", index)
+    preds = np.random.default_rng(0).dirichlet(np.ones(1000), size=3).astype("float32")
+    ours = swiftkeras.applications.resnet50.decode_predictions(preds, top=4)
+    ref = keras.applications.resnet50.decode_predictions(preds, top=4)
+    assert [[(a, b, float(c)) for a, b, c in row] for row in ours] == \
+        [[(a, b, float(c)) for a, b, c in row] for row in ref]
+    with pytest.raises(ValueError, match=r"expects a batch of predictions"):
+        swiftkeras.applications.imagenet_utils.decode_predictions(preds[:, :10])
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda a: a.VGG16(weights="no/such/file.h5"), r"The `weights` argument should be"),
+    (lambda a: a.ResNet50(weights="imagenet", classes=10), r"`classes` should be 1000"),
+    (lambda a: a.ResNet50(weights=None, input_shape=(16, 16, 3)),
+     r"Input size must be at least 32x32"),
+    (lambda a: a.Xception(weights=None, input_shape=(None, None, 3)),
+     r"you should specify a static `input_shape`"),
+    (lambda a: a.VGG16(weights="imagenet", input_shape=(64, 64, 3)),
+     r"`input_shape` should be \(224, 224, 3\)"),
+    (lambda a: a.MobileNetV2(weights="imagenet", alpha=0.6, include_top=False),
+     r"alpha must be one of"),
+    (lambda a: a.MobileNet(weights="imagenet", depth_multiplier=2, include_top=False),
+     r"depth multiplier must be 1"),
+    (lambda a: a.DenseNet121(weights="imagenet", classifier_activation="relu"),
+     r"Only `None` and `softmax` activations are allowed"),
+])
+def test_application_arguments_checked_like_keras(call, message):
+    """Each mistake is refused before anything is built or downloaded, with Keras's words
+    (the same call on real Keras raises the same message)."""
+    import swiftkeras
+    keras = real_keras()
+    for applications in (swiftkeras.applications, keras.applications):
+        with pytest.raises(ValueError, match=message):
+            call(applications)
+
+
+def test_frozen_application_fine_tunes_like_keras():
+    """The transfer-learning guide's pattern: a frozen base model called with
+    training=False inside a new model, a new head trained on top. The losses and the head's
+    weights follow Keras's; the base's weights and batch-norm statistics do not move."""
+    import swiftkeras
+    keras = real_keras()
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 32, 32, 3)).astype("float32")
+    y = np.random.default_rng(1).integers(0, 2, (16, 1)).astype("float32")
+    results = []
+    for lib in (swiftkeras, keras):
+        lib.backend.clear_session()
+        base = lib.applications.MobileNetV2(weights=None, include_top=False,
+                                            input_shape=(32, 32, 3), alpha=0.35)
+        base.trainable = False
+        inputs = lib.Input((32, 32, 3))
+        h = base(inputs, training=False)
+        h = lib.layers.GlobalAveragePooling2D()(h)
+        outputs = lib.layers.Dense(1, activation="sigmoid")(h)
+        results.append((lib.Model(inputs, outputs), base))
+    (ours, our_base), (ref, ref_base) = results
+    # `training=False` is written into the base's node as Keras writes it.
+    import json
+    assert [[node["kwargs"] for node in entry["inbound_nodes"]]
+            for entry in json.loads(ours.to_json())["config"]["layers"]] == \
+        [[node["kwargs"] for node in entry["inbound_nodes"]]
+         for entry in json.loads(ref.to_json())["config"]["layers"]]
+    rng = np.random.default_rng(2)
+    weights = [(rng.uniform(0.5, 1.5, w.shape) if "variance" in w.path
+                else rng.normal(0, 0.3, w.shape)).astype("float32") for w in ref.weights]
+    ref.set_weights(weights)
+    ours.set_weights(weights)
+    for model in (ours, ref):
+        model.compile(optimizer=keras.optimizers.SGD(0.1) if model is ref
+                      else swiftkeras.optimizers.SGD(0.1), loss="binary_crossentropy")
+    ours_history = ours.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    ref_history = ref.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    assert np.isfinite(ref_history.history["loss"]).all()
+    np.testing.assert_allclose(ours_history.history["loss"], ref_history.history["loss"],
+                               rtol=1e-4)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    for a, b in zip(our_base.get_weights(), weights[:len(our_base.get_weights())]):
+        np.testing.assert_array_equal(a, b)
+    assert len(ours.trainable_weights) == 2
+    # Fine-tuning: the base unfrozen, the model recompiled. Keras 3's fit passes training=True
+    # to every layer, the base's too (its node's training=False notwithstanding), so its
+    # batch norms' statistics move as in Keras.
+    for model, base, lib in ((ours, our_base, swiftkeras), (ref, ref_base, keras)):
+        base.trainable = True
+        model.compile(optimizer=lib.optimizers.SGD(1e-3), loss="binary_crossentropy")
+    ours_history = ours.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    ref_history = ref.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    assert len(ours.trainable_weights) == len(ref.trainable_weights)
+    np.testing.assert_allclose(ours_history.history["loss"], ref_history.history["loss"],
+                               rtol=1e-4)
+    # Batch statistics over 8 images down to 1x1 feature maps, through 52 BatchNormalizations,
+    # amplify float32 rounding: the weights agree to 1e-3 of their scale.
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3 * max(1.0, float(np.abs(b).max())))
