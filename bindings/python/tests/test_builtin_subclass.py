@@ -367,8 +367,9 @@ def test_lstm_subclass_trains_like_keras_with_its_cell_weights(tmp_path):
 
 def test_masks_reach_and_leave_subclasses_as_in_keras():
     """An Embedding(mask_zero=True) subclass makes the mask, an LSTM subclass that does not
-    override call skips the masked steps (Keras passes the mask to its call), and one whose call
-    takes no mask reads them all (Keras passes it none): outputs and training as Keras's."""
+    override call skips the masked steps (Keras passes the mask to its call), as does one whose
+    call takes the mask and passes it to super().call, and one whose call takes no mask reads
+    them all (Keras passes it none): outputs and training as Keras's."""
     import swiftkeras as sk
     keras = real_keras()
 
@@ -386,14 +387,19 @@ def test_masks_reach_and_leave_subclasses_as_in_keras():
         class UnmaskedLSTM(lib.layers.LSTM):
             def call(self, sequences, initial_state=None, training=False):
                 return super().call(sequences, initial_state=initial_state, training=training)
-        return {c.__name__: c for c in (ZeroMaskEmbedding, PlainLSTM, UnmaskedLSTM)}
+
+        class ForwardingLSTM(lib.layers.LSTM):   # takes the mask and passes it on
+            def call(self, sequences, initial_state=None, mask=None, training=False):
+                return super().call(sequences, initial_state=initial_state, mask=mask,
+                                    training=training) * 2.0
+        return {c.__name__: c for c in (ZeroMaskEmbedding, PlainLSTM, UnmaskedLSTM, ForwardingLSTM)}
 
     x = np.random.default_rng(14).integers(1, 10, size=(16, 6)).astype("float32")
     x[:, 4:] = 0
     x[::3, 2:] = 0
     y = np.random.default_rng(15).normal(size=(16, 1)).astype("float32")
     outputs = {}
-    for cls in ("PlainLSTM", "UnmaskedLSTM"):
+    for cls in ("PlainLSTM", "UnmaskedLSTM", "ForwardingLSTM"):
         ours, ref = model(sk, extra(sk), cls), model(keras, extra(keras), cls)
         weights = [np.random.default_rng(16).normal(scale=0.3, size=np.shape(w)).astype("float32")
                    for w in ref.get_weights()]
