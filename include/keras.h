@@ -426,9 +426,11 @@ int keras_model_summary(keras_model *model, char **out);
  * (Keras 2's table; line_length only), "subclass_layers": ["dense", ...] (a subclassed model's
  * table as Keras prints it: one row per named layer, in that order, without "Connected to"),
  * "batch_size": 32 (with subclass_layers: the first dimension of the output shapes; absent:
- * None)}. *out is caller-owned.
+ * None), "trainable": true and "trainable_layers": {"dense": false, ...} (the model's and its
+ * layers' trainable flags to count, as if set before the call; the model keeps its own)}.
+ * *out is caller-owned.
  * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer,
- * a subclass_layers name not in the model's graph). */
+ * a subclass_layers name not in the model's graph, a trainable_layers name not a layer). */
 int keras_model_summary_ex(keras_model *model, const char *options_json, char **out);
 
 /* model.to_json(). *out is caller-owned. */
@@ -502,7 +504,7 @@ typedef enum keras_callback_event {
     KERAS_ON_PREDICT_BEGIN = 10,
     KERAS_ON_PREDICT_END = 11,
     KERAS_ON_PREDICT_BATCH_BEGIN = 12,
-    KERAS_ON_PREDICT_BATCH_END = 13
+    KERAS_ON_PREDICT_BATCH_END = 13 /* logs hold "outputs": the batch's predictions, a nested list per output */
 } keras_callback_event;
 
 /* A callback function: called for every hook with the event, the epoch or batch index (-1 for

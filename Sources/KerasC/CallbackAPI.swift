@@ -96,9 +96,10 @@ final class CFunctionCallback: Callback, @unchecked Sendable {
 
     override var wantsBatchLogs: Bool { events & CFunctionCallback.batchEvents != 0 }
 
-    private func fire(_ event: CallbackEvent, _ index: Int, _ logs: Logs) throws {
+    private func fire(_ event: CallbackEvent, _ index: Int, _ logs: Logs, adding extra: [(String, JSON)] = []) throws {
         guard events & (1 << event.rawValue) != 0 else { return }
-        let text = JSON.object(orderedKeys(logs.keys).map { k in (k, logs[k].map { $0.isFinite ? .double($0) : .null } ?? .null) }).description
+        let text = JSON.object(orderedKeys(logs.keys).map { k in (k, logs[k].map { $0.isFinite ? .double($0) : .null } ?? .null) }
+                               + extra).description
         try CallbackMessage.check("callback '\(name)' \(event.hookName)" + (index >= 0 ? "(\(index))" : "")) {
             text.withCString { fn(userData.pointer, event.rawValue, Int64(index), $0) }
         }
@@ -118,6 +119,25 @@ final class CFunctionCallback: Callback, @unchecked Sendable {
     override func onPredictEnd(logs: Logs) throws { try fire(.predictEnd, -1, logs) }
     override func onPredictBatchBegin(_ batch: Int, logs: Logs) throws { try fire(.predictBatchBegin, batch, logs) }
     override func onPredictBatchEnd(_ batch: Int, logs: Logs) throws { try fire(.predictBatchEnd, batch, logs) }
+    /// Keras's `logs["outputs"]`: the batch's predictions as nested lists, one per output.
+    override func onPredictBatchEnd(_ batch: Int, logs: Logs, outputs: [Tensor]) throws {
+        guard events & (1 << CallbackEvent.predictBatchEnd.rawValue) != 0 else { return }
+        try fire(.predictBatchEnd, batch, logs, adding: [("outputs", .array(outputs.map(nestedJSON)))])
+    }
+}
+
+/// A tensor's values as nested JSON lists of its shape (null for NaN or infinity).
+private func nestedJSON(_ t: Tensor) -> JSON {
+    let values = t.scalars, shape = t.shape
+    func nest(_ axis: Int, _ offset: Int) -> JSON {
+        guard axis < shape.count else {
+            let v = values[offset]
+            return v.isFinite ? .double(Double(v)) : .null
+        }
+        let stride = shape[(axis + 1)...].reduce(1, *)
+        return .array((0..<shape[axis]).map { nest(axis + 1, offset + $0 * stride) })
+    }
+    return nest(0, 0)
 }
 
 /// A callback handle: makes a fresh Swift callback for each fit/evaluate/predict call, so that

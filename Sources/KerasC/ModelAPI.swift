@@ -406,7 +406,7 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
         let box = try modelBox(handle)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "summary options",
                             allowed: ["line_length", "style", "positions", "show_trainable", "layer_range",
-                                      "subclass_layers", "batch_size"])
+                                      "subclass_layers", "batch_size", "trainable", "trainable_layers"])
         let lineLength = try o.int("line_length")
         if let n = lineLength, n < 20 || n > 1000 {
             throw ABIError(.invalidArgument, "summary options: line_length must be between 20 and 1000, got \(n)")
@@ -444,18 +444,26 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
         if let b = batchSize, b < 0 {
             throw ABIError(.invalidArgument, "summary options: batch_size must be a count of samples, got \(b)")
         }
+        // The flags a binding changed since it made the model, counted as Keras counts them.
+        let trainable = try o.bool("trainable")
+        var trainableLayers: [String: Bool] = [:]
+        if let t = o.json["trainable_layers"], !t.isNull {
+            guard let pairs = t.objectValue, pairs.allSatisfy({ $0.1.boolValue != nil }) else {
+                throw ABIError(.invalidArgument, "summary options: 'trainable_layers' must map layer names to true or false, got \(t)")
+            }
+            for (name, flag) in pairs { trainableLayers[name] = flag.boolValue }
+        }
         let options = positions != nil || layerRange != nil || showTrainable || subclassLayers != nil
         if options && style == .keras2 {
             throw ABIError(.invalidArgument, "summary options: positions, show_trainable, layer_range and subclass_layers apply to the keras3 style")
         }
-        if options {
-            out.pointee = try ownedCString(box.locked {
-                try box.model.summaryText(lineLength: lineLength, positions: positions, showTrainable: showTrainable, layerRange: layerRange,
-                                          subclassLayers: subclassLayers, batchSize: batchSize)
-            })
-            return
-        }
-        out.pointee = try ownedCString(box.locked { box.model.summaryText(style: style, lineLength: lineLength) })
+        out.pointee = try ownedCString(box.locked {
+            try box.model.withTrainableFlags(model: trainable, layers: trainableLayers) {
+                options ? try box.model.summaryText(lineLength: lineLength, positions: positions, showTrainable: showTrainable,
+                                                    layerRange: layerRange, subclassLayers: subclassLayers, batchSize: batchSize)
+                        : box.model.summaryText(style: style, lineLength: lineLength)
+            }
+        })
     }
 }
 

@@ -31,6 +31,9 @@ open class Callback: @unchecked Sendable {
     open func onPredictEnd(logs: Logs) throws {}
     open func onPredictBatchBegin(_ batch: Int, logs: Logs) throws {}
     open func onPredictBatchEnd(_ batch: Int, logs: Logs) throws {}
+    /// The end of a predict batch with the batch's predictions, one per model output (Keras's
+    /// `logs["outputs"]`). By default calls ``onPredictBatchEnd(_:logs:)``.
+    open func onPredictBatchEnd(_ batch: Int, logs: Logs, outputs: [Tensor]) throws { try onPredictBatchEnd(batch, logs: logs) }
 
     /// Whether this callback needs per-batch logs (lets the loop skip building them).
     open var wantsBatchLogs: Bool { true }

@@ -83,4 +83,7 @@ public final class CallbackList: Callback, @unchecked Sendable {
     public override func onPredictEnd(logs: Logs) throws { try each { try $0.onPredictEnd(logs: logs) } }
     public override func onPredictBatchBegin(_ batch: Int, logs: Logs) throws { try each { try $0.onPredictBatchBegin(batch, logs: logs) } }
     public override func onPredictBatchEnd(_ batch: Int, logs: Logs) throws { try each { try $0.onPredictBatchEnd(batch, logs: logs) } }
+    public override func onPredictBatchEnd(_ batch: Int, logs: Logs, outputs: [Tensor]) throws {
+        try each { try $0.onPredictBatchEnd(batch, logs: logs, outputs: outputs) }
+    }
 }

@@ -157,14 +157,16 @@ public struct LayerDeclaration: @unchecked Sendable {
     }
 
     /// `[{"name": "units", "required": true}, {"name": "activation", "default": "linear"}, ...]`
-    /// in Keras's constructor order.
+    /// in Keras's constructor order; `"saved": false` marks an argument the layer's own part of
+    /// `get_config()` leaves out (SimpleRNN's `seed`).
     var catalogueArguments: JSON {
         var names = constructorOrder ?? []
         for a in arguments where !names.contains(a.name) { names.append(a.name) }
         return .array(names.map { n -> JSON in
             guard let a = arguments.first(where: { $0.name == n }) else { return ["name": .string(n), "default": nil] }
             guard let d = a.defaultValue else { return ["name": .string(n), "required": true] }
-            return ["name": .string(n), "default": Catalogue.plain(d)]
+            return a.read == nil ? ["name": .string(n), "default": Catalogue.plain(d), "saved": false]
+                : ["name": .string(n), "default": Catalogue.plain(d)]
         })
     }
 

@@ -60,15 +60,19 @@ public enum MetricSpec: ExpressibleByStringLiteral {
 /// Everything `compile` fixed, plus metrics resolved from the first data.
 final class CompiledState {
     let optimizer: Optimizer
-    let losses: [Loss]
+    /// One per output (or one for all); nil for an output trained on no loss (Keras's
+    /// `loss=[None, "mse"]`), which needs no target.
+    let losses: [Loss?]
     let lossWeights: [Float]
     let metricSpecs: [[MetricSpec]]
     var metrics: [[Metric]]? = nil
     let lossTracker = Mean(name: "loss")
-    var outputLossTrackers: [Mean] = []
+    /// Each output's loss figure (`<output>_loss`), kept as Keras keeps them when more than one
+    /// output has a loss; nil for the others.
+    var outputLossTrackers: [Mean?] = []
     /// The per-class values at the end of the last evaluation.
     var perClassResults: [String: [Double]] = [:]
-    let specs: (optimizer: OptimizerSpec, loss: [LossSpec], metrics: [[MetricSpec]], lossWeights: [Float]?)
+    let specs: (optimizer: OptimizerSpec, loss: [LossSpec?], metrics: [[MetricSpec]], lossWeights: [Float]?)
     /// Whether training steps may run a ``StepPlan`` (tests compare with the general step).
     var usesStepPlans = true
     /// The step plans made so far, by batch size.
@@ -76,14 +80,18 @@ final class CompiledState {
     /// The layers for which no plan can be made (their loss or weights do not fit one).
     @exclusivity(unchecked) var planRejectedLayers: [Layer]?
 
-    init(optimizer: Optimizer, losses: [Loss], lossWeights: [Float], metricSpecs: [[MetricSpec]],
-         specs: (OptimizerSpec, [LossSpec], [[MetricSpec]], [Float]?)) {
+    init(optimizer: Optimizer, losses: [Loss?], lossWeights: [Float], metricSpecs: [[MetricSpec]],
+         specs: (OptimizerSpec, [LossSpec?], [[MetricSpec]], [Float]?)) {
         self.optimizer = optimizer
         self.losses = losses
         self.lossWeights = lossWeights
         self.metricSpecs = metricSpecs
         self.specs = specs
     }
+
+    /// The compile arguments given as dicts keyed by output name (`loss={"a": None, "b": "mse"}`),
+    /// by argument: the compile config writes them back as given, as Keras's does.
+    var keyedByOutput: [(String, JSON)] = []
 
     /// Keras's `weighted_metrics`: updated with the sample weights (`metrics` are not).
     var weightedMetricSpecs: [[MetricSpec]] = []
@@ -105,7 +113,7 @@ final class CompiledState {
                     throw KerasError.invalidArgument("compile: metrics for output \(i), but the model has \(yPred.count) output(s)")
                 }
                 for s in specs {
-                    let m = try s.resolve(yTrue: yTrue[i], yPred: yPred[i], loss: losses.isEmpty ? nil : losses[Swift.min(i, losses.count - 1)])
+                    let m = try s.resolve(yTrue: yTrue[i], yPred: yPred[i], loss: loss(of: i))
                     var name = prefixed(i, m.name)
                     if weighting && taken.contains(name) {
                         let base = prefixed(i, "weighted_\(m.name)")
@@ -120,22 +128,30 @@ final class CompiledState {
                 }
             }
         }
-        if outputNames.count > 1, !losses.isEmpty { outputLossTrackers = outputNames.map { Mean(name: "\($0)_loss") } }
+        let withLoss = outputNames.indices.filter { loss(of: $0) != nil }
+        if outputNames.count > 1, withLoss.count > 1 {
+            outputLossTrackers = outputNames.indices.map { withLoss.contains($0) ? Mean(name: "\(outputNames[$0])_loss") : nil }
+        }
         metrics = out
         return out
+    }
+
+    /// The loss of output `i` (one loss given for all outputs is each one's).
+    func loss(of i: Int) -> Loss? {
+        losses.isEmpty ? nil : losses[Swift.min(i, losses.count - 1)]
     }
 
     /// Throws where a metric's own code fails (a plugin metric's reset or result callback).
     func resetMetrics() throws {
         lossTracker.reset()
-        outputLossTrackers.forEach { $0.reset() }
+        outputLossTrackers.forEach { $0?.reset() }
         for list in metrics ?? [] { for m in list { try m.reset() } }
     }
 
     /// Current figures: loss, per-output losses, then metrics.
     func logs() throws -> Logs {
         var l: Logs = ["loss": Double(lossTracker.result())]
-        for t in outputLossTrackers { l[t.name] = Double(t.result()) }
+        for case let t? in outputLossTrackers { l[t.name] = Double(t.result()) }
         for list in metrics ?? [] { for m in list { l[m.name] = Double(try m.result()) } }
         return l
     }
@@ -151,7 +167,7 @@ final class CompiledState {
     /// Figures in compile order (for `evaluate`): loss, per-output losses, metrics.
     func orderedResults() throws -> [(String, Double)] {
         var r: [(String, Double)] = [("loss", Double(lossTracker.result()))]
-        for t in outputLossTrackers { r.append((t.name, Double(t.result()))) }
+        for case let t? in outputLossTrackers { r.append((t.name, Double(t.result()))) }
         for list in metrics ?? [] { for m in list { r.append((m.name, Double(try m.result()))) } }
         return r
     }

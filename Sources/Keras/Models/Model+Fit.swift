@@ -209,8 +209,9 @@ extension Model {
         for b in data.epoch() {
             try Interruption.check("predict")
             try cbs.each { try $0.onPredictBatchBegin(b.step, logs: [:]) }
-            parts.append(try GradientTape.withoutRecording { try forward(b.x, training: false) })
-            try cbs.each { try $0.onPredictBatchEnd(b.step, logs: [:]) }
+            let outputs = try GradientTape.withoutRecording { try forward(b.x, training: false) }
+            parts.append(outputs)
+            try cbs.each { try $0.onPredictBatchEnd(b.step, logs: [:], outputs: outputs) }
         }
         try cbs.each { try $0.onPredictEnd(logs: [:]) }
         guard let first = parts.first else {

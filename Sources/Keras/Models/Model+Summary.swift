@@ -82,6 +82,32 @@ extension Model {
         }
     }
 
+    /// `body`'s result with the model's and some layers' `trainable` flags set as given (each
+    /// setting its sublayers' and weights', as Keras's setter does), every flag restored after:
+    /// the summary of a model whose flags a binding changed since it made this model (Keras's
+    /// summary counts the current flags; the change reaches training at the next compile).
+    public func withTrainableFlags<T>(model flag: Bool?, layers flags: [String: Bool], _ body: () throws -> T) throws -> T {
+        let unknown = flags.keys.filter { name in !layers.contains { $0.name == name } }.sorted()
+        guard unknown.isEmpty else {
+            throw KerasError.invalidArgument("summary: model '\(name)' has no layer \(unknown)")
+        }
+        var saved: [(Layer, Bool)] = [], savedWeights: [(Variable, Bool)] = []
+        func snapshot(_ l: Layer) {
+            saved.append((l, l.trainable))
+            savedWeights += l.variables.map { ($0, $0.trainable) }
+            (l as? Model)?.layers.forEach(snapshot)
+            l.sublayers.forEach(snapshot)
+        }
+        snapshot(self)
+        defer {
+            for (l, t) in saved { l.trainable = t }   // outer layers first: inner ones set last win
+            for (v, t) in savedWeights { v.trainable = t }
+        }
+        if let flag { trainable = flag }
+        for l in layers { if let f = flags[l.name] { l.trainable = f } }
+        return try body()
+    }
+
     /// Prints the summary table. Keras: `model.summary()`.
     public func summary(style: SummaryStyle = .keras3, lineLength: Int? = nil, print output: (String) -> Void = writeStdout) {
         output(summaryText(style: style, lineLength: lineLength))

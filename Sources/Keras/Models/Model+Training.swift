@@ -21,13 +21,14 @@ extension Model {
     }
 
     /// Configures training of a model with several outputs: one loss (and metric list) per output,
-    /// or a single one shared by all. No loss (Keras's `compile(optimizer)`): the loss is the sum
-    /// of the model's `add_loss` terms and regularization penalties, and fit and evaluate need no
-    /// targets.
-    public func compile(optimizer: OptimizerSpec = "rmsprop", losses: [LossSpec] = [], metrics: [[MetricSpec]] = [],
+    /// or a single one shared by all; a nil loss leaves its output untrained and its target
+    /// unread (Keras's `loss=[None, "mse"]`). No loss (Keras's `compile(optimizer)`): the loss is
+    /// the sum of the model's `add_loss` terms and regularization penalties, and fit and
+    /// evaluate need no targets.
+    public func compile(optimizer: OptimizerSpec = "rmsprop", losses: [LossSpec?] = [], metrics: [[MetricSpec]] = [],
                         lossWeights: [Float]? = nil, weightedMetrics: [[MetricSpec]] = []) throws {
         let opt = try optimizer.resolve()
-        let resolved = try losses.map { try $0.resolve() }
+        let resolved = try losses.map { try $0?.resolve() }
         if let lossWeights, lossWeights.contains(where: { !$0.isFinite }) {
             throw KerasError.invalidArgument("compile: loss_weights must be finite numbers, got \(lossWeights)")
         }
@@ -55,7 +56,7 @@ extension Model {
     }
 
     /// Per-output losses and metrics for one output count.
-    func expand(_ c: CompiledState, outputs count: Int) throws -> (losses: [Loss], weights: [Float], metrics: [[MetricSpec]]) {
+    func expand(_ c: CompiledState, outputs count: Int) throws -> (losses: [Loss?], weights: [Float], metrics: [[MetricSpec]]) {
         if c.losses.isEmpty { return ([], [], c.metricSpecs) }   // compiled without a loss
         let losses = c.losses.count == 1 ? Array(repeating: c.losses[0], count: count) : c.losses
         guard losses.count == count else {
@@ -165,13 +166,17 @@ extension Model {
         var total: Tensor?
         var perOutput: [Double] = []
         for i in 0..<losses.count {
+            guard let loss = losses[i] else { perOutput.append(.nan); continue }
             let mask = masks.flatMap { i < $0.count ? $0[i] : nil }
-            var l = try losses[i](ys[i], preds[i], sampleWeight: sw, mask: mask)
+            var l = try loss(ys[i], preds[i], sampleWeight: sw, mask: mask)
             perOutput.append(Double(l.scalar ?? .nan))
             if weights[i] != 1 { l = l * weights[i] }
             total = try total.map { try $0 + l } ?? l
         }
         for penalty in try collectLosses() { total = try total.map { try $0 + penalty } ?? penalty }
+        if total == nil, !losses.isEmpty {
+            total = Tensor(Float(0))   // every output's loss is None: Keras's loss is 0
+        }
         guard let total else {
             // Compiled without a loss and no add_loss term or penalty (Keras's message).
             throw KerasError.invalidArgument("No loss to compute. Provide a `loss` argument in `compile()`.")
@@ -198,7 +203,7 @@ extension Model {
         c.lossTracker.add(Float(total), weight: weight)
         // Index loops: a debug build allocates in each step of a generic iterator (zip, for-in).
         for i in 0..<Swift.min(c.outputLossTrackers.count, perOutput.count) {
-            c.outputLossTrackers[i].add(Float(perOutput[i]), weight: weight)
+            c.outputLossTrackers[i]?.add(Float(perOutput[i]), weight: weight)
         }
         for i in 0..<Swift.min(metrics.count, preds.count) {
             let list = metrics[i]

@@ -47,7 +47,7 @@ final class StepPlan {
     /// The plan for `model` and batches shaped as `x` (which its ``PlanLayers`` accept), or nil
     /// when its step is not of this shape.
     init?(_ model: Model, _ c: CompiledState, x: Tensor) {
-        guard let layers = model.planLayers, layers.accepts(x), c.losses.count == 1,
+        guard let layers = model.planLayers, layers.accepts(x), c.losses.count == 1, let loss = c.losses[0],
               c.lossWeights.allSatisfy({ $0 == 1 }) else { return nil }
         let rows = x.shape[0], stack = layers.stack
         let front: PlanFrontStage?
@@ -62,7 +62,7 @@ final class StepPlan {
         self.norms = norms
         normalizes = stack.normalizes
         let kind: LossKind
-        switch c.losses[0] {
+        switch loss {
         case let l as CategoricalCrossentropy:
             guard stack.endsInSoftmax, !l.fromLogits, l.labelSmoothing == 0, l.axis == -1 || l.axis == 1 else { return nil }
             guard l.reduction == .sumOverBatchSize || l.reduction == .mean else { return nil }

@@ -261,14 +261,18 @@ extension Model {
             throw KerasError.io("The compile config has no optimizer")
         }
         let optimizer = try deserializeOptimizer(optJSON)
-        // No loss (Keras's `compile(optimizer)`): the model trains on its add_loss terms.
-        var losses: [LossSpec] = []
+        // No loss (Keras's `compile(optimizer)`): the model trains on its add_loss terms. An
+        // output whose loss is null trains on none.
+        var losses: [LossSpec?] = []
         if let lossJSON = c["loss"], !lossJSON.isNull {
-            losses = try byOutputName(lossJSON, "loss") { n, j in
-                guard let j, !j.isNull, let spec = try deserializeLossSpecs(j).first else {
-                    throw KerasError.io("The loss dict has no loss for output '\(n)' (the outputs: \(outputNames))")
+            losses = try byOutputName(lossJSON, "loss") { _, j in
+                guard let j else {
+                    // Keras's message: a loss dict names every output (None for those without one).
+                    let python = { (names: [String]) in "[" + names.map { "'\($0)'" }.joined(separator: ", ") + "]" }
+                    throw KerasError.io("Expected keys \(python(outputNames)) in loss dict, but found "
+                                        + "loss.keys()=\(python(lossJSON.objectValue?.map(\.0) ?? []))")
                 }
-                return [spec]
+                return [try deserializeLossSpecs(j).first ?? nil]
             } ?? deserializeLossSpecs(lossJSON)
         }
         let metrics = try byOutputName(c["metrics"], "metrics") { _, j in [try deserializeMetricSpecs(j).first ?? []] }
@@ -288,6 +292,10 @@ extension Model {
             ?? deserializeMetricSpecs(c["weighted_metrics"])
         try compile(optimizer: .instance(optimizer), losses: losses, metrics: metrics, lossWeights: weights,
                     weightedMetrics: weighted)
+        compiled?.keyedByOutput = ["loss", "metrics", "loss_weights", "weighted_metrics"].compactMap { key in
+            guard let v = c[key], v.objectValue != nil, v["class_name"] == nil else { return nil }
+            return (key, v)
+        }
     }
 
     /// A compile argument given as a dict keyed by output name (Keras: `loss={"priority": ...,

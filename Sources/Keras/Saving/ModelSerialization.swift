@@ -86,18 +86,20 @@ extension Model {
     func compileConfig() -> JSON? {
         guard let c = compiled else { return nil }
         let (_, lossSpecs, metricSpecs, lossWeights) = c.specs
-        let losses = lossSpecs.map(serializeLossSpec)
+        let losses = lossSpecs.map { $0.map(serializeLossSpec) ?? .null }
         func serialized(_ specs: [[MetricSpec]]) -> JSON {
             if specs.allSatisfy(\.isEmpty) { return .null }
             if specs.count == 1 { return .array(specs[0].map(serializeMetricSpec)) }
             return .array(specs.map { .array($0.map(serializeMetricSpec)) })
         }
         let metrics = serialized(metricSpecs)
-        return ["optimizer": serializeOptimizer(c.optimizer),
-                "loss": losses.isEmpty ? .null : losses.count == 1 ? losses[0] : .array(losses),
-                "loss_weights": lossWeights.map { .array($0.map { pythonFloat(Double($0)) }) } ?? .null,
-                "metrics": metrics, "weighted_metrics": serialized(c.weightedMetricSpecs), "run_eagerly": false, "steps_per_execution": 1,
-                "jit_compile": true]
+        var config: JSON = ["optimizer": serializeOptimizer(c.optimizer),
+                            "loss": losses.isEmpty ? .null : losses.count == 1 ? losses[0] : .array(losses),
+                            "loss_weights": lossWeights.map { .array($0.map { pythonFloat(Double($0)) }) } ?? .null,
+                            "metrics": metrics, "weighted_metrics": serialized(c.weightedMetricSpecs), "run_eagerly": false,
+                            "steps_per_execution": 1, "jit_compile": true]
+        for (key, given) in c.keyedByOutput { config.set(key, given) }   // dicts by output, as given
+        return config
     }
 
     /// The legacy `.h5` `training_config`: the compile config with `optimizer_config` last.

@@ -80,14 +80,16 @@ public func deserializeLoss(_ j: JSON) throws -> Loss {
     }
 }
 
-/// The loss part of a compile config as `compile` takes it: one spec per output.
-func deserializeLossSpecs(_ j: JSON) throws -> [LossSpec] {
+/// The loss part of a compile config as `compile` takes it: one spec per output, nil for an
+/// output without a loss (`null`).
+func deserializeLossSpecs(_ j: JSON) throws -> [LossSpec?] {
     if let list = j.arrayValue { return try list.map(lossSpec) }
     if let obj = j.objectValue, j["class_name"] == nil { return try obj.map { try lossSpec($0.1) } }
     return [try lossSpec(j)]
 }
 
-private func lossSpec(_ j: JSON) throws -> LossSpec {
+private func lossSpec(_ j: JSON) throws -> LossSpec? {
+    if j.isNull { return nil }
     if let s = j.stringValue { _ = try Loss.named(s); return .name(s) }
     return .instance(try deserializeLoss(j))
 }

@@ -43,7 +43,7 @@ final class KerasGuideGraphTests: XCTestCase {
              "metrics": {"priority": ["mae"]}, "loss_weights": {"priority": 1.0, "department": 0.2}}
             """))
         let compiled = try XCTUnwrap(model.compiled)
-        XCTAssertEqual(compiled.losses.map(\.name), ["mean_absolute_error", "mean_squared_error"])
+        XCTAssertEqual(compiled.losses.map { $0?.name }, ["mean_absolute_error", "mean_squared_error"])
         XCTAssertEqual(compiled.lossWeights, [0.2, 1.0])
         XCTAssertEqual(compiled.metricSpecs.map(\.count), [0, 1])
         XCTAssertThrowsError(try model.compileFromConfig(try JSONParser.parse("""

@@ -106,6 +106,27 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(history.history["loss"]?.last ?? 0, total, accuracy: 1e-3)
     }
 
+    func testAnOutputWithoutALossIsNotTrainedAndItsTargetIsNotRead() throws {
+        setRandomSeed(7)
+        let x = Input(shape: [3])
+        let free = try Dense(2, name: "free")(x)
+        let fitted = try Dense(1, name: "fitted")(x)
+        let model = try Model(inputs: [x], outputs: [free, fitted])
+        try model.compile(optimizer: "sgd", losses: [nil, "mse"], metrics: [["mae"], []])
+        let before = try XCTUnwrap(model.layers.first { $0.name == "free" }).getWeights()
+        let xs = Tensor(shape: [8, 3], repeating: 0.5), y = Tensor(shape: [8, 1], repeating: 2)
+        let ignored = Tensor(shape: [8, 2], repeating: 1)
+        let history = try model.fit([xs], [ignored, y], epochs: 2, verbose: 0)
+        // Keras logs each output's loss only when more than one output has one.
+        XCTAssertEqual(Set(history.history.keys), ["loss", "free_mae"])
+        XCTAssertEqual(try XCTUnwrap(model.layers.first { $0.name == "free" }).getWeights(), before)
+        let config = try XCTUnwrap(model.compileConfig())
+        XCTAssertEqual(config["loss"], .array([.null, "mse"]))
+        let again = try Model(inputs: [x], outputs: [free, fitted])
+        try again.compileFromConfig(config)
+        XCTAssertEqual(again.compileConfig()?["loss"], .array([.null, "mse"]))
+    }
+
     func testCallingALayerOnATensorShowsIntermediateValues() throws {
         let model = try Sequential([Dense(2, inputShape: [2]), Activation("relu")])
         let dense = try XCTUnwrap(model.layers[0] as? Dense)

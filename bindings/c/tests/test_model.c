@@ -17,6 +17,8 @@ static int count_events(void *user_data, int event, int64_t index, const char *l
         c->last_epoch = (int)index;
         if (!strstr(logs_json, "\"loss\"")) return 2;
     }
+    /* Keras's logs["outputs"]: the batch's predictions, a nested list per output. */
+    if (event == KERAS_ON_PREDICT_BATCH_END && strncmp(logs_json, "{\"outputs\": [[[", 15) != 0) return 3;
     return 0;
 }
 
@@ -132,6 +134,14 @@ int main(void) {
     CHECK_OK(keras_model_summary(m, &text));
     CHECK(text && strstr(text, "hidden (Dense)") && strstr(text, "Total params"));
     keras_string_free(text);
+    /* Flags a binding changed since it made the model, counted for this summary only. */
+    CHECK_OK(keras_model_summary_ex(m, "{\"trainable_layers\": {\"hidden\": false}}", &text));
+    CHECK(text && strstr(text, " Trainable params: 12 ") && strstr(text, " Non-trainable params: 25 "));
+    keras_string_free(text);
+    CHECK_OK(keras_model_summary(m, &text));
+    CHECK(text && strstr(text, " Trainable params: 37 "));
+    keras_string_free(text);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "has no layer", keras_model_summary_ex(m, "{\"trainable_layers\": {\"nope\": false}}", &text));
 
     /* JSON round trip keeps the architecture. */
     CHECK_OK(keras_model_to_json(m, &text));

@@ -46,6 +46,13 @@ def layer_signature(class_name: str) -> tuple[tuple[str, ...], dict, tuple[str, 
     return names, defaults, required
 
 
+def layer_unsaved(class_name: str) -> frozenset:
+    """The constructor arguments of a library layer that its config leaves out (SimpleRNN's
+    `seed`, as Keras's SimpleRNN.get_config does)."""
+    entry = catalog().get("layers", {}).get(class_name) or {}
+    return frozenset(a["name"] for a in entry.get("args", []) if a.get("saved") is False)
+
+
 def layer_class_name(name: str) -> str:
     """The class a layer name denotes: an alias's (`GlobalAvgPool2D` is Keras's
     `GlobalAveragePooling2D`), else the name itself."""

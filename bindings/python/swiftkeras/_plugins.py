@@ -241,6 +241,11 @@ def callback_trampoline(cb: PythonCallback, model):
                 if changed:
                     model._epoch_log_updates.setdefault(int(index), {}).update(changed)
             elif indexed:
+                if event == _lib.KERAS_PREDICT_BATCH_END and "outputs" in logs:
+                    # Keras's logs["outputs"]: the batch's predictions, shaped as predict's.
+                    outs = [np.array(o, np.float32) for o in logs["outputs"]]
+                    shape = getattr(model, "_structured_outputs", None)
+                    logs["outputs"] = shape(outs) if shape else outs[0] if len(outs) == 1 else outs
                 method(int(index), logs)
             else:
                 method(logs)

@@ -226,6 +226,25 @@ def build_base(layer, entry):
         weights[w["name"]] = Weight(layer, position, w["name"], w["shape"], w["trainable"])
 
 
+def _adopt_variables(layer):
+    """Keras tracks a `keras.Variable` assigned to a layer's attribute as one of its weights
+    (trained when trainable, in `weights`): each becomes a library weight of the layer being
+    built, the attribute its Weight, its value written once the model holding the layer exists
+    (Model._set_handle)."""
+    from ._variables import _FreeVariable
+    adopted = layer.__dict__.setdefault("_adopted_variables", {})   # attribute -> its Variable
+    for attr, value in list(layer.__dict__.items()):
+        if isinstance(value, _FreeVariable) and value.dtype == "float32":
+            adopted[attr] = value
+    done = layer.__dict__["_adopted_values"]
+    for attr, variable in adopted.items():
+        if any(weight is layer.__dict__.get(attr) for weight, _ in done):
+            continue   # adopted in this build already
+        weight = add_weight(layer, variable.shape, "zeros", variable.trainable, variable.name)
+        layer.__dict__[attr] = weight
+        done.append((weight, variable.numpy()))
+
+
 class Weight(Variable):
     """What add_weight returns: a Keras `Variable`. Inside call/backward it is the weight's
     current value (numpy arithmetic, np.asarray, @ work on it); elsewhere it reads the value
@@ -351,11 +370,19 @@ def _layer_table(cls, class_name):
                 layer.__dict__.pop("_base_weights", None)
             layer._building = (builder, instance)
             _packed_inputs.built_with(layer, builder)
+            layer.__dict__["_adopted_values"] = []
+            # A call traced with ops reads keras.Variable attributes as weights; a numpy
+            # backward's weights are the ones it made.
+            adopts = not _overrides(layer, "backward")
             try:
                 for spec in layer.__dict__.get("_init_weights") or []:   # made in __init__
                     _create_weight(layer, layer._building, spec)
+                if adopts:
+                    _adopt_variables(layer)   # those set in __init__, before build's weights
                 _packed_inputs.shape_call(layer, layer.build, tuple(
                     None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim)))
+                if adopts:
+                    _adopt_variables(layer)   # those build set as attributes
             finally:
                 layer._building = None
             layer.built = True

@@ -364,18 +364,25 @@ def _seed_states(layer):
 
 
 def variables(holder, trainable=None):
-    """`holder`'s weights as Variables, all or those with this `trainable` flag."""
-    own = holder.__dict__.get("_weight_objects") or {}   # a Python layer's add_weight results
+    """`holder`'s weights as Variables, all or those with this `trainable` flag. Before the
+    library holds any, the `keras.Variable`s assigned to its attributes (Keras tracks them;
+    the library adopts them when it builds the layer), trainable ones first as Keras lists."""
+    own = holder.__dict__.get("_weight_objects") or {} if hasattr(holder, "__dict__") else {}
+    infos = holder._variable_infos()
     out = []
-    for i, info in enumerate(holder._variable_infos()):
+    for i, info in enumerate(infos):
         if trainable is not None and bool(info.get("trainable", True)) != trainable:
             continue
-        if i in own and own[i].name == info["name"].split("/")[-1]:
+        if i in own and own[i].name == info["name"].split("/")[-1]:   # a Python add_weight's
             own[i].__dict__["_path"] = _keras_path(holder, info["name"])
             out.append(own[i])
         else:
             out.append(Variable(holder, i, info))
-    return out
+    if infos or not hasattr(holder, "__dict__"):
+        return out
+    free = [v for v in vars(holder).values() if isinstance(v, _FreeVariable) and v.dtype == "float32"]
+    return [v for v in sorted(free, key=lambda v: not v.trainable)
+            if trainable is None or v.trainable == trainable]
 
 
 class DTypePolicy:

@@ -530,6 +530,10 @@ class Layer(_variables.LayerBasics):
             else:
                 return self._call_eagerly(_packed_inputs.pack_values(self, flat),
                                           kwargs.get("training", False))
+        if len(flat) > 1 and isinstance(self, _BuiltinLayer) and \
+                all(isinstance(t, np.ndarray) or hasattr(t, "__array__") for t in flat):
+            # `layers.Add()([a, b])` on arrays: Keras returns the result.
+            return self._call_eagerly_on_list(flat, kwargs.get("training", False))
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
@@ -575,6 +579,20 @@ class Layer(_variables.LayerBasics):
             owner = Sequential(name=unique_name("layer_call"))
             owner._adopt(self, batch_shape=(None,) + x.shape[1:])
         return self._owner._call_layer(self._index, x, training)
+
+    def _call_eagerly_on_list(self, arrays, training=False):
+        """A built-in layer of several inputs (Add, Concatenate, Dot, ...) called on arrays:
+        a private functional model of the layer on inputs of these shapes, made again when
+        the shapes change."""
+        values = [_native.as_float32(a, f"{self.name}(inputs[{i}])") for i, a in enumerate(arrays)]
+        shapes = tuple(v.shape[1:] for v in values)
+        made = self.__dict__.get("_list_call_model")
+        if made is None or made[0] != shapes:
+            from .models import Model
+            inputs = [Input(shape) for shape in shapes]
+            made = (shapes, Model(inputs, self(inputs)))
+            self.__dict__["_list_call_model"] = made   # not a tracked attribute
+        return made[1](values, training=training)
 
     def compute_output_shape(self, input_shape):
         """Keras `compute_output_shape`: the output shape for `input_shape` (None for unknown
@@ -900,6 +918,27 @@ def _check_builtin_subclass(layer):
             f"held in an attribute")
 
 
+# The arguments Keras's layers standardize to tuples (standardize_tuple, standardize_padding,
+# the random layers' factor ranges): Keras's in-memory configs hold tuples, its saved JSON lists.
+_TUPLE_ARGUMENTS = frozenset({"kernel_size", "strides", "dilation_rate", "pool_size", "size",
+                              "cropping", "padding", "output_padding", "target_shape", "dims",
+                              "factor", "attention_axes", "tile_grid_size", "x_factor",
+                              "y_factor", "sigma", "addition_factor", "threshold_factor"})
+_CLASS_TUPLE_ARGUMENTS = {"Normalization": {"axis"}}
+
+
+def _keras_tuples(class_name, config, given):
+    """`config` with the lists Keras keeps as tuples made tuples: the standardized arguments,
+    and any argument the caller gave as a tuple (Keras keeps the value given)."""
+    def tuples(v):
+        return tuple(tuples(e) for e in v) if isinstance(v, list) else v
+    for k, v in config.items():
+        if isinstance(v, list) and (k in _TUPLE_ARGUMENTS or k in _CLASS_TUPLE_ARGUMENTS.get(class_name, ())
+                                    or isinstance(given.get(k), tuple)):
+            config[k] = tuples(v)
+    return config
+
+
 class _BuiltinLayer(Layer):
     """A layer the library implements; its arguments come from the catalogue."""
 
@@ -921,6 +960,7 @@ class _BuiltinLayer(Layer):
     _positional: tuple[str, ...] = ()
     _required: tuple[str, ...] = ()
     _known: frozenset = frozenset()   # every argument the catalogue lists, plus Keras's base ones
+    _unsaved: frozenset = frozenset()   # those the layer's config leaves out
 
     def __init__(self, *args, **kwargs):
         if len(args) > len(self._positional):
@@ -971,13 +1011,14 @@ class _BuiltinLayer(Layer):
             cached = self.__dict__.get("_base_config")
             if cached is None or cached[0] != key:
                 cached = self._base_config = (key, _unbuilt_layer_config(self._base_entry()))
-            return {**given, **cached[1]}
-        if owner is not None and owner._handle is not None and self._index is not None:
+            full = dict(cached[1])
+        elif owner is not None and owner._handle is not None and self._index is not None:
             full = owner._layers_info()[self._index]["config"]
         else:
             from .models import _unbuilt_layer_config
             full = _unbuilt_layer_config(self._layer_entry())
-        return {**given, **full}
+        given = {k: v for k, v in given.items() if k in full or k not in self._unsaved}
+        return _keras_tuples(self.class_name, {**given, **full}, self._args)
 
     def _input_layer_config(self):
         """An InputLayer's config as Keras gives it: its shape, dtype and name, with no
@@ -1556,6 +1597,7 @@ def _layer_class(class_name: str) -> type | None:
                                           "batch_input_shape", "input_length",
                                           "activity_regularizer", "autocast"}
     attrs["__signature__"] = _signature(names, defaults)
+    attrs["_unsaved"] = _catalog.layer_unsaved(class_name)
     if _catalog.layer_adaptable(class_name):
         attrs["adapt"] = _adapt
     if class_name in _vocabulary.LAYERS:

@@ -2,6 +2,8 @@
 (`losses.MeanSquaredError()`) the library computes, referred to by Keras name and config.
 A Python function `f(y_true, y_pred)` given as a loss is registered as a plugin."""
 
+import numpy as np
+
 from ._objects import KerasObject, make_class
 from ._objects import module_serialization as _module_serialization
 
@@ -15,9 +17,19 @@ class LossFunction:
     def _keras_config(self):
         return self.__name__
 
-    def __call__(self, y_true, y_pred):
-        """The loss of each sample, computed by the library (numpy in, numpy out)."""
+    def __call__(self, y_true, y_pred, **kwargs):
+        """The loss of each sample, computed by the library (numpy in, numpy out); on symbolic
+        tensors (a call traced with ops) Keras's formula as ops, with the function's keyword
+        arguments (`from_logits=`, `label_smoothing=`, `axis=`, `delta=`)."""
         from ._array_eval import per_sample
+        from ._tensor_ops import TensorOperators
+        if any(isinstance(v, TensorOperators) for v in (y_true, y_pred)):
+            loss = globals()[_FUNCTION_CLASSES[self.__name__]](**kwargs)
+            return _symbolic_per_sample(loss, y_true, y_pred)
+        if kwargs:
+            # The library's function of that name is its class with the given config.
+            loss = globals()[_FUNCTION_CLASSES[self.__name__]](**kwargs, reduction=None)
+            return loss(y_true, y_pred)
         return per_sample(self, y_true, y_pred, f"losses.{self.__name__}")
 
     def __repr__(self):
@@ -95,10 +107,55 @@ def _symbolic_per_sample(loss, y_true, y_pred):
         return ops.mean(ops.square(y_pred - y_true), axis=-1)
     if name == "MeanAbsoluteError":
         return ops.mean(ops.abs(y_pred - y_true), axis=-1)
-    raise NotImplementedError(f"{name} called on symbolic tensors (in a call traced with ops): "
-                              f"BinaryCrossentropy, CategoricalCrossentropy, "
-                              f"SparseCategoricalCrossentropy, MeanSquaredError and "
-                              f"MeanAbsoluteError are")
+    formula = _SYMBOLIC_FORMULAS.get(name)
+    if formula is None:
+        raise NotImplementedError(f"{name} called on symbolic tensors (in a call traced with ops): "
+                                  f"those that are: BinaryCrossentropy, CategoricalCrossentropy, "
+                                  f"SparseCategoricalCrossentropy, MeanSquaredError, "
+                                  f"MeanAbsoluteError, {', '.join(sorted(_SYMBOLIC_FORMULAS))}")
+    return formula(ops, c, y_true, y_pred)
+
+
+_EPSILON = 1e-7   # Keras's backend.epsilon()
+
+
+def _hinge_labels(ops, y_true):
+    """Keras's convert_binary_labels_to_hinge: 0/1 labels become -1/1; others are kept."""
+    binary = ops.all(ops.logical_or(ops.equal(y_true, 0.0), ops.equal(y_true, 1.0)))
+    return ops.where(binary, 2.0 * y_true - 1.0, y_true)
+
+
+def _huber(ops, c, y_true, y_pred):
+    delta = float(c.get("delta", 1.0))
+    error = y_pred - y_true
+    abs_error = ops.abs(error)
+    return ops.mean(ops.where(abs_error <= delta, 0.5 * ops.square(error),
+                              delta * abs_error - 0.5 * delta * delta), axis=-1)
+
+
+# Keras's loss functions (keras/src/losses/losses.py), written with ops, by class name; y_true
+# and y_pred already of one rank.
+_SYMBOLIC_FORMULAS = {
+    "Hinge": lambda ops, c, t, p: ops.mean(ops.maximum(1.0 - _hinge_labels(ops, t) * p, 0.0), axis=-1),
+    "SquaredHinge": lambda ops, c, t, p: ops.mean(
+        ops.square(ops.maximum(1.0 - _hinge_labels(ops, t) * p, 0.0)), axis=-1),
+    "CategoricalHinge": lambda ops, c, t, p: ops.maximum(
+        ops.max((1.0 - t) * p, axis=-1) - ops.sum(t * p, axis=-1) + 1.0, 0.0),
+    "MeanAbsolutePercentageError": lambda ops, c, t, p: 100.0 * ops.mean(
+        ops.abs((t - p) / ops.maximum(ops.abs(t), _EPSILON)), axis=-1),
+    "MeanSquaredLogarithmicError": lambda ops, c, t, p: ops.mean(ops.square(
+        ops.log(ops.maximum(p, _EPSILON) + 1.0) - ops.log(ops.maximum(t, _EPSILON) + 1.0)), axis=-1),
+    "CosineSimilarity": lambda ops, c, t, p: -ops.sum(
+        ops.normalize(t, axis=c.get("axis", -1)) * ops.normalize(p, axis=c.get("axis", -1)),
+        axis=c.get("axis", -1)),
+    "Huber": _huber,
+    "LogCosh": lambda ops, c, t, p: ops.mean(
+        (p - t) + ops.softplus((p - t) * -2.0) - float(np.log(2.0)), axis=-1),
+    "KLDivergence": lambda ops, c, t, p: ops.sum(
+        ops.clip(t, _EPSILON, 1.0) * ops.log(ops.clip(t, _EPSILON, 1.0) / ops.clip(p, _EPSILON, 1.0)),
+        axis=-1),
+    "Poisson": lambda ops, c, t, p: ops.mean(p - t * ops.log(p + _EPSILON), axis=-1),
+}
 
 
 def _symbolic_loss(loss, y_true, y_pred, sample_weight):
@@ -141,6 +198,7 @@ def _function_names(entry, class_name):
 # library's catalogue lists them; an alias is the same object as the canonical function.
 _CLASSES = []
 _FUNCTIONS = []
+_FUNCTION_CLASSES = {}   # function name (aliases too) -> its class's name
 for _cls, _entry in _library_losses().items():
     _args = tuple(a["name"] for a in _entry.get("args", []))
     globals()[_cls] = make_class(Loss, _cls, _args, module=__name__)
@@ -151,6 +209,7 @@ for _cls, _entry in _library_losses().items():
         _FUNCTIONS.append(_names[0])
         for _n in _names:
             globals()[_n] = _fn
+            _FUNCTION_CLASSES[_n] = _cls
 
 
 def get(identifier):

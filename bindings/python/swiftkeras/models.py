@@ -304,8 +304,14 @@ class Model(ModelAPI):
                 self._layers_info(claim=True)
             for layer in self._layers:
                 pending = getattr(layer, "_pending_weights", None)
+                adopted = layer.__dict__.pop("_adopted_values", None)
                 if pending:  # an adapted layer joining this model brings its state
                     layer.set_weights(pending)
+                elif adopted and own_config:   # keras.Variable attributes: their values
+                    weights, names = layer.get_weights(), [v.name for v in layer.weights]
+                    for weight, value in adopted:   # get_weights lists the trainable ones first
+                        weights[names.index(weight.name)] = value
+                    layer.set_weights(weights)
                 layer._pending_weights = None
 
     def _carry_weights_of_built_layers(self):
@@ -381,6 +387,10 @@ class Model(ModelAPI):
                 given = config.get(key)
                 if isinstance(given, dict) and first in given:
                     config[key] = {layer if k == first else k: v for k, v in given.items()}
+        given = (config or {}).get("loss")
+        if self.__dict__.get("_output_keys") and isinstance(given, dict) and "class_name" not in given:
+            # A model with named outputs trains no loss on those its loss dict leaves out.
+            config = {**config, "loss": {**dict.fromkeys(self._output_layer_names()), **given}}
         # No loss (Keras's compile(optimizer)): the library trains on the add_loss terms; a
         # compute_loss override without a traced graph yet has none to send.
         if self._handle is not None and config is not None and (
@@ -686,6 +696,21 @@ class Model(ModelAPI):
             self.set_weights(weights)
         return changed
 
+    def _trainable_changes(self, config=None):
+        """The `trainable` flags set here since the library made this model: the model's (None
+        when unchanged) and its layers' by name."""
+        config = config or json.loads(self.to_json())
+        model_flag = bool(self.trainable) \
+            if config["config"].get("trainable", True) != bool(self.trainable) else None
+        by_name = {layer.name: layer for layer in self._layers}
+        layer_flags = {}
+        for entry in config["config"].get("layers", []):
+            c = entry.get("config") or {}
+            layer = by_name.get(entry.get("name") or c.get("name"))
+            if layer is not None and c.get("trainable", True) != bool(layer.trainable):
+                layer_flags[layer.name] = bool(layer.trainable)
+        return model_flag, layer_flags
+
     # -- data ------------------------------------------------------------------------------
     @staticmethod
     def _array(data, what):
@@ -743,14 +768,17 @@ class Model(ModelAPI):
         if data is None:
             raise ValueError(f"{what} is required")
         count = self._io_count(inputs)
+        lossless = set() if inputs or count == 1 else self._lossless_outputs()
         if isinstance(data, dict):
             names = self._io_names("input_layers" if inputs else "output_layers")
-            missing = [n for n in names if n not in data]
+            missing = [n for i, n in enumerate(names) if n not in data and i not in lossless]
             unknown = [k for k in data if k not in names]
             if missing or unknown:
                 raise ValueError(f"{what}: the dict keys {sorted(data)} do not match the model's "
                                  f"{'inputs' if inputs else 'outputs'} {names}")
-            data = [data[n] for n in names]
+            data = [data.get(n) for n in names]
+        if lossless:
+            data = self._lossless_targets(data, lossless, count, what)
         if count > 1:
             if not isinstance(data, (list, tuple)) or len(data) != count:
                 got = len(data) if isinstance(data, (list, tuple)) else 1
@@ -763,6 +791,66 @@ class Model(ModelAPI):
             raise ValueError(f"{what}: the model has one {'input' if inputs else 'output'}, got a "
                              f"list of {len(data)} arrays")
         return self._check_strings([self._array(data, what)], what)
+
+    def _lossless_outputs(self):
+        """The indices of the outputs compiled with no loss (Keras's `loss=[None, "mse"]`, a
+        None value in a loss dict, or an output a dict-output model's loss dict leaves out)."""
+        loss = (self._compile_config or {}).get("loss")
+        if getattr(self, "_compute_loss_graph", False):
+            return set()
+        if isinstance(loss, dict) and "class_name" not in loss:
+            return {i for i, n in enumerate(self._output_layer_names()) if loss.get(n) is None}
+        if isinstance(loss, (list, tuple)) and len(loss) > 1:
+            return {i for i, entry in enumerate(loss) if entry is None}
+        return set()
+
+    def _output_layer_names(self):
+        """The library's name of each output, as compile arguments keyed by output are keyed
+        once `_by_output_layer` has mapped them."""
+        keys = self.__dict__.get("_output_keys")
+        return list(self._by_output_layer(dict.fromkeys(keys))) if keys else \
+            self._io_names("output_layers")
+
+    def _output_has_metrics(self, i, count):
+        names = self._output_layer_names()
+        for key in ("metrics", "weighted_metrics"):
+            given = (self._compile_config or {}).get(key)
+            if isinstance(given, dict) and "class_name" not in given:
+                given = given.get(names[i])
+            elif isinstance(given, (list, tuple)) and len(given) == count and \
+                    any(e is None or isinstance(e, (list, tuple)) for e in given):
+                given = given[i]
+            elif i > 0:
+                given = None   # a flat list is the first output's (the library's reading)
+            if given:
+                return True
+        return False
+
+    def _lossless_targets(self, data, lossless, count, what):
+        """The targets as one entry per output when some outputs have no loss: Keras reads no
+        target for those, so theirs may be None, or left out (a list of the others' targets
+        alone). An output without a loss and without metrics gets a placeholder the library
+        never reads (a given one, whatever its shape or values, is ignored as in Keras)."""
+        given = list(data) if isinstance(data, (list, tuple)) else [data]
+        if len(given) == count - len(lossless) and len(given) != count:
+            rest = iter(given)
+            given = [None if i in lossless else next(rest) for i in range(count)]
+        if len(given) != count:
+            return data   # the count check names the mismatch
+        rows = next((len(d) for d in given if d is not None and hasattr(d, "__len__")), None)
+        names = self._io_names("output_layers")
+        out = []
+        for i, d in enumerate(given):
+            if i in lossless and not self._output_has_metrics(i, count):
+                if rows is None:
+                    raise ValueError(f"{what}: every output's target is None; give the target of "
+                                     f"at least one output (its rows count the samples)")
+                d = np.zeros((rows, 1), np.float32)
+            elif d is None:
+                raise ValueError(f"{what}: the target of output '{names[i]}' is None, but "
+                                 + ("its metrics need it" if i in lossless else "it has a loss"))
+            out.append(d)
+        return out
 
     def _sample_weight(self, sample_weight, what="sample_weight"):
         # The library checks that there is one weight per sample.
@@ -1130,8 +1218,9 @@ class Model(ModelAPI):
             node = self._layer_view = _ModelLayer(self)
         return node
 
-    def __call__(self, x, training=None):
+    def __call__(self, x, *args, training=None):
         from .ops._trace import calling_layer
+        self._refuse_positional_call_arguments(args)
         called = calling_layer(self, x, (), {"training": training})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
@@ -1150,6 +1239,39 @@ class Model(ModelAPI):
                 return self._call_collecting_losses(x, training)
         self._clear_call_losses()
         return self._predict(x, verbose=0)
+
+    def _refuse_positional_call_arguments(self, args):
+        """Keras passes `training` to `call` by keyword, so a second positional argument
+        (other than None, which Python's binding leaves unset) is the TypeError Python raises
+        for `call`'s signature: `training` given twice, or too many arguments; Sequential and
+        subclassed models first refuse a positional value that is not a tensor (ValueError)."""
+        if not args:
+            return
+        subclass = self._is_subclass_model()
+        if subclass or isinstance(self, Sequential):
+            # Keras's Layer.__call__ check (a functional model's call allows any argument).
+            for arg in args:
+                if arg is not None and not hasattr(arg, "shape"):
+                    raise ValueError(f"Only input tensors may be passed as positional arguments. "
+                                     f"The following argument value should be passed as a "
+                                     f"keyword argument: {arg} (of type {type(arg)})")
+        if subclass:
+            import inspect
+            call = type(self).call
+            params = [p for p in inspect.signature(call).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            if len(params) < len(args) + 2:
+                raise TypeError("too many positional arguments")   # Keras's (inspect's) message
+        if len(args) == 1 and args[0] is None:
+            return
+        if subclass:
+            if "training" not in [p.name for p in params[:len(args) + 2]]:
+                raise TypeError(f"{type(self).__name__}: call arguments after the inputs are "
+                                f"taken by keyword only here; got {len(args)} positional")
+            qualname = call.__qualname__
+        else:
+            qualname = f"{'Sequential' if isinstance(self, Sequential) else 'Functional'}.call"
+        raise TypeError(f"{qualname}() got multiple values for argument 'training'")
 
     def _adds_call_losses(self):
         """Whether a call can add losses (Keras `model.losses` after `model(x)`): some layer has
@@ -1339,6 +1461,13 @@ class Model(ModelAPI):
             text = _with_unbuilt_model(self._model_config(), lambda h: _summary_text(h, options))
         else:
             handle = self._ensure_handle()
+            if not self._subclassed() and _lib.has("keras_model_summary_ex"):
+                # Keras counts the current flags; the library has them from the next compile on.
+                model_flag, layer_flags = self._trainable_changes()
+                if model_flag is not None:
+                    options["trainable"] = model_flag
+                if layer_flags:
+                    options["trainable_layers"] = layer_flags
             if self._is_subclass_model():
                 # Keras lists a subclassed model's layers, each with the batch it was built with.
                 options["subclass_layers"] = [layer.name for layer in self.layers]
@@ -2057,17 +2186,17 @@ def _custom_layer(cls, config):
 def _take_trainable_flags(config, model):
     """Writes `model`'s and its layers' current `trainable` flags into the model's config
     (a nested model's entry from its own layers); returns whether any flag changed."""
-    changed = config["config"].get("trainable", True) != bool(model.trainable)
+    model_flag, layer_flags = model._trainable_changes(config)
+    changed = model_flag is not None or bool(layer_flags)
     config["config"]["trainable"] = bool(model.trainable)
     by_name = {layer.name: layer for layer in model._layers}
     for entry in config["config"].get("layers", []):
         c = entry.get("config") or {}
-        layer = by_name.get(entry.get("name") or c.get("name"))
-        if isinstance(layer, _ModelLayer) and "layers" in c:
-            changed = _take_trainable_flags(entry, layer._model) or changed
-        elif layer is not None and c.get("trainable", True) != bool(layer.trainable):
-            c["trainable"] = bool(layer.trainable)
-            changed = True
+        name = entry.get("name") or c.get("name")
+        if name in layer_flags:
+            c["trainable"] = layer_flags[name]
+        if isinstance(by_name.get(name), _ModelLayer) and "layers" in c:
+            changed = _take_trainable_flags(entry, by_name[name]._model) or changed
     return changed
 
 

@@ -883,10 +883,6 @@ def test_transfer_learning_train_top_on_frozen_base_like_keras():
     _assert_same_run(*record)
 
 
-@pytest.mark.xfail(strict=True, reason="a `trainable` changed after the model's library handle "
-                   "exists reaches the library at compile(), but summary() before that compile "
-                   "(the guide's order) still counts the old trainable params: the summary is "
-                   "the library's, which has the old flags until compile")
 def test_transfer_learning_fine_tune_after_unfreezing_like_keras(monkeypatch):
     """Then unfreeze the base, see it in the summary, recompile with Adam(1e-5) and fine-tune
     the whole model: Keras's summary, losses, weights and counts."""

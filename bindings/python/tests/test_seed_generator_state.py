@@ -293,7 +293,7 @@ def _generic(path):
 
 
 DRAWING_LAYERS = {
-    "SimpleRNN": (lambda L: L.SimpleRNN(3, dropout=0.3), (5, 4)),   # no seed argument here yet
+    "SimpleRNN": (lambda L: L.SimpleRNN(3, dropout=0.3, seed=2), (5, 4)),
     "LSTM": (lambda L: L.LSTM(3, dropout=0.2, recurrent_dropout=0.1, seed=3), (5, 4)),
     "GRU": (lambda L: L.GRU(3, seed=4), (5, 4)),   # no dropout: a generator that stays put
     "Bidirectional": (lambda L: L.Bidirectional(L.LSTM(2, dropout=0.2, seed=5)), (5, 4)),

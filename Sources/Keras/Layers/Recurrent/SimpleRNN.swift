@@ -23,9 +23,12 @@ public final class SimpleRNN: RNN, @unchecked Sendable {
 
 extension SimpleRNN {
     /// Keras: `SimpleRNN(units, activation="tanh", use_bias=True, ..., return_sequences=False,
-    /// return_state=False, go_backwards=False)`.
+    /// return_state=False, go_backwards=False)`. Its `seed` (of the dropout masks) goes to the
+    /// cell, and its config leaves it out, as Keras's does.
     static let layerDeclaration = LayerDeclaration.recurrent(SimpleRNN.self, activations: [
         .optional("activation", \.activationFunction, default: .tanh),
+    ], trailing: [
+        .unsaved("seed"),
     ]) { c in
         try SimpleRNN(try c.int("units"), activation: try c.activation("activation"), useBias: try c.bool("use_bias"),
                       options: try RecurrentCellOptions(c), returnSequences: try c.bool("return_sequences"),
