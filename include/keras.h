@@ -1137,6 +1137,25 @@ int keras_layer_builder_loss(keras_layer_builder *builder, int64_t node, int tra
 int keras_layer_builder_layer(keras_layer_builder *builder, const char *attribute, int order, int index,
                               const char *config_json, int n_inputs, const int64_t *inputs, int training,
                               int64_t *node);
+/* A layer subclassing a built-in layer (Keras: `class MyDense(keras.layers.Dense)`): in build,
+ * keras_layer_builder_base makes the built-in layer from `config_json` (a layer entry of a model
+ * config: {"class_name", "config"}) and builds it for the layer's input shape (Keras's
+ * `super().build(input_shape)`); its weights become the layer's own weights, after those the
+ * layer already made (creation order), saved in the layer's own `vars` and trained natively.
+ * *weights_json (may be NULL; caller-owned, keras_string_free) receives them in order,
+ * [{"name", "shape", "trainable"}, ...] (keras_layer_builder_weight numbers them on from the
+ * layer's earlier ones); the built-in's own sublayers (an LSTM's cell) are the layer's, tracked
+ * under their attributes (`cell/vars`). keras_layer_builder_base_call is a call of it
+ * inside the traced call (Keras's `super().call(x)`) on the `n_inputs` nodes `inputs`; training
+ * -1: the layer's own flag at each step, 0 or 1: fixed; with_masks nonzero: it gets the masks of
+ * the layer's inputs at each step (Keras passes them to a `call` the subclass does not override).
+ * The layer's output has the mask the built-in layer computes (an Embedding(mask_zero=True)'s);
+ * its activity penalty is the layer's.
+ * Errors: INVALID_ARGUMENT (bad config or node, a second base), STATE (outside build, a call
+ * before the base is made). */
+int keras_layer_builder_base(keras_layer_builder *builder, const char *config_json, char **weights_json);
+int keras_layer_builder_base_call(keras_layer_builder *builder, int n_inputs, const int64_t *inputs, int training,
+                                  int with_masks, int64_t *node);
 /* A recurrent cell (Keras's `state_size` and `call(inputs, states)`, run by RNN(cell) one step at
  * a time): in build, the layer's input node is one step's input (batch, features);
  * keras_layer_builder_state declares the cell's next state of `width` and gives its value at the

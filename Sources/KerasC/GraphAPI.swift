@@ -106,6 +106,34 @@ public func keras_layer_builder_layer(_ builder: UnsafeMutableRawPointer?, _ att
     }
 }
 
+@_cdecl("keras_layer_builder_base")
+public func keras_layer_builder_base(_ builder: UnsafeMutableRawPointer?, _ configJSON: UnsafePointer<CChar>?,
+                                     _ weightsJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_layer_builder_base") {
+        weightsJSON?.pointee = nil
+        let g = try trace(builder)
+        let config = try JSONParser.parse(try string(configJSON, "config_json"))
+        let made = try g.makeBase { try deserializeLayer(config) }
+        guard let weightsJSON else { return }
+        let list = JSON.array(made.map { v in
+            ["name": .string(v.name), "shape": .array(v.shape.map { .int($0) }), "trainable": .bool(v.trainable)]
+        })
+        weightsJSON.pointee = try ownedCString(list.description)
+    }
+}
+
+@_cdecl("keras_layer_builder_base_call")
+public func keras_layer_builder_base_call(_ builder: UnsafeMutableRawPointer?, _ nInputs: Int32, _ inputs: UnsafePointer<Int64>?,
+                                          _ training: Int32, _ withMasks: Int32, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_base_call") {
+        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
+        let g = try trace(builder)
+        guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "base call: n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
+        let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
+        try store(try g.addBaseCall(ids, training: training < 0 ? nil : training == 1, withMasks: withMasks != 0), node)
+    }
+}
+
 /// The checked arguments of keras_layer_builder_layer and _layer_call: the trace, the called
 /// layer (made at its attribute's first call), the input nodes and the training flag.
 private func layerCall(_ builder: UnsafeMutableRawPointer?, _ attribute: UnsafePointer<CChar>?, _ order: Int32,

@@ -190,6 +190,18 @@ enum NameScope {
         return try body()
     }
 
+    /// Runs `body` with the innermost scope standing for `layer` as well: the built-in layer a
+    /// plugin layer subclasses makes its weights in the subclass's scope (`my_dense/kernel`,
+    /// `my_lstm/lstm_cell/kernel`), as Keras makes them on the subclass itself.
+    static func runAs<T>(_ layer: Layer, _ body: () throws -> T) rethrows -> T {
+        let stack = current.value
+        guard let top = stack.entries.last else { return try body() }
+        let i = stack.entries.count - 1
+        stack.entries[i].owner = ObjectIdentifier(layer)
+        defer { if i < stack.entries.count { stack.entries[i].owner = top.owner } }
+        return try body()
+    }
+
     /// The path of weight `name` created now by `layer`: the open scopes, then the layer.
     static func path(of name: String, in layer: Layer) -> String {
         let entries = current.value.entries

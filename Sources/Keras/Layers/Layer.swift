@@ -264,6 +264,17 @@ open class Layer: @unchecked Sendable {
         return v
     }
 
+    /// Takes `other`'s weights as this layer's own, after those it has, with their regularizers:
+    /// a layer subclassing a built-in one (Keras: `class MyDense(keras.layers.Dense)`), whose
+    /// `super().build` creates the weights on the subclass.
+    func adoptWeights(of other: Layer) {
+        for v in other.variables {
+            if !trainable { v.trainable = false }
+            variables.append(v)
+        }
+        weightRegularizers += other.weightRegularizers
+    }
+
     /// The most values one weight may hold (8 GiB of float32).
     public static let maxWeightValues = 1 << 31
     /// Set by `addWeight` when a requested shape is too large; thrown by `ensureBuilt`.

@@ -3,7 +3,8 @@
  * forward callback is never called; bad ops are clear errors. A traced loss
  * (keras_layer_builder_loss, Keras's add_loss) joins the training loss with its gradient; a weight
  * made by add_weight_ex has its regularizer's penalty and its constraint. A traced call may call a
- * built-in layer (keras_layer_builder_layer): its weights are the plugin layer's, trained natively. */
+ * built-in layer (keras_layer_builder_layer): its weights are the plugin layer's, trained natively;
+ * a plugin layer may subclass a built-in one (keras_layer_builder_base), its weights its own. */
 #include "check.h"
 #include <math.h>
 
@@ -76,6 +77,33 @@ static int build_with_dense(void *state, keras_layer_builder *b, int ndim, const
                                                  1, &x, -1, &again);
     snprintf(unknown_layer_message, sizeof unknown_layer_message, "%s", keras_last_error());
     if ((rc = keras_layer_builder_op(b, "tanh", 1, &d, NULL, &y)) != 0) return rc;
+    return keras_layer_builder_output(b, y, -1);
+}
+
+/* y = 2 * super().call(x): a layer subclassing the built-in Dense(1) (keras_layer_builder_base),
+ * whose kernel and bias are its own weights; super().call before the base exists and a second
+ * base are refused. */
+static int early_base_call_rc = 0, second_base_rc = 0;
+static char base_weights[256];
+static int build_subclass(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
+    int64_t x, d, two, y;
+    const float value = 2.0f;
+    char *weights = NULL;
+    int rc;
+    (void)state; (void)ndim; (void)shape;
+    if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
+    early_base_call_rc = keras_layer_builder_base_call(b, 1, &x, -1, 0, &d);
+    if ((rc = keras_layer_builder_base(b, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}", &weights)) != 0)
+        return rc;
+    snprintf(base_weights, sizeof base_weights, "%s", weights);
+    keras_string_free(weights);
+    second_base_rc = keras_layer_builder_base(b, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}", NULL);
+    if ((rc = keras_layer_builder_base_call(b, 1, &x, -1, 0, &d)) != 0) return rc;
+    if ((rc = keras_layer_builder_constant(b, &value, 0, NULL, &two)) != 0) return rc;
+    {
+        int64_t args[2] = {d, two};
+        if ((rc = keras_layer_builder_op(b, "multiply", 2, args, NULL, &y)) != 0) return rc;
+    }
     return keras_layer_builder_output(b, y, -1);
 }
 
@@ -163,6 +191,38 @@ static keras_model *trained(keras_layer_class *cls, const char *name,
     return m;
 }
 
+/* A model of an input of 3 features and the layer of class `name` (registered with `build_fn`),
+ * whose two weights are a Dense(1)'s kernel and bias, after `epochs` steps of SGD(lr) on mse over
+ * x, y (10 rows): they must have learnt x . [0.5, -1, 0.25] + 0.1 (the plugin has no backward). */
+static void learns_dense(keras_layer_class *cls, const char *name,
+                         int (*build_fn)(void *, keras_layer_builder *, int, const int64_t *),
+                         float lr, int epochs, const float *x, const float *y) {
+    const int64_t xs[2] = {10, 3}, ys[2] = {10, 1};
+    char layer[256], compile[256], options[128];
+    keras_model *m = NULL;
+    int count = 0;
+    float w[3], b = 0;
+    cls->build = build_fn;
+    snprintf(layer, sizeof layer, "{\"class_name\": \"%s\", \"config\": {\"name\": \"learner\"}}", name);
+    snprintf(compile, sizeof compile, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": "
+             "{\"learning_rate\": %g}}, \"loss\": \"mse\"}", lr);
+    snprintf(options, sizeof options, "{\"epochs\": %d, \"batch_size\": 10, \"verbose\": 0}", epochs);
+    CHECK_OK(keras_register_layer(name, cls));
+    CHECK_OK(keras_sequential_new(NULL, &m));
+    CHECK_OK(keras_sequential_add_json(m, input3));
+    CHECK_OK(keras_sequential_add_json(m, layer));
+    CHECK_OK(keras_model_compile(m, compile));
+    CHECK_OK(keras_model_weight_count(m, &count));
+    CHECK(count == 2);
+    CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, options, NULL, 0, NULL));
+    CHECK_OK(keras_model_get_weight(m, 0, w, 3));
+    CHECK_OK(keras_model_get_weight(m, 1, &b, 1));
+    printf("%s's Dense after training: %.4f %.4f %.4f + %.4f\n", name, w[0], w[1], w[2], b);
+    CHECK(fabsf(w[0] - 0.5f) < 2e-2f && fabsf(w[1] + 1) < 2e-2f && fabsf(w[2] - 0.25f) < 2e-2f && fabsf(b - 0.1f) < 2e-2f);
+    CHECK(forward_calls == 0);
+    keras_model_free(m);
+}
+
 int main(void) {
     float x[30], y[30], pred[30], w[3];
     const int64_t xs[2] = {10, 3};
@@ -207,31 +267,21 @@ int main(void) {
      * through it (the plugin has no backward), its kernel and bias the plugin layer's weights. */
     for (i = 0; i < 30; i++) x[i] = (float)((i * 7) % 11) / 11.0f - 0.5f;
     for (i = 0; i < 10; i++) y[i] = tanhf(0.5f * x[3 * i] - x[3 * i + 1] + 0.25f * x[3 * i + 2] + 0.1f);
-    cls.build = build_with_dense;
-    CHECK_OK(keras_register_layer("DenseTanh", &cls));
-    CHECK_OK(keras_sequential_new(NULL, &m));
-    CHECK_OK(keras_sequential_add_json(m, input3));
-    CHECK_OK(keras_sequential_add_json(m, "{\"class_name\": \"DenseTanh\", \"config\": {\"name\": \"dense_tanh\"}}"));
-    CHECK_OK(keras_model_compile(m, "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"learning_rate\": 0.5}}, \"loss\": \"mse\"}"));
-    {
-        const int64_t ys[2] = {10, 1};
-        int count = 0;
-        float b = 0;
-        CHECK_OK(keras_model_weight_count(m, &count));
-        CHECK(count == 2);
-        CHECK_OK(keras_model_fit(m, x, 2, xs, y, 2, ys, "{\"epochs\": 3000, \"batch_size\": 10, \"verbose\": 0}", NULL, 0, NULL));
-        CHECK_OK(keras_model_get_weight(m, 0, w, 3));
-        CHECK_OK(keras_model_get_weight(m, 1, &b, 1));
-        printf("DenseTanh's inner Dense after training: %.4f %.4f %.4f + %.4f\n", w[0], w[1], w[2], b);
-        CHECK(fabsf(w[0] - 0.5f) < 2e-2f && fabsf(w[1] + 1) < 2e-2f && fabsf(w[2] - 0.25f) < 2e-2f && fabsf(b - 0.1f) < 2e-2f);
-    }
-    CHECK(forward_calls == 0);
+    learns_dense(&cls, "DenseTanh", build_with_dense, 0.5f, 3000, x, y);
     CHECK(unknown_layer_rc != 0 && strstr(unknown_layer_message, "NoSuchLayer"));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be",
               keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, 2, &node));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL",
               keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, -1, &node));
-    keras_model_free(m);
+
+    /* A subclass of Dense(1) learning 2 * (x . [0.5, -1, 0.25] + 0.1) as 2 * super().call(x): its
+     * own weights are the Dense's kernel and bias, trained natively. */
+    for (i = 0; i < 10; i++) y[i] = 2.0f * (0.5f * x[3 * i] - x[3 * i + 1] + 0.25f * x[3 * i + 2] + 0.1f);
+    learns_dense(&cls, "TwiceDense", build_subclass, 0.1f, 2000, x, y);
+    CHECK(strstr(base_weights, "\"kernel\"") && strstr(base_weights, "\"bias\"") && strstr(base_weights, "[3, 1]"));
+    CHECK(early_base_call_rc == KERAS_ERR_STATE && second_base_rc == KERAS_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_base(NULL, "{}", NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be", keras_layer_builder_base_call(NULL, 1, &node, 2, 0, &node));
 
     /* MultiHeadAttention with its call arguments inside a traced call: two outputs, the second
      * the scores (batch, heads, 4, 4); the layer's functional call then gives both. */

@@ -12,8 +12,9 @@ import zipfile
 
 
 def _with_assets(model, method):
-    from .layers import Layer, _BuiltinLayer
-    return [layer for layer in model.layers if not isinstance(layer, _BuiltinLayer)
+    from .layers import Layer, _BuiltinLayer, _subclasses_builtin
+    return [layer for layer in model.layers
+            if (not isinstance(layer, _BuiltinLayer) or _subclasses_builtin(layer))
             and callable(getattr(type(layer), method, None))
             and getattr(type(layer), method) is not getattr(Layer, method, None)]
 

@@ -352,6 +352,9 @@ _declare("keras_layer_builder_state_output", [keras_layer_builder_p, c_int32, c_
 _declare("keras_layer_builder_initial_state", [keras_layer_builder_p, c_int32, c_int64], c_int32)
 _declare("keras_layer_builder_layer", [keras_layer_builder_p, c_char_p, c_int32, c_int32, c_char_p,
                                        c_int32, int64_p, c_int32, int64_p], c_int32)
+_declare("keras_layer_builder_base", [keras_layer_builder_p, c_char_p, char_pp], c_int32)
+_declare("keras_layer_builder_base_call", [keras_layer_builder_p, c_int32, int64_p, c_int32, c_int32,
+                                           int64_p], c_int32)
 _declare("keras_layer_builder_layer_call", [keras_layer_builder_p, c_char_p, c_int32, c_int32, c_char_p,
                                             c_int32, int64_p, c_char_p, c_int32, c_int32, int64_p,
                                             int32_p], c_int32)

@@ -60,8 +60,14 @@ class _LayerInstance:
 
 
 def _overrides(layer, method):
-    from .layers import Layer
-    return getattr(type(layer), method, None) is not getattr(Layer, method, None)
+    from .layers import Layer, _BuiltinLayer
+    base = _BuiltinLayer if _subclasses_builtin(layer) else Layer
+    return getattr(type(layer), method, None) is not getattr(base, method, None)
+
+
+def _subclasses_builtin(layer):
+    from .layers import _subclasses_builtin as subclasses_builtin
+    return subclasses_builtin(layer)
 
 
 class claiming:
@@ -97,7 +103,7 @@ def _python_layers_in(values):
         for value in items:
             if isinstance(value, (list, tuple)):
                 visit(value)
-            elif isinstance(value, _BuiltinLayer):
+            elif isinstance(value, _BuiltinLayer) and "class_name" in type(value).__dict__:
                 args = value.__dict__.get("_args")
                 if args:
                     visit(args.values())
@@ -191,6 +197,33 @@ def _create_weight(layer, building, spec):
         raise _native._EXCEPTIONS.get(rc, _native.KerasError)(_native.last_error())
     instance.weight_shapes.append(dims)
     return _remember(layer, Weight(layer, position, wname, dims, trainable))
+
+
+def build_base(layer, entry):
+    """`super().build(input_shape)` of a Python subclass of a built-in layer, inside the build
+    the library calls: the library makes the built-in layer from `entry` (keras_layer_builder_base),
+    its weights the subclass's own (after any it made already); `self.kernel` and the like are
+    those weights while the subclass builds and its call is traced."""
+    building = getattr(layer, "_building", None)
+    if building is None:
+        raise RuntimeError(f"{type(layer).__name__}: the built-in layer it subclasses is built "
+                           f"by the library, when the model holding the layer is built")
+    builder, instance = building
+    if not _lib.has("keras_layer_builder_base"):
+        raise _native.KerasError(f"{type(layer).__name__}: this libkeras.so cannot run Python "
+                                 f"subclasses of built-in layers (no keras_layer_builder_base); "
+                                 f"rebuild it")
+    # Its activity penalty is the subclass's, on the subclass's output (Keras applies it in
+    # __call__, which super().call does not go through): the library's layer gets none.
+    config = {k: v for k, v in entry["config"].items() if k != "activity_regularizer"}
+    entry = {**entry, "config": {**config, "name": layer.name}}
+    made = _native.take_json(_lib.keras_layer_builder_base, builder,
+                             json.dumps(entry, default=_native._json_default).encode())
+    weights = layer.__dict__.setdefault("_base_weights", {})
+    for w in made:
+        position = len(instance.weight_shapes)
+        instance.weight_shapes.append(tuple(w["shape"]))
+        weights[w["name"]] = Weight(layer, position, w["name"], w["shape"], w["trainable"])
 
 
 def _adopt_variables(layer):
@@ -332,6 +365,9 @@ def _layer_table(cls, class_name):
             layer = instance.layer
             instance.weight_shapes = []
             instance.out_shapes = {}
+            subclass = _subclasses_builtin(layer)
+            if subclass:
+                layer.__dict__.pop("_base_weights", None)
             layer._building = (builder, instance)
             _packed_inputs.built_with(layer, builder)
             layer.__dict__["_adopted_values"] = []
@@ -350,10 +386,14 @@ def _layer_table(cls, class_name):
             finally:
                 layer._building = None
             layer.built = True
+            if subclass and getattr(layer, "_base_weights", None) is None:
+                raise ValueError(f"{label}.build did not call super().build(input_shape): the "
+                                 f"built-in layer {layer.class_name} it subclasses makes its "
+                                 f"weights there")
             if layer.supports_masking and _lib.has("keras_layer_builder_set_supports_masking"):
                 # Keras's `self.supports_masking = True`: the mask of its input passes on.
                 _native.check(_lib.keras_layer_builder_set_supports_masking(builder, 1))
-            if hasattr(layer, "state_size"):
+            if hasattr(layer, "state_size") and not subclass:
                 # A recurrent cell (Keras's contract): its step becomes the library's op graph.
                 from .ops._trace import trace_cell
                 trace_cell(layer, builder, _call_signature(layer))
@@ -361,7 +401,8 @@ def _layer_table(cls, class_name):
             elif not _overrides(layer, "backward") or getattr(layer, "_trace_first", False):
                 # A call written with swiftkeras.ops becomes the library's own op graph.
                 from .ops._trace import trace_layer
-                instance.traced = trace_layer(layer, builder, _call_signature(layer))
+                instance.traced = trace_layer(layer, builder, _call_signature(layer),
+                                              required=subclass)
             return 0
         except BaseException as e:  # noqa: BLE001
             return _fail(e)
@@ -371,7 +412,11 @@ def _layer_table(cls, class_name):
             layer = _instances[state].layer
             in_shape = tuple(None if in_p[i] < 0 else int(in_p[i]) for i in range(ndim))
             packed = _packed_inputs.shapes(layer)
-            if not _overrides(layer, "compute_output_shape"):
+            if _subclasses_builtin(layer) and not _overrides(layer, "compute_output_shape"):
+                # Before its call is traced: the built-in layer's output shape.
+                from .models import _probe_output_shape
+                shape = tuple(_probe_output_shape(layer, in_shape, layer._base_entry()))
+            elif not _overrides(layer, "compute_output_shape"):
                 # The input's shape; with several inputs, the first's (as _LayerInstance's).
                 shape = in_shape if packed is None else (in_shape[0],) + tuple(packed[0][1:])
             else:

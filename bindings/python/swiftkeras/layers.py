@@ -369,14 +369,10 @@ class Layer(_variables.LayerBasics):
     def _layer_entry(self) -> dict:
         """The entry of this layer in a model config: Keras's serialize_keras_object form."""
         registered = None
-        if not isinstance(self, _BuiltinLayer):
+        if not isinstance(self, _BuiltinLayer) or _subclasses_builtin(self):
+            if isinstance(self, _BuiltinLayer):
+                _check_builtin_subclass(self)
             registered = _python_layers.register_layer_class(type(self))
-        elif "class_name" not in type(self).__dict__:
-            raise NotImplementedError(
-                f"{type(self).__name__} subclasses the built-in layer {self.class_name}: the "
-                f"library runs and saves its built-in layers itself and cannot run a Python "
-                f"subclass of one; subclass keras.layers.Layer instead (its weights from "
-                f"add_weight, its call written with keras.ops)")
         config = self._library_config()
         class_name = self._class_name()
         if class_name == "InputLayer":  # Keras's InputLayer keys, nothing else
@@ -885,6 +881,43 @@ def _shape_tuple(shape):
     return tuple(None if (d is None or d < 0) else d for d in shape)
 
 
+def _subclasses_builtin(layer):
+    """Whether `layer` is of a Python subclass of a built-in layer class (Keras: `class
+    MyDense(keras.layers.Dense)`): the library runs it as a layer written in Python whose
+    `super().build` makes the built-in layer, its weights the subclass's own, and whose call
+    (the built-in's unless overridden, `super().call(x)` in an override) is traced into the
+    library's op graph (_python_layers.build_base, ops._trace.Trace.base_call)."""
+    return isinstance(layer, _BuiltinLayer) and "class_name" not in type(layer).__dict__
+
+
+# What a Python subclass of a built-in layer cannot do, by class: the library runs the subclass
+# as one traced layer of one output whose mask passes on unchanged.
+_SUBCLASS_REFUSED = {"return_state": "returning states (return_state=True)",
+                     "stateful": "stateful=True"}
+_SUBCLASS_REFUSED_CLASSES = frozenset({"InputLayer", "Bidirectional", "TimeDistributed", "RNN",
+                                       "MultiHeadAttention", "GroupedQueryAttention",
+                                       "TextVectorization", "StringLookup", "LSTMCell", "GRUCell",
+                                       "SimpleRNNCell", "StackedRNNCells"})
+
+
+def _check_builtin_subclass(layer):
+    """Refuses, naming it, what the library cannot run for a Python subclass of a built-in layer."""
+    name, base = type(layer).__name__, layer.class_name
+    why = None
+    if base in _SUBCLASS_REFUSED_CLASSES:
+        why = f"subclassing {base} (a recurrent cell, or a layer of several inputs, outputs or nested layers)"
+    else:
+        given = [text for key, text in _SUBCLASS_REFUSED.items() if layer._args.get(key)]
+        if given:
+            why = ", ".join(given)
+    if why is not None:
+        raise NotImplementedError(
+            f"{name} subclasses the built-in layer {base}: {why} is not supported for a Python "
+            f"subclass of a built-in layer (the library runs the subclass as one traced layer of "
+            f"one output); use {base} itself, or subclass keras.layers.Layer and call a {base} "
+            f"held in an attribute")
+
+
 # The arguments Keras's layers standardize to tuples (standardize_tuple, standardize_padding,
 # the random layers' factor ranges): Keras's in-memory configs hold tuples, its saved JSON lists.
 _TUPLE_ARGUMENTS = frozenset({"kernel_size", "strides", "dilation_rate", "pool_size", "size",
@@ -969,7 +1002,17 @@ class _BuiltinLayer(Layer):
             return self._input_layer_config()
         given = self._given_config()
         owner = self.__dict__.get("_owner")
-        if owner is not None and owner._handle is not None and self._index is not None:
+        if _subclasses_builtin(self):
+            # The library holds the subclass as a layer written in Python, whose config is this
+            # (the built-in layer's full config, made once for the arguments given).
+            import json
+            from .models import _unbuilt_layer_config
+            key = json.dumps(self._base_entry(), sort_keys=True, default=str)
+            cached = self.__dict__.get("_base_config")
+            if cached is None or cached[0] != key:
+                cached = self._base_config = (key, _unbuilt_layer_config(self._base_entry()))
+            full = dict(cached[1])
+        elif owner is not None and owner._handle is not None and self._index is not None:
             full = owner._layers_info()[self._index]["config"]
         else:
             from .models import _unbuilt_layer_config
@@ -994,7 +1037,14 @@ class _BuiltinLayer(Layer):
         return config
 
     def _library_config(self):
+        if _subclasses_builtin(self):   # its own get_config, as Keras saves the subclass
+            return super()._library_config()
         return _packed_inputs.with_config(self, self._given_config())
+
+    def _base_entry(self):
+        """The built-in layer a Python subclass extends, as a model config's layer entry."""
+        return {"module": "keras.layers", "class_name": self.class_name,
+                "config": self._given_config(), "registered_name": None}
 
     def __getattr__(self, item):
         # The constructor arguments, given or the catalogue's defaults, as Keras keeps them:
@@ -1032,6 +1082,11 @@ class _BuiltinLayer(Layer):
         inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
         if inner is not None:
             return self._inner_layer(*inner)
+        base_weights = self.__dict__.get("_base_weights")
+        if base_weights and item in base_weights and (
+                self.__dict__.get("_building") is not None or
+                getattr(_trace_state().__dict__.get("trace"), "layer", None) is self):
+            return base_weights[item]   # `self.kernel` in a subclass's build or traced call
         try:
             return super().__getattr__(item)
         except AttributeError:
@@ -1132,6 +1187,11 @@ class _BuiltinLayer(Layer):
     def build(self, input_shape=None):
         """Keras `layer.build(input_shape)`: the library builds the layer (its weights made by
         its initializers) for this input shape; a layer in a model is built with it."""
+        if self.__dict__.get("_building") is not None:
+            # `super().build(input_shape)` of a Python subclass, which the library is building.
+            _python_layers.build_base(self, self._base_entry())
+            self.built = True
+            return
         if self._owner is not None and self._owner._handle is not None:
             self.built = True
             return
@@ -1146,7 +1206,11 @@ class _BuiltinLayer(Layer):
         self.built = True
 
     def call(self, inputs, training=False, **kwargs):
-        """Keras `layer.call`: the layer's computation on arrays (the library runs it)."""
+        """Keras `layer.call`: the layer's computation on arrays (the library runs it); in the
+        traced call of a Python subclass (`super().call(x)`), a call of the built-in layer."""
+        trace = _trace_state().__dict__.get("trace")
+        if trace is not None and trace.layer is self:
+            return trace.base_call(inputs, training, kwargs)
         return self._call_eagerly(inputs, training)
 
     @property

@@ -1961,14 +1961,14 @@ def _single_layer_shape(layer, tensors, shapes, index, as_list):
     return _built_output_shape(config, [layer], shapes[0][0])
 
 
-def _probe_output_shape(layer, input_shape):
+def _probe_output_shape(layer, input_shape, entry=None):
     """A built-in layer's output shape for `input_shape`, from a one-layer model of its config
-    (the layer object itself is not built)."""
+    (`entry`, by default its own; the layer object itself is not built)."""
     config = {"class_name": "Sequential", "config": {"name": "shape_probe", "layers": [
         {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
          "config": {"batch_shape": list(input_shape), "dtype": "float32", "sparse": False,
                     "name": "shape_probe_input"}},
-        layer._layer_entry()]}}
+        entry or layer._layer_entry()]}}
     return _built_output_shape(config, [layer], input_shape[0])
 
 

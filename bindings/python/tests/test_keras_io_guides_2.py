@@ -18,6 +18,7 @@ TemporalSoftmax (`call(inputs, mask)`) are test_python_layer_io's; its last mode
 TemporalSoftmax, is test_sequences_of_any_length_predict_like_keras.
 """
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -557,31 +558,34 @@ def test_weight_transfer_cells_like_keras(tmp_path, monkeypatch):
 
 # -- customizing_saving_and_serialization ------------------------------------------------------
 
-def test_customizing_guide_dense_subclasses_are_refused_clearly():
-    """The guide's LayerWithCustomVariables and LayerWithCustomAssets subclass Dense: the
-    library runs its built-in layers itself and refuses a Python subclass of one with a message
-    naming what to write instead (it recursed until RecursionError). (Keras 3.15.1 itself fails
-    the guide's first cell: its Dense(1) output times a (10,) variable is fit against (8,)
-    targets.)"""
-    import swiftkeras as keras
-
-    class LayerWithCustomAssets(keras.layers.Dense):
-        def __init__(self, vocab=None, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.vocab = vocab
-
-    model = keras.Sequential([LayerWithCustomAssets(vocab="Mary had a <unk> lamb.", units=5)])
-    with pytest.raises(NotImplementedError, match="LayerWithCustomAssets subclasses the built-in layer Dense"):
-        model(np.random.random((10, 10)))
-
-
-def _assets_layer_class(keras, ops):
-    """The guide's LayerWithCustomAssets, on keras.layers.Layer (its Dense base is refused
-    here) with a kernel of its own."""
+def _assets_layer_class(keras, ops, dense=False):
+    """The guide's LayerWithCustomAssets: a subclass of Dense (the guide's, a Python subclass of
+    a built-in layer), or on keras.layers.Layer with a kernel of its own."""
     import os
 
+    class VocabularyAssets:
+        def save_assets(self, inner_path):
+            # Writes the vocab (sentence) to text file at save time.
+            with open(os.path.join(inner_path, "vocabulary.txt"), "w") as f:
+                f.write(self.vocab)
+
+        def load_assets(self, inner_path):
+            # Reads the vocab (sentence) from text file at load time.
+            with open(os.path.join(inner_path, "vocabulary.txt"), "r") as f:
+                text = f.read()
+            self.vocab = text.replace("<unk>", "little")
+
+    if dense:
+        @keras.saving.register_keras_serializable(package="my_custom_package")
+        class LayerWithCustomAssets(VocabularyAssets, keras.layers.Dense):
+            def __init__(self, vocab=None, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.vocab = vocab
+
+        return LayerWithCustomAssets
+
     @keras.saving.register_keras_serializable(package="my_custom_package")
-    class LayerWithCustomAssets(keras.layers.Layer):
+    class LayerWithCustomAssets(VocabularyAssets, keras.layers.Layer):
         def __init__(self, vocab=None, units=5, **kwargs):
             super().__init__(**kwargs)
             self.vocab = vocab
@@ -597,33 +601,22 @@ def _assets_layer_class(keras, ops):
         def get_config(self):
             return dict(units=self.units, **super().get_config())
 
-        def save_assets(self, inner_path):
-            # Writes the vocab (sentence) to text file at save time.
-            with open(os.path.join(inner_path, "vocabulary.txt"), "w") as f:
-                f.write(self.vocab)
-
-        def load_assets(self, inner_path):
-            # Reads the vocab (sentence) from text file at load time.
-            with open(os.path.join(inner_path, "vocabulary.txt"), "r") as f:
-                text = f.read()
-            self.vocab = text.replace("<unk>", "little")
-
     return LayerWithCustomAssets
 
 
-def test_save_assets_and_load_assets_like_keras(tmp_path):
-    """save_assets writes into the archive at Keras's place (assets/layers/<name>/), and
-    load_assets reads it back after loading; each library's file loads in the other."""
-    import zipfile
+def _assets_round_trip(tmp_path, dense):
     import swiftkeras
     keras = real_keras()
     x = np.random.default_rng(4).random((10, 10)).astype("float32")
     saved = {}
     for lib in (swiftkeras, keras):
         _, _, ops = fresh_library(lib)
-        cls = _assets_layer_class(lib, ops)
+        cls = _assets_layer_class(lib, ops, dense)
         model = lib.Sequential([cls(vocab="Mary had a <unk> lamb.", units=5)])
         y = np.asarray(model(x))
+        if dense:
+            kernel, bias = (np.asarray(w) for w in model.layers[0].get_weights())
+            np.testing.assert_allclose(y, x @ kernel + bias, rtol=1e-5, atol=1e-6)
         path = str(tmp_path / f"{lib.__name__}_custom_assets_model.keras")
         model.save(path)
         saved[lib.__name__] = (path, y, sorted(zipfile.ZipFile(path).namelist()))
@@ -634,6 +627,21 @@ def test_save_assets_and_load_assets_like_keras(tmp_path):
             np.testing.assert_string_equal(restored_model.layers[0].vocab, "Mary had a little lamb.")
             np.testing.assert_allclose(np.asarray(restored_model.predict(x, verbose=0)), y,
                                        rtol=1e-5, atol=1e-6)
+
+
+def test_customizing_guide_dense_subclass_with_assets_like_keras(tmp_path):
+    """The guide's LayerWithCustomAssets subclasses Dense (a Python subclass of a built-in
+    layer): its save_assets and load_assets run as in Keras, its outputs are the Dense's, and
+    each library's file loads in the other. (Keras 3.15.1 itself fails the guide's first cell,
+    LayerWithCustomVariables: its Dense(1) output times a (10,) variable is fit against (8,)
+    targets.)"""
+    _assets_round_trip(tmp_path, dense=True)
+
+
+def test_save_assets_and_load_assets_like_keras(tmp_path):
+    """save_assets writes into the archive at Keras's place (assets/layers/<name>/), and
+    load_assets reads it back after loading; each library's file loads in the other."""
+    _assets_round_trip(tmp_path, dense=False)
 
 
 def test_save_own_variables_storing_more_than_weights_is_refused(tmp_path):

@@ -133,11 +133,18 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         trace.earlierSeedGenerators = graph?.seedGenerators ?? []
         trace.earlierSublayers = graph?.sublayers ?? []
         trace.callArguments = callArguments
+        trace.adoptBase = { [unowned self] base in
+            adoptWeights(of: base)
+            if base.supportsMasking { supportsMasking = true }   // its masks are the layer's
+        }
         graph = nil
         try OpGraph.tracing(trace) { try buildWeights(trace.inputShape) }
         trace.finish()
         guard trace.isComplete else { return }
-        if !trainable { for s in trace.sublayers { s.layer.trainable = false } }
+        if !trainable {
+            for s in trace.sublayers { s.layer.trainable = false }
+            trace.base?.trainable = false
+        }
         if !trace.stateWidths.isEmpty {
             do { try trace.checkCell() } catch let e as KerasError {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': \(e.message)")
@@ -208,6 +215,17 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         return try callFunctions(try Ops.concatenate(parts, axis: 1), outputShape: shape, training: training)
     }
 
+    /// A layer subclassing a built-in one gives its output the mask the built-in layer computes.
+    public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
+        guard let base = graph?.base else { return try super.computeMask(inputs, masks: masks) }
+        return try base.computeMask(inputs, masks: masks)
+    }
+
+    public override func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? {
+        guard let base = graph?.base else { return try super.computeMask(inputs, mask: mask) }
+        return try base.computeMask(inputs, mask: mask)
+    }
+
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         if let graph { return try runGraph(graph, [inputs], training: training) }
         let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
@@ -229,16 +247,28 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         return (r.outputs, outMasks)
     }
 
+    /// A layer subclassing a built-in one gives its graph the inputs' masks too (for a base call
+    /// that takes them, ``OpGraph/addBaseCall(_:training:withMasks:)``).
     private func runGraphAll(_ graph: OpGraph, _ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
-        let r = try graph.runAll(inputs, masks: masks, weights: weightValues(), training: training)
+        let run = { try graph.runAll(inputs, masks: masks, weights: self.weightValues(), training: training) }
+        let r = try graph.base != nil && (masks ?? []).contains { $0 != nil } ? OpGraph.withInputMasks(masks ?? [], run) : run()
         if !r.losses.isEmpty, training || CallContext.collectsLosses { for l in r.losses { addLoss(l) } }
+        takeBaseLosses(graph)
         return (r.outputs, r.masks)
     }
 
     private func runGraph(_ graph: OpGraph, _ inputs: [Tensor], training: Bool) throws -> Tensor {
         let (y, losses) = try graph.runWithLosses(inputs, weights: weightValues(), training: training)
         if !losses.isEmpty, training || CallContext.collectsLosses { for l in losses { addLoss(l) } }
+        takeBaseLosses(graph)
         return y
+    }
+
+    /// The activity penalty of the built-in layer a layer subclasses is the layer's.
+    private func takeBaseLosses(_ graph: OpGraph) {
+        guard let base = graph.base, !base.losses.isEmpty else { return }
+        for l in base.losses { addLoss(l) }
+        base.clearLosses()
     }
 
     /// The forward function's output for one (possibly packed) input array, with the backward
@@ -286,12 +316,20 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     /// The layers the traced call calls, under the attributes that hold them (Keras tracks a
     /// custom layer's attributes): their weights, losses and saved groups are this layer's too.
+    /// A layer subclassing a built-in one holds the built-in's own sublayers first (an LSTM's
+    /// `cell`), as Keras tracks them on the subclass.
     public override var hostedSublayers: [(name: String, layers: [Layer], isList: Bool)] {
-        graph?.sublayerAttributes ?? []
+        guard let graph else { return [] }
+        return (graph.base?.trackedSublayers().attributes ?? []) + graph.sublayerAttributes
     }
 
     /// The traced call's seed generators (Keras: the layer's `SeedGenerator`s).
-    public override var seedGenerators: [SeedGenerator] { graph?.seedGenerators ?? [] }
+    public override var seedGenerators: [SeedGenerator] { (graph?.seedGenerators ?? []) + (graph?.base?.seedGenerators ?? []) }
+
+    /// A layer subclassing a built-in one passes its flag on to it, as to the layers it calls.
+    public override var trainable: Bool {
+        didSet { graph?.base?.trainable = trainable }
+    }
 
     /// The widths of the states of a traced cell (empty for a layer that is not one).
     public var stateSize: [Int] { graph?.stateWidths ?? [] }
@@ -316,10 +354,13 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     public func endSequence() { sequenceWeights = nil }
 
+    /// The plugin's config over the base layer's, but for `trainable`: the flag this layer has
+    /// (a Python layer's attribute set after the model was made is read at compile, as Keras
+    /// reads it, which remakes the model when the two differ).
     public override func getConfig() -> JSON {
         var c = super.getConfig()
         if let extra = try? functions.config?(), let pairs = extra.objectValue {
-            for (k, v) in pairs { c.set(k, v) }
+            for (k, v) in pairs where k != "trainable" { c.set(k, v) }
         }
         return c
     }

@@ -125,6 +125,41 @@ extension OpGraph {
         return [first] + (1..<count).map { j in append(.op(OpGraphOp(part: j, of: layer.name), [first]), [p[0][j], p[1][j]]) }
     }
 
+    /// Makes the built-in layer the traced layer subclasses (Keras: `class MyDense(keras.layers.Dense)`
+    /// and its `super().build(input_shape)`) and builds it for the traced input shapes: its weights
+    /// become the traced layer's own, after those it already made, saved as its own `vars` (Keras
+    /// creates them on the subclass itself). Returns its weights.
+    public func makeBase(_ make: () throws -> Layer) throws -> [Variable] {
+        try tracing("base layer")
+        guard base == nil else { throw KerasError.invalidArgument("op graph: the built-in layer a layer subclasses is built once (super().build)") }
+        let layer = try make()
+        try NameScope.runAs(layer) { try layer.ensureBuilt(inputShapes) }
+        base = layer
+        adoptBase?(layer)
+        return layer.variables
+    }
+
+    /// A call of the base layer (``makeBase(_:)``) on nodes `inputs` (Keras: `super().call(x)`).
+    /// `withMasks`: it gets the masks of the traced layer's inputs at each step (Keras passes
+    /// them to a `call` it does not override, or one taking `mask`), which its
+    /// ``Layer/computeMask(_:masks:)`` also gives the layer's output (``CallbackLayer``).
+    public func addBaseCall(_ inputs: [Int], training: Bool?, withMasks: Bool = false) throws -> Int {
+        try tracing("base layer call")
+        guard let base else { throw KerasError.invalidState("op graph: super().call before super().build: the built-in layer a layer subclasses is made by its build") }
+        guard !inputs.isEmpty else { throw KerasError.invalidArgument("op graph: layer '\(base.name)' was called on no inputs") }
+        let ids = try inputs.map { try node($0, "call of layer '\(base.name)'") }
+        let op = OpGraphOp(name: base.name) { xs, stepTraining in
+            let t = training ?? stepTraining
+            guard withMasks, let masks = OpGraph.inputMasks, masks.count == xs.count else { return try base.callEager(xs, training: t) }
+            return try base.singleOutput(base.callWithMasks(xs, masks: masks, training: t).outputs)
+        }
+        let p = try GradientTape.withoutRecording {
+            try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: training ?? false) }
+        }
+        base.clearAllLosses()   // the probes are not steps
+        return append(.op(op, ids), p)
+    }
+
     /// The sublayers grouped by attribute in tracking order (``Layer/hostedSublayers``).
     public var sublayerAttributes: [(name: String, layers: [Layer], isList: Bool)] {
         var out: [(name: String, layers: [Layer], isList: Bool)] = []

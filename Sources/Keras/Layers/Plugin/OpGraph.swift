@@ -72,6 +72,12 @@ public final class OpGraph: @unchecked Sendable {
     public var earlierSublayers: [Sublayer] = []
     /// The layer's call arguments when its tensors are several arguments (``CallbackLayer/callArguments``).
     public internal(set) var callArguments: JSON?
+    /// The built-in layer the traced layer subclasses (Keras: `class MyDense(keras.layers.Dense)`),
+    /// once its `super().build` made it (OpGraph+Sublayers.swift): its weights are the traced
+    /// layer's own.
+    public internal(set) var base: Layer?
+    /// Set by the layer being built: takes the base's weights as its own.
+    var adoptBase: ((Layer) -> Void)?
 
     /// Starts a trace for `inputShape`; `weightValue(i)` gives the layer's i-th weight.
     public convenience init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
@@ -501,8 +507,21 @@ public final class OpGraph: @unchecked Sendable {
 }
 
 extension OpGraph {
-    private final class Slot { var trace: OpGraph? }
+    private final class Slot { var trace: OpGraph?; var masks: [Tensor?]? }
     private static let slot = ThreadLocal { Slot() }
+
+    /// The masks of the inputs of the layer whose graph runs on this thread (nil: none), for a
+    /// base layer that takes them (``addBaseCall(_:training:withMasks:)``).
+    static var inputMasks: [Tensor?]? { slot.value.masks }
+
+    /// Runs `body` with `masks` as ``inputMasks``.
+    static func withInputMasks<T>(_ masks: [Tensor?], _ body: () throws -> T) rethrows -> T {
+        let s = slot.value
+        let saved = s.masks
+        s.masks = masks
+        defer { s.masks = saved }
+        return try body()
+    }
 
     /// The trace of the plugin layer being built on this thread, if any.
     public static var current: OpGraph? { slot.value.trace }

@@ -52,4 +52,57 @@ final class CallbackLayerSublayerTests: XCTestCase {
         let paths = WeightsH5Store.entries(model).filter { !$0.variables.isEmpty }.map(\.path)
         XCTAssertEqual(paths, ["layers/composite/ffn/vars"])
     }
+
+    /// `2 * super().call(x)` of a layer subclassing `base` (Keras: `class TwiceDense(Dense)`):
+    /// the built-in layer made by `super().build`, after a weight of the subclass's own.
+    private func subclassing(_ base: @escaping () throws -> Layer, name: String) -> CallbackLayer {
+        var f = CallbackLayerFunctions { _, _, _, _ in
+            throw KerasError.invalidState("forward callback ran although the layer was traced")
+        }
+        f.build = { shape, addWeight in
+            guard let g = OpGraph.current else { throw KerasError.invalidState("no trace during build") }
+            let x = try g.addInput()
+            XCTAssertThrowsError(try g.addBaseCall([x], training: nil)) {
+                XCTAssertTrue("\($0)".contains("super().call before super().build"), "\($0)")
+            }
+            try addWeight("alpha", [1], Ones(), true, nil, nil)
+            let made = try g.makeBase(base)
+            XCTAssertEqual(made.map(\.name), try g.base.map { $0.variables.map(\.name) })
+            XCTAssertThrowsError(try g.makeBase(base)) { XCTAssertTrue("\($0)".contains("built once"), "\($0)") }
+            let two = try g.addConstant(Tensor(shape: [], repeating: 2))
+            try g.setOutput(try g.addOp("multiply", [try g.addBaseCall([x], training: nil), two], attributes: .object([])), training: nil)
+        }
+        return CallbackLayer(className: "Twice", functions: f, name: name)
+    }
+
+    func testASubclassedBuiltInLayersWeightsAreItsOwn() throws {
+        let layer = subclassing({ Dense(2, name: "twice") }, name: "twice")
+        let x = GradientCheck.random([4, 3], seed: 2)
+        let y = try layer(x)
+        XCTAssertEqual(layer.variables.map(\.name), ["alpha", "kernel", "bias"], "its own, in creation order")
+        XCTAssertEqual(layer.variables.map(\.path), ["twice/alpha", "twice/kernel", "twice/bias"])
+        XCTAssertTrue(layer.sublayers.isEmpty, "the built-in layer is no sublayer")
+        let kernel = layer.variables[1].numpy, bias = layer.variables[2].numpy
+        let expected = try (Ops.matmul(x, kernel) + bias).scalars.map { 2 * $0 }
+        assertClose(y.scalars, expected, "2 * dense(x)")
+        try GradientCheck.check([x], variables: Array(layer.variables.dropFirst()), "through the base Dense") { try layer($0[0]) }
+        layer.trainable = false
+        XCTAssertTrue(layer.trainableWeights.isEmpty && layer.variables.allSatisfy { !$0.trainable })
+    }
+
+    func testASubclassedLSTMHoldsItsCell() throws {
+        let layer = subclassing({ try LSTM(2, name: "my_lstm") }, name: "my_lstm")
+        _ = try layer(GradientCheck.random([2, 4, 3], seed: 3))
+        XCTAssertEqual(layer.trackedSublayers().attributes.map(\.name), ["cell"])
+        XCTAssertEqual(layer.weights.map(\.path), ["my_lstm/alpha", "my_lstm/lstm_cell/kernel",
+                                                   "my_lstm/lstm_cell/recurrent_kernel", "my_lstm/lstm_cell/bias"])
+    }
+
+    func testASubclassedEmbeddingGivesItsMask() throws {
+        let layer = subclassing({ try Embedding(5, 2, maskZero: true, name: "emb") }, name: "emb")
+        let x = try Tensor(shape: [2, 3], scalars: [1, 0, 2, 0, 0, 3])
+        _ = try layer(x)
+        XCTAssertTrue(layer.supportsMasking, "the Embedding's mask is the layer's")
+        XCTAssertEqual(try layer.computeMask(x, mask: nil)?.scalars, [1, 0, 1, 0, 0, 1])
+    }
 }

@@ -245,6 +245,26 @@ class Trace:
         # Keras: (output, scores) from the attention layers, (output, *states) from RNNs.
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
+    def base_call(self, inputs, training, kwargs):
+        """`super().call(inputs)` in the traced call of a Python subclass of a built-in layer:
+        a call of the built-in layer its build made (keras_layer_builder_base_call). `training`
+        as given (Keras's default, False, when not), fixed in this trace."""
+        name = type(self.layer).__name__
+        kwargs = {k: v for k, v in kwargs.items() if k != "mask"}   # the inputs' (_takes_masks)
+        extra = sorted(k for k, v in kwargs.items() if v is not None)
+        if extra:
+            raise Unsupported(f"{name}.call calls super().call with {extra}: the built-in layer "
+                              f"{self.layer.class_name} a subclass extends is called on tensors "
+                              f"and `training` only")
+        tensors = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        ids = [self.node_of(t) for t in tensors]
+        code = -1 if training is None else int(bool(training))
+        node = ctypes.c_int64()
+        self._check(_lib.keras_layer_builder_base_call(self.builder, len(ids), _native.int64_array(ids),
+                                                       code, int(_takes_masks(self.layer)),
+                                                       ctypes.byref(node)))
+        return self._tensor(node.value)
+
     def output(self, y, training):
         self._check(_lib.keras_layer_builder_output(self.builder, self.node_of(y), training))
 
@@ -300,6 +320,21 @@ class Trace:
     def state_output(self, index, value, training):
         self._check(_lib.keras_layer_builder_state_output(self.builder, index, self.node_of(value),
                                                           training))
+
+
+def _takes_masks(layer):
+    """Whether the built-in layer a Python subclass extends gets the masks of its inputs: Keras
+    passes them to a `call` the subclass does not override, or to an override taking `mask`
+    (which passes it on to `super().call`)."""
+    import inspect
+    from ..layers import _BuiltinLayer
+    call = type(layer).call
+    if call is _BuiltinLayer.call:
+        return True
+    try:
+        return "mask" in inspect.signature(call).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 # The keyword values a built-in layer's call takes inside a traced call, besides tensors.
@@ -469,12 +504,14 @@ def trace_cell(layer, builder, takes_training):
         _state.trace = previous
 
 
-def trace_layer(layer, builder, takes_training):
+def trace_layer(layer, builder, takes_training, required=False):
     """Traces `layer.call` into the graph of `builder`; False (and no output set) when the call
     needs values (numpy code), so that the layer keeps its numpy forward/backward path. A call
     taking `mask` gets its inputs' masks as nodes; a `compute_mask` of the layer's own is traced
     into its outputs' masks; a call returning a tuple, list or dict of tensors has one output
-    per tensor (`layer._output_structure` keeps their structure)."""
+    per tensor (`layer._output_structure` keeps their structure).
+    `required`: a layer with no numpy path (a Python subclass of a built-in layer), whose
+    untraceable call is an error naming why."""
     if not _lib.has("keras_layer_builder_op"):
         return False
     trace = Trace(builder, layer)
@@ -490,7 +527,9 @@ def trace_layer(layer, builder, takes_training):
         from .._python_layers import _call_takes
         takes_mask = _call_takes(layer, "mask")
         masks = None
-        if (takes_mask or layer._computes_own_mask()) and _lib.has("keras_layer_builder_mask"):
+        # (A subclass of a built-in layer has the built-in's masks, computed by the library.)
+        own_mask = layer._computes_own_mask() and not required
+        if (takes_mask or own_mask) and _lib.has("keras_layer_builder_mask"):
             shapes = [t.shape for t in (given if several > 1 else [trace.reference])]
             masks = [trace.mask(i) if len(shape) >= 2 else None for i, shape in enumerate(shapes)]
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
@@ -512,7 +551,7 @@ def trace_layer(layer, builder, takes_training):
         for code, inputs, y in outputs:
             flat, structure = _flat_outputs(layer, y)
             trace.outputs(flat, code)
-            if masks is not None and layer._computes_own_mask():
+            if masks is not None and own_mask:
                 trace.output_masks(layer, inputs, masks if several > 1 else masks[0], len(flat), code)
         for code, value in trace.losses:
             trace._check(_lib.keras_layer_builder_loss(trace.builder, trace.node_of(value), code))
@@ -525,6 +564,11 @@ def trace_layer(layer, builder, takes_training):
         from .._python_layers import _overrides
         if getattr(layer, "_trace_required", False):
             raise   # the binding's own graph layers: their error says what was wrong
+        if required:
+            raise TraceError(f"{type(layer).__name__} '{layer.name}' subclasses the built-in layer "
+                             f"{layer.class_name}: its call runs in the library's op graph, so it "
+                             f"must be written with super().call and swiftkeras.ops, but tracing "
+                             f"failed: {e}") from e
         if trace.called_layers or _held_layers(layer):
             raise _untraceable(layer, trace, e) from e
         if isinstance(e, Unsupported) and not _overrides(layer, "backward"):
