@@ -99,6 +99,8 @@ def _pair(build):
     """`build(lib, classes)` in swiftkeras and real Keras, from the same weights."""
     import swiftkeras as sk
     keras = real_keras()
+    sk.backend.clear_session()      # unnamed layers numbered alike in both (dense, dense_1)
+    keras.backend.clear_session()
     ours, ref = build(sk, classes(sk)), build(keras, classes(keras))
     rng = np.random.default_rng(0)
     weights = [rng.normal(scale=0.3, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
