@@ -23,8 +23,5 @@ def vgg(depths, weights_url, stem, hashes, include_top, weights, input_tensor, i
     else:
         x = utils.pooling_head(x, pooling)
 
-    def imagenet_file():
-        suffix = "" if include_top else "_notop"
-        file_name = f"{stem}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        return file_name, weights_url + file_name, hashes[0 if include_top else 1]
-    return utils.finish(img_input, input_tensor, x, name, weights, imagenet_file)
+    return utils.finish(img_input, input_tensor, x, name, weights,
+                        utils.tf_kernels_file(weights_url, stem, include_top, hashes))

@@ -59,11 +59,8 @@ def densenet(blocks, model_name, include_top, weights, input_tensor, input_shape
     else:
         x = utils.pooling_head(x, pooling, names=("avg_pool", "max_pool"))
 
-    def imagenet_file():
-        suffix = "" if include_top else "_notop"
-        file_name = f"{model_name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        return file_name, _WEIGHTS + file_name, _HASHES[model_name][0 if include_top else 1]
-    return utils.finish(img_input, input_tensor, x, name, weights, imagenet_file)
+    return utils.finish(img_input, input_tensor, x, name, weights, utils.tf_kernels_file(
+        _WEIGHTS, model_name, include_top, _HASHES[model_name]))
 
 
 def _application(blocks, model_name):

@@ -272,6 +272,16 @@ def classifier_head(x, classes, classifier_activation, weights, pool_name="avg_p
     return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
 
 
+def tf_kernels_file(base_url, stem, include_top, hashes):
+    """`finish`'s `imagenet_file` for weights published under Keras's usual names,
+    `<stem>_weights_tf_dim_ordering_tf_kernels[_notop].h5`, with their md5 `hashes` (with
+    the classifier, without)."""
+    def imagenet_file():
+        file_name = f"{stem}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
+        return file_name, base_url + file_name, hashes[0 if include_top else 1]
+    return imagenet_file
+
+
 def finish(img_input, input_tensor, outputs, name, weights, imagenet_file=None):
     """The model from its input to `outputs`, with its weights loaded: `imagenet_file()`
     gives `(file name, url, md5)` of the ImageNet weights for `weights="imagenet"`."""

@@ -92,13 +92,9 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     else:
         x = utils.pooling_head(x, pooling)
 
-    def imagenet_file():
-        suffix = "" if include_top else "_notop"
-        file_name = f"inception_v3_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        return (file_name, _WEIGHTS + file_name,
-                "9a0d58056eeedaa3f26cb7ebd46da564" if include_top
-                else "bcbd6486424b2319ff4ef7d526e38f63")
-    return utils.finish(img_input, input_tensor, x, name, weights, imagenet_file)
+    return utils.finish(img_input, input_tensor, x, name, weights, utils.tf_kernels_file(
+        _WEIGHTS, "inception_v3", include_top,
+        ("9a0d58056eeedaa3f26cb7ebd46da564", "bcbd6486424b2319ff4ef7d526e38f63")))
 
 
 def preprocess_input(x, data_format=None):

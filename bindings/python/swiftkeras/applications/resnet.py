@@ -100,11 +100,8 @@ def resnet(stage_blocks, preact, weights_name, include_top, weights, input_tenso
     else:
         x = utils.pooling_head(x, pooling, names=("avg_pool", "max_pool"))
 
-    def imagenet_file():
-        suffix = "" if include_top else "_notop"
-        file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        return file_name, _WEIGHTS + file_name, _HASHES[weights_name][0 if include_top else 1]
-    return utils.finish(img_input, input_tensor, x, name, weights, imagenet_file)
+    return utils.finish(img_input, input_tensor, x, name, weights, utils.tf_kernels_file(
+        _WEIGHTS, weights_name, include_top, _HASHES[weights_name]))
 
 
 def application(stage_blocks, preact, model_name, doc):

@@ -69,15 +69,9 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     else:
         x = utils.pooling_head(x, pooling)
 
-    def imagenet_file():
-        if include_top:
-            return ("xception_weights_tf_dim_ordering_tf_kernels.h5",
-                    _WEIGHTS + "xception_weights_tf_dim_ordering_tf_kernels.h5",
-                    "0a58e3b7378bc2990ea3b43d5981f1f6")
-        return ("xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                _WEIGHTS + "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                "b0042744bf5b25fce3cb969f33bebb97")
-    return utils.finish(img_input, input_tensor, x, name, weights, imagenet_file)
+    return utils.finish(img_input, input_tensor, x, name, weights, utils.tf_kernels_file(
+        _WEIGHTS, "xception", include_top,
+        ("0a58e3b7378bc2990ea3b43d5981f1f6", "b0042744bf5b25fce3cb969f33bebb97")))
 
 
 def preprocess_input(x, data_format=None):
