@@ -286,3 +286,24 @@ def test_frozen_application_fine_tunes_like_keras():
     # amplify float32 rounding: the weights agree to 1e-3 of their scale.
     for a, b in zip(ours.get_weights(), ref.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3 * max(1.0, float(np.abs(b).max())))
+
+
+def test_per_channel_rescaling_as_keras(tmp_path):
+    """EfficientNet's ImageNet input scaling, `Rescaling([1 / sqrt(v) for v in variances])`:
+    one factor per channel, as Keras computes and saves it; a file loads both ways."""
+    import swiftkeras
+    keras = real_keras()
+    x = np.random.default_rng(4).normal(size=(2, 3, 3, 3)).astype("float32")
+    results = []
+    for lib in (swiftkeras, keras):
+        lib.backend.clear_session()
+        inputs = lib.Input((3, 3, 3))
+        model = lib.Model(inputs, lib.layers.Rescaling([0.5, 1.0, 2.0], offset=-1.0)(inputs))
+        model.save(tmp_path / f"{lib.__name__}.keras")
+        results.append((np.asarray(model.predict(x, verbose=0)), model.layers[1].get_config()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6)
+    assert results[0][1] == results[1][1]
+    for lib, other in ((swiftkeras, "keras"), (keras, "swiftkeras")):
+        loaded = lib.models.load_model(tmp_path / f"{other}.keras")
+        np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), results[1][0], rtol=1e-6)
+
