@@ -22,7 +22,7 @@ final class RescalingTests: XCTestCase {
     func testPerChannelRescaling() throws {
         let layer = try deserializeLayer(["class_name": "Rescaling",
                                           "config": ["name": "per_channel", "scale": [0.5, 1, 2], "offset": [1, 0, -1]]])
-        let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+        let x = try Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
         let y = try layer.callWithMasks([x], masks: nil, training: false).outputs[0]
         XCTAssertEqual(y.scalars, [1.5, 2, 5, 3, 5, 11])
         XCTAssertEqual(layer.getConfig()["scale"], [0.5, 1.0, 2.0])
