@@ -282,7 +282,7 @@ def tf_kernels_file(base_url, stem, include_top, hashes):
     return imagenet_file
 
 
-def finish(img_input, input_tensor, outputs, name, weights, imagenet_file=None):
+def finish(img_input, input_tensor, outputs, name, weights, imagenet_file):
     """The model from its input to `outputs`, with its weights loaded: `imagenet_file()`
     gives `(file name, url, md5)` of the ImageNet weights for `weights="imagenet"`."""
     from ..models import Model
@@ -290,16 +290,9 @@ def finish(img_input, input_tensor, outputs, name, weights, imagenet_file=None):
     inputs = get_source_inputs(input_tensor) if input_tensor is not None else img_input
     model = Model(inputs, outputs, name=name)
     if weights == "imagenet":
-        if imagenet_file is None:
-            raise ValueError(f"{name}: no ImageNet weights are published for this "
-                             f"configuration; use weights=None or a path")
         file_name, url, file_hash = imagenet_file()
         model.load_weights(get_file(file_name, url, cache_subdir="models",
                                     file_hash=file_hash))
     elif weights is not None:
         model.load_weights(weights)
     return model
-
-
-PREPROCESS_INPUT_DOC = """Preprocesses a batch of images for this model (Keras:
-`keras.applications.{module}.preprocess_input`): {what}"""
