@@ -26,7 +26,7 @@ public struct RandomNormal: Initializer {
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
         let g = drawing(seed, generator)
         let t = Tensor.uninitialized(shape)
-        for i in 0..<t.count { t.data[i] = mean + stddev * g.normal() }
+        g.fillNormal(t.data, count: t.count, mean: mean, stddev: stddev)
         return t
     }
 }
@@ -42,15 +42,7 @@ public struct TruncatedNormal: Initializer {
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
         let g = drawing(seed, generator)
         let t = Tensor.uninitialized(shape)
-        for i in 0..<t.count { t.data[i] = mean + stddev * truncatedNormal(g) }
+        g.fillNormal(t.data, count: t.count, mean: mean, stddev: stddev, bound: 2)
         return t
-    }
-}
-
-/// A standard normal redrawn until it falls within two standard deviations.
-func truncatedNormal(_ g: RandomGenerator) -> Float {
-    while true {
-        let v = g.normal()
-        if Swift.abs(v) <= 2 { return v }
     }
 }

@@ -39,10 +39,10 @@ public struct VarianceScaling: Initializer {
         switch distribution {
         case .truncatedNormal:
             let std = s.squareRoot() / 0.87962566103423978
-            for i in 0..<t.count { t.data[i] = std * truncatedNormal(g) }
+            g.fillNormal(t.data, count: t.count, stddev: std, bound: 2)
         case .untruncatedNormal:
             let std = s.squareRoot()
-            for i in 0..<t.count { t.data[i] = std * g.normal() }
+            g.fillNormal(t.data, count: t.count, stddev: std)
         case .uniform:
             let limit = (3 * s).squareRoot()
             for i in 0..<t.count { t.data[i] = g.uniform(-limit, limit) }

@@ -49,6 +49,29 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(Set(g.permutation(50)), Set(0..<50))
     }
 
+    func testFillNormalHasTheStandardNormalShapeAndTruncates() {
+        let n = 200_001   // odd: the last pair's second value is dropped
+        let g = RandomGenerator(seed: 12)
+        var z = [Float](repeating: .nan, count: n)
+        z.withUnsafeMutableBufferPointer { g.fillNormal($0.baseAddress!, count: n, stddev: 1) }
+        XCTAssertTrue(z.allSatisfy { $0.isFinite })
+        let v = z.map(Double.init), count = Double(n)
+        func moment(_ k: Double) -> Double { v.map { pow($0, k) }.reduce(0, +) / count }
+        XCTAssertEqual(moment(1), 0, accuracy: 0.01)
+        XCTAssertEqual(moment(2), 1, accuracy: 0.015)
+        XCTAssertEqual(moment(3), 0, accuracy: 0.05)
+        XCTAssertEqual(moment(4), 3, accuracy: 0.06)   // the normal's kurtosis
+        // Probability masses within 1 and 2 standard deviations: 0.6827 and 0.9545.
+        XCTAssertEqual(Double(v.filter { abs($0) < 1 }.count) / count, 0.6827, accuracy: 0.004)
+        XCTAssertEqual(Double(v.filter { abs($0) < 2 }.count) / count, 0.9545, accuracy: 0.002)
+        // Truncated at 2 and shifted: bounded, with the truncated normal's standard deviation.
+        z.withUnsafeMutableBufferPointer { g.fillNormal($0.baseAddress!, count: n, mean: 3, stddev: 0.5, bound: 2) }
+        let t = z.map { (Double($0) - 3) / 0.5 }
+        XCTAssertLessThanOrEqual(t.map(abs).max() ?? 9, 2 + 1e-5)
+        XCTAssertEqual(t.reduce(0, +) / count, 0, accuracy: 0.01)
+        XCTAssertEqual((t.map { $0 * $0 }.reduce(0, +) / count).squareRoot(), 0.87962566, accuracy: 0.005)
+    }
+
     func testSetRandomSeedGivesTheSameInitialWeights() throws {
         setRandomSeed(21)
         let a = try Sequential([Dense(5, inputShape: [3])]).getWeights()
