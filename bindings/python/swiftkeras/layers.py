@@ -12,6 +12,7 @@ Subclass `Layer` to write a layer in Python: `build` (calling `add_weight`), `ca
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -152,6 +153,12 @@ class Layer(_variables.LayerBasics):
             # defaults included, which `get_config` returns when the class has none of its own.
             layer._init_kwargs = _objects.init_arguments(cls, args, kwargs, defaults=True)
         return layer
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("build")
+        if own is not None and not cls.__module__.startswith("swiftkeras"):
+            cls.build = _builds_in_library(own)
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         self._init_base(trainable, name, dtype, kwargs)
@@ -666,6 +673,28 @@ class Layer(_variables.LayerBasics):
         A layer without it works for inference, and as a first layer without trainable
         weights."""
         raise NotImplementedError(f"{type(self).__name__}.backward")
+
+
+def _builds_in_library(build):
+    """The `build` of a layer class written in Python, called by the user with one input shape
+    (Keras: `layer.build((4, 6))` makes the weights at once, so that `set_weights` and
+    `layer.w` work before any call): the library builds the layer for that shape in a private
+    model, as a first call on arrays does, and runs the class's build inside (once: a later
+    call does not add its weights again)."""
+    @functools.wraps(build)
+    def build_wrapper(self, *args, **kwargs):
+        if self.__dict__.get("_building") is not None or isinstance(self, _BuiltinLayer):
+            return build(self, *args, **kwargs)   # the library's build (or super().build)
+        if self.__dict__.get("_owner") is not None:
+            return None   # built already
+        shape = args[0] if len(args) == 1 and not kwargs else kwargs.get("input_shape")
+        if not (isinstance(shape, (tuple, list)) and shape and
+                all(d is None or isinstance(d, int) for d in shape)):
+            return build(self, *args, **kwargs)   # several inputs: built at the first call
+        from .models import Sequential
+        Sequential(name=unique_name("layer_call"))._adopt(self, batch_shape=(None,) + tuple(shape[1:]))
+        return None
+    return build_wrapper
 
 
 def _refuse_eager_mask(layer, inputs, mask):
