@@ -1532,13 +1532,21 @@ def _take_build_names(layer):
     for _, _, _, item in _tracked_sublayers(layer):
         if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
                 item.__dict__.get("_handle") is None:
-            item.__dict__["_build_names_taken"] = True
-            unique_name("functional")
-            for inner in item._layers:
-                if not inner.__dict__.get("_build_names_taken"):
-                    _take_build_names(inner)
+            take_sequential_build_names(item)
         elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
             _take_build_names(item)
+
+
+def take_sequential_build_names(model):
+    """The names Keras takes when it builds a Sequential (its first call on symbolic tensors):
+    its inner `Functional`'s "functional" (the next unnamed model is functional_1, as in
+    keras.io's ViT, whose augmentation Sequential is called on the model's Input) and those
+    its layers take when they are built."""
+    model.__dict__["_build_names_taken"] = True
+    unique_name("functional")
+    for inner in model._layers:
+        if not inner.__dict__.get("_build_names_taken"):
+            _take_build_names(inner)
 
 
 # Layers Keras makes unnamed when it builds a layer (its first call): they take automatic

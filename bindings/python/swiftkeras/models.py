@@ -1226,6 +1226,15 @@ class Model(ModelAPI):
             return called
         flat = x if isinstance(x, (list, tuple)) else [x]
         if flat and all(isinstance(t, KerasTensor) for t in flat):
+            if isinstance(self, Sequential) and self._handle is None:
+                # Keras builds a Sequential without an Input on its first symbolic call, for
+                # that input's shape (its weights then exist: a ViT's augmentation stage).
+                if self._input_batch_shape is None and isinstance(x, KerasTensor) and \
+                        x.shape is not None:
+                    self._input_batch_shape = tuple(x.shape)
+                if not self.__dict__.get("_build_names_taken"):
+                    from .layers import take_sequential_build_names
+                    take_sequential_build_names(self)
             return self._as_layer()(x, training=training)
         training = bool(training)
         if isinstance(x, KerasTensor):
@@ -2029,9 +2038,17 @@ class _ModelLayer(Layer):
     def _pending_weights(self):
         """The weights the nested model brings into a model made with it: its current ones
         (none for a model loaded with its nested models: the file's weights are the ones)."""
-        if self.__dict__.get("_loaded") or self._model._handle is None:
+        model = self._model
+        if self.__dict__.get("_loaded"):
             return None
-        return self._model.get_weights()
+        if model._handle is None:
+            # A Sequential built by its symbolic call whose layers bring state (a Normalization
+            # adapted before: keras.io's ViT augmentation stage) is built now, to hand it over.
+            if not (isinstance(model, Sequential) and model._input_known() and
+                    any(layer.__dict__.get("_pending_weights") for layer in model._layers)):
+                return None
+            model._ensure_handle()
+        return model.get_weights()
 
     @_pending_weights.setter
     def _pending_weights(self, value):
