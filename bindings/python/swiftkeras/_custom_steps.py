@@ -28,6 +28,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -310,6 +311,15 @@ def class_weight_to_sample_weight(y, class_weight):
     return np.asarray([class_weight.get(int(c), 1.0) for c in labels], np.float32)
 
 
+def call_compute_loss(model, x, y, y_pred, sample_weight, training):
+    """Keras's `Trainer._compute_loss`: `training` goes only to a compute_loss that takes it
+    (keras.io's knowledge distillation writes `compute_loss(self, x, y, y_pred, sample_weight,
+    allow_empty)`)."""
+    if "training" in inspect.signature(model.compute_loss).parameters:
+        return model.compute_loss(x, y, y_pred, sample_weight, training=training)
+    return model.compute_loss(x, y, y_pred, sample_weight)
+
+
 def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
     """The graph of `model` with its `compute_loss` traced in: the targets and, when `spec` says
     so, the sample weights as more inputs, and an op layer taking the outputs, the targets, the
@@ -373,6 +383,7 @@ class _ComputeLoss(OpLayer):
         self._model, self._pred_shapes, self._spec = model, pred_shapes, spec
         self._target_shapes = target_shapes
         self._x_shapes, self._x_keys, self._output_names = x_shapes, x_keys, output_names
+        self._sublayers_of = model   # the layers its compute_loss may call (ops._trace._attribute_of)
 
     def _split(self, inputs):
         from . import ops
@@ -403,8 +414,7 @@ class _ComputeLoss(OpLayer):
              "dict": lambda: dict(zip(names, ys))}[self._spec.y_kind]()
         x = dict(zip(self._x_keys, xs)) if self._x_keys else xs[0] if len(xs) == 1 else xs
         model._compute_loss_super_called = False
-        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weight,
-                                  training=bool(training))
+        loss = call_compute_loss(model, x, y, y_pred, weight, bool(training))
         if loss is None:
             raise ValueError(f"{type(model).__name__}.compute_loss returned None; it must return "
                              f"the loss (a scalar)")
