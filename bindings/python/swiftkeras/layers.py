@@ -295,8 +295,12 @@ class Layer(_variables.LayerBasics):
         if what == "input":
             inputs = self._inbound[0]
             return list(inputs) if isinstance(inputs, tuple) else inputs
-        outputs = self.__dict__.get("_outbound") or []
-        return outputs[0] if outputs else KerasTensor(None, self, 0, 0)
+        # The first call's outputs: several for a recurrent layer with return_state (Keras's
+        # `layers[2].output` is then the list [output, state_h, state_c]).
+        first = [t for t in self.__dict__.get("_outbound") or [] if t._keras_history[1] == 0]
+        if len(first) > 1:
+            return first
+        return first[0] if first else KerasTensor(None, self, 0, 0)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         """Keras `compute_output_spec`: a symbolic tensor of the output's shape."""
