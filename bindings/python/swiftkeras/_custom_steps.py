@@ -656,8 +656,8 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
                              "not for datasets or generators")
         batches = _DatasetBatches(x, steps_per_epoch, class_weight)
     else:
-        if x is None or y is None:
-            raise ValueError("fit: x and y are required")
+        if x is None:
+            raise ValueError("fit: x is required")
         x = _text_callables.model_inputs(model, x)
         if class_weight:
             sample_weight = model._class_weight_as_sample_weight(y, class_weight, sample_weight)
@@ -673,11 +673,17 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
             x, y, sample_weight = _take(x, 0, split), _take(y, 0, split), _take(sample_weight, 0, split)
             rows = split
         data = (x, y) if sample_weight is None else (x, y, sample_weight)
+        if y is None and sample_weight is None:
+            # Keras's pack_x_y_sample_weight: without targets the batch is x itself (a GAN's
+            # train_step(real_images)), a tuple (x,) when x is a list of inputs.
+            data = (x,) if isinstance(x, (list, tuple)) else x
         batches = _ArrayBatches(data, rows, batch_size, shuffle, steps_per_epoch)
     if validation_data is not None and not _datasets.is_dataset(validation_data) and             (not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3)):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                          "(x_val, y_val, val_sample_weight)")
-    if model._handle is None:   # Keras builds the model before the first step
+    if model._handle is None and overrides(model, "call"):
+        # Keras builds the model before the first step (a GAN with no call of its own has
+        # nothing to build: its train_step calls its parts)
         first = _datasets._take(x, 1)[0] if isinstance(x, _datasets.PyDataset) else \
             None if _datasets.is_dataset(x) else (_take(x, 0, 1), None)
         if first is not None:
