@@ -495,6 +495,10 @@ class Layer(_variables.LayerBasics):
             inputs, args = args[0], args[1:]
         elif "inputs" in kwargs:
             inputs = kwargs.pop("inputs")
+        elif "query" in kwargs and self.__dict__.get("class_name", type(self).class_name) in (
+                "MultiHeadAttention", "GroupedQueryAttention"):
+            # Keras's `attention(query=x, value=x, key=x)` (keras.io's translation transformer)
+            inputs = kwargs.pop("query")
         else:   # every argument by keyword: `endpoint(logits=..., targets=...)`
             inputs = _NO_INPUTS
         if not self.__dict__.get("_build_names_taken"):
