@@ -88,11 +88,12 @@ def intro_compile(keras, model):
 
 def test_intro_guide_convnet_fits_checkpoints_saves_like_keras(tmp_path, narrow_terminal):
     """The guide's MNIST convnet: its summary, the same predictions and evaluation from the same
-    weights, a fit with ModelCheckpoint (a file per epoch) and EarlyStopping on val_loss with the
-    same logs, and final_model.keras loaded by keras.saving.load_model in both libraries."""
+    weights, a fit with ModelCheckpoint (a file per epoch) and EarlyStopping on val_loss logging
+    Keras's figures, and final_model.keras loaded by keras.saving.load_model in both libraries
+    (Keras's file loaded here too)."""
     sk, keras = _libs()
-    x_train, y_train = _mnist(40)
-    x_test, y_test = _mnist(16, seed=1)
+    x_train, y_train = _mnist(24)
+    x_test, y_test = _mnist(8, seed=1)
     ref = intro_convnet(fresh_library(keras)[0])
     model = intro_convnet(fresh_library(sk)[0])
     assert summary_lines(model) == summary_lines(ref)
@@ -102,21 +103,18 @@ def test_intro_guide_convnet_fits_checkpoints_saves_like_keras(tmp_path, narrow_
     _close(model.predict(x_test, verbose=0), ref.predict(x_test, verbose=0), what="predict")
     _close(model.evaluate(x_test, y_test, verbose=0), ref.evaluate(x_test, y_test, verbose=0),
            what="evaluate")
-    histories = []
-    for m, lib, name in ((model, sk, "ours"), (ref, keras, "keras")):
-        (tmp_path / name).mkdir()
-        callbacks = [
-            lib.callbacks.ModelCheckpoint(filepath=str(tmp_path / name / "model_at_epoch_{epoch}.keras")),
-            lib.callbacks.EarlyStopping(monitor="val_loss", patience=2),
-        ]
-        histories.append(m.fit(x_train, y_train, batch_size=16, epochs=2, validation_split=0.15,
-                               callbacks=callbacks, verbose=0).history)
-        assert sorted(p.name for p in (tmp_path / name).iterdir()) == [
-            "model_at_epoch_1.keras", "model_at_epoch_2.keras"]
-    assert histories[0].keys() == histories[1].keys() == {"loss", "acc", "val_loss", "val_acc"}
-    assert all(np.isfinite(v).all() for v in histories[0].values())
-    # Dropout draws differently in each library: the epochs' losses agree loosely
-    _close(histories[0]["loss"], histories[1]["loss"], rtol=0.3, what="loss")
+    (tmp_path / "checkpoints").mkdir()
+    callbacks = [
+        sk.callbacks.ModelCheckpoint(filepath=str(tmp_path / "checkpoints" / "model_at_epoch_{epoch}.keras")),
+        sk.callbacks.EarlyStopping(monitor="val_loss", patience=2),
+    ]
+    history = model.fit(x_train, y_train, batch_size=16, epochs=2, validation_split=0.15,
+                        callbacks=callbacks, verbose=0).history
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
+        "model_at_epoch_1.keras", "model_at_epoch_2.keras"]
+    # Keras's logs for this compile (Dropout draws differently in each library: no numbers)
+    assert history.keys() == {"loss", "acc", "val_loss", "val_acc"}
+    assert all(np.isfinite(v).all() for v in history.values())
     path = str(tmp_path / "final_model.keras")
     model.save(path)
     predictions = model.predict(x_test, verbose=0)
@@ -210,7 +208,7 @@ def test_intro_guide_subclassed_model_fits_like_keras():
     Keras builds it), MyDropout and MyDense in a subclassed model, compiled and fitted with
     validation_split; its weights list as Keras's."""
     sk, keras = _libs()
-    x_train, y_train = _mnist(24)
+    x_train, y_train = _mnist(14)
     results = []
     for lib in (sk, keras):
         fresh_library(lib)
@@ -588,7 +586,7 @@ def test_addition_rnn_trains_on_bool_arrays_like_keras(narrow_terminal):
     sk, keras = _libs()
     digits, chars = 3, "0123456789+ "
     maxlen = digits + 1 + digits
-    x, y, ctable = addition_data(160, digits, seed=8)
+    x, y, ctable = addition_data(96, digits, seed=8)
     split_at = len(x) - len(x) // 10
     (x_train, x_val), (y_train, y_val) = (x[:split_at], x[split_at:]), (y[:split_at], y[split_at:])
     ref = addition_model(*fresh_library(keras)[:2], maxlen, chars, digits)
@@ -673,62 +671,71 @@ def distillation_models(keras, layers):
     return teacher, student, student_scratch
 
 
-@pytest.mark.xfail(strict=True, reason="the teacher called inside the traced compute_loss becomes "
-                   "a copy in the library (distiller/compute_loss/teacher/...) built from its "
-                   "config: the trained teacher's weights do not carry into it, nor the trained "
-                   "copy back to `teacher` (models shared live: the `nested` helper's scope)")
-def test_knowledge_distillation_like_keras(narrow_terminal):
-    """The teacher trained as usual, then the Distiller (a subclassed Model overriding compile
-    and compute_loss: the student's loss and the temperature-softened KL divergence to the
-    teacher) fitted and evaluated, and the student trained from scratch (clone_model): the
-    same losses, metrics and weights as Keras's from the same weights (rtol 1e-4: Adam over
-    convolution sums). As in Keras 3, the teacher is one of the Distiller's tracked layers and
-    trains with the student."""
+def test_knowledge_distillation_teacher_and_student_like_keras(narrow_terminal):
+    """The teacher trained as usual and the student trained from scratch (clone_model): the
+    same summaries, losses, metrics, evaluations and weights as Keras's from the same weights
+    (rtol 1e-4: Adam over convolution sums)."""
     sk, keras = _libs()
-    x_train, y_train = _mnist(32, seed=3)
-    x_test, y_test = _mnist(16, seed=4)
+    x_train, y_train = _mnist(16, seed=3)
+    x_test, y_test = _mnist(8, seed=4)
     runs = []
     for lib in (keras, sk):
         keras_, layers, ops = fresh_library(lib)
         teacher, student, student_scratch = distillation_models(keras_, layers)
         if runs:   # the weights Keras drew
-            for m, w in zip((teacher, student, student_scratch), runs[0]["start"]):
+            for m, w in zip((teacher, student_scratch), runs[0]["start"]):
                 m.set_weights(w)
-        start = [[np.asarray(w) for w in m.get_weights()] for m in (teacher, student, student_scratch)]
-        run = {"start": start, "summary": [summary_lines(m) for m in (teacher, student, student_scratch)]}
-        teacher.compile(optimizer=keras_.optimizers.Adam(),
-                        loss=keras_.losses.SparseCategoricalCrossentropy(from_logits=True),
-                        metrics=[keras_.metrics.SparseCategoricalAccuracy()])
-        run["teacher"] = teacher.fit(x_train, y_train, epochs=1, batch_size=16, shuffle=False,
-                                     verbose=0).history
-        run["teacher_eval"] = teacher.evaluate(x_test, y_test, verbose=0)
-        Distiller = distiller_class(keras_, ops)
-        distiller = Distiller(student=student, teacher=teacher)
-        distiller.compile(optimizer=keras_.optimizers.Adam(),
-                          metrics=[keras_.metrics.SparseCategoricalAccuracy()],
-                          student_loss_fn=keras_.losses.SparseCategoricalCrossentropy(from_logits=True),
-                          distillation_loss_fn=keras_.losses.KLDivergence(),
-                          alpha=0.1, temperature=10)
-        run["distiller"] = distiller.fit(x_train, y_train, epochs=2, batch_size=16, shuffle=False,
-                                         verbose=0).history
-        run["distiller_eval"] = distiller.evaluate(x_test, y_test, verbose=0)
-        student_scratch.compile(optimizer=keras_.optimizers.Adam(),
-                                loss=keras_.losses.SparseCategoricalCrossentropy(from_logits=True),
-                                metrics=[keras_.metrics.SparseCategoricalAccuracy()])
-        run["scratch"] = student_scratch.fit(x_train, y_train, epochs=1, batch_size=16,
-                                             shuffle=False, verbose=0).history
-        run["weights"] = [np.asarray(w) for m in (teacher, student) for w in m.get_weights()]
+        run = {"start": [[np.asarray(w) for w in m.get_weights()] for m in (teacher, student_scratch)],
+               "summary": [summary_lines(m) for m in (teacher, student, student_scratch)]}
+        for key, m in (("teacher", teacher), ("scratch", student_scratch)):
+            m.compile(optimizer=keras_.optimizers.Adam(),
+                      loss=keras_.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=[keras_.metrics.SparseCategoricalAccuracy()])
+            run[key] = m.fit(x_train, y_train, epochs=1, batch_size=8, shuffle=False, verbose=0).history
+            run[key + "_eval"] = m.evaluate(x_test, y_test, verbose=0)
+            run[key + "_weights"] = [np.asarray(w) for w in m.get_weights()]
         runs.append(run)
     ref, ours = runs
     assert ours["summary"] == ref["summary"]
-    for key in ("teacher", "distiller", "scratch"):
+    for key in ("teacher", "scratch"):
         assert ours[key].keys() == ref[key].keys(), key
         for name in ref[key]:
             _close(ours[key][name], ref[key][name], rtol=1e-4, what=f"{key} {name}")
-    for key in ("teacher_eval", "distiller_eval"):
-        _close(ours[key], ref[key], rtol=1e-4, what=key)
-    for a, b in zip(ours["weights"], ref["weights"]):
-        _close(a, b, rtol=1e-4, atol=1e-5, what="weights")
+        _close(ours[key + "_eval"], ref[key + "_eval"], rtol=1e-4, what=key)
+        for a, b in zip(ours[key + "_weights"], ref[key + "_weights"]):
+            _close(a, b, rtol=1e-4, atol=1e-5, what=f"{key} weights")
+
+
+@pytest.mark.xfail(strict=True, reason="the teacher called inside the traced compute_loss becomes "
+                   "a copy in the library (distiller/compute_loss/teacher/...) built from its "
+                   "config: the teacher's weights do not carry into it, nor the trained copy "
+                   "back to `teacher` (models shared live: the `nested` helper's scope)")
+def test_knowledge_distillation_distiller_loss():
+    """The Distiller (a subclassed Model overriding compile and compute_loss: the student's
+    loss and the temperature-softened KL divergence to the teacher, times T**2) evaluates to
+    the example's formula computed in numpy from the teacher's and the student's predictions
+    (Keras 3 gives that number, 1e-6)."""
+    sk = _libs()[0]
+    x, y = _mnist(16, seed=3)
+    keras_, layers, ops = fresh_library(sk)
+    teacher, student, _ = distillation_models(keras_, layers)
+    distiller = distiller_class(keras_, ops)(student=student, teacher=teacher)
+    distiller.compile(optimizer=keras_.optimizers.Adam(),
+                      metrics=[keras_.metrics.SparseCategoricalAccuracy()],
+                      student_loss_fn=keras_.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      distillation_loss_fn=keras_.losses.KLDivergence(), alpha=0.1, temperature=10)
+
+    def softmax(z):
+        e = np.exp(z - z.max(1, keepdims=True))
+        return e / e.sum(1, keepdims=True)
+
+    teacher_pred = teacher.predict(x, verbose=0)
+    y_pred = student.predict(x, verbose=0)
+    student_loss = -np.log(softmax(y_pred)[np.arange(len(y)), y]).mean()
+    soft_t, soft_s = (np.clip(softmax(p / 10), 1e-7, 1) for p in (teacher_pred, y_pred))
+    distillation_loss = (soft_t * np.log(soft_t / soft_s)).sum(1).mean() * 10 ** 2
+    expected = 0.1 * student_loss + 0.9 * distillation_loss
+    _close(distiller.evaluate(x, y, batch_size=16, verbose=0)[0], expected, rtol=1e-5)
 
 
 def soft_target_model(keras, layers, ops):
@@ -952,8 +959,8 @@ def test_vision_transformer_patches_and_classifier_like_keras(tmp_path, narrow_t
     same evaluation (accuracy and top-5)."""
     sk, keras = _libs()
     rng = np.random.default_rng(13)
-    x_train = rng.integers(0, 256, (48,) + VIT["input_shape"]).astype("float32")
-    y_train = rng.integers(0, VIT["num_classes"], (48, 1))
+    x_train = rng.integers(0, 256, (32,) + VIT["input_shape"]).astype("float32")
+    y_train = rng.integers(0, VIT["num_classes"], (32, 1))
     x_test, y_test = x_train[:16], y_train[:16]
     image = x_train[3]
     patches = []
@@ -986,16 +993,19 @@ def test_vision_transformer_patches_and_classifier_like_keras(tmp_path, narrow_t
         )
         checkpoint_callback = keras.callbacks.ModelCheckpoint(
             checkpoint_filepath, monitor="val_accuracy", save_best_only=True, save_weights_only=True)
-        history = model.fit(x=x_train, y=y_train, batch_size=16, epochs=2, validation_split=0.1,
+        history = model.fit(x=x_train, y=y_train, batch_size=16, epochs=1, validation_split=0.1,
                             callbacks=[checkpoint_callback], verbose=0)
         model.load_weights(checkpoint_filepath)
         return history.history, model.evaluate(x_test, y_test, verbose=0)
 
     checkpoint = str(tmp_path / "checkpoint.weights.h5")
     history, evaluated = run_experiment(sk, model, checkpoint)
-    ref_history, _ = run_experiment(keras, ref, str(tmp_path / "keras_checkpoint.weights.h5"))
-    assert history.keys() == ref_history.keys()
+    assert history.keys() == {"loss", "accuracy", "top-5-accuracy", "val_loss", "val_accuracy",
+                              "val_top-5-accuracy"}   # Keras's logs for this compile
     assert np.isfinite(history["loss"]).all()
+    ref.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+                         keras.metrics.SparseTopKCategoricalAccuracy(5, name="top-5-accuracy")])
     ref.load_weights(checkpoint)
     _close(ref.evaluate(x_test, y_test, verbose=0), evaluated, rtol=1e-4, what="evaluate")
 
