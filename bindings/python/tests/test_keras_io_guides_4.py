@@ -22,27 +22,10 @@ two routes that train in the library).
 import numpy as np
 import pytest
 
-from conftest import needs, CORE, real_keras, fresh_library, summary_lines
+from conftest import needs, CORE, fresh_library, summary_lines
+from test_keras_io_guides_3 import _libs, _same_weights, narrow_terminal  # noqa: F401 (a fixture)
 
 pytestmark = needs(*CORE)
-
-
-def _libs():
-    import swiftkeras
-    return swiftkeras, real_keras()
-
-
-@pytest.fixture()
-def narrow_terminal(monkeypatch):
-    monkeypatch.setenv("COLUMNS", "80")
-
-
-def _same_weights(ours, ref, seed=0, scale=0.1):
-    """`ours` given real Keras's model's weights drawn anew (normal, `scale`)."""
-    rng = np.random.default_rng(seed)
-    weights = [rng.normal(scale=scale, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
-    ref.set_weights(weights)
-    ours.set_weights(weights)
 
 
 def _close(a, b, rtol=1e-5, atol=1e-6, what=""):
