@@ -57,7 +57,8 @@ extension Model {
         var valW = validationData == nil ? nil : validationSampleWeight
         let total = xs[0].shape[0]
         if validationSplit > 0 && validationData == nil {
-            let split = total - Int((Double(total) * validationSplit).rounded(.down))
+            // Keras: floor(rows * (1 - validation_split)) rows train (24 rows at 0.2: 19).
+            let split = Int((Double(total) * (1.0 - validationSplit)).rounded(.down))
             guard split > 0, split < total else {
                 throw KerasError.invalidArgument("fit: validation_split=\(validationSplit) leaves no samples for training or validation (\(total) samples)")
             }

@@ -217,7 +217,8 @@ open class Model: Layer, @unchecked Sendable {
         // The outputs (and masks, once any exists) of every node that ran, by node.
         var values: [ObjectIdentifier: [Tensor]] = [:]
         var masks: [ObjectIdentifier: [Tensor?]] = [:]
-        for (i, (kt, x)) in zip(inputs, xs).enumerated() {
+        for (i, (kt, given)) in zip(inputs, xs).enumerated() {
+            let x = try adjustedRank(given, to: kt.shape)
             try checkInput(x, against: kt.shape, what: "input '\(kt.name)'")
             guard let node = kt.node else { continue }
             values[ObjectIdentifier(node)] = [x]
@@ -268,6 +269,15 @@ open class Model: Layer, @unchecked Sendable {
         }
         let outMasks = outputs.map { lookup(masks, $0) ?? nil }
         return (outs, outMasks.contains { $0 != nil } ? outMasks : nil)
+    }
+
+    /// Keras's `Functional._adjust_input_rank`: data one rank short of an input whose last
+    /// dimension is 1 gains that axis (strings of shape (n,) for `Input(shape=(1,))`), data one
+    /// rank over with a last axis of 1 loses it; any other rank is left to `checkInput`.
+    func adjustedRank(_ x: Tensor, to shape: [Int?]) throws -> Tensor {
+        if x.rank == shape.count + 1, x.shape.last == 1 { return try Ops.reshape(x, Array(x.shape.dropLast())) }
+        if x.rank + 1 == shape.count, shape.last == 1 { return try Ops.reshape(x, x.shape + [1]) }
+        return x
     }
 
     /// Checks a data tensor against a declared batch shape.

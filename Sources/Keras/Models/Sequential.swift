@@ -133,7 +133,9 @@ public final class Sequential: Model, @unchecked Sendable {
         inputTensor = input
     }
 
-    public override func forward(_ xs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+    public override func forward(_ given: [Tensor], masks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+        var xs = given
+        if xs.count == 1, let shape = inputs.first?.shape { xs[0] = try adjustedRank(xs[0], to: shape) }
         // Inference of a Dense stack with no tape to record on: the precomputed plan.
         if !training, masks == nil, xs.count == 1, GradientTape.active == nil, let out = predictWithPlan(xs[0]) {
             return ([out], nil)

@@ -35,6 +35,39 @@ final class ModelTests: XCTestCase {
         XCTAssertThrowsError(try model.fit(Tensor([[1, 2]]), Tensor([[1]]), verbose: 0, validationSplit: 1.5))
     }
 
+    /// Keras's `train_validation_split`: floor(rows * (1 - validation_split)) rows train, the
+    /// rest validate (24 rows at 0.2: 19 and 5, where rows - floor(rows * 0.2) would give 20).
+    func testValidationSplitKeepsKerasRowCount() throws {
+        final class Counter: Callback, @unchecked Sendable {
+            var trainBatches = 0, testBatches = 0
+            override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws { trainBatches += 1 }
+            override func onTestBatchEnd(_ batch: Int, logs: Logs) throws { testBatches += 1 }
+        }
+        let model = try Sequential([Dense(1, inputShape: [2])])
+        try model.compile(loss: "mse")
+        let counter = Counter()
+        _ = try model.fit(Tensor(shape: [24, 2], repeating: 1), Tensor(shape: [24, 1], repeating: 0),
+                          batchSize: 1, epochs: 1, verbose: 0, callbacks: [counter], validationSplit: 0.2)
+        XCTAssertEqual(counter.trainBatches, 19)
+        XCTAssertEqual(counter.testBatches, 5)
+    }
+
+    /// Keras's `Functional._adjust_input_rank`: data one rank short of an input whose last
+    /// dimension is 1 gains that axis, data one rank over with a last axis of 1 loses it.
+    func testInputRankAdjustedAsKeras() throws {
+        let input = Input(shape: [1])
+        let model = try Model(inputs: input, outputs: try Dense(2, kernelInitializer: Ones())(input))
+        let y = try model.predict(Tensor([1, 2, 3]))
+        XCTAssertEqual(y.shape, [3, 2])
+        XCTAssertEqual(y.scalars, [1, 1, 2, 2, 3, 3])
+        let wide = Input(shape: [2])
+        let sum = try Model(inputs: wide, outputs: try Dense(1, kernelInitializer: Ones())(wide))
+        XCTAssertEqual(try sum.predict(Tensor(shape: [1, 2, 1], scalars: [1, 2])).scalars, [3])
+        let sequential = try Sequential([Dense(1, kernelInitializer: Ones(), inputShape: [1])])
+        XCTAssertEqual(try sequential.predict(Tensor([4, 5])).scalars, [4, 5])
+        XCTAssertThrowsError(try sum.predict(Tensor([1, 2])))   // (2,) for (None, 2): no rule
+    }
+
     func testSequentialBuildsLazilyFromFirstData() throws {
         let model = try Sequential([Dense(5), Dense(1)])
         XCTAssertFalse(model.built)

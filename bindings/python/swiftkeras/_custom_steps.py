@@ -28,6 +28,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -310,6 +311,15 @@ def class_weight_to_sample_weight(y, class_weight):
     return np.asarray([class_weight.get(int(c), 1.0) for c in labels], np.float32)
 
 
+def call_compute_loss(model, x, y, y_pred, sample_weight, training):
+    """Keras's `Trainer._compute_loss`: `training` goes only to a compute_loss that takes it
+    (keras.io's knowledge distillation writes `compute_loss(self, x, y, y_pred, sample_weight,
+    allow_empty)`)."""
+    if "training" in inspect.signature(model.compute_loss).parameters:
+        return model.compute_loss(x, y, y_pred, sample_weight, training=training)
+    return model.compute_loss(x, y, y_pred, sample_weight)
+
+
 def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
     """The graph of `model` with its `compute_loss` traced in: the targets and, when `spec` says
     so, the sample weights as more inputs, and an op layer taking the outputs, the targets, the
@@ -373,6 +383,7 @@ class _ComputeLoss(OpLayer):
         self._model, self._pred_shapes, self._spec = model, pred_shapes, spec
         self._target_shapes = target_shapes
         self._x_shapes, self._x_keys, self._output_names = x_shapes, x_keys, output_names
+        self._sublayers_of = model   # the layers its compute_loss may call (ops._trace._attribute_of)
 
     def _split(self, inputs):
         from . import ops
@@ -403,8 +414,7 @@ class _ComputeLoss(OpLayer):
              "dict": lambda: dict(zip(names, ys))}[self._spec.y_kind]()
         x = dict(zip(self._x_keys, xs)) if self._x_keys else xs[0] if len(xs) == 1 else xs
         model._compute_loss_super_called = False
-        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weight,
-                                  training=bool(training))
+        loss = call_compute_loss(model, x, y, y_pred, weight, bool(training))
         if loss is None:
             raise ValueError(f"{type(model).__name__}.compute_loss returned None; it must return "
                              f"the loss (a scalar)")
@@ -646,8 +656,8 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
                              "not for datasets or generators")
         batches = _DatasetBatches(x, steps_per_epoch, class_weight)
     else:
-        if x is None or y is None:
-            raise ValueError("fit: x and y are required")
+        if x is None:
+            raise ValueError("fit: x is required")
         x = _text_callables.model_inputs(model, x)
         if class_weight:
             sample_weight = model._class_weight_as_sample_weight(y, class_weight, sample_weight)
@@ -663,11 +673,17 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
             x, y, sample_weight = _take(x, 0, split), _take(y, 0, split), _take(sample_weight, 0, split)
             rows = split
         data = (x, y) if sample_weight is None else (x, y, sample_weight)
+        if y is None and sample_weight is None:
+            # Keras's pack_x_y_sample_weight: without targets the batch is x itself (a GAN's
+            # train_step(real_images)), a tuple (x,) when x is a list of inputs.
+            data = (x,) if isinstance(x, (list, tuple)) else x
         batches = _ArrayBatches(data, rows, batch_size, shuffle, steps_per_epoch)
     if validation_data is not None and not _datasets.is_dataset(validation_data) and             (not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3)):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                          "(x_val, y_val, val_sample_weight)")
-    if model._handle is None:   # Keras builds the model before the first step
+    if model._handle is None and overrides(model, "call"):
+        # Keras builds the model before the first step (a GAN with no call of its own has
+        # nothing to build: its train_step calls its parts)
         first = _datasets._take(x, 1)[0] if isinstance(x, _datasets.PyDataset) else \
             None if _datasets.is_dataset(x) else (_take(x, 0, 1), None)
         if first is not None:

@@ -295,7 +295,7 @@ class ModelAPI(_variables.LayerBasics):
         """Keras's default test step, on numpy (what an override calling super() gets)."""
         x, y, sample_weight = _custom_steps.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        loss = _custom_steps.call_compute_loss(self, x, y, y_pred, sample_weight, False)
         self.metrics[0].update_state(loss, sample_weight=_rows(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 

@@ -180,7 +180,8 @@ def _get_config(self):
     """Keras's `get_config`: the callables as given (a file cannot carry them)."""
     from .layers import _BuiltinLayer
     config = _BuiltinLayer.get_config(self)
-    config.update({k: v for k, v in self._py_callables.items() if k in ARGS})
+    # (a layer a loaded model made has no callables of the user's)
+    config.update({k: v for k, v in (self.__dict__.get("_py_callables") or {}).items() if k in ARGS})
     return config
 
 
@@ -191,7 +192,8 @@ def _library_config(self):
 
 def _call_eagerly(self, x, training=False):
     from .layers import Layer
-    return Layer._call_eagerly(self, apply(self, x) if self._py_callables else x, training)
+    return Layer._call_eagerly(self, apply(self, x) if self.__dict__.get("_py_callables") else x,
+                               training)
 
 
 def _adapt(self, data, batch_size=None, steps=None):

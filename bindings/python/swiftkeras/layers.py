@@ -12,6 +12,7 @@ Subclass `Layer` to write a layer in Python: `build` (calling `add_weight`), `ca
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -153,6 +154,12 @@ class Layer(_variables.LayerBasics):
             layer._init_kwargs = _objects.init_arguments(cls, args, kwargs, defaults=True)
         return layer
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("build")
+        if own is not None and not cls.__module__.startswith("swiftkeras"):
+            cls.build = _builds_in_library(own)
+
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         self._init_base(trainable, name, dtype, kwargs)
         # Keras's base Layer arguments, in the config Keras writes for a layer without its own
@@ -288,8 +295,12 @@ class Layer(_variables.LayerBasics):
         if what == "input":
             inputs = self._inbound[0]
             return list(inputs) if isinstance(inputs, tuple) else inputs
-        outputs = self.__dict__.get("_outbound") or []
-        return outputs[0] if outputs else KerasTensor(None, self, 0, 0)
+        # The first call's outputs: several for a recurrent layer with return_state (Keras's
+        # `layers[2].output` is then the list [output, state_h, state_c]).
+        first = [t for t in self.__dict__.get("_outbound") or [] if t._keras_history[1] == 0]
+        if len(first) > 1:
+            return first
+        return first[0] if first else KerasTensor(None, self, 0, 0)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         """Keras `compute_output_spec`: a symbolic tensor of the output's shape."""
@@ -484,6 +495,10 @@ class Layer(_variables.LayerBasics):
             inputs, args = args[0], args[1:]
         elif "inputs" in kwargs:
             inputs = kwargs.pop("inputs")
+        elif "query" in kwargs and self.__dict__.get("class_name", type(self).class_name) in (
+                "MultiHeadAttention", "GroupedQueryAttention"):
+            # Keras's `attention(query=x, value=x, key=x)` (keras.io's translation transformer)
+            inputs = kwargs.pop("query")
         else:   # every argument by keyword: `endpoint(logits=..., targets=...)`
             inputs = _NO_INPUTS
         if not self.__dict__.get("_build_names_taken"):
@@ -666,6 +681,28 @@ class Layer(_variables.LayerBasics):
         A layer without it works for inference, and as a first layer without trainable
         weights."""
         raise NotImplementedError(f"{type(self).__name__}.backward")
+
+
+def _builds_in_library(build):
+    """The `build` of a layer class written in Python, called by the user with one input shape
+    (Keras: `layer.build((4, 6))` makes the weights at once, so that `set_weights` and
+    `layer.w` work before any call): the library builds the layer for that shape in a private
+    model, as a first call on arrays does, and runs the class's build inside (once: a later
+    call does not add its weights again)."""
+    @functools.wraps(build)
+    def build_wrapper(self, *args, **kwargs):
+        if self.__dict__.get("_building") is not None or isinstance(self, _BuiltinLayer):
+            return build(self, *args, **kwargs)   # the library's build (or super().build)
+        if self.__dict__.get("_owner") is not None:
+            return None   # built already
+        shape = args[0] if len(args) == 1 and not kwargs else kwargs.get("input_shape")
+        if not (isinstance(shape, (tuple, list)) and shape and
+                all(d is None or isinstance(d, int) for d in shape)):
+            return build(self, *args, **kwargs)   # several inputs: built at the first call
+        from .models import Sequential
+        Sequential(name=unique_name("layer_call"))._adopt(self, batch_shape=(None,) + tuple(shape[1:]))
+        return None
+    return build_wrapper
 
 
 def _refuse_eager_mask(layer, inputs, mask):
@@ -1503,13 +1540,21 @@ def _take_build_names(layer):
     for _, _, _, item in _tracked_sublayers(layer):
         if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
                 item.__dict__.get("_handle") is None:
-            item.__dict__["_build_names_taken"] = True
-            unique_name("functional")
-            for inner in item._layers:
-                if not inner.__dict__.get("_build_names_taken"):
-                    _take_build_names(inner)
+            take_sequential_build_names(item)
         elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
             _take_build_names(item)
+
+
+def take_sequential_build_names(model):
+    """The names Keras takes when it builds a Sequential (its first call on symbolic tensors):
+    its inner `Functional`'s "functional" (the next unnamed model is functional_1, as in
+    keras.io's ViT, whose augmentation Sequential is called on the model's Input) and those
+    its layers take when they are built."""
+    model.__dict__["_build_names_taken"] = True
+    unique_name("functional")
+    for inner in model._layers:
+        if not inner.__dict__.get("_build_names_taken"):
+            _take_build_names(inner)
 
 
 # Layers Keras makes unnamed when it builds a layer (its first call): they take automatic

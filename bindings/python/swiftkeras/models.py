@@ -215,11 +215,14 @@ class Model(ModelAPI):
         ins = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         entries = []
+        kept = _graph_nodes(outs, self._layers)
         for layer in self._layers:
             entry = layer._layer_entry()
             entry["name"] = layer.name
             nodes = []
-            for call_inputs in layer._inbound:
+            for node_index, call_inputs in enumerate(layer._inbound):
+                if kept is not None and (id(layer), node_index) not in kept:
+                    continue   # a call of the layer in another graph
                 if isinstance(call_inputs, StatesCall):
                     nodes.append({"args": [call_inputs[0]._config(), [t._config() for t in call_inputs[1:]]],
                                   "kwargs": {}})
@@ -237,7 +240,9 @@ class Model(ModelAPI):
                     arg = call_inputs._config()
                 nodes.append({"args": [arg], "kwargs": {}})
             for node, training in (layer.__dict__.get("_call_training") or {}).items():
-                if node < len(nodes):
+                if kept is not None:
+                    node = kept.get((id(layer), node))
+                if node is not None and node < len(nodes):
                     nodes[node]["kwargs"]["training"] = training
             if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):
                 for node in nodes:   # Keras writes it for every call of a functional model
@@ -247,8 +252,12 @@ class Model(ModelAPI):
 
         def ref(t):
             layer, node, tensor = t._keras_history
-            return [layer.name, node, tensor]
+            return [layer.name, node if kept is None else kept.get((id(layer), node), node), tensor]
 
+        if kept is not None:
+            _renumber_nodes(entries, {(layer.name, node): index for layer in self._layers
+                                      for node in range(len(layer._inbound))
+                                      for index in [kept.get((id(layer), node))] if index is not None})
         config = {"name": self.name, "trainable": self.trainable, "layers": entries,
                   "input_layers": ref(ins[0]) if not isinstance(inputs, (list, tuple)) else [ref(t) for t in ins],
                   "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}
@@ -1226,6 +1235,15 @@ class Model(ModelAPI):
             return called
         flat = x if isinstance(x, (list, tuple)) else [x]
         if flat and all(isinstance(t, KerasTensor) for t in flat):
+            if isinstance(self, Sequential) and self._handle is None:
+                # Keras builds a Sequential without an Input on its first symbolic call, for
+                # that input's shape (its weights then exist: a ViT's augmentation stage).
+                if self._input_batch_shape is None and isinstance(x, KerasTensor) and \
+                        x.shape is not None:
+                    self._input_batch_shape = tuple(x.shape)
+                if not self.__dict__.get("_build_names_taken"):
+                    from .layers import take_sequential_build_names
+                    take_sequential_build_names(self)
             return self._as_layer()(x, training=training)
         training = bool(training)
         if isinstance(x, KerasTensor):
@@ -2029,9 +2047,17 @@ class _ModelLayer(Layer):
     def _pending_weights(self):
         """The weights the nested model brings into a model made with it: its current ones
         (none for a model loaded with its nested models: the file's weights are the ones)."""
-        if self.__dict__.get("_loaded") or self._model._handle is None:
+        model = self._model
+        if self.__dict__.get("_loaded"):
             return None
-        return self._model.get_weights()
+        if model._handle is None:
+            # A Sequential built by its symbolic call whose layers bring state (a Normalization
+            # adapted before: keras.io's ViT augmentation stage) is built now, to hand it over.
+            if not (isinstance(model, Sequential) and model._input_known() and
+                    any(layer.__dict__.get("_pending_weights") for layer in model._layers)):
+                return None
+            model._ensure_handle()
+        return model.get_weights()
 
     @_pending_weights.setter
     def _pending_weights(self, value):
@@ -2254,6 +2280,53 @@ def _unbuilt_layer_config(entry):
     written = json.loads(_with_unbuilt_model(
         config, lambda handle: _native.take_string(_lib.keras_model_to_json, handle)))
     return next(e["config"] for e in written["config"]["layers"] if e["class_name"] != "InputLayer")
+
+
+def _graph_nodes(outputs, layers):
+    """{(id(layer), node index): its index in this graph} for the calls that make the graph
+    ending at `outputs`, when a layer of it was also called outside it (keras.io's seq2seq
+    sampling models call the trained decoder LSTM anew): Keras writes only the graph's own
+    calls, renumbered from 0. None when every call of every layer is the graph's."""
+    reached, stack = set(), _keras_tensors(list(outputs))
+    while stack:
+        layer, node, _ = stack.pop()._keras_history
+        if (id(layer), node) in reached:
+            continue
+        reached.add((id(layer), node))
+        if node < len(layer._inbound):   # (an Input's tensor has no call)
+            stack.extend(_keras_tensors(layer._inbound[node]))
+    if all((id(layer), node) in reached for layer in layers for node in range(len(layer._inbound))):
+        return None
+    by_layer = {}
+    for layer_id, node in reached:
+        by_layer.setdefault(layer_id, []).append(node)
+    return {(layer_id, node): i for layer_id, nodes in by_layer.items()
+            for i, node in enumerate(sorted(nodes))}
+
+
+def _keras_tensors(value):
+    if isinstance(value, KerasTensor):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _keras_tensors(item)]
+    arguments = getattr(value, "arguments", None)
+    return _keras_tensors(list(arguments)) if arguments is not None else []
+
+
+def _renumber_nodes(value, index):
+    """The config's tensor references ({"keras_history": [layer, node, tensor]}) with the
+    graph's node numbers."""
+    if isinstance(value, dict):
+        history = value.get("keras_history")
+        if isinstance(history, list) and len(history) == 3 and (history[0], history[1]) in index:
+            value["keras_history"] = [history[0], index[(history[0], history[1])], history[2]]
+        for item in value.values():
+            _renumber_nodes(item, index)
+    elif isinstance(value, list):
+        for item in value:
+            _renumber_nodes(item, index)
 
 
 def _from_handle(handle):

@@ -414,9 +414,12 @@ def _attribute_of(owner, layer):
     """(attribute, its position among the owner's attributes, index in a list or -1) of the
     attribute of `owner` that holds `layer`, as Keras tracks it."""
     from ..layers import _tracked_sublayers as tracked_sublayers
-    for key, order, index, item in tracked_sublayers(owner):
-        if item is layer:
-            return key, order, index
+    # A traced compute_loss calls the model's layers (keras.io's Distiller: self.teacher(x)).
+    holder = owner.__dict__.get("_sublayers_of")
+    for source in (owner,) if holder is None else (owner, holder):
+        for key, order, index, item in tracked_sublayers(source):
+            if item is layer:
+                return key, order, index
     raise Unsupported(f"{type(owner).__name__}.call calls layer "
                       f"'{getattr(layer, 'name', layer)}', which no attribute of the layer holds: "
                       f"create it in __init__ or build (self.<name> = ...), as Keras tracks it")
