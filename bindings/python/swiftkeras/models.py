@@ -358,8 +358,12 @@ class Model(ModelAPI):
         nested = _nested_models_with_handles(self)
         try:
             with _python_layers.claiming(self._layers):
-                handles = (ctypes.c_void_p * max(len(nested), 1))(*[m._handle for m in nested])
-                check(_lib.keras_model_from_json_sharing(dumps(config), handles, len(nested), byref(out)))
+                if nested:   # holding their library models, not copies
+                    handles = (ctypes.c_void_p * len(nested))(*[m._handle for m in nested])
+                    check(_lib.keras_model_from_json_sharing(dumps(config), handles, len(nested),
+                                                             byref(out)))
+                else:
+                    check(_lib.keras_model_from_json(dumps(config), byref(out)))
         finally:
             self._building_for_layer = False
         self._set_handle(out.value, own_config=True)
