@@ -617,6 +617,18 @@ class Model(ModelAPI):
                 rest += info["weights"]
         return own + rest
 
+    def _variable_infos(self):
+        """The weights' infos for `weights` and `trainable_weights`: those of a layer frozen here
+        since the library last took the flags (at compile) count as non-trainable at once, as
+        Keras lists them (`base_model.trainable = False` before the next compile)."""
+        infos = self._all_weight_infos()
+        frozen = {layer.name for layer in self._layers if not layer.trainable}
+        if not frozen:
+            return infos
+        off = {w["index"] for info in self._layers_info() if info["name"] in frozen
+               for w in info["weights"]}
+        return [{**w, "trainable": False} if w["index"] in off else w for w in infos]
+
     def get_weights(self):
         return [self._get_weight(w) for w in self._all_weight_infos()]
 

@@ -134,6 +134,8 @@ def test_a_frozen_base_takes_effect_at_the_next_compile_as_in_keras():
         base.trainable = False
     # The summary counts the new flags at once, as Keras's.
     assert summary_lines(ours)[-3:] == summary_lines(ref)[-3:]
+    assert len(ours.trainable_weights) == len(ref.trainable_weights) == 2
+    assert len(ours.non_trainable_weights) == len(ref.non_trainable_weights) == 8
     frozen = [w.copy() for w in ours_base.get_weights()]
     for m in (ref, ours):
         m.compile(optimizer="sgd", loss="mse")
