@@ -377,6 +377,7 @@ class Model(ModelAPI):
         for layer in self._layers:
             if isinstance(layer, _ModelLayer) and layer._model._handle is None:
                 layer._model._set_handle(_nested_model_handle(self, layer.name))
+                layer._model._send_compile()   # compiled before it had a library model
 
     def _send_compile(self):
         config = self._compile_config
@@ -2066,9 +2067,12 @@ class _ModelLayer(Layer):
     def _layer_entry(self):
         model = self._model
         config = model._model_config()["config"] if model._is_subclass_model() else model.get_config()
-        config["trainable"] = bool(self._model.trainable)
-        return {"module": "keras", "class_name": self._class_name(), "config": config,
-                "registered_name": None}
+        entry = {"module": "keras", "class_name": self._class_name(), "config": config,
+                 "registered_name": None}
+        # The flags set in Python (the model's and its layers'): an outer model made with the
+        # nested one sets them on it, as Keras's compile of the outer model reads them.
+        _take_trainable_flags(entry, model)
+        return entry
 
     def __getattr__(self, item):
         if item.startswith("_"):

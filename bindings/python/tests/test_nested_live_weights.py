@@ -203,3 +203,32 @@ def test_a_direct_call_keeps_the_training_its_nested_call_recorded(recorded):
         m.compile(optimizer="sgd", loss="mse")
         m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
     _all_close(ours.get_weights(), ref.get_weights())
+
+
+def test_a_gan_freezing_its_discriminator_trains_as_in_keras():
+    """The Keras 2 GAN pattern: the discriminator compiled, then frozen and nested in the GAN;
+    the GAN trains the generator alone, and the discriminator, first trained after the freeze,
+    trains nothing (Keras 3 builds its optimizer with no trainable variables)."""
+    keras = real_keras()
+    noise = RNG.normal(size=(8, 2)).astype("float32")
+    ones = np.ones((8, 1), "float32")
+    models = {}
+    for lib in (keras, swiftkeras):
+        d = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, activation="sigmoid", name="dd")], name="d")
+        d.compile(optimizer="sgd", loss="binary_crossentropy")
+        g = lib.Sequential([lib.Input((2,)), lib.layers.Dense(3, name="gd")], name="g")
+        d.trainable = False
+        gan = lib.Sequential([g, d], name="gan")
+        gan.compile(optimizer="sgd", loss="binary_crossentropy")
+        models[lib] = (d, g, gan)
+    (ref_d, ref_g, ref_gan), (d, g, gan) = models[keras], models[swiftkeras]
+    _same_start(gan, ref_gan)
+    frozen, start = d.get_weights(), g.get_weights()
+    for m in (ref_gan, gan):
+        m.train_on_batch(noise, ones)
+    for m in (ref_d, d):
+        m.train_on_batch(X[:8, :3], ones)
+    _all_close(d.get_weights(), frozen)
+    assert not np.allclose(g.get_weights()[0], start[0])
+    _all_close(g.get_weights(), ref_g.get_weights())
+    _all_close(d.get_weights(), ref_d.get_weights())
