@@ -53,16 +53,22 @@ def _all_close(ours, ref):
         _close(a, b)
 
 
-@pytest.mark.parametrize("make_base", [_base, _functional_base])
-def test_fit_of_the_outer_model_trains_the_nested_one_live(make_base):
+def _trained_outer_models(make_base, optimizer, epochs):
+    """(Keras's base, ours, Keras's outer model, ours): each outer model holds its base,
+    both start from Keras's weights and are fit alike."""
     keras = real_keras()
-    ref_base = make_base(keras)
-    ours_base = make_base(swiftkeras)
+    ref_base, ours_base = make_base(keras), make_base(swiftkeras)
     ref, ours = _outer(keras, ref_base), _outer(swiftkeras, ours_base)
     _same_start(ours, ref)
     for m in (ref, ours):
-        m.compile(optimizer="sgd", loss="mse")
-        m.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        m.compile(optimizer=optimizer, loss="mse")
+        m.fit(X, Y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+    return ref_base, ours_base, ref, ours
+
+
+@pytest.mark.parametrize("make_base", [_base, _functional_base])
+def test_fit_of_the_outer_model_trains_the_nested_one_live(make_base):
+    ref_base, ours_base, ref, ours = _trained_outer_models(make_base, "sgd", epochs=2)
     # No extra step: the nested model's weights, variables and predictions are the trained ones.
     _all_close(ours_base.get_weights(), ref_base.get_weights())
     _all_close([v.numpy() for v in ours_base.weights], [v.numpy() for v in ref_base.weights])
@@ -150,12 +156,7 @@ def test_a_frozen_base_takes_effect_at_the_next_compile_as_in_keras():
 @pytest.mark.parametrize("suffix", [".keras", ".weights.h5", ".h5"])
 def test_files_keep_the_nested_weights_at_keras_paths_both_ways(tmp_path, suffix):
     keras = real_keras()
-    ref_base, ours_base = _base(keras, batch_norm=True), _base(swiftkeras, batch_norm=True)
-    ref, ours = _outer(keras, ref_base), _outer(swiftkeras, ours_base)
-    _same_start(ours, ref)
-    for m in (ref, ours):
-        m.compile(optimizer="adam", loss="mse")
-        m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    _, _, ref, ours = _trained_outer_models(lambda lib: _base(lib, batch_norm=True), "adam", epochs=1)
     _all_close(ours.get_weights(), ref.get_weights())
     ours_file, ref_file = str(tmp_path / f"ours{suffix}"), str(tmp_path / f"ref{suffix}")
     if suffix == ".weights.h5":
