@@ -329,7 +329,9 @@ int keras_model_predict_arrays(keras_model *model, const keras_array *x, int nx,
  * keras_model_predict_arrays. *losses_json (may be NULL; caller-owned) receives the call's
  * activity penalties and add_loss values (inference calls included), Keras 3's model.losses
  * before its weight penalties: [{"layer": [names from the model's layer down], "value": v}, ...]
- * in Keras's order. training != 0 runs training mode (dropout, batch statistics). */
+ * in Keras's order. training > 0 runs training mode (dropout, batch statistics), 0 inference;
+ * training < 0 is Keras's training=None: each layer call recorded with a training argument in a
+ * functional model (base(x, training=False)) runs with it, the others in inference. */
 int keras_model_call(keras_model *model, const keras_array *x, int nx, int training,
                      keras_output *outputs, int n_outputs, char **losses_json);
 
@@ -486,6 +488,28 @@ int keras_model_get_weight(keras_model *model, int index, float *out, int64_t ca
 
 /* Replaces weight `index` with `count` floats (count must equal the weight's size). */
 int keras_model_set_weight(keras_model *model, int index, const float *data, int64_t count);
+
+/* keras_model_from_json where each nested model entry (class "Functional" or "Sequential") named
+ * as the model of one of the n_nested handles `nested` (borrowed) is that very model, not a copy:
+ * as in Keras, the nested model and this one hold the same weights, so training, set_weight or
+ * load_weights through either handle changes both. An entry's "trainable" flags (the model's and
+ * its layers') are set on the shared model. Calls through the new handle also take the nested
+ * handles' locks. *out is caller-owned (keras_model_free; the nested handles may be freed before
+ * it). Errors: as keras_model_from_json; INVALID_ARGUMENT (a handle that is not a live model). */
+int keras_model_from_json_sharing(const char *json, keras_model *const *nested, int n_nested,
+                                  keras_model **out);
+
+/* A new handle on the model that is layer `name` of `model` (a nested model: a loaded model's
+ * base), sharing its weights and its lock. *out is caller-owned (keras_model_free).
+ * Errors: INVALID_ARGUMENT (no such layer, or the layer is not a model). */
+int keras_model_nested_model(keras_model *model, const char *name, keras_model **out);
+
+/* Sets the trainable flags of the model, its layers and its nested models' layers to those of
+ * config_json (the model's {"class_name", "config": {"trainable", "layers": [...]}}, as
+ * keras_model_to_json writes it), changing only those that differ and keeping the weights; as in
+ * Keras the flags take effect at the next keras_model_compile. A nested model shared with other
+ * handles (keras_model_from_json_sharing) changes for them too. Errors: INVALID_ARGUMENT (JSON). */
+int keras_model_set_trainable(keras_model *model, const char *config_json);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Callbacks                                                                                  */

@@ -486,3 +486,60 @@ public func keras_model_load_weights_ex(_ handle: OpaquePointer?, _ path: Unsafe
         try box.locked { _ = try box.model.loadWeights(p, byName: byName != 0, skipMismatch: skipMismatch != 0) }
     }
 }
+
+/// A model from JSON whose nested models named as those of `nested` are those models themselves:
+/// Keras's nested models, holding the same variables in every model that uses them.
+@_cdecl("keras_model_from_json_sharing")
+public func keras_model_from_json_sharing(_ text: UnsafePointer<CChar>?, _ nested: UnsafePointer<OpaquePointer?>?,
+                                          _ nNested: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_model_from_json_sharing") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let config = try json(text, "json")
+        guard nNested >= 0 else { throw ABIError(.invalidArgument, "n_nested is negative (\(nNested))") }
+        var boxes: [ModelBox] = []
+        if nNested > 0 {
+            guard let nested else { throw ABIError(.invalidArgument, "nested is NULL but n_nested is \(nNested)") }
+            boxes = try (0..<Int(nNested)).map { try modelBox(nested[$0]) }
+        }
+        let model = try LockedBox.locked(boxes) { try modelFromConfig(config, reusing: boxes.map(\.model)) }
+        out.pointee = Handles.make(ModelBox(model, holding: boxes), kind: "keras_model")
+    }
+}
+
+/// A second handle on the model used as layer `name` of `model` (a nested model), locking with
+/// `model`'s locks.
+@_cdecl("keras_model_nested_model")
+public func keras_model_nested_model(_ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?,
+                                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_model_nested_model") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let n = try string(name, "name")
+        let nested = try box.locked { () throws -> Model in
+            guard let layer = box.model.layers.first(where: { $0.name == n }) else {
+                throw ABIError(.invalidArgument, "model '\(box.model.name)' has no layer named '\(n)'")
+            }
+            guard let model = layer as? Model else {
+                throw ABIError(.invalidArgument, "layer '\(n)' of model '\(box.model.name)' is a \(layer.className), not a model")
+            }
+            return model
+        }
+        out.pointee = Handles.make(ModelBox(nested, sharingLockOf: box), kind: "keras_model")
+    }
+}
+
+/// Sets the `trainable` flags of the model and its layers to those of its config (Keras reads
+/// them at the next compile), keeping every weight and the layers themselves.
+@_cdecl("keras_model_set_trainable")
+public func keras_model_set_trainable(_ handle: OpaquePointer?, _ configJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_model_set_trainable") {
+        let box = try modelBox(handle)
+        let config = try json(configJSON, "config_json")
+        guard let inner = config["config"], inner.objectValue != nil else {
+            throw ABIError(.invalidArgument, "config_json must be a model config {\"class_name\", \"config\": {...}}, got \(config.description.prefix(80))")
+        }
+        box.locked { box.model.takeTrainableFlags(inner) }
+    }
+}

@@ -239,7 +239,7 @@ public func keras_model_call(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _
         let xs = try inputTensors(x, nx, "x", counted: "nx")
         guard nOut >= 0 else { throw ABIError(.invalidArgument, "n_outputs is negative (\(nOut))") }
         guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
-        let (results, losses) = try box.locked { try box.model.callCollectingLosses(xs, training: training != 0) }
+        let (results, losses) = try box.locked { try box.model.callCollectingLosses(xs, training: training < 0 ? nil : training != 0) }
         try writeOutputs(results, outputs, nOut, "call")
         if let lossesOut { lossesOut.pointee = try ownedCString(lossesJSON(losses)) }
     }

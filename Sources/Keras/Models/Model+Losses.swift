@@ -14,12 +14,15 @@ extension Model {
     /// activity penalties and `add_loss` values of the call in inference too; returns the outputs
     /// and those losses in the order Keras 3's `model.losses` lists them (the model's own, then
     /// its layers' in `_flatten_layers` order). The layers keep them until the next step.
-    public func callCollectingLosses(_ xs: [Tensor], training: Bool) throws -> (outputs: [Tensor], losses: [LayerLoss]) {
+    /// `training` nil is Keras's `training=None` (``forwardWithRecordedTraining(_:masks:)``).
+    public func callCollectingLosses(_ xs: [Tensor], training: Bool?) throws -> (outputs: [Tensor], losses: [LayerLoss]) {
         try checkInputs(xs, "call")
         try ensureBuilt(for: xs)
         clearAllLosses()
         let outputs = try GradientTape.withoutRecording {
-            try CallContext.collectingLosses { try forward(xs, training: training) }
+            try CallContext.collectingLosses {
+                try training.map { try forward(xs, training: $0) } ?? forwardWithRecordedTraining(xs).outputs
+            }
         }
         var losses: [LayerLoss] = []
         for (layer, path) in flattenedLayers() {

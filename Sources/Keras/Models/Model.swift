@@ -213,7 +213,10 @@ open class Model: Layer, @unchecked Sendable {
         return try CallContext.with(training: training) { try runGraph(xs, masks: masks, training: training) }
     }
 
-    private func runGraph(_ xs: [Tensor], masks inputMasks: [Tensor?]?, training: Bool) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+    /// The graph run on `xs`; `training` nil is Keras's `training=None`: each call recorded with
+    /// a `training=` argument (`base(x, training=False)`) runs with it, the others in inference
+    /// (a nested model's recorded calls apply inside it), without folding or fusing.
+    func runGraph(_ xs: [Tensor], masks inputMasks: [Tensor?]?, training: Bool?) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
         // The outputs (and masks, once any exists) of every node that ran, by node.
         var values: [ObjectIdentifier: [Tensor]] = [:]
         var masks: [ObjectIdentifier: [Tensor?]] = [:]
@@ -234,7 +237,7 @@ open class Model: Layer, @unchecked Sendable {
             }
             return v
         }
-        let folds = inferenceFolds(training: training), runs = pooledConvRuns()
+        let folds = training.flatMap { inferenceFolds(training: $0) }, runs = training == nil ? nil : pooledConvRuns()
         for node in executionOrder where !(node.layer is InputLayer) {
             let id = ObjectIdentifier(node)
             // A layer folded or fused into the one before it (which computed its value).
@@ -250,14 +253,15 @@ open class Model: Layer, @unchecked Sendable {
                 values[fold.bnNode] = [out]
                 continue
             }
-            if given == nil, let run = runs?.byNode[id], let out = run.call(args[0], training: training) {
+            if given == nil, let training, let run = runs?.byNode[id], let out = run.call(args[0], training: training) {
                 // Nothing else reads the convolution's (or the BatchNormalization's) output.
                 values[id] = []
                 for later in run.nodes.dropLast() { values[later] = [] }
                 if let last = run.nodes.last { values[last] = [out] }
                 continue
             }
-            let (outs, outMasks) = try node.layer.callWithMasks(args, masks: given, training: training)
+            let (outs, outMasks) = try training.map { try node.layer.callWithMasks(args, masks: given, training: $0) }
+                ?? node.layer.callWithRecordedTraining(args, masks: given, node.training)
             values[id] = outs
             if let outMasks { masks[id] = outMasks }
         }

@@ -24,6 +24,53 @@ public func modelFromConfig(_ json: JSON, customObjects: [String: KerasObject] =
     }
 }
 
+/// A model from `json` whose nested models named as one of `nested` are those very objects, not
+/// copies: as in Keras, a model used as a layer of another (`Model(x, base(x))`,
+/// `Sequential([base, Dense(1)])`) holds the same variables in both, so that training either
+/// model moves the other's weights. A nested entry whose model is reused gives it the
+/// `trainable` flags it writes (Keras reads them at compile).
+public func modelFromConfig(_ json: JSON, reusing nested: [Model]) throws -> Model {
+    let byName = Dictionary(nested.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    let stack = ReusedModels.stack.value
+    stack.scopes.append(byName)
+    defer { stack.scopes.removeLast() }
+    return try modelFromConfig(json)
+}
+
+/// The models a config being read reuses by name (``modelFromConfig(_:reusing:)``), per thread.
+private enum ReusedModels {
+    final class Stack { var scopes: [[String: Model]] = [] }
+    static let stack = ThreadLocal { Stack() }
+
+    /// The model named `name` to reuse for a nested entry, with the entry's flags set on it.
+    static func take(_ name: String?, _ config: JSON) -> Model? {
+        guard let name, let model = stack.value.scopes.last?[name] else { return nil }
+        model.takeTrainableFlags(config)
+        return model
+    }
+}
+
+extension Model {
+    /// Sets the model's and its layers' `trainable` flags (nested models' included) to those of
+    /// its functional or Sequential `config`, changing only those that differ (setting a model's
+    /// flag sets every layer's, so its layers' entries come after). Keras reads the flags at
+    /// compile: the caller compiles next.
+    public func takeTrainableFlags(_ config: JSON) {
+        let flag = config["trainable"]?.boolValue ?? true
+        if trainable != flag { trainable = flag }
+        let byName = Dictionary(layers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for entry in config["layers"]?.arrayValue ?? [] {
+            let c = entry["config"] ?? .object([])
+            guard let name = entry["name"]?.stringValue ?? c["name"]?.stringValue, let layer = byName[name] else { continue }
+            if let inner = layer as? Model {
+                inner.takeTrainableFlags(c)
+            } else if let f = c["trainable"]?.boolValue, layer.trainable != f {
+                layer.trainable = f
+            }
+        }
+    }
+}
+
 /// A layer (or nested model) from `{"class_name", "config", ...}`.
 public func deserializeLayer(_ j: JSON) throws -> Layer {
     guard let className = j["class_name"]?.stringValue else {
@@ -32,6 +79,10 @@ public func deserializeLayer(_ j: JSON) throws -> Layer {
     let config = j["config"] ?? .object([])
     let registered = j["registered_name"]?.stringValue
     let model: Model?
+    if ["Sequential", "Functional", "Model"].contains(className),
+       let reused = ReusedModels.take(j["name"]?.stringValue ?? config["name"]?.stringValue, config) {
+        return reused
+    }
     switch className {
     case "Sequential": model = try sequentialFromConfig(config)
     case "Functional", "Model": model = try functionalFromConfig(config)

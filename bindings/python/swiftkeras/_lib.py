@@ -271,6 +271,10 @@ _declare("keras_model_weight_info", [keras_model_p, c_int32, char_pp, int64_p, c
          c_int32)
 _declare("keras_model_get_weight", [keras_model_p, c_int32, float_p, c_int64], c_int32)
 _declare("keras_model_set_weight", [keras_model_p, c_int32, float_p, c_int64], c_int32)
+_declare("keras_model_from_json_sharing", [c_char_p, POINTER(keras_model_p), c_int32,
+                                           POINTER(keras_model_p)], c_int32)
+_declare("keras_model_nested_model", [keras_model_p, c_char_p, POINTER(keras_model_p)], c_int32)
+_declare("keras_model_set_trainable", [keras_model_p, c_char_p], c_int32)
 
 # ---- estimators and model selection -----------------------------------------------------------
 keras_estimator_p = c_void_p

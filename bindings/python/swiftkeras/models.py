@@ -364,13 +364,29 @@ class Model(ModelAPI):
         # While the library builds it, a Python layer's build reading its attributes must not
         # build the model again (Layer._build_with_sequential).
         self._building_for_layer = True
+        nested = _nested_models_with_handles(self)
         try:
             with _python_layers.claiming(self._layers):
-                check(_lib.keras_model_from_json(dumps(config), byref(out)))
+                if nested:   # holding their library models, not copies
+                    handles = (ctypes.c_void_p * len(nested))(*[m._handle for m in nested])
+                    check(_lib.keras_model_from_json_sharing(dumps(config), handles, len(nested),
+                                                             byref(out)))
+                else:
+                    check(_lib.keras_model_from_json(dumps(config), byref(out)))
         finally:
             self._building_for_layer = False
         self._set_handle(out.value, own_config=True)
+        self._adopt_nested_models()
         self._send_compile()
+
+    def _adopt_nested_models(self):
+        """The models nested in this one that had no library model yet (an unbuilt Sequential
+        built by this model, or one not used on its own) take the one this model holds, so that
+        they hold the same variables from now on, as Keras's nested models."""
+        for layer in self._layers:
+            if isinstance(layer, _ModelLayer) and layer._model._handle is None:
+                layer._model._set_handle(_nested_model_handle(self, layer.name))
+                layer._model._send_compile()   # compiled before it had a library model
 
     def _send_compile(self):
         config = self._compile_config
@@ -465,7 +481,7 @@ class Model(ModelAPI):
             if layer is None and isinstance(self, Sequential) and info["class_name"] == "InputLayer":
                 continue  # Sequential keeps its input as a shape, not as a layer
             if layer is None:
-                layer = by_name[info["name"]] = _layer_from_info(info)
+                layer = by_name[info["name"]] = _layer_from_info(info, self)
                 self._layers.append(layer)
             elif not claim and layer._owner is not self:
                 continue
@@ -533,20 +549,6 @@ class Model(ModelAPI):
         if self._subclassed():
             return self._tracked_layers()
         return [_as_keras_layer(layer) for layer in self._layers]
-
-    def _share_nested_weights(self):
-        """After this model's weights changed (fit, set_weights, load_weights): the models
-        nested in it take the weights they have here, and the model this one is nested in
-        takes this one's, as Keras's nested models share their weights with the model holding
-        them. (Each model holds its own copy in the library; they are made equal here.)"""
-        for layer in self._layers:
-            if isinstance(layer, _ModelLayer):
-                layer._give_back_weights()
-        view = self.__dict__.get("_layer_view")
-        outer = view._owner if view is not None else None
-        if outer is not None and outer is not self and outer._handle is not None and \
-                self._handle is not None:
-            view.set_weights(self.get_weights())
 
     def get_layer(self, name=None, index=None):
         layers = self.layers
@@ -625,6 +627,18 @@ class Model(ModelAPI):
                 rest += info["weights"]
         return own + rest
 
+    def _variable_infos(self):
+        """The weights' infos for `weights` and `trainable_weights`: those of a layer frozen here
+        since the library last took the flags (at compile) count as non-trainable at once, as
+        Keras lists them (`base_model.trainable = False` before the next compile)."""
+        infos = self._all_weight_infos()
+        frozen = {layer.name for layer in self._layers if not layer.trainable}
+        if not frozen:
+            return infos
+        off = {w["index"] for info in self._layers_info() if info["name"] in frozen
+               for w in info["weights"]}
+        return [{**w, "trainable": False} if w["index"] in off else w for w in infos]
+
     def get_weights(self):
         return [self._get_weight(w) for w in self._all_weight_infos()]
 
@@ -636,7 +650,6 @@ class Model(ModelAPI):
                              f"expecting {len(infos)} weights.")
         for info, w in zip(infos, weights):
             self._set_weight(info, w)
-        self._share_nested_weights()
 
     def count_params(self):
         return int(sum(math.prod(w["shape"]) for w in self._all_weight_infos()))
@@ -686,24 +699,21 @@ class Model(ModelAPI):
             self._new_handle(self._model_config())
             self.set_weights(weights)
             return
-        if self._trainable_changed():
-            return   # the model was made again with the new flags, and compiled
+        self._take_trainable_flags()
         self._send_compile()
 
-    def _trainable_changed(self):
-        """Keras reads `layer.trainable` (and `model.trainable`) when `compile()` is called: a
-        flag changed since the library made this model (freezing layers after load_weights, a
-        predict or a fit) makes it again from its config with the new flags, keeping the
-        weights. Returns whether it did."""
+    def _take_trainable_flags(self):
+        """Keras reads `layer.trainable` (and `model.trainable`) when `compile()` is called: the
+        flags changed since the library last took them (freezing layers after load_weights, a
+        predict or a fit; `base_model.trainable = False` on a nested model) are set on the
+        library's layers, which keep their weights (a nested model's are shared: the models
+        holding it see the new flags too)."""
         if self._handle is None or self._subclassed():
-            return False
+            return
         config = json.loads(self.to_json())
-        changed = _take_trainable_flags(config, self)
-        if changed:
-            weights = self.get_weights()
-            self._new_handle(config)
-            self.set_weights(weights)
-        return changed
+        if _take_trainable_flags(config, self):
+            check(_lib.keras_model_set_trainable(self._handle, dumps(config)))
+            _forget_layers_info(self)
 
     def _trainable_changes(self, config=None):
         """The `trainable` flags set here since the library made this model: the model's (None
@@ -1008,7 +1018,6 @@ class Model(ModelAPI):
             result = self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
-        self._share_nested_weights()
         return result
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
@@ -1245,6 +1254,9 @@ class Model(ModelAPI):
                     from .layers import take_sequential_build_names
                     take_sequential_build_names(self)
             return self._as_layer()(x, training=training)
+        # Keras's training=None: the calls recorded with `training=` (`base(x, training=False)`)
+        # keep it, which only the library's call does.
+        recorded = training is None and self._records_training()
         training = bool(training)
         if isinstance(x, KerasTensor):
             raise TypeError(f"Model '{self.name}' called on a mix of symbolic tensors and arrays")
@@ -1253,8 +1265,9 @@ class Model(ModelAPI):
                 self._ensure_handle(_text_callables.model_inputs(self, x))
             # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
             # In training mode (dropout, noise: their generators move on) the library's call.
-            if not getattr(self, "_compute_loss_graph", False) and (training or self._adds_call_losses()):
-                return self._call_collecting_losses(x, training)
+            if not getattr(self, "_compute_loss_graph", False) and \
+                    (training or recorded or self._adds_call_losses()):
+                return self._call_collecting_losses(x, None if recorded else training)
         self._clear_call_losses()
         return self._predict(x, verbose=0)
 
@@ -1290,6 +1303,25 @@ class Model(ModelAPI):
         else:
             qualname = f"{'Sequential' if isinstance(self, Sequential) else 'Functional'}.call"
         raise TypeError(f"{qualname}() got multiple values for argument 'training'")
+
+    def _records_training(self):
+        """Whether a layer call in this model's graph (or a nested model's) was given `training=`
+        (its node's kwargs), read once per library model."""
+        if self._handle is None and self._functional is None and \
+                not (isinstance(self, Sequential) and self._input_known()):
+            return False
+        handle = self._ensure_handle()
+        cached = self.__dict__.get("_records_training_of")
+        if cached is None or cached[0] != handle:
+            def found(node):
+                if isinstance(node, dict):
+                    kwargs = node.get("kwargs")
+                    if isinstance(kwargs, dict) and kwargs.get("training") is not None:
+                        return True
+                    return any(found(v) for v in node.values())
+                return isinstance(node, list) and any(found(v) for v in node)
+            cached = self._records_training_of = (handle, found(json.loads(self.to_json())))
+        return cached[1]
 
     def _adds_call_losses(self):
         """Whether a call can add losses (Keras `model.losses` after `model(x)`): some layer has
@@ -1327,7 +1359,8 @@ class Model(ModelAPI):
             d.capacity = o.size
         px = _native.pack(xs_list)
         text = _native.take_string(_lib.keras_model_call, self._handle, px.pointer, px.count,
-                                   int(bool(training)), descriptors, len(outs))
+                                   -1 if training is None else int(bool(training)), descriptors,
+                                   len(outs))
         self._set_call_losses([(tuple(e["layer"]), e["value"]) for e in json.loads(text)])
         return self._structured_outputs(outs)
 
@@ -1568,7 +1601,6 @@ class Model(ModelAPI):
         else:
             check(_lib.keras_model_load_weights(handle, os.fsencode(path)))
         self._layers_cache = None
-        self._share_nested_weights()
 
     # -- pickling (by value: config, weights, compile config, optimizer state) ---------------
     def __getstate__(self):
@@ -1647,8 +1679,6 @@ class Sequential(Model):
             model, layer = layer, layer._as_layer()
             if not self._layers and model._input_known():
                 layer._batch_input_shape = tuple(model.input_shape)
-            if model._handle is not None:
-                layer._pending_weights = model.get_weights()
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Received: "
                             f"layer={layer} of type {type(layer)}.")
@@ -1994,10 +2024,10 @@ class _ModelLayer(Layer):
     """A model called on symbolic tensors (Keras: models are callable like layers,
     `decoder(encoder(img))`, `Sequential([base_model, Dense(10)])`): one layer of the calling
     model's graph, written into its config as the nested model (Keras's "Functional" or
-    "Sequential" entry, which the library builds inside the outer model). The outer model
-    starts from the nested model's current weights, and gives them back to it after each fit,
-    so that the encoder trained inside an autoencoder predicts with what it learned; other
-    attributes are the nested model's."""
+    "Sequential" entry). The library's outer model holds the nested model's own library model
+    (keras_model_from_json_sharing), so both hold the same variables, as in Keras: the encoder
+    trained inside an autoencoder predicts with what it learned, and a base model shared by two
+    models sees either one's training. Other attributes are the nested model's."""
 
     def __init__(self, model):
         self.__dict__["_model"] = model
@@ -2045,34 +2075,22 @@ class _ModelLayer(Layer):
 
     @property
     def _pending_weights(self):
-        """The weights the nested model brings into a model made with it: its current ones
-        (none for a model loaded with its nested models: the file's weights are the ones)."""
-        model = self._model
-        if self.__dict__.get("_loaded"):
-            return None
-        if model._handle is None:
-            # A Sequential built by its symbolic call whose layers bring state (a Normalization
-            # adapted before: keras.io's ViT augmentation stage) is built now, to hand it over.
-            if not (isinstance(model, Sequential) and model._input_known() and
-                    any(layer.__dict__.get("_pending_weights") for layer in model._layers)):
-                return None
-            model._ensure_handle()
-        return model.get_weights()
+        """None: the nested model's weights are shared, never copied in."""
+        return None
 
     @_pending_weights.setter
     def _pending_weights(self, value):
-        pass   # always the nested model's own
+        pass
 
     def _layer_entry(self):
         model = self._model
         config = model._model_config()["config"] if model._is_subclass_model() else model.get_config()
-        config["trainable"] = bool(self._model.trainable)
-        return {"module": "keras", "class_name": self._class_name(), "config": config,
-                "registered_name": None}
-
-    def _give_back_weights(self):
-        """After the outer model trained: the nested model takes the weights it has there."""
-        self._model.set_weights(self.get_weights())
+        entry = {"module": "keras", "class_name": self._class_name(), "config": config,
+                 "registered_name": None}
+        # The flags set in Python (the model's and its layers'): an outer model made with the
+        # nested one sets them on it, as Keras's compile of the outer model reads them.
+        _take_trainable_flags(entry, model)
+        return entry
 
     def __getattr__(self, item):
         if item.startswith("_"):
@@ -2096,6 +2114,32 @@ def _nested_layer_names(entry):
         names.append(inner.get("name") or c.get("name"))
         names += _nested_layer_names(inner)
     return names
+
+
+def _nested_models_with_handles(model):
+    """The models nested in `model` (its layers that are models) that hold a library model, once
+    each: the library's `model` is made holding these very models."""
+    found = {}
+    for layer in model._layers:
+        if isinstance(layer, _ModelLayer) and layer._model._handle is not None:
+            found.setdefault(id(layer._model), layer._model)
+    return list(found.values())
+
+
+def _nested_model_handle(model, name):
+    """A new library handle on the model that is layer `name` of `model`'s library model."""
+    out = ctypes.c_void_p()
+    check(_lib.keras_model_nested_model(model._handle, name.encode(), byref(out)))
+    return out.value
+
+
+def _forget_layers_info(model):
+    """Drops what `model` and the models nested in it read from the library about their layers
+    (weights' trainable flags), to be read again when next needed."""
+    model._layers_cache = None
+    for layer in model.__dict__.get("_layers") or []:
+        if isinstance(layer, _ModelLayer):
+            _forget_layers_info(layer._model)
 
 
 def _graph_layers(inputs, outputs):
@@ -2169,15 +2213,14 @@ def _flat_tensors(structure):
     return []
 
 
-def _layer_from_info(info):
-    """A Python layer object for a layer the library made (a loaded model)."""
+def _layer_from_info(info, owner):
+    """A Python layer object for a layer the library made in `owner` (a loaded model)."""
     from . import _python_layers as plugins
     class_name = info["class_name"]
     config = dict(info.get("config", {}))
-    if class_name in ("Functional", "Sequential", "Model"):   # a nested model: a model here too
-        view = model_from_json({"class_name": class_name, "config": config})._as_layer()
-        view._loaded = True
-        return view
+    if class_name in ("Functional", "Sequential", "Model"):   # a nested model: a model here too,
+        # on the library model `owner` holds (the same variables)
+        return _from_handle(_nested_model_handle(owner, info["name"]))._as_layer()
     custom = plugins.python_layer_class(class_name)
     if custom is not None:
         return plugins.instance_named(config.get("name"), custom) or _custom_layer(custom, config)
@@ -2350,7 +2393,6 @@ def _from_handle(handle):
         model._functional = None
     model.trainable = config.get("config", {}).get("trainable", True)
     model._set_handle(handle)
-    model._share_nested_weights()
     return model
 
 

@@ -1,0 +1,235 @@
+"""A model used as a layer of another (functional `Model(x, base(x))`, `Sequential([base, ...])`,
+a base shared by two models) holds the same variables as the model using it, as in Keras 3:
+training either moves the other's weights at once, a frozen base takes effect at the next
+compile, the files keep Keras's paths, and a direct call keeps the `training=` its nested call
+recorded. Numbers against real Keras 3 from the same initial weights."""
+
+import numpy as np
+import pytest
+
+from conftest import needs, real_keras, summary_lines
+
+pytestmark = needs("keras_model_from_json_sharing", "keras_model_nested_model",
+                   "keras_model_set_trainable")
+
+import swiftkeras  # noqa: E402
+
+RNG = np.random.default_rng(7)
+X = RNG.normal(size=(32, 4)).astype("float32")
+Y = RNG.normal(size=(32, 1)).astype("float32")
+
+
+def _base(lib, batch_norm=False):
+    layers = [lib.Input((4,)), lib.layers.Dense(5, activation="tanh", name="d1")]
+    if batch_norm:
+        layers.append(lib.layers.BatchNormalization(name="bn"))
+    layers.append(lib.layers.Dense(3, name="d2"))
+    return lib.Sequential(layers, name="base")
+
+
+def _functional_base(lib):
+    x = lib.Input((4,), name="base_in")
+    h = lib.layers.Dense(5, activation="relu", name="f1")(x)
+    return lib.Model(x, lib.layers.Dense(3, name="f2")(h), name="fbase")
+
+
+def _outer(lib, base, name="outer", training=None):
+    x = lib.Input((4,), name=f"{name}_in")
+    y = base(x) if training is None else base(x, training=training)
+    return lib.Model(x, lib.layers.Dense(1, name=f"{name}_head")(y), name=name)
+
+
+def _same_start(ours, ref):
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+
+
+def _close(a, b):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)
+
+
+def _all_close(ours, ref):
+    assert len(ours) == len(ref)
+    for a, b in zip(ours, ref):
+        _close(a, b)
+
+
+def _trained_outer_models(make_base, optimizer, epochs):
+    """(Keras's base, ours, Keras's outer model, ours): each outer model holds its base,
+    both start from Keras's weights and are fit alike."""
+    keras = real_keras()
+    ref_base, ours_base = make_base(keras), make_base(swiftkeras)
+    ref, ours = _outer(keras, ref_base), _outer(swiftkeras, ours_base)
+    _same_start(ours, ref)
+    for m in (ref, ours):
+        m.compile(optimizer=optimizer, loss="mse")
+        m.fit(X, Y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+    return ref_base, ours_base, ref, ours
+
+
+@pytest.mark.parametrize("make_base", [_base, _functional_base])
+def test_fit_of_the_outer_model_trains_the_nested_one_live(make_base):
+    ref_base, ours_base, ref, ours = _trained_outer_models(make_base, "sgd", epochs=2)
+    # No extra step: the nested model's weights, variables and predictions are the trained ones.
+    _all_close(ours_base.get_weights(), ref_base.get_weights())
+    _all_close([v.numpy() for v in ours_base.weights], [v.numpy() for v in ref_base.weights])
+    _close(ours_base.predict(X, verbose=0), ref_base.predict(X, verbose=0))
+    _all_close(ours.get_weights(), ref.get_weights())
+    assert [v.path for v in ours.weights] == [v.path for v in ref.weights]
+
+
+def test_weights_set_on_the_nested_model_reach_the_outer_model_at_once():
+    keras = real_keras()
+    ref_base, ours_base = _base(keras), _base(swiftkeras)
+    ref, ours = _outer(keras, ref_base), _outer(swiftkeras, ours_base)
+    _same_start(ours, ref)
+    ours.predict(X, verbose=0)   # both library models exist before the change
+    new = [np.full(w.shape, 0.1 * (i + 1), "float32") for i, w in enumerate(ref_base.get_weights())]
+    for base in (ref_base, ours_base):
+        base.set_weights(new)
+    _close(ours.predict(X, verbose=0), ref.predict(X, verbose=0))
+    kernel = RNG.normal(size=(4, 5)).astype("float32")
+    for base in (ref_base, ours_base):
+        base.layers[0].kernel.assign(kernel)
+    _close(ours.predict(X, verbose=0), ref.predict(X, verbose=0))
+    _close(ours.get_weights()[0], kernel)
+    # And the other way: set on the outer model, seen by the nested one.
+    outer_weights = [w * 0.5 for w in ref.get_weights()]
+    for m in (ref, ours):
+        m.set_weights(outer_weights)
+    _close(ours_base.predict(X, verbose=0), ref_base.predict(X, verbose=0))
+
+
+def test_two_models_sharing_a_base_see_each_others_training():
+    keras = real_keras()
+    ref_base, ours_base = _base(keras), _base(swiftkeras)
+    ref_a, ours_a = _outer(keras, ref_base, "a"), _outer(swiftkeras, ours_base, "a")
+    ref_b = keras.Sequential([ref_base, keras.layers.Dense(2, name="b_head")], name="b")
+    ours_b = swiftkeras.Sequential([ours_base, swiftkeras.layers.Dense(2, name="b_head")], name="b")
+    ref_b.build((None, 4))
+    ours_b.build((None, 4))
+    _same_start(ours_a, ref_a)
+    _same_start(ours_b, ref_b)
+    before = ours_b.predict(X, verbose=0)
+    for m in (ref_a, ours_a):
+        m.compile(optimizer="adam", loss="mse")
+        m.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    after = ours_b.predict(X, verbose=0)
+    assert not np.allclose(before, after)
+    _close(after, ref_b.predict(X, verbose=0))
+    # Then B trains the base, and A predicts with it.
+    yb = RNG.normal(size=(32, 2)).astype("float32")
+    for m in (ref_b, ours_b):
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, yb, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    _close(ours_a.predict(X, verbose=0), ref_a.predict(X, verbose=0))
+    _all_close(ours_base.get_weights(), ref_base.get_weights())
+
+
+def test_a_frozen_base_takes_effect_at_the_next_compile_as_in_keras():
+    keras = real_keras()
+    ref_base, ours_base = _base(keras, batch_norm=True), _base(swiftkeras, batch_norm=True)
+    ref = keras.Sequential([ref_base, keras.layers.Dense(1, name="head")], name="transfer")
+    ours = swiftkeras.Sequential([ours_base, swiftkeras.layers.Dense(1, name="head")], name="transfer")
+    ref.build((None, 4))
+    ours.build((None, 4))
+    _same_start(ours, ref)
+    for m in (ref, ours):
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for base in (ref_base, ours_base):
+        base.trainable = False
+    # The summary counts the new flags at once, as Keras's.
+    assert summary_lines(ours)[-3:] == summary_lines(ref)[-3:]
+    assert len(ours.trainable_weights) == len(ref.trainable_weights) == 2
+    assert len(ours.non_trainable_weights) == len(ref.non_trainable_weights) == 8
+    frozen = [w.copy() for w in ours_base.get_weights()]
+    for m in (ref, ours):
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    _all_close(ours_base.get_weights(), frozen)   # frozen: BatchNormalization in inference too
+    _all_close(ours_base.get_weights(), ref_base.get_weights())
+    _all_close(ours.get_weights(), ref.get_weights())
+    assert summary_lines(ours)[-3:] == summary_lines(ref)[-3:]
+    assert len(ours.trainable_weights) == len(ref.trainable_weights) == 2
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".weights.h5", ".h5"])
+def test_files_keep_the_nested_weights_at_keras_paths_both_ways(tmp_path, suffix):
+    keras = real_keras()
+    _, _, ref, ours = _trained_outer_models(lambda lib: _base(lib, batch_norm=True), "adam", epochs=1)
+    _all_close(ours.get_weights(), ref.get_weights())
+    ours_file, ref_file = str(tmp_path / f"ours{suffix}"), str(tmp_path / f"ref{suffix}")
+    if suffix == ".weights.h5":
+        ours.save_weights(ours_file)
+        ref.save_weights(ref_file)
+        into_keras, into_ours = _outer(keras, _base(keras, True)), _outer(swiftkeras, _base(swiftkeras, True))
+        into_keras.load_weights(ours_file)
+        into_ours.load_weights(ref_file)
+    else:
+        ours.save(ours_file)
+        ref.save(ref_file)
+        into_keras = keras.models.load_model(ours_file, compile=False)
+        into_ours = swiftkeras.models.load_model(ref_file, compile=False)
+    _all_close(into_keras.get_weights(), ref.get_weights())
+    _all_close(into_ours.get_weights(), ref.get_weights())
+    _close(into_ours.predict(X, verbose=0), ref.predict(X, verbose=0))
+    _close(into_keras.predict(X, verbose=0), ref.predict(X, verbose=0))
+    # The loaded model's nested model shares its weights too.
+    nested = into_ours.get_layer("base")
+    into_ours.compile(optimizer="sgd", loss="mse")
+    into_ours.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    _all_close(nested.get_weights(), into_ours.get_weights()[:len(nested.get_weights())])
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_direct_call_keeps_the_training_its_nested_call_recorded(recorded):
+    keras = real_keras()
+    ref_base, ours_base = _base(keras, batch_norm=True), _base(swiftkeras, batch_norm=True)
+    ref = _outer(keras, ref_base, training=recorded)
+    ours = _outer(swiftkeras, ours_base, training=recorded)
+    _same_start(ours, ref)
+    stats = RNG.normal(size=(2, 5)).astype("float32")
+    weights = ref.get_weights()
+    weights[4], weights[5] = stats[0], np.abs(stats[1]) + 0.5   # moving mean and variance
+    for m in (ref, ours):
+        m.set_weights(weights)
+    assert ours.get_config()["layers"][1]["inbound_nodes"][0]["kwargs"]["training"] is recorded
+    # training=None: the recorded flag (batch statistics when True, moving ones when False).
+    _close(ours(X[:8]), ref(X[:8]))
+    _all_close(ours.get_weights(), ref.get_weights())   # a training call moves the statistics
+    # An explicit flag, predict and fit override it.
+    _close(ours(X[:8], training=False), ref(X[:8], training=False))
+    _close(ours.predict(X, verbose=0), ref.predict(X, verbose=0))
+    for m in (ref, ours):
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    _all_close(ours.get_weights(), ref.get_weights())
+
+
+def test_a_gan_freezing_its_discriminator_trains_as_in_keras():
+    """The Keras 2 GAN pattern: the discriminator compiled, then frozen and nested in the GAN;
+    the GAN trains the generator alone, and the discriminator, first trained after the freeze,
+    trains nothing (Keras 3 builds its optimizer with no trainable variables)."""
+    keras = real_keras()
+    noise = RNG.normal(size=(8, 2)).astype("float32")
+    ones = np.ones((8, 1), "float32")
+    models = {}
+    for lib in (keras, swiftkeras):
+        d = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, activation="sigmoid", name="dd")], name="d")
+        d.compile(optimizer="sgd", loss="binary_crossentropy")
+        g = lib.Sequential([lib.Input((2,)), lib.layers.Dense(3, name="gd")], name="g")
+        d.trainable = False
+        gan = lib.Sequential([g, d], name="gan")
+        gan.compile(optimizer="sgd", loss="binary_crossentropy")
+        models[lib] = (d, g, gan)
+    (ref_d, ref_g, ref_gan), (d, g, gan) = models[keras], models[swiftkeras]
+    _same_start(gan, ref_gan)
+    frozen, start = d.get_weights(), g.get_weights()
+    for m in (ref_gan, gan):
+        m.train_on_batch(noise, ones)
+    for m in (ref_d, d):
+        m.train_on_batch(X[:8, :3], ones)
+    _all_close(d.get_weights(), frozen)
+    assert not np.allclose(g.get_weights()[0], start[0])
+    _all_close(g.get_weights(), ref_g.get_weights())
+    _all_close(d.get_weights(), ref_d.get_weights())
