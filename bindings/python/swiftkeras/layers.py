@@ -538,6 +538,8 @@ class Layer(_variables.LayerBasics):
             node = len(self._inbound)
             self._inbound.append(inputs)
             note_call_training(self, node, kwargs)
+            if not isinstance(self, _BuiltinLayer):
+                _note_input_masks(self, inputs)
             if isinstance(self, _BuiltinLayer):
                 # A recurrent layer with return_state=True returns its output and its states.
                 count = _rnn_states.output_count(self)
@@ -552,6 +554,7 @@ class Layer(_variables.LayerBasics):
         training = kwargs.get("training", False)
         if not isinstance(self, _BuiltinLayer):
             _refuse_eager_mask(self, inputs, kwargs.get("mask"))
+            _note_input_masks(self, inputs)   # (arrays carry none into the library's call)
         if not isinstance(self, _BuiltinLayer) and (
                 args or any(k not in ("training", "mask") for k in kwargs) or _returns_several(self, inputs)):
             # Several arguments (Keras: `Add2()(a, b)`), or several outputs: a private
@@ -666,6 +669,21 @@ class Layer(_variables.LayerBasics):
         A layer without it works for inference, and as a first layer without trainable
         weights."""
         raise NotImplementedError(f"{type(self).__name__}.backward")
+
+
+def _note_input_masks(layer, inputs):
+    """Keras passes a layer's `call` the masks its inputs carry, None for an input without one:
+    which inputs of this call of a layer written in Python carry a mask (symbolic tensors: their
+    `_keras_mask`; arrays reach the library's call without one), over all its calls, for the
+    trace of its call (ops._trace.trace_layer)."""
+    if not (_python_layers._call_takes(layer, "mask") or layer._computes_own_mask()):
+        return
+    flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    carried = [isinstance(t, KerasTensor) and t._keras_mask is not None for t in flat]
+    known = layer.__dict__.get("_input_masks")
+    if known is not None and len(known) == len(carried):
+        carried = [a or b for a, b in zip(known, carried)]
+    layer.__dict__["_input_masks"] = carried
 
 
 def _refuse_eager_mask(layer, inputs, mask):
