@@ -553,19 +553,21 @@ class Layer(_variables.LayerBasics):
             return _structured_outputs(self, out)
         training = kwargs.get("training", False)
         if not isinstance(self, _BuiltinLayer):
-            _refuse_eager_mask(self, inputs, kwargs.get("mask"))
             _note_input_masks(self, inputs)   # (arrays carry none into the library's call)
-        if not isinstance(self, _BuiltinLayer) and (
+        mask = _python_call_mask(self, inputs, kwargs.get("mask"))
+        if not isinstance(self, _BuiltinLayer) and (mask is not None or
                 args or any(k not in ("training", "mask") for k in kwargs) or _returns_several(self, inputs)):
-            # Several arguments (Keras: `Add2()(a, b)`), or several outputs: a private
+            # Several arguments (Keras: `Add2()(a, b)`), several outputs, or a mask: a private
             # functional model of the call, as Keras's eager call gives them.
             call_kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
+            if mask is not None:
+                call_kwargs["mask"] = mask
             out = _call_on_arguments(self, [inputs, *args], call_kwargs, training)
-            return _with_keras_mask(self, inputs, out)
+            return _with_keras_mask(self, inputs, out, kwargs.get("mask"))
         mask = _eager_mask(self, inputs, kwargs.get("mask"))
         out = self._call_eagerly(inputs, training) if mask is None else \
             _call_masked(self, inputs, mask, training)
-        return _with_keras_mask(self, inputs, out)
+        return _with_keras_mask(self, inputs, out, kwargs.get("mask"))
 
     def _call_eagerly(self, x, training=False):
         x = _native.as_float32(x, f"{self.name}(inputs)")
@@ -686,21 +688,18 @@ def _note_input_masks(layer, inputs):
     layer.__dict__["_input_masks"] = carried
 
 
-def _refuse_eager_mask(layer, inputs, mask):
-    """A layer written in Python whose call takes `mask`, called on arrays with one that masks
-    something (`mask=` or the inputs' `_keras_mask`): the library gives its call the masks the
-    model's layers make, so an array's mask cannot reach it; refused rather than run unmasked."""
-    if not _python_layers._call_takes(layer, "mask"):
-        return
-    if mask is None:
-        first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
-        mask = getattr(first, "_keras_mask", None)
-    flat = mask if isinstance(mask, (list, tuple)) else [mask]
-    if any(m is not None and not isinstance(m, KerasTensor) and not np.all(np.asarray(m)) for m in flat):
-        raise NotImplementedError(
-            f"{type(layer).__name__} '{layer.name}' was called on arrays with a mask: its call "
-            f"gets the masks that the layers of a model make (Embedding(mask_zero=True), "
-            f"Masking); call it inside a model after such a layer")
+def _python_call_mask(layer, inputs, mask):
+    """The mask a layer written in Python whose call takes `mask` is called on arrays with
+    (`mask=`, else the input's `_keras_mask`), as an array for its call's `mask` argument;
+    None when there is none (Keras then passes None), or for a list of inputs (whose masks are
+    the library's, inside a model)."""
+    if isinstance(layer, _BuiltinLayer) or not _python_layers._call_takes(layer, "mask"):
+        return None
+    if mask is None and not isinstance(inputs, (list, tuple)):
+        mask = getattr(inputs, "_keras_mask", None)
+    if mask is None or isinstance(mask, (list, tuple, KerasTensor)):
+        return None
+    return np.asarray(mask)
 
 
 def _returns_several(layer, inputs):
@@ -1317,14 +1316,15 @@ class _MaskedOutput(np.ndarray):
         return array[()] if return_scalar else array
 
 
-def _with_keras_mask(layer, inputs, outputs):
+def _with_keras_mask(layer, inputs, outputs, given=None):
     """Keras's `__call__` mask bookkeeping for a call on arrays: a layer that supports
-    masking or computes its own mask gets the inputs' masks (`_keras_mask`) and its outputs
-    carry what its `compute_mask` returns."""
+    masking or computes its own mask gets the mask given (`mask=`), else the inputs' masks
+    (`_keras_mask`), and its outputs carry what its `compute_mask` returns."""
     if not (layer._computes_own_mask() or layer.supports_masking):
         return outputs
     flat = inputs if isinstance(inputs, (list, tuple)) else None
-    previous = [getattr(x, "_keras_mask", None) for x in flat] if flat is not None else \
+    previous = given if given is not None else \
+        [getattr(x, "_keras_mask", None) for x in flat] if flat is not None else \
         getattr(inputs, "_keras_mask", None)
     mask = layer.compute_mask(inputs, previous)
     if mask is None:
