@@ -110,7 +110,13 @@ class KerasTensor(TensorOperators):
     @property
     def _keras_mask(self):
         """Keras's `_keras_mask` of a symbolic tensor: the mask the graph gives it (a boolean
-        KerasTensor, as the layers' `compute_mask` make it), None where it has none."""
+        KerasTensor, as the layers' `compute_mask` make it), None where it has none. Made once:
+        the ops a `compute_mask` does are nodes of the graph, as Keras's."""
+        if "_mask_made" not in self.__dict__:
+            self.__dict__["_mask_made"] = self._make_keras_mask()
+        return self.__dict__["_mask_made"]
+
+    def _make_keras_mask(self):
         layer, node, index = self._keras_history
         inbound = getattr(layer, "__dict__", {}).get("_inbound") or []
         if node >= len(inbound) or not (layer._computes_own_mask() or layer.supports_masking):
@@ -494,6 +500,12 @@ class Layer(_variables.LayerBasics):
             out = calling_layer(self, inputs, args, kwargs)
             if out is not None:
                 return out
+        given_mask = None
+        if inputs is not _NO_INPUTS and _tensors_in([kwargs.get("mask")]) and _tensors_in([inputs]):
+            # `layer(x, mask=m)` on symbolic tensors: m is the mask of the call's node (Keras
+            # writes it in the node's kwargs), not one of its inputs.
+            kwargs = dict(kwargs)
+            given_mask = kwargs.pop("mask")
         if (args or any(k != "training" for k in kwargs)) and \
                 not isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and \
                 _tensors_in(list(kwargs.values()) if inputs is _NO_INPUTS else inputs):
@@ -538,8 +550,7 @@ class Layer(_variables.LayerBasics):
             node = len(self._inbound)
             self._inbound.append(inputs)
             note_call_training(self, node, kwargs)
-            if not isinstance(self, _BuiltinLayer):
-                _note_input_masks(self, inputs)
+            _note_call_mask(self, node, inputs, given_mask)
             if isinstance(self, _BuiltinLayer):
                 # A recurrent layer with return_state=True returns its output and its states.
                 count = _rnn_states.output_count(self)
@@ -673,7 +684,25 @@ class Layer(_variables.LayerBasics):
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 
-def _note_input_masks(layer, inputs):
+def _note_call_mask(layer, node, inputs, given):
+    """The mask of symbolic call `node` of the layer, kept for its node in the model's config:
+    the one given (`layer(x, mask=m)`), else, for a call taking `mask` (Keras passes it the
+    input's and records it in the node, with the ops that made it: Embedding(mask_zero=True)'s
+    not_equal), its input's when the graph's ops make it. A mask the library makes itself (a
+    merge layer's) stays the library's."""
+    takes = layer.class_name in _MASK_ARGUMENT if isinstance(layer, _BuiltinLayer) else \
+        _python_layers._call_takes(layer, "mask")
+    if given is None and takes and isinstance(inputs, KerasTensor):
+        mask = inputs._keras_mask
+        if isinstance(mask, KerasTensor) and mask._keras_history[0] is not None:
+            given = mask
+    if given is not None:
+        layer.__dict__.setdefault("_call_masks", {})[node] = given
+    if not isinstance(layer, _BuiltinLayer):
+        _note_input_masks(layer, inputs, given)
+
+
+def _note_input_masks(layer, inputs, given=None):
     """Keras passes a layer's `call` the masks its inputs carry, None for an input without one:
     which inputs of this call of a layer written in Python carry a mask (symbolic tensors: their
     `_keras_mask`; arrays reach the library's call without one), over all its calls, for the
@@ -681,7 +710,9 @@ def _note_input_masks(layer, inputs):
     if not (_python_layers._call_takes(layer, "mask") or layer._computes_own_mask()):
         return
     flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-    carried = [isinstance(t, KerasTensor) and t._keras_mask is not None for t in flat]
+    given = list(given) if isinstance(given, (list, tuple)) else [given] * len(flat)
+    carried = [g is not None or (isinstance(t, KerasTensor) and t._keras_mask is not None)
+               for t, g in zip(flat, given)]
     known = layer.__dict__.get("_input_masks")
     if known is not None and len(known) == len(carried):
         carried = [a or b for a, b in zip(known, carried)]
@@ -760,6 +791,7 @@ def _call_on_arguments(layer, given, kwargs, training):
         from .models import Model
         weights = layer.get_weights() if layer.built else []
         inbound, outbound = list(layer._inbound), list(layer.__dict__.get("_outbound", []))
+        masks = layer.__dict__.pop("_call_masks", None)
         layer._inbound[:], layer._outbound = [], []   # the private model's only node
         try:
             out = layer(*args, **kwargs)
@@ -770,6 +802,9 @@ def _call_on_arguments(layer, given, kwargs, training):
         finally:   # the private call is not one of the layer's nodes (Keras adds none eagerly)
             layer._inbound[:] = inbound
             layer._outbound = outbound
+            layer.__dict__.pop("_call_masks", None)
+            if masks is not None:
+                layer.__dict__["_call_masks"] = masks
         model._eager_key = key
         if shared:
             layer._owner, layer._index = owner, index   # making the private model took it
@@ -1247,8 +1282,6 @@ class _BuiltinLayer(Layer):
         if cls == "Embedding":
             return _not_equal(inputs, 0) if self.mask_zero else None
         if cls == "Masking":
-            if isinstance(inputs, KerasTensor):
-                return KerasTensor(inputs.shape[:-1], None, dtype="bool")
             return ops.any(_not_equal(inputs, self.mask_value), axis=-1)
         first = mask[0] if isinstance(mask, (list, tuple)) else mask
         if cls == "Bidirectional":   # (Keras adds the states' None only for stateful layers)
@@ -1271,10 +1304,11 @@ class _BuiltinLayer(Layer):
 
 
 def _not_equal(x, value):
-    """`x != value` as a boolean mask: numpy's on arrays; on a symbolic tensor, a boolean one of
-    its shape (what Keras's symbolic compute_mask gives; the library makes the mask itself)."""
+    """`x != value` as a boolean mask: numpy's on arrays; on a symbolic tensor, Keras's
+    `ops.not_equal` node of the graph."""
     if isinstance(x, KerasTensor):
-        return KerasTensor(x.shape, None, dtype="bool")
+        from . import ops
+        return ops.not_equal(x, value)
     return np.not_equal(np.asarray(x), value)
 
 
@@ -1472,6 +1506,10 @@ _MASK_CONSUMERS = frozenset({
     "ConvLSTM2D", "ConvLSTM3D", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
     "GroupedQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
     "TimeDistributed"})
+# Of those, the ones whose call Keras gives the mask of their one input as `mask` (recorded in
+# their nodes): the attention layers take theirs otherwise.
+_MASK_ARGUMENT = _MASK_CONSUMERS - {"AdditiveAttention", "Attention", "GroupedQueryAttention",
+                                    "MultiHeadAttention"}
 # Of those, the ones that skip a masked step without reading it (_call_masked).
 _STEP_SKIPPING = frozenset({"Bidirectional", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
                             "LSTM", "RNN", "SimpleRNN"})

@@ -529,9 +529,8 @@ def trace_layer(layer, builder, takes_training, required=False):
         masks = None
         # (A subclass of a built-in layer has the built-in's masks, computed by the library.)
         own_mask = layer._computes_own_mask() and not required
-        given_mask = "mask" in ((layer.__dict__.get("_call_arguments") or {}).get("kwargs") or {})
-        if (takes_mask or own_mask) and not given_mask and _lib.has("keras_layer_builder_mask"):
-            # (`layer(x, mask=m)`: m is an argument of the call.) Keras's call gets None for an input without a mask. Which inputs carry one is
+        if (takes_mask or own_mask) and _lib.has("keras_layer_builder_mask"):
+            # Keras's call gets None for an input without a mask. Which inputs carry one is
             # known from the layer's calls in Python; for a layer read from a file, not: every
             # input's mask is a node, ones where the input has none.
             carried = layer.__dict__.get("_input_masks")
