@@ -545,6 +545,7 @@ class Layer(_variables.LayerBasics):
         if len(flat) > 1 and isinstance(self, _BuiltinLayer) and \
                 all(isinstance(t, np.ndarray) or hasattr(t, "__array__") for t in flat):
             # `layers.Add()([a, b])` on arrays: Keras returns the result.
+            _eager_mask(self, inputs, kwargs.get("mask"))   # (attention masks: refused)
             return self._call_eagerly_on_list(flat, kwargs.get("training", False))
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
@@ -1372,8 +1373,8 @@ def _with_keras_mask(layer, inputs, outputs, given=None):
 def _eager_mask(layer, inputs, mask):
     """The mask a built-in layer that uses masks (Keras passes them to its `call`) is called
     on arrays with (`mask=` or the inputs' `_keras_mask`), when it drops a step; None
-    otherwise. Layers whose masks the library applies on arrays only inside a model are
-    refused rather than run unmasked."""
+    otherwise. An attention layer's masks on a list of arrays are refused rather than
+    dropped: the library applies those inside a model."""
     if not isinstance(layer, _BuiltinLayer) or layer.class_name not in _MASK_CONSUMERS:
         return None
     if mask is None:
@@ -1383,7 +1384,7 @@ def _eager_mask(layer, inputs, mask):
         mask = mask[0]
     if mask is None or isinstance(mask, KerasTensor) or np.all(np.asarray(mask)):
         return None
-    if layer.class_name not in _STEP_SKIPPING or isinstance(inputs, (list, tuple)):
+    if layer.class_name not in _MASK_ARGUMENT or isinstance(inputs, (list, tuple)):
         raise NotImplementedError(
             f"{layer.class_name} '{layer.name}' was called on arrays with a mask: the library "
             f"applies this layer's masks inside a model, where Embedding(mask_zero=True) or "
@@ -1401,33 +1402,36 @@ def note_call_training(layer, node, kwargs):
 
 
 def _call_masked(layer, x, mask, training):
-    """A recurrent layer or GlobalAveragePooling1D called on arrays with a mask: Keras skips
-    the masked steps, whose values it never reads. The library does so for a mask its
-    Masking layer makes, so the layer runs behind a Masking layer in a private model, the
-    masked steps set to a value no kept step holds."""
+    """A built-in layer taking `mask` called on arrays with one: a private functional model of
+    `layer(x, mask=m)` with both as its inputs (the layer's entry and weights, not the layer:
+    its nodes stay the user's), as Keras's eager call."""
     x = _native.as_float32(x, f"{layer.name}(inputs)")
     if mask.shape != x.shape[:mask.ndim] or mask.ndim < 2:
         raise ValueError(f"{layer.class_name} '{layer.name}': the mask's shape {mask.shape} does "
                          f"not match the inputs' (batch, steps) {x.shape[:2]}")
     if not layer.built:
         layer._call_eagerly(x[:1], training)
-    kept = x[mask]
-    kept = kept[np.isfinite(kept)]   # above every finite value, and neither inf nor nan
-    fill = np.nextafter(np.max(kept) if kept.size else np.float32(0), np.float32(np.inf))
-    x = x.copy()
-    x[~mask] = fill
-    from .models import Sequential
-    probe = Sequential(name=unique_name("layer_call"))
-    probe._input_batch_shape = (None,) + x.shape[1:]
-    probe._entries_override = [
-        {"module": "keras.layers", "class_name": "Masking", "registered_name": None,
-         "config": {"name": f"{layer.name}_mask", "mask_value": float(fill)}},
-        layer._layer_entry()]
-    probe._ensure_handle()
+
+    def tensor(name, shape):
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": [None, *shape[1:]], "dtype": "float32", "keras_history": [name, 0, 0]}}
+
+    def input_entry(name, shape):
+        return {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+                "config": {"batch_shape": [None, *shape[1:]], "dtype": "float32", "sparse": False,
+                           "name": name}, "name": name, "inbound_nodes": []}
+    xs, ms = f"{layer.name}_inputs", f"{layer.name}_mask"
+    entry = {**layer._layer_entry(), "name": layer.name,
+             "inbound_nodes": [{"args": [tensor(xs, x.shape)], "kwargs": {"mask": tensor(ms, mask.shape)}}]}
+    from .models import model_from_json
+    probe = model_from_json({"class_name": "Functional", "config": {
+        "name": unique_name("layer_call"), "trainable": True,
+        "layers": [input_entry(xs, x.shape), input_entry(ms, mask.shape), entry],
+        "input_layers": [[xs, 0, 0], [ms, 0, 0]], "output_layers": [[layer.name, 0, 0]]}})
     weights = layer.get_weights()
     if weights:
         probe.set_weights(weights)
-    return probe(x, training=training)
+    return probe([x, mask.astype(np.float32)], training=training)
 
 
 def _masked(output, mask):
@@ -1510,9 +1514,6 @@ _MASK_CONSUMERS = frozenset({
 # their nodes): the attention layers take theirs otherwise.
 _MASK_ARGUMENT = _MASK_CONSUMERS - {"AdditiveAttention", "Attention", "GroupedQueryAttention",
                                     "MultiHeadAttention"}
-# Of those, the ones that skip a masked step without reading it (_call_masked).
-_STEP_SKIPPING = frozenset({"Bidirectional", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
-                            "LSTM", "RNN", "SimpleRNN"})
 # The random image augmentations: Keras names their SeedGenerator `generator`.
 _AUGMENTATIONS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
                             "RandomContrast", "RandomBrightness", "RandomCrop"})

@@ -251,16 +251,16 @@ def test_mask_using_layer_called_on_masked_arrays_like_keras(case):
     np.testing.assert_allclose(ours_given, np.asarray(ref_implicit), rtol=1e-5, atol=1e-6)
 
 
-def test_masked_arrays_into_other_mask_using_layers_are_refused():
-    """A layer whose masks the library applies only inside a model (BatchNormalization,
-    attention) is refused on masked arrays rather than run unmasked; arrays without a mask,
-    or with one that drops nothing, run as before."""
+def test_masked_arrays_into_attention_layers_are_refused():
+    """An attention layer's masks on a list of arrays are applied by the library inside a model
+    only: refused rather than run unmasked (the layers taking one input's `mask` run with it:
+    test_masks_eager_traced); arrays without a mask, or with one that drops nothing, run."""
     import swiftkeras as keras
     padded = keras.utils.pad_sequences(RAW_INPUTS, padding="post")
     embedded = keras.layers.Embedding(5000, 4, mask_zero=True)(padded)
-    with pytest.raises(NotImplementedError, match="BatchNormalization .* called on arrays with a mask"):
-        keras.layers.BatchNormalization()(embedded)
-    assert keras.layers.BatchNormalization()(np.asarray(embedded)).shape == (3, 6, 4)
+    with pytest.raises(NotImplementedError, match="Attention .* called on arrays with a mask"):
+        keras.layers.Attention()([embedded, embedded])
+    assert keras.layers.Attention()([np.asarray(embedded), np.asarray(embedded)]).shape == (3, 6, 4)
     assert keras.layers.LSTM(3)(np.asarray(embedded), mask=np.ones((3, 6), bool)).shape == (3, 3)
 
 
