@@ -1306,8 +1306,10 @@ class _BuiltinLayer(Layer):
 
 def _not_equal(x, value):
     """`x != value` as a boolean mask: numpy's on arrays; on a symbolic tensor, Keras's
-    `ops.not_equal` node of the graph."""
-    if isinstance(x, KerasTensor):
+    `ops.not_equal` node of the graph (of a model's, or of a traced call's: the masking guide's
+    `self.embedding.compute_mask(inputs)` in a layer's call)."""
+    from .ops._trace import SymbolicTensor
+    if isinstance(x, (KerasTensor, SymbolicTensor)):
         from . import ops
         return ops.not_equal(x, value)
     return np.not_equal(np.asarray(x), value)
