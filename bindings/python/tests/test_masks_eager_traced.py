@@ -75,6 +75,7 @@ def test_traced_call_gets_none_without_a_mask_like_keras(source, tmp_path):
         outputs = layers.Dense(2)(probe(name="probe")(x))
         models.append(keras.Model(inputs, outputs))
     ours, ref = models
+    assert _structure(ours.get_config()) == _structure(ref.get_config())   # (the mask in the node)
     set_same_weights(ours, ref)
     want = np.asarray(ref.predict(data, verbose=0))
     np.testing.assert_allclose(ours.predict(data, verbose=0), want, rtol=1e-5, atol=1e-5)
