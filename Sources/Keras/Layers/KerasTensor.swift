@@ -51,6 +51,13 @@ final class GraphNode {
     /// back in the node's `kwargs` as Keras writes it. As in Keras 3, fit, evaluate and predict
     /// pass their own training flag to every layer, this call's included.
     var training: Bool?
+    /// The masks given to this call (Keras's `layer(x, mask=m)`, and what Keras's config
+    /// records for every call whose inputs carry one), one per input (nil: none), in place of
+    /// those the inputs carry; nil when the call was given none.
+    var masks: [KerasTensor?]?
+
+    /// Every tensor the call reads: its inputs, then the masks given to it.
+    var dependencies: [KerasTensor] { inputs + (masks ?? []).compactMap { $0 } }
 
     init(layer: Layer, inputs: [KerasTensor], index: Int) {
         self.layer = layer
@@ -85,12 +92,23 @@ extension Layer {
 
     /// Calls the layer on symbolic tensors and returns every output, one per tensor index.
     public func callMultiple(_ inputs: [KerasTensor]) throws -> [KerasTensor] {
+        try callMultiple(inputs, masks: nil)
+    }
+
+    /// Calls the layer on symbolic tensors with the masks given for them (Keras's
+    /// `layer(x, mask=m)`; nil entries: none), which the call gets in place of the masks its
+    /// inputs carry.
+    public func callMultiple(_ inputs: [KerasTensor], masks: [KerasTensor?]?) throws -> [KerasTensor] {
+        if let masks, masks.count != inputs.count {
+            throw KerasError.invalidArgument("\(className) '\(name)' was given \(masks.count) masks for \(inputs.count) inputs")
+        }
         guard !inputs.isEmpty else { throw KerasError.invalidArgument("\(className) '\(name)' was called on no inputs") }
         let shapes = inputs.map(\.shape)
         try ensureBuilt(shapes)
         let outShapes = try computeOutputShapes(shapes)
         guard !outShapes.isEmpty else { throw KerasError.invalidState("\(className) '\(name)' computes no outputs") }
         let node = GraphNode(layer: self, inputs: inputs, index: callCount)
+        node.masks = masks
         callCount += 1
         node.outputShapes = outShapes
         return outShapes.enumerated().map { KerasTensor(shape: $1, node: node, name: name, tensorIndex: $0) }

@@ -113,7 +113,7 @@ open class Model: Layer, @unchecked Sendable {
                     throw KerasError.invalidArgument("Model '\(name)': output depends on input '\(t.name)', which is not among the model's inputs")
                 }
             }
-            for i in node.inputs { try visit(i) }
+            for i in node.dependencies { try visit(i) }
             visiting.remove(id)
             seen.insert(id)
             order.append(node)
@@ -126,7 +126,8 @@ open class Model: Layer, @unchecked Sendable {
         self.inputs = inputs
         self.outputs = outputs
         executionOrder = order
-        layerList = Self.kerasLayerOrder(order, firstSeen: firstSeen)
+        // (Keras lists layers, not the operations between them.)
+        layerList = Self.kerasLayerOrder(order, firstSeen: firstSeen).filter { !($0 is OperationLayer) }
         built = true
         buildInputShape = inputs.first?.shape
         planChain = Self.planChain(order, inputs: inputs, outputs: outputs) ?? []
@@ -147,7 +148,7 @@ open class Model: Layer, @unchecked Sendable {
             nodeDepth[ObjectIdentifier(node)] = depth
             layerDepth[lid] = depth
             if position[lid] == nil { position[lid] = layers.count; layers.append(node.layer) }
-            for t in node.inputs {
+            for t in node.dependencies {
                 guard let parent = t.node, inGraph.contains(ObjectIdentifier(parent)) else { continue }
                 nodeDepth[ObjectIdentifier(parent)] = Swift.max(depth + 1, nodeDepth[ObjectIdentifier(parent)] ?? 0)
             }
@@ -244,7 +245,9 @@ open class Model: Layer, @unchecked Sendable {
             if folds != nil || runs != nil, values[id] != nil { continue }
             let args = try node.inputs.map(value(of:))
             var given: [Tensor?]?
-            if !masks.isEmpty {
+            if let explicit = node.masks {   // `layer(x, mask=m)`: m, kept where nonzero
+                given = try explicit.map { try $0.map { 1 - (try Ops.equal(value(of: $0), Tensor(0))) } }
+            } else if !masks.isEmpty {
                 let argMasks = node.inputs.map { lookup(masks, $0) ?? nil }
                 if argMasks.contains(where: { $0 != nil }) { given = argMasks }
             }

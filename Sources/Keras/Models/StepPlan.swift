@@ -392,7 +392,7 @@ extension Model {
         var layers: [Layer] = []
         for i in 1..<order.count {
             let node = order[i], previous = order[i - 1]
-            guard !node.inputs.isEmpty, previous.outputShapes.count == 1, !(node.layer is InputLayer),
+            guard !node.inputs.isEmpty, node.masks == nil, previous.outputShapes.count == 1, !(node.layer is InputLayer),
                   node.inputs.allSatisfy({ $0.node === previous && $0.tensorIndex == 0 }),
                   !layers.contains(where: { $0 === node.layer }) else { return nil }
             layers.append(node.layer)

@@ -16,7 +16,7 @@ extension Model {
             let lid = ObjectIdentifier(node.layer)
             if opIndex[lid] == nil { opIndex[lid] = opIndex.count }
             if !inputNodes.contains(id) {
-                for t in node.inputs { if let n = t.node { visit(n, depth: depth + 1) } }
+                for t in node.dependencies { if let n = t.node { visit(n, depth: depth + 1) } }
             }
             finished.insert(id)
             post.append(node)
@@ -32,7 +32,7 @@ extension Model {
             layerDepth[lid] = depth
             nodeDepth[id] = depth
             guard !inputNodes.contains(id) else { continue }
-            for t in node.inputs {
+            for t in node.dependencies {
                 if let p = t.node { nodeDepth[ObjectIdentifier(p)] = Swift.max(depth + 1, nodeDepth[ObjectIdentifier(p)] ?? 0) }
             }
         }

@@ -88,6 +88,9 @@ public func deserializeLayer(_ j: JSON) throws -> Layer {
     case "Functional", "Model": model = try functionalFromConfig(config)
     default: model = nil
     }
+    if OperationLayer.isOperation(j) {
+        return OperationLayer(module: j["module"]?.stringValue ?? "keras.src.ops", className: className, config: config)
+    }
     if let model {
         // A frozen model (`base_model.trainable = False`, nested or not) freezes its layers; the
         // default `true` leaves each layer's own flag as its config gives it, as Keras does.
@@ -132,6 +135,8 @@ private struct InboundNode {
     /// A plugin layer's call passing its tensors as several arguments: the node itself
     /// (``CallbackLayer/callArguments``).
     var callArguments: JSON?
+    /// The tensors given as `mask=` (``GraphNode/masks``): one, or one per input (nil: none).
+    var masks: [(layer: String, node: Int, tensor: Int)?]?
 }
 
 private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: Int, tensor: Int) {
@@ -149,7 +154,19 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
     var node = InboundNode()
     let what = "Functional config, inbound node of '\(layer)'"
     if let args = j["args"]?.arrayValue {
-        let kwargs = j["kwargs"]?.objectValue ?? []
+        var kwargs = j["kwargs"]?.objectValue ?? []
+        if let given = kwargs.first(where: { $0.0 == "mask" })?.1, !given.isNull {
+            // Keras's `layer(x, mask=m)`, and the mask it records for a call whose input
+            // carries one: the call's mask (``GraphNode/masks``), for any layer.
+            node.masks = try (given.arrayValue ?? [given]).map { m -> (layer: String, node: Int, tensor: Int)? in
+                if m.isNull { return nil }
+                guard m["class_name"]?.stringValue == "__keras_tensor__", let h = m["config"]?["keras_history"] else {
+                    throw KerasError.io("\(what): 'mask' must be a tensor, a list of tensors or null, got \(m.description.prefix(80))")
+                }
+                return try history(h, what)
+            }
+            kwargs.removeAll { $0.0 == "mask" }
+        }
         func collect(_ v: JSON, depth: Int) throws {
             guard depth < 10 else { return }
             if v["class_name"]?.stringValue == "__keras_tensor__" {
@@ -223,7 +240,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
         }
         let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name, restKeyword: layer.trailingInputsArgument?.rest,
                                                                                   positional: layer.takesPositionalInputs,
-                                                                                  plugin: layer is CallbackLayer) }
+                                                                                  plugin: layer is CallbackLayer || layer is OperationLayer) }
         order.append((layer, nodes))
     }
     // Calls whose inputs exist run first; repeat until every node has run (Keras does the same).
@@ -234,7 +251,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
         for (i, (layer, nodes)) in order.enumerated() where next[i] < nodes.count {
             let node = nodes[next[i]]
             var args: [KerasTensor] = []
-            for h in node.inputs {
+            for h in node.inputs + (node.masks ?? []).compactMap({ $0 }) {
                 guard layers[h.layer] != nil else {
                     throw KerasError.io("Functional config: '\(layer.name)' takes input from unknown layer '\(h.layer)'")
                 }
@@ -244,7 +261,10 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
                 }
                 args.append(outs[h.node][h.tensor])
             }
-            guard args.count == node.inputs.count else { continue }
+            guard args.count == node.inputs.count + (node.masks ?? []).compactMap({ $0 }).count else { continue }
+            var given = args.dropFirst(node.inputs.count).makeIterator()
+            let masks = node.masks.map { $0.map { $0 == nil ? nil : given.next() } }
+            args.removeLast(args.count - node.inputs.count)
             try layer.applyCallKeywordArguments(node.kwargs)
             if let plugin = layer as? CallbackLayer, let given = node.callArguments {
                 // One set of call arguments per layer: its first call's (as its build's).
@@ -254,7 +274,10 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
                     throw KerasError.io("Functional config: '\(layer.name)' is called on \(args.count) tensors, but its first call took a different number of arguments")
                 }
             }
-            let outputs = try layer.callMultiple(args)
+            if let operation = layer as? OperationLayer, operation.callArguments == nil {
+                operation.callArguments = node.callArguments
+            }
+            let outputs = try layer.callMultiple(args, masks: masks)
             outputs.first?.node?.training = node.training
             produced[layer.name, default: []].append(outputs)
             next[i] += 1

@@ -56,7 +56,10 @@ extension Model {
                 func kwargs(_ base: JSON) -> JSON {
                     var k = base
                     if let training = node.training { k.set("training", .bool(training)) }
-                    if l is Model, !(l is Sequential) { k.set("mask", .null) }
+                    if let masks = node.masks {
+                        let written = masks.map { $0.map(kerasTensor) ?? .null }
+                        k.set("mask", written.count == 1 ? written[0] : .array(written))
+                    } else if l is Model, !(l is Sequential) { k.set("mask", .null) }
                     return k
                 }
                 if let names = l.trailingInputsArgument, node.inputs.count > 1 {
@@ -65,8 +68,14 @@ extension Model {
                 }
                 let tensors = node.inputs.map(kerasTensor)
                 if let plugin = l as? CallbackLayer, let template = plugin.callArguments,
-                   let written = CallbackLayer.substitutingTensors(template, tensors) {
+                   var written = CallbackLayer.substitutingTensors(template, tensors) {
+                    if node.masks != nil { written.set("kwargs", kwargs(written["kwargs"] ?? .object([]))) }
                     return written
+                }
+                if let operation = l as? OperationLayer {   // its constants among its tensors
+                    if let template = operation.callArguments,
+                       let written = CallbackLayer.substitutingTensors(template, tensors) { return written }
+                    return ["args": [tensors.count == 1 ? tensors[0] : .array(tensors)], "kwargs": .object([])]
                 }
                 if l.takesStatesList, tensors.count > 1 {
                     return ["args": [tensors[0], .array(Array(tensors.dropFirst()))], "kwargs": kwargs(l.callKeywordArguments)]
@@ -135,6 +144,10 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
     let registered = registeredLayerName(l)
     if legacy {
         return ["class_name": .string(registered ?? l.className), "config": config]
+    }
+    if let operation = l as? OperationLayer {   // Keras's form of an operation: no build_config
+        return ["module": .string(operation.module), "class_name": .string(l.className), "config": config,
+                "registered_name": .string(l.className)]
     }
     let module: JSON
     if l is Sequential { module = "keras" } else if l is Model { module = "keras.src.models.functional" }

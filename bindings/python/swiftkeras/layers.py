@@ -111,7 +111,13 @@ class KerasTensor(TensorOperators):
     @property
     def _keras_mask(self):
         """Keras's `_keras_mask` of a symbolic tensor: the mask the graph gives it (a boolean
-        KerasTensor, as the layers' `compute_mask` make it), None where it has none."""
+        KerasTensor, as the layers' `compute_mask` make it), None where it has none. Made once:
+        the ops a `compute_mask` does are nodes of the graph, as Keras's."""
+        if "_mask_made" not in self.__dict__:
+            self.__dict__["_mask_made"] = self._make_keras_mask()
+        return self.__dict__["_mask_made"]
+
+    def _make_keras_mask(self):
         layer, node, index = self._keras_history
         inbound = getattr(layer, "__dict__", {}).get("_inbound") or []
         if node >= len(inbound) or not (layer._computes_own_mask() or layer.supports_masking):
@@ -509,6 +515,12 @@ class Layer(_variables.LayerBasics):
             out = calling_layer(self, inputs, args, kwargs)
             if out is not None:
                 return out
+        given_mask = None
+        if inputs is not _NO_INPUTS and _tensors_in([kwargs.get("mask")]) and _tensors_in([inputs]):
+            # `layer(x, mask=m)` on symbolic tensors: m is the mask of the call's node (Keras
+            # writes it in the node's kwargs), not one of its inputs.
+            kwargs = dict(kwargs)
+            given_mask = kwargs.pop("mask")
         if (args or any(k != "training" for k in kwargs)) and \
                 not isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and \
                 _tensors_in(list(kwargs.values()) if inputs is _NO_INPUTS else inputs):
@@ -548,11 +560,13 @@ class Layer(_variables.LayerBasics):
         if len(flat) > 1 and isinstance(self, _BuiltinLayer) and \
                 all(isinstance(t, np.ndarray) or hasattr(t, "__array__") for t in flat):
             # `layers.Add()([a, b])` on arrays: Keras returns the result.
+            _eager_mask(self, inputs, kwargs.get("mask"))   # (attention masks: refused)
             return self._call_eagerly_on_list(flat, kwargs.get("training", False))
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
             note_call_training(self, node, kwargs)
+            _note_call_mask(self, node, inputs, given_mask)
             if isinstance(self, _BuiltinLayer):
                 # A recurrent layer with return_state=True returns its output and its states.
                 count = _rnn_states.output_count(self)
@@ -566,18 +580,21 @@ class Layer(_variables.LayerBasics):
             return _structured_outputs(self, out)
         training = kwargs.get("training", False)
         if not isinstance(self, _BuiltinLayer):
-            _refuse_eager_mask(self, inputs, kwargs.get("mask"))
-        if not isinstance(self, _BuiltinLayer) and (
+            _note_input_masks(self, inputs)   # (arrays carry none into the library's call)
+        mask = _python_call_mask(self, inputs, kwargs.get("mask"))
+        if not isinstance(self, _BuiltinLayer) and (mask is not None or
                 args or any(k not in ("training", "mask") for k in kwargs) or _returns_several(self, inputs)):
-            # Several arguments (Keras: `Add2()(a, b)`), or several outputs: a private
+            # Several arguments (Keras: `Add2()(a, b)`), several outputs, or a mask: a private
             # functional model of the call, as Keras's eager call gives them.
             call_kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
+            if mask is not None:
+                call_kwargs["mask"] = mask
             out = _call_on_arguments(self, [inputs, *args], call_kwargs, training)
-            return _with_keras_mask(self, inputs, out)
+            return _with_keras_mask(self, inputs, out, kwargs.get("mask"))
         mask = _eager_mask(self, inputs, kwargs.get("mask"))
         out = self._call_eagerly(inputs, training) if mask is None else \
             _call_masked(self, inputs, mask, training)
-        return _with_keras_mask(self, inputs, out)
+        return _with_keras_mask(self, inputs, out, kwargs.get("mask"))
 
     def _call_eagerly(self, x, training=False):
         x = _native.as_float32(x, f"{self.name}(inputs)")
@@ -705,21 +722,53 @@ def _builds_in_library(build):
     return build_wrapper
 
 
-def _refuse_eager_mask(layer, inputs, mask):
-    """A layer written in Python whose call takes `mask`, called on arrays with one that masks
-    something (`mask=` or the inputs' `_keras_mask`): the library gives its call the masks the
-    model's layers make, so an array's mask cannot reach it; refused rather than run unmasked."""
-    if not _python_layers._call_takes(layer, "mask"):
+def _note_call_mask(layer, node, inputs, given):
+    """The mask of symbolic call `node` of the layer, kept for its node in the model's config:
+    the one given (`layer(x, mask=m)`), else, for a call taking `mask` (Keras passes it the
+    input's and records it in the node, with the ops that made it: Embedding(mask_zero=True)'s
+    not_equal), its input's when the graph's ops make it. A mask the library makes itself (a
+    merge layer's) stays the library's."""
+    takes = layer.class_name in _MASK_ARGUMENT if isinstance(layer, _BuiltinLayer) else \
+        _python_layers._call_takes(layer, "mask")
+    if given is None and takes and isinstance(inputs, KerasTensor):
+        mask = inputs._keras_mask
+        if isinstance(mask, KerasTensor) and mask._keras_history[0] is not None:
+            given = mask
+    if given is not None:
+        layer.__dict__.setdefault("_call_masks", {})[node] = given
+    if not isinstance(layer, _BuiltinLayer):
+        _note_input_masks(layer, inputs, given)
+
+
+def _note_input_masks(layer, inputs, given=None):
+    """Keras passes a layer's `call` the masks its inputs carry, None for an input without one:
+    which inputs of this call of a layer written in Python carry a mask (symbolic tensors: their
+    `_keras_mask`; arrays reach the library's call without one), over all its calls, for the
+    trace of its call (ops._trace.trace_layer)."""
+    if not (_python_layers._call_takes(layer, "mask") or layer._computes_own_mask()):
         return
-    if mask is None:
-        first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
-        mask = getattr(first, "_keras_mask", None)
-    flat = mask if isinstance(mask, (list, tuple)) else [mask]
-    if any(m is not None and not isinstance(m, KerasTensor) and not np.all(np.asarray(m)) for m in flat):
-        raise NotImplementedError(
-            f"{type(layer).__name__} '{layer.name}' was called on arrays with a mask: its call "
-            f"gets the masks that the layers of a model make (Embedding(mask_zero=True), "
-            f"Masking); call it inside a model after such a layer")
+    flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    given = list(given) if isinstance(given, (list, tuple)) else [given] * len(flat)
+    carried = [g is not None or (isinstance(t, KerasTensor) and t._keras_mask is not None)
+               for t, g in zip(flat, given)]
+    known = layer.__dict__.get("_input_masks")
+    if known is not None and len(known) == len(carried):
+        carried = [a or b for a, b in zip(known, carried)]
+    layer.__dict__["_input_masks"] = carried
+
+
+def _python_call_mask(layer, inputs, mask):
+    """The mask a layer written in Python whose call takes `mask` is called on arrays with
+    (`mask=`, else the input's `_keras_mask`), as an array for its call's `mask` argument;
+    None when there is none (Keras then passes None), or for a list of inputs (whose masks are
+    the library's, inside a model)."""
+    if isinstance(layer, _BuiltinLayer) or not _python_layers._call_takes(layer, "mask"):
+        return None
+    if mask is None and not isinstance(inputs, (list, tuple)):
+        mask = getattr(inputs, "_keras_mask", None)
+    if mask is None or isinstance(mask, (list, tuple, KerasTensor)):
+        return None
+    return np.asarray(mask)
 
 
 def _returns_several(layer, inputs):
@@ -780,6 +829,7 @@ def _call_on_arguments(layer, given, kwargs, training):
         from .models import Model
         weights = layer.get_weights() if layer.built else []
         inbound, outbound = list(layer._inbound), list(layer.__dict__.get("_outbound", []))
+        masks = layer.__dict__.pop("_call_masks", None)
         layer._inbound[:], layer._outbound = [], []   # the private model's only node
         try:
             out = layer(*args, **kwargs)
@@ -790,6 +840,9 @@ def _call_on_arguments(layer, given, kwargs, training):
         finally:   # the private call is not one of the layer's nodes (Keras adds none eagerly)
             layer._inbound[:] = inbound
             layer._outbound = outbound
+            layer.__dict__.pop("_call_masks", None)
+            if masks is not None:
+                layer.__dict__["_call_masks"] = masks
         model._eager_key = key
         if shared:
             layer._owner, layer._index = owner, index   # making the private model took it
@@ -1267,8 +1320,6 @@ class _BuiltinLayer(Layer):
         if cls == "Embedding":
             return _not_equal(inputs, 0) if self.mask_zero else None
         if cls == "Masking":
-            if isinstance(inputs, KerasTensor):
-                return KerasTensor(inputs.shape[:-1], None, dtype="bool")
             return ops.any(_not_equal(inputs, self.mask_value), axis=-1)
         first = mask[0] if isinstance(mask, (list, tuple)) else mask
         if cls == "Bidirectional":   # (Keras adds the states' None only for stateful layers)
@@ -1291,10 +1342,13 @@ class _BuiltinLayer(Layer):
 
 
 def _not_equal(x, value):
-    """`x != value` as a boolean mask: numpy's on arrays; on a symbolic tensor, a boolean one of
-    its shape (what Keras's symbolic compute_mask gives; the library makes the mask itself)."""
-    if isinstance(x, KerasTensor):
-        return KerasTensor(x.shape, None, dtype="bool")
+    """`x != value` as a boolean mask: numpy's on arrays; on a symbolic tensor, Keras's
+    `ops.not_equal` node of the graph (of a model's, or of a traced call's: the masking guide's
+    `self.embedding.compute_mask(inputs)` in a layer's call)."""
+    from .ops._trace import SymbolicTensor
+    if isinstance(x, (KerasTensor, SymbolicTensor)):
+        from . import ops
+        return ops.not_equal(x, value)
     return np.not_equal(np.asarray(x), value)
 
 
@@ -1336,14 +1390,15 @@ class _MaskedOutput(np.ndarray):
         return array[()] if return_scalar else array
 
 
-def _with_keras_mask(layer, inputs, outputs):
+def _with_keras_mask(layer, inputs, outputs, given=None):
     """Keras's `__call__` mask bookkeeping for a call on arrays: a layer that supports
-    masking or computes its own mask gets the inputs' masks (`_keras_mask`) and its outputs
-    carry what its `compute_mask` returns."""
+    masking or computes its own mask gets the mask given (`mask=`), else the inputs' masks
+    (`_keras_mask`), and its outputs carry what its `compute_mask` returns."""
     if not (layer._computes_own_mask() or layer.supports_masking):
         return outputs
     flat = inputs if isinstance(inputs, (list, tuple)) else None
-    previous = [getattr(x, "_keras_mask", None) for x in flat] if flat is not None else \
+    previous = given if given is not None else \
+        [getattr(x, "_keras_mask", None) for x in flat] if flat is not None else \
         getattr(inputs, "_keras_mask", None)
     mask = layer.compute_mask(inputs, previous)
     if mask is None:
@@ -1357,8 +1412,8 @@ def _with_keras_mask(layer, inputs, outputs):
 def _eager_mask(layer, inputs, mask):
     """The mask a built-in layer that uses masks (Keras passes them to its `call`) is called
     on arrays with (`mask=` or the inputs' `_keras_mask`), when it drops a step; None
-    otherwise. Layers whose masks the library applies on arrays only inside a model are
-    refused rather than run unmasked."""
+    otherwise. An attention layer's masks on a list of arrays are refused rather than
+    dropped: the library applies those inside a model."""
     if not isinstance(layer, _BuiltinLayer) or layer.class_name not in _MASK_CONSUMERS:
         return None
     if mask is None:
@@ -1368,7 +1423,7 @@ def _eager_mask(layer, inputs, mask):
         mask = mask[0]
     if mask is None or isinstance(mask, KerasTensor) or np.all(np.asarray(mask)):
         return None
-    if layer.class_name not in _STEP_SKIPPING or isinstance(inputs, (list, tuple)):
+    if layer.class_name not in _MASK_ARGUMENT or isinstance(inputs, (list, tuple)):
         raise NotImplementedError(
             f"{layer.class_name} '{layer.name}' was called on arrays with a mask: the library "
             f"applies this layer's masks inside a model, where Embedding(mask_zero=True) or "
@@ -1386,33 +1441,36 @@ def note_call_training(layer, node, kwargs):
 
 
 def _call_masked(layer, x, mask, training):
-    """A recurrent layer or GlobalAveragePooling1D called on arrays with a mask: Keras skips
-    the masked steps, whose values it never reads. The library does so for a mask its
-    Masking layer makes, so the layer runs behind a Masking layer in a private model, the
-    masked steps set to a value no kept step holds."""
+    """A built-in layer taking `mask` called on arrays with one: a private functional model of
+    `layer(x, mask=m)` with both as its inputs (the layer's entry and weights, not the layer:
+    its nodes stay the user's), as Keras's eager call."""
     x = _native.as_float32(x, f"{layer.name}(inputs)")
     if mask.shape != x.shape[:mask.ndim] or mask.ndim < 2:
         raise ValueError(f"{layer.class_name} '{layer.name}': the mask's shape {mask.shape} does "
                          f"not match the inputs' (batch, steps) {x.shape[:2]}")
     if not layer.built:
         layer._call_eagerly(x[:1], training)
-    kept = x[mask]
-    kept = kept[np.isfinite(kept)]   # above every finite value, and neither inf nor nan
-    fill = np.nextafter(np.max(kept) if kept.size else np.float32(0), np.float32(np.inf))
-    x = x.copy()
-    x[~mask] = fill
-    from .models import Sequential
-    probe = Sequential(name=unique_name("layer_call"))
-    probe._input_batch_shape = (None,) + x.shape[1:]
-    probe._entries_override = [
-        {"module": "keras.layers", "class_name": "Masking", "registered_name": None,
-         "config": {"name": f"{layer.name}_mask", "mask_value": float(fill)}},
-        layer._layer_entry()]
-    probe._ensure_handle()
+
+    def tensor(name, shape):
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": [None, *shape[1:]], "dtype": "float32", "keras_history": [name, 0, 0]}}
+
+    def input_entry(name, shape):
+        return {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+                "config": {"batch_shape": [None, *shape[1:]], "dtype": "float32", "sparse": False,
+                           "name": name}, "name": name, "inbound_nodes": []}
+    xs, ms = f"{layer.name}_inputs", f"{layer.name}_mask"
+    entry = {**layer._layer_entry(), "name": layer.name,
+             "inbound_nodes": [{"args": [tensor(xs, x.shape)], "kwargs": {"mask": tensor(ms, mask.shape)}}]}
+    from .models import model_from_json
+    probe = model_from_json({"class_name": "Functional", "config": {
+        "name": unique_name("layer_call"), "trainable": True,
+        "layers": [input_entry(xs, x.shape), input_entry(ms, mask.shape), entry],
+        "input_layers": [[xs, 0, 0], [ms, 0, 0]], "output_layers": [[layer.name, 0, 0]]}})
     weights = layer.get_weights()
     if weights:
         probe.set_weights(weights)
-    return probe(x, training=training)
+    return probe([x, mask.astype(np.float32)], training=training)
 
 
 def _masked(output, mask):
@@ -1491,9 +1549,10 @@ _MASK_CONSUMERS = frozenset({
     "ConvLSTM2D", "ConvLSTM3D", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
     "GroupedQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
     "TimeDistributed"})
-# Of those, the ones that skip a masked step without reading it (_call_masked).
-_STEP_SKIPPING = frozenset({"Bidirectional", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
-                            "LSTM", "RNN", "SimpleRNN"})
+# Of those, the ones whose call Keras gives the mask of their one input as `mask` (recorded in
+# their nodes): the attention layers take theirs otherwise.
+_MASK_ARGUMENT = _MASK_CONSUMERS - {"AdditiveAttention", "Attention", "GroupedQueryAttention",
+                                    "MultiHeadAttention"}
 # The random image augmentations: Keras names their SeedGenerator `generator`.
 _AUGMENTATIONS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
                             "RandomContrast", "RandomBrightness", "RandomCrop"})

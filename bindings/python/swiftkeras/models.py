@@ -244,6 +244,14 @@ class Model(ModelAPI):
                     node = kept.get((id(layer), node))
                 if node is not None and node < len(nodes):
                     nodes[node]["kwargs"]["training"] = training
+            for node, mask in (layer.__dict__.get("_call_masks") or {}).items():
+                if node < len(nodes):
+                    nodes[node]["kwargs"]["mask"] = [None if m is None else m._config() for m in mask] \
+                        if isinstance(mask, (list, tuple)) else mask._config()
+            operation = layer.__dict__.get("_keras_operation")
+            if operation is not None and nodes:   # its constants among its tensor, as Keras's
+                root = layer._inbound[0]._config()
+                nodes[0]["args"] = [root if isinstance(a, KerasTensor) else a for a in operation["args"]]
             if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):
                 for node in nodes:   # Keras writes it for every call of a functional model
                     node["kwargs"]["mask"] = None
@@ -445,12 +453,15 @@ class Model(ModelAPI):
             handle = self._ensure_handle()
             config = json.loads(_native.take_string(_lib.keras_model_to_json, handle))
             infos = []
-            for e in config.get("config", {}).get("layers", []):
+            # (Keras lists layers, not the operations a functional config also holds.)
+            entries = [e for e in config.get("config", {}).get("layers", [])
+                       if not str(e.get("module") or "").startswith("keras.src.ops.")]
+            for e in entries:
                 c = e.get("config", {})
                 infos.append({"name": e.get("name") or c.get("name"), "class_name": e["class_name"],
                               "config": c, "weights": []})
             by_name = {info["name"]: info for info in infos}
-            for e, info in zip(config.get("config", {}).get("layers", []), infos):
+            for e, info in zip(entries, infos):
                 for inner in _nested_layer_names(e):   # a nested model holds its layers' weights
                     by_name.setdefault(inner, info)
             count = c_int32()
@@ -1994,13 +2005,18 @@ def _single_layer_shape(layer, tensors, shapes, index, as_list):
         name = f"shape_probe_input_{i}"
         entries.append({"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
                         "name": name, "inbound_nodes": [],
-                        "config": {"batch_shape": list(shape), "dtype": u.dtype, "sparse": False,
-                                   "name": name}})
+                        "config": {"batch_shape": list(shape),   # (a mask's booleans are 0/1 here)
+                                   "dtype": "float32" if u.dtype == "bool" else u.dtype,
+                                   "sparse": False, "name": name}})
         refs.append({"class_name": "__keras_tensor__",
                      "config": {"shape": list(shape), "dtype": u.dtype, "keras_history": [name, 0, 0]}})
     entry = layer._layer_entry()
     entry["name"] = layer.name
     entry["inbound_nodes"] = [{"args": [refs if as_list else refs[0]], "kwargs": {}}]
+    operation = layer.__dict__.get("_keras_operation")
+    if operation is not None:   # its constants among its tensor (`not_equal(x, 0)`)
+        entry["inbound_nodes"][0]["args"] = [refs[0] if isinstance(a, KerasTensor) else a
+                                             for a in operation["args"]]
     entries.append(entry)
     config = {"class_name": "Functional", "config": {
         "name": "shape_probe", "trainable": True, "layers": entries,
@@ -2160,7 +2176,8 @@ def _graph_layers(inputs, outputs):
         calls = layer._inbound
         if not calls or index >= len(calls):
             return []
-        return [t._keras_history for t in _flat_tensors(calls[index])]
+        masks = (layer.__dict__.get("_call_masks") or {}).get(index)   # `layer(x, mask=m)`
+        return [t._keras_history for t in _flat_tensors(calls[index]) + _flat_tensors(masks)]
 
     def walk(history):
         layer, index = history[0], history[1]

@@ -8,8 +8,8 @@ lists, summaries, predictions and saved files loaded both ways.
 Cells not run here: those needing TensorFlow itself (tf.data pipelines, tf.GradientTape loops,
 tf.train.Checkpoint, tf.saved_model.load) or pretrained ImageNet weights (keras.applications
 does not exist here: transfer learning runs on a small functional base model instead). Cells
-whose layer is a Python `Layer` composing other layers (the masking guide's MyLayer, the nested
-Dense layer of the saving guide) belong to the traced-sublayers work; calling a model on a
+whose layer is a Python `Layer` composing other layers (the nested Dense layer of the saving
+guide) belong to the traced-sublayers work; calling a model on a
 symbolic tensor (a base model inside a new model) to the nested-models work. Not run as
 written: the customizing guide's Dense subclasses (refused: test_customizing_guide_dense_subclasses_are_refused_clearly)
 and its LayerWithCustomBuild (`build(input_shape, layer_init)` called directly; Keras 3.15.1
@@ -251,16 +251,48 @@ def test_mask_using_layer_called_on_masked_arrays_like_keras(case):
     np.testing.assert_allclose(ours_given, np.asarray(ref_implicit), rtol=1e-5, atol=1e-6)
 
 
-def test_masked_arrays_into_other_mask_using_layers_are_refused():
-    """A layer whose masks the library applies only inside a model (BatchNormalization,
-    attention) is refused on masked arrays rather than run unmasked; arrays without a mask,
-    or with one that drops nothing, run as before."""
+def test_my_layer_passing_the_embedding_mask_to_lstm_like_keras():
+    """The guide's MyLayer: `mask = self.embedding.compute_mask(inputs)` and `self.lstm(x,
+    mask=mask)` inside its call (traced: the mask is an op of its graph), on the padded arrays,
+    alone and inside a functional model, with Keras's weights."""
+    keras = real_keras()
+    padded = keras.utils.pad_sequences(RAW_INPUTS, padding="post")
+    made = []
+    for lib in libraries():
+        _, layers, _ = fresh_library(lib)
+
+        class MyLayer(layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.embedding = layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True)
+                self.lstm = layers.LSTM(32)
+
+            def call(self, inputs):
+                x = self.embedding(inputs)
+                mask = self.embedding.compute_mask(inputs)
+                return self.lstm(x, mask=mask)  # The layer will ignore the masked values
+
+        layer = MyLayer()
+        layer(padded)
+        made.append(layer)
+    ours, ref = made
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+    want = np.asarray(ref(padded))
+    np.testing.assert_allclose(np.asarray(ours(padded)), want, rtol=1e-5, atol=1e-6)
+    # the padding is skipped: the first sequence equals itself unpadded
+    np.testing.assert_allclose(np.asarray(ours(np.array([RAW_INPUTS[0]])))[0], want[0], rtol=1e-5, atol=1e-6)
+
+
+def test_masked_arrays_into_attention_layers_are_refused():
+    """An attention layer's masks on a list of arrays are applied by the library inside a model
+    only: refused rather than run unmasked (the layers taking one input's `mask` run with it:
+    test_masks_eager_traced); arrays without a mask, or with one that drops nothing, run."""
     import swiftkeras as keras
     padded = keras.utils.pad_sequences(RAW_INPUTS, padding="post")
     embedded = keras.layers.Embedding(5000, 4, mask_zero=True)(padded)
-    with pytest.raises(NotImplementedError, match="BatchNormalization .* called on arrays with a mask"):
-        keras.layers.BatchNormalization()(embedded)
-    assert keras.layers.BatchNormalization()(np.asarray(embedded)).shape == (3, 6, 4)
+    with pytest.raises(NotImplementedError, match="Attention .* called on arrays with a mask"):
+        keras.layers.Attention()([embedded, embedded])
+    assert keras.layers.Attention()([np.asarray(embedded), np.asarray(embedded)]).shape == (3, 6, 4)
     assert keras.layers.LSTM(3)(np.asarray(embedded), mask=np.ones((3, 6), bool)).shape == (3, 3)
 
 

@@ -442,18 +442,3 @@ def test_layer_of_a_model_called_on_several_arrays_keeps_the_models_weights():
     assert scaled._owner is model
     np.testing.assert_allclose(np.asarray(scaled(x1, other=x2)), model.predict([x1, x2], verbose=0), rtol=1e-6)
     np.testing.assert_allclose(np.asarray(scaled(x1, other=x2)), x1 * model.get_weights()[0] + x2, rtol=1e-6)
-
-
-def test_mask_of_arrays_for_a_call_taking_mask_is_refused_not_dropped():
-    """On arrays, the mask cannot reach the call (the library gives it the masks a model's layers
-    make): refused with what to do, rather than computed unmasked (Keras would pass it)."""
-    import swiftkeras as keras
-    layer = temporal_softmax(keras, keras.ops)()
-    x = np.random.default_rng(6).random((2, 4, 1)).astype("float32")
-    with pytest.raises(NotImplementedError, match="called on arrays with a mask"):
-        layer(x, mask=np.array([[1, 1, 0, 0], [1, 1, 1, 0]], bool))
-    embedding = keras.layers.Embedding(10, 1, mask_zero=True)
-    with pytest.raises(NotImplementedError, match="inside a model"):
-        layer(embedding(np.array([[3, 2, 0, 0]])))
-    np.testing.assert_allclose(layer(x, mask=np.ones((2, 4), bool)), np.exp(x) / x.sum(axis=1, keepdims=True),
-                               rtol=1e-6)   # a mask that masks nothing: ones, as the call gets

@@ -6,6 +6,7 @@ public final class Softmax: Layer, @unchecked Sendable {
                 inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil) {
         self.axis = axis
         super.init(name: name, trainable: trainable, inputShape: inputShape, inputDim: inputDim, batchSize: batchSize)
+        supportsMasking = true
     }
 
     public override func build(_ inputShape: [Int?]) throws {
@@ -15,6 +16,19 @@ public final class Softmax: Layer, @unchecked Sendable {
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { try Ops.softmax(inputs, axis: axis) }
+
+    /// With a mask (broadcast over the inputs from the last axis, as Keras's): the masked
+    /// positions count as -1e9 in the softmax and are 0 in its output, as Keras's.
+    public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
+        guard inputs.count == 1, let m = mask?.first ?? nil else { return [try call(inputs, training: training)] }
+        let x = inputs[0]
+        guard m.rank <= x.rank, zip(m.shape.reversed(), x.shape.reversed()).allSatisfy({ $0 == 1 || $0 == $1 }) else {
+            throw KerasError.shapeMismatch("Softmax '\(name)': the mask must be broadcastable to the inputs (each of its dimensions 1 or the input's, from the last); got mask \(m.shape) for inputs \(x.shape)")
+        }
+        let keep = try Ops.multiply(Ops.greater(m, Tensor(0.5)), Tensor(shape: x.shape, repeating: 1))
+        let y = try Ops.softmax(Ops.where(keep, x, Tensor(shape: x.shape, repeating: -1e9)), axis: axis)
+        return [try Ops.where(keep, y, Tensor(shape: x.shape))]
+    }
 }
 
 extension Softmax: DeclaredLayer {

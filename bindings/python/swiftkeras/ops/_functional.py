@@ -42,6 +42,54 @@ class OpLayer(Layer):
     def call(self, inputs):
         return self.function(inputs)
 
+    def _layer_entry(self):
+        operation = self.__dict__.get("_keras_operation")
+        if operation is None:
+            return super()._layer_entry()
+        return {"module": operation["module"], "class_name": operation["class_name"],
+                "config": {"name": self.name, **operation["config"]},
+                "registered_name": operation["class_name"]}
+
+
+# The keras.ops Keras writes as nodes of a functional config (what its layers' `compute_mask`
+# do on symbolic tensors, and a user's mask ops): the op's class, and which of its arguments
+# its constructor takes (its config) rather than its call. Written so, one such op applied to
+# layer outputs is a node of Keras's form, which the library runs natively and saves.
+_KERAS_OPERATIONS = {name: ("keras.src.ops.numpy", ctor) for name, ctor in {
+    "not_equal": (), "equal": (), "greater": (), "greater_equal": (), "less": (), "less_equal": (),
+    "logical_and": (), "logical_or": (), "logical_not": (), "zeros_like": ("dtype",),
+    "ones_like": ("dtype",), "any": ("axis", "keepdims"), "all": ("axis", "keepdims"),
+    "expand_dims": ("axis",)}.items()}
+
+
+_BOOLEAN_RESULTS = {"not_equal", "equal", "greater", "greater_equal", "less", "less_equal",
+                    "logical_and", "logical_or", "logical_not", "any", "all"}
+
+
+def _keras_operation(fn, args, kwargs):
+    """Keras's node form of `fn(*args, **kwargs)` when it is one of _KERAS_OPERATIONS applied
+    to layer outputs themselves (not to other ops' results) and constants; else None."""
+    import inspect
+    known = _KERAS_OPERATIONS.get(fn.__name__)
+    if known is None:
+        return None
+    module, ctor = known
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    values = list(bound.arguments.items())
+    call = [v for k, v in values if k not in ctor]
+    for v in call:
+        if isinstance(v, KerasTensor) and getattr(v, "_op_source", None) is not None:
+            return None
+        if not isinstance(v, (KerasTensor, bool, int, float)) and v is not None:
+            return None
+    config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values if k in ctor}
+    return {"module": module, "class_name": "".join(w.capitalize() for w in fn.__name__.split("_")),
+            "config": config, "args": call}
+
 
 def _tensors(args):
     """The distinct KerasTensors among the arguments (top level, or inside a list/tuple)."""
@@ -210,7 +258,16 @@ def dispatching(fn):
                 return _op_layer(fn.__name__, part, root)
             parts = [element(i) for i in range(count)]
             return tuple(parts) if fn.__name__ in _PAIRS else parts
-        return _op_layer(fn.__name__, compose, root)
+        out = _op_layer(fn.__name__, compose, root)
+        operation = _keras_operation(fn, args, kwargs) if len(roots) == 1 else None
+        if operation is not None:   # a node of its own, as Keras's: ops on it are new nodes
+            layer = out._keras_history[0]
+            layer._keras_operation = operation
+            layer._unsaveable = False
+            out._op_source = None
+            if fn.__name__ in _BOOLEAN_RESULTS:
+                out.dtype = "bool"
+        return out
     return op
 
 

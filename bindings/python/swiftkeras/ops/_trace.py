@@ -533,8 +533,13 @@ def trace_layer(layer, builder, takes_training, required=False):
         # (A subclass of a built-in layer has the built-in's masks, computed by the library.)
         own_mask = layer._computes_own_mask() and not required
         if (takes_mask or own_mask) and _lib.has("keras_layer_builder_mask"):
+            # Keras's call gets None for an input without a mask. Which inputs carry one is
+            # known from the layer's calls in Python; for a layer read from a file, not: every
+            # input's mask is a node, ones where the input has none.
+            carried = layer.__dict__.get("_input_masks")
             shapes = [t.shape for t in (given if several > 1 else [trace.reference])]
-            masks = [trace.mask(i) if len(shape) >= 2 else None for i, shape in enumerate(shapes)]
+            masks = [trace.mask(i) if len(shape) >= 2 and (carried is None or (i < len(carried) and carried[i]))
+                     else None for i, shape in enumerate(shapes)]
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
         outputs = []
         for code, training in modes:
