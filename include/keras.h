@@ -1290,7 +1290,9 @@ int keras_load_plugin(const char *path);
 
 /* A stateful metric class (Keras: a `keras.metrics.Metric` subclass), for figures that are not a
  * mean of per-sample values (counts, ratios of sums, anything kept across batches). Only
- * get_config, destroy and free_user_data may be NULL. Every compiled instance has its own state;
+ * get_config, destroy, free_user_data, module and result_json (and result, when result_json is
+ * set) may be NULL; a table is zero-filled before use (fields are added at its end). Every
+ * compiled instance has its own state;
  * fit and evaluate call update_state once per batch and output, result whenever the logs are
  * read (each batch when a callback or the progress bar wants them, and at the end), and
  * reset_state where Keras resets metrics: at the start of every epoch, of evaluate (validation
@@ -1326,6 +1328,12 @@ typedef struct keras_metric_class {
     /* The "module" of the class's compile config entry (copied at registration): Keras writes
      * the Python module defining a custom class; NULL writes null. */
     const char *module;
+    /* Writes the current figure as JSON (NUL-terminated, at most `size` bytes), read instead of
+     * result when set: a number; an array of numbers, one per class, logged as a list (as Keras
+     * logs F1Score(average=None)); or an object of names to numbers or arrays, each name logged
+     * on its own in place of the metric's (Keras merges a metric's dict result into the logs;
+     * evaluate lists them after the other figures, sorted). */
+    int (*result_json)(void *state, char *buf, size_t size);
 } keras_metric_class;
 
 /* Registers a metric class under `name` (e.g. "MyPackage>CountPositives"): compile specs name it
