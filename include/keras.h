@@ -1266,16 +1266,20 @@ int keras_scope_push(void);
 int keras_scope_pop(void);
 
 /* The table a plugin's init function receives: everything a plugin needs, so that a plugin
- * shared library does not have to link libkeras.so. */
-#define KERAS_PLUGIN_ABI_VERSION 1
+ * shared library does not have to link libkeras.so. Fields are only ever added at the end, each
+ * with the version that brought it: a plugin reads one only when abi_version is at least that. */
+#define KERAS_PLUGIN_ABI_VERSION 2
+struct keras_metric_class; /* below */
 typedef struct keras_plugin_registrar {
-    int abi_version; /* KERAS_PLUGIN_ABI_VERSION */
+    int abi_version; /* the library's KERAS_PLUGIN_ABI_VERSION */
     int (*register_layer)(const char *name, const keras_layer_class *cls);
     int (*register_loss)(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
     int (*register_metric)(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
     int (*register_activation)(const char *name, keras_activation_fn fn, void *user_data, keras_free_fn free_user_data);
     int (*register_callback)(const char *name, keras_callback_fn fn, void *user_data, keras_free_fn free_user_data);
     void (*callback_error)(const char *message);
+    /* keras_register_metric_class (abi_version 2). */
+    int (*register_metric_class)(const char *name, const struct keras_metric_class *cls);
 } keras_plugin_registrar;
 
 /* The function a plugin exports: registers what it brings; returns 0 on success. */

@@ -385,9 +385,9 @@ public func keras_scope_pop() -> Int32 {
 /// The registrar handed to plugins: keras_plugin_registrar at its LP64 offsets, made once.
 enum PluginRegistrar {
     nonisolated(unsafe) static let table: UnsafeMutableRawPointer = {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 56, alignment: 8)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: 56)
-        raw.storeBytes(of: Int32(1), as: Int32.self)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
+        raw.storeBytes(of: Int32(2), as: Int32.self)   // KERAS_PLUGIN_ABI_VERSION
         typealias Reg = @convention(c) (UnsafePointer<CChar>?, UnsafeRawPointer?) -> Int32
         typealias RegLoss = @convention(c) (UnsafePointer<CChar>?, CLossFn?, UnsafeMutableRawPointer?, CFreeFn?) -> Int32
         typealias RegAct = @convention(c) (UnsafePointer<CChar>?, CActivationFn?, UnsafeMutableRawPointer?, CFreeFn?) -> Int32
@@ -401,12 +401,14 @@ enum PluginRegistrar {
         let activation: RegAct = { keras_register_activation($0, $1, $2, $3) }
         let callback: RegCb = { keras_register_callback($0, $1, $2, $3) }
         let error: ErrFn = { CallbackMessage.set($0) }
+        let metricClass: Reg = { keras_register_metric_class($0, $1) }
         raw.storeBytes(of: layer, toByteOffset: 8, as: Reg.self)
         raw.storeBytes(of: loss, toByteOffset: 16, as: RegLoss.self)
         raw.storeBytes(of: metric, toByteOffset: 24, as: RegLoss.self)
         raw.storeBytes(of: activation, toByteOffset: 32, as: RegAct.self)
         raw.storeBytes(of: callback, toByteOffset: 40, as: RegCb.self)
         raw.storeBytes(of: error, toByteOffset: 48, as: ErrFn.self)
+        raw.storeBytes(of: metricClass, toByteOffset: 56, as: Reg.self)
         return raw
     }()
 }
