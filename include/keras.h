@@ -1330,7 +1330,8 @@ typedef struct keras_metric_class {
     /* Frees user_data when the class is no longer used (may be NULL). */
     keras_free_fn free_user_data;
     /* The "module" of the class's compile config entry (copied at registration): Keras writes
-     * the Python module defining a custom class; NULL writes null. */
+     * the Python module defining a custom class; NULL writes null. A module of Keras's own
+     * ("keras.metrics") is written with registered_name null, as Keras writes its classes. */
     const char *module;
     /* Writes the current figure as JSON (NUL-terminated, at most `size` bytes), read instead of
      * result when set: a number; an array of numbers, one per class, logged as a list (as Keras

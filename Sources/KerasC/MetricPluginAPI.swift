@@ -82,7 +82,9 @@ final class CMetric: Metric, @unchecked Sendable {
 
     override var className: String { bareName(registered) }
     override var module: String? { table.module }
-    override var registeredName: String? { registered }
+    /// Keras writes no registered name for its own classes (a class whose module is Keras's,
+    /// as Python's MeanMetricWrapper of a Python function).
+    override var registeredName: String? { module?.hasPrefix("keras.") == true ? nil : registered }
     override var config: JSON { savedConfig }
 
     override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {

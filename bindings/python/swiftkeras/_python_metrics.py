@@ -147,7 +147,11 @@ def _table(cls, label):
 
 
 def module_of(cls):
-    """The `module` Keras writes for a custom class: its Python module, None for `__main__`."""
+    """The `module` Keras writes for the class: its Python module, None for `__main__`;
+    `keras.metrics` for Keras's own classes that run here (MeanMetricWrapper of a Python
+    function), which Keras writes with no registered name."""
+    if cls.__module__ == __package__ + ".metrics":
+        return "keras.metrics"
     return None if cls.__module__ == "__main__" else cls.__module__
 
 
@@ -176,8 +180,10 @@ def compile_entry(metric):
     with the library so that the entry resolves to it."""
     from ._objects import serialize
     registered = register_class(type(metric))
-    return {"module": module_of(type(metric)), "class_name": type(metric).__name__,
-            "config": serialize(metric.get_config()), "registered_name": registered}
+    module = module_of(type(metric))
+    return {"module": module, "class_name": type(metric).__name__,
+            "config": serialize(metric.get_config()),
+            "registered_name": None if module == "keras.metrics" else registered}
 
 
 def python_metrics_in(values):

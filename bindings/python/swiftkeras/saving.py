@@ -50,6 +50,10 @@ def serialize_keras_object(obj):
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
+    from .losses import LossFunction
+    if isinstance(obj, LossFunction):   # a built-in loss or metric function, as Keras writes one
+        return {"module": "builtins", "class_name": "function", "config": obj.__name__,
+                "registered_name": "function"}
     if callable(obj) and not isinstance(obj, type) and not hasattr(obj, "_keras_config") and \
             not isinstance(obj, _objects.KerasObject):
         # Keras 3's form for a function: its registered name as the config ('builtins'
