@@ -1027,6 +1027,11 @@ typedef struct keras_layer_class {
     void (*destroy)(void *state);
     /* Frees user_data when the class is no longer used (may be NULL). */
     keras_free_fn free_user_data;
+    /* The "module" of the layer's saved entry (copied at registration), as Keras writes the Python
+     * module defining a user's class; "__main__" is written as null, as Keras writes it. NULL:
+     * the package of a "Package>Name" registration, else "custom". Fields are added at the end
+     * of this table: zero-fill it before use. */
+    const char *module;
 } keras_layer_class;
 
 /* A loss or metric function over a batch. y_true and y_pred have their own shapes (sparse

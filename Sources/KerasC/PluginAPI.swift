@@ -36,6 +36,8 @@ struct LayerClassTable {
     let backward: BackwardFn?
     let getConfig: GetConfigFn?
     let destroy: DestroyFn?
+    /// The `module` of the saved entry (Keras writes a user's class's Python module).
+    let module: String?
 
     init(_ raw: UnsafeRawPointer) throws {
         let ud = raw.load(fromByteOffset: 0, as: UnsafeMutableRawPointer?.self)
@@ -49,6 +51,7 @@ struct LayerClassTable {
         getConfig = raw.load(fromByteOffset: 48, as: GetConfigFn?.self)
         destroy = raw.load(fromByteOffset: 56, as: DestroyFn?.self)
         userData = UserData(ud, raw.load(fromByteOffset: 64, as: CFreeFn?.self))
+        module = raw.load(fromByteOffset: 72, as: UnsafePointer<CChar>?.self).map { String(cString: $0) }
     }
 }
 
@@ -244,7 +247,7 @@ public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRaw
             let inst = PluginInstance(table, state)
             let owner = LayerRef()
             let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className, of: owner),
-                                      name: config.name, registeredName: n)
+                                      name: config.name, registeredName: n, module: table.module)
             owner.layer = layer
             try config.applyCommon(to: layer)
             return layer

@@ -512,6 +512,10 @@ def _layer_table(cls, class_name):
     table.output_shape = thunks[2]
     if getattr(cls, "backward") is not getattr(Layer, "backward"):
         table.backward = thunks[4]
+    if not cls.__module__.startswith(__package__ + "."):
+        # A user's class: saved with its Python module, as Keras saves it (the library writes
+        # "__main__" as null); the binding's own (Lambda, OpLayer) keep the library's form.
+        table.module = cls.__module__.encode()
     return table, thunks
 
 

@@ -378,7 +378,8 @@ class Layer(_variables.LayerBasics):
         if class_name == "InputLayer":  # Keras's InputLayer keys, nothing else
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
                       "sparse": False, "name": self.name}
-        return {"module": "keras.layers" if registered is None else type(self).__module__,
+        module = "keras.layers" if registered is None else type(self).__module__
+        return {"module": None if module == "__main__" else module,   # (Keras's for __main__)
                 "class_name": class_name, "config": config, "registered_name": registered}
 
     def _library_config(self) -> dict:

@@ -1,5 +1,6 @@
 """Smaller Keras-compatibility gaps (issue 16), each checked against real Keras 3:
-MeanMetricWrapper in the compile config."""
+MeanMetricWrapper in the compile config, the module and registered name of a user's layer
+class."""
 
 import json
 import zipfile
@@ -70,3 +71,55 @@ def test_mean_metric_wrapper_compile_config_and_files_like_keras(tmp_path):
             assert sorted(got) == sorted(expected), (lib.__name__, path.name)
             for key in expected:
                 np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, err_msg=key)
+
+
+# -- the module and registered name of a user's layer class ------------------------------------
+
+def _user_layers(lib):
+    class ScaledDense(lib.layers.Dense):   # a built-in's subclass adding a weight in build
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.alpha = self.add_weight(shape=(self.units,), initializer="ones", name="alpha")
+
+        def call(self, x):
+            return super().call(x) * self.alpha
+
+    class Scale(lib.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+        def call(self, x):
+            return x * self.w
+
+    @lib.saving.register_keras_serializable(package="gaps3")
+    class RegisteredScale(Scale):
+        pass
+
+    in_main = type("MainScale", (Scale,), {"__module__": "__main__"})   # a script's class
+    return {c.__name__: c for c in (ScaledDense, Scale, RegisteredScale, in_main)}
+
+
+def test_user_layer_classes_saved_with_keras_module_and_registered_name(tmp_path):
+    """Keras writes a user's class with its Python module (null for `__main__`) and its
+    registered name ("package>Name", else the class name); a built-in's subclass keeps Keras's
+    weight paths."""
+    entries, paths = [], []
+    x = np.ones((2, 4), np.float32)
+    for lib in libraries():
+        fresh_library(lib)
+        c = _user_layers(lib)
+        m = lib.Sequential([lib.Input((4,)), c["ScaledDense"](3, name="sd"), c["Scale"](name="s"),
+                            c["RegisteredScale"](name="r"), c["MainScale"](name="m")])
+        m(x)
+        paths.append([w.path.split("/", 1)[1] for w in m.weights])
+        path = tmp_path / f"{lib.__name__}.keras"
+        m.save(path)
+        with zipfile.ZipFile(path) as archive:
+            layers = json.loads(archive.read("config.json"))["config"]["layers"]
+        entries.append([(e["module"], e["class_name"], e["registered_name"]) for e in layers[1:]])
+        entries.append([tuple(lib.layers.serialize(layer)[k] for k in ("module", "class_name", "registered_name"))
+                        for layer in m.layers])
+    assert entries[0] == entries[1] == entries[2] == entries[3] == [
+        (__name__, "ScaledDense", "ScaledDense"), (__name__, "Scale", "Scale"),
+        (__name__, "RegisteredScale", "gaps3>RegisteredScale"), (None, "MainScale", "MainScale")]
+    assert paths[0] == paths[1]
