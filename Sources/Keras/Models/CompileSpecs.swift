@@ -89,8 +89,9 @@ final class CompiledState {
         self.specs = specs
     }
 
-    /// The compile arguments given as dicts keyed by output name (`loss={"a": None, "b": "mse"}`),
-    /// by argument: the compile config writes them back as given, as Keras's does.
+    /// The compile arguments given as dicts keyed by output name (`loss={"a": None, "b": "mse"}`)
+    /// or as lists with None entries (`metrics=[None, ["mae"]]`), by argument: the compile config
+    /// writes them back as given, as Keras's does.
     var keyedByOutput: [(String, JSON)] = []
 
     /// Keras's `weighted_metrics`: updated with the sample weights (`metrics` are not).

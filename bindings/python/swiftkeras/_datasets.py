@@ -138,14 +138,17 @@ def _take(data, steps):
 
 
 def _concat(parts):
+    """The batches' values joined: arrays, and dicts and lists of them by key and position;
+    a None entry (the target of an output without a loss) stays None, as with arrays."""
     first = parts[0]
     if first is None:
         return None
     if isinstance(first, dict):
-        return {k: np.concatenate([p[k] for p in parts]) for k in first}
-    if isinstance(first, (list, tuple)) and not isinstance(first, np.ndarray) and \
-            first and hasattr(first[0], "shape"):
-        return [np.concatenate([p[i] for p in parts]) for i in range(len(first))]
+        return {k: _concat([p[k] for p in parts]) for k in first}
+    if isinstance(first, (list, tuple)) and not isinstance(first, np.ndarray) and first and \
+            all(e is None or hasattr(e, "shape") for e in first) and \
+            any(hasattr(e, "shape") for e in first):
+        return [_concat([p[i] for p in parts]) for i in range(len(first))]
     return np.concatenate([np.asarray(p) for p in parts])
 
 

@@ -1,6 +1,7 @@
 """Smaller Keras-compatibility gaps (issue 16), each checked against real Keras 3:
-MeanMetricWrapper in the compile config, the module and registered name of a user's layer
-class."""
+MeanMetricWrapper in the compile config, per-output losses with targets from datasets and
+generators, `metrics=[None, [...]]` in the compile config, the module and registered name of a
+user's layer class."""
 
 import json
 import zipfile
@@ -71,6 +72,70 @@ def test_mean_metric_wrapper_compile_config_and_files_like_keras(tmp_path):
             assert sorted(got) == sorted(expected), (lib.__name__, path.name)
             for key in expected:
                 np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, err_msg=key)
+
+
+# -- per-output losses with targets from datasets ----------------------------------------------
+
+def _two_outputs(lib):
+    fresh_library(lib)
+    i = lib.Input((4,), name="x")
+    return lib.Model(i, [lib.layers.Dense(3, name="a")(i), lib.layers.Dense(2, name="b")(i)])
+
+
+X = np.random.default_rng(1).normal(size=(16, 4)).astype("float32")
+YA = np.random.default_rng(2).normal(size=(16, 3)).astype("float32")
+YB = np.random.default_rng(3).normal(size=(16, 2)).astype("float32")
+TARGETS = {"None for the output without a loss": lambda k: (None, YB[k:k + 8]),
+           "both targets": lambda k: (YA[k:k + 8], YB[k:k + 8]),
+           "a dict with None": lambda k: {"a": None, "b": YB[k:k + 8]}}
+
+
+def _source(lib, kind, targets):
+    if kind == "generator":
+        return ((X[k:k + 8], targets(k)) for k in (0, 8))
+
+    class Batches(lib.utils.PyDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return X[8 * i:8 * i + 8], targets(8 * i)
+    return Batches()
+
+
+@pytest.mark.parametrize("kind", ["generator", "PyDataset"])
+@pytest.mark.parametrize("case", sorted(TARGETS))
+def test_outputs_without_a_loss_from_datasets_train_like_keras(kind, case):
+    """`loss=[None, "mse"]` with a generator or a PyDataset: the output without a loss needs no
+    target (None, or any), as with arrays; the same history and weights as Keras."""
+    models = [_two_outputs(lib) for lib in libraries()]
+    models[0].set_weights([np.asarray(w) for w in models[1].get_weights()])
+    histories = []
+    for lib, m in zip(libraries(), models):
+        m.compile(optimizer="sgd", loss=[None, "mse"], metrics=[None, ["mae"]])
+        epochs = 1 if kind == "generator" else 2   # (a generator's batches are used up in one)
+        histories.append(m.fit(_source(lib, kind, TARGETS[case]), epochs=epochs, shuffle=False,
+                               verbose=0).history)
+    assert sorted(histories[0]) == sorted(histories[1]) == ["b_mae", "loss"]
+    for key in histories[1]:
+        np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-5, atol=1e-6)
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
+
+
+def test_metrics_list_with_none_saved_as_keras(tmp_path):
+    """`metrics=[None, ["mae"]]` is written as given (not `[[], ["mae"]]`), and loads back."""
+    written = []
+    for lib in libraries():
+        m = _two_outputs(lib)
+        m.compile(optimizer="sgd", loss=[None, "mse"], metrics=[None, ["mae"]])
+        path = tmp_path / f"{lib.__name__}.keras"
+        m.save(path)
+        written.append((m.get_compile_config()["metrics"], _compile_config(path)["metrics"]))
+        loaded = lib.saving.load_model(path)
+        assert loaded.get_compile_config()["metrics"] == [None, ["mae"]]
+        assert sorted(loaded.fit(X, [YA, YB], epochs=1, verbose=0).history) == ["b_mae", "loss"]
+    assert written[0] == written[1] == ([None, ["mae"]], [None, ["mae"]])
 
 
 # -- the module and registered name of a user's layer class ------------------------------------
