@@ -1,7 +1,7 @@
 """Smaller Keras-compatibility gaps (issue 16), each checked against real Keras 3:
 MeanMetricWrapper in the compile config, per-output losses with targets from datasets and
-generators, `metrics=[None, [...]]` in the compile config, the module and registered name of a
-user's layer class."""
+generators, `metrics=[None, [...]]` in the compile config, VarianceScaling's scale as given,
+the module and registered name of a user's layer class."""
 
 import json
 import zipfile
@@ -136,6 +136,30 @@ def test_metrics_list_with_none_saved_as_keras(tmp_path):
         assert loaded.get_compile_config()["metrics"] == [None, ["mae"]]
         assert sorted(loaded.fit(X, [YA, YB], epochs=1, verbose=0).history) == ["b_mae", "loss"]
     assert written[0] == written[1] == ([None, ["mae"]], [None, ["mae"]])
+
+
+# -- VarianceScaling's scale as given ------------------------------------------------------------
+
+def test_variance_scaling_keeps_the_python_float_like_keras(tmp_path):
+    """Keras keeps `scale=1/3` as the Python float (0.3333333333333333), in get_config and in
+    saved files, not float32's 0.33333334."""
+    configs, saved = [], []
+    for lib in libraries():
+        init = lib.initializers.VarianceScaling(scale=1 / 3, mode="fan_avg")
+        configs.append(init.get_config())
+        fresh_library(lib)
+        m = lib.Sequential([lib.Input((4,)), lib.layers.Dense(2, kernel_initializer=init)])
+        configs.append(m.layers[0].get_config()["kernel_initializer"])
+        path = tmp_path / f"{lib.__name__}.keras"
+        m.save(path)
+        with zipfile.ZipFile(path) as archive:
+            entry = json.loads(archive.read("config.json"))["config"]["layers"][1]
+        saved.append(entry["config"]["kernel_initializer"])
+        loaded = lib.saving.load_model(path)
+        configs.append(loaded.layers[0].get_config()["kernel_initializer"])
+    assert configs[0]["scale"] == 1 / 3
+    assert configs[:3] == configs[3:]
+    assert saved[0] == saved[1] and saved[0]["config"]["scale"] == 1 / 3
 
 
 # -- the module and registered name of a user's layer class ------------------------------------
