@@ -21,7 +21,7 @@ import numpy as np
 # layer of every model config called two of them.
 from . import (_catalog, _cells, _native, _objects, _packed_inputs, _plugins, _python_layers,
                _rnn_states, _text_callables, _variables, _vocabulary)
-from ._objects import serialize, snake_case, unique_name
+from ._objects import serialize as _serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length")
@@ -1034,7 +1034,7 @@ class _BuiltinLayer(Layer):
         for k, v in self._args.items():
             if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
                 _plugins.register_function("activation", v)
-            config[k] = serialize(v)
+            config[k] = _serialize(v)
         return config
 
     def _library_config(self):
@@ -1638,9 +1638,15 @@ def _signature(names, defaults):
         return None
 
 
+def serialize(layer):
+    """Keras `keras.layers.serialize`: `{"module", "class_name", "config": get_config(),
+    "registered_name"}`, with the build config of a built layer."""
+    from .saving import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
 def deserialize(config, custom_objects=None):
-    """Keras `keras.layers.deserialize`: the layer `keras.layers.serialize` described (the
-    module's `serialize` is the one every config value goes through, _objects.serialize)."""
+    """Keras `keras.layers.deserialize`: the layer `keras.layers.serialize` described."""
     from .saving import deserialize_keras_object
     return deserialize_keras_object(config, custom_objects=custom_objects)
 

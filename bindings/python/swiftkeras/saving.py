@@ -44,7 +44,13 @@ def serialize_keras_object(obj):
         return {"module": "keras", "class_name": config["class_name"], "config": config["config"],
                 "registered_name": None}
     if isinstance(obj, Layer):
-        return obj._layer_entry()
+        # Keras's form: its get_config() (the entry the library is sent holds the arguments
+        # given) and, once built, its build config.
+        entry = {**obj._layer_entry(), "config": _objects.serialize(obj.get_config())}
+        build = obj.get_build_config()
+        if build is not None:
+            entry["build_config"] = build
+        return entry
     if isinstance(obj, (list, tuple)):   # each item in its form, as Keras's
         items = [serialize_keras_object(v) for v in obj]
         return tuple(items) if isinstance(obj, tuple) else items

@@ -1,7 +1,7 @@
 """Smaller Keras-compatibility gaps (issue 16), each checked against real Keras 3:
 MeanMetricWrapper in the compile config, per-output losses with targets from datasets and
 generators, `metrics=[None, [...]]` in the compile config, VarianceScaling's scale as given,
-the module and registered name of a user's layer class."""
+`layers.serialize`, the module and registered name of a user's layer class."""
 
 import json
 import zipfile
@@ -160,6 +160,26 @@ def test_variance_scaling_keeps_the_python_float_like_keras(tmp_path):
     assert configs[0]["scale"] == 1 / 3
     assert configs[:3] == configs[3:]
     assert saved[0] == saved[1] and saved[0]["config"]["scale"] == 1 / 3
+
+
+# -- layers.serialize --------------------------------------------------------------------------
+
+def test_layers_serialize_is_keras_dict():
+    """`keras.layers.serialize(layer)` is Keras's dict: the whole get_config() (not only the
+    arguments given), and the build config once the layer is built."""
+    got = []
+    for lib in libraries():
+        fresh_library(lib)
+        alone = lib.layers.Dense(2, activation="relu", name="alone")
+        built = lib.layers.Dense(3, name="built")
+        lib.Sequential([lib.Input((4,)), built])(np.zeros((1, 4), np.float32))
+        lstm = lib.layers.LSTM(2, return_sequences=True, name="lstm")
+        got.append([lib.layers.serialize(layer) for layer in (alone, built, lstm)])
+        assert lib.saving.serialize_keras_object(built) == got[-1][1]
+        back = lib.layers.deserialize(got[-1][0])
+        assert back.get_config() == alone.get_config()
+    assert got[0] == got[1]
+    assert got[1][1]["build_config"] == {"input_shape": (None, 4)}
 
 
 # -- the module and registered name of a user's layer class ------------------------------------
