@@ -232,3 +232,57 @@ def test_user_layer_classes_saved_with_keras_module_and_registered_name(tmp_path
         (__name__, "ScaledDense", "ScaledDense"), (__name__, "Scale", "Scale"),
         (__name__, "RegisteredScale", "gaps3>RegisteredScale"), (None, "MainScale", "MainScale")]
     assert paths[0] == paths[1]
+
+
+# -- keras.Variable attributes of a Python layer -------------------------------------------------
+
+def _counting_layer(lib):
+    class Counting(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.offset = lib.Variable(np.full((2,), 0.5, np.float32), name="offset", trainable=False)
+            self.calls = lib.Variable(np.array(7, np.int32), name="calls", dtype="int32", trainable=False)
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+            self.scale = lib.Variable(np.full((input_shape[-1],), 2.0, np.float32), name="scale")
+
+        def call(self, x):
+            return x * self.w * self.scale + self.offset
+    return Counting
+
+
+def test_variables_of_a_python_layer_like_keras(tmp_path):
+    """keras.Variable attributes are the layer's weights as in Keras: an int32 one too (its
+    dtype kept), trainable ones first, each with Keras's path (none for one made in __init__,
+    outside the layer's name scope; under the layer for one made in build); files both ways."""
+    x = np.arange(6, dtype=np.float32).reshape(3, 2)
+    described, models = [], []
+    for lib in libraries():
+        fresh_library(lib)
+        m = lib.Sequential([lib.Input((2,)), _counting_layer(lib)(name="counting")], name="seq")
+        m(x)
+        layer = m.layers[0]
+        described.append([[(v.path, v.name, str(v.dtype), v.trainable) for v in vs]
+                          for vs in (layer.weights, layer.trainable_weights, layer.non_trainable_weights)])
+        models.append(m)
+    assert described[0] == described[1]
+    assert described[1][0] == [("seq/counting/w", "w", "float32", True),
+                               ("seq/counting/scale", "scale", "float32", True),
+                               ("offset", "offset", "float32", False), ("calls", "calls", "int32", False)]
+    values = [np.asarray(v) for v in models[1].layers[0].weights]
+    assert values[3] == 7 and np.asarray(models[0].layers[0].weights[3]).dtype == np.int32
+    for a, b in zip(models[0].layers[0].weights, values):
+        np.testing.assert_array_equal(np.asarray(a), b)
+    for i, lib in enumerate(libraries()):
+        path = tmp_path / f"{lib.__name__}.weights.h5"
+        models[i].save_weights(path)
+        for j, other in enumerate(libraries()):
+            fresh_library(other)
+            fresh = other.Sequential([other.Input((2,)), _counting_layer(other)(name="counting")], name="seq")
+            fresh(x)
+            fresh.layers[0].calls.assign(0)
+            fresh.load_weights(path)
+            got = [np.asarray(v) for v in fresh.layers[0].weights]
+            assert got[3] == 7, (lib.__name__, other.__name__)
+            np.testing.assert_allclose(fresh.predict(x, verbose=0), models[1].predict(x, verbose=0))
