@@ -573,6 +573,16 @@ def register_layer_class(cls, name=None, again=False):
     return class_name
 
 
+def runs_on_numpy(layer):
+    """Whether the library's newest instance of `layer` runs its `call` on numpy values (a call
+    that could not be traced into the library's op graph)."""
+    with _lock:
+        for instance in reversed(list(_instances.values())):
+            if instance.layer is layer:
+                return not instance.traced
+    return False
+
+
 def instance_named(name, cls):
     """The newest library instance of a Python layer class with this name (a loaded model's
     model.layers are the objects the library computes with)."""

@@ -579,6 +579,13 @@ class Layer(_variables.LayerBasics):
             from .models import Sequential
             owner = Sequential(name=unique_name("layer_call"))
             owner._adopt(self, batch_shape=(None,) + x.shape[1:])
+        if not isinstance(self, _BuiltinLayer) and _packed_inputs.shapes(self) is None and \
+                _python_layers.runs_on_numpy(self):
+            # A call on numpy values runs eagerly, as Keras runs a direct call: here, with its
+            # weight assignments (`self.total.assign_add(...)`) and its output as they are.
+            kwargs = {"training": training} if _python_layers._call_signature(self) else {}
+            out = self.call(x, **kwargs)
+            return out.numpy() if isinstance(out, _variables.Variable) else out
         return self._owner._call_layer(self._index, x, training)
 
     def _call_eagerly_on_list(self, arrays, training=False):
