@@ -167,8 +167,9 @@ def _gather(batches):
 
 
 def _changes_per_epoch(data):
-    return not isinstance(data, (PyDataset, NumpyDataset)) or \
-        type(data).on_epoch_end is not PyDataset.on_epoch_end
+    if isinstance(data, NumpyDataset):   # fixed batches (it has no on_epoch_end)
+        return False
+    return not isinstance(data, PyDataset) or type(data).on_epoch_end is not PyDataset.on_epoch_end
 
 
 def fit(model, data, epochs, steps_per_epoch, validation_data, callbacks, **options):

@@ -91,8 +91,11 @@ TARGETS = {"None for the output without a loss": lambda k: (None, YB[k:k + 8]),
 
 
 def _source(lib, kind, targets):
-    if kind == "generator":
+    if kind == "generator" or (kind == "tf.data-like" and lib.__name__ == "keras"):
+        # (real Keras without TensorFlow takes the same batches from a generator)
         return ((X[k:k + 8], targets(k)) for k in (0, 8))
+    if kind == "tf.data-like":   # what swiftkeras's dataset utilities return for tf.data
+        return lib.utils.NumpyDataset([(X[k:k + 8], targets(k)) for k in (0, 8)])
 
     class Batches(lib.utils.PyDataset):
         def __len__(self):
@@ -103,17 +106,18 @@ def _source(lib, kind, targets):
     return Batches()
 
 
-@pytest.mark.parametrize("kind", ["generator", "PyDataset"])
+@pytest.mark.parametrize("kind", ["generator", "PyDataset", "tf.data-like"])
 @pytest.mark.parametrize("case", sorted(TARGETS))
 def test_outputs_without_a_loss_from_datasets_train_like_keras(kind, case):
-    """`loss=[None, "mse"]` with a generator or a PyDataset: the output without a loss needs no
-    target (None, or any), as with arrays; the same history and weights as Keras."""
+    """`loss=[None, "mse"]` with a generator, a PyDataset or a dataset of batches: the output
+    without a loss needs no target (None, or any), as with arrays; the same history and weights
+    as Keras."""
     models = [_two_outputs(lib) for lib in libraries()]
     models[0].set_weights([np.asarray(w) for w in models[1].get_weights()])
     histories = []
     for lib, m in zip(libraries(), models):
         m.compile(optimizer="sgd", loss=[None, "mse"], metrics=[None, ["mae"]])
-        epochs = 1 if kind == "generator" else 2   # (a generator's batches are used up in one)
+        epochs = 2 if kind == "PyDataset" else 1   # (a generator's batches are used up in one)
         histories.append(m.fit(_source(lib, kind, TARGETS[case]), epochs=epochs, shuffle=False,
                                verbose=0).history)
     assert sorted(histories[0]) == sorted(histories[1]) == ["b_mae", "loss"]
