@@ -88,6 +88,7 @@ final class CMetric: Metric, @unchecked Sendable {
     override var config: JSON { savedConfig }
 
     override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
+        readFigures = nil
         let ts = yTrue.shape.map(Int64.init), ps = yPred.shape.map(Int64.init)
         let ws = sampleWeight.map { $0.shape.map(Int64.init) } ?? []
         try CallbackMessage.check("metric '\(name)': update_state") {
@@ -115,14 +116,19 @@ final class CMetric: Metric, @unchecked Sendable {
 
     /// result_json's figure: a number, one value per class (logged as their mean), or a dict
     /// whose every key is a figure of its own.
+    /// Read once per state (the logs and the per-class values of one read ask for it twice).
     override func figures() throws -> [MetricFigure] {
         guard let fn = table.resultJSON else { return try super.figures() }
+        if let read = readFigures { return read }
         let value = try CMetric.json(from: fn, state, "metric '\(name)': result_json")
-        if let entries = value.objectValue {
-            return try entries.map { key, v in try figure(key, v) }
-        }
-        return [try figure(name, value)]
+        let read = try value.objectValue.map { entries in try entries.map { key, v in try figure(key, v) } }
+            ?? [try figure(name, value)]
+        readFigures = read
+        return read
     }
+
+    /// result_json's figures since the last update_state or reset_state.
+    private var readFigures: [MetricFigure]?
 
     /// (null stands for a value that is not finite, which JSON cannot write.)
     private func figure(_ key: String, _ value: JSON) throws -> MetricFigure {
@@ -145,6 +151,7 @@ final class CMetric: Metric, @unchecked Sendable {
     }
 
     override func reset() throws {
+        readFigures = nil
         try CallbackMessage.check("metric '\(name)': reset_state") { table.reset(state) }
     }
 }
