@@ -230,6 +230,8 @@ def callback_trampoline(cb: PythonCallback, model):
             _check_interrupt()
             hook, indexed = entry
             logs = json.loads(ctypes.string_at(logs_json)) if logs_json else {}
+            if logs and hasattr(model, "_user_log_names"):
+                logs = model._user_log_names(logs)   # the figures as history names them
             method = getattr(cb, hook)
             if hook in legacy and not cb._overrides(hook):
                 method = getattr(cb, legacy[hook])

@@ -290,3 +290,39 @@ def test_variables_of_a_python_layer_like_keras(tmp_path):
             got = [np.asarray(v) for v in fresh.layers[0].weights]
             assert got[3] == 7, (lib.__name__, other.__name__)
             np.testing.assert_allclose(fresh.predict(x, verbose=0), models[1].predict(x, verbose=0))
+
+
+# -- callbacks of a model with a compute_loss override -------------------------------------------
+
+def test_callbacks_of_a_compute_loss_model_see_keras_names():
+    """With a traced compute_loss (its hidden layer carries the first output), callbacks see
+    each output's figures under the output's name, as history does and as in Keras."""
+    x = np.random.default_rng(5).normal(size=(32, 5)).astype("float32")
+    ya = np.random.default_rng(6).normal(size=(32, 2)).astype("float32")
+    yb = np.random.default_rng(7).normal(size=(32, 1)).astype("float32")
+    seen = []
+    for lib in libraries():
+        fresh_library(lib)
+
+        class Penalized(lib.Model):
+            def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+                return super().compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight) + \
+                    0.1 * lib.ops.mean(lib.ops.abs(y_pred[0]))
+
+        class Recorder(lib.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                keys.append(("batch", tuple(sorted(logs))))
+
+            def on_epoch_end(self, epoch, logs=None):
+                keys.append(("epoch", tuple(sorted(logs))))
+                logs["from_callback"] = float(logs["a_mae"])
+
+        keys = []
+        i = lib.Input((5,), name="x")
+        m = Penalized(i, [lib.layers.Dense(2, name="a")(i), lib.layers.Dense(1, name="b")(i)])
+        m.compile(lib.optimizers.SGD(0.05), loss=["mse", "mse"], metrics=[["mae"], ["mae"]])
+        history = m.fit(x, [ya, yb], epochs=2, batch_size=8, shuffle=False, verbose=0,
+                        validation_split=0.25, callbacks=[Recorder()]).history
+        assert history["from_callback"] == history["a_mae"]
+        seen.append((sorted(set(keys)), sorted(history)))
+    assert seen[0] == seen[1]
