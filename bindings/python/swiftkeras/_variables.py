@@ -134,7 +134,7 @@ def _adopted(holder, library_path):
         return None
     layer = holder
     if holder._holds_layers:
-        layer = next((l for l in holder.layers or [] if l.name == parts[-2]), None)
+        layer = next((child for child in holder.layers or [] if child.name == parts[-2]), None)
     meta = getattr(layer, "__dict__", {}).get("_adopted_meta") if layer is not None and \
         layer.name == parts[-2] else None
     return None if not meta else meta.get(parts[-1])
@@ -399,7 +399,8 @@ def variables(holder, trainable=None):
             out.append(Variable(holder, i, info))
     if infos or not hasattr(holder, "__dict__"):
         return out
-    free = [v for v in vars(holder).values() if isinstance(v, _FreeVariable) and v.dtype in ("float32", "int32")]
+    free = [v for v in vars(holder).values()
+            if isinstance(v, _FreeVariable) and v.dtype in ("float32", "int32")]
     return [v for v in sorted(free, key=lambda v: not v.trainable)
             if trainable is None or v.trainable == trainable]
 
