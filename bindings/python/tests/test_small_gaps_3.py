@@ -326,3 +326,41 @@ def test_callbacks_of_a_compute_loss_model_see_keras_names():
         assert history["from_callback"] == history["a_mae"]
         seen.append((sorted(set(keys)), sorted(history)))
     assert seen[0] == seen[1]
+
+
+# -- a PyDataset's batches shuffled, as Keras shuffles them ---------------------------------------
+
+def test_pydataset_batches_are_shuffled_each_epoch_as_keras():
+    """fit(PyDataset) with Keras's default shuffle=True visits the batches in a new order each
+    epoch, Keras's order under one set_random_seed (Python's `random`); shuffle=False keeps
+    them in order. The same history and weights as Keras."""
+    x = np.random.default_rng(8).normal(size=(40, 4)).astype("float32")
+    y = np.random.default_rng(9).normal(size=(40, 1)).astype("float32")
+    for shuffle in (True, False):
+        runs = []
+        for lib in libraries():
+            fresh_library(lib)
+            visits = []
+
+            class Batches(lib.utils.PyDataset):
+                def __len__(self):
+                    return 5
+
+                def __getitem__(self, i):
+                    visits.append(i)
+                    return x[8 * i:8 * i + 8], y[8 * i:8 * i + 8]
+
+            m = lib.Sequential([lib.Input((4,)), lib.layers.Dense(1, kernel_initializer="ones")])
+            m.compile(optimizer="sgd", loss="mse")
+            lib.utils.set_random_seed(3)
+            history = m.fit(Batches(), epochs=3, shuffle=shuffle, verbose=0).history
+            runs.append((visits, history["loss"], [np.asarray(w) for w in m.get_weights()]))
+        (ours_visits, ours_loss, ours_w), (ref_visits, ref_loss, ref_w) = runs
+        ref_visits = ref_visits[1:]   # (Keras reads one batch first for its specs)
+        if shuffle:
+            assert ours_visits == ref_visits and ref_visits != list(range(5)) * 3
+        else:   # the same batches in order each epoch (here read once)
+            assert ref_visits == list(range(5)) * 3 and ours_visits == list(range(5))
+        np.testing.assert_allclose(ours_loss, ref_loss, rtol=1e-5)
+        for a, b in zip(ours_w, ref_w):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
