@@ -1051,6 +1051,11 @@ typedef struct keras_layer_class {
     void (*destroy)(void *state);
     /* Frees user_data when the class is no longer used (may be NULL). */
     keras_free_fn free_user_data;
+    /* The "module" of the layer's saved entry (copied at registration), as Keras writes the Python
+     * module defining a user's class; "__main__" is written as null, as Keras writes it. NULL:
+     * the package of a "Package>Name" registration, else "custom". Fields are added at the end
+     * of this table: zero-fill it before use. */
+    const char *module;
 } keras_layer_class;
 
 /* A loss or metric function over a batch. y_true and y_pred have their own shapes (sparse
@@ -1290,16 +1295,20 @@ int keras_scope_push(void);
 int keras_scope_pop(void);
 
 /* The table a plugin's init function receives: everything a plugin needs, so that a plugin
- * shared library does not have to link libkeras.so. */
-#define KERAS_PLUGIN_ABI_VERSION 1
+ * shared library does not have to link libkeras.so. Fields are only ever added at the end, each
+ * with the version that brought it: a plugin reads one only when abi_version is at least that. */
+#define KERAS_PLUGIN_ABI_VERSION 2
+struct keras_metric_class; /* below */
 typedef struct keras_plugin_registrar {
-    int abi_version; /* KERAS_PLUGIN_ABI_VERSION */
+    int abi_version; /* the library's KERAS_PLUGIN_ABI_VERSION */
     int (*register_layer)(const char *name, const keras_layer_class *cls);
     int (*register_loss)(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
     int (*register_metric)(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
     int (*register_activation)(const char *name, keras_activation_fn fn, void *user_data, keras_free_fn free_user_data);
     int (*register_callback)(const char *name, keras_callback_fn fn, void *user_data, keras_free_fn free_user_data);
     void (*callback_error)(const char *message);
+    /* keras_register_metric_class (abi_version 2). */
+    int (*register_metric_class)(const char *name, const struct keras_metric_class *cls);
 } keras_plugin_registrar;
 
 /* The function a plugin exports: registers what it brings; returns 0 on success. */
@@ -1314,7 +1323,9 @@ int keras_load_plugin(const char *path);
 
 /* A stateful metric class (Keras: a `keras.metrics.Metric` subclass), for figures that are not a
  * mean of per-sample values (counts, ratios of sums, anything kept across batches). Only
- * get_config, destroy and free_user_data may be NULL. Every compiled instance has its own state;
+ * get_config, destroy, free_user_data, module and result_json (and result, when result_json is
+ * set) may be NULL; a table is zero-filled before use (fields are added at its end). Every
+ * compiled instance has its own state;
  * fit and evaluate call update_state once per batch and output, result whenever the logs are
  * read (each batch when a callback or the progress bar wants them, and at the end), and
  * reset_state where Keras resets metrics: at the start of every epoch, of evaluate (validation
@@ -1348,8 +1359,15 @@ typedef struct keras_metric_class {
     /* Frees user_data when the class is no longer used (may be NULL). */
     keras_free_fn free_user_data;
     /* The "module" of the class's compile config entry (copied at registration): Keras writes
-     * the Python module defining a custom class; NULL writes null. */
+     * the Python module defining a custom class; NULL writes null. A module of Keras's own
+     * ("keras.metrics") is written with registered_name null, as Keras writes its classes. */
     const char *module;
+    /* Writes the current figure as JSON (NUL-terminated, at most `size` bytes), read instead of
+     * result when set: a number; an array of numbers, one per class, logged as a list (as Keras
+     * logs F1Score(average=None)); or an object of names to numbers or arrays, each name logged
+     * on its own in place of the metric's (Keras merges a metric's dict result into the logs;
+     * evaluate lists them after the other figures, sorted). */
+    int (*result_json)(void *state, char *buf, size_t size);
 } keras_metric_class;
 
 /* Registers a metric class under `name` (e.g. "MyPackage>CountPositives"): compile specs name it

@@ -15,9 +15,12 @@ struct MetricClassTable {
     let userData: UserData
     let create: CreateFn
     let update: MetricUpdateFn
-    let result: MetricResultFn
+    let result: MetricResultFn?
     let reset: MetricResetFn
     let getConfig: GetConfigFn?
+    /// The figure as JSON (a number, one value per class, or a dict of figures), read instead
+    /// of `result` when set.
+    let resultJSON: GetConfigFn?
     let destroy: DestroyFn?
     /// The `module` of the compile config's entry (Keras writes a custom class's Python module).
     let module: String?
@@ -31,7 +34,11 @@ struct MetricClassTable {
         }
         create = try required(8, "create", CreateFn.self)
         update = try required(16, "update_state", MetricUpdateFn.self)
-        result = try required(24, "result", MetricResultFn.self)
+        resultJSON = raw.load(fromByteOffset: 72, as: GetConfigFn?.self)
+        result = raw.load(fromByteOffset: 24, as: MetricResultFn?.self)
+        guard result != nil || resultJSON != nil else {
+            throw ABIError(.invalidArgument, "the metric class has no result function (nor result_json)")
+        }
         reset = try required(32, "reset_state", MetricResetFn.self)
         getConfig = raw.load(fromByteOffset: 40, as: GetConfigFn?.self)
         destroy = raw.load(fromByteOffset: 48, as: DestroyFn?.self)
@@ -60,13 +67,8 @@ final class CMetric: Metric, @unchecked Sendable {
         self.registered = registered
         var own = config
         if let getConfig = table.getConfig {
-            var buf = [CChar](repeating: 0, count: 1 << 16)
             do {
-                try CallbackMessage.check("metric \(className): get_config") {
-                    buf.withUnsafeMutableBufferPointer { getConfig(state, $0.baseAddress, $0.count) }
-                }
-                buf[buf.count - 1] = 0
-                own = try JSONParser.parse(String(cString: buf))
+                own = try CMetric.json(from: getConfig, state, "metric \(className): get_config")
             } catch {
                 table.destroy?(state)
                 throw error
@@ -80,10 +82,13 @@ final class CMetric: Metric, @unchecked Sendable {
 
     override var className: String { bareName(registered) }
     override var module: String? { table.module }
-    override var registeredName: String? { registered }
+    /// Keras writes no registered name for its own classes (a class whose module is Keras's,
+    /// as Python's MeanMetricWrapper of a Python function).
+    override var registeredName: String? { module?.hasPrefix("keras.") == true ? nil : registered }
     override var config: JSON { savedConfig }
 
     override func update(_ yTrue: Tensor, _ yPred: Tensor, sampleWeight: Tensor?) throws {
+        readFigures = nil
         let ts = yTrue.shape.map(Int64.init), ps = yPred.shape.map(Int64.init)
         let ws = sampleWeight.map { $0.shape.map(Int64.init) } ?? []
         try CallbackMessage.check("metric '\(name)': update_state") {
@@ -94,13 +99,59 @@ final class CMetric: Metric, @unchecked Sendable {
         }
     }
 
+    /// The JSON a table function writes into a buffer of 64 KiB.
+    private static func json(from fn: GetConfigFn, _ state: UnsafeMutableRawPointer?, _ label: String) throws -> JSON {
+        var buf = [CChar](repeating: 0, count: 1 << 16)
+        try CallbackMessage.check(label) { buf.withUnsafeMutableBufferPointer { fn(state, $0.baseAddress, $0.count) } }
+        buf[buf.count - 1] = 0
+        return try JSONParser.parse(String(cString: buf))
+    }
+
     override func result() throws -> Float {
+        guard let fn = table.result else { return try figures().first?.value ?? 0 }
         var value: Float = 0
-        try CallbackMessage.check("metric '\(name)': result") { table.result(state, &value) }
+        try CallbackMessage.check("metric '\(name)': result") { fn(state, &value) }
         return value
     }
 
+    /// result_json's figure: a number, one value per class (logged as their mean), or a dict
+    /// whose every key is a figure of its own.
+    /// Read once per state (the logs and the per-class values of one read ask for it twice).
+    override func figures() throws -> [MetricFigure] {
+        guard let fn = table.resultJSON else { return try super.figures() }
+        if let read = readFigures { return read }
+        let value = try CMetric.json(from: fn, state, "metric '\(name)': result_json")
+        let read = try value.objectValue.map { entries in try entries.map { key, v in try figure(key, v) } }
+            ?? [try figure(name, value)]
+        readFigures = read
+        return read
+    }
+
+    /// result_json's figures since the last update_state or reset_state.
+    private var readFigures: [MetricFigure]?
+
+    /// (null stands for a value that is not finite, which JSON cannot write.)
+    private func figure(_ key: String, _ value: JSON) throws -> MetricFigure {
+        if let v = value.doubleValue { return MetricFigure(key: key, value: Float(v)) }
+        if value.isNull { return MetricFigure(key: key, value: .nan) }
+        if let items = value.arrayValue {
+            let values = try items.map { item -> Float in
+                if item.isNull { return .nan }
+                guard let v = item.doubleValue else {
+                    throw KerasError.callbackFailed("metric '\(name)': result_json: '\(key)' holds \(item), not a number")
+                }
+                return Float(v)
+            }
+            if values.count == 1 { return MetricFigure(key: key, value: values[0]) }
+            guard !values.isEmpty else { throw KerasError.callbackFailed("metric '\(name)': result_json: '\(key)' is empty") }
+            return MetricFigure(key: key, value: values.reduce(0, +) / Float(values.count), perClass: values)
+        }
+        throw KerasError.callbackFailed("metric '\(name)': result_json: '\(key)' is \(value): a number, an array of numbers "
+                                       + "or an object of them was expected")
+    }
+
     override func reset() throws {
+        readFigures = nil
         try CallbackMessage.check("metric '\(name)': reset_state") { table.reset(state) }
     }
 }

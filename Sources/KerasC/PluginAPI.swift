@@ -36,6 +36,8 @@ struct LayerClassTable {
     let backward: BackwardFn?
     let getConfig: GetConfigFn?
     let destroy: DestroyFn?
+    /// The `module` of the saved entry (Keras writes a user's class's Python module).
+    let module: String?
 
     init(_ raw: UnsafeRawPointer) throws {
         let ud = raw.load(fromByteOffset: 0, as: UnsafeMutableRawPointer?.self)
@@ -49,6 +51,7 @@ struct LayerClassTable {
         getConfig = raw.load(fromByteOffset: 48, as: GetConfigFn?.self)
         destroy = raw.load(fromByteOffset: 56, as: DestroyFn?.self)
         userData = UserData(ud, raw.load(fromByteOffset: 64, as: CFreeFn?.self))
+        module = raw.load(fromByteOffset: 72, as: UnsafePointer<CChar>?.self).map { String(cString: $0) }
     }
 }
 
@@ -244,7 +247,7 @@ public func keras_register_layer(_ name: UnsafePointer<CChar>?, _ cls: UnsafeRaw
             let inst = PluginInstance(table, state)
             let owner = LayerRef()
             let layer = CallbackLayer(className: className, functions: layerFunctions(inst, className: className, of: owner),
-                                      name: config.name, registeredName: n)
+                                      name: config.name, registeredName: n, module: table.module)
             owner.layer = layer
             try config.applyCommon(to: layer)
             return layer
@@ -385,9 +388,9 @@ public func keras_scope_pop() -> Int32 {
 /// The registrar handed to plugins: keras_plugin_registrar at its LP64 offsets, made once.
 enum PluginRegistrar {
     nonisolated(unsafe) static let table: UnsafeMutableRawPointer = {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 56, alignment: 8)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: 56)
-        raw.storeBytes(of: Int32(1), as: Int32.self)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
+        raw.storeBytes(of: Int32(2), as: Int32.self)   // KERAS_PLUGIN_ABI_VERSION
         typealias Reg = @convention(c) (UnsafePointer<CChar>?, UnsafeRawPointer?) -> Int32
         typealias RegLoss = @convention(c) (UnsafePointer<CChar>?, CLossFn?, UnsafeMutableRawPointer?, CFreeFn?) -> Int32
         typealias RegAct = @convention(c) (UnsafePointer<CChar>?, CActivationFn?, UnsafeMutableRawPointer?, CFreeFn?) -> Int32
@@ -401,12 +404,14 @@ enum PluginRegistrar {
         let activation: RegAct = { keras_register_activation($0, $1, $2, $3) }
         let callback: RegCb = { keras_register_callback($0, $1, $2, $3) }
         let error: ErrFn = { CallbackMessage.set($0) }
+        let metricClass: Reg = { keras_register_metric_class($0, $1) }
         raw.storeBytes(of: layer, toByteOffset: 8, as: Reg.self)
         raw.storeBytes(of: loss, toByteOffset: 16, as: RegLoss.self)
         raw.storeBytes(of: metric, toByteOffset: 24, as: RegLoss.self)
         raw.storeBytes(of: activation, toByteOffset: 32, as: RegAct.self)
         raw.storeBytes(of: callback, toByteOffset: 40, as: RegCb.self)
         raw.storeBytes(of: error, toByteOffset: 48, as: ErrFn.self)
+        raw.storeBytes(of: metricClass, toByteOffset: 56, as: Reg.self)
         return raw
     }()
 }

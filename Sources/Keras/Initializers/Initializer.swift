@@ -93,13 +93,14 @@ public func initializer(className: String, config: JSON) throws -> Initializer {
 
 /// A built-in initializer from its class name and a non-empty config.
 private func builtinInitializer(_ className: String, config: JSON) throws -> Initializer {
-    func f(_ key: String, _ d: Float) throws -> Float {
+    func number(_ key: String, _ d: Double) throws -> Double {
         guard let v = config[key], !v.isNull else { return d }
         guard let x = v.doubleValue else {
             throw KerasError.invalidArgument("\(className) config: '\(key)' must be a number, got \(v)")
         }
-        return Float(x)
+        return x
     }
+    func f(_ key: String, _ d: Float) throws -> Float { Float(try number(key, Double(d))) }
     let seed = config["seed"]?.intValue
     switch className {
     case "Constant": return Constant(try f("value", 0))
@@ -122,7 +123,7 @@ private func builtinInitializer(_ className: String, config: JSON) throws -> Ini
         guard let dist = VarianceScaling.Distribution(rawValue: distName == "normal" ? "truncated_normal" : distName) else {
             throw KerasError.invalidArgument("VarianceScaling config: distribution must be truncated_normal, untruncated_normal or uniform, got '\(distName)'")
         }
-        return try VarianceScaling(scale: try f("scale", 1), mode: mode, distribution: dist, seed: seed)
+        return try VarianceScaling(exactScale: try number("scale", 1), mode: mode, distribution: dist, seed: seed)
     case "Orthogonal", "OrthogonalInitializer": return Orthogonal(gain: try f("gain", 1), seed: seed)
     case "Identity", "IdentityInitializer": return Identity(gain: try f("gain", 1))
     default:

@@ -10,23 +10,35 @@ public struct VarianceScaling: Initializer {
     public enum Distribution: String {
         case truncatedNormal = "truncated_normal", untruncatedNormal = "untruncated_normal", uniform
     }
-    public var scale: Float, mode: Mode, distribution: Distribution, seed: Int?
+    public var mode: Mode, distribution: Distribution, seed: Int?
+    public var scale: Float {
+        get { Float(exactScale) }
+        set { exactScale = Double(newValue) }
+    }
+    /// The scale as given: Keras keeps the Python float of its config (`scale=1/3` is saved as
+    /// 0.3333333333333333, not float32's 0.33333334).
+    var exactScale: Double
     /// The Keras class name when this is one of the named variants.
     var name: String = "VarianceScaling"
 
     public init(scale: Float = 1, mode: Mode = .fanIn, distribution: Distribution = .truncatedNormal, seed: Int? = nil) throws {
-        guard scale > 0 else { throw KerasError.invalidArgument("VarianceScaling(scale: \(scale)): scale must be positive") }
-        self.scale = scale; self.mode = mode; self.distribution = distribution; self.seed = seed
+        try self.init(exactScale: Double(scale), mode: mode, distribution: distribution, seed: seed)
     }
 
-    init(named name: String, scale: Float, mode: Mode, distribution: Distribution, seed: Int?) {
-        self.name = name; self.scale = scale; self.mode = mode; self.distribution = distribution; self.seed = seed
+    /// From a config's scale, kept as given.
+    init(exactScale scale: Double, mode: Mode, distribution: Distribution, seed: Int?) throws {
+        guard scale > 0 else { throw KerasError.invalidArgument("VarianceScaling(scale: \(scale)): scale must be positive") }
+        self.exactScale = scale; self.mode = mode; self.distribution = distribution; self.seed = seed
+    }
+
+    init(named name: String, scale: Double, mode: Mode, distribution: Distribution, seed: Int?) {
+        self.name = name; self.exactScale = scale; self.mode = mode; self.distribution = distribution; self.seed = seed
     }
 
     public var className: String { name }
     public var config: JSON {
         if name != "VarianceScaling" { return ["seed": seedJSON(seed), "input_axes": nil, "output_axes": nil] }
-        return ["seed": seedJSON(seed), "scale": .double(Double(scale)), "mode": .string(mode.rawValue),
+        return ["seed": seedJSON(seed), "scale": .double(exactScale), "mode": .string(mode.rawValue),
                 "distribution": .string(distribution.rawValue), "input_axes": nil, "output_axes": nil]
     }
 
@@ -72,6 +84,6 @@ public struct VarianceScaling: Initializer {
 
 extension VarianceScaling {
     func asPlain() -> VarianceScaling {
-        VarianceScaling(named: "VarianceScaling", scale: scale, mode: mode, distribution: distribution, seed: seed)
+        VarianceScaling(named: "VarianceScaling", scale: exactScale, mode: mode, distribution: distribution, seed: seed)
     }
 }

@@ -33,6 +33,13 @@ open class Metric: @unchecked Sendable {
     /// Forgets everything accumulated (throws as ``result()`` does).
     open func reset() throws {}
 
+    /// What the logs carry for the metric: its name with ``result()`` (and, when it
+    /// ``reportsPerClass``, each class's value); a metric whose result is a dict (a plugin's)
+    /// lists each key of the dict instead, as Keras merges a dict result into the logs.
+    open func figures() throws -> [MetricFigure] {
+        [MetricFigure(key: name, value: try result(), perClass: reportsPerClass ? try resultValues() : nil)]
+    }
+
     /// The Keras config (`get_config()`), keys in Keras's order.
     open var config: JSON { ["name": .string(name), "dtype": "float32"] }
 
@@ -48,6 +55,20 @@ open class Metric: @unchecked Sendable {
     public var serialized: JSON {
         ["module": module.map { .string($0) } ?? .null, "class_name": .string(className), "config": config,
          "registered_name": registeredName.map { .string($0) } ?? .null]
+    }
+}
+
+/// One figure a metric logs: its key, the value the logs carry, and the class values of a figure
+/// reported per class (`F1Score(average=None)`), whose logged value is their mean.
+public struct MetricFigure: Sendable {
+    public var key: String
+    public var value: Float
+    public var perClass: [Float]?
+
+    public init(key: String, value: Float, perClass: [Float]? = nil) {
+        self.key = key
+        self.value = value
+        self.perClass = perClass
     }
 }
 

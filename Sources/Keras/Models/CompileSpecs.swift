@@ -89,8 +89,9 @@ final class CompiledState {
         self.specs = specs
     }
 
-    /// The compile arguments given as dicts keyed by output name (`loss={"a": None, "b": "mse"}`),
-    /// by argument: the compile config writes them back as given, as Keras's does.
+    /// The compile arguments given as dicts keyed by output name (`loss={"a": None, "b": "mse"}`)
+    /// or as lists with None entries (`metrics=[None, ["mae"]]`), by argument: the compile config
+    /// writes them back as given, as Keras's does.
     var keyedByOutput: [(String, JSON)] = []
 
     /// Keras's `weighted_metrics`: updated with the sample weights (`metrics` are not).
@@ -152,23 +153,33 @@ final class CompiledState {
     func logs() throws -> Logs {
         var l: Logs = ["loss": Double(lossTracker.result())]
         for case let t? in outputLossTrackers { l[t.name] = Double(t.result()) }
-        for list in metrics ?? [] { for m in list { l[m.name] = Double(try m.result()) } }
+        for list in metrics ?? [] { for m in list { for f in try m.figures() { l[f.key] = Double(f.value) } } }
         return l
     }
 
-    /// The class values of the metrics that report one per class (F1Score(average=None)),
-    /// whose logs carry their mean.
+    /// The class values of the figures reported per class (F1Score(average=None)), whose logs
+    /// carry their mean.
     func perClassLogs() throws -> [String: [Double]] {
         var out: [String: [Double]] = [:]
-        for list in metrics ?? [] { for m in list where m.reportsPerClass { out[m.name] = try m.resultValues().map(Double.init) } }
+        for list in metrics ?? [] {
+            for m in list { for f in try m.figures() { if let values = f.perClass { out[f.key] = values.map(Double.init) } } }
+        }
         return out
     }
 
-    /// Figures in compile order (for `evaluate`): loss, per-output losses, metrics.
+    /// Figures in Keras's order (for `evaluate`, Keras's `_flatten_metrics_in_order`): loss,
+    /// per-output losses, metrics in compile order, then the keys of dict results, sorted.
     func orderedResults() throws -> [(String, Double)] {
         var r: [(String, Double)] = [("loss", Double(lossTracker.result()))]
+        var merged: [(String, Double)] = []
         for case let t? in outputLossTrackers { r.append((t.name, Double(t.result()))) }
-        for list in metrics ?? [] { for m in list { r.append((m.name, Double(try m.result()))) } }
-        return r
+        for list in metrics ?? [] {
+            for m in list {
+                for f in try m.figures() {
+                    if f.key == m.name { r.append((f.key, Double(f.value))) } else { merged.append((f.key, Double(f.value))) }
+                }
+            }
+        }
+        return r + merged.sorted { $0.0 < $1.0 }
     }
 }

@@ -367,7 +367,9 @@ extension Model {
         try compile(optimizer: .instance(optimizer), losses: losses, metrics: metrics, lossWeights: weights,
                     weightedMetrics: weighted)
         compiled?.keyedByOutput = ["loss", "metrics", "loss_weights", "weighted_metrics"].compactMap { key in
-            guard let v = c[key], v.objectValue != nil, v["class_name"] == nil else { return nil }
+            // (A list with null entries too: `metrics=[None, ["mae"]]` is written so, not as `[[], ["mae"]]`.)
+            guard let v = c[key], (v.objectValue != nil && v["class_name"] == nil) || v.arrayValue?.contains(where: \.isNull) == true
+            else { return nil }
             return (key, v)
         }
     }

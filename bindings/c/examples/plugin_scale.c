@@ -1,6 +1,7 @@
 /* A plugin shared library: a trainable per-feature Scale layer (y = x * w), built as its own .so
- * and loaded at run time with keras_load_plugin. It does not link libkeras: everything comes
+ * and loaded at run time with keras_load_plugin, with a stateful metric class and an activation. It does not link libkeras: everything comes
  * through the registrar. Build: cc -shared -fPIC -Iinclude plugin_scale.c -o plugin_scale.so */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +66,39 @@ static int cube(void *user_data, const float *x, int64_t n, float *y, float *dyd
     return 0;
 }
 
+/* A metric class (registrar version 2): the largest |y_pred - y_true| since the last reset. */
+static int peak_create(void *user_data, const char *config_json, void **state) {
+    (void)user_data; (void)config_json;
+    *state = calloc(1, sizeof(float));
+    return *state ? 0 : 1;
+}
+
+static int peak_update(void *state, const float *y_true, int true_ndim, const int64_t *true_shape,
+                       const float *y_pred, int pred_ndim, const int64_t *pred_shape,
+                       const float *sample_weight, int weight_ndim, const int64_t *weight_shape) {
+    float *peak = (float *)state;
+    int64_t n = 1, i;
+    int d;
+    (void)sample_weight; (void)weight_ndim; (void)weight_shape;
+    if (true_ndim != pred_ndim) { report("PeakError: y_true and y_pred differ in rank"); return 1; }
+    for (d = 0; d < pred_ndim; d++) {
+        if (true_shape[d] != pred_shape[d]) { report("PeakError: y_true and y_pred differ in shape"); return 1; }
+        n *= pred_shape[d];
+    }
+    for (i = 0; i < n; i++) {
+        float e = fabsf(y_pred[i] - y_true[i]);
+        if (e > *peak) *peak = e;
+    }
+    return 0;
+}
+
+static int peak_result(void *state, float *value) { *value = *(float *)state; return 0; }
+static int peak_reset(void *state) { *(float *)state = 0; return 0; }
+
 int keras_plugin_init(const keras_plugin_registrar *r) {
     keras_layer_class scale;
-    if (r->abi_version != KERAS_PLUGIN_ABI_VERSION) return 1;
+    keras_metric_class peak;
+    if (r->abi_version < KERAS_PLUGIN_ABI_VERSION) return 1;
     report = r->callback_error;
     memset(&scale, 0, sizeof scale);
     scale.create = scale_create;
@@ -77,5 +108,12 @@ int keras_plugin_init(const keras_plugin_registrar *r) {
     scale.get_config = scale_get_config;
     scale.destroy = scale_destroy;
     if (r->register_layer("Demo>Scale", &scale)) return 1;
+    memset(&peak, 0, sizeof peak);
+    peak.create = peak_create;
+    peak.update_state = peak_update;
+    peak.result = peak_result;
+    peak.reset_state = peak_reset;
+    peak.destroy = scale_destroy;
+    if (r->register_metric_class("Demo>PeakError", &peak)) return 1;
     return r->register_activation("Demo>cube", cube, NULL, NULL);
 }

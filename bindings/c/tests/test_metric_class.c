@@ -68,6 +68,16 @@ static void cp_destroy(void *state) {
     destroyed++;
 }
 
+/* result_json: the count as a dict of two figures (each logged under its own key, as Keras
+ * merges a dict result), or, with `as_list` set, one value per class. */
+static int as_list = 0;
+static int cp_result_json(void *state, char *buf, size_t size) {
+    double c = ((count_state *)state)->count;
+    int n = as_list ? snprintf(buf, size, "[%g, %g, %g]", c, 2 * c, 3 * c)
+                    : snprintf(buf, size, "{\"positives\": %g, \"twice\": %g}", c, 2 * c);
+    return n < 0 || (size_t)n >= size;
+}
+
 static void cp_free(void *user_data) {
     (void)user_data;
     freed++;
@@ -185,6 +195,36 @@ int main(void) {
     CHECK(text && history_value(text, "\"count_pos\"", 0) == expected);
     keras_string_free(text);
     text = NULL;
+
+    /* A class whose figure is a dict or one value per class (result_json, result NULL); named
+     * count_pos by its get_config. */
+    {
+        keras_model *dm = NULL;
+        keras_metric_class dict_cls = cls;
+        dict_cls.result = NULL;
+        dict_cls.result_json = cp_result_json;
+        dict_cls.free_user_data = NULL;
+        CHECK_OK(keras_register_metric_class("Test>CountDict", &dict_cls));
+        CHECK_OK(keras_model_from_json(model_json, &dm));
+        CHECK_OK(keras_model_compile(dm, "{\"optimizer\": \"sgd\", \"loss\": \"mse\", \"metrics\": [{\"class_name\": "
+                                         "\"CountDict\", \"config\": {\"threshold\": 1.0}}]}"));
+        CHECK_OK(keras_model_evaluate(dm, x, 2, xs, y, 2, ys, "{\"verbose\": 0}", NULL, 0, &text));
+        CHECK(text && !strstr(text, "count_pos") && strstr(text, "\"positives\":") && strstr(text, "\"twice\":"));
+        CHECK(text && strtod(strstr(text, "\"positives\":") + strlen("\"positives\":"), NULL) == expected);
+        CHECK(text && strtod(strstr(text, "\"twice\":") + strlen("\"twice\":"), NULL) == 2 * expected);
+        keras_string_free(text);
+        text = NULL;
+        as_list = 1;
+        CHECK_OK(keras_model_evaluate(dm, x, 2, xs, y, 2, ys, "{\"verbose\": 0}", NULL, 0, &text));
+        CHECK(text && strstr(text, "\"count_pos\": [") && history_value(text, "\"count_pos\"", 2) == 3 * expected);
+        keras_string_free(text);
+        text = NULL;
+        as_list = 0;
+        keras_model_free(dm);
+        dict_cls.result_json = NULL;
+        CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "no result function", keras_register_metric_class("Broken", &dict_cls));
+        CHECK_OK(keras_unregister("metric", "Test>CountDict"));
+    }
 
     keras_model_free(m);
     keras_model_free(loaded);

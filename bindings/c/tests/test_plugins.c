@@ -110,6 +110,19 @@ int main(int argc, char **argv) {
     CHECK(memcmp(pred, again, sizeof pred) == 0);
     remove("plugin_model.keras");
 
+    /* The plugin's metric class (registered through the registrar): the largest error of the
+     * predictions, named by its class in the results. */
+    {
+        float peak = 0;
+        const char *at;
+        for (i = 0; i < 30; i++) peak = fmaxf(peak, fabsf(pred[i] - y[i]));
+        CHECK_OK(keras_model_compile(m, "{\"optimizer\": \"sgd\", \"loss\": \"mse\", \"metrics\": [\"PeakError\"]}"));
+        CHECK_OK(keras_model_evaluate(m, x, 2, xs, y, 2, xs, "{\"batch_size\": 4, \"verbose\": 0}", NULL, 0, &text));
+        at = text ? strstr(text, "\"PeakError\": ") : NULL;
+        CHECK(at && fabs(strtod(at + strlen("\"PeakError\": "), NULL) - peak) < 1e-6);
+        keras_string_free(text); text = NULL;
+    }
+
     /* Plugin activation and a C metric. */
     CHECK_OK(keras_register_metric("my_mae_like", my_mse, NULL, count_free));
     CHECK_OK(keras_sequential_new(NULL, &m2));

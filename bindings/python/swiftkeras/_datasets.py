@@ -12,6 +12,7 @@ generator is gathered again for each epoch.
 from __future__ import annotations
 
 import inspect
+import random
 
 import numpy as np
 
@@ -114,15 +115,19 @@ def is_dataset(x) -> bool:
         (hasattr(x, "__next__") and not isinstance(x, np.ndarray))
 
 
-def _take(data, steps):
-    """The batches of one epoch, in order."""
+def _take(data, steps, shuffle=False):
+    """The batches of one epoch, in order; a PyDataset's shuffled with Python's `random` when
+    `shuffle`, as Keras's adapter shuffles them (the same order under one set_random_seed)."""
     if isinstance(data, PyDataset):
-        n = len(data) if steps is None else min(steps, len(data))
+        order = list(range(len(data)))
+        if shuffle:
+            random.shuffle(order)
+        order = order if steps is None else order[:steps]
         if data.workers > 1:
             import concurrent.futures  # here: it loads threading and logging
             with concurrent.futures.ThreadPoolExecutor(data.workers) as pool:
-                return list(pool.map(data.__getitem__, range(n)))
-        return [data[i] for i in range(n)]
+                return list(pool.map(data.__getitem__, order))
+        return [data[i] for i in order]
     if isinstance(data, NumpyDataset):
         if not data._batched:
             raise ValueError("The dataset holds single samples: batch it first (dataset.batch(32))")
@@ -138,14 +143,17 @@ def _take(data, steps):
 
 
 def _concat(parts):
+    """The batches' values joined: arrays, and dicts and lists of them by key and position;
+    a None entry (the target of an output without a loss) stays None, as with arrays."""
     first = parts[0]
     if first is None:
         return None
     if isinstance(first, dict):
-        return {k: np.concatenate([p[k] for p in parts]) for k in first}
-    if isinstance(first, (list, tuple)) and not isinstance(first, np.ndarray) and \
-            first and hasattr(first[0], "shape"):
-        return [np.concatenate([p[i] for p in parts]) for i in range(len(first))]
+        return {k: _concat([p[k] for p in parts]) for k in first}
+    if isinstance(first, (list, tuple)) and not isinstance(first, np.ndarray) and first and \
+            all(e is None or hasattr(e, "shape") for e in first) and \
+            any(hasattr(e, "shape") for e in first):
+        return [_concat([p[i] for p in parts]) for i in range(len(first))]
     return np.concatenate([np.asarray(p) for p in parts])
 
 
@@ -164,24 +172,29 @@ def _gather(batches):
 
 
 def _changes_per_epoch(data):
-    return not isinstance(data, (PyDataset, NumpyDataset)) or \
-        type(data).on_epoch_end is not PyDataset.on_epoch_end
+    if isinstance(data, NumpyDataset):   # fixed batches (it has no on_epoch_end)
+        return False
+    return not isinstance(data, PyDataset) or type(data).on_epoch_end is not PyDataset.on_epoch_end
 
 
-def fit(model, data, epochs, steps_per_epoch, validation_data, callbacks, **options):
+def fit(model, data, epochs, steps_per_epoch, validation_data, callbacks, shuffle=False, **options):
     """`model.fit(dataset)`: one library fit over all epochs for a fixed dataset, one per
-    epoch for a dataset that changes between epochs or a generator."""
+    epoch for a dataset that changes between epochs, a generator, or a PyDataset whose batches
+    Keras shuffles (`shuffle`, ignored for the others, as in Keras)."""
+    shuffle = bool(shuffle) and isinstance(data, PyDataset)
+    if shuffle:   # Keras's adapter draws one order first, to peek at a batch for its specs
+        random.shuffle(list(range(len(data))))
     if isinstance(validation_data, (PyDataset, NumpyDataset)) or \
             inspect.isgenerator(validation_data):
         vx, vy, vw, _ = _gather(_take(validation_data, options.pop("validation_steps", None)))
         validation_data = (vx, vy) if vw is None else (vx, vy, vw)
     options.pop("validation_steps", None)
     initial = options.pop("initial_epoch", 0)
-    rounds = [(initial, epochs)] if not _changes_per_epoch(data) else \
+    rounds = [(initial, epochs)] if not (shuffle or _changes_per_epoch(data)) else \
         [(e, e + 1) for e in range(initial, epochs)]
     history = None
     for start, stop in rounds:
-        x, y, sw, batch = _gather(_take(data, steps_per_epoch))
+        x, y, sw, batch = _gather(_take(data, steps_per_epoch, shuffle))
         if y is None:
             raise ValueError("fit: the dataset's batches must be (x, y) or (x, y, sample_weight)")
         h = model.fit(x, y, batch_size=batch, epochs=stop, initial_epoch=start, shuffle=False,

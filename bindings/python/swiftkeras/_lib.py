@@ -195,7 +195,7 @@ class keras_layer_class(Structure):
                 ("build", keras_layer_build_fn), ("output_shape", keras_layer_output_shape_fn),
                 ("forward", keras_layer_forward_fn), ("backward", keras_layer_backward_fn),
                 ("get_config", keras_layer_get_config_fn), ("destroy", keras_layer_destroy_fn),
-                ("free_user_data", keras_free_fn)]
+                ("free_user_data", keras_free_fn), ("module", c_char_p)]
 
 
 # The functions of struct keras_metric_class besides create, get_config and destroy (typed as
@@ -211,7 +211,7 @@ class keras_metric_class(Structure):
                 ("update_state", keras_metric_update_fn), ("result", keras_metric_result_fn),
                 ("reset_state", keras_metric_reset_fn), ("get_config", keras_layer_get_config_fn),
                 ("destroy", keras_layer_destroy_fn), ("free_user_data", keras_free_fn),
-                ("module", c_char_p)]
+                ("module", c_char_p), ("result_json", keras_layer_get_config_fn)]
 
 
 # ---- basics --------------------------------------------------------------------------------

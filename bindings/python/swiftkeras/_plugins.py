@@ -230,6 +230,8 @@ def callback_trampoline(cb: PythonCallback, model):
             _check_interrupt()
             hook, indexed = entry
             logs = json.loads(ctypes.string_at(logs_json)) if logs_json else {}
+            if logs and hasattr(model, "_user_log_names"):
+                logs = model._user_log_names(logs)   # the figures as history names them
             method = getattr(cb, hook)
             if hook in legacy and not cb._overrides(hook):
                 method = getattr(cb, legacy[hook])
@@ -526,12 +528,15 @@ def serialize_metrics(metrics):
 def register_scope_objects():
     """Before the library reads a config: every custom object in scope becomes known to it
     (a function as loss, metric and activation, since a config names it in any of these;
-    a Layer subclass as a layer class)."""
+    a Layer subclass as a layer class; and Keras's MeanMetricWrapper, which a saved compile
+    config names and whose function runs here)."""
+    from .metrics import MeanMetricWrapper
+    from ._python_metrics import register_class as register_metric_class
+    register_metric_class(MeanMetricWrapper)
     objects = custom_objects_in_scope()
     if not objects:   # every fit of a new model asks
         return
     from ._python_layers import register_layer_class
-    from ._python_metrics import register_class as register_metric_class
     from .layers import Layer
     from .metrics import Metric
     scoped = {name for scope in scope_stack() for name in scope}

@@ -226,23 +226,31 @@ def build_base(layer, entry):
         weights[w["name"]] = Weight(layer, position, w["name"], w["shape"], w["trainable"])
 
 
-def _adopt_variables(layer):
+def _adopt_variables(layer, in_build):
     """Keras tracks a `keras.Variable` assigned to a layer's attribute as one of its weights
     (trained when trainable, in `weights`): each becomes a library weight of the layer being
     built, the attribute its Weight, its value written once the model holding the layer exists
-    (Model._set_handle)."""
+    (Model._set_handle). An int32 one is held in float32 (exact up to 2**24) and read as int32.
+    Its path is Keras's: a variable made outside build (in `__init__`) is under no name scope
+    (`counter`), one made in build under the layer's."""
     from ._variables import _FreeVariable
     adopted = layer.__dict__.setdefault("_adopted_variables", {})   # attribute -> its Variable
     for attr, value in list(layer.__dict__.items()):
-        if isinstance(value, _FreeVariable) and value.dtype == "float32":
+        if isinstance(value, _FreeVariable) and value.dtype in ("float32", "int32"):
             adopted[attr] = value
+            value.__dict__.setdefault("_made_in_build", in_build)
     done = layer.__dict__["_adopted_values"]
     for attr, variable in adopted.items():
         if any(weight is layer.__dict__.get(attr) for weight, _ in done):
             continue   # adopted in this build already
         weight = add_weight(layer, variable.shape, "zeros", variable.trainable, variable.name)
+        weight.dtype = variable.dtype
+        if not variable._made_in_build:
+            weight.__dict__["_unscoped_path"] = variable.path
+        layer.__dict__.setdefault("_adopted_meta", {})[weight.name] = (
+            variable.dtype, None if variable._made_in_build else variable.path)
         layer.__dict__[attr] = weight
-        done.append((weight, variable.numpy()))
+        done.append((weight, variable.numpy().astype(np.float32)))
 
 
 class Weight(Variable):
@@ -257,21 +265,29 @@ class Weight(Variable):
 
     @property
     def path(self):
-        # the library's path once `layer.weights` has listed it (_variables.variables)
-        return self.__dict__.get("_path") or f"{self._layer.path or self._layer.name}/{self.name}"
+        # Keras's for an adopted variable made outside build; else the library's path once
+        # `layer.weights` has listed it (_variables.variables)
+        return self.__dict__.get("_unscoped_path") or self.__dict__.get("_path") or \
+            f"{self._layer.path or self._layer.name}/{self.name}"
 
     def numpy(self):
         current = getattr(self._layer, "_current_weights", None)
-        if current is not None:
-            return current[self._position]
-        return self._layer.get_weights()[self._position]
+        value = current[self._position] if current is not None else \
+            self._layer.get_weights()[self._listed_at()]
+        return value if self.dtype == "float32" else value.astype(self.dtype)
+
+    def _listed_at(self):
+        """Its index in `get_weights()`, which lists the trainable weights first, whatever the
+        order they were made in (`_position`, the order of the values a call receives)."""
+        names = [info["name"].split("/")[-1] for info in self._layer._variable_infos()]
+        return names.index(self.name) if names.count(self.name) == 1 else self._position
 
     def assign(self, value):
         weights = self._layer.get_weights()
         arr = np.asarray(value, np.float32)
         if arr.shape != self.shape:
             return super().assign(arr)   # Keras's message
-        weights[self._position] = arr
+        weights[self._listed_at()] = arr
         self._layer.set_weights(weights)
         return self
 
@@ -378,11 +394,11 @@ def _layer_table(cls, class_name):
                 for spec in layer.__dict__.get("_init_weights") or []:   # made in __init__
                     _create_weight(layer, layer._building, spec)
                 if adopts:
-                    _adopt_variables(layer)   # those set in __init__, before build's weights
+                    _adopt_variables(layer, False)   # those set in __init__, before build's weights
                 _packed_inputs.shape_call(layer, layer.build, tuple(
                     None if shape_p[i] < 0 else int(shape_p[i]) for i in range(ndim)))
                 if adopts:
-                    _adopt_variables(layer)   # those build set as attributes
+                    _adopt_variables(layer, True)   # those build set as attributes
             finally:
                 layer._building = None
             layer.built = True
@@ -512,6 +528,10 @@ def _layer_table(cls, class_name):
     table.output_shape = thunks[2]
     if getattr(cls, "backward") is not getattr(Layer, "backward"):
         table.backward = thunks[4]
+    if not cls.__module__.startswith(__package__ + "."):
+        # A user's class: saved with its Python module, as Keras saves it (the library writes
+        # "__main__" as null); the binding's own (Lambda, OpLayer) keep the library's form.
+        table.module = cls.__module__.encode()
     return table, thunks
 
 
@@ -551,6 +571,16 @@ def register_layer_class(cls, name=None, again=False):
         _layer_tables[class_name] = (table, thunks)
         _all_tables.append((table, thunks))
     return class_name
+
+
+def runs_on_numpy(layer):
+    """Whether the library's newest instance of `layer` runs its `call` on numpy values (a call
+    that could not be traced into the library's op graph)."""
+    with _lock:
+        for instance in reversed(list(_instances.values())):
+            if instance.layer is layer:
+                return not instance.traced
+    return False
 
 
 def instance_named(name, cls):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import threading
 
 import numpy as np
@@ -62,16 +63,25 @@ def _metric(state):
     return metric
 
 
-def _result_value(metric):
-    """result() as the one float the library logs."""
+def _figure(metric):
+    """result() as the library logs it (keras_metric_class.result_json): a number, a list (one
+    value per class, as F1Score(average=None)), or a dict of those, whose keys the logs carry
+    in place of the metric's name (Keras merges a dict result into the logs)."""
     value = metric.result()
     if isinstance(value, dict):
-        raise TypeError(f"{type(metric).__name__}.result() returned a dict; a metric compiled into "
-                        f"a model reports one value here (return a scalar)")
-    arr = np.asarray(value, dtype=np.float32)
-    if arr.size != 1:
-        raise ValueError(f"{type(metric).__name__}.result() must return a scalar, got shape {arr.shape}")
-    return float(arr.reshape(()))
+        return {str(key): _values(metric, v, key) for key, v in value.items()}
+    return _values(metric, value)
+
+
+def _values(metric, value, key=None):
+    what = f"{type(metric).__name__}.result()" + ("" if key is None else f"[{key!r}]")
+    try:
+        arr = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{what} returned {type(value).__name__}: a metric compiled into a model "
+                        f"reports a number, an array or a dict of them") from e
+    values = [float(v) if math.isfinite(v) else None for v in arr.ravel().tolist()]   # JSON: null
+    return values[0] if arr.size == 1 else values
 
 
 def _table(cls, label):
@@ -107,13 +117,6 @@ def _table(cls, label):
         except BaseException as e:  # noqa: BLE001
             return _fail(e)
 
-    def result(state, value_p):
-        try:
-            value_p[0] = _result_value(_metric(state))
-            return 0
-        except BaseException as e:  # noqa: BLE001
-            return _fail(e)
-
     def reset_state(state):
         try:
             _metric(state).reset_state()
@@ -130,12 +133,13 @@ def _table(cls, label):
             _instances.pop(state, None)
 
     get_config = get_config_thunk(config_of, label)
+    result_json = get_config_thunk(lambda state: _figure(_metric(state)), f"{label}.result")
 
     thunks = (_lib.keras_layer_create_fn(create), _lib.keras_metric_update_fn(update_state),
-              _lib.keras_metric_result_fn(result), _lib.keras_metric_reset_fn(reset_state),
+              _lib.keras_layer_get_config_fn(result_json), _lib.keras_metric_reset_fn(reset_state),
               _lib.keras_layer_get_config_fn(get_config), _lib.keras_layer_destroy_fn(destroy))
     table = _lib.keras_metric_class()
-    (table.create, table.update_state, table.result, table.reset_state, table.get_config,
+    (table.create, table.update_state, table.result_json, table.reset_state, table.get_config,
      table.destroy) = thunks
     module = module_of(cls)
     table.module = None if module is None else module.encode()
@@ -143,7 +147,11 @@ def _table(cls, label):
 
 
 def module_of(cls):
-    """The `module` Keras writes for a custom class: its Python module, None for `__main__`."""
+    """The `module` Keras writes for the class: its Python module, None for `__main__`;
+    `keras.metrics` for Keras's own classes that run here (MeanMetricWrapper of a Python
+    function), which Keras writes with no registered name."""
+    if cls.__module__ == __package__ + ".metrics":
+        return "keras.metrics"
     return None if cls.__module__ == "__main__" else cls.__module__
 
 
@@ -172,8 +180,10 @@ def compile_entry(metric):
     with the library so that the entry resolves to it."""
     from ._objects import serialize
     registered = register_class(type(metric))
-    return {"module": module_of(type(metric)), "class_name": type(metric).__name__,
-            "config": serialize(metric.get_config()), "registered_name": registered}
+    module = module_of(type(metric))
+    return {"module": module, "class_name": type(metric).__name__,
+            "config": serialize(metric.get_config()),
+            "registered_name": None if module == "keras.metrics" else registered}
 
 
 def python_metrics_in(values):

@@ -29,6 +29,10 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         self.name = self.path.split("/")[-1]
         self.shape = tuple(int(d) for d in info["shape"])
         self._trainable = bool(info.get("trainable", True))
+        adopted = _adopted(holder, info["name"])
+        if adopted is not None:   # a keras.Variable a Python layer adopted: its dtype and path
+            self.dtype = adopted[0]
+            self.path = adopted[1] or self.path
 
     # -- Keras's Variable attributes ---------------------------------------------------------
     dtype = "float32"
@@ -53,8 +57,9 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return infos[self._position]
 
     def numpy(self):
-        """The current value, a float32 numpy array (a copy)."""
-        return self._holder._variable_model()._get_weight(self._info())
+        """The current value, a numpy array of its dtype (a copy)."""
+        value = self._holder._variable_model()._get_weight(self._info())
+        return value if self.dtype == "float32" else value.astype(self.dtype)
 
     @property
     def value(self):
@@ -119,6 +124,20 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         except Exception:  # noqa: BLE001 — a repr shows what it can (the model may be gone)
             value = ""
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}{value}>"
+
+
+def _adopted(holder, library_path):
+    """(dtype, Keras path or None) of the weight at `library_path` when it is a keras.Variable
+    a Python layer adopted (_python_layers._adopt_variables), else None."""
+    parts = library_path.split("/")
+    if len(parts) < 2:
+        return None
+    layer = holder
+    if holder._holds_layers:
+        layer = next((child for child in holder.layers or [] if child.name == parts[-2]), None)
+    meta = getattr(layer, "__dict__", {}).get("_adopted_meta") if layer is not None and \
+        layer.name == parts[-2] else None
+    return None if not meta else meta.get(parts[-1])
 
 
 class _FreeVariable(Variable):
@@ -380,7 +399,8 @@ def variables(holder, trainable=None):
             out.append(Variable(holder, i, info))
     if infos or not hasattr(holder, "__dict__"):
         return out
-    free = [v for v in vars(holder).values() if isinstance(v, _FreeVariable) and v.dtype == "float32"]
+    free = [v for v in vars(holder).values()
+            if isinstance(v, _FreeVariable) and v.dtype in ("float32", "int32")]
     return [v for v in sorted(free, key=lambda v: not v.trainable)
             if trainable is None or v.trainable == trainable]
 

@@ -22,7 +22,7 @@ import numpy as np
 # layer of every model config called two of them.
 from . import (_catalog, _cells, _native, _objects, _packed_inputs, _plugins, _python_layers,
                _rnn_states, _text_callables, _variables, _vocabulary)
-from ._objects import serialize, snake_case, unique_name
+from ._objects import serialize as _serialize, snake_case, unique_name
 from ._tensor_ops import TensorOperators
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length")
@@ -395,7 +395,8 @@ class Layer(_variables.LayerBasics):
         if class_name == "InputLayer":  # Keras's InputLayer keys, nothing else
             config = {"batch_shape": config.get("batch_shape"), "dtype": self.dtype,
                       "sparse": False, "name": self.name}
-        return {"module": "keras.layers" if registered is None else type(self).__module__,
+        module = "keras.layers" if registered is None else type(self).__module__
+        return {"module": None if module == "__main__" else module,   # (Keras's for __main__)
                 "class_name": class_name, "config": config, "registered_name": registered}
 
     def _library_config(self) -> dict:
@@ -610,6 +611,13 @@ class Layer(_variables.LayerBasics):
             from .models import Sequential
             owner = Sequential(name=unique_name("layer_call"))
             owner._adopt(self, batch_shape=(None,) + x.shape[1:])
+        if not isinstance(self, _BuiltinLayer) and _packed_inputs.shapes(self) is None and \
+                _python_layers.runs_on_numpy(self):
+            # A call on numpy values runs eagerly, as Keras runs a direct call: here, with its
+            # weight assignments (`self.total.assign_add(...)`) and its output as they are.
+            kwargs = {"training": training} if _python_layers._call_signature(self) else {}
+            out = self.call(x, **kwargs)
+            return out.numpy() if isinstance(out, _variables.Variable) else out
         return self._owner._call_layer(self._index, x, training)
 
     def _call_eagerly_on_list(self, arrays, training=False):
@@ -1123,7 +1131,7 @@ class _BuiltinLayer(Layer):
         for k, v in self._args.items():
             if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
                 _plugins.register_function("activation", v)
-            config[k] = serialize(v)
+            config[k] = _serialize(v)
         return config
 
     def _library_config(self):
@@ -1741,9 +1749,15 @@ def _signature(names, defaults):
         return None
 
 
+def serialize(layer):
+    """Keras `keras.layers.serialize`: `{"module", "class_name", "config": get_config(),
+    "registered_name"}`, with the build config of a built layer."""
+    from .saving import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
 def deserialize(config, custom_objects=None):
-    """Keras `keras.layers.deserialize`: the layer `keras.layers.serialize` described (the
-    module's `serialize` is the one every config value goes through, _objects.serialize)."""
+    """Keras `keras.layers.deserialize`: the layer `keras.layers.serialize` described."""
     from .saving import deserialize_keras_object
     return deserialize_keras_object(config, custom_objects=custom_objects)
 

@@ -907,7 +907,7 @@ class Model(ModelAPI):
                 raise ValueError("fit: `y` must not be given with a dataset or generator (its "
                                  "batches hold the targets)")
             return _datasets.fit(self, x, nb_epoch or epochs, steps_per_epoch, validation_data,
-                                 callbacks, verbose=verbose, class_weight=class_weight,
+                                 callbacks, shuffle=shuffle, verbose=verbose, class_weight=class_weight,
                                  initial_epoch=initial_epoch, validation_steps=validation_steps,
                                  validation_freq=validation_freq)
         if x is None:

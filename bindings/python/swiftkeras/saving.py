@@ -44,12 +44,22 @@ def serialize_keras_object(obj):
         return {"module": "keras", "class_name": config["class_name"], "config": config["config"],
                 "registered_name": None}
     if isinstance(obj, Layer):
-        return obj._layer_entry()
+        # Keras's form: its get_config() (the entry the library is sent holds the arguments
+        # given) and, once built, its build config.
+        entry = {**obj._layer_entry(), "config": _objects.serialize(obj.get_config())}
+        build = obj.get_build_config()
+        if build is not None:
+            entry["build_config"] = build
+        return entry
     if isinstance(obj, (list, tuple)):   # each item in its form, as Keras's
         items = [serialize_keras_object(v) for v in obj]
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
+    from .losses import LossFunction
+    if isinstance(obj, LossFunction):   # a built-in loss or metric function, as Keras writes one
+        return {"module": "builtins", "class_name": "function", "config": obj.__name__,
+                "registered_name": "function"}
     if callable(obj) and not isinstance(obj, type) and not hasattr(obj, "_keras_config") and \
             not isinstance(obj, _objects.KerasObject):
         # Keras 3's form for a function: its registered name as the config ('builtins'

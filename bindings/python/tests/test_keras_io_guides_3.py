@@ -9,11 +9,10 @@ initial weights, and `.keras` files loaded both ways.
 Not run as written, each with its cause (xfail tests name the gap): the RNN guide's NestedCell
 (Keras 3.15.1 fails that cell itself: its RNN takes one tensor of sequences; here a clear error),
 its MNIST download and matplotlib cells (random data of MNIST's shapes instead); the
-subclassing guide's ComputeSum (a weight assigned inside `call`), its VAE (a Python layer
-returning three tensors, pyio's scope), the tf.GradientTape training loop; the miniature GPT
-as a whole (its causal mask tiles by the batch size, unknown while a layer is traced; Keras
-with JAX fails there too, as the example says), its TextVectorization/tf.data pipeline and text
-generation callback.
+subclassing guide's VAE (a Python layer returning three tensors, pyio's scope), the
+tf.GradientTape training loop; the miniature GPT as a whole (its causal mask tiles by the batch
+size, unknown while a layer is traced; Keras with JAX fails there too, as the example says),
+its TextVectorization/tf.data pipeline and text generation callback.
 """
 import numpy as np
 import pytest
@@ -503,11 +502,9 @@ def compute_sum(keras, ops):
             my_sum.trainable_weights)
 
 
-@pytest.mark.xfail(strict=True, reason="ComputeSum assigns its weight inside call "
-                   "(`self.total.assign_add(...)`) and returns the weight itself (no batch "
-                   "dimension): a call traced into the library's op graph has no weight-assignment "
-                   "op, and a Python layer's output keeps the batch dimension")
 def test_subclassing_guide_non_trainable_weight_updated_in_call_like_keras():
+    """ComputeSum assigns its weight inside call and returns the weight itself: called on
+    values, its call runs eagerly, as in Keras."""
     ours, ref = (compute_sum(*fresh_library(lib)[::2]) for lib in _libs())
     assert ref == ([2.0, 2.0], [4.0, 4.0], 1, 1, [])
     assert ours == ref

@@ -180,7 +180,9 @@ def test_pydataset_and_generators_fit_like_arrays():
                         yield X[i:i + 5], Y[i:i + 5]
             h = m.fit(gen(), steps_per_epoch=3, epochs=2, verbose=0)
         else:
-            h = m.fit(_Batches(X, Y, 5, workers=4 if data == "threads" else 1), epochs=2, verbose=0)
+            # (shuffle=False: by default Keras shuffles a PyDataset's batches each epoch)
+            h = m.fit(_Batches(X, Y, 5, workers=4 if data == "threads" else 1), epochs=2,
+                      shuffle=False, verbose=0)
         runs.append((h.history, m.get_weights(), m.evaluate(_Batches(X, Y, 5), verbose=0),
                      m.predict(_Batches(X, Y, 5), verbose=0)))
     for history, w, ev, pred in runs[1:]:

@@ -328,17 +328,70 @@ def test_a_metric_without_super_init_is_told_as_keras_tells_it():
         Forgot()
 
 
-def test_a_result_that_is_not_one_number_is_refused_naming_the_metric():
-    class Vector(sk.metrics.Metric):
+def _shaped_results(lib):
+    """Metrics whose result is a dict (Keras merges its keys into the logs) and a vector (logged
+    as an array, as F1Score(average=None))."""
+    ops = lib.ops
+
+    class MeanAndCount(lib.metrics.Metric):
+        def __init__(self, name="mean_and_count", **kw):
+            super().__init__(name=name, **kw)
+            self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+            self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.total.assign_add(ops.sum(ops.max(y_pred, axis=-1)))
+            self.count.assign_add(ops.cast(ops.shape(y_pred)[0], "float32"))
+
+        def result(self):
+            return {"top_mean": self.total / self.count, "seen": self.count * 1.0}
+
+    class ColumnSums(lib.metrics.Metric):
+        def __init__(self, name="column_sums", **kw):
+            super().__init__(name=name, **kw)
+            self.sums = self.add_variable(shape=(3,), initializer="zeros", name="sums")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.sums.assign_add(ops.sum(y_pred, axis=0))
+
+        def result(self):
+            return self.sums * 1.0
+
+    return [MeanAndCount(), ColumnSums(), lib.metrics.F1Score(average=None), lib.metrics.F1Score(average="macro", name="f1_macro")]
+
+
+def test_dict_and_vector_results_are_logged_as_keras():
+    ours, ref = _pair()
+    y = np.eye(3, dtype="float32")[Y[:, 0].astype(int)]
+    ours.compile(sk.optimizers.SGD(0.5), "categorical_crossentropy", metrics=_shaped_results(sk))
+    ref.compile(keras.optimizers.SGD(0.5), "categorical_crossentropy", metrics=_shaped_results(keras))
+    args = dict(batch_size=8, epochs=2, validation_split=0.25, shuffle=False, verbose=0)
+    h_ours, h_ref = ours.fit(X, y, **args).history, ref.fit(X, y, **args).history
+    assert {"top_mean", "seen", "val_top_mean", "val_seen"} <= set(h_ref) and "mean_and_count" not in h_ref
+    assert h_ours["column_sums"][0].shape == (3,)
+    _assert_logs_equal(h_ours, h_ref)
+    _assert_logs_equal(ours.evaluate(X, y, batch_size=16, verbose=0, return_dict=True),
+                       ref.evaluate(X, y, batch_size=16, verbose=0, return_dict=True))
+    # As a list: loss and the metrics in compile order, then the dict's keys, sorted.
+    listed, expected = ours.evaluate(X, y, verbose=0), ref.evaluate(X, y, verbose=0)
+    assert len(listed) == len(expected) == 6
+    for a, b in zip(listed, expected):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
+    _assert_logs_equal(ours.test_on_batch(X[:10], y[:10], return_dict=True),
+                       ref.test_on_batch(X[:10], y[:10], return_dict=True))
+
+
+def test_a_result_that_is_not_numbers_is_refused_naming_the_metric():
+    class Words(sk.metrics.Metric):
         def update_state(self, y_true, y_pred, sample_weight=None):
             pass
 
         def result(self):
-            return np.zeros(3, np.float32)
+            return {"fine": 1.0, "verdict": "good"}
 
     ours, _ = _pair()
-    ours.compile("sgd", "sparse_categorical_crossentropy", metrics=[Vector()])
-    with pytest.raises(ValueError, match="Vector.result\\(\\) must return a scalar"):
+    ours.compile("sgd", "sparse_categorical_crossentropy", metrics=[Words()])
+    with pytest.raises(TypeError, match="Words.result\\(\\)\\['verdict'\\] returned str"):
         ours.evaluate(X, Y, verbose=0)
 
 

@@ -96,14 +96,19 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// The name its class was registered under (`"Package>Name"` or a plain name), when it was
     /// made from a registration: saving writes that one, not another class's of the same name.
     public let registeredName: String?
+    /// The `module` its saved entry names: Keras writes the Python module of a user's class
+    /// (`"__main__"` is written as null). nil: its registration's package, else `"custom"`.
+    public let module: String?
 
     /// - Parameters:
     ///   - className: the Keras class name written in configs (without any `Package>` prefix).
     ///   - registeredName: the name of the registration it was made from, if any.
+    ///   - module: the module its saved entry names, if its class has one (a Python class's).
     public init(className: String, functions: CallbackLayerFunctions, name: String? = nil,
-                registeredName: String? = nil) {
+                registeredName: String? = nil, module: String? = nil) {
         self.pluginClassName = className
         self.registeredName = registeredName
+        self.module = module
         self.functions = functions
         super.init(name: name ?? LayerNames.unique(for: Layer.defaultName(of: className)))
     }
