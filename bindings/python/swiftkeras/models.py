@@ -523,7 +523,7 @@ class Model(ModelAPI):
                     and not getattr(by_name[i["name"]], "_op_node", False)]
         if self._subclassed():
             return self._tracked_layers()
-        return [_as_keras_layer(layer) for layer in self._layers]
+        return [_as_keras_layer(layer) for layer in self._layers if not getattr(layer, "_op_node", False)]
 
     def _share_nested_weights(self):
         """After this model's weights changed (fit, set_weights, load_weights): the models
