@@ -7,7 +7,7 @@ import math
 
 from .. import backend, initializers, layers
 from . import imagenet_utils as utils
-from .efficientnet import _conv_init, _dense_init
+from .efficientnet import _conv_init, _dense_init, squeeze_excite
 
 _WEIGHTS = "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/"
 _HASHES = {  # (with the classifier, without)
@@ -40,7 +40,7 @@ _STAGES = {
                          (7, 384, 640, 6, 0.25, 1, False)),
 }
 _BN_MOMENTUM = 0.9
-_ACTIVATION = "swish"
+_ACTIVATION = "swish"   # (squeeze_excite's too)
 
 
 def _bn(name):
@@ -50,18 +50,6 @@ def _bn(name):
 def _conv(filters, kernel_size, name, strides=1):
     return layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False,
                          kernel_initializer=_conv_init(), name=name)
-
-
-def _squeeze_excite(x, filters_in, filters, ratio, name):
-    squeezed = max(1, int(filters_in * ratio))
-    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
-    se_shape = (filters, 1, 1) if utils.channel_axis() == 1 else (1, 1, filters)
-    se = layers.Reshape(se_shape, name=f"{name}se_reshape")(se)
-    se = layers.Conv2D(squeezed, 1, padding="same", activation=_ACTIVATION,
-                       kernel_initializer=_conv_init(), name=f"{name}se_reduce")(se)
-    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid",
-                       kernel_initializer=_conv_init(), name=f"{name}se_expand")(se)
-    return layers.multiply([x, se], name=f"{name}se_excite")
 
 
 def _block(inputs, name, filters_in, filters_out, expansion, se_ratio, strides, fused,
@@ -83,7 +71,7 @@ def _block(inputs, name, filters_in, filters_out, expansion, se_ratio, strides, 
         x = _bn(f"{name}bn")(x)
         x = layers.Activation(_ACTIVATION, name=f"{name}activation")(x)
     if 0 < se_ratio <= 1:
-        x = _squeeze_excite(x, filters_in, filters, se_ratio, name)
+        x = squeeze_excite(x, filters_in, filters, se_ratio, name)
     # A fused block without expansion has its one 3x3 convolution here.
     alone = fused and expansion == 1
     x = _conv(filters_out, 3 if alone else 1, f"{name}project_conv", strides if alone else 1)(x)

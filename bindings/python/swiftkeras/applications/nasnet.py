@@ -155,9 +155,7 @@ def nasnet(input_shape, penultimate_filters, num_blocks, stem_block_filters, ski
             x, p = _normal_cell(x, p, filters * filter_multiplier**stage, block_id)
     x = layers.Activation("relu")(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = utils.classifier_head(x, classes, classifier_activation, weights, pool_name=None)
     else:
         x = utils.pooling_head(x, pooling)
 
