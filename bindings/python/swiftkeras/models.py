@@ -559,7 +559,7 @@ class Model(ModelAPI):
                     and not getattr(by_name[i["name"]], "_op_node", False)]
         if self._subclassed():
             return self._tracked_layers()
-        return [_as_keras_layer(layer) for layer in self._layers]
+        return [_as_keras_layer(layer) for layer in self._layers if not getattr(layer, "_op_node", False)]
 
     def get_layer(self, name=None, index=None):
         layers = self.layers

@@ -23,9 +23,35 @@ FAMILIES = {
     "InceptionV3": dict(input_shape=(75, 75, 3), classes=10),
     "DenseNet121": dict(input_shape=(32, 32, 3), include_top=False),
     "EfficientNetB0": dict(input_shape=(32, 32, 3), classes=10),
+    # x + 3.0 and * (1 / 6) of its hard sigmoid are Keras's operation nodes (Add, Multiply).
+    "MobileNetV3Small": dict(input_shape=(32, 32, 3), classes=10, alpha=0.75),
+    "EfficientNetV2B0": dict(input_shape=(32, 32, 3), classes=10),
+    # Sequential stem and downsampling blocks, grouped 7x7 convolutions, LayerScale.
+    "ConvNeXtTiny": dict(input_shape=(32, 32, 3), classes=10),
+    # The scaled residuals are Keras's CustomScaleLayer.
+    "InceptionResNetV2": dict(input_shape=(75, 75, 3), classes=10),
+    "NASNetMobile": dict(input_shape=(32, 32, 3), classes=10),
 }
 # The other members of each family: the same layers (names, order) and parameter counts.
-VARIANTS = ["VGG19", "ResNet101", "ResNet101V2"]
+VARIANTS = ["VGG19", "ResNet101", "ResNet101V2", "MobileNetV3Large", "ConvNeXtSmall"]
+# The other members (EfficientNetV2B0's scaled forms, the largest ones, MobileNetV3's
+# minimalistic form), built here only, so that the file stays quick: Keras 3.15.1's parameter
+# counts without the classifier (`count_params()` of the same call; 32x32 inputs, NASNetLarge
+# 331x331).
+LARGE_VARIANTS = {
+    ("EfficientNetV2B1", ()): 6931124,
+    ("EfficientNetV2B2", ()): 8769374,
+    ("EfficientNetV2B3", ()): 12930622,
+    ("EfficientNetV2S", ()): 20331360,
+    ("EfficientNetV2M", ()): 53150388,
+    ("EfficientNetV2L", ()): 117746848,
+    ("ConvNeXtBase", ()): 87566464,
+    ("ConvNeXtLarge", ()): 196230336,
+    ("ConvNeXtXLarge", ()): 348147968,
+    ("NASNetLarge", ()): 84916818,
+    ("MobileNetV3Small", (("minimalistic", True),)): 441000,
+    ("MobileNetV3Large", (("minimalistic", True), ("alpha", 1.25))): 2266328,
+}
 
 
 @pytest.fixture
@@ -74,13 +100,27 @@ def images(model, count=2, seed=1):
     return np.random.default_rng(seed).uniform(0, 255, shape).astype("float32")
 
 
-@pytest.mark.parametrize("name", sorted(FAMILIES))
+def with_marks(names):
+    """The application names as test parameters; ConvNeXt's nested Sequential blocks need
+    nested models that share the outer model's weights (keras_model_nested_model) to load
+    weights into them."""
+    return [pytest.param(n, marks=needs("keras_model_nested_model")) if n.startswith("ConvNeXt")
+            else n for n in sorted(names)]
+
+
+@pytest.mark.parametrize("name", with_marks(FAMILIES))
 def test_application_is_keras_model(name, tmp_path, wide_terminal):
     ours, ref = both(name, **FAMILIES[name])
     assert ours.name == ref.name
     assert summary_lines(ours) == summary_lines(ref)
-    assert [plain(layer.get_config()) for layer in ours.layers] == \
-        [plain(layer.get_config()) for layer in ref.layers]
+    # A nested model (ConvNeXt's Sequential blocks) is compared by its layers' names and
+    # classes: built inside the outer model, its layers do not report their built configs yet
+    # (a LayerNormalization's axis -1, not [-1]).
+    def configs(model):
+        return [[(inner.name, type(inner).__name__) for inner in layer.layers]
+                if hasattr(layer, "layers") else plain(layer.get_config())
+                for layer in model.layers]
+    assert configs(ours) == configs(ref)
     ours.load_weights(keras_weights_file(ref, tmp_path / "ref.weights.h5"))
     x = images(ref) / 255.0
     expected = np.asarray(ref.predict(x, verbose=0))
@@ -96,12 +136,35 @@ def test_application_variant_has_keras_layers(name):
     assert ours.count_params() == ref.count_params()
 
 
-def test_application_saved_here_loads_in_keras(tmp_path):
+@pytest.mark.parametrize("name,options", sorted(LARGE_VARIANTS))
+def test_large_application_has_keras_parameter_count(name, options):
+    import swiftkeras
+    swiftkeras.backend.clear_session()
+    shape = (331, 331, 3) if name == "NASNetLarge" else (32, 32, 3)
+    model = getattr(swiftkeras.applications, name)(weights=None, include_top=False,
+                                                   input_shape=shape, **dict(options))
+    assert model.count_params() == LARGE_VARIANTS[(name, options)]
+
+
+# Models saved here and loaded by Keras: Keras's operation nodes (MobileNetV3), its
+# application-module layers (LayerScale, CustomScaleLayer) and nested Sequentials (ConvNeXt).
+SAVED = {
+    "MobileNetV2": dict(input_shape=(32, 32, 3), classes=5, alpha=0.35),
+    "MobileNetV3Small": dict(input_shape=(32, 32, 3), classes=5, alpha=0.75),
+    "EfficientNetV2B0": dict(input_shape=(32, 32, 3), include_top=False, pooling="avg"),
+    "ConvNeXtTiny": dict(input_shape=(32, 32, 3), classes=5),
+    "InceptionResNetV2": dict(input_shape=(75, 75, 3), include_top=False, pooling="max"),
+    "NASNetMobile": dict(input_shape=(32, 32, 3), classes=5),
+}
+
+
+@pytest.mark.parametrize("name", with_marks(SAVED))
+def test_application_saved_here_loads_in_keras(name, tmp_path):
     keras = real_keras()
-    ours, ref = both("MobileNetV2", input_shape=(32, 32, 3), classes=5, alpha=0.35)
+    ours, ref = both(name, **SAVED[name])
     ours.load_weights(keras_weights_file(ref, tmp_path / "ref.weights.h5"))
-    ours.save(tmp_path / "mobilenet.keras")
-    loaded = keras.models.load_model(tmp_path / "mobilenet.keras")
+    ours.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
     x = images(ref) / 255.0
     np.testing.assert_allclose(loaded.predict(x, verbose=0), ours.predict(x, verbose=0),
                                rtol=1e-4, atol=1e-6)
@@ -116,24 +179,62 @@ def legacy_h5(ref, path):
     return path
 
 
-def test_imagenet_weights_load_from_keras_cache(tmp_path, monkeypatch):
+# weights="imagenet": the application's arguments, the file Keras names, where the module
+# keeps the published hash (its table, the key there or None, the position in the tuple; None:
+# no hash), which the prepared file's own replaces (md5, or sha256 where Keras's is), and the
+# input scaling the model expects.
+TF_SCALING = lambda x: x / 127.5 - 1.0   # noqa: E731
+IMAGENET = {
+    "MobileNetV2": (dict(include_top=False, input_shape=(96, 96, 3)),
+                    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5",
+                    None, TF_SCALING),
+    "MobileNetV3Small": (dict(include_top=False, input_shape=(224, 224, 3)),
+                         "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5",
+                         ("mobilenet_v3", "_HASHES", "small_224_1.0_float", 1), lambda x: x),
+    "EfficientNetV2B0": (dict(include_top=False, input_shape=(64, 64, 3)),
+                         "efficientnetv2-b0_notop.h5", ("efficientnet_v2", "_HASHES", "b0", 1),
+                         lambda x: x),
+    "ConvNeXtTiny": (dict(include_top=False, input_shape=(64, 64, 3)), "convnext_tiny_notop.h5",
+                     ("convnext", "_HASHES", "convnext_tiny", 1), lambda x: x),
+    "InceptionResNetV2": (dict(include_top=False, input_shape=(75, 75, 3)),
+                          "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                          ("inception_resnet_v2", "_HASHES", None, 1), TF_SCALING),
+    "NASNetMobile": (dict(include_top=False, input_shape=(64, 64, 3)), "nasnet_mobile_no_top.h5",
+                     ("nasnet", "_FILES", (224, False), 2), TF_SCALING),
+}
+
+
+@pytest.mark.parametrize("name", with_marks(IMAGENET))
+def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch):
     """weights="imagenet" fetches the file Keras names into `$KERAS_HOME/models` (here
-    already cached, as after a first download) and loads it by layer order."""
+    already cached, as after a first download; its hash checked) and loads it by layer
+    order."""
     import swiftkeras
+    from swiftkeras._download import hash_file
     keras = real_keras()
+    kwargs, file_name, published, scaled = IMAGENET[name]
     keras.backend.clear_session()
-    ref = keras.applications.MobileNetV2(weights=None, include_top=False,
-                                         input_shape=(96, 96, 3))
+    ref = getattr(keras.applications, name)(weights=None, **kwargs)
     (tmp_path / "models").mkdir()
     keras_weights_file(ref, tmp_path / "unused.weights.h5")       # draws the statistics
-    legacy_h5(ref, tmp_path / "models" /
-              "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5")
+    path = legacy_h5(ref, tmp_path / "models" / file_name)
+    if published is not None:
+        module, table, key, index = published
+        module = getattr(swiftkeras.applications, module)
+        entry = getattr(module, table) if key is None else getattr(module, table)[key]
+        own = hash_file(path, "sha256" if len(entry[index]) == 64 else "md5")
+        entry = entry[:index] + (own,) + entry[index + 1:]
+        if key is None:
+            monkeypatch.setattr(module, table, entry)
+        else:
+            monkeypatch.setitem(getattr(module, table), key, entry)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    ours = swiftkeras.applications.MobileNetV2(weights="imagenet", include_top=False,
-                                               input_shape=(96, 96, 3))
-    x = images(ref, seed=2) / 127.5 - 1.0
-    np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0),
-                               rtol=1e-4, atol=1e-5)
+    swiftkeras.backend.clear_session()
+    ours = getattr(swiftkeras.applications, name)(weights="imagenet", **kwargs)
+    x = scaled(images(ref, seed=2))
+    expected = np.asarray(ref.predict(x, verbose=0))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-4,
+                               atol=1e-5 * max(1.0, float(np.abs(expected).max())))
 
 
 def test_weights_from_a_legacy_h5_path(tmp_path):
@@ -307,3 +408,39 @@ def test_per_channel_rescaling_as_keras(tmp_path):
         loaded = lib.models.load_model(tmp_path / f"{other}.keras")
         np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), results[1][0], rtol=1e-6)
 
+
+
+def test_operators_with_numbers_are_keras_operation_nodes(tmp_path):
+    """`x + 3.0`, `1 - x`, `x * 0.5`, `x / 4.0` on layer outputs (MobileNetV3's hard sigmoid):
+    Keras's operation nodes (Add, Subtract, Multiply, TrueDivide; not in model.layers), the
+    same model config, and a file of either library loads in the other with its predictions."""
+    import json
+
+    import swiftkeras
+    keras = real_keras()
+    x = np.random.default_rng(5).normal(size=(4, 3)).astype("float32")
+    models = []
+    for lib in (swiftkeras, keras):
+        lib.backend.clear_session()
+        inputs = lib.Input((3,))
+        h = lib.layers.Dense(4)(inputs)
+        h = lib.layers.ReLU(6.0)(h + 3.0) * (1.0 / 6.0)
+        h = 1 - lib.layers.Dense(2)(h)
+        outputs = lib.layers.Activation("tanh")(h) / 4.0
+        models.append(lib.Model(inputs, outputs))
+    ours, ref = models
+    ref.set_weights(ours.get_weights())
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in ref.layers]
+    entries = [json.loads(m.to_json())["config"]["layers"] for m in models]
+    assert [e for e in entries[0] if e["module"].startswith("keras.src.ops")] == \
+        [e for e in entries[1] if e["module"].startswith("keras.src.ops")]
+    expected = np.asarray(ref.predict(x, verbose=0))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    ours.save(tmp_path / "ours.keras")
+    ref.save(tmp_path / "ref.keras")
+    np.testing.assert_allclose(
+        keras.models.load_model(tmp_path / "ours.keras").predict(x, verbose=0), expected,
+        rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        swiftkeras.models.load_model(tmp_path / "ref.keras").predict(x, verbose=0), expected,
+        rtol=1e-5, atol=1e-6)

@@ -41,6 +41,21 @@ def _bn(name):
     return layers.BatchNormalization(axis=utils.channel_axis(3), name=name)
 
 
+def squeeze_excite(x, filters_in, filters, ratio, name):
+    """Squeeze and excitation (EfficientNet and EfficientNetV2): `x` times a per-channel gate
+    computed from its global average (a swish bottleneck of `filters_in * ratio` channels,
+    then a sigmoid)."""
+    squeezed = max(1, int(filters_in * ratio))
+    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
+    se_shape = (filters, 1, 1) if utils.channel_axis() == 1 else (1, 1, filters)
+    se = layers.Reshape(se_shape, name=f"{name}se_reshape")(se)
+    se = layers.Conv2D(squeezed, 1, padding="same", activation="swish",
+                       kernel_initializer=_conv_init(), name=f"{name}se_reduce")(se)
+    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid",
+                       kernel_initializer=_conv_init(), name=f"{name}se_expand")(se)
+    return layers.multiply([x, se], name=f"{name}se_excite")
+
+
 def _block(inputs, drop_rate, name, filters_in, filters_out, kernel_size, strides,
            expand_ratio):
     """A mobile inverted bottleneck: 1x1 expansion, depthwise convolution, squeeze and
@@ -60,15 +75,7 @@ def _block(inputs, drop_rate, name, filters_in, filters_out, kernel_size, stride
                                depthwise_initializer=_conv_init(), name=f"{name}dwconv")(x)
     x = _bn(f"{name}bn")(x)
     x = layers.Activation("swish", name=f"{name}activation")(x)
-    squeezed = max(1, int(filters_in * _SE_RATIO))
-    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
-    se_shape = (filters, 1, 1) if utils.channel_axis() == 1 else (1, 1, filters)
-    se = layers.Reshape(se_shape, name=f"{name}se_reshape")(se)
-    se = layers.Conv2D(squeezed, 1, padding="same", activation="swish",
-                       kernel_initializer=_conv_init(), name=f"{name}se_reduce")(se)
-    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid",
-                       kernel_initializer=_conv_init(), name=f"{name}se_expand")(se)
-    x = layers.multiply([x, se], name=f"{name}se_excite")
+    x = squeeze_excite(x, filters_in, filters, _SE_RATIO, name)
     x = layers.Conv2D(filters_out, 1, padding="same", use_bias=False,
                       kernel_initializer=_conv_init(), name=f"{name}project_conv")(x)
     x = _bn(f"{name}project_bn")(x)

@@ -105,7 +105,9 @@ def divide(x1, x2):
     return _op("divide", [x1, x2], np.divide)
 
 
-true_divide = divide
+def true_divide(x1, x2):
+    """`x1 / x2` (the `/` operator of symbolic tensors, Keras's `TrueDivide` node)."""
+    return _op("divide", [x1, x2], np.divide)
 
 
 def negative(x):

@@ -2,7 +2,9 @@
 traced into a graph of layers, or `Model(inputs, outputs)`): `x + self.dense(x)`,
 `ops.mean(h, axis=1)`, `ops.concatenate([a, b])`.
 
-Ops on one layer output (and on other ops' results on that same output) become one layer
+An operator between one layer output and a number (`x + 3.0`, `x * (1.0 / 6.0)`) is Keras's
+operation node (`ScalarOperation`: the library's, saved as Keras saves the op). Other ops on one
+layer output (and on other ops' results on that same output) become one layer
 written with ops (`OpLayer`, traced into the library's op graph when the model is built: native
 steps, no weights; shared intermediate results are computed once). Ops combining two different
 layer outputs become the library's merge layers (Add, Subtract, Multiply, Maximum, Minimum,
@@ -16,8 +18,10 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
+
 from .. import _model_vars
-from ..layers import KerasTensor, Layer
+from ..layers import KerasTensor, Layer, PositionalCall, _BuiltinLayer
 from .._objects import unique_name
 from ._trace import Unsupported
 
@@ -152,6 +156,60 @@ def _merge(name, args, kwargs, tensors):
     return None
 
 
+class ScalarOperation(_BuiltinLayer):
+    """`x + 3.0`, `x * (1.0 / 6.0)`, `1.0 - x` on a layer output: one node of the graph, the
+    library's operation node, saved as Keras saves the operation (module `keras.src.ops.numpy`,
+    its class, config `{"name"}`, the number among the node's arguments); not listed in
+    model.layers, listed in the summary."""
+
+    _op_node = True
+
+    def __init__(self, class_name, name):
+        self.class_name = class_name
+        self._init_base(True, name, None, {})
+        self._args = {}
+        self.built = True
+
+    def get_config(self):
+        return {"name": self.name}
+
+    def _layer_entry(self):
+        return {"module": "keras.src.ops.numpy", "class_name": self.class_name,
+                "config": self.get_config(), "registered_name": self.class_name}
+
+
+# Keras's operation classes of `x + 3.0` and the like (symbolic tensor operators).
+_SCALAR_OPERATIONS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply",
+                      "divide": "Divide", "true_divide": "TrueDivide"}
+
+
+def _scalar_operation(name, args, kwargs):
+    """The output of a ScalarOperation node for op `name` on a layer output and a number (as
+    Keras records `x + 3.0`), or None for other arguments."""
+    if name not in _SCALAR_OPERATIONS or kwargs or len(args) != 2:
+        return None
+
+    def number(v):
+        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    if isinstance(args[0], KerasTensor) and number(args[1]):
+        tensor, constant, first = args[0], args[1], False
+    elif number(args[0]) and isinstance(args[1], KerasTensor):
+        tensor, constant, first = args[1], args[0], True
+    else:
+        return None
+    if getattr(tensor, "_op_source", None) is not None or \
+            getattr(tensor, "_holds_model_weights", False):
+        return None   # ops on other ops' results stay one op layer
+    constant = constant.item() if isinstance(constant, np.generic) else constant
+    layer = ScalarOperation(_SCALAR_OPERATIONS[name], name=unique_name(name))
+    call = PositionalCall([tensor])
+    call.arguments = ([constant, tensor] if first else [tensor, constant], {})
+    out = layer(call)
+    if tensor._shape is not None:
+        out._shape = tensor._shape   # elementwise with a number: the input's shape
+    return out
+
+
 def joined_roots(tensors):
     """The layer outputs that `tensors` derive from, joined into one KerasTensor (each flattened
     to (batch, size), concatenated on the last axis), and `value_of(t, s)`: any of `tensors`
@@ -224,6 +282,9 @@ def dispatching(fn):
         tensors = _tensors(args) if args else []
         if not tensors:
             return fn(*args, **kwargs)
+        scalar = _scalar_operation(fn.__name__, args, kwargs)
+        if scalar is not None:
+            return scalar
         roots = []
         for t in tensors:
             if all(_root(t) is not r for r in roots):
