@@ -239,13 +239,15 @@ class Model(ModelAPI):
                 else:
                     arg = call_inputs._config()
                 nodes.append({"args": [arg], "kwargs": {}})
+            def graph_node(node):   # a call's index among this graph's calls of the layer
+                return node if kept is None else kept.get((id(layer), node))
             for node, training in (layer.__dict__.get("_call_training") or {}).items():
-                if kept is not None:
-                    node = kept.get((id(layer), node))
+                node = graph_node(node)
                 if node is not None and node < len(nodes):
                     nodes[node]["kwargs"]["training"] = training
             for node, mask in (layer.__dict__.get("_call_masks") or {}).items():
-                if node < len(nodes):
+                node = graph_node(node)
+                if node is not None and node < len(nodes):
                     nodes[node]["kwargs"]["mask"] = [None if m is None else m._config() for m in mask] \
                         if isinstance(mask, (list, tuple)) else mask._config()
             operation = layer.__dict__.get("_keras_operation")
@@ -2355,6 +2357,8 @@ def _graph_nodes(outputs, layers):
         reached.add((id(layer), node))
         if node < len(layer._inbound):   # (an Input's tensor has no call)
             stack.extend(_keras_tensors(layer._inbound[node]))
+        # (a call's `mask=`: the ops that made it are calls of the graph too)
+        stack.extend(_keras_tensors((layer.__dict__.get("_call_masks") or {}).get(node)))
     if all((id(layer), node) in reached for layer in layers for node in range(len(layer._inbound))):
         return None
     by_layer = {}
