@@ -73,9 +73,16 @@ public enum ObjectRegistry {
     private static let mutex = Mutex()
     nonisolated(unsafe) private static var table: [RegistryKey: Entry] = [:]
     nonisolated(unsafe) private static var builtinsLoaded = false
-    /// How many entries hold a custom object: when none does (the usual case), a name that is
-    /// not found directly is not searched for as `Package>Name` through the whole table.
-    nonisolated(unsafe) private static var customCount = 0
+    /// The custom `Package>Name` registrations by family and every name they end with after a
+    /// `>` (`Name`): a bare class name finds its packaged registration with one probe, not a scan
+    /// of the table (`import swiftkeras` registers two application layers, so a scan would run
+    /// at every name a model config looks up).
+    nonisolated(unsafe) private static var packaged: [RegistryKey: Set<String>] = [:]
+
+    /// The keys of `packaged` that `name` is found under: what follows each of its `>`.
+    private static func bareNames(_ name: String, _ kind: KerasObjectKind) -> [RegistryKey] {
+        name.indices.filter { name[$0] == ">" }.map { RegistryKey(kind, String(name[name.index(after: $0)...])) }
+    }
 
     /// Runs `body` on the table under the lock, adding the built-ins first if needed.
     private static func withTable<T>(_ body: (inout [RegistryKey: Entry]) throws -> T) rethrows -> T {
@@ -111,8 +118,8 @@ public enum ObjectRegistry {
     public static func register(_ name: String, _ object: KerasObject) {
         withTable { t in
             let key = RegistryKey(object.kind, name)
-            if t[key]?.custom == nil { customCount += 1 }
             t[key, default: Entry()].custom = object
+            for bare in bareNames(name, object.kind) { packaged[bare, default: []].insert(name) }
         }
     }
 
@@ -121,8 +128,11 @@ public enum ObjectRegistry {
         withTable { t in
             for k in KerasObjectKind.allCases where kind == nil || kind == k {
                 let key = RegistryKey(k, name)
-                if t[key]?.custom != nil { customCount -= 1 }
                 t[key]?.custom = nil
+                for bare in bareNames(name, k) {
+                    packaged[bare]?.remove(name)
+                    if packaged[bare]?.isEmpty == true { packaged[bare] = nil }
+                }
             }
         }
     }
@@ -153,10 +163,9 @@ public enum ObjectRegistry {
         if let o = CustomObjectScope.lookup(kind, name) { return o }
         return withTable { t -> KerasObject? in
             if let o = t[RegistryKey(kind, name)]?.custom { return o }
-            guard customCount > 0 else { return nil }
             // A bare class name finds "Package>Name" when exactly one package registered it.
-            let matches = t.filter { $0.key.kind == kind && $0.value.custom != nil && $0.key.name.hasSuffix(">" + name) }
-            return matches.count == 1 ? matches.first?.value.custom : nil
+            guard let names = packaged[RegistryKey(kind, name)], names.count == 1, let only = names.first else { return nil }
+            return t[RegistryKey(kind, only)]?.custom
         }
     }
 
@@ -176,9 +185,7 @@ public enum ObjectRegistry {
     /// The `"Package>Name"` under which a class named `className` was registered globally, if any.
     static func registeredName(of className: String, _ kind: KerasObjectKind) -> String? {
         withTable { t -> String? in
-            guard customCount > 0 else { return nil }
-            return t.filter { $0.key.kind == kind && $0.value.custom != nil && $0.key.name.hasSuffix(">" + className) }
-                .map(\.key.name).sorted().first
+            packaged[RegistryKey(kind, className)]?.sorted().first
         }
     }
 
