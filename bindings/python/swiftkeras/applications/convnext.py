@@ -97,7 +97,7 @@ def convnext(size, weights_name, include_top, include_preprocessing, weights, in
         raise ValueError("ConvNeXt does not support the `channels_first` image data format. "
                          "Switch to `channels_last` by editing your local config file at "
                          "~/.keras/keras.json")
-    utils.check_weights_argument(weights, include_top, classes)
+    utils.check_weights_argument(weights, include_top, classes, "convnext")
     depths, channels = _SIZES[size]
     input_shape = utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
                                            data_format=backend.image_data_format(),

@@ -89,7 +89,7 @@ def efficientnet_v2(model_name, width, depth, default_size, weights_name, includ
                     input_tensor, input_shape, pooling, classes, classifier_activation,
                     include_preprocessing, name, dropout_rate=0.2, drop_connect_rate=0.2,
                     divisor=8):
-    utils.check_weights_argument(weights, include_top, classes)
+    utils.check_weights_argument(weights, include_top, classes, "efficientnet_v2")
     stages = _STAGES[model_name]
     input_shape = utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
                                            data_format=backend.image_data_format(),

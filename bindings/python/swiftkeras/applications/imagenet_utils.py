@@ -176,16 +176,40 @@ def validate_activation(classifier_activation, weights):
 
 # -- what the application builders share ---------------------------------------------------
 
-def check_weights_argument(weights, include_top, classes):
-    """Keras's checks of `weights` and `classes`, before anything is built."""
+_WEIGHTS = ("The `weights` argument should be either `None` (random initialization), "
+            "`imagenet` (pre-training on ImageNet), or the path to the weights file to be loaded.")
+
+# Keras's words for a bad `weights` and for `classes` with imagenet weights, as each
+# application module writes them (they differ from family to family): (weights, classes).
+_WEIGHTS_WORDING = {
+    None: ("The `weights` argument should be either `None` (random initialization), 'imagenet' "
+           "(pre-training on ImageNet), or the path to the weights file to be loaded.  "
+           "Received: weights={weights}",
+           "If using `weights='imagenet'` with `include_top=True`, `classes` should be 1000.  "
+           "Received classes={classes}"),
+    "mobilenet_v3": (_WEIGHTS + "  Received weights={weights}",
+                     'If using `weights="imagenet"` with `include_top` as true, `classes` should '
+                     "be 1000.  Received classes={classes}"),
+    "efficientnet_v2": (_WEIGHTS + "Received: weights={weights}",
+                        'If using `weights="imagenet"` with `include_top` as true, `classes` '
+                        "should be 1000"),
+    "convnext": (_WEIGHTS, 'If using `weights="imagenet"` with `include_top=True`, `classes` '
+                           "should be 1000. Received classes={classes}"),
+    "nasnet": (_WEIGHTS, 'If using `weights` as `"imagenet"` with `include_top` as true, '
+                         "`classes` should be 1000"),
+}
+_WEIGHTS_WORDING["inception_resnet_v2"] = _WEIGHTS_WORDING["convnext"]
+
+
+def check_weights_argument(weights, include_top, classes, family=None):
+    """Keras's checks of `weights` and `classes`, before anything is built, in the words of
+    `family`'s Keras module (a key of _WEIGHTS_WORDING)."""
+    bad_weights, bad_classes = _WEIGHTS_WORDING[family]
     if not (weights in {"imagenet", None} or (isinstance(weights, (str, os.PathLike))
                                                and os.path.exists(weights))):
-        raise ValueError(f"The `weights` argument should be either `None` (random "
-                         f"initialization), 'imagenet' (pre-training on ImageNet), or the "
-                         f"path to the weights file to be loaded.  Received: weights={weights}")
+        raise ValueError(bad_weights.format(weights=weights))
     if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(f"If using `weights='imagenet'` with `include_top=True`, `classes` "
-                         f"should be 1000.  Received classes={classes}")
+        raise ValueError(bad_classes.format(classes=classes))
 
 
 def model_input(input_tensor, input_shape, default_size, min_size, include_top, weights):

@@ -75,7 +75,7 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None, i
                       name="inception_resnet_v2"):
     """InceptionResNetV2 for 299x299 images (any side of at least 75 without the
     classifier)."""
-    utils.check_weights_argument(weights, include_top, classes)
+    utils.check_weights_argument(weights, include_top, classes, "inception_resnet_v2")
     img_input = utils.model_input(input_tensor, input_shape, 299, 75, include_top, weights)
     axis = utils.channel_axis(3)
     x = _conv_bn(img_input, 32, 3, strides=2, padding="valid")

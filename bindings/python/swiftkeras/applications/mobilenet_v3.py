@@ -124,7 +124,7 @@ def _input(input_tensor, input_shape):
 def mobilenet_v3(blocks, last_point_channels, model_type, input_shape, alpha, minimalistic,
                  include_top, weights, input_tensor, classes, pooling, dropout_rate,
                  classifier_activation, include_preprocessing, name):
-    utils.check_weights_argument(weights, include_top, classes)
+    utils.check_weights_argument(weights, include_top, classes, "mobilenet_v3")
     input_shape, rows, cols = _input(input_tensor, input_shape)
     if weights == "imagenet":
         if (not minimalistic and alpha not in [0.75, 1.0]) or (minimalistic and alpha != 1.0):

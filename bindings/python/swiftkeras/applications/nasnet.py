@@ -128,7 +128,7 @@ def nasnet(input_shape, penultimate_filters, num_blocks, stem_block_filters, ski
         raise ValueError("NASNet does not support the `channels_first` image data format. "
                          "Switch to `channels_last` by editing your local config file at "
                          "~/.keras/keras.json")
-    utils.check_weights_argument(weights, include_top, classes)
+    utils.check_weights_argument(weights, include_top, classes, "nasnet")
     if isinstance(input_shape, tuple) and None in input_shape and weights == "imagenet":
         raise ValueError(f"When specifying the input shape of a NASNet and loading `ImageNet` "
                          f"weights, the input_shape argument must be static (no None "
