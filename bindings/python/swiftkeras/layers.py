@@ -579,7 +579,9 @@ class Layer(_variables.LayerBasics):
             if getattr(self, "_trace_required", False):
                 return out   # (the binding's own graph layers return one tensor)
             return _structured_outputs(self, out)
-        training = kwargs.get("training", False)
+        training = kwargs.get("training")
+        if training is None:   # Keras: the default of the layer's call (True: augmentations)
+            training = isinstance(self, _BuiltinLayer) and self.class_name in _TRAINING_BY_DEFAULT
         if not isinstance(self, _BuiltinLayer):
             _note_input_masks(self, inputs)   # (arrays carry none into the library's call)
         mask = _python_call_mask(self, inputs, kwargs.get("mask"))
@@ -1564,6 +1566,16 @@ _MASK_ARGUMENT = _MASK_CONSUMERS - {"AdditiveAttention", "Attention", "GroupedQu
 # The random image augmentations: Keras names their SeedGenerator `generator`.
 _AUGMENTATIONS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
                             "RandomContrast", "RandomBrightness", "RandomCrop"})
+# Keras's layers whose call defaults to training=True (its image preprocessing layers and
+# Pipeline): called directly, outside fit/evaluate/predict, they augment.
+_TRAINING_BY_DEFAULT = frozenset({
+    "AugMix", "AutoContrast", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization",
+    "CutMix", "Equalization", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandAugment",
+    "RandomBrightness", "RandomColorDegeneration", "RandomColorJitter", "RandomContrast",
+    "RandomCrop", "RandomElasticTransform", "RandomErasing", "RandomFlip", "RandomGaussianBlur",
+    "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
+    "RandomRotation", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation",
+    "RandomZoom", "Resizing", "Solarization"})
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other

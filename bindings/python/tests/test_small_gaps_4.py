@@ -1,6 +1,7 @@
 """Small gaps against real Keras 3 (session 18, gaps4): the application families' own words
-for bad arguments."""
+for bad arguments; augmentation layers called directly train by default."""
 
+import numpy as np
 import pytest
 
 import swiftkeras
@@ -34,4 +35,34 @@ def test_application_errors_are_keras_words(family):
             continue   # Keras's MobileNetV3 accepts any size there (and downloads its weights)
         assert _error(getattr(swiftkeras.applications, family), kwargs) == \
             _error(getattr(keras.applications, family), kwargs), (family, case)
+
+
+# ---- augmentation layers called directly: training=True by default, as Keras ------------------
+
+@pytest.mark.parametrize("make", [
+    lambda k: k.layers.RandomFlip(seed=1), lambda k: k.layers.RandomRotation(0.3, seed=1),
+    lambda k: k.layers.RandomZoom(0.3, seed=1), lambda k: k.layers.RandomTranslation(0.3, 0.3, seed=1),
+    lambda k: k.layers.RandomContrast(0.5, seed=1), lambda k: k.layers.RandomBrightness(0.5, seed=1),
+    lambda k: k.layers.Dropout(0.5, seed=1), lambda k: k.layers.GaussianNoise(0.5, seed=1)])
+def test_a_direct_call_trains_where_keras_does(make):
+    keras = real_keras()
+    x = np.random.RandomState(0).rand(4, 8, 8, 3).astype("float32")
+
+    def changed(lib, **kwargs):
+        return not np.allclose(np.asarray(make(lib)(x, **kwargs)), x)
+
+    assert changed(swiftkeras) == changed(keras)
+    assert changed(swiftkeras, training=True) == changed(keras, training=True)
+    assert not changed(swiftkeras, training=False) and not changed(keras, training=False)
+    model = swiftkeras.Sequential([swiftkeras.Input((8, 8, 3)), make(swiftkeras)])
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)   # predict: training=False
+
+
+def test_a_direct_random_crop_crops_as_keras_at_inference():
+    keras = real_keras()
+    x = np.random.RandomState(0).rand(2, 8, 8, 3).astype("float32")
+    ours = swiftkeras.layers.RandomCrop(4, 4, seed=1)(x)
+    assert ours.shape == (2, 4, 4, 3)
+    np.testing.assert_allclose(swiftkeras.layers.RandomCrop(4, 4, seed=1)(x, training=False),
+                               keras.layers.RandomCrop(4, 4, seed=1)(x, training=False), atol=1e-6)
 
