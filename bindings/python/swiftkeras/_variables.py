@@ -239,7 +239,25 @@ def _keras_path(holder, library_path):
         library_path = f"{model.name}/{library_path}"   # Keras: a subclassed model's layers are under it
     if model is not None and "/" in library_path:
         library_path = _under_nested_subclasses(model, library_path)
+        alone = _layer_at(model, library_path.split("/")[:-1])
+        if alone is not None and alone.__dict__.get("_built_alone"):
+            return f"{alone.name}/{library_path.split('/')[-1]}"
     return library_path
+
+
+def _layer_at(model, names):
+    """The layer that the names of a library path (a model's, then its nested models' and the
+    layer's) lead to from `model`, or None."""
+    layer = model
+    for i, name in enumerate(names):
+        if i == 0 and name == model.name:
+            continue
+        holder = layer.__dict__.get("_model", layer)   # a nested model's layer: the model
+        children = holder.__dict__.get("_layers") or []
+        layer = next((child for child in children if getattr(child, "name", None) == name), None)
+        if layer is None:
+            return None
+    return layer if layer is not model else None
 
 
 def _under_nested_subclasses(model, path):

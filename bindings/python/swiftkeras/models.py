@@ -1734,6 +1734,13 @@ class Sequential(Model):
         self._input_batch_shape = tuple(batch_shape)
         self._layers.append(layer)
         self._single_layer = True
+        # Built on its own (adapted, or called on arrays) before a model built it: Keras made
+        # its variables under no model's name scope, so their paths stay "normalization/mean"
+        # in any model after. (A Sequential with a known input builds its layers when they are
+        # added, in its scope: Keras's inner/normalization/mean.)
+        held = layer.__dict__.get("_sequential")
+        if held is None or not held._input_known():
+            layer.__dict__["_built_alone"] = True
         self._ensure_handle()
 
     def _input_known(self):

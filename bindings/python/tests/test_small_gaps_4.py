@@ -1,5 +1,6 @@
 """Small gaps against real Keras 3 (session 18, gaps4): the application families' own words
-for bad arguments; augmentation layers called directly train by default."""
+for bad arguments; augmentation layers called directly train by default; the variable paths
+of a layer built on its own before a nested model held it."""
 
 import numpy as np
 import pytest
@@ -66,3 +67,27 @@ def test_a_direct_random_crop_crops_as_keras_at_inference():
     np.testing.assert_allclose(swiftkeras.layers.RandomCrop(4, 4, seed=1)(x, training=False),
                                keras.layers.RandomCrop(4, 4, seed=1)(x, training=False), atol=1e-6)
 
+
+# ---- variable paths of a layer built on its own before a model held it --------------------------
+
+def _paths(lib, adapt_first):
+    x = np.random.RandomState(0).rand(20, 3).astype("float32")
+    lib.backend.clear_session()
+    norm = lib.layers.Normalization()
+    if adapt_first:
+        norm.adapt(x)
+    dense = lib.layers.Dense(2)
+    if adapt_first:
+        dense(np.zeros((1, 3), "float32"))
+    inner = lib.Sequential([lib.Input((3,)), norm, dense], name="inner")
+    outer = lib.Sequential([lib.Input((3,)), inner, lib.layers.Dense(1)], name="outer")
+    if not adapt_first:
+        norm.adapt(x)
+    return [v.path for v in outer.weights], [v.path for v in inner.weights], \
+        [v.path for v in norm.weights]
+
+
+@pytest.mark.parametrize("adapt_first", [True, False])
+def test_nested_normalization_paths_are_keras(adapt_first):
+    keras = real_keras()
+    assert _paths(swiftkeras, adapt_first) == _paths(keras, adapt_first)
