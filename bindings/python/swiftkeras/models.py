@@ -1048,7 +1048,16 @@ class Model(ModelAPI):
         """The library's figures named as Keras names them: with a traced compute_loss, the first
         output's per-output figures carry its layer's name, not the compute_loss layer's, and
         each output's loss is reported only when compute_loss calls super() (Keras's compiled
-        loss tracks them when it runs)."""
+        loss tracks them when it runs).
+
+        Why this rename is done here and not in the library: the ComputeLoss layer is this
+        binding's own construct (_custom_steps.with_compute_loss puts it in the graph it sends,
+        as the model's first output, so that the traced compute_loss gets the targets); the
+        library sees an ordinary functional model whose first output is that layer and names
+        the figures after it, as it must for any model. Only the binding knows that the layer
+        stands for the user's first output, so it names the figures back (here) and the
+        metrics dict keys forward (_send_compile). Moving it into the library would need a
+        way to name a model's outputs apart from their layers, for this one construct."""
         names = getattr(self, "_compute_loss_output_names", None)
         layer = getattr(self, "_compute_loss_layer_name", None)
         if not getattr(self, "_compute_loss_graph", False) or not names or not layer:
