@@ -1000,11 +1000,29 @@ int keras_search_best_estimator(keras_search *search, keras_estimator **out);
  * Every function in a table returns 0 on success. Any other value makes the library call
  * fail with KERAS_ERR_CALLBACK and a message naming the object and the function, plus the
  * message given to keras_callback_error() (or registrar->callback_error) before returning.
+ *
+ * Versions: every struct below (keras_layer_class, keras_metric_class, keras_layer_builder,
+ * keras_plugin_registrar) starts with `size_t struct_size`, set by whoever fills it to sizeof
+ * the struct as its own header declares it; fields are only ever added at the end. The reader
+ * reads only the fields inside struct_size:
+ *   - a table you pass (keras_layer_class, keras_metric_class): set struct_size = sizeof the
+ *     table. One from an older header (smaller) is accepted, the fields it lacks read as NULL;
+ *     one from a newer header (larger) is accepted when every field this library does not know
+ *     is zero. Refused with KERAS_ERR_INVALID_ARGUMENT, naming the size: a size that is not a
+ *     whole number of fields, that stops before a required function, that is beyond 4096 (a
+ *     table from a header before struct_size, whose first field was user_data), or a newer
+ *     table that sets a field this library does not know.
+ *   - a struct the library passes (keras_layer_builder, keras_plugin_registrar): test
+ *     KERAS_HAS_FIELD(ptr, type, field) before using a field added after the first version.
  */
+/* Whether the struct at ptr (its struct_size first) holds `field` of its type. */
+#define KERAS_HAS_FIELD(ptr, type, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 /* Passed to a layer's build function: creates the layer's weights. Valid only during build. */
 typedef struct keras_layer_builder keras_layer_builder;
 struct keras_layer_builder {
+    size_t struct_size; /* set by the library: KERAS_HAS_FIELD tells whether a field is there */
     void *opaque; /* the library's; do not touch */
     /* Creates a weight `name` of the given shape, initialized by `initializer` (a Keras name such
      * as "glorot_uniform", "zeros", "ones", or a JSON config {"class_name": "RandomNormal", ...};
@@ -1020,11 +1038,12 @@ struct keras_layer_builder {
                          const char *initializer, int trainable, const char *options_json);
 };
 
-/* A custom layer class. Only `create` and `forward` are required.
+/* A custom layer class. Only struct_size, `create` and `forward` are required.
  * Shapes: batch first; in build and output_shape, -1 marks an unknown dimension (the batch).
  * Arrays are float32, row-major; y, dx and dweights are library-owned, y is sized by
  * output_shape for the actual batch, dx and dweights are zeroed before backward. */
 typedef struct keras_layer_class {
+    size_t struct_size; /* sizeof(keras_layer_class); at least up to `forward` */
     void *user_data; /* passed to create */
     /* Makes the state of one layer instance from its config JSON (the "config" object of the
      * layer entry, e.g. {"name": "scale", "factor": 2.0}). */
@@ -1054,7 +1073,8 @@ typedef struct keras_layer_class {
     /* The "module" of the layer's saved entry (copied at registration), as Keras writes the Python
      * module defining a user's class; "__main__" is written as null, as Keras writes it. NULL:
      * the package of a "Package>Name" registration, else "custom". Fields are added at the end
-     * of this table: zero-fill it before use. */
+     * of this table: zero-fill it before use. (Added after the first version: a table whose
+     * struct_size stops before it has none.) */
     const char *module;
 } keras_layer_class;
 
@@ -1071,7 +1091,7 @@ typedef int (*keras_loss_fn)(void *user_data,
 typedef int (*keras_activation_fn)(void *user_data, const float *x, int64_t n, float *y, float *dydx);
 
 /* Registers a layer class under `name` (e.g. "MyPackage>Scale"); configs name it by class_name
- * "Scale". Errors: INVALID_ARGUMENT (NULL name or table, no create/forward). */
+ * "Scale". Errors: INVALID_ARGUMENT (NULL name or table, a bad struct_size, no create/forward). */
 int keras_register_layer(const char *name, const keras_layer_class *cls);
 
 /* Keras's `supports_masking`, said from inside the layer's build: nonzero passes the mask of its
@@ -1295,19 +1315,20 @@ int keras_scope_push(void);
 int keras_scope_pop(void);
 
 /* The table a plugin's init function receives: everything a plugin needs, so that a plugin
- * shared library does not have to link libkeras.so. Fields are only ever added at the end, each
- * with the version that brought it: a plugin reads one only when abi_version is at least that. */
-#define KERAS_PLUGIN_ABI_VERSION 2
+ * shared library does not have to link libkeras.so. Fields are only ever added at the end: a
+ * plugin reads one added after the first version only when
+ * KERAS_HAS_FIELD(registrar, keras_plugin_registrar, field). */
 struct keras_metric_class; /* below */
 typedef struct keras_plugin_registrar {
-    int abi_version; /* the library's KERAS_PLUGIN_ABI_VERSION */
+    size_t struct_size; /* the library's sizeof(keras_plugin_registrar); a library from before
+                         * struct_size has its abi_version 2 here (no field passes the test) */
     int (*register_layer)(const char *name, const keras_layer_class *cls);
     int (*register_loss)(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
     int (*register_metric)(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
     int (*register_activation)(const char *name, keras_activation_fn fn, void *user_data, keras_free_fn free_user_data);
     int (*register_callback)(const char *name, keras_callback_fn fn, void *user_data, keras_free_fn free_user_data);
     void (*callback_error)(const char *message);
-    /* keras_register_metric_class (abi_version 2). */
+    /* keras_register_metric_class (added after the first version). */
     int (*register_metric_class)(const char *name, const struct keras_metric_class *cls);
 } keras_plugin_registrar;
 
@@ -1324,7 +1345,9 @@ int keras_load_plugin(const char *path);
 /* A stateful metric class (Keras: a `keras.metrics.Metric` subclass), for figures that are not a
  * mean of per-sample values (counts, ratios of sums, anything kept across batches). Only
  * get_config, destroy, free_user_data, module and result_json (and result, when result_json is
- * set) may be NULL; a table is zero-filled before use (fields are added at its end). Every
+ * set) may be NULL; a table is zero-filled before use (fields are added at its end; struct_size
+ * says where the caller's ends, at least after reset_state: result_json was added after the
+ * first version, and a table whose struct_size stops before it has none). Every
  * compiled instance has its own state;
  * fit and evaluate call update_state once per batch and output, result whenever the logs are
  * read (each batch when a callback or the progress bar wants them, and at the end), and
@@ -1332,6 +1355,7 @@ int keras_load_plugin(const char *path);
  * too), and of train_on_batch / test_on_batch unless told to keep running. The arrays are the
  * library's, valid only during the call. */
 typedef struct keras_metric_class {
+    size_t struct_size; /* sizeof(keras_metric_class) */
     void *user_data; /* passed to create */
     /* Makes one instance's state from its config JSON: the "config" object of its compile entry
      * ({"name": "count_pos", "dtype": "float32", ...}), or {} for a compile spec naming the
@@ -1372,8 +1396,8 @@ typedef struct keras_metric_class {
 
 /* Registers a metric class under `name` (e.g. "MyPackage>CountPositives"): compile specs name it
  * as a string or as {"class_name": "CountPositives", "config": {...}, "registered_name": ...}.
- * The table is copied. Errors: INVALID_ARGUMENT (NULL or empty name, NULL table, a required
- * function NULL). */
+ * The table is copied. Errors: INVALID_ARGUMENT (NULL or empty name, NULL table, a bad
+ * struct_size, a required function NULL). */
 int keras_register_metric_class(const char *name, const keras_metric_class *cls);
 
 #ifdef __cplusplus

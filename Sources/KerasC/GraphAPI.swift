@@ -7,10 +7,9 @@ import Keras
 
 /// The trace behind a builder that is still inside its build call.
 private func trace(_ builder: UnsafeMutableRawPointer?) throws -> OpGraph {
-    guard let builder, let opaque = builder.load(as: UnsafeMutableRawPointer?.self) else {
+    guard let ctx = builderContext(builder) else {
         throw ABIError(.invalidArgument, "the builder is NULL or no longer valid (graph ops are only valid inside build)")
     }
-    let ctx = Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue()
     guard let trace = ctx.trace else {
         throw ABIError(.state, "this layer is not being built by a model, so it has no op graph to trace into")
     }

@@ -25,26 +25,28 @@ struct MetricClassTable {
     /// The `module` of the compile config's entry (Keras writes a custom class's Python module).
     let module: String?
 
+    /// Offsets: struct_size 0, user_data 8, create 16, update_state 24, result 32, reset_state 40,
+    /// get_config 48, destroy 56, free_user_data 64, module 72, result_json 80.
     init(_ raw: UnsafeRawPointer) throws {
+        let t = try CallerTable(raw, "keras_metric_class", fields: 10, required: 5)
         func required<F>(_ offset: Int, _ name: String, _: F.Type) throws -> F {
-            guard let f = raw.load(fromByteOffset: offset, as: Optional<F>.self) else {
+            guard let f = t.load(offset, as: Optional<F>.self) else {
                 throw ABIError(.invalidArgument, "the metric class has no \(name) function")
             }
             return f
         }
-        create = try required(8, "create", CreateFn.self)
-        update = try required(16, "update_state", MetricUpdateFn.self)
-        resultJSON = raw.load(fromByteOffset: 72, as: GetConfigFn?.self)
-        result = raw.load(fromByteOffset: 24, as: MetricResultFn?.self)
+        create = try required(16, "create", CreateFn.self)
+        update = try required(24, "update_state", MetricUpdateFn.self)
+        resultJSON = t.load(80, as: GetConfigFn?.self)
+        result = t.load(32, as: MetricResultFn?.self)
         guard result != nil || resultJSON != nil else {
             throw ABIError(.invalidArgument, "the metric class has no result function (nor result_json)")
         }
-        reset = try required(32, "reset_state", MetricResetFn.self)
-        getConfig = raw.load(fromByteOffset: 40, as: GetConfigFn?.self)
-        destroy = raw.load(fromByteOffset: 48, as: DestroyFn?.self)
-        module = raw.load(fromByteOffset: 64, as: UnsafePointer<CChar>?.self).map { String(cString: $0) }
-        userData = UserData(raw.load(fromByteOffset: 0, as: UnsafeMutableRawPointer?.self),
-                            raw.load(fromByteOffset: 56, as: CFreeFn?.self))
+        reset = try required(40, "reset_state", MetricResetFn.self)
+        getConfig = t.load(48, as: GetConfigFn?.self)
+        destroy = t.load(56, as: DestroyFn?.self)
+        module = t.load(72, as: UnsafePointer<CChar>?.self).map { String(cString: $0) }
+        userData = UserData(t.load(8, as: UnsafeMutableRawPointer?.self), t.load(64, as: CFreeFn?.self))
     }
 }
 

@@ -26,6 +26,46 @@ typealias AddWeightFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<
 typealias AddWeightExFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Int64>?, UnsafePointer<CChar>?, Int32,
                                           UnsafePointer<CChar>?) -> Int32
 
+/// A table the caller filled (keras_layer_class, keras_metric_class), read within its leading
+/// `size_t struct_size`: a field past it (a table from an older header) reads as NULL; a larger
+/// table (a newer header) is accepted when the bytes this library does not know are zero.
+struct CallerTable {
+    let raw: UnsafeRawPointer
+    let size: Int
+
+    /// Sizes beyond this are no struct_size: a table from a header before it starts with a pointer.
+    static let largest = 4096
+
+    /// `fields`: how many pointer-sized fields follow struct_size in this library's header;
+    /// `required`: how many of them a table must hold (its last required function's).
+    init(_ raw: UnsafeRawPointer, _ type: String, fields: Int, required: Int) throws {
+        let word = MemoryLayout<UnsafeRawPointer>.size
+        let given = raw.load(as: UInt.self)
+        let known = word * (1 + fields)
+        let wanted = "set struct_size = sizeof(\(type)) (\(known) bytes in this library's keras.h)"
+        guard given <= UInt(CallerTable.largest) else {
+            throw ABIError(.invalidArgument, "\(type).struct_size is \(given), not a table's size: \(wanted); a table built "
+                           + "with a keras.h from before struct_size starts with user_data and must be rebuilt")
+        }
+        let n = Int(given)
+        guard n % word == 0, n >= word * (1 + required) else {
+            throw ABIError(.invalidArgument, "\(type).struct_size is \(n): not a whole number of fields reaching its required "
+                           + "functions (at least \(word * (1 + required)) bytes, a multiple of \(word)); \(wanted)")
+        }
+        if n > known, let set = (known..<n).first(where: { raw.load(fromByteOffset: $0, as: UInt8.self) != 0 }) {
+            throw ABIError(.invalidArgument, "\(type).struct_size is \(n), from a newer keras.h than this library's (\(known) bytes), "
+                           + "and the table sets a field this library does not know (at byte \(set - set % word))")
+        }
+        self.raw = raw
+        size = n
+    }
+
+    /// The field at `offset` (a pointer-sized one), nil when the table stops before it.
+    func load<T>(_ offset: Int, as: T?.Type) -> T? {
+        offset + MemoryLayout<UnsafeRawPointer>.size <= size ? raw.load(fromByteOffset: offset, as: T?.self) : nil
+    }
+}
+
 /// A copy of a keras_layer_class table.
 struct LayerClassTable {
     let userData: UserData
@@ -39,19 +79,21 @@ struct LayerClassTable {
     /// The `module` of the saved entry (Keras writes a user's class's Python module).
     let module: String?
 
+    /// Offsets: struct_size 0, user_data 8, create 16, build 24, output_shape 32, forward 40,
+    /// backward 48, get_config 56, destroy 64, free_user_data 72, module 80.
     init(_ raw: UnsafeRawPointer) throws {
-        let ud = raw.load(fromByteOffset: 0, as: UnsafeMutableRawPointer?.self)
-        guard let create = raw.load(fromByteOffset: 8, as: CreateFn?.self) else { throw ABIError(.invalidArgument, "the layer class has no create function") }
-        guard let forward = raw.load(fromByteOffset: 32, as: ForwardFn?.self) else { throw ABIError(.invalidArgument, "the layer class has no forward function") }
+        let t = try CallerTable(raw, "keras_layer_class", fields: 10, required: 5)
+        guard let create = t.load(16, as: CreateFn?.self) else { throw ABIError(.invalidArgument, "the layer class has no create function") }
+        guard let forward = t.load(40, as: ForwardFn?.self) else { throw ABIError(.invalidArgument, "the layer class has no forward function") }
         self.create = create
         self.forward = forward
-        build = raw.load(fromByteOffset: 16, as: BuildFn?.self)
-        outputShape = raw.load(fromByteOffset: 24, as: OutputShapeFn?.self)
-        backward = raw.load(fromByteOffset: 40, as: BackwardFn?.self)
-        getConfig = raw.load(fromByteOffset: 48, as: GetConfigFn?.self)
-        destroy = raw.load(fromByteOffset: 56, as: DestroyFn?.self)
-        userData = UserData(ud, raw.load(fromByteOffset: 64, as: CFreeFn?.self))
-        module = raw.load(fromByteOffset: 72, as: UnsafePointer<CChar>?.self).map { String(cString: $0) }
+        build = t.load(24, as: BuildFn?.self)
+        outputShape = t.load(32, as: OutputShapeFn?.self)
+        backward = t.load(48, as: BackwardFn?.self)
+        getConfig = t.load(56, as: GetConfigFn?.self)
+        destroy = t.load(64, as: DestroyFn?.self)
+        userData = UserData(t.load(8, as: UnsafeMutableRawPointer?.self), t.load(72, as: CFreeFn?.self))
+        module = t.load(80, as: UnsafePointer<CChar>?.self).map { String(cString: $0) }
     }
 }
 
@@ -87,19 +129,27 @@ final class BuilderContext {
     }
 }
 
-/// A keras_layer_builder struct: the context at offset 0, add_weight at offset 8, add_weight_ex
-/// at offset 16.
+/// A keras_layer_builder struct: struct_size at offset 0, the context at 8, add_weight at 16,
+/// add_weight_ex at 24.
 func makeBuilder(_ ctx: BuilderContext) -> UnsafeMutableRawPointer {
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: 24, alignment: 8)
-    raw.storeBytes(of: Unmanaged.passRetained(ctx).toOpaque(), as: UnsafeMutableRawPointer.self)
-    raw.storeBytes(of: addWeightThunk, toByteOffset: 8, as: AddWeightFn.self)
-    raw.storeBytes(of: addWeightExThunk, toByteOffset: 16, as: AddWeightExFn.self)
+    let size = 32
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+    raw.storeBytes(of: UInt(size), as: UInt.self)
+    raw.storeBytes(of: Unmanaged.passRetained(ctx).toOpaque(), toByteOffset: 8, as: UnsafeMutableRawPointer.self)
+    raw.storeBytes(of: addWeightThunk, toByteOffset: 16, as: AddWeightFn.self)
+    raw.storeBytes(of: addWeightExThunk, toByteOffset: 24, as: AddWeightExFn.self)
     return raw
+}
+
+/// The context of a builder made by ``makeBuilder(_:)``, nil for NULL or a finished build.
+func builderContext(_ builder: UnsafeMutableRawPointer?) -> BuilderContext? {
+    guard let opaque = builder?.load(fromByteOffset: 8, as: UnsafeMutableRawPointer?.self) else { return nil }
+    return Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue()
 }
 
 /// Releases the context of a builder made by ``makeBuilder(_:)`` and frees the struct.
 func freeBuilder(_ raw: UnsafeMutableRawPointer) {
-    if let opaque = raw.load(as: UnsafeMutableRawPointer?.self) {
+    if let opaque = raw.load(fromByteOffset: 8, as: UnsafeMutableRawPointer?.self) {
         Unmanaged<BuilderContext>.fromOpaque(opaque).release()
     }
     raw.deallocate()
@@ -116,11 +166,10 @@ private let addWeightExThunk: AddWeightExFn = { builder, name, ndim, shape, init
 /// keras_layer_builder's add_weight and add_weight_ex (`options`: {"regularizer", "constraint"}).
 private func addWeight(_ builder: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?,
                        _ initializer: UnsafePointer<CChar>?, _ trainable: Int32, _ options: UnsafePointer<CChar>?, what: String) -> Int32 {
-    guard let builder, let opaque = builder.load(as: UnsafeMutableRawPointer?.self) else {
+    guard let ctx = builderContext(builder) else {
         LastError.set("keras_layer_builder.\(what): the builder is NULL or no longer valid")
         return Status.invalidArgument.rawValue
     }
-    let ctx = Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue()
     let rc = guarded(what) {
         let n = try string(name, "name")
         // ndim 0: a scalar weight (Keras's `add_weight(shape=())`).
@@ -140,10 +189,10 @@ private func addWeight(_ builder: UnsafeMutableRawPointer?, _ name: UnsafePointe
 @_cdecl("keras_layer_builder_set_supports_masking")
 public func keras_layer_builder_set_supports_masking(_ builder: UnsafeMutableRawPointer?, _ supports: Int32) -> Int32 {
     guarded("keras_layer_builder_set_supports_masking") {
-        guard let builder, let opaque = builder.load(as: UnsafeMutableRawPointer?.self) else {
+        guard let ctx = builderContext(builder) else {
             throw ABIError(.invalidArgument, "the builder is NULL or no longer valid (only valid inside build)")
         }
-        Unmanaged<BuilderContext>.fromOpaque(opaque).takeUnretainedValue().supportsMasking = supports != 0
+        ctx.supportsMasking = supports != 0
     }
 }
 
@@ -388,9 +437,10 @@ public func keras_scope_pop() -> Int32 {
 /// The registrar handed to plugins: keras_plugin_registrar at its LP64 offsets, made once.
 enum PluginRegistrar {
     nonisolated(unsafe) static let table: UnsafeMutableRawPointer = {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
-        raw.storeBytes(of: Int32(2), as: Int32.self)   // KERAS_PLUGIN_ABI_VERSION
+        let size = 64
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+        raw.storeBytes(of: UInt(size), as: UInt.self)   // struct_size
         typealias Reg = @convention(c) (UnsafePointer<CChar>?, UnsafeRawPointer?) -> Int32
         typealias RegLoss = @convention(c) (UnsafePointer<CChar>?, CLossFn?, UnsafeMutableRawPointer?, CFreeFn?) -> Int32
         typealias RegAct = @convention(c) (UnsafePointer<CChar>?, CActivationFn?, UnsafeMutableRawPointer?, CFreeFn?) -> Int32

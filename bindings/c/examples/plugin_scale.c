@@ -98,9 +98,11 @@ static int peak_reset(void *state) { *(float *)state = 0; return 0; }
 int keras_plugin_init(const keras_plugin_registrar *r) {
     keras_layer_class scale;
     keras_metric_class peak;
-    if (r->abi_version < KERAS_PLUGIN_ABI_VERSION) return 1;
+    /* A library older than this header lacks register_metric_class (struct_size tells). */
+    if (!KERAS_HAS_FIELD(r, keras_plugin_registrar, register_metric_class)) return 1;
     report = r->callback_error;
     memset(&scale, 0, sizeof scale);
+    scale.struct_size = sizeof scale;
     scale.create = scale_create;
     scale.build = scale_build;
     scale.forward = scale_forward;
@@ -109,6 +111,7 @@ int keras_plugin_init(const keras_plugin_registrar *r) {
     scale.destroy = scale_destroy;
     if (r->register_layer("Demo>Scale", &scale)) return 1;
     memset(&peak, 0, sizeof peak);
+    peak.struct_size = sizeof peak;
     peak.create = peak_create;
     peak.update_state = peak_update;
     peak.result = peak_result;

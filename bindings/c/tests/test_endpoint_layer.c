@@ -113,6 +113,7 @@ int main(void) {
     out[0].data = pred; out[0].capacity = N;
 
     memset(&cls, 0, sizeof cls);
+    cls.struct_size = sizeof cls;
     cls.create = create;
     cls.build = build;
     cls.forward = forward;

@@ -65,6 +65,7 @@ int main(void) {
     for (i = 0; i < BATCH * STEPS * FEATURES; i++) x[i] = (float)((i * 7) % 11) / 11.0f - 0.45f;
     for (i = 0; i < BATCH; i++) y[i] = (float)(i % 3) - 1.0f;
     memset(&cls, 0, sizeof cls);
+    cls.struct_size = sizeof cls;
     cls.create = create;
     cls.build = build;
     cls.forward = forward;

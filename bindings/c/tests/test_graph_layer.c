@@ -233,6 +233,7 @@ int main(void) {
 
     for (i = 0; i < 30; i++) { x[i] = (float)(i % 7) / 7.0f - 0.4f; y[i] = tanhf(x[i]) * (float)(1 + i % 3); }
     memset(&cls, 0, sizeof cls);
+    cls.struct_size = sizeof cls;
     cls.create = create;
     cls.forward = forward;
     m = trained(&cls, "TanhScale", build, x, y, 300, w);

@@ -99,6 +99,7 @@ static void test_layer(const char *name, const char *attrs, int advances) {
     noise_attrs = attrs;
     for (i = 0; i < 60; i++) { x[i] = (float)(i % 11) / 5.0f - 1.0f; y[i] = 2 * x[i]; }
     memset(&cls, 0, sizeof cls);
+    cls.struct_size = sizeof cls;
     cls.create = create;
     cls.build = build;
     cls.forward = forward;

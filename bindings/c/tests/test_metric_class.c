@@ -121,6 +121,7 @@ int main(void) {
         if (x[2 * i] + x[2 * i + 1] > 1.0f) { expected++; weighted_expected += w[i]; }
     }
     memset(&cls, 0, sizeof cls);
+    cls.struct_size = sizeof cls;
     cls.create = cp_create;
     cls.update_state = cp_update;
     cls.result = cp_result;

@@ -122,6 +122,7 @@ int main(void) {
 
     /* Traced: trains w to [1, 2, 3]; the forward callback never runs. */
     memset(&cls, 0, sizeof cls);
+    cls.struct_size = sizeof cls;
     cls.create = create;
     cls.build = build_traced;
     cls.forward = forward_traced;
@@ -149,6 +150,7 @@ int main(void) {
 
     /* Callbacks: output_shape and forward see the packed (batch, 6). */
     memset(&cls, 0, sizeof cls);
+    cls.struct_size = sizeof cls;
     cls.create = create;
     cls.output_shape = output_shape;
     cls.forward = forward_product;

@@ -206,6 +206,7 @@ int main(int argc, char **argv) {
 
     /* Scoped registration: visible until the scope is popped, on this thread. */
     memset(&twice, 0, sizeof twice);
+    twice.struct_size = sizeof twice;
     twice.create = twice_create;
     twice.forward = twice_forward;
     CHECK_OK(keras_scope_push());
@@ -244,6 +245,7 @@ int main(int argc, char **argv) {
         const float padded[6] = {-1, -1, 0.5f, 0.25f, -0.75f, 1}, tail[4] = {0.5f, 0.25f, -0.75f, 1};
         float with_pad[3], without[3];
         memset(&passing, 0, sizeof passing);
+        passing.struct_size = sizeof passing;
         passing.create = twice_create;
         passing.build = passing_build;
         passing.forward = passing_forward;
@@ -263,6 +265,7 @@ int main(int argc, char **argv) {
 
     /* Failing plugins. */
     memset(&broken, 0, sizeof broken);
+    broken.struct_size = sizeof broken;
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "no create function", keras_register_layer("Broken", &broken));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "cls must not be NULL", keras_register_layer("Broken", NULL));
     broken.create = twice_create;

@@ -174,7 +174,7 @@ keras_add_weight_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int3
                                 c_char_p, c_int32)
 keras_add_weight_ex_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
                                    c_char_p, c_int32, c_char_p)
-keras_layer_builder._fields_ = [("opaque", c_void_p), ("add_weight", keras_add_weight_fn),
+keras_layer_builder._fields_ = [("struct_size", c_size_t), ("opaque", c_void_p), ("add_weight", keras_add_weight_fn),
                                 ("add_weight_ex", keras_add_weight_ex_fn)]
 
 float_pp = POINTER(float_p)
@@ -190,8 +190,17 @@ keras_layer_get_config_fn = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t)
 keras_layer_destroy_fn = CFUNCTYPE(None, c_void_p)
 
 
-class keras_layer_class(Structure):
-    _fields_ = [("user_data", c_void_p), ("create", keras_layer_create_fn),
+class _SizedTable(Structure):
+    """A table the library reads within its leading struct_size (keras.h, "Versions"): set to
+    this declaration's size when made."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.struct_size = ctypes.sizeof(self)
+
+
+class keras_layer_class(_SizedTable):
+    _fields_ = [("struct_size", c_size_t), ("user_data", c_void_p), ("create", keras_layer_create_fn),
                 ("build", keras_layer_build_fn), ("output_shape", keras_layer_output_shape_fn),
                 ("forward", keras_layer_forward_fn), ("backward", keras_layer_backward_fn),
                 ("get_config", keras_layer_get_config_fn), ("destroy", keras_layer_destroy_fn),
@@ -206,8 +215,8 @@ keras_metric_result_fn = CFUNCTYPE(c_int32, c_void_p, float_p)
 keras_metric_reset_fn = CFUNCTYPE(c_int32, c_void_p)
 
 
-class keras_metric_class(Structure):
-    _fields_ = [("user_data", c_void_p), ("create", keras_layer_create_fn),
+class keras_metric_class(_SizedTable):
+    _fields_ = [("struct_size", c_size_t), ("user_data", c_void_p), ("create", keras_layer_create_fn),
                 ("update_state", keras_metric_update_fn), ("result", keras_metric_result_fn),
                 ("reset_state", keras_metric_reset_fn), ("get_config", keras_layer_get_config_fn),
                 ("destroy", keras_layer_destroy_fn), ("free_user_data", keras_free_fn),
