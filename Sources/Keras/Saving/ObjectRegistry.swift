@@ -76,7 +76,7 @@ public enum ObjectRegistry {
     /// The custom `Package>Name` registrations by family and every name they end with after a
     /// `>` (`Name`): a bare class name finds its packaged registration with one probe, not a scan
     /// of the table (`import swiftkeras` registers two application layers, so a scan would run
-    /// at every name a model config looks up).
+    /// at every name a model config looks up). Guarded by `mutex`, as the table.
     nonisolated(unsafe) private static var packaged: [RegistryKey: Set<String>] = [:]
 
     /// The keys of `packaged` that `name` is found under: what follows each of its `>`.
@@ -184,9 +184,9 @@ public enum ObjectRegistry {
 
     /// The `"Package>Name"` under which a class named `className` was registered globally, if any.
     static func registeredName(of className: String, _ kind: KerasObjectKind) -> String? {
-        withTable { t -> String? in
-            packaged[RegistryKey(kind, className)]?.sorted().first
-        }
+        // Only the packaged index is read: it is guarded by the table's lock, and the built-ins
+        // (which withTable loads) are never in it.
+        mutex.withLock { packaged[RegistryKey(kind, className)]?.sorted().first }
     }
 
     /// The builder of the layer class `className` (custom first, then built-in).
