@@ -612,7 +612,7 @@ class Layer(_variables.LayerBasics):
             # Keras builds a layer on its first call; here that is a one-layer model holding it.
             from .models import Sequential
             owner = Sequential(name=unique_name("layer_call"))
-            owner._adopt(self, batch_shape=(None,) + x.shape[1:])
+            owner._adopt(self, batch_shape=(None,) + x.shape[1:], alone=True)
         if not isinstance(self, _BuiltinLayer) and _packed_inputs.shapes(self) is None and \
                 _python_layers.runs_on_numpy(self):
             # A call on numpy values runs eagerly, as Keras runs a direct call: here, with its
@@ -1696,7 +1696,7 @@ def _adapt(self, data, batch_size=None, steps=None):
     if self._owner is None or self._owner._handle is None:
         from .models import Sequential
         owner = Sequential(name=unique_name("layer_adapt"))
-        owner._adopt(self, batch_shape=(None,) + x.shape[1:])
+        owner._adopt(self, batch_shape=(None,) + x.shape[1:], alone=True)
     self._owner._adapt_layer(self, x)
 
 

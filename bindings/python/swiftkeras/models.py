@@ -1739,16 +1739,17 @@ class Sequential(Model):
             layer._owner = None
             layer._pending_weights = kept.get(layer.name)
 
-    def _adopt(self, layer, batch_shape):
+    def _adopt(self, layer, batch_shape, alone=False):
+        """Holds `layer` alone, built for `batch_shape`. `alone`: adapted or called on arrays,
+        where Keras builds a layer outside any model (its variables under no model's name
+        scope, so their paths stay "normalization/mean" in any model after; a Sequential with
+        a known input builds its layers when they are added, in its scope). An explicit
+        `build()` may run inside a subclassed model's build, in its scope: not marked."""
         self._input_batch_shape = tuple(batch_shape)
         self._layers.append(layer)
         self._single_layer = True
-        # Built on its own (adapted, or called on arrays) before a model built it: Keras made
-        # its variables under no model's name scope, so their paths stay "normalization/mean"
-        # in any model after. (A Sequential with a known input builds its layers when they are
-        # added, in its scope: Keras's inner/normalization/mean.)
         held = layer.__dict__.get("_sequential")
-        if held is None or not held._input_known():
+        if alone and (held is None or not held._input_known()):
             layer.__dict__["_built_alone"] = True
         self._ensure_handle()
 
