@@ -126,6 +126,13 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}{value}>"
 
 
+def in_keras_dtype(holder, info, value):
+    """A weight's value (the library's float32) in the dtype Keras gives it: int32 for an
+    adopted int32 keras.Variable (held in float32: exact up to 2**24), as get_weights() lists it."""
+    adopted = _adopted(holder, info["name"])
+    return value if adopted is None or adopted[0] == "float32" else value.astype(adopted[0])
+
+
 def _adopted(holder, library_path):
     """(dtype, Keras path or None) of the weight at `library_path` when it is a keras.Variable
     a Python layer adopted (_python_layers._adopt_variables), else None."""

@@ -19,7 +19,7 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 import numpy as np
 
 from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
-               _python_metrics, _text_callables, optimizers)
+               _python_metrics, _text_callables, _variables, optimizers)
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
@@ -653,7 +653,7 @@ class Model(ModelAPI):
         return [{**w, "trainable": False} if w["index"] in off else w for w in infos]
 
     def get_weights(self):
-        return [self._get_weight(w) for w in self._all_weight_infos()]
+        return [_variables.in_keras_dtype(self, w, self._get_weight(w)) for w in self._all_weight_infos()]
 
     def set_weights(self, weights):
         infos = self._all_weight_infos()

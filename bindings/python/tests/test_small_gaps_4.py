@@ -91,3 +91,33 @@ def _paths(lib, adapt_first):
 def test_nested_normalization_paths_are_keras(adapt_first):
     keras = real_keras()
     assert _paths(swiftkeras, adapt_first) == _paths(keras, adapt_first)
+
+
+# ---- int32 keras.Variables of a Python layer: Keras's dtype in weights and get_weights ------------
+
+_INT_SOURCE = """
+class Counted(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = keras.Variable(np.array([16777216, -5], "int32"), dtype="int32",
+                                   trainable=False, name="seen")
+
+    def call(self, x):
+        return x
+"""
+
+
+def test_int32_variables_report_keras_dtype_and_values():
+    from conftest import exec_layers
+    keras = real_keras()
+    got = {}
+    for name, lib in (("ours", swiftkeras), ("keras", keras)):
+        layer = exec_layers(_INT_SOURCE, lib)["Counted"]()
+        model = lib.Sequential([lib.Input((2,)), layer])
+        model.predict(np.zeros((1, 2), "float32"), verbose=0)
+        layer.seen.assign(np.array([123457, 16777215], "int32"))
+        got[name] = ([(w.name, str(w.dtype)) for w in layer.weights],
+                     [(a.dtype, a.tolist()) for a in layer.get_weights()],
+                     [(a.dtype, a.tolist()) for a in model.get_weights()],
+                     np.asarray(layer.seen).dtype, np.asarray(layer.seen).tolist())
+    assert got["ours"] == got["keras"]
