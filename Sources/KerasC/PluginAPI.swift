@@ -331,6 +331,8 @@ final class CFunctionLoss: Loss, @unchecked Sendable {
         super.init(name: bareName(name))
     }
     override var className: String { bareName(registered) }
+    /// A C (or Python) loss is a function: Keras writes it by its registered name.
+    override var functionName: String? { registered }
     override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor {
         let grad = yPred.isRecorded ? Tensor(shape: yPred.shape) : nil
         let per = try callLoss(fn, ud, "loss '\(name)'", yTrue.detached, yPred.detached, grad: grad)

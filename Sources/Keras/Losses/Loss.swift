@@ -34,6 +34,9 @@ open class Loss: @unchecked Sendable {
 
     /// The Keras class name (`MeanSquaredError`).
     open var className: String { String(describing: type(of: self)) }
+    /// The name Keras writes this loss under when it is a function, not a Loss class (a compile
+    /// config's `{"class_name": "function", "config": name}`); nil for a class.
+    open var functionName: String? { nil }
 
     /// Per-sample losses, before weighting and reduction: shape `[batch]` (or `[batch, ...]`
     /// without the reduced axis). Keras: `loss.call(y_true, y_pred)`.
@@ -170,6 +173,7 @@ public final class LossFunction: Loss, @unchecked Sendable {
         super.init(name: name, reduction: reduction)
     }
     public override func perSample(_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor { try fn(yTrue, yPred) }
+    public override var functionName: String? { name }
 }
 
 /// Checks that targets and predictions have the same shape (after dropping a trailing 1).

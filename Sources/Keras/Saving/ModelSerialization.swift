@@ -199,8 +199,8 @@ private func serializeLossSpec(_ s: LossSpec) -> JSON {
     switch s {
     case .name(let n): return .string(n)
     case .instance(let l):
-        if let f = l as? LossFunction {
-            return ["module": "builtins", "class_name": "function", "config": .string(f.name), "registered_name": "function"]
+        if let n = l.functionName {
+            return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
         }
         return ["module": "keras.losses", "class_name": .string(l.className), "config": pythonFloats(l.config),
                 "registered_name": ObjectRegistry.registeredName(of: l.className, .loss).map { .string($0) } ?? .null]

@@ -448,9 +448,10 @@ def _activation_thunk(fn):
     return _lib.keras_activation_fn(call)
 
 
-def register_function(kind: str, fn) -> str:
-    """Makes a Python function known to the library as a loss, metric or activation."""
-    name = name_of_function(fn)
+def register_function(kind: str, fn, name=None) -> str:
+    """Makes a Python function known to the library as a loss, metric or activation, under
+    `name` (default: its own name)."""
+    name = name or name_of_function(fn)
     if not _lib.has(f"keras_register_{kind}"):
         raise _native.KerasError(
             f"{name}: Python {kind} functions need the C ABI's plugin registration, which "
@@ -488,7 +489,11 @@ def serialize_loss(loss):
     if isinstance(loss, (list, tuple)):
         return [serialize_loss(v) for v in loss]
     if callable(loss) and not _is_builtin(loss):
-        return register_function("loss", loss)
+        # Keras's entry for a function, under its registered name ("package>name", found by
+        # its bare name too), saved so and loaded back to the registered function.
+        name = register_function("loss", loss, _registered_function_name(loss))
+        return {"module": "builtins", "class_name": "function", "config": name,
+                "registered_name": "function"}
     subclass_call = _subclass_loss_call(loss)
     if subclass_call is not None:
         return register_function("loss", subclass_call)
@@ -511,6 +516,12 @@ def _subclass_loss_call(loss):
         fn.__name__ = loss.name
         loss.__dict__["_call_as_function"] = fn
     return fn
+
+
+def _registered_function_name(fn):
+    """Keras's name of a function in configs: 'package>name' when registered, else its own."""
+    registered = getattr(fn, "_registered_name", None)
+    return registered if isinstance(registered, str) else name_of_function(fn)
 
 
 def serialize_metrics(metrics):
@@ -554,3 +565,6 @@ def register_scope_objects():
             for kind in ("loss", "metric", "activation"):
                 if _lib.has(f"keras_register_{kind}"):
                     register_function(kind, obj)
+            if _lib.has("keras_register_loss") and _registered_function_name(obj) != name_of_function(obj):
+                # A saved compile config names a loss function as Keras does, 'package>name'.
+                register_function("loss", obj, _registered_function_name(obj))

@@ -2484,8 +2484,20 @@ def _take_saved_compile(model, path):
                              ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics")}
     model.optimizer = optimizer
     optimizer._compiled_into = weakref.ref(model)
-    model.loss = saved.get("loss")
+    model.loss = _saved_loss(saved.get("loss"))
     model.compiled = True
+
+
+def _saved_loss(loss):
+    """`model.loss` of a loaded model, as Keras gives it: a loss saved as a function entry
+    is the function (registered, or in a custom object scope); anything else as saved."""
+    if isinstance(loss, dict) and loss.get("class_name") == "function":
+        from .saving import deserialize_keras_object
+        try:
+            return deserialize_keras_object(loss)
+        except ValueError:
+            return loss
+    return loss
 
 
 def clone_model(model):

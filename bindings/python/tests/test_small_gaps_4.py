@@ -93,6 +93,51 @@ def test_nested_normalization_paths_are_keras(adapt_first):
     assert _paths(swiftkeras, adapt_first) == _paths(keras, adapt_first)
 
 
+# ---- a loss given as a function: saved as Keras's function entry, loaded back -------------------
+
+_LOSS_SOURCE = """
+@keras.saving.register_keras_serializable(package="gaps4_pkg")
+def gaps4_loss(y_true, y_pred):
+    return ops.mean(ops.square(y_true - y_pred), axis=-1) + 0.5
+"""
+
+
+def _saved_compile_config(path):
+    import json
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))["compile_config"]
+
+
+def test_a_loss_function_is_saved_as_keras_writes_it_and_loads_back(tmp_path):
+    from conftest import exec_layers
+    keras = real_keras()
+    x = np.random.RandomState(0).rand(16, 3).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    results = {}
+    for name, lib in (("ours", swiftkeras), ("keras", keras)):
+        fn = exec_layers(_LOSS_SOURCE, lib)["gaps4_loss"]
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, kernel_initializer="ones")])
+        model.compile(optimizer="sgd", loss=fn)
+        model.save(tmp_path / f"{name}.keras")
+        results[name] = (fn, _saved_compile_config(tmp_path / f"{name}.keras")["loss"],
+                         float(model.evaluate(x, y, verbose=0)))
+    ours, ref = results["ours"], results["keras"]
+    assert ours[1] == ref[1] == {"module": "builtins", "class_name": "function",
+                                 "config": "gaps4_pkg>gaps4_loss", "registered_name": "function"}
+    np.testing.assert_allclose(ours[2], ref[2], rtol=1e-5)
+    # Loaded here (our file and Keras's): the same entry, the function itself, the same loss.
+    for name in ("ours", "keras"):
+        loaded = swiftkeras.saving.load_model(tmp_path / f"{name}.keras")
+        assert loaded.get_compile_config()["loss"] == ref[1]
+        assert loaded.loss is ours[0]
+        np.testing.assert_allclose(float(loaded.evaluate(x, y, verbose=0)), ref[2], rtol=1e-5)
+    # And ours loads in Keras with its function.
+    loaded = keras.saving.load_model(tmp_path / "ours.keras")
+    assert loaded.loss is ref[0]
+    np.testing.assert_allclose(float(loaded.evaluate(x, y, verbose=0)), ref[2], rtol=1e-5)
+
+
 # ---- int32 keras.Variables of a Python layer: Keras's dtype in weights and get_weights ------------
 
 _INT_SOURCE = """
