@@ -26,6 +26,7 @@ from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class,
                      note_call_training)
+from .ops._functional import operation_arguments
 
 _MAX_RANK = 8
 
@@ -250,10 +251,9 @@ class Model(ModelAPI):
                 if node is not None and node < len(nodes):
                     nodes[node]["kwargs"]["mask"] = [None if m is None else m._config() for m in mask] \
                         if isinstance(mask, (list, tuple)) else mask._config()
-            operation = layer.__dict__.get("_keras_operation")
-            if operation is not None and nodes:   # its constants among its tensor, as Keras's
-                root = layer._inbound[0]._config()
-                nodes[0]["args"] = [root if isinstance(a, KerasTensor) else a for a in operation["args"]]
+            operation = operation_arguments(layer, layer._inbound[0]) if nodes else None
+            if operation is not None:   # its numbers among its tensor, as Keras's
+                nodes[0]["args"] = operation
             if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):
                 for node in nodes:   # Keras writes it for every call of a functional model
                     node["kwargs"]["mask"] = None
@@ -2015,10 +2015,9 @@ def _single_layer_shape(layer, tensors, shapes, index, as_list):
     entry = layer._layer_entry()
     entry["name"] = layer.name
     entry["inbound_nodes"] = [{"args": [refs if as_list else refs[0]], "kwargs": {}}]
-    operation = layer.__dict__.get("_keras_operation")
-    if operation is not None:   # its constants among its tensor (`not_equal(x, 0)`)
-        entry["inbound_nodes"][0]["args"] = [refs[0] if isinstance(a, KerasTensor) else a
-                                             for a in operation["args"]]
+    operation = operation_arguments(layer, refs[0])
+    if operation is not None:   # its numbers among its tensor (`not_equal(x, 0)`)
+        entry["inbound_nodes"][0]["args"] = operation
     entries.append(entry)
     config = {"class_name": "Functional", "config": {
         "name": "shape_probe", "trainable": True, "layers": entries,
