@@ -170,8 +170,9 @@ extension Model {
             rowOfLayer[ObjectIdentifier(node.layer)] = rows.count
             rows.append(SummaryRow(node, shapes: node.outputShapes, connected: connected))
         }
-        // In the order of `layers` (Keras's summary lists model.layers).
-        let rank = Dictionary(layers.enumerated().map { (ObjectIdentifier($0.element), $0.offset) },
+        // In the order of `layers` and the operations between them (Keras's summary lists
+        // model._operations).
+        let rank = Dictionary((operationList.isEmpty ? layers : operationList).enumerated().map { (ObjectIdentifier($0.element), $0.offset) },
                               uniquingKeysWith: { first, _ in first })
         let ranked = rowOfLayer.map { (rank[$0.key] ?? Int.max, $0.value) }.sorted { $0 < $1 }
         return ranked.map { rows[$0.1] }

@@ -25,6 +25,10 @@ open class Model: Layer, @unchecked Sendable {
         pooledConvFusion = nil
     }
     @exclusivity(unchecked) var layerList: [Layer] = []
+    /// A functional model's layers and the Keras operations between them (``OperationLayer``),
+    /// in Keras's order (its `model._operations`, which the summary lists); empty for a
+    /// Sequential, whose operations are its layers.
+    @exclusivity(unchecked) var operationList: [Layer] = []
     /// The layers a ``StepPlan`` would train, in order (a Sequential's layers, or a functional
     /// chain's: ``planChain(_:inputs:outputs:)``), and as a step plan reads them when they are
     /// of its shape; set whenever the graph is (re)built.
@@ -127,7 +131,8 @@ open class Model: Layer, @unchecked Sendable {
         self.outputs = outputs
         executionOrder = order
         // (Keras lists layers, not the operations between them.)
-        layerList = Self.kerasLayerOrder(order, firstSeen: firstSeen).filter { !($0 is OperationLayer) }
+        operationList = Self.kerasLayerOrder(order, firstSeen: firstSeen)
+        layerList = operationList.filter { !($0 is OperationLayer) }
         built = true
         buildInputShape = inputs.first?.shape
         planChain = Self.planChain(order, inputs: inputs, outputs: outputs) ?? []

@@ -88,11 +88,8 @@ public func deserializeLayer(_ j: JSON) throws -> Layer {
     case "Functional", "Model": model = try functionalFromConfig(config)
     default: model = nil
     }
-    // Keras's operation nodes: a layer output and a number (`x + 3.0`), else any other op
-    // (the mask ops of `compute_mask`).
-    if j["module"]?.stringValue == ScalarOperation.module, let op = ScalarOperation.Operator(rawValue: className) {
-        return ScalarOperation(op, name: config["name"]?.stringValue)   // its number comes with its node
-    }
+    // Keras's operation nodes (`x + 3.0`, the mask ops of `compute_mask`): their numbers come
+    // with their nodes.
     if OperationLayer.isOperation(j) {
         return OperationLayer(module: j["module"]?.stringValue ?? "keras.src.ops", className: className, config: config)
     }
@@ -138,8 +135,8 @@ private struct InboundNode {
     /// The `training` value given to the call (``GraphNode/training``).
     var training: Bool?
     /// A plugin layer's call passing its tensors as several arguments: the node itself
-    /// (``CallbackLayer/callArguments``); an operation's node, which holds its number
-    /// (``ScalarOperation``).
+    /// (``CallbackLayer/callArguments``); an operation's node, which holds its numbers
+    /// (``OperationLayer/callArguments``).
     var callArguments: JSON?
     /// The tensors given as `mask=` (``GraphNode/masks``): one, or one per input (nil: none).
     var masks: [(layer: String, node: Int, tensor: Int)?]?
@@ -156,7 +153,7 @@ private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: 
 /// Reads Keras 3 `{"args": [...], "kwargs": {}}` and Keras 2 `[[name, node, tensor, kwargs], ...]` nodes.
 /// The tensors under `restKeyword` in `kwargs` follow those of the first argument (RNN's `initial_state`).
 private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positional: Bool,
-                          plugin: Bool = false, keepArguments: Bool = false) throws -> InboundNode {
+                          plugin: Bool = false) throws -> InboundNode {
     var node = InboundNode()
     let what = "Functional config, inbound node of '\(layer)'"
     if let args = j["args"]?.arrayValue {
@@ -197,7 +194,6 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
             return node
         }
         guard let first = args.first else { throw KerasError.io("\(what): no arguments") }
-        if keepArguments { node.callArguments = ["args": .array(args), "kwargs": .object(kwargs)] }
         // A layer taking several positional tensors (`mha(query, value)`) reads every argument
         // and tensors passed by keyword (`key=`); others read the first argument. Tensors under
         // `restKeyword` follow; the other keyword arguments go to the layer.
@@ -247,8 +243,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
         }
         let nodes = try (e["inbound_nodes"]?.arrayValue ?? []).map { try parseInbound($0, layer: name, restKeyword: layer.trailingInputsArgument?.rest,
                                                                                   positional: layer.takesPositionalInputs,
-                                                                                  plugin: layer is CallbackLayer || layer is OperationLayer,
-                                                                                  keepArguments: layer is ScalarOperation) }
+                                                                                  plugin: layer is CallbackLayer || layer is OperationLayer) }
         order.append((layer, nodes))
     }
     // Calls whose inputs exist run first; repeat until every node has run (Keras does the same).
@@ -274,7 +269,6 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             let masks = node.masks.map { $0.map { $0 == nil ? nil : given.next() } }
             args.removeLast(args.count - node.inputs.count)
             try layer.applyCallKeywordArguments(node.kwargs)
-            if let op = layer as? ScalarOperation { try op.takeNodeArguments(node.callArguments) }
             if let plugin = layer as? CallbackLayer, let given = node.callArguments {
                 // One set of call arguments per layer: its first call's (as its build's).
                 if plugin.callArguments == nil {
@@ -283,9 +277,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
                     throw KerasError.io("Functional config: '\(layer.name)' is called on \(args.count) tensors, but its first call took a different number of arguments")
                 }
             }
-            if let operation = layer as? OperationLayer, operation.callArguments == nil {
-                operation.callArguments = node.callArguments
-            }
+            if let operation = layer as? OperationLayer { try operation.takeNodeArguments(node.callArguments) }
             let outputs = try layer.callMultiple(args, masks: masks)
             outputs.first?.node?.training = node.training
             produced[layer.name, default: []].append(outputs)

@@ -67,7 +67,6 @@ extension Model {
                     return ["args": [kerasTensor(node.inputs[0])], "kwargs": kwargs(.object([(names.rest, rest.count == 1 ? rest[0] : .array(rest))]))]
                 }
                 let tensors = node.inputs.map(kerasTensor)
-                if let op = l as? ScalarOperation, tensors.count == 1 { return op.nodeArguments(tensors[0]) }
                 if let plugin = l as? CallbackLayer, let template = plugin.callArguments,
                    var written = CallbackLayer.substitutingTensors(template, tensors) {
                     if node.masks != nil { written.set("kwargs", kwargs(written["kwargs"] ?? .object([]))) }
@@ -141,18 +140,15 @@ private func registeredLayerName(_ l: Layer) -> String? {
 /// - Parameter inputShapes: the shapes of the layer's first call, when known from a graph (a
 ///   layer with several inputs records them all).
 func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> JSON {
-    if let op = l as? ScalarOperation {
-        if legacy { return ["class_name": .string(op.className), "config": op.getConfig()] }
-        return op.serialized
-    }
     let config = pythonFloats(l.getConfig())
+    if let operation = l as? OperationLayer {   // Keras's form of an operation: no build_config
+        if legacy { return ["class_name": .string(l.className), "config": config] }
+        return ["module": .string(operation.module), "class_name": .string(l.className), "config": config,
+                "registered_name": .string(l.className)]
+    }
     let registered = registeredLayerName(l)
     if legacy {
         return ["class_name": .string(registered ?? l.className), "config": config]
-    }
-    if let operation = l as? OperationLayer {   // Keras's form of an operation: no build_config
-        return ["module": .string(operation.module), "class_name": .string(l.className), "config": config,
-                "registered_name": .string(l.className)]
     }
     let module: JSON
     let classModule = (l as? CallbackLayer)?.module

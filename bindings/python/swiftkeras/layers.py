@@ -745,7 +745,7 @@ def _note_call_mask(layer, node, inputs, given):
         if isinstance(mask, KerasTensor) and mask._keras_history[0] is not None:
             given = mask
     if given is not None:
-        layer.__dict__.setdefault("_call_masks", {})[node] = given
+        note_call_kwarg(layer, node, "mask", given)
     if not isinstance(layer, _BuiltinLayer):
         _note_input_masks(layer, inputs, given)
 
@@ -839,7 +839,7 @@ def _call_on_arguments(layer, given, kwargs, training):
         from .models import Model
         weights = layer.get_weights() if layer.built else []
         inbound, outbound = list(layer._inbound), list(layer.__dict__.get("_outbound", []))
-        masks = layer.__dict__.pop("_call_masks", None)
+        noted = layer.__dict__.pop("_call_kwargs", None)
         layer._inbound[:], layer._outbound = [], []   # the private model's only node
         try:
             out = layer(*args, **kwargs)
@@ -850,9 +850,9 @@ def _call_on_arguments(layer, given, kwargs, training):
         finally:   # the private call is not one of the layer's nodes (Keras adds none eagerly)
             layer._inbound[:] = inbound
             layer._outbound = outbound
-            layer.__dict__.pop("_call_masks", None)
-            if masks is not None:
-                layer.__dict__["_call_masks"] = masks
+            layer.__dict__.pop("_call_kwargs", None)
+            if noted is not None:
+                layer.__dict__["_call_kwargs"] = noted
         model._eager_key = key
         if shared:
             layer._owner, layer._index = owner, index   # making the private model took it
@@ -1442,12 +1442,25 @@ def _eager_mask(layer, inputs, mask):
     return np.asarray(mask, bool)
 
 
+def note_call_kwarg(layer, node, key, value):
+    """Keeps keyword argument `key` of the layer's symbolic call `node` (`training=`, `mask=`),
+    which the model's config writes into that node's kwargs as Keras does: one record of them
+    per call (`_call_kwargs[node]`, read with `call_kwargs`), renumbered with the graph's calls
+    as a whole."""
+    layer.__dict__.setdefault("_call_kwargs", {}).setdefault(node, {})[key] = value
+
+
+def call_kwargs(layer, node):
+    """The keyword arguments kept for the layer's symbolic call `node` (`note_call_kwarg`)."""
+    return (layer.__dict__.get("_call_kwargs") or {}).get(node) or {}
+
+
 def note_call_training(layer, node, kwargs):
-    """Keeps the `training` value given to a functional call (`base(x, training=False)`),
-    which the model's config writes into that node's kwargs as Keras does. As in Keras 3,
-    fit/evaluate/predict pass their own training flag to every layer, this call's included."""
+    """Keeps the `training` value given to a functional call (`base(x, training=False)`). As
+    in Keras 3, fit/evaluate/predict pass their own training flag to every layer, this call's
+    included."""
     if kwargs.get("training") is not None:
-        layer.__dict__.setdefault("_call_training", {})[node] = bool(kwargs["training"])
+        note_call_kwarg(layer, node, "training", bool(kwargs["training"]))
 
 
 def _call_masked(layer, x, mask, training):

@@ -25,7 +25,8 @@ from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class,
-                     note_call_training)
+                     call_kwargs, note_call_training)
+from .ops._functional import operation_arguments
 
 _MAX_RANK = 8
 
@@ -241,19 +242,13 @@ class Model(ModelAPI):
                 nodes.append({"args": [arg], "kwargs": {}})
             def graph_node(node):   # a call's index among this graph's calls of the layer
                 return node if kept is None else kept.get((id(layer), node))
-            for node, training in (layer.__dict__.get("_call_training") or {}).items():
-                node = graph_node(node)
+            for node, given in (layer.__dict__.get("_call_kwargs") or {}).items():
+                node = graph_node(node)   # (`training=`, `mask=`: note_call_kwarg)
                 if node is not None and node < len(nodes):
-                    nodes[node]["kwargs"]["training"] = training
-            for node, mask in (layer.__dict__.get("_call_masks") or {}).items():
-                node = graph_node(node)
-                if node is not None and node < len(nodes):
-                    nodes[node]["kwargs"]["mask"] = [None if m is None else m._config() for m in mask] \
-                        if isinstance(mask, (list, tuple)) else mask._config()
-            operation = layer.__dict__.get("_keras_operation")
-            if operation is not None and nodes:   # its constants among its tensor, as Keras's
-                root = layer._inbound[0]._config()
-                nodes[0]["args"] = [root if isinstance(a, KerasTensor) else a for a in operation["args"]]
+                    nodes[node]["kwargs"].update(_node_values(given))
+            operation = operation_arguments(layer, layer._inbound[0]) if nodes else None
+            if operation is not None:   # its numbers among its tensor, as Keras's
+                nodes[0]["args"] = operation
             if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):
                 for node in nodes:   # Keras writes it for every call of a functional model
                     node["kwargs"]["mask"] = None
@@ -2032,10 +2027,9 @@ def _single_layer_shape(layer, tensors, shapes, index, as_list):
     entry = layer._layer_entry()
     entry["name"] = layer.name
     entry["inbound_nodes"] = [{"args": [refs if as_list else refs[0]], "kwargs": {}}]
-    operation = layer.__dict__.get("_keras_operation")
-    if operation is not None:   # its constants among its tensor (`not_equal(x, 0)`)
-        entry["inbound_nodes"][0]["args"] = [refs[0] if isinstance(a, KerasTensor) else a
-                                             for a in operation["args"]]
+    operation = operation_arguments(layer, refs[0])
+    if operation is not None:   # its numbers among its tensor (`not_equal(x, 0)`)
+        entry["inbound_nodes"][0]["args"] = operation
     entries.append(entry)
     config = {"class_name": "Functional", "config": {
         "name": "shape_probe", "trainable": True, "layers": entries,
@@ -2195,8 +2189,8 @@ def _graph_layers(inputs, outputs):
         calls = layer._inbound
         if not calls or index >= len(calls):
             return []
-        masks = (layer.__dict__.get("_call_masks") or {}).get(index)   # `layer(x, mask=m)`
-        return [t._keras_history for t in _flat_tensors(calls[index]) + _flat_tensors(masks)]
+        given = call_kwargs(layer, index)   # tensors by keyword: `layer(x, mask=m)`
+        return [t._keras_history for t in _flat_tensors(calls[index]) + _flat_tensors(given)]
 
     def walk(history):
         layer, index = history[0], history[1]
@@ -2374,8 +2368,8 @@ def _graph_nodes(outputs, layers):
         reached.add((id(layer), node))
         if node < len(layer._inbound):   # (an Input's tensor has no call)
             stack.extend(_keras_tensors(layer._inbound[node]))
-        # (a call's `mask=`: the ops that made it are calls of the graph too)
-        stack.extend(_keras_tensors((layer.__dict__.get("_call_masks") or {}).get(node)))
+        # (a call's tensors by keyword, `mask=`: the ops that made them are calls of the graph too)
+        stack.extend(_keras_tensors(call_kwargs(layer, node)))
     if all((id(layer), node) in reached for layer in layers for node in range(len(layer._inbound))):
         return None
     by_layer = {}

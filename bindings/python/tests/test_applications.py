@@ -410,10 +410,12 @@ def test_per_channel_rescaling_as_keras(tmp_path):
 
 
 
-def test_operators_with_numbers_are_keras_operation_nodes(tmp_path):
-    """`x + 3.0`, `1 - x`, `x * 0.5`, `x / 4.0` on layer outputs (MobileNetV3's hard sigmoid):
-    Keras's operation nodes (Add, Subtract, Multiply, TrueDivide; not in model.layers), the
-    same model config, and a file of either library loads in the other with its predictions."""
+def test_operators_with_numbers_are_keras_operation_nodes(tmp_path, wide_terminal):
+    """`x + 3.0`, `3.0 - x`, `1 - x`, `x * 0.5`, `ops.multiply(x, 2)`, `x / 6`, `x / 4.0` on
+    layer outputs (MobileNetV3's hard sigmoid): Keras's operation nodes (Add, Subtract,
+    Multiply, TrueDivide; not in model.layers, in the summary in their place), the same model
+    config node by node, and a file of either library loads in the other with its
+    predictions, its layers and its summary."""
     import json
 
     import swiftkeras
@@ -425,22 +427,26 @@ def test_operators_with_numbers_are_keras_operation_nodes(tmp_path):
         inputs = lib.Input((3,))
         h = lib.layers.Dense(4)(inputs)
         h = lib.layers.ReLU(6.0)(h + 3.0) * (1.0 / 6.0)
+        h = 3.0 - lib.ops.multiply(h, 2) / 6
         h = 1 - lib.layers.Dense(2)(h)
         outputs = lib.layers.Activation("tanh")(h) / 4.0
         models.append(lib.Model(inputs, outputs))
     ours, ref = models
     ref.set_weights(ours.get_weights())
-    assert [layer.name for layer in ours.layers] == [layer.name for layer in ref.layers]
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in ref.layers] == \
+        ["input_layer", "dense", "re_lu", "dense_1", "activation"]
     entries = [json.loads(m.to_json())["config"]["layers"] for m in models]
-    assert [e for e in entries[0] if e["module"].startswith("keras.src.ops")] == \
-        [e for e in entries[1] if e["module"].startswith("keras.src.ops")]
+    assert [e["class_name"] for e in entries[1]].count("TrueDivide") == 2
+    assert [e["name"] for e in entries[0]] == [e["name"] for e in entries[1]]
+    for mine, theirs in zip(*entries):
+        assert mine == theirs
+    assert summary_lines(ours) == summary_lines(ref)
     expected = np.asarray(ref.predict(x, verbose=0))
     np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
     ours.save(tmp_path / "ours.keras")
     ref.save(tmp_path / "ref.keras")
-    np.testing.assert_allclose(
-        keras.models.load_model(tmp_path / "ours.keras").predict(x, verbose=0), expected,
-        rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(
-        swiftkeras.models.load_model(tmp_path / "ref.keras").predict(x, verbose=0), expected,
-        rtol=1e-5, atol=1e-6)
+    for lib, name in ((keras, "ours"), (swiftkeras, "ref")):
+        loaded = lib.models.load_model(tmp_path / f"{name}.keras")
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+        assert [layer.name for layer in loaded.layers] == [layer.name for layer in ref.layers]
+        assert summary_lines(loaded) == summary_lines(ref)

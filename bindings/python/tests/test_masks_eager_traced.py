@@ -166,13 +166,20 @@ def _masking_guide_model(lib, case):
         inputs = keras.Input((None,), dtype="int32")
         x = layers.Embedding(50, 4)(inputs)
         outputs = layers.LSTM(3)(x, mask=ops.not_equal(inputs, 0))
+    elif case == "second_graph":   # the layers' first calls are another graph's: renumbered
+        embedding, lstm = layers.Embedding(50, 4), layers.LSTM(3)
+        first = keras.Input((None,), dtype="int32")
+        keras.Model(first, lstm(embedding(first), mask=ops.not_equal(first, 0)))
+        inputs = keras.Input((None,), dtype="int32")
+        outputs = lstm(embedding(inputs), training=False, mask=ops.not_equal(inputs, 0))
     else:   # explicit_any: Masking's rule written by hand
         inputs = keras.Input((None, 3))
         outputs = layers.SimpleRNN(2)(inputs, mask=ops.any(ops.not_equal(inputs, 0.0), axis=-1))
     return keras.Model(inputs, outputs)
 
 
-@pytest.mark.parametrize("case", ["embedding_lstm", "masking_pooling", "explicit_mask", "explicit_any"])
+@pytest.mark.parametrize("case", ["embedding_lstm", "masking_pooling", "explicit_mask", "explicit_any",
+                                  "second_graph"])
 def test_mask_ops_are_nodes_of_the_config_like_keras(case, tmp_path):
     """Keras writes the ops that make a mask (`not_equal`, `any`) as nodes of the functional
     config and the mask a call gets in its node's kwargs; ours writes the same graph, computes
@@ -182,9 +189,13 @@ def test_mask_ops_are_nodes_of_the_config_like_keras(case, tmp_path):
     keras_ref = real_keras()
     ours, ref = (_masking_guide_model(lib, case) for lib in libraries())
     assert _structure(ours.get_config()) == _structure(ref.get_config())
+    if case == "second_graph":   # the call's `training=` too, in its node renumbered with it
+        training = [[n["kwargs"].get("training") for e in m.get_config()["layers"] if e["name"] == "lstm"
+                     for n in e["inbound_nodes"]] for m in (ours, ref)]
+        assert training[0] == training[1] == [False]
     set_same_weights(ours, ref)
     rng = np.random.default_rng(5)
-    if case in ("embedding_lstm", "explicit_mask"):
+    if case in ("embedding_lstm", "explicit_mask", "second_graph"):
         x = np.where(np.arange(6) < rng.integers(1, 6, (4, 1)), rng.integers(1, 50, (4, 6)), 0)
     else:
         x = np.where((np.arange(6) < rng.integers(1, 6, (4, 1)))[..., None],

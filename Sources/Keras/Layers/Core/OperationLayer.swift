@@ -1,14 +1,19 @@
 /// One `keras.ops` operation applied to symbolic tensors inside a functional graph, as Keras 3
 /// records it in a model's config (`{"module": "keras.src.ops.numpy", "class_name": "NotEqual",
 /// "config": {"name": "not_equal"}, "registered_name": "NotEqual", "inbound_nodes": [{"args":
-/// [tensor, 0], ...}]}`). Keras writes such nodes for the ops a layer's `compute_mask` does on
-/// symbolic tensors (Embedding(mask_zero=True)'s `not_equal(inputs, 0)`, Masking's `any(...)`),
-/// whose result the layers after it get as their `mask=` (``GraphNode/masks``).
+/// [tensor, 0], ...}]}`). Keras writes such nodes for a `keras.ops` call or a tensor operator
+/// between layers: `x + 3.0`, `1.0 - x`, `x * 0.5`, `x / 6` (`Add`, `Subtract`, `Multiply`,
+/// `TrueDivide`; MobileNetV3's hard sigmoid `ReLU(6.0)(x + 3.0) * (1.0 / 6.0)` is two of them),
+/// and for the ops a layer's `compute_mask` does on symbolic tensors (Embedding(mask_zero=True)'s
+/// `not_equal(inputs, 0)`, Masking's `any(...)`), whose result the layers after it get as their
+/// `mask=` (``GraphNode/masks``). The node's arguments hold its numbers, in either order
+/// (``callArguments``); they are written back as read (an integer stays one).
 ///
-/// Its call is a one-op ``OpGraph`` over the node's tensors and constants; the ops Keras writes
-/// for masks that the graph has no native form of (`any`, `all`, `logical_or`, ...) are composed
-/// of native ones on 0/1 values, the library's form of booleans. Keras lists layers, not
-/// operations, in `model.layers`: ``Model/layers`` leaves it out.
+/// Its call is a one-op ``OpGraph`` over the node's tensors and constants, its gradient the op's;
+/// the ops Keras writes for masks that the graph has no native form of (`any`, `all`,
+/// `logical_or`, ...) are composed of native ones on 0/1 values, the library's form of booleans.
+/// Keras lists layers, not operations, in `model.layers`: ``Model/layers`` leaves it out, and
+/// the summary lists it in its place among them (Keras's `model._operations`).
 public final class OperationLayer: Layer, @unchecked Sendable {
     /// Keras's module of the operation's class (`keras.src.ops.numpy`), written back as read.
     public let module: String
@@ -25,11 +30,47 @@ public final class OperationLayer: Layer, @unchecked Sendable {
         entry["module"]?.stringValue?.hasPrefix("keras.src.ops.") ?? false
     }
 
+    /// The module of Keras's numpy-like operation classes (`Add`, `NotEqual`, ...).
+    public static let numpyModule = "keras.src.ops.numpy"
+
     init(module: String, className: String, config: JSON) {
         self.module = module
         operationClass = className
         operationConfig = config
         super.init(name: config["name"]?.stringValue ?? LayerNames.unique(for: Layer.defaultName(of: className)))
+    }
+
+    /// Keras's operation `className` of `keras.src.ops.numpy` called on one tensor and numbers:
+    /// `arguments` are the call's positional arguments, nil standing for the tensor.
+    /// `OperationLayer("Subtract", arguments: [1.0, nil])` is Keras's `1.0 - x`, and
+    /// `OperationLayer("Add", arguments: [nil, 3.0])` its `x + 3.0`.
+    public convenience init(_ className: String, arguments: [JSON?], name: String? = nil) {
+        self.init(module: Self.numpyModule, className: className,
+                  config: ["name": .string(name ?? LayerNames.unique(for: Layer.defaultName(of: className)))])
+        callArguments = ["args": .array(arguments.map { $0 ?? Self.tensorArgument }), "kwargs": .object([])]
+    }
+
+    /// A tensor's place among a node's arguments.
+    private static let tensorArgument: JSON = ["class_name": "__keras_tensor__"]
+
+    /// Takes the arguments of a node read from a config (its first node's; a later node must
+    /// give the same numbers).
+    func takeNodeArguments(_ given: JSON?) throws {
+        guard let held = callArguments else {
+            callArguments = given
+            return
+        }
+        func blanked(_ j: JSON) -> JSON {   // the arguments with each tensor as null
+            if j["class_name"]?.stringValue == "__keras_tensor__" { return .null }
+            switch j {
+            case .array(let a): return .array(a.map(blanked))
+            case .object(let o): return .object(o.map { ($0.0, blanked($0.1)) })
+            default: return j
+            }
+        }
+        guard blanked(held) == blanked(given ?? .null) else {
+            throw KerasError.io("Functional config: operation \(operationClass) '\(name)' is called twice with different arguments (\((given ?? .null).description.prefix(120)))")
+        }
     }
 
     public override var className: String { operationClass }

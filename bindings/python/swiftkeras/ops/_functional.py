@@ -2,9 +2,10 @@
 traced into a graph of layers, or `Model(inputs, outputs)`): `x + self.dense(x)`,
 `ops.mean(h, axis=1)`, `ops.concatenate([a, b])`.
 
-An operator between one layer output and a number (`x + 3.0`, `x * (1.0 / 6.0)`) is Keras's
-operation node (`ScalarOperation`: the library's, saved as Keras saves the op). Other ops on one
-layer output (and on other ops' results on that same output) become one layer
+One of the ops Keras writes as a node of a functional config (`x + 3.0`, `x * (1.0 / 6.0)`,
+`ops.not_equal(x, 0)`: _KERAS_OPERATIONS) applied to one layer output and numbers is such a node
+(an `OpLayer` written as Keras's operation, which the library runs natively and saves). Other
+ops on one layer output (and on other ops' results on that same output) become one layer
 written with ops (`OpLayer`, traced into the library's op graph when the model is built: native
 steps, no weights; shared intermediate results are computed once). Ops combining two different
 layer outputs become the library's merge layers (Add, Subtract, Multiply, Maximum, Minimum,
@@ -21,7 +22,7 @@ import math
 import numpy as np
 
 from .. import _model_vars
-from ..layers import KerasTensor, Layer, PositionalCall, _BuiltinLayer
+from ..layers import KerasTensor, Layer
 from .._objects import unique_name
 from ._trace import Unsupported
 
@@ -55,11 +56,13 @@ class OpLayer(Layer):
                 "registered_name": operation["class_name"]}
 
 
-# The keras.ops Keras writes as nodes of a functional config (what its layers' `compute_mask`
-# do on symbolic tensors, and a user's mask ops): the op's class, and which of its arguments
-# its constructor takes (its config) rather than its call. Written so, one such op applied to
-# layer outputs is a node of Keras's form, which the library runs natively and saves.
+# The keras.ops Keras writes as nodes of a functional config (the tensor operators between a
+# layer output and a number, `x + 3.0`; what its layers' `compute_mask` do on symbolic tensors,
+# and a user's mask ops): the op's class, and which of its arguments its constructor takes (its
+# config) rather than its call. Written so, one such op applied to one layer output and numbers
+# is a node of Keras's form, which the library runs natively (OperationLayer) and saves.
 _KERAS_OPERATIONS = {name: ("keras.src.ops.numpy", ctor) for name, ctor in {
+    "add": (), "subtract": (), "multiply": (), "divide": (), "true_divide": (),
     "not_equal": (), "equal": (), "greater": (), "greater_equal": (), "less": (), "less_equal": (),
     "logical_and": (), "logical_or": (), "logical_not": (), "zeros_like": ("dtype",),
     "ones_like": ("dtype",), "any": ("axis", "keepdims"), "all": ("axis", "keepdims"),
@@ -68,11 +71,16 @@ _KERAS_OPERATIONS = {name: ("keras.src.ops.numpy", ctor) for name, ctor in {
 
 _BOOLEAN_RESULTS = {"not_equal", "equal", "greater", "greater_equal", "less", "less_equal",
                     "logical_and", "logical_or", "logical_not", "any", "all"}
+_SHAPE_KEEPING = {"add", "subtract", "multiply", "divide", "true_divide", "not_equal", "equal",
+                  "greater", "greater_equal", "less", "less_equal", "logical_not", "zeros_like",
+                  "ones_like"}   # elementwise: on one tensor and numbers, the tensor's shape
 
 
 def _keras_operation(fn, args, kwargs):
     """Keras's node form of `fn(*args, **kwargs)` when it is one of _KERAS_OPERATIONS applied
-    to layer outputs themselves (not to other ops' results) and constants; else None."""
+    to one layer output itself (not another op's result, nor a model's own weights) and
+    numbers; else None. Its `args` are the call's, the tensor in its place (either order, as
+    Keras writes `x - 1` and `1 - x`)."""
     import inspect
     known = _KERAS_OPERATIONS.get(fn.__name__)
     if known is None:
@@ -83,16 +91,28 @@ def _keras_operation(fn, args, kwargs):
     except TypeError:
         return None
     bound.apply_defaults()
-    values = list(bound.arguments.items())
+    values = [(k, v.item() if isinstance(v, np.generic) else v) for k, v in bound.arguments.items()]
     call = [v for k, v in values if k not in ctor]
-    for v in call:
-        if isinstance(v, KerasTensor) and getattr(v, "_op_source", None) is not None:
-            return None
-        if not isinstance(v, (KerasTensor, bool, int, float)) and v is not None:
-            return None
+    tensors = [v for v in call if isinstance(v, KerasTensor)]
+    if len(tensors) != 1 or getattr(tensors[0], "_op_source", None) is not None or \
+            getattr(tensors[0], "_holds_model_weights", False):
+        return None
+    if any(not isinstance(v, (KerasTensor, bool, int, float)) and v is not None for v in call):
+        return None
     config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values if k in ctor}
     return {"module": module, "class_name": "".join(w.capitalize() for w in fn.__name__.split("_")),
             "config": config, "args": call}
+
+
+def operation_arguments(layer, tensor):
+    """The arguments of an operation node's call (`_keras_operation`) with `tensor` (its input,
+    or that input's config) in the tensor's place, as Keras writes them; None for other layers."""
+    operation = layer.__dict__.get("_keras_operation")
+    if operation is None:
+        return None
+    if isinstance(tensor, KerasTensor):
+        tensor = tensor._config()
+    return [tensor if isinstance(a, KerasTensor) else a for a in operation["args"]]
 
 
 def _tensors(args):
@@ -154,60 +174,6 @@ def _merge(name, args, kwargs, tensors):
         parts = list(first) if name == "concatenate" else [ops.expand_dims(t, axis) for t in first]
         return _merge_layer("Concatenate", axis=axis)(parts)
     return None
-
-
-class ScalarOperation(_BuiltinLayer):
-    """`x + 3.0`, `x * (1.0 / 6.0)`, `1.0 - x` on a layer output: one node of the graph, the
-    library's operation node, saved as Keras saves the operation (module `keras.src.ops.numpy`,
-    its class, config `{"name"}`, the number among the node's arguments); not listed in
-    model.layers, listed in the summary."""
-
-    _op_node = True
-
-    def __init__(self, class_name, name):
-        self.class_name = class_name
-        self._init_base(True, name, None, {})
-        self._args = {}
-        self.built = True
-
-    def get_config(self):
-        return {"name": self.name}
-
-    def _layer_entry(self):
-        return {"module": "keras.src.ops.numpy", "class_name": self.class_name,
-                "config": self.get_config(), "registered_name": self.class_name}
-
-
-# Keras's operation classes of `x + 3.0` and the like (symbolic tensor operators).
-_SCALAR_OPERATIONS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply",
-                      "divide": "Divide", "true_divide": "TrueDivide"}
-
-
-def _scalar_operation(name, args, kwargs):
-    """The output of a ScalarOperation node for op `name` on a layer output and a number (as
-    Keras records `x + 3.0`), or None for other arguments."""
-    if name not in _SCALAR_OPERATIONS or kwargs or len(args) != 2:
-        return None
-
-    def number(v):
-        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-    if isinstance(args[0], KerasTensor) and number(args[1]):
-        tensor, constant, first = args[0], args[1], False
-    elif number(args[0]) and isinstance(args[1], KerasTensor):
-        tensor, constant, first = args[1], args[0], True
-    else:
-        return None
-    if getattr(tensor, "_op_source", None) is not None or \
-            getattr(tensor, "_holds_model_weights", False):
-        return None   # ops on other ops' results stay one op layer
-    constant = constant.item() if isinstance(constant, np.generic) else constant
-    layer = ScalarOperation(_SCALAR_OPERATIONS[name], name=unique_name(name))
-    call = PositionalCall([tensor])
-    call.arguments = ([constant, tensor] if first else [tensor, constant], {})
-    out = layer(call)
-    if tensor._shape is not None:
-        out._shape = tensor._shape   # elementwise with a number: the input's shape
-    return out
 
 
 def joined_roots(tensors):
@@ -282,9 +248,6 @@ def dispatching(fn):
         tensors = _tensors(args) if args else []
         if not tensors:
             return fn(*args, **kwargs)
-        scalar = _scalar_operation(fn.__name__, args, kwargs)
-        if scalar is not None:
-            return scalar
         roots = []
         for t in tensors:
             if all(_root(t) is not r for r in roots):
@@ -328,6 +291,8 @@ def dispatching(fn):
             out._op_source = None
             if fn.__name__ in _BOOLEAN_RESULTS:
                 out.dtype = "bool"
+            if fn.__name__ in _SHAPE_KEEPING and root._shape is not None:
+                out._shape = root._shape
         return out
     return op
 
