@@ -13,7 +13,7 @@ from __future__ import annotations
 from ctypes import byref, c_int32, c_int64
 
 from . import _lib, _rnn_states
-from .layers import KerasTensor, PositionalCall, _BuiltinLayer
+from .layers import KerasTensor, PositionalCall, _BuiltinLayer, _tensors_in
 
 _MAX_RANK = 8
 
@@ -111,7 +111,7 @@ def _output_count(layer, referenced):
     if isinstance(layer, _BuiltinLayer) and not getattr(layer, "_op_node", False):
         try:
             return max(referenced, _rnn_states.output_count(layer))
-        except (AttributeError, KeyError, TypeError):
+        except AttributeError:   # (a config without `return_state`: the calls' own count)
             return referenced
     return referenced
 
@@ -127,7 +127,7 @@ def _record_call(layer, index, node, produced, shapes, count):
     if not kwargs and len(args) == 1 and _tensors_only(args[0]):
         call = args[0]
     else:
-        call = PositionalCall(_flat(args) + _flat(list(kwargs.values())))
+        call = PositionalCall(_tensors_in(args) + _tensors_in(list(kwargs.values())))
         call.arguments = (args, kwargs)
     layer._inbound.append(call)
     if training is not None:
@@ -158,16 +158,6 @@ def _tensors_only(value):
     if isinstance(value, KerasTensor):
         return True
     return isinstance(value, list) and bool(value) and all(isinstance(v, KerasTensor) for v in value)
-
-
-def _flat(value):
-    if isinstance(value, KerasTensor):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        return [t for v in value for t in _flat(v)]
-    return []
 
 
 def _references(node):
