@@ -16,7 +16,9 @@ public func modelFromJSON(_ text: String, customObjects: [String: KerasObject] =
 /// Its weights together must fit ``MemoryBudget/bytes``, checked before each is allocated.
 public func modelFromConfig(_ json: JSON, customObjects: [String: KerasObject] = [:]) throws -> Model {
     try withCustomObjects(customObjects) {
-        let layer = try MemoryBudget.scope { try deserializeLayer(json) }
+        // (the config itself is never one of the models or layers a config being read reuses,
+        // whatever its name: only its entries are)
+        let layer = try MemoryBudget.scope { try deserializeLayer(json, reusing: false) }
         guard let model = layer as? Model else {
             throw KerasError.io("The config describes a \(layer.className) layer, not a model")
         }
@@ -100,17 +102,23 @@ extension Model {
 
 /// A layer (or nested model) from `{"class_name", "config", ...}`.
 public func deserializeLayer(_ j: JSON) throws -> Layer {
+    try deserializeLayer(j, reusing: true)
+}
+
+/// `reusing`: the entry may be one of the models or layers the config being read reuses
+/// (``modelFromConfig(_:reusing:layers:)``).
+func deserializeLayer(_ j: JSON, reusing: Bool) throws -> Layer {
     guard let className = j["class_name"]?.stringValue else {
         throw KerasError.io("A layer entry must be an object with a 'class_name', got \(j.description.prefix(80))")
     }
     let config = j["config"] ?? .object([])
     let registered = j["registered_name"]?.stringValue
     let model: Model?
-    if ["Sequential", "Functional", "Model"].contains(className),
+    if reusing, ["Sequential", "Functional", "Model"].contains(className),
        let reused = ReusedModels.take(j["name"]?.stringValue ?? config["name"]?.stringValue, config) {
         return reused
     }
-    if let shared = ReusedModels.takeLayer(j["name"]?.stringValue ?? config["name"]?.stringValue, className: className, config) {
+    if reusing, let shared = ReusedModels.takeLayer(j["name"]?.stringValue ?? config["name"]?.stringValue, className: className, config) {
         return shared
     }
     switch className {

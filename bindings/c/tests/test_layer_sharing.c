@@ -15,9 +15,10 @@ static const char *base_json =
     " [{\"args\": [{\"class_name\": \"__keras_tensor__\", \"config\": {\"shape\": [null, 3], \"keras_history\": [\"d1\", 0, 0]}}], \"kwargs\": {}}]}],"
     " \"input_layers\": [[\"base_in\", 0, 0]], \"output_layers\": [[\"d2\", 0, 0]]}}";
 
-/* The extractor: the base's input to d1's output. */
+/* The extractor: the base's input to d1's output, named as the base (Keras's default names
+ * collide so): the config is the new model, never the base itself. */
 static const char *extractor_json =
-    "{\"class_name\": \"Functional\", \"config\": {\"name\": \"extractor\", \"layers\": ["
+    "{\"class_name\": \"Functional\", \"config\": {\"name\": \"base\", \"layers\": ["
     "{\"class_name\": \"InputLayer\", \"name\": \"base_in\", \"config\": {\"batch_shape\": [null, 4], \"name\": \"base_in\"},"
     " \"inbound_nodes\": []},"
     "{\"class_name\": \"Dense\", \"name\": \"d1\", \"config\": {\"units\": 3, \"name\": \"d1\"}, \"inbound_nodes\": "

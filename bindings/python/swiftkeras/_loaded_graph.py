@@ -107,7 +107,10 @@ def _output_count(layer, referenced):
     recurrent layer's states or a nested model's outputs even when unused."""
     from .models import _ModelLayer
     if isinstance(layer, _ModelLayer):
-        return max(referenced, len(layer._model.outputs))
+        try:
+            return max(referenced, len(layer._model.outputs))
+        except AttributeError:   # (a nested Sequential without an input shape: one output)
+            return referenced
     if isinstance(layer, _BuiltinLayer) and not getattr(layer, "_op_node", False):
         try:
             return max(referenced, _rnn_states.output_count(layer))

@@ -2183,14 +2183,16 @@ def _shared_layers(model):
     """[(layer, owner)]: the built-in layers of `model` whose variables another model's library
     model holds (a loaded model's layers in `keras.Model(base.input, base.get_layer("x").output)`,
     `Sequential(base.layers[:-1])`): the new library model holds those layers themselves, as
-    Keras's models share their layers' variables. A layer written in Python, an operation node
-    and an Input are made anew (their state, if any, is copied)."""
+    Keras's models share their layers' variables. A layer written in Python, an operation node,
+    an Input and a layer only its own first call built (its private model's name is in its
+    variables' paths) are made anew (their state, if any, is copied)."""
     if not _lib.has("keras_model_from_json_sharing_layers"):
         return []
     shared = []
     for layer in model._layers:
         owner = layer.__dict__.get("_owner")
         if owner is None or owner is model or getattr(owner, "_handle", None) is None or \
+                getattr(owner, "_single_layer", False) or \
                 not isinstance(layer, _BuiltinLayer) or isinstance(layer, _ModelLayer) or \
                 _subclasses_builtin(layer) or getattr(layer, "_op_node", False) or \
                 layer.class_name == "InputLayer" or layer.__dict__.get("_pending_weights"):

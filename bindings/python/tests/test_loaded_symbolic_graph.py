@@ -265,6 +265,17 @@ def test_nested_model_of_a_loaded_file_has_its_own_graph(tmp_path, writer):
     _all_close(features[0], features[1])
 
 
+def test_extractor_named_as_the_loaded_model_is_a_new_model(tmp_path):
+    """Keras's default names collide across sessions ("functional"): an extractor named as the
+    loaded model is still the new model, holding the loaded layers."""
+    keras = real_keras()
+    ours, ref = _both_loaded(_saved(tmp_path, _mlp, keras))
+    f = swiftkeras.Model(ours.input, ours.get_layer("inner").output, name=ours.name)
+    ref_f = keras.Model(ref.input, ref.get_layer("inner").output, name=ref.name)
+    assert [layer.name for layer in f.layers] == [layer.name for layer in ref_f.layers]
+    _close(f.predict(X, verbose=0), ref_f.predict(X, verbose=0))
+
+
 def test_model_from_json_and_from_config_have_the_graph():
     keras = real_keras()
     ref = _mlp(keras)
