@@ -511,6 +511,16 @@ int keras_model_nested_model(keras_model *model, const char *name, keras_model *
  * handles (keras_model_from_json_sharing) changes for them too. Errors: INVALID_ARGUMENT (JSON). */
 int keras_model_set_trainable(keras_model *model, const char *config_json);
 
+/* keras_model_from_json_sharing where, besides, each entry of `layers_json` ([[i, "name"], ...])
+ * makes layer `name` of models[i] the layer of that name in the new model, itself, not a copy:
+ * Keras's feature extraction (`Model(base.input, base.get_layer("x").output)`), holding the same
+ * weights as models[i]; the entry's "trainable" flag is set on the layer. Calls through the new
+ * handle also take the handles' locks. Errors: as keras_model_from_json_sharing; INVALID_ARGUMENT
+ * (layers_json not such a list, an index out of range, no such layer in that model); IO (the
+ * config has no entry of that name and class). */
+int keras_model_from_json_sharing_layers(const char *json, keras_model *const *models, int n_models,
+                                         const char *layers_json, keras_model **out);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Callbacks                                                                                  */
 /* ------------------------------------------------------------------------------------------ */

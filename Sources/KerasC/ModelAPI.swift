@@ -493,18 +493,54 @@ public func keras_model_load_weights_ex(_ handle: OpaquePointer?, _ path: Unsafe
 public func keras_model_from_json_sharing(_ text: UnsafePointer<CChar>?, _ nested: UnsafePointer<OpaquePointer?>?,
                                           _ nNested: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded("keras_model_from_json_sharing") {
-        let out = try requireOut(out, "out")
-        out.pointee = nil
-        let config = try json(text, "json")
-        guard nNested >= 0 else { throw ABIError(.invalidArgument, "n_nested is negative (\(nNested))") }
-        var boxes: [ModelBox] = []
-        if nNested > 0 {
-            guard let nested else { throw ABIError(.invalidArgument, "nested is NULL but n_nested is \(nNested)") }
-            boxes = try (0..<Int(nNested)).map { try modelBox(nested[$0]) }
-        }
-        let model = try LockedBox.locked(boxes) { try modelFromConfig(config, reusing: boxes.map(\.model)) }
-        out.pointee = Handles.make(ModelBox(model, holding: boxes), kind: "keras_model")
+        try modelFromJSONSharing(text, nested, nNested, "nested", layers: nil, out)
     }
+}
+
+/// keras_model_from_json_sharing whose entries named in `layers` (`[[i, "name"], ...]`: layer
+/// `name` of `models[i]`) are those layers themselves: Keras's `Model(base.input,
+/// base.get_layer("x").output)` holds the base's layers, with their variables.
+@_cdecl("keras_model_from_json_sharing_layers")
+public func keras_model_from_json_sharing_layers(_ text: UnsafePointer<CChar>?, _ models: UnsafePointer<OpaquePointer?>?,
+                                                 _ nModels: Int32, _ layersJSON: UnsafePointer<CChar>?,
+                                                 _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("keras_model_from_json_sharing_layers") {
+        try modelFromJSONSharing(text, models, nModels, "models", layers: try json(layersJSON, "layers_json"), out)
+    }
+}
+
+/// The model of config `text` holding the models of the `n` handles where its config names them
+/// (nested models) and the layers `layers` lists (`[[i, "name"], ...]`), under their locks.
+private func modelFromJSONSharing(_ text: UnsafePointer<CChar>?, _ handles: UnsafePointer<OpaquePointer?>?, _ n: Int32,
+                                  _ what: String, layers: JSON?, _ out: UnsafeMutablePointer<OpaquePointer?>?) throws {
+    let out = try requireOut(out, "out")
+    out.pointee = nil
+    let config = try json(text, "json")
+    guard n >= 0 else { throw ABIError(.invalidArgument, "n_\(what) is negative (\(n))") }
+    var boxes: [ModelBox] = []
+    if n > 0 {
+        guard let handles else { throw ABIError(.invalidArgument, "\(what) is NULL but n_\(what) is \(n)") }
+        boxes = try (0..<Int(n)).map { try modelBox(handles[$0]) }
+    }
+    if let layers, layers.arrayValue == nil {
+        throw ABIError(.invalidArgument, "layers_json must be a list of [model index, layer name], got \(layers.description.prefix(80))")
+    }
+    let model = try LockedBox.locked(boxes) { () throws -> Model in
+        let shared = try (layers?.arrayValue ?? []).map { pair -> Layer in
+            guard let p = pair.arrayValue, p.count == 2, let i = p[0].intValue, let name = p[1].stringValue else {
+                throw ABIError(.invalidArgument, "layers_json: each entry must be [model index, layer name], got \(pair.description.prefix(80))")
+            }
+            guard boxes.indices.contains(i) else {
+                throw ABIError(.invalidArgument, "layers_json: model index \(i) is out of range (n_models is \(n))")
+            }
+            guard let layer = boxes[i].model.layers.first(where: { $0.name == name }) else {
+                throw ABIError(.invalidArgument, "layers_json: model '\(boxes[i].model.name)' has no layer named '\(name)'")
+            }
+            return layer
+        }
+        return try modelFromConfig(config, reusing: boxes.map(\.model), layers: shared)
+    }
+    out.pointee = Handles.make(ModelBox(model, holding: boxes), kind: "keras_model")
 }
 
 /// A second handle on the model used as layer `name` of `model` (a nested model), locking with

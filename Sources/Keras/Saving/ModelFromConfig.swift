@@ -16,7 +16,9 @@ public func modelFromJSON(_ text: String, customObjects: [String: KerasObject] =
 /// Its weights together must fit ``MemoryBudget/bytes``, checked before each is allocated.
 public func modelFromConfig(_ json: JSON, customObjects: [String: KerasObject] = [:]) throws -> Model {
     try withCustomObjects(customObjects) {
-        let layer = try MemoryBudget.scope { try deserializeLayer(json) }
+        // (the config itself is never one of the models or layers a config being read reuses,
+        // whatever its name: only its entries are)
+        let layer = try MemoryBudget.scope { try deserializeLayer(json, reusing: false) }
         guard let model = layer as? Model else {
             throw KerasError.io("The config describes a \(layer.className) layer, not a model")
         }
@@ -29,24 +31,51 @@ public func modelFromConfig(_ json: JSON, customObjects: [String: KerasObject] =
 /// `Sequential([base, Dense(1)])`) holds the same variables in both, so that training either
 /// model moves the other's weights. A nested entry whose model is reused gives it the
 /// `trainable` flags it writes (Keras reads them at compile).
-public func modelFromConfig(_ json: JSON, reusing nested: [Model]) throws -> Model {
-    let byName = Dictionary(nested.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+///
+/// `layers` are other models' layers this model holds too (Keras's
+/// `Model(base.input, base.get_layer("x").output)`, `Sequential(base.layers[:-1])`): the entry
+/// named as one of them, of its class, is that very layer, holding the same variables in both
+/// models; the entry's `trainable` flag is set on it.
+public func modelFromConfig(_ json: JSON, reusing nested: [Model], layers: [Layer] = []) throws -> Model {
+    let scope = ReusedModels.Scope(models: Dictionary(nested.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
+                                   layers: Dictionary(layers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
     let stack = ReusedModels.stack.value
-    stack.scopes.append(byName)
+    stack.scopes.append(scope)
     defer { stack.scopes.removeLast() }
-    return try modelFromConfig(json)
+    let model = try modelFromConfig(json)
+    if let missing = layers.first(where: { !scope.taken.contains($0.name) }) {
+        throw KerasError.io("The config has no entry of class \(missing.className) named '\(missing.name)' to hold that layer")
+    }
+    return model
 }
 
-/// The models a config being read reuses by name (``modelFromConfig(_:reusing:)``), per thread.
+/// The models and layers a config being read reuses by name (``modelFromConfig(_:reusing:layers:)``),
+/// per thread.
 private enum ReusedModels {
-    final class Stack { var scopes: [[String: Model]] = [] }
+    final class Scope {
+        let models: [String: Model]
+        let layers: [String: Layer]
+        var taken: Set<String> = []
+        init(models: [String: Model], layers: [String: Layer]) { self.models = models; self.layers = layers }
+    }
+    final class Stack { var scopes: [Scope] = [] }
     static let stack = ThreadLocal { Stack() }
 
     /// The model named `name` to reuse for a nested entry, with the entry's flags set on it.
     static func take(_ name: String?, _ config: JSON) -> Model? {
-        guard let name, let model = stack.value.scopes.last?[name] else { return nil }
+        guard let name, let model = stack.value.scopes.last?.models[name] else { return nil }
         model.takeTrainableFlags(config)
         return model
+    }
+
+    /// The layer named `name` of class `className` to reuse for an entry (once), with the
+    /// entry's `trainable` flag set on it.
+    static func takeLayer(_ name: String?, className: String, _ config: JSON) -> Layer? {
+        guard let name, let scope = stack.value.scopes.last, let layer = scope.layers[name],
+              layer.className == className, !scope.taken.contains(name) else { return nil }
+        scope.taken.insert(name)
+        if let flag = config["trainable"]?.boolValue, layer.trainable != flag { layer.trainable = flag }
+        return layer
     }
 }
 
@@ -73,15 +102,24 @@ extension Model {
 
 /// A layer (or nested model) from `{"class_name", "config", ...}`.
 public func deserializeLayer(_ j: JSON) throws -> Layer {
+    try deserializeLayer(j, reusing: true)
+}
+
+/// `reusing`: the entry may be one of the models or layers the config being read reuses
+/// (``modelFromConfig(_:reusing:layers:)``).
+func deserializeLayer(_ j: JSON, reusing: Bool) throws -> Layer {
     guard let className = j["class_name"]?.stringValue else {
         throw KerasError.io("A layer entry must be an object with a 'class_name', got \(j.description.prefix(80))")
     }
     let config = j["config"] ?? .object([])
     let registered = j["registered_name"]?.stringValue
     let model: Model?
-    if ["Sequential", "Functional", "Model"].contains(className),
+    if reusing, ["Sequential", "Functional", "Model"].contains(className),
        let reused = ReusedModels.take(j["name"]?.stringValue ?? config["name"]?.stringValue, config) {
         return reused
+    }
+    if reusing, let shared = ReusedModels.takeLayer(j["name"]?.stringValue ?? config["name"]?.stringValue, className: className, config) {
+        return shared
     }
     switch className {
     case "Sequential": model = try sequentialFromConfig(config)

@@ -388,18 +388,20 @@ class ModelAPI(_variables.LayerBasics):
         return list(self._layers)
 
     def _functional_only(self, what):
-        if self._functional is None or type(self).__name__ == "Sequential" or \
+        graph = self._symbolic_graph()
+        if graph is None or type(self).__name__ == "Sequential" or \
                 getattr(self, "_traced_subclass", False):
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{what}'")
-        inputs, outputs = self._functional
+        inputs, outputs = graph
         return (list(inputs) if isinstance(inputs, (list, tuple)) else [inputs],
                 list(outputs) if isinstance(outputs, (list, tuple)) else [outputs])
 
     def _symbolic(self, what):
         # A subclassed model's traced graph is the library's, not symbolic tensors of the user's:
         # Keras 3 has none for a subclassed model called on arrays.
-        if self._functional is not None and not getattr(self, "_traced_subclass", False):
-            return self._functional
+        graph = self._symbolic_graph()
+        if graph is not None and not getattr(self, "_traced_subclass", False):
+            return graph
         raise AttributeError(f"The layer {self.name} has never been called and thus has no "
                              f"defined {what}.")
 

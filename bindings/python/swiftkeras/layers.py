@@ -289,6 +289,12 @@ class Layer(_variables.LayerBasics):
 
     def _node_tensors(self, what):
         owner = self.__dict__.get("_owner") or self.__dict__.get("_sequential")
+        if not self._inbound and owner is not None and hasattr(owner, "_symbolic_graph") and \
+                not hasattr(owner, "_symbolic_chain"):
+            owner._symbolic_graph()   # a loaded functional model's calls, replayed
+        tensor = self.__dict__.get("_input_tensor")
+        if tensor is not None and not self._inbound:   # an Input: Keras's node without inputs
+            return tensor if what == "output" else []
         if not self._inbound and owner is not None and hasattr(owner, "_symbolic_chain") and \
                 not getattr(owner, "_single_layer", False):
             try:   # a Sequential calls its layers on its Input, as Keras builds its graph

@@ -25,7 +25,7 @@ from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class,
-                     call_kwargs, note_call_training)
+                     _subclasses_builtin, call_kwargs, note_call_training)
 from .ops._functional import operation_arguments
 
 _MAX_RANK = 8
@@ -332,10 +332,11 @@ class Model(ModelAPI):
         """A layer another model (or its own first call) built brings its weights into this
         model, as Keras's layers keep their variables wherever they are used (layers taken
         from a trained model into a new Sequential)."""
+        sharing = self.__dict__.get("_sharing") or ()
         for layer in self._layers:
             owner = layer.__dict__.get("_owner")
             if owner is not None and owner is not self and owner._handle is not None and \
-                    not layer.__dict__.get("_pending_weights"):
+                    not layer.__dict__.get("_pending_weights") and id(layer) not in sharing:
                 layer._pending_weights = layer.get_weights() or None
 
     def _adapt_layer(self, layer, x):
@@ -370,9 +371,16 @@ class Model(ModelAPI):
         # build the model again (Layer._build_with_sequential).
         self._building_for_layer = True
         nested = _nested_models_with_handles(self)
+        shared = _shared_layers(self)
         try:
             with _python_layers.claiming(self._layers):
-                if nested:   # holding their library models, not copies
+                if shared:   # other models' layers, held as they are (their variables)
+                    models = nested + [m for m in dict.fromkeys(owner for _, owner in shared)]
+                    handles = (ctypes.c_void_p * len(models))(*[m._handle for m in models])
+                    pairs = [[models.index(owner), layer.name] for layer, owner in shared]
+                    check(_lib.keras_model_from_json_sharing_layers(dumps(config), handles, len(models),
+                                                                    dumps(pairs), byref(out)))
+                elif nested:   # holding their library models, not copies
                     handles = (ctypes.c_void_p * len(nested))(*[m._handle for m in nested])
                     check(_lib.keras_model_from_json_sharing(dumps(config), handles, len(nested),
                                                              byref(out)))
@@ -380,7 +388,11 @@ class Model(ModelAPI):
                     check(_lib.keras_model_from_json(dumps(config), byref(out)))
         finally:
             self._building_for_layer = False
-        self._set_handle(out.value, own_config=True)
+        self._sharing = {id(layer) for layer, _ in shared}
+        try:
+            self._set_handle(out.value, own_config=True)
+        finally:
+            self._sharing = ()
         self._adopt_nested_models()
         self._send_compile()
 
@@ -542,6 +554,23 @@ class Model(ModelAPI):
     def _layer_output_shape(self, index, input_shape):
         x = np.zeros((1,) + tuple(1 if d is None else d for d in input_shape[1:]), np.float32)
         return (None,) + self._call_layer(index, x).shape[1:]
+
+    def _symbolic_graph(self):
+        """(inputs, outputs) of this functional model as KerasTensors: those it was made from,
+        or for a model the library made from a config (a loaded one) its config's calls
+        replayed on its layers once, when first asked for (_loaded_graph); None for a model
+        without one (a Sequential, a subclassed model)."""
+        if self._functional is not None:
+            return self._functional
+        if self._handle is None or isinstance(self, Sequential) or self._subclassed() or \
+                self._is_subclass_model():
+            return None
+        graph = self.__dict__.get("_replayed_graph")
+        if graph is None:
+            from . import _loaded_graph
+            self._layers_info()
+            graph = self._replayed_graph = _loaded_graph.replay(self, self._config_cache.get("config") or {})
+        return graph
 
     # -- layers and shapes -----------------------------------------------------------------
     @property
@@ -1806,15 +1835,21 @@ class Sequential(Model):
         if self._functional is not None:
             inputs, outputs = self._functional
             return inputs, outputs
-        if self._input_batch_shape is None or not self._layers:
+        batch_shape, input_name = self._input_batch_shape, self._input_name
+        if batch_shape is None and self._handle is not None:   # a loaded model: its InputLayer's
+            entry = next((info["config"] for info in self._layers_info()
+                          if info["class_name"] == "InputLayer"), None)
+            if entry is not None and entry.get("batch_shape") is not None:
+                batch_shape, input_name = tuple(entry["batch_shape"]), entry.get("name")
+        if batch_shape is None or not self._layers:
             raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
-        key = (tuple(self._input_batch_shape), tuple(id(layer) for layer in self._layers))
+        key = (tuple(batch_shape), tuple(id(layer) for layer in self._layers))
         cached = getattr(self, "_symbolic_io", None)
         if cached is None or cached[0] != key:
             from .layers import Input
             x = getattr(self, "_input_tensor", None)
-            if x is None or tuple(x._shape) != tuple(self._input_batch_shape):
-                x = Input(batch_shape=tuple(self._input_batch_shape), name=self._input_name)
+            if x is None or tuple(x._shape) != tuple(batch_shape):
+                x = Input(batch_shape=tuple(batch_shape), name=input_name)
             y = x
             for layer in self._layers:
                 y = layer(y)
@@ -2096,8 +2131,8 @@ class _ModelLayer(Layer):
         node = len(self._inbound)
         self._inbound.append(inputs)
         note_call_training(self, node, kwargs)
-        count = len(self._model.outputs) if self._model._functional is not None and \
-            isinstance(self._model._functional[1], (list, tuple)) else None
+        graph = self._model._symbolic_graph()
+        count = len(graph[1]) if graph is not None and isinstance(graph[1], (list, tuple)) else None
         outs = [KerasTensor(None, self, node, i) for i in range(count or 1)]
         self.__dict__.setdefault("_outbound", []).extend(outs)
         return outs if count is not None else outs[0]
@@ -2153,6 +2188,28 @@ def _nested_models_with_handles(model):
         if isinstance(layer, _ModelLayer) and layer._model._handle is not None:
             found.setdefault(id(layer._model), layer._model)
     return list(found.values())
+
+
+def _shared_layers(model):
+    """[(layer, owner)]: the built-in layers of `model` whose variables another model's library
+    model holds (a loaded model's layers in `keras.Model(base.input, base.get_layer("x").output)`,
+    `Sequential(base.layers[:-1])`): the new library model holds those layers themselves, as
+    Keras's models share their layers' variables. A layer written in Python, an operation node,
+    an Input and a layer only its own first call built (its private model's name is in its
+    variables' paths) are made anew (their state, if any, is copied)."""
+    if not _lib.has("keras_model_from_json_sharing_layers"):
+        return []
+    shared = []
+    for layer in model._layers:
+        owner = layer.__dict__.get("_owner")
+        if owner is None or owner is model or getattr(owner, "_handle", None) is None or \
+                getattr(owner, "_single_layer", False) or \
+                not isinstance(layer, _BuiltinLayer) or isinstance(layer, _ModelLayer) or \
+                _subclasses_builtin(layer) or getattr(layer, "_op_node", False) or \
+                layer.class_name == "InputLayer" or layer.__dict__.get("_pending_weights"):
+            continue
+        shared.append((layer, owner))
+    return shared
 
 
 def _nested_model_handle(model, name):
