@@ -19,7 +19,7 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 import numpy as np
 
 from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
-               _python_metrics, _text_callables, optimizers)
+               _python_metrics, _text_callables, _variables, optimizers)
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
@@ -70,6 +70,7 @@ def _free(handle):
 # appends the dead model's weak reference (list.append, C code); the handles are freed in the
 # next handle's setup, in ordinary code, where an interrupt propagates.
 _owned: dict = {}          # weakref.ref(model) -> its library handle
+_fits_running = 0          # library fits in progress (Model._native_fit)
 _collected: list = []      # weak references whose model is gone
 
 
@@ -205,7 +206,7 @@ class Model(ModelAPI):
     def trainable(self, value):
         """As in Keras, the flag is set on every layer the model holds too (a nested model's
         layers included): `base.trainable = True` after freezing unfreezes them all."""
-        self.__dict__["_trainable"] = bool(value)
+        _variables.LayerBasics.trainable.fset(self, value)
         for layer in self.__dict__.get("_layers") or []:
             layer.trainable = value
 
@@ -332,6 +333,7 @@ class Model(ModelAPI):
                         weights[names.index(weight.name)] = value
                     layer.set_weights(weights)
                 layer._pending_weights = None
+            self._flags_taken_at = _variables.LayerBasics.trainable_flag_changes
 
     def _carry_weights_of_built_layers(self):
         """A layer another model (or its own first call) built brings its weights into this
@@ -641,16 +643,12 @@ class Model(ModelAPI):
         return own + rest
 
     def _variable_infos(self):
-        """The weights' infos for `weights` and `trainable_weights`: those of a layer frozen here
-        since the library last took the flags (at compile) count as non-trainable at once, as
-        Keras lists them (`base_model.trainable = False` before the next compile)."""
-        infos = self._all_weight_infos()
-        frozen = {layer.name for layer in self._layers if not layer.trainable}
-        if not frozen:
-            return infos
-        off = {w["index"] for info in self._layers_info() if info["name"] in frozen
-               for w in info["weights"]}
-        return [{**w, "trainable": False} if w["index"] in off else w for w in infos]
+        """The weights' infos for `weights` and `trainable_weights`, with the `trainable` flags
+        as they are in Python now, as Keras lists them (a layer of a nested model frozen after
+        compile included)."""
+        self._ensure_handle()
+        self._take_trainable_flags()
+        return self._all_weight_infos()
 
     def get_weights(self):
         return [self._get_weight(w) for w in self._all_weight_infos()]
@@ -716,22 +714,52 @@ class Model(ModelAPI):
         self._send_compile()
 
     def _take_trainable_flags(self):
-        """Keras reads `layer.trainable` (and `model.trainable`) when `compile()` is called: the
-        flags changed since the library last took them (freezing layers after load_weights, a
-        predict or a fit; `base_model.trainable = False` on a nested model) are set on the
-        library's layers, which keep their weights (a nested model's are shared: the models
-        holding it see the new flags too)."""
-        if self._handle is None or self._subclassed():
+        """Keras reads `layer.trainable` (and `model.trainable`) live: the flags changed in
+        Python since the library last took them (freezing layers after load_weights, a predict
+        or a fit; `base_model.trainable = False` on a nested model; one layer of a nested model)
+        are set on the library's layers, which keep their weights (a nested model's are shared:
+        the models holding it see the new flags too), before the model lists its weights, prints
+        its summary, is compiled or trains. Not while a fit runs: a fit trains the variables it
+        started with, as Keras's trains those its optimizer was built on."""
+        changes = _variables.LayerBasics.trainable_flag_changes
+        if self._handle is None or self._subclassed() or _fits_running or \
+                self.__dict__.get("_flags_taken_at") == changes:
             return
         config = json.loads(self.to_json())
         if _take_trainable_flags(config, self):
             check(_lib.keras_model_set_trainable(self._handle, dumps(config)))
-            _forget_layers_info(self)
+        # (read again even when nothing changed here: another model holding the same nested
+        # model may have set its flags)
+        _forget_layers_info(self)
+        self._flags_taken_at = changes
 
-    def _trainable_changes(self, config=None):
-        """The `trainable` flags set here since the library made this model: the model's (None
-        when unchanged) and its layers' by name."""
-        config = config or json.loads(self.to_json())
+    def _check_optimizer_variables(self):
+        """Keras builds the optimizer on the model's trainable variables at the first fit after
+        compile (so flags set between compile and fit count) and refuses to train another
+        number of variables with it (flags changed or layers added since, without compiling
+        again: jax's `stateless_apply` check); the same here, at the start of each fit."""
+        optimizer = self.__dict__.get("optimizer")
+        if not isinstance(optimizer, optimizers.Optimizer):
+            return
+        state = (self._handle, _variables.LayerBasics.trainable_flag_changes)
+        built = optimizer.__dict__.get("_built_for")
+        if built is not None and built[0] == state:
+            return
+        count = c_int32()
+        check(_lib.keras_model_weight_count(self._handle, byref(count)))
+        count = sum(_weight_trainable(self._handle, i) for i in range(count.value))
+        if built is not None and built[1] != count:
+            raise ValueError(
+                f"Argument `optimizer_variables` must be a list of tensors corresponding 1:1 to "
+                f"the trainable variables list that the optimizer was built with. Received "
+                f"len(trainable_variables) == {count} whereas the optimizer was built with "
+                f"{built[1]} variables. (The optimizer was built at the first fit after compile; "
+                f"trainable flags or layers changed since: call `compile()` again.)")
+        optimizer._built_for = (state, count)
+
+    def _trainable_changes(self, config):
+        """The `trainable` flags set here that differ from `config` (the library's model): the
+        model's (None when unchanged) and its layers' by name."""
         model_flag = bool(self.trainable) \
             if config["config"].get("trainable", True) != bool(self.trainable) else None
         by_name = {layer.name: layer for layer in self._layers}
@@ -1021,16 +1049,21 @@ class Model(ModelAPI):
         """Runs `call(callback_array, count)`, a library fit of this model (keras_model_fit, or
         an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result.
         `prints`: whether the fit may print (not verbose=0 with no callbacks: no flush after)."""
+        global _fits_running
         self._read_unread_history()
+        self._take_trainable_flags()
+        self._check_optimizer_variables()
         self._stop_training = False
         self._epoch_log_updates = {}
         # A callback must not add or pop layers of the model it is fitting (Sequential.add
         # would replace the native model under the running fit).
         self._fitting = True
+        _fits_running += 1
         try:
             result = self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
+            _fits_running -= 1
         return result
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
@@ -1525,13 +1558,7 @@ class Model(ModelAPI):
             text = _with_unbuilt_model(self._model_config(), lambda h: _summary_text(h, options))
         else:
             handle = self._ensure_handle()
-            if not self._subclassed() and _lib.has("keras_model_summary_ex"):
-                # Keras counts the current flags; the library has them from the next compile on.
-                model_flag, layer_flags = self._trainable_changes()
-                if model_flag is not None:
-                    options["trainable"] = model_flag
-                if layer_flags:
-                    options["trainable_layers"] = layer_flags
+            self._take_trainable_flags()   # Keras counts the current flags
             if self._is_subclass_model():
                 # Keras lists a subclassed model's layers, each with the batch it was built with.
                 options["subclass_layers"] = [layer.name for layer in self.layers]

@@ -1,7 +1,7 @@
 """A model used as a layer of another (functional `Model(x, base(x))`, `Sequential([base, ...])`,
 a base shared by two models) holds the same variables as the model using it, as in Keras 3:
-training either moves the other's weights at once, a frozen base takes effect at the next
-compile, the files keep Keras's paths, and a direct call keeps the `training=` its nested call
+training either moves the other's weights at once, a frozen base (or one layer of it) counts at
+once and trains as Keras's optimizer built at the next fit, the files keep Keras's paths, and a direct call keeps the `training=` its nested call
 recorded. Numbers against real Keras 3 from the same initial weights."""
 
 import numpy as np
@@ -151,6 +151,56 @@ def test_a_frozen_base_takes_effect_at_the_next_compile_as_in_keras():
     _all_close(ours.get_weights(), ref.get_weights())
     assert summary_lines(ours)[-3:] == summary_lines(ref)[-3:]
     assert len(ours.trainable_weights) == len(ref.trainable_weights) == 2
+
+
+@pytest.mark.parametrize("outer_kind", ["functional", "sequential"])
+def test_a_layer_frozen_inside_a_nested_model_counts_at_once_as_in_keras(outer_kind):
+    """One layer of the nested model frozen after the outer model was built and compiled: the
+    outer model's weight lists and summary show it at once, and its next fit (the first since
+    compile, where Keras builds the optimizer) leaves it alone; a flag changed after that fit
+    without compiling again is refused as Keras 3 refuses it, and trains after compile."""
+    keras = real_keras()
+    models = {}
+    for lib in (keras, swiftkeras):
+        base = _base(lib)
+        if outer_kind == "functional":
+            outer = _outer(lib, base)
+        else:
+            outer = lib.Sequential([base, lib.layers.Dense(1, name="head")], name="outer")
+            outer.build((None, 4))
+        models[lib] = base, outer
+    (ref_base, ref), (ours_base, ours) = models[keras], models[swiftkeras]
+    _same_start(ours, ref)
+    for base, m in ((ref_base, ref), (ours_base, ours)):
+        m.predict(X, verbose=0)   # the library model exists before the flag changes
+        m.compile(optimizer="sgd", loss="mse")
+        base.layers[0].trainable = False
+
+    def paths(vs):
+        return [v.path for v in vs]
+    assert paths(ours.trainable_weights) == paths(ref.trainable_weights)
+    assert paths(ours.non_trainable_weights) == paths(ref.non_trainable_weights)
+    assert len(ours.trainable_weights) == 4
+    assert summary_lines(ours)[-3:] == summary_lines(ref)[-3:]
+    frozen = ours_base.layers[0].get_weights()
+    for m in (ref, ours):
+        m.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    _all_close(ours_base.layers[0].get_weights(), frozen)
+    _all_close(ours.get_weights(), ref.get_weights())
+    # Unfrozen, then compiled: trained again.
+    for base, m in ((ref_base, ref), (ours_base, ours)):
+        base.layers[0].trainable = True
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    assert not np.allclose(ours_base.layers[0].get_weights()[0], frozen[0])
+    _all_close(ours.get_weights(), ref.get_weights())
+    # Frozen after that fit, not compiled: the optimizer was built on 6 variables, now 4 train.
+    for base in (ref_base, ours_base):
+        base.layers[1].trainable = False
+    assert paths(ours.trainable_weights) == paths(ref.trainable_weights)
+    for m in (ref, ours):
+        with pytest.raises(ValueError, match="optimizer was built with 6 variables"):
+            m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".weights.h5", ".h5"])
