@@ -70,8 +70,22 @@ def _free(handle):
 # appends the dead model's weak reference (list.append, C code); the handles are freed in the
 # next handle's setup, in ordinary code, where an interrupt propagates.
 _owned: dict = {}          # weakref.ref(model) -> its library handle
-_fits_running = 0          # library fits in progress (Model._native_fit)
 _collected: list = []      # weak references whose model is gone
+# Models whose optimizer was built (their first fit since compile) and whose trainable weights
+# are not counted yet: counted before the library's flags or models change.
+_uncounted_builds: "weakref.WeakSet" = weakref.WeakSet()
+_fits_running = 0   # library fits in progress (Model._native_fit)
+
+
+def _count_optimizer_builds():
+    """Counts the trainable weights each optimizer was built on (Model._check_optimizer_variables)
+    before the library's trainable flags or models change."""
+    for model in list(_uncounted_builds):
+        built = model.__dict__["optimizer"].__dict__.get("_built_for")
+        if built is not None and built[1] is None and built[0][0] is not None and \
+                built[0][0] == model._handle:
+            model.optimizer._built_for = (built[0], model._trainable_weight_count())
+    _uncounted_builds.clear()
 
 
 def _own(model, handle):
@@ -312,6 +326,8 @@ class Model(ModelAPI):
         if handle:
             self._carry_weights_of_built_layers()
         if self._handle_ref is not None:
+            if _uncounted_builds:
+                _count_optimizer_builds()
             _release(self._handle_ref)
         self._handle = handle
         self._layers_cache = None
@@ -377,6 +393,8 @@ class Model(ModelAPI):
         # build the model again (Layer._build_with_sequential).
         self._building_for_layer = True
         nested = _nested_models_with_handles(self)
+        if nested and _uncounted_builds:   # (the new model sets the nested models' flags)
+            _count_optimizer_builds()
         try:
             with _python_layers.claiming(self._layers):
                 if nested:   # holding their library models, not copies
@@ -727,6 +745,7 @@ class Model(ModelAPI):
             return
         config = json.loads(self.to_json())
         if _take_trainable_flags(config, self):
+            _count_optimizer_builds()
             check(_lib.keras_model_set_trainable(self._handle, dumps(config)))
         # (read again even when nothing changed here: another model holding the same nested
         # model may have set its flags)
@@ -743,12 +762,14 @@ class Model(ModelAPI):
             return
         state = (self._handle, _variables.LayerBasics.trainable_flag_changes)
         built = optimizer.__dict__.get("_built_for")
-        if built is not None and built[0] == state:
+        if built is None:   # counted only if the library's model changes (no crossing per fit)
+            optimizer._built_for = (state, None)
+            _uncounted_builds.add(self)
             return
-        count = c_int32()
-        check(_lib.keras_model_weight_count(self._handle, byref(count)))
-        count = sum(_weight_trainable(self._handle, i) for i in range(count.value))
-        if built is not None and built[1] != count:
+        if built[0] == state:
+            return
+        count = self._trainable_weight_count()
+        if built[1] is not None and built[1] != count:
             raise ValueError(
                 f"Argument `optimizer_variables` must be a list of tensors corresponding 1:1 to "
                 f"the trainable variables list that the optimizer was built with. Received "
@@ -756,6 +777,11 @@ class Model(ModelAPI):
                 f"{built[1]} variables. (The optimizer was built at the first fit after compile; "
                 f"trainable flags or layers changed since: call `compile()` again.)")
         optimizer._built_for = (state, count)
+
+    def _trainable_weight_count(self):
+        count = c_int32()
+        check(_lib.keras_model_weight_count(self._handle, byref(count)))
+        return sum(_weight_trainable(self._handle, i) for i in range(count.value))
 
     def _trainable_changes(self, config):
         """The `trainable` flags set here that differ from `config` (the library's model): the
