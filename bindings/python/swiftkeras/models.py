@@ -338,7 +338,10 @@ class Model(ModelAPI):
                     layer._owner, layer._index, layer.built = self, None, True
             else:
                 self._layers_info(claim=True)
+            self._check_pending_shapes()
             for layer in self._layers:
+                if isinstance(layer, _ModelLayer):   # its add/pop lets go of this library model
+                    layer._model.__dict__.setdefault("_holders", weakref.WeakSet()).add(self)
                 pending = getattr(layer, "_pending_weights", None)
                 adopted = layer.__dict__.pop("_adopted_values", None)
                 if pending:  # an adapted layer joining this model brings its state
@@ -350,6 +353,40 @@ class Model(ModelAPI):
                     layer.set_weights(weights)
                 layer._pending_weights = None
             self._flags_taken_at = _variables.LayerBasics.trainable_flag_changes
+
+    def _check_pending_shapes(self):
+        """A layer whose kept weights (a model rebuilt after a nested Sequential's add or pop)
+        no longer fit the inputs it is now given is refused, as Keras's built layer refuses
+        them at the outer model's next call; this model keeps no library model meanwhile."""
+        for layer in self._layers:
+            pending = getattr(layer, "_pending_weights", None)
+            if not pending:
+                continue
+            built = [tuple(np.shape(w)) for w in pending]
+            now = [tuple(w["shape"]) for w in layer._weights_info()]
+            if built != now:
+                self._set_handle(None)
+                for each in self._layers:
+                    each._owner = None
+                raise ValueError(
+                    f"Layer '{layer.name}' of model '{self.name}' is incompatible with its inputs "
+                    f"now: it was built with weights of shapes {built}, its inputs need {now} (a "
+                    f"model it is called on added or removed layers?)")
+
+    def _rebuild_keeping_weights(self):
+        """Lets go of the library model after a change of its layers (Sequential.add, pop),
+        keeping the layers' weights for the next one. The models holding this one as a layer
+        let go of theirs too: as in Keras, they run its new layers from their next call, the
+        weights of their own layers kept."""
+        kept = {layer.name: layer.get_weights() for layer in self._layers
+                if not isinstance(layer, _ModelLayer)}   # (a nested model's are its own)
+        self._set_handle(None)
+        for layer in self._layers:
+            layer._owner = None
+            layer._pending_weights = kept.get(layer.name)
+        for holder in list(self.__dict__.get("_holders") or ()):
+            if holder._handle is not None:
+                holder._rebuild_keeping_weights()
 
     def _carry_weights_of_built_layers(self):
         """A layer another model (or its own first call) built brings its weights into this
@@ -1775,13 +1812,6 @@ class Sequential(Model):
         if self._handle is not None:
             self._rebuild_keeping_weights()
         return self._layers.pop()
-
-    def _rebuild_keeping_weights(self):
-        kept = {layer.name: layer.get_weights() for layer in self._layers}
-        self._set_handle(None)
-        for layer in self._layers:
-            layer._owner = None
-            layer._pending_weights = kept.get(layer.name)
 
     def _adopt(self, layer, batch_shape):
         self._input_batch_shape = tuple(batch_shape)

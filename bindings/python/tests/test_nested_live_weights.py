@@ -203,6 +203,71 @@ def test_a_layer_frozen_inside_a_nested_model_counts_at_once_as_in_keras(outer_k
             m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
 
 
+@pytest.mark.parametrize("outer_kind", ["functional", "sequential"])
+def test_add_and_pop_on_a_nested_sequential_reach_the_outer_model_as_in_keras(outer_kind):
+    """A Sequential nested in another model, changed by pop and add afterwards: as in Keras 3,
+    the outer model runs its new layers from its next call (its weights list them, its fit
+    trains them, the base's stay shared, its own head keeps its weights); an optimizer built
+    before the change trains them while their number is the same, and refuses another number
+    until compile; a change of the base's output width makes the outer model's head refuse its
+    inputs."""
+    keras = real_keras()
+    models = {}
+    for lib in (keras, swiftkeras):
+        base = _base(lib)
+        if outer_kind == "functional":
+            outer = _outer(lib, base)
+        else:
+            outer = lib.Sequential([base, lib.layers.Dense(1, name="head")], name="outer")
+            outer.build((None, 4))
+        models[lib] = base, outer
+    (ref_base, ref), (ours_base, ours) = models[keras], models[swiftkeras]
+    _same_start(ours, ref)
+    for m in (ref, ours):
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for base in (ref_base, ours_base):
+        base.pop()
+        base.add(base.layers[0].__class__(3, name="d3"))
+    kernel = RNG.normal(size=(5, 3)).astype("float32")
+    for base in (ref_base, ours_base):
+        base.layers[1].set_weights([kernel, np.zeros(3, "float32")])
+    assert [v.path for v in ours.weights] == [v.path for v in ref.weights]
+    _all_close(ours.get_weights(), ref.get_weights())
+    _close(ours.predict(X, verbose=0), ref.predict(X, verbose=0))
+    for m in (ref, ours):   # as many variables as Keras's optimizer was built on: it trains
+        m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    _all_close(ours.get_weights(), ref.get_weights())
+    for base, m in ((ref_base, ref), (ours_base, ours)):   # 8 variables now
+        base.add(base.layers[0].__class__(3, name="d4"))
+        with pytest.raises(ValueError, match="optimizer was built with 6 variables"):
+            m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    # (Keras's model is left unusable by that failure: a fresh pair goes on.)
+    models = {}
+    for lib in (keras, swiftkeras):
+        base = _base(lib)
+        outer = _outer(lib, base) if outer_kind == "functional" else \
+            lib.Sequential([base, lib.layers.Dense(1, name="head")], name="outer")
+        outer.build((None, 4))
+        models[lib] = base, outer
+    (ref_base, ref), (ours_base, ours) = models[keras], models[swiftkeras]
+    _same_start(ours, ref)
+    ours.predict(X, verbose=0)
+    for base, m in ((ref_base, ref), (ours_base, ours)):
+        base.add(base.layers[0].__class__(3, name="d3"))
+        base.layers[2].set_weights([kernel[:3], np.ones(3, "float32")])
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    _all_close(ours_base.get_weights(), ref_base.get_weights())   # trained through the outer
+    _all_close(ours.get_weights(), ref.get_weights())
+    _close(ours_base.predict(X, verbose=0), ref_base.predict(X, verbose=0))
+    for base, m in ((ref_base, ref), (ours_base, ours)):
+        base.pop()   # the base's output is 3 wide again... and then 5 wide
+        base.pop()
+        with pytest.raises(ValueError, match="incompatible"):
+            m.predict(X, verbose=0)
+
+
 @pytest.mark.parametrize("suffix", [".keras", ".weights.h5", ".h5"])
 def test_files_keep_the_nested_weights_at_keras_paths_both_ways(tmp_path, suffix):
     keras = real_keras()
