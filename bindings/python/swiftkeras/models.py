@@ -294,9 +294,18 @@ class Model(ModelAPI):
     def get_config(self):
         if self._is_subclass_model():
             return _model_vars.subclass_config(self)
+        self._build_for_config()
         if self._handle is not None:
             return json.loads(self.to_json())["config"]
         return self._model_config()["config"]
+
+    def _build_for_config(self):
+        """Keras builds a model whose inputs are known when it is made, so its config (its
+        nested models' layers included) is the built layers': LayerNormalization's axis [-1],
+        each layer's build_config. The library model is made here when that config is asked."""
+        if self._handle is None and (self._functional is not None or
+                                     isinstance(self, Sequential) and self._input_known()):
+            self._ensure_handle()
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -312,6 +321,7 @@ class Model(ModelAPI):
         return model_from_json({"class_name": class_name, "config": config}, custom_objects)
 
     def to_json(self, **kwargs):
+        self._build_for_config()
         if self._handle is not None:
             return _native.take_string(_lib.keras_model_to_json, self._handle)
         return json.dumps(self._model_config(), **kwargs)
@@ -2185,7 +2195,9 @@ class _ModelLayer(Layer):
 
     def _layer_entry(self):
         model = self._model
-        config = model._model_config()["config"] if model._is_subclass_model() else model.get_config()
+        # (a nested model without a library model yet is built with the model holding it)
+        config = model._model_config()["config"] if model._is_subclass_model() or \
+            model._handle is None else model.get_config()
         entry = {"module": "keras", "class_name": self._class_name(), "config": config,
                  "registered_name": None}
         # The flags set in Python (the model's and its layers'): an outer model made with the

@@ -268,6 +268,45 @@ def test_add_and_pop_on_a_nested_sequential_reach_the_outer_model_as_in_keras(ou
             m.predict(X, verbose=0)
 
 
+def _plain(value):
+    """JSON's form of a config (tuples as lists), to compare with Keras's, without the
+    automatic names of input layers (numbered per session)."""
+    import json
+    value = json.loads(json.dumps(value, default=str))
+    for entry in value.get("layers", []) if isinstance(value, dict) else value:
+        if entry.get("class_name") == "InputLayer":
+            entry["config"].pop("name", None)
+    return value
+
+
+@pytest.mark.parametrize("ask", ["inner_layer_first", "outer_first"])
+def test_nested_model_layers_report_their_built_configs_as_in_keras(ask):
+    """A Sequential block without Input called in a functional model (ConvNeXt's blocks):
+    Keras builds it there, so its layers' configs are the built ones (LayerNormalization's axis
+    [-1], each layer's build_config), in the block's get_config, the outer model's and the
+    layer's own, before anything ran."""
+    keras = real_keras()
+    configs = {}
+    for lib in (keras, swiftkeras):
+        block = lib.Sequential([lib.layers.LayerNormalization(name="ln"),
+                                lib.layers.Dense(4, name="bd")], name="block")
+        x = lib.Input((6,), name="block_in")
+        outer = lib.Model(x, block(lib.layers.Dense(4, name="pre")(x)), name="outer_cfg")
+        if ask == "inner_layer_first":
+            layer = block.layers[0].get_config()
+            configs[lib] = layer, block.get_config(), outer.get_config()
+        else:
+            whole = outer.get_config()
+            configs[lib] = block.layers[0].get_config(), block.get_config(), whole
+    ours, ref = configs[swiftkeras], configs[keras]
+    assert ours[0]["axis"] == ref[0]["axis"] == [-1]
+    assert _plain(ours[0]) == _plain(ref[0])
+    assert _plain(ours[1]) == _plain(ref[1])
+    nested = [e for e in ours[2]["layers"] if e["class_name"] == "Sequential"][0]
+    ref_nested = [e for e in ref[2]["layers"] if e["class_name"] == "Sequential"][0]
+    assert _plain(nested["config"]["layers"]) == _plain(ref_nested["config"]["layers"])
+
+
 @pytest.mark.parametrize("suffix", [".keras", ".weights.h5", ".h5"])
 def test_files_keep_the_nested_weights_at_keras_paths_both_ways(tmp_path, suffix):
     keras = real_keras()
