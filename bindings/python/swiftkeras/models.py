@@ -2230,12 +2230,25 @@ def _nested_layer_names(entry):
 
 
 def _nested_models_with_handles(model):
-    """The models nested in `model` (its layers that are models) that hold a library model, once
-    each: the library's `model` is made holding these very models."""
+    """The models nested in `model` (its layers that are models), and those a layer written in
+    Python may call in its traced call (the models its attributes hold, or its model's for a
+    traced compute_loss: keras.io's Distiller calls `self.teacher(x)`), that hold a library
+    model, once each: the library's `model` is made holding these very models (the library
+    reuses them by name where the config, or a traced call, has them)."""
+    from .layers import _tracked_sublayers
     found = {}
     for layer in model._layers:
         if isinstance(layer, _ModelLayer) and layer._model._handle is not None:
             found.setdefault(id(layer._model), layer._model)
+        elif not isinstance(layer, (_BuiltinLayer, _ModelLayer)):
+            holder = layer.__dict__.get("_sublayers_of")
+            for source in (layer,) if holder is None else (layer, holder):
+                for _, _, _, item in _tracked_sublayers(source):
+                    if not isinstance(item, Model) or item is model:
+                        continue
+                    item._build_for_config()   # (built as Keras's is, when its input is known)
+                    if item._handle is not None:
+                        found.setdefault(id(item), item)
     return list(found.values())
 
 
