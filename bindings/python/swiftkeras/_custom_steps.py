@@ -541,6 +541,8 @@ def library_train_step(model, x, y, sample_weight):
         raise NotImplementedError(f"{type(model).__name__}.train_step: super().train_step needs "
                                   f"keras_model_train_batch, which this libkeras.so lacks")
     _, xs_list, ys_list, sw = model._training_arrays(x, y, sample_weight, "fit")
+    model._take_trainable_flags()
+    model._check_optimizer_variables()
     restart = model.__dict__.get("_train_metrics_fresh", True)
     px, py = _native.pack(xs_list), _native.pack(ys_list)
     pw = _native.pack([sw] if sw is not None else [])

@@ -314,6 +314,21 @@ class LayerBasics:
     #: True for a model: its variables are its layers' (ModelAPI).
     _holds_layers = False
 
+    #: How many times a layer's or a model's `trainable` flag has changed in Python: a model
+    #: whose library took the flags at another count takes them again before it next lists its
+    #: weights, prints its summary or trains (Model._take_trainable_flags).
+    trainable_flag_changes = 0
+
+    @property
+    def trainable(self):
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        if self.__dict__.get("_trainable", True) != bool(value):
+            LayerBasics.trainable_flag_changes += 1
+        self.__dict__["_trainable"] = bool(value)
+
     @property
     def weights(self):
         return variables(self)

@@ -427,7 +427,12 @@ class Layer(_variables.LayerBasics):
         model = self.__dict__.get("_sequential")
         if model is not None and model._handle is None and model._input_batch_shape is not None \
                 and self in model._layers and not model.__dict__.get("_building_for_layer"):
-            model.build(tuple(model._input_batch_shape))   # (guarded while it builds: _new_handle)
+            # (guarded while it builds: its config reads this layer's, _new_handle)
+            model._building_for_layer = True
+            try:
+                model.build(tuple(model._input_batch_shape))
+            finally:
+                model._building_for_layer = False
 
     def _weight_array(self, info) -> np.ndarray:
         return self._variable_model()._get_weight(info)   # a sublayer's: its holder's model
@@ -1107,6 +1112,8 @@ class _BuiltinLayer(Layer):
         if self.class_name == "InputLayer":
             return self._input_layer_config()
         given = self._given_config()
+        if self.__dict__.get("_owner") is None:   # Keras's layers of a model are built with it
+            self._build_with_sequential()
         owner = self.__dict__.get("_owner")
         if _subclasses_builtin(self):
             # The library holds the subclass as a layer written in Python, whose config is this

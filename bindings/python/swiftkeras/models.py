@@ -72,6 +72,21 @@ def _free(handle):
 # next handle's setup, in ordinary code, where an interrupt propagates.
 _owned: dict = {}          # weakref.ref(model) -> its library handle
 _collected: list = []      # weak references whose model is gone
+# Models whose optimizer was built (their first fit since compile) and whose trainable weights
+# are not counted yet: counted before the library's flags or models change.
+_uncounted_builds: "weakref.WeakSet" = weakref.WeakSet()
+_fits_running = 0   # library fits in progress (Model._native_fit)
+
+
+def _count_optimizer_builds():
+    """Counts the trainable weights each optimizer was built on (Model._check_optimizer_variables)
+    before the library's trainable flags or models change."""
+    for model in list(_uncounted_builds):
+        built = model.__dict__["optimizer"].__dict__.get("_built_for")
+        if built is not None and built[1] is None and built[0][0] is not None and \
+                built[0][0] == model._handle:
+            model.optimizer._built_for = (built[0], model._trainable_weight_count())
+    _uncounted_builds.clear()
 
 
 def _own(model, handle):
@@ -206,7 +221,7 @@ class Model(ModelAPI):
     def trainable(self, value):
         """As in Keras, the flag is set on every layer the model holds too (a nested model's
         layers included): `base.trainable = True` after freezing unfreezes them all."""
-        self.__dict__["_trainable"] = bool(value)
+        _variables.LayerBasics.trainable.fset(self, value)
         for layer in self.__dict__.get("_layers") or []:
             layer.trainable = value
 
@@ -274,9 +289,18 @@ class Model(ModelAPI):
     def get_config(self):
         if self._is_subclass_model():
             return _model_vars.subclass_config(self)
+        self._build_for_config()
         if self._handle is not None:
             return json.loads(self.to_json())["config"]
         return self._model_config()["config"]
+
+    def _build_for_config(self):
+        """Keras builds a model whose inputs are known when it is made, so its config (its
+        nested models' layers included) is the built layers': LayerNormalization's axis [-1],
+        each layer's build_config. The library model is made here when that config is asked."""
+        if self._handle is None and (self._functional is not None or
+                                     isinstance(self, Sequential) and self._input_known()):
+            self._ensure_handle()
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -292,6 +316,7 @@ class Model(ModelAPI):
         return model_from_json({"class_name": class_name, "config": config}, custom_objects)
 
     def to_json(self, **kwargs):
+        self._build_for_config()
         if self._handle is not None:
             return _native.take_string(_lib.keras_model_to_json, self._handle)
         return json.dumps(self._model_config(), **kwargs)
@@ -306,6 +331,8 @@ class Model(ModelAPI):
         if handle:
             self._carry_weights_of_built_layers()
         if self._handle_ref is not None:
+            if _uncounted_builds:
+                _count_optimizer_builds()
             _release(self._handle_ref)
         self._handle = handle
         self._layers_cache = None
@@ -316,7 +343,10 @@ class Model(ModelAPI):
                     layer._owner, layer._index, layer.built = self, None, True
             else:
                 self._layers_info(claim=True)
+            self._check_pending_shapes()
             for layer in self._layers:
+                if isinstance(layer, _ModelLayer):   # its add/pop lets go of this library model
+                    layer._model.__dict__.setdefault("_holders", weakref.WeakSet()).add(self)
                 pending = getattr(layer, "_pending_weights", None)
                 adopted = layer.__dict__.pop("_adopted_values", None)
                 if pending:  # an adapted layer joining this model brings its state
@@ -327,6 +357,41 @@ class Model(ModelAPI):
                         weights[names.index(weight.name)] = value
                     layer.set_weights(weights)
                 layer._pending_weights = None
+            self._flags_taken_at = _variables.LayerBasics.trainable_flag_changes
+
+    def _check_pending_shapes(self):
+        """A layer whose kept weights (a model rebuilt after a nested Sequential's add or pop)
+        no longer fit the inputs it is now given is refused, as Keras's built layer refuses
+        them at the outer model's next call; this model keeps no library model meanwhile."""
+        for layer in self._layers:
+            pending = getattr(layer, "_pending_weights", None)
+            if not pending:
+                continue
+            built = [tuple(np.shape(w)) for w in pending]
+            now = [tuple(w["shape"]) for w in layer._weights_info()]
+            if built != now:
+                self._set_handle(None)
+                for each in self._layers:
+                    each._owner = None
+                raise ValueError(
+                    f"Layer '{layer.name}' of model '{self.name}' is incompatible with its inputs "
+                    f"now: it was built with weights of shapes {built}, its inputs need {now} (a "
+                    f"model it is called on added or removed layers?)")
+
+    def _rebuild_keeping_weights(self):
+        """Lets go of the library model after a change of its layers (Sequential.add, pop),
+        keeping the layers' weights for the next one. The models holding this one as a layer
+        let go of theirs too: as in Keras, they run its new layers from their next call, the
+        weights of their own layers kept."""
+        kept = {layer.name: layer.get_weights() for layer in self._layers
+                if not isinstance(layer, _ModelLayer)}   # (a nested model's are its own)
+        self._set_handle(None)
+        for layer in self._layers:
+            layer._owner = None
+            layer._pending_weights = kept.get(layer.name)
+        for holder in list(self.__dict__.get("_holders") or ()):
+            if holder._handle is not None:
+                holder._rebuild_keeping_weights()
 
     def _carry_weights_of_built_layers(self):
         """A layer another model (or its own first call) built brings its weights into this
@@ -372,6 +437,8 @@ class Model(ModelAPI):
         self._building_for_layer = True
         nested = _nested_models_with_handles(self)
         shared = _shared_layers(self)
+        if (nested or shared) and _uncounted_builds:   # (the new model sets the nested models' flags)
+            _count_optimizer_builds()
         try:
             with _python_layers.claiming(self._layers):
                 if shared:   # other models' layers, held as they are (their variables)
@@ -665,16 +732,12 @@ class Model(ModelAPI):
         return own + rest
 
     def _variable_infos(self):
-        """The weights' infos for `weights` and `trainable_weights`: those of a layer frozen here
-        since the library last took the flags (at compile) count as non-trainable at once, as
-        Keras lists them (`base_model.trainable = False` before the next compile)."""
-        infos = self._all_weight_infos()
-        frozen = {layer.name for layer in self._layers if not layer.trainable}
-        if not frozen:
-            return infos
-        off = {w["index"] for info in self._layers_info() if info["name"] in frozen
-               for w in info["weights"]}
-        return [{**w, "trainable": False} if w["index"] in off else w for w in infos]
+        """The weights' infos for `weights` and `trainable_weights`, with the `trainable` flags
+        as they are in Python now, as Keras lists them (a layer of a nested model frozen after
+        compile included)."""
+        self._ensure_handle()
+        self._take_trainable_flags()
+        return self._all_weight_infos()
 
     def get_weights(self):
         return [_variables.in_keras_dtype(self, w, self._get_weight(w)) for w in self._all_weight_infos()]
@@ -740,22 +803,60 @@ class Model(ModelAPI):
         self._send_compile()
 
     def _take_trainable_flags(self):
-        """Keras reads `layer.trainable` (and `model.trainable`) when `compile()` is called: the
-        flags changed since the library last took them (freezing layers after load_weights, a
-        predict or a fit; `base_model.trainable = False` on a nested model) are set on the
-        library's layers, which keep their weights (a nested model's are shared: the models
-        holding it see the new flags too)."""
-        if self._handle is None or self._subclassed():
+        """Keras reads `layer.trainable` (and `model.trainable`) live: the flags changed in
+        Python since the library last took them (freezing layers after load_weights, a predict
+        or a fit; `base_model.trainable = False` on a nested model; one layer of a nested model)
+        are set on the library's layers, which keep their weights (a nested model's are shared:
+        the models holding it see the new flags too), before the model lists its weights, prints
+        its summary, is compiled or trains. Not while a fit runs: a fit trains the variables it
+        started with, as Keras's trains those its optimizer was built on."""
+        changes = _variables.LayerBasics.trainable_flag_changes
+        if self._handle is None or self._subclassed() or _fits_running or \
+                self.__dict__.get("_flags_taken_at") == changes:
             return
         config = json.loads(self.to_json())
         if _take_trainable_flags(config, self):
+            _count_optimizer_builds()
             check(_lib.keras_model_set_trainable(self._handle, dumps(config)))
-            _forget_layers_info(self)
+        # (read again even when nothing changed here: another model holding the same nested
+        # model may have set its flags)
+        _forget_layers_info(self)
+        self._flags_taken_at = changes
 
-    def _trainable_changes(self, config=None):
-        """The `trainable` flags set here since the library made this model: the model's (None
-        when unchanged) and its layers' by name."""
-        config = config or json.loads(self.to_json())
+    def _check_optimizer_variables(self):
+        """Keras builds the optimizer on the model's trainable variables at the first fit after
+        compile (so flags set between compile and fit count) and refuses to train another
+        number of variables with it (flags changed or layers added since, without compiling
+        again: jax's `stateless_apply` check); the same here, at the start of each fit."""
+        optimizer = self.__dict__.get("optimizer")
+        if not isinstance(optimizer, optimizers.Optimizer):
+            return
+        state = (self._handle, _variables.LayerBasics.trainable_flag_changes)
+        built = optimizer.__dict__.get("_built_for")
+        if built is None:   # counted only if the library's model changes (no crossing per fit)
+            optimizer._built_for = (state, None)
+            _uncounted_builds.add(self)
+            return
+        if built[0] == state:
+            return
+        count = self._trainable_weight_count()
+        if built[1] is not None and built[1] != count:
+            raise ValueError(
+                f"Argument `optimizer_variables` must be a list of tensors corresponding 1:1 to "
+                f"the trainable variables list that the optimizer was built with. Received "
+                f"len(trainable_variables) == {count} whereas the optimizer was built with "
+                f"{built[1]} variables. (The optimizer was built at the first fit after compile; "
+                f"trainable flags or layers changed since: call `compile()` again.)")
+        optimizer._built_for = (state, count)
+
+    def _trainable_weight_count(self):
+        count = c_int32()
+        check(_lib.keras_model_weight_count(self._handle, byref(count)))
+        return sum(_weight_trainable(self._handle, i) for i in range(count.value))
+
+    def _trainable_changes(self, config):
+        """The `trainable` flags set here that differ from `config` (the library's model): the
+        model's (None when unchanged) and its layers' by name."""
         model_flag = bool(self.trainable) \
             if config["config"].get("trainable", True) != bool(self.trainable) else None
         by_name = {layer.name: layer for layer in self._layers}
@@ -1045,16 +1146,21 @@ class Model(ModelAPI):
         """Runs `call(callback_array, count)`, a library fit of this model (keras_model_fit, or
         an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result.
         `prints`: whether the fit may print (not verbose=0 with no callbacks: no flush after)."""
+        global _fits_running
         self._read_unread_history()
+        self._take_trainable_flags()
+        self._check_optimizer_variables()
         self._stop_training = False
         self._epoch_log_updates = {}
         # A callback must not add or pop layers of the model it is fitting (Sequential.add
         # would replace the native model under the running fit).
         self._fitting = True
+        _fits_running += 1
         try:
             result = self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
+            _fits_running -= 1
         return result
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
@@ -1558,13 +1664,7 @@ class Model(ModelAPI):
             text = _with_unbuilt_model(self._model_config(), lambda h: _summary_text(h, options))
         else:
             handle = self._ensure_handle()
-            if not self._subclassed() and _lib.has("keras_model_summary_ex"):
-                # Keras counts the current flags; the library has them from the next compile on.
-                model_flag, layer_flags = self._trainable_changes()
-                if model_flag is not None:
-                    options["trainable"] = model_flag
-                if layer_flags:
-                    options["trainable_layers"] = layer_flags
+            self._take_trainable_flags()   # Keras counts the current flags
             if self._is_subclass_model():
                 # Keras lists a subclassed model's layers, each with the batch it was built with.
                 options["subclass_layers"] = [layer.name for layer in self.layers]
@@ -1755,13 +1855,6 @@ class Sequential(Model):
         if self._handle is not None:
             self._rebuild_keeping_weights()
         return self._layers.pop()
-
-    def _rebuild_keeping_weights(self):
-        kept = {layer.name: layer.get_weights() for layer in self._layers}
-        self._set_handle(None)
-        for layer in self._layers:
-            layer._owner = None
-            layer._pending_weights = kept.get(layer.name)
 
     def _adopt(self, layer, batch_shape, alone=False):
         """Holds `layer` alone, built for `batch_shape`. `alone`: adapted or called on arrays,
@@ -2148,7 +2241,9 @@ class _ModelLayer(Layer):
 
     def _layer_entry(self):
         model = self._model
-        config = model._model_config()["config"] if model._is_subclass_model() else model.get_config()
+        # (a nested model without a library model yet is built with the model holding it)
+        config = model._model_config()["config"] if model._is_subclass_model() or \
+            model._handle is None else model.get_config()
         entry = {"module": "keras", "class_name": self._class_name(), "config": config,
                  "registered_name": None}
         # The flags set in Python (the model's and its layers'): an outer model made with the
@@ -2181,12 +2276,25 @@ def _nested_layer_names(entry):
 
 
 def _nested_models_with_handles(model):
-    """The models nested in `model` (its layers that are models) that hold a library model, once
-    each: the library's `model` is made holding these very models."""
+    """The models nested in `model` (its layers that are models), and those a layer written in
+    Python may call in its traced call (the models its attributes hold, or its model's for a
+    traced compute_loss: keras.io's Distiller calls `self.teacher(x)`), that hold a library
+    model, once each: the library's `model` is made holding these very models (the library
+    reuses them by name where the config, or a traced call, has them)."""
+    from .layers import _tracked_sublayers
     found = {}
     for layer in model._layers:
         if isinstance(layer, _ModelLayer) and layer._model._handle is not None:
             found.setdefault(id(layer._model), layer._model)
+        elif not isinstance(layer, (_BuiltinLayer, _ModelLayer)):
+            holder = layer.__dict__.get("_sublayers_of")
+            for source in (layer,) if holder is None else (layer, holder):
+                for _, _, _, item in _tracked_sublayers(source):
+                    if not isinstance(item, Model) or item is model:
+                        continue
+                    item._build_for_config()   # (built as Keras's is, when its input is known)
+                    if item._handle is not None:
+                        found.setdefault(id(item), item)
     return list(found.values())
 
 

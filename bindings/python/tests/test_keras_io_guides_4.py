@@ -703,10 +703,6 @@ def test_knowledge_distillation_teacher_and_student_like_keras(narrow_terminal):
             _close(a, b, rtol=1e-4, atol=1e-5, what=f"{key} weights")
 
 
-@pytest.mark.xfail(strict=True, reason="the teacher called inside the traced compute_loss becomes "
-                   "a copy in the library (distiller/compute_loss/teacher/...) built from its "
-                   "config: the teacher's weights do not carry into it, nor the trained copy "
-                   "back to `teacher` (models shared live: the `nested` helper's scope)")
 def test_knowledge_distillation_distiller_loss():
     """The Distiller (a subclassed Model overriding compile and compute_loss: the student's
     loss and the temperature-softened KL divergence to the teacher, times T**2) evaluates to
@@ -733,6 +729,48 @@ def test_knowledge_distillation_distiller_loss():
     distillation_loss = (soft_t * np.log(soft_t / soft_s)).sum(1).mean() * 10 ** 2
     expected = 0.1 * student_loss + 0.9 * distillation_loss
     _close(distiller.evaluate(x, y, batch_size=16, verbose=0)[0], expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("teacher_used_first", [True, False])
+def test_knowledge_distillation_distiller_trains_the_live_teacher_like_keras(teacher_used_first):
+    """The Distiller's traced compute_loss calls the teacher itself, not a copy: from the same
+    weights, a distillation fit gives Keras's losses, and the student's and the teacher's
+    weights after it are Keras's (Keras's distiller trains the teacher's variables too, since
+    the example does not freeze it), read through `teacher` and `student` (rtol 1e-4: Adam over
+    convolution sums). `teacher_used_first`: the teacher predicted before (a library model of
+    its own), or first built by the distiller."""
+    sk, keras = _libs()
+    x, y = _mnist(16, seed=5)
+    runs = []
+    for lib in (keras, sk):
+        keras_, layers, ops = fresh_library(lib)
+        teacher, student, _ = distillation_models(keras_, layers)
+        if runs:
+            for m, w in zip((teacher, student), runs[0]["start"]):
+                m.set_weights(w)
+        run = {"start": [[np.asarray(w) for w in m.get_weights()] for m in (teacher, student)]}
+        if teacher_used_first:
+            run["teacher_pred"] = np.asarray(teacher.predict(x, verbose=0))
+        distiller = distiller_class(keras_, ops)(student=student, teacher=teacher)
+        distiller.compile(optimizer=keras_.optimizers.Adam(),
+                          metrics=[keras_.metrics.SparseCategoricalAccuracy()],
+                          student_loss_fn=keras_.losses.SparseCategoricalCrossentropy(from_logits=True),
+                          distillation_loss_fn=keras_.losses.KLDivergence(), alpha=0.1,
+                          temperature=10)
+        run["history"] = distiller.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0).history
+        run["teacher"] = [np.asarray(w) for w in teacher.get_weights()]
+        run["student"] = [np.asarray(w) for w in student.get_weights()]
+        run["after"] = np.asarray(teacher.predict(x, verbose=0))
+        runs.append(run)
+    ref, ours = runs
+    if teacher_used_first:
+        _close(ours["teacher_pred"], ref["teacher_pred"], rtol=1e-4, atol=1e-5, what="teacher")
+    _close(ours["history"]["loss"], ref["history"]["loss"], rtol=1e-4, what="distillation loss")
+    assert not np.allclose(ref["teacher"][0], ref["start"][0][0])   # Keras trained it
+    for key in ("teacher", "student"):
+        for a, b in zip(ours[key], ref[key]):
+            _close(a, b, rtol=1e-4, atol=1e-5, what=f"{key} weights")
+    _close(ours["after"], ref["after"], rtol=1e-4, atol=1e-5, what="teacher after")
 
 
 def soft_target_model(keras, layers, ops):

@@ -1,7 +1,7 @@
 """A model used as a layer of another (functional `Model(x, base(x))`, `Sequential([base, ...])`,
 a base shared by two models) holds the same variables as the model using it, as in Keras 3:
-training either moves the other's weights at once, a frozen base takes effect at the next
-compile, the files keep Keras's paths, and a direct call keeps the `training=` its nested call
+training either moves the other's weights at once, a frozen base (or one layer of it) counts at
+once and trains as Keras's optimizer built at the next fit, the files keep Keras's paths, and a direct call keeps the `training=` its nested call
 recorded. Numbers against real Keras 3 from the same initial weights."""
 
 import numpy as np
@@ -151,6 +151,160 @@ def test_a_frozen_base_takes_effect_at_the_next_compile_as_in_keras():
     _all_close(ours.get_weights(), ref.get_weights())
     assert summary_lines(ours)[-3:] == summary_lines(ref)[-3:]
     assert len(ours.trainable_weights) == len(ref.trainable_weights) == 2
+
+
+@pytest.mark.parametrize("outer_kind", ["functional", "sequential"])
+def test_a_layer_frozen_inside_a_nested_model_counts_at_once_as_in_keras(outer_kind):
+    """One layer of the nested model frozen after the outer model was built and compiled: the
+    outer model's weight lists and summary show it at once, and its next fit (the first since
+    compile, where Keras builds the optimizer) leaves it alone; a flag changed after that fit
+    without compiling again is refused as Keras 3 refuses it, and trains after compile."""
+    keras = real_keras()
+    models = {}
+    for lib in (keras, swiftkeras):
+        base = _base(lib)
+        if outer_kind == "functional":
+            outer = _outer(lib, base)
+        else:
+            outer = lib.Sequential([base, lib.layers.Dense(1, name="head")], name="outer")
+            outer.build((None, 4))
+        models[lib] = base, outer
+    (ref_base, ref), (ours_base, ours) = models[keras], models[swiftkeras]
+    _same_start(ours, ref)
+    for base, m in ((ref_base, ref), (ours_base, ours)):
+        m.predict(X, verbose=0)   # the library model exists before the flag changes
+        m.compile(optimizer="sgd", loss="mse")
+        base.layers[0].trainable = False
+
+    def paths(vs):
+        return [v.path for v in vs]
+    assert paths(ours.trainable_weights) == paths(ref.trainable_weights)
+    assert paths(ours.non_trainable_weights) == paths(ref.non_trainable_weights)
+    assert len(ours.trainable_weights) == 4
+    assert summary_lines(ours)[-3:] == summary_lines(ref)[-3:]
+    frozen = ours_base.layers[0].get_weights()
+    for m in (ref, ours):
+        m.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    _all_close(ours_base.layers[0].get_weights(), frozen)
+    _all_close(ours.get_weights(), ref.get_weights())
+    # Unfrozen, then compiled: trained again.
+    for base, m in ((ref_base, ref), (ours_base, ours)):
+        base.layers[0].trainable = True
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    assert not np.allclose(ours_base.layers[0].get_weights()[0], frozen[0])
+    _all_close(ours.get_weights(), ref.get_weights())
+    # Frozen after that fit, not compiled: the optimizer was built on 6 variables, now 4 train.
+    for base in (ref_base, ours_base):
+        base.layers[1].trainable = False
+    assert paths(ours.trainable_weights) == paths(ref.trainable_weights)
+    for m in (ref, ours):
+        with pytest.raises(ValueError, match="optimizer was built with 6 variables"):
+            m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+
+
+@pytest.mark.parametrize("outer_kind", ["functional", "sequential"])
+def test_add_and_pop_on_a_nested_sequential_reach_the_outer_model_as_in_keras(outer_kind):
+    """A Sequential nested in another model, changed by pop and add afterwards: as in Keras 3,
+    the outer model runs its new layers from its next call (its weights list them, its fit
+    trains them, the base's stay shared, its own head keeps its weights); an optimizer built
+    before the change trains them while their number is the same, and refuses another number
+    until compile; a change of the base's output width makes the outer model's head refuse its
+    inputs."""
+    keras = real_keras()
+    models = {}
+    for lib in (keras, swiftkeras):
+        base = _base(lib)
+        if outer_kind == "functional":
+            outer = _outer(lib, base)
+        else:
+            outer = lib.Sequential([base, lib.layers.Dense(1, name="head")], name="outer")
+            outer.build((None, 4))
+        models[lib] = base, outer
+    (ref_base, ref), (ours_base, ours) = models[keras], models[swiftkeras]
+    _same_start(ours, ref)
+    for m in (ref, ours):
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for base in (ref_base, ours_base):
+        base.pop()
+        base.add(base.layers[0].__class__(3, name="d3"))
+    kernel = RNG.normal(size=(5, 3)).astype("float32")
+    for base in (ref_base, ours_base):
+        base.layers[1].set_weights([kernel, np.zeros(3, "float32")])
+    assert [v.path for v in ours.weights] == [v.path for v in ref.weights]
+    _all_close(ours.get_weights(), ref.get_weights())
+    _close(ours.predict(X, verbose=0), ref.predict(X, verbose=0))
+    for m in (ref, ours):   # as many variables as Keras's optimizer was built on: it trains
+        m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    _all_close(ours.get_weights(), ref.get_weights())
+    for base, m in ((ref_base, ref), (ours_base, ours)):   # 8 variables now
+        base.add(base.layers[0].__class__(3, name="d4"))
+        with pytest.raises(ValueError, match="optimizer was built with 6 variables"):
+            m.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    # (Keras's model is left unusable by that failure: a fresh pair goes on.)
+    models = {}
+    for lib in (keras, swiftkeras):
+        base = _base(lib)
+        outer = _outer(lib, base) if outer_kind == "functional" else \
+            lib.Sequential([base, lib.layers.Dense(1, name="head")], name="outer")
+        outer.build((None, 4))
+        models[lib] = base, outer
+    (ref_base, ref), (ours_base, ours) = models[keras], models[swiftkeras]
+    _same_start(ours, ref)
+    ours.predict(X, verbose=0)
+    for base, m in ((ref_base, ref), (ours_base, ours)):
+        base.add(base.layers[0].__class__(3, name="d3"))
+        base.layers[2].set_weights([kernel[:3], np.ones(3, "float32")])
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    _all_close(ours_base.get_weights(), ref_base.get_weights())   # trained through the outer
+    _all_close(ours.get_weights(), ref.get_weights())
+    _close(ours_base.predict(X, verbose=0), ref_base.predict(X, verbose=0))
+    for base, m in ((ref_base, ref), (ours_base, ours)):
+        base.pop()   # the base's output is 3 wide again... and then 5 wide
+        base.pop()
+        with pytest.raises(ValueError, match="incompatible"):
+            m.predict(X, verbose=0)
+
+
+def _plain(value):
+    """JSON's form of a config (tuples as lists), to compare with Keras's, without the
+    automatic names of input layers (numbered per session)."""
+    import json
+    value = json.loads(json.dumps(value, default=str))
+    for entry in value.get("layers", []) if isinstance(value, dict) else value:
+        if entry.get("class_name") == "InputLayer":
+            entry["config"].pop("name", None)
+    return value
+
+
+@pytest.mark.parametrize("ask", ["inner_layer_first", "outer_first"])
+def test_nested_model_layers_report_their_built_configs_as_in_keras(ask):
+    """A Sequential block without Input called in a functional model (ConvNeXt's blocks):
+    Keras builds it there, so its layers' configs are the built ones (LayerNormalization's axis
+    [-1], each layer's build_config), in the block's get_config, the outer model's and the
+    layer's own, before anything ran."""
+    keras = real_keras()
+    configs = {}
+    for lib in (keras, swiftkeras):
+        block = lib.Sequential([lib.layers.LayerNormalization(name="ln"),
+                                lib.layers.Dense(4, name="bd")], name="block")
+        x = lib.Input((6,), name="block_in")
+        outer = lib.Model(x, block(lib.layers.Dense(4, name="pre")(x)), name="outer_cfg")
+        if ask == "inner_layer_first":
+            layer = block.layers[0].get_config()
+            configs[lib] = layer, block.get_config(), outer.get_config()
+        else:
+            whole = outer.get_config()
+            configs[lib] = block.layers[0].get_config(), block.get_config(), whole
+    ours, ref = configs[swiftkeras], configs[keras]
+    assert ours[0]["axis"] == ref[0]["axis"] == [-1]
+    assert _plain(ours[0]) == _plain(ref[0])
+    assert _plain(ours[1]) == _plain(ref[1])
+    nested = [e for e in ours[2]["layers"] if e["class_name"] == "Sequential"][0]
+    ref_nested = [e for e in ref[2]["layers"] if e["class_name"] == "Sequential"][0]
+    assert _plain(nested["config"]["layers"]) == _plain(ref_nested["config"]["layers"])
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".weights.h5", ".h5"])
