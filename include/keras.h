@@ -1233,6 +1233,12 @@ int keras_layer_builder_mask(keras_layer_builder *builder, int index, int64_t *n
  * `compute_mask` of the layer, traced from the inputs and keras_layer_builder_mask. training as
  * keras_layer_builder_output. */
 int keras_layer_builder_output_masks(keras_layer_builder *builder, int n, const int64_t *nodes, int training);
+/* Whether input `index` of the layer's calls carries a Keras mask, as far as the model being built
+ * knows: *carries is 1 (it does), 0 (it does not: a functional config read from a file records the
+ * mask of every call of a layer taking one whose input carries one, and this one has none; Keras
+ * then passes the call None), or -1 (not known: a model made in code, a Sequential).
+ * Errors: INVALID_ARGUMENT (NULL, index out of range), STATE (not inside build). */
+int keras_layer_builder_input_has_mask(keras_layer_builder *builder, int index, int *carries);
 
 /* A function of arrays as a standalone op graph, outside any layer (Keras: ops.jvp; jax.vjp):
  * its arguments are arrays with values (the point where it is evaluated and differentiated), its

@@ -31,6 +31,9 @@ public final class OpGraph: @unchecked Sendable {
     private(set) var outputMasks: [[Int?]] = [[], []]
     /// Whether the traced call reads its inputs' masks (``addMask(at:)``).
     public private(set) var readsMasks = false
+    /// Which inputs of the traced layer's calls carry a Keras mask, when its model's config
+    /// says (``CallbackLayer/inputsCarryMasks``); nil when not known.
+    public internal(set) var inputsCarryMasks: [Bool]?
     /// Whether the trace set its outputs' masks (``setOutputMasks(_:training:)``).
     public var computesMasks: Bool { !outputMasks.joined().isEmpty }
     /// The nodes whose sums the layer adds to the loss (Keras: `add_loss` in `call`), per mode
