@@ -134,12 +134,14 @@ def state_count(layer):
 def output_count(layer):
     """How many tensors a call of the built-in `layer` returns: 1, or for a recurrent layer with
     `return_state` the output then each state (Keras's `output, *states`; Bidirectional: the
-    forward layer's states, then the backward layer's)."""
-    if layer.class_name not in LAYERS or not layer.return_state:
+    forward layer's states, then the backward layer's). A Bidirectional with merge_mode=None
+    returns its forward and backward outputs, each a tensor."""
+    if layer.class_name not in LAYERS:
         return 1
     if layer.class_name == "Bidirectional":
-        return 1 + 2 * (output_count(layer.forward_layer) - 1)
-    return 1 + state_count(layer)
+        outputs = 2 if layer.merge_mode is None else 1
+        return outputs + (2 * (output_count(layer.forward_layer) - 1) if layer.return_state else 0)
+    return 1 + state_count(layer) if layer.return_state else 1
 
 
 def call(layer, inputs, kwargs):

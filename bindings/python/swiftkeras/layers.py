@@ -734,8 +734,7 @@ def _note_call_mask(layer, node, inputs, given):
     """The mask of symbolic call `node` of the layer, kept for its node in the model's config:
     the one given (`layer(x, mask=m)`), else, for a call taking `mask` (Keras passes it the
     input's and records it in the node, with the ops that made it: Embedding(mask_zero=True)'s
-    not_equal), its input's when the graph's ops make it. A mask the library makes itself (a
-    merge layer's) stays the library's."""
+    not_equal, a merge layer's logical_or), its input's when the graph's ops make it."""
     takes = layer.class_name in _MASK_ARGUMENT if isinstance(layer, _BuiltinLayer) else \
         _python_layers._call_takes(layer, "mask")
     if given is None and takes and isinstance(inputs, KerasTensor):
@@ -1370,10 +1369,8 @@ def _merged_mask(cls, inputs, masks, axis):
                          f"length. Received: inputs={inputs}, mask={masks}")
     if all(m is None for m in masks):
         return None
-    if any(isinstance(m, KerasTensor) for m in masks):   # symbolic: the steps of the output
-        if cls != "Concatenate" and any(m is None for m in masks):
-            return None
-        return KerasTensor(None, None, dtype="bool")
+    if any(isinstance(m, KerasTensor) for m in masks):   # symbolic: Keras's ops, as graph nodes
+        return _merged_mask_nodes(cls, inputs, masks, axis)
     if cls == "Concatenate":
         full = []
         for x, m in zip(inputs, masks):
@@ -1479,6 +1476,31 @@ def _call_masked(layer, x, mask, training):
     if weights:
         probe.set_weights(weights)
     return probe([x, mask.astype(np.float32)], training=training)
+
+
+def _merged_mask_nodes(cls, inputs, masks, axis):
+    """_merged_mask on symbolic tensors, as Keras's compute_mask computes it (base_merge's
+    `logical_or` of the masks; Concatenate's `any` over the `concatenate` of each input's mask
+    broadcast to it, `ones_like` for one without): the ops are nodes of the graph, which Keras
+    writes in the config and the library runs."""
+    from . import ops
+    from .ops._functional import operation_node
+    if cls != "Concatenate":
+        if any(m is None for m in masks):
+            return None
+        out = masks[0]
+        for m in masks[1:]:
+            out = operation_node("logical_or", out, m)
+        return out
+    full = []
+    for x, m in zip(inputs, masks):
+        if m is None:
+            full.append(ops.ones_like(x, dtype="bool"))
+        elif m.ndim < x.ndim:
+            full.append(operation_node("logical_or", ops.expand_dims(m, axis=-1), ops.zeros_like(x, dtype="bool")))
+        else:
+            full.append(m)
+    return ops.any(operation_node("concatenate", full, axis=axis), axis=-1, keepdims=False)
 
 
 def _masked(output, mask):

@@ -24,6 +24,7 @@ from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
+from .ops._functional import operation_arguments
 from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class,
                      note_call_training)
 
@@ -251,9 +252,9 @@ class Model(ModelAPI):
                     nodes[node]["kwargs"]["mask"] = [None if m is None else m._config() for m in mask] \
                         if isinstance(mask, (list, tuple)) else mask._config()
             operation = layer.__dict__.get("_keras_operation")
-            if operation is not None and nodes:   # its constants among its tensor, as Keras's
-                root = layer._inbound[0]._config()
-                nodes[0]["args"] = [root if isinstance(a, KerasTensor) else a for a in operation["args"]]
+            if operation is not None and nodes:   # its constants among its tensors, as Keras's
+                tensors = _flat_tensors(layer._inbound[0])
+                nodes[0]["args"] = operation_arguments(operation, tensors, [t._config() for t in tensors])
             if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):
                 for node in nodes:   # Keras writes it for every call of a functional model
                     node["kwargs"]["mask"] = None
@@ -2016,9 +2017,8 @@ def _single_layer_shape(layer, tensors, shapes, index, as_list):
     entry["name"] = layer.name
     entry["inbound_nodes"] = [{"args": [refs if as_list else refs[0]], "kwargs": {}}]
     operation = layer.__dict__.get("_keras_operation")
-    if operation is not None:   # its constants among its tensor (`not_equal(x, 0)`)
-        entry["inbound_nodes"][0]["args"] = [refs[0] if isinstance(a, KerasTensor) else a
-                                             for a in operation["args"]]
+    if operation is not None:   # its constants among its tensors (`not_equal(x, 0)`)
+        entry["inbound_nodes"][0]["args"] = operation_arguments(operation, tensors, refs)
     entries.append(entry)
     config = {"class_name": "Functional", "config": {
         "name": "shape_probe", "trainable": True, "layers": entries,

@@ -87,6 +87,13 @@ public final class OpGraph: @unchecked Sendable {
         self.init(inputShapes: [inputShape], packedShape: inputShape, weightValue: weightValue)
     }
 
+    /// Starts a trace whose inputs are only read one by one (``addInput(at:)``, never packed):
+    /// an operation's (``OperationLayer``, `logical_or(a, b)` of two masks), whose inputs may
+    /// have unknown dimensions past the batch.
+    static func separateInputs(_ inputShapes: [[Int?]], weightValue: @escaping (Int) throws -> Tensor) -> OpGraph {
+        OpGraph(inputShapes: inputShapes, packedShape: inputShapes.first ?? [], weightValue: weightValue)
+    }
+
     /// Starts a trace for a layer of several inputs (at least one); every dimension but the
     /// first (the batch) must be known, since ``addInput()`` gives them packed.
     public convenience init(inputShapes: [[Int?]], weightValue: @escaping (Int) throws -> Tensor) throws {

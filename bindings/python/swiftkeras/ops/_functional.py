@@ -95,6 +95,42 @@ def _keras_operation(fn, args, kwargs):
             "config": config, "args": call}
 
 
+def operation_node(name, *args, **config):
+    """Keras's operation node `name(*args, **config)` (module `keras.src.ops.numpy`, `config` its
+    constructor's arguments) over layer outputs and the results of such nodes, as a merge
+    layer's `compute_mask` makes them: `logical_or(a_mask, b_mask)`, `concatenate([...], axis)`.
+    Over one of them it is `ops.<name>`; over several, one node taking them all (the library's
+    OperationLayer), which `ops.<name>` would instead make a merge or joined op layer of."""
+    from .. import ops
+    tensors = _tensors(args)
+    if len({id(_root(t)) for t in tensors}) <= 1:
+        return getattr(ops, name)(*args, **config)
+    if any(getattr(t, "_op_source", None) is not None for t in tensors):
+        raise Unsupported(f"ops.{name} over several results of ops on layer outputs")
+    layer = OpLayer(None, name=unique_name(name))
+    layer._op_class = "".join(w.capitalize() for w in name.split("_"))
+    layer._keras_operation = {"module": "keras.src.ops.numpy", "class_name": layer._op_class,
+                              "config": config, "args": list(args)}
+    layer._unsaveable = False
+    layer._inbound.append(tensors)   # (a node of several tensors, as Layer.__call__ makes one)
+    out = KerasTensor(None, layer, 0, 0, dtype="bool" if name in _BOOLEAN_RESULTS else tensors[0].dtype)
+    layer.__dict__.setdefault("_outbound", []).append(out)
+    return out
+
+
+def operation_arguments(operation, tensors, refs):
+    """The arguments of Keras operation node `operation` (its constants among its tensors:
+    `not_equal(x, 0)`, `concatenate([a, b])`) with each of `tensors` (its inputs) as the matching
+    entry of `refs`."""
+    by_id = {id(t): r for t, r in zip(tensors, refs)}
+
+    def one(a):
+        if isinstance(a, KerasTensor):
+            return by_id[id(a)]
+        return [one(v) for v in a] if isinstance(a, (list, tuple)) else a
+    return [one(a) for a in operation["args"]]
+
+
 def _tensors(args):
     """The distinct KerasTensors among the arguments (top level, or inside a list/tuple)."""
     found = []
@@ -326,8 +362,9 @@ def dispatching(fn):
             layer._keras_operation = operation
             layer._unsaveable = False
             out._op_source = None
-            if fn.__name__ in _BOOLEAN_RESULTS:
-                out.dtype = "bool"
+            # (Keras's dtype of the result: a mask op's bool, the dtype its config names, else its input's)
+            out.dtype = "bool" if fn.__name__ in _BOOLEAN_RESULTS else \
+                operation["config"].get("dtype") or tensors[0].dtype
         return out
     return op
 
