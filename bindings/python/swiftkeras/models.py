@@ -511,6 +511,8 @@ class Model(ModelAPI):
 
     def _set_weight(self, info, value):
         arr = as_float32(value, f"set_weights({info['name']})")
+        if np.ndim(value) == 0 and arr.size == 1:   # a numpy or Python scalar: a scalar weight's
+            arr = arr.reshape(())
         if tuple(arr.shape) != tuple(info["shape"]):
             raise ValueError(f"Layer weight shape {tuple(info['shape'])} not compatible with "
                              f"provided weight shape {arr.shape}")
