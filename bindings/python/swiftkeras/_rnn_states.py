@@ -179,16 +179,17 @@ def call(layer, inputs, kwargs):
     return tuple(out) if isinstance(out, list) else out
 
 
-def private_model(layer, shapes, connect):
+def private_model(layer, shapes, connect, key=None):
     """The private functional model that holds `layer` for eager calls taking inputs of these
     sample `shapes`: `connect(inputs)` calls the layer on its Inputs. Made on the first call
-    (or when the shapes change), keeping the layer's weights; the layer's functional calls
-    elsewhere stay as they are."""
+    (or when the shapes change, or `key` when given: what else the call depends on), keeping
+    the layer's weights; the layer's functional calls elsewhere stay as they are."""
     from .layers import Input
     from .models import Model
     shapes = tuple(tuple(s) for s in shapes)
+    key = shapes if key is None else key
     owner = layer.__dict__.get("_owner")
-    if owner is not None and owner._handle is not None and owner.__dict__.get("_private_shapes") == shapes:
+    if owner is not None and owner._handle is not None and owner.__dict__.get("_private_shapes") == key:
         return owner
     if owner is not None and owner._handle is not None:
         layer._pending_weights = layer.get_weights() or None
@@ -199,7 +200,7 @@ def private_model(layer, shapes, connect):
         out = connect(ins)
         model = Model(ins if len(ins) > 1 else ins[0], list(out) if isinstance(out, tuple) else out,
                       name=unique_name("layer_call"))
-        model._private_shapes = shapes
+        model._private_shapes = key
         model._ensure_handle()
     finally:
         layer._inbound = kept

@@ -5,6 +5,8 @@
 - masks through merge layers (Add, Multiply, Concatenate on either axis, an unmasked input) and
   through layers of several outputs (Bidirectional(merge_mode=None), return_state) are Keras's
   nodes of the config (`logical_or`, `concatenate`, `any`), with Keras's predictions;
+- Attention, AdditiveAttention and MultiHeadAttention called on arrays with masks run (they
+  were refused) with Keras's numbers and output mask;
 """
 import json
 import zipfile
@@ -100,3 +102,63 @@ def test_merged_and_split_masks_are_keras_nodes(case, tmp_path):
     np.testing.assert_allclose(back_ours.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
     back_ref = keras_ref.saving.load_model(tmp_path / "ours.keras")
     np.testing.assert_allclose(np.asarray(back_ref.predict(x, verbose=0)), want, rtol=1e-5, atol=1e-6)
+
+
+QUERY_MASK = np.array([[1, 1, 1, 0], [1, 1, 0, 0]], bool)
+VALUE_MASK = np.array([[1, 1, 1, 1, 0], [1, 1, 0, 0, 0]], bool)
+
+
+@pytest.mark.parametrize("case", ["attention", "additive", "attention_key_causal", "attention_scores",
+                                  "mha", "mha_key_mask", "mha_carried", "mha_causal"])
+def test_attention_on_arrays_with_masks_like_keras(case):
+    """Keras's eager calls of the attention layers with masks, from the same weights: the
+    outputs (and scores), and the output's `_keras_mask` (the query's)."""
+    rng = np.random.default_rng(3)
+    q = rng.normal(size=(2, 4, 3)).astype("float32")
+    v = rng.normal(size=(2, 5, 3)).astype("float32")
+    k = rng.normal(size=(2, 5, 3)).astype("float32")
+    results = []
+    for lib in libraries():
+        keras, layers, _ = fresh_library(lib)
+        if case.startswith("mha"):
+            layer = layers.MultiHeadAttention(num_heads=2, key_dim=2)
+            layer(q, v)   # built
+        else:
+            layer = layers.AdditiveAttention() if case == "additive" else layers.Attention(use_scale=True)
+            layer([q, v])
+        weights = [np.random.default_rng(4).normal(size=np.shape(w)).astype("float32") * 0.5
+                   for w in layer.get_weights()]
+        if weights:
+            layer.set_weights(weights)
+        if case in ("attention", "additive"):
+            out = layer([q, v], mask=[QUERY_MASK, VALUE_MASK])
+        elif case == "attention_key_causal":
+            out = layer([q, v[:, :4], k[:, :4]], mask=[QUERY_MASK, VALUE_MASK[:, :4]], use_causal_mask=True)
+        elif case == "attention_scores":
+            out = layer([q, v], mask=[None, VALUE_MASK], return_attention_scores=True)
+        elif case == "mha":
+            out = layer(q, v, value_mask=VALUE_MASK)
+        elif case == "mha_key_mask":
+            out = layer(q, v, k, value_mask=VALUE_MASK, key_mask=VALUE_MASK[::-1])
+        elif case == "mha_carried":   # the query's mask from the Embedding it came out of
+            embedding = layers.Embedding(6, 3, mask_zero=True)
+            embedding.build((None, 4))
+            embedding.set_weights([np.random.default_rng(6).normal(size=(6, 3)).astype("float32")])
+            query = embedding(np.where(QUERY_MASK, 3, 0))
+            out = layer(query, v, value_mask=VALUE_MASK)
+        else:
+            out = layer(q, v[:, :4], value_mask=VALUE_MASK[:, :4], use_causal_mask=True)
+        first = out[0] if isinstance(out, tuple) else out
+        results.append([np.asarray(o) for o in (out if isinstance(out, tuple) else (out,))] +
+                       [getattr(first, "_keras_mask", None)])
+    ours, ref = results
+    assert len(ours) == len(ref)
+    # (A query step its mask drops: Keras's MultiHeadAttention (jax) attends it uniformly over
+    # every key, the library's gives the output layer's bias: those rows are left out.)
+    kept = (lambda a: a[QUERY_MASK]) if case == "mha_carried" else (lambda a: a)
+    for got, want in zip(ours[:-1], ref[:-1]):
+        np.testing.assert_allclose(kept(got), kept(want), rtol=1e-5, atol=1e-6)
+    if ref[-1] is None:
+        assert ours[-1] is None
+    else:
+        np.testing.assert_array_equal(np.asarray(ours[-1]), np.asarray(ref[-1]))
