@@ -511,6 +511,16 @@ int keras_model_nested_model(keras_model *model, const char *name, keras_model *
  * handles (keras_model_from_json_sharing) changes for them too. Errors: INVALID_ARGUMENT (JSON). */
 int keras_model_set_trainable(keras_model *model, const char *config_json);
 
+/* keras_model_call with the Keras masks of its outputs (the `_keras_mask` Keras sets on
+ * model(x)'s outputs: an Embedding(mask_zero=True)'s or a Masking's, as the layers after it pass
+ * it on). masks has n_outputs caller buffers as outputs (a mask has the output's shape without its
+ * last axis, or less); has_mask (n_outputs ints) receives 1 for an output that carries a mask,
+ * written into its buffer (1 keeps a position, 0 masks it), and 0 for one that carries none,
+ * whose buffer is left as it was. Errors: as keras_model_call. */
+int keras_model_call_masked(keras_model *model, const keras_array *x, int nx, int training,
+                            keras_output *outputs, int n_outputs, keras_output *masks,
+                            int *has_mask, char **losses_json);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Callbacks                                                                                  */
 /* ------------------------------------------------------------------------------------------ */

@@ -7,6 +7,7 @@
   nodes of the config (`logical_or`, `concatenate`, `any`), with Keras's predictions;
 - Attention, AdditiveAttention and MultiHeadAttention called on arrays with masks run (they
   were refused) with Keras's numbers and output mask;
+- `model(x)` on arrays sets the outputs' `_keras_mask` as Keras does;
 """
 import json
 import zipfile
@@ -17,7 +18,8 @@ import pytest
 from conftest import needs, CORE, real_keras, fresh_library
 from test_masks_eager_traced import TOKENS, _structure, probe_layer, set_same_weights
 
-pytestmark = needs(*CORE, "keras_layer_builder_mask", "keras_layer_builder_input_has_mask")
+pytestmark = needs(*CORE, "keras_layer_builder_mask", "keras_layer_builder_input_has_mask",
+                   "keras_model_call_masked")
 
 
 def libraries():
@@ -162,3 +164,46 @@ def test_attention_on_arrays_with_masks_like_keras(case):
         assert ours[-1] is None
     else:
         np.testing.assert_array_equal(np.asarray(ours[-1]), np.asarray(ref[-1]))
+
+
+@pytest.mark.parametrize("case", ["functional", "sequential", "lstm_last", "several", "named", "masking"])
+def test_model_call_sets_keras_mask_like_keras(case):
+    """`model(x)` on arrays: each output carries the `_keras_mask` Keras sets (none where the
+    output has no mask), and the values are Keras's."""
+    tokens = np.array([[3, 1, 4, 0, 0, 0], [1, 5, 2, 2, 0, 0]])
+    x = tokens if case != "masking" else \
+        np.where(tokens[..., None] > 0, np.random.default_rng(5).normal(size=(2, 6, 3)), 0.0).astype("float32")
+    results = []
+    for lib in libraries():
+        keras, layers, _ = fresh_library(lib)
+        if case == "sequential":
+            model = keras.Sequential([keras.Input((None,), dtype="int32"),
+                                      layers.Embedding(8, 3, mask_zero=True), layers.Dense(2)])
+        elif case == "masking":
+            inputs = keras.Input((None, 3))
+            model = keras.Model(inputs, layers.Dense(2)(layers.Masking()(inputs)))
+        else:
+            inputs = keras.Input((None,), dtype="int32")
+            h = layers.Embedding(8, 3, mask_zero=True)(inputs)
+            outputs = {"functional": lambda: layers.Dense(2)(h),
+                       "lstm_last": lambda: layers.LSTM(2)(h),
+                       "several": lambda: [h, layers.LSTM(2)(h)],
+                       "named": lambda: {"sequences": layers.GRU(2, return_sequences=True)(h)}}[case]()
+            model = keras.Model(inputs, outputs)
+        out = model(x)
+        flat = list(out.values()) if isinstance(out, dict) else list(out) if isinstance(out, list) else [out]
+        results.append(([np.asarray(o) for o in flat], [getattr(o, "_keras_mask", None) for o in flat], model))
+    (ours, ours_masks, ours_model), (ref, ref_masks, ref_model) = results
+    set_same_weights(ours_model, ref_model)
+    ours = ours_model(x)
+    ref = ref_model(x)
+    flat = [(list(o.values()) if isinstance(o, dict) else list(o) if isinstance(o, list) else [o])
+            for o in (ours, ref)]
+    for got, want in zip(*flat):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-6)
+        want_mask = getattr(want, "_keras_mask", None)
+        if want_mask is None:
+            assert getattr(got, "_keras_mask", None) is None
+        else:
+            np.testing.assert_array_equal(np.asarray(got._keras_mask), np.asarray(want_mask))
+    assert [m is None for m in ours_masks] == [m is None for m in ref_masks]
