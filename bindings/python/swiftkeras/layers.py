@@ -585,7 +585,7 @@ class Layer(_variables.LayerBasics):
                     getattr(inputs, "kwargs", {})
                 if self.class_name in _ATTENTION and keywords.get("return_attention_scores"):
                     count = 2   # the output and the attention scores
-                outs = [KerasTensor(None, self, node, i) for i in range(count)]
+                outs = [KerasTensor(None, self, node, i, _output_dtype(self, inputs)) for i in range(count)]
                 self.__dict__.setdefault("_outbound", []).extend(outs)
                 return tuple(outs) if count > 1 else outs[0]
             out = KerasTensor(None, self, node, 0)
@@ -1362,6 +1362,19 @@ class _BuiltinLayer(Layer):
 
     def _has_own_build(self):
         return self.class_name not in _BUILT_AT_INIT
+
+
+def _output_dtype(layer, inputs):
+    """Keras's dtype of a built-in layer's symbolic output: its input's through the layers that
+    only move values, the lookups' indices in output_mode="int", else the float32 compute dtype
+    (the library writes the same in its configs: Sources/Keras/Saving/KerasTensorDTypes.swift)."""
+    cls = layer.class_name
+    if cls in ("Reshape", "Flatten", "Permute", "Identity") and isinstance(inputs, KerasTensor):
+        return inputs.dtype
+    if cls in ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing", "Discretization"):
+        if layer._args.get("output_mode", "int") == "int":
+            return "int32" if cls == "Discretization" else "int64"
+    return "float32"
 
 
 def _not_equal(x, value):

@@ -8,6 +8,7 @@
 - Attention, AdditiveAttention and MultiHeadAttention called on arrays with masks run (they
   were refused) with Keras's numbers and output mask;
 - `model(x)` on arrays sets the outputs' `_keras_mask` as Keras does;
+- an int Input and the tensors after it keep Keras's dtypes in the saved config.
 """
 import json
 import zipfile
@@ -207,3 +208,39 @@ def test_model_call_sets_keras_mask_like_keras(case):
         else:
             np.testing.assert_array_equal(np.asarray(got._keras_mask), np.asarray(want_mask))
     assert [m is None for m in ours_masks] == [m is None for m in ref_masks]
+
+
+def _tensor_dtypes(config):
+    """Every `__keras_tensor__` of a functional config: (layer, its node's arguments' and
+    mask's histories with their dtypes)."""
+    def tensors(value):
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            return [(tuple(value["config"]["keras_history"]), value["config"]["dtype"])]
+        if isinstance(value, dict):
+            return [t for v in value.values() for t in tensors(v)]
+        if isinstance(value, (list, tuple)):
+            return [t for v in value for t in tensors(v)]
+        return []
+    return [(e["name"], e["config"].get("dtype") if e["class_name"] == "InputLayer" else None,
+             tensors(e["inbound_nodes"])) for e in config["layers"]]
+
+
+def test_int_input_dtypes_in_the_saved_config_like_keras(tmp_path):
+    """`keras.Input(shape=(5,), dtype="int32")`: its tensor is int32 in the nodes that take it,
+    through Reshape and Flatten too, the mask ops' results are bool and the layers' outputs
+    float32, in `get_config()` and in the saved config.json, as Keras writes them."""
+    written = []
+    for lib in libraries():
+        keras, layers, ops = fresh_library(lib)
+        tokens = keras.Input((5,), dtype="int32")
+        ids = layers.Flatten()(layers.Reshape((5, 1))(tokens))
+        x = layers.Embedding(8, 3, mask_zero=True)(ids)
+        model = keras.Model(tokens, layers.Dense(1)(layers.LSTM(2)(x)))
+        model.save(tmp_path / f"{lib.__name__}.keras")
+        with zipfile.ZipFile(tmp_path / f"{lib.__name__}.keras") as archive:
+            saved = json.loads(archive.read("config.json"))["config"]
+        written.append((_tensor_dtypes(model.get_config()), _tensor_dtypes(saved)))
+    (ours_config, ours_saved), (ref_config, ref_saved) = written
+    assert ours_config == ref_config
+    assert ours_saved == ref_saved
+    assert ("input_layer", "int32", []) in ref_saved   # (what is compared)
