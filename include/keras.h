@@ -521,6 +521,16 @@ int keras_model_set_trainable(keras_model *model, const char *config_json);
 int keras_model_from_json_sharing_layers(const char *json, keras_model *const *models, int n_models,
                                          const char *layers_json, keras_model **out);
 
+/* keras_model_call with the Keras masks of its outputs (the `_keras_mask` Keras sets on
+ * model(x)'s outputs: an Embedding(mask_zero=True)'s or a Masking's, as the layers after it pass
+ * it on). masks has n_outputs caller buffers as outputs (a mask has the output's shape without its
+ * last axis, or less); has_mask (n_outputs ints) receives 1 for an output that carries a mask,
+ * written into its buffer (1 keeps a position, 0 masks it), and 0 for one that carries none,
+ * whose buffer is left as it was. Errors: as keras_model_call. */
+int keras_model_call_masked(keras_model *model, const keras_array *x, int nx, int training,
+                            keras_output *outputs, int n_outputs, keras_output *masks,
+                            int *has_mask, char **losses_json);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Callbacks                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
@@ -1263,6 +1273,12 @@ int keras_layer_builder_mask(keras_layer_builder *builder, int index, int64_t *n
  * `compute_mask` of the layer, traced from the inputs and keras_layer_builder_mask. training as
  * keras_layer_builder_output. */
 int keras_layer_builder_output_masks(keras_layer_builder *builder, int n, const int64_t *nodes, int training);
+/* Whether input `index` of the layer's calls carries a Keras mask, as far as the model being built
+ * knows: *carries is 1 (it does), 0 (it does not: a functional config read from a file records the
+ * mask of every call of a layer taking one whose input carries one, and this one has none; Keras
+ * then passes the call None), or -1 (not known: a model made in code, a Sequential).
+ * Errors: INVALID_ARGUMENT (NULL, index out of range), STATE (not inside build). */
+int keras_layer_builder_input_has_mask(keras_layer_builder *builder, int index, int *carries);
 
 /* A function of arrays as a standalone op graph, outside any layer (Keras: ops.jvp; jax.vjp):
  * its arguments are arrays with values (the point where it is evaluated and differentiated), its

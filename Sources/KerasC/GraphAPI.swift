@@ -385,6 +385,18 @@ public func keras_layer_builder_mask(_ builder: UnsafeMutableRawPointer?, _ inde
     guarded("keras_layer_builder_mask") { try store(try trace(builder).addMask(at: Int(index)), node) }
 }
 
+@_cdecl("keras_layer_builder_input_has_mask")
+public func keras_layer_builder_input_has_mask(_ builder: UnsafeMutableRawPointer?, _ index: Int32, _ carries: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_layer_builder_input_has_mask") {
+        let out = try requireOut(carries, "carries")
+        let g = try trace(builder)
+        guard g.inputShapes.indices.contains(Int(index)) else {
+            throw ABIError(.invalidArgument, "input \(index) out of range: the layer was called on \(g.inputShapes.count) input(s)")
+        }
+        out.pointee = g.inputsCarryMasks.map { Int(index) < $0.count && $0[Int(index)] ? 1 : 0 } ?? -1
+    }
+}
+
 @_cdecl("keras_layer_builder_output_masks")
 public func keras_layer_builder_output_masks(_ builder: UnsafeMutableRawPointer?, _ n: Int32, _ nodes: UnsafePointer<Int64>?,
                                              _ training: Int32) -> Int32 {

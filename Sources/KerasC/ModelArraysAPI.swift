@@ -200,13 +200,15 @@ public func keras_model_predict_arrays(_ handle: OpaquePointer?, _ x: UnsafeRawP
 }
 
 /// Copies `results` into the caller's keras_output buffers (n of them), writing every shape
-/// first-fit; BUFFER_TOO_SMALL after the others when one does not fit.
-func writeOutputs(_ results: [Tensor], _ outputs: UnsafeMutableRawPointer, _ nOut: Int32, _ what: String) throws {
+/// first-fit; BUFFER_TOO_SMALL after the others when one does not fit. A nil result leaves its
+/// buffer as it is.
+func writeOutputs(_ results: [Tensor?], _ outputs: UnsafeMutableRawPointer, _ nOut: Int32, _ what: String) throws {
     guard Int(nOut) == results.count else {
         throw ABIError(.shape, "\(what): the model gives \(results.count) output(s), n_outputs is \(nOut)")
     }
     var tooSmall: ABIError?
-    for (i, r) in results.enumerated() {
+    for (i, result) in results.enumerated() {
+        guard let r = result else { continue }
         let base = outputs + i * outputStride
         let data = base.load(as: UnsafeMutablePointer<Float>?.self)
         let capacity = base.load(fromByteOffset: 8, as: Int64.self)
@@ -241,6 +243,30 @@ public func keras_model_call(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _
         guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
         let (results, losses) = try box.locked { try box.model.callCollectingLosses(xs, training: training < 0 ? nil : training != 0) }
         try writeOutputs(results, outputs, nOut, "call")
+        if let lossesOut { lossesOut.pointee = try ownedCString(lossesJSON(losses)) }
+    }
+}
+
+@_cdecl("keras_model_call_masked")
+public func keras_model_call_masked(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32, _ training: Int32,
+                                    _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32,
+                                    _ masks: UnsafeMutableRawPointer?, _ hasMask: UnsafeMutablePointer<Int32>?,
+                                    _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_call_masked") {
+        lossesOut?.pointee = nil
+        let box = try modelBox(handle)
+        let xs = try inputTensors(x, nx, "x", counted: "nx")
+        guard nOut >= 0 else { throw ABIError(.invalidArgument, "n_outputs is negative (\(nOut))") }
+        guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
+        guard let masks else { throw ABIError(.invalidArgument, "masks must not be NULL") }
+        let present = try requireOut(hasMask, "has_mask")
+        let (results, outMasks, losses) = try box.locked {
+            try box.model.callWithMasksCollectingLosses(xs, training: training < 0 ? nil : training != 0)
+        }
+        try writeOutputs(results, outputs, nOut, "call")
+        let given = results.indices.map { i in outMasks.flatMap { i < $0.count ? $0[i] : nil } }
+        for (i, m) in given.enumerated() { present[i] = m == nil ? 0 : 1 }
+        try writeOutputs(given, masks, nOut, "call mask")
         if let lossesOut { lossesOut.pointee = try ownedCString(lossesJSON(losses)) }
     }
 }

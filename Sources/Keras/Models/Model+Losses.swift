@@ -16,19 +16,34 @@ extension Model {
     /// its layers' in `_flatten_layers` order). The layers keep them until the next step.
     /// `training` nil is Keras's `training=None` (``forwardWithRecordedTraining(_:masks:)``).
     public func callCollectingLosses(_ xs: [Tensor], training: Bool?) throws -> (outputs: [Tensor], losses: [LayerLoss]) {
+        let r = try collectingCallLosses(xs) {
+            try training.map { try forward(xs, training: $0) } ?? forwardWithRecordedTraining(xs).outputs
+        }
+        return (r.value.map(\.detached), r.losses)
+    }
+
+    /// ``callCollectingLosses(_:training:)`` with the outputs' Keras masks (the `_keras_mask`
+    /// Keras sets on `model(x)`'s outputs: an Embedding(mask_zero=True)'s, passed on by the
+    /// layers after it); nil when no output carries one.
+    public func callWithMasksCollectingLosses(_ xs: [Tensor], training: Bool?) throws -> (outputs: [Tensor], masks: [Tensor?]?, losses: [LayerLoss]) {
+        let r = try collectingCallLosses(xs) {
+            try training.map { try forward(xs, masks: nil, training: $0) } ?? forwardWithRecordedTraining(xs)
+        }
+        return (r.value.outputs.map(\.detached), r.value.masks?.map { $0?.detached }, r.losses)
+    }
+
+    /// `run` (a forward pass over `xs`) without recording gradients, with the activity penalties
+    /// and `add_loss` values its layers collected, by layer path.
+    private func collectingCallLosses<T>(_ xs: [Tensor], _ run: () throws -> T) throws -> (value: T, losses: [LayerLoss]) {
         try checkInputs(xs, "call")
         try ensureBuilt(for: xs)
         clearAllLosses()
-        let outputs = try GradientTape.withoutRecording {
-            try CallContext.collectingLosses {
-                try training.map { try forward(xs, training: $0) } ?? forwardWithRecordedTraining(xs).outputs
-            }
-        }
+        let value = try GradientTape.withoutRecording { try CallContext.collectingLosses { try run() } }
         var losses: [LayerLoss] = []
         for (layer, path) in flattenedLayers() {
             for l in layer.losses { losses.append(LayerLoss(path: path, value: l.scalar ?? .nan)) }
         }
-        return (outputs.map(\.detached), losses)
+        return (value, losses)
     }
 
     /// The weight regularization penalties at the current weights, in the order of Keras's

@@ -307,6 +307,10 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             let masks = node.masks.map { $0.map { $0 == nil ? nil : given.next() } }
             args.removeLast(args.count - node.inputs.count)
             try layer.applyCallKeywordArguments(node.kwargs)
+            if let plugin = layer as? CallbackLayer {
+                let carried = args.indices.map { i in masks.map { i < $0.count && $0[i] != nil } ?? false }
+                plugin.inputsCarryMasks = zip(plugin.inputsCarryMasks ?? carried, carried).map { $0 || $1 }
+            }
             if let plugin = layer as? CallbackLayer, let given = node.callArguments {
                 // One set of call arguments per layer: its first call's (as its build's).
                 if plugin.callArguments == nil {

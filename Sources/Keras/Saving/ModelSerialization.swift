@@ -31,10 +31,14 @@ extension Model {
     func functionalConfig() -> JSON {
         var nodeIndex: [ObjectIdentifier: Int] = [:]
         var perLayer: [ObjectIdentifier: [GraphNode]] = [:]
+        var dtypes: [ObjectIdentifier: String] = [:]   // of each node's outputs (Keras's KerasTensor.dtype)
         for node in executionOrder {
             let key = ObjectIdentifier(node.layer)
             nodeIndex[ObjectIdentifier(node)] = perLayer[key, default: []].count
             perLayer[key, default: []].append(node)
+            dtypes[ObjectIdentifier(node)] = kerasOutputDType(of: node.layer, inputs: node.inputs.map { t in
+                t.node.flatMap { dtypes[ObjectIdentifier($0)] } ?? "float32"
+            })
         }
         func history(_ t: KerasTensor) -> JSON {
             let layerName = t.node?.layer.name ?? t.name
@@ -43,7 +47,8 @@ extension Model {
         }
         func kerasTensor(_ t: KerasTensor) -> JSON {
             ["class_name": "__keras_tensor__",
-             "config": ["shape": shapeJSON(t.shape), "dtype": "float32", "keras_history": history(t)]]
+             "config": ["shape": shapeJSON(t.shape), "dtype": .string(t.node.flatMap { dtypes[ObjectIdentifier($0)] } ?? "float32"),
+                        "keras_history": history(t)]]
         }
         var layerEntries: [JSON] = []
         for l in kerasLayers {

@@ -195,9 +195,47 @@ static void test_model_call(void) {
     keras_model_free(model);
 }
 
+/* Masking(0) then Dense(1): model(x)'s output carries Keras's mask (a step with a nonzero value
+ * counts), written with has_mask 1; a Dense alone carries none (has_mask 0, its buffer left). */
+static void test_model_call_masked(void) {
+    const char *masked =
+        "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"m\", \"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3, 2]}},"
+        "{\"class_name\": \"Masking\", \"config\": {\"name\": \"mask\"}},"
+        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 1, \"kernel_initializer\": \"ones\"}}]}}";
+    const char *plain =
+        "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"p\", \"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3, 2]}},"
+        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 1}}]}}";
+    const float x[2 * 3 * 2] = {1, 2, 0, 0, 3, 0,   0, 0, 0, 0, 0.5f, 0.5f};
+    const int64_t xshape[3] = {2, 3, 2};
+    keras_array in = {x, 3, xshape};
+    float y[6] = {0}, mask[6] = {7, 7, 7, 7, 7, 7};
+    keras_output out = {y, 6, 0, {0}}, masks = {mask, 6, 0, {0}};
+    int has_mask = -1;
+    keras_model *model = NULL;
+    CHECK_OK(keras_model_from_json(masked, &model));
+    if (model == NULL) return;
+    CHECK_OK(keras_model_call_masked(model, &in, 1, 0, &out, 1, &masks, &has_mask, NULL));
+    CHECK(has_mask == 1 && masks.ndim == 2 && masks.shape[0] == 2 && masks.shape[1] == 3);
+    CHECK(mask[0] == 1 && mask[1] == 0 && mask[2] == 1 && mask[3] == 0 && mask[4] == 0 && mask[5] == 1);
+    CHECK(out.ndim == 3 && fabsf(y[0] - 3.0f) < 1e-6f && fabsf(y[5] - 1.0f) < 1e-6f);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "masks", keras_model_call_masked(model, &in, 1, 0, &out, 1, NULL, &has_mask, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "has_mask", keras_model_call_masked(model, &in, 1, 0, &out, 1, &masks, NULL, NULL));
+    keras_model_free(model);
+    model = NULL;
+    CHECK_OK(keras_model_from_json(plain, &model));
+    if (model == NULL) return;
+    mask[0] = 7;
+    CHECK_OK(keras_model_call_masked(model, &in, 1, 0, &out, 1, &masks, &has_mask, NULL));
+    CHECK(has_mask == 0 && mask[0] == 7);
+    keras_model_free(model);
+}
+
 int main(void) {
     test_graph();
     test_custom_gradient();
     test_model_call();
+    test_model_call_masked();
     CHECK_DONE("test_graph_function");
 }

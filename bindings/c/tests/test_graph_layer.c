@@ -111,6 +111,7 @@ static int build_subclass(void *state, keras_layer_builder *b, int ndim, const i
  * explicit attention mask, the causal one and the scores as a second output; the masks of the
  * input (keras_layer_builder_mask). Bad arguments are clear errors. Input (batch, 4, 6). */
 static int n_attention_outputs = 0, small_capacity_rc = 0, bad_arguments_rc = 0;
+static int attention_input_mask = -2, has_mask_range_rc = 0;
 static int64_t scores_shape[KERAS_MAX_RANK];
 static int scores_ndim = 0;
 static char small_capacity_message[512];
@@ -122,6 +123,9 @@ static int build_attention(void *state, keras_layer_builder *b, int ndim, const 
     (void)state; (void)ndim; (void)shape;
     if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
     if ((rc = keras_layer_builder_mask(b, 0, &m)) != 0) return rc;   /* (batch, 4): ones here */
+    /* (the config's node gives the call no mask: its input carries none) */
+    if ((rc = keras_layer_builder_input_has_mask(b, 0, &attention_input_mask)) != 0) return rc;
+    has_mask_range_rc = keras_layer_builder_input_has_mask(b, 1, &attention_input_mask);
     {
         const float ones[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
         const int64_t square[3] = {1, 4, 4};
@@ -296,6 +300,7 @@ int main(void) {
         "\"input_layers\": [[\"in\", 0, 0]], \"output_layers\": [[\"ca\", 0, 0], [\"ca\", 0, 1]]}}", &m));
     CHECK(small_capacity_rc == KERAS_ERR_INVALID_ARGUMENT && strstr(small_capacity_message, "capacity"));
     CHECK(bad_arguments_rc == KERAS_ERR_INVALID_ARGUMENT);
+    CHECK(attention_input_mask == 0 && has_mask_range_rc == KERAS_ERR_INVALID_ARGUMENT);
     CHECK(n_attention_outputs == 2 && scores_ndim == 4 && scores_shape[1] == 2 && scores_shape[2] == 4 && scores_shape[3] == 4);
     {
         int count = 0;
@@ -303,6 +308,7 @@ int main(void) {
         CHECK(count == 2);
     }
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_mask(NULL, 0, &node));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL", keras_layer_builder_input_has_mask(NULL, 0, &i));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "n must be", keras_layer_builder_outputs(NULL, 0, &node, -1));
     keras_model_free(m);
     CHECK_DONE("test_graph_layer");

@@ -286,6 +286,9 @@ _declare("keras_model_nested_model", [keras_model_p, c_char_p, POINTER(keras_mod
 _declare("keras_model_set_trainable", [keras_model_p, c_char_p], c_int32)
 _declare("keras_model_from_json_sharing_layers", [c_char_p, POINTER(keras_model_p), c_int32, c_char_p,
                                                   POINTER(keras_model_p)], c_int32)
+_declare("keras_model_call_masked", [keras_model_p, keras_array_p, c_int32, c_int32,
+                                     POINTER(keras_output), c_int32, POINTER(keras_output), int32_p,
+                                     char_pp], c_int32)
 
 # ---- estimators and model selection -----------------------------------------------------------
 keras_estimator_p = c_void_p
@@ -376,6 +379,7 @@ _declare("keras_layer_builder_layer_call", [keras_layer_builder_p, c_char_p, c_i
 _declare("keras_layer_builder_outputs", [keras_layer_builder_p, c_int32, int64_p, c_int32], c_int32)
 _declare("keras_layer_builder_mask", [keras_layer_builder_p, c_int32, int64_p], c_int32)
 _declare("keras_layer_builder_output_masks", [keras_layer_builder_p, c_int32, int64_p, c_int32], c_int32)
+_declare("keras_layer_builder_input_has_mask", [keras_layer_builder_p, c_int32, int32_p], c_int32)
 _declare("keras_layer_builder_custom_gradient", [keras_layer_builder_p, c_int32, int64_p, c_int64,
                                                  c_int64, int64_p, int64_p], c_int32)
 _declare("keras_graph_new", [POINTER(keras_layer_builder_p)], c_int32)

@@ -134,12 +134,14 @@ def state_count(layer):
 def output_count(layer):
     """How many tensors a call of the built-in `layer` returns: 1, or for a recurrent layer with
     `return_state` the output then each state (Keras's `output, *states`; Bidirectional: the
-    forward layer's states, then the backward layer's)."""
-    if layer.class_name not in LAYERS or not layer.return_state:
+    forward layer's states, then the backward layer's). A Bidirectional with merge_mode=None
+    returns its forward and backward outputs, each a tensor."""
+    if layer.class_name not in LAYERS:
         return 1
     if layer.class_name == "Bidirectional":
-        return 1 + 2 * (output_count(layer.forward_layer) - 1)
-    return 1 + state_count(layer)
+        outputs = 2 if layer.merge_mode is None else 1
+        return outputs + (2 * (output_count(layer.forward_layer) - 1) if layer.return_state else 0)
+    return 1 + state_count(layer) if layer.return_state else 1
 
 
 def call(layer, inputs, kwargs):
@@ -177,16 +179,17 @@ def call(layer, inputs, kwargs):
     return tuple(out) if isinstance(out, list) else out
 
 
-def private_model(layer, shapes, connect):
+def private_model(layer, shapes, connect, key=None):
     """The private functional model that holds `layer` for eager calls taking inputs of these
     sample `shapes`: `connect(inputs)` calls the layer on its Inputs. Made on the first call
-    (or when the shapes change), keeping the layer's weights; the layer's functional calls
-    elsewhere stay as they are."""
+    (or when the shapes change, or `key` when given: what else the call depends on), keeping
+    the layer's weights; the layer's functional calls elsewhere stay as they are."""
     from .layers import Input
     from .models import Model
     shapes = tuple(tuple(s) for s in shapes)
+    key = shapes if key is None else key
     owner = layer.__dict__.get("_owner")
-    if owner is not None and owner._handle is not None and owner.__dict__.get("_private_shapes") == shapes:
+    if owner is not None and owner._handle is not None and owner.__dict__.get("_private_shapes") == key:
         return owner
     if owner is not None and owner._handle is not None:
         layer._pending_weights = layer.get_weights() or None
@@ -197,7 +200,7 @@ def private_model(layer, shapes, connect):
         out = connect(ins)
         model = Model(ins if len(ins) > 1 else ins[0], list(out) if isinstance(out, tuple) else out,
                       name=unique_name("layer_call"))
-        model._private_shapes = shapes
+        model._private_shapes = key
         model._ensure_handle()
     finally:
         layer._inbound = kept

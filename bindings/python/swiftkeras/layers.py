@@ -552,6 +552,16 @@ class Layer(_variables.LayerBasics):
         if inputs is _NO_INPUTS:
             raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
                             f"argument: 'inputs'")
+        if isinstance(self, _BuiltinLayer) and self.class_name in _ATTENTION and \
+                not isinstance(inputs, PositionalCall) and not _tensors_in([inputs, list(args), kwargs]):
+            return _attention_on_arrays(self, inputs, args, kwargs)
+        if isinstance(self, _BuiltinLayer) and self.class_name in ("Attention", "AdditiveAttention") and \
+                isinstance(inputs, (list, tuple)) and not isinstance(inputs, PositionalCall) and \
+                _tensors_in([inputs]) and any(kwargs.get(k) for k in _ATTENTION_KEYWORDS):
+            # Keras writes the call's keywords in its node: `attention([q, v], use_causal_mask=True)`.
+            call = PositionalCall(list(inputs))
+            call.arguments = ([list(inputs)], {k: True for k in _ATTENTION_KEYWORDS if kwargs.get(k)})
+            return self(call) if given_mask is None else self(call, mask=given_mask)
         extra = [a for a in args if isinstance(a, KerasTensor)]
         if isinstance(kwargs.get("key"), KerasTensor):
             extra.append(kwargs.pop("key"))
@@ -559,7 +569,7 @@ class Layer(_variables.LayerBasics):
             # `MultiHeadAttention()(query, value)`: several tensors as positional arguments.
             call = PositionalCall([inputs, *extra])
             call.kwargs = {k: v for k, v in kwargs.items() if k != "training"}
-            return self(call)
+            return self(call) if given_mask is None else self(call, mask=given_mask)
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) > 1 and not isinstance(self, _BuiltinLayer):
             # One node of the library's graph with every input (include/keras.h,
@@ -572,7 +582,7 @@ class Layer(_variables.LayerBasics):
         if len(flat) > 1 and isinstance(self, _BuiltinLayer) and \
                 all(isinstance(t, np.ndarray) or hasattr(t, "__array__") for t in flat):
             # `layers.Add()([a, b])` on arrays: Keras returns the result.
-            _eager_mask(self, inputs, kwargs.get("mask"))   # (attention masks: refused)
+            _eager_mask(self, inputs, kwargs.get("mask"))
             return self._call_eagerly_on_list(flat, kwargs.get("training", False))
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
@@ -582,7 +592,11 @@ class Layer(_variables.LayerBasics):
             if isinstance(self, _BuiltinLayer):
                 # A recurrent layer with return_state=True returns its output and its states.
                 count = _rnn_states.output_count(self)
-                outs = [KerasTensor(None, self, node, i) for i in range(count)]
+                keywords = inputs.arguments[1] if getattr(inputs, "arguments", None) else \
+                    getattr(inputs, "kwargs", {})
+                if self.class_name in _ATTENTION and keywords.get("return_attention_scores"):
+                    count = 2   # the output and the attention scores
+                outs = [KerasTensor(None, self, node, i, _output_dtype(self, inputs)) for i in range(count)]
                 self.__dict__.setdefault("_outbound", []).extend(outs)
                 return tuple(outs) if count > 1 else outs[0]
             out = KerasTensor(None, self, node, 0)
@@ -747,8 +761,7 @@ def _note_call_mask(layer, node, inputs, given):
     """The mask of symbolic call `node` of the layer, kept for its node in the model's config:
     the one given (`layer(x, mask=m)`), else, for a call taking `mask` (Keras passes it the
     input's and records it in the node, with the ops that made it: Embedding(mask_zero=True)'s
-    not_equal), its input's when the graph's ops make it. A mask the library makes itself (a
-    merge layer's) stays the library's."""
+    not_equal, a merge layer's logical_or), its input's when the graph's ops make it."""
     takes = layer.class_name in _MASK_ARGUMENT if isinstance(layer, _BuiltinLayer) else \
         _python_layers._call_takes(layer, "mask")
     if given is None and takes and isinstance(inputs, KerasTensor):
@@ -1356,12 +1369,27 @@ class _BuiltinLayer(Layer):
             return [out] + [None] * _rnn_states.state_count(self)
         if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D"):
             return None
+        if cls in ("Attention", "AdditiveAttention"):   # the query's
+            return first
         if cls in _MERGE_MASKS and mask is not None:
             return _merged_mask(cls, inputs, mask, getattr(self, "axis", -1))
         return mask
 
     def _has_own_build(self):
         return self.class_name not in _BUILT_AT_INIT
+
+
+def _output_dtype(layer, inputs):
+    """Keras's dtype of a built-in layer's symbolic output: its input's through the layers that
+    only move values, the lookups' indices in output_mode="int", else the float32 compute dtype
+    (the library writes the same in its configs: Sources/Keras/Saving/KerasTensorDTypes.swift)."""
+    cls = layer.class_name
+    if cls in ("Reshape", "Flatten", "Permute", "Identity") and isinstance(inputs, KerasTensor):
+        return inputs.dtype
+    if cls in ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing", "Discretization"):
+        if layer._args.get("output_mode", "int") == "int":
+            return "int32" if cls == "Discretization" else "int64"
+    return "float32"
 
 
 def _not_equal(x, value):
@@ -1385,10 +1413,8 @@ def _merged_mask(cls, inputs, masks, axis):
                          f"length. Received: inputs={inputs}, mask={masks}")
     if all(m is None for m in masks):
         return None
-    if any(isinstance(m, KerasTensor) for m in masks):   # symbolic: the steps of the output
-        if cls != "Concatenate" and any(m is None for m in masks):
-            return None
-        return KerasTensor(None, None, dtype="bool")
+    if any(isinstance(m, KerasTensor) for m in masks):   # symbolic: Keras's ops, as graph nodes
+        return _merged_mask_nodes(cls, inputs, masks, axis)
     if cls == "Concatenate":
         full = []
         for x, m in zip(inputs, masks):
@@ -1435,8 +1461,7 @@ def _with_keras_mask(layer, inputs, outputs, given=None):
 def _eager_mask(layer, inputs, mask):
     """The mask a built-in layer that uses masks (Keras passes them to its `call`) is called
     on arrays with (`mask=` or the inputs' `_keras_mask`), when it drops a step; None
-    otherwise. An attention layer's masks on a list of arrays are refused rather than
-    dropped: the library applies those inside a model."""
+    otherwise. (The attention layers' masks: _attention_on_arrays.)"""
     if not isinstance(layer, _BuiltinLayer) or layer.class_name not in _MASK_CONSUMERS:
         return None
     if mask is None:
@@ -1507,6 +1532,88 @@ def _call_masked(layer, x, mask, training):
     if weights:
         probe.set_weights(weights)
     return probe([x, mask.astype(np.float32)], training=training)
+
+
+def _merged_mask_nodes(cls, inputs, masks, axis):
+    """_merged_mask on symbolic tensors, as Keras's compute_mask computes it (base_merge's
+    `logical_or` of the masks; Concatenate's `any` over the `concatenate` of each input's mask
+    broadcast to it, `ones_like` for one without): the ops are nodes of the graph, which Keras
+    writes in the config and the library runs."""
+    from . import ops
+    from .ops._functional import operation_node
+    if cls != "Concatenate":
+        if any(m is None for m in masks):
+            return None
+        out = masks[0]
+        for m in masks[1:]:
+            out = operation_node("logical_or", out, m)
+        return out
+    full = []
+    for x, m in zip(inputs, masks):
+        if m is None:
+            full.append(ops.ones_like(x, dtype="bool"))
+        elif m.ndim < x.ndim:
+            full.append(operation_node("logical_or", ops.expand_dims(m, axis=-1), ops.zeros_like(x, dtype="bool")))
+        else:
+            full.append(m)
+    return ops.any(operation_node("concatenate", full, axis=axis), axis=-1, keepdims=False)
+
+
+def _attention_on_arrays(layer, inputs, args, kwargs):
+    """An attention layer called on arrays, as Keras's eager call: `Attention()([q, v],
+    mask=[q_mask, v_mask])` (without `mask=`, the inputs' `_keras_mask`), `MultiHeadAttention(
+    ...)(q, v, key, value_mask=..., key_mask=...)` (the query's mask is its `_keras_mask`, as
+    Keras's call takes it; value and key: the keyword's, else theirs), with `use_causal_mask` and
+    `return_attention_scores`. The layer runs in a private functional model of its tensors and
+    masks (the masks are inputs, given as the call's `mask=`), made again when the shapes, the
+    masks given or the keywords change; its weights stay the layer's. The output carries the
+    query's mask, as Keras's does."""
+    kwargs = dict(kwargs)
+    training = bool(kwargs.pop("training", False))
+    if layer.class_name in ("Attention", "AdditiveAttention"):
+        tensors = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        given = kwargs.pop("mask", None)
+        masks = list(given) if isinstance(given, (list, tuple)) else \
+            [getattr(t, "_keras_mask", None) for t in tensors] if given is None else [given]
+    else:
+        value = args[0] if args else kwargs.pop("value", None)
+        key = args[1] if len(args) > 1 else kwargs.pop("key", None)
+        if value is None:
+            raise TypeError(f"{layer.class_name}.call() missing 1 required positional argument: 'value'")
+        tensors = [inputs, value] + ([key] if key is not None else [])
+        kwargs.pop("query_mask", None)   # (Keras's call takes the query's own mask instead)
+        masks = [getattr(inputs, "_keras_mask", None)]
+        for name, tensor in (("value_mask", value), ("key_mask", key)):
+            given = kwargs.pop(name, None)
+            masks.append(given if given is not None else getattr(tensor, "_keras_mask", None))
+    unknown = sorted(k for k, v in kwargs.items() if k not in _ATTENTION_KEYWORDS and v is not None)
+    if unknown:
+        raise NotImplementedError(f"{layer.class_name} '{layer.name}' called on arrays with "
+                                  f"{', '.join(unknown)}: the library's eager call takes the "
+                                  f"inputs, their masks, use_causal_mask and return_attention_scores")
+    values = [_native.as_float32(t, f"{layer.name}(inputs[{i}])") for i, t in enumerate(tensors)]
+    masks = [None if m is None else np.asarray(m, bool) for m in (masks + [None] * len(values))[:len(values)]]
+    for i, (v, m) in enumerate(zip(values, masks)):
+        if m is not None and m.shape != v.shape[:m.ndim]:
+            raise ValueError(f"{layer.class_name} '{layer.name}': mask {i} of shape {m.shape} does "
+                             f"not match its input's shape {v.shape}")
+    given = [m for m in masks if m is not None]
+    options = {k: True for k in _ATTENTION_KEYWORDS if kwargs.get(k)}
+    shapes = [v.shape[1:] for v in values] + [m.shape[1:] for m in given]
+    pattern = tuple(m is not None for m in masks)
+
+    def connect(ins):
+        xs, ms = ins[:len(values)], iter(ins[len(values):])
+        extra = {"mask": [next(ms) if p else None for p in pattern]} if given else {}
+        if layer.class_name in ("Attention", "AdditiveAttention"):
+            return layer(xs, **extra, **options)
+        return layer(xs[0], *xs[1:], **extra, **options)
+    from ._rnn_states import private_model
+    model = private_model(layer, shapes, connect, key=(tuple(map(tuple, shapes)), pattern, tuple(sorted(options))))
+    out = model(values + [m.astype(np.float32) for m in given], training=training)
+    if options.get("return_attention_scores"):
+        return (_masked(out[0], masks[0]), out[1])
+    return _masked(out, masks[0])
 
 
 def _masked(output, mask):
@@ -1587,8 +1694,10 @@ _MASK_CONSUMERS = frozenset({
     "TimeDistributed"})
 # Of those, the ones whose call Keras gives the mask of their one input as `mask` (recorded in
 # their nodes): the attention layers take theirs otherwise.
-_MASK_ARGUMENT = _MASK_CONSUMERS - {"AdditiveAttention", "Attention", "GroupedQueryAttention",
-                                    "MultiHeadAttention"}
+_ATTENTION = frozenset({"AdditiveAttention", "Attention", "GroupedQueryAttention", "MultiHeadAttention"})
+# Their call's keywords that Keras writes in a functional node, in Keras's order.
+_ATTENTION_KEYWORDS = ("use_causal_mask", "return_attention_scores")
+_MASK_ARGUMENT = _MASK_CONSUMERS - _ATTENTION
 # The random image augmentations: Keras names their SeedGenerator `generator`.
 _AUGMENTATIONS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
                             "RandomContrast", "RandomBrightness", "RandomCrop"})

@@ -24,7 +24,7 @@ from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
-from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class,
+from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class, _masked,
                      _subclasses_builtin, call_kwargs, note_call_training)
 from .ops._functional import operation_arguments
 
@@ -261,8 +261,9 @@ class Model(ModelAPI):
                 node = graph_node(node)   # (`training=`, `mask=`: note_call_kwarg)
                 if node is not None and node < len(nodes):
                     nodes[node]["kwargs"].update(_node_values(given))
-            operation = operation_arguments(layer, layer._inbound[0]) if nodes else None
-            if operation is not None:   # its numbers among its tensor, as Keras's
+            tensors = _flat_tensors(layer._inbound[0]) if nodes else []
+            operation = operation_arguments(layer, tensors, [t._config() for t in tensors]) if nodes else None
+            if operation is not None:   # its constants among its tensors, as Keras's
                 nodes[0]["args"] = operation
             if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):
                 for node in nodes:   # Keras writes it for every call of a functional model
@@ -584,6 +585,8 @@ class Model(ModelAPI):
 
     def _set_weight(self, info, value):
         arr = as_float32(value, f"set_weights({info['name']})")
+        if np.ndim(value) == 0 and arr.size == 1:   # a numpy or Python scalar: a scalar weight's
+            arr = arr.reshape(())
         if tuple(arr.shape) != tuple(info["shape"]):
             raise ValueError(f"Layer weight shape {tuple(info['shape'])} not compatible with "
                              f"provided weight shape {arr.shape}")
@@ -1418,7 +1421,7 @@ class Model(ModelAPI):
             # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
             # In training mode (dropout, noise: their generators move on) the library's call.
             if not getattr(self, "_compute_loss_graph", False) and \
-                    (training or recorded or self._adds_call_losses()):
+                    (training or recorded or self._adds_call_losses() or self._may_carry_masks()):
                 return self._call_collecting_losses(x, None if recorded else training)
         self._clear_call_losses()
         return self._predict(x, verbose=0)
@@ -1503,18 +1506,47 @@ class Model(ModelAPI):
         try:
             outs = [np.empty(self._io_shape(False, i, n), np.float32) for i in range(self._io_count(False))]
         except ValueError:   # an output whose length depends on the data: predict sizes it
-            self._clear_call_losses()
-            return self._predict(x, verbose=0)
-        descriptors = (_lib.keras_output * len(outs))()
-        for d, o in zip(descriptors, outs):
-            d.data = o.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
-            d.capacity = o.size
+            if not self._may_carry_masks():
+                self._clear_call_losses()
+                return self._predict(x, verbose=0)
+            outs = [np.empty(shape, np.float32) for shape in self._output_shapes_for(xs_list)]
+        descriptors = _output_descriptors(outs)
         px = _native.pack(xs_list)
-        text = _native.take_string(_lib.keras_model_call, self._handle, px.pointer, px.count,
-                                   -1 if training is None else int(bool(training)), descriptors,
-                                   len(outs))
+        mode = -1 if training is None else int(bool(training))
+        if self._may_carry_masks() and _lib.has("keras_model_call_masked"):
+            # Keras sets the mask each output carries as its `_keras_mask`.
+            buffers = [np.empty(max(o.size, 1), np.float32) for o in outs]
+            mask_descriptors = _output_descriptors(buffers)
+            present = (ctypes.c_int32 * len(outs))()
+            text = _native.take_string(_lib.keras_model_call_masked, self._handle, px.pointer,
+                                       px.count, mode, descriptors, len(outs), mask_descriptors,
+                                       present)
+            outs = [_masked(o, _written(b, d).astype(bool)) if carried else o
+                    for o, b, d, carried in zip(outs, buffers, mask_descriptors, present)]
+        else:
+            text = _native.take_string(_lib.keras_model_call, self._handle, px.pointer, px.count,
+                                       mode, descriptors, len(outs))
         self._set_call_losses([(tuple(e["layer"]), e["value"]) for e in json.loads(text)])
         return self._structured_outputs(outs)
+
+    def _may_carry_masks(self):
+        """Whether `model(x)`'s outputs may carry Keras masks: a layer of the model, at any depth,
+        starts one (Embedding(mask_zero=True), Masking, a layer written in Python, a call given
+        `mask=`). Known once per handle."""
+        known = self.__dict__.get("_masks_known")
+        if known is not None and known[0] == self._handle:
+            return known[1]
+        def found(node):
+            if isinstance(node, dict):
+                if node.get("mask_zero") is True or node.get("class_name") == "Masking" or \
+                        node.get("registered_name") or node.get("mask") is not None:
+                    return True
+                return any(found(v) for v in node.values())
+            return isinstance(node, list) and any(found(v) for v in node)
+        config = json.loads(_native.take_string(_lib.keras_model_to_json, self._ensure_handle()))
+        result = found(config.get("config", {}).get("layers", []))
+        self.__dict__["_masks_known"] = (self._handle, result)
+        return result
 
     def _output_shapes_for(self, xs_list):
         """The shapes of the outputs for these inputs: the model's, or where an output has a
@@ -2155,8 +2187,8 @@ def _single_layer_shape(layer, tensors, shapes, index, as_list):
     entry = layer._layer_entry()
     entry["name"] = layer.name
     entry["inbound_nodes"] = [{"args": [refs if as_list else refs[0]], "kwargs": {}}]
-    operation = operation_arguments(layer, refs[0])
-    if operation is not None:   # its numbers among its tensor (`not_equal(x, 0)`)
+    operation = operation_arguments(layer, tensors, refs)
+    if operation is not None:   # its constants among its tensors (`not_equal(x, 0)`)
         entry["inbound_nodes"][0]["args"] = operation
     entries.append(entry)
     config = {"class_name": "Functional", "config": {
@@ -2518,6 +2550,21 @@ def _unbuilt_layer_config(entry):
     written = json.loads(_with_unbuilt_model(
         config, lambda handle: _native.take_string(_lib.keras_model_to_json, handle)))
     return next(e["config"] for e in written["config"]["layers"] if e["class_name"] != "InputLayer")
+
+
+def _output_descriptors(arrays):
+    """keras_output descriptors of float32 buffers (the library writes into them)."""
+    descriptors = (_lib.keras_output * len(arrays))()
+    for d, a in zip(descriptors, arrays):
+        d.data = a.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+        d.capacity = a.size
+    return descriptors
+
+
+def _written(buffer, descriptor):
+    """What the library wrote into `buffer`, in the shape its descriptor says."""
+    shape = tuple(descriptor.shape[k] for k in range(descriptor.ndim))
+    return buffer[:int(np.prod(shape, dtype=np.int64))].reshape(shape)
 
 
 def _graph_nodes(outputs, layers):

@@ -283,17 +283,23 @@ def test_my_layer_passing_the_embedding_mask_to_lstm_like_keras():
     np.testing.assert_allclose(np.asarray(ours(np.array([RAW_INPUTS[0]])))[0], want[0], rtol=1e-5, atol=1e-6)
 
 
-def test_masked_arrays_into_attention_layers_are_refused():
-    """An attention layer's masks on a list of arrays are applied by the library inside a model
-    only: refused rather than run unmasked (the layers taking one input's `mask` run with it:
-    test_masks_eager_traced); arrays without a mask, or with one that drops nothing, run."""
-    import swiftkeras as keras
-    padded = keras.utils.pad_sequences(RAW_INPUTS, padding="post")
-    embedded = keras.layers.Embedding(5000, 4, mask_zero=True)(padded)
-    with pytest.raises(NotImplementedError, match="Attention .* called on arrays with a mask"):
-        keras.layers.Attention()([embedded, embedded])
-    assert keras.layers.Attention()([np.asarray(embedded), np.asarray(embedded)]).shape == (3, 6, 4)
-    assert keras.layers.LSTM(3)(np.asarray(embedded), mask=np.ones((3, 6), bool)).shape == (3, 3)
+def test_masked_arrays_into_attention_layers_like_keras():
+    """An attention layer on arrays carrying the masks of an Embedding(mask_zero=True) (Keras's
+    eager call takes them: it was refused here): Keras's values and output mask from the same
+    embeddings; arrays without a mask run unmasked."""
+    results = []
+    for lib in libraries():
+        padded = lib.utils.pad_sequences(RAW_INPUTS, padding="post")
+        embedding = lib.layers.Embedding(5000, 4, mask_zero=True)
+        embedding.build((None, 6))
+        embedding.set_weights([np.random.default_rng(0).normal(size=(5000, 4)).astype("float32")])
+        embedded = embedding(padded)
+        out = lib.layers.Attention()([embedded, embedded])
+        plain = lib.layers.Attention()([np.asarray(embedded), np.asarray(embedded)])
+        results.append((np.asarray(out), np.asarray(out._keras_mask), np.asarray(plain)))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert not results[0][1].all()   # (a mask that drops steps)
 
 
 # -- serialization_and_saving -------------------------------------------------------------------

@@ -94,7 +94,7 @@ public final class OperationLayer: Layer, @unchecked Sendable {
     public override func build(_ inputShape: [Int?]) throws { try build(shapes: [inputShape]) }
 
     public override func build(shapes: [[Int?]]) throws {
-        let g = try OpGraph(inputShapes: shapes, weightValue: { [operationClass] i in
+        let g = OpGraph.separateInputs(shapes, weightValue: { [operationClass] i in
             throw KerasError.invalidState("operation \(operationClass) has no weight \(i)")
         })
         var next = 0

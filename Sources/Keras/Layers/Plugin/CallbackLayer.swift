@@ -54,6 +54,12 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     /// tensor or one list of tensors and nothing else.
     public internal(set) var callArguments: JSON?
 
+    /// Which inputs of the layer's calls carry a Keras mask, as the functional config it was
+    /// read from says (Keras records in a call's node the mask of an input that carries one,
+    /// for a call taking `mask`), over its calls; nil when not known (a model made in code, a
+    /// Sequential). Its trace then gives the call None for an input without one, as Keras does.
+    public internal(set) var inputsCarryMasks: [Bool]?
+
     /// `template` with its `__keras_tensor__` entries replaced in order by `values` (nil when the
     /// counts differ).
     static func substitutingTensors(_ template: JSON, _ values: [JSON]) -> JSON? {
@@ -138,6 +144,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         trace.earlierSeedGenerators = graph?.seedGenerators ?? []
         trace.earlierSublayers = graph?.sublayers ?? []
         trace.callArguments = callArguments
+        trace.inputsCarryMasks = inputsCarryMasks
         trace.adoptBase = { [unowned self] base in
             adoptWeights(of: base)
             if base.supportsMasking { supportsMasking = true }   // its masks are the layer's

@@ -31,6 +31,9 @@ public final class OpGraph: @unchecked Sendable {
     private(set) var outputMasks: [[Int?]] = [[], []]
     /// Whether the traced call reads its inputs' masks (``addMask(at:)``).
     public private(set) var readsMasks = false
+    /// Which inputs of the traced layer's calls carry a Keras mask, when its model's config
+    /// says (``CallbackLayer/inputsCarryMasks``); nil when not known.
+    public internal(set) var inputsCarryMasks: [Bool]?
     /// Whether the trace set its outputs' masks (``setOutputMasks(_:training:)``).
     public var computesMasks: Bool { !outputMasks.joined().isEmpty }
     /// The nodes whose sums the layer adds to the loss (Keras: `add_loss` in `call`), per mode
@@ -82,6 +85,13 @@ public final class OpGraph: @unchecked Sendable {
     /// Starts a trace for `inputShape`; `weightValue(i)` gives the layer's i-th weight.
     public convenience init(inputShape: [Int?], weightValue: @escaping (Int) throws -> Tensor) {
         self.init(inputShapes: [inputShape], packedShape: inputShape, weightValue: weightValue)
+    }
+
+    /// Starts a trace whose inputs are only read one by one (``addInput(at:)``, never packed):
+    /// an operation's (``OperationLayer``, `logical_or(a, b)` of two masks), whose inputs may
+    /// have unknown dimensions past the batch.
+    static func separateInputs(_ inputShapes: [[Int?]], weightValue: @escaping (Int) throws -> Tensor) -> OpGraph {
+        OpGraph(inputShapes: inputShapes, packedShape: inputShapes.first ?? [], weightValue: weightValue)
     }
 
     /// Starts a trace for a layer of several inputs (at least one); every dimension but the

@@ -185,8 +185,17 @@ tanh = _unary("tanh", np.tanh)
 reciprocal = _unary("reciprocal", np.reciprocal)
 rsqrt = _unary("rsqrt", lambda x: 1 / np.sqrt(x))
 stop_gradient = _unary("stop_gradient", lambda x: x)
-zeros_like = _unary("zeros_like", np.zeros_like)
-ones_like = _unary("ones_like", np.ones_like)
+
+
+def zeros_like(x, dtype=None):
+    """Keras `ops.zeros_like` (`dtype`: Keras's, as a config writes it; values here are float32,
+    a mask's booleans 0/1)."""
+    return _op("zeros_like", [x], np.zeros_like)
+
+
+def ones_like(x, dtype=None):
+    """Keras `ops.ones_like` (`dtype` as zeros_like's)."""
+    return _op("ones_like", [x], np.ones_like)
 
 
 def cast(x, dtype):

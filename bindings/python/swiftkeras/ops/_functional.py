@@ -104,15 +104,43 @@ def _keras_operation(fn, args, kwargs):
             "config": config, "args": call}
 
 
-def operation_arguments(layer, tensor):
-    """The arguments of an operation node's call (`_keras_operation`) with `tensor` (its input,
-    or that input's config) in the tensor's place, as Keras writes them; None for other layers."""
+def operation_node(name, *args, **config):
+    """Keras's operation node `name(*args, **config)` (module `keras.src.ops.numpy`, `config` its
+    constructor's arguments) over layer outputs and the results of such nodes, as a merge
+    layer's `compute_mask` makes them: `logical_or(a_mask, b_mask)`, `concatenate([...], axis)`.
+    Over one of them it is `ops.<name>`; over several, one node taking them all (the library's
+    OperationLayer), which `ops.<name>` would instead make a merge or joined op layer of."""
+    from .. import ops
+    tensors = _tensors(args)
+    if len({id(_root(t)) for t in tensors}) <= 1:
+        return getattr(ops, name)(*args, **config)
+    if any(getattr(t, "_op_source", None) is not None for t in tensors):
+        raise Unsupported(f"ops.{name} over several results of ops on layer outputs")
+    layer = OpLayer(None, name=unique_name(name))
+    layer._op_class = "".join(w.capitalize() for w in name.split("_"))
+    layer._keras_operation = {"module": "keras.src.ops.numpy", "class_name": layer._op_class,
+                              "config": config, "args": list(args)}
+    layer._unsaveable = False
+    layer._inbound.append(tensors)   # (a node of several tensors, as Layer.__call__ makes one)
+    out = KerasTensor(None, layer, 0, 0, dtype="bool" if name in _BOOLEAN_RESULTS else tensors[0].dtype)
+    layer.__dict__.setdefault("_outbound", []).append(out)
+    return out
+
+
+def operation_arguments(layer, tensors, refs):
+    """The arguments of an operation node's call (`_keras_operation`: its constants among its
+    tensors, `x + 3.0`, `not_equal(x, 0)`, `concatenate([a, b])`) with each of `tensors` (its
+    inputs) as the matching entry of `refs`, as Keras writes them; None for other layers."""
     operation = layer.__dict__.get("_keras_operation")
     if operation is None:
         return None
-    if isinstance(tensor, KerasTensor):
-        tensor = tensor._config()
-    return [tensor if isinstance(a, KerasTensor) else a for a in operation["args"]]
+    by_id = {id(t): r for t, r in zip(tensors, refs)}
+
+    def one(a):
+        if isinstance(a, KerasTensor):
+            return by_id.get(id(a), a._config())
+        return [one(v) for v in a] if isinstance(a, (list, tuple)) else a
+    return [one(a) for a in operation["args"]]
 
 
 def _tensors(args):
@@ -289,8 +317,9 @@ def dispatching(fn):
             layer._keras_operation = operation
             layer._unsaveable = False
             out._op_source = None
-            if fn.__name__ in _BOOLEAN_RESULTS:
-                out.dtype = "bool"
+            # (Keras's dtype of the result: a mask op's bool, the dtype its config names, else its input's)
+            out.dtype = "bool" if fn.__name__ in _BOOLEAN_RESULTS else \
+                operation["config"].get("dtype") or tensors[0].dtype
             if fn.__name__ in _SHAPE_KEEPING and root._shape is not None:
                 out._shape = root._shape
         return out

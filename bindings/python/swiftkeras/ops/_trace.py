@@ -285,6 +285,21 @@ class Trace:
         self._check(_lib.keras_layer_builder_mask(self.builder, index, ctypes.byref(node)))
         return self._tensor(node.value)
 
+    def carried_masks(self, count):
+        """Which of the `count` inputs carry a Keras mask, as the model being built knows it (a
+        functional config read from a file records every mask a call taking one gets); None
+        when it does not know (a model made in code, a Sequential)."""
+        if not _lib.has("keras_layer_builder_input_has_mask"):
+            return None
+        known = []
+        for index in range(count):
+            carries = ctypes.c_int32()
+            self._check(_lib.keras_layer_builder_input_has_mask(self.builder, index, ctypes.byref(carries)))
+            if carries.value < 0:
+                return None
+            known.append(bool(carries.value))
+        return known
+
     def output_masks(self, layer, inputs, mask, count, training):
         """The layer's own `compute_mask(inputs, mask)`, traced: the masks of its `count`
         outputs (None: no mask; Keras's None for every output leaves them unset)."""
@@ -534,10 +549,13 @@ def trace_layer(layer, builder, takes_training, required=False):
         own_mask = layer._computes_own_mask() and not required
         if (takes_mask or own_mask) and _lib.has("keras_layer_builder_mask"):
             # Keras's call gets None for an input without a mask. Which inputs carry one is
-            # known from the layer's calls in Python; for a layer read from a file, not: every
-            # input's mask is a node, ones where the input has none.
-            carried = layer.__dict__.get("_input_masks")
+            # known from the layer's calls in Python, else for a layer read from a functional
+            # config from its nodes; where neither says, every input's mask is a node, ones
+            # where the input has none.
             shapes = [t.shape for t in (given if several > 1 else [trace.reference])]
+            carried = layer.__dict__.get("_input_masks")
+            if carried is None and takes_mask:
+                carried = trace.carried_masks(len(shapes))
             masks = [trace.mask(i) if len(shape) >= 2 and (carried is None or (i < len(carried) and carried[i]))
                      else None for i, shape in enumerate(shapes)]
         modes = ((1, True), (0, False)) if takes_training else ((-1, None),)
