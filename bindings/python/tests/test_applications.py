@@ -97,16 +97,20 @@ def plain(value):
     return value
 
 
-def keras_weights_file(ref, path, seed=0):
-    """Keras's model with drawn batch-norm statistics (inference depends on them), written
-    as Keras writes `.weights.h5`."""
+def draw_statistics(ref, seed=0):
+    """Keras's model with drawn batch-norm statistics (inference depends on them)."""
     keras = real_keras()
     rng = np.random.default_rng(seed)
     for layer in ref.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.moving_mean.assign(rng.normal(0, 0.1, layer.moving_mean.shape))
             layer.moving_variance.assign(rng.uniform(0.5, 1.5, layer.moving_variance.shape))
-    ref.save_weights(str(path))
+    return ref
+
+
+def keras_weights_file(ref, path, seed=0):
+    """Keras's model with drawn batch-norm statistics, written as Keras writes `.weights.h5`."""
+    draw_statistics(ref, seed).save_weights(str(path))
     return path
 
 
@@ -240,8 +244,7 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch):
     with keras_draws_from_numpy():
         ref = getattr(keras.applications, name)(weights=None, **kwargs)
     (tmp_path / "models").mkdir()
-    keras_weights_file(ref, tmp_path / "unused.weights.h5")       # draws the statistics
-    path = legacy_h5(ref, tmp_path / "models" / file_name)
+    path = legacy_h5(draw_statistics(ref), tmp_path / "models" / file_name)
     if published is not None:
         module, table, key, index = published
         module = getattr(swiftkeras.applications, module)
@@ -263,8 +266,7 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch):
 
 def test_weights_from_a_legacy_h5_path(tmp_path):
     ours, ref = both("ResNet50", input_shape=(32, 32, 3), include_top=False, pooling="avg")
-    keras_weights_file(ref, tmp_path / "unused.weights.h5")
-    path = legacy_h5(ref, tmp_path / "resnet50_notop.h5")
+    path = legacy_h5(draw_statistics(ref), tmp_path / "resnet50_notop.h5")
     import swiftkeras
     swiftkeras.backend.clear_session()
     ours = swiftkeras.applications.ResNet50(weights=str(path), include_top=False,
