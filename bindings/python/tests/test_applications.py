@@ -8,7 +8,7 @@ as a layer fine-tunes like Keras's (the keras.io transfer-learning guide's patte
 import numpy as np
 import pytest
 
-from conftest import CORE, needs, real_keras, summary_lines
+from conftest import CORE, keras_draws_from_numpy, needs, real_keras, summary_lines
 
 pytestmark = needs(*CORE)
 
@@ -54,6 +54,19 @@ LARGE_VARIANTS = {
 }
 
 
+# Models saved here and loaded by Keras: Keras's operation nodes (MobileNetV3), its
+# application-module layers (LayerScale, CustomScaleLayer) and nested Sequentials (ConvNeXt).
+# The calls FAMILIES has too share its test's build.
+SAVED = {
+    "MobileNetV2": FAMILIES["MobileNetV2"],
+    "MobileNetV3Small": FAMILIES["MobileNetV3Small"],
+    "EfficientNetV2B0": dict(input_shape=(32, 32, 3), include_top=False, pooling="avg"),
+    "ConvNeXtTiny": FAMILIES["ConvNeXtTiny"],
+    "InceptionResNetV2": dict(input_shape=(75, 75, 3), include_top=False, pooling="max"),
+    "NASNetMobile": FAMILIES["NASNetMobile"],
+}
+
+
 @pytest.fixture
 def wide_terminal(monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
@@ -61,14 +74,16 @@ def wide_terminal(monkeypatch):
 
 def both(name, **kwargs):
     """The application `name` from swiftkeras and from real Keras, each from a clear session
-    (the models' unnamed layers are numbered alike)."""
+    (the models' unnamed layers are numbered alike). Keras's initial weights are numpy draws:
+    the tests compare structure, or copy Keras's weights into ours."""
     import swiftkeras
     keras = real_keras()
     swiftkeras.backend.clear_session()
     keras.backend.clear_session()
     kwargs.setdefault("weights", None)
-    return (getattr(swiftkeras.applications, name)(**kwargs),
-            getattr(keras.applications, name)(**kwargs))
+    ours = getattr(swiftkeras.applications, name)(**kwargs)
+    with keras_draws_from_numpy():
+        return ours, getattr(keras.applications, name)(**kwargs)
 
 
 def plain(value):
@@ -82,16 +97,20 @@ def plain(value):
     return value
 
 
-def keras_weights_file(ref, path, seed=0):
-    """Keras's model with drawn batch-norm statistics (inference depends on them), written
-    as Keras writes `.weights.h5`."""
+def draw_statistics(ref, seed=0):
+    """Keras's model with drawn batch-norm statistics (inference depends on them)."""
     keras = real_keras()
     rng = np.random.default_rng(seed)
     for layer in ref.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.moving_mean.assign(rng.normal(0, 0.1, layer.moving_mean.shape))
             layer.moving_variance.assign(rng.uniform(0.5, 1.5, layer.moving_variance.shape))
-    ref.save_weights(str(path))
+    return ref
+
+
+def keras_weights_file(ref, path, seed=0):
+    """Keras's model with drawn batch-norm statistics, written as Keras writes `.weights.h5`."""
+    draw_statistics(ref, seed).save_weights(str(path))
     return path
 
 
@@ -108,20 +127,40 @@ def with_marks(names):
             else n for n in sorted(names)]
 
 
+@pytest.fixture(scope="module")
+def with_keras_weights(tmp_path_factory):
+    """`(name, kwargs, keep)` -> the application from swiftkeras with the weights file of
+    Keras's (`keras_weights_file`), and Keras's model. Two tests that check the same call share
+    one build: the first asks to `keep` it, the second takes it (then it is let go)."""
+    kept = {}
+
+    def build(name, kwargs, keep):
+        key = (name, repr(sorted(kwargs.items())))
+        if key in kept:
+            return kept[key] if keep else kept.pop(key)
+        ours, ref = both(name, **kwargs)
+        folder = tmp_path_factory.mktemp(name)
+        ours.load_weights(keras_weights_file(ref, folder / "ref.weights.h5"))
+        if keep:
+            kept[key] = ours, ref
+        return ours, ref
+    return build
+
+
 @pytest.mark.parametrize("name", with_marks(FAMILIES))
-def test_application_is_keras_model(name, tmp_path, wide_terminal):
-    ours, ref = both(name, **FAMILIES[name])
+def test_application_is_keras_model(name, with_keras_weights, wide_terminal):
+    ours, ref = with_keras_weights(name, FAMILIES[name], keep=SAVED.get(name) == FAMILIES[name])
     assert ours.name == ref.name
     assert summary_lines(ours) == summary_lines(ref)
     # A nested model (ConvNeXt's Sequential blocks) is compared by its layers' names and
     # classes: built inside the outer model, its layers do not report their built configs yet
-    # (a LayerNormalization's axis -1, not [-1]).
+    # (a LayerNormalization's axis -1, not [-1]). Asked of the class: a missing attribute of one
+    # of our layers builds its weights' Keras paths, each a walk of the whole model.
     def configs(model):
         return [[(inner.name, type(inner).__name__) for inner in layer.layers]
-                if hasattr(layer, "layers") else plain(layer.get_config())
+                if hasattr(type(layer), "layers") else plain(layer.get_config())
                 for layer in model.layers]
     assert configs(ours) == configs(ref)
-    ours.load_weights(keras_weights_file(ref, tmp_path / "ref.weights.h5"))
     x = images(ref) / 255.0
     expected = np.asarray(ref.predict(x, verbose=0))
     np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-4,
@@ -146,25 +185,13 @@ def test_large_application_has_keras_parameter_count(name, options):
     assert model.count_params() == LARGE_VARIANTS[(name, options)]
 
 
-# Models saved here and loaded by Keras: Keras's operation nodes (MobileNetV3), its
-# application-module layers (LayerScale, CustomScaleLayer) and nested Sequentials (ConvNeXt).
-SAVED = {
-    "MobileNetV2": dict(input_shape=(32, 32, 3), classes=5, alpha=0.35),
-    "MobileNetV3Small": dict(input_shape=(32, 32, 3), classes=5, alpha=0.75),
-    "EfficientNetV2B0": dict(input_shape=(32, 32, 3), include_top=False, pooling="avg"),
-    "ConvNeXtTiny": dict(input_shape=(32, 32, 3), classes=5),
-    "InceptionResNetV2": dict(input_shape=(75, 75, 3), include_top=False, pooling="max"),
-    "NASNetMobile": dict(input_shape=(32, 32, 3), classes=5),
-}
-
-
 @pytest.mark.parametrize("name", with_marks(SAVED))
-def test_application_saved_here_loads_in_keras(name, tmp_path):
+def test_application_saved_here_loads_in_keras(name, tmp_path, with_keras_weights):
     keras = real_keras()
-    ours, ref = both(name, **SAVED[name])
-    ours.load_weights(keras_weights_file(ref, tmp_path / "ref.weights.h5"))
+    ours, ref = with_keras_weights(name, SAVED[name], keep=False)
     ours.save(tmp_path / "model.keras")
-    loaded = keras.models.load_model(tmp_path / "model.keras")
+    with keras_draws_from_numpy():          # the file's weights replace the drawn ones
+        loaded = keras.models.load_model(tmp_path / "model.keras")
     x = images(ref) / 255.0
     np.testing.assert_allclose(loaded.predict(x, verbose=0), ours.predict(x, verbose=0),
                                rtol=1e-4, atol=1e-6)
@@ -214,10 +241,10 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch):
     keras = real_keras()
     kwargs, file_name, published, scaled = IMAGENET[name]
     keras.backend.clear_session()
-    ref = getattr(keras.applications, name)(weights=None, **kwargs)
+    with keras_draws_from_numpy():
+        ref = getattr(keras.applications, name)(weights=None, **kwargs)
     (tmp_path / "models").mkdir()
-    keras_weights_file(ref, tmp_path / "unused.weights.h5")       # draws the statistics
-    path = legacy_h5(ref, tmp_path / "models" / file_name)
+    path = legacy_h5(draw_statistics(ref), tmp_path / "models" / file_name)
     if published is not None:
         module, table, key, index = published
         module = getattr(swiftkeras.applications, module)
@@ -239,8 +266,7 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch):
 
 def test_weights_from_a_legacy_h5_path(tmp_path):
     ours, ref = both("ResNet50", input_shape=(32, 32, 3), include_top=False, pooling="avg")
-    keras_weights_file(ref, tmp_path / "unused.weights.h5")
-    path = legacy_h5(ref, tmp_path / "resnet50_notop.h5")
+    path = legacy_h5(draw_statistics(ref), tmp_path / "resnet50_notop.h5")
     import swiftkeras
     swiftkeras.backend.clear_session()
     ours = swiftkeras.applications.ResNet50(weights=str(path), include_top=False,
@@ -324,8 +350,8 @@ def test_application_arguments_checked_like_keras(call, message):
     import swiftkeras
     keras = real_keras()
     for applications in (swiftkeras.applications, keras.applications):
-        with pytest.raises(ValueError, match=message):
-            call(applications)
+        with pytest.raises(ValueError, match=message), keras_draws_from_numpy():
+            call(applications)              # Keras builds DenseNet121 before its refusal
 
 
 def test_frozen_application_fine_tunes_like_keras():
@@ -339,8 +365,9 @@ def test_frozen_application_fine_tunes_like_keras():
     results = []
     for lib in (swiftkeras, keras):
         lib.backend.clear_session()
-        base = lib.applications.MobileNetV2(weights=None, include_top=False,
-                                            input_shape=(32, 32, 3), alpha=0.35)
+        with keras_draws_from_numpy():      # every weight is set below
+            base = lib.applications.MobileNetV2(weights=None, include_top=False,
+                                                input_shape=(32, 32, 3), alpha=0.35)
         base.trainable = False
         inputs = lib.Input((32, 32, 3))
         h = base(inputs, training=False)
