@@ -23,13 +23,13 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
             return super().__new__(_FreeVariable)
         return super().__new__(cls)
 
-    def __init__(self, holder, position, info):
+    def __init__(self, holder, position, info, memo=None):
         self._holder, self._position = holder, position
-        self.path = _keras_path(holder, info["name"])
+        self.path = _keras_path(holder, info["name"], memo)
         self.name = self.path.split("/")[-1]
         self.shape = tuple(int(d) for d in info["shape"])
         self._trainable = bool(info.get("trainable", True))
-        adopted = _adopted(holder, info["name"])
+        adopted = _adopted(holder, info["name"], memo)
         if adopted is not None:   # a keras.Variable a Python layer adopted: its dtype and path
             self.dtype = adopted[0]
             self.path = adopted[1] or self.path
@@ -126,22 +126,32 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}{value}>"
 
 
-def in_keras_dtype(holder, info, value):
+def in_keras_dtype(holder, info, value, memo=None):
     """A weight's value (the library's float32) in the dtype Keras gives it: int32 for an
-    adopted int32 keras.Variable (held in float32: exact up to 2**24), as get_weights() lists it."""
-    adopted = _adopted(holder, info["name"])
+    adopted int32 keras.Variable (held in float32: exact up to 2**24), as get_weights() lists it.
+    `memo`: one dict over the weights of one listing (`_adopted`)."""
+    adopted = _adopted(holder, info["name"], memo)
     return value if adopted is None or adopted[0] == "float32" else value.astype(adopted[0])
 
 
-def _adopted(holder, library_path):
+def _adopted(holder, library_path, memo=None):
     """(dtype, Keras path or None) of the weight at `library_path` when it is a keras.Variable
-    a Python layer adopted (_python_layers._adopt_variables), else None."""
+    a Python layer adopted (_python_layers._adopt_variables), else None. `memo`: as
+    `_keras_path`'s (the holder's layers by name, listed once)."""
     parts = library_path.split("/")
     if len(parts) < 2:
         return None
     layer = holder
     if holder._holds_layers:
-        layer = next((child for child in holder.layers or [] if child.name == parts[-2]), None)
+        key = ("layers by name", id(holder))
+        by_name = None if memo is None else memo.get(key)
+        if by_name is None:
+            by_name = {}
+            for child in holder.layers or []:
+                by_name.setdefault(child.name, child)   # (the first of a name, as a scan finds it)
+            if memo is not None:
+                memo[key] = by_name
+        layer = by_name.get(parts[-2])
     meta = getattr(layer, "__dict__", {}).get("_adopted_meta") if layer is not None and \
         layer.name == parts[-2] else None
     return None if not meta else meta.get(parts[-1])
@@ -233,10 +243,12 @@ def _initial_value(initializer, shape):
                               f"initializes")
 
 
-def _keras_path(holder, library_path):
+def _keras_path(holder, library_path, memo=None):
     """Keras's variable path: the library's, less the private one-layer model that holds a layer
     called or adapted on its own ("layer_call/dense/kernel" is Keras's "dense/kernel"), and
-    under the model's name in a subclassed model ("my_model/dense/kernel")."""
+    under the model's name in a subclassed model ("my_model/dense/kernel"). `memo`: a dict kept
+    over the paths of one listing of a model's weights (`variables`), so that the walk of its
+    nested layers is done once, not once per weight."""
     model = holder._variable_model()
     if model is not None and getattr(model, "_single_layer", False) and \
             library_path.startswith(model.name + "/"):
@@ -245,7 +257,7 @@ def _keras_path(holder, library_path):
             not library_path.startswith(model.name + "/"):
         library_path = f"{model.name}/{library_path}"   # Keras: a subclassed model's layers are under it
     if model is not None and "/" in library_path:
-        library_path = _under_nested_subclasses(model, library_path)
+        library_path = _under_nested_subclasses(model, library_path, memo)
         alone = _layer_at(model, library_path.split("/")[:-1])
         if alone is not None and alone.__dict__.get("_built_alone"):
             return f"{alone.name}/{library_path.split('/')[-1]}"
@@ -267,11 +279,17 @@ def _layer_at(model, names):
     return layer if layer is not model else None
 
 
-def _under_nested_subclasses(model, path):
+def _under_nested_subclasses(model, path, memo=None):
     """`path` with the name of each subclassed model nested in `model` (called by another
     subclassed model's call or a traced layer's) before its layers' names, as Keras builds their
     weights in its scope ("outer/inner/dense/kernel"; the library's graph has no such scope)."""
-    owners = _nested_subclass_layers(model)
+    if memo is None:
+        owners = _nested_subclass_layers(model)
+    else:
+        key = ("nested subclass layers", id(model))
+        if key not in memo:
+            memo[key] = _nested_subclass_layers(model)
+        owners = memo[key]
     if not owners:
         return path
     parts = path.split("/")
@@ -428,15 +446,15 @@ def variables(holder, trainable=None):
     the library adopts them when it builds the layer), trainable ones first as Keras lists."""
     own = holder.__dict__.get("_weight_objects") or {} if hasattr(holder, "__dict__") else {}
     infos = holder._variable_infos()
-    out = []
+    out, memo = [], {}
     for i, info in enumerate(infos):
         if trainable is not None and bool(info.get("trainable", True)) != trainable:
             continue
         if i in own and own[i].name == info["name"].split("/")[-1]:   # a Python add_weight's
-            own[i].__dict__["_path"] = _keras_path(holder, info["name"])
+            own[i].__dict__["_path"] = _keras_path(holder, info["name"], memo)
             out.append(own[i])
         else:
-            out.append(Variable(holder, i, info))
+            out.append(Variable(holder, i, info, memo))
     if infos or not hasattr(holder, "__dict__"):
         return out
     free = [v for v in vars(holder).values()

@@ -447,7 +447,8 @@ class Layer(_variables.LayerBasics):
         return parent._variable_model() if parent is not None else self.__dict__.get("_owner")
 
     def get_weights(self):
-        return [_variables.in_keras_dtype(self, w, self._weight_array(w)) for w in self._weights_info()]
+        memo = {}
+        return [_variables.in_keras_dtype(self, w, self._weight_array(w), memo) for w in self._weights_info()]
 
     def set_weights(self, weights):
         infos = self._weights_info()

@@ -743,7 +743,8 @@ class Model(ModelAPI):
         return self._all_weight_infos()
 
     def get_weights(self):
-        return [_variables.in_keras_dtype(self, w, self._get_weight(w)) for w in self._all_weight_infos()]
+        memo = {}
+        return [_variables.in_keras_dtype(self, w, self._get_weight(w), memo) for w in self._all_weight_infos()]
 
     def set_weights(self, weights):
         infos = self._all_weight_infos()
