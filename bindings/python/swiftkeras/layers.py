@@ -1923,8 +1923,19 @@ def __getattr__(name):
     return cls
 
 
+# The functions keras.layers offers (its other names are layer classes and InputSpec).
+_KERAS_FUNCTIONS = ("Input", "add", "average", "concatenate", "deserialize", "dot", "maximum",
+                    "minimum", "multiply", "serialize", "subtract")
+
+
 def __dir__():
-    return sorted(set(globals()) | set(_catalog.layer_names()))
+    """keras.layers' names: the layer classes (the catalogue's and those defined here), InputSpec
+    and Keras's functions, not this module's own helpers (`note_call_kwarg`, `unique_name`, ...),
+    which stay importable by the binding."""
+    own = [name for name, value in globals().items() if not name.startswith("_") and (
+        name in _KERAS_FUNCTIONS or value is InputSpec
+        or (isinstance(value, type) and issubclass(value, Layer)))]
+    return sorted(set(own) | set(_catalog.layer_names()))
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
