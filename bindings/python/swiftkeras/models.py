@@ -2309,11 +2309,14 @@ def _nested_layer_names(entry):
 
 
 def _nested_models_with_handles(model):
-    """The models nested in `model` (its layers that are models), and those a layer written in
-    Python may call in its traced call (the models its attributes hold, or its model's for a
-    traced compute_loss: keras.io's Distiller calls `self.teacher(x)`), that hold a library
-    model, once each: the library's `model` is made holding these very models (the library
-    reuses them by name where the config, or a traced call, has them)."""
+    """The models nested in `model` (its layers that are models), and those a traced
+    compute_loss may call (the models its model's attributes hold: keras.io's Distiller calls
+    `self.teacher(x)`), that hold a library model, once each: the library's `model` is made
+    holding these very models (the library reuses them by name where the config, or a traced
+    call, has them). A model held by a Python layer's attribute and called in its `call` is not
+    among them: the library lists no weights of a reused model under the traced layer, so that
+    layer's weights would be lost (`Wrap()` holding `self.inner = Sequential(...)`); its call
+    traces a copy, as before the sharing."""
     from .layers import _tracked_sublayers
     found = {}
     for layer in model._layers:
@@ -2321,7 +2324,7 @@ def _nested_models_with_handles(model):
             found.setdefault(id(layer._model), layer._model)
         elif not isinstance(layer, (_BuiltinLayer, _ModelLayer)):
             holder = layer.__dict__.get("_sublayers_of")
-            for source in (layer,) if holder is None else (layer, holder):
+            for source in () if holder is None else (layer, holder):
                 for _, _, _, item in _tracked_sublayers(source):
                     if not isinstance(item, Model) or item is model:
                         continue
