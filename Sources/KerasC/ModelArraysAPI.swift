@@ -236,14 +236,7 @@ public func keras_model_call(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _
                              _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32,
                              _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded("keras_model_call") {
-        lossesOut?.pointee = nil
-        let box = try modelBox(handle)
-        let xs = try inputTensors(x, nx, "x", counted: "nx")
-        guard nOut >= 0 else { throw ABIError(.invalidArgument, "n_outputs is negative (\(nOut))") }
-        guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
-        let (results, losses) = try box.locked { try box.model.callCollectingLosses(xs, training: training < 0 ? nil : training != 0) }
-        try writeOutputs(results, outputs, nOut, "call")
-        if let lossesOut { lossesOut.pointee = try ownedCString(lossesJSON(losses)) }
+        try modelCall(handle, x, nx, training, outputs, nOut, masks: nil, lossesOut)
     }
 }
 
@@ -253,22 +246,38 @@ public func keras_model_call_masked(_ handle: OpaquePointer?, _ x: UnsafeRawPoin
                                     _ masks: UnsafeMutableRawPointer?, _ hasMask: UnsafeMutablePointer<Int32>?,
                                     _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded("keras_model_call_masked") {
-        lossesOut?.pointee = nil
-        let box = try modelBox(handle)
-        let xs = try inputTensors(x, nx, "x", counted: "nx")
-        guard nOut >= 0 else { throw ABIError(.invalidArgument, "n_outputs is negative (\(nOut))") }
-        guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
         guard let masks else { throw ABIError(.invalidArgument, "masks must not be NULL") }
-        let present = try requireOut(hasMask, "has_mask")
-        let (results, outMasks, losses) = try box.locked {
-            try box.model.callWithMasksCollectingLosses(xs, training: training < 0 ? nil : training != 0)
-        }
-        try writeOutputs(results, outputs, nOut, "call")
-        let given = results.indices.map { i in outMasks.flatMap { i < $0.count ? $0[i] : nil } }
-        for (i, m) in given.enumerated() { present[i] = m == nil ? 0 : 1 }
-        try writeOutputs(given, masks, nOut, "call mask")
-        if let lossesOut { lossesOut.pointee = try ownedCString(lossesJSON(losses)) }
+        try modelCall(handle, x, nx, training, outputs, nOut, masks: (masks, try requireOut(hasMask, "has_mask")), lossesOut)
     }
+}
+
+/// `model(x)` for keras_model_call and keras_model_call_masked: the outputs into the caller's
+/// buffers, with their Keras masks into `masks` (and which outputs have one into `hasMask`)
+/// when it is given, and the collected losses as JSON when `lossesOut` is given.
+private func modelCall(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32, _ training: Int32,
+                       _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32,
+                       masks: (buffers: UnsafeMutableRawPointer, present: UnsafeMutablePointer<Int32>)?,
+                       _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws {
+    lossesOut?.pointee = nil
+    let box = try modelBox(handle)
+    let xs = try inputTensors(x, nx, "x", counted: "nx")
+    guard nOut >= 0 else { throw ABIError(.invalidArgument, "n_outputs is negative (\(nOut))") }
+    guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
+    let mode: Bool? = training < 0 ? nil : training != 0
+    let (results, outMasks, losses) = try box.locked { () throws -> ([Tensor], [Tensor?]?, [LayerLoss]) in
+        if masks == nil {
+            let r = try box.model.callCollectingLosses(xs, training: mode)
+            return (r.outputs, nil, r.losses)
+        }
+        return try box.model.callWithMasksCollectingLosses(xs, training: mode)
+    }
+    try writeOutputs(results, outputs, nOut, "call")
+    if let masks {
+        let given = results.indices.map { i in outMasks.flatMap { i < $0.count ? $0[i] : nil } }
+        for (i, m) in given.enumerated() { masks.present[i] = m == nil ? 0 : 1 }
+        try writeOutputs(given, masks.buffers, nOut, "call mask")
+    }
+    if let lossesOut { lossesOut.pointee = try ownedCString(lossesJSON(losses)) }
 }
 
 /// Copies the optimizer state of `from` into `to`, compiled with the same optimizer over the same

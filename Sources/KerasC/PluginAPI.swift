@@ -33,7 +33,10 @@ struct CallerTable {
     let raw: UnsafeRawPointer
     let size: Int
 
-    /// Sizes beyond this are no struct_size: a table from a header before it starts with a pointer.
+    /// Sizes beyond this are no struct_size. A table from a header before struct_size starts with
+    /// its user_data pointer instead: NULL (refused as too small) or an address, and Linux maps
+    /// nothing below vm.mmap_min_addr (65536 by default, never under 4096), so no address reads
+    /// as a size up to this. 4096 bytes is 511 fields, far past any table keras.h will grow to.
     static let largest = 4096
 
     /// `fields`: how many pointer-sized fields follow struct_size in this library's header;
@@ -48,6 +51,10 @@ struct CallerTable {
                            + "with a keras.h from before struct_size starts with user_data and must be rebuilt")
         }
         let n = Int(given)
+        guard n > 0 else {
+            throw ABIError(.invalidArgument, "\(type).struct_size is 0: \(wanted) (a table built with a keras.h from "
+                           + "before struct_size, whose user_data is NULL, reads so and must be rebuilt)")
+        }
         guard n % word == 0, n >= word * (1 + required) else {
             throw ABIError(.invalidArgument, "\(type).struct_size is \(n): not a whole number of fields reaching its required "
                            + "functions (at least \(word * (1 + required)) bytes, a multiple of \(word)); \(wanted)")

@@ -165,6 +165,7 @@ int main(void) {
     current.forward = halve_forward;
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "keras_layer_class.struct_size is 0", keras_register_layer("Bad", &current));
     CHECK(strstr(keras_last_error(), "sizeof(keras_layer_class)") != NULL);
+    CHECK(strstr(keras_last_error(), "before struct_size") != NULL);   /* an old table with NULL user_data */
     current.struct_size = sizeof current - 4;
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "not a whole number of fields", keras_register_layer("Bad", &current));
     current.struct_size = offsetof(keras_layer_class, forward);   /* stops before forward */
