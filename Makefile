@@ -89,7 +89,8 @@ lib-static: deps
 ## Interop (files written here load in real Keras 3, Tests/interop), then the Python binding:
 ## the package installed into .venv with the shippable libkeras.so inside (the static release
 ## build of test-c, so `make test` builds release once: the seed examples train real-sized
-## models, and the tests check the library users get), and its pytest suite.
+## models, and the tests check the library users get), and its pytest suite (its 30 slowest
+## tests listed at the end, so every CI log shows where the suite's time goes).
 INTEROP_OUT := $(CURDIR)/.build/interop
 test-python: deps venv
 	$(SWIFT) build --build-tests
@@ -99,7 +100,7 @@ test-python: deps venv
 		$(VPY) -m pytest -q -p no:cacheprovider Tests/interop
 	$(SWIFT) build $(STATIC_LIB_FLAGS)
 	SWIFTKERAS_BUILD=static $(VPY) -m pip install -q --no-deps --force-reinstall ./bindings/python
-	SWIFTKERAS_TEST_INSTALLED=1 $(VPY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile bindings/python/tests
+	SWIFTKERAS_TEST_INSTALLED=1 $(VPY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --durations=30 bindings/python/tests
 
 ## Speed, side by side with real Keras when .venv has it (WITH_KERAS=1 creates it).
 bench: build
