@@ -19,7 +19,7 @@ BEGIN = "<!-- BEGIN GENERATED NAMES: scripts/python_readme_names.py -->"
 END = "<!-- END GENERATED NAMES -->"
 MODULES = ["applications", "layers", "models", "ops", "ops.nn", "ops.image", "losses", "metrics", "activations", "initializers",
            "regularizers", "constraints", "optimizers", "callbacks", "saving", "random", "utils",
-           "preprocessing", "backend", "config", "datasets", "wrappers", "model_selection"]
+           "preprocessing", "backend", "config", "datasets", "wrappers", "model_selection", "tree"]
 
 
 def public_names(module):

@@ -7,7 +7,7 @@
 
 from . import (activations, applications, backend, callbacks, config, constraints, datasets,
                initializers, layers, losses, metrics, models, ops, optimizers, preprocessing,
-               random, regularizers, saving, utils)
+               random, regularizers, saving, tree, utils)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
 from ._variables import Variable
@@ -25,6 +25,6 @@ def library_version():
 
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing",
-           "random", "regularizers", "saving", "utils",
+           "random", "regularizers", "saving", "tree", "utils",
            "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",
            "KerasError", "LibraryUnavailable", "library_version"]
