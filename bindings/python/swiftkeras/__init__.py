@@ -6,11 +6,12 @@
 """
 
 from . import (activations, applications, backend, callbacks, config, constraints, datasets,
-               initializers, layers, losses, metrics, models, ops, optimizers, preprocessing,
-               random, regularizers, saving, tree, utils)
+               dtype_policies, initializers, layers, losses, metrics, mixed_precision, models, ops,
+               optimizers, preprocessing, random, regularizers, saving, tree, utils)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
 from ._variables import Variable
+from .dtype_policies import DTypePolicy, FloatDTypePolicy
 from .layers import Input, InputSpec, Layer
 from .models import Model, Sequential, load_model, model_from_json
 
@@ -25,6 +26,7 @@ def library_version():
 
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing",
-           "random", "regularizers", "saving", "tree", "utils",
+           "random", "regularizers", "saving", "tree", "utils", "dtype_policies", "mixed_precision",
+           "DTypePolicy", "FloatDTypePolicy",
            "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",
            "KerasError", "LibraryUnavailable", "library_version"]

@@ -1,7 +1,8 @@
 """Global settings (Keras 3: `keras.config`): floatx, epsilon and the image data format (kept
 in `backend`), interactive logging, the debugging caps on fit (max_epochs,
-max_steps_per_epoch), and the settings swiftkeras records for Keras code that sets them
-(traceback filtering, flash attention, unsafe deserialization)."""
+max_steps_per_epoch), the dtype policy (float32: the library computes in float32), and the
+settings swiftkeras records for Keras code that sets them (traceback filtering, flash
+attention, unsafe deserialization)."""
 
 import os
 import warnings
@@ -10,6 +11,7 @@ from . import _global_state
 from . import backend as _backend
 from ._file_utils import (disable_interactive_logging, enable_interactive_logging,  # noqa: F401
                           is_interactive_logging_enabled)
+from .dtype_policies import dtype_policy, set_dtype_policy  # noqa: F401
 from .backend import (backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,
                       set_image_data_format)
 
@@ -117,4 +119,5 @@ __all__ = ["backend", "epsilon", "floatx", "image_data_format", "set_epsilon", "
            "max_steps_per_epoch", "set_max_steps_per_epoch", "enable_traceback_filtering",
            "disable_traceback_filtering", "is_traceback_filtering_enabled",
            "enable_flash_attention", "disable_flash_attention", "is_flash_attention_enabled",
-           "enable_unsafe_deserialization", "is_nnx_enabled", "set_backend"]
+           "enable_unsafe_deserialization", "is_nnx_enabled", "set_backend", "dtype_policy",
+           "set_dtype_policy"]

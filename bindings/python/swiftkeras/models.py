@@ -2721,9 +2721,36 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         model = _from_handle(out.value)
         _assets.load(model, _native.path_bytes(filepath))
+        _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))
         if compile:
             _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)))
         return model
+
+
+def _saved_config(path):
+    """The model config in a `.keras` file's config.json, None for other files."""
+    import zipfile
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as archive:
+        try:
+            config = json.loads(archive.read("config.json"))
+        except (KeyError, ValueError):
+            return None
+    return config if isinstance(config, dict) else None
+
+
+def _warn_policies_not_kept(path):
+    """Warns which layers of a `.keras` file were saved under a float dtype policy other than
+    float32 (mixed_float16, bfloat16, ...): they loaded, and compute in float32."""
+    from .dtype_policies import saved_policies_not_kept
+    found = saved_policies_not_kept(_saved_config(path))
+    if found:
+        import warnings
+        listed = ", ".join(f"'{layer}' ({policy})" for layer, policy in found)
+        warnings.warn(f"{path}: layers saved with dtype policies swiftkeras cannot honour were "
+                      f"loaded to compute in float32 (the library computes in float32 only): "
+                      f"{listed}", stacklevel=3)
 
 
 def _take_saved_compile(model, path):
@@ -2731,14 +2758,7 @@ def _take_saved_compile(model, path):
     model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
     `get_compile_config()`); the library compiled the model from the same file, with the
     optimizer's saved state, so nothing is compiled again."""
-    import zipfile
-    if not zipfile.is_zipfile(path):
-        return
-    with zipfile.ZipFile(path) as archive:
-        try:
-            saved = json.loads(archive.read("config.json")).get("compile_config")
-        except (KeyError, ValueError):
-            return
+    saved = (_saved_config(path) or {}).get("compile_config")
     if not isinstance(saved, dict) or not isinstance(saved.get("optimizer"), dict):
         return
     optimizer = optimizers.deserialize(saved["optimizer"])
