@@ -195,6 +195,10 @@ class Model(ModelAPI):
             # take targets, compile losses and metrics by these names, and predict returns them.
             self._output_keys = sorted(outputs)
             outputs = [outputs[k] for k in self._output_keys]
+        if isinstance(inputs, dict):
+            # Keras 3's named inputs (FeatureSpace.get_inputs()): in its flattening order
+            # (sorted keys); data is then given by the Inputs' names.
+            inputs = [inputs[k] for k in sorted(inputs)]
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("Model needs both `inputs` and `outputs`.")

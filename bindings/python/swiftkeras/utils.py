@@ -20,6 +20,7 @@ from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  
                           enable_interactive_logging, is_interactive_logging_enabled)
 from .backend import clear_session, is_keras_tensor, standardize_dtype  # noqa: F401
 from ._config_object import Config  # noqa: F401
+from ._feature_space import FeatureSpace  # noqa: F401
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
@@ -167,5 +168,5 @@ __all__ = ["pack_x_y_sample_weight", "unpack_x_y_sample_weight", "to_categorical
            "timeseries_dataset_from_array", "Progbar", "pad_sequences", "load_img", "img_to_array",
            "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory", "get_file", "hash_file",
            "validate_file", "model_to_dot", "plot_model", "get_source_inputs", "save_img", "clear_session",
-           "is_keras_tensor", "standardize_dtype", "Config", "enable_interactive_logging",
+           "is_keras_tensor", "standardize_dtype", "Config", "FeatureSpace", "enable_interactive_logging",
            "disable_interactive_logging", "is_interactive_logging_enabled"]

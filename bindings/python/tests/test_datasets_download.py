@@ -4,20 +4,17 @@ calls are sent there (with the fake file's hash in place of the real one's), and
 arguments they ask for are compared."""
 
 import hashlib
-import http.server
 import io
 import json
 import os
 import pickle
 import tarfile
-import threading
-from functools import partial
 
 import numpy as np
 import pytest
 
 import swiftkeras as sk
-from conftest import real_keras
+from conftest import local_http_server, real_keras
 
 
 def _ragged(rows):
@@ -49,12 +46,8 @@ def server(tmp_path):
             info.size = len(payload)
             tar.addfile(info, io.BytesIO(payload))
     (root / "cifar-100-python.tar.gz").write_bytes(buf.getvalue())
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", root
-    httpd.shutdown()
+    with local_http_server(root) as url:
+        yield url, root
 
 
 def _redirect(monkeypatch, module, get_file, url, root, cache, calls):
