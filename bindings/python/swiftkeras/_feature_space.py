@@ -76,8 +76,11 @@ def _identity_config(name):
             "registered_name": "TFDIdentity"}
 
 
-_INTEGER_OUTPUTS = (layers.StringLookup, layers.IntegerLookup, layers.Hashing,
-                    layers.Discretization)
+def _integer_output(preprocessor):
+    """Whether the layer gives integer indices (read when used: the layer classes come from the
+    library's catalogue, which importing swiftkeras does not load)."""
+    return isinstance(preprocessor, (layers.StringLookup, layers.IntegerLookup, layers.Hashing,
+                                     layers.Discretization))
 
 
 class FeatureSpace:
@@ -258,7 +261,7 @@ class FeatureSpace:
         feature = self.features[name]
         p = self.preprocessors[name]
         out = x if isinstance(p, dict) else p(x)   # a dict: Keras's pass-through preprocessor
-        integer = isinstance(p, _INTEGER_OUTPUTS)
+        integer = _integer_output(p)
         if feature.output_mode == "one_hot":
             if not integer:
                 raise ValueError(f"Feature '{name}' has `output_mode='one_hot'`. Thus its "

@@ -1,8 +1,8 @@
-"""keras.datasets.imdb / reuters / cifar100 against real Keras's on the same small fake
-archives, served by an HTTP server on 127.0.0.1 that the test starts: both libraries' get_file
+"""keras.datasets' data sets against real Keras's on the same small fake archives, served by an HTTP server on 127.0.0.1 that the test starts: both libraries' get_file
 calls are sent there (with the fake file's hash in place of the real one's), and the
 arguments they ask for are compared."""
 
+import gzip
 import hashlib
 import io
 import json
@@ -46,6 +46,24 @@ def server(tmp_path):
             info.size = len(payload)
             tar.addfile(info, io.BytesIO(payload))
     (root / "cifar-100-python.tar.gz").write_bytes(buf.getvalue())
+    images = lambda *shape: rng.randint(0, 256, shape).astype(np.uint8)  # noqa: E731
+    np.savez(root / "mnist.npz", x_train=images(5, 28, 28), y_train=rng.randint(0, 10, 5),
+             x_test=images(2, 28, 28), y_test=rng.randint(0, 10, 2))
+    np.savez(root / "boston_housing.npz", x=rng.rand(13, 3), y=rng.rand(13))
+    np.savez(root / "california_housing.npz", x=rng.rand(650, 2), y=rng.rand(650))
+    for name, header, payload in (("train-labels-idx1-ubyte.gz", 8, images(4)),
+                                  ("train-images-idx3-ubyte.gz", 16, images(4, 28, 28)),
+                                  ("t10k-labels-idx1-ubyte.gz", 8, images(3)),
+                                  ("t10k-images-idx3-ubyte.gz", 16, images(3, 28, 28))):
+        (root / name).write_bytes(gzip.compress(bytes(header) + payload.tobytes()))
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for part in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+            payload = pickle.dumps({b"data": images(2, 3072), b"labels": rng.randint(0, 10, 2).tolist()})
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{part}")
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+    (root / "cifar-10-python.tar.gz").write_bytes(buf.getvalue())
     with local_http_server(root) as url:
         yield url, root
 
@@ -65,15 +83,15 @@ def _redirect(monkeypatch, module, get_file, url, root, cache, calls):
 def both(server, tmp_path, monkeypatch):
     """(ours, Keras's) dataset modules, each downloading into its own cache."""
     keras = real_keras()
-    import keras.src.datasets.cifar100 as k_cifar100
-    import keras.src.datasets.imdb as k_imdb
-    import keras.src.datasets.reuters as k_reuters
+    import importlib
     url, root = server
     calls = {"ours": [], "keras": []}
+    names = ("imdb", "reuters", "cifar100", "cifar10", "mnist", "fashion_mnist", "boston_housing",
+             "california_housing")
     for side, mods, get_file in (
-            ("ours", (sk.datasets.imdb, sk.datasets.reuters, sk.datasets.cifar100),
-             sk.utils.get_file),
-            ("keras", (k_imdb, k_reuters, k_cifar100), keras.utils.get_file)):
+            ("ours", [getattr(sk.datasets, n) for n in names], sk.utils.get_file),
+            ("keras", [importlib.import_module(f"keras.src.datasets.{n}") for n in names],
+             keras.utils.get_file)):
         (tmp_path / side).mkdir()
         for mod in mods:
             _redirect(monkeypatch, mod, get_file, url, root, tmp_path / side, calls[side])
@@ -148,3 +166,30 @@ def test_a_pickle_that_would_run_code_is_refused(server, tmp_path, monkeypatch):
     _redirect(monkeypatch, sk.datasets.imdb, sk.utils.get_file, url, root, tmp_path, calls)
     with pytest.raises(pickle.UnpicklingError, match="Refusing to deserialize"):
         sk.datasets.imdb.load_data()
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("mnist", {}), ("fashion_mnist", {}), ("boston_housing", {}),
+    ("boston_housing", {"test_split": 0.5, "seed": 3}), ("california_housing", {}),
+    ("california_housing", {"version": "small", "test_split": 0.1})])
+def test_array_data_sets_match_keras(both, name, kwargs):
+    ours, keras, calls = both
+    mine, theirs = getattr(ours, name).load_data(**kwargs), getattr(keras, name).load_data(**kwargs)
+    for m, t in zip(mine[0] + mine[1], theirs[0] + theirs[1]):
+        assert m.dtype == t.dtype and m.shape == t.shape and np.array_equal(m, t)
+    assert calls["ours"] == calls["keras"]
+
+
+def test_cifar10_reads_keras_extracted_batches(both, tmp_path):
+    # Keras's own reader wants 10000 images per batch file: checked against the pickles here
+    ours, _, calls = both
+    (x_train, y_train), (x_test, y_test) = ours.cifar10.load_data()
+    assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == \
+        ((10, 32, 32, 3), (10, 1), (2, 32, 32, 3), (2, 1))
+    folder = tmp_path / "ours" / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py"
+    with open(folder / "data_batch_2", "rb") as f:
+        batch = pickle.load(f, encoding="bytes")
+    np.testing.assert_array_equal(x_train[2:4], batch[b"data"].reshape(2, 3, 32, 32).transpose(0, 2, 3, 1))
+    assert y_train[2:4, 0].tolist() == batch[b"labels"] and x_train.dtype == np.uint8
+    assert calls["ours"][0][:2] == ("cifar-10-batches-py-target",
+                                    "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")

@@ -1,5 +1,5 @@
-"""Keras's built-in data sets in the Keras cache (~/.keras/datasets): imdb, reuters and
-cifar100 download into it with get_file; the others read what real Keras downloaded there."""
+"""Keras's built-in data sets, downloaded with get_file into the Keras cache
+(~/.keras/datasets, or $KERAS_HOME/datasets) and read as Keras reads them."""
 
 from . import (boston_housing, california_housing, cifar10, cifar100, fashion_mnist, imdb, mnist,
                reuters)

@@ -1,6 +1,7 @@
-"""What the word-index data sets (IMDB, Reuters) share: their .npz of ragged sequences read
-without running arbitrary pickles, and Keras's re-indexing (start mark, offset, length cut,
-vocabulary cut with an out-of-vocabulary mark)."""
+"""What Keras's data sets share: files read without running arbitrary pickles (IMDB's and
+Reuters' .npz of ragged sequences, CIFAR's pickled batches), the shuffle by seed, and the
+word-index sets' re-indexing (start mark, offset, length cut, vocabulary cut with an
+out-of-vocabulary mark)."""
 
 import io
 import pickle
@@ -49,6 +50,14 @@ def load_npz(path):
                 with archive.open(member) as raw:
                     arrays[member[:-len(".npy")]] = _read_member(io.BytesIO(raw.read()))
     return arrays
+
+
+def load_batch(path, label_key="labels"):
+    """A CIFAR batch file: (images as (n, 3, 32, 32) uint8, labels)."""
+    with open(path, "rb") as f:
+        d = {k.decode("utf8"): v for k, v in RestrictedUnpickler(f, encoding="bytes").load().items()}
+    data = np.asarray(d["data"])
+    return data.reshape(data.shape[0], 3, 32, 32), d[label_key]
 
 
 def shuffled(rng, *arrays):

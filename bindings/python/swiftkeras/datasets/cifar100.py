@@ -7,14 +7,7 @@ import numpy as np
 
 from .. import backend
 from .._download import get_file
-from ._sequences import RestrictedUnpickler
-
-
-def _batch(path, label_key):
-    with open(path, "rb") as f:
-        d = {k.decode("utf8"): v for k, v in RestrictedUnpickler(f, encoding="bytes").load().items()}
-    data = np.asarray(d["data"])
-    return data.reshape(data.shape[0], 3, 32, 32), d[label_key]
+from ._sequences import load_batch
 
 
 def load_data(label_mode="fine"):
@@ -28,8 +21,8 @@ def load_data(label_mode="fine"):
         origin="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz", extract=True,
         file_hash="85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7"),
         "cifar-100-python")
-    x_train, y_train = _batch(os.path.join(folder, "train"), f"{label_mode}_labels")
-    x_test, y_test = _batch(os.path.join(folder, "test"), f"{label_mode}_labels")
+    x_train, y_train = load_batch(os.path.join(folder, "train"), f"{label_mode}_labels")
+    x_test, y_test = load_batch(os.path.join(folder, "test"), f"{label_mode}_labels")
     y_train = np.reshape(y_train, (len(y_train), 1))
     y_test = np.reshape(y_test, (len(y_test), 1))
     if backend.image_data_format() == "channels_last":
