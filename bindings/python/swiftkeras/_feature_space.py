@@ -293,7 +293,11 @@ class FeatureSpace:
         return parts[0] if len(parts) == 1 else layers.Concatenate(axis=-1)(parts)
 
     def get_encoded_features(self):
-        """The encoded features of `get_inputs()`, symbolic: a model's input from here on."""
+        """The encoded features of `get_inputs()`, symbolic, for a model that takes the raw
+        features (`Model(get_inputs(), head(get_encoded_features()))`). A model trained on
+        already encoded features takes `keras.Input(shape=encoded.shape[1:])`: swiftkeras
+        builds models from keras.Input tensors, not from a layer's output as Keras's
+        tutorial's `Model(inputs=encoded_features, ...)` does."""
         self._check_if_adapted()
         if self.encoded_features is None:
             self.encoded_features = self._merged(self.inputs, eager=False)
