@@ -242,3 +242,14 @@ def test_schedules_serialize_and_deserialize_as_keras():
     legacy = {"class_name": "PolynomialDecay", "config": {"initial_learning_rate": 0.1,
                                                            "decay_steps": 10}}
     assert type(sk.optimizers.schedules.deserialize(legacy)).__name__ == "PolynomialDecay"
+
+
+def test_top_level_base_classes_are_the_modules_own():
+    keras = real_keras()
+    for name, module in (("Loss", "losses"), ("Metric", "metrics"), ("Optimizer", "optimizers"),
+                         ("Initializer", "initializers"), ("Regularizer", "regularizers"),
+                         ("KerasTensor", "layers")):
+        assert getattr(sk, name) is getattr(getattr(sk, module), name)
+        assert hasattr(keras, name)
+    assert isinstance(sk.Input((2,)), sk.KerasTensor)
+    assert sk.version() == sk.__version__ and isinstance(keras.version(), str)
