@@ -19,7 +19,8 @@ BEGIN = "<!-- BEGIN GENERATED NAMES: scripts/python_readme_names.py -->"
 END = "<!-- END GENERATED NAMES -->"
 MODULES = ["applications", "layers", "models", "ops", "ops.nn", "ops.image", "losses", "metrics", "activations", "initializers",
            "regularizers", "constraints", "optimizers", "callbacks", "saving", "random", "utils",
-           "preprocessing", "backend", "config", "datasets", "wrappers", "model_selection"]
+           "preprocessing", "backend", "config", "datasets", "wrappers", "model_selection", "tree",
+           "dtype_policies", "mixed_precision"]
 
 
 def public_names(module):

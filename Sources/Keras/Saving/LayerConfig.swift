@@ -137,6 +137,10 @@ public struct LayerConfig {
         return nil
     }
 
+    /// The float dtype policies a saved layer may name (Keras's float dtypes and mixed
+    /// policies): accepted, and computed in float32.
+    static let floatPolicies: Set<String> = ["float32", "float64", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16"]
+
     /// Applies what every layer config carries: trainable, the declared input shape and the
     /// activity regularizer.
     public func applyCommon(to layer: Layer) throws {
@@ -150,7 +154,9 @@ public struct LayerConfig {
             let name = dtype.stringValue ?? dtype["config"]?["name"]?.stringValue
             let integer = layer is any IntegerOutputLayer && (name == "int32" || name == "int64")
                 || layer is InputLayer && InputLayer.keptDTypes.contains(name ?? "")
-            guard let name, integer || name == "float32" || name == "float64" || name == "mixed_float16" || name == "float16" else {
+            // A file saved under any float policy loads; the layer computes in float32 (the
+            // Python binding warns which layers' policies were not kept).
+            guard let name, integer || LayerConfig.floatPolicies.contains(name) else {
                 throw bad("dtype", "a float dtype policy (this library computes in float32)")
             }
         }

@@ -6,15 +6,26 @@
 """
 
 from . import (activations, applications, backend, callbacks, config, constraints, datasets,
-               initializers, layers, losses, metrics, models, ops, optimizers, preprocessing,
-               random, regularizers, saving, utils)
+               dtype_policies, initializers, layers, losses, metrics, mixed_precision, models, ops,
+               optimizers, preprocessing, random, regularizers, saving, tree, utils)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
 from ._variables import Variable
-from .layers import Input, InputSpec, Layer
+from .dtype_policies import DTypePolicy, FloatDTypePolicy
+from .initializers import Initializer
+from .losses import Loss
+from .metrics import Metric
+from .optimizers import Optimizer
+from .regularizers import Regularizer
+from .layers import Input, InputSpec, KerasTensor, Layer
 from .models import Model, Sequential, load_model, model_from_json
 
 __version__ = "0.1.0"
+
+
+def version():
+    """This package's version. Keras: `keras.version()`."""
+    return __version__
 
 
 def library_version():
@@ -25,6 +36,8 @@ def library_version():
 
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing",
-           "random", "regularizers", "saving", "utils",
+           "random", "regularizers", "saving", "tree", "utils", "dtype_policies", "mixed_precision",
+           "DTypePolicy", "FloatDTypePolicy", "Initializer", "KerasTensor", "Loss", "Metric",
+           "Optimizer", "Regularizer", "version",
            "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",
            "KerasError", "LibraryUnavailable", "library_version"]

@@ -10,7 +10,36 @@ import time
 
 import numpy as np
 
+from . import _global_state
 from ._datasets import NumpyDataset
+
+
+def enable_interactive_logging():
+    """Progress bars and messages to stdout (the default). Keras:
+    `keras.config.enable_interactive_logging`."""
+    _global_state.set_global_attribute("interactive_logging", True)
+
+
+def disable_interactive_logging():
+    """Progress bars and messages to Python logging (logger "swiftkeras", level INFO) instead
+    of stdout, as Keras sends them to absl's. Keras: `keras.config.disable_interactive_logging`."""
+    _global_state.set_global_attribute("interactive_logging", False)
+
+
+def is_interactive_logging_enabled():
+    return _global_state.get_global_attribute("interactive_logging", True)
+
+
+def print_msg(message, line_break=True):
+    """What fit, evaluate, predict, summary and callbacks print: to stdout, or to logging when
+    interactive logging is disabled. Keras: `io_utils.print_msg`."""
+    message = str(message)
+    if is_interactive_logging_enabled():
+        sys.stdout.write(f"{message}\n" if line_break else message)
+        sys.stdout.flush()
+    else:
+        import logging
+        logging.getLogger("swiftkeras").info(message)
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
@@ -93,8 +122,7 @@ class Progbar:
         else:
             bar = f"{current}"
         text = f"\r{bar} {int(now - self._start)}s" + (f" - {metrics}" if metrics else "")
-        sys.stdout.write(text + ("\n" if finalize else ""))
-        sys.stdout.flush()
+        print_msg(text, line_break=finalize)
 
     def add(self, n, values=None):
         self.update(self._seen + n, values)
@@ -286,3 +314,24 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
             x = x / top * 255
     x = x.astype("uint8")
     return image_module.fromarray(x[:, :, 0] if x.shape[-1] == 1 else x)
+
+
+def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
+    """Writes an image array to a path or file object (the format from the extension unless
+    `file_format`; `kwargs` go to PIL's `Image.save`). Keras: `keras.utils.save_img`."""
+    from .backend import image_data_format
+    data_format = image_data_format() if data_format is None else str(data_format).lower()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format}")
+    if file_format is None and isinstance(path, (str, os.PathLike)):
+        file_format = os.path.splitext(os.fspath(path))[1][1:].lower()
+    if file_format and file_format.lower() == "jpg":
+        file_format = "jpeg"
+    img = array_to_img(x, data_format=data_format, scale=scale)
+    if img.mode == "RGBA" and file_format == "jpeg":
+        import warnings
+        warnings.warn("The JPEG format does not support RGBA images, converting to RGB.",
+                      stacklevel=2)
+        img = img.convert("RGB")
+    img.save(path, format=file_format, **kwargs)

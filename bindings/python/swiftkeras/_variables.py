@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dtype_policies import DTypePolicy
+
 
 class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     """One weight of a layer or a model. Keras: `keras.Variable` (`name`, `path`, `shape`,
@@ -461,23 +463,3 @@ def variables(holder, trainable=None):
             if isinstance(v, _FreeVariable) and v.dtype in ("float32", "int32")]
     return [v for v in sorted(free, key=lambda v: not v.trainable)
             if trainable is None or v.trainable == trainable]
-
-
-class DTypePolicy:
-    """Keras's `DTypePolicy`: the library computes and keeps every weight in float32."""
-
-    def __init__(self, name="float32"):
-        self.name = name
-        self.compute_dtype = self.variable_dtype = name
-        self.quantization_mode = None
-
-    def __eq__(self, other):
-        return isinstance(other, DTypePolicy) and other.name == self.name
-
-    __hash__ = object.__hash__
-
-    def get_config(self):
-        return {"name": self.name}
-
-    def __repr__(self):
-        return f'<DTypePolicy "{self.name}">'

@@ -69,9 +69,53 @@ def set_image_data_format(data_format):
     _IMAGE_DATA_FORMAT = value
 
 
-def clear_session():
-    from . import _objects
+def clear_session(free_memory=True):
+    """Keras `clear_session`: layer-name counters and session settings (interactive logging,
+    traceback filtering, flash attention, safe mode, the dtype policy) back to their defaults;
+    with `free_memory`, a garbage collection, which frees the library models no longer used."""
+    from . import _global_state, _objects
     _objects._uids.clear()
+    _global_state.clear()
+    if free_memory:
+        import gc
+        gc.collect()
+
+
+def get_uid(prefix=""):
+    """The prefix's next number, on the counter that names layers (1 for a prefix never used,
+    then 2, 3, ...; 2 after a first `dense` layer was named) until clear_session. Keras:
+    `keras.backend.get_uid`."""
+    from . import _objects
+    with _objects._uid_lock:
+        _objects._uids[prefix] = _objects._uids.get(prefix, 0) + 1
+        return _objects._uids[prefix]
+
+
+def is_keras_tensor(x):
+    """Whether `x` is a symbolic tensor (a keras.Input or a layer's output on one). Keras:
+    `keras.backend.is_keras_tensor`."""
+    from .layers import KerasTensor
+    return isinstance(x, KerasTensor)
+
+
+def standardize_dtype(dtype):
+    from ._dtypes import standardize_dtype as standardize
+    return standardize(dtype)
+
+
+def is_float_dtype(dtype):
+    from ._dtypes import is_float_dtype as is_float
+    return is_float(dtype)
+
+
+def is_int_dtype(dtype):
+    from ._dtypes import is_int_dtype as is_int
+    return is_int(dtype)
+
+
+def result_type(*dtypes):
+    from ._dtypes import result_type as result
+    return result(*dtypes)
 
 
 def mean(x, axis=None, keepdims=False):

@@ -10,6 +10,7 @@ Subclass `Callback` to write one in Python: any hook, `self.model`, `self.params
 import numpy as np
 
 from . import _lib
+from ._file_utils import print_msg
 from ._objects import KerasObject, make_class
 from ._plugins import PythonCallback
 from .models import History, _flush_library_output
@@ -63,8 +64,8 @@ class LearningRateScheduler(Callback):
         self.model._set_learning_rate(learning_rate)
         if self.verbose > 0:
             _flush_library_output()
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
-                  f"{learning_rate}.")
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                      f"{learning_rate}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
@@ -345,7 +346,7 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._start()
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}")
+            print_msg(f"Epoch {epoch + 1}/{self.epochs}")
 
     def on_train_batch_end(self, batch, logs=None):
         self._update(batch, logs)

@@ -23,6 +23,7 @@ import numpy as np
 from . import (_catalog, _cells, _native, _objects, _packed_inputs, _plugins, _python_layers,
                _rnn_states, _text_callables, _variables, _vocabulary)
 from ._objects import serialize as _serialize, snake_case, unique_name
+from .dtype_policies import layer_dtype
 from ._tensor_ops import TensorOperators
 
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length")
@@ -187,9 +188,7 @@ class Layer(_variables.LayerBasics):
     def _init_base(self, trainable, name, dtype, kwargs):
         self.trainable = trainable
         self._name = name or unique_name(snake_case(self._class_name()))
-        if isinstance(dtype, dict):   # a serialized DTypePolicy (a config Keras wrote)
-            dtype = (dtype.get("config") or {}).get("name")
-        self._dtype = getattr(dtype, "name", dtype)   # a DTypePolicy: its name
+        self._dtype = layer_dtype(dtype, self._name)   # a policy's name; refused if not float32
         self._owner = None       # the Model whose library handle holds this layer's weights
         self._index = None       # its position in owner.layers
         self._inbound = []       # functional calls: list of input KerasTensor (lists)

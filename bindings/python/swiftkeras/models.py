@@ -19,7 +19,8 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 import numpy as np
 
 from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
-               _python_metrics, _text_callables, _variables, optimizers)
+               _python_metrics, _text_callables, _variables, config, optimizers)
+from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
@@ -40,8 +41,7 @@ def _route_library_output():
     @_lib.keras_print_fn
     def hook(_user, text):
         try:
-            sys.stdout.write(text.decode("utf-8", "replace"))
-            sys.stdout.flush()
+            print_msg(text.decode("utf-8", "replace"), line_break=False)
         except KeyboardInterrupt as e:
             # Ctrl-C while printing: ctypes would drop it; the running call's check raises it.
             _native.stash_exception(e)
@@ -195,6 +195,10 @@ class Model(ModelAPI):
             # take targets, compile losses and metrics by these names, and predict returns them.
             self._output_keys = sorted(outputs)
             outputs = [outputs[k] for k in self._output_keys]
+        if isinstance(inputs, dict):
+            # Keras 3's named inputs (FeatureSpace.get_inputs()): in its flattening order
+            # (sorted keys); data is then given by the Inputs' names.
+            inputs = [inputs[k] for k in sorted(inputs)]
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("Model needs both `inputs` and `outputs`.")
@@ -1024,6 +1028,15 @@ class Model(ModelAPI):
         """Keras `model.fit`; returns a History whose `.history` holds the epoch figures."""
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
+        epochs, nb_epoch = config._capped_epochs(nb_epoch or epochs), None
+        steps_per_epoch = config._capped_steps(steps_per_epoch)
+        if not _datasets.is_dataset(x) and (validation_steps or config.max_steps_per_epoch()) \
+                and (validation_data is not None or validation_split):
+            x, y, sample_weight, validation_data = _limited_validation(
+                x, y, sample_weight, validation_data, validation_split,
+                config._capped_steps(validation_steps),
+                validation_batch_size or batch_size or 32)
+            validation_split = 0.0
         self._clear_call_losses()
         if _custom_steps.overrides(self, "train_step"):
             return _custom_steps.fit_by_steps(
@@ -1278,6 +1291,10 @@ class Model(ModelAPI):
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Keras `model.evaluate`: the loss, or [loss, *metrics] in compile order. An overridden
         `test_step(data)` is called per batch, on numpy."""
+        steps = config._capped_steps(steps)
+        if steps and not _datasets.is_dataset(x):
+            x, y, sample_weight = (_sliced(a, slice(steps * (batch_size or 32)))
+                                   for a in (x, y, sample_weight))
         self._clear_call_losses()
         if _custom_steps.overrides(self, "test_step") and not _datasets.is_dataset(x):
             return _custom_steps.evaluate_by_steps(self, x, y, batch_size, sample_weight, return_dict)
@@ -1312,6 +1329,9 @@ class Model(ModelAPI):
         """Keras `model.predict`: numpy outputs allocated here and filled by the library (a
         list for a model with several outputs). An overridden `predict_step(data)` is called
         per batch, on numpy."""
+        steps = config._capped_steps(steps)
+        if steps and not _datasets.is_dataset(x):
+            x = _sliced(x, slice(steps * (batch_size or 32)))
         self._clear_call_losses()
         if _custom_steps.overrides(self, "predict_step") and not _datasets.is_dataset(x):
             return _custom_steps.predict_by_steps(self, x, batch_size)
@@ -1714,7 +1734,7 @@ class Model(ModelAPI):
         if print_fn is not None:
             print_fn(text)
         else:
-            print(text, end="" if text.endswith("\n") else "\n")
+            print_msg(text, line_break=not text.endswith("\n"))
 
     def _input_known(self):
         return True
@@ -2083,6 +2103,42 @@ def _merge_log_updates(history, updates, initial_epoch):
                 position = epoch - initial_epoch
                 if 0 <= position < len(column):
                     column[position] = float(value)
+
+
+def _is_group(data):
+    """Whether `data` holds several inputs' arrays (a dict, or a list or tuple of arrays)."""
+    return isinstance(data, dict) or isinstance(data, (list, tuple)) and bool(data) and \
+        all(v is None or hasattr(v, "shape") or isinstance(v, dict) for v in data)
+
+
+def _sliced(data, rows):
+    """`data[rows]` for an array, and for each array in a list, tuple or dict of them."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        return {k: _sliced(v, rows) for k, v in data.items()}
+    if _is_group(data):
+        return type(data)(_sliced(v, rows) for v in data)
+    return (data if hasattr(data, "shape") else np.asarray(data))[rows]
+
+
+def _limited_validation(x, y, sample_weight, validation_data, validation_split, steps, batch):
+    """(x, y, sample_weight, validation_data) with the validation samples cut to `steps`
+    batches, as Keras's validation loop stops after `validation_steps` (or the
+    max_steps_per_epoch cap): a validation split is made here, from the last samples before
+    shuffling, as Keras splits."""
+    if validation_data is None:
+        first = x
+        while _is_group(first):
+            first = next(iter(first.values())) if isinstance(first, dict) else first[0]
+        split_at = int(math.floor(len(first) * (1.0 - validation_split)))
+        tail = slice(split_at, None)
+        validation_data = (_sliced(x, tail), _sliced(y, tail)) if sample_weight is None else \
+            (_sliced(x, tail), _sliced(y, tail), _sliced(sample_weight, tail))
+        x, y, sample_weight = (_sliced(a, slice(split_at)) for a in (x, y, sample_weight))
+    if steps:
+        validation_data = tuple(_sliced(a, slice(steps * batch)) for a in validation_data)
+    return x, y, sample_weight, validation_data
 
 
 def _verbosity(verbose, auto):
@@ -2669,9 +2725,36 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         model = _from_handle(out.value)
         _assets.load(model, _native.path_bytes(filepath))
+        _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))
         if compile:
             _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)))
         return model
+
+
+def _saved_config(path):
+    """The model config in a `.keras` file's config.json, None for other files."""
+    import zipfile
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as archive:
+        try:
+            config = json.loads(archive.read("config.json"))
+        except (KeyError, ValueError):
+            return None
+    return config if isinstance(config, dict) else None
+
+
+def _warn_policies_not_kept(path):
+    """Warns which layers of a `.keras` file were saved under a float dtype policy other than
+    float32 (mixed_float16, bfloat16, ...): they loaded, and compute in float32."""
+    from .dtype_policies import saved_policies_not_kept
+    found = saved_policies_not_kept(_saved_config(path))
+    if found:
+        import warnings
+        listed = ", ".join(f"'{layer}' ({policy})" for layer, policy in found)
+        warnings.warn(f"{path}: layers saved with dtype policies swiftkeras cannot honour were "
+                      f"loaded to compute in float32 (the library computes in float32 only): "
+                      f"{listed}", stacklevel=3)
 
 
 def _take_saved_compile(model, path):
@@ -2679,14 +2762,7 @@ def _take_saved_compile(model, path):
     model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
     `get_compile_config()`); the library compiled the model from the same file, with the
     optimizer's saved state, so nothing is compiled again."""
-    import zipfile
-    if not zipfile.is_zipfile(path):
-        return
-    with zipfile.ZipFile(path) as archive:
-        try:
-            saved = json.loads(archive.read("config.json")).get("compile_config")
-        except (KeyError, ValueError):
-            return
+    saved = (_saved_config(path) or {}).get("compile_config")
     if not isinstance(saved, dict) or not isinstance(saved.get("optimizer"), dict):
         return
     optimizer = optimizers.deserialize(saved["optimizer"])
@@ -2710,9 +2786,16 @@ def _saved_loss(loss):
     return loss
 
 
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """Keras `keras.models.save_model` / `keras.saving.save_model(model, filepath)`: the same
+    as `model.save(filepath)`."""
+    model.save(filepath, overwrite=overwrite, **kwargs)
+
+
 def clone_model(model):
     clone = model_from_json(model.to_json())
     return clone
 
 
-__all__ = ["Model", "Sequential", "load_model", "model_from_json", "clone_model", "History"]
+__all__ = ["Model", "Sequential", "load_model", "model_from_json", "clone_model", "History",
+           "save_model"]

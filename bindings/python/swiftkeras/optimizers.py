@@ -5,7 +5,7 @@ by the library as Keras 2 did.
     sgd = optimizers.SGD(lr=0.02, decay=1e-6, momentum=0.9, nesterov=True)
 """
 
-from ._objects import KerasObject, make_class
+from ._objects import KerasObject, make_class, module_serialization
 
 
 class Optimizer(KerasObject):
@@ -125,7 +125,9 @@ def _schedules_module():
         args = tuple(a["name"] for a in entry.get("args", []))
         setattr(module, name, make_class(LearningRateSchedule, name, args, module=module.__name__))
         names.append(name)
-    module.__all__ = ["LearningRateSchedule"] + names
+    module.serialize, module.deserialize = module_serialization(
+        "optimizers.schedules", lambda name: getattr(module, name))
+    module.__all__ = ["LearningRateSchedule"] + names + ["serialize", "deserialize"]
     sys.modules[module.__name__] = module
     return module
 

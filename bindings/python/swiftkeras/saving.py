@@ -1,6 +1,6 @@
 """Saving and object registration (Keras `keras.saving`): register_keras_serializable,
 custom_object_scope, get_custom_objects, serialize_keras_object / deserialize_keras_object,
-load_model / save_model."""
+load_model / save_model, save_weights / load_weights."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import importlib
 import json
 
 from . import _objects
+from .models import save_model  # noqa: F401  (one function, in both modules as in Keras)
 from .utils import (CustomObjectScope, custom_object_scope, get_custom_objects,
                     get_registered_object, register_keras_serializable)
 
@@ -15,7 +16,8 @@ from .utils import (CustomObjectScope, custom_object_scope, get_custom_objects,
 _MODULES = {"keras.layers": "layers", "keras.optimizers": "optimizers", "keras.losses": "losses",
             "keras.metrics": "metrics", "keras.initializers": "initializers",
             "keras.regularizers": "regularizers", "keras.constraints": "constraints",
-            "keras.callbacks": "callbacks", "keras.activations": "activations"}
+            "keras.callbacks": "callbacks", "keras.activations": "activations",
+            "keras.optimizers.schedules": "optimizers.schedules"}
 
 
 def get_registered_name(obj):
@@ -23,9 +25,16 @@ def get_registered_name(obj):
     return getattr(obj, "_registered_name", None) or getattr(obj, "__name__", type(obj).__name__)
 
 
-def save_model(model, filepath, overwrite=True, **kwargs):
-    """Keras `keras.saving.save_model(model, filepath)`: the same as `model.save(filepath)`."""
-    model.save(filepath, overwrite=overwrite, **kwargs)
+def save_weights(model, filepath, overwrite=True, **kwargs):
+    """Keras `keras.saving.save_weights(model, filepath)`: the same as
+    `model.save_weights(filepath)`, to a `.weights.h5` file."""
+    return model.save_weights(filepath, overwrite=overwrite, **kwargs)
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """Keras `keras.saving.load_weights(model, filepath)`: the same as
+    `model.load_weights(filepath)` (`.weights.h5`, `.keras` or legacy `.h5`)."""
+    return model.load_weights(filepath, skip_mismatch=skip_mismatch, **kwargs)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -134,4 +143,5 @@ def _unknown(name):
 
 __all__ = ["register_keras_serializable", "custom_object_scope", "CustomObjectScope",
            "get_custom_objects", "get_registered_object", "get_registered_name",
-           "serialize_keras_object", "deserialize_keras_object", "load_model", "save_model"]
+           "serialize_keras_object", "deserialize_keras_object", "load_model", "save_model",
+           "save_weights", "load_weights"]

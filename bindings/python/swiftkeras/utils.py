@@ -1,5 +1,5 @@
 """Utilities (Keras `keras.utils`): to_categorical, normalize, custom-object scopes and
-registration, set_random_seed."""
+registration, set_random_seed, data and file helpers, Config."""
 
 from __future__ import annotations
 
@@ -15,7 +15,22 @@ from .random import _reset_global_seed_generator
 from ._download import get_file, hash_file, validate_file  # noqa: F401
 from ._plot import model_to_dot, plot_model  # noqa: F401
 from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  # noqa: F401
-                          img_to_array, load_img, pad_sequences, text_dataset_from_directory)
+                          img_to_array, load_img, pad_sequences, save_img,
+                          text_dataset_from_directory, disable_interactive_logging,
+                          enable_interactive_logging, is_interactive_logging_enabled)
+from .backend import clear_session, is_keras_tensor, standardize_dtype  # noqa: F401
+from ._config_object import Config  # noqa: F401
+from ._feature_space import FeatureSpace  # noqa: F401
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The step data of x, y and sample_weight: `x` alone (a tuple or list `x` as `(x,)`),
+    `(x, y)` or `(x, y, sample_weight)`. Keras: `keras.utils.pack_x_y_sample_weight`."""
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
 
 
 def to_categorical(x, num_classes=None):
@@ -146,10 +161,12 @@ def set_random_seed(seed):
         _lib.keras_set_random_seed(seed)
 
 
-__all__ = ["unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
+__all__ = ["pack_x_y_sample_weight", "unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
            "get_custom_objects", "register_keras_serializable", "get_registered_object",
            "serialize_keras_object", "deserialize_keras_object", "get_registered_name",
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
            "timeseries_dataset_from_array", "Progbar", "pad_sequences", "load_img", "img_to_array",
            "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory", "get_file", "hash_file",
-           "validate_file", "model_to_dot", "plot_model", "get_source_inputs"]
+           "validate_file", "model_to_dot", "plot_model", "get_source_inputs", "save_img", "clear_session",
+           "is_keras_tensor", "standardize_dtype", "Config", "FeatureSpace", "enable_interactive_logging",
+           "disable_interactive_logging", "is_interactive_logging_enabled"]

@@ -186,3 +186,19 @@ def assert_sgd_step_matches_central_differences(model, x, y, weights, samples, h
             numeric = (losses[0] - losses[1]) / (2 * h)
             analytic = float(start[k].reshape(-1)[j] - after[k].reshape(-1)[j])
             assert abs(analytic - numeric) <= 2e-3 + 3e-2 * abs(numeric), (k, j, analytic, numeric)
+
+
+@contextlib.contextmanager
+def local_http_server(root):
+    """An HTTP server on 127.0.0.1 serving the folder `root`; yields its base URL."""
+    import http.server
+    import threading
+    from functools import partial
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a, **k: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()

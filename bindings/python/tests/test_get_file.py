@@ -3,17 +3,14 @@ layout, progress bar, hash checks (sha256 and md5), re-download of a stale copy,
 paths compared with what real Keras's get_file returns for the same arguments."""
 
 import hashlib
-import http.server
 import io
 import os
 import tarfile
-import threading
-from functools import partial
 
 import pytest
 
 import swiftkeras as sk
-from conftest import real_keras
+from conftest import local_http_server, real_keras
 
 
 @pytest.fixture()
@@ -28,13 +25,8 @@ def server(tmp_path):
         info.size = len(payload)
         tar.addfile(info, io.BytesIO(payload))
     (root / "pack.tar.gz").write_bytes(buf.getvalue())
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", root
-    httpd.shutdown()
+    with local_http_server(root) as url:
+        yield url, root
 
 
 def test_get_file_downloads_checks_and_caches(server, tmp_path, capsys):

@@ -191,23 +191,6 @@ def test_unsupported_dtypes_are_rejected_with_a_message():
         as_float32(np.array([1j]), "x")
 
 
-def test_datasets_read_the_keras_cache_and_say_when_it_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="does not download"):
-        keras.datasets.mnist.load_data()
-    (tmp_path / "datasets").mkdir()
-    x = np.zeros((3, 28, 28), np.uint8)
-    np.savez(tmp_path / "datasets" / "mnist.npz", x_train=x, y_train=np.arange(3),
-             x_test=x[:1], y_test=np.arange(1))
-    (xt, yt), (xs, ys) = keras.datasets.mnist.load_data()
-    assert xt.shape == (3, 28, 28) and ys.tolist() == [0]
-    np.savez(tmp_path / "datasets" / "boston_housing.npz", x=np.arange(20.0).reshape(10, 2),
-             y=np.arange(10.0))
-    (a, b), (c, d) = keras.datasets.boston_housing.load_data()
-    assert a.shape == (8, 2) and c.shape == (2, 2)
-    assert sorted(np.concatenate([b, d]).tolist()) == list(range(10))
-
-
 def test_missing_library_is_reported_with_what_to_do(tmp_path):
     env = dict(os.environ, SWIFTKERAS_LIBRARY=str(tmp_path / "nope.so"))
     code = ("import swiftkeras as k\n"

@@ -1,26 +1,26 @@
-"""CIFAR-10 from Keras's extracted cache folder cifar-10-batches-py.
-Keras: `keras.datasets.cifar10.load_data`."""
+"""CIFAR-10 (50000 + 10000 32x32 colour images, 10 labels), downloaded into the Keras cache
+and extracted. Keras: `keras.datasets.cifar10.load_data`."""
 
-import pickle
+import os
 
 import numpy as np
 
-from ._cache import cached_file
-
-
-def _batch(path):
-    with open(path, "rb") as f:
-        d = pickle.load(f, encoding="bytes")
-    labels = d.get(b"labels", d.get("labels"))
-    data = d.get(b"data", d.get("data"))
-    return np.asarray(data, np.uint8).reshape(-1, 3, 32, 32), np.asarray(labels, np.uint8)
+from .. import backend
+from .._download import get_file
+from ._sequences import load_batch
 
 
 def load_data():
-    folder = cached_file("cifar-10-batches-py",
-                         "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")
-    parts = [_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
-    x_train = np.concatenate([p[0] for p in parts]).transpose(0, 2, 3, 1)
-    y_train = np.concatenate([p[1] for p in parts]).reshape(-1, 1)
-    x_test, y_test = _batch(folder / "test_batch")
-    return (x_train, y_train), (x_test.transpose(0, 2, 3, 1), y_test.reshape(-1, 1))
+    folder = os.path.join(get_file(
+        fname="cifar-10-batches-py-target",
+        origin="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", extract=True,
+        file_hash="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"),
+        "cifar-10-batches-py")
+    parts = [load_batch(os.path.join(folder, f"data_batch_{i}")) for i in range(1, 6)]
+    x_train = np.concatenate([p[0] for p in parts]).astype("uint8")
+    y_train = np.concatenate([np.asarray(p[1]) for p in parts]).astype("uint8").reshape(-1, 1)
+    x_test, y_test = load_batch(os.path.join(folder, "test_batch"))
+    x_test, y_test = x_test.astype("uint8"), np.asarray(y_test).astype("uint8").reshape(-1, 1)
+    if backend.image_data_format() == "channels_last":
+        x_train, x_test = x_train.transpose(0, 2, 3, 1), x_test.transpose(0, 2, 3, 1)
+    return (x_train, y_train), (x_test, y_test)

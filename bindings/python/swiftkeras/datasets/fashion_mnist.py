@@ -1,19 +1,20 @@
-"""Fashion-MNIST from Keras's cache folder fashion-mnist/ (the four .gz files Keras fetches).
+"""Fashion-MNIST (the four .gz files), downloaded into the Keras cache's fashion-mnist folder.
 Keras: `keras.datasets.fashion_mnist.load_data`."""
 
 import gzip
+import os
 
 import numpy as np
 
-from ._cache import cached_file
+from .._download import get_file
+from ._cache import ORIGIN
 
 _FILES = ["train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
           "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"]
 
 
 def load_data():
-    paths = [cached_file(f"fashion-mnist/{f}",
-                         f"https://storage.googleapis.com/tensorflow/tf-keras-datasets/{f}")
+    paths = [get_file(f, origin=ORIGIN + f, cache_subdir=os.path.join("datasets", "fashion-mnist"))
              for f in _FILES]
     with gzip.open(paths[0], "rb") as f:
         y_train = np.frombuffer(f.read(), np.uint8, offset=8)

@@ -1,0 +1,217 @@
+"""Dtype policies (Keras 3: `keras.dtype_policies`, and `keras.mixed_precision`'s legacy
+names): a policy names the dtype a layer computes in and the dtype of its weights.
+
+The library computes and keeps weights in float32. A policy object can name any of Keras's
+float policies (as a description, and to read or write configs), but one that would make a
+layer compute or keep weights in another float dtype ("mixed_float16", "mixed_bfloat16",
+"float16", "bfloat16", "float64") is refused where it would take effect: as the global policy
+and as a layer's `dtype`. A saved file whose layers name such a policy still loads: those
+layers compute in float32, and loading warns which ones. Quantized policies ("int8_from_...")
+are refused: the library has no quantized layers.
+"""
+
+from . import _global_state
+from . import backend as _backend
+from ._dtypes import standardize_dtype
+
+QUANTIZATION_MODES = ("int8", "float8", "int4", "gptq", "awq")
+_FLOAT_POLICIES = {"mixed_float16": ("float16", "float32"), "mixed_bfloat16": ("bfloat16", "float32")}
+
+
+class DTypePolicy:
+    """`DTypePolicy("float32")`: `name`, `compute_dtype`, `variable_dtype`. Keras:
+    `keras.dtype_policies.DTypePolicy` (`keras.mixed_precision.Policy`)."""
+
+    def __init__(self, name=None):
+        if name is None:
+            name = dtype_policy().name
+        if not isinstance(name, str):
+            raise TypeError(f"'name' must be a string, such as 'mixed_float16'. Received: "
+                            f"name={name} (of type {type(name)})")
+        self._name = name
+        self._compute_dtype, self._variable_dtype = _parse(name)
+        self._quantization_mode = None
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def compute_dtype(self):
+        return self._compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._variable_dtype
+
+    @property
+    def quantization_mode(self):
+        return self._quantization_mode
+
+    def get_config(self):
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f'<DTypePolicy "{self._name}">'
+
+    def __eq__(self, other):
+        return type(other) in (DTypePolicy, FloatDTypePolicy) and self._name == other._name
+
+    __hash__ = object.__hash__
+
+
+class FloatDTypePolicy(DTypePolicy):
+    """Keras's older name of `DTypePolicy`."""
+
+
+def _parse(name):
+    if name in _FLOAT_POLICIES:
+        return _FLOAT_POLICIES[name]
+    try:
+        dtype = standardize_dtype(name)
+    except ValueError:
+        raise ValueError(f"Cannot convert '{name}' to a mixed precision DTypePolicy. Valid "
+                         f"policies include 'mixed_float16', 'mixed_bfloat16', and the name of "
+                         f"any float dtype such as 'float32'.") from None
+    return dtype, dtype
+
+
+def unhonoured(policy):
+    """Why the library cannot compute under `policy` (a DTypePolicy), or None when it can."""
+    floats = {policy.compute_dtype, policy.variable_dtype}
+    if all(d == "float32" or not d.startswith(("float", "bfloat")) for d in floats):
+        return None
+    return (f"the dtype policy '{policy.name}' (compute dtype {policy.compute_dtype}, variable "
+            f"dtype {policy.variable_dtype}) cannot be honoured: swiftkeras computes and keeps "
+            f"weights in float32 only. Use 'float32' (the default)")
+
+
+def _refuse_quantized(name):
+    if isinstance(name, str) and name.startswith(QUANTIZATION_MODES):
+        raise ValueError(f"The dtype policy '{name}' is a quantized policy: swiftkeras has no "
+                         f"quantized layers (it computes in float32).")
+
+
+def set_dtype_policy(policy):
+    """Sets the policy layers created afterwards get (Keras:
+    `keras.config.set_dtype_policy`, `keras.mixed_precision.set_global_policy`); only float32
+    ones are accepted (see the module's description)."""
+    if not isinstance(policy, DTypePolicy):
+        if not isinstance(policy, str):
+            raise ValueError(f"Invalid `policy` argument. Expected the string name of a policy "
+                             f"(such as 'mixed_float16') or a `DTypePolicy` instance. Received: "
+                             f"policy={policy} (of type {type(policy)})")
+        _refuse_quantized(policy)
+        policy = DTypePolicy(policy)
+    reason = unhonoured(policy)
+    if reason:
+        raise ValueError(f"set_dtype_policy: {reason}.")
+    _global_state.set_global_attribute("dtype_policy", policy)
+
+
+def dtype_policy():
+    """The global policy (float32 unless set). Keras: `keras.config.dtype_policy`,
+    `keras.mixed_precision.global_policy`."""
+    policy = _global_state.get_global_attribute("dtype_policy")
+    if policy is None:
+        policy = DTypePolicy(_backend.floatx())
+        _global_state.set_global_attribute("dtype_policy", policy)
+    return policy
+
+
+def serialize(dtype_policy):
+    """Keras's form: `{"module": "keras", "class_name": "DTypePolicy", "config": {"name":
+    ...}, "registered_name": None}`."""
+    return {"module": "keras", "class_name": type(dtype_policy).__name__,
+            "config": dtype_policy.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """The policy a serialized form (or its legacy `{"class_name": "Policy", ...}`) names."""
+    if isinstance(config, DTypePolicy):
+        return config
+    if not isinstance(config, dict) or "config" not in config:
+        raise ValueError(f"Could not interpret a dtype policy config: {config!r}")
+    class_name = config.get("class_name")
+    found = (custom_objects or {}).get(class_name) or \
+        {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
+         "Policy": DTypePolicy}.get(class_name)
+    if found is None:
+        _refuse_quantized((config.get("config") or {}).get("name"))
+        raise ValueError(f"Unknown dtype policy class '{class_name}': swiftkeras has "
+                         f"DTypePolicy and FloatDTypePolicy (no quantized policies).")
+    return found.from_config(config["config"])
+
+
+def get(identifier):
+    """A policy from None (the global one), a name, a dtype, a serialized form or a policy.
+    Keras: `keras.dtype_policies.get`."""
+    if identifier is None:
+        return dtype_policy()
+    if isinstance(identifier, DTypePolicy):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        _refuse_quantized(identifier)
+        return DTypePolicy(identifier)
+    try:
+        return DTypePolicy(standardize_dtype(identifier))
+    except ValueError:
+        raise ValueError(f"Cannot interpret `dtype` argument. Expected a string or an instance "
+                         f"of DTypePolicy. Received: dtype={identifier}") from None
+
+
+def layer_dtype(dtype, layer_name):
+    """The dtype name a layer keeps for its `dtype` argument: a float policy the library cannot
+    honour is refused, naming the layer and the policy; one read from a saved config (a dict)
+    becomes float32, which loading reports."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, dict):
+        name = (dtype.get("config") or {}).get("name")
+        policy = _parse_or_none(name)
+        return "float32" if policy is not None and unhonoured(policy) else name
+    if isinstance(dtype, str):
+        _refuse_quantized(dtype)
+    policy = dtype if isinstance(dtype, DTypePolicy) else _parse_or_none(dtype)
+    if policy is None:
+        return getattr(dtype, "name", dtype)    # not a policy name: the library checks it
+    reason = unhonoured(policy)
+    if reason:
+        raise ValueError(f"Layer '{layer_name}': {reason}.")
+    return policy.name
+
+
+def _parse_or_none(name):
+    try:
+        return DTypePolicy(name)
+    except (TypeError, ValueError):
+        return None
+
+
+def saved_policies_not_kept(config):
+    """(layer name, policy name) of each layer in a saved model config whose float policy the
+    library computes in float32 instead."""
+    found = []
+    if isinstance(config, dict):
+        inner = config.get("config")
+        if isinstance(inner, dict) and isinstance(inner.get("dtype"), (dict, str)):
+            dtype = inner["dtype"]
+            name = (dtype.get("config") or {}).get("name") if isinstance(dtype, dict) else dtype
+            policy = _parse_or_none(name)
+            if policy is not None and unhonoured(policy) and config.get("class_name") != "InputLayer":
+                found.append((inner.get("name"), name))
+        for value in config.values():
+            found += saved_policies_not_kept(value)
+    elif isinstance(config, list):
+        for value in config:
+            found += saved_policies_not_kept(value)
+    return found
+
+
+__all__ = ["DTypePolicy", "FloatDTypePolicy", "serialize", "deserialize", "get"]
