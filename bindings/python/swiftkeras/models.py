@@ -2696,6 +2696,9 @@ def _take_saved_compile(model, path):
     optimizer._compiled_into = weakref.ref(model)
     model.loss = _saved_loss(saved.get("loss"))
     model.compiled = True
+    # Keras's compile_from_config builds the optimizer on the loaded model's trainable variables:
+    # a flag changed before the next fit is refused there, as after a first fit.
+    model._check_optimizer_variables()
 
 
 def _saved_loss(loss):

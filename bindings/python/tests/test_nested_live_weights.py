@@ -387,3 +387,28 @@ def test_a_gan_freezing_its_discriminator_trains_as_in_keras():
     assert not np.allclose(g.get_weights()[0], start[0])
     _all_close(g.get_weights(), ref_g.get_weights())
     _all_close(d.get_weights(), ref_d.get_weights())
+
+
+def test_a_loaded_models_optimizer_is_built_as_in_keras(tmp_path):
+    """Keras's load_model compiles the model from its file and builds the optimizer on the
+    trainable variables then: a layer frozen before the next fit is refused there, as after a
+    first fit, until compile is called again."""
+    keras = real_keras()
+    results = {}
+    for lib in (keras, swiftkeras):
+        m = _base(lib)
+        m.compile(optimizer="adam", loss="mse")
+        assert not m.optimizer.built
+        m.fit(X, Y[:, :1].repeat(3, 1), epochs=1, batch_size=8, verbose=0)
+        assert m.optimizer.built
+        path = str(tmp_path / f"{lib.__name__}.keras")
+        m.save(path)
+        loaded = lib.models.load_model(path)
+        assert loaded.optimizer.built
+        loaded.get_layer("d1").trainable = False
+        with pytest.raises(ValueError, match="optimizer was built with 4 variables") as e:
+            loaded.fit(X, Y[:, :1].repeat(3, 1), epochs=1, batch_size=8, verbose=0)
+        results[lib] = str(e.value).split("(")[0]
+        again = lib.models.load_model(path)   # untouched flags: the next fit trains as saved
+        again.fit(X, Y[:, :1].repeat(3, 1), epochs=1, batch_size=8, verbose=0)
+    assert results[swiftkeras] == results[keras]
