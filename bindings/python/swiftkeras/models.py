@@ -75,7 +75,6 @@ _collected: list = []      # weak references whose model is gone
 # Models whose optimizer was built (their first fit since compile) and whose trainable weights
 # are not counted yet: counted before the library's flags or models change.
 _uncounted_builds: "weakref.WeakSet" = weakref.WeakSet()
-_fits_running = 0   # library fits in progress (Model._native_fit)
 
 
 def _count_optimizer_builds():
@@ -812,10 +811,10 @@ class Model(ModelAPI):
         or a fit; `base_model.trainable = False` on a nested model; one layer of a nested model)
         are set on the library's layers, which keep their weights (a nested model's are shared:
         the models holding it see the new flags too), before the model lists its weights, prints
-        its summary, is compiled or trains. Not while a fit runs: a fit trains the variables it
-        started with, as Keras's trains those its optimizer was built on."""
+        its summary, is compiled or trains; a callback changing them during fit sees them at once,
+        and the next epoch checks them (_flags_changed_in_fit)."""
         changes = _variables.LayerBasics.trainable_flag_changes
-        if self._handle is None or self._subclassed() or _fits_running or \
+        if self._handle is None or self._subclassed() or \
                 self.__dict__.get("_flags_taken_at") == changes:
             return
         config = json.loads(self.to_json())
@@ -826,6 +825,16 @@ class Model(ModelAPI):
         # model may have set its flags)
         _forget_layers_info(self)
         self._flags_taken_at = changes
+
+    def _flags_changed_in_fit(self):
+        """At an epoch's start during fit: flags a callback changed (`layer.trainable = False` in
+        on_epoch_end) are taken, and a fit whose number of trainable variables changed stops
+        with Keras's error, as Keras's next epoch fails on the optimizer built at its start; the
+        same number trains on."""
+        if not self.__dict__.get("_fitting"):
+            return
+        self._take_trainable_flags()
+        self._check_optimizer_variables()
 
     def _check_optimizer_variables(self):
         """Keras builds the optimizer on the model's trainable variables at the first fit after
@@ -1150,7 +1159,6 @@ class Model(ModelAPI):
         """Runs `call(callback_array, count)`, a library fit of this model (keras_model_fit, or
         an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result.
         `prints`: whether the fit may print (not verbose=0 with no callbacks: no flush after)."""
-        global _fits_running
         self._read_unread_history()
         self._take_trainable_flags()
         self._check_optimizer_variables()
@@ -1159,12 +1167,10 @@ class Model(ModelAPI):
         # A callback must not add or pop layers of the model it is fitting (Sequential.add
         # would replace the native model under the running fit).
         self._fitting = True
-        _fits_running += 1
         try:
             result = self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
-            _fits_running -= 1
         return result
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
