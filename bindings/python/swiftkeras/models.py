@@ -542,10 +542,15 @@ class Model(ModelAPI):
                     by_name.setdefault(inner, info)
             count = c_int32()
             check(_lib.keras_model_weight_count(handle, byref(count)))
+            # The layer listing each weight, as the library walks them (a Python layer lists
+            # the models its traced call reuses, whose paths do not name it).
+            owners = json.loads(_native.take_string(_lib.keras_model_weight_layers, handle)) \
+                if _lib.has("keras_model_weight_layers") else None
             for i in range(count.value):
                 path, shape = _weight_info(handle, i)
                 parts = path.split("/")
-                owner = next((p for p in parts if p in by_name), None)
+                owner = owners[i] if owners is not None and i < len(owners) else \
+                    next((p for p in parts if p in by_name), None)
                 if owner is None:
                     owner = parts[-2] if len(parts) > 1 else parts[0]
                 info = by_name.get(owner)
@@ -2315,14 +2320,15 @@ def _nested_layer_names(entry):
 
 
 def _nested_models_with_handles(model):
-    """The models nested in `model` (its layers that are models), and those a traced
-    compute_loss may call (the models its model's attributes hold: keras.io's Distiller calls
-    `self.teacher(x)`), that hold a library model, once each: the library's `model` is made
-    holding these very models (the library reuses them by name where the config, or a traced
-    call, has them). A model held by a Python layer's attribute and called in its `call` is not
-    among them: the library lists no weights of a reused model under the traced layer, so that
-    layer's weights would be lost (`Wrap()` holding `self.inner = Sequential(...)`); its call
-    traces a copy, as before the sharing."""
+    """The models nested in `model` (its layers that are models), and those a layer written in
+    Python may call in its traced call (the models its attributes hold, or its model's for a
+    traced compute_loss: keras.io's Distiller calls `self.teacher(x)`), that hold a library
+    model, once each: the library's `model` is made holding these very models (the library
+    reuses them by name where the config, or a traced call, has them). The traced layer lists a
+    reused model's weights (keras_model_weight_layers), under the model's own paths, as Keras's
+    `Wrap()` holding `self.inner = Sequential([Input(...), ...])` lists `sequential/dense/kernel`.
+    A subclassed model a Python layer holds is left out: Keras builds it in the layer's call,
+    under the layer's path, as the traced copy is."""
     from .layers import _tracked_sublayers
     found = {}
     for layer in model._layers:
@@ -2330,9 +2336,13 @@ def _nested_models_with_handles(model):
             found.setdefault(id(layer._model), layer._model)
         elif not isinstance(layer, (_BuiltinLayer, _ModelLayer)):
             holder = layer.__dict__.get("_sublayers_of")
-            for source in () if holder is None else (layer, holder):
+            for source in (layer,) if holder is None else (layer, holder):
                 for _, _, _, item in _tracked_sublayers(source):
                     if not isinstance(item, Model) or item is model:
+                        continue
+                    if source is layer and item._is_subclass_model():
+                        # Keras builds it in the layer's call, its weights under the layer's
+                        # path (`wrap/inner/dense/kernel`): traced as the layer's copy.
                         continue
                     item._build_for_config()   # (built as Keras's is, when its input is known)
                     if item._handle is not None:
