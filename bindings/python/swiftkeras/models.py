@@ -193,6 +193,7 @@ class Model(ModelAPI):
             # Keras 3's named outputs: in its flattening order (sorted keys); fit and evaluate
             # take targets, compile losses and metrics by these names, and predict returns them.
             self._output_keys = sorted(outputs)
+            self._output_order = list(outputs)   # as given: the config writes them so
             outputs = [outputs[k] for k in self._output_keys]
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
@@ -281,6 +282,10 @@ class Model(ModelAPI):
         config = {"name": self.name, "trainable": self.trainable, "layers": entries,
                   "input_layers": ref(ins[0]) if not isinstance(inputs, (list, tuple)) else [ref(t) for t in ins],
                   "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}
+        keys = self.__dict__.get("_output_keys")
+        if keys and len(keys) == len(outs):   # Keras's named outputs: an object, keys as given
+            by_key = dict(zip(keys, outs))
+            config["output_layers"] = {k: ref(by_key[k]) for k in self.__dict__.get("_output_order") or keys}
         attributes = _model_vars.subclass_attributes(self)
         if attributes:   # the library's weights files then have Keras's subclassed layout
             config["subclass_attributes"] = attributes
@@ -2656,6 +2661,9 @@ def _from_handle(handle):
         model._layers = []
         model._functional = None
     model.trainable = config.get("config", {}).get("trainable", True)
+    named = config.get("config", {}).get("output_layers")
+    if isinstance(named, dict) and named:   # Keras's named outputs (a dict)
+        model._output_keys, model._output_order = sorted(named), list(named)
     model._set_handle(handle)
     return model
 
