@@ -531,6 +531,13 @@ int keras_model_call_masked(keras_model *model, const keras_array *x, int nx, in
                             keras_output *outputs, int n_outputs, keras_output *masks,
                             int *has_mask, char **losses_json);
 
+/* *json (caller-owned) = a JSON list with, for each weight in keras_model_weight_count's order,
+ * the name of the layer of the model that lists it (the first of model.layers whose weights hold
+ * it, as Keras's model.weights walks them; a layer written in Python lists the models its traced
+ * call reuses, whose weight paths do not name it), or null for the model's own weight.
+ * Errors: INVALID_ARGUMENT (json NULL). */
+int keras_model_weight_layers(keras_model *model, char **json);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Callbacks                                                                                  */
 /* ------------------------------------------------------------------------------------------ */

@@ -340,6 +340,26 @@ public func keras_model_weight_trainable(_ handle: OpaquePointer?, _ index: Int3
     }
 }
 
+/// Which layer of the model lists each weight, in keras_model_weight_count's order: the first of
+/// `model.layers` whose `weights` hold it, as Keras's `model.weights` walks them (a traced layer
+/// lists the models its call reuses, whose paths do not name it); null for the model's own.
+@_cdecl("keras_model_weight_layers")
+public func keras_model_weight_layers(_ handle: OpaquePointer?, _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_weight_layers") {
+        let out = try requireOut(json, "json")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let names = box.locked { () -> [JSON] in
+            var owner: [ObjectIdentifier: String] = [:]
+            for layer in box.model.layers {
+                for v in layer.weights where owner[ObjectIdentifier(v)] == nil { owner[ObjectIdentifier(v)] = layer.name }
+            }
+            return box.model.weights.map { v in owner[ObjectIdentifier(v)].map { .string($0) } ?? .null }
+        }
+        out.pointee = try ownedCString(JSON.array(names).description)
+    }
+}
+
 @_cdecl("keras_model_get_weight")
 public func keras_model_get_weight(_ handle: OpaquePointer?, _ index: Int32, _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64) -> Int32 {
     guarded("keras_model_get_weight") {

@@ -45,6 +45,10 @@ open class Model: Layer, @unchecked Sendable {
     /// (`dense/vars`, `layers/dense_1/vars`) instead of a functional model's. Set from the
     /// functional config's `subclass_attributes`.
     public internal(set) var subclassAttributes: [(name: String, layers: [Layer], isList: Bool)]?
+    /// For a functional model whose outputs are a dict (Keras's `Model(x, {"a": ya, "b": yb})`):
+    /// its keys in the order its config writes them; `outputs` follow the keys sorted, as Keras
+    /// flattens the dict. Read from and written back as the config's `output_layers` object.
+    public internal(set) var outputKeys: [String]?
     /// The history of the last `fit`.
     public internal(set) var history: History?
     /// The tape reused by every training step, so that its node storage stays warm.

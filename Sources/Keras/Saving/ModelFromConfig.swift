@@ -331,21 +331,29 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             throw KerasError.io("Functional config: some layer calls reference nodes that never exist (a cycle or a missing layer)")
         }
     }
+    // Keras's dict outputs (`output_layers` an object): the outputs in its keys' sorted order,
+    // as Keras flattens a dict; the keys kept in the config's order.
+    let outputKeys = config["output_layers"]?.objectValue.map { $0.map(\.0) }
     func tensors(_ key: String) throws -> [KerasTensor] {
+        if let pairs = config[key]?.objectValue, !pairs.isEmpty {
+            return try pairs.sorted { $0.0 < $1.0 }.map { try tensor(key, $0.1) }
+        }
         guard let j = config[key], let a = j.arrayValue, !a.isEmpty else {
-            throw KerasError.io("Functional config: '\(key)' must be a list")
+            throw KerasError.io("Functional config: '\(key)' must be a list, or an object of named outputs")
         }
         let items = a[0].stringValue != nil ? [j] : a
-        return try items.map { item in
-            let h = try history(item, "Functional config '\(key)'")
-            guard let outs = produced[h.layer], h.node < outs.count, h.tensor < outs[h.node].count else {
-                throw KerasError.io("Functional config '\(key)': layer '\(h.layer)' has no node \(h.node) with output \(h.tensor)")
-            }
-            return outs[h.node][h.tensor]
+        return try items.map { try tensor(key, $0) }
+    }
+    func tensor(_ key: String, _ item: JSON) throws -> KerasTensor {
+        let h = try history(item, "Functional config '\(key)'")
+        guard let outs = produced[h.layer], h.node < outs.count, h.tensor < outs[h.node].count else {
+            throw KerasError.io("Functional config '\(key)': layer '\(h.layer)' has no node \(h.node) with output \(h.tensor)")
         }
+        return outs[h.node][h.tensor]
     }
     let model = try Model(inputs: try tensors("input_layers"), outputs: try tensors("output_layers"),
                           name: config["name"]?.stringValue)
+    model.outputKeys = outputKeys
     if let attributes = config["subclass_attributes"], !attributes.isNull {
         model.subclassAttributes = try subclassAttributes(attributes, layers)
     }

@@ -91,9 +91,14 @@ extension Model {
             layerEntries.append(entry)
         }
         let ins = inputs.map(history), outs = outputs.map(history)
+        var written: JSON = outs.count == 1 ? outs[0] : .array(outs)
+        if let keys = outputKeys, keys.count == outs.count {   // dict outputs, in the keys' order
+            let sorted = keys.sorted()
+            written = .object(keys.compactMap { k in sorted.firstIndex(of: k).map { (k, outs[$0]) } })
+        }
         return ["name": .string(name), "trainable": .bool(trainable), "layers": .array(layerEntries),
                 "input_layers": ins.count == 1 ? ins[0] : .array(ins),
-                "output_layers": outs.count == 1 ? outs[0] : .array(outs)]
+                "output_layers": written]
     }
 
     /// Keras's `get_compile_config()`, or nil when the model is not compiled.

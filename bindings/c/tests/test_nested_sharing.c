@@ -39,6 +39,11 @@ int main(void) {
     CHECK_OK(keras_model_from_json_sharing(outer_json, &base, 1, &outer));
     CHECK_OK(keras_model_weight_count(outer, &count));
     CHECK(count == 4);
+    /* Each weight's layer of the outer model: the base's two, then the head's. */
+    CHECK_OK(keras_model_weight_layers(outer, &text));
+    CHECK(strcmp(text, "[\"base\", \"base\", \"head\", \"head\"]") == 0);
+    keras_string_free(text);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "json", keras_model_weight_layers(outer, NULL));
 
     /* Fitting the outer model moves the base's kernel, read through the base's own handle. */
     CHECK_OK(keras_model_get_weight(base, 0, w, 12));

@@ -86,6 +86,8 @@ def replay(model, config):
                 raise ValueError(f"Model '{model.name}': its config names output {index} of call "
                                  f"{node} of '{layer}', which it does not have")
             return outs[index]
+        if isinstance(structure, dict):   # named outputs: flattened by sorted keys, as Keras
+            return [tensors(structure[k]) for k in sorted(structure)]
         return [tensors(s) for s in structure or []]
 
     inputs, outputs = tensors(config.get("input_layers")), tensors(config.get("output_layers"))
@@ -193,6 +195,8 @@ def _is_history(value):
 def _histories(structure):
     if _is_history(structure):
         return [list(structure[:3])]
+    if isinstance(structure, dict):   # named outputs
+        structure = list(structure.values())
     return [h for s in structure or [] for h in _histories(s)]
 
 

@@ -363,6 +363,12 @@ class ModelAPI(_variables.LayerBasics):
     def output(self):
         """The model's symbolic output(s) (Keras: `model.output`)."""
         _, outputs = self._symbolic("output")
+        keys = self.__dict__.get("_output_keys")
+        if keys and isinstance(outputs, (list, tuple)) and len(outputs) == len(keys):
+            # Keras's named outputs: the dict, in the order the model was made with (or its
+            # config writes); `outputs` is it flattened, by sorted keys.
+            by_key = dict(zip(keys, outputs))
+            return {k: by_key[k] for k in self.__dict__.get("_output_order") or keys}
         return outputs
 
     @property
@@ -373,6 +379,8 @@ class ModelAPI(_variables.LayerBasics):
     @property
     def outputs(self):
         outputs = self.output
+        if isinstance(outputs, dict):
+            return [outputs[k] for k in sorted(outputs)]
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
     @property

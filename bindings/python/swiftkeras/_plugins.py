@@ -221,6 +221,11 @@ def callback_trampoline(cb: PythonCallback, model):
             overridden.add(new)
     events = {code: (hook, indexed) for code, (hook, indexed) in _EVENTS.items()
               if hook in overridden}
+    # A hook may change a layer's `trainable` flag during fit: each epoch's start checks the
+    # flags the epoch would train with (Model._flags_changed_in_fit), as Keras's next step does.
+    fit_check = getattr(model, "_flags_changed_in_fit", None) if overridden else None
+    if fit_check is not None:
+        events.setdefault(_lib.KERAS_EPOCH_BEGIN, (None, True))
 
     def on_event(_user, event, index, logs_json):
         entry = events.get(event)
@@ -229,6 +234,11 @@ def callback_trampoline(cb: PythonCallback, model):
         try:
             _check_interrupt()
             hook, indexed = entry
+            if event == _lib.KERAS_EPOCH_BEGIN and fit_check is not None:
+                if hook is not None:
+                    getattr(cb, hook)(int(index), json.loads(ctypes.string_at(logs_json)) if logs_json else {})
+                fit_check()
+                return 0
             logs = json.loads(ctypes.string_at(logs_json)) if logs_json else {}
             if logs and hasattr(model, "_user_log_names"):
                 logs = model._user_log_names(logs)   # the figures as history names them

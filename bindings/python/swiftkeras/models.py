@@ -75,7 +75,6 @@ _collected: list = []      # weak references whose model is gone
 # Models whose optimizer was built (their first fit since compile) and whose trainable weights
 # are not counted yet: counted before the library's flags or models change.
 _uncounted_builds: "weakref.WeakSet" = weakref.WeakSet()
-_fits_running = 0   # library fits in progress (Model._native_fit)
 
 
 def _count_optimizer_builds():
@@ -194,6 +193,7 @@ class Model(ModelAPI):
             # Keras 3's named outputs: in its flattening order (sorted keys); fit and evaluate
             # take targets, compile losses and metrics by these names, and predict returns them.
             self._output_keys = sorted(outputs)
+            self._output_order = list(outputs)   # as given: the config writes them so
             outputs = [outputs[k] for k in self._output_keys]
         if isinstance(inputs, dict):
             # Keras 3's named inputs (FeatureSpace.get_inputs()): in its flattening order
@@ -286,6 +286,10 @@ class Model(ModelAPI):
         config = {"name": self.name, "trainable": self.trainable, "layers": entries,
                   "input_layers": ref(ins[0]) if not isinstance(inputs, (list, tuple)) else [ref(t) for t in ins],
                   "output_layers": ref(outs[0]) if not isinstance(outputs, (list, tuple)) else [ref(t) for t in outs]}
+        keys = self.__dict__.get("_output_keys")
+        if keys and len(keys) == len(outs):   # Keras's named outputs: an object, keys as given
+            by_key = dict(zip(keys, outs))
+            config["output_layers"] = {k: ref(by_key[k]) for k in self.__dict__.get("_output_order") or keys}
         attributes = _model_vars.subclass_attributes(self)
         if attributes:   # the library's weights files then have Keras's subclassed layout
             config["subclass_attributes"] = attributes
@@ -547,10 +551,15 @@ class Model(ModelAPI):
                     by_name.setdefault(inner, info)
             count = c_int32()
             check(_lib.keras_model_weight_count(handle, byref(count)))
+            # The layer listing each weight, as the library walks them (a Python layer lists
+            # the models its traced call reuses, whose paths do not name it).
+            owners = json.loads(_native.take_string(_lib.keras_model_weight_layers, handle)) \
+                if _lib.has("keras_model_weight_layers") else None
             for i in range(count.value):
                 path, shape = _weight_info(handle, i)
                 parts = path.split("/")
-                owner = next((p for p in parts if p in by_name), None)
+                owner = owners[i] if owners is not None and i < len(owners) else \
+                    next((p for p in parts if p in by_name), None)
                 if owner is None:
                     owner = parts[-2] if len(parts) > 1 else parts[0]
                 info = by_name.get(owner)
@@ -816,10 +825,10 @@ class Model(ModelAPI):
         or a fit; `base_model.trainable = False` on a nested model; one layer of a nested model)
         are set on the library's layers, which keep their weights (a nested model's are shared:
         the models holding it see the new flags too), before the model lists its weights, prints
-        its summary, is compiled or trains. Not while a fit runs: a fit trains the variables it
-        started with, as Keras's trains those its optimizer was built on."""
+        its summary, is compiled or trains; a callback changing them during fit sees them at once,
+        and the next epoch checks them (_flags_changed_in_fit)."""
         changes = _variables.LayerBasics.trainable_flag_changes
-        if self._handle is None or self._subclassed() or _fits_running or \
+        if self._handle is None or self._subclassed() or \
                 self.__dict__.get("_flags_taken_at") == changes:
             return
         config = json.loads(self.to_json())
@@ -830,6 +839,16 @@ class Model(ModelAPI):
         # model may have set its flags)
         _forget_layers_info(self)
         self._flags_taken_at = changes
+
+    def _flags_changed_in_fit(self):
+        """At an epoch's start during fit: flags a callback changed (`layer.trainable = False` in
+        on_epoch_end) are taken, and a fit whose number of trainable variables changed stops
+        with Keras's error, as Keras's next epoch fails on the optimizer built at its start; the
+        same number trains on."""
+        if not self.__dict__.get("_fitting"):
+            return
+        self._take_trainable_flags()
+        self._check_optimizer_variables()
 
     def _check_optimizer_variables(self):
         """Keras builds the optimizer on the model's trainable variables at the first fit after
@@ -1163,7 +1182,6 @@ class Model(ModelAPI):
         """Runs `call(callback_array, count)`, a library fit of this model (keras_model_fit, or
         an estimator's fit of it), with the user's callbacks, as `fit` does; returns its result.
         `prints`: whether the fit may print (not verbose=0 with no callbacks: no flush after)."""
-        global _fits_running
         self._read_unread_history()
         self._take_trainable_flags()
         self._check_optimizer_variables()
@@ -1172,12 +1190,10 @@ class Model(ModelAPI):
         # A callback must not add or pop layers of the model it is fitting (Sequential.add
         # would replace the native model under the running fit).
         self._fitting = True
-        _fits_running += 1
         try:
             result = self._run_with_callbacks(callbacks, call, probe, prints)
         finally:
             self._fitting = False
-            _fits_running -= 1
         return result
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
@@ -2365,14 +2381,15 @@ def _nested_layer_names(entry):
 
 
 def _nested_models_with_handles(model):
-    """The models nested in `model` (its layers that are models), and those a traced
-    compute_loss may call (the models its model's attributes hold: keras.io's Distiller calls
-    `self.teacher(x)`), that hold a library model, once each: the library's `model` is made
-    holding these very models (the library reuses them by name where the config, or a traced
-    call, has them). A model held by a Python layer's attribute and called in its `call` is not
-    among them: the library lists no weights of a reused model under the traced layer, so that
-    layer's weights would be lost (`Wrap()` holding `self.inner = Sequential(...)`); its call
-    traces a copy, as before the sharing."""
+    """The models nested in `model` (its layers that are models), and those a layer written in
+    Python may call in its traced call (the models its attributes hold, or its model's for a
+    traced compute_loss: keras.io's Distiller calls `self.teacher(x)`), that hold a library
+    model, once each: the library's `model` is made holding these very models (the library
+    reuses them by name where the config, or a traced call, has them). The traced layer lists a
+    reused model's weights (keras_model_weight_layers), under the model's own paths, as Keras's
+    `Wrap()` holding `self.inner = Sequential([Input(...), ...])` lists `sequential/dense/kernel`.
+    A subclassed model a Python layer holds is left out: Keras builds it in the layer's call,
+    under the layer's path, as the traced copy is."""
     from .layers import _tracked_sublayers
     found = {}
     for layer in model._layers:
@@ -2380,9 +2397,13 @@ def _nested_models_with_handles(model):
             found.setdefault(id(layer._model), layer._model)
         elif not isinstance(layer, (_BuiltinLayer, _ModelLayer)):
             holder = layer.__dict__.get("_sublayers_of")
-            for source in () if holder is None else (layer, holder):
+            for source in (layer,) if holder is None else (layer, holder):
                 for _, _, _, item in _tracked_sublayers(source):
                     if not isinstance(item, Model) or item is model:
+                        continue
+                    if source is layer and item._is_subclass_model():
+                        # Keras builds it in the layer's call, its weights under the layer's
+                        # path (`wrap/inner/dense/kernel`): traced as the layer's copy.
                         continue
                     item._build_for_config()   # (built as Keras's is, when its input is known)
                     if item._handle is not None:
@@ -2696,6 +2717,9 @@ def _from_handle(handle):
         model._layers = []
         model._functional = None
     model.trainable = config.get("config", {}).get("trainable", True)
+    named = config.get("config", {}).get("output_layers")
+    if isinstance(named, dict) and named:   # Keras's named outputs (a dict)
+        model._output_keys, model._output_order = sorted(named), list(named)
     model._set_handle(handle)
     return model
 
@@ -2772,6 +2796,9 @@ def _take_saved_compile(model, path):
     optimizer._compiled_into = weakref.ref(model)
     model.loss = _saved_loss(saved.get("loss"))
     model.compiled = True
+    # Keras's compile_from_config builds the optimizer on the loaded model's trainable variables:
+    # a flag changed before the next fit is refused there, as after a first fit.
+    model._check_optimizer_variables()
 
 
 def _saved_loss(loss):

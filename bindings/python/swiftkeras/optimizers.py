@@ -20,6 +20,12 @@ class Optimizer(KerasObject):
         return model if model is not None and model._handle is not None else None
 
     @property
+    def built(self):
+        """Keras's `optimizer.built`: its variables were made for a model's trainable variables
+        (at the first fit after compile, or when load_model compiled the model)."""
+        return self.__dict__.get("_built_for") is not None
+
+    @property
     def learning_rate(self):
         """The rate the library trains with now (what callbacks and schedules made it) once
         compiled into a built model, else the constructor's."""

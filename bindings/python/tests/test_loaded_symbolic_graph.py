@@ -285,3 +285,43 @@ def test_model_from_json_and_from_config_have_the_graph():
         f = swiftkeras.Model(ours.input, ours.get_layer("hidden").output)
         _close(f.predict(X, verbose=0),
                keras.Model(ref.input, ref.get_layer("hidden").output).predict(X, verbose=0))
+
+
+def _named_outputs(lib):
+    x = lib.Input((4,), name="features")
+    h = lib.layers.Dense(5, activation="tanh", name="hidden")(x)
+    return lib.Model(x, {"score": lib.layers.Dense(1, name="score")(h),
+                         "class": lib.layers.Dense(3, name="class")(h)}, name="named")
+
+
+@pytest.mark.parametrize("writer", ["swiftkeras", "keras"])
+def test_dict_outputs_come_back_as_keras_dict(tmp_path, writer):
+    """Keras's named outputs (`Model(x, {"score": ..., "class": ...})`) are a dict in
+    `model.output` (keys as given) and the flattened list in `model.outputs` (sorted keys), in
+    the model made, in the `.keras` file (`output_layers` an object) and after load; predict
+    gives the dict."""
+    keras = real_keras()
+    made = {lib: _named_outputs(lib) for lib in (keras, swiftkeras)}
+    for m in made.values():
+        assert list(m.output) == ["score", "class"]
+        assert [_shape(t) for t in m.outputs] == [(None, 3), (None, 1)]
+    lib = swiftkeras if writer == "swiftkeras" else keras
+    path = _saved(tmp_path, _named_outputs, lib)
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        written = json.loads(archive.read("config.json"))["config"]["output_layers"]
+    assert written == {"score": ["score", 0, 0], "class": ["class", 0, 0]}
+    ours, ref = _both_loaded(path)
+    for m in (ours, ref):
+        assert isinstance(m.output, dict) and list(m.output) == ["score", "class"]
+        assert [_shape(t) for t in m.outputs] == [(None, 3), (None, 1)]
+    assert ours.output["score"] is ours.get_layer("score").output
+    got, want = ours.predict(X, verbose=0), ref.predict(X, verbose=0)
+    assert sorted(got) == sorted(want) == ["class", "score"]
+    for k in want:
+        _close(got[k], want[k], k)
+    # A model made from the loaded graph keeps the names; its config writes the object again.
+    again = swiftkeras.Model(ours.input, ours.output)
+    assert list(again.output) == ["score", "class"]
+    assert json.loads(again.to_json())["config"]["output_layers"] == written
+    assert list(swiftkeras.models.model_from_json(ours.to_json()).output) == ["score", "class"]

@@ -387,3 +387,65 @@ def test_a_gan_freezing_its_discriminator_trains_as_in_keras():
     assert not np.allclose(g.get_weights()[0], start[0])
     _all_close(g.get_weights(), ref_g.get_weights())
     _all_close(d.get_weights(), ref_d.get_weights())
+
+
+def test_a_loaded_models_optimizer_is_built_as_in_keras(tmp_path):
+    """Keras's load_model compiles the model from its file and builds the optimizer on the
+    trainable variables then: a layer frozen before the next fit is refused there, as after a
+    first fit, until compile is called again."""
+    keras = real_keras()
+    results = {}
+    for lib in (keras, swiftkeras):
+        m = _base(lib)
+        m.compile(optimizer="adam", loss="mse")
+        assert not m.optimizer.built
+        m.fit(X, Y[:, :1].repeat(3, 1), epochs=1, batch_size=8, verbose=0)
+        assert m.optimizer.built
+        path = str(tmp_path / f"{lib.__name__}.keras")
+        m.save(path)
+        loaded = lib.models.load_model(path)
+        assert loaded.optimizer.built
+        loaded.get_layer("d1").trainable = False
+        with pytest.raises(ValueError, match="optimizer was built with 4 variables") as e:
+            loaded.fit(X, Y[:, :1].repeat(3, 1), epochs=1, batch_size=8, verbose=0)
+        results[lib] = str(e.value).split("(")[0]
+        again = lib.models.load_model(path)   # untouched flags: the next fit trains as saved
+        again.fit(X, Y[:, :1].repeat(3, 1), epochs=1, batch_size=8, verbose=0)
+    assert results[swiftkeras] == results[keras]
+
+
+@pytest.mark.parametrize("freeze_at", [0, 2])
+def test_a_flag_changed_by_a_callback_during_fit_as_in_keras(freeze_at):
+    """A layer frozen in on_epoch_end is listed at once; the next epoch fails with a ValueError
+    (Keras's optimizer, built on the fit's trainable variables, cannot train another number of
+    them: jax's trainer fails there), so the weights stay those of the epoch before. Frozen after
+    the last epoch, the fit ends as usual and the next fit is refused until compile."""
+    keras = real_keras()
+    seen, snapshots, errors, models = {}, {}, {}, {}
+    for lib in (keras, swiftkeras):
+        m = _base(lib)
+        m.compile(optimizer="sgd", loss="mse")
+        models[lib] = m
+    _same_start(models[swiftkeras], models[keras])
+    for lib, m in models.items():
+        class Freeze(lib.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None, lib=lib):
+                snapshots.setdefault(lib, []).append([np.array(w) for w in self.model.get_weights()])
+                if epoch == freeze_at:
+                    self.model.get_layer("d1").trainable = False
+                    seen[lib] = [v.path for v in self.model.trainable_weights]
+        try:
+            m.fit(X, Y[:, :1].repeat(3, 1), epochs=3, batch_size=8, shuffle=False, verbose=0,
+                  callbacks=[Freeze()])
+            errors[lib] = None
+        except ValueError:
+            errors[lib] = ValueError
+    assert seen[swiftkeras] == seen[keras] == ["base/d2/kernel", "base/d2/bias"]
+    assert errors[swiftkeras] is errors[keras] is (ValueError if freeze_at < 2 else None)
+    assert len(snapshots[swiftkeras]) == len(snapshots[keras]) == freeze_at + 1
+    for ours, ref in zip(snapshots[swiftkeras], snapshots[keras]):
+        _all_close(ours, ref)
+    if freeze_at == 2:
+        _all_close(models[swiftkeras].get_weights(), models[keras].get_weights())
+        with pytest.raises(ValueError, match="optimizer was built with 4 variables"):
+            models[swiftkeras].fit(X, Y[:, :1].repeat(3, 1), epochs=1, verbose=0)
