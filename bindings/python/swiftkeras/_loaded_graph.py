@@ -13,7 +13,7 @@ from __future__ import annotations
 from ctypes import byref, c_int32, c_int64
 
 from . import _lib, _rnn_states
-from .layers import KerasTensor, PositionalCall, _BuiltinLayer, _tensors_in, note_call_kwarg
+from .layers import KerasTensor, PositionalCall, _BuiltinLayer, _tensors_in, _note_call_kwarg
 
 _MAX_RANK = 8
 
@@ -134,9 +134,9 @@ def _record_call(layer, index, node, produced, shapes, count):
         call.arguments = (args, kwargs)
     layer._inbound.append(call)
     if training is not None:
-        note_call_kwarg(layer, index, "training", bool(training))
+        _note_call_kwarg(layer, index, "training", bool(training))
     if mask is not None:
-        note_call_kwarg(layer, index, "mask", mask)
+        _note_call_kwarg(layer, index, "mask", mask)
     outs = []
     for i in range(count):
         shape, dtype = shapes.get((layer.name, index, i), (None, "float32"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import types
 
 import numpy as np
 
@@ -588,7 +589,7 @@ class Layer(_variables.LayerBasics):
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
-            note_call_training(self, node, kwargs)
+            _note_call_training(self, node, kwargs)
             _note_call_mask(self, node, inputs, given_mask)
             if isinstance(self, _BuiltinLayer):
                 # A recurrent layer with return_state=True returns its output and its states.
@@ -770,7 +771,7 @@ def _note_call_mask(layer, node, inputs, given):
         if isinstance(mask, KerasTensor) and mask._keras_history[0] is not None:
             given = mask
     if given is not None:
-        note_call_kwarg(layer, node, "mask", given)
+        _note_call_kwarg(layer, node, "mask", given)
     if not isinstance(layer, _BuiltinLayer):
         _note_input_masks(layer, inputs, given)
 
@@ -1481,7 +1482,7 @@ def _eager_mask(layer, inputs, mask):
     return np.asarray(mask, bool)
 
 
-def note_call_kwarg(layer, node, key, value):
+def _note_call_kwarg(layer, node, key, value):
     """Keeps keyword argument `key` of the layer's symbolic call `node` (`training=`, `mask=`),
     which the model's config writes into that node's kwargs as Keras does: one record of them
     per call (`_call_kwargs[node]`, read with `call_kwargs`), renumbered with the graph's calls
@@ -1489,17 +1490,17 @@ def note_call_kwarg(layer, node, key, value):
     layer.__dict__.setdefault("_call_kwargs", {}).setdefault(node, {})[key] = value
 
 
-def call_kwargs(layer, node):
-    """The keyword arguments kept for the layer's symbolic call `node` (`note_call_kwarg`)."""
+def _call_kwargs_of(layer, node):
+    """The keyword arguments kept for the layer's symbolic call `node` (`_note_call_kwarg`)."""
     return (layer.__dict__.get("_call_kwargs") or {}).get(node) or {}
 
 
-def note_call_training(layer, node, kwargs):
+def _note_call_training(layer, node, kwargs):
     """Keeps the `training` value given to a functional call (`base(x, training=False)`). As
     in Keras 3, fit/evaluate/predict pass their own training flag to every layer, this call's
     included."""
     if kwargs.get("training") is not None:
-        note_call_kwarg(layer, node, "training", bool(kwargs["training"]))
+        _note_call_kwarg(layer, node, "training", bool(kwargs["training"]))
 
 
 def _call_masked(layer, x, mask, training):
@@ -1755,12 +1756,12 @@ def _take_build_names(layer):
     for _, _, _, item in _tracked_sublayers(layer):
         if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
                 item.__dict__.get("_handle") is None:
-            take_sequential_build_names(item)
+            _take_sequential_build_names(item)
         elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
             _take_build_names(item)
 
 
-def take_sequential_build_names(model):
+def _take_sequential_build_names(model):
     """The names Keras takes when it builds a Sequential (its first call on symbolic tensors):
     its inner `Functional`'s "functional" (the next unnamed model is functional_1, as in
     keras.io's ViT, whose augmentation Sequential is called on the model's Input) and those
@@ -1923,18 +1924,14 @@ def __getattr__(name):
     return cls
 
 
-# The functions keras.layers offers (its other names are layer classes and InputSpec).
-_KERAS_FUNCTIONS = ("Input", "add", "average", "concatenate", "deserialize", "dot", "maximum",
-                    "minimum", "multiply", "serialize", "subtract")
-
-
 def __dir__():
     """keras.layers' names: the layer classes (the catalogue's and those defined here), InputSpec
-    and Keras's functions, not this module's own helpers (`note_call_kwarg`, `unique_name`, ...),
-    which stay importable by the binding."""
+    and Keras's functions, which are this module's public functions (its helpers, which the
+    binding imports, are private: `_note_call_kwarg`, ...; names imported from elsewhere, such
+    as `unique_name`, are left out)."""
     own = [name for name, value in globals().items() if not name.startswith("_") and (
-        name in _KERAS_FUNCTIONS or value is InputSpec
-        or (isinstance(value, type) and issubclass(value, Layer)))]
+        value is InputSpec or (isinstance(value, type) and issubclass(value, Layer))
+        or (isinstance(value, types.FunctionType) and value.__module__ == __name__))]
     return sorted(set(own) | set(_catalog.layer_names()))
 
 
