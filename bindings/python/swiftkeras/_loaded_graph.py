@@ -18,18 +18,6 @@ from .layers import KerasTensor, PositionalCall, _BuiltinLayer, _tensors_in, _no
 _MAX_RANK = 8
 
 
-class LoadedOperation(_BuiltinLayer):
-    """A Keras operation node of a loaded config (`keras.src.ops` entries: `x + 3.0`, the ops of
-    a layer's `compute_mask`): Keras lists it in `operations`, not in `layers`. Its entry and its
-    calls are kept as the config has them."""
-
-    class_name = "LoadedOperation"
-    _op_node = True
-
-    def _layer_entry(self):
-        return dict(self.__dict__["_entry"])
-
-
 def replay(model, config):
     """(inputs, outputs) of the functional `config` (the library's, of `model`) as KerasTensors
     on `model`'s layers, each layer's calls recorded on it in the config's order."""
@@ -94,10 +82,13 @@ def replay(model, config):
 
 
 def _operation(entry, name):
-    layer = LoadedOperation.__new__(LoadedOperation)
-    layer._init_base(True, name, None, {})
-    layer._args = dict(entry.get("config") or {})
-    layer.__dict__["_entry"] = {k: entry.get(k) for k in ("module", "class_name", "config", "registered_name")}
+    """A Keras operation node of a loaded config (`keras.src.ops` entries: `x + 3.0`, the ops of
+    a layer's `compute_mask`), which Keras lists in `operations`, not in `layers`: the op layer
+    keras.ops calls make (OpLayer with its `_keras_operation`), its entry as the config has it
+    and its arguments those of its call (`_record_call`)."""
+    from .ops._functional import operation_layer
+    config = {k: v for k, v in (entry.get("config") or {}).items() if k != "name"}
+    layer = operation_layer(name, entry.get("module"), entry.get("class_name"), config, None)
     layer.built = True
     return layer
 
@@ -133,6 +124,9 @@ def _record_call(layer, index, node, produced, shapes, count):
         call = PositionalCall(_tensors_in(args) + _tensors_in(list(kwargs.values())))
         call.arguments = (args, kwargs)
     layer._inbound.append(call)
+    operation = layer.__dict__.get("_keras_operation")
+    if operation is not None:   # an operation node: its arguments, constants in place
+        operation["args"] = args
     if training is not None:
         _note_call_kwarg(layer, index, "training", bool(training))
     if mask is not None:

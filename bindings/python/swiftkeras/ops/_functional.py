@@ -116,15 +116,25 @@ def operation_node(name, *args, **config):
         return getattr(ops, name)(*args, **config)
     if any(getattr(t, "_op_source", None) is not None for t in tensors):
         raise Unsupported(f"ops.{name} over several results of ops on layer outputs")
-    layer = OpLayer(None, name=unique_name(name))
-    layer._op_class = "".join(w.capitalize() for w in name.split("_"))
-    layer._keras_operation = {"module": "keras.src.ops.numpy", "class_name": layer._op_class,
-                              "config": config, "args": list(args)}
-    layer._unsaveable = False
+    layer = operation_layer(unique_name(name), "keras.src.ops.numpy",
+                            "".join(w.capitalize() for w in name.split("_")), config, list(args))
     layer._inbound.append(tensors)   # (a node of several tensors, as Layer.__call__ makes one)
     out = KerasTensor(None, layer, 0, 0, dtype="bool" if name in _BOOLEAN_RESULTS else tensors[0].dtype)
     layer.__dict__.setdefault("_outbound", []).append(out)
     return out
+
+
+def operation_layer(name, module, class_name, config, args):
+    """The op layer of Keras's operation node `class_name` (of `module`: `keras.src.ops.numpy`)
+    with constructor arguments `config`, called on `args` (tensors and constants, as Keras
+    writes them); the library runs it natively (OperationLayer) and saves it. Made by a merge
+    layer's mask ops here, and for each operation node of a loaded config (_loaded_graph)."""
+    layer = OpLayer(None, name=name)
+    layer._op_class = class_name
+    layer._keras_operation = {"module": module, "class_name": class_name, "config": config,
+                              "args": args}
+    layer._unsaveable = False
+    return layer
 
 
 def operation_arguments(layer, tensors, refs):
