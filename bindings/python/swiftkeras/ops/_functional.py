@@ -78,8 +78,8 @@ _SHAPE_KEEPING = {"add", "subtract", "multiply", "divide", "true_divide", "not_e
 
 def _keras_operation(fn, args, kwargs):
     """Keras's node form of `fn(*args, **kwargs)` when it is one of _KERAS_OPERATIONS applied
-    to one layer output itself (not another op's result, nor a model's own weights) and
-    numbers; else None. Its `args` are the call's, the tensor in its place (either order, as
+    to one layer output itself (not another op's result, nor a model's own weights; as one or
+    several of its arguments) and numbers; else None. Its `args` are the call's, the tensor in its place (either order, as
     Keras writes `x - 1` and `1 - x`)."""
     import inspect
     known = _KERAS_OPERATIONS.get(fn.__name__)
@@ -94,7 +94,9 @@ def _keras_operation(fn, args, kwargs):
     values = [(k, v.item() if isinstance(v, np.generic) else v) for k, v in bound.arguments.items()]
     call = [v for k, v in values if k not in ctor]
     tensors = [v for v in call if isinstance(v, KerasTensor)]
-    if len(tensors) != 1 or getattr(tensors[0], "_op_source", None) is not None or \
+    # (one tensor, or one tensor several times: `x + x` is Keras's Add of x and x)
+    if not tensors or any(t is not tensors[0] for t in tensors) or \
+            getattr(tensors[0], "_op_source", None) is not None or \
             getattr(tensors[0], "_holds_model_weights", False):
         return None
     if any(not isinstance(v, (KerasTensor, bool, int, float)) and v is not None for v in call):
