@@ -116,8 +116,7 @@ def _record_call(layer, index, node, produced, shapes, count):
     form its arguments as written), and its output tensors."""
     args = _substitute(node.get("args") or [], produced)
     kwargs = dict(_substitute(node.get("kwargs") or {}, produced))
-    training = kwargs.pop("training", None)
-    mask = kwargs.pop("mask", None)
+    recorded = {k: kwargs.pop(k) for k in ("training", "mask") if k in kwargs}
     if not kwargs and len(args) == 1 and _tensors_only(args[0]):
         call = args[0]
     else:
@@ -127,10 +126,8 @@ def _record_call(layer, index, node, produced, shapes, count):
     operation = layer.__dict__.get("_keras_operation")
     if operation is not None:   # an operation node: its arguments, constants in place
         operation["args"] = args
-    if training is not None:
-        _note_call_kwarg(layer, index, "training", bool(training))
-    if mask is not None:
-        _note_call_kwarg(layer, index, "mask", mask)
+    for key, value in recorded.items():   # (written back as read: Keras's `mask: None` too)
+        _note_call_kwarg(layer, index, key, bool(value) if key == "training" and value is not None else value)
     outs = []
     for i in range(count):
         shape, dtype = shapes.get((layer.name, index, i), (None, "float32"))

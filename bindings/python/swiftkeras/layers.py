@@ -770,6 +770,8 @@ def _note_call_mask(layer, node, inputs, given):
         mask = inputs._keras_mask
         if isinstance(mask, KerasTensor) and mask._keras_history[0] is not None:
             given = mask
+        elif mask is None:   # Keras writes the call's mask as None for an input without one
+            _note_call_kwarg(layer, node, "mask", None)
     if given is not None:
         _note_call_kwarg(layer, node, "mask", given)
     if not isinstance(layer, _BuiltinLayer):
@@ -1485,7 +1487,7 @@ def _eager_mask(layer, inputs, mask):
 def _note_call_kwarg(layer, node, key, value):
     """Keeps keyword argument `key` of the layer's symbolic call `node` (`training=`, `mask=`),
     which the model's config writes into that node's kwargs as Keras does: one record of them
-    per call (`_call_kwargs[node]`, read with `call_kwargs`), renumbered with the graph's calls
+    per call (`_call_kwargs[node]`, read with `_call_kwargs_of`), renumbered with the graph's calls
     as a whole."""
     layer.__dict__.setdefault("_call_kwargs", {}).setdefault(node, {})[key] = value
 
@@ -1496,11 +1498,26 @@ def _call_kwargs_of(layer, node):
 
 
 def _note_call_training(layer, node, kwargs):
-    """Keeps the `training` value given to a functional call (`base(x, training=False)`). As
-    in Keras 3, fit/evaluate/predict pass their own training flag to every layer, this call's
-    included."""
-    if kwargs.get("training") is not None:
-        _note_call_kwarg(layer, node, "training", bool(kwargs["training"]))
+    """Keeps the `training` value of a functional call: the one given (`base(x,
+    training=False)`), else, as Keras writes it, its call's default when that is not None
+    (False for the recurrent and dropout layers, True for the augmentations; a Python layer's
+    own `call(x, training=False)`). As in Keras 3, fit/evaluate/predict pass their own training
+    flag to every layer, this call's included; `model(x)` keeps it."""
+    training = kwargs.get("training")
+    if training is None:
+        training = _call_training_default(layer)
+    if training is not None:
+        _note_call_kwarg(layer, node, "training", bool(training))
+
+
+def _call_training_default(layer):
+    """The default of `training` in the layer's Keras `call`, None where it has none."""
+    if isinstance(layer, _BuiltinLayer):
+        return True if layer.class_name in _TRAINING_BY_DEFAULT else \
+            False if layer.class_name in _TRAINING_OFF_BY_DEFAULT else None
+    if type(layer).__module__.startswith(__package__ + "."):
+        return None   # (the binding's own: op layers, nested models, Lambda)
+    return _python_layers.call_default(layer, "training")
 
 
 def _call_masked(layer, x, mask, training):
@@ -1713,6 +1730,11 @@ _TRAINING_BY_DEFAULT = frozenset({
     "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
     "RandomRotation", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation",
     "RandomZoom", "Resizing", "Solarization"})
+# Keras's layers whose call defaults to training=False, which Keras writes in their nodes.
+_TRAINING_OFF_BY_DEFAULT = frozenset({
+    "AlphaDropout", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Dropout", "GRU", "GaussianDropout",
+    "GaussianNoise", "LSTM", "RNN", "SimpleRNN", "SpatialDropout1D", "SpatialDropout2D",
+    "SpatialDropout3D"})
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
