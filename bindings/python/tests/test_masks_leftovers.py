@@ -1,6 +1,8 @@
 """Mask leftovers against real Keras 3 (session 19, masks3): the call defaults Keras writes in
 a functional node (`training: false` of the recurrent and dropout layers, `mask: null` of a
-call taking mask whose input carries none); `x + x` as Keras's Add node."""
+call taking mask whose input carries none); MultiHeadAttention's query positions that the
+query mask drops (Keras's dot_product_attention attends them uniformly); `x + x` as Keras's
+Add node."""
 
 import json
 
@@ -77,6 +79,56 @@ def test_nodes_write_the_call_defaults_keras_writes(make, tmp_path):
     for model in (ours, here):
         np.testing.assert_allclose(model.predict(data, verbose=0), expected, atol=1e-5)
     np.testing.assert_allclose(in_keras.predict(data, verbose=0), expected, atol=1e-5)
+
+
+# ---- MultiHeadAttention: the query positions its mask drops ---------------------------------
+
+def _attention_model(lib, causal, scores, dropout=0.0):
+    x = lib.Input((5,), dtype="int32")
+    e = lib.layers.Embedding(10, 6, mask_zero=True)(x)
+    mha = lib.layers.MultiHeadAttention(2, 3, dropout=dropout)
+    y = mha(e, e, use_causal_mask=causal, return_attention_scores=scores)
+    return lib.Model(x, y[0] if scores else y)
+
+
+@pytest.mark.parametrize("causal,scores,dropout", [(False, False, 0.0), (True, False, 0.0),
+                                                   (False, True, 0.0), (False, False, 0.1)])
+def test_attention_rows_the_query_mask_drops_are_kerass(causal, scores, dropout):
+    keras = real_keras()
+    tokens = np.array([[3, 4, 0, 0, 0], [1, 2, 3, 0, 0], [5, 6, 7, 8, 9]], "int32")
+    ref = _attention_model(keras, causal, scores, dropout)
+    ours = _attention_model(swiftkeras, causal, scores, dropout)
+    rng = np.random.default_rng(1)
+    weights = [rng.normal(size=w.shape).astype("float32") * 0.5 for w in ref.get_weights()]
+    ref.set_weights(weights)
+    ours.set_weights(weights)
+    expected = np.asarray(ref.predict(tokens, verbose=0))
+    np.testing.assert_allclose(ours.predict(tokens, verbose=0), expected, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(ours(tokens)), expected, atol=1e-5)
+    dropped = expected[0, 2:]   # Keras: the mean of every value (no scores nor dropout), else the bias
+    assert np.ptp(dropped, axis=0).max() < 1e-6
+    uniform = not scores and dropout == 0.0
+    bias = weights[-1]
+    assert np.allclose(dropped[0], bias, atol=1e-5) != uniform
+
+
+def test_attention_on_dropped_rows_trains_as_keras():
+    """The rows attended uniformly reach the value projection's gradient as Keras's do."""
+    keras = real_keras()
+    tokens = np.array([[3, 4, 0, 0, 0], [1, 2, 3, 0, 0]], "int32")
+    target = np.random.RandomState(0).rand(2, 30).astype("float32")
+    models = {}
+    for name, lib in (("ours", swiftkeras), ("keras", keras)):
+        attention = _attention_model(lib, False, False)
+        # (Reshape drops the mask: the loss reads the dropped rows too)
+        model = lib.Model(attention.input, lib.layers.Reshape((30,))(attention.output))
+        rng = np.random.default_rng(2)
+        model.set_weights([rng.normal(size=w.shape).astype("float32") * 0.5 for w in model.get_weights()])
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        model.fit(tokens, target, epochs=2, batch_size=2, shuffle=False, verbose=0)
+        models[name] = model
+    for a, b in zip(models["ours"].get_weights(), models["keras"].get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
 
 
 # ---- x + x: Keras's Add node of one tensor twice ----------------------------------------------
