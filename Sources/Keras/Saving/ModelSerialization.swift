@@ -214,7 +214,11 @@ private func serializeLossSpec(_ s: LossSpec) -> JSON {
 private func serializeMetricSpec(_ s: MetricSpec) -> JSON {
     switch s {
     case .name(let n): return .string(n)
-    case .instance(let m): return pythonFloats(m.serialized)
+    case .instance(let m):
+        if let n = m.functionName {
+            return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
+        }
+        return pythonFloats(m.serialized)
     case .function(let n, _):
         return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
     }

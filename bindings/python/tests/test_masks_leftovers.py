@@ -1,16 +1,18 @@
-"""Mask leftovers against real Keras 3 (session 19, masks3): the call defaults Keras writes in
-a functional node (`training: false` of the recurrent and dropout layers, `mask: null` of a
-call taking mask whose input carries none); MultiHeadAttention's query positions that the
-query mask drops (Keras's dot_product_attention attends them uniformly); `x + x` as Keras's
-Add node."""
+"""Mask leftovers and compile metrics against real Keras 3 (session 19, masks3): the call
+defaults Keras writes in a functional node (`training: false` of the recurrent and dropout
+layers, `mask: null` of a call taking mask whose input carries none); MultiHeadAttention's
+query positions that the query mask drops (Keras's dot_product_attention attends them
+uniformly); `x + x` as Keras's Add node; `compile(metrics=[fn])` saved as Keras's function
+entry."""
 
 import json
+import zipfile
 
 import numpy as np
 import pytest
 
 import swiftkeras
-from conftest import CORE, needs, real_keras
+from conftest import CORE, exec_layers, needs, real_keras
 
 pytestmark = needs(*CORE)
 
@@ -159,3 +161,48 @@ def test_a_tensor_added_to_itself_is_kerass_add_node(tmp_path):
         np.testing.assert_allclose(model.predict(data, verbose=0), expected, rtol=1e-5)
     np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(data, verbose=0),
                                expected, rtol=1e-5)
+
+
+# ---- compile(metrics=[fn]): Keras's function entry ----------------------------------------------
+
+_METRIC_SOURCE = """
+@keras.saving.register_keras_serializable(package="masks3_pkg")
+def masks3_metric(y_true, y_pred):
+    return ops.mean(ops.abs(y_true - y_pred), axis=-1) + 0.25
+"""
+
+
+def _compile_metrics(path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))["compile_config"]["metrics"]
+
+
+def test_a_metric_function_is_saved_as_keras_writes_it_and_loads_back(tmp_path):
+    keras = real_keras()
+    x = np.random.RandomState(0).rand(16, 3).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    results = {}
+    for name, lib in (("ours", swiftkeras), ("keras", keras)):
+        fn = exec_layers(_METRIC_SOURCE, lib)["masks3_metric"]
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, kernel_initializer="ones")])
+        model.compile(optimizer="sgd", loss="mse", metrics=[fn, "mae"])
+        model.save(tmp_path / f"{name}.keras")
+        results[name] = (_compile_metrics(tmp_path / f"{name}.keras"),
+                         model.evaluate(x, y, verbose=0, return_dict=True))
+    ours, ref = results["ours"], results["keras"]
+    assert ours[0] == ref[0]
+    assert ref[0][0] == {"module": "builtins", "class_name": "function",
+                         "config": "masks3_pkg>masks3_metric", "registered_name": "function"}
+    assert ours[1].keys() == ref[1].keys()
+    for key in ref[1]:
+        np.testing.assert_allclose(ours[1][key], ref[1][key], rtol=1e-5)
+    # Each library loads the other's file (and its own) to the same metrics.
+    for name in ("ours", "keras"):
+        loaded = swiftkeras.saving.load_model(tmp_path / f"{name}.keras")
+        assert loaded.get_compile_config()["metrics"] == ref[0]
+        got = loaded.evaluate(x, y, verbose=0, return_dict=True)
+        for key in ref[1]:
+            np.testing.assert_allclose(got[key], ref[1][key], rtol=1e-5)
+    got = keras.saving.load_model(tmp_path / "ours.keras").evaluate(x, y, verbose=0, return_dict=True)
+    for key in ref[1]:
+        np.testing.assert_allclose(got[key], ref[1][key], rtol=1e-5)
