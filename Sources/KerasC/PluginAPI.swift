@@ -367,11 +367,13 @@ public func keras_register_loss(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?, _
 /// A C metric, saved in compile configs under its registered name so that loading finds it again.
 final class CFunctionMetric: MeanMetricWrapper, @unchecked Sendable {
     private let registered: String
-    override init(name: String, direction: Direction? = nil, _ fn: @escaping (Tensor, Tensor) throws -> Tensor) {
-        registered = name
-        super.init(name: name, direction: direction, fn)
+    init(name: String, registered: String, _ fn: @escaping (Tensor, Tensor) throws -> Tensor) {
+        self.registered = registered
+        super.init(name: name, direction: nil, fn)
     }
-    override var className: String { registered }
+    override var className: String { bareName(registered) }
+    /// A C (or Python) metric is a function: Keras writes it by its registered name.
+    override var functionName: String? { registered }
 }
 
 @_cdecl("keras_register_metric")
@@ -382,7 +384,7 @@ public func keras_register_metric(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?,
         let ud = UserData(userData, free)
         let short = bareName(n)
         register(n, .metric { _ in
-            CFunctionMetric(name: short) { yTrue, yPred in
+            CFunctionMetric(name: short, registered: n) { yTrue, yPred in
                 try callLoss(fn, ud, "metric '\(short)'", yTrue.detached, yPred.detached, grad: nil)
             }
         })

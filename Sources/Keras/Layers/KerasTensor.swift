@@ -55,6 +55,9 @@ final class GraphNode {
     /// records for every call whose inputs carry one), one per input (nil: none), in place of
     /// those the inputs carry; nil when the call was given none.
     var masks: [KerasTensor?]?
+    /// Whether the call's config node writes `mask: None` (Keras writes it for a call taking
+    /// `mask` whose input carries none; it means no mask given), kept to be written back.
+    var writesNullMask = false
 
     /// Every tensor the call reads: its inputs, then the masks given to it.
     var dependencies: [KerasTensor] { inputs + (masks ?? []).compactMap { $0 } }

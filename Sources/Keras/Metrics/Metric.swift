@@ -15,6 +15,9 @@ open class Metric: @unchecked Sendable {
 
     /// The Keras class name (`AUC`, `MeanSquaredError`).
     open var className: String { String(describing: type(of: self)) }
+    /// The name Keras writes this metric under when it is a function, not a Metric class (a
+    /// compile config's `{"class_name": "function", "config": name}`); nil for a class.
+    open var functionName: String? { nil }
 
     /// Up for accuracies, AUC, precision...; down for errors and losses; nil when unknown.
     open var direction: Direction? { nil }

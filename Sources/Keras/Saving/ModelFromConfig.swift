@@ -178,6 +178,8 @@ private struct InboundNode {
     var callArguments: JSON?
     /// The tensors given as `mask=` (``GraphNode/masks``): one, or one per input (nil: none).
     var masks: [(layer: String, node: Int, tensor: Int)?]?
+    /// The call's `mask` was written as null (``GraphNode/writesNullMask``).
+    var writesNullMask = false
 }
 
 private func history(_ j: JSON, _ what: String) throws -> (layer: String, node: Int, tensor: Int) {
@@ -206,6 +208,9 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
                 }
                 return try history(h, what)
             }
+            kwargs.removeAll { $0.0 == "mask" }
+        } else if kwargs.contains(where: { $0.0 == "mask" }) {   // `mask: None`, as Keras writes it
+            node.writesNullMask = true
             kwargs.removeAll { $0.0 == "mask" }
         }
         func collect(_ v: JSON, depth: Int) throws {
@@ -322,6 +327,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             if let operation = layer as? OperationLayer { try operation.takeNodeArguments(node.callArguments) }
             let outputs = try layer.callMultiple(args, masks: masks)
             outputs.first?.node?.training = node.training
+            outputs.first?.node?.writesNullMask = node.writesNullMask
             produced[layer.name, default: []].append(outputs)
             next[i] += 1
             remaining -= 1

@@ -57,14 +57,15 @@ extension Model {
             entry.set("name", .string(l.name))
             entry.set("inbound_nodes", .array(nodes.map { node in
                 // The call's keyword arguments: the layer's, a `training` given to the call, and
-                // the `mask` Keras writes for every call of a nested functional model.
+                // the `mask` Keras writes for every call of a nested functional model (and as
+                // None where the config read had it so).
                 func kwargs(_ base: JSON) -> JSON {
                     var k = base
                     if let training = node.training { k.set("training", .bool(training)) }
                     if let masks = node.masks {
                         let written = masks.map { $0.map(kerasTensor) ?? .null }
                         k.set("mask", written.count == 1 ? written[0] : .array(written))
-                    } else if l is Model, !(l is Sequential) { k.set("mask", .null) }
+                    } else if node.writesNullMask || (l is Model && !(l is Sequential)) { k.set("mask", .null) }
                     return k
                 }
                 if let names = l.trailingInputsArgument, node.inputs.count > 1 {
@@ -218,7 +219,11 @@ private func serializeLossSpec(_ s: LossSpec) -> JSON {
 private func serializeMetricSpec(_ s: MetricSpec) -> JSON {
     switch s {
     case .name(let n): return .string(n)
-    case .instance(let m): return pythonFloats(m.serialized)
+    case .instance(let m):
+        if let n = m.functionName {
+            return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
+        }
+        return pythonFloats(m.serialized)
     case .function(let n, _):
         return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
     }

@@ -113,7 +113,11 @@ private func metricSpec(_ j: JSON) throws -> MetricSpec {
         return .name(s)
     }
     let o = try SerializedObject(j, what: "metric")
-    if o.className == "function", let name = o.config.stringValue { return .name(name) }
+    if o.className == "function", let name = o.config.stringValue {
+        // A registered function (a C or Python metric) is the metric it makes, written back so.
+        if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, name) { return .instance(try make(.object([]))) }
+        return .name(name)
+    }
     for n in o.names { if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, n) { return .instance(try make(o.config)) } }
     do {
         let m = try Metric.from(className: o.className, config: o.config)

@@ -13,21 +13,9 @@ from __future__ import annotations
 from ctypes import byref, c_int32, c_int64
 
 from . import _lib, _rnn_states
-from .layers import KerasTensor, PositionalCall, _BuiltinLayer, _tensors_in, note_call_kwarg
+from .layers import KerasTensor, PositionalCall, _BuiltinLayer, _tensors_in, _note_call_kwarg
 
 _MAX_RANK = 8
-
-
-class LoadedOperation(_BuiltinLayer):
-    """A Keras operation node of a loaded config (`keras.src.ops` entries: `x + 3.0`, the ops of
-    a layer's `compute_mask`): Keras lists it in `operations`, not in `layers`. Its entry and its
-    calls are kept as the config has them."""
-
-    class_name = "LoadedOperation"
-    _op_node = True
-
-    def _layer_entry(self):
-        return dict(self.__dict__["_entry"])
 
 
 def replay(model, config):
@@ -96,10 +84,13 @@ def replay(model, config):
 
 
 def _operation(entry, name):
-    layer = LoadedOperation.__new__(LoadedOperation)
-    layer._init_base(True, name, None, {})
-    layer._args = dict(entry.get("config") or {})
-    layer.__dict__["_entry"] = {k: entry.get(k) for k in ("module", "class_name", "config", "registered_name")}
+    """A Keras operation node of a loaded config (`keras.src.ops` entries: `x + 3.0`, the ops of
+    a layer's `compute_mask`), which Keras lists in `operations`, not in `layers`: the op layer
+    keras.ops calls make (OpLayer with its `_keras_operation`), its entry as the config has it
+    and its arguments those of its call (`_record_call`)."""
+    from .ops._functional import operation_layer
+    config = {k: v for k, v in (entry.get("config") or {}).items() if k != "name"}
+    layer = operation_layer(name, entry.get("module"), entry.get("class_name"), config, None)
     layer.built = True
     return layer
 
@@ -127,18 +118,18 @@ def _record_call(layer, index, node, produced, shapes, count):
     form its arguments as written), and its output tensors."""
     args = _substitute(node.get("args") or [], produced)
     kwargs = dict(_substitute(node.get("kwargs") or {}, produced))
-    training = kwargs.pop("training", None)
-    mask = kwargs.pop("mask", None)
+    recorded = {k: kwargs.pop(k) for k in ("training", "mask") if k in kwargs}
     if not kwargs and len(args) == 1 and _tensors_only(args[0]):
         call = args[0]
     else:
         call = PositionalCall(_tensors_in(args) + _tensors_in(list(kwargs.values())))
         call.arguments = (args, kwargs)
     layer._inbound.append(call)
-    if training is not None:
-        note_call_kwarg(layer, index, "training", bool(training))
-    if mask is not None:
-        note_call_kwarg(layer, index, "mask", mask)
+    operation = layer.__dict__.get("_keras_operation")
+    if operation is not None:   # an operation node: its arguments, constants in place
+        operation["args"] = args
+    for key, value in recorded.items():   # (written back as read: Keras's `mask: None` too)
+        _note_call_kwarg(layer, index, key, bool(value) if key == "training" and value is not None else value)
     outs = []
     for i in range(count):
         shape, dtype = shapes.get((layer.name, index, i), (None, "float32"))

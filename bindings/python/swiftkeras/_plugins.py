@@ -499,11 +499,7 @@ def serialize_loss(loss):
     if isinstance(loss, (list, tuple)):
         return [serialize_loss(v) for v in loss]
     if callable(loss) and not _is_builtin(loss):
-        # Keras's entry for a function, under its registered name ("package>name", found by
-        # its bare name too), saved so and loaded back to the registered function.
-        name = register_function("loss", loss, _registered_function_name(loss))
-        return {"module": "builtins", "class_name": "function", "config": name,
-                "registered_name": "function"}
+        return _function_entry("loss", loss)
     subclass_call = _subclass_loss_call(loss)
     if subclass_call is not None:
         return register_function("loss", subclass_call)
@@ -528,6 +524,15 @@ def _subclass_loss_call(loss):
     return fn
 
 
+def _function_entry(kind, fn):
+    """Keras's entry for a loss or metric given as a function, under its registered name
+    ("package>name", found by its bare name too): saved so, and loaded back to the registered
+    function."""
+    name = register_function(kind, fn, _registered_function_name(fn))
+    return {"module": "builtins", "class_name": "function", "config": name,
+            "registered_name": "function"}
+
+
 def _registered_function_name(fn):
     """Keras's name of a function in configs: 'package>name' when registered, else its own."""
     registered = getattr(fn, "_registered_name", None)
@@ -542,7 +547,7 @@ def serialize_metrics(metrics):
     if isinstance(metrics, (list, tuple)):
         return [serialize_metrics(m) for m in metrics]
     if callable(metrics) and not _is_builtin(metrics) and not isinstance(metrics, type):
-        return register_function("metric", metrics)
+        return _function_entry("metric", metrics)
     return serialize(metrics)
 
 
@@ -575,6 +580,7 @@ def register_scope_objects():
             for kind in ("loss", "metric", "activation"):
                 if _lib.has(f"keras_register_{kind}"):
                     register_function(kind, obj)
-            if _lib.has("keras_register_loss") and _registered_function_name(obj) != name_of_function(obj):
-                # A saved compile config names a loss function as Keras does, 'package>name'.
-                register_function("loss", obj, _registered_function_name(obj))
+            for kind in ("loss", "metric"):
+                if _lib.has(f"keras_register_{kind}") and _registered_function_name(obj) != name_of_function(obj):
+                    # A saved compile config names a loss or metric function as Keras does, 'package>name'.
+                    register_function(kind, obj, _registered_function_name(obj))

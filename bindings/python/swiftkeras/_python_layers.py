@@ -327,6 +327,19 @@ def _call_signature(layer):
     return cached
 
 
+def call_default(layer, argument):
+    """The default of parameter `argument` of the layer's `call`; None where it has no such
+    parameter or no default."""
+    import inspect
+    try:
+        parameter = inspect.signature(layer.call).parameters.get(argument)
+    except (TypeError, ValueError):
+        return None
+    if parameter is None or parameter.default is inspect.Parameter.empty:
+        return None
+    return parameter.default
+
+
 def _call_takes(layer, argument):
     """Whether the layer's `call` has a parameter named `argument` (Keras passes `mask` to a
     call that declares it)."""

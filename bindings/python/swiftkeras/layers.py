@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import types
 
 import numpy as np
 
@@ -587,7 +588,7 @@ class Layer(_variables.LayerBasics):
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
-            note_call_training(self, node, kwargs)
+            _note_call_training(self, node, kwargs)
             _note_call_mask(self, node, inputs, given_mask)
             if isinstance(self, _BuiltinLayer):
                 # A recurrent layer with return_state=True returns its output and its states.
@@ -768,8 +769,10 @@ def _note_call_mask(layer, node, inputs, given):
         mask = inputs._keras_mask
         if isinstance(mask, KerasTensor) and mask._keras_history[0] is not None:
             given = mask
+        elif mask is None:   # Keras writes the call's mask as None for an input without one
+            _note_call_kwarg(layer, node, "mask", None)
     if given is not None:
-        note_call_kwarg(layer, node, "mask", given)
+        _note_call_kwarg(layer, node, "mask", given)
     if not isinstance(layer, _BuiltinLayer):
         _note_input_masks(layer, inputs, given)
 
@@ -1480,25 +1483,40 @@ def _eager_mask(layer, inputs, mask):
     return np.asarray(mask, bool)
 
 
-def note_call_kwarg(layer, node, key, value):
+def _note_call_kwarg(layer, node, key, value):
     """Keeps keyword argument `key` of the layer's symbolic call `node` (`training=`, `mask=`),
     which the model's config writes into that node's kwargs as Keras does: one record of them
-    per call (`_call_kwargs[node]`, read with `call_kwargs`), renumbered with the graph's calls
+    per call (`_call_kwargs[node]`, read with `_call_kwargs_of`), renumbered with the graph's calls
     as a whole."""
     layer.__dict__.setdefault("_call_kwargs", {}).setdefault(node, {})[key] = value
 
 
-def call_kwargs(layer, node):
-    """The keyword arguments kept for the layer's symbolic call `node` (`note_call_kwarg`)."""
+def _call_kwargs_of(layer, node):
+    """The keyword arguments kept for the layer's symbolic call `node` (`_note_call_kwarg`)."""
     return (layer.__dict__.get("_call_kwargs") or {}).get(node) or {}
 
 
-def note_call_training(layer, node, kwargs):
-    """Keeps the `training` value given to a functional call (`base(x, training=False)`). As
-    in Keras 3, fit/evaluate/predict pass their own training flag to every layer, this call's
-    included."""
-    if kwargs.get("training") is not None:
-        note_call_kwarg(layer, node, "training", bool(kwargs["training"]))
+def _note_call_training(layer, node, kwargs):
+    """Keeps the `training` value of a functional call: the one given (`base(x,
+    training=False)`), else, as Keras writes it, its call's default when that is not None
+    (False for the recurrent and dropout layers, True for the augmentations; a Python layer's
+    own `call(x, training=False)`). As in Keras 3, fit/evaluate/predict pass their own training
+    flag to every layer, this call's included; `model(x)` keeps it."""
+    training = kwargs.get("training")
+    if training is None:
+        training = _call_training_default(layer)
+    if training is not None:
+        _note_call_kwarg(layer, node, "training", bool(training))
+
+
+def _call_training_default(layer):
+    """The default of `training` in the layer's Keras `call`, None where it has none."""
+    if isinstance(layer, _BuiltinLayer):
+        return True if layer.class_name in _TRAINING_BY_DEFAULT else \
+            False if layer.class_name in _TRAINING_OFF_BY_DEFAULT else None
+    if type(layer).__module__.startswith(__package__ + "."):
+        return None   # (the binding's own: op layers, nested models, Lambda)
+    return _python_layers.call_default(layer, "training")
 
 
 def _call_masked(layer, x, mask, training):
@@ -1711,6 +1729,11 @@ _TRAINING_BY_DEFAULT = frozenset({
     "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
     "RandomRotation", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation",
     "RandomZoom", "Resizing", "Solarization"})
+# Keras's layers whose call defaults to training=False, which Keras writes in their nodes.
+_TRAINING_OFF_BY_DEFAULT = frozenset({
+    "AlphaDropout", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Dropout", "GRU", "GaussianDropout",
+    "GaussianNoise", "LSTM", "RNN", "SimpleRNN", "SpatialDropout1D", "SpatialDropout2D",
+    "SpatialDropout3D"})
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
@@ -1754,12 +1777,12 @@ def _take_build_names(layer):
     for _, _, _, item in _tracked_sublayers(layer):
         if isinstance(item, Sequential) and not item.__dict__.get("_build_names_taken") and \
                 item.__dict__.get("_handle") is None:
-            take_sequential_build_names(item)
+            _take_sequential_build_names(item)
         elif isinstance(item, Layer) and not item.__dict__.get("_build_names_taken"):
             _take_build_names(item)
 
 
-def take_sequential_build_names(model):
+def _take_sequential_build_names(model):
     """The names Keras takes when it builds a Sequential (its first call on symbolic tensors):
     its inner `Functional`'s "functional" (the next unnamed model is functional_1, as in
     keras.io's ViT, whose augmentation Sequential is called on the model's Input) and those
@@ -1922,18 +1945,14 @@ def __getattr__(name):
     return cls
 
 
-# The functions keras.layers offers (its other names are layer classes and InputSpec).
-_KERAS_FUNCTIONS = ("Input", "add", "average", "concatenate", "deserialize", "dot", "maximum",
-                    "minimum", "multiply", "serialize", "subtract")
-
-
 def __dir__():
     """keras.layers' names: the layer classes (the catalogue's and those defined here), InputSpec
-    and Keras's functions, not this module's own helpers (`note_call_kwarg`, `unique_name`, ...),
-    which stay importable by the binding."""
+    and Keras's functions, which are this module's public functions (its helpers, which the
+    binding imports, are private: `_note_call_kwarg`, ...; names imported from elsewhere, such
+    as `unique_name`, are left out)."""
     own = [name for name, value in globals().items() if not name.startswith("_") and (
-        name in _KERAS_FUNCTIONS or value is InputSpec
-        or (isinstance(value, type) and issubclass(value, Layer)))]
+        value is InputSpec or (isinstance(value, type) and issubclass(value, Layer))
+        or (isinstance(value, types.FunctionType) and value.__module__ == __name__))]
     return sorted(set(own) | set(_catalog.layer_names()))
 
 

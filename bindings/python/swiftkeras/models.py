@@ -26,7 +26,7 @@ from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class, _masked,
-                     _subclasses_builtin, call_kwargs, note_call_training)
+                     _subclasses_builtin, _call_kwargs_of, _note_call_training)
 from .ops._functional import operation_arguments
 
 _MAX_RANK = 8
@@ -262,7 +262,7 @@ class Model(ModelAPI):
             def graph_node(node):   # a call's index among this graph's calls of the layer
                 return node if kept is None else kept.get((id(layer), node))
             for node, given in (layer.__dict__.get("_call_kwargs") or {}).items():
-                node = graph_node(node)   # (`training=`, `mask=`: note_call_kwarg)
+                node = graph_node(node)   # (`training=`, `mask=`: _note_call_kwarg)
                 if node is not None and node < len(nodes):
                     nodes[node]["kwargs"].update(_node_values(given))
             tensors = _flat_tensors(layer._inbound[0]) if nodes else []
@@ -1443,8 +1443,8 @@ class Model(ModelAPI):
                         x.shape is not None:
                     self._input_batch_shape = tuple(x.shape)
                 if not self.__dict__.get("_build_names_taken"):
-                    from .layers import take_sequential_build_names
-                    take_sequential_build_names(self)
+                    from .layers import _take_sequential_build_names
+                    _take_sequential_build_names(self)
             return self._as_layer()(x, training=training)
         # Keras's training=None: the calls recorded with `training=` (`base(x, training=False)`)
         # keep it, which only the library's call does.
@@ -2328,7 +2328,7 @@ class _ModelLayer(Layer):
             self._model._trace(shapes if isinstance(inputs, (list, tuple)) else shapes[0])
         node = len(self._inbound)
         self._inbound.append(inputs)
-        note_call_training(self, node, kwargs)
+        _note_call_training(self, node, kwargs)
         graph = self._model._symbolic_graph()
         count = len(graph[1]) if graph is not None and isinstance(graph[1], (list, tuple)) else None
         outs = [KerasTensor(None, self, node, i) for i in range(count or 1)]
@@ -2467,7 +2467,7 @@ def _graph_layers(inputs, outputs):
         calls = layer._inbound
         if not calls or index >= len(calls):
             return []
-        given = call_kwargs(layer, index)   # tensors by keyword: `layer(x, mask=m)`
+        given = _call_kwargs_of(layer, index)   # tensors by keyword: `layer(x, mask=m)`
         return [t._keras_history for t in _flat_tensors(calls[index]) + _flat_tensors(given)]
 
     def walk(history):
@@ -2662,7 +2662,7 @@ def _graph_nodes(outputs, layers):
         if node < len(layer._inbound):   # (an Input's tensor has no call)
             stack.extend(_keras_tensors(layer._inbound[node]))
         # (a call's tensors by keyword, `mask=`: the ops that made them are calls of the graph too)
-        stack.extend(_keras_tensors(call_kwargs(layer, node)))
+        stack.extend(_keras_tensors(_call_kwargs_of(layer, node)))
     if all((id(layer), node) in reached for layer in layers for node in range(len(layer._inbound))):
         return None
     by_layer = {}

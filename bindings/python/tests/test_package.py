@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import needs
+from conftest import needs, real_keras
 
 import swiftkeras as keras
 from swiftkeras import activations, backend as K, layers, losses, optimizers, utils
@@ -173,6 +173,18 @@ def test_layer_classes_come_from_the_library_catalogue():
     with pytest.raises(TypeError, match="Unrecognized keyword arguments passed to Dense: "
                                         "{'unit': 3}"):
         Dense(unit=3)
+
+
+def test_layers_dir_lists_keras_functions_and_no_helpers():
+    """dir(keras.layers)'s functions are Keras's (derived from the module's public functions):
+    the binding's helpers and the names it imports are not listed."""
+    import inspect
+    keras3 = real_keras()
+    ours = [n for n in dir(layers) if not inspect.isclass(getattr(layers, n))]
+    theirs = [n for n in dir(keras3.layers)
+              if not n.startswith("_") and not inspect.isclass(getattr(keras3.layers, n))]
+    assert ours == theirs
+    assert "unique_name" not in dir(layers) and "KerasTensor" not in dir(layers)
 
 
 def test_unsupported_dtypes_are_rejected_with_a_message():

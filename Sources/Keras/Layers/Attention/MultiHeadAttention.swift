@@ -181,7 +181,8 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
         let m = mask ?? []
         let r = try attend(query: inputs[0], value: inputs[1], key: inputs.count == 3 ? inputs[2] : nil,
                            masks: (m.first ?? nil, m.count > 1 ? m[1] : nil, m.count > 2 ? m[2] : nil),
-                           attentionMask: nil, useCausalMask: useCausalMask, training: training)
+                           attentionMask: nil, useCausalMask: useCausalMask, training: training,
+                           withScores: returnAttentionScores)
         return returnAttentionScores ? [r.output, r.scores] : [r.output]
     }
 
@@ -196,12 +197,16 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
         if !built { try ensureBuilt(inputs.map { t in [nil] + t.shape.dropFirst().map { Optional($0) } }) }
         return try CallContext.with(training: training) {
             try attend(query: query, value: value, key: key, masks: (queryMask, valueMask, keyMask),
-                       attentionMask: attentionMask, useCausalMask: useCausalMask, training: training)
+                       attentionMask: attentionMask, useCausalMask: useCausalMask, training: training, withScores: true)
         }
     }
 
+    /// `withScores`: the call returns the scores (Keras's `return_attention_scores=True`, as the
+    /// eager `call(query:…)` does), which takes Keras's `Softmax(mask=…)` path, not
+    /// `dot_product_attention`'s (``meanOfValuesOnEmptyRows(_:mask:value:training:)``).
     private func attend(query: Tensor, value: Tensor, key: Tensor?, masks: (Tensor?, Tensor?, Tensor?),
-                        attentionMask: Tensor?, useCausalMask: Bool, training: Bool) throws -> (output: Tensor, scores: Tensor) {
+                        attentionMask: Tensor?, useCausalMask: Bool, training: Bool,
+                        withScores: Bool) throws -> (output: Tensor, scores: Tensor) {
         guard let queryDense, let keyDense, let valueDense, let outputDense else {
             throw KerasError.invalidState("MultiHeadAttention '\(name)' is not built")
         }
@@ -221,7 +226,8 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
                                                    explicit: attentionMask, causal: useCausalMask, window: slidingWindow,
                                                    layer: "MultiHeadAttention '\(name)'")
         let scale = 1 / Float(keyDim).squareRoot()
-        let heads: Tensor, scores: Tensor
+        var heads: Tensor
+        let scores: Tensor
         if !(training && dropout > 0), let qkv = try packedProjections(query: query, value: value, key: key) {
             (heads, scores) = try Ops.dotProductAttention(packed: Ops.reshape(qkv, [b, t, numHeads * (2 * keyDim + valueDim)]),
                                                           heads: numHeads, keyDim: keyDim, valueDim: valueDim, scale: scale, mask: combined)
@@ -234,11 +240,33 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
                 ? try droppedAttention(q, k, v, scale: scale, mask: combined.map { $0.viewing([b, 1, t, s]) })
                 : try Ops.dotProductAttention(query: q, key: k, value: v, scale: scale, mask: combined)
         }
+        if dropout == 0, !withScores, query.rank == 3, let combined {
+            heads = try meanOfValuesOnEmptyRows(heads, mask: combined, value: value, training: training)
+        }
         var mixed = try Ops.reshape(heads, Array(query.shape.dropLast()) + [numHeads, valueDim])
         if let gateDense { mixed = try Ops.multiply(mixed, gateDense.callEager(single: query, training: training)) }
         let output = try outputDense.callEager(single: mixed, training: training)
         let scoreShape = [b, numHeads] + Array(query.shape.dropFirst().dropLast()) + Array(value.shape.dropFirst().dropLast())
         return (output, try Ops.reshape(scores, scoreShape))
+    }
+
+    /// Keras's attention without scores or dropout is `ops.dot_product_attention`, whose masked
+    /// logits are one large negative number: a query position whose mask keeps no key (a
+    /// position the query mask drops) attends every key uniformly, where `Softmax(mask=…)` (the
+    /// path with scores or dropout, and the fused op here) gives it zeros. `heads`
+    /// (`[B, T, heads, dv]`) with the mean of the projected values added on such rows (through
+    /// the value projection, so its gradient is the same); unchanged where there are none.
+    private func meanOfValuesOnEmptyRows(_ heads: Tensor, mask: Tensor, value: Tensor, training: Bool) throws -> Tensor {
+        let b = mask.shape[0], t = mask.shape[1], s = mask.shape[2]
+        let empty = Tensor(shape: [b, t, 1, 1])
+        var any = false
+        for row in 0..<(b * t) where !(0..<s).contains(where: { mask.data[row * s + $0] > 0.5 }) {
+            empty.data[row] = 1
+            any = true
+        }
+        guard any, let valueDense else { return heads }
+        let v = try Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, numHeads, valueDim])
+        return try Ops.add(heads, Ops.multiply(empty, Ops.mean(v, axis: 1, keepDims: true)))
     }
 
     /// Self-attention (query, value and key one tensor): the three projections as one product of

@@ -78,8 +78,8 @@ _SHAPE_KEEPING = {"add", "subtract", "multiply", "divide", "true_divide", "not_e
 
 def _keras_operation(fn, args, kwargs):
     """Keras's node form of `fn(*args, **kwargs)` when it is one of _KERAS_OPERATIONS applied
-    to one layer output itself (not another op's result, nor a model's own weights) and
-    numbers; else None. Its `args` are the call's, the tensor in its place (either order, as
+    to one layer output itself (not another op's result, nor a model's own weights; as one or
+    several of its arguments) and numbers; else None. Its `args` are the call's, the tensor in its place (either order, as
     Keras writes `x - 1` and `1 - x`)."""
     import inspect
     known = _KERAS_OPERATIONS.get(fn.__name__)
@@ -94,7 +94,9 @@ def _keras_operation(fn, args, kwargs):
     values = [(k, v.item() if isinstance(v, np.generic) else v) for k, v in bound.arguments.items()]
     call = [v for k, v in values if k not in ctor]
     tensors = [v for v in call if isinstance(v, KerasTensor)]
-    if len(tensors) != 1 or getattr(tensors[0], "_op_source", None) is not None or \
+    # (one tensor, or one tensor several times: `x + x` is Keras's Add of x and x)
+    if not tensors or any(t is not tensors[0] for t in tensors) or \
+            getattr(tensors[0], "_op_source", None) is not None or \
             getattr(tensors[0], "_holds_model_weights", False):
         return None
     if any(not isinstance(v, (KerasTensor, bool, int, float)) and v is not None for v in call):
@@ -116,15 +118,25 @@ def operation_node(name, *args, **config):
         return getattr(ops, name)(*args, **config)
     if any(getattr(t, "_op_source", None) is not None for t in tensors):
         raise Unsupported(f"ops.{name} over several results of ops on layer outputs")
-    layer = OpLayer(None, name=unique_name(name))
-    layer._op_class = "".join(w.capitalize() for w in name.split("_"))
-    layer._keras_operation = {"module": "keras.src.ops.numpy", "class_name": layer._op_class,
-                              "config": config, "args": list(args)}
-    layer._unsaveable = False
+    layer = operation_layer(unique_name(name), "keras.src.ops.numpy",
+                            "".join(w.capitalize() for w in name.split("_")), config, list(args))
     layer._inbound.append(tensors)   # (a node of several tensors, as Layer.__call__ makes one)
     out = KerasTensor(None, layer, 0, 0, dtype="bool" if name in _BOOLEAN_RESULTS else tensors[0].dtype)
     layer.__dict__.setdefault("_outbound", []).append(out)
     return out
+
+
+def operation_layer(name, module, class_name, config, args):
+    """The op layer of Keras's operation node `class_name` (of `module`: `keras.src.ops.numpy`)
+    with constructor arguments `config`, called on `args` (tensors and constants, as Keras
+    writes them); the library runs it natively (OperationLayer) and saves it. Made by a merge
+    layer's mask ops here, and for each operation node of a loaded config (_loaded_graph)."""
+    layer = OpLayer(None, name=name)
+    layer._op_class = class_name
+    layer._keras_operation = {"module": module, "class_name": class_name, "config": config,
+                              "args": args}
+    layer._unsaveable = False
+    return layer
 
 
 def operation_arguments(layer, tensors, refs):
