@@ -69,6 +69,7 @@ CASES = {
     "TimeDistributed": (lambda K: {"layer": K.layers.Dense(2, name="inner")}, SEQ), "UnitNormalization": ({}, VEC),
     "UpSampling1D": ({}, SEQ), "UpSampling2D": ({}, IMG), "UpSampling3D": ({}, VOL),
     "ZeroPadding1D": ({}, SEQ), "ZeroPadding2D": ({}, IMG), "ZeroPadding3D": ({}, VOL),
+    "STFTSpectrogram": ({"frame_length": 16}, (64, 2)),
 }
 # Catalogue entries that are not layer classes of their own here: InputLayer (made by Input),
 # Lambda (a Python function), ThresholdedReLU (gone from Keras 3).

@@ -1,0 +1,137 @@
+"""Keras 3's audio names: the STFT initializer (and the Identity/Orthogonal aliases),
+STFTSpectrogram, MelSpectrogram, HashedCrossing and utils.audio_dataset_from_directory, each
+against real Keras 3 on the same inputs (HashedCrossing against Keras's own test numbers and
+TensorFlow's FingerprintCat64, since Keras runs it only through TensorFlow)."""
+
+import os
+import wave
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs, real_keras
+
+import swiftkeras as sk
+
+pytestmark = needs(*CORE)
+
+WINDOWS = ["hann", "hamming", "blackman", "blackmanharris", "nuttall", "flattop", "bartlett",
+           "triang", "boxcar", "cosine", "bohman", "barthann"]
+
+
+def _audio(shape, seed=0):
+    return np.random.RandomState(seed).uniform(-1, 1, shape).astype("float32")
+
+
+def test_initializer_names_match_keras():
+    keras = real_keras()
+    for name in ("STFT", "STFTInitializer", "stft", "IdentityInitializer", "OrthogonalInitializer"):
+        assert hasattr(keras.initializers, name) and hasattr(sk.initializers, name), name
+    assert sk.initializers.STFTInitializer is sk.initializers.STFT
+    init = sk.initializers.get("stft")
+    assert init.get_config() == keras.initializers.STFT().get_config()
+    assert sk.initializers.STFT("imag", None, None, True).get_config() == \
+        keras.initializers.STFT("imag", None, None, True).get_config()
+
+
+@pytest.mark.parametrize("window", WINDOWS + [None, "custom"])
+def test_stft_initializer_values_match_keras(window):
+    """The kernels of STFTSpectrogram are keras.initializers.STFT's values, for each window,
+    periodic or symmetric, and each scaling."""
+    keras = real_keras()
+    frame, fft = 12, 16
+    if window == "custom":
+        window = list(np.linspace(0.1, 1.0, frame))
+    for periodic in (False, True):
+        for scaling in ("density", "spectrum", None):
+            layer = sk.layers.STFTSpectrogram(mode="stft", frame_length=frame, fft_length=fft,
+                                              window=window, periodic=periodic, scaling=scaling)
+            layer(_audio((1, 40, 1)))
+            real, imag = layer.get_weights()
+            for side, ours in (("real", real), ("imag", imag)):
+                ref = keras.initializers.STFT(side, window, scaling, periodic)((frame, 1, fft // 2 + 1))
+                np.testing.assert_allclose(ours, np.asarray(ref), rtol=1e-5, atol=1e-5,
+                                           err_msg=f"{window} {side} {periodic} {scaling}")
+
+
+MODES = ["log", "magnitude", "psd", "real", "imag", "angle", "stft"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stft_spectrogram_matches_keras(mode):
+    keras = real_keras()
+    for padding, data_format, expand in (("valid", "channels_last", False), ("same", "channels_last", True),
+                                         ("same", "channels_first", False), ("valid", "channels_first", True)):
+        kwargs = dict(mode=mode, frame_length=64, frame_step=24, fft_length=128, window="hamming",
+                      padding=padding, data_format=data_format, expand_dims=expand)
+        x = _audio((2, 3, 500) if data_format == "channels_first" else (2, 500, 3))
+        ref = keras.layers.STFTSpectrogram(**kwargs)
+        ours = sk.layers.STFTSpectrogram(**kwargs)
+        expected = np.asarray(ref(x))
+        got = ours(x)
+        assert got.shape == expected.shape
+        shape = (None,) + x.shape[1:]
+        assert tuple(ours.compute_output_shape(shape)) == tuple(ref.compute_output_shape(shape))
+        # Each value is a float32 sum of 64 products of order 1, which XLA and this library add
+        # in different orders (and the kernels' zeros, sin(πt), are float32 noise of each sinf):
+        # equal to 1e-5 relative, 2e-5 absolute. The log of a small magnitude magnifies that
+        # noise, so log outputs are compared as magnitudes; angles modulo 2π (±π on the axis).
+        if mode == "log":
+            got, expected = np.exp(got), np.exp(expected)
+        if mode == "angle":   # the phase error times the magnitude: the complex value's error
+            magnitude = np.asarray(keras.layers.STFTSpectrogram(**{**kwargs, "mode": "magnitude"})(x))
+            turn = (got - expected + np.pi) % (2 * np.pi) - np.pi
+            got, expected = turn * magnitude, np.zeros_like(turn)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=2e-5, err_msg=str(kwargs))
+        assert ours.get_config() == {**ref.get_config(), "name": ours.name}
+
+
+def test_stft_spectrogram_default_and_trainable_like_keras():
+    keras = real_keras()
+    x = _audio((2, 1000, 1), seed=3)
+    ref, ours = keras.layers.STFTSpectrogram(name="spec"), sk.layers.STFTSpectrogram(name="spec")
+    # log magnitudes of float32 sums of 256 products: compared as magnitudes (see above)
+    np.testing.assert_allclose(np.exp(ours(x)), np.exp(np.asarray(ref(x))), rtol=1e-5, atol=3e-5)
+    assert [w.path for w in ours.weights] == [w.path for w in ref.weights]
+    assert len(ours.trainable_weights) == len(ref.trainable_weights) == 2
+    frozen = sk.layers.STFTSpectrogram(trainable=False)
+    frozen(x)
+    assert not frozen.trainable_weights and frozen.get_config()["trainable"] is False
+
+
+def _stft_model(lib):
+    inputs = lib.Input(shape=(300, 2))
+    x = lib.layers.STFTSpectrogram(mode="log", frame_length=32, frame_step=16, fft_length=64,
+                                   window="blackman", scaling="spectrum", padding="same")(inputs)
+    x = lib.layers.Flatten()(x)
+    return lib.Model(inputs, lib.layers.Dense(2)(x))
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+def test_stft_spectrogram_files_load_both_ways(tmp_path, ext):
+    keras = real_keras()
+    x = _audio((3, 300, 2), seed=4)
+    ours = _stft_model(sk)
+    ours.compile(optimizer="adam", loss="mse")
+    ours.fit(x, np.ones((3, 2), "float32"), epochs=2, verbose=0)   # the kernels train
+    ours.save(tmp_path / f"ours{ext}")
+    loaded = keras.models.load_model(tmp_path / f"ours{ext}", compile=False)
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), ours.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-4)
+    ref = _stft_model(keras)
+    ref.save(tmp_path / f"ref{ext}")
+    back = sk.models.load_model(tmp_path / f"ref{ext}")
+    np.testing.assert_allclose(back.predict(x, verbose=0), np.asarray(ref.predict(x, verbose=0)),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_stft_spectrogram_bad_arguments_name_the_value():
+    x = _audio((1, 400, 1))
+    with pytest.raises(ValueError, match="frame_step=300"):
+        sk.layers.STFTSpectrogram(frame_step=300)(x)
+    with pytest.raises(ValueError, match="mode='loud'"):
+        sk.layers.STFTSpectrogram(mode="loud")(x)
+    with pytest.raises(ValueError, match="kaiser"):
+        sk.layers.STFTSpectrogram(window="kaiser")(x)
+    with pytest.raises(ValueError, match="rank 3"):
+        sk.layers.STFTSpectrogram()(_audio((2, 300)))
