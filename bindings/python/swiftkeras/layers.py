@@ -1660,6 +1660,11 @@ def _standardized(layer, name, value):
         return layer._args.get("key_dim")
     if cls == "Normalization" and name == "axis" and isinstance(value, int):
         return (value,)
+    if cls == "MelSpectrogram" and value is None and name in ("sequence_length", "max_freq"):
+        signature = _catalog.layer_signature(cls)[1]
+        if name == "sequence_length":
+            return layer._args.get("fft_length", signature.get("fft_length"))
+        return int(layer._args.get("sampling_rate", signature.get("sampling_rate")) / 2)
     return value
 
 

@@ -135,3 +135,54 @@ def test_stft_spectrogram_bad_arguments_name_the_value():
         sk.layers.STFTSpectrogram(window="kaiser")(x)
     with pytest.raises(ValueError, match="rank 3"):
         sk.layers.STFTSpectrogram()(_audio((2, 300)))
+
+
+MEL_CASES = [
+    dict(num_mel_bins=64, sampling_rate=8000, sequence_stride=256, fft_length=2048),
+    dict(num_mel_bins=40, sampling_rate=16000, sequence_stride=160, fft_length=512, sequence_length=400,
+         window="hamming", min_freq=60.0, max_freq=7600.0),
+    dict(num_mel_bins=32, fft_length=256, sequence_stride=100, window=None, mag_exp=1.0, top_db=50.0,
+         ref_power=2.0),
+    dict(num_mel_bins=20, fft_length=128, sequence_stride=64, sequence_length=100,
+         window=list(np.linspace(0.2, 1.0, 100)), power_to_db=False),
+]
+
+
+@pytest.mark.parametrize("case", range(len(MEL_CASES)))
+def test_mel_spectrogram_matches_keras(case):
+    keras = real_keras()
+    kwargs = MEL_CASES[case]
+    ref = keras.layers.MelSpectrogram(**kwargs)
+    # Batched signals: an eager call here runs a one-layer model over a batch axis (unbatched
+    # signals are checked in the Swift tests).
+    for x in (_audio((3, 4000), seed=case), _audio((1, 3000), seed=case + 7)):
+        ours = sk.layers.MelSpectrogram(**kwargs)
+        expected = np.asarray(ref(x))
+        got = ours(x)
+        assert got.shape == expected.shape
+        if kwargs.get("power_to_db", True):
+            # Decibels: float32 FFTs differ by ~1e-6 of the largest bin, which at top_db
+            # below it is a few 1e-4 dB; above that floor the values agree to 1e-5 relative.
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=2e-3)
+            loud = expected > expected.max() - 40
+            np.testing.assert_allclose(got[loud], expected[loud], rtol=1e-5, atol=1e-4)
+        else:
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+    assert ours.get_config() == {**ref.get_config(), "name": ours.name}
+    fresh = sk.layers.MelSpectrogram(**kwargs)
+    assert tuple(fresh.compute_output_shape((None, 4000))) == tuple(ref.compute_output_shape((None, 4000)))
+
+
+def test_mel_spectrogram_model_loads_in_keras(tmp_path):
+    keras = real_keras()
+    inputs = sk.Input(shape=(2000,))
+    outputs = sk.layers.Dense(3)(sk.layers.Flatten()(sk.layers.MelSpectrogram(
+        num_mel_bins=16, fft_length=256, sequence_stride=128, power_to_db=True)(inputs)))
+    model = sk.Model(inputs, outputs)
+    x = _audio((2, 2000), seed=9)
+    model.save(tmp_path / "mel.keras")
+    loaded = keras.models.load_model(tmp_path / "mel.keras")
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), model.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-3)
+    again = sk.models.load_model(tmp_path / "mel.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)

@@ -68,12 +68,31 @@ final class AudioPreprocessingTests: XCTestCase {
         XCTAssertEqual(try STFTSpectrogram(mode: "imag").weightsAfterBuild([1, 300, 1]), ["imag_kernel"])
     }
 
+    func testMelSpectrogramShapesAndFilters() throws {
+        let mel = try MelSpectrogram(fftLength: 2048, sequenceStride: 256, samplingRate: 8000, numMelBins: 64)
+        let signal = Tensor((0..<16000).map { sin(Float($0) * 0.3) })
+        XCTAssertEqual(try mel(signal).shape, [64, 63])
+        XCTAssertEqual(try mel(Tensor(shape: [2, 16000], repeating: 0.1)).shape, [2, 64, 63])
+        XCTAssertEqual(try mel.computeOutputShape([nil, 16000]), [nil, 64, 63])
+        let filters = mel.melFilters()
+        for j in 0..<64 {
+            let column = (0..<1025).map { filters.data[$0 * 64 + j] }
+            XCTAssertEqual(column[0], 0)
+            XCTAssertLessThanOrEqual(column.max() ?? 2, 1)
+            XCTAssertGreaterThan(column.max() ?? 0, 0.5)
+        }
+        let tape = GradientTape()
+        XCTAssertThrowsError(try tape.record { try mel(tape.watch(signal)) }) { XCTAssertTrue("\($0)".contains("gradient")) }
+    }
+
     func testBadArgumentsAreNamed() throws {
         XCTAssertThrowsError(try STFTSpectrogram(mode: "loud")) { XCTAssertTrue("\($0)".contains("mode='loud'")) }
         XCTAssertThrowsError(try STFTSpectrogram(frameLength: 8, frameStep: 9)) { XCTAssertTrue("\($0)".contains("frame_step=9")) }
         XCTAssertThrowsError(try STFTSpectrogram(frameLength: 8, fftLength: 4)) { XCTAssertTrue("\($0)".contains("fft_length=4")) }
         XCTAssertThrowsError(try STFTSpectrogram(window: .values([1, 2]))) { XCTAssertTrue("\($0)".contains("[256]")) }
         XCTAssertThrowsError(try STFTSpectrogram()(Tensor(shape: [2, 300]))) { XCTAssertTrue("\($0)".contains("rank 3")) }
+        XCTAssertThrowsError(try MelSpectrogram(window: .named("blackman"))) { XCTAssertTrue("\($0)".contains("blackman")) }
+        XCTAssertThrowsError(try MelSpectrogram(fftLength: 256, sequenceLength: 512)) { XCTAssertTrue("\($0)".contains("sequence_length")) }
         XCTAssertThrowsError(try STFT(side: "left")) { XCTAssertTrue("\($0)".contains("left")) }
     }
 
