@@ -1387,7 +1387,8 @@ def _output_dtype(layer, inputs):
     cls = layer.class_name
     if cls in ("Reshape", "Flatten", "Permute", "Identity") and isinstance(inputs, KerasTensor):
         return inputs.dtype
-    if cls in ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing", "Discretization"):
+    if cls in ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing", "Discretization",
+               "HashedCrossing"):
         if layer._args.get("output_mode", "int") == "int":
             return "int32" if cls == "Discretization" else "int64"
     return "float32"

@@ -186,3 +186,54 @@ def test_mel_spectrogram_model_loads_in_keras(tmp_path):
                                rtol=1e-4, atol=1e-3)
     again = sk.models.load_model(tmp_path / "mel.keras")
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def _fingerprint_cat64(fp1, fp2):
+    """TensorFlow's FingerprintCat64 (tensorflow/core/platform/fingerprint.h)."""
+    mask, mul = (1 << 64) - 1, 0xC6A4A7935BD1E995
+
+    def shift_mix(v):
+        return v ^ (v >> 47)
+    result = fp1 ^ mul
+    result ^= (shift_mix((fp2 * mul) & mask) * mul) & mask
+    result = (result * mul) & mask
+    result = (shift_mix(result) * mul) & mask
+    return shift_mix(result)
+
+
+def test_hashed_crossing_matches_keras_and_tensorflow():
+    # keras/src/layers/preprocessing/hashed_crossing_test.py: test_correctness.
+    feat1 = np.array(["A", "B", "A", "B", "A"])
+    feat2 = np.array([101, 101, 101, 102, 102])
+    np.testing.assert_array_equal(sk.layers.HashedCrossing(num_bins=5)((feat1, feat2)), [1, 4, 1, 1, 3])
+    one_hot = sk.layers.HashedCrossing(num_bins=5, output_mode="one_hot")((feat1, feat2))
+    np.testing.assert_array_equal(one_hot, np.eye(5)[[1, 4, 1, 1, 3]])
+    # Integers enter tf.sparse.cross_hashed as themselves: the cross is FingerprintCat64 folded
+    # over them from the default key 0xDECAFCAFFE, modulo the bins.
+    a, b, c = np.array([[3], [-7], [12]]), np.array([[5], [5], [900]]), np.array([[0], [1], [2]])
+    expected = [[_fingerprint_cat64(_fingerprint_cat64(_fingerprint_cat64(0xDECAFCAFFE, x % 2**64),
+                                                       y % 2**64), z % 2**64) % 1000]
+                for x, y, z in zip(a[:, 0].tolist(), b[:, 0].tolist(), c[:, 0].tolist())]
+    np.testing.assert_array_equal(sk.layers.HashedCrossing(num_bins=1000)([a, b, c]), expected)
+
+
+def test_hashed_crossing_config_and_model(tmp_path):
+    layer = sk.layers.HashedCrossing(num_bins=7, name="cross")
+    # Keras's get_config (keras/src/layers/preprocessing/hashed_crossing.py).
+    # (the binding's configs add the base `trainable` to every built-in layer's)
+    config = {k: v for k, v in layer.get_config().items() if k != "trainable"}
+    assert config == {"num_bins": 7, "output_mode": "int", "sparse": False, "name": "cross", "dtype": "int64"}
+    clone = sk.layers.HashedCrossing.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    x1 = sk.Input(shape=(1,), dtype="string")
+    x2 = sk.Input(shape=(1,), dtype="int64")
+    out = sk.layers.HashedCrossing(num_bins=4, output_mode="one_hot")([x1, x2])
+    model = sk.Model([x1, x2], out)
+    data = [np.array([["A"], ["B"], ["A"]]), np.array([[101], [101], [102]])]
+    got = model.predict(data, verbose=0)
+    bins = sk.layers.HashedCrossing(num_bins=4)(data)
+    np.testing.assert_array_equal(got, np.eye(4)[np.asarray(bins).astype(int).reshape(-1)])
+    model.save(tmp_path / "cross.keras")
+    np.testing.assert_array_equal(sk.models.load_model(tmp_path / "cross.keras").predict(data, verbose=0), got)
+    with pytest.raises(ValueError, match="at least two"):
+        sk.layers.HashedCrossing(num_bins=3)([np.array([1])])

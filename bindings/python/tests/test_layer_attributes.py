@@ -70,6 +70,7 @@ CASES = {
     "UpSampling1D": ({}, SEQ), "UpSampling2D": ({}, IMG), "UpSampling3D": ({}, VOL),
     "ZeroPadding1D": ({}, SEQ), "ZeroPadding2D": ({}, IMG), "ZeroPadding3D": ({}, VOL),
     "STFTSpectrogram": ({"frame_length": 16}, (64, 2)), "MelSpectrogram": ({"fft_length": 64}, (256,)),
+    "HashedCrossing": ({"num_bins": 4}, None),
 }
 # Catalogue entries that are not layer classes of their own here: InputLayer (made by Input),
 # Lambda (a Python function), ThresholdedReLU (gone from Keras 3).

@@ -50,6 +50,7 @@ final class AudioPreprocessingTests: XCTestCase {
                     try GradientCheck.check(layer: layer, input: input, step: 1e-3, atol: 3e-3, rtol: 3e-2)
                     continue
                 }
+                // The angle jumps by 2π across the negative real axis, where a kernel's change
                 // can move the DC and Nyquist bins (their imaginary kernels are 0): inputs only.
                 _ = try layer(input)
                 try GradientCheck.check([input], step: 1e-3, atol: 3e-3, rtol: 3e-2, "angle") { try layer($0[0]) }
@@ -85,6 +86,16 @@ final class AudioPreprocessingTests: XCTestCase {
         XCTAssertThrowsError(try tape.record { try mel(tape.watch(signal)) }) { XCTAssertTrue("\($0)".contains("gradient")) }
     }
 
+    func testHashedCrossingMatchesKerasNumbers() throws {
+        // keras/src/layers/preprocessing/hashed_crossing_test.py: test_correctness.
+        let a = try Tensor(strings: ["A", "B", "A", "B", "A"], shape: [5])
+        let b = Tensor([101, 101, 101, 102, 102])
+        XCTAssertEqual(try HashedCrossing(numBins: 5).callEager([a, b]).scalars, [1, 4, 1, 1, 3])
+        let oneHot = try HashedCrossing(numBins: 5, outputMode: "one_hot").callEager([a, b])
+        XCTAssertEqual(oneHot.shape, [5, 5])
+        XCTAssertEqual((0..<5).map { r in (0..<5).first { oneHot.data[r * 5 + $0] == 1 } }, [1, 4, 1, 1, 3])
+    }
+
     func testBadArgumentsAreNamed() throws {
         XCTAssertThrowsError(try STFTSpectrogram(mode: "loud")) { XCTAssertTrue("\($0)".contains("mode='loud'")) }
         XCTAssertThrowsError(try STFTSpectrogram(frameLength: 8, frameStep: 9)) { XCTAssertTrue("\($0)".contains("frame_step=9")) }
@@ -94,6 +105,11 @@ final class AudioPreprocessingTests: XCTestCase {
         XCTAssertThrowsError(try MelSpectrogram(window: .named("blackman"))) { XCTAssertTrue("\($0)".contains("blackman")) }
         XCTAssertThrowsError(try MelSpectrogram(fftLength: 256, sequenceLength: 512)) { XCTAssertTrue("\($0)".contains("sequence_length")) }
         XCTAssertThrowsError(try STFT(side: "left")) { XCTAssertTrue("\($0)".contains("left")) }
+        let cross = try HashedCrossing(numBins: 3)
+        XCTAssertThrowsError(try cross.callEager([Tensor([1, 2])])) { XCTAssertTrue("\($0)".contains("at least two")) }
+        XCTAssertThrowsError(try cross.callEager([Tensor([1, 2]), Tensor([1, 2, 3])])) { XCTAssertTrue("\($0)".contains("equal shape")) }
+        XCTAssertThrowsError(try cross.callEager([Tensor([1.5, 2]), Tensor([1, 2])])) { XCTAssertTrue("\($0)".contains("integer or string")) }
+        XCTAssertThrowsError(try cross.callEager([Tensor(shape: [2, 2]), Tensor(shape: [2, 2])])) { XCTAssertTrue("\($0)".contains("(batch_size, 1)")) }
     }
 
     func testArctan2GradientMatchesFiniteDifferences() throws {
