@@ -16,6 +16,7 @@ from ._download import get_file, hash_file, validate_file  # noqa: F401
 from ._plot import model_to_dot, plot_model  # noqa: F401
 from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  # noqa: F401
                           img_to_array, load_img, pad_sequences, text_dataset_from_directory)
+from ._file_utils import audio_dataset_from_directory  # noqa: F401
 
 
 def to_categorical(x, num_classes=None):
@@ -152,4 +153,5 @@ __all__ = ["unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObj
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
            "timeseries_dataset_from_array", "Progbar", "pad_sequences", "load_img", "img_to_array",
            "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory", "get_file", "hash_file",
-           "validate_file", "model_to_dot", "plot_model", "get_source_inputs"]
+           "validate_file", "model_to_dot", "plot_model", "get_source_inputs",
+           "audio_dataset_from_directory"]

@@ -237,3 +237,59 @@ def test_hashed_crossing_config_and_model(tmp_path):
     np.testing.assert_array_equal(sk.models.load_model(tmp_path / "cross.keras").predict(data, verbose=0), got)
     with pytest.raises(ValueError, match="at least two"):
         sk.layers.HashedCrossing(num_bins=3)([np.array([1])])
+
+
+def _write_wav(path, samples, channels=1, rate=8000):
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(channels)
+        f.setsampwidth(2)
+        f.setframerate(rate)
+        f.writeframes(np.asarray(samples, dtype="<i2").tobytes())
+
+
+def test_audio_dataset_from_directory_like_keras(tmp_path):
+    real_keras()
+    from keras.src.utils import dataset_utils
+    rng = np.random.RandomState(0)
+    written = {}
+    for cls, n in (("no", 3), ("yes", 4)):
+        (tmp_path / cls).mkdir()
+        for i in range(n):
+            length = 50 + 13 * i + (7 if cls == "yes" else 0)
+            pcm = rng.randint(-32768, 32767, (length, 2)).astype("int16")
+            _write_wav(tmp_path / cls / f"{i}.wav", pcm.reshape(-1), channels=2)
+            written[str(tmp_path / cls / f"{i}.wav")] = pcm.astype("float32") / 32768.0
+    (tmp_path / "no" / "notes.txt").write_text("not audio")
+    paths, labels, names = dataset_utils.index_directory(str(tmp_path), "inferred", formats=(".wav",),
+                                                         shuffle=True, seed=5)
+    ds = sk.utils.audio_dataset_from_directory(tmp_path, batch_size=3, seed=5, verbose=False)
+    assert ds.class_names == names == ["no", "yes"] and ds.file_paths == paths
+    batches = list(ds)
+    assert [len(b[0]) for b in batches] == [3, 3, 1]
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), labels)
+    for k, (x, y) in enumerate(batches):
+        assert x.dtype == np.float32 and y.dtype == np.int32
+        longest = max(len(written[p]) for p in paths[3 * k:3 * k + 3])
+        assert x.shape == (len(y), longest, 2)     # padded_batch: to the batch's longest
+        for j, p in enumerate(paths[3 * k:3 * k + 3]):
+            np.testing.assert_array_equal(x[j, :len(written[p])], written[p])
+            assert not x[j, len(written[p]):].any()
+    fixed = sk.utils.audio_dataset_from_directory(tmp_path, batch_size=None, shuffle=False,
+                                                  output_sequence_length=60, label_mode="categorical",
+                                                  verbose=False)
+    samples = list(fixed)
+    assert len(samples) == 7 and all(s[0].shape == (60, 2) for s in samples)
+    np.testing.assert_array_equal(samples[0][1], [1.0, 0.0])
+    np.testing.assert_array_equal(samples[0][0][:50], written[str(tmp_path / "no" / "0.wav")])
+    train, val = sk.utils.audio_dataset_from_directory(tmp_path, validation_split=0.3, subset="both",
+                                                       seed=1, verbose=False)
+    assert sum(len(b[0]) for b in train) == 5 and sum(len(b[0]) for b in val) == 2
+    with pytest.raises(ValueError, match="ragged"):
+        sk.utils.audio_dataset_from_directory(tmp_path, ragged=True, output_sequence_length=10)
+    with wave.open(str(tmp_path / "no" / "wide.wav"), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(1)
+        f.setframerate(8000)
+        f.writeframes(bytes([128, 128]))
+    with pytest.raises(ValueError, match="16-bit"):
+        sk.utils.audio_dataset_from_directory(tmp_path, verbose=False)
