@@ -86,6 +86,7 @@ public final class MelSpectrogram: Layer, @unchecked Sendable {
         // The window (periodic, as Keras's stft asks scipy), zero-padded to the FFT's length.
         let win = try window?.values(length: sequenceLength, periodic: true, owner: "MelSpectrogram") ?? Array(repeating: 1, count: sequenceLength)
         let left = (fftLength - sequenceLength) / 2, n = fftLength, b = bins
+        try MemoryBudget.require(n * 2 * b * MemoryLayout<Float>.size, for: "MelSpectrogram '\(name)': its DFT matrix of fft_length \(n)")
         let dft = Tensor(shape: [n, 2 * b])
         for t in 0..<sequenceLength {
             let row = (t + left) * 2 * b
@@ -137,7 +138,8 @@ public final class MelSpectrogram: Layer, @unchecked Sendable {
         }
         let rows = batch * count
         guard rows > 0 else { return Tensor(shape: [0, m, count]) }
-        _ = try ShapeMath.product([rows, n + 2 * b], "MelSpectrogram '\(name)'")
+        let scratch = try ShapeMath.product([rows, n + 4 * b + m], "MelSpectrogram '\(name)'")
+        try MemoryBudget.require(scratch * MemoryLayout<Float>.size, for: "MelSpectrogram '\(name)' on a signal of shape \(x.shape)")
         // Frames of the reflect-padded signals, one per row.
         let framed = Tensor.uninitialized([rows, n])
         let period = 2 * (samples - 1)

@@ -86,6 +86,14 @@ final class AudioPreprocessingTests: XCTestCase {
         XCTAssertThrowsError(try tape.record { try mel(tape.watch(signal)) }) { XCTAssertTrue("\($0)".contains("gradient")) }
     }
 
+    func testMelSpectrogramRefusesADFTMatrixOverTheMemoryBudget() throws {
+        MemoryBudget.bytes = 4 << 20
+        defer { MemoryBudget.reset() }
+        XCTAssertThrowsError(try MelSpectrogram(fftLength: 4096)(Tensor(shape: [1, 8192]))) {
+            XCTAssertTrue("\($0)".contains("memory budget"), "\($0)")
+        }
+    }
+
     func testHashedCrossingMatchesKerasNumbers() throws {
         // keras/src/layers/preprocessing/hashed_crossing_test.py: test_correctness.
         let a = try Tensor(strings: ["A", "B", "A", "B", "A"], shape: [5])
