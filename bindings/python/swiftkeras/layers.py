@@ -553,6 +553,10 @@ class Layer(_variables.LayerBasics):
         if inputs is _NO_INPUTS:
             raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
                             f"argument: 'inputs'")
+        if isinstance(self, _BuiltinLayer) and self.class_name == "MelSpectrogram" and \
+                not isinstance(inputs, (list, tuple)) and not _tensors_in([inputs]) and np.ndim(inputs) == 1:
+            # Keras's unbatched signal `(samples,)`: an eager call here runs over a batch axis.
+            return self(np.asarray(inputs)[None], *args, **kwargs)[0]
         if isinstance(self, _BuiltinLayer) and self.class_name in _ATTENTION and \
                 not isinstance(inputs, PositionalCall) and not _tensors_in([inputs, list(args), kwargs]):
             return _attention_on_arrays(self, inputs, args, kwargs)

@@ -153,9 +153,7 @@ def test_mel_spectrogram_matches_keras(case):
     keras = real_keras()
     kwargs = MEL_CASES[case]
     ref = keras.layers.MelSpectrogram(**kwargs)
-    # Batched signals: an eager call here runs a one-layer model over a batch axis (unbatched
-    # signals are checked in the Swift tests).
-    for x in (_audio((3, 4000), seed=case), _audio((1, 3000), seed=case + 7)):
+    for x in (_audio((3, 4000), seed=case), _audio((3000,), seed=case + 7)):
         ours = sk.layers.MelSpectrogram(**kwargs)
         expected = np.asarray(ref(x))
         got = ours(x)
