@@ -130,6 +130,25 @@ public enum Ops {
         try select("minimum", a, b) { $0 <= $1 }
     }
 
+    /// The angle of the point `(x, y)` elementwise with broadcasting, in `[-π, π]`. Keras:
+    /// `ops.arctan2(y, x)`.
+    public static func arctan2(_ y: Tensor, _ x: Tensor) throws -> Tensor {
+        let shape = try broadcastShape("arctan2", y, x)
+        let out = Kernels.broadcast(y, x, shape: shape) { Glibc.atan2f($0, $1) }
+        guard let tape = recording(y, x) else { return out }
+        return tape.record(out) { g, t in
+            // d/dy = x / (x² + y²), d/dx = -y / (x² + y²); 0 at the origin.
+            func part(_ f: @escaping (Float, Float) -> Float) -> Tensor {
+                Kernels.zipMap(g, Kernels.broadcast(y, x, shape: shape) { a, b in
+                    let r = a * a + b * b
+                    return r > 0 ? f(a, b) / r : 0
+                }, shape: shape, *)
+            }
+            if t.tracks(y) { t.accumulate(y, Kernels.sumToShape(part { _, b in b }, y.shape)) }
+            if t.tracks(x) { t.accumulate(x, Kernels.sumToShape(part { a, _ in -a }, x.shape)) }
+        }
+    }
+
     static func select(_ op: String, _ a: Tensor, _ b: Tensor, _ pickA: @escaping (Float, Float) -> Bool) throws -> Tensor {
         let shape = try broadcastShape(op, a, b)
         let out = Kernels.broadcast(a, b, shape: shape) { pickA($0, $1) ? $0 : $1 }

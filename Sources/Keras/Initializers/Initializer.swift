@@ -63,6 +63,7 @@ private let initializersByName = NamedBuiltins<Initializer>([
     (["variance_scaling", "VarianceScaling"], { VarianceScaling.lecunNormal().asPlain() }),
     (["orthogonal", "Orthogonal", "OrthogonalInitializer"], { Orthogonal() }),
     (["identity", "Identity", "IdentityInitializer"], { Identity() }),
+    (["stft", "STFT", "STFTInitializer"], { STFT() }),
 ])
 
 /// Every name ``initializer(named:)`` accepts for a built-in initializer.
@@ -126,6 +127,7 @@ private func builtinInitializer(_ className: String, config: JSON) throws -> Ini
         return try VarianceScaling(exactScale: try number("scale", 1), mode: mode, distribution: dist, seed: seed)
     case "Orthogonal", "OrthogonalInitializer": return Orthogonal(gain: try f("gain", 1), seed: seed)
     case "Identity", "IdentityInitializer": return Identity(gain: try f("gain", 1))
+    case "STFT", "STFTInitializer", "stft": return try STFT(config: config)
     default:
         guard let made = try initializersByName.make(className) else {
             throw KerasError.unknownName("Unknown initializer '\(className)'")

@@ -19,7 +19,7 @@ func kerasOutputDType(of layer: Layer, inputs: [String]) -> String {
         break
     }
     switch layer.className {
-    case "StringLookup", "IntegerLookup", "TextVectorization", "Hashing":
+    case "StringLookup", "IntegerLookup", "TextVectorization", "Hashing", "HashedCrossing":
         return layer.getConfig()["output_mode"]?.stringValue == "int" ? "int64" : "float32"
     case "Discretization":
         return layer.getConfig()["output_mode"]?.stringValue == "int" ? "int32" : "float32"

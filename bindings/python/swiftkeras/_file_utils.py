@@ -192,7 +192,7 @@ def _label_array(labels, label_mode, num_classes):
 
 def _dataset_from_directory(directory, load, formats, labels, label_mode, class_names,
                             batch_size, shuffle, seed, validation_split, subset, follow_links,
-                            verbose):
+                            verbose, stack=np.stack):
     if label_mode not in ("int", "categorical", "binary", None):
         raise ValueError(f'`label_mode` argument must be one of "int", "categorical", '
                          f'"binary", or None. Received: label_mode={label_mode}')
@@ -206,12 +206,21 @@ def _dataset_from_directory(directory, load, formats, labels, label_mode, class_
     if verbose:
         print(f"Found {len(paths)} files" + ("." if names is None else
                                              f" belonging to {len(names)} classes."))
-    paths, label_list = _split(paths, label_list, validation_split, subset)
+    if subset == "both":
+        return tuple(_batched(*_split(paths, label_list, validation_split, part), load, label_mode,
+                              names, batch_size, stack) for part in ("training", "validation"))
+    return _batched(*_split(paths, label_list, validation_split, subset), load, label_mode, names,
+                    batch_size, stack)
+
+
+def _batched(paths, label_list, load, label_mode, names, batch_size, stack):
+    """The dataset of the files `paths` (with their labels): batches of `batch_size` samples
+    joined by `stack`, or single samples when `batch_size` is None."""
     samples = [load(p) for p in paths]
-    size = batch_size or max(len(samples), 1)
+    size = batch_size or 1      # unbatched: each sample as it is (not padded to the others)
     batches = []
     for i in range(0, len(samples), size):
-        x = np.stack(samples[i:i + size])
+        x = stack(samples[i:i + size])
         if label_list is None:
             batches.append(x)
         else:
@@ -237,6 +246,71 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     return _dataset_from_directory(directory, load, (".txt",), labels, label_mode, class_names,
                                    batch_size, shuffle, seed, validation_split, subset,
                                    follow_links, verbose)
+
+
+def _read_wav(path, output_sequence_length):
+    """A 16-bit PCM WAV file as float32 `(samples, channels)` in [-1, 1), as `tf.audio.decode_wav`
+    reads it: cut or zero-padded to `output_sequence_length` samples when given."""
+    import wave
+    try:
+        with wave.open(os.fspath(path), "rb") as f:
+            channels, width, frames = f.getnchannels(), f.getsampwidth(), f.readframes(f.getnframes())
+    except (wave.Error, EOFError) as e:
+        raise ValueError(f"audio_dataset_from_directory: {path} is not a PCM WAV file ({e})") from e
+    if width != 2:
+        raise ValueError(f"audio_dataset_from_directory: {path} has {8 * width}-bit samples; only "
+                         f"16-bit PCM WAV files can be read (as tf.audio.decode_wav)")
+    audio = (np.frombuffer(frames, dtype="<i2").reshape(-1, channels) / 32768.0).astype("float32")
+    if output_sequence_length is not None:
+        audio = audio[:output_sequence_length]
+        audio = np.pad(audio, [(0, output_sequence_length - len(audio)), (0, 0)])
+    return audio
+
+
+def _padded_stack(samples):
+    """Samples of different lengths as one batch, zero-padded to the longest (tf.data's
+    `padded_batch`)."""
+    longest = max(len(s) for s in samples)
+    return np.stack([np.pad(s, [(0, longest - len(s))] + [(0, 0)] * (s.ndim - 1)) for s in samples])
+
+
+def audio_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None,
+                                 batch_size=32, sampling_rate=None, output_sequence_length=None,
+                                 ragged=False, shuffle=True, seed=None, validation_split=None,
+                                 subset=None, follow_links=False, verbose=True):
+    """Batches of (audio, labels) from `directory/<class>/*.wav`: float32 `(batch, samples,
+    channels)`, each batch zero-padded to its longest file (or every file cut or padded to
+    `output_sequence_length`). Keras: `keras.utils.audio_dataset_from_directory` (here a
+    NumpyDataset; WAV files of 16-bit PCM, read with Python's `wave`)."""
+    if labels not in ("inferred", None):
+        if not isinstance(labels, (list, tuple)):
+            raise ValueError("The `labels` argument should be a list/tuple of integer labels, of the "
+                             "same size as the number of audio files in the target directory. If you "
+                             "wish to infer the labels from the subdirectory names in the target "
+                             'directory, pass `labels="inferred"`. If you wish to get a dataset that '
+                             f"only contains audio samples (no labels), pass `labels=None`. Received: "
+                             f"labels={labels}")
+        if class_names:
+            raise ValueError(f'You can only pass `class_names` if `labels="inferred"`. Received: '
+                             f"labels={labels}, and class_names={class_names}")
+    if ragged and output_sequence_length is not None:
+        raise ValueError("Cannot set both `ragged` and `output_sequence_length`")
+    if ragged:
+        raise NotImplementedError("audio_dataset_from_directory: ragged=True (tf.RaggedTensor "
+                                  "batches) is not supported; batches are zero-padded instead")
+    if sampling_rate is not None:
+        if not isinstance(sampling_rate, int):
+            raise ValueError(f"`sampling_rate` should have an integer value. Received: "
+                             f"sampling_rate={sampling_rate}")
+        if sampling_rate <= 0:
+            raise ValueError(f"`sampling_rate` should be higher than 0. Received: "
+                             f"sampling_rate={sampling_rate}")
+        raise NotImplementedError("audio_dataset_from_directory: sampling_rate (resampling, which "
+                                  "Keras does with tensorflow_io) is not supported")
+    return _dataset_from_directory(directory, lambda p: _read_wav(p, output_sequence_length),
+                                   (".wav",), labels, label_mode, class_names, batch_size, shuffle,
+                                   seed, validation_split, subset, follow_links, verbose,
+                                   stack=_padded_stack)
 
 
 def image_dataset_from_directory(directory, labels="inferred", label_mode="int",

@@ -9,7 +9,7 @@ _RANKED = {"1D": 1, "2D": 2, "3D": 3}
 
 # Classes whose spec is `InputSpec(ndim=n)` before and after the build: n by class, or by
 # its spatial rank (the class name's "1D/2D/3D") plus this offset.
-_FIXED = {"Bidirectional": 3, "GRU": 3, "LSTM": 3, "RepeatVector": 2}
+_FIXED = {"Bidirectional": 3, "GRU": 3, "LSTM": 3, "RepeatVector": 2, "STFTSpectrogram": 3}
 _FIXED_BY_RANK = {"AveragePooling": 2, "MaxPooling": 2, "GlobalAveragePooling": 2,
                   "GlobalMaxPooling": 2, "Cropping": 2, "UpSampling": 2, "ZeroPadding": 2,
                   "SpatialDropout": 2, "ConvLSTM": 3}

@@ -22,6 +22,7 @@ _CLASSES = {
     "VarianceScaling": ("scale", "mode", "distribution", "seed"), "Orthogonal": ("gain", "seed"),
     "GlorotUniform": ("seed",), "GlorotNormal": ("seed",), "HeUniform": ("seed",),
     "HeNormal": ("seed",), "LecunUniform": ("seed",), "LecunNormal": ("seed",),
+    "STFT": ("side", "window", "scaling", "periodic"),
 }
 for _n, _p in _CLASSES.items():
     globals()[_n] = make_class(Initializer, _n, _p, module=__name__)
@@ -32,7 +33,9 @@ _ALIASES = {"zeros": "Zeros", "ones": "Ones", "constant": "Constant", "identity"
             "truncated_normal": "TruncatedNormal", "variance_scaling": "VarianceScaling",
             "orthogonal": "Orthogonal", "glorot_uniform": "GlorotUniform",
             "glorot_normal": "GlorotNormal", "he_uniform": "HeUniform", "he_normal": "HeNormal",
-            "lecun_uniform": "LecunUniform", "lecun_normal": "LecunNormal"}
+            "lecun_uniform": "LecunUniform", "lecun_normal": "LecunNormal",
+            "IdentityInitializer": "Identity", "OrthogonalInitializer": "Orthogonal",
+            "stft": "STFT", "STFTInitializer": "STFT"}
 for _a, _n in _ALIASES.items():
     globals()[_a] = globals()[_n]
 # Names only initializers.get knows (Keras's compatibility names, e.g. the RNN guide's "uniform").

@@ -553,6 +553,10 @@ class Layer(_variables.LayerBasics):
         if inputs is _NO_INPUTS:
             raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
                             f"argument: 'inputs'")
+        if isinstance(self, _BuiltinLayer) and self.class_name == "MelSpectrogram" and \
+                not isinstance(inputs, (list, tuple)) and not _tensors_in([inputs]) and np.ndim(inputs) == 1:
+            # Keras's unbatched signal `(samples,)`: an eager call here runs over a batch axis.
+            return self(np.asarray(inputs)[None], *args, **kwargs)[0]
         if isinstance(self, _BuiltinLayer) and self.class_name in _ATTENTION and \
                 not isinstance(inputs, PositionalCall) and not _tensors_in([inputs, list(args), kwargs]):
             return _attention_on_arrays(self, inputs, args, kwargs)
@@ -1389,7 +1393,8 @@ def _output_dtype(layer, inputs):
     cls = layer.class_name
     if cls in ("Reshape", "Flatten", "Permute", "Identity") and isinstance(inputs, KerasTensor):
         return inputs.dtype
-    if cls in ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing", "Discretization"):
+    if cls in ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing", "Discretization",
+               "HashedCrossing"):
         if layer._args.get("output_mode", "int") == "int":
             return "int32" if cls == "Discretization" else "int64"
     return "float32"
@@ -1677,6 +1682,11 @@ def _standardized(layer, name, value):
         return layer._args.get("key_dim")
     if cls == "Normalization" and name == "axis" and isinstance(value, int):
         return (value,)
+    if cls == "MelSpectrogram" and value is None and name in ("sequence_length", "max_freq"):
+        signature = _catalog.layer_signature(cls)[1]
+        if name == "sequence_length":
+            return layer._args.get("fft_length", signature.get("fft_length"))
+        return int(layer._args.get("sampling_rate", signature.get("sampling_rate")) / 2)
     return value
 
 

@@ -931,7 +931,7 @@ class Model(ModelAPI):
             return n.value - self._compute_loss_inputs.count
         return n.value
 
-    _STRING_LAYERS = ("StringLookup", "Hashing", "TextVectorization")
+    _STRING_LAYERS = ("StringLookup", "Hashing", "TextVectorization", "HashedCrossing")
 
     def _check_strings(self, arrays, what):
         """Strings reach only a model with a string Input or a layer that takes strings; others

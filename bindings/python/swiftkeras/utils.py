@@ -21,6 +21,7 @@ from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  
 from .backend import clear_session, is_keras_tensor, standardize_dtype  # noqa: F401
 from ._config_object import Config  # noqa: F401
 from ._feature_space import FeatureSpace  # noqa: F401
+from ._file_utils import audio_dataset_from_directory  # noqa: F401
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
@@ -169,4 +170,5 @@ __all__ = ["pack_x_y_sample_weight", "unpack_x_y_sample_weight", "to_categorical
            "array_to_img", "image_dataset_from_directory", "text_dataset_from_directory", "get_file", "hash_file",
            "validate_file", "model_to_dot", "plot_model", "get_source_inputs", "save_img", "clear_session",
            "is_keras_tensor", "standardize_dtype", "Config", "FeatureSpace", "enable_interactive_logging",
-           "disable_interactive_logging", "is_interactive_logging_enabled"]
+           "disable_interactive_logging", "is_interactive_logging_enabled",
+           "audio_dataset_from_directory"]

@@ -1,6 +1,7 @@
 /// The string hashes Keras's `Hashing` and lookup layers use through TensorFlow:
 /// `tf.strings.to_hash_bucket_fast` (FarmHash `Fingerprint64`) and
-/// `tf.strings.to_hash_bucket_strong` (keyed SipHash-2-4).
+/// `tf.strings.to_hash_bucket_strong` (keyed SipHash-2-4); and the crosses of
+/// `tf.sparse.cross_hashed` (`HashedCrossing`).
 enum KerasHash {
     private static let k0: UInt64 = 0xc3a5_c85c_97cb_3127
     private static let k1: UInt64 = 0xb492_b66f_be98_f273
@@ -146,6 +147,17 @@ enum KerasHash {
         v2 ^= 0xff
         round(); round(); round(); round()
         return v0 ^ v1 ^ v2 ^ v3
+    }
+
+    /// TensorFlow's `FingerprintCat64`: combines two fingerprints (the feature crosses of
+    /// `tf.sparse.cross_hashed`).
+    static func fingerprintCat64(_ fp1: UInt64, _ fp2: UInt64) -> UInt64 {
+        let mul: UInt64 = 0xc6a4_a793_5bd1_e995
+        var result = fp1 ^ mul
+        result ^= shiftMix(fp2 &* mul) &* mul
+        result = result &* mul
+        result = shiftMix(result) &* mul
+        return shiftMix(result)
     }
 
     /// The bucket in `[0, buckets)` of `bytes`: FarmHash without a salt, SipHash keyed by it.
