@@ -14,14 +14,14 @@ from ._custom_steps import unpack_x_y_sample_weight  # noqa: F401
 from .random import _reset_global_seed_generator
 from ._download import get_file, hash_file, validate_file  # noqa: F401
 from ._plot import model_to_dot, plot_model  # noqa: F401
-from ._file_utils import (Progbar, array_to_img, image_dataset_from_directory,  # noqa: F401
+from ._file_utils import (Progbar, array_to_img, audio_dataset_from_directory,  # noqa: F401
+                          image_dataset_from_directory,
                           img_to_array, load_img, pad_sequences, save_img,
                           text_dataset_from_directory, disable_interactive_logging,
                           enable_interactive_logging, is_interactive_logging_enabled)
 from .backend import clear_session, is_keras_tensor, standardize_dtype  # noqa: F401
 from ._config_object import Config  # noqa: F401
 from ._feature_space import FeatureSpace  # noqa: F401
-from ._file_utils import audio_dataset_from_directory  # noqa: F401
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
