@@ -48,7 +48,7 @@ extension AutoContrast: DeclaredLayer {
         .optional("value_range", \.valueRange, default: [0, 255]),
     ]) { c in
         try AutoContrast(valueRange: c.valueRange(layer: "AutoContrast"),
-                         dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")), name: c.name)
+                         dataFormat: c.imageDataFormat(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(AutoContrast.self, $0) }

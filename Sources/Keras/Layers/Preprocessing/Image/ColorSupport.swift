@@ -133,3 +133,45 @@ extension ImageLayer {
         }
     }
 }
+
+/// The colour layers whose constructor is Keras's `(factor, value_range=(0, 255),
+/// data_format=None, seed=None)` and whose config writes the factor as `[lower, upper]`:
+/// ``RandomColorDegeneration``, ``RandomSaturation``, ``RandomHue``, ``RandomSharpness``,
+/// ``RandomPosterization``.
+protocol FactorColorLayer: ImageLayer {
+    var factor: ImageFactor { get }
+    var valueRange: [Double] { get }
+    /// The factor as the config writes it.
+    var factorConfig: JSON { get }
+    init(factor: JSON, valueRange: [Double], dataFormat: DataFormat, seed: Int?, name: String?) throws
+}
+
+extension FactorColorLayer {
+    var factorConfig: JSON { factor.pair }
+
+    /// One draw from `factor` per image of `x`, made at every call: Keras draws before it looks
+    /// at `training`, so its generator moves on at inference too.
+    func drawFactors(_ x: Tensor) throws -> [Float] {
+        let n = try imageCount(x)
+        let rng = random(draws: 1)
+        return (0..<n).map { _ in Float(factor.sample(rng)) }
+    }
+
+    /// The class's declaration (its ``DeclaredLayer/declaration``).
+    static var factorDeclaration: LayerDeclaration {
+        LayerDeclaration(Self.self, constructorOrder: ["factor", "value_range", "data_format", "seed"], arguments: [
+            .optional("data_format", \.dataFormat, default: .channelsLast),
+            .required("factor") { $0.factorConfig },
+            .optional("value_range", \.valueRange, default: [0, 255]),
+            .optional("seed", \.seed, default: nil),
+        ]) { c in
+            try Self(factor: c["factor"] ?? nil, valueRange: c.valueRange(layer: c.className), dataFormat: c.imageDataFormat(),
+                     seed: c.optionalInt("seed"), name: c.name)
+        }
+    }
+}
+
+extension LayerConfig {
+    /// The `data_format` of an image layer's config (channels-last when absent).
+    func imageDataFormat() throws -> DataFormat { try DataFormat.named(string("data_format", default: "channels_last")) }
+}

@@ -124,7 +124,7 @@ extension ContrastLimitedAdaptiveHistogramEqualization: DeclaredLayer {
     ]) { c in
         try ContrastLimitedAdaptiveHistogramEqualization(
             valueRange: c.valueRange(layer: "ContrastLimitedAdaptiveHistogramEqualization"), clipLimit: c.double("clip_limit"),
-            tileGridSize: c.ints("tile_grid_size", rank: 2), dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")),
+            tileGridSize: c.ints("tile_grid_size", rank: 2), dataFormat: c.imageDataFormat(),
             name: c.name)
     }
 }

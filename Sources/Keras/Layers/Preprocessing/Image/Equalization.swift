@@ -75,7 +75,7 @@ extension Equalization: DeclaredLayer {
         .optional("value_range", \.valueRange, default: [0, 255]),
     ]) { c in
         try Equalization(valueRange: c.valueRange(layer: "Equalization"), bins: c.int("bins", default: 256),
-                         dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")), name: c.name)
+                         dataFormat: c.imageDataFormat(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Equalization.self, $0) }

@@ -15,10 +15,9 @@ public final class RandomColorDegeneration: ImageLayer, @unchecked Sendable {
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
-        let n = try imageCount(x)
-        let rng = random(draws: 1)
+        let factors = try drawFactors(x)
         guard training else { return x }
-        return try degenerating(x, factors: (0..<n).map { _ in Float(factor.sample(rng)) })
+        return try degenerating(x, factors: factors)
     }
 
     /// The images blended towards their grayscale by `factors` (one per image).
@@ -41,19 +40,9 @@ public final class RandomColorDegeneration: ImageLayer, @unchecked Sendable {
     }
 }
 
-extension RandomColorDegeneration: DeclaredLayer {
-    /// Keras: `RandomColorDegeneration(factor, value_range=(0, 255), data_format=None, seed=None)`;
-    /// the config writes the factor as `[lower, upper]`.
-    public static let declaration = LayerDeclaration(RandomColorDegeneration.self,
-                                                     constructorOrder: ["factor", "value_range", "data_format", "seed"], arguments: [
-        .optional("data_format", \.dataFormat, default: .channelsLast),
-        .required("factor") { $0.factor.pair },
-        .optional("value_range", \.valueRange, default: [0, 255]),
-        .optional("seed", \.seed, default: nil),
-    ]) { c in
-        try RandomColorDegeneration(factor: c["factor"] ?? nil, valueRange: c.valueRange(layer: "RandomColorDegeneration"),
-                                    dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")),
-                                    seed: c.optionalInt("seed"), name: c.name)
-    }
+extension RandomColorDegeneration: DeclaredLayer, FactorColorLayer {
+    /// Keras: `RandomColorDegeneration(factor, value_range=(0, 255), data_format=None, seed=None)`; the config
+    /// writes the factor as `[lower, upper]`.
+    public static let declaration = factorDeclaration
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomColorDegeneration.self, $0) }

@@ -54,7 +54,7 @@ extension RandomColorJitter: DeclaredLayer {
         try RandomColorJitter(valueRange: c.valueRange(layer: "RandomColorJitter"), brightnessFactor: c["brightness_factor"] ?? nil,
                               contrastFactor: c["contrast_factor"] ?? nil, saturationFactor: c["saturation_factor"] ?? nil,
                               hueFactor: c["hue_factor"] ?? nil, seed: c.optionalInt("seed"),
-                              dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")), name: c.name)
+                              dataFormat: c.imageDataFormat(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomColorJitter.self, $0) }

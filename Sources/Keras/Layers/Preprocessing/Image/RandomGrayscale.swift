@@ -39,7 +39,7 @@ extension RandomGrayscale: DeclaredLayer {
         .optional("factor", \.factor, default: 0.5),
         .unsaved("seed"),
     ]) { c in
-        try RandomGrayscale(factor: c.double("factor"), dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")),
+        try RandomGrayscale(factor: c.double("factor"), dataFormat: c.imageDataFormat(),
                             seed: c.optionalInt("seed"), name: c.name)
     }
 }

@@ -41,18 +41,9 @@ public final class RandomHue: ImageLayer, @unchecked Sendable {
     }
 }
 
-extension RandomHue: DeclaredLayer {
+extension RandomHue: DeclaredLayer, FactorColorLayer {
     /// Keras: `RandomHue(factor, value_range=(0, 255), data_format=None, seed=None)`; the config
     /// writes the factor as `[lower, upper]`.
-    public static let declaration = LayerDeclaration(RandomHue.self, constructorOrder: ["factor", "value_range", "data_format", "seed"], arguments: [
-        .optional("data_format", \.dataFormat, default: .channelsLast),
-        .required("factor") { $0.factor.pair },
-        .optional("value_range", \.valueRange, default: [0, 255]),
-        .optional("seed", \.seed, default: nil),
-    ]) { c in
-        try RandomHue(factor: c["factor"] ?? nil, valueRange: c.valueRange(layer: "RandomHue"),
-                      dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")),
-                      seed: c.optionalInt("seed"), name: c.name)
-    }
+    public static let declaration = factorDeclaration
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomHue.self, $0) }

@@ -40,7 +40,7 @@ extension RandomInvert: DeclaredLayer {
         .optional("seed", \.seed, default: nil),
     ]) { c in
         try RandomInvert(factor: c["factor"] ?? 1.0, valueRange: c.valueRange(layer: "RandomInvert"), seed: c.optionalInt("seed"),
-                         dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")), name: c.name)
+                         dataFormat: c.imageDataFormat(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomInvert.self, $0) }

@@ -43,18 +43,9 @@ public final class RandomPosterization: ImageLayer, @unchecked Sendable {
     }
 }
 
-extension RandomPosterization: DeclaredLayer {
-    /// Keras: `RandomPosterization(factor, value_range=(0, 255), data_format=None, seed=None)`;
-    /// the config writes the factor as `[lower, upper]`.
-    public static let declaration = LayerDeclaration(RandomPosterization.self, constructorOrder: ["factor", "value_range", "data_format", "seed"], arguments: [
-        .optional("data_format", \.dataFormat, default: .channelsLast),
-        .required("factor") { $0.factorConfig },
-        .optional("value_range", \.valueRange, default: [0, 255]),
-        .optional("seed", \.seed, default: nil),
-    ]) { c in
-        try RandomPosterization(factor: c["factor"] ?? nil, valueRange: c.valueRange(layer: "RandomPosterization"),
-                                dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")),
-                                seed: c.optionalInt("seed"), name: c.name)
-    }
+extension RandomPosterization: DeclaredLayer, FactorColorLayer {
+    /// Keras: `RandomPosterization(factor, value_range=(0, 255), data_format=None, seed=None)`; the config
+    /// writes the factor as `[lower, upper]`.
+    public static let declaration = factorDeclaration
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomPosterization.self, $0) }

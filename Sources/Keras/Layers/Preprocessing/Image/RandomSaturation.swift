@@ -38,19 +38,9 @@ public final class RandomSaturation: ImageLayer, @unchecked Sendable {
     }
 }
 
-extension RandomSaturation: DeclaredLayer {
-    /// Keras: `RandomSaturation(factor, value_range=(0, 255), data_format=None, seed=None)`; the
-    /// config writes the factor as `[lower, upper]`.
-    public static let declaration = LayerDeclaration(RandomSaturation.self,
-                                                     constructorOrder: ["factor", "value_range", "data_format", "seed"], arguments: [
-        .optional("data_format", \.dataFormat, default: .channelsLast),
-        .required("factor") { $0.factor.pair },
-        .optional("value_range", \.valueRange, default: [0, 255]),
-        .optional("seed", \.seed, default: nil),
-    ]) { c in
-        try RandomSaturation(factor: c["factor"] ?? nil, valueRange: c.valueRange(layer: "RandomSaturation"),
-                             dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")),
-                             seed: c.optionalInt("seed"), name: c.name)
-    }
+extension RandomSaturation: DeclaredLayer, FactorColorLayer {
+    /// Keras: `RandomSaturation(factor, value_range=(0, 255), data_format=None, seed=None)`; the config
+    /// writes the factor as `[lower, upper]`.
+    public static let declaration = factorDeclaration
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomSaturation.self, $0) }

@@ -16,10 +16,9 @@ public final class RandomSharpness: ImageLayer, @unchecked Sendable {
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
-        let n = try imageCount(x)
-        let rng = random(draws: 1)
+        let factors = try drawFactors(x)
         guard training else { return x }
-        return try sharpening(x, factors: (0..<n).map { _ in Float(factor.sample(rng)) })
+        return try sharpening(x, factors: factors)
     }
 
     /// The images sharpened by `factors` (one per image, as drawn from `factor`).
@@ -52,18 +51,9 @@ public final class RandomSharpness: ImageLayer, @unchecked Sendable {
     }
 }
 
-extension RandomSharpness: DeclaredLayer {
-    /// Keras: `RandomSharpness(factor, value_range=(0, 255), data_format=None, seed=None)`; the
-    /// config writes the factor as `[lower, upper]`.
-    public static let declaration = LayerDeclaration(RandomSharpness.self, constructorOrder: ["factor", "value_range", "data_format", "seed"], arguments: [
-        .optional("data_format", \.dataFormat, default: .channelsLast),
-        .required("factor") { $0.factor.pair },
-        .optional("value_range", \.valueRange, default: [0, 255]),
-        .optional("seed", \.seed, default: nil),
-    ]) { c in
-        try RandomSharpness(factor: c["factor"] ?? nil, valueRange: c.valueRange(layer: "RandomSharpness"),
-                            dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")),
-                            seed: c.optionalInt("seed"), name: c.name)
-    }
+extension RandomSharpness: DeclaredLayer, FactorColorLayer {
+    /// Keras: `RandomSharpness(factor, value_range=(0, 255), data_format=None, seed=None)`; the config
+    /// writes the factor as `[lower, upper]`.
+    public static let declaration = factorDeclaration
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(RandomSharpness.self, $0) }

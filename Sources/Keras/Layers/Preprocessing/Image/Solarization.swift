@@ -57,7 +57,7 @@ extension Solarization: DeclaredLayer {
     ]) { c in
         try Solarization(additionFactor: c["addition_factor"] ?? 0.0, thresholdFactor: c["threshold_factor"] ?? 0.0,
                          valueRange: c.valueRange(layer: "Solarization"), seed: c.optionalInt("seed"),
-                         dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")), name: c.name)
+                         dataFormat: c.imageDataFormat(), name: c.name)
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Solarization.self, $0) }
