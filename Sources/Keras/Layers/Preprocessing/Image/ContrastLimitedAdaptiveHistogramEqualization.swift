@@ -18,8 +18,9 @@ public final class ContrastLimitedAdaptiveHistogramEqualization: ImageLayer, @un
         let layer = "ContrastLimitedAdaptiveHistogramEqualization"
         self.valueRange = try imageValueRange(valueRange, sorted: false, layer: layer)
         guard clipLimit.isFinite else { throw KerasError.invalidArgument("\(layer): clip_limit must be a finite number, got \(clipLimit)") }
-        guard tileGridSize.count == 2, tileGridSize.allSatisfy({ (1...4096).contains($0) }) else {
-            throw KerasError.invalidArgument("\(layer): tile_grid_size must be two positive integers (rows, columns), got \(tileGridSize)")
+        // The tiles' mappings take 1 KiB each: at most 2^16 tiles (64 MiB).
+        guard tileGridSize.count == 2, tileGridSize.allSatisfy({ (1...(1 << 16)).contains($0) }), tileGridSize[0] * tileGridSize[1] <= 1 << 16 else {
+            throw KerasError.invalidArgument("\(layer): tile_grid_size must be two positive integers (rows, columns) of at most 65536 tiles in all, got \(tileGridSize)")
         }
         self.clipLimit = clipLimit
         self.tileGridSize = tileGridSize
