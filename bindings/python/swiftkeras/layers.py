@@ -1215,6 +1215,9 @@ class _BuiltinLayer(Layer):
         inner = _INNER_LAYERS.get(self.class_name, {}).get(item)
         if inner is not None:
             return self._inner_layer(*inner)
+        if self.class_name == "RandomColorJitter" and item in _JITTER_PARTS and args is not None:
+            given = args.get(item[len("random_"):] + "_factor")   # Keras: None without its factor
+            return None if given is None else self._inner_layer(_JITTER_PARTS[item], item)
         base_weights = self.__dict__.get("_base_weights")
         if base_weights and item in base_weights and (
                 self.__dict__.get("_building") is not None or
@@ -1678,6 +1681,8 @@ def _standardized(layer, name, value):
         if isinstance(value, int):
             return ((value, value),) * n
         return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+    if cls == "Solarization" and name in ("addition_factor", "threshold_factor") and value is not None:
+        return (0, value) if isinstance(value, (int, float)) else tuple(sorted(value))   # Keras's _set_factor
     if cls == "MultiHeadAttention" and name == "value_dim" and value is None:
         return layer._args.get("key_dim")
     if cls == "Normalization" and name == "axis" and isinstance(value, int):
@@ -1744,6 +1749,10 @@ _TRAINING_OFF_BY_DEFAULT = frozenset({
     "AlphaDropout", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Dropout", "GRU", "GaussianDropout",
     "GaussianNoise", "LSTM", "RNN", "SimpleRNN", "SpatialDropout1D", "SpatialDropout2D",
     "SpatialDropout3D"})
+# Keras's colour augmentations, which name their SeedGenerator `generator` too.
+_AUGMENTATIONS = _AUGMENTATIONS | {"Solarization", "RandomInvert", "RandomGrayscale", "RandomPosterization",
+                                   "RandomColorDegeneration", "RandomHue", "RandomSaturation", "RandomSharpness",
+                                   "RandomColorJitter"}
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
@@ -1756,6 +1765,9 @@ _BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_sh
 _INNER_LAYERS = {"MultiHeadAttention": {
     "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
     "value_dense": ("EinsumDense", "value"), "output_dense": ("EinsumDense", "attention_output")}}
+# RandomColorJitter's augmentations, which Keras makes inside it (one per factor given).
+_JITTER_PARTS = {"random_brightness": "RandomBrightness", "random_contrast": "RandomContrast",
+                 "random_saturation": "RandomSaturation", "random_hue": "RandomHue"}
 # Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
 _BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
 

@@ -31,9 +31,7 @@ open class ImageLayer: Layer, @unchecked Sendable {
     /// Runs `body` on the images as a `(batch, height, width, channels)` batch and returns its
     /// result in the input's layout (rank and data format).
     func onBatch(_ x: Tensor, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
-        guard x.rank == 3 || x.rank == 4 else {
-            throw KerasError.shapeMismatch("\(className) '\(name)': expected images of rank 3 (one image) or 4 (a batch), got shape \(x.shape)")
-        }
+        _ = try imageCount(x)
         var t = x.rank == 3 ? x.viewing([1] + x.shape) : x
         if dataFormat == .channelsFirst { t = try Ops.transpose(t, [0, 2, 3, 1]) }
         var out = try body(t)
@@ -68,7 +66,10 @@ struct ImageFactor: Equatable {
     /// The value as given, for `get_config()` when the layer writes it unchanged.
     var given: JSON
 
-    init(_ json: JSON, bounds: ClosedRange<Double>, layer: String, argument: String, clampLower: Bool = true) throws {
+    /// `strictPair`: both numbers of a pair must lie in `bounds` (Keras's `Solarization`), not
+    /// only overlap them.
+    init(_ json: JSON, bounds: ClosedRange<Double>, layer: String, argument: String, clampLower: Bool = true,
+         strictPair: Bool = false) throws {
         let bad = KerasError.invalidArgument("\(layer): \(argument) must be a number or a pair of numbers in [\(bounds.lowerBound), \(bounds.upperBound)], got \(json)")
         given = json
         if let f = json.doubleValue {
@@ -76,7 +77,7 @@ struct ImageFactor: Equatable {
             upper = abs(f)
             lower = clampLower ? Swift.max(-upper, bounds.lowerBound) : -upper
         } else if let pair = json.arrayValue, pair.count == 2, let a = pair[0].doubleValue, let b = pair[1].doubleValue {
-            guard a <= bounds.upperBound, b >= bounds.lowerBound else { throw bad }
+            guard a <= bounds.upperBound, b >= bounds.lowerBound, !strictPair || (bounds.contains(a) && bounds.contains(b)) else { throw bad }
             (lower, upper) = (Swift.min(a, b), Swift.max(a, b))
         } else {
             throw bad

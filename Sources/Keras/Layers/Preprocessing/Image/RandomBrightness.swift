@@ -18,12 +18,17 @@ public final class RandomBrightness: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
-        return try onBatch(x.detached) { t in
+        return try brightening(x, random(draws: 1))
+    }
+
+    /// The images shifted by deltas drawn from `rng`, one per image (``RandomColorJitter`` draws them
+    /// from its own generator).
+    func brightening(_ x: Tensor, _ rng: RandomGenerator) throws -> Tensor {
+        try onBatch(x.detached) { t in
             let n = t.shape[0], per = t.count / Swift.max(n, 1)
             let out = Tensor.uninitialized(t.shape)
             let p = t.data, o = out.data
             let (lo, hi) = (Float(valueRange[0]), Float(valueRange[1]))
-            let rng = random(draws: 1)
             for b in 0..<n {
                 let delta = Float(factor.sample(rng) * (valueRange[1] - valueRange[0]))
                 for i in b * per..<(b + 1) * per { o[i] = Swift.min(Swift.max(p[i] + delta, lo), hi) }

@@ -18,12 +18,17 @@ public final class RandomContrast: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
-        return try onBatch(x.detached) { t in
+        return try contrasting(x, random(draws: 1))
+    }
+
+    /// The images with their contrast scaled by factors drawn from `rng`, one per image (``RandomColorJitter`` draws them
+    /// from its own generator).
+    func contrasting(_ x: Tensor, _ rng: RandomGenerator) throws -> Tensor {
+        try onBatch(x.detached) { t in
             let (n, hw, c) = (t.shape[0], t.shape[1] * t.shape[2], t.shape[3])
             let out = Tensor.uninitialized(t.shape)
             let p = t.data, o = out.data
             let (lo, hi) = (Float(valueRange[0]), Float(valueRange[1]))
-            let rng = random(draws: 1)
             for b in 0..<n {
                 let f = Float(1 - factor.lower + (factor.upper + factor.lower) * Double(rng.uniform()))
                 var mean = [Float](repeating: 0, count: c)
