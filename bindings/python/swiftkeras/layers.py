@@ -1050,6 +1050,8 @@ _TUPLE_ARGUMENTS = frozenset({"kernel_size", "strides", "dilation_rate", "pool_s
                               "factor", "attention_axes", "tile_grid_size", "x_factor",
                               "y_factor", "sigma", "addition_factor", "threshold_factor"})
 _CLASS_TUPLE_ARGUMENTS = {"Normalization": {"axis"}}
+_CLASS_TUPLE_ARGUMENTS.update({f"Adaptive{kind}Pooling{rank}D": {"output_size"}
+                               for kind in ("Average", "Max") for rank in (1, 2, 3)})
 
 
 def _keras_tuples(class_name, config, given):
