@@ -76,6 +76,11 @@ open class Layer: @unchecked Sendable {
     /// The Keras class name used in configs and summaries.
     open var className: String { String(describing: type(of: self)) }
 
+    /// The name of Keras's Python class where Keras exports it under another (`className`):
+    /// GroupQueryAttention's class is `GroupedQueryAttention`, which names its `.weights.h5`
+    /// paths and its legacy `.h5` config entries.
+    open var pythonClassName: String { className }
+
     // MARK: The contract
 
     /// Creates the weights for inputs of `inputShape` (batch dimension first, nil when unknown).

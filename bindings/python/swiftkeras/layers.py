@@ -186,7 +186,7 @@ class Layer(_variables.LayerBasics):
     # -- shared construction ---------------------------------------------------------------
     def _init_base(self, trainable, name, dtype, kwargs):
         self.trainable = trainable
-        self._name = name or unique_name(snake_case(self._class_name()))
+        self._name = name or unique_name(snake_case(_PYTHON_CLASS_NAMES.get(self._class_name(), self._class_name())))
         if isinstance(dtype, dict):   # a serialized DTypePolicy (a config Keras wrote)
             dtype = (dtype.get("config") or {}).get("name")
         self._dtype = getattr(dtype, "name", dtype)   # a DTypePolicy: its name
@@ -515,7 +515,7 @@ class Layer(_variables.LayerBasics):
         elif "inputs" in kwargs:
             inputs = kwargs.pop("inputs")
         elif "query" in kwargs and self.__dict__.get("class_name", type(self).class_name) in (
-                "MultiHeadAttention", "GroupedQueryAttention"):
+                "MultiHeadAttention", "GroupQueryAttention"):
             # Keras's `attention(query=x, value=x, key=x)` (keras.io's translation transformer)
             inputs = kwargs.pop("query")
         else:   # every argument by keyword: `endpoint(logits=..., targets=...)`
@@ -1020,7 +1020,7 @@ def _subclasses_builtin(layer):
 _SUBCLASS_REFUSED = {"return_state": "returning states (return_state=True)",
                      "stateful": "stateful=True"}
 _SUBCLASS_REFUSED_CLASSES = frozenset({"InputLayer", "Bidirectional", "TimeDistributed", "RNN",
-                                       "MultiHeadAttention", "GroupedQueryAttention",
+                                       "MultiHeadAttention", "GroupQueryAttention",
                                        "TextVectorization", "StringLookup", "LSTMCell", "GRUCell",
                                        "SimpleRNNCell", "StackedRNNCells"})
 
@@ -1681,7 +1681,8 @@ _MASKING = frozenset({
     "LayerNormalization", "LeakyReLU", "Masking", "Maximum", "Minimum", "MultiHeadAttention",
     "Multiply", "Normalization",
     "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
-    "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization"})
+    "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization",
+    "GroupQueryAttention"})
 # The states a recurrent layer returns with `return_state` (its compute_mask gives each None).
 _RNN_STATE_COUNT = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
 # The merge layers, whose compute_mask combines their inputs' masks (Keras's base_merge).
@@ -1693,11 +1694,11 @@ _OWN_MASKS = frozenset({"Embedding", "Masking", "RNN", "Bidirectional", "GlobalA
 _MASK_CONSUMERS = frozenset({
     "AdditiveAttention", "Attention", "BatchNormalization", "Bidirectional", "ConvLSTM1D",
     "ConvLSTM2D", "ConvLSTM3D", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
-    "GroupedQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
+    "GroupQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
     "TimeDistributed"})
 # Of those, the ones whose call Keras gives the mask of their one input as `mask` (recorded in
 # their nodes): the attention layers take theirs otherwise.
-_ATTENTION = frozenset({"AdditiveAttention", "Attention", "GroupedQueryAttention", "MultiHeadAttention"})
+_ATTENTION = frozenset({"AdditiveAttention", "Attention", "GroupQueryAttention", "MultiHeadAttention"})
 # Their call's keywords that Keras writes in a functional node, in Keras's order.
 _ATTENTION_KEYWORDS = ("use_causal_mask", "return_attention_scores")
 _MASK_ARGUMENT = _MASK_CONSUMERS - _ATTENTION
@@ -1721,7 +1722,8 @@ _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell"
 _CONV = ("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D")
 _BUILD_FIRST = {"kernel": frozenset(("Dense", "EinsumDense") + _CONV), "embeddings": frozenset({"Embedding"})}
 # The arguments of the `build` of layers that Keras builds from several named shapes.
-_BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_shape")}
+_BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_shape"),
+                    "GroupQueryAttention": ("query_shape", "value_shape", "key_shape")}
 # Layers Keras makes inside a layer, by attribute: (their class, their name in the paths).
 _INNER_LAYERS = {"MultiHeadAttention": {
     "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
@@ -1778,7 +1780,7 @@ def take_sequential_build_names(model):
 # names, so that the user's next Dropout is dropout_1 as in Keras (keras.io's timeseries
 # transformer).
 _NAMES_TAKEN_AT_BUILD = {"MultiHeadAttention": ("softmax", "dropout"),
-                         "GroupedQueryAttention": ("softmax", "dropout")}
+                         "GroupQueryAttention": ("softmax", "dropout")}
 # The built-in layer classes that Keras 3 builds in their constructor (no state to make): they
 # are `built` from the start, have no `path` and their `get_build_config()` is None.
 _BUILT_AT_INIT = frozenset({
@@ -1793,6 +1795,9 @@ _BUILT_AT_INIT = frozenset({
 
 
 _classes: dict[str, type] = {}
+# Keras classes exported under another name, by that name: their automatic layer names come
+# from the class's own (GroupQueryAttention's layers are grouped_query_attention).
+_PYTHON_CLASS_NAMES = {"GroupQueryAttention": "GroupedQueryAttention"}
 
 
 def _adapt_batches(data, steps, who, each=None, inputs_of_tuples=False):
