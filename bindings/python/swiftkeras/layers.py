@@ -736,6 +736,36 @@ class Layer(_variables.LayerBasics):
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
 
+class Wrapper(Layer):
+    """Keras `keras.layers.Wrapper`: the abstract base of layers that take another layer and
+    augment it (`TimeDistributed` and `Bidirectional` are wrappers). A subclass's `call` uses
+    `self.layer`; its config holds the wrapped layer serialized under `"layer"`, and
+    `from_config` rebuilds it first, as Keras's does."""
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Layer {layer} supplied to Wrapper isn't a supported layer type. "
+                             f"Please ensure wrapped layer is a valid Keras layer.")
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def get_config(self):
+        config = Layer.get_config(self)
+        config.pop("layer", None)   # (the automatic config's; written serialized below)
+        # The wrapped layer in Keras's serialized form, without its build config: the library
+        # asks for this config while it builds the wrapper, and builds the wrapped layer
+        # from the call.
+        from . import _objects
+        layer = {**self.layer._layer_entry(), "config": _objects.serialize(self.layer.get_config())}
+        return {**config, "layer": layer}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
+        return cls(layer, **config)
+
+
 def _builds_in_library(build):
     """The `build` of a layer class written in Python, called by the user with one input shape
     (Keras: `layer.build((4, 6))` makes the weights at once, so that `set_weights` and
@@ -1878,9 +1908,24 @@ def _layer_class(class_name: str) -> type | None:
         attrs.update(_rnn_states.attributes(class_name))
     if class_name == "TextVectorization":
         attrs.update(_text_callables.layer_methods())
-    cls = type(class_name, (_BuiltinLayer,), attrs)
+    if class_name == "GroupQueryAttention":
+        attrs.update(num_repeats=property(lambda self: self._args["num_query_heads"] // self._args["num_key_value_heads"]),
+                     feature_dim=property(_query_feature_dim))
+    bases = (_BuiltinLayer,)
+    if class_name in ("Bidirectional", "TimeDistributed"):   # Keras's wrappers
+        bases = (_BuiltinLayer, Wrapper)
+        attrs["from_config"] = Layer.__dict__["from_config"]   # the catalogue's arguments
+    cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
     _classes[class_name] = cls
     return cls
+
+
+def _query_feature_dim(layer):
+    """GroupQueryAttention's `feature_dim`, once built: the query's (and output's) features."""
+    for w in layer.weights if layer.built else []:
+        if w.path.endswith("attention_output/kernel"):
+            return int(w.shape[-1])
+    raise AttributeError(f"'{type(layer).__name__}' object has no attribute 'feature_dim'")
 
 
 def _signature(names, defaults):
