@@ -55,6 +55,9 @@ final class GraphNode {
     /// records for every call whose inputs carry one), one per input (nil: none), in place of
     /// those the inputs carry; nil when the call was given none.
     var masks: [KerasTensor?]?
+    /// The layer's call keywords at this call, for a layer that keeps them per call
+    /// (``Layer/callKeywordsPerNode``); nil otherwise.
+    var callKeywords: JSON?
 
     /// Every tensor the call reads: its inputs, then the masks given to it.
     var dependencies: [KerasTensor] { inputs + (masks ?? []).compactMap { $0 } }
@@ -109,6 +112,7 @@ extension Layer {
         guard !outShapes.isEmpty else { throw KerasError.invalidState("\(className) '\(name)' computes no outputs") }
         let node = GraphNode(layer: self, inputs: inputs, index: callCount)
         node.masks = masks
+        if callKeywordsPerNode { node.callKeywords = callKeywordArguments }
         callCount += 1
         node.outputShapes = outShapes
         return outShapes.enumerated().map { KerasTensor(shape: $1, node: node, name: name, tensorIndex: $0) }

@@ -150,6 +150,11 @@ open class Layer: @unchecked Sendable {
     /// into the node's inputs); by default ignores them.
     open func applyCallKeywordArguments(_ kwargs: JSON) throws {}
 
+    /// True for a layer whose call keywords may differ from one functional call to the next
+    /// (ReversibleEmbedding's `reverse`): each node keeps ``callKeywordArguments`` as they were
+    /// at its call, writes them in its `kwargs` and applies them before it runs.
+    open var callKeywordsPerNode: Bool { false }
+
     /// True for layers whose `call` computes the masks of its outputs (models), so that the
     /// masks are taken from the call rather than from ``computeMask(_:mask:)``.
     @exclusivity(unchecked) var computesMasksInCall = false

@@ -89,7 +89,7 @@ extension Model {
                     return ["args": [tensors[0], .array(Array(tensors.dropFirst()))], "kwargs": kwargs(l.callKeywordArguments)]
                 }
                 let args: JSON = l.takesPositionalInputs ? .array(tensors) : [tensors.count == 1 ? tensors[0] : .array(tensors)]
-                return ["args": args, "kwargs": kwargs(l.callKeywordArguments)]
+                return ["args": args, "kwargs": kwargs(node.callKeywords ?? l.callKeywordArguments)]
             }))
             layerEntries.append(entry)
         }

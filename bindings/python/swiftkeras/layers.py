@@ -589,6 +589,8 @@ class Layer(_variables.LayerBasics):
             node = len(self._inbound)
             self._inbound.append(inputs)
             note_call_training(self, node, kwargs)
+            if kwargs.get("reverse") and self.__dict__.get("class_name", type(self).class_name) == "ReversibleEmbedding":
+                note_call_kwarg(self, node, "reverse", True)   # Keras writes it in the call's node
             _note_call_mask(self, node, inputs, given_mask)
             if isinstance(self, _BuiltinLayer):
                 # A recurrent layer with return_state=True returns its output and its states.
@@ -620,6 +622,9 @@ class Layer(_variables.LayerBasics):
                 call_kwargs["mask"] = mask
             out = _call_on_arguments(self, [inputs, *args], call_kwargs, training)
             return _with_keras_mask(self, inputs, out, kwargs.get("mask"))
+        if kwargs.get("reverse") and isinstance(self, _BuiltinLayer) and self.class_name == "ReversibleEmbedding":
+            # `embedding(hidden, reverse=True)` on arrays: a private model of that one call.
+            return _call_on_arguments(self, [inputs], {"reverse": True}, training)
         mask = _eager_mask(self, inputs, kwargs.get("mask"))
         out = self._call_eagerly(inputs, training) if mask is None else \
             _call_masked(self, inputs, mask, training)
@@ -1750,7 +1755,8 @@ _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell"
 # Keras's weight properties that say "You must build the layer before accessing" (the other
 # classes' weights are plain attributes, missing until built).
 _CONV = ("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D")
-_BUILD_FIRST = {"kernel": frozenset(("Dense", "EinsumDense") + _CONV), "embeddings": frozenset({"Embedding"})}
+_BUILD_FIRST = {"kernel": frozenset(("Dense", "EinsumDense") + _CONV),
+                "embeddings": frozenset({"Embedding", "ReversibleEmbedding"})}
 # The arguments of the `build` of layers that Keras builds from several named shapes.
 _BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_shape"),
                     "GroupQueryAttention": ("query_shape", "value_shape", "key_shape")}

@@ -73,10 +73,11 @@ CASES = {
 # Catalogue entries that are not layer classes of their own here: InputLayer (made by Input),
 # Lambda (a Python function), ThresholdedReLU (gone from Keras 3).
 NOT_COMPARED = {"InputLayer", "Lambda", "ThresholdedReLU"}
-# Keras 3.15's adaptive poolings and GroupQueryAttention.
+# Keras 3.15's adaptive poolings, GroupQueryAttention and ReversibleEmbedding.
 CASES.update({f"Adaptive{kind}Pooling{r}D": ({"output_size": 2}, shape) for kind in ("Average", "Max")
               for r, shape in ((1, SEQ), (2, IMG), (3, VOL))})
-CASES.update({"GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, [SEQ, SEQ])})
+CASES.update({"GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, [SEQ, SEQ]),
+              "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 3}, (5,))})
 NOT_COMPARED |= {"GroupedQueryAttention"}   # (the library's name for Keras's legacy .h5 entries)
 # Keras 3 backend internals with no meaning here, absent on purpose (see the report of the
 # binding's Layer API): quantization, LoRA, rematerialization, jax's call signature cache, the
