@@ -28,27 +28,29 @@ extension Ops {
         guard x.count < Int(Int32.max) else {
             throw KerasError.invalidArgument("\(op): an input of shape \(x.shape) has more elements than the pooling index holds")
         }
-        let src = x.data, dst = out.data
-        chosen.withUnsafeMutableBufferPointer { best in
+        // Calls `body(o, b, bin)` for each output element `o`: input element `j` of its bin is `b + j · inner`.
+        func eachOutput(_ body: (Int, Int, Range<Int>) -> Void) {
             for o in 0..<outer {
                 for (i, bin) in bins.enumerated() {
-                    let row = (o * outputSize + i) * inner
-                    for k in 0..<inner {
-                        let base = o * length * inner + k
-                        if takesMaximum {
-                            var at = bin.lowerBound, m = src[base + at * inner]
-                            for j in bin.dropFirst() where !m.isNaN {   // a NaN stays, as in Keras
-                                let v = src[base + j * inner]
-                                if v > m || v.isNaN { m = v; at = j }
-                            }
-                            dst[row + k] = m
-                            best[row + k] = Int32(at)
-                        } else {
-                            var s: Float = 0
-                            for j in bin { s += src[base + j * inner] }
-                            dst[row + k] = s / Float(bin.count)
-                        }
+                    for k in 0..<inner { body((o * outputSize + i) * inner + k, o * length * inner + k, bin) }
+                }
+            }
+        }
+        let src = x.data, dst = out.data
+        chosen.withUnsafeMutableBufferPointer { best in
+            eachOutput { e, base, bin in
+                if takesMaximum {
+                    var at = bin.lowerBound, m = src[base + at * inner]
+                    for j in bin.dropFirst() where !m.isNaN {   // a NaN stays, as in Keras
+                        let v = src[base + j * inner]
+                        if v > m || v.isNaN { m = v; at = j }
                     }
+                    dst[e] = m
+                    best[e] = Int32(at)
+                } else {
+                    var s: Float = 0
+                    for j in bin { s += src[base + j * inner] }
+                    dst[e] = s / Float(bin.count)
                 }
             }
         }
@@ -56,18 +58,11 @@ extension Ops {
         return tape.record(out) { up, t in
             let dx = Tensor(shape: x.shape)
             let g = up.data, d = dx.data
-            for o in 0..<outer {
-                for (i, bin) in bins.enumerated() {
-                    let row = (o * outputSize + i) * inner
-                    for k in 0..<inner {
-                        let base = o * length * inner + k
-                        if takesMaximum {
-                            d[base + Int(chosen[row + k]) * inner] += g[row + k]
-                        } else {
-                            let share = g[row + k] / Float(bin.count)
-                            for j in bin { d[base + j * inner] += share }
-                        }
-                    }
+            eachOutput { e, base, bin in
+                if takesMaximum {
+                    d[base + Int(chosen[e]) * inner] += g[e]
+                } else {
+                    for j in bin { d[base + j * inner] += g[e] / Float(bin.count) }
                 }
             }
             t.accumulate(x, dx)

@@ -75,16 +75,7 @@ extension GroupedQueryAttention {
         .optional("use_gate", \.useGate, default: false),
         .optional("sliding_window", \.slidingWindow, default: nil),
         .optional("dropout", \.dropout, default: 0),
-        .unsaved("flash_attention"),
-        .optional("kernel_initializer", \.kernelInitializer, default: VarianceScaling.glorotUniform()),
-        .optional("bias_initializer", \.biasInitializer, default: Zeros()),
-        .optional("kernel_regularizer", \.kernelRegularizer),
-        .optional("bias_regularizer", \.biasRegularizer),
-        .optional("activity_regularizer", default: nil) { $0.activityRegularizer?.serialized ?? .null },
-        .optional("kernel_constraint", \.kernelConstraint),
-        .optional("bias_constraint", \.biasConstraint),
-        .optional("seed", \.seed, default: nil),
-    ]) { c in
+    ] + projectionArguments(GroupedQueryAttention.self)) { c in
         try GroupedQueryAttention(
             headDim: try c.int("head_dim"), numQueryHeads: try c.int("num_query_heads"),
             numKeyValueHeads: try c.int("num_key_value_heads"), dropout: try c.double("dropout"),

@@ -329,16 +329,7 @@ extension MultiHeadAttention: DeclaredLayer {
         .optional("output_shape", \.outputShape, default: nil),
         .optional("attention_axes", default: nil) { $0.configAxes },
         .optional("sliding_window", \.slidingWindow, default: nil),
-        .unsaved("flash_attention"),
-        .optional("kernel_initializer", \.kernelInitializer, default: VarianceScaling.glorotUniform()),
-        .optional("bias_initializer", \.biasInitializer, default: Zeros()),
-        .optional("kernel_regularizer", \.kernelRegularizer),
-        .optional("bias_regularizer", \.biasRegularizer),
-        .optional("activity_regularizer", default: nil) { $0.activityRegularizer?.serialized ?? .null },
-        .optional("kernel_constraint", \.kernelConstraint),
-        .optional("bias_constraint", \.biasConstraint),
-        .optional("seed", \.seed, default: nil),
-    ]) { c in
+    ] + projectionArguments(MultiHeadAttention.self)) { c in
         var outputShape: [Int]?
         if let one = c["output_shape"]?.intValue { outputShape = [one] } else if c.isGiven("output_shape") { outputShape = try c.ints("output_shape") }
         var axes: [Int]?
@@ -351,6 +342,23 @@ extension MultiHeadAttention: DeclaredLayer {
             kernelRegularizer: try c.regularizer("kernel_regularizer"), biasRegularizer: try c.regularizer("bias_regularizer"),
             kernelConstraint: try c.constraint("kernel_constraint"), biasConstraint: try c.constraint("bias_constraint"),
             useGate: try c.bool("use_gate"), seed: try c.optionalInt("seed"), name: c.name)
+    }
+}
+extension MultiHeadAttention {
+    /// The arguments of the projections' sublayers, which MultiHeadAttention and
+    /// GroupedQueryAttention share (Keras: `flash_attention` to `seed`).
+    static func projectionArguments<L: MultiHeadAttention>(_ type: L.Type) -> [LayerArgument<L>] {
+        [
+            .unsaved("flash_attention"),
+            .optional("kernel_initializer", \.kernelInitializer, default: VarianceScaling.glorotUniform()),
+            .optional("bias_initializer", \.biasInitializer, default: Zeros()),
+            .optional("kernel_regularizer", \.kernelRegularizer),
+            .optional("bias_regularizer", \.biasRegularizer),
+            .optional("activity_regularizer", default: nil) { $0.activityRegularizer?.serialized ?? .null },
+            .optional("kernel_constraint", \.kernelConstraint),
+            .optional("bias_constraint", \.biasConstraint),
+            .optional("seed", \.seed, default: nil),
+        ]
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(MultiHeadAttention.self, $0) }

@@ -91,18 +91,25 @@ extension Embedding: DeclaredLayer {
     static let embeddingDeclaration = LayerDeclaration(Embedding.self, arguments: [
         .required("input_dim", \.inputDim),
         .required("output_dim", \.outputDim),
-        .optional("embeddings_initializer", \.embeddingsInitializer, default: RandomUniform()),
-        .optional("embeddings_regularizer", \.embeddingsRegularizer),
-        .optional("activity_regularizer", default: .null) { $0.activityRegularizer?.serialized ?? .null },
-        .optional("embeddings_constraint", \.embeddingsConstraint),
-        .optional("mask_zero", \.maskZero, default: false),
-        .optional("quantization_config", default: nil) { _ in .null },
-    ]) { c in
+    ] + tableArguments(Embedding.self)) { c in
         try Embedding(try c.int("input_dim"), try c.int("output_dim"),
                       embeddingsInitializer: try c.initializer("embeddings_initializer"),
                       embeddingsRegularizer: try c.regularizer("embeddings_regularizer"),
                       embeddingsConstraint: try c.constraint("embeddings_constraint"),
                       maskZero: try c.bool("mask_zero"), name: c.name)
+    }
+}
+extension Embedding {
+    /// The arguments of the table, which Embedding and ReversibleEmbedding share.
+    static func tableArguments<L: Embedding>(_ type: L.Type) -> [LayerArgument<L>] {
+        [
+            .optional("embeddings_initializer", \.embeddingsInitializer, default: RandomUniform()),
+            .optional("embeddings_regularizer", \.embeddingsRegularizer),
+            .optional("activity_regularizer", default: .null) { $0.activityRegularizer?.serialized ?? .null },
+            .optional("embeddings_constraint", \.embeddingsConstraint),
+            .optional("mask_zero", \.maskZero, default: false),
+            .optional("quantization_config", default: nil) { _ in .null },
+        ]
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Embedding.self, $0) }

@@ -103,15 +103,9 @@ extension ReversibleEmbedding {
         .required("input_dim", \.inputDim),
         .required("output_dim", \.outputDim),
         .optional("tie_weights", \.tieWeights, default: true),
-        .optional("embeddings_initializer", \.embeddingsInitializer, default: RandomUniform()),
-        .optional("embeddings_regularizer", \.embeddingsRegularizer),
-        .optional("activity_regularizer", default: .null) { $0.activityRegularizer?.serialized ?? .null },
-        .optional("embeddings_constraint", \.embeddingsConstraint),
-        .optional("mask_zero", \.maskZero, default: false),
-        .optional("quantization_config", default: nil) { _ in .null },
         .optional("reverse_dtype", default: nil) { _ in .null },
         .optional("logit_soft_cap", \.logitSoftCap, default: nil),
-    ]) { c in
+    ] + tableArguments(ReversibleEmbedding.self)) { c in
         if let dtype = try c.optionalString("reverse_dtype"), dtype != "float32" {
             throw KerasError.invalidArgument("ReversibleEmbedding config: reverse_dtype '\(dtype)' is not supported (the library computes in float32)")
         }
