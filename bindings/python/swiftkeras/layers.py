@@ -1993,7 +1993,7 @@ def __dir__():
     own = [name for name, value in globals().items() if not name.startswith("_") and (
         name in _KERAS_FUNCTIONS or value is InputSpec
         or (isinstance(value, type) and issubclass(value, Layer)))]
-    return sorted(set(own) | set(_catalog.layer_names()))
+    return sorted((set(own) | set(_catalog.layer_names())) - set(_PYTHON_CLASS_NAMES.values()))
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
