@@ -58,6 +58,9 @@ final class GraphNode {
     /// Whether the call's config node writes `mask: None` (Keras writes it for a call taking
     /// `mask` whose input carries none; it means no mask given), kept to be written back.
     var writesNullMask = false
+    /// The layer's call keywords at this call, for a layer that keeps them per call
+    /// (``Layer/callKeywordsPerNode``); nil otherwise.
+    var callKeywords: JSON?
 
     /// Every tensor the call reads: its inputs, then the masks given to it.
     var dependencies: [KerasTensor] { inputs + (masks ?? []).compactMap { $0 } }
@@ -112,6 +115,7 @@ extension Layer {
         guard !outShapes.isEmpty else { throw KerasError.invalidState("\(className) '\(name)' computes no outputs") }
         let node = GraphNode(layer: self, inputs: inputs, index: callCount)
         node.masks = masks
+        if callKeywordsPerNode { node.callKeywords = callKeywordArguments }
         callCount += 1
         node.outputShapes = outShapes
         return outShapes.enumerated().map { KerasTensor(shape: $1, node: node, name: name, tensorIndex: $0) }

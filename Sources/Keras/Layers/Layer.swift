@@ -76,6 +76,11 @@ open class Layer: @unchecked Sendable {
     /// The Keras class name used in configs and summaries.
     open var className: String { String(describing: type(of: self)) }
 
+    /// The name of Keras's Python class where Keras exports it under another (`className`):
+    /// GroupQueryAttention's class is `GroupedQueryAttention`, which names its `.weights.h5`
+    /// paths and its legacy `.h5` config entries.
+    open var pythonClassName: String { className }
+
     // MARK: The contract
 
     /// Creates the weights for inputs of `inputShape` (batch dimension first, nil when unknown).
@@ -144,6 +149,11 @@ open class Layer: @unchecked Sendable {
     /// Takes a functional node's keyword arguments read from a config (tensors already removed
     /// into the node's inputs); by default ignores them.
     open func applyCallKeywordArguments(_ kwargs: JSON) throws {}
+
+    /// True for a layer whose call keywords may differ from one functional call to the next
+    /// (ReversibleEmbedding's `reverse`): each node keeps ``callKeywordArguments`` as they were
+    /// at its call, writes them in its `kwargs` and applies them before it runs.
+    open var callKeywordsPerNode: Bool { false }
 
     /// True for layers whose `call` computes the masks of its outputs (models), so that the
     /// masks are taken from the call rather than from ``computeMask(_:mask:)``.

@@ -16,7 +16,7 @@ struct AttentionFront: PlanFront {
 
     /// The front of `layers`, or nil when they do not start with one (or are not built).
     init?(_ layers: [Layer]) {
-        guard layers.count > 2, let mha = layers[0] as? MultiHeadAttention, mha.built, mha.builtAxes == [1],
+        guard layers.count > 2, let mha = layers[0] as? MultiHeadAttention, mha.built, mha.builtAxes == [1], mha.keyValueHeads == mha.numHeads,
               let pool = layers[1] as? GlobalAveragePooling1D, pool.dataFormat == .channelsLast, !pool.keepdims,
               mha.dropout == 0, !mha.useGate, !mha.useCausalMask, !mha.returnAttentionScores, mha.slidingWindow == nil,
               mha.activityRegularizer == nil, pool.activityRegularizer == nil,

@@ -31,6 +31,7 @@ extension Model {
                         }
                         return v
                     }
+                    if let keywords = node.callKeywords { try node.layer.applyCallKeywordArguments(keywords) }
                     let out = try node.layer.callEager(args, training: false)
                     if node.layer.name == name { return out }
                     values[ObjectIdentifier(node)] = out

@@ -272,6 +272,7 @@ open class Model: Layer, @unchecked Sendable {
                 if let last = run.nodes.last { values[last] = [out] }
                 continue
             }
+            if let keywords = node.callKeywords { try node.layer.applyCallKeywordArguments(keywords) }
             let (outs, outMasks) = try training.map { try node.layer.callWithMasks(args, masks: given, training: $0) }
                 ?? node.layer.callWithRecordedTraining(args, masks: given, node.training)
             values[id] = outs

@@ -18,7 +18,10 @@ extension Model {
             config.set("layers", .array(entries.map { e in
                 // Keras's legacy writer names a registered custom layer by its registered name.
                 let custom = e["module"]?.stringValue == "keras.src.models.functional" ? nil : e["registered_name"]?.stringValue
-                var out: JSON = ["class_name": custom.map(JSON.string) ?? e["class_name"] ?? .null, "config": e["config"] ?? .null]
+                // ... and a built-in by its Python class (GroupQueryAttention's GroupedQueryAttention).
+                let layer = e["name"]?.stringValue.flatMap { n in layers.first { $0.name == n } }
+                var out: JSON = ["class_name": custom.map(JSON.string) ?? layer.map { .string($0.pythonClassName) } ?? e["class_name"] ?? .null,
+                                 "config": e["config"] ?? .null]
                 if let n = e["name"] { out.set("name", n) }
                 if let n = e["inbound_nodes"] { out.set("inbound_nodes", n) }
                 return out
@@ -87,7 +90,7 @@ extension Model {
                     return ["args": [tensors[0], .array(Array(tensors.dropFirst()))], "kwargs": kwargs(l.callKeywordArguments)]
                 }
                 let args: JSON = l.takesPositionalInputs ? .array(tensors) : [tensors.count == 1 ? tensors[0] : .array(tensors)]
-                return ["args": args, "kwargs": kwargs(l.callKeywordArguments)]
+                return ["args": args, "kwargs": kwargs(node.callKeywords ?? l.callKeywordArguments)]
             }))
             layerEntries.append(entry)
         }
@@ -159,7 +162,7 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> 
     }
     let registered = registeredLayerName(l)
     if legacy {
-        return ["class_name": .string(registered ?? l.className), "config": config]
+        return ["class_name": .string(registered ?? l.pythonClassName), "config": config]
     }
     let module: JSON
     let classModule = (l as? CallbackLayer)?.module

@@ -49,7 +49,7 @@ enum WeightsH5Store {
         func container(_ layers: [Layer], _ path: String) {
             var used: [String: Int] = [:]
             for child in layers {
-                let base = kerasSnakeCase(child.className)
+                let base = kerasSnakeCase(child.pythonClassName)
                 let n = used[base].map { $0 + 1 } ?? 0
                 used[base] = n
                 walk(child, path + (n == 0 ? base : "\(base)_\(n)") + "/")

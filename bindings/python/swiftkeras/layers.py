@@ -188,7 +188,7 @@ class Layer(_variables.LayerBasics):
     # -- shared construction ---------------------------------------------------------------
     def _init_base(self, trainable, name, dtype, kwargs):
         self.trainable = trainable
-        self._name = name or unique_name(snake_case(self._class_name()))
+        self._name = name or unique_name(snake_case(_PYTHON_CLASS_NAMES.get(self._class_name(), self._class_name())))
         self._dtype = layer_dtype(dtype, self._name)   # a policy's name; refused if not float32
         self._owner = None       # the Model whose library handle holds this layer's weights
         self._index = None       # its position in owner.layers
@@ -515,7 +515,7 @@ class Layer(_variables.LayerBasics):
         elif "inputs" in kwargs:
             inputs = kwargs.pop("inputs")
         elif "query" in kwargs and self.__dict__.get("class_name", type(self).class_name) in (
-                "MultiHeadAttention", "GroupedQueryAttention"):
+                "MultiHeadAttention", "GroupQueryAttention"):
             # Keras's `attention(query=x, value=x, key=x)` (keras.io's translation transformer)
             inputs = kwargs.pop("query")
         else:   # every argument by keyword: `endpoint(logits=..., targets=...)`
@@ -593,6 +593,8 @@ class Layer(_variables.LayerBasics):
             node = len(self._inbound)
             self._inbound.append(inputs)
             _note_call_training(self, node, kwargs)
+            if kwargs.get("reverse") and self.__dict__.get("class_name", type(self).class_name) == "ReversibleEmbedding":
+                _note_call_kwarg(self, node, "reverse", True)   # Keras writes it in the call's node
             _note_call_mask(self, node, inputs, given_mask)
             if isinstance(self, _BuiltinLayer):
                 # A recurrent layer with return_state=True returns its output and its states.
@@ -624,6 +626,9 @@ class Layer(_variables.LayerBasics):
                 call_kwargs["mask"] = mask
             out = _call_on_arguments(self, [inputs, *args], call_kwargs, training)
             return _with_keras_mask(self, inputs, out, kwargs.get("mask"))
+        if kwargs.get("reverse") and isinstance(self, _BuiltinLayer) and self.class_name == "ReversibleEmbedding":
+            # `embedding(hidden, reverse=True)` on arrays: a private model of that one call.
+            return _call_on_arguments(self, [inputs], {"reverse": True}, training)
         mask = _eager_mask(self, inputs, kwargs.get("mask"))
         out = self._call_eagerly(inputs, training) if mask is None else \
             _call_masked(self, inputs, mask, training)
@@ -738,6 +743,36 @@ class Layer(_variables.LayerBasics):
         A layer without it works for inference, and as a first layer without trainable
         weights."""
         raise NotImplementedError(f"{type(self).__name__}.backward")
+
+
+class Wrapper(Layer):
+    """Keras `keras.layers.Wrapper`: the abstract base of layers that take another layer and
+    augment it (`TimeDistributed` and `Bidirectional` are wrappers). A subclass's `call` uses
+    `self.layer`; its config holds the wrapped layer serialized under `"layer"`, and
+    `from_config` rebuilds it first, as Keras's does."""
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Layer {layer} supplied to Wrapper isn't a supported layer type. "
+                             f"Please ensure wrapped layer is a valid Keras layer.")
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def get_config(self):
+        config = Layer.get_config(self)
+        config.pop("layer", None)   # (the automatic config's; written serialized below)
+        # The wrapped layer in Keras's serialized form, without its build config: the library
+        # asks for this config while it builds the wrapper, and builds the wrapped layer
+        # from the call.
+        from . import _objects
+        layer = {**self.layer._layer_entry(), "config": _objects.serialize(self.layer.get_config())}
+        return {**config, "layer": layer}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
+        return cls(layer, **config)
 
 
 def _builds_in_library(build):
@@ -1026,7 +1061,7 @@ def _subclasses_builtin(layer):
 _SUBCLASS_REFUSED = {"return_state": "returning states (return_state=True)",
                      "stateful": "stateful=True"}
 _SUBCLASS_REFUSED_CLASSES = frozenset({"InputLayer", "Bidirectional", "TimeDistributed", "RNN",
-                                       "MultiHeadAttention", "GroupedQueryAttention",
+                                       "MultiHeadAttention", "GroupQueryAttention",
                                        "TextVectorization", "StringLookup", "LSTMCell", "GRUCell",
                                        "SimpleRNNCell", "StackedRNNCells"})
 
@@ -1056,6 +1091,8 @@ _TUPLE_ARGUMENTS = frozenset({"kernel_size", "strides", "dilation_rate", "pool_s
                               "factor", "attention_axes", "tile_grid_size", "x_factor",
                               "y_factor", "sigma", "addition_factor", "threshold_factor"})
 _CLASS_TUPLE_ARGUMENTS = {"Normalization": {"axis"}}
+_CLASS_TUPLE_ARGUMENTS.update({f"Adaptive{kind}Pooling{rank}D": {"output_size"}
+                               for kind in ("Average", "Max") for rank in (1, 2, 3)})
 
 
 def _keras_tuples(class_name, config, given):
@@ -1711,7 +1748,8 @@ _MASKING = frozenset({
     "LayerNormalization", "LeakyReLU", "Masking", "Maximum", "Minimum", "MultiHeadAttention",
     "Multiply", "Normalization",
     "PReLU", "RNN", "ReLU", "Rescaling", "SimpleRNN", "Softmax", "SpatialDropout1D",
-    "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization"})
+    "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "UnitNormalization",
+    "GroupQueryAttention"})
 # The states a recurrent layer returns with `return_state` (its compute_mask gives each None).
 _RNN_STATE_COUNT = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
 # The merge layers, whose compute_mask combines their inputs' masks (Keras's base_merge).
@@ -1723,11 +1761,11 @@ _OWN_MASKS = frozenset({"Embedding", "Masking", "RNN", "Bidirectional", "GlobalA
 _MASK_CONSUMERS = frozenset({
     "AdditiveAttention", "Attention", "BatchNormalization", "Bidirectional", "ConvLSTM1D",
     "ConvLSTM2D", "ConvLSTM3D", "GRU", "GlobalAveragePooling1D", "GlobalAvgPool1D",
-    "GroupedQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
+    "GroupQueryAttention", "LSTM", "MultiHeadAttention", "RNN", "SimpleRNN", "Softmax",
     "TimeDistributed"})
 # Of those, the ones whose call Keras gives the mask of their one input as `mask` (recorded in
 # their nodes): the attention layers take theirs otherwise.
-_ATTENTION = frozenset({"AdditiveAttention", "Attention", "GroupedQueryAttention", "MultiHeadAttention"})
+_ATTENTION = frozenset({"AdditiveAttention", "Attention", "GroupQueryAttention", "MultiHeadAttention"})
 # Their call's keywords that Keras writes in a functional node, in Keras's order.
 _ATTENTION_KEYWORDS = ("use_causal_mask", "return_attention_scores")
 _MASK_ARGUMENT = _MASK_CONSUMERS - _ATTENTION
@@ -1758,9 +1796,11 @@ _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell"
 # Keras's weight properties that say "You must build the layer before accessing" (the other
 # classes' weights are plain attributes, missing until built).
 _CONV = ("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D")
-_BUILD_FIRST = {"kernel": frozenset(("Dense", "EinsumDense") + _CONV), "embeddings": frozenset({"Embedding"})}
+_BUILD_FIRST = {"kernel": frozenset(("Dense", "EinsumDense") + _CONV),
+                "embeddings": frozenset({"Embedding", "ReversibleEmbedding"})}
 # The arguments of the `build` of layers that Keras builds from several named shapes.
-_BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_shape")}
+_BUILD_ARGUMENTS = {"MultiHeadAttention": ("query_shape", "value_shape", "key_shape"),
+                    "GroupQueryAttention": ("query_shape", "value_shape", "key_shape")}
 # Layers Keras makes inside a layer, by attribute: (their class, their name in the paths).
 _INNER_LAYERS = {"MultiHeadAttention": {
     "query_dense": ("EinsumDense", "query"), "key_dense": ("EinsumDense", "key"),
@@ -1820,7 +1860,7 @@ def _take_sequential_build_names(model):
 # names, so that the user's next Dropout is dropout_1 as in Keras (keras.io's timeseries
 # transformer).
 _NAMES_TAKEN_AT_BUILD = {"MultiHeadAttention": ("softmax", "dropout"),
-                         "GroupedQueryAttention": ("softmax", "dropout")}
+                         "GroupQueryAttention": ("softmax", "dropout")}
 # The built-in layer classes that Keras 3 builds in their constructor (no state to make): they
 # are `built` from the start, have no `path` and their `get_build_config()` is None.
 _BUILT_AT_INIT = frozenset({
@@ -1835,6 +1875,9 @@ _BUILT_AT_INIT = frozenset({
 
 
 _classes: dict[str, type] = {}
+# Keras classes exported under another name, by that name: their automatic layer names come
+# from the class's own (GroupQueryAttention's layers are grouped_query_attention).
+_PYTHON_CLASS_NAMES = {"GroupQueryAttention": "GroupedQueryAttention"}
 
 
 def _adapt_batches(data, steps, who, each=None, inputs_of_tuples=False):
@@ -1915,9 +1958,24 @@ def _layer_class(class_name: str) -> type | None:
         attrs.update(_rnn_states.attributes(class_name))
     if class_name == "TextVectorization":
         attrs.update(_text_callables.layer_methods())
-    cls = type(class_name, (_BuiltinLayer,), attrs)
+    if class_name == "GroupQueryAttention":
+        attrs.update(num_repeats=property(lambda self: self._args["num_query_heads"] // self._args["num_key_value_heads"]),
+                     feature_dim=property(_query_feature_dim))
+    bases = (_BuiltinLayer,)
+    if class_name in ("Bidirectional", "TimeDistributed"):   # Keras's wrappers
+        bases = (_BuiltinLayer, Wrapper)
+        attrs["from_config"] = Layer.__dict__["from_config"]   # the catalogue's arguments
+    cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
     _classes[class_name] = cls
     return cls
+
+
+def _query_feature_dim(layer):
+    """GroupQueryAttention's `feature_dim`, once built: the query's (and output's) features."""
+    for w in layer.weights if layer.built else []:
+        if w.path.endswith("attention_output/kernel"):
+            return int(w.shape[-1])
+    raise AttributeError(f"'{type(layer).__name__}' object has no attribute 'feature_dim'")
 
 
 def _signature(names, defaults):
@@ -1975,7 +2033,7 @@ def __dir__():
     own = [name for name, value in globals().items() if not name.startswith("_") and (
         value is InputSpec or (isinstance(value, type) and issubclass(value, Layer))
         or (isinstance(value, types.FunctionType) and value.__module__ == __name__))]
-    return sorted(set(own) | set(_catalog.layer_names()))
+    return sorted((set(own) | set(_catalog.layer_names())) - set(_PYTHON_CLASS_NAMES.values()))
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,

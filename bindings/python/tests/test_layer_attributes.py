@@ -86,6 +86,12 @@ CASES.update({
 # Catalogue entries that are not layer classes of their own here: InputLayer (made by Input),
 # Lambda (a Python function), ThresholdedReLU (gone from Keras 3).
 NOT_COMPARED = {"InputLayer", "Lambda", "ThresholdedReLU"}
+# Keras 3.15's adaptive poolings, GroupQueryAttention and ReversibleEmbedding.
+CASES.update({f"Adaptive{kind}Pooling{r}D": ({"output_size": 2}, shape) for kind in ("Average", "Max")
+              for r, shape in ((1, SEQ), (2, IMG), (3, VOL))})
+CASES.update({"GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, [SEQ, SEQ]),
+              "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 3}, (5,))})
+NOT_COMPARED |= {"GroupedQueryAttention"}   # (the library's name for Keras's legacy .h5 entries)
 # Keras 3 backend internals with no meaning here, absent on purpose (see the report of the
 # binding's Layer API): quantization, LoRA, rematerialization, jax's call signature cache, the
 # variable serialization spec of the orbax checkpoints.
@@ -133,7 +139,7 @@ def _build(lib, name):
         return layer, None
     many = isinstance(shapes, list)
     inputs = [lib.Input(s, name=f"in_{i}") for i, s in enumerate(shapes)] if many else lib.Input(shapes, name="in")
-    outputs = layer(*inputs) if name == "MultiHeadAttention" else layer(inputs)   # (query, value)
+    outputs = layer(*inputs) if name in ("MultiHeadAttention", "GroupQueryAttention") else layer(inputs)   # (query, value)
     model = lib.Model(inputs, outputs, name="probe")
     if lib is sk and many:   # built by a first call, as Keras builds it on the symbolic call
         model.predict([np.zeros((1,) + s, np.float32) for s in shapes], verbose=0)

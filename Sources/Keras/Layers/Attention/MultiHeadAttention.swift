@@ -19,8 +19,11 @@ import Foundation
 /// let mha = try MultiHeadAttention(numHeads: 4, keyDim: 16)
 /// let y = try mha([x, x])
 /// ```
-public final class MultiHeadAttention: Layer, @unchecked Sendable {
+public class MultiHeadAttention: Layer, @unchecked Sendable {
     public let numHeads: Int
+    /// The heads of the key and value projections: `numHeads`, or fewer shared by groups of
+    /// query heads (``GroupedQueryAttention``).
+    public internal(set) var keyValueHeads: Int
     public let keyDim: Int
     public let valueDim: Int
     public let dropout: Double
@@ -74,6 +77,7 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
         try check((slidingWindow ?? 1) > 0, "slidingWindow: \(slidingWindow ?? 0)): sliding_window must be a positive integer or nil")
         try check(outputShape?.allSatisfy { $0 > 0 } ?? true, "outputShape: \(outputShape ?? [])): sizes must be positive")
         self.numHeads = numHeads
+        self.keyValueHeads = numHeads
         self.keyDim = keyDim
         self.valueDim = valueDim ?? keyDim
         self.dropout = dropout
@@ -111,7 +115,7 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
     }
 
     public override func applyCallKeywordArguments(_ kwargs: JSON) throws {
-        let kw = try AttentionMasks.read(kwargs, ignoring: ["training"], layer: "MultiHeadAttention '\(name)'")
+        let kw = try AttentionMasks.read(kwargs, ignoring: ["training"], layer: "\(className) '\(name)'")
         useCausalMask = kw.causal ?? useCausalMask
         returnAttentionScores = kw.scores ?? returnAttentionScores
     }
@@ -124,24 +128,24 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
         guard let given = attentionAxes else { return positions }
         let axes = given.map { $0 >= 0 ? $0 : rank - 1 + $0 }
         guard !axes.isEmpty, axes.allSatisfy(positions.contains), Set(axes).count == axes.count else {
-            throw KerasError.invalidArgument("MultiHeadAttention '\(name)': attention_axes \(given) must be distinct axes among \(positions) (between the batch and the features) for inputs of rank \(rank - 1)")
+            throw KerasError.invalidArgument("\(className) '\(name)': attention_axes \(given) must be distinct axes among \(positions) (between the batch and the features) for inputs of rank \(rank - 1)")
         }
         return axes
     }
 
     public override func build(shapes: [[Int?]]) throws {
         guard shapes.count == 2 || shapes.count == 3 else {
-            throw KerasError.invalidArgument("MultiHeadAttention '\(name)' takes [query, value] or [query, value, key], got \(shapes.count) inputs")
+            throw KerasError.invalidArgument("\(className) '\(name)' takes [query, value] or [query, value, key], got \(shapes.count) inputs")
         }
         let query = shapes[0], value = shapes[1], key = shapes.count == 3 ? shapes[2] : shapes[1]
         guard query.count >= 3, value.count == query.count, key.count == value.count else {
-            throw KerasError.shapeMismatch("MultiHeadAttention '\(name)': query, value and key must have equal ranks of at least 3 (batch, positions, features), got \(formatShape(query)), \(formatShape(value)), \(formatShape(key))")
+            throw KerasError.shapeMismatch("\(className) '\(name)': query, value and key must have equal ranks of at least 3 (batch, positions, features), got \(formatShape(query)), \(formatShape(value)), \(formatShape(key))")
         }
         guard Array(value.dropFirst().dropLast()) == Array(key.dropFirst().dropLast()) else {
-            throw KerasError.shapeMismatch("MultiHeadAttention '\(name)': all dimensions of value and key except the last must be equal, got value \(formatShape(value)) and key \(formatShape(key))")
+            throw KerasError.shapeMismatch("\(className) '\(name)': all dimensions of value and key except the last must be equal, got value \(formatShape(value)) and key \(formatShape(key))")
         }
         guard let queryDim = query.last ?? nil, value.last != nil, key.last != nil else {
-            throw KerasError.shapeMismatch("MultiHeadAttention '\(name)': the last dimensions of query, value and key must be known")
+            throw KerasError.shapeMismatch("\(className) '\(name)': the last dimensions of query, value and key must be known")
         }
         func projection(_ input: [Int?], heads: Int, _ dim: Int, _ layerName: String, activation: ActivationFunction = .linear) throws -> EinsumDense {
             let p = AttentionMasks.projection(free: input.count - 1, bound: 1, output: 2)
@@ -155,9 +159,9 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
             return layer
         }
         queryDense = try projection(query, heads: numHeads, keyDim, "query")
-        keyDense = try projection(key, heads: numHeads, keyDim, "key")
+        keyDense = try projection(key, heads: keyValueHeads, keyDim, "key")
         if useGate { gateDense = try projection(query, heads: numHeads, valueDim, "gate", activation: .sigmoid) }
-        valueDense = try projection(value, heads: numHeads, valueDim, "value")
+        valueDense = try projection(value, heads: keyValueHeads, valueDim, "value")
         builtAxes = try resolvedAxes(rank: query.count + 1)
         let out = outputShape ?? [queryDim]
         let p = AttentionMasks.projection(free: query.count - 1, bound: 2, output: out.count)
@@ -176,7 +180,7 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
         guard inputs.count == 2 || inputs.count == 3 else {
-            throw KerasError.invalidArgument("MultiHeadAttention '\(name)' takes [query, value] or [query, value, key], got \(inputs.count) inputs")
+            throw KerasError.invalidArgument("\(className) '\(name)' takes [query, value] or [query, value, key], got \(inputs.count) inputs")
         }
         let m = mask ?? []
         let r = try attend(query: inputs[0], value: inputs[1], key: inputs.count == 3 ? inputs[2] : nil,
@@ -208,12 +212,12 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
                         attentionMask: Tensor?, useCausalMask: Bool, training: Bool,
                         withScores: Bool) throws -> (output: Tensor, scores: Tensor) {
         guard let queryDense, let keyDense, let valueDense, let outputDense else {
-            throw KerasError.invalidState("MultiHeadAttention '\(name)' is not built")
+            throw KerasError.invalidState("\(className) '\(name)' is not built")
         }
         let key = key ?? value
         guard query.rank >= 3, value.rank == query.rank, key.rank == query.rank, query.shape[0] == value.shape[0],
               key.shape.dropLast() == value.shape.dropLast() else {
-            throw KerasError.shapeMismatch("MultiHeadAttention '\(name)': query \(query.shape), value \(value.shape) and key \(key.shape) must share the batch size and rank, and key and value every dimension but the last")
+            throw KerasError.shapeMismatch("\(className) '\(name)': query \(query.shape), value \(value.shape) and key \(key.shape) must share the batch size and rank, and key and value every dimension but the last")
         }
         let b = query.shape[0]
         let positions = Array(1..<(query.rank - 1))
@@ -224,7 +228,7 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
         let t = query.shape.dropFirst().dropLast().reduce(1, *), s = value.shape.dropFirst().dropLast().reduce(1, *)
         let combined = try AttentionMasks.combined(batch: b, t: t, s: s, query: masks.0, value: masks.1, key: masks.2,
                                                    explicit: attentionMask, causal: useCausalMask, window: slidingWindow,
-                                                   layer: "MultiHeadAttention '\(name)'")
+                                                   layer: "\(className) '\(name)'")
         let scale = 1 / Float(keyDim).squareRoot()
         var heads: Tensor
         let scores: Tensor
@@ -234,8 +238,8 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
         } else {
             // The projections' [B, T..., heads, d] viewed as [B, T, heads, d]: the fused op reads them as they are.
             let q = try Ops.reshape(queryDense.callEager(single: query, training: training), [b, t, numHeads, keyDim])
-            let k = try Ops.reshape(keyDense.callEager(single: key, training: training), [b, s, numHeads, keyDim])
-            let v = try Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, numHeads, valueDim])
+            let k = try sharedHeads(Ops.reshape(keyDense.callEager(single: key, training: training), [b, s, keyValueHeads, keyDim]))
+            let v = try sharedHeads(Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, keyValueHeads, valueDim]))
             (heads, scores) = training && dropout > 0
                 ? try droppedAttention(q, k, v, scale: scale, mask: combined.map { $0.viewing([b, 1, t, s]) })
                 : try Ops.dotProductAttention(query: q, key: k, value: v, scale: scale, mask: combined)
@@ -265,8 +269,14 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
             any = true
         }
         guard any, let valueDense else { return heads }
-        let v = try Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, numHeads, valueDim])
+        let v = try sharedHeads(Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, keyValueHeads, valueDim]))
         return try Ops.add(heads, Ops.multiply(empty, Ops.mean(v, axis: 1, keepDims: true)))
+    }
+
+    /// Key or value heads `[B, S, keyValueHeads, d]` repeated for the query heads of their group
+    /// (`[B, S, numHeads, d]`). Keras: `GroupedQueryAttention`'s `ops.repeat(key, num_repeats, axis=2)`.
+    private func sharedHeads(_ x: Tensor) throws -> Tensor {
+        keyValueHeads == numHeads ? x : try Ops.repeat(x, numHeads / keyValueHeads, axis: 2)
     }
 
     /// Self-attention (query, value and key one tensor): the three projections as one product of
@@ -277,7 +287,7 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
         func same(_ a: Tensor, _ b: Tensor) -> Bool {
             a.storage === b.storage && a.shape == b.shape && a.tapeID == b.tapeID && a.node == b.node
         }
-        guard same(query, value), same(key, value), let queryDense, let keyDense, let valueDense,
+        guard keyValueHeads == numHeads, same(query, value), same(key, value), let queryDense, let keyDense, let valueDense,
               let qp = try queryDense.denseOperands(), let kp = try keyDense.denseOperands(),
               let vp = try valueDense.denseOperands() else { return nil }
         let biases = [qp.bias, kp.bias, vp.bias].compactMap { $0 }
@@ -301,14 +311,14 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
 
     public override func computeOutputShapes(_ shapes: [[Int?]]) throws -> [[Int?]] {
         guard shapes.count == 2 || shapes.count == 3, let query = shapes.first, query.count >= 3 else {
-            throw KerasError.invalidArgument("MultiHeadAttention '\(name)' takes [query, value] or [query, value, key] of rank 3 or more, got \(shapes.map(formatShape))")
+            throw KerasError.invalidArgument("\(className) '\(name)' takes [query, value] or [query, value, key] of rank 3 or more, got \(shapes.map(formatShape))")
         }
         let out = outputShape.map { Array(query.dropLast()) + $0.map { Optional($0) } } ?? query
         guard returnAttentionScores else { return [out] }
         let axes = try resolvedAxes(rank: query.count + 1), value = shapes[1]
         let others = (1..<(query.count - 1)).filter { !axes.contains($0) }
         guard value.count == query.count else {
-            throw KerasError.shapeMismatch("MultiHeadAttention '\(name)': query and value must have equal ranks, got \(formatShape(query)) and \(formatShape(value))")
+            throw KerasError.shapeMismatch("\(className) '\(name)': query and value must have equal ranks, got \(formatShape(query)) and \(formatShape(value))")
         }
         return [out, [query[0]] + others.map { query[$0] } + [numHeads] + axes.map { query[$0] } + axes.map { value[$0] }]
     }
@@ -316,6 +326,10 @@ public final class MultiHeadAttention: Layer, @unchecked Sendable {
     public override func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
         returnAttentionScores ? [masks.first ?? nil, nil] : [masks.first ?? nil]
     }
+
+    /// The class's declaration (DeclaredLayer): a class property, so that a subclass
+    /// (``GroupedQueryAttention``) declares its own.
+    public class var declaration: LayerDeclaration { MultiHeadAttention.multiHeadAttentionDeclaration }
 
     /// The attention axes in the config: Keras writes the resolved ones once built.
     var configAxes: JSON {
@@ -329,7 +343,7 @@ extension MultiHeadAttention: DeclaredLayer {
     /// kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
     /// bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
     /// bias_constraint=None, use_gate=False, seed=None)`.
-    public static let declaration = LayerDeclaration(MultiHeadAttention.self, constructorOrder: [
+    static let multiHeadAttentionDeclaration = LayerDeclaration(MultiHeadAttention.self, constructorOrder: [
         "num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape", "attention_axes", "sliding_window",
         "flash_attention", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
         "activity_regularizer", "kernel_constraint", "bias_constraint", "use_gate", "seed",
@@ -343,16 +357,7 @@ extension MultiHeadAttention: DeclaredLayer {
         .optional("output_shape", \.outputShape, default: nil),
         .optional("attention_axes", default: nil) { $0.configAxes },
         .optional("sliding_window", \.slidingWindow, default: nil),
-        .unsaved("flash_attention"),
-        .optional("kernel_initializer", \.kernelInitializer, default: VarianceScaling.glorotUniform()),
-        .optional("bias_initializer", \.biasInitializer, default: Zeros()),
-        .optional("kernel_regularizer", \.kernelRegularizer),
-        .optional("bias_regularizer", \.biasRegularizer),
-        .optional("activity_regularizer", default: nil) { $0.activityRegularizer?.serialized ?? .null },
-        .optional("kernel_constraint", \.kernelConstraint),
-        .optional("bias_constraint", \.biasConstraint),
-        .optional("seed", \.seed, default: nil),
-    ]) { c in
+    ] + projectionArguments(MultiHeadAttention.self)) { c in
         var outputShape: [Int]?
         if let one = c["output_shape"]?.intValue { outputShape = [one] } else if c.isGiven("output_shape") { outputShape = try c.ints("output_shape") }
         var axes: [Int]?
@@ -365,6 +370,23 @@ extension MultiHeadAttention: DeclaredLayer {
             kernelRegularizer: try c.regularizer("kernel_regularizer"), biasRegularizer: try c.regularizer("bias_regularizer"),
             kernelConstraint: try c.constraint("kernel_constraint"), biasConstraint: try c.constraint("bias_constraint"),
             useGate: try c.bool("use_gate"), seed: try c.optionalInt("seed"), name: c.name)
+    }
+}
+extension MultiHeadAttention {
+    /// The arguments of the projections' sublayers, which MultiHeadAttention and
+    /// GroupedQueryAttention share (Keras: `flash_attention` to `seed`).
+    static func projectionArguments<L: MultiHeadAttention>(_ type: L.Type) -> [LayerArgument<L>] {
+        [
+            .unsaved("flash_attention"),
+            .optional("kernel_initializer", \.kernelInitializer, default: VarianceScaling.glorotUniform()),
+            .optional("bias_initializer", \.biasInitializer, default: Zeros()),
+            .optional("kernel_regularizer", \.kernelRegularizer),
+            .optional("bias_regularizer", \.biasRegularizer),
+            .optional("activity_regularizer", default: nil) { $0.activityRegularizer?.serialized ?? .null },
+            .optional("kernel_constraint", \.kernelConstraint),
+            .optional("bias_constraint", \.biasConstraint),
+            .optional("seed", \.seed, default: nil),
+        ]
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(MultiHeadAttention.self, $0) }

@@ -5,7 +5,7 @@
 /// ```swift
 /// let model = try Sequential([InputLayer(shape: [20]), Embedding(1000, 64, maskZero: true), LSTM(32)])
 /// ```
-public final class Embedding: Layer, @unchecked Sendable {
+public class Embedding: Layer, @unchecked Sendable {
     /// The number of rows of the table: indices run over `0..<inputDim`.
     public let inputDim: Int
     /// The length of each embedding vector.
@@ -79,26 +79,37 @@ public final class Embedding: Layer, @unchecked Sendable {
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { inputShape + [outputDim] }
+
+    /// The class's declaration (DeclaredLayer): a class property, so that a subclass
+    /// (``ReversibleEmbedding``) declares its own.
+    public class var declaration: LayerDeclaration { Embedding.embeddingDeclaration }
 }
 
 extension Embedding: DeclaredLayer {
     /// Keras: `Embedding(input_dim, output_dim, embeddings_initializer="uniform",
     /// embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False)`.
-    public static let declaration = LayerDeclaration(Embedding.self, arguments: [
+    static let embeddingDeclaration = LayerDeclaration(Embedding.self, arguments: [
         .required("input_dim", \.inputDim),
         .required("output_dim", \.outputDim),
-        .optional("embeddings_initializer", \.embeddingsInitializer, default: RandomUniform()),
-        .optional("embeddings_regularizer", \.embeddingsRegularizer),
-        .optional("activity_regularizer", default: .null) { $0.activityRegularizer?.serialized ?? .null },
-        .optional("embeddings_constraint", \.embeddingsConstraint),
-        .optional("mask_zero", \.maskZero, default: false),
-        .optional("quantization_config", default: nil) { _ in .null },
-    ]) { c in
+    ] + tableArguments(Embedding.self)) { c in
         try Embedding(try c.int("input_dim"), try c.int("output_dim"),
                       embeddingsInitializer: try c.initializer("embeddings_initializer"),
                       embeddingsRegularizer: try c.regularizer("embeddings_regularizer"),
                       embeddingsConstraint: try c.constraint("embeddings_constraint"),
                       maskZero: try c.bool("mask_zero"), name: c.name)
+    }
+}
+extension Embedding {
+    /// The arguments of the table, which Embedding and ReversibleEmbedding share.
+    static func tableArguments<L: Embedding>(_ type: L.Type) -> [LayerArgument<L>] {
+        [
+            .optional("embeddings_initializer", \.embeddingsInitializer, default: RandomUniform()),
+            .optional("embeddings_regularizer", \.embeddingsRegularizer),
+            .optional("activity_regularizer", default: .null) { $0.activityRegularizer?.serialized ?? .null },
+            .optional("embeddings_constraint", \.embeddingsConstraint),
+            .optional("mask_zero", \.maskZero, default: false),
+            .optional("quantization_config", default: nil) { _ in .null },
+        ]
     }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Embedding.self, $0) }

@@ -109,7 +109,11 @@ extension OpGraph {
         } else {
             guard attentionId == nil else { throw KerasError.invalidArgument("\(label) takes no attention_mask (MultiHeadAttention does)") }
             try layer.applyCallKeywordArguments(arguments.keywords)
-            body = { xs, t in try layer.callMultiple(Array(xs[0..<n]), masks: masksOf(xs), training: t).outputs }
+            let keywords = arguments.keywords, perCall = layer.callKeywordsPerNode
+            body = { xs, t in
+                if perCall { try layer.applyCallKeywordArguments(keywords) }   // (this call's, not another's)
+                return try layer.callMultiple(Array(xs[0..<n]), masks: masksOf(xs), training: t).outputs
+            }
         }
         let all = ids + maskIds.compactMap { $0 } + (attentionId.map { [$0] } ?? [])
         let p = try GradientTape.withoutRecording {

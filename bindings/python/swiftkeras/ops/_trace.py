@@ -354,7 +354,7 @@ def _takes_masks(layer):
 
 # The keyword values a built-in layer's call takes inside a traced call, besides tensors.
 _ATTENTION_KEYWORDS = ("use_causal_mask", "return_attention_scores")
-_ATTENTION_LAYERS = ("MultiHeadAttention", "Attention", "AdditiveAttention")
+_ATTENTION_LAYERS = ("MultiHeadAttention", "Attention", "AdditiveAttention", "GroupQueryAttention")
 
 
 def _call_arguments(outer, name, layer, tensors, kwargs):
@@ -377,7 +377,7 @@ def _call_arguments(outer, name, layer, tensors, kwargs):
         if any(m is not None for m in masks):
             arguments["masks"] = masks[:len(tensors)]
         if kwargs.get("attention_mask") is not None:
-            if class_name != "MultiHeadAttention":
+            if class_name not in ("MultiHeadAttention", "GroupQueryAttention"):
                 raise Unsupported(f"{outer}.call calls {class_name} '{name}' with attention_mask: "
                                   f"only MultiHeadAttention takes one")
             arguments["attention_mask"] = kwargs.pop("attention_mask")
