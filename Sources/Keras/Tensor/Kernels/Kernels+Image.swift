@@ -70,11 +70,22 @@ extension Kernels {
     }
 
     /// Resamples image `b` at input points `(a0·x + a1·y + a2, b0·x + b1·y + b2)` for each output
-    /// pixel `(x, y)`, with `transforms[b] = [a0, a1, a2, b0, b1, b2]`; order 1 (bilinear) or 0
-    /// (nearest, rounding half to even), points outside handled by `fillMode` as
-    /// `map_coordinates` does (`reflect`: `dcba|abcd|dcba`, `wrap`, `nearest`, `constant`:
-    /// `fillValue` for each outside neighbour).
+    /// pixel `(x, y)`, with `transforms[b] = [a0, a1, a2, b0, b1, b2]` (or, projective, with
+    /// `[c0, c1]` after them: both divided by `c0·x + c1·y + 1`); see ``resample``.
     static func affine(_ x: Tensor, transforms: [[Float]], bilinear: Bool, fillMode: String, fillValue: Float) -> Tensor {
+        resample(x, bilinear: bilinear, fillMode: fillMode, fillValue: fillValue) { b, xo, y in
+            let t = transforms[b]
+            let k = t.count >= 8 ? t[6] * Float(xo) + t[7] * Float(y) + 1 : 1
+            return ((t[0] * Float(xo) + t[1] * Float(y) + t[2]) / k, (t[3] * Float(xo) + t[4] * Float(y) + t[5]) / k)
+        }
+    }
+
+    /// Resamples each output pixel `(x, y)` of image `b` at the input point `point(b, x, y)`;
+    /// order 1 (bilinear) or 0 (nearest, rounding half to even), points outside handled by
+    /// `fillMode` as `map_coordinates` does (`reflect`: `dcba|abcd|dcba`, `mirror`:
+    /// `dcb|abcd|cba`, `wrap`, `nearest`, `constant`: `fillValue` for each outside neighbour).
+    static func resample(_ x: Tensor, bilinear: Bool, fillMode: String, fillValue: Float,
+                         at point: (_ image: Int, _ x: Int, _ y: Int) -> (Float, Float)) -> Tensor {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let out = Tensor.uninitialized(x.shape)
         let p = x.data, o = out.data
@@ -82,6 +93,10 @@ extension Kernels {
             switch fillMode {
             case "nearest": return Swift.min(Swift.max(i, 0), size - 1)
             case "wrap": return ((i % size) + size) % size
+            case "mirror":
+                // _mirror_index_fixer: |((i + s) mod 2s) − s|, s = size − 1.
+                let s = size - 1
+                return s == 0 ? 0 : abs((((i + s) % (2 * s)) + 2 * s) % (2 * s) - s)
             case "reflect":
                 // _reflect_index_fixer: floor((mirror(2i + 1, 2·size + 1) − 1) / 2).
                 let s = 2 * size
@@ -91,12 +106,15 @@ extension Kernels {
             }
         }
         for b in 0..<n {
-            let t = transforms[b]
             for y in 0..<h {
                 for xo in 0..<w {
-                    let xin = t[0] * Float(xo) + t[1] * Float(y) + t[2]
-                    let yin = t[3] * Float(xo) + t[4] * Float(y) + t[5]
+                    let (xin, yin) = point(b, xo, y)
                     let dst = o + ((b * h + y) * w + xo) * c
+                    // Far outside (a projective map's vanishing line): the fill, no integer index.
+                    guard xin.magnitude < 1e7, yin.magnitude < 1e7 else {
+                        for k in 0..<c { dst[k] = fillValue }
+                        continue
+                    }
                     let ys: [(Int, Float)], xs: [(Int, Float)]
                     if bilinear {
                         let fy = yin.rounded(.down), fx = xin.rounded(.down)
