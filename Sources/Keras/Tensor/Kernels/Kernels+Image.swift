@@ -81,9 +81,10 @@ extension Kernels {
     }
 
     /// Resamples each output pixel `(x, y)` of image `b` at the input point `point(b, x, y)`;
-    /// order 1 (bilinear) or 0 (nearest, rounding half to even), points outside handled by
-    /// `fillMode` as `map_coordinates` does (`reflect`: `dcba|abcd|dcba`, `mirror`:
-    /// `dcb|abcd|cba`, `wrap`, `nearest`, `constant`: `fillValue` for each outside neighbour).
+    /// order 1 (bilinear) or 0 (nearest, rounding half away from zero as jax's `lax.round`),
+    /// points outside handled by `fillMode` as `map_coordinates` does (`reflect`:
+    /// `dcba|abcd|dcba`, `mirror`: `dcb|abcd|cba`, `wrap`, `nearest`, `constant`: `fillValue`
+    /// for each outside neighbour).
     static func resample(_ x: Tensor, bilinear: Bool, fillMode: String, fillValue: Float,
                          at point: (_ image: Int, _ x: Int, _ y: Int) -> (Float, Float)) -> Tensor {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -121,8 +122,8 @@ extension Kernels {
                         ys = [(Int(fy), 1 - (yin - fy)), (Int(fy) + 1, yin - fy)]
                         xs = [(Int(fx), 1 - (xin - fx)), (Int(fx) + 1, xin - fx)]
                     } else {
-                        ys = [(Int(yin.rounded(.toNearestOrEven)), 1)]
-                        xs = [(Int(xin.rounded(.toNearestOrEven)), 1)]
+                        ys = [(Int(yin.rounded(.toNearestOrAwayFromZero)), 1)]
+                        xs = [(Int(xin.rounded(.toNearestOrAwayFromZero)), 1)]
                     }
                     for k in 0..<c { dst[k] = 0 }
                     for (iy, wy) in ys {
