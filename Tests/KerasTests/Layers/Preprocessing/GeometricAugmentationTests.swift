@@ -102,6 +102,9 @@ final class GeometricAugmentationTests: XCTestCase {
         }
         let single = Tensor.uninitialized([4, 5, 1])
         XCTAssertEqual(try CutMix(seed: 3)(single, training: true).scalars, single.scalars)
+        XCTAssertThrowsError(try CutMix(seed: 3)(Tensor(shape: [2, 3], repeating: 0), training: true)) { e in
+            XCTAssertTrue("\(e)".contains("rank"), "\(e)")
+        }
     }
 
     func testPipelineAppliesItsLayersAndSavesThemAsKeras() throws {

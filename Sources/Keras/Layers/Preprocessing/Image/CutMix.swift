@@ -14,8 +14,8 @@ public final class CutMix: ImageLayer, @unchecked Sendable {
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
-        guard training, x.rank == 4 else { return x }
-        return try onBatch(x.detached) { t in
+        guard training, x.rank != 3 else { return x }
+        return try onBatch(x.detached) { t in   // (a rank other than 3 or 4 is refused there)
             // Keras draws the Beta parameter, the weights, the x and y starts and the permutation.
             let rng = random(draws: 5)
             let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
