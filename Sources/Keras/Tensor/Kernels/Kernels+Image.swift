@@ -85,6 +85,8 @@ extension Kernels {
     /// points outside handled by `fillMode` as `map_coordinates` does (`reflect`:
     /// `dcba|abcd|dcba`, `mirror`: `dcb|abcd|cba`, `wrap`, `nearest`, `constant`: `fillValue`
     /// for each outside neighbour).
+    /// Inlined into its callers, so that each one's `point` is specialized into the loop.
+    @inline(__always)
     static func resample(_ x: Tensor, bilinear: Bool, fillMode: String, fillValue: Float,
                          at point: (_ image: Int, _ x: Int, _ y: Int) -> (Float, Float)) -> Tensor {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])

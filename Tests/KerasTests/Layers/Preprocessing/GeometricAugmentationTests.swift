@@ -154,4 +154,34 @@ final class GeometricAugmentationTests: XCTestCase {
         XCTAssertTrue(try still(x, training: true).isClose(to: x, atol: 1e-3, rtol: 1e-5), "scale 0 moves no corner")
         XCTAssertThrowsError(try RandomPerspective(scale: 2)) { e in XCTAssertTrue("\(e)".contains("scale"), "\(e)") }
     }
+
+    /// `mirror` (jax's `_mirror_index_fixer`) repeats no edge pixel: `dcb|abcd|cba`; `reflect`
+    /// repeats it: `dcba|abcd|dcba`.
+    func testResampleMirrorAndReflectOutsideTheImage() {
+        let row = Tensor.uninitialized([1, 1, 4, 1])
+        for i in 0..<4 { row.data[i] = Float(i) }
+        func sampled(_ mode: String) -> [Float] {
+            (0..<11).map { x in
+                Kernels.resample(row, bilinear: false, fillMode: mode, fillValue: -1) { _, _, _ in (Float(x - 4), 0) }.scalars[0]
+            }
+        }
+        XCTAssertEqual(sampled("mirror"), [2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0])
+        XCTAssertEqual(sampled("reflect"), [3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1])
+        XCTAssertEqual(sampled("constant"), [-1, -1, -1, -1, 0, 1, 2, 3, -1, -1, -1])
+    }
+
+    func testElasticKeepsConstantImagesAndRefusesBadArguments() throws {
+        let flat = Tensor(shape: [3, 12, 10, 2], repeating: 20)
+        for mode in ["reflect", "mirror", "nearest", "wrap"] {
+            let out = try RandomElasticTransform(factor: [1.0, 1.0], scale: [1.0, 1.0], fillMode: mode, seed: 4)(flat, training: true)
+            XCTAssertTrue(out.scalars.allSatisfy { abs($0 - 20) < 1e-3 }, mode)
+        }
+        let x = images(3, 12, 10, 2)
+        let elastic = try RandomElasticTransform(factor: [1.0, 1.0], seed: 2)
+        XCTAssertNotEqual(try elastic(x, training: true).scalars, x.scalars)
+        XCTAssertEqual(try elastic(x, training: false).scalars, x.scalars)
+        XCTAssertEqual(try RandomElasticTransform(factor: 0.0)(x, training: true).scalars, x.scalars)
+        XCTAssertThrowsError(try RandomElasticTransform(fillMode: "edge")) { e in XCTAssertTrue("\(e)".contains("fill_mode"), "\(e)") }
+        XCTAssertThrowsError(try RandomElasticTransform(scale: 1.5)) { e in XCTAssertTrue("\(e)".contains("scale"), "\(e)") }
+    }
 }

@@ -20,8 +20,8 @@ public final class RandomGaussianBlur: ImageLayer, @unchecked Sendable {
                 dataFormat: DataFormat = .channelsLast, seed: Int? = nil, name: String? = nil) throws {
         self.factor = try ImageFactor(factor, bounds: 0...1, layer: "RandomGaussianBlur", argument: "factor")
         let sizes = kernelSize.intValue.map { [$0, $0] } ?? kernelSize.arrayValue?.compactMap(\.intValue) ?? []
-        guard sizes.count == 2, sizes.allSatisfy({ $0 > 0 && $0 % 2 == 1 }) else {
-            throw KerasError.invalidArgument("RandomGaussianBlur: kernel_size must be an odd positive integer or a pair of them, got \(kernelSize)")
+        guard sizes.count == 2, sizes.allSatisfy({ $0 > 0 && $0 % 2 == 1 && $0 < 1 << 16 }) else {
+            throw KerasError.invalidArgument("RandomGaussianBlur: kernel_size must be an odd positive integer (at most 65535) or a pair of them, got \(kernelSize)")
         }
         self.kernelSize = sizes
         self.sigma = try ImageFactor(sigma, bounds: 0...1, layer: "RandomGaussianBlur", argument: "sigma")
