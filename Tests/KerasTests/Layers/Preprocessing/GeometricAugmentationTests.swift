@@ -162,7 +162,8 @@ final class GeometricAugmentationTests: XCTestCase {
         for i in 0..<4 { row.data[i] = Float(i) }
         func sampled(_ mode: String) -> [Float] {
             (0..<11).map { x in
-                Kernels.resample(row, bilinear: false, fillMode: mode, fillValue: -1) { _, _, _ in (Float(x - 4), 0) }.scalars[0]
+                Kernels.resample(row, bilinear: false, fillMode: mode, fillValue: -1,
+                                 at: ProjectiveMaps(maps: [0, 0, Float(x - 4), 0, 0, 0, 0, 0])).scalars[0]
             }
         }
         XCTAssertEqual(sampled("mirror"), [2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0])

@@ -47,14 +47,24 @@ public final class RandomElasticTransform: ImageLayer, @unchecked Sendable {
             rng.fillNormal(noise.data, count: noise.count, stddev: sigma)
             let field = Kernels.gaussianBlur(noise, images: Array(repeating: true, count: n), width: taps, sigmaX: sigma,
                                              height: taps, sigmaY: sigma)
-            let d = field.data
-            let warped = Kernels.resample(t, bilinear: interpolation == .bilinear, fillMode: fillMode, fillValue: Float(fillValue)) { b, xo, y in
-                guard applied[b] else { return (Float(xo), Float(y)) }
-                let move = alpha * d[(b * h + y) * w + xo]
-                return (Float(xo) + move, Float(y) + move)
-            }
+            let warped = Kernels.resample(t, bilinear: interpolation == .bilinear, fillMode: fillMode, fillValue: Float(fillValue),
+                                          at: DiagonalField(applied: applied, field: field, alpha: alpha, height: h, width: w))
             return Ops.clip(warped, Float(valueRange[0]), Float(valueRange[1]))
         }
+    }
+}
+
+/// Each pixel of an image to warp moves by `alpha × field` along both axes (the others stay).
+private struct DiagonalField: SamplePoints {
+    let applied: [Bool]
+    let field: Tensor
+    let alpha: Float
+    let height: Int, width: Int
+
+    func point(image: Int, x: Int, y: Int) -> (Float, Float) {
+        guard applied[image] else { return (Float(x), Float(y)) }
+        let move = alpha * field.data[(image * height + y) * width + x]
+        return (Float(x) + move, Float(y) + move)
     }
 }
 
