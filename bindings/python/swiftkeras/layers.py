@@ -1188,6 +1188,8 @@ class _BuiltinLayer(Layer):
             from .models import _unbuilt_layer_config
             full = _unbuilt_layer_config(self._layer_entry())
         given = {k: v for k, v in given.items() if k in full or k not in self._unsaved}
+        if self.class_name == "Pipeline":   # Keras's Pipeline writes its layers and name only
+            given = {}
         return _keras_tuples(self.class_name, {**given, **full}, self._args)
 
     def _input_layer_config(self):
@@ -1226,6 +1228,8 @@ class _BuiltinLayer(Layer):
             if item.endswith("_layer"):
                 return self._direction_layer(item)
             return getattr(self._direction_layer("forward_layer"), item)
+        if args is not None and self.class_name == "Pipeline" and item == "layers":
+            return list(self._nested(tuple(args.get("layers") or ())))   # Keras's list of them
         if args is not None and self.class_name == "Normalization" and item in ("input_mean", "input_variance"):
             return args.get(item[len("input_"):])   # Keras keeps the given statistics so
         if args is not None and not item.startswith("_"):
@@ -1712,6 +1716,8 @@ def _standardized(layer, name, value):
         value = layer._args.get("pool_size", _catalog.layer_signature(cls)[1].get("pool_size"))
     if n and name in ("kernel_size", "strides", "dilation_rate", "pool_size") and isinstance(value, int):
         return (value,) * n
+    if (cls, name) in _FACTOR_PAIRS and value is not None:
+        return _factor_pair(value, _FACTOR_PAIRS[cls, name])
     if n and name in ("cropping", "padding") and cls.startswith(("Cropping", "ZeroPadding")):
         if n == 1:
             return (value, value) if isinstance(value, int) else _tuples(value)
@@ -1730,6 +1736,21 @@ def _standardized(layer, name, value):
             return layer._args.get("fft_length", signature.get("fft_length"))
         return int(layer._args.get("sampling_rate", signature.get("sampling_rate")) / 2)
     return value
+
+
+# The image layers' range arguments Keras keeps as (lower, upper): a number f is (-f, f) where
+# the lower end is open ("symmetric"), (0, f) where it is bounded at 0, (f, f) for a size.
+_FACTOR_PAIRS = {("RandomShear", "x_factor"): "symmetric", ("RandomShear", "y_factor"): "symmetric",
+                 ("RandomGaussianBlur", "sigma"): "from_zero", ("RandomGaussianBlur", "kernel_size"): "size",
+                 ("RandomErasing", "scale"): "from_zero", ("RandomElasticTransform", "scale"): "from_zero"}
+
+
+def _factor_pair(value, kind):
+    if isinstance(value, (list, tuple)):
+        return tuple(value) if kind == "size" else tuple(sorted(value))
+    if kind == "size":
+        return (value, value)
+    return (-abs(value), abs(value)) if kind == "symmetric" else (max(-abs(value), 0), abs(value))
 
 
 def _tuples(value):
@@ -1771,7 +1792,9 @@ _ATTENTION_KEYWORDS = ("use_causal_mask", "return_attention_scores")
 _MASK_ARGUMENT = _MASK_CONSUMERS - _ATTENTION
 # The random image augmentations: Keras names their SeedGenerator `generator`.
 _AUGMENTATIONS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
-                            "RandomContrast", "RandomBrightness", "RandomCrop"})
+                            "RandomContrast", "RandomBrightness", "RandomCrop"}) | frozenset({
+    "RandomShear", "RandomGaussianBlur", "RandomErasing", "MixUp", "CutMix", "RandomPerspective",
+    "RandomElasticTransform"})
 # Keras's layers whose call defaults to training=True (its image preprocessing layers and
 # Pipeline): called directly, outside fit/evaluate/predict, they augment.
 _TRAINING_BY_DEFAULT = frozenset({

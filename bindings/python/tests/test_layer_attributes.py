@@ -71,6 +71,10 @@ CASES = {
     "ZeroPadding1D": ({}, SEQ), "ZeroPadding2D": ({}, IMG), "ZeroPadding3D": ({}, VOL),
     "STFTSpectrogram": ({"frame_length": 16}, (64, 2)), "MelSpectrogram": ({"fft_length": 64}, (256,)),
     "HashedCrossing": ({"num_bins": 4}, None),
+    "RandomShear": ({"x_factor": 0.1}, IMG), "RandomGaussianBlur": ({}, IMG), "RandomErasing": ({}, IMG),
+    "MixUp": ({}, IMG), "CutMix": ({}, IMG), "RandomPerspective": ({}, IMG), "MaxNumBoundingBoxes": ({"max_number": 3}, IMG),
+    "Pipeline": (lambda K: {"layers": [K.layers.Rescaling(0.5, name="inner")]}, IMG),
+    "RandomElasticTransform": ({}, IMG),
 }
 # Keras's colour augmentations.
 CASES.update({
@@ -112,7 +116,8 @@ INTERNAL = {"call_signature_parameters", "quantization_mode", "quantization_conf
             "scale", "finalize_state", "update_state", "summary", "output_dtype", "output_size", "factor:RandomCrop",
             # the base image layer's factor (-0.0, 0.0) that Keras sets on the layers taking none
             "factor:Equalization", "factor:ContrastLimitedAdaptiveHistogramEqualization",
-            "factor:RandomColorJitter"}
+            "factor:RandomColorJitter",
+            "channel_axis", "get_elastic_transform_params", "factor:MixUp", "factor:MaxNumBoundingBoxes"}
 # Not here yet (listed in the report, a gap to close, not a decision): the state API of stateful
 # RNNs (the C ABI has no call to read or reset a recurrent layer's states).
 NOT_YET = {"states", "reset_state", "reset_states", "get_initial_state",

@@ -308,6 +308,13 @@ DRAWING_LAYERS = {
     "RandomContrast": (lambda L: L.RandomContrast(0.2, seed=14), (6, 6, 2)),
     "RandomBrightness": (lambda L: L.RandomBrightness(0.1, seed=15), (6, 6, 2)),
     "RandomCrop": (lambda L: L.RandomCrop(4, 4, seed=16), (6, 6, 2)),
+    "RandomShear": (lambda L: L.RandomShear(0.1, 0.2, seed=17), (6, 6, 2)),
+    "RandomGaussianBlur": (lambda L: L.RandomGaussianBlur(seed=18), (6, 6, 2)),
+    "RandomErasing": (lambda L: L.RandomErasing(seed=19), (6, 6, 2)),
+    "RandomErasingFilled": (lambda L: L.RandomErasing(fill_value=3.0, seed=20), (6, 6, 2)),
+    "MixUp": (lambda L: L.MixUp(seed=21), (6, 6, 2)),   # draws at inference too, as Keras
+    "CutMix": (lambda L: L.CutMix(seed=22), (6, 6, 2)),
+    "RandomPerspective": (lambda L: L.RandomPerspective(seed=23), (6, 6, 2)),
 }
 
 

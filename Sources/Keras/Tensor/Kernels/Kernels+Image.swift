@@ -70,11 +70,20 @@ extension Kernels {
     }
 
     /// Resamples image `b` at input points `(a0·x + a1·y + a2, b0·x + b1·y + b2)` for each output
-    /// pixel `(x, y)`, with `transforms[b] = [a0, a1, a2, b0, b1, b2]`; order 1 (bilinear) or 0
-    /// (nearest, rounding half to even), points outside handled by `fillMode` as
-    /// `map_coordinates` does (`reflect`: `dcba|abcd|dcba`, `wrap`, `nearest`, `constant`:
-    /// `fillValue` for each outside neighbour).
+    /// pixel `(x, y)`, with `transforms[b] = [a0, a1, a2, b0, b1, b2]` (or, projective, with
+    /// `[c0, c1]` after them: both divided by `c0·x + c1·y + 1`); see ``resample``.
     static func affine(_ x: Tensor, transforms: [[Float]], bilinear: Bool, fillMode: String, fillValue: Float) -> Tensor {
+        resample(x, bilinear: bilinear, fillMode: fillMode, fillValue: fillValue,
+                 at: ProjectiveMaps(maps: transforms.flatMap { t in (0..<8).map { $0 < t.count ? t[$0] : 0 } }))
+    }
+
+    /// Resamples each output pixel `(x, y)` of image `b` at the input point `points.point(b, x, y)`;
+    /// order 1 (bilinear) or 0 (nearest, rounding half away from zero as jax's `lax.round`),
+    /// points outside handled by `fillMode` as `map_coordinates` does (`reflect`:
+    /// `dcba|abcd|dcba`, `mirror`: `dcb|abcd|cba`, `wrap`, `nearest`, `constant`: `fillValue`
+    /// for each outside neighbour).
+    /// Generic over the points, so that each caller's are specialized into the loop.
+    static func resample<P: SamplePoints>(_ x: Tensor, bilinear: Bool, fillMode: String, fillValue: Float, at points: P) -> Tensor {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let out = Tensor.uninitialized(x.shape)
         let p = x.data, o = out.data
@@ -82,6 +91,10 @@ extension Kernels {
             switch fillMode {
             case "nearest": return Swift.min(Swift.max(i, 0), size - 1)
             case "wrap": return ((i % size) + size) % size
+            case "mirror":
+                // _mirror_index_fixer: |((i + s) mod 2s) − s|, s = size − 1.
+                let s = size - 1
+                return s == 0 ? 0 : abs((((i + s) % (2 * s)) + 2 * s) % (2 * s) - s)
             case "reflect":
                 // _reflect_index_fixer: floor((mirror(2i + 1, 2·size + 1) − 1) / 2).
                 let s = 2 * size
@@ -91,20 +104,23 @@ extension Kernels {
             }
         }
         for b in 0..<n {
-            let t = transforms[b]
             for y in 0..<h {
                 for xo in 0..<w {
-                    let xin = t[0] * Float(xo) + t[1] * Float(y) + t[2]
-                    let yin = t[3] * Float(xo) + t[4] * Float(y) + t[5]
+                    let (xin, yin) = points.point(image: b, x: xo, y: y)
                     let dst = o + ((b * h + y) * w + xo) * c
+                    // Far outside (a projective map's vanishing line): the fill, no integer index.
+                    guard xin.magnitude < 1e7, yin.magnitude < 1e7 else {
+                        for k in 0..<c { dst[k] = fillValue }
+                        continue
+                    }
                     let ys: [(Int, Float)], xs: [(Int, Float)]
                     if bilinear {
                         let fy = yin.rounded(.down), fx = xin.rounded(.down)
                         ys = [(Int(fy), 1 - (yin - fy)), (Int(fy) + 1, yin - fy)]
                         xs = [(Int(fx), 1 - (xin - fx)), (Int(fx) + 1, xin - fx)]
                     } else {
-                        ys = [(Int(yin.rounded(.toNearestOrEven)), 1)]
-                        xs = [(Int(xin.rounded(.toNearestOrEven)), 1)]
+                        ys = [(Int(yin.rounded(.toNearestOrAwayFromZero)), 1)]
+                        xs = [(Int(xin.rounded(.toNearestOrAwayFromZero)), 1)]
                     }
                     for k in 0..<c { dst[k] = 0 }
                     for (iy, wy) in ys {
@@ -123,5 +139,22 @@ extension Kernels {
             }
         }
         return out
+    }
+}
+
+/// Where ``Kernels/resample`` samples the input for each output pixel.
+protocol SamplePoints {
+    /// The input point `(x, y)` output pixel `(x, y)` of image `image` takes.
+    func point(image: Int, x: Int, y: Int) -> (Float, Float)
+}
+
+/// Eight numbers `[a0, a1, a2, b0, b1, b2, c0, c1]` per image: the point is
+/// `((a0·x + a1·y + a2) / k, (b0·x + b1·y + b2) / k)`, `k = c0·x + c1·y + 1` (1 for an affine map).
+struct ProjectiveMaps: SamplePoints {
+    let maps: [Float]
+    func point(image: Int, x: Int, y: Int) -> (Float, Float) {
+        let t = 8 * image, fx = Float(x), fy = Float(y)
+        let k = maps[t + 6] * fx + maps[t + 7] * fy + 1
+        return ((maps[t] * fx + maps[t + 1] * fy + maps[t + 2]) / k, (maps[t + 3] * fx + maps[t + 4] * fy + maps[t + 5]) / k)
     }
 }
