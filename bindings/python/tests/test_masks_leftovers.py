@@ -206,3 +206,25 @@ def test_a_metric_function_is_saved_as_keras_writes_it_and_loads_back(tmp_path):
     got = keras.saving.load_model(tmp_path / "ours.keras").evaluate(x, y, verbose=0, return_dict=True)
     for key in ref[1]:
         np.testing.assert_allclose(got[key], ref[1][key], rtol=1e-5)
+
+
+def test_two_models_from_one_masked_tensor_build_as_kerass():
+    """A second model made from a tensor the first already used (its mask's `not_equal`
+    operation node belongs to the first model): both build, list Keras's layers and share the
+    Embedding's weights (the second one's build read the operation node's weights and failed)."""
+    keras = real_keras()
+
+    def make(lib):
+        x = lib.Input((5,), dtype="int32")
+        e = lib.layers.Embedding(10, 4, mask_zero=True)(x)
+        first = lib.Model(x, lib.layers.LSTM(3)(e))
+        first.get_config()
+        second = lib.Model(x, lib.layers.GRU(3)(e))
+        return first, second
+
+    ours, theirs = make(swiftkeras), make(keras)
+    for mine, kerass in zip(ours, theirs):
+        assert [e["class_name"] for e in mine.get_config()["layers"]] == \
+            [e["class_name"] for e in kerass.get_config()["layers"]]
+    assert ours[0].layers[1] is ours[1].layers[1]
+    np.testing.assert_array_equal(ours[0].layers[1].get_weights()[0], ours[1].layers[1].get_weights()[0])
