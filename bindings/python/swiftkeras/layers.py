@@ -766,6 +766,8 @@ class Wrapper(Layer):
         # The wrapped layer in Keras's serialized form, without its build config: the library
         # asks for this config while it builds the wrapper, and builds the wrapped layer
         # from the call.
+        if isinstance(self.layer, dict):   # a wrapper the library made (a loaded model's, a
+            return {**config, "layer": self.layer}   # masked call's probe): its entry as read
         from . import _objects
         layer = {**self.layer._layer_entry(), "config": _objects.serialize(self.layer.get_config())}
         return {**config, "layer": layer}

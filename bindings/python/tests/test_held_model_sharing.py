@@ -25,8 +25,10 @@ def _wrap_class(lib):
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self.inner = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="relu"),
-                                         lib.layers.BatchNormalization(), lib.layers.Dense(2)])
+            # (named: the counters behind default names depend on the tests run before)
+            self.inner = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="relu", name="d1"),
+                                         lib.layers.BatchNormalization(name="bn"), lib.layers.Dense(2, name="d2")],
+                                        name="seq")
 
         def build(self, input_shape):
             self.scale = self.add_weight(shape=(2,), initializer="ones", name="scale")
