@@ -10,6 +10,9 @@ layers compute in float32, and loading warns which ones. Quantized policies ("in
 are refused: the library has no quantized layers.
 """
 
+import re
+from collections.abc import MutableMapping
+
 from . import _global_state
 from . import backend as _backend
 from ._dtypes import standardize_dtype
@@ -66,6 +69,110 @@ class DTypePolicy:
 
 class FloatDTypePolicy(DTypePolicy):
     """Keras's older name of `DTypePolicy`."""
+
+
+class DTypePolicyMap(DTypePolicy, MutableMapping):
+    """Layer paths (or regular expressions matching a whole path) to policies, with a default
+    for the paths none matches. Keras: `keras.dtype_policies.DTypePolicyMap(default_policy=None,
+    policy_map=None)`; `name` is "map_" and the default's name, `compute_dtype` and
+    `variable_dtype` the default's. A layer given one computes in float32 (the only policy the
+    library honours), so every policy in it must be float32 there."""
+
+    def __init__(self, default_policy=None, policy_map=None):
+        if isinstance(default_policy, DTypePolicyMap):
+            raise ValueError("`default_policy` cannot be a `DTypePolicyMap`.")
+        if policy_map is not None and not isinstance(policy_map, dict):
+            raise TypeError(f"If specified, `policy_map` must be a dict. Received: "
+                            f"policy_map={policy_map} of type {type(policy_map)}")
+        self._default_policy_arg = default_policy
+        self._default_policy = get(default_policy)
+        self._policy_map = policy_map or {}
+
+    @property
+    def name(self):
+        return f"map_{self.default_policy._name}"
+
+    @property
+    def default_policy(self):
+        """The default policy (the global one when none was given)."""
+        return get(self._default_policy)
+
+    @property
+    def compute_dtype(self):
+        return self.default_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self.default_policy.variable_dtype
+
+    @property
+    def quantization_mode(self):
+        return self.default_policy.quantization_mode
+
+    def __getitem__(self, key):
+        """The policy of the path `key`: its exact entry, else the one entry whose key matches
+        the whole path as a regular expression (more than one is an error), else the default."""
+        if key in self._policy_map:
+            return self._policy_map[key]
+        matching = [pattern for pattern in self._policy_map if re.fullmatch(pattern, key)]
+        if len(matching) > 1:
+            raise ValueError(f"Path '{key}' matches multiple dtype policy specification keys: "
+                             f"{matching}. Please make sure each path only matches at most one "
+                             f"dtype policy specification key in the DTypePolicyMap.")
+        if matching:
+            return self._policy_map[matching[0]]
+        return self.default_policy
+
+    def __setitem__(self, key, policy):
+        if key in self._policy_map:
+            raise ValueError(f"{key} already exist in the DTypePolicyMap with value "
+                             f"{self._policy_map[key]}. Please make sure to not use duplicated "
+                             f"keys.")
+        try:
+            policy = get(policy)
+        except Exception:
+            raise ValueError(f"Cannot interpret the assigned value by `keras.dtype_policies.get`. "
+                             f"Received: {policy} of type {type(policy)}") from None
+        self._policy_map[key] = policy
+
+    def __delitem__(self, key):
+        return self._policy_map.pop(key)
+
+    def __contains__(self, key):
+        return key in self._policy_map
+
+    def __len__(self):
+        return len(self._policy_map)
+
+    def __iter__(self):
+        return iter(self._policy_map)
+
+    def get_config(self):
+        """Keras's form. Without a default policy given, the entries are written without their
+        names (`{"name": None}`), so that loading makes them the global policy then, as Keras's
+        (which also clears the names of the entries themselves; these keep theirs)."""
+        keep_names = self._default_policy_arg is not None
+        return {"default_policy": self._default_policy_arg,
+                "policy_map": {k: {"module": "keras", "class_name": type(v).__name__,
+                                   "config": {**v.get_config(),
+                                              **({} if keep_names else {"name": None})},
+                                   "registered_name": None}
+                               for k, v in self._policy_map.items()}}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        config["policy_map"] = {k: deserialize(v, custom_objects)
+                                for k, v in (config.get("policy_map") or {}).items()}
+        return cls(**config)
+
+    def __repr__(self):
+        mapping = [(k, v.name) for k, v in self._policy_map.items()]
+        return (f"<DTypePolicyMap at {hex(id(self))} default_policy="
+                f"{self._default_policy.name}, mapping={mapping}>")
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
 
 def _parse(name):
@@ -126,7 +233,8 @@ def dtype_policy():
 def serialize(dtype_policy):
     """Keras's form: `{"module": "keras", "class_name": "DTypePolicy", "config": {"name":
     ...}, "registered_name": None}`."""
-    return {"module": "keras", "class_name": type(dtype_policy).__name__,
+    module = "keras.dtype_policies" if isinstance(dtype_policy, DTypePolicyMap) else "keras"
+    return {"module": module, "class_name": type(dtype_policy).__name__,
             "config": dtype_policy.get_config(), "registered_name": None}
 
 
@@ -139,11 +247,14 @@ def deserialize(config, custom_objects=None):
     class_name = config.get("class_name")
     found = (custom_objects or {}).get(class_name) or \
         {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
-         "Policy": DTypePolicy}.get(class_name)
+         "Policy": DTypePolicy, "DTypePolicyMap": DTypePolicyMap}.get(class_name)
     if found is None:
         _refuse_quantized((config.get("config") or {}).get("name"))
         raise ValueError(f"Unknown dtype policy class '{class_name}': swiftkeras has "
-                         f"DTypePolicy and FloatDTypePolicy (no quantized policies).")
+                         f"DTypePolicy, FloatDTypePolicy and DTypePolicyMap (no quantized "
+                         f"policies).")
+    if found is DTypePolicyMap:
+        return found.from_config(config["config"], custom_objects)
     return found.from_config(config["config"])
 
 
@@ -178,6 +289,12 @@ def layer_dtype(dtype, layer_name):
         return "float32" if policy is not None and unhonoured(policy) else name
     if isinstance(dtype, str):
         _refuse_quantized(dtype)
+    if isinstance(dtype, DTypePolicyMap):   # each path's policy: all must be float32 here
+        for policy in [dtype.default_policy, *dtype.values()]:
+            reason = unhonoured(policy)
+            if reason:
+                raise ValueError(f"Layer '{layer_name}': its DTypePolicyMap holds {reason}.")
+        return dtype.default_policy.name
     policy = dtype if isinstance(dtype, DTypePolicy) else _parse_or_none(dtype)
     if policy is None:
         return getattr(dtype, "name", dtype)    # not a policy name: the library checks it
@@ -214,4 +331,4 @@ def saved_policies_not_kept(config):
     return found
 
 
-__all__ = ["DTypePolicy", "FloatDTypePolicy", "serialize", "deserialize", "get"]
+__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "serialize", "deserialize", "get"]

@@ -112,3 +112,49 @@ def test_a_file_keras_saved_under_another_policy_loads_in_float32(tmp_path, poli
         warnings.simplefilter("error", UserWarning)
         reference.save(tmp_path / "f.keras")
         sk.models.load_model(tmp_path / "f.keras")
+
+
+def _map_described(lib, default):
+    """A DTypePolicyMap with exact and pattern keys: its lookups, config, repr and errors."""
+    dp = lib.dtype_policies
+    m = dp.DTypePolicyMap(default_policy=default)
+    m["encoder/layer_0/dense"] = "bfloat16"
+    m["encoder/.*"] = dp.DTypePolicy("float16")
+    m["decoder"] = "bfloat16"
+    out = [m.name, m.compute_dtype, m.variable_dtype, m.quantization_mode, len(m), list(m),
+           "decoder" in m, "decoder/x" in m]
+    out += [m[p].name for p in ("encoder/layer_0/dense", "encoder/attention/query", "decoder",
+                                "decoder/attention", "other")]
+    m["encoder/attention/.*"] = "float64"
+    for action in (lambda: m["encoder/attention/query"], lambda: m.__setitem__("decoder", "float32"),
+                   lambda: m.__setitem__("x", 3.5), lambda: m.__delitem__("nope"),
+                   lambda: dp.DTypePolicyMap(policy_map=[1]),
+                   lambda: dp.DTypePolicyMap(default_policy=dp.DTypePolicyMap())):
+        try:
+            action()
+            out.append(None)
+        except (ValueError, TypeError, KeyError) as e:
+            out.append((type(e).__name__, str(e)))
+    del m["decoder"]
+    out.append(repr(m).split(" default_policy=")[1])   # before get_config: Keras's clears names
+    serialized = dp.serialize(m)
+    back = dp.deserialize(serialized)
+    out += [serialized, type(back).__name__, back.name, [(k, v.name) for k, v in back.items()],
+            back["encoder/layer_0/dense"].name, back["decoder"].name, dp.get(serialized).name]
+    return out
+
+
+@pytest.mark.parametrize("default", [None, "float32", "bfloat16"])
+def test_dtype_policy_map_matches_keras(default):
+    keras = real_keras()
+    assert _map_described(sk, default) == _map_described(keras, default)
+
+
+def test_a_layer_given_a_policy_map_computes_in_float32_or_is_refused():
+    m = sk.dtype_policies.DTypePolicyMap("float32", {"d": sk.DTypePolicy("float32")})
+    dense = sk.layers.Dense(2, dtype=m, name="d")
+    assert dense.dtype_policy.name == "float32"
+    m["other"] = "mixed_float16"
+    with pytest.raises(ValueError, match="Layer 'half': its DTypePolicyMap holds the dtype policy "
+                                         "'mixed_float16'"):
+        sk.layers.Dense(2, dtype=m, name="half")
