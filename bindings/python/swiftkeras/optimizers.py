@@ -5,7 +5,7 @@ by the library as Keras 2 did.
     sgd = optimizers.SGD(lr=0.02, decay=1e-6, momentum=0.9, nesterov=True)
 """
 
-from ._objects import KerasObject, make_class, module_serialization
+from ._objects import KerasObject, make_class, module_serialization, unique_name
 
 
 class Optimizer(KerasObject):
@@ -71,7 +71,56 @@ def _library_optimizers():
 _FIRST_ARGUMENTS = _library_optimizers()
 _NAMES = list(_FIRST_ARGUMENTS)
 for _n, _first in _FIRST_ARGUMENTS.items():
-    globals()[_n] = make_class(Optimizer, _n, (_first,), module=__name__)
+    if _n != "LossScaleOptimizer":   # its own class below
+        globals()[_n] = make_class(Optimizer, _n, (_first,), module=__name__)
+
+class LossScaleOptimizer(Optimizer):
+    """Keras `LossScaleOptimizer(inner_optimizer, initial_scale=2.0**15,
+    dynamic_growth_steps=2000, name=None)` (also `keras.mixed_precision.LossScaleOptimizer`):
+    the loss is multiplied by a dynamic scale before the gradients, which are divided by it
+    again; a step with non-finite gradients is skipped and halves the scale, and every
+    `dynamic_growth_steps` finite steps double it. The library computes in float32, where this
+    trains as Keras's under a float32 policy. Its state (Keras's optimizer variables
+    `step_counter` and `dynamic_scale`, then the inner optimizer's) is saved with the model."""
+    class_name = "LossScaleOptimizer"
+    _positional = ("inner_optimizer", "initial_scale", "dynamic_growth_steps", "name")
+    _base_defaults = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None,
+                      "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
+                      "ema_overwrite_frequency": None, "loss_scale_factor": None,
+                      "gradient_accumulation_steps": None}
+
+    def __init__(self, inner_optimizer, initial_scale=2.0 ** 15, dynamic_growth_steps=2000,
+                 name=None, **kwargs):
+        if not kwargs.pop("dynamic", True):
+            raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, "
+                             "simply set `loss_scale_factor` directly on the `inner_optimizer`.")
+        for arg, default in self._base_defaults.items():   # Keras's older configs carry these
+            if arg in kwargs and kwargs.pop(arg) != default:
+                raise ValueError(f"LossScaleOptimizer does not support `{arg}`. Instead, set "
+                                 f"`{arg}` on the `inner_optimizer`.")
+        if kwargs:
+            raise ValueError(f"LossScaleOptimizer does not support arguments: "
+                             f"`{'`, `'.join(kwargs.keys())}`.")
+        if isinstance(inner_optimizer, (str, dict)):
+            inner_optimizer = get(inner_optimizer)
+        super().__init__(inner_optimizer, initial_scale=initial_scale,
+                         dynamic_growth_steps=dynamic_growth_steps,
+                         name=name or unique_name("loss_scale_optimizer"))
+
+    def get_config(self):
+        """Keras's: name, the inner optimizer's serialized form, initial_scale,
+        dynamic_growth_steps."""
+        return {"name": self._config["name"],
+                "inner_optimizer": serialize(self._config["inner_optimizer"]),
+                "initial_scale": self._config["initial_scale"],
+                "dynamic_growth_steps": self._config["dynamic_growth_steps"]}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        inner = config.pop("inner_optimizer")
+        return cls(deserialize(inner) if isinstance(inner, dict) else inner, **config)
+
 
 class OptimizerMap(KerasObject):
     """Keras `OptimizerMap(default_optimizer, optimizer_map=None)`: variable paths (exact, or
@@ -108,7 +157,7 @@ def deserialize(config):
     cls = globals().get(config.get("class_name"))
     if cls is None:
         raise ValueError(f"Could not interpret optimizer config: {config}")
-    return cls(**config.get("config", {}))
+    return cls.from_config(config.get("config", {}))
 
 
 class LearningRateSchedule(KerasObject):
