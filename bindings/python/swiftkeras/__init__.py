@@ -7,7 +7,7 @@
 
 from . import (activations, applications, backend, callbacks, config, constraints, datasets,
                dtype_policies, initializers, layers, losses, metrics, mixed_precision, models, ops,
-               optimizers, preprocessing, random, regularizers, saving, tree, utils)
+               optimizers, preprocessing, random, regularizers, saving, tree, utils, visualization)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
 from ._variables import Variable
@@ -37,6 +37,7 @@ def library_version():
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing",
            "random", "regularizers", "saving", "tree", "utils", "dtype_policies", "mixed_precision",
+           "visualization",
            "DTypePolicy", "FloatDTypePolicy", "Initializer", "KerasTensor", "Loss", "Metric",
            "Optimizer", "Regularizer", "version",
            "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",
