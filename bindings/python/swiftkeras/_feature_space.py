@@ -7,8 +7,8 @@ structured-data tutorial uses it. Keras: keras/src/layers/preprocessing/feature_
 Without tf.data, `adapt` takes what the layers' own adapt() takes: a dict of arrays (or a
 dataset of dict batches); calling the FeatureSpace on a dict of arrays gives arrays, and
 `get_inputs()` / `get_encoded_features()` are the library's symbolic tensors, for a model
-that preprocesses its raw features itself. Feature crosses need the HashedCrossing layer,
-which this build does not have: they are refused by name."""
+that preprocesses its raw features itself. Feature crosses hash their features' preprocessed
+values with HashedCrossing (one-hot encoded, or kept as indices with `output_mode="int"`)."""
 
 import numpy as np
 
@@ -159,14 +159,26 @@ class FeatureSpace:
         self.crossing_dim, self.hashing_dim = crossing_dim, hashing_dim
         self.num_discretization_bins = num_discretization_bins
         self.features = {n: self._standardize_feature(n, f) for n, f in features.items()}
-        self.crosses = [Cross.from_config(c.get("config", c)) if isinstance(c, dict) else c
-                        for c in crosses or []]
-        if self.crosses:
-            raise NotImplementedError(
-                f"FeatureSpace(crosses={[getattr(c, 'feature_names', c) for c in self.crosses]}): "
-                f"feature crosses are computed by the HashedCrossing layer, which this "
-                f"swiftkeras does not have; cross the features before the FeatureSpace or leave "
-                f"`crosses` out")
+        self.crosses = []
+        for cross in crosses or []:
+            if isinstance(cross, dict):
+                cross = Cross.from_config(cross.get("config", cross))
+            if not isinstance(cross, Cross):
+                if not crossing_dim:
+                    raise ValueError("When specifying `crosses`, the argument `crossing_dim` "
+                                     "(dimensionality of the crossing space) should be "
+                                     f"specified as well. Received: crossing_dim={crossing_dim}")
+                unknown = [key for key in cross if key not in self.features]
+                if unknown:
+                    raise ValueError(f"All features referenced in the `crosses` argument should "
+                                     f"be present in the `features` dict. Received unknown "
+                                     f"features: {cross}")
+                cross = Cross(cross, crossing_dim=crossing_dim)
+            self.crosses.append(cross)
+        self.crosses_by_name = {c.name: c for c in self.crosses}
+        # Each cross hashes its features' preprocessed values (Keras's `.crossers`).
+        self.crossers = {c.name: layers.HashedCrossing(c.crossing_dim, name=c.name)
+                         for c in self.crosses}
         if output_mode not in {"dict", "concat"}:
             raise ValueError(f"Invalid value for argument `output_mode`. Expected one of "
                              f"{{'dict', 'concat'}}. Received: output_mode={output_mode}")
@@ -244,25 +256,24 @@ class FeatureSpace:
 
     # -- encoding ------------------------------------------------------------------------
     def _cardinality(self, name):
-        p = self.preprocessors[name]
+        p = self.preprocessors.get(name) or self.crossers[name]
         if isinstance(p, (layers.StringLookup, layers.IntegerLookup)):
             return p.vocabulary_size()
         if isinstance(p, layers.Discretization):
             boundaries = p.get_config().get("bin_boundaries")
             return p.num_bins if p.num_bins else len(boundaries) + 1
-        if isinstance(p, layers.Hashing):
+        if isinstance(p, (layers.Hashing, layers.HashedCrossing)):
             return p.num_bins
         raise ValueError(f"Feature '{name}' has `output_mode='one_hot'`. However it isn't a "
                          f"standard feature and the dimensionality of its output space is not "
                          f"known, thus it cannot be one-hot encoded. Try using "
                          f"`output_mode='int'`.")
 
-    def _encode(self, name, x, eager):
-        feature = self.features[name]
-        p = self.preprocessors[name]
-        out = x if isinstance(p, dict) else p(x)   # a dict: Keras's pass-through preprocessor
-        integer = _integer_output(p)
-        if feature.output_mode == "one_hot":
+    def _encode(self, name, out, spec, preprocessor, eager):
+        """A preprocessed feature (or cross) `out` one-hot encoded when its spec asks; with
+        whether it is left as integer indices."""
+        integer = isinstance(preprocessor, layers.HashedCrossing) or _integer_output(preprocessor)
+        if spec.output_mode == "one_hot":
             if not integer:
                 raise ValueError(f"Feature '{name}' has `output_mode='one_hot'`. Thus its "
                                  f"preprocessor should return an integer dtype. Instead it "
@@ -277,9 +288,20 @@ class FeatureSpace:
 
     def _merged(self, data, eager):
         names = sorted(self.features)
-        encoded = {}
+        preprocessed = {}
         for name in names:
-            out, integer = self._encode(name, data[name], eager)
+            p = self.preprocessors[name]
+            # a dict: Keras's pass-through preprocessor
+            preprocessed[name] = data[name] if isinstance(p, dict) else p(data[name])
+        crossed = {c: self.crossers[c]([preprocessed[n] for n in self.crosses_by_name[c].feature_names])
+                   for c in sorted(self.crossers)}
+        encoded = {}
+        for name, out in [*preprocessed.items(), *crossed.items()]:
+            if name in self.features:
+                spec, preprocessor = self.features[name], self.preprocessors[name]
+            else:
+                spec, preprocessor = self.crosses_by_name[name], self.crossers[name]
+            out, integer = self._encode(name, out, spec, preprocessor, eager)
             if integer and self.output_mode == "concat":
                 raise ValueError(f"Cannot concatenate features because feature '{name}' has not "
                                  f"been encoded (it has dtype int64). Consider using "
@@ -287,7 +309,7 @@ class FeatureSpace:
             encoded[name] = out
         if self.output_mode == "dict":
             return encoded
-        parts = [encoded[n] for n in names]
+        parts = list(encoded.values())
         if eager:
             return np.concatenate([np.asarray(p, "float32") for p in parts], axis=-1)
         return parts[0] if len(parts) == 1 else layers.Concatenate(axis=-1)(parts)
@@ -335,7 +357,11 @@ class FeatureSpace:
                                  "class_name": "Feature", "config": f.get_config(),
                                  "registered_name": "Feature"}
                              for n, f in self.features.items()},
-                "output_mode": self.output_mode, "crosses": [], "crossing_dim": self.crossing_dim,
+                "output_mode": self.output_mode,
+                "crosses": [{"module": "keras.src.layers.preprocessing.feature_space",
+                             "class_name": "Cross", "config": c.get_config(),
+                             "registered_name": "Cross"} for c in self.crosses],
+                "crossing_dim": self.crossing_dim,
                 "hashing_dim": self.hashing_dim,
                 "num_discretization_bins": self.num_discretization_bins}
 
@@ -344,10 +370,43 @@ class FeatureSpace:
         return cls(**config)
 
     def save(self, filepath):
-        raise NotImplementedError(
-            f"FeatureSpace.save({filepath!r}): swiftkeras does not write a FeatureSpace file "
-            f"yet; save the model built on get_inputs() / get_encoded_features() instead (its "
-            f"file holds the adapted preprocessing layers)")
+        """Writes the FeatureSpace to a `.keras` file, which `keras.models.load_model` reads
+        back as a FeatureSpace ready to use (Keras: `FeatureSpace.save`). Its config.json is
+        Keras's (`{"module": "keras.utils", "class_name": "FeatureSpace", ...}`), with what
+        adapt learned written into each preprocessor's config (vocabularies, normalization
+        mean and variance, bin boundaries), as those layers' arguments hold it."""
+        import datetime
+        import json
+        import os
+        import zipfile
+        from . import __version__
+        path = os.fspath(filepath)
+        if not path.endswith(".keras"):
+            raise ValueError(f"Invalid `filepath` argument: expected a `.keras` extension. "
+                             f"Received: filepath={path}")
+        self._check_if_adapted()
+        config = self.get_config()
+        for name, feature in self.features.items():
+            p = feature.preprocessor
+            if isinstance(p, layers.Normalization) and p.input_mean is None:
+                mean, variance = (np.asarray(w).tolist() for w in p.get_weights()[:2])
+                config["features"][name]["config"]["preprocessor"]["config"].update(
+                    mean=mean, variance=variance)
+        saved = {"module": "keras.utils", "class_name": "FeatureSpace", "config": config,
+                 "registered_name": None}
+        metadata = {"keras_version": f"swiftkeras {__version__}",
+                    "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("metadata.json", json.dumps(metadata))
+            archive.writestr("config.json", json.dumps(saved))
+
+
+def load_saved(config):
+    """The FeatureSpace a `.keras` file's config.json describes (`FeatureSpace.save`), or None
+    when the file holds something else."""
+    if not isinstance(config, dict) or config.get("class_name") != "FeatureSpace":
+        return None
+    return FeatureSpace.from_config(config["config"])
 
 
 def _column(x):

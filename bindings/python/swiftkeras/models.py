@@ -25,7 +25,7 @@ from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
-from .layers import (KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class, _masked,
+from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class, _masked,
                      _subclasses_builtin, _call_kwargs_of, _note_call_training)
 from .ops._functional import operation_arguments
 
@@ -202,6 +202,7 @@ class Model(ModelAPI):
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("Model needs both `inputs` and `outputs`.")
+            inputs, outputs = _cut_at_inputs(inputs, outputs)
             self._functional = (inputs, outputs)
             self._layers = _graph_layers(inputs, outputs)
         elif type(self) is Model:
@@ -2449,6 +2450,61 @@ def _forget_layers_info(model):
             _forget_layers_info(layer._model)
 
 
+def _is_input_tensor(t):
+    return getattr(t._keras_history[0], "class_name", None) == "InputLayer"
+
+
+def _cut_at_inputs(inputs, outputs):
+    """Keras's `clone_graph_nodes`: a model whose inputs include tensors that layers made (the
+    structured-data tutorial's `Model(inputs=feature_space.get_encoded_features(), ...)`)
+    starts from a new keras.Input of each such tensor's shape and dtype, and the layers between
+    them and the outputs are called again from there (the same layers, so the same weights as
+    the graph they came from). Inputs that are keras.Input tensors are kept."""
+    flat_inputs = _flat_tensors(inputs)
+    if all(_is_input_tensor(t) for t in flat_inputs):
+        return inputs, outputs
+    made, calls = {}, {}
+    for t in flat_inputs:
+        if not _is_input_tensor(t):
+            made[id(t)] = Input(batch_shape=t.shape, dtype=t.dtype, name=f"{t.name}CLONE")
+
+    def rebuild(value):
+        if isinstance(value, (list, tuple)) and not isinstance(value, (PositionalCall, StatesCall)):
+            return type(value)(rebuild(v) for v in value)
+        if isinstance(value, dict):
+            return {k: rebuild(v) for k, v in value.items()}
+        if not isinstance(value, KerasTensor):
+            return value
+        if id(value) in made:
+            return made[id(value)]
+        layer, node, index = value._keras_history
+        if layer is None or _is_input_tensor(value) or node >= len(layer._inbound):
+            return value
+        key = (id(layer), node)
+        if key not in calls:
+            call = layer._inbound[node]
+            if isinstance(call, (PositionalCall, StatesCall)):
+                if any(id(t) in made or not _is_input_tensor(t) for t in _flat_tensors(call)):
+                    raise NotImplementedError(
+                        f"Model(inputs=...): the layer '{layer.name}' between an input that a "
+                        f"layer made and the outputs takes several positional tensors; start the "
+                        f"model from keras.Input tensors instead")
+                calls[key] = None
+            else:
+                new_call = rebuild(call)
+                kwargs = rebuild(dict(_call_kwargs_of(layer, node)))
+                unchanged = all(a is b for a, b in zip(_flat_tensors(new_call) + _flat_tensors(kwargs),
+                                                        _flat_tensors(call) + _flat_tensors(
+                                                            _call_kwargs_of(layer, node))))
+                calls[key] = None if unchanged else layer(new_call, **kwargs)
+        out = calls[key]
+        if out is None:
+            return value
+        return (list(out) if isinstance(out, (list, tuple)) else [out])[index]
+
+    return rebuild(inputs), rebuild(outputs)
+
+
 def _graph_layers(inputs, outputs):
     """The layers of the graph from `inputs` to `outputs` in Keras's order (its `map_graph`,
     which `model.layers`, the summary and the weights list follow): by depth from the outputs,
@@ -2745,6 +2801,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         subclassed = _model_vars.load_subclass(os.fsdecode(_native.path_bytes(filepath)), compile)
         if subclassed is not None:
             return subclassed
+        from ._feature_space import load_saved
+        feature_space = load_saved(_saved_config(os.fsdecode(_native.path_bytes(filepath))))
+        if feature_space is not None:   # FeatureSpace.save's file
+            return feature_space
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         model = _from_handle(out.value)

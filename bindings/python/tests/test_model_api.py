@@ -185,3 +185,34 @@ def test_from_config_of_a_subclassed_model_calls_its_constructor():
 
     again = Wide.from_config({"units": 5})
     assert isinstance(again, Wide) and again.units == 5
+
+
+def test_a_model_whose_input_a_layer_made_starts_from_a_clone_of_it_as_keras():
+    """Keras's clone_graph_nodes: `Model(inputs=<a layer's output>, ...)` starts from a new
+    Input ('<tensor name>CLONE') of that tensor's shape and calls the same layers again, so it
+    shares their weights with the graph it was cut from; its summary lists the layers after
+    the cut only."""
+    keras = real_keras()
+    models = []
+    for lib in (sk, keras):
+        a, b = lib.Input((3,)), lib.Input((2,))
+        enc = lib.layers.Concatenate()([a, b])
+        x = lib.layers.Dense(4, activation="relu", name="hidden")(enc)
+        out = lib.layers.Dense(1, name="out")(lib.layers.Dropout(0.5)(x))
+        cut, full = lib.Model(enc, out), lib.Model([a, b], out)
+        models.append((cut, full, enc.name))
+    (cut, full, name), (ref_cut, _, ref_name) = models
+    assert [l.name for l in cut.layers][0] == f"{name}CLONE"
+    assert [type(l).__name__ for l in cut.layers][1:] == [type(l).__name__ for l in ref_cut.layers][1:]
+    assert [l.name for l in cut.layers][1:] == [l.name for l in ref_cut.layers][1:]
+    assert tuple(cut.inputs[0].shape) == tuple(ref_cut.inputs[0].shape) == (None, 5)
+    rs = np.random.RandomState(0)
+    ref_cut.set_weights([rs.rand(*w.shape).astype("float32") for w in ref_cut.get_weights()])
+    cut.set_weights([np.asarray(w) for w in ref_cut.get_weights()])
+    x = rs.rand(4, 5).astype("float32")
+    np.testing.assert_allclose(cut.predict(x, verbose=0), ref_cut.predict(x, verbose=0), rtol=1e-6)
+    # The same layers: training the cut model changes the full one.
+    cut.compile("sgd", "mse")
+    cut.fit(x, np.ones((4, 1), "float32"), epochs=2, verbose=0)
+    np.testing.assert_allclose(full.predict([x[:, :3], x[:, 3:]], verbose=0),
+                               cut.predict(x, verbose=0), rtol=1e-6)
