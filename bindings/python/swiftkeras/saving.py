@@ -1,6 +1,6 @@
 """Saving and object registration (Keras `keras.saving`): register_keras_serializable,
 custom_object_scope, get_custom_objects, serialize_keras_object / deserialize_keras_object,
-load_model / save_model, save_weights / load_weights."""
+load_model / save_model, save_weights / load_weights, KerasFileEditor."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import importlib
 import json
 
 from . import _objects
+from ._file_editor import KerasFileEditor
 from .models import save_model  # noqa: F401  (one function, in both modules as in Keras)
 from .utils import (CustomObjectScope, custom_object_scope, get_custom_objects,
                     get_registered_object, register_keras_serializable)
@@ -144,4 +145,4 @@ def _unknown(name):
 __all__ = ["register_keras_serializable", "custom_object_scope", "CustomObjectScope",
            "get_custom_objects", "get_registered_object", "get_registered_name",
            "serialize_keras_object", "deserialize_keras_object", "load_model", "save_model",
-           "save_weights", "load_weights"]
+           "save_weights", "load_weights", "KerasFileEditor"]
