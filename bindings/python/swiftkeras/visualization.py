@@ -15,6 +15,19 @@ BOUNDING_BOX_FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "r
                         "rel_yxyx", "rel_xywh", "rel_center_xywh")
 
 
+def _batched(images):
+    """`images` as an array, which must be a batch (4-D), as Keras's functions check."""
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"`images` must be batched 4D tensor. Received: "
+                         f"images.shape={tuple(images.shape)}")
+    return images
+
+
+def _channels_last(batch, data_format):
+    return np.transpose(batch, (0, 2, 3, 1)) if data_format == "channels_first" else batch
+
+
 def _boxes_to_xyxy(boxes, source, height, width):
     """`boxes` (last axis 4, in the format `source`) as float32 [left, top, right, bottom] in
     pixels: Keras's `convert_format(boxes, source, "xyxy", height, width)`."""
@@ -73,10 +86,7 @@ def draw_bounding_boxes(images, bounding_boxes, bounding_box_format, class_mappi
     class_mapping = class_mapping or {}
     text_thickness = text_thickness or line_thickness
     data_format = data_format or _backend.image_data_format()
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"`images` must be batched 4D tensor. Received: "
-                         f"images.shape={tuple(images.shape)}")
+    images = _batched(images)
     if not isinstance(bounding_boxes, dict):
         raise TypeError(f"`bounding_boxes` should be a dict. Received: "
                         f"bounding_boxes={bounding_boxes} of type {type(bounding_boxes)}")
@@ -133,15 +143,8 @@ def draw_segmentation_masks(images, segmentation_masks, num_classes=None, color_
     with the image by `alpha` (uint8; pixels whose class is `ignore_index` keep the image), or
     the painted images as float32 when `blend=False`."""
     data_format = data_format or _backend.image_data_format()
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"`images` must be batched 4D tensor. Received: "
-                         f"images.shape={tuple(images.shape)}")
-    masks = np.asarray(segmentation_masks)
-    if data_format == "channels_first":
-        images = np.transpose(images, (0, 2, 3, 1))
-        masks = np.transpose(masks, (0, 2, 3, 1))
-    images = images.astype("float32")
+    images = _channels_last(_batched(images), data_format).astype("float32")
+    masks = _channels_last(np.asarray(segmentation_masks), data_format)
     if masks.dtype.kind not in "iu":
         raise TypeError(f"`segmentation_masks` must be in integer dtype. Received: "
                         f"segmentation_masks.dtype={masks.dtype.name}")
@@ -256,12 +259,7 @@ def plot_bounding_box_gallery(images, bounding_box_format, y_true=None, y_pred=N
     prediction_mapping = prediction_mapping or class_mapping
     ground_truth_mapping = ground_truth_mapping or class_mapping
     data_format = data_format or _backend.image_data_format()
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"`images` must be batched 4D tensor. Received: "
-                         f"images.shape={tuple(images.shape)}")
-    if data_format == "channels_first":
-        images = np.transpose(images, (0, 2, 3, 1))
+    images = _channels_last(_batched(images), data_format)
     draw = functools.partial(draw_bounding_boxes, bounding_box_format=bounding_box_format,
                              line_thickness=line_thickness, text_thickness=text_thickness,
                              font_scale=font_scale)
@@ -285,12 +283,7 @@ def plot_segmentation_mask_gallery(images, num_classes, value_range=(0, 255), y_
     """`plot_image_gallery` with one row per image: the image, then its true and predicted
     masks drawn on it (`draw_segmentation_masks`)."""
     data_format = data_format or _backend.image_data_format()
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"`images` must be batched 4D tensor. Received: "
-                         f"images.shape={tuple(images.shape)}")
-    if data_format == "channels_first":
-        images = np.transpose(images, (0, 2, 3, 1))
+    images = _channels_last(_batched(images), data_format)
     batch_size = images.shape[0]
     draw = functools.partial(draw_segmentation_masks, num_classes=num_classes,
                              color_mapping=color_mapping, alpha=alpha, ignore_index=ignore_index,
@@ -298,9 +291,7 @@ def plot_segmentation_mask_gallery(images, num_classes, value_range=(0, 255), y_
     drawn = []
     for masks in (y_true, y_pred):
         if masks is not None:
-            masks = np.asarray(masks)
-            if data_format == "channels_first":
-                masks = np.transpose(masks, (0, 2, 3, 1))
+            masks = _channels_last(np.asarray(masks), data_format)
             drawn.append(draw(images, masks.astype("int32")))
     gallery = []
     for i in range(batch_size):

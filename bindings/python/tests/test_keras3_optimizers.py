@@ -33,6 +33,22 @@ def _model(lib):
     return lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="tanh"), lib.layers.Dense(2)])
 
 
+def _fitted_pair(optimizer, x):
+    """Keras's model and ours from the same weights, compiled with `optimizer(library)` and fit
+    two epochs on `x`: their weights equal (1e-5)."""
+    keras.utils.set_random_seed(0)
+    ref = _model(keras)
+    ref.compile(optimizer(keras), "mse")
+    ours = _model(sk)
+    ours.compile(optimizer(sk), "mse")
+    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
+    ref.fit(x, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    ours.fit(x, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), atol=1e-5)
+    return ref, ours
+
+
 def test_names_come_from_the_catalogue():
     listed = [c for c, e in _catalog.catalog()["optimizers"].items() if not e.get("custom")]
     for name in ["Adafactor", "Ftrl", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "MultiOptimizer"]:
@@ -44,16 +60,7 @@ def test_names_come_from_the_catalogue():
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_training_matches_keras_and_resumes_from_keras_file(name, tmp_path):
-    keras.utils.set_random_seed(0)
-    ref = _model(keras)
-    ref.compile(CASES[name](keras.optimizers), "mse")
-    ours = _model(sk)
-    ours.compile(CASES[name](sk.optimizers), "mse")
-    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
-    ref.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
-    ours.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
-    for a, b in zip(ours.get_weights(), ref.get_weights()):
-        np.testing.assert_allclose(a, np.asarray(b), atol=1e-5)
+    ref, ours = _fitted_pair(lambda lib: CASES[name](lib.optimizers), X)
     # The file Keras writes carries its optimizer state: one more epoch from it equals Keras's.
     ref.save(tmp_path / "ref.keras")
     back = sk.models.load_model(str(tmp_path / "ref.keras"))
@@ -110,16 +117,7 @@ def test_loss_scale_optimizer_state_saved_as_keras_both_ways(growth, tmp_path):
     Keras's; each library's file resumes in the other as Keras resumes its own."""
     x = X.copy()
     x[5, 0] = 3e38   # one batch whose scaled loss overflows
-    keras.utils.set_random_seed(0)
-    ref = _model(keras)
-    ref.compile(_lso(keras, initial_scale=4.0, dynamic_growth_steps=growth), "mse")
-    ours = _model(sk)
-    ours.compile(_lso(sk, initial_scale=4.0, dynamic_growth_steps=growth), "mse")
-    ours.set_weights([np.asarray(w) for w in ref.get_weights()])
-    ref.fit(x, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
-    ours.fit(x, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
-    for a, b in zip(ours.get_weights(), ref.get_weights()):
-        np.testing.assert_allclose(a, np.asarray(b), atol=1e-5)
+    ref, ours = _fitted_pair(lambda lib: _lso(lib, initial_scale=4.0, dynamic_growth_steps=growth), x)
     ref.save(tmp_path / "ref.keras")
     ours.save(tmp_path / "ours.keras")
     saved_ref, saved_ours = (_saved_optimizer_variables(tmp_path / f) for f in ("ref.keras", "ours.keras"))
