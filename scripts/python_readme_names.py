@@ -20,7 +20,7 @@ END = "<!-- END GENERATED NAMES -->"
 MODULES = ["applications", "layers", "models", "ops", "ops.nn", "ops.image", "losses", "metrics", "activations", "initializers",
            "regularizers", "constraints", "optimizers", "callbacks", "saving", "random", "utils",
            "preprocessing", "backend", "config", "datasets", "wrappers", "model_selection", "tree",
-           "dtype_policies", "mixed_precision"]
+           "dtype_policies", "mixed_precision", "visualization"]
 
 
 def public_names(module):
