@@ -6,8 +6,9 @@
 """
 
 from . import (activations, applications, backend, callbacks, config, constraints, datasets,
-               dtype_policies, initializers, layers, losses, metrics, mixed_precision, models, ops,
-               optimizers, preprocessing, random, regularizers, saving, tree, utils, visualization)
+               distribution, dtype_policies, initializers, layers, losses, metrics,
+               mixed_precision, models, ops, optimizers, preprocessing, random, regularizers,
+               saving, tree, utils, visualization)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
 from ._variables import Variable
@@ -34,10 +35,18 @@ def library_version():
     return _lib.keras_version().decode()
 
 
+def __getattr__(name):
+    # keras.wrappers needs scikit-learn, which the package does not require: imported when named
+    if name == "wrappers":
+        import importlib
+        return importlib.import_module(f"{__name__}.wrappers")
+    raise AttributeError(f"module 'swiftkeras' has no attribute '{name}'")
+
+
 __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing",
            "random", "regularizers", "saving", "tree", "utils", "dtype_policies", "mixed_precision",
-           "visualization",
+           "distribution", "visualization",
            "DTypePolicy", "FloatDTypePolicy", "Initializer", "KerasTensor", "Loss", "Metric",
            "Optimizer", "Regularizer", "version",
            "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",

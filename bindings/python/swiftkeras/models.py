@@ -545,7 +545,8 @@ class Model(ModelAPI):
             for e in entries:
                 c = e.get("config", {})
                 infos.append({"name": e.get("name") or c.get("name"), "class_name": e["class_name"],
-                              "config": c, "weights": []})
+                              "registered_name": e.get("registered_name"), "config": c,
+                              "weights": []})
             by_name = {info["name"]: info for info in infos}
             for e, info in zip(entries, infos):
                 for inner in _nested_layer_names(e):   # a nested model holds its layers' weights
@@ -2585,7 +2586,11 @@ def _layer_from_info(info, owner):
     if class_name in ("Functional", "Sequential", "Model"):   # a nested model: a model here too,
         # on the library model `owner` holds (the same variables)
         return _from_handle(_nested_model_handle(owner, info["name"]))._as_layer()
-    custom = plugins.python_layer_class(class_name)
+    # (a user's class by the name it is registered under, 'package>Name': two packages may
+    # each have a class of the same name)
+    registered = info.get("registered_name")
+    custom = (registered and plugins.python_layer_class(registered)) or \
+        plugins.python_layer_class(class_name)
     if custom is not None:
         return plugins.instance_named(config.get("name"), custom) or _custom_layer(custom, config)
     cls = _layer_class(class_name)

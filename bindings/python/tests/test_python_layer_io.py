@@ -442,3 +442,54 @@ def test_layer_of_a_model_called_on_several_arrays_keeps_the_models_weights():
     assert scaled._owner is model
     np.testing.assert_allclose(np.asarray(scaled(x1, other=x2)), model.predict([x1, x2], verbose=0), rtol=1e-6)
     np.testing.assert_allclose(np.asarray(scaled(x1, other=x2)), x1 * model.get_weights()[0] + x2, rtol=1e-6)
+
+
+def test_same_class_name_in_two_packages_loads_each_as_keras(tmp_path):
+    """Two user classes of one name, registered under different packages, stay two classes: a
+    file naming 'PkgA>Tagged' loads PkgA's class although PkgB's was registered after it (Keras's
+    registry is keyed by 'package>Name'; here a bare-name key once made the later class win)."""
+    from conftest import exec_layers
+    source = '''
+@keras.saving.register_keras_serializable(package="PkgA")
+class Tagged(keras.layers.Layer):
+    def __init__(self, scale=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def call(self, x):
+        return x * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+A = Tagged
+
+
+@keras.saving.register_keras_serializable(package="PkgB")
+class Tagged(keras.layers.Layer):
+    def __init__(self, shift=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.shift = shift
+
+    def call(self, x):
+        return x + self.shift
+
+    def get_config(self):
+        return {**super().get_config(), "shift": self.shift}
+
+B = Tagged
+'''
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    results = []
+    for lib in libraries():
+        ns = exec_layers(source, lib)
+        inp = lib.Input((3,))
+        model = lib.Model(inp, ns["B"](shift=0.5, name="b")(ns["A"](scale=3.0, name="a")(inp)))
+        path = tmp_path / f"{lib.__name__}.keras"
+        model.save(path)
+        loaded = lib.saving.load_model(path)
+        assert type(loaded.get_layer("a")) is ns["A"] and type(loaded.get_layer("b")) is ns["B"]
+        assert loaded.get_layer("a").scale == 3.0 and loaded.get_layer("b").shift == 0.5
+        results.append(np.asarray(loaded.predict(x, verbose=0)))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+    np.testing.assert_allclose(results[0], x * 3.0 + 0.5, rtol=1e-6)
