@@ -1817,7 +1817,7 @@ _TRAINING_OFF_BY_DEFAULT = frozenset({
 # Keras's colour augmentations, which name their SeedGenerator `generator` too.
 _AUGMENTATIONS = _AUGMENTATIONS | {"Solarization", "RandomInvert", "RandomGrayscale", "RandomPosterization",
                                    "RandomColorDegeneration", "RandomHue", "RandomSaturation", "RandomSharpness",
-                                   "RandomColorJitter"}
+                                   "RandomColorJitter"} | {"RandAugment", "AugMix"}
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
@@ -1989,7 +1989,7 @@ def _layer_class(class_name: str) -> type | None:
         attrs.update(num_repeats=property(lambda self: self._args["num_query_heads"] // self._args["num_key_value_heads"]),
                      feature_dim=property(_query_feature_dim))
     bases = (_BuiltinLayer,)
-    if class_name in ("Bidirectional", "TimeDistributed"):   # Keras's wrappers
+    if class_name in ("Bidirectional", "TimeDistributed", "SpectralNormalization"):   # Keras's wrappers
         bases = (_BuiltinLayer, Wrapper)
         attrs["from_config"] = Layer.__dict__["from_config"]   # the catalogue's arguments
     cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
