@@ -1263,6 +1263,9 @@ class _BuiltinLayer(Layer):
         if self.class_name == "RandomColorJitter" and item in _JITTER_PARTS and args is not None:
             given = args.get(item[len("random_"):] + "_factor")   # Keras: None without its factor
             return None if given is None else self._inner_layer(_JITTER_PARTS[item], item)
+        if self.class_name in ("RandAugment", "AugMix") and item in _AUGMENT_PARTS and args is not None and \
+                (self.class_name == "RandAugment" or args.get("all_ops", True) or item not in _AUGMIX_COLOR_PARTS):
+            return self._inner_layer(_AUGMENT_PARTS[item], item)   # (AugMix makes those four with all_ops only)
         base_weights = self.__dict__.get("_base_weights")
         if base_weights and item in base_weights and (
                 self.__dict__.get("_building") is not None or
@@ -1835,6 +1838,14 @@ _INNER_LAYERS = {"MultiHeadAttention": {
 # RandomColorJitter's augmentations, which Keras makes inside it (one per factor given).
 _JITTER_PARTS = {"random_brightness": "RandomBrightness", "random_contrast": "RandomContrast",
                  "random_saturation": "RandomSaturation", "random_hue": "RandomHue"}
+# RandAugment's and AugMix's augmentations, which Keras makes inside them.
+_AUGMENT_PARTS = {"random_shear": "RandomShear", "random_translation": "RandomTranslation",
+                  "random_rotation": "RandomRotation", "random_brightness": "RandomBrightness",
+                  "random_color_degeneration": "RandomColorDegeneration", "random_contrast": "RandomContrast",
+                  "random_sharpness": "RandomSharpness", "solarization": "Solarization",
+                  "random_posterization": "RandomPosterization", "auto_contrast": "AutoContrast",
+                  "equalization": "Equalization"}
+_AUGMIX_COLOR_PARTS = frozenset({"random_brightness", "random_color_degeneration", "random_contrast", "random_sharpness"})
 # Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
 _BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
 
@@ -1988,6 +1999,8 @@ def _layer_class(class_name: str) -> type | None:
     if class_name == "GroupQueryAttention":
         attrs.update(num_repeats=property(lambda self: self._args["num_query_heads"] // self._args["num_key_value_heads"]),
                      feature_dim=property(_query_feature_dim))
+    if class_name == "SpectralNormalization":   # the wrapped weight's shape, once built
+        attrs["kernel_shape"] = property(_kernel_shape)
     bases = (_BuiltinLayer,)
     if class_name in ("Bidirectional", "TimeDistributed", "SpectralNormalization"):   # Keras's wrappers
         bases = (_BuiltinLayer, Wrapper)
@@ -1995,6 +2008,13 @@ def _layer_class(class_name: str) -> type | None:
     cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
     _classes[class_name] = cls
     return cls
+
+
+def _kernel_shape(layer):
+    """SpectralNormalization's `kernel_shape`: the shape of the wrapped kernel (or embeddings)."""
+    for w in layer.weights if layer.built else []:
+        return tuple(w.shape)   # (the wrapper lists the wrapped weight first, as Keras)
+    raise AttributeError(f"'{type(layer).__name__}' object has no attribute 'kernel_shape'")
 
 
 def _query_feature_dim(layer):
