@@ -555,6 +555,8 @@ class Layer(_variables.LayerBasics):
         if inputs is _NO_INPUTS:
             raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
                             f"argument: 'inputs'")
+        if isinstance(self, _BuiltinLayer) and self.class_name == "MaxNumBoundingBoxes" and isinstance(inputs, dict):
+            return _bounding_boxes_padded(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "MelSpectrogram" and \
                 not isinstance(inputs, (list, tuple)) and not _tensors_in([inputs]) and np.ndim(inputs) == 1:
             # Keras's unbatched signal `(samples,)`: an eager call here runs over a batch axis.
@@ -2008,6 +2010,33 @@ def _layer_class(class_name: str) -> type | None:
     cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
     _classes[class_name] = cls
     return cls
+
+
+def _bounding_boxes_padded(layer, data, training):
+    """MaxNumBoundingBoxes on Keras's dict of `images` and `bounding_boxes` (`boxes` of shape
+    (batch, n, 4), `labels` (batch, n)): the images through the layer, each image's boxes and
+    labels cut to `max_number` or padded with `fill_value` (Keras pads at inference too), the
+    other entries as given."""
+    out = dict(data)
+    if "images" in data:
+        out["images"] = layer(data["images"]) if training is None else layer(data["images"], training=training)
+    if "bounding_boxes" not in data:
+        return out
+    if not layer._args.get("bounding_box_format"):
+        raise ValueError("You passed an input with a 'bounding_boxes' key, but you didn't specify a bounding box "
+                         f"format. Pass a `bounding_box_format` argument to your {type(layer).__name__} layer, "
+                         "e.g. `bounding_box_format='xyxy'`.")
+    count = layer.max_number
+    fill = layer._args.get("fill_value", -1)
+    boxes, labels = np.asarray(data["bounding_boxes"]["boxes"]), np.asarray(data["bounding_boxes"]["labels"])
+    if boxes.ndim != 3 or boxes.shape[-1] != 4 or labels.shape != boxes.shape[:2]:
+        raise ValueError(f"{type(layer).__name__}: expected bounding_boxes['boxes'] of shape (batch, boxes, 4) and "
+                         f"['labels'] of shape (batch, boxes), got {boxes.shape} and {labels.shape}")
+    pad = max(count - boxes.shape[1], 0)
+    out["bounding_boxes"] = dict(data["bounding_boxes"],
+                                 boxes=np.pad(boxes[:, :count], [(0, 0), (0, pad), (0, 0)], constant_values=fill),
+                                 labels=np.pad(labels[:, :count], [(0, 0), (0, pad)], constant_values=fill))
+    return out
 
 
 def _kernel_shape(layer):

@@ -334,3 +334,28 @@ def test_models_with_the_layers_pass_both_ways(tmp_path, ext):
     assert [type(l).__name__ for l in here.layers] == [type(l).__name__ for l in ref.layers]
     for a, b in zip(here.layers, ref.layers):
         assert _same(_strip_names(a.get_config()), _strip_names(b.get_config())), type(a).__name__
+
+
+@pytest.mark.parametrize("boxes_count,kwargs", [(5, dict(max_number=3, fill_value=-2)), (2, dict(max_number=4)),
+                                                (3, dict(max_number=3))])
+def test_max_num_bounding_boxes_cuts_and_pads_boxes_as_keras(boxes_count, kwargs):
+    data = {"images": IMAGES[:2], "labels": np.ones((2, 1), "float32"),
+            "bounding_boxes": {"boxes": RNG.uniform(0, 5, (2, boxes_count, 4)).astype("float32"),
+                               "labels": np.arange(2 * boxes_count, dtype="int32").reshape(2, boxes_count)}}
+    ours = sk.layers.MaxNumBoundingBoxes(bounding_box_format="xyxy", **kwargs)
+    ref = keras.layers.MaxNumBoundingBoxes(bounding_box_format="xyxy", **kwargs)
+    for training in (True, False):
+        got = ours({**data, "bounding_boxes": dict(data["bounding_boxes"])}, training=training)
+        want = ref({**data, "bounding_boxes": dict(data["bounding_boxes"])}, training=training)
+        assert sorted(got) == sorted(want)
+        np.testing.assert_array_equal(np.asarray(got["images"]), np.asarray(want["images"]))
+        np.testing.assert_array_equal(np.asarray(got["labels"]), np.asarray(want["labels"]))
+        for key in ("boxes", "labels"):
+            a, b = np.asarray(got["bounding_boxes"][key]), np.asarray(want["bounding_boxes"][key])
+            assert a.shape == b.shape and a.dtype == b.dtype, key
+            np.testing.assert_array_equal(a, b)
+    assert _same(_config(ours), _config(ref))
+    assert _same(_config(keras.layers.MaxNumBoundingBoxes.from_config(ours.get_config())), _config(ref))
+    for lib in (sk, keras):   # boxes without a format are refused, in Keras's words
+        with pytest.raises(ValueError, match="bounding_box_format"):
+            lib.layers.MaxNumBoundingBoxes(3)(data)
