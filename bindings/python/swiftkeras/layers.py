@@ -557,6 +557,8 @@ class Layer(_variables.LayerBasics):
                             f"argument: 'inputs'")
         if isinstance(self, _BuiltinLayer) and self.class_name == "MaxNumBoundingBoxes" and isinstance(inputs, dict):
             return _bounding_boxes_padded(self, inputs, kwargs.get("training"))
+        if isinstance(self, _BuiltinLayer) and self.class_name == "MixUp" and isinstance(inputs, dict):
+            return _mixed_up(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "MelSpectrogram" and \
                 not isinstance(inputs, (list, tuple)) and not _tensors_in([inputs]) and np.ndim(inputs) == 1:
             # Keras's unbatched signal `(samples,)`: an eager call here runs over a batch axis.
@@ -2010,6 +2012,28 @@ def _layer_class(class_name: str) -> type | None:
     cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
     _classes[class_name] = cls
     return cls
+
+
+def _mixed_up(layer, data, training):
+    """MixUp on Keras's dict of `images` and `labels` (batch, classes): one call of the layer
+    mixes both with the same per-sample weight and partner, as Keras's. MixUp mixes every value
+    of a sample alike, so each sample's labels ride along as values of its image (the batch
+    packed as one (batch, 1, values, 1) image); the other entries pass as given."""
+    def call(x):
+        return np.asarray(layer(x) if training is None else layer(x, training=training))
+    out = dict(data)
+    images = np.asarray(data["images"], np.float32)
+    if images.ndim != 4 or "labels" not in data:
+        out["images"] = call(images)
+        return out
+    labels = np.asarray(data["labels"], np.float32)
+    if labels.ndim != 2 or len(labels) != len(images):
+        raise ValueError(f"{type(layer).__name__}: expected labels of shape (batch, classes) for images of shape "
+                         f"{images.shape}, got {labels.shape}")
+    n, size = len(images), images[0].size
+    flat = call(np.concatenate([images.reshape(n, -1), labels], axis=1)[:, None, :, None]).reshape(n, -1)
+    out["images"], out["labels"] = flat[:, :size].reshape(images.shape), flat[:, size:]
+    return out
 
 
 def _bounding_boxes_padded(layer, data, training):

@@ -359,3 +359,31 @@ def test_max_num_bounding_boxes_cuts_and_pads_boxes_as_keras(boxes_count, kwargs
     for lib in (sk, keras):   # boxes without a format are refused, in Keras's words
         with pytest.raises(ValueError, match="bounding_box_format"):
             lib.layers.MaxNumBoundingBoxes(3)(data)
+
+
+def test_mix_up_mixes_dict_labels_with_the_images_weights_as_keras():
+    """Keras's MixUp on {"images", "labels"}: each sample's labels mixed with the weight and the
+    partner of its image (checked on images whose values name their sample), nothing mixed at
+    inference, the generator moving as Keras's (two draws per call, in inference too)."""
+    n = 5
+    images = np.repeat(np.arange(1, n + 1, dtype="float32"), 4 * 3 * 3).reshape(n, 4, 3, 3)
+    labels = np.eye(n, dtype="float32")
+    states = []
+    for lib in (sk, keras):
+        layer = lib.layers.MixUp(alpha=0.8, seed=3)
+        for _ in range(2):
+            out = layer({"images": images, "labels": labels})
+            assert sorted(out) == ["images", "labels"]
+            got_images, got_labels = np.asarray(out["images"]), np.asarray(out["labels"])
+            assert got_labels.shape == labels.shape
+            for b in range(n):
+                # image b is w·(b+1) + (1 − w)·(p+1): its labels are w at b and 1 − w at p.
+                np.testing.assert_allclose(got_images[b], got_images[b].flat[0], rtol=1e-6)
+                value = float(got_images[b].flat[0])
+                np.testing.assert_allclose(got_labels[b].sum(), 1, rtol=1e-5)
+                np.testing.assert_allclose(float(np.dot(got_labels[b], np.arange(1, n + 1))), value, rtol=1e-5)
+        still = layer({"images": images, "labels": labels}, training=False)
+        np.testing.assert_array_equal(np.asarray(still["labels"]), labels)
+        np.testing.assert_array_equal(np.asarray(still["images"]), images)
+        states.append(np.asarray(layer.generator.state.numpy() if lib is keras else layer.generator.state).tolist())
+    assert states[0] == states[1] == [3, 6]
