@@ -30,8 +30,13 @@ public final class Variable: @unchecked Sendable {
         self.constraint = constraint
     }
 
+    /// A value read instead of the stored one while set (``SpectralNormalization``'s normalized
+    /// kernel in a training step, computed from the kernel on the tape).
+    @exclusivity(unchecked) var substitute: Tensor?
+
     /// The current value; recorded as a leaf when a tape is active.
     public var value: Tensor {
+        if let substitute { return substitute }
         if let tape = GradientTape.active { return tape.read(self) }
         return storedValue
     }

@@ -68,6 +68,7 @@ extension Layer {
     /// - Returns: whether the layer has sublayers.
     @discardableResult
     func appendWeights(to out: inout [Variable], trainable: Bool?) -> Bool {
+        let first = out.count
         for v in variables where v.createdTrainable && (trainable == nil || v.trainable == trainable) { out.append(v) }
         for v in variables where !v.createdTrainable && (trainable == nil || v.trainable == trainable) { out.append(v) }
         let subs = sublayers
@@ -75,12 +76,13 @@ extension Layer {
         let start = out.count
         var nested = false
         for s in subs { nested = s.appendWeights(to: &out, trainable: trainable) || nested }
-        // A layer held by two holders contributes its weights once, as in Keras. Sibling leaf
-        // layers own distinct weights, so a plain stack of layers skips the check.
-        if nested, subs.count > 1 {
+        // A layer held by two holders contributes its weights once, as in Keras, and so does a
+        // weight a layer adopted from its sublayer (``adoptWeight(_:)``). Sibling leaf layers
+        // own distinct weights, so a plain stack of layers skips the check.
+        if (nested && subs.count > 1) || start > first {
             var seen = Set<ObjectIdentifier>()
-            var kept = start
-            for i in start..<out.count where seen.insert(ObjectIdentifier(out[i])).inserted {
+            var kept = first
+            for i in first..<out.count where seen.insert(ObjectIdentifier(out[i])).inserted {
                 out[kept] = out[i]
                 kept += 1
             }

@@ -285,6 +285,11 @@ open class Layer: @unchecked Sendable {
         weightRegularizers += other.weightRegularizers
     }
 
+    /// Takes another layer's weight as one of this layer's own too (Keras: a weight assigned to
+    /// an attribute, as SpectralNormalization's `self.kernel = self.layer.kernel`); the layer's
+    /// weights list it once.
+    func adoptWeight(_ v: Variable) { variables.append(v) }
+
     /// The most values one weight may hold (8 GiB of float32).
     public static let maxWeightValues = 1 << 31
     /// Set by `addWeight` when a requested shape is too large; thrown by `ensureBuilt`.

@@ -58,6 +58,8 @@ def input_spec(layer):
         return InputSpec(ndim=len(shape), axes={axis: shape[axis]})
     if name == "EinsumDense":
         return InputSpec(ndim=len(shape))
+    if name == "SpectralNormalization":
+        return InputSpec(min_ndim=1, axes={-1: shape[-1]})
     if name == "PReLU":
         shared = args.get("shared_axes") or ()
         shared = [shared] if isinstance(shared, int) else list(shared)

@@ -555,6 +555,10 @@ class Layer(_variables.LayerBasics):
         if inputs is _NO_INPUTS:
             raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
                             f"argument: 'inputs'")
+        if isinstance(self, _BuiltinLayer) and self.class_name == "MaxNumBoundingBoxes" and isinstance(inputs, dict):
+            return _bounding_boxes_padded(self, inputs, kwargs.get("training"))
+        if isinstance(self, _BuiltinLayer) and self.class_name == "MixUp" and isinstance(inputs, dict):
+            return _mixed_up(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "MelSpectrogram" and \
                 not isinstance(inputs, (list, tuple)) and not _tensors_in([inputs]) and np.ndim(inputs) == 1:
             # Keras's unbatched signal `(samples,)`: an eager call here runs over a batch axis.
@@ -1263,6 +1267,9 @@ class _BuiltinLayer(Layer):
         if self.class_name == "RandomColorJitter" and item in _JITTER_PARTS and args is not None:
             given = args.get(item[len("random_"):] + "_factor")   # Keras: None without its factor
             return None if given is None else self._inner_layer(_JITTER_PARTS[item], item)
+        if self.class_name in ("RandAugment", "AugMix") and item in _AUGMENT_PARTS and args is not None and \
+                (self.class_name == "RandAugment" or args.get("all_ops", True) or item not in _AUGMIX_COLOR_PARTS):
+            return self._inner_layer(_AUGMENT_PARTS[item], item)   # (AugMix makes those four with all_ops only)
         base_weights = self.__dict__.get("_base_weights")
         if base_weights and item in base_weights and (
                 self.__dict__.get("_building") is not None or
@@ -1817,7 +1824,7 @@ _TRAINING_OFF_BY_DEFAULT = frozenset({
 # Keras's colour augmentations, which name their SeedGenerator `generator` too.
 _AUGMENTATIONS = _AUGMENTATIONS | {"Solarization", "RandomInvert", "RandomGrayscale", "RandomPosterization",
                                    "RandomColorDegeneration", "RandomHue", "RandomSaturation", "RandomSharpness",
-                                   "RandomColorJitter"}
+                                   "RandomColorJitter"} | {"RandAugment", "AugMix"}
 _RNN_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell", "ConvLSTM1D": "ConvLSTMCell",
               "ConvLSTM2D": "ConvLSTMCell", "ConvLSTM3D": "ConvLSTMCell"}
 # Keras's weight properties that say "You must build the layer before accessing" (the other
@@ -1835,6 +1842,14 @@ _INNER_LAYERS = {"MultiHeadAttention": {
 # RandomColorJitter's augmentations, which Keras makes inside it (one per factor given).
 _JITTER_PARTS = {"random_brightness": "RandomBrightness", "random_contrast": "RandomContrast",
                  "random_saturation": "RandomSaturation", "random_hue": "RandomHue"}
+# RandAugment's and AugMix's augmentations, which Keras makes inside them.
+_AUGMENT_PARTS = {"random_shear": "RandomShear", "random_translation": "RandomTranslation",
+                  "random_rotation": "RandomRotation", "random_brightness": "RandomBrightness",
+                  "random_color_degeneration": "RandomColorDegeneration", "random_contrast": "RandomContrast",
+                  "random_sharpness": "RandomSharpness", "solarization": "Solarization",
+                  "random_posterization": "RandomPosterization", "auto_contrast": "AutoContrast",
+                  "equalization": "Equalization"}
+_AUGMIX_COLOR_PARTS = frozenset({"random_brightness", "random_color_degeneration", "random_contrast", "random_sharpness"})
 # Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
 _BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
 
@@ -1988,13 +2003,71 @@ def _layer_class(class_name: str) -> type | None:
     if class_name == "GroupQueryAttention":
         attrs.update(num_repeats=property(lambda self: self._args["num_query_heads"] // self._args["num_key_value_heads"]),
                      feature_dim=property(_query_feature_dim))
+    if class_name == "SpectralNormalization":   # the wrapped weight's shape, once built
+        attrs["kernel_shape"] = property(_kernel_shape)
     bases = (_BuiltinLayer,)
-    if class_name in ("Bidirectional", "TimeDistributed"):   # Keras's wrappers
+    if class_name in ("Bidirectional", "TimeDistributed", "SpectralNormalization"):   # Keras's wrappers
         bases = (_BuiltinLayer, Wrapper)
         attrs["from_config"] = Layer.__dict__["from_config"]   # the catalogue's arguments
     cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
     _classes[class_name] = cls
     return cls
+
+
+def _mixed_up(layer, data, training):
+    """MixUp on Keras's dict of `images` and `labels` (batch, classes): one call of the layer
+    mixes both with the same per-sample weight and partner, as Keras's. MixUp mixes every value
+    of a sample alike, so each sample's labels ride along as values of its image (the batch
+    packed as one (batch, 1, values, 1) image); the other entries pass as given."""
+    def call(x):
+        return np.asarray(layer(x) if training is None else layer(x, training=training))
+    out = dict(data)
+    images = np.asarray(data["images"], np.float32)
+    if images.ndim != 4 or "labels" not in data:
+        out["images"] = call(images)
+        return out
+    labels = np.asarray(data["labels"], np.float32)
+    if labels.ndim != 2 or len(labels) != len(images):
+        raise ValueError(f"{type(layer).__name__}: expected labels of shape (batch, classes) for images of shape "
+                         f"{images.shape}, got {labels.shape}")
+    n, size = len(images), images[0].size
+    flat = call(np.concatenate([images.reshape(n, -1), labels], axis=1)[:, None, :, None]).reshape(n, -1)
+    out["images"], out["labels"] = flat[:, :size].reshape(images.shape), flat[:, size:]
+    return out
+
+
+def _bounding_boxes_padded(layer, data, training):
+    """MaxNumBoundingBoxes on Keras's dict of `images` and `bounding_boxes` (`boxes` of shape
+    (batch, n, 4), `labels` (batch, n)): the images through the layer, each image's boxes and
+    labels cut to `max_number` or padded with `fill_value` (Keras pads at inference too), the
+    other entries as given."""
+    out = dict(data)
+    if "images" in data:
+        out["images"] = layer(data["images"]) if training is None else layer(data["images"], training=training)
+    if "bounding_boxes" not in data:
+        return out
+    if not layer._args.get("bounding_box_format"):
+        raise ValueError("You passed an input with a 'bounding_boxes' key, but you didn't specify a bounding box "
+                         f"format. Pass a `bounding_box_format` argument to your {type(layer).__name__} layer, "
+                         "e.g. `bounding_box_format='xyxy'`.")
+    count = layer.max_number
+    fill = layer._args.get("fill_value", -1)
+    boxes, labels = np.asarray(data["bounding_boxes"]["boxes"]), np.asarray(data["bounding_boxes"]["labels"])
+    if boxes.ndim != 3 or boxes.shape[-1] != 4 or labels.shape != boxes.shape[:2]:
+        raise ValueError(f"{type(layer).__name__}: expected bounding_boxes['boxes'] of shape (batch, boxes, 4) and "
+                         f"['labels'] of shape (batch, boxes), got {boxes.shape} and {labels.shape}")
+    pad = max(count - boxes.shape[1], 0)
+    out["bounding_boxes"] = dict(data["bounding_boxes"],
+                                 boxes=np.pad(boxes[:, :count], [(0, 0), (0, pad), (0, 0)], constant_values=fill),
+                                 labels=np.pad(labels[:, :count], [(0, 0), (0, pad)], constant_values=fill))
+    return out
+
+
+def _kernel_shape(layer):
+    """SpectralNormalization's `kernel_shape`: the shape of the wrapped kernel (or embeddings)."""
+    for w in layer.weights if layer.built else []:
+        return tuple(w.shape)   # (the wrapper lists the wrapped weight first, as Keras)
+    raise AttributeError(f"'{type(layer).__name__}' object has no attribute 'kernel_shape'")
 
 
 def _query_feature_dim(layer):

@@ -64,6 +64,26 @@ def keras_draws_from_numpy(seed=0):
         random.uniform, random.normal, random.truncated_normal = saved
 
 
+def image_layer_generator_states(make, x):
+    """For swiftkeras and real Keras: the (path without the generator's number, state) of each
+    seed generator the image layer `make(lib.layers)` lists in its non-trainable variables,
+    after fitting a small model over it on the images `x` (two steps) and predicting."""
+    import numpy as np
+
+    import swiftkeras as sk
+    found = []
+    for lib in (sk, real_keras()):
+        layer = make(lib.layers)
+        model = lib.Sequential([lib.Input(x.shape[1:]), layer, lib.layers.GlobalAveragePooling2D(),
+                                lib.layers.Dense(1)])
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        model.fit(x, np.ones((len(x), 1), np.float32), batch_size=len(x) // 2, epochs=1, verbose=0, shuffle=False)
+        model.predict(x, verbose=0)
+        found.append([(v.path.split("/", 1)[1], np.asarray(v.numpy() if hasattr(v, "numpy") else v).tolist())
+                      for v in layer.non_trainable_variables])
+    return found
+
+
 def fresh_library(lib):
     """`lib` (swiftkeras or real Keras) from a clear session and seed 0, with its layers and
     ops modules: the keras.io examples' and guides' `keras, layers, ops`."""

@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import CORE, needs, real_keras
+from conftest import CORE, image_layer_generator_states, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -308,18 +308,8 @@ def test_seed_generators_move_as_keras(name):
     """The generators a layer lists in its variables (the jitter's own and its sublayers') and
     their states after a fit and a predict: Keras's draw at each training call, and the layers
     whose transformation Keras draws before looking at `training` draw at inference too."""
-    x = RNG.uniform(0, 255, (8, 6, 6, 3)).astype("float32")
-    found = {}
-    for lib in (sk, keras):
-        layer = DRAWING[name](lib.layers)
-        model = lib.Sequential([lib.Input((6, 6, 3)), layer, lib.layers.GlobalAveragePooling2D(),
-                                lib.layers.Dense(1)])
-        model.compile(lib.optimizers.SGD(0.01), "mse")
-        model.fit(x, np.ones((8, 1), np.float32), batch_size=4, epochs=1, verbose=0, shuffle=False)
-        model.predict(x, verbose=0)
-        found[lib] = [(v.path.split("/", 1)[1], np.asarray(v.numpy() if hasattr(v, "numpy") else v).tolist())
-                      for v in layer.non_trainable_variables]
-    assert found[sk] == found[keras]
+    ours, theirs = image_layer_generator_states(DRAWING[name], RNG.uniform(0, 255, (8, 6, 6, 3)).astype("float32"))
+    assert ours == theirs
 
 
 # The layers whose .h5 file Keras cannot write: their SeedGenerator (imported from keras.random)

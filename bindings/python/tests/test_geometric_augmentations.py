@@ -334,3 +334,56 @@ def test_models_with_the_layers_pass_both_ways(tmp_path, ext):
     assert [type(l).__name__ for l in here.layers] == [type(l).__name__ for l in ref.layers]
     for a, b in zip(here.layers, ref.layers):
         assert _same(_strip_names(a.get_config()), _strip_names(b.get_config())), type(a).__name__
+
+
+@pytest.mark.parametrize("boxes_count,kwargs", [(5, dict(max_number=3, fill_value=-2)), (2, dict(max_number=4)),
+                                                (3, dict(max_number=3))])
+def test_max_num_bounding_boxes_cuts_and_pads_boxes_as_keras(boxes_count, kwargs):
+    data = {"images": IMAGES[:2], "labels": np.ones((2, 1), "float32"),
+            "bounding_boxes": {"boxes": RNG.uniform(0, 5, (2, boxes_count, 4)).astype("float32"),
+                               "labels": np.arange(2 * boxes_count, dtype="int32").reshape(2, boxes_count)}}
+    ours = sk.layers.MaxNumBoundingBoxes(bounding_box_format="xyxy", **kwargs)
+    ref = keras.layers.MaxNumBoundingBoxes(bounding_box_format="xyxy", **kwargs)
+    for training in (True, False):
+        got = ours({**data, "bounding_boxes": dict(data["bounding_boxes"])}, training=training)
+        want = ref({**data, "bounding_boxes": dict(data["bounding_boxes"])}, training=training)
+        assert sorted(got) == sorted(want)
+        np.testing.assert_array_equal(np.asarray(got["images"]), np.asarray(want["images"]))
+        np.testing.assert_array_equal(np.asarray(got["labels"]), np.asarray(want["labels"]))
+        for key in ("boxes", "labels"):
+            a, b = np.asarray(got["bounding_boxes"][key]), np.asarray(want["bounding_boxes"][key])
+            assert a.shape == b.shape and a.dtype == b.dtype, key
+            np.testing.assert_array_equal(a, b)
+    assert _same(_config(ours), _config(ref))
+    assert _same(_config(keras.layers.MaxNumBoundingBoxes.from_config(ours.get_config())), _config(ref))
+    for lib in (sk, keras):   # boxes without a format are refused, in Keras's words
+        with pytest.raises(ValueError, match="bounding_box_format"):
+            lib.layers.MaxNumBoundingBoxes(3)(data)
+
+
+def test_mix_up_mixes_dict_labels_with_the_images_weights_as_keras():
+    """Keras's MixUp on {"images", "labels"}: each sample's labels mixed with the weight and the
+    partner of its image (checked on images whose values name their sample), nothing mixed at
+    inference, the generator moving as Keras's (two draws per call, in inference too)."""
+    n = 5
+    images = np.repeat(np.arange(1, n + 1, dtype="float32"), 4 * 3 * 3).reshape(n, 4, 3, 3)
+    labels = np.eye(n, dtype="float32")
+    states = []
+    for lib in (sk, keras):
+        layer = lib.layers.MixUp(alpha=0.8, seed=3)
+        for _ in range(2):
+            out = layer({"images": images, "labels": labels})
+            assert sorted(out) == ["images", "labels"]
+            got_images, got_labels = np.asarray(out["images"]), np.asarray(out["labels"])
+            assert got_labels.shape == labels.shape
+            for b in range(n):
+                # image b is w·(b+1) + (1 − w)·(p+1): its labels are w at b and 1 − w at p.
+                np.testing.assert_allclose(got_images[b], got_images[b].flat[0], rtol=1e-6)
+                value = float(got_images[b].flat[0])
+                np.testing.assert_allclose(got_labels[b].sum(), 1, rtol=1e-5)
+                np.testing.assert_allclose(float(np.dot(got_labels[b], np.arange(1, n + 1))), value, rtol=1e-5)
+        still = layer({"images": images, "labels": labels}, training=False)
+        np.testing.assert_array_equal(np.asarray(still["labels"]), labels)
+        np.testing.assert_array_equal(np.asarray(still["images"]), images)
+        states.append(np.asarray(layer.generator.state.numpy() if lib is keras else layer.generator.state).tolist())
+    assert states[0] == states[1] == [3, 6]

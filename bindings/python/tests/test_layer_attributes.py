@@ -93,6 +93,9 @@ NOT_COMPARED = {"InputLayer", "Lambda", "ThresholdedReLU"}
 # Keras 3.15's adaptive poolings, GroupQueryAttention and ReversibleEmbedding.
 CASES.update({f"Adaptive{kind}Pooling{r}D": ({"output_size": 2}, shape) for kind in ("Average", "Max")
               for r, shape in ((1, SEQ), (2, IMG), (3, VOL))})
+# Keras 3.15's RandAugment, AugMix and SpectralNormalization.
+CASES.update({"RandAugment": ({"factor": 0.3}, IMG), "AugMix": ({"factor": 0.3}, IMG),
+              "SpectralNormalization": (lambda K: {"layer": K.layers.Dense(2, name="inner")}, VEC)})
 CASES.update({"GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, [SEQ, SEQ]),
               "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 3}, (5,))})
 NOT_COMPARED |= {"GroupedQueryAttention"}   # (the library's name for Keras's legacy .h5 entries)
@@ -122,7 +125,10 @@ INTERNAL = {"call_signature_parameters", "quantization_mode", "quantization_conf
 # RNNs (the C ABI has no call to read or reset a recurrent layer's states).
 NOT_YET = {"states", "reset_state", "reset_states", "get_initial_state",
            # MelSpectrogram's filter-bank helper (the library computes it; no ABI call reads it)
-           "linear_to_mel_weight_matrix:MelSpectrogram"}
+           "linear_to_mel_weight_matrix:MelSpectrogram",
+           # SpectralNormalization's power iteration without assigning (the library runs it in
+           # its training call; no ABI call returns its result)
+           "normalized_weights:SpectralNormalization"}
 
 
 def _class(name):

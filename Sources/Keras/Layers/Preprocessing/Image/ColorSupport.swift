@@ -152,10 +152,11 @@ extension FactorColorLayer {
     /// One draw from `factor` per image of `x`, made at every call: Keras draws before it looks
     /// at `training`, so its generator moves on at inference too.
     func drawFactors(_ x: Tensor) throws -> [Float] {
-        let n = try imageCount(x)
-        let rng = random(draws: 1)
-        return (0..<n).map { _ in Float(factor.sample(rng)) }
+        factors(count: try imageCount(x), random(draws: 1))
     }
+
+    /// One draw from `factor` per image, from `rng`.
+    func factors(count: Int, _ rng: RandomGenerator) -> [Float] { (0..<count).map { _ in Float(factor.sample(rng)) } }
 
     /// The class's declaration (its ``DeclaredLayer/declaration``).
     static var factorDeclaration: LayerDeclaration {

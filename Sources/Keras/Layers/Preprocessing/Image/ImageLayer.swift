@@ -158,11 +158,14 @@ open class AffineAugmentation: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
-        return try onBatch(x) { t in
-            let rng = random(draws: drawsPerCall)
-            let maps = transforms(count: t.shape[0], height: t.shape[1], width: t.shape[2], random: rng).map { $0.map { Float($0) } }
-            return Kernels.affine(t, transforms: maps, bilinear: interpolation == .bilinear,
-                                  fillMode: fillMode.rawValue, fillValue: Float(fillValue))
-        }
+        return try onBatch(x) { t in try drawTransformation(shape: t.shape, random: random(draws: drawsPerCall))(t) }
+    }
+
+    /// The per-image maps drawn from `random` for a `(batch, height, width, channels)` batch of
+    /// `shape`, as the resampling of such a batch through them.
+    func drawTransformation(shape: [Int], random: RandomGenerator) -> (Tensor) throws -> Tensor {
+        let maps = transforms(count: shape[0], height: shape[1], width: shape[2], random: random).map { $0.map { Float($0) } }
+        let (bilinear, fill, value) = (interpolation == .bilinear, fillMode.rawValue, Float(fillValue))
+        return { t in Kernels.affine(t, transforms: maps, bilinear: bilinear, fillMode: fill, fillValue: value) }
     }
 }

@@ -1,19 +1,23 @@
 /// Keras's layer that pads or truncates a batch's bounding boxes to `maxNumber` per image; the
-/// images pass unchanged. The library's image layers take images only (not Keras's dict of
-/// images and boxes), so here it is the identity on images, kept so that Keras models and
-/// configs holding it load and run. Keras: `keras.layers.MaxNumBoundingBoxes`.
+/// images pass unchanged. The library's image layers take images (the identity here, so that
+/// Keras models and configs holding it load and run); the Python binding cuts or pads the boxes
+/// of Keras's dict of images and `bounding_boxes`. Keras: `keras.layers.MaxNumBoundingBoxes`.
 public final class MaxNumBoundingBoxes: ImageLayer, @unchecked Sendable {
     /// The number of boxes per image Keras's layer outputs.
     public let maxNumber: Int
     /// The padding of boxes and labels (Keras's config does not keep it).
     public let fillValue: Int
+    /// The format of the boxes (`xyxy`, ...); Keras refuses boxes without one.
+    public let boundingBoxFormat: String?
 
-    public init(maxNumber: Int, fillValue: Int = -1, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws {
+    public init(maxNumber: Int, fillValue: Int = -1, boundingBoxFormat: String? = nil, dataFormat: DataFormat = .channelsLast,
+                name: String? = nil) throws {
         guard maxNumber >= 0 else {
             throw KerasError.invalidArgument("MaxNumBoundingBoxes: max_number must be a non-negative integer, got \(maxNumber)")
         }
         self.maxNumber = maxNumber
         self.fillValue = fillValue
+        self.boundingBoxFormat = boundingBoxFormat
         super.init(dataFormat: dataFormat, seed: nil, draws: false, name: name)
     }
 
@@ -21,14 +25,17 @@ public final class MaxNumBoundingBoxes: ImageLayer, @unchecked Sendable {
 }
 
 extension MaxNumBoundingBoxes: DeclaredLayer {
-    /// Keras: `MaxNumBoundingBoxes(max_number, fill_value=-1)`; its config writes `max_number`
-    /// (and the base's `data_format`) only.
+    /// Keras: `MaxNumBoundingBoxes(max_number, fill_value=-1, bounding_box_format=None)`; its
+    /// config writes `max_number` (and the base's `data_format`, and `bounding_box_format` when
+    /// given) only.
     public static let declaration = LayerDeclaration(MaxNumBoundingBoxes.self, constructorOrder: ["max_number", "fill_value"], arguments: [
         .optional("data_format", \.dataFormat, default: .channelsLast),
         .required("max_number", \.maxNumber),
         .unsaved("fill_value", default: -1),
+        .optional("bounding_box_format", default: nil) { $0.boundingBoxFormat.map { .string($0) } },
     ]) { c in
         try MaxNumBoundingBoxes(maxNumber: c.int("max_number"), fillValue: c.int("fill_value", default: -1),
+                                boundingBoxFormat: c["bounding_box_format"]?.stringValue,
                                 dataFormat: DataFormat.named(c.string("data_format", default: "channels_last")), name: c.name)
     }
 }

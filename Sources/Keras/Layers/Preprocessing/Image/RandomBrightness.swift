@@ -18,19 +18,24 @@ public final class RandomBrightness: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
-        return try brightening(x, random(draws: 1))
+        return try brightening(x, deltas: deltas(count: imageCount(x), random(draws: 1)))
     }
 
-    /// The images shifted by deltas drawn from `rng`, one per image (``RandomColorJitter`` draws them
-    /// from its own generator).
-    func brightening(_ x: Tensor, _ rng: RandomGenerator) throws -> Tensor {
+    /// One delta per image, drawn from the factor's range times the value range's width.
+    func deltas(count: Int, _ rng: RandomGenerator) -> [Float] {
+        (0..<count).map { _ in Float(factor.sample(rng) * (valueRange[1] - valueRange[0])) }
+    }
+
+    /// The images shifted by `deltas`, one per image (``RandomColorJitter``, ``RandAugment`` and
+    /// ``AugMix`` draw them from their own generator).
+    func brightening(_ x: Tensor, deltas: [Float]) throws -> Tensor {
         try onBatch(x.detached) { t in
             let n = t.shape[0], per = t.count / Swift.max(n, 1)
             let out = Tensor.uninitialized(t.shape)
             let p = t.data, o = out.data
             let (lo, hi) = (Float(valueRange[0]), Float(valueRange[1]))
             for b in 0..<n {
-                let delta = Float(factor.sample(rng) * (valueRange[1] - valueRange[0]))
+                let delta = deltas[b]
                 for i in b * per..<(b + 1) * per { o[i] = Swift.min(Swift.max(p[i] + delta, lo), hi) }
             }
             return out

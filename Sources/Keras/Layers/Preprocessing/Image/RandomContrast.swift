@@ -18,19 +18,24 @@ public final class RandomContrast: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
-        return try contrasting(x, random(draws: 1))
+        return try contrasting(x, factors: factors(count: imageCount(x), random(draws: 1)))
     }
 
-    /// The images with their contrast scaled by factors drawn from `rng`, one per image (``RandomColorJitter`` draws them
-    /// from its own generator).
-    func contrasting(_ x: Tensor, _ rng: RandomGenerator) throws -> Tensor {
+    /// One contrast factor per image, drawn from `[1 − lower, 1 + upper)`.
+    func factors(count: Int, _ rng: RandomGenerator) -> [Float] {
+        (0..<count).map { _ in Float(1 - factor.lower + (factor.upper + factor.lower) * Double(rng.uniform())) }
+    }
+
+    /// The images with their contrast scaled by `factors`, one per image (``RandomColorJitter``,
+    /// ``RandAugment`` and ``AugMix`` draw them from their own generator).
+    func contrasting(_ x: Tensor, factors: [Float]) throws -> Tensor {
         try onBatch(x.detached) { t in
             let (n, hw, c) = (t.shape[0], t.shape[1] * t.shape[2], t.shape[3])
             let out = Tensor.uninitialized(t.shape)
             let p = t.data, o = out.data
             let (lo, hi) = (Float(valueRange[0]), Float(valueRange[1]))
             for b in 0..<n {
-                let f = Float(1 - factor.lower + (factor.upper + factor.lower) * Double(rng.uniform()))
+                let f = factors[b]
                 var mean = [Float](repeating: 0, count: c)
                 for i in 0..<hw { for k in 0..<c { mean[k] += p[(b * hw + i) * c + k] } }
                 for k in 0..<c { mean[k] /= Float(hw) }

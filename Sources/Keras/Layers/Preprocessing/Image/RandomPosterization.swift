@@ -23,12 +23,18 @@ public final class RandomPosterization: ImageLayer, @unchecked Sendable {
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         let n = try imageCount(x)
         // Keras draws (even at inference) only when the range holds more than one value.
-        let varies = factor.lower != factor.upper
-        let rng = varies ? random(draws: 1) : nil
+        let rng = bitsDraws > 0 ? random(draws: bitsDraws) : nil
         guard training else { return x }
+        return try posterizing(x, bits: bits(count: n, rng))
+    }
+
+    /// Keras draws the bits only when the factor's range holds more than one value.
+    var bitsDraws: Int { factor.lower != factor.upper ? 1 : 0 }
+
+    /// The bits kept in each image: drawn from `[lower, upper)` with `rng`, `lower` without one.
+    func bits(count: Int, _ rng: RandomGenerator?) -> [Int] {
         let (low, high) = (Int(factor.lower), Int(factor.upper))
-        let bits = (0..<n).map { _ in rng.map { low + Swift.min(Int(Double($0.uniform()) * Double(high - low)), high - low - 1) } ?? low }
-        return try posterizing(x, bits: bits)
+        return (0..<count).map { _ in rng.map { low + Swift.min(Int(Double($0.uniform()) * Double(high - low)), high - low - 1) } ?? low }
     }
 
     /// The images with each value of image `b` kept to its `bits[b]` highest bits.

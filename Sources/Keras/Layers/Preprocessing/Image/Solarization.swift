@@ -28,10 +28,14 @@ public final class Solarization: ImageLayer, @unchecked Sendable {
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }
         let n = try imageCount(x)
-        let rng = random(draws: 2)
-        let additions = (0..<n).map { _ in Self.draw(additionFactor, rng.uniform()) }
-        let thresholds = (0..<n).map { _ in Self.draw(thresholdFactor, rng.uniform()) }
+        let (additions, thresholds) = draws(count: n, random(draws: 2))
         return try solarize(x, additions: additions, thresholds: thresholds)
+    }
+
+    /// The per-image additions, then the thresholds, drawn from `rng` (Keras's two draws).
+    func draws(count n: Int, _ rng: RandomGenerator) -> (additions: [Float], thresholds: [Float]) {
+        let additions = (0..<n).map { _ in Self.draw(additionFactor, rng.uniform()) }
+        return (additions, (0..<n).map { _ in Self.draw(thresholdFactor, rng.uniform()) })
     }
 
     /// The transformation with given per-image additions and thresholds (in `[0, 255]` units).
