@@ -145,6 +145,9 @@ MEL_CASES = [
          ref_power=2.0),
     dict(num_mel_bins=20, fft_length=128, sequence_stride=64, sequence_length=100,
          window=list(np.linspace(0.2, 1.0, 100)), power_to_db=False),
+    # Lengths that are not powers of two: even (the packed transform over Bluestein's) and odd.
+    dict(num_mel_bins=24, fft_length=400, sequence_stride=160, sampling_rate=16000),
+    dict(num_mel_bins=16, fft_length=255, sequence_stride=100, sequence_length=200, power_to_db=False),
 ]
 
 
