@@ -69,6 +69,7 @@ if !arguments.contains("--without-engine-rows") {
     results.append(contentsOf: try searchBenchmarks())
 }
 results.append(contentsOf: try vocabularyBenchmarks())
+results.append(contentsOf: try layerBenchmarks())
 let reference = referencePath.flatMap(loadReference)
 let table = BenchTable(results: results, reference: reference)
 print(table.render())

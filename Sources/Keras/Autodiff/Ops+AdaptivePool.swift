@@ -28,41 +28,59 @@ extension Ops {
         guard x.count < Int(Int32.max) else {
             throw KerasError.invalidArgument("\(op): an input of shape \(x.shape) has more elements than the pooling index holds")
         }
-        // Calls `body(o, b, bin)` for each output element `o`: input element `j` of its bin is `b + j · inner`.
-        func eachOutput(_ body: (Int, Int, Range<Int>) -> Void) {
-            for o in 0..<outer {
-                for (i, bin) in bins.enumerated() {
-                    for k in 0..<inner { body((o * outputSize + i) * inner + k, o * length * inner + k, bin) }
-                }
-            }
-        }
+        // Each output row (`inner` contiguous elements) comes from its bin's input rows: the loops
+        // run over a row, so that they vectorize.
         let src = x.data, dst = out.data
         chosen.withUnsafeMutableBufferPointer { best in
-            eachOutput { e, base, bin in
-                if takesMaximum {
-                    var at = bin.lowerBound, m = src[base + at * inner]
-                    for j in bin.dropFirst() where !m.isNaN {   // a NaN stays, as in Keras
-                        let v = src[base + j * inner]
-                        if v > m || v.isNaN { m = v; at = j }
+            for o in 0..<outer {
+                let rows = src + o * length * inner
+                for (i, bin) in bins.enumerated() {
+                    let e = (o * outputSize + i) * inner
+                    let d = dst + e
+                    if takesMaximum, let at = best.baseAddress.map({ $0 + e }) {
+                        d.update(from: rows + bin.lowerBound * inner, count: inner)
+                        at.update(repeating: Int32(bin.lowerBound), count: inner)
+                        for j in bin.dropFirst() {
+                            let r = rows + j * inner, jj = Int32(j)
+                            // The bin's first maximum; a NaN stays, as in Keras.
+                            for k in 0..<inner {
+                                let v = r[k], m = d[k]
+                                let takes = !m.isNaN && (v > m || v.isNaN)
+                                d[k] = takes ? v : m
+                                at[k] = takes ? jj : at[k]
+                            }
+                        }
+                    } else if !takesMaximum {
+                        d.update(repeating: 0, count: inner)
+                        for j in bin {
+                            let r = rows + j * inner
+                            for k in 0..<inner { d[k] += r[k] }
+                        }
+                        let count = Float(bin.count)
+                        for k in 0..<inner { d[k] /= count }
                     }
-                    dst[e] = m
-                    best[e] = Int32(at)
-                } else {
-                    var s: Float = 0
-                    for j in bin { s += src[base + j * inner] }
-                    dst[e] = s / Float(bin.count)
                 }
             }
         }
         guard let tape = recording(x) else { return out }
         return tape.record(out) { up, t in
             let dx = Tensor(shape: x.shape)
-            let g = up.data, d = dx.data
-            eachOutput { e, base, bin in
-                if takesMaximum {
-                    d[base + Int(chosen[e]) * inner] += g[e]
-                } else {
-                    for j in bin { d[base + j * inner] += g[e] / Float(bin.count) }
+            chosen.withUnsafeBufferPointer { best in
+                for o in 0..<outer {
+                    let rows = dx.data + o * length * inner
+                    for (i, bin) in bins.enumerated() {
+                        let e = (o * outputSize + i) * inner
+                        let g = up.data + e
+                        if takesMaximum, let at = best.baseAddress.map({ $0 + e }) {
+                            for k in 0..<inner { rows[Int(at[k]) * inner + k] += g[k] }
+                        } else if !takesMaximum {
+                            let count = Float(bin.count)
+                            for j in bin {
+                                let r = rows + j * inner
+                                for k in 0..<inner { r[k] += g[k] / count }
+                            }
+                        }
+                    }
                 }
             }
             t.accumulate(x, dx)

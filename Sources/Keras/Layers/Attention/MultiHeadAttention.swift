@@ -207,7 +207,7 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
 
     /// `withScores`: the call returns the scores (Keras's `return_attention_scores=True`, as the
     /// eager `call(query:…)` does), which takes Keras's `Softmax(mask=…)` path, not
-    /// `dot_product_attention`'s (``meanOfValuesOnEmptyRows(_:mask:value:training:)``).
+    /// `dot_product_attention`'s (``meanOfValuesOnEmptyRows(_:mask:value:)``).
     private func attend(query: Tensor, value: Tensor, key: Tensor?, masks: (Tensor?, Tensor?, Tensor?),
                         attentionMask: Tensor?, useCausalMask: Bool, training: Bool,
                         withScores: Bool) throws -> (output: Tensor, scores: Tensor) {
@@ -232,20 +232,28 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
         let scale = 1 / Float(keyDim).squareRoot()
         var heads: Tensor
         let scores: Tensor
+        // The value heads `[B, S, heads, dv]` the attention used (its projection computed once).
+        let projectedValue: () throws -> Tensor
         if !(training && dropout > 0), let qkv = try packedProjections(query: query, value: value, key: key) {
-            (heads, scores) = try Ops.dotProductAttention(packed: Ops.reshape(qkv, [b, t, numHeads * (2 * keyDim + valueDim)]),
-                                                          heads: numHeads, keyDim: keyDim, valueDim: valueDim, scale: scale, mask: combined)
+            let packed = try Ops.reshape(qkv, [b, t, numHeads * (2 * keyDim + valueDim)])
+            (heads, scores) = try Ops.dotProductAttention(packed: packed, heads: numHeads, keyDim: keyDim, valueDim: valueDim,
+                                                          scale: scale, mask: combined)
+            projectedValue = { [numHeads, keyDim, valueDim] in
+                try Ops.reshape(Ops.slice(packed, start: [0, 0, 2 * numHeads * keyDim], shape: [b, t, numHeads * valueDim]),
+                                [b, t, numHeads, valueDim])
+            }
         } else {
             // The projections' [B, T..., heads, d] viewed as [B, T, heads, d]: the fused op reads them as they are.
             let q = try Ops.reshape(queryDense.callEager(single: query, training: training), [b, t, numHeads, keyDim])
             let k = try sharedHeads(Ops.reshape(keyDense.callEager(single: key, training: training), [b, s, keyValueHeads, keyDim]))
             let v = try sharedHeads(Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, keyValueHeads, valueDim]))
+            projectedValue = { v }
             (heads, scores) = training && dropout > 0
                 ? try droppedAttention(q, k, v, scale: scale, mask: combined.map { $0.viewing([b, 1, t, s]) })
                 : try Ops.dotProductAttention(query: q, key: k, value: v, scale: scale, mask: combined)
         }
         if dropout == 0, !withScores, query.rank == 3, let combined {
-            heads = try meanOfValuesOnEmptyRows(heads, mask: combined, value: value, training: training)
+            heads = try meanOfValuesOnEmptyRows(heads, mask: combined, value: projectedValue)
         }
         var mixed = try Ops.reshape(heads, Array(query.shape.dropLast()) + [numHeads, valueDim])
         if let gateDense { mixed = try Ops.multiply(mixed, gateDense.callEager(single: query, training: training)) }
@@ -259,8 +267,9 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
     /// position the query mask drops) attends every key uniformly, where `Softmax(mask=…)` (the
     /// path with scores or dropout, and the fused op here) gives it zeros. `heads`
     /// (`[B, T, heads, dv]`) with the mean of the projected values added on such rows (through
-    /// the value projection, so its gradient is the same); unchanged where there are none.
-    private func meanOfValuesOnEmptyRows(_ heads: Tensor, mask: Tensor, value: Tensor, training: Bool) throws -> Tensor {
+    /// the value projection, so its gradient is the same); unchanged where there are none. `value`
+    /// gives the value heads `[B, S, heads, dv]` the attention used (the projection is not run again).
+    private func meanOfValuesOnEmptyRows(_ heads: Tensor, mask: Tensor, value: () throws -> Tensor) throws -> Tensor {
         let b = mask.shape[0], t = mask.shape[1], s = mask.shape[2]
         let empty = Tensor(shape: [b, t, 1, 1])
         var any = false
@@ -268,9 +277,8 @@ public class MultiHeadAttention: Layer, @unchecked Sendable {
             empty.data[row] = 1
             any = true
         }
-        guard any, let valueDense else { return heads }
-        let v = try sharedHeads(Ops.reshape(valueDense.callEager(single: value, training: training), [b, s, keyValueHeads, valueDim]))
-        return try Ops.add(heads, Ops.multiply(empty, Ops.mean(v, axis: 1, keepDims: true)))
+        guard any else { return heads }
+        return try Ops.add(heads, Ops.multiply(empty, Ops.mean(value(), axis: 1, keepDims: true)))
     }
 
     /// Key or value heads `[B, S, keyValueHeads, d]` repeated for the query heads of their group

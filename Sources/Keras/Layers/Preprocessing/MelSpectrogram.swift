@@ -27,9 +27,9 @@ public final class MelSpectrogram: Layer, @unchecked Sendable {
     public let minPower: Double
     public let refPower: Double
 
-    /// The windowed DFT as a `(fftLength, 2 · bins)` matrix (cosines, then minus sines) and the
-    /// mel filters `(bins, numMelBins)`, made at the first call.
-    private var matrices: (dft: Tensor, mel: Tensor)?
+    /// The window zero-padded to `fftLength`, the real FFT of that length and the mel filters
+    /// `(bins, numMelBins)`, made at the first call.
+    private var matrices: (window: [Double], fft: RealFFT, mel: Tensor)?
     private let matricesLock = NSLock()
 
     public init(fftLength: Int = 2048, sequenceStride: Int = 512, sequenceLength: Int? = nil,
@@ -79,24 +79,16 @@ public final class MelSpectrogram: Layer, @unchecked Sendable {
     /// The frames of a signal of `samples`: its centred (padded) length over the stride.
     func frames(_ samples: Int) -> Int { (samples + 2 * (fftLength / 2) - fftLength) / sequenceStride + 1 }
 
-    private func prepared() throws -> (dft: Tensor, mel: Tensor) {
+    private func prepared() throws -> (window: [Double], fft: RealFFT, mel: Tensor) {
         matricesLock.lock()
         defer { matricesLock.unlock() }
         if let matrices { return matrices }
         // The window (periodic, as Keras's stft asks scipy), zero-padded to the FFT's length.
         let win = try window?.values(length: sequenceLength, periodic: true, owner: "MelSpectrogram") ?? Array(repeating: 1, count: sequenceLength)
-        let left = (fftLength - sequenceLength) / 2, n = fftLength, b = bins
-        try MemoryBudget.require(n * 2 * b * MemoryLayout<Float>.size, for: "MelSpectrogram '\(name)': its DFT matrix of fft_length \(n)")
-        let dft = Tensor(shape: [n, 2 * b])
-        for t in 0..<sequenceLength {
-            let row = (t + left) * 2 * b
-            for k in 0..<b {
-                let angle = 2 * Double.pi * Double((t + left) * k % n) / Double(n)
-                dft.data[row + k] = Float(win[t] * Foundation.cos(angle))
-                dft.data[row + b + k] = Float(-win[t] * Foundation.sin(angle))
-            }
-        }
-        let made = (dft, melFilters())
+        let left = (fftLength - sequenceLength) / 2
+        var padded = [Double](repeating: 0, count: fftLength)
+        for t in 0..<sequenceLength { padded[t + left] = win[t] }
+        let made = (padded, RealFFT(length: fftLength), melFilters())
         matrices = made
         return made
     }
@@ -130,7 +122,7 @@ public final class MelSpectrogram: Layer, @unchecked Sendable {
         guard samples > 0, (0..<x.count).allSatisfy({ x.data[$0].isFinite }) else {
             throw KerasError.invalidData("MelSpectrogram '\(name)': the signal must have samples, all finite numbers, got shape \(x.shape)")
         }
-        let (dft, melMatrix) = try prepared()
+        let (win, fft, melMatrix) = try prepared()
         let n = fftLength, half = n / 2, b = bins, m = numMelBins, step = sequenceStride
         let count = frames(samples)
         guard count > 0 else {
@@ -138,7 +130,7 @@ public final class MelSpectrogram: Layer, @unchecked Sendable {
         }
         let rows = batch * count
         guard rows > 0 else { return Tensor(shape: [0, m, count]) }
-        let scratch = try ShapeMath.product([rows, n + 4 * b + m], "MelSpectrogram '\(name)'")
+        let scratch = try ShapeMath.product([rows, n + b + m], "MelSpectrogram '\(name)'")
         try MemoryBudget.require(scratch * MemoryLayout<Float>.size, for: "MelSpectrogram '\(name)' on a signal of shape \(x.shape)")
         // Frames of the reflect-padded signals, one per row.
         let framed = Tensor.uninitialized([rows, n])
@@ -157,13 +149,20 @@ public final class MelSpectrogram: Layer, @unchecked Sendable {
                 }
             }
         }
-        let spectrum = Tensor.uninitialized([rows, 2 * b])
-        Kernels.gemm(framed.data, transA: false, dft.data, transB: false, spectrum.data, m: rows, n: 2 * b, k: n)
+        // Each windowed frame's spectrum (the FFT), its magnitudes to `mag_exp`.
         let power = Tensor.uninitialized([rows, b])
         let exponent = Float(magExp)
-        for r in 0..<rows {
-            let re = spectrum.data + r * 2 * b, im = re + b
-            for k in 0..<b { power.data[r * b + k] = Foundation.pow((re[k] * re[k] + im[k] * im[k]).squareRoot(), exponent) }
+        let work = UnsafeMutablePointer<Double>.allocate(capacity: 2 * b + fft.workCount)
+        defer { work.deallocate() }
+        win.withUnsafeBufferPointer { window in
+            let re = work, im = work + b
+            for r in 0..<rows {
+                fft.transform(framed.data + r * n, scale: window.baseAddress, re: re, im: im, work: work + 2 * b)
+                for k in 0..<b {
+                    let x = Float(re[k]), y = Float(im[k])
+                    power.data[r * b + k] = Foundation.pow((x * x + y * y).squareRoot(), exponent)
+                }
+            }
         }
         let melled = Tensor.uninitialized([rows, m])
         Kernels.gemm(power.data, transA: false, melMatrix.data, transB: false, melled.data, m: rows, n: m, k: b)

@@ -61,10 +61,13 @@ private struct DiagonalField: SamplePoints {
     let alpha: Float
     let height: Int, width: Int
 
-    func point(image: Int, x: Int, y: Int) -> (Float, Float) {
-        guard applied[image] else { return (Float(x), Float(y)) }
-        let move = alpha * field.data[(image * height + y) * width + x]
-        return (Float(x) + move, Float(y) + move)
+    func row(image: Int, y: Int, width: Int, x xs: UnsafeMutablePointer<Float>, y ys: UnsafeMutablePointer<Float>) {
+        let moves = field.data + (image * height + y) * self.width, fy = Float(y), moved = applied[image]
+        for i in 0..<width {
+            let move = moved ? alpha * moves[i] : 0
+            xs[i] = Float(i) + move
+            ys[i] = fy + move
+        }
     }
 }
 
