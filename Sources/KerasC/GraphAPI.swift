@@ -417,3 +417,11 @@ private func nodeList(_ n: Int32, _ nodes: UnsafePointer<Int64>?, _ training: In
     }
     return (ids, training < 0 ? nil : training == 1)
 }
+
+@_cdecl("keras_layer_builder_assign")
+public func keras_layer_builder_assign(_ builder: UnsafeMutableRawPointer?, _ weight: Int32, _ node: Int64, _ add: Int32, _ training: Int32) -> Int32 {
+    guarded("keras_layer_builder_assign") {
+        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
+        try trace(builder).addWeightWrite(Int(weight), try nodeIndex(node), add: add != 0, training: training < 0 ? nil : training == 1)
+    }
+}

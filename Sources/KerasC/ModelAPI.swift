@@ -296,7 +296,7 @@ public func keras_model_weight_count(_ handle: OpaquePointer?, _ count: UnsafeMu
     }
 }
 
-private func weight(_ box: ModelBox, _ index: Int32) throws -> Variable {
+func weight(_ box: ModelBox, _ index: Int32) throws -> Variable {
     let ws = box.model.weights
     guard index >= 0 && Int(index) < ws.count else {
         throw ABIError(.invalidArgument, "weight index \(index) is out of range: model '\(box.model.name)' has \(ws.count) weights")

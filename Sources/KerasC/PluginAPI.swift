@@ -117,19 +117,19 @@ final class PluginInstance: @unchecked Sendable {
 
 /// Context behind a keras_layer_builder during build.
 final class BuilderContext {
-    let add: (String, [Int], Initializer, Bool, Regularizer?, Constraint?) throws -> Void
+    let add: WeightAdder
     /// The op graph the layer's call may be traced into (keras_layer_builder_op and friends).
     let trace: OpGraph?
     /// What the plugin said of Keras's `supports_masking` (keras_layer_builder_set_supports_masking).
     var supportsMasking: Bool?
     var error: Error?
-    init(_ add: @escaping (String, [Int], Initializer, Bool, Regularizer?, Constraint?) throws -> Void) {
+    init(_ add: WeightAdder) {
         self.add = add
         trace = OpGraph.current
     }
     /// The context of a function's graph (keras_graph_new): no layer, so add_weight is refused.
     init(function graph: OpGraph) {
-        add = { name, _, _, _, _, _ in
+        add = WeightAdder { name, _, _, _, _, _, _ in
             throw ABIError(.state, "add_weight '\(name)': a function's graph (keras_graph_new) has arguments (keras_graph_argument), not weights")
         }
         trace = graph
@@ -170,7 +170,8 @@ private let addWeightExThunk: AddWeightExFn = { builder, name, ndim, shape, init
     addWeight(builder, name, ndim, shape, initializer, trainable, options, what: "add_weight_ex")
 }
 
-/// keras_layer_builder's add_weight and add_weight_ex (`options`: {"regularizer", "constraint"}).
+/// keras_layer_builder's add_weight and add_weight_ex (`options`: {"regularizer", "constraint",
+/// "dtype"}).
 private func addWeight(_ builder: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?, _ ndim: Int32, _ shape: UnsafePointer<Int64>?,
                        _ initializer: UnsafePointer<CChar>?, _ trainable: Int32, _ options: UnsafePointer<CChar>?, what: String) -> Int32 {
     guard let ctx = builderContext(builder) else {
@@ -184,10 +185,16 @@ private func addWeight(_ builder: UnsafeMutableRawPointer?, _ name: UnsafePointe
         let initName = try initializer.map { try string($0, "initializer") } ?? "glorot_uniform"
         let initJSON: JSON = initName.hasPrefix("{") ? try JSONParser.parse(initName) : .string(initName)
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "\(what) '\(n)' options",
-                            allowed: ["regularizer", "constraint"])
+                            allowed: ["regularizer", "constraint", "dtype"])
         let regularizer = try o.json["regularizer"].flatMap { $0.isNull ? nil : try deserializeRegularizer($0) }
         let constraint = try o.json["constraint"].flatMap { $0.isNull ? nil : try deserializeConstraint($0) }
-        try ctx.add(n, dims, try deserializeInitializer(initJSON), trainable != 0, regularizer, constraint)
+        let dtype = try o.json["dtype"].map { d -> VariableDType in
+            guard let name = d.stringValue, let t = VariableDType(keras: name) else {
+                throw ABIError(.invalidArgument, "\(what) '\(n)': dtype must be \"float32\" or \"int32\", got \(d)")
+            }
+            return t
+        } ?? .float32
+        try ctx.add(n, dims, try deserializeInitializer(initJSON), trainable != 0, regularizer, constraint, dtype: dtype)
     }
     if rc != 0, let p = LastError.pointer { CallbackMessage.set(p) }
     return rc
@@ -227,7 +234,6 @@ private func layerFunctions(_ inst: PluginInstance, className: String, of owner:
     }
     if let build = t.build {
         f.build = { inputShape, add in
-            try withoutActuallyEscaping(add) { add in
             let ctx = BuilderContext(add)
             let raw = makeBuilder(ctx)
             defer { freeBuilder(raw) }
@@ -236,7 +242,6 @@ private func layerFunctions(_ inst: PluginInstance, className: String, of owner:
                 shape.withUnsafeBufferPointer { build(inst.state, raw, Int32(shape.count), $0.baseAddress) }
             }
             if let masking = ctx.supportsMasking { owner.layer?.supportsMasking = masking }
-            }
         }
     }
     if let outputShape = t.outputShape {

@@ -2,6 +2,10 @@
 ///
 /// Reading ``value`` while a tape records makes the variable a leaf of that tape, so layers
 /// simply use `kernel.value` in their `call` and get gradients for free.
+///
+/// An `int32` variable (Keras: `add_weight(dtype="int32")`, a counter) keeps its exact values in
+/// ``integers``; its ``value`` is the same numbers in float32, what the ops compute with (exact up
+/// to 2^24). Optimizers leave it alone; files and the C and Python weight calls carry it as int32.
 public final class Variable: @unchecked Sendable {
     /// The short name (`kernel`, `bias`).
     public let name: String
@@ -16,13 +20,23 @@ public final class Variable: @unchecked Sendable {
     let createdTrainable: Bool
     /// Applied after each optimizer update.
     public var constraint: Constraint?
+    /// `float32`, or `int32` for an integer variable.
+    public let dtype: VariableDType
     @exclusivity(unchecked) var storedValue: Tensor { didSet { version &+= 1 } }
+    /// An int32 variable's exact values (empty for a float32 one); ``storedValue`` mirrors them.
+    public private(set) var integers: [Int32] = []
     /// Counts the writes to the value (assignments, optimizer and constraint updates), so that
     /// what is derived from it (a BatchNormalization folded into a kernel) knows when to recompute.
     @exclusivity(unchecked) private(set) var version: UInt64 = 0
 
-    public init(_ value: Tensor, name: String, trainable: Bool = true, constraint: Constraint? = nil) {
+    public init(_ value: Tensor, name: String, trainable: Bool = true, constraint: Constraint? = nil,
+                dtype: VariableDType = .float32) {
+        self.dtype = dtype
         self.storedValue = value.detached
+        if dtype == .int32 {
+            integers = VariableDType.int32Values(of: value)
+            storedValue = VariableDType.float32Mirror(of: integers, shape: value.shape)
+        }
         self.name = name
         self.path = name
         self.trainable = trainable
@@ -51,10 +65,41 @@ public final class Variable: @unchecked Sendable {
         guard newValue.shape == shape else {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot assign a value of shape \(newValue.shape) to a variable of shape \(shape)")
         }
-        storedValue = newValue.copy()
+        if dtype == .int32 {
+            integers = VariableDType.int32Values(of: newValue)
+            storedValue = VariableDType.float32Mirror(of: integers, shape: shape)
+        } else {
+            storedValue = newValue.copy()
+        }
+    }
+
+    /// Replaces an int32 variable's values exactly (`values.count` must be its size); a float32
+    /// variable takes them converted.
+    public func assign(integers values: [Int32]) throws {
+        let n = storedValue.count
+        guard values.count == n else {
+            throw KerasError.shapeMismatch("Variable '\(path)': cannot assign \(values.count) values to a variable of shape \(shape) (\(n) values)")
+        }
+        storedValue = VariableDType.float32Mirror(of: values, shape: shape)
+        if dtype == .int32 { integers = values }
+    }
+
+    /// Adds `delta` (rounded toward zero for an int32 variable, whose sum wraps as int32's does)
+    /// to every element, exactly for an int32 variable. Keras: `variable.assign_add(delta)`.
+    public func assignAdd(_ delta: Tensor) throws {
+        guard delta.shape == shape || delta.count == 1 else {
+            throw KerasError.shapeMismatch("Variable '\(path)': cannot add a value of shape \(delta.shape) to a variable of shape \(shape)")
+        }
+        guard dtype == .int32 else { return try assign(Ops.add(storedValue, delta)) }
+        let add = VariableDType.int32Values(of: delta)
+        let sum = add.count == 1
+            ? integers.map { $0 &+ add[0] }
+            : zip(integers, add).map { $0 &+ $1 }
+        try assign(integers: sum)
     }
 
     /// In-place access for optimizers and constraints (counted as a write).
+    /// Never an int32 variable's (optimizers and constraints skip those).
     var mutableData: UnsafeMutablePointer<Float> {
         version &+= 1
         return storedValue.data
@@ -64,6 +109,30 @@ public final class Variable: @unchecked Sendable {
 extension Variable: CustomStringConvertible {
     /// `<Variable path=dense/kernel, shape=(4, 8), dtype=float32, value=[[...]]>`, as Keras prints one.
     public var description: String {
-        "<Variable path=\(path), shape=\(formatShape(shape.map { Optional($0) })), dtype=float32, value=\(storedValue)>"
+        "<Variable path=\(path), shape=\(formatShape(shape.map { Optional($0) })), dtype=\(dtype.rawValue), value=\(storedValue)>"
+    }
+}
+
+/// The dtype of a ``Variable``: the library computes in float32; an int32 variable (a counter)
+/// keeps exact integers.
+public enum VariableDType: String, Sendable {
+    case float32, int32
+
+    /// The dtype of Keras's name (`"float32"`, `"int32"`); nil for one the library does not hold.
+    public init?(keras name: String) { self.init(rawValue: name) }
+
+    /// `t`'s values as int32: truncated toward zero and clamped (Keras's cast of a float to int32;
+    /// NaN becomes 0).
+    static func int32Values(of t: Tensor) -> [Int32] {
+        let p = t.data
+        return (0..<t.count).map { i in p[i].isNaN ? 0 : Int32(clamping: Int64(exactly: p[i].rounded(.towardZero)) ?? (p[i] < 0 ? .min : .max)) }
+    }
+
+    /// The float32 tensor of int32 `values` (what ops read).
+    static func float32Mirror(of values: [Int32], shape: [Int]) -> Tensor {
+        let t = Tensor.uninitialized(shape)
+        let p = t.data
+        for i in 0..<values.count { p[i] = Float(values[i]) }
+        return t
     }
 }

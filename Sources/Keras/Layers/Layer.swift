@@ -249,7 +249,7 @@ open class Layer: @unchecked Sendable {
     @discardableResult
     public func addWeight(name: String, shape: [Int], initializer: Initializer = VarianceScaling.glorotUniform(),
                           trainable: Bool = true, regularizer: Regularizer? = nil,
-                          constraint: Constraint? = nil) -> Variable {
+                          constraint: Constraint? = nil, dtype: VariableDType = .float32) -> Variable {
         // A shape from a hostile or mistaken config must not trap or allocate without bound:
         // the weight is left empty and `ensureBuilt` reports the error after `build` returns.
         var count = 1
@@ -266,7 +266,7 @@ open class Layer: @unchecked Sendable {
             return Variable(Tensor(shape: [0]), name: name, trainable: trainable)
         }
         let value = MemoryBudget.skipsInitialization ? Tensor.uninitialized(shape) : initializer(shape)
-        let v = Variable(value, name: name, trainable: trainable, constraint: constraint)
+        let v = Variable(value, name: name, trainable: trainable, constraint: constraint, dtype: dtype)
         v.path = NameScope.path(of: name, in: self)
         if !self.trainable { v.trainable = false }
         variables.append(v)

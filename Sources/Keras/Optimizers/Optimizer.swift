@@ -235,9 +235,14 @@ open class Optimizer: @unchecked Sendable {
     // MARK: Applying gradients
 
     /// Applies one step to `variables` with their `gradients`. Keras: `optimizer.apply(grads, vars)`.
+    /// Integer variables (a counter) are left alone, as they have no gradient.
     public func apply(_ gradients: [Tensor], to variables: [Variable]) throws {
         guard gradients.count == variables.count else {
             throw KerasError.invalidArgument("\(name).apply: \(gradients.count) gradients for \(variables.count) variables")
+        }
+        for i in 0..<variables.count where variables[i].dtype != .float32 {
+            let kept = variables.indices.filter { variables[$0].dtype == .float32 }
+            return try apply(kept.map { gradients[$0] }, to: kept.map { variables[$0] })
         }
         // Index loops: a debug build allocates in each step of a generic iterator (zip, for-in).
         for i in 0..<variables.count where gradients[i].count != variables[i].storedValue.count {

@@ -444,6 +444,36 @@ final class HDF5Group {
     /// Reads a numeric dataset as float32. When `expected` is given, the stored shape must
     /// equal it (checked before anything is allocated).
     func readTensor(_ name: String, expected: [Int]? = nil) throws -> Tensor {
+        var t = Tensor(shape: [0])
+        try readNumeric(name, expected: expected, as: skh5_native_float()) { dims in
+            t = Tensor(shape: dims, repeating: 0)
+            return (UnsafeMutableRawPointer(t.data), t.count)
+        }
+        // As `set_weights` refuses them: a file of NaN weights is refused, not loaded silently.
+        guard !t.hasNonFinite else {
+            throw KerasError.invalidData("HDF5 '\(file)': dataset '\(child(name))' contains NaN or infinite values")
+        }
+        return t
+    }
+
+    /// Reads a numeric dataset as int32, exactly for an integer one (an int32 variable's values,
+    /// Keras's iteration count); `expected` as ``readTensor(_:expected:)``'s.
+    func readInt32s(_ name: String, expected: [Int]) throws -> [Int32] {
+        var values: [Int32] = []
+        try readNumeric(name, expected: expected, as: skh5_native_int32()) { dims in
+            values = [Int32](repeating: 0, count: dims.reduce(1, *))
+            return (nil, values.count)
+        } read: { d, type in
+            values.withUnsafeMutableBytes { H5Dread(d, type, hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), $0.baseAddress) }
+        }
+        return values
+    }
+
+    /// Opens numeric dataset `name`, checks its shape and storage, and reads it converted to
+    /// `memoryType` into the buffer `allocate(shape)` gives (or through `read`, for a Swift array).
+    private func readNumeric(_ name: String, expected: [Int]?, as memoryType: hid_t,
+                             allocate: ([Int]) -> (UnsafeMutableRawPointer?, Int),
+                             read: ((hid_t, hid_t) -> herr_t)? = nil) throws {
         let d = try openDataset(name)
         defer { H5Dclose(d) }
         let type = H5Dget_type(d)
@@ -456,17 +486,14 @@ final class HDF5Group {
         if let expected, dims != expected {
             throw KerasError.shapeMismatch("HDF5 '\(file)': dataset '\(child(name))' has shape \(dims), expected \(expected)")
         }
-        let t = Tensor(shape: dims, repeating: 0)
-        if t.count == 0 { return t }
-        try checkStorage(d, type: type, values: t.count, name)
-        guard H5Dread(d, skh5_native_float(), hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), t.data) >= 0 else {
+        let (buffer, count) = allocate(dims)
+        if count == 0 { return }
+        try checkStorage(d, type: type, values: count, name)
+        let status = read.map { $0(d, memoryType) }
+            ?? H5Dread(d, memoryType, hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), buffer)
+        guard status >= 0 else {
             throw KerasError.io("HDF5 '\(file)': cannot read dataset '\(child(name))'")
         }
-        // As `set_weights` refuses them: a file of NaN weights is refused, not loaded silently.
-        guard !t.hasNonFinite else {
-            throw KerasError.invalidData("HDF5 '\(file)': dataset '\(child(name))' contains NaN or infinite values")
-        }
-        return t
     }
 
     /// Writes a float32 dataset (intermediate groups are created for names with '/').
@@ -476,8 +503,16 @@ final class HDF5Group {
 
     /// Writes a scalar int32 dataset (the optimizer's iteration count).
     func writeInt32(_ name: String, _ value: Int32) throws {
-        var v = value
-        try withUnsafePointer(to: &v) { try write(name, shape: [], type: skh5_native_int32(), data: UnsafeRawPointer($0)) }
+        try writeInt32s(name, shape: [], [value])
+    }
+
+    /// Writes an int32 dataset of `shape` (an int32 variable's values).
+    func writeInt32s(_ name: String, shape: [Int], _ values: [Int32]) throws {
+        let stored = values.isEmpty ? [0] : values   // (a shape with a 0 writes no value)
+        try stored.withUnsafeBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            try write(name, shape: shape, type: skh5_native_int32(), data: UnsafeRawPointer(base))
+        }
     }
 
     private func write(_ name: String, shape: [Int], type: hid_t, data: UnsafeRawPointer) throws {

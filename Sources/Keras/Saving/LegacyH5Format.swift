@@ -61,7 +61,7 @@ enum LegacyH5Format {
             let g = try group.createGroup(l.name)
             let entries = weights(of: l)
             try g.setChunkedStringsAttribute("weight_names", entries.map(\.name))
-            for (v, n) in entries { try g.writeTensor(n, v.storedValue) }
+            for (v, n) in entries { try g.writeVariable(n, v) }
         }
         let top = try group.createGroup("top_level_model_weights")
         try top.setStringsAttribute("weight_names", [])
@@ -132,7 +132,7 @@ enum LegacyH5Format {
             }
             pairs = zip(modelLayers, withWeights).map { ($0, $1.0, $1.1) }
         }
-        var assignments: [(Variable, Tensor)] = []
+        var assignments: [(Variable, VariableFileValue)] = []
         for (layer, groupName, names) in pairs {
             let vars = weights(of: layer).map(\.variable)
             guard vars.count == names.count else {
@@ -142,7 +142,7 @@ enum LegacyH5Format {
             }
             let g = try group.requireGroup(groupName)
             do {
-                let values = try zip(names, vars).map { try g.readTensor($0.0, expected: $0.1.shape) }
+                let values = try zip(names, vars).map { try g.readVariable($0.0, for: $0.1) }
                 assignments += zip(vars, values).map { ($0, $1) }
             } catch let e as KerasError {
                 if skipMismatch, case .shapeMismatch = e { warnings.append("Layer '\(layer.name)': \(e.message)"); continue }

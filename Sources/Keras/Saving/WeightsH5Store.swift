@@ -74,7 +74,7 @@ enum WeightsH5Store {
         for (path, name, vars, layer) in entries(model, functional: functional) {
             let g = try root.createGroup(path)
             try g.setStringAttribute("name", name)
-            for (i, v) in vars.enumerated() { try g.writeTensor(String(i), v.storedValue) }
+            for (i, v) in vars.enumerated() { try g.writeVariable(String(i), v) }
             for (key, t) in (layer as? AssetLayer)?.namedVariables().sorted(by: { $0.key < $1.key }) ?? [] {
                 try g.writeTensor(key, t)
             }
@@ -103,7 +103,7 @@ enum WeightsH5Store {
     @discardableResult
     static func load(_ model: Model, from root: HDF5Group, skipMismatch: Bool = false,
                      loadOptimizer: Bool = true, functional: Bool = false) throws -> [String] {
-        var assignments: [(Variable, Tensor)] = []
+        var assignments: [(Variable, VariableFileValue)] = []
         var warnings: [String] = []
         // A model traced from a subclassed one reads either layout: a layer whose group is not
         // at its path of one is looked for at its path of the other (a weights file written by
@@ -124,9 +124,9 @@ enum WeightsH5Store {
                 throw KerasError.shapeMismatch(msg)
             }
             guard let g else { continue }
-            var values: [Tensor] = []
+            var values: [VariableFileValue] = []
             do {
-                for (i, v) in vars.enumerated() { values.append(try g.readTensor(String(i), expected: v.shape)) }
+                for (i, v) in vars.enumerated() { values.append(try g.readVariable(String(i), for: v)) }
             } catch let e as KerasError {
                 if skipMismatch, case .shapeMismatch = e { warnings.append("Layer '\(name)': \(e.message)"); continue }
                 throw e

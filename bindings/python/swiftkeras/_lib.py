@@ -290,6 +290,10 @@ _declare("keras_model_call_masked", [keras_model_p, keras_array_p, c_int32, c_in
                                      POINTER(keras_output), c_int32, POINTER(keras_output), int32_p,
                                      char_pp], c_int32)
 _declare("keras_model_weight_layers", [keras_model_p, char_pp], c_int32)
+_declare("keras_model_weight_dtypes", [keras_model_p, char_pp], c_int32)
+_declare("keras_model_get_weight_int32", [keras_model_p, c_int32, int32_p, c_int64], c_int32)
+_declare("keras_model_set_weight_int32", [keras_model_p, c_int32, int32_p, c_int64], c_int32)
+_declare("keras_model_optimizer_iterations", [keras_model_p, int64_p], c_int32)
 
 # ---- estimators and model selection -----------------------------------------------------------
 keras_estimator_p = c_void_p
@@ -389,6 +393,8 @@ _declare("keras_graph_argument", [keras_layer_builder_p, float_p, c_int32, int64
 _declare("keras_graph_vjp", [keras_layer_builder_p, c_int32, int64_p, float_pp, float_pp, float_pp],
          c_int32)
 _declare("keras_graph_jvp", [keras_layer_builder_p, c_int32, int64_p, float_pp, float_pp, float_pp],
+         c_int32)
+_declare("keras_layer_builder_assign", [keras_layer_builder_p, c_int32, c_int64, c_int32, c_int32],
          c_int32)
 
 # ---- requested in ABI_REQUESTS.md, used when the library exports them -----------------------

@@ -123,12 +123,14 @@ def _float_view(ptr, shape, writeable=True):
     return a
 
 
-def add_weight(layer, shape, initializer, trainable, name, regularizer=None, constraint=None):
+def add_weight(layer, shape, initializer, trainable, name, regularizer=None, constraint=None,
+               dtype="float32"):
     """Layer.add_weight for a Python layer. Inside build (which the library calls) the weight is
     created in the library at once. Called before the layer is built (keras.io's `Linear`
     makes `w` and `b` in `__init__`), it is recorded and created first when the library builds
-    the layer; the Weight returned is then that weight (`layer.weights` gives these objects)."""
-    spec = (shape, initializer, trainable, name, regularizer, constraint)
+    the layer; the Weight returned is then that weight (`layer.weights` gives these objects).
+    `dtype`: "float32", or "int32" for an integer variable the library holds exactly (a counter)."""
+    spec = (shape, initializer, trainable, name, regularizer, constraint, dtype)
     building = getattr(layer, "_building", None)
     if building is not None:
         return _create_weight(layer, building, spec)
@@ -140,7 +142,8 @@ def add_weight(layer, shape, initializer, trainable, name, regularizer=None, con
     pending = layer.__dict__.setdefault("_init_weights", [])
     pending.append(spec)
     position = len(pending) - 1
-    return _remember(layer, Weight(layer, position, _weight_name(name, position), dims, trainable))
+    return _remember(layer, Weight(layer, position, _weight_name(name, position), dims, trainable,
+                                   dtype))
 
 
 def _remember(layer, weight):
@@ -167,24 +170,26 @@ def _weight_dims(layer, shape):
     return dims
 
 
-def _weight_options(initializer, regularizer, constraint):
-    """(the initializer as the library reads it, the regularizer and constraint options)."""
+def _weight_options(initializer, regularizer, constraint, dtype="float32"):
+    """(the initializer as the library reads it, the regularizer, constraint and dtype options)."""
     from . import constraints, initializers, regularizers
     init = serialize(initializers.get(initializer))
     options = {k: serialize(v) for k, v in (("regularizer", regularizers.get(regularizer)),
                                             ("constraint", constraints.get(constraint)))
                if v is not None}
+    if dtype != "float32":
+        options["dtype"] = dtype
     return init if isinstance(init, str) else json.dumps(init), options
 
 
 def _create_weight(layer, building, spec):
     """The weight of `spec` (add_weight's arguments) created in the library's builder."""
-    shape, initializer, trainable, name, regularizer, constraint = spec
+    shape, initializer, trainable, name, regularizer, constraint, dtype = spec
     builder, instance = building
     dims = _weight_dims(layer, shape)
     position = len(instance.weight_shapes)
     wname = _weight_name(name, position)
-    init_text, options = _weight_options(initializer, regularizer, constraint)
+    init_text, options = _weight_options(initializer, regularizer, constraint, dtype)
     if options:
         rc = builder.contents.add_weight_ex(builder, wname.encode(), len(dims),
                                             _native.int64_array(dims), init_text.encode(),
@@ -196,7 +201,7 @@ def _create_weight(layer, building, spec):
     if rc != 0:
         raise _native._EXCEPTIONS.get(rc, _native.KerasError)(_native.last_error())
     instance.weight_shapes.append(dims)
-    return _remember(layer, Weight(layer, position, wname, dims, trainable))
+    return _remember(layer, Weight(layer, position, wname, dims, trainable, dtype))
 
 
 def build_base(layer, entry):
@@ -230,7 +235,7 @@ def _adopt_variables(layer, in_build):
     """Keras tracks a `keras.Variable` assigned to a layer's attribute as one of its weights
     (trained when trainable, in `weights`): each becomes a library weight of the layer being
     built, the attribute its Weight, its value written once the model holding the layer exists
-    (Model._set_handle). An int32 one is held in float32 (exact up to 2**24) and read as int32.
+    (Model._set_handle). An int32 one is an int32 weight of the library (exact).
     Its path is Keras's: a variable made outside build (in `__init__`) is under no name scope
     (`counter`), one made in build under the layer's."""
     from ._variables import _FreeVariable
@@ -243,14 +248,14 @@ def _adopt_variables(layer, in_build):
     for attr, variable in adopted.items():
         if any(weight is layer.__dict__.get(attr) for weight, _ in done):
             continue   # adopted in this build already
-        weight = add_weight(layer, variable.shape, "zeros", variable.trainable, variable.name)
-        weight.dtype = variable.dtype
+        weight = add_weight(layer, variable.shape, "zeros", variable.trainable, variable.name,
+                            dtype=variable.dtype)
         if not variable._made_in_build:
             weight.__dict__["_unscoped_path"] = variable.path
         layer.__dict__.setdefault("_adopted_meta", {})[weight.name] = (
             variable.dtype, None if variable._made_in_build else variable.path)
         layer.__dict__[attr] = weight
-        done.append((weight, variable.numpy().astype(np.float32)))
+        done.append((weight, variable.numpy()))
 
 
 class Weight(Variable):
@@ -258,10 +263,11 @@ class Weight(Variable):
     current value (numpy arithmetic, np.asarray, @ work on it); elsewhere it reads the value
     from the model."""
 
-    def __init__(self, layer, position, name, shape, trainable=True):
+    def __init__(self, layer, position, name, shape, trainable=True, dtype="float32"):
         self._holder, self._position, self.name, self.shape = layer, position, name, tuple(shape)
         self._trainable = bool(trainable)
         self._layer = layer
+        self.dtype = dtype
 
     @property
     def path(self):
@@ -282,9 +288,34 @@ class Weight(Variable):
         names = [info["name"].split("/")[-1] for info in self._layer._variable_infos()]
         return names.index(self.name) if names.count(self.name) == 1 else self._position
 
+    def _trace(self):
+        """The trace of this weight's layer's call, while it is traced (else None)."""
+        from .ops._trace import active
+        trace = active()
+        return trace if trace is not None and trace.layer is self._layer else None
+
+    def assign_add(self, value):
+        trace = self._trace()
+        if trace is None:
+            return super().assign_add(value)
+        trace.assign(self._position, value, add=True)   # done by the library at each step
+        return self
+
+    def assign_sub(self, value):
+        trace = self._trace()
+        if trace is None:
+            return super().assign_sub(value)
+        from . import ops
+        trace.assign(self._position, ops.negative(value), add=True)
+        return self
+
     def assign(self, value):
+        trace = self._trace()
+        if trace is not None:
+            trace.assign(self._position, value, add=False)
+            return self
         weights = self._layer.get_weights()
-        arr = np.asarray(value, np.float32)
+        arr = np.asarray(value).astype(self.dtype)
         if arr.shape != self.shape:
             return super().assign(arr)   # Keras's message
         weights[self._listed_at()] = arr

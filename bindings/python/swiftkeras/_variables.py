@@ -31,6 +31,7 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         self.name = self.path.split("/")[-1]
         self.shape = tuple(int(d) for d in info["shape"])
         self._trainable = bool(info.get("trainable", True))
+        self.dtype = info.get("dtype", "float32")
         adopted = _adopted(holder, info["name"], memo)
         if adopted is not None:   # a keras.Variable a Python layer adopted: its dtype and path
             self.dtype = adopted[0]
@@ -70,7 +71,7 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     def assign(self, value):
         """Sets the weight in the library (Keras: `variable.assign(value)`); the shape must be
         the variable's, as in Keras."""
-        arr = np.asarray(value, np.float32)
+        arr = np.asarray(value).astype(self.dtype)
         if arr.shape != self.shape:
             raise ValueError(f"The shape of the target variable and the shape of the target "
                              f"value in `variable.assign(value)` must match. variable.shape="
@@ -80,10 +81,10 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return self
 
     def assign_add(self, value):
-        return self.assign(self.numpy() + np.asarray(value, np.float32))
+        return self.assign(self.numpy() + np.asarray(value).astype(self.dtype))
 
     def assign_sub(self, value):
-        return self.assign(self.numpy() - np.asarray(value, np.float32))
+        return self.assign(self.numpy() - np.asarray(value).astype(self.dtype))
 
     # -- numpy interoperation --------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -129,11 +130,11 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
 
 
 def in_keras_dtype(holder, info, value, memo=None):
-    """A weight's value (the library's float32) in the dtype Keras gives it: int32 for an
-    adopted int32 keras.Variable (held in float32: exact up to 2**24), as get_weights() lists it.
-    `memo`: one dict over the weights of one listing (`_adopted`)."""
+    """A weight's value in the dtype Keras gives it, as get_weights() lists it: the library's
+    (float32, or int32 for an integer weight, read exactly). `memo`: one dict over the weights of
+    one listing (`_adopted`)."""
     adopted = _adopted(holder, info["name"], memo)
-    return value if adopted is None or adopted[0] == "float32" else value.astype(adopted[0])
+    return value if adopted is None or adopted[0] == str(value.dtype) else value.astype(adopted[0])
 
 
 def _adopted(holder, library_path, memo=None):

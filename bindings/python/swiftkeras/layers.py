@@ -138,15 +138,19 @@ class KerasTensor(TensorOperators):
 
 
 
-def _check_weight_arguments(what, whose, dtype, kwargs):
-    """`add_weight`'s arguments the library cannot honour, refused: float32 only, and none of
-    Keras's other keywords but the distribution ones that change nothing on one device."""
+def _check_weight_arguments(what, whose, dtype, kwargs, integers=False):
+    """`add_weight`'s arguments the library cannot honour, refused: float32 only (or int32,
+    where `integers`), and none of Keras's other keywords but the distribution ones that change
+    nothing on one device. Returns the dtype's name."""
     unsupported = {k: v for k, v in kwargs.items()
                    if v is not None and k not in ("autocast", "aggregation", "synchronization")}
     if unsupported:
         raise NotImplementedError(f"{what}: {sorted(unsupported)} are not supported for {whose}")
-    if dtype is not None and str(np.dtype(dtype)) != "float32":
-        raise TypeError(f"{what}: weights are float32, got dtype={dtype}")
+    name = "float32" if dtype is None else str(np.dtype("int32" if dtype == "int" else dtype))
+    allowed = ("float32", "int32") if integers else ("float32",)
+    if name not in allowed:
+        raise TypeError(f"{what}: weights are {' or '.join(allowed)}, got dtype={dtype}")
+    return name
 
 class Layer(_variables.LayerBasics):
     """Base of every layer. Keras: `keras.layers.Layer`."""
@@ -733,10 +737,11 @@ class Layer(_variables.LayerBasics):
         Call it from `build`. Returns a `Weight`: inside `call`/`backward` it is the weight's
         current value as numpy sees it. The library adds a `regularizer`'s penalty to the loss
         and applies a `constraint` after each optimizer step, as Keras does."""
-        _check_weight_arguments(f"{type(self).__name__}.add_weight", "layers written in Python",
-                               dtype, kwargs)
+        dtype = _check_weight_arguments(f"{type(self).__name__}.add_weight",
+                                        "layers written in Python", dtype, kwargs, integers=True)
         return _python_layers.add_weight(self, shape, initializer, trainable, name,
-                                         regularizer=regularizer, constraint=constraint)
+                                         regularizer=regularizer, constraint=constraint,
+                                         dtype=dtype)
 
     def call(self, inputs, training=False):
         """The forward computation, on numpy arrays (layers written in Python)."""

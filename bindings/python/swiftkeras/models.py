@@ -557,6 +557,7 @@ class Model(ModelAPI):
             # the models its traced call reuses, whose paths do not name it).
             owners = json.loads(_native.take_string(_lib.keras_model_weight_layers, handle)) \
                 if _lib.has("keras_model_weight_layers") else None
+            dtypes = json.loads(_native.take_string(_lib.keras_model_weight_dtypes, handle))
             for i in range(count.value):
                 path, shape = _weight_info(handle, i)
                 parts = path.split("/")
@@ -568,7 +569,8 @@ class Model(ModelAPI):
                 if info is None:
                     continue
                 info["weights"].append({"index": i, "name": path, "shape": shape,
-                                        "trainable": _weight_trainable(handle, i)})
+                                        "trainable": _weight_trainable(handle, i),
+                                        "dtype": dtypes[i] if i < len(dtypes) else "float32"})
             self._layers_cache = infos
             self._config_cache = config
             self._attach_layers(infos, claim)
@@ -592,6 +594,11 @@ class Model(ModelAPI):
             layer.built = True
 
     def _get_weight(self, info) -> np.ndarray:
+        if info.get("dtype") == "int32":   # a counter: its exact values
+            out = np.empty(tuple(info["shape"]), np.int32)
+            check(_lib.keras_model_get_weight_int32(self._handle, info["index"],
+                                                    out.ctypes.data_as(_lib.int32_p), out.size))
+            return out
         out = np.empty(tuple(info["shape"]), np.float32)
         check(_lib.keras_model_get_weight(self._handle, info["index"],
                                           out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
@@ -599,6 +606,8 @@ class Model(ModelAPI):
         return out
 
     def _set_weight(self, info, value):
+        if info.get("dtype") == "int32":
+            return self._set_int32_weight(info, value)
         arr = as_float32(value, f"set_weights({info['name']})")
         if np.ndim(value) == 0 and arr.size == 1:   # a numpy or Python scalar: a scalar weight's
             arr = arr.reshape(())
@@ -608,6 +617,24 @@ class Model(ModelAPI):
         check(_lib.keras_model_set_weight(self._handle, info["index"],
                                           arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                           arr.size))
+
+    def _set_int32_weight(self, info, value):
+        """An int32 weight's new values, cast to int32 as Keras's assign casts them."""
+        given = np.asarray(value.numpy() if isinstance(value, _variables.Variable) else value)
+        if given.dtype.kind not in "biuf":
+            raise TypeError(f"set_weights({info['name']}): expected numbers for an int32 weight, "
+                            f"got an array of {given.dtype}")
+        if given.dtype.kind == "f" and not np.all(np.isfinite(given)):
+            raise ValueError(f"set_weights({info['name']}): the values for an int32 weight "
+                             f"contain NaN or infinity")
+        arr = np.ascontiguousarray(given.astype(np.int32))
+        if np.ndim(value) == 0 and arr.size == 1:
+            arr = arr.reshape(())
+        if tuple(arr.shape) != tuple(info["shape"]):
+            raise ValueError(f"Layer weight shape {tuple(info['shape'])} not compatible with "
+                             f"provided weight shape {arr.shape}")
+        check(_lib.keras_model_set_weight_int32(self._handle, info["index"],
+                                                arr.ctypes.data_as(_lib.int32_p), arr.size))
 
     def _call_layer(self, index, x, training=False):
         """Keras's `layer(x)` on numpy: a one-layer model made from the layer's config and

@@ -41,6 +41,27 @@ class Optimizer(KerasObject):
             model._set_learning_rate(float(value))
         self._config["learning_rate"] = value
 
+    @property
+    def iterations(self):
+        """Keras's `optimizer.iterations`: the steps taken, an int32 variable (`<name>/iteration`,
+        as the weights files hold it); a snapshot of the library's count (0 before compile)."""
+        import ctypes
+
+        import numpy as np
+
+        from . import _lib
+        from ._native import check
+        from ._variables import Variable
+        model, count = self._model(), ctypes.c_int64(0)
+        if model is not None:
+            check(_lib.keras_model_optimizer_iterations(model._handle, ctypes.byref(count)))
+        variable = Variable(np.array(count.value, "int32"), dtype="int32", trainable=False,
+                            name="iteration")
+        name = self._config.get("name") or ("SGD" if type(self).__name__ == "SGD" else
+                                             type(self).__name__.lower())   # Keras's defaults
+        variable.path = f"{name}/iteration"
+        return variable
+
     def apply_gradients(self, grads_and_vars):
         """Keras `optimizer.apply_gradients`: gradients computed in Python cannot train the
         library's weights; fails naming the routes that do (see `apply`)."""

@@ -3,8 +3,8 @@
 /// forward computation is opaque to the tape.
 public struct CallbackLayerFunctions: @unchecked Sendable {
     /// Creates weights for a batch input shape through `addWeight(name, shape, initializer,
-    /// trainable, regularizer, constraint)`.
-    public var build: ((_ inputShape: [Int?], _ addWeight: (String, [Int], Initializer, Bool, Regularizer?, Constraint?) throws -> Void) throws -> Void)?
+    /// trainable, regularizer, constraint)` (and `dtype:` for an int32 weight).
+    public var build: ((_ inputShape: [Int?], _ addWeight: WeightAdder) throws -> Void)?
     /// The output shape for an input shape; nil means the output has the input's shape.
     public var outputShape: ((_ inputShape: [Int?]) throws -> [Int?])?
     /// The output for `x` given the current weight values, into a tensor of `outputShape`.
@@ -19,6 +19,22 @@ public struct CallbackLayerFunctions: @unchecked Sendable {
 
     public init(forward: @escaping (Tensor, [Tensor], Bool, Tensor) throws -> Void) {
         self.forward = forward
+    }
+}
+
+/// What a ``CallbackLayerFunctions/build`` function creates its weights with: the layer's
+/// `addWeight(name, shape, initializer, trainable, regularizer, constraint, dtype:)`.
+public struct WeightAdder {
+    let add: (String, [Int], Initializer, Bool, Regularizer?, Constraint?, VariableDType) throws -> Void
+
+    public init(_ add: @escaping (String, [Int], Initializer, Bool, Regularizer?, Constraint?, VariableDType) throws -> Void) {
+        self.add = add
+    }
+
+    public func callAsFunction(_ name: String, _ shape: [Int], _ initializer: Initializer, _ trainable: Bool,
+                               _ regularizer: Regularizer?, _ constraint: Constraint?,
+                               dtype: VariableDType = .float32) throws {
+        try add(name, shape, initializer, trainable, regularizer, constraint, dtype)
     }
 }
 
@@ -145,6 +161,14 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         trace.earlierSublayers = graph?.sublayers ?? []
         trace.callArguments = callArguments
         trace.inputsCarryMasks = inputsCarryMasks
+        trace.writeWeight = { [unowned self] i, value, add in
+            guard variables.indices.contains(i) else {
+                throw KerasError.invalidArgument("\(pluginClassName) '\(name)': the call writes to weight \(i), but the layer has \(variables.count)")
+            }
+            let v = variables[i]
+            if add { return try v.assignAdd(value) }
+            try v.assign(value.shape != v.shape && value.count == 1 ? Tensor(shape: v.shape, repeating: value.data[0]) : value)
+        }
         trace.adoptBase = { [unowned self] base in
             adoptWeights(of: base)
             if base.supportsMasking { supportsMasking = true }   // its masks are the layer's
@@ -166,13 +190,13 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     private func buildWeights(_ inputShape: [Int?]) throws {
-        try functions.build?(inputShape) { name, shape, initializer, trainable, regularizer, constraint in
+        try functions.build?(inputShape, WeightAdder { name, shape, initializer, trainable, regularizer, constraint, dtype in
             guard !name.isEmpty, shape.allSatisfy({ $0 >= 0 }) else {
-                throw KerasError.invalidArgument("\(pluginClassName) '\(self.name)': add_weight needs a name and non-negative dimensions, got '\(name)' \(shape)")
+                throw KerasError.invalidArgument("\(self.pluginClassName) '\(self.name)': add_weight needs a name and non-negative dimensions, got '\(name)' \(shape)")
             }
             self.addWeight(name: name, shape: shape, initializer: initializer, trainable: trainable,
-                           regularizer: regularizer, constraint: constraint)
-        }
+                           regularizer: regularizer, constraint: constraint, dtype: dtype)
+        })
     }
 
     /// The output shape for several inputs: the traced graph's, or the plugin's for their packed

@@ -39,6 +39,11 @@ public final class OpGraph: @unchecked Sendable {
     /// The nodes whose sums the layer adds to the loss (Keras: `add_loss` in `call`), per mode
     /// as ``outputs``.
     private(set) var lossOutputs: [[Int]] = [[], []]
+    /// The writes of the traced call to the layer's weights (Keras: `self.count.assign_add(1)` in
+    /// `call`), per mode as ``outputs``, done after each run (OpGraph+Assign.swift).
+    var writes: [[WeightWrite]] = [[], []]
+    /// Does a write: set by the layer whose graph this is.
+    public var writeWeight: ((_ index: Int, _ value: Tensor, _ add: Bool) throws -> Void)?
     /// For a cell, the node of each state's new value, per mode as ``outputs``.
     private(set) var stateOutputs: [[Int?]] = [[], []]
     /// For a cell with `get_initial_state`, the node of each state's initial value for one row
@@ -354,12 +359,14 @@ public final class OpGraph: @unchecked Sendable {
         weightValue = nil
         fuseDense()
         let plain = lossOutputs.joined().isEmpty && extraOutputs.joined().isEmpty && !readsMasks && !computesMasks
+            && writes.joined().isEmpty
         denseForm = plain ? findDenseForm() : nil
         plans = (0..<2).map { mode -> [Int] in
             var ends: [Int] = ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }
             ends += outputMasks[mode].compactMap { $0 }
             ends += extraOutputs[mode]
             ends += lossOutputs[mode]
+            ends += writes[mode].map(\.node)
             return plan(for: ends)
         }
         initialPlan = plan(for: initialStates.compactMap { $0 })
@@ -410,6 +417,7 @@ public final class OpGraph: @unchecked Sendable {
         let ys = try ([out] + extraOutputs[mode]).map { try value($0, "an output") }
         let outMasks = outputMasks[mode].isEmpty ? nil : try outputMasks[mode].map { try $0.map { try value($0, "an output mask") } }
         let losses = try lossOutputs[mode].map { try Ops.sum(value($0, "a loss"), axes: nil, keepDims: false) }
+        try performWrites(mode, values)
         return (ys, outMasks, losses)
     }
 
@@ -462,7 +470,9 @@ public final class OpGraph: @unchecked Sendable {
         guard outputs[mode] != nil, !plans[mode].isEmpty else {
             throw KerasError.invalidState("op graph: the trace set no output, or was not finished")
         }
-        return (mode, try evaluate(plans[mode], xs: xs, states: states, weights: weights, training: training))
+        let values = try evaluate(plans[mode], xs: xs, states: states, weights: weights, training: training)
+        try performWrites(mode, values)
+        return (mode, values)
     }
 
     /// The values of the nodes of `plan` (nil for the others).

@@ -323,6 +323,12 @@ class Trace:
                                      "rebuild it")
         self.losses.append((self.mode, value))
 
+    def assign(self, position, value, add):
+        """`weight.assign(value)` / `assign_add(value)` in the traced call: the library writes the
+        value to the layer's weight `position` after each run (exactly for an int32 counter)."""
+        self._check(_lib.keras_layer_builder_assign(self.builder, position, self.node_of(value),
+                                                    int(bool(add)), self.mode))
+
     def state(self, width):
         """A recurrent cell's next state at the start of a step, (batch, width)."""
         node = ctypes.c_int64()

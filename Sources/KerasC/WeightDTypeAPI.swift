@@ -1,0 +1,77 @@
+import Keras
+
+// The dtypes of a model's weights, and the exact values of its int32 ones (a layer's counter:
+// Keras's `add_weight(dtype="int32")`), which keras_model_get_weight gives as floats.
+
+/// Each weight's dtype, in keras_model_weight_count's order, as a JSON list (`["float32", "int32"]`).
+@_cdecl("keras_model_weight_dtypes")
+public func keras_model_weight_dtypes(_ handle: OpaquePointer?, _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_weight_dtypes") {
+        let out = try requireOut(json, "json")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let names = box.locked { box.model.weights.map { JSON.string($0.dtype.rawValue) } }
+        out.pointee = try ownedCString(JSON.array(names).description)
+    }
+}
+
+/// The int32 weight `index`'s exact values, into `out` (`capacity` values).
+@_cdecl("keras_model_get_weight_int32")
+public func keras_model_get_weight_int32(_ handle: OpaquePointer?, _ index: Int32, _ out: UnsafeMutablePointer<Int32>?, _ capacity: Int64) -> Int32 {
+    guarded("keras_model_get_weight_int32") {
+        let box = try modelBox(handle)
+        let values = try box.locked { () -> [Int32] in
+            let v = try weight(box, index)
+            guard v.dtype == .int32 else {
+                throw ABIError(.invalidArgument, "weight \(index) ('\(v.path)') is \(v.dtype.rawValue), not int32: read it with keras_model_get_weight")
+            }
+            return v.integers
+        }
+        guard capacity >= 0, Int64(values.count) <= capacity else {
+            throw ABIError(.bufferTooSmall, "weight \(index): its \(values.count) values do not fit the buffer of \(capacity)")
+        }
+        guard let out else {
+            if values.isEmpty { return }
+            throw ABIError(.invalidArgument, "weight \(index): the output buffer is NULL")
+        }
+        for i in 0..<values.count { out[i] = values[i] }
+    }
+}
+
+/// Replaces the int32 weight `index` with `count` exact values.
+@_cdecl("keras_model_set_weight_int32")
+public func keras_model_set_weight_int32(_ handle: OpaquePointer?, _ index: Int32, _ data: UnsafePointer<Int32>?, _ count: Int64) -> Int32 {
+    guarded("keras_model_set_weight_int32") {
+        let box = try modelBox(handle)
+        try box.locked {
+            let v = try weight(box, index)
+            guard v.dtype == .int32 else {
+                throw ABIError(.invalidArgument, "weight \(index) ('\(v.path)') is \(v.dtype.rawValue), not int32: set it with keras_model_set_weight")
+            }
+            let n = v.shape.reduce(1, *)
+            guard count == Int64(n) else {
+                throw ABIError(.shape, "weight '\(v.path)' has shape \(v.shape) (\(n) values), got \(count) values")
+            }
+            guard let data else {
+                if n == 0 { return }
+                throw ABIError(.invalidArgument, "data must not be NULL")
+            }
+            try v.assign(integers: Array(UnsafeBufferPointer(start: data, count: n)))
+        }
+    }
+}
+
+/// The optimizer's step count (Keras: `optimizer.iterations`, an int32 variable).
+@_cdecl("keras_model_optimizer_iterations")
+public func keras_model_optimizer_iterations(_ handle: OpaquePointer?, _ iterations: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_model_optimizer_iterations") {
+        let out = try requireOut(iterations, "iterations")
+        let box = try modelBox(handle)
+        out.pointee = try box.locked {
+            guard let opt = box.model.optimizer else {
+                throw ABIError(.state, "model '\(box.model.name)' is not compiled: it has no optimizer")
+            }
+            return Int64(opt.iterations)
+        }
+    }
+}
