@@ -766,8 +766,6 @@ class Wrapper(Layer):
         # The wrapped layer in Keras's serialized form, without its build config: the library
         # asks for this config while it builds the wrapper, and builds the wrapped layer
         # from the call.
-        if isinstance(self.layer, dict):   # a wrapper the library made (a loaded model's, a
-            return {**config, "layer": self.layer}   # masked call's probe): its entry as read
         from . import _objects
         layer = {**self.layer._layer_entry(), "config": _objects.serialize(self.layer.get_config())}
         return {**config, "layer": layer}
@@ -777,6 +775,16 @@ class Wrapper(Layer):
         config = dict(config)
         layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
         return cls(layer, **config)
+
+
+def _builtin_wrapper_from_config(cls, config, custom_objects=None):
+    """Keras's `TimeDistributed.from_config` / `Bidirectional.from_config`: the wrapped layers
+    (`layer`, `backward_layer`) deserialized first, then the catalogue's arguments."""
+    config = dict(config)
+    for key in ("layer", "backward_layer"):
+        if isinstance(config.get(key), dict):
+            config[key] = deserialize(config[key], custom_objects=custom_objects)
+    return Layer.__dict__["from_config"].__func__(cls, config)
 
 
 def _builds_in_library(build):
@@ -1337,8 +1345,9 @@ class _BuiltinLayer(Layer):
                     cls, config = type(source), source.get_config()
                 else:   # deserialized: its config
                     cls, config = _layer_class(source["class_name"]), dict(source.get("config", {}))
-                config = {**config, "name": ("forward_" if which == "forward_layer" else "backward_")
-                          + config["name"]}
+                prefix = "forward_" if which == "forward_layer" else "backward_"
+                name = config["name"]   # (a loaded Bidirectional's layer is its forward_ one)
+                config = {**config, "name": prefix + (name[len(prefix):] if name.startswith(prefix) else name)}
                 if which == "backward_layer":
                     config["go_backwards"] = not config.get("go_backwards", False)
                 view = cls.from_config(config)
@@ -1991,7 +2000,7 @@ def _layer_class(class_name: str) -> type | None:
     bases = (_BuiltinLayer,)
     if class_name in ("Bidirectional", "TimeDistributed"):   # Keras's wrappers
         bases = (_BuiltinLayer, Wrapper)
-        attrs["from_config"] = Layer.__dict__["from_config"]   # the catalogue's arguments
+        attrs["from_config"] = classmethod(_builtin_wrapper_from_config)
     cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
     _classes[class_name] = cls
     return cls

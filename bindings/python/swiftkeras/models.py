@@ -2542,6 +2542,12 @@ def _layer_from_info(info, owner):
     layer._init_base(trainable, name, None, {})
     layer._args = config
     layer.built = True
+    for key in ("layer", "backward_layer"):   # a wrapper's layers: layers too, whose weights
+        entry = config.get(key)                # are the wrapper's under their names
+        if isinstance(entry, dict) and "class_name" in entry:
+            inner = config[key] = _layer_from_info(
+                {"class_name": entry["class_name"], "config": entry.get("config") or {}}, owner)
+            inner._parent = layer
     return layer
 
 
