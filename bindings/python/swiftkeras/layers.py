@@ -419,9 +419,7 @@ class Layer(_variables.LayerBasics):
             self._build_with_sequential()
         if self._owner is None or self._owner._handle is None:
             return []
-        infos = self._owner._layers_info()
-        # (an operation node, `ops.not_equal` of a mask, is no layer of the model: no weights)
-        return infos[self._index]["weights"] if self._index is not None else []
+        return self._owner._layers_info()[self._index]["weights"]
 
     def _build_with_sequential(self):
         """Keras builds `Sequential([Input(...), Dense(3)])` when it is made, so that

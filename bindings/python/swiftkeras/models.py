@@ -405,9 +405,12 @@ class Model(ModelAPI):
     def _carry_weights_of_built_layers(self):
         """A layer another model (or its own first call) built brings its weights into this
         model, as Keras's layers keep their variables wherever they are used (layers taken
-        from a trained model into a new Sequential)."""
+        from a trained model into a new Sequential). An operation node (a mask's
+        `ops.not_equal`, another model's) is no layer of the model and brings nothing."""
         sharing = self.__dict__.get("_sharing") or ()
         for layer in self._layers:
+            if getattr(layer, "_op_node", False):
+                continue
             owner = layer.__dict__.get("_owner")
             if owner is not None and owner is not self and owner._handle is not None and \
                     not layer.__dict__.get("_pending_weights") and id(layer) not in sharing:
