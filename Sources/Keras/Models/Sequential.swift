@@ -47,6 +47,7 @@ public final class Sequential: Model, @unchecked Sendable {
             inputTensor = InputLayer(batchShape: shape, name: LayerNames.unique(for: "input_layer")).makeOutput()
         }
         if built, let last = outputs.first {
+            Self.noteInputMask(of: layer, after: executionOrder)
             let out = try NameScope.run(self) { try layer(last) }
             stack.append(layer)
             outputs = [out]
@@ -91,6 +92,7 @@ public final class Sequential: Model, @unchecked Sendable {
         var order: [GraphNode] = input.node.map { [$0] } ?? []
         try NameScope.run(self) {
             for l in stack {
+                Self.noteInputMask(of: l, after: order)
                 t = try l(t)
                 if let node = t.node { order.append(node) }
             }
@@ -102,6 +104,18 @@ public final class Sequential: Model, @unchecked Sendable {
         built = true
         buildInputShape = input.shape
         setPlans()
+    }
+
+    /// Tells a layer written in Python, before it is built, whether its input carries a mask
+    /// after the calls `nodes` (Keras's call gets None where it does not), as a functional
+    /// config's nodes tell it.
+    private static func noteInputMask(of layer: Layer, after nodes: [GraphNode]) {
+        guard let plugin = layer as? CallbackLayer else { return }
+        var chain = SymbolicMaskChain()
+        for node in nodes {
+            if let input = node.inputs.first { chain.pass(through: node.layer, input: input.shape) }
+        }
+        if let carried = chain.carried { plugin.noteCall(inputsCarryMasks: [carried]) }
     }
 
     /// Reads the layers' plans (inference and training) for the graph just built.
@@ -190,5 +204,35 @@ public final class Sequential: Model, @unchecked Sendable {
             c.set("build_input_shape", .array(shape.map { $0.map { .int($0) } ?? .null }))
         }
         return c
+    }
+}
+
+/// Whether the input of a layer of a Sequential carries a mask, as Keras's symbolic calls know
+/// it: none at the input; after each layer the mask its `computeMask` gives (a layer that
+/// does not support masking drops it), computed on zeros of the layer's input shape. Unknown
+/// from a layer that computes its masks in its call (a nested model, a layer written in
+/// Python) on.
+struct SymbolicMaskChain {
+    private var mask: Tensor?
+    private var known = true
+
+    /// Whether the next layer's input carries a mask; nil when not known.
+    var carried: Bool? { known ? mask != nil : nil }
+
+    mutating func pass(through layer: Layer, input shape: [Int?]) {
+        guard known else { return }
+        guard !layer.computesMasksInCall, !(layer is CallbackLayer) else {
+            known = false
+            return
+        }
+        guard layer.supportsMasking else {
+            mask = nil
+            return
+        }
+        do {
+            mask = try layer.computeMask(Tensor(shape: shape.map { $0 ?? 1 }), mask: mask)
+        } catch {
+            known = false   // (its mask is then computed when it runs)
+        }
     }
 }

@@ -313,8 +313,7 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             args.removeLast(args.count - node.inputs.count)
             try layer.applyCallKeywordArguments(node.kwargs)
             if let plugin = layer as? CallbackLayer {
-                let carried = args.indices.map { i in masks.map { i < $0.count && $0[i] != nil } ?? false }
-                plugin.inputsCarryMasks = zip(plugin.inputsCarryMasks ?? carried, carried).map { $0 || $1 }
+                plugin.noteCall(inputsCarryMasks: args.indices.map { i in masks.map { i < $0.count && $0[i] != nil } ?? false })
             }
             if let plugin = layer as? CallbackLayer, let given = node.callArguments {
                 // One set of call arguments per layer: its first call's (as its build's).

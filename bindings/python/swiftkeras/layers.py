@@ -423,9 +423,7 @@ class Layer(_variables.LayerBasics):
             self._build_with_sequential()
         if self._owner is None or self._owner._handle is None:
             return []
-        infos = self._owner._layers_info()
-        # (an operation node, `ops.not_equal` of a mask, is no layer of the model: no weights)
-        return infos[self._index]["weights"] if self._index is not None else []
+        return self._owner._layers_info()[self._index]["weights"]
 
     def _build_with_sequential(self):
         """Keras builds `Sequential([Input(...), Dense(3)])` when it is made, so that
@@ -775,8 +773,6 @@ class Wrapper(Layer):
         # The wrapped layer in Keras's serialized form, without its build config: the library
         # asks for this config while it builds the wrapper, and builds the wrapped layer
         # from the call.
-        if isinstance(self.layer, dict):   # a wrapper the library made (a loaded model's, a
-            return {**config, "layer": self.layer}   # masked call's probe): its entry as read
         from . import _objects
         layer = {**self.layer._layer_entry(), "config": _objects.serialize(self.layer.get_config())}
         return {**config, "layer": layer}
@@ -786,6 +782,16 @@ class Wrapper(Layer):
         config = dict(config)
         layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
         return cls(layer, **config)
+
+
+def _builtin_wrapper_from_config(cls, config, custom_objects=None):
+    """Keras's `TimeDistributed.from_config` / `Bidirectional.from_config`: the wrapped layers
+    (`layer`, `backward_layer`) deserialized first, then the catalogue's arguments."""
+    config = dict(config)
+    for key in ("layer", "backward_layer"):
+        if isinstance(config.get(key), dict):
+            config[key] = deserialize(config[key], custom_objects=custom_objects)
+    return Layer.__dict__["from_config"].__func__(cls, config)
 
 
 def _builds_in_library(build):
@@ -1349,8 +1355,9 @@ class _BuiltinLayer(Layer):
                     cls, config = type(source), source.get_config()
                 else:   # deserialized: its config
                     cls, config = _layer_class(source["class_name"]), dict(source.get("config", {}))
-                config = {**config, "name": ("forward_" if which == "forward_layer" else "backward_")
-                          + config["name"]}
+                prefix = "forward_" if which == "forward_layer" else "backward_"
+                name = config["name"]   # (a loaded Bidirectional's layer is its forward_ one)
+                config = {**config, "name": prefix + (name[len(prefix):] if name.startswith(prefix) else name)}
                 if which == "backward_layer":
                     config["go_backwards"] = not config.get("go_backwards", False)
                 view = cls.from_config(config)
@@ -2013,7 +2020,7 @@ def _layer_class(class_name: str) -> type | None:
     bases = (_BuiltinLayer,)
     if class_name in ("Bidirectional", "TimeDistributed", "SpectralNormalization"):   # Keras's wrappers
         bases = (_BuiltinLayer, Wrapper)
-        attrs["from_config"] = Layer.__dict__["from_config"]   # the catalogue's arguments
+        attrs["from_config"] = classmethod(_builtin_wrapper_from_config)
     cls = type(_PYTHON_CLASS_NAMES.get(class_name, class_name), bases, attrs)
     _classes[class_name] = cls
     return cls

@@ -406,9 +406,12 @@ class Model(ModelAPI):
     def _carry_weights_of_built_layers(self):
         """A layer another model (or its own first call) built brings its weights into this
         model, as Keras's layers keep their variables wherever they are used (layers taken
-        from a trained model into a new Sequential)."""
+        from a trained model into a new Sequential). An operation node (a mask's
+        `ops.not_equal`, another model's) is no layer of the model and brings nothing."""
         sharing = self.__dict__.get("_sharing") or ()
         for layer in self._layers:
+            if getattr(layer, "_op_node", False):
+                continue
             owner = layer.__dict__.get("_owner")
             if owner is not None and owner is not self and owner._handle is not None and \
                     not layer.__dict__.get("_pending_weights") and id(layer) not in sharing:
@@ -2630,6 +2633,12 @@ def _layer_from_info(info, owner):
     layer._init_base(trainable, name, None, {})
     layer._args = config
     layer.built = True
+    for key in ("layer", "backward_layer"):   # a wrapper's layers: layers too, whose weights
+        entry = config.get(key)                # are the wrapper's under their names
+        if isinstance(entry, dict) and "class_name" in entry:
+            inner = config[key] = _layer_from_info(
+                {"class_name": entry["class_name"], "config": entry.get("config") or {}}, owner)
+            inner._parent = layer
     return layer
 
 

@@ -78,3 +78,44 @@ def test_keras_files_load_both_ways(tmp_path):
     again = keras.saving.load_model(tmp_path / "ours.keras", compile=False)
     assert isinstance(again.get_layer("scaled"), keras.layers.Wrapper)
     np.testing.assert_allclose(np.asarray(again.predict(X, verbose=0)), want, atol=1e-5)
+
+
+def _wrapped_model(lib):
+    x = lib.Input((4, 3))
+    h = lib.layers.TimeDistributed(lib.layers.Dense(5, name="d"), name="td")(x)
+    return lib.Model(x, lib.layers.Bidirectional(lib.layers.LSTM(2, return_sequences=True, name="l"),
+                                                 name="bi")(h))
+
+
+def test_loaded_wrappers_hold_layers_as_keras(tmp_path):
+    """A TimeDistributed and a Bidirectional read from a file hold layers, as Keras's: `td.layer`
+    is the Dense (its `units`, its weights the model's), `bi.forward_layer` the forward LSTM;
+    `from_config` rebuilds them so too (the loaded wrapper held the layer's config dict)."""
+    keras.utils.set_random_seed(2)
+    theirs = _wrapped_model(keras)
+    theirs.save(tmp_path / "theirs.keras")
+    ref = keras.saving.load_model(tmp_path / "theirs.keras")
+    ours = sk.saving.load_model(tmp_path / "theirs.keras")
+    for got, want in zip(ours.layers[1:], ref.layers[1:]):
+        assert type(got).__name__ == type(want).__name__
+    td, ref_td = ours.get_layer("td"), ref.get_layer("td")
+    assert isinstance(td.layer, sk.layers.Dense) and td.layer.name == ref_td.layer.name == "d"
+    assert td.layer.units == ref_td.layer.units == 5 and td.layer.built
+    for a, b in zip(td.layer.get_weights(), ref_td.layer.get_weights()):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    kernel = td.layer.get_weights()[0] + 1.0
+    td.layer.set_weights([kernel, td.layer.get_weights()[1]])
+    np.testing.assert_array_equal(ours.get_weights()[0], kernel)   # the model's own weights
+    forward, ref_forward = ours.get_layer("bi").forward_layer, ref.get_layer("bi").forward_layer
+    assert forward.name == ref_forward.name == "forward_l" and forward.units == 2
+    assert ours.get_layer("bi").backward_layer.name == ref.get_layer("bi").backward_layer.name
+    assert [np.shape(w) for w in forward.get_weights()] == [np.shape(w) for w in ref_forward.get_weights()]
+    assert td.get_config()["layer"]["config"]["units"] == 5
+    for lib, layer in ((sk, td), (keras, ref_td)):
+        again = lib.layers.TimeDistributed.from_config(layer.get_config())
+        assert isinstance(again.layer, lib.layers.Dense) and again.layer.units == 5
+    again = sk.layers.Bidirectional.from_config(ours.get_layer("bi").get_config())
+    assert (again.forward_layer.name, again.backward_layer.name) == ("forward_l", "backward_l")
+    x = np.random.RandomState(0).normal(size=(2, 4, 3)).astype("float32")
+    ref_td.layer.set_weights([kernel, ref_td.layer.get_weights()[1]])
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(ref.predict(x, verbose=0)), atol=1e-5)

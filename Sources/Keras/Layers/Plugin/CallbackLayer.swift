@@ -72,9 +72,14 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
 
     /// Which inputs of the layer's calls carry a Keras mask, as the functional config it was
     /// read from says (Keras records in a call's node the mask of an input that carries one,
-    /// for a call taking `mask`), over its calls; nil when not known (a model made in code, a
-    /// Sequential). Its trace then gives the call None for an input without one, as Keras does.
+    /// for a call taking `mask`), or its Sequential, over its calls; nil when not known (a model
+    /// made in code). Its trace then gives the call None for an input without one, as Keras does.
     public internal(set) var inputsCarryMasks: [Bool]?
+
+    /// Adds a call whose inputs carry masks as `carried` says to ``inputsCarryMasks``.
+    func noteCall(inputsCarryMasks carried: [Bool]) {
+        inputsCarryMasks = zip(inputsCarryMasks ?? carried, carried).map { $0 || $1 }
+    }
 
     /// `template` with its `__keras_tensor__` entries replaced in order by `values` (nil when the
     /// counts differ).
