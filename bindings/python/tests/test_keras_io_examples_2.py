@@ -1,0 +1,217 @@
+"""keras.io examples as the test (more of them): each example's model code as the tutorial writes
+it (Keras 3 versions; only the import differs), on small synthetic data of the example's shapes
+and dtypes, run on swiftkeras and on real Keras 3 (JAX backend) from the same initial weights:
+the same predictions, fit logs and trained weights, and saved files loaded both ways.
+
+Sources (keras-team/keras-io): examples/vision/conv_lstm.py,
+examples/structured_data/collaborative_filtering_movielens.py,
+examples/structured_data/imbalanced_classification.py. Sizes the examples take from their data
+(frames, image size, users and movies, rows) are smaller here so each test runs in seconds.
+"""
+import numpy as np
+import pytest
+
+from conftest import needs, CORE, fresh_library, summary_lines
+from test_keras_io_guides_3 import _libs, narrow_terminal  # noqa: F401 (a fixture)
+
+pytestmark = needs(*CORE)
+
+
+def _close(a, b, rtol=1e-5, atol=1e-6, what=""):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol, err_msg=what)
+
+
+def _keras_weights_to(model, ref, seed, scale=0.1):
+    """Both models given weights drawn anew (normal, `scale`; BatchNormalization's moving
+    variances positive)."""
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(scale=scale, size=np.shape(w)).astype("float32") for w in ref.get_weights()]
+    weights = [np.abs(w) + 0.5 if v.path.endswith("moving_variance") else w
+               for w, v in zip(weights, ref.weights)]
+    ref.set_weights(weights)
+    model.set_weights(weights)
+
+
+# -- examples/vision/conv_lstm.py -------------------------------------------------------------
+
+def conv_lstm_model(keras, layers, x_train):
+    inp = layers.Input(shape=(None, *x_train.shape[2:]))
+    x = layers.ConvLSTM2D(
+        filters=64,
+        kernel_size=(5, 5),
+        padding="same",
+        return_sequences=True,
+        activation="relu",
+    )(inp)
+    x = layers.BatchNormalization()(x)
+    x = layers.ConvLSTM2D(
+        filters=64,
+        kernel_size=(3, 3),
+        padding="same",
+        return_sequences=True,
+        activation="relu",
+    )(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ConvLSTM2D(
+        filters=64,
+        kernel_size=(1, 1),
+        padding="same",
+        return_sequences=True,
+        activation="relu",
+    )(x)
+    x = layers.Conv3D(
+        filters=1, kernel_size=(3, 3, 3), activation="sigmoid", padding="same"
+    )(x)
+    model = keras.models.Model(inp, x)
+    model.compile(
+        loss=keras.losses.binary_crossentropy,
+        optimizer=keras.optimizers.Adam(),
+    )
+    return model
+
+
+def create_shifted_frames(data):
+    x = data[:, 0 : data.shape[1] - 1, :, :]
+    y = data[:, 1 : data.shape[1], :, :]
+    return x, y
+
+
+def test_conv_lstm_next_frame_model_trains_and_predicts_like_keras(tmp_path, narrow_terminal):
+    """Three ConvLSTM2D layers (5x5, 3x3, 1x1, relu, return_sequences) with BatchNormalization
+    and a Conv3D sigmoid head, on Moving-MNIST-shaped frames in [0, 1] (frames and image size
+    smaller): the summary, a fit with the example's EarlyStopping and ReduceLROnPlateau on
+    val_loss from the same weights (losses and weights: rtol 1e-4, recurrent float32 sums), the
+    example's frame-by-frame prediction loop on a frame count the model was not fit on (its
+    input has no fixed frame count), and the .keras file loaded both ways."""
+    sk, keras = _libs()
+    rng = np.random.default_rng(20)
+    dataset = rng.random((5, 4, 6, 6, 1)).astype("float32")
+    train_dataset, val_dataset = dataset[:4], dataset[4:]
+    x_train, y_train = create_shifted_frames(train_dataset)
+    x_val, y_val = create_shifted_frames(val_dataset)
+    ref = conv_lstm_model(*fresh_library(keras)[:2], x_train)
+    model = conv_lstm_model(*fresh_library(sk)[:2], x_train)
+    assert summary_lines(model) == summary_lines(ref)
+    _keras_weights_to(model, ref, seed=21)
+    histories = []
+    for lib, m in ((sk, model), (keras, ref)):
+        early_stopping = lib.callbacks.EarlyStopping(monitor="val_loss", patience=10)
+        reduce_lr = lib.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=5)
+        histories.append(m.fit(x_train, y_train, batch_size=2, epochs=2, shuffle=False,
+                               validation_data=(x_val, y_val), callbacks=[early_stopping, reduce_lr],
+                               verbose=0).history)
+    assert sorted(histories[0]) == sorted(histories[1])
+    for key in histories[1]:
+        _close(histories[0][key], histories[1][key], rtol=1e-4, what=key)
+    for a, b in zip(model.get_weights(), ref.get_weights()):
+        _close(a, b, rtol=1e-4, atol=1e-5, what="weights")
+
+    frames = val_dataset[0][:2, ...]
+    predicted = []
+    for m in (model, ref):
+        f = frames
+        for _ in range(2):
+            new_prediction = np.squeeze(m.predict(np.expand_dims(f, axis=0), verbose=0), axis=0)
+            f = np.concatenate((f, np.expand_dims(new_prediction[-1, ...], axis=0)), axis=0)
+        predicted.append(f)
+    _close(predicted[0], predicted[1], rtol=1e-4, atol=1e-5, what="predicted frames")
+
+    model.save(str(tmp_path / "conv_lstm.keras"))
+    ref.save(str(tmp_path / "conv_lstm_keras.keras"))
+    out = model.predict(x_val, verbose=0)
+    for lib, file in ((sk, "conv_lstm.keras"), (keras, "conv_lstm.keras"), (sk, "conv_lstm_keras.keras")):
+        loaded = lib.models.load_model(str(tmp_path / file))
+        _close(loaded.predict(x_val, verbose=0), out, rtol=1e-4, atol=1e-5, what=f"{lib.__name__} loads {file}")
+
+
+# -- examples/structured_data/collaborative_filtering_movielens.py ----------------------------
+
+def recommender_net_class(keras, layers, ops):
+    class RecommenderNet(keras.Model):
+        def __init__(self, num_users, num_movies, embedding_size, **kwargs):
+            super().__init__(**kwargs)
+            self.num_users = num_users
+            self.num_movies = num_movies
+            self.embedding_size = embedding_size
+            self.user_embedding = layers.Embedding(
+                num_users,
+                embedding_size,
+                embeddings_initializer="he_normal",
+                embeddings_regularizer=keras.regularizers.l2(1e-6),
+            )
+            self.user_bias = layers.Embedding(num_users, 1)
+            self.movie_embedding = layers.Embedding(
+                num_movies,
+                embedding_size,
+                embeddings_initializer="he_normal",
+                embeddings_regularizer=keras.regularizers.l2(1e-6),
+            )
+            self.movie_bias = layers.Embedding(num_movies, 1)
+
+        def call(self, inputs):
+            user_vector = self.user_embedding(inputs[:, 0])
+            user_bias = self.user_bias(inputs[:, 0])
+            movie_vector = self.movie_embedding(inputs[:, 1])
+            movie_bias = self.movie_bias(inputs[:, 1])
+            dot_user_movie = ops.tensordot(user_vector, movie_vector, 2)
+            # Add all the components (including bias)
+            x = dot_user_movie + user_bias + movie_bias
+            # The sigmoid activation forces the rating to between 0 and 1
+            return ops.nn.sigmoid(x)
+
+    return RecommenderNet
+
+
+def test_collaborative_filtering_recommender_net_trains_like_keras(tmp_path):
+    """The example's subclassed RecommenderNet (user and movie embeddings with an l2
+    regularizer, biases, a tensordot, sigmoid) on MovieLens-shaped (user, movie) index pairs and
+    ratings scaled to [0, 1]: its layers and weights listed in the order the model assigns them
+    (the order calls them differs: user_bias is called before movie_embedding but assigned
+    after; the library listed them by the traced graph, so Keras's weights went to the wrong
+    layers), a fit with validation data from the same weights logging Keras's losses (the
+    regularizers' included) and reaching its weights, the example's top-10 recommendations, and
+    weights files loaded both ways."""
+    sk, keras = _libs()
+    num_users, num_movies, EMBEDDING_SIZE = 12, 20, 50
+    rng = np.random.default_rng(22)
+    x = np.stack([rng.integers(0, num_users, 80), rng.integers(0, num_movies, 80)], axis=1)
+    ratings = rng.integers(1, 11, 80).astype(np.float32) / 2
+    min_rating, max_rating = 0.5, 5.0
+    y = (ratings - min_rating) / (max_rating - min_rating)
+    train_indices = int(0.9 * len(x))
+    x_train, x_test, y_train, y_test = x[:train_indices], x[train_indices:], y[:train_indices], y[train_indices:]
+    models = []
+    for lib in (sk, keras):
+        lib, layers, ops = fresh_library(lib)
+        model = recommender_net_class(lib, layers, ops)(num_users, num_movies, EMBEDDING_SIZE)
+        model.compile(loss=lib.losses.BinaryCrossentropy(),
+                      optimizer=lib.optimizers.Adam(learning_rate=0.001))
+        model.predict(x_test[:1], verbose=0)   # built
+        models.append(model)
+    model, ref = models
+    assert [l.name for l in model.layers] == [l.name for l in ref.layers] == \
+        ["embedding", "embedding_1", "embedding_2", "embedding_3"]
+    assert [w.path for w in model.weights] == [w.path for w in ref.weights]
+    assert [w.shape for w in model.weights] == [tuple(w.shape) for w in ref.weights]
+    _keras_weights_to(model, ref, seed=23, scale=0.3)
+    _close(model.predict(x_test, verbose=0), ref.predict(x_test, verbose=0), what="predictions")
+    histories = [m.fit(x=x_train, y=y_train, batch_size=16, epochs=2, shuffle=False, verbose=0,
+                       validation_data=(x_test, y_test)).history for m in (model, ref)]
+    for key in histories[1]:
+        _close(histories[0][key], histories[1][key], what=key)
+    for a, b in zip(model.get_weights(), ref.get_weights()):
+        _close(a, b, what="weights")
+    user_movie_array = np.hstack(([[3]] * num_movies, np.arange(num_movies)[:, None]))
+    top = [np.asarray(m.predict(user_movie_array, verbose=0)).flatten().argsort()[-10:][::-1]
+           for m in (model, ref)]
+    np.testing.assert_array_equal(top[0], top[1])
+
+    model.save_weights(str(tmp_path / "ours.weights.h5"))
+    ref.save_weights(str(tmp_path / "keras.weights.h5"))
+    expected = model.predict(x_test, verbose=0)
+    for lib, file in ((keras, "ours.weights.h5"), (sk, "keras.weights.h5")):
+        lib, layers, ops = fresh_library(lib)
+        fresh = recommender_net_class(lib, layers, ops)(num_users, num_movies, EMBEDDING_SIZE)
+        fresh.predict(x_test[:1], verbose=0)
+        fresh.load_weights(str(tmp_path / file))
+        _close(fresh.predict(x_test, verbose=0), expected, what=f"{lib.__name__} loads {file}")
