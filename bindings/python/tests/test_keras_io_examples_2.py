@@ -215,3 +215,88 @@ def test_collaborative_filtering_recommender_net_trains_like_keras(tmp_path):
         fresh.predict(x_test[:1], verbose=0)
         fresh.load_weights(str(tmp_path / file))
         _close(fresh.predict(x_test, verbose=0), expected, what=f"{lib.__name__} loads {file}")
+
+
+# -- examples/structured_data/imbalanced_classification.py ------------------------------------
+
+def fraud_model(keras, train_features):
+    model = keras.Sequential(
+        [
+            keras.Input(shape=train_features.shape[1:]),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    metrics = [
+        keras.metrics.FalseNegatives(name="fn"),
+        keras.metrics.FalsePositives(name="fp"),
+        keras.metrics.TrueNegatives(name="tn"),
+        keras.metrics.TruePositives(name="tp"),
+        keras.metrics.Precision(name="precision"),
+        keras.metrics.Recall(name="recall"),
+    ]
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy", metrics=metrics
+    )
+    return model
+
+
+def test_imbalanced_classification_fraud_model_like_keras(tmp_path, monkeypatch, narrow_terminal):
+    """The credit-card fraud MLP on creditcard.csv-shaped data (30 float32 features, uint8
+    (n, 1) targets, 2% positives, normalized with training statistics): its summary, the six
+    confusion metrics and the loss of evaluate from the same weights, and a fit with the
+    example's class_weight and a ModelCheckpoint per epoch ("fraud_model_at_epoch_{epoch}.keras")
+    logging Keras's keys, with confusion counts adding up to the rows seen; each epoch's file
+    loads in both libraries and predicts alike. (Dropout draws from each library's own random
+    stream, so the fit's numbers are not compared.)"""
+    sk, keras = _libs()
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(24)
+    features = rng.normal(size=(200, 30)).astype("float32") * 3 + 1
+    targets = (rng.random((200, 1)) < 0.02).astype("uint8")
+    targets[[5, 60, 150, 190]] = 1
+    num_val_samples = int(len(features) * 0.2)
+    train_features, train_targets = features[:-num_val_samples], targets[:-num_val_samples]
+    val_features, val_targets = features[-num_val_samples:], targets[-num_val_samples:]
+    counts = np.bincount(train_targets[:, 0])
+    weight_for_0 = 1.0 / counts[0]
+    weight_for_1 = 1.0 / counts[1]
+    mean = np.mean(train_features, axis=0)
+    train_features -= mean
+    val_features -= mean
+    std = np.std(train_features, axis=0)
+    train_features /= std
+    val_features /= std
+
+    ref = fraud_model(fresh_library(keras)[0], train_features)
+    model = fraud_model(fresh_library(sk)[0], train_features)
+    assert summary_lines(model) == summary_lines(ref)
+    _keras_weights_to(model, ref, seed=25)
+    evaluated = [m.evaluate(val_features, val_targets, batch_size=16, verbose=0, return_dict=True)
+                 for m in (model, ref)]
+    assert sorted(evaluated[0]) == sorted(evaluated[1])
+    for key in evaluated[1]:
+        _close(evaluated[0][key], evaluated[1][key], what=key)
+
+    class_weight = {0: weight_for_0, 1: weight_for_1}
+    logs = []
+    for lib, m in ((sk, model), (keras, ref)):
+        callbacks = [lib.callbacks.ModelCheckpoint(f"{lib.__name__}_fraud_model_at_epoch_{{epoch}}.keras")]
+        logs.append(m.fit(train_features, train_targets, batch_size=2048, epochs=2, verbose=0,
+                          callbacks=callbacks, validation_data=(val_features, val_targets),
+                          class_weight=class_weight).history)
+    assert sorted(logs[0]) == sorted(logs[1])
+    for epoch in range(2):
+        assert sum(logs[0][k][epoch] for k in ("fn", "fp", "tn", "tp")) == len(train_features)
+        assert sum(logs[0][f"val_{k}"][epoch] for k in ("fn", "fp", "tn", "tp")) == num_val_samples
+        assert np.isfinite(logs[0]["loss"][epoch])
+    for epoch in (1, 2):
+        file = str(tmp_path / f"swiftkeras_fraud_model_at_epoch_{epoch}.keras")
+        mine = sk.models.load_model(file).predict(val_features, verbose=0)
+        _close(keras.models.load_model(file).predict(val_features, verbose=0), mine,
+               what=f"Keras loads epoch {epoch}")
+    _close(mine, model.predict(val_features, verbose=0), what="the last epoch's file")
