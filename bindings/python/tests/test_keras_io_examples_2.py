@@ -5,7 +5,7 @@ the same predictions, fit logs and trained weights, and saved files loaded both 
 
 Sources (keras-team/keras-io): examples/vision/conv_lstm.py,
 examples/structured_data/collaborative_filtering_movielens.py,
-examples/structured_data/imbalanced_classification.py. Sizes the examples take from their data
+examples/structured_data/imbalanced_classification.py, examples/nlp/pretrained_word_embeddings.py. Sizes the examples take from their data
 (frames, image size, users and movies, rows) are smaller here so each test runs in seconds.
 """
 import numpy as np
@@ -300,3 +300,81 @@ def test_imbalanced_classification_fraud_model_like_keras(tmp_path, monkeypatch,
         _close(keras.models.load_model(file).predict(val_features, verbose=0), mine,
                what=f"Keras loads epoch {epoch}")
     _close(mine, model.predict(val_features, verbose=0), what="the last epoch's file")
+
+
+# -- examples/nlp/pretrained_word_embeddings.py -----------------------------------------------
+
+def newsgroup_model(keras, layers, Embedding, num_tokens, embedding_dim, embedding_matrix, class_names):
+    embedding_layer = Embedding(
+        num_tokens,
+        embedding_dim,
+        trainable=False,
+    )
+    embedding_layer.build((1,))
+    embedding_layer.set_weights([embedding_matrix])
+    int_sequences_input = keras.Input(shape=(None,), dtype="int32")
+    embedded_sequences = embedding_layer(int_sequences_input)
+    x = layers.Conv1D(128, 5, activation="relu")(embedded_sequences)
+    x = layers.MaxPooling1D(5)(x)
+    x = layers.Conv1D(128, 5, activation="relu")(x)
+    x = layers.MaxPooling1D(5)(x)
+    x = layers.Conv1D(128, 5, activation="relu")(x)
+    x = layers.GlobalMaxPooling1D()(x)
+    x = layers.Dense(128, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    preds = layers.Dense(len(class_names), activation="softmax")(x)
+    model = keras.Model(int_sequences_input, preds)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="rmsprop", metrics=["acc"])
+    return model, embedding_layer
+
+
+def test_pretrained_word_embeddings_frozen_glove_model_like_keras(tmp_path, narrow_terminal):
+    """The 20-newsgroups classifier on a frozen Embedding given GloVe-like vectors before the
+    model exists (`build((1,))` then `set_weights([embedding_matrix])`, rows of zeros for words
+    without a vector): its summary (the frozen embedding's parameters non-trainable), the same
+    predictions and evaluation as Keras from the same weights, a fit (Dropout: logs compared by
+    keys and finiteness) that leaves the embedding matrix as it was, and the .keras file loaded
+    both ways. (The example's TextVectorization needs TensorFlow in Keras 3: its integer
+    sequences are made here directly.)"""
+    sk, keras = _libs()
+    rng = np.random.default_rng(26)
+    class_names = [f"group{i}" for i in range(5)]
+    num_tokens, embedding_dim = 60 + 2, 16
+    embedding_matrix = np.zeros((num_tokens, embedding_dim))
+    for i in range(2, num_tokens):
+        if i % 7:   # a word GloVe has ("hits"); the others stay zero ("misses")
+            embedding_matrix[i] = rng.normal(size=embedding_dim)
+    x_train = rng.integers(0, num_tokens, (24, 160)).astype("int32")
+    y_train = rng.integers(0, len(class_names), 24)
+    models = []
+    for lib in (sk, keras):
+        lib, layers, _ = fresh_library(lib)
+        models.append(newsgroup_model(lib, layers, layers.Embedding, num_tokens, embedding_dim,
+                                      embedding_matrix, class_names))
+    (model, _), (ref, _) = models
+    assert summary_lines(model) == summary_lines(ref)
+    _close(model.layers[1].get_weights()[0], embedding_matrix, what="the embedding set before the model")
+    weights = ref.get_weights()
+    rng_w = np.random.default_rng(27)
+    weights = [w if i == 0 else rng_w.normal(scale=0.1, size=w.shape).astype("float32")
+               for i, w in enumerate(weights)]
+    ref.set_weights(weights)
+    model.set_weights(weights)
+    _close(model.predict(x_train, verbose=0), ref.predict(x_train, verbose=0), rtol=1e-5, atol=1e-6,
+           what="predictions")
+    for a, b in zip(model.evaluate(x_train, y_train, verbose=0), ref.evaluate(x_train, y_train, verbose=0)):
+        _close(a, b, what="evaluate")
+    logs = [m.fit(x_train, y_train, batch_size=8, epochs=2, validation_data=(x_train[:8], y_train[:8]),
+                  verbose=0).history for m in (model, ref)]
+    assert sorted(logs[0]) == sorted(logs[1])
+    assert all(np.isfinite(v).all() for v in logs[0].values())
+    _close(model.get_weights()[0], embedding_matrix, what="the frozen embedding after fit")
+    assert not model.layers[1].trainable and model.layers[1].trainable_weights == []
+
+    model.save(str(tmp_path / "newsgroups.keras"))
+    predicted = model.predict(x_train, verbose=0)
+    for lib in (sk, keras):
+        loaded = lib.models.load_model(str(tmp_path / "newsgroups.keras"))
+        assert not loaded.layers[1].trainable
+        _close(loaded.predict(x_train, verbose=0), predicted, rtol=1e-5, atol=1e-6,
+               what=f"{lib.__name__} loads it")
