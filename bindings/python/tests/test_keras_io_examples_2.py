@@ -5,7 +5,8 @@ the same predictions, fit logs and trained weights, and saved files loaded both 
 
 Sources (keras-team/keras-io): examples/vision/conv_lstm.py,
 examples/structured_data/collaborative_filtering_movielens.py,
-examples/structured_data/imbalanced_classification.py, examples/nlp/pretrained_word_embeddings.py. Sizes the examples take from their data
+examples/structured_data/imbalanced_classification.py, examples/nlp/pretrained_word_embeddings.py,
+examples/keras_recipes/subclassing_conv_layers.py. Sizes the examples take from their data
 (frames, image size, users and movies, rows) are smaller here so each test runs in seconds.
 """
 import numpy as np
@@ -378,3 +379,80 @@ def test_pretrained_word_embeddings_frozen_glove_model_like_keras(tmp_path, narr
         assert not loaded.layers[1].trainable
         _close(loaded.predict(x_train, verbose=0), predicted, rtol=1e-5, atol=1e-6,
                what=f"{lib.__name__} loads it")
+
+
+# -- examples/keras_recipes/subclassing_conv_layers.py ----------------------------------------
+
+def standardized_conv_classes(layers, ops, value=lambda v: v):
+    """The example's two StandardizedConv2D layers. `value`: real Keras's kernel as a tensor
+    (with the JAX installed here, Keras 3.15.1's ops.moments on a Variable fails, "Triggering
+    __jax_array__() during abstractification is no longer supported"); ours takes the
+    variable as written."""
+    class StandardizedConv2DWithOverride(layers.Conv2D):
+        def convolution_op(self, inputs, kernel):
+            kernel = value(kernel)
+            mean, var = ops.moments(kernel, axes=[0, 1, 2], keepdims=True)
+            return ops.conv(
+                inputs,
+                (kernel - mean) / ops.sqrt(var + 1e-10),
+                padding="valid",
+                strides=list(self.strides),
+                data_format=self.data_format,
+            )
+
+    class StandardizedConv2DWithCall(layers.Conv2D):
+        def call(self, inputs):
+            mean, var = ops.moments(value(self.kernel), axes=[0, 1, 2], keepdims=True)
+            result = self.convolution_op(
+                inputs, (value(self.kernel) - mean) / ops.sqrt(var + 1e-10)
+            )
+            if self.use_bias:
+                result = result + self.bias
+            return result
+
+    return StandardizedConv2DWithOverride, StandardizedConv2DWithCall
+
+
+def standardized_conv_model(keras, layers, ops, value=lambda v: v):
+    StandardizedConv2DWithOverride, StandardizedConv2DWithCall = standardized_conv_classes(layers, ops, value)
+    num_classes = 10
+    input_shape = (28, 28, 1)
+    model = keras.Sequential(
+        [
+            keras.layers.InputLayer(shape=input_shape),
+            StandardizedConv2DWithCall(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            StandardizedConv2DWithOverride(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(num_classes, activation="softmax"),
+        ]
+    )
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def test_subclassing_conv_layers_convolution_op_like_keras(narrow_terminal):
+    """Conv2D subclasses that standardize their kernel: one overriding `convolution_op` (Keras's
+    Conv.call then adds the bias and the relu), one overriding `call` and calling
+    `self.convolution_op` (no activation: its call replaces Conv's). The shim's built-in layers
+    had no `convolution_op` ("'StandardizedConv2DWithCall' object has no attribute
+    'convolution_op'"), and an override of it alone was never called. The summary, predictions
+    and evaluation from the same weights match Keras's, and a fit on MNIST-shaped data trains
+    (Dropout: logs compared by keys and finiteness)."""
+    sk, keras = _libs()
+    ref = standardized_conv_model(*fresh_library(keras), value=keras.ops.convert_to_tensor)
+    model = standardized_conv_model(*fresh_library(sk))
+    assert summary_lines(model) == summary_lines(ref)
+    _keras_weights_to(model, ref, seed=30)
+    rng = np.random.default_rng(31)
+    x = rng.random((16, 28, 28, 1)).astype("float32")
+    y = keras.utils.to_categorical(rng.integers(0, 10, 16), 10)
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, atol=1e-6, what="predictions")
+    for a, b in zip(model.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0)):
+        _close(a, b, rtol=1e-4, what="evaluate")
+    logs = [m.fit(x, y, batch_size=8, epochs=2, validation_split=0.25, verbose=0).history
+            for m in (model, ref)]
+    assert sorted(logs[0]) == sorted(logs[1])
+    assert all(np.isfinite(v).all() for v in logs[0].values())
