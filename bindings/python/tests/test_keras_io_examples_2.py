@@ -6,7 +6,8 @@ the same predictions, fit logs and trained weights, and saved files loaded both 
 Sources (keras-team/keras-io): examples/vision/conv_lstm.py,
 examples/structured_data/collaborative_filtering_movielens.py,
 examples/structured_data/imbalanced_classification.py, examples/nlp/pretrained_word_embeddings.py,
-examples/keras_recipes/subclassing_conv_layers.py. Sizes the examples take from their data
+examples/keras_recipes/subclassing_conv_layers.py, examples/vision/oxford_pets_image_segmentation.py.
+Sizes the examples take from their data
 (frames, image size, users and movies, rows) are smaller here so each test runs in seconds.
 """
 import numpy as np
@@ -379,6 +380,172 @@ def test_pretrained_word_embeddings_frozen_glove_model_like_keras(tmp_path, narr
         assert not loaded.layers[1].trainable
         _close(loaded.predict(x_train, verbose=0), predicted, rtol=1e-5, atol=1e-6,
                what=f"{lib.__name__} loads it")
+
+
+# -- examples/vision/oxford_pets_image_segmentation.py ----------------------------------------
+
+def segmentation_model(keras, layers, img_size, num_classes):
+    inputs = keras.Input(shape=img_size + (3,))
+
+    ### [First half of the network: downsampling inputs] ###
+
+    # Entry block
+    x = layers.Conv2D(32, 3, strides=2, padding="same")(inputs)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+
+    previous_block_activation = x  # Set aside residual
+
+    # Blocks 1, 2, 3 are identical apart from the feature depth.
+    for filters in [64, 128, 256]:
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(filters, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(filters, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+
+        # Project residual
+        residual = layers.Conv2D(filters, 1, strides=2, padding="same")(
+            previous_block_activation
+        )
+        x = layers.add([x, residual])  # Add back residual
+        previous_block_activation = x  # Set aside next residual
+
+    ### [Second half of the network: upsampling inputs] ###
+
+    for filters in [256, 128, 64, 32]:
+        x = layers.Activation("relu")(x)
+        x = layers.Conv2DTranspose(filters, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.Activation("relu")(x)
+        x = layers.Conv2DTranspose(filters, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+
+        x = layers.UpSampling2D(2)(x)
+
+        # Project residual
+        residual = layers.UpSampling2D(2)(previous_block_activation)
+        residual = layers.Conv2D(filters, 1, padding="same")(residual)
+        x = layers.add([x, residual])  # Add back residual
+        previous_block_activation = x  # Set aside next residual
+
+    # Add a per-pixel classification layer
+    outputs = layers.Conv2D(num_classes, 3, activation="softmax", padding="same")(x)
+
+    # Define the model
+    model = keras.Model(inputs, outputs)
+    return model
+
+
+def oxford_pets_class(keras):
+    """The example's batch loader (its Keras 2 form, a keras.utils.Sequence subclass; Keras 3's
+    name PyDataset) reading arrays where the example reads image files."""
+    class OxfordPets(keras.utils.PyDataset):
+        def __init__(self, batch_size, img_size, input_imgs, target_imgs, **kwargs):
+            super().__init__(**kwargs)
+            self.batch_size = batch_size
+            self.img_size = img_size
+            self.input_imgs = input_imgs
+            self.target_imgs = target_imgs
+
+        def __len__(self):
+            return len(self.target_imgs) // self.batch_size
+
+        def __getitem__(self, idx):
+            i = idx * self.batch_size
+            x = np.zeros((self.batch_size,) + self.img_size + (3,), dtype="float32")
+            for j, img in enumerate(self.input_imgs[i : i + self.batch_size]):
+                x[j] = img
+            y = np.zeros((self.batch_size,) + self.img_size + (1,), dtype="uint8")
+            for j, img in enumerate(self.target_imgs[i : i + self.batch_size]):
+                y[j] = img
+                # Ground truth labels are 1, 2, 3. Subtract one to make them 0, 1, 2:
+                y[j] -= 1
+            return x, y
+
+    return OxfordPets
+
+
+def test_oxford_pets_segmentation_unet_trains_like_keras(tmp_path, monkeypatch):
+    """The Xception-style U-Net (SeparableConv2D, MaxPooling2D, Conv2DTranspose, UpSampling2D,
+    residual adds, a per-pixel softmax) on Oxford-Pets-shaped batches (0-255 float images,
+    uint8 trimaps 1..3 less one) from the example's Sequence loader: from Keras's own initial
+    weights, a fit with rmsprop, sparse_categorical_crossentropy and ModelCheckpoint
+    (save_best_only) logging Keras's losses and reaching its weights (rtol 1e-4 for the training
+    loss, looser after the steps as said below), predictions
+    from the loader, and the checkpoint loaded both ways. The unscaled pixels saturate the
+    softmax: Keras clips the label's probability to [1e-7, 1 - 1e-7], so a pixel whose
+    probability is clipped gives no gradient; the library's fused softmax-crossentropy gradient
+    (p - onehot) ignored the clip, and the second step's loss differed (9.61 against 10.31).
+    Batches in order (shuffle=False; Keras shuffles a PyDataset's batches with Python's random)."""
+    sk, keras = _libs()
+    monkeypatch.chdir(tmp_path)
+    img_size, num_classes, batch_size = (32, 32), 3, 2   # example: (160, 160), 3, 32
+    rng = np.random.default_rng(28)
+    images = (rng.random((8,) + img_size + (3,)) * 255).astype("float32")
+    trimaps = rng.integers(1, 4, (8,) + img_size + (1,)).astype("uint8")
+    ref = segmentation_model(*fresh_library(keras)[:2], img_size, num_classes)
+    model = segmentation_model(*fresh_library(sk)[:2], img_size, num_classes)
+    model.set_weights(ref.get_weights())
+    histories = []
+    for lib, m in ((sk, model), (keras, ref)):
+        OxfordPets = oxford_pets_class(lib)
+        train_gen = OxfordPets(batch_size, img_size, images[:6], trimaps[:6])
+        val_gen = OxfordPets(batch_size, img_size, images[6:], trimaps[6:])
+        m.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+        callbacks = [lib.callbacks.ModelCheckpoint(f"{lib.__name__}_oxford_segmentation.keras",
+                                                   save_best_only=True)]
+        histories.append(m.fit(train_gen, epochs=2, validation_data=val_gen, callbacks=callbacks,
+                               shuffle=False, verbose=0).history)
+    # (the validation loss and weights after six RMSprop steps on saturated softmax pixels:
+    # RMSprop's first steps move each weight by about lr / sqrt(1 - rho) whatever its
+    # gradient's size, so a gradient near 0 moves its weight by rounding: 2e-3, 5e-3)
+    _close(histories[0]["loss"], histories[1]["loss"], rtol=1e-4, what="loss")
+    _close(histories[0]["val_loss"], histories[1]["val_loss"], rtol=2e-3, what="val_loss")
+    for a, b in zip(model.get_weights(), ref.get_weights()):
+        _close(a, b, rtol=1e-3, atol=5e-3, what="weights")
+    ref.set_weights(model.get_weights())   # (the predictions of unscaled pixels magnify those)
+    val_preds = model.predict(oxford_pets_class(sk)(batch_size, img_size, images[6:], trimaps[6:]), verbose=0)
+    assert val_preds.shape == (2,) + img_size + (num_classes,)
+    _close(val_preds, ref.predict(oxford_pets_class(keras)(batch_size, img_size, images[6:], trimaps[6:]),
+                                  verbose=0), rtol=1e-4, atol=1e-5, what="val_preds")
+    best = sk.models.load_model("swiftkeras_oxford_segmentation.keras").predict(images[6:], verbose=0)
+    _close(keras.models.load_model("swiftkeras_oxford_segmentation.keras").predict(images[6:], verbose=0),
+           best, rtol=1e-4, atol=1e-5, what="Keras loads the checkpoint")
+    _close(sk.models.load_model("keras_oxford_segmentation.keras").predict(images[6:], verbose=0),
+           keras.models.load_model("keras_oxford_segmentation.keras").predict(images[6:], verbose=0),
+           rtol=1e-4, atol=1e-5, what="Keras's checkpoint loaded here")
+
+
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "categorical_crossentropy"])
+def test_saturated_softmax_crossentropy_gradient_like_keras(loss):
+    """A softmax whose label probability Keras clips (below 1e-7 or above 1 - 1e-7) gives that
+    row no gradient, in both cross-entropies, as Keras's clip differentiates; unclipped rows
+    keep p - y. One SGD step from the same weights reaches Keras's weights."""
+    sk, keras = _libs()
+    rng = np.random.default_rng(29)
+    x = rng.normal(size=(6, 4)).astype("float32")
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    y = labels if loss.startswith("sparse") else np.eye(3, dtype="float32")[labels]
+    kernel = np.array([[30, -30, 0], [0, 25, -25], [-20, 0, 20], [1, 1, -1]], "float32")
+    models = []
+    for lib in (sk, keras):
+        lib = fresh_library(lib)[0]
+        m = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, activation="softmax")])
+        m.set_weights([kernel, np.zeros(3, "float32")])
+        m.compile(optimizer=lib.optimizers.SGD(0.1), loss=loss)
+        models.append(m)
+    p = np.asarray(models[1].predict(x, verbose=0))[np.arange(6), labels]
+    assert (p < 1e-7).any() and (p > 1 - 1e-7).any() and ((p > 1e-7) & (p < 1 - 1e-7)).any()
+    losses = [m.train_on_batch(x, y) for m in models]
+    _close(losses[0], losses[1], what="loss")
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        _close(a, b, what="weights after a step")
 
 
 # -- examples/keras_recipes/subclassing_conv_layers.py ----------------------------------------
