@@ -517,7 +517,7 @@ class ModelAPI(_variables.LayerBasics):
         self._trace_input_keys = list(inputs) if isinstance(inputs, dict) else None
         self._functional = (graph_inputs, outputs)
         self._traced_subclass = True
-        self._layers = _graph_layers(graph_inputs, outputs)
+        self._layers = self._in_tracked_order(_graph_layers(graph_inputs, outputs))
         self._trace_compute_loss()
 
     def _call_user_build(self, x):
@@ -557,7 +557,7 @@ class ModelAPI(_variables.LayerBasics):
         inputs, outputs = _custom_steps.with_compute_loss(self, inputs, outputs, spec,
                                                           getattr(self, "_trace_input_keys", None))
         self._functional = (inputs, outputs)
-        self._layers = _graph_layers(inputs, outputs)
+        self._layers = self._in_tracked_order(_graph_layers(inputs, outputs))
         self._compute_loss_graph = True
 
     def _retrace_compute_loss(self, spec):
@@ -575,7 +575,7 @@ class ModelAPI(_variables.LayerBasics):
         if getattr(self, "_compute_loss_graph", False):
             inputs, outputs = self._compute_loss_base
             self._functional = (inputs, outputs)
-            self._layers = _graph_layers(inputs, outputs)
+            self._layers = self._in_tracked_order(_graph_layers(inputs, outputs))
             self._compute_loss_graph = False
         self._compute_loss_inputs = spec
         self._trace_compute_loss()
@@ -594,10 +594,24 @@ class ModelAPI(_variables.LayerBasics):
         finally:
             _free(old)
 
+    def _in_tracked_order(self, graph_layers):
+        """A traced subclassed model's graph layers with those it holds as attributes in the
+        order it assigned them, as Keras lists a subclassed model's layers and weights (the
+        graph's order follows the calls: `self.user_bias` called before `self.movie_embedding`
+        but assigned after); the other layers (inputs, operations) keep their places. A model
+        made from inputs and outputs keeps the graph's order, as Keras's functional models."""
+        if not getattr(self, "_traced_subclass", False):
+            return graph_layers
+        tracked = [layer for layer in self._tracked_layers() if any(layer is g for g in graph_layers)]
+        slots = iter(tracked)
+        return [next(slots) if any(g is t for t in tracked) else g for g in graph_layers]
+
     def _tracked_layers(self):
         """Before tracing: the layers a subclassed model holds as attributes, as Keras tracks."""
         found = []
-        for value in vars(self).values():
+        for key, value in vars(self).items():
+            if key == "_layers":   # the graph's layers once traced, not attributes of the user's
+                continue
             items = value if isinstance(value, (list, tuple)) else [value]
             found += [v for v in items if isinstance(v, Layer) and v not in found]
         return found

@@ -1410,8 +1410,33 @@ class _BuiltinLayer(Layer):
         traced call of a Python subclass (`super().call(x)`), a call of the built-in layer."""
         trace = _trace_state().__dict__.get("trace")
         if trace is not None and trace.layer is self:
+            if self.class_name in _CONV and type(self).convolution_op is not _BuiltinLayer.convolution_op:
+                return self._conv_call(inputs)
             return trace.base_call(inputs, training, kwargs)
         return self._call_eagerly(inputs, training)
+
+    def convolution_op(self, inputs, kernel):
+        """Keras's `Conv.convolution_op`: the layer's convolution of `inputs` by `kernel` (its
+        strides, padding, dilation and data format), for a subclass's call or override
+        (keras.io's StandardizedConv2D)."""
+        if self.class_name not in _CONV:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'convolution_op'")
+        from . import ops
+        return ops.conv(inputs, kernel, strides=list(self.strides), padding=self.padding,
+                        dilation_rate=self.dilation_rate, data_format=self.data_format)
+
+    def _conv_call(self, inputs):
+        """Keras's `Conv.call`, for a subclass that overrides `convolution_op` alone: its
+        convolution, the bias, the activation."""
+        from . import activations, ops
+        outputs = self.convolution_op(inputs, self.kernel)
+        if self.use_bias:
+            rank = len(inputs.shape) - 2
+            shape = ((1,) * (rank + 1) + (self.filters,) if self.data_format == "channels_last"
+                     else (1, self.filters) + (1,) * rank)
+            outputs = ops.add(outputs, ops.reshape(self.bias, shape))
+        activation = activations.get(self.activation)
+        return outputs if activation is None else activation(outputs)
 
     @property
     def supports_masking(self):

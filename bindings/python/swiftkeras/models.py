@@ -574,6 +574,11 @@ class Model(ModelAPI):
                 info["weights"].append({"index": i, "name": path, "shape": shape,
                                         "trainable": _weight_trainable(handle, i),
                                         "dtype": dtypes[i] if i < len(dtypes) else "float32"})
+            if getattr(self, "_traced_subclass", False):
+                # The library lists a model's layers in its graph's order; a subclassed model
+                # lists them in the order it holds them (_in_tracked_order), as Keras does.
+                place = {layer.name: k for k, layer in enumerate(self._layers)}
+                infos.sort(key=lambda info: place.get(info["name"], len(place)))
             self._layers_cache = infos
             self._config_cache = config
             self._attach_layers(infos, claim)

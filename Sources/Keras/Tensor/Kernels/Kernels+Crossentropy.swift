@@ -20,16 +20,32 @@ extension Kernels {
         }
     }
 
+    /// The slope Keras's loss takes through `clip(q, ε, 1 - ε)` (jax's `minimum(maximum(...))`):
+    /// 1 inside, 0 outside, ½ on a bound (jax splits a tie's gradient). A saturated softmax
+    /// row, whose target probability is clipped, gets no gradient in Keras.
+    @inline(__always)
+    static func clipSlope(_ q: Float) -> Float {
+        if q > kerasEpsilon && q < 1 - kerasEpsilon { return 1 }
+        return q == kerasEpsilon || q == 1 - kerasEpsilon ? 0.5 : 0
+    }
+
     /// The gradient into the logits of `softmax` followed by ``crossentropyRows(_:_:into:rows:classes:)``:
-    /// `dz[r, j] = g[r] (p[r, j] Σ_j y[r, j] - y[r, j])`.
+    /// `dz[r, j] = g[r] (p[r, j] Σ_i y'[r, i] - y'[r, j])` with `y' = y · clipSlope(p / Σp)`,
+    /// as Keras's `p / Σp`, clip and log differentiate (`p - y` for unclipped one-hot rows).
     static func softmaxCrossentropyBackward(_ py: UnsafePointer<Float>, _ pp: UnsafePointer<Float>,
                                             upstream pg: UnsafePointer<Float>, into pd: UnsafeMutablePointer<Float>,
                                             rows: Int, classes k: Int) {
         for r in 0..<rows {
+            var psum: Float = 0
+            for j in 0..<k { psum += pp[r * k + j] }
             var ysum: Float = 0
-            for j in 0..<k { ysum += py[r * k + j] }
+            for j in 0..<k where py[r * k + j] != 0 { ysum += py[r * k + j] * clipSlope(pp[r * k + j] / psum) }
             let gr = pg[r]
-            for j in 0..<k { pd[r * k + j] = gr * (pp[r * k + j] * ysum - py[r * k + j]) }
+            for j in 0..<k {
+                let y = py[r * k + j]
+                let kept = y == 0 ? 0 : y * clipSlope(pp[r * k + j] / psum)
+                pd[r * k + j] = gr * (pp[r * k + j] * ysum - kept)
+            }
         }
     }
 
@@ -58,16 +74,19 @@ extension Kernels {
     }
 
     /// The gradient into the logits of `softmax` followed by sparse cross-entropy:
-    /// `g[r] (p[r] - onehot(label[r]))`, zero rows where `mask` is 0.
+    /// `g[r] c (p[r] - onehot(label[r]))` with `c = clipSlope(p[r, label] / Σp[r])` (Keras
+    /// clips the label's probability: a saturated row gets none), zero rows where `mask` is 0.
     static func sparseSoftmaxCrossentropyBackward(_ labels: UnsafePointer<Float>, _ pp: UnsafePointer<Float>,
                                                   mask pm: UnsafePointer<Float>?, upstream pg: UnsafePointer<Float>,
                                                   into pd: UnsafeMutablePointer<Float>, rows: Int, classes k: Int) {
         for r in 0..<rows {
             let row = pd + r * k
             if let pm, pm[r] == 0 { row.initialize(repeating: 0, count: k); continue }
-            let gr = pg[r]
-            for j in 0..<k { row[j] = gr * pp[r * k + j] }
             let label = Int(labels[r])
+            var psum: Float = 0
+            for j in 0..<k { psum += pp[r * k + j] }
+            let gr = pg[r] * clipSlope(pp[r * k + label] / psum)
+            for j in 0..<k { row[j] = gr * pp[r * k + j] }
             row[label] = gr * (pp[r * k + label] - 1)
         }
     }
