@@ -28,21 +28,6 @@ def _compiled_programs_kept_for_this_run():
 
 _compiled_programs_kept_for_this_run()
 
-
-def _reference_programs_compiled_unoptimized():
-    """XLA compiles Keras's reference programs without LLVM's optimization passes: compiling,
-    not running, is most of a Keras reference's time here (a keras.io guide's model trains a
-    few small batches). The programs compute the same operations (XLA's CPU code keeps float
-    operations in order either way: no fast-math reassociation; matrix products and
-    convolutions are the same library calls). XLA_FLAGS naming an optimization level are the
-    user's."""
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_backend_optimization_level" not in flags and "jax" not in sys.modules:
-        os.environ["XLA_FLAGS"] = (flags + " --xla_backend_optimization_level=0").strip()
-
-
-_reference_programs_compiled_unoptimized()
-
 # Run against the checkout's package unless an installed one is asked for.
 if not os.environ.get("SWIFTKERAS_TEST_INSTALLED"):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
