@@ -35,7 +35,34 @@ $(VENV)/.ready: scripts/requirements-test.txt
 	$(VPY) -m pip install -q -r scripts/requirements-test.txt
 	touch $@
 
-test: deps test-swift test-c test-python test-fuzz
+## `make test` runs the suites below as two streams on the 2 cores CI has (the targets'
+## outputs kept whole, each printed when it ends): the long single-threaded phases (the static
+## release build's whole-module compile, XCTest, the interop tests, the fuzz runs) no longer
+## leave a core idle while the other waits. The shippable library's build starts first: the
+## Python suite, the longest phase, needs it. Each suite target below still runs on its own.
+CI_JOBS ?= 2
+test: deps
+	$(MAKE) --no-print-directory -j$(CI_JOBS) -Otarget ci-suites
+
+.PHONY: ci-suites ci-static ci-debug ci-swift ci-c ci-interop ci-python ci-fuzz
+## Listed in the order make starts them when a job slot frees.
+ci-suites: ci-static ci-debug venv ci-swift ci-python ci-c ci-interop ci-fuzz
+ci-static:
+	$(SWIFT) build $(STATIC_LIB_FLAGS)
+	./bindings/c/test_static.sh $(STATIC_SCRATCH)/release/libkeras.so
+ci-debug:
+	$(SWIFT) build --build-tests
+	$(SWIFT) build --product keras
+ci-swift: ci-debug
+	$(SWIFT) test --skip-build --disable-swift-testing
+ci-c: ci-swift
+	./bindings/c/run_tests.sh
+ci-interop: ci-c venv
+	$(MAKE) --no-print-directory test-interop
+ci-python: ci-static venv
+	$(MAKE) --no-print-directory test-bindings
+ci-fuzz: ci-interop
+	$(MAKE) --no-print-directory test-fuzz
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -94,11 +121,17 @@ lib-static: deps
 INTEROP_OUT := $(CURDIR)/.build/interop
 test-python: deps venv
 	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory test-interop
+	$(SWIFT) build $(STATIC_LIB_FLAGS)
+	$(MAKE) --no-print-directory test-bindings
+## The two halves of test-python, each assuming its build is there (`make test` orders them).
+.PHONY: test-interop test-bindings
+test-interop:
 	rm -rf $(INTEROP_OUT)
 	SWIFTKERAS_INTEROP_OUT=$(INTEROP_OUT) $(SWIFT) test --skip-build --disable-swift-testing --filter InteropExportTests
 	KERAS_BACKEND=jax SWIFTKERAS_INTEROP_OUT=$(INTEROP_OUT) SWIFTKERAS_BIN=$(CURDIR)/.build/debug/swiftkeras \
 		$(VPY) -m pytest -q -p no:cacheprovider Tests/interop
-	$(SWIFT) build $(STATIC_LIB_FLAGS)
+test-bindings:
 	SWIFTKERAS_BUILD=static $(VPY) -m pip install -q --no-deps --force-reinstall ./bindings/python
 	SWIFTKERAS_TEST_INSTALLED=1 $(VPY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --durations=30 bindings/python/tests
 

@@ -1,9 +1,32 @@
+import atexit
 import contextlib
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+
+def _compiled_programs_kept_for_this_run():
+    """Real Keras compiles each reference model's predict and train steps with XLA, one program
+    per model even where two models are the same layers at the same shapes (Keras's model and
+    the file of ours it loads, one Keras model built again by the next test). JAX's compilation
+    cache, in a folder of this process's own (each pytest-xdist worker its own, removed at
+    exit), compiles such a program once; every reference is still computed by Keras in the
+    run, and nothing is kept between runs. A JAX_COMPILATION_CACHE_DIR set by the user is
+    theirs."""
+    ours = os.environ.get("JAX_COMPILATION_CACHE_DIR") == os.environ.get("SWIFTKERAS_TESTS_JAX_CACHE")
+    if not ours or "jax" in sys.modules:
+        return
+    folder = tempfile.mkdtemp(prefix="swiftkeras-tests-jax-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = os.environ["SWIFTKERAS_TESTS_JAX_CACHE"] = folder
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+_compiled_programs_kept_for_this_run()
 
 # Run against the checkout's package unless an installed one is asked for.
 if not os.environ.get("SWIFTKERAS_TEST_INSTALLED"):
