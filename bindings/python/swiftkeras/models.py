@@ -653,8 +653,10 @@ class Model(ModelAPI):
             return self(x, training=training)
         probe = Sequential(name=unique_name("layer_call"))
         probe._input_batch_shape = (None,) + tuple(x.shape[1:])
-        probe._entries_override = [{"module": "keras.layers", "class_name": info["class_name"],
-                                    "config": info["config"], "registered_name": None}]
+        registered = info.get("registered_name")   # a user class: 'package>Name', not its bare name
+        probe._entries_override = [{"module": None if registered else "keras.layers",
+                                    "class_name": info["class_name"], "config": info["config"],
+                                    "registered_name": registered}]
         probe._ensure_handle()
         weights = [self._get_weight(w) for w in info["weights"]]
         if weights:
