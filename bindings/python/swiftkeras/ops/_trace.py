@@ -325,9 +325,13 @@ class Trace:
 
     def assign(self, position, value, add):
         """`weight.assign(value)` / `assign_add(value)` in the traced call: the library writes the
-        value to the layer's weight `position` after each run (exactly for an int32 counter)."""
+        value to the layer's weight `position` after each run (exactly for an int32 counter).
+        The rest of the call reads the weight's new value, as Keras's call does after an
+        assignment (keras.io's ComputeSum returns `self.total` after `assign_add`)."""
+        new_value = self.weight(position) + value if add else value
         self._check(_lib.keras_layer_builder_assign(self.builder, position, self.node_of(value),
                                                     int(bool(add)), self.mode))
+        self._weights[position] = self._tensor(self.node_of(new_value))
 
     def state(self, width):
         """A recurrent cell's next state at the start of a step, (batch, width)."""
