@@ -14,12 +14,11 @@ program, as Keras's are on one device.
 import collections.abc
 import contextlib
 import math
-import re
 import warnings
 
 import numpy as np
 
-from . import _global_state
+from . import _global_state, _path_maps
 
 __all__ = ["DataParallel", "DeviceMesh", "LayoutMap", "ModelParallel", "TensorLayout",
            "distribute_tensor", "distribution", "get_device_count", "initialize", "list_devices",
@@ -240,14 +239,7 @@ class LayoutMap(collections.abc.MutableMapping):
         self._device_mesh = device_mesh
 
     def __getitem__(self, key):
-        if key in self._layout_map:
-            return self._layout_map[key]
-        matching = [pattern for pattern in self._layout_map if re.fullmatch(pattern, key)]
-        if len(matching) > 1:
-            raise ValueError(f"Path '{key}' matches multiple layout specification keys: "
-                             f"{matching}. Please make sure each tensor/variable path only "
-                             f"matches at most one layout specification key in the LayoutMap.")
-        return self._layout_map[matching[0]] if matching else None
+        return _path_maps.lookup(self._layout_map, key, "layout", "LayoutMap")
 
     def __setitem__(self, key, layout):
         if key in self._layout_map:

@@ -10,10 +10,9 @@ layers compute in float32, and loading warns which ones. Quantized policies ("in
 are refused: the library has no quantized layers.
 """
 
-import re
 from collections.abc import MutableMapping
 
-from . import _global_state
+from . import _global_state, _path_maps
 from . import backend as _backend
 from ._dtypes import standardize_dtype
 
@@ -112,16 +111,8 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
     def __getitem__(self, key):
         """The policy of the path `key`: its exact entry, else the one entry whose key matches
         the whole path as a regular expression (more than one is an error), else the default."""
-        if key in self._policy_map:
-            return self._policy_map[key]
-        matching = [pattern for pattern in self._policy_map if re.fullmatch(pattern, key)]
-        if len(matching) > 1:
-            raise ValueError(f"Path '{key}' matches multiple dtype policy specification keys: "
-                             f"{matching}. Please make sure each path only matches at most one "
-                             f"dtype policy specification key in the DTypePolicyMap.")
-        if matching:
-            return self._policy_map[matching[0]]
-        return self.default_policy
+        return _path_maps.lookup(self._policy_map, key, "dtype policy", "DTypePolicyMap",
+                                 self.default_policy)
 
     def __setitem__(self, key, policy):
         if key in self._policy_map:
