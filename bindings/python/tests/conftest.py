@@ -137,6 +137,28 @@ def assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss):
                                rtol=1e-4, atol=1e-5)
 
 
+def assert_ops_layer_trains_like_keras(ours_lib, keras_lib, source, layer_name, x, y, init_seed, learning_rate):
+    """`Sequential([Input, <layer_name from source>(), Dense(2)])` built in each library from the
+    same source (given `keras`, `ops` and `np`), set to the same normal weights of `init_seed`,
+    fitted 3 epochs of SGD on `x`, `y`: the Python layer ran traced and the losses, weights and
+    predictions equal real Keras's."""
+    import numpy as np
+
+    def trained(lib):
+        scope = {"keras": lib, "ops": lib.ops, "np": np}
+        exec(source, scope)  # noqa: S102 — the test's own source
+        model = lib.Sequential([lib.Input(x.shape[1:]), scope[layer_name](), lib.layers.Dense(2)])
+        init = np.random.default_rng(init_seed)
+        model.set_weights([init.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
+        model.compile(optimizer=lib.optimizers.SGD(learning_rate=learning_rate), loss="mse")
+        history = model.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+        return model, history.history["loss"]
+
+    ours, ours_loss = trained(ours_lib)
+    ref, ref_loss = trained(keras_lib)
+    assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss)
+
+
 def same_drawn_weights(ours, ref, seed, scale=0.5):
     """`ours` and `ref` (real Keras's model, built) set to the same normal weights of `seed`."""
     import numpy as np

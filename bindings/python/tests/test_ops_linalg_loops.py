@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import CORE, assert_traced_and_trains_like_keras, needs, real_keras
+from conftest import CORE, assert_ops_layer_trains_like_keras, needs, real_keras
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -97,28 +97,11 @@ LAYERS = textwrap.dedent('''
 ''')
 
 
-def _model(lib):
-    scope = {"keras": lib, "ops": lib.ops, "np": np}
-    exec(LAYERS, scope)  # noqa: S102 — the test's own source
-    return lib.Sequential([lib.Input((4,)), scope["Whitened"](), lib.layers.Dense(2)])
-
-
-def _trained(lib):
+def test_a_layer_with_moments_and_loops_trains_to_keras_weights():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(24, 4)).astype(np.float32)
     y = np.stack([x[:, 0] * x[:, 1], np.sin(x[:, 2])], 1).astype(np.float32)
-    model = _model(lib)
-    wr = np.random.default_rng(8)
-    model.set_weights([wr.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
-    model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.05), loss="mse")
-    history = model.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
-    return model, history.history["loss"], x
-
-
-def test_a_layer_with_moments_and_loops_trains_to_keras_weights():
-    ours, ours_loss, x = _trained(sk)
-    ref, ref_loss, _ = _trained(keras)
-    assert_traced_and_trains_like_keras(ours, ref, x, ours_loss, ref_loss)
+    assert_ops_layer_trains_like_keras(sk, keras, LAYERS, "Whitened", x, y, init_seed=8, learning_rate=0.05)
 
 
 def test_linalg_and_value_loops_on_a_traced_tensor_are_clear_errors():
