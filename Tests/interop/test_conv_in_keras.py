@@ -1,39 +1,23 @@
 """A CNN trained by SwiftKeras (ConvInteropExportTests.testWriteCNNForKeras) and models of the
 transposed, depthwise and separable convolutions (testWriteConvVariantsForKeras) load in real
 Keras 3 from .keras, .h5 and JSON + .weights.h5, and predict the same numbers (1e-5)."""
-import json
-import os
+import numpy as np
+import pytest
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.environ.get("SWIFTKERAS_INTEROP_OUT", os.path.join(ROOT, ".build", "interop"))
+from conftest import LOAD_WAYS, load_swift_model, read_expected
 
 
 def expected(name="swift_cnn"):
-    with open(os.path.join(OUT, f"{name}.expected.json")) as f:
-        e = json.load(f)
+    e = read_expected(name)
     def arr(t):
         return np.array(t["data"], dtype="float32").reshape(t["shape"])
     return arr(e["inputs"]), arr(e["outputs"])
 
 
-def load(name, how):
-    if how == "json":
-        with open(os.path.join(OUT, f"{name}.json")) as f:
-            model = keras.models.model_from_json(f.read())
-        model.load_weights(os.path.join(OUT, f"{name}.weights.h5"))
-        return model
-    return keras.models.load_model(os.path.join(OUT, f"{name}.{how}"))
-
-
-@pytest.mark.parametrize("how", ["keras", "h5", "json"])
+@pytest.mark.parametrize("how", LOAD_WAYS)
 def test_swift_cnn_loads_in_keras(how):
     x, want = expected()
-    model = load("swift_cnn", how)
+    model = load_swift_model("swift_cnn", how)
     assert [type(l).__name__ for l in model.layers] == ["Conv2D", "MaxPooling2D", "Flatten", "Dense"]
     np.testing.assert_allclose(model.predict(x, verbose=0), want, atol=1e-5)
 
@@ -45,10 +29,10 @@ VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("how", ["keras", "h5", "json"])
+@pytest.mark.parametrize("how", LOAD_WAYS)
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_swift_conv_variants_load_in_keras(name, how):
     x, want = expected(name)
-    model = load(name, how)
+    model = load_swift_model(name, how)
     assert [type(l).__name__ for l in model.layers] == VARIANTS[name]
     np.testing.assert_allclose(model.predict(x, verbose=0), want, atol=1e-5)
