@@ -554,8 +554,9 @@ int keras_model_get_weight_int32(keras_model *model, int index, int32_t *out, in
 int keras_model_set_weight_int32(keras_model *model, int index, const int32_t *data, int64_t count);
 
 /* *iterations = the optimizer's step count, Keras's optimizer.iterations (an int32 variable in
- * Keras, written as int32 in weights files as "iteration"). Errors: STATE (not compiled),
- * INVALID_ARGUMENT (iterations NULL). */
+ * Keras on jax, written as int32 in weights files as "iteration", as int64 past int32; an int64
+ * count of Keras on TensorFlow is read exactly). Errors: STATE (not compiled), INVALID_ARGUMENT
+ * (iterations NULL). */
 int keras_model_optimizer_iterations(keras_model *model, int64_t *iterations);
 
 /* ------------------------------------------------------------------------------------------ */

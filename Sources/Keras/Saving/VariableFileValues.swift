@@ -1,5 +1,6 @@
-/// A variable's value as a weights file holds it: float32, or int32 exactly for an int32
-/// variable (Keras writes each variable in its dtype: a counter's `int32` dataset).
+/// A variable's value in its dtype, as a weights file holds it: float32, or int32 exactly for
+/// an int32 variable (Keras writes each variable in its dtype: a counter's `int32` dataset).
+/// Also what a callback keeps to put weights back (EarlyStopping's best weights).
 enum VariableFileValue {
     case float32(Tensor)
     case int32([Int32])
@@ -31,5 +32,40 @@ extension Variable {
         case .float32(let t): try assign(t)
         case .int32(let values): try assign(integers: values)
         }
+    }
+}
+
+extension Variable {
+    /// A copy of the current value in the variable's dtype (an int32 variable's integers exactly).
+    var exactValue: VariableFileValue { dtype == .int32 ? .int32(integers) : .float32(storedValue.copy()) }
+}
+
+extension Layer {
+    /// Copies of the weights in their dtypes: ``getWeights()`` without float32's limit of 2^24 on
+    /// an int32 counter, for ``setExactWeights(_:)`` later.
+    func exactWeights() -> [VariableFileValue] { weights.map(\.exactValue) }
+
+    /// Puts back weights from ``exactWeights()``; count and sizes must match (checked before
+    /// anything changes).
+    func setExactWeights(_ values: [VariableFileValue]) throws {
+        let ws = weights
+        guard values.count == ws.count else {
+            throw KerasError.shapeMismatch("\(className) '\(name)': expected \(ws.count) weights, got \(values.count)")
+        }
+        for (w, v) in zip(ws, values) {
+            let size: Int
+            switch v {
+            case .float32(let t):
+                guard t.shape == w.shape else {
+                    throw KerasError.shapeMismatch("\(className) '\(name)': weight '\(w.path)' has shape \(w.shape), got \(t.shape)")
+                }
+                continue
+            case .int32(let values): size = values.count
+            }
+            guard size == w.shape.reduce(1, *) else {
+                throw KerasError.shapeMismatch("\(className) '\(name)': weight '\(w.path)' has shape \(w.shape), got \(size) values")
+            }
+        }
+        for (w, v) in zip(ws, values) { try w.assign(v) }
     }
 }

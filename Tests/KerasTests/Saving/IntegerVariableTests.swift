@@ -42,4 +42,54 @@ final class IntegerVariableTests: XCTestCase {
         XCTAssertEqual(back.integers, [16_777_217, -5])
         XCTAssertThrowsError(try g.readVariable("0", for: Variable(Tensor([0, 0, 0]), name: "other", dtype: .int32)))
     }
+
+    /// Keras's `iteration` is an integer variable: a count past 2^24 (where float32 has no odd
+    /// numbers) goes through `.weights.h5`, `.keras` and legacy `.h5` exactly, and one past int32
+    /// (written as int64, as Keras on TensorFlow writes its count) too.
+    func testIterationCountSurvivesFilesExactly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("iterations-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func compiled() throws -> Model {
+            let m = try Sequential([InputLayer(shape: [2]), Dense(1)])
+            try m.compile(optimizer: "adam", loss: "mse")
+            return m
+        }
+        for (count, name) in [((1 << 24) + 3, "a.weights.h5"), ((1 << 24) + 3, "a.keras"),
+                              ((1 << 24) + 3, "a.h5"), ((1 << 33) + 1, "b.weights.h5")] {
+            let path = "\(dir)/\(name)"
+            let m = try compiled()
+            m.optimizer?.iterations = count
+            if name.hasSuffix(".weights.h5") { try m.saveWeights(path) } else { try m.save(path) }
+            let back: Model
+            if name.hasSuffix(".weights.h5") {
+                back = try compiled()
+                try back.loadWeights(path)
+            } else {
+                back = try loadModel(path)
+            }
+            XCTAssertEqual(back.optimizer?.iterations, count, name)
+            let copy = try compiled()
+            try copy.restoreOptimizerVariables(try m.optimizerVariableValues())
+            XCTAssertEqual(copy.optimizer?.iterations, count, name)
+        }
+        let root = try HDF5File.open("\(dir)/b.weights.h5").root()
+        XCTAssertEqual(try root.readInt64("optimizer/vars/0"), (1 << 33) + 1)
+    }
+
+    /// EarlyStopping(restore_best_weights) puts back an int32 counter exactly, past 2^24.
+    func testExactWeightsRestoreInt32Exactly() throws {
+        let m = try Sequential([InputLayer(shape: [2]), Dense(1)])
+        let count = Variable(Tensor(shape: [], repeating: 0), name: "count", trainable: false, dtype: .int32)
+        try count.assign(integers: [(1 << 24) + 1])
+        let layer = try XCTUnwrap(m.layers.last as? Dense)
+        let saved = layer.exactWeights() + [count.exactValue]
+        try count.assignAdd(Tensor(shape: [], repeating: 5))
+        try XCTUnwrap(layer.kernel).assign(Tensor(shape: [2, 1], repeating: 7))
+        try layer.setExactWeights(Array(saved.dropLast()))
+        try count.assign(try XCTUnwrap(saved.last))
+        XCTAssertEqual(count.integers, [(1 << 24) + 1])
+        XCTAssertNotEqual(layer.getWeights()[0].scalars, [7, 7])
+        XCTAssertThrowsError(try layer.setExactWeights([]))
+    }
 }
