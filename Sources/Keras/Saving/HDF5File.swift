@@ -458,8 +458,9 @@ final class HDF5Group {
 
     /// Reads a numeric dataset as int32, exactly for an integer one (an int32 variable's values,
     /// Keras's iteration count); `expected` as ``readTensor(_:expected:)``'s.
-    func readInt32s(_ name: String, expected: [Int]) throws -> [Int32] {
-        try readIntegers(name, expected: expected, as: skh5_native_int32())
+    /// `unsigned`: read as uint32, returned as their bit patterns (a uint32 variable's).
+    func readInt32s(_ name: String, expected: [Int], unsigned: Bool = false) throws -> [Int32] {
+        try readIntegers(name, expected: expected, as: unsigned ? skh5_native_uint32() : skh5_native_int32())
     }
 
     /// Reads a scalar numeric dataset as int64, exactly for an integer one (an optimizer's
@@ -520,12 +521,14 @@ final class HDF5Group {
         try write(name, shape: [], type: skh5_native_int64(), data: &wide)
     }
 
-    /// Writes an int32 dataset of `shape` (an int32 variable's values).
-    func writeInt32s(_ name: String, shape: [Int], _ values: [Int32]) throws {
+    /// Writes an int32 dataset of `shape` (an int32 variable's values); `unsigned`: a uint32
+    /// dataset of the values' bit patterns (a uint32 variable's).
+    func writeInt32s(_ name: String, shape: [Int], _ values: [Int32], unsigned: Bool = false) throws {
         let stored = values.isEmpty ? [0] : values   // (a shape with a 0 writes no value)
         try stored.withUnsafeBufferPointer { p in
             guard let base = p.baseAddress else { return }
-            try write(name, shape: shape, type: skh5_native_int32(), data: UnsafeRawPointer(base))
+            try write(name, shape: shape, type: unsigned ? skh5_native_uint32() : skh5_native_int32(),
+                      data: UnsafeRawPointer(base))
         }
     }
 

@@ -1,5 +1,6 @@
-/// A variable's value in its dtype, as a weights file holds it: float32, or int32 exactly for
-/// an int32 variable (Keras writes each variable in its dtype: a counter's `int32` dataset).
+/// A variable's value in its dtype, as a weights file holds it: float32, or the 32-bit integers
+/// of an integer variable (Keras writes each variable in its dtype: a counter's `int32` dataset;
+/// on jax an `int64` variable's int32 values, a `uint32` one's uint32).
 /// Also what a callback keeps to put weights back (EarlyStopping's best weights).
 enum VariableFileValue {
     case float32(Tensor)
@@ -11,16 +12,18 @@ extension HDF5Group {
     func writeVariable(_ name: String, _ v: Variable) throws {
         switch v.dtype {
         case .float32: try writeTensor(name, v.storedValue)
-        case .int32: try writeInt32s(name, shape: v.shape, v.integers)
+        case .int32, .int64: try writeInt32s(name, shape: v.shape, v.integers)
+        case .uint32: try writeInt32s(name, shape: v.shape, v.integers, unsigned: true)
         }
     }
 
-    /// Reads dataset `name` for `v` (its shape checked), in `v`'s dtype: an int32 variable reads
-    /// an integer dataset exactly.
+    /// Reads dataset `name` for `v` (its shape checked), in `v`'s dtype: an integer variable
+    /// reads an integer dataset exactly.
     func readVariable(_ name: String, for v: Variable) throws -> VariableFileValue {
         switch v.dtype {
         case .float32: return .float32(try readTensor(name, expected: v.shape))
-        case .int32: return .int32(try readInt32s(name, expected: v.shape))
+        case .int32, .int64: return .int32(try readInt32s(name, expected: v.shape))
+        case .uint32: return .int32(try readInt32s(name, expected: v.shape, unsigned: true))
         }
     }
 }
@@ -36,8 +39,8 @@ extension Variable {
 }
 
 extension Variable {
-    /// A copy of the current value in the variable's dtype (an int32 variable's integers exactly).
-    var exactValue: VariableFileValue { dtype == .int32 ? .int32(integers) : .float32(storedValue.copy()) }
+    /// A copy of the current value in the variable's dtype (an integer variable's exactly).
+    var exactValue: VariableFileValue { dtype.isInteger ? .int32(integers) : .float32(storedValue.copy()) }
 }
 
 extension Layer {

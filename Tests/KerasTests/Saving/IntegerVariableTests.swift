@@ -92,4 +92,29 @@ final class IntegerVariableTests: XCTestCase {
         XCTAssertNotEqual(layer.getWeights()[0].scalars, [7, 7])
         XCTAssertThrowsError(try layer.setExactWeights([]))
     }
+
+    /// int64 as Keras on jax holds it (int32 values, wrapping), uint32 over 0 ..< 2^32 (wrapping
+    /// below 0), each through a weights file in Keras's dataset type.
+    func testInt64AndUInt32VariablesHoldWhatKerasOnJaxHolds() throws {
+        let wide = Variable(Tensor(shape: [], repeating: 0), name: "wide", dtype: .int64)
+        try wide.assign(integers: [Int32.max])
+        try wide.assignAdd(Tensor(shape: [], repeating: 1))
+        XCTAssertEqual(wide.integers, [Int32.min])
+        let unsigned = Variable(Tensor([0, 0]), name: "unsigned", dtype: .uint32)
+        try unsigned.assign(Tensor([4_000_000_000, -3]))   // clamped to uint32's range
+        XCTAssertEqual(unsigned.integers.map { UInt32(bitPattern: $0) }, [4_000_000_000, 0])
+        try unsigned.assignAdd(Tensor([1, -1]))
+        XCTAssertEqual(unsigned.integers.map { UInt32(bitPattern: $0) }, [4_000_000_001, UInt32.max])
+        XCTAssertEqual(unsigned.storedValue.scalars, [Float(4_000_000_001 as UInt32), Float(UInt32.max)])
+        let file = try HDF5File.createInMemory()
+        let g = try file.root()
+        try g.writeVariable("0", wide)
+        try g.writeVariable("1", unsigned)
+        XCTAssertEqual(try g.readInt32s("1", expected: [2], unsigned: true), unsigned.integers)
+        let back = Variable(Tensor([0, 0]), name: "unsigned", dtype: .uint32)
+        try back.assign(try g.readVariable("1", for: back))
+        XCTAssertEqual(back.integers, unsigned.integers)
+        XCTAssertEqual(try g.readInt64("0"), Int64(Int32.min))
+        XCTAssertNil(VariableDType(keras: "float16"))
+    }
 }

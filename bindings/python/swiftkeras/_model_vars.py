@@ -24,6 +24,7 @@ import threading
 
 import numpy as np
 
+from ._dtypes import held
 from ._variables import Variable
 from .layers import KerasTensor, Layer
 
@@ -139,9 +140,9 @@ class ModelVariables(Layer):
         for position, value, add in self._assigns:
             weight = self._made[position]
             if add:
-                weight.assign_add(np.asarray(value, weight.dtype))
+                weight.assign_add(np.asarray(value, held(weight.dtype)))
             else:
-                weight.assign(np.asarray(value, weight.dtype))
+                weight.assign(np.asarray(value, held(weight.dtype)))
         flat = ops.concatenate([ops.reshape(ops.cast(w, "float32"), (-1,)) for w in self._made]) \
             if self._made else ops.zeros((1,))
         return ops.expand_dims(rows, -1) + flat
@@ -197,7 +198,7 @@ class ModelWeight(Variable):
     def assign(self, value):
         if self._record_assign(value, add=False):
             return self
-        arr = np.asarray(value).astype(self.dtype)
+        arr = np.asarray(value).astype(held(self.dtype))
         if arr.shape != self.shape:
             return super().assign(arr)   # Keras's message
         layer = self._holder_layer()
@@ -228,7 +229,7 @@ class ModelWeight(Variable):
                 f".call: the value must be known when the call is traced (a number or an array), "
                 f"got a tensor computed in the call; assign a layer's weight in that layer's "
                 f"`call` instead")
-        arr = np.asarray(value).astype(self.dtype)
+        arr = np.asarray(value).astype(held(self.dtype))
         if arr.shape != self.shape and not (add and arr.size == 1):
             raise ValueError(f"The shape of the target variable and the shape of the target "
                              f"value in `variable.assign(value)` must match. variable.shape="

@@ -207,3 +207,60 @@ def test_model_own_weight_assigned_from_a_tensor_is_refused():
     model = exec_layers(source, swiftkeras)["TallyInputs"]()
     with pytest.raises(NotImplementedError, match="known when the call is traced"):
         model.predict(X[:1], verbose=0)
+
+
+KINDS = """
+class Kinds(keras.layers.Layer):
+    def build(self, input_shape):
+        self.wide = self.add_weight(shape=(), dtype="int64", trainable=False,
+                                    initializer="zeros", name="wide")
+        self.unsigned = self.add_weight(shape=(2,), dtype="uint32", trainable=False,
+                                        initializer="zeros", name="unsigned")
+
+    def call(self, x):
+        self.wide.assign_add(1)
+        self.unsigned.assign_sub(np.array([1, 2], "uint32"))
+        return x
+"""
+
+
+def test_int64_and_uint32_weights_as_keras_on_jax_holds_them(tmp_path):
+    """Keras on jax (no 64-bit numbers) reports an int64 variable's dtype as int64 and holds
+    int32 values (wrapping as int32 does); a uint32 one holds 0 .. 2**32 - 1 (wrapping below 0).
+    Both libraries: the same dtypes, values and file datasets, each reading the other's file."""
+    import swiftkeras
+    keras = real_keras()
+    start = [np.array(2 ** 31 - 1, "int32"), np.array([2 ** 32 - 3, 1], "uint32")]
+    results, models = [], []
+    for lib in (swiftkeras, keras):
+        lib.backend.clear_session()
+        layer = exec_layers(KINDS, lib)["Kinds"](name="kinds")
+        model = lib.Sequential([lib.Input((3,)), layer])
+        model.predict(X[:1], verbose=0)
+        model.set_weights(start)
+        model.predict(X[:2], batch_size=2, verbose=0)
+        model.save_weights(tmp_path / f"{lib.__name__}.weights.h5")
+        with h5py.File(tmp_path / f"{lib.__name__}.weights.h5") as f:
+            stored = [(str(f[f"layers/kinds/vars/{i}"].dtype), np.asarray(f[f"layers/kinds/vars/{i}"]).tolist())
+                      for i in range(2)]
+        results.append(([(w.path, str(w.dtype)) for w in layer.weights],
+                        [(str(a.dtype), a.tolist()) for a in model.get_weights()],
+                        str(np.asarray(layer.unsigned).dtype), stored))
+        models.append(model)
+    assert results[0] == results[1]
+    assert results[0][1] == [("int32", -2 ** 31), ("uint32", [2 ** 32 - 4, 2 ** 32 - 1])]
+    for model, other in zip(models, ("keras", "swiftkeras")):
+        model.load_weights(tmp_path / f"{other}.weights.h5")
+        assert [a.tolist() for a in model.get_weights()] == [-2 ** 31, [2 ** 32 - 4, 2 ** 32 - 1]]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "int8", "bool", "float64"])
+def test_weight_dtypes_the_library_cannot_hold_are_refused(dtype):
+    import swiftkeras as keras
+    source = KINDS.replace('dtype="uint32"', f'dtype="{dtype}"')
+    layer = exec_layers(source, keras)["Kinds"]()
+    with pytest.raises(TypeError, match=f"holds weights of dtype float32, int32, int64, uint32 .*dtype={dtype}"):
+        keras.Sequential([keras.Input((3,)), layer]).predict(X[:1], verbose=0)
+    cls = exec_layers(TALLY.replace('dtype="int32"', f'dtype="{dtype}"'), keras)["Tally"]
+    with pytest.raises(TypeError, match=f"holds weights of dtype .*dtype={dtype}"):
+        cls()
