@@ -561,6 +561,11 @@ int keras_model_set_weight_int32(keras_model *model, int index, const int32_t *d
  * (iterations NULL). */
 int keras_model_optimizer_iterations(keras_model *model, int64_t *iterations);
 
+/* Sets the optimizer's step count (Keras: optimizer.iterations.assign(n)): a training resumed at
+ * step `iterations` (learning-rate schedules and Adam's bias correction read it). Errors: STATE
+ * (not compiled), INVALID_ARGUMENT (iterations negative). */
+int keras_model_set_optimizer_iterations(keras_model *model, int64_t iterations);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Callbacks                                                                                  */
 /* ------------------------------------------------------------------------------------------ */

@@ -79,3 +79,20 @@ public func keras_model_optimizer_iterations(_ handle: OpaquePointer?, _ iterati
         }
     }
 }
+
+/// Sets the optimizer's step count (Keras: `optimizer.iterations.assign(n)`).
+@_cdecl("keras_model_set_optimizer_iterations")
+public func keras_model_set_optimizer_iterations(_ handle: OpaquePointer?, _ iterations: Int64) -> Int32 {
+    guarded("keras_model_set_optimizer_iterations") {
+        let box = try modelBox(handle)
+        try box.locked {
+            guard box.model.optimizer != nil else {
+                throw ABIError(.state, "model '\(box.model.name)' is not compiled: it has no optimizer")
+            }
+            guard iterations >= 0 else {
+                throw ABIError(.invalidArgument, "iterations must not be negative, got \(iterations)")
+            }
+            try box.model.assignOptimizerIterations(Int(iterations))
+        }
+    }
+}

@@ -118,6 +118,10 @@ enum OptimizerState {
         return .tensor(try g.readTensor(key, expected: e.shape))
     }
 
+    /// The largest iteration count taken (2^53: counting on from it cannot overflow, and it is
+    /// exact in a Double, what decay and schedules compute with).
+    static let maxCount = 1 << 53
+
     /// Restores every entry from `values` (already checked against the entries' shapes); iteration
     /// counts are checked first, so that a bad file changes nothing.
     static func restore(_ o: Optimizer, entries: [Entry], from values: [OptimizerVariableValue]) throws {
@@ -125,7 +129,7 @@ enum OptimizerState {
             throw KerasError.io("Optimizer '\(o.name)': expected \(entries.count) variables, the file has \(values.count)")
         }
         for (e, v) in zip(entries, values) where e.isCount {
-            guard let n = v.count, n >= 0 else {
+            guard let n = v.count, n >= 0, n <= maxCount else {
                 throw KerasError.io("Optimizer '\(o.name)': bad value \(v) for \(e.name): not an iteration count")
             }
         }
@@ -180,6 +184,16 @@ extension Model {
     public func optimizerVariableValues() throws -> [OptimizerVariableValue] {
         guard let opt = optimizer else { throw KerasError.invalidState("Model '\(name)' is not compiled: it has no optimizer state") }
         return try OptimizerState.entries(opt, variables: kerasTrainableWeights).map { try $0.read() }
+    }
+
+    /// Sets the optimizer's step count: training goes on from step `n` (schedules, decay and
+    /// Adam's bias correction read it). Keras: `optimizer.iterations.assign(n)`.
+    public func assignOptimizerIterations(_ n: Int) throws {
+        guard let opt = optimizer else { throw KerasError.invalidState("Model '\(name)' is not compiled: it has no optimizer") }
+        guard n >= 0, n <= OptimizerState.maxCount else {
+            throw KerasError.invalidArgument("Model '\(name)': the optimizer's iterations must not be negative or past 2^53, got \(n)")
+        }
+        opt.iterations = n
     }
 
     /// Restores the optimizer's variables from ``optimizerVariableValues()`` of a model with the

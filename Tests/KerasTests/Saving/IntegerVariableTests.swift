@@ -72,7 +72,13 @@ final class IntegerVariableTests: XCTestCase {
             let copy = try compiled()
             try copy.restoreOptimizerVariables(try m.optimizerVariableValues())
             XCTAssertEqual(copy.optimizer?.iterations, count, name)
+            try copy.assignOptimizerIterations(count + 2)
+            XCTAssertEqual(copy.optimizer?.iterations, count + 2, name)
         }
+        let m = try compiled()
+        XCTAssertThrowsError(try m.assignOptimizerIterations(-1))
+        // A count past 2^53 (a hostile file's) is refused: counting on from Int.max would trap.
+        XCTAssertThrowsError(try m.restoreOptimizerVariables([.count(Int.max)] + Array(try m.optimizerVariableValues().dropFirst())))
         let root = try HDF5File.open("\(dir)/b.weights.h5").root()
         XCTAssertEqual(try root.readInt64("optimizer/vars/0"), (1 << 33) + 1)
     }

@@ -97,6 +97,20 @@ def test_iteration_count_past_float32_goes_through_files_exactly(tmp_path, suffi
     assert int(np.asarray(loaded(keras, tmp_path / f"after{suffix}").optimizer.iterations)) == STEPS + 1
 
 
+def test_iteration_count_assigned_here_is_written_exactly(tmp_path):
+    """`optimizer.iterations.assign(2**24 + 3)` here, as in Keras: the library's count, in the
+    file Keras loads."""
+    import swiftkeras
+    ours = dense_model(swiftkeras)
+    ours.optimizer.iterations.assign(STEPS)
+    assert int(np.asarray(ours.optimizer.iterations)) == STEPS
+    path = saved(ours, tmp_path / "ours.keras")
+    assert iteration_in_file(path) == ("int32", STEPS)
+    assert int(np.asarray(loaded(real_keras(), path).optimizer.iterations)) == STEPS
+    with pytest.raises(ValueError, match="not compiled into a built model"):
+        swiftkeras.optimizers.Adam().iterations.assign(1)
+
+
 def test_iteration_count_of_tensorflow_width_loads_exactly(tmp_path):
     """Keras on TensorFlow writes the count as an int64 dataset: read exactly too."""
     import swiftkeras
