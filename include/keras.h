@@ -539,24 +539,32 @@ int keras_model_call_masked(keras_model *model, const keras_array *x, int nx, in
 int keras_model_weight_layers(keras_model *model, char **json);
 
 /* *json (caller-owned) = a JSON list of each weight's dtype, in keras_model_weight_count's order:
- * "float32", or "int32" for an integer variable (a layer's counter, Keras's
- * add_weight(dtype="int32")). keras_model_get_weight gives an int32 weight's values as floats
- * (exact up to 2^24); keras_model_get_weight_int32 and keras_model_set_weight_int32 read and write
- * them exactly. Errors: INVALID_ARGUMENT (json NULL). */
+ * "float32", or an integer dtype for an integer variable (a layer's counter, Keras's
+ * add_weight(dtype="int32")): "int32", "int64" (held as int32, as Keras on jax holds it) or
+ * "uint32". keras_model_get_weight gives an integer weight's values as floats (exact up to 2^24);
+ * keras_model_get_weight_int32 and keras_model_set_weight_int32 read and write them exactly (a
+ * uint32 weight's as their bit patterns: cast the buffer to uint32_t). Errors: INVALID_ARGUMENT
+ * (json NULL). */
 int keras_model_weight_dtypes(keras_model *model, char **json);
 
-/* Copies int32 weight `index` into out (capacity values). Errors: INVALID_ARGUMENT (index out of
+/* Copies integer weight `index` into out (capacity values). Errors: INVALID_ARGUMENT (index out of
  * range, a float32 weight, out NULL), BUFFER_TOO_SMALL. */
 int keras_model_get_weight_int32(keras_model *model, int index, int32_t *out, int64_t capacity);
 
-/* Replaces int32 weight `index` with `count` values (count must equal the weight's size).
+/* Replaces integer weight `index` with `count` values (count must equal the weight's size).
  * Errors: INVALID_ARGUMENT (index out of range, a float32 weight, data NULL), SHAPE (count). */
 int keras_model_set_weight_int32(keras_model *model, int index, const int32_t *data, int64_t count);
 
 /* *iterations = the optimizer's step count, Keras's optimizer.iterations (an int32 variable in
- * Keras, written as int32 in weights files as "iteration"). Errors: STATE (not compiled),
- * INVALID_ARGUMENT (iterations NULL). */
+ * Keras on jax, written as int32 in weights files as "iteration", as int64 past int32; an int64
+ * count of Keras on TensorFlow is read exactly). Errors: STATE (not compiled), INVALID_ARGUMENT
+ * (iterations NULL). */
 int keras_model_optimizer_iterations(keras_model *model, int64_t *iterations);
+
+/* Sets the optimizer's step count (Keras: optimizer.iterations.assign(n)): a training resumed at
+ * step `iterations` (learning-rate schedules and Adam's bias correction read it). Errors: STATE
+ * (not compiled), INVALID_ARGUMENT (iterations negative). */
+int keras_model_set_optimizer_iterations(keras_model *model, int64_t iterations);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Callbacks                                                                                  */
@@ -1080,8 +1088,9 @@ struct keras_layer_builder {
                       const char *initializer, int trainable);
     /* add_weight with options_json: NULL or {"regularizer": a Keras regularizer (name or config;
      * its penalty is added to the loss), "constraint": a Keras constraint (applied after each
-     * optimizer step), "dtype": "float32" (the default) or "int32" (an integer variable, exact;
-     * never optimized; a traced call reads it as float32)}. Errors: INVALID_ARGUMENT (unknown
+     * optimizer step), "dtype": "float32" (the default), "int32", "int64" (held as int32, as
+     * Keras on jax) or "uint32" (an integer variable, exact; never optimized; a traced call reads
+     * it as float32)}. Errors: INVALID_ARGUMENT (unknown
      * option, regularizer, constraint or dtype). */
     int (*add_weight_ex)(keras_layer_builder *self, const char *name, int ndim, const int64_t *shape,
                          const char *initializer, int trainable, const char *options_json);
@@ -1339,8 +1348,8 @@ int keras_graph_jvp(keras_layer_builder *graph, int n_outputs, const int64_t *ou
 /* The traced call writes node `node` to the layer's weight `weight` (keras_layer_builder_weight's
  * numbering) after each run: Keras's `self.v.assign(x)` (add == 0) or `self.v.assign_add(x)`
  * (add != 0) in `call`, done after every step of fit, evaluate and predict, in trace order. The
- * value has the weight's shape or is a scalar; an int32 weight (add_weight_ex's "dtype") takes it
- * rounded toward zero and adds exactly (a counter). training as keras_layer_builder_output.
+ * value has the weight's shape or is a scalar; an integer weight (add_weight_ex's "dtype") takes
+ * it rounded toward zero and adds exactly, wrapping as its 32 bits do (a counter). training as keras_layer_builder_output.
  * Errors: INVALID_ARGUMENT (bad weight or node, training), SHAPE, STATE (not inside build). */
 int keras_layer_builder_assign(keras_layer_builder *builder, int weight, int64_t node, int add, int training);
 

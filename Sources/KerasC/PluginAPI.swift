@@ -190,7 +190,7 @@ private func addWeight(_ builder: UnsafeMutableRawPointer?, _ name: UnsafePointe
         let constraint = try o.json["constraint"].flatMap { $0.isNull ? nil : try deserializeConstraint($0) }
         let dtype = try o.json["dtype"].map { d -> VariableDType in
             guard let name = d.stringValue, let t = VariableDType(keras: name) else {
-                throw ABIError(.invalidArgument, "\(what) '\(n)': dtype must be \"float32\" or \"int32\", got \(d)")
+                throw ABIError(.invalidArgument, "\(what) '\(n)': dtype must be one of \(VariableDType.allCases.map(\.rawValue)) (the dtypes the library holds), got \(d)")
             }
             return t
         } ?? .float32

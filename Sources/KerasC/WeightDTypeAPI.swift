@@ -1,9 +1,11 @@
 import Keras
 
-// The dtypes of a model's weights, and the exact values of its int32 ones (a layer's counter:
-// Keras's `add_weight(dtype="int32")`), which keras_model_get_weight gives as floats.
+// The dtypes of a model's weights, and the exact values of its integer ones (a layer's counter:
+// Keras's `add_weight(dtype="int32")`; int64 held as int32 and uint32 as bit patterns, as Keras
+// on jax holds them), which keras_model_get_weight gives as floats.
 
-/// Each weight's dtype, in keras_model_weight_count's order, as a JSON list (`["float32", "int32"]`).
+/// Each weight's dtype, in keras_model_weight_count's order, as a JSON list (`["float32", "int32"]`;
+/// also "int64", "uint32").
 @_cdecl("keras_model_weight_dtypes")
 public func keras_model_weight_dtypes(_ handle: OpaquePointer?, _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded("keras_model_weight_dtypes") {
@@ -15,15 +17,16 @@ public func keras_model_weight_dtypes(_ handle: OpaquePointer?, _ json: UnsafeMu
     }
 }
 
-/// The int32 weight `index`'s exact values, into `out` (`capacity` values).
+/// The integer weight `index`'s exact 32-bit values, into `out` (`capacity` values; a uint32
+/// weight's as bit patterns).
 @_cdecl("keras_model_get_weight_int32")
 public func keras_model_get_weight_int32(_ handle: OpaquePointer?, _ index: Int32, _ out: UnsafeMutablePointer<Int32>?, _ capacity: Int64) -> Int32 {
     guarded("keras_model_get_weight_int32") {
         let box = try modelBox(handle)
         let values = try box.locked { () -> [Int32] in
             let v = try weight(box, index)
-            guard v.dtype == .int32 else {
-                throw ABIError(.invalidArgument, "weight \(index) ('\(v.path)') is \(v.dtype.rawValue), not int32: read it with keras_model_get_weight")
+            guard v.dtype.isInteger else {
+                throw ABIError(.invalidArgument, "weight \(index) ('\(v.path)') is \(v.dtype.rawValue), not an integer weight: read it with keras_model_get_weight")
             }
             return v.integers
         }
@@ -38,15 +41,16 @@ public func keras_model_get_weight_int32(_ handle: OpaquePointer?, _ index: Int3
     }
 }
 
-/// Replaces the int32 weight `index` with `count` exact values.
+/// Replaces the integer weight `index` with `count` exact 32-bit values (a uint32 weight's as bit
+/// patterns).
 @_cdecl("keras_model_set_weight_int32")
 public func keras_model_set_weight_int32(_ handle: OpaquePointer?, _ index: Int32, _ data: UnsafePointer<Int32>?, _ count: Int64) -> Int32 {
     guarded("keras_model_set_weight_int32") {
         let box = try modelBox(handle)
         try box.locked {
             let v = try weight(box, index)
-            guard v.dtype == .int32 else {
-                throw ABIError(.invalidArgument, "weight \(index) ('\(v.path)') is \(v.dtype.rawValue), not int32: set it with keras_model_set_weight")
+            guard v.dtype.isInteger else {
+                throw ABIError(.invalidArgument, "weight \(index) ('\(v.path)') is \(v.dtype.rawValue), not an integer weight: set it with keras_model_set_weight")
             }
             let n = v.shape.reduce(1, *)
             guard count == Int64(n) else {
@@ -72,6 +76,23 @@ public func keras_model_optimizer_iterations(_ handle: OpaquePointer?, _ iterati
                 throw ABIError(.state, "model '\(box.model.name)' is not compiled: it has no optimizer")
             }
             return Int64(opt.iterations)
+        }
+    }
+}
+
+/// Sets the optimizer's step count (Keras: `optimizer.iterations.assign(n)`).
+@_cdecl("keras_model_set_optimizer_iterations")
+public func keras_model_set_optimizer_iterations(_ handle: OpaquePointer?, _ iterations: Int64) -> Int32 {
+    guarded("keras_model_set_optimizer_iterations") {
+        let box = try modelBox(handle)
+        try box.locked {
+            guard box.model.optimizer != nil else {
+                throw ABIError(.state, "model '\(box.model.name)' is not compiled: it has no optimizer")
+            }
+            guard iterations >= 0 else {
+                throw ABIError(.invalidArgument, "iterations must not be negative, got \(iterations)")
+            }
+            try box.model.assignOptimizerIterations(Int(iterations))
         }
     }
 }

@@ -3,9 +3,10 @@
 /// Reading ``value`` while a tape records makes the variable a leaf of that tape, so layers
 /// simply use `kernel.value` in their `call` and get gradients for free.
 ///
-/// An `int32` variable (Keras: `add_weight(dtype="int32")`, a counter) keeps its exact values in
-/// ``integers``; its ``value`` is the same numbers in float32, what the ops compute with (exact up
-/// to 2^24). Optimizers leave it alone; files and the C and Python weight calls carry it as int32.
+/// An integer variable (Keras: `add_weight(dtype="int32")`, a counter; `int64` and `uint32` as
+/// Keras on jax holds them, see ``VariableDType``) keeps its exact values in ``integers``; its
+/// ``value`` is the same numbers in float32, what the ops compute with (exact up to 2^24).
+/// Optimizers leave it alone; files and the C and Python weight calls carry its 32-bit values.
 public final class Variable: @unchecked Sendable {
     /// The short name (`kernel`, `bias`).
     public let name: String
@@ -20,10 +21,11 @@ public final class Variable: @unchecked Sendable {
     let createdTrainable: Bool
     /// Applied after each optimizer update.
     public var constraint: Constraint?
-    /// `float32`, or `int32` for an integer variable.
+    /// `float32`, or an integer dtype (`int32`, `int64`, `uint32`).
     public let dtype: VariableDType
     @exclusivity(unchecked) var storedValue: Tensor { didSet { version &+= 1 } }
-    /// An int32 variable's exact values (empty for a float32 one); ``storedValue`` mirrors them.
+    /// An integer variable's exact values, 32 bits each (a `uint32` one's as their bit patterns;
+    /// empty for a float32 variable); ``storedValue`` mirrors them.
     public private(set) var integers: [Int32] = []
     /// Counts the writes to the value (assignments, optimizer and constraint updates), so that
     /// what is derived from it (a BatchNormalization folded into a kernel) knows when to recompute.
@@ -33,9 +35,9 @@ public final class Variable: @unchecked Sendable {
                 dtype: VariableDType = .float32) {
         self.dtype = dtype
         self.storedValue = value.detached
-        if dtype == .int32 {
-            integers = VariableDType.int32Values(of: value)
-            storedValue = VariableDType.float32Mirror(of: integers, shape: value.shape)
+        if dtype.isInteger {
+            integers = dtype.integers(of: value)
+            storedValue = dtype.float32Mirror(of: integers, shape: value.shape)
         }
         self.name = name
         self.path = name
@@ -65,33 +67,33 @@ public final class Variable: @unchecked Sendable {
         guard newValue.shape == shape else {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot assign a value of shape \(newValue.shape) to a variable of shape \(shape)")
         }
-        if dtype == .int32 {
-            integers = VariableDType.int32Values(of: newValue)
-            storedValue = VariableDType.float32Mirror(of: integers, shape: shape)
+        if dtype.isInteger {
+            integers = dtype.integers(of: newValue)
+            storedValue = dtype.float32Mirror(of: integers, shape: shape)
         } else {
             storedValue = newValue.copy()
         }
     }
 
-    /// Replaces an int32 variable's values exactly (`values.count` must be its size); a float32
-    /// variable takes them converted.
+    /// Replaces an integer variable's values exactly (`values.count` must be its size; a uint32
+    /// variable's as bit patterns); a float32 variable takes them converted.
     public func assign(integers values: [Int32]) throws {
         let n = storedValue.count
         guard values.count == n else {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot assign \(values.count) values to a variable of shape \(shape) (\(n) values)")
         }
-        storedValue = VariableDType.float32Mirror(of: values, shape: shape)
-        if dtype == .int32 { integers = values }
+        storedValue = dtype.float32Mirror(of: values, shape: shape)
+        if dtype.isInteger { integers = values }
     }
 
-    /// Adds `delta` (rounded toward zero for an int32 variable, whose sum wraps as int32's does)
-    /// to every element, exactly for an int32 variable. Keras: `variable.assign_add(delta)`.
+    /// Adds `delta` (rounded toward zero for an integer variable, whose sum wraps as its 32 bits
+    /// do) to every element, exactly for an integer variable. Keras: `variable.assign_add(delta)`.
     public func assignAdd(_ delta: Tensor) throws {
         guard delta.shape == shape || delta.count == 1 else {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot add a value of shape \(delta.shape) to a variable of shape \(shape)")
         }
-        guard dtype == .int32 else { return try assign(Ops.add(storedValue, delta)) }
-        let add = VariableDType.int32Values(of: delta)
+        guard dtype.isInteger else { return try assign(Ops.add(storedValue, delta)) }
+        let add = dtype.increments(of: delta)
         let sum = add.count == 1
             ? integers.map { $0 &+ add[0] }
             : zip(integers, add).map { $0 &+ $1 }
@@ -99,7 +101,7 @@ public final class Variable: @unchecked Sendable {
     }
 
     /// In-place access for optimizers and constraints (counted as a write).
-    /// Never an int32 variable's (optimizers and constraints skip those).
+    /// Never an integer variable's (optimizers and constraints skip those).
     var mutableData: UnsafeMutablePointer<Float> {
         version &+= 1
         return storedValue.data
@@ -113,26 +115,52 @@ extension Variable: CustomStringConvertible {
     }
 }
 
-/// The dtype of a ``Variable``: the library computes in float32; an int32 variable (a counter)
-/// keeps exact integers.
-public enum VariableDType: String, Sendable {
-    case float32, int32
+/// The dtype of a ``Variable``: the library computes in float32; an integer variable (a counter)
+/// keeps exact 32-bit integers, as Keras on jax does (jax has no 64-bit numbers unless asked):
+/// `int64` is held as int32 (wrapping as int32 does) and reported as `int64`; `uint32` holds
+/// 0 ..< 2^32. Other dtypes are refused where a weight is made.
+public enum VariableDType: String, Sendable, CaseIterable {
+    case float32, int32, int64, uint32
 
-    /// The dtype of Keras's name (`"float32"`, `"int32"`); nil for one the library does not hold.
+    /// The dtype of Keras's name (`"float32"`, `"int32"`, ...); nil for one the library does not
+    /// hold.
     public init?(keras name: String) { self.init(rawValue: name) }
 
-    /// `t`'s values as int32: truncated toward zero and clamped (Keras's cast of a float to int32;
-    /// NaN becomes 0).
-    static func int32Values(of t: Tensor) -> [Int32] {
+    /// Whether its values are integers (held exactly in ``Variable/integers``).
+    public var isInteger: Bool { self != .float32 }
+
+    /// `t`'s values in this dtype, as 32-bit patterns: truncated toward zero and clamped to the
+    /// dtype's range (Keras's cast of a float; NaN becomes 0).
+    func integers(of t: Tensor) -> [Int32] {
         let p = t.data
-        return (0..<t.count).map { i in p[i].isNaN ? 0 : Int32(clamping: Int64(exactly: p[i].rounded(.towardZero)) ?? (p[i] < 0 ? .min : .max)) }
+        let (low, high): (Int64, Int64) = self == .uint32 ? (0, Int64(UInt32.max)) : (Int64(Int32.min), Int64(Int32.max))
+        return (0..<t.count).map { i in
+            let x = p[i]
+            let n = x.isNaN ? 0 : (Int64(exactly: x.rounded(.towardZero)) ?? (x < 0 ? low : high))
+            return Int32(truncatingIfNeeded: Swift.min(Swift.max(n, low), high))
+        }
     }
 
-    /// The float32 tensor of int32 `values` (what ops read).
-    static func float32Mirror(of values: [Int32], shape: [Int]) -> Tensor {
+    /// The 32-bit patterns to add for `delta` in ``Variable/assignAdd(_:)``: a uint32 variable
+    /// takes a negative step (`assign_sub`) modulo 2^32, as its bits wrap.
+    func increments(of delta: Tensor) -> [Int32] {
+        guard self == .uint32 else { return VariableDType.int32.integers(of: delta) }
+        let p = delta.data
+        return (0..<delta.count).map { i in
+            let x = p[i].rounded(.towardZero)
+            return x.isFinite && abs(x) < 1e18 ? Int32(truncatingIfNeeded: Int64(x)) : 0
+        }
+    }
+
+    /// The float32 tensor of `values` (what ops read).
+    func float32Mirror(of values: [Int32], shape: [Int]) -> Tensor {
         let t = Tensor.uninitialized(shape)
         let p = t.data
-        for i in 0..<values.count { p[i] = Float(values[i]) }
+        if self == .uint32 {
+            for i in 0..<values.count { p[i] = Float(UInt32(bitPattern: values[i])) }
+        } else {
+            for i in 0..<values.count { p[i] = Float(values[i]) }
+        }
         return t
     }
 }

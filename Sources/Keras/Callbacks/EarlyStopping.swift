@@ -26,7 +26,7 @@ public final class EarlyStopping: MonitorCallback, @unchecked Sendable {
     public private(set) var stoppedEpoch = 0
     /// The epoch (0-based) of the best figure.
     public private(set) var bestEpoch = 0
-    private var bestWeights: [Tensor]?
+    private var bestWeights: [VariableFileValue]?   // (int32 counters exactly)
 
     public init(monitor: String = "val_loss", minDelta: Double = 0, patience: Int = 0, verbose: Int = 0,
                 mode: Mode = .auto, baseline: Double? = nil, restoreBestWeights: Bool = false,
@@ -67,14 +67,14 @@ public final class EarlyStopping: MonitorCallback, @unchecked Sendable {
         _ = try resolveDirection()
         guard let current = monitoredValue(logs, "Early stopping"), epoch >= startFromEpoch else { return }
         if restoreBestWeights && bestWeights == nil {
-            bestWeights = model?.getWeights()
+            bestWeights = model?.exactWeights()
             bestEpoch = epoch
         }
         wait += 1
         if try isImprovement(current, over: best) {
             best = current
             bestEpoch = epoch
-            if restoreBestWeights { bestWeights = model?.getWeights() }
+            if restoreBestWeights { bestWeights = model?.exactWeights() }
             if try baseline == nil || isImprovement(current, over: baseline) { wait = 0 }
             return
         }
@@ -88,7 +88,7 @@ public final class EarlyStopping: MonitorCallback, @unchecked Sendable {
         if stoppedEpoch > 0 && verbose > 0 { output("Epoch \(stoppedEpoch + 1): early stopping\n") }
         if restoreBestWeights, let bestWeights {
             if verbose > 0 { output("Restoring model weights from the end of the best epoch: \(bestEpoch + 1).\n") }
-            try model?.setWeights(bestWeights)
+            try model?.setExactWeights(bestWeights)
         }
     }
 }

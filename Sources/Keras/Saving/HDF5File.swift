@@ -458,10 +458,22 @@ final class HDF5Group {
 
     /// Reads a numeric dataset as int32, exactly for an integer one (an int32 variable's values,
     /// Keras's iteration count); `expected` as ``readTensor(_:expected:)``'s.
-    func readInt32s(_ name: String, expected: [Int]) throws -> [Int32] {
-        var values: [Int32] = []
-        try readNumeric(name, expected: expected, as: skh5_native_int32()) { dims in
-            values = [Int32](repeating: 0, count: dims.reduce(1, *))
+    /// `unsigned`: read as uint32, returned as their bit patterns (a uint32 variable's).
+    func readInt32s(_ name: String, expected: [Int], unsigned: Bool = false) throws -> [Int32] {
+        try readIntegers(name, expected: expected, as: unsigned ? skh5_native_uint32() : skh5_native_int32())
+    }
+
+    /// Reads a scalar numeric dataset as int64, exactly for an integer one (an optimizer's
+    /// iteration count: int32 as Keras on jax writes it, int64 as Keras on TensorFlow does).
+    func readInt64(_ name: String) throws -> Int64 {
+        let values: [Int64] = try readIntegers(name, expected: [], as: skh5_native_int64())
+        return values.first ?? 0
+    }
+
+    private func readIntegers<T: FixedWidthInteger>(_ name: String, expected: [Int], as memoryType: hid_t) throws -> [T] {
+        var values: [T] = []
+        try readNumeric(name, expected: expected, as: memoryType) { dims in
+            values = [T](repeating: 0, count: dims.reduce(1, *))
             return (nil, values.count)
         } read: { d, type in
             values.withUnsafeMutableBytes { H5Dread(d, type, hid_t(H5S_ALL), hid_t(H5S_ALL), hid_t(H5P_DEFAULT), $0.baseAddress) }
@@ -501,17 +513,22 @@ final class HDF5Group {
         try write(name, shape: t.shape, type: skh5_native_float(), data: UnsafeRawPointer(t.data))
     }
 
-    /// Writes a scalar int32 dataset (the optimizer's iteration count).
-    func writeInt32(_ name: String, _ value: Int32) throws {
-        try writeInt32s(name, shape: [], [value])
+    /// Writes a scalar integer dataset (an optimizer's iteration count): int32, as Keras on jax
+    /// writes it, or int64 (Keras on TensorFlow's) for a value int32 cannot hold.
+    func writeCount(_ name: String, _ value: Int) throws {
+        if let small = Int32(exactly: value) { return try writeInt32s(name, shape: [], [small]) }
+        var wide = Int64(value)
+        try write(name, shape: [], type: skh5_native_int64(), data: &wide)
     }
 
-    /// Writes an int32 dataset of `shape` (an int32 variable's values).
-    func writeInt32s(_ name: String, shape: [Int], _ values: [Int32]) throws {
+    /// Writes an int32 dataset of `shape` (an int32 variable's values); `unsigned`: a uint32
+    /// dataset of the values' bit patterns (a uint32 variable's).
+    func writeInt32s(_ name: String, shape: [Int], _ values: [Int32], unsigned: Bool = false) throws {
         let stored = values.isEmpty ? [0] : values   // (a shape with a 0 writes no value)
         try stored.withUnsafeBufferPointer { p in
             guard let base = p.baseAddress else { return }
-            try write(name, shape: shape, type: skh5_native_int32(), data: UnsafeRawPointer(base))
+            try write(name, shape: shape, type: unsigned ? skh5_native_uint32() : skh5_native_int32(),
+                      data: UnsafeRawPointer(base))
         }
     }
 

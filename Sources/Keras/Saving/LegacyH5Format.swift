@@ -98,7 +98,7 @@ enum LegacyH5Format {
         guard names.count == entries.count else {
             return ["Skipping loading of optimizer weights: the file has \(names.count) values, the optimizer \(entries.count)"]
         }
-        let values = try zip(names, entries).map { try g.readTensor($0.0, expected: $0.1.shape) }
+        let values = try zip(names, entries).map { try OptimizerState.read($0.1, from: g, key: $0.0) }
         try OptimizerState.restore(opt, entries: entries, from: values)
         return []
     }

@@ -12,30 +12,34 @@ enum OptimizerState {
     struct Entry {
         let name: String
         let shape: [Int]
-        /// For the integer variables (iteration counts): their value, written as Keras's int32.
-        let integer: (() -> Int)?
-        let read: () throws -> Tensor
-        /// Restores the value (already checked against `shape`).
-        let write: (Tensor) throws -> Void
+        /// Reads the value (an iteration count exactly, as an integer).
+        let read: () throws -> OptimizerVariableValue
+        /// Restores the value (already checked against `shape`; a count against being one).
+        let write: (OptimizerVariableValue) throws -> Void
+        /// Whether it is an iteration count (an integer variable in Keras).
+        let isCount: Bool
 
         /// An entry backed by a buffer of `shape`.
         static func buffer(_ name: String, _ shape: [Int], _ p: UnsafeMutablePointer<Float>) -> Entry {
             let count = shape.reduce(1, *)
-            return Entry(name: name, shape: shape, integer: nil,
-                         read: { try Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: p, count: count))) },
-                         write: { t in p.update(from: t.data, count: Swift.min(t.count, count)) })
+            return Entry(name: name, shape: shape,
+                         read: { .tensor(try Tensor(shape: shape, scalars: Array(UnsafeBufferPointer(start: p, count: count)))) },
+                         write: { v in
+                             let t = v.tensor
+                             p.update(from: t.data, count: Swift.min(t.count, count))
+                         }, isCount: false)
         }
 
         /// A scalar read and restored through closures.
         static func scalar(_ name: String, get: @escaping () -> Float, set: @escaping (Float) throws -> Void) -> Entry {
-            Entry(name: name, shape: [], integer: nil, read: { Tensor(get()) },
-                  write: { t in if let v = t.scalar { try set(v) } })
+            Entry(name: name, shape: [], read: { .tensor(Tensor(get())) },
+                  write: { v in if let x = v.tensor.scalar { try set(x) } }, isCount: false)
         }
 
-        /// An iteration count (checked to be a sane count before anything is restored).
+        /// An iteration count, kept exactly (checked to be a count before anything is restored).
         static func counter(_ name: String, get: @escaping () -> Int, set: @escaping (Int) -> Void) -> Entry {
-            Entry(name: name, shape: [], integer: get, read: { Tensor(Float(get())) },
-                  write: { t in set(Int(t.scalar ?? 0)) })
+            Entry(name: name, shape: [], read: { .count(get()) },
+                  write: { v in if let n = v.count { set(n) } }, isCount: true)
         }
     }
 
@@ -99,24 +103,76 @@ enum OptimizerState {
         }
     }
 
-    /// Writes entry `e` as dataset `key` of `g` (iteration counts as int32, as Keras).
+    /// Writes entry `e` as dataset `key` of `g` (an iteration count as an integer, as Keras).
     static func write(_ e: Entry, to g: HDF5Group, as key: String) throws {
-        if let count = e.integer { try g.writeInt32(key, Int32(clamping: count())) } else { try g.writeTensor(key, try e.read()) }
+        switch try e.read() {
+        case .count(let n): try g.writeCount(key, n)
+        case .tensor(let t): try g.writeTensor(key, t)
+        }
     }
+
+    /// Reads entry `e`'s value from dataset `key` of `g` (its shape checked; an iteration count
+    /// exactly, from an integer dataset of any width).
+    static func read(_ e: Entry, from g: HDF5Group, key: String) throws -> OptimizerVariableValue {
+        if e.isCount { return .count(Int(try g.readInt64(key))) }
+        return .tensor(try g.readTensor(key, expected: e.shape))
+    }
+
+    /// The largest iteration count taken (2^53: counting on from it cannot overflow, and it is
+    /// exact in a Double, what decay and schedules compute with).
+    static let maxCount = 1 << 53
 
     /// Restores every entry from `values` (already checked against the entries' shapes); iteration
     /// counts are checked first, so that a bad file changes nothing.
-    static func restore(_ o: Optimizer, entries: [Entry], from values: [Tensor]) throws {
+    static func restore(_ o: Optimizer, entries: [Entry], from values: [OptimizerVariableValue]) throws {
         guard values.count == entries.count else {
             throw KerasError.io("Optimizer '\(o.name)': expected \(entries.count) variables, the file has \(values.count)")
         }
-        for (e, t) in zip(entries, values) where e.integer != nil {
-            let n = t.scalar ?? 0
-            guard n.isFinite, n >= 0, n < 1e15 else {
-                throw KerasError.io("Optimizer '\(o.name)': bad value \(n) for \(e.name) in the file")
+        for (e, v) in zip(entries, values) where e.isCount {
+            guard let n = v.count, n >= 0, n <= maxCount else {
+                throw KerasError.io("Optimizer '\(o.name)': bad value \(v) for \(e.name): not an iteration count")
             }
         }
-        for (e, t) in zip(entries, values) { try e.write(t) }
+        for (e, v) in zip(entries, values) { try e.write(v) }
+    }
+}
+
+/// One optimizer variable's value: a float tensor, or an iteration count (Keras's integer
+/// `iteration` variable), kept exactly.
+public enum OptimizerVariableValue: Sendable, CustomStringConvertible {
+    case tensor(Tensor)
+    case count(Int)
+
+    /// The value as a float tensor (a count converted, exact to 2^24).
+    public var tensor: Tensor {
+        switch self {
+        case .tensor(let t): return t
+        case .count(let n): return Tensor(Float(n))
+        }
+    }
+
+    /// The count, or a tensor's one scalar when it is a whole number; nil otherwise.
+    public var count: Int? {
+        switch self {
+        case .count(let n): return n
+        case .tensor(let t):
+            guard let x = t.scalar, x.isFinite, x == x.rounded(), abs(x) < 1e15 else { return nil }
+            return Int(x)
+        }
+    }
+
+    public var shape: [Int] {
+        switch self {
+        case .tensor(let t): return t.shape
+        case .count: return []
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .tensor(let t): return t.scalar.map { "\($0)" } ?? "a tensor of shape \(t.shape)"
+        case .count(let n): return "\(n)"
+        }
     }
 }
 
@@ -125,14 +181,24 @@ extension Model {
     /// (iteration, learning rate, slots, ...): with ``restoreOptimizerVariables(_:)`` on a model
     /// rebuilt from this one (a new graph over the same weights), training goes on where this
     /// one was, as Keras's would with the same variables.
-    public func optimizerVariableValues() throws -> [Tensor] {
+    public func optimizerVariableValues() throws -> [OptimizerVariableValue] {
         guard let opt = optimizer else { throw KerasError.invalidState("Model '\(name)' is not compiled: it has no optimizer state") }
         return try OptimizerState.entries(opt, variables: kerasTrainableWeights).map { try $0.read() }
     }
 
+    /// Sets the optimizer's step count: training goes on from step `n` (schedules, decay and
+    /// Adam's bias correction read it). Keras: `optimizer.iterations.assign(n)`.
+    public func assignOptimizerIterations(_ n: Int) throws {
+        guard let opt = optimizer else { throw KerasError.invalidState("Model '\(name)' is not compiled: it has no optimizer") }
+        guard n >= 0, n <= OptimizerState.maxCount else {
+            throw KerasError.invalidArgument("Model '\(name)': the optimizer's iterations must not be negative or past 2^53, got \(n)")
+        }
+        opt.iterations = n
+    }
+
     /// Restores the optimizer's variables from ``optimizerVariableValues()`` of a model with the
     /// same weights and optimizer; a count or shape that differs changes nothing.
-    public func restoreOptimizerVariables(_ values: [Tensor]) throws {
+    public func restoreOptimizerVariables(_ values: [OptimizerVariableValue]) throws {
         guard let opt = optimizer else { throw KerasError.invalidState("Model '\(name)' is not compiled: it has no optimizer state") }
         let entries = OptimizerState.entries(opt, variables: kerasTrainableWeights)
         guard values.count == entries.count else {

@@ -133,12 +133,12 @@ enum WeightsH5Store {
             }
             assignments += zip(vars, values).map { ($0, $1) }
         }
-        var optimizerValues: [Tensor]?
+        var optimizerValues: [OptimizerVariableValue]?
         var optimizerEntries: [OptimizerState.Entry] = []
         if loadOptimizer, let opt = model.optimizer, let g = try root.group("optimizer/vars") {
             optimizerEntries = OptimizerState.entries(opt, variables: model.kerasTrainableWeights)
             if try count(g) == optimizerEntries.count {
-                optimizerValues = try optimizerEntries.enumerated().map { try g.readTensor(String($0.offset), expected: $0.element.shape) }
+                optimizerValues = try optimizerEntries.enumerated().map { try OptimizerState.read($0.element, from: g, key: String($0.offset)) }
             } else {
                 warnings.append("Skipping variable loading for optimizer '\(opt.name)': the file has \(try count(g)) variables, the optimizer has \(optimizerEntries.count)")
             }

@@ -38,7 +38,7 @@ final class OptimizerResumeTests: XCTestCase {
             let shapes = try XCTUnwrap(c.json["optimizer_variable_shapes"]?.arrayValue).map(\.ints)
             XCTAssertEqual(entries.map(\.shape), shapes, "\(c.name): optimizer variable shapes")
             for (e, expected) in zip(entries, saved) {
-                assertClose(try e.read().scalars, expected.floats, "\(c.name): \(e.name)")
+                assertClose(try e.read().tensor.scalars, expected.floats, "\(c.name): \(e.name)")
             }
             try model.fit(x, y, batchSize: batchSize, epochs: 1, verbose: 0, shuffle: false)
             let after = try XCTUnwrap(c.json["weights_after"]?.arrayValue)

@@ -42,6 +42,7 @@ int main(void) {
     const int32_t big = (1 << 30) + 3, wrong[2] = {0, 0};
     float x[30], y[30], pred[30], w[3], as_float = 0;
     int32_t count = 0;
+    int64_t steps = 0;
     char *dtypes = NULL;
     keras_model *m = NULL;
     keras_layer_class cls;
@@ -84,6 +85,18 @@ int main(void) {
     CHECK_OK(keras_model_load_weights(m, "int32_weights.weights.h5"));
     CHECK_OK(keras_model_get_weight_int32(m, 1, &count, 1));
     CHECK(count == big + 1);
+
+    /* The optimizer's count past 2^24 (float32 has no odd number there): set, written to a
+     * weights file and read back exactly. */
+    CHECK_OK(keras_model_optimizer_iterations(m, &steps));
+    CHECK(steps == 3);
+    CHECK_OK(keras_model_set_optimizer_iterations(m, (1 << 24) + 3));
+    CHECK_OK(keras_model_save_weights(m, "int32_weights.weights.h5", 1));
+    CHECK_OK(keras_model_set_optimizer_iterations(m, 0));
+    CHECK_OK(keras_model_load_weights(m, "int32_weights.weights.h5"));
+    CHECK_OK(keras_model_optimizer_iterations(m, &steps));
+    CHECK(steps == (1 << 24) + 3);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "negative", keras_model_set_optimizer_iterations(m, -1));
 
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "float32", keras_model_get_weight_int32(m, 0, &count, 1));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "float32", keras_model_set_weight_int32(m, 0, wrong, 3));

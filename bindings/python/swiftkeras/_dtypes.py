@@ -19,6 +19,12 @@ _TO_32_BITS = {"int64": "int32", "uint64": "uint32", "float64": "float32",
                "complex128": "complex64"}
 
 
+def held(dtype):
+    """The dtype of the values Keras on jax holds for a variable of `dtype`: 64 bits narrow to 32
+    (an int64 variable's values are int32; its `dtype` stays int64)."""
+    return _TO_32_BITS.get(dtype, dtype)
+
+
 def standardize_dtype(dtype):
     """Keras's name of a dtype (a string, numpy dtype or type, Python type); None is floatx.
     Keras: `keras.backend.standardize_dtype`."""

@@ -165,9 +165,10 @@ class ModelAPI(_variables.LayerBasics):
         what = f"{type(self).__name__}.add_weight"
         if not self._is_subclass_model():
             raise NotImplementedError(_MODEL_STATE.format(what=what))
-        _check_weight_arguments(what, "a model's own weights", dtype, kwargs)
+        dtype = _check_weight_arguments(what, "a model's own weights", dtype, kwargs,
+                                        integers=True)
         return _model_vars.add_weight(self, shape, initializer, trainable, name, what,
-                                      regularizer=regularizer, constraint=constraint)
+                                      regularizer=regularizer, constraint=constraint, dtype=dtype)
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
                      regularizer=None, constraint=None, name=None):

@@ -6,7 +6,12 @@ are held by a hidden layer of that graph, `ModelVariables` (a Python layer trace
 owns the weights in the library, which trains, saves and loads them natively; its output is the
 weights, flattened and repeated over the batch, from which each weight is read back). While
 `call` is traced, a weight the model owns is a symbolic tensor derived from that output, so ops
-combining it with layer outputs become op layers of the graph (ops._functional). `add_loss`
+combining it with layer outputs become op layers of the graph (ops._functional). An int32
+weight (a counter: `add_weight(shape=(), dtype="int32", trainable=False)`) is held exactly;
+`assign`/`assign_add`/`assign_sub` of a value known when `call` is traced (a number, an array)
+on an own weight in `call` is done by the ModelVariables layer at every run of the model, before
+the weights are read (so `call` reads the new value, as Keras's does after the assignment).
+`add_loss`
 values are summed into the loss by a hidden layer after the model's first output, which passes
 that output through unchanged. The library saves the weights in the model's own `vars` group of
 a weights file, where Keras keeps them (Sources/Keras/Saving/WeightsH5Store.swift).
@@ -19,6 +24,7 @@ import threading
 
 import numpy as np
 
+from ._dtypes import held
 from ._variables import Variable
 from .layers import KerasTensor, Layer
 
@@ -38,6 +44,7 @@ class ModelTrace:
         self.holder_output = None
         self.views = {}
         self.losses = []
+        self.assigns = []   # [library position, value, add] of the call's assignments
 
     def __enter__(self):
         self.previous = tracing()
@@ -103,19 +110,24 @@ class ModelVariables(Layer):
     _trace_required = True   # no numpy path: a refused op is an error at build
     _op_node = True          # not in model.layers (Keras lists the weights on the model itself)
 
-    def __init__(self, variables=(), **kwargs):
+    def __init__(self, variables=(), assigns=(), **kwargs):
         super().__init__(**kwargs)
         self._specs = [dict(v) for v in variables]
+        self._assigns = [list(a) for a in assigns]
         self._made = []
 
     def get_config(self):
-        return {**super().get_config(), "variables": [dict(s) for s in self._specs]}
+        config = {**super().get_config(), "variables": [dict(s) for s in self._specs]}
+        if self._assigns:
+            config["assigns"] = [list(a) for a in self._assigns]
+        return config
 
     def build(self, input_shape):
         self._made = [self.add_weight(shape=tuple(s["shape"]), initializer=s["initializer"],
                                       trainable=s["trainable"], name=s["name"],
                                       regularizer=s.get("regularizer"),
-                                      constraint=s.get("constraint")) for s in self._specs]
+                                      constraint=s.get("constraint"),
+                                      dtype=s.get("dtype", "float32")) for s in self._specs]
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -125,8 +137,14 @@ class ModelVariables(Layer):
         from . import ops
         rows = ops.sum(ops.zeros_like(x), axis=tuple(range(1, len(x.shape)))) if len(x.shape) > 1 \
             else ops.zeros_like(x)
-        flat = ops.concatenate([ops.reshape(w, (-1,)) for w in self._made]) if self._made \
-            else ops.zeros((1,))
+        for position, value, add in self._assigns:
+            weight = self._made[position]
+            if add:
+                weight.assign_add(np.asarray(value, held(weight.dtype)))
+            else:
+                weight.assign(np.asarray(value, held(weight.dtype)))
+        flat = ops.concatenate([ops.reshape(ops.cast(w, "float32"), (-1,)) for w in self._made]) \
+            if self._made else ops.zeros((1,))
         return ops.expand_dims(rows, -1) + flat
 
 
@@ -160,6 +178,7 @@ class ModelWeight(Variable):
         self._model, self._position = model, position
         self.name, self.shape = spec["name"], tuple(spec["shape"])
         self._trainable = bool(spec["trainable"])
+        self.dtype = spec.get("dtype", "float32")
 
     @property
     def path(self):
@@ -177,7 +196,9 @@ class ModelWeight(Variable):
         return layer.get_weights()[_library_position(self._model, self._position)]
 
     def assign(self, value):
-        arr = np.asarray(value, np.float32)
+        if self._record_assign(value, add=False):
+            return self
+        arr = np.asarray(value).astype(held(self.dtype))
         if arr.shape != self.shape:
             return super().assign(arr)   # Keras's message
         layer = self._holder_layer()
@@ -185,6 +206,38 @@ class ModelWeight(Variable):
         weights[_library_position(self._model, self._position)] = arr
         layer.set_weights(weights)
         return self
+
+    def assign_add(self, value):
+        if self._record_assign(value, add=True):
+            return self
+        return super().assign_add(value)
+
+    def assign_sub(self, value):
+        if self._record_assign(-np.asarray(value) if _known(value) else value, add=True):
+            return self
+        return super().assign_sub(value)
+
+    def _record_assign(self, value, add):
+        """In the traced `call`: records the assignment for the ModelVariables layer, which does
+        it at every run of the model. False outside the trace."""
+        trace = tracing()
+        if trace is None or trace is not self._model:
+            return False
+        if not _known(value):
+            raise NotImplementedError(
+                f"{self.path}.{'assign_add' if add else 'assign'} in {type(self._model).__name__}"
+                f".call: the value must be known when the call is traced (a number or an array), "
+                f"got a tensor computed in the call; assign a layer's weight in that layer's "
+                f"`call` instead")
+        arr = np.asarray(value).astype(held(self.dtype))
+        if arr.shape != self.shape and not (add and arr.size == 1):
+            raise ValueError(f"The shape of the target variable and the shape of the target "
+                             f"value in `variable.assign(value)` must match. variable.shape="
+                             f"{self.shape}, Received: value.shape={arr.shape}. Target variable: "
+                             f"{self.path}")
+        self._model._model_trace.assigns.append(
+            [_library_position(self._model, self._position), arr.tolist(), bool(add)])
+        return True
 
     def _view(self):
         trace = tracing()
@@ -208,6 +261,17 @@ class ModelWeight(Variable):
         return super().__getitem__(item)
 
 
+def _known(value):
+    """Whether `value` is a number or array (not a tensor of the traced call)."""
+    from .layers import KerasTensor
+    if isinstance(value, (KerasTensor, Variable)):
+        return False
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except (TypeError, ValueError):
+        return False
+
+
 def keras_order(specs):
     """Keras's order of a layer's own variables (trainable ones first, each in creation order):
     the order the ModelVariables layer creates them in, so its weights, the model's `weights`
@@ -222,7 +286,7 @@ def _library_position(model, position):
 
 
 def add_weight(model, shape, initializer, trainable, name, what, regularizer=None,
-               constraint=None):
+               constraint=None, dtype="float32"):
     """Model.add_weight of a subclassed model: recorded now, created with the model's graph
     (the library adds a regularizer's penalty to the loss and applies a constraint after each
     optimizer step, as Keras does)."""
@@ -241,6 +305,8 @@ def add_weight(model, shape, initializer, trainable, name, what, regularizer=Non
     spec = {"name": name or ("variable" if not specs else f"variable_{len(specs)}"),
             "shape": [int(d) for d in given], "initializer": serialize(initializers.get(initializer)),
             "trainable": bool(trainable)}
+    if dtype != "float32":
+        spec["dtype"] = dtype
     for key, value in (("regularizer", regularizers.get(regularizer)),
                        ("constraint", constraints.get(constraint))):
         if value is not None:
@@ -258,6 +324,7 @@ def attach_losses(trace, outputs):
     extra = list(trace.losses)
     if trace.model.__dict__.get("_own_weight_specs"):
         holder = trace.holder()
+        trace.model._model_variables_layer()._assigns = [list(a) for a in trace.assigns]
         if all(layer is not holder._keras_history[0] for layer in _graph_layers(trace.graph_inputs, flat)):
             extra.append(holder)
     if not extra:

@@ -15,6 +15,7 @@ import threading
 import numpy as np
 
 from . import _lib, _native, _packed_inputs
+from ._dtypes import held
 from ._objects import custom_objects_in_scope, serialize
 from ._plugins import _check_interrupt, _fail, get_config_thunk
 from ._variables import Variable
@@ -129,7 +130,8 @@ def add_weight(layer, shape, initializer, trainable, name, regularizer=None, con
     created in the library at once. Called before the layer is built (keras.io's `Linear`
     makes `w` and `b` in `__init__`), it is recorded and created first when the library builds
     the layer; the Weight returned is then that weight (`layer.weights` gives these objects).
-    `dtype`: "float32", or "int32" for an integer variable the library holds exactly (a counter)."""
+    `dtype`: "float32", or an integer dtype (int32, int64 held as int32, uint32) for a variable
+    the library holds exactly (a counter)."""
     spec = (shape, initializer, trainable, name, regularizer, constraint, dtype)
     building = getattr(layer, "_building", None)
     if building is not None:
@@ -280,7 +282,7 @@ class Weight(Variable):
         current = getattr(self._layer, "_current_weights", None)
         value = current[self._position] if current is not None else \
             self._layer.get_weights()[self._listed_at()]
-        return value if self.dtype == "float32" else value.astype(self.dtype)
+        return value if self.dtype == "float32" else value.astype(held(self.dtype))
 
     def _listed_at(self):
         """Its index in `get_weights()`, which lists the trainable weights first, whatever the
@@ -315,7 +317,7 @@ class Weight(Variable):
             trace.assign(self._position, value, add=False)
             return self
         weights = self._layer.get_weights()
-        arr = np.asarray(value).astype(self.dtype)
+        arr = np.asarray(value).astype(held(self.dtype))
         if arr.shape != self.shape:
             return super().assign(arr)   # Keras's message
         weights[self._listed_at()] = arr

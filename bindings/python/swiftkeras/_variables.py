@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._dtypes import held
 from .dtype_policies import DTypePolicy
 
 
@@ -62,7 +63,7 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     def numpy(self):
         """The current value, a numpy array of its dtype (a copy)."""
         value = self._holder._variable_model()._get_weight(self._info())
-        return value if self.dtype == "float32" else value.astype(self.dtype)
+        return value if self.dtype == "float32" else value.astype(held(self.dtype))
 
     @property
     def value(self):
@@ -71,7 +72,7 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     def assign(self, value):
         """Sets the weight in the library (Keras: `variable.assign(value)`); the shape must be
         the variable's, as in Keras."""
-        arr = np.asarray(value).astype(self.dtype)
+        arr = np.asarray(value).astype(held(self.dtype))
         if arr.shape != self.shape:
             raise ValueError(f"The shape of the target variable and the shape of the target "
                              f"value in `variable.assign(value)` must match. variable.shape="
@@ -81,10 +82,10 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return self
 
     def assign_add(self, value):
-        return self.assign(self.numpy() + np.asarray(value).astype(self.dtype))
+        return self.assign(self.numpy() + np.asarray(value).astype(held(self.dtype)))
 
     def assign_sub(self, value):
-        return self.assign(self.numpy() - np.asarray(value).astype(self.dtype))
+        return self.assign(self.numpy() - np.asarray(value).astype(held(self.dtype)))
 
     # -- numpy interoperation --------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):

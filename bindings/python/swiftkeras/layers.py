@@ -139,17 +139,22 @@ class KerasTensor(TensorOperators):
 
 
 def _check_weight_arguments(what, whose, dtype, kwargs, integers=False):
-    """`add_weight`'s arguments the library cannot honour, refused: float32 only (or int32,
-    where `integers`), and none of Keras's other keywords but the distribution ones that change
-    nothing on one device. Returns the dtype's name."""
+    """`add_weight`'s arguments the library cannot honour, refused: float32 only (or, where
+    `integers`, the integer dtypes it holds as Keras on jax does: int32, int64 held as int32,
+    uint32), and none of Keras's other keywords but the distribution ones that change nothing on
+    one device. Returns the dtype's name."""
     unsupported = {k: v for k, v in kwargs.items()
                    if v is not None and k not in ("autocast", "aggregation", "synchronization")}
     if unsupported:
         raise NotImplementedError(f"{what}: {sorted(unsupported)} are not supported for {whose}")
-    name = "float32" if dtype is None else str(np.dtype("int32" if dtype == "int" else dtype))
-    allowed = ("float32", "int32") if integers else ("float32",)
+    try:
+        name = "float32" if dtype is None else str(np.dtype("int32" if dtype == "int" else dtype))
+    except TypeError:
+        name = str(dtype)
+    allowed = ("float32", "int32", "int64", "uint32") if integers else ("float32",)
     if name not in allowed:
-        raise TypeError(f"{what}: weights are {' or '.join(allowed)}, got dtype={dtype}")
+        raise TypeError(f"{what}: the library holds weights of dtype {', '.join(allowed)} for "
+                        f"{whose}, got dtype={dtype}")
     return name
 
 class Layer(_variables.LayerBasics):

@@ -18,8 +18,8 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 
 import numpy as np
 
-from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
-               _python_metrics, _text_callables, _variables, config, optimizers)
+from . import (_assets, _custom_steps, _datasets, _dtypes, _lib, _model_vars, _native, _plugins,
+               _python_layers, _python_metrics, _text_callables, _variables, config, optimizers)
 from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
@@ -602,11 +602,11 @@ class Model(ModelAPI):
             layer.built = True
 
     def _get_weight(self, info) -> np.ndarray:
-        if info.get("dtype") == "int32":   # a counter: its exact values
+        if info.get("dtype", "float32") != "float32":   # a counter: its exact values
             out = np.empty(tuple(info["shape"]), np.int32)
             check(_lib.keras_model_get_weight_int32(self._handle, info["index"],
                                                     out.ctypes.data_as(_lib.int32_p), out.size))
-            return out
+            return out.view(_dtypes.held(info["dtype"]))   # (uint32: the same 32 bits)
         out = np.empty(tuple(info["shape"]), np.float32)
         check(_lib.keras_model_get_weight(self._handle, info["index"],
                                           out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
@@ -614,7 +614,7 @@ class Model(ModelAPI):
         return out
 
     def _set_weight(self, info, value):
-        if info.get("dtype") == "int32":
+        if info.get("dtype", "float32") != "float32":
             return self._set_int32_weight(info, value)
         arr = as_float32(value, f"set_weights({info['name']})")
         if np.ndim(value) == 0 and arr.size == 1:   # a numpy or Python scalar: a scalar weight's
@@ -627,7 +627,8 @@ class Model(ModelAPI):
                                           arr.size))
 
     def _set_int32_weight(self, info, value):
-        """An int32 weight's new values, cast to int32 as Keras's assign casts them."""
+        """An integer weight's new values, cast to its dtype as Keras's assign casts them (int64's
+        to int32, as Keras on jax holds them)."""
         given = np.asarray(value.numpy() if isinstance(value, _variables.Variable) else value)
         if given.dtype.kind not in "biuf":
             raise TypeError(f"set_weights({info['name']}): expected numbers for an int32 weight, "
@@ -635,7 +636,7 @@ class Model(ModelAPI):
         if given.dtype.kind == "f" and not np.all(np.isfinite(given)):
             raise ValueError(f"set_weights({info['name']}): the values for an int32 weight "
                              f"contain NaN or infinity")
-        arr = np.ascontiguousarray(given.astype(np.int32))
+        arr = np.ascontiguousarray(given.astype(_dtypes.held(info["dtype"]))).view(np.int32)
         if np.ndim(value) == 0 and arr.size == 1:
             arr = arr.reshape(())
         if tuple(arr.shape) != tuple(info["shape"]):

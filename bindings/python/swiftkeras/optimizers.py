@@ -6,6 +6,7 @@ by the library as Keras 2 did.
 """
 
 from ._objects import KerasObject, make_class, module_serialization, unique_name
+from ._variables import _FreeVariable
 
 
 class Optimizer(KerasObject):
@@ -44,19 +45,16 @@ class Optimizer(KerasObject):
     @property
     def iterations(self):
         """Keras's `optimizer.iterations`: the steps taken, an int32 variable (`<name>/iteration`,
-        as the weights files hold it); a snapshot of the library's count (0 before compile)."""
+        as the weights files hold it) with the library's count when read (0 before compile);
+        `assign` sets the library's count (a training resumed at a step)."""
         import ctypes
-
-        import numpy as np
 
         from . import _lib
         from ._native import check
-        from ._variables import Variable
         model, count = self._model(), ctypes.c_int64(0)
         if model is not None:
             check(_lib.keras_model_optimizer_iterations(model._handle, ctypes.byref(count)))
-        variable = Variable(np.array(count.value, "int32"), dtype="int32", trainable=False,
-                            name="iteration")
+        variable = _Iterations(self, count.value)
         name = self._config.get("name") or ("SGD" if type(self).__name__ == "SGD" else
                                              type(self).__name__.lower())   # Keras's defaults
         variable.path = f"{name}/iteration"
@@ -211,3 +209,28 @@ def _schedules_module():
 schedules = _schedules_module()
 
 __all__ = _NAMES + ["Optimizer", "OptimizerMap", "get", "serialize", "deserialize", "schedules"]
+
+
+class _Iterations(_FreeVariable):
+    """`optimizer.iterations`: an int32 variable (a count past int32 wraps, as Keras's does)
+    whose `assign` (and `assign_add`) sets the library's count."""
+
+    def __init__(self, optimizer, count):
+        import numpy as np
+        super().__init__(np.array(count, np.int64).astype(np.int32), dtype="int32",
+                         trainable=False, name="iteration")
+        self._optimizer = optimizer
+
+    def assign(self, value):
+        import ctypes
+
+        from . import _lib
+        from ._native import check
+        model = self._optimizer._model()
+        if model is None:
+            raise ValueError("optimizer.iterations.assign: the optimizer is not compiled into a "
+                             "built model yet (its count lives in the library's model); compile "
+                             "the model and build it (call it on data) first")
+        super().assign(value)
+        check(_lib.keras_model_set_optimizer_iterations(model._handle, ctypes.c_int64(int(self._value))))
+        return self

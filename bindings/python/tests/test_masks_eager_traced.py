@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import needs, CORE, real_keras, fresh_library
+from layer_probes import probe_layer
 
 pytestmark = needs(*CORE, "keras_layer_builder_mask", "keras_layer_builder_output_masks")
 
@@ -20,28 +21,6 @@ TOKENS = np.array([[3, 1, 4, 0, 0], [1, 5, 0, 0, 0]])
 def libraries():
     import swiftkeras
     return swiftkeras, real_keras()
-
-
-def probe_layer(lib, seen, name="MaskProbe"):
-    """A layer whose call records whether it got a mask and uses it when it does."""
-    ops = lib.ops
-
-    class MaskProbe(lib.layers.Layer):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.supports_masking = True
-
-        def build(self, input_shape):
-            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
-
-        def call(self, inputs, mask=None):
-            seen.append(mask is None)
-            if mask is None:
-                return inputs * self.scale
-            return inputs * self.scale * ops.expand_dims(ops.cast(mask, "float32"), -1)
-
-    MaskProbe.__name__ = MaskProbe.__qualname__ = name
-    return lib.saving.register_keras_serializable(package="masks")(MaskProbe)
 
 
 def set_same_weights(ours, ref, seed=0):

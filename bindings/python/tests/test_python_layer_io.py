@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import needs, CORE, real_keras
+from layer_probes import probe_layer
 
 pytestmark = needs(*CORE, "keras_layer_builder_layer_call", "keras_layer_builder_outputs",
                    "keras_layer_builder_mask", "keras_layer_builder_output_masks")
@@ -499,31 +500,13 @@ def test_same_class_name_in_two_packages_called_eagerly_as_keras():
     """A layer called on arrays after a masked call (a one-layer model made again from its
     entry) stays its own package's class when another package has a class of the same name
     (the entry named only the bare class then: "Unknown layer class 'Probe'")."""
-    from conftest import exec_layers
-    source = '''
-def make(package):
-    class Probe(keras.layers.Layer):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.supports_masking = True
-
-        def build(self, input_shape):
-            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
-
-        def call(self, inputs, mask=None):
-            if mask is None:
-                return inputs * self.scale
-            return inputs * self.scale * ops.expand_dims(ops.cast(mask, "float32"), -1)
-
-    return keras.saving.register_keras_serializable(package=package)(Probe)
-
-First, Second = make("EagerFirst"), make("EagerSecond")
-'''
     x = np.random.default_rng(7).normal(size=(2, 4, 3)).astype("float32")
     mask = np.array([[1, 1, 0, 0], [1, 1, 1, 0]], bool)
     results = []
     for lib in libraries():
-        probe = exec_layers(source, lib)["First"]()
+        first = probe_layer(lib, name="Probe", package="EagerFirst")
+        probe_layer(lib, name="Probe", package="EagerSecond")
+        probe = first()
         probe(x)
         probe.set_weights([np.array([0.5, -1.0, 2.0], "float32")])
         results.append([np.asarray(probe(x, mask=mask)), np.asarray(probe(x))])

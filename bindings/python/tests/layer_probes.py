@@ -1,0 +1,26 @@
+"""Small Python layers that more than one test file builds, in swiftkeras and in real Keras."""
+
+
+def probe_layer(lib, seen=None, name="MaskProbe", package="masks"):
+    """A layer class of `lib` (swiftkeras or real Keras) named `name`, registered under
+    `package`: its call scales the input by a weight ("scale", ones) and zeroes the masked steps
+    when it gets a mask, appending to the list `seen` (when given) whether the mask was None."""
+    ops = lib.ops
+
+    class MaskProbe(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+
+        def call(self, inputs, mask=None):
+            if seen is not None:
+                seen.append(mask is None)
+            if mask is None:
+                return inputs * self.scale
+            return inputs * self.scale * ops.expand_dims(ops.cast(mask, "float32"), -1)
+
+    MaskProbe.__name__ = MaskProbe.__qualname__ = name
+    return lib.saving.register_keras_serializable(package=package)(MaskProbe)
