@@ -25,10 +25,12 @@ from . import _lib, _native
 
 
 def _active(*values):
-    """The trace running now when any of `values` is symbolic, else None."""
-    from .ops._trace import active, is_symbolic
+    """The trace of a layer's call running now, else None. Any update made while a call is
+    traced is recorded, of constants too (a Distiller's `student_loss` of 0.0 without a student
+    loss): the trace runs once, the step it stands for at every batch."""
+    from .ops._trace import active
     trace = active()
-    if trace is None or not any(is_symbolic(v) for v in values if v is not None):
+    if trace is None or trace.layer is None:
         return None
     return trace
 
