@@ -145,3 +145,56 @@ def test_a_metric_without_a_traced_form_is_refused_naming_it():
     model.compile("sgd", loss="mse")
     with pytest.raises(NotImplementedError, match="AUC 'auc'.update_state inside a traced compute_loss"):
         model.fit(X, (X[:, :1] > 0).astype("float32"), epochs=1, verbose=0)
+
+
+def test_trackers_in_a_train_step_override_follow_each_batch():
+    """Keras's TensorFlow/torch form: a train_step override updates its trackers per batch (on
+    numpy here, around super().train_step) and returns `{m.name: m.result() for m in
+    self.metrics}`; the epoch's figures are the trackers' (a scalar's Mean over batches, the
+    mean absolute error over rows), checked against the same steps taken one by one."""
+
+    class Stepped(sk.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = sk.layers.Dense(2)
+            self.loss_tracker = sk.metrics.Mean(name="loss")
+            self.mae_metric = sk.metrics.MeanAbsoluteError(name="mae")
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            x, y = data
+            y_pred = self(x, training=False)
+            loss = sk.ops.mean(sk.ops.square(y - y_pred))
+            super().train_step(data)
+            self.loss_tracker.update_state(loss)
+            self.mae_metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+        @property
+        def metrics(self):
+            return [self.loss_tracker, self.mae_metric]
+
+    def fresh(weights=None):
+        model = Stepped()
+        model(X[:1])
+        if weights is not None:
+            model.set_weights(weights)
+        model.compile(sk.optimizers.SGD(0.05), loss="mse")
+        return model
+
+    model = fresh()
+    start = [np.asarray(w) for w in model.get_weights()]
+    history = model.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0).history
+    by_hand = fresh(start)
+    for epoch in range(2):
+        losses, errors = [], 0.0
+        for i in range(0, len(X), 8):
+            pred = by_hand.predict(X[i:i + 8], verbose=0)
+            losses.append(np.mean((Y[i:i + 8] - pred) ** 2))
+            errors += np.abs(Y[i:i + 8] - pred).mean(axis=1).sum()
+            by_hand.train_on_batch(X[i:i + 8], Y[i:i + 8])
+        np.testing.assert_allclose(history["loss"][epoch], np.mean(losses), rtol=1e-5)
+        np.testing.assert_allclose(history["mae"][epoch], errors / len(X), rtol=1e-5)
+    assert sorted(history) == ["loss", "mae"]
