@@ -38,7 +38,11 @@ class ModelAPI(_variables.LayerBasics):
             logs = {"loss": logs.pop("loss"), **logs}
         if return_dict:
             return logs
-        values = list(logs.values())
+        if self.__dict__.get("_traced_metric_objects"):   # Keras's _flatten_metrics_in_order
+            from . import _traced_metrics
+            values = _traced_metrics.in_order(self, logs)
+        else:
+            values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):

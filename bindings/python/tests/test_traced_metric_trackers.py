@@ -198,3 +198,23 @@ def test_trackers_in_a_train_step_override_follow_each_batch():
         np.testing.assert_allclose(history["loss"][epoch], np.mean(losses), rtol=1e-5)
         np.testing.assert_allclose(history["mae"][epoch], errors / len(X), rtol=1e-5)
     assert sorted(history) == ["loss", "mae"]
+
+
+@pytest.mark.parametrize("name", ["Tracked", "Listed"])
+def test_batch_calls_return_keras_figures_in_keras_order(name):
+    """train_on_batch and test_on_batch: the dicts and Keras's lists (`_flatten_metrics_in_order`:
+    a name listed twice in `model.metrics`, "loss", "mae", gives its value twice)."""
+    got = []
+    for lib in (sk, keras):
+        model = _model(lib, name, {"metrics": ["mae"]})
+        got.append([model.train_on_batch(X[:8], Y[:8]),
+                    model.train_on_batch(X[8:12], Y[8:12], return_dict=True),
+                    model.test_on_batch(X[:8], Y[:8]),
+                    model.test_on_batch(X[:8], Y[:8], return_dict=True)])
+    ours, ref = got
+    for i in (0, 2):
+        np.testing.assert_allclose(np.ravel(ours[i]), np.ravel(ref[i]), rtol=1e-5, atol=1e-6)
+    for i in (1, 3):
+        assert sorted(ours[i]) == sorted(ref[i])
+        for key in ref[i]:
+            np.testing.assert_allclose(ours[i][key], ref[i][key], rtol=1e-5, atol=1e-6, err_msg=key)
