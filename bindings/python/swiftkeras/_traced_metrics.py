@@ -39,10 +39,6 @@ def _record(trace, metric, total, count):
     """Adds the metric's update (two scalar tensors; count None: a sum) to the trace, emitted
     with the trace's outputs (ops._trace.trace_layer), and remembers the metric object on the
     model (or layer) traced, for `sync`."""
-    if not _lib.has("keras_layer_builder_metric"):
-        raise NotImplementedError(f"{type(metric).__name__} '{metric.name}'.update_state in a traced "
-                                  f"call: this libkeras.so has no keras_layer_builder_metric; "
-                                  f"rebuild it")
     from . import ops
     total = ops.sum(total)
     count = None if count is None else ops.sum(count)
@@ -131,7 +127,7 @@ def sync(model):
     Keras's jax step carries the variables of those (an overridden `metrics` that leaves one out
     leaves it untouched)."""
     known = model.__dict__.get("_traced_metric_objects")
-    if not known or model._handle is None or not _lib.has("keras_model_traced_metrics"):
+    if not known or model._handle is None:
         return
     listed = model.metrics
     known = [m for m in known if any(m is other for other in listed)]

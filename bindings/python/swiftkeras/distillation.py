@@ -162,7 +162,8 @@ class Distiller(Model):
         self.teacher = teacher
         self.student = student
         if not isinstance(student_loss_weight, (int, float)):
-            raise ValueError(f"student_loss_weight must be a number, got {type(student_loss_weight)}")
+            raise ValueError(f"student_loss_weight must be a number, got "
+                             f"{type(student_loss_weight)}")
         if student_loss_weight < 0.0 or student_loss_weight > 1.0:
             raise ValueError(f"student_loss_weight must be between 0.0 and 1.0, got "
                              f"{student_loss_weight}")
@@ -215,7 +216,8 @@ class Distiller(Model):
         for dim1, dim2 in zip(shape1, shape2):
             if dim1 is not None and dim2 is not None and dim1 != dim2:
                 raise ValueError(f"Teacher and student {context} shapes are incompatible. "
-                                 f"Teacher: {shape1}, Student: {shape2}. All dimensions must match.")
+                                 f"Teacher: {shape1}, Student: {shape2}. All dimensions must "
+                                 f"match.")
 
     def compile(self, optimizer="adam", loss=None, metrics=None, **kwargs):
         """Keras's: `loss` is the student's (required); the model is compiled without a loss,
