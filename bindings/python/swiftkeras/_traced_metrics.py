@@ -40,14 +40,19 @@ def _record(trace, metric, total, count):
     with the trace's outputs (ops._trace.trace_layer), and remembers the metric object on the
     model (or layer) traced, for `sync`."""
     from . import ops
+    from ._custom_steps import overrides
+    owner = getattr(trace.layer, "_model", None) or trace.layer
+    if hasattr(owner, "_compile_config") and overrides(owner, "metrics") and \
+            not any(m is metric for m in owner.metrics):
+        # Keras's jax step carries only `model.metrics`' variables: an update of another
+        # metric is lost, and it is in no log.
+        return
     total = ops.sum(total)
     count = None if count is None else ops.sum(count)
     trace.metric_updates.append((trace.mode, metric.name, total, count))
-    owner = getattr(trace.layer, "_model", None) or trace.layer
-    if owner is not None:
-        known = owner.__dict__.setdefault("_traced_metric_objects", [])
-        if not any(m is metric for m in known):
-            known.append(metric)
+    known = owner.__dict__.setdefault("_traced_metric_objects", [])
+    if not any(m is metric for m in known):
+        known.append(metric)
 
 
 def update_mean(metric, values, sample_weight=None):

@@ -218,3 +218,17 @@ def test_batch_calls_return_keras_figures_in_keras_order(name):
         assert sorted(ours[i]) == sorted(ref[i])
         for key in ref[i]:
             np.testing.assert_allclose(ours[i][key], ref[i][key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_the_progress_line_shows_the_listed_metrics_as_keras(capfd):
+    """With `metrics` overridden, Keras's logs (and its progress line) are those metrics'; an
+    update of a metric left out is lost, as in Keras's jax step."""
+    lines = []
+    for lib in (sk, keras):
+        model = _model(lib, "Listed", {"metrics": ["mae"]})
+        capfd.readouterr()
+        model.fit(X, Y, epochs=1, batch_size=8, verbose=2, shuffle=False)
+        out = capfd.readouterr().out
+        lines.append([line.split("step - ", 1)[1] for line in out.splitlines() if "step - " in line])
+        assert float(model.total.result()) == 0.0   # not in model.metrics: never updated
+    assert lines[0] == lines[1] and lines[0]
