@@ -440,6 +440,11 @@ int keras_model_summary_ex(keras_model *model, const char *options_json, char **
 /* model.to_json(). *out is caller-owned. */
 int keras_model_to_json(keras_model *model, char **out);
 
+/* The running figures of the metrics the model's traced calls update (keras_layer_builder_metric)
+ * after its last step: a JSON list [{"name": ..., "total": ..., "count": ... (null for a running
+ * sum)}, ...] in order of first update; [] before any step. *out is caller-owned. */
+int keras_model_traced_metrics(keras_model *model, char **out);
+
 /* Ends the running fit after the current batch (Keras: model.stop_training = True). Meant to be
  * called from a callback. */
 int keras_model_stop_training(keras_model *model);
@@ -1230,6 +1235,17 @@ int keras_layer_builder_output(keras_layer_builder *builder, int64_t node, int t
  * training 1: traced in the training call, 0: in the inference call (whose losses enter
  * evaluate's loss, as Keras 3's test step counts them), -1 both. */
 int keras_layer_builder_loss(keras_layer_builder *builder, int64_t node, int training);
+/* A metric update of the traced call (Keras: `self.tracker.update_state(value)` or
+ * `self.mae.update_state(y, y_pred)` inside a traced compute_loss): every run adds the scalar
+ * node `total` to the running total of the metric `name` and the scalar node `count` to its
+ * count (count -1: none, a running sum, Keras's Sum). The model's fit, evaluate and batch calls
+ * keep the running figure (total / count, 0 before any count; reset where Keras resets
+ * model.metrics: each epoch, each evaluate) and log it under `name`, after the compiled figures
+ * (a figure of the same name, "loss" included, is replaced). Updates of one name add up.
+ * training as keras_layer_builder_loss. Errors: INVALID_ARGUMENT (empty name, a node out of
+ * range), SHAPE (total or count not a scalar). */
+int keras_layer_builder_metric(keras_layer_builder *builder, const char *name, int64_t total,
+                               int64_t count, int training);
 /* A call of another layer inside the traced call (Keras: a custom layer's `call` calling the
  * layers held in its attributes, `self.att(x, x)`): the layer held at attribute `attribute`
  * (element `index` of a list attribute, -1 for an attribute holding one layer; `order` is the

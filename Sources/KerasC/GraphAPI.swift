@@ -179,6 +179,18 @@ public func keras_layer_builder_loss(_ builder: UnsafeMutableRawPointer?, _ node
     }
 }
 
+@_cdecl("keras_layer_builder_metric")
+public func keras_layer_builder_metric(_ builder: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?, _ total: Int64,
+                                       _ count: Int64, _ training: Int32) -> Int32 {
+    guarded("keras_layer_builder_metric") {
+        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
+        let metric = try string(name, "name")
+        guard count >= -1 else { throw ABIError(.invalidArgument, "metric '\(metric)': count must be a node or -1 (a running sum), got \(count)") }
+        try trace(builder).addMetricOutput(name: metric, total: try nodeIndex(total), count: count < 0 ? nil : try nodeIndex(count),
+                                           training: training < 0 ? nil : training == 1)
+    }
+}
+
 @_cdecl("keras_layer_builder_state")
 public func keras_layer_builder_state(_ builder: UnsafeMutableRawPointer?, _ width: Int64, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_state") {

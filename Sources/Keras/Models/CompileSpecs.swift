@@ -70,6 +70,12 @@ final class CompiledState {
     /// Each output's loss figure (`<output>_loss`), kept as Keras keeps them when more than one
     /// output has a loss; nil for the others.
     var outputLossTrackers: [Mean?] = []
+    /// The metrics that traced calls update (Model+TracedMetrics.swift), logged after the
+    /// compiled ones (a same name replaces a compiled figure, as a later metric of Keras's
+    /// `model.metrics` replaces an earlier one in the logs).
+    var tracedMetrics: [TracedMetric] = []
+    /// The model's traced layers, found at the first step.
+    var tracedMetricLayers: [CallbackLayer]?
     /// The per-class values at the end of the last evaluation.
     var perClassResults: [String: [Double]] = [:]
     let specs: (optimizer: OptimizerSpec, loss: [LossSpec?], metrics: [[MetricSpec]], lossWeights: [Float]?)
@@ -147,6 +153,7 @@ final class CompiledState {
         lossTracker.reset()
         outputLossTrackers.forEach { $0?.reset() }
         for list in metrics ?? [] { for m in list { try m.reset() } }
+        for m in tracedMetrics { m.reset() }
     }
 
     /// Current figures: loss, per-output losses, then metrics.
@@ -154,6 +161,7 @@ final class CompiledState {
         var l: Logs = ["loss": Double(lossTracker.result())]
         for case let t? in outputLossTrackers { l[t.name] = Double(t.result()) }
         for list in metrics ?? [] { for m in list { for f in try m.figures() { l[f.key] = Double(f.value) } } }
+        for m in tracedMetrics { l[m.name] = m.result }
         return l
     }
 
@@ -180,6 +188,10 @@ final class CompiledState {
                 }
             }
         }
-        return r + merged.sorted { $0.0 < $1.0 }
+        var all = r + merged.sorted { $0.0 < $1.0 }
+        for m in tracedMetrics {
+            if let i = all.firstIndex(where: { $0.0 == m.name }) { all[i].1 = m.result } else { all.append((m.name, m.result)) }
+        }
+        return all
     }
 }

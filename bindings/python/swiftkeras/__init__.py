@@ -6,7 +6,7 @@
 """
 
 from . import (activations, applications, backend, callbacks, config, constraints, datasets,
-               distribution, dtype_policies, initializers, layers, losses, metrics,
+               distillation, distribution, dtype_policies, initializers, layers, losses, metrics,
                mixed_precision, models, ops, optimizers, preprocessing, random, regularizers,
                saving, tree, utils, visualization)
 from ._lib import LibraryUnavailable

@@ -66,6 +66,14 @@ def overrides(model, method):
     return any(method in vars(c) for c in type(model).__mro__ if c not in bases)
 
 
+def metric_attributes(model):
+    """The metric objects held in the model's attributes, in assignment order (Keras's
+    `model.metrics` lists them after the loss tracker and the compiled metrics: a `compute_loss`
+    override's `self.loss_tracker`)."""
+    from .metrics import Metric
+    return [v for k, v in vars(model).items() if isinstance(v, Metric) and not k.startswith("_")]
+
+
 class LossTracker:
     """Keras's `Mean(name="loss")` that `model.metrics` starts with: a weighted mean of values."""
 

@@ -38,7 +38,11 @@ class ModelAPI(_variables.LayerBasics):
             logs = {"loss": logs.pop("loss"), **logs}
         if return_dict:
             return logs
-        values = list(logs.values())
+        if self.__dict__.get("_traced_metric_objects"):   # Keras's _flatten_metrics_in_order
+            from . import _traced_metrics
+            values = _traced_metrics.in_order(self, logs)
+        else:
+            values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -225,15 +229,16 @@ class ModelAPI(_variables.LayerBasics):
         """Keras 3: the loss tracker and the compiled metrics once compiled, else []. They are
         what a `test_step` written in Python updates; fit and evaluate keep theirs in the library."""
         config = self._compile_config
+        own = _custom_steps.metric_attributes(self)   # Keras: then the metrics it tracks
         if config is None:
-            return []
+            return own
         cached = self.__dict__.get("_metric_objects")
         if cached is None or cached[0] is not config:
             objects = [_custom_steps.LossTracker()]
             if "compile_metrics" in self.metrics_names:
                 objects.append(_custom_steps.CompileMetrics(config))
             cached = self._metric_objects = (config, objects)
-        return list(cached[1])
+        return list(cached[1]) + own
 
     @property
     def metrics_names(self):

@@ -134,6 +134,25 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
         from ._objects import serialize
         return serialize(self)
 
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """On numpy: kept for the library to compute. On symbolic tensors (inside a traced
+        `compute_loss`): recorded into the traced graph, computed by the library each step."""
+        from . import _traced_metrics
+        if _traced_metrics.update_wrapped(self, y_true, y_pred, sample_weight):
+            return
+        ArrayMetric.update_state(self, y_true, y_pred, sample_weight)
+
+    def result(self):
+        traced = self.__dict__.get("_traced_state")
+        if traced is not None and not self.__dict__.get("_batches"):
+            total, count = traced
+            return np.float32(total / count if count else 0.0)
+        return ArrayMetric.result(self)
+
+    def reset_state(self):
+        self.__dict__.pop("_traced_state", None)
+        ArrayMetric.reset_state(self)
+
     __repr__ = KerasObject.__repr__
 
 
@@ -169,31 +188,39 @@ for _alias, _target in {"mse": "mean_squared_error", "mae": "mean_absolute_error
         globals()[_alias] = globals()[_target]
 
 
-def _reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
-    """Keras's `reduce_to_samplewise_values`, on numpy: values weighted by `sample_weight`
-    (ranks matched as Keras's losses match them), reduced to one value per sample."""
-    values = np.asarray(values, dtype=dtype)
+def _reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype, xp=np):
+    """Keras's `reduce_to_samplewise_values`: values weighted by `sample_weight` (ranks matched
+    as Keras's losses match them), reduced to one value per sample. On numpy (`xp` numpy), or
+    on symbolic tensors inside a traced call (`xp` swiftkeras.ops, `reduce_fn` its own)."""
+    def tensor(v):
+        from .ops._trace import is_symbolic
+        return v if xp is not np and is_symbolic(v) else np.asarray(v, dtype=dtype)
+
+    values = tensor(values)
     if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=dtype)
-        if values.ndim == sample_weight.ndim + 1 and values.shape[-1] == 1:
-            if sample_weight.ndim == 1:
-                sample_weight = sample_weight[..., None]
+        sample_weight = tensor(sample_weight)
+        values_ndim, weight_ndim = len(values.shape), len(sample_weight.shape)
+        if values_ndim == weight_ndim + 1 and values.shape[-1] == 1:
+            if weight_ndim == 1:
+                sample_weight = xp.expand_dims(sample_weight, -1)
             else:
-                values = values[..., 0]
-        elif sample_weight.ndim == values.ndim + 1 and sample_weight.shape[-1] == 1:
-            if values.ndim == 1:
-                values = values[..., None]
+                values = xp.squeeze(values, -1)
+        elif weight_ndim == values_ndim + 1 and sample_weight.shape[-1] == 1:
+            if values_ndim == 1:
+                values = xp.expand_dims(values, -1)
             else:
-                sample_weight = sample_weight[..., 0]
-        weight_ndim, values_ndim = sample_weight.ndim, values.ndim
+                sample_weight = xp.squeeze(sample_weight, -1)
+        weight_ndim, values_ndim = len(sample_weight.shape), len(values.shape)
         if values_ndim > weight_ndim:
             values = reduce_fn(values, axis=tuple(range(weight_ndim, values_ndim)))
-        sample_weight = np.broadcast_to(sample_weight, values.shape)
+        # Keras broadcasts the weights to the values (a traced batch has no size yet: times ones)
+        sample_weight = np.broadcast_to(sample_weight, values.shape) if xp is np else \
+            sample_weight * xp.ones_like(values)
         values = values * sample_weight
         if weight_ndim > 1:
             sample_weight = reduce_fn(sample_weight, axis=tuple(range(1, weight_ndim)))
-    if values.ndim > 1:
-        values = reduce_fn(values, axis=tuple(range(1, values.ndim)))
+    if len(values.shape) > 1:
+        values = reduce_fn(values, axis=tuple(range(1, len(values.shape))))
     return values, sample_weight
 
 
@@ -205,6 +232,9 @@ class Sum(Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="total")
 
     def update_state(self, values, sample_weight=None):
+        from . import _traced_metrics
+        if _traced_metrics.update_sum(self, values, sample_weight):
+            return
         values, _ = _reduce_to_samplewise_values(values, sample_weight, np.sum, self.dtype)
         self.total.assign_add(np.sum(values))
 
@@ -228,6 +258,9 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="count")
 
     def update_state(self, values, sample_weight=None):
+        from . import _traced_metrics
+        if _traced_metrics.update_mean(self, values, sample_weight):
+            return
         values, sample_weight = _reduce_to_samplewise_values(values, sample_weight, np.mean,
                                                              self.dtype)
         self.total.assign_add(np.sum(values))

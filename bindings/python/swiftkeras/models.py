@@ -19,7 +19,8 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 import numpy as np
 
 from . import (_assets, _custom_steps, _datasets, _dtypes, _lib, _model_vars, _native, _plugins,
-               _python_layers, _python_metrics, _text_callables, _variables, config, optimizers)
+               _python_layers, _python_metrics, _text_callables, _traced_metrics, _variables, config,
+               optimizers)
 from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
@@ -1265,6 +1266,9 @@ class Model(ModelAPI):
         layer = getattr(self, "_compute_loss_layer_name", None)
         if not getattr(self, "_compute_loss_graph", False) or not names or not layer:
             return logs
+        if self.__dict__.get("_traced_metric_objects"):   # updated in compute_loss
+            _traced_metrics.sync(self)
+            logs = _traced_metrics.log_names(self, logs)
         hidden = set() if getattr(self, "_compute_loss_uses_super", True) or len(names) == 1 else \
             {prefix + n + "_loss" for n in names for prefix in ("", "val_")}
         renamed = {}
@@ -1378,7 +1382,8 @@ class Model(ModelAPI):
         results = {k: _per_class(v) for k, v in self._user_log_names(json.loads(text)).items()}
         if return_dict:
             return results
-        values = list(results.values())
+        values = _traced_metrics.in_order(self, results) if \
+            self.__dict__.get("_traced_metric_objects") else list(results.values())
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):

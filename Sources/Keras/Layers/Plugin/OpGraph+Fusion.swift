@@ -14,7 +14,7 @@ extension OpGraph {
     func fuseDense() {
         var uses = [Int](repeating: 0, count: sources.count)
         for case .op(_, let ids) in sources { for j in ids { uses[j] += 1 } }
-        for end in (outputs + stateOutputs.joined()).compactMap({ $0 }) + lossOutputs.joined() { uses[end] += 1 }
+        for end in (outputs + stateOutputs.joined()).compactMap({ $0 }) + lossOutputs.joined() + metricNodes(0) + metricNodes(1) { uses[end] += 1 }
         for i in sources.indices {
             guard case .op(let op, let ids) = sources[i], let role = op.role else { continue }
             switch role {

@@ -39,6 +39,11 @@ public final class OpGraph: @unchecked Sendable {
     /// The nodes whose sums the layer adds to the loss (Keras: `add_loss` in `call`), per mode
     /// as ``outputs``.
     private(set) var lossOutputs: [[Int]] = [[], []]
+    /// The metric values the call reports per run (Keras: a metric's `update_state` inside a
+    /// traced `compute_loss`), per mode as ``outputs`` (OpGraph+Metrics.swift).
+    var metricOutputs: [[MetricOutput]] = [[], []]
+    /// The metric values of the last run, in trace order (OpGraph+Metrics.swift).
+    public internal(set) var lastMetricValues: [MetricValue] = []
     /// The writes of the traced call to the layer's weights (Keras: `self.count.assign_add(1)` in
     /// `call`), per mode as ``outputs``, done after each run (OpGraph+Assign.swift).
     var writes: [[WeightWrite]] = [[], []]
@@ -359,7 +364,7 @@ public final class OpGraph: @unchecked Sendable {
         weightValue = nil
         fuseDense()
         let plain = lossOutputs.joined().isEmpty && extraOutputs.joined().isEmpty && !readsMasks && !computesMasks
-            && writes.joined().isEmpty
+            && writes.joined().isEmpty && metricOutputs.joined().isEmpty
         denseForm = plain ? findDenseForm() : nil
         plans = (0..<2).map { mode -> [Int] in
             var ends: [Int] = ([outputs[mode]] + stateOutputs[mode]).compactMap { $0 }
@@ -367,6 +372,7 @@ public final class OpGraph: @unchecked Sendable {
             ends += extraOutputs[mode]
             ends += lossOutputs[mode]
             ends += writes[mode].map(\.node)
+            ends += metricNodes(mode)
             return plan(for: ends)
         }
         initialPlan = plan(for: initialStates.compactMap { $0 })
@@ -418,6 +424,7 @@ public final class OpGraph: @unchecked Sendable {
         let outMasks = outputMasks[mode].isEmpty ? nil : try outputMasks[mode].map { try $0.map { try value($0, "an output mask") } }
         let losses = try lossOutputs[mode].map { try Ops.sum(value($0, "a loss"), axes: nil, keepDims: false) }
         try performWrites(mode, values)
+        try recordMetrics(mode, values)
         return (ys, outMasks, losses)
     }
 
@@ -472,6 +479,7 @@ public final class OpGraph: @unchecked Sendable {
         }
         let values = try evaluate(plans[mode], xs: xs, states: states, weights: weights, training: training)
         try performWrites(mode, values)
+        try recordMetrics(mode, values)
         return (mode, values)
     }
 

@@ -104,6 +104,7 @@ class Trace:
         # The layer's input: random ops read their unknown (None) dimensions from it per step.
         self.reference = None
         self.called_layers: list[str] = []   # the layers the call called (call_layer)
+        self.metric_updates: list = []   # metrics' update_state during the trace (_traced_metrics)
 
     def _check(self, rc):
         if rc != 0:
@@ -591,6 +592,9 @@ def trace_layer(layer, builder, takes_training, required=False):
                 trace.output_masks(layer, inputs, masks if several > 1 else masks[0], len(flat), code)
         for code, value in trace.losses:
             trace._check(_lib.keras_layer_builder_loss(trace.builder, trace.node_of(value), code))
+        if trace.metric_updates:
+            from .. import _traced_metrics
+            _traced_metrics.emit(trace)
         layer._traced_adds_loss = bool(trace.losses)
         layer._output_structure = structure
         return True

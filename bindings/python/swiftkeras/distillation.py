@@ -1,0 +1,270 @@
+"""Knowledge distillation (Keras 3 `keras.distillation`): `Distiller(teacher, student,
+distillation_losses)` trains a student on a weighted sum of its own loss and of losses between
+the teacher's and the student's outputs (`LogitsDistillation`: temperature-scaled logits;
+`FeatureDistillation`: outputs compared with a loss).
+
+Written as Keras writes it: the Distiller is a Model whose `compute_loss`, with
+`swiftkeras.ops`, is traced into the library's graph (the teacher called there, frozen), and its
+three trackers (`student_loss`, `distillation_loss`, `total_loss`) are metrics updated inside
+that traced step (_traced_metrics), so fit and evaluate log them as Keras does.
+
+Not here: `FeatureDistillation` with `teacher_layer_name`/`student_layer_name` (Keras builds
+feature-extractor models over the inner layers; the library would make the student's extractor
+a copy whose training does not reach the student), refused when the Distiller is made.
+"""
+
+from __future__ import annotations
+
+from . import losses as _losses
+from . import ops, tree
+from .models import Model, Sequential
+
+
+def _convert_loss_to_function(loss_item):
+    """Keras's: a string identifier becomes its loss function; others are kept."""
+    if loss_item is None:
+        return None
+    if isinstance(loss_item, str):
+        loss_fn = _losses.get(loss_item)
+        if loss_fn is None:
+            raise ValueError(f"Unknown loss function: '{loss_item}'.")
+        return loss_fn
+    return loss_item
+
+
+class DistillationLoss:
+    """Keras `keras.distillation.DistillationLoss`: the base of a loss between teacher and
+    student outputs; a subclass overrides `compute_loss(teacher_outputs, student_outputs)`."""
+
+    def compute_loss(self, teacher_outputs, student_outputs, **kwargs):
+        raise NotImplementedError("Subclasses must implement compute_loss")
+
+    def validate_outputs(self, teacher_outputs, student_outputs):
+        tree.assert_same_structure(teacher_outputs, student_outputs)
+
+    def validate_model_compatibility(self, teacher, student):
+        pass
+
+
+class FeatureDistillation(DistillationLoss):
+    """Keras `FeatureDistillation(loss="mse", teacher_layer_name=None, student_layer_name=None)`:
+    the mean of `loss(teacher_features, student_features)` per output, summed."""
+
+    def __init__(self, loss="mse", teacher_layer_name=None, student_layer_name=None):
+        self.teacher_layer_name = teacher_layer_name
+        self.student_layer_name = student_layer_name
+        self.loss = tree.map_structure(_convert_loss_to_function, loss)
+        if all(item is None for item in tree.flatten(self.loss)):
+            raise ValueError("The `loss` argument in `FeatureDistillation` must contain at least "
+                             "one non-`None` value.")
+
+    def validate_model_compatibility(self, teacher, student):
+        if self.teacher_layer_name is not None or self.student_layer_name is not None:
+            raise NotImplementedError(
+                "FeatureDistillation with teacher_layer_name/student_layer_name: the features of "
+                "inner layers are not available in swiftkeras's traced training step (the "
+                "student's feature extractor would be a copy of its layers, trained apart from "
+                "it); distill the final outputs (FeatureDistillation without layer names, or "
+                "LogitsDistillation)")
+
+    def validate_outputs(self, teacher_outputs, student_outputs):
+        super().validate_outputs(teacher_outputs, student_outputs)
+        try:
+            tree.assert_same_structure(self.loss, teacher_outputs)
+        except ValueError as e:
+            raise ValueError(f"Loss structure mismatch. Loss structure: {self.loss!r}, "
+                             f"Output structure: {teacher_outputs!r}. Error: {e}") from e
+
+    def compute_loss(self, teacher_outputs, student_outputs, **kwargs):
+        def apply_loss(loss_fn, teacher_features, student_features):
+            if loss_fn is None:
+                return 0.0
+            return ops.mean(loss_fn(teacher_features, student_features))
+
+        flat = tree.flatten(tree.map_structure(apply_loss, self.loss, teacher_outputs,
+                                               student_outputs))
+        return ops.sum(ops.stack(flat))
+
+    def get_config(self):
+        return {"loss": tree.map_structure(lambda l: None if l is None else _losses.serialize(l),
+                                           self.loss),
+                "teacher_layer_name": self.teacher_layer_name,
+                "student_layer_name": self.student_layer_name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["loss"] = tree.map_structure(
+            lambda l: None if l is None else _losses.deserialize(l), config["loss"])
+        return cls(**config)
+
+
+class LogitsDistillation(DistillationLoss):
+    """Keras `LogitsDistillation(temperature=3.0, loss="kl_divergence")`: both outputs divided
+    by the temperature, then `mean(loss(teacher, student))`; a `KLDivergence` instance compares
+    their softmaxes and is scaled by temperature², while the default `"kl_divergence"` (a
+    function) is applied to the scaled logits themselves, as in Keras."""
+
+    def __init__(self, temperature=3.0, loss="kl_divergence"):
+        self.temperature = temperature
+        self.loss = tree.map_structure(_convert_loss_to_function, loss)
+        if all(item is None for item in tree.flatten(self.loss)):
+            raise ValueError("At least one loss must be non-`None`.")
+        if not isinstance(self.temperature, (int, float)):
+            raise ValueError(f"temperature must be a number, got {type(self.temperature)}")
+        if self.temperature <= 0.0:
+            raise ValueError("temperature must be positive.")
+
+    def compute_loss(self, teacher_outputs, student_outputs, **kwargs):
+        teacher_scaled = tree.map_structure(lambda x: ops.divide(x, self.temperature),
+                                            teacher_outputs)
+        student_scaled = tree.map_structure(lambda x: ops.divide(x, self.temperature),
+                                            student_outputs)
+
+        def apply_loss(loss_fn, teacher_logits, student_logits):
+            if loss_fn is None:
+                return 0.0
+            if isinstance(loss_fn, _losses.Loss) and loss_fn.class_name == "KLDivergence":
+                teacher_probs = ops.softmax(teacher_logits, axis=-1)
+                student_probs = ops.softmax(student_logits, axis=-1)
+                return ops.mean(loss_fn(teacher_probs, student_probs)) * (self.temperature ** 2)
+            return ops.mean(loss_fn(teacher_logits, student_logits))
+
+        flat = tree.flatten(tree.map_structure(apply_loss, self.loss, teacher_scaled,
+                                               student_scaled))
+        return ops.sum(ops.stack(flat))
+
+    def get_config(self):
+        return {"temperature": self.temperature,
+                "loss": tree.map_structure(lambda l: None if l is None else _losses.serialize(l),
+                                           self.loss)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["loss"] = tree.map_structure(
+            lambda l: None if l is None else _losses.deserialize(l), config["loss"])
+        return cls(**config)
+
+
+class Distiller(Model):
+    """Keras `keras.distillation.Distiller(teacher, student, distillation_losses,
+    distillation_loss_weights=None, student_loss_weight=0.5, name="distiller")`: a model that
+    calls the student, trained on `student_loss_weight * student_loss + (1 - student_loss_weight)
+    * distillation_loss` (the weighted sum of the distillation losses), the teacher frozen.
+    `compile(optimizer, loss, metrics)` takes the student's loss; fit and evaluate log `loss`,
+    the compiled metrics, `student_loss`, `distillation_loss` and `total_loss`."""
+
+    def __init__(self, teacher, student, distillation_losses, distillation_loss_weights=None,
+                 student_loss_weight=0.5, name="distiller", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._validate_models(teacher, student)
+        self.teacher = teacher
+        self.student = student
+        if not isinstance(student_loss_weight, (int, float)):
+            raise ValueError(f"student_loss_weight must be a number, got "
+                             f"{type(student_loss_weight)}")
+        if student_loss_weight < 0.0 or student_loss_weight > 1.0:
+            raise ValueError(f"student_loss_weight must be between 0.0 and 1.0, got "
+                             f"{student_loss_weight}")
+        self.student_loss_weight = student_loss_weight
+        if distillation_losses is None:
+            raise ValueError("'distillation_losses' cannot be `None`. Provide a distillation loss "
+                             "(e.g., LogitsDistillation or FeatureDistillation) or a list of "
+                             "distillation losses.")
+        if not isinstance(distillation_losses, (list, tuple)):
+            self.distillation_losses = [distillation_losses]
+            self.distillation_loss_weights = [1.0]
+        else:
+            self.distillation_losses = list(distillation_losses)
+            if distillation_loss_weights is None:
+                self.distillation_loss_weights = [1.0] * len(distillation_losses)
+            else:
+                if len(distillation_loss_weights) != len(distillation_losses):
+                    raise ValueError(f"Number of distillation_loss_weights "
+                                     f"({len(distillation_loss_weights)}) must match number of "
+                                     f"distillation_losses ({len(distillation_losses)})")
+                self.distillation_loss_weights = list(distillation_loss_weights)
+        for distillation_loss in self.distillation_losses:
+            distillation_loss.validate_model_compatibility(teacher, student)
+        self.teacher.trainable = False
+        from .metrics import Mean
+        self.student_loss_tracker = Mean(name="student_loss")
+        self.distillation_loss_tracker = Mean(name="distillation_loss")
+        self.total_loss_tracker = Mean(name="total_loss")
+
+    def _validate_models(self, teacher, student):
+        from ._model_api import ModelAPI
+        for what, model in (("Teacher", teacher), ("Student", student)):
+            if not isinstance(model, (Model, Sequential, ModelAPI)):
+                raise ValueError(f"{what} must be a keras.Model, got {type(model)}")
+        for attribute, context in (("inputs", "input"), ("outputs", "output")):
+            try:
+                a, b = getattr(teacher, attribute, None), getattr(student, attribute, None)
+            except (AttributeError, ValueError):
+                continue
+            if a is None or b is None:
+                continue
+            tree.map_structure(lambda t, s: self._assert_shapes_are_compatible(
+                tuple(t.shape), tuple(s.shape), context), a, b)
+
+    @staticmethod
+    def _assert_shapes_are_compatible(shape1, shape2, context):
+        if len(shape1) != len(shape2):
+            raise ValueError(f"Teacher and student {context} shapes have different dimensions. "
+                             f"Teacher: {shape1}, Student: {shape2}.")
+        for dim1, dim2 in zip(shape1, shape2):
+            if dim1 is not None and dim2 is not None and dim1 != dim2:
+                raise ValueError(f"Teacher and student {context} shapes are incompatible. "
+                                 f"Teacher: {shape1}, Student: {shape2}. All dimensions must "
+                                 f"match.")
+
+    def compile(self, optimizer="adam", loss=None, metrics=None, **kwargs):
+        """Keras's: `loss` is the student's (required); the model is compiled without a loss,
+        the traced `compute_loss` giving it."""
+        if loss is None:
+            raise ValueError("'loss' cannot be `None`.")
+        self._student_loss = tree.map_structure(_convert_loss_to_function, loss)
+        self._student_loss_for_serialization = loss
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise ValueError(f"metrics must be a list or tuple, got {type(metrics)}")
+        super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
+
+    def call(self, inputs, training=None):
+        return self.student(inputs, training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if y_pred is None:
+            y_pred = self(x, training=training)
+        student_loss = 0.0
+        if self.student_loss_weight > 0.0 and y is not None:
+            loss_values = tree.map_structure(lambda l, o, o_pred: l(o, o_pred),
+                                             self._student_loss, y, y_pred)
+            flat = tree.flatten(loss_values)
+            student_loss = ops.sum(ops.stack(flat)) if len(flat) > 1 else flat[0]
+            if hasattr(student_loss, "shape") and len(student_loss.shape) > 0:
+                student_loss = ops.mean(student_loss)
+        distillation_loss = 0.0
+        if self.student_loss_weight < 1.0:
+            teacher_output = self.teacher(x, training=False)
+            for loss_fn, weight in zip(self.distillation_losses, self.distillation_loss_weights):
+                loss_fn.validate_outputs(teacher_output, y_pred)
+                current = loss_fn.compute_loss(teacher_output, y_pred)
+                if hasattr(current, "shape") and len(current.shape) > 0:
+                    raise ValueError(f"Distillation loss {type(loss_fn).__name__} returned a "
+                                     f"non-scalar loss with shape {current.shape}. The "
+                                     f"compute_loss method must return a scalar tensor.")
+                distillation_loss = ops.add(distillation_loss, ops.multiply(weight, current))
+        total_loss = ops.add(ops.multiply(self.student_loss_weight, student_loss),
+                             ops.multiply(ops.subtract(1.0, self.student_loss_weight),
+                                          distillation_loss))
+        self.student_loss_tracker.update_state(student_loss)
+        self.distillation_loss_tracker.update_state(distillation_loss)
+        self.total_loss_tracker.update_state(total_loss)
+        return total_loss
+
+    def reset_metrics(self):
+        super().reset_metrics()
+        self.student_loss_tracker.reset_state()
+        self.distillation_loss_tracker.reset_state()
+        self.total_loss_tracker.reset_state()

@@ -1,0 +1,96 @@
+"""`keras.distillation` (Keras 3.15's Distiller, LogitsDistillation, FeatureDistillation),
+against real Keras 3 (jax): the Distiller's traced `compute_loss` (the frozen teacher called in
+it) trains the student to Keras's weights, and fit and evaluate log Keras's figures, its
+`student_loss`, `distillation_loss` and `total_loss` trackers included (updated inside the
+traced step), for the default "kl_divergence" (applied to the temperature-scaled logits, as in
+Keras), a KLDivergence instance (softmaxes, times temperature²), a feature loss, weights of the
+student loss at 0 and 1, and compiled metrics."""
+
+import numpy as np
+import pytest
+
+from conftest import CORE, needs, real_keras
+
+keras = real_keras()
+import swiftkeras as sk  # noqa: E402
+
+pytestmark = needs(*CORE, "keras_register_layer", "keras_layer_builder_metric",
+                   "keras_model_traced_metrics")
+
+RS = np.random.RandomState(0)
+X = RS.normal(size=(44, 6)).astype("float32")   # batches of 8: the last has 4 rows
+Y = np.eye(3, dtype="float32")[RS.randint(0, 3, 44)]
+
+
+def _run(lib, losses, student_loss_weight, weights=None, metrics=None):
+    teacher = lib.Sequential([lib.Input((6,)), lib.layers.Dense(8, activation="relu"),
+                              lib.layers.Dense(3)])
+    student = lib.Sequential([lib.Input((6,)), lib.layers.Dense(3)])
+    rng = np.random.default_rng(1)
+    for model in (teacher, student):
+        model.set_weights([rng.normal(scale=0.5, size=np.shape(w)).astype("float32")
+                           for w in model.get_weights()])
+    distiller = lib.distillation.Distiller(teacher, student, losses(lib),
+                                           distillation_loss_weights=weights,
+                                           student_loss_weight=student_loss_weight)
+    distiller.compile(lib.optimizers.SGD(0.1),
+                      loss=lib.losses.CategoricalCrossentropy(from_logits=True), metrics=metrics)
+    history = distiller.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0,
+                            validation_data=(X[:12], Y[:12]))
+    evaluated = distiller.evaluate(X, Y, batch_size=16, verbose=0, return_dict=True)
+    return (history.history, evaluated, [np.asarray(w) for w in student.get_weights()],
+            [np.asarray(w) for w in teacher.get_weights()],
+            float(distiller.distillation_loss_tracker.result()))
+
+
+CASES = {
+    "kl_divergence_default": (lambda lib: lib.distillation.LogitsDistillation(temperature=2.0), 0.5, None, None),
+    "kl_instance_and_features": (lambda lib: [
+        lib.distillation.LogitsDistillation(temperature=3.0, loss=lib.losses.KLDivergence()),
+        lib.distillation.FeatureDistillation(loss="mse")], 0.4, [1.0, 0.3], ["accuracy"]),
+    "distillation_only": (lambda lib: lib.distillation.LogitsDistillation(
+        temperature=4.0, loss="mse"), 0.0, None, None),
+    "student_only": (lambda lib: lib.distillation.FeatureDistillation(loss="mae"), 1.0, None, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_distiller_trains_and_logs_as_keras(case):
+    losses, student_weight, weights, metrics = CASES[case]
+    ours = _run(sk, losses, student_weight, weights, metrics)
+    ref = _run(keras, losses, student_weight, weights, metrics)
+    (ours_h, ours_e, ours_s, ours_t, ours_tracker), (ref_h, ref_e, ref_s, ref_t, ref_tracker) = ours, ref
+    assert sorted(ours_h) == sorted(ref_h)
+    for key in ref_h:
+        np.testing.assert_allclose(ours_h[key], ref_h[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    assert sorted(ours_e) == sorted(ref_e)
+    for key in ref_e:
+        np.testing.assert_allclose(ours_e[key], ref_e[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    for a, b in zip(ours_s, ref_s):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    for a, b in zip(ours_t, ref_t):   # the teacher is frozen
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(ours_tracker, ref_tracker, rtol=1e-5, atol=1e-6)
+
+
+def test_distiller_arguments_are_checked_as_keras():
+    teacher = sk.Sequential([sk.Input((6,)), sk.layers.Dense(3)])
+    student = sk.Sequential([sk.Input((6,)), sk.layers.Dense(3)])
+    logits = sk.distillation.LogitsDistillation()
+    with pytest.raises(ValueError, match="student_loss_weight must be between 0.0 and 1.0"):
+        sk.distillation.Distiller(teacher, student, logits, student_loss_weight=1.5)
+    with pytest.raises(ValueError, match="'distillation_losses' cannot be `None`"):
+        sk.distillation.Distiller(teacher, student, None)
+    with pytest.raises(ValueError, match=r"Number of distillation_loss_weights \(1\) must match"):
+        sk.distillation.Distiller(teacher, student, [logits, logits], distillation_loss_weights=[1.0])
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        sk.distillation.LogitsDistillation(temperature=0)
+    other = sk.Sequential([sk.Input((6,)), sk.layers.Dense(4)])
+    with pytest.raises(ValueError, match="output shapes are incompatible"):
+        sk.distillation.Distiller(teacher, other, logits)
+    with pytest.raises(NotImplementedError, match="teacher_layer_name/student_layer_name"):
+        sk.distillation.Distiller(teacher, student, sk.distillation.FeatureDistillation(
+            teacher_layer_name="dense", student_layer_name="dense"))
+    distiller = sk.distillation.Distiller(teacher, student, logits)
+    with pytest.raises(ValueError, match="'loss' cannot be `None`"):
+        distiller.compile("sgd")
