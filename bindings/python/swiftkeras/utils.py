@@ -4,6 +4,7 @@ registration, set_random_seed, data and file helpers, Config."""
 from __future__ import annotations
 
 import random
+import sys
 
 import numpy as np
 
@@ -162,7 +163,21 @@ def set_random_seed(seed):
         _lib.keras_set_random_seed(seed)
 
 
-__all__ = ["pack_x_y_sample_weight", "unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
+def _bounding_boxes_module():
+    """`keras.utils.bounding_boxes`: the module holding exactly Keras's exported functions."""
+    import types
+    from . import _bounding_boxes as functions
+    module = types.ModuleType(__name__ + ".bounding_boxes", functions.__doc__)
+    for name in functions.__all__:
+        setattr(module, name, getattr(functions, name))
+    module.__all__ = list(functions.__all__)
+    sys.modules[module.__name__] = module
+    return module
+
+
+bounding_boxes = _bounding_boxes_module()
+
+__all__ = ["bounding_boxes", "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
            "get_custom_objects", "register_keras_serializable", "get_registered_object",
            "serialize_keras_object", "deserialize_keras_object", "get_registered_name",
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
