@@ -20,6 +20,7 @@ import numpy as np
 
 from . import (_assets, _custom_steps, _datasets, _lib, _model_vars, _native, _plugins, _python_layers,
                _python_metrics, _text_callables, _variables, config, optimizers)
+from . import _scopes
 from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
@@ -1469,6 +1470,7 @@ class Model(ModelAPI):
 
     def __call__(self, x, *args, training=None):
         from .ops._trace import calling_layer
+        _scopes.note_build_scope(self)
         self._refuse_positional_call_arguments(args)
         called = calling_layer(self, x, (), {"training": training})
         if called is not None:   # inside a layer's traced call: a node of its graph
@@ -1795,6 +1797,7 @@ class Model(ModelAPI):
         return True
 
     def build(self, input_shape=None):
+        _scopes.note_build_scope(self)
         if self._subclassed() and type(self).build is not Model.build:
             if self.__dict__.get("_in_user_build"):
                 return   # the user's build's super().build(), while the first call traces
