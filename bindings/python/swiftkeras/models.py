@@ -1951,6 +1951,8 @@ class Sequential(Model):
             self._input_batch_shape = layer._batch_input_shape
         self._layers.append(layer)
         layer._sequential = self   # the model whose Input its `layer.input` comes from
+        if self._input_known():   # Keras builds it now, in the open name scope
+            _scopes.note_build_scope(self)
 
     def _refuse_while_fitting(self, what, layer=None):
         if getattr(self, "_fitting", False):

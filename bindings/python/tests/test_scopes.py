@@ -73,6 +73,22 @@ def test_name_scope_puts_variables_and_layers_built_inside_under_it():
             eager = keras.layers.Dense(3)
             eager(np.ones((1, 2)))
             out.append(("eager", eager.kernel.path, eager.path))
+            with_input = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+            out.append(("sequential with input", [w.path for w in with_input.weights]))
+            unbuilt = keras.Sequential([keras.layers.Dense(2)])
+
+            class Sub(keras.Model):
+                def __init__(self):
+                    super().__init__()
+                    self.inner = keras.layers.Dense(2)
+
+                def call(self, x):
+                    return self.inner(x)
+            sub = Sub()
+            sub(np.ones((1, 2)))
+            out.append(("subclassed", [w.path for w in sub.weights]))
+        unbuilt.build((None, 3))   # built outside: no prefix
+        out.append(("sequential built outside", [w.path for w in unbuilt.weights]))
         return out
     record = _both(scenario)
     assert record[0] == ("built", "outer/dense/kernel", "dense", "outer/dense")
