@@ -11,6 +11,8 @@ from . import (activations, applications, backend, callbacks, config, constraint
                saving, tree, utils, visualization)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
+from . import quantizers
+from .quantizers import Quantizer
 from ._scopes import RematScope, StatelessScope, SymbolicScope, device, name_scope, remat
 from ._variables import Variable
 from .dtype_policies import DTypePolicy, FloatDTypePolicy
@@ -52,4 +54,5 @@ __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "in
            "Optimizer", "Regularizer", "version",
            "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",
            "KerasError", "LibraryUnavailable", "library_version",
-           "name_scope", "device", "RematScope", "remat", "StatelessScope", "SymbolicScope"]
+           "name_scope", "device", "RematScope", "remat", "StatelessScope", "SymbolicScope",
+           "quantizers", "Quantizer"]
