@@ -10,23 +10,15 @@ import math
 import numpy as np
 
 from . import backend as _backend
+from ._dtypes import as_keras_array
 
 SUPPORTED_FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy",
                      "rel_yxyx", "rel_xywh", "rel_center_xywh")
 
 
 def _tensor(x, dtype=None):
-    """`x` as an array the way Keras's JAX backend converts it: 64-bit values become 32-bit."""
-    x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
-    if dtype is not None:
-        return x.astype(dtype)
-    if x.dtype == np.float64:
-        return x.astype(np.float32)
-    if x.dtype == np.int64:
-        return x.astype(np.int32)
-    if x.dtype == np.uint64:
-        return x.astype(np.uint32)
-    return x
+    """`x` as an array as Keras's JAX backend converts it, or cast to `dtype`."""
+    return as_keras_array(x) if dtype is None else as_keras_array(x).astype(dtype)
 
 
 def _operands(boxes, *others):

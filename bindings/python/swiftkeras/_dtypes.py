@@ -4,6 +4,8 @@
 
 import functools
 
+import numpy as np
+
 from . import backend as _backend
 
 INT_TYPES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64")
@@ -17,6 +19,14 @@ PYTHON_DTYPES_MAP = {bool: "bool", int: "int32", float: "float32", str: "string"
                      complex: "complex64"}
 _TO_32_BITS = {"int64": "int32", "uint64": "uint32", "float64": "float32",
                "complex128": "complex64"}
+
+
+def as_keras_array(x):
+    """`x` (an array, a Variable, a list, a number) as a numpy array the way Keras's JAX backend
+    converts it: 64-bit values become 32-bit."""
+    x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+    narrow = _TO_32_BITS.get(x.dtype.name)
+    return x if narrow is None else x.astype(narrow)
 
 
 def standardize_dtype(dtype):

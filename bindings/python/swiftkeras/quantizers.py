@@ -11,6 +11,7 @@ import inspect
 import numpy as np
 
 from . import backend as _backend
+from ._dtypes import as_keras_array
 from ._objects import module_serialization, snake_case
 
 
@@ -41,22 +42,12 @@ class Quantizer:
                 getattr(cls, "_registered_name", None) or cls.__name__}
 
 
-def _array(x):
-    """`x` as an array the way Keras's JAX backend converts it: 64-bit values become 32-bit."""
-    x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
-    if x.dtype == np.float64:
-        return x.astype(np.float32)
-    if x.dtype == np.int64:
-        return x.astype(np.int32)
-    return x
-
-
 def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype="int8",
                      epsilon=_backend.epsilon(), to_numpy=False):
     """`(quantized, scale)`: `inputs` times `value_range[1]` over their largest magnitude along
     `axis` (plus `epsilon`), rounded and clipped to `value_range`, in `dtype`; `scale` keeps the
     reduced axes. Keras: `keras.quantizers.abs_max_quantize`."""
-    inputs = _array(inputs)
+    inputs = as_keras_array(inputs)
     axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
     scale = np.divide(value_range[1], np.add(np.max(np.abs(inputs), axis=axis, keepdims=True),
                                              epsilon))
@@ -96,7 +87,7 @@ class AbsMaxQuantizer(Quantizer):
 def compute_float8_scale(amax, scale, dtype_max, margin=0):
     """The new float8 scale from the history's `amax` (the old `scale` where amax is zero or
     not finite). Keras: `keras.quantizers.compute_float8_scale`."""
-    amax, scale = _array(amax), _array(scale)
+    amax, scale = as_keras_array(amax), as_keras_array(scale)
     old = np.reciprocal(scale)
     with np.errstate(divide="ignore", invalid="ignore"):   # replaced below, as in Keras
         sf = np.divide(np.divide(dtype_max, amax), 2 ** margin)
@@ -108,9 +99,9 @@ def compute_float8_scale(amax, scale, dtype_max, margin=0):
 def compute_float8_amax_history(x, amax_history):
     """`amax_history` rolled one step, with the largest magnitude of `x` first. Keras:
     `keras.quantizers.compute_float8_amax_history`."""
-    amax_history = _array(amax_history)
+    amax_history = as_keras_array(amax_history)
     history = np.roll(amax_history, shift=-1)
-    history[0] = np.max(np.abs(_array(x))).astype(amax_history.dtype)
+    history[0] = np.max(np.abs(as_keras_array(x))).astype(amax_history.dtype)
     return history
 
 
@@ -125,8 +116,8 @@ def quantize_and_dequantize(inputs, scale, quantized_dtype, compute_dtype):
                           "types): pip install ml_dtypes") from e
     compute = np.dtype(compute_dtype)
     top = compute.type(float(ml_dtypes.finfo(quantized_dtype).max))
-    scale = _array(scale).astype(compute)
-    x = np.clip(np.divide(_array(inputs), scale), -top, top)
+    scale = as_keras_array(scale).astype(compute)
+    x = np.clip(np.divide(as_keras_array(inputs), scale), -top, top)
     x = x.astype(getattr(ml_dtypes, quantized_dtype) if isinstance(quantized_dtype, str)
                  else quantized_dtype)
     return np.multiply(x.astype(compute), scale)
