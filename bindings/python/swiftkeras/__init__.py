@@ -12,6 +12,7 @@ from . import (activations, applications, backend, callbacks, config, constraint
 from ._lib import LibraryUnavailable
 from ._native import KerasError
 from . import quantizers
+from ._function import Function, Operation, _register_builtin_operations
 from .quantizers import Quantizer
 from ._scopes import RematScope, StatelessScope, SymbolicScope, device, name_scope, remat
 from ._variables import Variable
@@ -23,6 +24,8 @@ from .optimizers import Optimizer
 from .regularizers import Regularizer
 from .layers import Input, InputSpec, KerasTensor, Layer
 from .models import Model, Sequential, load_model, model_from_json
+
+_register_builtin_operations()
 
 __version__ = "0.1.0"
 
@@ -55,4 +58,4 @@ __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "in
            "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",
            "KerasError", "LibraryUnavailable", "library_version",
            "name_scope", "device", "RematScope", "remat", "StatelessScope", "SymbolicScope",
-           "quantizers", "Quantizer"]
+           "quantizers", "Quantizer", "Function", "Operation"]
