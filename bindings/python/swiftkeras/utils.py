@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from . import _lib, _objects
+from . import _bounding_boxes, _legacy_serialization, _lib, _objects
 from ._datasets import (NumpyDataset, PyDataset, Sequence, split_dataset,  # noqa: F401
                         timeseries_dataset_from_array)
 from ._custom_steps import unpack_x_y_sample_weight  # noqa: F401
@@ -163,21 +163,22 @@ def set_random_seed(seed):
         _lib.keras_set_random_seed(seed)
 
 
-def _bounding_boxes_module():
-    """`keras.utils.bounding_boxes`: the module holding exactly Keras's exported functions."""
+def _public_module(name, functions):
+    """The module `name` (`keras.utils.bounding_boxes`) holding exactly the names Keras exports
+    there, `functions.__all__`, importable by that name."""
     import types
-    from . import _bounding_boxes as functions
-    module = types.ModuleType(__name__ + ".bounding_boxes", functions.__doc__)
-    for name in functions.__all__:
-        setattr(module, name, getattr(functions, name))
+    module = types.ModuleType(name, functions.__doc__)
+    for exported in functions.__all__:
+        setattr(module, exported, getattr(functions, exported))
     module.__all__ = list(functions.__all__)
-    sys.modules[module.__name__] = module
+    sys.modules[name] = module
     return module
 
 
-bounding_boxes = _bounding_boxes_module()
+bounding_boxes = _public_module(__name__ + ".bounding_boxes", _bounding_boxes)
+legacy = _public_module(__name__ + ".legacy", _legacy_serialization)
 
-__all__ = ["bounding_boxes", "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
+__all__ = ["bounding_boxes", "legacy", "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
            "get_custom_objects", "register_keras_serializable", "get_registered_object",
            "serialize_keras_object", "deserialize_keras_object", "get_registered_name",
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",
