@@ -11,7 +11,7 @@ from . import (activations, applications, backend, callbacks, config, constraint
                saving, tree, utils, visualization)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
-from . import legacy, quantizers
+from . import export, legacy, quantizers
 from ._function import Function, Operation, _register_builtin_operations
 from .quantizers import Quantizer
 from ._scopes import RematScope, StatelessScope, SymbolicScope, device, name_scope, remat
@@ -58,4 +58,4 @@ __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "in
            "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",
            "KerasError", "LibraryUnavailable", "library_version",
            "name_scope", "device", "RematScope", "remat", "StatelessScope", "SymbolicScope",
-           "quantizers", "Quantizer", "Function", "Operation", "legacy"]
+           "quantizers", "Quantizer", "Function", "Operation", "legacy", "export"]

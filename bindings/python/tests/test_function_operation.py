@@ -1,4 +1,4 @@
-"""keras.Function and keras.Operation against real Keras (JAX backend)."""
+"""keras.Function, keras.Operation and keras.export against real Keras (JAX backend)."""
 
 import numpy as np
 import pytest
@@ -58,3 +58,10 @@ def test_function_and_operation_errors_match_keras():
             keras.Operation(name="a/b")
         with pytest.raises(NotImplementedError):
             keras.Operation()(np.ones(1))
+
+
+def test_export_archive_is_refused_with_the_way_that_works():
+    assert sorted(n for n in dir(sk.export) if not n.startswith("_")) == \
+        sorted(n for n in dir(real_keras().export) if not n.startswith("_"))
+    with pytest.raises(NotImplementedError, match="model.save\\('model.keras'\\)"):
+        sk.export.ExportArchive()
