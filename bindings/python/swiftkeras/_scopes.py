@@ -64,16 +64,24 @@ def scoped_name(name):
     return f"{path}/{name}" if path else name
 
 
+_layers_built_in_scopes = False   # whether any layer was: until then no path needs a look
+
+
 def note_build_scope(layer):
     """Records, the first time a layer is built or called, the name scope it happens in: Keras
     builds a layer's weights there, so their paths start with it."""
+    global _layers_built_in_scopes
     if "_name_scope_path" not in layer.__dict__:
-        layer.__dict__["_name_scope_path"] = current_path()
+        path = current_path()
+        layer.__dict__["_name_scope_path"] = path
+        _layers_built_in_scopes = _layers_built_in_scopes or bool(path)
 
 
 def scoped_path(holder, path):
     """A weight's Keras `path` (as listed from `holder`) under the name scope its outermost
     layer was built in: the layer (or model) its first name is, found from `holder`."""
+    if not _layers_built_in_scopes:
+        return path
     first = path.split("/", 1)[0]
     for candidate in _named_near(holder):
         if getattr(candidate, "name", None) == first:
