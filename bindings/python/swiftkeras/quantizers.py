@@ -123,6 +123,42 @@ def quantize_and_dequantize(inputs, scale, quantized_dtype, compute_dtype):
     return np.multiply(x.astype(compute), scale)
 
 
+def _adjust_and_nudge(min_range, max_range, num_bits, narrow_range):
+    """The quantization range nudged so that zero is exactly representable: (nudged min,
+    nudged max, scale, 1 / scale), as Keras computes them."""
+    dtype = np.result_type(min_range.dtype, np.float32)
+    min_range, max_range = min_range.astype(dtype), max_range.astype(dtype)
+    quant_max = (1 << num_bits) - 1
+    quant_min = 0 if not narrow_range else 1
+    diff_range = max_range - min_range
+    scale = np.divide(diff_range, quant_max - quant_min)
+    inv_scale = np.divide(quant_max - quant_min, diff_range)
+    zero_point = np.round(np.clip(quant_min - np.divide(min_range, scale), quant_min, quant_max))
+    return (np.multiply(quant_min - zero_point, scale), np.multiply(quant_max - zero_point, scale),
+            scale, inv_scale)
+
+
+def fake_quant_with_min_max_vars(inputs, min_vals, max_vals, num_bits=8, narrow_range=False,
+                                 axis=None):
+    """`inputs` clamped to [`min_vals`, `max_vals`] (per tensor, or per channel of `axis`),
+    quantized to `num_bits` levels and dequantized back: the values quantization-aware training
+    sees. Keras: `keras.quantizers.fake_quant_with_min_max_vars`, on arrays (its gradient,
+    which trains the range, belongs to a backend with autodiff in Python)."""
+    from .ops import is_symbolic
+    if is_symbolic(inputs):
+        raise NotImplementedError("fake_quant_with_min_max_vars computes on arrays here; the "
+                                  "library's layers have no fake-quantization op to trace")
+    inputs = as_keras_array(inputs)
+    min_vals, max_vals = as_keras_array(min_vals), as_keras_array(max_vals)
+    nudged_min, nudged_max, scale, inv_scale = _adjust_and_nudge(min_vals, max_vals,
+                                                                 int(num_bits), narrow_range)
+    quant_zero = np.floor(np.add(np.multiply(-nudged_min, inv_scale), 0.5))
+    shifted = np.clip(inputs.astype(nudged_min.dtype), nudged_min, nudged_max) - nudged_min
+    result = np.multiply(np.floor(np.add(np.subtract(np.multiply(shifted, inv_scale), quant_zero),
+                                         0.5)), scale)
+    return result.astype(inputs.dtype)
+
+
 def _check_nibble_dtype(dtype):
     if dtype not in ("int8", "uint8"):
         raise ValueError(f"Expected dtype to be 'int8' or 'uint8', but got '{dtype}'.")
@@ -203,5 +239,5 @@ def deserialize(config, custom_objects=None):
                                                             **(custom_objects or {})})
 
 __all__ = ["AbsMaxQuantizer", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
-           "compute_float8_scale", "deserialize", "get", "pack_int4", "quantize_and_dequantize",
+           "compute_float8_scale", "deserialize", "fake_quant_with_min_max_vars", "get", "pack_int4", "quantize_and_dequantize",
            "serialize", "unpack_int4"]

@@ -92,3 +92,17 @@ def test_pack_and_unpack_int4_match_keras(shape, axis, dtype):
     _same_error(lambda q: q.pack_int4(values.astype("int32"), axis))
     _same_error(lambda q: q.unpack_int4(values.astype("int32"), 3))
     _same_error(lambda q: q.pack_int4(values, axis, dtype="int4"))
+
+
+@pytest.mark.parametrize("num_bits,narrow_range", [(8, False), (4, True), (2, False)])
+def test_fake_quant_with_min_max_vars_matches_keras(num_bits, narrow_range):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(6, 4)).astype("float32") * 2
+    kq = real_keras().quantizers
+    for lo, hi, axis in ((np.float32(-1.5), np.float32(2.0), None),
+                         (np.array([-1.0, -0.5, -2.0, 0.1], "float32"),
+                          np.array([1.0, 3.0, 0.5, 2.0], "float32"), -1)):
+        ours = sk.quantizers.fake_quant_with_min_max_vars(x, lo, hi, num_bits, narrow_range, axis)
+        theirs = kq.fake_quant_with_min_max_vars(x, lo, hi, num_bits, narrow_range, axis)
+        _same(ours, theirs, exact=False)
+        assert all(len(np.unique(column)) <= 2 ** num_bits for column in ours.T)   # levels
