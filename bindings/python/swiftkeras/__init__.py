@@ -11,6 +11,10 @@ from . import (activations, applications, backend, callbacks, config, constraint
                saving, tree, utils, visualization)
 from ._lib import LibraryUnavailable
 from ._native import KerasError
+from . import export, legacy, quantizers
+from ._function import Function, Operation, _register_builtin_operations
+from .quantizers import Quantizer
+from ._scopes import RematScope, StatelessScope, SymbolicScope, device, name_scope, remat
 from ._variables import Variable
 from .dtype_policies import DTypePolicy, FloatDTypePolicy
 from .initializers import Initializer
@@ -20,6 +24,8 @@ from .optimizers import Optimizer
 from .regularizers import Regularizer
 from .layers import Input, InputSpec, KerasTensor, Layer
 from .models import Model, Sequential, load_model, model_from_json
+
+_register_builtin_operations()
 
 __version__ = "0.1.0"
 
@@ -50,4 +56,6 @@ __all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "in
            "DTypePolicy", "FloatDTypePolicy", "Initializer", "KerasTensor", "Loss", "Metric",
            "Optimizer", "Regularizer", "version",
            "Input", "InputSpec", "Layer", "Variable", "Model", "Sequential", "load_model", "model_from_json",
-           "KerasError", "LibraryUnavailable", "library_version"]
+           "KerasError", "LibraryUnavailable", "library_version",
+           "name_scope", "device", "RematScope", "remat", "StatelessScope", "SymbolicScope",
+           "quantizers", "Quantizer", "Function", "Operation", "legacy", "export"]

@@ -4,6 +4,8 @@
 
 import functools
 
+import numpy as np
+
 from . import backend as _backend
 
 INT_TYPES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64")
@@ -23,6 +25,14 @@ def held(dtype):
     """The dtype of the values Keras on jax holds for a variable of `dtype`: 64 bits narrow to 32
     (an int64 variable's values are int32; its `dtype` stays int64)."""
     return _TO_32_BITS.get(dtype, dtype)
+
+
+def as_keras_array(x):
+    """`x` (an array, a Variable, a list, a number) as a numpy array the way Keras's JAX backend
+    converts it: 64-bit values become 32-bit."""
+    x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+    narrow = _TO_32_BITS.get(x.dtype.name)
+    return x if narrow is None else x.astype(narrow)
 
 
 def standardize_dtype(dtype):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _scopes
 from ._dtypes import held
 from .dtype_policies import DTypePolicy
 
@@ -25,6 +26,11 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         if cls is Variable and not (args and isinstance(args[0], LayerBasics)):
             return super().__new__(_FreeVariable)
         return super().__new__(cls)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "assign" in cls.__dict__:   # each class's assign, recorded by a StatelessScope
+            cls.assign = _scopes.recorded_in_stateless_scope(cls.__dict__["assign"])
 
     def __init__(self, holder, position, info, memo=None):
         self._holder, self._position = holder, position
@@ -69,6 +75,7 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     def value(self):
         return self.numpy()
 
+    @_scopes.recorded_in_stateless_scope
     def assign(self, value):
         """Sets the weight in the library (Keras: `variable.assign(value)`); the shape must be
         the variable's, as in Keras."""
@@ -182,7 +189,8 @@ class _FreeVariable(Variable):
         self._value = value.astype(_keras_dtype(value.dtype) if dtype is None else np.dtype(dtype))
         self.dtype = str(self._value.dtype)
         self.shape = self._value.shape
-        self.name = self.path = name or unique_name("variable")
+        self.name = name or unique_name("variable")
+        self.path = _scopes.scoped_name(self.name)   # under the open name scopes, as Keras's
         self._trainable = bool(trainable)
         self.aggregation, self.synchronization = aggregation, synchronization
 
@@ -248,6 +256,12 @@ def _initial_value(initializer, shape):
 
 
 def _keras_path(holder, library_path, memo=None):
+    """Keras's variable path: `_unscoped_keras_path`'s under the name scope its layer was built
+    in (keras.name_scope)."""
+    return _scopes.scoped_path(holder, _unscoped_keras_path(holder, library_path, memo))
+
+
+def _unscoped_keras_path(holder, library_path, memo=None):
     """Keras's variable path: the library's, less the private one-layer model that holds a layer
     called or adapted on its own ("layer_call/dense/kernel" is Keras's "dense/kernel"), and
     under the model's name in a subclassed model ("my_model/dense/kernel"). `memo`: a dict kept

@@ -23,6 +23,7 @@ import numpy as np
 # layer of every model config called two of them.
 from . import (_catalog, _cells, _native, _objects, _packed_inputs, _plugins, _python_layers,
                _rnn_states, _text_callables, _variables, _vocabulary)
+from . import _scopes
 from ._objects import serialize as _serialize, snake_case, unique_name
 from .dtype_policies import layer_dtype
 from ._tensor_ops import TensorOperators
@@ -529,6 +530,7 @@ class Layer(_variables.LayerBasics):
             inputs = kwargs.pop("query")
         else:   # every argument by keyword: `endpoint(logits=..., targets=...)`
             inputs = _NO_INPUTS
+        _scopes.note_build_scope(self)
         if not self.__dict__.get("_build_names_taken"):
             _take_build_names(self)
         if inputs is not _NO_INPUTS and _trace_state().__dict__.get("trace") is not None:
@@ -811,6 +813,7 @@ def _builds_in_library(build):
             return build(self, *args, **kwargs)   # the library's build (or super().build)
         if self.__dict__.get("_owner") is not None:
             return None   # built already
+        _scopes.note_build_scope(self)
         shape = args[0] if len(args) == 1 and not kwargs else kwargs.get("input_shape")
         if not (isinstance(shape, (tuple, list)) and shape and
                 all(d is None or isinstance(d, int) for d in shape)):
@@ -1400,6 +1403,7 @@ class _BuiltinLayer(Layer):
         if self._owner is not None and self._owner._handle is not None:
             self.built = True
             return
+        _scopes.note_build_scope(self)
         shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
         if not shape or isinstance(shape[0], (tuple, list)):
             raise NotImplementedError(f"{self.class_name}.build({input_shape!r}): a layer is built "

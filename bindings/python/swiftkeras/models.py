@@ -21,6 +21,7 @@ import numpy as np
 from . import (_assets, _custom_steps, _datasets, _dtypes, _lib, _model_vars, _native, _plugins,
                _python_layers, _python_metrics, _text_callables, _traced_metrics, _variables, config,
                optimizers)
+from . import _scopes
 from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
@@ -1475,6 +1476,7 @@ class Model(ModelAPI):
 
     def __call__(self, x, *args, training=None):
         from .ops._trace import calling_layer
+        _scopes.note_build_scope(self)
         self._refuse_positional_call_arguments(args)
         called = calling_layer(self, x, (), {"training": training})
         if called is not None:   # inside a layer's traced call: a node of its graph
@@ -1801,6 +1803,7 @@ class Model(ModelAPI):
         return True
 
     def build(self, input_shape=None):
+        _scopes.note_build_scope(self)
         if self._subclassed() and type(self).build is not Model.build:
             if self.__dict__.get("_in_user_build"):
                 return   # the user's build's super().build(), while the first call traces
@@ -1954,6 +1957,8 @@ class Sequential(Model):
             self._input_batch_shape = layer._batch_input_shape
         self._layers.append(layer)
         layer._sequential = self   # the model whose Input its `layer.input` comes from
+        if self._input_known():   # Keras builds it now, in the open name scope
+            _scopes.note_build_scope(self)
 
     def _refuse_while_fitting(self, what, layer=None):
         if getattr(self, "_fitting", False):

@@ -4,10 +4,11 @@ registration, set_random_seed, data and file helpers, Config."""
 from __future__ import annotations
 
 import random
+import sys
 
 import numpy as np
 
-from . import _lib, _objects
+from . import _bounding_boxes, _legacy_serialization, _lib, _objects
 from ._datasets import (NumpyDataset, PyDataset, Sequence, split_dataset,  # noqa: F401
                         timeseries_dataset_from_array)
 from ._custom_steps import unpack_x_y_sample_weight  # noqa: F401
@@ -162,7 +163,22 @@ def set_random_seed(seed):
         _lib.keras_set_random_seed(seed)
 
 
-__all__ = ["pack_x_y_sample_weight", "unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
+def _public_module(name, functions):
+    """The module `name` (`keras.utils.bounding_boxes`) holding exactly the names Keras exports
+    there, `functions.__all__`, importable by that name."""
+    import types
+    module = types.ModuleType(name, functions.__doc__)
+    for exported in functions.__all__:
+        setattr(module, exported, getattr(functions, exported))
+    module.__all__ = list(functions.__all__)
+    sys.modules[name] = module
+    return module
+
+
+bounding_boxes = _public_module(__name__ + ".bounding_boxes", _bounding_boxes)
+legacy = _public_module(__name__ + ".legacy", _legacy_serialization)
+
+__all__ = ["bounding_boxes", "legacy", "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "to_categorical", "normalize", "CustomObjectScope", "custom_object_scope",
            "get_custom_objects", "register_keras_serializable", "get_registered_object",
            "serialize_keras_object", "deserialize_keras_object", "get_registered_name",
            "set_random_seed", "PyDataset", "Sequence", "NumpyDataset", "split_dataset",

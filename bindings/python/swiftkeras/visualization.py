@@ -10,9 +10,7 @@ import math
 import numpy as np
 
 from . import backend as _backend
-
-BOUNDING_BOX_FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy",
-                        "rel_yxyx", "rel_xywh", "rel_center_xywh")
+from ._bounding_boxes import convert_format
 
 
 def _batched(images):
@@ -26,47 +24,6 @@ def _batched(images):
 
 def _channels_last(batch, data_format):
     return np.transpose(batch, (0, 2, 3, 1)) if data_format == "channels_first" else batch
-
-
-def _boxes_to_xyxy(boxes, source, height, width):
-    """`boxes` (last axis 4, in the format `source`) as float32 [left, top, right, bottom] in
-    pixels: Keras's `convert_format(boxes, source, "xyxy", height, width)`."""
-    boxes = np.asarray(boxes)
-    if boxes.shape[-1:] != (4,):
-        raise ValueError(f"`boxes` must be a tensor with the last dimension of 4. Received: "
-                         f"boxes.shape={boxes.shape}")
-    source = source.lower()
-    if source not in BOUNDING_BOX_FORMATS:
-        raise ValueError(f"Invalid source or target format. Supported formats: "
-                         f"{BOUNDING_BOX_FORMATS}")
-    if source.startswith("rel_") and (width is None or height is None):
-        raise ValueError(f"convert_format() must receive `height` and `width` transforming "
-                         f"between relative and absolute formats.convert_format() received "
-                         f"source=`{source}`, target=`xyxy, but height={height} and "
-                         f"width={width}.")
-    boxes = boxes.astype("float32")
-    if source == "xyxy":
-        return boxes
-    a, b, c, d = (boxes[..., i:i + 1] for i in range(4))
-    if source.startswith("rel_"):
-        width, height = np.float32(width), np.float32(height)
-    if source == "yxyx":
-        x1, y1, x2, y2 = b, a, d, c
-    elif source == "xywh":
-        x1, y1, x2, y2 = a, b, a + c, b + d
-    elif source in ("center_xywh", "center_yxhw"):
-        cx, cy, w, h = (a, b, c, d) if source == "center_xywh" else (b, a, d, c)
-        x1, y1, x2, y2 = cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0
-    elif source == "rel_xyxy":
-        x1, y1, x2, y2 = a * width, b * height, c * width, d * height
-    elif source == "rel_yxyx":
-        x1, y1, x2, y2 = b * width, a * height, d * width, c * height
-    elif source == "rel_xywh":
-        x1, y1, x2, y2 = a * width, b * height, (a + c) * width, (b + d) * height
-    else:   # rel_center_xywh
-        x1, y1 = (a - c / 2.0) * width, (b - d / 2.0) * height
-        x2, y2 = (a + c / 2.0) * width, (b + d / 2.0) * height
-    return np.concatenate([x1, y1, x2, y2], axis=-1)
 
 
 def draw_bounding_boxes(images, bounding_boxes, bounding_box_format, class_mapping=None,
@@ -94,7 +51,7 @@ def draw_bounding_boxes(images, bounding_boxes, bounding_box_format, class_mappi
         raise ValueError(f"`bounding_boxes` should be a dict containing 'boxes' and 'labels' "
                          f"keys. Received: bounding_boxes={bounding_boxes}")
     h_axis, w_axis = (-3, -2) if data_format == "channels_last" else (-2, -1)
-    boxes = _boxes_to_xyxy(bounding_boxes["boxes"], bounding_box_format,
+    boxes = convert_format(np.asarray(bounding_boxes["boxes"]), bounding_box_format, "xyxy",
                            images.shape[h_axis], images.shape[w_axis])
     if images.dtype.kind == "f" and images.size > 0:
         images = np.clip(images, 0, 1) * 255 if images.max() <= 1.0 else np.clip(images, 0, 255)

@@ -1,0 +1,243 @@
+"""Quantizers (Keras 3: `keras.quantizers`, keras/src/quantizers/quantizers.py): the numeric
+helpers on arrays — abs-max int8 quantization, float8 scale and amax-history updates, a
+quantize-dequantize round trip, int4 packing — and the Quantizer classes, as Keras computes
+them (on numpy; Keras's JAX backend gives the same numbers).
+
+The library computes in float32 and has no quantized layers (`layer.quantize` says so), so
+the quantization configs that `quantize` takes are not here."""
+
+import inspect
+
+import numpy as np
+
+from . import backend as _backend
+from ._dtypes import as_keras_array
+from ._objects import module_serialization, snake_case
+
+
+class Quantizer:
+    """Base of the quantizers: `quantizer(x)` returns `x` quantized (the base: `x` itself).
+    Keras: `keras.Quantizer`, `keras.quantizers.Quantizer`."""
+
+    def __init__(self, output_dtype="int8"):
+        self.output_dtype = output_dtype
+
+    def __call__(self, x):
+        return x
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def get_config(self):
+        raise NotImplementedError(f"{self} does not implement get_config()")
+
+    def _keras_config(self):
+        """Keras's serialized form (`keras.quantizers.serialize`)."""
+        cls = type(self)
+        builtin = cls.__module__ == __name__
+        return {"module": "keras.quantizers" if builtin else cls.__module__,
+                "class_name": cls.__name__, "config": self.get_config(),
+                "registered_name": None if builtin else
+                getattr(cls, "_registered_name", None) or cls.__name__}
+
+
+def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype="int8",
+                     epsilon=_backend.epsilon(), to_numpy=False):
+    """`(quantized, scale)`: `inputs` times `value_range[1]` over their largest magnitude along
+    `axis` (plus `epsilon`), rounded and clipped to `value_range`, in `dtype`; `scale` keeps the
+    reduced axes. Keras: `keras.quantizers.abs_max_quantize`."""
+    inputs = as_keras_array(inputs)
+    axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+    scale = np.divide(value_range[1], np.add(np.max(np.abs(inputs), axis=axis, keepdims=True),
+                                             epsilon))
+    scale = scale.astype(inputs.dtype)
+    outputs = np.clip(np.round(np.multiply(inputs, scale)), value_range[0], value_range[1])
+    return outputs.astype(dtype), scale
+
+
+class AbsMaxQuantizer(Quantizer):
+    """Abs-max quantization (`abs_max_quantize`) along `axis` (given here or at the call;
+    default -1). Keras: `keras.quantizers.AbsMaxQuantizer`."""
+
+    def __init__(self, axis=None, value_range=(-127, 127), epsilon=_backend.epsilon(),
+                 output_dtype="int8"):
+        Quantizer.__init__(self, output_dtype=output_dtype)
+        self.axis = None if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
+        self.value_range = value_range
+        self.epsilon = epsilon
+        if output_dtype == "int8" and (value_range[0] < -128 or value_range[1] > 127):
+            raise ValueError(f"Quantizer with output_dtype='int8' requires value_range to be "
+                             f"within the interval [-128, 127]. Received: "
+                             f"value_range={value_range}")
+
+    def __call__(self, x, axis=None, to_numpy=False):
+        axis = self.axis if axis is None else axis
+        return abs_max_quantize(x, -1 if axis is None else axis, self.value_range,
+                                self.output_dtype, self.epsilon, to_numpy)
+
+    def get_config(self):
+        config = {"value_range": self.value_range, "epsilon": self.epsilon,
+                  "output_dtype": self.output_dtype}
+        if self.axis is not None:
+            config["axis"] = self.axis
+        return config
+
+
+def compute_float8_scale(amax, scale, dtype_max, margin=0):
+    """The new float8 scale from the history's `amax` (the old `scale` where amax is zero or
+    not finite). Keras: `keras.quantizers.compute_float8_scale`."""
+    amax, scale = as_keras_array(amax), as_keras_array(scale)
+    old = np.reciprocal(scale)
+    with np.errstate(divide="ignore", invalid="ignore"):   # replaced below, as in Keras
+        sf = np.divide(np.divide(dtype_max, amax), 2 ** margin)
+    sf = np.where(amax > 0.0, sf, old)
+    sf = np.where(np.isfinite(amax), sf, old)
+    return np.reciprocal(sf)
+
+
+def compute_float8_amax_history(x, amax_history):
+    """`amax_history` rolled one step, with the largest magnitude of `x` first. Keras:
+    `keras.quantizers.compute_float8_amax_history`."""
+    amax_history = as_keras_array(amax_history)
+    history = np.roll(amax_history, shift=-1)
+    history[0] = np.max(np.abs(as_keras_array(x))).astype(amax_history.dtype)
+    return history
+
+
+def quantize_and_dequantize(inputs, scale, quantized_dtype, compute_dtype):
+    """`inputs` over `scale`, clipped to and cast to `quantized_dtype` (a float8 type), then back
+    to `compute_dtype` times `scale`: the values a float8 layer computes with. Keras:
+    `keras.quantizers.quantize_and_dequantize`."""
+    try:
+        import ml_dtypes
+    except ImportError as e:
+        raise ImportError("quantize_and_dequantize needs the `ml_dtypes` package (float8 "
+                          "types): pip install ml_dtypes") from e
+    compute = np.dtype(compute_dtype)
+    top = compute.type(float(ml_dtypes.finfo(quantized_dtype).max))
+    scale = as_keras_array(scale).astype(compute)
+    x = np.clip(np.divide(as_keras_array(inputs), scale), -top, top)
+    x = x.astype(getattr(ml_dtypes, quantized_dtype) if isinstance(quantized_dtype, str)
+                 else quantized_dtype)
+    return np.multiply(x.astype(compute), scale)
+
+
+def _adjust_and_nudge(min_range, max_range, num_bits, narrow_range):
+    """The quantization range nudged so that zero is exactly representable: (nudged min,
+    nudged max, scale, 1 / scale), as Keras computes them."""
+    dtype = np.result_type(min_range.dtype, np.float32)
+    min_range, max_range = min_range.astype(dtype), max_range.astype(dtype)
+    quant_max = (1 << num_bits) - 1
+    quant_min = 0 if not narrow_range else 1
+    diff_range = max_range - min_range
+    scale = np.divide(diff_range, quant_max - quant_min)
+    inv_scale = np.divide(quant_max - quant_min, diff_range)
+    zero_point = np.round(np.clip(quant_min - np.divide(min_range, scale), quant_min, quant_max))
+    return (np.multiply(quant_min - zero_point, scale), np.multiply(quant_max - zero_point, scale),
+            scale, inv_scale)
+
+
+def fake_quant_with_min_max_vars(inputs, min_vals, max_vals, num_bits=8, narrow_range=False,
+                                 axis=None):
+    """`inputs` clamped to [`min_vals`, `max_vals`] (per tensor, or per channel of `axis`),
+    quantized to `num_bits` levels and dequantized back: the values quantization-aware training
+    sees. Keras: `keras.quantizers.fake_quant_with_min_max_vars`, on arrays (its gradient,
+    which trains the range, belongs to a backend with autodiff in Python)."""
+    from .ops import is_symbolic
+    if is_symbolic(inputs):
+        raise NotImplementedError("fake_quant_with_min_max_vars computes on arrays here; the "
+                                  "library's layers have no fake-quantization op to trace")
+    inputs = as_keras_array(inputs)
+    min_vals, max_vals = as_keras_array(min_vals), as_keras_array(max_vals)
+    nudged_min, nudged_max, scale, inv_scale = _adjust_and_nudge(min_vals, max_vals,
+                                                                 int(num_bits), narrow_range)
+    quant_zero = np.floor(np.add(np.multiply(-nudged_min, inv_scale), 0.5))
+    shifted = np.clip(inputs.astype(nudged_min.dtype), nudged_min, nudged_max) - nudged_min
+    result = np.multiply(np.floor(np.add(np.subtract(np.multiply(shifted, inv_scale), quant_zero),
+                                         0.5)), scale)
+    return result.astype(inputs.dtype)
+
+
+def _check_nibble_dtype(dtype):
+    if dtype not in ("int8", "uint8"):
+        raise ValueError(f"Expected dtype to be 'int8' or 'uint8', but got '{dtype}'.")
+
+
+def pack_int4(arr, axis=0, dtype="int8"):
+    """`(packed, packed_shape, orig_len)`: int4 values ([-8, 7], in an int8 array) packed two to
+    a byte along `axis` (the first of each pair in the low nibble; an odd length padded with
+    0). Keras: `keras.quantizers.pack_int4`."""
+    _check_nibble_dtype(dtype)
+    arr = np.asarray(arr)
+    if _backend.standardize_dtype(arr.dtype) != dtype:
+        raise TypeError(f"Expected {dtype} tensor for packing, got "
+                        f"{_backend.standardize_dtype(arr.dtype)}.")
+    np_dtype = np.dtype(dtype)
+    axis = axis + arr.ndim if axis < 0 else axis
+    rows = np.moveaxis(arr, axis, 0)
+    n = rows.shape[0]
+    if n % 2 == 1:
+        rows = np.concatenate([rows, np.zeros((1,) + rows.shape[1:], rows.dtype)], axis=0)
+    mask = np.array(0x0F, dtype=np_dtype)
+    low = np.bitwise_and(rows[::2].astype(np_dtype), mask)
+    high = np.bitwise_and(rows[1::2].astype(np_dtype), mask)
+    packed = np.bitwise_or(low, np.left_shift(high, np.array(4, dtype=np_dtype))).astype(np_dtype)
+    packed = np.moveaxis(packed, 0, axis)
+    return packed, tuple(packed.shape), n
+
+
+def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
+    """The int4 values `pack_int4` packed along `axis`, `orig_len` of them, as `dtype` (int8:
+    signed, [-8, 7]). Keras: `keras.quantizers.unpack_int4`."""
+    _check_nibble_dtype(dtype)
+    packed = np.asarray(packed)
+    if _backend.standardize_dtype(packed.dtype) not in ("int8", "uint8"):
+        raise TypeError(f"Expected int8 or uint8 tensor for unpacking, got {packed.dtype}")
+    axis = axis + packed.ndim if axis < 0 else axis
+    rows = np.moveaxis(packed, axis, 0)
+    mask = np.array(0x0F, dtype=packed.dtype)
+    low = np.bitwise_and(rows, mask)
+    high = np.bitwise_and(np.right_shift(rows, np.array(4, packed.dtype)), mask)
+    if dtype == "int8":   # nibbles [0, 15] to signed [-8, 7]: (x ^ 8) - 8
+        eight = np.array(8, packed.dtype)
+        low, high = np.bitwise_xor(low, eight) - eight, np.bitwise_xor(high, eight) - eight
+    stacked = np.stack([low.astype(dtype), high.astype(dtype)], axis=1)
+    unpacked = stacked.reshape((-1,) + rows.shape[1:])[:orig_len]
+    return np.moveaxis(unpacked, 0, axis)
+
+
+ALL_OBJECTS = (Quantizer, AbsMaxQuantizer)
+ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
+ALL_OBJECTS_DICT.update({snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
+
+
+def get(identifier, **kwargs):
+    """A quantizer from a name, a config dict or a quantizer. Keras: `keras.quantizers.get`."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = ALL_OBJECTS_DICT.get(identifier, None)
+    else:
+        obj = identifier
+    if callable(obj):
+        return obj(kwargs) if inspect.isclass(obj) else obj
+    raise ValueError(f"Could not interpret quantizer identifier: {identifier}")
+
+
+serialize = module_serialization("quantizers", get)[0]
+
+
+def deserialize(config, custom_objects=None):
+    """The quantizer a config describes. Keras: `keras.quantizers.deserialize`."""
+    from .saving import deserialize_keras_object
+    if isinstance(config, str):
+        return get(config)
+    return deserialize_keras_object(config, custom_objects={**ALL_OBJECTS_DICT,
+                                                            **(custom_objects or {})})
+
+__all__ = ["AbsMaxQuantizer", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
+           "compute_float8_scale", "deserialize", "fake_quant_with_min_max_vars", "get", "pack_int4", "quantize_and_dequantize",
+           "serialize", "unpack_int4"]
