@@ -290,6 +290,20 @@ open class Layer: @unchecked Sendable {
     /// weights list it once.
     func adoptWeight(_ v: Variable) { variables.append(v) }
 
+    /// Takes the layer's weights (and their regularizers) away, so that building it again adds
+    /// them back (a traced call traced again, ``CallbackLayer``); ``restoreWeights(_:)`` puts
+    /// them back as they were.
+    func takeWeights() -> (variables: [Variable], regularizers: [(Variable, Regularizer)]) {
+        defer { variables.removeAll(); weightRegularizers.removeAll() }
+        return (variables, weightRegularizers)
+    }
+
+    /// Puts back the weights ``takeWeights()`` took, in place of any the layer has now.
+    func restoreWeights(_ taken: (variables: [Variable], regularizers: [(Variable, Regularizer)])) {
+        variables = taken.variables
+        weightRegularizers = taken.regularizers
+    }
+
     /// The most values one weight may hold (8 GiB of float32).
     public static let maxWeightValues = 1 << 31
     /// Set by `addWeight` when a requested shape is too large; thrown by `ensureBuilt`.

@@ -835,6 +835,23 @@ def _note_call_mask(layer, node, inputs, given):
         _note_input_masks(layer, inputs, given)
 
 
+def _note_model_call_mask(model_layer, node, inputs, given):
+    """The `mask` Keras's call of a nested model (its `call(inputs, training, mask)`) gets and
+    records in its node: the one given, else its inputs' `_keras_mask`, None for an input
+    without one, in the structure of the inputs (one tensor, or a list). The library's outer
+    model passes it to the layers inside, as Keras's model call does."""
+    if given is None:
+        if isinstance(inputs, KerasTensor):
+            given = inputs._keras_mask
+        elif isinstance(inputs, (list, tuple)) and inputs and all(isinstance(t, KerasTensor) for t in inputs):
+            given = [t._keras_mask for t in inputs]
+        else:
+            return   # (a dict of inputs: its masks are not recorded)
+    flat = given if isinstance(given, (list, tuple)) else [given]
+    if all(m is None or (isinstance(m, KerasTensor) and m._keras_history[0] is not None) for m in flat):
+        _note_call_kwarg(model_layer, node, "mask", list(given) if isinstance(given, (list, tuple)) else given)
+
+
 def _note_input_masks(layer, inputs, given=None):
     """Keras passes a layer's `call` the masks its inputs carry, None for an input without one:
     which inputs of this call of a layer written in Python carry a mask (symbolic tensors: their
