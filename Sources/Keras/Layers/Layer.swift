@@ -201,6 +201,13 @@ open class Layer: @unchecked Sendable {
     /// by default the input's mask. Keras: `compute_mask(inputs, previous_mask)`.
     open func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? { mask }
 
+    /// Whether the layer's output is its input itself, unchanged, for an input of `shape` (batch
+    /// first): a Reshape to the input's own shape, Permute's identity, a crop of nothing. Keras's
+    /// mask is an attribute of the tensor, and the jax backend's reshape, transpose or full slice
+    /// of an array is the array itself, so the output keeps the mask even where the layer does
+    /// not support masking (as the same layers after an Embedding(mask_zero=True) show).
+    open func returnsItsInput(_ shape: [Int?]) -> Bool { false }
+
     /// The masks of the outputs for several inputs: by default, with one input the one-input
     /// version, otherwise the inputs' masks paired with the outputs in order (Keras's default).
     open func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
@@ -433,6 +440,10 @@ open class Layer: @unchecked Sendable {
             if !warnedMaskDropped, let masks, masks.contains(where: { $0 != nil }) {
                 warnedMaskDropped = true
                 CallContext.warn("Layer '\(name)' (of type \(className)) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.")
+            }
+            if inputs.count == 1, outs.count == 1, let mask = masks?.first ?? nil,
+               returnsItsInput(inputs[0].shape.map { Optional($0) }) {
+                return (outs, [mask])   // (Keras warns all the same)
             }
             return (outs, nil)
         }

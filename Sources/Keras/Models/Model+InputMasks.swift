@@ -41,7 +41,8 @@ extension Model {
             if layer.computesMasksInCall { continue }
             let count = Swift.max(node.outputShapes.count, 1)
             guard layer.supportsMasking else {
-                masks[ObjectIdentifier(node)] = Array(repeating: nil, count: count)
+                let kept = given.count == 1 && count == 1 && node.inputs.first.map { layer.returnsItsInput($0.shape) } == true
+                masks[ObjectIdentifier(node)] = kept ? given : Array(repeating: nil, count: count)
                 continue
             }
             let stand = node.inputs.map { Tensor(shape: $0.shape.map { $0 ?? 1 }) }

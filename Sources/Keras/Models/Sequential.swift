@@ -240,7 +240,7 @@ struct SymbolicMaskChain {
             return
         }
         guard layer.supportsMasking else {
-            mask = nil
+            if !layer.returnsItsInput(shape) { mask = nil }
             return
         }
         do {
