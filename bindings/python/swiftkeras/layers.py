@@ -12,6 +12,7 @@ Subclass `Layer` to write a layer in Python: `build` (calling `add_weight`), `ca
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import math
 import types
@@ -21,7 +22,7 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import (_catalog, _cells, _native, _objects, _packed_inputs, _plugins, _python_layers,
+from . import (_catalog, _cells, _lib, _native, _objects, _packed_inputs, _plugins, _python_layers,
                _rnn_states, _text_callables, _variables, _vocabulary)
 from ._objects import serialize as _serialize, snake_case, unique_name
 from .dtype_policies import layer_dtype
@@ -2059,6 +2060,7 @@ def _layer_class(class_name: str) -> type | None:
                      feature_dim=property(_query_feature_dim))
     if class_name == "SpectralNormalization":   # the wrapped weight's shape, once built
         attrs["kernel_shape"] = property(_kernel_shape)
+        attrs["normalized_weights"] = _normalized_weights
     bases = (_BuiltinLayer,)
     if class_name in ("Bidirectional", "TimeDistributed", "SpectralNormalization"):   # Keras's wrappers
         bases = (_BuiltinLayer, Wrapper)
@@ -2122,6 +2124,24 @@ def _kernel_shape(layer):
     for w in layer.weights if layer.built else []:
         return tuple(w.shape)   # (the wrapper lists the wrapped weight first, as Keras)
     raise AttributeError(f"'{type(layer).__name__}' object has no attribute 'kernel_shape'")
+
+
+def _normalized_weights(layer):
+    """SpectralNormalization's `normalized_weights()`: (the power iteration's new `vector_u`,
+    the kernel divided by its estimated largest singular value), as numpy arrays; the layer's
+    weights are left as they are."""
+    if not layer.built:
+        raise ValueError(f"SpectralNormalization '{layer.name}' is not built: call it on data first")
+    handle, name = _rnn_states._located(layer)
+    if handle is None:
+        raise ValueError(f"SpectralNormalization '{layer.name}' is not built: call it on data first")
+    kernel_shape = _kernel_shape(layer)
+    vector_u = np.empty((1, kernel_shape[-1]), np.float32)
+    kernel = np.empty(kernel_shape, np.float32)
+    pointer = ctypes.POINTER(ctypes.c_float)
+    _native.check(_lib.keras_model_layer_normalized_weights(handle, name, vector_u.ctypes.data_as(pointer), vector_u.size,
+                                                            kernel.ctypes.data_as(pointer), kernel.size))
+    return vector_u, kernel
 
 
 def _query_feature_dim(layer):
