@@ -125,3 +125,44 @@ def test_recurrent_layers_in_a_nested_sequential_train_as_keras():
     np.testing.assert_allclose(h, h_ref, rtol=1e-4)
     # (the mask matters: without it Keras predicts otherwise)
     assert not np.allclose(_recurrent(keras, nested=True, mask_zero=False).predict(TOKENS, verbose=0), p_ref, atol=1e-3)
+
+
+WEIGHTED = '''
+class NestedWeightedProbe(keras.layers.Layer):
+    def build(self, shape):
+        self.w = self.add_weight(name="w", shape=(shape[-1], 3), initializer="glorot_uniform")
+
+    def call(self, x, mask=None):
+        y = keras.ops.matmul(x, self.w)
+        if mask is None:
+            return y[:, 0] + 10.0
+        m = keras.ops.expand_dims(keras.ops.cast(mask, y.dtype), -1)
+        return keras.ops.sum(y * m, axis=1) / keras.ops.maximum(keras.ops.sum(m, axis=1), 1.0)
+
+    def compute_output_shape(self, shape):
+        return (shape[0], 3)
+'''
+WREF, WOURS = exec_layers(WEIGHTED, keras), exec_layers(WEIGHTED, sk)
+
+
+def test_a_python_layer_traced_again_keeps_and_trains_its_weights_as_keras():
+    """The nested model was built (and its weights set) before the outer model passed it a
+    mask: its layer traced again with the mask keeps the weights it had, and fit moves them as
+    Keras's does."""
+    tokens = np.array([[1, 2, 0, 0], [3, 0, 0, 0], [4, 4, 1, 0]], np.int32)
+    targets = np.eye(3, dtype="float32")
+    results = []
+    for lib, ns in ((sk, WOURS), (keras, WREF)):
+        inner = lib.Sequential([lib.Input((4, 2)), ns["NestedWeightedProbe"]()])
+        inner.set_weights([np.linspace(-0.4, 1.1, 6, dtype="float32").reshape(2, 3)])
+        model = lib.Sequential([lib.Input((4,), dtype="int32"),
+                                lib.layers.Embedding(5, 2, mask_zero=True, embeddings_initializer="ones"), inner,
+                                lib.layers.Dense(3, kernel_initializer="ones")])
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        results.append((model.predict(tokens, verbose=0), model.fit(tokens, targets, epochs=3, verbose=0).history["loss"],
+                        inner.get_weights()[0]))
+    (p, h, w), (p_ref, h_ref, w_ref) = results
+    assert np.abs(p_ref).max() > 0.1
+    np.testing.assert_allclose(p, p_ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-5)
+    np.testing.assert_allclose(w, w_ref, rtol=1e-5, atol=1e-6)
