@@ -1198,6 +1198,13 @@ class _BuiltinLayer(Layer):
                 config["data_format"] = image_data_format()
         self._args = config
         self.built = self.class_name in _BUILT_AT_INIT
+        if self.class_name in _AUGMENT_ORDER:
+            # Keras makes its augmentations in its constructor, where they take automatic names
+            # (the second RandAugment's random_shear is random_shear_1, a RandomRotation made
+            # after one is random_rotation_1).
+            self._part_names = {part: unique_name(snake_case(_AUGMENT_PARTS[part])) for part in _AUGMENT_ORDER[
+                self.class_name] if self.class_name == "RandAugment" or config.get("all_ops", True) or
+                part not in _AUGMIX_COLOR_PARTS}
 
     def get_config(self):
         """Keras's `get_config`: every constructor argument, the defaults included, as the
@@ -1298,7 +1305,9 @@ class _BuiltinLayer(Layer):
             return None if given is None else self._inner_layer(_JITTER_PARTS[item], item)
         if self.class_name in ("RandAugment", "AugMix") and item in _AUGMENT_PARTS and args is not None and \
                 (self.class_name == "RandAugment" or args.get("all_ops", True) or item not in _AUGMIX_COLOR_PARTS):
-            return self._inner_layer(_AUGMENT_PARTS[item], item)   # (AugMix makes those four with all_ops only)
+            view = self._inner_layer(_AUGMENT_PARTS[item], item)   # (AugMix makes those four with all_ops only)
+            view._name = (self.__dict__.get("_part_names") or {}).get(item, item)
+            return view
         base_weights = self.__dict__.get("_base_weights")
         if base_weights and item in base_weights and (
                 self.__dict__.get("_building") is not None or
@@ -1905,6 +1914,14 @@ _AUGMENT_PARTS = {"random_shear": "RandomShear", "random_translation": "RandomTr
                   "random_posterization": "RandomPosterization", "auto_contrast": "AutoContrast",
                   "equalization": "Equalization"}
 _AUGMIX_COLOR_PARTS = frozenset({"random_brightness", "random_color_degeneration", "random_contrast", "random_sharpness"})
+# The order in which Keras's constructors make them.
+_AUGMENT_ORDER = {
+    "RandAugment": ("random_shear", "random_translation", "random_rotation", "random_brightness",
+                    "random_color_degeneration", "random_contrast", "random_sharpness", "solarization",
+                    "random_posterization", "auto_contrast", "equalization"),
+    "AugMix": ("random_shear", "random_translation", "random_rotation", "solarization", "random_posterization",
+               "auto_contrast", "equalization", "random_brightness", "random_color_degeneration", "random_contrast",
+               "random_sharpness")}
 # Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
 _BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
 
