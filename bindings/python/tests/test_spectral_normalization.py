@@ -205,3 +205,24 @@ def test_files_load_both_ways(tmp_path, ext):
     np.testing.assert_allclose(np.asarray(back.predict(x, verbose=0)), want, rtol=1e-5, atol=1e-5)
     for a, b in zip(back.get_weights(), ref.get_weights()):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-7)
+
+
+def test_the_wrapped_layers_mask_passes_on_as_in_keras():
+    """Keras's wrapper calls the wrapped layer on the input carrying the mask, and its output
+    keeps the mask the wrapped layer gives it (Dense passes it on): an LSTM after
+    SpectralNormalization(Dense) skips the padded steps, as Keras's does."""
+    tokens = np.array([[1, 2, 0, 0], [3, 0, 0, 0], [4, 4, 1, 0]], np.int32)
+    outs = []
+    for lib in (sk, keras):
+        layers = lib.layers
+        model = lib.Sequential([lib.Input((4,), dtype="int32"), layers.Embedding(5, 2, mask_zero=True),
+                                layers.SpectralNormalization(layers.Dense(3)), layers.LSTM(2)])
+        model.set_weights([np.linspace(-0.7, 0.8, w.size, dtype="float32").reshape(w.shape) for w in model.get_weights()])
+        outs.append(np.asarray(model.predict(tokens, verbose=0)))
+        unmasked = lib.Sequential([lib.Input((4,), dtype="int32"), layers.Embedding(5, 2),
+                                   layers.SpectralNormalization(layers.Dense(3)), layers.LSTM(2)])
+        unmasked.set_weights(model.get_weights())
+        outs.append(np.asarray(unmasked.predict(tokens, verbose=0)))
+    np.testing.assert_allclose(outs[0], outs[2], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(outs[1], outs[3], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(outs[2], outs[3], atol=1e-3)   # (the mask matters)

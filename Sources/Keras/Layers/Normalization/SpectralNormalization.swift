@@ -30,6 +30,14 @@ public final class SpectralNormalization: Layer, @unchecked Sendable {
         self.layer = layer
         self.powerIterations = powerIterations
         super.init(name: name, trainable: trainable)
+        supportsMasking = layer.supportsMasking
+    }
+
+    /// Keras's wrapper calls the wrapped layer on the input carrying its mask: the output keeps
+    /// the mask the wrapped layer gives it (Dense passes it on); an input without one gives none.
+    public override func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? {
+        guard let mask else { return nil }
+        return try layer.computeMask(inputs, mask: mask)
     }
 
     public override func build(_ inputShape: [Int?]) throws {
