@@ -379,6 +379,17 @@ int keras_model_layer_state(keras_model *model, const char *layer_name, int inde
                             float *out, int64_t capacity, int64_t *shape, int shape_capacity,
                             int *ndim);
 
+/* Keras: model.get_layer(name).normalized_weights() of a SpectralNormalization layer (layer_name
+ * as in keras_model_layer_state): copies the power iteration's new vector_u (shape (1, units))
+ * into vector_u (u_capacity floats) and the kernel divided by its estimated largest singular
+ * value (the wrapped kernel's shape) into kernel (kernel_capacity floats); assigns neither. An
+ * all-zero kernel comes back as it is, with vector_u. The caller owns both buffers. Errors:
+ * INVALID_ARGUMENT (no such layer, not a SpectralNormalization, NULL layer_name), STATE (not
+ * built), BUFFER_TOO_SMALL. */
+int keras_model_layer_normalized_weights(keras_model *model, const char *layer_name,
+                                         float *vector_u, int64_t u_capacity,
+                                         float *kernel, int64_t kernel_capacity);
+
 /* Seed generators: Keras 3's keras.random.SeedGenerator held by a layer (a traced layer's random
  * ops naming "seed_generator"). Each state is [seed, counter] (Keras's variable
  * `<name>/seed_generator_state`, uint32, shape (2,)), moving on by one at each draw; as in Keras it

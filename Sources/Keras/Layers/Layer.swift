@@ -201,6 +201,13 @@ open class Layer: @unchecked Sendable {
     /// by default the input's mask. Keras: `compute_mask(inputs, previous_mask)`.
     open func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? { mask }
 
+    /// Whether the layer's output is its input itself, unchanged, for an input of `shape` (batch
+    /// first): a Reshape to the input's own shape, Permute's identity, a crop of nothing. Keras's
+    /// mask is an attribute of the tensor, and the jax backend's reshape, transpose or full slice
+    /// of an array is the array itself, so the output keeps the mask even where the layer does
+    /// not support masking (as the same layers after an Embedding(mask_zero=True) show).
+    open func returnsItsInput(_ shape: [Int?]) -> Bool { false }
+
     /// The masks of the outputs for several inputs: by default, with one input the one-input
     /// version, otherwise the inputs' masks paired with the outputs in order (Keras's default).
     open func computeMask(_ inputs: [Tensor], masks: [Tensor?]) throws -> [Tensor?] {
@@ -289,6 +296,20 @@ open class Layer: @unchecked Sendable {
     /// an attribute, as SpectralNormalization's `self.kernel = self.layer.kernel`); the layer's
     /// weights list it once.
     func adoptWeight(_ v: Variable) { variables.append(v) }
+
+    /// Takes the layer's weights (and their regularizers) away, so that building it again adds
+    /// them back (a traced call traced again, ``CallbackLayer``); ``restoreWeights(_:)`` puts
+    /// them back as they were.
+    func takeWeights() -> (variables: [Variable], regularizers: [(Variable, Regularizer)]) {
+        defer { variables.removeAll(); weightRegularizers.removeAll() }
+        return (variables, weightRegularizers)
+    }
+
+    /// Puts back the weights ``takeWeights()`` took, in place of any the layer has now.
+    func restoreWeights(_ taken: (variables: [Variable], regularizers: [(Variable, Regularizer)])) {
+        variables = taken.variables
+        weightRegularizers = taken.regularizers
+    }
 
     /// The most values one weight may hold (8 GiB of float32).
     public static let maxWeightValues = 1 << 31
@@ -419,6 +440,10 @@ open class Layer: @unchecked Sendable {
             if !warnedMaskDropped, let masks, masks.contains(where: { $0 != nil }) {
                 warnedMaskDropped = true
                 CallContext.warn("Layer '\(name)' (of type \(className)) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.")
+            }
+            if inputs.count == 1, outs.count == 1, let mask = masks?.first ?? nil,
+               returnsItsInput(inputs[0].shape.map { Optional($0) }) {
+                return (outs, [mask])   // (Keras warns all the same)
             }
             return (outs, nil)
         }

@@ -49,6 +49,7 @@ public final class Sequential: Model, @unchecked Sendable {
         if built, let last = outputs.first {
             Self.noteInputMask(of: layer, after: executionOrder)
             let out = try NameScope.run(self) { try layer(last) }
+            try Self.noteNestedInputMask(of: layer, after: executionOrder)
             stack.append(layer)
             outputs = [out]
             if let node = out.node { executionOrder.append(node) }
@@ -94,6 +95,7 @@ public final class Sequential: Model, @unchecked Sendable {
             for l in stack {
                 Self.noteInputMask(of: l, after: order)
                 t = try l(t)
+                try Self.noteNestedInputMask(of: l, after: order)
                 if let node = t.node { order.append(node) }
             }
         }
@@ -110,12 +112,24 @@ public final class Sequential: Model, @unchecked Sendable {
     /// after the calls `nodes` (Keras's call gets None where it does not), as a functional
     /// config's nodes tell it.
     private static func noteInputMask(of layer: Layer, after nodes: [GraphNode]) {
-        guard let plugin = layer as? CallbackLayer else { return }
+        guard let plugin = layer as? CallbackLayer, let carried = carriedMask(after: nodes) else { return }
+        plugin.noteCall(inputsCarryMasks: [carried])
+    }
+
+    /// Tells a nested model, once called, that its input carries a mask after the calls `nodes`
+    /// (Keras's call passes the mask to its layers), ``Model/noteInputsCarryMasks(_:)``.
+    private static func noteNestedInputMask(of layer: Layer, after nodes: [GraphNode]) throws {
+        guard let model = layer as? Model, carriedMask(after: nodes) == true else { return }
+        try model.noteInputsCarryMasks([true])
+    }
+
+    /// Whether the input of a layer called after `nodes` carries a mask; nil when not known.
+    private static func carriedMask(after nodes: [GraphNode]) -> Bool? {
         var chain = SymbolicMaskChain()
         for node in nodes {
             if let input = node.inputs.first { chain.pass(through: node.layer, input: input.shape) }
         }
-        if let carried = chain.carried { plugin.noteCall(inputsCarryMasks: [carried]) }
+        return chain.carried
     }
 
     /// Reads the layers' plans (inference and training) for the graph just built.
@@ -226,7 +240,7 @@ struct SymbolicMaskChain {
             return
         }
         guard layer.supportsMasking else {
-            mask = nil
+            if !layer.returnsItsInput(shape) { mask = nil }
             return
         }
         do {

@@ -325,6 +325,9 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
             }
             if let operation = layer as? OperationLayer { try operation.takeNodeArguments(node.callArguments) }
             let outputs = try layer.callMultiple(args, masks: masks)
+            if let model = layer as? Model, let masks {   // (the masks its call is given, as Keras records them)
+                try model.noteInputsCarryMasks(args.indices.map { $0 < masks.count && masks[$0] != nil })
+            }
             outputs.first?.node?.training = node.training
             outputs.first?.node?.writesNullMask = node.writesNullMask
             produced[layer.name, default: []].append(outputs)

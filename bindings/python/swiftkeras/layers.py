@@ -12,6 +12,7 @@ Subclass `Layer` to write a layer in Python: `build` (calling `add_weight`), `ca
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import math
 import types
@@ -21,7 +22,7 @@ import numpy as np
 # _plugins and _python_layers at the top, not in the methods: a function's `from . import`
 # runs importlib's Python (_handle_fromlist, the spec's parent) on every call, and every
 # layer of every model config called two of them.
-from . import (_catalog, _cells, _native, _objects, _packed_inputs, _plugins, _python_layers,
+from . import (_catalog, _cells, _lib, _native, _objects, _packed_inputs, _plugins, _python_layers,
                _rnn_states, _text_callables, _variables, _vocabulary)
 from . import _scopes
 from ._objects import serialize as _serialize, snake_case, unique_name
@@ -843,6 +844,23 @@ def _note_call_mask(layer, node, inputs, given):
         _note_input_masks(layer, inputs, given)
 
 
+def _note_model_call_mask(model_layer, node, inputs, given):
+    """The `mask` Keras's call of a nested model (its `call(inputs, training, mask)`) gets and
+    records in its node: the one given, else its inputs' `_keras_mask`, None for an input
+    without one, in the structure of the inputs (one tensor, or a list). The library's outer
+    model passes it to the layers inside, as Keras's model call does."""
+    if given is None:
+        if isinstance(inputs, KerasTensor):
+            given = inputs._keras_mask
+        elif isinstance(inputs, (list, tuple)) and inputs and all(isinstance(t, KerasTensor) for t in inputs):
+            given = [t._keras_mask for t in inputs]
+        else:
+            return   # (a dict of inputs: its masks are not recorded)
+    flat = given if isinstance(given, (list, tuple)) else [given]
+    if all(m is None or (isinstance(m, KerasTensor) and m._keras_history[0] is not None) for m in flat):
+        _note_call_kwarg(model_layer, node, "mask", list(given) if isinstance(given, (list, tuple)) else given)
+
+
 def _note_input_masks(layer, inputs, given=None):
     """Keras passes a layer's `call` the masks its inputs carry, None for an input without one:
     which inputs of this call of a layer written in Python carry a mask (symbolic tensors: their
@@ -1188,6 +1206,13 @@ class _BuiltinLayer(Layer):
                 config["data_format"] = image_data_format()
         self._args = config
         self.built = self.class_name in _BUILT_AT_INIT
+        if self.class_name in _AUGMENT_ORDER:
+            # Keras makes its augmentations in its constructor, where they take automatic names
+            # (the second RandAugment's random_shear is random_shear_1, a RandomRotation made
+            # after one is random_rotation_1).
+            self._part_names = {part: unique_name(snake_case(_AUGMENT_PARTS[part])) for part in _AUGMENT_ORDER[
+                self.class_name] if self.class_name == "RandAugment" or config.get("all_ops", True) or
+                part not in _AUGMIX_COLOR_PARTS}
 
     def get_config(self):
         """Keras's `get_config`: every constructor argument, the defaults included, as the
@@ -1288,7 +1313,9 @@ class _BuiltinLayer(Layer):
             return None if given is None else self._inner_layer(_JITTER_PARTS[item], item)
         if self.class_name in ("RandAugment", "AugMix") and item in _AUGMENT_PARTS and args is not None and \
                 (self.class_name == "RandAugment" or args.get("all_ops", True) or item not in _AUGMIX_COLOR_PARTS):
-            return self._inner_layer(_AUGMENT_PARTS[item], item)   # (AugMix makes those four with all_ops only)
+            view = self._inner_layer(_AUGMENT_PARTS[item], item)   # (AugMix makes those four with all_ops only)
+            view._name = (self.__dict__.get("_part_names") or {}).get(item, item)
+            return view
         base_weights = self.__dict__.get("_base_weights")
         if base_weights and item in base_weights and (
                 self.__dict__.get("_building") is not None or
@@ -1896,6 +1923,14 @@ _AUGMENT_PARTS = {"random_shear": "RandomShear", "random_translation": "RandomTr
                   "random_posterization": "RandomPosterization", "auto_contrast": "AutoContrast",
                   "equalization": "Equalization"}
 _AUGMIX_COLOR_PARTS = frozenset({"random_brightness", "random_color_degeneration", "random_contrast", "random_sharpness"})
+# The order in which Keras's constructors make them.
+_AUGMENT_ORDER = {
+    "RandAugment": ("random_shear", "random_translation", "random_rotation", "random_brightness",
+                    "random_color_degeneration", "random_contrast", "random_sharpness", "solarization",
+                    "random_posterization", "auto_contrast", "equalization"),
+    "AugMix": ("random_shear", "random_translation", "random_rotation", "solarization", "random_posterization",
+               "auto_contrast", "equalization", "random_brightness", "random_color_degeneration", "random_contrast",
+               "random_sharpness")}
 # Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
 _BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
 
@@ -2051,6 +2086,7 @@ def _layer_class(class_name: str) -> type | None:
                      feature_dim=property(_query_feature_dim))
     if class_name == "SpectralNormalization":   # the wrapped weight's shape, once built
         attrs["kernel_shape"] = property(_kernel_shape)
+        attrs["normalized_weights"] = _normalized_weights
     bases = (_BuiltinLayer,)
     if class_name in ("Bidirectional", "TimeDistributed", "SpectralNormalization"):   # Keras's wrappers
         bases = (_BuiltinLayer, Wrapper)
@@ -2114,6 +2150,24 @@ def _kernel_shape(layer):
     for w in layer.weights if layer.built else []:
         return tuple(w.shape)   # (the wrapper lists the wrapped weight first, as Keras)
     raise AttributeError(f"'{type(layer).__name__}' object has no attribute 'kernel_shape'")
+
+
+def _normalized_weights(layer):
+    """SpectralNormalization's `normalized_weights()`: (the power iteration's new `vector_u`,
+    the kernel divided by its estimated largest singular value), as numpy arrays; the layer's
+    weights are left as they are."""
+    if not layer.built:
+        raise ValueError(f"SpectralNormalization '{layer.name}' is not built: call it on data first")
+    handle, name = _rnn_states._located(layer)
+    if handle is None:
+        raise ValueError(f"SpectralNormalization '{layer.name}' is not built: call it on data first")
+    kernel_shape = _kernel_shape(layer)
+    vector_u = np.empty((1, kernel_shape[-1]), np.float32)
+    kernel = np.empty(kernel_shape, np.float32)
+    pointer = ctypes.POINTER(ctypes.c_float)
+    _native.check(_lib.keras_model_layer_normalized_weights(handle, name, vector_u.ctypes.data_as(pointer), vector_u.size,
+                                                            kernel.ctypes.data_as(pointer), kernel.size))
+    return vector_u, kernel
 
 
 def _query_feature_dim(layer):

@@ -28,7 +28,7 @@ from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class, _masked,
-                     _subclasses_builtin, _call_kwargs_of, _note_call_training)
+                     _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask)
 from .ops._functional import operation_arguments
 
 _MAX_RANK = 8
@@ -2379,6 +2379,7 @@ class _ModelLayer(Layer):
         node = len(self._inbound)
         self._inbound.append(inputs)
         _note_call_training(self, node, kwargs)
+        _note_model_call_mask(self, node, inputs, kwargs.get("mask"))
         graph = self._model._symbolic_graph()
         count = len(graph[1]) if graph is not None and isinstance(graph[1], (list, tuple)) else None
         outs = [KerasTensor(None, self, node, i) for i in range(count or 1)]

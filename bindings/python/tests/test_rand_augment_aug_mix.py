@@ -196,3 +196,20 @@ def test_model_files_load_both_ways(tmp_path, ext):
         assert json.loads(json.dumps(a.get_config())) == json.loads(json.dumps(b.get_config())), a.name
     np.testing.assert_allclose(np.asarray(back.predict(IMAGES, verbose=0)), ours.predict(IMAGES, verbose=0),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_augmentations_inside_take_kerass_automatic_names():
+    """Keras's constructors make the augmentations inside (random_shear, ...), which take
+    automatic names: the second RandAugment's are `random_shear_1` ..., AugMix without
+    `all_ops` makes seven, and a RandomRotation made after them counts them."""
+    parts = RAND_STEPS
+    found = []
+    for lib in (sk, keras):
+        lib.backend.clear_session()
+        made = [lib.layers.RandAugment(), lib.layers.AugMix(), lib.layers.AugMix(all_ops=False),
+                lib.layers.RandAugment(seed=3)]
+        found.append(([(layer.name, [(p, getattr(layer, p).name) for p in parts if hasattr(layer, p)]) for layer in made],
+                      lib.layers.RandomRotation(0.1).name, lib.layers.RandomBrightness(0.1).name,
+                      lib.layers.Solarization().name))
+    assert found[0] == found[1]
+    assert found[1][1] == "random_rotation_4"   # (the four layers took theirs)

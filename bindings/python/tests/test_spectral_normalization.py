@@ -90,6 +90,33 @@ def test_a_zero_kernel_is_left_as_it_is():
         np.testing.assert_array_equal(a, np.asarray(b))
 
 
+@pytest.mark.parametrize("kind,iterations", [("dense", 1), ("conv", 3), ("embedding", 2)])
+def test_normalized_weights_are_kerass_and_assign_nothing(kind, iterations):
+    """`normalized_weights()`: (vector_u after the power iteration, the kernel divided by its
+    estimated largest singular value) for the same kernel and vector_u as Keras's; the
+    layer's weights stay as they were."""
+    ours, ref, x = _pair(kind, iterations)
+    before = ours.get_weights()
+    got, want = ours.get_layer("sn").normalized_weights(), ref.get_layer("sn").normalized_weights()
+    assert [np.shape(a) for a in got] == [tuple(np.shape(b)) for b in want]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
+    for a, b in zip(ours.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    kernel = got[1]   # (about 1 after a few steps; the kernel's own is not)
+    assert abs(np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0] - 1) < 0.2
+    # The next eager training call assigns what it gives.
+    ours(x, training=True)
+    weights = {v.path.split("/")[-1]: np.asarray(v.numpy()) for v in ours.get_layer("sn").weights}
+    np.testing.assert_allclose(weights["vector_u"], got[0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(weights["kernel" if kind != "embedding" else "embeddings"], got[1], rtol=1e-6, atol=1e-7)
+
+
+def test_normalized_weights_of_an_unbuilt_layer_are_refused():
+    with pytest.raises(ValueError, match="not built"):
+        sk.layers.SpectralNormalization(sk.layers.Dense(2)).normalized_weights()
+
+
 @pytest.mark.parametrize("kind", ["dense", "conv"])
 def test_fit_leaves_what_keras_jax_trainer_leaves(kind):
     ours, ref, x = _pair(kind)
@@ -178,3 +205,24 @@ def test_files_load_both_ways(tmp_path, ext):
     np.testing.assert_allclose(np.asarray(back.predict(x, verbose=0)), want, rtol=1e-5, atol=1e-5)
     for a, b in zip(back.get_weights(), ref.get_weights()):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-7)
+
+
+def test_the_wrapped_layers_mask_passes_on_as_in_keras():
+    """Keras's wrapper calls the wrapped layer on the input carrying the mask, and its output
+    keeps the mask the wrapped layer gives it (Dense passes it on): an LSTM after
+    SpectralNormalization(Dense) skips the padded steps, as Keras's does."""
+    tokens = np.array([[1, 2, 0, 0], [3, 0, 0, 0], [4, 4, 1, 0]], np.int32)
+    outs = []
+    for lib in (sk, keras):
+        layers = lib.layers
+        model = lib.Sequential([lib.Input((4,), dtype="int32"), layers.Embedding(5, 2, mask_zero=True),
+                                layers.SpectralNormalization(layers.Dense(3)), layers.LSTM(2)])
+        model.set_weights([np.linspace(-0.7, 0.8, w.size, dtype="float32").reshape(w.shape) for w in model.get_weights()])
+        outs.append(np.asarray(model.predict(tokens, verbose=0)))
+        unmasked = lib.Sequential([lib.Input((4,), dtype="int32"), layers.Embedding(5, 2),
+                                   layers.SpectralNormalization(layers.Dense(3)), layers.LSTM(2)])
+        unmasked.set_weights(model.get_weights())
+        outs.append(np.asarray(unmasked.predict(tokens, verbose=0)))
+    np.testing.assert_allclose(outs[0], outs[2], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(outs[1], outs[3], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(outs[2], outs[3], atol=1e-3)   # (the mask matters)

@@ -30,6 +30,9 @@ public final class Permute: Layer, @unchecked Sendable {
         return try Ops.transpose(inputs, [0] + dims)
     }
 
+    /// The identity permutation (``Layer/returnsItsInput(_:)``).
+    public override func returnsItsInput(_ shape: [Int?]) -> Bool { dims == Array(1...dims.count) }
+
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
         try checkRank(inputShape.count, formatShape(inputShape))
         return [inputShape[0]] + dims.map { inputShape[$0] }

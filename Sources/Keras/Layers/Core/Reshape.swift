@@ -42,6 +42,11 @@ public final class Reshape: Layer, @unchecked Sendable {
         return try Ops.reshape(inputs, [inputs.shape[0]] + target.map { $0 ?? -1 })
     }
 
+    /// A reshape to the input's own shape (``Layer/returnsItsInput(_:)``).
+    public override func returnsItsInput(_ shape: [Int?]) -> Bool {
+        (try? computeOutputShape(shape)) == shape
+    }
+
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
         guard let batch = inputShape.first else {
             throw KerasError.shapeMismatch("Reshape '\(name)': expects an input with a batch dimension, got shape ()")

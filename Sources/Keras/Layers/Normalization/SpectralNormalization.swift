@@ -30,6 +30,14 @@ public final class SpectralNormalization: Layer, @unchecked Sendable {
         self.layer = layer
         self.powerIterations = powerIterations
         super.init(name: name, trainable: trainable)
+        supportsMasking = layer.supportsMasking
+    }
+
+    /// Keras's wrapper calls the wrapped layer on the input carrying its mask: the output keeps
+    /// the mask the wrapped layer gives it (Dense passes it on); an input without one gives none.
+    public override func computeMask(_ inputs: Tensor, mask: Tensor?) throws -> Tensor? {
+        guard let mask else { return nil }
+        return try layer.computeMask(inputs, mask: mask)
     }
 
     public override func build(_ inputShape: [Int?]) throws {
@@ -46,22 +54,39 @@ public final class SpectralNormalization: Layer, @unchecked Sendable {
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
-        guard let kernel, let vectorU else { throw KerasError.invalidState("SpectralNormalization '\(name)' is not built") }
-        guard training, let (u, v) = powerIteration(kernel.storedValue, vectorU.storedValue) else { return try layer(inputs) }
-        let shape = kernel.shape, units = shape[shape.count - 1], rows = kernel.storedValue.count / units
-        try vectorU.assign(Tensor(shape: [1, units], scalars: u))
-        // σ = v W uᵀ, differentiable in W (u and v held constant, as Keras's stop_gradient).
-        let w = kernel.value
-        let sigma = try Ops.matmul(Ops.matmul(Tensor(shape: [1, rows], scalars: v), Ops.reshape(w, [rows, units])),
-                                   Tensor(shape: [units, 1], scalars: u))
-        let normalized = try Ops.divide(w, Ops.reshape(sigma, Array(repeating: 1, count: shape.count)))
-        guard GradientTape.active != nil else {
-            try kernel.assign(normalized)   // Keras's eager call keeps the normalized kernel
+        guard training, let (u, normalized) = try normalized() else { return try layer(inputs) }
+        try vectorU?.assign(u)
+        guard GradientTape.active != nil, let kernel else {
+            try kernel?.assign(normalized)   // Keras's eager call keeps the normalized kernel
             return try layer(inputs)
         }
         kernel.substitute = normalized
         defer { kernel.substitute = nil }
         return try layer(inputs)
+    }
+
+    /// The new `vector_u` and the kernel divided by its largest singular value, as estimated
+    /// from `vector_u` by the power iteration, neither assigned; for an all-zero kernel both as
+    /// they are (Keras's call keeps them so; its `normalized_weights` would divide by zero).
+    /// Keras: `normalized_weights()`.
+    public func normalizedWeights() throws -> (vectorU: Tensor, kernel: Tensor) {
+        guard let kernel, let vectorU else { throw KerasError.invalidState("SpectralNormalization '\(name)' is not built") }
+        guard let (u, normalized) = try normalized() else { return (vectorU.storedValue.copy(), kernel.storedValue.copy()) }
+        return (u, normalized.detached)
+    }
+
+    /// ``normalizedWeights()``, the kernel's differentiable in the kernel's value (`W / σ(W)`,
+    /// `σ` = `v W uᵀ` with `u` and `v` held constant, as Keras's stop_gradient); nil for an
+    /// all-zero kernel.
+    private func normalized() throws -> (vectorU: Tensor, kernel: Tensor)? {
+        guard let kernel, let vectorU else { throw KerasError.invalidState("SpectralNormalization '\(name)' is not built") }
+        guard let (u, v) = powerIteration(kernel.storedValue, vectorU.storedValue) else { return nil }
+        let shape = kernel.shape, units = shape[shape.count - 1], rows = kernel.storedValue.count / units
+        let w = kernel.value
+        let sigma = try Ops.matmul(Ops.matmul(Tensor(shape: [1, rows], scalars: v), Ops.reshape(w, [rows, units])),
+                                   Tensor(shape: [units, 1], scalars: u))
+        let normalized = try Ops.divide(w, Ops.reshape(sigma, Array(repeating: 1, count: shape.count)))
+        return (try Tensor(shape: [1, units], scalars: u), normalized)
     }
 
     /// The power iteration from `u` on `w` seen as `(rows, units)`: the new `u` and `v`, or nil

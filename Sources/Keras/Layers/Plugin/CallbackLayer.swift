@@ -81,6 +81,33 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         inputsCarryMasks = zip(inputsCarryMasks ?? carried, carried).map { $0 || $1 }
     }
 
+    /// Adds a call as ``noteCall(inputsCarryMasks:)`` does, after the layer was built: a call
+    /// traced giving None for an input that now carries a mask is traced again, on the same
+    /// weights. A model holding the layer learns only when another model calls it that its
+    /// input carries a mask, and Keras's call gets the mask at every call.
+    func noteCallAfterBuild(inputsCarryMasks carried: [Bool]) throws {
+        let before = inputsCarryMasks
+        noteCall(inputsCarryMasks: carried)
+        guard built, let traced = graph, traced.base == nil, let before, let now = inputsCarryMasks,
+              zip(before, now).contains(where: { !$0 && $1 }) else { return }
+        let taken = takeWeights()
+        weightsToTakeBack = taken.variables
+        defer { weightsToTakeBack = [] }
+        do {
+            try NameScope.run(self) { try build(shapes: traced.inputShapes) }
+            guard weightsToTakeBack.isEmpty else {
+                throw KerasError.invalidState("\(pluginClassName) '\(name)': building it again to trace its call with its input's mask did not make its weights \(weightsToTakeBack.map(\.name)) again")
+            }
+        } catch {
+            restoreWeights(taken)
+            graph = traced
+            throw error
+        }
+    }
+
+    /// The weights a layer built again takes back (by name and shape) instead of new ones.
+    private var weightsToTakeBack: [Variable] = []
+
     /// `template` with its `__keras_tensor__` entries replaced in order by `values` (nil when the
     /// counts differ).
     static func substitutingTensors(_ template: JSON, _ values: [JSON]) -> JSON? {
@@ -198,6 +225,12 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         try functions.build?(inputShape, WeightAdder { name, shape, initializer, trainable, regularizer, constraint, dtype in
             guard !name.isEmpty, shape.allSatisfy({ $0 >= 0 }) else {
                 throw KerasError.invalidArgument("\(self.pluginClassName) '\(self.name)': add_weight needs a name and non-negative dimensions, got '\(name)' \(shape)")
+            }
+            if let i = self.weightsToTakeBack.firstIndex(where: { $0.name == name && $0.shape == shape }) {
+                let v = self.weightsToTakeBack.remove(at: i)
+                self.adoptWeight(v)
+                if let regularizer { self.weightRegularizers.append((v, regularizer)) }
+                return
             }
             self.addWeight(name: name, shape: shape, initializer: initializer, trainable: trainable,
                            regularizer: regularizer, constraint: constraint, dtype: dtype)

@@ -69,7 +69,7 @@ extension Model {
     }
 
     /// The layer at `path`: a layer name, or names joined by `/` down through sublayers.
-    func nestedLayer(path: String) throws -> Layer {
+    public func nestedLayer(path: String) throws -> Layer {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         if parts.count > 1, parts[0] == name, !layers.contains(where: { $0.name == parts[0] }) {
             parts.removeFirst()

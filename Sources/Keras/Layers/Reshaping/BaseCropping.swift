@@ -50,6 +50,9 @@ open class BaseCropping: Layer, @unchecked Sendable {
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] { try cropped(inputShape) }
 
+    /// A crop of nothing (``Layer/returnsItsInput(_:)``).
+    public override func returnsItsInput(_ shape: [Int?]) -> Bool { cropping.allSatisfy { $0.allSatisfy { $0 == 0 } } }
+
     /// The declaration the three classes share; `defaultCropping` is Keras's default in its
     /// form. Keras: `CroppingND.__init__` and `get_config()`.
     public static func declaration<L: BaseCropping>(_ type: L.Type, defaultCropping: JSON) -> LayerDeclaration {
