@@ -40,6 +40,8 @@ enum AdoptedModels {
     }
 }
 
+/// A call of the model of handle `model` at `attribute` of the traced layer (Keras: `self.inner(x)`
+/// in a custom layer's `call`): one node per output of the model, the model itself a sublayer.
 @_cdecl("keras_layer_builder_model_call")
 public func keras_layer_builder_model_call(_ builder: UnsafeMutableRawPointer?, _ attribute: UnsafePointer<CChar>?, _ order: Int32,
                                            _ index: Int32, _ model: OpaquePointer?, _ nInputs: Int32,
