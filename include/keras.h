@@ -1326,6 +1326,19 @@ int keras_layer_builder_layer_call(keras_layer_builder *builder, const char *att
                                    const char *config_json, int n_inputs, const int64_t *inputs,
                                    const char *arguments_json, int training, int capacity, int64_t *outputs,
                                    int *n_outputs);
+/* A call of the model of handle `model` inside the traced call (Keras: a custom layer's `call`
+ * calling `self.backbone(x)`, the backbone a Sequential, functional or loaded model), held at
+ * `attribute` (order, index as keras_layer_builder_layer): one nested-model node of the graph,
+ * the model itself, not a copy: its variables are those of `model`'s handle, so training the
+ * model being built moves the weights `model` predicts with, its trainable flags count in both,
+ * and it is saved as the layer's nested model. The handle stays the caller's (free it as usual;
+ * the model lives on in the layer). A model being made by keras_model_from_json(_sharing) takes
+ * the handle's lock too. outputs and capacity as keras_layer_builder_layer_call.
+ * Errors: INVALID_ARGUMENT (bad node, handle or attribute; the attribute already holds another
+ * layer; more outputs than capacity), STATE (outside build). */
+int keras_layer_builder_model_call(keras_layer_builder *builder, const char *attribute, int order, int index,
+                                   keras_model *model, int n_inputs, const int64_t *inputs, int training,
+                                   int capacity, int64_t *outputs, int *n_outputs);
 /* Makes the `n` nodes the layer's outputs, in order (Keras: a `call` returning a tuple of
  * tensors): the layer's functional call then gives n tensors (keras_layer_builder_output is the
  * case n = 1). training as keras_layer_builder_output. */

@@ -14,7 +14,9 @@ public func keras_model_from_json(_ text: UnsafePointer<CChar>?, _ out: UnsafeMu
         let out = try requireOut(out, "out")
         out.pointee = nil
         let config = try json(text, "json")
-        storeModel(try modelFromConfig(config), out)
+        // (holding the locks of the models its traced layers call: keras_layer_builder_model_call)
+        let (model, adopted) = try AdoptedModels.collecting { try modelFromConfig(config) }
+        out.pointee = Handles.make(adopted.isEmpty ? ModelBox(model) : ModelBox(model, holding: adopted), kind: "keras_model")
     }
 }
 
@@ -545,7 +547,7 @@ private func modelFromJSONSharing(_ text: UnsafePointer<CChar>?, _ handles: Unsa
     if let layers, layers.arrayValue == nil {
         throw ABIError(.invalidArgument, "layers_json must be a list of [model index, layer name], got \(layers.description.prefix(80))")
     }
-    let model = try LockedBox.locked(boxes) { () throws -> Model in
+    let (model, adopted) = try AdoptedModels.collecting { try LockedBox.locked(boxes) { () throws -> Model in
         let shared = try (layers?.arrayValue ?? []).map { pair -> Layer in
             guard let p = pair.arrayValue, p.count == 2, let i = p[0].intValue, let name = p[1].stringValue else {
                 throw ABIError(.invalidArgument, "layers_json: each entry must be [model index, layer name], got \(pair.description.prefix(80))")
@@ -559,8 +561,8 @@ private func modelFromJSONSharing(_ text: UnsafePointer<CChar>?, _ handles: Unsa
             return layer
         }
         return try modelFromConfig(config, reusing: boxes.map(\.model), layers: shared)
-    }
-    out.pointee = Handles.make(ModelBox(model, holding: boxes), kind: "keras_model")
+    } }
+    out.pointee = Handles.make(ModelBox(model, holding: boxes + adopted), kind: "keras_model")
 }
 
 /// A second handle on the model used as layer `name` of `model` (a nested model), locking with

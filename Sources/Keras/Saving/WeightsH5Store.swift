@@ -108,13 +108,15 @@ enum WeightsH5Store {
         // A model traced from a subclassed one reads either layout: a layer whose group is not
         // at its path of one is looked for at its path of the other (a weights file written by
         // Keras for the subclass, or a `.keras` archive of the functional form).
+        // (So does one nested anywhere: a subclassed model a layer written in Python holds.)
         var otherPaths: [ObjectIdentifier: String] = [:]
-        if model.subclassAttributes != nil {
+        let paths = entries(model, functional: functional)
+        if paths.contains(where: { ($0.layer as? Model)?.subclassAttributes != nil }) {
             for e in entries(model, functional: !functional) where otherPaths[ObjectIdentifier(e.layer)] == nil {
                 otherPaths[ObjectIdentifier(e.layer)] = e.path
             }
         }
-        for (path, name, vars, layer) in entries(model, functional: functional) {
+        for (path, name, vars, layer) in paths {
             var g = try root.group(path)
             if g == nil, !vars.isEmpty, let other = otherPaths[ObjectIdentifier(layer)] { g = try root.group(other) }
             let stored = try count(g)

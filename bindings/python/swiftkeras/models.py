@@ -877,6 +877,8 @@ class Model(ModelAPI):
         if _take_trainable_flags(config, self):
             _count_optimizer_builds()
             check(_lib.keras_model_set_trainable(self._handle, dumps(config)))
+        for held in _models_called_by_python_layers(self):   # (their own models: shared)
+            held._take_trainable_flags()
         # (read again even when nothing changed here: another model holding the same nested
         # model may have set its flags)
         _forget_layers_info(self)
@@ -2459,6 +2461,21 @@ def _nested_models_with_handles(model):
                     item._build_for_config()   # (built as Keras's is, when its input is known)
                     if item._handle is not None:
                         found.setdefault(id(item), item)
+    return list(found.values())
+
+
+def _models_called_by_python_layers(model):
+    """The models with a library model that the layers written in Python of `model` hold in
+    their attributes: those their traced calls call are the outer model's nested models
+    themselves (keras_layer_builder_model_call), whose flags they take on their own handles."""
+    from .layers import _tracked_sublayers
+    found = {}
+    for layer in model._layers:
+        if isinstance(layer, (_BuiltinLayer, _ModelLayer)):
+            continue
+        for _, _, _, item in _tracked_sublayers(layer):
+            if isinstance(item, Model) and item is not model and item._handle is not None:
+                found.setdefault(id(item), item)
     return list(found.values())
 
 

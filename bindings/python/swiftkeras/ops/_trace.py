@@ -204,6 +204,18 @@ class Trace:
         tensors += [kwargs.pop(k) for k in ("value", "key") if kwargs.get(k) is not None]
         arguments = _call_arguments(outer, name, layer, tensors, kwargs)
         attribute, order, index = _attribute_of(self.layer, layer)
+        code = -1 if training is None else int(bool(training))
+        handle = None if arguments else _held_model_handle(layer, tensors)
+        if handle is not None:   # the model itself, its variables the handle's
+            ids = [self.node_of(t) for t in tensors]
+            capacity = 64
+            out = (ctypes.c_int64 * capacity)()
+            count = ctypes.c_int32()
+            self._check(_lib.keras_layer_builder_model_call(
+                self.builder, attribute.encode(), order, index, handle, len(ids),
+                _native.int64_array(ids), code, capacity, out, ctypes.byref(count)))
+            outputs = [self._tensor(out[i]) for i in range(count.value)]
+            return outputs[0] if len(outputs) == 1 else tuple(outputs)
         from .. import _python_layers
         entry, claimed = _called_entry(outer, name, layer, tensors)
         for held in _python_layers._python_layers_in(claimed):
@@ -217,7 +229,6 @@ class Trace:
                 arguments[key] = [None if m is None else self.node_of(m) for m in value]
             elif value is not None:
                 arguments[key] = self.node_of(value)
-        code = -1 if training is None else int(bool(training))
         text = json.dumps(entry, default=_native._json_default).encode()
         from ..layers import Layer
         with _python_layers.claiming(claimed):   # its Python layers are the user's objects
@@ -434,6 +445,58 @@ def _called_entry(outer, name, layer, tensors):
         return layer._model_config(), list(layer._layers)
     raise Unsupported(f"{outer}.call calls '{name}' ({type(layer).__name__}): a layer called "
                       f"inside a traced call is a Layer or a Model")
+
+
+def _held_model_handle(model, tensors):
+    """The library model of a model a traced call calls (a loaded model, a Sequential with or
+    without its Input, a functional or subclassed model), made now where it has none. The
+    traced layer then holds that very model (keras_layer_builder_model_call), as Keras's layer
+    holds its attribute's model: training the outer model moves the held model's weights, and
+    its trainable flags count. Where Keras builds it: a model whose input it knows when made (a
+    Sequential with its Input, a functional model) was built then, its weights under its own
+    paths (`seq/dense/kernel`), so its library model is made outside the layer's build (on a
+    thread of its own: the library's name scopes are per thread); a Sequential without an Input
+    is built for the shape it is called on and a subclassed model traced for it, as at Keras's
+    first call, inside the layer's (`wrap/seq/dense/kernel`). None where the library cannot
+    insert it (not a model, an older libkeras.so)."""
+    if not hasattr(model, "_model_config") or not _lib.has("keras_layer_builder_model_call"):
+        return None
+    if model._handle is not None:
+        return model._handle
+    from ..models import Sequential
+    shapes = [tuple(t.shape) for t in tensors]
+    if isinstance(model, Sequential) and not model._input_known():
+        if len(shapes) != 1:
+            raise ValueError(f"Sequential model '{model.name}' was called on {len(shapes)} "
+                             f"inputs; a Sequential model takes one")
+        model._input_batch_shape = shapes[0]
+    elif model._functional is not None and not model._is_subclass_model() or \
+            isinstance(model, Sequential):
+        _outside_the_build(model._build_for_config)
+        return model._handle
+    traced, _state.trace = _state.trace, None   # its layers are its own graph's nodes
+    try:
+        model._ensure_handle(shapes[0] if len(shapes) == 1 else shapes)
+    finally:
+        _state.trace = traced
+    return model._handle
+
+
+def _outside_the_build(make):
+    """`make()` on a thread of its own, outside the build of the layer being traced (the
+    library's name scopes and Python's trace state are per thread); its error raised here."""
+    failure = []
+
+    def run():
+        try:
+            make()
+        except BaseException as e:  # noqa: BLE001 — raised on the calling thread
+            failure.append(e)
+    worker = threading.Thread(target=run, name="swiftkeras-held-model")
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
 
 
 def _attribute_of(owner, layer):
