@@ -53,6 +53,17 @@ def real_keras():
     return pytest.importorskip("keras")
 
 
+def keras_compiled(call):
+    """Real Keras's `call` (a layer, or a function of arrays over keras.ops) as one XLA program
+    per input shape (jax.jit): eagerly, JAX compiles each of the call's operations on its own
+    for each new shape, most of a reference's time for a layer of many ops (MelSpectrogram's
+    six cases: 18.9 s of CPU eagerly, 5.6 s compiled). The same Keras code computes the
+    reference."""
+    import jax
+    real_keras()
+    return jax.jit(call)
+
+
 @contextlib.contextmanager
 def keras_draws_from_numpy(seed=0):
     """Real Keras's random initializers draw from numpy while the block builds reference
