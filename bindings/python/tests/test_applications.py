@@ -62,7 +62,10 @@ SAVED = {
     "MobileNetV3Small": FAMILIES["MobileNetV3Small"],
     "EfficientNetV2B0": dict(input_shape=(32, 32, 3), include_top=False, pooling="avg"),
     "ConvNeXtTiny": FAMILIES["ConvNeXtTiny"],
-    "InceptionResNetV2": dict(input_shape=(75, 75, 3), include_top=False, pooling="max"),
+    # The largest family: its saved file is of the family test's build (the headless call,
+    # include_top=False, is test_imagenet_weights_load_from_keras_cache's; the pooling heads
+    # are Xception's, ResNet50V2's and EfficientNetV2B0's).
+    "InceptionResNetV2": FAMILIES["InceptionResNetV2"],
     "NASNetMobile": FAMILIES["NASNetMobile"],
 }
 
