@@ -43,6 +43,10 @@ if "$PY" -c "import numpy, sklearn" 2>/dev/null; then
   echo "Measuring the digits CNN grid search (load: $(cut -d' ' -f1-3 /proc/loadavg)) ..."
   "$PY" scripts/bench_sklearn_cnn.py --json .build/bench.json
 fi
+# Issue 16's follow-ups: the layer-kernel rows (rotation, adaptive and fixed pooling steps, mel
+# spectrogram), each round a fresh process alternating with real Keras; appended to .build/bench.json.
+echo "Measuring the layer-kernel rows (load: $(cut -d' ' -f1-3 /proc/loadavg)) ..."
+"$FAMILY_PY" scripts/bench_families.py --layers --json .build/bench.json --keras-json .build/bench-keras.json "${TF_ARGS[@]}"
 # Issues 12-14: the layer-family epochs, each round a fresh process, alternating with real Keras
 # (JAX, and TensorFlow when installed); appended to .build/bench.json.
 echo "Measuring the layer-family rows (load: $(cut -d' ' -f1-3 /proc/loadavg)) ..."

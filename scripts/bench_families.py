@@ -20,10 +20,13 @@ and end.
   runs slower, the ratio depends on the core n_jobs 1 ran on). Its reference (SciKeras +
   GridSearchCV, about 30 s a search)
   runs in --scikeras-rounds processes (default 1).
+- The layer-kernel rows (`--layers`: LAYER_NAMES, Benchmarks/KerasBench/LayerBenchmarks.swift and
+  bench_keras.py's LAYER_ROWS): `KerasBench --row NAME` against `bench_keras.py --row NAME`, each
+  round the median CPU time (all threads) of 5 calls after a warm-up one in its process.
 
 Usage:
   bench_families.py [--rounds 5] [--json .build/bench.json] [--keras-json PATH] [--tf-python PATH]
-                    [--jax-python PATH] [--skip-keras] [--engine] [names...]
+                    [--jax-python PATH] [--skip-keras] [--engine | --layers] [names...]
       drive the comparison; appends rows to --json in KerasBench's format, and each row's Keras
       figure to --keras-json as {name: seconds} (bench_keras.py's format).
   bench_families.py --keras NAME
@@ -47,6 +50,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SWIFT_BENCH = Path(os.environ.get("BENCH_SWIFT_BIN", ROOT / ".build" / "release" / "KerasBench"))
 NAMES = ["conv_epoch", "cifar_cnn_epoch", "bn_cnn_epoch", "lstm_epoch", "gru_epoch", "bilstm_text_epoch", "mha_epoch"]
 ENGINE_NAMES = ["otto_epoch", "iris_fit_300_epochs", "predict_one_row", "iris_grid_search"]
+# Benchmarks/KerasBench/LayerBenchmarks.swift's rows, bench_keras.py's LAYER_ROWS.
+LAYER_NAMES = ["random_rotation_bilinear_8x224x224x3", "adaptive_max_pooling2d_step", "max_pooling2d_step",
+               "adaptive_average_pooling2d_step", "average_pooling2d_step",
+               "adaptive_max_pooling2d_channels_first_step", "mel_spectrogram_32x16000"]
+ROW_NAMES = ENGINE_NAMES + LAYER_NAMES
 GRID = "iris_grid_search"
 
 
@@ -125,11 +133,11 @@ def has_keras(python, backend):
 
 
 def swift_command(name):
-    return [str(SWIFT_BENCH), "--row" if name in ENGINE_NAMES else "--family", name]
+    return [str(SWIFT_BENCH), "--row" if name in ROW_NAMES else "--family", name]
 
 
 def keras_command(python, name):
-    if name in ENGINE_NAMES:
+    if name in ROW_NAMES:
         return [python, str(ROOT / "scripts" / "bench_keras.py"), "--row", name]
     return [python, __file__, "--keras", name]
 
@@ -253,16 +261,17 @@ def main():
     ap.add_argument("--jax-python", default=sys.executable, help="the Python with keras and jax (default: this one)")
     ap.add_argument("--skip-keras", action="store_true", help="measure SwiftKeras alone")
     ap.add_argument("--engine", action="store_true", help="the engine issue's rows (" + ", ".join(ENGINE_NAMES) + ")")
+    ap.add_argument("--layers", action="store_true", help="the layer-kernel rows (" + ", ".join(LAYER_NAMES) + ")")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
     if args.keras:
         keras_round(args.keras)
         return
 
-    names = args.names or (ENGINE_NAMES if args.engine else NAMES)
-    unknown = [n for n in names if n not in NAMES + ENGINE_NAMES]
+    names = args.names or (ENGINE_NAMES if args.engine else LAYER_NAMES if args.layers else NAMES)
+    unknown = [n for n in names if n not in NAMES + ROW_NAMES]
     if unknown:
-        raise SystemExit(f"unknown rows {unknown}; known: {NAMES + ENGINE_NAMES}")
+        raise SystemExit(f"unknown rows {unknown}; known: {NAMES + ROW_NAMES}")
     backends = []
     if not args.skip_keras and has_keras(args.jax_python, "jax"):
         backends.append(("jax", args.jax_python))

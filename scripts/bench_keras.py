@@ -6,8 +6,9 @@ Usage:
       every named figure in this process, written as JSON {name: value}.
   bench_keras.py --row NAME
       one round of an engine-issue row in this process (otto_epoch, iris_fit_300_epochs,
-      predict_one_row, or iris_grid_search: SciKeras + GridSearchCV with n_jobs 1 and 2), printed
-      as one JSON line; scripts/bench_families.py runs these in fresh processes, alternating with
+      predict_one_row, or iris_grid_search: SciKeras + GridSearchCV with n_jobs 1 and 2) or of a
+      layer row (LAYER_ROWS: the median CPU time of 5 calls), printed as one JSON line;
+      scripts/bench_families.py runs these in fresh processes, alternating with
       `KerasBench --row NAME`, for `make bench`.
 """
 import json
@@ -102,8 +103,56 @@ def iris_grid_search_2():
     return seconds
 
 
+def cpu_median(fn):
+    """The median CPU time (all threads) of 5 calls of `fn` after a warm-up call, as
+    LayerBenchmarks.swift's cpuMedian: the machine is shared, wall time is not."""
+    fn()
+    times = []
+    for _ in range(5):
+        c0 = time.process_time()
+        fn()
+        times.append(time.process_time() - c0)
+    return sorted(times)[len(times) // 2]
+
+
+def random_rotation():
+    images = np.random.default_rng(11).uniform(0, 255, (8, 224, 224, 3)).astype("float32")
+    layer = keras.layers.RandomRotation(factor=0.2, seed=1)
+    return cpu_median(lambda: np.asarray(layer(images, training=True)))
+
+
+def pooling_step(pool, channels_first=False):
+    """One training step (fit of one 64-image batch) through `pool` between 56x56x32 images and
+    Flatten -> Dense(1), SGD, mean squared error, as LayerBenchmarks.swift's poolingStep."""
+    shape = (32, 56, 56) if channels_first else (56, 56, 32)
+    rng = np.random.default_rng(12)
+    x = rng.uniform(size=(64,) + shape).astype("float32")
+    y = rng.uniform(size=(64, 1)).astype("float32")
+    model = keras.Sequential([keras.Input(shape), pool, keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mean_squared_error")
+    return cpu_median(lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0))
+
+
+def mel_spectrogram():
+    signals = np.random.default_rng(14).uniform(0, 2, (32, 16000)).astype("float32")
+    layer = keras.layers.MelSpectrogram()
+    return cpu_median(lambda: np.asarray(layer(signals)))
+
+
+# The layer rows of Benchmarks/KerasBench/LayerBenchmarks.swift, the same workloads.
+LAYER_ROWS = {
+    "random_rotation_bilinear_8x224x224x3": random_rotation,
+    "adaptive_max_pooling2d_step": lambda: pooling_step(keras.layers.AdaptiveMaxPooling2D((14, 14))),
+    "max_pooling2d_step": lambda: pooling_step(keras.layers.MaxPooling2D(4)),
+    "adaptive_average_pooling2d_step": lambda: pooling_step(keras.layers.AdaptiveAveragePooling2D((14, 14))),
+    "average_pooling2d_step": lambda: pooling_step(keras.layers.AveragePooling2D(4)),
+    "adaptive_max_pooling2d_channels_first_step": lambda: pooling_step(
+        keras.layers.AdaptiveMaxPooling2D((14, 14), data_format="channels_first"), channels_first=True),
+    "mel_spectrogram_32x16000": mel_spectrogram,
+}
+
 BENCHES = {"iris_grid_search_n_jobs_1": iris_grid_search_1, "iris_grid_search_n_jobs_2": iris_grid_search_2,
-"otto_epoch": otto_epoch, "iris_fit_300_epochs": iris_fit, "predict_one_row": predict_one_row}
+"otto_epoch": otto_epoch, "iris_fit_300_epochs": iris_fit, "predict_one_row": predict_one_row, **LAYER_ROWS}
 
 def row(name):
     """One JSON line for `--row NAME`: `seconds` (for iris_grid_search, n_jobs 2's, with `n_jobs_1`
@@ -111,7 +160,7 @@ def row(name):
     if name == "iris_grid_search":
         one, two = iris_grid_search_1(), iris_grid_search_2()
         line = {"name": name, "seconds": two, "n_jobs_1": one, "n_jobs_2": two}
-    elif name in ("otto_epoch", "iris_fit_300_epochs", "predict_one_row"):
+    elif name in ("otto_epoch", "iris_fit_300_epochs", "predict_one_row", *LAYER_ROWS):
         line = {"name": name, "seconds": BENCHES[name]()}
     else:
         raise SystemExit(f"bench_keras.py --row: unknown row {name!r}")

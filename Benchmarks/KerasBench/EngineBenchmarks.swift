@@ -86,7 +86,8 @@ let engineRowNames = ["otto_epoch", "iris_fit_300_epochs", "predict_one_row", "i
 /// the epochs; iris_grid_search: `n_jobs_1` and `n_jobs_2`, the medians of 3 searches of each
 /// taken in turns after one of each, and the median of their ratios, `ratio`; then
 /// `n_jobs_1_core0` and `n_jobs_1_core1`, n_jobs 1 with the calling thread held on each core,
-/// ``searchesByCore(_:)``), and the peak RSS in MiB.
+/// ``searchesByCore(_:)``; a layer row of LayerBenchmarks.swift: the median CPU time of 5 calls),
+/// and the peak RSS in MiB.
 func runEngineRow(_ name: String) throws {
     var line: [String: JSON] = ["name": .string(name)]
     switch name {
@@ -117,7 +118,10 @@ func runEngineRow(_ name: String) throws {
             line["n_jobs_1_core1"] = .double(median(byCore.core1))
         }
     default:
-        throw KerasError.invalidArgument("KerasBench --row: unknown row '\(name)'; known: \(engineRowNames)")
+        guard let seconds = try runLayerRow(name) else {
+            throw KerasError.invalidArgument("KerasBench --row: unknown row '\(name)'; known: \(engineRowNames + layerRows.map(\.name))")
+        }
+        line["seconds"] = .double(seconds)
     }
     if line["peak_rss_mib"] == nil { line["peak_rss_mib"] = .double(peakRSSMiB()) }
     print(JSON.object(line.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).description)

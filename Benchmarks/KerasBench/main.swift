@@ -27,7 +27,7 @@ func runRound(_ body: () throws -> Void) -> Never {
 // scripts/bench_families.py runs each layer-family workload in its own process, alternating with
 // real Keras, and needs the same run's GEMM peak for the share-of-peak column; and the engine
 // issue's rows the same way (otto_epoch, iris_fit_300_epochs, predict_one_row, and
-// iris_grid_search for both n_jobs rows).
+// iris_grid_search for both n_jobs rows), and the layer rows (LayerBenchmarks.swift).
 if let name = option("--family") { runRound { try runFamilyWorkload(name) } }
 if let name = option("--row") { runRound { try runEngineRow(name) } }
 
@@ -62,14 +62,16 @@ if let n = option("--profile-search").flatMap(Int.init) {
 }
 
 var results: [BenchResult] = []
-// `make bench` measures the engine and search rows in alternating fresh processes (`--row`,
-// scripts/bench_families.py) and asks this table for the others only.
+// `make bench` measures the engine, search and layer rows in alternating fresh processes
+// (`--row`, scripts/bench_families.py) and asks this table for the others only.
 if !arguments.contains("--without-engine-rows") {
     results.append(contentsOf: try engineBenchmarks())
     results.append(contentsOf: try searchBenchmarks())
 }
 results.append(contentsOf: try vocabularyBenchmarks())
-results.append(contentsOf: try layerBenchmarks())
+if !arguments.contains("--without-engine-rows") {
+    results.append(contentsOf: try layerBenchmarks())
+}
 let reference = referencePath.flatMap(loadReference)
 let table = BenchTable(results: results, reference: reference)
 print(table.render())

@@ -87,3 +87,56 @@ extension Ops {
         }
     }
 }
+
+extension Ops {
+    /// 2-D adaptive pooling of rank-4 images (`(batch, height, width, channels)`, or
+    /// `(batch, channels, height, width)` for `.channelsFirst`) into `outputSize` (rows, columns)
+    /// in one pass over each box of ``adaptiveBins(length:count:)``'s row and column bins: the
+    /// numbers of ``adaptivePool(_:axis:outputSize:takesMaximum:)`` along the rows then the columns
+    /// (Keras's backends), with no intermediate tensor. The backward spreads the gradient evenly
+    /// over each box (mean) or onto the maximum that the row-then-column pooling would choose.
+    /// Keras: `ops.adaptive_average_pool` / `ops.adaptive_max_pool` of a 4-D input.
+    public static func adaptivePool2D(_ x: Tensor, outputSize: [Int], dataFormat: DataFormat, takesMaximum: Bool) throws -> Tensor {
+        let op = takesMaximum ? "adaptive_max_pool" : "adaptive_average_pool"
+        guard x.rank == 4 else {
+            throw KerasError.shapeMismatch("\(op): expects a 4-D input for 2-D pooling, got shape \(x.shape)")
+        }
+        guard outputSize.count == 2, outputSize.allSatisfy({ $0 > 0 }) else {
+            throw KerasError.invalidArgument("\(op): output_size must be two positive integers, got \(outputSize)")
+        }
+        let last = dataFormat == .channelsLast
+        let (height, width) = last ? (x.shape[1], x.shape[2]) : (x.shape[2], x.shape[3])
+        guard height > 0, width > 0 else {
+            throw KerasError.invalidArgument("\(op): cannot pool a \(height)x\(width) image into \(outputSize[0])x\(outputSize[1]) bins (both must be positive)")
+        }
+        guard x.count < Int(Int32.max) else {
+            throw KerasError.invalidArgument("\(op): an input of shape \(x.shape) has more elements than the pooling index holds")
+        }
+        let g = AdaptivePoolGeometry(batch: x.shape[0], channels: last ? x.shape[3] : x.shape[1], height: height, width: width,
+                                     rows: adaptiveBins(length: height, count: outputSize[0]),
+                                     cols: adaptiveBins(length: width, count: outputSize[1]), channelsLast: last)
+        let out = Tensor.uninitialized(last ? [g.batch, outputSize[0], outputSize[1], g.channels]
+                                            : [g.batch, g.channels, outputSize[0], outputSize[1]])
+        guard takesMaximum else {
+            Kernels.adaptiveAveragePool2D(x.data, g, into: out.data)
+            guard let tape = recording(x) else { return out }
+            return tape.record(out) { up, t in
+                let dx = Tensor(shape: x.shape)
+                Kernels.adaptiveAveragePool2DBackward(up.data, g, into: dx.data)
+                t.accumulate(x, dx)
+            }
+        }
+        var argmax = [Int32](repeating: 0, count: out.count)
+        argmax.withUnsafeMutableBufferPointer { a in
+            if let base = a.baseAddress { Kernels.adaptiveMaxPool2D(x.data, g, into: out.data, argmax: base) }
+        }
+        guard let tape = recording(x) else { return out }
+        return tape.record(out) { up, t in
+            let dx = Tensor(shape: x.shape)
+            argmax.withUnsafeBufferPointer { a in
+                if let base = a.baseAddress { Kernels.maxPoolBackward(up.data, argmax: base, count: a.count, into: dx.data) }
+            }
+            t.accumulate(x, dx)
+        }
+    }
+}

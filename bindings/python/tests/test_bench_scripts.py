@@ -121,6 +121,37 @@ def test_a_small_run_alternates_fresh_processes_and_writes_both_files(tmp_path):
     assert "round failed" in run.stderr
 
 
+def test_the_layer_rows_are_the_same_three_times():
+    """Every layer row KerasBench measures (LayerBenchmarks.swift) has its Keras workload in
+    bench_keras.py and is driven by bench_families.py --layers, and no other."""
+    import ast
+    import re
+    swift = (SCRIPTS.parent / "Benchmarks" / "KerasBench" / "LayerBenchmarks.swift").read_text()
+    ours = re.findall(r'LayerRow\(name: "([^"]+)"', swift)
+    tree = ast.parse((SCRIPTS / "bench_keras.py").read_text())
+    [rows] = [n.value for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "LAYER_ROWS"]
+    keras = [k.value for k in rows.keys]
+    assert ours and ours == keras == bench_families.LAYER_NAMES
+
+
+def test_layer_rows_alternate_through_both_row_commands(tmp_path):
+    fake = tmp_path / "fake"
+    fake.write_text(FAKE.format(python=sys.executable, count=str(tmp_path / "calls")))
+    fake.chmod(0o755)
+    out = tmp_path / "bench.json"
+    env = dict(os.environ, BENCH_SWIFT_BIN=str(fake))
+    run = subprocess.run([sys.executable, str(SCRIPTS / "bench_families.py"), "--rounds", "2", "--json", str(out),
+                          "--jax-python", str(fake), "--layers", "adaptive_max_pooling2d_step"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "calls").read_text().split() == ["adaptive_max_pooling2d_step"] * 4
+    assert bench_families.swift_command("mel_spectrogram_32x16000")[1:] == ["--row", "mel_spectrogram_32x16000"]
+    assert bench_families.keras_command("python", "mel_spectrogram_32x16000")[1:] == [
+        str(SCRIPTS / "bench_keras.py"), "--row", "mel_spectrogram_32x16000"]
+    [row] = json.loads(out.read_text())
+    assert row["name"] == "adaptive_max_pooling2d_step" and row["reference"] == 0.5
+
+
 def test_unknown_rows_are_refused_by_name(tmp_path):
     run = subprocess.run([sys.executable, str(SCRIPTS / "bench_families.py"), "--skip-keras", "--json",
                           str(tmp_path / "b.json"), "otto_epochs"], capture_output=True, text=True, timeout=60)
