@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "bindings" / "python" / "README.md"
 BEGIN = "<!-- BEGIN GENERATED NAMES: scripts/python_readme_names.py -->"
 END = "<!-- END GENERATED NAMES -->"
-MODULES = ["applications", "layers", "models", "ops", "ops.nn", "ops.image", "losses", "metrics", "activations", "initializers",
+MODULES = ["", "applications", "layers", "models", "ops", "ops.nn", "ops.image", "losses", "metrics", "activations", "initializers",
            "regularizers", "constraints", "optimizers", "callbacks", "saving", "random", "utils",
            "preprocessing", "backend", "config", "datasets", "wrappers", "model_selection", "tree",
-           "dtype_policies", "mixed_precision", "visualization"]
+           "dtype_policies", "mixed_precision", "visualization", "distribution", "distillation", "quantizers",
+           "export", "legacy.saving", "utils.bounding_boxes", "utils.legacy"]
 
 
 def public_names(module):
@@ -38,9 +39,10 @@ def section():
         sys.path.insert(0, str(ROOT / "bindings" / "python"))
     lines = [BEGIN, "", "The names each module of this build offers (`keras.<module>.<name>`):", ""]
     for m in MODULES:
-        module = importlib.import_module(f"swiftkeras.{m}")
+        module = importlib.import_module(f"swiftkeras.{m}" if m else "swiftkeras")
         names = public_names(module)
-        lines.append(f"- `{m}` ({len(names)}): " + ", ".join(f"`{n}`" for n in names))
+        label = f"`{m}`" if m else "top level (`keras.<name>`)"
+        lines.append(f"- {label} ({len(names)}): " + ", ".join(f"`{n}`" for n in names))
     lines += ["", END]
     return "\n".join(lines)
 
