@@ -24,3 +24,25 @@ def probe_layer(lib, seen=None, name="MaskProbe", package="masks"):
 
     MaskProbe.__name__ = MaskProbe.__qualname__ = name
     return lib.saving.register_keras_serializable(package=package)(MaskProbe)
+
+
+def mask_marker(lib, name, package=None):
+    """A layer class of `lib` (swiftkeras or real Keras) named `name`, registered under `package`
+    when given, whose output tells the mask apart: the input + 10 without a mask, the input
+    times the mask with one."""
+    ops = lib.ops
+
+    class MaskMarker(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, x, mask=None):
+            if mask is None:
+                return x + 10.0
+            return x * ops.expand_dims(ops.cast(mask, x.dtype), -1)
+
+    MaskMarker.__name__ = MaskMarker.__qualname__ = name
+    if package is None:
+        return MaskMarker
+    return lib.saving.register_keras_serializable(package=package)(MaskMarker)

@@ -10,7 +10,8 @@ without the mask, as its Sequential knows it)."""
 import numpy as np
 import pytest
 
-from conftest import CORE, exec_layers, needs, real_keras
+from conftest import CORE, needs, real_keras
+from layer_probes import mask_marker
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
@@ -64,18 +65,7 @@ def test_the_mask_changes_the_lstms_output():
     assert not np.allclose(kept.predict(TOKENS, verbose=0), dropped.predict(TOKENS, verbose=0), atol=1e-3)
 
 
-LAYERS = '''
-class ReshapedMaskProbe(keras.layers.Layer):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
-    def call(self, x, mask=None):
-        if mask is None:
-            return x + 10.0
-        return x * keras.ops.expand_dims(keras.ops.cast(mask, x.dtype), -1)
-'''
-REF, OURS = exec_layers(LAYERS, keras), exec_layers(LAYERS, sk)
+REF, OURS = ({"ReshapedMaskProbe": mask_marker(lib, "ReshapedMaskProbe", None)} for lib in (keras, sk))
 
 
 @pytest.mark.parametrize("case", ["reshape_same", "permute_identity", "crop_nothing", "reshape_and_back"])

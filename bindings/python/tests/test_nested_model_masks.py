@@ -11,27 +11,14 @@ import numpy as np
 import pytest
 
 from conftest import CORE, exec_layers, needs, real_keras
+from layer_probes import mask_marker
 
 keras = real_keras()
 import swiftkeras as sk  # noqa: E402
 
 pytestmark = needs(*CORE, "keras_register_layer", "keras_layer_builder_input_has_mask")
 
-# The output tells the mask apart: x + 10 for no mask, x times the mask for one.
-LAYERS = '''
-@keras.saving.register_keras_serializable(package="NestedMasks")
-class NestedMaskProbe(keras.layers.Layer):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
-    def call(self, x, mask=None):
-        if mask is None:
-            return x + 10.0
-        return x * keras.ops.expand_dims(keras.ops.cast(mask, x.dtype), -1)
-'''
-
-REF, OURS = exec_layers(LAYERS, keras), exec_layers(LAYERS, sk)
+REF, OURS = ({"NestedMaskProbe": mask_marker(lib, "NestedMaskProbe", "NestedMasks")} for lib in (keras, sk))
 TOKENS = np.array([[1, 2, 0, 0], [3, 0, 0, 0], [4, 4, 1, 0]], np.int32)
 TARGETS = np.array([[1.0], [0.0], [1.0]], np.float32)
 
