@@ -40,9 +40,10 @@ $(VENV)/.ready: scripts/requirements-test.txt
 ## release build's whole-module compile, XCTest, the interop tests, the fuzz runs) no longer
 ## leave a core idle while the other waits. The shippable library's build starts first: the
 ## Python suite, the longest phase, needs it. Each suite target below still runs on its own.
+## A failing suite stops only the suites after it in its stream (-k): one run reports the rest.
 CI_JOBS ?= 2
 test: deps
-	$(MAKE) --no-print-directory -j$(CI_JOBS) -Otarget ci-suites
+	$(MAKE) --no-print-directory -k -j$(CI_JOBS) -Otarget ci-suites
 
 .PHONY: ci-suites ci-static ci-debug ci-swift ci-c ci-interop ci-python ci-fuzz
 ## Listed in the order make starts them when a job slot frees.

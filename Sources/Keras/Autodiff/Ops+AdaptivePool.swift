@@ -130,13 +130,6 @@ extension Ops {
         argmax.withUnsafeMutableBufferPointer { a in
             if let base = a.baseAddress { Kernels.adaptiveMaxPool2D(x.data, g, into: out.data, argmax: base) }
         }
-        guard let tape = recording(x) else { return out }
-        return tape.record(out) { up, t in
-            let dx = Tensor(shape: x.shape)
-            argmax.withUnsafeBufferPointer { a in
-                if let base = a.baseAddress { Kernels.maxPoolBackward(up.data, argmax: base, count: a.count, into: dx.data) }
-            }
-            t.accumulate(x, dx)
-        }
+        return recordingMaxPool(x, out, argmax: argmax)
     }
 }

@@ -184,6 +184,12 @@ extension Ops {
         argmax.withUnsafeMutableBufferPointer { a in
             if let base = a.baseAddress { Kernels.maxPool(x.data, g, into: out.data, argmax: base) }
         }
+        return recordingMaxPool(x, out, argmax: argmax)
+    }
+
+    /// `out`, the max pooling of `x` whose maxima `argmax` holds (flat indices into `x`, one per
+    /// output value), recorded on the tape: the backward sends each output's gradient to its maximum.
+    static func recordingMaxPool(_ x: Tensor, _ out: Tensor, argmax: [Int32]) -> Tensor {
         guard let tape = recording(x) else { return out }
         return tape.record(out) { up, t in
             let dx = Tensor(shape: x.shape)
