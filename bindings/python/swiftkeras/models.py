@@ -870,8 +870,14 @@ class Model(ModelAPI):
         its summary, is compiled or trains; a callback changing them during fit sees them at once,
         and the next epoch checks them (_flags_changed_in_fit)."""
         changes = _variables.LayerBasics.trainable_flag_changes
-        if self._handle is None or self._subclassed() or \
-                self.__dict__.get("_flags_taken_at") == changes:
+        if self._handle is None or self.__dict__.get("_flags_taken_at") == changes:
+            return
+        if self._subclassed():
+            # Its traced call calls the models its attributes hold as themselves (a Distiller's
+            # frozen teacher): their flags are theirs to take.
+            for held in _models_held_by(self):
+                held._take_trainable_flags()
+            self._flags_taken_at = changes
             return
         config = json.loads(self.to_json())
         if _take_trainable_flags(config, self):
@@ -2468,15 +2474,21 @@ def _models_called_by_python_layers(model):
     """The models with a library model that the layers written in Python of `model` hold in
     their attributes: those their traced calls call are the outer model's nested models
     themselves (keras_layer_builder_model_call), whose flags they take on their own handles."""
-    from .layers import _tracked_sublayers
     found = {}
     for layer in model._layers:
         if isinstance(layer, (_BuiltinLayer, _ModelLayer)):
             continue
-        for _, _, _, item in _tracked_sublayers(layer):
-            if isinstance(item, Model) and item is not model and item._handle is not None:
+        for item in _models_held_by(layer):
+            if item is not model:
                 found.setdefault(id(item), item)
     return list(found.values())
+
+
+def _models_held_by(owner):
+    """The models with a library model that `owner`'s attributes hold (Keras's tracked layers)."""
+    from .layers import _tracked_sublayers
+    return [item for _, _, _, item in _tracked_sublayers(owner)
+            if isinstance(item, Model) and item is not owner and item._handle is not None]
 
 
 def _shared_layers(model):

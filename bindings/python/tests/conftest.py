@@ -115,33 +115,6 @@ def keras_draws_from_numpy(seed=0):
         random_initializers.Orthogonal.__call__ = orthogonal_call
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _keras_loads_draw_from_numpy():
-    """Real Keras's load_model (`.keras` and legacy `.h5` files) builds the model with its
-    initializers' draws before the file's weights replace every one of them: those draws are
-    numpy's (keras_draws_from_numpy), not one XLA compilation of jax's random bits per new
-    weight shape (a ConvLSTM2D model's load: 25 of the test's 87 s). What Keras loads is
-    unchanged: the file's weights and state."""
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    try:
-        from keras.src.legacy.saving import legacy_h5_format
-        from keras.src.saving import saving_lib
-    except ImportError:
-        yield
-        return
-    saved = saving_lib.load_model, legacy_h5_format.load_model_from_hdf5
-
-    def drawing_from_numpy(load):
-        def loaded(*args, **kwargs):
-            with keras_draws_from_numpy():
-                return load(*args, **kwargs)
-        return loaded
-    saving_lib.load_model = drawing_from_numpy(saved[0])
-    legacy_h5_format.load_model_from_hdf5 = drawing_from_numpy(saved[1])
-    yield
-    saving_lib.load_model, legacy_h5_format.load_model_from_hdf5 = saved
-
-
 def image_layer_generator_states(make, x):
     """For swiftkeras and real Keras: the (path without the generator's number, state) of each
     seed generator the image layer `make(lib.layers)` lists in its non-trainable variables,

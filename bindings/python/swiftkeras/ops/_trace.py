@@ -462,6 +462,7 @@ def _held_model_handle(model, tensors):
     if not hasattr(model, "_model_config") or not _lib.has("keras_layer_builder_model_call"):
         return None
     if model._handle is not None:
+        model._take_trainable_flags()   # as they are now (a Distiller's teacher, frozen since built)
         return model._handle
     from ..models import Sequential
     shapes = [tuple(t.shape) for t in tensors]
