@@ -4,20 +4,12 @@
  * under the metric's name, replacing a compiled figure of the same name ("loss" here); a running
  * sum has no count; keras_model_traced_metrics reads the state back. Bad arguments are errors. */
 #include "check.h"
+#include "traced_layer.h"
 #include <math.h>
 
 static const char *input3 = "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3]}}";
 static int empty_name_rc = 0, not_scalar_rc = 0, bad_count_rc = 0, bad_training_rc = 0;
 static char not_scalar_message[512];
-
-static int create(void *ud, const char *cfg, void **state) { (void)ud; (void)cfg; *state = NULL; return 0; }
-
-static int forward(void *state, const float *x, int ndim, const int64_t *shape,
-                   const float *const *w, int nw, float *y, int training) {
-    (void)state; (void)x; (void)ndim; (void)shape; (void)w; (void)nw; (void)y; (void)training;
-    keras_callback_error("the forward callback of a traced layer must not run");
-    return 1;
-}
 
 /* The identity, reporting per step: "row_mean" (the mean over rows of each row's mean, Keras's
  * Mean of a batch of values), "rows" (a running sum of the rows seen, Keras's Sum) and "loss"
@@ -88,8 +80,8 @@ int main(void) {
     for (i = 0; i < 10; i++) y[i] = 1.0f;
     memset(&cls, 0, sizeof cls);
     cls.struct_size = sizeof cls;
-    cls.create = create;
-    cls.forward = forward;
+    cls.create = traced_layer_create;
+    cls.forward = traced_layer_forward;
     cls.build = build;
     CHECK_OK(keras_register_layer("MetricReporter", &cls));
     CHECK_OK(keras_sequential_new(NULL, &m));

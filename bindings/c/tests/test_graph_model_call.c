@@ -4,20 +4,12 @@
  * handle predicts with (the same variables: no copy back), a weight set on the inner handle is
  * the outer model's at once, and bad arguments are clear errors. */
 #include "check.h"
+#include "traced_layer.h"
 #include <math.h>
 
 static keras_model *inner = NULL;
 static int null_model_rc = 0, other_attribute_rc = 0, n_outputs = 0;
 static char null_model_message[512], other_attribute_message[512];
-
-static int create(void *ud, const char *cfg, void **state) { (void)ud; (void)cfg; *state = NULL; return 0; }
-
-static int forward(void *state, const float *x, int ndim, const int64_t *shape,
-                   const float *const *w, int nw, float *y, int training) {
-    (void)state; (void)x; (void)ndim; (void)shape; (void)w; (void)nw; (void)y; (void)training;
-    keras_callback_error("the forward callback of a traced layer must not run");
-    return 1;
-}
 
 /* y = tanh(inner(x)): the model of the handle `inner`, held at attribute "inner". */
 static int build(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
@@ -66,8 +58,8 @@ int main(void) {
     for (i = 0; i < 20; i++) y[i] = 0.5f * sinf((float)i);
     memset(&cls, 0, sizeof cls);
     cls.struct_size = sizeof cls;
-    cls.create = create;
-    cls.forward = forward;
+    cls.create = traced_layer_create;
+    cls.forward = traced_layer_forward;
     cls.build = build;
     CHECK_OK(keras_register_layer("HeldCall", &cls));
     CHECK_OK(keras_model_from_json(inner_json, &inner));

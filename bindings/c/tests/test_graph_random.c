@@ -10,19 +10,11 @@
  *   training step), and keras_model_set_seed_generator winds it back to draw the same noise again;
  * - bad attributes are clear errors. */
 #include "check.h"
+#include "traced_layer.h"
 #include <math.h>
 
 static const char *input3 = "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3]}}";
 static const char *noise_attrs = "{\"shape\": [-1, 3], \"seed\": 11, \"advance\": true}";
-
-static int create(void *ud, const char *cfg, void **state) { (void)ud; (void)cfg; *state = NULL; return 0; }
-
-static int forward(void *state, const float *x, int ndim, const int64_t *shape,
-                   const float *const *w, int nw, float *y, int training) {
-    (void)state; (void)x; (void)ndim; (void)shape; (void)w; (void)nw; (void)y; (void)training;
-    keras_callback_error("the forward callback of a traced layer must not run");
-    return 1;
-}
 
 /* y = x * w + 0.1 * noise, noise of the input's shape (its batch known only per step). */
 static int build(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
@@ -100,9 +92,9 @@ static void test_layer(const char *name, const char *attrs, int advances) {
     for (i = 0; i < 60; i++) { x[i] = (float)(i % 11) / 5.0f - 1.0f; y[i] = 2 * x[i]; }
     memset(&cls, 0, sizeof cls);
     cls.struct_size = sizeof cls;
-    cls.create = create;
+    cls.create = traced_layer_create;
     cls.build = build;
-    cls.forward = forward;
+    cls.forward = traced_layer_forward;
     CHECK_OK(keras_register_layer(name, &cls));
     CHECK_OK(keras_sequential_new(NULL, &m));
     CHECK_OK(keras_sequential_add_json(m, input3));

@@ -5,6 +5,7 @@
  * the one node with its list of inbound tensors. (The packed backward is checked from Python,
  * test_multi_input_layers_in_keras.py, against real Keras's weights.) */
 #include "check.h"
+#include "traced_layer.h"
 #include <math.h>
 
 #define N 12
@@ -21,8 +22,6 @@ static const char *model_json(const char *cls, char *buf, size_t size) {
         "\"input_layers\": [[\"a\", 0, 0], [\"b\", 0, 0]], \"output_layers\": [\"custom\", 0, 0]}}", cls);
     return buf;
 }
-
-static int create(void *ud, const char *cfg, void **state) { (void)ud; (void)cfg; *state = NULL; return 0; }
 
 static int build_seen_ndim = 0;
 static int64_t build_seen[KERAS_MAX_RANK];
@@ -56,13 +55,6 @@ static int build_traced(void *state, keras_layer_builder *bl, int ndim, const in
         if ((rc = keras_layer_builder_op(bl, "add", 2, args, NULL, &y)) != 0) return rc;
     }
     return keras_layer_builder_output(bl, y, -1);
-}
-
-static int forward_traced(void *state, const float *x, int ndim, const int64_t *shape,
-                          const float *const *w, int nw, float *y, int training) {
-    (void)state; (void)x; (void)ndim; (void)shape; (void)w; (void)nw; (void)y; (void)training;
-    keras_callback_error("the forward callback of a traced layer must not run");
-    return 1;
 }
 
 /* Callbacks: x packed (batch, 6) = [a | b]; y = a * b (batch, 3). */
@@ -123,9 +115,9 @@ int main(void) {
     /* Traced: trains w to [1, 2, 3]; the forward callback never runs. */
     memset(&cls, 0, sizeof cls);
     cls.struct_size = sizeof cls;
-    cls.create = create;
+    cls.create = traced_layer_create;
     cls.build = build_traced;
-    cls.forward = forward_traced;
+    cls.forward = traced_layer_forward;
     CHECK_OK(keras_register_layer("WeightedSum2", &cls));
     CHECK_OK(keras_model_from_json(model_json("WeightedSum2", json, sizeof json), &m));
     CHECK(traced_count == 2);
@@ -151,7 +143,7 @@ int main(void) {
     /* Callbacks: output_shape and forward see the packed (batch, 6). */
     memset(&cls, 0, sizeof cls);
     cls.struct_size = sizeof cls;
-    cls.create = create;
+    cls.create = traced_layer_create;
     cls.output_shape = output_shape;
     cls.forward = forward_product;
     cls.backward = backward_product;
