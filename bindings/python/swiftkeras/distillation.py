@@ -45,6 +45,15 @@ class DistillationLoss:
     def validate_model_compatibility(self, teacher, student):
         pass
 
+    @classmethod
+    def from_config(cls, config):
+        """The loss from `get_config()`'s dict, its `loss` entries deserialized."""
+        config = dict(config)
+        if "loss" in config:
+            config["loss"] = tree.map_structure(
+                lambda l: None if l is None else _losses.deserialize(l), config["loss"])
+        return cls(**config)
+
 
 class FeatureDistillation(DistillationLoss):
     """Keras `FeatureDistillation(loss="mse", teacher_layer_name=None, student_layer_name=None)`:
@@ -91,13 +100,6 @@ class FeatureDistillation(DistillationLoss):
                 "teacher_layer_name": self.teacher_layer_name,
                 "student_layer_name": self.student_layer_name}
 
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["loss"] = tree.map_structure(
-            lambda l: None if l is None else _losses.deserialize(l), config["loss"])
-        return cls(**config)
-
 
 class LogitsDistillation(DistillationLoss):
     """Keras `LogitsDistillation(temperature=3.0, loss="kl_divergence")`: both outputs divided
@@ -138,13 +140,6 @@ class LogitsDistillation(DistillationLoss):
         return {"temperature": self.temperature,
                 "loss": tree.map_structure(lambda l: None if l is None else _losses.serialize(l),
                                            self.loss)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["loss"] = tree.map_structure(
-            lambda l: None if l is None else _losses.deserialize(l), config["loss"])
-        return cls(**config)
 
 
 class Distiller(Model):

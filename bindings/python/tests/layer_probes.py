@@ -46,3 +46,18 @@ def mask_marker(lib, name, package=None):
     if package is None:
         return MaskMarker
     return lib.saving.register_keras_serializable(package=package)(MaskMarker)
+
+
+# A layer counting its calls in an int32 weight (assign_add in its traced call), for
+# conftest.exec_layers (swiftkeras or real Keras as `keras`).
+COUNTER_SOURCE = """
+class Counter(keras.layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 2), initializer="ones", name="w")
+        self.count = self.add_weight(shape=(), dtype="int32", trainable=False,
+                                     initializer="zeros", name="count")
+
+    def call(self, x):
+        self.count.assign_add(1)
+        return keras.ops.matmul(x, self.w)
+"""

@@ -10,23 +10,12 @@ import numpy as np
 import pytest
 
 from conftest import needs, CORE, real_keras, exec_layers
+from layer_probes import COUNTER_SOURCE
 
 pytestmark = needs(*CORE, "keras_model_weight_dtypes", "keras_model_get_weight_int32",
                    "keras_model_set_weight_int32", "keras_layer_builder_assign")
 
 BIG = 2 ** 30 + 3   # float32 holds no odd number past 2**24
-
-_SOURCE = """
-class Counter(keras.layers.Layer):
-    def build(self, input_shape):
-        self.w = self.add_weight(shape=(input_shape[-1], 2), initializer="ones", name="w")
-        self.count = self.add_weight(shape=(), dtype="int32", trainable=False,
-                                     initializer="zeros", name="count")
-
-    def call(self, x):
-        self.count.assign_add(1)
-        return keras.ops.matmul(x, self.w)
-"""
 
 X = np.linspace(-1, 1, 24, dtype="float32").reshape(8, 3)
 Y = np.linspace(0, 1, 16, dtype="float32").reshape(8, 2)
@@ -34,7 +23,7 @@ Y = np.linspace(0, 1, 16, dtype="float32").reshape(8, 2)
 
 def make(lib):
     lib.backend.clear_session()
-    cls = exec_layers(_SOURCE, lib)["Counter"]
+    cls = exec_layers(COUNTER_SOURCE, lib)["Counter"]
     model = lib.Sequential([lib.Input((3,)), cls(name="counter")])
     model.compile(optimizer="adam", loss="mse")
     return model, cls

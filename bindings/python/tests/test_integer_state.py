@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import needs, CORE, real_keras, exec_layers
+from layer_probes import COUNTER_SOURCE
 
 pytestmark = needs(*CORE, "keras_model_weight_dtypes", "keras_model_get_weight_int32",
                    "keras_model_optimizer_iterations", "keras_layer_builder_assign")
@@ -122,18 +123,6 @@ def test_iteration_count_of_tensorflow_width_loads_exactly(tmp_path):
     assert int(np.asarray(loaded(swiftkeras, path).optimizer.iterations)) == STEPS
 
 
-COUNTER = """
-class Counter(keras.layers.Layer):
-    def build(self, input_shape):
-        self.w = self.add_weight(shape=(input_shape[-1], 2), initializer="ones", name="w")
-        self.count = self.add_weight(shape=(), dtype="int32", trainable=False,
-                                     initializer="zeros", name="count")
-
-    def call(self, x):
-        self.count.assign_add(1)
-        return keras.ops.matmul(x, self.w)
-"""
-
 
 def test_early_stopping_restores_an_int32_counter_exactly():
     """The best epoch is the first (mode="max" on a falling loss): its weights come back, the
@@ -143,7 +132,7 @@ def test_early_stopping_restores_an_int32_counter_exactly():
     results = []
     for lib in (swiftkeras, keras):
         lib.backend.clear_session()
-        model = lib.Sequential([lib.Input((3,)), exec_layers(COUNTER, lib)["Counter"](name="counter")])
+        model = lib.Sequential([lib.Input((3,)), exec_layers(COUNTER_SOURCE, lib)["Counter"](name="counter")])
         model.compile(optimizer=lib.optimizers.SGD(0.05), loss="mse")
         model.set_weights([KERNEL, np.array(STEPS, "int32")])
         stop = lib.callbacks.EarlyStopping(monitor="loss", mode="max", patience=1,
