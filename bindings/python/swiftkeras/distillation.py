@@ -32,6 +32,14 @@ def _convert_loss_to_function(loss_item):
     return loss_item
 
 
+def _each_loss(fn, loss):
+    """`fn` of each loss of `loss` (one, or a list or tuple of them; None stays None): a dict is
+    one serialized loss, not a structure to map over."""
+    if isinstance(loss, (list, tuple)):
+        return type(loss)(_each_loss(fn, item) for item in loss)
+    return None if loss is None else fn(loss)
+
+
 class DistillationLoss:
     """Keras `keras.distillation.DistillationLoss`: the base of a loss between teacher and
     student outputs; a subclass overrides `compute_loss(teacher_outputs, student_outputs)`."""
@@ -50,8 +58,7 @@ class DistillationLoss:
         """The loss from `get_config()`'s dict, its `loss` entries deserialized."""
         config = dict(config)
         if "loss" in config:
-            config["loss"] = tree.map_structure(
-                lambda l: None if l is None else _losses.deserialize(l), config["loss"])
+            config["loss"] = _each_loss(_losses.deserialize, config["loss"])
         return cls(**config)
 
 
@@ -95,8 +102,7 @@ class FeatureDistillation(DistillationLoss):
         return ops.sum(ops.stack(flat))
 
     def get_config(self):
-        return {"loss": tree.map_structure(lambda l: None if l is None else _losses.serialize(l),
-                                           self.loss),
+        return {"loss": _each_loss(_losses.serialize, self.loss),
                 "teacher_layer_name": self.teacher_layer_name,
                 "student_layer_name": self.student_layer_name}
 
@@ -138,8 +144,7 @@ class LogitsDistillation(DistillationLoss):
 
     def get_config(self):
         return {"temperature": self.temperature,
-                "loss": tree.map_structure(lambda l: None if l is None else _losses.serialize(l),
-                                           self.loss)}
+                "loss": _each_loss(_losses.serialize, self.loss)}
 
 
 class Distiller(Model):

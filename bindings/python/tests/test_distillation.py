@@ -94,3 +94,16 @@ def test_distiller_arguments_are_checked_as_keras():
     distiller = sk.distillation.Distiller(teacher, student, logits)
     with pytest.raises(ValueError, match="'loss' cannot be `None`"):
         distiller.compile("sgd")
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.distillation.FeatureDistillation(loss="mae"),
+    lambda lib: lib.distillation.LogitsDistillation(temperature=2.0),
+    lambda lib: lib.distillation.LogitsDistillation(temperature=3.0, loss=lib.losses.KLDivergence()),
+], ids=["feature_mae", "logits_default", "logits_kl_instance"])
+def test_distillation_losses_round_trip_their_configs_as_keras(make):
+    ours, ref = make(sk), make(keras)
+    config = ours.get_config()
+    assert type(ours).from_config(config).get_config() == config
+    assert sorted(config) == sorted(ref.get_config())
+    assert config["loss"]["class_name"] == ref.get_config()["loss"]["class_name"]
