@@ -140,6 +140,45 @@ class KerasTensor(TensorOperators):
 
 
 
+# The croppings' default `cropping` (Keras's): a crop of nothing returns its input itself.
+_CROPPINGS = {"Cropping1D": 1, "Cropping2D": 0, "Cropping3D": 1}
+
+
+def _mask_reaches(tensor):
+    """Whether a mask reaches symbolic `tensor` when the model runs: its `_keras_mask`, or, past
+    layers that return their input itself (whose output Keras's symbolic call leaves without
+    one, and its node records mask=None) and layers passing their input's mask on, the mask of
+    that input, which the array keeps."""
+    while isinstance(tensor, KerasTensor):
+        if tensor._keras_mask is not None:
+            return True
+        layer, node, _ = tensor._keras_history
+        inbound = getattr(layer, "__dict__", {}).get("_inbound") or []
+        if node >= len(inbound) or not isinstance(inbound[node], KerasTensor) or not (
+                _returns_its_input(layer, inbound[node], tensor) or
+                (layer.supports_masking and not layer._computes_own_mask())):
+            return False
+        tensor = inbound[node]
+    return False
+
+
+def _returns_its_input(layer, inputs, output):
+    """Whether the call of `layer` on the one symbolic tensor `inputs` giving `output` returns
+    its input unchanged, as the library's `returnsItsInput`: a Reshape to the input's own shape,
+    the identity Permute, a crop of nothing."""
+    if not isinstance(layer, _BuiltinLayer) or not isinstance(inputs, KerasTensor):
+        return False
+    args = layer.__dict__.get("_args") or {}
+    if layer.class_name == "Reshape":
+        return tuple(output.shape) == tuple(inputs.shape)
+    if layer.class_name == "Permute":
+        dims = tuple(args.get("dims") or ())
+        return dims == tuple(range(1, len(dims) + 1))
+    if layer.class_name in _CROPPINGS:
+        return all(v == 0 for v in np.ravel(np.asarray(args.get("cropping", _CROPPINGS[layer.class_name]), dtype=object)))
+    return False
+
+
 def _check_weight_arguments(what, whose, dtype, kwargs, integers=False):
     """`add_weight`'s arguments the library cannot honour, refused: float32 only (or, where
     `integers`, the integer dtypes it holds as Keras on jax does: int32, int64 held as int32,
@@ -870,8 +909,7 @@ def _note_input_masks(layer, inputs, given=None):
         return
     flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     given = list(given) if isinstance(given, (list, tuple)) else [given] * len(flat)
-    carried = [g is not None or (isinstance(t, KerasTensor) and t._keras_mask is not None)
-               for t, g in zip(flat, given)]
+    carried = [g is not None or _mask_reaches(t) for t, g in zip(flat, given)]
     known = layer.__dict__.get("_input_masks")
     if known is not None and len(known) == len(carried):
         carried = [a or b for a, b in zip(known, carried)]

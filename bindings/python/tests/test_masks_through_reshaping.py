@@ -78,3 +78,24 @@ def test_python_layer_after_reshaping_layers_gets_kerass_mask(case):
         outs.append(np.asarray(model.predict(TOKENS, verbose=0)))
     assert (outs[1].max() < 5) == CASES[case][1]
     np.testing.assert_allclose(outs[0], outs[1], atol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["reshape_same", "reshape_then_dropout", "permute_identity", "crop_nothing",
+                                  "reshape_and_back", "permute_twice", "crop_and_pad"])
+def test_python_layer_after_reshaping_layers_in_a_functional_model_gets_kerass_mask(case, tmp_path):
+    """Keras's symbolic call leaves the reshaped tensor without a mask (the probe's node records
+    mask=None), but at run time the array a Reshape to the same shape returns keeps its mask, so
+    the probe gets it; the library's functional model traces the probe with it."""
+    outs, configs = [], []
+    for lib, ns in ((sk, OURS), (keras, REF)):
+        L = lib.layers
+        x = lib.Input((4,), dtype="int32")
+        h = L.Embedding(5, 2, mask_zero=True, embeddings_initializer="ones")(x)
+        for layer in CASES[case][0](L):
+            h = layer(h)
+        model = lib.Model(x, ns["ReshapedMaskProbe"]()(h))
+        outs.append(np.asarray(model.predict(TOKENS, verbose=0)))
+        configs.append(model.get_config()["layers"][-1]["inbound_nodes"][0]["kwargs"])
+    assert (outs[1].max() < 5) == CASES[case][1]
+    np.testing.assert_allclose(outs[0], outs[1], atol=1e-6)
+    assert configs[0] == configs[1]   # (mask=None in both nodes)
