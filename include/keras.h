@@ -1357,6 +1357,12 @@ int keras_layer_builder_output_masks(keras_layer_builder *builder, int n, const 
  * then passes the call None), or -1 (not known: a model made in code, a Sequential).
  * Errors: INVALID_ARGUMENT (NULL, index out of range), STATE (not inside build). */
 int keras_layer_builder_input_has_mask(keras_layer_builder *builder, int index, int *carries);
+/* Whether this build traces the layer's call for run-time calls whose inputs carry no mask: *absent
+ * is 1 when it does (Keras passes the call mask=None, which the trace must then give it instead of
+ * keras_layer_builder_mask's nodes), 0 otherwise. The library traces a call that reads masks a
+ * second time so, on the same weights, and runs that trace where no mask reaches the layer.
+ * Errors: INVALID_ARGUMENT (NULL), STATE (not inside build). */
+int keras_layer_builder_masks_absent(keras_layer_builder *builder, int *absent);
 
 /* A function of arrays as a standalone op graph, outside any layer (Keras: ops.jvp; jax.vjp):
  * its arguments are arrays with values (the point where it is evaluated and differentiated), its

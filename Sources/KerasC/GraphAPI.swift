@@ -409,6 +409,14 @@ public func keras_layer_builder_input_has_mask(_ builder: UnsafeMutableRawPointe
     }
 }
 
+@_cdecl("keras_layer_builder_masks_absent")
+public func keras_layer_builder_masks_absent(_ builder: UnsafeMutableRawPointer?, _ absent: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_layer_builder_masks_absent") {
+        let out = try requireOut(absent, "absent")
+        out.pointee = try trace(builder).tracesWithoutMasks ? 1 : 0
+    }
+}
+
 @_cdecl("keras_layer_builder_output_masks")
 public func keras_layer_builder_output_masks(_ builder: UnsafeMutableRawPointer?, _ n: Int32, _ nodes: UnsafePointer<Int64>?,
                                              _ training: Int32) -> Int32 {

@@ -65,6 +65,25 @@ def test_python_layer_in_a_nested_model_gets_the_outer_mask_like_keras(case, tmp
                                atol=1e-6)
 
 
+VALUES = np.arange(24, dtype=np.float32).reshape(3, 4, 2) / 10
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_nested_model_used_on_its_own_gives_its_python_layer_none_like_keras(case):
+    """The nested model called or predicting on its own, no mask given: Keras's call of the
+    layer inside gets mask=None (the probe adds 10), not ones; the outer model still passes the
+    mask after that."""
+    ours, ref = _model(sk, OURS, case), _model(keras, REF, case)
+    for outer in (ours, ref):
+        outer.predict(TOKENS, verbose=0)
+    inner, inner_ref = ours.layers[-1], ref.layers[-1]
+    want = np.asarray(inner_ref.predict(VALUES, verbose=0))
+    assert want.min() >= 10   # (Keras's probe saw None: it added 10)
+    np.testing.assert_allclose(inner.predict(VALUES, verbose=0), want, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(inner(VALUES)), np.asarray(inner_ref(VALUES)), atol=1e-6)
+    np.testing.assert_allclose(ours.predict(TOKENS, verbose=0), ref.predict(TOKENS, verbose=0), atol=1e-6)
+
+
 def _node_kwargs(model):
     """Each entry's class and its nodes' kwargs (mask tensors by the class of their layer)."""
     config = json.loads(json.dumps(model.get_config()))
@@ -147,9 +166,13 @@ def test_a_python_layer_traced_again_keeps_and_trains_its_weights_as_keras():
                                 lib.layers.Dense(3, kernel_initializer="ones")])
         model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
         results.append((model.predict(tokens, verbose=0), model.fit(tokens, targets, epochs=3, verbose=0).history["loss"],
-                        inner.get_weights()[0]))
-    (p, h, w), (p_ref, h_ref, w_ref) = results
+                        inner.get_weights()[0], inner.predict(VALUES, verbose=0)))
+    (p, h, w, alone), (p_ref, h_ref, w_ref, alone_ref) = results
     assert np.abs(p_ref).max() > 0.1
     np.testing.assert_allclose(p, p_ref, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(h, h_ref, rtol=1e-5)
     np.testing.assert_allclose(w, w_ref, rtol=1e-5, atol=1e-6)
+    # On its own (no mask: Keras's None), the inner model runs its call without the mask on the
+    # trained weights.
+    assert alone_ref.min() > 5
+    np.testing.assert_allclose(alone, alone_ref, rtol=1e-5, atol=1e-5)

@@ -192,7 +192,8 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
         trace.earlierSeedGenerators = graph?.seedGenerators ?? []
         trace.earlierSublayers = graph?.sublayers ?? []
         trace.callArguments = callArguments
-        trace.inputsCarryMasks = inputsCarryMasks
+        trace.inputsCarryMasks = tracingWithoutMasks ? shapes.map { _ in false } : inputsCarryMasks
+        trace.tracesWithoutMasks = tracingWithoutMasks
         trace.writeWeight = { [unowned self] i, value, add in
             guard variables.indices.contains(i) else {
                 throw KerasError.invalidArgument("\(pluginClassName) '\(name)': the call writes to weight \(i), but the layer has \(variables.count)")
@@ -219,6 +220,44 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
             }
         }
         graph = trace
+        graphWithoutMasks = nil
+        if !tracingWithoutMasks, trace.readsMasks, trace.base == nil, trace.stateWidths.isEmpty {
+            // (a call that cannot run without its mask keeps the trace with ones, as before)
+            graphWithoutMasks = (try? traceWithoutMasks(shapes)) ?? nil
+        }
+    }
+
+    /// The layer's call traced again on the same weights for inputs that carry no mask, where
+    /// its trace reads masks: Keras's call then gets `mask=None`, which a call may tell apart
+    /// from ones (``graph(forMasks:)``). nil when the plugin traced the same call again (one
+    /// that does not know of keras_layer_builder_masks_absent) or made other weights.
+    private func traceWithoutMasks(_ shapes: [[Int?]]) throws -> OpGraph? {
+        guard let traced = graph else { return nil }
+        let taken = takeWeights()
+        weightsToTakeBack = taken.variables
+        tracingWithoutMasks = true
+        defer {
+            tracingWithoutMasks = false
+            weightsToTakeBack = []
+            restoreWeights(taken)
+            graph = traced
+        }
+        try NameScope.run(self) { try build(shapes: shapes) }
+        guard let other = graph, other !== traced, weightsToTakeBack.isEmpty, !other.readsMasks,
+              variables.map(ObjectIdentifier.init) == taken.variables.map(ObjectIdentifier.init) else { return nil }
+        return other
+    }
+
+    /// Set while ``traceWithoutMasks(_:)`` builds the layer again.
+    private var tracingWithoutMasks = false
+    /// ``traceWithoutMasks(_:)``'s graph, when the layer's trace reads masks.
+    private var graphWithoutMasks: OpGraph?
+
+    /// The graph a call with `masks` runs: the one traced without masks where none of the
+    /// inputs carries one (Keras's call gets None), else the layer's.
+    private func graph(forMasks masks: [Tensor?]?) -> OpGraph? {
+        guard let graphWithoutMasks, !(masks ?? []).contains(where: { $0 != nil }) else { return graph }
+        return graphWithoutMasks
     }
 
     private func buildWeights(_ inputShape: [Int?]) throws {
@@ -277,7 +316,7 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
             guard let x = inputs.first else { throw KerasError.invalidArgument("\(pluginClassName) '\(name)' was called on no inputs") }
             return try call(x, training: training)
         }
-        if let graph { return try runGraph(graph, inputs, training: training) }
+        if let graph = graph(forMasks: nil) { return try runGraph(graph, inputs, training: training) }
         let batch = inputs[0].shape.first ?? 0
         let parts = try inputs.map { x -> Tensor in
             guard x.shape.first == batch else {
@@ -301,21 +340,21 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     }
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
-        if let graph { return try runGraph(graph, [inputs], training: training) }
+        if let graph = graph(forMasks: nil) { return try runGraph(graph, [inputs], training: training) }
         let shape = try computeOutputShape([nil] + inputs.shape.dropFirst().map { Optional($0) })
         return try callFunctions(inputs, outputShape: shape, training: training)
     }
 
     /// A traced call: every output, reading the inputs' masks when the call takes them.
     public override func call(_ inputs: [Tensor], mask: [Tensor?]?, training: Bool) throws -> [Tensor] {
-        guard let graph else { return [try call(inputs, training: training)] }
+        guard let graph = graph(forMasks: mask) else { return [try call(inputs, training: training)] }
         return try runGraphAll(graph, inputs, masks: mask, training: training).outputs
     }
 
     /// A traced call that computes its outputs' masks (Keras: the layer's `compute_mask`) gives
     /// them; otherwise the masks pass as for any layer (``Layer/supportsMasking``).
     override func runCall(_ inputs: [Tensor], masks: [Tensor?]?, training: Bool) throws -> ([Tensor], [Tensor?]?) {
-        guard let graph, graph.computesMasks else { return try super.runCall(inputs, masks: masks, training: training) }
+        guard let graph = graph(forMasks: masks), graph.computesMasks else { return try super.runCall(inputs, masks: masks, training: training) }
         let r = try runGraphAll(graph, inputs, masks: masks, training: training)
         guard let outMasks = r.masks, outMasks.contains(where: { $0 != nil }) else { return (r.outputs, nil) }
         return (r.outputs, outMasks)

@@ -34,6 +34,10 @@ public final class OpGraph: @unchecked Sendable {
     /// Which inputs of the traced layer's calls carry a Keras mask, when its model's config
     /// says (``CallbackLayer/inputsCarryMasks``); nil when not known.
     public internal(set) var inputsCarryMasks: [Bool]?
+    /// Whether this trace is of the call on inputs that carry no mask (Keras passes `mask=None`):
+    /// the one a layer whose other trace reads masks runs where none reaches it
+    /// (``CallbackLayer/graph(forMasks:)``).
+    public internal(set) var tracesWithoutMasks = false
     /// Whether the trace set its outputs' masks (``setOutputMasks(_:training:)``).
     public var computesMasks: Bool { !outputMasks.joined().isEmpty }
     /// The nodes whose sums the layer adds to the loss (Keras: `add_loss` in `call`), per mode

@@ -312,6 +312,15 @@ class Trace:
             known.append(bool(carries.value))
         return known
 
+    def masks_absent(self):
+        """Whether this trace is of the call on inputs without masks (Keras passes None), which
+        the library runs where no mask reaches the layer."""
+        if not _lib.has("keras_layer_builder_masks_absent"):
+            return False
+        absent = ctypes.c_int32(0)
+        self._check(_lib.keras_layer_builder_masks_absent(self.builder, ctypes.byref(absent)))
+        return absent.value == 1
+
     def output_masks(self, layer, inputs, mask, count, training):
         """The layer's own `compute_mask(inputs, mask)`, traced: the masks of its `count`
         outputs (None: no mask; Keras's None for every output leaves them unset)."""
@@ -622,7 +631,10 @@ def trace_layer(layer, builder, takes_training, required=False):
         masks = None
         # (A subclass of a built-in layer has the built-in's masks, computed by the library.)
         own_mask = layer._computes_own_mask() and not required
-        if (takes_mask or own_mask) and _lib.has("keras_layer_builder_mask"):
+        if (takes_mask or own_mask) and _lib.has("keras_layer_builder_mask") and trace.masks_absent():
+            # The trace the library runs where no mask reaches the layer: Keras passes None.
+            masks = [None] * several if several > 1 else [None]
+        elif (takes_mask or own_mask) and _lib.has("keras_layer_builder_mask"):
             # Keras's call gets None for an input without a mask. Which inputs carry one is
             # known from the layer's calls in Python, else for a layer read from a functional
             # config from its nodes; where neither says, every input's mask is a node, ones
