@@ -390,6 +390,21 @@ int keras_model_layer_normalized_weights(keras_model *model, const char *layer_n
                                          float *vector_u, int64_t u_capacity,
                                          float *kernel, int64_t kernel_capacity);
 
+/* Keras: layer({"images": images, "labels": labels}, training=training) of a CutMix layer
+ * (layer_name as in keras_model_layer_state): images of rank 3 or 4 (the layer's data format),
+ * labels of shape (batch, classes) for a batch. Copies the images with each one's box pasted from
+ * its partner into out_images (images' shape) and each sample's labels mixed with its partner's
+ * by one minus the box's share of the image (Keras's mix_weight, from the box's unrounded corners)
+ * into out_labels (labels' shape). The layer's seed generator moves on as for a call on the
+ * images; at inference (training 0) and for one image both come back unchanged. The caller owns
+ * the buffers. Errors: INVALID_ARGUMENT (no such layer, not a CutMix, NULL), SHAPE (labels not
+ * (batch, classes), images not of rank 3 or 4), BUFFER_TOO_SMALL. */
+int keras_model_layer_cut_mix(keras_model *model, const char *layer_name,
+                              const float *images, int images_ndim, const int64_t *images_shape,
+                              const float *labels, int labels_ndim, const int64_t *labels_shape, int training,
+                              float *out_images, int64_t images_capacity,
+                              float *out_labels, int64_t labels_capacity);
+
 /* Seed generators: Keras 3's keras.random.SeedGenerator held by a layer (a traced layer's random
  * ops naming "seed_generator"). Each state is [seed, counter] (Keras's variable
  * `<name>/seed_generator_state`, uint32, shape (2,)), moving on by one at each draw; as in Keras it

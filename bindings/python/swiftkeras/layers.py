@@ -608,6 +608,8 @@ class Layer(_variables.LayerBasics):
             return _bounding_boxes_padded(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "MixUp" and isinstance(inputs, dict):
             return _mixed_up(self, inputs, kwargs.get("training"))
+        if isinstance(self, _BuiltinLayer) and self.class_name == "CutMix" and isinstance(inputs, dict):
+            return _cut_mixed(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "MelSpectrogram" and \
                 not isinstance(inputs, (list, tuple)) and not _tensors_in([inputs]) and np.ndim(inputs) == 1:
             # Keras's unbatched signal `(samples,)`: an eager call here runs over a batch axis.
@@ -2156,6 +2158,57 @@ def _mixed_up(layer, data, training):
     return out
 
 
+def _cut_mixed(layer, data, training):
+    """CutMix on Keras's dict of `images` and `labels` (batch, classes): one call of the layer
+    pastes each image's box from its partner and mixes its labels with the partner's by one
+    minus the box's share of the image (Keras's `mix_weight`, from the box's unrounded corners:
+    keras.h, keras_model_layer_cut_mix); the other entries pass as given (Keras refuses bounding
+    boxes). Segmentation masks get the boxes of their images, as Keras's: they ride along as
+    channels of the images."""
+    if "bounding_boxes" in data:
+        raise _no_box_format(layer)
+    out = dict(data)
+    images = np.ascontiguousarray(data["images"], np.float32)
+    if "segmentation_masks" in data:
+        masks = np.asarray(data["segmentation_masks"], np.float32)
+        axis = (0 if images.ndim == 3 else 1) if layer._args.get("data_format") == "channels_first" else -1
+        split = images.shape[axis]
+        rest = {k: v for k, v in data.items() if k != "segmentation_masks"}
+        both = _cut_mixed(layer, {**rest, "images": np.concatenate([images, masks], axis=axis)}, training)
+        out.update(both)
+        out["images"], out["segmentation_masks"] = np.split(both["images"], [split], axis=axis)
+        return out
+    if "labels" not in data:
+        out["images"] = np.asarray(layer(images) if training is None else layer(images, training=training))
+        return out
+    labels = np.ascontiguousarray(data["labels"], np.float32)
+    if images.ndim == 4 and (labels.ndim != 2 or len(labels) != len(images)):
+        raise ValueError(f"{type(layer).__name__}: expected labels of shape (batch, classes) for images of shape "
+                         f"{images.shape}, got {labels.shape}")
+    training = True if training is None else bool(training)   # (Keras's default for its image layers)
+    if layer.__dict__.get("_owner") is None:
+        layer(images, training=False)   # made in a private model (draws nothing at inference)
+    handle, name = _rnn_states._located(layer)
+    if handle is None:
+        raise ValueError(f"CutMix '{layer.name}' could not be built for images of shape {images.shape}")
+    cut, mixed = np.empty_like(images), np.empty_like(labels)
+    float_p, int64_p = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int64)
+    shapes = [np.asarray(a.shape, np.int64) for a in (images, labels)]
+    _native.check(_lib.keras_model_layer_cut_mix(
+        handle, name, images.ctypes.data_as(float_p), images.ndim, shapes[0].ctypes.data_as(int64_p),
+        labels.ctypes.data_as(float_p), labels.ndim, shapes[1].ctypes.data_as(int64_p), int(training),
+        cut.ctypes.data_as(float_p), cut.size, mixed.ctypes.data_as(float_p), mixed.size))
+    out["images"], out["labels"] = cut, mixed
+    return out
+
+
+def _no_box_format(layer):
+    """Keras's error for a dict with `bounding_boxes` given to a layer without a box format."""
+    return ValueError("You passed an input with a 'bounding_boxes' key, but you didn't specify a bounding box "
+                      f"format. Pass a `bounding_box_format` argument to your {type(layer).__name__} layer, "
+                      "e.g. `bounding_box_format='xyxy'`.")
+
+
 def _bounding_boxes_padded(layer, data, training):
     """MaxNumBoundingBoxes on Keras's dict of `images` and `bounding_boxes` (`boxes` of shape
     (batch, n, 4), `labels` (batch, n)): the images through the layer, each image's boxes and
@@ -2167,9 +2220,7 @@ def _bounding_boxes_padded(layer, data, training):
     if "bounding_boxes" not in data:
         return out
     if not layer._args.get("bounding_box_format"):
-        raise ValueError("You passed an input with a 'bounding_boxes' key, but you didn't specify a bounding box "
-                         f"format. Pass a `bounding_box_format` argument to your {type(layer).__name__} layer, "
-                         "e.g. `bounding_box_format='xyxy'`.")
+        raise _no_box_format(layer)
     count = layer.max_number
     fill = layer._args.get("fill_value", -1)
     boxes, labels = np.asarray(data["bounding_boxes"]["boxes"]), np.asarray(data["bounding_boxes"]["labels"])

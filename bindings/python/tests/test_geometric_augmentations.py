@@ -387,3 +387,92 @@ def test_mix_up_mixes_dict_labels_with_the_images_weights_as_keras():
         np.testing.assert_array_equal(np.asarray(still["images"]), images)
         states.append(np.asarray(layer.generator.state.numpy() if lib is keras else layer.generator.state).tolist())
     assert states[0] == states[1] == [3, 6]
+
+
+def _keras_cut_mix_transformation(out_images, labels_out, images, n):
+    """Keras's CutMix transformation (permutation, box corners) that gives our output: each
+    sample's partner from the pasted values, and box corners in float32 whose sides are Keras's
+    √(1 − λ) of the image for λ our label weight, placed so that they cover the pasted pixels
+    (None when no such corners exist: the labels' weight and the box disagree)."""
+    h, w = images.shape[1:3]
+    order, corners = [], []
+    for b in range(n):
+        pasted = out_images[b, :, :, 0] != images[b, 0, 0, 0]
+        others = labels_out[b] * (np.arange(n) != b)
+        partner = int(np.argmax(others)) if others.max() > 0 else b
+        order.append(partner)
+        if partner == b:   # (mixed with itself, or a box of no area)
+            corners.append((0.0, 0.0, 0.0, 0.0))
+            continue
+        side = np.sqrt(np.float32(1.0) - np.float32(labels_out[b, b]))
+        crop_w, crop_h = np.float32(side * w), np.float32(side * h)
+        if not pasted.any():   # a box between the pixels: it pastes none, the labels mix all the same
+            x0, y0 = (np.float32((1 - c) / 2 if c < 1 else 0) for c in (crop_w, crop_h))
+            corners.append((x0, np.float32(x0 + crop_w), y0, np.float32(y0 + crop_h)))
+            continue
+        rows, cols = np.flatnonzero(pasted.any(axis=1)), np.flatnonzero(pasted.any(axis=0))
+        box = []
+        for first, last, crop in ((cols[0], cols[-1], crop_w), (rows[0], rows[-1], crop_h)):
+            low, high = max(first - 1, last - crop), min(first, last + 1 - crop)
+            if not low < high:
+                return None
+            start = np.float32((low + high) / 2)
+            box += [start, np.float32(start + crop)]
+        corners.append((box[0], box[1], box[2], box[3]))
+    x0, x1, y0, y1 = (np.array(c, np.float32) for c in zip(*corners))
+    return np.array(order, np.int32), (x0, x1, y0, y1)
+
+
+@pytest.mark.parametrize("factor", [1.0, (0.2, 0.8)])
+def test_cutmix_on_a_dict_mixes_the_labels_by_the_boxs_unrounded_area_as_keras(factor):
+    """`CutMix()({"images": ..., "labels": ...})`: Keras mixes each sample's labels with its
+    partner's by its `mix_weight`, one minus the box's area from its unrounded corners over the
+    image's (not the share of the pixels pasted). Our images and labels are what Keras's own
+    transform gives for the permutation and box corners that our output implies."""
+    n, h, w = 8, 10, 7
+    images = np.arange(1, n + 1, dtype=np.float32).reshape(n, 1, 1, 1) * np.ones((1, h, w, 2), np.float32)
+    labels = np.eye(n, dtype=np.float32)
+    layer, ref = sk.layers.CutMix(factor=factor, seed=3), keras.layers.CutMix(factor=factor)
+    fractional = 0
+    for _ in range(10):
+        out = layer({"images": images, "labels": labels, "name": "kept"})
+        assert out["name"] == "kept" and out["images"].shape == images.shape and out["labels"].shape == labels.shape
+        np.testing.assert_allclose(out["labels"].sum(axis=1), 1, rtol=1e-6)
+        found = _keras_cut_mix_transformation(out["images"], out["labels"], images, n)
+        assert found is not None, "the labels' weights do not fit the pasted boxes"
+        order, corners = found
+        masks, weight = ref._generate_batch_mask(images.shape, corners)
+        weight = np.where(order == np.arange(n), 1.0, np.asarray(weight).reshape(n))   # (mixed with itself: its labels)
+        transformation = {"permutation_order": order, "batch_masks": masks, "mix_weight": weight.astype("float32")}
+        np.testing.assert_array_equal(np.asarray(ref.transform_images(images, transformation)), out["images"])
+        np.testing.assert_allclose(np.asarray(ref.transform_labels(labels, transformation)), out["labels"],
+                                   rtol=1e-5, atol=1e-6)
+        pasted = (out["images"][..., 0] != images[..., 0]).mean(axis=(1, 2))
+        own = out["labels"][np.arange(n), np.arange(n)]
+        fractional += int(np.sum(np.abs((1 - pasted) - own)[order != np.arange(n)] > 1e-3))
+    assert fractional > 0, "the weights are the unrounded areas', not the pixels' share"
+    same = layer({"images": images, "labels": labels}, training=False)
+    np.testing.assert_array_equal(same["images"], images)
+    np.testing.assert_array_equal(same["labels"], labels)
+
+
+def test_cutmix_on_a_dict_draws_and_refuses_as_keras():
+    """The dict call moves the seed generator as Keras's call on the images does (five draws);
+    segmentation masks get their images' boxes; labels that are not (batch, classes) and
+    bounding boxes are refused as Keras refuses them."""
+    n = 4
+    images = np.arange(1, n + 1, dtype=np.float32).reshape(n, 1, 1, 1) * np.ones((1, 6, 5, 3), np.float32)
+    states = {}
+    for lib in (sk, keras):
+        layer = lib.layers.CutMix(seed=2)
+        layer({"images": images, "labels": np.eye(n, dtype="float32")})
+        layer(images)
+        states[lib.__name__] = np.asarray(layer.generator.state).tolist()
+        with pytest.raises(ValueError, match="bounding_box_format"):
+            layer({"images": images, "bounding_boxes": {"boxes": np.zeros((n, 1, 4)), "labels": np.zeros((n, 1))}})
+    assert states["swiftkeras"] == states["keras"]
+    with pytest.raises(ValueError, match="labels"):
+        sk.layers.CutMix()({"images": images, "labels": np.eye(n + 1, dtype="float32")})
+    out = sk.layers.CutMix(seed=4)({"images": images, "labels": np.eye(n, dtype="float32"),
+                                    "segmentation_masks": images[..., :1] * 10})
+    np.testing.assert_array_equal(out["segmentation_masks"], out["images"][..., :1] * 10)

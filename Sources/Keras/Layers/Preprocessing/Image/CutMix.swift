@@ -2,7 +2,8 @@
 /// permutation): with `λ` drawn per image from Beta(`a`, `a`), `a` drawn once per call from
 /// `factor`'s range, the rectangle's sides are `√(1 − λ)` of the image's and its place is drawn
 /// uniformly. Single images, and all images at inference, pass unchanged. Keras:
-/// `keras.layers.CutMix` (on images; its dict form that mixes labels too is not offered).
+/// `keras.layers.CutMix` (on images, and on its dict of images and labels,
+/// ``call(images:labels:training:)``).
 public final class CutMix: ImageLayer, @unchecked Sendable {
     let factor: ImageFactor
 
@@ -14,17 +15,40 @@ public final class CutMix: ImageLayer, @unchecked Sendable {
     }
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
-        guard training, x.rank != 3 else { return x }
-        return try onBatch(x.detached) { t in   // (a rank other than 3 or 4 is refused there)
+        try cut(x, labels: nil, training: training).images
+    }
+
+    /// Keras's CutMix of `{"images": x, "labels": labels}`: the images cut as
+    /// ``call(_:training:)`` cuts them, and each sample's labels (batch, classes) mixed with
+    /// those of the image pasted into it, `λ·own + (1 − λ)·pasted`, where λ is one minus the
+    /// box's share of the image from its unrounded corners (Keras's `mix_weight`), not the share
+    /// of the pixels it covers. Single images, and all at inference, pass unchanged with their
+    /// labels.
+    public func call(images x: Tensor, labels: Tensor, training: Bool) throws -> (images: Tensor, labels: Tensor) {
+        if x.rank == 4 {
+            guard labels.rank == 2, labels.shape[0] == x.shape[0] else {
+                throw KerasError.shapeMismatch("CutMix '\(name)': expected labels of shape (batch, classes) for images of shape \(formatShape(x.shape.map { Optional($0) })), got \(formatShape(labels.shape.map { Optional($0) }))")
+            }
+        }
+        let r = try cut(x, labels: labels.detached, training: training)
+        return (r.images, r.labels ?? labels)
+    }
+
+    private func cut(_ x: Tensor, labels: Tensor?, training: Bool) throws -> (images: Tensor, labels: Tensor?) {
+        guard training, x.rank != 3 else { return (x, labels) }
+        var mixed = labels
+        let images = try onBatch(x.detached) { t in   // (a rank other than 3 or 4 is refused there)
             // Keras draws the Beta parameter, the weights, the x and y starts and the permutation.
             let rng = random(draws: 5)
             let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
             let a = Double(Float(factor.sample(rng)) + 1e-6)
             let order = rng.permutation(n)
             let out = t.copy()
+            var kept = [Float](repeating: 1, count: n)
             for b in 0..<n {
                 let ratio = Float(1 - rng.beta(a, a)).squareRoot()
                 let box = ImageBox(random: rng, height: h, width: w, ratio: (x: ratio, y: ratio))
+                kept[b] = 1 - (box.x1 - box.x0) * (box.y1 - box.y0) / Float(w * h)
                 let o = out.data + b * h * w * c, src = t.data + order[b] * h * w * c
                 for y in 0..<h where box.containsRow(y) {
                     for xo in 0..<w where box.containsColumn(xo) {
@@ -32,8 +56,18 @@ public final class CutMix: ImageLayer, @unchecked Sendable {
                     }
                 }
             }
+            if let labels {
+                let m = labels.shape[1], l = labels.data
+                let result = Tensor.uninitialized(labels.shape)
+                let r = result.data
+                for b in 0..<n {
+                    for j in 0..<m { r[b * m + j] = kept[b] * l[b * m + j] + (1 - kept[b]) * l[order[b] * m + j] }
+                }
+                mixed = result
+            }
             return out
         }
+        return (images, mixed)
     }
 }
 
