@@ -405,6 +405,19 @@ int keras_model_layer_cut_mix(keras_model *model, const char *layer_name,
                               float *out_images, int64_t images_capacity,
                               float *out_labels, int64_t labels_capacity);
 
+/* Keras: layer(images, training=training) of an AugMix layer (layer_name as in
+ * keras_model_layer_state) with its augmentations chosen by the caller, as Keras chooses them
+ * with Python's random.choice: choices holds num_chains x chain_depth entries, chain by chain,
+ * each an index into the layer's augmentations in Keras's order (AUGMENT_LAYERS_ALL, or
+ * AUGMENT_LAYERS without all_ops) or -1 for None. Copies the result (images' shape) into out; the
+ * layer's seed generator moves on as Keras's does for those choices. Errors: INVALID_ARGUMENT (no
+ * such layer, not an AugMix, a wrong number of choices or one out of range, NULL), SHAPE,
+ * BUFFER_TOO_SMALL. */
+int keras_model_layer_aug_mix(keras_model *model, const char *layer_name,
+                              const float *images, int images_ndim, const int64_t *images_shape,
+                              const int32_t *choices, int choice_count, int training,
+                              float *out, int64_t capacity);
+
 /* Seed generators: Keras 3's keras.random.SeedGenerator held by a layer (a traced layer's random
  * ops naming "seed_generator"). Each state is [seed, counter] (Keras's variable
  * `<name>/seed_generator_state`, uint32, shape (2,)), moving on by one at each draw; as in Keras it

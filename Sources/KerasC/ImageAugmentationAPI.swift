@@ -27,3 +27,32 @@ public func keras_model_layer_cut_mix(_ handle: OpaquePointer?, _ layerName: Uns
     }
 }
 
+/// Keras: `layer(images, training=...)` of an AugMix layer with the augmentations of its chains
+/// chosen by the caller (Keras chooses them with Python's `random.choice`): `choices` holds
+/// num_chains × chain_depth indices into its augmentations in Keras's order, -1 for None.
+@_cdecl("keras_model_layer_aug_mix")
+public func keras_model_layer_aug_mix(_ handle: OpaquePointer?, _ layerName: UnsafePointer<CChar>?,
+                                      _ images: UnsafePointer<Float>?, _ imagesNdim: Int32, _ imagesShape: UnsafePointer<Int64>?,
+                                      _ choices: UnsafePointer<Int32>?, _ choiceCount: Int32, _ training: Int32,
+                                      _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64) -> Int32 {
+    guarded("keras_model_layer_aug_mix") {
+        let box = try modelBox(handle)
+        let name = try string(layerName, "layer_name")
+        let x = try inputTensor(images, imagesNdim, imagesShape, "images")
+        guard choiceCount >= 0, choiceCount <= 1 << 20, choiceCount == 0 || choices != nil else {
+            throw ABIError(.invalidArgument, "choices: expected 0...\(1 << 20) entries and a pointer when there are any, got \(choiceCount)")
+        }
+        let picked = (0..<Int(choiceCount)).map { i -> Int? in
+            guard let choices, choices[i] >= 0 else { return nil }
+            return Int(choices[i])
+        }
+        let y = try box.locked { () throws -> Tensor in
+            let layer = try box.model.nestedLayer(path: name)
+            guard let augMix = layer as? AugMix else {
+                throw ABIError(.invalidArgument, "layer '\(name)' is a \(layer.className), not an AugMix")
+            }
+            return try augMix.call(x, choices: picked, training: training != 0)
+        }
+        try copyOut(y, out, capacity, nil, nil, "out")
+    }
+}

@@ -263,6 +263,8 @@ _declare("keras_model_layer_state_count", [keras_model_p, c_char_p, int32_p], c_
 _declare("keras_model_layer_normalized_weights", [keras_model_p, c_char_p, float_p, c_int64, float_p, c_int64], c_int32)
 _declare("keras_model_layer_cut_mix", [keras_model_p, c_char_p, float_p, c_int32, int64_p, float_p, c_int32, int64_p,
                                        c_int32, float_p, c_int64, float_p, c_int64], c_int32)
+_declare("keras_model_layer_aug_mix", [keras_model_p, c_char_p, float_p, c_int32, int64_p, int32_p, c_int32, c_int32,
+                                      float_p, c_int64], c_int32)
 _declare("keras_model_layer_state", [keras_model_p, c_char_p, c_int32, float_p, c_int64, int64_p, c_int32,
                                      int32_p], c_int32)
 _declare("keras_model_seed_generator_count", [keras_model_p, int32_p], c_int32)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import math
+import random as _py_random
 import types
 
 import numpy as np
@@ -610,6 +611,10 @@ class Layer(_variables.LayerBasics):
             return _mixed_up(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "CutMix" and isinstance(inputs, dict):
             return _cut_mixed(self, inputs, kwargs.get("training"))
+        if isinstance(self, _BuiltinLayer) and self.class_name == "AugMix" and not args and \
+                kwargs.get("training", True) is not False and not isinstance(inputs, (dict, list, tuple)) and \
+                not _tensors_in([inputs]) and _lib.has("keras_model_layer_aug_mix"):
+            return _aug_mixed(self, inputs)
         if isinstance(self, _BuiltinLayer) and self.class_name == "MelSpectrogram" and \
                 not isinstance(inputs, (list, tuple)) and not _tensors_in([inputs]) and np.ndim(inputs) == 1:
             # Keras's unbatched signal `(samples,)`: an eager call here runs over a batch axis.
@@ -2199,6 +2204,32 @@ def _cut_mixed(layer, data, training):
         labels.ctypes.data_as(float_p), labels.ndim, shapes[1].ctypes.data_as(int64_p), int(training),
         cut.ctypes.data_as(float_p), cut.size, mixed.ctypes.data_as(float_p), mixed.size))
     out["images"], out["labels"] = cut, mixed
+    return out
+
+
+def _aug_mixed(layer, images):
+    """AugMix called on arrays in training: the augmentations of its chains chosen with Python's
+    `random.choice` among its augmentations and None, chain by chain, as Keras's
+    `get_random_transformation` chooses them (so `random.seed` fixes them alike, and Python's
+    generator moves on as Keras's call moves it), the rest drawn by the library from the layer's
+    seed generator (keras.h, keras_model_layer_aug_mix)."""
+    images = np.ascontiguousarray(images, np.float32)
+    args = layer.__dict__.get("_args") or {}
+    steps = 11 if args.get("all_ops", True) else 7   # Keras's AUGMENT_LAYERS_ALL or AUGMENT_LAYERS
+    options = list(range(steps)) + [-1]   # (-1: Keras's None)
+    chains, depth = int(args.get("num_chains", 3)), int(args.get("chain_depth", 3))
+    choices = np.array([_py_random.choice(options) for _ in range(chains) for _ in range(depth)], np.int32)
+    if layer.__dict__.get("_owner") is None:
+        layer(images, training=False)   # made in a private model (draws nothing at inference)
+    handle, name = _rnn_states._located(layer)
+    if handle is None:
+        raise ValueError(f"AugMix '{layer.name}' could not be built for images of shape {images.shape}")
+    out = np.empty_like(images)
+    shape = np.asarray(images.shape, np.int64)
+    _native.check(_lib.keras_model_layer_aug_mix(
+        handle, name, images.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), images.ndim,
+        shape.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), choices.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+        choices.size, 1, out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), out.size))
     return out
 
 

@@ -3,8 +3,9 @@ transform where a zero factor makes every augmentation deterministic (the output
 Keras's compositions of its augmentations; AugMix's a Beta-weighted mix of the images with
 Keras's augmented ones), the random draws by their bounds and invariants, inference as
 identity, the seed generators' listing and states after fit and predict, and .keras/.h5 files
-both ways. Keras chooses AugMix's augmentations with Python's global `random` (the library with
-its thread's generator), so its states are compared where the choice draws nothing."""
+both ways. Keras chooses AugMix's augmentations with Python's global `random`: so do direct calls
+here (their states are compared after `random.seed`); inside fit and predict the library chooses
+with its thread's generator, so there the states are compared where the choice draws nothing."""
 
 import itertools
 import json
@@ -149,11 +150,37 @@ def test_aug_mix_without_steps_and_bounds():
         changed |= not np.allclose(out, UNIT)
     assert changed
     np.testing.assert_array_equal(np.asarray(layer(UNIT, training=False)), UNIT)
-    sk.utils.set_random_seed(11)   # the choice of the augmentations: the thread's generator
+    sk.utils.set_random_seed(11)   # the choice of the augmentations: Python's random
     a = np.asarray(sk.layers.AugMix(seed=6)(IMAGES))
     sk.utils.set_random_seed(11)
     b = np.asarray(sk.layers.AugMix(seed=6)(IMAGES))
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(num_chains=2, chain_depth=4, all_ops=False),
+                                    dict(num_chains=1, chain_depth=1, factor=0.0)])
+def test_aug_mix_chooses_with_pythons_random_and_draws_as_keras(kwargs):
+    """Called on arrays, AugMix chooses its chains' augmentations with Python's `random.choice`,
+    as Keras's does: after `random.seed`, Python's generator moves on exactly as Keras's call
+    moves it, and the layer's seed generator by the draws of the augmentations chosen (the
+    same ones), three calls in a row; at inference neither moves."""
+    import random
+    states, after = {}, {}
+    for lib in (sk, keras):
+        random.seed(21)
+        layer = lib.layers.AugMix(seed=8, **kwargs)
+        out = [np.asarray(layer(IMAGES)) for _ in range(3)]
+        np.testing.assert_array_equal(np.asarray(layer(IMAGES, training=False)), IMAGES)
+        after[lib.__name__] = random.random()
+        states[lib.__name__] = np.asarray(layer.generator.state).tolist()
+        assert all(o.shape == IMAGES.shape and o.min() >= 0 and o.max() <= 255 for o in out)
+    assert after["swiftkeras"] == after["keras"]
+    assert states["swiftkeras"] == states["keras"]
+    assert states["keras"][1] > 2 * 3, "the chains' augmentations drew from the layer's generator"
+    sk.utils.set_random_seed(4)
+    a = np.asarray(sk.layers.AugMix(seed=6)(IMAGES))
+    random.seed(4)
+    np.testing.assert_array_equal(np.asarray(sk.layers.AugMix(seed=6)(IMAGES)), a)
 
 
 DRAWING = {

@@ -208,8 +208,10 @@ extension RandAugment: DeclaredLayer {
 /// weights, and the mixture with the batch by a Beta(`alpha`, `alpha`) weight, clipped to
 /// `valueRange`; at inference the images pass unchanged. As Keras chooses the augmentations with
 /// Python's global generator (`random.choice`), not the layer's, they are chosen here with the
-/// thread's generator (``setRandomSeed(_:)`` fixes it); the weights and each augmentation's
-/// transformation come from the layer's generator. Keras: `keras.layers.AugMix`.
+/// thread's generator (``setRandomSeed(_:)`` fixes it), or by the caller
+/// (``call(_:choices:training:)``: Python's binding draws them from Python's `random` as Keras
+/// does); the weights and each augmentation's transformation come from the layer's generator.
+/// Keras: `keras.layers.AugMix`.
 public final class AugMix: ImageLayer, @unchecked Sendable {
     /// The range of the pixel values, as given (`[0, 255]` by default).
     public let valueRange: [Double]
@@ -270,15 +272,28 @@ public final class AugMix: ImageLayer, @unchecked Sendable {
 
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         guard training else { return x }   // Keras draws nothing at inference
-        let steps = self.steps
         // Each chain step: one of the augmentations, or none (Keras's choice among them and None).
-        let picker = RandomGenerator.current
-        let chains = (0..<numChains).map { _ in
-            (0..<chainDepth).compactMap { _ -> Int? in
-                let k = Int(picker.next() % UInt64(steps.count + 1))
-                return k < steps.count ? k : nil
-            }
+        let picker = RandomGenerator.current, count = steps.count
+        let choices = (0..<numChains * chainDepth).map { _ -> Int? in
+            let k = Int(picker.next() % UInt64(count + 1))
+            return k < count ? k : nil
         }
+        return try call(x, choices: choices, training: training)
+    }
+
+    /// The call with the augmentations chosen by the caller, as Keras's Python `random.choice`
+    /// chooses them: `numChains × chainDepth` entries, chain by chain, each an index into the
+    /// augmentations in Keras's order (``steps``) or nil for Keras's None (no augmentation).
+    public func call(_ x: Tensor, choices: [Int?], training: Bool) throws -> Tensor {
+        guard training else { return x }   // Keras draws nothing at inference
+        let steps = self.steps
+        guard choices.count == numChains * chainDepth else {
+            throw KerasError.invalidArgument("AugMix '\(name)': expected \(numChains * chainDepth) choices (num_chains × chain_depth), got \(choices.count)")
+        }
+        if let bad = choices.compactMap({ $0 }).first(where: { !steps.indices.contains($0) }) {
+            throw KerasError.invalidArgument("AugMix '\(name)': choice \(bad) is not one of its \(steps.count) augmentations")
+        }
+        let chains = (0..<numChains).map { c in choices[(c * chainDepth)..<((c + 1) * chainDepth)].compactMap { $0 } }
         return try onBatch(x.detached) { t in
             // Keras draws the chains' weights, the mixing weight, then each chosen step's transformation.
             let rng = random(draws: 2 + chains.joined().reduce(0) { $0 + steps[$1].transformationDraws })
