@@ -240,3 +240,36 @@ def test_augmentations_inside_take_kerass_automatic_names():
                       lib.layers.Solarization().name))
     assert found[0] == found[1]
     assert found[1][1] == "random_rotation_4"   # (the four layers took theirs)
+
+
+def test_the_library_refuses_bad_choices_and_layers_by_name():
+    """The C calls behind AugMix's and CutMix's direct calls name what was wrong (keras.h)."""
+    import ctypes
+
+    from swiftkeras import _lib, _native, _rnn_states
+    layer = sk.layers.AugMix(num_chains=2, chain_depth=2, seed=1)
+    layer(IMAGES)
+    handle, name = _rnn_states._located(layer)
+    x = np.ascontiguousarray(IMAGES)
+    shape = np.asarray(x.shape, np.int64)
+    out = np.empty_like(x)
+    fp, ip = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int64)
+
+    def aug_mix(choices, layer_name=name):
+        c = np.asarray(choices, np.int32)
+        _native.check(_lib.keras_model_layer_aug_mix(handle, layer_name, x.ctypes.data_as(fp), 4, shape.ctypes.data_as(ip),
+                                                     c.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), c.size, 1,
+                                                     out.ctypes.data_as(fp), out.size))
+    aug_mix([0, -1, 10, 3])
+    with pytest.raises(Exception, match="expected 4 choices"):
+        aug_mix([0, 1])
+    with pytest.raises(Exception, match="choice 11 is not one of its 11 augmentations"):
+        aug_mix([0, 1, 11, -1])
+    with pytest.raises(Exception, match="No such layer: no_such_layer"):
+        aug_mix([0, 1, 2, 3], layer_name=b"no_such_layer")
+    labels = np.eye(4, dtype=np.float32)
+    with pytest.raises(Exception, match="not a CutMix"):
+        _native.check(_lib.keras_model_layer_cut_mix(handle, name, x.ctypes.data_as(fp), 4, shape.ctypes.data_as(ip),
+                                                     labels.ctypes.data_as(fp), 2, np.asarray(labels.shape, np.int64)
+                                                     .ctypes.data_as(ip), 1, out.ctypes.data_as(fp), out.size,
+                                                     labels.ctypes.data_as(fp), labels.size))
