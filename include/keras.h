@@ -137,6 +137,16 @@ int keras_set_random_seed(int64_t seed);
  * listed, every loss name is accepted as a metric. Errors: INVALID_ARGUMENT (out_json NULL). */
 int keras_catalog_json(char **out_json);
 
+/* The Keras config of a built-in object of `kind` ("loss", "metric", "optimizer", "schedule",
+ * "initializer", "regularizer" or "constraint") made from object_json, {"class_name": "Adam",
+ * "config": {"learning_rate": 0.01}} (the arguments given): what Keras's get_config() returns,
+ * every key in Keras's order with its default, as *out_json (caller-owned, keras_string_free):
+ * {"module": "keras.optimizers", "class_name": "Adam", "config": {"name": "adam",
+ * "learning_rate": 0.009999999776482582, ...}, "registered_name": null}. Errors:
+ * INVALID_ARGUMENT (NULL, bad JSON, unknown kind, an argument the class refuses),
+ * UNKNOWN_NAME (no built-in class of that name). */
+int keras_object_config(const char *kind, const char *object_json, char **out_json);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Handles                                                                                    */
 /* ------------------------------------------------------------------------------------------ */

@@ -33,7 +33,11 @@ public struct MaxNorm: Constraint {
         self.maxValue = maxValue; self.axis = axis
     }
     public var className: String { "MaxNorm" }
-    public var config: JSON { ["max_value": .double(Double(maxValue)), "axis": .int(axis)] }
+    /// Keras keeps the number given, and its default is the int 2: a whole number is written as one.
+    public var config: JSON {
+        let whole = maxValue.rounded() == maxValue && abs(maxValue) < 1e9
+        return ["max_value": whole ? .int(Int(maxValue)) : .double(Double(maxValue)), "axis": .int(axis)]
+    }
     public func apply(_ w: Variable) {
         rescaleNorms(w, axis: axis) { n in Swift.min(Swift.max(n, 0), maxValue) / (1e-7 + n) }
     }

@@ -77,7 +77,8 @@ extension Metric {
                 ? try F1Score(average: average, threshold: f("threshold"))
                 : try FBetaScore(average: average, beta: f("beta") ?? 1, threshold: f("threshold"))
         case "R2Score":
-            var agg: R2Score.ClassAggregation?
+            // Keras's default is "uniform_average"; a null one keeps one score per output.
+            var agg: R2Score.ClassAggregation? = config["class_aggregation"] == nil ? .uniformAverage : nil
             if let a = config["class_aggregation"]?.stringValue {
                 guard let v = R2Score.ClassAggregation(rawValue: a) else {
                     throw KerasError.invalidArgument("R2Score config: unknown class_aggregation '\(a)'")

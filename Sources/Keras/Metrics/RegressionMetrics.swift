@@ -47,7 +47,8 @@ public final class LossMetric: MeanMetricWrapper, @unchecked Sendable {
         for (k, v) in loss.config.objectValue ?? [] where k != "name" && k != "reduction" && k != "dtype" {
             if let kept, !kept.contains(k) { continue }
             if kept == nil && builtin { continue }
-            c.set(k, v)
+            // Keras's metric twins default label_smoothing to the int 0 (their losses to 0.0).
+            c.set(k, k == "label_smoothing" && v.doubleValue == 0 ? .int(0) : v)
         }
         // Keras's sparse categorical metric records the class axis its loss leaves implicit.
         if kept?.contains("axis") == true && c["axis"] == nil { c.set("axis", -1) }

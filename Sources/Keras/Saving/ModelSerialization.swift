@@ -200,7 +200,8 @@ func serializeOptimizer(_ o: Optimizer) -> JSON {
     var config = pythonFloats(o.config)
     // Keras keeps the learning rate in a float32 variable, so it prints as the float32 value
     // (wrappers such as LossScaleOptimizer have none in their config).
-    if config["learning_rate"] != nil { config.set("learning_rate", .double(Double(o.learningRate))) }
+    // A schedule given as the learning rate is written as its serialized form, as Keras's.
+    if config["learning_rate"]?.doubleValue != nil { config.set("learning_rate", .double(Double(o.learningRate))) }
     return ["module": "keras.optimizers", "class_name": .string(o.className), "config": config,
             "registered_name": ObjectRegistry.registeredName(of: o.className, .optimizer).map { .string($0) } ?? .null]
 }
@@ -212,11 +213,17 @@ private func serializeLossSpec(_ s: LossSpec) -> JSON {
         if let n = l.functionName {
             return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
         }
-        return ["module": "keras.losses", "class_name": .string(l.className), "config": pythonFloats(l.config),
-                "registered_name": ObjectRegistry.registeredName(of: l.className, .loss).map { .string($0) } ?? .null]
+        return serializedLoss(l)
     case .function(let n, _):
         return ["module": "builtins", "class_name": "function", "config": .string(n), "registered_name": "function"]
     }
+}
+
+/// A loss object as Keras serializes it: `{"module": "keras.losses", "class_name", "config",
+/// "registered_name"}`.
+func serializedLoss(_ l: Loss) -> JSON {
+    ["module": "keras.losses", "class_name": .string(l.className), "config": pythonFloats(l.config),
+     "registered_name": ObjectRegistry.registeredName(of: l.className, .loss).map { .string($0) } ?? .null]
 }
 
 private func serializeMetricSpec(_ s: MetricSpec) -> JSON {

@@ -109,7 +109,23 @@ class KerasObject:
         self._config = config
 
     def get_config(self) -> dict:
+        """Keras's `get_config()`: every argument of the class in Keras's order, the defaults of
+        those not given, as the library's built-in class writes it (`keras_object_config`);
+        the arguments given, for a class the library does not have built in."""
+        given = self._given_arguments()
+        full = builtin_config(self.kind, self.class_name, given) if self._is_builtin() else None
+        return given if full is None else full
+
+    def _given_arguments(self) -> dict:
+        """The arguments the constructor was given, in their config form."""
         return {k: serialize(v) for k, v in self._config.items()}
+
+    def _is_builtin(self) -> bool:
+        """Whether this is one of the library's own classes (not a subclass written in Python)."""
+        from ._catalog import builtin_objects
+        family = _FAMILIES.get(self.kind)
+        return (family is not None and type(self).__dict__.get("class_name") == self.class_name
+                and self.class_name in builtin_objects(family))
 
     @classmethod
     def from_config(cls, config: dict):
@@ -170,8 +186,21 @@ def serialize(value):
     if isinstance(value, dict):
         return {str(k): serialize(v) for k, v in value.items()}
     if isinstance(value, KerasObject):
+        # Keras's config where it holds every argument given; else (Huber's delta, which Keras's
+        # config leaves out; Keras 2's lr and decay) the arguments given, so that the library
+        # makes the object that was given; arguments the library refuses go as given too, for
+        # the call that uses the object (compile, a layer) to report them.
+        given = value._given_arguments()
+        try:
+            config = value.get_config()
+        except ValueError:
+            if not value._is_builtin():
+                raise
+            config = given
+        if any(k not in config for k in given):
+            config = given
         return {"module": _module_of(value), "class_name": value.class_name,
-                "config": value.get_config(), "registered_name": None}
+                "config": config, "registered_name": None}
     to_config = getattr(value, "_keras_config", None)
     if to_config is not None:
         return to_config()
@@ -208,6 +237,46 @@ _MODULES = {"optimizer": "keras.optimizers", "loss": "keras.losses", "metric": "
             "initializer": "keras.initializers", "regularizer": "keras.regularizers",
             "constraint": "keras.constraints", "callback": "keras.callbacks",
             "schedule": "keras.optimizers.schedules"}
+
+
+_FAMILIES = {"optimizer": "optimizers", "loss": "losses", "metric": "metrics",
+             "initializer": "initializers", "regularizer": "regularizers",
+             "constraint": "constraints", "schedule": "schedules"}
+
+
+def builtin_config(kind: str, class_name: str, given: dict) -> dict | None:
+    """Keras's `get_config()` of the library's built-in `class_name` of `kind` made from the
+    arguments `given` (config form), or None when the library cannot say (not loaded, or too old
+    to have `keras_object_config`). Every key and its order and every default are the library's
+    (Keras's); a value given is kept as given where the library holds it in another form (an int
+    given as 2 stays 2, a float the library keeps in float32 stays the Python float), except where
+    Keras itself rounds it to float32 (an optimizer's learning_rate, L1's l1) or makes it a float
+    (the regularizers' factors)."""
+    from . import _lib, _native
+    if _lib.load_error is not None or not _lib.has("keras_object_config"):
+        return None
+    request = _native.dumps({"class_name": class_name, "config": given})
+    config = _native.take_json(_lib.keras_object_config, kind.encode(), request)["config"]
+    keep_floats = kind == "regularizer"
+    return {k: _as_given(v, given[k], keep_floats) if k in given else v for k, v in config.items()}
+
+
+def _as_given(value, given, keep_floats=False):
+    """`value` (the library's) in the form of `given` (the user's) where they are one number."""
+    if isinstance(value, list) and isinstance(given, list) and len(value) == len(given):
+        return [_as_given(v, g, keep_floats) for v, g in zip(value, given)]
+    if given is None and value == "none":
+        return None   # Keras keeps reduction=None as None, the library reads it as "none"
+    numbers = (int, float)
+    if (isinstance(value, bool) or isinstance(given, bool) or not isinstance(value, numbers)
+            or not isinstance(given, numbers)):
+        return value
+    if isinstance(given, int):
+        return value if keep_floats or value != given else given
+    import numpy as np
+    if value != given and value == float(np.float32(given)):
+        return value   # Keras keeps it in float32 too
+    return given if np.float32(value) == np.float32(given) else value
 
 
 def _module_of(obj: KerasObject) -> str:

@@ -7,13 +7,6 @@ from ._objects import module_serialization as _module_serialization
 class Initializer(KerasObject):
     kind = "initializer"
 
-    def get_config(self):
-        """Keras's: every argument, the default of each one not given (from the library's
-        catalogue), values as given (`scale=1/3` stays the Python float)."""
-        from ._catalog import catalog
-        entry = catalog().get("initializers", {}).get(self.class_name) or {}
-        return {**{a["name"]: a.get("default") for a in entry.get("args", [])}, **super().get_config()}
-
 
 _CLASSES = {
     "Zeros": (), "Ones": (), "Constant": ("value",), "Identity": ("gain",),

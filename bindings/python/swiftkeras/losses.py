@@ -51,7 +51,15 @@ class Loss(KerasObject):
     @property
     def name(self):
         from ._objects import snake_case
-        return self._config.get("name") or snake_case(self.class_name)
+        return self._config.get("name") or snake_case(self.class_name or type(self).__name__)
+
+    def get_config(self):
+        """Keras's: a built-in loss's every argument (the library's); the base class's `name`
+        and `reduction` for `Loss` itself and a loss written in Python (whose get_config adds
+        its own arguments to these)."""
+        if self._is_builtin():
+            return super().get_config()
+        return {"name": self.name, "reduction": self._config.get("reduction", "sum_over_batch_size")}
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Keras's `loss(y_true, y_pred, sample_weight=None)`: reduced as `reduction` says

@@ -142,7 +142,9 @@ def test_losses_serialize_by_keras_name():
     from swiftkeras._objects import serialize
     assert serialize(losses.mean_squared_error) == "mean_squared_error"
     assert losses.mse is losses.mean_squared_error
-    assert serialize(losses.CategoricalCrossentropy(from_logits=True))["config"] == {"from_logits": True}
+    assert serialize(losses.CategoricalCrossentropy(from_logits=True))["config"] == {
+        "name": "categorical_crossentropy", "reduction": "sum_over_batch_size", "from_logits": True,
+        "label_smoothing": 0.0, "axis": -1}   # Keras's get_config
 
 
 def test_layer_argument_errors_are_python_errors():
