@@ -100,6 +100,9 @@ def quantize_layer(layer, mode=None, config=None, type_check=True):
     """Keras's `Layer.quantize(mode, config=None)` on one layer of a built model."""
     mode = _resolve_mode(mode, config)
     model = layer._variable_model()
+    if model is None and hasattr(layer, "_build_with_sequential"):
+        layer._build_with_sequential()   # (Keras builds `Sequential([Input, ...])` when made)
+        model = layer._variable_model()
     if model is None or model._handle is None:
         raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer '{layer.name}' "
                          f"(of type '{type(layer).__name__}') is not built yet.")
