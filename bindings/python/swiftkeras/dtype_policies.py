@@ -217,8 +217,9 @@ def unhonoured(policy):
 
 def _refuse_quantized(name):
     if isinstance(name, str) and name.startswith(QUANTIZATION_MODES):
-        raise ValueError(f"The dtype policy '{name}' is a quantized policy: swiftkeras has no "
-                         f"quantized layers (it computes in float32).")
+        raise ValueError(f"The dtype policy '{name}' is a quantized policy: a layer gets it from "
+                         f"`quantize(\"int8\")` (Dense, EinsumDense and Embedding), not as its "
+                         f"dtype or the global policy.")
 
 
 def set_dtype_policy(policy):
@@ -271,8 +272,7 @@ def deserialize(config, custom_objects=None):
     if found is None:
         _refuse_quantized((config.get("config") or {}).get("name"))
         raise ValueError(f"Unknown dtype policy class '{class_name}': swiftkeras has "
-                         f"DTypePolicy, FloatDTypePolicy and DTypePolicyMap (no quantized "
-                         f"policies).")
+                         f"DTypePolicy, FloatDTypePolicy, QuantizedDTypePolicy and DTypePolicyMap.")
     if found is DTypePolicyMap:
         return found.from_config(config["config"], custom_objects)
     return found.from_config(config["config"])
