@@ -91,7 +91,10 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
     names = None
     if filters is not None:
         names = [layer.name for layer in _leaf_layers(model) if _should_quantize(layer, filters)]
-    for class_name in _run(model, mode, names):
+    skipped = _run(model, mode, names)
+    for layer in _leaf_layers(model):
+        _remember(layer)
+    for class_name in skipped:
         warnings.warn(f"Layer {class_name} does not have a `quantize` method implemented.",
                       stacklevel=2)
 
@@ -109,6 +112,16 @@ def quantize_layer(layer, mode=None, config=None, type_check=True):
     if _run(model, mode, [layer.name]):
         raise NotImplementedError(f"Layer {type(layer).__name__} does not have a `quantize` "
                                   f"method implemented.")
+    _remember(layer)
+
+
+def _remember(layer):
+    """Marks a quantized layer in its Python config (its dtype policy), so that the library's
+    model made again from the Python layers (after `Sequential.add`) builds it quantized; its
+    weights are carried over as for any layer."""
+    mode = quantization_mode(layer)
+    if mode is not None:
+        layer.__dict__["_quantized_mode"] = mode
 
 
 def quantization_mode(layer):

@@ -208,3 +208,18 @@ def test_config_object_and_refusals():
     unbuilt = sk.Sequential([sk.layers.Dense(2)])
     with pytest.raises(ValueError, match="isn't yet built"):
         unbuilt.quantize("int8")
+
+
+def test_a_model_made_again_from_its_layers_keeps_them_quantized():
+    """(Keras locks a quantized Sequential against `add`; here `add` makes the library's model
+    again from the layers, which keep their int8 weights, and so does clone_model's config.)"""
+    import swiftkeras as sk
+    ours, ref = pair(mlp)
+    before = ours.predict(X, verbose=0)
+    ours.add(sk.layers.Dense(2, name="extra"))
+    for a, b in zip(ours.get_weights()[:6], ref.get_weights()):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    w, b = ours.layers[-1].get_weights()
+    np.testing.assert_allclose(ours.predict(X, verbose=0), before @ w + b, rtol=1e-5, atol=1e-5)
+    assert [l.dtype_policy.name for l in sk.models.clone_model(ours).layers] == \
+        ["int8_from_float32", "int8_from_float32", "float32"]
