@@ -92,6 +92,9 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
     if filters is not None:
         names = [layer.name for layer in _leaf_layers(model) if _should_quantize(layer, filters)]
     skipped = _run(model, mode, names)
+    from .models import Sequential
+    if isinstance(model, Sequential) and filters is None and "InputLayer" not in skipped:
+        skipped = ["InputLayer"] + skipped   # (Keras's Sequential holds its InputLayer as a layer)
     for layer in _leaf_layers(model):
         _remember(layer)
     for class_name in skipped:

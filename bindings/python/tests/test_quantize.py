@@ -202,8 +202,12 @@ def test_config_object_and_refusals():
     dropout = sk.Sequential([sk.Input((5,)), sk.layers.Dropout(0.1), sk.layers.Dense(2)])
     with pytest.raises(NotImplementedError, match="Dropout does not have a `quantize` method"):
         dropout.layers[0].quantize("int8")
-    with pytest.warns(UserWarning, match="Dropout does not have a `quantize` method"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         dropout.quantize("int8")
+    assert [str(w.message) for w in caught] == [   # as Keras warns
+        "Layer InputLayer does not have a `quantize` method implemented.",
+        "Layer Dropout does not have a `quantize` method implemented."]
     assert dropout.layers[1].quantization_mode == "int8"
     unbuilt = sk.Sequential([sk.layers.Dense(2)])
     with pytest.raises(ValueError, match="isn't yet built"):
