@@ -38,6 +38,13 @@ def einsum(equation, output_shape, bias_axes, shape):
         equation, output_shape=output_shape, bias_axes=bias_axes, name="proj")], name="projector")
 
 
+def attention(lib):
+    """Keras quantizes a MultiHeadAttention's EinsumDense projections (its leaf layers)."""
+    inputs = lib.Input((3, 5))
+    y = lib.layers.MultiHeadAttention(2, 4, name="mha")(inputs, inputs)
+    return lib.Model(inputs, lib.layers.Dense(3, name="d")(y), name="attender")
+
+
 CASES = [
     (mlp, X),
     (tagger, IDS),
@@ -45,6 +52,7 @@ CASES = [
     (einsum("abc,cd->abd", (3, 6), "d", (3, 5)), X3),
     (einsum("abc,cde->abde", (3, 2, 4), "de", (3, 5)), X3),
     (einsum("abc,cd->adb", (6, 3), "b", (3, 5)), X3),
+    (attention, X3),
 ]
 
 
@@ -75,7 +83,7 @@ def assert_same_weights(ours, ref, full_paths=True):
 
 
 @pytest.mark.parametrize("make,x", CASES, ids=["dense", "embedding", "einsum_ab", "einsum_abc",
-                                                "einsum_abde", "einsum_adb"])
+                                                "einsum_abde", "einsum_adb", "attention"])
 def test_quantized_weights_and_predictions_match_keras(make, x):
     ours, ref = pair(make)
     assert_same_weights(ours, ref)
