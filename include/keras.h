@@ -601,6 +601,16 @@ int keras_model_weight_layers(keras_model *model, char **json);
  * (json NULL). */
 int keras_model_weight_dtypes(keras_model *model, char **json);
 
+/* Quantizes the model's Dense, EinsumDense and Embedding layers in place (Keras:
+ * model.quantize(mode)): each kernel (an Embedding's table) becomes an "int8" weight with a
+ * float32 per-channel scale ("kernel_scale", "embeddings_scale"), both non-trainable; inputs are
+ * quantized per row at call time, as Keras does. mode: "int8" (Keras's other modes are refused).
+ * *skipped (owned by the caller, free with keras_string_free) receives the class names of the
+ * leaf layers left unquantized, as a JSON list. Errors: INVALID_ARGUMENT (unknown or unsupported
+ * mode, a layer not built or already quantized, NULLs). layers_json: a JSON list of the names
+ * of the layers to quantize (Keras's filters), or NULL for all. */
+int keras_model_quantize(keras_model *model, const char *mode, const char *layers_json, char **skipped);
+
 /* Copies integer weight `index` into out (capacity values). Errors: INVALID_ARGUMENT (index out of
  * range, a float32 weight, out NULL), BUFFER_TOO_SMALL. */
 int keras_model_get_weight_int32(keras_model *model, int index, int32_t *out, int64_t capacity);

@@ -21,7 +21,7 @@ public final class Variable: @unchecked Sendable {
     let createdTrainable: Bool
     /// Applied after each optimizer update.
     public var constraint: Constraint?
-    /// `float32`, or an integer dtype (`int32`, `int64`, `uint32`).
+    /// `float32`, or an integer dtype (`int32`, `int64`, `uint32`, `int8`).
     public let dtype: VariableDType
     @exclusivity(unchecked) var storedValue: Tensor { didSet { version &+= 1 } }
     /// An integer variable's exact values, 32 bits each (a `uint32` one's as their bit patterns;
@@ -82,6 +82,8 @@ public final class Variable: @unchecked Sendable {
         guard values.count == n else {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot assign \(values.count) values to a variable of shape \(shape) (\(n) values)")
         }
+        // (an int8 variable keeps the low 8 bits, as numpy's astype("int8") does)
+        let values = dtype == .int8 ? values.map { Int32(Int8(truncatingIfNeeded: $0)) } : values
         storedValue = dtype.float32Mirror(of: values, shape: shape)
         if dtype.isInteger { integers = values }
     }
@@ -121,6 +123,8 @@ extension Variable: CustomStringConvertible {
 /// 0 ..< 2^32. Other dtypes are refused where a weight is made.
 public enum VariableDType: String, Sendable, CaseIterable {
     case float32, int32, int64, uint32
+    /// A quantized layer's int8 weights (Keras: `quantize("int8")`'s kernel), -128 ... 127.
+    case int8
 
     /// The dtype of Keras's name (`"float32"`, `"int32"`, ...); nil for one the library does not
     /// hold.
@@ -133,7 +137,11 @@ public enum VariableDType: String, Sendable, CaseIterable {
     /// dtype's range (Keras's cast of a float; NaN becomes 0).
     func integers(of t: Tensor) -> [Int32] {
         let p = t.data
-        let (low, high): (Int64, Int64) = self == .uint32 ? (0, Int64(UInt32.max)) : (Int64(Int32.min), Int64(Int32.max))
+        let (low, high): (Int64, Int64) = switch self {
+        case .uint32: (0, Int64(UInt32.max))
+        case .int8: (Int64(Int8.min), Int64(Int8.max))
+        default: (Int64(Int32.min), Int64(Int32.max))
+        }
         return (0..<t.count).map { i in
             let x = p[i]
             let n = x.isNaN ? 0 : (Int64(exactly: x.rounded(.towardZero)) ?? (x < 0 ? low : high))

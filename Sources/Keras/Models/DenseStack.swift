@@ -94,7 +94,7 @@ struct DenseStack {
     static func denseParts(_ l: Layer) -> (kernel: Variable, bias: Variable?, activation: ElementwiseActivation?)? {
         if let d = l as? Dense {
             // An activity penalty needs the layer's own output (a test step collects it).
-            guard d.built, let kernel = d.kernel, d.useBias == (d.bias != nil), d.activityRegularizer == nil else { return nil }
+            guard d.built, d.quantizationMode == nil, let kernel = d.kernel, d.useBias == (d.bias != nil), d.activityRegularizer == nil else { return nil }
             let fn = d.activationFunction
             if let e = fn.elementwise { return (kernel, d.bias, e) }
             return fn.isLastAxisSoftmax ? (kernel, d.bias, nil) : nil

@@ -239,6 +239,14 @@ extension Model {
         return (t + n, t, n)
     }
 
+    /// The bytes of the trainable and non-trainable weights, each in its dtype (Keras's
+    /// `weight_memory_size`: an int8 kernel counts one byte a value).
+    var paramBytes: (total: Int, trainable: Int, nonTrainable: Int) {
+        func bytes(_ ws: [Variable]) -> Int { ws.reduce(0) { $0 + $1.storedValue.count * ($1.dtype == .int8 ? 1 : 4) } }
+        let t = bytes(trainableWeights), n = bytes(nonTrainableWeights)
+        return (t + n, t, n)
+    }
+
     func keras3Summary(_ rows: [SummaryRow], width: Int, fractions custom: [Double]? = nil, showTrainable: Bool = false,
                        connected: Bool? = nil) -> String {
         let connectedColumn = connected ?? !isSequentialLike
@@ -307,9 +315,10 @@ extension Model {
             optimizerCount = opt.variableScalarCount
             totalCount += optimizerCount
         }
-        out += " Total params: \(groupThousands(totalCount)) (\(formatBytes(totalCount * 4)))\n"
-        out += " Trainable params: \(groupThousands(p.trainable)) (\(formatBytes(p.trainable * 4)))\n"
-        out += " Non-trainable params: \(groupThousands(p.nonTrainable)) (\(formatBytes(p.nonTrainable * 4)))\n"
+        let b = paramBytes
+        out += " Total params: \(groupThousands(totalCount)) (\(formatBytes(b.total + optimizerCount * 4)))\n"
+        out += " Trainable params: \(groupThousands(p.trainable)) (\(formatBytes(b.trainable)))\n"
+        out += " Non-trainable params: \(groupThousands(p.nonTrainable)) (\(formatBytes(b.nonTrainable)))\n"
         if optimizerCount > 0 {
             out += " Optimizer params: \(groupThousands(optimizerCount)) (\(formatBytes(optimizerCount * 4)))\n"
         }
@@ -343,9 +352,10 @@ extension Model {
         }
         let p = paramCounts
         out += String(repeating: "=", count: w) + "\n"
-        out += "Total params: \(p.total) (\(formatBytes(p.total * 4, byteUnit: "Byte")))\n"
-        out += "Trainable params: \(p.trainable) (\(formatBytes(p.trainable * 4, byteUnit: "Byte")))\n"
-        out += "Non-trainable params: \(p.nonTrainable) (\(formatBytes(p.nonTrainable * 4, byteUnit: "Byte")))\n"
+        let b = paramBytes
+        out += "Total params: \(p.total) (\(formatBytes(b.total, byteUnit: "Byte")))\n"
+        out += "Trainable params: \(p.trainable) (\(formatBytes(b.trainable, byteUnit: "Byte")))\n"
+        out += "Non-trainable params: \(p.nonTrainable) (\(formatBytes(b.nonTrainable, byteUnit: "Byte")))\n"
         out += String(repeating: "_", count: w) + "\n"
         return out
     }

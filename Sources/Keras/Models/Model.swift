@@ -143,6 +143,13 @@ open class Model: Layer, @unchecked Sendable {
         planLayers = planChain.isEmpty ? nil : PlanLayers(planChain, inputShape: inputs[0].shape, dense: nil)
     }
 
+    /// Reads the fused plans again for the layers' current weights (after ``quantize(_:)``
+    /// replaced kernels).
+    func readPlans() {
+        if let s = self as? Sequential { return s.setPlans() }
+        planLayers = planChain.isEmpty || inputs.isEmpty ? nil : PlanLayers(planChain, inputShape: inputs[0].shape, dense: nil)
+    }
+
     /// Keras's order of a functional model's layers (its `map_graph`, which `model.layers`,
     /// the summary and the weights list follow): by depth from the outputs, deepest (the
     /// inputs) first, and at equal depth in the order the walk from the outputs first met them

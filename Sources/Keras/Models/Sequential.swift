@@ -133,7 +133,7 @@ public final class Sequential: Model, @unchecked Sendable {
     }
 
     /// Reads the layers' plans (inference and training) for the graph just built.
-    private func setPlans() {
+    func setPlans() {
         let shape = inputs.first?.shape
         inferenceStack = InferenceStack(stack, inputShape: shape)
         planChain = stack

@@ -521,6 +521,15 @@ final class HDF5Group {
         try write(name, shape: [], type: skh5_native_int64(), data: &wide)
     }
 
+    /// Writes `values` (each within -128 ... 127) as an int8 dataset: a quantized kernel.
+    func writeInt8s(_ name: String, shape: [Int], _ values: [Int32]) throws {
+        let stored = values.isEmpty ? [Int8(0)] : values.map { Int8(truncatingIfNeeded: $0) }
+        try stored.withUnsafeBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            try write(name, shape: shape, type: skh5_native_int8(), data: UnsafeRawPointer(base))
+        }
+    }
+
     /// Writes an int32 dataset of `shape` (an int32 variable's values); `unsigned`: a uint32
     /// dataset of the values' bit patterns (a uint32 variable's).
     func writeInt32s(_ name: String, shape: [Int], _ values: [Int32], unsigned: Bool = false) throws {

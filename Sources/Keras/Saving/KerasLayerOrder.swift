@@ -58,5 +58,6 @@ extension Model {
 /// then the others (Keras: `_trainable_variables + _non_trainable_variables`); none for a model.
 func ownVariablesInKerasOrder(_ l: Layer) -> [Variable] {
     if l is Model { return [] }
+    if let q = l as? QuantizableLayer, q.quantizationMode != nil { return q.variablesInSaveOrder }
     return l.variables.filter(\.createdTrainable) + l.variables.filter { !$0.createdTrainable }
 }

@@ -150,7 +150,14 @@ public struct LayerConfig {
         if layer.trainable != trainable { layer.trainable = trainable }
         if let s = try batchInputShape(), !(layer is InputLayer) { layer.batchInputShape = s }
         if let r = try regularizer("activity_regularizer") { layer.activityRegularizer = r }
-        if let dtype = self["dtype"] {
+        if let dtype = self["dtype"], let mode = try QuantizationMode.of(dtypePolicy: dtype) {
+            // A quantized layer (Keras: `QuantizedDTypePolicy`) builds its quantized weights.
+            guard let q = layer as? QuantizableLayer, q.isQuantizableClass else {
+                throw bad("dtype", "a float dtype policy (only Dense, EinsumDense and Embedding take a quantized one)")
+            }
+            try QuantizationMode.checkSavedConfig(self["quantization_config"], layer: "\(layer.pythonClassName) '\(layer.name)'")
+            try q.setQuantizationModeForBuild(mode)
+        } else if let dtype = self["dtype"] {
             let name = dtype.stringValue ?? dtype["config"]?["name"]?.stringValue
             let integer = layer is any IntegerOutputLayer && (name == "int32" || name == "int64")
                 || layer is InputLayer && InputLayer.keptDTypes.contains(name ?? "")

@@ -297,6 +297,7 @@ _declare("keras_model_call_masked", [keras_model_p, keras_array_p, c_int32, c_in
                                      char_pp], c_int32)
 _declare("keras_model_weight_layers", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_weight_dtypes", [keras_model_p, char_pp], c_int32)
+_declare("keras_model_quantize", [keras_model_p, c_char_p, c_char_p, char_pp], c_int32)
 _declare("keras_model_get_weight_int32", [keras_model_p, c_int32, int32_p, c_int64], c_int32)
 _declare("keras_model_set_weight_int32", [keras_model_p, c_int32, int32_p, c_int64], c_int32)
 _declare("keras_model_optimizer_iterations", [keras_model_p, int64_p], c_int32)

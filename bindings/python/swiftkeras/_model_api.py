@@ -26,6 +26,15 @@ class ModelAPI(_variables.LayerBasics):
 
     _holds_layers = True
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Keras `model.quantize(mode)`: the kernels of its Dense, EinsumDense and Embedding
+        layers become int8 with per-channel scales (not trainable; the biases stay float and
+        trainable), their inputs quantized per row at call time, as Keras computes them.
+        `filters` (a regex, a list of them or a callable) picks the layers; a leaf layer that
+        cannot be quantized is left as it is, with Keras's warning."""
+        from ._quantize import quantize_model
+        quantize_model(self, mode, config=config, filters=filters, **kwargs)
+
     # -- single batches --------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """Keras `model.train_on_batch`: one optimizer step on this batch; returns the batch's

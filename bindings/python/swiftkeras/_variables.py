@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _scopes
 from ._dtypes import held
-from .dtype_policies import DTypePolicy
+from .dtype_policies import DTypePolicy, QuantizedDTypePolicy
 
 
 class Variable(np.lib.mixins.NDArrayOperatorsMixin):
@@ -411,10 +411,19 @@ class LayerBasics:
             return self.variables
         return [v for v in self.variables if not v.trainable]
 
-    # What the library computes in: float32 weights and computation (Keras's "float32" policy).
+    # What the library computes in: float32 weights and computation (Keras's "float32" policy),
+    # or int8 kernels once quantized ("int8_from_float32").
     @property
     def dtype_policy(self):
-        return DTypePolicy(self.dtype)
+        mode = self.quantization_mode
+        return QuantizedDTypePolicy(mode, self.dtype) if mode else DTypePolicy(self.dtype)
+
+    @property
+    def quantization_mode(self):
+        """"int8" once `quantize("int8")` made the layer's kernel int8, else None. Keras:
+        `layer.quantization_mode`."""
+        from ._quantize import quantization_mode
+        return quantization_mode(self)
 
     @property
     def compute_dtype(self):
@@ -436,9 +445,10 @@ class LayerBasics:
         raise NotImplementedError(ADD_METRIC_MESSAGE)   # Keras 3's own refusal
 
     def quantize(self, mode=None, type_check=True, config=None):
-        raise NotImplementedError(f"{type(self).__name__}.quantize: the library computes in "
-                                  f"float32 and has no quantized layers; the model runs "
-                                  f"unquantized")
+        """Quantizes the layer's weights (Keras: `layer.quantize(mode)`): Dense, EinsumDense and
+        Embedding in "int8" (int8 kernel and per-channel scale, not trainable)."""
+        from ._quantize import quantize_layer
+        quantize_layer(self, mode, config, type_check)
 
     def stateless_call(self, *args, **kwargs):
         raise NotImplementedError(

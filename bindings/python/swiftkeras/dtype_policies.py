@@ -6,8 +6,9 @@ float policies (as a description, and to read or write configs), but one that wo
 layer compute or keep weights in another float dtype ("mixed_float16", "mixed_bfloat16",
 "float16", "bfloat16", "float64") is refused where it would take effect: as the global policy
 and as a layer's `dtype`. A saved file whose layers name such a policy still loads: those
-layers compute in float32, and loading warns which ones. Quantized policies ("int8_from_...")
-are refused: the library has no quantized layers.
+layers compute in float32, and loading warns which ones. A quantized policy
+(`QuantizedDTypePolicy`, "int8_from_float32") is what `layer.quantize("int8")` gives Dense,
+EinsumDense and Embedding; it is not set by hand (a layer's `dtype`, the global policy).
 """
 
 from collections.abc import MutableMapping
@@ -68,6 +69,32 @@ class DTypePolicy:
 
 class FloatDTypePolicy(DTypePolicy):
     """Keras's older name of `DTypePolicy`."""
+
+
+class QuantizedDTypePolicy(DTypePolicy):
+    """The policy of a quantized layer: int8 weights, computed from its `source_name` float
+    policy (`name` "int8_from_float32"). Keras: `keras.dtype_policies.QuantizedDTypePolicy`."""
+
+    def __init__(self, mode, source_name=None):
+        source = source_name or dtype_policy().name
+        if mode not in QUANTIZATION_MODES:
+            raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. "
+                             f"Received: mode={mode}")
+        DTypePolicy.__init__(self, source)
+        self._name = f"{mode}_from_{source}"
+        self._source_name = source
+        self._quantization_mode = mode
+
+    def get_config(self):
+        return {"mode": self._quantization_mode, "source_name": self._source_name}
+
+    def __repr__(self):
+        return f'<QuantizedDTypePolicy "{self._name}">'
+
+    def __eq__(self, other):
+        return isinstance(other, QuantizedDTypePolicy) and self._name == other._name
+
+    __hash__ = object.__hash__
 
 
 class DTypePolicyMap(DTypePolicy, MutableMapping):
@@ -190,8 +217,9 @@ def unhonoured(policy):
 
 def _refuse_quantized(name):
     if isinstance(name, str) and name.startswith(QUANTIZATION_MODES):
-        raise ValueError(f"The dtype policy '{name}' is a quantized policy: swiftkeras has no "
-                         f"quantized layers (it computes in float32).")
+        raise ValueError(f"The dtype policy '{name}' is a quantized policy: a layer gets it from "
+                         f"`quantize(\"int8\")` (Dense, EinsumDense and Embedding), not as its "
+                         f"dtype or the global policy.")
 
 
 def set_dtype_policy(policy):
@@ -224,7 +252,8 @@ def dtype_policy():
 def serialize(dtype_policy):
     """Keras's form: `{"module": "keras", "class_name": "DTypePolicy", "config": {"name":
     ...}, "registered_name": None}`."""
-    module = "keras.dtype_policies" if isinstance(dtype_policy, DTypePolicyMap) else "keras"
+    module = "keras.dtype_policies" if isinstance(dtype_policy, (DTypePolicyMap, QuantizedDTypePolicy)) \
+        else "keras"
     return {"module": module, "class_name": type(dtype_policy).__name__,
             "config": dtype_policy.get_config(), "registered_name": None}
 
@@ -238,12 +267,12 @@ def deserialize(config, custom_objects=None):
     class_name = config.get("class_name")
     found = (custom_objects or {}).get(class_name) or \
         {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
-         "Policy": DTypePolicy, "DTypePolicyMap": DTypePolicyMap}.get(class_name)
+         "Policy": DTypePolicy, "DTypePolicyMap": DTypePolicyMap,
+         "QuantizedDTypePolicy": QuantizedDTypePolicy}.get(class_name)
     if found is None:
         _refuse_quantized((config.get("config") or {}).get("name"))
         raise ValueError(f"Unknown dtype policy class '{class_name}': swiftkeras has "
-                         f"DTypePolicy, FloatDTypePolicy and DTypePolicyMap (no quantized "
-                         f"policies).")
+                         f"DTypePolicy, FloatDTypePolicy, QuantizedDTypePolicy and DTypePolicyMap.")
     if found is DTypePolicyMap:
         return found.from_config(config["config"], custom_objects)
     return found.from_config(config["config"])
@@ -275,6 +304,8 @@ def layer_dtype(dtype, layer_name):
     if dtype is None:
         return None
     if isinstance(dtype, dict):
+        if dtype.get("class_name") == "QuantizedDTypePolicy":   # a quantized layer's (the library's)
+            return (dtype.get("config") or {}).get("source_name") or "float32"
         name = (dtype.get("config") or {}).get("name")
         policy = _parse_or_none(name)
         return "float32" if policy is not None and unhonoured(policy) else name
@@ -322,4 +353,5 @@ def saved_policies_not_kept(config):
     return found
 
 
-__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "serialize", "deserialize", "get"]
+__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "QuantizedDTypePolicy", "serialize",
+           "deserialize", "get"]

@@ -423,9 +423,13 @@ class Layer(_variables.LayerBasics):
             if not _takes(type(self), "name"):
                 del config["name"]
         config["trainable"] = self.trainable
-        # Keras's base config carries the dtype policy, serialized
+        # Keras's base config carries the dtype policy, serialized (a quantized layer's: the
+        # library's model made again from these configs builds it quantized)
+        mode = self.__dict__.get("_quantized_mode")
         config["dtype"] = {"module": "keras", "class_name": "DTypePolicy",
-                           "config": {"name": self.dtype}, "registered_name": None}
+                           "config": {"name": self.dtype}, "registered_name": None} if mode is None else \
+            {"module": "keras.dtype_policies", "class_name": "QuantizedDTypePolicy",
+             "config": {"mode": mode, "source_name": self.dtype}, "registered_name": None}
         return config
 
     @classmethod

@@ -608,7 +608,9 @@ class Model(ModelAPI):
             out = np.empty(tuple(info["shape"]), np.int32)
             check(_lib.keras_model_get_weight_int32(self._handle, info["index"],
                                                     out.ctypes.data_as(_lib.int32_p), out.size))
-            return out.view(_dtypes.held(info["dtype"]))   # (uint32: the same 32 bits)
+            held = np.dtype(_dtypes.held(info["dtype"]))
+            # (uint32: the same 32 bits; int8, a quantized kernel: each value narrowed)
+            return out.view(held) if held.itemsize == 4 else out.astype(held)
         out = np.empty(tuple(info["shape"]), np.float32)
         check(_lib.keras_model_get_weight(self._handle, info["index"],
                                           out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
@@ -638,7 +640,9 @@ class Model(ModelAPI):
         if given.dtype.kind == "f" and not np.all(np.isfinite(given)):
             raise ValueError(f"set_weights({info['name']}): the values for an int32 weight "
                              f"contain NaN or infinity")
-        arr = np.ascontiguousarray(given.astype(_dtypes.held(info["dtype"]))).view(np.int32)
+        typed = given.astype(_dtypes.held(info["dtype"]))
+        arr = np.ascontiguousarray(typed).view(np.int32) if typed.dtype.itemsize == 4 else \
+            np.ascontiguousarray(typed, np.int32)
         if np.ndim(value) == 0 and arr.size == 1:
             arr = arr.reshape(())
         if tuple(arr.shape) != tuple(info["shape"]):

@@ -3,8 +3,9 @@ helpers on arrays — abs-max int8 quantization, float8 scale and amax-history u
 quantize-dequantize round trip, int4 packing — and the Quantizer classes, as Keras computes
 them (on numpy; Keras's JAX backend gives the same numbers).
 
-The library computes in float32 and has no quantized layers (`layer.quantize` says so), so
-the quantization configs that `quantize` takes are not here."""
+`QuantizationConfig` and `Int8QuantizationConfig` are what `model.quantize(config=...)` takes
+(Keras 3.15); the library computes Keras's default int8 scheme, so a config asking for other
+quantizers is refused by `quantize`."""
 
 import inspect
 
@@ -207,7 +208,67 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
     return np.moveaxis(unpacked, 0, axis)
 
 
-ALL_OBJECTS = (Quantizer, AbsMaxQuantizer)
+class QuantizationConfig:
+    """Base of the quantization configs `quantize(config=...)` takes: the quantizers of the
+    weights and of the inputs (None: the layer's default). Keras:
+    `keras.quantizers.QuantizationConfig`."""
+
+    def __init__(self, weight_quantizer=None, activation_quantizer=None):
+        self.weight_quantizer = weight_quantizer
+        self.activation_quantizer = activation_quantizer
+
+    @property
+    def mode(self):
+        raise NotImplementedError("Subclasses must implement this property. Do not instantiate "
+                                  "QuantizationConfig directly.")
+
+    def get_config(self):
+        return {"weight_quantizer": serialize(self.weight_quantizer),
+                "activation_quantizer": serialize(self.activation_quantizer)}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(weight_quantizer=deserialize(config.get("weight_quantizer")),
+                   activation_quantizer=deserialize(config.get("activation_quantizer")))
+
+    def _keras_config(self):
+        return {"module": "keras.quantizers", "class_name": type(self).__name__,
+                "config": self.get_config(), "registered_name": None}
+
+    def _check_supported(self):
+        """The library computes Keras's default int8 scheme: abs-max over (-127, 127), per
+        output channel for the weights (the layer's own axis), per row for the inputs."""
+        w, a = self.weight_quantizer, self.activation_quantizer
+        if w is not None:
+            raise ValueError(f"quantize: a custom weight_quantizer ({w!r}) is not supported by "
+                             f"swiftkeras; pass weight_quantizer=None (each layer's default "
+                             f"abs-max quantizer, as Keras's Int8QuantizationConfig())")
+        if not (isinstance(a, AbsMaxQuantizer) and tuple(a.value_range) == (-127, 127)
+                and a.epsilon == _backend.epsilon() and a.axis in (None, (-1,))):
+            raise ValueError(f"quantize: activation_quantizer must be Keras's default "
+                             f"AbsMaxQuantizer() (value_range=(-127, 127), per row) in swiftkeras; "
+                             f"got {a!r}")
+
+
+class Int8QuantizationConfig(QuantizationConfig):
+    """The int8 config: `activation_quantizer` "default" is `AbsMaxQuantizer()` (inputs
+    quantized per row). Keras: `keras.quantizers.Int8QuantizationConfig`."""
+
+    def __init__(self, weight_quantizer=None, activation_quantizer="default"):
+        if isinstance(activation_quantizer, str) and activation_quantizer == "default":
+            activation_quantizer = AbsMaxQuantizer()
+        super().__init__(weight_quantizer, activation_quantizer)
+        if self.weight_quantizer is not None and self.weight_quantizer.output_dtype != "int8":
+            raise ValueError(f"Int8QuantizationConfig requires a weight_quantizer with "
+                             f"output_dtype='int8'. Received: "
+                             f"output_dtype={self.weight_quantizer.output_dtype}")
+
+    @property
+    def mode(self):
+        return "int8"
+
+
+ALL_OBJECTS = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
 
@@ -238,6 +299,6 @@ def deserialize(config, custom_objects=None):
     return deserialize_keras_object(config, custom_objects={**ALL_OBJECTS_DICT,
                                                             **(custom_objects or {})})
 
-__all__ = ["AbsMaxQuantizer", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
+__all__ = ["AbsMaxQuantizer", "Int8QuantizationConfig", "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
            "compute_float8_scale", "deserialize", "fake_quant_with_min_max_vars", "get", "pack_int4", "quantize_and_dequantize",
            "serialize", "unpack_int4"]

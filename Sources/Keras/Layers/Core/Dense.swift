@@ -21,6 +21,11 @@ public final class Dense: Layer, @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var kernel: Variable?
     /// The bias `(units,)`, once built with `useBias`.
     @exclusivity(unchecked) public private(set) var bias: Variable?
+    /// The per-unit scale of an int8 kernel (`kernel / kernelScale` is the float kernel), once
+    /// quantized. Keras: `kernel_scale`.
+    @exclusivity(unchecked) public private(set) var kernelScale: Variable?
+    /// `int8` once quantized (Keras: `quantization_mode`), nil while float.
+    public private(set) var quantizationMode: QuantizationMode?
 
     public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = VarianceScaling.glorotUniform(),
@@ -62,8 +67,14 @@ public final class Dense: Layer, @unchecked Sendable {
         guard let last = inputShape.last, let inputDim = last else {
             throw KerasError.shapeMismatch("Dense '\(name)': the last dimension of the input must be known, got \(formatShape(inputShape))")
         }
-        kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer,
-                           regularizer: kernelRegularizer, constraint: kernelConstraint)
+        if quantizationMode == .int8 {
+            // Keras's `_int8_build`: the int8 kernel and its scale, neither trainable.
+            kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: Zeros(), trainable: false, dtype: .int8)
+            kernelScale = addWeight(name: "kernel_scale", shape: [units], initializer: Ones(), trainable: false)
+        } else {
+            kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer,
+                               regularizer: kernelRegularizer, constraint: kernelConstraint)
+        }
         if useBias {
             bias = addWeight(name: "bias", shape: [units], initializer: biasInitializer,
                              regularizer: biasRegularizer, constraint: biasConstraint)
@@ -72,6 +83,11 @@ public final class Dense: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard let kernel else { throw KerasError.invalidState("Dense '\(name)' is not built") }
+        if let kernelScale {
+            var y = try Ops.int8Dense(inputs, kernel: kernel.value, kernelScale: kernelScale.value)
+            if let bias { y = try Ops.add(y, bias.value) }
+            return try activationFunction(y)
+        }
         if let fused = activationFunction.elementwise {
             return try Ops.dense(inputs, kernel: kernel.value, bias: bias?.value, activation: fused)
         }
@@ -83,6 +99,42 @@ public final class Dense: Layer, @unchecked Sendable {
             throw KerasError.shapeMismatch("Dense '\(name)': input must have at least one dimension")
         }
         return Array(inputShape.dropLast()) + [units]
+    }
+
+    /// Keras's config, with the quantized dtype policy once quantized.
+    public override func getConfig() -> JSON {
+        var c = super.getConfig()
+        if let quantizationMode {
+            c.set("dtype", quantizationMode.dtypePolicy)
+            c.set("quantization_config", quantizationMode.defaultConfig)
+        }
+        return c
+    }
+}
+
+extension Dense: QuantizableLayer {
+    public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
+        guard !built else { throw KerasError.invalidState("Dense '\(name)': a built layer is quantized with quantize(), not by its dtype policy") }
+        quantizationMode = mode
+    }
+
+    /// Keras's `Dense.quantize("int8")`: the kernel quantized per unit over its abs-max
+    /// (`AbsMaxQuantizer(axis=0)`), kept as int8 with its scale; the bias stays float and
+    /// trainable.
+    public func quantize(_ mode: QuantizationMode) throws {
+        try checkQuantizable(mode)
+        guard let old = kernel, old.shape.count == 2 else { throw KerasError.invalidState("Dense '\(name)' has no kernel") }
+        let (values, scale) = absMaxQuantize(old.storedValue, axis: 0)
+        let (q, s) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "kernel_scale")
+        kernel = q
+        kernelScale = s
+        quantizationMode = mode
+    }
+
+    /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized.
+    public var variablesInSaveOrder: [Variable] {
+        guard let kernel, let kernelScale else { return variables }
+        return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale]
     }
 }
 

@@ -29,6 +29,11 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     public private(set) var kernel: Variable?
     /// The bias, once built with `biasAxes`.
     public private(set) var bias: Variable?
+    /// The scale of an int8 kernel, one per produced index, in Keras's layout (broadcasting
+    /// against the output), once quantized. Keras: `kernel_scale`.
+    public private(set) var kernelScale: Variable?
+    /// `int8` once quantized (Keras: `quantization_mode`), nil while float.
+    public private(set) var quantizationMode: QuantizationMode?
     private var plan: EinsumPlan?
 
     public init(_ equation: String, outputShape: [Int?], activation: ActivationFunction = .linear, biasAxes: String? = nil,
@@ -67,8 +72,14 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         // are the contracted and produced sizes, whatever the kernel's rank.
         let kernelInit: Initializer = kernelInitializer is VarianceScaling
             ? FlatFansInitializer(base: kernelInitializer, fans: [p.k, p.n]) : kernelInitializer
-        kernel = addWeight(name: "kernel", shape: p.kernelShape, initializer: kernelInit,
-                           regularizer: kernelRegularizer, constraint: kernelConstraint)
+        if quantizationMode == .int8 {
+            // Keras's `_int8_build`: the int8 kernel and its scale, neither trainable.
+            kernel = addWeight(name: "kernel", shape: p.kernelShape, initializer: Zeros(), trainable: false, dtype: .int8)
+            kernelScale = addWeight(name: "kernel_scale", shape: p.kernelScaleShape, initializer: Ones(), trainable: false)
+        } else {
+            kernel = addWeight(name: "kernel", shape: p.kernelShape, initializer: kernelInit,
+                               regularizer: kernelRegularizer, constraint: kernelConstraint)
+        }
         if let shape = p.biasShape {
             bias = addWeight(name: "bias", shape: shape, initializer: biasInitializer,
                              regularizer: biasRegularizer, constraint: biasConstraint)
@@ -86,6 +97,16 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         let m = inputs.count / Swift.max(plan.k, 1)
         let x2 = try Ops.reshape(x, [m, plan.k]), w2 = try Ops.reshape(w, [plan.k, plan.n])
         let outShape = plan.outputShape(for: inputs.shape)
+        if let kernelScale {
+            // Keras's `_int8_call`: the input quantized over the contracted axes (one scale per
+            // free index: per row of the GEMM), the kernel's scale one per produced index.
+            let y2 = try Ops.int8Dense(x2, kernel: w2, kernelScale: Ops.reshape(kernelScale.value, [plan.n]))
+            let middle = outShape.indices.sorted { plan.outputPerm[$0] < plan.outputPerm[$1] }.map { outShape[$0] }
+            var y = try Ops.reshape(y2, middle)
+            if !identity(plan.outputPerm) { y = try Ops.transpose(y, plan.outputPerm) }
+            if let bias { y = try Ops.add(y, bias.value) }
+            return try activationFunction(y)
+        }
         if plan.biasFuses || bias == nil, identity(plan.outputPerm) {
             let b = try bias.map { try Ops.reshape($0.value, [plan.n]) }
             let y: Tensor
@@ -107,11 +128,21 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     /// regularizer), for a caller that joins several such products into one
     /// (``MultiHeadAttention``'s self-attention projections); nil otherwise.
     func denseOperands() throws -> (kernel: Tensor, bias: Tensor?)? {
-        guard let plan, let kernel, activityRegularizer == nil, activationFunction.elementwise == .linear,
+        guard let plan, let kernel, quantizationMode == nil, activityRegularizer == nil, activationFunction.elementwise == .linear,
               plan.biasFuses || bias == nil else { return nil }
         let identity = { (p: [Int]) in p == Array(0..<p.count) }
         guard identity(plan.inputPerm), identity(plan.kernelPerm), identity(plan.outputPerm) else { return nil }
         return (try Ops.reshape(kernel.value, [plan.k, plan.n]), try bias.map { try Ops.reshape($0.value, [plan.n]) })
+    }
+
+    /// Keras's config, with the quantized dtype policy once quantized.
+    public override func getConfig() -> JSON {
+        var c = super.getConfig()
+        if let quantizationMode {
+            c.set("dtype", quantizationMode.dtypePolicy)
+            c.set("quantization_config", quantizationMode.defaultConfig)
+        }
+        return c
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
@@ -131,6 +162,43 @@ struct FlatFansInitializer: Initializer {
         let t = base(fans, generator: generator)
         return t.count == shape.reduce(1, *) ? t.viewing(shape) : base(shape, generator: generator)
     }
+}
+
+extension EinsumDense: QuantizableLayer {
+    public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
+        guard !built else { throw KerasError.invalidState("EinsumDense '\(name)': a built layer is quantized with quantize(), not by its dtype policy") }
+        quantizationMode = mode
+    }
+
+    /// Keras's `EinsumDense.quantize("int8")`: the kernel quantized over its contracted axes
+    /// (one abs-max scale per produced index), kept as int8 in its own layout with the scale in
+    /// Keras's layout; the bias stays float and trainable.
+    public func quantize(_ mode: QuantizationMode) throws {
+        try checkQuantizable(mode)
+        guard let plan, let old = kernel else { throw KerasError.invalidState("EinsumDense '\(name)' has no kernel") }
+        // The kernel as the GEMM's [k, n] (contracted, produced): its columns are Keras's
+        // channels; quantized there and put back in the kernel's axis order.
+        let permuted = plan.kernelPerm.map { old.shape[$0] }
+        let w2 = try Ops.reshape(Ops.transpose(old.storedValue, plan.kernelPerm), [plan.k, plan.n])
+        let (values2, scale) = absMaxQuantize(w2, axis: 0)
+        let asFloats = try Tensor(shape: permuted, scalars: values2.map { Float($0) })
+        var inverse = [Int](repeating: 0, count: plan.kernelPerm.count)
+        for (i, p) in plan.kernelPerm.enumerated() { inverse[p] = i }
+        let back = try Ops.transpose(asFloats, inverse)
+        let values = (0..<back.count).map { Int32(back.data[$0]) }
+        let (q, s) = try replaceByQuantized(old, values: values, scale: try Ops.reshape(scale, plan.kernelScaleShape),
+                                            scaleName: "kernel_scale")
+        kernel = q
+        kernelScale = s
+        quantizationMode = mode
+    }
+
+    /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized.
+    public var variablesInSaveOrder: [Variable] {
+        guard let kernel, let kernelScale else { return variables }
+        return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale]
+    }
+
 }
 
 extension EinsumDense: DeclaredLayer {

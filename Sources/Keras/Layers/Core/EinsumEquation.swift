@@ -128,6 +128,28 @@ struct EinsumPlan {
             && produced.allSatisfy { biasAxes.contains($0) } && !right
     }
 
+    /// The shape of an int8 kernel's scale, as Keras lays it out (`_get_kernel_scale_shape`
+    /// over `_analyze_quantization_info`): the kernel's shape with the contracted axes 1,
+    /// permuted into the output's order, with size-1 axes where the output has letters the
+    /// kernel lacks and the leftover contracted axes squeezed. Its values run over the
+    /// produced indices in output order (the GEMM's columns).
+    var kernelScaleShape: [Int] {
+        let reduced = kernel.indices.filter { !output.contains(kernel[$0]) }
+        var expand = output.indices.filter { !kernel.contains(output[$0]) }
+        var transpose = output.compactMap { kernel.firstIndex(of: $0) }
+        var squeeze: [Int] = []
+        var index = 0   // (Keras's loop keeps the last position when no expand axis is left)
+        for axis in reduced {
+            if expand.isEmpty { squeeze.append(axis) } else { index = expand.removeFirst() }
+            transpose.insert(axis, at: Swift.min(index, transpose.count))
+        }
+        var shape = kernelShape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
+        shape = transpose.map { shape[$0] }
+        for a in expand.sorted() { shape.insert(1, at: Swift.min(a, shape.count)) }
+        for a in squeeze.sorted(by: >) where a < shape.count { shape.remove(at: a) }
+        return shape
+    }
+
     /// The output shape for an input of concrete shape `x`.
     func outputShape(for x: [Int]) -> [Int] {
         output.enumerated().map { i, c in input.firstIndex(of: c).map { x[$0] } ?? (outputShape[i] ?? 0) }

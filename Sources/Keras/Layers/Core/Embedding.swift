@@ -18,6 +18,11 @@ public class Embedding: Layer, @unchecked Sendable {
 
     /// The table `(input_dim, output_dim)`, once built.
     public private(set) var embeddings: Variable?
+    /// The per-row scale of an int8 table (`embeddings / embeddingsScale[:, None]` is the float
+    /// table), once quantized. Keras: `embeddings_scale`.
+    public private(set) var embeddingsScale: Variable?
+    /// `int8` once quantized (Keras: `quantization_mode`), nil while float.
+    public private(set) var quantizationMode: QuantizationMode?
 
     public init(_ inputDim: Int, _ outputDim: Int,
                 embeddingsInitializer: Initializer = RandomUniform(),
@@ -43,6 +48,13 @@ public class Embedding: Layer, @unchecked Sendable {
     }
 
     public override func build(_ inputShape: [Int?]) throws {
+        if quantizationMode == .int8 {
+            // Keras's `_int8_build`: the int8 table and one scale per row, neither trainable.
+            embeddings = addWeight(name: "embeddings", shape: [inputDim, outputDim], initializer: Zeros(),
+                                   trainable: false, dtype: .int8)
+            embeddingsScale = addWeight(name: "embeddings_scale", shape: [inputDim], initializer: Ones(), trainable: false)
+            return
+        }
         embeddings = addWeight(name: "embeddings", shape: [inputDim, outputDim], initializer: embeddingsInitializer,
                                regularizer: embeddingsRegularizer, constraint: embeddingsConstraint)
     }
@@ -65,8 +77,23 @@ public class Embedding: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard let embeddings else { throw KerasError.invalidState("Embedding '\(name)' is not built") }
-        let rows = try Ops.take(embeddings.value, try indices(inputs))
+        let ids = try indices(inputs)
+        var rows = try Ops.take(embeddings.value, ids)
+        if let embeddingsScale {
+            // Keras's `_int8_call`: each row divided by its scale.
+            rows = try Ops.divide(rows, Ops.reshape(Ops.take(embeddingsScale.value, ids), [ids.count, 1]))
+        }
         return try Ops.reshape(rows, inputs.shape + [outputDim])
+    }
+
+    /// Keras's config, with the quantized dtype policy once quantized.
+    public override func getConfig() -> JSON {
+        var c = super.getConfig()
+        if let quantizationMode {
+            c.set("dtype", quantizationMode.dtypePolicy)
+            c.set("quantization_config", quantizationMode.defaultConfig)
+        }
+        return c
     }
 
     /// Keras: `not_equal(inputs, 0)` with `mask_zero`, otherwise no mask.
@@ -111,5 +138,26 @@ extension Embedding {
             .optional("quantization_config", default: nil) { _ in .null },
         ]
     }
+}
+extension Embedding: QuantizableLayer {
+    public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
+        guard !built else { throw KerasError.invalidState("Embedding '\(name)': a built layer is quantized with quantize(), not by its dtype policy") }
+        quantizationMode = mode
+    }
+
+    /// Keras's `Embedding.quantize("int8")`: each row of the table quantized over its abs-max
+    /// (`AbsMaxQuantizer(axis=-1)`), kept as int8 with its scale.
+    public func quantize(_ mode: QuantizationMode) throws {
+        try checkQuantizable(mode)
+        guard let old = embeddings, old.shape.count == 2 else { throw KerasError.invalidState("Embedding '\(name)' has no table") }
+        let (values, scale) = absMaxQuantize(old.storedValue, axis: 1)
+        let (q, s) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "embeddings_scale")
+        embeddings = q
+        embeddingsScale = s
+        quantizationMode = mode
+    }
+
+    /// Keras's `variable_serialization_spec`: embeddings, then embeddings_scale.
+    public var variablesInSaveOrder: [Variable] { variables }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Embedding.self, $0) }

@@ -1,0 +1,138 @@
+"""`model.quantize(mode)` and `layer.quantize(mode)` (Keras 3: `Model.quantize`,
+`Layer.quantize`): the library replaces the kernels of Dense, EinsumDense and Embedding by int8
+weights with per-channel scales and quantizes their inputs at call time, as Keras's "int8"
+mode does. Keras's other modes are refused, naming the one that works."""
+
+import re
+import warnings
+
+from . import _lib, _native
+from .dtype_policies import QUANTIZATION_MODES
+
+SUPPORTED = ("int8",)
+
+
+def _resolve_mode(mode, config):
+    """Keras's `validate_and_resolve_config`: the mode from `mode` or `config`, checked."""
+    from .quantizers import QuantizationConfig
+    if isinstance(config, str):
+        mode, config = config, None
+    if mode is not None and mode not in QUANTIZATION_MODES:
+        raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. "
+                         f"Received: mode={mode}")
+    if config is None:
+        if mode is None:
+            raise ValueError("You must provide either `mode` or `config` to `quantize`.")
+    elif not isinstance(config, QuantizationConfig):
+        raise ValueError(f"Argument `config` must be an instance of `QuantizationConfig`. "
+                         f"Received: config={config} (of type {type(config)})")
+    else:
+        if mode is not None and config.mode != mode:
+            raise ValueError(f"Contradictory arguments: mode='{mode}' but config.mode='{config.mode}'")
+        mode = config.mode
+        config._check_supported()
+    if mode not in SUPPORTED:
+        raise ValueError(f"quantize: mode '{mode}' is not supported by swiftkeras; the supported "
+                         f"mode is 'int8' (Dense, EinsumDense and Embedding)")
+    return mode
+
+
+def _run(model, mode, names):
+    """Quantizes the layers of `model` named in `names` (all when None); returns the class
+    names of the leaf layers left as they are."""
+    handle = model._ensure_handle()
+    listed = None if names is None else _native.dumps(list(names))
+    skipped = _native.take_json(_lib.keras_model_quantize, handle, mode.encode(), listed)
+    # The weights changed (dtype, trainable, new variables): read them again.
+    model._layers_cache = None
+    return skipped
+
+
+def _should_quantize(layer, filters):
+    """Keras's `should_quantize_layer`."""
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return bool(re.search(filters, layer.name))
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(p, layer.name) for p in filters)
+    if callable(filters):
+        return filters(layer)
+    return True
+
+
+def _leaf_layers(model):
+    for layer in model.layers or []:
+        inner = getattr(layer, "_holds_layers", False)
+        if inner:
+            yield from _leaf_layers(layer)
+        else:
+            yield layer
+
+
+def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
+    """Keras's `Model.quantize(mode=None, config=None, filters=None)`."""
+    kwargs.pop("type_check", True)
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments passed to {type(model).__name__}: {kwargs}")
+    if filters is not None and not isinstance(filters, (str, list, tuple)) and not callable(filters):
+        raise ValueError(f"The `filters` argument must be a regex string, a list of regex strings, "
+                         f"or a callable. Received: {type(filters)}")
+    mode = _resolve_mode(mode, config)
+    if not model.built:
+        try:   # (a Sequential given its Input is built when made, in Keras)
+            model._ensure_handle()
+        except Exception:
+            pass
+    if not model.built:
+        raise ValueError(f"Cannot quantize a layer that isn't yet built. Model '{model.name}' "
+                         f"(of type '{type(model).__name__}') is not built yet: build it (call "
+                         f"it, or `build(input_shape)`) before `quantize`.")
+    names = None
+    if filters is not None:
+        names = [layer.name for layer in _leaf_layers(model) if _should_quantize(layer, filters)]
+    skipped = _run(model, mode, names)
+    from .models import Sequential
+    if isinstance(model, Sequential) and filters is None and "InputLayer" not in skipped:
+        skipped = ["InputLayer"] + skipped   # (Keras's Sequential holds its InputLayer as a layer)
+    for layer in _leaf_layers(model):
+        _remember(layer)
+    for class_name in skipped:
+        warnings.warn(f"Layer {class_name} does not have a `quantize` method implemented.",
+                      stacklevel=2)
+
+
+def quantize_layer(layer, mode=None, config=None, type_check=True):
+    """Keras's `Layer.quantize(mode, config=None)` on one layer of a built model."""
+    mode = _resolve_mode(mode, config)
+    model = layer._variable_model()
+    if model is None and hasattr(layer, "_build_with_sequential"):
+        layer._build_with_sequential()   # (Keras builds `Sequential([Input, ...])` when made)
+        model = layer._variable_model()
+    if model is None or model._handle is None:
+        raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer '{layer.name}' "
+                         f"(of type '{type(layer).__name__}') is not built yet.")
+    if _run(model, mode, [layer.name]):
+        raise NotImplementedError(f"Layer {type(layer).__name__} does not have a `quantize` "
+                                  f"method implemented.")
+    _remember(layer)
+
+
+def _remember(layer):
+    """Marks a quantized layer in its Python config (its dtype policy), so that the library's
+    model made again from the Python layers (after `Sequential.add`) builds it quantized; its
+    weights are carried over as for any layer."""
+    mode = quantization_mode(layer)
+    if mode is not None:
+        layer.__dict__["_quantized_mode"] = mode
+
+
+def quantization_mode(layer):
+    """"int8" when the layer's kernel is int8 (quantized), else None (and None for a model)."""
+    if getattr(layer, "_holds_layers", False):
+        return None
+    try:
+        infos = layer._variable_infos()
+    except Exception:   # an unbuilt layer: float
+        return None
+    return "int8" if any(w.get("dtype") == "int8" for w in infos) else None
