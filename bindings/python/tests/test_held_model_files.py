@@ -85,10 +85,8 @@ def _paths(model):
     return [w.path for w in model.weights]
 
 
-# (A subclassed model held by a layer lists its own weights as `sub/wrap/s1/kernel` where Keras
-# has `wrap/sub/s1/kernel`, the outer model's list being Keras's: not covered here yet.)
-@pytest.mark.parametrize("kind,how", [(k, h) for k in KINDS for h in ("held_by_a_layer", "called_in_a_functional_model")
-                                      if (k, h) != ("subclassed", "held_by_a_layer")])
+@pytest.mark.parametrize("how", ["held_by_a_layer", "called_in_a_functional_model"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_held_model_names_its_weights_as_keras(kind, how, tmp_path):
     path = _saved_sequential(tmp_path) if kind == "loaded" else None
     seen = []
