@@ -1387,6 +1387,14 @@ int keras_layer_builder_layer_call(keras_layer_builder *builder, const char *att
 int keras_layer_builder_model_call(keras_layer_builder *builder, const char *attribute, int order, int index,
                                    keras_model *model, int n_inputs, const int64_t *inputs, int training,
                                    int capacity, int64_t *outputs, int *n_outputs);
+/* Opens an empty (root) name scope on the calling thread and sets *depth to its token: a model
+ * made while a traced layer builds (keras_model_from_json inside build; Keras: a model made in
+ * the layer's __init__, built there) names its weights from the root (`seq/dense/kernel`), not
+ * under the layer being built. keras_name_scope_close(depth) restores the scopes open before it
+ * (closing any root opened after it). Errors: INVALID_ARGUMENT (depth NULL; close: a depth that
+ * is not open on this thread). */
+int keras_name_scope_open_root(int *depth);
+int keras_name_scope_close(int depth);
 /* Makes the `n` nodes the layer's outputs, in order (Keras: a `call` returning a tuple of
  * tensors): the layer's functional call then gives n tensors (keras_layer_builder_output is the
  * case n = 1). training as keras_layer_builder_output. */

@@ -80,3 +80,27 @@ public func keras_layer_builder_model_call(_ builder: UnsafeMutableRawPointer?, 
         AdoptedModels.note(box)
     }
 }
+
+/// Opens an empty (root) name scope on the calling thread: a model made now (keras_model_from_json
+/// while a traced layer builds: Keras's `self.inner = keras.Sequential([keras.Input(...), ...])`
+/// in the layer's `__init__`) names its weights from the root (`seq/dense/kernel`), not under the
+/// layer being built. *depth is the token for keras_name_scope_close.
+@_cdecl("keras_name_scope_open_root")
+public func keras_name_scope_open_root(_ depth: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("keras_name_scope_open_root") {
+        guard let depth else { throw ABIError(.invalidArgument, "depth must not be NULL") }
+        let opened = NameScope.openRoot()
+        guard let token = Int32(exactly: opened) else {
+            try NameScope.closeRoot(opened)
+            throw ABIError(.invalidArgument, "too many root name scopes open on this thread (\(opened))")
+        }
+        depth.pointee = token
+    }
+}
+
+/// Closes the root name scope keras_name_scope_open_root gave `depth` for (and any opened after
+/// it), restoring the scopes that were open before it on the calling thread.
+@_cdecl("keras_name_scope_close")
+public func keras_name_scope_close(_ depth: Int32) -> Int32 {
+    guarded("keras_name_scope_close") { try NameScope.closeRoot(Int(depth)) }
+}

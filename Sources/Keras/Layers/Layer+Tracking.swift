@@ -173,9 +173,11 @@ func kerasSnakeCase(_ name: String) -> String {
 
 /// The stack of layer names that prefixes the path of each new weight (`lstm/lstm_cell/kernel`),
 /// one per thread. Keras: `backend.name_scope`, opened by a layer around its `build`.
-enum NameScope {
+public enum NameScope {
     final class Stack {
         var entries: [(owner: ObjectIdentifier, name: String)] = []
+        /// The scopes set aside by `openRoot`, innermost last.
+        var setAside: [[(owner: ObjectIdentifier, name: String)]] = []
     }
 
     static let current = ThreadLocal { Stack() }
@@ -202,6 +204,26 @@ enum NameScope {
         stack.entries[i].owner = ObjectIdentifier(layer)
         defer { if i < stack.entries.count { stack.entries[i].owner = top.owner } }
         return try body()
+    }
+
+    /// Sets this thread's open scopes aside, so that what is built next is named from the root
+    /// (`seq/dense/kernel`), as Keras builds a model made while another layer builds, outside
+    /// that layer's scope; the depth to give `closeRoot`.
+    public static func openRoot() -> Int {
+        let stack = current.value
+        stack.setAside.append(stack.entries)
+        stack.entries = []
+        return stack.setAside.count
+    }
+
+    /// Restores the scopes `openRoot` returned `depth` for, closing the roots opened after it.
+    public static func closeRoot(_ depth: Int) throws {
+        let stack = current.value
+        guard depth >= 1, depth <= stack.setAside.count else {
+            throw KerasError.invalidArgument("name scope \(depth) is not open on this thread (\(stack.setAside.count) open)")
+        }
+        stack.entries = stack.setAside[depth - 1]
+        stack.setAside.removeSubrange((depth - 1)...)
     }
 
     /// The path of weight `name` created now by `layer`: the open scopes, then the layer.

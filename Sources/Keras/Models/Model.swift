@@ -45,6 +45,13 @@ open class Model: Layer, @unchecked Sendable {
     /// (`dense/vars`, `layers/dense_1/vars`) instead of a functional model's. Set from the
     /// functional config's `subclass_attributes`.
     public internal(set) var subclassAttributes: [(name: String, layers: [Layer], isList: Bool)]?
+    /// For a model traced from a registered Keras subclassed model nested in another model: the
+    /// entry Keras writes for it (`{"module", "class_name", "config", "registered_name"}`, the
+    /// class's own config). A `.keras` archive names the class with it (real Keras rebuilds the
+    /// model from its class) and holds its weights in the subclass's layout under its class's
+    /// name (`layers/my_block/dense/vars`), as Keras's archive does. Set from the functional
+    /// config's `keras_class`.
+    public internal(set) var kerasClassEntry: JSON?
     /// For a functional model whose outputs are a dict (Keras's `Model(x, {"a": ya, "b": yb})`):
     /// its keys in the order its config writes them; `outputs` follow the keys sorted, as Keras
     /// flattens the dict. Read from and written back as the config's `output_layers` object.

@@ -12,6 +12,20 @@ public final class Sequential: Model, @unchecked Sendable {
     /// The model's input tensor; owns the input layer through its node.
     private var inputTensor: KerasTensor?
     private var inputLayer: InputLayer? { inputTensor?.layer as? InputLayer }
+    /// The layers read from a config entry with a `build_config`: Keras builds them as it
+    /// deserializes them, before the model holds them, so their weights are named from the root
+    /// (`dense/kernel` in a loaded Sequential, not `sequential/dense/kernel`).
+    var builtWhenRead: Set<ObjectIdentifier> = []
+
+    /// `layer(input)`, in this model's name scope unless the layer was built as it was read.
+    private func callInScope(_ layer: Layer, _ input: KerasTensor) throws -> KerasTensor {
+        guard builtWhenRead.contains(ObjectIdentifier(layer)) else {
+            return try NameScope.run(self) { try layer(input) }
+        }
+        let depth = NameScope.openRoot()
+        defer { try? NameScope.closeRoot(depth) }
+        return try layer(input)
+    }
     /// The layers as a ``DenseStack`` when they are one, set whenever the graph is (re)built.
     @exclusivity(unchecked) private(set) var inferenceStack: InferenceStack?
 
@@ -48,7 +62,7 @@ public final class Sequential: Model, @unchecked Sendable {
         }
         if built, let last = outputs.first {
             Self.noteInputMask(of: layer, after: executionOrder)
-            let out = try NameScope.run(self) { try layer(last) }
+            let out = try callInScope(layer, last)
             try Self.noteNestedInputMask(of: layer, after: executionOrder)
             stack.append(layer)
             outputs = [out]
@@ -91,13 +105,11 @@ public final class Sequential: Model, @unchecked Sendable {
     private func rebuildGraph(from input: KerasTensor) throws {
         var t = input
         var order: [GraphNode] = input.node.map { [$0] } ?? []
-        try NameScope.run(self) {
-            for l in stack {
-                Self.noteInputMask(of: l, after: order)
-                t = try l(t)
-                try Self.noteNestedInputMask(of: l, after: order)
-                if let node = t.node { order.append(node) }
-            }
+        for l in stack {
+            Self.noteInputMask(of: l, after: order)
+            t = try callInScope(l, t)
+            try Self.noteNestedInputMask(of: l, after: order)
+            if let node = t.node { order.append(node) }
         }
         inputs = [input]
         outputs = [t]

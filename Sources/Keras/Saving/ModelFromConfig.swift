@@ -158,7 +158,13 @@ func sequentialFromConfig(_ config: JSON) throws -> Sequential {
         name = config["name"]?.stringValue
     }
     let model = try Sequential(name: name)
-    for e in entries { try model.add(try deserializeLayer(e)) }
+    for e in entries {
+        let layer = try deserializeLayer(e)
+        if let build = e["build_config"], !build.isNull, !(layer is InputLayer) {
+            model.builtWhenRead.insert(ObjectIdentifier(layer))
+        }
+        try model.add(layer)
+    }
     if !model.built, let shape = config["build_input_shape"]?.arrayValue, !shape.isEmpty {
         try model.build(inputShape: try LayerConfig(className: "Sequential", json: config).shape("build_input_shape") ?? [])
     }
@@ -364,6 +370,12 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
     model.outputKeys = outputKeys
     if let attributes = config["subclass_attributes"], !attributes.isNull {
         model.subclassAttributes = try subclassAttributes(attributes, layers)
+    }
+    if let entry = config["keras_class"], !entry.isNull {
+        guard entry["class_name"]?.stringValue != nil, entry["config"]?.objectValue != nil else {
+            throw KerasError.io("Functional config: 'keras_class' must be a Keras entry with a 'class_name' and a 'config' object")
+        }
+        model.kerasClassEntry = entry
     }
     return model
 }

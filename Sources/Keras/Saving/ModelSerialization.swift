@@ -6,7 +6,7 @@ extension Model {
 
     /// `{"module", "class_name", "config", "registered_name", "build_config", "compile_config"}`.
     func serializedModel() -> JSON {
-        var j = serializedLayer(self, legacy: false)
+        var j = serializedLayer(self, legacy: false, asItsClass: false)
         j.set("compile_config", compileConfig() ?? .object([]))
         return j
     }
@@ -58,6 +58,7 @@ extension Model {
             let nodes = (perLayer[ObjectIdentifier(l)] ?? []).filter { !($0.layer is InputLayer) }
             var entry = serializedLayer(l, legacy: false, inputShapes: nodes.first.map { $0.inputs.map(\.shape) })
             entry.set("name", .string(l.name))
+            let writtenAsItsClass = AssetWriting.active && (l as? Model)?.kerasClassEntry != nil
             entry.set("inbound_nodes", .array(nodes.map { node in
                 // The call's keyword arguments: the layer's, a `training` given to the call, and
                 // the `mask` Keras writes for every call of a nested functional model (and as
@@ -68,7 +69,9 @@ extension Model {
                     if let masks = node.masks {
                         let written = masks.map { $0.map(kerasTensor) ?? .null }
                         k.set("mask", written.count == 1 ? written[0] : .array(written))
-                    } else if node.writesNullMask || (l is Model && !(l is Sequential)) { k.set("mask", .null) }
+                    } else if (node.writesNullMask || (l is Model && !(l is Sequential))) && !writtenAsItsClass {
+                        k.set("mask", .null)   // (none for a subclassed model's call: Keras writes none)
+                    }
                     return k
                 }
                 if let names = l.trailingInputsArgument, node.inputs.count > 1 {
@@ -153,12 +156,21 @@ private func registeredLayerName(_ l: Layer) -> String? {
 /// every other built layer records the shapes it was built with.
 /// - Parameter inputShapes: the shapes of the layer's first call, when known from a graph (a
 ///   layer with several inputs records them all).
-func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil) -> JSON {
+/// - Parameter asItsClass: a model nested in a `.keras` archive's model that was traced from a
+///   registered subclassed model is written as Keras's entry of its class (``Model/kerasClassEntry``);
+///   false for the archive's model itself.
+func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil, asItsClass: Bool = true) -> JSON {
     let config = pythonFloats(l.getConfig())
     if let operation = l as? OperationLayer {   // Keras's form of an operation: no build_config
         if legacy { return ["class_name": .string(l.className), "config": config] }
         return ["module": .string(operation.module), "class_name": .string(l.className), "config": config,
                 "registered_name": .string(l.className)]
+    }
+    if !legacy, asItsClass, AssetWriting.active, let m = l as? Model, var entry = m.kerasClassEntry {
+        // A nested registered subclassed model in a `.keras` archive: Keras's entry of its class
+        // (Keras rebuilds it with the class's from_config, then builds it for this shape).
+        entry.set("build_config", ["input_shape": (inputShapes?.first ?? m.inputs.first?.shape).map(shapeJSON) ?? .null])
+        return entry
     }
     let registered = registeredLayerName(l)
     if legacy {

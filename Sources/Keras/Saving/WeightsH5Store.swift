@@ -28,7 +28,8 @@ enum WeightsH5Store {
                 }
             }
             out.append((path + "vars", layer.name, own, layer))
-            if let m = layer as? Model, !functional, let attributes = m.subclassAttributes {
+            if let m = layer as? Model, !functional || (m !== model && m.kerasClassEntry != nil),
+               let attributes = m.subclassAttributes {
                 // A Keras subclassed model: its layers under the attributes that hold them,
                 // visited in sorted order as Keras does (`layers` among them); any other layer
                 // with weights after them, under `_layers/` (a path Keras never writes).
@@ -49,7 +50,8 @@ enum WeightsH5Store {
         func container(_ layers: [Layer], _ path: String) {
             var used: [String: Int] = [:]
             for child in layers {
-                let base = kerasSnakeCase(child.pythonClassName)
+                // (a nested registered subclass under its class's name, as Keras saves it)
+                let base = kerasSnakeCase((child as? Model)?.kerasClassEntry?["class_name"]?.stringValue ?? child.pythonClassName)
                 let n = used[base].map { $0 + 1 } ?? 0
                 used[base] = n
                 walk(child, path + (n == 0 ? base : "\(base)_\(n)") + "/")

@@ -273,7 +273,12 @@ def _unscoped_keras_path(holder, library_path, memo=None):
         return library_path[len(model.name) + 1:]
     if model is not None and model.__dict__.get("_traced_subclass") and \
             not library_path.startswith(model.name + "/"):
-        library_path = f"{model.name}/{library_path}"   # Keras: a subclassed model's layers are under it
+        # Keras: a subclassed model's layers are under it, and it under the scope it was built
+        # in (a layer holding it: "wrap/sub/dense/kernel", the library's "wrap/dense/kernel").
+        parts = library_path.split("/")
+        own = {layer.name for layer in model.__dict__.get("_layers") or ()}
+        at = next((i for i, part in enumerate(parts[:-1]) if part in own), 0)
+        library_path = "/".join(parts[:at] + [model.name] + parts[at:])
     if model is not None and "/" in library_path:
         library_path = _under_nested_subclasses(model, library_path, memo)
         alone = _layer_at(model, library_path.split("/")[:-1])

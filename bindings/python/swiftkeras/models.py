@@ -296,6 +296,9 @@ class Model(ModelAPI):
         attributes = _model_vars.subclass_attributes(self)
         if attributes:   # the library's weights files then have Keras's subclassed layout
             config["subclass_attributes"] = attributes
+            entry = _keras_class_entry(self)
+            if entry is not None:   # nested in another model, a .keras archive names its class
+                config["keras_class"] = entry
         return {"class_name": "Functional", "config": config}
 
     def get_config(self):
@@ -2846,6 +2849,22 @@ def _renumber_nodes(value, index):
             _renumber_nodes(item, index)
 
 
+def _keras_class_entry(model):
+    """Keras's entry of a subclassed model's class (its registered name, or its own for a class
+    given in custom_objects, and its get_config), as a `.keras` archive of a model nesting it
+    names it; None where its config has no JSON form (Keras could not save it either: the
+    archive then holds its functional form)."""
+    cls = type(model)
+    try:
+        entry = {"module": cls.__module__, "class_name": cls.__name__,
+                 "config": serialize(model.get_config()),
+                 "registered_name": _model_vars.registered_subclass(model) or cls.__name__}
+        dumps(entry)
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+    return entry
+
+
 def _from_handle(handle):
     config = json.loads(_native.take_string(_lib.keras_model_to_json, handle))
     if config.get("class_name") == "Sequential":
@@ -2894,6 +2913,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         subclassed = _model_vars.load_subclass(os.fsdecode(_native.path_bytes(filepath)), compile)
         if subclassed is not None:
             return subclassed
+        from . import _subclass_nesting
+        nesting = _subclass_nesting.load(os.fsdecode(_native.path_bytes(filepath)), compile)
+        if nesting is not None:   # Keras's file nesting a subclassed model: its class rebuilds it
+            return nesting
         from ._feature_space import load_saved
         feature_space = load_saved(_saved_config(os.fsdecode(_native.path_bytes(filepath))))
         if feature_space is not None:   # FeatureSpace.save's file

@@ -463,12 +463,13 @@ def _held_model_handle(model, tensors):
     holds its attribute's model: training the outer model moves the held model's weights, and
     its trainable flags count. Where Keras builds it: a model whose input it knows when made (a
     Sequential with its Input, a functional model) was built then, its weights under its own
-    paths (`seq/dense/kernel`), so its library model is made outside the layer's build (on a
-    thread of its own: the library's name scopes are per thread); a Sequential without an Input
+    paths (`seq/dense/kernel`), so its library model is made outside the layer's build (in a
+    root name scope of the library); a Sequential without an Input
     is built for the shape it is called on and a subclassed model traced for it, as at Keras's
     first call, inside the layer's (`wrap/seq/dense/kernel`). None where the library cannot
     insert it (not a model, an older libkeras.so)."""
-    if not hasattr(model, "_model_config") or not _lib.has("keras_layer_builder_model_call"):
+    if not hasattr(model, "_model_config") or not _lib.has("keras_layer_builder_model_call") or \
+            not _lib.has("keras_name_scope_open_root"):
         return None
     if model._handle is not None:
         model._take_trainable_flags()   # as they are now (a Distiller's teacher, frozen since built)
@@ -493,20 +494,22 @@ def _held_model_handle(model, tensors):
 
 
 def _outside_the_build(make):
-    """`make()` on a thread of its own, outside the build of the layer being traced (the
-    library's name scopes and Python's trace state are per thread); its error raised here."""
-    failure = []
-
-    def run():
-        try:
+    """`make()` outside the build of the layer being traced: in a root name scope of the library
+    (keras_name_scope_open_root; Keras builds the model where it is made, in no layer's scope)
+    and with none of the build's per-thread state (no trace active, no model's call being traced,
+    no layer objects claimed by the outer model)."""
+    from .. import _model_vars, _python_layers
+    depth = ctypes.c_int32()
+    _native.check(_lib.keras_name_scope_open_root(ctypes.byref(depth)))
+    traced, _state.trace = _state.trace, None
+    model_traced, _model_vars._state.model = getattr(_model_vars._state, "model", None), None
+    try:
+        with _python_layers.claiming([]):
             make()
-        except BaseException as e:  # noqa: BLE001 — raised on the calling thread
-            failure.append(e)
-    worker = threading.Thread(target=run, name="swiftkeras-held-model")
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
+    finally:
+        _state.trace = traced
+        _model_vars._state.model = model_traced
+        _native.check(_lib.keras_name_scope_close(depth.value))
 
 
 def _attribute_of(owner, layer):

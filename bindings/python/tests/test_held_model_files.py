@@ -1,0 +1,184 @@
+"""Weight paths and files of models held by other models, against real Keras 3 (JAX):
+
+- a model held by a Python layer or called in a functional model names its weights as Keras
+  does (`seq/d1/kernel` for a Sequential built where it was made, `wrap/seq/d1/kernel` for one
+  built at the layer's first call, `d1/kernel` for a loaded one), the outer model's and the
+  inner model's before and after;
+- a Sequential read from a config (load_model, model_from_json, from_config) names the weights
+  of the layers Keras built as it read them from the root (`d1/kernel`), as Keras does;
+- a `.keras` file written by real Keras of a functional or Sequential model nesting a registered
+  subclassed model loads here with its class (the nested model is an instance of it), predicts
+  and trains as Keras does, and the file written back loads in Keras, the class rebuilt there.
+"""
+
+import numpy as np
+import pytest
+
+from conftest import needs, real_keras
+
+pytestmark = needs("keras_layer_builder_model_call", "keras_name_scope_open_root")
+
+import swiftkeras  # noqa: E402
+
+RNG = np.random.default_rng(11)
+X = RNG.normal(size=(12, 3)).astype("float32")
+Y = RNG.normal(size=(12, 2)).astype("float32")
+KINDS = ["loaded", "sequential_input", "sequential_no_input", "subclassed"]
+_CLASSES = {}
+
+
+def _classes(lib):
+    """(Sub, Wrap) of `lib`, defined once per library: a subclassed model registered as
+    'held_files>Sub', and a layer calling the model it holds in `inner`."""
+    if lib.__name__ in _CLASSES:
+        return _CLASSES[lib.__name__]
+
+    @lib.saving.register_keras_serializable(package="held_files")
+    class Sub(lib.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.d1 = lib.layers.Dense(units, activation="relu", name="s1")
+            self.d2 = lib.layers.Dense(2, name="s2")
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    class Wrap(lib.layers.Layer):
+        def __init__(self, inner=None, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(2,), initializer="ones", name="scale")
+
+        def call(self, x):
+            return lib.ops.tanh(self.inner(x)) * self.scale
+
+    _CLASSES[lib.__name__] = (Sub, Wrap)
+    return Sub, Wrap
+
+
+def _saved_sequential(tmp_path):
+    keras = real_keras()
+    path = str(tmp_path / "saved.keras")
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu", name="d1"),
+                      keras.layers.Dense(2, name="d2")], name="saved").save(path)
+    return path
+
+
+def _inner(lib, kind, path):
+    dense = [lib.layers.Dense(4, activation="relu", name="d1"), lib.layers.Dense(2, name="d2")]
+    if kind == "loaded":
+        return lib.models.load_model(path)
+    if kind == "sequential_input":
+        return lib.Sequential([lib.Input((3,))] + dense, name="seq")
+    if kind == "sequential_no_input":
+        return lib.Sequential(dense, name="seq")
+    return _classes(lib)[0](name="sub")
+
+
+def _paths(model):
+    return [w.path for w in model.weights]
+
+
+@pytest.mark.parametrize("how", ["held_by_a_layer", "called_in_a_functional_model"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_held_model_names_its_weights_as_keras(kind, how, tmp_path):
+    path = _saved_sequential(tmp_path) if kind == "loaded" else None
+    seen = []
+    for lib in (real_keras(), swiftkeras):
+        inner = _inner(lib, kind, path)
+        # (an unbuilt model has no weights yet: Keras lists none)
+        before = _paths(inner) if kind in ("loaded", "sequential_input") else None
+        x = lib.Input((3,))
+        y = _classes(lib)[1](inner, name="wrap")(x) if how == "held_by_a_layer" else inner(x)
+        outer = lib.Model(x, lib.layers.Dense(2, name="head")(y), name="outer")
+        seen.append((before, _paths(outer), _paths(inner)))
+    ref, ours = seen
+    assert ours == ref
+    if kind == "loaded":   # not under the loaded model's name (`saved/d1/kernel`)
+        assert ours[1][:2] in (["d1/kernel", "d1/bias"], ["wrap/scale", "d1/kernel"])
+
+
+def test_a_sequential_read_from_a_config_names_weights_as_keras(tmp_path):
+    seen = []
+    for lib in (real_keras(), swiftkeras):
+        tag = lib.__name__
+        seq = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, name="d1"),
+                              lib.layers.Dense(2, name="d2")], name="seq")
+        x = lib.Input((3,))
+        functional = lib.Model(x, lib.layers.Dense(2, name="head")(seq(x)), name="outer")
+        stacked = lib.Sequential([lib.Input((3,)), seq, lib.layers.Dense(2, name="head")], name="outer_seq")
+        functional.save(str(tmp_path / f"f_{tag}.keras"))
+        stacked.save(str(tmp_path / f"s_{tag}.keras"))
+        seen.append([_paths(seq), _paths(stacked),
+                     _paths(lib.models.model_from_json(seq.to_json())),
+                     _paths(lib.models.model_from_json(functional.to_json())),
+                     _paths(lib.models.load_model(str(tmp_path / f"f_{tag}.keras"))),
+                     _paths(lib.models.load_model(str(tmp_path / f"s_{tag}.keras"))),
+                     _paths(lib.Sequential.from_config(stacked.get_config()))])
+    ref, ours = seen
+    assert ours == ref
+    assert ours[0][0] == "seq/d1/kernel" and ours[2][0] == "d1/kernel"
+
+
+def _close(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=1e-5, atol=1e-5)
+
+
+def _fit(model):
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, Y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+
+
+@pytest.mark.parametrize("outer", ["functional", "sequential"])
+def test_a_keras_file_nesting_a_registered_subclassed_model_loads_trains_and_saves_back(outer, tmp_path):
+    keras = real_keras()
+    sub_ref, _ = _classes(keras)
+    sub_ours, _ = _classes(swiftkeras)
+    if outer == "functional":
+        x = keras.Input((3,))
+        written = keras.Model(x, keras.layers.Dense(2, name="head")(sub_ref(units=5, name="sub")(x)),
+                              name="outer")
+    else:
+        written = keras.Sequential([keras.Input((3,)), sub_ref(units=5, name="sub"),
+                                    keras.layers.Dense(2, name="head")], name="outer")
+    path = str(tmp_path / "keras.keras")
+    written.save(path)
+    ref = keras.models.load_model(path)
+    ours = swiftkeras.models.load_model(path)
+
+    # The nested model is rebuilt by its class (registered here as in the user's code).
+    nested = [l for l in ours.layers if isinstance(l, swiftkeras.Model)]
+    assert len(nested) == 1 and isinstance(nested[0], sub_ours) and nested[0].units == 5
+    assert [type(l).__name__ for l in ours.layers] == [type(l).__name__ for l in ref.layers]
+    # (Keras's loaded paths differ here: it builds each layer as it reads it, outside any
+    # scope, `s1/kernel`; the rebuilt model names them as the model made in code, `sub/s1/kernel`.)
+    assert len(ours.weights) == len(ref.weights)
+    _close(ours.get_weights(), ref.get_weights())
+    _close([ours.predict(X, verbose=0)], [ref.predict(X, verbose=0)])
+    _close(nested[0].get_weights(), [l for l in ref.layers if isinstance(l, sub_ref)][0].get_weights())
+
+    # It trains as Keras's does, the nested model's weights with it.
+    before = [np.asarray(w) for w in nested[0].get_weights()]
+    _fit(ref)
+    _fit(ours)
+    _close(ours.get_weights(), ref.get_weights())
+    assert not np.allclose(before[0], nested[0].get_weights()[0])
+
+    # Our file loads in Keras, the class rebuilt there, with our numbers.
+    back = str(tmp_path / "ours.keras")
+    ours.save(back)
+    again = keras.models.load_model(back)
+    assert any(isinstance(l, sub_ref) for l in again.layers)
+    _close(again.get_weights(), ours.get_weights())
+    _close([again.predict(X, verbose=0)], [ours.predict(X, verbose=0)])
+    # ... and here.
+    mine = swiftkeras.models.load_model(back)
+    _close([mine.predict(X, verbose=0)], [ours.predict(X, verbose=0)])
