@@ -142,8 +142,8 @@ _WRAPPED = {"MeanSquaredError": None, "MeanAbsoluteError": None, "BinaryCrossent
 
 def update_wrapped(metric, y_true, y_pred, sample_weight=None):
     """Keras's `MeanMetricWrapper.update_state` (the mean of a function's per-sample values) on
-    symbolic tensors, for the library's metric classes that wrap a loss function; a clear error
-    for the others (AUC, Precision, ...)."""
+    symbolic tensors, for the library's metric classes that wrap a loss function; the others
+    (AUC, Precision, ...) are recorded as the library's metric object (`_record_object`)."""
     trace = _active(y_true, y_pred, sample_weight)
     if trace is None:
         return False
