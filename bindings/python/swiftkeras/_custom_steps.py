@@ -18,10 +18,14 @@
   loop written as Keras's (callbacks, validation, `steps_per_epoch`, `class_weight` as sample
   weights); `super().train_step(data)` is the library's training step on that batch
   (`keras_model_train_batch`: the step fit takes, its figures running through the epoch), so an
-  override may change the batch before it and the logs after it. Gradients cannot come from a
-  backend (GradientTape, jax.grad, backward): where an override asks for them or applies them
-  (`optimizer.apply_gradients`, `zero_grad`, Keras's JAX form `train_step(state, data)`), a
-  clear error names the two routes: `super().train_step`, or a traced `compute_loss`. The
+  override may change the batch before it and the logs after it. The guide's gradient-tape
+  form, written with `swiftkeras.GradientTape` (a forward pass and `self.compute_loss` in the
+  tape's block, `self.optimizer.apply(tape.gradient(loss, self.trainable_variables), ...)`),
+  is that same library step on the batch, its metrics left to the override (_gradient_tape).
+  Gradients cannot come from a backend (tf.GradientTape, jax.grad, backward): where an override
+  applies them (`optimizer.apply_gradients`, `zero_grad`, Keras's JAX form
+  `train_step(state, data)`), a clear error names the routes: swiftkeras's GradientTape,
+  `super().train_step`, or a traced `compute_loss`. The
   library's built-in callbacks fire from that loop in the library (callbacks._LibraryCallbacks),
   and the loop ends as Keras's fit with use_ema's moving averages put into the weights.
 """
@@ -38,10 +42,13 @@ from .ops._functional import OpLayer
 GRADIENTS_ROUTE = (
     "{what}: swiftkeras trains in its library, which computes the gradients and updates the "
     "weights itself; gradients from a backend (tf.GradientTape, jax.grad, loss.backward()) cannot "
-    "reach it (the weights seen from Python are numpy copies). In a train_step override, call "
+    "reach it (the weights seen from Python are numpy copies). In a train_step override, use "
+    "keras.GradientTape (swiftkeras's): `with keras.GradientTape() as tape: y_pred = self(x, "
+    "training=True); loss = self.compute_loss(y=y, y_pred=y_pred)`, then `self.optimizer.apply("
+    "tape.gradient(loss, self.trainable_variables), self.trainable_variables)`; or call "
     "super().train_step(data) for the training step (change the batch before it and the logs "
-    "after it), or override compute_loss(self, x, y, y_pred, sample_weight=None, training=True) "
-    "with swiftkeras.ops instead: it is traced into the library's graph and differentiated there.")
+    "after it); or override compute_loss(self, x, y, y_pred, sample_weight=None, training=True) "
+    "with swiftkeras.ops: it is traced into the library's graph and differentiated there.")
 
 
 _MODEL_BASES = None
@@ -245,7 +252,10 @@ def compute_loss(model, y, y_pred, sample_weight):
                                       "outputs is not available on values here (it is in a traced "
                                       "compute_loss)")
         from ._array_eval import reduced_loss
-        return reduced_loss(loss, y, y_pred, sample_weight, f"{model.name}.compute_loss")
+        total = reduced_loss(loss, y, y_pred, sample_weight, f"{model.name}.compute_loss")
+        # Keras adds `model.losses` (the last call's added losses, the weight penalties).
+        extra = model.losses
+        return np.float32(total + np.sum(extra, dtype=np.float32)) if extra else total
     names = list(y_pred) if isinstance(y_pred, dict) else \
         getattr(model, "_compute_loss_output_names", None) or [f"output_{i}" for i in range(len(flat_pred))]
     flat_y = [y[n] for n in names] if isinstance(y, dict) else \
@@ -551,12 +561,13 @@ def predict_by_steps(model, x, batch_size):
 
 # ---- train_step called per batch, super().train_step taken by the library ----------------
 
-def library_train_step(model, x, y, sample_weight):
+def library_train_step(model, x, y, sample_weight, follow_metrics=True):
     """Keras's default train step: the library's training step on this batch (forward pass,
     loss with penalties and added losses, gradients, optimizer update: fit's step), its loss and
     compiled metrics running on through the epoch as Keras's `model.metrics` do (reset by
     `reset_metrics()`, which fit calls at each epoch's start). `model.metrics` follow the
-    library's figures; returns them (Keras: `compute_metrics`'s result)."""
+    library's figures; returns them (Keras: `compute_metrics`'s result). follow_metrics False
+    (a GradientTape step, whose train_step updates the metrics itself): they are left as they are."""
     import json
     from . import _lib, _native
     if not _lib.has("keras_model_train_batch"):
@@ -573,7 +584,7 @@ def library_train_step(model, x, y, sample_weight):
     model._train_metrics_fresh = False
     logs = {k: np.asarray(v, np.float32) if isinstance(v, list) else np.float32(np.nan if v is None else v)
             for k, v in model._user_log_names(json.loads(text)).items()}
-    for m in model.metrics:
+    for m in model.metrics if follow_metrics else []:
         if isinstance(m, LossTracker):
             m._follow(logs.get("loss", np.nan), len(xs_list[0]), restart)
         elif isinstance(m, CompileMetrics):
