@@ -134,14 +134,15 @@ def _traced_update(update_state):
     import functools
 
     @functools.wraps(update_state)
-    def update(self, y_true, y_pred=None, sample_weight=None, **kwargs):
+    def update(self, *args, **kwargs):
         from . import _traced_metrics
-        if y_pred is not None and not kwargs and self._runs_in_python() and \
-                _traced_metrics.update_object(self, y_true, y_pred, sample_weight):
-            return None
-        if y_pred is None:
-            return update_state(self, y_true, sample_weight=sample_weight, **kwargs)
-        return update_state(self, y_true, y_pred, sample_weight=sample_weight, **kwargs)
+        values = list(args) + [kwargs[k] for k in ("y_true", "y_pred") if k in kwargs]
+        extra = set(kwargs) - {"y_true", "y_pred", "sample_weight"}
+        if len(values) in (2, 3) and not extra and self._runs_in_python():
+            weight = values[2] if len(values) == 3 else kwargs.get("sample_weight")
+            if _traced_metrics.update_object(self, values[0], values[1], weight):
+                return None
+        return update_state(self, *args, **kwargs)
 
     update._traced_form = True
     return update

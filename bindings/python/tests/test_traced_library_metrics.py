@@ -211,3 +211,25 @@ def test_python_metric_subclasses_updated_in_compute_loss_log_as_keras():
     _close(ours_e, ref_e, "evaluate")
     _close(ours_after, ref_after, "result() after evaluate")
     assert max(ours_h["binary_true_positives"]) > 0
+
+
+@pytest.mark.parametrize("lib", [sk, keras], ids=["swiftkeras", "keras"])
+def test_a_python_metric_of_other_arguments_is_called_as_written(lib):
+    """The traced form takes (y_true, y_pred[, sample_weight]) updates; a metric whose
+    update_state takes other arguments is called with them as written."""
+    class Last(lib.metrics.Metric):
+        def __init__(self, name="last"):
+            super().__init__(name=name)
+            self.value = self.add_variable(shape=(), initializer="zeros", name="value")
+
+        def update_state(self, values, scale=1.0):
+            self.value.assign(lib.ops.mean(values) * scale)
+
+        def result(self):
+            return lib.ops.convert_to_tensor(self.value)
+
+    metric = Last()
+    metric.update_state(np.array([1.0, 3.0], "float32"))
+    assert float(np.asarray(metric.result())) == 2.0
+    metric.update_state(np.array([1.0, 3.0], "float32"), scale=3.0)
+    assert float(np.asarray(metric.result())) == 6.0
