@@ -491,7 +491,8 @@ int keras_model_to_json(keras_model *model, char **out);
 
 /* The running figures of the metrics the model's traced calls update (keras_layer_builder_metric)
  * after its last step: a JSON list [{"name": ..., "total": ..., "count": ... (null for a running
- * sum)}, ...] in order of first update; [] before any step. *out is caller-owned. */
+ * sum), "result": ... (only for keras_layer_builder_metric_object's metrics)}, ...] in order of
+ * first update; [] before any step. *out is caller-owned. */
 int keras_model_traced_metrics(keras_model *model, char **out);
 
 /* Ends the running fit after the current batch (Keras: model.stop_training = True). Meant to be
@@ -1305,6 +1306,16 @@ int keras_layer_builder_loss(keras_layer_builder *builder, int64_t node, int tra
  * range), SHAPE (total or count not a scalar). */
 int keras_layer_builder_metric(keras_layer_builder *builder, const char *name, int64_t total,
                                int64_t count, int training);
+/* A library metric updated by the traced call (Keras: `self.auc.update_state(y, y_pred)` for
+ * AUC, Precision, Recall, the confusion-matrix metrics, a registered Python or C metric class,
+ * ... inside a traced compute_loss): the metric made from `config` (its entry in a compile
+ * config: a name or a Keras {"class_name", "config", "registered_name"} object) is
+ * updated every run with the values of nodes y_true, y_pred and sample_weight (-1: none), as a
+ * compiled metric is with a batch; its state is kept, reset and logged under `name` as
+ * keras_layer_builder_metric's figures are, and keras_model_traced_metrics reports its
+ * "result". Errors: INVALID_ARGUMENT (empty name, bad config, unknown metric, a node out of range). */
+int keras_layer_builder_metric_object(keras_layer_builder *builder, const char *name, const char *config,
+                                      int64_t y_true, int64_t y_pred, int64_t sample_weight, int training);
 /* A call of another layer inside the traced call (Keras: a custom layer's `call` calling the
  * layers held in its attributes, `self.att(x, x)`): the layer held at attribute `attribute`
  * (element `index` of a list attribute, -1 for an attribute holding one layer; `order` is the

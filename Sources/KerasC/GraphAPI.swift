@@ -191,6 +191,25 @@ public func keras_layer_builder_metric(_ builder: UnsafeMutableRawPointer?, _ na
     }
 }
 
+@_cdecl("keras_layer_builder_metric_object")
+public func keras_layer_builder_metric_object(_ builder: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?,
+                                              _ config: UnsafePointer<CChar>?, _ yTrue: Int64, _ yPred: Int64,
+                                              _ sampleWeight: Int64, _ training: Int32) -> Int32 {
+    guarded("keras_layer_builder_metric_object") {
+        guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (both), 0 or 1, got \(training)") }
+        let metricName = try string(name, "name")
+        guard sampleWeight >= -1 else {
+            throw ABIError(.invalidArgument, "metric '\(metricName)': sample_weight must be a node or -1 (none), got \(sampleWeight)")
+        }
+        let metric = try deserializeMetric(try json(config, "config"))
+        metric.name = metricName
+        try trace(builder).addMetricObjectOutput(name: metricName, metric: metric, yTrue: try nodeIndex(yTrue),
+                                                 yPred: try nodeIndex(yPred),
+                                                 sampleWeight: sampleWeight < 0 ? nil : try nodeIndex(sampleWeight),
+                                                 training: training < 0 ? nil : training == 1)
+    }
+}
+
 @_cdecl("keras_layer_builder_state")
 public func keras_layer_builder_state(_ builder: UnsafeMutableRawPointer?, _ width: Int64, _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("keras_layer_builder_state") {

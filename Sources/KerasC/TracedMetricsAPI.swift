@@ -9,10 +9,12 @@ public func keras_model_traced_metrics(_ handle: OpaquePointer?, _ out: UnsafeMu
         let out = try requireOut(out, "out")
         out.pointee = nil
         let box = try modelBox(handle)
-        let states = box.locked { box.model.tracedMetricStates }
+        let states = try box.locked { try box.model.tracedMetricStates }
         let list = JSON.array(states.map { s in
-            .object([("name", .string(s.name)), ("total", s.total.isFinite ? .double(s.total) : .null),
-                     ("count", s.count.map { $0.isFinite ? .double($0) : .null } ?? .null)])
+            var fields: [(String, JSON)] = [("name", .string(s.name)), ("total", s.total.isFinite ? .double(s.total) : .null),
+                                            ("count", s.count.map { $0.isFinite ? .double($0) : .null } ?? .null)]
+            if let r = s.result { fields.append(("result", r.isFinite ? .double(r) : .null)) }
+            return .object(fields)
         })
         out.pointee = try ownedCString(list.description)
     }

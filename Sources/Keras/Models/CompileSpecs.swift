@@ -153,7 +153,7 @@ final class CompiledState {
         lossTracker.reset()
         outputLossTrackers.forEach { $0?.reset() }
         for list in metrics ?? [] { for m in list { try m.reset() } }
-        for m in tracedMetrics { m.reset() }
+        for m in tracedMetrics { try m.reset() }
     }
 
     /// Current figures: loss, per-output losses, then metrics.
@@ -161,7 +161,7 @@ final class CompiledState {
         var l: Logs = ["loss": Double(lossTracker.result())]
         for case let t? in outputLossTrackers { l[t.name] = Double(t.result()) }
         for list in metrics ?? [] { for m in list { for f in try m.figures() { l[f.key] = Double(f.value) } } }
-        for m in tracedMetrics { l[m.name] = m.result }
+        for m in tracedMetrics { l[m.name] = try m.result() }
         return l
     }
 
@@ -190,7 +190,8 @@ final class CompiledState {
         }
         var all = r + merged.sorted { $0.0 < $1.0 }
         for m in tracedMetrics {
-            if let i = all.firstIndex(where: { $0.0 == m.name }) { all[i].1 = m.result } else { all.append((m.name, m.result)) }
+            let value = try m.result()
+            if let i = all.firstIndex(where: { $0.0 == m.name }) { all[i].1 = value } else { all.append((m.name, value)) }
         }
         return all
     }

@@ -138,7 +138,7 @@ extension Model {
         tape.reset()
         let value = Double(total.scalar ?? .nan)
         try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0], masks: masks)
-        updateTracedMetrics(c)
+        try updateTracedMetrics(c)
         return value
     }
 
@@ -149,7 +149,7 @@ extension Model {
         }
         let value = Double(total.scalar ?? .nan)
         try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0], masks: masks)
-        updateTracedMetrics(c)
+        try updateTracedMetrics(c)
         return value
     }
 

@@ -107,6 +107,17 @@ func deserializeMetricSpecs(_ j: JSON?) throws -> [[MetricSpec]] {
     return [try list.map(metricSpec)]
 }
 
+/// One metric from its entry in a compile config (a name, or a Keras `{"class_name", "config"}`
+/// object: a built-in class or a registered custom one, a Python or C plugin), made as compile
+/// makes it; a name is resolved with its default arguments.
+public func deserializeMetric(_ j: JSON) throws -> Metric {
+    switch try metricSpec(j) {
+    case .instance(let m): return m
+    case .name(let n): return try Metric.named(n)
+    case .function(let n, let f): return MeanMetricWrapper(name: n, f)
+    }
+}
+
 private func metricSpec(_ j: JSON) throws -> MetricSpec {
     if let s = j.stringValue {
         if case .metric(let make)? = ObjectRegistry.lookupCustom(.metric, s) { return .instance(try make(.object([]))) }

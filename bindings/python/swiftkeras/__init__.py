@@ -16,6 +16,7 @@ from ._function import Function, Operation, _register_builtin_operations
 from .quantizers import Quantizer
 from ._scopes import RematScope, StatelessScope, SymbolicScope, device, name_scope, remat
 from ._variables import Variable
+from ._gradient_tape import GradientTape
 from .dtype_policies import DTypePolicy, FloatDTypePolicy
 from .initializers import Initializer
 from .losses import Loss

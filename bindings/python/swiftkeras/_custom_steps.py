@@ -18,10 +18,14 @@
   loop written as Keras's (callbacks, validation, `steps_per_epoch`, `class_weight` as sample
   weights); `super().train_step(data)` is the library's training step on that batch
   (`keras_model_train_batch`: the step fit takes, its figures running through the epoch), so an
-  override may change the batch before it and the logs after it. Gradients cannot come from a
-  backend (GradientTape, jax.grad, backward): where an override asks for them or applies them
-  (`optimizer.apply_gradients`, `zero_grad`, Keras's JAX form `train_step(state, data)`), a
-  clear error names the two routes: `super().train_step`, or a traced `compute_loss`. The
+  override may change the batch before it and the logs after it. The guide's gradient-tape
+  form, written with `swiftkeras.GradientTape` (a forward pass and `self.compute_loss` in the
+  tape's block, `self.optimizer.apply(tape.gradient(loss, self.trainable_variables), ...)`),
+  is that same library step on the batch, its metrics left to the override (_gradient_tape).
+  Gradients cannot come from a backend (tf.GradientTape, jax.grad, backward): where an override
+  applies them (`optimizer.apply_gradients`, `zero_grad`, Keras's JAX form
+  `train_step(state, data)`), a clear error names the routes: swiftkeras's GradientTape,
+  `super().train_step`, or a traced `compute_loss`. The
   library's built-in callbacks fire from that loop in the library (callbacks._LibraryCallbacks),
   and the loop ends as Keras's fit with use_ema's moving averages put into the weights.
 """
@@ -38,10 +42,13 @@ from .ops._functional import OpLayer
 GRADIENTS_ROUTE = (
     "{what}: swiftkeras trains in its library, which computes the gradients and updates the "
     "weights itself; gradients from a backend (tf.GradientTape, jax.grad, loss.backward()) cannot "
-    "reach it (the weights seen from Python are numpy copies). In a train_step override, call "
+    "reach it (the weights seen from Python are numpy copies). In a train_step override, use "
+    "keras.GradientTape (swiftkeras's): `with keras.GradientTape() as tape: y_pred = self(x, "
+    "training=True); loss = self.compute_loss(y=y, y_pred=y_pred)`, then `self.optimizer.apply("
+    "tape.gradient(loss, self.trainable_variables), self.trainable_variables)`; or call "
     "super().train_step(data) for the training step (change the batch before it and the logs "
-    "after it), or override compute_loss(self, x, y, y_pred, sample_weight=None, training=True) "
-    "with swiftkeras.ops instead: it is traced into the library's graph and differentiated there.")
+    "after it); or override compute_loss(self, x, y, y_pred, sample_weight=None, training=True) "
+    "with swiftkeras.ops: it is traced into the library's graph and differentiated there.")
 
 
 _MODEL_BASES = None
@@ -245,7 +252,10 @@ def compute_loss(model, y, y_pred, sample_weight):
                                       "outputs is not available on values here (it is in a traced "
                                       "compute_loss)")
         from ._array_eval import reduced_loss
-        return reduced_loss(loss, y, y_pred, sample_weight, f"{model.name}.compute_loss")
+        total = reduced_loss(loss, y, y_pred, sample_weight, f"{model.name}.compute_loss")
+        # Keras adds `model.losses` (the last call's added losses, the weight penalties).
+        extra = model.losses
+        return np.float32(total + np.sum(extra, dtype=np.float32)) if extra else total
     names = list(y_pred) if isinstance(y_pred, dict) else \
         getattr(model, "_compute_loss_output_names", None) or [f"output_{i}" for i in range(len(flat_pred))]
     flat_y = [y[n] for n in names] if isinstance(y, dict) else \
@@ -367,12 +377,20 @@ def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
         layer._op_node = True
         return layer(tensor)
 
+    # More tensors of the model's graph its compute_loss reads (a Distiller's student features).
+    more = list(getattr(model, "_compute_loss_extra_inputs", lambda: [])())
+    more_shapes = [tuple(t.shape[1:]) for t in more]
+    if any(None in shape for shape in more_shapes):
+        raise NotImplementedError(f"{type(model).__name__}.compute_loss: a traced compute_loss "
+                                  f"needs features of known shapes, got {more_shapes}")
     parts = [(t, shape) for t, shape in zip(outs, pred_shapes)] + \
         [(t, shape) for t, shape in zip(targets, target_shapes)] + \
-        ([(extra[-1], ())] if spec.weighted else []) + list(zip(inputs, x_shapes))
+        ([(extra[-1], ())] if spec.weighted else []) + list(zip(inputs, x_shapes)) + \
+        list(zip(more, more_shapes))
     joined = _merge_layer("Concatenate", axis=-1)([flat(t, shape) for t, shape in parts])
     layer = _ComputeLoss(model, pred_shapes, target_shapes, spec, x_shapes, x_keys,
-                         [t.name for t in outs], name=unique_name("compute_loss"))
+                         [t.name for t in outs], more_shapes=more_shapes,
+                         name=unique_name("compute_loss"))
     model._compute_loss_layer_name = layer.name
     new_outputs = [layer(joined)] + outs[1:]
     return [*inputs, *extra], new_outputs if isinstance(outputs, (list, tuple)) else new_outputs[0]
@@ -386,9 +404,10 @@ class _ComputeLoss(OpLayer):
     _registered_name = "swiftkeras>ComputeLoss"
 
     def __init__(self, model, pred_shapes, target_shapes, spec, x_shapes, x_keys, output_names,
-                 **kwargs):
+                 more_shapes=(), **kwargs):
         super().__init__(None, **kwargs)
         self._model, self._pred_shapes, self._spec = model, pred_shapes, spec
+        self._more_shapes = list(more_shapes)
         self._target_shapes = target_shapes
         self._x_shapes, self._x_keys, self._output_names = x_shapes, x_keys, output_names
         self._sublayers_of = model   # the layers its compute_loss may call (ops._trace._attribute_of)
@@ -396,7 +415,7 @@ class _ComputeLoss(OpLayer):
     def _split(self, inputs):
         from . import ops
         shapes = self._pred_shapes + self._target_shapes + ([()] if self._spec.weighted else []) + \
-            self._x_shapes
+            self._x_shapes + self._more_shapes
         pieces, at = [], 0
         for shape in shapes:
             width = max(math.prod(shape), 1)
@@ -406,7 +425,9 @@ class _ComputeLoss(OpLayer):
         n, t = len(self._pred_shapes), len(self._target_shapes)
         preds, ys = pieces[:n], pieces[n:n + t]
         weight = pieces[n + t] if self._spec.weighted else None
-        xs = pieces[n + t + int(self._spec.weighted):]
+        at = n + t + int(self._spec.weighted)
+        xs = pieces[at:at + len(self._x_shapes)]
+        self._model.__dict__["_compute_loss_extra_values"] = pieces[at + len(self._x_shapes):]
         return preds, ys, weight, xs
 
     def call(self, inputs, training=None):
@@ -422,7 +443,10 @@ class _ComputeLoss(OpLayer):
              "dict": lambda: dict(zip(names, ys))}[self._spec.y_kind]()
         x = dict(zip(self._x_keys, xs)) if self._x_keys else xs[0] if len(xs) == 1 else xs
         model._compute_loss_super_called = False
-        loss = call_compute_loss(model, x, y, y_pred, weight, bool(training))
+        try:
+            loss = call_compute_loss(model, x, y, y_pred, weight, bool(training))
+        finally:   # the extra values belong to this trace only
+            model.__dict__.pop("_compute_loss_extra_values", None)
         if loss is None:
             raise ValueError(f"{type(model).__name__}.compute_loss returned None; it must return "
                              f"the loss (a scalar)")
@@ -537,12 +561,13 @@ def predict_by_steps(model, x, batch_size):
 
 # ---- train_step called per batch, super().train_step taken by the library ----------------
 
-def library_train_step(model, x, y, sample_weight):
+def library_train_step(model, x, y, sample_weight, follow_metrics=True):
     """Keras's default train step: the library's training step on this batch (forward pass,
     loss with penalties and added losses, gradients, optimizer update: fit's step), its loss and
     compiled metrics running on through the epoch as Keras's `model.metrics` do (reset by
     `reset_metrics()`, which fit calls at each epoch's start). `model.metrics` follow the
-    library's figures; returns them (Keras: `compute_metrics`'s result)."""
+    library's figures; returns them (Keras: `compute_metrics`'s result). follow_metrics False
+    (a GradientTape step, whose train_step updates the metrics itself): they are left as they are."""
     import json
     from . import _lib, _native
     if not _lib.has("keras_model_train_batch"):
@@ -559,7 +584,7 @@ def library_train_step(model, x, y, sample_weight):
     model._train_metrics_fresh = False
     logs = {k: np.asarray(v, np.float32) if isinstance(v, list) else np.float32(np.nan if v is None else v)
             for k, v in model._user_log_names(json.loads(text)).items()}
-    for m in model.metrics:
+    for m in model.metrics if follow_metrics else []:
         if isinstance(m, LossTracker):
             m._follow(logs.get("loss", np.nan), len(xs_list[0]), restart)
         elif isinstance(m, CompileMetrics):

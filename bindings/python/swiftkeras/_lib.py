@@ -380,6 +380,8 @@ _declare("keras_layer_builder_output", [keras_layer_builder_p, c_int64, c_int32]
 _declare("keras_layer_builder_loss", [keras_layer_builder_p, c_int64, c_int32], c_int32)
 _declare("keras_layer_builder_metric", [keras_layer_builder_p, c_char_p, c_int64, c_int64, c_int32],
          c_int32)
+_declare("keras_layer_builder_metric_object", [keras_layer_builder_p, c_char_p, c_char_p, c_int64,
+                                               c_int64, c_int64, c_int32], c_int32)
 _declare("keras_layer_builder_state", [keras_layer_builder_p, c_int64, int64_p], c_int32)
 _declare("keras_layer_builder_state_output", [keras_layer_builder_p, c_int32, c_int64, c_int32], c_int32)
 _declare("keras_layer_builder_initial_state", [keras_layer_builder_p, c_int32, c_int64], c_int32)

@@ -21,6 +21,20 @@ _STEP_FUNCTIONS = ("Model.{what}: the library compiles and runs its steps itself
                    "predict_step")
 
 
+def _noting_loss(compute_loss):
+    """A `compute_loss` override that reports its value to an open GradientTape (the loss a
+    train_step's `tape.gradient` takes), otherwise itself."""
+    import functools
+
+    @functools.wraps(compute_loss)
+    def noted(self, *args, **kwargs):
+        from . import _gradient_tape
+        return _gradient_tape.note_loss(self, args, kwargs, compute_loss(self, *args, **kwargs))
+
+    noted._notes_loss = True
+    return noted
+
+
 class ModelAPI(_variables.LayerBasics):
     """Mixed into `Model`: Keras 3 methods and properties built from the library's calls."""
 
@@ -279,11 +293,19 @@ class ModelAPI(_variables.LayerBasics):
         return logs
 
     # -- custom steps (Keras 3's customization points; see _custom_steps) -------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("compute_loss")
+        if own is not None and not getattr(own, "_notes_loss", False):
+            cls.compute_loss = _noting_loss(own)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Keras `compute_loss`: the compiled loss of `y_pred` against `y` (and, in training,
         the model's added losses and penalties). Overridden with `swiftkeras.ops`, it is traced
         into the library's graph and trained on (see _custom_steps)."""
-        return _custom_steps.compute_loss(self, y, y_pred, sample_weight)
+        from . import _gradient_tape
+        return _gradient_tape.note_loss(self, (x, y, y_pred, sample_weight), {},
+                                        _custom_steps.compute_loss(self, y, y_pred, sample_weight))
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Keras `compute_metrics`: updates the compiled metrics, returns every metric's result."""

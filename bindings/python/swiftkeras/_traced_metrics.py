@@ -11,8 +11,13 @@ calls computes them natively and the library keeps the running figure, reset whe
 as a later metric replaces an earlier one in Keras's logs). After each call from Python the
 metric objects take the library's state (`sync`), so `metric.result()` reads what Keras's would.
 
-A metric whose update is not a mean of values (AUC, Precision, a `Metric` subclass whose
-`update_state` uses numpy) cannot be traced: its update fails naming the metric.
+A library metric whose update is not a mean of values (AUC, Precision, Recall, the
+confusion-matrix metrics, ...) is recorded as itself with the nodes of y_true, y_pred and the
+sample weights (keras_layer_builder_metric_object): the library's own metric object, made from
+its config as compile(metrics=[...]) makes it, is updated with their values every step and
+logs its result. A `Metric` subclass written in Python is recorded the same way as the
+library's form of its class (the one compile(metrics=[...]) makes, _python_metrics): the
+library calls the object's own update_state, result and reset_state on each batch's arrays.
 """
 
 from __future__ import annotations
@@ -35,21 +40,49 @@ def _active(*values):
     return trace
 
 
-def _record(trace, metric, total, count):
-    """Adds the metric's update (two scalar tensors; count None: a sum) to the trace, emitted
-    with the trace's outputs (ops._trace.trace_layer), and remembers the metric object on the
-    model (or layer) traced, for `sync`."""
-    from . import ops
+def _owner(trace, metric):
+    """The model (or layer) traced, whose metric `metric` is; None where the update is lost."""
     from ._custom_steps import overrides
     owner = getattr(trace.layer, "_model", None) or trace.layer
     if hasattr(owner, "_compile_config") and overrides(owner, "metrics") and \
             not any(m is metric for m in owner.metrics):
         # Keras's jax step carries only `model.metrics`' variables: an update of another
         # metric is lost, and it is in no log.
+        return None
+    return owner
+
+
+def _record(trace, metric, total, count):
+    """Adds the metric's update (two scalar tensors; count None: a sum) to the trace, emitted
+    with the trace's outputs (ops._trace.trace_layer), and remembers the metric object on the
+    model (or layer) traced, for `sync`."""
+    from . import ops
+    owner = _owner(trace, metric)
+    if owner is None:
         return
     total = ops.sum(total)
     count = None if count is None else ops.sum(count)
     trace.metric_updates.append((trace.mode, metric.name, total, count))
+    _remember(owner, metric)
+
+
+def _record_object(trace, metric, y_true, y_pred, sample_weight):
+    """Adds the update of a library metric (its config and the tensors it reads) to the trace."""
+    from . import ops
+    owner = _owner(trace, metric)
+    if owner is None:
+        return
+    entry = json.dumps(metric._keras_config())
+    y_true = ops.convert_to_tensor(y_true)
+    y_pred = ops.convert_to_tensor(y_pred)
+    if sample_weight is not None:
+        sample_weight = ops.convert_to_tensor(sample_weight)
+    trace.metric_updates.append((trace.mode, metric.name, (metric, entry, y_true, y_pred, sample_weight),
+                                 "object"))
+    _remember(owner, metric)
+
+
+def _remember(owner, metric):
     known = owner.__dict__.setdefault("_traced_metric_objects", [])
     if not any(m is metric for m in known):
         known.append(metric)
@@ -72,6 +105,17 @@ def update_mean(metric, values, sample_weight=None):
     else:
         count = 1.0
     _record(trace, metric, values, count)
+    return True
+
+
+def update_object(metric, y_true, y_pred, sample_weight=None):
+    """A Python `Metric` subclass's `update_state` on symbolic tensors, recorded into the trace
+    as the library's metric of its class (updated with the batch's arrays each step, by this
+    object's own methods); False when nothing is traced."""
+    trace = _active(y_true, y_pred, sample_weight)
+    if trace is None:
+        return False
+    _record_object(trace, metric, y_true, y_pred, sample_weight)
     return True
 
 
@@ -98,18 +142,15 @@ _WRAPPED = {"MeanSquaredError": None, "MeanAbsoluteError": None, "BinaryCrossent
 
 def update_wrapped(metric, y_true, y_pred, sample_weight=None):
     """Keras's `MeanMetricWrapper.update_state` (the mean of a function's per-sample values) on
-    symbolic tensors, for the library's metric classes that wrap a loss function; a clear error
-    for the others (AUC, Precision, ...)."""
+    symbolic tensors, for the library's metric classes that wrap a loss function; the others
+    (AUC, Precision, ...) are recorded as the library's metric object (`_record_object`)."""
     trace = _active(y_true, y_pred, sample_weight)
     if trace is None:
         return False
     name = getattr(metric, "class_name", type(metric).__name__)
     if name not in _WRAPPED:
-        raise NotImplementedError(
-            f"{name} '{metric.name}'.update_state inside a traced compute_loss: only Mean, Sum and "
-            f"the metrics that average a loss function's values ({', '.join(sorted(_WRAPPED))}) "
-            f"can be updated while the step is traced into the library's graph; list the metric "
-            f"in compile(metrics=...) instead")
+        _record_object(trace, metric, y_true, y_pred, sample_weight)
+        return True
     from . import losses
     config = {k: v for k, v in (getattr(metric, "_config", {}) or {}).items()
               if k not in ("name", "dtype")}
@@ -121,6 +162,16 @@ def update_wrapped(metric, y_true, y_pred, sample_weight=None):
 def emit(trace):
     """Sends the trace's metric updates to the library (after its outputs are set)."""
     for code, name, total, count in trace.metric_updates:
+        if isinstance(count, str):
+            from ._python_metrics import claiming
+            metric, entry, y_true, y_pred, sample_weight = total
+            with claiming([metric] if metric._runs_in_python() else []):
+                # a Python metric: the library's instance is the user's object, as in compile
+                trace._check(_lib.keras_layer_builder_metric_object(
+                    trace.builder, name.encode(), entry.encode(), trace.node_of(y_true),
+                    trace.node_of(y_pred),
+                    -1 if sample_weight is None else trace.node_of(sample_weight), code))
+            continue
         trace._check(_lib.keras_layer_builder_metric(
             trace.builder, name.encode(), trace.node_of(total),
             -1 if count is None else trace.node_of(count), code))
@@ -141,6 +192,12 @@ def sync(model):
     for metric in known:
         state = states.get(metric.name)
         if state is None:
+            continue
+        if "result" in state:
+            if metric._runs_in_python():
+                continue   # the library updated this very object
+            metric.__dict__["_batches"] = []
+            metric.__dict__["_traced_result"] = np.nan if state["result"] is None else float(state["result"])
             continue
         total = np.nan if state["total"] is None else float(state["total"])
         count = state["count"]

@@ -8,9 +8,14 @@ Written as Keras writes it: the Distiller is a Model whose `compute_loss`, with
 three trackers (`student_loss`, `distillation_loss`, `total_loss`) are metrics updated inside
 that traced step (_traced_metrics), so fit and evaluate log them as Keras does.
 
-Not here: `FeatureDistillation` with `teacher_layer_name`/`student_layer_name` (Keras builds
-feature-extractor models over the inner layers; the library would make the student's extractor
-a copy whose training does not reach the student), refused when the Distiller is made.
+`FeatureDistillation(teacher_layer_name=..., student_layer_name=...)` compares the outputs of
+inner layers, as Keras's feature extractors (`Model(model.inputs, {"final_output": ...,
+name: layer.output})`) give them. The student's extractor, over the student's own layers, is
+what the Distiller's `call` runs, so its features are outputs of the Distiller's graph, joined
+into the traced compute_loss (`_compute_loss_extra_inputs`) and trained with the student: one
+forward pass where Keras runs the student twice (the same values and gradients for layers
+without randomness or batch statistics). The teacher's extractor is called frozen inside the
+traced step, as the teacher is.
 """
 
 from __future__ import annotations
@@ -18,6 +23,28 @@ from __future__ import annotations
 from . import losses as _losses
 from . import ops, tree
 from .models import Model, Sequential
+
+
+def _symbolic_inputs(model):
+    """The model's symbolic inputs, None for a subclassed model (Keras's test)."""
+    try:
+        return getattr(model, "inputs", None)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _feature_extractor(model, layer_names):
+    """Keras's `_create_feature_extractor`: a model over `model`'s own layers giving its final
+    output, then each named layer's output (a list here, in that order); None without names."""
+    if not layer_names:
+        return None
+    if _symbolic_inputs(model) is None:
+        raise ValueError(f"Cannot create feature extractor for {model.name}. The model has no "
+                         f"symbolic inputs attribute.")
+    final = model.layers[-1].output if isinstance(model, Sequential) else model.output
+    outputs = [final] + [model.get_layer(name=name).output for name in layer_names]
+    return Model(inputs=model.inputs, outputs=outputs,
+                 name=f"{model.name}_multi_feature_extractor")
 
 
 def _convert_loss_to_function(loss_item):
@@ -75,13 +102,24 @@ class FeatureDistillation(DistillationLoss):
                              "one non-`None` value.")
 
     def validate_model_compatibility(self, teacher, student):
+        """Keras's: named layers need Functional or Sequential models that have them."""
         if self.teacher_layer_name is not None or self.student_layer_name is not None:
-            raise NotImplementedError(
-                "FeatureDistillation with teacher_layer_name/student_layer_name: the features of "
-                "inner layers are not available in swiftkeras's traced training step (the "
-                "student's feature extractor would be a copy of its layers, trained apart from "
-                "it); distill the final outputs (FeatureDistillation without layer names, or "
-                "LogitsDistillation)")
+            subclassed = [what for what, model in (("teacher", teacher), ("student", student))
+                          if _symbolic_inputs(model) is None]
+            if subclassed:
+                raise ValueError(
+                    f"FeatureDistillation with specific layer names requires Functional or "
+                    f"Sequential models. The {' and '.join(subclassed)} model(s) appear to be "
+                    f"subclassed (no symbolic inputs/outputs). Either use Functional/Sequential "
+                    f"models, or use FeatureDistillation without layer names (to distill final "
+                    f"outputs only), or use LogitsDistillation instead.")
+        for what, model, name in (("teacher", teacher, self.teacher_layer_name),
+                                  ("student", student, self.student_layer_name)):
+            if name is not None:
+                try:
+                    model.get_layer(name=name)
+                except ValueError as e:
+                    raise ValueError(f"In {what} model: {e}") from e
 
     def validate_outputs(self, teacher_outputs, student_outputs):
         super().validate_outputs(teacher_outputs, student_outputs)
@@ -188,6 +226,7 @@ class Distiller(Model):
         for distillation_loss in self.distillation_losses:
             distillation_loss.validate_model_compatibility(teacher, student)
         self.teacher.trainable = False
+        self._create_multi_feature_extractors()
         from .metrics import Mean
         self.student_loss_tracker = Mean(name="student_loss")
         self.distillation_loss_tracker = Mean(name="distillation_loss")
@@ -219,6 +258,47 @@ class Distiller(Model):
                                  f"Teacher: {shape1}, Student: {shape2}. All dimensions must "
                                  f"match.")
 
+    def _create_multi_feature_extractors(self):
+        """Keras's: one extractor per model over the layers the distillation losses name."""
+        def names(attribute):
+            found = []
+            for loss in self.distillation_losses:
+                name = getattr(loss, attribute, None)
+                if name and name not in found:
+                    found.append(name)
+            return found
+        self._teacher_feature_names = names("teacher_layer_name")
+        self._student_feature_names = names("student_layer_name")
+        self._teacher_feature_extractor = _feature_extractor(self.teacher, self._teacher_feature_names)
+        self._student_feature_extractor = _feature_extractor(self.student, self._student_feature_names)
+
+    def _compute_loss_extra_inputs(self):
+        """The student's features in the graph `call` built, for the traced compute_loss."""
+        return list(self.__dict__.get("_student_feature_tensors", []))
+
+    def _extract_all_teacher_features(self, x):
+        if self._teacher_feature_extractor is None:
+            return {"final_output": self.teacher(x, training=False)}
+        outputs = self._teacher_feature_extractor(x, training=False)
+        return dict(zip(["final_output"] + self._teacher_feature_names, outputs))
+
+    def _extract_all_student_features(self, x, y_pred):
+        if self._student_feature_extractor is None:
+            return {"final_output": y_pred}
+        features = list(self.__dict__.get("_compute_loss_extra_values") or [])
+        if len(features) != len(self._student_feature_names):
+            features = list(self._student_feature_extractor(x, training=True))[1:]
+        return dict(zip(["final_output"] + self._student_feature_names, [y_pred] + features))
+
+    @staticmethod
+    def _get_distillation_loss_features(distillation_loss, all_features, is_teacher):
+        name = (distillation_loss.teacher_layer_name if is_teacher else
+                distillation_loss.student_layer_name) or "final_output"
+        if name not in all_features:
+            raise ValueError(f"Layer '{name}' not found in extracted features. "
+                             f"Available: {list(all_features.keys())}")
+        return all_features[name]
+
     def compile(self, optimizer="adam", loss=None, metrics=None, **kwargs):
         """Keras's: `loss` is the student's (required); the model is compiled without a loss,
         the traced `compute_loss` giving it."""
@@ -231,7 +311,13 @@ class Distiller(Model):
         super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
 
     def call(self, inputs, training=None):
-        return self.student(inputs, training=training)
+        if self._student_feature_extractor is None:
+            return self.student(inputs, training=training)
+        outputs = self._student_feature_extractor(inputs, training=training)
+        from .layers import KerasTensor
+        if all(isinstance(t, KerasTensor) for t in outputs):   # the graph being built
+            self.__dict__["_student_feature_tensors"] = list(outputs[1:])
+        return outputs[0]
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if y_pred is None:
@@ -246,10 +332,24 @@ class Distiller(Model):
                 student_loss = ops.mean(student_loss)
         distillation_loss = 0.0
         if self.student_loss_weight < 1.0:
-            teacher_output = self.teacher(x, training=False)
+            teacher_features = self._extract_all_teacher_features(x)
+            student_features = self._extract_all_student_features(x, y_pred)
             for loss_fn, weight in zip(self.distillation_losses, self.distillation_loss_weights):
-                loss_fn.validate_outputs(teacher_output, y_pred)
-                current = loss_fn.compute_loss(teacher_output, y_pred)
+                if getattr(loss_fn, "teacher_layer_name", None) is not None:
+                    try:
+                        teacher_output = self._get_distillation_loss_features(
+                            loss_fn, teacher_features, is_teacher=True)
+                        student_output = self._get_distillation_loss_features(
+                            loss_fn, student_features, is_teacher=False)
+                    except ValueError as e:
+                        raise RuntimeError(
+                            f"Failed to extract features for {type(loss_fn).__name__} targeting "
+                            f"teacher layer '{loss_fn.teacher_layer_name}' and student layer "
+                            f"'{loss_fn.student_layer_name}'. Original error: {e}") from e
+                else:
+                    teacher_output, student_output = teacher_features["final_output"], y_pred
+                loss_fn.validate_outputs(teacher_output, student_output)
+                current = loss_fn.compute_loss(teacher_output, student_output)
                 if hasattr(current, "shape") and len(current.shape) > 0:
                     raise ValueError(f"Distillation loss {type(loss_fn).__name__} returned a "
                                      f"non-scalar loss with shape {current.shape}. The "

@@ -35,6 +35,13 @@ class Metric:
         self.name = name or unique_name(snake_case(type(self).__name__))
         self._dtype = np.dtype(getattr(dtype, "name", dtype) or "float32").name
         self._variables = []
+        if getattr(type(self).update_state, "_traced_form", False):
+            # Known to the library now, outside any model being made: a traced compute_loss
+            # that updates it names its class while the library builds the model, where a
+            # class registered would live only in that build's custom-object scope.
+            from . import _lib, _python_metrics
+            if _lib.has("keras_register_metric_class"):
+                _python_metrics.register_class(type(self))
 
     @property
     def dtype(self):
@@ -44,6 +51,13 @@ class Metric:
         if "_variables" not in self.__dict__:
             raise RuntimeError("You forgot to call `super().__init__()` in the `__init__()` "
                                "method. Go add it!")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("update_state")
+        if own is not None and not cls.__module__.startswith(__package__ + ".") and \
+                not getattr(own, "_traced_form", False):
+            cls.update_state = _traced_update(own)
 
     def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
         """A non-trainable state variable of the metric (Keras: `Metric.add_variable`)."""
@@ -112,6 +126,28 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
 
+def _traced_update(update_state):
+    """A user's `update_state` that, called on symbolic tensors inside a traced call (a
+    `compute_loss` override), records the metric into the traced graph as the library's metric
+    of this Python class (as compile(metrics=[...]) lists it), updated by the library each step
+    with the batch's arrays (this very method, on numpy); elsewhere the method itself."""
+    import functools
+
+    @functools.wraps(update_state)
+    def update(self, *args, **kwargs):
+        from . import _traced_metrics
+        values = list(args) + [kwargs[k] for k in ("y_true", "y_pred") if k in kwargs]
+        extra = set(kwargs) - {"y_true", "y_pred", "sample_weight"}
+        if len(values) in (2, 3) and not extra and self._runs_in_python():
+            weight = values[2] if len(values) == 3 else kwargs.get("sample_weight")
+            if _traced_metrics.update_object(self, values[0], values[1], weight):
+                return None
+        return update_state(self, *args, **kwargs)
+
+    update._traced_form = True
+    return update
+
+
 class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     """A metric class the library computes (its catalogue's), compiled into a model or used on
     numpy arrays (update_state, result, reset_state) with the library computing it."""
@@ -143,6 +179,8 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
         ArrayMetric.update_state(self, y_true, y_pred, sample_weight)
 
     def result(self):
+        if "_traced_result" in self.__dict__ and not self.__dict__.get("_batches"):
+            return np.float32(self.__dict__["_traced_result"])
         traced = self.__dict__.get("_traced_state")
         if traced is not None and not self.__dict__.get("_batches"):
             total, count = traced
@@ -151,6 +189,7 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
 
     def reset_state(self):
         self.__dict__.pop("_traced_state", None)
+        self.__dict__.pop("_traced_result", None)
         ArrayMetric.reset_state(self)
 
     __repr__ = KerasObject.__repr__

@@ -18,7 +18,7 @@ from ctypes import byref, c_char_p, c_int32, c_int64
 
 import numpy as np
 
-from . import (_assets, _custom_steps, _datasets, _dtypes, _lib, _model_vars, _native, _plugins,
+from . import (_assets, _custom_steps, _datasets, _dtypes, _gradient_tape, _lib, _model_vars, _native, _plugins,
                _python_layers, _python_metrics, _text_callables, _traced_metrics, _variables, config,
                optimizers)
 from . import _scopes
@@ -1521,9 +1521,10 @@ class Model(ModelAPI):
             # In training mode (dropout, noise: their generators move on) the library's call.
             if not getattr(self, "_compute_loss_graph", False) and \
                     (training or recorded or self._adds_call_losses() or self._may_carry_masks()):
-                return self._call_collecting_losses(x, None if recorded else training)
+                return _gradient_tape.note_call(
+                    self, x, self._call_collecting_losses(x, None if recorded else training))
         self._clear_call_losses()
-        return self._predict(x, verbose=0)
+        return _gradient_tape.note_call(self, x, self._predict(x, verbose=0))
 
     def _refuse_positional_call_arguments(self, args):
         """Keras passes `training` to `call` by keyword, so a second positional argument

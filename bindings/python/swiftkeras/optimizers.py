@@ -61,13 +61,19 @@ class Optimizer(KerasObject):
         return variable
 
     def apply_gradients(self, grads_and_vars):
-        """Keras `optimizer.apply_gradients`: gradients computed in Python cannot train the
-        library's weights; fails naming the routes that do (see `apply`)."""
-        self._refuse("apply_gradients")
+        """Keras `optimizer.apply_gradients`: the gradients of a `swiftkeras.GradientTape` are
+        the library's training step on the batch the tape recorded; gradients computed in Python
+        cannot train the library's weights: fails naming the routes that do."""
+        pairs = list(grads_and_vars)
+        from . import _gradient_tape
+        if not _gradient_tape.apply(self, [g for g, _ in pairs], [v for _, v in pairs]):
+            self._refuse("apply_gradients")
 
     def apply(self, grads, trainable_variables=None):
-        """Keras `optimizer.apply(grads, variables)`: refused as `apply_gradients` is."""
-        self._refuse("apply")
+        """Keras `optimizer.apply(grads, variables)`: as `apply_gradients`."""
+        from . import _gradient_tape
+        if not _gradient_tape.apply(self, grads, trainable_variables):
+            self._refuse("apply")
 
     def _refuse(self, method):
         from ._custom_steps import GRADIENTS_ROUTE

@@ -88,9 +88,6 @@ def test_distiller_arguments_are_checked_as_keras():
     other = sk.Sequential([sk.Input((6,)), sk.layers.Dense(4)])
     with pytest.raises(ValueError, match="output shapes are incompatible"):
         sk.distillation.Distiller(teacher, other, logits)
-    with pytest.raises(NotImplementedError, match="teacher_layer_name/student_layer_name"):
-        sk.distillation.Distiller(teacher, student, sk.distillation.FeatureDistillation(
-            teacher_layer_name="dense", student_layer_name="dense"))
     distiller = sk.distillation.Distiller(teacher, student, logits)
     with pytest.raises(ValueError, match="'loss' cannot be `None`"):
         distiller.compile("sgd")
@@ -107,3 +104,78 @@ def test_distillation_losses_round_trip_their_configs_as_keras(make):
     assert type(ours).from_config(config).get_config() == config
     assert sorted(config) == sorted(ref.get_config())
     assert config["loss"]["class_name"] == ref.get_config()["loss"]["class_name"]
+
+
+def _run_features(lib):
+    """Inner-layer features (two FeatureDistillation losses, one with a list of losses over a
+    functional student's named layers) next to a logits loss."""
+    teacher = lib.Sequential([lib.Input((6,)), lib.layers.Dense(8, activation="relu", name="t_hidden"),
+                              lib.layers.Dense(5, activation="tanh", name="t_mid"),
+                              lib.layers.Dense(3, name="t_out")])
+    inputs = lib.Input((6,))
+    hidden = lib.layers.Dense(8, activation="tanh", name="s_hidden")(inputs)
+    mid = lib.layers.Dense(5, name="s_mid")(hidden)
+    student = lib.Model(inputs, lib.layers.Dense(3, name="s_out")(mid))
+    rng = np.random.default_rng(2)
+    for model in (teacher, student):
+        model.set_weights([rng.normal(scale=0.5, size=np.shape(w)).astype("float32")
+                           for w in model.get_weights()])
+    distiller = lib.distillation.Distiller(
+        teacher, student,
+        [lib.distillation.FeatureDistillation(loss="mse", teacher_layer_name="t_hidden",
+                                              student_layer_name="s_hidden"),
+         lib.distillation.FeatureDistillation(loss="mae", teacher_layer_name="t_mid",
+                                              student_layer_name="s_mid"),
+         lib.distillation.LogitsDistillation(temperature=2.0)],
+        distillation_loss_weights=[0.7, 0.2, 1.0], student_loss_weight=0.3)
+    distiller.compile(lib.optimizers.SGD(0.1),
+                      loss=lib.losses.CategoricalCrossentropy(from_logits=True))
+    history = distiller.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0,
+                            validation_data=(X[:12], Y[:12]))
+    evaluated = distiller.evaluate(X, Y, batch_size=16, verbose=0, return_dict=True)
+    return (history.history, evaluated, [np.asarray(w) for w in student.get_weights()],
+            [np.asarray(w) for w in teacher.get_weights()],
+            np.asarray(distiller.predict(X[:10], verbose=0)), np.asarray(student.predict(X[:10], verbose=0)))
+
+
+def test_feature_distillation_by_layer_name_trains_as_keras():
+    """FeatureDistillation(teacher_layer_name=..., student_layer_name=...): the named layers'
+    outputs are compared (Keras's feature extractors), the student trains to Keras's weights
+    and the logs are Keras's; the Distiller still predicts the student's output."""
+    ours, ref = _run_features(sk), _run_features(keras)
+    (ours_h, ours_e, ours_s, ours_t, ours_p, ours_sp), (ref_h, ref_e, ref_s, ref_t, ref_p, _) = ours, ref
+    assert sorted(ours_h) == sorted(ref_h)
+    for key in ref_h:
+        np.testing.assert_allclose(ours_h[key], ref_h[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    for key in ref_e:
+        np.testing.assert_allclose(ours_e[key], ref_e[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    for a, b in zip(ours_s, ref_s):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    for a, b in zip(ours_t, ref_t):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(ours_p, ref_p, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours_p, ours_sp, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("lib", [sk, keras], ids=["swiftkeras", "keras"])
+def test_feature_distillation_names_are_checked_as_keras(lib):
+    teacher = lib.Sequential([lib.Input((6,)), lib.layers.Dense(3, name="t_out")])
+    student = lib.Sequential([lib.Input((6,)), lib.layers.Dense(3, name="s_out")])
+    with pytest.raises(ValueError, match="In teacher model: .*no_such"):
+        lib.distillation.Distiller(teacher, student, lib.distillation.FeatureDistillation(
+            teacher_layer_name="no_such", student_layer_name="s_out"))
+    with pytest.raises(ValueError, match="In student model: .*missing"):
+        lib.distillation.Distiller(teacher, student, lib.distillation.FeatureDistillation(
+            teacher_layer_name="t_out", student_layer_name="missing"))
+
+    class Sub(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = lib.layers.Dense(3)
+
+        def call(self, x):
+            return self.d(x)
+
+    with pytest.raises(ValueError, match="requires Functional or Sequential models. The student"):
+        lib.distillation.Distiller(teacher, Sub(), lib.distillation.FeatureDistillation(
+            teacher_layer_name="t_out", student_layer_name="d"))

@@ -127,26 +127,6 @@ def test_batch_logs_of_python_callbacks_carry_the_running_tracker():
     np.testing.assert_allclose(seen[sk], seen[keras], rtol=1e-5, atol=1e-6)
 
 
-def test_a_metric_without_a_traced_form_is_refused_naming_it():
-    class Ranked(sk.Model):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.out = sk.layers.Dense(1, activation="sigmoid")
-            self.auc = sk.metrics.AUC(name="auc")
-
-        def call(self, x):
-            return self.out(x)
-
-        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-            self.auc.update_state(y, y_pred)
-            return sk.ops.mean(sk.ops.square(y - y_pred))
-
-    model = Ranked()
-    model.compile("sgd", loss="mse")
-    with pytest.raises(NotImplementedError, match="AUC 'auc'.update_state inside a traced compute_loss"):
-        model.fit(X, (X[:, :1] > 0).astype("float32"), epochs=1, verbose=0)
-
-
 def test_trackers_in_a_train_step_override_follow_each_batch():
     """Keras's TensorFlow/torch form: a train_step override updates its trackers per batch (on
     numpy here, around super().train_step) and returns `{m.name: m.result() for m in
