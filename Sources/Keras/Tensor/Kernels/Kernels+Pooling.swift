@@ -77,10 +77,11 @@ extension Kernels {
             var index = initialize ? Int32(truncatingIfNeeded: start &+ j) : a[j]
             var p = start &+ j
             for _ in taps {
-                if x[p] > best {
-                    best = x[p]
-                    index = Int32(truncatingIfNeeded: p)
-                }
+                // Selects, not a branch: on unordered data (a channels-first plane, one channel
+                // per "pixel") a taken-or-not branch per tap mispredicts about every other time.
+                let v = x[p], better = v > best
+                best = better ? v : best
+                index = better ? Int32(truncatingIfNeeded: p) : index
                 p &+= step
             }
             o[j] = best
