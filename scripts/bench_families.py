@@ -52,6 +52,7 @@ NAMES = ["conv_epoch", "cifar_cnn_epoch", "bn_cnn_epoch", "lstm_epoch", "gru_epo
 ENGINE_NAMES = ["otto_epoch", "iris_fit_300_epochs", "predict_one_row", "iris_grid_search"]
 # Benchmarks/KerasBench/LayerBenchmarks.swift's rows, bench_keras.py's LAYER_ROWS.
 LAYER_NAMES = ["random_rotation_bilinear_8x224x224x3", "adaptive_max_pooling2d_step", "max_pooling2d_step",
+               "max_pooling2d_channels_first_step",
                "adaptive_average_pooling2d_step", "average_pooling2d_step",
                "adaptive_max_pooling2d_channels_first_step", "mel_spectrogram_32x16000"]
 ROW_NAMES = ENGINE_NAMES + LAYER_NAMES

@@ -144,6 +144,8 @@ LAYER_ROWS = {
     "random_rotation_bilinear_8x224x224x3": random_rotation,
     "adaptive_max_pooling2d_step": lambda: pooling_step(keras.layers.AdaptiveMaxPooling2D((14, 14))),
     "max_pooling2d_step": lambda: pooling_step(keras.layers.MaxPooling2D(4)),
+    "max_pooling2d_channels_first_step": lambda: pooling_step(
+        keras.layers.MaxPooling2D(4, data_format="channels_first"), channels_first=True),
     "adaptive_average_pooling2d_step": lambda: pooling_step(keras.layers.AdaptiveAveragePooling2D((14, 14))),
     "average_pooling2d_step": lambda: pooling_step(keras.layers.AveragePooling2D(4)),
     "adaptive_max_pooling2d_channels_first_step": lambda: pooling_step(

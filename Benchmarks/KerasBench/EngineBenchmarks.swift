@@ -44,16 +44,21 @@ func engineBenchmarks() throws -> [BenchResult] {
 }
 
 /// seeds/004: Dense(100) -> Dense(9) -> softmax, SGD, categorical cross-entropy, batch 128; the
-/// best of `repeats` epochs after a warm-up epoch, and the FLOPs of one epoch.
-func ottoEpoch(repeats: Int = 5) throws -> (seconds: Double, flops: Double) {
+/// best of `repeats` epochs after a warm-up epoch, the FLOPs of one epoch and every epoch's time.
+func ottoEpoch(repeats: Int = 5) throws -> (seconds: Double, flops: Double, epochs: [Double]) {
     let otto = Datasets.ottoLike()
     let ottoY = otto.yOneHot
     setRandomSeed(1)
     let mlp = try Sequential([Dense(100, inputShape: [93]), Dense(9), try Activation("softmax")])
     try mlp.compile(optimizer: "sgd", loss: "categorical_crossentropy")
     try mlp.fit(otto.x, ottoY, batchSize: 128, epochs: 1, verbose: 0)
-    let epoch = try bestTime(repeats) { try mlp.fit(otto.x, ottoY, batchSize: 128, epochs: 1, verbose: 0) }
-    return (epoch, ottoEpochFlops(rows: otto.x.shape[0]))
+    var epochs: [Double] = []
+    for _ in 0..<repeats {
+        let t0 = monotonicSeconds()
+        try mlp.fit(otto.x, ottoY, batchSize: 128, epochs: 1, verbose: 0)
+        epochs.append(monotonicSeconds() - t0)
+    }
+    return (epochs.min() ?? .nan, ottoEpochFlops(rows: otto.x.shape[0]), epochs)
 }
 
 /// seeds/003: iris, Dense(8) relu Dense(3) softmax, default optimizer, 300 epochs, batch 32,
@@ -94,8 +99,13 @@ func runEngineRow(_ name: String) throws {
     case "otto_epoch":
         let otto = try ottoEpoch()
         line["seconds"] = .double(otto.seconds)
+        line["epochs"] = .array(otto.epochs.map { .double($0) })
         line["gflop"] = .double(otto.flops / 1e9)
         line["peak_rss_mib"] = .double(peakRSSMiB())  // before the peak's three 16 MiB matrices
+        // Which mode the process ran in: how the partner thread shared the products, and how
+        // much of the process's anonymous memory (the data arrays) sits on huge pages.
+        line["partner"] = .object(Parallel.partnerCounters.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })
+        line["anon_huge_kib"] = .int(anonHugePagesKiB())
         line["peak_gflops"] = .double(gemmPeak())
     case "iris_fit_300_epochs":
         line["seconds"] = .double(try irisFit300())
@@ -125,6 +135,16 @@ func runEngineRow(_ name: String) throws {
     }
     if line["peak_rss_mib"] == nil { line["peak_rss_mib"] = .double(peakRSSMiB()) }
     print(JSON.object(line.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).description)
+}
+
+/// This process's anonymous memory on transparent huge pages (`AnonHugePages` of
+/// /proc/self/smaps_rollup), in KiB; -1 where it cannot be read.
+func anonHugePagesKiB() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/smaps_rollup", encoding: .utf8) else { return -1 }
+    for line in text.split(separator: "\n") where line.hasPrefix("AnonHugePages:") {
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+    return -1
 }
 
 /// The process's peak resident set so far, in MiB.

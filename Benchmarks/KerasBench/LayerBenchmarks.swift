@@ -37,7 +37,7 @@ func poolingStep(_ pool: Layer, channelsFirst: Bool = false) throws -> Double {
 
 /// The layer rows: a RandomRotation (bilinear, reflect) training call on 8×224×224×3 images; one
 /// training step through AdaptiveMaxPooling2D / AdaptiveAveragePooling2D (both layouts) and
-/// through MaxPooling2D(4) / AveragePooling2D(4); a MelSpectrogram call (Keras's defaults:
+/// through MaxPooling2D(4) (both layouts) / AveragePooling2D(4); a MelSpectrogram call (Keras's defaults:
 /// fft_length 2048, stride 512, 128 mel bins) on 32 signals of 16,000 samples.
 let layerRows: [LayerRow] = [
     LayerRow(name: "random_rotation_bilinear_8x224x224x3", note: "CPU time of one training call") {
@@ -51,6 +51,9 @@ let layerRows: [LayerRow] = [
     },
     LayerRow(name: "max_pooling2d_step", note: "the same step with MaxPooling2D(4)") {
         try poolingStep(MaxPooling2D(poolSize: [4]))
+    },
+    LayerRow(name: "max_pooling2d_channels_first_step", note: "the same step with MaxPooling2D(4), 64x32x56x56") {
+        try poolingStep(MaxPooling2D(poolSize: [4], dataFormat: .channelsFirst), channelsFirst: true)
     },
     LayerRow(name: "adaptive_average_pooling2d_step", note: "CPU time of one step, 64x56x56x32 -> 14x14") {
         try poolingStep(AdaptiveAveragePooling2D(outputSize: [14, 14]))
@@ -81,7 +84,7 @@ func layerBenchmarks() throws -> [BenchResult] {
     var values: [String: Double] = [:]
     for row in layerRows { values[row.name] = try row.run() }
     let fixed = ["adaptive_max_pooling2d_step": "max_pooling2d_step", "adaptive_average_pooling2d_step": "average_pooling2d_step",
-                 "adaptive_max_pooling2d_channels_first_step": "max_pooling2d_step"]
+                 "adaptive_max_pooling2d_channels_first_step": "max_pooling2d_channels_first_step"]
     return layerRows.map { row in
         let value = values[row.name] ?? 0
         var note = row.note

@@ -170,19 +170,41 @@ extension Ops {
         }
     }
 
-    /// N-d max pooling of a channels-last input; the backward scatters onto each window's argmax.
-    /// Keras: `ops.max_pool`.
-    public static func maxPool(_ x: Tensor, poolSize: [Int], strides: [Int], padding: ConvPadding) throws -> Tensor {
-        let g = try windowGeometry("max_pool", input: x.shape, window: poolSize, strides: strides,
+    /// The geometry of a pooling of `x` and its output's shape: a channels-last input as it is;
+    /// a channels-first one as the channels-last pooling of its `batch · channels` planes, each
+    /// one channel, whose outputs (and argmax, flat indices into `x`) come out in the
+    /// channels-first layout, so that no transpose is made either way.
+    static func poolingGeometry(_ op: String, _ x: Tensor, poolSize: [Int], strides: [Int], padding: ConvPadding,
+                                dataFormat: DataFormat) throws -> (WindowGeometry, [Int]) {
+        let r = x.rank - 2
+        guard dataFormat == .channelsFirst else {
+            let g = try windowGeometry(op, input: x.shape, window: poolSize, strides: strides,
+                                       dilation: poolSize.map { _ in 1 }, padding: padding)
+            return (g, windowOutputShape(g, rank: r, channels: g.channels))
+        }
+        guard (1...3).contains(r) else {
+            throw KerasError.shapeMismatch("\(op): expects an input of rank 3 to 5 (batch, channels, spatial...), got shape \(x.shape)")
+        }
+        let planes = try ShapeMath.product([x.shape[0], x.shape[1]], op)
+        let g = try windowGeometry(op, input: [planes] + x.shape[2...] + [1], window: poolSize, strides: strides,
                                    dilation: poolSize.map { _ in 1 }, padding: padding)
-        let c = g.channels
-        let out = Tensor.uninitialized(windowOutputShape(g, rank: x.rank - 2, channels: c))
-        var argmax = [Int32](repeating: 0, count: out.count)
+        return (g, [x.shape[0], x.shape[1]] + [g.output.0, g.output.1, g.output.2].suffix(r))
+    }
+
+    /// N-d max pooling (channels-last unless `dataFormat` says otherwise); the backward scatters
+    /// onto each window's argmax. Keras: `ops.max_pool`.
+    public static func maxPool(_ x: Tensor, poolSize: [Int], strides: [Int], padding: ConvPadding,
+                               dataFormat: DataFormat = .channelsLast) throws -> Tensor {
+        let (g, shape) = try poolingGeometry("max_pool", x, poolSize: poolSize, strides: strides, padding: padding,
+                                             dataFormat: dataFormat)
+        let out = Tensor.uninitialized(shape)
         guard x.count < Int(Int32.max) else {
             throw KerasError.invalidArgument("max_pool: an input of shape \(x.shape) has more elements than the pooling index holds")
         }
-        argmax.withUnsafeMutableBufferPointer { a in
+        // Every index is written by the kernel: no zeroing first.
+        let argmax = [Int32](unsafeUninitializedCapacity: out.count) { a, initialized in
             if let base = a.baseAddress { Kernels.maxPool(x.data, g, into: out.data, argmax: base) }
+            initialized = out.count
         }
         return recordingMaxPool(x, out, argmax: argmax)
     }
@@ -192,20 +214,26 @@ extension Ops {
     static func recordingMaxPool(_ x: Tensor, _ out: Tensor, argmax: [Int32]) -> Tensor {
         guard let tape = recording(x) else { return out }
         return tape.record(out) { up, t in
-            let dx = Tensor(shape: x.shape)
+            let dx = Tensor.uninitialized(x.shape)
             argmax.withUnsafeBufferPointer { a in
-                if let base = a.baseAddress { Kernels.maxPoolBackward(up.data, argmax: base, count: a.count, into: dx.data) }
+                if let base = a.baseAddress {
+                    Kernels.maxPoolBackward(up.data, argmax: base, count: a.count, samples: x.shape.first ?? 1,
+                                            inputCount: x.count, into: dx.data)
+                } else {
+                    dx.data.update(repeating: 0, count: x.count)
+                }
             }
             t.accumulate(x, dx)
         }
     }
 
-    /// N-d average pooling of a channels-last input, averaging only the taps inside the input.
-    /// Keras: `ops.average_pool`.
-    public static func averagePool(_ x: Tensor, poolSize: [Int], strides: [Int], padding: ConvPadding) throws -> Tensor {
-        let g = try windowGeometry("average_pool", input: x.shape, window: poolSize, strides: strides,
-                                   dilation: poolSize.map { _ in 1 }, padding: padding)
-        let out = Tensor.uninitialized(windowOutputShape(g, rank: x.rank - 2, channels: g.channels))
+    /// N-d average pooling (channels-last unless `dataFormat` says otherwise), averaging only the
+    /// taps inside the input. Keras: `ops.average_pool`.
+    public static func averagePool(_ x: Tensor, poolSize: [Int], strides: [Int], padding: ConvPadding,
+                                   dataFormat: DataFormat = .channelsLast) throws -> Tensor {
+        let (g, shape) = try poolingGeometry("average_pool", x, poolSize: poolSize, strides: strides, padding: padding,
+                                             dataFormat: dataFormat)
+        let out = Tensor.uninitialized(shape)
         Kernels.averagePool(x.data, g, into: out.data)
         guard let tape = recording(x) else { return out }
         return tape.record(out) { up, t in

@@ -215,4 +215,16 @@ public enum Parallel {
 
     /// The number of OpenBLAS threads.
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
+
+    /// How the partner thread (``GemmPartner``) has shared this process's work so far, for
+    /// benchmarks: products and fan-outs shared, halves (or fan-outs) it joined, halves the caller took back,
+    /// rows of batches it copied, and the times the machine was found busy (halves missed in a
+    /// row, or the partner itself descheduled), each of which keeps work on one core for
+    /// ``GemmPartner/busyPause``. Empty where there is no partner (one core).
+    public static var partnerCounters: [String: Int] {
+        guard cores == 2, let p = partner else { return [:] }
+        return ["products": p.products.load(ordering: .relaxed), "helped": p.helped.load(ordering: .relaxed),
+                "taken_back": p.takenBack.load(ordering: .relaxed), "rows_copied": p.rowsCopied.load(ordering: .relaxed),
+                "busy_by_misses": p.busyByMisses.load(ordering: .relaxed), "busy_by_gaps": p.busyByGaps.load(ordering: .relaxed)]
+    }
 }

@@ -37,11 +37,9 @@ open class BasePooling: Layer, @unchecked Sendable {
         guard inputs.rank == rank + 2 else {
             throw KerasError.shapeMismatch("\(type(of: self)) '\(name)': expects an input of rank \(rank + 2), got shape \(inputs.shape)")
         }
-        let x = try channelsLast(inputs, dataFormat, rank: rank)
-        let y = Self.takesMaximum
-            ? try Ops.maxPool(x, poolSize: poolSize, strides: strides, padding: padding)
-            : try Ops.averagePool(x, poolSize: poolSize, strides: strides, padding: padding)
-        return try channelsRestored(y, dataFormat, rank: rank)
+        return Self.takesMaximum
+            ? try Ops.maxPool(inputs, poolSize: poolSize, strides: strides, padding: padding, dataFormat: dataFormat)
+            : try Ops.averagePool(inputs, poolSize: poolSize, strides: strides, padding: padding, dataFormat: dataFormat)
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {

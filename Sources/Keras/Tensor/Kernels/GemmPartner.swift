@@ -136,6 +136,9 @@ final class GemmPartner: @unchecked Sendable {
     /// Products and fan-outs shared, halves (or fan-outs) the partner joined, those the caller
     /// took back, fan-outs shared (for tests).
     let products = Atomic<Int>(0), helped = Atomic<Int>(0), takenBack = Atomic<Int>(0), fanOuts = Atomic<Int>(0)
+    /// Times the machine was found busy: by halves taken back in a row, by the partner's own
+    /// descheduling (benchmarks' diagnostics).
+    let busyByMisses = Atomic<Int>(0), busyByGaps = Atomic<Int>(0)
 
     /// One array's part of a background copy: rows `indices` of `source` (`row` floats each) into
     /// consecutive rows of `destination`.
@@ -261,6 +264,7 @@ final class GemmPartner: @unchecked Sendable {
             // does not, it is not getting a core.
             if !wasParked, missesInARow.add(1, ordering: .relaxed).newValue >= 3 {
                 busyUntil.store(Self.now() &+ Self.busyPause, ordering: .relaxed)
+                busyByMisses.add(1, ordering: .relaxed)
                 missesInARow.store(0, ordering: .relaxed)
             }
             return true
@@ -377,6 +381,7 @@ final class GemmPartner: @unchecked Sendable {
                 let t = Self.now()
                 if t &- lastClock > Self.descheduledGap {
                     busyUntil.store(t &+ Self.busyPause, ordering: .relaxed)
+                    busyByGaps.add(1, ordering: .relaxed)
                     break spin
                 }
                 lastClock = t

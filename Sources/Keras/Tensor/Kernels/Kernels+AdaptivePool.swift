@@ -22,7 +22,7 @@ extension Kernels {
 
     /// 2-D adaptive max pooling of `x` into `out` in one pass over each box (a row bin × a column
     /// bin), writing in `argmax` the flat input index each output came from (its backward is
-    /// ``maxPoolBackward(_:argmax:count:into:)``). Each box is read column by column, a column top
+    /// ``maxPoolBackward(_:argmax:count:samples:inputCount:into:)``). Each box is read column by column, a column top
     /// to bottom, keeping the first maximum: the element that pooling the rows and then the columns
     /// (Keras's backends, one axis after the other) routes the gradient to. A NaN wins and stays,
     /// as in Keras. Channels-last boxes take eight channels per SIMD step; images split across cores.

@@ -1,18 +1,33 @@
 import XCTest
 @testable import Keras
 
-/// ``Kernels/maxPool(_:_:into:argmax:)`` (eight channels a SIMD step, a scalar tail, samples
-/// across cores) against a plain loop: the maxima and the element each came from.
+/// The pooling kernels (one output line at a time: eight channels a SIMD step, a scalar tail,
+/// lines across cores) against a plain loop over each window's taps: the maxima and the element
+/// each came from (ties and NaN included), the averages, and both backwards.
 final class MaxPoolKernelTests: XCTestCase {
+    /// (input, pool, strides, padding): tails of 3 channels, `same` padding on every side, 1-D
+    /// and 3-D windows, overlapping windows (stride below the pool), a batch large enough to split.
+    static let cases: [([Int], [Int], [Int], ConvPadding)] = [
+        ([2, 5, 6, 19], [2, 2], [2, 2], .valid), ([3, 5, 5, 8], [3, 2], [2, 1], .same),
+        ([700, 6, 6, 16], [2, 2], [2, 2], .valid), ([2, 7, 3], [3], [2], .same),
+        ([2, 4, 5, 6, 11], [2, 3, 2], [1, 2, 2], .same), ([2, 5, 4, 3, 8], [3, 2, 2], [2, 1, 2], .valid),
+        ([3, 9, 9, 5], [3, 3], [1, 1], .same), ([64, 12, 12, 32], [4, 4], [4, 4], .valid),
+    ]
+
+    /// The tensor of `shape` whose values repeat (0, 1, 2), so that most windows hold ties.
+    static func tied(_ shape: [Int]) -> Tensor {
+        let x = Tensor(shape: shape)
+        for i in 0..<x.count { x.data[i] = Float((i * 7 + i / 5) % 3) }
+        return x
+    }
+
     func testMatchesAPlainLoopWithTailsPaddingAndNaN() throws {
         // (input, pool, strides, padding): 19 channels = 2·8 + 3; a large batch splits across cores.
-        let cases: [([Int], [Int], [Int], ConvPadding)] = [
-            ([2, 5, 6, 19], [2, 2], [2, 2], .valid), ([3, 5, 5, 8], [3, 2], [2, 1], .same),
-            ([700, 6, 6, 16], [2, 2], [2, 2], .valid), ([2, 7, 3], [3], [2], .same),
-        ]
-        for (i, (shape, pool, strides, padding)) in cases.enumerated() {
-            let x = GradientCheck.distinct(shape, seed: UInt64(60 + i))
+        for (i, (shape, pool, strides, padding)) in (Self.cases + Self.cases).enumerated() {
+            let tiedCase = i >= Self.cases.count
+            let x = tiedCase ? Self.tied(shape) : GradientCheck.distinct(shape, seed: UInt64(60 + i))
             x.data[1] = .nan
+            x.data[2] = -.infinity
             let g = try Ops.windowGeometry("test", input: shape, window: pool, strides: strides,
                                            dilation: pool.map { _ in 1 }, padding: padding)
             let c = g.channels, rows = g.outputRows
@@ -30,6 +45,65 @@ final class MaxPoolKernelTests: XCTestCase {
                     XCTAssertEqual(Int(argmax[row * c + j]), at, "case \(i) argmax[\(row), \(j)]")
                 }
             }
+        }
+    }
+
+    func testAveragePoolAndBackwardsMatchPlainLoops() throws {
+        for (i, (shape, pool, strides, padding)) in Self.cases.enumerated() {
+            let x = GradientCheck.distinct(shape, seed: UInt64(80 + i))
+            let g = try Ops.windowGeometry("test", input: shape, window: pool, strides: strides,
+                                           dilation: pool.map { _ in 1 }, padding: padding)
+            let c = g.channels, rows = g.outputRows
+            let up = GradientCheck.distinct([rows * c], seed: UInt64(90 + i))
+            // Average and its adjoint: the same sums in the same order, so the same bits.
+            let out = Tensor(shape: [rows * c])
+            Kernels.averagePool(x.data, g, into: out.data)
+            let dx = Tensor(shape: [x.count]), want = Tensor(shape: [x.count])
+            Kernels.averagePoolBackward(up.data, g, into: dx.data)
+            g.forEachWindow { row, taps in
+                let inside = taps.filter { $0 >= 0 }, scale = 1 / Float(Swift.max(inside.count, 1))
+                for j in 0..<c {
+                    var sum: Float = 0
+                    for t in inside { sum += x.data[t * c + j] }
+                    XCTAssertEqual(out.data[row * c + j], sum * scale, "case \(i) average[\(row), \(j)]")
+                    for t in inside { want.data[t * c + j] += up.data[row * c + j] * scale }
+                }
+            }
+            XCTAssertEqual(dx.scalars, want.scalars, "case \(i) average backward")
+            // Max's adjoint: every element written (the buffer starts as garbage), each upstream
+            // value added onto its argmax.
+            let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: rows * c)
+            defer { argmax.deallocate() }
+            Kernels.maxPool(x.data, g, into: out.data, argmax: argmax)
+            let scattered = Tensor(shape: [x.count], repeating: .nan), plain = Tensor(shape: [x.count])
+            Kernels.maxPoolBackward(up.data, argmax: argmax, count: rows * c, samples: shape[0], inputCount: x.count,
+                                    into: scattered.data)
+            for k in 0..<rows * c { plain.data[Int(argmax[k])] += up.data[k] }
+            XCTAssertEqual(scattered.scalars, plain.scalars, "case \(i) max backward")
+        }
+    }
+
+    /// Channels-first poolings run on the planes as they lie (no transpose): the numbers of the
+    /// channels-last layer on the transposed input, and finite-difference gradients.
+    func testChannelsFirstPoolingsMatchChannelsLast() throws {
+        let cases: [(BasePooling.Type, [Int], [Int], [Int], ConvPadding)] = [
+            (MaxPooling2D.self, [3, 5, 7, 6], [2, 3], [2, 2], .same), (AveragePooling2D.self, [3, 5, 7, 6], [3, 2], [1, 2], .same),
+            (MaxPooling1D.self, [2, 4, 9], [3], [2], .valid), (AveragePooling3D.self, [2, 3, 4, 5, 4], [2, 2, 2], [2, 1, 2], .same),
+            (MaxPooling3D.self, [2, 3, 4, 5, 4], [2, 3, 2], [1, 2, 2], .valid),
+        ]
+        for (i, (type, shape, pool, strides, padding)) in cases.enumerated() {
+            let r = shape.count - 2
+            let first = try type.init(poolSize: pool, strides: strides, padding: padding, dataFormat: .channelsFirst)
+            let last = try type.init(poolSize: pool, strides: strides, padding: padding, dataFormat: .channelsLast)
+            // Values at least 0.1 apart, so that the finite differences' step (0.01) never
+            // moves a window's maximum.
+            let x = GradientCheck.distinct(shape, in: -30...30, seed: UInt64(100 + i))
+            let toLast = [0] + Array(2..<(r + 2)) + [1], toFirst = [0, r + 1] + Array(1...r)
+            let want = try Ops.transpose(try last(try Ops.transpose(x, toLast)), toFirst)
+            let got = try first(x)
+            XCTAssertEqual(got.shape, want.shape, "case \(i)")
+            XCTAssertEqual(got.scalars, want.scalars, "case \(i)")
+            try GradientCheck.check(layer: first, input: x)
         }
     }
 }
