@@ -114,7 +114,7 @@ public final class Dense: Layer, @unchecked Sendable {
 
 extension Dense: QuantizableLayer {
     public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
-        guard !built else { throw KerasError.invalidState("Dense '\(name)': a built layer is quantized with quantize(), not by its dtype policy") }
+        try checkUnbuiltForPolicy()
         quantizationMode = mode
     }
 

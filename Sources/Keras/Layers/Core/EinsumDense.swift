@@ -166,7 +166,7 @@ struct FlatFansInitializer: Initializer {
 
 extension EinsumDense: QuantizableLayer {
     public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
-        guard !built else { throw KerasError.invalidState("EinsumDense '\(name)': a built layer is quantized with quantize(), not by its dtype policy") }
+        try checkUnbuiltForPolicy()
         quantizationMode = mode
     }
 

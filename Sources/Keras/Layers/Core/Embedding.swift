@@ -141,7 +141,7 @@ extension Embedding {
 }
 extension Embedding: QuantizableLayer {
     public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
-        guard !built else { throw KerasError.invalidState("Embedding '\(name)': a built layer is quantized with quantize(), not by its dtype policy") }
+        try checkUnbuiltForPolicy()
         quantizationMode = mode
     }
 

@@ -88,6 +88,13 @@ public protocol QuantizableLayer: Layer {
 }
 
 extension QuantizableLayer {
+    /// A quantized dtype policy takes effect only when the layer builds its weights.
+    func checkUnbuiltForPolicy() throws {
+        guard !built else {
+            throw KerasError.invalidState("\(pythonClassName) '\(name)': a built layer is quantized with quantize(), not by its dtype policy")
+        }
+    }
+
     /// Keras's `_check_quantize_args`: built, and not quantized yet.
     func checkQuantizable(_ mode: QuantizationMode) throws {
         guard built else {
