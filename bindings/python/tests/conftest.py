@@ -30,7 +30,18 @@ def _compiled_programs_kept_for_this_run():
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
+def _reference_programs_compiled_quickly():
+    """The reference programs run on a few samples: compiling them is nearly all of their cost
+    (a test's Keras model compiles its steps once and runs them a few times). XLA's CPU backend
+    then compiles without LLVM's optimization passes (the same programs, the same operations,
+    not tuned machine code), in a fraction of the time. Flags set by the user (XLA_FLAGS) are
+    theirs."""
+    if "XLA_FLAGS" not in os.environ and "jax" not in sys.modules:
+        os.environ["XLA_FLAGS"] = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+
+
 _compiled_programs_kept_for_this_run()
+_reference_programs_compiled_quickly()
 
 # Run against the checkout's package unless an installed one is asked for.
 if not os.environ.get("SWIFTKERAS_TEST_INSTALLED"):
