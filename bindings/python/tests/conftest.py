@@ -13,20 +13,35 @@ def _compiled_programs_kept_for_this_run():
     """Real Keras compiles each reference model's predict and train steps with XLA, one program
     per model even where two models are the same layers at the same shapes (Keras's model and
     the file of ours it loads, one Keras model built again by the next test). JAX's compilation
-    cache, in a folder of this process's own (each pytest-xdist worker its own, removed at
-    exit), compiles such a program once; every reference is still computed by Keras in the
-    run, and nothing is kept between runs. A JAX_COMPILATION_CACHE_DIR set by the user is
-    theirs."""
+    cache, in one folder for the run (made by the pytest process that starts first: the
+    pytest-xdist workers share their controller's, removed at its exit), compiles such a program
+    once in the whole run, whichever worker compiled it first; every program is kept, however
+    quick to compile (the small models' steps are most of the programs). Every reference is
+    still computed by Keras in the run, and nothing is kept between runs. A
+    JAX_COMPILATION_CACHE_DIR set by the user is theirs."""
     ours = os.environ.get("JAX_COMPILATION_CACHE_DIR") == os.environ.get("SWIFTKERAS_TESTS_JAX_CACHE")
     if not ours or "jax" in sys.modules:
         return
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("SWIFTKERAS_TESTS_JAX_CACHE"):
+        return      # the controller's folder (inherited with its environment)
     folder = tempfile.mkdtemp(prefix="swiftkeras-tests-jax-")
     os.environ["JAX_COMPILATION_CACHE_DIR"] = os.environ["SWIFTKERAS_TESTS_JAX_CACHE"] = folder
-    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
+def _reference_programs_compiled_quickly():
+    """The reference programs run on a few samples: compiling them is nearly all of their cost
+    (a test's Keras model compiles its steps once and runs them a few times). XLA's CPU backend
+    then compiles without LLVM's optimization passes (the same programs, the same operations,
+    not tuned machine code), in a fraction of the time. Flags set by the user (XLA_FLAGS) are
+    theirs."""
+    if "XLA_FLAGS" not in os.environ and "jax" not in sys.modules:
+        os.environ["XLA_FLAGS"] = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+
+
 _compiled_programs_kept_for_this_run()
+_reference_programs_compiled_quickly()
 
 # Run against the checkout's package unless an installed one is asked for.
 if not os.environ.get("SWIFTKERAS_TEST_INSTALLED"):
