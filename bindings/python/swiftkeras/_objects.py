@@ -116,6 +116,20 @@ class KerasObject:
         full = builtin_config(self.kind, self.class_name, given) if self._is_builtin() else None
         return given if full is None else full
 
+    def _default_name(self) -> str:
+        """The name the object has when none is given: a built-in class's as its config has it
+        (Keras's: `fbeta_score`, `logcosh`, `huber_loss`), else the class name in snake_case."""
+        name = self.__dict__.get("_default_name_made")
+        if name is None:
+            try:
+                full = (builtin_config(self.kind, self.class_name, self._given_arguments())
+                        if self._is_builtin() else None)
+            except ValueError:  # arguments the library refuses: reported where they are used
+                full = None
+            name = (full or {}).get("name") or snake_case(self.class_name or type(self).__name__)
+            self.__dict__["_default_name_made"] = name
+        return name
+
     def _given_arguments(self) -> dict:
         """The arguments the constructor was given, in their config form."""
         return {k: serialize(v) for k, v in self._config.items()}

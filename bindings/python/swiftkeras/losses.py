@@ -50,8 +50,7 @@ class Loss(KerasObject):
 
     @property
     def name(self):
-        from ._objects import snake_case
-        return self._config.get("name") or snake_case(self.class_name or type(self).__name__)
+        return self._config.get("name") or self._default_name()
 
     def get_config(self):
         """Keras's: a built-in loss's every argument (the library's); the base class's `name`

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._array_eval import ArrayMetric
 from ._objects import KerasObject, make_class
+from ._objects import snake_case as _snake_case
 from ._objects import module_serialization as _module_serialization
 from .losses import LossFunction
 
@@ -155,8 +156,7 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
 
     @property
     def name(self):
-        from ._objects import snake_case
-        return self._config.get("name") or snake_case(self.class_name)
+        return self._config.get("name") or self._default_name()
 
     @property
     def dtype(self):
@@ -364,18 +364,41 @@ class MeanMetricWrapper(Mean):
         return None
 
 
+# Keras's abbreviations that `get` takes besides the class names and their snake_case.
+_ABBREVIATIONS = {a: cls for short, cls in {
+    "bce": "BinaryCrossentropy", "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
+    "mape": "MeanAbsolutePercentageError", "msle": "MeanSquaredLogarithmicError"}.items()
+    for a in (short, short.upper())}
+
+
+def _metric_class(name):
+    """The metric class `name` denotes in Keras's `metrics.get`: a class name (`AUC`), its
+    snake_case (`auc`, `categorical_crossentropy`) or an abbreviation (`mse`, `MSE`); None
+    for any other name."""
+    name = _ABBREVIATIONS.get(name, name)
+    classes = {n: v for n, v in globals().items()
+               if isinstance(v, type) and issubclass(v, Metric) and not n.startswith("_")}
+    if name in classes:
+        return classes[name]
+    return next((c for n, c in classes.items() if _snake_case(n) == name), None)
+
+
 def get(identifier):
+    """Keras's `metrics.get`: a metric instance for a class name, its snake_case or an
+    abbreviation (`"auc"` gives `AUC()`, `"mse"` gives `MeanSquaredError()`); a metric, a
+    function or a config dict as given or made; anything else a ValueError."""
+    if identifier is None:
+        return None
     if isinstance(identifier, (Metric, LossFunction)):
         return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str):
-        obj = globals().get(identifier)
-        if isinstance(obj, LossFunction):
-            return obj
-        if isinstance(obj, type) and issubclass(obj, Metric):
-            return obj()
-        return MetricFunction(identifier)  # the library reports unknown names
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+        cls = _metric_class(identifier)
+        if cls is not None:
+            return cls()
+    elif callable(identifier):
+        return identifier() if isinstance(identifier, type) else identifier
+    raise ValueError(f"Could not interpret metric identifier: {identifier}")
 
 serialize, deserialize = _module_serialization("metrics", get)

@@ -101,6 +101,42 @@ def test_default_config_is_keras(path):
     assert _typed(ours) == _typed(ref)
 
 
+def _plain(name):
+    """A default name without the per-process suffix Keras adds (auc_1 -> auc)."""
+    return name.rsplit("_", 1)[0] if name.rsplit("_", 1)[-1].isdigit() else name
+
+
+@pytest.mark.parametrize("path", [p for p in CLASSES if p.startswith(("metrics.", "losses."))])
+def test_default_name_is_keras(path):
+    """The name a metric or loss has when none is given (the History key of a compiled
+    metric): Keras's, e.g. FBetaScore's fbeta_score and LogCoshError's logcosh."""
+    args = REQUIRED.get(path, {})
+    assert _resolve(sk, path)(**args).name == _plain(_resolve(keras, path)(**args).name)
+
+
+def _got(get, identifier):
+    try:
+        made = get(identifier)
+    except (ValueError, TypeError) as e:
+        return type(e).__name__
+    return type(made).__name__, _plain(getattr(made, "name", None) or "")
+
+
+def test_metrics_get_is_keras():
+    """`metrics.get` of every name Keras's takes (a class name, its snake_case, an abbreviation)
+    gives an instance of that class, and a function's name or an unknown one its ValueError."""
+    from keras.src.metrics import ALL_OBJECTS_DICT
+    needs_arguments = {p.split(".")[1] for p in REQUIRED if p.startswith("metrics.")}
+    names = [n for n, c in sorted(ALL_OBJECTS_DICT.items()) if c.__name__ not in needs_arguments]
+    ours = {n: _got(sk.metrics.get, n) for n in names + ["log_cosh", "Bce", "accuracy_x"]}
+    ref = {n: _got(keras.metrics.get, n) for n in ours}
+    assert ours == ref
+    assert sk.metrics.get(None) is None
+    auc = sk.metrics.AUC(name="a")
+    assert sk.metrics.get(auc) is auc
+    assert type(sk.metrics.get({"class_name": "AUC", "config": {"curve": "PR"}})).__name__ == "AUC"
+
+
 # Arguments other than the defaults: floats Keras keeps as given or in float32, ints Keras keeps
 # (MaxNorm(3)) or makes floats (regularizers), strings, lists, a schedule as a learning rate.
 GIVEN = [
