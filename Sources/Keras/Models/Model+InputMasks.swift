@@ -9,7 +9,18 @@ extension Model {
     /// support masking); unknown past a layer that computes its masks in its call (a model, a
     /// layer written in Python), whose masks are then taken at run time.
     func noteInputsCarryMasks(_ carried: [Bool]) throws {
-        guard built, carried.contains(true) else { return }
+        guard carried.contains(true) else { return }
+        try noteMasksReachingLayers(inputsCarry: carried)
+    }
+
+    /// Tells the layers written in Python or C inside which of their inputs a mask reaches
+    /// when the model runs, with the model's inputs carrying masks as `carried` says: the
+    /// masks of ``noteInputsCarryMasks(_:)`` and those the model's own layers make
+    /// (`Embedding(mask_zero=True)`, `Masking`), also past layers that return their input
+    /// itself (a Reshape to the same shape), where Keras's symbolic call, and so the config,
+    /// records none but the array keeps its mask.
+    func noteMasksReachingLayers(inputsCarry carried: [Bool]) throws {
+        guard built else { return }
         // Stand-ins for the masks each node's outputs carry (nil: none); absent: not known.
         var masks: [ObjectIdentifier: [Tensor?]] = [:]
         for (kt, carries) in zip(inputs, carried) {

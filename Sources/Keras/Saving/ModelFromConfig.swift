@@ -368,6 +368,9 @@ func functionalFromConfig(_ config: JSON) throws -> Model {
     let model = try Model(inputs: try tensors("input_layers"), outputs: try tensors("output_layers"),
                           name: config["name"]?.stringValue)
     model.outputKeys = outputKeys
+    if model.executionOrder.contains(where: { $0.layer is CallbackLayer }) {
+        try model.noteMasksReachingLayers(inputsCarry: model.inputs.map { _ in false })
+    }
     if let attributes = config["subclass_attributes"], !attributes.isNull {
         model.subclassAttributes = try subclassAttributes(attributes, layers)
     }

@@ -99,3 +99,22 @@ def test_python_layer_after_reshaping_layers_in_a_functional_model_gets_kerass_m
     assert (outs[1].max() < 5) == CASES[case][1]
     np.testing.assert_allclose(outs[0], outs[1], atol=1e-6)
     assert configs[0] == configs[1]   # (mask=None in both nodes)
+
+
+@pytest.mark.parametrize("case", ["reshape_same", "reshape_then_dropout", "permute_identity", "reshape_and_back"])
+def test_python_layer_after_reshaping_layers_in_a_loaded_model_gets_kerass_mask(case, tmp_path):
+    """The same functional model written by Keras and loaded here (its config records mask=None
+    for the probe's call): the loaded model gives the probe the mask the array keeps at run
+    time, as Keras's loaded model does."""
+    L = keras.layers
+    x = keras.Input((4,), dtype="int32")
+    h = L.Embedding(5, 2, mask_zero=True, embeddings_initializer="ones")(x)
+    for layer in CASES[case][0](L):
+        h = layer(h)
+    model = keras.Model(x, REF["ReshapedMaskProbe"]()(h))
+    path = str(tmp_path / "probe.keras")
+    model.save(path)
+    ref = np.asarray(keras.models.load_model(path, custom_objects=REF).predict(TOKENS, verbose=0))
+    assert (ref.max() < 5) == CASES[case][1]
+    loaded = sk.models.load_model(path, custom_objects=OURS)
+    np.testing.assert_allclose(np.asarray(loaded.predict(TOKENS, verbose=0)), ref, atol=1e-6)
