@@ -37,9 +37,11 @@ def test_names_come_from_the_catalogue():
     for fn in ["binary_focal_crossentropy", "categorical_focal_crossentropy", "concordance_correlation",
                "pearson_correlation", "huber"]:
         assert getattr(metrics, fn).__name__ == fn
-    assert metrics.PrecisionAtRecall(0.8).get_config() == {"recall": 0.8}
-    assert metrics.IoU(3, [0, 2]).get_config() == {"num_classes": 3, "target_class_ids": [0, 2]}
-    assert losses.Tversky(0.3).get_config() == {"alpha": 0.3}
+    # Positional arguments in Keras's order (the full configs: test_object_configs.py).
+    assert metrics.PrecisionAtRecall(0.8).get_config()["recall"] == 0.8
+    config = metrics.IoU(3, [0, 2]).get_config()
+    assert (config["num_classes"], config["target_class_ids"]) == (3, [0, 2])
+    assert losses.Tversky(0.3).get_config()["alpha"] == 0.3
 
 
 @pytest.mark.parametrize("case", json.loads((FIXTURES / "activations" / "keras3.json").read_text()),

@@ -16,7 +16,11 @@ final class ConvLSTMSavingTests: XCTestCase {
             try model.save("\(dir)/m.\(ext)")
             let back = try loadModel("\(dir)/m.\(ext)")
             assertClose([try back.predict(x)], [want], "reloaded .\(ext)")
-            XCTAssertEqual(back.weights.map(\.path), model.weights.map(\.path))
+            // As Keras 3 (3.15) loads a Sequential: from .keras its layers are built outside its
+            // name scope (no name first), from a legacy .h5 inside it.
+            XCTAssertEqual(back.weights.map(\.path), model.weights.map {
+                ext == "keras" && $0.path.hasPrefix("\(model.name)/") ? String($0.path.dropFirst(model.name.count + 1)) : $0.path
+            })
         }
         // The layer's own part of the paths (a Sequential may put its name first).
         XCTAssertEqual(model.weights.prefix(3).map { $0.path.split(separator: "/").suffix(3).joined(separator: "/") },
