@@ -781,7 +781,14 @@ class Model(ModelAPI):
             check(_lib.keras_model_stop_training(self._handle))
 
     # -- weights ---------------------------------------------------------------------------
+    def _unbuilt(self):
+        """Whether the model can be built only with data: a Sequential without its input's
+        shape, a subclassed model never called."""
+        return self._handle is None and (self._subclassed() or not self._input_known())
+
     def _all_weight_infos(self):
+        if self._unbuilt():
+            return []   # Keras: a model not built yet has no weights (weights, get_weights)
         self._ensure_handle()
         holder = self.__dict__.get("_own_weights_layer")
         if holder is None:
@@ -800,6 +807,8 @@ class Model(ModelAPI):
         """The weights' infos for `weights` and `trainable_weights`, with the `trainable` flags
         as they are in Python now, as Keras lists them (a layer of a nested model frozen after
         compile included)."""
+        if self._unbuilt():
+            return []
         self._ensure_handle()
         self._take_trainable_flags()
         return self._all_weight_infos()
@@ -818,6 +827,10 @@ class Model(ModelAPI):
             self._set_weight(info, w)
 
     def count_params(self):
+        if self._unbuilt():
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
+                             f"layer isn't built. You can build it manually via: "
+                             f"`layer.build(input_shape)`.")
         return int(sum(math.prod(w["shape"]) for w in self._all_weight_infos()))
 
     # -- compile ---------------------------------------------------------------------------

@@ -216,3 +216,27 @@ def test_a_model_whose_input_a_layer_made_starts_from_a_clone_of_it_as_keras():
     cut.fit(x, np.ones((4, 1), "float32"), epochs=2, verbose=0)
     np.testing.assert_allclose(full.predict([x[:, :3], x[:, 3:]], verbose=0),
                                cut.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_unbuilt_models_have_no_weights_as_in_keras():
+    """A Sequential without its input's shape and a subclassed model never called list no
+    weights (Keras: []), count_params refuses with Keras's message, and once built they have
+    them."""
+    for lib in (sk, keras):
+        class Sub(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.d = lib.layers.Dense(2)
+
+            def call(self, x):
+                return self.d(x)
+
+        for model in (lib.Sequential([lib.layers.Dense(2)]), Sub()):
+            for attribute in ("weights", "trainable_weights", "non_trainable_weights", "variables",
+                              "trainable_variables", "non_trainable_variables"):
+                assert getattr(model, attribute) == [], (lib.__name__, attribute)
+            assert model.get_weights() == []
+            with pytest.raises(ValueError, match="isn't built"):
+                model.count_params()
+            model.predict(np.ones((2, 3), "float32"), verbose=0)
+            assert len(model.weights) == len(model.get_weights()) == 2 and model.count_params() == 8
