@@ -2638,7 +2638,7 @@ def _graph_layers(inputs, outputs):
         in_progress.add(key)
         for parent in parents(node):
             if id(parent) in given_histories:
-                parent_layer, parent_index = parent[0], parent[1]
+                parent_layer = parent[0]
                 if parent_layer._inbound:   # a model input that is another layer's output
                     continue
             walk(parent)
