@@ -1969,7 +1969,14 @@ class Sequential(Model):
         self._refuse_while_fitting("add a layer", layer)
         if isinstance(layer, Model):   # Keras: a model is added as a layer (nested)
             model, layer = layer, layer._as_layer()
-            if not self._layers and model._input_known():
+            if not self._layers and self._input_known() and model._unbuilt():
+                # Keras builds a layer added after the Input, in the Sequential's name scope,
+                # for its shape: a subclassed model is traced on it.
+                with _scopes.name_scope(self.name, caller=self):
+                    _scopes.note_build_scope(model)
+                    _scopes.note_build_scope(layer)
+                    model.build(self._input_batch_shape)
+            if not self._layers and model._input_known() and not model._unbuilt():
                 layer._batch_input_shape = tuple(model.input_shape)
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. Received: "

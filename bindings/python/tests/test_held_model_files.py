@@ -182,3 +182,25 @@ def test_a_keras_file_nesting_a_registered_subclassed_model_loads_trains_and_sav
     # ... and here.
     mine = swiftkeras.models.load_model(back)
     _close([mine.predict(X, verbose=0)], [ours.predict(X, verbose=0)])
+
+
+def test_a_sequential_made_with_an_unbuilt_subclassed_model_after_its_input_is_keras(tmp_path):
+    """`Sequential([Input, Sub(), Dense])` with Sub never called: Keras builds Sub for the
+    Input's shape inside the Sequential's name scope (`outer/sub/s1/kernel`); here too, and
+    with the same weights it trains, predicts and saves as Keras's."""
+    keras = real_keras()
+    models = []
+    for lib in (swiftkeras, keras):
+        sub, _ = _classes(lib)
+        models.append(lib.Sequential([lib.Input((3,)), sub(units=5, name="sub"),
+                                      lib.layers.Dense(2, name="head")], name="outer"))
+    ours, ref = models
+    assert _paths(ours) == _paths(ref) and _paths(ours.layers[0]) == _paths(ref.layers[0])
+    ours.set_weights(ref.get_weights())
+    _close([ours.predict(X, verbose=0)], [ref.predict(X, verbose=0)])
+    _fit(ref)
+    _fit(ours)
+    _close(ours.get_weights(), ref.get_weights())
+    path = str(tmp_path / "ours.keras")
+    ours.save(path)
+    _close([keras.models.load_model(path).predict(X, verbose=0)], [ours.predict(X, verbose=0)])
