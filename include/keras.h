@@ -586,6 +586,15 @@ int keras_model_call_masked(keras_model *model, const keras_array *x, int nx, in
                             keras_output *outputs, int n_outputs, keras_output *masks,
                             int *has_mask, char **losses_json);
 
+/* Keras's model(x, mask=m): keras_model_call_masked with the inputs' masks, x_masks[i] for x[i]
+ * (1 keeps a position, 0 masks it; Keras's mask drops the features axis: (batch, steps) for a
+ * (batch, steps, features) input); an entry whose data is NULL gives its input no mask. A layer
+ * written in Python or C that a mask reaches is traced with it. Errors: as
+ * keras_model_call_masked; INVALID_ARGUMENT (x_masks NULL, a mask whose shape does not fit). */
+int keras_model_call_with_masks(keras_model *model, const keras_array *x, const keras_array *x_masks,
+                                int nx, int training, keras_output *outputs, int n_outputs,
+                                keras_output *masks, int *has_mask, char **losses_json);
+
 /* *json (caller-owned) = a JSON list with, for each weight in keras_model_weight_count's order,
  * the name of the layer of the model that lists it (the first of model.layers whose weights hold
  * it, as Keras's model.weights walks them; a layer written in Python lists the models its traced

@@ -251,11 +251,32 @@ public func keras_model_call_masked(_ handle: OpaquePointer?, _ x: UnsafeRawPoin
     }
 }
 
+@_cdecl("keras_model_call_with_masks")
+public func keras_model_call_with_masks(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ xMasks: UnsafeRawPointer?,
+                                        _ nx: Int32, _ training: Int32,
+                                        _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32,
+                                        _ masks: UnsafeMutableRawPointer?, _ hasMask: UnsafeMutablePointer<Int32>?,
+                                        _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_call_with_masks") {
+        guard let masks else { throw ABIError(.invalidArgument, "masks must not be NULL") }
+        guard let xMasks else { throw ABIError(.invalidArgument, "x_masks must not be NULL") }
+        // One keras_array per input; a NULL data pointer: that input carries no mask.
+        let given = try (0..<Int(Swift.max(nx, 0))).map { i -> Tensor? in
+            let base = xMasks + i * arrayStride
+            guard let data = base.load(as: UnsafePointer<Float>?.self) else { return nil }
+            return try inputTensor(data, base.load(fromByteOffset: 8, as: Int32.self),
+                                   base.load(fromByteOffset: 16, as: UnsafePointer<Int64>?.self), "x_masks[\(i)]")
+        }
+        try modelCall(handle, x, nx, training, outputs, nOut, inputMasks: given,
+                      masks: (masks, try requireOut(hasMask, "has_mask")), lossesOut)
+    }
+}
+
 /// `model(x)` for keras_model_call and keras_model_call_masked: the outputs into the caller's
 /// buffers, with their Keras masks into `masks` (and which outputs have one into `hasMask`)
 /// when it is given, and the collected losses as JSON when `lossesOut` is given.
 private func modelCall(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32, _ training: Int32,
-                       _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32,
+                       _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32, inputMasks: [Tensor?]? = nil,
                        masks: (buffers: UnsafeMutableRawPointer, present: UnsafeMutablePointer<Int32>)?,
                        _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws {
     lossesOut?.pointee = nil
@@ -269,7 +290,7 @@ private func modelCall(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: I
             let r = try box.model.callCollectingLosses(xs, training: mode)
             return (r.outputs, nil, r.losses)
         }
-        return try box.model.callWithMasksCollectingLosses(xs, training: mode)
+        return try box.model.callWithMasksCollectingLosses(xs, inputMasks: inputMasks, training: mode)
     }
     try writeOutputs(results, outputs, nOut, "call")
     if let masks {

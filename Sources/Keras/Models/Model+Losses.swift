@@ -25,9 +25,25 @@ extension Model {
     /// ``callCollectingLosses(_:training:)`` with the outputs' Keras masks (the `_keras_mask`
     /// Keras sets on `model(x)`'s outputs: an Embedding(mask_zero=True)'s, passed on by the
     /// layers after it); nil when no output carries one.
-    public func callWithMasksCollectingLosses(_ xs: [Tensor], training: Bool?) throws -> (outputs: [Tensor], masks: [Tensor?]?, losses: [LayerLoss]) {
+    /// `inputMasks` (one per input, nil: none) is Keras's `model(x, mask=m)`: the inputs carry
+    /// them into the graph, and a layer written in Python or C that they reach is traced with
+    /// its mask.
+    public func callWithMasksCollectingLosses(_ xs: [Tensor], inputMasks: [Tensor?]? = nil, training: Bool?) throws -> (outputs: [Tensor], masks: [Tensor?]?, losses: [LayerLoss]) {
+        if let inputMasks {
+            guard inputMasks.count == xs.count else {
+                throw KerasError.invalidArgument("Model '\(name)': \(inputMasks.count) mask(s) given for \(xs.count) input(s)")
+            }
+            for (i, (x, m)) in zip(xs, inputMasks).enumerated() {
+                // Keras's mask has the input's shape without its features axis (or the input's,
+                // for token ids): (batch, steps).
+                guard let m, m.shape != Array(x.shape.dropLast()), m.shape != x.shape else { continue }
+                throw KerasError.invalidArgument("Model '\(name)': the mask of input \(i) has shape \(m.shape), which does not fit the input's shape \(x.shape) (a mask is the input's shape without its last axis)")
+            }
+            try ensureBuilt(for: xs)
+            try noteInputsCarryMasks(inputMasks.map { $0 != nil })
+        }
         let r = try collectingCallLosses(xs) {
-            try training.map { try forward(xs, masks: nil, training: $0) } ?? forwardWithRecordedTraining(xs)
+            try training.map { try forward(xs, masks: inputMasks, training: $0) } ?? forwardWithRecordedTraining(xs, masks: inputMasks)
         }
         return (r.value.outputs.map(\.detached), r.value.masks?.map { $0?.detached }, r.losses)
     }

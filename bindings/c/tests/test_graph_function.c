@@ -232,10 +232,42 @@ static void test_model_call_masked(void) {
     keras_model_free(model);
 }
 
+/* Keras's model(x, mask=m): a mask given with the input goes into the graph (a Dense passes it
+ * on, so the output carries it); a NULL entry gives the input none; bad masks are refused. */
+static void test_model_call_with_masks(void) {
+    const char *json =
+        "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"g\", \"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 3, 2]}},"
+        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 1, \"kernel_initializer\": \"ones\"}}]}}";
+    const float x[2 * 3 * 2] = {1, 2, 0, 0, 3, 0,   0, 0, 0, 0, 0.5f, 0.5f};
+    const int64_t xshape[3] = {2, 3, 2}, mshape[2] = {2, 3}, bad_shape[2] = {2, 4};
+    const float given[6] = {1, 0, 1,   0, 1, 1};
+    keras_array in = {x, 3, xshape}, m = {given, 2, mshape}, none = {NULL, 0, NULL}, bad = {given, 2, bad_shape};
+    float y[6] = {0}, mask[8] = {7, 7, 7, 7, 7, 7, 7, 7};
+    keras_output out = {y, 6, 0, {0}}, masks = {mask, 8, 0, {0}};
+    int has_mask = -1;
+    keras_model *model = NULL;
+    CHECK_OK(keras_model_from_json(json, &model));
+    if (model == NULL) return;
+    CHECK_OK(keras_model_call_with_masks(model, &in, &m, 1, 0, &out, 1, &masks, &has_mask, NULL));
+    CHECK(has_mask == 1 && masks.ndim == 2 && masks.shape[0] == 2 && masks.shape[1] == 3);
+    for (int i = 0; i < 6; i++) CHECK(mask[i] == given[i]);
+    CHECK(out.ndim == 3 && fabsf(y[0] - 3.0f) < 1e-6f && fabsf(y[2] - 3.0f) < 1e-6f);
+    has_mask = -1;
+    mask[0] = 7;
+    CHECK_OK(keras_model_call_with_masks(model, &in, &none, 1, 0, &out, 1, &masks, &has_mask, NULL));
+    CHECK(has_mask == 0 && mask[0] == 7);
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "x_masks", keras_model_call_with_masks(model, &in, NULL, 1, 0, &out, 1, &masks, &has_mask, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "masks", keras_model_call_with_masks(model, &in, &m, 1, 0, &out, 1, NULL, &has_mask, NULL));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "does not fit", keras_model_call_with_masks(model, &in, &bad, 1, 0, &out, 1, &masks, &has_mask, NULL));
+    keras_model_free(model);
+}
+
 int main(void) {
     test_graph();
     test_custom_gradient();
     test_model_call();
     test_model_call_masked();
+    test_model_call_with_masks();
     CHECK_DONE("test_graph_function");
 }

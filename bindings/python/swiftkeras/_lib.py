@@ -295,6 +295,9 @@ _declare("keras_model_from_json_sharing_layers", [c_char_p, POINTER(keras_model_
 _declare("keras_model_call_masked", [keras_model_p, keras_array_p, c_int32, c_int32,
                                      POINTER(keras_output), c_int32, POINTER(keras_output), int32_p,
                                      char_pp], c_int32)
+_declare("keras_model_call_with_masks", [keras_model_p, keras_array_p, keras_array_p, c_int32, c_int32,
+                                         POINTER(keras_output), c_int32, POINTER(keras_output), int32_p,
+                                         char_pp], c_int32)
 _declare("keras_model_weight_layers", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_weight_dtypes", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_quantize", [keras_model_p, c_char_p, c_char_p, char_pp], c_int32)

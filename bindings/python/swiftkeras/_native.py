@@ -199,7 +199,9 @@ class ArrayPack:
         self.count = n = len(arrays)
         # Each descriptor keeps its shape array alive (ctypes keeps what a pointer field was
         # given, and the struct array keeps its elements' references).
+        # (None: an entry with no data, where the library takes one as absent: a mask)
         self.structs = (_lib.keras_array * (n or 1))(*[
+            _lib.keras_array(None, 0, None) if a is None else
             _lib.keras_array(a.__array_interface__["data"][0], a.ndim,
                              (c_int64 * (a.ndim or 1))(*a.shape))
             for a in arrays])

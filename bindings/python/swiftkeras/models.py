@@ -1502,11 +1502,15 @@ class Model(ModelAPI):
             node = self._layer_view = _ModelLayer(self)
         return node
 
-    def __call__(self, x, *args, training=None):
+    def __call__(self, x, *args, training=None, mask=None):
         from .ops._trace import calling_layer
         _scopes.note_build_scope(self)
         self._refuse_positional_call_arguments(args)
-        called = calling_layer(self, x, (), {"training": training})
+        if mask is not None and not _lib.has("keras_model_call_with_masks"):
+            raise NotImplementedError("model(x, mask=...) needs a library with "
+                                      "keras_model_call_with_masks")
+        called = calling_layer(self, x, (), {"training": training} if mask is None else
+                               {"training": training, "mask": mask})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
         flat = x if isinstance(x, (list, tuple)) else [x]
@@ -1520,6 +1524,8 @@ class Model(ModelAPI):
                 if not self.__dict__.get("_build_names_taken"):
                     from .layers import _take_sequential_build_names
                     _take_sequential_build_names(self)
+            if mask is not None:
+                return self._as_layer()(x, training=training, mask=mask)
             return self._as_layer()(x, training=training)
         # Keras's training=None: the calls recorded with `training=` (`base(x, training=False)`)
         # keep it, which only the library's call does.
@@ -1532,6 +1538,9 @@ class Model(ModelAPI):
                 self._ensure_handle(_text_callables.model_inputs(self, x))
             # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
             # In training mode (dropout, noise: their generators move on) the library's call.
+            if mask is not None:   # Keras's model(x, mask=m): the inputs carry m into the graph
+                return _gradient_tape.note_call(
+                    self, x, self._call_collecting_losses(x, None if recorded else training, mask))
             if not getattr(self, "_compute_loss_graph", False) and \
                     (training or recorded or self._adds_call_losses() or self._may_carry_masks()):
                 return _gradient_tape.note_call(
@@ -1608,14 +1617,23 @@ class Model(ModelAPI):
     def _layer_object(self, name):
         return next((layer for layer in self._layers if layer.name == name), None)
 
-    def _call_collecting_losses(self, x, training):
-        """Keras `model(x, training=...)`: one forward pass of the library over all of x
-        (keras_model_call), keeping the call's activity penalties and `add_loss` values for
-        `model.losses` and each layer's `losses`."""
+    def _call_collecting_losses(self, x, training, input_masks=None):
+        """Keras `model(x, training=..., mask=...)`: one forward pass of the library over all
+        of x (keras_model_call), keeping the call's activity penalties and `add_loss` values
+        for `model.losses` and each layer's `losses`; `input_masks` (one per input, or None
+        for one) go into the graph with the inputs (keras_model_call_with_masks)."""
         x = _text_callables.model_inputs(self, x)
         self._ensure_handle(x)
         xs_list = self._arrays(x, "x", inputs=True)
         n = len(xs_list[0])
+        if input_masks is not None:
+            given = list(input_masks) if isinstance(input_masks, (list, tuple)) else [input_masks]
+            if len(given) != len(xs_list):
+                raise ValueError(f"Model '{self.name}' takes {len(xs_list)} input(s) but "
+                                 f"{len(given)} mask(s) were given")
+            input_masks = _native.pack([None if m is None else
+                                        np.ascontiguousarray(np.asarray(m), dtype=np.float32)
+                                        for m in given])
         try:
             outs = [np.empty(self._io_shape(False, i, n), np.float32) for i in range(self._io_count(False))]
         except ValueError:   # an output whose length depends on the data: predict sizes it
@@ -1626,14 +1644,19 @@ class Model(ModelAPI):
         descriptors = _output_descriptors(outs)
         px = _native.pack(xs_list)
         mode = -1 if training is None else int(bool(training))
-        if self._may_carry_masks() and _lib.has("keras_model_call_masked"):
+        if input_masks is not None or (self._may_carry_masks() and _lib.has("keras_model_call_masked")):
             # Keras sets the mask each output carries as its `_keras_mask`.
             buffers = [np.empty(max(o.size, 1), np.float32) for o in outs]
             mask_descriptors = _output_descriptors(buffers)
             present = (ctypes.c_int32 * len(outs))()
-            text = _native.take_string(_lib.keras_model_call_masked, self._handle, px.pointer,
-                                       px.count, mode, descriptors, len(outs), mask_descriptors,
-                                       present)
+            if input_masks is not None:
+                text = _native.take_string(_lib.keras_model_call_with_masks, self._handle,
+                                           px.pointer, input_masks.pointer, px.count, mode,
+                                           descriptors, len(outs), mask_descriptors, present)
+            else:
+                text = _native.take_string(_lib.keras_model_call_masked, self._handle, px.pointer,
+                                           px.count, mode, descriptors, len(outs), mask_descriptors,
+                                           present)
             outs = [_masked(o, _written(b, d).astype(bool)) if carried else o
                     for o, b, d, carried in zip(outs, buffers, mask_descriptors, present)]
         else:

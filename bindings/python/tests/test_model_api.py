@@ -198,7 +198,7 @@ def test_a_model_whose_input_a_layer_made_starts_from_a_clone_of_it_as_keras():
         a, b = lib.Input((3,)), lib.Input((2,))
         enc = lib.layers.Concatenate()([a, b])
         x = lib.layers.Dense(4, activation="relu", name="hidden")(enc)
-        out = lib.layers.Dense(1, name="out")(lib.layers.Dropout(0.5)(x))
+        out = lib.layers.Dense(1, name="out")(lib.layers.Dropout(0.5, name="drop")(x))
         cut, full = lib.Model(enc, out), lib.Model([a, b], out)
         models.append((cut, full, enc.name))
     (cut, full, name), (ref_cut, _, ref_name) = models
