@@ -1509,8 +1509,14 @@ class Model(ModelAPI):
         if mask is not None and not _lib.has("keras_model_call_with_masks"):
             raise NotImplementedError("model(x, mask=...) needs a library with "
                                       "keras_model_call_with_masks")
-        called = calling_layer(self, x, (), {"training": training} if mask is None else
-                               {"training": training, "mask": mask})
+        if mask is not None and (_is_symbolic(x) or _is_symbolic(mask)):
+            # (the graph's node would record the mask, but the library's nested model does not
+            # apply it yet: refused rather than ignored)
+            raise NotImplementedError(
+                f"Model '{self.name}' called on symbolic tensors with `mask=`: a nested model "
+                f"applies the masks its inputs carry (an Embedding(mask_zero=True) or a Masking "
+                f"layer before it), not one given to its call; call it on arrays with `mask=`")
+        called = calling_layer(self, x, (), {"training": training})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
         flat = x if isinstance(x, (list, tuple)) else [x]
@@ -1524,8 +1530,6 @@ class Model(ModelAPI):
                 if not self.__dict__.get("_build_names_taken"):
                     from .layers import _take_sequential_build_names
                     _take_sequential_build_names(self)
-            if mask is not None:
-                return self._as_layer()(x, training=training, mask=mask)
             return self._as_layer()(x, training=training)
         # Keras's training=None: the calls recorded with `training=` (`base(x, training=False)`)
         # keep it, which only the library's call does.
@@ -2836,6 +2840,15 @@ def _output_descriptors(arrays):
         d.data = a.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         d.capacity = a.size
     return descriptors
+
+
+def _is_symbolic(value):
+    """Whether `value` (a tensor, or a list or dict of them) holds a symbolic tensor."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    flat = value if isinstance(value, (list, tuple)) else [value]
+    from .ops._trace import SymbolicTensor
+    return any(isinstance(v, (KerasTensor, SymbolicTensor)) for v in flat)
 
 
 def _written(buffer, descriptor):
