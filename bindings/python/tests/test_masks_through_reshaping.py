@@ -80,6 +80,16 @@ def test_python_layer_after_reshaping_layers_gets_kerass_mask(case):
     np.testing.assert_allclose(outs[0], outs[1], atol=1e-6)
 
 
+def _functional_probe(lib, ns, case):
+    """Input -> Embedding(mask_zero) -> the case's layers -> the probe, as a functional model."""
+    L = lib.layers
+    x = lib.Input((4,), dtype="int32")
+    h = L.Embedding(5, 2, mask_zero=True, embeddings_initializer="ones")(x)
+    for layer in CASES[case][0](L):
+        h = layer(h)
+    return lib.Model(x, ns["ReshapedMaskProbe"]()(h))
+
+
 @pytest.mark.parametrize("case", ["reshape_same", "reshape_then_dropout", "permute_identity", "crop_nothing",
                                   "reshape_and_back", "permute_twice", "crop_and_pad"])
 def test_python_layer_after_reshaping_layers_in_a_functional_model_gets_kerass_mask(case, tmp_path):
@@ -88,12 +98,7 @@ def test_python_layer_after_reshaping_layers_in_a_functional_model_gets_kerass_m
     the probe gets it; the library's functional model traces the probe with it."""
     outs, configs = [], []
     for lib, ns in ((sk, OURS), (keras, REF)):
-        L = lib.layers
-        x = lib.Input((4,), dtype="int32")
-        h = L.Embedding(5, 2, mask_zero=True, embeddings_initializer="ones")(x)
-        for layer in CASES[case][0](L):
-            h = layer(h)
-        model = lib.Model(x, ns["ReshapedMaskProbe"]()(h))
+        model = _functional_probe(lib, ns, case)
         outs.append(np.asarray(model.predict(TOKENS, verbose=0)))
         configs.append(model.get_config()["layers"][-1]["inbound_nodes"][0]["kwargs"])
     assert (outs[1].max() < 5) == CASES[case][1]
@@ -106,12 +111,7 @@ def test_python_layer_after_reshaping_layers_in_a_loaded_model_gets_kerass_mask(
     """The same functional model written by Keras and loaded here (its config records mask=None
     for the probe's call): the loaded model gives the probe the mask the array keeps at run
     time, as Keras's loaded model does."""
-    L = keras.layers
-    x = keras.Input((4,), dtype="int32")
-    h = L.Embedding(5, 2, mask_zero=True, embeddings_initializer="ones")(x)
-    for layer in CASES[case][0](L):
-        h = layer(h)
-    model = keras.Model(x, REF["ReshapedMaskProbe"]()(h))
+    model = _functional_probe(keras, REF, case)
     path = str(tmp_path / "probe.keras")
     model.save(path)
     ref = np.asarray(keras.models.load_model(path, custom_objects=REF).predict(TOKENS, verbose=0))
