@@ -118,4 +118,29 @@ final class MaskingTests: XCTestCase {
         XCTAssertEqual(try MeanSquaredError(reduction: .sum)(yTrue, yPred, sampleWeight: nil, mask: mask).scalar ?? 0, 26, accuracy: 1e-5)
         XCTAssertEqual(try mse(yTrue, yPred, sampleWeight: nil, mask: nil).scalar ?? 0, 7.5, accuracy: 1e-5)
     }
+
+    /// Keras's `inner(x, mask=m)` in a functional model's construction, m a boolean Input: the
+    /// nested model's inputs carry m (its LSTM skips the masked steps) in predict, as the eager
+    /// `inner(x, mask=m)` gives, and through the config (the node's kwargs, the bool Input).
+    /// Against real Keras: bindings/python/tests/test_nested_model_call_mask.py.
+    func testANestedModelCalledWithAMaskAppliesItInTheGraph() throws {
+        let xi = Input(shape: [4, 2])
+        let inner = try Model(inputs: xi, outputs: try LSTM(3)(xi), name: "inner")
+        try inner.setWeights(inner.getWeights().map { w in
+            try Tensor(shape: w.shape, scalars: (0..<w.count).map { Float($0) / Float(Swift.max(w.count - 1, 1)) - 0.5 })
+        })
+        let x = Input(shape: [4, 2]), m = Input(shape: [4], dtype: "bool")
+        let outer = try Model(inputs: [x, m], outputs: try inner.callMultiple([x], masks: [m]))
+        let data = try Tensor(shape: [2, 4, 2], scalars: (0..<16).map { Float($0) / 8 - 1 })
+        let mask = try Tensor(shape: [2, 4], scalars: [1, 1, 0, 0, 1, 1, 1, 0])
+        let want = try inner.callWithMasksCollectingLosses([data], inputMasks: [mask], training: false).outputs[0]
+        assertClose(try outer.predict([data, mask])[0].scalars, want.scalars, "the mask applied inside")
+        let unmasked = try inner.predict(data)
+        XCTAssertGreaterThan(zip(unmasked.scalars, want.scalars).map { abs($0 - $1) }.max() ?? 0, 1e-3)
+        let json = outer.toJSON()
+        XCTAssertTrue(json.contains("\"dtype\": \"bool\"") || json.contains("\"dtype\":\"bool\""), "the bool Input keeps its dtype")
+        let loaded = try modelFromJSON(json)
+        try loaded.setWeights(outer.getWeights())
+        assertClose(try loaded.predict([data, mask])[0].scalars, want.scalars, "the mask read back from the config")
+    }
 }

@@ -274,7 +274,7 @@ class Model(ModelAPI):
                 nodes[0]["args"] = operation
             if isinstance(layer, _ModelLayer) and not isinstance(layer._model, Sequential):
                 for node in nodes:   # Keras writes it for every call of a functional model
-                    node["kwargs"]["mask"] = None
+                    node["kwargs"].setdefault("mask", None)
             entry["inbound_nodes"] = nodes
             entries.append(entry)
 
@@ -1509,14 +1509,8 @@ class Model(ModelAPI):
         if mask is not None and not _lib.has("keras_model_call_with_masks"):
             raise NotImplementedError("model(x, mask=...) needs a library with "
                                       "keras_model_call_with_masks")
-        if mask is not None and (_is_symbolic(x) or _is_symbolic(mask)):
-            # (the graph's node would record the mask, but the library's nested model does not
-            # apply it yet: refused rather than ignored)
-            raise NotImplementedError(
-                f"Model '{self.name}' called on symbolic tensors with `mask=`: a nested model "
-                f"applies the masks its inputs carry (an Embedding(mask_zero=True) or a Masking "
-                f"layer before it), not one given to its call; call it on arrays with `mask=`")
-        called = calling_layer(self, x, (), {"training": training})
+        called = calling_layer(self, x, (), {"training": training} if mask is None else
+                               {"training": training, "mask": mask})
         if called is not None:   # inside a layer's traced call: a node of its graph
             return called
         flat = x if isinstance(x, (list, tuple)) else [x]
@@ -1530,6 +1524,9 @@ class Model(ModelAPI):
                 if not self.__dict__.get("_build_names_taken"):
                     from .layers import _take_sequential_build_names
                     _take_sequential_build_names(self)
+            if mask is not None:   # Keras: the nested model's inputs carry it (the node records it)
+                _check_symbolic_call_masks(self, flat, mask)
+                return self._as_layer()(x, training=training, mask=mask)
             return self._as_layer()(x, training=training)
         # Keras's training=None: the calls recorded with `training=` (`base(x, training=False)`)
         # keep it, which only the library's call does.
@@ -2842,13 +2839,26 @@ def _output_descriptors(arrays):
     return descriptors
 
 
-def _is_symbolic(value):
-    """Whether `value` (a tensor, or a list or dict of them) holds a symbolic tensor."""
-    if isinstance(value, dict):
-        value = list(value.values())
-    flat = value if isinstance(value, (list, tuple)) else [value]
-    from .ops._trace import SymbolicTensor
-    return any(isinstance(v, (KerasTensor, SymbolicTensor)) for v in flat)
+def _check_symbolic_call_masks(model, inputs, mask):
+    """`model(inputs, mask=mask)` on symbolic tensors: one mask per input (None: none), each a
+    symbolic tensor of the input's shape without its features axis (or the input's shape), as
+    the call on arrays checks."""
+    masks = list(mask) if isinstance(mask, (list, tuple)) else [mask]
+    if len(masks) != len(inputs):
+        raise ValueError(f"Model '{model.name}': {len(masks)} mask(s) given for {len(inputs)} input(s)")
+    for i, (t, m) in enumerate(zip(inputs, masks)):
+        if m is None:
+            continue
+        if not isinstance(m, KerasTensor) or m._keras_history[0] is None:
+            raise TypeError(f"Model '{model.name}' called on symbolic tensors: the mask of input {i} "
+                            f"must be a symbolic tensor (a keras.Input or a layer's output), got "
+                            f"{type(m).__name__}")
+        fits = lambda want: len(m.shape) == len(want) and all(  # noqa: E731
+            a is None or b is None or a == b for a, b in zip(m.shape, want))
+        if not (fits(tuple(t.shape)[:-1]) or fits(tuple(t.shape))):
+            raise ValueError(f"Model '{model.name}': the mask of input {i} has shape {tuple(m.shape)}, "
+                             f"which does not fit the input's shape {tuple(t.shape)} (a mask is the "
+                             f"input's shape without its last axis)")
 
 
 def _written(buffer, descriptor):

@@ -1,7 +1,8 @@
 """Keras's `model(x, mask=m)` against real Keras 3 (JAX): the mask goes into the graph with the
 input, so an LSTM skips the masked steps, a layer that passes masks on gives the output Keras's
 `_keras_mask`, and a layer written in Python gets the mask in its call; a mask that does not fit
-the input, or one mask too many, is refused with a message that names it."""
+the input, or one mask too many, is refused with a message that names it. (The symbolic
+call, `inner(x, mask=t)` in a model's construction: test_nested_model_call_mask.py.)"""
 
 import numpy as np
 import pytest
@@ -58,13 +59,3 @@ def test_bad_masks_are_refused():
         model(X, mask=[MASK, MASK])
     np.testing.assert_allclose(np.asarray(model(X, mask=MASK)),
                                np.asarray(_models(keras)["lstm"](X, mask=MASK)), rtol=1e-5, atol=1e-6)
-
-
-def test_a_mask_given_to_a_symbolic_call_is_refused_not_ignored():
-    """`inner(x, mask=t)` on symbolic tensors: Keras applies t inside; the library's nested
-    model does not apply a mask given to its call yet, so the call is refused rather than
-    giving the unmasked result."""
-    inner = _models(sk)["lstm"]
-    x, t = sk.Input((4, 2)), sk.Input((4,))
-    with pytest.raises(NotImplementedError, match="mask="):
-        inner(x, mask=t)

@@ -5,7 +5,8 @@ public final class InputLayer: Layer, @unchecked Sendable {
     /// The symbolic tensor this layer produced, while someone (a model, the caller) holds it.
     public private(set) weak var output: KerasTensor?
     /// The input's dtype as Keras's config writes it: `float32`, or `string` for string inputs
-    /// (``StringValues``), `int32`/`int64` for integers (held as floats here).
+    /// (``StringValues``), `int32`/`int64` for integers, `bool` (a mask given to a nested
+    /// model's call, `inner(x, mask=m)`) (both held as floats here).
     public let dtype: String
 
     public init(shape: [Int?], batchSize: Int? = nil, dtype: String = "float32", name: String? = nil) {
@@ -34,7 +35,7 @@ public final class InputLayer: Layer, @unchecked Sendable {
     public override var className: String { "InputLayer" }
 
     /// The non-float dtypes an input keeps in its config (others load as float32).
-    static let keptDTypes: Set<String> = ["string", "int32", "int64"]
+    static let keptDTypes: Set<String> = ["string", "int32", "int64", "bool"]
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor { inputs }
 
