@@ -175,3 +175,57 @@ def test_masks_that_do_not_fit_the_symbolic_call_are_refused():
         inner(x, mask=MASK)
     # (a fitting one is taken)
     assert tuple(inner(x, mask=sk.Input((4,), dtype="bool")).shape) == (None, 3)
+
+
+def _lstm_model(lib, sequences=False):
+    xi = lib.Input((4, 2))
+    return lib.Model(xi, lib.layers.LSTM(3, return_sequences=sequences)(xi))
+
+
+def _more(lib, case):
+    """Other ways Keras users give nested models masks."""
+    layers = lib.layers
+    x = lib.Input((4, 2))
+    if case == "masking_before_nested":
+        y = _lstm_model(lib)(layers.Masking()(x))
+    elif case == "concatenate_of_nested_outputs":   # one masked branch, one not: Keras's any
+        y = layers.LSTM(2)(layers.Concatenate()([_lstm_model(lib, True)(layers.Masking()(x)),
+                                                 _lstm_model(lib, True)(x)]))
+    elif case == "concatenate_along_steps":
+        masked = layers.Masking()(x)
+        y = layers.GlobalAveragePooling1D()(layers.Concatenate(axis=1)(
+            [_lstm_model(lib, True)(masked), _lstm_model(lib, True)(masked)]))
+    elif case == "mask_made_inside_nested":   # the nested model's output mask reaches the LSTM after
+        xi = lib.Input((4, 2))
+        y = layers.LSTM(3)(lib.Model(xi, layers.Masking()(xi))(x))
+    elif case == "sequential_called_with_mask":
+        inner = lib.Sequential([lib.Input((4, 2)), layers.LSTM(3)])
+        y = inner(x, mask=lib.ops.any(lib.ops.not_equal(x, 0), axis=-1))
+    elif case == "masks_of_two_inputs":
+        a, b = lib.Input((4, 2)), lib.Input((4, 2))
+        inner = lib.Model([a, b], layers.Concatenate()([layers.LSTM(3)(a), layers.LSTM(2)(b)]))
+        y = inner([x, layers.Activation("tanh")(x)], mask=[lib.ops.any(lib.ops.not_equal(x, 0), axis=-1), None])
+    model = lib.Model(x, layers.Dense(1)(y))
+    model.set_weights([np.linspace(-0.5, 0.5, w.size, dtype="float32").reshape(w.shape)
+                       for w in model.get_weights()])
+    return model
+
+
+@pytest.mark.parametrize("case", ["masking_before_nested", "concatenate_of_nested_outputs",
+                                  "concatenate_along_steps", "mask_made_inside_nested",
+                                  "sequential_called_with_mask", "masks_of_two_inputs"])
+def test_more_masks_through_nested_models_like_keras(case, tmp_path):
+    ours, ref = _more(sk, case), _more(keras, case)
+    want = ref.predict(X, verbose=0)
+    np.testing.assert_allclose(ours.predict(X, verbose=0), want, rtol=1e-5, atol=1e-6)
+    ref.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    np.testing.assert_allclose(sk.saving.load_model(tmp_path / "theirs.keras").predict(X, verbose=0), want,
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(X, verbose=0), want,
+                               rtol=1e-5, atol=1e-6)
+    histories = []
+    for model, lib in ((ours, sk), (ref, keras)):
+        model.compile(optimizer=lib.optimizers.SGD(0.5), loss="mse")
+        histories.append(model.fit(X, Y, epochs=2, batch_size=2, shuffle=False, verbose=0).history["loss"])
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
