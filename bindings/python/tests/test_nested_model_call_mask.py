@@ -229,3 +229,30 @@ def test_more_masks_through_nested_models_like_keras(case, tmp_path):
         model.compile(optimizer=lib.optimizers.SGD(0.5), loss="mse")
         histories.append(model.fit(X, Y, epochs=2, batch_size=2, shuffle=False, verbose=0).history["loss"])
     np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
+
+
+def _sequences(lib, source, dense):
+    """The nested model returns sequences: the outputs carry the given mask to the loss."""
+    xi = lib.Input((4, 2))
+    inner = lib.Model(xi, lib.layers.LSTM(3, return_sequences=True)(xi))
+    x = lib.Input((4, 2))
+    m = lib.Input((4,), dtype="bool") if source == "input" else lib.ops.any(lib.ops.not_equal(x, 0), axis=-1)
+    y = inner(x, mask=m)
+    model = lib.Model([x, m] if source == "input" else x, lib.layers.Dense(1)(y) if dense else y)
+    model.set_weights([np.linspace(-0.5, 0.5, w.size, dtype="float32").reshape(w.shape)
+                       for w in model.get_weights()])
+    return model
+
+
+@pytest.mark.parametrize("source,dense", [("input", True), ("ops", True), ("ops", False)])
+def test_the_given_mask_reaches_the_loss_like_keras(source, dense):
+    targets = np.linspace(-0.5, 0.5, 24, dtype="float32").reshape(6, 4, 1)
+    targets = targets if dense else np.repeat(targets, 3, axis=-1)
+    results = []
+    for lib in (sk, keras):
+        model = _sequences(lib, source, dense)
+        model.compile(optimizer=lib.optimizers.SGD(0.5), loss="mse")
+        results.append([model.evaluate(_data(source), targets, verbose=0)] +
+                       model.fit(_data(source), targets, epochs=2, batch_size=2, shuffle=False,
+                                 verbose=0).history["loss"])
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5)
