@@ -33,6 +33,11 @@ extension Model {
                 given = node.inputs.indices.map { i in
                     i < explicit.count && explicit[i] != nil ? Tensor(shape: Self.maskShape(of: node.inputs[i].shape)) : nil
                 }
+                if node.layer is Model {   // (an input given None keeps the mask it carries, as in runGraph)
+                    for (i, kt) in node.inputs.enumerated() where given[i] == nil {
+                        if let from = kt.node, let outs = masks[ObjectIdentifier(from)], kt.tensorIndex < outs.count { given[i] = outs[kt.tensorIndex] }
+                    }
+                }
             } else {
                 for kt in node.inputs {
                     guard let from = kt.node, let outs = masks[ObjectIdentifier(from)] else { break }

@@ -256,3 +256,37 @@ def test_the_given_mask_reaches_the_loss_like_keras(source, dense):
                        model.fit(_data(source), targets, epochs=2, batch_size=2, shuffle=False,
                                  verbose=0).history["loss"])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5)
+
+
+TOKENS = np.array([[1, 2, 0, 0], [3, 0, 0, 0], [4, 4, 1, 0], [2, 2, 2, 2], [1, 0, 0, 0], [3, 3, 0, 0]], np.int32)
+
+
+def _kept(lib):
+    """mask=[m, None]: Keras's model call sets only the masks given on its inputs, so the
+    second input keeps the mask its Embedding(mask_zero=True) gave it."""
+    a, b = lib.Input((4, 2)), lib.Input((4, 2))
+    inner = lib.Model([a, b], lib.layers.Concatenate()([lib.layers.LSTM(3)(a), lib.layers.LSTM(2)(b)]))
+    x, tokens, m = lib.Input((4, 2)), lib.Input((4,), dtype="int32"), lib.Input((4,), dtype="bool")
+    embedded = lib.layers.Embedding(5, 2, mask_zero=True)(tokens)
+    model = lib.Model([x, tokens, m], lib.layers.Dense(1)(inner([x, embedded], mask=[m, None])))
+    model.set_weights([np.linspace(-0.5, 0.5, w.size, dtype="float32").reshape(w.shape)
+                       for w in model.get_weights()])
+    return model
+
+
+def test_an_input_given_none_keeps_the_mask_it_carries_like_keras(tmp_path):
+    ours, ref = _kept(sk), _kept(keras)
+    data = [X, TOKENS, MASK]
+    want = ref.predict(data, verbose=0)
+    np.testing.assert_allclose(ours.predict(data, verbose=0), want, rtol=1e-5, atol=1e-6)
+    ref.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    np.testing.assert_allclose(sk.saving.load_model(tmp_path / "theirs.keras").predict(data, verbose=0), want,
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(data, verbose=0), want,
+                               rtol=1e-5, atol=1e-6)
+    histories = []
+    for model, lib in ((ours, sk), (ref, keras)):
+        model.compile(optimizer=lib.optimizers.SGD(0.5), loss="mse")
+        histories.append(model.fit(data, Y, epochs=2, batch_size=2, shuffle=False, verbose=0).history["loss"])
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
