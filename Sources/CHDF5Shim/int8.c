@@ -7,6 +7,7 @@
    C; all three give the same int32 results. Built in this unit (shim.c includes it), as kernels.c is. */
 
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 /* The weights' layout: panels of 16 columns, each of ceil(k/4) groups of 64 bytes (column c's
@@ -23,6 +24,25 @@ void sk_i8_pack(long k, long n, const int8_t *b, int8_t *packed, int32_t *colsum
             packed[((j / 16) * groups + p / 4) * 64 + (j % 16) * 4 + p % 4] = v;
             colsum[j] = (int32_t)((uint32_t)colsum[j] + (uint32_t)(int32_t)v);
         }
+    }
+}
+
+/* Keras's input quantizer (`AbsMaxQuantizer()(x, axis=-1)`) of one row, as Kernels.absMaxScale
+   and Kernels.quantizedValue (Kernels+Quantize.swift) compute it for the weights: the scale
+   127 / (max |x| + 1e-7), a NaN skipped by the max; each value round-half-even(x * scale)
+   clipped to -127 ... 127, a NaN 0; stored + 128. */
+static void sk_i8_quantize_row_portable(long k, const float *x, uint8_t *a, float *scale) {
+    float m = 0;
+    for (long i = 0; i < k; i++) {
+        float v = fabsf(x[i]);
+        m = v >= m ? v : m;
+    }
+    float s = 127.0f / (m + 1e-7f);
+    *scale = s;
+    for (long i = 0; i < k; i++) {
+        float v = nearbyintf(x[i] * s);
+        v = v != v ? 0.0f : v < -127.0f ? -127.0f : v > 127.0f ? 127.0f : v;
+        a[i] = (uint8_t)((int32_t)v + 128);
     }
 }
 
@@ -154,6 +174,28 @@ sk_i8_tile_vnni(const int R, const int P, long r, long j0, long left, long n, lo
     }
 }
 
+/* sk_i8_quantize_row_portable in AVX-512, the same values: vmaxps returns its second operand
+   (the running max) for a NaN, and a NaN product is zeroed before the clip. */
+SK_VNNI static void sk_i8_quantize_row_avx512(long k, const float *x, uint8_t *a, float *scale) {
+    __m512 m = _mm512_setzero_ps();
+    long i = 0;
+    for (; i + 16 <= k; i += 16) m = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + i)), m);
+    __mmask16 tail = (__mmask16)((1u << (k - i)) - 1);
+    if (tail) m = _mm512_max_ps(_mm512_abs_ps(_mm512_maskz_loadu_ps(tail, x + i)), m);
+    float s = 127.0f / (_mm512_reduce_max_ps(m) + 1e-7f);
+    *scale = s;
+    const __m512 sv = _mm512_set1_ps(s), lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
+    const __m512i shift = _mm512_set1_epi32(128);
+    for (i = 0; i < k; i += 16) {
+        __mmask16 mask = k - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - i)) - 1);
+        __m512 v = _mm512_roundscale_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + i), sv),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+        v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+        _mm512_mask_cvtepi32_storeu_epi8(a + i, mask, _mm512_add_epi32(_mm512_cvtps_epi32(v), shift));
+    }
+}
+
 SK_VNNI static void sk_i8_rows_vnni(long r0, long r1, long n, long k, const uint8_t *a, long lda, const int8_t *packed,
                                     const int32_t *colsum, int32_t *c, float *y, const float *row_scale,
                                     const float *col_scale) {
@@ -188,6 +230,20 @@ SK_VNNI static void sk_i8_rows_vnni(long r0, long r1, long n, long k, const uint
 int sk_i8_best_path(void) { return 0; }
 
 #endif
+
+void sk_i8_quantize_rows(long r0, long r1, long k, const float *x, uint8_t *a, long lda, float *scales, int path) {
+    for (long r = r0; r < r1; r++) {
+#if defined(__x86_64__)
+        if (path >= 2) {
+            sk_i8_quantize_row_avx512(k, x + r * k, a + r * lda, scales + r);
+            continue;
+        }
+#else
+        (void)path;
+#endif
+        sk_i8_quantize_row_portable(k, x + r * k, a + r * lda, scales + r);
+    }
+}
 
 void sk_i8_gemm(long r0, long r1, long n, long k, const uint8_t *a, long lda, const int8_t *packed,
                 const int32_t *colsum, int32_t *c, float *y, const float *row_scale, const float *col_scale,

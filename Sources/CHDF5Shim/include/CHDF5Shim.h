@@ -110,6 +110,11 @@ void sk_i8_pack(long k, long n, const int8_t *b, int8_t *packed, int32_t *colsum
 /* The fastest path of sk_i8_gemm this CPU runs: 2 AVX-512 VNNI (vpdpbusd), 1 AVX2, 0 portable C. */
 int sk_i8_best_path(void);
 
+/* Keras's input quantizer (AbsMaxQuantizer()(x, axis=-1)) of rows r0 ..< r1 of x (width k), as
+   Kernels+Quantize.swift quantizes the weights: each row's scale into scales[r], its int8 values
+   + 128 into a (row stride lda). `path` as sk_i8_gemm's; every path gives the same bytes. */
+void sk_i8_quantize_rows(long r0, long r1, long k, const float *x, uint8_t *a, long lda, float *scales, int path);
+
 /* Rows r0 ..< r1 of a (row stride lda >= 4 * ceil(k / 4); each value is an int8 + 128, the bytes
    past k are any) times the packed weights, exactly in int32 (wrapping): into c (row stride n)
    when y is NULL, else y[r][j] = (float)product / (col_scale[j] * row_scale[r]) (row stride n).

@@ -35,15 +35,10 @@ extension Kernels {
                               kernelScale: UnsafePointer<Float>, inputScales: UnsafeMutablePointer<Float>,
                               scratch a: UnsafeMutablePointer<UInt8>, into y: UnsafeMutablePointer<Float>,
                               path: Int = int8Path) {
-        let k = kernel.k, lda = kernel.rowBytes
-        for r in rows {
-            let row = x + r * k, out = a + r * lda
-            let s = absMaxScale(row, count: k, stride: 1)
-            inputScales[r] = s
-            for i in 0..<k { out[i] = UInt8(truncatingIfNeeded: Int32(quantizedValue(row[i], s)) &+ 128) }
-        }
+        let k = kernel.k, lda = kernel.rowBytes, code = Int32(Swift.min(path, int8Path))
+        sk_i8_quantize_rows(rows.lowerBound, rows.upperBound, k, x, a, lda, inputScales, code)
         sk_i8_gemm(rows.lowerBound, rows.upperBound, kernel.n, k, a, lda, kernel.packed, kernel.columnSums,
-                   nil, y, inputScales, kernelScale, Int32(Swift.min(path, int8Path)))
+                   nil, y, inputScales, kernelScale, code)
     }
 }
 

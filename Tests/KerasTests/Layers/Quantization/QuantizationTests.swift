@@ -104,6 +104,37 @@ final class QuantizationTests: XCTestCase {
         }
     }
 
+    func testInputQuantizerIsTheWeightsQuantizerOnEveryPath() throws {
+        // Rows of widths around the 16-lane steps, with NaN (skipped by the max, quantized to 0),
+        // ±inf (a scale of 0), ties (scale 1: 0.5 → 0, 1.5 → 2, 2.5 → 2, -2.5 → -2) and zeros.
+        for k in [0, 1, 5, 16, 17, 37] {
+            let m = 5
+            var x = random([m, k], seed: UInt64(20 + k), scale: 3).scalars
+            let specials: [(Int, Float)] = [(3, .nan), (k + 1, .infinity), (2 * k, -.infinity), (2 * k + 1, .nan),
+                                            (3 * k, 127), (3 * k + 1, 0.5), (3 * k + 2, 1.5), (3 * k + 3, 2.5), (3 * k + 4, -2.5)]
+            for (i, v) in specials where i < 4 * k { x[i] = v }
+            for i in (4 * k)..<(5 * k) { x[i] = 0 }
+            let lda = (k + 3) / 4 * 4
+            var expected = [UInt8](repeating: 0, count: m * lda), expectedScales = [Float](repeating: 0, count: m)
+            x.withUnsafeBufferPointer { px in
+                guard let base = px.baseAddress else { return }
+                for r in 0..<m {
+                    let s = Kernels.absMaxScale(base + r * k, count: k, stride: 1)
+                    expectedScales[r] = s
+                    for i in 0..<k { expected[r * lda + i] = UInt8(Int(Kernels.quantizedValue(base[r * k + i], s)) + 128) }
+                }
+            }
+            for path in 0...Kernels.int8Path {
+                var a = [UInt8](repeating: 0, count: Swift.max(1, m * lda)), scales = [Float](repeating: -1, count: m)
+                x.withUnsafeBufferPointer { px in
+                    sk_i8_quantize_rows(0, m, k, px.baseAddress, &a, lda, &scales, Int32(path))
+                }
+                XCTAssertEqual(scales.map(\.bitPattern), expectedScales.map(\.bitPattern), "k \(k), path \(path)")
+                XCTAssertEqual(Array(a.prefix(m * lda)), expected, "k \(k), path \(path)")
+            }
+        }
+    }
+
     func testInt8DenseIsTheSameOnBothPathsAndRefusesNonInt8Kernels() throws {
         let (m, k, n) = (11, 37, 21)
         let x = random([m, k], seed: 5, scale: 2)
