@@ -19,10 +19,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         // Accessors for HDF5 macros that Swift cannot import (H5T_NATIVE_FLOAT, H5F_ACC_TRUNC, ...),
-        // and the AVX2 recurrent step kernels (kernels.c). One C compile unit: shim.c includes
-        // headers.c and kernels.c (excluded here), because Debian's valgrind 3.19 cannot read a
+        // the AVX2 recurrent step kernels (kernels.c) and the int8 product (int8.c). One C compile unit:
+        // shim.c includes headers.c, kernels.c and int8.c (excluded here), because Debian's valgrind 3.19 cannot read a
         // libkeras.so with two DWARF 5 C units (`make test-c`).
-        .target(name: "CHDF5Shim", dependencies: ["CHDF5"], exclude: ["headers.c", "kernels.c"]),
+        .target(name: "CHDF5Shim", dependencies: ["CHDF5"], exclude: ["headers.c", "kernels.c", "int8.c"]),
         // The bounds of the linker section where each layer's file records its declaration.
         .target(name: "KerasSections"),
         .target(

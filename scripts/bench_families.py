@@ -54,7 +54,8 @@ ENGINE_NAMES = ["otto_epoch", "iris_fit_300_epochs", "predict_one_row", "iris_gr
 LAYER_NAMES = ["random_rotation_bilinear_8x224x224x3", "adaptive_max_pooling2d_step", "max_pooling2d_step",
                "max_pooling2d_channels_first_step",
                "adaptive_average_pooling2d_step", "average_pooling2d_step",
-               "adaptive_max_pooling2d_channels_first_step", "mel_spectrogram_32x16000"]
+               "adaptive_max_pooling2d_channels_first_step", "mel_spectrogram_32x16000",
+               "dense_784_512_10_predict", "int8_dense_predict"]
 ROW_NAMES = ENGINE_NAMES + LAYER_NAMES
 GRID = "iris_grid_search"
 

@@ -139,6 +139,17 @@ def mel_spectrogram():
     return cpu_median(lambda: np.asarray(layer(signals)))
 
 
+def dense_predict(int8):
+    """predict of 1024 rows in one batch through Input(784) -> Dense(512, relu) -> Dense(10,
+    softmax), float or after quantize("int8"), as LayerBenchmarks.swift's densePredict."""
+    x = np.random.default_rng(15).uniform(size=(1024, 784)).astype("float32")
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(512, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    if int8:
+        model.quantize("int8")
+    return cpu_median(lambda: model.predict(x, batch_size=1024, verbose=0))
+
+
 # The layer rows of Benchmarks/KerasBench/LayerBenchmarks.swift, the same workloads.
 LAYER_ROWS = {
     "random_rotation_bilinear_8x224x224x3": random_rotation,
@@ -151,6 +162,8 @@ LAYER_ROWS = {
     "adaptive_max_pooling2d_channels_first_step": lambda: pooling_step(
         keras.layers.AdaptiveMaxPooling2D((14, 14), data_format="channels_first"), channels_first=True),
     "mel_spectrogram_32x16000": mel_spectrogram,
+    "dense_784_512_10_predict": lambda: dense_predict(False),
+    "int8_dense_predict": lambda: dense_predict(True),
 }
 
 BENCHES = {"iris_grid_search_n_jobs_1": iris_grid_search_1, "iris_grid_search_n_jobs_2": iris_grid_search_2,

@@ -167,3 +167,4 @@ done:
    two DWARF 5 C compile units. Package.swift excludes headers.c from the target's sources. */
 #include "headers.c"
 #include "kernels.c"
+#include "int8.c"

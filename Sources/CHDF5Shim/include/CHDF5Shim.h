@@ -2,6 +2,7 @@
 #define CHDF5SHIM_H
 #include <hdf5.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* HDF5 constants that are function-call macros in hdf5.h, so Swift cannot import them. */
 hid_t skh5_native_float(void);
@@ -99,5 +100,27 @@ void sk_softmax_backward_rows(float *g, const float *y, long rows, long cols);
 
 /* out (cols, rows) = a (rows, cols, row stride lda) transposed, 8 x 8 blocks at a time. */
 void sk_transpose(long rows, long cols, const float *a, long lda, float *out);
+
+/* The int8 matrix product of a quantized Dense (int8.c; Kernels+Quantize.swift). The weights b
+   (k x n int8, row-major) are packed once: sk_i8_packed_bytes(k, n) bytes into `packed`, and
+   their column sums (int32, wrapping) into `colsum` (n). */
+long sk_i8_packed_bytes(long k, long n);
+void sk_i8_pack(long k, long n, const int8_t *b, int8_t *packed, int32_t *colsum);
+
+/* The fastest path of sk_i8_gemm this CPU runs: 2 AVX-512 VNNI (vpdpbusd), 1 AVX2, 0 portable C. */
+int sk_i8_best_path(void);
+
+/* Keras's input quantizer (AbsMaxQuantizer()(x, axis=-1)) of rows r0 ..< r1 of x (width k), as
+   Kernels+Quantize.swift quantizes the weights: each row's scale into scales[r], its int8 values
+   + 128 into a (row stride lda). `path` as sk_i8_gemm's; every path gives the same bytes. */
+void sk_i8_quantize_rows(long r0, long r1, long k, const float *x, uint8_t *a, long lda, float *scales, int path);
+
+/* Rows r0 ..< r1 of a (row stride lda >= 4 * ceil(k / 4); each value is an int8 + 128, the bytes
+   past k are any) times the packed weights, exactly in int32 (wrapping): into c (row stride n)
+   when y is NULL, else y[r][j] = (float)product / (col_scale[j] * row_scale[r]) (row stride n).
+   `path` (at most sk_i8_best_path()) picks the code; every path gives the same results. */
+void sk_i8_gemm(long r0, long r1, long n, long k, const uint8_t *a, long lda, const int8_t *packed,
+                const int32_t *colsum, int32_t *c, float *y, const float *row_scale, const float *col_scale,
+                int path);
 
 #endif

@@ -5,6 +5,12 @@ extension Ops {
     /// through the dequantized kernel (`kernel / kernelScale`), as Keras's custom gradient gives;
     /// the kernel and its scale get none.
     public static func int8Dense(_ x: Tensor, kernel: Tensor, kernelScale: Tensor) throws -> Tensor {
+        try int8Dense(x, kernel: kernel, kernelScale: kernelScale, packed: nil)
+    }
+
+    /// As ``int8Dense(_:kernel:kernelScale:)``, with `packed` the kernel already packed for the
+    /// int8 product (a quantized layer's, made once per kernel value); packed here when nil.
+    static func int8Dense(_ x: Tensor, kernel: Tensor, kernelScale: Tensor, packed: PackedInt8Matrix?) throws -> Tensor {
         guard x.rank >= 1, kernel.rank == 2, x.shape[x.rank - 1] == kernel.shape[0] else {
             throw KerasError.shapeMismatch("int8 dense: input of shape \(x.shape) does not fit a kernel of shape \(kernel.shape)")
         }
@@ -12,16 +18,20 @@ extension Ops {
         guard kernelScale.shape == [n] else {
             throw KerasError.shapeMismatch("int8 dense: kernel_scale of shape \(kernelScale.shape) does not fit \(n) units")
         }
-        let m = k == 0 ? 0 : x.count / k
+        let matrix = try packed ?? PackedInt8Matrix(kernel)
+        guard matrix.k == k, matrix.n == n else {
+            throw KerasError.shapeMismatch("int8 dense: the packed kernel (\(matrix.k), \(matrix.n)) does not fit a kernel of shape \(kernel.shape)")
+        }
         var outShape = x.shape
         outShape[x.rank - 1] = n
         let out = Tensor.uninitialized(outShape)
-        let q = Tensor.uninitialized([m, k]), inputScales = Tensor.uninitialized([m])
-        Kernels.absMaxQuantizeRows(x.data, into: q.data, scales: inputScales.data, rows: m, width: k)
-        Kernels.integerMatmul(q.data, kernel.data, into: out.data, m: m, n: n, k: k)
-        let y = out.data, ks = kernelScale.data, xs = inputScales.data
-        for r in 0..<m {
-            for j in 0..<n { y[r * n + j] = y[r * n + j] / (ks[j] * xs[r]) }
+        let m = n == 0 ? 0 : out.count / n
+        let inputScales = Tensor.uninitialized([m])
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(1, m * matrix.rowBytes))
+        defer { scratch.deallocate() }
+        let xs = x.data, ks = kernelScale.data, scales = inputScales.data, y = out.data
+        Parallel.forEachPart(m, parts: Parallel.balancedPartCount(rows: m, width: Swift.max(1, n * k / 32))) { _, rows in
+            Kernels.int8DenseRows(xs, rows: rows, kernel: matrix, kernelScale: ks, inputScales: scales, scratch: scratch, into: y)
         }
         guard let tape = GradientTape.active, tape.tracks(x) else { return out }
         return tape.record(out) { g, t in

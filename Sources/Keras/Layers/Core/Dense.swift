@@ -26,6 +26,8 @@ public final class Dense: Layer, @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var kernelScale: Variable?
     /// `int8` once quantized (Keras: `quantization_mode`), nil while float.
     public private(set) var quantizationMode: QuantizationMode?
+    /// The int8 kernel packed for the int8 product, once per kernel value.
+    let packedKernel = PackedInt8Cache()
 
     public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = VarianceScaling.glorotUniform(),
@@ -84,7 +86,8 @@ public final class Dense: Layer, @unchecked Sendable {
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard let kernel else { throw KerasError.invalidState("Dense '\(name)' is not built") }
         if let kernelScale {
-            var y = try Ops.int8Dense(inputs, kernel: kernel.value, kernelScale: kernelScale.value)
+            let packed = try packedKernel.matrix(for: kernel) { kernel.storedValue }
+            var y = try Ops.int8Dense(inputs, kernel: kernel.value, kernelScale: kernelScale.value, packed: packed)
             if let bias { y = try Ops.add(y, bias.value) }
             return try activationFunction(y)
         }

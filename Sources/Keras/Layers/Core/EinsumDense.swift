@@ -34,6 +34,8 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     public private(set) var kernelScale: Variable?
     /// `int8` once quantized (Keras: `quantization_mode`), nil while float.
     public private(set) var quantizationMode: QuantizationMode?
+    /// The int8 kernel, as the `[k, n]` product takes it, packed once per kernel value.
+    let packedKernel = PackedInt8Cache()
     private var plan: EinsumPlan?
 
     public init(_ equation: String, outputShape: [Int?], activation: ActivationFunction = .linear, biasAxes: String? = nil,
@@ -100,7 +102,8 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         if let kernelScale {
             // Keras's `_int8_call`: the input quantized over the contracted axes (one scale per
             // free index: per row of the GEMM), the kernel's scale one per produced index.
-            let y2 = try Ops.int8Dense(x2, kernel: w2, kernelScale: Ops.reshape(kernelScale.value, [plan.n]))
+            let packed = try packedKernel.matrix(for: kernel) { w2 }
+            let y2 = try Ops.int8Dense(x2, kernel: w2, kernelScale: Ops.reshape(kernelScale.value, [plan.n]), packed: packed)
             let middle = outShape.indices.sorted { plan.outputPerm[$0] < plan.outputPerm[$1] }.map { outShape[$0] }
             var y = try Ops.reshape(y2, middle)
             if !identity(plan.outputPerm) { y = try Ops.transpose(y, plan.outputPerm) }

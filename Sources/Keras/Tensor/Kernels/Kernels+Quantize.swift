@@ -1,5 +1,7 @@
+import CHDF5Shim
+
 /// Keras's abs-max int8 quantization (`keras.quantizers.abs_max_quantize`) and the integer
-/// matrix product of a quantized Dense.
+/// matrix product of a quantized Dense (`int8.c` in CHDF5Shim).
 extension Kernels {
     /// Keras's `backend.epsilon()`, added to the abs-max so that a zero row gets a finite scale.
     static let quantizeEpsilon: Float = 1e-7
@@ -20,40 +22,78 @@ extension Kernels {
         return 127 / (m + quantizeEpsilon)
     }
 
-    /// Quantizes each of `m` rows of width `k` over its own abs-max (Keras's input quantizer,
-    /// `AbsMaxQuantizer()(x, axis=-1)`): the int8 values (as floats) into `q`, the scales into
-    /// `scales`.
-    static func absMaxQuantizeRows(_ x: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>,
-                                   scales: UnsafeMutablePointer<Float>, rows m: Int, width k: Int) {
-        for r in 0..<m {
-            let row = x + r * k, out = q + r * k
-            let s = absMaxScale(row, count: k, stride: 1)
-            scales[r] = s
-            for i in 0..<k { out[i] = quantizedValue(row[i], s) }
+    /// The code the int8 product runs (`int8.c` in CHDF5Shim): 2 AVX-512 VNNI, 1 AVX2, 0
+    /// portable C, the fastest this CPU has; all give the same int32 results.
+    static let int8Path = Int(sk_i8_best_path())
+
+    /// The rows `rows` of Keras's int8 Dense product (`Dense._int8_call`): each row of `x`
+    /// (width `kernel.k`) quantized over its own abs-max (Keras's input quantizer,
+    /// `AbsMaxQuantizer()(x, axis=-1)`), multiplied by the packed int8 kernel exactly in int32,
+    /// then `y[r, j] = Float(product) / (kernelScale[j] · inputScale[r])`. `a` is scratch for
+    /// the rows' quantized values (`rows.count × kernel.rowBytes` bytes from row `rows.lowerBound`).
+    static func int8DenseRows(_ x: UnsafePointer<Float>, rows: Range<Int>, kernel: PackedInt8Matrix,
+                              kernelScale: UnsafePointer<Float>, inputScales: UnsafeMutablePointer<Float>,
+                              scratch a: UnsafeMutablePointer<UInt8>, into y: UnsafeMutablePointer<Float>,
+                              path: Int = int8Path) {
+        let k = kernel.k, lda = kernel.rowBytes, code = Int32(Swift.min(path, int8Path))
+        sk_i8_quantize_rows(rows.lowerBound, rows.upperBound, k, x, a, lda, inputScales, code)
+        sk_i8_gemm(rows.lowerBound, rows.upperBound, kernel.n, k, a, lda, kernel.packed, kernel.columnSums,
+                   nil, y, inputScales, kernelScale, code)
+    }
+}
+
+/// An int8 matrix (`k × n`, a quantized layer's kernel) in the layout of the int8 product
+/// (`sk_i8_pack`), with its column sums: made once per kernel value, not per call.
+final class PackedInt8Matrix: @unchecked Sendable {
+    let k: Int, n: Int
+    /// The bytes of one row of quantized inputs (`k` rounded up to 4, the product's step).
+    var rowBytes: Int { (k + 3) / 4 * 4 }
+    let packed: UnsafeMutablePointer<Int8>
+    let columnSums: UnsafeMutablePointer<Int32>
+
+    /// Packs `b` (`[k, n]`), whose values must be integers in -128 ... 127.
+    init(_ b: Tensor) throws {
+        guard b.rank == 2 else {
+            throw KerasError.shapeMismatch("int8 kernel: expected a 2-D kernel, got shape \(b.shape)")
         }
+        k = b.shape[0]
+        n = b.shape[1]
+        let values = UnsafeMutablePointer<Int8>.allocate(capacity: Swift.max(1, k * n))
+        defer { values.deallocate() }
+        let d = b.data
+        for i in 0..<(k * n) {
+            let v = d[i]
+            guard v >= -128, v <= 127, v == v.rounded() else {
+                throw KerasError.invalidArgument("int8 kernel: value \(v) at index \(i) is not an int8 (integers -128 ... 127)")
+            }
+            values[i] = Int8(v)
+        }
+        packed = .allocate(capacity: Swift.max(1, sk_i8_packed_bytes(k, n)))
+        columnSums = .allocate(capacity: Swift.max(1, n))
+        sk_i8_pack(k, n, values, packed, columnSums)
     }
 
-    /// The product `y = a · b` of integer-valued matrices (`a` m×k, `b` k×n, entries in ±127),
-    /// exactly as Keras's int8 matmul with int32 accumulation: through float32 GEMM while every
-    /// partial sum stays below 2^24 (then exact), in Int32 beyond.
-    static func integerMatmul(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                              m: Int, n: Int, k: Int) {
-        if k * 127 * 127 < 1 << 24 {
-            gemm(a, transA: false, b, transB: false, y, m: m, n: n, k: k)
-            return
-        }
-        var acc = [Int32](repeating: 0, count: n)
-        acc.withUnsafeMutableBufferPointer { acc in
-            for r in 0..<m {
-                for j in 0..<n { acc[j] = 0 }
-                for p in 0..<k {
-                    let av = Int32(a[r * k + p])
-                    if av == 0 { continue }
-                    let brow = b + p * n
-                    for j in 0..<n { acc[j] &+= av &* Int32(brow[j]) }
-                }
-                for j in 0..<n { y[r * n + j] = Float(acc[j]) }
-            }
+    deinit {
+        packed.deallocate()
+        columnSums.deallocate()
+    }
+}
+
+/// A quantized layer's packed kernel, packed again only when the kernel's variable has been
+/// written since (quantize, loading weights, set_weights: ``Variable/version``).
+final class PackedInt8Cache: @unchecked Sendable {
+    private let lock = Mutex()
+    private var variable: Variable?
+    private var version: UInt64 = 0
+    private var matrix: PackedInt8Matrix?
+
+    /// The packed form of `variable`'s current value, `kernel()` giving it as `[k, n]`.
+    func matrix(for variable: Variable, _ kernel: () throws -> Tensor) throws -> PackedInt8Matrix {
+        try lock.withLock {
+            if let matrix, self.variable === variable, version == variable.version { return matrix }
+            let made = try PackedInt8Matrix(kernel())
+            (self.variable, version, matrix) = (variable, variable.version, made)
+            return made
         }
     }
 }
