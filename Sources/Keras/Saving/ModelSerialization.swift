@@ -259,12 +259,29 @@ func pythonFloat(_ d: Double) -> JSON {
 }
 
 /// Every number in a config as ``pythonFloat(_:)`` writes it: our objects keep float32 values,
-/// Keras keeps the Python floats they came from.
+/// Keras keeps the Python floats they came from, except where Keras itself keeps a float32
+/// (``kerasFloat32Arguments``), wherever the object sits (a layer's `kernel_regularizer` too).
 func pythonFloats(_ j: JSON) -> JSON {
     switch j {
     case .double(let d): return pythonFloat(d)
     case .array(let a): return .array(a.map(pythonFloats))
-    case .object(let o): return .object(o.map { ($0.0, pythonFloats($0.1)) })
+    case .object(let o):
+        guard let module = j["module"]?.stringValue, let className = j["class_name"]?.stringValue,
+              let kept = kerasFloat32Arguments[module]?[className], case .object(let config)? = j["config"] else {
+            return .object(o.map { ($0.0, pythonFloats($0.1)) })
+        }
+        let keptConfig = JSON.object(config.map { key, value in
+            guard kept.contains(key), let d = value.doubleValue else { return (key, pythonFloats(value)) }
+            return (key, .double(Double(Float(d))))
+        })
+        return .object(o.map { ($0.0, $0.0 == "config" ? keptConfig : pythonFloats($0.1)) })
     default: return j
     }
 }
+
+/// The arguments Keras keeps in float32 tensors, so that its config writes `0.01` as
+/// `0.009999999776482582`: `L1`'s `l1` and `OrthogonalRegularizer`'s `factor` (by module and
+/// class name as a serialized object names them).
+let kerasFloat32Arguments: [String: [String: Set<String>]] = [
+    "keras.regularizers": ["L1": ["l1"], "OrthogonalRegularizer": ["factor"]],
+]
