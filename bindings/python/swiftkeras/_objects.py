@@ -107,6 +107,14 @@ class KerasObject:
                 raise TypeError(f"{type(self).__name__}() got multiple values for argument '{k}'")
             config[k] = v
         self._config = config
+        if "name" not in config and self._numbers_names():
+            self.__dict__["_auto_name"] = unique_name(snake_case(type(self).__name__))
+
+    def _numbers_names(self) -> bool:
+        """Whether Keras names an instance made without `name` per process, as its base class's
+        `auto_name` does (`adam`, `adam_1`, ...): every optimizer, and the metric classes whose
+        `name` defaults to None (the catalogue's `auto_name`); the others' default is fixed."""
+        return False
 
     def get_config(self) -> dict:
         """Keras's `get_config()`: every argument of the class in Keras's order, the defaults of
@@ -119,7 +127,7 @@ class KerasObject:
     def _default_name(self) -> str:
         """The name the object has when none is given: a built-in class's as its config has it
         (Keras's: `fbeta_score`, `logcosh`, `huber_loss`), else the class name in snake_case."""
-        name = self.__dict__.get("_default_name_made")
+        name = self.__dict__.get("_auto_name") or self.__dict__.get("_default_name_made")
         if name is None:
             try:
                 full = (builtin_config(self.kind, self.class_name, self._given_arguments())
@@ -131,8 +139,11 @@ class KerasObject:
         return name
 
     def _given_arguments(self) -> dict:
-        """The arguments the constructor was given, in their config form."""
-        return {k: serialize(v) for k, v in self._config.items()}
+        """The arguments the constructor was given, in their config form, with the name Keras
+        gave the instance where it numbers names (`adam_1`)."""
+        given = {k: serialize(v) for k, v in self._config.items()}
+        auto = self.__dict__.get("_auto_name")
+        return given if auto is None or "name" in given else {"name": auto, **given}
 
     def _is_builtin(self) -> bool:
         """Whether this is one of the library's own classes (not a subclass written in Python)."""
