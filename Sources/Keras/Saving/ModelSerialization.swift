@@ -128,13 +128,32 @@ extension Model {
         return config
     }
 
-    /// The legacy `.h5` `training_config`: the compile config with `optimizer_config` last.
+    /// The legacy `.h5` `training_config`: the compile config with `optimizer_config` last, its
+    /// objects in Keras's legacy form (``legacyObjectEntries(_:)``).
     func trainingConfig() -> JSON? {
-        guard let c = compileConfig(), var pairs = c.objectValue else { return nil }
+        guard let c = compileConfig(), var pairs = legacyObjectEntries(c).objectValue else { return nil }
         let opt = pairs.first { $0.0 == "optimizer" }?.1 ?? .null
         pairs.removeAll { $0.0 == "optimizer" }
         pairs.append(("optimizer_config", ["class_name": opt["class_name"] ?? .null, "config": opt["config"] ?? .null]))
         return .object(pairs)
+    }
+}
+
+/// A compile config's objects as Keras's legacy `.h5` writer serializes them: `{"class_name",
+/// "config"}` without `module` and `registered_name` (a registered class by its registered name),
+/// a function by its name; what their configs hold (an optimizer's schedule) stays in the
+/// current form, as Keras writes it.
+func legacyObjectEntries(_ j: JSON) -> JSON {
+    switch j {
+    case .array(let a): return .array(a.map(legacyObjectEntries))
+    case .object(let o):
+        guard let className = j["class_name"]?.stringValue, let config = j["config"] else {
+            return .object(o.map { ($0.0, legacyObjectEntries($0.1)) })
+        }
+        if className == "function", config.stringValue != nil { return config }
+        let registered = j["registered_name"]?.stringValue.flatMap { $0.contains(">") ? $0 : nil }
+        return ["class_name": .string(registered ?? className), "config": config]
+    default: return j
     }
 }
 

@@ -304,5 +304,27 @@ def _as_given(value, given, keep_floats=False):
     return given if np.float32(value) == np.float32(given) else value
 
 
+def keras_form(value):
+    """A serialized structure (a compile config) as Keras writes it: each built-in object's
+    config is Keras's `get_config()` of it, where `serialize` gave the library the arguments
+    themselves because Keras's config loses one (Huber's delta, Keras 2's lr)."""
+    if isinstance(value, list):
+        return [keras_form(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    kind = next((k for k, m in _MODULES.items() if m == value.get("module")), None)
+    family = _FAMILIES.get(kind)
+    if family is not None and isinstance(value.get("config"), dict):
+        from ._catalog import builtin_objects
+        if value.get("class_name") in builtin_objects(family):
+            try:
+                full = builtin_config(kind, value["class_name"], value["config"])
+            except ValueError:   # arguments the library refuses: as given
+                full = None
+            if full is not None:
+                return {**value, "config": full}
+    return {k: keras_form(v) for k, v in value.items()}
+
+
 def _module_of(obj: KerasObject) -> str:
     return _MODULES.get(obj.kind, "keras")
