@@ -54,7 +54,7 @@ REQUIRED = {
     **{c: dict(units=3) for c in ("GRU", "GRUCell", "LSTM", "LSTMCell", "SimpleRNN", "SimpleRNNCell")},
     "GroupQueryAttention": dict(head_dim=4, num_query_heads=4, num_key_value_heads=2),
     "MultiHeadAttention": dict(num_heads=2, key_dim=3),
-    "InputLayer": dict(shape=(3,)),
+    "InputLayer": dict(shape=(3,)), "InputSpec": dict(ndim=3, axes={-1: 4}),
     "MaxNumBoundingBoxes": dict(max_number=3),
     "Permute": dict(dims=(2, 1)), "RepeatVector": dict(n=3), "Reshape": dict(target_shape=(2, 3)),
     "Rescaling": dict(scale=0.5),
@@ -65,10 +65,10 @@ REQUIRED = {
 }
 
 # Keras classes whose default config cannot be compared here: those Keras makes only with
-# TensorFlow installed, and bases with no config of their own (Layer's, InputSpec's, Wrapper's)
-# or a Python function (Lambda).
+# TensorFlow installed, and bases with no config of their own (Layer's, Wrapper's) or a Python
+# function (Lambda).
 NOT_COMPARED = {"HashedCrossing", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization",
-                "Layer", "InputSpec", "Wrapper", "Lambda"}
+                "Layer", "Wrapper", "Lambda"}
 
 CLASSES = sorted(n for n in dir(keras.layers)
                  if inspect.isclass(getattr(keras.layers, n)) and hasattr(sk.layers, n)
@@ -158,7 +158,8 @@ def test_the_sweep_covers_the_layers():
 @pytest.mark.parametrize("class_name", CLASSES)
 def test_default_config_is_keras(class_name):
     def make(module):
-        return getattr(module.layers, class_name)(name="probe", **_arguments(REQUIRED, class_name, module))
+        named = {} if class_name == "InputSpec" else {"name": "probe"}
+        return getattr(module.layers, class_name)(**named, **_arguments(REQUIRED, class_name, module))
     _assert_configs_equal(make(sk).get_config(), make(keras).get_config(), class_name)
 
 
