@@ -106,6 +106,13 @@ WITH_ARGUMENTS = {
     "SimpleRNN": dict(units=2, activation="relu", unroll=True),
     "Bidirectional": lambda m: dict(layer=m.layers.GRU(4, return_sequences=True, name="fwd"),
                                     merge_mode="sum"),
+    "Bidirectional-regularized": lambda m: dict(layer=m.layers.LSTM(
+        3, kernel_regularizer=m.regularizers.L1(0.01), name="fwd")),
+    "TimeDistributed": lambda m: dict(layer=m.layers.Dense(3, kernel_regularizer=m.regularizers.L1(0.01),
+                                                           name="inner")),
+    "RNN": lambda m: dict(cell=m.layers.GRUCell(3, recurrent_regularizer=m.regularizers.OrthogonalRegularizer(0.01),
+                                                name="inner"), return_sequences=True),
+    "Dense-untrainable": dict(units=3, trainable=False),
     "Embedding": lambda m: dict(input_dim=20, output_dim=4, mask_zero=True,
                                 embeddings_regularizer=m.regularizers.L1(0.01),
                                 embeddings_constraint=m.constraints.UnitNorm()),
