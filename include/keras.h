@@ -130,7 +130,9 @@ int keras_set_random_seed(int64_t seed);
  * "args" are the constructor arguments in Keras's order: {"name", "required": true} or
  * {"name", "default": <JSON value>}. For layers they are the keys of get_config() without
  * name/trainable/dtype, with the defaults in config form (an initializer default is its serialized
- * config). A layer class with Keras's adapt (keras_model_adapt) has "adapt": true. A registered
+ * config). A layer class with Keras's adapt (keras_model_adapt) has "adapt": true. A metric class
+ * whose instances Keras names per process when no name is given (AUC: auc, auc_1, ...) has
+ * "auto_name": true; the library itself uses the name given or the class's default. A registered
  * (custom) object appears as {"module": "custom", "registered_name":
  * "Pkg>Name", "custom": true, "args": []} (plus "names" for losses, metrics, initializers...).
  * Every string "names" lists is accepted where Keras takes that kind of name; besides the metrics

@@ -46,6 +46,15 @@ open class Metric: @unchecked Sendable {
     /// The Keras config (`get_config()`), keys in Keras's order.
     open var config: JSON { ["name": .string(name), "dtype": "float32"] }
 
+    /// Keras's metric classes whose `name` defaults to None: Keras names each instance made
+    /// without one per process (`auc`, `auc_1`, ...), as its base class does; the others have a
+    /// fixed default (`Mean(name="mean")`). The catalogue marks them (`"auto_name": true`).
+    public static let kerasNumbersNames: Set<String> = [
+        "AUC", "Precision", "Recall", "TruePositives", "TrueNegatives", "FalsePositives", "FalseNegatives",
+        "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity",
+        "IoU", "BinaryIoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU",
+    ]
+
     /// The `module` of the serialized form: `keras.metrics` for Keras's classes, null for a
     /// custom class (Keras writes a registered class's module as null).
     open var module: String? { "keras.metrics" }

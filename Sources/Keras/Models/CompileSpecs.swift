@@ -108,11 +108,11 @@ final class CompiledState {
     func isWeighted(_ m: Metric) -> Bool { weighted.contains(ObjectIdentifier(m)) }
 
     /// Resolves names such as `"accuracy"` once the shapes of targets and predictions are known.
-    /// A weighted metric whose name is taken is logged as `weighted_<name>`, as Keras does.
+    /// A name met again is logged numbered, a weighted metric's as `weighted_<name>`, as Keras does.
     func resolveMetrics(yTrue: [[Int]], yPred: [[Int]], outputNames: [String]) throws -> [[Metric]] {
         if let metrics { return metrics }
         var out: [[Metric]] = Array(repeating: [], count: Swift.max(metricSpecs.count, weightedMetricSpecs.count))
-        var taken = Set<String>()
+        var counters: [String: Int] = [:]
         func prefixed(_ i: Int, _ name: String) -> String { outputNames.count > 1 ? "\(outputNames[i])_\(name)" : name }
         for (weighting, lists) in [(false, metricSpecs), (true, weightedMetricSpecs)] {
             for (i, specs) in lists.enumerated() {
@@ -121,15 +121,26 @@ final class CompiledState {
                 }
                 for s in specs {
                     let m = try s.resolve(yTrue: yTrue[i], yPred: yPred[i], loss: loss(of: i))
+                    // Keras's CompileMetrics.result: a name met again is logged numbered (`mae_1`,
+                    // `mae_2`), a weighted metric's first as `weighted_<name>`.
                     var name = prefixed(i, m.name)
-                    if weighting && taken.contains(name) {
-                        let base = prefixed(i, "weighted_\(m.name)")
-                        name = base
-                        var k = 1
-                        while taken.contains(name) { name = "\(base)_\(k)"; k += 1 }
+                    if let index = counters[name] {
+                        if weighting {
+                            name = prefixed(i, "weighted_\(m.name)")
+                            if let again = counters[name] {
+                                counters[name] = again + 1
+                                name = "\(name)_\(again)"
+                            } else {
+                                counters[name] = 1
+                            }
+                        } else {
+                            counters[name] = index + 1
+                            name = "\(name)_\(index)"
+                        }
+                    } else {
+                        counters[name] = 1
                     }
                     m.name = name
-                    taken.insert(name)
                     if weighting { weighted.insert(ObjectIdentifier(m)) }
                     out[i].append(m)
                 }

@@ -14,8 +14,8 @@ extension Regularizer {
     }
 }
 
-/// `l1 * sum(|x|) + l2 * sum(x²)`. Keras: `L1L2(l1=0.0, l2=0.0)`. Its class name follows the
-/// factors that are set (`L1` when only `l1` is), which Keras loads to the same penalty.
+/// `l1 * sum(|x|) + l2 * sum(x²)`. Keras: `L1L2(l1=0.0, l2=0.0)`; its config, as Keras's, keeps
+/// both factors whichever are zero.
 public struct L1L2: Regularizer {
     public var l1: Float, l2: Float
     public init(l1: Float = 0, l2: Float = 0) throws {
@@ -27,14 +27,8 @@ public struct L1L2: Regularizer {
     public static func l1(_ f: Float = 0.01) throws -> L1L2 { try L1L2(l1: f) }
     public static func l2(_ f: Float = 0.01) throws -> L1L2 { try L1L2(l2: f) }
 
-    public var className: String { l1 != 0 && l2 != 0 ? "L1L2" : (l1 != 0 ? "L1" : (l2 != 0 ? "L2" : "L1L2")) }
-    public var config: JSON {
-        switch className {
-        case "L1": return ["l1": .double(Double(l1))]
-        case "L2": return ["l2": .double(Double(l2))]
-        default: return ["l1": .double(Double(l1)), "l2": .double(Double(l2))]
-        }
-    }
+    public var className: String { "L1L2" }
+    public var config: JSON { ["l1": .double(Double(l1)), "l2": .double(Double(l2))] }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         var total = Tensor(0)

@@ -77,6 +77,12 @@ public enum Catalogue {
             out.append((cls, ["module": "keras.metrics", "args": .array(args), "names": []]))
         }
         out.sort { $0.0 < $1.0 }
+        out = out.map { cls, entry in
+            guard Metric.kerasNumbersNames.contains(cls) else { return (cls, entry) }
+            var numbered = entry
+            numbered.set("auto_name", true)
+            return (cls, numbered)
+        }
         for name in ObjectRegistry.customNames(.metric)
         where !out.contains(where: { $0.0 == name }) {
             out.append((name, custom(name, names: [name])))

@@ -82,10 +82,31 @@ enum LegacyH5Format {
         try loadWeights(model, from: weights, byName: false, skipMismatch: false)
         if compile, root.hasAttribute("training_config") {
             let training = try JSONParser.parse(try root.stringAttribute("training_config"))
-            try model.compileFromConfig(training)
+            try model.compileFromConfig(metricNamesAsKerasLoadsThem(training))
             if let g = try root.group("optimizer_weights") { try loadOptimizer(model, from: g) }
         }
         return model
+    }
+
+    /// A `training_config` whose metric names are those Keras's legacy loading gives them
+    /// (`compile_args_from_training_config`): every name but accuracy, acc, crossentropy and ce
+    /// becomes the metric it names, logged under the metric's own name (`mae` as
+    /// `mean_absolute_error`, `AUC` as `auc`).
+    static func metricNamesAsKerasLoadsThem(_ training: JSON) -> JSON {
+        func rename(_ j: JSON) -> JSON {
+            switch j {
+            case .string(let name):
+                guard !["accuracy", "acc", "crossentropy", "ce"].contains(name),
+                      let make = Metric.builtinMetrics[name], let metric = try? make() else { return j }
+                return .string(metric.name)
+            case .array(let a): return .array(a.map(rename))
+            case .object(let o) where j["class_name"] == nil: return .object(o.map { ($0.0, rename($0.1)) })
+            default: return j
+            }
+        }
+        var t = training
+        for key in ["metrics", "weighted_metrics"] { if let m = t[key] { t.set(key, rename(m)) } }
+        return t
     }
 
     /// Restores optimizer state saved positionally; on a count mismatch Keras warns and keeps a

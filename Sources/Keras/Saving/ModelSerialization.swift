@@ -128,13 +128,32 @@ extension Model {
         return config
     }
 
-    /// The legacy `.h5` `training_config`: the compile config with `optimizer_config` last.
+    /// The legacy `.h5` `training_config`: the compile config with `optimizer_config` last, its
+    /// objects in Keras's legacy form (``legacyObjectEntries(_:)``).
     func trainingConfig() -> JSON? {
-        guard let c = compileConfig(), var pairs = c.objectValue else { return nil }
+        guard let c = compileConfig(), var pairs = legacyObjectEntries(c).objectValue else { return nil }
         let opt = pairs.first { $0.0 == "optimizer" }?.1 ?? .null
         pairs.removeAll { $0.0 == "optimizer" }
         pairs.append(("optimizer_config", ["class_name": opt["class_name"] ?? .null, "config": opt["config"] ?? .null]))
         return .object(pairs)
+    }
+}
+
+/// A compile config's objects as Keras's legacy `.h5` writer serializes them: `{"class_name",
+/// "config"}` without `module` and `registered_name` (a registered class by its registered name),
+/// a function by its name; what their configs hold (an optimizer's schedule) stays in the
+/// current form, as Keras writes it.
+func legacyObjectEntries(_ j: JSON) -> JSON {
+    switch j {
+    case .array(let a): return .array(a.map(legacyObjectEntries))
+    case .object(let o):
+        guard let className = j["class_name"]?.stringValue, let config = j["config"] else {
+            return .object(o.map { ($0.0, legacyObjectEntries($0.1)) })
+        }
+        if className == "function", config.stringValue != nil { return config }
+        let registered = j["registered_name"]?.stringValue.flatMap { $0.contains(">") ? $0 : nil }
+        return ["class_name": .string(registered ?? className), "config": config]
+    default: return j
     }
 }
 
@@ -259,12 +278,29 @@ func pythonFloat(_ d: Double) -> JSON {
 }
 
 /// Every number in a config as ``pythonFloat(_:)`` writes it: our objects keep float32 values,
-/// Keras keeps the Python floats they came from.
+/// Keras keeps the Python floats they came from, except where Keras itself keeps a float32
+/// (``kerasFloat32Arguments``), wherever the object sits (a layer's `kernel_regularizer` too).
 func pythonFloats(_ j: JSON) -> JSON {
     switch j {
     case .double(let d): return pythonFloat(d)
     case .array(let a): return .array(a.map(pythonFloats))
-    case .object(let o): return .object(o.map { ($0.0, pythonFloats($0.1)) })
+    case .object(let o):
+        guard let module = j["module"]?.stringValue, let className = j["class_name"]?.stringValue,
+              let kept = kerasFloat32Arguments[module]?[className], case .object(let config)? = j["config"] else {
+            return .object(o.map { ($0.0, pythonFloats($0.1)) })
+        }
+        let keptConfig = JSON.object(config.map { key, value in
+            guard kept.contains(key), let d = value.doubleValue else { return (key, pythonFloats(value)) }
+            return (key, .double(Double(Float(d))))
+        })
+        return .object(o.map { ($0.0, $0.0 == "config" ? keptConfig : pythonFloats($0.1)) })
     default: return j
     }
 }
+
+/// The arguments Keras keeps in float32 tensors, so that its config writes `0.01` as
+/// `0.009999999776482582`: `L1`'s `l1` and `OrthogonalRegularizer`'s `factor` (by module and
+/// class name as a serialized object names them).
+let kerasFloat32Arguments: [String: [String: Set<String>]] = [
+    "keras.regularizers": ["L1": ["l1"], "OrthogonalRegularizer": ["factor"]],
+]

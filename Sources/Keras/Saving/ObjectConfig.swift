@@ -26,29 +26,12 @@ public func builtinObjectSerialized(kind: KerasObjectKind, className: String, co
     switch ObjectRegistry.builtin(kind, className) {
     case .initializer(let make)?: return pythonFloats(try make(given).serialized)
     case .constraint(let make)?: return pythonFloats(try make(given).serialized)
-    case .regularizer(let make)?: return serializedRegularizer(try make(given), asClass: className)
+    case .regularizer(let make)?: return serializedRegularizer(try make(given))
     default:
         throw KerasError.unknownName("Unknown \(kind.rawValue) class '\(className)': not a built-in \(kind.rawValue) of this library")
     }
 }
 
-/// A regularizer as Keras's `get_config` writes it. Keras keeps `L1`'s `l1` and
-/// `OrthogonalRegularizer`'s `factor` in float32 tensors (so `0.01` is written
-/// `0.009999999776482582`) and the other factors as the Python floats given; an `L1L2` keeps its
-/// class name and both factors whichever are zero.
-func serializedRegularizer(_ r: Regularizer, asClass className: String) -> JSON {
-    var j = pythonFloats(r.serialized)
-    var config = j["config"] ?? .object([])
-    switch r {
-    case let r as L1L2 where className == "L1L2":
-        j.set("class_name", "L1L2")
-        config = ["l1": pythonFloat(Double(r.l1)), "l2": pythonFloat(Double(r.l2))]
-    case let r as L1:
-        config.set("l1", .double(Double(r.l1)))
-    case let r as OrthogonalRegularizer:
-        config.set("factor", .double(Double(r.factor)))
-    default: break
-    }
-    j.set("config", config)
-    return j
-}
+/// A regularizer as Keras's `get_config` writes it: ``pythonFloats(_:)`` keeps the float32 values
+/// Keras keeps (`L1`'s `l1`, `OrthogonalRegularizer`'s `factor`).
+func serializedRegularizer(_ r: Regularizer) -> JSON { pythonFloats(r.serialized) }

@@ -452,11 +452,16 @@ class ModelAPI(_variables.LayerBasics):
 
     # -- configs ---------------------------------------------------------------------------
     def get_compile_config(self):
-        """The arguments `compile` received, serialized (Keras: `get_compile_config`)."""
+        """The arguments `compile` received, serialized as Keras serializes them (Keras:
+        `get_compile_config`; a built-in object's config is Keras's, which for Huber leaves
+        `delta` out, as the saved file's)."""
         if self._compile_config is None:
             return None
-        config = dict(self._compile_config)
+        from ._objects import keras_form
+        config = keras_form(dict(self._compile_config))
         config.update(self._compile_extras)
+        if config.get("jit_compile") == "auto":   # Keras resolves it at compile (the file's too)
+            config["jit_compile"] = not config.get("run_eagerly")
         return config
 
     def compile_from_config(self, config):

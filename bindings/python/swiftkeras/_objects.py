@@ -107,6 +107,14 @@ class KerasObject:
                 raise TypeError(f"{type(self).__name__}() got multiple values for argument '{k}'")
             config[k] = v
         self._config = config
+        if "name" not in config and self._numbers_names():
+            self.__dict__["_auto_name"] = unique_name(snake_case(type(self).__name__))
+
+    def _numbers_names(self) -> bool:
+        """Whether Keras names an instance made without `name` per process, as its base class's
+        `auto_name` does (`adam`, `adam_1`, ...): every optimizer, and the metric classes whose
+        `name` defaults to None (the catalogue's `auto_name`); the others' default is fixed."""
+        return False
 
     def get_config(self) -> dict:
         """Keras's `get_config()`: every argument of the class in Keras's order, the defaults of
@@ -119,7 +127,7 @@ class KerasObject:
     def _default_name(self) -> str:
         """The name the object has when none is given: a built-in class's as its config has it
         (Keras's: `fbeta_score`, `logcosh`, `huber_loss`), else the class name in snake_case."""
-        name = self.__dict__.get("_default_name_made")
+        name = self.__dict__.get("_auto_name") or self.__dict__.get("_default_name_made")
         if name is None:
             try:
                 full = (builtin_config(self.kind, self.class_name, self._given_arguments())
@@ -131,8 +139,11 @@ class KerasObject:
         return name
 
     def _given_arguments(self) -> dict:
-        """The arguments the constructor was given, in their config form."""
-        return {k: serialize(v) for k, v in self._config.items()}
+        """The arguments the constructor was given, in their config form, with the name Keras
+        gave the instance where it numbers names (`adam_1`)."""
+        given = {k: serialize(v) for k, v in self._config.items()}
+        auto = self.__dict__.get("_auto_name")
+        return given if auto is None or "name" in given else {"name": auto, **given}
 
     def _is_builtin(self) -> bool:
         """Whether this is one of the library's own classes (not a subclass written in Python)."""
@@ -291,6 +302,28 @@ def _as_given(value, given, keep_floats=False):
     if value != given and value == float(np.float32(given)):
         return value   # Keras keeps it in float32 too
     return given if np.float32(value) == np.float32(given) else value
+
+
+def keras_form(value):
+    """A serialized structure (a compile config) as Keras writes it: each built-in object's
+    config is Keras's `get_config()` of it, where `serialize` gave the library the arguments
+    themselves because Keras's config loses one (Huber's delta, Keras 2's lr)."""
+    if isinstance(value, list):
+        return [keras_form(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    kind = next((k for k, m in _MODULES.items() if m == value.get("module")), None)
+    family = _FAMILIES.get(kind)
+    if family is not None and isinstance(value.get("config"), dict):
+        from ._catalog import builtin_objects
+        if value.get("class_name") in builtin_objects(family):
+            try:
+                full = builtin_config(kind, value["class_name"], value["config"])
+            except ValueError:   # arguments the library refuses: as given
+                full = None
+            if full is not None:
+                return {**value, "config": full}
+    return {k: keras_form(v) for k, v in value.items()}
 
 
 def _module_of(obj: KerasObject) -> str:

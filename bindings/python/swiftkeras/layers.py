@@ -1119,7 +1119,7 @@ class InputSpec:
 
     def get_config(self):
         return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
-                "min_ndim": self.min_ndim, "axes": self.axes}
+                "min_ndim": self.min_ndim, "axes": self.axes, "optional": self.optional}
 
     @classmethod
     def from_config(cls, config):
@@ -1291,14 +1291,24 @@ class _BuiltinLayer(Layer):
         given = {k: v for k, v in given.items() if k in full or k not in self._unsaved}
         if self.class_name == "Pipeline":   # Keras's Pipeline writes its layers and name only
             given = {}
-        return _keras_tuples(self.class_name, {**given, **full}, self._args)
+        # Keras's keys in Keras's order (the library's config), then any argument given that the
+        # library's config leaves out, but for the base ones Keras's config of the class leaves
+        # out (SpatialDropout1D's and Discretization's `trainable`).
+        extra = {k: v for k, v in given.items() if k not in full and k not in ("name", "trainable", "dtype")}
+        return _keras_tuples(self.class_name, {**full, **extra}, self._args)
 
     def _input_layer_config(self):
         """An InputLayer's config as Keras gives it: its shape, dtype and name, with no
         `trainable` (an input has nothing to train)."""
-        return {"batch_shape": tuple(self._args["batch_shape"]),
+        args = self._args
+        batch_shape = args.get("batch_shape")
+        if batch_shape is None:   # InputLayer(shape=(3,), batch_size=None), as Keras takes it
+            shape = args.get("shape")
+            shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
+            batch_shape = (args.get("batch_size"),) + shape
+        return {"batch_shape": tuple(batch_shape),
                 "dtype": self.__dict__.get("_dtype") or "float32", "sparse": False,
-                "ragged": False, "name": self.name, "optional": False}
+                "ragged": False, "name": self.name, "optional": bool(args.get("optional", False))}
 
     def _given_config(self):
         """The arguments given to the constructor: what the library makes the layer from."""

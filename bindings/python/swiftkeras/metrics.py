@@ -154,6 +154,9 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     numpy arrays (update_state, result, reset_state) with the library computing it."""
     kind = "metric"
 
+    def _numbers_names(self) -> bool:
+        return bool(_library_metrics().get(self.class_name, {}).get("auto_name"))
+
     @property
     def name(self):
         return self._config.get("name") or self._default_name()

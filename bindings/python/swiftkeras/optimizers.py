@@ -14,6 +14,15 @@ class Optimizer(KerasObject):
     kind = "optimizer"
     _positional = ("learning_rate",)
 
+    def _numbers_names(self) -> bool:
+        return True   # Keras's base Optimizer names each one made without a name
+
+    @property
+    def name(self):
+        """Keras's `optimizer.name`: the name given, else the class's in snake_case, numbered
+        per process (`adam`, `adam_1`, ...), as Keras's `auto_name`."""
+        return self._config.get("name") or self._default_name()
+
     def _model(self):
         """The model this optimizer was last compiled into, while it lives and is built."""
         ref = self.__dict__.get("_compiled_into")
@@ -55,9 +64,7 @@ class Optimizer(KerasObject):
         if model is not None:
             check(_lib.keras_model_optimizer_iterations(model._handle, ctypes.byref(count)))
         variable = _Iterations(self, count.value)
-        name = self._config.get("name") or ("SGD" if type(self).__name__ == "SGD" else
-                                             type(self).__name__.lower())   # Keras's defaults
-        variable.path = f"{name}/iteration"
+        variable.path = f"{self.name}/iteration"
         return variable
 
     def apply_gradients(self, grads_and_vars):

@@ -56,9 +56,14 @@ def _model(lib, weighted, listed):
         def metrics(self):
             return [self.loss_tracker, self.auc, self.precision, self.fn]
 
-    model = (Listed if listed else Ranked)()
+    return _built_compiled(lib, (Listed if listed else Ranked)(), seed=3)
+
+
+def _built_compiled(lib, model, seed):
+    """`model` built on a batch, given random weights of `seed` (the same in both libraries)
+    and compiled with SGD and mse, as each test here prepares its model."""
     model(X[:1])
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(seed)
     model.set_weights([rng.normal(scale=0.7, size=np.shape(w)).astype("float32")
                        for w in model.get_weights()])
     model.compile(lib.optimizers.SGD(0.1), loss="mse")
@@ -174,13 +179,7 @@ def _python_metric_model(lib):
             self.err.update_state(y, y_pred)
             return loss
 
-    model = Custom()
-    model(X[:1])
-    rng = np.random.default_rng(5)
-    model.set_weights([rng.normal(scale=0.7, size=np.shape(w)).astype("float32")
-                       for w in model.get_weights()])
-    model.compile(lib.optimizers.SGD(0.1), loss="mse")
-    return model
+    return _built_compiled(lib, Custom(), seed=5)
 
 
 def test_python_metric_subclasses_updated_in_compute_loss_log_as_keras():

@@ -99,13 +99,19 @@ extension ReversibleEmbedding {
     /// embeddings_initializer="uniform", embeddings_regularizer=None, embeddings_constraint=None,
     /// mask_zero=False, reverse_dtype=None, logit_soft_cap=None)`; the computation is float32
     /// (a `reverse_dtype` other than float32 is refused).
-    static let reversibleEmbeddingDeclaration = LayerDeclaration(ReversibleEmbedding.self, arguments: [
-        .required("input_dim", \.inputDim),
-        .required("output_dim", \.outputDim),
-        .optional("tie_weights", \.tieWeights, default: true),
-        .optional("reverse_dtype", default: nil) { _ in .null },
-        .optional("logit_soft_cap", \.logitSoftCap, default: nil),
-    ] + tableArguments(ReversibleEmbedding.self)) { c in
+    /// Its config, as Keras's, writes Embedding's arguments before its own.
+    static let reversibleEmbeddingDeclaration = LayerDeclaration(
+        ReversibleEmbedding.self,
+        constructorOrder: ["input_dim", "output_dim", "tie_weights", "embeddings_initializer", "embeddings_regularizer",
+                           "embeddings_constraint", "mask_zero", "reverse_dtype", "logit_soft_cap"],
+        arguments: [
+            .required("input_dim", \.inputDim),
+            .required("output_dim", \.outputDim),
+        ] + tableArguments(ReversibleEmbedding.self) + [
+            .optional("tie_weights", \.tieWeights, default: true),
+            .optional("reverse_dtype", default: nil) { _ in .null },
+            .optional("logit_soft_cap", \.logitSoftCap, default: nil),
+        ]) { c in
         if let dtype = try c.optionalString("reverse_dtype"), dtype != "float32" {
             throw KerasError.invalidArgument("ReversibleEmbedding config: reverse_dtype '\(dtype)' is not supported (the library computes in float32)")
         }
