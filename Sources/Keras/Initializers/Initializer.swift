@@ -104,7 +104,7 @@ private func builtinInitializer(_ className: String, config: JSON) throws -> Ini
     func f(_ key: String, _ d: Float) throws -> Float { Float(try number(key, Double(d))) }
     let seed = config["seed"]?.intValue
     switch className {
-    case "Constant": return Constant(try f("value", 0))
+    case "Constant": return try config["value"].map { $0.isNull ? Constant() : try Constant(configValue: $0) } ?? Constant()
     case "RandomUniform": return RandomUniform(minval: try f("minval", -0.05), maxval: try f("maxval", 0.05), seed: seed)
     case "RandomNormal": return RandomNormal(mean: try f("mean", 0), stddev: try f("stddev", 0.05), seed: seed)
     case "TruncatedNormal": return TruncatedNormal(mean: try f("mean", 0), stddev: try f("stddev", 0.05), seed: seed)

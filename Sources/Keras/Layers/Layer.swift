@@ -272,6 +272,13 @@ open class Layer: @unchecked Sendable {
             oversizedWeight = "\(className) '\(self.name)': weight '\(name)' of shape \(shape) \(why)"
             return Variable(Tensor(shape: [0]), name: name, trainable: trainable)
         }
+        if let constant = initializer as? Constant {
+            do { try constant.check(shape) } catch {
+                // Keras refuses an array value that does not broadcast to the weight's shape.
+                oversizedWeight = "\(className) '\(self.name)': weight '\(name)': \((error as? KerasError)?.message ?? "\(error)")"
+                return Variable(Tensor(shape: [0]), name: name, trainable: trainable)
+            }
+        }
         let value = MemoryBudget.skipsInitialization ? Tensor.uninitialized(shape) : initializer(shape)
         let v = Variable(value, name: name, trainable: trainable, constraint: constraint, dtype: dtype)
         v.path = NameScope.path(of: name, in: self)

@@ -122,6 +122,10 @@ def bind(layer, inputs):
 def call(layer, inputs, **extra):
     """layer.call with the inputs as Keras passes them (`extra`: training)."""
     args, kwargs = bind(layer, inputs)
+    # The mode the library runs (`training`) replaces the call's recorded one, as Keras's
+    # Functional passes its own training flag to each layer whose call takes one (keras.io's
+    # NER model: TransformerBlock.call(inputs, training=False) called inside the model's call).
+    kwargs = {k: v for k, v in kwargs.items() if k not in extra}
     return layer.call(*args, **kwargs, **extra)
 
 

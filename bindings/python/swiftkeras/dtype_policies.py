@@ -337,6 +337,8 @@ def saved_policies_not_kept(config):
     """(layer name, policy name) of each layer in a saved model config whose float policy the
     library computes in float32 instead."""
     found = []
+    if isinstance(config, dict) and config.get("class_name") == "__numpy__":
+        return found   # an array in a config (Constant's value): its dtype is the array's
     if isinstance(config, dict):
         inner = config.get("config")
         if isinstance(inner, dict) and isinstance(inner.get("dtype"), (dict, str)):

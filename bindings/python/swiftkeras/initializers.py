@@ -20,6 +20,33 @@ _CLASSES = {
 for _n, _p in _CLASSES.items():
     globals()[_n] = make_class(Initializer, _n, _p, module=__name__)
 
+
+def _constant_value_config(self):
+    """Constant's arguments as Keras writes them: a numpy array value as Keras's
+    `{"class_name": "__numpy__", "config": {"value": [...], "dtype": ...}}` (the library
+    broadcasts it to the weight's shape, as Keras does)."""
+    import numpy as np
+    value = self._config.get("value")
+    given = KerasObject._given_arguments(self)
+    if isinstance(value, np.ndarray):
+        given["value"] = {"class_name": "__numpy__",
+                          "config": {"value": value.tolist(), "dtype": str(value.dtype)}}
+    return given
+
+
+def _constant_from_config(cls, config):
+    """Keras's `Constant.from_config`: an array value (its `__numpy__` form) is an array."""
+    import numpy as np
+    value = config.get("value")
+    if isinstance(value, dict) and value.get("class_name") == "__numpy__":
+        inner = value.get("config") or {}
+        value = np.array(inner.get("value"), dtype=inner.get("dtype") or "float32")
+    return cls(**{**config, "value": value})
+
+
+Constant._given_arguments = _constant_value_config  # noqa: F821 — made above
+Constant.from_config = classmethod(_constant_from_config)  # noqa: F821
+
 # Keras's lower-case aliases name the same classes.
 _ALIASES = {"zeros": "Zeros", "ones": "Ones", "constant": "Constant", "identity": "Identity",
             "random_normal": "RandomNormal", "random_uniform": "RandomUniform",

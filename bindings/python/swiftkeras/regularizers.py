@@ -7,6 +7,17 @@ from ._objects import module_serialization as _module_serialization
 class Regularizer(KerasObject):
     kind = "regularizer"
 
+    def _given_arguments(self):
+        if type(self).__module__.split(".")[0] != __name__.split(".")[0]:
+            # keras.io's PointNet (OrthogonalRegularizer as an activity_regularizer) is one.
+            raise NotImplementedError(
+                f"{type(self).__name__}: a regularizer written in Python (a subclass of "
+                f"keras.regularizers.Regularizer) cannot be given to a layer in swiftkeras yet: "
+                f"the library computes penalties natively and cannot run its __call__. Use "
+                f"keras.regularizers.L1, L2, L1L2 or OrthogonalRegularizer, or add the penalty "
+                f"with self.add_loss in the call of a layer written in Python")
+        return super()._given_arguments()
+
 
 L1 = make_class(Regularizer, "L1", ("l1",), module=__name__)
 L2 = make_class(Regularizer, "L2", ("l2",), module=__name__)

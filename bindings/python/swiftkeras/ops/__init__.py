@@ -264,8 +264,33 @@ def argmax(x, axis=None, keepdims=False):
 
 # ---- shapes ---------------------------------------------------------------------------------
 
+class _TracedShape(tuple):
+    """`ops.shape` of a traced tensor with an unknown size (the batch): its sizes, None where
+    unknown, and the tensor itself (`source`), so that a tensor made of this whole shape
+    (`broadcast_to`, `zeros`, `ones`, `full`) takes the unknown sizes from it at run time, as
+    Keras's does. A part of it (`shape[1:]`) is a plain tuple."""
+
+    def __new__(cls, x):
+        made = super().__new__(cls, tuple(x.shape))
+        made.source = x
+        return made
+
+
 def shape(x):
-    return tuple(x.shape)
+    dims = tuple(x.shape)
+    if is_symbolic(x) and builtins.any(d is None for d in dims):
+        return _TracedShape(x)
+    return dims
+
+
+def _known_shape(op, shape):
+    """`shape` as ints, refusing an unknown size with what to pass instead."""
+    dims = (shape,) if np.ndim(shape) == 0 and not isinstance(shape, (tuple, list)) else tuple(shape)
+    if builtins.any(d is None for d in dims):
+        raise Unsupported(f"ops.{op}: the shape {dims} has an unknown size (None: the batch, as "
+                          f"ops.shape reads it while a layer is traced); pass ops.shape(x) of "
+                          f"the tensor of that shape whole, or only known sizes")
+    return tuple(int(d) for d in dims)
 
 
 def reshape(x, newshape):
@@ -370,15 +395,21 @@ def cond(pred, true_fn, false_fn):
 
 
 def zeros(shape, dtype=None):
-    return np.zeros(shape, dtype or _f32)
+    return full(shape, 0, dtype)
 
 
 def ones(shape, dtype=None):
-    return np.ones(shape, dtype or _f32)
+    return full(shape, 1, dtype)
 
 
 def full(shape, fill_value, dtype=None):
-    return np.full(shape, fill_value, dtype or _f32)
+    """Keras `ops.full`; of a traced tensor's whole shape (`ops.shape(x)`, its batch unknown),
+    that tensor's zeros plus `fill_value`."""
+    if isinstance(shape, _TracedShape):
+        return add(zeros_like(shape.source), fill_value)
+    if is_symbolic(fill_value):
+        return add(np.zeros(_known_shape("full", shape), _f32), fill_value)
+    return np.full(_known_shape("full", shape), fill_value, dtype or _f32)
 
 
 def eye(N, M=None, k=0, dtype=None):  # noqa: N803 — Keras's names

@@ -324,9 +324,12 @@ def ravel(x):
 
 
 def broadcast_to(x, shape):
-    """Keras `ops.broadcast_to(x, shape)`: x + zeros(shape) in a traced layer."""
+    """Keras `ops.broadcast_to(x, shape)`: x + zeros(shape) in a traced layer, zeros of the
+    traced tensor whose shape it is where that shape has an unknown size (`ops.shape(t)`)."""
     ops = _ops()
-    target = tuple(int(d) for d in shape)
+    if isinstance(shape, ops._TracedShape):   # a traced tensor's whole shape: its batch unknown
+        return ops.add(x, ops.zeros_like(shape.source))
+    target = ops._known_shape("broadcast_to", shape)
     if not is_symbolic(x):
         return np.broadcast_to(ops._value(x), target).copy()
     return ops.add(x, np.zeros(target, _f32))
