@@ -2,7 +2,8 @@
 separable_conv, max_pool, average_pool, adaptive_average_pool, adaptive_max_pool, unfold, fold.
 In a traced layer conv, depthwise_conv, conv_transpose and the pools are the library's own
 differentiable ops (the kernels its Conv, Conv2DTranspose and Pooling layers use), channels-last,
-with a channels-first input transposed around them; the others are compositions of them. On
+with a channels-first input transposed around them (the adaptive pools take either layout); the
+others are compositions of them. On
 values they compute with numpy (windows by stride tricks), with Keras's "valid"/"same" padding."""
 
 from __future__ import annotations
