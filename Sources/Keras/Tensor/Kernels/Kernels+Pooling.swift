@@ -130,12 +130,10 @@ extension Kernels {
             var best = SIMD8<Float>(repeating: -.infinity)
             var index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: rows.first &+ shift)) &+ lanes
             rows.forEach { row, _ in
-                var p = row &+ shift
-                for _ in 0..<k {
-                    let v = gather8(x + p, stride: s), better = v .> best
+                forEachPlaneTap(x, at: row &+ shift, stride: s, window: k) { v, p in
+                    let better = v .> best
                     best.replace(with: v, where: better)
                     index.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: p)) &+ lanes, where: better)
-                    p &+= 1
                 }
             }
             store8(best, o + ow)
@@ -286,11 +284,7 @@ extension Kernels {
             let shift = ow &* s &- g.padBefore.2
             var sum = SIMD8<Float>()
             rows.forEach { row, _ in
-                var p = row &+ shift
-                for _ in 0..<k {
-                    sum += gather8(x + p, stride: s)
-                    p &+= 1
-                }
+                forEachPlaneTap(x, at: row &+ shift, stride: s, window: k) { v, _ in sum += v }
             }
             store8(sum / count, o + ow)
         }
@@ -348,6 +342,29 @@ extension Kernels {
         while ow < blocks.upperBound {
             body(Swift.min(ow, blocks.upperBound &- 8))
             ow &+= 8
+        }
+    }
+
+    /// Calls `body(taps, p)` for each tap of eight windows along a row, in order: `taps` the
+    /// eight floats `x[p], x[p + s], …, x[p + 7s]`, `p` running over `start..<start + k`. Windows
+    /// that tile the row (stride = pool = 2 or 4) read their `8·s` floats as one vector and
+    /// deinterleave it; the others gather.
+    @inline(__always)
+    private static func forEachPlaneTap(_ x: UnsafePointer<Float>, at start: Int, stride s: Int, window k: Int,
+                                        _ body: (SIMD8<Float>, Int) -> Void) {
+        if s == 4, k == 4 {
+            let v = UnsafeRawPointer(x + start).loadUnaligned(as: SIMD32<Float>.self)
+            let even = v.evenHalf, odd = v.oddHalf
+            body(even.evenHalf, start)
+            body(odd.evenHalf, start &+ 1)
+            body(even.oddHalf, start &+ 2)
+            body(odd.oddHalf, start &+ 3)
+        } else if s == 2, k == 2 {
+            let v = UnsafeRawPointer(x + start).loadUnaligned(as: SIMD16<Float>.self)
+            body(v.evenHalf, start)
+            body(v.oddHalf, start &+ 1)
+        } else {
+            for t in 0..<k { body(gather8(x + (start &+ t), stride: s), start &+ t) }
         }
     }
 
