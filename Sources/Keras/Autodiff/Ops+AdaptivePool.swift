@@ -89,6 +89,30 @@ extension Ops {
 }
 
 extension Ops {
+    /// Adaptive pooling of the spatial axes of `x` (rank 3 to 5: `(batch, spatial..., channels)`,
+    /// or `(batch, channels, spatial...)` for `.channelsFirst`) into `outputSize` bins per axis
+    /// (one size, repeated, or one per axis): each box in one pass for 2-D inputs
+    /// (``adaptivePool2D(_:outputSize:dataFormat:takesMaximum:)``), one axis after the other
+    /// otherwise (the box's mean is the mean of the axes' means, its maximum the maximum of theirs).
+    /// Keras: `ops.adaptive_average_pool` / `ops.adaptive_max_pool`.
+    public static func adaptivePool(_ x: Tensor, outputSize: [Int], dataFormat: DataFormat, takesMaximum: Bool) throws -> Tensor {
+        let op = takesMaximum ? "adaptive_max_pool" : "adaptive_average_pool", r = x.rank - 2
+        guard (1...3).contains(r) else {
+            throw KerasError.shapeMismatch("\(op): supports only 1D/2D/3D inputs (rank 3 to 5), got shape \(x.shape)")
+        }
+        guard outputSize.count == 1 || outputSize.count == r, outputSize.allSatisfy({ $0 > 0 }) else {
+            throw KerasError.invalidArgument("\(op): output_size must be one positive integer or \(r) (one per spatial axis), got \(outputSize)")
+        }
+        let sizes = outputSize.count == r ? outputSize : Array(repeating: outputSize[0], count: r)
+        if r == 2 { return try adaptivePool2D(x, outputSize: sizes, dataFormat: dataFormat, takesMaximum: takesMaximum) }
+        let first = dataFormat == .channelsLast ? 1 : 2
+        var y = x
+        for (i, size) in sizes.enumerated() {
+            y = try adaptivePool(y, axis: first + i, outputSize: size, takesMaximum: takesMaximum)
+        }
+        return y
+    }
+
     /// 2-D adaptive pooling of rank-4 images (`(batch, height, width, channels)`, or
     /// `(batch, channels, height, width)` for `.channelsFirst`) into `outputSize` (rows, columns)
     /// in one pass over each box of ``adaptiveBins(length:count:)``'s row and column bins: the

@@ -1,11 +1,23 @@
 /// Window ops of the op graph (`ops.conv`, `ops.depthwise_conv`, `ops.conv_transpose`,
 /// `ops.max_pool`, `ops.average_pool`), channels-last: each is the library's own differentiable op; the Python
-/// binding transposes channels-first inputs around them.
+/// binding transposes channels-first inputs around them. `ops.adaptive_average_pool` and
+/// `ops.adaptive_max_pool` take either layout (`data_format`).
 extension OpGraphOp {
     /// Window ops and their number of inputs; nil for a name that is not one.
     static func window(_ name: String, _ a: OpAttributes) throws -> (Int, ([Tensor]) throws -> Tensor)? {
         switch name {
         case "conv", "depthwise_conv", "conv_transpose", "max_pool", "average_pool": break
+        case "adaptive_average_pool", "adaptive_max_pool":
+            // Either layout, as Keras's op takes it (no transpose around it).
+            guard let sizes = try a.axes("output_size") else { throw a.bad("output_size", "is required") }
+            let format = a.json["data_format"].flatMap { $0.isNull ? nil : $0 }
+            guard let formatName = format.map({ $0.stringValue }) ?? "channels_last",
+                  let dataFormat = DataFormat(rawValue: formatName) else {
+                throw a.bad("data_format", "must be \"channels_last\" or \"channels_first\"")
+            }
+            return (1, { x in
+                try Ops.adaptivePool(x[0], outputSize: sizes, dataFormat: dataFormat, takesMaximum: name == "adaptive_max_pool")
+            })
         default: return nil
         }
         let given = a.json["padding"].flatMap { $0.isNull ? nil : $0 }

@@ -37,19 +37,11 @@ open class BaseAdaptivePooling: Layer, @unchecked Sendable {
         }
     }
 
-    /// Pools each box in one pass for 2-D inputs (``Ops/adaptivePool2D(_:outputSize:dataFormat:takesMaximum:)``),
-    /// one axis after the other otherwise (the box's mean is the mean of the axes' means, its
-    /// maximum the maximum of theirs). Keras: `ops.adaptive_average_pool` / `ops.adaptive_max_pool`.
+    /// ``Ops/adaptivePool(_:outputSize:dataFormat:takesMaximum:)``. Keras: `ops.adaptive_average_pool` /
+    /// `ops.adaptive_max_pool`.
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         try checkRank(inputs.rank, "\(inputs.shape)")
-        if Self.spatialRank == 2 {
-            return try Ops.adaptivePool2D(inputs, outputSize: outputSize, dataFormat: dataFormat, takesMaximum: Self.takesMaximum)
-        }
-        var y = inputs
-        for (axis, size) in zip(spatialAxes, outputSize) {
-            y = try Ops.adaptivePool(y, axis: axis, outputSize: size, takesMaximum: Self.takesMaximum)
-        }
-        return y
+        return try Ops.adaptivePool(inputs, outputSize: outputSize, dataFormat: dataFormat, takesMaximum: Self.takesMaximum)
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {

@@ -12,6 +12,12 @@ final class MaxPoolKernelTests: XCTestCase {
         ([700, 6, 6, 16], [2, 2], [2, 2], .valid), ([2, 7, 3], [3], [2], .same),
         ([2, 4, 5, 6, 11], [2, 3, 2], [1, 2, 2], .same), ([2, 5, 4, 3, 8], [3, 2, 2], [2, 1, 2], .valid),
         ([3, 9, 9, 5], [3, 3], [1, 1], .same), ([64, 12, 12, 32], [4, 4], [4, 4], .valid),
+        // One channel (a channels-first plane's layout), rows wide enough for eight windows per
+        // SIMD step: padded edges, a last step overlapping the one before, stride 1, strides
+        // below, equal to and above the pool, 1-D and 3-D, a batch large enough to split.
+        ([2, 5, 40, 1], [2, 3], [2, 2], .same), ([3, 6, 37, 1], [3, 3], [1, 1], .same),
+        ([2, 4, 50, 1], [4, 4], [4, 4], .valid), ([2, 61, 1], [3], [2], .same), ([2, 7, 45, 1], [2, 2], [3, 5], .valid),
+        ([2, 3, 4, 30, 1], [2, 2, 3], [1, 2, 3], .same), ([130, 4, 24, 1], [2, 2], [2, 2], .valid),
     ]
 
     /// The tensor of `shape` whose values repeat (0, 1, 2), so that most windows hold ties.
@@ -55,18 +61,19 @@ final class MaxPoolKernelTests: XCTestCase {
                                            dilation: pool.map { _ in 1 }, padding: padding)
             let c = g.channels, rows = g.outputRows
             let up = GradientCheck.distinct([rows * c], seed: UInt64(90 + i))
-            // Average and its adjoint: the same sums in the same order, so the same bits.
+            // Average and its adjoint: the same sums in the same order, divided by the number of
+            // taps inside the input as Keras divides, so the same bits.
             let out = Tensor(shape: [rows * c])
             Kernels.averagePool(x.data, g, into: out.data)
             let dx = Tensor(shape: [x.count]), want = Tensor(shape: [x.count])
             Kernels.averagePoolBackward(up.data, g, into: dx.data)
             g.forEachWindow { row, taps in
-                let inside = taps.filter { $0 >= 0 }, scale = 1 / Float(Swift.max(inside.count, 1))
+                let inside = taps.filter { $0 >= 0 }, count = Float(Swift.max(inside.count, 1))
                 for j in 0..<c {
                     var sum: Float = 0
                     for t in inside { sum += x.data[t * c + j] }
-                    XCTAssertEqual(out.data[row * c + j], sum * scale, "case \(i) average[\(row), \(j)]")
-                    for t in inside { want.data[t * c + j] += up.data[row * c + j] * scale }
+                    XCTAssertEqual(out.data[row * c + j], sum / count, "case \(i) average[\(row), \(j)]")
+                    for t in inside { want.data[t * c + j] += up.data[row * c + j] / count }
                 }
             }
             XCTAssertEqual(dx.scalars, want.scalars, "case \(i) average backward")
@@ -90,6 +97,12 @@ final class MaxPoolKernelTests: XCTestCase {
             (MaxPooling2D.self, [3, 5, 7, 6], [2, 3], [2, 2], .same), (AveragePooling2D.self, [3, 5, 7, 6], [3, 2], [1, 2], .same),
             (MaxPooling1D.self, [2, 4, 9], [3], [2], .valid), (AveragePooling3D.self, [2, 3, 4, 5, 4], [2, 2, 2], [2, 1, 2], .same),
             (MaxPooling3D.self, [2, 3, 4, 5, 4], [2, 3, 2], [1, 2, 2], .valid),
+            // Rows wide enough for the planes' eight windows per SIMD step (padded edges, an
+            // overlapping last step, stride 1, odd sizes, strides other than the pool).
+            (MaxPooling2D.self, [2, 3, 6, 41], [2, 4], [2, 4], .valid), (AveragePooling2D.self, [2, 3, 7, 40], [3, 3], [2, 2], .same),
+            (MaxPooling2D.self, [2, 2, 5, 21], [3, 3], [1, 1], .same), (AveragePooling2D.self, [2, 2, 5, 23], [2, 3], [1, 1], .valid),
+            (AveragePooling1D.self, [2, 3, 50], [4], [3], .same), (MaxPooling1D.self, [2, 3, 53], [2], [3], .same),
+            (AveragePooling2D.self, [2, 2, 4, 36], [2, 4], [2, 4], .valid),
         ]
         for (i, (type, shape, pool, strides, padding)) in cases.enumerated() {
             let r = shape.count - 2

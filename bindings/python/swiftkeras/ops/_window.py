@@ -2,14 +2,14 @@
 separable_conv, max_pool, average_pool, adaptive_average_pool, adaptive_max_pool, unfold, fold.
 In a traced layer conv, depthwise_conv, conv_transpose and the pools are the library's own
 differentiable ops (the kernels its Conv, Conv2DTranspose and Pooling layers use), channels-last,
-with a channels-first input transposed around them; the others are compositions of them. On
+with a channels-first input transposed around them (the adaptive pools take either layout); the
+others are compositions of them. On
 values they compute with numpy (windows by stride tricks), with Keras's "valid"/"same" padding."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._trace import Unsupported
 
 _f32 = np.float32
 
@@ -281,6 +281,8 @@ def _adaptive_bins(n, out):
 
 
 def _adaptive(op, inputs, output_size, data_format):
+    """The library's own op `op` (either layout, with its gradient) in a traced layer; numpy
+    eagerly, one axis after the other over the same bins."""
     ops = _ops()
     rank = len(inputs.shape) if hasattr(inputs, "shape") else np.ndim(inputs)
     r = rank - 2
@@ -288,32 +290,21 @@ def _adaptive(op, inputs, output_size, data_format):
         raise ValueError(f"{op} supports only 1D/2D/3D inputs")
     sizes = _tuple(output_size, r, "output_size")
     first = _channels_first(data_format)
-    x = inputs
-    if first:
-        x = ops.transpose(x, [0] + list(range(2, rank)) + [1])
-    spatial = tuple(x.shape[1:-1]) if hasattr(x, "shape") else np.shape(x)[1:-1]
-    if any(n is None for n in spatial):
-        raise Unsupported(f"ops.nn.{op}: the spatial size must be known (got {spatial})")
-    for a in range(r):
-        axis = 1 + a
-        if op == "adaptive_average_pool":
-            # Linear: one constant (out, n) averaging matrix per axis.
-            m = np.zeros((sizes[a], spatial[a]), _f32)
-            for i, (lo, hi) in enumerate(_adaptive_bins(spatial[a], sizes[a])):
-                m[i, lo:hi] = 1.0 / (hi - lo)
-            x = ops.moveaxis(ops.tensordot(m, x, axes=[[1], [axis]]), 0, axis)
-        else:
-            lead = (slice(None),) * axis
-            x = ops.concatenate([ops.max(ops.getitem(x, lead + (slice(lo, hi),)), axis=axis, keepdims=True)
-                                 for lo, hi in _adaptive_bins(spatial[a], sizes[a])], axis=axis)
-    if first:
-        x = ops.transpose(x, [0, rank - 1] + list(range(1, rank - 1)))
-    return x
+    axes = range(2, rank) if first else range(1, rank - 1)
+
+    def eager(v):
+        for axis, size in zip(axes, sizes):
+            pool = np.max if op == "adaptive_max_pool" else np.mean
+            v = np.concatenate([pool(np.take(v, range(lo, hi), axis=axis), axis=axis, keepdims=True)
+                                for lo, hi in _adaptive_bins(v.shape[axis], size)], axis=axis)
+        return v
+    attrs = {"output_size": list(sizes), "data_format": "channels_first" if first else "channels_last"}
+    return ops._op(op, [inputs], eager, attrs)
 
 
 def adaptive_average_pool(inputs, output_size, data_format=None):
     """Keras `ops.nn.adaptive_average_pool`: the mean of each of `output_size` windows per axis
-    (torch's bins), a constant averaging matrix per axis."""
+    (torch's bins)."""
     return _adaptive("adaptive_average_pool", inputs, output_size, data_format)
 
 
