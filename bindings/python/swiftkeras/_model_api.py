@@ -476,8 +476,14 @@ class ModelAPI(_variables.LayerBasics):
         return {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
 
     def build_from_config(self, config):
-        """Builds the model from `get_build_config()`'s dict."""
+        """Builds the model from `get_build_config()`'s dict. A subclassed model without a
+        `build` of its own is built as Keras builds it here (`_build_by_run_for_single_pos_arg`):
+        its call run on the shape outside its name scope, so its layers' weights are not under
+        its name (`s1/kernel`, where a call gives `sub/s1/kernel`)."""
+        from .models import Model
         if config and config.get("input_shape") is not None:
+            if self._handle is None and self._subclassed() and type(self).build is Model.build:
+                self.__dict__["_built_unscoped"] = True
             self.build(config["input_shape"])
 
     def _refuse_lambdas(self, ops_allowed=False):

@@ -272,6 +272,7 @@ def _unscoped_keras_path(holder, library_path, memo=None):
             library_path.startswith(model.name + "/"):
         return library_path[len(model.name) + 1:]
     if model is not None and model.__dict__.get("_traced_subclass") and \
+            not model.__dict__.get("_built_unscoped") and \
             not library_path.startswith(model.name + "/"):
         # Keras: a subclassed model's layers are under it, and it under the scope it was built
         # in (a layer holding it: "wrap/sub/dense/kernel", the library's "wrap/dense/kernel").
@@ -336,7 +337,8 @@ def _nested_subclass_layers(model):
             return
         seen.add(id(layer))
         inner = layer.__dict__.get("_model", layer)   # a model's layer view
-        if inner is not model and inner.__dict__.get("_traced_subclass"):
+        if inner is not model and inner.__dict__.get("_traced_subclass") and \
+                not inner.__dict__.get("_built_unscoped"):
             for held in inner._layers:
                 found.setdefault(held.name, inner.name)
         children = getattr(inner, "_layers", None) if hasattr(inner, "_model_config") else None
