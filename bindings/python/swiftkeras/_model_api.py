@@ -6,11 +6,12 @@ then runs like any functional model."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 
 import numpy as np
 
-from . import _custom_steps, _model_vars, _variables
+from . import _custom_steps, _model_vars, _scopes, _variables
 from .layers import Input, KerasTensor, Layer, _check_weight_arguments
 
 _MODEL_STATE = ("{what}: a model's weights are its layers' here (the library saves and trains "
@@ -540,7 +541,11 @@ class ModelAPI(_variables.LayerBasics):
         graph_inputs = graph_inputs if isinstance(graph_inputs, list) else [graph_inputs]
         self._built_batch = _leading_dimension(x, self.__dict__.pop("_batch_cap", None))
         self._call_user_build(x)
-        with _model_vars.ModelTrace(self, graph_inputs) as trace:
+        # Keras calls it in its name scope (unless built from its build config): a model its
+        # call builds lists its weights under it (`outer/seq/dense/kernel`)
+        scope = contextlib.nullcontext() if self.__dict__.get("_built_unscoped") else \
+            _scopes.name_scope(self.name, caller=self)
+        with scope, _model_vars.ModelTrace(self, graph_inputs) as trace:
             if _call_takes_training(self.call):
                 outputs = self.call(inputs, training=False)
             else:
@@ -561,6 +566,8 @@ class ModelAPI(_variables.LayerBasics):
         self._functional = (graph_inputs, outputs)
         self._traced_subclass = True
         self._layers = self._in_tracked_order(_graph_layers(graph_inputs, outputs))
+        for layer in self._layers:   # (their weights exist once this model has its handle)
+            layer.__dict__.setdefault("_traced_in", self)
         self._trace_compute_loss()
 
     def _call_user_build(self, x):

@@ -791,8 +791,9 @@ class Model(ModelAPI):
             return []   # Keras: a model not built yet has no weights (weights, get_weights)
         self._ensure_handle()
         holder = self.__dict__.get("_own_weights_layer")
-        if holder is None:
-            return [w for info in self._layers_info() for w in info["weights"]]
+        if holder is None:   # (each with its layer: a nested model's path names it, as Keras's)
+            return [{**w, "outer_layer": info["name"]} for info in self._layers_info()
+                    for w in info["weights"]]
         # A subclassed model's own weights (add_weight) first, as Keras lists them, named
         # under the model as Keras names them.
         own, rest = [], []
@@ -1848,6 +1849,12 @@ class Model(ModelAPI):
                     options["unknown_shape_layers"] = unknown
                 if self.__dict__.get("_built_batch") is not None:
                     options["batch_size"] = int(self._built_batch)
+            # Keras prints a nested model's class (`sub (MySub)`); the library holds a
+            # subclassed one as its traced graph ("Functional")
+            types = {layer.name: type(layer).__name__ for layer in self.layers
+                     if isinstance(layer, Model) and type(layer) not in (Model, Sequential)}
+            if types:
+                options["layer_types"] = types
             text = _summary_text(handle, options)
         _flush_library_output()
         if print_fn is not None:
