@@ -482,10 +482,13 @@ int keras_model_summary(keras_model *model, char **out);
  * None), "unknown_shape_layers": ["encoder", ...] (with subclass_layers: rows whose output
  * shape Keras cannot tell, printed "?": a custom layer without compute_output_shape),
  * "trainable": true and "trainable_layers": {"dense": false, ...} (the model's and its
- * layers' trainable flags to count, as if set before the call; the model keeps its own)}.
+ * layers' trainable flags to count, as if set before the call; the model keeps its own),
+ * "layer_types": {"sub": "MySub", ...} (the type printed for a layer, where Keras prints a
+ * class the library does not hold: a nested subclassed model, held as its traced graph)}.
  * *out is caller-owned.
  * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer,
- * a subclass_layers name not in the model's graph, a trainable_layers name not a layer). */
+ * a subclass_layers name not in the model's graph, a trainable_layers or layer_types name not
+ * a layer). */
 int keras_model_summary_ex(keras_model *model, const char *options_json, char **out);
 
 /* model.to_json(). *out is caller-owned. */

@@ -429,7 +429,7 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "summary options",
                             allowed: ["line_length", "style", "positions", "show_trainable", "layer_range",
                                       "subclass_layers", "batch_size", "unknown_shape_layers", "trainable",
-                                      "trainable_layers"])
+                                      "trainable_layers", "layer_types"])
         let lineLength = try o.int("line_length")
         if let n = lineLength, n < 20 || n > 1000 {
             throw ABIError(.invalidArgument, "summary options: line_length must be between 20 and 1000, got \(n)")
@@ -470,6 +470,13 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
             }
             unknownShapes = Set(names)
         }
+        var layerTypes: [String: String] = [:]
+        if let t = o.json["layer_types"], !t.isNull {
+            guard let pairs = t.objectValue, pairs.allSatisfy({ $0.1.stringValue != nil }) else {
+                throw ABIError(.invalidArgument, "summary options: 'layer_types' must map layer names to type names, got \(t)")
+            }
+            for (name, type) in pairs { layerTypes[name] = type.stringValue }
+        }
         let batchSize = try o.int("batch_size")
         if let b = batchSize, b < 0 {
             throw ABIError(.invalidArgument, "summary options: batch_size must be a count of samples, got \(b)")
@@ -483,15 +490,15 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
             }
             for (name, flag) in pairs { trainableLayers[name] = flag.boolValue }
         }
-        let options = positions != nil || layerRange != nil || showTrainable || subclassLayers != nil
+        let options = positions != nil || layerRange != nil || showTrainable || subclassLayers != nil || !layerTypes.isEmpty
         if options && style == .keras2 {
-            throw ABIError(.invalidArgument, "summary options: positions, show_trainable, layer_range and subclass_layers apply to the keras3 style")
+            throw ABIError(.invalidArgument, "summary options: positions, show_trainable, layer_range, subclass_layers and layer_types apply to the keras3 style")
         }
         out.pointee = try ownedCString(box.locked {
             try box.model.withTrainableFlags(model: trainable, layers: trainableLayers) {
                 options ? try box.model.summaryText(lineLength: lineLength, positions: positions, showTrainable: showTrainable,
                                                     layerRange: layerRange, subclassLayers: subclassLayers, batchSize: batchSize,
-                                                    unknownShapes: unknownShapes)
+                                                    unknownShapes: unknownShapes, layerTypes: layerTypes)
                         : box.model.summaryText(style: style, lineLength: lineLength)
             }
         })

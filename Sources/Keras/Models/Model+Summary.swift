@@ -40,11 +40,26 @@ extension Model {
     /// its output shape with `batchSize` as its first dimension (the batch the layer was built
     /// with, which Keras shows for a model built by a call on data), or "?" for the layers
     /// named in `unknownShapes` (custom layers Keras cannot tell the output shape of).
+    /// `layerTypes` names the type Keras prints for a layer whose class the library does not
+    /// hold (a nested subclassed model, which the library holds as its traced graph: Keras
+    /// prints `sub (MySub)`, not `sub (Functional)`).
     public func summaryText(lineLength: Int? = nil, positions: [Double]? = nil, showTrainable: Bool = false,
                             layerRange: (String, String)? = nil, subclassLayers: [String]? = nil,
-                            batchSize: Int? = nil, unknownShapes: Set<String> = []) throws -> String {
+                            batchSize: Int? = nil, unknownShapes: Set<String> = [],
+                            layerTypes: [String: String] = [:]) throws -> String {
         var rows = try subclassLayers.map { try subclassSummaryRows($0, batchSize: batchSize, unknownShapes: unknownShapes) }
             ?? summaryRows()
+        if !layerTypes.isEmpty {
+            let unknown = layerTypes.keys.filter { name in !rows.contains { $0.layerName == name } }.sorted()
+            guard unknown.isEmpty else {
+                throw KerasError.invalidArgument("summary: layer_types names \(unknown), which are not layers of model '\(name)' (layers: \(rows.map(\.layerName).joined(separator: ", ")))")
+            }
+            rows = rows.map { row in
+                guard let type = layerTypes[row.layerName] else { return row }
+                return SummaryRow(name: "\(row.layerName) (\(type))", shape: row.shape, params: row.params,
+                                  connected: row.connected, layerName: row.layerName, trainable: row.trainable)
+            }
+        }
         if let (first, last) = layerRange {
             func matches(_ pattern: String) throws -> [Int] {
                 let re: Regex<AnyRegexOutput>

@@ -6,11 +6,12 @@ then runs like any functional model."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 
 import numpy as np
 
-from . import _custom_steps, _model_vars, _variables
+from . import _custom_steps, _model_vars, _scopes, _variables
 from .layers import Input, KerasTensor, Layer, _check_weight_arguments
 
 _MODEL_STATE = ("{what}: a model's weights are its layers' here (the library saves and trains "
@@ -481,8 +482,14 @@ class ModelAPI(_variables.LayerBasics):
         return {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
 
     def build_from_config(self, config):
-        """Builds the model from `get_build_config()`'s dict."""
+        """Builds the model from `get_build_config()`'s dict. A subclassed model without a
+        `build` of its own is built as Keras builds it here (`_build_by_run_for_single_pos_arg`):
+        its call run on the shape outside its name scope, so its layers' weights are not under
+        its name (`s1/kernel`, where a call gives `sub/s1/kernel`)."""
+        from .models import Model
         if config and config.get("input_shape") is not None:
+            if self._handle is None and self._subclassed() and type(self).build is Model.build:
+                self.__dict__["_built_unscoped"] = True
             self.build(config["input_shape"])
 
     def _refuse_lambdas(self, ops_allowed=False):
@@ -539,7 +546,11 @@ class ModelAPI(_variables.LayerBasics):
         graph_inputs = graph_inputs if isinstance(graph_inputs, list) else [graph_inputs]
         self._built_batch = _leading_dimension(x, self.__dict__.pop("_batch_cap", None))
         self._call_user_build(x)
-        with _model_vars.ModelTrace(self, graph_inputs) as trace:
+        # Keras calls it in its name scope (unless built from its build config): a model its
+        # call builds lists its weights under it (`outer/seq/dense/kernel`)
+        scope = contextlib.nullcontext() if self.__dict__.get("_built_unscoped") else \
+            _scopes.name_scope(self.name, caller=self)
+        with scope, _model_vars.ModelTrace(self, graph_inputs) as trace:
             if _call_takes_training(self.call):
                 outputs = self.call(inputs, training=False)
             else:
@@ -560,6 +571,8 @@ class ModelAPI(_variables.LayerBasics):
         self._functional = (graph_inputs, outputs)
         self._traced_subclass = True
         self._layers = self._in_tracked_order(_graph_layers(graph_inputs, outputs))
+        for layer in self._layers:   # (their weights exist once this model has its handle)
+            layer.__dict__.setdefault("_traced_in", self)
         self._trace_compute_loss()
 
     def _call_user_build(self, x):

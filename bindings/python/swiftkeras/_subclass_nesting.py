@@ -61,10 +61,18 @@ def _layer(entry):
     """The layer (or model) of a config entry; a nested subclassed model made by its class and
     built for its build config, as Keras's deserialization builds it."""
     from .saving import deserialize_keras_object, from_config
+    from . import _scopes
     cls = _subclass(entry)
     if cls is None:
-        return deserialize_keras_object({k: entry.get(k) for k in
-                                         ("module", "class_name", "config", "registered_name")})
+        layer = deserialize_keras_object({k: entry.get(k) for k in
+                                          ("module", "class_name", "config", "registered_name")})
+        if isinstance(entry.get("build_config"), dict):
+            # Keras builds it as it reads it, outside the model's name scope ("head/kernel"
+            # in a loaded Sequential, not "outer/head/kernel"): the Sequential's config keeps
+            # its build_config, which tells the library so
+            _scopes.note_build_scope(layer)
+            layer.__dict__["_read_build_config"] = entry["build_config"]
+        return layer
     model = from_config(cls, entry)
     build = entry.get("build_config")
     if isinstance(build, dict) and build.get("input_shape") is not None:

@@ -34,7 +34,7 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
 
     def __init__(self, holder, position, info, memo=None):
         self._holder, self._position = holder, position
-        self.path = _keras_path(holder, info["name"], memo)
+        self.path = _keras_path(holder, info["name"], memo, info.get("outer_layer"))
         self.name = self.path.split("/")[-1]
         self.shape = tuple(int(d) for d in info["shape"])
         self._trainable = bool(info.get("trainable", True))
@@ -255,13 +255,13 @@ def _initial_value(initializer, shape):
                               f"initializes")
 
 
-def _keras_path(holder, library_path, memo=None):
+def _keras_path(holder, library_path, memo=None, outer=None):
     """Keras's variable path: `_unscoped_keras_path`'s under the name scope its layer was built
-    in (keras.name_scope)."""
-    return _scopes.scoped_path(holder, _unscoped_keras_path(holder, library_path, memo))
+    in (keras.name_scope). `outer`: the name of the layer of `holder` (a model) listing it."""
+    return _scopes.scoped_path(holder, _unscoped_keras_path(holder, library_path, memo, outer))
 
 
-def _unscoped_keras_path(holder, library_path, memo=None):
+def _unscoped_keras_path(holder, library_path, memo=None, outer=None):
     """Keras's variable path: the library's, less the private one-layer model that holds a layer
     called or adapted on its own ("layer_call/dense/kernel" is Keras's "dense/kernel"), and
     under the model's name in a subclassed model ("my_model/dense/kernel"). `memo`: a dict kept
@@ -272,6 +272,7 @@ def _unscoped_keras_path(holder, library_path, memo=None):
             library_path.startswith(model.name + "/"):
         return library_path[len(model.name) + 1:]
     if model is not None and model.__dict__.get("_traced_subclass") and \
+            not model.__dict__.get("_built_unscoped") and \
             not library_path.startswith(model.name + "/"):
         # Keras: a subclassed model's layers are under it, and it under the scope it was built
         # in (a layer holding it: "wrap/sub/dense/kernel", the library's "wrap/dense/kernel").
@@ -280,7 +281,7 @@ def _unscoped_keras_path(holder, library_path, memo=None):
         at = next((i for i, part in enumerate(parts[:-1]) if part in own), 0)
         library_path = "/".join(parts[:at] + [model.name] + parts[at:])
     if model is not None and "/" in library_path:
-        library_path = _under_nested_subclasses(model, library_path, memo)
+        library_path = _under_nested_subclasses(model, library_path, memo, outer)
         alone = _layer_at(model, library_path.split("/")[:-1])
         if alone is not None and alone.__dict__.get("_built_alone"):
             return f"{alone.name}/{library_path.split('/')[-1]}"
@@ -302,23 +303,25 @@ def _layer_at(model, names):
     return layer if layer is not model else None
 
 
-def _under_nested_subclasses(model, path, memo=None):
+def _under_nested_subclasses(model, path, memo=None, outer=None):
     """`path` with the name of each subclassed model nested in `model` (called by another
     subclassed model's call or a traced layer's) before its layers' names, as Keras builds their
-    weights in its scope ("outer/inner/dense/kernel"; the library's graph has no such scope)."""
+    weights in its scope ("outer/inner/dense/kernel"; the library's graph has no such scope).
+    `outer`: the layer of `model` listing the weight; when it is such a model holding the
+    path's first layer, that layer is its (two nested models may hold layers of one name)."""
     if memo is None:
-        owners = _nested_subclass_layers(model)
+        owners, held = _nested_subclass_layers(model)
     else:
         key = ("nested subclass layers", id(model))
         if key not in memo:
             memo[key] = _nested_subclass_layers(model)
-        owners = memo[key]
+        owners, held = memo[key]
     if not owners:
         return path
     parts = path.split("/")
     out = []
-    for part in parts[:-1]:
-        owner = owners.get(part)
+    for i, part in enumerate(parts[:-1]):
+        owner = outer if i == 0 and part in held.get(outer, ()) else owners.get(part)
         if owner is not None and (not out or out[-1] != owner):
             out.append(owner)
         out.append(part)
@@ -326,25 +329,28 @@ def _under_nested_subclasses(model, path, memo=None):
 
 
 def _nested_subclass_layers(model):
-    """{layer name: the name of the traced subclassed model holding it} for the subclassed
-    models nested in `model`'s layers (not `model` itself)."""
+    """({layer name: the name of the traced subclassed model holding it}, {that model's name:
+    the names of its layers}) for the subclassed models nested in `model`'s layers (not
+    `model` itself)."""
     from .layers import _tracked_sublayers
-    found, seen = {}, set()
+    found, held_by, seen = {}, {}, set()
 
     def visit(layer, depth):
         if id(layer) in seen or depth > 16:
             return
         seen.add(id(layer))
         inner = layer.__dict__.get("_model", layer)   # a model's layer view
-        if inner is not model and inner.__dict__.get("_traced_subclass"):
+        if inner is not model and inner.__dict__.get("_traced_subclass") and \
+                not inner.__dict__.get("_built_unscoped"):
             for held in inner._layers:
                 found.setdefault(held.name, inner.name)
+                held_by.setdefault(inner.name, set()).add(held.name)
         children = getattr(inner, "_layers", None) if hasattr(inner, "_model_config") else None
         for child in children or [item for *_, item in _tracked_sublayers(inner)]:
             visit(child, depth + 1)
     for layer in getattr(model, "_layers", None) or []:
         visit(layer, 0)
-    return found
+    return found, held_by
 
 
 class LayerBasics:
@@ -484,7 +490,7 @@ def variables(holder, trainable=None):
         if trainable is not None and bool(info.get("trainable", True)) != trainable:
             continue
         if i in own and own[i].name == info["name"].split("/")[-1]:   # a Python add_weight's
-            own[i].__dict__["_path"] = _keras_path(holder, info["name"], memo)
+            own[i].__dict__["_path"] = _keras_path(holder, info["name"], memo, info.get("outer_layer"))
             out.append(own[i])
         else:
             out.append(Variable(holder, i, info, memo))

@@ -472,6 +472,8 @@ class Layer(_variables.LayerBasics):
             return [w for w in parent._weights_info() if self.name in w["name"].split("/")[:-1]]
         if self._owner is None:
             self._build_with_sequential()
+        if self._owner is None:
+            self._build_with_traced_model()
         if self._owner is None or self._owner._handle is None:
             return []
         return self._owner._layers_info()[self._index]["weights"]
@@ -488,6 +490,15 @@ class Layer(_variables.LayerBasics):
                 model.build(tuple(model._input_batch_shape))
             finally:
                 model._building_for_layer = False
+
+    def _build_with_traced_model(self):
+        """A layer of a subclassed model traced inside another model (called in a functional
+        model) has its weights as Keras's does: the traced model gets its library model, which
+        shares the outer model's variables."""
+        model = self.__dict__.get("_traced_in")
+        if model is not None and model._handle is None and model.__dict__.get("_traced_subclass") \
+                and not model.__dict__.get("_building_for_layer"):
+            model._ensure_handle()
 
     def _weight_array(self, info) -> np.ndarray:
         return self._variable_model()._get_weight(info)   # a sublayer's: its holder's model

@@ -791,8 +791,9 @@ class Model(ModelAPI):
             return []   # Keras: a model not built yet has no weights (weights, get_weights)
         self._ensure_handle()
         holder = self.__dict__.get("_own_weights_layer")
-        if holder is None:
-            return [w for info in self._layers_info() for w in info["weights"]]
+        if holder is None:   # (each with its layer: a nested model's path names it, as Keras's)
+            return [{**w, "outer_layer": info["name"]} for info in self._layers_info()
+                    for w in info["weights"]]
         # A subclassed model's own weights (add_weight) first, as Keras lists them, named
         # under the model as Keras names them.
         own, rest = [], []
@@ -1845,6 +1846,12 @@ class Model(ModelAPI):
                     options["unknown_shape_layers"] = unknown
                 if self.__dict__.get("_built_batch") is not None:
                     options["batch_size"] = int(self._built_batch)
+            # Keras prints a nested model's class (`sub (MySub)`); the library holds a
+            # subclassed one as its traced graph ("Functional")
+            types = {layer.name: type(layer).__name__ for layer in self.layers
+                     if isinstance(layer, Model) and type(layer) not in (Model, Sequential)}
+            if types:
+                options["layer_types"] = types
             text = _summary_text(handle, options)
         _flush_library_output()
         if print_fn is not None:
@@ -1970,6 +1977,14 @@ class Model(ModelAPI):
             _load_weights_file_bytes(self, state["weights_h5"])
 
 
+def _entry_as_read(layer):
+    """A Sequential's config entry of `layer`, with the `build_config` it was read with from a
+    file's config (which tells the library it was built as read, outside the model's scope)."""
+    entry = layer._layer_entry()
+    read = layer.__dict__.get("_read_build_config")
+    return entry if read is None else {**entry, "build_config": read}
+
+
 class Sequential(Model):
     """A linear stack of layers. Keras: `keras.Sequential`."""
 
@@ -1993,13 +2008,8 @@ class Sequential(Model):
         self._refuse_while_fitting("add a layer", layer)
         if isinstance(layer, Model):   # Keras: a model is added as a layer (nested)
             model, layer = layer, layer._as_layer()
-            if not self._layers and self._input_known() and model._unbuilt():
-                # Keras builds a layer added after the Input, in the Sequential's name scope,
-                # for its shape: a subclassed model is traced on it.
-                with _scopes.name_scope(self.name, caller=self):
-                    _scopes.note_build_scope(model)
-                    _scopes.note_build_scope(layer)
-                    model.build(self._input_batch_shape)
+            if self._input_known() and model._unbuilt():
+                self._build_held_model(model, len(self._layers))
             if not self._layers and model._input_known() and not model._unbuilt():
                 layer._batch_input_shape = tuple(model.input_shape)
         if not isinstance(layer, Layer):
@@ -2058,7 +2068,32 @@ class Sequential(Model):
                 raise ValueError("This model has not yet been built. Build the model first by "
                                  "calling `build()` or by calling the model on a batch of data.")
             self._input_batch_shape = (None,) + tuple(x.shape[1:])
+        for index, layer in enumerate(self._layers):   # (built, call or fit: its input known now)
+            model = layer.__dict__.get("_model") if isinstance(layer, _ModelLayer) else None
+            if model is not None and model._unbuilt():
+                self._build_held_model(model, index)
         return self._model_config()
+
+    def _build_held_model(self, model, index):
+        """Keras builds each layer of a Sequential whose input is known (as it is added, or
+        when the Sequential is built or called), in the Sequential's name scope, for the output
+        shape of the layers before it: a subclassed model never called is traced there, at any
+        place in the stack (`outer/sub/s1/kernel`)."""
+        if index == 0:
+            shape = self._input_batch_shape
+        else:
+            before = self._layers[:index]
+            shape = _built_output_shape(
+                {"class_name": "Sequential", "config": {"name": "shape_probe", "layers": [
+                    {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+                     "config": {"batch_shape": list(self._input_batch_shape), "dtype": "float32",
+                                "sparse": False, "name": "shape_probe_input"}}] +
+                    [_entry_as_read(layer) for layer in before]}},
+                before, self._input_batch_shape[0])
+        with _scopes.name_scope(self.name, caller=self):
+            _scopes.note_build_scope(model)
+            _scopes.note_build_scope(model._as_layer())
+            model.build(shape)
 
     def _model_config(self):
         entries = []
@@ -2069,7 +2104,7 @@ class Sequential(Model):
                                        "name": self._input_name or "input_layer"},
                             "registered_name": None})
         override = getattr(self, "_entries_override", None)
-        entries += override if override is not None else [layer._layer_entry() for layer in self._layers]
+        entries += override if override is not None else [_entry_as_read(layer) for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable, "layers": entries}
         if self._input_batch_shape is not None:
             config["build_input_shape"] = list(self._input_batch_shape)

@@ -8,7 +8,11 @@
   of the layers Keras built as it read them from the root (`d1/kernel`), as Keras does;
 - a `.keras` file written by real Keras of a functional or Sequential model nesting a registered
   subclassed model loads here with its class (the nested model is an instance of it), predicts
-  and trains as Keras does, and the file written back loads in Keras, the class rebuilt there.
+  and trains as Keras does, and the file written back loads in Keras, the class rebuilt there;
+  its weights are named as Keras names them when it reads a file (`s1/kernel`, `head/kernel`:
+  each layer built as read, outside any scope), as after `build_from_config`;
+- a subclassed model never called, anywhere in a Sequential, is built as Keras builds it when
+  the Sequential is (`outer/sub/s1/kernel`), and trains, predicts and saves as Keras's.
 """
 
 import numpy as np
@@ -158,9 +162,9 @@ def test_a_keras_file_nesting_a_registered_subclassed_model_loads_trains_and_sav
     nested = [l for l in ours.layers if isinstance(l, swiftkeras.Model)]
     assert len(nested) == 1 and isinstance(nested[0], sub_ours) and nested[0].units == 5
     assert [type(l).__name__ for l in ours.layers] == [type(l).__name__ for l in ref.layers]
-    # (Keras's loaded paths differ here: it builds each layer as it reads it, outside any
-    # scope, `s1/kernel`; the rebuilt model names them as the model made in code, `sub/s1/kernel`.)
-    assert len(ours.weights) == len(ref.weights)
+    # Keras builds each layer as it reads it, outside any scope: `s1/kernel`, `head/kernel`.
+    assert _paths(ours) == _paths(ref) and _paths(nested[0]) == _paths(ref.get_layer("sub"))
+    assert _paths(ours)[0] == "s1/kernel"
     _close(ours.get_weights(), ref.get_weights())
     _close([ours.predict(X, verbose=0)], [ref.predict(X, verbose=0)])
     _close(nested[0].get_weights(), [l for l in ref.layers if isinstance(l, sub_ref)][0].get_weights())
@@ -179,9 +183,10 @@ def test_a_keras_file_nesting_a_registered_subclassed_model_loads_trains_and_sav
     assert any(isinstance(l, sub_ref) for l in again.layers)
     _close(again.get_weights(), ours.get_weights())
     _close([again.predict(X, verbose=0)], [ours.predict(X, verbose=0)])
-    # ... and here.
+    # ... and here, named as Keras names the weights of the file it reads.
     mine = swiftkeras.models.load_model(back)
     _close([mine.predict(X, verbose=0)], [ours.predict(X, verbose=0)])
+    assert _paths(mine) == _paths(again)
 
 
 def test_a_sequential_made_with_an_unbuilt_subclassed_model_after_its_input_is_keras(tmp_path):
@@ -204,3 +209,72 @@ def test_a_sequential_made_with_an_unbuilt_subclassed_model_after_its_input_is_k
     path = str(tmp_path / "ours.keras")
     ours.save(path)
     _close([keras.models.load_model(path).predict(X, verbose=0)], [ours.predict(X, verbose=0)])
+
+
+def test_a_subclassed_model_built_from_its_build_config_names_weights_as_keras(tmp_path):
+    """Keras's `build_from_config` (and so loading a `.keras` file of the model) runs the call
+    of a subclassed model without a `build` of its own outside its name scope (`s1/kernel`);
+    a call builds it in its scope (`sub/s1/kernel`). Either way, in a functional model after."""
+    seen = []
+    for lib in (real_keras(), swiftkeras):
+        sub, _ = _classes(lib)
+        called = sub(name="sub")
+        called(X)
+        from_config = sub(name="sub")
+        from_config.build_from_config({"input_shape": [None, 3]})
+        x = lib.Input((3,))
+        outer = lib.Model(x, lib.layers.Dense(2, name="head")(from_config(x)))
+        called.save(str(tmp_path / f"{lib.__name__}.keras"))
+        loaded = lib.models.load_model(str(tmp_path / f"{lib.__name__}.keras"))
+        seen.append([_paths(called), _paths(from_config), _paths(outer), _paths(loaded)])
+    ref, ours = seen
+    assert ours == ref
+    assert ours[0][0] == "sub/s1/kernel" and ours[1][0] == "s1/kernel"
+
+
+def _stack(lib, where, with_input):
+    sub, _ = _classes(lib)
+    layers = [lib.layers.Dense(3, activation="tanh", name="d0"), sub(units=5, name="sub"),
+              lib.layers.Dense(2, name="head")]
+    if where == "last":
+        layers = [layers[0], layers[2], sub(units=5, name="sub")]
+    return lib.Sequential(([lib.Input((3,))] if with_input else []) + layers, name="outer")
+
+
+@pytest.mark.parametrize("built_by", ["input", "build", "call", "fit"])
+@pytest.mark.parametrize("where", ["middle", "last"])
+def test_a_never_called_subclassed_model_after_other_layers_of_a_sequential_is_keras(
+        where, built_by, tmp_path):
+    """`Sequential([Dense, Sub(), Dense])` with Sub never called, after other layers: Keras
+    builds Sub for the output of the layers before it, in the Sequential's scope, when the
+    Sequential is built (as it is made with an Input, by build, its first call or fit). Same
+    weight paths and names here; with Keras's weights, the same predictions, training and file."""
+    keras = real_keras()
+    models = []
+    for lib in (keras, swiftkeras):
+        model = _stack(lib, where, built_by == "input")
+        if built_by == "build":
+            model.build((None, 3))
+        elif built_by == "call":
+            model(X[:2])
+        elif built_by == "fit":
+            model.compile(optimizer="sgd", loss="mse")
+            model.fit(X, Y, epochs=1, batch_size=4, verbose=0)
+        models.append(model)
+    ref, ours = models
+    assert _paths(ours) == _paths(ref) and [w.name for w in ours.weights] == [w.name for w in ref.weights]
+    assert "outer/sub/s1/kernel" in _paths(ours)
+    sub_ref, sub_ours = ref.get_layer("sub"), ours.get_layer("sub")
+    assert _paths(sub_ours) == _paths(sub_ref) and isinstance(sub_ours, _classes(swiftkeras)[0])
+    ours.set_weights(ref.get_weights())
+    _close([ours.predict(X, verbose=0)], [ref.predict(X, verbose=0)])
+    for model in (ref, ours):
+        _fit(model)
+    _close(ours.get_weights(), ref.get_weights())
+    path = str(tmp_path / "ours.keras")
+    ours.save(path)
+    theirs = keras.models.load_model(path)
+    _close([theirs.predict(X, verbose=0)], [ours.predict(X, verbose=0)])
+    mine = swiftkeras.models.load_model(path)
+    _close([mine.predict(X, verbose=0)], [ours.predict(X, verbose=0)])
+    assert _paths(mine) == _paths(theirs)
