@@ -1540,17 +1540,22 @@ class Model(ModelAPI):
         if _lib.has("keras_model_call"):
             if self._handle is None:   # built (a subclassed model traced) from this x
                 self._ensure_handle(_text_callables.model_inputs(self, x))
+            # In a GradientTape's block: the state the training step starts from.
+            state = _gradient_tape.state_before_call(self)
             # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
             # In training mode (dropout, noise: their generators move on) the library's call.
             if mask is not None:   # Keras's model(x, mask=m): the inputs carry m into the graph
                 return _gradient_tape.note_call(
-                    self, x, self._call_collecting_losses(x, None if recorded else training, mask))
+                    self, x, self._call_collecting_losses(x, None if recorded else training, mask),
+                    state)
             if not getattr(self, "_compute_loss_graph", False) and \
                     (training or recorded or self._adds_call_losses() or self._may_carry_masks()):
                 return _gradient_tape.note_call(
-                    self, x, self._call_collecting_losses(x, None if recorded else training))
+                    self, x, self._call_collecting_losses(x, None if recorded else training), state)
+        else:
+            state = _gradient_tape.state_before_call(self)
         self._clear_call_losses()
-        return _gradient_tape.note_call(self, x, self._predict(x, verbose=0))
+        return _gradient_tape.note_call(self, x, self._predict(x, verbose=0), state)
 
     def _refuse_positional_call_arguments(self, args):
         """Keras passes `training` to `call` by keyword, so a second positional argument
