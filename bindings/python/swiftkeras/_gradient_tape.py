@@ -50,14 +50,26 @@ def _tapes():
     return stack
 
 
-def state_before_call(model):
-    """Inside a tape's block, the model's state before a call on arrays (each of its
-    `non_trainable_variables` with a copy of its value: moving statistics, seed generator states),
-    for the training step to start from; None outside a block (nothing is kept)."""
-    if not _tapes() or getattr(model, "_handle", None) is None:
+def model_state(model):
+    """The state a call of the library's model moves (each of its `non_trainable_variables`
+    with a copy of its value: moving statistics, seed generator states); None without a library
+    model."""
+    if getattr(model, "_handle", None) is None:
         return None
     import numpy as np
     return [(v, np.array(v.numpy(), copy=True)) for v in model.non_trainable_variables]
+
+
+def put_back(state):
+    """Assigns the values `model_state` kept."""
+    for variable, value in state or ():
+        variable.assign(value)
+
+
+def state_before_call(model):
+    """Inside a tape's block, the model's state before a call on arrays (`model_state`), for
+    the training step to start from; None outside a block (nothing is kept)."""
+    return model_state(model) if _tapes() else None
 
 
 def note_call(model, x, y_pred, state=None):
@@ -145,8 +157,7 @@ class _Step:
     def restore_state(self):
         """The model's state as the block's call found it: the step's forward repeats that call
         (the same draws, the same batch statistics) and moves the state on once."""
-        for variable, value in self.state or ():
-            variable.assign(value)
+        put_back(self.state)
 
 
 class _Gradient:

@@ -1439,21 +1439,28 @@ class Model(ModelAPI):
             self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
             n = len(xs_list[0])
+            kept = None
             if getattr(self, "_compute_loss_graph", False):   # no targets: compute_loss unused
                 first = len(xs_list)
                 xs_list += [np.zeros((n,) + tuple(self._io_shape(True, first + i, n)[1:]), np.float32)
                             for i in range(self._compute_loss_inputs.count)]
+                # Keras's predict runs no compute_loss: the state its calls in training mode move
+                # (a Distiller's student features, BatchNormalization's statistics) is put back.
+                kept = _gradient_tape.model_state(self)
             outs = [np.empty(shape, np.float32) for shape in self._output_shapes_for(xs_list)]
             descriptors = (_lib.keras_output * len(outs))()
             for d, o in zip(descriptors, outs):
                 d.data = o.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
                 d.capacity = o.size
             px = _native.pack(xs_list)
-            self._run_with_callbacks(callbacks, lambda cbs, k: check(
-                _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
-                                                options, cbs, k, descriptors, len(outs))),
-                probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
-                prints=verbosity != 0)
+            try:
+                self._run_with_callbacks(callbacks, lambda cbs, k: check(
+                    _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
+                                                    options, cbs, k, descriptors, len(outs))),
+                    probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
+                    prints=verbosity != 0)
+            finally:
+                _gradient_tape.put_back(kept)
             return self._structured_outputs(outs)
         xs = self._array(x, "x")
         self._ensure_handle(xs)
