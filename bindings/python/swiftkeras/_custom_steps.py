@@ -511,8 +511,10 @@ def _rows_at(data, rows):
 
 
 def _pythonify(logs):
+    """Keras's `pythonify_logs`: the logs by sorted name, nested dicts flattened, values as
+    Python floats (arrays kept)."""
     out = {}
-    for key, value in (logs or {}).items():
+    for key, value in sorted((logs or {}).items()):
         if isinstance(value, dict):
             out.update(_pythonify(value))
         else:
@@ -529,16 +531,30 @@ def _metrics_result_or_logs(model, logs):
     return metric_logs if set(logs) == set(metric_logs) else logs
 
 
-def evaluate_by_steps(model, x, y, batch_size, sample_weight, return_dict):
-    """Keras's evaluate with an overridden `test_step(data)`: one call per batch, on numpy."""
+def evaluate_by_steps(model, x, y, batch_size, sample_weight, return_dict, callbacks=None):
+    """Keras's evaluate with an overridden `test_step(data)`: one call per batch, on numpy, the
+    Python callbacks' test hooks called as Keras calls them (a CallbackList given, fit's for its
+    validation, keeps its params; a list gets evaluate's)."""
+    from ._plugins import PythonCallback
+    from .callbacks import CallbackList
+    from .models import _flat_callbacks
+    batches = _batches(_rows_of(x), batch_size)
+    if not isinstance(callbacks, CallbackList):
+        callbacks = CallbackList([c for c in _flat_callbacks(callbacks) or []
+                                  if isinstance(c, PythonCallback)], model=model, verbose=0,
+                                 epochs=1, steps=len(batches))
+    callbacks.on_test_begin()
     model.reset_metrics()
     logs = {}
-    for start, stop in _batches(_rows_of(x), batch_size):
+    for step, (start, stop) in enumerate(batches):
+        callbacks.on_test_batch_begin(step)
         data = (_take(x, start, stop), _take(y, start, stop))
         if sample_weight is not None:
             data += (_take(sample_weight, start, stop),)
         logs = model.test_step(data)
+        callbacks.on_test_batch_end(step, _pythonify(logs))
     logs = _metrics_result_or_logs(model, logs)
+    callbacks.on_test_end(logs)
     if return_dict:
         return logs
     names = []
@@ -754,9 +770,13 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
                                          callbacks=user or None, return_dict=True)
                 else:
                     vx, vy, vsw = (tuple(validation_data) + (None,))[:3]
+                    # An overridden test_step: Keras's evaluate hands fit's callback list the
+                    # test hooks, its params kept.
                     val = model.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
                                          batch_size=validation_batch_size or batch_size,
-                                         callbacks=user or None)
+                                         callbacks=CallbackList([c for c in user if isinstance(
+                                             c, PythonCallback)], model=model)
+                                         if overrides(model, "test_step") else user or None)
                 epoch_logs.update({"val_" + k: v for k, v in _pythonify(val).items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             training_logs = epoch_logs

@@ -1386,7 +1386,8 @@ class Model(ModelAPI):
                                    for a in (x, y, sample_weight))
         self._clear_call_losses()
         if _custom_steps.overrides(self, "test_step") and not _datasets.is_dataset(x):
-            return _custom_steps.evaluate_by_steps(self, x, y, batch_size, sample_weight, return_dict)
+            return _custom_steps.evaluate_by_steps(self, x, y, batch_size, sample_weight, return_dict,
+                                                   callbacks)
         if _datasets.is_dataset(x):
             return _datasets.evaluate(self, x, steps, verbose=verbose, callbacks=callbacks,
                                       return_dict=return_dict)
