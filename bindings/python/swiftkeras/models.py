@@ -1410,8 +1410,8 @@ class Model(ModelAPI):
                 _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
                 options, cbs, k), **long_call)
         results = {k: _per_class(v) for k, v in self._user_log_names(json.loads(text)).items()}
-        if return_dict:
-            return results
+        if return_dict:   # by sorted name, as Keras's pythonify_logs gives them
+            return dict(sorted(results.items()))
         values = _traced_metrics.in_order(self, results) if \
             self.__dict__.get("_traced_metric_objects") else list(results.values())
         return values[0] if len(values) == 1 else values

@@ -186,3 +186,26 @@ def _values(part):
     if part and isinstance(part[0], list):
         return [v for p in part for v in _values(p)]
     return [v for _, v in part]
+
+
+def test_compiled_metrics_log_names_in_keras_order():
+    """A compiled model's logs (no step of the user's): History, each batch's logs and
+    evaluate's dict name the figures in Keras's order (sorted), with Keras's values."""
+    def run(lib):
+        model = lib.Sequential([lib.Input((5,)), lib.layers.Dense(1, activation="sigmoid")])
+        model.set_weights([np.full((5, 1), 0.3, np.float32), np.zeros(1, np.float32)])
+        model.compile(lib.optimizers.SGD(0.1), "mse", metrics=["mae", "accuracy"])
+        batches = []
+
+        class Recorder(lib.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                batches.append(list(logs))
+        history = model.fit(X, Y, epochs=1, batch_size=16, verbose=0, shuffle=False,
+                            validation_data=(VX, VY), callbacks=[Recorder()])
+        return history.history, batches, model.evaluate(VX, VY, verbose=0, return_dict=True)
+    (ours_h, ours_b, ours_e), (ref_h, ref_b, ref_e) = run(sk), run(keras)
+    assert list(ours_h) == list(ref_h)
+    assert ours_b == ref_b
+    assert list(ours_e) == list(ref_e) == ["accuracy", "loss", "mae"]
+    for key in ref_e:
+        np.testing.assert_allclose(ours_e[key], ref_e[key], rtol=1e-5, atol=1e-6, err_msg=key)
