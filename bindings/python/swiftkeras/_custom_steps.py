@@ -377,20 +377,12 @@ def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
         layer._op_node = True
         return layer(tensor)
 
-    # More tensors of the model's graph its compute_loss reads (a Distiller's student features).
-    more = list(getattr(model, "_compute_loss_extra_inputs", lambda: [])())
-    more_shapes = [tuple(t.shape[1:]) for t in more]
-    if any(None in shape for shape in more_shapes):
-        raise NotImplementedError(f"{type(model).__name__}.compute_loss: a traced compute_loss "
-                                  f"needs features of known shapes, got {more_shapes}")
     parts = [(t, shape) for t, shape in zip(outs, pred_shapes)] + \
         [(t, shape) for t, shape in zip(targets, target_shapes)] + \
-        ([(extra[-1], ())] if spec.weighted else []) + list(zip(inputs, x_shapes)) + \
-        list(zip(more, more_shapes))
+        ([(extra[-1], ())] if spec.weighted else []) + list(zip(inputs, x_shapes))
     joined = _merge_layer("Concatenate", axis=-1)([flat(t, shape) for t, shape in parts])
     layer = _ComputeLoss(model, pred_shapes, target_shapes, spec, x_shapes, x_keys,
-                         [t.name for t in outs], more_shapes=more_shapes,
-                         name=unique_name("compute_loss"))
+                         [t.name for t in outs], name=unique_name("compute_loss"))
     model._compute_loss_layer_name = layer.name
     new_outputs = [layer(joined)] + outs[1:]
     return [*inputs, *extra], new_outputs if isinstance(outputs, (list, tuple)) else new_outputs[0]
@@ -404,10 +396,9 @@ class _ComputeLoss(OpLayer):
     _registered_name = "swiftkeras>ComputeLoss"
 
     def __init__(self, model, pred_shapes, target_shapes, spec, x_shapes, x_keys, output_names,
-                 more_shapes=(), **kwargs):
+                 **kwargs):
         super().__init__(None, **kwargs)
         self._model, self._pred_shapes, self._spec = model, pred_shapes, spec
-        self._more_shapes = list(more_shapes)
         self._target_shapes = target_shapes
         self._x_shapes, self._x_keys, self._output_names = x_shapes, x_keys, output_names
         self._sublayers_of = model   # the layers its compute_loss may call (ops._trace._attribute_of)
@@ -415,7 +406,7 @@ class _ComputeLoss(OpLayer):
     def _split(self, inputs):
         from . import ops
         shapes = self._pred_shapes + self._target_shapes + ([()] if self._spec.weighted else []) + \
-            self._x_shapes + self._more_shapes
+            self._x_shapes
         pieces, at = [], 0
         for shape in shapes:
             width = max(math.prod(shape), 1)
@@ -427,7 +418,6 @@ class _ComputeLoss(OpLayer):
         weight = pieces[n + t] if self._spec.weighted else None
         at = n + t + int(self._spec.weighted)
         xs = pieces[at:at + len(self._x_shapes)]
-        self._model.__dict__["_compute_loss_extra_values"] = pieces[at + len(self._x_shapes):]
         return preds, ys, weight, xs
 
     def call(self, inputs, training=None):
@@ -443,10 +433,7 @@ class _ComputeLoss(OpLayer):
              "dict": lambda: dict(zip(names, ys))}[self._spec.y_kind]()
         x = dict(zip(self._x_keys, xs)) if self._x_keys else xs[0] if len(xs) == 1 else xs
         model._compute_loss_super_called = False
-        try:
-            loss = call_compute_loss(model, x, y, y_pred, weight, bool(training))
-        finally:   # the extra values belong to this trace only
-            model.__dict__.pop("_compute_loss_extra_values", None)
+        loss = call_compute_loss(model, x, y, y_pred, weight, bool(training))
         if loss is None:
             raise ValueError(f"{type(model).__name__}.compute_loss returned None; it must return "
                              f"the loss (a scalar)")
@@ -511,8 +498,10 @@ def _rows_at(data, rows):
 
 
 def _pythonify(logs):
+    """Keras's `pythonify_logs`: the logs by sorted name, nested dicts flattened, values as
+    Python floats (arrays kept)."""
     out = {}
-    for key, value in (logs or {}).items():
+    for key, value in sorted((logs or {}).items()):
         if isinstance(value, dict):
             out.update(_pythonify(value))
         else:
@@ -529,16 +518,30 @@ def _metrics_result_or_logs(model, logs):
     return metric_logs if set(logs) == set(metric_logs) else logs
 
 
-def evaluate_by_steps(model, x, y, batch_size, sample_weight, return_dict):
-    """Keras's evaluate with an overridden `test_step(data)`: one call per batch, on numpy."""
+def evaluate_by_steps(model, x, y, batch_size, sample_weight, return_dict, callbacks=None):
+    """Keras's evaluate with an overridden `test_step(data)`: one call per batch, on numpy, the
+    Python callbacks' test hooks called as Keras calls them (a CallbackList given, fit's for its
+    validation, keeps its params; a list gets evaluate's)."""
+    from ._plugins import PythonCallback
+    from .callbacks import CallbackList
+    from .models import _flat_callbacks
+    batches = _batches(_rows_of(x), batch_size)
+    if not isinstance(callbacks, CallbackList):
+        callbacks = CallbackList([c for c in _flat_callbacks(callbacks) or []
+                                  if isinstance(c, PythonCallback)], model=model, verbose=0,
+                                 epochs=1, steps=len(batches))
+    callbacks.on_test_begin()
     model.reset_metrics()
     logs = {}
-    for start, stop in _batches(_rows_of(x), batch_size):
+    for step, (start, stop) in enumerate(batches):
+        callbacks.on_test_batch_begin(step)
         data = (_take(x, start, stop), _take(y, start, stop))
         if sample_weight is not None:
             data += (_take(sample_weight, start, stop),)
         logs = model.test_step(data)
+        callbacks.on_test_batch_end(step, _pythonify(logs))
     logs = _metrics_result_or_logs(model, logs)
+    callbacks.on_test_end(logs)
     if return_dict:
         return logs
     names = []
@@ -754,9 +757,13 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
                                          callbacks=user or None, return_dict=True)
                 else:
                     vx, vy, vsw = (tuple(validation_data) + (None,))[:3]
+                    # An overridden test_step: Keras's evaluate hands fit's callback list the
+                    # test hooks, its params kept.
                     val = model.evaluate(vx, vy, sample_weight=vsw, verbose=0, return_dict=True,
                                          batch_size=validation_batch_size or batch_size,
-                                         callbacks=user or None)
+                                         callbacks=CallbackList([c for c in user if isinstance(
+                                             c, PythonCallback)], model=model)
+                                         if overrides(model, "test_step") else user or None)
                 epoch_logs.update({"val_" + k: v for k, v in _pythonify(val).items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             training_logs = epoch_logs

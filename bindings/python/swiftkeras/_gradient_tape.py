@@ -24,7 +24,16 @@ computed without it: its gradients would be of another function), gradients of o
 than the model's trainable ones, or gradients changed before they are applied (clipped,
 scaled): each fails naming what works. tf.GradientTape, jax.grad and torch's backward() compute
 gradients of Python values the library never sees, and are refused where they reach the
-optimizer (GRADIENTS_ROUTE). Layers with randomness (Dropout) draw again in the library's step.
+optimizer (GRADIENTS_ROUTE).
+
+One forward pass, as Keras's: the step's forward is the block's. The model's call in the block
+runs in the library (its outputs are the block's `y_pred`) and moves the model's state on as any
+call does: Dropout's and the noise layers' seed generators, BatchNormalization's moving
+statistics. The training step that `optimizer.apply` takes starts from the state the call found
+(put back first: `non_trainable_variables`, seed generator states included), so it draws the
+same numbers and normalizes by the same batch statistics: its forward is the block's forward
+again, the gradients are those of the forward whose outputs the block saw, and the state moves on
+once per batch, as Keras's one forward moves it.
 """
 
 from __future__ import annotations
@@ -41,10 +50,33 @@ def _tapes():
     return stack
 
 
-def note_call(model, x, y_pred):
-    """A model called on arrays inside a tape's block (`y_pred = self(x, training=True)`)."""
+def model_state(model):
+    """The state a call of the library's model moves (each of its `non_trainable_variables`
+    with a copy of its value: moving statistics, seed generator states); None without a library
+    model."""
+    if getattr(model, "_handle", None) is None:
+        return None
+    import numpy as np
+    return [(v, np.array(v.numpy(), copy=True)) for v in model.non_trainable_variables]
+
+
+def put_back(state):
+    """Assigns the values `model_state` kept."""
+    for variable, value in state or ():
+        variable.assign(value)
+
+
+def state_before_call(model):
+    """Inside a tape's block, the model's state before a call on arrays (`model_state`), for
+    the training step to start from; None outside a block (nothing is kept)."""
+    return model_state(model) if _tapes() else None
+
+
+def note_call(model, x, y_pred, state=None):
+    """A model called on arrays inside a tape's block (`y_pred = self(x, training=True)`), with
+    its state before the call (`state_before_call`)."""
     for tape in _tapes():
-        tape._calls.append((model, x, y_pred))
+        tape._calls.append((model, x, y_pred, state))
     return y_pred
 
 
@@ -95,7 +127,8 @@ class GradientTape:
                 "value computed in Python")
         model, given, _ = entry
         y_pred = given.get("y_pred")
-        call = next(((m, x) for m, x, p in reversed(self._calls) if p is y_pred and m is model), None)
+        call = next(((m, x, s) for m, x, p, s in reversed(self._calls) if p is y_pred and m is model),
+                    None)
         if call is None:
             raise NotImplementedError(
                 "GradientTape.gradient: compute_loss was not given the output of the model's own "
@@ -108,16 +141,23 @@ class GradientTape:
                 "GradientTape.gradient: gradients are taken with respect to the model's "
                 "trainable variables only (self.trainable_variables), as the library's training "
                 "step takes them")
-        step = _Step(model, call[1], given.get("y"), given.get("sample_weight"))
+        step = _Step(model, call[1], given.get("y"), given.get("sample_weight"), call[2])
         return [_Gradient(step, v) for v in variables]
 
 
 class _Step:
-    """One training step the tape recorded, taken once by the optimizer."""
+    """One training step the tape recorded, taken once by the optimizer from the state the
+    block's call found (`state`: None when the call kept none)."""
 
-    def __init__(self, model, x, y, sample_weight):
+    def __init__(self, model, x, y, sample_weight, state=None):
         self.model, self.x, self.y, self.sample_weight = model, x, y, sample_weight
+        self.state = state
         self.taken = False
+
+    def restore_state(self):
+        """The model's state as the block's call found it: the step's forward repeats that call
+        (the same draws, the same batch statistics) and moves the state on once."""
+        put_back(self.state)
 
 
 class _Gradient:
@@ -164,6 +204,7 @@ def apply(optimizer, grads, variables):
         raise NotImplementedError("optimizer.apply: these GradientTape gradients were applied "
                                   "already")
     step.taken = True
+    step.restore_state()
     from ._custom_steps import library_train_step
     library_train_step(model, step.x, step.y, step.sample_weight, follow_metrics=False)
     return True

@@ -214,7 +214,8 @@ def log_names(model, logs):
     """The library's figures as Keras logs them when the model overrides `metrics` (Keras's logs
     are `model.metrics`' results): only those metrics' names (and their `val_` forms), a
     metric listed but never updated with its own result. `logs` maps names to values or to
-    lists of values (a History)."""
+    lists of values (a History). In Keras's order: the names sorted (its `pythonify_logs`), the
+    `val_` ones after the others."""
     from ._custom_steps import CompileMetrics, LossTracker, overrides
     if not overrides(model, "metrics"):
         return logs
@@ -226,7 +227,7 @@ def log_names(model, logs):
     for prefix in ("", "val_"):
         if prefix and not any(k.startswith(prefix) for k in logs):
             continue
-        for metric, name in zip(listed, names):
+        for metric, name in sorted(zip(listed, names), key=lambda pair: pair[1]):
             key = prefix + name
             if key in logs:
                 kept[key] = logs[key]

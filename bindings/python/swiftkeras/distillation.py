@@ -10,12 +10,13 @@ that traced step (_traced_metrics), so fit and evaluate log them as Keras does.
 
 `FeatureDistillation(teacher_layer_name=..., student_layer_name=...)` compares the outputs of
 inner layers, as Keras's feature extractors (`Model(model.inputs, {"final_output": ...,
-name: layer.output})`) give them. The student's extractor, over the student's own layers, is
-what the Distiller's `call` runs, so its features are outputs of the Distiller's graph, joined
-into the traced compute_loss (`_compute_loss_extra_inputs`) and trained with the student: one
-forward pass where Keras runs the student twice (the same values and gradients for layers
-without randomness or batch statistics). The teacher's extractor is called frozen inside the
-traced step, as the teacher is.
+name: layer.output})`) give them. As in Keras, the Distiller's `call` runs the student (y_pred),
+and the traced compute_loss calls the student's extractor, over the student's own layers, in
+training mode (in fit and evaluate alike): the student runs twice per step, so its
+BatchNormalization statistics move twice per training step and once per evaluation step, as
+Keras's do, and the gradients flow through both passes. The teacher's extractor is called frozen
+inside the traced step, as the teacher is. predict runs no compute_loss in Keras: the state the
+traced step's training-mode calls move there is put back (models' `_predict`).
 """
 
 from __future__ import annotations
@@ -272,10 +273,6 @@ class Distiller(Model):
         self._teacher_feature_extractor = _feature_extractor(self.teacher, self._teacher_feature_names)
         self._student_feature_extractor = _feature_extractor(self.student, self._student_feature_names)
 
-    def _compute_loss_extra_inputs(self):
-        """The student's features in the graph `call` built, for the traced compute_loss."""
-        return list(self.__dict__.get("_student_feature_tensors", []))
-
     def _extract_all_teacher_features(self, x):
         if self._teacher_feature_extractor is None:
             return {"final_output": self.teacher(x, training=False)}
@@ -285,9 +282,7 @@ class Distiller(Model):
     def _extract_all_student_features(self, x, y_pred):
         if self._student_feature_extractor is None:
             return {"final_output": y_pred}
-        features = list(self.__dict__.get("_compute_loss_extra_values") or [])
-        if len(features) != len(self._student_feature_names):
-            features = list(self._student_feature_extractor(x, training=True))[1:]
+        features = list(self._student_feature_extractor(x, training=True))[1:]
         return dict(zip(["final_output"] + self._student_feature_names, [y_pred] + features))
 
     @staticmethod
@@ -311,13 +306,7 @@ class Distiller(Model):
         super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
 
     def call(self, inputs, training=None):
-        if self._student_feature_extractor is None:
-            return self.student(inputs, training=training)
-        outputs = self._student_feature_extractor(inputs, training=training)
-        from .layers import KerasTensor
-        if all(isinstance(t, KerasTensor) for t in outputs):   # the graph being built
-            self.__dict__["_student_feature_tensors"] = list(outputs[1:])
-        return outputs[0]
+        return self.student(inputs, training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if y_pred is None:

@@ -1387,7 +1387,8 @@ class Model(ModelAPI):
                                    for a in (x, y, sample_weight))
         self._clear_call_losses()
         if _custom_steps.overrides(self, "test_step") and not _datasets.is_dataset(x):
-            return _custom_steps.evaluate_by_steps(self, x, y, batch_size, sample_weight, return_dict)
+            return _custom_steps.evaluate_by_steps(self, x, y, batch_size, sample_weight, return_dict,
+                                                   callbacks)
         if _datasets.is_dataset(x):
             return _datasets.evaluate(self, x, steps, verbose=verbose, callbacks=callbacks,
                                       return_dict=return_dict)
@@ -1410,8 +1411,8 @@ class Model(ModelAPI):
                 _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
                 options, cbs, k), **long_call)
         results = {k: _per_class(v) for k, v in self._user_log_names(json.loads(text)).items()}
-        if return_dict:
-            return results
+        if return_dict:   # by sorted name, as Keras's pythonify_logs gives them
+            return dict(sorted(results.items()))
         values = _traced_metrics.in_order(self, results) if \
             self.__dict__.get("_traced_metric_objects") else list(results.values())
         return values[0] if len(values) == 1 else values
@@ -1440,21 +1441,28 @@ class Model(ModelAPI):
             self._ensure_handle(x)
             xs_list = self._arrays(x, "x", inputs=True)
             n = len(xs_list[0])
+            kept = None
             if getattr(self, "_compute_loss_graph", False):   # no targets: compute_loss unused
                 first = len(xs_list)
                 xs_list += [np.zeros((n,) + tuple(self._io_shape(True, first + i, n)[1:]), np.float32)
                             for i in range(self._compute_loss_inputs.count)]
+                # Keras's predict runs no compute_loss: the state its calls in training mode move
+                # (a Distiller's student features, BatchNormalization's statistics) is put back.
+                kept = _gradient_tape.model_state(self)
             outs = [np.empty(shape, np.float32) for shape in self._output_shapes_for(xs_list)]
             descriptors = (_lib.keras_output * len(outs))()
             for d, o in zip(descriptors, outs):
                 d.data = o.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
                 d.capacity = o.size
             px = _native.pack(xs_list)
-            self._run_with_callbacks(callbacks, lambda cbs, k: check(
-                _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
-                                                options, cbs, k, descriptors, len(outs))),
-                probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
-                prints=verbosity != 0)
+            try:
+                self._run_with_callbacks(callbacks, lambda cbs, k: check(
+                    _lib.keras_model_predict_arrays(self._handle, px.pointer, px.count,
+                                                    options, cbs, k, descriptors, len(outs))),
+                    probe=_plugins.PROBE_PREDICT if n > _LONG_CALL_ROWS else 0,
+                    prints=verbosity != 0)
+            finally:
+                _gradient_tape.put_back(kept)
             return self._structured_outputs(outs)
         xs = self._array(x, "x")
         self._ensure_handle(xs)
@@ -1538,17 +1546,22 @@ class Model(ModelAPI):
         if _lib.has("keras_model_call"):
             if self._handle is None:   # built (a subclassed model traced) from this x
                 self._ensure_handle(_text_callables.model_inputs(self, x))
+            # In a GradientTape's block: the state the training step starts from.
+            state = _gradient_tape.state_before_call(self)
             # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
             # In training mode (dropout, noise: their generators move on) the library's call.
             if mask is not None:   # Keras's model(x, mask=m): the inputs carry m into the graph
                 return _gradient_tape.note_call(
-                    self, x, self._call_collecting_losses(x, None if recorded else training, mask))
+                    self, x, self._call_collecting_losses(x, None if recorded else training, mask),
+                    state)
             if not getattr(self, "_compute_loss_graph", False) and \
                     (training or recorded or self._adds_call_losses() or self._may_carry_masks()):
                 return _gradient_tape.note_call(
-                    self, x, self._call_collecting_losses(x, None if recorded else training))
+                    self, x, self._call_collecting_losses(x, None if recorded else training), state)
+        else:
+            state = _gradient_tape.state_before_call(self)
         self._clear_call_losses()
-        return _gradient_tape.note_call(self, x, self._predict(x, verbose=0))
+        return _gradient_tape.note_call(self, x, self._predict(x, verbose=0), state)
 
     def _refuse_positional_call_arguments(self, args):
         """Keras passes `training` to `call` by keyword, so a second positional argument

@@ -157,6 +157,66 @@ def test_feature_distillation_by_layer_name_trains_as_keras():
     np.testing.assert_allclose(ours_p, ours_sp, rtol=1e-6, atol=1e-6)
 
 
+def _run_normalized(lib):
+    """A student and a teacher with BatchNormalization, distilled by the normalized features
+    and the logits: Keras runs the student twice per step (its call for y_pred, then its feature
+    extractor in training mode, in fit and in evaluate alike), the teacher once, frozen."""
+    teacher = lib.Sequential([lib.Input((6,)), lib.layers.Dense(8, activation="relu", name="t_hidden"),
+                              lib.layers.BatchNormalization(name="t_norm"), lib.layers.Dense(3, name="t_out")])
+    student = lib.Sequential([lib.Input((6,)), lib.layers.Dense(8, activation="tanh", name="s_hidden"),
+                              lib.layers.BatchNormalization(momentum=0.7, name="s_norm"),
+                              lib.layers.Dense(3, name="s_out")])
+    rng = np.random.default_rng(1)
+    for model in (teacher, student):
+        model.set_weights([np.abs(w) + 0.5 if "variance" in v.path else w for v, w in zip(
+            model.weights, [rng.normal(scale=0.5, size=np.shape(w)).astype("float32")
+                            for w in model.get_weights()])])
+    distiller = lib.distillation.Distiller(
+        teacher, student,
+        [lib.distillation.FeatureDistillation(loss="mse", teacher_layer_name="t_norm",
+                                              student_layer_name="s_norm"),
+         lib.distillation.LogitsDistillation(temperature=2.0, loss=lib.losses.KLDivergence())],
+        distillation_loss_weights=[0.5, 1.0], student_loss_weight=0.3)
+    distiller.compile(lib.optimizers.SGD(0.1),
+                      loss=lib.losses.CategoricalCrossentropy(from_logits=True))
+    history = distiller.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0,
+                            validation_data=(X[:12], Y[:12]))
+    seen = {"history": history.history}
+
+    def weights(what):
+        seen[what] = [np.asarray(w) for w in student.get_weights()]
+    weights("fit")
+    seen["evaluate"] = distiller.evaluate(X, Y, batch_size=16, verbose=0, return_dict=True)
+    weights("after evaluate")
+    seen["predict"] = np.asarray(distiller.predict(X[:10], verbose=0))
+    weights("after predict")   # Keras's predict runs no compute_loss: the statistics stay
+    seen["teacher"] = [np.asarray(w) for w in teacher.get_weights()]
+    return seen
+
+
+def test_feature_distillation_runs_the_student_as_often_as_keras():
+    """A student with BatchNormalization: its moving statistics after fit, evaluate and
+    predict are Keras's (1e-5), which runs the student once for y_pred and once more for the
+    features, both in training mode when fitting, the features' pass in training mode when
+    evaluating too; the weights, History and evaluate's figures are Keras's."""
+    ours, ref = _run_normalized(sk), _run_normalized(keras)
+    assert sorted(ours["history"]) == sorted(ref["history"])
+    for key in ref["history"]:
+        np.testing.assert_allclose(ours["history"][key], ref["history"][key], rtol=1e-5, atol=1e-6,
+                                   err_msg=key)
+    for key in ref["evaluate"]:
+        np.testing.assert_allclose(ours["evaluate"][key], ref["evaluate"][key], rtol=1e-5,
+                                   atol=1e-6, err_msg=key)
+    names = ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance", "kernel", "bias"]
+    for what in ("fit", "after evaluate", "after predict"):
+        for name, a, b in zip(names, ours[what], ref[what]):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5, err_msg=f"{what}: {name}")
+    assert not np.allclose(ref["fit"][4], ref["after evaluate"][4])   # evaluate moved them
+    np.testing.assert_allclose(ours["predict"], ref["predict"], rtol=1e-5, atol=1e-5)
+    for a, b in zip(ours["teacher"], ref["teacher"]):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("lib", [sk, keras], ids=["swiftkeras", "keras"])
 def test_feature_distillation_names_are_checked_as_keras(lib):
     teacher = lib.Sequential([lib.Input((6,)), lib.layers.Dense(3, name="t_out")])

@@ -3,7 +3,9 @@ with `swiftkeras.GradientTape`: the tape records the forward pass and compute_lo
 `optimizer.apply` / `apply_gradients` of its gradients is the library's training step on that
 batch. Checked against real Keras 3 (jax), whose default train step is that same step: the
 weights after three epochs (1e-5) and History (the dict the train_step returns, flattened as
-Keras's logs are); then the forms the tape refuses, each with a message naming what works."""
+Keras's logs are); then the forms the tape refuses, each with a message naming what works; then
+one forward pass per batch: BatchNormalization's moving statistics as Keras's, and the gradients
+of the Dropout forward whose outputs the block saw (by hand, the library's draws being its own)."""
 
 import numpy as np
 import pytest
@@ -227,3 +229,119 @@ def test_gradients_from_python_name_the_tape_route():
         self.optimizer.apply(grads, self.trainable_variables)
         return {}
     _refused(step, "keras.GradientTape")
+
+
+# ---- one forward pass per batch, as Keras's ---------------------------------------------------
+
+def _normalized(lib, base, dropout=None):
+    """A net with BatchNormalization (moving statistics move at each training forward) and,
+    given a seed, a Dropout after it."""
+    class Normalized(base):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = lib.layers.Dense(6, activation="tanh")
+            self.norm = lib.layers.BatchNormalization(momentum=0.8)
+            self.drop = lib.layers.Dropout(0.3, seed=dropout) if dropout is not None else None
+            self.out = lib.layers.Dense(2)
+
+        def call(self, x, training=None):
+            h = self.norm(self.hidden(x), training=training)
+            if self.drop is not None:
+                h = self.drop(h, training=training)
+            return self.out(h)
+    return Normalized
+
+
+def _tape_step(self, data):
+    x, y = data
+    with sk.GradientTape() as tape:
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+    self.optimizer.apply(tape.gradient(loss, self.trainable_variables), self.trainable_variables)
+    for metric in self.metrics:
+        if metric.name == "loss":
+            metric.update_state(loss)
+        else:
+            metric.update_state(y, y_pred)
+    return {m.name: m.result() for m in self.metrics}
+
+
+def _with_positive_variances(model):
+    """The random weights of _build, moving variances made positive."""
+    model.set_weights([np.abs(w) + 0.5 if "variance" in v.path else w
+                       for v, w in zip(model.weights, model.get_weights())])
+    return model
+
+
+def test_batch_normalization_moves_once_per_batch_as_in_keras():
+    """The block's forward is the step's: BatchNormalization's moving statistics move once per
+    batch (they moved twice when the step ran a forward of its own after the block's), the
+    weights and History as Keras's JAX guide step (stateless_call, value_and_grad)."""
+    ours_cls = type("TapeNormalized", (_normalized(sk, sk.Model),), {"train_step": _tape_step})
+    ref_cls = type("JaxNormalized", (_normalized(keras, keras.Model),),
+                   {k: v for k, v in vars(_jax_guide_form()).items()
+                    if k in ("compute_loss_and_updates", "train_step")})
+    ours = _with_positive_variances(_build(ours_cls, sk))
+    ref = _with_positive_variances(_build(ref_cls, keras))
+    ours_h, ours_w = _fit(ours, sk, sk.optimizers.SGD(0.05), metrics=["mae"])
+    ref_h, ref_w = _fit(ref, keras, keras.optimizers.SGD(0.05), metrics=["mae"])
+    assert sorted(ours_h) == sorted(ref_h) == ["loss", "mae"]
+    for key in ref_h:
+        np.testing.assert_allclose(ours_h[key], ref_h[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    assert [v.name for v in ours.weights] == [v.name for v in ref.weights]   # moving_mean, ...
+    for v, a, b in zip(ours.weights, ours_w, ref_w):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5, err_msg=v.path)
+
+
+def test_the_gradients_are_those_of_the_forward_the_block_saw():
+    """Dropout draws in the block's forward; the step's gradients are of that forward (the
+    same mask), checked by hand: y_pred = dropout(x @ W) with SGD on the mean squared error
+    gives W - lr * x^T (2 (y_pred - y) / size * mask / (1 - rate)), the mask read off y_pred.
+    The seed generator moves on one draw per batch, as Keras's (its state after the same fit)."""
+    rate, lr = 0.5, 0.1
+
+    def make(lib):
+        class Dropped(lib.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = lib.layers.Dense(4, use_bias=False)
+                self.drop = lib.layers.Dropout(rate, seed=7)
+
+            def call(self, x, training=None):
+                return self.drop(self.dense(x), training=training)
+        return Dropped
+
+    seen = []
+
+    def step(self, data):
+        x, y = data
+        kernel = np.asarray(self.get_weights()[0]).copy()
+        with sk.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+        self.optimizer.apply(tape.gradient(loss, self.trainable_variables), self.trainable_variables)
+        seen.append((np.asarray(x), np.asarray(y), np.asarray(y_pred), kernel,
+                     np.asarray(self.get_weights()[0]).copy()))
+        return {}
+
+    ours = type("TapeDropped", (make(sk),), {"train_step": step})()
+    ours(X[:1])
+    y4 = np.concatenate([Y, Y], axis=1)
+    ours.compile(optimizer=sk.optimizers.SGD(lr), loss="mse")
+    ours.fit(X, y4, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    assert len(seen) == 12
+    for x, y, y_pred, before, after in seen:
+        mask = (y_pred != 0).astype(np.float64)
+        assert 0 < mask.mean() < 1
+        np.testing.assert_allclose(y_pred, mask * (x @ before) / (1 - rate), rtol=1e-5, atol=1e-6)
+        grad = x.T @ (2.0 * (y_pred - y) / y_pred.size * mask / (1 - rate))
+        np.testing.assert_allclose(after, before - lr * grad, rtol=1e-5, atol=1e-6)
+    ref = make(keras)()
+    ref(X[:1])
+    ref.compile(optimizer="sgd", loss="mse")
+    ref.fit(X, y4, epochs=2, batch_size=8, shuffle=False, verbose=0)
+
+    def state(model):
+        return [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables
+                if v.path.endswith("seed_generator_state")]
+    assert state(ours) == state(ref) == [[7, 12]]
