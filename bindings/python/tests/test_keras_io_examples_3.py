@@ -92,27 +92,9 @@ MLP_SIZES = dict(num_classes=10, input_shape=(8, 8, 3), image_size=16, patch_siz
                  embedding_dim=8, num_blocks=2)
 
 
-def mlp_image_classifier(keras, layers, ops, kind, x_train, deterministic=False):
-    num_classes, input_shape = MLP_SIZES["num_classes"], MLP_SIZES["input_shape"]
-    image_size, patch_size = MLP_SIZES["image_size"], MLP_SIZES["patch_size"]
-    embedding_dim, num_blocks = MLP_SIZES["embedding_dim"], MLP_SIZES["num_blocks"]
-    num_patches = (image_size // patch_size) ** 2
-    dropout_rate = 0.0 if deterministic else 0.2
-    weight_decay = 0.0001
-
-    class Patches(layers.Layer):
-        def __init__(self, patch_size, **kwargs):
-            super().__init__(**kwargs)
-            self.patch_size = patch_size
-
-        def call(self, x):
-            patches = keras.ops.image.extract_patches(x, self.patch_size)
-            batch_size = keras.ops.shape(patches)[0]
-            num_patches = keras.ops.shape(patches)[1] * keras.ops.shape(patches)[2]
-            patch_dim = keras.ops.shape(patches)[3]
-            out = keras.ops.reshape(patches, (batch_size, num_patches, patch_dim))
-            return out
-
+def position_embedding_class(keras):
+    """The PositionEmbedding layer both keras.io examples below (MLP-Mixer/FNet/gMLP and CCT)
+    define, as they write it (keras_hub's, with ops.slice and ops.broadcast_to)."""
     class PositionEmbedding(keras.layers.Layer):
         def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
             super().__init__(**kwargs)
@@ -147,6 +129,32 @@ def mlp_image_classifier(keras, layers, ops, kind, x_train, deterministic=False)
 
         def compute_output_shape(self, input_shape):
             return input_shape
+
+    return PositionEmbedding
+
+
+def mlp_image_classifier(keras, layers, ops, kind, x_train, deterministic=False):
+    num_classes, input_shape = MLP_SIZES["num_classes"], MLP_SIZES["input_shape"]
+    image_size, patch_size = MLP_SIZES["image_size"], MLP_SIZES["patch_size"]
+    embedding_dim, num_blocks = MLP_SIZES["embedding_dim"], MLP_SIZES["num_blocks"]
+    num_patches = (image_size // patch_size) ** 2
+    dropout_rate = 0.0 if deterministic else 0.2
+    weight_decay = 0.0001
+
+    class Patches(layers.Layer):
+        def __init__(self, patch_size, **kwargs):
+            super().__init__(**kwargs)
+            self.patch_size = patch_size
+
+        def call(self, x):
+            patches = keras.ops.image.extract_patches(x, self.patch_size)
+            batch_size = keras.ops.shape(patches)[0]
+            num_patches = keras.ops.shape(patches)[1] * keras.ops.shape(patches)[2]
+            patch_dim = keras.ops.shape(patches)[3]
+            out = keras.ops.reshape(patches, (batch_size, num_patches, patch_dim))
+            return out
+
+    PositionEmbedding = position_embedding_class(keras)
 
     class MLPMixerLayer(layers.Layer):
         def __init__(self, num_patches, hidden_units, dropout_rate, *args, **kwargs):
@@ -373,38 +381,7 @@ def cct_model(keras, layers, ops, deterministic=False):
             )
             return reshaped
 
-    class PositionEmbedding(keras.layers.Layer):
-        def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
-            super().__init__(**kwargs)
-            if sequence_length is None:
-                raise ValueError("`sequence_length` must be an Integer, received `None`.")
-            self.sequence_length = int(sequence_length)
-            self.initializer = keras.initializers.get(initializer)
-
-        def get_config(self):
-            config = super().get_config()
-            config.update({"sequence_length": self.sequence_length,
-                           "initializer": keras.initializers.serialize(self.initializer)})
-            return config
-
-        def build(self, input_shape):
-            feature_size = input_shape[-1]
-            self.position_embeddings = self.add_weight(
-                name="embeddings", shape=[self.sequence_length, feature_size],
-                initializer=self.initializer, trainable=True)
-            super().build(input_shape)
-
-        def call(self, inputs, start_index=0):
-            shape = keras.ops.shape(inputs)
-            feature_length = shape[-1]
-            sequence_length = shape[-2]
-            position_embeddings = keras.ops.convert_to_tensor(self.position_embeddings)
-            position_embeddings = keras.ops.slice(position_embeddings, (start_index, 0),
-                                                  (sequence_length, feature_length))
-            return keras.ops.broadcast_to(position_embeddings, shape)
-
-        def compute_output_shape(self, input_shape):
-            return input_shape
+    PositionEmbedding = position_embedding_class(keras)
 
     class SequencePooling(layers.Layer):
         def __init__(self):
