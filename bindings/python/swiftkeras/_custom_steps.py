@@ -224,13 +224,14 @@ def fit_may_trace_loss(model, callbacks):
     from inputs and outputs, or a subclass with `call`; not a Sequential, not one read from a
     config) is compiled with one, and no ModelCheckpoint of `callbacks` saves the whole model
     during the fit (the library would write the traced graph, the loss's layers, to the file)."""
+    if model.__dict__.get("_compiled_loss_untraced") or \
+            not any(_python_loss_function(each) is not None
+                    for each in _compiled_losses(model.__dict__.get("_compile_config"))):
+        return False   # (first, before any import: every fit asks)
     from . import models
     from .callbacks import ModelCheckpoint
     if overrides(model, "compute_loss") or isinstance(model, models.Sequential) or \
-            model.__dict__.get("_compiled_loss_untraced") or \
-            (model.__dict__.get("_functional") is None and not model._subclassed()) or \
-            not any(_python_loss_function(each) is not None
-                    for each in _compiled_losses(model.__dict__.get("_compile_config"))):
+            (model.__dict__.get("_functional") is None and not model._subclassed()):
         return False
     flat = models._flat_callbacks(callbacks) or []
     return not any(isinstance(c, ModelCheckpoint) and not c._config.get("save_weights_only")
