@@ -183,10 +183,118 @@ def _loss_name(loss):
             "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy"}.get(loss, loss)
 
 
+def _python_loss_function(loss):
+    """The Python function behind a compiled loss entry (a function's entry, or the name a
+    Loss subclass's `call` is registered under: _plugins.serialize_loss), else None."""
+    if isinstance(loss, dict) and loss.get("class_name") == "function":
+        loss = loss.get("config")
+    if not isinstance(loss, str):
+        return None
+    from . import _plugins
+    entry = _plugins._registered.get(("loss", loss))
+    return None if entry is None else entry[0]
+
+
+def _compiled_losses(config):
+    """The compiled loss entries of a compile config, one per output (or the one)."""
+    loss = (config or {}).get("loss")
+    if isinstance(loss, dict) and "class_name" not in loss:
+        return list(loss.values())
+    return list(loss) if isinstance(loss, (list, tuple)) else [loss]
+
+
+def traces_loss(model):
+    """Whether the model's loss runs in a traced compute_loss: an override of compute_loss, or,
+    during a fit (fit_may_trace_loss), a compiled loss written in Python (a function or a Loss
+    subclass) whose trace with ops succeeded or has not been tried yet (it is tried when the
+    fit starts: `check_compiled_loss_traces`; one that fails runs on numpy, as before, and is
+    not tried again until the next compile). evaluate and the batch calls run such a loss on
+    numpy as before (its values only: no gradient to take)."""
+    if overrides(model, "compute_loss"):
+        return True
+    if not model.__dict__.get("_fit_traces_loss") or model.__dict__.get("_compiled_loss_untraced") \
+            or model.__dict__.get("_compile_config") is None:
+        return False
+    return any(_python_loss_function(each) is not None
+               for each in _compiled_losses(model._compile_config))
+
+
+def fit_may_trace_loss(model, callbacks):
+    """Whether this fit may train a compiled loss written in Python traced: the model (made
+    from inputs and outputs, or a subclass with `call`; not a Sequential, not one read from a
+    config) is compiled with one, and no ModelCheckpoint of `callbacks` saves the whole model
+    during the fit (the library would write the traced graph, the loss's layers, to the file)."""
+    if model.__dict__.get("_compiled_loss_untraced") or \
+            not any(_python_loss_function(each) is not None
+                    for each in _compiled_losses(model.__dict__.get("_compile_config"))):
+        return False   # (first, before any import: every fit asks)
+    from . import models
+    from .callbacks import ModelCheckpoint
+    if overrides(model, "compute_loss") or isinstance(model, models.Sequential) or \
+            (model.__dict__.get("_functional") is None and not model._subclassed()):
+        return False
+    flat = models._flat_callbacks(callbacks) or []
+    return not any(isinstance(c, ModelCheckpoint) and not c._config.get("save_weights_only")
+                   for c in flat)
+
+
+def traced_python_loss(fn, y, y_pred, sample_weight):
+    """Keras's compiled form of a loss written in Python, on symbolic tensors: a function goes
+    through LossFunctionWrapper (y_true and y_pred brought to the same rank first, its values
+    reduced "sum_over_batch_size"); a Loss subclass's `call` is reduced as the object's own
+    `reduction` says. A scalar result is used as it is (times the sample weights' mean)."""
+    from .losses import _reduce_symbolic, _same_rank
+    loss = getattr(fn, "_loss_object", None)
+    if loss is None:
+        values = fn(*_same_rank(y, y_pred))
+        reduction, what = "sum_over_batch_size", getattr(fn, "__name__", "loss")
+    else:
+        values = fn(y, y_pred)
+        reduction, what = loss._config.get("reduction", "sum_over_batch_size"), loss.name
+    if reduction in (None, "none"):
+        reduction = "sum_over_batch_size"   # Keras's CompileLoss reduces what the loss did not
+    from .ops._trace import is_symbolic
+    if not is_symbolic(values):
+        raise TypeError(f"{what} returned {type(values).__name__}, not a tensor of the trace")
+    return _reduce_symbolic(values, sample_weight, reduction, what)
+
+
+def check_compiled_loss_traces(model, pred_shapes, target_shapes, weighted):
+    """Traces the model's compiled Python loss(es) once in a standalone graph of the library
+    (batch of 2) on tensors of the outputs' and targets' shapes; False (and the model marked so
+    that its loss runs on numpy, as before) when one needs values (numpy on its inputs) or uses
+    an op the tracer lacks."""
+    from .ops._jvp import _arguments, _function_graph
+    try:
+        losses = _per_output((model._compile_config or {}).get("loss"),
+                             getattr(model, "_compute_loss_output_names", None) or
+                             [f"output_{i}" for i in range(len(pred_shapes))], "loss")
+        with _function_graph() as (builder, trace):
+            for each, pred, target in zip(losses, pred_shapes, target_shapes):
+                fn = _python_loss_function(each)
+                if fn is None:
+                    continue
+                values = [np.full((2,) + tuple(target), 0.5, np.float32),
+                          np.full((2,) + tuple(pred), 0.5, np.float32)]
+                if weighted:
+                    values.append(np.ones(2, np.float32))
+                args = _arguments(builder, trace, values)
+                result = traced_python_loss(fn, args[0], args[1], args[2] if weighted else None)
+                if len(result.shape) != 0:
+                    raise ValueError(f"the reduced loss has shape {result.shape}")
+    except Exception:  # noqa: BLE001 — not traceable: the numpy path of today
+        model._compiled_loss_untraced = True
+        return False
+    return True
+
+
 def _traced_loss(loss, y, y_pred, sample_weight):
     """Keras's loss `loss` reduced as its Loss objects reduce ("sum_over_batch_size": the
     per-sample losses times the sample weights, averaged), with ops (symbolic tensors)."""
     from . import ops
+    fn = _python_loss_function(loss)
+    if fn is not None:
+        return traced_python_loss(fn, y, y_pred, sample_weight)
     name = _loss_name(loss)
     config = loss.get("config", {}) if isinstance(loss, dict) else {}
     logits = bool(config.get("from_logits", False))
@@ -263,10 +371,12 @@ def compute_loss(model, y, y_pred, sample_weight):
     losses = _per_output(loss, names, "loss")
     weights = _per_output(config.get("loss_weights"), names, "loss_weights")
     total = None
-    for target, pred, each, weight in zip(flat_y, flat_pred, losses, weights):
+    for index, (target, pred, each, weight) in enumerate(zip(flat_y, flat_pred, losses, weights)):
         if each is None:
             continue
         term = _traced_loss(each, target, pred, sample_weight)
+        if len(flat_pred) > 1 and _python_loss_function(each) is not None:
+            _record_output_loss(model, index, names, pred, term)
         if weight is not None and float(weight) != 1.0:
             term = term * float(weight)
         total = term if total is None else total + term
@@ -274,6 +384,23 @@ def compute_loss(model, y, y_pred, sample_weight):
         from . import ops
         return ops.multiply(ops.sum(flat_pred[0]), 0.0)
     return total
+
+
+def _record_output_loss(model, index, names, pred, term):
+    """The figure `<output>_loss` of output `index` whose compiled loss is written in Python, as
+    Keras's CompileLoss tracks it (the unweighted loss, a mean over batches weighted by their
+    rows), computed in the trace: the library's own figure of that name comes from the stand-in
+    loss of weight 0 (_send_compile), which this one replaces (the first output's figure carries
+    the compute_loss layer's name there, renamed back by models._user_log_names)."""
+    from . import ops
+    from .ops._trace import active
+    trace = active()
+    if trace is None or trace.layer is None:
+        return
+    name = (model._compute_loss_layer_name if index == 0 else names[index]) + "_loss"
+    width = math.prod(pred.shape[1:]) if len(pred.shape) > 1 else 1
+    rows = ops.sum(ops.mean(ops.ones_like(ops.reshape(pred, (-1, width))), axis=-1))
+    trace.metric_updates.append((trace.mode, name, term * rows, rows))
 
 
 # ---- the traced compute_loss inside the model's graph --------------------------------------
@@ -338,6 +465,11 @@ def call_compute_loss(model, x, y, y_pred, sample_weight, training):
     return model.compute_loss(x, y, y_pred, sample_weight)
 
 
+class CompiledLossOnNumpy(Exception):
+    """with_compute_loss for a compiled Python loss that does not trace: the model keeps its
+    graph and the loss runs on numpy (_plugins._loss_thunk)."""
+
+
 def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
     """The graph of `model` with its `compute_loss` traced in: the targets and, when `spec` says
     so, the sample weights as more inputs, and an op layer taking the outputs, the targets, the
@@ -358,10 +490,17 @@ def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
                          f"but y has {len(target_shapes)} targets")
     pred_shapes = [tuple(t.shape[1:]) for t in outs]
     x_shapes = [tuple(t.shape[1:]) for t in inputs]
+    own = overrides(model, "compute_loss")
     for what, shapes in (("outputs", pred_shapes), ("targets", target_shapes), ("inputs", x_shapes)):
         if any(None in shape for shape in shapes):
+            if not own:   # a compiled Python loss: on numpy, as before
+                model._compiled_loss_untraced = True
+                raise CompiledLossOnNumpy()
             raise NotImplementedError(f"{type(model).__name__}.compute_loss: a traced compute_loss "
                                       f"needs {what} of known shapes, got {shapes}")
+    if not own and not check_compiled_loss_traces(model, pred_shapes, target_shapes, spec.weighted):
+        raise CompiledLossOnNumpy()
+    model._compiled_loss_traced = not own   # (read by tests)
     targets = [Input(batch_shape=(None,) + shape, name=unique_name("compute_loss_targets"))
                for shape in target_shapes]
     extra = list(targets)

@@ -520,6 +520,10 @@ def _subclass_loss_call(loss):
         def fn(y_true, y_pred):
             return loss.call(y_true, y_pred)
         fn.__name__ = loss.name
+        # Keras's Loss.__call__ reduces `call`'s values as the object's `reduction` says, and
+        # (unlike a function's wrapper) does not match the ranks of y_true and y_pred first: the
+        # traced form of the compiled loss (_custom_steps.traced_python_loss) reads these.
+        fn._loss_object = loss
         loss.__dict__["_call_as_function"] = fn
     return fn
 

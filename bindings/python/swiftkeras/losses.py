@@ -169,9 +169,15 @@ def _symbolic_loss(loss, y_true, y_pred, sample_weight):
     """Keras's Loss.__call__ on symbolic tensors: the per-sample losses times the sample weights
     (a last axis of 1 matched), reduced as `reduction` says ("sum_over_batch_size": the sum over
     the number of values)."""
-    from . import ops
     values = _symbolic_per_sample(loss, y_true, y_pred)
-    reduction = loss._config.get("reduction", "sum_over_batch_size")
+    return _reduce_symbolic(values, sample_weight, loss._config.get("reduction", "sum_over_batch_size"),
+                            loss.class_name)
+
+
+def _reduce_symbolic(values, sample_weight, reduction, what):
+    """Keras's reduce_weighted_values on symbolic tensors: `values` times the sample weights (a
+    last axis of 1 matched), then reduced as `reduction` says; a scalar is left as it is."""
+    from . import ops
     if sample_weight is not None:
         values, sample_weight = _same_rank(values, sample_weight)
         values = values * sample_weight
@@ -183,7 +189,7 @@ def _symbolic_loss(loss, y_true, y_pred, sample_weight):
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         return total / ops.sum(sample_weight)
     if reduction not in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
-        raise ValueError(f"{loss.class_name}: unknown reduction {reduction!r}")
+        raise ValueError(f"{what}: unknown reduction {reduction!r}")
     return ops.mean(values)   # the sum over the number of values
 
 
