@@ -197,7 +197,7 @@ def _layer_configs(path):
 
 def _model(module):
     return module.Sequential([
-        module.Input((6, 3)),
+        module.Input((6, 3), name="x"),   # named: the automatic name counts per process
         module.layers.Conv1D(4, 2, name="conv", **_REG(module)),
         module.layers.LSTM(3, name="lstm", recurrent_regularizer=module.regularizers.L1(0.02),
                            kernel_regularizer=module.regularizers.OrthogonalRegularizer(0.01)),

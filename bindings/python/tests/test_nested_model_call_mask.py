@@ -51,7 +51,7 @@ def _model(lib, source, inner_kind):
         inner = lib.Model(xi, lib.layers.GlobalAveragePooling1D()(PROBES[lib]()(xi)), name="inner")
     x = lib.Input((4, 2))
     if source == "input":
-        m = lib.Input((4,), dtype="bool")
+        m = lib.Input((4,), dtype="bool", name="m")   # named: files name the mask by its layer
         inputs = [x, m]
     elif source == "ops":
         m = lib.ops.any(lib.ops.not_equal(x, 0), axis=-1)
