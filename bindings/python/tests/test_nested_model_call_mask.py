@@ -215,19 +215,24 @@ def _more(lib, case):
                                   "concatenate_along_steps", "mask_made_inside_nested",
                                   "sequential_called_with_mask", "masks_of_two_inputs"])
 def test_more_masks_through_nested_models_like_keras(case, tmp_path):
-    ours, ref = _more(sk, case), _more(keras, case)
-    want = ref.predict(X, verbose=0)
-    np.testing.assert_allclose(ours.predict(X, verbose=0), want, rtol=1e-5, atol=1e-6)
+    _predicts_loads_and_fits_alike(_more(sk, case), _more(keras, case), X, tmp_path)
+
+
+def _predicts_loads_and_fits_alike(ours, ref, data, tmp_path):
+    """Ours predicts as Keras's `ref` on `data`, each library loads the other's .keras file
+    predicting the same, and a two-epoch SGD fit from the same weights logs Keras's losses."""
+    want = ref.predict(data, verbose=0)
+    np.testing.assert_allclose(ours.predict(data, verbose=0), want, rtol=1e-5, atol=1e-6)
     ref.save(tmp_path / "theirs.keras")
     ours.save(tmp_path / "ours.keras")
-    np.testing.assert_allclose(sk.saving.load_model(tmp_path / "theirs.keras").predict(X, verbose=0), want,
+    np.testing.assert_allclose(sk.saving.load_model(tmp_path / "theirs.keras").predict(data, verbose=0), want,
                                rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(X, verbose=0), want,
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(data, verbose=0), want,
                                rtol=1e-5, atol=1e-6)
     histories = []
     for model, lib in ((ours, sk), (ref, keras)):
         model.compile(optimizer=lib.optimizers.SGD(0.5), loss="mse")
-        histories.append(model.fit(X, Y, epochs=2, batch_size=2, shuffle=False, verbose=0).history["loss"])
+        histories.append(model.fit(data, Y, epochs=2, batch_size=2, shuffle=False, verbose=0).history["loss"])
     np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
 
 
@@ -275,18 +280,4 @@ def _kept(lib):
 
 
 def test_an_input_given_none_keeps_the_mask_it_carries_like_keras(tmp_path):
-    ours, ref = _kept(sk), _kept(keras)
-    data = [X, TOKENS, MASK]
-    want = ref.predict(data, verbose=0)
-    np.testing.assert_allclose(ours.predict(data, verbose=0), want, rtol=1e-5, atol=1e-6)
-    ref.save(tmp_path / "theirs.keras")
-    ours.save(tmp_path / "ours.keras")
-    np.testing.assert_allclose(sk.saving.load_model(tmp_path / "theirs.keras").predict(data, verbose=0), want,
-                               rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(data, verbose=0), want,
-                               rtol=1e-5, atol=1e-6)
-    histories = []
-    for model, lib in ((ours, sk), (ref, keras)):
-        model.compile(optimizer=lib.optimizers.SGD(0.5), loss="mse")
-        histories.append(model.fit(data, Y, epochs=2, batch_size=2, shuffle=False, verbose=0).history["loss"])
-    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
+    _predicts_loads_and_fits_alike(_kept(sk), _kept(keras), [X, TOKENS, MASK], tmp_path)
