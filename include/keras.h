@@ -1483,6 +1483,32 @@ int keras_layer_builder_assign(keras_layer_builder *builder, int weight, int64_t
 /* Registers a loss (usable in compile specs as "loss": "name"). */
 int keras_register_loss(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
 
+/* Traces a loss's call into the op graph of `builder` (Keras: a loss function written with
+ * keras.ops, or a Loss subclass's `call`), for targets of shape true_shape and predictions of
+ * shape pred_shape (the batch first, as -1): keras_layer_builder_input_at(builder, 0) is y_true,
+ * input_at(builder, 1) y_pred; the ops and keras_layer_builder_constant/_shape as in a layer's
+ * build; keras_layer_builder_output(builder, node, -1) sets the loss's values: one per sample
+ * (the batch first, any further axes) or a scalar. Returning 0 without an output says the loss
+ * cannot be traced for these shapes. The builder is valid only during the call. */
+typedef int (*keras_loss_trace_fn)(void *user_data, keras_layer_builder *builder,
+                                   int true_ndim, const int64_t *true_shape,
+                                   int pred_ndim, const int64_t *pred_shape);
+
+/* Registers a loss defined by an op graph (usable wherever keras_register_loss's are: compile
+ * specs, model files, every model kind, fit, evaluate and the batch calls). `trace` is called
+ * once per pair of target and prediction shapes (without the batch) a compiled model meets, at
+ * its first step; the graph then runs natively at every step, with gradients from the library's
+ * autodiff (no callback per step). Its values are weighted by sample_weight and reduced as
+ * Keras reduces a Loss's `call` (options_json: NULL or {"reduction": "sum_over_batch_size" (the
+ * default), "sum", "mean", "mean_with_sample_weight" or "none"}); loss_weights and the
+ * per-output figures as for any loss. fn (may be NULL) computes the loss for shapes the trace
+ * declined (keras_loss_fn's contract); without it such shapes fail with INVALID_ARGUMENT.
+ * user_data and free_user_data as keras_register_loss's. A trace returning non-zero fails the
+ * step with KERAS_ERR_CALLBACK. Errors: INVALID_ARGUMENT (NULL or empty name, NULL trace, bad
+ * options_json or reduction). */
+int keras_register_loss_graph(const char *name, keras_loss_trace_fn trace, keras_loss_fn fn,
+                              const char *options_json, void *user_data, keras_free_fn free_user_data);
+
 /* Registers a metric: the mean over samples of fn's per_sample values (grad is always NULL). */
 int keras_register_metric(const char *name, keras_loss_fn fn, void *user_data, keras_free_fn free_user_data);
 

@@ -20,6 +20,8 @@ typealias DestroyFn = @convention(c) (UnsafeMutableRawPointer?) -> Void
 public typealias CLossFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<Float>?, Int32, UnsafePointer<Int64>?,
                                            UnsafePointer<Float>?, Int32, UnsafePointer<Int64>?,
                                            UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?) -> Int32
+public typealias CLossTraceFn = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32, UnsafePointer<Int64>?,
+                                                Int32, UnsafePointer<Int64>?) -> Int32
 public typealias CActivationFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<Float>?, Int64,
                                                  UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?) -> Int32
 typealias AddWeightFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Int64>?, UnsafePointer<CChar>?, Int32) -> Int32
@@ -128,6 +130,13 @@ final class BuilderContext {
         trace = OpGraph.current
     }
     /// The context of a function's graph (keras_graph_new): no layer, so add_weight is refused.
+    /// The context of a loss's graph (keras_register_loss_graph): two inputs, no weights.
+    init(loss graph: OpGraph) {
+        add = WeightAdder { name, _, _, _, _, _, _ in
+            throw ABIError(.state, "add_weight '\(name)': a loss's graph (keras_register_loss_graph) has no weights")
+        }
+        trace = graph
+    }
     init(function graph: OpGraph) {
         add = WeightAdder { name, _, _, _, _, _, _ in
             throw ABIError(.state, "add_weight '\(name)': a function's graph (keras_graph_new) has arguments (keras_graph_argument), not weights")
@@ -368,6 +377,40 @@ public func keras_register_loss(_ name: UnsafePointer<CChar>?, _ fn: CLossFn?, _
         guard let fn else { throw ABIError(.invalidArgument, "fn must not be NULL") }
         let ud = UserData(userData, free)
         register(n, .loss { _ in CFunctionLoss(name: n, fn: fn, ud: ud) })
+    }
+}
+
+@_cdecl("keras_register_loss_graph")
+public func keras_register_loss_graph(_ name: UnsafePointer<CChar>?, _ traceFn: CLossTraceFn?, _ fn: CLossFn?,
+                                      _ options: UnsafePointer<CChar>?, _ userData: UnsafeMutableRawPointer?,
+                                      _ free: CFreeFn?) -> Int32 {
+    guarded("keras_register_loss_graph") {
+        let n = try string(name, "name")
+        guard !n.isEmpty else { throw ABIError(.invalidArgument, "name must not be empty") }
+        guard let traceFn else { throw ABIError(.invalidArgument, "trace must not be NULL") }
+        let o = try Options(try json(options, "options_json", nullAs: .object([])),
+                            what: "keras_register_loss_graph '\(n)' options", allowed: ["reduction"])
+        let reduction = try o.json["reduction"].map { r -> Loss.Reduction in
+            guard let text = r.stringValue, let value = Loss.Reduction(rawValue: text) else {
+                throw ABIError(.invalidArgument, "keras_register_loss_graph '\(n)': reduction must be one of \(Loss.Reduction.allCases.map(\.rawValue).joined(separator: ", ")), got \(r)")
+            }
+            return value
+        } ?? .sumOverBatchSize
+        let ud = UserData(userData, free)
+        let short = bareName(n)
+        register(n, .loss { _ in
+            GraphLoss(name: short, registeredName: n, reduction: reduction,
+                      fallback: fn.map { CFunctionLoss(name: n, fn: $0, ud: ud) }) { graph, trueShape, predShape in
+                let raw = makeBuilder(BuilderContext(loss: graph))
+                defer { freeBuilder(raw) }
+                let ts = trueShape.map { Int64($0 ?? -1) }, ps = predShape.map { Int64($0 ?? -1) }
+                try CallbackMessage.check("loss '\(short)': trace") {
+                    ts.withUnsafeBufferPointer { t in ps.withUnsafeBufferPointer { p in
+                        traceFn(ud.pointer, raw, Int32(ts.count), t.baseAddress, Int32(ps.count), p.baseAddress)
+                    } }
+                }
+            }
+        })
     }
 }
 

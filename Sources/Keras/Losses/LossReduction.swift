@@ -43,7 +43,8 @@ enum LossReduction {
         var weighted = values
         if let w = weights {
             let (v, w2) = try matchRanks(values, w)
-            weighted = try Ops.multiply(v, try weightsShaped(w2, like: v, owner))
+            // A scalar (a loss that reduced the batch itself) times the weights, as numpy broadcasts.
+            weighted = try Ops.multiply(v, v.rank == 0 ? w2 : try weightsShaped(w2, like: v, owner))
             weights = w2
         }
         if reduction == .none || weighted.rank == 0 || weighted.shape == [0] { return weighted }

@@ -203,47 +203,13 @@ def _compiled_losses(config):
     return list(loss) if isinstance(loss, (list, tuple)) else [loss]
 
 
-def traces_loss(model):
-    """Whether the model's loss runs in a traced compute_loss: an override of compute_loss, or,
-    during a fit (fit_may_trace_loss), a compiled loss written in Python (a function or a Loss
-    subclass) whose trace with ops succeeded or has not been tried yet (it is tried when the
-    fit starts: `check_compiled_loss_traces`; one that fails runs on numpy, as before, and is
-    not tried again until the next compile). evaluate and the batch calls run such a loss on
-    numpy as before (its values only: no gradient to take)."""
-    if overrides(model, "compute_loss"):
-        return True
-    if not model.__dict__.get("_fit_traces_loss") or model.__dict__.get("_compiled_loss_untraced") \
-            or model.__dict__.get("_compile_config") is None:
-        return False
-    return any(_python_loss_function(each) is not None
-               for each in _compiled_losses(model._compile_config))
-
-
-def fit_may_trace_loss(model, callbacks):
-    """Whether this fit may train a compiled loss written in Python traced: the model (made
-    from inputs and outputs, or a subclass with `call`; not a Sequential, not one read from a
-    config) is compiled with one, and no ModelCheckpoint of `callbacks` saves the whole model
-    during the fit (the library would write the traced graph, the loss's layers, to the file)."""
-    if model.__dict__.get("_compiled_loss_untraced") or \
-            not any(_python_loss_function(each) is not None
-                    for each in _compiled_losses(model.__dict__.get("_compile_config"))):
-        return False   # (first, before any import: every fit asks)
-    from . import models
-    from .callbacks import ModelCheckpoint
-    if overrides(model, "compute_loss") or isinstance(model, models.Sequential) or \
-            (model.__dict__.get("_functional") is None and not model._subclassed()):
-        return False
-    flat = models._flat_callbacks(callbacks) or []
-    return not any(isinstance(c, ModelCheckpoint) and not c._config.get("save_weights_only")
-                   for c in flat)
-
-
-def traced_python_loss(fn, y, y_pred, sample_weight):
-    """Keras's compiled form of a loss written in Python, on symbolic tensors: a function goes
-    through LossFunctionWrapper (y_true and y_pred brought to the same rank first, its values
-    reduced "sum_over_batch_size"); a Loss subclass's `call` is reduced as the object's own
-    `reduction` says. A scalar result is used as it is (times the sample weights' mean)."""
-    from .losses import _reduce_symbolic, _same_rank
+def python_loss_values(fn, y, y_pred):
+    """What a compiled loss written in Python gives on symbolic tensors, Keras's way, with its
+    reduction and name: a function goes through LossFunctionWrapper (y_true and y_pred brought to
+    the same rank first, reduced "sum_over_batch_size"); a Loss subclass's `call` gets them as
+    they are and is reduced as the object's own `reduction` says (none: as Keras's CompileLoss,
+    "sum_over_batch_size")."""
+    from .losses import _same_rank
     loss = getattr(fn, "_loss_object", None)
     if loss is None:
         values = fn(*_same_rank(y, y_pred))
@@ -256,36 +222,38 @@ def traced_python_loss(fn, y, y_pred, sample_weight):
     from .ops._trace import is_symbolic
     if not is_symbolic(values):
         raise TypeError(f"{what} returned {type(values).__name__}, not a tensor of the trace")
+    return values, reduction, what
+
+
+def traced_python_loss(fn, y, y_pred, sample_weight):
+    """Keras's compiled form of a loss written in Python, on symbolic tensors (inside a traced
+    compute_loss that calls super().compute_loss): python_loss_values reduced with the sample
+    weights. A scalar result is used as it is (times the sample weights' mean)."""
+    from .losses import _reduce_symbolic
+    values, reduction, what = python_loss_values(fn, y, y_pred)
     return _reduce_symbolic(values, sample_weight, reduction, what)
 
 
-def check_compiled_loss_traces(model, pred_shapes, target_shapes, weighted):
-    """Traces the model's compiled Python loss(es) once in a standalone graph of the library
-    (batch of 2) on tensors of the outputs' and targets' shapes; False (and the model marked so
-    that its loss runs on numpy, as before) when one needs values (numpy on its inputs) or uses
-    an op the tracer lacks."""
-    from .ops._jvp import _arguments, _function_graph
+def trace_compiled_loss(fn, builder):
+    """keras_register_loss_graph's trace of a compiled loss written in Python: its values on the
+    graph's y_true and y_pred (inputs 0 and 1) become the graph's output, reduced by the library.
+    A loss that needs values (numpy on its inputs) or an op the tracer lacks sets no output: the
+    library then computes it with the numpy callback, as before, for those shapes."""
+    from . import _lib
+    from .ops import _trace
+    trace = _trace.Trace(builder, None)
+    previous = _trace.active()
+    _trace._state.trace = trace
     try:
-        losses = _per_output((model._compile_config or {}).get("loss"),
-                             getattr(model, "_compute_loss_output_names", None) or
-                             [f"output_{i}" for i in range(len(pred_shapes))], "loss")
-        with _function_graph() as (builder, trace):
-            for each, pred, target in zip(losses, pred_shapes, target_shapes):
-                fn = _python_loss_function(each)
-                if fn is None:
-                    continue
-                values = [np.full((2,) + tuple(target), 0.5, np.float32),
-                          np.full((2,) + tuple(pred), 0.5, np.float32)]
-                if weighted:
-                    values.append(np.ones(2, np.float32))
-                args = _arguments(builder, trace, values)
-                result = traced_python_loss(fn, args[0], args[1], args[2] if weighted else None)
-                if len(result.shape) != 0:
-                    raise ValueError(f"the reduced loss has shape {result.shape}")
-    except Exception:  # noqa: BLE001 — not traceable: the numpy path of today
-        model._compiled_loss_untraced = True
-        return False
-    return True
+        y_true, y_pred = trace.input(0), trace.input(1)
+        try:
+            values, _, _ = python_loss_values(fn, y_true, y_pred)
+            node = trace.node_of(values)
+        except Exception:  # noqa: BLE001 — not traceable: the numpy path
+            return
+        trace._check(_lib.keras_layer_builder_output(builder, node, -1))
+    finally:
+        _trace._state.trace = previous
 
 
 def _traced_loss(loss, y, y_pred, sample_weight):
@@ -465,11 +433,6 @@ def call_compute_loss(model, x, y, y_pred, sample_weight, training):
     return model.compute_loss(x, y, y_pred, sample_weight)
 
 
-class CompiledLossOnNumpy(Exception):
-    """with_compute_loss for a compiled Python loss that does not trace: the model keeps its
-    graph and the loss runs on numpy (_plugins._loss_thunk)."""
-
-
 def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
     """The graph of `model` with its `compute_loss` traced in: the targets and, when `spec` says
     so, the sample weights as more inputs, and an op layer taking the outputs, the targets, the
@@ -490,17 +453,10 @@ def with_compute_loss(model, inputs, outputs, spec, x_keys=None):
                          f"but y has {len(target_shapes)} targets")
     pred_shapes = [tuple(t.shape[1:]) for t in outs]
     x_shapes = [tuple(t.shape[1:]) for t in inputs]
-    own = overrides(model, "compute_loss")
     for what, shapes in (("outputs", pred_shapes), ("targets", target_shapes), ("inputs", x_shapes)):
         if any(None in shape for shape in shapes):
-            if not own:   # a compiled Python loss: on numpy, as before
-                model._compiled_loss_untraced = True
-                raise CompiledLossOnNumpy()
             raise NotImplementedError(f"{type(model).__name__}.compute_loss: a traced compute_loss "
                                       f"needs {what} of known shapes, got {shapes}")
-    if not own and not check_compiled_loss_traces(model, pred_shapes, target_shapes, spec.weighted):
-        raise CompiledLossOnNumpy()
-    model._compiled_loss_traced = not own   # (read by tests)
     targets = [Input(batch_shape=(None,) + shape, name=unique_name("compute_loss_targets"))
                for shape in target_shapes]
     extra = list(targets)

@@ -170,6 +170,10 @@ class keras_layer_builder(Structure):
 
 
 keras_layer_builder_p = POINTER(keras_layer_builder)
+# int (*)(void *user_data, keras_layer_builder *builder, int true_ndim, const int64_t *true_shape,
+#         int pred_ndim, const int64_t *pred_shape)
+keras_loss_trace_fn = CFUNCTYPE(c_int32, c_void_p, keras_layer_builder_p, c_int32, int64_p, c_int32,
+                                int64_p)
 keras_add_weight_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
                                 c_char_p, c_int32)
 keras_add_weight_ex_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
@@ -458,6 +462,8 @@ _declare("keras_model_output_count", [keras_model_p, int32_p], c_int32)
 _declare("keras_model_io_shape", [keras_model_p, c_int32, c_int32, c_int64, int64_p, c_int32,
                                   int32_p], c_int32)
 _declare("keras_register_loss", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
+_declare("keras_register_loss_graph", [c_char_p, keras_loss_trace_fn, keras_loss_fn, c_char_p, c_void_p,
+                                       keras_free_fn], c_int32)
 _declare("keras_register_metric", [c_char_p, keras_loss_fn, c_void_p, keras_free_fn], c_int32)
 _declare("keras_register_metric_class", [c_char_p, POINTER(keras_metric_class)], c_int32)
 _declare("keras_register_activation", [c_char_p, keras_activation_fn, c_void_p, keras_free_fn],

@@ -596,7 +596,7 @@ class ModelAPI(_variables.LayerBasics):
 
     def _trace_compute_loss(self):
         """A `compute_loss` override joins the graph (once per LossInputs): see _custom_steps."""
-        if getattr(self, "_compute_loss_graph", False) or not _custom_steps.traces_loss(self):
+        if getattr(self, "_compute_loss_graph", False) or not _custom_steps.overrides(self, "compute_loss"):
             return   # (before the import: every fit of a new model asks)
         from .models import Sequential, _graph_layers
         if isinstance(self, Sequential):
@@ -606,17 +606,11 @@ class ModelAPI(_variables.LayerBasics):
         spec = getattr(self, "_compute_loss_inputs", None)
         if spec is None:   # built before any fit: traced in by the first fit or evaluate
             return
-        if self._functional is None and not _custom_steps.overrides(self, "compute_loss"):
-            self._compiled_loss_untraced = True   # (a model read from a config): on numpy
-            return
         inputs, outputs = self._functional
         self._compute_loss_base = (inputs, outputs)
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        try:
-            inputs, outputs = _custom_steps.with_compute_loss(self, inputs, outputs, spec,
-                                                              getattr(self, "_trace_input_keys", None))
-        except _custom_steps.CompiledLossOnNumpy:
-            return
+        inputs, outputs = _custom_steps.with_compute_loss(self, inputs, outputs, spec,
+                                                          getattr(self, "_trace_input_keys", None))
         self._functional = (inputs, outputs)
         self._layers = self._in_tracked_order(_graph_layers(inputs, outputs))
         self._compute_loss_graph = True
@@ -654,14 +648,6 @@ class ModelAPI(_variables.LayerBasics):
                 check(_lib.keras_model_copy_optimizer_state(self._handle, old))
         finally:
             _free(old)
-
-    def _drop_compiled_loss_graph(self):
-        """After a fit that trained a compiled Python loss traced: the model's graph without
-        it (weights and optimizer state kept; the next fit traces it in again)."""
-        if not getattr(self, "_compute_loss_graph", False) or \
-                _custom_steps.overrides(self, "compute_loss"):
-            return
-        self._retrace_compute_loss(self._compute_loss_inputs)   # traces_loss is False now
 
     def _in_tracked_order(self, graph_layers):
         """A traced subclassed model's graph layers with those it holds as attributes in the

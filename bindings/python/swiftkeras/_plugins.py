@@ -431,6 +431,27 @@ def _loss_thunk(fn, differentiable):
     return _lib.keras_loss_fn(call)
 
 
+def _loss_trace_thunk(fn):
+    """keras_loss_trace_fn: fn traced into the library's graph (_custom_steps.trace_compiled_loss)."""
+    def trace(_user, builder, _tnd, _tshape, _pnd, _pshape):
+        try:
+            from ._custom_steps import trace_compiled_loss
+            trace_compiled_loss(fn, builder)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return _fail(e)
+
+    return _lib.keras_loss_trace_fn(trace)
+
+
+def _loss_reduction(fn):
+    """How the library reduces fn's values: a Loss subclass's own `reduction` (none: as Keras's
+    CompileLoss, the mean), a function's values averaged (Keras's LossFunctionWrapper)."""
+    loss = getattr(fn, "_loss_object", None)
+    reduction = None if loss is None else loss._config.get("reduction", "sum_over_batch_size")
+    return "sum_over_batch_size" if reduction in (None, "none") else reduction
+
+
 def _activation_thunk(fn):
     """keras_activation_fn: y = fn(x) elementwise and dy/dx (fn.gradient, else central
     differences; activations registered this way are elementwise by the ABI's contract)."""
@@ -475,8 +496,12 @@ def register_function(kind: str, fn, name=None) -> str:
             _native.check(_lib.keras_register_activation(name.encode(), thunk, None,
                                                          _lib.keras_free_fn()))
         elif kind == "loss":
-            thunk = _loss_thunk(fn, True)
-            _native.check(_lib.keras_register_loss(name.encode(), thunk, None, _lib.keras_free_fn()))
+            # Traced once per pair of shapes into the library's op graph (its autodiff, no Python
+            # per step); the numpy thunk computes a loss that needs values, as before.
+            thunk = (_loss_trace_thunk(fn), _loss_thunk(fn, True))
+            options = json.dumps({"reduction": _loss_reduction(fn)})
+            _native.check(_lib.keras_register_loss_graph(name.encode(), thunk[0], thunk[1],
+                                                         options.encode(), None, _lib.keras_free_fn()))
         elif kind == "metric":
             thunk = _loss_thunk(fn, False)
             _native.check(_lib.keras_register_metric(name.encode(), thunk, None,
@@ -522,7 +547,7 @@ def _subclass_loss_call(loss):
         fn.__name__ = loss.name
         # Keras's Loss.__call__ reduces `call`'s values as the object's `reduction` says, and
         # (unlike a function's wrapper) does not match the ranks of y_true and y_pred first: the
-        # traced form of the compiled loss (_custom_steps.traced_python_loss) reads these.
+        # traced form of the compiled loss (_custom_steps.python_loss_values) reads these.
         fn._loss_object = loss
         loss.__dict__["_call_as_function"] = fn
     return fn

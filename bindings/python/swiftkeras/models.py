@@ -520,7 +520,7 @@ class Model(ModelAPI):
         # No loss (Keras's compile(optimizer)): the library trains on the add_loss terms; a
         # compute_loss override without a traced graph yet has none to send.
         if self._handle is not None and config is not None and (
-                config.get("loss") is not None or not _custom_steps.traces_loss(self)):
+                config.get("loss") is not None or not _custom_steps.overrides(self, "compute_loss")):
             with _python_metrics.claiming(self.__dict__.get("_compile_metric_objects", ())):
                 check(_lib.keras_model_compile(self._handle, dumps(config)))
 
@@ -880,7 +880,6 @@ class Model(ModelAPI):
             optimizer._compiled_into = weakref.ref(self)
         self.loss = loss
         self.compiled = True
-        self._compiled_loss_untraced = False   # a new compiled Python loss is tried again
         if getattr(self, "_compute_loss_uncompiled", False) and self._handle is not None:
             # compute_loss was traced (at build) before compile gave it a loss: trace it again.
             weights = self.get_weights()
@@ -1124,27 +1123,7 @@ class Model(ModelAPI):
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, nb_epoch=None, **kwargs):
-        """Keras `model.fit`; returns a History whose `.history` holds the epoch figures.
-
-        A compiled loss written in Python with ops trains traced (_custom_steps.traces_loss):
-        for this fit only, the model's graph takes the traced loss in, and afterwards it is the
-        model's own again (its layers, summary, config and files are as Keras has them)."""
-        tracing = _custom_steps.fit_may_trace_loss(self, callbacks)
-        if tracing:
-            self.__dict__["_fit_traces_loss"] = True
-        try:
-            return self._fit(x, y, batch_size, epochs, verbose, callbacks, validation_split,
-                             validation_data, shuffle, class_weight, sample_weight, initial_epoch,
-                             steps_per_epoch, validation_steps, validation_batch_size,
-                             validation_freq, nb_epoch, **kwargs)
-        finally:
-            if tracing:
-                self.__dict__.pop("_fit_traces_loss", None)
-                self._drop_compiled_loss_graph()
-
-    def _fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-             shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
-             validation_batch_size, validation_freq, nb_epoch, **kwargs):
+        """Keras `model.fit`; returns a History whose `.history` holds the epoch figures."""
         if kwargs:
             raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
         epochs, nb_epoch = config._capped_epochs(nb_epoch or epochs), None
@@ -1177,7 +1156,7 @@ class Model(ModelAPI):
             raise ValueError("fit: x is required")
         if nb_epoch is not None:
             epochs = nb_epoch
-        if class_weight and _custom_steps.traces_loss(self):
+        if class_weight and _custom_steps.overrides(self, "compute_loss"):
             # Keras turns class_weight into sample weights, which compute_loss receives.
             sample_weight = self._class_weight_as_sample_weight(y, class_weight, sample_weight)
             class_weight = None
@@ -1364,7 +1343,7 @@ class Model(ModelAPI):
             xs_list = [self._array(x, "x")]
             self._ensure_handle(xs_list[0])
         else:
-            if _custom_steps.traces_loss(self) and y is not None:
+            if _custom_steps.overrides(self, "compute_loss") and y is not None:
                 # The traced compute_loss's targets and sample weights, as this call has them.
                 spec = _custom_steps.LossInputs.of(y, sample_weight is not None)
                 if self._handle is None:
