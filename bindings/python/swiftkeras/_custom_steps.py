@@ -10,7 +10,9 @@
   loss(es) with their loss_weights. Whether sample weights are fed is fixed at trace time, as
   jax's trace is: a call that changes it traces again (weights and optimizer state kept).
   `fit`, `evaluate` and `test_on_batch` report it as the loss; compiled metrics are the
-  library's.
+  library's. (A compiled loss written in Python with ops, without an override, is no part of
+  this: it is a library loss of an op graph, keras_register_loss_graph, traced by
+  `trace_compiled_loss`.)
 - `test_step(data)` and `predict_step(data)` (Keras's TensorFlow/torch form) are called per batch
   from Python, on numpy: `self(x)`, `self.compute_loss`, `self.metrics` (the loss tracker and
   the compiled metrics, with `update_state`/`result`/`reset_state`), `self.compute_metrics`.

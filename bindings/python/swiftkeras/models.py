@@ -526,8 +526,8 @@ class Model(ModelAPI):
 
     def _stand_in_loss(self, i):
         """The loss of weight 0 that output i of a traced compute_loss gets in the library: one
-        finite for its targets, built in (a compiled loss written in Python would run on numpy
-        per step): crossentropy from logits for labels of several classes, else the squared
+        finite for its targets, built in (a compiled loss written in Python has its figure
+        computed in the trace, _custom_steps._record_output_loss): crossentropy from logits for labels of several classes, else the squared
         error (a target (n,) of an output (n, 1): Keras's ranks matched)."""
         if self._library_target_is_labels(i) and tuple(self._io_shape(False, i, 1)[-1:]) != (1,):
             return {"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": True}}
