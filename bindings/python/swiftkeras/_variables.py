@@ -397,7 +397,7 @@ class LayerBasics:
         variables, at any depth: a Dropout inside a layer written in Python)."""
         if not self._holds_layers:
             subs = _python_sublayers(self)
-            if not subs:
+            if not any(_holds_seed_states(layer) for layer in subs):
                 return self.weights + _seed_states(self)
             inner = {v.path for layer in subs for v in layer.weights}
             return _joined([v for v in self.weights if v.path not in inner] + _seed_states(self),
