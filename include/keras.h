@@ -347,6 +347,23 @@ int keras_model_predict_arrays(keras_model *model, const keras_array *x, int nx,
 int keras_model_call(keras_model *model, const keras_array *x, int nx, int training,
                      keras_output *outputs, int n_outputs, char **losses_json);
 
+/* A gradient-tape train_step with one forward pass per batch (Keras's `with tape: y_pred =
+ * model(x, training=True); loss = compute_loss(...)`, then `optimizer.apply(tape.gradient(...))`):
+ * keras_model_record_forward runs the training forward over all of x and keeps it recorded
+ * (outputs and *losses_json as keras_model_call's, masks and has_mask as
+ * keras_model_call_masked's or both NULL; *step_id receives its id; a later call replaces it);
+ * keras_model_train_recorded finishes that step: the loss of those outputs against y
+ * (penalties and add_loss values included), gradients through that same forward, the
+ * optimizer's update and the metrics; *logs_json as keras_model_train_batch's.
+ * Errors: STATE (not compiled, or step_id is not the last recorded forward), SHAPE, DATA,
+ * INVALID_ARGUMENT (NULL outputs, step_id or logs_json). */
+int keras_model_record_forward(keras_model *model, const keras_array *x, int nx,
+                               keras_output *outputs, int n_outputs, keras_output *masks,
+                               int *has_mask, int64_t *step_id, char **losses_json);
+int keras_model_train_recorded(keras_model *model, int64_t step_id, const keras_array *y, int ny,
+                               const keras_array *sample_weight, int reset_metrics,
+                               char **logs_json);
+
 /* The weight regularization penalties at the current weights, in trainable-weight order (what
  * Keras 3's model.losses ends with): JSON as keras_model_call's, caller-owned. */
 int keras_model_weight_losses(keras_model *model, char **losses_json);

@@ -156,6 +156,53 @@ public func keras_model_train_batch(_ handle: OpaquePointer?,
     }
 }
 
+/// The two halves of a gradient-tape train_step (Keras's `with tape: y_pred = model(x,
+/// training=True)` ... `optimizer.apply(tape.gradient(loss, ...))`) with one forward pass: the
+/// training forward on all of x recorded (outputs and losses_json as keras_model_call's, *step_id
+/// the id keras_model_train_recorded takes; masks and has_mask as keras_model_call_masked's, or
+/// both NULL).
+@_cdecl("keras_model_record_forward")
+public func keras_model_record_forward(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: Int32,
+                                       _ outputs: UnsafeMutableRawPointer?, _ nOut: Int32,
+                                       _ masks: UnsafeMutableRawPointer?, _ hasMask: UnsafeMutablePointer<Int32>?,
+                                       _ stepId: UnsafeMutablePointer<Int64>?,
+                                       _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_record_forward") {
+        lossesOut?.pointee = nil
+        let id = try requireOut(stepId, "step_id")
+        let box = try modelBox(handle)
+        let xs = try inputTensors(x, nx, "x", counted: "nx")
+        guard nOut >= 0 else { throw ABIError(.invalidArgument, "n_outputs is negative (\(nOut))") }
+        guard let outputs else { throw ABIError(.invalidArgument, "outputs must not be NULL") }
+        let masksOut = try masks.map { ($0, try requireOut(hasMask, "has_mask")) }
+        let r = try box.locked { try box.model.recordTrainingForward(xs) }
+        try writeCall(r.outputs, r.masks, r.losses, outputs, nOut, masks: masksOut, lossesOut)
+        id.pointee = Int64(r.id)
+    }
+}
+
+/// The training step of the forward pass keras_model_record_forward recorded as step_id: its
+/// loss against y (and sample weights), gradients through that forward, the optimizer's update,
+/// the metrics; logs as keras_model_train_batch's.
+@_cdecl("keras_model_train_recorded")
+public func keras_model_train_recorded(_ handle: OpaquePointer?, _ stepId: Int64,
+                                       _ y: UnsafeRawPointer?, _ ny: Int32,
+                                       _ sampleWeight: UnsafeRawPointer?, _ resetMetrics: Int32,
+                                       _ logsOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_model_train_recorded") {
+        let out = try requireOut(logsOut, "logs_json")
+        out.pointee = nil
+        let box = try modelBox(handle)
+        let ys = try inputTensors(y, ny, "y", counted: "ny", allowEmpty: true)
+        let sw = try optionalTensor(sampleWeight, "sample_weight")
+        guard let id = Int(exactly: stepId) else { throw ABIError(.invalidArgument, "step_id \(stepId) is out of range") }
+        let (results, perClass) = try box.locked {
+            try box.model.trainRecordedStep(id: id, ys: ys, sampleWeight: sw, resetMetrics: resetMetrics != 0)
+        }
+        out.pointee = try ownedCString(jsonObject(results, perClass: perClass).description)
+    }
+}
+
 /// evaluate with arrays for every input and output and optional sample weights.
 @_cdecl("keras_model_evaluate_arrays")
 public func keras_model_evaluate_arrays(_ handle: OpaquePointer?,
@@ -292,6 +339,15 @@ private func modelCall(_ handle: OpaquePointer?, _ x: UnsafeRawPointer?, _ nx: I
         }
         return try box.model.callWithMasksCollectingLosses(xs, inputMasks: inputMasks, training: mode)
     }
+    try writeCall(results, outMasks, losses, outputs, nOut, masks: masks, lossesOut)
+}
+
+/// A call's outputs into the caller's buffers, their masks into `masks` (when given) and its
+/// losses as JSON into `lossesOut` (when given).
+private func writeCall(_ results: [Tensor], _ outMasks: [Tensor?]?, _ losses: [LayerLoss],
+                       _ outputs: UnsafeMutableRawPointer, _ nOut: Int32,
+                       masks: (buffers: UnsafeMutableRawPointer, present: UnsafeMutablePointer<Int32>)?,
+                       _ lossesOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws {
     try writeOutputs(results, outputs, nOut, "call")
     if let masks {
         let given = results.indices.map { i in outMasks.flatMap { i < $0.count ? $0[i] : nil } }

@@ -55,11 +55,17 @@ extension Model {
         try ensureBuilt(for: xs)
         clearAllLosses()
         let value = try GradientTape.withoutRecording { try CallContext.collectingLosses { try run() } }
+        return (value, collectedCallLosses())
+    }
+
+    /// The activity penalties and `add_loss` values the layers collected in the last call, by
+    /// layer path, in Keras 3's `model.losses` order.
+    func collectedCallLosses() -> [LayerLoss] {
         var losses: [LayerLoss] = []
         for (layer, path) in flattenedLayers() {
             for l in layer.losses { losses.append(LayerLoss(path: path, value: l.scalar ?? .nan)) }
         }
-        return (value, losses)
+        return losses
     }
 
     /// The weight regularization penalties at the current weights, in the order of Keras's

@@ -127,19 +127,23 @@ extension Model {
         tape.reset()
         let variables = trainableWeights
         let (total, preds, perOutput, masks) = try tape.record { try computeLoss(xs, ys, sw, c, training: true) }
-        // Keras differentiates optimizer.scale_loss(loss) (loss_scale_factor); logs show the loss.
-        // A model without trainable weights (keras.io's ActivityRegularizationLayer alone)
-        // trains nothing, as in Keras: its loss is reported, no gradient taken.
-        if !variables.isEmpty {
-            let scaled = c.optimizer.scalesLoss ? tape.record { c.optimizer.scaleLoss(total) } : total
-            let grads = try tape.gradient(of: scaled, with: variables)
-            try c.optimizer.apply(grads, to: variables)
-        }
+        try descend(total, tape, variables, c)
         tape.reset()
         let value = Double(total.scalar ?? .nan)
         try updateMetrics(ys, preds, sw, c, total: value, perOutput: perOutput, batch: xs[0].shape[0], masks: masks)
         try updateTracedMetrics(c)
         return value
+    }
+
+    /// The optimizer's update of `variables` along the gradients of `total`, recorded on `tape`.
+    /// Keras differentiates optimizer.scale_loss(loss) (loss_scale_factor); logs show the loss.
+    /// A model without trainable weights (keras.io's ActivityRegularizationLayer alone) trains
+    /// nothing, as in Keras: its loss is reported, no gradient taken.
+    func descend(_ total: Tensor, _ tape: GradientTape, _ variables: [Variable], _ c: CompiledState) throws {
+        guard !variables.isEmpty else { return }
+        let scaled = c.optimizer.scalesLoss ? tape.record { c.optimizer.scaleLoss(total) } : total
+        let grads = try tape.gradient(of: scaled, with: variables)
+        try c.optimizer.apply(grads, to: variables)
     }
 
     func testStep(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState) throws -> Double {
@@ -161,6 +165,15 @@ extension Model {
         clearAllLosses()
         let (preds, masks) = training ? try forward(xs, masks: nil, training: true)
             : try CallContext.collectingLosses { try forward(xs, masks: nil, training: false) }
+        let (total, perOutput) = try totalLoss(ys, preds, masks, sw, c)
+        return (total, preds, perOutput, masks)
+    }
+
+    /// The total loss of a forward pass's outputs `preds` (with their masks) against `ys`: the
+    /// weighted per-output losses (each also returned unweighted) plus the penalties and
+    /// `add_loss` values the pass's layers collected.
+    func totalLoss(_ ys: [Tensor], _ preds: [Tensor], _ masks: [Tensor?]?, _ sw: Tensor?,
+                   _ c: CompiledState) throws -> (Tensor, [Double]) {
         let (losses, weights, _) = try expand(c, outputs: preds.count)
         guard ys.count == preds.count || (losses.isEmpty && ys.isEmpty) else {
             throw KerasError.invalidArgument("Model '\(name)' has \(preds.count) output(s) but \(ys.count) target array(s) were given")
@@ -183,7 +196,7 @@ extension Model {
             // Compiled without a loss and no add_loss term or penalty (Keras's message).
             throw KerasError.invalidArgument("No loss to compute. Provide a `loss` argument in `compile()`.")
         }
-        return (total, preds, perOutput, masks)
+        return (total, perOutput)
     }
 
     func updateMetrics(_ ys: [Tensor], _ preds: [Tensor], _ sw: Tensor?, _ c: CompiledState,

@@ -66,6 +66,12 @@ open class Model: Layer, @unchecked Sendable {
         /// The epoch a callback asks `fit` to start from, read after `onTrainBegin` (Keras's
         /// `model._initial_epoch`, which BackupAndRestore sets).
         var resumeEpoch: Int?
+        /// The training forward pass a recorded step waits to finish (Model+RecordedStep).
+        var recorded: RecordedForward?
+        /// How many forward passes were recorded: each one's id.
+        var recordedCount = 0
+        /// The tape recorded steps reuse, so that its node storage stays warm.
+        let recordingTape = GradientTape()
     }
     let fitState = FitState()
 

@@ -661,13 +661,16 @@ def predict_by_steps(model, x, batch_size):
 
 # ---- train_step called per batch, super().train_step taken by the library ----------------
 
-def library_train_step(model, x, y, sample_weight, follow_metrics=True):
+def library_train_step(model, x, y, sample_weight, follow_metrics=True, recorded=None):
     """Keras's default train step: the library's training step on this batch (forward pass,
     loss with penalties and added losses, gradients, optimizer update: fit's step), its loss and
     compiled metrics running on through the epoch as Keras's `model.metrics` do (reset by
     `reset_metrics()`, which fit calls at each epoch's start). `model.metrics` follow the
     library's figures; returns them (Keras: `compute_metrics`'s result). follow_metrics False
-    (a GradientTape step, whose train_step updates the metrics itself): they are left as they are."""
+    (a GradientTape step, whose train_step updates the metrics itself): they are left as they are.
+    `recorded`: the id of the training forward pass the library recorded on x (a GradientTape
+    block's call: keras_model_record_forward), which the step finishes instead of running its
+    own (keras_model_train_recorded)."""
     import json
     from . import _lib, _native
     if not _lib.has("keras_model_train_batch"):
@@ -679,8 +682,12 @@ def library_train_step(model, x, y, sample_weight, follow_metrics=True):
     restart = model.__dict__.get("_train_metrics_fresh", True)
     px, py = _native.pack(xs_list), _native.pack(ys_list)
     pw = _native.pack([sw] if sw is not None else [])
-    text = _native.take_string(_lib.keras_model_train_batch, model._handle, px.pointer, px.count,
-                               py.pointer, py.count, pw.pointer, int(bool(restart)))
+    if recorded is not None:
+        text = _native.take_string(_lib.keras_model_train_recorded, model._handle, int(recorded),
+                                   py.pointer, py.count, pw.pointer, int(bool(restart)))
+    else:
+        text = _native.take_string(_lib.keras_model_train_batch, model._handle, px.pointer,
+                                   px.count, py.pointer, py.count, pw.pointer, int(bool(restart)))
     model._train_metrics_fresh = False
     logs = {k: np.asarray(v, np.float32) if isinstance(v, list) else np.float32(np.nan if v is None else v)
             for k, v in model._user_log_names(json.loads(text)).items()}

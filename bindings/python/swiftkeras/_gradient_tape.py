@@ -27,13 +27,16 @@ gradients of Python values the library never sees, and are refused where they re
 optimizer (GRADIENTS_ROUTE).
 
 One forward pass, as Keras's: the step's forward is the block's. The model's call in the block
-runs in the library (its outputs are the block's `y_pred`) and moves the model's state on as any
-call does: Dropout's and the noise layers' seed generators, BatchNormalization's moving
-statistics. The training step that `optimizer.apply` takes starts from the state the call found
-(put back first: `non_trainable_variables`, seed generator states included), so it draws the
-same numbers and normalizes by the same batch statistics: its forward is the block's forward
-again, the gradients are those of the forward whose outputs the block saw, and the state moves on
-once per batch, as Keras's one forward moves it.
+(`self(x, training=True)`, the model compiled) is the training step's own forward pass, run by
+the library on a tape and kept there (keras_model_record_forward): its outputs are the block's
+`y_pred`, and `optimizer.apply` finishes that step (keras_model_train_recorded): the loss of
+those outputs, its gradients through that same forward, the update. Dropout's and the noise
+layers' generators and BatchNormalization's moving statistics move once, and the gradients are
+those of the forward whose outputs the block saw. A call the library cannot record (a traced
+`compute_loss`, which needs the targets in its forward; masks given to the call;
+`training=None`) runs as any call, keeping the state it found (`non_trainable_variables`,
+seed generator states included), and the training step that `optimizer.apply` takes starts
+from that state (put back first), so that its forward repeats the block's.
 """
 
 from __future__ import annotations
@@ -72,12 +75,37 @@ def state_before_call(model):
     return model_state(model) if _tapes() else None
 
 
-def note_call(model, x, y_pred, state=None):
+def records_forward(model):
+    """Whether the model's training call is, inside a tape's block, the training step's own
+    forward pass (kept by the library for `optimizer.apply` to finish): a compiled model whose
+    loss is the library's (not a traced compute_loss, whose forward takes the targets). Its
+    trainable flags are taken first (the step trains those)."""
+    if not _tapes() or model.__dict__.get("_compile_config") is None:
+        return False
+    from . import _custom_steps, _lib
+    if not _lib.has("keras_model_record_forward") or getattr(model, "_compute_loss_graph", False) \
+            or _custom_steps.traces_loss(model):
+        return False
+    if model._handle is None:
+        return False
+    model._take_trainable_flags()
+    return True
+
+
+def note_call(model, x, y_pred, state=None, recorded=None):
     """A model called on arrays inside a tape's block (`y_pred = self(x, training=True)`), with
-    its state before the call (`state_before_call`)."""
+    its state before the call (`state_before_call`), or the id of the forward pass the library
+    recorded for the step (`recorded`: keras_model_record_forward's)."""
     for tape in _tapes():
-        tape._calls.append((model, x, y_pred, state))
+        tape._calls.append((model, x, y_pred, state if not recorded else _Recorded(recorded)))
     return y_pred
+
+
+class _Recorded:
+    """The id of a training forward pass the library keeps for its step."""
+
+    def __init__(self, step_id):
+        self.step_id = step_id
 
 
 def note_loss(model, args, kwargs, loss):
@@ -154,10 +182,18 @@ class _Step:
         self.state = state
         self.taken = False
 
-    def restore_state(self):
-        """The model's state as the block's call found it: the step's forward repeats that call
-        (the same draws, the same batch statistics) and moves the state on once."""
+    def take(self):
+        """The library's training step on the recorded batch: the one the block's forward began
+        (its id in `state`), or, for a call not recorded, a step from the state that call found
+        (put back first: the step's forward repeats that call, the same draws and batch
+        statistics, and moves the state on once)."""
+        from ._custom_steps import library_train_step
+        if isinstance(self.state, _Recorded):
+            library_train_step(self.model, self.x, self.y, self.sample_weight,
+                               follow_metrics=False, recorded=self.state.step_id)
+            return
         put_back(self.state)
+        library_train_step(self.model, self.x, self.y, self.sample_weight, follow_metrics=False)
 
 
 class _Gradient:
@@ -204,7 +240,5 @@ def apply(optimizer, grads, variables):
         raise NotImplementedError("optimizer.apply: these GradientTape gradients were applied "
                                   "already")
     step.taken = True
-    step.restore_state()
-    from ._custom_steps import library_train_step
-    library_train_step(model, step.x, step.y, step.sample_weight, follow_metrics=False)
+    step.take()
     return True

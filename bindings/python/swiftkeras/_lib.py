@@ -456,6 +456,11 @@ _declare("keras_model_predict_arrays", [keras_model_p, keras_array_p, c_int32, c
                                         POINTER(keras_output), c_int32], c_int32)
 _declare("keras_model_call", [keras_model_p, keras_array_p, c_int32, c_int32, POINTER(keras_output),
                              c_int32, char_pp], c_int32)
+_declare("keras_model_record_forward", [keras_model_p, keras_array_p, c_int32, POINTER(keras_output),
+                                       c_int32, POINTER(keras_output), int32_p, int64_p, char_pp],
+         c_int32)
+_declare("keras_model_train_recorded", [keras_model_p, c_int64, keras_array_p, c_int32, keras_array_p,
+                                        c_int32, char_pp], c_int32)
 _declare("keras_model_weight_losses", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_input_count", [keras_model_p, int32_p], c_int32)
 _declare("keras_model_output_count", [keras_model_p, int32_p], c_int32)

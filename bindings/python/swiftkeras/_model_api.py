@@ -622,7 +622,10 @@ class ModelAPI(_variables.LayerBasics):
         inputs change; the variables, and so Adam's moments, stay)."""
         from . import _lib
         from .models import _free, _graph_layers, _owned
-        weights = self.get_weights() if self._handle is not None else None
+        # By path: a model built before (a predict's graph, without the compute_loss layer and
+        # what it calls: a Distiller's teacher) may hold fewer weights than the traced one.
+        weights = dict(zip([v.path for v in self.weights], self.get_weights())) \
+            if self._handle is not None else None
         config = self._compile_config
         # The library compiled the old model when it had the compute_loss graph or a loss.
         compiled = config is not None and (getattr(self, "_compute_loss_graph", False) or
@@ -642,7 +645,9 @@ class ModelAPI(_variables.LayerBasics):
         self._handle_ref = None
         try:
             self._new_handle(self._model_config())
-            self.set_weights(weights)
+            # The weights the old graph lacked keep their values (a nested model's, shared).
+            self.set_weights([weights[v.path] if v.path in weights else v.numpy()
+                              for v in self.weights])
             if compiled and _lib.has("keras_model_copy_optimizer_state"):
                 from ._native import check
                 check(_lib.keras_model_copy_optimizer_state(self._handle, old))

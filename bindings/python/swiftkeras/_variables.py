@@ -393,22 +393,20 @@ class LayerBasics:
     @property
     def variables(self):
         """Keras's `variables`: the weights and the states of the SeedGenerators held (Keras
-        3 lists a layer's own weights, then its generators' states, then each sublayer's)."""
+        3 lists a layer's own weights, then its generators' states, then each sublayer's
+        variables, at any depth: a Dropout inside a layer written in Python)."""
         if not self._holds_layers:
-            return self.weights + _seed_states(self)
+            subs = _python_sublayers(self)
+            if not any(_holds_seed_states(layer) for layer in subs):
+                return self.weights + _seed_states(self)
+            inner = {v.path for layer in subs for v in layer.weights}
+            return _joined([v for v in self.weights if v.path not in inner] + _seed_states(self),
+                           subs, self.weights)
         own = _seed_states(self)      # a subclassed model's own generators come first
-        states = [_seed_states(layer) for layer in (self.layers or [])]
-        if not own and not any(states):
+        layers = list(self.layers or [])
+        if not own and not any(_holds_seed_states(layer) for layer in layers):
             return self.weights
-        out, seen = own, set()
-        for layer, own in zip(self.layers, states):
-            for v in layer.weights:
-                if v.path not in seen:
-                    seen.add(v.path)
-                    out.append(v)
-            out.extend(own)
-        out.extend(v for v in self.weights if v.path not in seen)
-        return out
+        return _joined(own, layers, self.weights)
 
     @property
     def trainable_variables(self):
@@ -477,6 +475,39 @@ ADD_METRIC_MESSAGE = ("Layer `add_metric()` method is deprecated. Add your metri
 def _seed_states(layer):
     from .random import seed_generators
     return [g.state for g in seed_generators(layer)]
+
+
+def _python_sublayers(layer):
+    """The layers a layer written in Python holds as attributes (Keras's tracked `_layers`);
+    none for a built-in layer (the library lists its parts)."""
+    from .layers import _BuiltinLayer, _tracked_sublayers
+    if isinstance(layer, _BuiltinLayer) or not hasattr(layer, "__dict__"):
+        return []
+    found = []
+    for *_, item in _tracked_sublayers(layer):
+        if not any(item is f for f in found):
+            found.append(item)
+    return found
+
+
+def _holds_seed_states(layer, depth=0):
+    """Whether `layer` or a layer it holds (a layer written in Python's, at any depth) has a
+    SeedGenerator."""
+    return bool(_seed_states(layer)) or (depth < 16 and any(
+        _holds_seed_states(s, depth + 1) for s in _python_sublayers(layer)))
+
+
+def _joined(first, layers, weights):
+    """`first`, then each layer's `variables` (Keras's order), then the rest of `weights`,
+    each variable once (by path)."""
+    out, seen = list(first), {v.path for v in first}
+    for layer in layers:
+        for v in layer.variables:
+            if v.path not in seen:
+                seen.add(v.path)
+                out.append(v)
+    out.extend(v for v in weights if v.path not in seen)
+    return out
 
 
 def variables(holder, trainable=None):

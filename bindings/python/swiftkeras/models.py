@@ -1554,6 +1554,14 @@ class Model(ModelAPI):
         if _lib.has("keras_model_call"):
             if self._handle is None:   # built (a subclassed model traced) from this x
                 self._ensure_handle(_text_callables.model_inputs(self, x))
+            if training and not recorded and mask is None and _gradient_tape.records_forward(self):
+                # In a GradientTape's block: the training step's own forward pass, recorded
+                # for the optimizer's apply to finish (one forward per batch).
+                # (An output whose length depends on the data is predicted instead: step 0, a
+                # step of its own then.)
+                step = ctypes.c_int64()
+                y_pred = self._call_collecting_losses(x, True, recorded_step=step)
+                return _gradient_tape.note_call(self, x, y_pred, recorded=step.value or None)
             # In a GradientTape's block: the state the training step starts from.
             state = _gradient_tape.state_before_call(self)
             # A traced compute_loss is a layer of the graph fed the targets: a call is a predict.
@@ -1640,11 +1648,13 @@ class Model(ModelAPI):
     def _layer_object(self, name):
         return next((layer for layer in self._layers if layer.name == name), None)
 
-    def _call_collecting_losses(self, x, training, input_masks=None):
+    def _call_collecting_losses(self, x, training, input_masks=None, recorded_step=None):
         """Keras `model(x, training=..., mask=...)`: one forward pass of the library over all
         of x (keras_model_call), keeping the call's activity penalties and `add_loss` values
         for `model.losses` and each layer's `losses`; `input_masks` (one per input, or None
-        for one) go into the graph with the inputs (keras_model_call_with_masks)."""
+        for one) go into the graph with the inputs (keras_model_call_with_masks).
+        `recorded_step` (a c_int64): the forward of a training step, recorded for
+        keras_model_train_recorded (keras_model_record_forward), its id written there."""
         x = _text_callables.model_inputs(self, x)
         self._ensure_handle(x)
         xs_list = self._arrays(x, "x", inputs=True)
@@ -1672,7 +1682,11 @@ class Model(ModelAPI):
             buffers = [np.empty(max(o.size, 1), np.float32) for o in outs]
             mask_descriptors = _output_descriptors(buffers)
             present = (ctypes.c_int32 * len(outs))()
-            if input_masks is not None:
+            if recorded_step is not None:
+                text = _native.take_string(_lib.keras_model_record_forward, self._handle,
+                                           px.pointer, px.count, descriptors, len(outs),
+                                           mask_descriptors, present, byref(recorded_step))
+            elif input_masks is not None:
                 text = _native.take_string(_lib.keras_model_call_with_masks, self._handle,
                                            px.pointer, input_masks.pointer, px.count, mode,
                                            descriptors, len(outs), mask_descriptors, present)
@@ -1682,6 +1696,10 @@ class Model(ModelAPI):
                                            present)
             outs = [_masked(o, _written(b, d).astype(bool)) if carried else o
                     for o, b, d, carried in zip(outs, buffers, mask_descriptors, present)]
+        elif recorded_step is not None:
+            text = _native.take_string(_lib.keras_model_record_forward, self._handle, px.pointer,
+                                       px.count, descriptors, len(outs), None, None,
+                                       byref(recorded_step))
         else:
             text = _native.take_string(_lib.keras_model_call, self._handle, px.pointer, px.count,
                                        mode, descriptors, len(outs))

@@ -184,16 +184,48 @@ def library_generators(layer):
     _native.check(_lib.keras_model_seed_generator_count(handle, ctypes.byref(count)))
     known = layer.__dict__.setdefault("_library_generators", {})
     found = []
-    for i in range(count.value):
-        name, owner, state = _native_generator(handle, i)
-        if owner != layer.name:
-            continue
+    entries = [_native_generator(handle, i) for i in range(count.value)]
+    own = [e for e in entries if e[1] == layer.name] or _held_in_python_layer(layer, entries)
+    for name, owner, state in own:
         generator = known.get(name)
         if generator is None:
             generator = known[name] = SeedGenerator(int(state[0]), name=name)
             generator._layer = layer
         found.append(generator)
     return found
+
+
+def _held_in_python_layer(layer, entries):
+    """The library's generators of a built-in layer held (at any depth) by a layer written in
+    Python, which the library lists under that Python layer's outermost one (the graph's layer):
+    those not of a SeedGenerator the Python layers hold, paired in order with the built-in layers
+    that draw (a `seed` argument), as the trace met them (Keras: a Dropout in a block)."""
+    from ._variables import _python_sublayers
+    from . import _catalog
+    from .layers import _BuiltinLayer
+    top, parent = None, layer.__dict__.get("_parent")
+    while parent is not None:
+        top, parent = parent, parent.__dict__.get("_parent")
+    if top is None or isinstance(top, _BuiltinLayer):
+        return []
+    drawing, python_names, seen = [], set(), set()
+
+    def walk(held, depth):
+        if id(held) in seen or depth > 16:
+            return
+        seen.add(id(held))
+        if isinstance(held, _BuiltinLayer):
+            if "seed" in _catalog.layer_signature(held.class_name)[1]:
+                drawing.append(held)
+            return
+        python_names.update(g.name for g in seed_generators(held))
+        for sub in _python_sublayers(held):
+            walk(sub, depth + 1)
+    walk(top, 0)
+    theirs = [e for e in entries if e[1] == top.name and e[0] not in python_names]
+    if len(theirs) != len(drawing) or not any(layer is d for d in drawing):
+        return []   # not paired one to one: none claimed
+    return [theirs[next(i for i, d in enumerate(drawing) if d is layer)]]
 
 
 def seed_generators(layer):

@@ -22,7 +22,7 @@ X = RS.normal(size=(44, 6)).astype("float32")   # batches of 8: the last has 4 r
 Y = np.eye(3, dtype="float32")[RS.randint(0, 3, 44)]
 
 
-def _run(lib, losses, student_loss_weight, weights=None, metrics=None):
+def _run(lib, losses, student_loss_weight, weights=None, metrics=None, first=None):
     teacher = lib.Sequential([lib.Input((6,)), lib.layers.Dense(8, activation="relu"),
                               lib.layers.Dense(3)])
     student = lib.Sequential([lib.Input((6,)), lib.layers.Dense(3)])
@@ -35,6 +35,10 @@ def _run(lib, losses, student_loss_weight, weights=None, metrics=None):
                                            student_loss_weight=student_loss_weight)
     distiller.compile(lib.optimizers.SGD(0.1),
                       loss=lib.losses.CategoricalCrossentropy(from_logits=True), metrics=metrics)
+    if first == "predict":   # the model built before any fit, without its compute_loss
+        np.testing.assert_allclose(distiller.predict(X[:4], verbose=0), student.predict(X[:4], verbose=0))
+    elif first == "evaluate":
+        distiller.evaluate(X, Y, batch_size=16, verbose=0)
     history = distiller.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0,
                             validation_data=(X[:12], Y[:12]))
     evaluated = distiller.evaluate(X, Y, batch_size=16, verbose=0, return_dict=True)
@@ -71,6 +75,21 @@ def test_distiller_trains_and_logs_as_keras(case):
     for a, b in zip(ours_t, ref_t):   # the teacher is frozen
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(ours_tracker, ref_tracker, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("first", ["predict", "evaluate"])
+def test_distiller_called_before_its_first_fit_trains_as_keras(first):
+    """A predict (or evaluate) before the first fit builds the Distiller first: the fit after it
+    trains to Keras's weights and logs (the traced graph, with the teacher, holds more weights
+    than the predict's, which it takes by path)."""
+    losses = lambda lib: [lib.distillation.LogitsDistillation(temperature=3.0),   # noqa: E731
+                          lib.distillation.FeatureDistillation(loss="mse")]
+    ours = _run(sk, losses, 0.4, [1.0, 0.3], None, first=first)
+    ref = _run(keras, losses, 0.4, [1.0, 0.3], None, first=first)
+    for key in ref[0]:
+        np.testing.assert_allclose(ours[0][key], ref[0][key], rtol=1e-5, atol=1e-6, err_msg=key)
+    for a, b in zip(ours[2] + ours[3], ref[2] + ref[3]):   # the student's, the teacher's
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
 def test_distiller_arguments_are_checked_as_keras():

@@ -345,3 +345,43 @@ def test_the_gradients_are_those_of_the_forward_the_block_saw():
         return [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables
                 if v.path.endswith("seed_generator_state")]
     assert state(ours) == state(ref) == [[7, 12]]
+
+
+def test_one_forward_pass_per_batch():
+    """The block's call is the step's forward (keras_model_record_forward), which
+    optimizer.apply finishes (keras_model_train_recorded): a layer computed in Python (numpy
+    call and backward) runs once per batch, and the weights are those of the library's own
+    fit from the same weights (its step: one forward, the loss, the gradients of that forward)."""
+    if not sk._lib.has("keras_model_record_forward"):
+        pytest.skip("libkeras.so lacks keras_model_record_forward")
+    calls = []
+
+    class Scale(sk.layers.Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+
+        def call(self, inputs):
+            calls.append(len(inputs))
+            return inputs * self.scale
+
+        def backward(self, inputs, weights, grad_output):
+            return grad_output * weights[0], [np.sum(grad_output * inputs, axis=0)]
+
+    def make(step):
+        inputs = sk.Input((5,))
+        h = Scale()(sk.layers.Dense(4, activation="tanh")(inputs))
+        cls = type("Counted", (sk.Model,), {"train_step": step} if step else {})
+        model = cls(inputs, sk.layers.Dense(2)(h))
+        rng = np.random.default_rng(4)
+        model.set_weights([rng.normal(scale=0.5, size=np.shape(w)).astype("float32")
+                           for w in model.get_weights()])
+        model.compile(optimizer=sk.optimizers.SGD(0.05), loss="mse")
+        return model
+
+    ours, plain = make(_tape_step), make(None)
+    del calls[:]
+    ours.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    assert calls == [8] * 5 + [4] + [8] * 5 + [4]   # one forward per batch
+    plain.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)

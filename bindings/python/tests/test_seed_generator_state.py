@@ -348,3 +348,66 @@ def test_recurrent_and_augmentation_layers_hold_generators_as_keras(name, tmp_pa
     def unnumbered(path):   # layer names count the process's earlier layers, in each library
         return sorted((re.sub(r"_\d+(?=/|$)", "", i[0]),) + i[1:] for i in _h5_layout(path))
     assert unnumbered(tmp_path / "swiftkeras.weights.h5") == unnumbered(tmp_path / "keras.weights.h5")
+
+
+def _blocks(lib):
+    """A layer written in Python holding one that holds Dense, BatchNormalization, a Dropout and
+    a SeedGenerator of its own, and a Dropout of its own (Keras's nested blocks)."""
+    class Block(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = lib.layers.Dense(4, name="dense")   # (named: the counters differ)
+            self.bn = lib.layers.BatchNormalization(name="batch_normalization")
+            self.drop = lib.layers.Dropout(0.5, seed=1, name="dropout")
+            self.gen = lib.random.SeedGenerator(3)
+
+        def call(self, x, training=None):
+            x = self.drop(self.bn(self.dense(x), training=training), training=training)
+            return x + 0.0 * lib.random.normal(lib.ops.shape(x), seed=self.gen)
+
+    class Outer(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.block = Block(name="inner_block")
+            self.drop2 = lib.layers.Dropout(0.2, seed=2, name="dropout")
+
+        def call(self, x, training=None):
+            return self.drop2(self.block(x, training=training), training=training)
+    return Outer
+
+
+def test_generators_of_layers_nested_in_python_layers_are_listed_as_keras():
+    """The Dropouts held by layers written in Python (at any depth) are among the model's and
+    the layers' `variables` and `non_trainable_variables` where Keras lists them: each layer's
+    own weights, its own generators' states, then its sublayers' (the BatchNormalization's moving
+    statistics between the block's generator and its Dropout's), and their states move on once
+    per step as Keras's. (The generators' automatic names are the library's, numbered otherwise
+    than Keras's: compared by place; the block's own generator, which the nested trace draws from,
+    by its seed.)"""
+    x = np.random.RandomState(0).normal(size=(8, 3)).astype(np.float32)
+    seen = {}
+    for name, lib in (("ours", sk), ("keras", keras)):
+        inputs = lib.Input((3,))
+        model = lib.Model(inputs, lib.layers.Dense(1, name="head")(_blocks(lib)(name="outer")(inputs)))
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        model.fit(x, x[:, :1], epochs=1, batch_size=4, shuffle=False, verbose=0)   # 2 steps
+        outer = model.get_layer("outer")
+
+        def place(variables):
+            return [("<generator>" if v.path.endswith("/seed_generator_state") else v.path,
+                     tuple(v.shape), bool(v.trainable)) for v in variables]
+        seen[name] = {
+            "model_variables": place(model.variables),
+            "model_non_trainable": place(model.non_trainable_variables),
+            "outer_non_trainable": place(outer.non_trainable_variables),
+            "block_non_trainable": place(outer.block.non_trainable_variables),
+            "block_weights": [v.path for v in outer.block.non_trainable_weights],
+            "dropout_states": [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables
+                               if v.path.endswith("seed_generator_state")][1:],
+            "block_seed": int(np.asarray(outer.block.gen.state.numpy())[0]),
+        }
+    assert seen["ours"] == seen["keras"]
+    assert seen["ours"]["dropout_states"] == [[1, 2], [2, 2]]
+    assert [p for p, _, _ in seen["ours"]["block_non_trainable"]] == [
+        "<generator>", "outer/inner_block/batch_normalization/moving_mean",
+        "outer/inner_block/batch_normalization/moving_variance", "<generator>"]
