@@ -66,6 +66,8 @@ SAVED = {
     "InceptionResNetV2": FAMILIES["InceptionResNetV2"],
     "NASNetMobile": FAMILIES["NASNetMobile"],
 }
+# The family builds a later test takes (test_weights_from_a_legacy_h5_path: ResNet50's).
+SHARED = {name for name, kwargs in SAVED.items() if FAMILIES.get(name) == kwargs} | {"ResNet50"}
 
 
 @pytest.fixture
@@ -150,7 +152,7 @@ def with_keras_weights(tmp_path_factory):
 
 @pytest.mark.parametrize("name", with_marks(FAMILIES))
 def test_application_is_keras_model(name, with_keras_weights, wide_terminal):
-    ours, ref = with_keras_weights(name, FAMILIES[name], keep=SAVED.get(name) == FAMILIES[name])
+    ours, ref = with_keras_weights(name, FAMILIES[name], keep=name in SHARED)
     assert ours.name == ref.name
     assert summary_lines(ours) == summary_lines(ref)
     # A nested model (ConvNeXt's Sequential blocks) is compared by its layers' names and
@@ -278,13 +280,14 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch):
                                atol=1e-5 * max(1.0, float(np.abs(expected).max())))
 
 
-def test_weights_from_a_legacy_h5_path(tmp_path):
-    ours, ref = both("ResNet50", input_shape=(32, 32, 3), include_top=False, pooling="avg")
-    path = legacy_h5(draw_statistics(ref), tmp_path / "resnet50_notop.h5")
+def test_weights_from_a_legacy_h5_path(tmp_path, with_keras_weights):
+    """Keras's ResNet50 (the family test's build: Keras has compiled its predict step for these
+    images) with other batch-norm statistics, in the legacy `.h5` layout: weights=PATH loads it."""
+    _, ref = with_keras_weights("ResNet50", FAMILIES["ResNet50"], keep=False)
+    path = legacy_h5(draw_statistics(ref, seed=5), tmp_path / "resnet50.h5")
     import swiftkeras
     swiftkeras.backend.clear_session()
-    ours = swiftkeras.applications.ResNet50(weights=str(path), include_top=False,
-                                            input_shape=(32, 32, 3), pooling="avg")
+    ours = swiftkeras.applications.ResNet50(weights=str(path), **FAMILIES["ResNet50"])
     x = images(ref, seed=3)
     np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0),
                                rtol=1e-4, atol=1e-4)
