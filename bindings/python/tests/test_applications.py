@@ -66,6 +66,8 @@ SAVED = {
     "InceptionResNetV2": FAMILIES["InceptionResNetV2"],
     "NASNetMobile": FAMILIES["NASNetMobile"],
 }
+# The family builds a later test takes (test_weights_from_a_legacy_h5_path: ResNet50's).
+SHARED = {name for name, kwargs in SAVED.items() if FAMILIES.get(name) == kwargs} | {"ResNet50"}
 
 
 @pytest.fixture
@@ -85,6 +87,11 @@ def both(name, **kwargs):
     ours = getattr(swiftkeras.applications, name)(**kwargs)
     with keras_draws_from_numpy():
         return ours, getattr(keras.applications, name)(**kwargs)
+
+
+def _call(kwargs):
+    """An application call's arguments but `weights` (both() adds weights=None)."""
+    return {k: v for k, v in kwargs.items() if k != "weights"}
 
 
 def plain(value):
@@ -150,7 +157,7 @@ def with_keras_weights(tmp_path_factory):
 
 @pytest.mark.parametrize("name", with_marks(FAMILIES))
 def test_application_is_keras_model(name, with_keras_weights, wide_terminal):
-    ours, ref = with_keras_weights(name, FAMILIES[name], keep=SAVED.get(name) == FAMILIES[name])
+    ours, ref = with_keras_weights(name, FAMILIES[name], keep=name in SHARED)
     assert ours.name == ref.name
     assert summary_lines(ours) == summary_lines(ref)
     # A nested model (ConvNeXt's Sequential blocks) is compared by its layers' names and
@@ -202,7 +209,8 @@ def test_convnext_sizes_are_keras_s():
 @pytest.mark.parametrize("name", with_marks(SAVED))
 def test_application_saved_here_loads_in_keras(name, tmp_path, with_keras_weights):
     keras = real_keras()
-    ours, ref = with_keras_weights(name, SAVED[name], keep=False)
+    taken_later = name in IMAGENET and IMAGENET[name][0] == _call(SAVED[name])
+    ours, ref = with_keras_weights(name, SAVED[name], keep=taken_later)
     ours.save(tmp_path / "model.keras")
     with keras_draws_from_numpy():          # the file's weights replace the drawn ones
         loaded = keras.models.load_model(tmp_path / "model.keras")
@@ -232,7 +240,8 @@ IMAGENET = {
     "MobileNetV3Small": (dict(include_top=False, input_shape=(224, 224, 3)),
                          "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5",
                          ("mobilenet_v3", "_HASHES", "small_224_1.0_float", 1), lambda x: x),
-    "EfficientNetV2B0": (dict(include_top=False, input_shape=(64, 64, 3)),
+    # The saved-file test's call: its Keras build is taken.
+    "EfficientNetV2B0": (dict(input_shape=(32, 32, 3), include_top=False, pooling="avg"),
                          "efficientnetv2-b0_notop.h5", ("efficientnet_v2", "_HASHES", "b0", 1),
                          lambda x: x),
     "ConvNeXtTiny": (dict(include_top=False, input_shape=(64, 64, 3)), "convnext_tiny_notop.h5",
@@ -246,7 +255,7 @@ IMAGENET = {
 
 
 @pytest.mark.parametrize("name", with_marks(IMAGENET))
-def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch):
+def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch, with_keras_weights):
     """weights="imagenet" fetches the file Keras names into `$KERAS_HOME/models` (here
     already cached, as after a first download; its hash checked) and loads it by layer
     order."""
@@ -254,9 +263,13 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch):
     from swiftkeras._download import hash_file
     keras = real_keras()
     kwargs, file_name, published, scaled = IMAGENET[name]
-    keras.backend.clear_session()
-    with keras_draws_from_numpy():
-        ref = getattr(keras.applications, name)(weights=None, **kwargs)
+    if name in SAVED and _call(SAVED[name]) == kwargs:
+        # The saved-file test's Keras build, its predict step compiled for these images.
+        _, ref = with_keras_weights(name, SAVED[name], keep=False)
+    else:
+        keras.backend.clear_session()
+        with keras_draws_from_numpy():
+            ref = getattr(keras.applications, name)(weights=None, **kwargs)
     (tmp_path / "models").mkdir()
     path = legacy_h5(draw_statistics(ref), tmp_path / "models" / file_name)
     if published is not None:
@@ -278,13 +291,14 @@ def test_imagenet_weights_load_from_keras_cache(name, tmp_path, monkeypatch):
                                atol=1e-5 * max(1.0, float(np.abs(expected).max())))
 
 
-def test_weights_from_a_legacy_h5_path(tmp_path):
-    ours, ref = both("ResNet50", input_shape=(32, 32, 3), include_top=False, pooling="avg")
-    path = legacy_h5(draw_statistics(ref), tmp_path / "resnet50_notop.h5")
+def test_weights_from_a_legacy_h5_path(tmp_path, with_keras_weights):
+    """Keras's ResNet50 (the family test's build: Keras has compiled its predict step for these
+    images) with other batch-norm statistics, in the legacy `.h5` layout: weights=PATH loads it."""
+    _, ref = with_keras_weights("ResNet50", FAMILIES["ResNet50"], keep=False)
+    path = legacy_h5(draw_statistics(ref, seed=5), tmp_path / "resnet50.h5")
     import swiftkeras
     swiftkeras.backend.clear_session()
-    ours = swiftkeras.applications.ResNet50(weights=str(path), include_top=False,
-                                            input_shape=(32, 32, 3), pooling="avg")
+    ours = swiftkeras.applications.ResNet50(weights=str(path), **FAMILIES["ResNet50"])
     x = images(ref, seed=3)
     np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0),
                                rtol=1e-4, atol=1e-4)

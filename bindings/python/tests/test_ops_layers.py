@@ -1,19 +1,17 @@
 """swiftkeras.ops: eager on numpy, and traced once into the library's op graph when a layer
 written in Python composes them in `call` (training then runs natively, no Python per step).
-The same layer source trains to the same weights as in real Keras 3 (run in a subprocess with
-KERAS_BACKEND=jax when keras is installed)."""
+The same layer source trains to the same weights as in real Keras 3 (jax backend, in the same
+process, as the other files' references: a fresh interpreter importing jax and Keras cost ~4 s
+of CPU more)."""
 
 import gc
-import json
-import os
-import subprocess
 import sys
 import textwrap
 
 import numpy as np
 import pytest
 
-from conftest import CORE, needs
+from conftest import CORE, needs, real_keras
 
 import swiftkeras as keras
 from swiftkeras import ops
@@ -88,40 +86,12 @@ def _train(keras, ops):
     return model, history.history["loss"]
 
 
-REFERENCE = textwrap.dedent('''
-    import json, sys
-    import numpy as np
-    import keras
-    from keras import ops
-    sys.path.insert(0, {path!r})
-    import test_ops_layers as t
-    model, loss = t._train(keras, ops)
-    print(json.dumps({{"loss": loss, "weights": [w.tolist() for w in model.get_weights()]}}))
-''')
-
-
-def _keras_reference():
-    try:
-        import importlib.util
-        if importlib.util.find_spec("keras") is None or importlib.util.find_spec("jax") is None:
-            pytest.skip("real Keras 3 with jax is not installed")
-    except ValueError:
-        pytest.skip("real Keras 3 is not importable")
-    here = os.path.dirname(os.path.abspath(__file__))
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    env["PYTHONPATH"] = os.pathsep.join([here, env.get("PYTHONPATH", "")])
-    run = subprocess.run([sys.executable, "-c", REFERENCE.format(path=here)], env=env,
-                         capture_output=True, text=True, timeout=300)
-    if run.returncode != 0:
-        pytest.fail(f"real Keras reference failed:\n{run.stderr[-3000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
-
-
 def test_layers_written_with_ops_train_to_keras_weights():
     model, loss = _train(keras, ops)
-    reference = _keras_reference()
-    np.testing.assert_allclose(loss, reference["loss"], rtol=1e-5, atol=1e-6)
-    for got, want in zip(model.get_weights(), reference["weights"]):
+    real = real_keras()
+    ref, ref_loss = _train(real, real.ops)
+    np.testing.assert_allclose(loss, ref_loss, rtol=1e-5, atol=1e-6)
+    for got, want in zip(model.get_weights(), ref.get_weights()):
         np.testing.assert_allclose(got, np.asarray(want, np.float32), atol=1e-5)
 
 
