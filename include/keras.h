@@ -173,6 +173,12 @@ int keras_model_from_json(const char *json, keras_model **out);
  * Errors: IO (missing/unreadable file), UNKNOWN_NAME (unregistered custom class). */
 int keras_model_load(const char *path, int compile, keras_model **out);
 
+/* The root attribute "training_config" of a legacy ".h5" model file (the compile arguments
+ * Keras's legacy loader compiles the loaded model with), as JSON text; "null" when the file has
+ * none or is not an ".h5" file (".keras", ".json"). *out is caller-owned. Errors: IO (missing
+ * or unreadable file), INVALID_ARGUMENT (an attribute that is not JSON). */
+int keras_legacy_h5_training_config(const char *path, char **out);
+
 /* An empty Sequential model. name may be NULL (default "sequential", "sequential_1", ...).
  * *out is caller-owned (keras_model_free). */
 int keras_sequential_new(const char *name, keras_model **out);

@@ -31,6 +31,17 @@ public func keras_model_load(_ path: UnsafePointer<CChar>?, _ compile: Int32, _ 
     }
 }
 
+/// The `training_config` of a legacy `.h5` model file as JSON text, "null" when it has none.
+@_cdecl("keras_legacy_h5_training_config")
+public func keras_legacy_h5_training_config(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_legacy_h5_training_config") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let p = try string(path, "path")
+        out.pointee = try ownedCString(try legacyTrainingConfig(p)?.description ?? "null")
+    }
+}
+
 /// An empty Sequential model.
 @_cdecl("keras_sequential_new")
 public func keras_sequential_new(_ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {

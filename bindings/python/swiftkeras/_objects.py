@@ -195,6 +195,10 @@ def module_serialization(kind: str, get):
         from .saving import deserialize_keras_object
         if isinstance(config, str):  # a name: what the module's `get` makes of it, as in Keras
             return get(config)
+        if isinstance(config, dict) and "module" not in config:
+            # the legacy form ({"class_name", "config"}): a class of this module first, as
+            # Keras looks it up (a metric MeanSquaredError, not the loss)
+            config = {**config, "module": f"keras.{kind}"}
         return deserialize_keras_object(config, custom_objects=custom_objects)
 
     serialize.__doc__ = f"Keras `keras.{kind}.serialize`: the object's Keras config."

@@ -3075,6 +3075,44 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         return model
 
 
+def _legacy_compile_config(path):
+    """The compile config Keras's legacy `.h5` loader gives the loaded model: the file's
+    `training_config` made into compile's arguments as `compile_args_from_training_config` makes
+    them (each loss and metric deserialized, but the metric names accuracy, acc, crossentropy and
+    ce), then serialized as `compile` serializes them. None for a file without one."""
+    from . import losses, metrics as metrics_module
+    training = json.loads(_native.take_string(_lib.keras_legacy_h5_training_config,
+                                              _native.path_bytes(path)))
+    if not isinstance(training, dict) or not isinstance(training.get("optimizer_config"), dict):
+        return None
+
+    def nested(deserialize_one, config):   # Keras's _deserialize_nested_config
+        if config is None:
+            return None
+        if isinstance(config, str) or isinstance(config, dict) and "class_name" in config:
+            return deserialize_one(config)
+        if isinstance(config, dict):
+            return {k: nested(deserialize_one, v) for k, v in config.items()}
+        return [nested(deserialize_one, v) for v in config]
+
+    def loss(config):   # a loss function named (Keras's `huber`) is written as compile writes one
+        found = losses.deserialize(config)
+        if isinstance(found, losses.LossFunction):
+            return {"module": "builtins", "class_name": "function", "config": found.__name__,
+                    "registered_name": "function"}
+        return _plugins.serialize_loss(found)
+
+    def metric(config):
+        return config if config in ("accuracy", "acc", "crossentropy", "ce") else \
+            _plugins.serialize_metrics(metrics_module.deserialize(config))
+
+    return {"optimizer": serialize(optimizers.deserialize(training["optimizer_config"])),
+            "loss": nested(loss, training.get("loss")),
+            "metrics": nested(metric, training.get("metrics")),
+            "loss_weights": serialize(training.get("loss_weights")),
+            "weighted_metrics": nested(metric, training.get("weighted_metrics"))}
+
+
 def _saved_config(path):
     """The model config in a `.keras` file's config.json, None for other files."""
     import zipfile
@@ -3102,16 +3140,18 @@ def _warn_policies_not_kept(path):
 
 
 def _take_saved_compile(model, path):
-    """A `.keras` file's compile config on the loaded model's Python side, as Keras's loaded
-    model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
+    """A `.keras` file's compile config (a legacy `.h5` file's: `_legacy_compile_config`) on
+    the loaded model's Python side, as Keras's loaded model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
     `get_compile_config()`); the library compiled the model from the same file, with the
     optimizer's saved state, so nothing is compiled again."""
-    saved = (_saved_config(path) or {}).get("compile_config")
+    saved = (_saved_config(path) or {}).get("compile_config") or _legacy_compile_config(path)
     if not isinstance(saved, dict) or not isinstance(saved.get("optimizer"), dict):
         return
     optimizer = optimizers.deserialize(saved["optimizer"])
     model._compile_config = {k: saved.get(k) for k in
                              ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics")}
+    model._compile_extras = {key: saved.get(key, default) for key, default in
+                             (("run_eagerly", False), ("steps_per_execution", 1), ("jit_compile", "auto"))}
     model.optimizer = optimizer
     optimizer._compiled_into = weakref.ref(model)
     model.loss = _saved_loss(saved.get("loss"))
