@@ -490,7 +490,9 @@ int keras_model_summary(keras_model *model, char **out);
  * "trainable": true and "trainable_layers": {"dense": false, ...} (the model's and its
  * layers' trainable flags to count, as if set before the call; the model keeps its own),
  * "layer_types": {"sub": "MySub", ...} (the type printed for a layer, where Keras prints a
- * class the library does not hold: a nested subclassed model, held as its traced graph)}.
+ * class the library does not hold: a nested subclassed model, held as its traced graph),
+ * "expand_nested": false (Keras's expand_nested: under each nested model's row, the rows of
+ * its layers, named after "   " a level and "\u2514 ", connected to "-")}.
  * *out is caller-owned.
  * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer,
  * a subclass_layers name not in the model's graph, a trainable_layers or layer_types name not

@@ -28,7 +28,8 @@ from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class, _masked,
-                     _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask)
+                     _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
+                     held_layers, warn_unbuilt_state)
 from .ops._functional import operation_arguments
 
 _MAX_RANK = 8
@@ -1867,6 +1868,8 @@ class Model(ModelAPI):
             options["positions"] = positions
         if show_trainable:
             options["show_trainable"] = True
+        if expand_nested:
+            options["expand_nested"] = True
         if layer_range is not None:
             if len(layer_range) != 2:
                 raise ValueError(f"layer_range must be a list or tuple of 2 strings, got "
@@ -1874,6 +1877,18 @@ class Model(ModelAPI):
             options["layer_range"] = list(layer_range)
         if unbuilt:   # a Sequential without an input: Keras's "?" shapes and "0 (unbuilt)"
             text = _with_unbuilt_model(self._model_config(), lambda h: _summary_text(h, options))
+        elif self._handle is None and "_default_build_shape" in self.__dict__:
+            # a subclassed model given Keras's default build() (no weights yet): its layers
+            # (a Sequential among them), each "?" and "0 (unbuilt)", as Keras prints them
+            held = held_layers(self)
+            if any(not isinstance(v, (Layer, Sequential)) for v in held):
+                raise ValueError(f"This model ('{self.name}') has not yet been built. Build the model "
+                                 f"first by calling it on a batch of data (it holds a subclassed "
+                                 f"model, whose summary before its first call is not supported).")
+            layers = [v._model_config() if isinstance(v, Sequential) else v._layer_entry() for v in held]
+            text = _with_unbuilt_model({"class_name": "Sequential",
+                                        "config": {"name": self.name, "layers": layers}},
+                                       lambda h: _summary_text(h, options))
         else:
             handle = self._ensure_handle()
             self._take_trainable_flags()   # Keras counts the current flags
@@ -1905,6 +1920,22 @@ class Model(ModelAPI):
         return True
 
     def build(self, input_shape=None):
+        """Keras `model.build(input_shape)`. A subclassed model without a `build` of its own
+        gets Keras's default one: marked built, with no weights (its layers are built by its
+        first call), with Keras's warning when it holds layers not built."""
+        if self._handle is None and self._subclassed() and type(self).build is Model.build:
+            _scopes.note_build_scope(self)
+            warn_unbuilt_state(self)
+            self._default_build_shape = None if input_shape is None else tuple(input_shape)
+            return
+        self._build_with_weights(input_shape)
+
+    def _build_in_full(self, input_shape):
+        """Builds the model with its weights for `input_shape`, as Keras's Sequential.build and
+        build_from_config do (running a call where the model has no `build` of its own)."""
+        (self._build_with_weights if type(self).build is Model.build else self.build)(input_shape)
+
+    def _build_with_weights(self, input_shape=None):
         _scopes.note_build_scope(self)
         if self._subclassed() and type(self).build is not Model.build:
             if self.__dict__.get("_in_user_build"):
@@ -1925,7 +1956,7 @@ class Model(ModelAPI):
 
     @property
     def built(self):
-        return self._handle is not None
+        return self._handle is not None or "_default_build_shape" in self.__dict__
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
@@ -2135,7 +2166,7 @@ class Sequential(Model):
         with _scopes.name_scope(self.name, caller=self):
             _scopes.note_build_scope(model)
             _scopes.note_build_scope(model._as_layer())
-            model.build(shape)
+            model._build_in_full(shape)
 
     def _model_config(self):
         entries = []
