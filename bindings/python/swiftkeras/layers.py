@@ -199,18 +199,11 @@ def _check_weight_arguments(what, whose, dtype, kwargs, integers=False):
                         f"{whose}, got dtype={dtype}")
     return name
 
-def held_layers(layer):
-    """The layers and models a layer or model holds in its attributes (or lists of them)."""
-    return [v for value in vars(layer).values()
-            for v in (value if isinstance(value, (list, tuple)) else [value])
-            if isinstance(v, _variables.LayerBasics) and v is not layer]
-
-
-def warn_unbuilt_state(layer):
+def _warn_unbuilt_state(layer):
     """Keras's default `build()` (a subclass without its own): it marks the layer (or model)
     built and makes no weights, warning, with Keras's words, when a layer it holds is not
     built (`might_have_unbuilt_state`)."""
-    if any(not v.built for v in held_layers(layer)):
+    if any(not item.built for _, _, _, item in _tracked_sublayers(layer)):
         import warnings
         warnings.warn(f"`build()` was called on layer '{layer.name}', however the layer does not "
                       f"have a `build()` method implemented and it looks like it has unbuilt "
@@ -818,7 +811,7 @@ class Layer(_variables.LayerBasics):
     # -- Python layers (plugins) -----------------------------------------------------------
     def build(self, input_shape):
         if type(self).build is Layer.build and self.__dict__.get("_building") is None:
-            warn_unbuilt_state(self)   # (not when the library builds it for a call, as Keras)
+            _warn_unbuilt_state(self)   # (not when the library builds it for a call, as Keras)
         self.built = True
 
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,

@@ -29,7 +29,7 @@ from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class, _masked,
                      _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
-                     held_layers, warn_unbuilt_state)
+                     _tracked_sublayers, _warn_unbuilt_state)
 from .ops._functional import operation_arguments
 
 _MAX_RANK = 8
@@ -1880,7 +1880,7 @@ class Model(ModelAPI):
         elif self._handle is None and "_default_build_shape" in self.__dict__:
             # a subclassed model given Keras's default build() (no weights yet): its layers
             # (a Sequential among them), each "?" and "0 (unbuilt)", as Keras prints them
-            held = held_layers(self)
+            held = [item for _, _, _, item in _tracked_sublayers(self)]
             if any(not isinstance(v, (Layer, Sequential)) for v in held):
                 raise ValueError(f"This model ('{self.name}') has not yet been built. Build the model "
                                  f"first by calling it on a batch of data (it holds a subclassed "
@@ -1925,7 +1925,7 @@ class Model(ModelAPI):
         first call), with Keras's warning when it holds layers not built."""
         if self._handle is None and self._subclassed() and type(self).build is Model.build:
             _scopes.note_build_scope(self)
-            warn_unbuilt_state(self)
+            _warn_unbuilt_state(self)
             self._default_build_shape = None if input_shape is None else tuple(input_shape)
             return
         self._build_with_weights(input_shape)
