@@ -173,6 +173,12 @@ int keras_model_from_json(const char *json, keras_model **out);
  * Errors: IO (missing/unreadable file), UNKNOWN_NAME (unregistered custom class). */
 int keras_model_load(const char *path, int compile, keras_model **out);
 
+/* The root attribute "training_config" of a legacy ".h5" model file (the compile arguments
+ * Keras's legacy loader compiles the loaded model with), as JSON text; "null" when the file has
+ * none or is not an ".h5" file (".keras", ".json"). *out is caller-owned. Errors: IO (missing
+ * or unreadable file), INVALID_ARGUMENT (an attribute that is not JSON). */
+int keras_legacy_h5_training_config(const char *path, char **out);
+
 /* An empty Sequential model. name may be NULL (default "sequential", "sequential_1", ...).
  * *out is caller-owned (keras_model_free). */
 int keras_sequential_new(const char *name, keras_model **out);
@@ -501,7 +507,9 @@ int keras_model_summary(keras_model *model, char **out);
  * "trainable": true and "trainable_layers": {"dense": false, ...} (the model's and its
  * layers' trainable flags to count, as if set before the call; the model keeps its own),
  * "layer_types": {"sub": "MySub", ...} (the type printed for a layer, where Keras prints a
- * class the library does not hold: a nested subclassed model, held as its traced graph)}.
+ * class the library does not hold: a nested subclassed model, held as its traced graph),
+ * "expand_nested": false (Keras's expand_nested: under each nested model's row, the rows of
+ * its layers, named after "   " a level and "\u2514 ", connected to "-")}.
  * *out is caller-owned.
  * Errors: INVALID_ARGUMENT (bad option, columns too narrow, layer_range matching no layer,
  * a subclass_layers name not in the model's graph, a trainable_layers or layer_types name not

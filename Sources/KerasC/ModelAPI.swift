@@ -31,6 +31,17 @@ public func keras_model_load(_ path: UnsafePointer<CChar>?, _ compile: Int32, _ 
     }
 }
 
+/// The `training_config` of a legacy `.h5` model file as JSON text, "null" when it has none.
+@_cdecl("keras_legacy_h5_training_config")
+public func keras_legacy_h5_training_config(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guarded("keras_legacy_h5_training_config") {
+        let out = try requireOut(out, "out")
+        out.pointee = nil
+        let p = try string(path, "path")
+        out.pointee = try ownedCString(try legacyTrainingConfig(p)?.description ?? "null")
+    }
+}
+
 /// An empty Sequential model.
 @_cdecl("keras_sequential_new")
 public func keras_sequential_new(_ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -429,7 +440,7 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "summary options",
                             allowed: ["line_length", "style", "positions", "show_trainable", "layer_range",
                                       "subclass_layers", "batch_size", "unknown_shape_layers", "trainable",
-                                      "trainable_layers", "layer_types"])
+                                      "trainable_layers", "layer_types", "expand_nested"])
         let lineLength = try o.int("line_length")
         if let n = lineLength, n < 20 || n > 1000 {
             throw ABIError(.invalidArgument, "summary options: line_length must be between 20 and 1000, got \(n)")
@@ -456,6 +467,7 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
             layerRange = (a, b)
         }
         let showTrainable = try o.bool("show_trainable") ?? false
+        let expandNested = try o.bool("expand_nested") ?? false
         var subclassLayers: [String]?
         if let l = o.json["subclass_layers"], !l.isNull {
             guard let list = l.arrayValue, let names = Optional(list.compactMap(\.stringValue)), names.count == list.count else {
@@ -491,14 +503,16 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
             for (name, flag) in pairs { trainableLayers[name] = flag.boolValue }
         }
         let options = positions != nil || layerRange != nil || showTrainable || subclassLayers != nil || !layerTypes.isEmpty
+            || expandNested
         if options && style == .keras2 {
-            throw ABIError(.invalidArgument, "summary options: positions, show_trainable, layer_range, subclass_layers and layer_types apply to the keras3 style")
+            throw ABIError(.invalidArgument, "summary options: positions, show_trainable, layer_range, subclass_layers, layer_types and expand_nested apply to the keras3 style")
         }
         out.pointee = try ownedCString(box.locked {
             try box.model.withTrainableFlags(model: trainable, layers: trainableLayers) {
                 options ? try box.model.summaryText(lineLength: lineLength, positions: positions, showTrainable: showTrainable,
                                                     layerRange: layerRange, subclassLayers: subclassLayers, batchSize: batchSize,
-                                                    unknownShapes: unknownShapes, layerTypes: layerTypes)
+                                                    unknownShapes: unknownShapes, layerTypes: layerTypes,
+                                                    expandNested: expandNested)
                         : box.model.summaryText(style: style, lineLength: lineLength)
             }
         })

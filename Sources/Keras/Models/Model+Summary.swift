@@ -42,11 +42,13 @@ extension Model {
     /// named in `unknownShapes` (custom layers Keras cannot tell the output shape of).
     /// `layerTypes` names the type Keras prints for a layer whose class the library does not
     /// hold (a nested subclassed model, which the library holds as its traced graph: Keras
-    /// prints `sub (MySub)`, not `sub (Functional)`).
+    /// prints `sub (MySub)`, not `sub (Functional)`). `expandNested` lists under each nested
+    /// model's row the rows of its layers (``nestedSummaryRows(_:level:)``), as Keras's
+    /// `expand_nested`.
     public func summaryText(lineLength: Int? = nil, positions: [Double]? = nil, showTrainable: Bool = false,
                             layerRange: (String, String)? = nil, subclassLayers: [String]? = nil,
                             batchSize: Int? = nil, unknownShapes: Set<String> = [],
-                            layerTypes: [String: String] = [:]) throws -> String {
+                            layerTypes: [String: String] = [:], expandNested: Bool = false) throws -> String {
         var rows = try subclassLayers.map { try subclassSummaryRows($0, batchSize: batchSize, unknownShapes: unknownShapes) }
             ?? summaryRows()
         if !layerTypes.isEmpty {
@@ -73,6 +75,12 @@ extension Model {
             }
             rows = Array(rows[lo...hi])
         }
+        if expandNested {
+            rows = rows.flatMap { row -> [SummaryRow] in
+                guard let nested = layers.first(where: { $0.name == row.layerName }) as? Model else { return [row] }
+                return [row] + Model.nestedSummaryRows(nested, level: 1)
+            }
+        }
         let connected = subclassLayers == nil && !isSequentialLike
         var fractions = positions ?? (connected ? [0.3, 0.56, 0.74, 1.0] : [0.45, 0.80, 1.0])
         guard fractions.count == (connected ? 4 : 3) else {
@@ -87,6 +95,23 @@ extension Model {
             previous = end
         }
         return keras3Summary(rows, width: width, fractions: fractions, showTrainable: showTrainable, connected: connected)
+    }
+
+    /// Keras's `expand_nested` rows of a nested model: a row for each of its layers (a
+    /// Sequential's, without its input; a functional model's, its InputLayers first; a
+    /// subclassed model's, without the inputs its trace made), its name after three spaces a
+    /// level and "└ ", its output shape in the nested model's graph, "-" connected (Keras
+    /// connects only the outer model's calls); a model among them followed by its own rows.
+    static func nestedSummaryRows(_ model: Model, level: Int) -> [SummaryRow] {
+        let prefix = String(repeating: "   ", count: level) + "└ "
+        let inputs = Set(model.executionOrder.filter { $0.layer is InputLayer }.map(\.layer.name))
+        return model.summaryRows().flatMap { row -> [SummaryRow] in
+            if model.subclassAttributes != nil && inputs.contains(row.layerName) { return [] }
+            let shown = SummaryRow(name: prefix + row.name, shape: row.shape, params: row.params, connected: [],
+                                   layerName: row.layerName, trainable: row.trainable)
+            guard let inner = model.layers.first(where: { $0.name == row.layerName }) as? Model else { return [shown] }
+            return [shown] + nestedSummaryRows(inner, level: level + 1)
+        }
     }
 
     /// The rows of a subclassed model's summary (see `summaryText`).
@@ -234,10 +259,14 @@ extension Model {
 
     /// A cell's text as rich lays it out in Keras's summary columns (overflow "ellipsis"):
     /// words wrap at spaces, and a word wider than the column stands on its own line cut to
-    /// the width with "…" (`batch_normalizatio…`), never folded onto the next line.
+    /// the width with "…" (`batch_normalizatio…`), never folded onto the next line. Leading
+    /// spaces (an expanded nested layer's indent) stay with the first word, as rich keeps them.
     static func richWrap(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
-        for word in text.split(separator: " ") {
+        var words = text.split(separator: " ").map(String.init)
+        let indent = String(text.prefix { $0 == " " })
+        if !indent.isEmpty, !words.isEmpty { words[0] = indent + words[0] }
+        for word in words {
             let fitted = word.count > width ? String(word.prefix(Swift.max(width - 1, 0))) + "…" : String(word)
             if let last = lines.last, last.count + 1 + fitted.count <= width, word.count <= width {
                 lines[lines.count - 1] = last + " " + fitted

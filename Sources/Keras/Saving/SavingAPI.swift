@@ -127,3 +127,14 @@ public func loadModel(_ path: String, customObjects: [String: KerasObject] = [:]
         }
     }
 }
+
+/// The `training_config` of a legacy `.h5` model file: the compile arguments Keras's legacy
+/// loader compiles the loaded model with (`compile_args_from_training_config`); nil when the
+/// file has none or is not an `.h5` file. Errors: IO (no such file, unreadable HDF5), a config
+/// that is not JSON.
+public func legacyTrainingConfig(_ path: String) throws -> JSON? {
+    guard try ModelFileFormat.of(path) == .h5 else { return nil }
+    let root = try HDF5File.open(path).root()
+    guard root.hasAttribute("training_config") else { return nil }
+    return try JSONParser.parse(try root.stringAttribute("training_config"))
+}

@@ -47,6 +47,9 @@ int main(void) {
               keras_model_from_json("{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}", &m));
     CHECK_ERR(KERAS_ERR_IO, "File not found", keras_model_load("/nonexistent/model.keras", 1, &m));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "path must not be NULL", keras_model_load(NULL, 1, &m));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "path must not be NULL", keras_legacy_h5_training_config(NULL, &text));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "out must not be NULL", keras_legacy_h5_training_config("m.h5", NULL));
+    CHECK_ERR(KERAS_ERR_IO, "", keras_legacy_h5_training_config("/nonexistent/model.h5", &text));
 
     CHECK_OK(keras_sequential_new(NULL, &empty));
     /* Wrong order: predict, shape, summary before any layer. */

@@ -478,6 +478,8 @@ class ModelAPI(_variables.LayerBasics):
         """Keras `get_build_config`: the input shape the model was built with."""
         if not self.built:
             return None
+        if self._handle is None:   # Keras's default build: the shape it was given
+            return {"input_shape": self.__dict__.get("_default_build_shape")}
         shapes = self._input_shapes()
         return {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
 
@@ -490,7 +492,7 @@ class ModelAPI(_variables.LayerBasics):
         if config and config.get("input_shape") is not None:
             if self._handle is None and self._subclassed() and type(self).build is Model.build:
                 self.__dict__["_built_unscoped"] = True
-            self.build(config["input_shape"])
+            self._build_in_full(config["input_shape"])
 
     def _refuse_lambdas(self, ops_allowed=False):
         """Saving a model that holds a Python lambda (a Lambda layer's function, a loss or

@@ -56,11 +56,12 @@ _uids: dict[str, int] = {}
 _uid_lock = threading.Lock()
 
 
-def init_arguments(cls, args, kwargs, defaults=False):
+def init_arguments(cls, args, kwargs, defaults=False, keep_trainable=False):
     """The arguments a subclass's constructor was given, by name, where they are plain values
     (with the defaults of those not given, for `defaults`): the automatic `get_config` of a
     subclassed model or layer, from which `from_config` makes it again (as Keras's `__new__`
-    records them; `name` and `trainable` are the object's own)."""
+    records them; `name` and `trainable` are the object's own, `trainable` kept in its place
+    for `keep_trainable`)."""
     import inspect
     try:
         signature = inspect.signature(cls.__init__)
@@ -76,7 +77,8 @@ def init_arguments(cls, args, kwargs, defaults=False):
             found.update(value)
         elif key not in params or params[key].kind != params[key].VAR_POSITIONAL:
             found[key] = value
-    return {k: v for k, v in found.items() if k not in ("name", "trainable")
+    dropped = ("name",) if keep_trainable else ("name", "trainable")
+    return {k: v for k, v in found.items() if k not in dropped
             and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
 
 
@@ -193,6 +195,10 @@ def module_serialization(kind: str, get):
         from .saving import deserialize_keras_object
         if isinstance(config, str):  # a name: what the module's `get` makes of it, as in Keras
             return get(config)
+        if isinstance(config, dict) and "module" not in config:
+            # the legacy form ({"class_name", "config"}): a class of this module first, as
+            # Keras looks it up (a metric MeanSquaredError, not the loss)
+            config = {**config, "module": f"keras.{kind}"}
         return deserialize_keras_object(config, custom_objects=custom_objects)
 
     serialize.__doc__ = f"Keras `keras.{kind}.serialize`: the object's Keras config."

@@ -45,7 +45,7 @@ def check_graphviz():
 
 def _require_built(model):
     """Keras's error for a model without a graph yet (a subclassed model never called)."""
-    if model._handle is None and (model._subclassed() or not model._input_known()):
+    if not model.built and (model._subclassed() or not model._input_known()):
         raise ValueError(_NOT_BUILT)
 
 

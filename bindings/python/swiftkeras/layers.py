@@ -199,6 +199,19 @@ def _check_weight_arguments(what, whose, dtype, kwargs, integers=False):
                         f"{whose}, got dtype={dtype}")
     return name
 
+def _warn_unbuilt_state(layer):
+    """Keras's default `build()` (a subclass without its own): it marks the layer (or model)
+    built and makes no weights, warning, with Keras's words, when a layer it holds is not
+    built (`might_have_unbuilt_state`)."""
+    if any(not item.built for _, _, _, item in _tracked_sublayers(layer)):
+        import warnings
+        warnings.warn(f"`build()` was called on layer '{layer.name}', however the layer does not "
+                      f"have a `build()` method implemented and it looks like it has unbuilt "
+                      f"state. This will cause the layer to be marked as built, despite not being "
+                      f"actually built, which may cause failures down the line. Make sure to "
+                      f"implement a proper `build()` method.", stacklevel=3)
+
+
 class Layer(_variables.LayerBasics):
     """Base of every layer. Keras: `keras.layers.Layer`."""
 
@@ -207,10 +220,12 @@ class Layer(_variables.LayerBasics):
 
     def __new__(cls, *args, **kwargs):
         layer = super().__new__(cls)
-        if cls._records_init and cls is not Layer:
+        if cls._records_init:
             # Keras's automatic config (Operation.__new__): the plain constructor arguments,
-            # defaults included, which `get_config` returns when the class has none of its own.
-            layer._init_kwargs = _objects.init_arguments(cls, args, kwargs, defaults=True)
+            # defaults included, which `get_config` returns when the class has none of its own
+            # (the base Layer's own: activity_regularizer, trainable, dtype, autocast).
+            layer._init_kwargs = _objects.init_arguments(cls, args, kwargs, defaults=True,
+                                                         keep_trainable=True)
         return layer
 
     def __init_subclass__(cls, **kwargs):
@@ -219,15 +234,13 @@ class Layer(_variables.LayerBasics):
         if own is not None and not cls.__module__.startswith("swiftkeras"):
             cls.build = _builds_in_library(own)
 
-    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, **kwargs):
         self._init_base(trainable, name, dtype, kwargs)
         # Keras's base Layer arguments, in the config Keras writes for a layer without its own
         # get_config: autocast is kept; an activity regularizer needs the library's layers.
-        if "autocast" in kwargs:
-            self._autocast = bool(kwargs.pop("autocast"))
-        if kwargs.get("activity_regularizer", 0) is None:
-            kwargs.pop("activity_regularizer")
-        if "activity_regularizer" in kwargs:
+        self._autocast = bool(autocast)
+        if activity_regularizer is not None:
             raise NotImplementedError(f"{type(self).__name__}: activity_regularizer is not supported "
                                       f"for layers written in Python (add the penalty with "
                                       f"self.add_loss in a call written with ops)")
@@ -418,9 +431,10 @@ class Layer(_variables.LayerBasics):
         auto = self.__dict__.get("_init_kwargs")
         if auto is not None and type(self).get_config is Layer.get_config:
             # Keras's automatic config: the constructor's arguments, without `name` where the
-            # constructor cannot take it back.
+            # constructor takes neither it nor a `**kwargs` of that name (Keras's test), in
+            # their order (trainable and dtype then set in place).
             config.update(auto)
-            if not _takes(type(self), "name"):
+            if not _takes_name_as_keras_reads_it(type(self)):
                 del config["name"]
         config["trainable"] = self.trainable
         # Keras's base config carries the dtype policy, serialized (a quantized layer's: the
@@ -796,6 +810,8 @@ class Layer(_variables.LayerBasics):
 
     # -- Python layers (plugins) -----------------------------------------------------------
     def build(self, input_shape):
+        if type(self).build is Layer.build and self.__dict__.get("_building") is None:
+            _warn_unbuilt_state(self)   # (not when the library builds it for a call, as Keras)
         self.built = True
 
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
@@ -1082,6 +1098,17 @@ def _takes(cls, argument):
     except (TypeError, ValueError):
         return True
     return argument in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def _takes_name_as_keras_reads_it(cls):
+    """Keras's automatic config keeps `name` when the constructor has a parameter `name` or a
+    `**kwargs` by that very name (Operation.get_config: `**kw` does not count)."""
+    import inspect
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return True
+    return "name" in params or ("kwargs" in params and params["kwargs"].kind == inspect.Parameter.VAR_KEYWORD)
 
 
 _TRACE_STATE = []

@@ -28,7 +28,8 @@ from ._native import as_float32, check, dumps
 from ._objects import init_arguments, serialize, snake_case, unique_name
 from ._cells import StatesCall
 from .layers import (Input, KerasTensor, Layer, PositionalCall, _BuiltinLayer, _layer_class, _masked,
-                     _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask)
+                     _subclasses_builtin, _call_kwargs_of, _note_call_training, _note_model_call_mask,
+                     _tracked_sublayers, _warn_unbuilt_state)
 from .ops._functional import operation_arguments
 
 _MAX_RANK = 8
@@ -1864,6 +1865,8 @@ class Model(ModelAPI):
             options["positions"] = positions
         if show_trainable:
             options["show_trainable"] = True
+        if expand_nested:
+            options["expand_nested"] = True
         if layer_range is not None:
             if len(layer_range) != 2:
                 raise ValueError(f"layer_range must be a list or tuple of 2 strings, got "
@@ -1871,6 +1874,18 @@ class Model(ModelAPI):
             options["layer_range"] = list(layer_range)
         if unbuilt:   # a Sequential without an input: Keras's "?" shapes and "0 (unbuilt)"
             text = _with_unbuilt_model(self._model_config(), lambda h: _summary_text(h, options))
+        elif self._handle is None and "_default_build_shape" in self.__dict__:
+            # a subclassed model given Keras's default build() (no weights yet): its layers
+            # (a Sequential among them), each "?" and "0 (unbuilt)", as Keras prints them
+            held = [item for _, _, _, item in _tracked_sublayers(self)]
+            if any(not isinstance(v, (Layer, Sequential)) for v in held):
+                raise ValueError(f"This model ('{self.name}') has not yet been built. Build the model "
+                                 f"first by calling it on a batch of data (it holds a subclassed "
+                                 f"model, whose summary before its first call is not supported).")
+            layers = [v._model_config() if isinstance(v, Sequential) else v._layer_entry() for v in held]
+            text = _with_unbuilt_model({"class_name": "Sequential",
+                                        "config": {"name": self.name, "layers": layers}},
+                                       lambda h: _summary_text(h, options))
         else:
             handle = self._ensure_handle()
             self._take_trainable_flags()   # Keras counts the current flags
@@ -1902,6 +1917,22 @@ class Model(ModelAPI):
         return True
 
     def build(self, input_shape=None):
+        """Keras `model.build(input_shape)`. A subclassed model without a `build` of its own
+        gets Keras's default one: marked built, with no weights (its layers are built by its
+        first call), with Keras's warning when it holds layers not built."""
+        if self._handle is None and self._subclassed() and type(self).build is Model.build:
+            _scopes.note_build_scope(self)
+            _warn_unbuilt_state(self)
+            self._default_build_shape = None if input_shape is None else tuple(input_shape)
+            return
+        self._build_with_weights(input_shape)
+
+    def _build_in_full(self, input_shape):
+        """Builds the model with its weights for `input_shape`, as Keras's Sequential.build and
+        build_from_config do (running a call where the model has no `build` of its own)."""
+        (self._build_with_weights if type(self).build is Model.build else self.build)(input_shape)
+
+    def _build_with_weights(self, input_shape=None):
         _scopes.note_build_scope(self)
         if self._subclassed() and type(self).build is not Model.build:
             if self.__dict__.get("_in_user_build"):
@@ -1922,7 +1953,7 @@ class Model(ModelAPI):
 
     @property
     def built(self):
-        return self._handle is not None
+        return self._handle is not None or "_default_build_shape" in self.__dict__
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
@@ -2132,7 +2163,7 @@ class Sequential(Model):
         with _scopes.name_scope(self.name, caller=self):
             _scopes.note_build_scope(model)
             _scopes.note_build_scope(model._as_layer())
-            model.build(shape)
+            model._build_in_full(shape)
 
     def _model_config(self):
         entries = []
@@ -3072,6 +3103,44 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         return model
 
 
+def _legacy_compile_config(path):
+    """The compile config Keras's legacy `.h5` loader gives the loaded model: the file's
+    `training_config` made into compile's arguments as `compile_args_from_training_config` makes
+    them (each loss and metric deserialized, but the metric names accuracy, acc, crossentropy and
+    ce), then serialized as `compile` serializes them. None for a file without one."""
+    from . import losses, metrics as metrics_module
+    training = json.loads(_native.take_string(_lib.keras_legacy_h5_training_config,
+                                              _native.path_bytes(path)))
+    if not isinstance(training, dict) or not isinstance(training.get("optimizer_config"), dict):
+        return None
+
+    def nested(deserialize_one, config):   # Keras's _deserialize_nested_config
+        if config is None:
+            return None
+        if isinstance(config, str) or isinstance(config, dict) and "class_name" in config:
+            return deserialize_one(config)
+        if isinstance(config, dict):
+            return {k: nested(deserialize_one, v) for k, v in config.items()}
+        return [nested(deserialize_one, v) for v in config]
+
+    def loss(config):   # a loss function named (Keras's `huber`) is written as compile writes one
+        found = losses.deserialize(config)
+        if isinstance(found, losses.LossFunction):
+            return {"module": "builtins", "class_name": "function", "config": found.__name__,
+                    "registered_name": "function"}
+        return _plugins.serialize_loss(found)
+
+    def metric(config):
+        return config if config in ("accuracy", "acc", "crossentropy", "ce") else \
+            _plugins.serialize_metrics(metrics_module.deserialize(config))
+
+    return {"optimizer": serialize(optimizers.deserialize(training["optimizer_config"])),
+            "loss": nested(loss, training.get("loss")),
+            "metrics": nested(metric, training.get("metrics")),
+            "loss_weights": serialize(training.get("loss_weights")),
+            "weighted_metrics": nested(metric, training.get("weighted_metrics"))}
+
+
 def _saved_config(path):
     """The model config in a `.keras` file's config.json, None for other files."""
     import zipfile
@@ -3099,16 +3168,18 @@ def _warn_policies_not_kept(path):
 
 
 def _take_saved_compile(model, path):
-    """A `.keras` file's compile config on the loaded model's Python side, as Keras's loaded
-    model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
+    """A `.keras` file's compile config (a legacy `.h5` file's: `_legacy_compile_config`) on
+    the loaded model's Python side, as Keras's loaded model has it (`model.optimizer` with its learning rate, `model.loss`, `compiled`,
     `get_compile_config()`); the library compiled the model from the same file, with the
     optimizer's saved state, so nothing is compiled again."""
-    saved = (_saved_config(path) or {}).get("compile_config")
+    saved = (_saved_config(path) or {}).get("compile_config") or _legacy_compile_config(path)
     if not isinstance(saved, dict) or not isinstance(saved.get("optimizer"), dict):
         return
     optimizer = optimizers.deserialize(saved["optimizer"])
     model._compile_config = {k: saved.get(k) for k in
                              ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics")}
+    model._compile_extras = {key: saved.get(key, default) for key, default in
+                             (("run_eagerly", False), ("steps_per_execution", 1), ("jit_compile", "auto"))}
     model.optimizer = optimizer
     optimizer._compiled_into = weakref.ref(model)
     model.loss = _saved_loss(saved.get("loss"))

@@ -1,6 +1,7 @@
 """The compile configuration as Keras 3 writes it: `get_compile_config()`, the `.keras` file's
 `compile_config` and the legacy `.h5` `training_config` (objects as `{"class_name", "config"}`,
-an optimizer's schedule in the current form). Keras's Huber config leaves `delta` out, so a
+an optimizer's schedule in the current form), and `get_compile_config()` of a model loaded from
+either file. Keras's Huber config leaves `delta` out, so a
 saved Huber(delta=2.0) loads, in Keras and here, as Huber() (the model compiled in memory
 trains with the delta given: test_object_configs). Each library's file loads in the other and
 evaluates to the same numbers."""
@@ -58,10 +59,13 @@ def test_legacy_training_config_is_keras_and_loads_both_ways(loss, tmp_path):
     assert configs[0] == configs[1]
     assert "module" not in configs[0]["metrics"][0] and "module" in \
         configs[0]["optimizer_config"]["config"]["learning_rate"]
-    # Each file loads in the other library, compiled as saved: the same figures.
+    # Each file loads in the other library, compiled as saved: the same compile config (the
+    # training_config deserialized as Keras's legacy loader does: "mae" as MeanAbsoluteError,
+    # "huber" as the function) and the same figures.
     for who in ("ours", "theirs"):
-        here = sk.models.load_model(tmp_path / f"{who}.h5").evaluate(X, Y, verbose=0, return_dict=True)
-        there = keras.models.load_model(tmp_path / f"{who}.h5").evaluate(X, Y, verbose=0, return_dict=True)
+        loaded = sk.models.load_model(tmp_path / f"{who}.h5"), keras.models.load_model(tmp_path / f"{who}.h5")
+        assert loaded[0].get_compile_config() == loaded[1].get_compile_config(), who
+        here, there = (model.evaluate(X, Y, verbose=0, return_dict=True) for model in loaded)
         assert sorted(here) == sorted(there), who
         for key in there:
             assert here[key] == pytest.approx(there[key], rel=1e-5, abs=1e-6), (who, key)

@@ -278,3 +278,50 @@ def test_a_never_called_subclassed_model_after_other_layers_of_a_sequential_is_k
     mine = swiftkeras.models.load_model(path)
     _close([mine.predict(X, verbose=0)], [ours.predict(X, verbose=0)])
     assert _paths(mine) == _paths(theirs)
+
+
+def _shared_object_models(lib):
+    """Models whose `.keras` file Keras writes with `shared_object_id` marks (an object it
+    serializes twice in one file is marked, by its Python id, in each place): one regularizer
+    and one initializer object given to two layers, and a Sequential called twice in a
+    functional model (its dtype policies)."""
+    reg, init = lib.regularizers.L2(0.1), lib.initializers.Constant(0.3)
+    shared = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, kernel_initializer=init,
+                                                               kernel_regularizer=reg, name="e1"),
+                             lib.layers.Dense(2, kernel_initializer=init, kernel_regularizer=reg,
+                                              name="e2")], name="enc")
+    p, q = lib.Input((3,), name="p"), lib.Input((3,), name="q")
+    return lib.Model([p, q], lib.layers.Add(name="add")([shared(p), shared(q)]), name="siamese")
+
+
+def _marked(value):
+    if isinstance(value, dict):
+        return ("shared_object_id" in value) + sum(_marked(v) for v in value.values())
+    return sum(_marked(v) for v in value) if isinstance(value, list) else 0
+
+
+def test_keras_files_with_shared_object_ids_load_and_ours_load_in_keras(tmp_path):
+    """Keras's `shared_object_id` marks hold the Python id of an object serialized twice, so
+    its loading makes that object once; here each marked copy is read as the object it
+    describes (a regularizer, an initializer, a dtype policy: the same values either way; a
+    layer shared across nested models Keras cannot load back itself). Keras's file loads here
+    with its weights, losses and predictions; this library's file (without marks) loads in
+    Keras with the same."""
+    import json
+    import zipfile
+    keras = real_keras()
+    ref = _shared_object_models(keras)
+    ref.save(tmp_path / "theirs.keras")
+    assert _marked(json.loads(zipfile.ZipFile(tmp_path / "theirs.keras").read("config.json"))) >= 2
+    inputs, y = [X, X[::-1].copy()], Y
+    ours = swiftkeras.models.load_model(tmp_path / "theirs.keras")
+    assert _paths(ours) == _paths(keras.models.load_model(tmp_path / "theirs.keras"))
+    _close([ours.predict(inputs, verbose=0)], [ref.predict(inputs, verbose=0)])
+    for model in (ours, ref):
+        model.compile(optimizer="sgd", loss="mse", run_eagerly=model is ref)   # (Keras: no jit)
+    expected = ref.evaluate(inputs, y, verbose=0)   # the mse and both kernel penalties
+    assert ours.evaluate(inputs, y, verbose=0) == pytest.approx(expected, rel=1e-5)
+    ours.save(tmp_path / "ours.keras")
+    back = keras.models.load_model(tmp_path / "ours.keras")
+    back.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+    assert back.evaluate(inputs, y, verbose=0) == pytest.approx(expected, rel=1e-5)

@@ -177,3 +177,86 @@ def test_a_never_called_subclassed_model_after_a_python_layer_in_a_sequential_is
     ref, ours = models
     assert _paths(ours) == _paths(ref) and "outer/sub/sd/kernel" in _paths(ours)
     _same_training(ours, ref, X, X2[:, :1] @ np.ones((1, 4), np.float32))
+
+
+@pytest.mark.parametrize("kind", ["model", "layer", "model-without-layers"])
+def test_build_of_a_subclass_without_its_own_build_is_keras(kind):
+    """`Sub().build(shape)` where Sub has no build: Keras's default build marks it built and
+    makes no weights (its Dense, made in __init__, stays unbuilt, with Keras's warning; its
+    summary lists it "0 (unbuilt)"); its first call makes them, under its name, and predicts
+    and trains as Keras's."""
+    import warnings
+    seen = []
+    for lib in (real_keras(), swiftkeras):
+        if kind == "model":
+            sub = _classes(lib)[1](name="sub")
+        elif kind == "layer":
+            class Held(lib.layers.Layer):
+                def __init__(self, **kwargs):
+                    super().__init__(**kwargs)
+                    self.d = lib.layers.Dense(4, name="sd")
+
+                def call(self, x):
+                    return self.d(x)
+            sub = Held(name="sub")
+        else:
+            class Doubled(lib.Model):
+                def call(self, x):
+                    return x * 2.0
+            sub = Doubled(name="sub")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sub.build((None, 3))
+        said = [str(w.message) for w in caught if "does not have a `build()`" in str(w.message)]
+        held = getattr(sub, "d", None)
+        seen.append(([sub.built, len(sub.weights), held is not None and held.built, said,
+                      sub.get_build_config() if kind != "layer" else None,
+                      _summary(sub) if kind != "layer" else None], sub))   # its layers unbuilt
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sub(X[:2])
+        seen[-1][0].extend([[str(w.message) for w in caught if "build()" in str(w.message)], _paths(sub)])
+    (ref, ref_sub), (ours, our_sub) = seen
+    assert ours == ref
+    assert ours[:2] == [True, 0] and len(ours[3]) == (0 if kind == "model-without-layers" else 1)
+    if kind == "model":
+        assert ours[-1] == ["sub/sd/kernel", "sub/sd/bias"]
+        _same_training(our_sub, ref_sub, X, X2 @ np.ones((3, 4), np.float32))
+    elif kind == "layer":
+        our_sub.set_weights(ref_sub.get_weights())
+        _close([our_sub(X)], [ref_sub(X)])
+
+
+def _expandable(lib, connected):
+    """A functional model holding a Sequential (one of its layers frozen) and a subclassed
+    model; `connected`: two inputs, so that Keras's table has its "Connected to" column."""
+    outer_cls, _ = _classes(lib)
+    seq = lib.Sequential([lib.Input((3,)), lib.layers.Dense(5, name="sa"),
+                          lib.layers.Dropout(0.1, name="sdrop")], name="held_seq")
+    sub = outer_cls(name="held_sub")
+    if connected:
+        p, q = lib.Input((3,), name="p"), lib.Input((5,), name="q")
+        joined = lib.layers.Concatenate(name="cat")([seq(p), sub(q)])
+        model = lib.Model([p, q], lib.layers.Dense(1, name="head")(joined), name="two")
+    else:
+        x = lib.Input((3,), name="x")
+        model = lib.Model(x, lib.layers.Dense(1, name="head")(sub(seq(x))), name="one")
+    model.get_layer("held_seq").layers[0].trainable = False
+    return model
+
+
+@pytest.mark.parametrize("connected", [False, True])
+def test_summary_expand_nested_is_keras(connected):
+    """`summary(expand_nested=True)`: each nested model's layers in rows under its own, named
+    after "   └ " (the Sequential's, the subclassed model's and its Sequential's, a level
+    deeper), with Keras's shapes, counts, "-" connections and Trainable flags."""
+    texts = []
+    for lib in (real_keras(), swiftkeras):
+        model = _expandable(lib, connected)
+        for options in ({"expand_nested": True}, {"expand_nested": True, "show_trainable": True}):
+            lines = []
+            model.summary(print_fn=lambda text, **_: lines.append(text), **options)
+            texts.append("\n".join(lines))
+    ref, ours = texts[:2], texts[2:]
+    assert ours == ref
+    assert "│    └ sa (Dense)" in ours[0] and "│       └ a (Dense)" in ours[0]

@@ -179,6 +179,54 @@ def test_config_with_arguments_is_keras(case):
     _assert_configs_equal(make(sk).get_config(), make(keras).get_config(), case)
 
 
+def _base_layer_classes(module):
+    """The base Layer and subclasses of it as users write them: without a constructor, with one
+    taking `**kw` (Keras's automatic config then has no `name`), with one taking `**kwargs`,
+    and with a get_config of their own calling the base one."""
+    class NoInit(module.layers.Layer):
+        def call(self, x):
+            return x
+
+    class OwnInit(module.layers.Layer):
+        def __init__(self, units=3, **kw):
+            super().__init__(**kw)
+            self.units = units
+
+    class OwnInitKwargs(module.layers.Layer):
+        def __init__(self, units=3, rate=0.5, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.rate = units, rate
+
+    class OwnConfig(module.layers.Layer):
+        def __init__(self, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    return {"Layer": module.layers.Layer, "NoInit": NoInit, "OwnInit": OwnInit,
+            "OwnInitKwargs": OwnInitKwargs, "OwnConfig": OwnConfig}
+
+
+BASE_LAYER_CASES = {**{name: {} for name in ("Layer", "NoInit", "OwnInit", "OwnInitKwargs", "OwnConfig")},
+                    "Layer-args": dict(trainable=False, autocast=False),
+                    "NoInit-args": dict(trainable=False, autocast=False),
+                    "OwnInit-args": dict(units=5, autocast=False, trainable=False),
+                    "OwnInitKwargs-args": dict(rate=0.25, autocast=False, trainable=False),
+                    "OwnConfig-args": dict(units=5, autocast=False)}
+
+
+@pytest.mark.parametrize("case", sorted(BASE_LAYER_CASES))
+def test_base_layer_and_subclass_configs_are_keras(case):
+    """Keras's base Layer config (its automatic one: name, activity_regularizer, trainable,
+    dtype, autocast) and a subclass's: the constructor's arguments where it has no get_config,
+    the base keys only (no activity_regularizer, no autocast) where its own calls the base's."""
+    def make(module):
+        return _base_layer_classes(module)[case.split("-")[0]](name="probe", **BASE_LAYER_CASES[case])
+    _assert_configs_equal(make(sk).get_config(), make(keras).get_config(), case)
+
+
 def _without_shared_ids(value):
     """A config without Keras's `shared_object_id` marks: Keras's saving marks an object it
     serializes twice in one file (an activity regularizer, which a layer's config holds twice),

@@ -158,7 +158,7 @@ def test_own_weights_regularizer_and_constraint_train_as_keras():
     ours = exec_layers(CONSTRAINED, sk)["Constrained"](name="constrained")
     ref = exec_layers(CONSTRAINED, keras)["Constrained"](name="constrained")
     ref(X[:1])
-    ours.build((None, 4))
+    ours(X[:1])   # (as Keras: build() alone makes no weights for a class without its own)
     same_drawn_weights(ours, ref, 11)
     weights = ref.get_weights()   # Keras lists the model's own weights first
     weights[0] = np.array([-0.4, 0.3, 0.8], np.float32)
@@ -198,7 +198,7 @@ def test_compute_loss_override_with_own_weights_trains_as_keras():
     ours = exec_layers(CUSTOM_LOSS, sk)["Gated"](name="gated")
     ref = exec_layers(CUSTOM_LOSS, keras)["Gated"](name="gated")
     ref(X[:1])
-    ours.build((None, 4))
+    ours(X[:1])   # (as Keras: build() alone makes no weights for a class without its own)
     same_drawn_weights(ours, ref, 2, scale=1.0)
     assert_fits_like_keras(ours, ref, X, Y, rtol=1e-5)
 
