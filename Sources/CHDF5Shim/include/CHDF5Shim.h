@@ -82,6 +82,11 @@ void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B, float *
    Kernels+DotProductAttention.swift when sk_cpu_has_avx2_fma() is nonzero; elsewhere they do
    nothing. Any sizes; the last vector of a row is masked. */
 
+/* Nonzero when the CPU has AVX-512 F + VL: sk_gemm_strided and sk_gemm_strided_bias then run 16
+   lanes wide in blocks that keep B's panels in L2 (the same bits per element), so that
+   Kernels.readsInPlace also takes a B past L2 (a 784 x 512 Dense kernel). */
+int sk_cpu_has_avx512(void);
+
 /* C (m, n) = alpha . A . B, plus C's own values when `accumulate`: A(i, p) = a[i*ars + p*acs] (a
    transposed A is its strides swapped), B(p, j) = b[p*ldb + j], C(i, j) = c[i*ldc + j]. */
 void sk_gemm_strided(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b,
