@@ -46,17 +46,25 @@ static void sk_i8_quantize_row_portable(long k, const float *x, uint8_t *a, floa
     }
 }
 
-/* One element's result: the int32 product, or it converted and divided by its two scales. */
+/* The dequantized value's epilogue: the bias's element added, then relu as Swift's max(f, 0)
+   (0 >= f ? 0 : f: a NaN stays NaN, -0 becomes 0). */
+static inline float sk_i8_epilogue(float f, long j, const float *bias, int relu) {
+    if (bias) f += bias[j];
+    return relu && 0.0f >= f ? 0.0f : f;
+}
+
+/* One element's result: the int32 product, or it converted, divided by its two scales and
+   passed through the epilogue. */
 static inline void sk_i8_store(uint32_t acc, int32_t colsum, long r, long j, long n, int32_t *c, float *y,
-                               const float *row_scale, const float *col_scale) {
+                               const float *row_scale, const float *col_scale, const float *bias, int relu) {
     int32_t v = (int32_t)(acc - ((uint32_t)colsum << 7));
-    if (y) y[r * n + j] = (float)v / (col_scale[j] * row_scale[r]);
+    if (y) y[r * n + j] = sk_i8_epilogue((float)v / (col_scale[j] * row_scale[r]), j, bias, relu);
     else c[r * n + j] = v;
 }
 
 static void sk_i8_rows_portable(long r0, long r1, long n, long k, const uint8_t *a, long lda, const int8_t *packed,
                                 const int32_t *colsum, int32_t *c, float *y, const float *row_scale,
-                                const float *col_scale) {
+                                const float *col_scale, const float *bias, int relu) {
     long groups = (k + 3) / 4, panels = (n + 15) / 16;
     for (long r = r0; r < r1; r++) {
         const uint8_t *ar = a + r * lda;
@@ -69,7 +77,7 @@ static void sk_i8_rows_portable(long r0, long r1, long n, long k, const uint8_t 
                     for (int col = 0; col < 16; col++) acc[col] += (uint32_t)(v * (int32_t)bp[g * 64 + col * 4 + t]);
                 }
             for (int col = 0; col < 16 && p * 16 + col < n; col++)
-                sk_i8_store(acc[col], colsum[p * 16 + col], r, p * 16 + col, n, c, y, row_scale, col_scale);
+                sk_i8_store(acc[col], colsum[p * 16 + col], r, p * 16 + col, n, c, y, row_scale, col_scale, bias, relu);
         }
     }
 }
@@ -94,7 +102,8 @@ int sk_i8_best_path(void) {
    (all in int32, wrapping). */
 SK_I8_AVX2 static inline __attribute__((always_inline)) void
 sk_i8_tile_avx2(const int R, long r, long j0, long n, long groups, const uint8_t *a, long lda, const int8_t *packed,
-                const int32_t *colsum, int32_t *c, float *y, const float *row_scale, const float *col_scale) {
+                const int32_t *colsum, int32_t *c, float *y, const float *row_scale, const float *col_scale,
+                const float *bias, int relu) {
     __m256i acc[2][4];
     for (int i = 0; i < R; i++)
         for (int q = 0; q < 4; q++) acc[i][q] = _mm256_setzero_si256();
@@ -118,7 +127,7 @@ sk_i8_tile_avx2(const int R, long r, long j0, long n, long groups, const uint8_t
             _mm256_storeu_si256((__m256i *)lanes, v);
             for (int l = 0; l < 8; l++) {
                 long j = j0 + 8 * h + l;
-                if (j < n) sk_i8_store((uint32_t)lanes[l], colsum[j], r + i, j, n, c, y, row_scale, col_scale);
+                if (j < n) sk_i8_store((uint32_t)lanes[l], colsum[j], r + i, j, n, c, y, row_scale, col_scale, bias, relu);
             }
         }
     }
@@ -126,12 +135,13 @@ sk_i8_tile_avx2(const int R, long r, long j0, long n, long groups, const uint8_t
 
 SK_I8_AVX2 static void sk_i8_rows_avx2(long r0, long r1, long n, long k, const uint8_t *a, long lda, const int8_t *packed,
                                        const int32_t *colsum, int32_t *c, float *y, const float *row_scale,
-                                       const float *col_scale) {
+                                       const float *col_scale, const float *bias, int relu) {
     long groups = (k + 3) / 4;
     for (long j0 = 0; j0 < n; j0 += 16) {
         long r = r0;
-        for (; r + 2 <= r1; r += 2) sk_i8_tile_avx2(2, r, j0, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale);
-        for (; r < r1; r++) sk_i8_tile_avx2(1, r, j0, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale);
+        for (; r + 2 <= r1; r += 2)
+            sk_i8_tile_avx2(2, r, j0, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu);
+        for (; r < r1; r++) sk_i8_tile_avx2(1, r, j0, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu);
     }
 }
 
@@ -140,7 +150,7 @@ SK_I8_AVX2 static void sk_i8_rows_avx2(long r0, long r1, long n, long k, const u
 SK_VNNI static inline __attribute__((always_inline)) void
 sk_i8_tile_vnni(const int R, const int P, long r, long j0, long left, long n, long groups, const uint8_t *a, long lda,
                 const int8_t *packed, const int32_t *colsum, int32_t *c, float *y, const float *row_scale,
-                const float *col_scale) {
+                const float *col_scale, const float *bias, int relu) {
     __m512i acc[4][4];
     for (int i = 0; i < R; i++)
         for (int q = 0; q < P; q++) acc[i][q] = _mm512_setzero_si512();
@@ -162,11 +172,16 @@ sk_i8_tile_vnni(const int R, const int P, long r, long j0, long left, long n, lo
         long j = j0 + 16 * q;
         __m512i correction = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(mask, colsum + j), 7);
         __m512 scale = y ? _mm512_maskz_loadu_ps(mask, col_scale + j) : _mm512_setzero_ps();
+        __m512 shift = y && bias ? _mm512_maskz_loadu_ps(mask, bias + j) : _mm512_setzero_ps();
         for (int i = 0; i < R; i++) {
             __m512i v = _mm512_sub_epi32(acc[i][q], correction);
             if (y) {
                 __m512 d = _mm512_mul_ps(scale, _mm512_set1_ps(row_scale[r + i]));
-                _mm512_mask_storeu_ps(y + (r + i) * n + j, mask, _mm512_maskz_div_ps(mask, _mm512_cvtepi32_ps(v), d));
+                __m512 f = _mm512_maskz_div_ps(mask, _mm512_cvtepi32_ps(v), d);
+                if (bias) f = _mm512_add_ps(f, shift);
+                /* sk_i8_epilogue's relu: 0 where f <= 0 (ordered, so a NaN stays). */
+                if (relu) f = _mm512_mask_mov_ps(f, _mm512_cmp_ps_mask(f, _mm512_setzero_ps(), _CMP_LE_OQ), _mm512_setzero_ps());
+                _mm512_mask_storeu_ps(y + (r + i) * n + j, mask, f);
             } else {
                 _mm512_mask_storeu_epi32(c + (r + i) * n + j, mask, v);
             }
@@ -198,7 +213,7 @@ SK_VNNI static void sk_i8_quantize_row_avx512(long k, const float *x, uint8_t *a
 
 SK_VNNI static void sk_i8_rows_vnni(long r0, long r1, long n, long k, const uint8_t *a, long lda, const int8_t *packed,
                                     const int32_t *colsum, int32_t *c, float *y, const float *row_scale,
-                                    const float *col_scale) {
+                                    const float *col_scale, const float *bias, int relu) {
     long groups = (k + 3) / 4;
     /* Columns outer: a block of 64 columns of the weights (k x 64 bytes) stays in cache while the
        rows stream past it. */
@@ -208,18 +223,18 @@ SK_VNNI static void sk_i8_rows_vnni(long r0, long r1, long n, long k, const uint
         long r = r0;
         for (; r + 4 <= r1; r += 4) {
             switch (panels) {
-            case 4: sk_i8_tile_vnni(4, 4, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale); break;
-            case 3: sk_i8_tile_vnni(4, 3, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale); break;
-            case 2: sk_i8_tile_vnni(4, 2, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale); break;
-            default: sk_i8_tile_vnni(4, 1, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale); break;
+            case 4: sk_i8_tile_vnni(4, 4, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu); break;
+            case 3: sk_i8_tile_vnni(4, 3, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu); break;
+            case 2: sk_i8_tile_vnni(4, 2, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu); break;
+            default: sk_i8_tile_vnni(4, 1, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu); break;
             }
         }
         for (; r < r1; r++) {
             switch (panels) {
-            case 4: sk_i8_tile_vnni(1, 4, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale); break;
-            case 3: sk_i8_tile_vnni(1, 3, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale); break;
-            case 2: sk_i8_tile_vnni(1, 2, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale); break;
-            default: sk_i8_tile_vnni(1, 1, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale); break;
+            case 4: sk_i8_tile_vnni(1, 4, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu); break;
+            case 3: sk_i8_tile_vnni(1, 3, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu); break;
+            case 2: sk_i8_tile_vnni(1, 2, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu); break;
+            default: sk_i8_tile_vnni(1, 1, r, j0, left, n, groups, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu); break;
             }
         }
     }
@@ -247,19 +262,19 @@ void sk_i8_quantize_rows(long r0, long r1, long k, const float *x, uint8_t *a, l
 
 void sk_i8_gemm(long r0, long r1, long n, long k, const uint8_t *a, long lda, const int8_t *packed,
                 const int32_t *colsum, int32_t *c, float *y, const float *row_scale, const float *col_scale,
-                int path) {
+                const float *bias, int relu, int path) {
     if (r1 <= r0 || n <= 0) return;
 #if defined(__x86_64__)
     if (path >= 2 && k > 0) {
-        sk_i8_rows_vnni(r0, r1, n, k, a, lda, packed, colsum, c, y, row_scale, col_scale);
+        sk_i8_rows_vnni(r0, r1, n, k, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu);
         return;
     }
     if (path == 1 && k > 0) {
-        sk_i8_rows_avx2(r0, r1, n, k, a, lda, packed, colsum, c, y, row_scale, col_scale);
+        sk_i8_rows_avx2(r0, r1, n, k, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu);
         return;
     }
 #else
     (void)path;
 #endif
-    sk_i8_rows_portable(r0, r1, n, k, a, lda, packed, colsum, c, y, row_scale, col_scale);
+    sk_i8_rows_portable(r0, r1, n, k, a, lda, packed, colsum, c, y, row_scale, col_scale, bias, relu);
 }

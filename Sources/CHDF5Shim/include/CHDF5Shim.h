@@ -82,6 +82,11 @@ void sk_sgemm_nn(long m, long n, long k, const float *A, const float *B, float *
    Kernels+DotProductAttention.swift when sk_cpu_has_avx2_fma() is nonzero; elsewhere they do
    nothing. Any sizes; the last vector of a row is masked. */
 
+/* Nonzero when the CPU has AVX-512 F + VL: sk_gemm_strided and sk_gemm_strided_bias then run 16
+   lanes wide in blocks that keep B's panels in L2 (the same bits per element), so that
+   Kernels.readsInPlace also takes a B past L2 (a 784 x 512 Dense kernel). */
+int sk_cpu_has_avx512(void);
+
 /* C (m, n) = alpha . A . B, plus C's own values when `accumulate`: A(i, p) = a[i*ars + p*acs] (a
    transposed A is its strides swapped), B(p, j) = b[p*ldb + j], C(i, j) = c[i*ldc + j]. */
 void sk_gemm_strided(long m, long n, long k, float alpha, const float *a, long ars, long acs, const float *b,
@@ -117,10 +122,12 @@ void sk_i8_quantize_rows(long r0, long r1, long k, const float *x, uint8_t *a, l
 
 /* Rows r0 ..< r1 of a (row stride lda >= 4 * ceil(k / 4); each value is an int8 + 128, the bytes
    past k are any) times the packed weights, exactly in int32 (wrapping): into c (row stride n)
-   when y is NULL, else y[r][j] = (float)product / (col_scale[j] * row_scale[r]) (row stride n).
-   `path` (at most sk_i8_best_path()) picks the code; every path gives the same results. */
+   when y is NULL, else y[r][j] = (float)product / (col_scale[j] * row_scale[r]) (row stride n),
+   then + bias[j] when bias is not NULL, then max(y, 0) (Swift's: a NaN stays) when relu: a
+   quantized Dense's bias and activation in the same pass. `path` (at most sk_i8_best_path())
+   picks the code; every path gives the same results. */
 void sk_i8_gemm(long r0, long r1, long n, long k, const uint8_t *a, long lda, const int8_t *packed,
                 const int32_t *colsum, int32_t *c, float *y, const float *row_scale, const float *col_scale,
-                int path);
+                const float *bias, int relu, int path);
 
 #endif

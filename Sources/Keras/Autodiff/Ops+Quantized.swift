@@ -11,6 +11,27 @@ extension Ops {
     /// As ``int8Dense(_:kernel:kernelScale:)``, with `packed` the kernel already packed for the
     /// int8 product (a quantized layer's, made once per kernel value); packed here when nil.
     static func int8Dense(_ x: Tensor, kernel: Tensor, kernelScale: Tensor, packed: PackedInt8Matrix?) throws -> Tensor {
+        try int8Dense(x, kernel: kernel, kernelScale: kernelScale, packed: packed, bias: nil, activation: .linear)
+    }
+
+    /// A quantized Dense's whole inference call, `activation(int8Dense(x) + bias)`: the bias and
+    /// a relu added in the product's dequantizing pass (`sk_i8_gemm`), any other elementwise
+    /// activation in place after it, with the bits of the separate ops. Only while nothing
+    /// records (the ops' gradients are not recorded here).
+    static func int8DenseInference(_ x: Tensor, kernel: Tensor, kernelScale: Tensor, packed: PackedInt8Matrix?,
+                                   bias: Tensor?, activation: ElementwiseActivation) throws -> Tensor {
+        guard GradientTape.active == nil else {
+            throw KerasError.invalidState("int8 dense: the fused inference call does not record gradients")
+        }
+        let n = kernel.rank == 2 ? kernel.shape[1] : 0
+        if let bias, bias.shape != [n] {
+            throw KerasError.shapeMismatch("int8 dense: bias of shape \(bias.shape) does not fit \(n) units")
+        }
+        return try int8Dense(x, kernel: kernel, kernelScale: kernelScale, packed: packed, bias: bias, activation: activation)
+    }
+
+    private static func int8Dense(_ x: Tensor, kernel: Tensor, kernelScale: Tensor, packed: PackedInt8Matrix?,
+                                  bias: Tensor?, activation: ElementwiseActivation) throws -> Tensor {
         guard x.rank >= 1, kernel.rank == 2, x.shape[x.rank - 1] == kernel.shape[0] else {
             throw KerasError.shapeMismatch("int8 dense: input of shape \(x.shape) does not fit a kernel of shape \(kernel.shape)")
         }
@@ -30,9 +51,12 @@ extension Ops {
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(1, m * matrix.rowBytes))
         defer { scratch.deallocate() }
         let xs = x.data, ks = kernelScale.data, scales = inputScales.data, y = out.data
+        let b = bias.map { UnsafePointer($0.data) }, relu = activation == .relu
         Parallel.forEachPart(m, parts: Parallel.balancedPartCount(rows: m, width: Swift.max(1, n * k / 32))) { _, rows in
-            Kernels.int8DenseRows(xs, rows: rows, kernel: matrix, kernelScale: ks, inputScales: scales, scratch: scratch, into: y)
+            Kernels.int8DenseRows(xs, rows: rows, kernel: matrix, kernelScale: ks, inputScales: scales, scratch: scratch,
+                                  into: y, bias: b, relu: relu)
         }
+        if !relu && activation != .linear { activation.apply(y, count: out.count) }
         guard let tape = GradientTape.active, tape.tracks(x) else { return out }
         return tape.record(out) { g, t in
             let dequantized = Tensor.uninitialized([k, n])

@@ -240,7 +240,9 @@ extension Model {
     /// only marshal): one array per model input and output, the same number of samples in
     /// every array, one sample weight per sample, finite values. `what` prefixes the messages
     /// ("validation data").
-    func checkBatch(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ what: String? = nil) throws {
+    /// With `checkingInputs` false the inputs' values are left to the caller (a fit whose first
+    /// gather checks them: ``EpochIterator``'s `checkingInputs`).
+    func checkBatch(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ what: String? = nil, checkingInputs: Bool = true) throws {
         let owner = "Model '\(name)'" + (what.map { " \($0)" } ?? "")
         try checkInputs(xs, owner)
         let n = xs[0].shape[0]
@@ -257,12 +259,17 @@ extension Model {
         if let sw, sw.count != n || sw.shape.first != n {
             throw KerasError.shapeMismatch("\(owner): sample_weight must have shape (\(n),) (one weight per sample), got shape \(sw.shape) (\(sw.count) values for \(n) samples)")
         }
-        for (i, x) in xs.enumerated() where x.hasNonFinite {
-            throw KerasError.invalidData("\(owner): input \(i) contains NaN or infinite values")
+        for (i, x) in xs.enumerated() where checkingInputs && x.hasNonFinite {
+            throw Self.nonFiniteInput(owner, i)
         }
         for (i, y) in ys.enumerated() where y.hasNonFinite {
             throw KerasError.invalidData("\(owner): target \(i) contains NaN or infinite values")
         }
+    }
+
+    /// The error for input `i` with a NaN or infinite value.
+    static func nonFiniteInput(_ owner: String, _ i: Int) -> KerasError {
+        KerasError.invalidData("\(owner): input \(i) contains NaN or infinite values")
     }
 
     static let ambiguous = "data cardinality is ambiguous (make sure all arrays contain the same number of samples)"

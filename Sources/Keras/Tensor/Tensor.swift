@@ -168,20 +168,8 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
     /// every `fit`) are scanned on all cores.
     /// (String values, NaNs with a payload, are not counted: see ``StringValues``.)
     public var hasNonFinite: Bool {
-        let p = data
-        func scan(_ r: Range<Int>) -> Bool {
-            // x * 0 is 0 for finite x and NaN for NaN or infinity; sixteen lanes at a time.
-            let raw = UnsafeRawPointer(p)
-            var lanes = SIMD16<Float>(repeating: 0)
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound {
-                lanes += raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD16<Float>.self) * 0
-                i += 16
-            }
-            var acc = lanes.sum()
-            while i < r.upperBound { acc += p[i] * 0; i += 1 }
-            return acc.isNaN
-        }
+        let p = UnsafePointer(data)
+        func scan(_ r: Range<Int>) -> Bool { Kernels.containsNonFinite(p + r.lowerBound, count: r.count) }
         // Batches (trainOnBatch, predict) are checked in place, without the chunks' lock.
         if count < Parallel.threshold { return scan(0..<count) && hasNonStringNonFinite }
         let lock = Mutex()

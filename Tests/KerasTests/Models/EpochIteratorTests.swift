@@ -28,6 +28,37 @@ final class EpochIteratorTests: XCTestCase {
         XCTAssertEqual(rows(it.epoch()), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
     }
 
+    /// A shuffled epoch of one batch that checks its inputs (fit's `checkingInputs`) names the
+    /// first input with a NaN or infinity, found as its rows are copied (in blocks: the last
+    /// element of the last row here), gathers the same rows as an unchecked iterator, checks only
+    /// the first epoch and counts string values as values; fit then throws before any step.
+    func testFirstShuffledGatherChecksTheInputsAsItCopiesThem() throws {
+        let (x, y) = try data(70)
+        let wide = Tensor(shape: [70, 1200], repeating: 1)
+        wide.data[70 * 1200 - 1] = .infinity
+        let checked = EpochIterator(x: [x, wide], y: [y], batchSize: 70, shuffle: true, checkingInputs: true,
+                                    generator: RandomGenerator(seed: 3))
+        let plain = EpochIterator(x: [x, wide], y: [y], batchSize: 70, shuffle: true, generator: RandomGenerator(seed: 3))
+        let first = Array(checked.epoch()), reference = Array(plain.epoch())
+        XCTAssertEqual(first.count, 1)
+        XCTAssertEqual(first[0].nonFiniteInput, 1)
+        XCTAssertNil(reference[0].nonFiniteInput)
+        for i in 0..<2 { XCTAssertEqual(first[0].x[i].scalars.map(\.bitPattern), reference[0].x[i].scalars.map(\.bitPattern)) }
+        XCTAssertEqual(first[0].y[0].scalars, reference[0].y[0].scalars)
+        XCTAssertNil(Array(checked.epoch())[0].nonFiniteInput, "only the first gather checks")
+        XCTAssertNil(Array(EpochIterator(x: [x], batchSize: 70, shuffle: true, checkingInputs: true).epoch())[0].nonFiniteInput)
+        let strings = try Tensor(strings: ["a", "b", "c"], shape: [3, 1])
+        XCTAssertNil(Array(EpochIterator(x: [strings], batchSize: 3, shuffle: true, checkingInputs: true).epoch())[0].nonFiniteInput)
+
+        let model = try Sequential([InputLayer(shape: [1200]), Dense(1)])
+        try model.compile(optimizer: .name("sgd"), loss: .name("mean_squared_error"))
+        let before = model.getWeights().map(\.scalars)
+        XCTAssertThrowsError(try model.fit(wide, y, batchSize: 70, epochs: 1, verbose: 0)) {
+            XCTAssertTrue("\($0)".contains("input 0 contains NaN or infinite values"), "\($0)")
+        }
+        XCTAssertEqual(model.getWeights().map(\.scalars), before)
+    }
+
     func testShuffleDrawsOnePermutationPerEpochFromTheGenerator() throws {
         let (x, y) = try data(7)
         let it = EpochIterator(x: [x], y: [y], batchSize: 3, shuffle: true, generator: RandomGenerator(seed: 5))

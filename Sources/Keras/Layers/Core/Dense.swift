@@ -87,6 +87,13 @@ public final class Dense: Layer, @unchecked Sendable {
         guard let kernel else { throw KerasError.invalidState("Dense '\(name)' is not built") }
         if let kernelScale {
             let packed = try packedKernel.matrix(for: kernel) { kernel.storedValue }
+            if GradientTape.active == nil {
+                // Inference: the bias and an elementwise activation join the product's pass.
+                let fused = activationFunction.elementwise
+                let y = try Ops.int8DenseInference(inputs, kernel: kernel.value, kernelScale: kernelScale.value, packed: packed,
+                                                   bias: bias?.value, activation: fused ?? .linear)
+                return fused == nil ? try activationFunction(y) : y
+            }
             var y = try Ops.int8Dense(inputs, kernel: kernel.value, kernelScale: kernelScale.value, packed: packed)
             if let bias { y = try Ops.add(y, bias.value) }
             return try activationFunction(y)

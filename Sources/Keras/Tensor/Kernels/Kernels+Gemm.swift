@@ -1,4 +1,5 @@
 import CBLAS
+import CHDF5Shim
 
 extension Kernels {
     // MARK: GEMM
@@ -111,13 +112,23 @@ extension Kernels {
     /// without clearing it first, and needs no OpenBLAS thread-count scope. Each element sums its
     /// k products in order (one FMA chain), so a cut of C (``GemmCall/halves()``) gives the same
     /// bits as the whole product.
+    ///
+    /// With AVX-512 (``wideDenseProducts``) the kernel works in blocks that keep a panel of B
+    /// in L2, so on two cores or fewer it also takes a larger B: a 1024×784·784×512 predict
+    /// (the bench's `dense_784_512_10_predict`) took 4.1 ms on one core against 7.1 ms in
+    /// OpenBLAS with the environment's Haswell kernels. With more cores such a product stays
+    /// on OpenBLAS's threads (``threadedGemmMinimum``), which the in-place halves cannot use.
     @inline(__always)
     static func readsInPlace(transB: Bool, k: Int, n: Int, beta: Float) -> Bool {
-        nativeDenseProducts && !transB && (beta == 0 || beta == 1) && k * n <= inPlaceMaximumB
+        nativeDenseProducts && !transB && (beta == 0 || beta == 1)
+            && (k * n <= inPlaceMaximumB || wideDenseProducts && Parallel.cores <= 2)
     }
 
     /// The CPU has AVX2 and FMA (the same check as ``nativeRecurrentSteps``).
     static let nativeDenseProducts = nativeRecurrentSteps
+    /// The CPU has AVX-512 (`sk_cpu_has_avx512`): the in-place kernel runs 16 lanes wide in
+    /// L2-sized blocks, with the same bits per element.
+    static let wideDenseProducts = nativeDenseProducts && sk_cpu_has_avx512() != 0
     /// The most floats of B that ``readsInPlace(transB:k:n:beta:)`` takes: 256 KiB, a quarter of L2.
     static let inPlaceMaximumB = 1 << 16
 

@@ -31,14 +31,16 @@ extension Kernels {
     /// `AbsMaxQuantizer()(x, axis=-1)`), multiplied by the packed int8 kernel exactly in int32,
     /// then `y[r, j] = Float(product) / (kernelScale[j] · inputScale[r])`. `a` is scratch for
     /// the rows' quantized values (`rows.count × kernel.rowBytes` bytes from row `rows.lowerBound`).
+    /// With `bias` (`kernel.n` floats) each row gets it added, and with `relu` then `max(y, 0)`,
+    /// in the same pass (the bits of `Ops.add` and the relu activation after it).
     static func int8DenseRows(_ x: UnsafePointer<Float>, rows: Range<Int>, kernel: PackedInt8Matrix,
                               kernelScale: UnsafePointer<Float>, inputScales: UnsafeMutablePointer<Float>,
                               scratch a: UnsafeMutablePointer<UInt8>, into y: UnsafeMutablePointer<Float>,
-                              path: Int = int8Path) {
+                              bias: UnsafePointer<Float>? = nil, relu: Bool = false, path: Int = int8Path) {
         let k = kernel.k, lda = kernel.rowBytes, code = Int32(Swift.min(path, int8Path))
         sk_i8_quantize_rows(rows.lowerBound, rows.upperBound, k, x, a, lda, inputScales, code)
         sk_i8_gemm(rows.lowerBound, rows.upperBound, kernel.n, k, a, lda, kernel.packed, kernel.columnSums,
-                   nil, y, inputScales, kernelScale, code)
+                   nil, y, inputScales, kernelScale, bias, relu ? 1 : 0, code)
     }
 }
 

@@ -63,6 +63,44 @@ extension Kernels {
         }
     }
 
+    /// True when one of `count` floats is NaN or infinite (a string value counts too: callers
+    /// that accept strings check ``Tensor/hasNonStringNonFinite`` after a hit).
+    @inline(__always)
+    static func containsNonFinite(_ p: UnsafePointer<Float>, count: Int) -> Bool {
+        // x * 0 is 0 for finite x and NaN for NaN or infinity; sixteen lanes at a time.
+        let raw = UnsafeRawPointer(p)
+        var lanes = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD16<Float>.self) * 0
+            i += 16
+        }
+        var acc = lanes.sum()
+        while i < count { acc += p[i] * 0; i += 1 }
+        return acc.isNaN
+    }
+
+    /// ``gatherShuffledRows(_:_:row:into:)`` that also says whether a gathered value is NaN or
+    /// infinite: the rows are copied in blocks of about 256 KiB, each scanned
+    /// (``containsNonFinite(_:count:)``) while it is still in the core's L2, so that data checked
+    /// this way is read from memory once instead of twice.
+    static func gatherShuffledRowsChecked(_ x: UnsafePointer<Float>, _ indices: ArraySlice<Int>, row: Int,
+                                          into out: UnsafeMutablePointer<Float>) -> Bool {
+        indices.withUnsafeBufferPointer { idx in
+            guard let base = idx.baseAddress, row > 0 else { return false }
+            let block = Swift.max(1, (1 << 16) / row)
+            var found = false
+            var start = 0
+            while start < idx.count {
+                let end = Swift.min(idx.count, start + block)
+                gatherShuffledRows(x, base, rows: start..<end, of: idx.count, row: row, into: out)
+                if !found { found = containsNonFinite(out + start * row, count: (end - start) * row) }
+                start = end
+            }
+            return found
+        }
+    }
+
     /// Asks the CPU to bring rows `indices` (each `row` floats) of `x` into its caches, for a
     /// gather that comes later (``gatherShuffledRows(_:_:row:into:)`` of the next batch).
     static func prefetchRows(_ x: UnsafePointer<Float>, _ indices: ArraySlice<Int>, row: Int) {

@@ -49,7 +49,7 @@ final class QuantizationTests: XCTestCase {
             c.withUnsafeMutableBufferPointer { sc in
                 for rows in [0..<split, split..<m] {
                     sk_i8_gemm(rows.lowerBound, rows.upperBound, n, k, sa.baseAddress, lda, packed.packed, packed.columnSums,
-                               sc.baseAddress, nil, nil, nil, Int32(path))
+                               sc.baseAddress, nil, nil, nil, nil, 0, Int32(path))
                 }
             }
         }
@@ -161,6 +161,56 @@ final class QuantizationTests: XCTestCase {
         let half = try Tensor(shape: [k, n], scalars: (0..<(k * n)).map { $0 == 7 ? 0.5 : 1 })
         XCTAssertThrowsError(try Ops.int8Dense(x, kernel: half, kernelScale: scales)) {
             XCTAssertTrue("\($0)".contains("value 0.5 at index 7 is not an int8"), "\($0)")
+        }
+    }
+
+    /// The bias and relu of a quantized Dense in the dequantizing pass (`sk_i8_gemm`'s epilogue)
+    /// equal, on every path, the triple loop's product de-scaled, plus the bias, then Swift's
+    /// `max(_, 0)` (a NaN bias element stays NaN); the layer's inference call equals the
+    /// separate ops (`int8Dense`, `add`, the activation) bit for bit.
+    func testInt8BiasAndReluJoinTheDequantizingPassOnEveryPath() throws {
+        let (m, k, n) = (9, 37, 70)
+        let x = random([m, k], seed: 31, scale: 2)
+        let kernel = try Tensor(shape: [k, n], scalars: int8Values(k * n, seed: 32).map { Float($0) })
+        let scales = random([n], seed: 33)
+        for i in 0..<n { scales.data[i] = abs(scales.data[i]) + 0.01 }
+        var biasValues = random([n], seed: 34, scale: 40).scalars
+        biasValues[5] = .nan
+        let bias = try Tensor(shape: [n], scalars: biasValues)
+        let packed = try PackedInt8Matrix(kernel)
+        for relu in [false, true] {
+            var expected = [Float](repeating: 0, count: m * n)
+            for r in 0..<m {
+                let (q, s) = referenceQuantize(Array(x.scalars[(r * k)..<((r + 1) * k)]))
+                for j in 0..<n {
+                    var acc: Int64 = 0
+                    for p in 0..<k { acc += Int64(q[p]) * Int64(kernel.data[p * n + j]) }
+                    let v = Float(acc) / (scales.data[j] * s) + biasValues[j]
+                    expected[r * n + j] = relu ? Swift.max(v, 0) : v
+                }
+            }
+            XCTAssertTrue(expected.contains { $0 == 0 } || !relu, "the relu must clip some values")
+            for path in 0...Kernels.int8Path {
+                var y = [Float](repeating: -7, count: m * n)
+                let s = UnsafeMutablePointer<Float>.allocate(capacity: m)
+                let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: m * packed.rowBytes)
+                y.withUnsafeMutableBufferPointer { out in
+                    Kernels.int8DenseRows(x.data, rows: 0..<m, kernel: packed, kernelScale: scales.data, inputScales: s,
+                                          scratch: scratch, into: out.baseAddress!, bias: bias.data, relu: relu, path: path)
+                }
+                s.deallocate()
+                scratch.deallocate()
+                XCTAssertEqual(y.map(\.bitPattern), expected.map(\.bitPattern), "relu \(relu), path \(path)")
+            }
+        }
+        for activation in [ActivationFunction.relu, .sigmoid, .softmax] {
+            let layer = Dense(n, activation: activation)
+            _ = try layer(x)
+            try layer.quantize(.int8)
+            guard let kq = layer.kernel, let sq = layer.kernelScale, let bq = layer.bias else { return XCTFail("not quantized") }
+            try bq.assign(bias)
+            let separate = try activation(Ops.add(Ops.int8Dense(x, kernel: kq.storedValue, kernelScale: sq.storedValue), bq.storedValue))
+            XCTAssertEqual(try layer(x).scalars.map(\.bitPattern), separate.scalars.map(\.bitPattern), "\(activation)")
         }
     }
 

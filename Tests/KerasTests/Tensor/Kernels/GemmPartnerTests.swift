@@ -100,7 +100,9 @@ final class GemmPartnerTests: XCTestCase {
     func testDenseProductsInPlaceMatchAnFMALoopOnOneAndTwoCores() throws {
         try XCTSkipUnless(Kernels.nativeDenseProducts, "no AVX2 + FMA: Dense products stay on OpenBLAS")
         Parallel.partner?.clearBusy()
-        let shapes = [(128, 100, 93), (93, 100, 128), (64, 100, 93), (128, 9, 100), (100, 9, 128), (77, 45, 61), (54, 100, 93)]
+        var shapes = [(128, 100, 93), (93, 100, 128), (64, 100, 93), (128, 9, 100), (100, 9, 128), (77, 45, 61), (54, 100, 93)]
+        // A B past ``Kernels/inPlaceMaximumB`` (the AVX-512 kernel's L2 blocks, rows and columns off its tiles).
+        if Kernels.readsInPlace(transB: false, k: 250, n: 264, beta: 0) { shapes.append((13, 264, 250)) }
         for (i, (m, n, k)) in shapes.enumerated() {
             XCTAssertGreaterThan(m * n * k, Kernels.smallGemmLimit)
             for transA in [false, true] {
@@ -137,10 +139,12 @@ final class GemmPartnerTests: XCTestCase {
                 }
             }
         }
-        // What stays on OpenBLAS: B transposed, another beta, a B larger than the limit.
+        // What stays on OpenBLAS: B transposed, another beta, a B larger than the limit (unless
+        // the AVX-512 kernel takes it on two cores or fewer).
         XCTAssertFalse(Kernels.readsInPlace(transB: true, k: 100, n: 9, beta: 0))
         XCTAssertFalse(Kernels.readsInPlace(transB: false, k: 100, n: 9, beta: 0.5))
-        XCTAssertFalse(Kernels.readsInPlace(transB: false, k: 512, n: 512, beta: 0))
+        XCTAssertEqual(Kernels.readsInPlace(transB: false, k: 512, n: 512, beta: 0), Kernels.wideDenseProducts && Parallel.cores <= 2)
+        Parallel.withCores(4) { XCTAssertFalse(Kernels.readsInPlace(transB: false, k: 512, n: 512, beta: 0)) }
         XCTAssertTrue(Kernels.readsInPlace(transB: false, k: 93, n: 100, beta: 1))
     }
 
@@ -207,10 +211,12 @@ final class GemmPartnerTests: XCTestCase {
                 assertSameBits(db, sums, "bias gradient, " + label)
             }
         }
-        // Few rows, a tiny product, a kernel larger than the in-place B: OpenBLAS (or the small loop).
+        // Few rows, a tiny product, a kernel larger than the in-place B (unless the AVX-512
+        // kernel takes it on two cores or fewer): OpenBLAS (or the small loop).
         XCTAssertFalse(Kernels.transposesKernel(rows: 8, inputs: 100, units: 9))
         XCTAssertFalse(Kernels.transposesKernel(rows: 16, inputs: 8, units: 3))
-        XCTAssertFalse(Kernels.transposesKernel(rows: 128, inputs: 512, units: 512))
+        XCTAssertEqual(Kernels.transposesKernel(rows: 128, inputs: 512, units: 512), Kernels.wideDenseProducts && Parallel.cores <= 2)
+        Parallel.withCores(4) { XCTAssertFalse(Kernels.transposesKernel(rows: 128, inputs: 512, units: 512)) }
     }
 
     /// The halves cover C exactly: rows when there are at least 32, else columns, else no cut.
