@@ -477,11 +477,12 @@ def test_cct_compact_convolutional_transformer_like_keras(tmp_path, narrow_termi
 
 # -- examples/vision/pointnet.py --------------------------------------------------------------
 
-def pointnet_model(keras, layers, ops, num_points=16, num_classes=4, regularizer=None,
+def pointnet_model(keras, layers, ops, num_points=16, num_classes=4, orthogonal=False,
                    dropout=0.3):
     """The example's PointNet, its widths divided by 4 to 16 (32 -> 8, 512 -> 32, 256 -> 16);
-    `regularizer`: the class of the activity regularizer of the T-nets' last Dense (the
-    example's OrthogonalRegularizer), None for none."""
+    `orthogonal`: with the example's OrthogonalRegularizer as the activity regularizer of the
+    T-nets' last Dense."""
+    regularizer = orthogonal_regularizer_class(keras) if orthogonal else None
     def conv_bn(x, filters):
         x = layers.Conv1D(filters, kernel_size=1, padding="valid")(x)
         x = layers.BatchNormalization(momentum=0.0)(x)
@@ -555,9 +556,9 @@ def test_pointnet_like_keras(tmp_path, narrow_terminal):
     number'), Conv1D, BatchNormalization(momentum=0.0), Dot(axes=(2, 1)), GlobalMaxPooling1D:
     the summary, the identity biases as Keras makes them, predictions and a fit (Dropout off)
     from the same weights, and the .keras files (Keras's __numpy__ value in Constant's config,
-    no dtype-policy warning on load) loaded both ways. The example's OrthogonalRegularizer, a
-    Regularizer subclass written in Python, is refused with what to use instead (the library
-    cannot run a Python penalty)."""
+    no dtype-policy warning on load) loaded both ways. With the example's OrthogonalRegularizer
+    (a Regularizer subclass written with ops, traced into the library's graph): predictions, a
+    fit, and saving refused as Keras refuses it (its get_config calls the base's)."""
     sk, keras = _libs()
     rng = np.random.default_rng(0)
     x = rng.normal(size=(16, 16, 3)).astype("float32")
@@ -585,10 +586,17 @@ def test_pointnet_like_keras(tmp_path, narrow_terminal):
     # of this file's commit), so only the logs are compared here.
     _fits_alike(model, ref, x, y, batch_size=8, epochs=2, weights=False)
 
-    sk, layers, ops = fresh_library(sk)
-    with pytest.raises(NotImplementedError, match="OrthogonalRegularizer: a regularizer written in "
-                                                  "Python .* cannot be given to a layer"):
-        pointnet_model(sk, layers, ops, regularizer=orthogonal_regularizer_class(sk)).predict(x, verbose=0)
+    # The example's OrthogonalRegularizer, a Regularizer subclass written with ops, on the T-nets'
+    # activity: traced into the library's graph (test_traced_regularizer.py checks it closely).
+    # Its get_config calls the base's, which raises in Keras: saving fails alike.
+    model, ref = _both(pointnet_model, dropout=0.0, orthogonal=True)
+    _same_weights(model, ref, seed=9)
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
+    _fits_alike(model, ref, x, y, batch_size=8, epochs=1, weights=False)
+    for m in (model, ref):
+        with pytest.raises(NotImplementedError, match="OrthogonalRegularizer object at .* does not "
+                                                      "implement get_config"):
+            m.save(str(tmp_path / "orthogonal.keras"))
 
 
 def test_constant_initializer_array_value_like_keras():
