@@ -709,14 +709,14 @@ def ner_model(keras, layers, ops, num_tags, vocab_size, maxlen):
     return model
 
 
-def test_ner_transformers_subclassed_model_like_keras():
+def test_ner_transformers_subclassed_model_like_keras(narrow_terminal):
     """The example's NERModel: a subclassed model whose call calls a TransformerBlock (a Python
     layer with `call(inputs, training=False)` calling MultiHeadAttention, a Sequential, Dropout
     and LayerNormalization) without `training` — the library recorded that default with the
     call and then passed its own mode too ('got multiple values for keyword argument
     training'), so the model could not be built — a TokenAndPositionEmbedding of ops.arange, and
     a loss written in Python masking the padding tags: the weights in Keras's order and paths,
-    predictions and the evaluated loss from the same weights, and a fit that lowers the loss
+    the summary, predictions and the evaluated loss from the same weights, and a fit that lowers the loss
     with the loss traced into the library's graph (its Dropout layers draw other numbers than
     Keras's, so the fit is not compared with Keras's; test_traced_compiled_loss compares the
     same loss's training without them)."""
@@ -730,6 +730,9 @@ def test_ner_transformers_subclassed_model_like_keras():
     for m in (model, ref):
         m.predict(x[:1], verbose=0)
     assert [w.path for w in model.weights] == [w.path for w in ref.weights]
+    # The summary: "?" for the custom layers (no compute_output_shape) and for the Dropout
+    # layers (built at init, so Keras has no shape for them in a subclassed model).
+    assert summary_lines(model) == summary_lines(ref)
     _same_weights(model, ref, seed=9, scale=0.3)
     _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
     _close(model.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0), what="evaluate")
