@@ -21,10 +21,12 @@ public func keras_register_regularizer_graph(_ entryJSON: UnsafePointer<CChar>?,
         }
         let registered = entry["registered_name"]?.stringValue ?? className
         guard !registered.isEmpty else { throw ABIError(.invalidArgument, "regularizer '\(className)': registered_name must not be empty") }
-        let module = entry["module"] ?? .null
-        guard module.isNull || module.stringValue != nil else {
-            throw ABIError(.invalidArgument, "regularizer '\(className)': module must be a string or null, got \(module)")
+        // Plain strings only are kept: the registration lives as long as the process.
+        let moduleJSON = entry["module"] ?? .null
+        guard moduleJSON.isNull || moduleJSON.stringValue != nil else {
+            throw ABIError(.invalidArgument, "regularizer '\(className)': module must be a string or null, got \(moduleJSON)")
         }
+        let module = moduleJSON.stringValue
         guard let fn else { throw ABIError(.invalidArgument, "regularizer '\(className)': trace must not be NULL") }
         let ud = UserData(userData, free)
         register(registered, .regularizer { config in

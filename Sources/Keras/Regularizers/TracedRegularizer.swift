@@ -12,8 +12,8 @@ public final class TracedRegularizer: Regularizer, @unchecked Sendable {
 
     public let className: String
     public let config: JSON
-    /// Keras's `module` of the class (null for a class of `__main__`).
-    public let module: JSON
+    /// Keras's `module` of the class (nil, written null, for a class of `__main__`).
+    public let module: String?
     /// The name the class is registered under (Keras's `registered_name`).
     public let registeredName: String
     private let trace: Trace
@@ -22,7 +22,7 @@ public final class TracedRegularizer: Regularizer, @unchecked Sendable {
     private var graphs: [[Int]: (graph: OpGraph, penalty: Int)] = [:]
     private static let maxShapes = 16
 
-    public init(className: String, module: JSON, registeredName: String, config: JSON, trace: @escaping Trace) {
+    public init(className: String, module: String?, registeredName: String, config: JSON, trace: @escaping Trace) {
         self.className = className
         self.module = module
         self.registeredName = registeredName
@@ -31,7 +31,7 @@ public final class TracedRegularizer: Regularizer, @unchecked Sendable {
     }
 
     public var serialized: JSON {
-        ["module": module, "class_name": .string(className), "config": config, "registered_name": .string(registeredName)]
+        ["module": module.map { .string($0) } ?? .null, "class_name": .string(className), "config": config, "registered_name": .string(registeredName)]
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
