@@ -14,6 +14,7 @@ import itertools
 import json
 import re
 import threading
+import weakref
 
 from . import _lib, _native
 
@@ -24,8 +25,9 @@ _registered: dict[str, type] = {}
 # defined again under the same name) still call theirs, so none is ever freed.
 _thunks: list = []
 # (registered name, config text) -> the live object the config came from, so that the trace
-# calls the very object given to the layer (its attributes as they are, not as rebuilt)
-_live: dict[tuple[str, str], object] = {}
+# calls the very object given to the layer (its attributes as they are, not as rebuilt); held
+# weakly: the layer given it holds it while it may be traced again
+_live: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _tokens = itertools.count()
 # The config of an object whose get_config is Keras's base (which raises NotImplementedError, as
 # the keras.io example's does): the object itself is found by this key; saving it raises as Keras.
@@ -126,7 +128,7 @@ def refuse_unserializable(config_text):
     if found is None:
         return
     with _lock:
-        obj = _live.get(_token_key(int(found.group(1))), "a regularizer")
+        obj = _live.get(_token_key(int(found.group(1)))) or "a regularizer"
     raise NotImplementedError(f"{obj} does not implement get_config()")
 
 

@@ -145,3 +145,18 @@ def test_bad_regularizers_are_reported():
             model.fit(X, np.zeros((10, 3)), epochs=1, verbose=0)
     with pytest.raises(NotImplementedError, match="does not implement get_config"):
         Rows().get_config()
+
+
+def test_builtin_of_the_same_name_stays_builtin():
+    """A Python class named as a built-in (the example's OrthogonalRegularizer, not registered)
+    does not take the built-in's place: Keras reads an entry of keras.regularizers with no
+    registered name as its own class."""
+    _model(sk, _orthogonal(sk, registered=False))(X)
+    penalties = []
+    for lib in (sk, keras):
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(
+            3, kernel_regularizer=lib.regularizers.OrthogonalRegularizer(factor=0.2))])
+        model.set_weights([np.linspace(-1, 1, w.size, dtype="float32").reshape(w.shape)
+                           for w in model.get_weights()])
+        penalties.append(_losses(model))
+    _close(penalties[0], penalties[1], "the built-in OrthogonalRegularizer")
