@@ -1540,6 +1540,31 @@ int keras_register_metric(const char *name, keras_loss_fn fn, void *user_data, k
 /* Registers an elementwise activation ("activation": "name" in layer configs). */
 int keras_register_activation(const char *name, keras_activation_fn fn, void *user_data, keras_free_fn free_user_data);
 
+/* A regularizer written as a composition of ops (Keras: a `keras.regularizers.Regularizer`
+ * subclass whose `__call__` uses `keras.ops`), traced by keras_register_regularizer_graph's
+ * `trace` into a function graph: `graph` (valid only during the call; add ops with
+ * keras_layer_builder_constant / _op / _shape, as in a layer's call) has one argument, node
+ * `argument`, the tensor regularized (a weight, or a layer's output for an activity
+ * regularizer) with its shape and its value at the first call; *penalty is set to the node of
+ * the scalar penalty. `config_json` is the regularizer's config (the "config" of its entry in the
+ * layer's config: the plugin makes its object from it). Called once per regularizer object and
+ * shape of tensor (a new batch size traces again, as jax.jit does); every step then runs the graph
+ * natively, its gradient from the library's autodiff. Returns 0, or nonzero after
+ * keras_callback_error(message). */
+typedef int (*keras_regularizer_trace_fn)(void *user_data, const char *config_json,
+                                          keras_layer_builder *graph, int64_t argument, int64_t *penalty);
+
+/* Registers a regularizer class traced by `trace` under `entry_json`'s "registered_name" (its
+ * "class_name" when null or absent): wherever a layer's config names it (kernel_regularizer,
+ * activity_regularizer, ...: {"module", "class_name", "config", "registered_name"}), a
+ * regularizer of that config is made, and written back with the entry's "module", "class_name"
+ * and "registered_name", as Keras saves a custom object. Registered in the innermost open scope
+ * (keras_scope_push), else globally. free_user_data (may be NULL) is called on user_data once
+ * the registration is replaced and every regularizer made from it is freed. Errors:
+ * INVALID_ARGUMENT (bad JSON, no class_name, a module neither string nor null, NULL trace). */
+int keras_register_regularizer_graph(const char *entry_json, keras_regularizer_trace_fn trace,
+                                     void *user_data, keras_free_fn free_user_data);
+
 /* Registers a callback class under `name`: wherever a callback is named (a config
  * {"class_name": "name", "config": {...}}, keras_callback_from_registry), a callback calling fn
  * for every hook, as keras_callback_new does, is made. */

@@ -33,9 +33,10 @@ extension Model {
                 given = node.inputs.indices.map { i in
                     i < explicit.count && explicit[i] != nil ? Tensor(shape: Self.maskShape(of: node.inputs[i].shape)) : nil
                 }
-                if node.layer is Model {   // (an input given None keeps the mask it carries, as in runGraph)
-                    for (i, kt) in node.inputs.enumerated() where given[i] == nil {
-                        if let from = kt.node, let outs = masks[ObjectIdentifier(from)], kt.tensorIndex < outs.count { given[i] = outs[kt.tensorIndex] }
+                if node.layer is Model {   // (as in runGraph)
+                    given = Model.masksSetOnInputs(given, inputs: node.inputs) { kt in
+                        guard let from = kt.node, let outs = masks[ObjectIdentifier(from)], kt.tensorIndex < outs.count else { return nil }
+                        return outs[kt.tensorIndex]
                     }
                 }
             } else {
@@ -70,5 +71,25 @@ extension Model {
     /// features axis (Embedding's `(batch, steps)` for `(batch, steps, dim)`).
     private static func maskShape(of shape: [Int?]) -> [Int] {
         (shape.count > 1 ? Array(shape.dropLast()) : shape).map { $0 ?? 1 }
+    }
+}
+
+extension Model {
+    /// The masks a nested model's call `inner(inputs, mask=given)` gives its inputs, as Keras's
+    /// `Functional.call` does: it sets each mask given on its input tensor
+    /// (`backend.set_keras_mask(x, m)`), so every position holding that same tensor carries it
+    /// (`inner([x, x], mask=[m, None])` masks both; the last one given wins), and a tensor given
+    /// no mask keeps the one it carries (`carried`: `inner([x, embedded], mask=[m, None])`).
+    static func masksSetOnInputs<T>(_ given: [T?], inputs: [KerasTensor], carried: (KerasTensor) -> T?) -> [T?] {
+        given.indices.map { i in
+            guard i < inputs.count else { return given[i] }
+            let tensor = inputs[i]
+            let same = inputs.indices.filter { j in
+                j < given.count && (inputs[j] === tensor || tensor.node != nil && inputs[j].node === tensor.node
+                                        && inputs[j].tensorIndex == tensor.tensorIndex)
+            }
+            if let j = same.last(where: { given[$0] != nil }) { return given[j] }
+            return carried(tensor)
+        }
     }
 }

@@ -39,7 +39,8 @@ extension Model {
     /// row per named layer (in that order, a layer's first call; no "Connected to" column),
     /// its output shape with `batchSize` as its first dimension (the batch the layer was built
     /// with, which Keras shows for a model built by a call on data), or "?" for the layers
-    /// named in `unknownShapes` (custom layers Keras cannot tell the output shape of).
+    /// named in `unknownShapes` (custom layers Keras cannot tell the output shape of) and the
+    /// layers Keras builds at init (``LayerDeclaration/builtAtInit``).
     /// `layerTypes` names the type Keras prints for a layer whose class the library does not
     /// hold (a nested subclassed model, which the library holds as its traced graph: Keras
     /// prints `sub (MySub)`, not `sub (Functional)`). `expandNested` lists under each nested
@@ -121,7 +122,10 @@ extension Model {
                 throw KerasError.invalidArgument("summary: model '\(self.name)' has no layer '\(name)' in its graph")
             }
             let row = SummaryRow(node, shapes: node.outputShapes.map { s in s.isEmpty ? s : [batchSize] + s.dropFirst() }, connected: [])
-            guard unknownShapes.contains(name) else { return row }
+            // Keras prints "?" where it has no shape to show: a custom layer that cannot compute
+            // its output shape, and a layer built at init (Dropout, Activation: no build, so no
+            // build shapes, and no node in a subclassed model).
+            guard unknownShapes.contains(name) || node.layer.declaration?.builtAtInit == true else { return row }
             return SummaryRow(name: row.name, shape: "?", params: row.params, connected: row.connected,
                               layerName: row.layerName, trainable: row.trainable)
         }

@@ -277,9 +277,7 @@ open class Model: Layer, @unchecked Sendable {
             if let explicit = node.masks {   // `layer(x, mask=m)`: m, kept where nonzero
                 given = try explicit.map { try $0.map { 1 - (try Ops.equal(value(of: $0), Tensor(0))) } }
                 if node.layer is Model, let g = given {
-                    // Keras's model call sets the masks given on its inputs: one given None
-                    // keeps the mask it carries (`inner([x, embedded], mask=[m, None])`).
-                    given = g.enumerated().map { i, m in m ?? (i < node.inputs.count ? lookup(masks, node.inputs[i]) ?? nil : nil) }
+                    given = Model.masksSetOnInputs(g, inputs: node.inputs) { lookup(masks, $0) ?? nil }
                 }
             } else if !masks.isEmpty {
                 let argMasks = node.inputs.map { lookup(masks, $0) ?? nil }

@@ -6,6 +6,8 @@ public protocol Regularizer {
     var config: JSON { get }
     /// The penalty as a differentiable scalar.
     func callAsFunction(_ x: Tensor) throws -> Tensor
+    /// Keras's serialized form, `{"module", "class_name", "config", "registered_name"}`.
+    var serialized: JSON { get }
 }
 
 extension Regularizer {

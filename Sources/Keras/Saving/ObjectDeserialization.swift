@@ -47,8 +47,14 @@ public func deserializeInitializer(_ j: JSON) throws -> Initializer {
 }
 
 /// A regularizer from a config value (`"l2"` or `{"class_name": "L2", "config": {"l2": 0.01}}`).
+/// An entry of module `keras.regularizers` with no registered name is the built-in class, as
+/// Keras reads it, whatever custom class shares its name (a Python `OrthogonalRegularizer`).
 public func deserializeRegularizer(_ j: JSON) throws -> Regularizer {
-    try deserialize(j, .regularizer) { if case .regularizer(let make) = $0 { make } else { nil } }
+    if j["module"]?.stringValue == "keras.regularizers", j["registered_name"]?.stringValue == nil,
+       let name = j["class_name"]?.stringValue, case .regularizer(let make)? = ObjectRegistry.builtin(.regularizer, name) {
+        return try make(j["config"] ?? .object([]))
+    }
+    return try deserialize(j, .regularizer) { if case .regularizer(let make) = $0 { make } else { nil } }
 }
 
 /// A constraint from a config value (`"non_neg"` or a serialized object).

@@ -174,6 +174,9 @@ keras_layer_builder_p = POINTER(keras_layer_builder)
 #         int pred_ndim, const int64_t *pred_shape)
 keras_loss_trace_fn = CFUNCTYPE(c_int32, c_void_p, keras_layer_builder_p, c_int32, int64_p, c_int32,
                                 int64_p)
+# (user_data, config_json, graph, argument, *penalty): a Python regularizer's trace
+keras_regularizer_trace_fn = CFUNCTYPE(c_int32, c_void_p, c_char_p, keras_layer_builder_p, c_int64,
+                                       int64_p)
 keras_add_weight_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
                                 c_char_p, c_int32)
 keras_add_weight_ex_fn = CFUNCTYPE(c_int32, keras_layer_builder_p, c_char_p, c_int32, int64_p,
@@ -474,6 +477,8 @@ _declare("keras_register_metric", [c_char_p, keras_loss_fn, c_void_p, keras_free
 _declare("keras_register_metric_class", [c_char_p, POINTER(keras_metric_class)], c_int32)
 _declare("keras_register_activation", [c_char_p, keras_activation_fn, c_void_p, keras_free_fn],
          c_int32)
+_declare("keras_register_regularizer_graph", [c_char_p, keras_regularizer_trace_fn, c_void_p,
+                                             keras_free_fn], c_int32)
 _declare("keras_scope_push", [], c_int32)
 _declare("keras_scope_pop", [], c_int32)
 _declare("keras_unregister", [c_char_p, c_char_p], c_int32)

@@ -158,6 +158,11 @@ class KerasObject:
     def from_config(cls, config: dict):
         return cls(**config)
 
+    def _custom_entry(self):
+        """Keras's entry `{"module", "class_name", "config", "registered_name"}` of a class
+        written in Python that the library learns from the binding; None for the others."""
+        return None
+
     def __getattr__(self, name):
         config = self.__dict__.get("_config")
         if config is not None and name in config:
@@ -216,6 +221,8 @@ def serialize(value):
         return [serialize(v) for v in value]
     if isinstance(value, dict):
         return {str(k): serialize(v) for k, v in value.items()}
+    if isinstance(value, KerasObject) and (custom := value._custom_entry()) is not None:
+        return custom   # a class written in Python: Keras's entry of a custom object
     if isinstance(value, KerasObject):
         # Keras's config where it holds every argument given; else (Huber's delta, which Keras's
         # config leaves out; Keras 2's lr and decay) the arguments given, so that the library

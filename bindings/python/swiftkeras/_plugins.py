@@ -594,6 +594,8 @@ def register_scope_objects():
     from ._python_layers import register_layer_class
     from .layers import Layer
     from .metrics import Metric
+    from .regularizers import Regularizer
+    from ._traced_regularizers import is_traced_class, register_class as register_regularizer_class
     scoped = {name for scope in scope_stack() for name in scope}
     for name, obj in objects.items():
         if isinstance(obj, type) and issubclass(obj, Layer):
@@ -603,6 +605,8 @@ def register_scope_objects():
                 # class of the same name in use (its own entry registers it).
                 continue
             register_layer_class(obj, name)
+        elif isinstance(obj, type) and issubclass(obj, Regularizer) and is_traced_class(obj):
+            register_regularizer_class(obj, name)   # a Regularizer subclass written in Python
         elif isinstance(obj, type) and issubclass(obj, Metric) and obj.__module__ != Metric.__module__:
             register_metric_class(obj, name)   # a Metric subclass written in Python
         elif callable(obj) and not isinstance(obj, type) and not _is_builtin(obj):

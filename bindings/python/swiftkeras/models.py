@@ -21,7 +21,7 @@ import numpy as np
 from . import (_assets, _custom_steps, _datasets, _dtypes, _gradient_tape, _lib, _model_vars, _native, _plugins,
                _python_layers, _python_metrics, _text_callables, _traced_metrics, _variables, config,
                optimizers)
-from . import _scopes
+from . import _scopes, _traced_regularizers
 from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
@@ -1962,6 +1962,7 @@ class Model(ModelAPI):
             self._refuse_lambdas(ops_allowed=True)
             return _model_vars.save_subclass(self, filepath, overwrite)
         self._refuse_lambdas()
+        _traced_regularizers.refuse_unserializable(self.to_json())
         _assets.check_own_variables(self)
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))

@@ -5,18 +5,38 @@ from ._objects import module_serialization as _module_serialization
 
 
 class Regularizer(KerasObject):
+    """Keras `keras.regularizers.Regularizer`. A subclass written in Python whose `__call__`
+    uses `keras.ops` is traced into the library's op graph and runs natively
+    (_traced_regularizers)."""
     kind = "regularizer"
 
-    def _given_arguments(self):
-        if type(self).__module__.split(".")[0] != __name__.split(".")[0]:
-            # keras.io's PointNet (OrthogonalRegularizer as an activity_regularizer) is one.
-            raise NotImplementedError(
-                f"{type(self).__name__}: a regularizer written in Python (a subclass of "
-                f"keras.regularizers.Regularizer) cannot be given to a layer in swiftkeras yet: "
-                f"the library computes penalties natively and cannot run its __call__. Use "
-                f"keras.regularizers.L1, L2, L1L2 or OrthogonalRegularizer, or add the penalty "
-                f"with self.add_loss in the call of a layer written in Python")
-        return super()._given_arguments()
+    def __call__(self, x):
+        """Keras's base penalty: 0.0."""
+        return 0.0
+
+    def get_config(self):
+        from . import _traced_regularizers
+        if _traced_regularizers.is_traced(self):
+            raise NotImplementedError(f"{self} does not implement get_config()")
+        return super().get_config()
+
+    # A subclass written in Python is a plain object as in Keras (its __init__ need not call
+    # super's): compared by identity, shown as Python shows objects.
+    def __eq__(self, other):
+        from . import _traced_regularizers
+        return self is other if _traced_regularizers.is_traced(self) else super().__eq__(other)
+
+    def __hash__(self):
+        from . import _traced_regularizers
+        return object.__hash__(self) if _traced_regularizers.is_traced(self) else super().__hash__()
+
+    def __repr__(self):
+        from . import _traced_regularizers
+        return object.__repr__(self) if _traced_regularizers.is_traced(self) else super().__repr__()
+
+    def _custom_entry(self):
+        from . import _traced_regularizers
+        return _traced_regularizers.entry(self) if _traced_regularizers.is_traced(self) else None
 
 
 L1 = make_class(Regularizer, "L1", ("l1",), module=__name__)

@@ -477,11 +477,12 @@ def test_cct_compact_convolutional_transformer_like_keras(tmp_path, narrow_termi
 
 # -- examples/vision/pointnet.py --------------------------------------------------------------
 
-def pointnet_model(keras, layers, ops, num_points=16, num_classes=4, regularizer=None,
+def pointnet_model(keras, layers, ops, num_points=16, num_classes=4, orthogonal=False,
                    dropout=0.3):
     """The example's PointNet, its widths divided by 4 to 16 (32 -> 8, 512 -> 32, 256 -> 16);
-    `regularizer`: the class of the activity regularizer of the T-nets' last Dense (the
-    example's OrthogonalRegularizer), None for none."""
+    `orthogonal`: with the example's OrthogonalRegularizer as the activity regularizer of the
+    T-nets' last Dense."""
+    regularizer = orthogonal_regularizer_class(keras) if orthogonal else None
     def conv_bn(x, filters):
         x = layers.Conv1D(filters, kernel_size=1, padding="valid")(x)
         x = layers.BatchNormalization(momentum=0.0)(x)
@@ -553,11 +554,11 @@ def test_pointnet_like_keras(tmp_path, narrow_terminal):
     """The example's PointNet on point clouds: T-nets whose last Dense starts at the identity
     (`Constant(np.eye(n).flatten())`, an array value the library refused: 'value must be a
     number'), Conv1D, BatchNormalization(momentum=0.0), Dot(axes=(2, 1)), GlobalMaxPooling1D:
-    the summary, the identity biases as Keras makes them, predictions and a fit (Dropout off)
-    from the same weights, and the .keras files (Keras's __numpy__ value in Constant's config,
-    no dtype-policy warning on load) loaded both ways. The example's OrthogonalRegularizer, a
-    Regularizer subclass written in Python, is refused with what to use instead (the library
-    cannot run a Python penalty)."""
+    the summary, the identity biases as Keras makes them, predictions from the same weights,
+    and the .keras files (Keras's __numpy__ value in Constant's config, no dtype-policy warning
+    on load) loaded both ways; a fit (Dropout off) with the example's OrthogonalRegularizer
+    (a Regularizer subclass written with ops, traced into the library's graph), and its saving
+    refused as Keras refuses it (its get_config calls the base's)."""
     sk, keras = _libs()
     rng = np.random.default_rng(0)
     x = rng.normal(size=(16, 16, 3)).astype("float32")
@@ -578,17 +579,28 @@ def test_pointnet_like_keras(tmp_path, narrow_terminal):
     _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
     _loads_both_ways(model, ref, x, tmp_path, None, None)
 
-    model, ref = _both(pointnet_model, dropout=0.0)
+    # A fit (Dropout off) with the example's OrthogonalRegularizer on the T-nets' activity: a
+    # Regularizer subclass written with ops, traced into the library's graph (its penalty is in
+    # the losses; test_traced_regularizer.py checks it closely).
+    model, ref = _both(pointnet_model, dropout=0.0, orthogonal=True)
     _same_weights(model, ref, seed=8)
-    # The losses agree; the trained weights differ by up to ~lr (Adam's steps) in most layers,
-    # by 4e-4 in one BatchNormalization beta with SGD(0.01): not yet explained (see the report
-    # of this file's commit), so only the logs are compared here.
+    # The losses agree; the trained weights are not compared, because this model (these weights
+    # and data) trains through a point where the loss is not differentiable: channel 22 of
+    # conv1d_10 is constant over the batch and the points (its inputs are dead ReLUs), so
+    # batch_normalization_14 (variance 0) makes it beta for every point and GlobalMaxPooling1D
+    # takes the max of 16 tied values. JAX spreads the gradient over the ties; the library's
+    # mean of the constant channel is off by a rounding (std 7e-9), which breaks the tie, and its
+    # pooling routes the gradient to the one argmax. Every weight upstream then gets another
+    # (equally valid) subgradient, and Adam's first steps (lr * sign(g)) turn it into differences
+    # of up to ~lr. Keras's gradient of that channel's beta is also -0.019 where the loss does not
+    # depend on it (finite differences: 0; the next BatchNormalization cancels any batch-constant
+    # shift) and the library's is 0: with SGD(0.01) that beta alone differs, by 4e-4.
     _fits_alike(model, ref, x, y, batch_size=8, epochs=2, weights=False)
-
-    sk, layers, ops = fresh_library(sk)
-    with pytest.raises(NotImplementedError, match="OrthogonalRegularizer: a regularizer written in "
-                                                  "Python .* cannot be given to a layer"):
-        pointnet_model(sk, layers, ops, regularizer=orthogonal_regularizer_class(sk)).predict(x, verbose=0)
+    # The example's get_config calls the base's, which raises in Keras: saving fails alike.
+    for m in (model, ref):
+        with pytest.raises(NotImplementedError, match="OrthogonalRegularizer object at .* does not "
+                                                      "implement get_config"):
+            m.save(str(tmp_path / "orthogonal.keras"))
 
 
 def test_constant_initializer_array_value_like_keras():
@@ -693,14 +705,14 @@ def ner_model(keras, layers, ops, num_tags, vocab_size, maxlen):
     return model
 
 
-def test_ner_transformers_subclassed_model_like_keras():
+def test_ner_transformers_subclassed_model_like_keras(narrow_terminal):
     """The example's NERModel: a subclassed model whose call calls a TransformerBlock (a Python
     layer with `call(inputs, training=False)` calling MultiHeadAttention, a Sequential, Dropout
     and LayerNormalization) without `training` — the library recorded that default with the
     call and then passed its own mode too ('got multiple values for keyword argument
     training'), so the model could not be built — a TokenAndPositionEmbedding of ops.arange, and
     a loss written in Python masking the padding tags: the weights in Keras's order and paths,
-    predictions and the evaluated loss from the same weights, and a fit that lowers the loss
+    the summary, predictions and the evaluated loss from the same weights, and a fit that lowers the loss
     with the loss traced into the library's graph (its Dropout layers draw other numbers than
     Keras's, so the fit is not compared with Keras's; test_traced_compiled_loss compares the
     same loss's training without them)."""
@@ -714,6 +726,9 @@ def test_ner_transformers_subclassed_model_like_keras():
     for m in (model, ref):
         m.predict(x[:1], verbose=0)
     assert [w.path for w in model.weights] == [w.path for w in ref.weights]
+    # The summary: "?" for the custom layers (no compute_output_shape) and for the Dropout
+    # layers (built at init, so Keras has no shape for them in a subclassed model).
+    assert summary_lines(model) == summary_lines(ref)
     _same_weights(model, ref, seed=9, scale=0.3)
     _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="predictions")
     _close(model.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0), what="evaluate")

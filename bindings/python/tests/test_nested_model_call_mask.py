@@ -281,3 +281,19 @@ def _kept(lib):
 
 def test_an_input_given_none_keeps_the_mask_it_carries_like_keras(tmp_path):
     _predicts_loads_and_fits_alike(_kept(sk), _kept(keras), [X, TOKENS, MASK], tmp_path)
+
+
+def _same_tensor(lib):
+    """inner([x, x], mask=[m, None]): Keras's model call sets the mask given on the input
+    tensor itself, so the second position, holding the same tensor, is masked too."""
+    a, b = lib.Input((4, 2)), lib.Input((4, 2))
+    inner = lib.Model([a, b], lib.layers.Concatenate()([lib.layers.LSTM(3)(a), lib.layers.LSTM(2)(b)]))
+    x, m = lib.Input((4, 2)), lib.Input((4,), dtype="bool", name="m")
+    model = lib.Model([x, m], lib.layers.Dense(1)(inner([x, x], mask=[m, None])))
+    model.set_weights([np.linspace(-0.5, 0.5, w.size, dtype="float32").reshape(w.shape)
+                       for w in model.get_weights()])
+    return model
+
+
+def test_a_tensor_given_twice_carries_the_mask_given_once_like_keras(tmp_path):
+    _predicts_loads_and_fits_alike(_same_tensor(sk), _same_tensor(keras), [X, MASK], tmp_path)

@@ -37,6 +37,24 @@ extension OpGraph {
         return try addWeight(box.values.count - 1)
     }
 
+    /// The value of node `output` with the arguments given new values of their traced shapes:
+    /// the traced function called again (a graph-defined regularizer's penalty at each step),
+    /// its ops recorded on the active tape like any others, so that gradients flow to `arguments`.
+    public func call(_ arguments: [Tensor], output: Int) throws -> Tensor {
+        guard let box = self.arguments else {
+            throw KerasError.invalidState("op graph: only a function's graph can be called with arguments")
+        }
+        guard arguments.map(\.shape) == box.values.map(\.shape) else {
+            throw KerasError.shapeMismatch("op graph: the function was traced for arguments of shapes \(box.values.map { formatShape($0.shape) }), got \(arguments.map { formatShape($0.shape) })")
+        }
+        guard (0..<count).contains(output) else {
+            throw KerasError.invalidArgument("op graph: output \(output) is not a node of the graph (it has \(count) nodes)")
+        }
+        let values = try evaluate(plan(for: [output]), xs: [], states: [], weights: arguments, training: false)
+        guard let value = values[output] else { throw KerasError.invalidState("op graph: output \(output) has no value") }
+        return value
+    }
+
     /// The values of `outputs`, recorded on `tape` with every argument watched (the leaves).
     private func record(_ outputs: [Int], on tape: GradientTape) throws -> (outputs: [Tensor], leaves: [Tensor]) {
         guard let box = arguments else {
