@@ -133,6 +133,37 @@ def test_traced_reshape_sizes_read_at_run_time_like_keras():
     _fits_alike(model, ref, x, y, batch_size=2, epochs=2)
 
 
+def test_unknown_sizes_read_one_by_one_still_size_draws_and_slices():
+    """A size read with ops.shape where unknown and used as read (no arithmetic) is what it
+    was before reshapes could read it: None to keras.random draws (read from the input's same
+    axis at every step) and to slices, so a layer drawing noise of `(b, t, c)` over an input of
+    unknown length stays the library's op graph, and its draws are standard normal."""
+    import swiftkeras as keras
+    from swiftkeras import _python_layers
+    ops = keras.ops
+
+    class Noise(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seed_generator = keras.random.SeedGenerator(1)
+
+        def call(self, x):
+            b, t, c = ops.shape(x)
+            whole = keras.random.normal(ops.shape(x), seed=self.seed_generator)
+            parts = keras.random.normal((b, t, c), seed=self.seed_generator)
+            return ops.concatenate([whole, parts, x[:, :t] * 0.0], axis=-1)
+
+    inputs = keras.Input((None, 4))
+    model = keras.Model(inputs, Noise()(inputs))
+    drawn = model.predict(np.ones((64, 50, 4), "float32"), verbose=0)
+    assert drawn.shape == (64, 50, 12)
+    assert [i.traced for i in _python_layers._instances.values() if type(i.layer) is Noise] == [True]
+    noise = drawn[..., :8]
+    assert abs(noise.mean()) < 0.05 and abs(noise.std() - 1) < 0.05
+    assert not np.allclose(noise[..., :4], noise[..., 4:])
+    np.testing.assert_array_equal(drawn[..., 8:], 0.0)
+
+
 # -- examples/vision/involution.py ------------------------------------------------------------
 
 def involution_class(keras, layers, ops):

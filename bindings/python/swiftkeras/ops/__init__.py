@@ -326,6 +326,12 @@ class _Dim:
         return "None"
 
 
+def _bare_as_none(d):
+    """None for a size read with ops.shape where unknown and left as read (no arithmetic on it):
+    where ops other than reshape take None for an unknown size, they take it as before."""
+    return None if isinstance(d, _Dim) and not d.steps else d
+
+
 class _TracedShape(tuple):
     """`ops.shape` of a traced tensor with an unknown size (the batch): its sizes, None where
     unknown, and the tensor itself (`source`), so that a tensor made of this whole shape
