@@ -296,7 +296,8 @@ def _traced(name, shape=None, tensor=None):
 
 
 def _dims(shape):
-    return tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    from .ops import _bare_as_none   # (a size ops.shape read where unknown: None, as before)
+    return tuple(_bare_as_none(d) for d in shape) if isinstance(shape, (tuple, list)) else (shape,)
 
 
 def _seed_attrs(seed, what):

@@ -88,6 +88,10 @@ struct OpGraphOp {
         } else if let f = try OpGraphOp.unary(name, a) {
             try need(1)
             body = { x, _ in try f(x[0]) }
+        } else if name == "reshape", a.json["read_sizes"] != nil {
+            guard arity >= 1 else { throw KerasError.invalidArgument("op 'reshape' needs the tensor it reshapes") }
+            let f = try OpGraphOp.reshapeReading(a, arity: arity)
+            body = { x, _ in try f(x) }
         } else if let f = try OpGraphOp.shaped(name, a) {
             try need(1)
             body = { x, _ in try f(x[0]) }

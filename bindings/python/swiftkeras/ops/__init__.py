@@ -264,16 +264,98 @@ def argmax(x, axis=None, keepdims=False):
 
 # ---- shapes ---------------------------------------------------------------------------------
 
+class _Dim:
+    """A size of a traced tensor unknown at trace time past the batch (an `Input(shape=(None,
+    None, c))`'s height and width), as `ops.shape` gives it: `ops.reshape` reads it from the
+    tensor each time the graph runs, after the integer arithmetic done on it (`h * 3`, `d // 4`,
+    `n + 1`), as Keras's call computes it from the concrete shape it is traced for. Anything
+    else needing its value (a Python int, a range, another op's shape) cannot be traced."""
+
+    __slots__ = ("source", "axis", "steps")
+
+    def __init__(self, source, axis, steps=()):
+        self.source, self.axis, self.steps = source, axis, tuple(steps)
+
+    def _then(self, step, k):
+        if isinstance(k, _Dim):
+            return _Dim(self.source, self.axis, self.steps + ((step, k),))
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+            raise Unsupported(f"ops.shape: the size of axis {self.axis} is unknown while the layer is "
+                              f"traced; only integer arithmetic on it (*, //, +, -) can be traced, "
+                              f"not {step} {type(k).__name__}")
+        return _Dim(self.source, self.axis, self.steps + ((step, int(k)),))
+
+    def _json(self, inputs):
+        """[input, axis, steps] for the reshape op over `inputs`, to which it adds its source."""
+        at = next((k for k, t in enumerate(inputs) if t is self.source), None)
+        if at is None:
+            inputs.append(self.source)
+            at = len(inputs) - 1
+        return [at, self.axis, [[step, k._json(inputs) if isinstance(k, _Dim) else k]
+                                for step, k in self.steps]]
+
+    def __mul__(self, k):
+        return self._then("*", k)
+
+    __rmul__ = __mul__
+
+    def __floordiv__(self, k):
+        if isinstance(k, (int, np.integer)) and k == 0:
+            raise ZeroDivisionError("integer division or modulo by zero")
+        return self._then("//", k)
+
+    def __add__(self, k):
+        return self._then("+", k)
+
+    __radd__ = __add__
+
+    def __sub__(self, k):
+        return self._then("-", k)
+
+    def __rsub__(self, k):
+        return self._then("*", -1)._then("+", k)
+
+    def _value(self, *_):
+        raise Unsupported(f"ops.shape: the size of axis {self.axis} is unknown while the layer is "
+                          f"traced; it can only size an ops.reshape (after *, //, +, - by integers)")
+
+    __int__ = __index__ = __float__ = __bool__ = _value
+    __truediv__ = __rtruediv__ = __rfloordiv__ = __mod__ = __pow__ = __neg__ = _value
+
+    def __repr__(self):
+        return "None"
+
+
+def _bare_as_none(d):
+    """None for a size read with ops.shape where unknown and left as read (no arithmetic on it):
+    where ops other than reshape take None for an unknown size, they take it as before."""
+    return None if isinstance(d, _Dim) and not d.steps else d
+
+
 class _TracedShape(tuple):
     """`ops.shape` of a traced tensor with an unknown size (the batch): its sizes, None where
     unknown, and the tensor itself (`source`), so that a tensor made of this whole shape
     (`broadcast_to`, `zeros`, `ones`, `full`) takes the unknown sizes from it at run time, as
-    Keras's does. A part of it (`shape[1:]`) is a plain tuple."""
+    Keras's does. A part of it (`shape[1:]`) is a plain tuple. Read one by one (`shape[1]`,
+    `b, h, w, c = shape`), an unknown size past the batch is a ``_Dim``, which sizes a reshape."""
 
     def __new__(cls, x):
         made = super().__new__(cls, tuple(x.shape))
         made.source = x
         return made
+
+    def _read(self, axis, d):
+        return _Dim(self.source, axis) if d is None and axis > 0 else d
+
+    def __iter__(self):
+        return (self._read(i, d) for i, d in enumerate(tuple.__iter__(self)))
+
+    def __getitem__(self, item):
+        if isinstance(item, builtins.slice):   # (ops.slice shadows the built-in here)
+            return tuple(self._read(i, tuple.__getitem__(self, i))
+                         for i in range(*item.indices(len(self))))
+        i = item.__index__()
+        return self._read(i + len(self) if i < 0 else i, tuple.__getitem__(self, item))
 
 
 def shape(x):
@@ -286,7 +368,7 @@ def shape(x):
 def _known_shape(op, shape):
     """`shape` as ints, refusing an unknown size with what to pass instead."""
     dims = (shape,) if np.ndim(shape) == 0 and not isinstance(shape, (tuple, list)) else tuple(shape)
-    if builtins.any(d is None for d in dims):
+    if builtins.any(d is None or isinstance(d, _Dim) for d in dims):
         raise Unsupported(f"ops.{op}: the shape {dims} has an unknown size (None: the batch, as "
                           f"ops.shape reads it while a layer is traced); pass ops.shape(x) of "
                           f"the tensor of that shape whole, or only known sizes")
@@ -294,9 +376,16 @@ def _known_shape(op, shape):
 
 
 def reshape(x, newshape):
-    target = [-1 if d is None else int(d) for d in
-              (newshape if isinstance(newshape, (tuple, list)) else (newshape,))]
-    return _op("reshape", [x], lambda v: np.reshape(v, target), {"newshape": target})
+    dims = list(newshape if isinstance(newshape, (tuple, list)) else (newshape,))
+    read = [(i, d) for i, d in enumerate(dims) if isinstance(d, _Dim)]
+    if not read:
+        target = [-1 if d is None else int(d) for d in dims]
+        return _op("reshape", [x], lambda v: np.reshape(v, target), {"newshape": target})
+    # Sizes unknown at trace time, read from their tensors' shapes when the graph runs.
+    inputs = [x]
+    sizes = [[i, d._json(inputs)] for i, d in read]
+    target = [1 if isinstance(d, _Dim) else -1 if d is None else int(d) for d in dims]
+    return _op("reshape", inputs, None, {"newshape": target, "read_sizes": sizes})
 
 
 def transpose(x, axes=None):

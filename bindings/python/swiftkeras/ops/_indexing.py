@@ -30,6 +30,8 @@ def _int(v, what):
 
 
 def _bound(v):
+    from . import _bare_as_none
+    v = _bare_as_none(v)
     return None if v is None else _int(v, "a slice bound")
 
 
@@ -101,6 +103,8 @@ def tile(x, repeats):
                         "symbolic tensor")
     # a list, or an array of counts (keras.io's miniature GPT builds them with ops.concatenate)
     given = list(repeats) if isinstance(repeats, (tuple, list)) else np.ravel(repeats).tolist()
+    from . import _bare_as_none
+    given = [_bare_as_none(r) for r in given]
     if any(r is None or not np.isfinite(r) for r in given):
         raise ValueError(f"ops.tile: `repeats` must be known counts, got {given}: a batch size read "
                          f"with ops.shape while a layer is traced is None (the library traces "
