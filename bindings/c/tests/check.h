@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include "keras.h"
 
 /* 1 in a program built with AddressSanitizer or ThreadSanitizer (make sanitize): the resident
@@ -59,5 +60,31 @@ static inline int check_contains(const char *haystack, const char *needle) {
     printf("%s: all checks passed\n", name); \
     return 0; \
 } while (0)
+
+/* The number after `"key": ` in a JSON text (after its '[' for a list: the `index`-th item);
+ * NAN where the key is absent or the value is null. */
+static inline double number_at(const char *json, const char *key, int index) {
+    char quoted[64];
+    const char *p;
+    char *end;
+    double v;
+    int i;
+    snprintf(quoted, sizeof quoted, "\"%s\"", key);
+    p = json ? strstr(json, quoted) : NULL;
+    if (!p) return NAN;
+    p = strchr(p + strlen(quoted), ':');
+    if (!p) return NAN;
+    p++;
+    while (*p == ' ' || *p == '[') p++;
+    for (i = 0; i < index; i++) {
+        p = strchr(p, ',');
+        if (!p) return NAN;
+        p++;
+        while (*p == ' ') p++;
+    }
+    if (strncmp(p, "null", 4) == 0) return NAN;
+    v = strtod(p, &end);
+    return end == p ? NAN : v;
+}
 
 #endif

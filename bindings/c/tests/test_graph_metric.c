@@ -38,31 +38,6 @@ static int build(void *state, keras_layer_builder *b, int ndim, const int64_t *s
     return keras_layer_builder_output(b, x, -1);
 }
 
-/* The number after `"key": ` (after its '[' for a list), the `index`-th of a list; NAN if absent. */
-static double number_at(const char *json, const char *key, int index) {
-    char quoted[64];
-    const char *p;
-    char *end;
-    int i;
-    snprintf(quoted, sizeof quoted, "\"%s\"", key);
-    p = json ? strstr(json, quoted) : NULL;
-    if (!p) return NAN;
-    p = strchr(p + strlen(quoted), ':');
-    if (!p) return NAN;
-    p++;
-    while (*p == ' ' || *p == '[') p++;
-    for (i = 0; i < index; i++) {
-        p = strchr(p, ',');
-        if (!p) return NAN;
-        p++;
-    }
-    if (strncmp(p, "null", 4) == 0) return NAN;
-    {
-        double v = strtod(p, &end);
-        return end == p ? NAN : v;
-    }
-}
-
 int main(void) {
     float x[30], y[10];
     const int64_t xs[2] = {10, 3}, ys[2] = {10, 1};

@@ -77,30 +77,6 @@ static int mse_fn(void *user_data, const float *y_true, int true_ndim, const int
     return 0;
 }
 
-/* The number after `"key": ` (after its '[' for a list), the `index`-th of a list; NAN if absent. */
-static double number_at(const char *json, const char *key, int index) {
-    char quoted[64];
-    const char *p;
-    char *end;
-    int i;
-    snprintf(quoted, sizeof quoted, "\"%s\"", key);
-    p = json ? strstr(json, quoted) : NULL;
-    if (!p) return NAN;
-    p = strchr(p + strlen(quoted), ':');
-    if (!p) return NAN;
-    p++;
-    while (*p == ' ' || *p == '[') p++;
-    for (i = 0; i < index; i++) {
-        p = strchr(p, ',');
-        if (!p) return NAN;
-        p++;
-    }
-    {
-        double v = strtod(p, &end);
-        return end == p ? NAN : v;
-    }
-}
-
 static keras_model *dense_model(const char *loss) {
     keras_model *m = NULL;
     char spec[256];
