@@ -84,7 +84,7 @@ def records_forward(model):
         return False
     from . import _custom_steps, _lib
     if not _lib.has("keras_model_record_forward") or getattr(model, "_compute_loss_graph", False) \
-            or _custom_steps.traces_loss(model):
+            or _custom_steps.overrides(model, "compute_loss"):
         return False
     if model._handle is None:
         return False
