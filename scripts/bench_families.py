@@ -274,6 +274,8 @@ def main():
     unknown = [n for n in names if n not in NAMES + ROW_NAMES]
     if unknown:
         raise SystemExit(f"unknown rows {unknown}; known: {NAMES + ROW_NAMES}")
+    existing = earlier_rows(Path(args.json))
+    known = earlier_figures(Path(args.keras_json)) if args.keras_json else {}
     backends = []
     if not args.skip_keras and has_keras(args.jax_python, "jax"):
         backends.append(("jax", args.jax_python))
@@ -306,15 +308,39 @@ def main():
         ref_text = f"{ref:.4g} ({r['reference_backend']})" if ref else "–"
         print(f"| {r['name']} | {r['value']:.4g} | {ref_text} | {speed} | {r['note']} |")
     path = Path(args.json)
-    existing = json.loads(path.read_text()) if path.exists() else []
-    existing = [e for e in existing if e.get("name") not in {r["name"] for r in rows}]
+    existing = [e for e in existing if e["name"] not in {r["name"] for r in rows}]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(existing + rows, indent=1))
     if args.keras_json:
-        kpath = Path(args.keras_json)
-        known = json.loads(kpath.read_text()) if kpath.exists() else {}
         known.update({r["name"]: r["reference"] for r in rows if r["reference"] is not None})
-        kpath.write_text(json.dumps(known, indent=1))
+        Path(args.keras_json).write_text(json.dumps(known, indent=1))
+
+
+def earlier_rows(path):
+    """The rows an earlier run left in --json's file, kept beside this run's; checked before
+    anything is measured, so that a file of something else is refused, not found at the end."""
+    if not path.exists():
+        return []
+    try:
+        rows = json.loads(path.read_text())
+    except ValueError as e:
+        raise SystemExit(f"--json {path}: not JSON ({e}); name another file")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) and "name" in r for r in rows):
+        raise SystemExit(f"--json {path} holds no bench rows (a list of objects with a name); name another file")
+    return rows
+
+
+def earlier_figures(path):
+    """The {row: seconds} Keras figures an earlier run left in --keras-json's file, checked alike."""
+    if not path.exists():
+        return {}
+    try:
+        known = json.loads(path.read_text())
+    except ValueError as e:
+        raise SystemExit(f"--keras-json {path}: not JSON ({e}); name another file")
+    if not isinstance(known, dict):
+        raise SystemExit(f"--keras-json {path} holds no {{row: seconds}} object; name another file")
+    return known
 
 
 if __name__ == "__main__":
