@@ -52,6 +52,33 @@ enum CallContext {
         return try body()
     }
 
+    private static let stepKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+
+    /// Runs `body`, a training or test step's forward pass of a model, so that the model's own
+    /// layers each drop the losses of their previous call in the step before they run again:
+    /// Keras's step runs the model's `call` (`stateless_call`), not its `__call__`, so each
+    /// layer the model calls enters a call context of its own, which clears its losses (and its
+    /// sublayers'). A layer called twice adds only its last call's activity penalties and
+    /// `add_loss` values to the step's loss; `model(x)` keeps both calls'.
+    static func steppingModel<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = pthread_getspecific(stepKey)
+        pthread_setspecific(stepKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(stepKey, saved) }
+        return try body()
+    }
+
+    /// Whether the model whose forward pass starts is the one a step runs (``steppingModel(_:)``);
+    /// reading it ends the flag, so that models called inside that forward pass are not.
+    static func takeStepEntry() -> Bool {
+        guard pthread_getspecific(stepKey) != nil else { return false }
+        pthread_setspecific(stepKey, nil)
+        return true
+    }
+
     /// Where Keras's `warnings.warn` from layer calls goes: standard error, as Python prints it.
     static func warn(_ message: String) { fputs("UserWarning: " + message + "\n", stderr) }
 }

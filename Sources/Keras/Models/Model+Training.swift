@@ -163,8 +163,10 @@ extension Model {
     func computeLoss(_ xs: [Tensor], _ ys: [Tensor], _ sw: Tensor?, _ c: CompiledState,
                      training: Bool) throws -> (Tensor, [Tensor], [Double], [Tensor?]?) {
         clearAllLosses()
-        let (preds, masks) = training ? try forward(xs, masks: nil, training: true)
-            : try CallContext.collectingLosses { try forward(xs, masks: nil, training: false) }
+        let (preds, masks) = try CallContext.steppingModel {
+            training ? try forward(xs, masks: nil, training: true)
+                : try CallContext.collectingLosses { try forward(xs, masks: nil, training: false) }
+        }
         let (total, perOutput) = try totalLoss(ys, preds, masks, sw, c)
         return (total, preds, perOutput, masks)
     }

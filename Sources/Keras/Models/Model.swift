@@ -247,6 +247,8 @@ open class Model: Layer, @unchecked Sendable {
     /// a `training=` argument (`base(x, training=False)`) runs with it, the others in inference
     /// (a nested model's recorded calls apply inside it), without folding or fusing.
     func runGraph(_ xs: [Tensor], masks inputMasks: [Tensor?]?, training: Bool?) throws -> (outputs: [Tensor], masks: [Tensor?]?) {
+        // A step's own model: each layer drops its previous call's losses (CallContext.steppingModel).
+        let stepEntry = CallContext.takeStepEntry()
         // The outputs (and masks, once any exists) of every node that ran, by node.
         var values: [ObjectIdentifier: [Tensor]] = [:]
         var masks: [ObjectIdentifier: [Tensor?]] = [:]
@@ -296,6 +298,7 @@ open class Model: Layer, @unchecked Sendable {
                 continue
             }
             if let keywords = node.callKeywords { try node.layer.applyCallKeywordArguments(keywords) }
+            if stepEntry { node.layer.clearAllLosses() }
             let (outs, outMasks) = try training.map { try node.layer.callWithMasks(args, masks: given, training: $0) }
                 ?? node.layer.callWithRecordedTraining(args, masks: given, node.training)
             values[id] = outs

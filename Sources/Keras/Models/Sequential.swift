@@ -185,6 +185,8 @@ public final class Sequential: Model, @unchecked Sendable {
             throw KerasError.invalidArgument("Sequential '\(name)' takes one input, got \(xs.count)")
         }
         if let shape = inputs.first?.shape { try checkInput(xs[0], against: shape, what: "the input") }
+        // A step's own model: each layer drops its previous call's losses (CallContext.steppingModel).
+        let stepEntry = CallContext.takeStepEntry()
         return try CallContext.with(training: training) {
             var x = xs[0]
             var mask = masks?.first ?? nil
@@ -205,6 +207,7 @@ public final class Sequential: Model, @unchecked Sendable {
                     skipThrough = i + run.layers.count
                     continue
                 }
+                if stepEntry { l.clearAllLosses() }
                 if mask == nil, !l.computesMasksInCall {
                     // The fast path: no arrays; a layer that supports masking may start a mask.
                     let input = x
