@@ -1604,6 +1604,20 @@ typedef struct keras_plugin_registrar {
     void (*callback_error)(const char *message);
     /* keras_register_metric_class (added after the first version). */
     int (*register_metric_class)(const char *name, const struct keras_metric_class *cls);
+    /* A loss written as an op graph (added after register_metric_class; test
+     * KERAS_HAS_FIELD(registrar, keras_plugin_registrar, register_loss_graph)): the library's
+     * keras_register_loss_graph, and the keras_layer_builder_input_at / _constant / _op / _shape /
+     * _output calls its keras_loss_trace_fn makes on the builder it is given, so that a plugin
+     * that does not link libkeras.so can trace one. Same contracts as those functions. */
+    int (*register_loss_graph)(const char *name, keras_loss_trace_fn trace, keras_loss_fn fn,
+                               const char *options_json, void *user_data, keras_free_fn free_user_data);
+    int (*builder_input_at)(keras_layer_builder *builder, int index, int64_t *node);
+    int (*builder_constant)(keras_layer_builder *builder, const float *data, int ndim,
+                            const int64_t *shape, int64_t *node);
+    int (*builder_op)(keras_layer_builder *builder, const char *op, int n_inputs,
+                      const int64_t *inputs, const char *attrs_json, int64_t *node);
+    int (*builder_shape)(keras_layer_builder *builder, int64_t node, int *ndim, int64_t *shape);
+    int (*builder_output)(keras_layer_builder *builder, int64_t node, int training);
 } keras_plugin_registrar;
 
 /* The function a plugin exports: registers what it brings; returns 0 on success. */

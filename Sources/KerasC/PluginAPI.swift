@@ -498,7 +498,7 @@ public func keras_scope_pop() -> Int32 {
 /// The registrar handed to plugins: keras_plugin_registrar at its LP64 offsets, made once.
 enum PluginRegistrar {
     nonisolated(unsafe) static let table: UnsafeMutableRawPointer = {
-        let size = 64
+        let size = 112
         let raw = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: size)
         raw.storeBytes(of: UInt(size), as: UInt.self)   // struct_size
@@ -523,6 +523,29 @@ enum PluginRegistrar {
         raw.storeBytes(of: callback, toByteOffset: 40, as: RegCb.self)
         raw.storeBytes(of: error, toByteOffset: 48, as: ErrFn.self)
         raw.storeBytes(of: metricClass, toByteOffset: 56, as: Reg.self)
+        // A graph loss and the builder calls its trace makes (added after register_metric_class).
+        typealias RegLossGraph = @convention(c) (UnsafePointer<CChar>?, CLossTraceFn?, CLossFn?, UnsafePointer<CChar>?,
+                                                 UnsafeMutableRawPointer?, CFreeFn?) -> Int32
+        typealias InputAt = @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafeMutablePointer<Int64>?) -> Int32
+        typealias Constant = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<Float>?, Int32, UnsafePointer<Int64>?,
+                                             UnsafeMutablePointer<Int64>?) -> Int32
+        typealias OpFn = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Int64>?,
+                                         UnsafePointer<CChar>?, UnsafeMutablePointer<Int64>?) -> Int32
+        typealias ShapeFn = @convention(c) (UnsafeMutableRawPointer?, Int64, UnsafeMutablePointer<Int32>?,
+                                            UnsafeMutablePointer<Int64>?) -> Int32
+        typealias OutputFn = @convention(c) (UnsafeMutableRawPointer?, Int64, Int32) -> Int32
+        let lossGraph: RegLossGraph = { keras_register_loss_graph($0, $1, $2, $3, $4, $5) }
+        let inputAt: InputAt = { keras_layer_builder_input_at($0, $1, $2) }
+        let constant: Constant = { keras_layer_builder_constant($0, $1, $2, $3, $4) }
+        let op: OpFn = { keras_layer_builder_op($0, $1, $2, $3, $4, $5) }
+        let shape: ShapeFn = { keras_layer_builder_shape($0, $1, $2, $3) }
+        let output: OutputFn = { keras_layer_builder_output($0, $1, $2) }
+        raw.storeBytes(of: lossGraph, toByteOffset: 64, as: RegLossGraph.self)
+        raw.storeBytes(of: inputAt, toByteOffset: 72, as: InputAt.self)
+        raw.storeBytes(of: constant, toByteOffset: 80, as: Constant.self)
+        raw.storeBytes(of: op, toByteOffset: 88, as: OpFn.self)
+        raw.storeBytes(of: shape, toByteOffset: 96, as: ShapeFn.self)
+        raw.storeBytes(of: output, toByteOffset: 104, as: OutputFn.self)
         return raw
     }()
 }
