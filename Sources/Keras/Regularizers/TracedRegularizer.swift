@@ -31,7 +31,10 @@ public final class TracedRegularizer: Regularizer, @unchecked Sendable {
     }
 
     public var serialized: JSON {
-        ["module": module.map { .string($0) } ?? .null, "class_name": .string(className), "config": config, "registered_name": .string(registeredName)]
+        // A lambda (Python's `lambda w: ...` as a regularizer) is written as Keras's
+        // serialize_keras_object writes one: its class name and config alone.
+        if className == "__lambda__", module == nil { return ["class_name": .string(className), "config": config] }
+        return ["module": module.map { .string($0) } ?? .null, "class_name": .string(className), "config": config, "registered_name": .string(registeredName)]
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {

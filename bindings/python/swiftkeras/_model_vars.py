@@ -310,7 +310,7 @@ def add_weight(model, shape, initializer, trainable, name, what, regularizer=Non
     for key, value in (("regularizer", regularizers.get(regularizer)),
                        ("constraint", constraints.get(constraint))):
         if value is not None:
-            spec[key] = serialize(value)
+            spec[key] = regularizers._library_form(value) if key == "regularizer" else serialize(value)
     specs.append(spec)
     return ModelWeight(model, len(specs) - 1, spec)
 

@@ -135,7 +135,7 @@ def _dot_text(model, rankdir, dpi, splines, opts):
     if model._is_subclass_model():  # Keras draws a subclassed model as one box
         node(str(id(model)), _label(model.name, type(model).__name__, None, {}, [], opts))
         return "\n".join(lines + ["}", ""])
-    config = json.loads(model.to_json())["config"]
+    config = json.loads(model._library_json())["config"]
     entries = config.get("layers", [])
     objects = {layer.name: layer for layer in model._layers}
     shapes = _shapes(model) if opts["show_shapes"] else {}

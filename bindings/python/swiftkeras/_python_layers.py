@@ -176,9 +176,9 @@ def _weight_options(initializer, regularizer, constraint, dtype="float32"):
     """(the initializer as the library reads it, the regularizer, constraint and dtype options)."""
     from . import constraints, initializers, regularizers
     init = serialize(initializers.get(initializer))
-    options = {k: serialize(v) for k, v in (("regularizer", regularizers.get(regularizer)),
-                                            ("constraint", constraints.get(constraint)))
-               if v is not None}
+    options = {k: form(v) for k, v, form in (
+        ("regularizer", regularizers.get(regularizer), regularizers._library_form),
+        ("constraint", constraints.get(constraint), serialize)) if v is not None}
     if dtype != "float32":
         options["dtype"] = dtype
     return init if isinstance(init, str) else json.dumps(init), options

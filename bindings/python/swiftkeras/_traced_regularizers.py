@@ -14,6 +14,7 @@ import itertools
 import json
 import re
 import threading
+import types
 import weakref
 
 from . import _lib, _native
@@ -41,10 +42,25 @@ def is_traced(obj) -> bool:
 
 
 def is_traced_class(cls) -> bool:
-    """Whether the Regularizer class `cls` is written in Python: a subclass of the base, not of a
-    built-in (L2: its penalty is the library's)."""
+    """Whether the Regularizer class `cls` is written in Python: a subclass of the base, or of
+    a built-in whose penalty Python writes with ops (L1, L2, L1L2: its own __call__ or theirs,
+    saved under its own name, as Keras does)."""
     from .regularizers import Regularizer
-    return not cls.class_name and cls.__module__.split(".")[0] != Regularizer.__module__.split(".")[0]
+    if cls.__module__.split(".")[0] == Regularizer.__module__.split(".")[0]:
+        return False
+    return not cls.class_name or builtin_base(cls) is not None
+
+
+def builtin_base(cls):
+    """The built-in class (L1, L2, L1L2) that the Python class `cls` extends; None for the
+    others (the built-ins themselves, subclasses of the base, of OrthogonalRegularizer)."""
+    from . import regularizers
+    if cls.__module__.split(".")[0] == regularizers.__name__.split(".")[0]:
+        return None
+    for base in cls.__mro__[1:]:
+        if base in (regularizers.L1, regularizers.L2, regularizers.L1L2):
+            return base
+    return None
 
 
 def entry(obj) -> dict:
@@ -73,15 +89,166 @@ def register_class(cls, registered=None):
     """Makes the Python Regularizer class `cls` known to the library under its registered name."""
     from .saving import get_registered_name
     registered = registered or get_registered_name(cls)
+    module = None if cls.__module__ == "__main__" else cls.__module__
+    _register({"module": module, "class_name": cls.__name__, "registered_name": registered}, cls,
+              cls.__name__, lambda config: _object_for(cls, registered, config))
+
+
+def _register(entry, owner, what, resolve):
+    """Registers the traced regularizer `entry` with the library (once per `owner`: a class,
+    or the functions' marker), its penalty traced from `resolve(config)`'s call."""
+    registered = entry["registered_name"]
     with _lock:
-        if _registered.get(registered) is cls:
+        if _registered.get(registered) is owner:
             return
-        thunk = _lib.keras_regularizer_trace_fn(_trace_thunk(cls, registered))
-        module = None if cls.__module__ == "__main__" else cls.__module__
-        text = json.dumps({"module": module, "class_name": cls.__name__, "registered_name": registered})
-        _native.check(_lib.keras_register_regularizer_graph(text.encode(), thunk, None, _lib.keras_free_fn()))
+        thunk = _lib.keras_regularizer_trace_fn(_trace_thunk(what, resolve))
+        _native.check(_lib.keras_register_regularizer_graph(json.dumps(entry).encode(), thunk, None,
+                                                            _lib.keras_free_fn()))
         _thunks.append(thunk)
-        _registered[registered] = cls
+        _registered[registered] = owner
+
+
+# -- plain functions as regularizers ---------------------------------------------------------
+# Keras takes any callable as a regularizer (`kernel_regularizer=lambda w: ...`, a def) and
+# saves it as serialize_keras_object does: a def by its registered name,
+# {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"},
+# found again through custom_objects; a lambda as its marshalled code,
+# {"class_name": "__lambda__", "config": {"value": [code, defaults, closure]}}, which Keras
+# writes (warning) but cannot read back. Both are traced as a Regularizer subclass is.
+_FUNCTION = {"module": "builtins", "class_name": "function", "registered_name": "function"}
+_LAMBDA = {"module": None, "class_name": "__lambda__", "registered_name": "__lambda__"}
+_FUNCTIONS_MARK = object()
+# (registered name, config text) -> the function a config was written from; held strongly: a
+# layer's config names it for as long as the layer lives
+_functions: dict = {}
+
+
+def is_function(value) -> bool:
+    """Whether `value` is a plain function given as a regularizer (not a Regularizer)."""
+    from .regularizers import Regularizer
+    return callable(value) and not isinstance(value, (Regularizer, type))
+
+
+def function_entry(fn) -> dict:
+    """Keras's serialized form of the function regularizer `fn`, made known to the library."""
+    register_functions()
+    if getattr(fn, "__name__", None) == "<lambda>":
+        import codecs
+        import marshal
+        code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
+        defaults = None if fn.__defaults__ is None else [_closure_value(d) for d in fn.__defaults__]
+        closure = [_closure_value(c.cell_contents) for c in fn.__closure__] if fn.__closure__ else None
+        config = {"value": [code, defaults, closure]}
+        with _lock:
+            _functions[("__lambda__", json.dumps(config, sort_keys=True))] = fn
+        return {"class_name": "__lambda__", "config": config}
+    from .saving import get_registered_name
+    name = get_registered_name(fn) if hasattr(fn, "__name__") else None
+    if not isinstance(name, str):
+        raise ValueError(f"Could not interpret regularizer identifier: {fn!r}")
+    with _lock:
+        _functions[("function", json.dumps(name))] = fn
+    return {**_FUNCTION, "config": name}
+
+
+def _closure_value(value):
+    """A value a lambda closes over, as serialize_keras_object writes it (a module, function or
+    class: by name, as Keras's `{"module": "builtins", "class_name": "module", ...}`)."""
+    from ._objects import serialize
+    if isinstance(value, (types.ModuleType, types.FunctionType, type)):
+        kind = type(value).__name__
+        return {"module": "builtins", "class_name": kind, "config": value.__name__, "registered_name": kind}
+    return serialize(value)
+
+
+def warn_lambdas(config_text):
+    """Keras's UserWarning for each lambda regularizer a config (its JSON text) being
+    serialized holds: it could not be read back."""
+    if '"__lambda__"' not in config_text:
+        return
+    import inspect
+    import warnings
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("class_name") == "__lambda__" and isinstance(node.get("config"), dict):
+                with _lock:
+                    fn = _functions.get(("__lambda__", json.dumps(node["config"], sort_keys=True)))
+                try:
+                    source = inspect.getsource(fn)
+                except (OSError, TypeError):
+                    source = repr(fn)
+                warnings.warn("The object being serialized includes a `lambda`. This is unsafe. "
+                              "In order to reload the object, you will have to pass "
+                              "`safe_mode=False` to the loading function. Please avoid using "
+                              "`lambda` in the future, and use named Python functions instead. "
+                              f"This is the `lambda` being serialized: {source}", stacklevel=4)
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(json.loads(config_text))
+
+
+def register_functions():
+    """Makes the library know function regularizers (a def's entry and a lambda's)."""
+    _register(_FUNCTION, _FUNCTIONS_MARK, "function", lambda config: _function_for("function", config))
+    _register(_LAMBDA, _FUNCTIONS_MARK, "lambda", lambda config: _function_for("__lambda__", config))
+
+
+def _function_for(registered, config):
+    with _lock:
+        found = _functions.get((registered, json.dumps(config, sort_keys=True)))
+    if found is not None:
+        return found
+    raise TypeError(f"Could not interpret regularizer identifier: "
+                    f"{_entry_of(registered, config)}")
+
+
+def function_of(entry):
+    """The function a config's function regularizer entry names (a layer's attribute, as Keras
+    gives it), or Keras's TypeError."""
+    registered = "__lambda__" if entry.get("class_name") == "__lambda__" else "function"
+    return _function_for(registered, entry.get("config"))
+
+
+def _entry_of(registered, config):
+    return {"class_name": "__lambda__", "config": config} if registered == "__lambda__" \
+        else {**_FUNCTION, "config": config}
+
+
+def resolve_saved_functions(config):
+    """Before a model is loaded from `config` (a file's model config): each function
+    regularizer it names is found as Keras finds it (custom_objects, then registered functions)
+    and held for the trace; a lambda, or a name not found, raises Keras's TypeError."""
+    from ._objects import custom_objects_in_scope
+    found = None
+
+    def walk(node):
+        nonlocal found
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith("regularizer") and isinstance(value, dict) and \
+                        value.get("class_name") in ("function", "__lambda__"):
+                    if found is None:
+                        found = custom_objects_in_scope()
+                    name = value.get("config")
+                    fn = found.get(name) if value["class_name"] == "function" and \
+                        isinstance(name, str) else None
+                    if fn is None:
+                        raise TypeError(f"Could not interpret regularizer identifier: {value}")
+                    with _lock:
+                        _functions[("function", json.dumps(name))] = fn
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    if config is not None:
+        register_functions()
+        walk(config)
 
 
 def _object_for(cls, registered, config):
@@ -97,12 +264,12 @@ def _object_for(cls, registered, config):
     return cls.from_config(config)
 
 
-def _trace_thunk(cls, registered):
+def _trace_thunk(what, resolve):
     def trace(_user, config_json, builder, argument, penalty):
         from ._plugins import _fail
         from .ops import _trace
         try:
-            obj = _object_for(cls, registered, json.loads(config_json.decode()))
+            obj = resolve(json.loads(config_json.decode()))
             tracer = _trace.Trace(builder, None)
             previous = _trace.active()
             _trace._state.trace = tracer
@@ -110,7 +277,7 @@ def _trace_thunk(cls, registered):
                 value = obj(tracer._tensor(argument))
                 node = tracer.node_of(value)
             except (_trace.NotTraceable, _trace.Unsupported) as e:
-                raise type(e)(f"{cls.__name__}: a regularizer's __call__ is traced into the "
+                raise type(e)(f"{what}: a regularizer's __call__ is traced into the "
                               f"library's op graph, so it must be written with keras.ops: {e}") from None
             finally:
                 _trace._state.trace = previous
@@ -121,9 +288,25 @@ def _trace_thunk(cls, registered):
     return trace
 
 
+_unchecked = threading.local()
+
+
+class unchecked:
+    """A context in which refuse_unserializable refuses nothing: the binding reading a config
+    for the library (which makes the regularizer from its token all the same)."""
+    def __enter__(self):
+        _unchecked.depth = getattr(_unchecked, "depth", 0) + 1
+
+    def __exit__(self, *exc):
+        _unchecked.depth -= 1
+
+
 def refuse_unserializable(config_text):
-    """Raises Keras's NotImplementedError when a model's config (its JSON text) holds a Python
-    regularizer whose get_config is the base's: Keras fails so saving it."""
+    """Raises Keras's NotImplementedError when a config (its JSON text) holds a Python
+    regularizer whose get_config is the base's: Keras's get_config, to_json and save fail so."""
+    if getattr(_unchecked, "depth", 0):
+        return
+    warn_lambdas(config_text)
     found = re.search(rf'"{TOKEN_KEY}":\s*(\d+)', config_text)
     if found is None:
         return

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import json
 import math
 import random as _py_random
 import types
@@ -477,7 +478,9 @@ class Layer(_variables.LayerBasics):
     def _library_config(self) -> dict:
         """The config the library's layer is made from (`get_config()` unless a layer keeps
         something in Python, as TextVectorization's callables)."""
-        return _packed_inputs.with_config(self, {"name": self.name, **self.get_config()})
+        from . import _traced_regularizers
+        with _traced_regularizers.unchecked():   # (the library makes such a regularizer)
+            return _packed_inputs.with_config(self, {"name": self.name, **self.get_config()})
 
     # -- weights ---------------------------------------------------------------------------
     def _weights_info(self) -> list[dict]:
@@ -1314,7 +1317,6 @@ class _BuiltinLayer(Layer):
         if _subclasses_builtin(self):
             # The library holds the subclass as a layer written in Python, whose config is this
             # (the built-in layer's full config, made once for the arguments given).
-            import json
             from .models import _unbuilt_layer_config
             key = json.dumps(self._base_entry(), sort_keys=True, default=str)
             cached = self.__dict__.get("_base_config")
@@ -1333,7 +1335,12 @@ class _BuiltinLayer(Layer):
         # library's config leaves out, but for the base ones Keras's config of the class leaves
         # out (SpatialDropout1D's and Discretization's `trainable`).
         extra = {k: v for k, v in given.items() if k not in full and k not in ("name", "trainable", "dtype")}
-        return _keras_tuples(self.class_name, {**full, **extra}, self._args)
+        config = _keras_tuples(self.class_name, {**full, **extra}, self._args)
+        # Keras's get_config fails where a regularizer's get_config does
+        from . import _traced_regularizers
+        _traced_regularizers.refuse_unserializable(
+            json.dumps({k: v for k, v in config.items() if k.endswith("regularizer")}, default=str))
+        return config
 
     def _input_layer_config(self):
         """An InputLayer's config as Keras gives it: its shape, dtype and name, with no
@@ -1354,6 +1361,10 @@ class _BuiltinLayer(Layer):
         for k, v in self._args.items():
             if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
                 _plugins.register_function("activation", v)
+            if k.endswith("regularizer"):
+                from . import regularizers
+                config[k] = regularizers._library_form(v)
+                continue
             config[k] = _serialize(v)
         return config
 

@@ -45,7 +45,7 @@ class _NativeEstimator:
         Xv = est.feature_encoder_.transform(Xv)
         est._ensure_compiled_model(Xv, yv)
         if model_json is None:
-            model_json = est.model_.to_json()
+            model_json = est.model_._library_json()
         ck = est._get_compile_kwargs()
         loss = ck["loss"] if ck["loss"] is not None else est._default_loss(yv)
         optimizer = ck["optimizer"]

@@ -305,9 +305,17 @@ class Model(ModelAPI):
     def get_config(self):
         if self._is_subclass_model():
             return _model_vars.subclass_config(self)
+        config = self._unchecked_config()
+        # Keras's get_config fails where a regularizer's get_config does
+        _traced_regularizers.refuse_unserializable(json.dumps(config))
+        return config
+
+    def _unchecked_config(self):
+        """get_config() of a model that is not subclassed, without refusing a regularizer whose
+        get_config is not implemented (the library's model is made from it all the same)."""
         self._build_for_config()
         if self._handle is not None:
-            return json.loads(self.to_json())["config"]
+            return json.loads(self._library_json())["config"]
         return self._model_config()["config"]
 
     def _build_for_config(self):
@@ -332,6 +340,14 @@ class Model(ModelAPI):
         return model_from_json({"class_name": class_name, "config": config}, custom_objects)
 
     def to_json(self, **kwargs):
+        text = self._library_json(**kwargs)
+        # Keras's to_json fails where a regularizer's get_config does
+        _traced_regularizers.refuse_unserializable(text)
+        return text
+
+    def _library_json(self, **kwargs):
+        """to_json() without refusing a regularizer whose get_config is not implemented: the
+        config the library holds, for the binding's own reading of it."""
         self._build_for_config()
         if self._handle is not None:
             return _native.take_string(_lib.keras_model_to_json, self._handle)
@@ -909,7 +925,7 @@ class Model(ModelAPI):
                 held._take_trainable_flags()
             self._flags_taken_at = changes
             return
-        config = json.loads(self.to_json())
+        config = json.loads(self._library_json())
         if _take_trainable_flags(config, self):
             _count_optimizer_builds()
             check(_lib.keras_model_set_trainable(self._handle, dumps(config)))
@@ -991,7 +1007,7 @@ class Model(ModelAPI):
             return list(self._compute_loss_output_names)   # the user's outputs
         if which == "output_layers" and self.__dict__.get("_output_keys"):
             return list(self._output_keys)
-        config = json.loads(self.to_json()).get("config", {})
+        config = json.loads(self._library_json()).get("config", {})
         refs = config.get(which) or []
         if refs and not isinstance(refs[0], list):
             refs = [refs]
@@ -1018,7 +1034,7 @@ class Model(ModelAPI):
         refuse them as Keras does (a TypeError naming the argument)."""
         if not any(isinstance(a, _native.StringArray) for a in arrays):
             return arrays
-        layers = json.loads(self.to_json()).get("config", {}).get("layers", [])
+        layers = json.loads(self._library_json()).get("config", {}).get("layers", [])
         if not any(l.get("class_name") in self._STRING_LAYERS or
                    (l.get("class_name") == "InputLayer" and l.get("config", {}).get("dtype") == "string")
                    for l in layers):
@@ -1629,7 +1645,7 @@ class Model(ModelAPI):
                         return True
                     return any(found(v) for v in node.values())
                 return isinstance(node, list) and any(found(v) for v in node)
-            cached = self._records_training_of = (handle, found(json.loads(self.to_json())))
+            cached = self._records_training_of = (handle, found(json.loads(self._library_json())))
         return cached[1]
 
     def _adds_call_losses(self):
@@ -1962,7 +1978,7 @@ class Model(ModelAPI):
             self._refuse_lambdas(ops_allowed=True)
             return _model_vars.save_subclass(self, filepath, overwrite)
         self._refuse_lambdas()
-        _traced_regularizers.refuse_unserializable(self.to_json())
+        self.to_json()   # Keras fails so where a regularizer's get_config does
         _assets.check_own_variables(self)
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))
@@ -2565,7 +2581,7 @@ class _ModelLayer(Layer):
         model = self._model
         # (a nested model without a library model yet is built with the model holding it)
         config = model._model_config()["config"] if model._is_subclass_model() or \
-            model._handle is None else model.get_config()
+            model._handle is None else model._unchecked_config()
         entry = {"module": "keras", "class_name": self._class_name(), "config": config,
                  "registered_name": None}
         # The flags set in Python (the model's and its layers'): an outer model made with the
@@ -3080,9 +3096,12 @@ def model_from_json(json_string, custom_objects=None):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from a `.keras` or `.h5` file. Keras: `keras.models.load_model`."""
     from .utils import CustomObjectScope
+    _traced_regularizers.register_functions()   # (global, not in the scope below)
     with CustomObjectScope(custom_objects or {}):
         _free_collected()
         _plugins.register_scope_objects()
+        # a function regularizer: found as Keras finds it, or Keras's TypeError
+        _traced_regularizers.resolve_saved_functions(_saved_config(os.fsdecode(_native.path_bytes(filepath))))
         subclassed = _model_vars.load_subclass(os.fsdecode(_native.path_bytes(filepath)), compile)
         if subclassed is not None:
             return subclassed

@@ -16,9 +16,23 @@ class Regularizer(KerasObject):
 
     def get_config(self):
         from . import _traced_regularizers
+        base = _traced_regularizers.builtin_base(type(self))
+        if base is not None:   # a Python subclass of L2: L2's config, every factor included
+            from ._objects import builtin_config
+            given = self._given_arguments()
+            return builtin_config(self.kind, base.class_name, given) or given
         if _traced_regularizers.is_traced(self):
             raise NotImplementedError(f"{self} does not implement get_config()")
         return super().get_config()
+
+    def __getattr__(self, name):
+        # `self.l2` of a Python subclass of L2: given, else Keras's default
+        from . import _traced_regularizers
+        if not name.startswith("_") and _traced_regularizers.builtin_base(type(self)) is not None:
+            config = Regularizer.get_config(self)   # (not an override, which may read it)
+            if name in config:
+                return config[name]
+        return super().__getattr__(name)
 
     # A subclass written in Python is a plain object as in Keras (its __init__ need not call
     # super's): compared by identity, shown as Python shows objects.
@@ -42,6 +56,31 @@ class Regularizer(KerasObject):
 L1 = make_class(Regularizer, "L1", ("l1",), module=__name__)
 L2 = make_class(Regularizer, "L2", ("l2",), module=__name__)
 L1L2 = make_class(Regularizer, "L1L2", ("l1", "l2"), module=__name__)
+
+
+# Keras's penalties written with keras.ops: what `L2(0.1)(x)` gives, and what a Python subclass
+# that keeps or extends its base's `__call__` (`super().__call__(x)`) is traced from.
+def _l1_call(self, x):
+    from . import ops
+    return ops.cast(self.l1, dtype=x.dtype) * ops.sum(ops.absolute(x))
+
+
+def _l2_call(self, x):
+    from . import ops
+    return ops.cast(self.l2, dtype=x.dtype) * ops.sum(ops.square(x))
+
+
+def _l1l2_call(self, x):
+    from . import ops
+    regularization = ops.convert_to_tensor(0.0, dtype=x.dtype)
+    if self.l1 != 0.0:
+        regularization += ops.cast(self.l1, dtype=x.dtype) * ops.sum(ops.absolute(x))
+    if self.l2 != 0.0:
+        regularization += ops.cast(self.l2, dtype=x.dtype) * ops.sum(ops.square(x))
+    return regularization
+
+
+L1.__call__, L2.__call__, L1L2.__call__ = _l1_call, _l2_call, _l1l2_call
 OrthogonalRegularizer = make_class(Regularizer, "OrthogonalRegularizer", ("factor", "mode"),
                                    module=__name__)
 l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
@@ -56,7 +95,27 @@ def get(identifier):
             raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
         return cls()
     if isinstance(identifier, dict):
-        return globals()[identifier["class_name"]](**identifier.get("config", {}))
+        if identifier.get("class_name") in ("function", "__lambda__"):   # a function regularizer
+            from . import _traced_regularizers
+            return _traced_regularizers.function_of(identifier)
+        cls = globals().get(identifier.get("class_name"))
+        if isinstance(cls, type) and issubclass(cls, Regularizer) and not identifier.get("registered_name"):
+            return cls(**identifier.get("config", {}))
+        return deserialize(identifier)   # a class written in Python, by its registered name
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()   # (Keras makes a class given so)
+    if callable(identifier):
+        return identifier   # a function (`lambda w: ...`), called as Keras calls it
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
 
 serialize, deserialize = _module_serialization("regularizers", get)
+
+
+def _library_form(value):
+    """A regularizer argument as the library's config holds it: a function's Keras entry (made
+    known to the library, _traced_regularizers), else the object's config form."""
+    from . import _traced_regularizers
+    from ._objects import serialize as config_form
+    if _traced_regularizers.is_function(value):
+        return _traced_regularizers.function_entry(value)
+    return config_form(value)
