@@ -381,9 +381,10 @@ def test_generators_of_layers_nested_in_python_layers_are_listed_as_keras():
     the layers' `variables` and `non_trainable_variables` where Keras lists them: each layer's
     own weights, its own generators' states, then its sublayers' (the BatchNormalization's moving
     statistics between the block's generator and its Dropout's), and their states move on once
-    per step as Keras's. (The generators' automatic names are the library's, numbered otherwise
-    than Keras's: compared by place; the block's own generator, which the nested trace draws from,
-    by its seed.)"""
+    per step as Keras's: the block's own generator too, which the nested trace draws from (the
+    trace's probe evaluations of the nested layer drew four numbers from it at build). (The
+    generators' automatic names: compared by place here, by name in
+    test_generator_names_are_keras_construction_order.)"""
     x = np.random.RandomState(0).normal(size=(8, 3)).astype(np.float32)
     seen = {}
     for name, lib in (("ours", sk), ("keras", keras)):
