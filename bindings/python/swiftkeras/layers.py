@@ -1293,6 +1293,10 @@ class _BuiltinLayer(Layer):
                 config["data_format"] = image_data_format()
         self._args = config
         self.built = self.class_name in _BUILT_AT_INIT
+        from .random import constructor_generator_names
+        # Keras's generators made in the constructor take their names now (the library's,
+        # made at build, are shown under them).
+        self._generator_names = constructor_generator_names(self.class_name, config)
         if self.class_name in _AUGMENT_ORDER:
             # Keras makes its augmentations in its constructor, where they take automatic names
             # (the second RandAugment's random_shear is random_shear_1, a RandomRotation made

@@ -403,12 +403,65 @@ def test_generators_of_layers_nested_in_python_layers_are_listed_as_keras():
             "outer_non_trainable": place(outer.non_trainable_variables),
             "block_non_trainable": place(outer.block.non_trainable_variables),
             "block_weights": [v.path for v in outer.block.non_trainable_weights],
-            "dropout_states": [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables
-                               if v.path.endswith("seed_generator_state")][1:],
-            "block_seed": int(np.asarray(outer.block.gen.state.numpy())[0]),
+            "states": [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables
+                       if v.path.endswith("seed_generator_state")],
+            "block_state": np.asarray(outer.block.gen.state.numpy()).tolist(),
         }
     assert seen["ours"] == seen["keras"]
-    assert seen["ours"]["dropout_states"] == [[1, 2], [2, 2]]
+    assert seen["ours"]["states"] == [[3, 2], [1, 2], [2, 2]]
+    assert seen["ours"]["block_state"] == [3, 2]
     assert [p for p, _, _ in seen["ours"]["block_non_trainable"]] == [
         "<generator>", "outer/inner_block/batch_normalization/moving_mean",
         "outer/inner_block/batch_normalization/moving_variance", "<generator>"]
+
+
+def _numbered(name, base):
+    """seed_generator_<n> as its place after the generator `base` made just before."""
+    def count(n):
+        tail = n.rsplit("_", 1)[-1]
+        return int(tail) if n != "seed_generator" and tail.isdigit() else 0
+    head, _, rest = name.partition("/")
+    return (f"<+{count(head) - count(base)}>" if head.startswith("seed_generator") else head) + \
+        ("/" + rest if rest else "")
+
+
+def test_generator_names_are_keras_construction_order():
+    """Keras names a SeedGenerator when it is made (seed_generator_<n>, the process's count):
+    a built-in layer's in its constructor, a Python layer's own in its __init__. The library
+    makes the built-in layers' at build, where they were numbered: each is named as Keras names
+    it, counted from a generator made just before in each library (the processes' counts
+    differ), in the model's and the layers' variables and non_trainable_variables."""
+    def make(lib):
+        class Jitter(lib.layers.Layer):   # a layer written in Python, with a generator of its own
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.gen = lib.random.SeedGenerator(3)
+
+            def call(self, x, training=None):
+                return x + 0.01 * lib.random.normal(lib.ops.shape(x), seed=self.gen)
+
+        base = lib.random.SeedGenerator(0).name
+        inputs = lib.Input((4, 4, 2))
+        h = lib.layers.RandomFlip(seed=4, name="flip")(inputs)
+        h = lib.layers.Flatten(name="flatten")(h)
+        h = lib.layers.Dropout(0.2, name="drop")(h)
+        h = lib.layers.Dropout(0.0, name="no_drop")(h)   # (makes no generator, as Keras)
+        h = Jitter(name="jitter")(h)
+        h = lib.layers.GaussianNoise(0.1, seed=2, name="noise")(h)
+        return base, lib.Model(inputs, lib.layers.Dense(2, name="head")(h))
+
+    seen = {}
+    for lib in (sk, keras):
+        base, model = make(lib)
+        names = {}
+        for what in ("variables", "non_trainable_variables"):
+            names["model_" + what] = [_numbered(v.path, base) for v in getattr(model, what)]
+            for layer in ("flip", "drop", "jitter", "noise"):
+                names[f"{layer}_{what}"] = [_numbered(v.path, base)
+                                            for v in getattr(model.get_layer(layer), what)]
+        names["attribute"] = [_numbered(model.get_layer("drop").seed_generator.name, base),
+                              _numbered(model.get_layer("flip").generator.name, base)]
+        seen[lib.__name__] = names
+    assert seen["swiftkeras"] == seen["keras"]
+    assert seen["keras"]["model_non_trainable_variables"] == [
+        f"<+{k}>/seed_generator_state" for k in (1, 2, 3, 4)]
