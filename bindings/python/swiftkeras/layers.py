@@ -2033,7 +2033,7 @@ _AUGMENT_ORDER = {
                "auto_contrast", "equalization", "random_brightness", "random_color_degeneration", "random_contrast",
                "random_sharpness")}
 # Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
-_BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
+_BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent", "_traced_in"})   # (back-references)
 
 
 def _tracked_sublayers(layer):

@@ -465,3 +465,56 @@ def test_generator_names_are_keras_construction_order():
     assert seen["swiftkeras"] == seen["keras"]
     assert seen["keras"]["model_non_trainable_variables"] == [
         f"<+{k}>/seed_generator_state" for k in (1, 2, 3, 4)]
+
+
+def test_a_generator_two_python_layers_deep_in_a_subclassed_model_is_listed_as_keras():
+    """A subclassed model holding a layer written in Python that holds one with a SeedGenerator
+    (drawing in training only) and a Dense: `variables` and `non_trainable_variables` as Keras's
+    (listing them recursed without end: the traced layer's reference back to its model was taken
+    for a sublayer), and the state after two steps as Keras's, the build drawing nothing."""
+    def make(lib):
+        class Noisy(lib.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.gen = lib.random.SeedGenerator(3)
+
+            def call(self, x, training=None):
+                if training:
+                    return x + lib.random.normal(lib.ops.shape(x), seed=self.gen)
+                return x
+
+        class Holder(lib.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.noisy = Noisy()
+                self.dense = lib.layers.Dense(3, name="dense")
+
+            def call(self, x, training=None):
+                return self.dense(self.noisy(x, training=training))
+
+        class Net(lib.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.holder = Holder(name="holder")
+
+            def call(self, x, training=None):
+                return self.holder(x, training=training)
+        base = lib.random.SeedGenerator(0).name
+        return base, Net(name="net")
+
+    x = np.random.RandomState(0).normal(size=(8, 4)).astype(np.float32)
+    seen = {}
+    for lib in (sk, keras):
+        base, model = make(lib)
+        model(x[:2])
+        seen[lib.__name__] = {
+            "variables": [_numbered(v.path, base) for v in model.variables],
+            "non_trainable": [_numbered(v.path, base) for v in model.non_trainable_variables],
+            "built": [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables]}
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        model.fit(x, np.zeros((8, 3), np.float32), batch_size=4, epochs=1, shuffle=False, verbose=0)
+        seen[lib.__name__]["fit"] = [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables]
+    assert seen["swiftkeras"] == seen["keras"]
+    assert seen["keras"]["variables"] == ["<+1>/seed_generator_state", "net/holder/dense/kernel",
+                                          "net/holder/dense/bias"]
+    assert seen["keras"]["fit"] == [[3, 2]]
