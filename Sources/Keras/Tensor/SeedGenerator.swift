@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Keras's `keras.random.SeedGenerator`: a seed state `[seed, counter]` (two uint32, Keras's
 /// variable `seed_generator_state`) that moves on by one at every draw, so that draws keyed by
 /// it give new numbers each time while the state alone says which numbers come next.
@@ -58,14 +64,64 @@ public final class SeedGenerator: @unchecked Sendable {
         return SeedGenerator(name: LayerNames.unique(for: "seed_generator"), seed: value)
     }
 
+    /// Draws made by probes (``keepingStates(of:takingBackDrawsOf:_:)``) on this generator and
+    /// not taken back yet.
+    private var probeDraws: UInt32 = 0
+
+    /// Runs `body` as probes (evaluations that are not steps: an op graph's at trace time, which
+    /// Keras's symbolic build does not draw for), whether it returns or throws: the states of
+    /// `generators` are put back as they were before it, and the generators `made()` lists after
+    /// it (a layer's, made by its first call in the probes: a layer written in Python nested in
+    /// another) are moved back by the draws the probes made on them.
+    public static func keepingStates<T>(of generators: [SeedGenerator],
+                                        takingBackDrawsOf made: () -> [SeedGenerator] = { [] },
+                                        _ body: () throws -> T) rethrows -> T {
+        let kept = generators.map { ($0, $0.seed, $0.counter, $0.probeDraws) }
+        defer {
+            for g in made() {
+                g.counter &-= g.probeDraws
+                g.probeDraws = 0
+            }
+            for (g, seed, counter, draws) in kept {
+                g.assign(seed: seed, counter: counter)
+                g.probeDraws = draws
+            }
+        }
+        return try Probing.run(body)
+    }
+
     /// Moves the counter on by `draws` without drawing (the draws Keras makes and discards).
-    public func skip(draws: Int) { counter &+= UInt32(truncatingIfNeeded: Swift.max(draws, 0)) }
+    public func skip(draws: Int) {
+        let n = UInt32(truncatingIfNeeded: Swift.max(draws, 0))
+        counter &+= n
+        if Probing.active { probeDraws &+= n }
+    }
 
     /// The key of the next draw, from the state alone; the counter moves on (Keras's
     /// `next(ordered=True)`).
     func nextKey() -> UInt64 {
         let key = splitmix64((UInt64(seed) << 32 | UInt64(counter)) ^ 0x5EED_6E4E_5241_7445)
         counter &+= 1
+        if Probing.active { probeDraws &+= 1 }
         return key
+    }
+}
+
+/// Whether this thread is running probes (``SeedGenerator/keepingStates(of:takingBackDrawsOf:_:)``),
+/// whose draws are counted to be taken back.
+private enum Probing {
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+
+    static var active: Bool { Int(bitPattern: pthread_getspecific(key)) > 0 }
+
+    static func run<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = pthread_getspecific(key)
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: Int(bitPattern: saved) + 1))
+        defer { pthread_setspecific(key, saved) }
+        return try body()
     }
 }

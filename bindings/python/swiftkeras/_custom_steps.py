@@ -780,7 +780,7 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
     `validation_split`'s last rows) evaluated at the end of each epoch (`validation_freq`),
     `History` returned. Ctrl-C raises KeyboardInterrupt between steps, the weights those of the
     last finished step."""
-    from . import _datasets, _text_callables
+    from . import _datasets, _gradient_tape, _text_callables
     from ._plugins import PythonCallback
     from . import _lib
     from .callbacks import CallbackList, ProgbarLogger, _LibraryCallbacks, _RecordingHistory, \
@@ -850,7 +850,8 @@ def fit_by_steps(model, x, y, *, batch_size, epochs, verbose, callbacks, validat
             cbs.on_epoch_begin(epoch)
             for step, batch in batches.epoch():
                 cbs.on_train_batch_begin(step)
-                logs = _pythonify(model.train_step(batch))
+                with _gradient_tape.fit_batch(model, batch):
+                    logs = _pythonify(model.train_step(batch))
                 cbs.on_train_batch_end(step, logs)
                 if model.stop_training:
                     break

@@ -32,9 +32,12 @@ the library on a tape and kept there (keras_model_record_forward): its outputs a
 `y_pred`, and `optimizer.apply` finishes that step (keras_model_train_recorded): the loss of
 those outputs, its gradients through that same forward, the update. Dropout's and the noise
 layers' generators and BatchNormalization's moving statistics move once, and the gradients are
-those of the forward whose outputs the block saw. A call the library cannot record (a traced
-`compute_loss`, which needs the targets in its forward; masks given to the call;
-`training=None`) runs as any call, keeping the state it found (`non_trainable_variables`,
+those of the forward whose outputs the block saw. A traced `compute_loss` (a layer of the
+model's graph fed the targets) is recorded with the forward when the model is fit's, its
+train_step given the batch (`fit_batch`): the batch's targets and sample weights are fed to it,
+and `optimizer.apply` finishes that step if the block's compute_loss was given those same
+targets and sample weights (else it takes a step of its own, as for any call not recorded). A
+call the library cannot record (masks given to the call; `training=None`) runs as any call, keeping the state it found (`non_trainable_variables`,
 seed generator states included), and the training step that `optimizer.apply` takes starts
 from that state (put back first), so that its forward repeats the block's.
 """
@@ -75,6 +78,60 @@ def state_before_call(model):
     return model_state(model) if _tapes() else None
 
 
+class fit_batch:
+    """While fit's loop runs `model.train_step(batch)`: the batch, whose targets a traced
+    compute_loss's forward is fed in a tape's block (`loss_targets`)."""
+
+    def __init__(self, model, batch):
+        self.entry = (model, batch)
+
+    def __enter__(self):
+        stack = getattr(_active, "batches", None)
+        if stack is None:
+            stack = _active.batches = []
+        stack.append(self.entry)
+        return self
+
+    def __exit__(self, *exc):
+        _active.batches.pop()
+        return False
+
+
+def loss_targets(model):
+    """Inside a tape's block of fit's train_step, for that model whose `compute_loss` is traced
+    (overridden, compiled) and a library that records forwards: (y, sample_weight) of the batch
+    fit gave train_step, for the training call to feed compute_loss's layer; else None."""
+    batches = getattr(_active, "batches", None)
+    if not batches or not _tapes() or batches[-1][0] is not model or model._handle is None or \
+            model.__dict__.get("_compile_config") is None:
+        return None
+    from . import _custom_steps, _lib
+    if not _lib.has("keras_model_record_forward") or \
+            not _custom_steps.overrides(model, "compute_loss") or \
+            model.__dict__.get("_tape_targets_differ"):
+        return None
+    _, y, sample_weight = _custom_steps.unpack_x_y_sample_weight(batches[-1][1])
+    return None if y is None else (y, sample_weight)
+
+
+def _same(a, b):
+    """Whether two targets (arrays, or lists / dicts of them) hold the same values."""
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    if isinstance(a, dict) or isinstance(b, dict):
+        return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and \
+            all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(p, q) for p, q in zip(a, b))
+    import numpy as np
+    try:
+        return np.array_equal(np.asarray(a), np.asarray(b))
+    except Exception:  # noqa: BLE001 — not arrays: not the batch's targets
+        return False
+
+
 def records_forward(model):
     """Whether the model's training call is, inside a tape's block, the training step's own
     forward pass (kept by the library for `optimizer.apply` to finish): a compiled model whose
@@ -92,20 +149,24 @@ def records_forward(model):
     return True
 
 
-def note_call(model, x, y_pred, state=None, recorded=None):
+def note_call(model, x, y_pred, state=None, recorded=None, targets=None):
     """A model called on arrays inside a tape's block (`y_pred = self(x, training=True)`), with
     its state before the call (`state_before_call`), or the id of the forward pass the library
-    recorded for the step (`recorded`: keras_model_record_forward's)."""
+    recorded for the step (`recorded`: keras_model_record_forward's); `targets`: the (y,
+    sample_weight) a traced compute_loss was fed in that forward, with the state before it."""
     for tape in _tapes():
-        tape._calls.append((model, x, y_pred, state if not recorded else _Recorded(recorded)))
+        tape._calls.append((model, x, y_pred, state if not recorded else
+                            _Recorded(recorded, targets, state if targets else None)))
     return y_pred
 
 
 class _Recorded:
-    """The id of a training forward pass the library keeps for its step."""
+    """The id of a training forward pass the library keeps for its step; for a traced
+    compute_loss, the targets it was fed and the state before it."""
 
-    def __init__(self, step_id):
+    def __init__(self, step_id, targets=None, state=None):
         self.step_id = step_id
+        self.targets, self.state = targets, state
 
 
 def note_loss(model, args, kwargs, loss):
@@ -188,6 +249,14 @@ class _Step:
         (put back first: the step's forward repeats that call, the same draws and batch
         statistics, and moves the state on once)."""
         from ._custom_steps import library_train_step
+        if isinstance(self.state, _Recorded) and self.state.targets is not None and \
+                not (_same(self.y, self.state.targets[0]) and
+                     _same(self.sample_weight, self.state.targets[1])):
+            # compute_loss was given other targets than those its forward was fed: a step of
+            # its own, from the state before that forward (and the model's next calls in a
+            # block are not recorded so: its train_step changes the targets).
+            self.model._tape_targets_differ = True
+            self.state = self.state.state
         if isinstance(self.state, _Recorded):
             library_train_step(self.model, self.x, self.y, self.sample_weight,
                                follow_metrics=False, recorded=self.state.step_id)

@@ -402,11 +402,13 @@ class LayerBasics:
             inner = {v.path for layer in subs for v in layer.weights}
             return _joined([v for v in self.weights if v.path not in inner] + _seed_states(self),
                            subs, self.weights)
+        # The weights first: they make the library's model, whose generators are then listed.
+        weights = self.weights
         own = _seed_states(self)      # a subclassed model's own generators come first
         layers = list(self.layers or [])
         if not own and not any(_holds_seed_states(layer) for layer in layers):
-            return self.weights
-        return _joined(own, layers, self.weights)
+            return weights
+        return _joined(own, layers, weights)
 
     @property
     def trainable_variables(self):

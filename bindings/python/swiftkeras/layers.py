@@ -1296,6 +1296,10 @@ class _BuiltinLayer(Layer):
                 config["data_format"] = image_data_format()
         self._args = config
         self.built = self.class_name in _BUILT_AT_INIT
+        from .random import constructor_generator_names
+        # Keras's generators made in the constructor take their names now (the library's,
+        # made at build, are shown under them).
+        self._generator_names = constructor_generator_names(self.class_name, config)
         if self.class_name in _AUGMENT_ORDER:
             # Keras makes its augmentations in its constructor, where they take automatic names
             # (the second RandAugment's random_shear is random_shear_1, a RandomRotation made
@@ -2040,7 +2044,7 @@ _AUGMENT_ORDER = {
                "auto_contrast", "equalization", "random_brightness", "random_color_degeneration", "random_contrast",
                "random_sharpness")}
 # Attributes of a layer that are the binding's bookkeeping, not layers it tracks (Keras's).
-_BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent"})
+_BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent", "_traced_in"})   # (back-references)
 
 
 def _tracked_sublayers(layer):

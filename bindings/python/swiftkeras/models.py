@@ -1571,6 +1571,12 @@ class Model(ModelAPI):
         if _lib.has("keras_model_call"):
             if self._handle is None:   # built (a subclassed model traced) from this x
                 self._ensure_handle(_text_callables.model_inputs(self, x))
+            targets = _gradient_tape.loss_targets(self) if training and not recorded and \
+                mask is None else None
+            if targets is not None:
+                # A traced compute_loss fed the batch's targets: the block's call is the
+                # training step's own forward, compute_loss's layer included (one forward).
+                return self._record_loss_forward(x, *targets)
             if training and not recorded and mask is None and _gradient_tape.records_forward(self):
                 # In a GradientTape's block: the training step's own forward pass, recorded
                 # for the optimizer's apply to finish (one forward per batch).
@@ -1595,6 +1601,24 @@ class Model(ModelAPI):
             state = _gradient_tape.state_before_call(self)
         self._clear_call_losses()
         return _gradient_tape.note_call(self, x, self._predict(x, verbose=0), state)
+
+    def _record_loss_forward(self, x, y, sample_weight):
+        """In a GradientTape's block of fit's train_step, the call `self(x, training=True)` of a
+        model whose compute_loss is traced in: the training step's forward with the batch's
+        targets (and sample weights) fed to the compute_loss layer, recorded for optimizer.apply
+        (keras_model_record_forward). The state before it is kept: a compute_loss given other
+        targets than the batch's takes a step of its own from it (_gradient_tape._Step)."""
+        _, xs_list, _, _ = self._training_arrays(x, y, sample_weight, "fit")
+        self._take_trainable_flags()
+        state = _gradient_tape.model_state(self)
+        step = ctypes.c_int64()
+        y_pred = self._call_collecting_losses(x, True, recorded_step=step, xs_list=xs_list)
+        # model.losses as the block's call has them in Keras: without compute_loss's own value.
+        name = getattr(self, "_compute_loss_layer_name", None)
+        self._set_call_losses([(p, v) for p, v in self.__dict__.get("_call_loss_entries") or []
+                               if p[:1] != (name,)])
+        return _gradient_tape.note_call(self, x, y_pred, state=state, recorded=step.value or None,
+                                        targets=(y, sample_weight))
 
     def _refuse_positional_call_arguments(self, args):
         """Keras passes `training` to `call` by keyword, so a second positional argument
@@ -1665,16 +1689,20 @@ class Model(ModelAPI):
     def _layer_object(self, name):
         return next((layer for layer in self._layers if layer.name == name), None)
 
-    def _call_collecting_losses(self, x, training, input_masks=None, recorded_step=None):
+    def _call_collecting_losses(self, x, training, input_masks=None, recorded_step=None,
+                                xs_list=None):
         """Keras `model(x, training=..., mask=...)`: one forward pass of the library over all
         of x (keras_model_call), keeping the call's activity penalties and `add_loss` values
         for `model.losses` and each layer's `losses`; `input_masks` (one per input, or None
         for one) go into the graph with the inputs (keras_model_call_with_masks).
         `recorded_step` (a c_int64): the forward of a training step, recorded for
-        keras_model_train_recorded (keras_model_record_forward), its id written there."""
-        x = _text_callables.model_inputs(self, x)
-        self._ensure_handle(x)
-        xs_list = self._arrays(x, "x", inputs=True)
+        keras_model_train_recorded (keras_model_record_forward), its id written there.
+        `xs_list`: the arrays the library is fed, when made already (_training_arrays's: the
+        inputs, then a traced compute_loss's targets)."""
+        if xs_list is None:
+            x = _text_callables.model_inputs(self, x)
+            self._ensure_handle(x)
+            xs_list = self._arrays(x, "x", inputs=True)
         n = len(xs_list[0])
         if input_masks is not None:
             given = list(input_masks) if isinstance(input_masks, (list, tuple)) else [input_masks]

@@ -91,9 +91,10 @@ class SeedGeneratorState:
         count = ctypes.c_int32()
         _native.check(_lib.keras_model_seed_generator_count(handle, ctypes.byref(count)))
         found = []
+        library_name = self._generator.__dict__.get("_library_name", self._generator.name)
         for i in range(count.value):
             name, owner, _ = _native_generator(handle, i)
-            if name == self._generator.name:
+            if name == library_name:
                 found.append((owner != layer.name, i))   # the layer's own first (names may repeat)
         return (handle, min(found)[1]) if found else None
 
@@ -170,6 +171,38 @@ def _native_generator(handle, index):
     return texts[0], texts[1], np.array(state, np.uint32)
 
 
+# Keras's built-in layers that make their SeedGenerator in their constructor, where it takes
+# its automatic name (seed_generator, seed_generator_1, ...: the process's count of generators
+# made so far, Python's and the layers'), with the argument that must be positive for it to
+# exist (None: always made); the random augmentations (but RandAugment, AugMix and
+# RandomColorJitter, which make layers of their own) make one too.
+_MADE_IN_CONSTRUCTOR = {
+    "Dropout": "rate", "SpatialDropout1D": "rate", "SpatialDropout2D": "rate",
+    "SpatialDropout3D": "rate", "GaussianDropout": "rate", "AlphaDropout": "rate",
+    "GaussianNoise": "stddev", "Attention": "dropout", "AdditiveAttention": "dropout",
+    "LSTM": None, "GRU": None, "SimpleRNN": None, "LSTMCell": None, "GRUCell": None,
+    "SimpleRNNCell": None, "ConvLSTM1D": None, "ConvLSTM2D": None, "ConvLSTM3D": None}
+_AUGMENTATIONS_WITH_PARTS = frozenset({"RandAugment", "AugMix", "RandomColorJitter"})
+
+
+def constructor_generator_names(class_name, config):
+    """The names Keras gives the SeedGenerators a built-in layer `class_name` makes in its
+    constructor with arguments `config`, taken now from the process's count (as Keras takes
+    them when the layer is made); the library's generators of the layer are shown under them
+    (`library_generators`)."""
+    from ._objects import unique_name
+    from .layers import _AUGMENTATIONS
+    if class_name in _MADE_IN_CONSTRUCTOR:
+        argument = _MADE_IN_CONSTRUCTOR[class_name]
+        try:
+            made = argument is None or float(config.get(argument) or 0) > 0
+        except (TypeError, ValueError):   # the library refuses the value when it builds
+            made = False
+    else:
+        made = class_name in _AUGMENTATIONS and class_name not in _AUGMENTATIONS_WITH_PARTS
+    return [unique_name("seed_generator")] if made else []
+
+
 def library_generators(layer):
     """The SeedGenerators the library holds for a built-in layer of a model (Dropout's,
     GaussianNoise's, ... `seed_generator`), bound to their library states."""
@@ -186,10 +219,14 @@ def library_generators(layer):
     found = []
     entries = [_native_generator(handle, i) for i in range(count.value)]
     own = [e for e in entries if e[1] == layer.name] or _held_in_python_layer(layer, entries)
-    for name, owner, state in own:
+    # Shown under the names Keras gives them when the layer is made, where those match.
+    names = layer.__dict__.get("_generator_names") or []
+    for k, (name, owner, state) in enumerate(own):
         generator = known.get(name)
         if generator is None:
-            generator = known[name] = SeedGenerator(int(state[0]), name=name)
+            generator = known[name] = SeedGenerator(
+                int(state[0]), name=names[k] if len(names) == len(own) else name)
+            generator._library_name = name
             generator._layer = layer
         found.append(generator)
     return found

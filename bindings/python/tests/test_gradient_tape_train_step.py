@@ -273,14 +273,27 @@ def _with_positive_variances(model):
     return model
 
 
-def test_batch_normalization_moves_once_per_batch_as_in_keras():
+def _absolute_loss(lib):
+    """A compute_loss override written with ops (traced into the library's graph here)."""
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        return lib.ops.mean(lib.ops.abs(y - y_pred)) + 0.5 * lib.ops.mean(lib.ops.square(y - y_pred))
+    return compute_loss
+
+
+@pytest.mark.parametrize("override", [False, True], ids=["compiled_loss", "traced_compute_loss"])
+def test_batch_normalization_moves_once_per_batch_as_in_keras(override):
     """The block's forward is the step's: BatchNormalization's moving statistics move once per
     batch (they moved twice when the step ran a forward of its own after the block's), the
-    weights and History as Keras's JAX guide step (stateless_call, value_and_grad)."""
-    ours_cls = type("TapeNormalized", (_normalized(sk, sk.Model),), {"train_step": _tape_step})
+    weights and History as Keras's JAX guide step (stateless_call, value_and_grad). With a
+    traced compute_loss too: the block's y_pred is the training forward's (the metric of the
+    step reads it), its loss that compute_loss."""
+    extra = ({"compute_loss": _absolute_loss(sk)}, {"compute_loss": _absolute_loss(keras)}) \
+        if override else ({}, {})
+    ours_cls = type("TapeNormalized", (_normalized(sk, sk.Model),),
+                    {"train_step": _tape_step, **extra[0]})
     ref_cls = type("JaxNormalized", (_normalized(keras, keras.Model),),
-                   {k: v for k, v in vars(_jax_guide_form()).items()
-                    if k in ("compute_loss_and_updates", "train_step")})
+                   {**{k: v for k, v in vars(_jax_guide_form()).items()
+                       if k in ("compute_loss_and_updates", "train_step")}, **extra[1]})
     ours = _with_positive_variances(_build(ours_cls, sk))
     ref = _with_positive_variances(_build(ref_cls, keras))
     ours_h, ours_w = _fit(ours, sk, sk.optimizers.SGD(0.05), metrics=["mae"])
@@ -383,5 +396,64 @@ def test_one_forward_pass_per_batch():
     ours.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
     assert calls == [8] * 5 + [4] + [8] * 5 + [4]   # one forward per batch
     plain.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def _counted_model(step, calls, compute_loss=None):
+    """Dense, a layer computed in Python (numpy call and backward, counting its calls), Dense;
+    the same weights every time."""
+    class Scale(sk.layers.Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+
+        def call(self, inputs):
+            calls.append(len(inputs))
+            return inputs * self.scale
+
+        def backward(self, inputs, weights, grad_output):
+            return grad_output * weights[0], [np.sum(grad_output * inputs, axis=0)]
+
+    inputs = sk.Input((5,))
+    h = Scale()(sk.layers.Dense(4, activation="tanh")(inputs))
+    methods = ({"train_step": step} if step else {}) | \
+        ({"compute_loss": compute_loss} if compute_loss else {})
+    model = type("Counted", (sk.Model,), methods)(inputs, sk.layers.Dense(2)(h))
+    rng = np.random.default_rng(4)
+    model.set_weights([rng.normal(scale=0.5, size=np.shape(w)).astype("float32")
+                       for w in model.get_weights()])
+    model.compile(optimizer=sk.optimizers.SGD(0.05), loss="mse")
+    return model
+
+
+def test_one_forward_pass_per_batch_with_a_traced_compute_loss():
+    """A traced compute_loss (a layer of the graph fed the targets) is recorded with the block's
+    forward, fed the batch's targets: one forward per batch (it ran a predict for the block's
+    call, then the step's own forward), the weights those of the library's fit (Keras's default
+    step on that compute_loss). A compute_loss given other targets (y * 2) than the batch's takes
+    a step of its own on them: the weights of a fit on those targets."""
+    if not sk._lib.has("keras_model_record_forward"):
+        pytest.skip("libkeras.so lacks keras_model_record_forward")
+    calls = []
+    loss = _absolute_loss(sk)
+
+    def doubled(self, data):
+        x, y = data
+        with sk.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            value = self.compute_loss(x, y * 2.0, y_pred)
+        self.optimizer.apply(tape.gradient(value, self.trainable_variables), self.trainable_variables)
+        return {}
+
+    ours, plain = _counted_model(_tape_step, calls, loss), _counted_model(None, calls, loss)
+    del calls[:]
+    ours.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    assert calls == [8] * 5 + [4] + [8] * 5 + [4]   # one forward per batch
+    plain.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    ours, plain = _counted_model(doubled, calls, loss), _counted_model(None, calls, loss)
+    ours.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    plain.fit(X, Y * 2.0, epochs=1, batch_size=8, shuffle=False, verbose=0)
     for a, b in zip(ours.get_weights(), plain.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)

@@ -381,9 +381,10 @@ def test_generators_of_layers_nested_in_python_layers_are_listed_as_keras():
     the layers' `variables` and `non_trainable_variables` where Keras lists them: each layer's
     own weights, its own generators' states, then its sublayers' (the BatchNormalization's moving
     statistics between the block's generator and its Dropout's), and their states move on once
-    per step as Keras's. (The generators' automatic names are the library's, numbered otherwise
-    than Keras's: compared by place; the block's own generator, which the nested trace draws from,
-    by its seed.)"""
+    per step as Keras's: the block's own generator too, which the nested trace draws from (the
+    trace's probe evaluations of the nested layer drew four numbers from it at build). (The
+    generators' automatic names: compared by place here, by name in
+    test_generator_names_are_keras_construction_order.)"""
     x = np.random.RandomState(0).normal(size=(8, 3)).astype(np.float32)
     seen = {}
     for name, lib in (("ours", sk), ("keras", keras)):
@@ -402,12 +403,118 @@ def test_generators_of_layers_nested_in_python_layers_are_listed_as_keras():
             "outer_non_trainable": place(outer.non_trainable_variables),
             "block_non_trainable": place(outer.block.non_trainable_variables),
             "block_weights": [v.path for v in outer.block.non_trainable_weights],
-            "dropout_states": [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables
-                               if v.path.endswith("seed_generator_state")][1:],
-            "block_seed": int(np.asarray(outer.block.gen.state.numpy())[0]),
+            "states": [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables
+                       if v.path.endswith("seed_generator_state")],
+            "block_state": np.asarray(outer.block.gen.state.numpy()).tolist(),
         }
     assert seen["ours"] == seen["keras"]
-    assert seen["ours"]["dropout_states"] == [[1, 2], [2, 2]]
+    assert seen["ours"]["states"] == [[3, 2], [1, 2], [2, 2]]
+    assert seen["ours"]["block_state"] == [3, 2]
     assert [p for p, _, _ in seen["ours"]["block_non_trainable"]] == [
         "<generator>", "outer/inner_block/batch_normalization/moving_mean",
         "outer/inner_block/batch_normalization/moving_variance", "<generator>"]
+
+
+def _numbered(name, base):
+    """seed_generator_<n> as its place after the generator `base` made just before."""
+    def count(n):
+        tail = n.rsplit("_", 1)[-1]
+        return int(tail) if n != "seed_generator" and tail.isdigit() else 0
+    head, _, rest = name.partition("/")
+    return (f"<+{count(head) - count(base)}>" if head.startswith("seed_generator") else head) + \
+        ("/" + rest if rest else "")
+
+
+def test_generator_names_are_keras_construction_order():
+    """Keras names a SeedGenerator when it is made (seed_generator_<n>, the process's count):
+    a built-in layer's in its constructor, a Python layer's own in its __init__. The library
+    makes the built-in layers' at build, where they were numbered: each is named as Keras names
+    it, counted from a generator made just before in each library (the processes' counts
+    differ), in the model's and the layers' variables and non_trainable_variables."""
+    def make(lib):
+        class Jitter(lib.layers.Layer):   # a layer written in Python, with a generator of its own
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.gen = lib.random.SeedGenerator(3)
+
+            def call(self, x, training=None):
+                return x + 0.01 * lib.random.normal(lib.ops.shape(x), seed=self.gen)
+
+        base = lib.random.SeedGenerator(0).name
+        inputs = lib.Input((4, 4, 2))
+        h = lib.layers.RandomFlip(seed=4, name="flip")(inputs)
+        h = lib.layers.Flatten(name="flatten")(h)
+        h = lib.layers.Dropout(0.2, name="drop")(h)
+        h = lib.layers.Dropout(0.0, name="no_drop")(h)   # (makes no generator, as Keras)
+        h = Jitter(name="jitter")(h)
+        h = lib.layers.GaussianNoise(0.1, seed=2, name="noise")(h)
+        return base, lib.Model(inputs, lib.layers.Dense(2, name="head")(h))
+
+    seen = {}
+    for lib in (sk, keras):
+        base, model = make(lib)
+        names = {}
+        for what in ("variables", "non_trainable_variables"):
+            names["model_" + what] = [_numbered(v.path, base) for v in getattr(model, what)]
+            for layer in ("flip", "drop", "jitter", "noise"):
+                names[f"{layer}_{what}"] = [_numbered(v.path, base)
+                                            for v in getattr(model.get_layer(layer), what)]
+        names["attribute"] = [_numbered(model.get_layer("drop").seed_generator.name, base),
+                              _numbered(model.get_layer("flip").generator.name, base)]
+        seen[lib.__name__] = names
+    assert seen["swiftkeras"] == seen["keras"]
+    assert seen["keras"]["model_non_trainable_variables"] == [
+        f"<+{k}>/seed_generator_state" for k in (1, 2, 3, 4)]
+
+
+def test_a_generator_two_python_layers_deep_in_a_subclassed_model_is_listed_as_keras():
+    """A subclassed model holding a layer written in Python that holds one with a SeedGenerator
+    (drawing in training only) and a Dense: `variables` and `non_trainable_variables` as Keras's
+    (listing them recursed without end: the traced layer's reference back to its model was taken
+    for a sublayer), and the state after two steps as Keras's, the build drawing nothing."""
+    def make(lib):
+        class Noisy(lib.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.gen = lib.random.SeedGenerator(3)
+
+            def call(self, x, training=None):
+                if training:
+                    return x + lib.random.normal(lib.ops.shape(x), seed=self.gen)
+                return x
+
+        class Holder(lib.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.noisy = Noisy()
+                self.dense = lib.layers.Dense(3, name="dense")
+
+            def call(self, x, training=None):
+                return self.dense(self.noisy(x, training=training))
+
+        class Net(lib.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.holder = Holder(name="holder")
+
+            def call(self, x, training=None):
+                return self.holder(x, training=training)
+        base = lib.random.SeedGenerator(0).name
+        return base, Net(name="net")
+
+    x = np.random.RandomState(0).normal(size=(8, 4)).astype(np.float32)
+    seen = {}
+    for lib in (sk, keras):
+        base, model = make(lib)
+        model(x[:2])
+        seen[lib.__name__] = {
+            "variables": [_numbered(v.path, base) for v in model.variables],
+            "non_trainable": [_numbered(v.path, base) for v in model.non_trainable_variables],
+            "built": [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables]}
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        model.fit(x, np.zeros((8, 3), np.float32), batch_size=4, epochs=1, shuffle=False, verbose=0)
+        seen[lib.__name__]["fit"] = [np.asarray(v.numpy()).tolist() for v in model.non_trainable_variables]
+    assert seen["swiftkeras"] == seen["keras"]
+    assert seen["keras"]["variables"] == ["<+1>/seed_generator_state", "net/holder/dense/kernel",
+                                          "net/holder/dense/bias"]
+    assert seen["keras"]["fit"] == [[3, 2]]

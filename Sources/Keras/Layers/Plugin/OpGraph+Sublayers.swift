@@ -118,9 +118,13 @@ extension OpGraph {
         let all = ids + maskIds.compactMap { $0 } + (attentionId.map { [$0] } ?? [])
         // The probes run in inference mode whatever the call's `training`: they are not steps, so
         // they move no state (a BatchNormalization's moving statistics, a Dropout's generator,
-        // which a call with training=True would move once per probe).
-        let p = try GradientTape.withoutRecording {
-            try (0..<2).map { k in try body(all.map { probes[$0][k] }, false) }
+        // which a call with training=True would move once per probe), nor the generators a
+        // layer written in Python draws from in any mode (its random ops, at any depth).
+        let p = try SeedGenerator.keepingStates(of: layer.allSeedGenerators.map(\.generator),
+                                                takingBackDrawsOf: { layer.allSeedGenerators.map(\.generator) }) {
+            try GradientTape.withoutRecording {
+                try (0..<2).map { k in try body(all.map { probes[$0][k] }, false) }
+            }
         }
         layer.clearAllLosses()   // the probes are not steps
         guard let count = p.first?.count, count > 0, p.allSatisfy({ $0.count == count }) else {
@@ -160,8 +164,10 @@ extension OpGraph {
             guard withMasks, let masks = OpGraph.inputMasks, masks.count == xs.count else { return try base.callEager(xs, training: t) }
             return try base.singleOutput(base.callWithMasks(xs, masks: masks, training: t).outputs)
         }
-        let p = try GradientTape.withoutRecording {   // (in inference mode: see addLayerCall)
-            try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) }
+        let p = try SeedGenerator.keepingStates(of: base.allSeedGenerators.map(\.generator)) {
+            try GradientTape.withoutRecording {   // (in inference mode: see addLayerCall)
+                try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) }
+            }
         }
         base.clearAllLosses()   // the probes are not steps
         return append(.op(op, ids), p)

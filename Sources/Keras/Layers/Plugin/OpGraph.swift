@@ -236,12 +236,12 @@ public final class OpGraph: @unchecked Sendable {
         if let draw = op.draw, let named = attributes["seed_generator"], !named.isNull {
             draw.generator = try seedGenerator(named, draw.seed, OpAttributes(op: name, json: attributes))
         }
-        let counters = seedGenerators.map(\.counter)
-        let p = try GradientTape.withoutRecording {
-            try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) }
+        let p = try SeedGenerator.keepingStates(of: seedGenerators) {
+            try GradientTape.withoutRecording {
+                try (0..<2).map { k in try op.apply(ids.map { probes[$0][k] }, training: false) }
+            }
         }
         op.draw?.rewind()   // the probes are not steps: the first evaluation draws step 0
-        for (g, c) in zip(seedGenerators, counters) { g.assign(seed: g.seed, counter: c) }
         return append(.op(op, ids), p)
     }
 
