@@ -67,25 +67,15 @@ extension Kernels {
     /// that accept strings check ``Tensor/hasNonStringNonFinite`` after a hit).
     @inline(__always)
     static func containsNonFinite(_ p: UnsafePointer<Float>, count: Int) -> Bool {
-        // x * 0 is 0 for finite x and NaN for NaN or infinity; sixteen lanes at a time, into
-        // four independent sums: with one, each add waited for the last (the adds' latency, not
-        // the loads, bounded the scan, which cost a 64x56x56x32 pooling step as much as the
-        // batch copy it checks).
-        let raw = UnsafeRawPointer(p), size = MemoryLayout<Float>.stride
-        var s0 = SIMD16<Float>(repeating: 0), s1 = s0, s2 = s0, s3 = s0
+        // x * 0 is 0 for finite x and NaN for NaN or infinity; sixteen lanes at a time.
+        let raw = UnsafeRawPointer(p)
+        var lanes = SIMD16<Float>(repeating: 0)
         var i = 0
-        while i + 64 <= count {
-            s0 += raw.loadUnaligned(fromByteOffset: i * size, as: SIMD16<Float>.self) * 0
-            s1 += raw.loadUnaligned(fromByteOffset: (i + 16) * size, as: SIMD16<Float>.self) * 0
-            s2 += raw.loadUnaligned(fromByteOffset: (i + 32) * size, as: SIMD16<Float>.self) * 0
-            s3 += raw.loadUnaligned(fromByteOffset: (i + 48) * size, as: SIMD16<Float>.self) * 0
-            i += 64
-        }
         while i + 16 <= count {
-            s0 += raw.loadUnaligned(fromByteOffset: i * size, as: SIMD16<Float>.self) * 0
+            lanes += raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD16<Float>.self) * 0
             i += 16
         }
-        var acc = ((s0 + s1) + (s2 + s3)).sum()
+        var acc = lanes.sum()
         while i < count { acc += p[i] * 0; i += 1 }
         return acc.isNaN
     }
