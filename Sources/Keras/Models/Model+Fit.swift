@@ -219,6 +219,9 @@ extension Model {
             parts.append(outputs)
             try cbs.each { try $0.onPredictBatchEnd(b.step, logs: [:], outputs: outputs) }
         }
+        // The partner thread parks now instead of spinning for the next product (a fit's steps
+        // come every few µs; the next predict, if any, wakes it).
+        GemmPartner.standDown()
         try cbs.each { try $0.onPredictEnd(logs: [:]) }
         guard let first = parts.first else {
             return try GradientTape.withoutRecording { try forward(xs, training: false) }

@@ -225,6 +225,7 @@ public enum Parallel {
         guard cores == 2, let p = partner else { return [:] }
         return ["products": p.products.load(ordering: .relaxed), "helped": p.helped.load(ordering: .relaxed),
                 "taken_back": p.takenBack.load(ordering: .relaxed), "rows_copied": p.rowsCopied.load(ordering: .relaxed),
-                "busy_by_misses": p.busyByMisses.load(ordering: .relaxed), "busy_by_gaps": p.busyByGaps.load(ordering: .relaxed)]
+                "busy_by_misses": p.busyByMisses.load(ordering: .relaxed), "busy_by_gaps": p.busyByGaps.load(ordering: .relaxed),
+                "busy_by_late_claims": p.busyByLateClaims.load(ordering: .relaxed)]
     }
 }

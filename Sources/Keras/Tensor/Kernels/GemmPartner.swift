@@ -44,6 +44,19 @@ struct GemmCall {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// The rows of the in-place AVX-512 kernel's blocks (`sk_gemm_all512`: B is read once per
+    /// block of A's rows): a product cut at multiples of it reads B as often as the whole one.
+    static let inPlaceBlockRows = 96
+
+    /// Rows `r` of C (and of op(A)) as a product of its own, computed as the whole computes them.
+    func rows(_ r: Range<Int>) -> GemmCall {
+        var part = self
+        part.m = r.count
+        part.a = transA ? a + r.lowerBound : a + r.lowerBound * lda
+        part.c = c + r.lowerBound * ldc
+        return part
+    }
+
     /// The fewest rows (or columns) of C a half may have.
     static let minimumHalf = 16
 
@@ -110,6 +123,11 @@ final class GemmPartner: @unchecked Sendable {
     /// A gap between two of the spinning partner's clock readings longer than this means it was
     /// descheduled.
     static let descheduledGap: UInt64 = 2_000_000
+    /// A parked partner that claims its work this long after it was posted (or not before the
+    /// caller is done with its own, this long after) is not getting a core: a wake on an idle
+    /// core takes tens of µs. The machine is then busy (``busyPause``): waiting for such a
+    /// partner made a 5 ms predict's wall time longer and cost CPU for no gain.
+    static let lateClaim: UInt64 = 1_000_000
 
     private static let idle = 0, posted = 1, taken = 2, done = 3
     private let state = Atomic<Int>(0)
@@ -123,6 +141,8 @@ final class GemmPartner: @unchecked Sendable {
     /// Monotonic time (ns) until which products are not shared.
     private let busyUntil = Atomic<UInt64>(0)
     private let missesInARow = Atomic<Int>(0)
+    /// Monotonic time (ns) at which the current work was posted.
+    private let postedAt = Atomic<UInt64>(0)
     private let call = UnsafeMutablePointer<GemmCall>.allocate(capacity: 1)
     /// The posted fan-out (only while `owner` is held), run instead of `call` when it has parts.
     /// A concrete struct, so that its body is stored as it is: a function kept in a generic slot
@@ -139,6 +159,8 @@ final class GemmPartner: @unchecked Sendable {
     /// Times the machine was found busy: by halves taken back in a row, by the partner's own
     /// descheduling (benchmarks' diagnostics).
     let busyByMisses = Atomic<Int>(0), busyByGaps = Atomic<Int>(0)
+    /// Times the machine was found busy by a parked partner's late claim (``lateClaim``).
+    let busyByLateClaims = Atomic<Int>(0)
 
     /// One array's part of a background copy: rows `indices` of `source` (`row` floats each) into
     /// consecutive rows of `destination`.
@@ -252,12 +274,16 @@ final class GemmPartner: @unchecked Sendable {
         standDownFlag.store(false, ordering: .relaxed)
         post()
         defer { if fanOut.pointee.parts > 0 { fanOut.pointee = .none } }
+        let posted = Self.now()
+        postedAt.store(posted, ordering: .relaxed)
         state.store(Self.posted, ordering: .sequentiallyConsistent)
         let wasParked = parked.exchange(false, ordering: .sequentiallyConsistent)
         if wasParked { sem_post(wake) }
         mine()
         products.add(1, ordering: .relaxed)
         if state.compareExchange(expected: Self.posted, desired: Self.idle, ordering: .acquiringAndReleasing).exchanged {
+            let t = Self.now()
+            if wasParked, t &- posted > Self.lateClaim { foundLate(at: t) }
             theirs()
             takenBack.add(1, ordering: .relaxed)
             // A spinning partner claims a half within a fraction of a µs: when it repeatedly
@@ -277,6 +303,12 @@ final class GemmPartner: @unchecked Sendable {
         state.store(Self.idle, ordering: .relaxed)
         missesInARow.store(0, ordering: .relaxed)
         return true
+    }
+
+    /// The partner was not woken within ``lateClaim``: products stay on one core for ``busyPause``.
+    private func foundLate(at t: UInt64) {
+        busyUntil.store(t &+ Self.busyPause, ordering: .relaxed)
+        busyByLateClaims.add(1, ordering: .relaxed)
     }
 
     /// Starts copying rows `indices[0..<count]` of each part's array (written by `describe` into
@@ -361,6 +393,8 @@ final class GemmPartner: @unchecked Sendable {
             spin: while true {
                 if state.load(ordering: .relaxed) == Self.posted,
                    state.compareExchange(expected: Self.posted, desired: Self.taken, ordering: .acquiringAndReleasing).exchanged {
+                    let t = Self.now()
+                    if t &- postedAt.load(ordering: .relaxed) > Self.lateClaim { foundLate(at: t) }
                     runClaimed()
                     helped.add(1, ordering: .relaxed)
                     state.store(Self.done, ordering: .releasing)

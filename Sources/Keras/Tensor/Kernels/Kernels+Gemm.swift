@@ -30,6 +30,20 @@ extension Kernels {
         // differently depending on the shape of the call, so only a fixed cut gives the same
         // bits on one core and two. (The in-place kernel's elements do not depend on the cut, so
         // its products are halved from a smaller size.)
+        if whole.inPlace, !worker, size >= threadedGemmMinimum, whole.m >= 4 * GemmCall.inPlaceBlockRows,
+           Parallel.cores == 2, Parallel.twoCoreFits {
+            // A large in-place product (a Dense layer's predict of 1024 rows) by the kernel's own
+            // row blocks, which this thread and the partner take in turn: a partner descheduled
+            // on a busy machine delays the caller by one block, not by half of the product.
+            let blocks = (whole.m + GemmCall.inPlaceBlockRows - 1) / GemmCall.inPlaceBlockRows
+            withUnsafePointer(to: whole) { call in
+                Parallel.forEachPart(blocks, parts: blocks, context: call) { context, _, blocks in
+                    let whole = context.assumingMemoryBound(to: GemmCall.self).pointee, size = GemmCall.inPlaceBlockRows
+                    whole.rows(blocks.lowerBound * size..<Swift.min(blocks.upperBound * size, whole.m)).run()
+                }
+            }
+            return
+        }
         let halves = size >= (whole.inPlace ? splitInPlaceMinimum : splitGemmMinimum) ? whole.halves() : nil
         func compute() {
             guard let (first, second) = halves else { return whole.run() }

@@ -148,6 +148,57 @@ final class GemmPartnerTests: XCTestCase {
         XCTAssertTrue(Kernels.readsInPlace(transB: false, k: 93, n: 100, beta: 1))
     }
 
+    /// A large in-place product (``Kernels/threadedGemmMinimum`` multiply-adds and four or more
+    /// of the kernel's 96-row blocks: a Dense predict of 1024 rows) runs as those blocks, taken
+    /// in turn by this thread and the partner: bit for bit the FMA loop (the bias added last), on
+    /// one core and on two, A plain and transposed, its last block partial, and it was offered
+    /// to the partner.
+    func testLargeInPlaceProductsByRowBlocksMatchAnFMALoop() throws {
+        try XCTSkipUnless(Kernels.nativeDenseProducts, "no AVX2 + FMA: Dense products stay on OpenBLAS")
+        let (m, n, k) = (4 * GemmCall.inPlaceBlockRows + 37, 96, 112)
+        XCTAssertGreaterThanOrEqual(m * n * k, Kernels.threadedGemmMinimum)
+        let g = RandomGenerator(seed: 340)
+        let a = (0..<(m * k)).map { _ in g.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in g.uniform(-1, 1) }
+        let bias = (0..<n).map { _ in g.uniform(-1, 1) }
+        try Parallel.withCores(2) {
+            let partner = try XCTUnwrap(Parallel.partner)
+            for transA in [false, true] {
+                var expected = [Float](repeating: 0, count: m * n)
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        for row in 0..<m {
+                            for col in 0..<n {
+                                var acc: Float = 0
+                                for p in 0..<k { acc.addProduct(transA ? a[p * m + row] : a[row * k + p], b[p * n + col]) }
+                                expected[row * n + col] = acc + bias[col]
+                            }
+                        }
+                    }
+                }
+                for twoCores in [false, true] {
+                    Parallel.twoCoreFits = twoCores
+                    partner.clearBusy()
+                    let before = partner.fanOuts.load(ordering: .relaxed)
+                    var c = [Float](repeating: .nan, count: m * n)
+                    a.withUnsafeBufferPointer { pa in
+                        b.withUnsafeBufferPointer { pb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                bias.withUnsafeBufferPointer { pbias in
+                                    Kernels.gemm(pa.baseAddress!, transA: transA, pb.baseAddress!, transB: false, pc.baseAddress!,
+                                                 m: m, n: n, k: k, readInPlace: true, rowBias: pbias.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                    Parallel.twoCoreFits = true
+                    XCTAssertEqual(partner.fanOuts.load(ordering: .relaxed), before + (twoCores ? 1 : 0),
+                                   "transA=\(transA) twoCores=\(twoCores): the blocks were offered to the partner or not")
+                    assertSameBits(c, expected, "m=\(m) n=\(n) k=\(k) transA=\(transA) twoCores=\(twoCores)")
+                }
+            }
+        }
+    }
+
     /// A Dense layer's backward with the kernel transposed into scratch
     /// (``Kernels/transposesKernel(rows:inputs:units:)``): the input gradient `z·kernelᵀ` and the
     /// weight gradient `xᵀ·z` are each a plain FMA loop bit for bit, on one core and on two, and the
