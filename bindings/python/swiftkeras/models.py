@@ -2510,6 +2510,7 @@ class _ModelLayer(Layer):
     def __init__(self, model):
         self.__dict__["_model"] = model
         self._init_base(model.trainable, model.name, None, {})
+        self.__dict__["_made"] = True
         self.built = True
 
     @property
@@ -2518,7 +2519,10 @@ class _ModelLayer(Layer):
 
     @trainable.setter
     def trainable(self, value):
-        self._model.trainable = value
+        # (not while made: the model's setter sets every layer's flag, and a layer frozen
+        # before the model was nested stays frozen, as in Keras)
+        if self.__dict__.get("_made"):
+            self._model.trainable = value
 
     @property
     def name(self):
