@@ -21,7 +21,7 @@ import numpy as np
 from . import (_assets, _custom_steps, _datasets, _dtypes, _gradient_tape, _lib, _model_vars, _native, _plugins,
                _python_layers, _python_metrics, _text_callables, _traced_metrics, _variables, config,
                optimizers)
-from . import _scopes, _traced_regularizers
+from . import _scopes, _shared_objects, _traced_regularizers
 from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
@@ -609,6 +609,8 @@ class Model(ModelAPI):
                 continue  # Sequential keeps its input as a shape, not as a layer
             if layer is None:
                 layer = by_name[info["name"]] = _layer_from_info(info, self)
+                # (its dtype policy read, its own object: Keras marks none as shared)
+                _as_keras_layer(layer).__dict__["_policy_read"] = True
                 self._layers.append(layer)
             elif not claim and layer._owner is not self:
                 continue
@@ -1964,6 +1966,7 @@ class Model(ModelAPI):
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))
         _assets.save(self, _native.path_bytes(filepath))
+        _shared_objects.mark_archive(_native.path_bytes(filepath), self)
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
         check(_lib.keras_model_save_weights(self._ensure_handle(), _native.path_bytes(filepath),
@@ -3160,6 +3163,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         model = _from_handle(out.value)
+        model.__dict__["_policy_read"] = True
         _assets.load(model, _native.path_bytes(filepath))
         _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))
         if compile:
