@@ -440,7 +440,8 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
         let o = try Options(try json(options, "options_json", nullAs: .object([])), what: "summary options",
                             allowed: ["line_length", "style", "positions", "show_trainable", "layer_range",
                                       "subclass_layers", "batch_size", "unknown_shape_layers", "trainable",
-                                      "trainable_layers", "layer_types", "expand_nested"])
+                                      "trainable_layers", "layer_types", "expand_nested", "nested_batch_sizes",
+                                      "graph_shape_layers"])
         let lineLength = try o.int("line_length")
         if let n = lineLength, n < 20 || n > 1000 {
             throw ABIError(.invalidArgument, "summary options: line_length must be between 20 and 1000, got \(n)")
@@ -475,19 +476,32 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
             }
             subclassLayers = names
         }
-        var unknownShapes: Set<String> = []
-        if let l = o.json["unknown_shape_layers"], !l.isNull {
+        // A name with "/" is the path of a nested model's row (NestedSummary), from the outer
+        // model's row down.
+        func names(_ key: String) throws -> Set<String> {
+            guard let l = o.json[key], !l.isNull else { return [] }
             guard let list = l.arrayValue, let names = Optional(list.compactMap(\.stringValue)), names.count == list.count else {
-                throw ABIError(.invalidArgument, "summary options: 'unknown_shape_layers' must be a list of layer names, got \(l)")
+                throw ABIError(.invalidArgument, "summary options: '\(key)' must be a list of layer names, got \(l)")
             }
-            unknownShapes = Set(names)
+            return Set(names)
         }
+        var nested = NestedSummary(graphShapes: try names("graph_shape_layers"))
+        let unknownShapes = try names("unknown_shape_layers").filter { !$0.contains("/") }
+        nested.unknownShapes = try names("unknown_shape_layers").filter { $0.contains("/") }
         var layerTypes: [String: String] = [:]
         if let t = o.json["layer_types"], !t.isNull {
             guard let pairs = t.objectValue, pairs.allSatisfy({ $0.1.stringValue != nil }) else {
                 throw ABIError(.invalidArgument, "summary options: 'layer_types' must map layer names to type names, got \(t)")
             }
-            for (name, type) in pairs { layerTypes[name] = type.stringValue }
+            for (name, type) in pairs {
+                if name.contains("/") { nested.types[name] = type.stringValue } else { layerTypes[name] = type.stringValue }
+            }
+        }
+        if let b = o.json["nested_batch_sizes"], !b.isNull {
+            guard let pairs = b.objectValue, pairs.allSatisfy({ ($0.1.intValue ?? -1) >= 0 }) else {
+                throw ABIError(.invalidArgument, "summary options: 'nested_batch_sizes' must map nested models' rows to batch sizes, got \(b)")
+            }
+            for (name, size) in pairs { nested.batchSizes[name] = size.intValue }
         }
         let batchSize = try o.int("batch_size")
         if let b = batchSize, b < 0 {
@@ -503,7 +517,7 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
             for (name, flag) in pairs { trainableLayers[name] = flag.boolValue }
         }
         let options = positions != nil || layerRange != nil || showTrainable || subclassLayers != nil || !layerTypes.isEmpty
-            || expandNested
+            || expandNested || !nested.graphShapes.isEmpty
         if options && style == .keras2 {
             throw ABIError(.invalidArgument, "summary options: positions, show_trainable, layer_range, subclass_layers, layer_types and expand_nested apply to the keras3 style")
         }
@@ -512,7 +526,7 @@ public func keras_model_summary_ex(_ handle: OpaquePointer?, _ options: UnsafePo
                 options ? try box.model.summaryText(lineLength: lineLength, positions: positions, showTrainable: showTrainable,
                                                     layerRange: layerRange, subclassLayers: subclassLayers, batchSize: batchSize,
                                                     unknownShapes: unknownShapes, layerTypes: layerTypes,
-                                                    expandNested: expandNested)
+                                                    expandNested: expandNested, nested: nested)
                         : box.model.summaryText(style: style, lineLength: lineLength)
             }
         })

@@ -14,10 +14,56 @@ extension Model.SummaryRow {
     /// The row of a layer call: its output `shapes`, its weights' count (nil unbuilt).
     init(_ node: GraphNode, shapes: [[Int?]], connected: [String]) {
         let l = node.layer
-        self.init(name: "\(l.name) (\(l.className))",
-                  shape: shapes.count == 1 ? formatShape(shapes[0]) : "[" + shapes.map(formatShape).joined(separator: ", ") + "]",
+        self.init(name: "\(l.name) (\(l.className))", shape: Model.SummaryRow.format(shapes),
                   params: l.built ? (try? l.countParams()) ?? 0 : nil, connected: connected, layerName: l.name,
-                  trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N"))
+                  trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N"), shapes: shapes)
+    }
+
+    /// Output shapes as Keras prints them: one tuple, or a list of them.
+    static func format(_ shapes: [[Int?]]) -> String {
+        shapes.count == 1 ? formatShape(shapes[0]) : "[" + shapes.map(formatShape).joined(separator: ", ") + "]"
+    }
+
+    /// The row with `batch` as the first dimension of its output shapes (a row without shapes
+    /// of its own, or with a "?" shape, as it is).
+    func batched(_ batch: Int?) -> Model.SummaryRow {
+        guard let shapes, shape != "?" else { return self }
+        var row = self
+        row.shape = Model.SummaryRow.format(shapes.map { $0.isEmpty ? $0 : [batch] + $0.dropFirst() })
+        return row
+    }
+
+    /// The row with `shape` printed, and `type` as its class, where given.
+    func showing(shape: String? = nil, type: String? = nil) -> Model.SummaryRow {
+        var row = self
+        if let shape { row.shape = shape }
+        if let type { row.name = row.name.prefix(while: { $0 == " " || $0 == "└" }) + "\(layerName) (\(type))" }
+        return row
+    }
+}
+
+/// How Keras prints the rows of a summary's nested models where the library holds them
+/// otherwise (``Model/summaryText(lineLength:positions:showTrainable:layerRange:subclassLayers:batchSize:unknownShapes:layerTypes:expandNested:nested:)``),
+/// each keyed by the row's path: the layer names from the outer model's row down, joined by "/"
+/// (`"mid/inner"`; Keras's layer names hold no "/").
+public struct NestedSummary: Sendable {
+    /// The class Keras prints for a nested subclassed model, which the library holds as its
+    /// traced graph (`inner (Inner)`, not `inner (Functional)`).
+    public var types: [String: String] = [:]
+    /// Rows printed with "?": a subclassed model called inside another's call (no node and no
+    /// build shapes in Keras).
+    public var unknownShapes: Set<String> = []
+    /// The batch that the rows under a nested model show as their first dimension: the batch
+    /// its layers were built with (a subclassed model's layers built by an eager call on data,
+    /// a Sequential built by its first call); where absent, its graph's.
+    public var batchSizes: [String: Int] = [:]
+    /// Rows that show their graph's shapes under a model whose rows show a batch (a nested
+    /// Sequential with its own Input, a functional model: Keras prints its output shape).
+    public var graphShapes: Set<String> = []
+
+    public init(types: [String: String] = [:], unknownShapes: Set<String> = [], batchSizes: [String: Int] = [:],
+                graphShapes: Set<String> = []) {
+        self.types = types; self.unknownShapes = unknownShapes; self.batchSizes = batchSizes; self.graphShapes = graphShapes
     }
 }
 
@@ -44,13 +90,17 @@ extension Model {
     /// `layerTypes` names the type Keras prints for a layer whose class the library does not
     /// hold (a nested subclassed model, which the library holds as its traced graph: Keras
     /// prints `sub (MySub)`, not `sub (Functional)`). `expandNested` lists under each nested
-    /// model's row the rows of its layers (``nestedSummaryRows(_:level:)``), as Keras's
-    /// `expand_nested`.
+    /// model's row the rows of its layers (``nestedSummaryRows(_:level:path:nested:)``), as Keras's
+    /// `expand_nested`; `nested` tells how Keras prints the rows of nested models where the
+    /// library holds them otherwise (``NestedSummary``; its `graphShapes` naming one of
+    /// `subclassLayers` keeps that row's graph shape rather than `batchSize`).
     public func summaryText(lineLength: Int? = nil, positions: [Double]? = nil, showTrainable: Bool = false,
                             layerRange: (String, String)? = nil, subclassLayers: [String]? = nil,
                             batchSize: Int? = nil, unknownShapes: Set<String> = [],
-                            layerTypes: [String: String] = [:], expandNested: Bool = false) throws -> String {
-        var rows = try subclassLayers.map { try subclassSummaryRows($0, batchSize: batchSize, unknownShapes: unknownShapes) }
+                            layerTypes: [String: String] = [:], expandNested: Bool = false,
+                            nested: NestedSummary = NestedSummary()) throws -> String {
+        var rows = try subclassLayers.map { try subclassSummaryRows($0, batchSize: batchSize, unknownShapes: unknownShapes,
+                                                                    graphShapes: nested.graphShapes) }
             ?? summaryRows()
         if !layerTypes.isEmpty {
             let unknown = layerTypes.keys.filter { name in !rows.contains { $0.layerName == name } }.sorted()
@@ -58,9 +108,7 @@ extension Model {
                 throw KerasError.invalidArgument("summary: layer_types names \(unknown), which are not layers of model '\(name)' (layers: \(rows.map(\.layerName).joined(separator: ", ")))")
             }
             rows = rows.map { row in
-                guard let type = layerTypes[row.layerName] else { return row }
-                return SummaryRow(name: "\(row.layerName) (\(type))", shape: row.shape, params: row.params,
-                                  connected: row.connected, layerName: row.layerName, trainable: row.trainable)
+                layerTypes[row.layerName].map { row.showing(type: $0) } ?? row
             }
         }
         if let (first, last) = layerRange {
@@ -78,8 +126,8 @@ extension Model {
         }
         if expandNested {
             rows = rows.flatMap { row -> [SummaryRow] in
-                guard let nested = layers.first(where: { $0.name == row.layerName }) as? Model else { return [row] }
-                return [row] + Model.nestedSummaryRows(nested, level: 1)
+                guard let inner = layers.first(where: { $0.name == row.layerName }) as? Model else { return [row] }
+                return [row] + Model.nestedSummaryRows(inner, level: 1, path: row.layerName, nested: nested)
             }
         }
         let connected = subclassLayers == nil && !isSequentialLike
@@ -103,31 +151,38 @@ extension Model {
     /// subclassed model's, without the inputs its trace made), its name after three spaces a
     /// level and "└ ", its output shape in the nested model's graph, "-" connected (Keras
     /// connects only the outer model's calls); a model among them followed by its own rows.
-    static func nestedSummaryRows(_ model: Model, level: Int) -> [SummaryRow] {
+    /// `path` is the nested model's row's (``NestedSummary``), whose entries `nested` applies.
+    static func nestedSummaryRows(_ model: Model, level: Int, path: String, nested: NestedSummary) -> [SummaryRow] {
         let prefix = String(repeating: "   ", count: level) + "└ "
         let inputs = Set(model.executionOrder.filter { $0.layer is InputLayer }.map(\.layer.name))
+        let batch = nested.batchSizes[path]
         return model.summaryRows().flatMap { row -> [SummaryRow] in
             if model.subclassAttributes != nil && inputs.contains(row.layerName) { return [] }
-            let shown = SummaryRow(name: prefix + row.name, shape: row.shape, params: row.params, connected: [],
-                                   layerName: row.layerName, trainable: row.trainable)
+            let here = path + "/" + row.layerName
+            var shown = row
+            shown.name = prefix + row.name
+            shown.connected = []
+            if let batch, !nested.graphShapes.contains(here) { shown = shown.batched(batch) }
+            shown = shown.showing(shape: nested.unknownShapes.contains(here) ? "?" : nil, type: nested.types[here])
             guard let inner = model.layers.first(where: { $0.name == row.layerName }) as? Model else { return [shown] }
-            return [shown] + nestedSummaryRows(inner, level: level + 1)
+            return [shown] + nestedSummaryRows(inner, level: level + 1, path: here, nested: nested)
         }
     }
 
     /// The rows of a subclassed model's summary (see `summaryText`).
-    func subclassSummaryRows(_ names: [String], batchSize: Int?, unknownShapes: Set<String> = []) throws -> [SummaryRow] {
+    func subclassSummaryRows(_ names: [String], batchSize: Int?, unknownShapes: Set<String> = [],
+                             graphShapes: Set<String> = []) throws -> [SummaryRow] {
         try names.map { name in
             guard let node = executionOrder.first(where: { $0.layer.name == name }) else {
                 throw KerasError.invalidArgument("summary: model '\(self.name)' has no layer '\(name)' in its graph")
             }
-            let row = SummaryRow(node, shapes: node.outputShapes.map { s in s.isEmpty ? s : [batchSize] + s.dropFirst() }, connected: [])
+            var row = SummaryRow(node, shapes: node.outputShapes, connected: [])
+            if !graphShapes.contains(name) { row = row.batched(batchSize) }
             // Keras prints "?" where it has no shape to show: a custom layer that cannot compute
             // its output shape, and a layer built at init (Dropout, Activation: no build, so no
             // build shapes, and no node in a subclassed model).
             guard unknownShapes.contains(name) || node.layer.declaration?.builtAtInit == true else { return row }
-            return SummaryRow(name: row.name, shape: "?", params: row.params, connected: row.connected,
-                              layerName: row.layerName, trainable: row.trainable)
+            return row.showing(shape: "?")
         }
     }
 
@@ -163,10 +218,12 @@ extension Model {
     }
 
     struct SummaryRow {
-        let name: String; let shape: String; let params: Int?; let connected: [String]
+        var name: String; var shape: String; let params: Int?; var connected: [String]
         var layerName = ""
         /// Y, N, or - for a layer without weights (summary's show_trainable).
         var trainable = "-"
+        /// The output shapes `shape` prints, where the row has them (a row of a layer call).
+        var shapes: [[Int?]]? = nil
     }
 
     /// Keras's rule: at most one layer call per depth from the outputs, none with several input

@@ -538,12 +538,14 @@ class ModelAPI(_variables.LayerBasics):
             raise ValueError(f"This model ('{self.name}') has not yet been built. Build the model "
                              f"first by calling `build()` or by calling the model on a batch of "
                              f"data.")
+        # (named without taking Keras's "input_layer" names: Keras makes no Input for the
+        # call of a subclassed model, so a later `keras.Input()` is named as in Keras)
         if isinstance(x, dict):
             inputs = {k: _symbolic_like(v, k) for k, v in x.items()}
         elif isinstance(x, (list, tuple)) and x and not _is_shape(x):
-            inputs = [_symbolic_like(v) for v in x]
+            inputs = [_symbolic_like(v, f"{self.name}_input_{i}") for i, v in enumerate(x)]
         else:
-            inputs = _symbolic_like(x)
+            inputs = _symbolic_like(x, f"{self.name}_input")
         graph_inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
         graph_inputs = graph_inputs if isinstance(graph_inputs, list) else [graph_inputs]
         self._built_batch = _leading_dimension(x, self.__dict__.pop("_batch_cap", None))

@@ -2083,9 +2083,12 @@ def _take_sequential_build_names(model):
     """The names Keras takes when it builds a Sequential (its first call on symbolic tensors):
     its inner `Functional`'s "functional" (the next unnamed model is functional_1, as in
     keras.io's ViT, whose augmentation Sequential is called on the model's Input) and those
-    its layers take when they are built."""
+    its layers take when they are built, and its InputLayer's where it has no Input of its own
+    (Keras's build makes one)."""
     model.__dict__["_build_names_taken"] = True
     unique_name("functional")
+    if model._input_batch_shape is None or model.__dict__.get("_input_from_call"):
+        unique_name("input_layer")
     for inner in model._layers:
         if not inner.__dict__.get("_build_names_taken"):
             _take_build_names(inner)

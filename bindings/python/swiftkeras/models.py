@@ -21,7 +21,7 @@ import numpy as np
 from . import (_assets, _custom_steps, _datasets, _dtypes, _gradient_tape, _lib, _model_vars, _native, _plugins,
                _python_layers, _python_metrics, _text_callables, _traced_metrics, _variables, config,
                optimizers)
-from . import _scopes, _traced_regularizers
+from . import _scopes, _shared_objects, _traced_regularizers
 from ._file_utils import print_msg
 from ._model_api import ModelAPI
 from ._native import as_float32, check, dumps
@@ -625,6 +625,8 @@ class Model(ModelAPI):
                 continue  # Sequential keeps its input as a shape, not as a layer
             if layer is None:
                 layer = by_name[info["name"]] = _layer_from_info(info, self)
+                # (its dtype policy read, its own object: Keras marks none as shared)
+                _as_keras_layer(layer).__dict__["_policy_read"] = True
                 self._layers.append(layer)
             elif not claim and layer._owner is not self:
                 continue
@@ -1555,6 +1557,7 @@ class Model(ModelAPI):
                 if self._input_batch_shape is None and isinstance(x, KerasTensor) and \
                         x.shape is not None:
                     self._input_batch_shape = tuple(x.shape)
+                    self._input_from_call = True   # (its summary's batch: its caller's)
                 if not self.__dict__.get("_build_names_taken"):
                     from .layers import _take_sequential_build_names
                     _take_sequential_build_names(self)
@@ -1920,13 +1923,12 @@ class Model(ModelAPI):
             text = _with_unbuilt_model(self._model_config(), lambda h: _summary_text(h, options))
         elif self._handle is None and "_default_build_shape" in self.__dict__:
             # a subclassed model given Keras's default build() (no weights yet): its layers
-            # (a Sequential among them), each "?" and "0 (unbuilt)", as Keras prints them
-            held = [item for _, _, _, item in _tracked_sublayers(self)]
-            if any(not isinstance(v, (Layer, Sequential)) for v in held):
-                raise ValueError(f"This model ('{self.name}') has not yet been built. Build the model "
-                                 f"first by calling it on a batch of data (it holds a subclassed "
-                                 f"model, whose summary before its first call is not supported).")
-            layers = [v._model_config() if isinstance(v, Sequential) else v._layer_entry() for v in held]
+            # (a Sequential or a subclassed model among them, with theirs), each "?" and
+            # "0 (unbuilt)", as Keras prints them
+            types = {}
+            layers = _unbuilt_entries(self, "", types)
+            if types:
+                options["layer_types"] = types
             text = _with_unbuilt_model({"class_name": "Sequential",
                                         "config": {"name": self.name, "layers": layers}},
                                        lambda h: _summary_text(h, options))
@@ -1944,12 +1946,9 @@ class Model(ModelAPI):
                     options["unknown_shape_layers"] = unknown
                 if self.__dict__.get("_built_batch") is not None:
                     options["batch_size"] = int(self._built_batch)
-            # Keras prints a nested model's class (`sub (MySub)`); the library holds a
-            # subclassed one as its traced graph ("Functional")
-            types = {layer.name: type(layer).__name__ for layer in self.layers
-                     if isinstance(layer, Model) and type(layer) not in (Model, Sequential)}
-            if types:
-                options["layer_types"] = types
+            nested = _NestedSummary(self, expand_nested)
+            for key, value in nested.options().items():
+                options[key] = options.get(key, []) + value if isinstance(value, list) else value
             text = _summary_text(handle, options)
         _flush_library_output()
         if print_fn is not None:
@@ -2011,6 +2010,7 @@ class Model(ModelAPI):
         check(_lib.keras_model_save(self._ensure_handle(), _native.path_bytes(filepath),
                                     int(bool(overwrite))))
         _assets.save(self, _native.path_bytes(filepath))
+        _shared_objects.mark_archive(_native.path_bytes(filepath), self)
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
         check(_lib.keras_model_save_weights(self._ensure_handle(), _native.path_bytes(filepath),
@@ -2554,6 +2554,7 @@ class _ModelLayer(Layer):
     def __init__(self, model):
         self.__dict__["_model"] = model
         self._init_base(model.trainable, model.name, None, {})
+        self.__dict__["_made"] = True
         self.built = True
 
     @property
@@ -2562,7 +2563,10 @@ class _ModelLayer(Layer):
 
     @trainable.setter
     def trainable(self, value):
-        self._model.trainable = value
+        # (not while made: the model's setter sets every layer's flag, and a layer frozen
+        # before the model was nested stays frozen, as in Keras)
+        if self.__dict__.get("_made"):
+            self._model.trainable = value
 
     @property
     def name(self):
@@ -2960,6 +2964,68 @@ def _summary_text(handle, options):
     return _native.take_string(_lib.keras_model_summary, handle)
 
 
+class _NestedSummary:
+    """What Keras's summary prints for the models `model` holds (at all depths with
+    `expand_nested`) where the library holds them otherwise, as the summary options the
+    library takes (NestedSummary in Swift), each keyed by the row's path (layer names joined
+    by "/"): a subclassed model's class (the library holds its traced graph, "Functional");
+    "?" for a subclassed model called inside another's call (Keras: no node, no build shapes);
+    the batch the layers under a nested model were built with (a subclassed model called on
+    data builds the layers its call reaches with that batch, a Sequential without an Input
+    with its caller's); the graph's shapes for a model that has its own Input."""
+
+    def __init__(self, model, expand):
+        self.types, self.unknown, self.batches, self.graph = {}, [], {}, []
+        self.expand = expand
+        batch = model.__dict__.get("_built_batch") if model._is_subclass_model() else None
+        self._walk(model, "", batch)
+
+    def _walk(self, container, prefix, batch):
+        """`batch`: the batch of the tensors `container`'s layers were called on (None: a
+        graph's)."""
+        subclass = container._is_subclass_model()
+        for layer in container.layers:
+            if not isinstance(layer, Model):
+                continue
+            path = prefix + layer.name
+            if type(layer) not in (Model, Sequential):
+                self.types[path] = type(layer).__name__
+            if subclass and layer._is_subclass_model():
+                self.unknown.append(path)
+            if isinstance(layer, Sequential):
+                inner = batch if layer.__dict__.get("_input_from_call") else None
+            else:
+                inner = batch if layer._is_subclass_model() else None
+            if subclass and batch is not None and inner is None:
+                self.graph.append(path)
+            if inner is not None:
+                self.batches[path] = int(inner)
+            if self.expand:
+                self._walk(layer, path + "/", inner)
+
+    def options(self):
+        found = {"layer_types": self.types, "unknown_shape_layers": self.unknown,
+                 "nested_batch_sizes": self.batches, "graph_shape_layers": self.graph}
+        return {key: value for key, value in found.items() if value}
+
+
+def _unbuilt_entries(model, prefix, types):
+    """The entries of an unbuilt Sequential standing for the layers a subclassed model given
+    Keras's default build() holds (for its summary: each "?" and "0 (unbuilt)"), a subclassed
+    model among them as a Sequential of its own layers, named in `types` by its class."""
+    entries = []
+    for _, _, _, item in _tracked_sublayers(model):
+        if isinstance(item, Sequential):
+            entries.append(item._model_config())
+        elif isinstance(item, Model):
+            types[prefix + item.name] = type(item).__name__
+            entries.append({"class_name": "Sequential", "config": {
+                "name": item.name, "layers": _unbuilt_entries(item, prefix + item.name + "/", types)}})
+        else:
+            entries.append(item._layer_entry())
+    return entries
+
+
 def _with_unbuilt_model(config, use):
     """`use(handle)` of a library model made (unbuilt, without an input) from `config`, freed
     afterwards."""
@@ -3144,6 +3210,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         out = ctypes.c_void_p()
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         model = _from_handle(out.value)
+        model.__dict__["_policy_read"] = True
         _assets.load(model, _native.path_bytes(filepath))
         _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))
         if compile:
