@@ -169,7 +169,7 @@ struct FlatFansInitializer: Initializer {
 
 extension EinsumDense: QuantizableLayer {
     public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
-        try checkUnbuiltForPolicy()
+        try checkUnbuiltForPolicy(mode)
         quantizationMode = mode
     }
 
@@ -189,7 +189,7 @@ extension EinsumDense: QuantizableLayer {
         for (i, p) in plan.kernelPerm.enumerated() { inverse[p] = i }
         let back = try Ops.transpose(asFloats, inverse)
         let values = (0..<back.count).map { Int32(back.data[$0]) }
-        let (q, s) = try replaceByQuantized(old, values: values, scale: try Ops.reshape(scale, plan.kernelScaleShape),
+        let (q, s, _) = try replaceByQuantized(old, values: values, scale: try Ops.reshape(scale, plan.kernelScaleShape),
                                             scaleName: "kernel_scale")
         kernel = q
         kernelScale = s
