@@ -1,8 +1,8 @@
 """`model.quantize(mode)` and `layer.quantize(mode)` (Keras 3: `Model.quantize`,
 `Layer.quantize`): the library replaces the kernels of Dense, EinsumDense and Embedding by int8
 weights with per-channel scales and quantizes their inputs at call time, as Keras's "int8"
-mode does; or (Dense and Embedding) by packed int4 weights, weight-only, per channel or in
-blocks with zero points, as Keras's "int4" mode does. Keras's other modes are refused, naming
+mode does; or by packed int4 weights, weight-only, per channel or in blocks with zero points,
+as Keras's "int4" mode does. Keras's other modes are refused, naming
 the ones that work."""
 
 import re
@@ -41,8 +41,7 @@ def _resolve_mode(mode, config):
                       "awq": "For AWQ, you must pass an `AWQConfig` object in the `config` argument. "}
         raise ValueError(f"{keras_says.get(mode, '') if config is None else ''}"
                          f"quantize: mode '{mode}' is not supported by swiftkeras; the supported "
-                         f"modes are 'int8' (Dense, EinsumDense and Embedding) and 'int4' (Dense "
-                         f"and Embedding)")
+                         f"modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding)")
     if mode == "int4":
         block_size = 128 if config is None else config.block_size
         return f"int4/{-1 if block_size is None else block_size}"

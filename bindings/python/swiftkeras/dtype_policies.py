@@ -254,8 +254,8 @@ def unhonoured(policy):
 def _refuse_quantized(name):
     if isinstance(name, str) and name.startswith(QUANTIZATION_MODES):
         raise ValueError(f"The dtype policy '{name}' is a quantized policy: a layer gets it from "
-                         f"`quantize(\"int8\")` (Dense, EinsumDense and Embedding) or `quantize(\"int4\")` (Dense "
-                         f"and Embedding), not as its "
+                         f"`quantize(\"int8\")` or `quantize(\"int4\")` (Dense, EinsumDense and "
+                         f"Embedding), not as its "
                          f"dtype or the global policy.")
 
 

@@ -1,10 +1,11 @@
-"""`model.quantize("int4")` against real Keras 3.15 (jax): Dense and Embedding get packed int4
-kernels (two values a byte along the last axis), weight-only, in Keras's default blocks of 128
+"""`model.quantize("int4")` against real Keras 3.15 (jax): Dense, EinsumDense and Embedding get
+packed int4 kernels (two values a byte along the last axis; EinsumDense's kernel flattened to
+[contracted, produced] first), weight-only, in Keras's default blocks of 128
 (scale, zero point and group index per block: `Int4DTypePolicy` "int4/128_from_float32") or in
 other blocks or per channel (`Int4QuantizationConfig(block_size=...)`): the same bytes, scales
 and zero points as Keras's, the same weights list, policy and config, predictions as Keras's
 quantized model, training with the int4 weights frozen as Keras trains, and `.keras` /
-`.weights.h5` files both ways. EinsumDense's int4 and custom int4 quantizers are refused."""
+`.weights.h5` files both ways. Custom int4 quantizers and Keras's other modes are refused."""
 import functools
 import warnings
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import CORE, assert_fits_like_keras, needs, real_keras, summary_lines
-from test_quantize import IDS, X, Y, _tuples_as_lists, assert_same_weights, einsum, mlp, tagger
+from test_quantize import IDS, X, X3, Y, _tuples_as_lists, assert_same_weights, einsum, mlp, tagger
 
 pytestmark = needs(*CORE, "keras_model_quantize", "keras_model_weight_dtypes")
 
@@ -45,8 +46,11 @@ def shared_pair(make, block_size=None):
 # (Keras's quantize costs seconds a model: four cases. Blocks of 3 over the Embedding's 4
 # columns give a padded last group, as Keras pads; the head's 12 inputs, 4 whole groups. The
 # training test below has blocks of 2 over the first Dense's 5 inputs.)
-@pytest.mark.parametrize("make,x,block_size", [(mlp, X, None), (tagger, IDS, None), (tagger, IDS, 3), (mlp, X, -1)],
-                         ids=["dense128", "embedding128", "embedding_block3", "dense_per_channel"])
+@pytest.mark.parametrize("make,x,block_size", [
+    (mlp, X, None), (tagger, IDS, None), (tagger, IDS, 3), (mlp, X, -1),
+    (einsum("abc,cde->abde", (3, 2, 4), "de", (3, 5)), X3, None),
+    (einsum("abc,cd->adb", (6, 3), "b", (3, 5)), X3, -1),
+], ids=["dense128", "embedding128", "embedding_block3", "dense_per_channel", "einsum_abde128", "einsum_adb_per_channel"])
 def test_int4_weights_and_predictions_match_keras(make, x, block_size):
     ours, ref = shared_pair(make, block_size)
     assert_same_weights(ours, ref)
@@ -121,10 +125,6 @@ def test_training_after_int4_keeps_the_kernels_and_trains_biases_as_keras():
 
 def test_int4_refusals():
     import swiftkeras as sk
-    projector = einsum("ab,bc->ac", 4, "c", (5,))(sk)
-    with pytest.raises(ValueError, match="'int4' is not supported for EinsumDense"):
-        projector.quantize("int4")
-    assert projector.layers[0].quantization_mode is None   # left as it was
     model = mlp(sk)
     with pytest.raises(ValueError, match="block_size must be None, -1, or a positive integer"):
         sk.quantizers.Int4QuantizationConfig(block_size=0)

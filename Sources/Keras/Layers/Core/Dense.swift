@@ -81,17 +81,7 @@ public final class Dense: Layer, @unchecked Sendable {
             kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: Zeros(), trainable: false, dtype: .int8)
             kernelScale = addWeight(name: "kernel_scale", shape: [units], initializer: Ones(), trainable: false)
         } else if case .int4(let blockSize)? = quantizationMode {
-            // Keras's `_int4_build`: the packed kernel, its scale and, in blocks, the zero
-            // points and the group of each input row; none trainable.
-            kernel = addWeight(name: "kernel", shape: [inputDim, (units + 1) / 2], initializer: Zeros(), trainable: false, dtype: .int8)
-            let groups = blockSize.map { (inputDim + $0 - 1) / $0 }
-            kernelScale = addWeight(name: "kernel_scale", shape: groups.map { [$0, units] } ?? [units], initializer: Ones(), trainable: false)
-            if let blockSize, let groups {
-                kernelZero = addWeight(name: "kernel_zero", shape: [groups, units], initializer: Zeros(), trainable: false, dtype: .int8)
-                let g = addWeight(name: "g_idx", shape: [inputDim], initializer: Zeros(), trainable: false)
-                try g.assign(Int4.groupIndex(count: inputDim, blockSize: blockSize))
-                gIdx = g
-            }
+            setInt4(try Int4Kernel.build(on: self, rows: inputDim, cols: units, blockSize: blockSize))
         } else {
             kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer,
                                regularizer: kernelRegularizer, constraint: kernelConstraint)
@@ -131,23 +121,20 @@ public final class Dense: Layer, @unchecked Sendable {
     /// and the activation. The input's gradient goes through the dequantized kernel, as Keras's
     /// custom gradient gives; the int4 weights get none.
     private func int4Call(_ inputs: Tensor, kernel: Variable, kernelScale: Variable, blockSize: Int?) throws -> Tensor {
-        let fused = activationFunction.elementwise
-        var y: Tensor
-        if blockSize == nil {
-            let unpacked = try int4Kernel.tensor(from: [kernel]) { try Int4.unpack(kernel.storedValue, cols: units) }
-            y = try Ops.divide(Ops.dense(inputs, kernel: unpacked, bias: nil), kernelScale.value)
-            if let bias { y = try Ops.add(y, bias.value) }
-        } else {
-            guard let kernelZero, let gIdx else { throw KerasError.invalidState("Dense '\(name)': int4 kernel_zero / g_idx missing") }
-            let dequantized = try int4Kernel.tensor(from: [kernel, kernelScale, kernelZero, gIdx]) {
-                try Int4.dequantize(Int4.unpack(kernel.storedValue, cols: units), scale: kernelScale.storedValue,
-                                    zero: kernelZero.storedValue, gIdx: gIdx.storedValue, groupsAlongRows: true)
-            }
-            // The bias and an elementwise activation join the product's pass, as a float Dense's.
-            y = try Ops.dense(inputs, kernel: dequantized, bias: bias?.value, activation: fused ?? .linear)
-            return fused == nil ? try activationFunction(y) : y
+        let int4 = Int4Kernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
+        if blockSize != nil && (kernelZero == nil || gIdx == nil) {
+            throw KerasError.invalidState("Dense '\(name)': int4 kernel_zero / g_idx missing")
         }
-        return try activationFunction(y)
+        let w = try int4Kernel.tensor(from: int4.sources) { try int4.floatKernel(cols: units, divided: false) }
+        if blockSize == nil {
+            var y = try Ops.divide(Ops.dense(inputs, kernel: w, bias: nil), kernelScale.value)
+            if let bias { y = try Ops.add(y, bias.value) }
+            return try activationFunction(y)
+        }
+        // The bias and an elementwise activation join the product's pass, as a float Dense's.
+        let fused = activationFunction.elementwise
+        let y = try Ops.dense(inputs, kernel: w, bias: bias?.value, activation: fused ?? .linear)
+        return fused == nil ? try activationFunction(y) : y
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
@@ -186,18 +173,13 @@ extension Dense: QuantizableLayer {
             let (values, scale) = absMaxQuantize(old.storedValue, axis: 0)
             (kernel, kernelScale, _) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "kernel_scale")
         case .int4(let blockSize):
-            let k = old.shape[0]
-            let (values, scale, zero) = Int4.quantize(old.storedValue, blockSize: blockSize)
-            var extra: [(String, Tensor, VariableDType)] = []
-            if let zero, let blockSize {
-                extra = [("kernel_zero", zero, .int8), ("g_idx", Int4.groupIndex(count: k, blockSize: blockSize), .float32)]
-            }
-            let made = try replaceByQuantized(old, values: Int4.pack(values, rows: k, cols: units), valuesShape: [k, (units + 1) / 2],
-                                              scale: scale, scaleName: "kernel_scale", extra: extra)
-            (kernel, kernelScale) = (made.0, made.1)
-            (kernelZero, gIdx) = made.2.count == 2 ? (made.2[0], made.2[1]) : (nil, nil)
+            setInt4(try Int4Kernel.quantize(old, as: old.storedValue, blockSize: blockSize, on: self))
         }
         quantizationMode = mode
+    }
+
+    private func setInt4(_ w: Int4Kernel) {
+        (kernel, kernelScale, kernelZero, gIdx) = (w.kernel, w.scale, w.zero, w.gIdx)
     }
 
     /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized

@@ -126,3 +126,52 @@ final class DerivedWeightCache: @unchecked Sendable {
         }
     }
 }
+
+/// The int4 weights of a layer whose kernel is a `[rows, cols]` product over its rows (Dense;
+/// EinsumDense's kernel reshaped so, as Keras flattens it): made empty by `build` under an int4
+/// policy, or from the float kernel by `quantize`.
+struct Int4Kernel {
+    let kernel: Variable, scale: Variable, zero: Variable?, gIdx: Variable?
+
+    /// Keras's `_int4_build`: the packed kernel `[rows, ceil(cols / 2)]`, its scale (`[cols]`,
+    /// or `[groups, cols]` in blocks) and in blocks the zero points and the group of each row;
+    /// none trainable.
+    static func build(on layer: Layer, rows: Int, cols: Int, blockSize: Int?) throws -> Int4Kernel {
+        let kernel = layer.addWeight(name: "kernel", shape: [rows, (cols + 1) / 2], initializer: Zeros(), trainable: false, dtype: .int8)
+        let groups = blockSize.map { (rows + $0 - 1) / $0 }
+        let scale = layer.addWeight(name: "kernel_scale", shape: groups.map { [$0, cols] } ?? [cols], initializer: Ones(), trainable: false)
+        guard let blockSize, let groups else { return Int4Kernel(kernel: kernel, scale: scale, zero: nil, gIdx: nil) }
+        let zero = layer.addWeight(name: "kernel_zero", shape: [groups, cols], initializer: Zeros(), trainable: false, dtype: .int8)
+        let gIdx = layer.addWeight(name: "g_idx", shape: [rows], initializer: Zeros(), trainable: false)
+        try gIdx.assign(Int4.groupIndex(count: rows, blockSize: blockSize))
+        return Int4Kernel(kernel: kernel, scale: scale, zero: zero, gIdx: gIdx)
+    }
+
+    /// Keras's `quantize("int4")` of the float kernel `old` whose value is `w2` as `[rows, cols]`:
+    /// quantized over its rows (per column, or in blocks of rows with zero points), packed.
+    static func quantize(_ old: Variable, as w2: Tensor, blockSize: Int?, on layer: some QuantizableLayer) throws -> Int4Kernel {
+        let rows = w2.shape[0], cols = w2.shape[1]
+        let (values, scale, zero) = Int4.quantize(w2, blockSize: blockSize)
+        var extra: [(String, Tensor, VariableDType)] = []
+        if let zero, let blockSize {
+            extra = [("kernel_zero", zero, .int8), ("g_idx", Int4.groupIndex(count: rows, blockSize: blockSize), .float32)]
+        }
+        let made = try layer.replaceByQuantized(old, values: Int4.pack(values, rows: rows, cols: cols), valuesShape: [rows, (cols + 1) / 2],
+                                                scale: scale, scaleName: "kernel_scale", extra: extra)
+        return Int4Kernel(kernel: made.0, scale: made.1, zero: made.2.first, gIdx: made.2.dropFirst().first)
+    }
+
+    /// The variables the kernel's float form is made from.
+    var sources: [Variable] { [kernel, scale] + [zero, gIdx].compactMap { $0 } }
+
+    /// The `[rows, cols]` float form: in blocks `(values - zero[g]) · scale[g]`; per channel the
+    /// unpacked values, divided by the scale of their column when `divided` (EinsumDense's
+    /// `_int4_call` divides the kernel, Dense's the product).
+    func floatKernel(cols: Int, divided: Bool) throws -> Tensor {
+        let values = try Int4.unpack(kernel.storedValue, cols: cols)
+        if let zero, let gIdx {
+            return try Int4.dequantize(values, scale: scale.storedValue, zero: zero.storedValue, gIdx: gIdx.storedValue, groupsAlongRows: true)
+        }
+        return divided ? try Ops.divide(values, scale.storedValue) : values
+    }
+}

@@ -23,7 +23,7 @@ public enum QuantizationMode: Sendable, Hashable {
         if name == "int4" { self = .int4(blockSize: QuantizationMode.defaultInt4BlockSize); return }
         if name.hasPrefix("int4/") { self = .int4(blockSize: try QuantizationMode.int4BlockSize(policyMode: name)); return }
         if QuantizationMode.kerasModes.contains(name) {
-            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' (Dense, EinsumDense and Embedding) and 'int4' (Dense and Embedding)")
+            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding)")
         }
         throw KerasError.invalidArgument("Invalid quantization mode. Expected one of \(QuantizationMode.pythonTuple). Received: mode=\(name)")
     }
@@ -185,10 +185,10 @@ extension QuantizableLayer {
         try checkSupports(mode)
     }
 
-    /// EinsumDense holds int8 only here (Keras 3.15 also has its int4 form).
+    /// An int4 block size must be positive (nil: per channel).
     func checkSupports(_ mode: QuantizationMode) throws {
-        if case .int4 = mode, self is EinsumDense {
-            throw KerasError.invalidArgument("\(pythonClassName) '\(name)': quantize mode 'int4' is not supported for EinsumDense by this library (Dense and Embedding take it); use 'int8', or quantize the other layers with filters")
+        if case .int4(let blockSize?) = mode, blockSize <= 0 {
+            throw KerasError.invalidArgument("block_size must be None, -1, or a positive integer. Received: block_size=\(blockSize)")
         }
     }
 

@@ -115,6 +115,32 @@ final class Int4Tests: XCTestCase {
         }
     }
 
+    func testEinsumDenseInt4IsItsEinsumWithTheDequantizedKernel() throws {
+        // Keras flattens the kernel (c, d, e) to [c, d·e] by a reshape, quantizes it as Dense's,
+        // and runs the einsum with the dequantized kernel in its own shape.
+        for block in [2, nil] as [Int?] {
+            let layer = try EinsumDense("abc,cde->abde", outputShape: [nil, 2, 4], biasAxes: "de")
+            let x = GradientCheck.random([2, 3, 5], seed: 8)
+            _ = try layer(x)
+            let float = layer.kernel?.storedValue.copy() ?? Tensor(shape: [0])
+            try layer.quantize(.int4(blockSize: block))
+            XCTAssertEqual(layer.kernel?.shape, [5, 4])
+            XCTAssertEqual(layer.kernelScale?.shape, block == nil ? [8] : [3, 8])
+            let reference = Dense(8, useBias: false)
+            _ = try reference(Tensor(shape: [1, 5]))
+            try reference.kernel?.assign(Ops.reshape(float, [5, 8]))
+            try reference.quantize(.int4(blockSize: block))
+            XCTAssertEqual(reference.kernel?.integers, layer.kernel?.integers)
+            XCTAssertEqual(reference.kernelScale?.storedValue.scalars, layer.kernelScale?.storedValue.scalars)
+            guard let kernel = layer.kernel, let scale = layer.kernelScale, let bias = layer.bias else { return XCTFail("not built") }
+            let w = try Int4Kernel(kernel: kernel, scale: scale, zero: layer.kernelZero, gIdx: layer.gIdx).floatKernel(cols: 8, divided: true)
+            let y = try layer(x)
+            let expected = try Ops.add(Ops.reshape(Ops.matmul(Ops.reshape(x, [6, 5]), w), [2, 3, 2, 4]), bias.value)
+            for i in 0..<y.count { XCTAssertEqual(y.data[i], expected.data[i], accuracy: 1e-5) }
+            try GradientCheck.check([x], variables: [bias], "int4 EinsumDense") { xs in try layer(xs[0]) }
+        }
+    }
+
     func testModesAndRefusals() throws {
         XCTAssertEqual(try QuantizationMode(named: "int4"), .int4(blockSize: 128))
         XCTAssertEqual(try QuantizationMode(named: "int4/-1"), .int4(blockSize: nil))
@@ -122,9 +148,10 @@ final class Int4Tests: XCTestCase {
         XCTAssertEqual(try QuantizationMode.of(dtypePolicy: "int4/64_from_float32"), .int4(blockSize: 64))
         XCTAssertThrowsError(try QuantizationMode(named: "int4/0")) { XCTAssertTrue("\($0)".contains("Invalid block_size"), "\($0)") }
         XCTAssertThrowsError(try QuantizationMode(named: "gptq")) { XCTAssertTrue("\($0)".contains("not supported"), "\($0)") }
-        let einsum = try EinsumDense("ab,bc->ac", outputShape: [4])
-        _ = try einsum(GradientCheck.random([2, 5], seed: 1))
-        XCTAssertThrowsError(try einsum.quantize(.int4(blockSize: nil))) { XCTAssertTrue("\($0)".contains("EinsumDense"), "\($0)") }
-        XCTAssertNil(einsum.quantizationMode)
+        let dense = Dense(2)
+        _ = try dense(GradientCheck.random([1, 3], seed: 2))
+        XCTAssertThrowsError(try dense.quantize(.int4(blockSize: 0))) { XCTAssertTrue("\($0)".contains("block_size"), "\($0)") }
+        XCTAssertThrowsError(try Dense(2).setQuantizationModeForBuild(.int4(blockSize: -3)))
+        XCTAssertNil(dense.quantizationMode)
     }
 }
