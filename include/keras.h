@@ -644,7 +644,10 @@ int keras_model_weight_dtypes(keras_model *model, char **json);
 /* Quantizes the model's Dense, EinsumDense and Embedding layers in place (Keras:
  * model.quantize(mode)): each kernel (an Embedding's table) becomes an "int8" weight with a
  * float32 per-channel scale ("kernel_scale", "embeddings_scale"), both non-trainable; inputs are
- * quantized per row at call time, as Keras does. mode: "int8" (Keras's other modes are refused).
+ * quantized per row at call time, as Keras does. mode: "int8"; or "int4" (Keras's default
+ * Int4QuantizationConfig: weight-only, values packed two to a byte, a scale and a zero point per
+ * block of 128 along the contracted axis), "int4/N" (blocks of N) or "int4/-1" (one scale per
+ * output channel), as Keras's Int4DTypePolicy names them. Keras's other modes are refused.
  * *skipped (owned by the caller, free with keras_string_free) receives the class names of the
  * leaf layers left unquantized, as a JSON list. Errors: INVALID_ARGUMENT (unknown or unsupported
  * mode, a layer not built or already quantized, NULLs). layers_json: a JSON list of the names

@@ -55,7 +55,7 @@ LAYER_NAMES = ["random_rotation_bilinear_8x224x224x3", "adaptive_max_pooling2d_s
                "max_pooling2d_channels_first_step",
                "adaptive_average_pooling2d_step", "average_pooling2d_step",
                "adaptive_max_pooling2d_channels_first_step", "mel_spectrogram_32x16000",
-               "dense_784_512_10_predict", "int8_dense_predict"]
+               "dense_784_512_10_predict", "int8_dense_predict", "int4_dense_predict"]
 ROW_NAMES = ENGINE_NAMES + LAYER_NAMES
 GRID = "iris_grid_search"
 

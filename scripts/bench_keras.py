@@ -139,14 +139,15 @@ def mel_spectrogram():
     return cpu_median(lambda: np.asarray(layer(signals)))
 
 
-def dense_predict(int8):
+def dense_predict(mode):
     """predict of 1024 rows in one batch through Input(784) -> Dense(512, relu) -> Dense(10,
-    softmax), float or after quantize("int8"), as LayerBenchmarks.swift's densePredict."""
+    softmax), float or after quantize(mode) ("int8", "int4"), as LayerBenchmarks.swift's
+    densePredict."""
     x = np.random.default_rng(15).uniform(size=(1024, 784)).astype("float32")
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(512, activation="relu"),
                               keras.layers.Dense(10, activation="softmax")])
-    if int8:
-        model.quantize("int8")
+    if mode:
+        model.quantize(mode)
     return cpu_median(lambda: model.predict(x, batch_size=1024, verbose=0))
 
 
@@ -162,8 +163,9 @@ LAYER_ROWS = {
     "adaptive_max_pooling2d_channels_first_step": lambda: pooling_step(
         keras.layers.AdaptiveMaxPooling2D((14, 14), data_format="channels_first"), channels_first=True),
     "mel_spectrogram_32x16000": mel_spectrogram,
-    "dense_784_512_10_predict": lambda: dense_predict(False),
-    "int8_dense_predict": lambda: dense_predict(True),
+    "dense_784_512_10_predict": lambda: dense_predict(None),
+    "int8_dense_predict": lambda: dense_predict("int8"),
+    "int4_dense_predict": lambda: dense_predict("int4"),
 }
 
 BENCHES = {"iris_grid_search_n_jobs_1": iris_grid_search_1, "iris_grid_search_n_jobs_2": iris_grid_search_2,

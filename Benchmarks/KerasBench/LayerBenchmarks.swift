@@ -37,11 +37,11 @@ func poolingStep(_ pool: Layer, channelsFirst: Bool = false) throws -> Double {
 
 /// `predict` of 1024 rows in one batch through Input(784) → Dense(512, relu) → Dense(10, softmax),
 /// float or after `quantize("int8")` (the int8 product of Kernels+Quantize.swift).
-func densePredict(int8: Bool) throws -> Double {
+func densePredict(quantized mode: QuantizationMode?) throws -> Double {
     setRandomSeed(1)
     let x = uniformTensor([1024, 784], seed: 15)
     let model = try Sequential([InputLayer(shape: [784]), Dense(512, activation: .relu), Dense(10, activation: .softmax)])
-    if int8 { try model.quantize(.int8) }
+    if let mode { try model.quantize(mode) }
     return try cpuMedian { _ = try model.predict(x, batchSize: 1024) }
 }
 
@@ -49,7 +49,7 @@ func densePredict(int8: Bool) throws -> Double {
 /// training step through AdaptiveMaxPooling2D / AdaptiveAveragePooling2D (both layouts) and
 /// through MaxPooling2D(4) (both layouts) / AveragePooling2D(4); a MelSpectrogram call (Keras's defaults:
 /// fft_length 2048, stride 512, 128 mel bins) on 32 signals of 16,000 samples; predict of a
-/// 784-512-10 Dense model, float and quantized to int8.
+/// 784-512-10 Dense model, float and quantized to int8 and to int4 (Keras's default blocks of 128).
 let layerRows: [LayerRow] = [
     LayerRow(name: "random_rotation_bilinear_8x224x224x3", note: "CPU time of one training call") {
         setRandomSeed(1)
@@ -82,10 +82,13 @@ let layerRows: [LayerRow] = [
         return try cpuMedian { _ = try mel(signals) }
     },
     LayerRow(name: "dense_784_512_10_predict", note: "CPU time of predict, 1024 rows, one batch") {
-        try densePredict(int8: false)
+        try densePredict(quantized: nil)
     },
     LayerRow(name: "int8_dense_predict", note: "the same model after quantize(\"int8\")") {
-        try densePredict(int8: true)
+        try densePredict(quantized: .int8)
+    },
+    LayerRow(name: "int4_dense_predict", note: "the same model after quantize(\"int4\") (blocks of 128, weight-only)") {
+        try densePredict(quantized: .int4(blockSize: QuantizationMode.defaultInt4BlockSize))
     },
 ]
 
@@ -102,7 +105,7 @@ func layerBenchmarks() throws -> [BenchResult] {
     for row in layerRows { values[row.name] = try row.run() }
     let fixed = ["adaptive_max_pooling2d_step": "max_pooling2d_step", "adaptive_average_pooling2d_step": "average_pooling2d_step",
                  "adaptive_max_pooling2d_channels_first_step": "max_pooling2d_channels_first_step",
-                 "int8_dense_predict": "dense_784_512_10_predict"]
+                 "int8_dense_predict": "dense_784_512_10_predict", "int4_dense_predict": "dense_784_512_10_predict"]
     return layerRows.map { row in
         let value = values[row.name] ?? 0
         var note = row.note

@@ -1,7 +1,8 @@
 import Keras
 
 /// Quantizes the model's Dense, EinsumDense and Embedding layers in place (Keras:
-/// `model.quantize(mode)`): their kernels become int8 weights with per-channel scales. Writes
+/// `model.quantize(mode)`): their kernels become int8 weights with per-channel scales (`"int8"`),
+/// or packed int4 ones (`"int4"`, `"int4/<block_size>"`). Writes
 /// the class names of the leaf layers left as they are (Keras warns for each) as a JSON list.
 /// `layers_json`: a JSON list of the names of the layers to quantize (Keras's `filters`), or
 /// NULL for all.

@@ -155,8 +155,8 @@ public struct LayerConfig {
             guard let q = layer as? QuantizableLayer, q.isQuantizableClass else {
                 throw bad("dtype", "a float dtype policy (only Dense, EinsumDense and Embedding take a quantized one)")
             }
-            try QuantizationMode.checkSavedConfig(self["quantization_config"], layer: "\(layer.pythonClassName) '\(layer.name)'")
-            try q.setQuantizationModeForBuild(mode)
+            try q.setQuantizationModeForBuild(QuantizationMode.checkSavedConfig(mode, self["quantization_config"],
+                                                                                layer: "\(layer.pythonClassName) '\(layer.name)'"))
         } else if let dtype = self["dtype"] {
             let name = dtype.stringValue ?? dtype["config"]?["name"]?.stringValue
             let integer = layer is any IntegerOutputLayer && (name == "int32" || name == "int64")

@@ -1,7 +1,9 @@
 """`model.quantize(mode)` and `layer.quantize(mode)` (Keras 3: `Model.quantize`,
 `Layer.quantize`): the library replaces the kernels of Dense, EinsumDense and Embedding by int8
 weights with per-channel scales and quantizes their inputs at call time, as Keras's "int8"
-mode does. Keras's other modes are refused, naming the one that works."""
+mode does; or by packed int4 weights, weight-only, per channel or in blocks with zero points,
+as Keras's "int4" mode does. Keras's other modes are refused, naming
+the ones that work."""
 
 import re
 import warnings
@@ -9,11 +11,13 @@ import warnings
 from . import _lib, _native
 from .dtype_policies import QUANTIZATION_MODES
 
-SUPPORTED = ("int8",)
+SUPPORTED = ("int8", "int4")
 
 
 def _resolve_mode(mode, config):
-    """Keras's `validate_and_resolve_config`: the mode from `mode` or `config`, checked."""
+    """Keras's `validate_and_resolve_config`: the mode from `mode` or `config`, checked, as the
+    library names it (int4: `"int4/<block_size>"`, Keras's policy mode; 128 by default, -1 per
+    channel)."""
     from .quantizers import QuantizationConfig
     if isinstance(config, str):
         mode, config = config, None
@@ -32,8 +36,15 @@ def _resolve_mode(mode, config):
         mode = config.mode
         config._check_supported()
     if mode not in SUPPORTED:
-        raise ValueError(f"quantize: mode '{mode}' is not supported by swiftkeras; the supported "
-                         f"mode is 'int8' (Dense, EinsumDense and Embedding)")
+        # (Keras's own error first where Keras has one: gptq and awq need their config object)
+        keras_says = {"gptq": "For GPTQ, you must pass a `GPTQConfig` object in the `config` argument. ",
+                      "awq": "For AWQ, you must pass an `AWQConfig` object in the `config` argument. "}
+        raise ValueError(f"{keras_says.get(mode, '') if config is None else ''}"
+                         f"quantize: mode '{mode}' is not supported by swiftkeras; the supported "
+                         f"modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding)")
+    if mode == "int4":
+        block_size = 128 if config is None else config.block_size
+        return f"int4/{-1 if block_size is None else block_size}"
     return mode
 
 
@@ -122,17 +133,47 @@ def _remember(layer):
     """Marks a quantized layer in its Python config (its dtype policy), so that the library's
     model made again from the Python layers (after `Sequential.add`) builds it quantized; its
     weights are carried over as for any layer."""
-    mode = quantization_mode(layer)
-    if mode is not None:
-        layer.__dict__["_quantized_mode"] = mode
+    policy = quantized_policy(layer)
+    if policy is not None:
+        from .dtype_policies import serialize
+        layer.__dict__["_quantized_dtype"] = serialize(policy)
 
 
-def quantization_mode(layer):
-    """"int8" when the layer's kernel is int8 (quantized), else None (and None for a model)."""
+def _library_dtype(layer):
+    """The dtype policy the library's config of `layer` carries (None where the layer is not a
+    top-level layer of a model with a handle)."""
+    owner = layer.__dict__.get("_owner")
+    if layer.__dict__.get("_parent") is not None or owner is None or getattr(owner, "_handle", None) is None:
+        return None
+    try:
+        return owner._layers_info()[layer._index]["config"].get("dtype")
+    except (IndexError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def quantized_policy(layer):
+    """The quantized dtype policy of a layer whose kernel is int8 (quantized): the library's
+    (`int8_from_float32`, `int4/128_from_float32`); None for a float layer or a model."""
     if getattr(layer, "_holds_layers", False):
         return None
     try:
         infos = layer._variable_infos()
     except Exception:   # an unbuilt layer: float
         return None
-    return "int8" if any(w.get("dtype") == "int8" for w in infos) else None
+    if not any(w.get("dtype") == "int8" for w in infos):
+        return None
+    from .dtype_policies import QuantizedDTypePolicy, deserialize
+    dtype = _library_dtype(layer)
+    if isinstance(dtype, dict) and dtype.get("class_name") in ("QuantizedDTypePolicy", "Int4DTypePolicy"):
+        return deserialize(dtype)
+    saved = layer.__dict__.get("_quantized_dtype")
+    if saved is not None:
+        return deserialize(saved)
+    return QuantizedDTypePolicy("int8", getattr(layer, "dtype", None) or "float32")
+
+
+def quantization_mode(layer):
+    """"int8" or "int4" when the layer's kernel is quantized, else None (and None for a
+    model)."""
+    policy = quantized_policy(layer)
+    return None if policy is None else policy.quantization_mode

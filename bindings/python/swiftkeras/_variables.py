@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _scopes
 from ._dtypes import held
-from .dtype_policies import DTypePolicy, QuantizedDTypePolicy
+from .dtype_policies import DTypePolicy
 
 
 class Variable(np.lib.mixins.NDArrayOperatorsMixin):
@@ -423,15 +423,15 @@ class LayerBasics:
         return [v for v in self.variables if not v.trainable]
 
     # What the library computes in: float32 weights and computation (Keras's "float32" policy),
-    # or int8 kernels once quantized ("int8_from_float32").
+    # or int8 / packed int4 kernels once quantized ("int8_from_float32", "int4/128_from_float32").
     @property
     def dtype_policy(self):
-        mode = self.quantization_mode
-        return QuantizedDTypePolicy(mode, self.dtype) if mode else DTypePolicy(self.dtype)
+        from ._quantize import quantized_policy
+        return quantized_policy(self) or DTypePolicy(self.dtype)
 
     @property
     def quantization_mode(self):
-        """"int8" once `quantize("int8")` made the layer's kernel int8, else None. Keras:
+        """"int8" or "int4" once `quantize` made the layer's kernel quantized, else None. Keras:
         `layer.quantization_mode`."""
         from ._quantize import quantization_mode
         return quantization_mode(self)

@@ -97,6 +97,42 @@ class QuantizedDTypePolicy(DTypePolicy):
     __hash__ = object.__hash__
 
 
+class Int4DTypePolicy(QuantizedDTypePolicy):
+    """The policy of an int4 layer: `mode` is `"int4/<block_size>"` (-1: one scale per output
+    channel; a positive size: groups of that many along the contracted axis), named
+    `"int4/128_from_float32"`. Keras: `keras.dtype_policies.Int4DTypePolicy`."""
+
+    def __init__(self, mode, source_name=None):
+        parts = mode.split("/")
+        expected_format = "'int4/<block_size>'"
+        if len(parts) != 2 or parts[0] != "int4":
+            raise ValueError(f"Invalid mode for Int4DTypePolicy. Expected format {expected_format}, "
+                             f"but got '{mode}'.")
+        try:
+            block_size = int(parts[1])
+        except ValueError:
+            raise ValueError(f"Invalid mode for Int4DTypePolicy. <block_size> must be an integer. "
+                             f"Expected format {expected_format}, but got '{mode}'.") from None
+        if block_size < -1 or block_size == 0:
+            raise ValueError(f"Invalid block_size in mode. Supported values are -1 (per-channel) or a "
+                             f"positive integer (sub-channel), but got {block_size} from '{mode}'.")
+        super().__init__("int4", source_name)
+        self._name = f"{mode}_from_{self._source_name}"
+        self.mode = "int4"
+        self.block_size = block_size
+
+    def get_config(self):
+        return {"mode": f"int4/{self.block_size}", "source_name": self._source_name}
+
+    def __repr__(self):
+        return f'<Int4DTypePolicy "{self._name}">'
+
+    def __eq__(self, other):
+        return isinstance(other, Int4DTypePolicy) and self._name == other._name
+
+    __hash__ = object.__hash__
+
+
 class DTypePolicyMap(DTypePolicy, MutableMapping):
     """Layer paths (or regular expressions matching a whole path) to policies, with a default
     for the paths none matches. Keras: `keras.dtype_policies.DTypePolicyMap(default_policy=None,
@@ -218,7 +254,8 @@ def unhonoured(policy):
 def _refuse_quantized(name):
     if isinstance(name, str) and name.startswith(QUANTIZATION_MODES):
         raise ValueError(f"The dtype policy '{name}' is a quantized policy: a layer gets it from "
-                         f"`quantize(\"int8\")` (Dense, EinsumDense and Embedding), not as its "
+                         f"`quantize(\"int8\")` or `quantize(\"int4\")` (Dense, EinsumDense and "
+                         f"Embedding), not as its "
                          f"dtype or the global policy.")
 
 
@@ -268,11 +305,11 @@ def deserialize(config, custom_objects=None):
     found = (custom_objects or {}).get(class_name) or \
         {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
          "Policy": DTypePolicy, "DTypePolicyMap": DTypePolicyMap,
-         "QuantizedDTypePolicy": QuantizedDTypePolicy}.get(class_name)
+         "QuantizedDTypePolicy": QuantizedDTypePolicy, "Int4DTypePolicy": Int4DTypePolicy}.get(class_name)
     if found is None:
         _refuse_quantized((config.get("config") or {}).get("name"))
         raise ValueError(f"Unknown dtype policy class '{class_name}': swiftkeras has "
-                         f"DTypePolicy, FloatDTypePolicy, QuantizedDTypePolicy and DTypePolicyMap.")
+                         f"DTypePolicy, FloatDTypePolicy, QuantizedDTypePolicy, Int4DTypePolicy and DTypePolicyMap.")
     if found is DTypePolicyMap:
         return found.from_config(config["config"], custom_objects)
     return found.from_config(config["config"])
@@ -304,7 +341,7 @@ def layer_dtype(dtype, layer_name):
     if dtype is None:
         return None
     if isinstance(dtype, dict):
-        if dtype.get("class_name") == "QuantizedDTypePolicy":   # a quantized layer's (the library's)
+        if dtype.get("class_name") in ("QuantizedDTypePolicy", "Int4DTypePolicy"):   # a quantized layer's (the library's)
             return (dtype.get("config") or {}).get("source_name") or "float32"
         name = (dtype.get("config") or {}).get("name")
         policy = _parse_or_none(name)
@@ -355,5 +392,5 @@ def saved_policies_not_kept(config):
     return found
 
 
-__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "QuantizedDTypePolicy", "serialize",
+__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy", "serialize",
            "deserialize", "get"]

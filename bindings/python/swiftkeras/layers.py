@@ -440,11 +440,9 @@ class Layer(_variables.LayerBasics):
         config["trainable"] = self.trainable
         # Keras's base config carries the dtype policy, serialized (a quantized layer's: the
         # library's model made again from these configs builds it quantized)
-        mode = self.__dict__.get("_quantized_mode")
+        quantized = self.__dict__.get("_quantized_dtype")
         config["dtype"] = {"module": "keras", "class_name": "DTypePolicy",
-                           "config": {"name": self.dtype}, "registered_name": None} if mode is None else \
-            {"module": "keras.dtype_policies", "class_name": "QuantizedDTypePolicy",
-             "config": {"mode": mode, "source_name": self.dtype}, "registered_name": None}
+                           "config": {"name": self.dtype}, "registered_name": None} if quantized is None else quantized
         return config
 
     @classmethod

@@ -237,8 +237,17 @@ class QuantizationConfig:
 
     def _check_supported(self):
         """The library computes Keras's default int8 scheme: abs-max over (-127, 127), per
-        output channel for the weights (the layer's own axis), per row for the inputs."""
+        output channel for the weights (the layer's own axis), per row for the inputs; and
+        Keras's default int4 one: weight-only (see Int4QuantizationConfig)."""
         w, a = self.weight_quantizer, self.activation_quantizer
+        if self.mode == "int4":
+            for key, q in (("weight_quantizer", w), ("activation_quantizer", a)):
+                if q is not None:
+                    raise ValueError(f"quantize: int4 with a custom {key} ({q!r}) is not supported "
+                                     f"by swiftkeras; pass {key}=None (Keras's default "
+                                     f"Int4QuantizationConfig: weight-only, the layer's own "
+                                     f"quantizer)")
+            return
         if w is not None:
             raise ValueError(f"quantize: a custom weight_quantizer ({w!r}) is not supported by "
                              f"swiftkeras; pass weight_quantizer=None (each layer's default "
@@ -268,7 +277,53 @@ class Int8QuantizationConfig(QuantizationConfig):
         return "int8"
 
 
-ALL_OBJECTS = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig)
+class Int4QuantizationConfig(QuantizationConfig):
+    """The int4 config (weight-only: `activation_quantizer` "default" is None): `block_size`
+    128 (Keras's default) quantizes the kernel in groups of that many input rows, each with a
+    scale and a zero point; None or -1, one scale per output channel. Keras:
+    `keras.quantizers.Int4QuantizationConfig`."""
+
+    def __init__(self, weight_quantizer=None, activation_quantizer="default", block_size=128):
+        if isinstance(activation_quantizer, str) and activation_quantizer == "default":
+            activation_quantizer = None
+        super().__init__(weight_quantizer, activation_quantizer)
+        if block_size is not None and block_size != -1 and block_size <= 0:
+            raise ValueError(f"block_size must be None, -1, or a positive integer. "
+                             f"Received: block_size={block_size}")
+        self.block_size = block_size
+        if (block_size is not None and block_size > 0
+                and (self.weight_quantizer is not None or self.activation_quantizer is not None)):
+            raise ValueError(f"Int4 sub-channel quantization (block_size > 0) does not support custom "
+                             f"quantizers. Either set block_size to None or -1 for per-channel "
+                             f"quantization, or remove the custom quantizer arguments. Received: "
+                             f"block_size={block_size}")
+        if self.weight_quantizer is not None:
+            if tuple(self.weight_quantizer.value_range) != (-8, 7):
+                raise ValueError(f"Int4QuantizationConfig requires a weight_quantizer with "
+                                 f"value_range=(-8, 7). Received: "
+                                 f"value_range={self.weight_quantizer.value_range}")
+            if self.weight_quantizer.output_dtype != "int8":
+                raise ValueError(f"Int4QuantizationConfig requires a weight_quantizer with "
+                                 f"output_dtype='int8'. Received: "
+                                 f"output_dtype={self.weight_quantizer.output_dtype}")
+
+    @property
+    def mode(self):
+        return "int4"
+
+    def get_config(self):
+        config = super().get_config()
+        config["block_size"] = self.block_size
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(weight_quantizer=deserialize(config.get("weight_quantizer")),
+                   activation_quantizer=deserialize(config.get("activation_quantizer")),
+                   block_size=config.get("block_size", None))
+
+
+ALL_OBJECTS = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig, Int4QuantizationConfig)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
 
@@ -299,6 +354,6 @@ def deserialize(config, custom_objects=None):
     return deserialize_keras_object(config, custom_objects={**ALL_OBJECTS_DICT,
                                                             **(custom_objects or {})})
 
-__all__ = ["AbsMaxQuantizer", "Int8QuantizationConfig", "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
+__all__ = ["AbsMaxQuantizer", "Int4QuantizationConfig", "Int8QuantizationConfig", "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
            "compute_float8_scale", "deserialize", "fake_quant_with_min_max_vars", "get", "pack_int4", "quantize_and_dequantize",
            "serialize", "unpack_int4"]

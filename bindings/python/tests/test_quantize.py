@@ -193,8 +193,8 @@ def test_config_object_and_refusals():
     model = mlp(sk)
     with pytest.raises(ValueError, match="Invalid quantization mode"):
         model.quantize("int3")
-    with pytest.raises(ValueError, match="'int4' is not supported.*'int8'"):
-        model.quantize("int4")
+    with pytest.raises(ValueError, match="'awq' is not supported.*'int8'.*'int4'"):
+        model.quantize("awq")
     with pytest.raises(ValueError, match="'float8' is not supported"):
         model.quantize("float8")
     with pytest.raises(ValueError, match="either `mode` or `config`"):

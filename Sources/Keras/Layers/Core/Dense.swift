@@ -24,10 +24,17 @@ public final class Dense: Layer, @unchecked Sendable {
     /// The per-unit scale of an int8 kernel (`kernel / kernelScale` is the float kernel), once
     /// quantized. Keras: `kernel_scale`.
     @exclusivity(unchecked) public private(set) var kernelScale: Variable?
-    /// `int8` once quantized (Keras: `quantization_mode`), nil while float.
+    /// An int4 kernel's zero point per group (`[groups, units]`), once quantized in blocks.
+    /// Keras: `kernel_zero`.
+    @exclusivity(unchecked) public private(set) var kernelZero: Variable?
+    /// The group of each input row of an int4 kernel quantized in blocks. Keras: `g_idx`.
+    @exclusivity(unchecked) public private(set) var gIdx: Variable?
+    /// `int8` or `int4` once quantized (Keras: `quantization_mode`), nil while float.
     public private(set) var quantizationMode: QuantizationMode?
     /// The int8 kernel packed for the int8 product, once per kernel value.
     let packedKernel = PackedInt8Cache()
+    /// An int4 kernel unpacked (per channel) or dequantized (in blocks), once per value.
+    let int4Kernel = DerivedWeightCache()
 
     public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = VarianceScaling.glorotUniform(),
@@ -73,6 +80,8 @@ public final class Dense: Layer, @unchecked Sendable {
             // Keras's `_int8_build`: the int8 kernel and its scale, neither trainable.
             kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: Zeros(), trainable: false, dtype: .int8)
             kernelScale = addWeight(name: "kernel_scale", shape: [units], initializer: Ones(), trainable: false)
+        } else if case .int4(let blockSize)? = quantizationMode {
+            setInt4(try Int4Kernel.build(on: self, rows: inputDim, cols: units, blockSize: blockSize))
         } else {
             kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer,
                                regularizer: kernelRegularizer, constraint: kernelConstraint)
@@ -85,6 +94,9 @@ public final class Dense: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard let kernel else { throw KerasError.invalidState("Dense '\(name)' is not built") }
+        if case .int4(let blockSize)? = quantizationMode, let kernelScale {
+            return try int4Call(inputs, kernel: kernel, kernelScale: kernelScale, blockSize: blockSize)
+        }
         if let kernelScale {
             let packed = try packedKernel.matrix(for: kernel) { kernel.storedValue }
             if GradientTape.active == nil {
@@ -102,6 +114,27 @@ public final class Dense: Layer, @unchecked Sendable {
             return try Ops.dense(inputs, kernel: kernel.value, bias: bias?.value, activation: fused)
         }
         return try activationFunction(Ops.dense(inputs, kernel: kernel.value, bias: bias?.value))
+    }
+
+    /// Keras's `_int4_call` (weight-only): per channel `(x · unpacked) / kernel_scale`, in
+    /// blocks `x · dequantized` (`(unpacked - kernel_zero[g]) · kernel_scale[g]`), then the bias
+    /// and the activation. The input's gradient goes through the dequantized kernel, as Keras's
+    /// custom gradient gives; the int4 weights get none.
+    private func int4Call(_ inputs: Tensor, kernel: Variable, kernelScale: Variable, blockSize: Int?) throws -> Tensor {
+        let int4 = Int4Kernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
+        if blockSize != nil && (kernelZero == nil || gIdx == nil) {
+            throw KerasError.invalidState("Dense '\(name)': int4 kernel_zero / g_idx missing")
+        }
+        let w = try int4Kernel.tensor(from: int4.sources) { try int4.floatKernel(cols: units, divided: false) }
+        if blockSize == nil {
+            var y = try Ops.divide(Ops.dense(inputs, kernel: w, bias: nil), kernelScale.value)
+            if let bias { y = try Ops.add(y, bias.value) }
+            return try activationFunction(y)
+        }
+        // The bias and an elementwise activation join the product's pass, as a float Dense's.
+        let fused = activationFunction.elementwise
+        let y = try Ops.dense(inputs, kernel: w, bias: bias?.value, activation: fused ?? .linear)
+        return fused == nil ? try activationFunction(y) : y
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {
@@ -124,27 +157,36 @@ public final class Dense: Layer, @unchecked Sendable {
 
 extension Dense: QuantizableLayer {
     public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
-        try checkUnbuiltForPolicy()
+        try checkUnbuiltForPolicy(mode)
         quantizationMode = mode
     }
 
-    /// Keras's `Dense.quantize("int8")`: the kernel quantized per unit over its abs-max
-    /// (`AbsMaxQuantizer(axis=0)`), kept as int8 with its scale; the bias stays float and
-    /// trainable.
+    /// Keras's `Dense.quantize(mode)`. int8: the kernel quantized per unit over its abs-max
+    /// (`AbsMaxQuantizer(axis=0)`), kept as int8 with its scale. int4: per unit over -8 ... 7,
+    /// or in blocks of input rows with zero points, packed two values to a byte along the units
+    /// (`[input_dim, ceil(units / 2)]`). The bias stays float and trainable.
     public func quantize(_ mode: QuantizationMode) throws {
         try checkQuantizable(mode)
         guard let old = kernel, old.shape.count == 2 else { throw KerasError.invalidState("Dense '\(name)' has no kernel") }
-        let (values, scale) = absMaxQuantize(old.storedValue, axis: 0)
-        let (q, s) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "kernel_scale")
-        kernel = q
-        kernelScale = s
+        switch mode {
+        case .int8:
+            let (values, scale) = absMaxQuantize(old.storedValue, axis: 0)
+            (kernel, kernelScale, _) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "kernel_scale")
+        case .int4(let blockSize):
+            setInt4(try Int4Kernel.quantize(old, as: old.storedValue, blockSize: blockSize, on: self))
+        }
         quantizationMode = mode
     }
 
-    /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized.
+    private func setInt4(_ w: Int4Kernel) {
+        (kernel, kernelScale, kernelZero, gIdx) = (w.kernel, w.scale, w.zero, w.gIdx)
+    }
+
+    /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized
+    /// (then kernel_zero and g_idx for int4 in blocks).
     public var variablesInSaveOrder: [Variable] {
         guard let kernel, let kernelScale else { return variables }
-        return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale]
+        return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale] + [kernelZero, gIdx].compactMap { $0 }
     }
 }
 

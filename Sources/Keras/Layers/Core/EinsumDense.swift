@@ -32,10 +32,17 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     /// The scale of an int8 kernel, one per produced index, in Keras's layout (broadcasting
     /// against the output), once quantized. Keras: `kernel_scale`.
     public private(set) var kernelScale: Variable?
-    /// `int8` once quantized (Keras: `quantization_mode`), nil while float.
+    /// An int4 kernel's zero point per group (`[groups, n]`), once quantized in blocks. Keras:
+    /// `kernel_zero`.
+    public private(set) var kernelZero: Variable?
+    /// The group of each contracted row of an int4 kernel in blocks. Keras: `g_idx`.
+    public private(set) var gIdx: Variable?
+    /// `int8` or `int4` once quantized (Keras: `quantization_mode`), nil while float.
     public private(set) var quantizationMode: QuantizationMode?
     /// The int8 kernel, as the `[k, n]` product takes it, packed once per kernel value.
     let packedKernel = PackedInt8Cache()
+    /// An int4 kernel dequantized in the kernel's shape, once per value.
+    let int4Kernel = DerivedWeightCache()
     private var plan: EinsumPlan?
 
     public init(_ equation: String, outputShape: [Int?], activation: ActivationFunction = .linear, biasAxes: String? = nil,
@@ -78,6 +85,10 @@ public final class EinsumDense: Layer, @unchecked Sendable {
             // Keras's `_int8_build`: the int8 kernel and its scale, neither trainable.
             kernel = addWeight(name: "kernel", shape: p.kernelShape, initializer: Zeros(), trainable: false, dtype: .int8)
             kernelScale = addWeight(name: "kernel_scale", shape: p.kernelScaleShape, initializer: Ones(), trainable: false)
+        } else if case .int4(let blockSize)? = quantizationMode {
+            // Keras's `_int4_build`: the kernel flattened to [contracted, produced] (a reshape
+            // of its own layout), packed along the produced columns.
+            setInt4(try Int4Kernel.build(on: self, rows: p.k, cols: p.n, blockSize: blockSize))
         } else {
             kernel = addWeight(name: "kernel", shape: p.kernelShape, initializer: kernelInit,
                                regularizer: kernelRegularizer, constraint: kernelConstraint)
@@ -95,11 +106,21 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         }
         let identity = { (p: [Int]) in p == Array(0..<p.count) }
         let x = identity(plan.inputPerm) ? inputs : try Ops.transpose(inputs, plan.inputPerm)
-        let w = identity(plan.kernelPerm) ? kernel.value : try Ops.transpose(kernel.value, plan.kernelPerm)
+        var kernelValue = kernel.value
+        if case .int4? = quantizationMode, let kernelScale {
+            // Keras's `_int4_call` (weight-only): the einsum with the dequantized kernel (per
+            // channel `values / kernel_scale`, in blocks `(values - zero[g]) · scale[g]`), in the
+            // kernel's shape; the input's gradient goes through it, the int4 weights get none.
+            let int4 = Int4Kernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
+            kernelValue = try int4Kernel.tensor(from: int4.sources) {
+                try Ops.reshape(int4.floatKernel(cols: plan.n, divided: true), plan.kernelShape)
+            }
+        }
+        let w = identity(plan.kernelPerm) ? kernelValue : try Ops.transpose(kernelValue, plan.kernelPerm)
         let m = inputs.count / Swift.max(plan.k, 1)
         let x2 = try Ops.reshape(x, [m, plan.k]), w2 = try Ops.reshape(w, [plan.k, plan.n])
         let outShape = plan.outputShape(for: inputs.shape)
-        if let kernelScale {
+        if quantizationMode == .int8, let kernelScale {
             // Keras's `_int8_call`: the input quantized over the contracted axes (one scale per
             // free index: per row of the GEMM), the kernel's scale one per produced index.
             let packed = try packedKernel.matrix(for: kernel) { w2 }
@@ -169,16 +190,23 @@ struct FlatFansInitializer: Initializer {
 
 extension EinsumDense: QuantizableLayer {
     public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
-        try checkUnbuiltForPolicy()
+        try checkUnbuiltForPolicy(mode)
         quantizationMode = mode
     }
 
-    /// Keras's `EinsumDense.quantize("int8")`: the kernel quantized over its contracted axes
+    /// Keras's `EinsumDense.quantize(mode)`. int4: the kernel reshaped to [contracted,
+    /// produced] and quantized as Dense's (``Int4Kernel``). int8: the kernel quantized over its contracted axes
     /// (one abs-max scale per produced index), kept as int8 in its own layout with the scale in
     /// Keras's layout; the bias stays float and trainable.
     public func quantize(_ mode: QuantizationMode) throws {
         try checkQuantizable(mode)
         guard let plan, let old = kernel else { throw KerasError.invalidState("EinsumDense '\(name)' has no kernel") }
+        if case .int4(let blockSize) = mode {
+            // Keras flattens the kernel to [contracted, produced] by a reshape of its own layout.
+            setInt4(try Int4Kernel.quantize(old, as: Ops.reshape(old.storedValue, [plan.k, plan.n]), blockSize: blockSize, on: self))
+            quantizationMode = mode
+            return
+        }
         // The kernel as the GEMM's [k, n] (contracted, produced): its columns are Keras's
         // channels; quantized there and put back in the kernel's axis order.
         let permuted = plan.kernelPerm.map { old.shape[$0] }
@@ -189,17 +217,22 @@ extension EinsumDense: QuantizableLayer {
         for (i, p) in plan.kernelPerm.enumerated() { inverse[p] = i }
         let back = try Ops.transpose(asFloats, inverse)
         let values = (0..<back.count).map { Int32(back.data[$0]) }
-        let (q, s) = try replaceByQuantized(old, values: values, scale: try Ops.reshape(scale, plan.kernelScaleShape),
+        let (q, s, _) = try replaceByQuantized(old, values: values, scale: try Ops.reshape(scale, plan.kernelScaleShape),
                                             scaleName: "kernel_scale")
         kernel = q
         kernelScale = s
         quantizationMode = mode
     }
 
-    /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized.
+    private func setInt4(_ w: Int4Kernel) {
+        (kernel, kernelScale, kernelZero, gIdx) = (w.kernel, w.scale, w.zero, w.gIdx)
+    }
+
+    /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized
+    /// (then kernel_zero and g_idx for int4 in blocks).
     public var variablesInSaveOrder: [Variable] {
         guard let kernel, let kernelScale else { return variables }
-        return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale]
+        return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale] + [kernelZero, gIdx].compactMap { $0 }
     }
 
 }

@@ -21,8 +21,15 @@ public class Embedding: Layer, @unchecked Sendable {
     /// The per-row scale of an int8 table (`embeddings / embeddingsScale[:, None]` is the float
     /// table), once quantized. Keras: `embeddings_scale`.
     public private(set) var embeddingsScale: Variable?
-    /// `int8` once quantized (Keras: `quantization_mode`), nil while float.
+    /// An int4 table's zero point per row and group (`[input_dim, groups]`), once quantized in
+    /// blocks. Keras: `embeddings_zero`.
+    public private(set) var embeddingsZero: Variable?
+    /// The group of each column of an int4 table quantized in blocks. Keras: `g_idx`.
+    public private(set) var gIdx: Variable?
+    /// `int8` or `int4` once quantized (Keras: `quantization_mode`), nil while float.
     public private(set) var quantizationMode: QuantizationMode?
+    /// An int4 table dequantized, once per value.
+    let int4Table = DerivedWeightCache()
 
     public init(_ inputDim: Int, _ outputDim: Int,
                 embeddingsInitializer: Initializer = RandomUniform(),
@@ -55,6 +62,23 @@ public class Embedding: Layer, @unchecked Sendable {
             embeddingsScale = addWeight(name: "embeddings_scale", shape: [inputDim], initializer: Ones(), trainable: false)
             return
         }
+        if case .int4(let blockSize)? = quantizationMode {
+            // Keras's `_int4_build`: the table packed along its columns, its scale per row (and
+            // group), and in blocks the zero points and the group of each column.
+            embeddings = addWeight(name: "embeddings", shape: [inputDim, (outputDim + 1) / 2], initializer: Zeros(),
+                                   trainable: false, dtype: .int8)
+            let groups = blockSize.map { (outputDim + $0 - 1) / $0 }
+            embeddingsScale = addWeight(name: "embeddings_scale", shape: [inputDim] + (groups.map { [$0] } ?? []),
+                                        initializer: Ones(), trainable: false)
+            if let blockSize, let groups {
+                embeddingsZero = addWeight(name: "embeddings_zero", shape: [inputDim, groups], initializer: Zeros(),
+                                           trainable: false, dtype: .int8)
+                let g = addWeight(name: "g_idx", shape: [outputDim], initializer: Zeros(), trainable: false)
+                try g.assign(Int4.groupIndex(count: outputDim, blockSize: blockSize))
+                gIdx = g
+            }
+            return
+        }
         embeddings = addWeight(name: "embeddings", shape: [inputDim, outputDim], initializer: embeddingsInitializer,
                                regularizer: embeddingsRegularizer, constraint: embeddingsConstraint)
     }
@@ -78,12 +102,33 @@ public class Embedding: Layer, @unchecked Sendable {
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard let embeddings else { throw KerasError.invalidState("Embedding '\(name)' is not built") }
         let ids = try indices(inputs)
+        if case .int4(let blockSize)? = quantizationMode, let embeddingsScale {
+            // Keras's `_int4_call`: the rows unpacked, each divided by its scale (per channel) or
+            // `(values - zero) · scale` of its group (in blocks): the same per value as the
+            // dequantized table's rows taken.
+            let variables = [embeddings, embeddingsScale] + [embeddingsZero, gIdx].compactMap { $0 }
+            let table = try int4Table.tensor(from: variables) { try dequantizedInt4Table(blockSize: blockSize) }
+            return try Ops.reshape(Ops.take(table, ids), inputs.shape + [outputDim])
+        }
         var rows = try Ops.take(embeddings.value, ids)
         if let embeddingsScale {
             // Keras's `_int8_call`: each row divided by its scale.
             rows = try Ops.divide(rows, Ops.reshape(Ops.take(embeddingsScale.value, ids), [ids.count, 1]))
         }
         return try Ops.reshape(rows, inputs.shape + [outputDim])
+    }
+
+    /// The float table of an int4 one: `values / scale[row]` per channel, `(values - zero) ·
+    /// scale` of each value's row and group in blocks.
+    private func dequantizedInt4Table(blockSize: Int?) throws -> Tensor {
+        guard let embeddings, let embeddingsScale else { throw KerasError.invalidState("Embedding '\(name)' is not built") }
+        let values = try Int4.unpack(embeddings.storedValue, cols: outputDim)
+        guard blockSize != nil else {
+            return try Ops.divide(values, Ops.reshape(embeddingsScale.storedValue, [inputDim, 1]))
+        }
+        guard let embeddingsZero, let gIdx else { throw KerasError.invalidState("Embedding '\(name)': int4 embeddings_zero / g_idx missing") }
+        return try Int4.dequantize(values, scale: embeddingsScale.storedValue, zero: embeddingsZero.storedValue,
+                                   gIdx: gIdx.storedValue, groupsAlongRows: false)
     }
 
     /// Keras's config, with the quantized dtype policy once quantized.
@@ -141,23 +186,45 @@ extension Embedding {
 }
 extension Embedding: QuantizableLayer {
     public func setQuantizationModeForBuild(_ mode: QuantizationMode) throws {
-        try checkUnbuiltForPolicy()
+        try checkUnbuiltForPolicy(mode)
         quantizationMode = mode
     }
 
-    /// Keras's `Embedding.quantize("int8")`: each row of the table quantized over its abs-max
-    /// (`AbsMaxQuantizer(axis=-1)`), kept as int8 with its scale.
+    /// Keras's `Embedding.quantize(mode)`. int8: each row of the table quantized over its
+    /// abs-max (`AbsMaxQuantizer(axis=-1)`), kept as int8 with its scale. int4: per row over
+    /// -8 ... 7, or in blocks of columns with zero points, packed two values to a byte along
+    /// the columns (`[input_dim, ceil(output_dim / 2)]`).
     public func quantize(_ mode: QuantizationMode) throws {
         try checkQuantizable(mode)
         guard let old = embeddings, old.shape.count == 2 else { throw KerasError.invalidState("Embedding '\(name)' has no table") }
-        let (values, scale) = absMaxQuantize(old.storedValue, axis: 1)
-        let (q, s) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "embeddings_scale")
-        embeddings = q
-        embeddingsScale = s
+        switch mode {
+        case .int8:
+            let (values, scale) = absMaxQuantize(old.storedValue, axis: 1)
+            (embeddings, embeddingsScale, _) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "embeddings_scale")
+        case .int4(let blockSize):
+            // Keras quantizes the transposed table (groups along the columns), then transposes back.
+            let (valuesT, scaleT, zeroT) = Int4.quantize(try Ops.transpose(old.storedValue), blockSize: blockSize)
+            var values = [Int32](repeating: 0, count: inputDim * outputDim)
+            for r in 0..<inputDim {
+                for c in 0..<outputDim { values[r * outputDim + c] = valuesT[c * inputDim + r] }
+            }
+            var extra: [(String, Tensor, VariableDType)] = []
+            if let zeroT, let blockSize {
+                extra = [("embeddings_zero", try Ops.transpose(zeroT), .int8),
+                         ("g_idx", Int4.groupIndex(count: outputDim, blockSize: blockSize), .float32)]
+            }
+            let made = try replaceByQuantized(old, values: Int4.pack(values, rows: inputDim, cols: outputDim),
+                                              valuesShape: [inputDim, (outputDim + 1) / 2],
+                                              scale: blockSize == nil ? scaleT : try Ops.transpose(scaleT),
+                                              scaleName: "embeddings_scale", extra: extra)
+            (embeddings, embeddingsScale) = (made.0, made.1)
+            (embeddingsZero, gIdx) = made.2.count == 2 ? (made.2[0], made.2[1]) : (nil, nil)
+        }
         quantizationMode = mode
     }
 
-    /// Keras's `variable_serialization_spec`: embeddings, then embeddings_scale.
+    /// Keras's `variable_serialization_spec`: embeddings, then embeddings_scale (then
+    /// embeddings_zero and g_idx for int4 in blocks).
     public var variablesInSaveOrder: [Variable] { variables }
 }
 @section("keras_layers") @used private let record: LayerRecord = { LayerDeclaration.record(Embedding.self, $0) }

@@ -1,46 +1,119 @@
 /// The quantization modes a layer can take (Keras: `layer.quantize(mode)`, `model.quantize`).
-/// The library holds `int8`; Keras's other modes are refused by name.
-public enum QuantizationMode: String, Sendable {
+/// The library holds `int8` and `int4`; Keras's other modes are refused by name.
+public enum QuantizationMode: Sendable, Hashable {
+    /// Keras's int8: the kernel as int8 with one scale per output channel, the inputs quantized
+    /// per row at call time.
     case int8
+    /// Keras's int4 (weight-only): the kernel's 4-bit values packed two to a byte along its last
+    /// axis. `blockSize` nil: one symmetric scale per output channel (values -8 ... 7, Keras's
+    /// `int4/-1`); a positive size: groups of that many along the contracted axis, each with its
+    /// scale and zero point (Keras's default `Int4QuantizationConfig()`, `int4/128`).
+    case int4(blockSize: Int?)
 
     /// Keras's modes (`dtype_policies.QUANTIZATION_MODES`).
     public static let kerasModes = ["int8", "float8", "int4", "gptq", "awq"]
+    /// Keras's default int4 block size (`Int4QuantizationConfig(block_size=128)`).
+    public static let defaultInt4BlockSize = 128
 
-    /// The mode of Keras's name; a clear error for one Keras has that the library does not, and
-    /// Keras's own for an unknown one.
+    /// The mode of Keras's name: `"int8"`, `"int4"` (Keras's default config: groups of 128) or
+    /// an int4 policy mode `"int4/<block_size>"` (`-1`: per channel); a clear error for a mode
+    /// Keras has that the library does not, and Keras's own for an unknown one.
     public init(named name: String) throws {
-        if let mode = QuantizationMode(rawValue: name) { self = mode; return }
+        if name == "int8" { self = .int8; return }
+        if name == "int4" { self = .int4(blockSize: QuantizationMode.defaultInt4BlockSize); return }
+        if name.hasPrefix("int4/") { self = .int4(blockSize: try QuantizationMode.int4BlockSize(policyMode: name)); return }
         if QuantizationMode.kerasModes.contains(name) {
-            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported mode is 'int8' (Dense, EinsumDense and Embedding)")
+            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding)")
         }
         throw KerasError.invalidArgument("Invalid quantization mode. Expected one of \(QuantizationMode.pythonTuple). Received: mode=\(name)")
     }
 
+    /// The block size of Keras's `Int4DTypePolicy` mode `"int4/<block_size>"`: nil for -1 (per
+    /// channel), Keras's error for anything else that is not a positive integer.
+    static func int4BlockSize(policyMode mode: String) throws -> Int? {
+        let parts = mode.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "int4" else {
+            throw KerasError.invalidArgument("Invalid mode for Int4DTypePolicy. Expected format 'int4/<block_size>', but got '\(mode)'.")
+        }
+        guard let size = Int(parts[1]) else {
+            throw KerasError.invalidArgument("Invalid mode for Int4DTypePolicy. <block_size> must be an integer. Expected format 'int4/<block_size>', but got '\(mode)'.")
+        }
+        guard size == -1 || size > 0 else {
+            throw KerasError.invalidArgument("Invalid block_size in mode. Supported values are -1 (per-channel) or a positive integer (sub-channel), but got \(size) from '\(mode)'.")
+        }
+        return size == -1 ? nil : size
+    }
+
     static var pythonTuple: String { "(" + kerasModes.map { "'\($0)'" }.joined(separator: ", ") + ")" }
 
+    /// Keras's name of the mode: `int8`, `int4` (Keras: `layer.quantization_mode`).
+    public var name: String {
+        switch self {
+        case .int8: "int8"
+        case .int4: "int4"
+        }
+    }
+
+    /// The mode as the layer's dtype policy names it: `int8`, `int4/128`, `int4/-1`.
+    public var policyMode: String {
+        switch self {
+        case .int8: "int8"
+        case .int4(let blockSize): "int4/\(blockSize ?? -1)"
+        }
+    }
+
+    /// The int4 block size (nil: per channel, or int8).
+    var int4BlockSize: Int? {
+        if case .int4(let b) = self { return b }
+        return nil
+    }
+
     /// The dtype policy a layer quantized from float32 carries in its config (Keras 3.15:
-    /// `QuantizedDTypePolicy`, named `int8_from_float32`).
+    /// `QuantizedDTypePolicy` named `int8_from_float32`, `Int4DTypePolicy` named
+    /// `int4/128_from_float32`).
     var dtypePolicy: JSON {
-        ["module": "keras.dtype_policies", "class_name": "QuantizedDTypePolicy",
-         "config": ["mode": .string(rawValue), "source_name": "float32"], "registered_name": nil]
+        let cls = self == .int8 ? "QuantizedDTypePolicy" : "Int4DTypePolicy"
+        return ["module": "keras.dtype_policies", "class_name": .string(cls),
+                "config": ["mode": .string(policyMode), "source_name": "float32"], "registered_name": nil]
     }
 
     /// Keras's default config of the mode, as a quantized layer's config carries it
-    /// (`quantization_config`: `Int8QuantizationConfig()`, inputs quantized per row).
+    /// (`quantization_config`: `Int8QuantizationConfig()`, inputs quantized per row;
+    /// `Int4QuantizationConfig(block_size=...)`, weight-only).
     var defaultConfig: JSON {
-        let activation: JSON = ["module": "keras.quantizers", "class_name": "AbsMaxQuantizer",
-                                "config": ["value_range": [-127, 127], "epsilon": .double(1e-7), "output_dtype": "int8"],
-                                "registered_name": nil]
-        return ["module": "keras.quantizers", "class_name": "Int8QuantizationConfig",
-                "config": ["weight_quantizer": nil, "activation_quantizer": activation], "registered_name": nil]
+        switch self {
+        case .int8:
+            let activation: JSON = ["module": "keras.quantizers", "class_name": "AbsMaxQuantizer",
+                                    "config": ["value_range": [-127, 127], "epsilon": .double(1e-7), "output_dtype": "int8"],
+                                    "registered_name": nil]
+            return ["module": "keras.quantizers", "class_name": "Int8QuantizationConfig",
+                    "config": ["weight_quantizer": nil, "activation_quantizer": activation], "registered_name": nil]
+        case .int4(let blockSize):
+            return ["module": "keras.quantizers", "class_name": "Int4QuantizationConfig",
+                    "config": ["weight_quantizer": nil, "activation_quantizer": nil, "block_size": .int(blockSize ?? -1)],
+                    "registered_name": nil]
+        }
     }
 
-    /// Checks a saved `quantization_config`: the library computes Keras's default int8 scheme
-    /// (abs-max over ±127: per output channel for the weights, per row for the inputs), so a
-    /// config asking for another one is refused, naming what differs.
-    static func checkSavedConfig(_ config: JSON?, layer: String) throws {
-        guard let config, config != .null else { return }
+    /// The mode a saved layer config computes in, from its dtype policy `mode` and its
+    /// `quantization_config`, checked: the library computes Keras's default schemes (int8:
+    /// abs-max over ±127, per output channel for the weights, per row for the inputs; int4:
+    /// weight-only, per channel or in blocks), so a config asking for another one is refused,
+    /// naming what differs. An int4 config's `block_size` wins over the policy's, as in Keras.
+    static func checkSavedConfig(_ mode: QuantizationMode, _ config: JSON?, layer: String) throws -> QuantizationMode {
+        guard let config, config != .null else { return mode }
         let inner = config["config"] ?? config
+        if case .int4 = mode {
+            for key in ["weight_quantizer", "activation_quantizer"] where (inner[key] ?? .null) != .null {
+                throw KerasError.invalidArgument("\(layer): quantization_config with a custom \(key) (\(inner[key] ?? .null)) is not supported for int4; the library computes Keras's default Int4QuantizationConfig (weight-only)")
+            }
+            guard let size = inner["block_size"] else { return mode }
+            if size == .null { return .int4(blockSize: nil) }
+            guard let n = size.intValue, n == -1 || n > 0 else {
+                throw KerasError.invalidArgument("\(layer): block_size must be None, -1, or a positive integer. Received: block_size=\(size)")
+            }
+            return .int4(blockSize: n == -1 ? nil : n)
+        }
         func check(_ key: String, mayBeNull: Bool) throws {
             let q = inner[key] ?? .null
             if q == .null {
@@ -57,16 +130,21 @@ public enum QuantizationMode: String, Sendable {
         }
         try check("weight_quantizer", mayBeNull: true)
         try check("activation_quantizer", mayBeNull: false)
+        return mode
     }
 
-    /// The mode a layer config's `dtype` names: a `QuantizedDTypePolicy` (`{"mode": "int8"}` as
-    /// Keras 3.15 writes it, or `{"name": "int8_from_float32"}` as earlier Keras 3 did), or a
-    /// policy name string `"int8_from_float32"`; nil for a float policy.
+    /// The mode a layer config's `dtype` names: a `QuantizedDTypePolicy` / `Int4DTypePolicy`
+    /// (`{"mode": "int8"}`, `{"mode": "int4/128"}` as Keras 3.15 writes them, or `{"name":
+    /// "int8_from_float32"}` as earlier Keras 3 did), or a policy name string
+    /// `"int4/128_from_float32"`; nil for a float policy. A bare `int4` (Keras's legacy
+    /// `int4_from_float32`) is per channel.
     static func of(dtypePolicy dtype: JSON) throws -> QuantizationMode? {
         var mode = dtype["config"]?["mode"]?.stringValue
         let name = dtype.stringValue ?? dtype["config"]?["name"]?.stringValue
         if mode == nil, let name, let r = name.range(of: "_from_") { mode = String(name[..<r.lowerBound]) }
         guard let mode else { return nil }
+        if mode == "int4" { return .int4(blockSize: nil) }
+        if mode.hasPrefix("int4/") { return try QuantizationMode(named: mode) }
         return try QuantizationMode(named: mode.split(separator: "/").first.map(String.init) ?? mode)
     }
 }
@@ -89,7 +167,8 @@ public protocol QuantizableLayer: Layer {
 
 extension QuantizableLayer {
     /// A quantized dtype policy takes effect only when the layer builds its weights.
-    func checkUnbuiltForPolicy() throws {
+    func checkUnbuiltForPolicy(_ mode: QuantizationMode) throws {
+        try checkSupports(mode)
         guard !built else {
             throw KerasError.invalidState("\(pythonClassName) '\(name)': a built layer is quantized with quantize(), not by its dtype policy")
         }
@@ -101,29 +180,48 @@ extension QuantizableLayer {
             throw KerasError.invalidArgument("Cannot quantize a layer that isn't yet built. Layer '\(name)' (of type '\(pythonClassName)') is not built yet.")
         }
         if let current = quantizationMode {
-            throw KerasError.invalidArgument("Layer '\(name)' is already quantized with dtype_policy='\(current.rawValue)_from_float32'. Received: mode=\(mode.rawValue)")
+            throw KerasError.invalidArgument("Layer '\(name)' is already quantized with dtype_policy='\(current.policyMode)_from_float32'. Received: mode=\(mode.name)")
+        }
+        try checkSupports(mode)
+    }
+
+    /// An int4 block size must be positive (nil: per channel).
+    func checkSupports(_ mode: QuantizationMode) throws {
+        if case .int4(let blockSize?) = mode, blockSize <= 0 {
+            throw KerasError.invalidArgument("block_size must be None, -1, or a positive integer. Received: block_size=\(blockSize)")
         }
     }
 
-    /// Replaces the float weight `old` (and its regularizer) by its int8 values and their
-    /// scale (`scaleName`, of `scale`'s shape), both non-trainable, at `old`'s path (the one
-    /// it was made at, inside its model). Returns the two new weights.
-    func replaceByQuantized(_ old: Variable, values: [Int32], scale: Tensor, scaleName: String) throws -> (Variable, Variable) {
+    /// Replaces the float weight `old` (and its regularizer) by its int8 values (of
+    /// `valuesShape`, `old`'s when nil: int4 values are packed) and their scale (`scaleName`, of
+    /// `scale`'s shape), then the `extra` weights (name, value, dtype: int4's zero point and
+    /// group index), all non-trainable, at `old`'s path (the one it was made at, inside its
+    /// model). Returns the new weights: values, scale, then the extra ones.
+    func replaceByQuantized(_ old: Variable, values: [Int32], valuesShape: [Int]? = nil, scale: Tensor, scaleName: String,
+                            extra: [(String, Tensor, VariableDType)] = []) throws -> (Variable, Variable, [Variable]) {
         let taken = takeWeights()
         restoreWeights((taken.variables.filter { $0 !== old }, taken.regularizers.filter { $0.0 !== old }))
-        let q = addWeight(name: old.name, shape: old.shape, initializer: Zeros(), trainable: false, dtype: .int8)
+        let q = addWeight(name: old.name, shape: valuesShape ?? old.shape, initializer: Zeros(), trainable: false, dtype: .int8)
         let s = addWeight(name: scaleName, shape: scale.shape, initializer: Ones(), trainable: false)
         try q.assign(integers: values)
         try s.assign(scale)
+        let prefix = String(old.path.dropLast(old.name.count))
         q.path = old.path
-        s.path = String(old.path.dropLast(old.name.count)) + scaleName
-        return (q, s)
+        s.path = prefix + scaleName
+        let more = try extra.map { name, value, dtype in
+            let v = addWeight(name: name, shape: value.shape, initializer: Zeros(), trainable: false, dtype: dtype)
+            try v.assign(value)
+            v.path = prefix + name
+            return v
+        }
+        return (q, s, more)
     }
 }
 
-/// Keras's `abs_max_quantize(w, axis)` of a 2-D weight over `axis` (0: per column, Dense's
-/// kernel; 1: per row, Embedding's table): the int8 values and one scale per kept index.
-func absMaxQuantize(_ w: Tensor, axis: Int) -> (values: [Int32], scale: Tensor) {
+/// Keras's `abs_max_quantize(w, axis, value_range)` of a 2-D weight over `axis` (0: per column,
+/// Dense's kernel; 1: per row, Embedding's table): the quantized values and one scale per kept
+/// index. `range`: int8's ±127 or int4's -8 ... 7.
+func absMaxQuantize(_ w: Tensor, axis: Int, range: ClosedRange<Float> = -127...127) -> (values: [Int32], scale: Tensor) {
     let rows = w.shape[0], cols = w.shape[1]
     let (lines, length, lineStride, step) = axis == 0 ? (cols, rows, 1, cols) : (rows, cols, cols, 1)
     let scale = Tensor.uninitialized([lines])
@@ -131,9 +229,9 @@ func absMaxQuantize(_ w: Tensor, axis: Int) -> (values: [Int32], scale: Tensor) 
     let x = w.data, s = scale.data
     for l in 0..<lines {
         let start = x + l * lineStride
-        let sc = Kernels.absMaxScale(start, count: length, stride: step)
+        let sc = Kernels.absMaxScale(start, count: length, stride: step, high: range.upperBound)
         s[l] = sc
-        for i in 0..<length { values[l * lineStride + i * step] = Int32(Kernels.quantizedValue(start[i * step], sc)) }
+        for i in 0..<length { values[l * lineStride + i * step] = Int32(Kernels.quantizedValue(start[i * step], sc, range: range)) }
     }
     return (values, scale)
 }
@@ -147,7 +245,10 @@ extension Model {
     public func quantize(_ mode: QuantizationMode, only: Set<String>? = nil) throws -> [String] {
         var skipped: [String] = []
         let layers = flattenedLayers().map(\.0)
-        for layer in layers where layer.sublayers.isEmpty && !(layer is Model) && (only?.contains(layer.name) ?? true) {
+        let leaves = layers.filter { $0.sublayers.isEmpty && !($0 is Model) && (only?.contains($0.name) ?? true) }
+        // Checked first, so that a refused layer leaves the model as it was.
+        for case let q as QuantizableLayer in leaves where q.isQuantizableClass { try q.checkQuantizable(mode) }
+        for layer in leaves {
             if let q = layer as? QuantizableLayer, q.isQuantizableClass {
                 try q.quantize(mode)
             } else {

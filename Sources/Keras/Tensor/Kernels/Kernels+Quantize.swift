@@ -6,20 +6,21 @@ extension Kernels {
     /// Keras's `backend.epsilon()`, added to the abs-max so that a zero row gets a finite scale.
     static let quantizeEpsilon: Float = 1e-7
 
-    /// The int8 value of `x · scale`: rounded half to even and clipped to ±127, as Keras's
-    /// `clip(round(x * scale), -127, 127)`; a NaN becomes 0.
+    /// The quantized value of `x · scale`: rounded half to even and clipped to `range` (int8:
+    /// ±127; int4: -8 ... 7), as Keras's `clip(round(x * scale), low, high)`; a NaN becomes 0.
     @inline(__always)
-    static func quantizedValue(_ x: Float, _ scale: Float) -> Float {
+    static func quantizedValue(_ x: Float, _ scale: Float, range: ClosedRange<Float> = -127...127) -> Float {
         let v = (x * scale).rounded(.toNearestOrEven)
-        return v.isNaN ? 0 : Swift.min(Swift.max(v, -127), 127)
+        return v.isNaN ? 0 : Swift.min(Swift.max(v, range.lowerBound), range.upperBound)
     }
 
-    /// The abs-max scale `127 / (max |x| + epsilon)` of `count` values `stride` apart.
+    /// The abs-max scale `high / (max |x| + epsilon)` of `count` values `stride` apart (`high`:
+    /// the top of the value range, 127 for int8, 7 for int4).
     @inline(__always)
-    static func absMaxScale(_ x: UnsafePointer<Float>, count: Int, stride: Int) -> Float {
+    static func absMaxScale(_ x: UnsafePointer<Float>, count: Int, stride: Int, high: Float = 127) -> Float {
         var m: Float = 0
         for i in 0..<count { m = Swift.max(m, abs(x[i * stride])) }
-        return 127 / (m + quantizeEpsilon)
+        return high / (m + quantizeEpsilon)
     }
 
     /// The code the int8 product runs (`int8.c` in CHDF5Shim): 2 AVX-512 VNNI, 1 AVX2, 0
