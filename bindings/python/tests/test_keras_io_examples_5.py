@@ -6,7 +6,10 @@ same predictions and fit from the same weights, and `.keras` files loaded both w
 Sources (keras-team/keras-io): examples/generative/pixelcnn.py (PixelConvLayer: a Conv2D built
 in the layer's `build`, its kernel masked by `self.conv.kernel.assign(self.conv.kernel *
 self.mask)` in `call`), examples/vision/attention_mil_classification.py (MILAttentionLayer: a
-list of inputs, a list of outputs, regularized weights; fit with class weights). Sizes the
+list of inputs, a list of outputs, regularized weights; fit with class weights),
+examples/vision/eanet.py (PatchExtract reshaping by the batch size it reads with ops.shape,
+external attention written with ops on layer outputs), examples/vision/mobilevit.py
+(`keras.activations.swish` on layer outputs, inverted residual and MobileViT blocks). Sizes the
 examples take from their data (image size, filters, widths) are smaller here so each test runs
 in seconds.
 """
@@ -21,7 +24,7 @@ pytestmark = needs(*CORE)
 
 # -- examples/generative/pixelcnn.py ----------------------------------------------------------
 
-def pixel_cnn_model(keras, layers, ops, input_shape=(8, 8, 1), filters=8, n_residual_blocks=2):
+def pixel_cnn_model(keras, layers, ops, input_shape=(8, 8, 1), filters=8, n_residual_blocks=1):
     class PixelConvLayer(layers.Layer):
         def __init__(self, mask_type, **kwargs):
             super().__init__()
@@ -380,3 +383,281 @@ def test_attention_mil_classification_like_keras(narrow_terminal):
     _close(alphas[0].sum(axis=1), np.ones(6), what="attention sums")
     _fits_alike(model, ref, data, labels, batch_size=1, epochs=1,
                 class_weight=compute_class_weights(labels))
+
+
+# -- examples/vision/eanet.py -----------------------------------------------------------------
+
+def eanet_model(keras, layers, ops, input_shape=(8, 8, 3), patch_size=2, embedding_dim=8,
+                num_classes=5):   # example: CIFAR-100's (32, 32, 3), 64
+    num_patches = (input_shape[0] // patch_size) ** 2
+    mlp_dim, num_heads, dim_coefficient = 16, 2, 4   # example: 64, 4, 4
+
+    class PatchExtract(layers.Layer):
+        def __init__(self, patch_size, **kwargs):
+            super().__init__(**kwargs)
+            self.patch_size = patch_size
+
+        def call(self, x):
+            B, C = ops.shape(x)[0], ops.shape(x)[-1]
+            x = ops.image.extract_patches(x, self.patch_size)
+            x = ops.reshape(x, (B, -1, self.patch_size * self.patch_size * C))
+            return x
+
+    class PatchEmbedding(layers.Layer):
+        def __init__(self, num_patch, embed_dim, **kwargs):
+            super().__init__(**kwargs)
+            self.num_patch = num_patch
+            self.proj = layers.Dense(embed_dim)
+            self.pos_embed = layers.Embedding(input_dim=num_patch, output_dim=embed_dim)
+
+        def call(self, patch):
+            pos = ops.arange(start=0, stop=self.num_patch, step=1)
+            return self.proj(patch) + self.pos_embed(pos)
+
+    def external_attention(
+        x, dim, num_heads, dim_coefficient=4, attention_dropout=0, projection_dropout=0
+    ):
+        _, num_patch, channel = x.shape
+        assert dim % num_heads == 0
+        num_heads = num_heads * dim_coefficient
+
+        x = layers.Dense(dim * dim_coefficient)(x)
+        # create tensor [batch_size, num_patches, num_heads, dim*dim_coefficient//num_heads]
+        x = ops.reshape(x, (-1, num_patch, num_heads, dim * dim_coefficient // num_heads))
+        x = ops.transpose(x, axes=[0, 2, 1, 3])
+        # a linear layer M_k
+        attn = layers.Dense(dim // dim_coefficient)(x)
+        # normalize attention map
+        attn = layers.Softmax(axis=2)(attn)
+        # dobule-normalization
+        attn = layers.Lambda(
+            lambda attn: ops.divide(
+                attn,
+                ops.convert_to_tensor(1e-9) + ops.sum(attn, axis=-1, keepdims=True),
+            )
+        )(attn)
+        attn = layers.Dropout(attention_dropout)(attn)
+        # a linear layer M_v
+        x = layers.Dense(dim * dim_coefficient // num_heads)(attn)
+        x = ops.transpose(x, axes=[0, 2, 1, 3])
+        x = ops.reshape(x, [-1, num_patch, dim * dim_coefficient])
+        # a linear layer to project original dim
+        x = layers.Dense(dim)(x)
+        x = layers.Dropout(projection_dropout)(x)
+        return x
+
+    def mlp(x, embedding_dim, mlp_dim, drop_rate=0.2):
+        x = layers.Dense(mlp_dim, activation=ops.gelu)(x)
+        x = layers.Dropout(drop_rate)(x)
+        x = layers.Dense(embedding_dim)(x)
+        x = layers.Dropout(drop_rate)(x)
+        return x
+
+    def transformer_encoder(x, embedding_dim, mlp_dim, num_heads, dim_coefficient,
+                            attention_dropout, projection_dropout):
+        residual_1 = x
+        x = layers.LayerNormalization(epsilon=1e-5)(x)
+        x = external_attention(x, embedding_dim, num_heads, dim_coefficient,
+                               attention_dropout, projection_dropout)
+        x = layers.add([x, residual_1])
+        residual_2 = x
+        x = layers.LayerNormalization(epsilon=1e-5)(x)
+        x = mlp(x, embedding_dim, mlp_dim, drop_rate=0.0)   # example: 0.2 (dropout: not compared)
+        x = layers.add([x, residual_2])
+        return x
+
+    # (the example's data augmentation first: random layers, not compared)
+    inputs = layers.Input(shape=input_shape)
+    x = PatchExtract(patch_size)(inputs)
+    x = PatchEmbedding(num_patches, embedding_dim)(x)
+    x = transformer_encoder(x, embedding_dim, mlp_dim, num_heads, dim_coefficient, 0.0, 0.0)
+    x = layers.GlobalAvgPool1D()(x)
+    outputs = layers.Dense(num_classes, activation="softmax")(x)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    model.compile(
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+        optimizer=keras.optimizers.AdamW(learning_rate=0.001, weight_decay=0.0001),
+        metrics=[
+            keras.metrics.CategoricalAccuracy(name="accuracy"),
+            keras.metrics.TopKCategoricalAccuracy(5, name="top-5-accuracy"),
+        ],
+    )
+    return model
+
+
+def test_eanet_external_attention_like_keras(narrow_terminal):
+    """EANet: PatchExtract reshapes by `B = ops.shape(x)[0]` and a -1 (Keras traces with the
+    batch size known); the library refused two unknown sizes, ran the layer in numpy with the
+    input's shape as its output's, and the next layer failed to build. The batch is now read
+    from the input at each run. The attention's ops.reshape and ops.transpose on layer outputs
+    are nodes of their own, as Keras's summary lists them (they were one op layer). The summary,
+    predictions and a fit (AdamW, label smoothing, top-5 accuracy) equal Keras's."""
+    from swiftkeras import _python_layers
+    rng = np.random.default_rng(14)
+    x = rng.random((8, 8, 8, 3)).astype("float32")
+    y = np.eye(5, dtype="float32")[rng.integers(0, 5, 8)]
+    model, ref = _both(eanet_model)
+    assert summary_lines(model) == summary_lines(ref)
+    traced = {type(i.layer).__name__: i.traced for i in _python_layers._instances.values()}
+    assert traced.get("PatchExtract") is True
+    _same_weights(model, ref, seed=15, scale=0.3)
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="class probabilities")
+    _fits_alike(model, ref, x, y, batch_size=4, epochs=2)
+
+
+# -- examples/vision/mobilevit.py -------------------------------------------------------------
+
+def mobilevit_model(keras, layers, ops, image_size=16, num_classes=5, dropout=0.0):
+    # example: 256x256 images, patch_size 4, expansion_factor 2, widths 16..144, dropout 0.1
+    # (here 0: its draws are the libraries' own)
+    backend = keras.backend
+    patch_size, expansion_factor = 4, 2
+
+    def conv_block(x, filters=16, kernel_size=3, strides=2):
+        conv_layer = layers.Conv2D(
+            filters,
+            kernel_size,
+            strides=strides,
+            activation=keras.activations.swish,
+            padding="same",
+        )
+        return conv_layer(x)
+
+    def correct_pad(inputs, kernel_size):
+        img_dim = 2 if backend.image_data_format() == "channels_first" else 1
+        input_size = inputs.shape[img_dim : (img_dim + 2)]
+        if isinstance(kernel_size, int):
+            kernel_size = (kernel_size, kernel_size)
+        if input_size[0] is None:
+            adjust = (1, 1)
+        else:
+            adjust = (1 - input_size[0] % 2, 1 - input_size[1] % 2)
+        correct = (kernel_size[0] // 2, kernel_size[1] // 2)
+        return (
+            (correct[0] - adjust[0], correct[0]),
+            (correct[1] - adjust[1], correct[1]),
+        )
+
+    def inverted_residual_block(x, expanded_channels, output_channels, strides=1):
+        m = layers.Conv2D(expanded_channels, 1, padding="same", use_bias=False)(x)
+        m = layers.BatchNormalization()(m)
+        m = keras.activations.swish(m)
+
+        if strides == 2:
+            m = layers.ZeroPadding2D(padding=correct_pad(m, 3))(m)
+        m = layers.DepthwiseConv2D(
+            3, strides=strides, padding="same" if strides == 1 else "valid", use_bias=False
+        )(m)
+        m = layers.BatchNormalization()(m)
+        m = keras.activations.swish(m)
+
+        m = layers.Conv2D(output_channels, 1, padding="same", use_bias=False)(m)
+        m = layers.BatchNormalization()(m)
+
+        if keras.ops.equal(x.shape[-1], output_channels) and strides == 1:
+            return layers.Add()([m, x])
+        return m
+
+    def mlp(x, hidden_units, dropout_rate):
+        for units in hidden_units:
+            x = layers.Dense(units, activation=keras.activations.swish)(x)
+            x = layers.Dropout(dropout_rate)(x)
+        return x
+
+    def transformer_block(x, transformer_layers, projection_dim, num_heads=2):
+        for _ in range(transformer_layers):
+            # Layer normalization 1.
+            x1 = layers.LayerNormalization(epsilon=1e-6)(x)
+            # Create a multi-head attention layer.
+            attention_output = layers.MultiHeadAttention(
+                num_heads=num_heads, key_dim=projection_dim, dropout=dropout
+            )(x1, x1)
+            # Skip connection 1.
+            x2 = layers.Add()([attention_output, x])
+            # Layer normalization 2.
+            x3 = layers.LayerNormalization(epsilon=1e-6)(x2)
+            # MLP.
+            x3 = mlp(x3, hidden_units=[x.shape[-1] * 2, x.shape[-1]], dropout_rate=dropout)
+            # Skip connection 2.
+            x = layers.Add()([x3, x2])
+
+        return x
+
+    def mobilevit_block(x, num_blocks, projection_dim, strides=1):
+        # Local projection with convolutions.
+        local_features = conv_block(x, filters=projection_dim, strides=strides)
+        local_features = conv_block(
+            local_features, filters=projection_dim, kernel_size=1, strides=strides
+        )
+
+        # Unfold into patches and then pass through Transformers.
+        num_patches = int((local_features.shape[1] * local_features.shape[2]) / patch_size)
+        non_overlapping_patches = layers.Reshape((patch_size, num_patches, projection_dim))(
+            local_features
+        )
+        global_features = transformer_block(non_overlapping_patches, num_blocks, projection_dim)
+
+        # Fold into conv-like feature-maps.
+        folded_feature_map = layers.Reshape((*local_features.shape[1:-1], projection_dim))(
+            global_features
+        )
+
+        # Apply point-wise conv -> concatenate with the input features.
+        folded_feature_map = conv_block(
+            folded_feature_map, filters=x.shape[-1], kernel_size=1, strides=strides
+        )
+        local_global_features = layers.Concatenate(axis=-1)([x, folded_feature_map])
+
+        # Fuse the local and global features using a convoluion layer.
+        local_global_features = conv_block(
+            local_global_features, filters=projection_dim, strides=strides
+        )
+
+        return local_global_features
+
+    def create_mobilevit(num_classes=5):
+        inputs = keras.Input((image_size, image_size, 3))
+        x = layers.Rescaling(scale=1.0 / 255)(inputs)
+
+        # Initial conv-stem -> MV2 block.
+        x = conv_block(x, filters=4)
+        x = inverted_residual_block(x, expanded_channels=4 * expansion_factor, output_channels=4)
+
+        # Downsampling with MV2 block.
+        x = inverted_residual_block(
+            x, expanded_channels=4 * expansion_factor, output_channels=8, strides=2
+        )
+        x = inverted_residual_block(x, expanded_channels=8 * expansion_factor, output_channels=8)
+
+        # First MV2 -> MobileViT block.
+        x = mobilevit_block(x, num_blocks=1, projection_dim=8)
+
+        x = conv_block(x, filters=8, kernel_size=1, strides=1)
+
+        # Classification head.
+        x = layers.GlobalAvgPool2D()(x)
+        outputs = layers.Dense(num_classes, activation="softmax")(x)
+
+        return keras.Model(inputs, outputs)
+
+    model = create_mobilevit(num_classes=num_classes)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.002),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def test_mobilevit_swish_on_layer_outputs_like_keras(tmp_path, narrow_terminal):
+    """MobileViT applies `keras.activations.swish` to layer outputs: Keras writes each as an
+    operation node (`Silu`), which the library had no saved form of, so `model.save` refused the
+    model. They are now Keras's nodes: the summary, predictions and the files both ways equal
+    Keras's."""
+    rng = np.random.default_rng(16)
+    x = (rng.random((4, 16, 16, 3)) * 255).astype("float32")
+    model, ref = _both(mobilevit_model)
+    assert summary_lines(model) == summary_lines(ref)
+    _same_weights(model, ref, seed=17, scale=0.3)
+    _close(model.predict(x, verbose=0), ref.predict(x, verbose=0), what="class probabilities")
+    _loads_both_ways(model, ref, x, tmp_path, {}, {})

@@ -65,8 +65,13 @@ def held_weight(layer, item):
     in one of its attributes, built by its `build`): the weight as a HeldWeight; None where this
     is no such read."""
     trace = active()
-    if trace is None or trace.layer is layer or not layer.__dict__.get("built") or \
-            not any(v.name == item for v in layer.weights):
+    if trace is None or trace.layer is layer or not layer.__dict__.get("built"):
+        return None
+    try:
+        names = [v.name for v in layer.weights]
+    except Exception:  # noqa: BLE001 — no weights to read: the attribute is looked up as before
+        return None
+    if item not in names:
         return None
     held = trace.held.get((id(layer), item))
     if held is not None:
