@@ -1427,6 +1427,15 @@ int keras_layer_builder_layer_call(keras_layer_builder *builder, const char *att
                                    const char *config_json, int n_inputs, const int64_t *inputs,
                                    const char *arguments_json, int training, int capacity, int64_t *outputs,
                                    int *n_outputs);
+/* The weight named `weight_name` ("kernel") of the layer held at `attribute` (order, index and
+ * config_json as keras_layer_builder_layer: the same layer its calls use), as a node of the
+ * graph: Keras's `self.conv.kernel` read in the traced call of a layer whose build built
+ * `self.conv`. The held layer is built for `input_shape` (`ndim` sizes, -1 unknown) where no call
+ * built it yet. The node reads the weight's value at each run, so it gets its gradient.
+ * Errors: INVALID_ARGUMENT (bad attribute, config or shape; no such weight), STATE (outside build). */
+int keras_layer_builder_layer_weight(keras_layer_builder *builder, const char *attribute, int order, int index,
+                                     const char *config_json, int ndim, const int64_t *input_shape,
+                                     const char *weight_name, int64_t *node);
 /* A call of the model of handle `model` inside the traced call (Keras: a custom layer's `call`
  * calling `self.backbone(x)`, the backbone a Sequential, functional or loaded model), held at
  * `attribute` (order, index as keras_layer_builder_layer): one nested-model node of the graph,

@@ -139,16 +139,43 @@ private func layerCall(_ builder: UnsafeMutableRawPointer?, _ attribute: UnsafeP
                        _ index: Int32, _ configJSON: UnsafePointer<CChar>?, _ nInputs: Int32,
                        _ inputs: UnsafePointer<Int64>?, _ training: Int32) throws -> (graph: OpGraph, layer: Layer, inputs: [Int], training: Bool?, name: String) {
     guard (-1...1).contains(training) else { throw ABIError(.invalidArgument, "training must be -1 (the layer's own), 0 or 1, got \(training)") }
+    let (g, layer, name) = try heldLayer(builder, attribute, order, index, configJSON)
+    guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "layer '\(name)': n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
+    let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
+    return (g, layer, ids, training < 0 ? nil : training == 1, name)
+}
+
+/// The sublayer of the traced layer held at (`attribute`, `order`, `index`), made from
+/// `configJSON` the first time.
+private func heldLayer(_ builder: UnsafeMutableRawPointer?, _ attribute: UnsafePointer<CChar>?, _ order: Int32,
+                       _ index: Int32, _ configJSON: UnsafePointer<CChar>?) throws -> (graph: OpGraph, layer: Layer, name: String) {
     let g = try trace(builder)
     let name = try string(attribute, "attribute")
     guard order >= 0, index >= -1 else { throw ABIError(.invalidArgument, "layer '\(name)': order must be >= 0 and index >= -1, got \(order) and \(index)") }
-    guard nInputs >= 1 && nInputs <= 1024, let inputs else { throw ABIError(.invalidArgument, "layer '\(name)': n_inputs must be 1...1024 with inputs not NULL, got \(nInputs)") }
-    let ids = try (0..<Int(nInputs)).map { try nodeIndex(inputs[$0]) }
     let config = try JSONParser.parse(try string(configJSON, "config_json"))
     let layer = try g.sublayer(attribute: name, order: Int(order), index: index < 0 ? nil : Int(index)) {
         try deserializeLayer(config)
     }
-    return (g, layer, ids, training < 0 ? nil : training == 1, name)
+    return (g, layer, name)
+}
+
+@_cdecl("keras_layer_builder_layer_weight")
+public func keras_layer_builder_layer_weight(_ builder: UnsafeMutableRawPointer?, _ attribute: UnsafePointer<CChar>?, _ order: Int32,
+                                             _ index: Int32, _ configJSON: UnsafePointer<CChar>?, _ ndim: Int32,
+                                             _ inputShape: UnsafePointer<Int64>?, _ weightName: UnsafePointer<CChar>?,
+                                             _ node: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("keras_layer_builder_layer_weight") {
+        let (g, layer, name) = try heldLayer(builder, attribute, order, index, configJSON)
+        guard ndim >= 1 && Int(ndim) <= maxRank, let inputShape else {
+            throw ABIError(.invalidArgument, "layer '\(name)': ndim must be 1...\(maxRank) with input_shape not NULL, got \(ndim)")
+        }
+        let shape: [Int?] = try (0..<Int(ndim)).map { k in
+            let d = inputShape[k]
+            guard d >= -1 else { throw ABIError(.invalidArgument, "layer '\(name)': input_shape[\(k)] must be a size or -1 (unknown), got \(d)") }
+            return d < 0 ? nil : Int(d)
+        }
+        try store(try g.addSublayerWeight(layer, named: try string(weightName, "weight_name"), inputShape: shape), node)
+    }
 }
 
 @_cdecl("keras_layer_builder_shape")

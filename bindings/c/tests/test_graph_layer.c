@@ -62,8 +62,11 @@ static int build_penalized(void *state, keras_layer_builder *b, int ndim, const 
 /* y = tanh(dense(x)): a built-in Dense(1) held at attribute "dense", called in the traced call. */
 static int unknown_layer_rc = 0;
 static char unknown_layer_message[512];
+static int missing_weight_rc = 0, kernel_ndim = 0;
+static int64_t kernel_shape[8];
+static char missing_weight_message[512];
 static int build_with_dense(void *state, keras_layer_builder *b, int ndim, const int64_t *shape) {
-    int64_t x, d, y, again;
+    int64_t x, d, y, again, k, held_shape[2] = {-1, 3};
     int rc;
     (void)state; (void)ndim; (void)shape;
     if ((rc = keras_layer_builder_input(b, &x)) != 0) return rc;
@@ -76,6 +79,14 @@ static int build_with_dense(void *state, keras_layer_builder *b, int ndim, const
     unknown_layer_rc = keras_layer_builder_layer(b, "other", 1, -1, "{\"class_name\": \"NoSuchLayer\", \"config\": {}}",
                                                  1, &x, -1, &again);
     snprintf(unknown_layer_message, sizeof unknown_layer_message, "%s", keras_last_error());
+    /* Its kernel read as a node (Keras: `self.dense.kernel` in the call): (3, 1); a weight it
+     * lacks is refused, naming the ones it has. */
+    if ((rc = keras_layer_builder_layer_weight(b, "dense", 0, -1, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}",
+                                               2, held_shape, "kernel", &k)) != 0) return rc;
+    if ((rc = keras_layer_builder_shape(b, k, &kernel_ndim, kernel_shape)) != 0) return rc;
+    missing_weight_rc = keras_layer_builder_layer_weight(b, "dense", 0, -1, "{\"class_name\": \"Dense\", \"config\": {\"units\": 1}}",
+                                                         2, held_shape, "gamma", &k);
+    snprintf(missing_weight_message, sizeof missing_weight_message, "%s", keras_last_error());
     if ((rc = keras_layer_builder_op(b, "tanh", 1, &d, NULL, &y)) != 0) return rc;
     return keras_layer_builder_output(b, y, -1);
 }
@@ -274,6 +285,11 @@ int main(void) {
     for (i = 0; i < 10; i++) y[i] = tanhf(0.5f * x[3 * i] - x[3 * i + 1] + 0.25f * x[3 * i + 2] + 0.1f);
     learns_dense(&cls, "DenseTanh", build_with_dense, 0.5f, 3000, x, y);
     CHECK(unknown_layer_rc != 0 && strstr(unknown_layer_message, "NoSuchLayer"));
+    CHECK(kernel_ndim == 2 && kernel_shape[0] == 3 && kernel_shape[1] == 1);
+    CHECK(missing_weight_rc == KERAS_ERR_INVALID_ARGUMENT && strstr(missing_weight_message, "no weight 'gamma'") &&
+          strstr(missing_weight_message, "kernel, bias"));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL",
+              keras_layer_builder_layer_weight(NULL, "a", 0, -1, "{}", 1, &node, "kernel", &node));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "training must be",
               keras_layer_builder_layer(NULL, "a", 0, -1, "{}", 1, &node, 2, &node));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "builder is NULL",

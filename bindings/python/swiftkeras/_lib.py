@@ -404,6 +404,8 @@ _declare("keras_layer_builder_base_call", [keras_layer_builder_p, c_int32, int64
 _declare("keras_layer_builder_layer_call", [keras_layer_builder_p, c_char_p, c_int32, c_int32, c_char_p,
                                             c_int32, int64_p, c_char_p, c_int32, c_int32, int64_p,
                                             int32_p], c_int32)
+_declare("keras_layer_builder_layer_weight", [keras_layer_builder_p, c_char_p, c_int32, c_int32, c_char_p,
+                                              c_int32, int64_p, c_char_p, int64_p], c_int32)
 _declare("keras_layer_builder_model_call", [keras_layer_builder_p, c_char_p, c_int32, c_int32, keras_model_p,
                                             c_int32, int64_p, c_int32, c_int32, int64_p, int32_p], c_int32)
 _declare("keras_name_scope_open_root", [int32_p], c_int32)

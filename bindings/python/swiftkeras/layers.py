@@ -484,7 +484,12 @@ class Layer(_variables.LayerBasics):
     def _weights_info(self) -> list[dict]:
         parent = self.__dict__.get("_parent")
         if parent is not None:   # a layer inside another (an RNN's cell, a wrapper's layer)
-            return [w for w in parent._weights_info() if self.name in w["name"].split("/")[:-1]]
+            held = [w for w in parent._weights_info() if self.name in w["name"].split("/")[:-1]]
+            owner = self.__dict__.get("_owner")
+            if held or owner is None or owner._handle is None:
+                return held
+            # (built on its own in the build of the layer holding it, which the library is
+            # building again: keras.io's PixelCNN reads `self.conv.kernel` there)
         if self._owner is None:
             self._build_with_sequential()
         if self._owner is None:
@@ -1086,6 +1091,8 @@ def _structured_outputs(layer, out):
     kind, spec = structure
     node = out._keras_history[1]
     outs = [out] + [KerasTensor(None, layer, node, i) for i in range(1, len(spec) if kind == "dict" else spec)]
+    # all of them the call's (Keras's `layer.output`: the list of them, keras.io's MIL attention)
+    layer.__dict__.setdefault("_outbound", []).extend(outs[1:])
     if kind == "dict":
         return dict(zip(spec, outs))
     return tuple(outs) if kind == "tuple" else outs
@@ -1426,6 +1433,11 @@ class _BuiltinLayer(Layer):
             view = self._inner_layer(_AUGMENT_PARTS[item], item)   # (AugMix makes those four with all_ops only)
             view._name = (self.__dict__.get("_part_names") or {}).get(item, item)
             return view
+        if not item.startswith("_") and self.__dict__.get("built"):
+            from .ops._held_weights import held_weight
+            held = held_weight(self, item)   # `self.conv.kernel` in the traced call holding it
+            if held is not None:
+                return held
         base_weights = self.__dict__.get("_base_weights")
         if base_weights and item in base_weights and (
                 self.__dict__.get("_building") is not None or
@@ -2441,6 +2453,9 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 def concatenate(inputs, axis=-1, **kwargs):
     """Functional interface to `Concatenate`. Keras: `keras.layers.concatenate`."""
+    if _in_traced_call(inputs):
+        from . import ops
+        return ops.concatenate(list(inputs), axis=axis)
     return _layer_class("Concatenate")(axis=axis, **kwargs)(inputs)
 
 
@@ -2449,8 +2464,33 @@ def dot(inputs, axes=-1, **kwargs):
     return _layer_class("Dot")(axes=axes, **kwargs)(inputs)
 
 
+def _in_traced_call(inputs):
+    """Whether a functional merge (`keras.layers.add([x, y])`) is called on the tensors of a
+    traced call (keras.io's PixelCNN ResidualBlock returns `keras.layers.add([inputs, x])`): the
+    layer Keras makes there, anew at each call and held by no attribute, is its ops."""
+    from .ops._trace import is_symbolic
+    return isinstance(inputs, (list, tuple)) and any(is_symbolic(t) for t in inputs)
+
+
+def _merged_by_ops(class_name, inputs):
+    """The output of merge layer `class_name` (weightless) on the traced tensors `inputs`."""
+    from . import ops
+    xs = list(inputs)
+    if class_name == "Subtract" and len(xs) != 2:
+        raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. "
+                         f"Received: inputs={inputs}")
+    combine = {"Add": ops.add, "Average": ops.add, "Subtract": ops.subtract,
+               "Multiply": ops.multiply, "Maximum": ops.maximum, "Minimum": ops.minimum}[class_name]
+    out = xs[0]
+    for x in xs[1:]:
+        out = combine(out, x)
+    return ops.divide(out, float(len(xs))) if class_name == "Average" else out
+
+
 def _merge_function(class_name):
     def merge(inputs, **kwargs):
+        if _in_traced_call(inputs):
+            return _merged_by_ops(class_name, inputs)
         return _layer_class(class_name)(**kwargs)(inputs)
     merge.__name__ = merge.__qualname__ = class_name.lower()
     merge.__doc__ = f"Functional interface to `{class_name}`. Keras: `keras.layers.{class_name.lower()}`."

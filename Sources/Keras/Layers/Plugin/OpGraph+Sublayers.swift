@@ -136,6 +136,24 @@ extension OpGraph {
         return [first] + (1..<count).map { j in append(.op(OpGraphOp(part: j, of: layer.name), [first]), [p[0][j], p[1][j]]) }
     }
 
+    /// The weight named `name` of `layer` (from ``sublayer(attribute:order:index:make:)``) as a
+    /// node, the layer built for `inputShape` where no call built it yet (Keras: `self.conv.kernel`
+    /// read in the traced call, of a layer built in the calling layer's `build`). The node reads
+    /// the weight's value at each run, through the tape, so the weight gets its gradient.
+    public func addSublayerWeight(_ layer: Layer, named name: String, inputShape: [Int?]) throws -> Int {
+        try tracing("sublayer weight")
+        guard sublayers.contains(where: { $0.layer === layer }) else {
+            throw KerasError.invalidArgument("op graph: layer '\(layer.name)' is not a sublayer of the traced layer")
+        }
+        try layer.buildIfNeeded(inputShape)
+        guard let variable = layer.weights.first(where: { $0.name == name }) else {
+            let names = layer.weights.map(\.name).joined(separator: ", ")
+            throw KerasError.invalidArgument("\(layer.className) '\(layer.name)' has no weight '\(name)' (its weights: \(names.isEmpty ? "none" : names))")
+        }
+        let value = variable.numpy
+        return append(.op(OpGraphOp(name: "\(layer.name)/\(name)") { _, _ in variable.value }, []), [value, value])
+    }
+
     /// Makes the built-in layer the traced layer subclasses (Keras: `class MyDense(keras.layers.Dense)`
     /// and its `super().build(input_shape)`) and builds it for the traced input shapes: its weights
     /// become the traced layer's own, after those it already made, saved as its own `vars` (Keras

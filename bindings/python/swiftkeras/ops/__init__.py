@@ -377,6 +377,12 @@ def _known_shape(op, shape):
 
 def reshape(x, newshape):
     dims = list(newshape if isinstance(newshape, (tuple, list)) else (newshape,))
+    if dims and dims[0] is None and is_symbolic(x) and x.shape and x.shape[0] is None and \
+            builtins.any(isinstance(d, _Dim) or d == -1 for d in dims[1:]):
+        # `ops.reshape(x, (batch, -1, c))`, the batch read with ops.shape (None while traced):
+        # Keras's traced call has the batch size there, read here from x at each run, so the
+        # -1 is the only size left to infer (keras.io's EANet PatchExtract)
+        dims[0] = _Dim(x, 0)
     read = [(i, d) for i, d in enumerate(dims) if isinstance(d, _Dim)]
     if not read:
         target = [-1 if d is None else int(d) for d in dims]

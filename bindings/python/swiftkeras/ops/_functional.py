@@ -66,7 +66,10 @@ _KERAS_OPERATIONS = {name: ("keras.src.ops.numpy", ctor) for name, ctor in {
     "not_equal": (), "equal": (), "greater": (), "greater_equal": (), "less": (), "less_equal": (),
     "logical_and": (), "logical_or": (), "logical_not": (), "zeros_like": ("dtype",),
     "ones_like": ("dtype",), "any": ("axis", "keepdims"), "all": ("axis", "keepdims"),
-    "expand_dims": ("axis",)}.items()}
+    "expand_dims": ("axis",), "reshape": ("newshape",), "transpose": ("axes",)}.items()}
+# (keras.activations.swish(x) on a layer output is Keras's Silu node: keras.io's MobileViT)
+_KERAS_OPERATIONS.update({name: ("keras.src.ops.nn", ctor) for name, ctor in {
+    "relu": (), "sigmoid": (), "silu": (), "gelu": ("approximate",)}.items()})
 
 
 _BOOLEAN_RESULTS = {"not_equal", "equal", "greater", "greater_equal", "less", "less_equal",

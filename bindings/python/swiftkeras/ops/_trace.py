@@ -105,6 +105,9 @@ class Trace:
         self.reference = None
         self.called_layers: list[str] = []   # the layers the call called (call_layer)
         self.metric_updates: list = []   # metrics' update_state during the trace (_traced_metrics)
+        # Held layers' weights read in the call, or assigned by it (_held_weights)
+        self.held: dict = {}
+        self.assigned_layers: set = set()
 
     def _check(self, rc):
         if rc != 0:
@@ -194,6 +197,9 @@ class Trace:
         that holds it. Keras's call arguments go with it: `mask=`, a recurrent layer's
         `initial_state=`, MultiHeadAttention's `attention_mask=`, `query_mask=`/`value_mask=`/
         `key_mask=`, `use_causal_mask=` and `return_attention_scores=`."""
+        if id(layer) in self.assigned_layers:
+            from ._held_weights import call_with_assigned
+            return call_with_assigned(self, layer, inputs, args, kwargs)
         outer = type(self.layer).__name__
         name = getattr(layer, "name", type(layer).__name__)
         self.called_layers.append(name)
