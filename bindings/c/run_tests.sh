@@ -32,10 +32,12 @@ if [ "${KERAS_VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
               --show-leak-kinds=definite --suppressions=$PWD/bindings/c/valgrind.supp)
 fi
 # Programs that time their own kills or measure their own memory run natively: under valgrind
-# the kills would land elsewhere and RSS is valgrind's.
-NATIVE="test_checkpoint_kill test_rss test_borrowed_inputs test_otto_rss"
+# the kills would land elsewhere and RSS is valgrind's. The iris_grid_search example (about 40
+# fits of 40 epochs: a minute of CPU under valgrind, 2 s natively) runs natively too: its calls,
+# in its order and with its options, run under valgrind at 2 epochs a fit in test_search_calls.
+NATIVE="test_checkpoint_kill test_rss test_borrowed_inputs test_otto_rss iris_grid_search"
 cd "$OUT"
-# Each program writes its own log; the valgrind runs (the slow part: about four minutes of CPU in
+# Each program writes its own log; the valgrind runs (the slow part: about three minutes of CPU in
 # all) go $JOBS at a time, the native ones one by one first, so their timings and RSS are their own.
 JOBS=${KERAS_C_JOBS:-$(nproc 2>/dev/null || echo 2)}
 run_one() {
@@ -49,8 +51,8 @@ for p in "${programs[@]}"; do
     case " $NATIVE " in *" $p "*) run_one "$p" || failed=1 ;; *) checked+=("$p") ;; esac
 done
 [ "$failed" = 0 ] || exit 1
-# The longest valgrind runs start first (iris_grid_search ~70 s, test_reliability ~21 s).
-slow="iris_grid_search test_reliability"
+# The longest valgrind runs start first (test_graph_layer ~32 s of CPU, test_reliability ~14 s).
+slow="test_graph_layer test_reliability"
 ordered=($slow)
 for p in "${checked[@]}"; do case " $slow " in *" $p "*) ;; *) ordered+=("$p") ;; esac; done
 printf '%s\n' "${ordered[@]}" | xargs -P "$JOBS" -I{} bash -c 'run_one "$1" "${@:2}"' _ {} "${VALGRIND[@]}" || exit 1
