@@ -17,6 +17,10 @@ for src in bindings/c/tests/*.c bindings/c/examples/*.c; do
     gcc $CFLAGS "$src" -o "$OUT/$name" $LDFLAGS
     programs+=("$name")
 done
+# The iris_grid_search example again at 2 epochs a fit: its calls under valgrind (below).
+gcc $CFLAGS -DIRIS_EPOCHS=2 -DIRIS_PIPELINE_EPOCHS=2 -DIRIS_MIN_ACCURACY=-1 bindings/c/examples/iris_grid_search.c \
+    -o "$OUT/test_search_calls" $LDFLAGS
+programs+=(test_search_calls)
 # The header and one example also compile as C++.
 g++ $CXXFLAGS bindings/c/tests/test_bad_input.c -o "$OUT/test_bad_input_cxx" $LDFLAGS
 programs+=(test_bad_input_cxx)
@@ -34,7 +38,7 @@ fi
 # Programs that time their own kills or measure their own memory run natively: under valgrind
 # the kills would land elsewhere and RSS is valgrind's. The iris_grid_search example (about 40
 # fits of 40 epochs: a minute of CPU under valgrind, 2 s natively) runs natively too: its calls,
-# in its order and with its options, run under valgrind at 2 epochs a fit in test_search_calls.
+# in its order and with its options, run under valgrind at 2 epochs a fit in test_search_calls (the same source).
 NATIVE="test_checkpoint_kill test_rss test_borrowed_inputs test_otto_rss iris_grid_search"
 cd "$OUT"
 # Each program writes its own log; the valgrind runs (the slow part: about three minutes of CPU in

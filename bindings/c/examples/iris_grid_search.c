@@ -12,6 +12,22 @@
 #include "keras.h"
 #include "iris_data.h"
 
+/* Epochs of each fit, and of the Pipeline's grid. run_tests.sh builds this file a second time, as
+ * test_search_calls, with -DIRIS_EPOCHS=2 -DIRIS_PIPELINE_EPOCHS=2 -DIRIS_MIN_ACCURACY=-1: the same
+ * calls in the same order, quick enough to run under valgrind (whose cost is per training step),
+ * while the example itself runs natively. */
+#ifndef IRIS_EPOCHS
+#define IRIS_EPOCHS 40
+#endif
+#ifndef IRIS_PIPELINE_EPOCHS
+#define IRIS_PIPELINE_EPOCHS 30
+#endif
+#ifndef IRIS_MIN_ACCURACY
+#define IRIS_MIN_ACCURACY 0.8
+#endif
+#define TEXT_(x) #x
+#define TEXT(x) TEXT_(x)
+
 #define TRY(call) do { int rc_ = (call); if (rc_ != KERAS_OK) { \
     fprintf(stderr, "%s failed: %s\n", #call, keras_last_error()); return 1; } } while (0)
 
@@ -35,7 +51,7 @@ int main(void) {
     for (i = 0; i < 150; i++) y[i] = (float)iris_y[i];
     TRY(keras_estimator_new("KerasClassifier", model_template,
                             "{\"loss\": \"sparse_categorical_crossentropy\", \"optimizer\": \"adam\","
-                            " \"epochs\": 40, \"batch_size\": 16, \"verbose\": 0, \"random_state\": 0}", &clf));
+                            " \"epochs\": " TEXT(IRIS_EPOCHS) ", \"batch_size\": 16, \"verbose\": 0, \"random_state\": 0}", &clf));
     TRY(keras_estimator_get_params(clf, &params));
     printf("params: %s\n", params);
     keras_string_free(params);
@@ -56,6 +72,7 @@ int main(void) {
                                     "{\"n_iter\": 4, \"cv\": 3, \"n_jobs\": 2, \"random_state\": 0}", &random_search));
     TRY(keras_search_fit(random_search, &iris_x[0][0], 2, x_shape, y, 1, y_shape));
     TRY(keras_search_results(random_search, &results));
+    if (!strstr(results, "\"params\": [")) return 1;
     printf("randomized search: %s\n", strstr(results, "\"params\": ["));
     keras_string_free(results);
 
@@ -67,6 +84,7 @@ int main(void) {
     TRY(keras_cross_validate(copy, &iris_x[0][0], 2, x_shape, y, 1, y_shape,
                              "{\"cv\": 3, \"n_jobs\": 2, \"scoring\": [\"accuracy\", \"f1_macro\"]}", &results));
     printf("cross_validate: %s\n", results);
+    if (!strstr(results, "\"test_accuracy\"") || !strstr(results, "\"test_f1_macro\"")) return 1;
     keras_string_free(results);
 
     TRY(keras_estimator_score(best, &iris_x[0][0], 2, x_shape, y, 1, y_shape, &score));
@@ -81,10 +99,11 @@ int main(void) {
 
     /* A Pipeline on the unscaled measurements, the grid over a scaler parameter. */
     TRY(keras_pipeline_new("[{\"name\": \"scale\", \"class\": \"StandardScaler\"}]", clf, "clf", &pipe));
-    TRY(keras_grid_search_new(pipe, "{\"scale__with_std\": [true, false], \"clf__epochs\": [30]}",
+    TRY(keras_grid_search_new(pipe, "{\"scale__with_std\": [true, false], \"clf__epochs\": [" TEXT(IRIS_PIPELINE_EPOCHS) "]}",
                               "{\"cv\": 3, \"n_jobs\": 2, \"random_state\": 0}", &pipe_search));
     TRY(keras_search_fit(pipe_search, &iris_x[0][0], 2, x_shape, y, 1, y_shape));
     TRY(keras_search_results(pipe_search, &results));
+    if (!strstr(results, "\"best_params\"")) return 1;
     printf("pipeline grid: %.200s\n", strstr(results, "\"best_params\""));
     if (!strstr(results, "\"param_scale__with_std\": [true, false]")) return 1;
     keras_string_free(results);
@@ -101,5 +120,5 @@ int main(void) {
     keras_estimator_free(best);
     keras_estimator_free(copy);
     keras_estimator_free(clf);
-    return score > 0.8 && ndim == 2 && shape[1] == 3 ? 0 : 1;
+    return score > IRIS_MIN_ACCURACY && ndim == 2 && shape[0] == 150 && shape[1] == 3 ? 0 : 1;
 }
