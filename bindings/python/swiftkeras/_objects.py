@@ -62,6 +62,28 @@ def init_arguments(cls, args, kwargs, defaults=False, keep_trainable=False):
     subclassed model or layer, from which `from_config` makes it again (as Keras's `__new__`
     records them; `name` and `trainable` are the object's own, `trainable` kept in its place
     for `keep_trainable`)."""
+    found = _given_arguments(cls, args, kwargs, defaults)
+    dropped = ("name",) if keep_trainable else ("name", "trainable")
+    return {k: v for k, v in found.items() if k not in dropped
+            and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
+
+
+def unserializable_arguments(cls, args, kwargs) -> bool:
+    """Whether a constructor call gives a value Keras's automatic config refuses (Operation.
+    __new__: any leaf of the arguments, defaults included, not a str, int, float, bool or None,
+    as a regularizer object): `get_config` of a class without its own then raises."""
+    def plain(value):
+        if isinstance(value, dict):
+            return all(plain(v) for v in value.values())
+        if isinstance(value, (list, tuple)):
+            return all(plain(v) for v in value)
+        return isinstance(value, (str, int, float, bool, type(None)))
+    found = _given_arguments(cls, args, kwargs, True)
+    return not all(plain(v) for k, v in found.items() if k != "name")
+
+
+def _given_arguments(cls, args, kwargs, defaults):
+    """The arguments of `cls(*args, **kwargs)` by name (`**kwargs` expanded), without self."""
     import inspect
     try:
         signature = inspect.signature(cls.__init__)
@@ -77,9 +99,7 @@ def init_arguments(cls, args, kwargs, defaults=False, keep_trainable=False):
             found.update(value)
         elif key not in params or params[key].kind != params[key].VAR_POSITIONAL:
             found[key] = value
-    dropped = ("name",) if keep_trainable else ("name", "trainable")
-    return {k: v for k, v in found.items() if k not in dropped
-            and isinstance(v, (bool, int, float, str, type(None), list, tuple))}
+    return found
 
 
 def unique_name(prefix: str) -> str:

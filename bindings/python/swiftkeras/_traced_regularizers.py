@@ -43,8 +43,8 @@ def is_traced(obj) -> bool:
 
 def is_traced_class(cls) -> bool:
     """Whether the Regularizer class `cls` is written in Python: a subclass of the base, or of
-    a built-in whose penalty Python writes with ops (L1, L2, L1L2: its own __call__ or theirs,
-    saved under its own name, as Keras does)."""
+    a built-in whose penalty Python writes with ops (L1, L2, L1L2, OrthogonalRegularizer: its
+    own __call__ or theirs, saved under its own name, as Keras does)."""
     from .regularizers import Regularizer
     if cls.__module__.split(".")[0] == Regularizer.__module__.split(".")[0]:
         return False
@@ -52,13 +52,14 @@ def is_traced_class(cls) -> bool:
 
 
 def builtin_base(cls):
-    """The built-in class (L1, L2, L1L2) that the Python class `cls` extends; None for the
-    others (the built-ins themselves, subclasses of the base, of OrthogonalRegularizer)."""
+    """The built-in class (L1, L2, L1L2, OrthogonalRegularizer) that the Python class `cls`
+    extends; None for the others (the built-ins themselves, subclasses of the base)."""
     from . import regularizers
     if cls.__module__.split(".")[0] == regularizers.__name__.split(".")[0]:
         return None
     for base in cls.__mro__[1:]:
-        if base in (regularizers.L1, regularizers.L2, regularizers.L1L2):
+        if base in (regularizers.L1, regularizers.L2, regularizers.L1L2,
+                    regularizers.OrthogonalRegularizer):
             return base
     return None
 
@@ -301,10 +302,15 @@ class unchecked:
         _unchecked.depth -= 1
 
 
+def reading() -> bool:
+    """Whether the binding is reading a config for the library (inside `unchecked`)."""
+    return bool(getattr(_unchecked, "depth", 0))
+
+
 def refuse_unserializable(config_text):
     """Raises Keras's NotImplementedError when a config (its JSON text) holds a Python
     regularizer whose get_config is the base's: Keras's get_config, to_json and save fail so."""
-    if getattr(_unchecked, "depth", 0):
+    if reading():
         return
     warn_lambdas(config_text)
     found = re.search(rf'"{TOKEN_KEY}":\s*(\d+)', config_text)

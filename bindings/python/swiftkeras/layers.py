@@ -17,6 +17,7 @@ import functools
 import json
 import math
 import random as _py_random
+import textwrap
 import types
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 # layer of every model config called two of them.
 from . import (_catalog, _cells, _lib, _native, _objects, _packed_inputs, _plugins, _python_layers,
                _rnn_states, _text_callables, _variables, _vocabulary)
-from . import _scopes
+from . import _scopes, _traced_regularizers
 from ._objects import serialize as _serialize, snake_case, unique_name
 from .dtype_policies import layer_dtype
 from ._tensor_ops import TensorOperators
@@ -227,6 +228,7 @@ class Layer(_variables.LayerBasics):
             # (the base Layer's own: activity_regularizer, trainable, dtype, autocast).
             layer._init_kwargs = _objects.init_arguments(cls, args, kwargs, defaults=True,
                                                          keep_trainable=True)
+            layer._init_unserializable = _objects.unserializable_arguments(cls, args, kwargs)
         return layer
 
     def __init_subclass__(cls, **kwargs):
@@ -431,6 +433,7 @@ class Layer(_variables.LayerBasics):
         config = {"name": self.name}
         auto = self.__dict__.get("_init_kwargs")
         if auto is not None and type(self).get_config is Layer.get_config:
+            self._refuse_unserializable_init()
             # Keras's automatic config: the constructor's arguments, without `name` where the
             # constructor takes neither it nor a `**kwargs` of that name (Keras's test), in
             # their order (trainable and dtype then set in place).
@@ -444,6 +447,39 @@ class Layer(_variables.LayerBasics):
         config["dtype"] = {"module": "keras", "class_name": "DTypePolicy",
                            "config": {"name": self.dtype}, "registered_name": None} if quantized is None else quantized
         return config
+
+    def _refuse_unserializable_init(self):
+        """Keras's NotImplementedError of `get_config` (and so of a model's get_config, to_json
+        and save) for a layer whose class has no get_config of its own and was given a value
+        its automatic config cannot hold (keras.io's MIL attention layer given
+        `kernel_regularizer=L2(0.01)`); not while the binding reads the config for the library."""
+        if not self.__dict__.get("_init_unserializable") or \
+                type(self).get_config is not Layer.get_config or _traced_regularizers.reading():
+            return
+        example = """
+            class CustomLayer(keras.layers.Layer):
+                def __init__(self, arg1, arg2, **kwargs):
+                    super().__init__(**kwargs)
+                    self.arg1 = arg1
+                    self.arg2 = arg2
+
+                def get_config(self):
+                    config = super().get_config()
+                    config.update({
+                        "arg1": self.arg1,
+                        "arg2": self.arg2,
+                    })
+                    return config
+            """
+        raise NotImplementedError(textwrap.dedent(f"""
+            Object {type(self).__name__} was created by passing
+            non-serializable argument values in `__init__()`,
+            and therefore the object must override `get_config()` in
+            order to be serializable. Please implement `get_config()`.
+
+            Example:
+
+            {example}"""))
 
     @classmethod
     def from_config(cls, config):
@@ -476,7 +512,6 @@ class Layer(_variables.LayerBasics):
     def _library_config(self) -> dict:
         """The config the library's layer is made from (`get_config()` unless a layer keeps
         something in Python, as TextVectorization's callables)."""
-        from . import _traced_regularizers
         with _traced_regularizers.unchecked():   # (the library makes such a regularizer)
             return _packed_inputs.with_config(self, {"name": self.name, **self.get_config()})
 
@@ -787,8 +822,10 @@ class Layer(_variables.LayerBasics):
         predict), then the penalties of its weight regularizers at the current weights, as
         float32 scalars."""
         own = list(self.__dict__.get("_call_losses") or [])
+        if self.__dict__.get("_owner") is None:
+            self._build_with_sequential()   # (Keras's Sequential with an Input is built when made)
         owner = self.__dict__.get("_owner")
-        if owner is not None and owner._handle is not None:
+        if owner is not None:
             own += [v for path, v in owner._weight_losses() if path[:1] == (self.name,)]
         return [np.float32(v) for v in own]
 

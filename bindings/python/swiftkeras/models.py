@@ -306,8 +306,9 @@ class Model(ModelAPI):
         if self._is_subclass_model():
             return _model_vars.subclass_config(self)
         config = self._unchecked_config()
-        # Keras's get_config fails where a regularizer's get_config does
+        # Keras's get_config fails where a regularizer's get_config does, or a layer's
         _traced_regularizers.refuse_unserializable(json.dumps(config))
+        _refuse_unserializable_layers(self)
         return config
 
     def _unchecked_config(self):
@@ -341,8 +342,9 @@ class Model(ModelAPI):
 
     def to_json(self, **kwargs):
         text = self._library_json(**kwargs)
-        # Keras's to_json fails where a regularizer's get_config does
+        # Keras's to_json fails where a regularizer's get_config does, or a layer's
         _traced_regularizers.refuse_unserializable(text)
+        _refuse_unserializable_layers(self)
         return text
 
     def _library_json(self, **kwargs):
@@ -1813,19 +1815,25 @@ class Model(ModelAPI):
         self._call_loss_entries = entries
         for layer in self._layers:
             layer._call_losses = [v for path, v in entries if path[:1] == (layer.name,)]
+            if isinstance(layer, _ModelLayer):   # a nested model's `losses` are its layers', as Keras's
+                layer._model._set_call_losses([(path[1:], v) for path, v in entries
+                                               if path[:1] == (layer.name,)])
 
     def _clear_call_losses(self):
         """Keras clears the losses of the last call (the model's, or a layer's alone) when a
         step or a new call runs."""
         if self.__dict__.get("_call_loss_entries") or \
-                any(layer.__dict__.get("_call_losses") for layer in self._layers):
+                any(layer.__dict__.get("_call_losses") or
+                    (isinstance(layer, _ModelLayer) and layer._model.__dict__.get("_call_loss_entries"))
+                    for layer in self._layers):
             self._set_call_losses([])
 
     def _weight_losses(self):
-        """The weight regularization penalties at the current weights: (layer path, value)."""
-        if self._handle is None or not _lib.has("keras_model_weight_losses"):
+        """The weight regularization penalties at the current weights: (layer path, value).
+        A model built before its first call (its input known) has them, as Keras's."""
+        if self._unbuilt() or not _lib.has("keras_model_weight_losses"):
             return []
-        text = _native.take_string(_lib.keras_model_weight_losses, self._handle)
+        text = _native.take_string(_lib.keras_model_weight_losses, self._ensure_handle())
         return [(tuple(e["layer"]), e["value"]) for e in json.loads(text)]
 
     def _run_with_callbacks(self, callbacks, call, probe=0, prints=True):
@@ -2717,6 +2725,17 @@ def _shared_layers(model):
             continue
         shared.append((layer, owner))
     return shared
+
+
+def _refuse_unserializable_layers(model):
+    """Keras's NotImplementedError where a layer of `model` (or of a model nested in it) cannot
+    give its config: its class has no get_config and was given an object (Layer.
+    _refuse_unserializable_init); the library's model, made without that value, never asks."""
+    for layer in model.__dict__.get("_layers") or []:
+        if isinstance(layer, _ModelLayer):
+            _refuse_unserializable_layers(layer._model)
+        else:
+            layer._refuse_unserializable_init()
 
 
 def _nested_model_handle(model, name):

@@ -80,9 +80,26 @@ def _l1l2_call(self, x):
     return regularization
 
 
+def _orthogonal_call(self, x):
+    from . import ops
+    if len(x.shape) != 2:
+        raise ValueError(f"Inputs to OrthogonalRegularizer must have rank 2. Received: "
+                         f"inputs.shape={x.shape}")
+    if self.mode == "rows":
+        x = ops.nn.normalize(x, axis=1)
+        product, size = ops.matmul(x, ops.transpose(x)), x.shape[0]
+    else:
+        x = ops.nn.normalize(x, axis=0)
+        product, size = ops.matmul(ops.transpose(x), x), x.shape[1]
+    product_no_diagonal = product * (1.0 - ops.eye(size, dtype=x.dtype))
+    num_pairs = size * (size - 1.0) / 2.0
+    return self.factor * 0.5 * ops.sum(ops.absolute(product_no_diagonal)) / num_pairs
+
+
 L1.__call__, L2.__call__, L1L2.__call__ = _l1_call, _l2_call, _l1l2_call
 OrthogonalRegularizer = make_class(Regularizer, "OrthogonalRegularizer", ("factor", "mode"),
                                    module=__name__)
+OrthogonalRegularizer.__call__ = _orthogonal_call
 l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
 
 
