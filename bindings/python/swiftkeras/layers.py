@@ -228,7 +228,9 @@ class Layer(_variables.LayerBasics):
             # (the base Layer's own: activity_regularizer, trainable, dtype, autocast).
             layer._init_kwargs = _objects.init_arguments(cls, args, kwargs, defaults=True,
                                                          keep_trainable=True)
-            layer._init_unserializable = _objects.unserializable_arguments(cls, args, kwargs)
+            if not cls.__module__.startswith("swiftkeras"):   # (a user's class: the library's
+                # own, as OpLayer, have configs of their own making)
+                layer._init_unserializable = _objects.unserializable_arguments(cls, args, kwargs)
         return layer
 
     def __init_subclass__(cls, **kwargs):

@@ -3230,11 +3230,37 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         check(_lib.keras_model_load(_native.path_bytes(filepath), int(bool(compile)), byref(out)))
         model = _from_handle(out.value)
         model.__dict__["_policy_read"] = True
+        _take_custom_regularizers(model)
         _assets.load(model, _native.path_bytes(filepath))
         _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))
         if compile:
             _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)))
         return model
+
+
+def _take_custom_regularizers(model):
+    """The layers of a loaded model keep each regularizer of a class written in Python (its
+    config in the file names it) as the object made while load_model's custom_objects are in
+    scope: Keras's `layer.kernel_regularizer` is that object, found later without them. A class
+    neither registered nor in custom_objects is Keras's TypeError (the library may know it from
+    a model saved in this process)."""
+    from . import regularizers, saving
+    for layer in model.__dict__.get("_layers") or []:
+        if isinstance(layer, _ModelLayer):
+            _take_custom_regularizers(layer._model)
+            continue
+        args = layer.__dict__.get("_args") or {}
+        for key, value in list(args.items()):
+            if key.endswith("regularizer") and isinstance(value, dict) and value.get("registered_name"):
+                try:
+                    args[key] = regularizers.get(value)
+                except ValueError as e:
+                    name = value.get("class_name")
+                    raise saving.not_deserialized(
+                        type(model), layer.get_config(),
+                        f"Cannot deserialize object of type `{name}`. If `{name}` is a custom "
+                        f"class, please register it using the "
+                        f"`@keras.saving.register_keras_serializable()` decorator.") from e
 
 
 def _legacy_compile_config(path):

@@ -116,11 +116,16 @@ def from_config(cls, entry):
     try:
         return cls.from_config(entry.get("config") or {})
     except TypeError as e:
-        raise TypeError(f"{cls} could not be deserialized properly. Please ensure that components "
-                        f"that are Python object instances (layers, models, etc.) returned by "
-                        f"`get_config()` are explicitly deserialized in the model's "
-                        f"`from_config()` method.\n\nconfig={entry}.\n\nException encountered: "
-                        f"{e}") from e
+        raise not_deserialized(cls, entry, e) from e
+
+
+def not_deserialized(cls, config, cause):
+    """Keras's TypeError for an object `cls` whose `config` could not be made again."""
+    return TypeError(f"{cls} could not be deserialized properly. Please ensure that components "
+                     f"that are Python object instances (layers, models, etc.) returned by "
+                     f"`get_config()` are explicitly deserialized in the model's "
+                     f"`from_config()` method.\n\nconfig={config}.\n\nException encountered: "
+                     f"{cause}")
 
 
 def _builtin(module, name):

@@ -147,3 +147,38 @@ def test_an_orthogonal_regularizer_subclass_keeps_its_call_like_keras(tmp_path):
         np.testing.assert_allclose(losses, k_losses, rtol=1e-5)
         np.testing.assert_allclose(loaded, k_loaded, rtol=1e-5)
     assert expected[0][0][0] > 0
+
+
+def _unregistered_run(lib, path):
+    class Plain(lib.regularizers.Regularizer):   # not registered
+        def __init__(self, f=0.01):
+            self.f = f
+
+        def __call__(self, x):
+            return self.f * lib.ops.sum(lib.ops.square(x))
+
+        def get_config(self):
+            return {"f": self.f}
+
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, kernel_regularizer=Plain(0.5),
+                                                              kernel_initializer="ones")])
+    model.save(path)
+    with pytest.raises(TypeError) as refused:
+        lib.saving.load_model(path)   # (the library knows the class: this process saved it)
+    loaded = lib.saving.load_model(path, custom_objects={"Plain": Plain})
+    regularizer = loaded.layers[-1].kernel_regularizer
+    return (str(refused.value).split("Exception encountered: ")[-1], type(regularizer).__name__,
+            regularizer.f, _values(loaded.losses))
+
+
+def test_an_unregistered_regularizer_is_refused_loading_without_custom_objects_like_keras(tmp_path):
+    expected = _unregistered_run(keras, tmp_path / "k.keras")
+    ours = _unregistered_run(sk, tmp_path / "s.keras")
+    # (Keras's words after "Exception encountered" depend on the class's module: for
+    # __main__'s, these; here, its regularizers.get's "Could not interpret ...")
+    assert ours[0] == ("Cannot deserialize object of type `Plain`. If `Plain` is a custom class, "
+                       "please register it using the `@keras.saving.register_keras_serializable()` "
+                       "decorator.")
+    assert "Plain" in expected[0]
+    assert ours[1:3] == expected[1:3] == ("Plain", 0.5)
+    np.testing.assert_allclose(ours[3], expected[3], rtol=1e-5)
