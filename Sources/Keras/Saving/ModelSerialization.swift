@@ -189,6 +189,7 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil, asI
         // A nested registered subclassed model in a `.keras` archive: Keras's entry of its class
         // (Keras rebuilds it with the class's from_config, then builds it for this shape).
         entry.set("build_config", ["input_shape": (inputShapes?.first ?? m.inputs.first?.shape).map(shapeJSON) ?? .null])
+        entry.set("compile_config", m.compileConfig() ?? .object([]))   // as every model's
         return entry
     }
     let registered = registeredLayerName(l)

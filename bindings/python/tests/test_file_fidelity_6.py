@@ -8,7 +8,8 @@
   `2.0` (the int given, `MaxNorm()`'s default 2 or `MaxNorm(3)`, stays an int), also after a
   Keras file is loaded here and saved again;
 - a model nested in a model writes Keras's `"compile_config"`: `{}`, or its compile config where
-  it was compiled (the learning rate the float32 Keras keeps).
+  it was compiled (the learning rate the float32 Keras keeps); so does a registered subclassed
+  model, nested or saved itself.
 
 config.json is compared as text (`2` and `2.0` differ), the shared object ids aside."""
 
@@ -121,6 +122,10 @@ def saved(tmp_path_factory):
             holder = found[tag, "made_in_init"][3]
             holder.save(str(folder / f"{tag}_holder.keras"))
             found[tag, "holder"] = str(folder / f"{tag}_holder.keras")
+            x = lib.Input((4,), name="x")
+            lib.Model(x, lib.layers.Dense(1, name="o")(_holder_class(lib)(name="held")(x)),
+                      name="m4").save(str(folder / f"{tag}_subclass_nested.keras"))
+            found[tag, "subclass_nested"] = str(folder / f"{tag}_subclass_nested.keras")
             _float_model(lib).save(str(folder / f"{tag}_floats.keras"))
             found[tag, "floats"] = str(folder / f"{tag}_floats.keras")
             for case, model in _nested_models(lib):
@@ -192,4 +197,23 @@ def test_nested_model_compile_config_is_keras(case, saved):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 predictions.append(np.asarray(lib.saving.load_model(saved[tag, case]).predict(x, verbose=0)))
+        np.testing.assert_allclose(predictions[1], predictions[0], rtol=1e-5, atol=1e-5)
+
+
+def test_subclassed_model_compile_config_is_keras(saved):
+    """A registered subclassed model's entry, nested in a functional model and as the file's
+    model: Keras's compile_config (`{}`, not compiled), after its build_config."""
+    for key, entry_of in (("subclass_nested", lambda c: c["config"]["layers"][1]), ("holder", lambda c: c)):
+        ours = entry_of(json.loads(_config_text(saved["ours", key])))
+        ref = entry_of(json.loads(_config_text(saved["keras", key])))
+        assert ref["compile_config"] == {}
+        assert ours["compile_config"] == ref["compile_config"]
+        assert list(ours).index("compile_config") == list(ours).index("build_config") + 1
+    for tag in ("ours", "keras"):   # the nested one's file loads in both, the same predictions
+        predictions = []
+        for lib in (real_keras(), swiftkeras):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = lib.saving.load_model(saved[tag, "subclass_nested"])
+                predictions.append(np.asarray(model.predict(X, verbose=0)))
         np.testing.assert_allclose(predictions[1], predictions[0], rtol=1e-5, atol=1e-5)
