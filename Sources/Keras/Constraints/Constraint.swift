@@ -28,14 +28,18 @@ public struct NonNeg: Constraint {
 /// Scales each column (norms along `axis`) so its norm is at most `maxValue`. Keras: `MaxNorm`.
 public struct MaxNorm: Constraint {
     public var maxValue: Float, axis: Int
-    public init(maxValue: Float = 2, axis: Int = 0) throws {
+    /// Whether the config writes `max_value` as an int (`2`) or a float (`2.0`): Keras writes the
+    /// Python number it was given (its default is the int 2). Nil: an int where it is whole.
+    public var maxValueIsInt: Bool?
+    public init(maxValue: Float = 2, axis: Int = 0, maxValueIsInt: Bool? = nil) throws {
         guard maxValue >= 0 else { throw KerasError.invalidArgument("MaxNorm(maxValue: \(maxValue)): must not be negative") }
-        self.maxValue = maxValue; self.axis = axis
+        self.maxValue = maxValue; self.axis = axis; self.maxValueIsInt = maxValueIsInt
     }
     public var className: String { "MaxNorm" }
-    /// Keras keeps the number given, and its default is the int 2: a whole number is written as one.
+    /// Keras keeps the number given, and its default is the int 2: a whole number is written as
+    /// one unless it was given (or read) as a float.
     public var config: JSON {
-        let whole = maxValue.rounded() == maxValue && abs(maxValue) < 1e9
+        let whole = maxValue.rounded() == maxValue && abs(maxValue) < 1e9 && maxValueIsInt != false
         return ["max_value": whole ? .int(Int(maxValue)) : .double(Double(maxValue)), "axis": .int(axis)]
     }
     public func apply(_ w: Variable) {
@@ -161,7 +165,10 @@ private func builtinConstraint(_ className: String, config: JSON) throws -> Cons
     }
     let axis = config["axis"]?.intValue ?? 0
     switch className {
-    case "MaxNorm", "max_norm": return try MaxNorm(maxValue: f("max_value", 2), axis: axis)
+    case "MaxNorm", "max_norm":
+        var isInt: Bool?   // as given: `2.0` stays a float in the config written back
+        if case .double? = config["max_value"] { isInt = false } else if case .int? = config["max_value"] { isInt = true }
+        return try MaxNorm(maxValue: f("max_value", 2), axis: axis, maxValueIsInt: isInt)
     case "UnitNorm", "unit_norm": return UnitNorm(axis: axis)
     case "MinMaxNorm", "min_max_norm":
         return try MinMaxNorm(minValue: f("min_value", 0), maxValue: f("max_value", 1), rate: f("rate", 1), axis: axis)

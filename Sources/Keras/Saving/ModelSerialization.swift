@@ -189,6 +189,7 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil, asI
         // A nested registered subclassed model in a `.keras` archive: Keras's entry of its class
         // (Keras rebuilds it with the class's from_config, then builds it for this shape).
         entry.set("build_config", ["input_shape": (inputShapes?.first ?? m.inputs.first?.shape).map(shapeJSON) ?? .null])
+        entry.set("compile_config", m.compileConfig() ?? .object([]))   // as every model's
         return entry
     }
     let registered = registeredLayerName(l)
@@ -207,6 +208,9 @@ func serializedLayer(_ l: Layer, legacy: Bool, inputShapes: [[Int?]]? = nil, asI
     var j: JSON = ["module": module, "class_name": .string(l.className), "config": config, "registered_name": registeredName]
     if let m = l as? Model {
         j.set("build_config", ["input_shape": m is Sequential ? (m.buildInputShape.map(shapeJSON) ?? .null) : .null])
+        // Keras's serialize_keras_object writes every model's compile config, a nested one's too
+        // (`{}` where it was not compiled).
+        j.set("compile_config", m.compileConfig() ?? .object([]))
     } else if l.built, !(l.declaration?.builtAtInit ?? false) {
         if let shapes = inputShapes, let plugin = l as? CallbackLayer, let template = plugin.callArguments,
            let first = CallbackLayer.firstArgument(template, shapes.map(shapeJSON)) {
@@ -286,7 +290,8 @@ func pythonFloats(_ j: JSON) -> JSON {
     case .array(let a): return .array(a.map(pythonFloats))
     case .object(let o):
         guard let module = j["module"]?.stringValue, let className = j["class_name"]?.stringValue,
-              let kept = kerasFloat32Arguments[module]?[className], case .object(let config)? = j["config"] else {
+              let kept = kerasFloat32Arguments[module]?[className] ?? kerasFloat32Arguments[module]?["*"],
+              case .object(let config)? = j["config"] else {
             return .object(o.map { ($0.0, pythonFloats($0.1)) })
         }
         let keptConfig = JSON.object(config.map { key, value in
@@ -300,7 +305,9 @@ func pythonFloats(_ j: JSON) -> JSON {
 
 /// The arguments Keras keeps in float32 tensors, so that its config writes `0.01` as
 /// `0.009999999776482582`: `L1`'s `l1` and `OrthogonalRegularizer`'s `factor` (by module and
-/// class name as a serialized object names them).
+/// class name as a serialized object names them; `*`: every class of the module), and every
+/// optimizer's `learning_rate`, a float32 variable (a nested compiled model's compile config).
 let kerasFloat32Arguments: [String: [String: Set<String>]] = [
     "keras.regularizers": ["L1": ["l1"], "OrthogonalRegularizer": ["factor"]],
+    "keras.optimizers": ["*": ["learning_rate"]],
 ]

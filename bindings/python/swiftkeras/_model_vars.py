@@ -420,6 +420,7 @@ def save_subclass(model, filepath, overwrite):
              "registered_name": cls.__dict__["_registered_name"],
              "build_config": model.get_build_config()}
     compile_config = model.get_compile_config()
+    entry["compile_config"] = {}   # Keras's for a model not compiled
     if compile_config is not None:   # Keras serializes each value (a loss function as its entry)
         from .saving import serialize_keras_object
         entry["compile_config"] = serialize_keras_object(compile_config)

@@ -85,6 +85,7 @@ def scoped_path(holder, path):
     first = path.split("/", 1)[0]
     for candidate in _named_near(holder):
         if getattr(candidate, "name", None) == first:
+            candidate = candidate.__dict__.get("_model", candidate)   # a nested model's view
             prefix = candidate.__dict__.get("_name_scope_path")
             return f"{prefix}/{path}" if prefix else path
     return path

@@ -276,16 +276,29 @@ def _unscoped_keras_path(holder, library_path, memo=None, outer=None):
             not library_path.startswith(model.name + "/"):
         # Keras: a subclassed model's layers are under it, and it under the scope it was built
         # in (a layer holding it: "wrap/sub/dense/kernel", the library's "wrap/dense/kernel").
+        # (not a layer built before it, outside its scope: a Sequential given its Input where
+        # it was made and then held by the model keeps Keras's "seq/dense/kernel")
         parts = library_path.split("/")
-        own = {layer.name for layer in model.__dict__.get("_layers") or ()}
+        own = {layer.name: layer for layer in model.__dict__.get("_layers") or ()}
         at = next((i for i, part in enumerate(parts[:-1]) if part in own), 0)
-        library_path = "/".join(parts[:at] + [model.name] + parts[at:])
+        if parts[at] not in own or not _built_outside(own[parts[at]], model):
+            library_path = "/".join(parts[:at] + [model.name] + parts[at:])
     if model is not None and "/" in library_path:
         library_path = _under_nested_subclasses(model, library_path, memo, outer)
         alone = _layer_at(model, library_path.split("/")[:-1])
         if alone is not None and alone.__dict__.get("_built_alone"):
             return f"{alone.name}/{library_path.split('/')[-1]}"
     return library_path
+
+
+def _built_outside(layer, model):
+    """Whether `layer` is a Sequential built where it was made (given its Input), outside
+    `model`'s name scope (before it was held by `model`, or in its `__init__`): Keras made its
+    weights there, so their paths are not under the model's name."""
+    layer = layer.__dict__.get("_model", layer)   # a nested model's layer view: the model
+    scope = layer.__dict__.get("_name_scope_path")
+    return bool(layer.__dict__.get("_built_where_made")) and scope is not None and \
+        scope.split("/")[-1] != model.name
 
 
 def _layer_at(model, names):

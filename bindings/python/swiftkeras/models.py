@@ -2151,6 +2151,8 @@ class Sequential(Model):
         self._layers.append(layer)
         layer._sequential = self   # the model whose Input its `layer.input` comes from
         if self._input_known():   # Keras builds it now, in the open name scope
+            if "_name_scope_path" not in self.__dict__:
+                self.__dict__["_built_where_made"] = True   # (not by a model's call)
             _scopes.note_build_scope(self)
 
     def _refuse_while_fitting(self, what, layer=None):
