@@ -368,30 +368,7 @@ def test_one_forward_pass_per_batch():
     if not sk._lib.has("keras_model_record_forward"):
         pytest.skip("libkeras.so lacks keras_model_record_forward")
     calls = []
-
-    class Scale(sk.layers.Layer):
-        def build(self, input_shape):
-            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
-
-        def call(self, inputs):
-            calls.append(len(inputs))
-            return inputs * self.scale
-
-        def backward(self, inputs, weights, grad_output):
-            return grad_output * weights[0], [np.sum(grad_output * inputs, axis=0)]
-
-    def make(step):
-        inputs = sk.Input((5,))
-        h = Scale()(sk.layers.Dense(4, activation="tanh")(inputs))
-        cls = type("Counted", (sk.Model,), {"train_step": step} if step else {})
-        model = cls(inputs, sk.layers.Dense(2)(h))
-        rng = np.random.default_rng(4)
-        model.set_weights([rng.normal(scale=0.5, size=np.shape(w)).astype("float32")
-                           for w in model.get_weights()])
-        model.compile(optimizer=sk.optimizers.SGD(0.05), loss="mse")
-        return model
-
-    ours, plain = make(_tape_step), make(None)
+    ours, plain = _counted_model(_tape_step, calls), _counted_model(None, calls)
     del calls[:]
     ours.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
     assert calls == [8] * 5 + [4] + [8] * 5 + [4]   # one forward per batch
