@@ -369,9 +369,15 @@ def test_one_forward_pass_per_batch():
         pytest.skip("libkeras.so lacks keras_model_record_forward")
     calls = []
     ours, plain = _counted_model(_tape_step, calls), _counted_model(None, calls)
+    _assert_one_forward_per_batch(ours, plain, calls)
+
+
+def _assert_one_forward_per_batch(ours, plain, calls):
+    """Two epochs of `ours` (a tape step) call the counted Python layer once per batch, and end
+    at the weights of `plain`'s library fit from the same weights."""
     del calls[:]
     ours.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
-    assert calls == [8] * 5 + [4] + [8] * 5 + [4]   # one forward per batch
+    assert calls == [8] * 5 + [4] + [8] * 5 + [4]
     plain.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
     for a, b in zip(ours.get_weights(), plain.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
@@ -423,12 +429,7 @@ def test_one_forward_pass_per_batch_with_a_traced_compute_loss():
         return {}
 
     ours, plain = _counted_model(_tape_step, calls, loss), _counted_model(None, calls, loss)
-    del calls[:]
-    ours.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
-    assert calls == [8] * 5 + [4] + [8] * 5 + [4]   # one forward per batch
-    plain.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
-    for a, b in zip(ours.get_weights(), plain.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    _assert_one_forward_per_batch(ours, plain, calls)
     ours, plain = _counted_model(doubled, calls, loss), _counted_model(None, calls, loss)
     ours.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
     plain.fit(X, Y * 2.0, epochs=1, batch_size=8, shuffle=False, verbose=0)
