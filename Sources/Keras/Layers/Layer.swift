@@ -47,6 +47,9 @@ open class Layer: @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var losses: [Tensor] = []
     /// How many times the layer was called on symbolic tensors (numbers its graph nodes).
     var callCount = 0
+    /// The arguments its config gave as ints (`Dropout(0)`'s rate), which ``getConfig()`` writes
+    /// as given where the layer holds them as floats, as Keras keeps them.
+    @exclusivity(unchecked) var givenIntegers: [String: Int] = [:]
     /// The input shape the layer was built with.
     public internal(set) var buildInputShape: [Int?]?
     /// The activation applied by layers that have one (`Dense`, `Activation`); nil otherwise.

@@ -121,23 +121,29 @@ public struct LayerDeclaration: @unchecked Sendable {
     public let adaptable: Bool
     /// Builds an instance from a config whose absent arguments take their declared defaults.
     let make: (LayerConfig) throws -> Layer
+    /// Whether Keras's constructor turns a number given as an int into a float
+    /// (BatchNormalization's `float(momentum)`); other classes keep what was given.
+    let convertsIntegers: Bool
 
     /// - Parameters:
     ///   - arguments: in `get_config()` order; ``LayerArgument/unsaved(_:default:)`` ones at
     ///     their place in the constructor.
     ///   - aliases: Keras's other exported names of the class.
     ///   - constructorOrder: the constructor's order, when it differs from `get_config()`'s.
+    ///   - convertsIntegers: Keras's constructor makes floats of the numbers given as ints, so
+    ///     that the config writes `1.0` for `1` (otherwise it writes the `1` given).
     ///   - make: builds the layer from the config (pass `name: c.name`); `trainable`, `dtype`,
     ///     the declared input shape and the activity regularizer are applied afterwards.
     public init<L: Layer>(_ type: L.Type, className: String? = nil, aliases: [String] = [], builtAtInit: Bool = false,
-                          constructorOrder: [String]? = nil, arguments: [LayerArgument<L>],
-                          make: @escaping (LayerConfig) throws -> L) {
+                          constructorOrder: [String]? = nil, convertsIntegers: Bool = false,
+                          arguments: [LayerArgument<L>], make: @escaping (LayerConfig) throws -> L) {
         let name = className ?? String(describing: type)
         self.className = name
         self.aliases = aliases
         self.builtAtInit = builtAtInit
         self.constructorOrder = constructorOrder
         self.adaptable = L.self is any AdaptableLayer.Type
+        self.convertsIntegers = convertsIntegers
         self.arguments = arguments.map { a in
             let read = a.read.map { read in { (layer: Layer) -> JSON? in (layer as? L).flatMap(read) } }
             return (a.name, a.defaultValue, read)
@@ -147,13 +153,21 @@ public struct LayerDeclaration: @unchecked Sendable {
             let config = c.withDefaults(defaults)
             let layer = try make(config)
             try config.applyCommon(to: layer)
+            if !convertsIntegers, let given = c.json.objectValue {
+                for case (let key, .int(let value)) in given { layer.givenIntegers[key] = value }
+            }
             return layer
         }
     }
 
     /// Writes the arguments `layer` holds into `config` (after its name, trainable and dtype).
     func writeArguments(of layer: Layer, into config: inout JSON) {
-        for a in arguments { if let value = a.read?(layer) { config.set(a.name, value) } }
+        for a in arguments {
+            guard var value = a.read?(layer) else { continue }
+            // Keras keeps a float argument given as an int (`Dropout(0)` writes `"rate": 0`)
+            if case .double(let d) = value, let i = layer.givenIntegers[a.name], Double(i) == d { value = .int(i) }
+            config.set(a.name, value)
+        }
     }
 
     /// `[{"name": "units", "required": true}, {"name": "activation", "default": "linear"}, ...]`
