@@ -192,6 +192,21 @@ def constructor_generator_names(class_name, config):
     (`library_generators`)."""
     from ._objects import unique_name
     from .layers import _AUGMENTATIONS
+    made_with_parts = _made_with_parts(class_name, config)
+    if made_with_parts is not None:
+        return [unique_name("seed_generator") for _ in range(made_with_parts)]
+    if class_name == "Bidirectional":
+        # Keras makes its forward layer (and its backward one, unless given) again from the
+        # wrapped layer's config: each makes the wrapped layer's generators anew.
+        wrapped = _generator_names(config.get("layer"))
+        backward = config.get("backward_layer")
+        again = [unique_name("seed_generator") for _ in wrapped]
+        return again + ([unique_name("seed_generator") for _ in wrapped] if backward is None
+                        else _generator_names(backward))
+    if class_name == "RNN":   # Keras's RNN (StackedRNNCells) draws with its cells' generators
+        cells = config.get("cell")
+        return [n for cell in (cells if isinstance(cells, (list, tuple)) else [cells])
+                for n in _generator_names(cell)]
     if class_name in _MADE_IN_CONSTRUCTOR:
         argument = _MADE_IN_CONSTRUCTOR[class_name]
         try:
@@ -199,8 +214,29 @@ def constructor_generator_names(class_name, config):
         except (TypeError, ValueError):   # the library refuses the value when it builds
             made = False
     else:
-        made = class_name in _AUGMENTATIONS and class_name not in _AUGMENTATIONS_WITH_PARTS
+        made = class_name in _AUGMENTATIONS
     return [unique_name("seed_generator")] if made else []
+
+
+def _generator_names(layer):
+    """The generator names a built-in layer took when it was made (none for another object)."""
+    names = getattr(layer, "__dict__", {}).get("_generator_names")
+    return list(names) if isinstance(names, list) else []
+
+
+def _made_with_parts(class_name, config):
+    """How many generators RandAugment, AugMix and RandomColorJitter make in their constructor
+    (their own, then one per augmentation they make that draws, as Keras makes them); None
+    for another class."""
+    from .layers import _AUGMENT_ORDER, _AUGMENT_PARTS, _AUGMENTATIONS, _AUGMIX_COLOR_PARTS
+    if class_name == "RandomColorJitter":
+        factors = ("brightness_factor", "contrast_factor", "saturation_factor", "hue_factor")
+        return 1 + sum(config.get(f) is not None for f in factors)
+    if class_name not in _AUGMENTATIONS_WITH_PARTS:
+        return None
+    parts = [p for p in _AUGMENT_ORDER[class_name] if class_name == "RandAugment" or
+             config.get("all_ops", True) or p not in _AUGMIX_COLOR_PARTS]
+    return 1 + sum(_AUGMENT_PARTS[p] in _AUGMENTATIONS for p in parts)
 
 
 def library_generators(layer):
