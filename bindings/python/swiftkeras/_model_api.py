@@ -463,7 +463,10 @@ class ModelAPI(_variables.LayerBasics):
         config.update(self._compile_extras)
         if config.get("jit_compile") == "auto":   # Keras resolves it at compile (the file's too)
             config["jit_compile"] = not config.get("run_eagerly")
-        return config
+        # in Keras's order (its compile's SerializableDict), any other key after them
+        order = {k: i for i, k in enumerate(("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics",
+                                             "run_eagerly", "steps_per_execution", "jit_compile"))}
+        return dict(sorted(config.items(), key=lambda kv: order.get(kv[0], len(order))))
 
     def compile_from_config(self, config):
         """Compiles the model from `get_compile_config()`'s dict (Keras: `compile_from_config`)."""
@@ -481,6 +484,9 @@ class ModelAPI(_variables.LayerBasics):
         if self._handle is None:   # Keras's default build: the shape it was given
             return {"input_shape": self.__dict__.get("_default_build_shape")}
         shapes = self._input_shapes()
+        batch = self.__dict__.get("_built_batch") if self._is_subclass_model() else None
+        if batch is not None:   # Keras records the shape of a subclassed model's first call
+            shapes = [(batch,) + tuple(s)[1:] if s and s[0] is None else s for s in shapes]
         return {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
 
     def build_from_config(self, config):

@@ -393,12 +393,25 @@ def registered_subclass(model):
 
 
 def subclass_config(model):
-    """The config of a subclassed model without a get_config of its own: its name and
-    trainable flag, with the plain arguments its constructor was given (_objects.init_arguments),
-    which `from_config` passes back, as Keras's automatic config does."""
-    config = {"name": model.name, "trainable": model.trainable}
-    config.update(model.__dict__.get("_init_kwargs") or {})
+    """Keras's `Model.get_config` of a subclassed model: its name, then (for a class without a
+    get_config of its own) the plain arguments its constructor was given
+    (_objects.init_arguments), which `from_config` passes back, as Keras's automatic config
+    does, then its trainable flag and dtype policy (Layer.get_config's)."""
+    from .layers import Layer, _takes_name_as_keras_reads_it
+    from .models import Model
+    base = Layer.get_config(model)
+    config = {"name": base.pop("name")}
+    if type(model).get_config is Model.get_config:
+        config.update(model.__dict__.get("_init_kwargs") or {})
+        if not _takes_name_as_keras_reads_it(type(model)):
+            config.pop("name", None)   # (Keras's test: the constructor could not take it back)
+    config.update(base)
     return config
+
+
+def class_module(cls):
+    """The `module` Keras writes for a user's class: its module, or null for `__main__`."""
+    return None if cls.__module__ == "__main__" else cls.__module__
 
 
 def save_subclass(model, filepath, overwrite):
@@ -413,10 +426,15 @@ def save_subclass(model, filepath, overwrite):
 
     from . import _lib, _native
     path = os.fsdecode(_native.path_bytes(filepath))
+    shape = model.__dict__.get("_default_build_shape")
+    if model._handle is None and shape is not None:
+        # Keras's default build() made no weights: its call is traced for the shape it was
+        # given (Keras's build_from_config runs it so when the file is loaded)
+        model._ensure_handle(list(shape))
     _native.check(_lib.keras_model_save(model._ensure_handle(), os.fsencode(path),
                                         int(bool(overwrite))))
     cls = type(model)
-    entry = {"module": cls.__module__, "class_name": cls.__name__, "config": model.get_config(),
+    entry = {"module": class_module(cls), "class_name": cls.__name__, "config": model.get_config(),
              "registered_name": cls.__dict__["_registered_name"],
              "build_config": model.get_build_config()}
     compile_config = model.get_compile_config()
@@ -424,6 +442,8 @@ def save_subclass(model, filepath, overwrite):
     if compile_config is not None:   # Keras serializes each value (a loss function as its entry)
         from .saving import serialize_keras_object
         entry["compile_config"] = serialize_keras_object(compile_config)
+    from . import _shared_objects
+    _shared_objects.mark(entry, model)   # (Keras's marks of objects its config holds twice)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(suffix=".keras", dir=folder)
     os.close(fd)

@@ -112,8 +112,11 @@ class _Walk:
         self.open.add(own)
         if isinstance(config, dict):
             args = getattr(obj, "_args", None) if isinstance(obj, Layer) else None
-            keys = sorted(config, key=lambda k: not (k == "layers" or _serialized(config[k])
-                                                    and _is_layer_entry(config[k])))
+            subclass = isinstance(obj, Model) and obj._is_subclass_model()
+            if subclass:   # its get_config's own order (super()'s dtype first); its layers by name
+                args = {k: _held_layer(obj, v) for k, v in config.items() if _serialized(v) and _is_layer_entry(v)}
+            keys = list(config) if subclass else \
+                sorted(config, key=lambda k: not (k == "layers" or _serialized(config[k]) and _is_layer_entry(config[k])))
             cell = entry.get("class_name") in _CELL_LAYERS
             for key in keys:
                 value = config[key]
@@ -151,6 +154,12 @@ class _Walk:
         self.open.discard(own)
         if isinstance(obj, (Layer, Model)) and entry.get("class_name") != "InputLayer":
             self.record(("object", id(obj)), entry, frame)
+
+
+def _held_layer(model, entry):
+    """The layer of a subclassed `model` that a serialized layer in its config names."""
+    name = entry["config"].get("name")
+    return next((layer for layer in model.layers if getattr(layer, "name", None) == name), None)
 
 
 def _serialized(value):

@@ -402,13 +402,20 @@ class Layer(_variables.LayerBasics):
             inputs = self.input
         except AttributeError:
             return {"input_shape": self.input_shape}
+        # Keras builds the layers of a subclassed model with its first call's batch
+        traced_in = self.__dict__.get("_traced_in")
+        batch = traced_in.__dict__.get("_built_batch") if traced_in is not None else None
+
+        def shape(t):
+            dims = tuple(t.shape)
+            return (batch,) + dims[1:] if batch is not None and dims and dims[0] is None else dims
         if isinstance(inputs, (list, tuple)):
-            shapes = [tuple(t.shape) for t in inputs]
+            shapes = [shape(t) for t in inputs]
             names = _BUILD_ARGUMENTS.get(getattr(self, "class_name", None))
             if names:   # Keras records a build of named shapes as such
                 return {"shapes_dict": dict(zip(names, shapes))}
             return {"input_shape": shapes}
-        return {"input_shape": tuple(inputs.shape)}
+        return {"input_shape": shape(inputs)}
 
     def _has_own_build(self):
         return type(self).build is not Layer.build

@@ -169,6 +169,8 @@ class Model(ModelAPI):
     """A functional model (`Model(inputs, outputs)`), or the base of Sequential.
     Keras: `keras.Model`."""
 
+    compiled = False   # Keras's Trainer flag, set by compile()
+
     def __new__(cls, *args, **kwargs):
         model = super().__new__(cls)
         if cls not in (Model, Sequential):   # Keras's automatic config of a subclass
@@ -3160,7 +3162,7 @@ def _keras_class_entry(model):
     archive then holds its functional form)."""
     cls = type(model)
     try:
-        entry = {"module": cls.__module__, "class_name": cls.__name__,
+        entry = {"module": _model_vars.class_module(cls), "class_name": cls.__name__,
                  "config": serialize(model.get_config()),
                  "registered_name": _model_vars.registered_subclass(model) or cls.__name__}
         dumps(entry)
@@ -3237,7 +3239,27 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         _warn_policies_not_kept(os.fsdecode(_native.path_bytes(filepath)))
         if compile:
             _take_saved_compile(model, os.fsdecode(_native.path_bytes(filepath)))
+        _compile_nested(model, _saved_config(os.fsdecode(_native.path_bytes(filepath))))
         return model
+
+
+def _compile_nested(model, entry):
+    """Keras compiles each nested model whose entry in the file has a compile config as it
+    loads it (deserialize_keras_object's `compile_from_config`, load_model's `compile=False`
+    or not): `outer.layers[0].optimizer`, `.compiled`, its own fit."""
+    body = entry.get("config") if isinstance(entry, dict) else None
+    entries = body.get("layers") if isinstance(body, dict) else None
+    if not isinstance(entries, list):
+        return
+    by_name = {e["config"].get("name"): e for e in entries
+               if isinstance(e, dict) and isinstance(e.get("config"), dict)}
+    for layer in model.__dict__.get("_layers") or []:
+        nested = by_name.get(layer.name) if isinstance(layer, _ModelLayer) else None
+        if nested is None:
+            continue
+        if isinstance(nested.get("compile_config"), dict) and nested["compile_config"]:
+            layer._model.compile_from_config(nested["compile_config"])
+        _compile_nested(layer._model, nested)
 
 
 def _take_custom_regularizers(model):
