@@ -144,6 +144,10 @@ def test_losses_on_arrays_match_keras():
 
 @pytest.mark.parametrize("cls", ["BinaryAccuracy", "AUC", "Precision", "Recall"])
 def test_metric_objects_match_keras(cls):
+    # Auto-names count per process: start both libraries' counts afresh, as other files in this
+    # worker may have made metrics in one library only.
+    sk.backend.clear_session()
+    keras.backend.clear_session()
     y = (RS.rand(6, 3) > .5).astype("float32")
     p = (RS.rand(6, 3) * 0.9 + 0.05).astype("float32")
     ours, ref = getattr(sk.metrics, cls)(), getattr(keras.metrics, cls)()
