@@ -9,7 +9,7 @@ case on a loaded machine: too slow for the test itself.)
 
 Keras picks the calibration windows at an offset from Python's `hash` of a tuple with a string
 (set by PYTHONHASHSEED): the script fixes it (`gptq_core.hash`), and the test fixes
-swiftkeras's the same way.
+swiftkeras's the same way. The test imports this module for the model, weights and data.
 """
 import json
 import os
@@ -17,13 +17,8 @@ import warnings
 
 import numpy as np
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-import keras  # noqa: E402
-from keras.src.quantizers import gptq_core  # noqa: E402
-
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "KerasTests", "Fixtures", "quantization")
 HASH = 5
-gptq_core.hash = lambda _: HASH
 
 CASES = {
     "bits4_group8": dict(weight_bits=4, group_size=8),
@@ -56,6 +51,10 @@ X = np.random.default_rng(8).integers(0, 20, size=(3, 8)).astype("int32")
 
 
 def main():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import keras
+    from keras.src.quantizers import gptq_core
+    gptq_core.hash = lambda _: HASH
     os.makedirs(OUT, exist_ok=True)
     out = {"hash": HASH, "weights": [w.tolist() for w in weights()], "data": DATA.tolist(), "x": X.tolist(),
            "cases": {}}
