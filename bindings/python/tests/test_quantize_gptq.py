@@ -94,7 +94,9 @@ def test_gptq_solve_matches_keras_on_a_real_hessian():
     x = rng.normal(size=(40, 8)).astype("float32")
     hessian = (x.T @ x / 40 + 0.1 * np.eye(8)).astype("float32")
     inverse = np.linalg.inv(hessian).astype("float32")
-    for bits, group, symmetric, act in [(4, 3, False, True), (3, -1, True, False)]:
+    # (one case: Keras's solve runs op by op, seconds a column; the fixture cases cover
+    # symmetric, per-tensor and whole-row groups)
+    for bits, group, symmetric, act in [(4, 3, False, True)]:
         params = dict(bits=bits, symmetric=symmetric, per_channel=True, group_size=group)
         ours = _gptq.gptq_quantize_matrix(w, inverse, blocksize=5, group_size=group, activation_order=act,
                                           order_metric=np.diagonal(hessian),
