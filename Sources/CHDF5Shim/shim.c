@@ -6,6 +6,7 @@ hid_t skh5_native_int32(void) { return H5T_NATIVE_INT32; }
 hid_t skh5_native_uint32(void) { return H5T_NATIVE_UINT32; }
 hid_t skh5_native_int64(void) { return H5T_NATIVE_INT64; }
 hid_t skh5_native_int8(void) { return H5T_NATIVE_INT8; }
+hid_t skh5_native_uint8(void) { return H5T_NATIVE_UINT8; }
 hid_t skh5_c_s1(void) { return H5T_C_S1; }
 unsigned skh5_acc_trunc(void) { return H5F_ACC_TRUNC; }
 unsigned skh5_acc_rdonly(void) { return H5F_ACC_RDONLY; }

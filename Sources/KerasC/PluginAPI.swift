@@ -198,8 +198,8 @@ private func addWeight(_ builder: UnsafeMutableRawPointer?, _ name: UnsafePointe
         let regularizer = try o.json["regularizer"].flatMap { $0.isNull ? nil : try deserializeRegularizer($0) }
         let constraint = try o.json["constraint"].flatMap { $0.isNull ? nil : try deserializeConstraint($0) }
         let dtype = try o.json["dtype"].map { d -> VariableDType in
-            // (int8 is a quantized layer's kernel, made by `quantize`, not a plugin's weight)
-            let held = VariableDType.allCases.filter { $0 != .int8 }
+            // (int8 and uint8 are a quantized layer's weights, made by `quantize`, not a plugin's)
+            let held = VariableDType.allCases.filter { $0 != .int8 && $0 != .uint8 }
             guard let name = d.stringValue, let t = VariableDType(keras: name), held.contains(t) else {
                 throw ABIError(.invalidArgument, "\(what) '\(n)': dtype must be one of \(held.map(\.rawValue)) (the dtypes the library holds), got \(d)")
             }

@@ -11,6 +11,7 @@ hid_t skh5_native_int32(void);
 hid_t skh5_native_uint32(void);
 hid_t skh5_native_int64(void);
 hid_t skh5_native_int8(void);
+hid_t skh5_native_uint8(void);
 hid_t skh5_c_s1(void);
 unsigned skh5_acc_trunc(void);
 unsigned skh5_acc_rdonly(void);

@@ -83,7 +83,9 @@ public final class Variable: @unchecked Sendable {
             throw KerasError.shapeMismatch("Variable '\(path)': cannot assign \(values.count) values to a variable of shape \(shape) (\(n) values)")
         }
         // (an int8 variable keeps the low 8 bits, as numpy's astype("int8") does)
-        let values = dtype == .int8 ? values.map { Int32(Int8(truncatingIfNeeded: $0)) } : values
+        // (a uint8 variable its low 8 bits unsigned, as astype("uint8"))
+        let values = dtype == .int8 ? values.map { Int32(Int8(truncatingIfNeeded: $0)) }
+            : dtype == .uint8 ? values.map { Int32(UInt8(truncatingIfNeeded: $0)) } : values
         storedValue = dtype.float32Mirror(of: values, shape: shape)
         if dtype.isInteger { integers = values }
     }
@@ -125,6 +127,9 @@ public enum VariableDType: String, Sendable, CaseIterable {
     case float32, int32, int64, uint32
     /// A quantized layer's int8 weights (Keras: `quantize("int8")`'s kernel), -128 ... 127.
     case int8
+    /// A GPTQ layer's weights (Keras: `quantize("gptq")`'s packed kernel and zero points),
+    /// 0 ... 255.
+    case uint8
 
     /// The dtype of Keras's name (`"float32"`, `"int32"`, ...); nil for one the library does not
     /// hold.
@@ -140,6 +145,7 @@ public enum VariableDType: String, Sendable, CaseIterable {
         let (low, high): (Int64, Int64) = switch self {
         case .uint32: (0, Int64(UInt32.max))
         case .int8: (Int64(Int8.min), Int64(Int8.max))
+        case .uint8: (0, Int64(UInt8.max))
         default: (Int64(Int32.min), Int64(Int32.max))
         }
         return (0..<t.count).map { i in

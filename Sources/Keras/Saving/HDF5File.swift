@@ -521,12 +521,13 @@ final class HDF5Group {
         try write(name, shape: [], type: skh5_native_int64(), data: &wide)
     }
 
-    /// Writes `values` (each within -128 ... 127) as an int8 dataset: a quantized kernel.
-    func writeInt8s(_ name: String, shape: [Int], _ values: [Int32]) throws {
+    /// Writes `values` (each within -128 ... 127) as an int8 dataset: a quantized kernel;
+    /// `unsigned`: (each within 0 ... 255) as a uint8 dataset, a GPTQ kernel or zero point.
+    func writeInt8s(_ name: String, shape: [Int], _ values: [Int32], unsigned: Bool = false) throws {
         let stored = values.isEmpty ? [Int8(0)] : values.map { Int8(truncatingIfNeeded: $0) }
         try stored.withUnsafeBufferPointer { p in
             guard let base = p.baseAddress else { return }
-            try write(name, shape: shape, type: skh5_native_int8(), data: UnsafeRawPointer(base))
+            try write(name, shape: shape, type: unsigned ? skh5_native_uint8() : skh5_native_int8(), data: UnsafeRawPointer(base))
         }
     }
 

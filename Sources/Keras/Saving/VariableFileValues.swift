@@ -15,6 +15,7 @@ extension HDF5Group {
         case .int32, .int64: try writeInt32s(name, shape: v.shape, v.integers)
         case .uint32: try writeInt32s(name, shape: v.shape, v.integers, unsigned: true)
         case .int8: try writeInt8s(name, shape: v.shape, v.integers)
+        case .uint8: try writeInt8s(name, shape: v.shape, v.integers, unsigned: true)
         }
     }
 
@@ -23,7 +24,7 @@ extension HDF5Group {
     func readVariable(_ name: String, for v: Variable) throws -> VariableFileValue {
         switch v.dtype {
         case .float32: return .float32(try readTensor(name, expected: v.shape))
-        case .int32, .int64, .int8: return .int32(try readInt32s(name, expected: v.shape))
+        case .int32, .int64, .int8, .uint8: return .int32(try readInt32s(name, expected: v.shape))
         case .uint32: return .int32(try readInt32s(name, expected: v.shape, unsigned: true))
         }
     }

@@ -2,8 +2,8 @@
 `Layer.quantize`): the library replaces the kernels of Dense, EinsumDense and Embedding by int8
 weights with per-channel scales and quantizes their inputs at call time, as Keras's "int8"
 mode does; or by packed int4 weights, weight-only, per channel or in blocks with zero points,
-as Keras's "int4" mode does. Keras's other modes are refused, naming
-the ones that work."""
+as Keras's "int4" mode does; or, for "gptq" (`config=GPTQConfig(...)`), by the GPTQ solve over
+calibration data (`_gptq`). Keras's other modes are refused, naming the ones that work."""
 
 import re
 import warnings
@@ -35,6 +35,10 @@ def _resolve_mode(mode, config):
             raise ValueError(f"Contradictory arguments: mode='{mode}' but config.mode='{config.mode}'")
         mode = config.mode
         config._check_supported()
+    if mode == "gptq":
+        if config is None:
+            raise ValueError("For GPTQ, you must pass a `GPTQConfig` object in the `config` argument.")
+        return config.dtype_policy_string()
     if mode not in SUPPORTED:
         # (Keras's own error first where Keras has one: gptq and awq need their config object)
         keras_says = {"gptq": "For GPTQ, you must pass a `GPTQConfig` object in the `config` argument. ",
@@ -99,6 +103,8 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
         raise ValueError(f"Cannot quantize a layer that isn't yet built. Model '{model.name}' "
                          f"(of type '{type(model).__name__}') is not built yet: build it (call "
                          f"it, or `build(input_shape)`) before `quantize`.")
+    if mode.startswith("gptq/"):
+        return _quantize_gptq(model, config, filters)
     names = None
     if filters is not None:
         names = [layer.name for layer in _leaf_layers(model) if _should_quantize(layer, filters)]
@@ -113,9 +119,33 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
                       stacklevel=2)
 
 
+def _quantize_gptq(model, config, filters):
+    """Keras's `Model.quantize` in "gptq" mode: the structure from the config or from
+    `model.get_quantization_layer_structure("gptq")`, then the calibration (`_gptq`). The
+    Dense layers of the sequential blocks become GPTQ layers; the other layers stay as they
+    are (Keras also gives its other Dense layers GPTQ weights that it never calibrates)."""
+    from . import _gptq
+    structure = config.quantization_layer_structure
+    if structure is None:
+        hook = getattr(model, "get_quantization_layer_structure", None)
+        structure = hook(config.mode) if callable(hook) else None
+    if structure is None:
+        raise ValueError("For mode='gptq', a valid quantization structure must be provided either via "
+                         "`config.quantization_layer_structure` or by overriding "
+                         "`model.get_quantization_layer_structure(mode)`. The structure should be a "
+                         "dictionary with keys 'pre_block_layers' and 'sequential_blocks'.")
+    _gptq.gptq_quantize(model, config, structure, filters)
+    for layer in _leaf_layers(model):
+        _remember(layer)
+
+
 def quantize_layer(layer, mode=None, config=None, type_check=True):
     """Keras's `Layer.quantize(mode, config=None)` on one layer of a built model."""
     mode = _resolve_mode(mode, config)
+    if mode.startswith("gptq/"):
+        raise ValueError(f"quantize: swiftkeras quantizes 'gptq' through `model.quantize(\"gptq\", "
+                         f"config=GPTQConfig(...))`, which calibrates the layers of the model's blocks; "
+                         f"layer '{layer.name}' cannot be quantized alone")
     model = layer._variable_model()
     if model is None and hasattr(layer, "_build_with_sequential"):
         layer._build_with_sequential()   # (Keras builds `Sequential([Input, ...])` when made)
@@ -160,11 +190,11 @@ def quantized_policy(layer):
         infos = layer._variable_infos()
     except Exception:   # an unbuilt layer: float
         return None
-    if not any(w.get("dtype") == "int8" for w in infos):
+    if not any(w.get("dtype") in ("int8", "uint8") for w in infos):
         return None
-    from .dtype_policies import QuantizedDTypePolicy, deserialize
+    from .dtype_policies import QUANTIZED_POLICY_CLASSES, QuantizedDTypePolicy, deserialize
     dtype = _library_dtype(layer)
-    if isinstance(dtype, dict) and dtype.get("class_name") in ("QuantizedDTypePolicy", "Int4DTypePolicy"):
+    if isinstance(dtype, dict) and dtype.get("class_name") in QUANTIZED_POLICY_CLASSES:
         return deserialize(dtype)
     saved = layer.__dict__.get("_quantized_dtype")
     if saved is not None:
@@ -173,7 +203,7 @@ def quantized_policy(layer):
 
 
 def quantization_mode(layer):
-    """"int8" or "int4" when the layer's kernel is quantized, else None (and None for a
+    """"int8", "int4" or "gptq" when the layer's kernel is quantized, else None (and None for a
     model)."""
     policy = quantized_policy(layer)
     return None if policy is None else policy.quantization_mode

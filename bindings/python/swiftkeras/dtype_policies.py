@@ -133,6 +133,49 @@ class Int4DTypePolicy(QuantizedDTypePolicy):
     __hash__ = object.__hash__
 
 
+class GPTQDTypePolicy(QuantizedDTypePolicy):
+    """The policy of a GPTQ layer: `mode` is `"gptq/<weight_bits>/<group_size>"` (bits 2, 3, 4
+    or 8; group size -1 for one group, or a positive integer), named
+    `"gptq/4/128_from_float32"`. Keras: `keras.dtype_policies.GPTQDTypePolicy`."""
+
+    def __init__(self, mode, source_name=None):
+        parts = mode.split("/")
+        expected_format = "'gptq/<weight_bits>/<group_size>'"
+        if len(parts) != 3 or parts[0] != "gptq":
+            raise ValueError(f"Invalid mode for GPTQDTypePolicy. Expected format {expected_format}, "
+                             f"but got '{mode}'.")
+        try:
+            weight_bits, group_size = int(parts[1]), int(parts[2])
+        except ValueError:
+            raise ValueError(f"Invalid mode for GPTQDTypePolicy. <weight_bits> and <group_size> must "
+                             f"be integers. Expected format {expected_format}, but got '{mode}'.") from None
+        if weight_bits not in [2, 3, 4, 8]:
+            raise ValueError(f"Invalid weight_bits in mode. Supported values are 2, 3, 4, and 8, but "
+                             f"got {weight_bits} from '{mode}'.")
+        if group_size < -1 or group_size == 0:
+            raise ValueError(f"Invalid group_size in mode. Supported values are -1 (whole-tensor) or a "
+                             f"positive integer, but got {group_size} from '{mode}'.")
+        super().__init__("gptq", source_name)
+        self._name = f"{mode}_from_{self._source_name}"
+        self.mode = "gptq"
+        self.weight_bits = weight_bits
+        self.group_size = group_size
+
+    def get_config(self):
+        return {"mode": f"gptq/{self.weight_bits}/{self.group_size}", "source_name": self._source_name}
+
+    def __repr__(self):
+        return f'<GPTQDTypePolicy "{self._name}">'
+
+    def __eq__(self, other):
+        return isinstance(other, GPTQDTypePolicy) and self._name == other._name
+
+    __hash__ = object.__hash__
+
+
+QUANTIZED_POLICY_CLASSES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "GPTQDTypePolicy")
+
+
 class DTypePolicyMap(DTypePolicy, MutableMapping):
     """Layer paths (or regular expressions matching a whole path) to policies, with a default
     for the paths none matches. Keras: `keras.dtype_policies.DTypePolicyMap(default_policy=None,
@@ -305,11 +348,13 @@ def deserialize(config, custom_objects=None):
     found = (custom_objects or {}).get(class_name) or \
         {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
          "Policy": DTypePolicy, "DTypePolicyMap": DTypePolicyMap,
-         "QuantizedDTypePolicy": QuantizedDTypePolicy, "Int4DTypePolicy": Int4DTypePolicy}.get(class_name)
+         "QuantizedDTypePolicy": QuantizedDTypePolicy, "Int4DTypePolicy": Int4DTypePolicy,
+         "GPTQDTypePolicy": GPTQDTypePolicy}.get(class_name)
     if found is None:
         _refuse_quantized((config.get("config") or {}).get("name"))
         raise ValueError(f"Unknown dtype policy class '{class_name}': swiftkeras has "
-                         f"DTypePolicy, FloatDTypePolicy, QuantizedDTypePolicy, Int4DTypePolicy and DTypePolicyMap.")
+                         f"DTypePolicy, FloatDTypePolicy, QuantizedDTypePolicy, Int4DTypePolicy, "
+                         f"GPTQDTypePolicy and DTypePolicyMap.")
     if found is DTypePolicyMap:
         return found.from_config(config["config"], custom_objects)
     return found.from_config(config["config"])
@@ -341,7 +386,7 @@ def layer_dtype(dtype, layer_name):
     if dtype is None:
         return None
     if isinstance(dtype, dict):
-        if dtype.get("class_name") in ("QuantizedDTypePolicy", "Int4DTypePolicy"):   # a quantized layer's (the library's)
+        if dtype.get("class_name") in QUANTIZED_POLICY_CLASSES:   # a quantized layer's (the library's)
             return (dtype.get("config") or {}).get("source_name") or "float32"
         name = (dtype.get("config") or {}).get("name")
         policy = _parse_or_none(name)
@@ -392,5 +437,5 @@ def saved_policies_not_kept(config):
     return found
 
 
-__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy", "serialize",
+__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "GPTQDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy", "serialize",
            "deserialize", "get"]

@@ -323,7 +323,65 @@ class Int4QuantizationConfig(QuantizationConfig):
                    block_size=config.get("block_size", None))
 
 
-ALL_OBJECTS = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig, Int4QuantizationConfig)
+class GPTQConfig(QuantizationConfig):
+    """The GPTQ config (`model.quantize("gptq", config=GPTQConfig(...))`): the calibration
+    `dataset` (strings, which `tokenizer` turns into token ids, or arrays of token ids) and the
+    solve's settings; Keras's arguments, defaults and errors. `get_config` leaves out the
+    dataset and tokenizer, as Keras's does. Keras: `keras.quantizers.GPTQConfig`."""
+
+    def __init__(self, dataset, tokenizer, *, weight_bits=4, num_samples=128, per_channel=True,
+                 sequence_length=512, hessian_damping=0.01, group_size=128, symmetric=False,
+                 activation_order=False, quantization_layer_structure=None):
+        super().__init__()
+        if weight_bits not in [2, 3, 4, 8]:
+            raise ValueError(f"Unsupported weight_bits {weight_bits}. Supported values are 2, 3, 4, and 8.")
+        if num_samples <= 0:
+            raise ValueError("num_samples must be a positive integer.")
+        if sequence_length <= 0:
+            raise ValueError("sequence_length must be a positive integer.")
+        if hessian_damping < 0 or hessian_damping > 1:
+            raise ValueError("hessian_damping must be between 0 and 1.")
+        if group_size < -1 or group_size == 0:
+            raise ValueError(f"Invalid group_size. Supported values are -1 (whole-tensor) or a "
+                             f"positive integer, but got {group_size}.")
+        self.dataset = dataset
+        self.tokenizer = tokenizer
+        self.num_samples = num_samples
+        self.per_channel = per_channel
+        self.sequence_length = sequence_length
+        self.hessian_damping = hessian_damping
+        self.weight_bits = weight_bits
+        self.group_size = group_size
+        self.symmetric = symmetric
+        self.activation_order = activation_order
+        self.quantization_layer_structure = quantization_layer_structure
+
+    def get_config(self):
+        return {"dataset": None, "tokenizer": None, "weight_bits": self.weight_bits,
+                "num_samples": self.num_samples, "per_channel": self.per_channel,
+                "sequence_length": self.sequence_length, "hessian_damping": self.hessian_damping,
+                "group_size": self.group_size, "symmetric": self.symmetric,
+                "activation_order": self.activation_order,
+                "quantization_layer_structure": self.quantization_layer_structure}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    @property
+    def mode(self):
+        return "gptq"
+
+    def dtype_policy_string(self):
+        """The layers' dtype policy mode, `"gptq/<weight_bits>/<group_size>"`."""
+        return f"gptq/{self.weight_bits}/{self.group_size}"
+
+    def _check_supported(self):
+        """Any GPTQConfig Keras takes is computed (the GPTQ solve in `_gptq`)."""
+
+
+ALL_OBJECTS = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig, Int4QuantizationConfig,
+               GPTQConfig)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
 
@@ -354,6 +412,6 @@ def deserialize(config, custom_objects=None):
     return deserialize_keras_object(config, custom_objects={**ALL_OBJECTS_DICT,
                                                             **(custom_objects or {})})
 
-__all__ = ["AbsMaxQuantizer", "Int4QuantizationConfig", "Int8QuantizationConfig", "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
+__all__ = ["AbsMaxQuantizer", "GPTQConfig", "Int4QuantizationConfig", "Int8QuantizationConfig", "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
            "compute_float8_scale", "deserialize", "fake_quant_with_min_max_vars", "get", "pack_int4", "quantize_and_dequantize",
            "serialize", "unpack_int4"]

@@ -82,6 +82,8 @@ public final class Dense: Layer, @unchecked Sendable {
             kernelScale = addWeight(name: "kernel_scale", shape: [units], initializer: Ones(), trainable: false)
         } else if case .int4(let blockSize)? = quantizationMode {
             setInt4(try Int4Kernel.build(on: self, rows: inputDim, cols: units, blockSize: blockSize))
+        } else if case .gptq(let bits, let groupSize)? = quantizationMode {
+            setGPTQ(GPTQKernel.build(on: self, rows: inputDim, cols: units, bits: bits, groupSize: groupSize))
         } else {
             kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer,
                                regularizer: kernelRegularizer, constraint: kernelConstraint)
@@ -96,6 +98,14 @@ public final class Dense: Layer, @unchecked Sendable {
         guard let kernel else { throw KerasError.invalidState("Dense '\(name)' is not built") }
         if case .int4(let blockSize)? = quantizationMode, let kernelScale {
             return try int4Call(inputs, kernel: kernel, kernelScale: kernelScale, blockSize: blockSize)
+        }
+        if case .gptq(let bits, _)? = quantizationMode, let kernelScale {
+            guard let kernelZero, let gIdx else { throw KerasError.invalidState("Dense '\(name)': gptq kernel_zero / g_idx missing") }
+            let gptq = GPTQKernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
+            let w = try int4Kernel.tensor(from: gptq.sources) { try gptq.floatKernel(cols: units, bits: bits) }
+            let fused = activationFunction.elementwise
+            let y = try Ops.dense(inputs, kernel: w, bias: bias?.value, activation: fused ?? .linear)
+            return fused == nil ? try activationFunction(y) : y
         }
         if let kernelScale {
             let packed = try packedKernel.matrix(for: kernel) { kernel.storedValue }
@@ -174,6 +184,10 @@ extension Dense: QuantizableLayer {
             (kernel, kernelScale, _) = try replaceByQuantized(old, values: values, scale: scale, scaleName: "kernel_scale")
         case .int4(let blockSize):
             setInt4(try Int4Kernel.quantize(old, as: old.storedValue, blockSize: blockSize, on: self))
+        case .gptq(let bits, let groupSize):
+            // Keras's `_gptq_build` on a built layer; the GPTQ solve's values are assigned next
+            // (the binding's `model.quantize("gptq", config=...)`).
+            setGPTQ(try GPTQKernel.replace(old, bits: bits, groupSize: groupSize, on: self))
         }
         quantizationMode = mode
     }
@@ -182,10 +196,18 @@ extension Dense: QuantizableLayer {
         (kernel, kernelScale, kernelZero, gIdx) = (w.kernel, w.scale, w.zero, w.gIdx)
     }
 
+    private func setGPTQ(_ w: GPTQKernel) {
+        (kernel, kernelScale, kernelZero, gIdx) = (w.kernel, w.scale, w.zero, w.gIdx)
+    }
+
     /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized
-    /// (then kernel_zero and g_idx for int4 in blocks).
+    /// (then kernel_zero and g_idx for int4 in blocks); gptq: bias, kernel, kernel_scale,
+    /// kernel_zero, g_idx.
     public var variablesInSaveOrder: [Variable] {
         guard let kernel, let kernelScale else { return variables }
+        if case .gptq? = quantizationMode {
+            return (bias.map { [$0] } ?? []) + [kernel, kernelScale] + [kernelZero, gIdx].compactMap { $0 }
+        }
         return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale] + [kernelZero, gIdx].compactMap { $0 }
     }
 }

@@ -1,5 +1,5 @@
 /// The quantization modes a layer can take (Keras: `layer.quantize(mode)`, `model.quantize`).
-/// The library holds `int8` and `int4`; Keras's other modes are refused by name.
+/// The library holds `int8`, `int4` and `gptq` (Dense); Keras's other modes are refused by name.
 public enum QuantizationMode: Sendable, Hashable {
     /// Keras's int8: the kernel as int8 with one scale per output channel, the inputs quantized
     /// per row at call time.
@@ -9,6 +9,12 @@ public enum QuantizationMode: Sendable, Hashable {
     /// `int4/-1`); a positive size: groups of that many along the contracted axis, each with its
     /// scale and zero point (Keras's default `Int4QuantizationConfig()`, `int4/128`).
     case int4(blockSize: Int?)
+    /// Keras's GPTQ (`quantize("gptq", config=GPTQConfig(...))`, Dense): the kernel's
+    /// `bits`-bit values (0 ... 2^bits - 1) found by the GPTQ solve over calibration data
+    /// (``GPTQKernel``), transposed (`[units, input_dim]`, packed two to a byte along the units
+    /// at 4 bits), with a scale and a zero point per unit and group of `groupSize` input rows
+    /// (-1: one group); the policy mode `"gptq/<bits>/<group_size>"`.
+    case gptq(bits: Int, groupSize: Int)
 
     /// Keras's modes (`dtype_policies.QUANTIZATION_MODES`).
     public static let kerasModes = ["int8", "float8", "int4", "gptq", "awq"]
@@ -22,6 +28,11 @@ public enum QuantizationMode: Sendable, Hashable {
         if name == "int8" { self = .int8; return }
         if name == "int4" { self = .int4(blockSize: QuantizationMode.defaultInt4BlockSize); return }
         if name.hasPrefix("int4/") { self = .int4(blockSize: try QuantizationMode.int4BlockSize(policyMode: name)); return }
+        if name.hasPrefix("gptq/") {
+            let (bits, groupSize) = try GPTQKernel.parameters(policyMode: name)
+            self = .gptq(bits: bits, groupSize: groupSize)
+            return
+        }
         if QuantizationMode.kerasModes.contains(name) {
             throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding)")
         }
@@ -51,6 +62,7 @@ public enum QuantizationMode: Sendable, Hashable {
         switch self {
         case .int8: "int8"
         case .int4: "int4"
+        case .gptq: "gptq"
         }
     }
 
@@ -59,6 +71,7 @@ public enum QuantizationMode: Sendable, Hashable {
         switch self {
         case .int8: "int8"
         case .int4(let blockSize): "int4/\(blockSize ?? -1)"
+        case .gptq(let bits, let groupSize): "gptq/\(bits)/\(groupSize)"
         }
     }
 
@@ -72,7 +85,11 @@ public enum QuantizationMode: Sendable, Hashable {
     /// `QuantizedDTypePolicy` named `int8_from_float32`, `Int4DTypePolicy` named
     /// `int4/128_from_float32`).
     var dtypePolicy: JSON {
-        let cls = self == .int8 ? "QuantizedDTypePolicy" : "Int4DTypePolicy"
+        let cls = switch self {
+        case .int8: "QuantizedDTypePolicy"
+        case .int4: "Int4DTypePolicy"
+        case .gptq: "GPTQDTypePolicy"
+        }
         return ["module": "keras.dtype_policies", "class_name": .string(cls),
                 "config": ["mode": .string(policyMode), "source_name": "float32"], "registered_name": nil]
     }
@@ -92,6 +109,15 @@ public enum QuantizationMode: Sendable, Hashable {
             return ["module": "keras.quantizers", "class_name": "Int4QuantizationConfig",
                     "config": ["weight_quantizer": nil, "activation_quantizer": nil, "block_size": .int(blockSize ?? -1)],
                     "registered_name": nil]
+        case .gptq(let bits, let groupSize):
+            // Keras writes the layer's GPTQConfig, without its dataset and tokenizer; the
+            // calibration settings other than these two only mattered while it ran.
+            return ["module": "keras.quantizers", "class_name": "GPTQConfig",
+                    "config": ["dataset": nil, "tokenizer": nil, "weight_bits": .int(bits), "num_samples": 128,
+                               "per_channel": true, "sequence_length": 512, "hessian_damping": .double(0.01),
+                               "group_size": .int(groupSize), "symmetric": false, "activation_order": false,
+                               "quantization_layer_structure": nil],
+                    "registered_name": nil]
         }
     }
 
@@ -103,6 +129,13 @@ public enum QuantizationMode: Sendable, Hashable {
     static func checkSavedConfig(_ mode: QuantizationMode, _ config: JSON?, layer: String) throws -> QuantizationMode {
         guard let config, config != .null else { return mode }
         let inner = config["config"] ?? config
+        if case .gptq = mode {
+            // Keras's `get_weight_bits_for_layer` / `get_group_size_for_layer`: a GPTQConfig's
+            // values win over the policy's.
+            guard config["class_name"]?.stringValue == "GPTQConfig",
+                  let bits = inner["weight_bits"]?.intValue, let groupSize = inner["group_size"]?.intValue else { return mode }
+            return try QuantizationMode(named: "gptq/\(bits)/\(groupSize)")
+        }
         if case .int4 = mode {
             for key in ["weight_quantizer", "activation_quantizer"] where (inner[key] ?? .null) != .null {
                 throw KerasError.invalidArgument("\(layer): quantization_config with a custom \(key) (\(inner[key] ?? .null)) is not supported for int4; the library computes Keras's default Int4QuantizationConfig (weight-only)")
@@ -144,7 +177,7 @@ public enum QuantizationMode: Sendable, Hashable {
         if mode == nil, let name, let r = name.range(of: "_from_") { mode = String(name[..<r.lowerBound]) }
         guard let mode else { return nil }
         if mode == "int4" { return .int4(blockSize: nil) }
-        if mode.hasPrefix("int4/") { return try QuantizationMode(named: mode) }
+        if mode.hasPrefix("int4/") || mode.hasPrefix("gptq/") { return try QuantizationMode(named: mode) }
         return try QuantizationMode(named: mode.split(separator: "/").first.map(String.init) ?? mode)
     }
 }
@@ -187,6 +220,9 @@ extension QuantizableLayer {
 
     /// An int4 block size must be positive (nil: per channel).
     func checkSupports(_ mode: QuantizationMode) throws {
+        if case .gptq = mode, !(self is Dense) {
+            throw KerasError.invalidArgument("\(pythonClassName) '\(name)': quantize: mode 'gptq' is supported by this library for Dense layers only")
+        }
         if case .int4(let blockSize?) = mode, blockSize <= 0 {
             throw KerasError.invalidArgument("block_size must be None, -1, or a positive integer. Received: block_size=\(blockSize)")
         }
@@ -197,11 +233,12 @@ extension QuantizableLayer {
     /// `scale`'s shape), then the `extra` weights (name, value, dtype: int4's zero point and
     /// group index), all non-trainable, at `old`'s path (the one it was made at, inside its
     /// model). Returns the new weights: values, scale, then the extra ones.
-    func replaceByQuantized(_ old: Variable, values: [Int32], valuesShape: [Int]? = nil, scale: Tensor, scaleName: String,
+    func replaceByQuantized(_ old: Variable, values: [Int32], valuesShape: [Int]? = nil, valuesDType: VariableDType = .int8,
+                            scale: Tensor, scaleName: String,
                             extra: [(String, Tensor, VariableDType)] = []) throws -> (Variable, Variable, [Variable]) {
         let taken = takeWeights()
         restoreWeights((taken.variables.filter { $0 !== old }, taken.regularizers.filter { $0.0 !== old }))
-        let q = addWeight(name: old.name, shape: valuesShape ?? old.shape, initializer: Zeros(), trainable: false, dtype: .int8)
+        let q = addWeight(name: old.name, shape: valuesShape ?? old.shape, initializer: Zeros(), trainable: false, dtype: valuesDType)
         let s = addWeight(name: scaleName, shape: scale.shape, initializer: Ones(), trainable: false)
         try q.assign(integers: values)
         try s.assign(scale)
