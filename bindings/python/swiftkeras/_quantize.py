@@ -2,8 +2,9 @@
 `Layer.quantize`): the library replaces the kernels of Dense, EinsumDense and Embedding by int8
 weights with per-channel scales and quantizes their inputs at call time, as Keras's "int8"
 mode does; or by packed int4 weights, weight-only, per channel or in blocks with zero points,
-as Keras's "int4" mode does. Keras's other modes are refused, naming
-the ones that work."""
+as Keras's "int4" mode does; or, for Dense and EinsumDense, adds the scales and amax histories of
+Keras's "float8" training mode (inputs, kernel and output gradient fake-quantized to float8 with
+delayed scaling). Keras's other modes are refused, naming the ones that work."""
 
 import re
 import warnings
@@ -11,7 +12,7 @@ import warnings
 from . import _lib, _native
 from .dtype_policies import QUANTIZATION_MODES
 
-SUPPORTED = ("int8", "int4")
+SUPPORTED = ("int8", "int4", "float8")
 
 
 def _resolve_mode(mode, config):
@@ -41,7 +42,8 @@ def _resolve_mode(mode, config):
                       "awq": "For AWQ, you must pass an `AWQConfig` object in the `config` argument. "}
         raise ValueError(f"{keras_says.get(mode, '') if config is None else ''}"
                          f"quantize: mode '{mode}' is not supported by swiftkeras; the supported "
-                         f"modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding)")
+                         f"modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding) and "
+                         f"'float8' (Dense and EinsumDense)")
     if mode == "int4":
         block_size = 128 if config is None else config.block_size
         return f"int4/{-1 if block_size is None else block_size}"
@@ -109,8 +111,15 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
     for layer in _leaf_layers(model):
         _remember(layer)
     for class_name in skipped:
-        warnings.warn(f"Layer {class_name} does not have a `quantize` method implemented.",
-                      stacklevel=2)
+        warnings.warn(_skipped_message(class_name), stacklevel=2)
+
+
+def _skipped_message(entry):
+    """Keras's warning for a layer `quantize` left as it was: the library gives a class name
+    (no `quantize` method) or Keras's own message (a mode the class has no form of)."""
+    if " " in entry:
+        return entry
+    return f"Layer {entry} does not have a `quantize` method implemented."
 
 
 def quantize_layer(layer, mode=None, config=None, type_check=True):
@@ -123,8 +132,10 @@ def quantize_layer(layer, mode=None, config=None, type_check=True):
     if model is None or model._handle is None:
         raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer '{layer.name}' "
                          f"(of type '{type(layer).__name__}') is not built yet.")
-    if _run(model, mode, [layer.name]):
-        raise NotImplementedError(f"Layer {type(layer).__name__} does not have a `quantize` "
+    skipped = _run(model, mode, [layer.name])
+    if skipped:
+        raise NotImplementedError(_skipped_message(skipped[0]) if " " in skipped[0] else
+                                  f"Layer {type(layer).__name__} does not have a `quantize` "
                                   f"method implemented.")
     _remember(layer)
 
@@ -160,20 +171,23 @@ def quantized_policy(layer):
         infos = layer._variable_infos()
     except Exception:   # an unbuilt layer: float
         return None
-    if not any(w.get("dtype") == "int8" for w in infos):
+    float8 = any(str(w.get("name", "")).endswith("inputs_amax_history") for w in infos)
+    if not float8 and not any(w.get("dtype") == "int8" for w in infos):
         return None
-    from .dtype_policies import QuantizedDTypePolicy, deserialize
+    from .dtype_policies import QuantizedDTypePolicy, QuantizedFloat8DTypePolicy, deserialize
     dtype = _library_dtype(layer)
-    if isinstance(dtype, dict) and dtype.get("class_name") in ("QuantizedDTypePolicy", "Int4DTypePolicy"):
+    if isinstance(dtype, dict) and dtype.get("class_name") in ("QuantizedDTypePolicy", "Int4DTypePolicy",
+                                                               "QuantizedFloat8DTypePolicy"):
         return deserialize(dtype)
     saved = layer.__dict__.get("_quantized_dtype")
     if saved is not None:
         return deserialize(saved)
-    return QuantizedDTypePolicy("int8", getattr(layer, "dtype", None) or "float32")
+    source = getattr(layer, "dtype", None) or "float32"
+    return QuantizedFloat8DTypePolicy("float8", source) if float8 else QuantizedDTypePolicy("int8", source)
 
 
 def quantization_mode(layer):
-    """"int8" or "int4" when the layer's kernel is quantized, else None (and None for a
+    """"int8", "int4" or "float8" when the layer is quantized, else None (and None for a
     model)."""
     policy = quantized_policy(layer)
     return None if policy is None else policy.quantization_mode

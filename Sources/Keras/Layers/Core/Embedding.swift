@@ -219,6 +219,8 @@ extension Embedding: QuantizableLayer {
                                               scaleName: "embeddings_scale", extra: extra)
             (embeddings, embeddingsScale) = (made.0, made.1)
             (embeddingsZero, gIdx) = made.2.count == 2 ? (made.2[0], made.2[1]) : (nil, nil)
+        case .float8:   // (refused by checkQuantizable: Keras's Embedding has no float8 form)
+            throw KerasError.invalidArgument(unsupportedModeMessage(mode) ?? "Embedding: float8 is not supported")
         }
         quantizationMode = mode
     }

@@ -1,5 +1,5 @@
 /// The quantization modes a layer can take (Keras: `layer.quantize(mode)`, `model.quantize`).
-/// The library holds `int8` and `int4`; Keras's other modes are refused by name.
+/// The library holds `int8`, `int4` and `float8`; Keras's other modes are refused by name.
 public enum QuantizationMode: Sendable, Hashable {
     /// Keras's int8: the kernel as int8 with one scale per output channel, the inputs quantized
     /// per row at call time.
@@ -9,6 +9,14 @@ public enum QuantizationMode: Sendable, Hashable {
     /// `int4/-1`); a positive size: groups of that many along the contracted axis, each with its
     /// scale and zero point (Keras's default `Int4QuantizationConfig()`, `int4/128`).
     case int4(blockSize: Int?)
+    /// Keras's float8 training mode (Dense and EinsumDense): the kernel stays float32 and
+    /// trainable; the inputs and kernel are fake-quantized to float8_e4m3fn and the output's
+    /// gradient to float8_e5m2 with delayed scaling over an amax history of this length
+    /// (Keras's `QuantizedFloat8DTypePolicy(amax_history_length=1024)`).
+    case float8(amaxHistoryLength: Int)
+
+    /// Keras's `quantize("float8")`: the default amax history length.
+    public static let float8 = QuantizationMode.float8(amaxHistoryLength: Float8Variables.defaultAmaxHistoryLength)
 
     /// Keras's modes (`dtype_policies.QUANTIZATION_MODES`).
     public static let kerasModes = ["int8", "float8", "int4", "gptq", "awq"]
@@ -20,10 +28,11 @@ public enum QuantizationMode: Sendable, Hashable {
     /// Keras has that the library does not, and Keras's own for an unknown one.
     public init(named name: String) throws {
         if name == "int8" { self = .int8; return }
+        if name == "float8" { self = .float8; return }
         if name == "int4" { self = .int4(blockSize: QuantizationMode.defaultInt4BlockSize); return }
         if name.hasPrefix("int4/") { self = .int4(blockSize: try QuantizationMode.int4BlockSize(policyMode: name)); return }
         if QuantizationMode.kerasModes.contains(name) {
-            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding)")
+            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding) and 'float8' (Dense and EinsumDense)")
         }
         throw KerasError.invalidArgument("Invalid quantization mode. Expected one of \(QuantizationMode.pythonTuple). Received: mode=\(name)")
     }
@@ -51,6 +60,7 @@ public enum QuantizationMode: Sendable, Hashable {
         switch self {
         case .int8: "int8"
         case .int4: "int4"
+        case .float8: "float8"
         }
     }
 
@@ -59,6 +69,7 @@ public enum QuantizationMode: Sendable, Hashable {
         switch self {
         case .int8: "int8"
         case .int4(let blockSize): "int4/\(blockSize ?? -1)"
+        case .float8: "float8"
         }
     }
 
@@ -72,6 +83,11 @@ public enum QuantizationMode: Sendable, Hashable {
     /// `QuantizedDTypePolicy` named `int8_from_float32`, `Int4DTypePolicy` named
     /// `int4/128_from_float32`).
     var dtypePolicy: JSON {
+        if case .float8(let length) = self {
+            return ["module": "keras.dtype_policies", "class_name": "QuantizedFloat8DTypePolicy",
+                    "config": ["mode": "float8", "source_name": "float32", "amax_history_length": .int(length)],
+                    "registered_name": nil]
+        }
         let cls = self == .int8 ? "QuantizedDTypePolicy" : "Int4DTypePolicy"
         return ["module": "keras.dtype_policies", "class_name": .string(cls),
                 "config": ["mode": .string(policyMode), "source_name": "float32"], "registered_name": nil]
@@ -92,6 +108,8 @@ public enum QuantizationMode: Sendable, Hashable {
             return ["module": "keras.quantizers", "class_name": "Int4QuantizationConfig",
                     "config": ["weight_quantizer": nil, "activation_quantizer": nil, "block_size": .int(blockSize ?? -1)],
                     "registered_name": nil]
+        case .float8:
+            return ["module": "keras.quantizers", "class_name": "Float8QuantizationConfig", "config": [:], "registered_name": nil]
         }
     }
 
@@ -103,6 +121,13 @@ public enum QuantizationMode: Sendable, Hashable {
     static func checkSavedConfig(_ mode: QuantizationMode, _ config: JSON?, layer: String) throws -> QuantizationMode {
         guard let config, config != .null else { return mode }
         let inner = config["config"] ?? config
+        if case .float8 = mode {   // (Keras's Float8QuantizationConfig has no options)
+            let cls = config["class_name"]?.stringValue ?? "Float8QuantizationConfig"
+            guard cls == "Float8QuantizationConfig" else {
+                throw KerasError.invalidArgument("\(layer): a float8 layer's quantization_config must be a Float8QuantizationConfig, got \(cls)")
+            }
+            return mode
+        }
         if case .int4 = mode {
             for key in ["weight_quantizer", "activation_quantizer"] where (inner[key] ?? .null) != .null {
                 throw KerasError.invalidArgument("\(layer): quantization_config with a custom \(key) (\(inner[key] ?? .null)) is not supported for int4; the library computes Keras's default Int4QuantizationConfig (weight-only)")
@@ -144,6 +169,13 @@ public enum QuantizationMode: Sendable, Hashable {
         if mode == nil, let name, let r = name.range(of: "_from_") { mode = String(name[..<r.lowerBound]) }
         guard let mode else { return nil }
         if mode == "int4" { return .int4(blockSize: nil) }
+        if mode == "float8" {
+            let length = dtype["config"]?["amax_history_length"] ?? .int(Float8Variables.defaultAmaxHistoryLength)
+            guard let n = length.intValue, n > 0 else {
+                throw KerasError.invalidArgument("QuantizedFloat8DTypePolicy: amax_history_length must be a positive integer, got \(length)")
+            }
+            return .float8(amaxHistoryLength: n)
+        }
         if mode.hasPrefix("int4/") { return try QuantizationMode(named: mode) }
         return try QuantizationMode(named: mode.split(separator: "/").first.map(String.init) ?? mode)
     }
@@ -185,8 +217,16 @@ extension QuantizableLayer {
         try checkSupports(mode)
     }
 
-    /// An int4 block size must be positive (nil: per channel).
+    /// Keras's error for a mode the layer's class has no quantized form of (Embedding: no
+    /// float8), nil when it has one. `Model.quantize` warns with it and leaves the layer float.
+    func unsupportedModeMessage(_ mode: QuantizationMode) -> String? {
+        guard case .float8 = mode, self is Embedding else { return nil }
+        return "Invalid quantization mode. Expected one of ('int8', 'int4'). Received: quantization_mode=float8"
+    }
+
+    /// An int4 block size must be positive (nil: per channel); the mode must be one the class has.
     func checkSupports(_ mode: QuantizationMode) throws {
+        if let message = unsupportedModeMessage(mode) { throw KerasError.invalidArgument(message) }
         if case .int4(let blockSize?) = mode, blockSize <= 0 {
             throw KerasError.invalidArgument("block_size must be None, -1, or a positive integer. Received: block_size=\(blockSize)")
         }
@@ -239,7 +279,8 @@ func absMaxQuantize(_ w: Tensor, axis: Int, range: ClosedRange<Float> = -127...1
 extension Model {
     /// Quantizes every layer of the model that can be (Keras: `model.quantize(mode)`), as
     /// Keras walks them (`_flatten_layers`, leaves only). Returns the class names of the leaf
-    /// layers that cannot be quantized (Keras warns for each). `only`: the names of the layers
+    /// layers that cannot be quantized (Keras warns for each), or for a layer whose class has no
+    /// form in this mode (Embedding in float8) Keras's message. `only`: the names of the layers
     /// to quantize (Keras's `filters`), all when nil.
     @discardableResult
     public func quantize(_ mode: QuantizationMode, only: Set<String>? = nil) throws -> [String] {
@@ -247,9 +288,13 @@ extension Model {
         let layers = flattenedLayers().map(\.0)
         let leaves = layers.filter { $0.sublayers.isEmpty && !($0 is Model) && (only?.contains($0.name) ?? true) }
         // Checked first, so that a refused layer leaves the model as it was.
-        for case let q as QuantizableLayer in leaves where q.isQuantizableClass { try q.checkQuantizable(mode) }
+        for case let q as QuantizableLayer in leaves where q.isQuantizableClass && q.unsupportedModeMessage(mode) == nil {
+            try q.checkQuantizable(mode)
+        }
         for layer in leaves {
-            if let q = layer as? QuantizableLayer, q.isQuantizableClass {
+            if let q = layer as? QuantizableLayer, q.isQuantizableClass, let message = q.unsupportedModeMessage(mode) {
+                skipped.append(message)
+            } else if let q = layer as? QuantizableLayer, q.isQuantizableClass {
                 try q.quantize(mode)
             } else {
                 skipped.append(layer.pythonClassName)
