@@ -63,10 +63,10 @@ public enum Float8Format: Sendable {
         if a == 0 { return sign }
         let e = Int(a.exponent)
         if e < 1 - bias {
-            return sign | UInt8(a / Float(sign: .plus, exponent: 1 - bias - mantissaBits, significand: 1))
+            return sign | UInt8(truncatingIfNeeded: Int(a / Float(sign: .plus, exponent: 1 - bias - mantissaBits, significand: 1)))
         }
         let m = Int(a / Float(sign: .plus, exponent: e - mantissaBits, significand: 1)) - (1 << mantissaBits)
-        return sign | UInt8(((e + bias) << mantissaBits) | m)
+        return sign | UInt8(truncatingIfNeeded: ((e + bias) << mantissaBits) | m)
     }
 }
 
