@@ -124,6 +124,7 @@ def test_float8_policy_config_and_summary_match_keras(keras_runs):
         assert ca["dtype"] == cb["dtype"]
         assert ca["quantization_config"] == _tuples_as_lists(cb["quantization_config"])
         assert [w.trainable for w in a.weights] == [w.trainable for w in b.weights]
+        assert [w.overwrite_with_gradient for w in a.weights] == [w.overwrite_with_gradient for w in b.weights]
     keras = real_keras()
     config = sk.quantizers.Float8QuantizationConfig()
     assert config.mode == "float8" and config.get_config() == keras.quantizers.Float8QuantizationConfig().get_config() == {}
