@@ -251,6 +251,28 @@ final class Float8Tests: XCTestCase {
         for j in 0..<b.count { XCTAssertEqual(Double(gv[1].data[j]), try numeric(b, j) { try f(qx, qk, b) }, accuracy: 1e-3) }
     }
 
+    /// Keras's `overwrite_with_gradient`: the variable takes its gradient as it is, also under a
+    /// LossScaleOptimizer (not divided by the loss scale), and the others step.
+    func testOverwrittenVariablesTakeTheirGradients() throws {
+        let overwritten = Variable(Tensor([1, 2, 3, 4]), name: "kernel_amax_history")
+        overwritten.overwriteWithGradient = true
+        let stepped = Variable(Tensor([1, 2]), name: "kernel")
+        let grads = [Tensor([1, 6, 7, 2]), Tensor([0.5, -1])]
+        let sgd = try SGD(learningRate: 0.5)
+        try sgd.apply(grads, to: [overwritten, stepped])
+        XCTAssertEqual(overwritten.storedValue.scalars, [1, 6, 7, 2])
+        XCTAssertEqual(stepped.storedValue.scalars, [0.75, 2.5])
+        XCTAssertEqual(sgd.iterations, 1)
+        let lso = try LossScaleOptimizer(try SGD(learningRate: 0.5), initialScale: 4)
+        try lso.apply([Tensor([3, 1, 4, 1]), Tensor([2, -4])], to: [overwritten, stepped])
+        XCTAssertEqual(overwritten.storedValue.scalars, [3, 1, 4, 1])
+        XCTAssertEqual(stepped.storedValue.scalars, [0.5, 3])
+        let accumulating = try SGD(learningRate: 0.5, options: OptimizerArguments(gradientAccumulationSteps: 2))
+        XCTAssertThrowsError(try accumulating.apply(grads, to: [overwritten, stepped])) {
+            XCTAssertTrue("\($0)".contains("gradient_accumulation_steps"), "\($0)")
+        }
+    }
+
     func testModesPoliciesAndRefusals() throws {
         XCTAssertEqual(try QuantizationMode(named: "float8"), .float8(amaxHistoryLength: 1024))
         let policy: JSON = ["class_name": "QuantizedFloat8DTypePolicy",
