@@ -21,6 +21,10 @@ public final class Variable: @unchecked Sendable {
     let createdTrainable: Bool
     /// Applied after each optimizer update.
     public var constraint: Constraint?
+    /// Whether an optimizer assigns the gradient to it instead of stepping (Keras's
+    /// `overwrite_with_gradient`: a float8 layer's scales and amax histories, whose gradients
+    /// are their new values); optimizers keep no slots for it.
+    public var overwriteWithGradient = false
     /// `float32`, or an integer dtype (`int32`, `int64`, `uint32`, `int8`).
     public let dtype: VariableDType
     @exclusivity(unchecked) var storedValue: Tensor { didSet { version &+= 1 } }

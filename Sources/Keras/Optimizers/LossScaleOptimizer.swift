@@ -96,9 +96,10 @@ public final class LossScaleOptimizer: Optimizer, @unchecked Sendable {
             unscaled = gradients.map { Tensor(shape: $0.shape, repeating: 0) }
         }
         let scale = dynamicScale
-        for (u, g) in zip(unscaled, gradients) {
-            let out = u.data, p = g.data
-            for j in 0..<g.count { out[j] = p[j] / scale }
+        for i in 0..<gradients.count {
+            // (a float8 scale's or history's gradient is its new value: kept, as Keras keeps it)
+            let out = unscaled[i].data, p = gradients[i].data, s = variables[i].overwriteWithGradient ? 1 : scale
+            for j in 0..<gradients[i].count { out[j] = p[j] / s }
         }
         try inner.apply(unscaled, to: variables)
         if stepCounter == dynamicGrowthSteps - 1 {

@@ -4,7 +4,7 @@ extension Optimizer {
     /// Makes the state of `variables` now rather than on the first step (before restoring saved
     /// optimizer weights, as Keras's `optimizer.build(var_list)`).
     public func build(_ variables: [Variable]) {
-        if innerOptimizers.isEmpty { _ = statesForSaving(variables); return }
+        if innerOptimizers.isEmpty { _ = statesForSaving(variables.filter { !$0.overwriteWithGradient }); return }
         for (o, share) in delegates(for: variables) where !share.isEmpty { o.build(share) }
     }
 

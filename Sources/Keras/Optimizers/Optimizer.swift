@@ -240,6 +240,9 @@ open class Optimizer: @unchecked Sendable {
         guard gradients.count == variables.count else {
             throw KerasError.invalidArgument("\(name).apply: \(gradients.count) gradients for \(variables.count) variables")
         }
+        for i in 0..<variables.count where variables[i].overwriteWithGradient {
+            return try applyOverwriting(gradients, to: variables)
+        }
         for i in 0..<variables.count where variables[i].dtype != .float32 {
             let kept = variables.indices.filter { variables[$0].dtype == .float32 }
             return try apply(kept.map { gradients[$0] }, to: kept.map { variables[$0] })
@@ -278,6 +281,24 @@ open class Optimizer: @unchecked Sendable {
         if useEMA { updateMovingAverages(states, variables, step: iterations / k) }
         for i in 0..<variables.count { variables[i].constraint?.apply(variables[i]) }
         iterations += 1
+    }
+
+    /// Keras's `_overwrite_variables_directly_with_gradients`: the variables marked
+    /// ``Variable/overwriteWithGradient`` take their gradients as their values (a float8 layer's
+    /// new scales and amax histories), then the others take the step.
+    private func applyOverwriting(_ gradients: [Tensor], to variables: [Variable]) throws {
+        guard gradientAccumulationSteps == nil else {
+            throw KerasError.invalidArgument("\(name): gradient_accumulation_steps is not supported with float8 layers (variables with overwrite_with_gradient)")
+        }
+        var kept: [Int] = []
+        for i in 0..<variables.count {
+            guard variables[i].overwriteWithGradient else { kept.append(i); continue }
+            guard gradients[i].count == variables[i].storedValue.count else {
+                throw KerasError.shapeMismatch("\(name).apply: gradient of shape \(gradients[i].shape) for variable '\(variables[i].path)' of shape \(variables[i].shape)")
+            }
+            try variables[i].assign(Ops.reshape(gradients[i], variables[i].shape))
+        }
+        try apply(kept.map { gradients[$0] }, to: kept.map { variables[$0] })
     }
 
     /// The state of each variable, made on first sight; the array is reused while the same

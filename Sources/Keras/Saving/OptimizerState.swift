@@ -48,7 +48,7 @@ enum OptimizerState {
     /// then what `build` makes (moving averages, gradient accumulators, slots, the optimizer's
     /// own scalars); wrappers (LossScaleOptimizer) append their inner optimizers' variables.
     static func entries(_ o: Optimizer, variables all: [Variable]) -> [Entry] {
-        let variables = all.filter { $0.dtype == .float32 }   // (integer ones are not optimized)
+        let variables = all.filter { $0.dtype == .float32 && !$0.overwriteWithGradient }   // (integer ones are not optimized; float8 scales are assigned)
         let prefix = o.name
         var out = [Entry.counter("\(prefix)/iteration", get: { o.ownIterations }, set: { o.ownIterations = $0 })]
         if o.schedule == nil {

@@ -3,7 +3,9 @@
 weights with per-channel scales and quantizes their inputs at call time, as Keras's "int8"
 mode does; or by packed int4 weights, weight-only, per channel or in blocks with zero points,
 as Keras's "int4" mode does; or, for "gptq" (`config=GPTQConfig(...)`), by the GPTQ solve over
-calibration data (`_gptq`). Keras's other modes are refused, naming the ones that work."""
+calibration data (`_gptq`); or, for Dense and EinsumDense, adds the scales and amax histories of
+Keras's "float8" training mode (inputs, kernel and output gradient fake-quantized to float8 with
+delayed scaling). Keras's other modes are refused, naming the ones that work."""
 
 import re
 import warnings
@@ -11,7 +13,7 @@ import warnings
 from . import _lib, _native
 from .dtype_policies import QUANTIZATION_MODES
 
-SUPPORTED = ("int8", "int4")
+SUPPORTED = ("int8", "int4", "float8")
 
 
 def _resolve_mode(mode, config):
@@ -45,7 +47,8 @@ def _resolve_mode(mode, config):
                       "awq": "For AWQ, you must pass an `AWQConfig` object in the `config` argument. "}
         raise ValueError(f"{keras_says.get(mode, '') if config is None else ''}"
                          f"quantize: mode '{mode}' is not supported by swiftkeras; the supported "
-                         f"modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding)")
+                         f"modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding) and "
+                         f"'float8' (Dense and EinsumDense)")
     if mode == "int4":
         block_size = 128 if config is None else config.block_size
         return f"int4/{-1 if block_size is None else block_size}"
@@ -115,8 +118,15 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
     for layer in _leaf_layers(model):
         _remember(layer)
     for class_name in skipped:
-        warnings.warn(f"Layer {class_name} does not have a `quantize` method implemented.",
-                      stacklevel=2)
+        warnings.warn(_skipped_message(class_name), stacklevel=2)
+
+
+def _skipped_message(entry):
+    """Keras's warning for a layer `quantize` left as it was: the library gives a class name
+    (no `quantize` method) or Keras's own message (a mode the class has no form of)."""
+    if " " in entry:
+        return entry
+    return f"Layer {entry} does not have a `quantize` method implemented."
 
 
 def _quantize_gptq(model, config, filters):
@@ -153,8 +163,10 @@ def quantize_layer(layer, mode=None, config=None, type_check=True):
     if model is None or model._handle is None:
         raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer '{layer.name}' "
                          f"(of type '{type(layer).__name__}') is not built yet.")
-    if _run(model, mode, [layer.name]):
-        raise NotImplementedError(f"Layer {type(layer).__name__} does not have a `quantize` "
+    skipped = _run(model, mode, [layer.name])
+    if skipped:
+        raise NotImplementedError(_skipped_message(skipped[0]) if " " in skipped[0] else
+                                  f"Layer {type(layer).__name__} does not have a `quantize` "
                                   f"method implemented.")
     _remember(layer)
 
@@ -190,20 +202,22 @@ def quantized_policy(layer):
         infos = layer._variable_infos()
     except Exception:   # an unbuilt layer: float
         return None
-    if not any(w.get("dtype") in ("int8", "uint8") for w in infos):
+    float8 = any(str(w.get("name", "")).endswith("inputs_amax_history") for w in infos)
+    if not float8 and not any(w.get("dtype") in ("int8", "uint8") for w in infos):
         return None
-    from .dtype_policies import QUANTIZED_POLICY_CLASSES, QuantizedDTypePolicy, deserialize
+    from .dtype_policies import QUANTIZED_POLICY_CLASSES, QuantizedDTypePolicy, QuantizedFloat8DTypePolicy, deserialize
     dtype = _library_dtype(layer)
     if isinstance(dtype, dict) and dtype.get("class_name") in QUANTIZED_POLICY_CLASSES:
         return deserialize(dtype)
     saved = layer.__dict__.get("_quantized_dtype")
     if saved is not None:
         return deserialize(saved)
-    return QuantizedDTypePolicy("int8", getattr(layer, "dtype", None) or "float32")
+    source = getattr(layer, "dtype", None) or "float32"
+    return QuantizedFloat8DTypePolicy("float8", source) if float8 else QuantizedDTypePolicy("int8", source)
 
 
 def quantization_mode(layer):
-    """"int8", "int4" or "gptq" when the layer's kernel is quantized, else None (and None for a
+    """"int8", "int4", "gptq" or "float8" when the layer is quantized, else None (and None for a
     model)."""
     policy = quantized_policy(layer)
     return None if policy is None else policy.quantization_mode

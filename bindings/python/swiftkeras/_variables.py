@@ -56,6 +56,14 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return self._trainable
 
     @property
+    def overwrite_with_gradient(self):
+        """Whether the optimizer assigns this variable its gradient instead of stepping: a
+        float8 layer's scales (shape `()`) and amax histories, as Keras's."""
+        return "_holder" in self.__dict__ and self.dtype == "float32" and (
+            self.name in ("inputs_amax_history", "kernel_amax_history", "outputs_grad_amax_history")
+            or (self.name in ("inputs_scale", "kernel_scale", "outputs_grad_scale") and self.shape == ()))
+
+    @property
     def ndim(self):
         return len(self.shape)
 

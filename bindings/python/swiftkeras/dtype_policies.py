@@ -173,7 +173,41 @@ class GPTQDTypePolicy(QuantizedDTypePolicy):
     __hash__ = object.__hash__
 
 
-QUANTIZED_POLICY_CLASSES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "GPTQDTypePolicy")
+class QuantizedFloat8DTypePolicy(QuantizedDTypePolicy):
+    """The policy of a float8 layer (`quantize("float8")`, Dense and EinsumDense), named
+    "float8_from_float32": `amax_history_length` (1024 by default) steps of delayed scaling.
+    Keras: `keras.dtype_policies.QuantizedFloat8DTypePolicy`."""
+
+    default_amax_history_length = 1024
+
+    def __init__(self, mode, source_name=None, amax_history_length=1024):
+        super().__init__(mode, source_name)
+        if not isinstance(amax_history_length, int):
+            raise TypeError(f"`amax_history_length` must be an integer. "
+                            f"Received: amax_history_length={amax_history_length}")
+        self._amax_history_length = amax_history_length
+
+    @property
+    def amax_history_length(self):
+        """The length of the amax history window."""
+        return self._amax_history_length
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"amax_history_length": self.amax_history_length})
+        return config
+
+    def __repr__(self):
+        return f'<QuantizedFloat8DTypePolicy "{self._name}">'
+
+    def __eq__(self, other):
+        return (isinstance(other, QuantizedFloat8DTypePolicy) and self._name == other._name
+                and self._amax_history_length == other._amax_history_length)
+
+    __hash__ = object.__hash__
+
+
+QUANTIZED_POLICY_CLASSES = ("QuantizedDTypePolicy", "Int4DTypePolicy", "GPTQDTypePolicy", "QuantizedFloat8DTypePolicy")
 
 
 class DTypePolicyMap(DTypePolicy, MutableMapping):
@@ -298,7 +332,7 @@ def _refuse_quantized(name):
     if isinstance(name, str) and name.startswith(QUANTIZATION_MODES):
         raise ValueError(f"The dtype policy '{name}' is a quantized policy: a layer gets it from "
                          f"`quantize(\"int8\")` or `quantize(\"int4\")` (Dense, EinsumDense and "
-                         f"Embedding), not as its "
+                         f"Embedding) or `quantize(\"float8\")` (Dense, EinsumDense), not as its "
                          f"dtype or the global policy.")
 
 
@@ -349,12 +383,12 @@ def deserialize(config, custom_objects=None):
         {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
          "Policy": DTypePolicy, "DTypePolicyMap": DTypePolicyMap,
          "QuantizedDTypePolicy": QuantizedDTypePolicy, "Int4DTypePolicy": Int4DTypePolicy,
-         "GPTQDTypePolicy": GPTQDTypePolicy}.get(class_name)
+         "GPTQDTypePolicy": GPTQDTypePolicy, "QuantizedFloat8DTypePolicy": QuantizedFloat8DTypePolicy}.get(class_name)
     if found is None:
         _refuse_quantized((config.get("config") or {}).get("name"))
         raise ValueError(f"Unknown dtype policy class '{class_name}': swiftkeras has "
                          f"DTypePolicy, FloatDTypePolicy, QuantizedDTypePolicy, Int4DTypePolicy, "
-                         f"GPTQDTypePolicy and DTypePolicyMap.")
+                         f"GPTQDTypePolicy, QuantizedFloat8DTypePolicy and DTypePolicyMap.")
     if found is DTypePolicyMap:
         return found.from_config(config["config"], custom_objects)
     return found.from_config(config["config"])
@@ -437,5 +471,6 @@ def saved_policies_not_kept(config):
     return found
 
 
-__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "GPTQDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy", "serialize",
+__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "GPTQDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy",
+           "QuantizedFloat8DTypePolicy", "serialize",
            "deserialize", "get"]

@@ -380,8 +380,30 @@ class GPTQConfig(QuantizationConfig):
         """Any GPTQConfig Keras takes is computed (the GPTQ solve in `_gptq`)."""
 
 
+class Float8QuantizationConfig(QuantizationConfig):
+    """The float8 training config (`quantize(config=Float8QuantizationConfig())`): no options,
+    no custom quantizers. Keras: `keras.quantizers.Float8QuantizationConfig`."""
+
+    def __init__(self):
+        super().__init__(None, None)
+
+    @property
+    def mode(self):
+        return "float8"
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls()
+
+    def _check_supported(self):
+        pass
+
+
 ALL_OBJECTS = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig, Int4QuantizationConfig,
-               GPTQConfig)
+               GPTQConfig, Float8QuantizationConfig)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
 
@@ -412,6 +434,6 @@ def deserialize(config, custom_objects=None):
     return deserialize_keras_object(config, custom_objects={**ALL_OBJECTS_DICT,
                                                             **(custom_objects or {})})
 
-__all__ = ["AbsMaxQuantizer", "GPTQConfig", "Int4QuantizationConfig", "Int8QuantizationConfig", "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
+__all__ = ["AbsMaxQuantizer", "Float8QuantizationConfig", "GPTQConfig", "Int4QuantizationConfig", "Int8QuantizationConfig", "QuantizationConfig", "Quantizer", "abs_max_quantize", "compute_float8_amax_history",
            "compute_float8_scale", "deserialize", "fake_quant_with_min_max_vars", "get", "pack_int4", "quantize_and_dequantize",
            "serialize", "unpack_int4"]

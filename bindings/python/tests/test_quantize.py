@@ -195,8 +195,6 @@ def test_config_object_and_refusals():
         model.quantize("int3")
     with pytest.raises(ValueError, match="'awq' is not supported.*'int8'.*'int4'"):
         model.quantize("awq")
-    with pytest.raises(ValueError, match="'float8' is not supported"):
-        model.quantize("float8")
     with pytest.raises(ValueError, match="either `mode` or `config`"):
         model.quantize()
     with pytest.raises(ValueError, match="activation_quantizer"):

@@ -133,8 +133,6 @@ def test_int4_refusals():
             block_size=-1, activation_quantizer=sk.quantizers.AbsMaxQuantizer()))
     with pytest.raises(ValueError, match="For GPTQ, you must pass a `GPTQConfig` object"):
         model.quantize("gptq")
-    with pytest.raises(ValueError, match="'float8' is not supported by swiftkeras"):
-        model.quantize("float8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.quantize("int4")

@@ -29,7 +29,9 @@ public final class Dense: Layer, @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var kernelZero: Variable?
     /// The group of each input row of an int4 kernel quantized in blocks. Keras: `g_idx`.
     @exclusivity(unchecked) public private(set) var gIdx: Variable?
-    /// `int8` or `int4` once quantized (Keras: `quantization_mode`), nil while float.
+    /// A float8 layer's scales and amax histories (Keras's `_float8_build`).
+    private(set) var float8: Float8Variables?
+    /// `int8`, `int4`, `gptq` or `float8` once quantized (Keras: `quantization_mode`), nil while float.
     public private(set) var quantizationMode: QuantizationMode?
     /// The int8 kernel packed for the int8 product, once per kernel value.
     let packedKernel = PackedInt8Cache()
@@ -85,6 +87,9 @@ public final class Dense: Layer, @unchecked Sendable {
         } else if case .gptq(let bits, let groupSize)? = quantizationMode {
             setGPTQ(GPTQKernel.build(on: self, rows: inputDim, cols: units, bits: bits, groupSize: groupSize))
         } else {
+            if case .float8(let length)? = quantizationMode {   // (Keras adds them before the kernel)
+                float8 = try Float8Variables.build(on: self, historyLength: length)
+            }
             kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer,
                                regularizer: kernelRegularizer, constraint: kernelConstraint)
         }
@@ -96,6 +101,15 @@ public final class Dense: Layer, @unchecked Sendable {
 
     public override func call(_ inputs: Tensor, training: Bool) throws -> Tensor {
         guard let kernel else { throw KerasError.invalidState("Dense '\(name)' is not built") }
+        if let float8 {
+            // Keras's `_float8_call`: the product of the fake-quantized input and kernel, its
+            // gradient fake-quantized; the bias through bfloat16.
+            var y = try float8.call(inputs, kernel: kernel.value, training: training) { x, w in
+                try Ops.dense(x, kernel: w, bias: nil)
+            }
+            if let bias { y = try Ops.add(y, Float8Variables.bias(bias)) }
+            return try activationFunction(y)
+        }
         if case .int4(let blockSize)? = quantizationMode, let kernelScale {
             return try int4Call(inputs, kernel: kernel, kernelScale: kernelScale, blockSize: blockSize)
         }
@@ -174,7 +188,8 @@ extension Dense: QuantizableLayer {
     /// Keras's `Dense.quantize(mode)`. int8: the kernel quantized per unit over its abs-max
     /// (`AbsMaxQuantizer(axis=0)`), kept as int8 with its scale. int4: per unit over -8 ... 7,
     /// or in blocks of input rows with zero points, packed two values to a byte along the units
-    /// (`[input_dim, ceil(units / 2)]`). The bias stays float and trainable.
+    /// (`[input_dim, ceil(units / 2)]`). float8: the kernel stays, the scales and amax histories
+    /// join it. The bias stays float and trainable.
     public func quantize(_ mode: QuantizationMode) throws {
         try checkQuantizable(mode)
         guard let old = kernel, old.shape.count == 2 else { throw KerasError.invalidState("Dense '\(name)' has no kernel") }
@@ -188,6 +203,8 @@ extension Dense: QuantizableLayer {
             // Keras's `_gptq_build` on a built layer; the GPTQ solve's values are assigned next
             // (the binding's `model.quantize("gptq", config=...)`).
             setGPTQ(try GPTQKernel.replace(old, bits: bits, groupSize: groupSize, on: self))
+        case .float8(let length):
+            float8 = try Float8Variables.build(on: self, historyLength: length, pathPrefix: String(old.path.dropLast(old.name.count)))
         }
         quantizationMode = mode
     }
@@ -204,6 +221,7 @@ extension Dense: QuantizableLayer {
     /// (then kernel_zero and g_idx for int4 in blocks); gptq: bias, kernel, kernel_scale,
     /// kernel_zero, g_idx.
     public var variablesInSaveOrder: [Variable] {
+        if let float8, let kernel { return [kernel] + (bias.map { [$0] } ?? []) + float8.all }
         guard let kernel, let kernelScale else { return variables }
         if case .gptq? = quantizationMode {
             return (bias.map { [$0] } ?? []) + [kernel, kernelScale] + [kernelZero, gIdx].compactMap { $0 }

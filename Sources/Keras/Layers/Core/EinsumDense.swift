@@ -39,6 +39,8 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     public private(set) var gIdx: Variable?
     /// `int8` or `int4` once quantized (Keras: `quantization_mode`), nil while float.
     public private(set) var quantizationMode: QuantizationMode?
+    /// A float8 layer's scales and amax histories (Keras's `_float8_build`).
+    private(set) var float8: Float8Variables?
     /// The int8 kernel, as the `[k, n]` product takes it, packed once per kernel value.
     let packedKernel = PackedInt8Cache()
     /// An int4 kernel dequantized in the kernel's shape, once per value.
@@ -90,6 +92,9 @@ public final class EinsumDense: Layer, @unchecked Sendable {
             // of its own layout), packed along the produced columns.
             setInt4(try Int4Kernel.build(on: self, rows: p.k, cols: p.n, blockSize: blockSize))
         } else {
+            if case .float8(let length)? = quantizationMode {   // (Keras adds them before the kernel)
+                float8 = try Float8Variables.build(on: self, historyLength: length)
+            }
             kernel = addWeight(name: "kernel", shape: p.kernelShape, initializer: kernelInit,
                                regularizer: kernelRegularizer, constraint: kernelConstraint)
         }
@@ -103,6 +108,13 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         guard let plan, let kernel else { throw KerasError.invalidState("EinsumDense '\(name)' is not built") }
         guard inputs.rank == plan.input.count else {
             throw KerasError.shapeMismatch("EinsumDense '\(name)': expected inputs of rank \(plan.input.count) for '\(equation)', got shape \(inputs.shape)")
+        }
+        if let float8 {
+            // Keras's `_float8_call`: the einsum of the fake-quantized input and kernel, its
+            // gradient fake-quantized; the bias through bfloat16.
+            var y = try float8.call(inputs, kernel: kernel.value, training: training) { x, w in try product(x, w, plan) }
+            if let bias { y = try Ops.add(y, Float8Variables.bias(bias)) }
+            return try activationFunction(y)
         }
         let identity = { (p: [Int]) in p == Array(0..<p.count) }
         let x = identity(plan.inputPerm) ? inputs : try Ops.transpose(inputs, plan.inputPerm)
@@ -145,6 +157,19 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         var y = try Ops.transpose(Ops.reshape(Ops.matmul(x2, w2), middle), plan.outputPerm)
         if let bias { y = try Ops.add(y, bias.value) }
         return try activationFunction(y)
+    }
+
+    /// The einsum of `inputs` and `kernel` (in the kernel's own layout), without the bias.
+    private func product(_ inputs: Tensor, _ kernel: Tensor, _ plan: EinsumPlan) throws -> Tensor {
+        let identity = { (p: [Int]) in p == Array(0..<p.count) }
+        let x = identity(plan.inputPerm) ? inputs : try Ops.transpose(inputs, plan.inputPerm)
+        let w = identity(plan.kernelPerm) ? kernel : try Ops.transpose(kernel, plan.kernelPerm)
+        let m = inputs.count / Swift.max(plan.k, 1)
+        let y2 = try Ops.matmul(Ops.reshape(x, [m, plan.k]), Ops.reshape(w, [plan.k, plan.n]))
+        let outShape = plan.outputShape(for: inputs.shape)
+        let middle = outShape.indices.sorted { plan.outputPerm[$0] < plan.outputPerm[$1] }.map { outShape[$0] }
+        let y = try Ops.reshape(y2, middle)
+        return identity(plan.outputPerm) ? y : try Ops.transpose(y, plan.outputPerm)
     }
 
     /// The kernel as `[k, n]` and the bias as `[n]` when this layer is one plain product over
@@ -201,6 +226,11 @@ extension EinsumDense: QuantizableLayer {
     public func quantize(_ mode: QuantizationMode) throws {
         try checkQuantizable(mode)
         guard let plan, let old = kernel else { throw KerasError.invalidState("EinsumDense '\(name)' has no kernel") }
+        if case .float8(let length) = mode {   // (the kernel stays; the scales join it)
+            float8 = try Float8Variables.build(on: self, historyLength: length, pathPrefix: String(old.path.dropLast(old.name.count)))
+            quantizationMode = mode
+            return
+        }
         if case .int4(let blockSize) = mode {
             // Keras flattens the kernel to [contracted, produced] by a reshape of its own layout.
             setInt4(try Int4Kernel.quantize(old, as: Ops.reshape(old.storedValue, [plan.k, plan.n]), blockSize: blockSize, on: self))
@@ -231,6 +261,7 @@ extension EinsumDense: QuantizableLayer {
     /// Keras's `variable_serialization_spec`: kernel, bias, then kernel_scale when quantized
     /// (then kernel_zero and g_idx for int4 in blocks).
     public var variablesInSaveOrder: [Variable] {
+        if let float8, let kernel { return [kernel] + (bias.map { [$0] } ?? []) + float8.all }
         guard let kernel, let kernelScale else { return variables }
         return [kernel] + (bias.map { [$0] } ?? []) + [kernelScale] + [kernelZero, gIdx].compactMap { $0 }
     }

@@ -1,5 +1,6 @@
 /// The quantization modes a layer can take (Keras: `layer.quantize(mode)`, `model.quantize`).
-/// The library holds `int8`, `int4` and `gptq` (Dense); Keras's other modes are refused by name.
+/// The library holds `int8`, `int4`, `float8` and `gptq` (Dense); Keras's other modes are refused
+/// by name.
 public enum QuantizationMode: Sendable, Hashable {
     /// Keras's int8: the kernel as int8 with one scale per output channel, the inputs quantized
     /// per row at call time.
@@ -15,6 +16,14 @@ public enum QuantizationMode: Sendable, Hashable {
     /// at 4 bits), with a scale and a zero point per unit and group of `groupSize` input rows
     /// (-1: one group); the policy mode `"gptq/<bits>/<group_size>"`.
     case gptq(bits: Int, groupSize: Int)
+    /// Keras's float8 training mode (Dense and EinsumDense): the kernel stays float32 and
+    /// trainable; the inputs and kernel are fake-quantized to float8_e4m3fn and the output's
+    /// gradient to float8_e5m2 with delayed scaling over an amax history of this length
+    /// (Keras's `QuantizedFloat8DTypePolicy(amax_history_length=1024)`).
+    case float8(amaxHistoryLength: Int)
+
+    /// Keras's `quantize("float8")`: the default amax history length.
+    public static let float8 = QuantizationMode.float8(amaxHistoryLength: Float8Variables.defaultAmaxHistoryLength)
 
     /// Keras's modes (`dtype_policies.QUANTIZATION_MODES`).
     public static let kerasModes = ["int8", "float8", "int4", "gptq", "awq"]
@@ -26,6 +35,7 @@ public enum QuantizationMode: Sendable, Hashable {
     /// Keras has that the library does not, and Keras's own for an unknown one.
     public init(named name: String) throws {
         if name == "int8" { self = .int8; return }
+        if name == "float8" { self = .float8; return }
         if name == "int4" { self = .int4(blockSize: QuantizationMode.defaultInt4BlockSize); return }
         if name.hasPrefix("int4/") { self = .int4(blockSize: try QuantizationMode.int4BlockSize(policyMode: name)); return }
         if name.hasPrefix("gptq/") {
@@ -34,7 +44,7 @@ public enum QuantizationMode: Sendable, Hashable {
             return
         }
         if QuantizationMode.kerasModes.contains(name) {
-            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding)")
+            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding) and 'float8' (Dense and EinsumDense)")
         }
         throw KerasError.invalidArgument("Invalid quantization mode. Expected one of \(QuantizationMode.pythonTuple). Received: mode=\(name)")
     }
@@ -63,6 +73,7 @@ public enum QuantizationMode: Sendable, Hashable {
         case .int8: "int8"
         case .int4: "int4"
         case .gptq: "gptq"
+        case .float8: "float8"
         }
     }
 
@@ -72,6 +83,7 @@ public enum QuantizationMode: Sendable, Hashable {
         case .int8: "int8"
         case .int4(let blockSize): "int4/\(blockSize ?? -1)"
         case .gptq(let bits, let groupSize): "gptq/\(bits)/\(groupSize)"
+        case .float8: "float8"
         }
     }
 
@@ -85,10 +97,16 @@ public enum QuantizationMode: Sendable, Hashable {
     /// `QuantizedDTypePolicy` named `int8_from_float32`, `Int4DTypePolicy` named
     /// `int4/128_from_float32`).
     var dtypePolicy: JSON {
+        if case .float8(let length) = self {
+            return ["module": "keras.dtype_policies", "class_name": "QuantizedFloat8DTypePolicy",
+                    "config": ["mode": "float8", "source_name": "float32", "amax_history_length": .int(length)],
+                    "registered_name": nil]
+        }
         let cls = switch self {
         case .int8: "QuantizedDTypePolicy"
         case .int4: "Int4DTypePolicy"
         case .gptq: "GPTQDTypePolicy"
+        case .float8: "QuantizedFloat8DTypePolicy"
         }
         return ["module": "keras.dtype_policies", "class_name": .string(cls),
                 "config": ["mode": .string(policyMode), "source_name": "float32"], "registered_name": nil]
@@ -118,6 +136,8 @@ public enum QuantizationMode: Sendable, Hashable {
                                "group_size": .int(groupSize), "symmetric": false, "activation_order": false,
                                "quantization_layer_structure": nil],
                     "registered_name": nil]
+        case .float8:
+            return ["module": "keras.quantizers", "class_name": "Float8QuantizationConfig", "config": [:], "registered_name": nil]
         }
     }
 
@@ -135,6 +155,13 @@ public enum QuantizationMode: Sendable, Hashable {
             guard config["class_name"]?.stringValue == "GPTQConfig",
                   let bits = inner["weight_bits"]?.intValue, let groupSize = inner["group_size"]?.intValue else { return mode }
             return try QuantizationMode(named: "gptq/\(bits)/\(groupSize)")
+        }
+        if case .float8 = mode {   // (Keras's Float8QuantizationConfig has no options)
+            let cls = config["class_name"]?.stringValue ?? "Float8QuantizationConfig"
+            guard cls == "Float8QuantizationConfig" else {
+                throw KerasError.invalidArgument("\(layer): a float8 layer's quantization_config must be a Float8QuantizationConfig, got \(cls)")
+            }
+            return mode
         }
         if case .int4 = mode {
             for key in ["weight_quantizer", "activation_quantizer"] where (inner[key] ?? .null) != .null {
@@ -177,6 +204,13 @@ public enum QuantizationMode: Sendable, Hashable {
         if mode == nil, let name, let r = name.range(of: "_from_") { mode = String(name[..<r.lowerBound]) }
         guard let mode else { return nil }
         if mode == "int4" { return .int4(blockSize: nil) }
+        if mode == "float8" {
+            let length = dtype["config"]?["amax_history_length"] ?? .int(Float8Variables.defaultAmaxHistoryLength)
+            guard let n = length.intValue, n > 0 else {
+                throw KerasError.invalidArgument("QuantizedFloat8DTypePolicy: amax_history_length must be a positive integer, got \(length)")
+            }
+            return .float8(amaxHistoryLength: n)
+        }
         if mode.hasPrefix("int4/") || mode.hasPrefix("gptq/") { return try QuantizationMode(named: mode) }
         return try QuantizationMode(named: mode.split(separator: "/").first.map(String.init) ?? mode)
     }
@@ -218,11 +252,19 @@ extension QuantizableLayer {
         try checkSupports(mode)
     }
 
-    /// An int4 block size must be positive (nil: per channel).
+    /// Keras's error for a mode the layer's class has no quantized form of (Embedding: no
+    /// float8), nil when it has one. `Model.quantize` warns with it and leaves the layer float.
+    func unsupportedModeMessage(_ mode: QuantizationMode) -> String? {
+        guard case .float8 = mode, self is Embedding else { return nil }
+        return "Invalid quantization mode. Expected one of ('int8', 'int4'). Received: quantization_mode=float8"
+    }
+
+    /// An int4 block size must be positive (nil: per channel); the mode must be one the class has.
     func checkSupports(_ mode: QuantizationMode) throws {
         if case .gptq = mode, !(self is Dense) {
             throw KerasError.invalidArgument("\(pythonClassName) '\(name)': quantize: mode 'gptq' is supported by this library for Dense layers only")
         }
+        if let message = unsupportedModeMessage(mode) { throw KerasError.invalidArgument(message) }
         if case .int4(let blockSize?) = mode, blockSize <= 0 {
             throw KerasError.invalidArgument("block_size must be None, -1, or a positive integer. Received: block_size=\(blockSize)")
         }
@@ -276,7 +318,8 @@ func absMaxQuantize(_ w: Tensor, axis: Int, range: ClosedRange<Float> = -127...1
 extension Model {
     /// Quantizes every layer of the model that can be (Keras: `model.quantize(mode)`), as
     /// Keras walks them (`_flatten_layers`, leaves only). Returns the class names of the leaf
-    /// layers that cannot be quantized (Keras warns for each). `only`: the names of the layers
+    /// layers that cannot be quantized (Keras warns for each), or for a layer whose class has no
+    /// form in this mode (Embedding in float8) Keras's message. `only`: the names of the layers
     /// to quantize (Keras's `filters`), all when nil.
     @discardableResult
     public func quantize(_ mode: QuantizationMode, only: Set<String>? = nil) throws -> [String] {
@@ -284,9 +327,13 @@ extension Model {
         let layers = flattenedLayers().map(\.0)
         let leaves = layers.filter { $0.sublayers.isEmpty && !($0 is Model) && (only?.contains($0.name) ?? true) }
         // Checked first, so that a refused layer leaves the model as it was.
-        for case let q as QuantizableLayer in leaves where q.isQuantizableClass { try q.checkQuantizable(mode) }
+        for case let q as QuantizableLayer in leaves where q.isQuantizableClass && q.unsupportedModeMessage(mode) == nil {
+            try q.checkQuantizable(mode)
+        }
         for layer in leaves {
-            if let q = layer as? QuantizableLayer, q.isQuantizableClass {
+            if let q = layer as? QuantizableLayer, q.isQuantizableClass, let message = q.unsupportedModeMessage(mode) {
+                skipped.append(message)
+            } else if let q = layer as? QuantizableLayer, q.isQuantizableClass {
                 try q.quantize(mode)
             } else {
                 skipped.append(layer.pythonClassName)
