@@ -7,6 +7,20 @@ from ._objects import module_serialization as _module_serialization
 class Initializer(KerasObject):
     kind = "initializer"
 
+    def __call__(self, shape, dtype=None):
+        """Keras's `initializer(shape, dtype=None)`: a new array of `shape` drawn by the library
+        (a seeded initializer gives the same values at each call, as Keras's; an unseeded one
+        takes its seed from Python's `random` at its first call, as Keras's make_default_seed)."""
+        if not self._is_builtin():
+            raise NotImplementedError("Initializer subclasses must implement the `__call__()` "
+                                      "method.")
+        from ._standalone import initializer_call
+        return initializer_call(self, shape, dtype)
+
+    def clone(self):
+        """Keras's `initializer.clone()`: a new instance of the same config."""
+        return type(self).from_config(self.get_config())
+
 
 _CLASSES = {
     "Zeros": (), "Ones": (), "Constant": ("value",), "Identity": ("gain",),

@@ -5,6 +5,8 @@ by the library as Keras 2 did.
     sgd = optimizers.SGD(lr=0.02, decay=1e-6, momentum=0.9, nesterov=True)
 """
 
+import numpy as np
+
 from ._objects import KerasObject, make_class, module_serialization, unique_name
 from ._variables import _FreeVariable
 
@@ -33,7 +35,8 @@ class Optimizer(KerasObject):
     def built(self):
         """Keras's `optimizer.built`: its variables were made for a model's trainable variables
         (at the first fit after compile, or when load_model compiled the model)."""
-        return self.__dict__.get("_built_for") is not None
+        return (self.__dict__.get("_built_for") is not None
+                or bool(self.__dict__.get("_standalone_variables")))
 
     @property
     def learning_rate(self):
@@ -42,6 +45,9 @@ class Optimizer(KerasObject):
         model = self._model()
         if model is not None:
             return model._learning_rate()
+        handle = self.__dict__.get("_standalone")
+        if handle is not None:   # applied to variables of no model: the next step's rate
+            return float(np.float32(handle.state()[1]))
         return self._config.get("learning_rate", self._config.get("lr"))
 
     @learning_rate.setter
@@ -49,6 +55,15 @@ class Optimizer(KerasObject):
         model = self._model()
         if model is not None:
             model._set_learning_rate(float(value))
+        handle = self.__dict__.get("_standalone")
+        if handle is not None:
+            if isinstance(self._config.get("learning_rate"), LearningRateSchedule):
+                raise TypeError("This optimizer was created with a `LearningRateSchedule` object "
+                                "as its `learning_rate` constructor argument, hence its learning "
+                                "rate is not settable. If you need the learning rate to be "
+                                "settable, you should instantiate the optimizer with a float "
+                                "`learning_rate` argument.")
+            handle.set_learning_rate(float(value))
         self._config["learning_rate"] = value
 
     @property
@@ -61,8 +76,11 @@ class Optimizer(KerasObject):
         from . import _lib
         from ._native import check
         model, count = self._model(), ctypes.c_int64(0)
+        handle = self.__dict__.get("_standalone")
         if model is not None:
             check(_lib.keras_model_optimizer_iterations(model._handle, ctypes.byref(count)))
+        elif handle is not None:
+            count.value = handle.state()[0]
         variable = _Iterations(self, count.value)
         variable.path = f"{self.name}/iteration"
         return variable
@@ -73,14 +91,91 @@ class Optimizer(KerasObject):
         cannot train the library's weights: fails naming the routes that do."""
         pairs = list(grads_and_vars)
         from . import _gradient_tape
-        if not _gradient_tape.apply(self, [g for g, _ in pairs], [v for _, v in pairs]):
+        grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
+        if not _gradient_tape.apply(self, grads, variables) and \
+                not self._apply_to_free_variables(grads, variables):
             self._refuse("apply_gradients")
+        return self.iterations
 
     def apply(self, grads, trainable_variables=None):
         """Keras `optimizer.apply(grads, variables)`: as `apply_gradients`."""
         from . import _gradient_tape
-        if not _gradient_tape.apply(self, grads, trainable_variables):
+        grads = list(grads)
+        if not _gradient_tape.apply(self, grads, trainable_variables) and \
+                not self._apply_to_free_variables(grads, trainable_variables):
             self._refuse("apply")
+        return self.iterations
+
+    def _apply_to_free_variables(self, grads, variables):
+        """Keras's eager update of `keras.Variable`s that belong to no model (each gradient a
+        numpy array or anything numpy reads): the library's step (learning rate or schedule,
+        clipping, weight decay, the update, the step count) on their values; False for other
+        variables (a model's weights train in the library, through fit or a GradientTape)."""
+        if variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must "
+                                 "already be built on a list of variables. Call "
+                                 "`optimizer.build(trainable_variables)` first.")
+            variables = self.__dict__["_standalone_variables"]
+        variables = list(variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"Argument `grads` and `trainable_variables` must have the same "
+                             f"length. Received: len(grads)={len(grads)}, "
+                             f"len(trainable_variables)={len(variables)}")
+        if not variables or not all(isinstance(v, _FreeVariable) for v in variables):
+            return False
+        kept = [(g, v) for g, v in zip(grads, variables) if g is not None]   # Keras skips these
+        if kept:
+            self._standalone_handle(variables).apply([g for g, _ in kept], [v for _, v in kept])
+        return True
+
+    def _standalone_handle(self, variables=None):
+        """The library's optimizer for variables of no model, made at the first use (with this
+        optimizer's config then); `variables` are recorded as the ones built on."""
+        handle = self.__dict__.get("_standalone")
+        if handle is None:
+            from ._standalone import OptimizerHandle
+            handle = self.__dict__["_standalone"] = OptimizerHandle(self)
+            self.__dict__["_standalone_variables"] = []
+        if variables is not None:
+            known = self.__dict__["_standalone_variables"]
+            known.extend(v for v in variables if not any(v is k for k in known))
+        return handle
+
+    def build(self, variables):
+        """Keras's `optimizer.build(variables)`: makes the optimizer's variables (slots) for
+        `keras.Variable`s of no model now, rather than at the first step."""
+        variables = list(variables)
+        if not all(isinstance(v, _FreeVariable) for v in variables):
+            raise NotImplementedError("optimizer.build: a model's weights are built on by the "
+                                      "model's fit (compile the model with this optimizer)")
+        self._standalone_handle(variables).apply(None, variables)
+
+    @property
+    def variables(self):
+        """Keras's `optimizer.variables`: `iteration`, `learning_rate` (unless a schedule
+        gives it), then the slots of each variable it was built on (`adam/w_momentum`, ...), as
+        Keras lists them; their values now (copies)."""
+        from ._variables import _FreeVariable as Free
+        handle = self.__dict__.get("_standalone")
+        if handle is None:
+            if self._model() is not None:
+                raise NotImplementedError("optimizer.variables of an optimizer compiled into a "
+                                          "model: the library holds them with the model (saved "
+                                          "by model.save and save_weights)")
+            handle = self._standalone_handle()
+        out = []
+        for path, value in handle.variables():
+            variable = Free(value, dtype=str(value.dtype), trainable=False,
+                            name=path.split("/")[-1])
+            variable.path = path
+            out.append(variable)
+        return out
+
+    def __getstate__(self):
+        # (a copy or a pickle starts without the library's state of variables of no model)
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_standalone", "_standalone_variables")}
 
     def _refuse(self, method):
         from ._custom_steps import GRADIENTS_ROUTE
@@ -198,6 +293,15 @@ class LearningRateSchedule(KerasObject):
     computes the rate at each step."""
     kind = "schedule"
 
+    def __call__(self, step):
+        """Keras's `schedule(step)`: the float32 learning rate at `step`, the library's (the
+        rate an optimizer given this schedule steps with at that count)."""
+        if not self._is_builtin():
+            raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must "
+                                      f"override `__call__(self, step)`.")
+        from ._standalone import schedule_call
+        return schedule_call(self, step)
+
 
 def _schedules_module():
     """`keras.optimizers.schedules`: the library's schedule classes (its catalogue's, with their
@@ -240,6 +344,10 @@ class _Iterations(_FreeVariable):
         from . import _lib
         from ._native import check
         model = self._optimizer._model()
+        if model is None and self._optimizer.__dict__.get("_standalone") is not None:
+            super().assign(value)
+            self._optimizer._standalone_handle().set_iterations(int(self._value))
+            return self
         if model is None:
             raise ValueError("optimizer.iterations.assign: the optimizer is not compiled into a "
                              "built model yet (its count lives in the library's model); compile "
