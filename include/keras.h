@@ -1742,11 +1742,23 @@ int keras_optimizer_apply(keras_optimizer *optimizer, const int64_t *keys, const
                           const keras_array *values, const keras_array *gradients, int count,
                           float *const *updated);
 
+/* Keras's `optimizer.exclude_from_weight_decay(var_list, var_names)`: the variables of `keys`, and
+ * those whose path or name contains one of names_json's strings (NULL: none), are not decayed.
+ * Errors: STATE (the optimizer has taken a step or was built), INVALID_ARGUMENT. */
+int keras_optimizer_exclude_from_weight_decay(keras_optimizer *optimizer, const int64_t *keys, int count,
+                                              const char *names_json);
+
 /* *out_json (free with keras_string_free) = Keras's `optimizer.variables` in its order:
  * [{"path": "adam/iteration", "shape": [], "dtype": "int32", "value": 1},
  *  {"path": "adam/learning_rate", "shape": [], "dtype": "float32", "value": [0.001]},
  *  {"path": "adam/w_momentum", "shape": [2, 3], "dtype": "float32", "value": [6 numbers]}, ...]. */
 int keras_optimizer_variables(keras_optimizer *optimizer, char **out_json);
+
+/* Keras's `optimizer.set_weights(values)`: every optimizer variable from values_json, a list in
+ * keras_optimizer_variables's order and form ("value": a number or a flat list; "dtype": "int32"
+ * for the step count). Errors: INVALID_ARGUMENT (bad JSON, another number of variables), SHAPE
+ * (a value's shape); nothing changes then. */
+int keras_optimizer_set_variables(keras_optimizer *optimizer, const char *values_json);
 
 /* The step count (Keras's optimizer.iterations) and the learning rate of the next step (the
  * schedule's at that count); either pointer may be NULL. */

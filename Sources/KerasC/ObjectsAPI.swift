@@ -64,12 +64,21 @@ final class OptimizerBox: LockedBox {
     let optimizer: Optimizer
     var keys: [Int64] = []
     var variables: [Int64: Variable] = [:]
+    /// Left out of weight decay (Keras's `exclude_from_weight_decay`), set before the first step.
+    var excludedKeys: Set<Int64> = []
+    var excludedNames: [String] = []
     init(_ optimizer: Optimizer) { self.optimizer = optimizer }
 
     /// The variables of `keys` in that order, made on first sight (named `paths[i]`), holding the
     /// caller's current values (which may have been assigned since the last step).
     func variables(_ keys: [Int64], _ paths: [String], _ values: [Tensor]) throws -> [Variable] {
         var seen = Set<Int64>()
+        defer {
+            if !optimizer.isBuilt && !(excludedKeys.isEmpty && excludedNames.isEmpty) {
+                let excluded = excludedKeys.compactMap { variables[$0] }
+                try? optimizer.excludeFromWeightDecay(variables: excluded, names: excludedNames)
+            }
+        }
         return try keys.indices.map { i in
             guard seen.insert(keys[i]).inserted else {
                 throw ABIError(.invalidArgument, "variable \(paths[i]) is given twice")
@@ -149,6 +158,25 @@ public func keras_optimizer_apply(_ handle: OpaquePointer?, _ keys: UnsafePointe
     }
 }
 
+/// Leaves variables (by key) and variables whose path contains one of names out of weight decay
+/// (see keras.h).
+@_cdecl("keras_optimizer_exclude_from_weight_decay")
+public func keras_optimizer_exclude_from_weight_decay(_ handle: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: Int32,
+                                                      _ namesJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_optimizer_exclude_from_weight_decay") {
+        let box = try optimizerBox(handle)
+        guard count >= 0, count == 0 || keys != nil else { throw ABIError(.invalidArgument, "keys is NULL or count is negative (\(count))") }
+        let names = try json(namesJSON, "names_json", nullAs: .array([])).arrayValue?.compactMap(\.stringValue) ?? []
+        try box.locked {
+            guard !box.optimizer.isBuilt else {
+                throw ABIError(.state, "`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
+            }
+            box.excludedKeys.formUnion((0..<Int(count)).compactMap { keys?[$0] })
+            box.excludedNames += names
+        }
+    }
+}
+
 /// Keras's `optimizer.variables` as JSON (see keras.h).
 @_cdecl("keras_optimizer_variables")
 public func keras_optimizer_variables(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
@@ -169,6 +197,33 @@ public func keras_optimizer_variables(_ handle: OpaquePointer?, _ out: UnsafeMut
             }
         }
         out.pointee = try ownedCString(JSON.array(list).description)
+    }
+}
+
+/// Sets Keras's `optimizer.variables` from JSON in keras_optimizer_variables's form (see keras.h).
+@_cdecl("keras_optimizer_set_variables")
+public func keras_optimizer_set_variables(_ handle: OpaquePointer?, _ valuesJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded("keras_optimizer_set_variables") {
+        let box = try optimizerBox(handle)
+        guard let list = try json(valuesJSON, "values_json").arrayValue else {
+            throw ABIError(.invalidArgument, "values_json must be a list of {\"shape\": [...], \"value\": ...}")
+        }
+        let values: [OptimizerVariableValue] = try list.enumerated().map { i, entry in
+            let shape = entry["shape"]?.arrayValue?.compactMap(\.intValue) ?? []
+            guard shape.allSatisfy({ $0 >= 0 }), shape.count <= maxRank else {
+                throw ABIError(.invalidArgument, "values_json[\(i)]: a bad shape \(entry["shape"] ?? .null)")
+            }
+            if shape.isEmpty, let n = entry["value"]?.intValue, entry["dtype"]?.stringValue == "int32" { return .count(n) }
+            let numbers = entry["value"]?.arrayValue?.compactMap(\.doubleValue).map(Float.init)
+                ?? entry["value"]?.doubleValue.map { [Float($0)] } ?? []
+            guard numbers.count == shape.reduce(1, *) else {
+                throw ABIError(.shape, "values_json[\(i)]: \(numbers.count) numbers for the shape \(shape)")
+            }
+            return .tensor(try Tensor(shape: shape, scalars: numbers))
+        }
+        try box.locked {
+            try box.optimizer.restoreVariableValues(values, for: box.keys.compactMap { box.variables[$0] })
+        }
     }
 }
 

@@ -16,4 +16,17 @@ extension Optimizer {
         }
         iterations = n
     }
+
+    /// Sets Keras's `optimizer.variables` for `variables` (``variableValues(for:)``'s order) from
+    /// `values`; a count or a shape that differs changes nothing. Keras: `optimizer.set_weights`.
+    public func restoreVariableValues(_ values: [OptimizerVariableValue], for variables: [Variable]) throws {
+        let entries = OptimizerState.entries(self, variables: variables)
+        guard values.count == entries.count else {
+            throw KerasError.invalidArgument("\(name): the optimizer has \(entries.count) variables, \(values.count) values were given")
+        }
+        for (e, v) in zip(entries, values) where e.shape != v.shape {
+            throw KerasError.shapeMismatch("Optimizer variable \(e.name) has shape \(e.shape) not compatible with provided weight shape \(v.shape)")
+        }
+        try OptimizerState.restore(self, entries: entries, from: values)
+    }
 }

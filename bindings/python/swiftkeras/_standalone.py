@@ -151,6 +151,29 @@ class OptimizerHandle:
     def set_iterations(self, value):
         check(_lib.keras_optimizer_set_iterations(self.pointer, int(value)))
 
+    def exclude(self, variables, names):
+        keys = (ctypes.c_int64 * max(len(variables), 1))(*[_key(v) for v in variables])
+        check(_lib.keras_optimizer_exclude_from_weight_decay(self.pointer, keys, len(variables),
+                                                             dumps(list(names))))
+
+    def set_variables(self, values):
+        """Every optimizer variable from `values` (arrays in `variables()`'s order)."""
+        entries = take_json(_lib.keras_optimizer_variables, self.pointer)
+        if len(values) != len(entries):
+            raise ValueError(f"The optimizer has {len(entries)} variables, {len(values)} weights "
+                             f"were given")
+        out = []
+        for entry, value in zip(entries, values):
+            value = np.asarray(value)
+            if tuple(value.shape) != tuple(entry["shape"]):
+                raise ValueError(f"Optimizer variable {entry['path']} has shape "
+                                 f"{tuple(entry['shape'])} not compatible with provided weight "
+                                 f"shape {value.shape}.")
+            out.append({"shape": entry["shape"], "dtype": entry["dtype"],
+                        "value": int(value) if entry["dtype"] == "int32" else
+                        value.astype(np.float64).ravel().tolist()})
+        check(_lib.keras_optimizer_set_variables(self.pointer, dumps(out)))
+
     def variables(self):
         """Keras's `optimizer.variables`: (path, value) pairs in Keras's order."""
         out = []
