@@ -34,6 +34,14 @@ _CLASSES = {
 for _n, _p in _CLASSES.items():
     globals()[_n] = make_class(Initializer, _n, _p, module=__name__)
 
+# Keras's VarianceScaling subclasses fix these arguments (their attributes, not in their config).
+for _n, (_scale, _mode, _distribution) in {
+        "GlorotUniform": (1.0, "fan_avg", "uniform"), "GlorotNormal": (1.0, "fan_avg", "truncated_normal"),
+        "HeUniform": (2.0, "fan_in", "uniform"), "HeNormal": (2.0, "fan_in", "truncated_normal"),
+        "LecunUniform": (1.0, "fan_in", "uniform"),
+        "LecunNormal": (1.0, "fan_in", "truncated_normal")}.items():
+    globals()[_n].scale, globals()[_n].mode, globals()[_n].distribution = _scale, _mode, _distribution
+
 
 def _constant_value_config(self):
     """Constant's arguments as Keras writes them: a numpy array value as Keras's

@@ -137,6 +137,9 @@ class Optimizer(KerasObject):
             from ._standalone import OptimizerHandle
             handle = self.__dict__["_standalone"] = OptimizerHandle(self)
             self.__dict__["_standalone_variables"] = []
+            exclusions = self.__dict__.get("_weight_decay_exclusions")
+            if exclusions is not None:
+                handle.exclude(*exclusions)
         if variables is not None:
             known = self.__dict__["_standalone_variables"]
             known.extend(v for v in variables if not any(v is k for k in known))
@@ -150,6 +153,77 @@ class Optimizer(KerasObject):
             raise NotImplementedError("optimizer.build: a model's weights are built on by the "
                                       "model's fit (compile the model with this optimizer)")
         self._standalone_handle(variables).apply(None, variables)
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Keras's `exclude_from_weight_decay(var_list=None, var_names=None)`: these variables,
+        and those whose name contains one of `var_names`, are not decayed; before the first step
+        only (`keras.Variable`s of no model)."""
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the "
+                             "optimizer is built.")
+        variables = list(var_list or [])
+        if not all(isinstance(v, _FreeVariable) for v in variables):
+            raise NotImplementedError("optimizer.exclude_from_weight_decay(var_list) of a model's "
+                                      "weights: give their names as `var_names`")
+        self.__dict__["_weight_decay_exclusions"] = (variables, list(var_names or []))
+        handle = self.__dict__.get("_standalone")
+        if handle is not None:
+            handle.exclude(variables, list(var_names or []))
+
+    def scale_loss(self, loss):
+        """Keras's `scale_loss(loss)`: the loss times `loss_scale_factor` when it is set."""
+        factor = self._config.get("loss_scale_factor")
+        return loss if factor is None else loss * factor
+
+    def assign(self, variable, value):
+        """Keras's `optimizer.assign(variable, value)`: `variable.assign(value)`."""
+        variable.assign(value)
+
+    def assign_add(self, variable, value):
+        variable.assign_add(value)
+
+    def assign_sub(self, variable, value):
+        variable.assign_sub(value)
+
+    def set_weights(self, weights):
+        """Keras's `optimizer.set_weights(weights)`: every optimizer variable (`variables`'s
+        order) from `weights`, once built on `keras.Variable`s of no model."""
+        if not self.built or self.__dict__.get("_standalone") is None:
+            raise ValueError("You are calling `set_weights()` on an optimizer that has not yet "
+                             "been built. Please call `optimizer.build(trainable_variables)` to "
+                             "create the optimizer weights before calling `set_weights()`.")
+        self.__dict__["_standalone"].set_variables([np.asarray(w) for w in weights])
+
+    def save_own_variables(self, store):
+        """Keras's: `store[str(i)]` = each optimizer variable's value."""
+        for i, variable in enumerate(self.variables):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        """Keras's: the optimizer variables from `store` (as save_own_variables wrote them); a
+        store of another number of variables is skipped with Keras's warning."""
+        import warnings
+        variables = self.variables
+        if len(store.keys()) != len(variables):
+            msg = (f"Skipping variable loading for optimizer '{self.name}', because it has "
+                   f"{len(variables)} variables whereas the saved optimizer has "
+                   f"{len(store.keys())} variables. ")
+            if len(variables) == 0:
+                msg += "This is likely because the optimizer has not been called/built yet."
+            warnings.warn(msg, stacklevel=2)
+            return
+        self.set_weights([np.asarray(store[str(i)]) for i in range(len(variables))])
+
+    def finalize_variable_values(self, var_list):
+        """Keras's: with `use_ema`, each variable takes its moving average (its value after
+        training as Keras leaves it)."""
+        if not self._config.get("use_ema") or self.__dict__.get("_standalone") is None:
+            return
+        averages = {path: value for path, value in self.__dict__["_standalone"].variables()}
+        for variable in var_list:
+            path = f"{self.name}/{variable.path.replace('/', '_')}_average"
+            if path in averages:
+                variable.assign(averages[path].reshape(variable.shape))
 
     @property
     def variables(self):

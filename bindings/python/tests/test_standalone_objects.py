@@ -47,6 +47,10 @@ OPTIMIZERS = {
     "adagrad": ("Adagrad", {"learning_rate": 0.1, "global_clipnorm": 2.0}),
     "sgd_schedule": ("SGD", {"momentum": 0.5, "learning_rate": ("ExponentialDecay", (0.1, 2, 0.5))}),
     "adam_schedule": ("Adam", {"learning_rate": ("CosineDecay", (0.01, 4))}),
+    "adamw_excluding_b": ("AdamW", {"learning_rate": 0.01, "weight_decay": 0.1, "_exclude": ["b"]}),
+    "sgd_ema_finalized": ("SGD", {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.5,
+                                  "_finalize": True}),
+    "nadam": ("Nadam", {"learning_rate": 0.01}),
 }
 
 
@@ -61,14 +65,21 @@ def _optimizer(lib, name, config):
 def _optimizer_run(lib, name, config):
     """Three steps on two variables (the second as `apply`, with the variables given again):
     the values after each, the iterations, the variables' paths and values, the rate."""
+    config = dict(config)
+    exclude, finalize = config.pop("_exclude", None), config.pop("_finalize", False)
     opt = _optimizer(lib, name, config)
     w, b = lib.Variable(W0, name="w"), lib.Variable(B0, name="b")
+    if exclude:
+        opt.exclude_from_weight_decay(var_names=exclude)
     values = []
     for i, (gw, gb) in enumerate(GRADS):
         if i == 1:
             opt.apply([gw, gb], [w, b])
         else:
             opt.apply_gradients([(gw, w), (gb, b)])
+        values.append((np.asarray(w.numpy()).copy(), np.asarray(b.numpy()).copy()))
+    if finalize:
+        opt.finalize_variable_values([w, b])
         values.append((np.asarray(w.numpy()).copy(), np.asarray(b.numpy()).copy()))
     variables = [(v.path, np.asarray(v.numpy())) for v in opt.variables]
     return {"values": values, "iterations": int(np.asarray(opt.iterations.numpy())),
@@ -184,5 +195,19 @@ def test_optimizer_state_learning_rate_and_iterations():
     np.testing.assert_allclose(scheduled.learning_rate, 0.05)
     with pytest.raises(TypeError, match="LearningRateSchedule"):
         scheduled.learning_rate = 0.1
+    # set_weights / save_own_variables / load_own_variables: the state of another optimizer
+    store = {}
+    opt.save_own_variables(store)
+    other = sk.optimizers.Adam(0.1)
+    w2 = sk.Variable(np.ones((2, 2), "float32"), name="k")
+    other.build([w2])
+    other.load_own_variables(store)
+    assert int(other.iterations.numpy()) == 10
+    for a, b in zip(other.variables, opt.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(ValueError, match="not compatible with provided weight shape"):
+        other.set_weights([v.numpy() for v in opt.variables][:-1] + [np.zeros((3,), "float32")])
+    with pytest.raises(ValueError, match="can only be configured before the optimizer is built"):
+        other.exclude_from_weight_decay(var_names=["k"])
     with pytest.raises(ValueError, match="same length"):
         opt.apply([np.ones((2, 2), "float32")], [w, sk.Variable(np.ones(2, "float32"))])
