@@ -18,6 +18,11 @@ B0 = RNG.normal(size=(4,)).astype("float32")
 GRADS = [(RNG.normal(size=(3, 4)).astype("float32") * s, RNG.normal(size=(4,)).astype("float32") * s)
          for s in (1.0, 3.0, 0.5)]
 
+_PROBABILITIES = RNG.uniform(0.05, 1, size=(5, 3)).astype("float32")
+_PROBABILITIES /= _PROBABILITIES.sum(1, keepdims=True)
+_LABELS = np.eye(3, dtype="float32")[[0, 2, 1, 1, 0]]
+_WEIGHTS = np.array([1.0, 0.5, 2.0, 1.0, 0.0], "float32")
+
 SCHEDULES = [
     ("ExponentialDecay", (0.1, 10, 0.9), {}),
     ("ExponentialDecay", (0.1, 10, 0.9), {"staircase": True}),
@@ -94,6 +99,17 @@ def reference():
                          for n, a, k in SCHEDULES],
            "constraints": [np.asarray(getattr(keras.constraints, n)(**k)(W0)) for n, k in CONSTRAINTS],
            "optimizers": {key: _optimizer_run(keras, *spec) for key, spec in OPTIMIZERS.items()}}
+    yt, yp, sw = _LABELS, _PROBABILITIES, _WEIGHTS
+    out["losses"] = {
+        "mse_none_weighted": np.asarray(keras.losses.MeanSquaredError(reduction=None)(yt, yp, sample_weight=sw)),
+        "cce_call": np.asarray(keras.losses.CategoricalCrossentropy().call(yt, yp)),
+        "dice_none": np.asarray(keras.losses.Dice(reduction=None)(yt, yp)),
+        "gelu": np.asarray(keras.activations.gelu(yp - 0.5)),
+        "gelu_tanh": np.asarray(keras.activations.gelu(yp - 0.5, approximate=True))}
+    sparse = keras.metrics.SparseCategoricalAccuracy()
+    sparse.update_state(yt.argmax(1), yp, sample_weight=sw)
+    sparse.update_state(yt.argmax(1)[:2], yp[:2])
+    out["sparse_accuracy"] = float(sparse.result())
     draws = {}
     for name in ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
                  "LecunNormal", "RandomUniform", "RandomNormal", "TruncatedNormal", "Orthogonal"):
@@ -211,3 +227,23 @@ def test_optimizer_state_learning_rate_and_iterations():
         other.exclude_from_weight_decay(var_names=["k"])
     with pytest.raises(ValueError, match="same length"):
         opt.apply([np.ones((2, 2), "float32")], [w, sk.Variable(np.ones(2, "float32"))])
+
+
+def test_losses_metrics_and_activations_on_arrays(reference):
+    """Keras's loss API on arrays: `reduction=None` with sample weights (each value weighted),
+    `loss.call` (the values before the reduction), Dice's one value for the batch; a sparse
+    metric updated with 1-D class ids; gelu exact by default."""
+    yt, yp, sw = _LABELS, _PROBABILITIES, _WEIGHTS
+    ref = reference["losses"]
+    np.testing.assert_allclose(sk.losses.MeanSquaredError(reduction=None)(yt, yp, sample_weight=sw),
+                               ref["mse_none_weighted"], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(sk.losses.CategoricalCrossentropy().call(yt, yp), ref["cce_call"],
+                               rtol=1e-6)
+    np.testing.assert_allclose(sk.losses.Dice(reduction=None)(yt, yp), ref["dice_none"], rtol=1e-6)
+    np.testing.assert_allclose(sk.activations.gelu(yp - 0.5), ref["gelu"], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(sk.activations.gelu(yp - 0.5, approximate=True), ref["gelu_tanh"],
+                               rtol=1e-6, atol=1e-7)
+    sparse = sk.metrics.SparseCategoricalAccuracy()
+    sparse.update_state(yt.argmax(1), yp, sample_weight=sw)
+    sparse.update_state(yt.argmax(1)[:2], yp[:2])
+    np.testing.assert_allclose(sparse.result(), reference["sparse_accuracy"], rtol=1e-6)
