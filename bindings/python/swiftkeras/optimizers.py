@@ -48,7 +48,12 @@ class Optimizer(KerasObject):
         handle = self.__dict__.get("_standalone")
         if handle is not None:   # applied to variables of no model: the next step's rate
             return float(np.float32(handle.state()[1]))
-        return self._config.get("learning_rate", self._config.get("lr"))
+        rate = self._config.get("learning_rate", self._config.get("lr"))
+        if rate is None and "learning_rate" not in self._config and self._is_builtin():
+            rate = self.get_config().get("learning_rate")   # the class's default (Adam: 0.001)
+        if isinstance(rate, LearningRateSchedule) and rate._is_builtin():
+            return rate(0)   # Keras's: the schedule's rate at the step count (0 before a step)
+        return rate
 
     @learning_rate.setter
     def learning_rate(self, value):

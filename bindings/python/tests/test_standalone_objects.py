@@ -91,6 +91,27 @@ def _optimizer_run(lib, name, config):
             "variables": variables, "learning_rate": float(np.asarray(opt.learning_rate))}
 
 
+ATTRIBUTES = [("optimizers", "Adam", {}, ("beta_1", "epsilon", "amsgrad", "clipnorm", "use_ema")),
+              ("optimizers", "SGD", {"momentum": 0.5}, ("momentum", "nesterov")),
+              ("constraints", "MaxNorm", {"max_value": 1.5}, ("max_value", "axis")),
+              ("regularizers", "L1L2", {"l1": 0.1}, ("l1", "l2")),
+              ("initializers", "HeNormal", {"seed": 2}, ("scale", "mode", "distribution", "seed")),
+              ("losses", "BinaryCrossentropy", {}, ("from_logits", "label_smoothing", "reduction")),
+              ("callbacks", "EarlyStopping", {"patience": 2}, ("monitor", "patience", "min_delta",
+                                                            "mode", "restore_best_weights"))]
+
+
+def _attributes(lib):
+    """Each built-in object's attributes (its arguments, Keras's defaults for those not given),
+    and optimizers' learning_rate before any step (a default, a schedule's first rate)."""
+    out = [[getattr(getattr(getattr(lib, module), name)(**kwargs), a) for a in attrs]
+           for module, name, kwargs, attrs in ATTRIBUTES]
+    scheduled = lib.optimizers.SGD(lib.optimizers.schedules.ExponentialDecay(0.2, 2, 0.5))
+    out.append([float(np.asarray(lib.optimizers.Adam().learning_rate)),
+                float(np.asarray(scheduled.learning_rate))])
+    return out
+
+
 @pytest.fixture(scope="module")
 def reference():
     """Every number of real Keras the tests compare with, computed once."""
@@ -110,6 +131,7 @@ def reference():
     sparse.update_state(yt.argmax(1), yp, sample_weight=sw)
     sparse.update_state(yt.argmax(1)[:2], yp[:2])
     out["sparse_accuracy"] = float(sparse.result())
+    out["attributes"] = _attributes(keras)
     draws = {}
     for name in ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
                  "LecunNormal", "RandomUniform", "RandomNormal", "TruncatedNormal", "Orthogonal"):
@@ -247,3 +269,10 @@ def test_losses_metrics_and_activations_on_arrays(reference):
     sparse.update_state(yt.argmax(1), yp, sample_weight=sw)
     sparse.update_state(yt.argmax(1)[:2], yp[:2])
     np.testing.assert_allclose(sparse.result(), reference["sparse_accuracy"], rtol=1e-6)
+
+
+def test_builtin_objects_attributes_are_keras_arguments(reference):
+    got = _attributes(sk)
+    for (module, name, _, attrs), ours, theirs in zip(ATTRIBUTES, got, reference["attributes"]):
+        assert ours == theirs, f"{module}.{name} {attrs}"
+    np.testing.assert_allclose(got[-1], reference["attributes"][-1], rtol=1e-7)
