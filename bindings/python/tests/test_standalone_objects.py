@@ -276,3 +276,25 @@ def test_builtin_objects_attributes_are_keras_arguments(reference):
     for (module, name, _, attrs), ours, theirs in zip(ATTRIBUTES, got, reference["attributes"]):
         assert ours == theirs, f"{module}.{name} {attrs}"
     np.testing.assert_allclose(got[-1], reference["attributes"][-1], rtol=1e-7)
+
+
+def test_bad_input_is_an_error_not_a_crash():
+    import ctypes
+
+    from swiftkeras import _lib
+    from swiftkeras._native import check
+    out = np.empty(4, np.float32)
+    shape = (ctypes.c_int64 * 2)(2, 2)
+    for bad in (b"{not json", b'{"class_name": "NoSuchInitializer"}'):
+        with pytest.raises(Exception, match="keras_initializer_draw"):
+            check(_lib.keras_initializer_draw(bad, 2, shape, out.ctypes.data_as(_lib.float_p), 4))
+    with pytest.raises(Exception, match="4 floats, the buffer holds 3|needs 4"):
+        check(_lib.keras_initializer_draw(b'"zeros"', 2, shape, out.ctypes.data_as(_lib.float_p), 3))
+    with pytest.raises(Exception, match="not a live handle"):
+        check(_lib.keras_optimizer_state(ctypes.c_void_p(12345), None, None))
+    with pytest.raises(Exception, match="must be a finite number"):
+        check(_lib.keras_schedule_value(b'"x"', float("nan"), ctypes.byref(ctypes.c_double())))
+    opt, w = sk.optimizers.SGD(0.1), sk.Variable(np.ones((2, 2), "float32"))
+    with pytest.raises(Exception, match=r"gradient 0 has shape \[3\]"):
+        opt.apply([np.ones(3, "float32")], [w])
+    np.testing.assert_array_equal(w.numpy(), np.ones((2, 2)))
