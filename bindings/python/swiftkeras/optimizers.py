@@ -41,7 +41,8 @@ class Optimizer(KerasObject):
     @property
     def learning_rate(self):
         """The rate the library trains with now (what callbacks and schedules made it) once
-        compiled into a built model, else the constructor's."""
+        compiled into a built model or applied to variables of no model; else the constructor's
+        (the class's default; a schedule's rate at step 0)."""
         model = self._model()
         if model is not None:
             return model._learning_rate()
@@ -92,8 +93,10 @@ class Optimizer(KerasObject):
 
     def apply_gradients(self, grads_and_vars):
         """Keras `optimizer.apply_gradients`: the gradients of a `swiftkeras.GradientTape` are
-        the library's training step on the batch the tape recorded; gradients computed in Python
-        cannot train the library's weights: fails naming the routes that do."""
+        the library's training step on the batch the tape recorded; arrays of gradients update
+        `keras.Variable`s of no model at once (the library's step); gradients computed in Python
+        for a model's weights cannot train them: fails naming the routes that do. Returns
+        `iterations`, as Keras."""
         pairs = list(grads_and_vars)
         from . import _gradient_tape
         grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
