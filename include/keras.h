@@ -1700,6 +1700,77 @@ typedef struct keras_metric_class {
  * struct_size, a required function NULL). */
 int keras_register_metric_class(const char *name, const keras_metric_class *cls);
 
+/* ---- Keras objects used on their own -------------------------------------------------------
+ * As keras.io shows them: an initializer called with a shape, a constraint called on a weight, a
+ * schedule called with a step, an optimizer applying gradients to variables of no model. The
+ * objects are JSON: a name ("glorot_uniform") or {"class_name": ..., "config": {...}}; the
+ * numbers are those training uses. */
+
+/* Draws a value of `shape` (ndim 0..KERAS_MAX_RANK; 0 is a scalar) from an initializer into
+ * `out` (capacity floats). A seeded initializer ({"seed": 3}) gives the same values at each call;
+ * an unseeded one draws from the library's generator (keras_set_random_seed).
+ * Errors: INVALID_ARGUMENT (bad JSON, bad shape), UNKNOWN_NAME, BUFFER_TOO_SMALL. */
+int keras_initializer_draw(const char *initializer_json, int ndim, const int64_t *shape,
+                           float *out, int64_t capacity);
+
+/* Projects a weight of `shape` (ndim 0..KERAS_MAX_RANK) in place by a constraint (Keras:
+ * `constraint(w)`). Errors: INVALID_ARGUMENT, UNKNOWN_NAME. */
+int keras_constraint_apply(const char *constraint_json, int ndim, const int64_t *shape, float *values);
+
+/* *rate = a learning-rate schedule's rate at `step` (0 for the first step; Keras: schedule(step)),
+ * the float32 value an optimizer steps with. Errors: INVALID_ARGUMENT (bad JSON, step not
+ * finite), UNKNOWN_NAME. */
+int keras_schedule_value(const char *schedule_json, double step, double *rate);
+
+typedef struct keras_optimizer keras_optimizer; /* an optimizer updating the caller's variables */
+
+/* An optimizer from its JSON (Keras's `keras.optimizers.deserialize`), with no variables yet;
+ * free with keras_optimizer_free. Errors: INVALID_ARGUMENT, UNKNOWN_NAME. */
+int keras_optimizer_new(const char *optimizer_json, keras_optimizer **out);
+void keras_optimizer_free(keras_optimizer *optimizer);
+
+/* Keras's `optimizer.apply(gradients, variables)` on `count` variables held by the caller: keys[i]
+ * identifies variable i from call to call (the same key: the same variable, whose slots carry
+ * on), paths_json lists their paths (["w", "dense/kernel"]: Keras names slots after them);
+ * values[i] is the variable's current value (read; copied), gradients[i] its gradient (same
+ * shape); updated[i] (values[i]'s element count of floats, may be values[i].data) receives the
+ * value after the step (learning rate or schedule, clipping, weight decay, the update, the step
+ * count). gradients NULL only makes the optimizer's variables for these (Keras's
+ * `optimizer.build(variables)`; updated may be NULL then). Errors: INVALID_ARGUMENT, SHAPE (a
+ * gradient's shape, a key seen before with another shape). */
+int keras_optimizer_apply(keras_optimizer *optimizer, const int64_t *keys, const char *paths_json,
+                          const keras_array *values, const keras_array *gradients, int count,
+                          float *const *updated);
+
+/* Keras's `optimizer.exclude_from_weight_decay(var_list, var_names)`: the variables of `keys`, and
+ * those whose path or name contains one of names_json's strings (NULL: none), are not decayed.
+ * Errors: STATE (the optimizer has taken a step or was built), INVALID_ARGUMENT. */
+int keras_optimizer_exclude_from_weight_decay(keras_optimizer *optimizer, const int64_t *keys, int count,
+                                              const char *names_json);
+
+/* *out_json (free with keras_string_free) = Keras's `optimizer.variables` in its order:
+ * [{"path": "adam/iteration", "shape": [], "dtype": "int32", "value": 1},
+ *  {"path": "adam/learning_rate", "shape": [], "dtype": "float32", "value": [0.001]},
+ *  {"path": "adam/w_momentum", "shape": [2, 3], "dtype": "float32", "value": [6 numbers]}, ...]. */
+int keras_optimizer_variables(keras_optimizer *optimizer, char **out_json);
+
+/* Keras's `optimizer.set_weights(values)`: every optimizer variable from values_json, a list in
+ * keras_optimizer_variables's order and form ("value": a number or a flat list; "dtype": "int32"
+ * for the step count). Errors: INVALID_ARGUMENT (bad JSON, another number of variables), SHAPE
+ * (a value's shape); nothing changes then. */
+int keras_optimizer_set_variables(keras_optimizer *optimizer, const char *values_json);
+
+/* The step count (Keras's optimizer.iterations) and the learning rate of the next step (the
+ * schedule's at that count); either pointer may be NULL. */
+int keras_optimizer_state(keras_optimizer *optimizer, int64_t *iterations, double *learning_rate);
+
+/* Keras's `optimizer.learning_rate = value`. Errors: STATE (the optimizer follows a schedule),
+ * INVALID_ARGUMENT (negative or not finite). */
+int keras_optimizer_set_learning_rate(keras_optimizer *optimizer, double value);
+
+/* Keras's `optimizer.iterations.assign(n)`. Errors: INVALID_ARGUMENT (negative, past 2^53). */
+int keras_optimizer_set_iterations(keras_optimizer *optimizer, int64_t iterations);
+
 #ifdef __cplusplus
 }
 #endif

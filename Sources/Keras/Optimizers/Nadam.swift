@@ -25,8 +25,8 @@ public final class Nadam: MomentOptimizer, @unchecked Sendable {
 
     private func u(_ t: Int) -> Float { Float(beta1) * (1 - 0.5 * powf(0.96, Float(t))) }
 
-    /// Keras's `_u_product` (an unnamed variable there), saved after the slots.
-    public override var extraScalarNames: [String] { ["u_product"] }
+    /// Keras's `_u_product`, an unnamed variable there (so Keras's path is `nadam/variable`), saved after the slots.
+    public override var extraScalarNames: [String] { ["variable"] }
 
     public override var extraScalars: [Float] {
         get { [uProduct] }

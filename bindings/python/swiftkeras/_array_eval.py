@@ -95,7 +95,11 @@ def metric_result(metric, batches):
         sw = np.concatenate([np.ones(len(b[1]), np.float32) if w is None else
                              as_float32(w, "sample_weight").reshape(len(b[1]))
                              for b, w in zip(batches, weights)])
-    model = _probe("mean_squared_error", metric, yp.shape[1:])
+    # (the probe's loss is not reported: one that takes these labels, class ids for a sparse
+    # metric's `SparseCategoricalAccuracy().update_state([0, 2], probabilities)`)
+    sparse = yt.ndim < yp.ndim or (yt.shape[-1:] == (1,) and yp.shape[-1] > 1)
+    model = _probe("sparse_categorical_crossentropy" if sparse else "mean_squared_error", metric,
+                   yp.shape[1:])
     results = model.evaluate(yp, yt, batch_size=max(len(yp), 1), verbose=0, sample_weight=sw,
                              return_dict=True)
     values = [v for k, v in results.items() if k != "loss"]

@@ -488,3 +488,20 @@ _declare("keras_set_print_hook", [keras_print_fn, c_void_p, c_int32], None)
 _declare("keras_callback_new_masked", [c_char_p, keras_callback_fn, c_void_p, keras_free_fn,
                                        c_uint32, POINTER(keras_callback_p)], c_int32)
 _declare("keras_model_weight_trainable", [keras_model_p, c_int32, int32_p], c_int32)
+
+# ---- Keras objects used on their own (initializers, constraints, schedules, optimizers) -----
+keras_optimizer_p = c_void_p
+_declare("keras_initializer_draw", [c_char_p, c_int32, int64_p, float_p, c_int64], c_int32)
+_declare("keras_constraint_apply", [c_char_p, c_int32, int64_p, float_p], c_int32)
+_declare("keras_schedule_value", [c_char_p, c_double, POINTER(c_double)], c_int32)
+_declare("keras_optimizer_new", [c_char_p, POINTER(keras_optimizer_p)], c_int32)
+_declare("keras_optimizer_free", [keras_optimizer_p], None)
+_declare("keras_optimizer_apply", [keras_optimizer_p, int64_p, c_char_p, keras_array_p, keras_array_p,
+                                   c_int32, POINTER(float_p)], c_int32)
+_declare("keras_optimizer_exclude_from_weight_decay", [keras_optimizer_p, int64_p, c_int32, c_char_p],
+         c_int32)
+_declare("keras_optimizer_variables", [keras_optimizer_p, char_pp], c_int32)
+_declare("keras_optimizer_set_variables", [keras_optimizer_p, c_char_p], c_int32)
+_declare("keras_optimizer_state", [keras_optimizer_p, int64_p, POINTER(c_double)], c_int32)
+_declare("keras_optimizer_set_learning_rate", [keras_optimizer_p, c_double], c_int32)
+_declare("keras_optimizer_set_iterations", [keras_optimizer_p, c_int64], c_int32)

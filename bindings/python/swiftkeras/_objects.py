@@ -187,6 +187,15 @@ class KerasObject:
         config = self.__dict__.get("_config")
         if config is not None and name in config:
             return config[name]
+        if config is not None and not name.startswith("_") and self._is_builtin():
+            # Keras's attributes of a built-in object are its arguments, the defaults included
+            # (`Adam().beta_1`, `MaxNorm(1.0).axis`, `L2().l2`, `BinaryCrossentropy().from_logits`)
+            try:
+                full = builtin_config(self.kind, self.class_name, self._given_arguments())
+            except ValueError:   # arguments the library refuses: reported where they are used
+                full = None
+            if full is not None and name in full:
+                return full[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __eq__(self, other):

@@ -537,8 +537,9 @@ def _subclass_loss_call(loss):
     loss (`name=`), kept on the object so that compiling again finds it registered; None for
     any other loss."""
     from .losses import Loss
+    own_call = getattr(type(loss), "call", None)   # (not Loss.call: a built-in's values)
     if not isinstance(loss, Loss) or not callable(loss.__dict__.get("call") or
-                                                  getattr(type(loss), "call", None)):
+                                                  (None if own_call is Loss.call else own_call)):
         return None
     fn = loss.__dict__.get("_call_as_function")
     if fn is None:

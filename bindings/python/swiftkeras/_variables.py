@@ -241,8 +241,8 @@ def _keras_dtype(dtype):
 
 
 def _initial_value(initializer, shape):
-    """The value of a variable made from an initializer and a shape (the constant ones: the
-    random ones draw in the library, for the weights it holds)."""
+    """The value of a variable made from an initializer (a name, a config, an initializer or a
+    callable) and a shape."""
     from . import initializers
     if shape is None:
         raise ValueError(f"When creating a Variable from an initializer, the `shape` argument "
@@ -250,17 +250,8 @@ def _initial_value(initializer, shape):
                          f"shape=None")
     if callable(initializer) and not isinstance(initializer, initializers.Initializer):
         return np.asarray(initializer(tuple(shape)), np.float32)
-    init = initializers.get(initializer)
-    config = init.get_config() if hasattr(init, "get_config") else {}
-    name = type(init).__name__
-    if name in ("Zeros", "Ones", "Constant"):
-        fill = {"Zeros": 0.0, "Ones": 1.0}.get(name, config.get("value", 0.0))
-        return np.full(tuple(shape), fill, np.float32)
-    raise NotImplementedError(f"keras.Variable(initializer={name}, ...): a variable made in "
-                              f"Python starts from a value or a constant initializer (zeros, "
-                              f"ones, Constant); a {name} draw belongs to a layer weight "
-                              f"(`self.add_weight(shape, initializer)`), which the library "
-                              f"initializes")
+    # (an initializer object draws in the library: `GlorotUniform(seed=1)(shape)`)
+    return np.asarray(initializers.get(initializer)(tuple(shape)), np.float32)
 
 
 def _keras_path(holder, library_path, memo=None, outer=None):

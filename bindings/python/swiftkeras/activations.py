@@ -70,6 +70,19 @@ def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
+def _gelu(x, approximate=False):
+    """Keras's `gelu(x, approximate=False)`: `x * Phi(x)` (the normal CDF, by erf), or its tanh
+    approximation."""
+    if approximate:
+        return 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
+    try:
+        from scipy.special import erf
+    except ImportError:   # (scipy is optional)
+        import math
+        erf = np.vectorize(math.erf, otypes=[np.float64])
+    return (0.5 * x * (1 + erf(np.asarray(x, np.float64) / np.sqrt(2)))).astype(x.dtype)
+
+
 def _glu(x, axis=-1):
     a, b = np.split(x, 2, axis=axis)
     return a * _sigmoid(b)
@@ -111,7 +124,7 @@ _NUMPY = {
     "exponential": np.exp,
     "swish": lambda x: x * _sigmoid(x),
     "silu": lambda x: x * _sigmoid(x),
-    "gelu": lambda x: 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3))),
+    "gelu": _gelu,
     "leaky_relu": lambda x, negative_slope=0.2: np.where(x >= 0, x, negative_slope * x),
     "mish": lambda x: x * np.tanh(np.logaddexp(0, x)),
     "hard_silu": lambda x: x * np.clip(x / 6 + 0.5, 0, 1),

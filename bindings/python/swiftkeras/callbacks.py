@@ -76,6 +76,16 @@ class BuiltinCallback(KerasObject):
     """A callback the library runs, known by its Keras class name and arguments."""
     kind = "callback"
 
+    def __getattr__(self, name):
+        # Keras's attributes of the callback are its arguments, the defaults included
+        # (`EarlyStopping(patience=2).monitor`): the library's catalogue has them
+        if not name.startswith("_") and name not in self.__dict__.get("_config", {}):
+            entry = _library_callbacks().get(type(self).__dict__.get("class_name"), {})
+            for arg in entry.get("args", []):
+                if arg.get("name") == name and "default" in arg:
+                    return arg["default"]
+        return super().__getattr__(name)
+
 
 class CallbackList(Callback):
     """Keras: `keras.callbacks.CallbackList(callbacks=None, add_history=False, add_progbar=False,

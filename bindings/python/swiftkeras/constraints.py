@@ -7,6 +7,14 @@ from ._objects import module_serialization as _module_serialization
 class Constraint(KerasObject):
     kind = "constraint"
 
+    def __call__(self, w):
+        """Keras's `constraint(w)`: the weight projected as the library projects it after each
+        optimizer step (a new array); the base class returns `w` unchanged, as Keras's."""
+        if not self._is_builtin():
+            return w
+        from ._standalone import constraint_call
+        return constraint_call(self, w)
+
 
 MaxNorm = make_class(Constraint, "MaxNorm", ("max_value", "axis"), module=__name__)
 MinMaxNorm = make_class(Constraint, "MinMaxNorm", ("min_value", "max_value", "rate", "axis"),

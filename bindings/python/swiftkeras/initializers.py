@@ -7,6 +7,20 @@ from ._objects import module_serialization as _module_serialization
 class Initializer(KerasObject):
     kind = "initializer"
 
+    def __call__(self, shape, dtype=None):
+        """Keras's `initializer(shape, dtype=None)`: a new array of `shape` drawn by the library
+        (a seeded initializer gives the same values at each call, as Keras's; an unseeded one
+        takes its seed from Python's `random` at its first call, as Keras's make_default_seed)."""
+        if not self._is_builtin():
+            raise NotImplementedError("Initializer subclasses must implement the `__call__()` "
+                                      "method.")
+        from ._standalone import initializer_call
+        return initializer_call(self, shape, dtype)
+
+    def clone(self):
+        """Keras's `initializer.clone()`: a new instance of the same config."""
+        return type(self).from_config(self.get_config())
+
 
 _CLASSES = {
     "Zeros": (), "Ones": (), "Constant": ("value",), "Identity": ("gain",),
@@ -19,6 +33,14 @@ _CLASSES = {
 }
 for _n, _p in _CLASSES.items():
     globals()[_n] = make_class(Initializer, _n, _p, module=__name__)
+
+# Keras's VarianceScaling subclasses fix these arguments (their attributes, not in their config).
+for _n, (_scale, _mode, _distribution) in {
+        "GlorotUniform": (1.0, "fan_avg", "uniform"), "GlorotNormal": (1.0, "fan_avg", "truncated_normal"),
+        "HeUniform": (2.0, "fan_in", "uniform"), "HeNormal": (2.0, "fan_in", "truncated_normal"),
+        "LecunUniform": (1.0, "fan_in", "uniform"),
+        "LecunNormal": (1.0, "fan_in", "truncated_normal")}.items():
+    globals()[_n].scale, globals()[_n].mode, globals()[_n].distribution = _scale, _mode, _distribution
 
 
 def _constant_value_config(self):

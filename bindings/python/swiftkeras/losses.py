@@ -68,12 +68,31 @@ class Loss(KerasObject):
         if any(isinstance(v, TensorOperators) for v in (y_true, y_pred, sample_weight)):
             return _symbolic_loss(self, y_true, y_pred, sample_weight)
         if self._config.get("reduction", "sum_over_batch_size") in (None, "none"):
-            if sample_weight is not None:
-                raise NotImplementedError(f"{self.class_name}(reduction=None) with sample_weight")
-            config = dict(self._config)
-            config.pop("reduction")
-            return per_sample(type(self)(**config), y_true, y_pred, self.name)
+            values = self._unreduced(y_true, y_pred)
+            if sample_weight is None:
+                return values
+            # Keras's reduce_weighted_values without a reduction: each value times its weight
+            weights = np.asarray(sample_weight, np.float32)
+            if weights.ndim == values.ndim + 1 and weights.shape[-1] == 1:
+                weights = weights[..., 0]
+            while 0 < weights.ndim < values.ndim:
+                weights = weights[..., None]
+            return (values * weights).astype(np.float32)
         return reduced_loss(self, y_true, y_pred, sample_weight, self.name)
+
+    def call(self, y_true, y_pred):
+        """Keras's `loss.call(y_true, y_pred)`: the values before the reduction (one per
+        sample; one for the whole batch for Dice and Tversky, which Keras computes over it)."""
+        if not self._is_builtin():
+            raise NotImplementedError
+        return self._unreduced(y_true, y_pred)
+
+    def _unreduced(self, y_true, y_pred):
+        from ._array_eval import per_sample, reduced_loss
+        config = {k: v for k, v in self._config.items() if k != "reduction"}
+        if self.class_name in ("Dice", "Tversky") and config.get("axis") is None:
+            return reduced_loss(type(self)(**config), y_true, y_pred, None, self.name)
+        return per_sample(type(self)(**config), y_true, y_pred, self.name)
 
 
 def _rank(x):

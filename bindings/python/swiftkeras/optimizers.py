@@ -5,6 +5,8 @@ by the library as Keras 2 did.
     sgd = optimizers.SGD(lr=0.02, decay=1e-6, momentum=0.9, nesterov=True)
 """
 
+import numpy as np
+
 from ._objects import KerasObject, make_class, module_serialization, unique_name
 from ._variables import _FreeVariable
 
@@ -33,22 +35,41 @@ class Optimizer(KerasObject):
     def built(self):
         """Keras's `optimizer.built`: its variables were made for a model's trainable variables
         (at the first fit after compile, or when load_model compiled the model)."""
-        return self.__dict__.get("_built_for") is not None
+        return (self.__dict__.get("_built_for") is not None
+                or bool(self.__dict__.get("_standalone_variables")))
 
     @property
     def learning_rate(self):
         """The rate the library trains with now (what callbacks and schedules made it) once
-        compiled into a built model, else the constructor's."""
+        compiled into a built model or applied to variables of no model; else the constructor's
+        (the class's default; a schedule's rate at step 0)."""
         model = self._model()
         if model is not None:
             return model._learning_rate()
-        return self._config.get("learning_rate", self._config.get("lr"))
+        handle = self.__dict__.get("_standalone")
+        if handle is not None:   # applied to variables of no model: the next step's rate
+            return float(np.float32(handle.state()[1]))
+        rate = self._config.get("learning_rate", self._config.get("lr"))
+        if rate is None and "learning_rate" not in self._config and self._is_builtin():
+            rate = self.get_config().get("learning_rate")   # the class's default (Adam: 0.001)
+        if isinstance(rate, LearningRateSchedule) and rate._is_builtin():
+            return rate(0)   # Keras's: the schedule's rate at the step count (0 before a step)
+        return rate
 
     @learning_rate.setter
     def learning_rate(self, value):
         model = self._model()
         if model is not None:
             model._set_learning_rate(float(value))
+        handle = self.__dict__.get("_standalone")
+        if handle is not None:
+            if isinstance(self._config.get("learning_rate"), LearningRateSchedule):
+                raise TypeError("This optimizer was created with a `LearningRateSchedule` object "
+                                "as its `learning_rate` constructor argument, hence its learning "
+                                "rate is not settable. If you need the learning rate to be "
+                                "settable, you should instantiate the optimizer with a float "
+                                "`learning_rate` argument.")
+            handle.set_learning_rate(float(value))
         self._config["learning_rate"] = value
 
     @property
@@ -61,26 +82,182 @@ class Optimizer(KerasObject):
         from . import _lib
         from ._native import check
         model, count = self._model(), ctypes.c_int64(0)
+        handle = self.__dict__.get("_standalone")
         if model is not None:
             check(_lib.keras_model_optimizer_iterations(model._handle, ctypes.byref(count)))
+        elif handle is not None:
+            count.value = handle.state()[0]
         variable = _Iterations(self, count.value)
         variable.path = f"{self.name}/iteration"
         return variable
 
     def apply_gradients(self, grads_and_vars):
         """Keras `optimizer.apply_gradients`: the gradients of a `swiftkeras.GradientTape` are
-        the library's training step on the batch the tape recorded; gradients computed in Python
-        cannot train the library's weights: fails naming the routes that do."""
+        the library's training step on the batch the tape recorded; arrays of gradients update
+        `keras.Variable`s of no model at once (the library's step); gradients computed in Python
+        for a model's weights cannot train them: fails naming the routes that do. Returns
+        `iterations`, as Keras."""
         pairs = list(grads_and_vars)
         from . import _gradient_tape
-        if not _gradient_tape.apply(self, [g for g, _ in pairs], [v for _, v in pairs]):
+        grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
+        if not _gradient_tape.apply(self, grads, variables) and \
+                not self._apply_to_free_variables(grads, variables):
             self._refuse("apply_gradients")
+        return self.iterations
 
     def apply(self, grads, trainable_variables=None):
         """Keras `optimizer.apply(grads, variables)`: as `apply_gradients`."""
         from . import _gradient_tape
-        if not _gradient_tape.apply(self, grads, trainable_variables):
+        grads = list(grads)
+        if not _gradient_tape.apply(self, grads, trainable_variables) and \
+                not self._apply_to_free_variables(grads, trainable_variables):
             self._refuse("apply")
+        return self.iterations
+
+    def _apply_to_free_variables(self, grads, variables):
+        """Keras's eager update of `keras.Variable`s that belong to no model (each gradient a
+        numpy array or anything numpy reads): the library's step (learning rate or schedule,
+        clipping, weight decay, the update, the step count) on their values; False for other
+        variables (a model's weights train in the library, through fit or a GradientTape)."""
+        if variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must "
+                                 "already be built on a list of variables. Call "
+                                 "`optimizer.build(trainable_variables)` first.")
+            variables = self.__dict__["_standalone_variables"]
+        variables = list(variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"Argument `grads` and `trainable_variables` must have the same "
+                             f"length. Received: len(grads)={len(grads)}, "
+                             f"len(trainable_variables)={len(variables)}")
+        if not variables or not all(isinstance(v, _FreeVariable) for v in variables):
+            return False
+        kept = [(g, v) for g, v in zip(grads, variables) if g is not None]   # Keras skips these
+        if kept:
+            self._standalone_handle(variables).apply([g for g, _ in kept], [v for _, v in kept])
+        return True
+
+    def _standalone_handle(self, variables=None):
+        """The library's optimizer for variables of no model, made at the first use (with this
+        optimizer's config then); `variables` are recorded as the ones built on."""
+        handle = self.__dict__.get("_standalone")
+        if handle is None:
+            from ._standalone import OptimizerHandle
+            handle = self.__dict__["_standalone"] = OptimizerHandle(self)
+            self.__dict__["_standalone_variables"] = []
+            exclusions = self.__dict__.get("_weight_decay_exclusions")
+            if exclusions is not None:
+                handle.exclude(*exclusions)
+        if variables is not None:
+            known = self.__dict__["_standalone_variables"]
+            known.extend(v for v in variables if not any(v is k for k in known))
+        return handle
+
+    def build(self, variables):
+        """Keras's `optimizer.build(variables)`: makes the optimizer's variables (slots) for
+        `keras.Variable`s of no model now, rather than at the first step."""
+        variables = list(variables)
+        if not all(isinstance(v, _FreeVariable) for v in variables):
+            raise NotImplementedError("optimizer.build: a model's weights are built on by the "
+                                      "model's fit (compile the model with this optimizer)")
+        self._standalone_handle(variables).apply(None, variables)
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Keras's `exclude_from_weight_decay(var_list=None, var_names=None)`: these variables,
+        and those whose name contains one of `var_names`, are not decayed; before the first step
+        only (`keras.Variable`s of no model)."""
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the "
+                             "optimizer is built.")
+        variables = list(var_list or [])
+        if not all(isinstance(v, _FreeVariable) for v in variables):
+            raise NotImplementedError("optimizer.exclude_from_weight_decay(var_list) of a model's "
+                                      "weights: give their names as `var_names`")
+        self.__dict__["_weight_decay_exclusions"] = (variables, list(var_names or []))
+        handle = self.__dict__.get("_standalone")
+        if handle is not None:
+            handle.exclude(variables, list(var_names or []))
+
+    def scale_loss(self, loss):
+        """Keras's `scale_loss(loss)`: the loss times `loss_scale_factor` when it is set."""
+        factor = self._config.get("loss_scale_factor")
+        return loss if factor is None else loss * factor
+
+    def assign(self, variable, value):
+        """Keras's `optimizer.assign(variable, value)`: `variable.assign(value)`."""
+        variable.assign(value)
+
+    def assign_add(self, variable, value):
+        variable.assign_add(value)
+
+    def assign_sub(self, variable, value):
+        variable.assign_sub(value)
+
+    def set_weights(self, weights):
+        """Keras's `optimizer.set_weights(weights)`: every optimizer variable (`variables`'s
+        order) from `weights`, once built on `keras.Variable`s of no model."""
+        if not self.built or self.__dict__.get("_standalone") is None:
+            raise ValueError("You are calling `set_weights()` on an optimizer that has not yet "
+                             "been built. Please call `optimizer.build(trainable_variables)` to "
+                             "create the optimizer weights before calling `set_weights()`.")
+        self.__dict__["_standalone"].set_variables([np.asarray(w) for w in weights])
+
+    def save_own_variables(self, store):
+        """Keras's: `store[str(i)]` = each optimizer variable's value."""
+        for i, variable in enumerate(self.variables):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        """Keras's: the optimizer variables from `store` (as save_own_variables wrote them); a
+        store of another number of variables is skipped with Keras's warning."""
+        import warnings
+        variables = self.variables
+        if len(store.keys()) != len(variables):
+            msg = (f"Skipping variable loading for optimizer '{self.name}', because it has "
+                   f"{len(variables)} variables whereas the saved optimizer has "
+                   f"{len(store.keys())} variables. ")
+            if len(variables) == 0:
+                msg += "This is likely because the optimizer has not been called/built yet."
+            warnings.warn(msg, stacklevel=2)
+            return
+        self.set_weights([np.asarray(store[str(i)]) for i in range(len(variables))])
+
+    def finalize_variable_values(self, var_list):
+        """Keras's: with `use_ema`, each variable takes its moving average (its value after
+        training as Keras leaves it)."""
+        if not self._config.get("use_ema") or self.__dict__.get("_standalone") is None:
+            return
+        averages = {path: value for path, value in self.__dict__["_standalone"].variables()}
+        for variable in var_list:
+            path = f"{self.name}/{variable.path.replace('/', '_')}_average"
+            if path in averages:
+                variable.assign(averages[path].reshape(variable.shape))
+
+    @property
+    def variables(self):
+        """Keras's `optimizer.variables`: `iteration`, `learning_rate` (unless a schedule
+        gives it), then the slots of each variable it was built on (`adam/w_momentum`, ...), as
+        Keras lists them; their values now (copies)."""
+        from ._variables import _FreeVariable as Free
+        handle = self.__dict__.get("_standalone")
+        if handle is None:
+            if self._model() is not None:
+                raise NotImplementedError("optimizer.variables of an optimizer compiled into a "
+                                          "model: the library holds them with the model (saved "
+                                          "by model.save and save_weights)")
+            handle = self._standalone_handle()
+        out = []
+        for path, value in handle.variables():
+            variable = Free(value, dtype=str(value.dtype), trainable=False,
+                            name=path.split("/")[-1])
+            variable.path = path
+            out.append(variable)
+        return out
+
+    def __getstate__(self):
+        # (a copy or a pickle starts without the library's state of variables of no model)
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_standalone", "_standalone_variables")}
 
     def _refuse(self, method):
         from ._custom_steps import GRADIENTS_ROUTE
@@ -198,6 +375,15 @@ class LearningRateSchedule(KerasObject):
     computes the rate at each step."""
     kind = "schedule"
 
+    def __call__(self, step):
+        """Keras's `schedule(step)`: the float32 learning rate at `step`, the library's (the
+        rate an optimizer given this schedule steps with at that count)."""
+        if not self._is_builtin():
+            raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must "
+                                      f"override `__call__(self, step)`.")
+        from ._standalone import schedule_call
+        return schedule_call(self, step)
+
 
 def _schedules_module():
     """`keras.optimizers.schedules`: the library's schedule classes (its catalogue's, with their
@@ -240,6 +426,10 @@ class _Iterations(_FreeVariable):
         from . import _lib
         from ._native import check
         model = self._optimizer._model()
+        if model is None and self._optimizer.__dict__.get("_standalone") is not None:
+            super().assign(value)
+            self._optimizer._standalone_handle().set_iterations(int(self._value))
+            return self
         if model is None:
             raise ValueError("optimizer.iterations.assign: the optimizer is not compiled into a "
                              "built model yet (its count lives in the library's model); compile "

@@ -41,16 +41,22 @@ public final class CosineDecay: LearningRateSchedule, @unchecked Sendable {
                       warmupTarget: target, warmupSteps: warmup)
     }
 
-    private func decayed(_ step: Double, from lr: Double) -> Double {
-        let cosine = 0.5 * (1 + cos(Double.pi * step / decaySteps))
-        return lr * ((1 - alpha) * cosine + alpha)
+    /// Keras's `_decay_function`, in float32 in its order of operations (`1 - alpha` is a Python
+    /// number there, rounded to float32 once).
+    private func decayed(_ step: Float, from lr: Float) -> Float {
+        let cosine = 0.5 * (1 + cosf(kerasPi * (step / Float(decaySteps))))
+        return lr * (Float(1 - alpha) * cosine + Float(alpha))
     }
 
     public override func value(at step: Double) -> Double {
-        guard let target = warmupTarget else { return decayed(Swift.min(step, decaySteps), from: initialLearningRate) }
-        let s = Swift.min(step, decaySteps + warmupSteps)
-        if s < warmupSteps { return (target - initialLearningRate) * (s / warmupSteps) + initialLearningRate }
-        return decayed(s - warmupSteps, from: target)
+        let initial = Float(initialLearningRate), steps = Float(decaySteps)
+        guard let target = warmupTarget.map(Float.init) else {
+            return Double(decayed(Swift.min(Float(step), steps), from: initial))
+        }
+        let warmup = Float(warmupSteps)
+        let s = Swift.min(Float(step), steps + warmup)
+        if s < warmup { return Double((target - initial) * (s / warmup) + initial) }
+        return Double(decayed(s - warmup, from: target))
     }
 
     public override var config: JSON {

@@ -40,19 +40,21 @@ public final class CosineDecayRestarts: LearningRateSchedule, @unchecked Sendabl
         try self.init(initialLearningRate: lr, firstDecaySteps: steps, tMul: tMul, mMul: mMul, alpha: alpha, name: name)
     }
 
+    /// In float32, in Keras's order of operations.
     public override func value(at step: Double) -> Double {
-        var fraction = step / firstDecaySteps
-        let restart: Double
+        let tMul = Float(self.tMul), alpha = Float(self.alpha)
+        var fraction = Float(step) / Float(firstDecaySteps)
+        let restart: Float
         if tMul == 1 {
             restart = fraction.rounded(.down)
             fraction -= restart
         } else {
-            restart = (log(1 - fraction * (1 - tMul)) / log(tMul)).rounded(.down)
-            let sumR = (1 - pow(tMul, restart)) / (1 - tMul)
-            fraction = (fraction - sumR) / pow(tMul, restart)
+            restart = (logf(1 - fraction * (1 - tMul)) / logf(tMul)).rounded(.down)
+            let sumR = (1 - powf(tMul, restart)) / (1 - tMul)
+            fraction = (fraction - sumR) / powf(tMul, restart)
         }
-        let cosine = 0.5 * pow(mMul, restart) * (1 + cos(Double.pi * fraction))
-        return initialLearningRate * ((1 - alpha) * cosine + alpha)
+        let cosine = 0.5 * powf(Float(mMul), restart) * (1 + cosf(kerasPi * fraction))
+        return Double(Float(initialLearningRate) * ((1 - alpha) * cosine + alpha))
     }
 
     public override var config: JSON {

@@ -4,6 +4,6 @@ import Foundation
 /// Keras: `ExponentialDecay(initial_learning_rate, decay_steps, decay_rate, staircase=False)`.
 public final class ExponentialDecay: RateDecaySchedule, @unchecked Sendable {
     public override func value(at step: Double) -> Double {
-        initialLearningRate * pow(decayRate, progress(at: step))
+        Double(Float(initialLearningRate) * powf(Float(decayRate), progress32(at: step)))
     }
 }

@@ -3,6 +3,6 @@
 /// Keras 2's optimizer argument `decay` is this schedule with `decay_steps = 1`.
 public final class InverseTimeDecay: RateDecaySchedule, @unchecked Sendable {
     public override func value(at step: Double) -> Double {
-        initialLearningRate / (1 + decayRate * progress(at: step))
+        Double(Float(initialLearningRate) / (1 + Float(decayRate) * progress32(at: step)))
     }
 }

@@ -74,3 +74,7 @@ func checkDecaySteps(_ owner: String, _ key: String, _ v: Double) throws {
 func checkFinite(_ owner: String, _ key: String, _ v: Double) throws {
     guard v.isFinite else { throw KerasError.invalidArgument("\(owner)(\(key): \(v)): \(key) must be a finite number") }
 }
+
+/// π in float32 as Keras's schedules use it (`ops.array(math.pi, "float32")`: rounded to nearest;
+/// Swift's `Float.pi` is rounded toward zero, one unit lower).
+let kerasPi = Float(Double.pi)

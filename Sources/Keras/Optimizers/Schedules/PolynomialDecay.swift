@@ -37,14 +37,16 @@ public final class PolynomialDecay: LearningRateSchedule, @unchecked Sendable {
         try self.init(initialLearningRate: lr, decaySteps: steps, endLearningRate: end, power: power, cycle: cycle, name: name)
     }
 
+    /// In float32, in Keras's order of operations (its value is Keras's to the bit).
     public override func value(at step: Double) -> Double {
-        var s = step, steps = decaySteps
+        var s = Float(step), steps = Float(decaySteps)
         if cycle {
-            steps *= s == 0 ? 1 : (s / decaySteps).rounded(.up)
+            steps *= s == 0 ? 1 : (s / Float(decaySteps)).rounded(.up)
         } else {
             s = Swift.min(s, steps)
         }
-        return (initialLearningRate - endLearningRate) * pow(1 - s / steps, power) + endLearningRate
+        let initial = Float(initialLearningRate), end = Float(endLearningRate)
+        return Double((initial - end) * powf(1 - s / steps, Float(power)) + end)
     }
 
     public override var config: JSON {

@@ -41,6 +41,12 @@ public class RateDecaySchedule: LearningRateSchedule, @unchecked Sendable {
         return staircase ? p.rounded(.down) : p
     }
 
+    /// ``progress(at:)`` in float32, as Keras computes it (its value is Keras's to the bit).
+    final func progress32(at step: Double) -> Float {
+        let p = Float(step) / Float(decaySteps)
+        return staircase ? p.rounded(.down) : p
+    }
+
     public override var config: JSON {
         ["initial_learning_rate": .double(initialLearningRate), "decay_steps": .number(decaySteps),
          "decay_rate": .double(decayRate), "staircase": .bool(staircase), "name": .string(name)]
