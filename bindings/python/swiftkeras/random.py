@@ -296,7 +296,7 @@ def _reset_global_seed_generator():
     _global_generator = None
 
 
-def draw_seed(seed):
+def _draw_seed(seed):
     """Keras's `draw_seed`: the uint32 pair `[seed, counter]` a draw is keyed by (a SeedGenerator's
     state, which moves on; `[seed, 0]` for an int; the global generator's for None)."""
     if seed is None:
@@ -311,7 +311,7 @@ def draw_seed(seed):
 
 def _rng(seed):
     """A numpy generator from the draw's seed (for the draws JAX's numbers are not made for)."""
-    return np.random.default_rng(draw_seed(seed).tolist())
+    return np.random.default_rng(_draw_seed(seed).tolist())
 
 
 def _library_draw(distribution, shape, seed, a, b, dtype=np.float32):
@@ -320,7 +320,7 @@ def _library_draw(distribution, shape, seed, a, b, dtype=np.float32):
     shape = tuple(int(d) for d in _dims(shape))
     if any(d < 0 for d in shape):
         raise ValueError(f"Cannot draw random numbers of negative shape {shape}")
-    key = draw_seed(seed)
+    key = _draw_seed(seed)
     out = np.empty(shape, dtype)
     _native.check(_lib.keras_random_draw(distribution.encode(), int(key[0]), int(key[1]), out.size,
                                          float(a), float(b), out.ctypes.data_as(ctypes.c_void_p)))
@@ -496,7 +496,7 @@ def shuffle(x, axis=0, seed=None):
     axis = axis % x.ndim
     outer, n = int(np.prod(x.shape[:axis], dtype=np.int64)), x.shape[axis]
     inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
-    key = draw_seed(seed)
+    key = _draw_seed(seed)
     order = np.empty(x.shape, np.int64)
     _native.check(_lib.keras_random_permutation(int(key[0]), int(key[1]), outer, n, inner,
                                                 order.ctypes.data_as(ctypes.POINTER(ctypes.c_int64))))
