@@ -107,6 +107,23 @@ int keras_interrupt_install(int on);
  * (negative seed). */
 int keras_set_random_seed(int64_t seed);
 
+/* Draws `count` numbers of `distribution` into `out`, as Keras 3 draws them on the JAX backend
+ * (threefry2x32, bit for bit): the key is Keras's draw seed [seed, counter] (a SeedGenerator's
+ * state, or [seed, 0] for an int seed). "uniform" (a = minval, b = maxval), "normal" and
+ * "truncated_normal" (a = mean, b = stddev) write float; "randint" (a = minval, b = maxval, int32
+ * integers) writes int32_t; "bernoulli" (a = p) writes one byte per value (1 where the uniform
+ * is below p). `out` (caller-owned) holds `count` values. Errors: INVALID_ARGUMENT (unknown
+ * distribution, negative count, NULL out, randint bounds not int32 integers). */
+int keras_random_draw(const char *distribution, uint32_t seed, uint32_t counter, int64_t count,
+                      double a, double b, void *out);
+
+/* The order of keras.random.shuffle(x, axis, seed) on JAX for x seen as [outer, n, inner] (the
+ * axis in the middle, each line along it shuffled on its own): out[(o*n + j)*inner + k] is the
+ * position along the axis that element j of line (o, k) comes from. `out` (caller-owned) holds
+ * outer*n*inner values. Errors: INVALID_ARGUMENT (negative sizes, overflow, NULL out). */
+int keras_random_permutation(uint32_t seed, uint32_t counter, int64_t outer, int64_t n,
+                             int64_t inner, int64_t *out);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Catalogue                                                                                  */
 /* ------------------------------------------------------------------------------------------ */

@@ -40,10 +40,11 @@ func seedJSON(_ seed: Int?) -> JSON { seed.map { .int($0) } ?? .null }
 /// exact `0.05000000074505806`).
 func floatJSON(_ value: Float) -> JSON { .double(Double("\(value)") ?? Double(value)) }
 
-/// Draws with a generator of its own when seeded, so that a seeded initializer gives the same
-/// values whatever else ran before.
-func drawing(_ seed: Int?, _ generator: RandomGenerator) -> RandomGenerator {
-    seed.map { RandomGenerator(seed: UInt64(bitPattern: Int64($0))) } ?? generator
+/// The key an initializer draws with, as Keras on JAX does: its seed's (`[seed, 0]`), so that a
+/// seeded initializer gives the same values whatever else ran before; without a seed, one taken
+/// from `generator` (Keras: `make_default_seed()`, a `random.randint(1, 10⁹)` of Python's).
+func drawKey(_ seed: Int?, _ generator: RandomGenerator) -> ThreefryKey {
+    ThreefryKey(seed: seed ?? 1 + Int(generator.next() % 1_000_000_000))
 }
 
 /// The built-in initializers by every name Keras accepts for them, with Keras's defaults.

@@ -11,15 +11,18 @@ public struct Orthogonal: Initializer {
     public var config: JSON { ["seed": seedJSON(seed), "gain": .double(Double(gain))] }
 
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let g = drawing(seed, generator)
+        let key = drawKey(seed, generator)
         let t = Tensor.uninitialized(shape)
         guard t.count > 0 else { return t }
         let cols = shape.last ?? 1, rows = t.count / cols
         let n = Swift.max(rows, cols), k = Swift.min(rows, cols)
-        // Columns of an n×k normal matrix, orthonormalised by modified Gram-Schmidt (twice, for
-        // accuracy); this is the Q of a QR decomposition whose R has a positive diagonal.
+        // Columns of Keras's n×k standard normal matrix (row-major, Keras's numbers on JAX),
+        // orthonormalised by modified Gram-Schmidt (twice, for accuracy); this is the Q of a QR
+        // decomposition whose R has a positive diagonal.
+        var a = [Float](repeating: 0, count: n * k)
+        a.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { key.fillNormal(p, count: n * k) } }
         var q = [[Double]](repeating: [Double](repeating: 0, count: n), count: k)
-        for i in 0..<n { for j in 0..<k { q[j][i] = Double(g.normal()) } }
+        for i in 0..<n { for j in 0..<k { q[j][i] = Double(a[i * k + j]) } }
         for j in 0..<k {
             for _ in 0..<2 {
                 for p in 0..<j {

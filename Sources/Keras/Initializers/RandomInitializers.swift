@@ -1,5 +1,5 @@
 /// Uniform in `[minval, maxval)`. Keras: `RandomUniform(minval=-0.05, maxval=0.05, seed=None)`;
-/// a seeded one gives the same values at every call, as in Keras.
+/// a seeded one gives the same values at every call, as in Keras (the same values as Keras on JAX).
 public struct RandomUniform: Initializer {
     public var minval: Float, maxval: Float, seed: Int?
     public init(minval: Float = -0.05, maxval: Float = 0.05, seed: Int? = nil) {
@@ -8,9 +8,8 @@ public struct RandomUniform: Initializer {
     public var className: String { "RandomUniform" }
     public var config: JSON { ["seed": seedJSON(seed), "minval": floatJSON(minval), "maxval": floatJSON(maxval)] }
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let g = drawing(seed, generator)
         let t = Tensor.uninitialized(shape)
-        for i in 0..<t.count { t.data[i] = g.uniform(minval, maxval) }
+        drawKey(seed, generator).fillUniform(t.data, count: t.count, minval: minval, maxval: maxval)
         return t
     }
 }
@@ -24,9 +23,8 @@ public struct RandomNormal: Initializer {
     public var className: String { "RandomNormal" }
     public var config: JSON { ["seed": seedJSON(seed), "mean": .double(Double(mean)), "stddev": .double(Double(stddev))] }
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let g = drawing(seed, generator)
         let t = Tensor.uninitialized(shape)
-        g.fillNormal(t.data, count: t.count, mean: mean, stddev: stddev)
+        drawKey(seed, generator).fillNormal(t.data, count: t.count, mean: mean, stddev: stddev)
         return t
     }
 }
@@ -40,9 +38,8 @@ public struct TruncatedNormal: Initializer {
     public var className: String { "TruncatedNormal" }
     public var config: JSON { ["seed": seedJSON(seed), "mean": .double(Double(mean)), "stddev": .double(Double(stddev))] }
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let g = drawing(seed, generator)
         let t = Tensor.uninitialized(shape)
-        g.fillNormal(t.data, count: t.count, mean: mean, stddev: stddev, bound: 2)
+        drawKey(seed, generator).fillTruncatedNormal(t.data, count: t.count, mean: mean, stddev: stddev)
         return t
     }
 }

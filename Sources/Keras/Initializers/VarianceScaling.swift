@@ -43,21 +43,20 @@ public struct VarianceScaling: Initializer {
     }
 
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let g = drawing(seed, generator)
+        let key = drawKey(seed, generator)
         let (fanIn, fanOut) = computeFans(shape)
-        let denom: Float = mode == .fanIn ? fanIn : (mode == .fanOut ? fanOut : (fanIn + fanOut) / 2)
-        let s = scale / Swift.max(1, denom)
+        // In double, as Keras's Python floats, then float32 where JAX takes them.
+        let denom = mode == .fanIn ? Double(fanIn) : (mode == .fanOut ? Double(fanOut) : (Double(fanIn) + Double(fanOut)) / 2)
+        let s = exactScale / Swift.max(1, denom)
         let t = Tensor.uninitialized(shape)
         switch distribution {
         case .truncatedNormal:
-            let std = s.squareRoot() / 0.87962566103423978
-            g.fillNormal(t.data, count: t.count, stddev: std, bound: 2)
+            key.fillTruncatedNormal(t.data, count: t.count, stddev: Float(s.squareRoot() / 0.87962566103423978))
         case .untruncatedNormal:
-            let std = s.squareRoot()
-            g.fillNormal(t.data, count: t.count, stddev: std)
+            key.fillNormal(t.data, count: t.count, stddev: Float(s.squareRoot()))
         case .uniform:
-            let limit = (3 * s).squareRoot()
-            for i in 0..<t.count { t.data[i] = g.uniform(-limit, limit) }
+            let limit = Float((3 * s).squareRoot())
+            key.fillUniform(t.data, count: t.count, minval: -limit, maxval: limit)
         }
         return t
     }

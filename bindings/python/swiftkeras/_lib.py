@@ -441,6 +441,9 @@ _declare("keras_interrupt_install", [c_int32], c_int32)
 _declare("keras_model_summary_ex", [keras_model_p, c_char_p, char_pp], c_int32)
 _declare("keras_model_load_weights_ex", [keras_model_p, c_char_p, c_int32, c_int32], c_int32)
 _declare("keras_set_random_seed", [c_int64], c_int32)
+_declare("keras_random_draw", [c_char_p, c_uint32, c_uint32, c_int64, c_double, c_double, c_void_p],
+         c_int32)
+_declare("keras_random_permutation", [c_uint32, c_uint32, c_int64, c_int64, c_int64, int64_p], c_int32)
 _declare("keras_model_fit_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
                                     keras_array_p, keras_array_p, c_int32, keras_array_p, c_int32,
                                     keras_array_p, c_char_p, POINTER(keras_callback_p), c_int32,

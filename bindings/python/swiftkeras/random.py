@@ -1,7 +1,9 @@
-"""Random numbers (Keras `keras.random`). On values they are numpy's (not jax's): `seed` is an
-int (the same numbers for the same seed), a `SeedGenerator` (advancing at each draw), or None
-(the global SeedGenerator, as in Keras: remade by `keras.utils.set_random_seed`, never numpy's
-global state).
+"""Random numbers (Keras `keras.random`). On values they are Keras's on the JAX backend, bit for
+bit: the library draws them with JAX's threefry2x32 from Keras's draw seed (`draw_seed`): an int
+`seed` gives `[seed, 0]` (the same numbers for the same seed), a `SeedGenerator` its state
+`[seed, counter]` (advancing at each draw), None the global SeedGenerator's (as in Keras: remade
+by `keras.utils.set_random_seed`, never numpy's global state). `categorical`, `gamma`, `binomial`
+and `beta` draw with numpy from that seed (their numbers are not JAX's).
 
 Inside a `call` traced into the library's op graph, `normal`, `uniform`, `truncated_normal`,
 `randint` and `dropout` become the graph's random ops, which draw new numbers at every training
@@ -12,6 +14,7 @@ unseeded draw would be frozen by the trace). A shape may hold None where `ops.sh
 
 from __future__ import annotations
 
+import ctypes
 import random as _python_random
 
 import numpy as np
@@ -48,8 +51,8 @@ class SeedGenerator:
         value = self.state.numpy()
         if ordered:
             following = value + np.array([0, 1], np.uint32)
-        else:   # Keras's near-unique sequence for the global generator
-            following = ((value.astype(np.uint64) + 1) * 5387 % 933199).astype(np.uint32)
+        else:   # Keras's near-unique sequence for the global generator (uint32 arithmetic, wrapping)
+            following = ((value.astype(np.uint64) + 1) * 5387 % 2 ** 32 % 933199).astype(np.uint32)
         self.state.assign(following)
         return value
 
@@ -329,14 +332,35 @@ def _reset_global_seed_generator():
     _global_generator = None
 
 
-def _rng(seed):
+def _draw_seed(seed):
+    """Keras's `draw_seed`: the uint32 pair `[seed, counter]` a draw is keyed by (a SeedGenerator's
+    state, which moves on; `[seed, 0]` for an int; the global generator's for None)."""
     if seed is None:
-        return np.random.default_rng(global_seed_generator().next(ordered=False).tolist())
+        return global_seed_generator().next(ordered=False)
     if isinstance(seed, SeedGenerator):
-        return np.random.default_rng(seed.next().tolist())
-    if isinstance(seed, (int, np.integer)):
-        return np.random.default_rng(int(seed))
-    raise ValueError(f"seed must be an int, a keras.random.SeedGenerator or None, got {seed!r}")
+        return seed.next()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return np.array([int(seed) & 0xFFFFFFFF, 0], np.uint32)
+    raise ValueError(f"Argument `seed` must be either an integer or an instance of `SeedGenerator`. "
+                     f"Received: seed={seed!r} (of type {type(seed)})")
+
+
+def _rng(seed):
+    """A numpy generator from the draw's seed (for the draws JAX's numbers are not made for)."""
+    return np.random.default_rng(_draw_seed(seed).tolist())
+
+
+def _library_draw(distribution, shape, seed, a, b, dtype=np.float32):
+    """`distribution`'s numbers of `shape`, drawn by the library as Keras draws them on JAX."""
+    from . import _lib, _native
+    shape = tuple(int(d) for d in _dims(shape))
+    if any(d < 0 for d in shape):
+        raise ValueError(f"Cannot draw random numbers of negative shape {shape}")
+    key = _draw_seed(seed)
+    out = np.empty(shape, dtype)
+    _native.check(_lib.keras_random_draw(distribution.encode(), int(key[0]), int(key[1]), out.size,
+                                         float(a), float(b), out.ctypes.data_as(ctypes.c_void_p)))
+    return out
 
 
 def _dtype(dtype):
@@ -422,14 +446,14 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     trace = _traced("normal", shape)
     if trace is not None:
         return _draw(trace, "random_normal", shape, seed, mean=float(mean), stddev=float(stddev))
-    return _rng(seed).normal(mean, stddev, tuple(shape)).astype(_dtype(dtype))
+    return _library_draw("normal", shape, seed, mean, stddev).astype(_dtype(dtype))
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     trace = _traced("uniform", shape)
     if trace is not None:
         return _draw(trace, "random_uniform", shape, seed, minval=float(minval), maxval=float(maxval))
-    return _rng(seed).uniform(minval, maxval, tuple(shape)).astype(_dtype(dtype))
+    return _library_draw("uniform", shape, seed, minval, maxval).astype(_dtype(dtype))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
@@ -437,20 +461,14 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     trace = _traced("truncated_normal", shape)
     if trace is not None:
         return _draw(trace, "random_truncated_normal", shape, seed, mean=float(mean), stddev=float(stddev))
-    rng = _rng(seed)
-    out = rng.normal(0.0, 1.0, tuple(shape))
-    bad = np.abs(out) > 2
-    while bad.any():
-        out[bad] = rng.normal(0.0, 1.0, int(bad.sum()))
-        bad = np.abs(out) > 2
-    return (mean + stddev * out).astype(_dtype(dtype))
+    return _library_draw("truncated_normal", shape, seed, mean, stddev).astype(_dtype(dtype))
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
     trace = _traced("randint", shape)
     if trace is not None:   # whole numbers, as float32 (a traced layer computes in float32)
         return _draw(trace, "random_randint", shape, seed, minval=int(minval), maxval=int(maxval))
-    return _rng(seed).integers(minval, maxval, tuple(shape)).astype(dtype)
+    return _library_draw("randint", shape, seed, int(minval), int(maxval), np.int32).astype(dtype)
 
 
 def _not_traced(name, *tensors):
@@ -493,15 +511,32 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
             attrs["noise_shape"] = [None if d is None else int(d) for d in noise_shape]
         return trace.op("dropout", [inputs], attrs)
     x = np.asarray(inputs)
-    keep = _rng(seed).uniform(size=noise_shape or x.shape) >= rate
-    return np.where(keep, x / (1.0 - rate), 0).astype(x.dtype)
+    if float(rate) == 1.0:
+        return np.zeros_like(x)
+    if float(rate) == 0.0:
+        return x
+    keep_prob = 1.0 - float(rate)
+    shape = x.shape if noise_shape is None else tuple(
+        x.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
+    keep = _library_draw("bernoulli", shape, seed, keep_prob, 0.0, np.bool_)
+    return np.where(np.broadcast_to(keep, x.shape), x / np.float32(keep_prob), 0).astype(x.dtype)
 
 
 def shuffle(x, axis=0, seed=None):
     _not_traced("shuffle", x)
+    """Each line along `axis` in its own random order (Keras on JAX: `permutation(independent=True)`)."""
+    from . import _lib, _native
     x = np.asarray(x)
-    order = _rng(seed).permutation(x.shape[axis])
-    return np.take(x, order, axis=axis)
+    if x.ndim == 0:
+        raise ValueError("keras.random.shuffle: x must have at least one dimension")
+    axis = axis % x.ndim
+    outer, n = int(np.prod(x.shape[:axis], dtype=np.int64)), x.shape[axis]
+    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    key = _draw_seed(seed)
+    order = np.empty(x.shape, np.int64)
+    _native.check(_lib.keras_random_permutation(int(key[0]), int(key[1]), outer, n, inner,
+                                                order.ctypes.data_as(ctypes.POINTER(ctypes.c_int64))))
+    return np.take_along_axis(x, order, axis=axis)
 
 
 def gamma(shape, alpha, dtype=None, seed=None):
