@@ -198,6 +198,11 @@ extension Ops {
         let (g, shape) = try poolingGeometry("max_pool", x, poolSize: poolSize, strides: strides, padding: padding,
                                              dataFormat: dataFormat)
         let out = Tensor.uninitialized(shape)
+        guard recording(x) != nil else {
+            // No gradient flows to `x` (inference, a model's input in `fit`): no argmax to keep.
+            Kernels.maxPool(x.data, g, into: out.data, argmax: nil)
+            return out
+        }
         guard x.count < Int(Int32.max) else {
             throw KerasError.invalidArgument("max_pool: an input of shape \(x.shape) has more elements than the pooling index holds")
         }

@@ -100,7 +100,11 @@ extension Model {
         self.history = history
         stopTraining = false
         isFitting = true
-        defer { isFitting = false }
+        defer {
+            isFitting = false
+            // As at the end of a predict: the partner parks now, its time counted in this fit's.
+            GemmPartner.settle()
+        }
 
         // Keras: `initial_epoch = self._initial_epoch or initial_epoch`.
         let startEpoch = try beginTraining(cbs) ?? initialEpoch
@@ -220,8 +224,8 @@ extension Model {
             try cbs.each { try $0.onPredictBatchEnd(b.step, logs: [:], outputs: outputs) }
         }
         // The partner thread parks now instead of spinning for the next product (a fit's steps
-        // come every few µs; the next predict, if any, wakes it).
-        GemmPartner.standDown()
+        // come every few µs; the next predict, if any, wakes it), its time counted in this call's.
+        GemmPartner.settle()
         try cbs.each { try $0.onPredictEnd(logs: [:]) }
         guard let first = parts.first else {
             return try GradientTape.withoutRecording { try forward(xs, training: false) }

@@ -223,6 +223,31 @@ final class GemmPartner: @unchecked Sendable {
     static func standDown() {
         if started.load(ordering: .relaxed) { shared.standDownFlag.store(true, ordering: .relaxed) }
     }
+
+    /// The longest ``settle()`` waits for the partner to park (a descheduled partner's time is
+    /// already counted: it stopped running).
+    static let settleWait: UInt64 = 50_000
+
+    /// ``standDown()`` at the end of a `predict` or a `fit`, then waits (a few µs, at most
+    /// ``settleWait``) until the partner is parking, having counted its CPU time (``park()``).
+    /// Linux adds a running thread's time to its process's (`getrusage`, Python's
+    /// `process_time`) only at the thread's ticks and when it sleeps: a partner still spinning
+    /// when the call returned had its share of that call counted in a later one, so a caller
+    /// timing calls by process CPU time read some at the caller's share alone and others at two
+    /// calls' worth (the bench's `dense_784_512_10_predict`: 2.2–9.5 ms across processes for
+    /// the same work). Without it, the partner of a `fit` also spun ``spinWindow`` after the
+    /// last step before parking.
+    static func settle() {
+        guard started.load(ordering: .relaxed) else { return }
+        let partner = shared
+        partner.standDownFlag.store(true, ordering: .relaxed)
+        let deadline = now() &+ settleWait
+        var spins = 0
+        while !partner.parked.load(ordering: .acquiring) {
+            spins += 1
+            if spins & 63 == 0, now() > deadline { return }
+        }
+    }
     private static let started = Atomic<Bool>(false)
 
     /// Forgets that the machine was found busy (for tests).
@@ -426,8 +451,12 @@ final class GemmPartner: @unchecked Sendable {
         }
     }
 
-    /// Sleeps until a caller posts a half (or returns at once if one is already posted).
+    /// Sleeps until a caller posts a half (or returns at once if one is already posted). Reading
+    /// its own CPU clock first makes the time it has run so far count in the process's
+    /// (``settle()``) before it says it is parked.
     private func park() {
+        var cpu = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu)
         parked.store(true, ordering: .sequentiallyConsistent)
         let cursor = copyCursor.load(ordering: .sequentiallyConsistent)
         if state.load(ordering: .sequentiallyConsistent) == Self.posted || cursor & 0xFFFF_FFFF < cursor >> 32 {

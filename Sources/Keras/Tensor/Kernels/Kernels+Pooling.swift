@@ -89,18 +89,21 @@ extension Kernels {
     /// ``maxPoolBackward(_:argmax:count:samples:inputCount:into:)``): the first maximum of each window in
     /// row-major order wins a tie (XLA's select-and-scatter with `>=`, Keras/JAX), a NaN never
     /// wins (as `>` says); eight channels per SIMD step, output lines split across cores.
+    ///
+    /// A nil `argmax` (an input no gradient flows to: inference, or a model's input in `fit`)
+    /// gives the same maxima without tracking where they came from.
     static func maxPool(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into out: UnsafeMutablePointer<Float>,
-                        argmax: UnsafeMutablePointer<Int32>) {
+                        argmax: UnsafeMutablePointer<Int32>?) {
         let lines = g.outputLines
         let parts = Parallel.balancedPartCount(rows: lines, width: g.window.0 * g.window.1 * g.input.2 * g.channels)
         let blocks = g.channels == 1 ? g.planeBlocks : 0..<0
         Parallel.forEachPart(lines, parts: parts) { _, part in
             for line in part {
-                let o = out + line &* g.output.2 &* g.channels, a = argmax + line &* g.output.2 &* g.channels
+                let o = out + line &* g.output.2 &* g.channels, a = argmax.map { $0 + line &* g.output.2 &* g.channels }
                 func byWindow(_ ows: Range<Int>) {
                     forEachPoolRow(g, line: line, ows: ows) { row, first, ow, taps in
                         maxPoolFold(x, row: row, taps: taps, g, initialize: first,
-                                    into: o + ow &* g.channels, argmax: a + ow &* g.channels)
+                                    into: o + ow &* g.channels, argmax: a.map { $0 + ow &* g.channels })
                     }
                 }
                 if !blocks.isEmpty, let rows = g.lineRows(line) {
@@ -123,21 +126,29 @@ extension Kernels {
     @inline(__always)
     private static func maxPoolPlaneBlocks(_ x: UnsafePointer<Float>, _ g: WindowGeometry, rows: PoolLineRows,
                                            blocks: Range<Int>, into o: UnsafeMutablePointer<Float>,
-                                           argmax a: UnsafeMutablePointer<Int32>) {
+                                           argmax a: UnsafeMutablePointer<Int32>?) {
         let s = g.stride.2, k = g.window.2, lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &* Int32(truncatingIfNeeded: s)
         forEachPlaneBlock(blocks) { ow in
             let shift = ow &* s &- g.padBefore.2
             var best = SIMD8<Float>(repeating: -.infinity)
-            var index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: rows.first &+ shift)) &+ lanes
-            rows.forEach { row, _ in
-                forEachPlaneTap(x, at: row &+ shift, stride: s, window: k) { v, p in
-                    let better = v .> best
-                    best.replace(with: v, where: better)
-                    index.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: p)) &+ lanes, where: better)
+            if let a {
+                var index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: rows.first &+ shift)) &+ lanes
+                rows.forEach { row, _ in
+                    forEachPlaneTap(x, at: row &+ shift, stride: s, window: k) { v, p in
+                        let better = v .> best
+                        best.replace(with: v, where: better)
+                        index.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: p)) &+ lanes, where: better)
+                    }
+                }
+                UnsafeMutableRawPointer(a + ow).storeBytes(of: index, as: SIMD8<Int32>.self)
+            } else {
+                rows.forEach { row, _ in
+                    forEachPlaneTap(x, at: row &+ shift, stride: s, window: k) { v, _ in
+                        best.replace(with: v, where: v .> best)
+                    }
                 }
             }
             store8(best, o + ow)
-            UnsafeMutableRawPointer(a + ow).storeBytes(of: index, as: SIMD8<Int32>.self)
         }
     }
 
@@ -145,8 +156,35 @@ extension Kernels {
     /// maxima `o` and their indices `a`, which `initialize` sets first (−∞ and the first tap).
     @inline(__always)
     private static func maxPoolFold(_ x: UnsafePointer<Float>, row: Int, taps: Range<Int>, _ g: WindowGeometry, initialize: Bool,
-                                    into o: UnsafeMutablePointer<Float>, argmax a: UnsafeMutablePointer<Int32>) {
+                                    into o: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?) {
         let c = g.channels, step = g.dilation.2 &* c, start = (row &+ taps.lowerBound &* g.dilation.2) &* c
+        guard let a = argmax else {
+            // The same selects without the indices.
+            var j = 0
+            while j &+ 8 <= c {
+                var best = initialize ? SIMD8<Float>(repeating: -.infinity) : load8(o + j)
+                var p = start &+ j
+                for _ in taps {
+                    let v = load8(x + p)
+                    best.replace(with: v, where: v .> best)
+                    p &+= step
+                }
+                store8(best, o + j)
+                j &+= 8
+            }
+            while j < c {
+                var best = initialize ? -Float.infinity : o[j]
+                var p = start &+ j
+                for _ in taps {
+                    let v = x[p]
+                    best = v > best ? v : best
+                    p &+= step
+                }
+                o[j] = best
+                j &+= 1
+            }
+            return
+        }
         let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
         var j = 0
         while j &+ 8 <= c {

@@ -22,6 +22,11 @@ extension Kernels {
 
     /// How many rows ahead ``gatherShuffledRows(_:_:row:into:)`` asks for the next rows.
     static let gatherLookahead = 8
+    /// The most bytes of a row that ``gatherShuffledRows(_:_:row:into:)`` asks for ahead: the
+    /// start of a long row, whose copy the hardware prefetcher then streams. Asking for whole
+    /// 400 KB image rows eight ahead (3.2 MB, past L2) cost as much as their copy
+    /// (`max_pooling2d_step`'s 64×56×56×32 batch).
+    static let gatherPrefetchBytes = 4096
     /// Rows of up to this many floats are gathered with ``copy(_:to:count:)``, not `memmove`.
     static let shortRow = 32
 
@@ -48,7 +53,7 @@ extension Kernels {
     /// as ``gatherShuffledRows(_:_:row:into:)``: the part of a gather that one thread does.
     static func gatherShuffledRows(_ x: UnsafePointer<Float>, _ idx: UnsafePointer<Int>, rows: Range<Int>, of n: Int,
                                    row: Int, into out: UnsafeMutablePointer<Float>) {
-        let bytes = row * MemoryLayout<Float>.stride
+        let bytes = Swift.min(row * MemoryLayout<Float>.stride, gatherPrefetchBytes)
         for k in rows.lowerBound..<Swift.min(rows.lowerBound + gatherLookahead, rows.upperBound) {
             keras_prefetch(x + idx[k] * row, bytes)
         }

@@ -51,6 +51,10 @@ final class MaxPoolKernelTests: XCTestCase {
                     XCTAssertEqual(Int(argmax[row * c + j]), at, "case \(i) argmax[\(row), \(j)]")
                 }
             }
+            // Without the argmax (an input no gradient flows to): the same maxima, bit for bit.
+            let plain = Tensor(shape: [rows * c])
+            Kernels.maxPool(x.data, g, into: plain.data, argmax: nil)
+            XCTAssertEqual(plain.scalars.map(\.bitPattern), out.scalars.map(\.bitPattern), "case \(i) without argmax")
         }
     }
 
