@@ -19,9 +19,12 @@ extension Model.SummaryRow {
                   trainable: l.weights.isEmpty ? "-" : (l.trainable ? "Y" : "N"), shapes: shapes)
     }
 
-    /// Output shapes as Keras prints them: one tuple, or a list of them.
+    /// Output shapes as Keras prints them: one tuple, or a list of them; a tuple of one size
+    /// without Python's trailing comma (`(None)`, a column of features: keras.io's structured
+    /// data examples), as Keras's summary joins the sizes.
     static func format(_ shapes: [[Int?]]) -> String {
-        shapes.count == 1 ? formatShape(shapes[0]) : "[" + shapes.map(formatShape).joined(separator: ", ") + "]"
+        func one(_ shape: [Int?]) -> String { "(" + shape.map { $0.map(String.init) ?? "None" }.joined(separator: ", ") + ")" }
+        return shapes.count == 1 ? one(shapes[0]) : "[" + shapes.map(one).joined(separator: ", ") + "]"
     }
 
     /// The row with `batch` as the first dimension of its output shapes (a row without shapes

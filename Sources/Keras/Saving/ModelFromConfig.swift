@@ -227,16 +227,20 @@ private func parseInbound(_ j: JSON, layer: String, restKeyword: String?, positi
             } else if let a = v.arrayValue {
                 for x in a { try collect(x, depth: depth + 1) }
             } else if plugin, let o = v.objectValue {
-                for (_, x) in o { try collect(x, depth: depth + 1) }
+                // (by sorted keys, as Keras flattens a call's dict into its node's tensors)
+                for (_, x) in o.sorted(by: { $0.0 < $1.0 }) { try collect(x, depth: depth + 1) }
             }
         }
         if plugin {
             // A plugin layer takes the tensors of every argument, positional and keyword, in
-            // order (Keras's node); a call with more than one argument keeps the node to write
-            // it back and to give the plugin its arguments.
+            // order (Keras's node); a call with more than one argument, or with a dict of
+            // tensors (keras.io's VariableSelection), keeps the node to write it back and to
+            // give the plugin its arguments.
             for a in args { try collect(a, depth: 0) }
             for (_, v) in kwargs { try collect(v, depth: 0) }
-            if args.count > 1 || !kwargs.isEmpty {
+            let dictArgument = args.count == 1 && args[0].objectValue != nil &&
+                args[0]["class_name"]?.stringValue != "__keras_tensor__"
+            if args.count > 1 || !kwargs.isEmpty || dictArgument {
                 node.callArguments = ["args": .array(args), "kwargs": .object(kwargs)]
             }
             guard !node.inputs.isEmpty else { throw KerasError.io("\(what): the node has no input tensors") }

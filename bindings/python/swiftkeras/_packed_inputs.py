@@ -97,15 +97,17 @@ def _is_tensor_entry(value):
     return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
 
 
-def _substitute(template, values):
+def _substitute(template, values, top=True):
     """`template` (a node's args or kwargs) with its tensor entries replaced in order by
-    `values` (an iterator)."""
+    `values` (an iterator): the kwargs in their order, a dict given as an argument by its
+    sorted keys (Keras's flattening of a call's arguments), the dict keeping its own order."""
     if _is_tensor_entry(template):
         return next(values)
     if isinstance(template, list):
-        return [_substitute(v, values) for v in template]
+        return [_substitute(v, values, False) for v in template]
     if isinstance(template, dict):
-        return {k: _substitute(v, values) for k, v in template.items()}
+        given = {k: _substitute(template[k], values, False) for k in (template if top else sorted(template))}
+        return {k: given[k] for k in template}
     return template
 
 
@@ -132,11 +134,16 @@ def call(layer, inputs, **extra):
 def shape_call(layer, fn, shape):
     """`fn` (build, compute_output_shape) given the input shapes as Keras gives them: for a call
     of several arguments, one parameter takes the first argument's shape, several take the
-    shapes of the call arguments they name (`targets_shape`); else the (unpacked) shape."""
+    shapes of the call arguments they name (`targets_shape`); else the (unpacked) shape. A
+    `build(self)` of no arguments (keras.io's GRN/VSN layers) is called with none, as Keras does."""
+    import inspect
+    names = [n for n, p in inspect.signature(fn).parameters.items()
+             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY, p.KEYWORD_ONLY)]
+    if not names:
+        return fn()
     arguments = layer.__dict__.get("_call_arguments")
     if not arguments:
         return fn(unpack_shape(layer, shape))
-    import inspect
     packed = shapes(layer)
     given = [(shape[0],) + tuple(s[1:]) for s in packed] if packed is not None else [shape]
     args, kwargs = bind(layer, given)
@@ -146,8 +153,6 @@ def shape_call(layer, fn, shape):
         bound = dict(kwargs)
     shapes_dict = {f"{k}_shape": v for k, v in bound.items()
                    if k not in ("mask", "args", "kwargs") and _holds_shape(v)}
-    names = [n for n, p in inspect.signature(fn).parameters.items()
-             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY, p.KEYWORD_ONLY)]
     if len(names) == 1:
         return fn(next(iter(shapes_dict.values()), None))
     missing = [n for n in names if n not in shapes_dict]

@@ -98,7 +98,7 @@ def _python_layers_in(values):
         from .layers import Layer, _BuiltinLayer
         _LAYER_CLASSES = (Layer, _BuiltinLayer)
     Layer, _BuiltinLayer = _LAYER_CLASSES
-    found = []
+    found, entered = [], set()
 
     def visit(items):   # one import and no list copies per nested value (every fit's handle)
         for value in items:
@@ -110,6 +110,15 @@ def _python_layers_in(values):
                     visit(args.values())
             elif isinstance(value, Layer):
                 found.append(value)
+            if isinstance(value, Layer):
+                # A model nested unbuilt in this one (a subclassed model whose call was traced
+                # into layers: keras.io's decision trees), built within it: its layers too.
+                model = value.__dict__.get("_model", value)
+                held = model.__dict__.get("_layers")
+                if isinstance(held, list) and held and model.__dict__.get("_handle") is None and \
+                        id(model) not in entered:
+                    entered.add(id(model))   # (once each: a model may list itself, or its holder)
+                    visit(held)
     visit(values)
     return found
 

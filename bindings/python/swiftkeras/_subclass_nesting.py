@@ -63,6 +63,8 @@ def _layer(entry):
     from .saving import deserialize_keras_object, from_config
     from . import _scopes
     cls = _subclass(entry)
+    if cls is None and str(entry.get("module") or "").startswith("keras.src.ops"):
+        return _operation(entry)
     if cls is None:
         layer = deserialize_keras_object({k: entry.get(k) for k in
                                           ("module", "class_name", "config", "registered_name")})
@@ -78,6 +80,24 @@ def _layer(entry):
     if isinstance(build, dict) and build.get("input_shape") is not None:
         model.build_from_config(build)
     return model
+
+
+def _operation(entry):
+    """A Keras operation node (`keras.src.ops` entries: `ops.expand_dims(x, -1)` on an input, as
+    keras.io's decision forests encode their numeric features): replayed as the `ops` call it
+    stands for, its constructor arguments (config) as keywords, which makes the same node."""
+    import re
+    from . import ops
+    from .ops._functional import _OP_CLASSES
+    class_name = str(entry.get("class_name") or "")
+    name = next((k for k, v in _OP_CLASSES.items() if v == class_name), None) or \
+        re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+    fn = getattr(ops, name, None)
+    if fn is None:
+        raise ValueError(f"the model's config has the operation {class_name}, which "
+                         f"swiftkeras.ops does not have")
+    config = {k: v for k, v in (entry.get("config") or {}).items() if k != "name"}
+    return lambda *args, **kwargs: fn(*args, **kwargs, **config)
 
 
 def _input(entry):

@@ -20,8 +20,11 @@ class ActivationFunction:
 
     def __call__(self, x, *args, **kwargs):
         from ._tensor_ops import TensorOperators
-        if isinstance(x, TensorOperators):
-            # A symbolic tensor (a traced call, a functional graph): the op of the same name.
+        from ._model_vars import ModelWeight, tracing
+        if isinstance(x, TensorOperators) or (isinstance(x, ModelWeight) and tracing() is not None):
+            # A symbolic tensor (a traced call, a functional graph), or a subclassed model's own
+            # weight while its call is traced (keras.io's decision trees: `softmax(self.pi)`):
+            # the op of the same name.
             return _symbolic(self.__name__, x, args, kwargs)
         return self._fn(np.asarray(x, dtype=np.float32), *args, **kwargs)
 

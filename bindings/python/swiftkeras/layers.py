@@ -49,21 +49,23 @@ _NO_INPUTS = object()   # a call passing every argument by keyword
 
 
 def _tensors_in(value):
-    """The KerasTensors in `value` (nested lists, tuples and dicts), in order."""
+    """The KerasTensors in `value` (nested lists, tuples and dicts), in order: a dict's by its
+    sorted keys, as Keras flattens a call's arguments into its node's tensors."""
     if isinstance(value, KerasTensor):
         return [value]
     if isinstance(value, dict):
-        value = list(value.values())
+        value = [value[k] for k in sorted(value)]
     if isinstance(value, (list, tuple)):
         return [t for v in value for t in _tensors_in(v)]
     return []
 
 
 def _check_positional(values):
-    """Keras: only tensors (or None) are passed positionally."""
+    """Keras: only tensors (or None) are passed positionally, in any nesting of lists, tuples
+    and dicts (keras.io's VariableSelection takes a dict of inputs)."""
     for value in values:
-        if isinstance(value, (list, tuple)):
-            _check_positional(value)
+        if isinstance(value, (list, tuple, dict)):
+            _check_positional(value.values() if isinstance(value, dict) else value)
         elif value is not None and not isinstance(value, (KerasTensor, np.ndarray)):
             raise ValueError(f"Only input tensors may be passed as positional arguments. The "
                              f"following argument value should be passed as a keyword argument: "
@@ -665,7 +667,7 @@ class Layer(_variables.LayerBasics):
             # writes it in the node's kwargs), not one of its inputs.
             kwargs = dict(kwargs)
             given_mask = kwargs.pop("mask")
-        if (args or any(k != "training" for k in kwargs)) and \
+        if (args or any(k != "training" for k in kwargs) or isinstance(inputs, dict)) and \
                 not isinstance(self, _BuiltinLayer) and not isinstance(inputs, PositionalCall) and \
                 _tensors_in(list(kwargs.values()) if inputs is _NO_INPUTS else inputs):
             # Several arguments (positional and keyword) to a layer written in Python: one node
@@ -2104,16 +2106,18 @@ _BOOKKEEPING = frozenset({"_owner", "_sequential", "_parent", "_traced_in"})   #
 
 
 def _tracked_sublayers(layer):
-    """(attribute, its position among the layer's attributes, index in a list or -1, value) for
-    each layer or model held in `layer`'s attributes, as Keras tracks them."""
+    """(attribute, its position among the layer's attributes, index in a list or a dict's
+    values or -1, value) for each layer or model held in `layer`'s attributes, as Keras tracks
+    them (keras.io's VariableSelection holds its embeddings in a dict by feature name)."""
     from .models import Model
     for order, (key, value) in enumerate(list(vars(layer).items())):
         if key in _BOOKKEEPING:
             continue
-        items = value if isinstance(value, (list, tuple)) else [value]
+        held = isinstance(value, (list, tuple, dict))
+        items = list(value.values()) if isinstance(value, dict) else value if held else [value]
         for i, item in enumerate(items):
             if isinstance(item, (Layer, Model)) and item is not layer:
-                yield key, order, i if items is value else -1, item
+                yield key, order, i if held else -1, item
 
 
 def _take_build_names(layer):

@@ -335,7 +335,17 @@ class Model(ModelAPI):
         `Sequential.from_config`): a functional model when the config has `input_layers`, else a
         Sequential; a subclassed model is `cls(**config)`, as in Keras."""
         if cls not in (Model, Sequential):
-            return cls(**config)
+            # The base arguments (name, trainable) its constructor does not take (keras.io's
+            # NeuralDecisionTree(depth, num_features, ...)): set on the model made, as a
+            # layer's from_config sets them.
+            from .layers import _takes
+            base = {k: config[k] for k in ("name", "trainable") if k in config and not _takes(cls, k)}
+            model = cls(**{k: v for k, v in config.items() if k not in base})
+            if "name" in base:
+                model._name = base["name"]
+            if "trainable" in base:
+                model.trainable = bool(base["trainable"])
+            return model
         class_name = "Functional" if "input_layers" in config else "Sequential"
         if cls is Sequential and class_name != "Sequential":
             raise ValueError("Sequential.from_config: the config describes a functional model "
@@ -823,8 +833,9 @@ class Model(ModelAPI):
         self._ensure_handle()
         holder = self.__dict__.get("_own_weights_layer")
         if holder is None:   # (each with its layer: a nested model's path names it, as Keras's)
+            nested = {layer.name: layer.__dict__.get("_model", layer) for layer in self._layers}
             return [{**w, "outer_layer": info["name"]} for info in self._layers_info()
-                    for w in info["weights"]]
+                    for w in _own_weights_first(nested.get(info["name"]), info["weights"])]
         # A subclassed model's own weights (add_weight) first, as Keras lists them, named
         # under the model as Keras names them.
         own, rest = [], []
@@ -2655,6 +2666,19 @@ def _nested_layer_names(entry):
         names.append(inner.get("name") or c.get("name"))
         names += _nested_layer_names(inner)
     return names
+
+
+def _own_weights_first(model, weights):
+    """A nested subclassed model's weights as Keras lists them in the outer model: its own
+    (add_weight: keras.io's decision trees' `pi`) first, under the model's path
+    (`neural_decision_tree/variable`), then its layers'."""
+    holder = model.__dict__.get("_own_weights_layer") if isinstance(model, Model) else None
+    if holder is None or not weights:
+        return weights
+    prefix = f"{holder.name}/"
+    own = [{**w, "name": f"{model.name}/{w['name'][len(prefix):]}"}
+           for w in weights if w["name"].startswith(prefix)]
+    return own + [w for w in weights if not w["name"].startswith(prefix)]
 
 
 def _nested_models_with_handles(model):

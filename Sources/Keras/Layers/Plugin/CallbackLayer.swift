@@ -109,7 +109,9 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
     private var weightsToTakeBack: [Variable] = []
 
     /// `template` with its `__keras_tensor__` entries replaced in order by `values` (nil when the
-    /// counts differ).
+    /// counts differ): a dict given as an argument by its sorted keys, as Keras flattens a
+    /// call's arguments into its node's tensors, the dict keeping its own order (the node's
+    /// `kwargs` in their order, as ``ModelFromConfig`` reads them).
     static func substitutingTensors(_ template: JSON, _ values: [JSON]) -> JSON? {
         var next = 0
         func walk(_ j: JSON, _ depth: Int) -> JSON? {
@@ -125,8 +127,12 @@ public final class CallbackLayer: Layer, RNNCell, @unchecked Sendable {
                 for x in a { guard let y = walk(x, depth + 1) else { return nil }; out.append(y) }
                 return .array(out)
             case .object(let pairs):
-                var out: [(String, JSON)] = []
-                for (k, v) in pairs { guard let y = walk(v, depth + 1) else { return nil }; out.append((k, y)) }
+                var out = pairs
+                let order = depth < 2 ? Array(pairs.indices) : pairs.indices.sorted(by: { pairs[$0].0 < pairs[$1].0 })
+                for i in order {
+                    guard let y = walk(pairs[i].1, depth + 1) else { return nil }
+                    out[i].1 = y
+                }
                 return .object(out)
             default:
                 return j

@@ -279,11 +279,25 @@ class _Dim:
     def _then(self, step, k):
         if isinstance(k, _Dim):
             return _Dim(self.source, self.axis, self.steps + ((step, k),))
+        if _is_layer_output(k) or is_symbolic(k):
+            # With a tensor (`ops.shape(x)[0] + x[0, 0]`): the size as a tensor, as Keras's
+            # traced call has it, then the op.
+            return _SIZE_OPS[step](self._as_tensor(), k)
         if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
             raise Unsupported(f"ops.shape: the size of axis {self.axis} is unknown while the layer is "
                               f"traced; only integer arithmetic on it (*, //, +, -) can be traced, "
                               f"not {step} {type(k).__name__}")
         return _Dim(self.source, self.axis, self.steps + ((step, int(k)),))
+
+    def _as_tensor(self):
+        """The size as a scalar tensor of its source (a count of its entries along the axis),
+        after its arithmetic."""
+        others = [a for a in range(len(self.source.shape)) if a != self.axis]
+        zeros = zeros_like(self.source)
+        size = sum(add(sum(zeros, axis=others) if others else zeros, 1.0))
+        for step, k in self.steps:
+            size = _SIZE_OPS[step](size, k._as_tensor() if isinstance(k, _Dim) else k)
+        return size
 
     def _json(self, inputs):
         """[input, axis, steps] for the reshape op over `inputs`, to which it adds its source."""
@@ -326,6 +340,10 @@ class _Dim:
         return "None"
 
 
+_SIZE_OPS = {"+": lambda a, b: add(a, b), "-": lambda a, b: subtract(a, b),
+             "*": lambda a, b: multiply(a, b), "//": lambda a, b: floor_divide(a, b)}
+
+
 def _bare_as_none(d):
     """None for a size read with ops.shape where unknown and left as read (no arithmetic on it):
     where ops other than reshape take None for an unknown size, they take it as before."""
@@ -345,7 +363,9 @@ class _TracedShape(tuple):
         return made
 
     def _read(self, axis, d):
-        return _Dim(self.source, axis) if d is None and axis > 0 else d
+        # (the batch of a layer output too, read where the graph runs: keras.io's decision
+        # trees make `ops.ones([batch_size, 1, 1])` in a subclassed model's call)
+        return _Dim(self.source, axis) if d is None and (axis > 0 or _is_layer_output(self.source)) else d
 
     def __iter__(self):
         return (self._read(i, d) for i, d in enumerate(tuple.__iter__(self)))
@@ -360,9 +380,16 @@ class _TracedShape(tuple):
 
 def shape(x):
     dims = tuple(x.shape)
-    if is_symbolic(x) and builtins.any(d is None for d in dims):
+    if builtins.any(d is None for d in dims) and (is_symbolic(x) or _is_layer_output(x)):
         return _TracedShape(x)
     return dims
+
+
+def _is_layer_output(x):
+    """A KerasTensor of the functional API (a subclassed model's call traced into layers): its
+    unknown sizes are read, as a traced layer's, by the ops that take them (_functional)."""
+    from ..layers import KerasTensor
+    return isinstance(x, KerasTensor)
 
 
 def _known_shape(op, shape):
@@ -502,9 +529,32 @@ def full(shape, fill_value, dtype=None):
     that tensor's zeros plus `fill_value`."""
     if isinstance(shape, _TracedShape):
         return add(zeros_like(shape.source), fill_value)
+    if isinstance(shape, (tuple, list)) and builtins.any(isinstance(d, _Dim) for d in shape):
+        return _full_of_read_sizes(list(shape), fill_value)
     if is_symbolic(fill_value):
         return add(np.zeros(_known_shape("full", shape), _f32), fill_value)
     return np.full(_known_shape("full", shape), fill_value, dtype or _f32)
+
+
+def _full_of_read_sizes(dims, fill_value):
+    """`ops.full([batch_size, 1, 1], v)` with sizes read by `ops.shape` of traced tensors
+    (keras.io's neural decision trees: `ops.ones([batch_size, 1, 1])`): the known sizes' constant
+    plus, for each read size, its tensor's zeros summed over its other axes and set on that
+    axis, so that the sum broadcasts to the sizes each run has, as Keras's call does."""
+    known = []
+    for d in dims:
+        if isinstance(d, _Dim) and d.steps:
+            raise Unsupported(f"ops.full: the shape {tuple(dims)} has a size computed from an "
+                              f"unknown one; only sizes read with ops.shape as they are can be "
+                              f"traced there")
+        known.append(1 if isinstance(d, _Dim) else d)
+    out = np.full(_known_shape("full", known), fill_value, _f32)
+    for i, d in enumerate(dims):
+        if isinstance(d, _Dim):
+            others = [a for a in range(len(d.source.shape)) if a != d.axis]
+            sizes = zeros_like(d.source) if not others else sum(zeros_like(d.source), axis=others)
+            out = add(out, reshape(sizes, [-1 if a == i else 1 for a in range(len(dims))]))
+    return out
 
 
 def eye(N, M=None, k=0, dtype=None):  # noqa: N803 — Keras's names

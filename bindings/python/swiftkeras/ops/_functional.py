@@ -159,13 +159,40 @@ def operation_arguments(layer, tensors, refs):
 
 
 def _tensors(args):
-    """The distinct KerasTensors among the arguments (top level, or inside a list/tuple)."""
+    """The distinct KerasTensors among the arguments (top level, or inside a list/tuple), and
+    those whose sizes a shape among them reads (`ops.ones([batch_size, 1, 1])`, batch_size read
+    with ops.shape from a layer output: ``_Dim``)."""
     found = []
+
+    def note(t):
+        if isinstance(t, KerasTensor) and all(t is not f for f in found):
+            found.append(t)
     for a in args:
         for t in (a if isinstance(a, (list, tuple)) else [a]):
-            if isinstance(t, KerasTensor) and all(t is not f for f in found):
-                found.append(t)
+            for d in _read_sizes_in(t):
+                note(d.source)
+            note(t)
     return found
+
+
+def _read_sizes_in(value):
+    """The sizes read with ops.shape from layer outputs in `value` (and in their arithmetic)."""
+    from . import _Dim
+    if not isinstance(value, _Dim):
+        return []
+    found = [value] if isinstance(value.source, KerasTensor) else []
+    for _, k in value.steps:
+        found += _read_sizes_in(k)
+    return found
+
+
+def _traced_size(d, s, value_of):
+    """A size read from a layer output, read instead from that output's value in the trace."""
+    from . import _Dim
+    if not isinstance(d, _Dim):
+        return d
+    source = value_of(d.source, s) if isinstance(d.source, KerasTensor) else d.source
+    return _Dim(source, d.axis, tuple((step, _traced_size(k, s, value_of)) for step, k in d.steps))
 
 
 def _root(t):
@@ -191,8 +218,9 @@ def _substitute(args, s, value_of=_value_of):
         if isinstance(a, KerasTensor):
             return value_of(a, s)
         if isinstance(a, (list, tuple)):
-            return type(a)(value_of(t, s) if isinstance(t, KerasTensor) else t for t in a)
-        return a
+            return type(a)(value_of(t, s) if isinstance(t, KerasTensor) else
+                           _traced_size(t, s, value_of) for t in a)
+        return _traced_size(a, s, value_of)
     return [one(a) for a in args]
 
 
