@@ -63,7 +63,7 @@ class Loss(KerasObject):
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Keras's `loss(y_true, y_pred, sample_weight=None)`: reduced as `reduction` says
         (the mean by default; per sample for `reduction=None` or "none")."""
-        from ._array_eval import per_sample, reduced_loss
+        from ._array_eval import reduced_loss
         from ._tensor_ops import TensorOperators
         if any(isinstance(v, TensorOperators) for v in (y_true, y_pred, sample_weight)):
             return _symbolic_loss(self, y_true, y_pred, sample_weight)

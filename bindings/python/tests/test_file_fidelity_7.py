@@ -16,7 +16,6 @@
 
 config.json is compared as text (`0` and `0.0` differ), the shared object ids aside."""
 
-import json
 import re
 import warnings
 import zipfile
