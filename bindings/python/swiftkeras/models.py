@@ -335,11 +335,11 @@ class Model(ModelAPI):
         `Sequential.from_config`): a functional model when the config has `input_layers`, else a
         Sequential; a subclassed model is `cls(**config)`, as in Keras."""
         if cls not in (Model, Sequential):
-            # The base arguments (name, trainable) its constructor does not take (keras.io's
-            # NeuralDecisionTree(depth, num_features, ...)): set on the model made, as a
-            # layer's from_config sets them.
+            # The base arguments (name, trainable, dtype) its constructor does not take (keras.io's
+            # NeuralDecisionTree(depth, num_features, ...)): name and trainable are set on the
+            # model made, as a layer's from_config sets them; the dtype policy was its layers'.
             from .layers import _takes
-            base = {k: config[k] for k in ("name", "trainable") if k in config and not _takes(cls, k)}
+            base = {k: config[k] for k in ("name", "trainable", "dtype") if k in config and not _takes(cls, k)}
             model = cls(**{k: v for k, v in config.items() if k not in base})
             if "name" in base:
                 model._name = base["name"]
