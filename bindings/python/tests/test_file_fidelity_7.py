@@ -150,6 +150,9 @@ def files(tmp_path_factory):
     written = {}
     for name in ("keras", "ours"):
         folder = tmp_path_factory.mktemp(f"files7_{name}")
+        # Auto-names (dense_3) count per process: each library starts afresh, whatever ran
+        # before in this worker.
+        _lib(name).backend.clear_session()
         written[name] = _write(_lib(name), folder)
     return written
 
