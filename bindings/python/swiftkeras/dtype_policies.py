@@ -88,11 +88,11 @@ class QuantizedDTypePolicy(DTypePolicy):
     def get_config(self):
         return {"mode": self._quantization_mode, "source_name": self._source_name}
 
-    def __repr__(self):
-        return f'<QuantizedDTypePolicy "{self._name}">'
+    def __repr__(self):   # (and the subclasses')
+        return f'<{type(self).__name__} "{self._name}">'
 
     def __eq__(self, other):
-        return isinstance(other, QuantizedDTypePolicy) and self._name == other._name
+        return isinstance(other, type(self)) and self._name == other._name
 
     __hash__ = object.__hash__
 
@@ -123,14 +123,6 @@ class Int4DTypePolicy(QuantizedDTypePolicy):
 
     def get_config(self):
         return {"mode": f"int4/{self.block_size}", "source_name": self._source_name}
-
-    def __repr__(self):
-        return f'<Int4DTypePolicy "{self._name}">'
-
-    def __eq__(self, other):
-        return isinstance(other, Int4DTypePolicy) and self._name == other._name
-
-    __hash__ = object.__hash__
 
 
 class GPTQDTypePolicy(QuantizedDTypePolicy):
@@ -163,14 +155,6 @@ class GPTQDTypePolicy(QuantizedDTypePolicy):
 
     def get_config(self):
         return {"mode": f"gptq/{self.weight_bits}/{self.group_size}", "source_name": self._source_name}
-
-    def __repr__(self):
-        return f'<GPTQDTypePolicy "{self._name}">'
-
-    def __eq__(self, other):
-        return isinstance(other, GPTQDTypePolicy) and self._name == other._name
-
-    __hash__ = object.__hash__
 
 
 class QuantizedFloat8DTypePolicy(QuantizedDTypePolicy):
