@@ -200,14 +200,7 @@ extension Model {
     /// same weights and optimizer; a count or shape that differs changes nothing.
     public func restoreOptimizerVariables(_ values: [OptimizerVariableValue]) throws {
         guard let opt = optimizer else { throw KerasError.invalidState("Model '\(name)' is not compiled: it has no optimizer state") }
-        let entries = OptimizerState.entries(opt, variables: kerasTrainableWeights)
-        guard values.count == entries.count else {
-            throw KerasError.invalidArgument("Model '\(name)': its optimizer has \(entries.count) variables, \(values.count) were given (another optimizer or other weights)")
-        }
-        for (e, v) in zip(entries, values) where e.shape != v.shape {
-            throw KerasError.shapeMismatch("Model '\(name)': optimizer variable \(e.name) has shape \(e.shape), the value given \(v.shape)")
-        }
-        try OptimizerState.restore(opt, entries: entries, from: values)
+        try opt.restoreVariableValues(values, for: kerasTrainableWeights)
     }
 }
 
