@@ -76,7 +76,20 @@ class BuiltinCallback(KerasObject):
     """A callback the library runs, known by its Keras class name and arguments."""
     kind = "callback"
 
+    def _required_arguments(self) -> tuple:
+        from .metrics import _required_of
+        return _required_of(_library_callbacks().get(type(self).__dict__.get("class_name"), {}))
+
+    def set_model(self, model):
+        """Keras's `set_model`: `callback.model` is the model it was last run on (fit sets it)."""
+        self.__dict__["model"] = model
+
+    def set_params(self, params):
+        self.__dict__["params"] = params
+
     def __getattr__(self, name):
+        if name in ("model", "params"):   # Keras's values before a fit sets them
+            return None
         # Keras's attributes of the callback are its arguments, the defaults included
         # (`EarlyStopping(patience=2).monitor`): the library's catalogue has them
         if not name.startswith("_") and name not in self.__dict__.get("_config", {}):
