@@ -89,3 +89,41 @@ def test_builtin_callback_model_after_fit(real_keras):
     model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), epochs=1, verbose=0,
               callbacks=[es])
     assert es.model is model
+
+
+def _compiled_optimizer_variables(lib, optimizer, weights=None):
+    """`optimizer.variables` of an optimizer compiled into a two-Dense model, before and after
+    a two-epoch fit (paths, shapes, values), in library `lib`."""
+    lib.backend.clear_session()   # Keras's automatic names (paths) start afresh in both
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 3)).astype("float32")
+    y = rng.normal(size=(16, 1)).astype("float32")
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, activation="tanh"),
+                            lib.layers.Dense(1)])
+    if weights is not None:
+        model.set_weights(weights)
+    initial = model.get_weights()
+    opt = getattr(lib.optimizers, optimizer[0])(**optimizer[1])
+    model.compile(opt, "mse")
+    before = [(v.path, tuple(v.shape)) for v in opt.variables]
+    model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    after = [(v.path, tuple(v.shape), np.asarray(v.numpy(), "float64")) for v in opt.variables]
+    return initial, before, after
+
+
+@pytest.mark.parametrize("optimizer", [
+    ("Adam", {"learning_rate": 0.01}),
+    ("SGD", {"learning_rate": 0.05, "momentum": 0.9}),
+])
+def test_compiled_optimizer_variables_as_keras(optimizer):
+    """A compiled optimizer's `variables`: Keras's list before the first fit (iteration,
+    learning_rate) and after it (the slots of each trainable weight), paths, shapes and values."""
+    K = conftest.real_keras()
+    K.utils.set_random_seed(0)
+    weights, k_before, k_after = _compiled_optimizer_variables(K, optimizer)
+    _, before, after = _compiled_optimizer_variables(keras, optimizer, weights)
+    assert before == k_before
+    assert [(p, s) for p, s, _ in after] == [(p, s) for p, s, _ in k_after]
+    assert len(after) > 2
+    for (path, _, value), (_, _, expected) in zip(after, k_after):
+        np.testing.assert_allclose(value, expected, rtol=1e-4, atol=1e-6, err_msg=path)
