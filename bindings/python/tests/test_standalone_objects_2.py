@@ -89,6 +89,11 @@ def test_builtin_callback_model_after_fit(real_keras):
     model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), epochs=1, verbose=0,
               callbacks=[es])
     assert es.model is model
+    import copy
+    import pickle
+    again = pickle.loads(pickle.dumps(es))   # the model is not pickled with it
+    assert again.model is None and again.patience == 1
+    assert copy.deepcopy(es).get_config() == es.get_config()
 
 
 def _compiled_optimizer_variables(lib, optimizer, weights=None):
