@@ -110,6 +110,16 @@ def unique_name(prefix: str) -> str:
     return prefix if n == 0 else f"{prefix}_{n}"
 
 
+def missing_arguments_error(class_name: str, missing) -> TypeError:
+    """Python's TypeError for a Keras constructor called without required arguments, in its
+    wording: `IoU.__init__() missing 2 required positional arguments: 'a' and 'b'`."""
+    names = [repr(k) for k in missing]
+    listed = names[0] if len(names) == 1 else (
+        f"{names[0]} and {names[1]}" if len(names) == 2 else ", ".join(names[:-1]) + f", and {names[-1]}")
+    return TypeError(f"{class_name}.__init__() missing {len(names)} required positional "
+                     f"argument{'s' if len(names) > 1 else ''}: {listed}")
+
+
 class KerasObject:
     """A Keras object known to the library by class name and config."""
 
@@ -128,9 +138,16 @@ class KerasObject:
             if k in config:
                 raise TypeError(f"{type(self).__name__}() got multiple values for argument '{k}'")
             config[k] = v
+        missing = [k for k in self._required_arguments() if k not in config]
+        if missing:
+            raise missing_arguments_error(type(self).__name__, missing)
         self._config = config
         if "name" not in config and self._numbers_names():
             self.__dict__["_auto_name"] = unique_name(snake_case(type(self).__name__))
+
+    def _required_arguments(self) -> tuple:
+        """The arguments Keras's constructor requires (a TypeError when one is missing)."""
+        return ()
 
     def _numbers_names(self) -> bool:
         """Whether Keras names an instance made without `name` per process, as its base class's

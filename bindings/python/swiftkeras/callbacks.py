@@ -76,7 +76,28 @@ class BuiltinCallback(KerasObject):
     """A callback the library runs, known by its Keras class name and arguments."""
     kind = "callback"
 
+    def _required_arguments(self) -> tuple:
+        from .metrics import _required_of
+        return _required_of(_library_callbacks().get(type(self).__dict__.get("class_name"), {}))
+
+    def set_model(self, model):
+        """Keras's `set_model`: `callback.model` is the model it was last run on (fit sets it),
+        held weakly so that the callback, an estimator's argument, copies and pickles alone."""
+        import weakref
+        self.__dict__["_model_ref"] = weakref.ref(model)
+
+    def set_params(self, params):
+        self.__dict__["params"] = params
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_model_ref"}
+
     def __getattr__(self, name):
+        if name == "model":   # None before a fit sets it, as in Keras
+            ref = self.__dict__.get("_model_ref")
+            return ref() if ref is not None else None
+        if name == "params":
+            return None
         # Keras's attributes of the callback are its arguments, the defaults included
         # (`EarlyStopping(patience=2).monitor`): the library's catalogue has them
         if not name.startswith("_") and name not in self.__dict__.get("_config", {}):

@@ -157,6 +157,9 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     def _numbers_names(self) -> bool:
         return bool(_library_metrics().get(self.class_name, {}).get("auto_name"))
 
+    def _required_arguments(self) -> tuple:
+        return _required_of(_library_metrics().get(self.class_name, {}))
+
     @property
     def name(self):
         return self._config.get("name") or self._default_name()
@@ -198,6 +201,11 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     __repr__ = KerasObject.__repr__
 
 
+def _required_of(entry) -> tuple:
+    """The arguments a catalogue entry marks required (Keras's required constructor arguments)."""
+    return tuple(a["name"] for a in entry.get("args", []) if a.get("required"))
+
+
 def _library_metrics():
     """{class name: catalogue entry} of the library's built-in metric classes."""
     from ._catalog import builtin_objects
@@ -210,7 +218,7 @@ _CLASSES = {}
 _FUNCTIONS = []
 for _cls, _entry in _library_metrics().items():
     _args = _entry.get("args", [])
-    _p = tuple(a["name"] for a in _args if a.get("required")) or tuple(
+    _p = _required_of(_entry) or tuple(
         a["name"] for a in _args[:1] if a["name"] == "k")
     _CLASSES[_cls] = _p
     globals()[_cls] = make_class(_LibraryMetric, _cls, _p, module=__name__)

@@ -134,7 +134,8 @@ class History:
     interpreter's caches cold, cost a 300-epoch iris fit 3% of its time, and most callers (a
     search, a loop over models) never read them."""
 
-    def __init__(self, model, data, read=None):
+    def __init__(self, model=None, data=None, read=None):
+        data = data or {}
         self.model = model
         self.params = dict(data.get("params", {}))
         if read is None:
@@ -1893,6 +1894,8 @@ class Model(ModelAPI):
                     config = serialize(cb)
                     if not isinstance(config, dict) or "class_name" not in config:
                         raise TypeError(f"callbacks: {cb!r} is not a Keras callback")
+                    if hasattr(type(cb), "set_model"):
+                        cb.set_model(self)   # a built-in callback's `model`, as Keras's fit sets it
                     check(_lib.keras_callback_from_config(config["class_name"].encode(),
                                                           dumps(config.get("config", {})),
                                                           byref(h)))

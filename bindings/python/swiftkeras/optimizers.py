@@ -240,19 +240,49 @@ class Optimizer(KerasObject):
         Keras lists them; their values now (copies)."""
         from ._variables import _FreeVariable as Free
         handle = self.__dict__.get("_standalone")
-        if handle is None:
-            if self._model() is not None:
-                raise NotImplementedError("optimizer.variables of an optimizer compiled into a "
-                                          "model: the library holds them with the model (saved "
-                                          "by model.save and save_weights)")
-            handle = self._standalone_handle()
+        if handle is None and self.__dict__.get("_compiled_into") is not None:
+            # compiled into a model: its variables once built (the first fit), else Keras's
+            # unbuilt optimizer's (iteration, learning_rate), from an optimizer made for it alone
+            from ._standalone import OptimizerHandle
+            model = self._model()
+            pairs = self._compiled_variables(model) if self.built and model is not None else \
+                OptimizerHandle(self).variables()
+        else:
+            pairs = (handle or self._standalone_handle()).variables()
         out = []
-        for path, value in handle.variables():
+        for path, value in pairs:
             variable = Free(value, dtype=str(value.dtype), trainable=False,
                             name=path.split("/")[-1])
             variable.path = path
             out.append(variable)
         return out
+
+    def _compiled_variables(self, model):
+        """(path, value) pairs of the optimizer compiled into `model`, in Keras's order: the
+        values as the model's `.weights.h5` holds them (the library has no call that reads them
+        directly), the paths as this optimizer names them when built on the model's trainable
+        weights."""
+        from ._file_editor import _weights_of_model
+        from ._standalone import OptimizerHandle
+        saved = _weights_of_model(model).get("optimizer") or {}
+        values = [saved[k] for k in sorted(saved, key=lambda k: int(k) if k.isdigit() else -1)]
+        names = OptimizerHandle(self)
+        stand_ins = []
+        for weight in model.trainable_weights:
+            stand_in = _FreeVariable(np.zeros(weight.shape, "float32"),
+                                     name=weight.path.split("/")[-1])
+            stand_in.path = weight.path
+            stand_ins.append(stand_in)
+        names.apply(None, stand_ins)
+        entries = names.variables()
+        if len(entries) != len(values) or any(
+                np.asarray(v).dtype == object or np.shape(v) != e.shape
+                for (_, e), v in zip(entries, values)):
+            raise NotImplementedError(
+                f"optimizer.variables of an optimizer compiled into a model: the model's file "
+                f"holds {len(values)} optimizer variables where {self.name} has "
+                f"{len(entries)} ({[p for p, _ in entries]})")
+        return [(path, np.asarray(v, e.dtype)) for (path, e), v in zip(entries, values)]
 
     def __getstate__(self):
         # (a copy or a pickle starts without the library's state of variables of no model)
