@@ -484,6 +484,7 @@ def _activation_thunk(fn):
 # number of such reads under way.
 _named_as_builtins: dict[str, tuple] = {}
 _reading: dict[str, int] = {}
+_replaced_thunks: list[tuple] = []
 
 
 def _named_as_builtin(fn):
@@ -533,6 +534,8 @@ def register_function(kind: str, fn, name=None) -> str:
     if qualified is not None:
         with _lock:
             if qualified not in _named_as_builtins or _named_as_builtins[qualified][0] is not fn:
+                if qualified in _named_as_builtins:   # (the layers made with it still call it)
+                    _replaced_thunks.append(_named_as_builtins[qualified])
                 _named_as_builtins[qualified] = (fn, _activation_thunk(fn))
         return qualified
     name = name or name_of_function(fn)
