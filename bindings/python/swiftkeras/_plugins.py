@@ -479,9 +479,65 @@ def _activation_thunk(fn):
     return _lib.keras_activation_fn(call)
 
 
+# Python activations named as a built-in one ('module>name' -> (fn, ctypes thunk)): known to the
+# library only while it reads a config that names them (activations_named_as_builtins), with the
+# number of such reads under way.
+_named_as_builtins: dict[str, tuple] = {}
+_reading: dict[str, int] = {}
+_replaced_thunks: list[tuple] = []
+
+
+def _named_as_builtin(fn):
+    """'module>name' for an activation function written in Python whose name is a built-in
+    activation's (`keras.ops.gelu`: its tanh approximation is not `activations.gelu`); else None.
+    The library finds a 'package>name' registration by its bare name before its built-in, so
+    such a function registered for good would take the built-in's place in every later layer of
+    the process that names it (`activation="gelu"`); a config still writes the bare name, as
+    Keras's does."""
+    from . import activations
+    name = name_of_function(fn)
+    builtin = activations._ALL.get(name)
+    if builtin is None or fn is builtin:
+        return None
+    return f"{getattr(fn, '__module__', None) or 'builtins'}>{name}"
+
+
+@contextlib.contextmanager
+def activations_named_as_builtins(config):
+    """While the library reads `config` (a model config made here, JSON text or bytes): the
+    Python activations named as a built-in (_named_as_builtin) that it names, registered under
+    their 'module>name'; unregistered afterwards, so that the built-in of that name is the
+    library's again for every other model. The layers made keep their function."""
+    text = config.encode() if isinstance(config, str) else bytes(config)
+    with _lock:
+        names = [n for n in _named_as_builtins if b'"' + n.encode() + b'"' in text]
+        for name in names:
+            if _reading.get(name, 0) == 0:
+                _native.check(_lib.keras_register_activation(name.encode(), _named_as_builtins[name][1],
+                                                             None, _lib.keras_free_fn()))
+            _reading[name] = _reading.get(name, 0) + 1
+    try:
+        yield
+    finally:
+        with _lock:
+            for name in names:
+                _reading[name] -= 1
+                if _reading[name] == 0:
+                    _lib.keras_unregister(b"activation", name.encode())
+
+
 def register_function(kind: str, fn, name=None) -> str:
     """Makes a Python function known to the library as a loss, metric or activation, under
-    `name` (default: its own name)."""
+    `name` (default: its own name; an activation named as a built-in one, its 'module>name',
+    known to the library while it reads configs: activations_named_as_builtins)."""
+    qualified = _named_as_builtin(fn) if kind == "activation" and name is None else None
+    if qualified is not None:
+        with _lock:
+            if qualified not in _named_as_builtins or _named_as_builtins[qualified][0] is not fn:
+                if qualified in _named_as_builtins:   # (the layers made with it still call it)
+                    _replaced_thunks.append(_named_as_builtins[qualified])
+                _named_as_builtins[qualified] = (fn, _activation_thunk(fn))
+        return qualified
     name = name or name_of_function(fn)
     if not _lib.has(f"keras_register_{kind}"):
         raise _native.KerasError(

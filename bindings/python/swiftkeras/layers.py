@@ -1417,7 +1417,8 @@ class _BuiltinLayer(Layer):
         config = super().get_config()
         for k, v in self._args.items():
             if k.endswith("activation") and callable(v) and not hasattr(v, "_keras_config"):
-                _plugins.register_function("activation", v)
+                config[k] = _plugins.register_function("activation", v)
+                continue
             if k.endswith("regularizer"):
                 from . import regularizers
                 config[k] = regularizers._library_form(v)

@@ -490,7 +490,7 @@ class Model(ModelAPI):
         if (nested or shared) and _uncounted_builds:   # (the new model sets the nested models' flags)
             _count_optimizer_builds()
         try:
-            with _python_layers.claiming(self._layers):
+            with _python_layers.claiming(self._layers), _plugins.activations_named_as_builtins(dumps(config)):
                 if shared:   # other models' layers, held as they are (their variables)
                     models = nested + [m for m in dict.fromkeys(owner for _, owner in shared)]
                     handles = (ctypes.c_void_p * len(models))(*[m._handle for m in models])
@@ -2480,7 +2480,7 @@ def _built_output_shape(config, layers, batch):
     handle = ctypes.c_void_p()
     try:
         _plugins.register_scope_objects()
-        with _python_layers.claiming(layers):
+        with _python_layers.claiming(layers), _plugins.activations_named_as_builtins(dumps(config)):
             check(_lib.keras_model_from_json(dumps(config), byref(handle)))
         buf = (c_int64 * _MAX_RANK)()
         rank = c_int32()
@@ -3080,7 +3080,8 @@ def _with_unbuilt_model(config, use):
     """`use(handle)` of a library model made (unbuilt, without an input) from `config`, freed
     afterwards."""
     out = ctypes.c_void_p()
-    check(_lib.keras_model_from_json(dumps(config), byref(out)))
+    with _plugins.activations_named_as_builtins(dumps(config)):
+        check(_lib.keras_model_from_json(dumps(config), byref(out)))
     try:
         return use(out.value)
     finally:

@@ -71,6 +71,34 @@ def test_custom_object_scope_loads_a_model_with_python_functions(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
 
 
+def test_ops_function_named_as_a_builtin_activation_leaves_the_builtin_alone():
+    """`Dense(activation=keras.ops.gelu)` (keras.io's CCT, MLP-Mixer) computes ops.gelu's tanh
+    approximation, as Keras's layer does, and is written "gelu" as Keras writes it; the
+    activation "gelu" of every later layer is still Keras's exact one (the library's registry
+    finds a 'package>gelu' function by its bare name before the built-in: registered for good,
+    it made every later "gelu" the approximation, test_keras_io_guides_4's ViT after
+    test_keras_io_examples_3's CCT)."""
+    from conftest import real_keras
+    ref_keras = real_keras()
+    x = np.linspace(-3, 3, 12, dtype=np.float32).reshape(4, 3)
+
+    def dense(lib, activation):
+        return lib.Sequential([lib.Input((3,)), lib.layers.Dense(3, activation=activation,
+                                                                 kernel_initializer="identity")])
+
+    ops_model = dense(keras, keras.ops.gelu)
+    assert ops_model.layers[0].get_config()["activation"] == "gelu"
+    expected = np.asarray(dense(ref_keras, ref_keras.ops.gelu).predict(x, verbose=0))
+    np.testing.assert_allclose(ops_model.predict(x, verbose=0), expected, rtol=1e-6, atol=1e-6)
+    for later in ("gelu", keras.activations.gelu):
+        exact = np.asarray(dense(ref_keras, "gelu").predict(x, verbose=0))
+        assert np.abs(exact - expected).max() > 1e-4   # (the two gelus differ here)
+        np.testing.assert_allclose(dense(keras, later).predict(x, verbose=0), exact, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(keras.Sequential([keras.Input((3,)), keras.layers.Activation(later)])
+                                   .predict(x, verbose=0), exact, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ops_model.predict(x, verbose=0), expected, rtol=1e-6, atol=1e-6)
+
+
 def test_exception_in_a_python_loss_is_reraised():
     x, y = data()
 

@@ -69,7 +69,11 @@ def _optimizer(lib, name, config):
 
 def _optimizer_run(lib, name, config):
     """Three steps on two variables (the second as `apply`, with the variables given again):
-    the values after each, the iterations, the variables' paths and values, the rate."""
+    the values after each, the iterations, the variables' paths and values, the rate. The
+    optimizer is the first of its session in either library (its auto-name, `adam`, counts per
+    process: the reference runs every optimizer in one fixture, ours one a test, after whatever
+    ran before in this worker)."""
+    lib.backend.clear_session()
     config = dict(config)
     exclude, finalize = config.pop("_exclude", None), config.pop("_finalize", False)
     lib.backend.clear_session()   # (the optimizer's auto-name, in its variables' paths, counts per process)
