@@ -68,7 +68,8 @@ int main(void) {
 
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "already quantized", keras_model_quantize(m, "int8", NULL, &skipped));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "already quantized", keras_model_quantize(m, "int4", NULL, &skipped));
-    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "the supported modes are 'int8' and 'int4'", keras_model_quantize(m, "float8", NULL, &skipped));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "already quantized", keras_model_quantize(m, "float8", NULL, &skipped));
+    CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "the supported modes are 'int8' and 'int4'", keras_model_quantize(m, "awq", NULL, &skipped));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "Invalid quantization mode", keras_model_quantize(m, "int3", NULL, &skipped));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "mode", keras_model_quantize(m, NULL, NULL, &skipped));
     CHECK_ERR(KERAS_ERR_INVALID_ARGUMENT, "skipped", keras_model_quantize(m, "int8", NULL, NULL));

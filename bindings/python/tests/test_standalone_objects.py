@@ -76,7 +76,6 @@ def _optimizer_run(lib, name, config):
     lib.backend.clear_session()
     config = dict(config)
     exclude, finalize = config.pop("_exclude", None), config.pop("_finalize", False)
-    lib.backend.clear_session()   # (the optimizer's auto-name, in its variables' paths, counts per process)
     opt = _optimizer(lib, name, config)
     w, b = lib.Variable(W0, name="w"), lib.Variable(B0, name="b")
     if exclude:
