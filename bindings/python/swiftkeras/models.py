@@ -336,16 +336,15 @@ class Model(ModelAPI):
         `Sequential.from_config`): a functional model when the config has `input_layers`, else a
         Sequential; a subclassed model is `cls(**config)`, as in Keras."""
         if cls not in (Model, Sequential):
-            # The base arguments (name, trainable, dtype) its constructor does not take (keras.io's
-            # NeuralDecisionTree(depth, num_features, ...)): name and trainable are set on the
-            # model made, as a layer's from_config sets them; the dtype policy was its layers'.
+            # A name its constructor does not take is set on the model made (Keras's automatic
+            # get_config leaves it out); the other base arguments (trainable, dtype) go to the
+            # constructor, which refuses them when it takes neither them nor **kwargs, as
+            # Keras's `cls(**config)` does.
             from .layers import _takes
-            base = {k: config[k] for k in ("name", "trainable", "dtype") if k in config and not _takes(cls, k)}
+            base = {k: config[k] for k in ("name",) if k in config and not _takes(cls, k)}
             model = cls(**{k: v for k, v in config.items() if k not in base})
             if "name" in base:
                 model._name = base["name"]
-            if "trainable" in base:
-                model.trainable = bool(base["trainable"])
             return model
         class_name = "Functional" if "input_layers" in config else "Sequential"
         if cls is Sequential and class_name != "Sequential":

@@ -87,7 +87,10 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     with CustomObjectScope(custom_objects or {}):
         found = _objects.custom_objects_in_scope()
         if isinstance(config, str):
-            return found.get(config) or _builtin(None, config)
+            # Keras: a registered or custom object of that name, else one of `module_objects`,
+            # else the string itself ("SGD" stays "SGD", as `compile` takes it).
+            module_objects = kwargs.get("module_objects") or {}
+            return found.get(config) or module_objects.get(config) or config
         if isinstance(config, (list, tuple)):
             return [deserialize_keras_object(c) for c in config]
         if not isinstance(config, dict) or "class_name" not in config:

@@ -102,9 +102,10 @@ def test_weights_file_round_trips_and_loads_in_keras(tmp_path):
 
 def test_keras_file_of_a_registered_subclass_loads_here_and_in_keras(tmp_path):
     ours, _ = _pair()
-    assert ours.get_config() == {"name": "scaled", "trainable": True}
+    float32 = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
+    assert ours.get_config() == {"name": "scaled", "trainable": True, "dtype": float32}   # (as Keras's)
     five = exec_layers(SOURCE, sk)["Scaled"](5, name="five")   # its constructor's arguments,
-    assert five.get_config() == {"name": "five", "trainable": True, "units": 5}   # for from_config
+    assert five.get_config() == {"name": "five", "trainable": True, "dtype": float32, "units": 5}   # for from_config
     assert type(five).from_config(five.get_config()).units == 5
     ours.compile(sk.optimizers.SGD(0.05), "mse")
     ours.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
