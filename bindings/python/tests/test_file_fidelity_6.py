@@ -114,6 +114,9 @@ def saved(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for lib, tag in ((real_keras(), "keras"), (swiftkeras, "ours")):
+            # The files hold auto-names (adam_1) that count per process: each library starts
+            # afresh, whatever ran before in this worker.
+            lib.backend.clear_session()
             for case, model in _path_cases(lib).items():
                 path = str(folder / f"{tag}_{case}.weights.h5")
                 model.save_weights(path)
