@@ -163,8 +163,12 @@ public enum ObjectRegistry {
         if let o = CustomObjectScope.lookup(kind, name) { return o }
         return withTable { t -> KerasObject? in
             if let o = t[RegistryKey(kind, name)]?.custom { return o }
-            // A bare class name finds "Package>Name" when exactly one package registered it.
-            guard let names = packaged[RegistryKey(kind, name)], names.count == 1, let only = names.first else { return nil }
+            // A bare class name finds "Package>Name" when exactly one package registered it and
+            // the library has no built-in of that name (a Python activation registered as
+            // "swiftkeras.ops.nn>gelu" must not replace the built-in "gelu": Keras's bare names
+            // are its own).
+            guard t[RegistryKey(kind, name)]?.builtin == nil,
+                  let names = packaged[RegistryKey(kind, name)], names.count == 1, let only = names.first else { return nil }
             return t[RegistryKey(kind, only)]?.custom
         }
     }

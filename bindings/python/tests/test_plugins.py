@@ -97,6 +97,16 @@ def test_ops_function_named_as_a_builtin_activation_leaves_the_builtin_alone():
         np.testing.assert_allclose(keras.Sequential([keras.Input((3,)), keras.layers.Activation(later)])
                                    .predict(x, verbose=0), exact, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(ops_model.predict(x, verbose=0), expected, rtol=1e-6, atol=1e-6)
+    # One model with both: while its config is read (ops.gelu registered for that read), the
+    # bare "gelu" is still the built-in (the registry's bare-name match skips a name the
+    # library has built in).
+    def both(lib, approximate):
+        return lib.Sequential([lib.Input((3,)),
+                               lib.layers.Dense(3, activation=approximate, kernel_initializer="identity"),
+                               lib.layers.Dense(3, activation="gelu", kernel_initializer="identity")])
+    np.testing.assert_allclose(both(keras, keras.ops.gelu).predict(x, verbose=0),
+                               np.asarray(both(ref_keras, ref_keras.ops.gelu).predict(x, verbose=0)),
+                               rtol=1e-6, atol=1e-6)
 
 
 def test_exception_in_a_python_loss_is_reraised():
