@@ -554,6 +554,17 @@ int keras_model_save(keras_model *model, const char *path, int overwrite);
 /* Saves only the weights: ".weights.h5" (Keras 3 layout) or ".h5" (legacy layout). */
 int keras_model_save_weights(keras_model *model, const char *path, int overwrite);
 
+/* Writes the model's inference graph as an ONNX file at path (replaced if it exists; Keras:
+ * model.export(path, format="onnx")). opset_version 0 picks the default (17); 13 to 21 are
+ * written. input_signature: NULL, or a JSON list with one object per model input
+ * {"name": ..., "shape": [null, 4], "dtype": "float32"} (each key optional: the model's).
+ * Inputs are named as the model's Input layers (or the signature's names) with a dynamic
+ * batch dimension "batch"; outputs are "output_0", "output_1", ... Errors: INVALID_ARGUMENT
+ * (a model not built, a layer with no ONNX form named with its class, a bad opset or
+ * signature), SHAPE (a signature shape that does not fit), IO. On error no file is written. */
+int keras_model_export_onnx(keras_model *model, const char *path, int opset_version,
+                            const char *input_signature);
+
 /* Loads weights from ".weights.h5", ".keras" or legacy ".h5" into a built model. */
 int keras_model_load_weights(keras_model *model, const char *path);
 

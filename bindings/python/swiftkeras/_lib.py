@@ -288,6 +288,7 @@ _declare("keras_model_traced_metrics", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_stop_training", [keras_model_p], c_int32)
 _declare("keras_model_save", [keras_model_p, c_char_p, c_int32], c_int32)
 _declare("keras_model_save_weights", [keras_model_p, c_char_p, c_int32], c_int32)
+_declare("keras_model_export_onnx", [keras_model_p, c_char_p, c_int32, c_char_p], c_int32)
 _declare("keras_model_load_weights", [keras_model_p, c_char_p], c_int32)
 _declare("keras_model_weight_count", [keras_model_p, int32_p], c_int32)
 _declare("keras_model_weight_info", [keras_model_p, c_int32, char_pp, int64_p, c_int32, int32_p],

@@ -36,6 +36,21 @@ def _noting_loss(compute_loss):
     return noted
 
 
+def _onnx_spec(spec):
+    """One input of `export`'s `input_signature` (`keras.InputSpec`, a KerasTensor or an
+    array: Keras's `make_input_spec`) as the library's JSON object."""
+    shape = getattr(spec, "shape", None)
+    if shape is None:
+        raise ValueError(f"The `shape` and `dtype` must be provided. Received: x={spec}")
+    dtype = getattr(spec, "dtype", None)
+    dtype = None if dtype is None else str(getattr(dtype, "name", dtype))
+    shape = [None if d is None else int(d) for d in shape]
+    if isinstance(spec, (np.ndarray, KerasTensor)) and shape:
+        shape[0] = None   # (Keras makes the batch dimension of a tensor's spec dynamic)
+    name = None if isinstance(spec, np.ndarray) else getattr(spec, "name", None)
+    return {"name": name or None, "shape": shape, "dtype": dtype}
+
+
 class ModelAPI(_variables.LayerBasics):
     """Mixed into `Model`: Keras 3 methods and properties built from the library's calls."""
 
@@ -241,11 +256,36 @@ class ModelAPI(_variables.LayerBasics):
     def make_predict_function(self, force=False):
         raise NotImplementedError(_STEP_FUNCTIONS.format(what="make_predict_function", use="predict or predict_on_batch"))
 
-    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__}.export: there is no TensorFlow here to "
-                                  f"write a SavedModel or ONNX; save the model with "
-                                  f"`model.save('model.keras')` (Keras's format, which Keras "
-                                  f"loads) and export it from Keras")
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Keras `model.export(filepath, format="onnx", input_signature=None, opset_version=None)`:
+        the model's inference graph as an ONNX file, written by the library (no TensorFlow).
+        Inputs are named as Keras names them (the `Input` names, or the specs'), with a
+        dynamic batch dimension; outputs are `output_0`, `output_1`, ..."""
+        if format != "onnx":
+            raise NotImplementedError(f"{type(self).__name__}.export(format={format!r}): there is no "
+                                      f"TensorFlow here to write a SavedModel; `format='onnx'` is "
+                                      f"written here, or save the model with "
+                                      f"`model.save('model.keras')` (Keras's format, which Keras "
+                                      f"loads) and export it from Keras")
+        import json
+        import os
+
+        from . import _lib, _native
+        opset_version = kwargs.pop("opset_version", None)
+        signature = None
+        if input_signature is not None:
+            specs = list(input_signature) if isinstance(input_signature, (list, tuple)) else [input_signature]
+            if len(specs) == 1 and isinstance(specs[0], (list, tuple)) and not all(
+                    isinstance(d, (int, type(None))) for d in specs[0]):
+                specs = list(specs[0])   # Keras's [[spec, ...]] for a functional model's inputs
+            signature = json.dumps([_onnx_spec(spec) for spec in specs])
+        if opset_version is not None and (isinstance(opset_version, bool) or not isinstance(opset_version, int)):
+            raise TypeError(f"opset_version must be an integer, got {opset_version!r}")
+        _native.check(_lib.keras_model_export_onnx(
+            self._ensure_handle(), _native.path_bytes(filepath), int(opset_version or 0),
+            signature.encode() if signature is not None else None))
+        if verbose is None or verbose:
+            print(f"Saved artifact at '{os.fsdecode(filepath)}'.")
 
     # -- metrics ---------------------------------------------------------------------------
     @property

@@ -88,6 +88,16 @@ public final class Normalization: Layer, AdaptableLayer, @unchecked Sendable {
         }
     }
 
+    /// The mean and variance in the input's broadcast shape, as `call` uses them (the ONNX
+    /// export's constants); nil before `build`.
+    var exportStatistics: (mean: Tensor, variance: Tensor)? {
+        if let broadcastMean, let broadcastVariance { return (broadcastMean, broadcastVariance) }
+        if let adaptMean, let adaptVariance {
+            return (adaptMean.storedValue.viewing(broadcastShape), adaptVariance.storedValue.viewing(broadcastShape))
+        }
+        return nil
+    }
+
     public override func call(_ x: Tensor, training: Bool) throws -> Tensor {
         let m: Tensor, v: Tensor
         if let broadcastMean, let broadcastVariance {

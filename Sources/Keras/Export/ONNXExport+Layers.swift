@@ -1,0 +1,215 @@
+/// The ONNX form of each covered layer (Keras's inference call: dropout and noise are the
+/// identity, BatchNormalization uses its moving statistics).
+extension ONNXLayerConverter {
+    /// The values of one layer call's outputs.
+    func convert(_ layer: Layer, node: GraphNode, inputs: [String]) throws -> [String] {
+        let s = layer.name
+        let inShapes = node.inputs.map(\.shape)
+        guard let x = inputs.first, let shape = inShapes.first else { throw unsupported(layer, "it was called on no inputs") }
+        switch layer {
+        case is Dropout, is SpatialDropout1D, is SpatialDropout2D, is SpatialDropout3D, is GaussianNoise,
+             is GaussianDropout, is AlphaDropout, is ActivityRegularization, is IdentityLayer:
+            return [x]
+        case let l as Dense:
+            guard l.quantizationMode == nil else { throw unsupported(l, "a quantized (\(l.quantizationMode.map { "\($0)" } ?? "")) kernel has no ONNX form here") }
+            guard let kernel = l.kernel else { throw unsupported(l, "it is not built") }
+            var y = graph.op1("MatMul", [graph.float(x, scope: s), graph.constant("\(s)/kernel", kernel.storedValue)], scope: s)
+            if let bias = l.bias { y = graph.op1("Add", [y, graph.constant("\(s)/bias", bias.storedValue)], scope: s) }
+            return [try activation(l.activationFunction, y, layer: l)]
+        case let l as BaseConv:
+            return [try convolution(l, x: graph.float(x, scope: s), shape: shape)]
+        case let l as BasePooling:
+            return [try pooling(l, x: graph.float(x, scope: s), shape: shape)]
+        case let l as BaseGlobalPooling:
+            let op = type(of: l).takesMaximum ? "ReduceMax" : "ReduceMean"
+            return [graph.reduce(op, graph.float(x, scope: s), axes: l.spatialAxes, keepdims: l.keepdims, scope: s)]
+        case let l as BatchNormalization:
+            return [try batchNormalization(l, x: graph.float(x, scope: s), rank: shape.count)]
+        case let l as LayerNormalization:
+            return [try layerNormalization(l, x: graph.float(x, scope: s), shape: shape)]
+        case let l as Embedding:
+            guard l.quantizationMode == nil else { throw unsupported(l, "a quantized table has no ONNX form here") }
+            guard !l.maskZero else { throw unsupported(l, "mask_zero=True makes a mask, which the ONNX export cannot carry") }
+            guard let table = l.embeddings else { throw unsupported(l, "it is not built") }
+            return [graph.op1("Gather", [graph.constant("\(s)/embeddings", table.storedValue), graph.indices(x, scope: s)], scope: s, [("axis", .int(0))])]
+        case let l as Rescaling:
+            let scale = l.scales.count > 1 ? graph.constant("\(s)/scale", l.scales.map { Float($0) }, shape: [l.scales.count]) : graph.scalar("\(s)/scale", Float(l.scale))
+            let offset = l.offsets.count > 1 ? graph.constant("\(s)/offset", l.offsets.map { Float($0) }, shape: [l.offsets.count]) : graph.scalar("\(s)/offset", Float(l.offset))
+            return [graph.op1("Add", [graph.op1("Mul", [graph.float(x, scope: s), scale], scope: s), offset], scope: s)]
+        case let l as Normalization:
+            guard let (mean, variance) = l.exportStatistics else { throw unsupported(l, "it is not built") }
+            let m = graph.constant("\(s)/mean", mean)
+            let d = graph.constant("\(s)/scale", variance.scalars.map { Swift.max($0.squareRoot(), 1e-7) }, shape: variance.shape)
+            let xf = graph.float(x, scope: s)
+            if l.invert { return [graph.op1("Add", [m, graph.op1("Mul", [xf, d], scope: s)], scope: s)] }
+            return [graph.op1("Div", [graph.op1("Sub", [xf, m], scope: s), d], scope: s)]
+        case let l as Flatten:
+            var y = x
+            if l.dataFormat == .channelsFirst && shape.count > 2 { y = graph.transpose(y, [0] + Array(2..<shape.count) + [1], scope: s) }
+            return [graph.op1("Flatten", [y], scope: s, [("axis", .int(1))])]
+        case is Reshape:
+            let out = node.outputShape.dropFirst()
+            guard out.allSatisfy({ $0 != nil }) else { throw unsupported(layer, "its output shape \(formatShape(node.outputShape)) is not known") }
+            return [graph.op1("Reshape", [x, graph.int64s("\(s)/shape", [-1] + out.compactMap { $0 })], scope: s)]
+        case let l as Permute:
+            return [graph.transpose(x, [0] + l.dims, scope: s)]
+        case let l as Activation:
+            return [try activation(l.activationFunction, graph.float(x, scope: s), layer: l)]
+        case let l as ReLU:
+            return [try activation(l.function, graph.float(x, scope: s), layer: l)]
+        case let l as LeakyReLU:
+            return [try activation(l.function, graph.float(x, scope: s), layer: l)]
+        case let l as ELU:
+            return [try activation(l.function, graph.float(x, scope: s), layer: l)]
+        case let l as Softmax:
+            return [try activation(.softmax(axis: l.axis), graph.float(x, scope: s), layer: l)]
+        case let l as ThresholdedReLU:
+            let xf = graph.float(x, scope: s)
+            let keep = graph.op1("Greater", [xf, graph.scalar("\(s)/theta", l.theta)], scope: s)
+            return [graph.op1("Where", [keep, xf, graph.scalar("\(s)/zero", 0)], scope: s)]
+        case let l as PReLU:
+            guard let alpha = l.alpha else { throw unsupported(l, "it is not built") }
+            return [graph.op1("PRelu", [graph.float(x, scope: s), graph.constant("\(s)/alpha", alpha.storedValue)], scope: s)]
+        case is Add, is Subtract, is Multiply, is Average, is Maximum, is Minimum, is Concatenate:
+            return [try merge(layer, inputs.map { graph.float($0, scope: s) }, rank: shape.count)]
+        case let l as RNN:
+            return try recurrent(l, node: node, x: graph.float(x, scope: s))
+        default:
+            throw unsupported(layer)
+        }
+    }
+
+    private func merge(_ layer: Layer, _ xs: [String], rank: Int) throws -> String {
+        let s = layer.name
+        guard var y = xs.first else { throw unsupported(layer, "it was called on no inputs") }
+        switch layer {
+        case let l as Concatenate:
+            return graph.op1("Concat", xs, scope: s, [("axis", .int(l.axis < 0 ? l.axis + rank : l.axis))])
+        case is Subtract:
+            guard xs.count == 2 else { throw unsupported(layer, "Subtract takes exactly 2 inputs") }
+            return graph.op1("Sub", xs, scope: s)
+        case is Maximum: return graph.op1("Max", xs, scope: s)
+        case is Minimum: return graph.op1("Min", xs, scope: s)
+        default:
+            let op = layer is Multiply ? "Mul" : "Add"
+            for other in xs.dropFirst() { y = graph.op1(op, [y, other], scope: s) }
+            if layer is Average { y = graph.op1("Div", [y, graph.scalar("\(s)/count", Float(xs.count))], scope: s) }
+            return y
+        }
+    }
+
+    /// Keras's (batch, spatial..., channels) to ONNX's (batch, channels, spatial...) and back.
+    private func channelsFirst(_ x: String, rank: Int, scope: String) -> String {
+        graph.transpose(x, [0, rank - 1] + Array(1..<(rank - 1)), scope: scope)
+    }
+
+    private func channelsLast(_ x: String, rank: Int, scope: String) -> String {
+        graph.transpose(x, [0] + Array(2..<rank) + [1], scope: scope)
+    }
+
+    /// The ONNX `pads` (all begins, then all ends) of Keras's padding for static spatial sizes.
+    private func pads(_ padding: ConvPadding, spatial: [Int?], kernel: [Int], strides: [Int], dilation: [Int],
+                      layer: Layer) throws -> [Int] {
+        let n = kernel.count
+        switch padding {
+        case .valid: return Array(repeating: 0, count: 2 * n)
+        case .causal:
+            return [(kernel[0] - 1) * dilation[0]] + Array(repeating: 0, count: 2 * n - 1)
+        case .same:
+            var begins: [Int] = [], ends: [Int] = []
+            for i in 0..<n {
+                guard let size = spatial[i] else { throw unsupported(layer, "padding \"same\" needs known spatial sizes, got \(spatial)") }
+                let out = (size + strides[i] - 1) / strides[i]
+                let total = Swift.max((out - 1) * strides[i] + (kernel[i] - 1) * dilation[i] + 1 - size, 0)
+                begins.append(total / 2)
+                ends.append(total - total / 2)
+            }
+            return begins + ends
+        }
+    }
+
+    private func convolution(_ l: BaseConv, x: String, shape: [Int?]) throws -> String {
+        let s = l.name, rank = shape.count
+        guard !type(of: l).isTransposed else { throw unsupported(l) }
+        guard let kernel = l.kernel else { throw unsupported(l, "it is not built") }
+        let last = l.dataFormat == .channelsLast
+        let spatial = last ? Array(shape[1..<(rank - 1)]) : Array(shape[2...])
+        // Keras (k..., in / groups, filters) -> ONNX (filters, in / groups, k...).
+        let k = kernel.storedValue
+        let w = try Ops.transpose(k, [k.rank - 1, k.rank - 2] + Array(0..<(k.rank - 2)))
+        var ins = [last ? channelsFirst(x, rank: rank, scope: s) : x, graph.constant("\(s)/kernel", w)]
+        if let bias = l.bias { ins.append(graph.constant("\(s)/bias", bias.storedValue)) }
+        let p = try pads(l.padding, spatial: spatial, kernel: l.kernelSize, strides: l.strides, dilation: l.dilationRate, layer: l)
+        var y = graph.op1("Conv", ins, scope: s, [
+            ("kernel_shape", .ints(l.kernelSize)), ("strides", .ints(l.strides)), ("dilations", .ints(l.dilationRate)),
+            ("group", .int(l.groups)), ("pads", .ints(p)),
+        ])
+        if last { y = channelsLast(y, rank: rank, scope: s) }
+        return try activation(l.activationFunction, y, layer: l)
+    }
+
+    private func pooling(_ l: BasePooling, x: String, shape: [Int?]) throws -> String {
+        let s = l.name, rank = shape.count
+        let last = l.dataFormat == .channelsLast
+        let spatial = last ? Array(shape[1..<(rank - 1)]) : Array(shape[2...])
+        let p = try pads(l.padding, spatial: spatial, kernel: l.poolSize, strides: l.strides,
+                         dilation: l.poolSize.map { _ in 1 }, layer: l)
+        var attributes: [(String, ONNXAttributeValue)] = [("kernel_shape", .ints(l.poolSize)), ("strides", .ints(l.strides)), ("pads", .ints(p))]
+        if !type(of: l).takesMaximum { attributes.append(("count_include_pad", .int(0))) }
+        let y = graph.op1(type(of: l).takesMaximum ? "MaxPool" : "AveragePool",
+                          [last ? channelsFirst(x, rank: rank, scope: s) : x], scope: s, attributes)
+        return last ? channelsLast(y, rank: rank, scope: s) : y
+    }
+
+    /// A per-channel constant shaped to broadcast along `axis` of a rank-`rank` input.
+    private func alongAxis(_ name: String, _ values: [Float], axis: Int, rank: Int) -> String {
+        var shape = Array(repeating: 1, count: rank - axis)
+        shape[0] = values.count
+        return graph.constant(name, values, shape: axis == rank - 1 ? [values.count] : shape)
+    }
+
+    /// Keras's `ops.batch_normalization` at inference: `x * inv + (beta - mean * inv)` with
+    /// `inv = gamma / sqrt(moving_variance + epsilon)`.
+    private func batchNormalization(_ l: BatchNormalization, x: String, rank: Int) throws -> String {
+        let s = l.name
+        guard let mean = l.movingMean?.storedValue.scalars, let variance = l.movingVariance?.storedValue.scalars else {
+            throw unsupported(l, "it is not built")
+        }
+        let axis = l.axis < 0 ? l.axis + rank : l.axis
+        guard axis > 0, axis < rank else { throw unsupported(l, "axis \(l.axis) for an input of rank \(rank)") }
+        let gamma = l.gamma?.storedValue.scalars ?? Array(repeating: 1, count: mean.count)
+        let beta = l.beta?.storedValue.scalars ?? Array(repeating: 0, count: mean.count)
+        let eps = Float(l.epsilon)
+        let inv = zip(variance, gamma).map { v, g in (1 / (v + eps).squareRoot()) * g }
+        let shift = (0..<mean.count).map { beta[$0] - mean[$0] * inv[$0] }
+        let y = graph.op1("Mul", [x, alongAxis("\(s)/scale", inv, axis: axis, rank: rank)], scope: s)
+        return graph.op1("Add", [y, alongAxis("\(s)/shift", shift, axis: axis, rank: rank)], scope: s)
+    }
+
+    /// Keras's LayerNormalization: `(x - mean) / sqrt(variance + epsilon) * gamma + beta` over
+    /// its axes (`x / sqrt(variance + epsilon) * gamma` with `rms_scaling`, as Keras's
+    /// `ops.layer_normalization` computes it).
+    private func layerNormalization(_ l: LayerNormalization, x: String, shape: [Int?]) throws -> String {
+        let s = l.name, rank = shape.count
+        let axes = l.axis.axes.map { $0 < 0 ? $0 + rank : $0 }.sorted()
+        guard axes.allSatisfy({ $0 > 0 && $0 < rank }) else { throw unsupported(l, "axis \(l.axis.axes) for an input of rank \(rank)") }
+        let eps = graph.scalar("\(s)/epsilon", Float(l.epsilon))
+        let mean = graph.reduce("ReduceMean", x, axes: axes, keepdims: true, scope: s)
+        let d = graph.op1("Sub", [x, mean], scope: s)
+        let variance = graph.reduce("ReduceMean", graph.op1("Mul", [d, d], scope: s), axes: axes, keepdims: true, scope: s)
+        let root = graph.op1("Sqrt", [graph.op1("Add", [variance, eps], scope: s)], scope: s)
+        // (Keras's rms_scaling divides x itself by the standard deviation, and adds no beta.)
+        let normalized = graph.op1("Div", [l.rmsScaling ? x : d, root], scope: s)
+        // gamma and beta hold the normalized axes' sizes: broadcast them over the others.
+        var broadcast = Array(repeating: 1, count: rank)
+        for a in axes { broadcast[a] = shape[a] ?? 1 }
+        var y = normalized
+        if let gamma = l.gamma?.storedValue.scalars {
+            y = graph.op1("Mul", [y, graph.constant("\(s)/gamma", gamma, shape: broadcast)], scope: s)
+        }
+        if !l.rmsScaling, let beta = l.beta?.storedValue.scalars {
+            y = graph.op1("Add", [y, graph.constant("\(s)/beta", beta, shape: broadcast)], scope: s)
+        }
+        return y
+    }
+}

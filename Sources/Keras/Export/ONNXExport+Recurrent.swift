@@ -1,0 +1,108 @@
+/// LSTM, GRU and SimpleRNN (and `RNN` over their cells) as ONNX's LSTM, GRU and RNN operators.
+extension ONNXLayerConverter {
+    /// ONNX's name (and alpha, beta) of an activation its recurrent operators take.
+    private func recurrentActivation(_ f: ActivationFunction, layer: Layer) throws -> (String, [Float], [Float]) {
+        switch (f.name, f.arguments.isEmpty) {
+        case ("tanh", _): return ("Tanh", [], [])
+        case ("sigmoid", _): return ("Sigmoid", [], [])
+        case ("relu", true): return ("Relu", [], [])
+        case ("linear", _): return ("Affine", [1], [0])
+        case ("hard_sigmoid", _): return ("HardSigmoid", [1.0 / 6], [0.5])
+        case ("elu", _): return ("Elu", [f.arguments["alpha"] ?? 1], [])
+        case ("softsign", _): return ("Softsign", [], [])
+        case ("softplus", _): return ("Softplus", [], [])
+        default: throw unsupported(layer, "its activation '\(f.name)' has no form in ONNX's recurrent operators")
+        }
+    }
+
+    /// Rows of `(units * blocks)` wide matrix `m` (as Keras lays a kernel out: `(in, blocks·units)`),
+    /// transposed to ONNX's `(blocks·units, in)` with the blocks in `order`.
+    private func gateRows(_ m: Tensor, units: Int, order: [Int]) throws -> [Float] {
+        let t = try Ops.transpose(m, [1, 0]).scalars
+        let rowWidth = m.shape[0], block = units * rowWidth
+        var out: [Float] = []
+        out.reserveCapacity(t.count)
+        for b in order { out.append(contentsOf: t[(b * block)..<((b + 1) * block)]) }
+        return out
+    }
+
+    func recurrent(_ l: RNN, node: GraphNode, x: String) throws -> [String] {
+        let s = l.name
+        guard let cell = l.builtInCell, let kernel = cell.kernel?.storedValue, let recurrent = cell.recurrentKernel?.storedValue else {
+            throw unsupported(l, "only LSTM, GRU and SimpleRNN (and RNN over their cells) have an ONNX form here")
+        }
+        guard !l.stateful else { throw unsupported(l, "stateful=True keeps states between calls, which an ONNX graph does not") }
+        guard node.inputs.count == 1 else { throw unsupported(l, "initial states given as inputs are not exported") }
+        guard kernel.rank == 2, recurrent.rank == 2 else { throw unsupported(l, "its kernels are not matrices") }
+        let units = cell.units, inputDim = kernel.shape[0]
+        let (opType, order): (String, [Int])
+        var extra: [(String, ONNXAttributeValue)] = []
+        var activations: [ActivationFunction]
+        var inputBias: [Float], recurrentBias: [Float]
+        let bias = cell.bias?.storedValue.scalars
+        switch cell.kind {
+        case .lstm:
+            // Keras gates i, f, c, o; ONNX i, o, f, c.
+            (opType, order) = ("LSTM", [0, 3, 1, 2])
+            activations = [cell.recurrentActivationFunction, cell.activationFunction, cell.activationFunction]
+            inputBias = bias.map { b in order.flatMap { b[($0 * units)..<(($0 + 1) * units)] } } ?? Array(repeating: 0, count: 4 * units)
+            recurrentBias = Array(repeating: 0, count: 4 * units)
+        case .gru(let resetAfter):
+            // Keras and ONNX both order the gates z, r, h; reset_after is linear_before_reset.
+            (opType, order) = ("GRU", [0, 1, 2])
+            activations = [cell.recurrentActivationFunction, cell.activationFunction]
+            extra.append(("linear_before_reset", .int(resetAfter ? 1 : 0)))
+            if let bias, resetAfter {
+                inputBias = Array(bias[0..<(3 * units)])
+                recurrentBias = Array(bias[(3 * units)...])
+            } else {
+                inputBias = bias ?? Array(repeating: 0, count: 3 * units)
+                recurrentBias = Array(repeating: 0, count: 3 * units)
+            }
+        case .simple:
+            (opType, order) = ("RNN", [0])
+            activations = [cell.activationFunction]
+            inputBias = bias ?? Array(repeating: 0, count: units)
+            recurrentBias = Array(repeating: 0, count: units)
+        }
+        let blocks = order.count
+        guard kernel.shape[1] == blocks * units, recurrent.shape == [units, blocks * units],
+              inputBias.count == blocks * units, recurrentBias.count == blocks * units else {
+            throw unsupported(l, "its weights do not have the shapes of \(opType)")
+        }
+        var names: [String] = [], alphas: [Float] = [], betas: [Float] = []
+        for f in activations {
+            let (n, a, b) = try recurrentActivation(f, layer: l)
+            names.append(n); alphas += a; betas += b
+        }
+        var attributes: [(String, ONNXAttributeValue)] = [("hidden_size", .int(units)), ("activations", .strings(names))]
+        if !alphas.isEmpty { attributes.append(("activation_alpha", .floats(alphas))) }
+        if !betas.isEmpty { attributes.append(("activation_beta", .floats(betas))) }
+        if l.goBackwards { attributes.append(("direction", .string("reverse"))) }
+        attributes += extra
+        let w = graph.constant("\(s)/W", try gateRows(kernel, units: units, order: order), shape: [1, blocks * units, inputDim])
+        let r = graph.constant("\(s)/R", try gateRows(recurrent, units: units, order: order), shape: [1, blocks * units, units])
+        let b = graph.constant("\(s)/B", inputBias + recurrentBias, shape: [1, 2 * blocks * units])
+        // Keras is batch-major, ONNX's operators (layout 0) time-major.
+        let timeMajor = graph.transpose(x, [1, 0, 2], scope: s)
+        let outs = graph.op(opType, [timeMajor, w, r, b], scope: s, outputs: opType == "LSTM" ? 3 : 2, attributes)
+        var results: [String] = []
+        if l.returnSequences {
+            // Y: (time, 1, batch, units).
+            var y = graph.transpose(graph.squeeze(outs[0], axes: [1], scope: s), [1, 0, 2], scope: s)
+            if l.goBackwards {
+                // Keras gives the outputs in the order it read them (last time step first).
+                y = graph.op1("Slice", [y, graph.int64s("\(s)/starts", [-1]), graph.int64s("\(s)/ends", [Int(Int64.min)]),
+                                        graph.int64s("\(s)/axes", [1]), graph.int64s("\(s)/steps", [-1])], scope: s)
+            }
+            results.append(y)
+        } else {
+            results.append(graph.squeeze(outs[1], axes: [0], scope: s))
+        }
+        if l.returnState {
+            results.append(graph.squeeze(outs[1], axes: [0], scope: s))
+            if opType == "LSTM" { results.append(graph.squeeze(outs[2], axes: [0], scope: s)) }
+        }
+        return results
+    }
+}

@@ -1,0 +1,280 @@
+"""`model.export(path, format="onnx")`: the library writes the ONNX file itself (no TensorFlow).
+For each covered layer family a small model with drawn weights is exported, checked by
+`onnx.checker`, and run by onnxruntime at two batch sizes: its outputs equal our `predict` and
+real Keras's on the same weights (1e-5). Inputs carry Keras's names and a dynamic batch
+dimension, outputs are `output_0`, ...; a model holding a layer with no ONNX form is refused,
+naming the layer and its class, and leaves no file."""
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import CORE, exec_layers, needs, real_keras
+
+keras = real_keras()
+import swiftkeras as sk  # noqa: E402
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+pytestmark = needs(*CORE, "keras_model_export_onnx")
+
+ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "relu6", "exponential", "hard_sigmoid", "softplus",
+               "selu", "elu", "leaky_relu", "softmax", "log_softmax", "softsign", "silu", "swish", "gelu",
+               "mish", "hard_silu", "hard_swish", "celu", "hard_shrink", "soft_shrink", "squareplus",
+               "hard_tanh", "log_sigmoid", "sparse_plus", "sparse_sigmoid", "tanh_shrink"]
+
+# Each source defines `build()` with `keras` bound to one library, and `INPUTS`: per input, its
+# shape without the batch dimension and its dtype.
+CASES = {
+    "dense_activations": f"""
+INPUTS = [((6,), "float32")]
+def build():
+    x = keras.Input((6,), name="features")
+    outs = [keras.layers.Dense(6, activation=a, name="d_" + a)(x) for a in {ACTIVATIONS!r}]
+    return keras.Model(x, outs)
+""",
+    "conv1d_pooling": """
+INPUTS = [((16, 3), "float32")]
+def build():
+    return keras.Sequential([
+        keras.Input((16, 3)),
+        keras.layers.Conv1D(4, 3, strides=2, padding="same", activation="relu"),
+        keras.layers.Conv1D(4, 2, dilation_rate=2, groups=2),
+        keras.layers.Conv1D(5, 3, padding="causal", activation="tanh"),
+        keras.layers.MaxPooling1D(2),
+        keras.layers.AveragePooling1D(2, strides=1, padding="same"),
+        keras.layers.GlobalMaxPooling1D(),
+    ])
+""",
+    "conv2d_pooling": """
+INPUTS = [((9, 7, 3), "float32")]
+def build():
+    x = keras.Input((9, 7, 3))
+    y = keras.layers.Conv2D(4, 3, padding="same", activation="elu")(x)
+    y = keras.layers.Conv2D(6, (2, 3), strides=(2, 1), groups=2)(y)
+    y = keras.layers.Conv2D(4, 2, dilation_rate=(1, 2), padding="same")(y)
+    a = keras.layers.MaxPooling2D(2, padding="same")(y)
+    b = keras.layers.AveragePooling2D((2, 2), strides=(1, 2))(y)
+    return keras.Model(x, [keras.layers.GlobalAveragePooling2D()(a),
+                           keras.layers.GlobalMaxPooling2D(keepdims=True)(b), keras.layers.Flatten()(a)])
+""",
+    "channels_first": """
+INPUTS = [((2, 6, 5), "float32")]
+def build():
+    return keras.Sequential([
+        keras.Input((2, 6, 5)),
+        keras.layers.Conv2D(3, 2, padding="same", data_format="channels_first", activation="relu"),
+        keras.layers.AveragePooling2D(2, padding="same", data_format="channels_first"),
+        keras.layers.Flatten(data_format="channels_first"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+""",
+    "normalization": """
+INPUTS = [((4, 6), "float32")]
+def build():
+    return keras.Sequential([
+        keras.Input((4, 6)),
+        keras.layers.BatchNormalization(),
+        keras.layers.BatchNormalization(axis=1, center=False),
+        keras.layers.LayerNormalization(),
+        keras.layers.LayerNormalization(axis=[1, 2], scale=False),
+        keras.layers.LayerNormalization(rms_scaling=True),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(3),
+    ])
+""",
+    "reshaping_and_activation_layers": """
+INPUTS = [((4, 6), "float32")]
+def build():
+    return keras.Sequential([
+        keras.Input((4, 6)),
+        keras.layers.Permute((2, 1)),
+        keras.layers.Reshape((3, -1)),
+        keras.layers.Activation("tanh"),
+        keras.layers.ReLU(max_value=0.6, negative_slope=0.1, threshold=0.05),
+        keras.layers.Flatten(),
+        keras.layers.Dense(8),
+        keras.layers.LeakyReLU(negative_slope=0.3),
+        keras.layers.ELU(alpha=0.7),
+        keras.layers.PReLU(),
+        keras.layers.ReLU(),
+        keras.layers.Reshape((2, 4)),
+        keras.layers.Softmax(axis=1),
+    ])
+""",
+    "merging_multi_io": """
+INPUTS = [((5,), "float32"), ((5,), "float32"), ((5,), "float32")]
+def build():
+    a, b, c = keras.Input((5,), name="a"), keras.Input((5,), name="b"), keras.Input((5,), name="c")
+    da = keras.layers.Dense(5, activation="relu")(a)
+    outs = [keras.layers.Add()([da, b, c]), keras.layers.Subtract()([da, b]), keras.layers.Multiply()([a, b, c]),
+            keras.layers.Average()([da, b]), keras.layers.Maximum()([a, b]), keras.layers.Minimum()([a, c]),
+            keras.layers.Concatenate()([da, b, c])]
+    return keras.Model([a, b, c], outs)
+""",
+    "embedding_preprocessing": """
+INPUTS = [((6,), "int32"), ((3,), "float32")]
+def build():
+    tokens = keras.Input((6,), dtype="int32", name="tokens")
+    raw = keras.Input((3,), name="raw")
+    e = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(10, 4)(tokens))
+    r = keras.layers.Rescaling(0.5, offset=-0.25)(raw)
+    r = keras.layers.Normalization(mean=[0.1, -0.2, 0.3], variance=[1.5, 0.5, 2.0])(r)
+    r = keras.layers.Normalization(mean=0.2, variance=3.0, invert=True, axis=None)(r)
+    return keras.Model([tokens, raw], keras.layers.Dense(2)(keras.layers.Concatenate()([e, r])))
+""",
+    "nested_sequential": """
+INPUTS = [((4,), "float32")]
+def build():
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="gelu"), keras.layers.Dense(4)])
+    x = keras.Input((4,))
+    return keras.Model(x, keras.layers.Add()([inner(x), x]))
+""",
+    "recurrent": """
+INPUTS = [((5, 3), "float32")]
+def build():
+    x = keras.Input((5, 3))
+    outs = [
+        keras.layers.LSTM(4)(x),
+        keras.layers.LSTM(3, return_sequences=True, go_backwards=True)(x),
+        keras.layers.GRU(4, return_sequences=True)(x),
+        keras.layers.GRU(3, reset_after=False, go_backwards=True)(x),
+        keras.layers.SimpleRNN(4, return_sequences=True, activation="relu")(x),
+        keras.layers.SimpleRNN(3)(x),
+    ]
+    outs += keras.layers.LSTM(2, return_state=True)(x)
+    return keras.Model(x, outs)
+""",
+}
+
+
+def _drawn_weights(model, seed):
+    """Normal weights (variances positive) for every weight, in Keras's order."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for w in model.weights:
+        shape = tuple(w.shape)
+        path = getattr(w, "path", None) or getattr(w, "name", "")
+        if "variance" in path:
+            out.append(rng.uniform(0.5, 1.5, size=shape).astype("float32"))
+        else:
+            out.append(rng.normal(scale=0.5, size=shape).astype("float32"))
+    return out
+
+
+def _inputs(spec, batch, seed):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 10, size=(batch,) + shape).astype(dtype) if dtype.startswith("int")
+            else rng.normal(size=(batch,) + shape).astype(dtype) for shape, dtype in spec]
+
+
+def _as_list(y):
+    return [np.asarray(v) for v in (y if isinstance(y, (list, tuple)) else [y])]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """Per case: the exported file's session, and our and Keras's outputs at two batch sizes."""
+    import jax
+    folder = tmp_path_factory.mktemp("onnx")
+    results = {}
+    for i, (case, source) in enumerate(CASES.items()):
+        ours_scope, ref_scope = exec_layers(source, sk), exec_layers(source, keras)
+        ours, ref = ours_scope["build"](), ref_scope["build"]()
+        weights = _drawn_weights(ref, i)
+        ref.set_weights(weights)
+        ours.set_weights(weights)
+        path = str(folder / f"{case}.onnx")
+        ours.export(path, format="onnx", verbose=False)
+        ref_call = jax.jit(lambda *xs, ref=ref: ref(list(xs) if len(xs) > 1 else xs[0], training=False))
+        runs = []
+        for batch in (1, 4):
+            xs = _inputs(ours_scope["INPUTS"], batch, 100 + i)
+            feed = xs if len(xs) > 1 else xs[0]
+            runs.append((xs, _as_list(ours.predict(feed, verbose=0)), _as_list(ref_call(*xs))))
+        results[case] = (path, ours, runs)
+    return results
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_onnx_runtime_matches_ours_and_keras(exported, case):
+    path, ours, runs = exported[case]
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    assert names == [t.name for t in ours.inputs]
+    assert [o.name for o in session.get_outputs()] == [f"output_{k}" for k in range(len(ours.outputs))]
+    for xs, want_ours, want_keras in runs:
+        got = session.run(None, dict(zip(names, xs)))
+        assert len(got) == len(want_ours) == len(want_keras)
+        for k, (g, o, r) in enumerate(zip(got, want_ours, want_keras)):
+            assert g.shape == o.shape == r.shape, (k, g.shape, o.shape, r.shape)
+            np.testing.assert_allclose(g, o, rtol=1e-5, atol=1e-5, err_msg=f"{case} output {k} vs ours")
+            np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-5, err_msg=f"{case} output {k} vs Keras")
+
+
+def test_inputs_have_keras_names_and_a_dynamic_batch(exported):
+    model = onnx.load(exported["merging_multi_io"][0])
+    inputs = [(i.name, [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim]) for i in model.graph.input]
+    assert inputs == [("a", ["batch", 5]), ("b", ["batch", 5]), ("c", ["batch", 5])]
+    assert model.opset_import[0].version == 17
+    types = {i.name: i.type.tensor_type.elem_type for i in onnx.load(exported["embedding_preprocessing"][0]).graph.input}
+    assert types == {"tokens": onnx.TensorProto.INT32, "raw": onnx.TensorProto.FLOAT}
+
+
+@pytest.mark.parametrize("opset", [13, 18, 21])
+def test_opset_version_is_written_and_runs(exported, tmp_path, opset):
+    _, ours, runs = exported["normalization"]
+    path = str(tmp_path / "m.onnx")
+    ours.export(path, format="onnx", opset_version=opset, verbose=False)
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    assert model.opset_import[0].version == opset
+    xs, want, _ = runs[1]
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: xs[0]})
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-5)
+
+
+def test_input_signature_names_the_inputs(tmp_path):
+    model = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2)])
+    path = str(tmp_path / "m.onnx")
+    model.export(path, format="onnx", verbose=False,
+                 input_signature=[sk.InputSpec(shape=(None, 3), dtype="float32", name="x")])
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["x"]
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(session.run(None, {"x": x})[0], model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+
+
+def test_verbose_prints_the_path(tmp_path, capsys):
+    model = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2)])
+    path = str(tmp_path / "m.onnx")
+    model.export(path, format="onnx")
+    assert capsys.readouterr().out.strip() == f"Saved artifact at '{path}'."
+
+
+def test_a_layer_without_onnx_form_is_refused_and_no_file_is_left(tmp_path):
+    x = sk.Input((4, 3))
+    y = sk.layers.Conv1DTranspose(2, 3, name="upsample")(x)
+    model = sk.Model(x, sk.layers.Dense(1)(y))
+    path = tmp_path / "m.onnx"
+    with pytest.raises(Exception, match="layer 'upsample' of class Conv1DTranspose"):
+        model.export(str(path), format="onnx", verbose=False)
+    assert not path.exists() and os.listdir(tmp_path) == []
+    custom = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2, activation="sparsemax", name="sparse")])
+    with pytest.raises(Exception, match="layer 'sparse' of class Dense.*'sparsemax'"):
+        custom.export(str(path), format="onnx", verbose=False)
+    assert os.listdir(tmp_path) == []
+
+
+def test_other_formats_and_opsets_are_refused(tmp_path):
+    model = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2)])
+    with pytest.raises(NotImplementedError, match="tf_saved_model"):
+        model.export(str(tmp_path / "m"), verbose=False)
+    with pytest.raises(Exception, match="opset_version 9 is not supported"):
+        model.export(str(tmp_path / "m.onnx"), format="onnx", opset_version=9, verbose=False)
+    with pytest.raises(ValueError, match="has not yet been built"):
+        sk.Sequential([sk.layers.Dense(2)]).export(str(tmp_path / "m.onnx"), format="onnx")
