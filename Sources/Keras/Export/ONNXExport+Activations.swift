@@ -8,6 +8,11 @@ extension ONNXLayerConverter {
             graph.op1(type, ins, scope: s, attributes)
         }
         func c(_ v: Float) -> String { graph.scalar("\(s)/\(f.name)_c", v) }
+        // An axis argument (held as a Float) as an integer; anything else is refused.
+        func axis() throws -> Int {
+            guard let v = Int(exactly: a["axis"] ?? -1) else { throw unsupported(layer, "its activation's axis \(a["axis"] ?? -1) is not an integer") }
+            return v
+        }
         switch f.name {
         case "linear": return x
         case "relu":
@@ -22,8 +27,8 @@ extension ONNXLayerConverter {
         case "selu": return op("Selu", [x], [("alpha", .float(1.6732632423543772)), ("gamma", .float(1.0507009873554805))])
         case "elu": return op("Elu", [x], [("alpha", .float(a["alpha"] ?? 1))])
         case "leaky_relu": return op("LeakyRelu", [x], [("alpha", .float(a["negative_slope"] ?? 0.2))])
-        case "softmax": return op("Softmax", [x], [("axis", .int(Int(a["axis"] ?? -1)))])
-        case "log_softmax": return op("LogSoftmax", [x], [("axis", .int(Int(a["axis"] ?? -1)))])
+        case "softmax": return op("Softmax", [x], [("axis", .int(try axis()))])
+        case "log_softmax": return op("LogSoftmax", [x], [("axis", .int(try axis()))])
         case "softsign": return op("Softsign", [x])
         case "silu", "swish": return op("Mul", [x, op("Sigmoid", [x])])
         case "gelu":
@@ -58,7 +63,7 @@ extension ONNXLayerConverter {
             guard let t = a["threshold"], let d = a["default_value"] else { break }
             return op("Where", [op("Greater", [x, c(t)]), x, c(d)])
         case "glu":
-            let halves = graph.op("Split", [x], scope: s, outputs: 2, [("axis", .int(Int(a["axis"] ?? -1)))] + (graph.opset >= 18 ? [("num_outputs", .int(2))] : []))
+            let halves = graph.op("Split", [x], scope: s, outputs: 2, [("axis", .int(try axis()))] + (graph.opset >= 18 ? [("num_outputs", .int(2))] : []))
             return op("Mul", [halves[0], op("Sigmoid", [halves[1]])])
         default: break
         }

@@ -74,6 +74,8 @@ extension ONNXLayerConverter {
             return [try merge(layer, inputs.map { graph.float($0, scope: s) }, rank: shape.count)]
         case let l as RNN:
             return try recurrent(l, node: node, x: graph.float(x, scope: s))
+        case let l as MultiHeadAttention:
+            return try multiHeadAttention(l, node: node, inputs: inputs.map { graph.float($0, scope: s) })
         default:
             throw unsupported(layer)
         }
@@ -111,6 +113,9 @@ extension ONNXLayerConverter {
     private func pads(_ padding: ConvPadding, spatial: [Int?], kernel: [Int], strides: [Int], dilation: [Int],
                       layer: Layer) throws -> [Int] {
         let n = kernel.count
+        guard n > 0, spatial.count == n, strides.count == n, dilation.count == n, strides.allSatisfy({ $0 > 0 }) else {
+            throw unsupported(layer, "its window \(kernel) does not fit the spatial sizes \(spatial)")
+        }
         switch padding {
         case .valid: return Array(repeating: 0, count: 2 * n)
         case .causal:
@@ -131,7 +136,7 @@ extension ONNXLayerConverter {
     private func convolution(_ l: BaseConv, x: String, shape: [Int?]) throws -> String {
         let s = l.name, rank = shape.count
         guard !type(of: l).isTransposed else { throw unsupported(l) }
-        guard let kernel = l.kernel else { throw unsupported(l, "it is not built") }
+        guard let kernel = l.kernel, kernel.storedValue.rank == rank, rank >= 3 else { throw unsupported(l, "it is not built for an input of shape \(formatShape(shape))") }
         let last = l.dataFormat == .channelsLast
         let spatial = last ? Array(shape[1..<(rank - 1)]) : Array(shape[2...])
         // Keras (k..., in / groups, filters) -> ONNX (filters, in / groups, k...).
@@ -150,6 +155,7 @@ extension ONNXLayerConverter {
 
     private func pooling(_ l: BasePooling, x: String, shape: [Int?]) throws -> String {
         let s = l.name, rank = shape.count
+        guard rank == l.poolSize.count + 2 else { throw unsupported(l, "an input of shape \(formatShape(shape))") }
         let last = l.dataFormat == .channelsLast
         let spatial = last ? Array(shape[1..<(rank - 1)]) : Array(shape[2...])
         let p = try pads(l.padding, spatial: spatial, kernel: l.poolSize, strides: l.strides,

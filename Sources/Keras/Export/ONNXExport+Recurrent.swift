@@ -40,6 +40,13 @@ extension ONNXLayerConverter {
         var activations: [ActivationFunction]
         var inputBias: [Float], recurrentBias: [Float]
         let bias = cell.bias?.storedValue.scalars
+        let biasCount: Int
+        switch cell.kind {
+        case .lstm: biasCount = 4 * units
+        case .gru(let resetAfter): biasCount = (resetAfter ? 6 : 3) * units
+        case .simple: biasCount = units
+        }
+        guard bias == nil || bias?.count == biasCount else { throw unsupported(l, "its bias does not have \(biasCount) values") }
         switch cell.kind {
         case .lstm:
             // Keras gates i, f, c, o; ONNX i, o, f, c.

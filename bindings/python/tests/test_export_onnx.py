@@ -146,6 +146,14 @@ def build():
     outs += keras.layers.LSTM(2, return_state=True)(x)
     return keras.Model(x, outs)
 """,
+    "attention": """
+INPUTS = [((4, 6), "float32"), ((5, 3), "float32")]
+def build():
+    q, v = keras.Input((4, 6)), keras.Input((5, 3))
+    cross, scores = keras.layers.MultiHeadAttention(2, 3, value_dim=2)(q, v, return_attention_scores=True)
+    causal = keras.layers.MultiHeadAttention(3, 2, use_bias=False)(q, q, use_causal_mask=True)
+    return keras.Model([q, v], [cross, scores, keras.layers.LayerNormalization()(keras.layers.Add()([causal, q]))])
+""",
 }
 
 
