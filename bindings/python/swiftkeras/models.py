@@ -1505,7 +1505,7 @@ class Model(ModelAPI):
                     prints=verbosity != 0)
             finally:
                 _gradient_tape.put_back(kept)
-            return self._structured_outputs(outs)
+            return self._structured_outputs(_as_written(outs, descriptors))
         xs = self._array(x, "x")
         self._ensure_handle(xs)
         self._check_strings([xs], "x")
@@ -1758,7 +1758,8 @@ class Model(ModelAPI):
                                            px.count, mode, descriptors, len(outs), mask_descriptors,
                                            present)
             outs = [_masked(o, _written(b, d).astype(bool)) if carried else o
-                    for o, b, d, carried in zip(outs, buffers, mask_descriptors, present)]
+                    for o, b, d, carried in zip(_as_written(outs, descriptors), buffers,
+                                                mask_descriptors, present)]
         elif recorded_step is not None:
             text = _native.take_string(_lib.keras_model_record_forward, self._handle, px.pointer,
                                        px.count, descriptors, len(outs), None, None,
@@ -1767,7 +1768,7 @@ class Model(ModelAPI):
             text = _native.take_string(_lib.keras_model_call, self._handle, px.pointer, px.count,
                                        mode, descriptors, len(outs))
         self._set_call_losses([(tuple(e["layer"]), e["value"]) for e in json.loads(text)])
-        return self._structured_outputs(outs)
+        return self._structured_outputs(_as_written(outs, descriptors))
 
     def _may_carry_masks(self):
         """Whether `model(x)`'s outputs may carry Keras masks: a layer of the model, at any depth,
@@ -3094,6 +3095,14 @@ def _unbuilt_layer_config(entry):
     written = json.loads(_with_unbuilt_model(
         config, lambda handle: _native.take_string(_lib.keras_model_to_json, handle)))
     return next(e["config"] for e in written["config"]["layers"] if e["class_name"] != "InputLayer")
+
+
+def _as_written(outs, descriptors):
+    """Each output buffer in the shape the library wrote: a layer may give fewer values than
+    its declared output shape (Keras's `Dense(6, activation="glu")` says `(None, 6)` and gives 3
+    columns), and the buffer sized by the declared shape then holds the real output first."""
+    return [o if tuple(o.shape) == tuple(d.shape[k] for k in range(d.ndim)) else _written(o.reshape(-1), d)
+            for o, d in zip(outs, descriptors)]
 
 
 def _output_descriptors(arrays):

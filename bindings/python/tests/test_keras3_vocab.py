@@ -69,3 +69,24 @@ def test_training_with_keras3_activation_loss_and_iou_metric():
     assert all(0 <= v <= 1 for v in history[iou.name])
     model.compile(optimizer="adam", loss="dice")
     assert np.isfinite(model.evaluate(x, y, verbose=0)).all()   # the metrics stay, as in Keras 3.15.1
+
+
+def test_functional_output_shorter_than_its_declared_shape():
+    """Keras's `Dense(6, activation="glu")` declares `(None, 6)` and gives 3 columns (glu halves
+    the last axis after the Dense). A functional model's predict and call gave the declared 6
+    columns, the last 3 of each row unwritten memory; they give what the library computed, as
+    Keras (measured: predict `[(2, 3), (2, 2)]` for the two outputs below) and our Sequential do."""
+    from swiftkeras import Input, Model
+    i = Input((4,))
+    dense = layers.Dense(6, activation="glu")
+    a, b = dense(i), layers.Dense(2)(i)
+    x = np.arange(8, dtype=np.float32).reshape(2, 4) / 8
+    for model in (Model(i, [a, b]), Model(i, a)):
+        outs = (model.predict(x, verbose=0), model(x))
+        kernel, bias = dense.get_weights()
+        z = x @ kernel + bias
+        expected = z[:, :3] / (1 + np.exp(-z[:, 3:]))
+        for out in outs:
+            first = out[0] if isinstance(out, list) else out
+            assert np.asarray(first).shape == (2, 3)
+            np.testing.assert_allclose(np.asarray(first), expected, rtol=1e-5, atol=1e-6)
