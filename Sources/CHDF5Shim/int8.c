@@ -62,6 +62,19 @@ static inline void sk_i8_store(uint32_t acc, int32_t colsum, long r, long j, lon
     else c[r * n + j] = v;
 }
 
+/* The portable product in the compiler's vector types (clang / GCC vector extensions: SSE2 or
+   NEON where nothing wider is known at compile time): one group of a panel is 64 bytes, lane
+   4·col + t holding column col's weight for k index 4g + t, so the row's four activations of the
+   group, repeated 16 times, meet their weights lane by lane; each product exact in int16, the 64 lanes accumulate in uint32
+   (wrapping, as the int32 accumulation does) and each column sums its four lanes at the end.
+   The same int32 results as the other paths, in the same order per lane. */
+typedef uint8_t sk_u8x64 __attribute__((vector_size(64)));
+typedef int8_t sk_i8x64 __attribute__((vector_size(64)));
+typedef uint32_t sk_u32x16 __attribute__((vector_size(64)));
+typedef int16_t sk_i16x64 __attribute__((vector_size(128)));
+typedef int32_t sk_i32x64 __attribute__((vector_size(256)));
+typedef uint32_t sk_u32x64 __attribute__((vector_size(256)));
+
 static void sk_i8_rows_portable(long r0, long r1, long n, long k, const uint8_t *a, long lda, const int8_t *packed,
                                 const int32_t *colsum, int32_t *c, float *y, const float *row_scale,
                                 const float *col_scale, const float *bias, int relu) {
@@ -70,14 +83,23 @@ static void sk_i8_rows_portable(long r0, long r1, long n, long k, const uint8_t 
         const uint8_t *ar = a + r * lda;
         for (long p = 0; p < panels; p++) {
             const int8_t *bp = packed + p * groups * 64;
-            uint32_t acc[16] = {0};
-            for (long g = 0; g < groups; g++)
-                for (int t = 0; t < 4; t++) {
-                    int32_t v = ar[4 * g + t];
-                    for (int col = 0; col < 16; col++) acc[col] += (uint32_t)(v * (int32_t)bp[g * 64 + col * 4 + t]);
-                }
-            for (int col = 0; col < 16 && p * 16 + col < n; col++)
-                sk_i8_store(acc[col], colsum[p * 16 + col], r, p * 16 + col, n, c, y, row_scale, col_scale, bias, relu);
+            sk_u32x64 acc = {0};
+            for (long g = 0; g < groups; g++) {
+                uint32_t four;
+                memcpy(&four, ar + 4 * g, 4);
+                sk_u32x16 repeated = (sk_u32x16){0} + four;
+                sk_u8x64 activations;
+                memcpy(&activations, &repeated, 64);
+                sk_i8x64 weights;
+                memcpy(&weights, bp + g * 64, 64);
+                /* u8 · s8 is exact in int16 (|product| <= 255 · 128), widened to 32 bits to add. */
+                sk_i16x64 product = __builtin_convertvector(activations, sk_i16x64) * __builtin_convertvector(weights, sk_i16x64);
+                acc += (sk_u32x64)__builtin_convertvector(product, sk_i32x64);
+            }
+            for (int col = 0; col < 16 && p * 16 + col < n; col++) {
+                uint32_t sum = acc[4 * col] + acc[4 * col + 1] + acc[4 * col + 2] + acc[4 * col + 3];
+                sk_i8_store(sum, colsum[p * 16 + col], r, p * 16 + col, n, c, y, row_scale, col_scale, bias, relu);
+            }
         }
     }
 }

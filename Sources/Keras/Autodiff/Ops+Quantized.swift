@@ -70,3 +70,96 @@ extension Ops {
         }
     }
 }
+
+extension Ops {
+    /// The rows of an int4 kernel read into float scratch per step of the int4 product: 128 (a
+    /// 128 × 512 block is the 256 KiB the in-place GEMM keeps in L2).
+    static let int4BlockRows = 128
+
+    /// Keras's int4 Dense product (`_int4_call`, weight-only): `x · W` with `W` the kernel's
+    /// float form (in blocks `(values - zero[g]) · scale[g]`; per channel the values, the
+    /// product then divided by each column's scale unless the matrix is `divided`), computed
+    /// ``int4BlockRows`` rows of `W` at a time from the packed nibbles, so that no float copy of
+    /// the kernel is kept. The input gradient goes through the same float form, as Keras's custom
+    /// gradient gives; the int4 weights get none. `bias` and `activation` join the pass only
+    /// while nothing records.
+    static func int4Dense(_ x: Tensor, kernel w: Int4Matrix, bias: Tensor? = nil,
+                          activation: ElementwiseActivation = .linear) throws -> Tensor {
+        let k = w.rows, n = w.cols
+        guard x.rank >= 1, x.shape[x.rank - 1] == k else {
+            throw KerasError.shapeMismatch("int4 dense: input of shape \(x.shape) does not fit a kernel of shape [\(k), \(n)]")
+        }
+        if let bias, bias.shape != [n] {
+            throw KerasError.shapeMismatch("int4 dense: bias of shape \(bias.shape) does not fit \(n) units")
+        }
+        if (bias != nil || activation != .linear), GradientTape.active != nil {
+            throw KerasError.invalidState("int4 dense: the fused bias and activation are for inference (their gradients are not recorded here)")
+        }
+        var outShape = x.shape
+        outShape[x.rank - 1] = n
+        let out = Tensor.uninitialized(outShape)
+        let m = n == 0 ? 0 : out.count / n
+        let y = out.data, columnScale = w.columnScale
+        // Per channel the bias comes after the division; in blocks it starts the sum.
+        let startBias = columnScale == nil ? bias.map { UnsafePointer($0.data) } : nil
+        if k == 0 || m == 0 {
+            for r in 0..<m {
+                for j in 0..<n { y[r * n + j] = startBias?[j] ?? 0 }
+            }
+        }
+        let blockRows = Swift.min(int4BlockRows, k)
+        let block = Tensor.uninitialized([blockRows, n])
+        // A block of x's columns, copied contiguous when x has more than one block.
+        let xBlock = k > blockRows ? Tensor.uninitialized([m, blockRows]) : nil
+        var k0 = 0
+        while k0 < k, m > 0 {
+            let kb = Swift.min(blockRows, k - k0)
+            w.floatRows(k0..<(k0 + kb), into: block.data)
+            var a = UnsafePointer(x.data)
+            if let xBlock {
+                let xs = x.data, xb = xBlock.data
+                for r in 0..<m { (xb + r * kb).update(from: xs + r * k + k0, count: kb) }
+                a = UnsafePointer(xb)
+            }
+            Kernels.gemm(a, transA: false, block.data, transB: false, y, m: m, n: n, k: kb,
+                         beta: k0 == 0 ? 0 : 1, readInPlace: true, rowBias: k0 == 0 ? startBias : nil)
+            k0 += kb
+        }
+        if let s = columnScale {
+            let b = bias.map { UnsafePointer($0.data) }
+            for r in 0..<m {
+                let row = y + r * n
+                if let b { for j in 0..<n { row[j] = row[j] / s[j] + b[j] } } else { for j in 0..<n { row[j] /= s[j] } }
+            }
+        }
+        activation.apply(y, count: out.count)
+        guard let tape = GradientTape.active, tape.tracks(x) else { return out }
+        return tape.record(out) { g, t in
+            // dx = g' · Wᵀ, g' = g over the column scales when the product was divided.
+            var upstream = g
+            if let s = columnScale {
+                upstream = Tensor.uninitialized(g.shape)
+                let gs = g.data, u = upstream.data
+                for r in 0..<m {
+                    for j in 0..<n { u[r * n + j] = gs[r * n + j] / s[j] }
+                }
+            }
+            let dx = Tensor.uninitialized(x.shape)
+            let block = Tensor.uninitialized([blockRows, n])
+            let dxBlock = k > blockRows ? Tensor.uninitialized([m, blockRows]) : nil
+            var k0 = 0
+            while k0 < k {
+                let kb = Swift.min(blockRows, k - k0)
+                w.floatRows(k0..<(k0 + kb), into: block.data)
+                let c = dxBlock?.data ?? dx.data
+                Kernels.gemm(upstream.data, transA: false, block.data, transB: true, c, m: m, n: kb, k: n)
+                if dxBlock != nil {
+                    let d = dx.data
+                    for r in 0..<m { (d + r * k + k0).update(from: c + r * kb, count: kb) }
+                }
+                k0 += kb
+            }
+            t.accumulate(x, dx)
+        }
+    }
+}

@@ -4,7 +4,13 @@ extension Optimizer {
     /// Makes the state of `variables` now rather than on the first step (before restoring saved
     /// optimizer weights, as Keras's `optimizer.build(var_list)`).
     public func build(_ variables: [Variable]) {
-        if innerOptimizers.isEmpty { _ = statesForSaving(variables.filter { !$0.overwriteWithGradient }); return }
+        if innerOptimizers.isEmpty {
+            _ = statesForSaving(variables.filter { !$0.overwriteWithGradient })
+            if gradientAccumulationSteps != nil {
+                for v in variables where v.overwriteWithGradient && v.dtype == .float32 { _ = overwriteAccumulator(for: v) }
+            }
+            return
+        }
         for (o, share) in delegates(for: variables) where !share.isEmpty { o.build(share) }
     }
 
@@ -25,6 +31,8 @@ extension Optimizer {
         if !innerOptimizers.isEmpty { return innerOptimizers.reduce(total) { $0 + $1.variableScalarCount } }
         let slotCount = slotGroups.reduce(0) { $0 + $1.count }
         for s in stateByVariable.values {
+            // (a float8 scale or history has only its gradient accumulator)
+            if s.variable.overwriteWithGradient { total += s.accumulator == nil ? 0 : s.count; continue }
             total += (useEMA ? s.count : 0) + (s.accumulator == nil ? 0 : s.count)
             for k in 0..<slotCount where hasSlot(k, for: s.variable) {
                 total += slotShape(k, of: s.variable.shape).reduce(1, *)

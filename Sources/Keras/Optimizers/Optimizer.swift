@@ -285,20 +285,50 @@ open class Optimizer: @unchecked Sendable {
 
     /// Keras's `_overwrite_variables_directly_with_gradients`: the variables marked
     /// ``Variable/overwriteWithGradient`` take their gradients as their values (a float8 layer's
-    /// new scales and amax histories), then the others take the step.
+    /// new scales and amax histories), then the others take the step. With
+    /// `gradient_accumulation_steps` k, as Keras: between updates such a variable keeps its value
+    /// and its accumulator takes `maximum(gradient, accumulator)`; on each k-th step it takes
+    /// that maximum and the accumulator restarts at zeros.
     private func applyOverwriting(_ gradients: [Tensor], to variables: [Variable]) throws {
-        guard gradientAccumulationSteps == nil else {
-            throw KerasError.invalidArgument("\(name): gradient_accumulation_steps is not supported with float8 layers (variables with overwrite_with_gradient)")
-        }
+        let updates = gradientAccumulationSteps.map { (iterations + 1) % $0 == 0 } ?? true
         var kept: [Int] = []
         for i in 0..<variables.count {
-            guard variables[i].overwriteWithGradient else { kept.append(i); continue }
-            guard gradients[i].count == variables[i].storedValue.count else {
-                throw KerasError.shapeMismatch("\(name).apply: gradient of shape \(gradients[i].shape) for variable '\(variables[i].path)' of shape \(variables[i].shape)")
+            let v = variables[i]
+            guard v.overwriteWithGradient else { kept.append(i); continue }
+            let g = gradients[i]
+            guard g.count == v.storedValue.count else {
+                throw KerasError.shapeMismatch("\(name).apply: gradient of shape \(g.shape) for variable '\(v.path)' of shape \(v.shape)")
             }
-            try variables[i].assign(Ops.reshape(gradients[i], variables[i].shape))
+            guard gradientAccumulationSteps != nil else {
+                try v.assign(Ops.reshape(g, v.shape))
+                continue
+            }
+            let accumulator = overwriteAccumulator(for: v)
+            let m = Tensor.uninitialized(v.shape)
+            let gs = g.data, acc = accumulator.data, out = m.data
+            // `ops.maximum`, a NaN on either side giving NaN.
+            for j in 0..<m.count { out[j] = gs[j].isNaN || acc[j].isNaN ? .nan : Swift.max(gs[j], acc[j]) }
+            if updates {
+                try v.assign(m)
+                accumulator.data.update(repeating: 0, count: accumulator.count)
+            } else {
+                accumulator.data.update(from: out, count: m.count)
+            }
         }
         try apply(kept.map { gradients[$0] }, to: kept.map { variables[$0] })
+    }
+
+    /// With gradient accumulation, the accumulator of an ``Variable/overwriteWithGradient``
+    /// variable (Keras's `gradient_accumulator` of a float8 layer's scale or amax history: the
+    /// running maximum of its gradients since the last update), made at zeros on first sight;
+    /// such a variable has no slots and no moving average.
+    func overwriteAccumulator(for v: Variable) -> Tensor {
+        if let s = stateByVariable[ObjectIdentifier(v)], s.variable === v, s.count == v.storedValue.count, let acc = s.accumulator {
+            return acc
+        }
+        let s = SlotState(variable: v, slotCount: 0, initial: { _ in 0 }, useEMA: false, clips: false, accumulates: true, decayRate: nil)
+        stateByVariable[ObjectIdentifier(v)] = s
+        return s.accumulator ?? Tensor(shape: [s.count])
     }
 
     /// The state of each variable, made on first sight; the array is reused while the same

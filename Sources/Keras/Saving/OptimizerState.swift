@@ -77,8 +77,15 @@ enum OptimizerState {
         for (v, s) in zip(variables, states) {
             if let avg = s.average { out.append(.buffer("\(prefix)/\(varName(v))_average", v.shape, avg.data)) }
         }
-        for (v, s) in zip(variables, states) {
-            if let acc = s.accumulator { out.append(.buffer("\(prefix)/\(varName(v))_gradient_accumulator", v.shape, acc.data)) }
+        if o.gradientAccumulationSteps != nil {
+            // Keras accumulates every trainable variable's gradients, a float8 layer's scales and
+            // amax histories included (their running maximum), in the model's order.
+            var state: [ObjectIdentifier: SlotState] = [:]
+            for (v, s) in zip(variables, states) { state[ObjectIdentifier(v)] = s }
+            for v in all where v.dtype == .float32 {
+                let acc = v.overwriteWithGradient ? o.overwriteAccumulator(for: v) : state[ObjectIdentifier(v)]?.accumulator
+                if let acc { out.append(.buffer("\(prefix)/\(varName(v))_gradient_accumulator", v.shape, acc.data)) }
+            }
         }
         let flat = o.slotGroups.flatMap { $0 }
         for group in o.slotGroups {

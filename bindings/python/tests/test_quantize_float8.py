@@ -66,14 +66,19 @@ def _fit(lib, model, x, y, optimizer):
 
 @pytest.fixture(scope="module")
 def keras_runs():
-    """Keras's reference runs, made once for this file: for the MLP (Adam) and an EinsumDense
-    (SGD), the initial weights, the quantized model's weights after quantize, its predictions,
+    """Keras's reference runs, made once for this file: for the MLP (Adam; and Adam accumulating
+    gradients over 2 steps) and an EinsumDense (SGD), the initial weights, the quantized model's weights after quantize, its predictions,
     and its losses and weights after each of 4 training steps; and the quantized models."""
     keras = real_keras()
     runs = {}
     for key, make, x, y, optimizer in (("mlp", mlp, X, Y, lambda lib: lib.optimizers.Adam(0.01)),
                                        ("einsum", einsum("abc,cde->abde", (3, 2, 4), "de", (3, 5)), X3, Y3,
-                                        lambda lib: lib.optimizers.SGD(0.05))):
+                                        lambda lib: lib.optimizers.SGD(0.05)),
+                                       # (the float8 variables under gradient accumulation: kept
+                                       # between updates, their gradients' running maximum on each
+                                       # second step)
+                                       ("mlp_accumulating", mlp, X, Y,
+                                        lambda lib: lib.optimizers.Adam(0.01, gradient_accumulation_steps=2))):
         initial = make(keras).get_weights()
         ref = _quantized(keras, make, initial)
         quantized = [np.array(w) for w in ref.get_weights()]
@@ -84,7 +89,7 @@ def keras_runs():
     return runs
 
 
-@pytest.mark.parametrize("key", ["mlp", "einsum"])
+@pytest.mark.parametrize("key", ["mlp", "einsum", "mlp_accumulating"])
 def test_float8_weights_predictions_and_training_steps_match_keras(keras_runs, key):
     import swiftkeras as sk
     run = keras_runs[key]

@@ -123,6 +123,23 @@ def test_training_after_int4_keeps_the_kernels_and_trains_biases_as_keras():
             np.testing.assert_array_equal(a, b)
 
 
+def wide(lib):
+    """A Dense over 300 inputs: its int4 product reads the packed kernel in blocks of 128
+    rows (the last 44), and the bias before it trains through that product's input gradient."""
+    return lib.Sequential([lib.Input((5,)), lib.layers.Dense(300, activation="relu", name="wide"),
+                           lib.layers.Dense(3, name="out")], name="wide")
+
+
+@pytest.mark.parametrize("block_size", [None, -1], ids=["blocks128", "per_channel"])
+def test_int4_over_several_blocks_of_rows_predicts_and_trains_as_keras(block_size):
+    """Predictions in blocks of 128 and per channel; Keras's fit in blocks of 128."""
+    ours, ref = pair(wide, block_size)
+    assert_same_weights(ours, ref)
+    np.testing.assert_allclose(ours.predict(X, verbose=0), np.asarray(ref(X)), rtol=1e-5, atol=2e-6)
+    if block_size is None:   # (per channel, the blocked gradient is checked by finite differences in Int4Tests)
+        assert_fits_like_keras(ours, ref, X, Y, rtol=1e-4, atol=1e-5, epochs=2)
+
+
 def test_int4_refusals():
     import swiftkeras as sk
     model = mlp(sk)

@@ -35,7 +35,7 @@ public final class Dense: Layer, @unchecked Sendable {
     public private(set) var quantizationMode: QuantizationMode?
     /// The int8 kernel packed for the int8 product, once per kernel value.
     let packedKernel = PackedInt8Cache()
-    /// An int4 kernel unpacked (per channel) or dequantized (in blocks), once per value.
+    /// A GPTQ kernel dequantized, once per value.
     let int4Kernel = DerivedWeightCache()
 
     public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
@@ -142,23 +142,25 @@ public final class Dense: Layer, @unchecked Sendable {
 
     /// Keras's `_int4_call` (weight-only): per channel `(x · unpacked) / kernel_scale`, in
     /// blocks `x · dequantized` (`(unpacked - kernel_zero[g]) · kernel_scale[g]`), then the bias
-    /// and the activation. The input's gradient goes through the dequantized kernel, as Keras's
-    /// custom gradient gives; the int4 weights get none.
+    /// and the activation, the kernel read from its packed nibbles a block at a time
+    /// (``Ops/int4Dense(_:kernel:bias:activation:)``: no float copy is kept). The input's
+    /// gradient goes through the dequantized kernel, as Keras's custom gradient gives; the int4
+    /// weights get none.
     private func int4Call(_ inputs: Tensor, kernel: Variable, kernelScale: Variable, blockSize: Int?) throws -> Tensor {
-        let int4 = Int4Kernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
         if blockSize != nil && (kernelZero == nil || gIdx == nil) {
             throw KerasError.invalidState("Dense '\(name)': int4 kernel_zero / g_idx missing")
         }
-        let w = try int4Kernel.tensor(from: int4.sources) { try int4.floatKernel(cols: units, divided: false) }
-        if blockSize == nil {
-            var y = try Ops.divide(Ops.dense(inputs, kernel: w, bias: nil), kernelScale.value)
-            if let bias { y = try Ops.add(y, bias.value) }
-            return try activationFunction(y)
-        }
-        // The bias and an elementwise activation join the product's pass, as a float Dense's.
+        let int4 = Int4Kernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
+        let matrix = try Int4Matrix(int4, cols: units, divided: false)
         let fused = activationFunction.elementwise
-        let y = try Ops.dense(inputs, kernel: w, bias: bias?.value, activation: fused ?? .linear)
-        return fused == nil ? try activationFunction(y) : y
+        if GradientTape.active == nil {
+            // Inference: the bias and an elementwise activation join the product's pass.
+            let y = try Ops.int4Dense(inputs, kernel: matrix, bias: bias?.value, activation: fused ?? .linear)
+            return fused == nil ? try activationFunction(y) : y
+        }
+        var y = try Ops.int4Dense(inputs, kernel: matrix)
+        if let bias { y = try Ops.add(y, bias.value) }
+        return try activationFunction(y)
     }
 
     public override func computeOutputShape(_ inputShape: [Int?]) throws -> [Int?] {

@@ -43,8 +43,6 @@ public final class EinsumDense: Layer, @unchecked Sendable {
     private(set) var float8: Float8Variables?
     /// The int8 kernel, as the `[k, n]` product takes it, packed once per kernel value.
     let packedKernel = PackedInt8Cache()
-    /// An int4 kernel dequantized in the kernel's shape, once per value.
-    let int4Kernel = DerivedWeightCache()
     private var plan: EinsumPlan?
 
     public init(_ equation: String, outputShape: [Int?], activation: ActivationFunction = .linear, biasAxes: String? = nil,
@@ -121,12 +119,23 @@ public final class EinsumDense: Layer, @unchecked Sendable {
         var kernelValue = kernel.value
         if case .int4? = quantizationMode, let kernelScale {
             // Keras's `_int4_call` (weight-only): the einsum with the dequantized kernel (per
-            // channel `values / kernel_scale`, in blocks `(values - zero[g]) · scale[g]`), in the
-            // kernel's shape; the input's gradient goes through it, the int4 weights get none.
+            // channel `values / kernel_scale`, in blocks `(values - zero[g]) · scale[g]`); the
+            // input's gradient goes through it, the int4 weights get none. A plain product reads
+            // the packed kernel a block at a time; otherwise its float form is made per call.
+            // Neither keeps a float copy.
             let int4 = Int4Kernel(kernel: kernel, scale: kernelScale, zero: kernelZero, gIdx: gIdx)
-            kernelValue = try int4Kernel.tensor(from: int4.sources) {
-                try Ops.reshape(int4.floatKernel(cols: plan.n, divided: true), plan.kernelShape)
+            let matrix = try Int4Matrix(int4, cols: plan.n, divided: true)
+            if identity(plan.kernelPerm) {
+                let m = inputs.count / Swift.max(plan.k, 1)
+                let y2 = try Ops.int4Dense(Ops.reshape(x, [m, plan.k]), kernel: matrix)
+                let outShape = plan.outputShape(for: inputs.shape)
+                let middle = outShape.indices.sorted { plan.outputPerm[$0] < plan.outputPerm[$1] }.map { outShape[$0] }
+                var y = try Ops.reshape(y2, middle)
+                if !identity(plan.outputPerm) { y = try Ops.transpose(y, plan.outputPerm) }
+                if let bias { y = try Ops.add(y, bias.value) }
+                return try activationFunction(y)
             }
+            kernelValue = try Ops.reshape(matrix.floatKernel(), plan.kernelShape)
         }
         let w = identity(plan.kernelPerm) ? kernelValue : try Ops.transpose(kernelValue, plan.kernelPerm)
         let m = inputs.count / Swift.max(plan.k, 1)

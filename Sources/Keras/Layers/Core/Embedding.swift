@@ -28,8 +28,6 @@ public class Embedding: Layer, @unchecked Sendable {
     public private(set) var gIdx: Variable?
     /// `int8` or `int4` once quantized (Keras: `quantization_mode`), nil while float.
     public private(set) var quantizationMode: QuantizationMode?
-    /// An int4 table dequantized, once per value.
-    let int4Table = DerivedWeightCache()
 
     public init(_ inputDim: Int, _ outputDim: Int,
                 embeddingsInitializer: Initializer = RandomUniform(),
@@ -105,10 +103,13 @@ public class Embedding: Layer, @unchecked Sendable {
         if case .int4(let blockSize)? = quantizationMode, let embeddingsScale {
             // Keras's `_int4_call`: the rows unpacked, each divided by its scale (per channel) or
             // `(values - zero) · scale` of its group (in blocks): the same per value as the
-            // dequantized table's rows taken.
-            let variables = [embeddings, embeddingsScale] + [embeddingsZero, gIdx].compactMap { $0 }
-            let table = try int4Table.tensor(from: variables) { try dequantizedInt4Table(blockSize: blockSize) }
-            return try Ops.reshape(Ops.take(table, ids), inputs.shape + [outputDim])
+            // dequantized table's rows taken, read from the packed table (no float copy kept).
+            if blockSize != nil && (embeddingsZero == nil || gIdx == nil) {
+                throw KerasError.invalidState("Embedding '\(name)': int4 embeddings_zero / g_idx missing")
+            }
+            let rows = try Int4.takeRows(ids, packed: embeddings.storedValue, cols: outputDim, scale: embeddingsScale.storedValue,
+                                         zero: embeddingsZero?.storedValue, gIdx: gIdx?.storedValue)
+            return try Ops.reshape(rows, inputs.shape + [outputDim])
         }
         var rows = try Ops.take(embeddings.value, ids)
         if let embeddingsScale {
@@ -116,19 +117,6 @@ public class Embedding: Layer, @unchecked Sendable {
             rows = try Ops.divide(rows, Ops.reshape(Ops.take(embeddingsScale.value, ids), [ids.count, 1]))
         }
         return try Ops.reshape(rows, inputs.shape + [outputDim])
-    }
-
-    /// The float table of an int4 one: `values / scale[row]` per channel, `(values - zero) ·
-    /// scale` of each value's row and group in blocks.
-    private func dequantizedInt4Table(blockSize: Int?) throws -> Tensor {
-        guard let embeddings, let embeddingsScale else { throw KerasError.invalidState("Embedding '\(name)' is not built") }
-        let values = try Int4.unpack(embeddings.storedValue, cols: outputDim)
-        guard blockSize != nil else {
-            return try Ops.divide(values, Ops.reshape(embeddingsScale.storedValue, [inputDim, 1]))
-        }
-        guard let embeddingsZero, let gIdx else { throw KerasError.invalidState("Embedding '\(name)': int4 embeddings_zero / g_idx missing") }
-        return try Int4.dequantize(values, scale: embeddingsScale.storedValue, zero: embeddingsZero.storedValue,
-                                   gIdx: gIdx.storedValue, groupsAlongRows: false)
     }
 
     /// Keras's config, with the quantized dtype policy once quantized.

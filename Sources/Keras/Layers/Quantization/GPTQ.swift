@@ -72,20 +72,7 @@ struct GPTQKernel {
     /// nibbles (0 ... 15) of a `[ceil(cols / 2), rows]` weight, row `2r` in the low nibble of
     /// packed row `r`, row `2r + 1` in the high one.
     static func unpackRows(_ packed: Tensor, count: Int) throws -> Tensor {
-        let half = (count + 1) / 2
-        guard packed.rank == 2, packed.shape[0] == half else {
-            throw KerasError.shapeMismatch("gptq: a packed kernel of shape \(packed.shape) does not hold \(count) rows (expected (\(half), n))")
-        }
-        let n = packed.shape[1]
-        let out = Tensor.uninitialized([count, n])
-        let p = packed.data, o = out.data
-        for r in 0..<count {
-            for c in 0..<n {
-                let byte = Int(p[(r / 2) * n + c]) & 0xFF
-                o[r * n + c] = Float(r % 2 == 0 ? byte & 0xF : byte >> 4)
-            }
-        }
-        return out
+        try Int4.unpack(packed, count: count, axis: 0, signed: false, what: "gptq")
     }
 
     /// The float kernel `[rows, cols]` (Keras's `_gptq_call`: `dequantize_with_sz_map` of the

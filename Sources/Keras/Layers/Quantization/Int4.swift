@@ -56,21 +56,86 @@ enum Int4 {
         return out
     }
 
+    /// The low and high nibbles (0 ... 15) of a packed byte held as a float (a `[-128, 255]`
+    /// integer: an int8 or uint8 weight's mirror); a value that is not one reads as 0.
+    @inline(__always)
+    static func nibbles(_ byte: Float) -> (low: Int32, high: Int32) {
+        let b = byte >= -128 && byte <= 255 ? Int32(byte) & 0xFF : 0
+        return (b & 0xF, b >> 4)
+    }
+
+    /// A nibble read as a signed int4 value (-8 ... 7).
+    @inline(__always)
+    static func signed(_ nibble: Int32) -> Int32 { (nibble ^ 8) - 8 }
+
+    /// Keras's `unpack_int4(packed, orig_len=count, axis)`: the values of a weight packed two to a
+    /// byte along `axis` (0 or 1; `[ceil(count / 2), n]` or `[rows, ceil(count / 2)]`), the
+    /// even index in the low nibble, as floats: signed (-8 ... 7, Keras's int8 dtype) or the
+    /// nibbles themselves (0 ... 15, `dtype="uint8"`). `what` names the weight in the error.
+    static func unpack(_ packed: Tensor, count: Int, axis: Int, signed: Bool, what: String) throws -> Tensor {
+        let half = (count + 1) / 2
+        guard packed.rank == 2, axis == 0 || axis == 1, packed.shape[axis] == half else {
+            let expected = axis == 0 ? "(\(half), n)" : "(rows, \(half))"
+            throw KerasError.shapeMismatch("\(what): a packed weight of shape \(packed.shape) does not hold \(count) \(axis == 0 ? "rows" : "columns") (expected \(expected))")
+        }
+        let outer = axis == 0 ? count : packed.shape[0], inner = axis == 0 ? packed.shape[1] : count
+        let out = Tensor.uninitialized([outer, inner])
+        let p = packed.data, o = out.data
+        for r in 0..<outer {
+            for c in 0..<inner {
+                let (i, odd) = axis == 0 ? ((r / 2) * inner + c, r % 2 == 1) : (r * half + c / 2, c % 2 == 1)
+                let (low, high) = nibbles(p[i])
+                let nibble = odd ? high : low
+                o[r * inner + c] = Float(signed ? Int4.signed(nibble) : nibble)
+            }
+        }
+        return out
+    }
+
     /// Keras's `unpack_int4(packed, cols, axis=-1)`: the `[rows, cols]` values (-8 ... 7, as
     /// floats) of a packed `[rows, ceil(cols / 2)]` weight.
     static func unpack(_ packed: Tensor, cols: Int) throws -> Tensor {
+        try unpack(packed, count: cols, axis: 1, signed: true, what: "int4")
+    }
+
+    /// Rows `ids` of an int4 table packed along its columns (Embedding's `[rows, ceil(cols / 2)]`),
+    /// unpacked and dequantized: per row over its scale (`scale` `[rows]`), or with `zero` and
+    /// `gIdx` (the group of each column) `(values - zero[row, g]) · scale[row, g]`. Only the rows
+    /// taken are unpacked.
+    static func takeRows(_ ids: [Int], packed: Tensor, cols: Int, scale: Tensor, zero: Tensor?, gIdx: Tensor?) throws -> Tensor {
         let half = (cols + 1) / 2
         guard packed.rank == 2, packed.shape[1] == half else {
             throw KerasError.shapeMismatch("int4: a packed weight of shape \(packed.shape) does not hold \(cols) columns (expected (rows, \(half)))")
         }
-        let rows = packed.shape[0]
-        let out = Tensor.uninitialized([rows, cols])
-        let p = packed.data, o = out.data
-        for r in 0..<rows {
+        let rows = packed.shape[0], groups = zero == nil ? 0 : scale.shape.last ?? 0
+        var group = [Int](repeating: 0, count: cols)
+        if let zero {
+            guard let gIdx, scale.shape == [rows, groups], zero.shape == [rows, groups], gIdx.shape == [cols] else {
+                throw KerasError.shapeMismatch("int4: scale \(scale.shape), zero \(zero.shape) and g_idx \(gIdx?.shape ?? []) do not fit a weight of shape [\(rows), \(cols)]")
+            }
             for c in 0..<cols {
-                let byte = Int32(p[r * half + c / 2])
-                let nibble = c % 2 == 0 ? byte & 0xF : (byte >> 4) & 0xF
-                o[r * cols + c] = Float((nibble ^ 8) - 8)
+                let v = gIdx.data[c]
+                guard v >= 0, v < Float(groups) else {
+                    throw KerasError.invalidArgument("int4: g_idx[\(c)] = \(v) is not a group index in [0, \(groups))")
+                }
+                group[c] = Int(v)
+            }
+        } else if scale.shape != [rows] {
+            throw KerasError.shapeMismatch("int4: a scale of shape \(scale.shape) does not fit \(rows) rows")
+        }
+        let out = Tensor.uninitialized([ids.count, cols])
+        let p = packed.data, s = scale.data, o = out.data
+        for (at, r) in ids.enumerated() {
+            guard r >= 0, r < rows else { throw KerasError.invalidArgument("int4: row \(r) is out of range [0, \(rows))") }
+            for c in 0..<cols {
+                let (low, high) = nibbles(p[r * half + c / 2])
+                let v = Float(signed(c % 2 == 0 ? low : high))
+                if let zero {
+                    let at2 = r * groups + group[c]
+                    o[at * cols + c] = (v - zero.data[at2]) * s[at2]
+                } else {
+                    o[at * cols + c] = v / s[r]
+                }
             }
         }
         return out
@@ -166,12 +231,93 @@ struct Int4Kernel {
 
     /// The `[rows, cols]` float form: in blocks `(values - zero[g]) · scale[g]`; per channel the
     /// unpacked values, divided by the scale of their column when `divided` (EinsumDense's
-    /// `_int4_call` divides the kernel, Dense's the product).
+    /// `_int4_call` divides the kernel, Dense's the product). Made per call, never kept.
     func floatKernel(cols: Int, divided: Bool) throws -> Tensor {
-        let values = try Int4.unpack(kernel.storedValue, cols: cols)
-        if let zero, let gIdx {
-            return try Int4.dequantize(values, scale: scale.storedValue, zero: zero.storedValue, gIdx: gIdx.storedValue, groupsAlongRows: true)
+        try Int4Matrix(self, cols: cols, divided: divided).floatKernel()
+    }
+}
+
+/// An int4 kernel's weights checked against each other, read a block of rows at a time into
+/// float scratch by the int4 product (``Ops/int4Dense(_:kernel:bias:activation:)``), so that no
+/// float copy of the whole kernel is kept: Keras's layer holds only the packed values and their
+/// scale (and zero point).
+struct Int4Matrix {
+    /// The kernel's `[rows, cols]` shape.
+    let rows: Int, cols: Int
+    /// True per channel (one scale per column, no zero point).
+    var perChannel: Bool { zero == nil }
+    /// Per channel: the float form is `values / scale` when `divided` (EinsumDense's
+    /// `_int4_call`), else the bare values and the product is divided (Dense's).
+    let divided: Bool
+    private let packed: Tensor, scale: Tensor, zero: Tensor?, group: [Int]
+
+    init(_ w: Int4Kernel, cols: Int, divided: Bool) throws {
+        let packed = w.kernel.storedValue, scale = w.scale.storedValue
+        let half = (cols + 1) / 2
+        guard packed.rank == 2, packed.shape[1] == half else {
+            throw KerasError.shapeMismatch("int4: a packed weight of shape \(packed.shape) does not hold \(cols) columns (expected (rows, \(half)))")
         }
-        return divided ? try Ops.divide(values, scale.storedValue) : values
+        rows = packed.shape[0]
+        self.cols = cols
+        self.divided = divided
+        self.packed = packed
+        self.scale = scale
+        guard let zeroVariable = w.zero, let gIdx = w.gIdx else {
+            guard scale.shape == [cols] else {
+                throw KerasError.shapeMismatch("int4: kernel_scale of shape \(scale.shape) does not fit \(cols) columns")
+            }
+            (zero, group) = (nil, [])
+            return
+        }
+        let zero = zeroVariable.storedValue, g = gIdx.storedValue
+        let groups = scale.shape.first ?? 0
+        guard scale.shape == [groups, cols], zero.shape == [groups, cols], g.shape == [rows] else {
+            throw KerasError.shapeMismatch("int4: scale \(scale.shape), zero \(zero.shape) and g_idx \(g.shape) do not fit a weight of shape [\(rows), \(cols)]")
+        }
+        var group = [Int](repeating: 0, count: rows)
+        for i in 0..<rows {
+            let v = g.data[i]
+            guard v >= 0, v < Float(groups) else {
+                throw KerasError.invalidArgument("int4: g_idx[\(i)] = \(v) is not a group index in [0, \(groups))")
+            }
+            group[i] = Int(v)
+        }
+        (self.zero, self.group) = (zero, group)
+    }
+
+    /// Writes rows `range` of the float form into `out` (`range.count × cols`, row-major): in
+    /// blocks `(values - zero[g]) · scale[g]`, per channel the values (over the scale when
+    /// `divided`).
+    func floatRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        let half = (cols + 1) / 2, p = packed.data, s = scale.data
+        for (at, r) in range.enumerated() {
+            let o = out + at * cols
+            let row = p + r * half
+            var c = 0
+            while c + 1 < cols {
+                let (low, high) = Int4.nibbles(row[c / 2])
+                o[c] = Float(Int4.signed(low))
+                o[c + 1] = Float(Int4.signed(high))
+                c += 2
+            }
+            if c < cols { o[c] = Float(Int4.signed(Int4.nibbles(row[c / 2]).low)) }
+            if let zero {
+                let base = group[r] * cols, z = zero.data + base, sg = s + base
+                for j in 0..<cols { o[j] = (o[j] - z[j]) * sg[j] }
+            } else if divided {
+                for j in 0..<cols { o[j] /= s[j] }
+            }
+        }
+    }
+
+    /// Per channel and not `divided`: the scale the product's columns are divided by.
+    var columnScale: UnsafePointer<Float>? { perChannel && !divided ? UnsafePointer(scale.data) : nil }
+
+    /// The whole `[rows, cols]` float form (EinsumDense's kernel where its product is not a plain
+    /// `[m, rows] · [rows, cols]`), made per call and not kept.
+    func floatKernel() -> Tensor {
+        let t = Tensor.uninitialized([rows, cols])
+        floatRows(0..<rows, into: t.data)
+        return t
     }
 }

@@ -267,10 +267,29 @@ final class Float8Tests: XCTestCase {
         try lso.apply([Tensor([3, 1, 4, 1]), Tensor([2, -4])], to: [overwritten, stepped])
         XCTAssertEqual(overwritten.storedValue.scalars, [3, 1, 4, 1])
         XCTAssertEqual(stepped.storedValue.scalars, [0.5, 3])
-        let accumulating = try SGD(learningRate: 0.5, options: OptimizerArguments(gradientAccumulationSteps: 2))
-        XCTAssertThrowsError(try accumulating.apply(grads, to: [overwritten, stepped])) {
-            XCTAssertTrue("\($0)".contains("gradient_accumulation_steps"), "\($0)")
-        }
+    }
+
+    /// Keras's `overwrite_with_gradient` under `gradient_accumulation_steps`: between updates the
+    /// variable keeps its value and its accumulator takes the running maximum of the gradients;
+    /// on the k-th step the variable takes that maximum and the accumulator restarts at zeros,
+    /// while the others step with the mean gradient.
+    func testOverwrittenVariablesUnderGradientAccumulation() throws {
+        let overwritten = Variable(Tensor([3, 1, 4, 1]), name: "kernel_amax_history")
+        overwritten.overwriteWithGradient = true
+        let stepped = Variable(Tensor([0.5, 3]), name: "kernel")
+        let sgd = try SGD(learningRate: 0.5, options: OptimizerArguments(gradientAccumulationSteps: 2))
+        try sgd.apply([Tensor([1, 6, 7, 2]), Tensor([0.5, -1])], to: [overwritten, stepped])
+        XCTAssertEqual(overwritten.storedValue.scalars, [3, 1, 4, 1])
+        XCTAssertEqual(stepped.storedValue.scalars, [0.5, 3])
+        try sgd.apply([Tensor([2, 5, 9, 0]), Tensor([1.5, 1])], to: [overwritten, stepped])
+        XCTAssertEqual(overwritten.storedValue.scalars, [2, 6, 9, 2])
+        XCTAssertEqual(stepped.storedValue.scalars, [0, 3])
+        // The accumulator restarted: the next maximum forgets the 6, 9 above.
+        try sgd.apply([Tensor([1, 1, 1, 1]), Tensor([0, 0])], to: [overwritten, stepped])
+        XCTAssertEqual(overwritten.storedValue.scalars, [2, 6, 9, 2])
+        try sgd.apply([Tensor([0, 0, 0, 0.5]), Tensor([0, 0])], to: [overwritten, stepped])
+        XCTAssertEqual(overwritten.storedValue.scalars, [1, 1, 1, 1])
+        XCTAssertEqual(sgd.iterations, 4)
     }
 
     func testModesPoliciesAndRefusals() throws {

@@ -89,6 +89,33 @@ final class Int4Tests: XCTestCase {
         }
     }
 
+    func testDenseInt4OverSeveralBlocksOfRowsAndItsGradients() throws {
+        // 260 input rows: the product reads the packed kernel in blocks of 128 rows (the last
+        // 4), with no float copy kept; it must equal x · (the whole dequantized kernel), and
+        // its input gradient the finite differences.
+        let (k, n) = (260, 5)
+        XCTAssertGreaterThan(k, 2 * Ops.int4BlockRows)
+        for block in [64, nil] as [Int?] {
+            let layer = Dense(n, activation: .sigmoid)
+            let x = GradientCheck.random([1, k], in: -1...1, seed: 11)
+            _ = try layer(x)
+            try layer.quantize(.int4(blockSize: block))
+            guard let kernel = layer.kernel, let scale = layer.kernelScale, let bias = layer.bias else { return XCTFail("not built") }
+            let w = try Int4Kernel(kernel: kernel, scale: scale, zero: layer.kernelZero, gIdx: layer.gIdx).floatKernel(cols: n, divided: true)
+            let y = try layer(x)
+            for r in 0..<1 {
+                for j in 0..<n {
+                    let dot = (0..<k).reduce(Float(0)) { $0 + x.data[r * k + $1] * w.data[$1 * n + j] }
+                    let expected = 1 / (1 + exp(-(dot + bias.storedValue.data[j])))
+                    XCTAssertEqual(y.data[r * n + j], expected, accuracy: 1e-5, "block \(String(describing: block))")
+                }
+            }
+            try GradientCheck.check([x], variables: [bias], "int4 Dense over blocks") { xs in try layer(xs[0]) }
+            // A 2-D kernel whose packed width does not fit the units is refused, not trapped on.
+            XCTAssertThrowsError(try Int4Matrix(Int4Kernel(kernel: kernel, scale: scale, zero: layer.kernelZero, gIdx: layer.gIdx), cols: n + 2, divided: false))
+        }
+    }
+
     func testEmbeddingInt4InBlocksAndPerRow() throws {
         for block in [2, nil] as [Int?] {
             let layer = try Embedding(4, 3)
