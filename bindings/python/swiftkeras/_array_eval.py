@@ -50,13 +50,23 @@ def _pair(y_true, y_pred, what, rows=True):
     return yt, yp
 
 
+def _over_whole_samples(loss, rank):
+    """Dice and Tversky with an `axis` that holds every axis but the batch's: one value a sample."""
+    if getattr(loss, "class_name", None) not in ("Dice", "Tversky"):
+        return False
+    axis = loss._config.get("axis")
+    axes = axis if isinstance(axis, (list, tuple)) else () if axis is None else (axis,)
+    return sorted(a % rank for a in axes) == list(range(1, rank))
+
+
 def per_sample(loss, y_true, y_pred, what, metric=None):
     """What a Keras loss (or metric) function returns: one value per sample (per position for
     sequences: the shape of `y_pred` without its last axis; a scalar for a 1-D `y_pred`)."""
     yt, yp = _pair(y_true, y_pred, what, rows=False)
     if getattr(metric, "__name__", None) in _ELEMENTWISE and yt.shape == yp.shape:
         yt, yp = yt[..., None], yp[..., None]  # Keras 3 keeps the last axis for these
-    if getattr(loss, "__name__", None) in _PER_ROW or getattr(loss, "class_name", None) in _PER_ROW:
+    if getattr(loss, "__name__", None) in _PER_ROW or getattr(loss, "class_name", None) in _PER_ROW \
+            or _over_whole_samples(loss, yp.ndim):
         lead, flat_p, flat_t = yp.shape[:1], yp, yt
         rows = yp.shape[0]
     else:

@@ -57,8 +57,12 @@ def _softmax(x, axis=-1):
 
 
 def _relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    y = np.where(x >= threshold, x, negative_slope * (x - threshold))
-    return y if max_value is None else np.minimum(y, max_value)
+    """Keras's `ReLU.static_call`, step for step: x above the threshold (strictly) else 0,
+    clipped to [0, max_value], minus negative_slope * relu(threshold - x)."""
+    y = np.where(x > threshold, x, 0.0) if threshold != 0 else np.maximum(x, 0.0)
+    if max_value is not None:
+        y = np.clip(y, 0.0, max_value)
+    return y if negative_slope == 0.0 else y - negative_slope * np.maximum(threshold - x, 0.0)
 
 
 def _elu(x, alpha=1.0):

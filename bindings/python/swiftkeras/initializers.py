@@ -1,5 +1,8 @@
 """Initializers (Keras `keras.initializers`): class name + arguments for the library."""
 
+import numpy as np
+
+from ._dtypes import standardize_dtype as _standardize_dtype
 from ._objects import KerasObject, make_class
 from ._objects import module_serialization as _module_serialization
 
@@ -95,6 +98,20 @@ def get(identifier):
         return cls()
     if isinstance(identifier, dict):
         return globals()[identifier["class_name"]](**identifier.get("config", {}))
+    if isinstance(identifier, (np.generic, np.ndarray)):
+        return _tensor_initializer(identifier)
+    if callable(identifier):
+        return identifier() if isinstance(identifier, type) else identifier
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+
+
+def _tensor_initializer(tensor):
+    """Keras's initializer of a tensor given as one: its values, for its own shape only."""
+    def initialize_fn(shape, dtype=None):
+        if tuple(shape) != tuple(tensor.shape):
+            raise ValueError(f"Expected `shape` to be {tensor.shape} for direct tensor as initializer. "
+                             f"Received shape={shape}")
+        return np.asarray(tensor, _standardize_dtype(dtype))
+    return initialize_fn
 
 serialize, deserialize = _module_serialization("initializers", get)

@@ -686,6 +686,9 @@ class Layer(_variables.LayerBasics):
         if inputs is _NO_INPUTS:
             raise TypeError(f"{type(self).__name__}.__call__() missing 1 required positional "
                             f"argument: 'inputs'")
+        if isinstance(self, _BuiltinLayer) and self.class_name == "CategoryEncoding" and \
+                kwargs.get("count_weights") is not None and not _tensors_in([inputs]):
+            return _weighted_counts(self, inputs, kwargs["count_weights"])
         if isinstance(self, _BuiltinLayer) and self.class_name == "MaxNumBoundingBoxes" and isinstance(inputs, dict):
             return _bounding_boxes_padded(self, inputs, kwargs.get("training"))
         if isinstance(self, _BuiltinLayer) and self.class_name == "MixUp" and isinstance(inputs, dict):
@@ -731,7 +734,7 @@ class Layer(_variables.LayerBasics):
                 all(isinstance(t, np.ndarray) or hasattr(t, "__array__") for t in flat):
             # `layers.Add()([a, b])` on arrays: Keras returns the result.
             _eager_mask(self, inputs, kwargs.get("mask"))
-            return self._call_eagerly_on_list(flat, kwargs.get("training", False))
+            return _integers_kept(self, flat, self._call_eagerly_on_list(flat, kwargs.get("training", False)))
         if flat and all(isinstance(t, KerasTensor) for t in flat):
             node = len(self._inbound)
             self._inbound.append(inputs)
@@ -775,7 +778,7 @@ class Layer(_variables.LayerBasics):
         mask = _eager_mask(self, inputs, kwargs.get("mask"))
         out = self._call_eagerly(inputs, training) if mask is None else \
             _call_masked(self, inputs, mask, training)
-        return _with_keras_mask(self, inputs, out, kwargs.get("mask"))
+        return _with_keras_mask(self, inputs, _integers_kept(self, [inputs], out), kwargs.get("mask"))
 
     def _call_eagerly(self, x, training=False):
         x = _native.as_float32(x, f"{self.name}(inputs)")
@@ -1944,6 +1947,45 @@ def _masked(output, mask):
     out = output.view(_MaskedOutput)
     out._keras_mask = mask
     return out
+
+
+def _weighted_counts(layer, inputs, count_weights):
+    """Keras's `CategoryEncoding(output_mode="count")(x, count_weights=w)` on arrays: each
+    token's weights summed per sample (Keras uses count_weights in "count" mode only)."""
+    config = layer.get_config()
+    if config.get("output_mode") != "count":
+        return layer(inputs)
+    tokens = np.asarray(inputs)
+    weights = np.asarray(count_weights, np.float32)
+    if tokens.shape != weights.shape:
+        raise ValueError(f"CategoryEncoding: count_weights of shape {weights.shape} must have the shape "
+                         f"of the inputs, {tokens.shape}")
+    if tokens.size and (tokens.min() < 0 or tokens.max() >= config["num_tokens"]):
+        raise ValueError(f"CategoryEncoding: input values must be in the range 0 <= values < num_tokens "
+                         f"with num_tokens={config['num_tokens']}")
+    rows = tokens.reshape(-1, tokens.shape[-1]) if tokens.ndim > 1 else tokens.reshape(1, -1)
+    out = np.zeros((rows.shape[0], config["num_tokens"]), np.float32)
+    for i, (row, w) in enumerate(zip(rows, weights.reshape(rows.shape))):
+        np.add.at(out[i], row.astype(np.int64), w)
+    return out.reshape(tokens.shape[:-1] + (config["num_tokens"],)) if tokens.ndim > 1 else out[0]
+
+
+# Built-in layers that only move, pick or combine their inputs' values with + - * max min:
+# Keras casts only floating inputs to the compute dtype, so on integers these return int32
+# (the library computes in float32, exactly for such values).
+_KEEPS_INTEGERS = {"Concatenate", "Add", "Subtract", "Multiply", "Maximum", "Minimum", "Dot",
+                   "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "UpSampling1D",
+                   "Cropping1D", "Cropping2D", "Cropping3D", "Reshape", "Flatten", "Permute",
+                   "RepeatVector", "Identity"}
+
+
+def _integers_kept(layer, inputs, out):
+    """`out` as Keras's dtype for a layer of _KEEPS_INTEGERS called on integer arrays."""
+    name = layer.__dict__.get("class_name", type(layer).class_name) if isinstance(layer, _BuiltinLayer) else None
+    if name not in _KEEPS_INTEGERS or not isinstance(out, np.ndarray) or not inputs or \
+            not all(isinstance(x, np.ndarray) and x.dtype.kind in "iu" for x in inputs):
+        return out
+    return out.astype(np.int32)
 
 
 def _keras_attribute(name, value):

@@ -26,8 +26,9 @@ class LossFunction:
         if any(isinstance(v, TensorOperators) for v in (y_true, y_pred)):
             loss = globals()[_FUNCTION_CLASSES[self.__name__]](**kwargs)
             return _symbolic_per_sample(loss, y_true, y_pred)
-        if kwargs:
-            # The library's function of that name is its class with the given config.
+        if kwargs or self.__name__ in ("dice", "tversky"):
+            # The library's function of that name is its class with the given config (Dice's and
+            # Tversky's reduce over the whole batch without an `axis`, as their classes do).
             loss = globals()[_FUNCTION_CLASSES[self.__name__]](**kwargs, reduction=None)
             return loss(y_true, y_pred)
         return per_sample(self, y_true, y_pred, f"losses.{self.__name__}")

@@ -209,7 +209,14 @@ def cast(x, dtype):
 
 
 def convert_to_tensor(x, dtype=None, sparse=None):
-    return x if is_symbolic(x) else np.asarray(_value(x), dtype or _f32)
+    """Keras `ops.convert_to_tensor`: without a dtype, the values' own (as the JAX backend keeps
+    them: Python ints int32, bools bool, 64 bits narrowed to 32)."""
+    if is_symbolic(x) or (dtype is None and x is None):
+        return x if x is not None else _value(x)
+    if dtype is None:
+        from .._dtypes import as_keras_array
+        return as_keras_array(x)
+    return np.asarray(_value(x), dtype)
 
 
 def convert_to_numpy(x):

@@ -860,12 +860,23 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 def map(f, xs):  # noqa: A001 — Keras's name
-    """Keras `ops.map`: f over the leading axis, stacked (unrolled in a traced layer)."""
+    """Keras `ops.map`: f over the leading axis, stacked (unrolled in a traced layer); `xs` and
+    f's results may be nested (dicts, lists, tuples of tensors), as JAX's `lax.map` takes them."""
+    from .. import tree
     ops = _ops()
-    n = xs.shape[0] if hasattr(xs, "shape") else len(xs)
+    nested = tree.is_nested(xs) and not _all_numbers(xs)
+    leaves = tree.flatten(xs) if nested else [xs]
+    n = leaves[0].shape[0] if hasattr(leaves[0], "shape") else len(leaves[0])
     if n is None:
         raise Unsupported("ops.map over a traced tensor needs its leading dimension known")
-    return ops.stack([f(xs[i]) for i in range(n)], axis=0)
+    outs = [f(tree.pack_sequence_as(xs, [leaf[i] for leaf in leaves]) if nested else xs[i]) for i in range(n)]
+    if outs and tree.is_nested(outs[0]):
+        return tree.map_structure(lambda *ys: ops.stack(ys, axis=0), *outs)
+    return ops.stack(outs, axis=0)
+
+
+def _all_numbers(xs):
+    return isinstance(xs, (list, tuple)) and all(isinstance(v, (int, float, bool, np.number)) for v in xs)
 
 
 def vectorized_map(function, elements):
@@ -873,16 +884,23 @@ def vectorized_map(function, elements):
 
 
 def associative_scan(f, elems, reverse=False, axis=0):
-    """Keras `ops.associative_scan` on one tensor: the running f along `axis` (unrolled)."""
+    """Keras `ops.associative_scan`: the running f along `axis` (unrolled), of one tensor or of
+    a nest of them (f then takes and returns nests of that structure)."""
+    from .. import tree
     ops = _ops()
-    a, n = (_known_axis("associative_scan", elems, axis) if is_symbolic(elems)
-            else (axis % np.ndim(elems), np.shape(elems)[axis]))
+    leaves = tree.flatten(elems) if tree.is_nested(elems) else [elems]
+    first = leaves[0]
+    a, n = (_known_axis("associative_scan", first, axis) if is_symbolic(first)
+            else (axis % np.ndim(first), np.shape(first)[axis]))
     lead = (slice(None),) * a
-    parts = [elems[lead + (slice(i, i + 1),)] for i in range(n)]
+    parts = [[leaf[lead + (slice(i, i + 1),)] for leaf in leaves] for i in range(n)]
+    parts = [tree.pack_sequence_as(elems, p) if tree.is_nested(elems) else p[0] for p in parts]
     order = range(n - 2, -1, -1) if reverse else range(1, n)
     for i in order:
         prev = parts[i + 1] if reverse else parts[i - 1]
         parts[i] = f(parts[i], prev) if reverse else f(prev, parts[i])
+    if tree.is_nested(elems):
+        return tree.map_structure(lambda *ps: ops.concatenate(ps, axis=a), *parts)
     return ops.concatenate(parts, axis=a)
 
 
