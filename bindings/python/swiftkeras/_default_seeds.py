@@ -5,9 +5,10 @@ SeedGenerator's (`SeedGenerator.__init__`) from `random.randint(1, 10**9)` (its
 `make_default_seed`) at construction, and draws with it at build: after
 `keras.utils.set_random_seed(s)` a model's initial weights depend on the order in which its
 layers, their initializers and their generators were made. The binding draws the same numbers
-at the same moments (a user's own `random` calls interleave as in Keras) and hands an
-initializer's to the library under the private config key `_default_seed`, which the library
-draws with and never writes back (Keras writes `"seed": null`)."""
+at the same moments (a user's own `random` calls interleave as in Keras) and hands them to the
+library, an initializer's under its config's private key `_default_seed`, a layer's generators'
+under the layer config's `_generator_seeds`, which the library draws with and never writes back
+(Keras writes `"seed": null`)."""
 
 from __future__ import annotations
 
@@ -88,8 +89,8 @@ def layer_construction_seeds(class_name, config, defaults, argument_names, make_
     """Draws, in the order Keras's constructor of built-in layer `class_name` does, the seeds of
     its unseeded initializers (given in `config` or the catalogue's `defaults`) and generators
     (`make_generator_names()` names those it makes, taking their automatic names); returns
-    ({initializer argument: seed}, generator names)."""
-    seeds, names = {}, []
+    ({initializer argument: seed}, generator names, generator seeds)."""
+    seeds, names, generator_seeds = {}, [], []
 
     def initializers():
         for k in argument_names:
@@ -101,8 +102,7 @@ def layer_construction_seeds(class_name, config, defaults, argument_names, make_
     def generators():
         names.extend(make_generator_names())
         if config.get("seed") is None:
-            for _ in names:
-                make_default_seed()
+            generator_seeds.extend(make_default_seed() for _ in names)
 
     if class_name in _GENERATOR_FIRST:
         generators()
@@ -110,7 +110,17 @@ def layer_construction_seeds(class_name, config, defaults, argument_names, make_
     else:
         initializers()
         generators()
-    return seeds, names
+    return seeds, names, generator_seeds
+
+
+#: The layer config key the library's generators of a layer take their seeds from, in order
+#: (never written back).
+GENERATOR_KEY = "_generator_seeds"
+
+
+def with_generator_seeds(config, seeds):
+    """`config` (a layer's, for the library) with the seeds its unseeded generators took."""
+    return {**config, GENERATOR_KEY: list(seeds)} if seeds else config
 
 
 def with_initializer_seeds(config, seeds, defaults, serialize):

@@ -1356,7 +1356,7 @@ class _BuiltinLayer(Layer):
         # build), and the generators their names (the library's, made at build, are shown
         # under them).
         names, defaults, _ = _catalog.layer_signature(self.class_name) or ((), {}, ())
-        self._default_seeds, self._generator_names = layer_construction_seeds(
+        self._default_seeds, self._generator_names, self._generator_seeds = layer_construction_seeds(
             self.class_name, config, defaults, names,
             lambda: constructor_generator_names(self.class_name, config))
         if self.class_name in _AUGMENT_ORDER:
@@ -1397,7 +1397,8 @@ class _BuiltinLayer(Layer):
         # Keras's keys in Keras's order (the library's config), then any argument given that the
         # library's config leaves out, but for the base ones Keras's config of the class leaves
         # out (SpatialDropout1D's and Discretization's `trainable`).
-        extra = {k: v for k, v in given.items() if k not in full and k not in ("name", "trainable", "dtype")}
+        extra = {k: v for k, v in given.items() if k not in full and k not in ("name", "trainable", "dtype")
+                 and not k.startswith("_")}   # (not the seeds handed to the library: _generator_seeds)
         config = _keras_tuples(self.class_name, {**full, **extra}, self._args)
         # Keras's get_config fails where a regularizer's get_config does
         from . import _traced_regularizers
@@ -1430,9 +1431,10 @@ class _BuiltinLayer(Layer):
                 config[k] = regularizers._library_form(v)
                 continue
             config[k] = _serialize(v)
-        from ._default_seeds import with_initializer_seeds
+        from ._default_seeds import with_generator_seeds, with_initializer_seeds
         defaults = (_catalog.layer_signature(self.class_name) or ((), {}, ()))[1]
-        return with_initializer_seeds(config, self.__dict__.get("_default_seeds"), defaults, _serialize)
+        config = with_initializer_seeds(config, self.__dict__.get("_default_seeds"), defaults, _serialize)
+        return with_generator_seeds(config, self.__dict__.get("_generator_seeds"))
 
     def _library_config(self):
         if _subclasses_builtin(self):   # its own get_config, as Keras saves the subclass

@@ -72,7 +72,10 @@ def _weights(K):
                        ("subclassed", _subclassed)):
         K.utils.set_random_seed(1234)
         random.random()   # the user's own draws move Python's `random` on, as in Keras
-        out[name] = [np.asarray(w) for w in make(K).get_weights()]
+        model = make(K)
+        out[name] = [np.asarray(w) for w in model.get_weights()]
+        if name == "mlp":   # the Dropout's generator took its seed when made, between the Denses'
+            out["dropout_generator"] = [np.asarray(model.layers[1].seed_generator.state.numpy())]
     K.utils.set_random_seed(7)
     a = K.layers.Dense(3)
     random.randint(0, 5)
@@ -134,8 +137,8 @@ def our_weights():
     return _weights(sk)
 
 
-@pytest.mark.parametrize("name", ["mlp", "conv", "recurrent", "subclassed", "interleaved",
-                                  "standalone", "after"])
+@pytest.mark.parametrize("name", ["mlp", "dropout_generator", "conv", "recurrent", "subclassed",
+                                  "interleaved", "standalone", "after"])
 def test_initial_weights_are_kerass_after_set_random_seed(name, keras_numbers, our_weights):
     expected, ours = keras_numbers[name], our_weights[name]
     assert [w.shape for w in ours] == [w.shape for w in expected]
@@ -154,7 +157,9 @@ def test_unseeded_configs_keep_seed_none_as_keras(tmp_path):
     model.save(path)
     with zipfile.ZipFile(path) as z:
         text = z.read("config.json").decode()
-    assert "_default_seed" not in text and "_default_seed" not in json.dumps(model.get_config())
+    for private in ("_default_seed", "_generator_seeds"):
+        assert private not in text and private not in json.dumps(model.get_config())
+        assert private not in json.dumps(model.layers[1].get_config())
     assert json.loads(text)["config"]["layers"][1]["config"]["kernel_initializer"]["config"]["seed"] is None
     # A loaded model keeps the weights saved (its initializers' draws are overwritten).
     again = sk.saving.load_model(path)
