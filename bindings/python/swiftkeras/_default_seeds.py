@@ -138,7 +138,7 @@ def with_initializer_seeds(config, seeds, defaults, serialize):
         if isinstance(value, str):
             value = {"module": "keras.initializers", "class_name": _class_name(value), "config": {},
                      "registered_name": None}
-        if not isinstance(value, dict) or "class_name" not in value:
+        if not _builtin_entry(value):
             continue
         inner = dict(value.get("config") or {})
         if inner.get("seed") is None:
@@ -152,6 +152,14 @@ def serialized_with_seed(initializer, serialize):
     unseeded one's, taken when it was made) under `KEY`."""
     entry = serialize(initializer)
     seed = getattr(initializer, "__dict__", {}).get("_default_seed")
-    if seed is None or not isinstance(entry, dict) or (entry.get("config") or {}).get("seed") is not None:
+    if seed is None or not _builtin_entry(entry) or (entry.get("config") or {}).get("seed") is not None:
         return entry
     return {**entry, "config": {**(entry.get("config") or {}), KEY: seed}}
+
+
+def _builtin_entry(entry):
+    """Whether `entry` is a serialized built-in initializer (a class written in Python gets its
+    own config back in its `from_config`, without the library's private key)."""
+    return (isinstance(entry, dict) and entry.get("class_name") in RANDOM_INITIALIZERS
+            and entry.get("registered_name") is None
+            and entry.get("module") in (None, "keras.initializers"))
