@@ -16,6 +16,8 @@ import contextlib
 import random as _python_random
 import threading
 
+from . import _catalog
+
 #: Keras's initializers that draw (subclasses of its `RandomInitializer`), by class name.
 RANDOM_INITIALIZERS = frozenset({
     "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Orthogonal",
@@ -104,7 +106,21 @@ def layer_construction_seeds(class_name, config, defaults, argument_names, make_
         if config.get("seed") is None:
             generator_seeds.extend(make_default_seed() for _ in names)
 
-    if class_name in _GENERATOR_FIRST:
+    if class_name == "Bidirectional":
+        # Keras makes the wrapped layer again from its config for each direction (the backward
+        # one unless given): each copy's initializers and generators take seeds anew.
+        names.extend(make_generator_names())
+        for _ in ("layer",) + (("backward_layer",) if config.get("backward_layer") is None else ()):
+            wrapped = config.get("layer")
+            args = getattr(wrapped, "__dict__", {}).get("_args")
+            if args is None:
+                continue
+            signature = _catalog.layer_signature(wrapped.class_name) or ((), {}, ())
+            _, _, drawn = layer_construction_seeds(
+                wrapped.class_name, args, signature[1], signature[0],
+                lambda: list(wrapped.__dict__.get("_generator_names") or []))
+            generator_seeds.extend(drawn)
+    elif class_name in _GENERATOR_FIRST:
         generators()
         initializers()
     else:
