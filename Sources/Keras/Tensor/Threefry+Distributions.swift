@@ -58,7 +58,8 @@ extension ThreefryKey {
         let alpha = boost ? alphaGiven : alphaGiven + 1
         let third = Float(1.0 / 3.0)
         let d = alpha - third
-        let c = third / d.squareRoot()
+        // XLA rewrites a / sqrt(d) into a × rsqrt(d) (rsqrt correctly rounded).
+        let c = third * Float(1 / Double(d).squareRoot())
         let first = split(2)
         var key = first[0]
         var x2: Float = 0, v3: Float = 1, u: Float = 2

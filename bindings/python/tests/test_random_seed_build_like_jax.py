@@ -177,9 +177,9 @@ def test_distributions_are_jaxs(keras_numbers):
     for name, [value] in ours.items():
         expected = keras_numbers[name][0]
         assert value.dtype == expected.dtype and value.shape == expected.shape, name
-        if name.startswith(("gamma", "beta")):
-            # the same draws, accepted in the same rounds; the arithmetic after them a few ulp
-            # away from XLA's (at most 8 measured)
+        if name.startswith("beta"):
+            # the same log-gamma draws; the exponentials after them a few ulp away from XLA's
+            # (at most 8 measured)
             np.testing.assert_allclose(value, expected, rtol=1e-6, atol=0, err_msg=name)
         else:
             np.testing.assert_array_equal(value, expected, err_msg=name)
