@@ -124,6 +124,21 @@ int keras_random_draw(const char *distribution, uint32_t seed, uint32_t counter,
 int keras_random_permutation(uint32_t seed, uint32_t counter, int64_t outer, int64_t n,
                              int64_t inner, int64_t *out);
 
+/* Draws `count` values of keras.random.gamma ("gamma": a = alpha), beta ("beta": a = alpha,
+ * b = beta) or binomial ("binomial": a = counts, b = probabilities) into `out`, as Keras 3 draws
+ * them on the JAX backend; a and b hold one float per value (broadcast by the caller); b may be
+ * NULL for "gamma". All arrays caller-owned. Errors: INVALID_ARGUMENT (unknown distribution,
+ * negative count, NULL array). */
+int keras_random_sample(const char *distribution, uint32_t seed, uint32_t counter, int64_t count,
+                        const float *a, const float *b, float *out);
+
+/* keras.random.categorical(logits, num_samples) as Keras 3 draws it on the JAX backend: for each
+ * row of the batch x classes logits (row-major), `samples` class indices, out[b*samples + s]
+ * (caller-owned, batch*samples values). Errors: INVALID_ARGUMENT (negative or too large sizes, no
+ * class, NULL array). */
+int keras_random_categorical(uint32_t seed, uint32_t counter, const float *logits, int64_t batch,
+                             int64_t classes, int64_t samples, int32_t *out);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Catalogue                                                                                  */
 /* ------------------------------------------------------------------------------------------ */

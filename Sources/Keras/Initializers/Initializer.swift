@@ -40,6 +40,30 @@ func seedJSON(_ seed: Int?) -> JSON { seed.map { .int($0) } ?? .null }
 /// exact `0.05000000074505806`).
 func floatJSON(_ value: Float) -> JSON { .double(Double("\(value)") ?? Double(value)) }
 
+/// An initializer that draws (Keras's `RandomInitializer`). Keras takes an unseeded one's seed
+/// from Python's `random` when it is made (`make_default_seed()`, which `set_random_seed`
+/// fixes): a front end that has Python's `random` (the Python binding) draws that number at
+/// the same moment and hands it over as `defaultSeed`, which the initializer draws with but
+/// never writes to its config (Keras writes `"seed": null`). Without one (Swift, C), the seed
+/// is taken from the thread's generator at the draw.
+public protocol DefaultSeeded: Initializer {
+    /// The seed given (Keras's `seed` argument, written to the config).
+    var seed: Int? { get }
+    var defaultSeed: Int? { get set }
+}
+
+/// The config key under which a front end hands over ``DefaultSeeded/defaultSeed``: private to
+/// the library (read, never written).
+let defaultSeedKey = "_default_seed"
+
+/// `made` with the config's private default seed (``defaultSeedKey``), where it draws.
+private func withDefaultSeed(_ config: JSON, _ made: Initializer) -> Initializer {
+    guard let seed = config[defaultSeedKey]?.intValue, var seeded = made as? any DefaultSeeded,
+          seeded.seed == nil else { return made }
+    seeded.defaultSeed = seed
+    return seeded
+}
+
 /// The key an initializer draws with, as Keras on JAX does: its seed's (`[seed, 0]`), so that a
 /// seeded initializer gives the same values whatever else ran before; without a seed, one taken
 /// from `generator` (Keras: `make_default_seed()`, a `random.randint(1, 10⁹)` of Python's).
@@ -72,7 +96,9 @@ let builtinInitializerNames = initializersByName.names
 
 /// The registry's builders of the built-in initializers, one per accepted name.
 let builtinInitializers: [(String, KerasObject)] = builtinInitializerNames.map { name in
-    (name, .initializer { config in try initializersByName.make(name, config) { try builtinInitializer(name, config: $0) } })
+    (name, .initializer { config in
+        try withDefaultSeed(config, initializersByName.make(name, config) { try builtinInitializer(name, config: $0) })
+    })
 }
 
 /// Finds an initializer by its Keras name (`"glorot_uniform"`, `"zeros"`, `"GlorotUniform"`)

@@ -4,14 +4,15 @@
 ///
 /// As in Keras: draw a normal matrix of shape (max(rows, cols), min(rows, cols)), take Q of its
 /// QR decomposition with R's diagonal made positive, transpose when rows < cols.
-public struct Orthogonal: Initializer {
+public struct Orthogonal: DefaultSeeded {
     public var gain: Float, seed: Int?
+    public var defaultSeed: Int?
     public init(gain: Float = 1, seed: Int? = nil) { self.gain = gain; self.seed = seed }
     public var className: String { "Orthogonal" }
     public var config: JSON { ["seed": seedJSON(seed), "gain": .double(Double(gain))] }
 
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let key = drawKey(seed, generator)
+        let key = drawKey(seed ?? defaultSeed, generator)
         let t = Tensor.uninitialized(shape)
         guard t.count > 0 else { return t }
         let cols = shape.last ?? 1, rows = t.count / cols

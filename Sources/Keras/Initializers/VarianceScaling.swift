@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Keras `VarianceScaling`: the parent of the Glorot, He and LeCun initializers.
-public struct VarianceScaling: Initializer {
+public struct VarianceScaling: DefaultSeeded {
     /// Which fan sets the scale: inputs, outputs or their average.
     public enum Mode: String { case fanIn = "fan_in", fanOut = "fan_out", fanAvg = "fan_avg" }
     /// The distribution drawn from, scaled to the variance `scale / fan`.
@@ -11,6 +11,7 @@ public struct VarianceScaling: Initializer {
         case truncatedNormal = "truncated_normal", untruncatedNormal = "untruncated_normal", uniform
     }
     public var mode: Mode, distribution: Distribution, seed: Int?
+    public var defaultSeed: Int?
     public var scale: Float {
         get { Float(exactScale) }
         set { exactScale = Double(newValue) }
@@ -43,7 +44,7 @@ public struct VarianceScaling: Initializer {
     }
 
     public func callAsFunction(_ shape: [Int], generator: RandomGenerator) -> Tensor {
-        let key = drawKey(seed, generator)
+        let key = drawKey(seed ?? defaultSeed, generator)
         let (fanIn, fanOut) = computeFans(shape)
         // In double, as Keras's Python floats, then float32 where JAX takes them.
         let denom = mode == .fanIn ? Double(fanIn) : (mode == .fanOut ? Double(fanOut) : (Double(fanIn) + Double(fanOut)) / 2)
@@ -83,6 +84,8 @@ public struct VarianceScaling: Initializer {
 
 extension VarianceScaling {
     func asPlain() -> VarianceScaling {
-        VarianceScaling(named: "VarianceScaling", scale: exactScale, mode: mode, distribution: distribution, seed: seed)
+        var plain = VarianceScaling(named: "VarianceScaling", scale: exactScale, mode: mode, distribution: distribution, seed: seed)
+        plain.defaultSeed = defaultSeed
+        return plain
     }
 }

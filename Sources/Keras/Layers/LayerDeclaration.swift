@@ -151,7 +151,7 @@ public struct LayerDeclaration: @unchecked Sendable {
         let defaults = Dictionary(arguments.compactMap { a in a.defaultValue.map { (a.name, $0) } }, uniquingKeysWith: { a, _ in a })
         self.make = { c in
             let config = c.withDefaults(defaults)
-            let layer = try make(config)
+            let layer = try DefaultSeeds.making(from: c.json) { try make(config) }
             try config.applyCommon(to: layer)
             if !convertsIntegers, let given = c.json.objectValue {
                 for case (let key, .int(let value)) in given { layer.givenIntegers[key] = value }

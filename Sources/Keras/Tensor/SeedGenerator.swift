@@ -59,7 +59,8 @@ public final class SeedGenerator: @unchecked Sendable {
     /// A built-in layer's generator (Keras: `SeedGenerator(seed)` in its constructor): without
     /// a seed, one from the calling thread's generator.
     public static func owned(seed: Int?) -> SeedGenerator {
-        let value = seed.map { UInt32(truncatingIfNeeded: $0) } ?? UInt32(truncatingIfNeeded: RandomGenerator.current.nextSeed())
+        let value = seed.map { UInt32(truncatingIfNeeded: $0) } ?? DefaultSeeds.next()
+            ?? UInt32(truncatingIfNeeded: RandomGenerator.current.nextSeed())
         // Keras's automatic names, from the same counts as layers' (its `auto_name`).
         return SeedGenerator(name: LayerNames.unique(for: "seed_generator"), seed: value)
     }
@@ -125,3 +126,33 @@ private enum Probing {
         return try body()
     }
 }
+
+/// The seeds a front end drew for the unseeded generators of the layer being made from a config
+/// (Keras's `make_default_seed()` in the layer's constructor: the Python binding's
+/// `random.randint(1, 10⁹)`, which `set_random_seed` fixes), handed over under the layer
+/// config's private key `_generator_seeds` (never written back: Keras writes `seed: null`) and
+/// taken in order by ``SeedGenerator/owned(seed:)``.
+enum DefaultSeeds {
+    private final class Queue { var seeds: [UInt32] = [] }
+    private static let pending = ThreadLocal { Queue() }
+
+    /// Runs `body` (a layer's construction from `config`) with the config's generator seeds.
+    static func making<T>(from config: JSON, _ body: () throws -> T) rethrows -> T {
+        guard let seeds = config[generatorSeedsKey]?.arrayValue?.compactMap({ $0.intValue }), !seeds.isEmpty else {
+            return try body()
+        }
+        let queue = pending.value, saved = queue.seeds
+        queue.seeds = seeds.map { UInt32(truncatingIfNeeded: $0) }
+        defer { queue.seeds = saved }
+        return try body()
+    }
+
+    /// The next seed handed over for the layer being made, if any.
+    static func next() -> UInt32? {
+        let queue = pending.value
+        return queue.seeds.isEmpty ? nil : queue.seeds.removeFirst()
+    }
+}
+
+/// The layer config key of ``DefaultSeeds``.
+let generatorSeedsKey = "_generator_seeds"

@@ -445,6 +445,9 @@ _declare("keras_set_random_seed", [c_int64], c_int32)
 _declare("keras_random_draw", [c_char_p, c_uint32, c_uint32, c_int64, c_double, c_double, c_void_p],
          c_int32)
 _declare("keras_random_permutation", [c_uint32, c_uint32, c_int64, c_int64, c_int64, int64_p], c_int32)
+_declare("keras_random_sample", [c_char_p, c_uint32, c_uint32, c_int64, float_p, float_p, float_p], c_int32)
+_declare("keras_random_categorical", [c_uint32, c_uint32, float_p, c_int64, c_int64, c_int64, int32_p],
+         c_int32)
 _declare("keras_model_fit_arrays", [keras_model_p, keras_array_p, c_int32, keras_array_p, c_int32,
                                     keras_array_p, keras_array_p, c_int32, keras_array_p, c_int32,
                                     keras_array_p, c_char_p, POINTER(keras_callback_p), c_int32,

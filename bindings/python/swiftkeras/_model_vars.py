@@ -292,6 +292,7 @@ def add_weight(model, shape, initializer, trainable, name, what, regularizer=Non
     optimizer step, as Keras does)."""
     from . import constraints, initializers, regularizers
     from ._objects import serialize
+    from ._default_seeds import serialized_with_seed
     if model.__dict__.get("_handle") is not None or model.__dict__.get("_model_trace") is not None:
         raise ValueError(f"{what}: model '{model.name}' is already built (its call traced into "
                          f"the library's graph); create its weights in __init__ or build")
@@ -303,7 +304,7 @@ def add_weight(model, shape, initializer, trainable, name, what, regularizer=Non
                          f"need every dimension")
     specs = model.__dict__.setdefault("_own_weight_specs", [])
     spec = {"name": name or ("variable" if not specs else f"variable_{len(specs)}"),
-            "shape": [int(d) for d in given], "initializer": serialize(initializers.get(initializer)),
+            "shape": [int(d) for d in given], "initializer": serialized_with_seed(initializers.get(initializer), serialize),
             "trainable": bool(trainable)}
     if dtype != "float32":
         spec["dtype"] = dtype

@@ -143,8 +143,19 @@ def add_weight(layer, shape, initializer, trainable, name, regularizer=None, con
     the layer; the Weight returned is then that weight (`layer.weights` gives these objects).
     `dtype`: "float32", or an integer dtype (int32, int64 held as int32, uint32) for a variable
     the library holds exactly (a counter)."""
-    spec = (shape, initializer, trainable, name, regularizer, constraint, dtype)
     building = getattr(layer, "_building", None)
+    if isinstance(initializer, (str, dict)):
+        # Made now, as Keras's add_weight makes it (an unseeded one takes its seed from Python's
+        # `random`), once per weight: the library may build the layer again (its probes).
+        from . import initializers
+        position = (len(building[1].weight_shapes) if building is not None
+                    else len(layer.__dict__.get("_init_weights", [])))
+        made = layer.__dict__.setdefault("_initializers_made", {})
+        key = (building is not None, position, json.dumps(initializer, sort_keys=True, default=str))
+        if key not in made:
+            made[key] = initializers.get(initializer)
+        initializer = made[key]
+    spec = (shape, initializer, trainable, name, regularizer, constraint, dtype)
     if building is not None:
         return _create_weight(layer, building, spec)
     if layer.__dict__.get("built"):
@@ -186,7 +197,8 @@ def _weight_dims(layer, shape):
 def _weight_options(initializer, regularizer, constraint, dtype="float32"):
     """(the initializer as the library reads it, the regularizer, constraint and dtype options)."""
     from . import constraints, initializers, regularizers
-    init = serialize(initializers.get(initializer))
+    from ._default_seeds import serialized_with_seed
+    init = serialized_with_seed(initializers.get(initializer), serialize)   # (Keras draws its seed here)
     options = {k: form(v) for k, v, form in (
         ("regularizer", regularizers.get(regularizer), regularizers._library_form),
         ("constraint", constraints.get(constraint), serialize)) if v is not None}

@@ -36,8 +36,8 @@ def _dtype(dtype):
 def _draw_seed(initializer):
     """The seed this call draws with: the int given (every call the same values, as Keras), a
     SeedGenerator's next state (each call its own), or for an unseeded initializer the seed it
-    took from Python's `random` at its first call (Keras's `make_default_seed`: the same values
-    at each call of one instance, `keras.utils.set_random_seed` fixes it)."""
+    took from Python's `random` when made (Keras's `make_default_seed`: the same values at each
+    call of one instance, `keras.utils.set_random_seed` fixes it)."""
     from .random import SeedGenerator
     seed = initializer._config.get("seed")
     if isinstance(seed, SeedGenerator):
@@ -61,7 +61,9 @@ def initializer_call(initializer, shape, dtype=None):
         raise ValueError(f"The tensor to initialize must be at least two-dimensional. "
                          f"Received: shape={tuple(shape)} of rank {len(dims)}.")
     config = {k: v for k, v in initializer._config.items() if k != "seed"}
-    plain = type(initializer)(**config)._given_arguments()   # (Constant's array value in its form)
+    from ._default_seeds import made_without_drawing
+    with made_without_drawing():
+        plain = type(initializer)(**config)._given_arguments()   # (Constant's array value in its form)
     if "seed" in initializer._positional:
         plain["seed"] = _draw_seed(initializer)
     plain.pop("name", None)

@@ -10,10 +10,20 @@ from ._objects import module_serialization as _module_serialization
 class Initializer(KerasObject):
     kind = "initializer"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from ._default_seeds import RANDOM_INITIALIZERS, seed_for_new_initializer
+        if self.class_name in RANDOM_INITIALIZERS and self._config.get("seed") is None:
+            # Keras's RandomInitializer takes its seed now (make_default_seed), drawn with at
+            # each call and at a layer's build; its config keeps `seed: None`.
+            seed = seed_for_new_initializer()
+            if seed is not None:
+                self._default_seed = seed
+
     def __call__(self, shape, dtype=None):
         """Keras's `initializer(shape, dtype=None)`: a new array of `shape` drawn by the library
         (a seeded initializer gives the same values at each call, as Keras's; an unseeded one
-        takes its seed from Python's `random` at its first call, as Keras's make_default_seed)."""
+        draws with the seed it took from Python's `random` when made, as Keras's)."""
         if not self._is_builtin():
             raise NotImplementedError("Initializer subclasses must implement the `__call__()` "
                                       "method.")

@@ -1353,9 +1353,15 @@ class _BuiltinLayer(Layer):
         self._args = config
         self.built = self.class_name in _BUILT_AT_INIT
         from .random import constructor_generator_names
-        # Keras's generators made in the constructor take their names now (the library's,
-        # made at build, are shown under them).
-        self._generator_names = constructor_generator_names(self.class_name, config)
+        from ._default_seeds import layer_construction_seeds
+        # Keras's initializers and generators made in the constructor take their seeds from
+        # Python's `random` now, in its order (the library draws with the initializers' at
+        # build), and the generators their names (the library's, made at build, are shown
+        # under them).
+        names, defaults, _ = _catalog.layer_signature(self.class_name) or ((), {}, ())
+        self._default_seeds, self._generator_names, self._generator_seeds = layer_construction_seeds(
+            self.class_name, config, defaults, names,
+            lambda: constructor_generator_names(self.class_name, config))
         if self.class_name in _AUGMENT_ORDER:
             # Keras makes its augmentations in its constructor, where they take automatic names
             # (the second RandAugment's random_shear is random_shear_1, a RandomRotation made
@@ -1394,7 +1400,8 @@ class _BuiltinLayer(Layer):
         # Keras's keys in Keras's order (the library's config), then any argument given that the
         # library's config leaves out, but for the base ones Keras's config of the class leaves
         # out (SpatialDropout1D's and Discretization's `trainable`).
-        extra = {k: v for k, v in given.items() if k not in full and k not in ("name", "trainable", "dtype")}
+        extra = {k: v for k, v in given.items() if k not in full and k not in ("name", "trainable", "dtype")
+                 and not k.startswith("_")}   # (not the seeds handed to the library: _generator_seeds)
         config = _keras_tuples(self.class_name, {**full, **extra}, self._args)
         # Keras's get_config fails where a regularizer's get_config does
         from . import _traced_regularizers
@@ -1427,7 +1434,10 @@ class _BuiltinLayer(Layer):
                 config[k] = regularizers._library_form(v)
                 continue
             config[k] = _serialize(v)
-        return config
+        from ._default_seeds import with_generator_seeds, with_initializer_seeds
+        defaults = (_catalog.layer_signature(self.class_name) or ((), {}, ()))[1]
+        config = with_initializer_seeds(config, self.__dict__.get("_default_seeds"), defaults, _serialize)
+        return with_generator_seeds(config, self.__dict__.get("_generator_seeds"))
 
     def _library_config(self):
         if _subclasses_builtin(self):   # its own get_config, as Keras saves the subclass
@@ -1465,7 +1475,10 @@ class _BuiltinLayer(Layer):
                         value = built[item]
                 if self.class_name == "Normalization" and item in ("mean", "variance"):
                     return self._normalization_statistic(item, value)
-                return self._nested(_keras_attribute(item, _standardized(self, item, value)))
+                from ._default_seeds import made_without_drawing
+                # (the object Keras made in the constructor, with the seed it took then)
+                with made_without_drawing((self.__dict__.get("_default_seeds") or {}).get(item)):
+                    return self._nested(_keras_attribute(item, _standardized(self, item, value)))
         if item == "cell" and self.class_name in _RNN_CELLS:
             return self._rnn_cell()
         if item == ("generator" if self.class_name in _AUGMENTATIONS else "seed_generator") and \

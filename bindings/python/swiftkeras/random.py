@@ -2,8 +2,8 @@
 bit: the library draws them with JAX's threefry2x32 from Keras's draw seed (`draw_seed`): an int
 `seed` gives `[seed, 0]` (the same numbers for the same seed), a `SeedGenerator` its state
 `[seed, counter]` (advancing at each draw), None the global SeedGenerator's (as in Keras: remade
-by `keras.utils.set_random_seed`, never numpy's global state). `categorical`, `gamma`, `binomial`
-and `beta` draw with numpy from that seed (their numbers are not JAX's).
+by `keras.utils.set_random_seed`, never numpy's global state), `categorical`, `gamma`,
+`binomial`, `beta`, `dropout` and `shuffle` included (JAX's algorithms, in the library).
 
 Inside a `call` traced into the library's op graph, `normal`, `uniform`, `truncated_normal`,
 `randint` and `dropout` become the graph's random ops, which draw new numbers at every training
@@ -345,11 +345,6 @@ def _draw_seed(seed):
                      f"Received: seed={seed!r} (of type {type(seed)})")
 
 
-def _rng(seed):
-    """A numpy generator from the draw's seed (for the draws JAX's numbers are not made for)."""
-    return np.random.default_rng(_draw_seed(seed).tolist())
-
-
 def _library_draw(distribution, shape, seed, a, b, dtype=np.float32):
     """`distribution`'s numbers of `shape`, drawn by the library as Keras draws them on JAX."""
     from . import _lib, _native
@@ -480,13 +475,37 @@ def _not_traced(name, *tensors):
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
-    """For each row of logits, `num_samples` class indices drawn from softmax(logits)."""
+    """For each row of logits, `num_samples` class indices drawn from softmax(logits) (Keras on
+    JAX: `jax.random.categorical`, the Gumbel-max trick), drawn by the library."""
     _not_traced("categorical", logits)
-    logits = np.asarray(logits, np.float64)
-    p = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    p /= p.sum(axis=-1, keepdims=True)
-    rng = _rng(seed)
-    return np.stack([rng.choice(p.shape[-1], size=num_samples, p=row) for row in p]).astype(dtype)
+    from . import _lib, _native
+    logits = np.ascontiguousarray(np.asarray(logits), np.float32)
+    if logits.ndim != 2:
+        raise ValueError(f"`logits` should be a 2-D tensor with shape [batch_size, num_classes]. "
+                         f"Received: logits={logits}")
+    key = _draw_seed(seed)
+    out = np.empty((logits.shape[0], int(num_samples)), np.int32)
+    _native.check(_lib.keras_random_categorical(
+        int(key[0]), int(key[1]), logits.ctypes.data_as(_lib.float_p), logits.shape[0],
+        logits.shape[1], int(num_samples), out.ctypes.data_as(_lib.int32_p)))
+    return out.astype(dtype)
+
+
+def _library_sample(distribution, shape, seed, a, b=None):
+    """`distribution`'s float32 values of `shape` (gamma, beta, binomial), its parameters
+    broadcast to it, drawn by the library as JAX draws them."""
+    from . import _lib, _native
+    shape = tuple(int(d) for d in _dims(shape))
+    if any(d < 0 for d in shape):
+        raise ValueError(f"Cannot draw random numbers of negative shape {shape}")
+    params = [np.ascontiguousarray(np.broadcast_to(np.asarray(p, np.float32), shape)) for p in
+              ((a,) if b is None else (a, b))]
+    key = _draw_seed(seed)
+    out = np.empty(shape, np.float32)
+    pointers = [p.ctypes.data_as(_lib.float_p) for p in params] + [None]
+    _native.check(_lib.keras_random_sample(distribution.encode(), int(key[0]), int(key[1]), out.size,
+                                           pointers[0], pointers[1], out.ctypes.data_as(_lib.float_p)))
+    return out
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
@@ -540,18 +559,21 @@ def shuffle(x, axis=0, seed=None):
 
 
 def gamma(shape, alpha, dtype=None, seed=None):
+    """Gamma(alpha) values (Keras on JAX: `jax.random.gamma`, Marsaglia and Tsang's method)."""
     _not_traced("gamma", alpha)
-    return _rng(seed).gamma(alpha, 1.0, tuple(shape)).astype(_dtype(dtype))
+    return _library_sample("gamma", shape, seed, alpha).astype(_dtype(dtype))
 
 
 def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    """Binomial(counts, probabilities) values (Keras on JAX: `jax.random.binomial`)."""
     _not_traced("binomial", counts, probabilities)
-    return _rng(seed).binomial(counts, probabilities, tuple(shape)).astype(_dtype(dtype))
+    return _library_sample("binomial", shape, seed, counts, probabilities).astype(_dtype(dtype))
 
 
 def beta(shape, alpha, beta, dtype=None, seed=None):  # noqa: A002 (Keras's argument name)
+    """Beta(alpha, beta) values (Keras on JAX: `jax.random.beta`, from two log-gamma draws)."""
     _not_traced("beta", alpha, beta)
-    return _rng(seed).beta(alpha, beta, tuple(shape)).astype(_dtype(dtype))
+    return _library_sample("beta", shape, seed, alpha, beta).astype(_dtype(dtype))
 
 
 __all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "categorical",

@@ -99,7 +99,7 @@ def test_seed_000_xor_learns_and_plots(capfd):
     assert pred.shape == (4, 1)
     # XOR from a random start can stall in a local minimum (in Keras too): fix the start so the
     # check does not depend on the tests that ran before.
-    keras.utils.set_random_seed(3)   # (seeds 0, 2 stall here since the s26 initializer draws; Keras stalls on 1 and 3)
+    keras.utils.set_random_seed(2)   # (Keras's initial weights since s27: Keras stalls on 1 and 3, not on 0 and 2)
     ns = run(SEED_000_TANH, **ns)
     pred = ns["model"].predict(ns["eingangswerte"], verbose=0).ravel()
     assert np.all(np.abs(pred - np.array([0, 1, 1, 0])) < 0.3), pred

@@ -83,10 +83,12 @@ def test_vae_sampling_trains_natively_and_draws_new_noise_every_step(tmp_path):
     np.testing.assert_allclose(loaded.get_weights()[0], model.get_weights()[0])
     again = loaded.predict(x, verbose=0)
     assert again.shape == first.shape and np.isfinite(again).all()
-    # The noise averages out: the mean prediction of both models agrees over many draws.
-    mean_a = np.mean([model.predict(x[:8], verbose=0) for _ in range(200)], axis=0)
-    mean_b = np.mean([loaded.predict(x[:8], verbose=0) for _ in range(200)], axis=0)
-    np.testing.assert_allclose(mean_a, mean_b, atol=0.1)
+    # The noise averages out: the mean predictions of both models agree over many draws, within
+    # five standard errors of their difference (the spread depends on where training ended).
+    draws_a = np.array([model.predict(x[:8], verbose=0) for _ in range(200)])
+    draws_b = np.array([loaded.predict(x[:8], verbose=0) for _ in range(200)])
+    error = np.sqrt((draws_a.var(axis=0) + draws_b.var(axis=0)) / 200)
+    assert np.all(np.abs(draws_a.mean(axis=0) - draws_b.mean(axis=0)) <= 5 * error + 1e-4)
 
 
 def test_sampling_draws_standard_normal_noise_scaled_by_the_log_variance():

@@ -1,0 +1,193 @@
+"""After `keras.utils.set_random_seed`, models built in Python start from Keras's initial
+weights: each unseeded initializer and SeedGenerator takes its seed from Python's `random` when
+Keras makes it (in the layer's constructor, in Keras's order), and the library draws with the
+initializers' seeds at build, as Keras does on JAX. Compared with real Keras run here on a Dense
+MLP with Dropout, a Conv2D + BatchNormalization net, an Embedding + LSTM, a SimpleRNN, a
+subclassed model with a layer of its own (add_weight) and a user's `random` calls in between;
+the configs keep `seed: None`, as Keras's."""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+import numpy as np
+import pytest
+
+import swiftkeras as sk
+from conftest import real_keras
+
+
+def _mlp(K):
+    return K.Sequential([K.Input((6,)), K.layers.Dense(8, activation="relu"), K.layers.Dropout(0.2),
+                         K.layers.Dense(5, kernel_initializer="he_normal"),
+                         K.layers.Dense(3, kernel_initializer=K.initializers.LecunUniform())])
+
+
+def _conv(K):
+    return K.Sequential([K.Input((6, 6, 2)), K.layers.Conv2D(3, 3), K.layers.BatchNormalization(),
+                         K.layers.Conv2D(2, 2, kernel_initializer="truncated_normal",
+                                         bias_initializer="random_normal"),
+                         K.layers.Flatten(), K.layers.Dense(2)])
+
+
+def _recurrent(K):
+    inputs = K.Input((4,), dtype="int32")
+    x = K.layers.Embedding(12, 3)(inputs)
+    x = K.layers.LSTM(3, return_sequences=True)(x)
+    x = K.layers.SimpleRNN(2)(x)
+    return K.Model(inputs, K.layers.Dense(1)(x))
+
+
+def _subclassed(K):
+    class Scale(K.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="random_uniform")
+
+        def call(self, x):
+            return x * self.w
+
+    class Net(K.Model):
+        def __init__(self):
+            super().__init__()
+            self.first = K.layers.Dense(4, activation="tanh")
+            self.scale = Scale()
+            self.last = K.layers.Dense(2, kernel_initializer="glorot_normal")
+
+        def call(self, x):
+            return self.last(self.scale(self.first(x)))
+
+    model = Net()
+    model(np.zeros((1, 3), np.float32))
+    return model
+
+
+def _weights(K):
+    """Each model's initial weights after set_random_seed, with a user's `random` calls between."""
+    out = {}
+    for name, make in (("mlp", _mlp), ("conv", _conv), ("recurrent", _recurrent),
+                       ("subclassed", _subclassed)):
+        K.utils.set_random_seed(1234)
+        random.random()   # the user's own draws move Python's `random` on, as in Keras
+        model = make(K)
+        out[name] = [np.asarray(w) for w in model.get_weights()]
+        if name == "mlp":   # the Dropout's generator took its seed when made, between the Denses'
+            out["dropout_generator"] = [np.asarray(model.layers[1].seed_generator.state.numpy())]
+    K.utils.set_random_seed(7)
+    a = K.layers.Dense(3)
+    random.randint(0, 5)
+    b = K.layers.Dense(3)
+    out["interleaved"] = [np.asarray(w) for m in (K.Sequential([K.Input((2,)), a]), K.Sequential([K.Input((2,)), b]))
+                          for w in m.get_weights()]
+    K.utils.set_random_seed(11)   # Keras remakes the wrapped LSTM for each direction (their
+    # kernels are not Keras's yet: the copies' seeds do not reach the library); the layers after
+    # it start as Keras's
+    model = K.Sequential([K.Input((4, 3)), K.layers.Bidirectional(K.layers.LSTM(2)), K.layers.Dense(3)])
+    out["after_bidirectional"] = [np.asarray(w) for w in model.get_weights()[-2:]]
+    K.utils.set_random_seed(3)
+    out["standalone"] = [np.asarray(K.initializers.GlorotUniform()((3, 4))),
+                         np.asarray(K.initializers.get("orthogonal")((4, 4)))]
+    out["after"] = np.array([random.randint(0, 10 ** 6)])   # Python's `random` moved on as Keras's
+    return out
+
+
+def _distributions(K):
+    """keras.random's categorical, gamma, beta and binomial on several seeds and shapes."""
+    out = {}
+    logits = np.array([[0.1, 1.0, -0.5, 2.0], [3.0, 0.0, 0.0, -1.0], [0, 0, 0, 0]], np.float32)
+    for s in (1, 42):
+        out[f"categorical/{s}"] = K.random.categorical(logits, 9, seed=s)
+        out[f"gamma/{s}"] = K.random.gamma((30,), 2.5, seed=s)
+        out[f"gamma_below_one/{s}"] = K.random.gamma((3, 10), 0.3, seed=s)
+        out[f"beta/{s}"] = K.random.beta((30,), 0.7, 2.0, seed=s)
+        out[f"binomial/{s}"] = K.random.binomial((30,), 5.0, 0.3, seed=s)      # inversion
+        out[f"binomial_btrs/{s}"] = K.random.binomial((20,), 200.0, 0.7, seed=s)
+        out[f"binomial_broadcast/{s}"] = K.random.binomial(
+            (2, 3), np.array([3.0, 50.0, 1000.0], np.float32), np.array([[0.1], [0.9]], np.float32), seed=s)
+    g = K.random.SeedGenerator(3)
+    out["sequence"] = np.concatenate([np.ravel(K.random.categorical(logits, 2, seed=g)),
+                                      np.ravel(K.random.binomial((4,), 8.0, 0.5, seed=g))])
+    return {k: [np.asarray(v)] for k, v in out.items()}
+
+
+_REFERENCE = """
+import sys, numpy as np
+sys.path.insert(0, sys.argv[1])
+import keras, test_random_seed_build_like_jax as t
+found = {**t._weights(keras), **t._distributions(keras)}
+np.savez(sys.argv[2], **{f"{k}/{i}": w for k, ws in found.items() for i, w in enumerate(ws)})
+"""
+
+
+@pytest.fixture(scope="module")
+def keras_numbers():
+    real_keras()
+    env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": ""}
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "reference.npz")
+        subprocess.run([sys.executable, "-c", _REFERENCE, os.path.dirname(__file__), out],
+                       check=True, env=env, cwd=folder, timeout=300)
+        with np.load(out) as saved:
+            found = {}
+            for k in sorted(saved.files, key=lambda k: int(k.rsplit("/", 1)[1])):
+                found.setdefault(k.rsplit("/", 1)[0], []).append(saved[k])
+    return found
+
+
+@pytest.fixture(scope="module")
+def our_weights():
+    return _weights(sk)
+
+
+@pytest.mark.parametrize("name", ["mlp", "dropout_generator", "conv", "recurrent", "subclassed",
+                                  "interleaved", "after_bidirectional", "standalone", "after"])
+def test_initial_weights_are_kerass_after_set_random_seed(name, keras_numbers, our_weights):
+    expected, ours = keras_numbers[name], our_weights[name]
+    assert [w.shape for w in ours] == [w.shape for w in expected]
+    for i, (a, b) in enumerate(zip(ours, expected)):
+        # Orthogonal's QR rounds differently (the LSTM's recurrent kernel, the standalone one)
+        np.testing.assert_allclose(a, b, rtol=0, atol=2e-6, err_msg=f"{name} weight {i}")
+
+
+def test_unseeded_configs_keep_seed_none_as_keras(tmp_path):
+    sk.utils.set_random_seed(5)
+    model = _mlp(sk)
+    dense = model.layers[0]
+    assert dense.get_config()["kernel_initializer"]["config"]["seed"] is None
+    assert dense.kernel_initializer.get_config()["seed"] is None
+    path = tmp_path / "m.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as z:
+        text = z.read("config.json").decode()
+    for private in ("_default_seed", "_generator_seeds"):
+        assert private not in text and private not in json.dumps(model.get_config())
+        assert private not in json.dumps(model.layers[1].get_config())
+    assert json.loads(text)["config"]["layers"][1]["config"]["kernel_initializer"]["config"]["seed"] is None
+    # A loaded model keeps the weights saved (its initializers' draws are overwritten).
+    again = sk.saving.load_model(path)
+    for a, b in zip(again.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_distributions_are_jaxs(keras_numbers):
+    ours = _distributions(sk)
+    for name, [value] in ours.items():
+        expected = keras_numbers[name][0]
+        assert value.dtype == expected.dtype and value.shape == expected.shape, name
+        if name.startswith("beta"):
+            # the same log-gamma draws; the exponentials after them a few ulp away from XLA's
+            # (at most 8 measured)
+            np.testing.assert_allclose(value, expected, rtol=1e-6, atol=0, err_msg=name)
+        else:
+            np.testing.assert_array_equal(value, expected, err_msg=name)
+
+
+def test_distribution_arguments_are_checked_as_keras():
+    with pytest.raises(ValueError, match="2-D"):
+        sk.random.categorical(np.zeros((3,), np.float32), 2, seed=1)
+    with pytest.raises(ValueError, match="negative"):
+        sk.random.gamma((2, -1), 1.0, seed=1)
+    assert sk.random.binomial((0,), 3.0, 0.5, seed=1).shape == (0,)
