@@ -170,7 +170,15 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
 
     @property
     def variables(self):
-        return []
+        """Keras's `metric.variables` (`total` and `count`, AUC's `true_positives`, ...): copies
+        of the state the library keeps for the batches given so far."""
+        from ._array_eval import metric_variables
+        if self.__dict__.get("_traced_state") is not None or "_traced_result" in self.__dict__:
+            raise NotImplementedError(
+                f"{type(self).__name__} '{self.name}': the variables of a metric updated inside a "
+                f"traced call live in the model's fit; read the model's metrics instead")
+        return [_StateVariable(self, name, values.reshape(shape), dtype)
+                for name, shape, dtype, values in metric_variables(self, self.__dict__.get("_batches", []))]
 
     def _library_form(self):
         from ._objects import serialize
@@ -199,6 +207,40 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
         ArrayMetric.reset_state(self)
 
     __repr__ = KerasObject.__repr__
+
+
+def _state_variable_class():
+    from ._variables import _FreeVariable
+
+    class StateVariable(_FreeVariable):
+        """A copy of one variable of a metric's state the library keeps (a built-in metric's,
+        or a compiled metric's after fit): read-only here, as the state lives in the library."""
+
+        def __init__(self, owner_name, name, value, dtype):
+            super().__init__(np.asarray(value).astype(dtype), dtype=dtype, trainable=False,
+                             aggregation="sum", synchronization="on_read", name=name)
+            self.path = f"{owner_name.replace('/', '>')}/{name}"
+            self._owner = owner_name
+
+        def assign(self, value):
+            raise NotImplementedError(
+                f"{self.path}: the state of a built-in metric is kept by the library, which "
+                f"reports these values; assign is not supported (use the metric's update_state "
+                f"or reset_state)")
+
+        assign_add = assign_sub = assign
+
+    return StateVariable
+
+
+def _StateVariable(owner, name, value, dtype):
+    global _state_variable
+    if _state_variable is None:
+        _state_variable = _state_variable_class()
+    return _state_variable(owner if isinstance(owner, str) else owner.name, name, value, dtype)
+
+
+_state_variable = None
 
 
 def _required_of(entry) -> tuple:

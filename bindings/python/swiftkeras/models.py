@@ -1868,7 +1868,7 @@ class Model(ModelAPI):
             finally:
                 if prints:
                     _flush_library_output()
-        handles, keep = [], []
+        handles, keep, builtin = [], [], []
         try:
             for cb in callbacks or []:
                 h = ctypes.c_void_p()
@@ -1898,6 +1898,9 @@ class Model(ModelAPI):
                     check(_lib.keras_callback_from_config(config["class_name"].encode(),
                                                           dumps(config.get("config", {})),
                                                           byref(h)))
+                    if self.__dict__.get("_fitting") and hasattr(type(cb), "_follow_fit"):
+                        builtin.append((cb, h.value))
+                        cb._follow_fit(h.value)   # its attributes read live during the fit
                 handles.append(h.value)
             every = handles + ([_plugins.interrupt_callback(probe)] if probe else [])
             array = (ctypes.c_void_p * max(len(every), 1))(*every)
@@ -1909,6 +1912,8 @@ class Model(ModelAPI):
             with _plugins.interrupt_guard():
                 return call(array, len(every))
         finally:
+            for cb, h in builtin:
+                cb._end_fit(h, self)   # Keras's attributes after fit (stopped_epoch, best, ...)
             for h in handles:
                 _lib.keras_callback_free(h)
             del keep
