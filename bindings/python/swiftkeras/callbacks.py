@@ -280,9 +280,16 @@ class _LibraryCallbacks(Callback):
             check(_lib.keras_model_callbacks_begin(model._ensure_handle(), array, len(handles),
                                                    dumps(given), ctypes.byref(wants), ctypes.byref(run)))
             self._run, self._batch_hooks = run.value, bool(wants.value)
-        finally:
+        except BaseException:
             for h in handles:
                 _lib.keras_callback_free(h)
+            raise
+        # Kept until close: each reports its callback's state (keras_callback_state), read
+        # live during the loop and kept on the Python object after it.
+        self._handles = list(zip(self._builtin, handles))
+        for cb, h in self._handles:
+            if hasattr(type(cb), "_follow_fit") and params.get("epochs") is not None:
+                cb._follow_fit(h)   # (a fit's: an evaluate leaves a callback's state as it was)
         self.set_model(model)
 
     _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_test_begin",
@@ -293,6 +300,11 @@ class _LibraryCallbacks(Callback):
         return hook in self._HOOKS and (self._batch_hooks or "batch" not in hook)
 
     def close(self):
+        handles, self._handles = getattr(self, "_handles", []), []
+        for cb, h in handles:
+            if cb.__dict__.get("_live_handle") == h:
+                cb._end_fit(h, self.model)
+            _lib.keras_callback_free(h)
         if getattr(self, "_run", None) is not None:
             _lib.keras_callback_run_free(self._run)
             self._run = None
