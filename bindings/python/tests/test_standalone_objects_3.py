@@ -180,3 +180,79 @@ def test_plateau_and_checkpoint_state_as_keras(reference, callback_runs):
     np.testing.assert_allclose(got[1], expected[1], rtol=1e-6)
     np.testing.assert_allclose(callback_runs["checkpoint"], reference["callbacks"]["checkpoint"],
                                rtol=1e-6)
+
+
+def _adafactor_model(lib):
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, kernel_initializer="ones",
+                                                              name="d")], name="seq")
+    model.compile(optimizer=lib.optimizers.Adafactor(learning_rate=0.01), loss="mse")
+    return model
+
+
+def _adafactor_fit(model):
+    x = np.linspace(0, 1, 12, dtype="float32").reshape(4, 3)
+    model.fit(x, x[:, :2] * 2, epochs=2, batch_size=2, verbose=0, shuffle=False)
+    return model
+
+
+@pytest.fixture(scope="module")
+def adafactor(tmp_path_factory):
+    """Real Keras's Adafactor variables after a fit, its .keras file, and its reading of ours."""
+    K = conftest.real_keras()
+    tmp = tmp_path_factory.mktemp("adafactor")
+    model = _adafactor_fit(_adafactor_model(K))
+    model.save(tmp / "keras.keras")
+    ours = _adafactor_fit(_adafactor_model(keras))
+    ours.save(tmp / "ours.keras")
+    loaded = K.models.load_model(tmp / "ours.keras")
+    reloaded = K.models.load_model(tmp / "keras.keras")
+    return {"keras": [(v.path, np.asarray(v)) for v in model.optimizer.variables],
+            "keras_loaded": [(v.path, np.asarray(v)) for v in reloaded.optimizer.variables],
+            "file": tmp / "keras.keras",
+            "ours": [(v.path, np.asarray(v.numpy())) for v in ours.optimizer.variables],
+            "ours_in_keras": [(v.path, np.asarray(v)) for v in loaded.optimizer.variables]}
+
+
+def test_adafactor_variables_as_keras(adafactor):
+    """Adafactor's slot paths are Keras's (the factored means named after the variable, the
+    placeholders of a bias outside the optimizer's scope), with its values after the same fit;
+    a .keras file either library wrote loads in the other with the same optimizer state."""
+    expected = adafactor["keras"]
+    assert [p for p, _ in adafactor["ours"]] == [p for p, _ in expected]
+    for (path, got), (_, want) in zip(adafactor["ours"], expected):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6, err_msg=path)
+    loaded = keras.models.load_model(adafactor["file"])
+    got = [(v.path, v.numpy()) for v in loaded.optimizer.variables]
+    expected = adafactor["keras_loaded"]   # (a loaded model's slots: without the model's name)
+    assert [p for p, _ in got] == [p for p, _ in expected]
+    for (path, value), (_, want) in zip(got, expected):
+        np.testing.assert_allclose(value, want, rtol=1e-6, err_msg=path)
+    for (path, value), (_, want) in zip(adafactor["ours_in_keras"], adafactor["ours"]):
+        np.testing.assert_allclose(value, want, rtol=1e-6, err_msg=path)
+
+
+def test_early_stopping_state_after_a_python_train_step(reference):
+    """A model whose train_step is Python's (the library's callbacks driven from a Python loop)
+    leaves the same state as Keras's fit of the same figures."""
+
+    class Stepped(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1, activation="sigmoid", kernel_initializer="zeros",
+                                            bias_initializer=keras.initializers.Constant(0.1))
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            return super().train_step(data)
+
+    x, y = _fit_data()
+    model = Stepped()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="binary_crossentropy")
+    es = keras.callbacks.EarlyStopping(monitor="loss", patience=1, min_delta=10.0)
+    model.fit(x, y, epochs=6, batch_size=8, verbose=0, callbacks=[es])
+    expected = reference["callbacks"]["early"]
+    assert (es.stopped_epoch, es.wait, es.best_epoch) == expected[:3]
+    np.testing.assert_allclose(es.best, expected[3], rtol=1e-6)
+    assert es.best_weights is None   # (restore_best_weights=False)
