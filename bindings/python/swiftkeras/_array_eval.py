@@ -33,6 +33,7 @@ def _probe(loss, metric, feature_shape):
         # As weighted_metrics: sample weights apply to them (to `metrics` they do not, in Keras).
         model.compile(optimizer="sgd", loss=loss,
                       weighted_metrics=None if metric is None else [metric])
+        model._compile_library_metrics = []   # (the object's own state is its batches)
         if len(_probes) > 64:
             _probes.clear()
         _probes[key] = model

@@ -173,6 +173,11 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
         """Keras's `metric.variables` (`total` and `count`, AUC's `true_positives`, ...): copies
         of the state the library keeps for the batches given so far."""
         from ._array_eval import metric_variables
+        kept = self.__dict__.get("_library_state")
+        if kept is not None and not self.__dict__.get("_batches"):
+            return [_StateVariable(self, v["name"], np.asarray(
+                [np.nan if x is None else x for x in v["value"]], np.float64).reshape(v["shape"]),
+                v["dtype"]) for v in kept[0]]
         if self.__dict__.get("_traced_state") is not None or "_traced_result" in self.__dict__:
             raise NotImplementedError(
                 f"{type(self).__name__} '{self.name}': the variables of a metric updated inside a "
@@ -184,15 +189,27 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
         from ._objects import serialize
         return serialize(self)
 
+    def _keep_library_state(self, variables, result):
+        """The state a fit or evaluate of a model compiled with this object left (Keras updates
+        the object itself): its variables and result until its next update_state or reset."""
+        self.__dict__["_library_state"] = (variables, result)
+        self.__dict__["_batches"] = []
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         """On numpy: kept for the library to compute. On symbolic tensors (inside a traced
         `compute_loss`): recorded into the traced graph, computed by the library each step."""
         from . import _traced_metrics
         if _traced_metrics.update_wrapped(self, y_true, y_pred, sample_weight):
             return
+        self.__dict__.pop("_library_state", None)   # (these batches alone from here on)
         ArrayMetric.update_state(self, y_true, y_pred, sample_weight)
 
     def result(self):
+        kept = self.__dict__.get("_library_state")
+        if kept is not None and not self.__dict__.get("_batches"):
+            value = kept[1]() if callable(kept[1]) else kept[1]
+            if value is not None:
+                return np.asarray(value, np.float32)[()]
         if "_traced_result" in self.__dict__ and not self.__dict__.get("_batches"):
             return np.float32(self.__dict__["_traced_result"])
         traced = self.__dict__.get("_traced_state")
@@ -204,6 +221,7 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     def reset_state(self):
         self.__dict__.pop("_traced_state", None)
         self.__dict__.pop("_traced_result", None)
+        self.__dict__.pop("_library_state", None)
         ArrayMetric.reset_state(self)
 
     __repr__ = KerasObject.__repr__

@@ -89,6 +89,29 @@ def _callback_runs(lib, tmp):
     return out
 
 
+def _user_metric_runs(lib):
+    """The metric objects given to compile, after fit, fit with validation data (Keras's
+    objects then hold the validation state) and evaluate: (result, variables) of each."""
+    x, y = _fit_data()
+    out = {}
+    for mode in ("fit", "validation", "evaluate"):
+        auc, mae = lib.metrics.AUC(num_thresholds=4), lib.metrics.MeanAbsoluteError()
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(
+            1, activation="sigmoid", kernel_initializer="zeros",
+            bias_initializer=lib.initializers.Constant(0.1))])
+        model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.0), loss="binary_crossentropy",
+                      metrics=[mae, auc])
+        if mode == "fit":
+            model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+        elif mode == "validation":
+            model.fit(x[:16], y[:16], epochs=1, batch_size=8, verbose=0,
+                      validation_data=(x[16:], y[16:]))
+        else:
+            model.evaluate(x[:10], y[:10], verbose=0)
+        out[mode] = [(float(m.result()), _state(m.variables)) for m in (auc, mae)]
+    return out
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """Real Keras's answers, computed once for the module."""
@@ -107,6 +130,7 @@ def reference(tmp_path_factory):
         out[mode] = ([(m.name, _state(m.variables)) for m in model.metrics],
                      [v.path for v in model.metrics_variables])
     out["callbacks"] = _callback_runs(K, tmp_path_factory.mktemp("keras"))
+    out["user_metrics"] = _user_metric_runs(K)
     return out
 
 
@@ -153,6 +177,16 @@ def test_model_metrics_variables_as_keras(reference, mode):
     for (name, g), (_, e) in zip(got, expected):
         _assert_same_state(g, e, f"{mode}: model.metrics {name}")
     assert [v.path for v in model.metrics_variables] == paths
+
+
+def test_compiled_metric_objects_hold_the_fit_state(reference):
+    """The AUC and MeanAbsoluteError objects given to compile hold, after fit (the validation
+    figures' state when there are some) and evaluate, Keras's variables and result."""
+    got = _user_metric_runs(keras)
+    for mode, expected in reference["user_metrics"].items():
+        for (result, state), (want_result, want_state) in zip(got[mode], expected):
+            np.testing.assert_allclose(result, want_result, rtol=1e-5, err_msg=mode)
+            _assert_same_state(state, want_state, mode)
 
 
 @pytest.fixture(scope="module")
