@@ -557,6 +557,25 @@ int keras_model_to_json(keras_model *model, char **out);
  * first update; [] before any step. *out is caller-owned. */
 int keras_model_traced_metrics(keras_model *model, char **out);
 
+/* The variables of the model's compiled metrics as the last fit, evaluate or train/test step
+ * left them (Keras: `[m.variables for m in model.metrics]`). *out (caller-owned;
+ * keras_string_free) is a JSON list in Keras's order of model.metrics: the loss tracker
+ * {"name": "loss", "class_name": "Mean", "loss_tracker": true, "variables": [...]}, each
+ * output's loss tracker ("loss_tracker": true), then
+ * each compiled metric (listed once the first batch resolved it); a variable is {"name": "total",
+ * "shape": [], "dtype": "float32", "value": [row-major values, non-finite ones null]} with
+ * Keras's names (Mean: total, count; AUC: true_positives, false_positives, true_negatives,
+ * false_negatives; MeanIoU: total_confusion_matrix (int32); ...). A metric whose variables Keras
+ * makes at its first update (R2Score, F1Score) lists none before one; a plugin metric none.
+ * "[]" before compile. Errors: INVALID_ARGUMENT (NULL model or out). */
+int keras_model_metric_variables(keras_model *model, char **out);
+/* The variables of a fresh built-in metric (Keras: `keras.metrics.AUC(num_thresholds=5).variables`
+ * before any update) from its Keras config {"class_name": "AUC", "config": {...}}: *out
+ * (caller-owned; keras_string_free) is the JSON list of its variables as in
+ * keras_model_metric_variables. Errors: INVALID_ARGUMENT (bad JSON, bad arguments),
+ * UNKNOWN_NAME (not a built-in metric class). */
+int keras_metric_variables(const char *metric_json, char **out);
+
 /* Ends the running fit after the current batch (Keras: model.stop_training = True). Meant to be
  * called from a callback. */
 int keras_model_stop_training(keras_model *model);
@@ -799,6 +818,16 @@ int keras_callback_from_config(const char *class_name, const char *args_json, ke
 
 /* Frees a callback handle. NULL is ignored. */
 void keras_callback_free(keras_callback *callback);
+
+/* The attributes Keras's callback exposes after fit, of the callback the latest fit, evaluate,
+ * predict or keras_model_callbacks_begin made from this handle (each call gets a fresh one;
+ * before any call, those a fresh one starts with). *out (caller-owned; keras_string_free) is a
+ * JSON object by Keras's names: EarlyStopping {"wait", "stopped_epoch", "best" (null: none
+ * yet), "best_epoch", "has_best_weights" (restore_best_weights kept the best epoch's weights,
+ * which are the model's after fit)}; ReduceLROnPlateau {"wait", "best", "cooldown_counter"};
+ * ModelCheckpoint {"best"}; {} for the others. Read during a fit (from another callback of it),
+ * the state so far. Errors: INVALID_ARGUMENT (NULL handle or out). */
+int keras_callback_state(keras_callback *callback, char **out);
 
 /* Built-in callbacks driven by the caller's own training loop (one that calls
  * keras_model_train_batch per batch, or trains otherwise): keras_callback_run_event fires their

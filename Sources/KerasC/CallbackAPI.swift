@@ -144,7 +144,16 @@ private func nestedJSON(_ t: Tensor) -> JSON {
 /// one handle can be passed to several calls (and threads) without sharing loop state.
 final class CallbackBox: LockedBox {
     let make: () throws -> Callback
+    /// The callback made for the latest call (keras_callback_state reports its state).
+    private(set) var last: Callback?
     init(_ make: @escaping () throws -> Callback) { self.make = make }
+
+    /// A fresh callback for one call, remembered as the latest.
+    func makeForCall() throws -> Callback {
+        let callback = try make()
+        locked { last = callback }
+        return callback
+    }
 }
 
 func callbackBox(_ h: OpaquePointer?) throws -> CallbackBox { try Handles.resolve(h, CallbackBox.self, kind: "keras_callback") }

@@ -121,7 +121,7 @@ func callbackList(_ list: UnsafePointer<OpaquePointer?>?, _ count: Int32) throws
     if count == 0 { return [] }
     guard let list else { throw ABIError(.invalidArgument, "callbacks is NULL but n_callbacks is \(count)") }
     return try (0..<Int(count)).map { i in
-        do { return try callbackBox(list[i]).make() } catch let e as ABIError {
+        do { return try callbackBox(list[i]).makeForCall() } catch let e as ABIError {
             throw ABIError(e.status, "callbacks[\(i)]: \(e.message)")
         }
     }

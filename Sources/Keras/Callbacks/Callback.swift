@@ -37,6 +37,10 @@ open class Callback: @unchecked Sendable {
 
     /// Whether this callback needs per-batch logs (lets the loop skip building them).
     open var wantsBatchLogs: Bool { true }
+
+    /// The attributes Keras's callback of this class exposes after (or during) a fit, by Keras's
+    /// names (EarlyStopping's `stopped_epoch`, `best`, ...); empty for a callback with none.
+    open var state: [(String, JSON)] { [] }
 }
 
 /// Records the epoch logs of `fit`. Always attached. Keras: `History`.

@@ -55,6 +55,13 @@ public final class EarlyStopping: MonitorCallback, @unchecked Sendable {
 
     public override var wantsBatchLogs: Bool { false }
 
+    /// Keras's `wait`, `stopped_epoch`, `best`, `best_epoch`; `has_best_weights` says whether
+    /// `best_weights` were kept (restore_best_weights), which are then the model's weights after fit.
+    public override var state: [(String, JSON)] {
+        [("wait", .int(wait)), ("stopped_epoch", .int(stoppedEpoch)), ("best", .finiteOrNull(best)),
+         ("best_epoch", .int(bestEpoch)), ("has_best_weights", .bool(bestWeights != nil))]
+    }
+
     public override func onTrainBegin(logs: Logs) throws {
         wait = 0
         stoppedEpoch = 0

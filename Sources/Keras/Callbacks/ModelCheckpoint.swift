@@ -54,6 +54,9 @@ public final class ModelCheckpoint: MonitorCallback, @unchecked Sendable {
 
     public override var wantsBatchLogs: Bool { saveFreq != .epoch }
 
+    /// Keras's `best` (None until a monitored figure was seen).
+    public override var state: [(String, JSON)] { [("best", .finiteOrNull(best))] }
+
     public override func onEpochBegin(_ epoch: Int, logs: Logs) throws { currentEpoch = epoch }
 
     public override func onTrainBatchEnd(_ batch: Int, logs: Logs) throws {

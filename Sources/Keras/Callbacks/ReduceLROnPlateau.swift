@@ -35,6 +35,11 @@ public final class ReduceLROnPlateau: MonitorCallback, @unchecked Sendable {
 
     public override var wantsBatchLogs: Bool { false }
 
+    /// Keras's `wait`, `best` and `cooldown_counter`.
+    public override var state: [(String, JSON)] {
+        [("wait", .int(wait)), ("best", .finiteOrNull(best)), ("cooldown_counter", .int(cooldownCounter))]
+    }
+
     public override func onTrainBegin(logs: Logs) throws {
         best = nil
         cooldownCounter = 0

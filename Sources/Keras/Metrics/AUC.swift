@@ -80,6 +80,17 @@ public final class AUC: Metric, @unchecked Sendable {
 
     public override func reset() { counts.reset() }
 
+    /// Keras's four counts per threshold (per threshold and label when `multiLabel`: made at the
+    /// first update unless `numLabels` is given).
+    public override var stateVariables: [MetricVariable] {
+        guard multiLabel, !counts.built else { return counts.variables(labelled: multiLabel) }
+        guard let numLabels else { return [] }
+        let zeros = [Double](repeating: 0, count: numThresholds * numLabels)
+        return ["true_positives", "false_positives", "true_negatives", "false_negatives"].map {
+            MetricVariable($0, shape: [numThresholds, numLabels], zeros)
+        }
+    }
+
     public override func result() -> Float {
         let n = numThresholds, labels = counts.labels
         var byLabel = [Double](repeating: 0, count: labels)

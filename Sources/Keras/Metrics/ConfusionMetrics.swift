@@ -18,6 +18,14 @@ struct ConfusionCounts {
         tp = Array(repeating: 0, count: n); fp = tp; tn = tp; fn = tp
     }
 
+    /// Keras's four count variables (`true_positives`, ...), one value per threshold, or per
+    /// (threshold, label) as `[thresholds, labels]` where `labelled` (multi-label AUC).
+    func variables(labelled: Bool) -> [MetricVariable] {
+        let shape = labelled ? [thresholds.count, labels] : [thresholds.count]
+        return [MetricVariable("true_positives", shape: shape, tp), MetricVariable("false_positives", shape: shape, fp),
+                MetricVariable("true_negatives", shape: shape, tn), MetricVariable("false_negatives", shape: shape, fn)]
+    }
+
     /// Index of (threshold, label).
     @inline(__always) func at(_ t: Int, _ label: Int) -> Int { t * labels + label }
 
@@ -149,6 +157,14 @@ open class ConfusionMetric: Metric, @unchecked Sendable {
 
     open override func reset() { counts.reset() }
 
+    /// Keras's Precision keeps true and false positives; Recall true positives and false
+    /// negatives; a count metric its one `accumulator`.
+    var keptCounts: [String] { [] }
+
+    open override var stateVariables: [MetricVariable] {
+        counts.variables(labelled: false).filter { keptCounts.contains($0.name) }
+    }
+
     /// One value per threshold.
     func perThreshold(_ f: (Int) -> Double) -> [Float] { (0..<counts.thresholds.count).map { Float(f($0)) } }
 
@@ -166,6 +182,7 @@ public final class Precision: ConfusionMetric, @unchecked Sendable {
     public init(thresholds: [Float]? = nil, topK: Int? = nil, classId: Int? = nil, name: String = "precision") throws {
         try super.init(name: name, thresholds: thresholds, topK: topK, classId: classId)
     }
+    override var keptCounts: [String] { ["true_positives", "false_positives"] }
     public override func resultValues() -> [Float] {
         perThreshold { divideNoNaN(counts.tp[$0], counts.tp[$0] + counts.fp[$0]) }
     }
@@ -176,6 +193,7 @@ public final class Recall: ConfusionMetric, @unchecked Sendable {
     public init(thresholds: [Float]? = nil, topK: Int? = nil, classId: Int? = nil, name: String = "recall") throws {
         try super.init(name: name, thresholds: thresholds, topK: topK, classId: classId)
     }
+    override var keptCounts: [String] { ["true_positives", "false_negatives"] }
     public override func resultValues() -> [Float] {
         perThreshold { divideNoNaN(counts.tp[$0], counts.tp[$0] + counts.fn[$0]) }
     }
@@ -206,6 +224,11 @@ public final class ConfusionCount: ConfusionMetric, @unchecked Sendable {
 
     public override var className: String { cell.rawValue }
     public override var direction: Direction? { nil }
+
+    public override var stateVariables: [MetricVariable] {
+        counts.variables(labelled: false).filter { $0.name == cell.defaultName }
+            .map { MetricVariable("accumulator", shape: $0.shape, $0.values) }
+    }
 
     public override func resultValues() -> [Float] {
         perThreshold {

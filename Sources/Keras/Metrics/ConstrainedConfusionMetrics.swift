@@ -37,6 +37,7 @@ open class ConstrainedConfusionMetric: Metric, @unchecked Sendable {
     }
 
     open override func reset() { counts.reset() }
+    open override var stateVariables: [MetricVariable] { counts.variables(labelled: false) }
 
     /// The largest `dependent` rate among thresholds whose `constrained` rate reaches `value`.
     func maxUnderConstraint(_ constrained: (Int) -> Double, _ dependent: (Int) -> Double) -> Float {

@@ -88,6 +88,14 @@ open class FBetaScore: Metric, @unchecked Sendable {
 
     open override func reset() { tp = []; fp = []; fn = []; support = [] }
 
+    /// Keras's per-class counts (scalars for `average: .micro`), made at the first update.
+    open override var stateVariables: [MetricVariable] {
+        guard !tp.isEmpty else { return [] }
+        let shape = average == .micro ? [] : [tp.count]
+        return [MetricVariable("true_positives", shape: shape, tp), MetricVariable("false_positives", shape: shape, fp),
+                MetricVariable("false_negatives", shape: shape, fn), MetricVariable("intermediate_weights", shape: shape, support)]
+    }
+
     open override var config: JSON {
         ["name": .string(name), "dtype": "float32", "average": average.map { .string($0.rawValue) } ?? .null,
          "beta": .double(Double(beta)), "threshold": threshold.map { .double(Double($0)) } ?? .null]

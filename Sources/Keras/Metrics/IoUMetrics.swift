@@ -83,6 +83,11 @@ open class IoU: Metric, @unchecked Sendable {
 
     open override func reset() { matrix = Array(repeating: 0, count: numClasses * numClasses) }
 
+    /// Keras's int32 `total_confusion_matrix`, rows the targets' classes.
+    open override var stateVariables: [MetricVariable] {
+        [MetricVariable("total_confusion_matrix", shape: [numClasses, numClasses], dtype: "int32", matrix)]
+    }
+
     open override var config: JSON {
         ["name": .string(name), "dtype": "int32", "num_classes": .int(numClasses),
          "target_class_ids": .array(targetClassIds.map { .int($0) }), "ignore_class": .optional(ignoreClass),

@@ -36,6 +36,12 @@ open class Metric: @unchecked Sendable {
     /// Forgets everything accumulated (throws as ``result()`` does).
     open func reset() throws {}
 
+    /// The state Keras keeps in the metric's variables (`metric.variables`: Mean's `total` and
+    /// `count`, AUC's `true_positives`, ...), in Keras's order, with their current values.
+    /// Empty for a metric whose state Keras makes at the first update (R2Score's, F1Score's)
+    /// before one, and for a plugin metric.
+    open var stateVariables: [MetricVariable] { [] }
+
     /// What the logs carry for the metric: its name with ``result()`` (and, when it
     /// ``reportsPerClass``, each class's value); a metric whose result is a dict (a plugin's)
     /// lists each key of the dict instead, as Keras merges a dict result into the logs.
@@ -84,6 +90,28 @@ public struct MetricFigure: Sendable {
     }
 }
 
+/// One variable of a metric's state: Keras's name (`total`, `true_positives`), shape, dtype
+/// (`float32`, or `int32` for the IoU confusion matrix) and row-major values.
+public struct MetricVariable: Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let dtype: String
+    public let values: [Double]
+
+    public init(_ name: String, shape: [Int] = [], dtype: String = "float32", _ values: [Double]) {
+        self.name = name
+        self.shape = shape
+        self.dtype = dtype
+        self.values = values
+    }
+
+    /// `{"name": ..., "shape": [...], "dtype": ..., "value": [...]}` (non-finite values as null).
+    public var json: JSON {
+        ["name": .string(name), "shape": .array(shape.map { .int($0) }), "dtype": .string(dtype),
+         "value": .array(values.map { .finiteOrNull($0) })]
+    }
+}
+
 /// A weighted running mean. Keras: `keras.metrics.Mean`.
 open class Mean: Metric, @unchecked Sendable {
     var total: Double = 0
@@ -119,6 +147,9 @@ open class Mean: Metric, @unchecked Sendable {
 
     open override func result() -> Float { count == 0 ? 0 : Float(total / count) }
     open override func reset() { total = 0; count = 0 }
+    open override var stateVariables: [MetricVariable] {
+        [MetricVariable("total", [total]), MetricVariable("count", [count])]
+    }
 }
 
 /// A running sum. Keras: `keras.metrics.Sum`.
@@ -136,6 +167,7 @@ open class Sum: Metric, @unchecked Sendable {
     }
     open override func result() -> Float { Float(total) }
     open override func reset() { total = 0 }
+    open override var stateVariables: [MetricVariable] { [MetricVariable("total", [total])] }
 }
 
 /// A metric from a function giving per-sample values, averaged over samples.

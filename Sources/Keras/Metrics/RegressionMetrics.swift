@@ -203,6 +203,15 @@ public final class R2Score: Metric, @unchecked Sendable {
         sum = []; squaredSum = []; totalMSE = []; count = []; numSamples = 0
     }
 
+    /// Keras's `num_samples`, then (once the first update gave the outputs) per output.
+    public override var stateVariables: [MetricVariable] {
+        let first = [MetricVariable("num_samples", [numSamples])]
+        guard !sum.isEmpty else { return first }
+        let shape = [sum.count]
+        return first + [MetricVariable("squared_sum", shape: shape, squaredSum), MetricVariable("sum", shape: shape, sum),
+                        MetricVariable("residual", shape: shape, totalMSE), MetricVariable("count", shape: shape, count)]
+    }
+
     public override var config: JSON {
         ["name": .string(name), "dtype": "float32",
          "class_aggregation": classAggregation.map { .string($0.rawValue) } ?? .null,

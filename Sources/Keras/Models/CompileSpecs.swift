@@ -207,3 +207,30 @@ final class CompiledState {
         return all
     }
 }
+
+/// One of `model.metrics` as Keras lists it after fit or evaluate: the loss tracker, each
+/// output's loss tracker, then each compiled metric, with the variables of its state.
+public struct CompiledMetricState: Sendable {
+    public let name: String
+    public let className: String
+    public let variables: [MetricVariable]
+    /// The loss tracker or an output's (Keras's `Mean` metrics before `compile_metrics`).
+    public var isLossTracker = false
+}
+
+extension Model {
+    /// The state of the compiled metrics as the last fit, evaluate or train/test step left it
+    /// (Keras: the values of `model.metrics[i].variables`); empty before compile. The compiled
+    /// metrics appear once the first batch resolved them.
+    public var compiledMetricStates: [CompiledMetricState] {
+        guard let c = compiled else { return [] }
+        var out: [CompiledMetricState] = []
+        for t in [c.lossTracker] + c.outputLossTrackers.compactMap({ $0 }) {
+            out.append(CompiledMetricState(name: t.name, className: "Mean", variables: t.stateVariables, isLossTracker: true))
+        }
+        for list in c.metrics ?? [] {
+            for m in list { out.append(CompiledMetricState(name: m.name, className: m.className, variables: m.stateVariables)) }
+        }
+        return out
+    }
+}

@@ -41,6 +41,13 @@ public final class Adafactor: Optimizer, @unchecked Sendable {
     /// for variables of rank < 2) and the velocity.
     public override var slotGroups: [[String]] { [["r", "c", "velocity"]] }
 
+    /// Keras names the factored means after the variable alone (`adafactor/kernel`), and makes
+    /// the placeholders of a variable of rank < 2 outside the optimizer's scope (`bias`).
+    public override func slotVariablePath(_ slot: String, of variable: Variable, shape: [Int]) -> String {
+        guard slot == "r" || slot == "c" else { return super.slotVariablePath(slot, of: variable, shape: shape) }
+        return variable.shape.count < 2 ? variable.name : "\(name)/\(variable.name)"
+    }
+
     public override func slotShape(_ index: Int, of shape: [Int]) -> [Int] {
         guard index < 2 else { return shape }
         guard shape.count >= 2 else { return [] }

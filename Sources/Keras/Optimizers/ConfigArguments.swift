@@ -92,4 +92,6 @@ extension JSON {
     /// `nil` becomes JSON null.
     static func optional(_ v: Double?) -> JSON { v.map { .double($0) } ?? .null }
     static func optional(_ v: Int?) -> JSON { v.map { .int($0) } ?? .null }
+    /// `nil` and non-finite values become JSON null (which has no NaN or infinity).
+    static func finiteOrNull(_ v: Double?) -> JSON { v.flatMap { $0.isFinite ? .double($0) : nil } ?? .null }
 }

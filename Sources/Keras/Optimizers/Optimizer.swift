@@ -147,6 +147,13 @@ open class Optimizer: @unchecked Sendable {
     /// is the `k`-th name of the flattened groups.
     open var slotGroups: [[String]] { [] }
 
+    /// The path Keras gives `variable`'s slot `slot` in `optimizer.variables`:
+    /// `<optimizer>/<variable path with _>_<slot>` (`adam/dense_kernel_momentum`), as Keras's
+    /// `add_variable_from_reference` names it.
+    open func slotVariablePath(_ slot: String, of variable: Variable, shape: [Int]) -> String {
+        "\(name)/\(variable.path.replacingSlashes())_\(slot)"
+    }
+
     /// The starting value of slot `index` (zero except for Adagrad's accumulator).
     open func initialSlotValue(_ index: Int) -> Float { 0 }
 

@@ -93,7 +93,8 @@ enum OptimizerState {
                 for name in group {
                     let k = flat.firstIndex(of: name) ?? 0
                     guard o.hasSlot(k, for: v) else { continue }
-                    out.append(.buffer("\(prefix)/\(varName(v))_\(name)", o.slotShape(k, of: v.shape), s.slots.data + k * s.count))
+                    let shape = o.slotShape(k, of: v.shape)
+                    out.append(.buffer(o.slotVariablePath(name, of: v, shape: shape), shape, s.slots.data + k * s.count))
                 }
             }
         }

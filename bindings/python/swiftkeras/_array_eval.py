@@ -33,6 +33,7 @@ def _probe(loss, metric, feature_shape):
         # As weighted_metrics: sample weights apply to them (to `metrics` they do not, in Keras).
         model.compile(optimizer="sgd", loss=loss,
                       weighted_metrics=None if metric is None else [metric])
+        model._compile_library_metrics = []   # (the object's own state is its batches)
         if len(_probes) > 64:
             _probes.clear()
         _probes[key] = model
@@ -97,6 +98,27 @@ def metric_result(metric, batches):
     """A metric's value over every (y_true, y_pred, sample_weight) batch it was updated with."""
     if not batches:
         return np.float32(0.0)
+    values = [v for k, v in _evaluated(metric, batches)[1].items() if k != "loss"]
+    return np.asarray(values[-1], dtype=np.float32)[()] if values else np.float32(0.0)
+
+
+def metric_variables(metric, batches):
+    """Keras's `metric.variables` after those batches: [(name, shape, dtype, values)] of the
+    library's metric (keras_model_metric_variables), or of a fresh one (keras_metric_variables)."""
+    from . import _lib
+    from ._native import dumps, take_json
+    if not batches:
+        entries = take_json(_lib.keras_metric_variables, dumps(serialize(metric)))
+    else:
+        model = _evaluated(metric, batches)[0]
+        entries = take_json(_lib.keras_model_metric_variables, model._ensure_handle())[-1]["variables"]
+    return [(e["name"], tuple(e["shape"]), e["dtype"],
+             np.asarray([np.nan if v is None else v for v in e["value"]], np.float64))
+            for e in entries]
+
+
+def _evaluated(metric, batches):
+    """The probe model evaluated on every batch (one batch of them all): (model, results)."""
     yt = np.concatenate([b[0] for b in batches])
     yp = np.concatenate([b[1] for b in batches])
     weights = [b[2] for b in batches]
@@ -110,10 +132,8 @@ def metric_result(metric, batches):
     sparse = yt.ndim < yp.ndim or (yt.shape[-1:] == (1,) and yp.shape[-1] > 1)
     model = _probe("sparse_categorical_crossentropy" if sparse else "mean_squared_error", metric,
                    yp.shape[1:])
-    results = model.evaluate(yp, yt, batch_size=max(len(yp), 1), verbose=0, sample_weight=sw,
-                             return_dict=True)
-    values = [v for k, v in results.items() if k != "loss"]
-    return np.asarray(values[-1], dtype=np.float32)[()] if values else np.float32(0.0)
+    return model, model.evaluate(yp, yt, batch_size=max(len(yp), 1), verbose=0, sample_weight=sw,
+                                 return_dict=True)
 
 
 class ArrayMetric:

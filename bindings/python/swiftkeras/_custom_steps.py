@@ -83,12 +83,43 @@ def metric_attributes(model):
     return [v for k, v in vars(model).items() if isinstance(v, Metric) and not k.startswith("_")]
 
 
+def _library_states(model):
+    """The state of the compiled metrics the model's last fit or evaluate left in the library
+    (keras_model_metric_variables), [] for a model not made yet."""
+    from . import _lib
+    from ._native import take_json
+    if model is None or getattr(model, "_handle", None) is None:
+        return []
+    return take_json(_lib.keras_model_metric_variables, model._handle)
+
+
+def _state_variables(entries):
+    from .metrics import _StateVariable
+    return [_StateVariable(e["name"], v["name"], np.asarray(
+        [np.nan if x is None else x for x in v["value"]], np.float64).reshape(v["shape"]), v["dtype"])
+        for e in entries for v in e["variables"]]
+
+
 class LossTracker:
     """Keras's `Mean(name="loss")` that `model.metrics` starts with: a weighted mean of values."""
 
-    def __init__(self, name="loss"):
+    def __init__(self, name="loss", model=None):
+        import weakref
         self.name = name
+        self._model = weakref.ref(model) if model is not None else (lambda: None)
         self.reset_state()
+
+    @property
+    def variables(self):
+        """Keras's `total` and `count`: those a Python step gave it, else the library's fit's."""
+        if self._count:
+            from .metrics import _StateVariable
+            return [_StateVariable(self.name, "total", self._total, "float32"),
+                    _StateVariable(self.name, "count", self._count, "float32")]
+        return _state_variables([e for e in _library_states(self._model())
+                                 if e["loss_tracker"] and e["name"] == self.name][:1]) or \
+            _state_variables([{"name": self.name, "variables": [
+                {"name": n, "shape": [], "dtype": "float32", "value": [0.0]} for n in ("total", "count")]}])
 
     def _follow(self, value, rows, restart):
         """The library's running loss after a training step over `rows` more samples (weighted
@@ -121,9 +152,23 @@ class CompileMetrics:
 
     name = "compile_metrics"
 
-    def __init__(self, compile_config):
+    def __init__(self, compile_config, model=None):
+        import weakref
         self._config = compile_config
+        self._model = weakref.ref(model) if model is not None else (lambda: None)
         self.reset_state()
+
+    @property
+    def variables(self):
+        """Keras's variables of every compiled metric: after batches given here those of the
+        library's metrics over them, else those the model's last fit or evaluate left."""
+        if self._batches:
+            self.result()
+            yp = np.concatenate([b[1] for b in self._batches])
+            entries = _library_states(_identity_model(self._config, yp.shape[1:]))
+        else:
+            entries = _library_states(self._model())
+        return _state_variables([e for e in entries if not e["loss_tracker"]])
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         from ._native import as_float32

@@ -242,6 +242,7 @@ _declare("keras_callback_new", [c_char_p, keras_callback_fn, c_void_p, keras_fre
                                 POINTER(keras_callback_p)], c_int32)
 _declare("keras_callback_from_config", [c_char_p, c_char_p, POINTER(keras_callback_p)], c_int32)
 _declare("keras_callback_free", [keras_callback_p], None)
+_declare("keras_callback_state", [keras_callback_p, char_pp], c_int32)
 
 # ---- models ----------------------------------------------------------------------------------
 _declare("keras_model_from_json", [c_char_p, POINTER(keras_model_p)], c_int32)
@@ -285,6 +286,8 @@ _declare("keras_model_output_shape", [keras_model_p, c_int64, int64_p, c_int32, 
 _declare("keras_model_summary", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_to_json", [keras_model_p, char_pp], c_int32)
 _declare("keras_model_traced_metrics", [keras_model_p, char_pp], c_int32)
+_declare("keras_model_metric_variables", [keras_model_p, char_pp], c_int32)
+_declare("keras_metric_variables", [c_char_p, char_pp], c_int32)
 _declare("keras_model_stop_training", [keras_model_p], c_int32)
 _declare("keras_model_save", [keras_model_p, c_char_p, c_int32], c_int32)
 _declare("keras_model_save_weights", [keras_model_p, c_char_p, c_int32], c_int32)

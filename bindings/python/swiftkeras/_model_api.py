@@ -160,9 +160,10 @@ class ModelAPI(_variables.LayerBasics):
 
     @property
     def metrics_variables(self):
-        """Keras 3 lists the loss tracker's and metrics' variables; here they live in the
-        library, which resets them at every fit and evaluate."""
-        return []
+        """Keras 3: the variables of `model.metrics` (the loss tracker's, the compiled metrics',
+        then those of metrics it tracks), copies of the state the library's last fit or
+        evaluate left."""
+        return [v for m in self.metrics for v in getattr(m, "variables", [])]
 
     @property
     def input_spec(self):
@@ -298,9 +299,9 @@ class ModelAPI(_variables.LayerBasics):
             return own
         cached = self.__dict__.get("_metric_objects")
         if cached is None or cached[0] is not config:
-            objects = [_custom_steps.LossTracker()]
+            objects = [_custom_steps.LossTracker(model=self)]
             if "compile_metrics" in self.metrics_names:
-                objects.append(_custom_steps.CompileMetrics(config))
+                objects.append(_custom_steps.CompileMetrics(config, model=self))
             cached = self._metric_objects = (config, objects)
         return list(cached[1]) + own
 

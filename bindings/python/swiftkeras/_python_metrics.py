@@ -186,8 +186,9 @@ def compile_entry(metric):
             "registered_name": None if module == "keras.metrics" else registered}
 
 
-def python_metrics_in(values):
-    """The metric objects written in Python among compile's metrics (lists, dicts, nested)."""
+def python_metrics_in(values, in_python=True):
+    """The metric objects written in Python among compile's metrics (lists, dicts, nested);
+    with `in_python` False, those the library computes (`keras.metrics.AUC()`, ...)."""
     from .metrics import Metric
     found = []
 
@@ -198,7 +199,7 @@ def python_metrics_in(values):
         elif isinstance(value, (list, tuple)):
             for v in value:
                 visit(v)
-        elif isinstance(value, Metric) and value._runs_in_python():
+        elif isinstance(value, Metric) and value._runs_in_python() == in_python:
             found.append(value)
     visit(values)
     return found

@@ -90,7 +90,47 @@ class BuiltinCallback(KerasObject):
         self.__dict__["params"] = params
 
     def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k != "_model_ref"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_model_ref", "_live_handle")}
+
+    # ---- Keras's attributes of the fit's state (EarlyStopping.stopped_epoch, best, ...) ----
+
+    def _follow_fit(self, handle):
+        self.__dict__["_live_handle"] = handle
+
+    def _end_fit(self, handle, model):
+        """Keeps the state the fit left (keras_callback_state); EarlyStopping's `best_weights`
+        are those it restored: the model's weights now."""
+        self.__dict__.pop("_live_handle", None)
+        try:
+            state = _callback_state(handle)
+        except Exception:  # noqa: BLE001 — the fit's own error, if any, is the one to see
+            return
+        if state.pop("has_best_weights", False):
+            state["best_weights"] = model.get_weights()
+        self.__dict__["_last_fit_state"] = state
+
+    def _fit_state(self):
+        live = self.__dict__.get("_live_handle")
+        if live is not None:   # read during the fit (from another callback's hook)
+            state = _callback_state(live)
+        else:
+            state = self.__dict__.get("_last_fit_state")
+            if state is not None:
+                return state
+            import ctypes   # before any fit: a fresh callback's
+            from ._native import check, dumps
+            from ._objects import serialize
+            config, h = serialize(self), ctypes.c_void_p()
+            check(_lib.keras_callback_from_config(config["class_name"].encode(),
+                                                  dumps(config.get("config", {})), ctypes.byref(h)))
+            try:
+                state = _callback_state(h.value)
+            finally:
+                _lib.keras_callback_free(h.value)
+        if "has_best_weights" in state:   # (the model's weights once the fit restored them)
+            state.pop("has_best_weights")
+            state["best_weights"] = None
+        return state
 
     def __getattr__(self, name):
         if name == "model":   # None before a fit sets it, as in Keras
@@ -98,6 +138,8 @@ class BuiltinCallback(KerasObject):
             return ref() if ref is not None else None
         if name == "params":
             return None
+        if name in _STATE_ATTRIBUTES.get(type(self).__dict__.get("class_name"), ()):
+            return self._fit_state().get(name)
         # Keras's attributes of the callback are its arguments, the defaults included
         # (`EarlyStopping(patience=2).monitor`): the library's catalogue has them
         if not name.startswith("_") and name not in self.__dict__.get("_config", {}):
@@ -106,6 +148,19 @@ class BuiltinCallback(KerasObject):
                 if arg.get("name") == name and "default" in arg:
                     return arg["default"]
         return super().__getattr__(name)
+
+
+# The attributes of a built-in callback's fit state (keras_callback_state), by class.
+_STATE_ATTRIBUTES = {
+    "EarlyStopping": ("wait", "stopped_epoch", "best", "best_epoch", "best_weights"),
+    "ReduceLROnPlateau": ("wait", "best", "cooldown_counter"),
+    "ModelCheckpoint": ("best",),
+}
+
+
+def _callback_state(handle):
+    from ._native import take_json
+    return take_json(_lib.keras_callback_state, handle)
 
 
 class CallbackList(Callback):
@@ -225,9 +280,16 @@ class _LibraryCallbacks(Callback):
             check(_lib.keras_model_callbacks_begin(model._ensure_handle(), array, len(handles),
                                                    dumps(given), ctypes.byref(wants), ctypes.byref(run)))
             self._run, self._batch_hooks = run.value, bool(wants.value)
-        finally:
+        except BaseException:
             for h in handles:
                 _lib.keras_callback_free(h)
+            raise
+        # Kept until close: each reports its callback's state (keras_callback_state), read
+        # live during the loop and kept on the Python object after it.
+        self._handles = list(zip(self._builtin, handles))
+        for cb, h in self._handles:
+            if hasattr(type(cb), "_follow_fit") and params.get("epochs") is not None:
+                cb._follow_fit(h)   # (a fit's: an evaluate leaves a callback's state as it was)
         self.set_model(model)
 
     _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_test_begin",
@@ -238,6 +300,11 @@ class _LibraryCallbacks(Callback):
         return hook in self._HOOKS and (self._batch_hooks or "batch" not in hook)
 
     def close(self):
+        handles, self._handles = getattr(self, "_handles", []), []
+        for cb, h in handles:
+            if cb.__dict__.get("_live_handle") == h:
+                cb._end_fit(h, self.model)
+            _lib.keras_callback_free(h)
         if getattr(self, "_run", None) is not None:
             _lib.keras_callback_run_free(self._run)
             self._run = None

@@ -170,11 +170,30 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
 
     @property
     def variables(self):
-        return []
+        """Keras's `metric.variables` (`total` and `count`, AUC's `true_positives`, ...): copies
+        of the state the library keeps for the batches given so far."""
+        from ._array_eval import metric_variables
+        kept = self.__dict__.get("_library_state")
+        if kept is not None and not self.__dict__.get("_batches"):
+            return [_StateVariable(self, v["name"], np.asarray(
+                [np.nan if x is None else x for x in v["value"]], np.float64).reshape(v["shape"]),
+                v["dtype"]) for v in kept[0]]
+        if self.__dict__.get("_traced_state") is not None or "_traced_result" in self.__dict__:
+            raise NotImplementedError(
+                f"{type(self).__name__} '{self.name}': the variables of a metric updated inside a "
+                f"traced call live in the model's fit; read the model's metrics instead")
+        return [_StateVariable(self, name, values.reshape(shape), dtype)
+                for name, shape, dtype, values in metric_variables(self, self.__dict__.get("_batches", []))]
 
     def _library_form(self):
         from ._objects import serialize
         return serialize(self)
+
+    def _keep_library_state(self, variables, result):
+        """The state a fit or evaluate of a model compiled with this object left (Keras updates
+        the object itself): its variables and result until its next update_state or reset."""
+        self.__dict__["_library_state"] = (variables, result)
+        self.__dict__["_batches"] = []
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """On numpy: kept for the library to compute. On symbolic tensors (inside a traced
@@ -182,9 +201,15 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
         from . import _traced_metrics
         if _traced_metrics.update_wrapped(self, y_true, y_pred, sample_weight):
             return
+        self.__dict__.pop("_library_state", None)   # (these batches alone from here on)
         ArrayMetric.update_state(self, y_true, y_pred, sample_weight)
 
     def result(self):
+        kept = self.__dict__.get("_library_state")
+        if kept is not None and not self.__dict__.get("_batches"):
+            value = kept[1]() if callable(kept[1]) else kept[1]
+            if value is not None:
+                return np.asarray(value, np.float32)[()]
         if "_traced_result" in self.__dict__ and not self.__dict__.get("_batches"):
             return np.float32(self.__dict__["_traced_result"])
         traced = self.__dict__.get("_traced_state")
@@ -196,9 +221,44 @@ class _LibraryMetric(ArrayMetric, KerasObject, Metric):
     def reset_state(self):
         self.__dict__.pop("_traced_state", None)
         self.__dict__.pop("_traced_result", None)
+        self.__dict__.pop("_library_state", None)
         ArrayMetric.reset_state(self)
 
     __repr__ = KerasObject.__repr__
+
+
+def _state_variable_class():
+    from ._variables import _FreeVariable
+
+    class StateVariable(_FreeVariable):
+        """A copy of one variable of a metric's state the library keeps (a built-in metric's,
+        or a compiled metric's after fit): read-only here, as the state lives in the library."""
+
+        def __init__(self, owner_name, name, value, dtype):
+            super().__init__(np.asarray(value).astype(dtype), dtype=dtype, trainable=False,
+                             aggregation="sum", synchronization="on_read", name=name)
+            self.path = f"{owner_name.replace('/', '>')}/{name}"
+            self._owner = owner_name
+
+        def assign(self, value):
+            raise NotImplementedError(
+                f"{self.path}: the state of a built-in metric is kept by the library, which "
+                f"reports these values; assign is not supported (use the metric's update_state "
+                f"or reset_state)")
+
+        assign_add = assign_sub = assign
+
+    return StateVariable
+
+
+def _StateVariable(owner, name, value, dtype):
+    global _state_variable
+    if _state_variable is None:
+        _state_variable = _state_variable_class()
+    return _state_variable(owner if isinstance(owner, str) else owner.name, name, value, dtype)
+
+
+_state_variable = None
 
 
 def _required_of(entry) -> tuple:

@@ -907,6 +907,10 @@ class Model(ModelAPI):
         self._compile_config = config
         # The metric objects written in Python: the library updates these very objects.
         self._compile_metric_objects = _python_metrics.python_metrics_in([metrics, weighted_metrics])
+        # The built-in metric objects given: after fit and evaluate they hold the state the
+        # library's metrics of the same names were left with, as Keras's objects do.
+        self._compile_library_metrics = _python_metrics.python_metrics_in(
+            [metrics, weighted_metrics], in_python=False)
         self._compile_extras = {"run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
         self.optimizer = optimizer
@@ -1270,6 +1274,7 @@ class Model(ModelAPI):
                 check(_lib.keras_model_fit(self._handle, *_buffer(xs), *_buffer(ys), dumps(options),
                                            cbs, k, None))
         self._native_fit(callbacks, native_fit, probe, prints=options["verbose"] != 0)
+        self._keep_metric_states()
         if self._epoch_log_updates or getattr(self, "_compute_loss_graph", False):
             return self._record_history(_last_history(self._handle, int(epochs) - int(initial_epoch)),
                                         initial_epoch, epochs, options["verbose"])
@@ -1308,6 +1313,30 @@ class Model(ModelAPI):
         finally:
             self._fitting = False
         return result
+
+    def _keep_metric_states(self, results=None):
+        """Gives the built-in metric objects compiled into the model the state the library's
+        metrics of their names hold now (their variables; their result from `results`, else
+        from the History's last epoch: its validation figure where it has one)."""
+        objects = self.__dict__.get("_compile_library_metrics")
+        if not objects or self._handle is None:
+            return
+        import weakref
+        from ._custom_steps import _library_states
+        entries = [e for e in _library_states(self) if not e["loss_tracker"]]
+        model = weakref.ref(self)
+
+        def last_epoch(name):
+            def value():   # (the History is read when first needed)
+                history = getattr(getattr(model(), "history", None), "history", None) or {}
+                return (history.get("val_" + name) or history.get(name) or [None])[-1]
+            return value
+
+        for obj in objects:
+            found = [e for e in entries if e["name"] == obj.name]
+            if len(found) == 1:
+                obj._keep_library_state(found[0]["variables"], last_epoch(obj.name)
+                                        if results is None else results.get(obj.name))
 
     def _record_history(self, history, initial_epoch, epochs, verbose):
         """`self.history` (and the History returned by fit) from a library fit's figures, with
@@ -1453,6 +1482,7 @@ class Model(ModelAPI):
                 _lib.keras_model_evaluate, self._handle, *_buffer(xs), *_buffer(ys),
                 options, cbs, k), **long_call)
         results = {k: _per_class(v) for k, v in self._user_log_names(json.loads(text)).items()}
+        self._keep_metric_states(results)
         if return_dict:   # by sorted name, as Keras's pythonify_logs gives them
             return dict(sorted(results.items()))
         values = _traced_metrics.in_order(self, results) if \
@@ -1869,7 +1899,7 @@ class Model(ModelAPI):
             finally:
                 if prints:
                     _flush_library_output()
-        handles, keep = [], []
+        handles, keep, builtin = [], [], []
         try:
             for cb in callbacks or []:
                 h = ctypes.c_void_p()
@@ -1899,6 +1929,9 @@ class Model(ModelAPI):
                     check(_lib.keras_callback_from_config(config["class_name"].encode(),
                                                           dumps(config.get("config", {})),
                                                           byref(h)))
+                    if self.__dict__.get("_fitting") and hasattr(type(cb), "_follow_fit"):
+                        builtin.append((cb, h.value))
+                        cb._follow_fit(h.value)   # its attributes read live during the fit
                 handles.append(h.value)
             every = handles + ([_plugins.interrupt_callback(probe)] if probe else [])
             array = (ctypes.c_void_p * max(len(every), 1))(*every)
@@ -1910,6 +1943,8 @@ class Model(ModelAPI):
             with _plugins.interrupt_guard():
                 return call(array, len(every))
         finally:
+            for cb, h in builtin:
+                cb._end_fit(h, self)   # Keras's attributes after fit (stopped_epoch, best, ...)
             for h in handles:
                 _lib.keras_callback_free(h)
             del keep
