@@ -1,8 +1,8 @@
 """`model.quantize("awq", config=AWQConfig(...))` (Keras 3: `keras.src.quantizers.awq_core` and
-`awq`): each Dense layer of the structure's blocks gets per-input-channel scales from a grid
+`awq`): each Dense and EinsumDense layer of the structure's blocks gets per-input-channel scales from a grid
 search over its calibration activations' magnitudes, is multiplied by them and rounded to 4
-bits in groups with zero points; the library then holds the layer as Keras's AWQ Dense
-(GPTQ's transposed uint8 kernel packed at 4 bits, scale, zero point and group index per unit and
+bits in groups with zero points; the library then holds the layer as Keras's AWQ Dense or
+EinsumDense (GPTQ's transposed uint8 kernel packed at 4 bits, scale, zero point and group index per unit and
 group, and `awq_scales`, by which the layer divides its dequantized kernel; `AWQDTypePolicy`
 "awq/4/<group_size>").
 
@@ -72,7 +72,7 @@ def awq_quantize_matrix(weights_transpose, activation_magnitudes, *, num_grid_po
 def awq_quantize(model, config, structure, filters=None):
     """Keras's `awq_core.awq_quantize` + `apply_awq_layerwise` as Keras 3.15 computes them: the
     calibration windows made (`get_dataloader`, with its errors), then each block's Dense
-    layers quantized, block by block.
+    and EinsumDense layers quantized, block by block.
 
     Keras collects each layer's input magnitudes by replacing the layer's `call`; but a layer
     in "awq" mode is called through `quantized_call` (`Operation.__call__`), so the capture
@@ -94,7 +94,7 @@ def awq_quantize(model, config, structure, filters=None):
     if not blocks:
         raise ValueError("No sequential blocks found in the structure to quantize.")
     for layer in _gptq.block_layers(model, blocks, "awq", filters):
-        kernel = np.asarray(layer.kernel.numpy(), dtype=_F32)
+        kernel = _gptq.flat_kernel(layer)
         magnitudes = np.zeros(kernel.shape[0], dtype=_F32)
         quantized, scale, zero, awq_scales, g_idx = awq_quantize_matrix(
             kernel.T, magnitudes, num_grid_points=config.num_grid_points, group_size=config.group_size)

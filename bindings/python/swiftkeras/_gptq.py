@@ -1,9 +1,10 @@
 """`model.quantize("gptq", config=GPTQConfig(...))` (Keras 3: `keras.src.quantizers.gptq_core`
-and `gptq`): each Dense layer of the structure's blocks quantized column by column with the
-GPTQ error correction over its input Hessian (see `gptq_quantize` for the Hessian Keras 3.15
-solves with); the library then holds the layer as Keras's GPTQ Dense (transposed uint8 kernel,
-packed at 4 bits, scale, zero point and group index per unit and group, `GPTQDTypePolicy`
-"gptq/<bits>/<group_size>").
+and `gptq`): each Dense and EinsumDense layer of the structure's blocks (Keras's
+`find_layers_in_block`: a block is one layer, a Sequential or a functional model) quantized
+column by column with the GPTQ error correction over its input Hessian (see `gptq_quantize` for
+the Hessian Keras 3.15 solves with); the library then holds the layer as Keras's GPTQ Dense or
+EinsumDense (transposed uint8 kernel, flattened to `[rows, cols]` and packed at 4 bits, scale,
+zero point and group index per unit and group, `GPTQDTypePolicy` "gptq/<bits>/<group_size>").
 
 It runs here because its inputs are Python objects (the dataset, the tokenizer, the layers the
 structure names); the solve is a few float32 numpy operations per layer, in the order Keras's
@@ -207,11 +208,11 @@ def _find_layers_in_block(block):
         return [found for layer in block.layers or [] for found in _find_layers_in_block(layer)]
     from ._variables import _python_sublayers
     if _python_sublayers(block):
-        raise ValueError(f"the block '{block.name}' ({type(block).__name__}) is a layer written in Python "
+        raise ValueError(f"the layer '{block.name}' ({type(block).__name__}) is a layer written in Python "
                          f"holding layers: swiftkeras quantizes the layers of a block that is one layer, "
                          f"a Sequential or a functional model (write the block as a functional model)")
     if type(block).__name__ in _HOLDING_DENSE:
-        raise ValueError(f"the block '{block.name}' holds a {type(block).__name__}, whose inner Dense or "
+        raise ValueError(f"the layer '{block.name}' is a {type(block).__name__}, whose own Dense or "
                          f"EinsumDense layers Keras quantizes too: not supported by swiftkeras")
     return [block] if isinstance(block, (Dense, EinsumDense)) else []
 
@@ -224,28 +225,40 @@ _HOLDING_DENSE = ("MultiHeadAttention", "GroupedQueryAttention", "TimeDistribute
 def block_layers(model, blocks, mode, filters=None):
     """The layers of `blocks` (the structure's `sequential_blocks`) that `mode` ("gptq",
     "awq") quantizes: each block's Dense and EinsumDense layers (Keras's
-    `find_layers_in_block`) that `filters` keeps, all checked before any is changed. The
-    library's GPTQ and AWQ forms are Dense's: an EinsumDense, or a layer that is not one of
-    `model`'s, is refused."""
-    from .layers import EinsumDense
+    `find_layers_in_block`) that `filters` keeps, all checked before any is changed (an
+    EinsumDense's kernel of 2 or 3 axes, as Keras's `GPTQ` / `AWQ` take; a layer that is not
+    one of `model`'s is refused)."""
     found, members = [], list(_quantize._leaf_layers(model))
     for block in blocks:
         try:
             layers = _find_layers_in_block(block)
         except ValueError as e:
-            raise ValueError(f"{mode}: {e}") from None
+            raise ValueError(f"{mode}: in block '{block.name}', {e}") from None
         for layer in layers:
             if not _quantize._should_quantize(layer, filters):
                 continue
-            if isinstance(layer, EinsumDense):
-                raise ValueError(f"{mode}: EinsumDense '{layer.name}' (in block '{block.name}') is not supported "
-                                 f"by swiftkeras; its {mode.upper()} form is Dense's only")
             if all(layer is not member for member in members):
                 raise ValueError(f"{mode}: the layer '{layer.name}' of block '{block.name}' is not a layer of "
                                  f"model '{model.name}'")
+            if len(layer.kernel.shape) not in (2, 3):
+                raise TypeError(f"Unsupported layer type for {mode.upper()}: EinsumDense '{layer.name}' with a "
+                                f"kernel of shape {tuple(layer.kernel.shape)} (2 or 3 axes)")
             if all(layer is not seen for seen in found):
                 found.append(layer)
     return found
+
+
+def flat_kernel(layer):
+    """The layer's float kernel as Keras's `GPTQ` / `AWQ` take it, `[rows, cols]`: a 2-D
+    kernel as it is; a 3-D EinsumDense kernel reshaped by its largest axis (first: `[in,
+    heads, head_dim]` to `[in, heads * head_dim]`; else `[heads, head_dim, out]` to `[heads *
+    head_dim, out]`), as the library's GPTQ / AWQ EinsumDense reads it back."""
+    kernel = np.asarray(layer.kernel.numpy(), dtype=_F32)
+    if kernel.ndim == 3:
+        shape = list(kernel.shape)
+        at = shape.index(max(shape))
+        kernel = kernel.reshape((shape[0], -1) if at == 0 else (-1, shape[2]))
+    return kernel
 
 
 def assign(model, layer, config, values):
@@ -258,13 +271,15 @@ def assign(model, layer, config, values):
     values["kernel"] = pack_int4(kernel, axis=0, dtype="uint8")[0] if config.weight_bits == 4 else kernel
     if _quantize._run(model, config.dtype_policy_string(), [layer.name]):
         raise ValueError(f"{config.mode}: layer '{layer.name}' ({type(layer).__name__}) cannot be quantized by "
-                         f"swiftkeras (Dense layers only)")
+                         f"swiftkeras (Dense and EinsumDense layers only)")
     # (the policy the layer's Python config carries: a layer of a nested block has no config of
     # its own in the library's model list)
     from .dtype_policies import AWQDTypePolicy, GPTQDTypePolicy, serialize
     policy = (GPTQDTypePolicy if config.mode == "gptq" else AWQDTypePolicy)(config.dtype_policy_string(), "float32")
     layer.__dict__["_quantized_dtype"] = serialize(policy)
     by_name = {v.path.split("/")[-1]: v for v in layer.weights}
+    if "zero_point" in by_name:   # (EinsumDense's name)
+        by_name["kernel_zero"] = by_name["zero_point"]
     if "kernel_zero" not in by_name:
         raise ValueError(f"{config.mode}: the block layer '{layer.name}' is not a layer of model '{model.name}'")
     for name, value in values.items():
@@ -295,7 +310,7 @@ def gptq_quantize(model, config, structure, filters=None):
     if not blocks:
         raise ValueError("No sequential blocks found in the provided structure to quantize.")
     for layer in block_layers(model, blocks, "gptq", filters):
-        kernel = np.asarray(layer.kernel.numpy(), dtype=_F32)
+        kernel = flat_kernel(layer)
         hessian = np.zeros((kernel.shape[0], kernel.shape[0]), dtype=_F32)
         quantized, scale, zero, g_idx = solve_layer(kernel, hessian, config)
         assign(model, layer, config, {"kernel": quantized, "kernel_scale": scale, "kernel_zero": zero,

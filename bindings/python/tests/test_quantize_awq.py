@@ -1,7 +1,8 @@
 """`model.quantize("awq", config=AWQConfig(...))` against real Keras 3.15 (jax): a token model
-(Embedding, a functional residual block holding two Dense layers, a Dense head; the block and
-the head named by `quantization_layer_structure`) gets Keras's AWQ Dense layers: the same
-weights list (bias, transposed uint8 kernel packed at 4 bits, kernel_scale, uint8 kernel_zero,
+(Embedding, a functional transformer-style block holding two Dense and three EinsumDense layers,
+kernels of 2 and 3 axes, then a Dense head; the block and the head named by
+`quantization_layer_structure`) gets Keras's AWQ layers: the same weights list (bias, transposed
+uint8 kernel packed at 4 bits, kernel_scale, uint8 kernel_zero (EinsumDense: zero_point),
 awq_scales, g_idx), the same values, `AWQDTypePolicy` "awq/4/<group_size>", predictions as
 Keras's, and `.keras` / `.weights.h5` files both ways; GPTQ takes the same block of several
 layers. Keras's AWQ runs op by op (seconds a layer): its results are baked in
@@ -179,14 +180,33 @@ def test_awq_refusals():
             dataset=data, tokenizer=lambda s: s, quantization_layer_structure={"pre_block_layers": []}))
     with pytest.raises(ValueError, match="through `model.quantize\\(\"awq\""):
         model.get_layer("head").quantize("awq", config=sk.quantizers.AWQConfig(dataset=data, tokenizer=lambda s: s))
-    # A block holding an EinsumDense (the library's AWQ and GPTQ forms are Dense's): refused
-    # before any layer changes.
-    inp = sk.Input((4,))
-    other = sk.Model(inp, sk.layers.EinsumDense("ab,bc->ac", output_shape=(3,), name="ein")(
-        sk.layers.Dense(4, name="first")(inp)))
+    # A block whose layers Keras would quantize and the library cannot name (a
+    # MultiHeadAttention's own EinsumDense layers), or a layer of another model: refused before
+    # any layer changes.
+    inp = sk.Input((4, 6))
+    attention = sk.Model(inp, sk.layers.MultiHeadAttention(2, 3, name="att")(
+        sk.layers.Dense(6, name="first")(inp), inp))
+    elsewhere = sk.Sequential([sk.Input((3,)), sk.layers.Dense(2, name="elsewhere")])
     for mode, cls in (("awq", sk.quantizers.AWQConfig), ("gptq", sk.quantizers.GPTQConfig)):
-        with pytest.raises(ValueError, match=f"{mode}: EinsumDense 'ein' .* not supported by swiftkeras"):
-            other.quantize(mode, config=cls(dataset=data, tokenizer=lambda s: s,
-                                            quantization_layer_structure={"sequential_blocks": [other]}))
-    assert all(layer.quantization_mode is None for layer in other.layers)
+        with pytest.raises(ValueError, match=f"{mode}: in block 'functional.*', the layer 'att' is a MultiHeadAttention"):
+            attention.quantize(mode, config=cls(dataset=data, tokenizer=lambda s: s,
+                                                quantization_layer_structure={"sequential_blocks": [attention]}))
+        with pytest.raises(ValueError, match=f"{mode}: the layer 'elsewhere' of block .* is not a layer of model"):
+            model.quantize(mode, config=cls(dataset=data, tokenizer=lambda s: s,
+                                            quantization_layer_structure={"sequential_blocks": [model.get_layer("head"),
+                                                                                                elsewhere]}))
+    assert all(layer.quantization_mode is None for layer in attention.layers)
+
+    class Wrapped(sk.layers.Layer):   # (a block written in Python holding a Dense)
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = sk.layers.Dense(4)
+
+        def call(self, x):
+            return self.inner(x)
+
+    wrapped = sk.Sequential([sk.Input((3,)), Wrapped(name="wrapped")])
+    with pytest.raises(ValueError, match="in block 'wrapped', the layer 'wrapped' \\(Wrapped\\) is a layer written in Python"):
+        wrapped.quantize("awq", config=sk.quantizers.AWQConfig(
+            dataset=data, tokenizer=lambda s: s, quantization_layer_structure={"sequential_blocks": [wrapped.layers[0]]}))
     assert all(layer.quantization_mode is None for _, layer in made.dense_layers(model))   # (nothing changed)

@@ -35,25 +35,27 @@ struct AWQKernel {
 
     /// Keras's `_awq_build`: the packed values, scale, zero point, AWQ scales and group index,
     /// none trainable (a layer made from an AWQ config, whose values a file then gives).
-    static func build(on layer: Layer, rows: Int, cols: Int, groupSize: Int) -> AWQKernel {
+    static func build(on layer: Layer, rows: Int, cols: Int, groupSize: Int, zeroName: String = "kernel_zero") -> AWQKernel {
         let (valuesShape, scaleShape) = GPTQKernel.shapes(rows: rows, cols: cols, bits: bits, groupSize: groupSize)
         let kernel = layer.addWeight(name: "kernel", shape: valuesShape, initializer: Zeros(), trainable: false, dtype: .uint8)
         let scale = layer.addWeight(name: "kernel_scale", shape: scaleShape, initializer: Ones(), trainable: false)
-        let zero = layer.addWeight(name: "kernel_zero", shape: scaleShape, initializer: Zeros(), trainable: false, dtype: .uint8)
+        let zero = layer.addWeight(name: zeroName, shape: scaleShape, initializer: Zeros(), trainable: false, dtype: .uint8)
         let awqScales = layer.addWeight(name: "awq_scales", shape: [rows], initializer: Ones(), trainable: false)
         let gIdx = layer.addWeight(name: "g_idx", shape: [rows], initializer: Zeros(), trainable: false)
         return AWQKernel(gptq: GPTQKernel(kernel: kernel, scale: scale, zero: zero, gIdx: gIdx), awqScales: awqScales)
     }
 
-    /// Replaces the float kernel `old` (`[rows, cols]`) by AWQ weights of Keras's shapes, to be
-    /// given their calibrated values next (the binding assigns the AWQ result).
-    static func replace(_ old: Variable, groupSize: Int, on layer: some QuantizableLayer) throws -> AWQKernel {
-        let rows = old.shape[0], cols = old.shape[1]
+    /// Replaces the float kernel `old` (`[rows, cols]`, or a kernel Keras flattens to that) by
+    /// AWQ weights of Keras's shapes, to be given their calibrated values next (the binding
+    /// assigns the AWQ result).
+    static func replace(_ old: Variable, groupSize: Int, on layer: some QuantizableLayer,
+                        zeroName: String = "kernel_zero") throws -> AWQKernel {
+        let (rows, cols) = try GPTQKernel.flattened(old.shape, layer: layer.name)
         let (valuesShape, scaleShape) = GPTQKernel.shapes(rows: rows, cols: cols, bits: bits, groupSize: groupSize)
         let made = try layer.replaceByQuantized(old, values: [Int32](repeating: 0, count: valuesShape.reduce(1, *)),
                                                 valuesShape: valuesShape, valuesDType: .uint8,
                                                 scale: Tensor(shape: scaleShape, repeating: 1), scaleName: "kernel_scale",
-                                                extra: [("kernel_zero", Tensor(shape: scaleShape), .uint8),
+                                                extra: [(zeroName, Tensor(shape: scaleShape), .uint8),
                                                         ("awq_scales", Tensor(shape: [rows], repeating: 1), .float32),
                                                         ("g_idx", Tensor(shape: [rows]), .float32)])
         guard made.2.count == 3 else { throw KerasError.invalidState("\(layer.name): AWQ weights not made") }

@@ -1,5 +1,6 @@
 /// The quantization modes a layer can take (Keras: `layer.quantize(mode)`, `model.quantize`).
-/// The library holds `int8`, `int4`, `float8`, `gptq` and `awq` (Dense, the last two).
+/// The library holds `int8`, `int4`, `float8`, `gptq` and `awq` (Dense and EinsumDense, the last
+/// two).
 public enum QuantizationMode: Sendable, Hashable {
     /// Keras's int8: the kernel as int8 with one scale per output channel, the inputs quantized
     /// per row at call time.
@@ -50,7 +51,7 @@ public enum QuantizationMode: Sendable, Hashable {
             return
         }
         if QuantizationMode.kerasModes.contains(name) {
-            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding) and 'float8' (Dense and EinsumDense)")
+            throw KerasError.invalidArgument("quantize: mode '\(name)' is not supported by this library; the supported modes are 'int8' and 'int4' (Dense, EinsumDense and Embedding), 'float8' (Dense and EinsumDense), and 'gptq/<bits>/<group_size>' and 'awq/4/<group_size>' (Dense and EinsumDense, their values from the calibration the Python binding's model.quantize runs)")
         }
         throw KerasError.invalidArgument("Invalid quantization mode. Expected one of \(QuantizationMode.pythonTuple). Received: mode=\(name)")
     }
@@ -283,11 +284,12 @@ extension QuantizableLayer {
 
     /// An int4 block size must be positive (nil: per channel); the mode must be one the class has.
     func checkSupports(_ mode: QuantizationMode) throws {
-        if case .gptq = mode, !(self is Dense) {
-            throw KerasError.invalidArgument("\(pythonClassName) '\(name)': quantize: mode 'gptq' is supported by this library for Dense layers only")
-        }
-        if case .awq = mode, !(self is Dense) {
-            throw KerasError.invalidArgument("\(pythonClassName) '\(name)': quantize: mode 'awq' is supported by this library for Dense layers only")
+        switch mode {
+        case .gptq, .awq:
+            guard self is Dense || self is EinsumDense else {
+                throw KerasError.invalidArgument("\(pythonClassName) '\(name)': quantize: mode '\(mode.name)' is supported by this library for Dense and EinsumDense layers only")
+            }
+        default: break
         }
         if let message = unsupportedModeMessage(mode) { throw KerasError.invalidArgument(message) }
         if case .int4(let blockSize?) = mode, blockSize <= 0 {
